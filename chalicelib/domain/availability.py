@@ -1,0 +1,101 @@
+"""Free start times: opening hours x staff hours x existing bookings x booking rules.
+
+All computation is on UTC instants; wall-clock hours are converted per local date
+through zoneinfo, so days with a DST switch have the right number of real hours.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import date, datetime, timedelta
+from typing import Iterable, Mapping, Sequence
+
+from chalicelib.domain.config import BusinessConfig, Interval, Service, Staff
+from chalicelib.domain.timeutil import daterange, local_date, local_wall_to_utc
+
+Busy = tuple[datetime, datetime]  # occupied [start, end) in UTC, buffer included
+
+
+def _intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[tuple[int, int]]:
+    out = []
+    for x in a:
+        for y in b:
+            lo, hi = max(x.start, y.start), min(x.end, y.end)
+            if lo < hi:
+                out.append((lo, hi))
+    return sorted(out)
+
+
+def staff_hours_on(staff: Staff, day: date) -> Sequence[Interval]:
+    if day in staff.days_off:
+        return ()
+    if day in staff.exceptions:
+        return staff.exceptions[day]
+    return staff.hours.for_weekday(day.weekday())
+
+
+def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[datetime, datetime]]:
+    """When `staff` can serve clients on local date `day`, as UTC instants."""
+    if day in cfg.closures:
+        return []
+    business = cfg.opening_hours.for_weekday(day.weekday())
+    # A staff exception on a date the business is normally closed (e.g. a Sunday
+    # event) opens that date for that staff member only.
+    if day in staff.exceptions and not business:
+        business = staff.exceptions[day]
+    tz = cfg.tz
+    return [(local_wall_to_utc(day, lo, tz), local_wall_to_utc(day, hi, tz))
+            for lo, hi in _intersect(business, staff_hours_on(staff, day))]
+
+
+def candidate_starts(cfg: BusinessConfig, service: Service, staff: Staff, day: date,
+                     now: datetime) -> list[datetime]:
+    """Start times the rules allow on `day`, ignoring other bookings."""
+    rules = cfg.rules
+    earliest = now + timedelta(minutes=rules.min_notice_minutes)
+    latest = now + timedelta(days=rules.max_horizon_days)
+    step = timedelta(minutes=rules.slot_step_minutes)
+    duration = timedelta(minutes=service.duration_minutes)
+    out = []
+    for open_at, close_at in working_intervals(cfg, staff, day):
+        t = open_at
+        # The service must end by closing; its buffer may run past it (clean-up time).
+        while t + duration <= close_at:
+            if earliest <= t <= latest:
+                out.append(t)
+            t += step
+    return out
+
+
+def _overlaps(start: datetime, end: datetime, busy_starts: list[datetime], busy: list[Busy]) -> bool:
+    i = bisect_left(busy_starts, end)
+    # Any busy interval that starts before our end and ends after our start overlaps.
+    return any(b_end > start for _, b_end in busy[:i])
+
+
+def free_starts(cfg: BusinessConfig, service: Service, staff: Staff, day: date, now: datetime,
+                busy: Iterable[Busy]) -> list[datetime]:
+    occupied = sorted(busy)
+    starts = [b[0] for b in occupied]
+    occupancy = timedelta(minutes=service.occupancy_minutes)
+    return [t for t in candidate_starts(cfg, service, staff, day, now)
+            if not _overlaps(t, t + occupancy, starts, occupied)]
+
+
+def availability(cfg: BusinessConfig, service: Service, staff_members: Sequence[Staff],
+                 date_from: date, date_to: date, now: datetime,
+                 busy_by_staff: Mapping[str, Iterable[Busy]]) -> dict[str, list[datetime]]:
+    """Free start times per staff member over the inclusive local date range."""
+    result: dict[str, list[datetime]] = {}
+    for member in staff_members:
+        busy = list(busy_by_staff.get(member.id, ()))
+        slots: list[datetime] = []
+        for day in daterange(date_from, date_to):
+            slots.extend(free_starts(cfg, service, member, day, now, busy))
+        result[member.id] = slots
+    return result
+
+
+def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start: datetime,
+                     now: datetime) -> bool:
+    """True when the rules allow this start (hours, grid, notice, horizon); bookings aside."""
+    return start in candidate_starts(cfg, service, staff, local_date(start, cfg.tz), now)

@@ -1,0 +1,156 @@
+"""Booking rules: what a booking request must contain, what occupies a staff member's
+time, and when a booking may still be cancelled or moved."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+from chalicelib.domain.config import GRANULE_MINUTES, LOCALES
+from chalicelib.domain.contacts import normalize_email, normalize_phone
+from chalicelib.domain.timeutil import parse_instant
+
+
+class Status(str, Enum):
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
+
+
+class ClientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    locale: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v):
+        if any(ord(c) < 32 for c in v):
+            raise ValueError("must not contain control characters")
+        return v
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v):
+        return normalize_phone(v) if v else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        return normalize_email(v) if v else None
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v):
+        if v is not None and v not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _contact(self):
+        if not self.phone and not self.email:
+            raise ValueError("give a phone number or an email address (or both)")
+        return self
+
+
+class ConsentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marketing: StrictBool = False
+
+
+class BookingIn(BaseModel):
+    """Body of POST /businesses/{slug}/bookings."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    service: str = Field(min_length=1, max_length=40)
+    staff: str | None = Field(default=None, max_length=40)
+    start: datetime
+    client: ClientIn
+    consents: ConsentsIn = ConsentsIn()
+    note: str | None = Field(default=None, max_length=500)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v):
+        if not isinstance(v, str):
+            raise ValueError("expected an ISO 8601 time with offset")
+        return parse_instant(v)
+
+
+class RescheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: datetime
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v):
+        if not isinstance(v, str):
+            raise ValueError("expected an ISO 8601 time with offset")
+        return parse_instant(v)
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+def granules(start: datetime, occupancy_minutes: int) -> list[datetime]:
+    """The 5-minute units of a staff member's time that a booking occupies.
+
+    Each becomes a lock item written with attribute_not_exists in the booking's
+    transaction, so two overlapping bookings can never both commit.
+    """
+    count = -(-occupancy_minutes // GRANULE_MINUTES)
+    return [start + timedelta(minutes=GRANULE_MINUTES * i) for i in range(count)]
+
+
+def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
+    return start - timedelta(hours=window_hours)
+
+
+def can_change(start: datetime, now: datetime, window_hours: int) -> bool:
+    """Clients may cancel or move a booking until the cancellation window begins."""
+    return now < cancellation_deadline(start, window_hours)
+
+
+@dataclass
+class Appointment:
+    """One booking, as the rules see it (UTC instants)."""
+
+    id: str
+    business_id: str
+    client_id: str
+    service_id: str
+    staff_id: str
+    start: datetime
+    end: datetime
+    occupied_until: datetime
+    status: str
+    price_cents: int
+    locale: str
+    created_at: datetime
+    updated_at: datetime
+    note: str | None = None
+    source: str = "web"
+    seq: int = 0
+    reschedules: int = 0
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    reminders_off: bool = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def occupancy_granules(self) -> list[datetime]:
+        minutes = int((self.occupied_until - self.start).total_seconds() // 60)
+        return granules(self.start, minutes)

@@ -1,0 +1,301 @@
+"""Business configuration: the business, its services, staff and booking rules.
+
+Validated with pydantic so that a config file with mistakes is rejected with a
+list of precise, human-readable errors before anything is written.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
+
+LOCALES = ("fi", "sv", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Times are locked in 5-minute granules (see docs/data-model.md), so every duration,
+# buffer, step and opening time must sit on that grid.
+GRANULE_MINUTES = 5
+# A DynamoDB transaction holds at most 100 items: locks + appointment + client + messages.
+MAX_OCCUPANCY_MINUTES = 6 * 60
+
+_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+Id = Annotated[str, Field(pattern=_ID)]
+
+
+def _parse_hhmm(value: str) -> int:
+    """'09:30' -> minutes after midnight; '24:00' allowed as end of day."""
+    m = _HHMM.match(value)
+    if not m:
+        raise ValueError(f"'{value}' is not a time like 09:30")
+    minutes = int(m.group(1)) * 60 + int(m.group(2))
+    if minutes > 24 * 60:
+        raise ValueError(f"'{value}' is past midnight")
+    if minutes % GRANULE_MINUTES:
+        raise ValueError(f"'{value}' must be on a {GRANULE_MINUTES}-minute boundary")
+    return minutes
+
+
+class Interval(BaseModel):
+    """Opening interval in local wall-clock minutes after midnight."""
+
+    model_config = ConfigDict(frozen=True)
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, pair) -> "Interval":
+        if isinstance(pair, Interval):
+            return pair
+        if isinstance(pair, dict):
+            pair = (pair.get("start"), pair.get("end"))
+        if isinstance(pair, str) and "-" in pair:
+            pair = pair.split("-", 1)
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError("an interval is written as [\"09:00\", \"17:00\"] or \"09:00-17:00\"")
+        start, end = (_parse_hhmm(str(p).strip()) for p in pair)
+        if end <= start:
+            raise ValueError(f"interval {pair[0]}-{pair[1]} ends before it starts")
+        return cls(start=start, end=end)
+
+    def label(self) -> str:
+        return "-".join(self._hhmm())
+
+    def _hhmm(self) -> list[str]:
+        return [f"{m // 60:02d}:{m % 60:02d}" for m in (self.start, self.end)]
+
+    @model_serializer
+    def _serialize(self) -> list[str]:
+        # Stored and served the way owners write it: ["09:00", "17:00"].
+        return self._hhmm()
+
+
+def _parse_intervals(value) -> tuple[Interval, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("expected a list of intervals")
+    # A single pair written flat: ["09:00", "17:00"]
+    if len(value) == 2 and all(isinstance(v, str) and _HHMM.match(v) for v in value):
+        value = [value]
+    out = sorted((Interval.parse(v) for v in value), key=lambda i: i.start)
+    for a, b in zip(out, out[1:]):
+        if b.start < a.end:
+            raise ValueError(f"intervals {a.label()} and {b.label()} overlap")
+    return tuple(out)
+
+
+class WeeklyHours(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    mon: tuple[Interval, ...] = ()
+    tue: tuple[Interval, ...] = ()
+    wed: tuple[Interval, ...] = ()
+    thu: tuple[Interval, ...] = ()
+    fri: tuple[Interval, ...] = ()
+    sat: tuple[Interval, ...] = ()
+    sun: tuple[Interval, ...] = ()
+
+    @field_validator(*WEEKDAYS, mode="before")
+    @classmethod
+    def _intervals(cls, v):
+        return _parse_intervals(v)
+
+    def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
+        return getattr(self, WEEKDAYS[weekday])
+
+
+
+class LocalizedText(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    fi: str = Field(min_length=1, max_length=120)
+    sv: str | None = Field(default=None, max_length=120)
+    en: str | None = Field(default=None, max_length=120)
+
+    def get(self, locale: str) -> str:
+        return getattr(self, locale, None) or self.en or self.fi
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, v):
+        return {"fi": v} if isinstance(v, str) else v
+
+
+class Service(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: Id
+    name: LocalizedText
+    description: LocalizedText | None = None
+    duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
+    price_cents: int = Field(ge=0, le=10_000_00)
+    buffer_minutes: int = Field(default=0, ge=0, le=120)
+    # How often clients typically come back for this service (retention rhythm).
+    return_interval_days: int | None = Field(default=None, ge=1, le=730)
+
+    @model_validator(mode="after")
+    def _grid(self):
+        for name in ("duration_minutes", "buffer_minutes"):
+            if getattr(self, name) % GRANULE_MINUTES:
+                raise ValueError(f"{name} must be a multiple of {GRANULE_MINUTES}")
+        if self.duration_minutes + self.buffer_minutes > MAX_OCCUPANCY_MINUTES:
+            raise ValueError(f"duration plus buffer may be at most {MAX_OCCUPANCY_MINUTES} minutes")
+        return self
+
+    @property
+    def occupancy_minutes(self) -> int:
+        return self.duration_minutes + self.buffer_minutes
+
+
+class Staff(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: Id
+    name: str = Field(min_length=1, max_length=80)
+    title: LocalizedText | None = None
+    services: tuple[Id, ...] = Field(min_length=1)
+    hours: WeeklyHours
+    days_off: tuple[date, ...] = ()
+    # A date's own hours, replacing the weekly ones; an empty list means not working.
+    exceptions: dict[date, tuple[Interval, ...]] = Field(default_factory=dict)
+
+    @field_validator("exceptions", mode="before")
+    @classmethod
+    def _exceptions(cls, v):
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("exceptions map a date to a list of intervals")
+        return {k: _parse_intervals(iv) for k, iv in v.items()}
+
+
+class BookingRules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    min_notice_minutes: int = Field(default=120, ge=0, le=60 * 24 * 14)
+    max_horizon_days: int = Field(default=90, ge=1, le=366)
+    slot_step_minutes: int = Field(default=15, ge=GRANULE_MINUTES, le=240)
+    cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 14)
+
+    @field_validator("slot_step_minutes")
+    @classmethod
+    def _step(cls, v):
+        if v % GRANULE_MINUTES:
+            raise ValueError(f"must be a multiple of {GRANULE_MINUTES}")
+        return v
+
+
+class BusinessConfig(BaseModel):
+    """Everything an owner configures; stored as one item and cached by the API."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str = Field(min_length=1, max_length=100)
+    timezone: str
+    locale: str = "fi"
+    currency: str = "EUR"
+    owner_email: str
+    phone: str | None = None
+    address: str = Field(min_length=1, max_length=200)
+    review_link: str | None = None
+    website: str | None = None
+    # Alphanumeric SMS sender ID: 1-11 characters, at least one letter.
+    sms_sender: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,11}$")
+    opening_hours: WeeklyHours
+    closures: tuple[date, ...] = ()
+    rules: BookingRules = BookingRules()
+    services: tuple[Service, ...] = Field(min_length=1)
+    staff: tuple[Staff, ...] = Field(min_length=1)
+
+    @field_validator("sms_sender")
+    @classmethod
+    def _sender(cls, v):
+        if v is not None and not re.search(r"[A-Za-z]", v):
+            raise ValueError("an SMS sender ID needs at least one letter")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v):
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not an IANA time zone such as Europe/Helsinki") from None
+        return v
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v):
+        if v not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v):
+        if v != "EUR":
+            raise ValueError("only EUR is supported")
+        return v
+
+    @field_validator("owner_email")
+    @classmethod
+    def _owner_email(cls, v):
+        from chalicelib.domain.contacts import normalize_email
+
+        return normalize_email(v)
+
+    @field_validator("review_link", "website")
+    @classmethod
+    def _url(cls, v):
+        if v is not None and not re.match(r"^https://[^\s]+$", v):
+            raise ValueError("must be an https:// URL")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self):
+        service_ids = [s.id for s in self.services]
+        dup = {i for i in service_ids if service_ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"duplicate service ids: {', '.join(sorted(dup))}")
+        staff_ids = [s.id for s in self.staff]
+        dup = {i for i in staff_ids if staff_ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"duplicate staff ids: {', '.join(sorted(dup))}")
+        for member in self.staff:
+            unknown = [s for s in member.services if s not in service_ids]
+            if unknown:
+                raise ValueError(f"staff '{member.id}' offers unknown services: {', '.join(unknown)}")
+        unserved = [s for s in service_ids if not any(s in m.services for m in self.staff)]
+        if unserved:
+            raise ValueError(f"no staff member offers: {', '.join(unserved)}")
+        return self
+
+    # --- lookups used by the rules -------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def staff_member(self, staff_id: str) -> Staff | None:
+        return next((s for s in self.staff if s.id == staff_id), None)
+
+    def staff_for(self, service_id: str) -> list[Staff]:
+        return [m for m in self.staff if service_id in m.services]
+
+
+def format_validation_error(err: ValidationError) -> list[str]:
+    """Turn pydantic's errors into lines like 'staff[1].hours.mon: ... '."""
+    lines = []
+    for e in err.errors():
+        loc = ""
+        for part in e["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"{loc or '(top level)'}: {msg}")
+    return lines
+
+
+def parse_business_config(data: dict) -> BusinessConfig:
+    """Validate raw config data; raises pydantic.ValidationError."""
+    return BusinessConfig.model_validate(data)

@@ -1,0 +1,35 @@
+"""Normalizing client contacts so one person keeps one profile per business."""
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+DEFAULT_REGION = "FI"
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return E.164 ('+358401234567'); raise ValueError for anything that is not a real number."""
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 40:
+        raise ValueError("phone number is missing or too long")
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str) -> str:
+    """Validate syntax (no DNS lookups on the request path) and lower-case the whole address."""
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 254:
+        raise ValueError("email address is missing or too long")
+    try:
+        info = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as e:
+        raise ValueError(str(e)) from None
+    return info.normalized.lower()
+
+
+def first_name(full_name: str) -> str:
+    return (full_name or "").strip().split(" ")[0]

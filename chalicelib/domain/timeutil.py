@@ -1,0 +1,66 @@
+"""Time-zone math. Instants are UTC; wall-clock rules go through zoneinfo here."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_wall_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
+    """Wall-clock minutes after local midnight on `day` -> UTC instant.
+
+    A wall time inside the spring-forward gap resolves to the instant it would have
+    been without the gap (e.g. 03:30 -> 04:30 EEST); an ambiguous one in the autumn
+    takes its first occurrence.
+    """
+    wall = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(minutes=minutes)
+    # datetime + timedelta keeps wall-clock arithmetic; re-attach tz to resolve offset.
+    wall = datetime(wall.year, wall.month, wall.day, wall.hour, wall.minute, tzinfo=tz)
+    return wall.astimezone(UTC)
+
+
+def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
+    return instant.astimezone(tz)
+
+
+def iso_local(instant: datetime, tz: ZoneInfo) -> str:
+    """ISO 8601 with the local offset, e.g. 2026-11-24T14:00:00+02:00."""
+    return instant.astimezone(tz).isoformat(timespec="seconds")
+
+
+def iso_utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("expected an ISO 8601 time with offset")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        raise ValueError("expected an ISO 8601 time such as 2026-11-24T14:00:00+02:00") from None
+    if parsed.tzinfo is None:
+        raise ValueError("the time must carry its UTC offset, e.g. +02:00")
+    return parsed.astimezone(UTC)
+
+
+def parse_utc(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    return instant.astimezone(tz).date()
+
+
+def daterange(start: date, end: date):
+    """Inclusive range of dates."""
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)

@@ -1,0 +1,69 @@
+"""Errors that carry their HTTP meaning, raised by the core and rendered at the edge.
+
+The core raises these with a machine-readable code and, for bad input, the fields
+to fix; the API layer turns them into `{"error": {"code", "message", "fields"}}`.
+"""
+from __future__ import annotations
+
+
+class RebookError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None,
+                 details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+        self.details = details or {}
+
+    def to_body(self) -> dict:
+        body = {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+        body["error"].update(self.details)
+        return body
+
+
+class BadRequest(RebookError):
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(RebookError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(RebookError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(RebookError):
+    status = 409
+    code = "conflict"
+
+
+class SlotTaken(Conflict):
+    code = "slot_taken"
+
+
+class Gone(RebookError):
+    status = 410
+    code = "gone"
+
+
+class Unauthorized(RebookError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(RebookError):
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(RebookError):
+    status = 413
+    code = "payload_too_large"

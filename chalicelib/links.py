@@ -1,0 +1,50 @@
+"""Links Rebook sends: signed tokens and the URLs that carry them.
+
+The signing secret comes from REBOOK_LINK_SECRET locally and in tests, and from
+SSM Parameter Store (SecureString, through Powertools Parameters, cached) in AWS.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from chalicelib.domain import tokens
+from chalicelib.settings import get_settings
+
+MANAGE_VALID_AFTER_VISIT = timedelta(days=30)
+
+
+@lru_cache(maxsize=1)
+def _secret_from_ssm(name: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    return parameters.get_parameter(name, decrypt=True, max_age=300)
+
+
+def link_secret() -> str:
+    s = get_settings()
+    if s.link_secret:
+        return s.link_secret
+    if s.link_secret_param:
+        return _secret_from_ssm(s.link_secret_param)
+    raise RuntimeError("No link-signing secret: set REBOOK_LINK_SECRET or REBOOK_LINK_SECRET_PARAM")
+
+
+def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
+    # Deterministic for a given booking, so an idempotent replay returns the same link.
+    return tokens.make_token(link_secret(), "manage", business_id, appointment_id,
+                             visit_end + MANAGE_VALID_AFTER_VISIT)
+
+
+def manage_url(token: str) -> str:
+    return f"{get_settings().public_url}/m/{token}"
+
+
+def book_url(slug: str, **prefill: str) -> str:
+    query = urlencode({k: v for k, v in prefill.items() if v})
+    return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")
+
+
+def read(token: str, purpose: str, now: datetime) -> tokens.LinkClaims:
+    return tokens.read_token(link_secret(), token, purpose, now)

@@ -1,0 +1,92 @@
+"""The outbox: every outgoing message is an item first, and is sent from there.
+
+A message is written (keyed by its idempotency key, conditionally) in the same
+transaction as the change that causes it. The request that wrote it holds a short
+lease and sends at once; whatever it could not send stays due in the `g3` index,
+where the sweeper (issue 3) finds it for retries with backoff.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.settings import get_settings
+
+logger = logging.getLogger("rebook.outbox")
+
+# The lease a request takes on the messages it sends itself; after it the sweeper
+# may pick them up.
+IMMEDIATE_LEASE = timedelta(minutes=2)
+BASE_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent | pending (retry later) | failed (permanent)
+    provider_id: str | None = None
+    error: str | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: 1, 2, 4 ... minutes, capped at 2 hours."""
+    base = min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return base * (0.8 + 0.4 * random.random())
+
+
+def compose_and_send(kind: str, channel: str, recipient: str, locale: str, context: dict) -> str:
+    """Render a message and hand it to its channel; returns the provider's message id."""
+    from chalicelib.notify import channels, render
+
+    rendered = render.render(kind, locale, context)
+    if channel == "sms":
+        sender = (context.get("business") or {}).get("sms_sender")
+        return channels.send_sms(recipient, rendered.sms, sender_id=sender)
+    from chalicelib.notify import ics, mime
+
+    attachments = []
+    if kind in ("confirmation", "rescheduled", "cancelled"):
+        cancelled = kind == "cancelled"
+        calendar = ics.build_ics(context, method="CANCEL" if cancelled else "REQUEST",
+                                 sequence=int(context.get("sequence") or 0),
+                                 status="CANCELLED" if cancelled else "CONFIRMED")
+        attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
+                            calendar))
+    business = (context.get("business") or {}).get("name") or "Rebook"
+    sender = f"{business} <{get_settings().email_from}>"
+    raw = mime.build_email(sender=sender, to=recipient, subject=rendered.subject, text=rendered.text,
+                           html=rendered.html, attachments=attachments,
+                           headers=context.get("headers") or None)
+    return channels.send_email(raw, source=get_settings().email_from, to=recipient)
+
+
+def attempt(message) -> Outcome:
+    """Send one message item once and classify the result (never raises)."""
+    try:
+        provider_id = compose_and_send(message.kind, message.channel, message.recipient, message.locale,
+                                       message.context)
+    except Exception as e:
+        if getattr(e, "permanent", False):
+            return Outcome("failed", error=getattr(e, "reason", type(e).__name__))
+        # Throttling, an outage or a bug must not lose the message: retry later.
+        logger.warning("send failed for message %s: %s", message.key, type(e).__name__)
+        return Outcome("pending", error=getattr(e, "reason", None) or type(e).__name__)
+    return Outcome("sent", provider_id=provider_id)
+
+
+def deliver(items: list, now: datetime) -> list[Outcome]:
+    """Send messages this process holds the lease on, then record all results at once.
+
+    Never raises: the change that caused the messages has already committed, and a
+    message whose result could not be recorded is picked up when its lease ends.
+    """
+    from chalicelib.store import outbox as store
+
+    outcomes = [attempt(item) for item in items]
+    try:
+        store.record_outcomes(list(zip(items, outcomes)), now, backoff)
+    except Exception:
+        logger.exception("could not record outcomes of %d messages", len(items))
+    return outcomes

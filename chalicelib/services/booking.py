@@ -1,0 +1,331 @@
+"""The public booking use cases: profile, availability, book, view, cancel, reschedule.
+
+Framework-free: handlers pass plain values in and get (status, body) back, so the
+same code serves Chalice, the CLI and the tests.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from datetime import date, datetime, timedelta
+
+from pydantic import ValidationError
+
+from chalicelib import clock, links
+from chalicelib.domain import availability as avail
+from chalicelib.domain.booking import (
+    Appointment,
+    BookingIn,
+    CancelIn,
+    RescheduleIn,
+    Status,
+    can_change,
+    cancellation_deadline,
+)
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.tokens import TokenError
+from chalicelib.errors import BadRequest, Conflict, NotFound, SlotTaken, ValidationFailed
+from chalicelib.notify import outbox
+from chalicelib.services import message_plans
+from chalicelib.services.validation import fields_from
+from chalicelib.store import bookings as store
+from chalicelib.store import businesses, clients
+from chalicelib.store.businesses import Business
+
+MAX_RANGE_DAYS = 31
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def _business(slug: str) -> Business:
+    business = businesses.get_by_slug(slug) if re.match(r"^[a-z0-9-]{1,40}$", slug or "") else None
+    if not business:
+        raise NotFound(f"No business called '{slug}'.")
+    return business
+
+
+# --- profile -----------------------------------------------------------------------
+def public_profile(slug: str) -> dict:
+    b = _business(slug)
+    c = b.config
+    return {
+        "slug": c.slug, "name": c.name, "timezone": c.timezone, "locale": c.locale, "currency": c.currency,
+        "address": c.address, "phone": c.phone, "website": c.website, "review_link": c.review_link,
+        "opening_hours": c.opening_hours.model_dump(mode="json"),
+        "closures": [d.isoformat() for d in c.closures],
+        "rules": c.rules.model_dump(mode="json"),
+        "services": [{"id": s.id, "name": s.name.model_dump(exclude_none=True),
+                      "description": s.description.model_dump(exclude_none=True) if s.description else None,
+                      "duration_minutes": s.duration_minutes, "price_cents": s.price_cents,
+                      "staff": [m.id for m in c.staff_for(s.id)]} for s in c.services],
+        "staff": [{"id": m.id, "name": m.name,
+                   "title": m.title.model_dump(exclude_none=True) if m.title else None,
+                   "services": list(m.services)} for m in c.staff],
+        "booking_url": links.book_url(c.slug),
+    }
+
+
+# --- availability ------------------------------------------------------------------
+def _parse_date(value: str | None, name: str) -> date:
+    if not value:
+        raise ValidationFailed(f"'{name}' is required (YYYY-MM-DD).", fields={name: "required"})
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else _bad_date(name)
+    except ValueError:
+        _bad_date(name)
+
+
+def _bad_date(name: str):
+    raise ValidationFailed(f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"})
+
+
+def get_availability(slug: str, params: dict) -> dict:
+    b = _business(slug)
+    cfg = b.config
+    unknown = set(params) - {"service", "from", "to", "staff"}
+    if unknown:
+        raise ValidationFailed("Unknown query parameters.", fields={k: "unknown parameter" for k in unknown})
+    service = cfg.service(params.get("service") or "")
+    if not service:
+        raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
+    date_from, date_to = _parse_date(params.get("from"), "from"), _parse_date(params.get("to"), "to")
+    if date_to < date_from:
+        raise ValidationFailed("'to' is before 'from'.", fields={"to": "must not be before 'from'"})
+    if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
+        raise ValidationFailed(f"Ask for at most {MAX_RANGE_DAYS} days at a time.",
+                               fields={"to": f"range over {MAX_RANGE_DAYS} days"})
+    members = cfg.staff_for(service.id)
+    if params.get("staff"):
+        members = [m for m in members if m.id == params["staff"]]
+        if not members:
+            raise ValidationFailed("That staff member does not offer this service.",
+                                   fields={"staff": "unknown staff or does not offer the service"})
+    now = clock.now()
+    tz = cfg.tz
+    # Bookings that could overlap the range: those starting up to the longest
+    # occupancy before its first local midnight.
+    start_utc = datetime(date_from.year, date_from.month, date_from.day, tzinfo=tz) - timedelta(hours=6)
+    end_utc = datetime(date_to.year, date_to.month, date_to.day, tzinfo=tz) + timedelta(days=1, hours=1)
+    busy: dict[str, list] = {}
+    for a in store.list_appointments(b.id, start_utc, end_utc):
+        if a.is_active:
+            busy.setdefault(a.staff_id, []).append((a.start, a.occupied_until))
+    free = avail.availability(cfg, service, members, date_from, date_to, now, busy)
+    return {
+        "business": cfg.slug, "service": service.id, "timezone": cfg.timezone,
+        "from": date_from.isoformat(), "to": date_to.isoformat(),
+        "duration_minutes": service.duration_minutes,
+        "staff": [{"id": m.id, "name": m.name, "slots": [iso_local(t, tz) for t in free[m.id]]}
+                  for m in members],
+    }
+
+
+# --- booking -----------------------------------------------------------------------
+def _parse(model, body, what: str):
+    if not isinstance(body, dict):
+        raise BadRequest(f"The body must be a JSON object describing the {what}.", code="invalid_json")
+    try:
+        return model.model_validate(body)
+    except ValidationError as e:
+        raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None
+
+
+def _start_problem(cfg, service, start: datetime, now: datetime) -> str:
+    rules = cfg.rules
+    if start <= now:
+        return "is in the past"
+    if start < now + timedelta(minutes=rules.min_notice_minutes):
+        return f"is too soon: book at least {rules.min_notice_minutes} minutes ahead"
+    if start > now + timedelta(days=rules.max_horizon_days):
+        return f"is too far ahead: book at most {rules.max_horizon_days} days ahead"
+    return "is not a free start time (outside opening hours or off the time grid)"
+
+
+def _body_hash(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def booking_view(b: Business, a: Appointment, *, client_name: str | None = None) -> dict:
+    cfg, tz = b.config, b.config.tz
+    service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
+    token = links.manage_token(b.id, a.id, a.end)
+    deadline = cancellation_deadline(a.start, cfg.rules.cancellation_window_hours)
+    view = {
+        "id": a.id, "status": a.status, "business": {"slug": cfg.slug, "name": cfg.name},
+        "service": {"id": a.service_id, "name": service.name.get(a.locale) if service else a.service_id},
+        "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
+        "start": iso_local(a.start, tz), "end": iso_local(a.end, tz), "timezone": cfg.timezone,
+        "price_cents": a.price_cents, "locale": a.locale,
+        "cancellable_until": iso_local(deadline, tz),
+        "can_change": a.status == Status.BOOKED.value and can_change(a.start, clock.now(),
+                                                                    cfg.rules.cancellation_window_hours),
+        "manage_url": links.manage_url(token),
+    }
+    if client_name is not None:
+        view["client"] = {"name": client_name}
+    return view
+
+
+def create_booking(slug: str, body, idempotency_key: str | None = None, source: str = "web") -> tuple[int, dict]:
+    b = _business(slug)
+    cfg = b.config
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise BadRequest("Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
+                         fields={"Idempotency-Key": "invalid"})
+    req: BookingIn = _parse(BookingIn, body, "booking")
+    service = cfg.service(req.service)
+    if not service:
+        raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
+    eligible = cfg.staff_for(service.id)
+    if req.staff:
+        eligible = [m for m in eligible if m.id == req.staff]
+        if not eligible:
+            raise ValidationFailed("That staff member does not offer this service.",
+                                   fields={"staff": "unknown staff or does not offer the service"})
+    now = clock.now()
+    candidates = [m for m in eligible if avail.is_allowed_start(cfg, service, m, req.start, now)]
+    if not candidates:
+        raise ValidationFailed(f"The start time {_start_problem(cfg, service, req.start, now)}.",
+                               fields={"start": _start_problem(cfg, service, req.start, now)})
+    random.shuffle(candidates)  # "anyone": spread bookings instead of filling one calendar first
+    idem = (idempotency_key, _body_hash(body)) if idempotency_key else None
+    locale = req.client.locale or cfg.locale
+
+    last_error: Exception | None = None
+    for member in candidates:
+        for _ in range(3):  # a concurrent request may create the same new client
+            match = clients.find_client(b.id, req.client.phone, req.client.email)
+            appt = Appointment(
+                id=new_id(), business_id=b.id, client_id=match.client_id or new_id(), service_id=service.id,
+                staff_id=member.id, start=req.start, end=req.start + timedelta(minutes=service.duration_minutes),
+                occupied_until=req.start + timedelta(minutes=service.occupancy_minutes),
+                status=Status.BOOKED.value, price_cents=service.price_cents, locale=locale, note=req.note,
+                source=source, created_at=now, updated_at=now)
+            client = clients.ClientWrite(
+                business_id=b.id, client_id=appt.client_id, is_new=match.client_id is None,
+                name=req.client.name, phone=req.client.phone, email=req.client.email, locale=locale,
+                marketing_granted=req.consents.marketing, consent_source=f"booking:{source}",
+                link_phone=bool(req.client.phone) and match.by_phone is None and match.client_id is not None,
+                link_email=bool(req.client.email) and match.by_email is None and match.by_phone is None
+                and match.client_id is not None)
+            messages = message_plans.booking_event(b, appt, "confirmation", req.client.name,
+                                                   req.client.phone, req.client.email, now)
+            try:
+                items = store.transact_with_retry(lambda: store.create_booking(
+                    appt, client, messages, idem, now, lease=outbox.IMMEDIATE_LEASE))
+            except clients.ClientRace as e:
+                last_error = e
+                continue
+            except store.IdempotentReplay as replay:
+                return _replay(b, replay, idem)
+            except SlotTaken as e:
+                last_error = e
+                break
+            outbox.deliver(items, now)
+            return 201, booking_view(b, appt)
+    if isinstance(last_error, clients.ClientRace):
+        raise Conflict("Another booking for the same client is being made; please try again.",
+                       code="client_busy")
+    raise SlotTaken("That time was just taken. Please choose another time.",
+                    fields={"start": "no longer free"})
+
+
+def _replay(b: Business, replay, idem) -> tuple[int, dict]:
+    if replay.body_hash != idem[1]:
+        raise ValidationFailed("This Idempotency-Key was already used for a different booking.",
+                               code="idempotency_key_reused", fields={"Idempotency-Key": "reused with another body"})
+    appt = store.get_appointment(b.id, replay.appointment_id)
+    return 201, booking_view(b, appt)
+
+
+# --- manage links ------------------------------------------------------------------
+def _from_token(token: str) -> tuple[Business, Appointment]:
+    try:
+        claims = links.read(token, "manage", clock.now())
+    except TokenError as e:
+        reason = {"expired": "This link has expired."}.get(e.reason, "This link is not valid.")
+        raise NotFound(reason, code=f"token_{e.reason}") from None
+    b = businesses.get_by_id(claims.business_id)
+    appt = store.get_appointment(claims.business_id, claims.subject) if b else None
+    if not b or not appt:
+        raise NotFound("This booking no longer exists.")
+    return b, appt
+
+
+def get_booking(token: str) -> dict:
+    b, appt = _from_token(token)
+    client = clients.get_client(b.id, appt.client_id)
+    return booking_view(b, appt, client_name=client.name if client else None)
+
+
+def _ensure_changeable(b: Business, appt: Appointment, verb: str) -> None:
+    if appt.status != Status.BOOKED.value:
+        raise Conflict(f"This booking is {appt.status.replace('_', ' ')} and cannot be {verb}.",
+                       code=f"booking_{appt.status}")
+    if not can_change(appt.start, clock.now(), b.config.rules.cancellation_window_hours):
+        deadline = cancellation_deadline(appt.start, b.config.rules.cancellation_window_hours)
+        phone = f" Please call {b.config.phone}." if b.config.phone else ""
+        raise Conflict(f"Bookings can be {verb} online until {iso_local(deadline, b.config.tz)}.{phone}",
+                       code="cancellation_window_passed",
+                       details={"deadline": iso_local(deadline, b.config.tz)})
+
+
+def cancel_booking(token: str, body) -> dict:
+    b, appt = _from_token(token)
+    req: CancelIn = _parse(CancelIn, body if body is not None else {}, "cancellation")
+    if appt.status == Status.CANCELLED.value:
+        return booking_view(b, appt)  # cancelling twice is harmless
+    _ensure_changeable(b, appt, "cancelled")
+    now = clock.now()
+    client = clients.get_client(b.id, appt.client_id)
+    cancelled = _copy(appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now,
+                      cancel_reason=req.reason, updated_at=now)
+    messages = message_plans.booking_event(b, cancelled, "cancelled", client.name, client.phone,
+                                           client.email, now) if client else []
+    try:
+        items = store.transact_with_retry(lambda: store.cancel_booking(appt, now, req.reason, messages,
+                                                                       lease=outbox.IMMEDIATE_LEASE))
+    except store.StaleAppointment:
+        raise Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
+    outbox.deliver(items, now)
+    return booking_view(b, cancelled)
+
+
+def reschedule_booking(token: str, body) -> dict:
+    b, appt = _from_token(token)
+    req: RescheduleIn = _parse(RescheduleIn, body, "new time")
+    _ensure_changeable(b, appt, "moved")
+    cfg, now = b.config, clock.now()
+    service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
+    if not service or not staff or service.id not in staff.services:
+        raise Conflict("This booking's service is no longer offered online; please contact the business.",
+                       code="service_unavailable")
+    if req.start == appt.start:
+        return booking_view(b, appt)
+    if not avail.is_allowed_start(cfg, service, staff, req.start, now):
+        problem = _start_problem(cfg, service, req.start, now)
+        raise ValidationFailed(f"The new start time {problem}.", fields={"start": problem})
+    moved = _copy(appt, start=req.start, end=req.start + timedelta(minutes=service.duration_minutes),
+                  occupied_until=req.start + timedelta(minutes=service.occupancy_minutes),
+                  seq=appt.seq + 1, reschedules=appt.reschedules + 1, updated_at=now)
+    client = clients.get_client(b.id, appt.client_id)
+    messages = message_plans.booking_event(b, moved, "rescheduled", client.name, client.phone, client.email,
+                                           now, previous_start=appt.start) if client else []
+    try:
+        items = store.transact_with_retry(lambda: store.reschedule_booking(appt, moved, now, messages,
+                                                                           lease=outbox.IMMEDIATE_LEASE))
+    except store.StaleAppointment:
+        raise Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
+    except SlotTaken:
+        raise SlotTaken("That time was just taken. Your booking was not changed.",
+                        fields={"start": "no longer free"})
+    outbox.deliver(items, now)
+    return booking_view(b, moved)
+
+
+def _copy(appt: Appointment, **changes) -> Appointment:
+    from dataclasses import replace
+
+    return replace(appt, **changes)

@@ -1,0 +1,50 @@
+"""Which messages a booking event sends, and what their templates are told."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib import links
+from chalicelib.domain.booking import Appointment, cancellation_deadline
+from chalicelib.domain.contacts import first_name
+from chalicelib.domain.messages import PlannedMessage, booking_message_keys
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.store.businesses import Business
+
+
+def booking_context(b: Business, appt: Appointment, client_name: str,
+                    previous_start: datetime | None = None) -> dict:
+    cfg, tz = b.config, b.config.tz
+    service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
+    return {
+        "business": {"name": cfg.name, "address": cfg.address, "phone": cfg.phone, "slug": cfg.slug,
+                     "timezone": cfg.timezone, "sms_sender": cfg.sms_sender},
+        "client": {"name": client_name, "first_name": first_name(client_name)},
+        "service": {"id": appt.service_id, "name": service.name.get(appt.locale) if service else appt.service_id,
+                    "duration_minutes": service.duration_minutes if service else None,
+                    "price_cents": appt.price_cents},
+        "staff": {"id": appt.staff_id, "name": staff.name if staff else ""},
+        "start": iso_local(appt.start, tz),
+        "end": iso_local(appt.end, tz),
+        "previous_start": iso_local(previous_start, tz) if previous_start else None,
+        "manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end)),
+        "book_url": links.book_url(cfg.slug, service=appt.service_id, staff=appt.staff_id),
+        "appointment_id": appt.id,
+        "sequence": appt.seq,
+        "cancellation_deadline": iso_local(
+            cancellation_deadline(appt.start, cfg.rules.cancellation_window_hours), tz),
+        "note": appt.note,
+    }
+
+
+def booking_event(b: Business, appt: Appointment, kind: str, client_name: str, phone: str | None,
+                  email: str | None, now: datetime, previous_start: datetime | None = None) -> list[PlannedMessage]:
+    """One message per channel the client gave: email and/or SMS."""
+    recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
+    if not recipients:
+        return []
+    context = booking_context(b, appt, client_name, previous_start)
+    keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
+    return [PlannedMessage(key=keys[ch], kind=kind, channel=ch, recipient=to, locale=appt.locale,
+                           context=context, due_at=now, business_id=b.id, appointment_id=appt.id,
+                           appointment_seq=appt.seq, client_id=appt.client_id)
+            for ch, to in recipients.items()]

@@ -1,0 +1,54 @@
+"""Process configuration, read once from the environment.
+
+Everything that differs between the local stack, the tests and AWS lives here, so
+the rest of the code never reads os.environ itself.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    region: str
+    dynamodb_endpoint: str | None  # DynamoDB Local; None in AWS
+    aws_endpoint: str | None  # moto server standing in for SES/SNS locally
+    public_url: str  # base of every link we send
+    link_secret: str | None  # local/tests; AWS reads link_secret_param
+    link_secret_param: str | None
+    email_from: str
+    config_cache_seconds: int
+    send_workers: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage in ("local", "test")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    # No default to "local": packaging a deployment must never include local-only routes.
+    stage = env.get("REBOOK_STAGE", "unset")
+    return Settings(
+        stage=stage,
+        table_name=env.get("REBOOK_TABLE", f"rebook-{stage}"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or env.get("REBOOK_DEFAULT_REGION", "eu-north-1"),
+        dynamodb_endpoint=env.get("REBOOK_DYNAMODB_ENDPOINT") or None,
+        aws_endpoint=env.get("REBOOK_AWS_ENDPOINT") or None,
+        public_url=env.get("REBOOK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        link_secret=env.get("REBOOK_LINK_SECRET") or None,
+        link_secret_param=env.get("REBOOK_LINK_SECRET_PARAM") or None,
+        email_from=env.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"),
+        config_cache_seconds=int(env.get("REBOOK_CONFIG_CACHE_SECONDS", "60")),
+        send_workers=int(env.get("REBOOK_SEND_WORKERS", "16")),
+    )
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between runs)."""
+    get_settings.cache_clear()

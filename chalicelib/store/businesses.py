@@ -1,0 +1,110 @@
+"""Businesses: config by slug (cached per process) and saving a validated config."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.config import BusinessConfig, parse_business_config
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timeutil import utcnow
+from chalicelib.settings import get_settings
+from chalicelib.store import db
+from chalicelib.store.models import BusinessItem, SlugItem
+
+
+@dataclass(frozen=True)
+class Business:
+    id: str
+    config: BusinessConfig
+    settings: dict
+
+
+_cache: dict[str, tuple[float, Business | None]] = {}
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _biz_pk(business_id: str) -> str:
+    return f"BIZ#{business_id}"
+
+
+def _load(business_id: str) -> Business | None:
+    try:
+        item = BusinessItem.get(_biz_pk(business_id), "CONFIG")
+    except DoesNotExist:
+        return None
+    return Business(item.business_id, parse_business_config(item.config), item.settings or {})
+
+
+def get_by_slug(slug: str) -> Business | None:
+    """Business by its public slug; cached for REBOOK_CONFIG_CACHE_SECONDS."""
+    db.configure()
+    now = time.monotonic()
+    hit = _cache.get(f"slug:{slug}")
+    if hit and hit[0] > now:
+        return hit[1]
+    try:
+        business_id = SlugItem.get(f"SLUG#{slug}", "SLUG").business_id
+    except DoesNotExist:
+        business = None
+    else:
+        business = _load(business_id)
+    _remember(business, now, slug=slug)
+    return business
+
+
+def get_by_id(business_id: str) -> Business | None:
+    db.configure()
+    now = time.monotonic()
+    hit = _cache.get(f"id:{business_id}")
+    if hit and hit[0] > now:
+        return hit[1]
+    business = _load(business_id)
+    _remember(business, now, business_id=business_id)
+    return business
+
+
+def _remember(business: Business | None, now: float, slug: str | None = None, business_id: str | None = None):
+    # Unknown slugs are cached briefly too, so probing them costs no reads.
+    ttl = get_settings().config_cache_seconds
+    expires = now + (ttl if business else min(ttl, 5))
+    if business:
+        _cache[f"slug:{business.config.slug}"] = (expires, business)
+        _cache[f"id:{business.id}"] = (expires, business)
+    elif slug:
+        _cache[f"slug:{slug}"] = (expires, None)
+    elif business_id:
+        _cache[f"id:{business_id}"] = (expires, None)
+
+
+def save_config(config: BusinessConfig) -> tuple[Business, bool]:
+    """Create or update the business with this slug; returns (business, created)."""
+    db.configure()
+    try:
+        business_id = SlugItem.get(f"SLUG#{config.slug}", "SLUG", consistent_read=True).business_id
+        item = BusinessItem.get(_biz_pk(business_id), "CONFIG", consistent_read=True)
+        created = False
+    except DoesNotExist:
+        business_id = new_id(8)
+        item = BusinessItem(_biz_pk(business_id), "CONFIG", business_id=business_id, ics_secret=new_id(24))
+        created = True
+    item.slug = config.slug
+    item.config = config.model_dump(mode="json")
+    item.updated_at = utcnow()
+    if created:
+        slug = SlugItem(f"SLUG#{config.slug}", "SLUG", business_id=business_id)
+        try:
+            with TransactWrite(connection=BusinessItem._get_connection().connection) as tx:
+                tx.save(slug, condition=SlugItem.pk.does_not_exist())
+                tx.save(item)
+        except TransactWriteError as e:
+            raise RuntimeError(f"slug '{config.slug}' was taken concurrently; try again") from e
+    else:
+        item.save()
+    clear_cache()
+    return Business(business_id, config, item.settings or {}), created

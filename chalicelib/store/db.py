@@ -1,0 +1,76 @@
+"""Connection setup and the table definition (the only place that creates it)."""
+from __future__ import annotations
+
+import os
+
+from chalicelib.settings import Settings, get_settings
+from chalicelib.store import models
+
+_configured_for: tuple | None = None
+
+
+def configure(settings: Settings | None = None) -> None:
+    """Point every model at the configured table and endpoint (idempotent)."""
+    global _configured_for
+    s = settings or get_settings()
+    key = (s.table_name, s.dynamodb_endpoint, s.region)
+    if key == _configured_for:
+        return
+    if s.dynamodb_endpoint:
+        # DynamoDB Local accepts any credentials but botocore insists on having some.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    for model in models.ALL_MODELS:
+        model.Meta.table_name = s.table_name
+        model.Meta.host = s.dynamodb_endpoint
+        model.Meta.region = s.region
+        model._connection = None
+    _configured_for = key
+
+
+def table_definition(table_name: str) -> dict:
+    """CreateTable arguments: on-demand, overloaded keys, five sparse-friendly GSIs."""
+    attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]
+    gsis = []
+    for name in models.INDEXES:
+        attrs += [{"AttributeName": f"{name}pk", "AttributeType": "S"},
+                  {"AttributeName": f"{name}sk", "AttributeType": "S"}]
+        gsis.append({
+            "IndexName": models.index_name(name),
+            "KeySchema": [{"AttributeName": f"{name}pk", "KeyType": "HASH"},
+                          {"AttributeName": f"{name}sk", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        })
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attrs,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": gsis,
+    }
+
+
+def dynamodb_client(settings: Settings | None = None):
+    import boto3
+
+    s = settings or get_settings()
+    return boto3.client("dynamodb", region_name=s.region, endpoint_url=s.dynamodb_endpoint)
+
+
+def create_table(settings: Settings | None = None) -> bool:
+    """Create the table if it does not exist; returns True when it was created."""
+    s = settings or get_settings()
+    configure(s)
+    client = dynamodb_client(s)
+    existing = client.list_tables().get("TableNames", [])
+    if s.table_name in existing:
+        return False
+    client.create_table(**table_definition(s.table_name))
+    client.get_waiter("table_exists").wait(TableName=s.table_name)
+    try:
+        client.update_time_to_live(TableName=s.table_name,
+                                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+    except client.exceptions.ClientError:  # pragma: no cover - some emulators lack TTL
+        pass
+    return True

@@ -1,0 +1,65 @@
+"""Key formats of the single table, in one place (see docs/data-model.md)."""
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+
+from chalicelib.domain.timeutil import iso_utc
+
+# Time-bucketed indexes are split into shards so that thousands of businesses
+# sharing one hour never pile onto one GSI partition.
+DUE_SHARDS = 8
+
+
+def biz(business_id: str) -> str:
+    return f"BIZ#{business_id}"
+
+
+def client_sk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
+
+
+def client_key_sk(kind: str, value: str) -> str:
+    return f"CKEY#{kind.upper()}#{value}"
+
+
+def appt_sk(appointment_id: str) -> str:
+    return f"APPT#{appointment_id}"
+
+
+def msg_sk(key: str) -> str:
+    return f"MSG#{key}"
+
+
+def lock_pk(business_id: str, staff_id: str, granule: datetime) -> str:
+    return f"LOCK#{business_id}#{staff_id}#{granule.strftime('%Y-%m-%dT%H:%MZ')}"
+
+
+def idem_pk(business_id: str, key: str) -> str:
+    return f"IDEM#{business_id}#{key}"
+
+
+def business_calendar(business_id: str) -> str:
+    return f"APPTS#{business_id}"
+
+
+def client_timeline(business_id: str, client_id: str) -> str:
+    return f"CLIENT#{business_id}#{client_id}"
+
+
+def shard_of(text: str, shards: int = DUE_SHARDS) -> int:
+    return zlib.crc32(text.encode()) % shards
+
+
+def hour_bucket(prefix: str, instant: datetime, shard: int) -> str:
+    return f"{prefix}#{instant.strftime('%Y-%m-%dT%H')}#{shard}"
+
+
+def due_keys(message_key: str, due_at: datetime) -> tuple[str, str]:
+    """g3 keys of a message that still has to be sent: hour bucket + shard."""
+    return hour_bucket("DUE", due_at, shard_of(message_key)), f"{iso_utc(due_at)}#{message_key}"
+
+
+def end_keys(appointment_id: str, end: datetime) -> tuple[str, str]:
+    """g3 keys of a booked visit, by the hour it ends (feedback, auto-completion)."""
+    return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"

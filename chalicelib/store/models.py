@@ -1,0 +1,207 @@
+"""PynamoDB models of Rebook's single table. docs/data-model.md explains every key.
+
+One table, overloaded keys `pk`/`sk`, and five overloaded global secondary indexes
+(`g1`..`g5`, each with `gNpk`/`gNsk`). Only this package knows this layout.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+INDEXES = ("g1", "g2", "g3", "g4", "g5")  # attribute prefixes; the index of "g1" is "gsi1"
+
+
+def index_name(prefix: str) -> str:
+    return prefix.replace("g", "gsi", 1)
+
+
+def _index(name: str, keys_only: bool = False):
+    """A fresh GSI class per model: PynamoDB binds an index class to one model."""
+
+    class Meta:
+        index_name = globals()["index_name"](name)
+        projection = KeysOnlyProjection() if keys_only else AllProjection()
+
+    attrs = {
+        "Meta": Meta,
+        f"{name}pk": UnicodeAttribute(hash_key=True),
+        f"{name}sk": UnicodeAttribute(range_key=True),
+    }
+    return type(f"{name.upper()}Index", (GlobalSecondaryIndex,), attrs)()
+
+
+class Base(Model):
+    class Meta:
+        table_name = "rebook"  # set by store.db.configure()
+        region = "eu-north-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = TTLAttribute(null=True)
+
+
+# --- businesses --------------------------------------------------------------------
+class SlugItem(Base):
+    """SLUG#<slug> / SLUG -> the business id (slugs are public and may change)."""
+
+    business_id = UnicodeAttribute()
+
+
+class BusinessItem(Base):
+    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON."""
+
+    business_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    config = JSONAttribute()
+    settings = JSONAttribute(null=True)  # reminder plan, quiet hours, retention knobs (later issues)
+    ics_secret = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+# --- clients -----------------------------------------------------------------------
+class ClientKeyItem(Base):
+    """BIZ#<id> / CKEY#PHONE#<e164> or CKEY#EMAIL#<email> -> client id (uniqueness)."""
+
+    client_id = UnicodeAttribute()
+
+
+class ConsentMap(MapAttribute):
+    granted = BooleanAttribute()
+    at = UTCDateTimeAttribute()
+    source = UnicodeAttribute()
+
+
+class ClientItem(Base):
+    """BIZ#<id> / CLIENT#<client id>: the profile and counters of one client."""
+
+    business_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    marketing = ConsentMap(null=True)
+    consent_log = ListAttribute(of=ConsentMap, null=True)
+    bookings = NumberAttribute(default=0)
+    cancellations = NumberAttribute(default=0)
+    reminders_off = BooleanAttribute(default=False)
+    # Retention indexes (issue 6): lapse day and birthday, sparse.
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    g5pk = UnicodeAttribute(null=True)
+    g5sk = UnicodeAttribute(null=True)
+    by_lapse_day = _index("g4")
+    by_birthday = _index("g5")
+
+
+# --- appointments ------------------------------------------------------------------
+class AppointmentItem(Base):
+    """BIZ#<id> / APPT#<appointment id>.
+
+    g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
+    g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
+    g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
+    """
+
+    business_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    service_id = UnicodeAttribute()
+    staff_id = UnicodeAttribute()
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    occupied_until = UTCDateTimeAttribute()  # end + buffer
+    status = UnicodeAttribute()
+    price_cents = NumberAttribute()
+    locale = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="web")
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
+    reschedules = NumberAttribute(default=0)
+    reminders_off = BooleanAttribute(default=False)
+    seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    g3pk = UnicodeAttribute(null=True)
+    g3sk = UnicodeAttribute(null=True)
+    by_business_time = _index("g1")
+    by_client = _index("g2")
+    by_end = _index("g3")
+
+
+class SlotLockItem(Base):
+    """LOCK#<biz>#<staff>#<granule utc> / LOCK: one 5-minute unit of a staff member's time.
+
+    Written with attribute_not_exists(pk) in the booking transaction: the
+    database itself refuses a second booking of the same time.
+    """
+
+    appointment_id = UnicodeAttribute()
+
+
+class IdempotencyItem(Base):
+    """IDEM#<biz>#<key> / IDEM: the Idempotency-Key of a booking request (TTL 24 h)."""
+
+    body_hash = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+
+
+# --- outbox ------------------------------------------------------------------------
+class MessageItem(Base):
+    """BIZ#<id> / MSG#<idempotency key>: one outgoing message on one channel.
+
+    g2: CLIENT#<biz>#<client> / MSG#<created>  the client's messages (export, erase)
+    g3: DUE#<yyyy-mm-ddThh>#<shard> / <due>#<key>  sparse: present while the message
+        still has to be sent or retried; removed once it is sent or fails for good.
+    g1: MSGFAIL#<biz> / <time>#<key>            sparse: permanent failures, for the owner
+    """
+
+    business_id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    kind = UnicodeAttribute()  # confirmation | rescheduled | cancelled | reminder | ...
+    channel = UnicodeAttribute()  # email | sms
+    recipient = UnicodeAttribute()
+    appointment_id = UnicodeAttribute(null=True)
+    appointment_seq = NumberAttribute(null=True)
+    client_id = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute()
+    context = JSONAttribute()  # what the template needs, frozen when the message was planned
+    status = UnicodeAttribute()  # pending | sending | sent | failed | skipped
+    attempts = NumberAttribute(default=0)
+    due_at = UTCDateTimeAttribute()
+    lease_until = UTCDateTimeAttribute(null=True)
+    provider_id = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    g3pk = UnicodeAttribute(null=True)
+    g3sk = UnicodeAttribute(null=True)
+    failed_by_business = _index("g1")
+    by_client = _index("g2")
+    by_due = _index("g3")
+
+
+ALL_MODELS = (SlugItem, BusinessItem, ClientKeyItem, ClientItem, AppointmentItem, SlotLockItem,
+              IdempotencyItem, MessageItem)

@@ -1,0 +1,60 @@
+"""A thin wrapper over PynamoDB's TransactWrite that remembers why each item is there.
+
+DynamoDB reports cancellation reasons by position; PynamoDB orders the items as
+condition checks, deletes, puts, updates. Tagging every operation with a role lets
+callers ask "did a lock fail?" instead of counting positions.
+"""
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.store import db
+
+_ORDER = ("check", "delete", "put", "update")
+
+
+class TxFailed(Exception):
+    def __init__(self, failed: set[str], conflict: bool, cause: TransactWriteError):
+        super().__init__(f"transaction cancelled: failed={sorted(failed)} conflict={conflict}")
+        self.failed = failed  # roles whose condition failed
+        self.conflict = conflict  # DynamoDB saw a concurrent transaction on an item
+        self.cause = cause
+
+
+class Tx:
+    def __init__(self, model_for_connection):
+        db.configure()
+        self._tx = TransactWrite(connection=model_for_connection._get_connection().connection)
+        self._roles: dict[str, list[str]] = {k: [] for k in _ORDER}
+
+    def put(self, item, role: str, condition=None) -> None:
+        self._tx.save(item, condition=condition)
+        self._roles["put"].append(role)
+
+    def update(self, item, actions, role: str, condition=None) -> None:
+        self._tx.update(item, actions=actions, condition=condition, add_version_condition=False)
+        self._roles["update"].append(role)
+
+    def delete(self, item, role: str, condition=None) -> None:
+        self._tx.delete(item, condition=condition, add_version_condition=False)
+        self._roles["delete"].append(role)
+
+    def check(self, model, hash_key, range_key, condition, role: str) -> None:
+        self._tx.condition_check(model, hash_key, range_key, condition=condition)
+        self._roles["check"].append(role)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._roles.values())
+
+    def commit(self) -> None:
+        try:
+            self._tx._commit()
+        except TransactWriteError as err:
+            reasons = [r.code if r else None for r in (err.cancellation_reasons or [])]
+            if not reasons:
+                raise
+            roles = [role for kind in _ORDER for role in self._roles[kind]]
+            failed = {role for role, code in zip(roles, reasons) if code == "ConditionalCheckFailed"}
+            conflict = any(code == "TransactionConflict" for code in reasons)
+            raise TxFailed(failed, conflict, err) from err
