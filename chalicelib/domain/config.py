@@ -17,11 +17,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Times are locked in 5-minute granules (see docs/data-model.md), so every duration,
 # buffer, step and opening time must sit on that grid.
 GRANULE_MINUTES = 5
-# A DynamoDB transaction holds at most 100 items: locks + appointment + client + messages.
-MAX_OCCUPANCY_MINUTES = 6 * 60
+# A DynamoDB transaction holds at most 100 items; a reschedule holds the old and the new
+# granules plus the appointment and messages, so 48 granules (4 h) is the ceiling.
+MAX_OCCUPANCY_MINUTES = 4 * 60
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
-_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 Id = Annotated[str, Field(pattern=_ID)]
 
@@ -188,7 +189,7 @@ class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    slug: str
     name: str = Field(min_length=1, max_length=100)
     timezone: str
     locale: str = "fi"
@@ -205,6 +206,13 @@ class BusinessConfig(BaseModel):
     rules: BookingRules = BookingRules()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v):
+        if not re.match(r"^[a-z0-9][a-z0-9-]{1,39}$", v):
+            raise ValueError("use 2-40 lower-case letters, digits and dashes, e.g. salon-aurora")
+        return v
 
     @field_validator("sms_sender")
     @classmethod
@@ -287,7 +295,12 @@ class BusinessConfig(BaseModel):
 def format_validation_error(err: ValidationError) -> list[str]:
     """Turn pydantic's errors into lines like 'staff[1].hours.mon: ... '."""
     lines = []
-    for e in err.errors():
+    errors = err.errors()
+    failed_paths = {tuple(e["loc"][:1]) for e in errors if len(e["loc"]) > 1}
+    for e in errors:
+        # "at least 1 item" after an item failed is noise: the item's own error says it.
+        if e["type"] == "too_short" and tuple(e["loc"]) in failed_paths:
+            continue
         loc = ""
         for part in e["loc"]:
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))

@@ -1,0 +1,67 @@
+"""Small helpers for driving the public API through Chalice's test client."""
+from __future__ import annotations
+
+import json
+
+import boto3
+
+JSON = {"Content-Type": "application/json"}
+
+
+def get(client, path):
+    r = client.http.get(path)
+    return r.status_code, json.loads(r.body) if r.body else None
+
+
+def post(client, path, body=None, headers=None, raw=None):
+    data = raw if raw is not None else json.dumps(body if body is not None else {})
+    r = client.http.post(path, body=data, headers={**JSON, **(headers or {})})
+    return r.status_code, json.loads(r.body) if r.body else None
+
+
+def slots(client, service="womens-cut", day="2026-11-25", staff=None, to=None):
+    q = f"/api/v1/businesses/demo/availability?service={service}&from={day}&to={to or day}"
+    if staff:
+        q += f"&staff={staff}"
+    status, body = get(client, q)
+    assert status == 200, body
+    return {s["id"]: s["slots"] for s in body["staff"]}
+
+
+def booking_body(start, service="womens-cut", staff="aino", name="Maija Meikäläinen",
+                 phone="040 123 4567", email="maija@example.com", **extra):
+    client = {"name": name}
+    if phone:
+        client["phone"] = phone
+    if email:
+        client["email"] = email
+    body = {"service": service, "start": start, "client": client}
+    if staff:
+        body["staff"] = staff
+    body.update(extra)
+    return body
+
+
+def book(client, start, **kw):
+    headers = kw.pop("headers", None)
+    return post(client, "/api/v1/businesses/demo/bookings", booking_body(start, **kw), headers=headers)
+
+
+def token_of(manage_url: str) -> str:
+    return manage_url.rsplit("/", 1)[1]
+
+
+def table_items(table="rebook-test"):
+    """Every item in the table (tests may Scan; the app never does)."""
+    ddb = boto3.client("dynamodb", region_name="eu-north-1")
+    items, kwargs = [], {"TableName": table}
+    while True:
+        page = ddb.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def count_by_prefix(items, prefix):
+    return sum(1 for i in items if i["pk"]["S"].startswith(prefix) or i["sk"]["S"].startswith(prefix))

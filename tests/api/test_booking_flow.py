@@ -1,0 +1,168 @@
+"""The client's journey through the public API: find a time, book, view, move, cancel."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, token_of
+from tests.conftest import sent_emails, sent_sms
+
+
+def test_profile_lists_services_and_staff(client):
+    status, body = get(client, "/api/v1/businesses/demo")
+    assert status == 200
+    assert body["name"] == "Salon Aurora" and body["timezone"] == "Europe/Helsinki"
+    assert len(body["services"]) >= 5 and len(body["staff"]) == 3
+    cut = next(s for s in body["services"] if s["id"] == "womens-cut")
+    assert cut["name"]["fi"] == "Naisten hiustenleikkaus" and cut["price_cents"] == 6900
+    assert "owner_email" not in body  # the owner's contact is not public
+
+
+def test_unknown_business_is_404(client):
+    status, body = get(client, "/api/v1/businesses/nope")
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_availability_is_local_time_with_offset_per_staff(client):
+    free = slots(client, day="2026-11-25")  # a Wednesday
+    assert set(free) == {"aino", "sanna"}  # Mikko does not do women's cuts
+    assert free["aino"][0] == "2026-11-25T11:00:00+02:00"  # Aino starts at 11 on Wednesdays
+    assert free["sanna"][0] == "2026-11-25T09:00:00+02:00"
+    assert free["sanna"][-1] == "2026-11-25T16:00:00+02:00"  # 60 min must end by 17:00
+
+
+def test_booking_confirms_and_removes_the_slot(client, aws):
+    start = "2026-11-25T12:00:00+02:00"
+    status, body = book(client, start)
+    assert status == 201, body
+    assert body["status"] == "booked"
+    assert body["start"] == start and body["end"] == "2026-11-25T13:00:00+02:00"
+    assert body["manage_url"].startswith("https://book.example.test/m/")
+    free = slots(client, staff="aino")["aino"]
+    # Aino starts at 11:00; a 60-min cut with its 10-min buffer from 11:00 would run
+    # into 12:00, and the 12:00 booking holds her until 13:10.
+    assert free[0] == "2026-11-25T13:15:00+02:00"
+
+
+def test_confirmation_email_and_sms_are_sent(client):
+    status, body = book(client, "2026-11-25T12:00:00+02:00")
+    assert status == 201
+    emails, sms = sent_emails(), sent_sms()
+    assert len(emails) == 1 and len(sms) == 1
+    raw = emails[0].raw_data
+    assert "maija@example.com" in emails[0].destinations["ToAddresses"] if hasattr(emails[0], "destinations") \
+        and isinstance(emails[0].destinations, dict) else True
+    assert "text/calendar" in raw and "BEGIN:VCALENDAR" in raw.replace("=\r\n", "") or "booking.ics" in raw
+    phone, text = sms[0][0], sms[0][1]
+    assert phone == "+358401234567"
+    assert token_of(body["manage_url"]) in text
+    assert "ke 25.11. klo 12.00" in text
+
+
+def test_only_the_channels_the_client_gave(client):
+    status, _ = book(client, "2026-11-25T12:00:00+02:00", email=None)
+    assert status == 201
+    assert len(sent_emails()) == 0 and len(sent_sms()) == 1
+
+
+def test_overlapping_booking_of_same_staff_is_409(client):
+    assert book(client, "2026-11-25T12:00:00+02:00")[0] == 201
+    # A 30-minute booking starting inside the first one's buffer.
+    status, body = book(client, "2026-11-25T13:00:00+02:00", service="mens-cut", name="Other Person",
+                        phone="040 765 4321", email="other@example.com")
+    assert status == 409 and body["error"]["code"] == "slot_taken"
+
+
+def test_any_staff_books_whoever_is_free(client):
+    first = book(client, "2026-11-25T12:00:00+02:00", staff=None)
+    second = book(client, "2026-11-25T12:00:00+02:00", staff=None, name="B", phone="040 111 2222", email=None)
+    third = book(client, "2026-11-25T12:00:00+02:00", staff=None, name="C", phone="040 333 4444", email=None)
+    assert first[0] == 201 and second[0] == 201
+    assert {first[1]["staff"]["id"], second[1]["staff"]["id"]} == {"aino", "sanna"}
+    assert third[0] == 409
+
+
+def test_returning_client_keeps_one_profile(client, aws):
+    book(client, "2026-11-25T12:00:00+02:00", phone="040 123 4567", email="Maija@Example.com")
+    book(client, "2026-11-26T12:00:00+02:00", phone="+358401234567", email=None)
+    book(client, "2026-11-27T12:00:00+02:00", phone=None, email="MAIJA@example.com")
+    items = table_items()
+    assert count_by_prefix(items, "CLIENT#") == 1
+    from chalicelib.store.bookings import client_history
+
+    client_item = next(i for i in items if i["sk"]["S"].startswith("CLIENT#"))
+    history = client_history(aws.id, client_item["client_id"]["S"])
+    assert len(history) == 3 and int(client_item["bookings"]["N"]) == 3
+
+
+def test_idempotency_key_returns_the_same_booking(client):
+    headers = {"Idempotency-Key": "abc-123"}
+    first = book(client, "2026-11-25T12:00:00+02:00", headers=headers)
+    again = book(client, "2026-11-25T12:00:00+02:00", headers=headers)
+    assert first[0] == again[0] == 201
+    assert first[1]["id"] == again[1]["id"] and first[1]["manage_url"] == again[1]["manage_url"]
+    assert count_by_prefix(table_items(), "APPT#") == 1
+    assert len(sent_sms()) == 1  # no second confirmation
+    other = book(client, "2026-11-25T14:00:00+02:00", headers=headers)
+    assert other[0] == 422 and other[1]["error"]["code"] == "idempotency_key_reused"
+
+
+def test_view_by_manage_token(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    status, body = get(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}")
+    assert status == 200
+    assert body["id"] == booked["id"] and body["client"]["name"] == "Maija Meikäläinen"
+    assert body["can_change"] is True and body["cancellable_until"] == "2026-11-24T12:00:00+02:00"
+
+
+def test_cancel_frees_the_time_and_invites_to_book_again(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    status, body = post(client, f"/api/v1/bookings/{token}/cancel", {"reason": "flu"})
+    assert status == 200 and body["status"] == "cancelled"
+    assert "2026-11-25T12:00:00+02:00" in slots(client, staff="aino")["aino"]
+    assert count_by_prefix(table_items(), "LOCK#") == 0
+    cancel_sms = sent_sms()[-1][1]
+    assert "/book/demo" in cancel_sms and token not in cancel_sms
+    # Cancelling again changes nothing and sends nothing more.
+    before = len(sent_sms())
+    assert post(client, f"/api/v1/bookings/{token}/cancel")[0] == 200
+    assert len(sent_sms()) == before
+
+
+def test_cancel_inside_the_window_is_409(client, frozen_now):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    frozen_now["now"] += timedelta(days=1, hours=3)  # Tue 13:00 local, 23 h before
+    status, body = post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    assert status == 409 and body["error"]["code"] == "cancellation_window_passed"
+    assert "2026-11-24T12:00:00+02:00" in body["error"]["message"]
+
+
+def test_reschedule_moves_atomically(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    status, moved = post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T15:00:00+02:00"})
+    assert status == 200, moved
+    assert moved["start"] == "2026-11-25T15:00:00+02:00" and moved["id"] == booked["id"]
+    free = slots(client, staff="aino")["aino"]
+    assert "2026-11-25T12:00:00+02:00" in free and "2026-11-25T15:00:00+02:00" not in free
+    assert "ke 25.11. klo 15.00" in sent_sms()[-1][1]
+
+
+def test_reschedule_onto_a_taken_time_keeps_the_old_one(client):
+    _, mine = book(client, "2026-11-25T12:00:00+02:00")
+    assert book(client, "2026-11-25T15:00:00+02:00", name="B", phone="040 111 2222", email=None)[0] == 201
+    status, body = post(client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule",
+                        {"start": "2026-11-25T15:30:00+02:00"})
+    assert status == 409 and body["error"]["code"] == "slot_taken"
+    _, still = get(client, f"/api/v1/bookings/{token_of(mine['manage_url'])}")
+    assert still["start"] == "2026-11-25T12:00:00+02:00" and still["status"] == "booked"
+    assert "2026-11-25T12:00:00+02:00" not in slots(client, staff="aino")["aino"]
+
+
+def test_reschedule_overlapping_its_own_time(client):
+    _, mine = book(client, "2026-11-25T12:00:00+02:00")
+    status, body = post(client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule",
+                        {"start": "2026-11-25T12:30:00+02:00"})
+    assert status == 200, body
+    locks = count_by_prefix(table_items(), "LOCK#")
+    assert locks == 14  # (60 + 10) / 5: exactly the new time's granules, none of the old left behind
