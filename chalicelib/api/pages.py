@@ -1,0 +1,106 @@
+"""Client pages (HTML): the booking page and the manage page behind every message link."""
+from __future__ import annotations
+
+import functools
+import logging
+from urllib.parse import parse_qsl, urlencode
+
+from chalice import Blueprint, Response
+
+from chalicelib.errors import RebookError
+from chalicelib.pages import views
+from chalicelib.pages.i18n import pick_locale, words
+
+pages = Blueprint(__name__)
+FORM = ["application/x-www-form-urlencoded"]
+HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
+        "Referrer-Policy": "no-referrer"}
+logger = logging.getLogger("rebook.pages")
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body=body, status_code=status, headers=HTML)
+
+
+def _form() -> dict:
+    raw = (pages.current_request.raw_body or b"")[:16384].decode("utf-8", "replace")
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+def _lang() -> str | None:
+    return pages.current_request.headers.get("accept-language")
+
+
+def html_view(fn):
+    """Render RebookError as a localized error page with its 4xx status."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RebookError as e:
+            locale = pick_locale((pages.current_request.query_params or {}).get("lang"), _lang(), "fi")
+            return _html(views.render("error.html", t=words(locale), locale=locale, message=e.message,
+                                      biz={"name": "Rebook"}), e.status)
+        except Exception:
+            logger.exception("page failed")
+            return _html(views.render("error.html", t=words("en"), locale="en", biz={"name": "Rebook"},
+                                      message="Something went wrong on our side."), 500)
+
+    return wrapper
+
+
+@pages.route("/book/{slug}", methods=["GET"])
+@html_view
+def book_page(slug):
+    return _html(views.book_page(slug, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/book/{slug}", methods=["POST"], content_types=FORM)
+@html_view
+def book_submit(slug):
+    status, body = views.book_submit(slug, _form(), _lang())
+    return _html(body, status)
+
+
+@pages.route("/m/{token}", methods=["GET"])
+@html_view
+def manage(token):
+    params = pages.current_request.query_params or {}
+    locale = pick_locale(params.get("lang"), _lang(), "fi")
+    note = words(locale).get(params.get("done", "")) if params.get("done") in ("cancelled", "moved") else None
+    return _html(views.manage_page(token, params, _lang(), status_note=note))
+
+
+def _after_change(token: str, form: dict, action):
+    try:
+        action()
+    except RebookError as e:
+        if e.status in (409, 422):
+            return _html(views.manage_page(token, form, _lang(), error=e.message), e.status)
+        raise
+    return None
+
+
+@pages.route("/m/{token}/cancel", methods=["POST"], content_types=FORM)
+@html_view
+def cancel(token):
+    from chalicelib.services import booking
+
+    form = _form()
+    body = {"reason": form["reason"]} if form.get("reason", "").strip() else {}
+    failed = _after_change(token, form, lambda: booking.cancel_booking(token, body))
+    return failed or Response(body="", status_code=303, headers={
+        "Location": f"/m/{token}?" + urlencode({"done": "cancelled", "lang": form.get("lang", "")})})
+
+
+@pages.route("/m/{token}/reschedule", methods=["POST"], content_types=FORM)
+@html_view
+def reschedule(token):
+    from chalicelib.services import booking
+
+    form = _form()
+    failed = _after_change(token, form, lambda: booking.reschedule_booking(token, {"start": form.get("start", "")}))
+    return failed or Response(body="", status_code=303, headers={
+        "Location": f"/m/{token}?" + urlencode({"done": "moved", "lang": form.get("lang", "")})})

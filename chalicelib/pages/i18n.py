@@ -1,0 +1,65 @@
+"""Words of the client pages in fi, sv and en."""
+from __future__ import annotations
+
+STRINGS = {
+    "fi": {
+        "book": "Varaa aika", "choose_service": "Valitse palvelu", "choose_time": "Valitse aika",
+        "anyone": "Kuka tahansa", "staff": "Tekijä", "your_details": "Yhteystietosi", "name": "Nimi",
+        "phone": "Puhelin", "email": "Sähköposti", "marketing": "Saa lähettää minulle tarjouksia ja muistutuksia palata",
+        "note": "Lisätietoja (valinnainen)", "confirm": "Vahvista varaus", "booked": "Varaus vahvistettu!",
+        "your_booking": "Varauksesi", "when": "Aika", "service": "Palvelu", "price": "Hinta",
+        "cancel": "Peru varaus", "cancel_reason": "Syy (valinnainen)", "reschedule": "Siirrä varaus",
+        "new_time": "Valitse uusi aika", "cancelled": "Varaus on peruttu.", "moved": "Varaus on siirretty.",
+        "book_again": "Varaa uusi aika", "no_slots": "Ei vapaita aikoja tänä päivänä.",
+        "change_until": "Voit perua tai siirtää varauksen verkossa {deadline} asti.",
+        "too_late": "Varausta ei voi enää muuttaa verkossa. Soita meille: {phone}",
+        "status_cancelled": "Peruttu", "status_booked": "Vahvistettu", "manage": "Hallitse varausta",
+        "times_in": "Ajat ovat aikavyöhykkeellä {tz}.", "prev": "Edellinen päivä", "next": "Seuraava päivä",
+        "error": "Virhe", "back": "Takaisin", "minutes": "min", "add_to_calendar": "Lisää kalenteriin",
+    },
+    "sv": {
+        "book": "Boka tid", "choose_service": "Välj tjänst", "choose_time": "Välj tid",
+        "anyone": "Vem som helst", "staff": "Personal", "your_details": "Dina uppgifter", "name": "Namn",
+        "phone": "Telefon", "email": "E-post", "marketing": "Ni får skicka mig erbjudanden och påminnelser om att komma tillbaka",
+        "note": "Tilläggsinformation (valfritt)", "confirm": "Bekräfta bokningen", "booked": "Bokningen är bekräftad!",
+        "your_booking": "Din bokning", "when": "Tid", "service": "Tjänst", "price": "Pris",
+        "cancel": "Avboka", "cancel_reason": "Orsak (valfritt)", "reschedule": "Flytta bokningen",
+        "new_time": "Välj ny tid", "cancelled": "Bokningen är avbokad.", "moved": "Bokningen har flyttats.",
+        "book_again": "Boka en ny tid", "no_slots": "Inga lediga tider denna dag.",
+        "change_until": "Du kan avboka eller flytta bokningen på nätet till {deadline}.",
+        "too_late": "Bokningen kan inte längre ändras på nätet. Ring oss: {phone}",
+        "status_cancelled": "Avbokad", "status_booked": "Bekräftad", "manage": "Hantera bokningen",
+        "times_in": "Tiderna anges i tidszonen {tz}.", "prev": "Föregående dag", "next": "Nästa dag",
+        "error": "Fel", "back": "Tillbaka", "minutes": "min", "add_to_calendar": "Lägg till i kalendern",
+    },
+    "en": {
+        "book": "Book now", "choose_service": "Choose a service", "choose_time": "Choose a time",
+        "anyone": "Anyone", "staff": "Staff", "your_details": "Your details", "name": "Name",
+        "phone": "Phone", "email": "Email", "marketing": "You may send me offers and reminders to come back",
+        "note": "Anything we should know? (optional)", "confirm": "Confirm booking", "booked": "Your booking is confirmed!",
+        "your_booking": "Your booking", "when": "When", "service": "Service", "price": "Price",
+        "cancel": "Cancel booking", "cancel_reason": "Reason (optional)", "reschedule": "Move booking",
+        "new_time": "Choose a new time", "cancelled": "Your booking is cancelled.", "moved": "Your booking was moved.",
+        "book_again": "Book a new time", "no_slots": "No free times on this day.",
+        "change_until": "You can cancel or move this booking online until {deadline}.",
+        "too_late": "This booking can no longer be changed online. Please call us: {phone}",
+        "status_cancelled": "Cancelled", "status_booked": "Confirmed", "manage": "Manage booking",
+        "times_in": "Times are shown in the {tz} time zone.", "prev": "Previous day", "next": "Next day",
+        "error": "Error", "back": "Back", "minutes": "min", "add_to_calendar": "Add to calendar",
+    },
+}
+
+
+def pick_locale(requested: str | None, accept_language: str | None, default: str) -> str:
+    """?lang= wins, then the browser's Accept-Language, then the business default."""
+    if requested in STRINGS:
+        return requested
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in STRINGS:
+            return code
+    return default if default in STRINGS else "fi"
+
+
+def words(locale: str) -> dict:
+    return STRINGS.get(locale, STRINGS["fi"])

@@ -1,0 +1,122 @@
+"""Server-rendered client pages: book from a link, manage a booking from a message.
+
+They work without JavaScript: every step is a GET with query parameters, every
+action a POST from a form (GET never changes anything). They call the same use
+cases as the JSON API, so the rules are the same.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from chalicelib import clock
+from chalicelib.domain.timeutil import local_date
+from chalicelib.errors import NotFound, RebookError
+from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.pages.i18n import pick_locale, words
+from chalicelib.services import booking
+from chalicelib.store import businesses
+
+DAYS_SHOWN = 14
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("chalicelib.pages", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(local=format_local, time=format_time, date=format_date, price=format_price)
+    return env
+
+
+def render(template: str, **ctx) -> str:
+    return _env().get_template(template).render(**ctx)
+
+
+def _day(value: str | None, today: date) -> date:
+    try:
+        d = date.fromisoformat(value) if value else today
+    except ValueError:
+        d = today
+    return min(max(d, today), today + timedelta(days=365))
+
+
+def book_page(slug: str, params: dict, accept_language: str | None) -> str:
+    profile = booking.public_profile(slug)
+    b = businesses.get_by_slug(slug)
+    locale = pick_locale(params.get("lang"), accept_language, b.config.locale)
+    t = words(locale)
+    ctx = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
+    service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
+    service = b.config.service(service_id or "")
+    if service:
+        ctx["service"] = next(s for s in profile["services"] if s["id"] == service.id)
+        ctx["step"] = "time"
+        today = local_date(clock.now(), b.config.tz)
+        day = _day(params.get("date"), today)
+        ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
+        query = {"service": service.id, "from": day.isoformat(), "to": day.isoformat()}
+        if staff_id:
+            query["staff"] = staff_id
+        try:
+            ctx["availability"] = booking.get_availability(slug, query)
+        except RebookError as e:
+            ctx["error"] = e.message
+            ctx["availability"] = {"staff": []}
+        if start:
+            ctx["step"] = "details"
+            ctx["start"] = start
+    ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw})
+    return render("book.html", **ctx)
+
+
+def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
+    b = businesses.get_by_slug(slug)
+    if not b:
+        raise NotFound(f"No business called '{slug}'.")
+    locale = pick_locale(form.get("lang"), accept_language, b.config.locale)
+    body = {"service": form.get("service", ""), "start": form.get("start", ""),
+            "client": {"name": form.get("name", ""), "locale": locale},
+            "consents": {"marketing": form.get("marketing") == "yes"}}
+    if form.get("staff"):
+        body["staff"] = form["staff"]
+    for field in ("phone", "email"):
+        if form.get(field, "").strip():
+            body["client"][field] = form[field]
+    if form.get("note", "").strip():
+        body["note"] = form["note"]
+    try:
+        status, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
+    except RebookError as e:
+        params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang")}
+        profile = booking.public_profile(slug)
+        t = words(locale)
+        return e.status, render("book.html", t=t, locale=locale, biz=profile, params=params, step="details",
+                                service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
+                                start=form.get("start"), error=e.message, fields=e.fields, form=form,
+                                link=lambda **kw: f"/book/{slug}?" + urlencode({**params, **kw}))
+    return 201, render("booked.html", t=words(locale), locale=locale, booking=result, biz={"name": b.config.name})
+
+
+def manage_page(token: str, params: dict, accept_language: str | None, *, status_note: str | None = None,
+                error: str | None = None) -> str:
+    view = booking.get_booking(token)
+    b = businesses.get_by_slug(view["business"]["slug"])
+    locale = pick_locale(params.get("lang"), accept_language, view["locale"])
+    t = words(locale)
+    ctx = {"t": t, "locale": locale, "booking": view, "token": token, "note": status_note, "error": error,
+           "biz": {"name": b.config.name, "phone": b.config.phone, "slug": b.config.slug,
+                   "timezone": b.config.timezone}}
+    if view["can_change"]:
+        today = local_date(clock.now(), b.config.tz)
+        day = _day(params.get("date") or view["start"][:10], today)
+        ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
+        av = booking.get_availability(view["business"]["slug"], {
+            "service": view["service"]["id"], "staff": view["staff"]["id"],
+            "from": day.isoformat(), "to": day.isoformat()})
+        ctx["slots"] = av["staff"][0]["slots"] if av["staff"] else []
+    ctx["book_again"] = f"/book/{view['business']['slug']}?" + urlencode(
+        {"service": view["service"]["id"], "staff": view["staff"]["id"]})
+    return render("manage.html", **ctx)
