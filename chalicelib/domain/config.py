@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
@@ -224,10 +225,10 @@ class BusinessConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v):
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{v}' is not an IANA time zone such as Europe/Helsinki") from None
+        # Checked against the tz database's list: ZoneInfo() alone accepts odd paths
+        # and raises OS errors for folder names such as "Europe".
+        if v not in _time_zones():
+            raise ValueError(f"'{v}' is not an IANA time zone such as Europe/Helsinki")
         return v
 
     @field_validator("locale")
@@ -290,6 +291,11 @@ class BusinessConfig(BaseModel):
 
     def staff_for(self, service_id: str) -> list[Staff]:
         return [m for m in self.staff if service_id in m.services]
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def format_validation_error(err: ValidationError) -> list[str]:

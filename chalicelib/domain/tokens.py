@@ -58,7 +58,7 @@ def make_token(secret: str, purpose: str, business_id: str, subject: str, expire
 
 def read_token(secret: str, token: str, purpose: str, now: datetime) -> LinkClaims:
     """Verify and decode; the purpose must match the one the caller serves."""
-    if not isinstance(token, str) or len(token) > 200:
+    if not isinstance(token, str) or len(token) > 200 or not token.isascii():
         raise TokenError("malformed")
     parts = token.split(".")
     if len(parts) != 5:

@@ -1,0 +1,135 @@
+"""The two ways a message leaves Rebook: email through SES, SMS through SNS.
+
+Clients are created on first use (not at import: cold start) and cached per
+(service, region, endpoint) for the life of the process. Locally the endpoint is
+moto's server; in AWS it is None (the regional endpoint).
+
+Every provider failure becomes a SendError whose `reason` is "<service>:<code>"
+(never the provider's message text, which can contain addresses). How codes map:
+
+| Error code(s)                                                      | permanent | throttled |
+|--------------------------------------------------------------------|-----------|-----------|
+| Throttling, ThrottlingException, Throttled, TooManyRequestsException, KMSThrottling | no | yes |
+| ServiceUnavailable(Exception), InternalFailure, InternalError(Exception), RequestTimeout(Exception), connection errors and timeouts | no | no |
+| AccountSendingPausedException, ConfigurationSetSendingPausedException, ConfigurationSetDoesNotExist, AuthorizationError, AccessDenied(Exception), KMS* (our setup is at fault: fix it and the messages go) | no | no |
+| MessageRejected, MailFromDomainNotVerifiedException, InvalidParameter, InvalidParameterValue, ParameterValueInvalid, ValidationException, EndpointDisabled, OptedOut, OptedOutException, NotFound, request rejected by the client-side validation, phone number not E.164 | yes | no |
+| any other code                                                     | no        | no        |
+
+Unknown codes are retried rather than dropped: the outbox caps attempts and leaves
+what never went visible, so nothing is lost silently.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from chalicelib.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+THROTTLING = frozenset({"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException",
+                        "KMSThrottling"})
+PERMANENT = frozenset({"MessageRejected", "MailFromDomainNotVerifiedException", "InvalidParameter",
+                       "InvalidParameterValue", "ParameterValueInvalid", "ValidationException",
+                       "EndpointDisabled", "OptedOut", "OptedOutException", "NotFound"})
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_clients: dict[tuple[str, str, str | None], object] = {}
+_clients_lock = threading.Lock()
+
+
+class SendError(Exception):
+    """A message could not be handed to the provider. `reason` holds no personal data."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, throttled: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.throttled = throttled
+
+
+def _client(service: str):
+    settings = get_settings()
+    key = (service, settings.region, settings.aws_endpoint)
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:  # boto3 client creation is not thread-safe; senders run in threads
+            client = _clients.get(key)
+            if client is None:
+                import boto3
+                from botocore.config import Config
+
+                # Few SDK retries: the outbox retries with backoff, and a request is waiting.
+                config = Config(retries={"mode": "standard", "max_attempts": 2},
+                                connect_timeout=3, read_timeout=10)
+                client = boto3.session.Session().client(service, region_name=settings.region,
+                                                        endpoint_url=settings.aws_endpoint, config=config)
+                _clients[key] = client
+    return client
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch endpoints and mocks)."""
+    with _clients_lock:
+        _clients.clear()
+
+
+def classify(service: str, error: Exception) -> SendError:
+    """Map a boto3/botocore exception to a SendError (see the table above)."""
+    from botocore.exceptions import ClientError, ParamValidationError
+
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code") or "Unknown")
+        reason = f"{service}:{code}"
+        if code in THROTTLING:
+            return SendError(reason, throttled=True)
+        return SendError(reason, permanent=code in PERMANENT)
+    if isinstance(error, ParamValidationError):
+        return SendError(f"{service}:ParamValidation", permanent=True)
+    # Connection failures, timeouts, missing credentials: retry later.
+    return SendError(f"{service}:{type(error).__name__}")
+
+
+def _call(service: str, operation: str, **params) -> dict:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return getattr(_client(service), operation)(**params)
+    except (ClientError, BotoCoreError) as e:
+        err = classify(service, e)
+        log.warning("%s.%s failed: %s permanent=%s throttled=%s",
+                    service, operation, err.reason, err.permanent, err.throttled)
+        raise err from None
+
+
+def send_email(raw: bytes, *, source: str, to: str, configuration_set: str | None = None) -> str:
+    """Send a raw MIME message to one recipient through SES; returns SES's MessageId."""
+    params = {"Source": source, "Destinations": [to], "RawMessage": {"Data": raw}}
+    if configuration_set:
+        params["ConfigurationSetName"] = configuration_set
+    return _call("ses", "send_raw_email", **params)["MessageId"]
+
+
+def clean_sender_id(value: str | None) -> str | None:
+    """An alphanumeric SMS sender ID as operators accept it (1-11 letters/digits, at
+    least one letter), or None to use the default sender."""
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", value or "")[:11]
+    return cleaned if re.search(r"[A-Za-z]", cleaned) else None
+
+
+def send_sms(phone_e164: str, text: str, *, sender_id: str | None = None) -> str:
+    """Send a transactional SMS through SNS; returns SNS's MessageId."""
+    if not _E164.match(phone_e164 or ""):
+        raise SendError("sns:InvalidPhoneNumber", permanent=True)
+    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+    sender = clean_sender_id(sender_id)
+    if sender:
+        attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender}
+    return _call("sns", "publish", PhoneNumber=phone_e164, Message=text,
+                 MessageAttributes=attributes)["MessageId"]
+
+
+def is_opted_out(phone: str) -> bool:
+    """Whether the number has replied STOP (SNS keeps the opt-out list)."""
+    return bool(_call("sns", "check_if_phone_number_is_opted_out", phoneNumber=phone)["isOptedOut"])

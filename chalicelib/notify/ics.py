@@ -1,0 +1,90 @@
+"""The "add to calendar" attachment (RFC 5545 / iTIP RFC 5546) for a booking.
+
+The UID is stable per appointment and SEQUENCE grows with each change, so calendar
+apps update (or, with METHOD:CANCEL, remove) the event they already have instead of
+adding a second one. Times are written in UTC: the offsets in the context already
+say which instant is meant, and UTC needs no VTIMEZONE block.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from chalicelib.notify.localtime import format_local, normalize_locale
+
+PRODID = "-//Rebook//Booking//EN"
+
+_LABELS = {
+    "fi": {"staff": "Tekijä", "manage": "Siirrä tai peru", "cancelled": "Varaus on peruttu."},
+    "sv": {"staff": "Hos", "manage": "Flytta eller avboka", "cancelled": "Bokningen har avbokats."},
+    "en": {"staff": "With", "manage": "Reschedule or cancel", "cancelled": "The booking has been cancelled."},
+}
+
+
+def _instant(value: str | datetime, tz_name: str | None) -> datetime:
+    """An ISO string (or datetime) as an aware UTC datetime; naive means business-local."""
+    dt = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        dt = dt.replace(tzinfo=ZoneInfo(tz_name or "Europe/Helsinki"))
+    return dt.astimezone(timezone.utc)
+
+
+def build_ics(context: dict, *, method: str = "REQUEST", sequence: int = 0, status: str = "CONFIRMED",
+              locale: str | None = None, organizer: str | None = None,
+              now: datetime | None = None) -> bytes:
+    """One VEVENT in a VCALENDAR, as bytes ready to attach.
+
+    `locale` picks the language of DESCRIPTION (default: context["locale"], else fi);
+    `organizer` (an email address) adds ORGANIZER, which some calendar apps want
+    before they offer to update an event; `now` fixes DTSTAMP (tests).
+    """
+    from icalendar import Calendar, Event, vCalAddress, vText
+
+    business = context.get("business") or {}
+    service = context.get("service") or {}
+    staff = context.get("staff") or {}
+    tz_name = business.get("timezone")
+    loc = normalize_locale(locale or context.get("locale"))
+    labels = _LABELS[loc]
+    cancelled = method.upper() == "CANCEL" or status.upper() == "CANCELLED"
+    manage_url = None if cancelled else context.get("manage_url")
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method.upper())
+
+    event = Event()
+    event.add("uid", f"{context['appointment_id']}@rebook")
+    event.add("dtstamp", (now or datetime.now(timezone.utc)).astimezone(timezone.utc))
+    event.add("dtstart", _instant(context["start"], tz_name))
+    if context.get("end"):
+        event.add("dtend", _instant(context["end"], tz_name))
+    summary = " – ".join(p for p in (service.get("name"), business.get("name")) if p)
+    event.add("summary", summary or "Booking")
+    if business.get("address"):
+        event.add("location", business["address"])
+    lines = []
+    if cancelled:
+        lines.append(labels["cancelled"])
+    if staff.get("name"):
+        lines.append(f"{labels['staff']}: {staff['name']}")
+    if manage_url:
+        deadline = context.get("cancellation_deadline")
+        until = f" ({format_local(deadline, loc)})" if deadline else ""
+        lines.append(f"{labels['manage']}{until}: {manage_url}")
+    if lines:
+        event.add("description", "\n".join(lines))
+    event.add("sequence", int(sequence))
+    event.add("status", status.upper())
+    if manage_url:
+        event.add("url", manage_url)
+    if organizer:
+        address = vCalAddress(f"mailto:{organizer}")
+        if business.get("name"):
+            address.params["cn"] = vText(business["name"])
+        event.add("organizer", address, encode=0)
+    cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,72 @@
+"""Dates, times and prices written the way people of each locale write them.
+
+Inputs are ISO 8601 strings already in the business's local time (with offset), so
+nothing here converts time zones: the wall clock in the string is what the client sees.
+A small table instead of Babel keeps the Lambda package and cold start small.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+LOCALES = ("fi", "sv", "en")
+DEFAULT_LOCALE = "fi"
+
+_WEEKDAYS = {
+    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
+    "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def normalize_locale(locale: str | None) -> str:
+    """'fi', 'sv-FI', 'EN_gb' -> 'fi', 'sv', 'en'; anything else -> 'fi'."""
+    lang = (locale or "").replace("_", "-").split("-")[0].lower()
+    return lang if lang in LOCALES else DEFAULT_LOCALE
+
+
+def _parse(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def format_time(iso: str | datetime, locale: str) -> str:
+    """fi/sv '14.00', en '14:00'."""
+    t = _parse(iso)
+    sep = ":" if normalize_locale(locale) == "en" else "."
+    return f"{t.hour:02d}{sep}{t.minute:02d}"
+
+
+def format_date(iso: str | datetime, locale: str) -> str:
+    """fi 'ti 24.11.2026', sv 'tis 24.11.2026', en 'Tue 24 Nov 2026'."""
+    loc = normalize_locale(locale)
+    d = _parse(iso)
+    wd = _WEEKDAYS[loc][d.weekday()]
+    if loc == "en":
+        return f"{wd} {d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    return f"{wd} {d.day}.{d.month}.{d.year}"
+
+
+def format_local(iso_local: str | datetime, locale: str) -> str:
+    """Weekday, day, month and time without the year (messages are about the near future).
+
+    fi 'ti 24.11. klo 14.00', sv 'tis 24.11. kl. 14.00', en 'Tue 24 Nov at 14:00'.
+    """
+    loc = normalize_locale(locale)
+    d = _parse(iso_local)
+    wd = _WEEKDAYS[loc][d.weekday()]
+    time = format_time(d, loc)
+    if loc == "en":
+        return f"{wd} {d.day} {_MONTHS_EN[d.month - 1]} at {time}"
+    word = "klo" if loc == "fi" else "kl."
+    return f"{wd} {d.day}.{d.month}. {word} {time}"
+
+
+def format_price(cents: int, locale: str) -> str:
+    """fi/sv '69,00 €', en '€69.00'; thousands grouped ('1 250,00 €', '€1,250.00')."""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(int(cents)), 100)
+    if normalize_locale(locale) == "en":
+        return f"{sign}€{euros:,}.{rest:02d}"
+    # Finnish and Swedish group thousands with a space and use a decimal comma.
+    grouped = f"{euros:,}".replace(",", " ")
+    return f"{sign}{grouped},{rest:02d} €"

@@ -1,0 +1,187 @@
+"""Render a message kind in a locale into subject, plain text, HTML and SMS.
+
+Templates live in templates/<kind>/<locale>.{subject.txt,text.txt,html,sms.txt}; a new
+kind is only new template files. HTML templates extend templates/_base.html.
+
+The SMS must fit one GSM-7 segment (160 units). When it does not, it is shortened
+step by step, always the same way: drop the service name, then the staff, then the
+previous time; then cut the business name (at a word break, not below 16 units);
+then drop the greeting name and cut the business name further (or drop it); as a
+last resort cut the prose, keeping the link on the last line whole.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from chalicelib.notify import gsm
+from chalicelib.notify.localtime import (
+    DEFAULT_LOCALE, format_date, format_local, format_price, format_time, normalize_locale,
+)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html", "sms": "sms.txt"}
+# A business name is cut no shorter than this while the greeting stays; and never
+# shorter than MIN_BUSINESS_UNITS (a stub says nothing: drop it instead).
+MIN_BUSINESS_UNITS_WITH_GREETING = 16
+MIN_BUSINESS_UNITS = 6
+
+# Optional fields: present (as None) after normalisation, so templates can test them
+# while a misspelt or truly missing required field still fails loudly.
+_OPTIONAL = {
+    "business": {"address": None, "phone": None, "sms_sender": None},
+    "client": {"name": None, "first_name": None},
+    "service": {"name": None, "duration_minutes": None, "price_cents": None},
+    "staff": {"name": None},
+    "end": None, "previous_start": None, "cancellation_deadline": None, "note": None,
+    "manage_url": None, "book_url": None,
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+@lru_cache(maxsize=1)
+def environment():
+    """The Jinja2 environment, built on first use and kept for the process's life."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        # Escape HTML only: subjects, plain text and SMS must show "&" as "&".
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def localized(fn):
+        return pass_context(lambda ctx, value: fn(value, ctx["locale"]))
+
+    env.filters.update(when=localized(format_local), date=localized(format_date),
+                       time=localized(format_time), price=localized(format_price))
+    return env
+
+
+def _with_defaults(context: dict) -> dict:
+    ctx = copy.deepcopy(context)
+    for key, default in _OPTIONAL.items():
+        if isinstance(default, dict):
+            ctx[key] = {**default, **(ctx.get(key) or {})}
+        else:
+            ctx.setdefault(key, default)
+    client = ctx["client"]
+    if not client["first_name"] and client["name"]:
+        client["first_name"] = client["name"].split()[0]
+    return ctx
+
+
+def _template(kind: str, locale: str, part: str):
+    from jinja2 import TemplateNotFound
+
+    ext = PARTS[part]
+    names = [f"{kind}/{locale}.{ext}"]
+    if locale != DEFAULT_LOCALE:
+        names.append(f"{kind}/{DEFAULT_LOCALE}.{ext}")
+    try:
+        return environment().select_template(names)
+    except TemplateNotFound:
+        raise ValueError(f"no {part} template for message kind {kind!r}") from None
+
+
+def _tidy_text(text: str) -> str:
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _render_sms(kind: str, locale: str, ctx: dict) -> str:
+    raw = _template(kind, locale, "sms").render(ctx)
+    lines = (" ".join(line.split()) for line in raw.strip().splitlines())
+    return gsm.to_gsm7("\n".join(line for line in lines if line))
+
+
+def _fits(text: str) -> bool:
+    return gsm.gsm7_length(text) <= gsm.SMS_UNITS
+
+
+def _hard_cut(text: str) -> str:
+    """Cut the prose, keeping the last line (the link) whole when it fits alone."""
+    head, sep, last = text.rpartition("\n")
+    if sep and gsm.gsm7_length(last) < gsm.SMS_UNITS - 1:
+        head = gsm.truncate_gsm7(head, gsm.SMS_UNITS - 1 - gsm.gsm7_length(last)).rstrip()
+        return f"{head}\n{last}" if head else last
+    return gsm.truncate_gsm7(text, gsm.SMS_UNITS)
+
+
+def _cut_name(name: str, units: int, floor: int) -> str:
+    """The longest prefix of `name` within `units`, ending at a word break where that
+    keeps at least `floor` units; '' when not even `floor` units are available."""
+    if gsm.gsm7_length(name) <= units:
+        return name
+    if units < floor:
+        return ""
+    cut = gsm.truncate_gsm7(name, units)
+    if name[len(cut)] not in " -":
+        boundary = max(cut.rfind(" "), cut.rfind("-"))
+        if boundary >= floor:
+            cut = cut[:boundary]
+    return cut.rstrip(" -,.&/")
+
+
+def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) -> str:
+    """Render with the business name cut just enough to fit (the name appears once)."""
+    ctx["business"]["name"] = name
+    text = _render_sms(kind, locale, ctx)
+    if not _fits(text):
+        overflow = gsm.gsm7_length(text) - gsm.SMS_UNITS
+        ctx["business"]["name"] = _cut_name(name, gsm.gsm7_length(name) - overflow, floor)
+        text = _render_sms(kind, locale, ctx)
+    return text
+
+
+def fit_sms(kind: str, locale: str, ctx: dict) -> str:
+    """The SMS text, shortened deterministically until it fits 160 GSM-7 units."""
+    ctx = copy.deepcopy(ctx)
+    text = _render_sms(kind, locale, ctx)
+    for section, key in (("service", "name"), ("staff", "name"), (None, "previous_start")):
+        if _fits(text):
+            return text
+        (ctx[section] if section else ctx)[key] = None
+        text = _render_sms(kind, locale, ctx)
+    if _fits(text):
+        return text
+
+    # Rather a recognisable business name than the greeting; only then cut it further.
+    name = gsm.to_gsm7(ctx["business"]["name"] or "")
+    text = _shorten_business(kind, locale, ctx, name, floor=MIN_BUSINESS_UNITS_WITH_GREETING)
+    if _fits(text) and (ctx["business"]["name"] or not name):
+        return text
+    ctx["client"]["first_name"] = None
+    text = _shorten_business(kind, locale, ctx, name, floor=MIN_BUSINESS_UNITS)
+    return text if _fits(text) else _hard_cut(text)
+
+
+def render(kind: str, locale: str, context: dict) -> Rendered:
+    """Render one message. Unknown locales fall back to Finnish; unknown kinds raise ValueError."""
+    loc = normalize_locale(locale)
+    ctx = _with_defaults(context)
+    ctx["locale"] = loc
+    ctx["kind"] = kind
+    return Rendered(
+        subject=_one_line(_template(kind, loc, "subject").render(ctx)),
+        text=_tidy_text(_template(kind, loc, "text").render(ctx)),
+        html=_template(kind, loc, "html").render(ctx),
+        sms=fit_sms(kind, loc, ctx),
+    )

@@ -1,0 +1,274 @@
+"""The whole product on one machine, no AWS account (`make run`).
+
+    .venv/bin/python -m scripts.local_stack [--port 8000] [--ddb-port 8001] [--aws-port 5005]
+                                            [--check] [--timeout 60] [--data-dir .local]
+
+Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
+(moto: SES + SNS), creates the table and loads the demo business, verifies the sender
+domain in the mock SES, then `chalice local` and, once the CLI has it, the local
+scheduler. Ctrl-C or SIGTERM stops everything. --check starts it all, waits until
+GET /api/v1/businesses/demo answers 200, prints "ok" and stops (for tests and CI).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from email.utils import parseaddr
+from pathlib import Path
+
+from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, port_is_free, stop_process_group
+from scripts.mock_aws import MockAws, verify_sender
+
+LOCAL_DIR = REPO_ROOT / ".local"
+REGION = "eu-north-1"
+DEMO_CONFIG = "config/businesses/demo.yaml"
+
+
+class Stop(Exception):
+    """Raised from the SIGINT/SIGTERM handler to unwind into the cleanup."""
+
+
+class StackError(Exception):
+    """Something failed to start; the message says what and how to fix it."""
+
+
+def link_secret(local_dir: Path = LOCAL_DIR) -> str:
+    """The secret that signs links in messages, kept in .local/ so links in messages
+    already sent keep working after a restart."""
+    if os.environ.get("REBOOK_LINK_SECRET"):
+        return os.environ["REBOOK_LINK_SECRET"]
+    path = local_dir / "link-secret"
+    if path.exists() and path.read_text().strip():
+        return path.read_text().strip()
+    local_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret + "\n")
+    path.chmod(0o600)
+    return secret
+
+
+def child_env(port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR) -> dict[str, str]:
+    env = dict(os.environ)
+    # Never let a developer's real AWS profile or session leak into the local stack.
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    env.update(
+        REBOOK_STAGE="local",
+        REBOOK_TABLE="rebook-local",
+        REBOOK_DYNAMODB_ENDPOINT=f"http://127.0.0.1:{ddb_port}",
+        REBOOK_AWS_ENDPOINT=f"http://127.0.0.1:{aws_port}",
+        REBOOK_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        REBOOK_LINK_SECRET=link_secret(local_dir),
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,  # settings prefer AWS_REGION; keep a stray one from winning
+        PYTHONUNBUFFERED="1",  # children's output shows up in the terminal as it happens
+    )
+    return env
+
+
+def chalice_command() -> list[str]:
+    # Not `python -m chalice` (there is no chalice.__main__) and not `python -c`: chalice's
+    # autoreloader re-runs sys.argv, so it must start from the real console script.
+    script = Path(sys.executable).parent / "chalice"
+    if not script.exists():
+        found = shutil.which("chalice")
+        if not found:
+            raise StackError("The `chalice` command is not installed; run `make install`.")
+        script = Path(found)
+    return [str(script)]
+
+
+def http_status(url: str, timeout: float = 2) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+class LocalStack:
+    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR):
+        self.port, self.ddb_port, self.aws_port = port, ddb_port, aws_port
+        self.local_dir = local_dir
+        self.ddb: DynamoDBLocal | None = None
+        self.aws: MockAws | None = None
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.env: dict[str, str] = {}
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def check_ports(self) -> None:
+        ports = {"API (--port / REBOOK_PORT)": self.port,
+                 "DynamoDB Local (--ddb-port / REBOOK_DDB_PORT)": self.ddb_port,
+                 "mock AWS (--aws-port / REBOOK_AWS_PORT)": self.aws_port}
+        if len(set(ports.values())) != len(ports):
+            raise StackError(f"The three ports must differ: {ports}")
+        for what, port in ports.items():
+            if not port_is_free(port):
+                raise StackError(f"Port {port} for {what} is already in use. Stop whatever is "
+                                 f"using it (another `make run`?) or choose another port.")
+
+    def start(self) -> None:
+        self.check_ports()
+        self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir)
+        logs = self.local_dir / "logs"
+        print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
+        self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb",
+                                 log_path=logs / "dynamodb.log")
+        self._starting(self.ddb.start)
+        print(f"Starting the mock AWS server (SES, SNS) on port {self.aws_port} ...")
+        self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log")
+        self._starting(self.aws.start)
+
+        self.run_step("create-table")
+        self.run_step("load-business", DEMO_CONFIG)
+        sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
+        # The whole domain, so any @rebook.local sender (per business, per flow) works.
+        verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
+
+        print(f"Starting chalice local on port {self.port} ...")
+        self.spawn("chalice local", chalice_command() + [
+            "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(self.port)])
+        if self.cli_has("run-scheduler"):
+            self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
+
+    def _starting(self, start) -> None:
+        try:
+            start()
+        except (RuntimeError, FileNotFoundError) as exc:
+            raise StackError(str(exc)) from None
+
+    def run_step(self, *args: str) -> None:
+        cmd = [sys.executable, "-m", "scripts.rebook_cli", *args]
+        print(f"Running rebook_cli {' '.join(args)} ...")
+        result = subprocess.run(cmd, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            raise StackError(f"`python -m scripts.rebook_cli {' '.join(args)}` failed "
+                             f"(exit {result.returncode}); see its output above.")
+
+    def cli_has(self, command: str) -> bool:
+        result = subprocess.run([sys.executable, "-m", "scripts.rebook_cli", "--help"], cwd=REPO_ROOT,
+                                env=self.env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        return result.returncode == 0 and command in result.stdout
+
+    def spawn(self, name: str, cmd: list[str]) -> None:
+        # Own process group: the terminal's Ctrl-C reaches only us, and we stop each
+        # child with everything it started (chalice's autoreloader runs a worker).
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        self.children.append((name, proc))
+
+    def ensure_children_alive(self) -> None:
+        for name, proc in self.children:
+            if proc.poll() is not None:
+                raise StackError(f"{name} exited unexpectedly (code {proc.returncode}); "
+                                 "see its output above. Stopping everything.")
+
+    def wait_for(self, ready, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.ensure_children_alive()
+            if ready():
+                return
+            time.sleep(0.25)
+        raise StackError(f"Timed out after {timeout:.0f} s waiting for {what}.")
+
+    def api_listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.children):
+            stop_process_group(proc)
+        self.children.clear()
+        for service in (self.aws, self.ddb):
+            if service is not None:
+                service.stop()
+
+    def banner(self) -> str:
+        return "\n".join([
+            "",
+            "Rebook is running locally.",
+            f"  API base            {self.api}",
+            f"  Demo business       {self.api}/api/v1/businesses/demo",
+            f"  Booking page        {self.api}/book/demo",
+            f"  Sent messages       {self.api}/dev/messages",
+            f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
+            f"  DynamoDB Local      {self.ddb.endpoint}",
+            "",
+            "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages"
+            + ("" if self.aws_port == 5005 else f" --endpoint {self.aws.endpoint}"),
+            f"Logs of DynamoDB Local and the mock AWS server: {self.local_dir / 'logs'}",
+            "Press Ctrl-C to stop.",
+            "",
+        ])
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    env = os.environ
+    parser = argparse.ArgumentParser(description="Run Rebook locally (what `make run` runs).")
+    parser.add_argument("--port", type=int, default=int(env.get("REBOOK_PORT", 8000)), help="API port")
+    parser.add_argument("--ddb-port", type=int, default=int(env.get("REBOOK_DDB_PORT", 8001)))
+    parser.add_argument("--aws-port", type=int, default=int(env.get("REBOOK_AWS_PORT", 5005)))
+    parser.add_argument("--check", action="store_true",
+                        help="start, wait until the demo business is served, print ok, stop")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for the API")
+    parser.add_argument("--data-dir", type=Path, default=LOCAL_DIR,
+                        help="where DynamoDB data, logs and the link secret live (default .local/)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stack = LocalStack(args.port, args.ddb_port, args.aws_port, args.data_dir.resolve())
+
+    def on_signal(signum, _frame):
+        raise Stop(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start()
+        if args.check:
+            url = f"{stack.api}/api/v1/businesses/demo"
+            stack.wait_for(lambda: http_status(url) == 200, args.timeout, f"GET {url} to answer 200")
+            print("ok")
+            return 0
+        stack.wait_for(stack.api_listening, args.timeout, "chalice local to listen")
+        print(stack.banner(), flush=True)
+        while True:  # until Ctrl-C, SIGTERM, or a child dies
+            stack.ensure_children_alive()
+            time.sleep(0.5)
+    except Stop:
+        print("\nStopping ...", flush=True)
+        return 0
+    except StackError as exc:
+        print(f"\nlocal stack: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        # A second Ctrl-C must not cut the cleanup short and orphan children.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

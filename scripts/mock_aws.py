@@ -1,0 +1,213 @@
+"""moto's server standing in for SES and SNS locally, plus one read-only endpoint,
+GET /_rebook/sent, so other processes (the dev page, scripts.sent_messages, tests)
+can see what was "sent".
+
+    python -m scripts.mock_aws --port 5005 --host 127.0.0.1
+
+moto serves every service it knows on the one port; Rebook only uses SES and SNS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+from chalicelib.api.dev_messages import SENT_PATH
+from scripts.dynamodb_local import (LOCAL_CREDENTIALS, REPO_ROOT, free_port, port_is_free,
+                                    stop_process_group, wait_until)
+
+
+def _message_ids() -> list[str]:
+    """Ids of every message moto's SES and SNS backends hold (all accounts and regions)."""
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    ids = []
+    for _, _, backend in list(ses_backends.iter_backends()):
+        ids += [m.id for m in list(backend.sent_messages)]
+    for _, _, backend in list(sns_backends.iter_backends()):
+        ids += list(backend.sms_messages)
+    return ids
+
+
+class SendClock:
+    """moto records no send times. Note when each message first shows up (checked after
+    every request) so readers can order emails and SMS together, newest last.
+    Locally there are at most a few thousand messages, so a full scan is cheap."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[int, str]] = {}  # message id -> (seq, ISO time)
+
+    def update(self) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        with self._lock:
+            for message_id in _message_ids():
+                if message_id not in self._seen:
+                    self._seen[message_id] = (len(self._seen) + 1, now)
+
+    def stamp(self, message_id: str) -> dict:
+        seq, when = self._seen.get(message_id, (0, None))
+        return {"seq": seq, "timestamp": when}
+
+
+def _destinations(value) -> list[str]:
+    # SendEmail keeps {"ToAddresses": [...], "CcAddresses": [...]}; SendRawEmail a list.
+    if isinstance(value, dict):
+        return [addr for addrs in value.values() for addr in addrs]
+    return list(value or [])
+
+
+def collect_sent(clock: SendClock) -> dict:
+    """Everything moto's SES and SNS backends hold, as plain JSON-able data."""
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    clock.update()
+    emails, sms = [], []
+    for _, _, backend in list(ses_backends.iter_backends()):
+        for m in list(backend.sent_messages):
+            item = {"id": m.id, "source": m.source, "destinations": _destinations(m.destinations)}
+            if hasattr(m, "raw_data"):
+                item["raw"] = m.raw_data
+            elif hasattr(m, "template"):
+                item.update(template=m.template, template_data=m.template_data)
+            else:
+                item.update(subject=m.subject, body=m.body)
+            emails.append({**item, **clock.stamp(m.id)})
+    for _, _, backend in list(sns_backends.iter_backends()):
+        for message_id, (phone, text) in list(backend.sms_messages.items()):
+            sms.append({"id": message_id, "phone": phone, "message": text, **clock.stamp(message_id)})
+    emails.sort(key=lambda e: e["seq"])
+    sms.sort(key=lambda s: s["seq"])
+    return {"emails": emails, "sms": sms}
+
+
+class SentMessagesApp:
+    """WSGI middleware: answers GET /_rebook/sent itself, passes the rest to moto."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.clock = SendClock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == SENT_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(collect_sent(self.clock)).encode()
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        response = self.app(environ, start_response)
+        # moto handles the request inside the call above, so any message it sent
+        # already exists: stamp it now, close to its real send time.
+        self.clock.update()
+        return response
+
+
+def build_app():
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    return SentMessagesApp(DomainDispatcherApplication(create_backend_app))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5005)
+    args = parser.parse_args(argv)
+
+    from moto.server import MotoRequestHandler
+    from werkzeug.serving import run_simple
+
+    # moto builds some URLs (e.g. SNS subscription confirmations) from MOTO_PORT.
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_simple(args.host, args.port, build_app(), threaded=True,
+                   request_handler=MotoRequestHandler)
+    except KeyboardInterrupt:
+        pass
+
+
+# --- for tests and scripts.local_stack -------------------------------------------------
+
+def get_sent_raw(endpoint: str, timeout: float = 5) -> dict:
+    with urllib.request.urlopen(endpoint.rstrip("/") + SENT_PATH, timeout=timeout) as resp:
+        return json.load(resp)
+
+
+def verify_sender(endpoint: str, identity: str, region: str = "eu-north-1") -> None:
+    """moto's SES rejects unverified senders, as real SES does in its sandbox. Verify
+    an address ("a@b.c") or a whole domain ("b.c": every sender @b.c then works)."""
+    import boto3
+
+    ses = boto3.client("ses", endpoint_url=endpoint, region_name=region, **LOCAL_CREDENTIALS)
+    if "@" in identity:
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        ses.verify_domain_identity(Domain=identity)
+
+
+class MockAws:
+    """The mock AWS server in a child process (its state lives there, like in `make run`)."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: str | Path | None = None,
+                 timeout: float = 30):
+        self.port = port or free_port()
+        self.host = host
+        self.log_path = Path(log_path) if log_path else None
+        self.timeout = timeout
+        self.proc: subprocess.Popen | None = None
+        self._temp_log = False
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MockAws:
+        if not port_is_free(self.port, self.host):
+            raise RuntimeError(f"Port {self.port} is already in use; the mock AWS server cannot start.")
+        if self.log_path is None:
+            fd, name = tempfile.mkstemp(prefix="mock-aws-", suffix=".log")
+            os.close(fd)
+            self.log_path, self._temp_log = Path(name), True
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "scripts.mock_aws", "--host", self.host, "--port", str(self.port)]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_until(self._answers, self.proc, self.timeout, "mock AWS server", self.log_path)
+        except RuntimeError:
+            self.stop(keep_log=True)
+            raise
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            get_sent_raw(self.endpoint, timeout=1)
+            return True
+        except OSError:
+            return False
+
+    def stop(self, keep_log: bool = False) -> None:
+        stop_process_group(self.proc)
+        if self._temp_log and self.log_path and not keep_log:
+            self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> MockAws:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    main()

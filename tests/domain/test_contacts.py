@@ -1,0 +1,87 @@
+"""A client who types their number or email differently is still one client."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.contacts import first_name, normalize_email, normalize_phone
+
+
+@pytest.mark.parametrize("raw", [
+    "040 123 4567",
+    "+358401234567",
+    "0401234567",
+    "+358 40 123 4567",
+    "040-123 4567",
+    "(040) 123 4567",
+    "00358 40 123 4567",
+    "  040 123 4567  ",
+])
+def test_finnish_mobile_numbers_in_any_format_are_one_number(raw):
+    assert normalize_phone(raw) == "+358401234567"
+
+
+def test_finnish_landline_and_foreign_numbers():
+    assert normalize_phone("09 1234 5678") == "+358912345678"
+    assert normalize_phone("+46 70 123 45 67") == "+46701234567"
+
+
+def test_region_decides_how_a_local_number_is_read():
+    assert normalize_phone("070 123 45 67", region="SE") == "+46701234567"
+
+
+@pytest.mark.parametrize("raw", [
+    "123",
+    "040 123",
+    "+358 40",
+    "0401234567890123",
+    "abc",
+    "puhelin",
+    "+1 555 0100",
+    "",
+    "   ",
+    "0" * 41,
+    None,
+    401234567,
+])
+def test_invalid_numbers_raise_value_error(raw):
+    with pytest.raises(ValueError):
+        normalize_phone(raw)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Matti.Meikalainen@Example.FI", "matti.meikalainen@example.fi"),
+    ("MATTI@EXAMPLE.FI", "matti@example.fi"),
+    ("  matti@example.fi ", "matti@example.fi"),
+    ("Äijä@Esimerkki.fi", "äijä@esimerkki.fi"),
+])
+def test_emails_are_lower_cased(raw, expected):
+    assert normalize_email(raw) == expected
+
+
+def test_same_email_typed_differently_is_the_same_client():
+    variants = {"Anna.K@Salon.FI", "anna.k@salon.fi", " ANNA.K@SALON.FI "}
+    assert len({normalize_email(v) for v in variants}) == 1
+
+
+@pytest.mark.parametrize("raw", [
+    "not-an-email",
+    "matti@",
+    "@example.fi",
+    "matti meikalainen@example.fi",
+    "matti@localhost",
+    "matti@example..fi",
+    "matti@@example.fi",
+    "",
+    "   ",
+    "a" * 250 + "@x.fi",
+    None,
+    42,
+])
+def test_invalid_emails_raise_value_error(raw):
+    with pytest.raises(ValueError):
+        normalize_email(raw)
+
+
+@pytest.mark.parametrize("full,first", [("Anna Korhonen", "Anna"), ("  Anna  ", "Anna"), ("", ""), (None, "")])
+def test_first_name(full, first):
+    assert first_name(full) == first

@@ -1,0 +1,80 @@
+"""No double booking, ever: many clients race for one slot against a real DynamoDB Local.
+
+Each request runs in its own process, as Lambda runs each request in its own
+container; they start together behind a barrier.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+
+pytestmark = pytest.mark.integration
+
+RACERS = 32
+SLOT = "2026-11-25T12:00:00+02:00"
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+def _race(args):
+    i, barrier, results = args
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import clock
+    from chalicelib.store import db
+
+    clock.now = lambda: NOW
+    db._configured_for = None  # fresh connections in this process
+    db.configure()
+    body = {"service": "womens-cut", "staff": "aino", "start": SLOT,
+            "client": {"name": f"Racer {i}", "phone": f"+35840{1000000 + i}"}}
+    with Client(app) as c:
+        barrier.wait(timeout=60)
+        r = c.http.post("/api/v1/businesses/demo/bookings", body=json.dumps(body),
+                        headers={"Content-Type": "application/json"})
+    results.put((r.status_code, json.loads(r.body)))
+
+
+def _scan(table, endpoint):
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-north-1")
+    items, kwargs = [], {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = ddb.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
+    import os
+
+    from chalicelib.store import db
+
+    db._configured_for = None  # no open connections are inherited by the children
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(RACERS), ctx.Queue()
+    procs = [ctx.Process(target=_race, args=((i, barrier, results),)) for i in range(RACERS)]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+
+    statuses = sorted(s for s, _ in outcomes)
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == RACERS - 1, statuses
+    assert all(b["error"]["code"] == "slot_taken" for s, b in outcomes if s == 409)
+
+    items = _scan(os.environ["REBOOK_TABLE"], dynamodb_local.endpoint)
+    kinds = [i["sk"]["S"].split("#")[0] for i in items] + [i["pk"]["S"].split("#")[0] for i in items]
+    assert sum(1 for i in items if i["sk"]["S"].startswith("APPT#")) == 1
+    assert sum(1 for i in items if i["sk"]["S"].startswith("CLIENT#")) == 1  # losers left no profile
+    assert sum(1 for i in items if i["sk"]["S"].startswith("CKEY#")) == 1
+    assert sum(1 for i in items if i["pk"]["S"].startswith("LOCK#")) == 14  # 70 min / 5
+    assert sum(1 for i in items if i["sk"]["S"].startswith("MSG#")) == 1  # one SMS confirmation
+    assert "IDEM" not in kinds

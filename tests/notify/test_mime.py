@@ -1,0 +1,112 @@
+import email
+from email import policy
+
+import pytest
+
+from chalicelib.notify.ics import build_ics
+from chalicelib.notify.mime import build_email
+from chalicelib.notify.render import render
+
+ICS_TYPE = "text/calendar; method=REQUEST; charset=UTF-8"
+
+
+def parse(raw: bytes):
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
+@pytest.fixture
+def message(context):
+    r = render("confirmation", "fi", context)
+    raw = build_email(sender="Salon Äurora <bookings@rebook.local>", to="Maija Meikäläinen <maija@example.com>",
+                      subject=r.subject + " – äöå", text=r.text, html=r.html,
+                      attachments=[("booking.ics", ICS_TYPE, build_ics(context))])
+    return r, raw
+
+
+def test_structure_is_mixed_with_alternative_and_calendar(message):
+    _, raw = message
+    msg = parse(raw)
+    assert msg.get_content_type() == "multipart/mixed"
+    alternative, attachment = msg.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html"]
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_filename() == "booking.ics"
+    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_param("charset").upper() == "UTF-8"
+    assert attachment.get_content_disposition() == "attachment"
+
+
+def test_bodies_round_trip_as_utf8(message):
+    r, raw = message
+    msg = parse(raw)
+    plain = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    assert plain.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
+    assert plain.get_content().strip() == r.text.strip()
+    assert html.get_content().strip() == r.html.strip()
+    assert "ti 24.11. klo 14.00" in plain.get_content()
+
+
+def test_calendar_attachment_bytes_are_intact(context, message):
+    _, raw = message
+    attachment = parse(raw).get_payload()[1]
+    assert b"UID:abc123@rebook" in attachment.get_payload(decode=True)
+
+
+def test_raw_message_is_7bit_with_crlf_and_short_lines(message):
+    _, raw = message
+    assert raw.isascii()
+    assert b"\r\n" in raw
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def test_non_ascii_subject_and_names_are_encoded_and_decode_back(message):
+    r, raw = message
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"=?utf-8?" in head
+    msg = parse(raw)
+    assert msg["Subject"] == r.subject + " – äöå"
+    assert msg["From"].addresses[0].display_name == "Salon Äurora"
+    assert msg["From"].addresses[0].addr_spec == "bookings@rebook.local"
+    assert msg["To"].addresses[0].display_name == "Maija Meikäläinen"
+    assert msg["Date"] and msg["MIME-Version"] == "1.0"
+
+
+def test_international_domain_is_punycoded():
+    raw = build_email(sender="a@rebook.local", to="maija@hiusmäki.fi", subject="s", text="t", html="<p>t</p>")
+    assert parse(raw)["To"].addresses[0].domain == "xn--hiusmki-5za.fi"
+
+
+def test_address_that_cannot_be_sent_is_refused():
+    with pytest.raises(ValueError):
+        build_email(sender="a@rebook.local", to="not an address", subject="s", text="t", html="h")
+
+
+def test_extra_headers_are_added_verbatim():
+    headers = {"List-Unsubscribe": "<https://rebook.example/u/tok>, <mailto:u@rebook.example>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    raw = build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="<p>t</p>",
+                      headers=headers)
+    msg = parse(raw)
+    assert msg["List-Unsubscribe"] == headers["List-Unsubscribe"]
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+
+
+def test_header_injection_is_refused():
+    with pytest.raises(ValueError):
+        build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h",
+                    headers={"X-Test": "a\r\nBcc: evil@example.com"})
+
+
+def test_without_attachments_it_is_just_the_alternatives():
+    msg = parse(build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="<p>t</p>"))
+    assert msg.get_content_type() == "multipart/alternative"
+
+
+def test_attachment_type_without_charset_gets_utf8(context):
+    raw = build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h",
+                      attachments=[("booking.ics", "text/calendar; method=CANCEL", build_ics(context))])
+    part = parse(raw).get_payload()[1]
+    assert part.get_param("method") == "CANCEL" and part.get_param("charset").upper() == "UTF-8"

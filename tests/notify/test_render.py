@@ -1,0 +1,250 @@
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from chalicelib.notify.gsm import gsm7_length, is_gsm7
+from chalicelib.notify.localtime import format_local
+from chalicelib.notify.render import Rendered, render
+
+from conftest import LONG_NAMES, build_context
+
+KINDS = ["confirmation", "rescheduled", "cancelled"]
+LOCALES = ["fi", "sv", "en"]
+
+
+def all_parts(r: Rendered) -> str:
+    return "\n".join([r.subject, r.text, r.html, r.sms])
+
+
+# --- confirmation ---------------------------------------------------------------
+
+def test_finnish_confirmation_says_what_when_who_where_and_how_to_change(context):
+    r = render("confirmation", "fi", context)
+    assert "ti 24.11. klo 14.00" in r.subject
+    for part in (r.text, r.html):
+        assert "Maija" in part
+        assert "ti 24.11. klo 14.00–15.00" in part
+        assert "Naisten hiustenleikkaus" in part
+        assert "Aino" in part
+        assert "69,00 €" in part
+        assert "Fredrikinkatu 20, 00120 Helsinki" in part
+        assert "http://127.0.0.1:8000/m/tok_abc123" in part
+        assert "ma 23.11. klo 14.00 asti" in part  # the cancellation deadline
+    assert "vahvistettu" in r.subject.lower()
+    assert "Hei Maija" in r.text
+
+
+def test_swedish_confirmation(context):
+    r = render("confirmation", "sv", context)
+    assert "bekräftad" in r.subject
+    assert "Hej Maija" in r.text
+    assert "tis 24.11. kl. 14.00–15.00" in r.text
+    assert "69,00 €" in r.text
+    assert "fram till mån 23.11. kl. 14.00" in r.text
+    assert context["manage_url"] in r.text
+
+
+def test_english_confirmation(context):
+    r = render("confirmation", "en", context)
+    assert r.subject == "Booking confirmed: Naisten hiustenleikkaus, Tue 24 Nov at 14:00"
+    assert "Hi Maija" in r.text
+    assert "Tue 24 Nov at 14:00–15:00" in r.text
+    assert "€69.00" in r.text
+    assert "until Mon 23 Nov at 14:00" in r.text
+    assert context["manage_url"] in r.html
+
+
+def test_without_deadline_phone_or_note_the_email_still_reads_well(make_context):
+    ctx = make_context(cancellation_deadline=None, business={"phone": None}, note=None)
+    r = render("confirmation", "fi", ctx)
+    assert "Voit siirtää tai perua varauksesi tästä linkistä:" in r.text
+    assert "asti" not in r.text
+    assert "soita" not in r.text
+    assert "None" not in all_parts(r)
+    assert "\n\n\n" not in r.text
+
+
+def test_optional_keys_may_be_missing_altogether(make_context):
+    ctx = make_context()
+    for key in ("note", "cancellation_deadline", "previous_start", "end"):
+        del ctx[key]
+    del ctx["business"]["phone"], ctx["business"]["sms_sender"], ctx["staff"]
+    r = render("confirmation", "en", ctx)
+    assert "Tue 24 Nov at 14:00" in r.text
+    assert "None" not in all_parts(r)
+
+
+def test_note_is_shown(make_context):
+    r = render("confirmation", "fi", make_context(note="Tule 5 min etuajassa"))
+    assert "Tule 5 min etuajassa" in r.text and "Tule 5 min etuajassa" in r.html
+
+
+def test_first_name_is_taken_from_full_name_when_missing(make_context):
+    r = render("confirmation", "fi", make_context(client={"name": "Liisa Laine", "first_name": None}))
+    assert r.text.startswith("Hei Liisa,")
+
+
+# --- rescheduled ----------------------------------------------------------------
+
+@pytest.mark.parametrize("locale, old, new", [
+    ("fi", "ma 23.11. klo 10.00", "ti 24.11. klo 14.00"),
+    ("sv", "mån 23.11. kl. 10.00", "tis 24.11. kl. 14.00"),
+    ("en", "Mon 23 Nov at 10:00", "Tue 24 Nov at 14:00"),
+])
+def test_rescheduled_shows_old_and_new_time_and_manage_link(context, locale, old, new):
+    r = render("rescheduled", locale, context)
+    assert new in r.subject
+    for part in (r.text, r.html):
+        assert old in part and new in part
+        assert context["manage_url"] in part
+    assert r.text.index(old) < r.text.index(new)
+    assert new in r.sms and context["manage_url"] in r.sms
+
+
+# --- cancelled ------------------------------------------------------------------
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_cancelled_invites_to_book_again_and_has_no_manage_link(context, locale):
+    r = render("cancelled", locale, context)
+    for part in (r.text, r.html, r.sms):
+        assert context["book_url"] in part
+        assert "/m/" not in part
+    assert format_local(context["start"], locale) in r.subject
+
+
+def test_finnish_cancellation_wording(context):
+    r = render("cancelled", "fi", context)
+    assert "Varauksesi on peruttu" in r.subject
+    assert "varauksesi on peruttu" in r.text
+    assert "Peruttu aika: ti 24.11. klo 14.00–15.00" in r.text
+
+
+# --- locales, kinds, escaping ---------------------------------------------------
+
+def test_unknown_locale_falls_back_to_finnish(context):
+    assert render("confirmation", "de", context) == render("confirmation", "fi", context)
+
+
+def test_regional_locale_tags_are_understood(context):
+    assert render("confirmation", "sv-FI", context) == render("confirmation", "sv", context)
+
+
+def test_unknown_kind_is_an_error(context):
+    with pytest.raises(ValueError):
+        render("no_such_kind", "fi", context)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_html_escapes_names_but_text_and_subject_do_not(make_context, kind, locale):
+    ctx = make_context(client={"first_name": "<b>Eve</b>"},
+                       service={"name": "Cut & Style"}, staff={"name": "Jo <script>"})
+    r = render(kind, locale, ctx)
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in r.html
+    assert "<b>Eve</b>" not in r.html
+    assert "<script>" not in r.html
+    assert "Cut &amp; Style" in r.html
+    assert "<b>Eve</b>" in r.text
+    assert "Cut & Style" in r.text and "&amp;" not in r.text + r.subject + r.sms
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_html_is_a_complete_self_contained_document(context, kind, locale):
+    html = render(kind, locale, context).html
+    assert html.startswith("<!DOCTYPE html>")
+    assert f'<html lang="{locale}">' in html
+    assert 'name="viewport"' in html
+    assert "<link" not in html and "<img" not in html and "<script" not in html
+    assert "Salon Aurora" in html
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_subject_is_one_line(context, kind, locale):
+    subject = render(kind, locale, context).subject
+    assert "\n" not in subject and subject == subject.strip() and subject
+
+
+# --- SMS ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_default_sms_keeps_everything_and_fits_one_segment(context, kind, locale):
+    sms = render(kind, locale, context).sms
+    assert is_gsm7(sms) and gsm7_length(sms) <= 160
+    assert format_local(context["start"], locale) in sms
+    assert "Maija" in sms and "Salon Aurora" in sms and "Aino" in sms
+    link = context["book_url"] if kind == "cancelled" else context["manage_url"]
+    assert sms.endswith(link)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_sms_with_long_realistic_names_fits_160_gsm7_units(long_context, kind, locale):
+    sms = render(kind, locale, long_context).sms
+    assert is_gsm7(sms)
+    assert gsm7_length(sms) <= 160
+    assert format_local(long_context["start"], locale) in sms
+    link = long_context["book_url"] if kind == "cancelled" else long_context["manage_url"]
+    assert sms.endswith(link)  # the link is never cut
+    assert "Parturi" in sms  # the business stays recognisable
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_sms_never_shows_the_price(make_context, kind, locale):
+    sms = render(kind, locale, make_context(service={"price_cents": 98765})).sms
+    assert "€" not in sms and "987" not in sms
+
+
+def test_shortening_drops_the_service_name_first(make_context):
+    ctx = make_context(manage_url="https://varaa.rebook.fi/m/" + "x" * 40,
+                       service={"name": "Naisten hiustenleikkaus ja föönaus"})
+    sms = render("confirmation", "fi", ctx).sms
+    assert "hiustenleikkaus" not in sms
+    assert "Aino" in sms and "Salon Aurora" in sms and "Hei Maija!" in sms
+
+
+def test_greeting_survives_a_moderately_long_link(make_context):
+    ctx = make_context(**{**LONG_NAMES, "manage_url": "https://varaa.rebook.fi/m/" + "x" * 34})
+    sms = render("confirmation", "fi", ctx).sms
+    assert sms.startswith("Hei Maija-Liisa! Varaus vahvistettu: ti 24.11. klo 14.00, Parturi-Kampaamo")
+    assert gsm7_length(sms) <= 160
+
+
+def test_shortening_is_deterministic(long_context):
+    assert {render("rescheduled", "sv", long_context).sms for _ in range(5)} == {
+        render("rescheduled", "sv", long_context).sms}
+
+
+def test_sms_turns_non_gsm_characters_into_look_alikes(make_context):
+    ctx = make_context(client={"first_name": "Šárka"}, business={"name": "Studio “Õie”"})
+    sms = render("confirmation", "fi", ctx).sms
+    assert is_gsm7(sms)
+    assert "Hei Sarka!" in sms and 'Studio "Oie"' in sms
+
+
+def test_rendering_does_not_change_the_callers_context(long_context):
+    before = repr(long_context)
+    render("confirmation", "fi", long_context)
+    assert repr(long_context) == before
+
+
+names = st.text(min_size=1, max_size=80)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(KINDS), locale=st.sampled_from(LOCALES),
+       business=names, service=names, staff=names, first_name=names,
+       url_len=st.integers(min_value=30, max_value=100))
+def test_any_names_give_one_gsm7_segment_with_the_link_whole(kind, locale, business, service, staff,
+                                                             first_name, url_len):
+    url = ("https://varaa.rebook.fi/m/" + "A1b2-C3d4_" * 10)[:url_len]
+    ctx = build_context(business={"name": business}, service={"name": service},
+                        staff={"name": staff}, client={"first_name": first_name},
+                        manage_url=url, book_url=url)
+    sms = render(kind, locale, ctx).sms
+    assert is_gsm7(sms)
+    assert gsm7_length(sms) <= 160
+    assert sms.endswith(url)
+    assert format_local(ctx["start"], locale) in sms

@@ -1,0 +1,146 @@
+"""`rebook validate-business`: an owner checks a config file before loading it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "config" / "businesses" / "demo.yaml"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REBOOK_")}
+    return subprocess.run([sys.executable, "-m", "scripts.rebook_cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def demo_data() -> dict:
+    return yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+
+
+def write_yaml(tmp_path: Path, data, name="business.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_validate_demo_prints_ok():
+    result = run_cli("validate-business", str(DEMO))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok: demo (Salon Aurora): 6 services, 3 staff"
+    assert result.stderr == ""
+
+
+def test_validate_relative_path_from_the_repo_root():
+    result = run_cli("validate-business", "config/businesses/demo.yaml")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: demo ")
+
+
+def test_validate_json_file(tmp_path):
+    from chalicelib.domain.config import parse_business_config
+
+    # The stored JSON form (what the API serves) is a valid input file too.
+    path = tmp_path / "business.json"
+    path.write_text(json.dumps(parse_business_config(demo_data()).model_dump(mode="json")), encoding="utf-8")
+    result = run_cli("validate-business", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: demo ")
+
+
+def test_broken_config_exits_2_and_lists_every_problem_with_its_path(tmp_path):
+    data = demo_data()
+    data["timezone"] = "Europe/Helsink"
+    data["review_link"] = "http://g.page/r/salon-aurora-demo/review"
+    data["services"][1]["duration_minutes"] = 33
+    data["staff"][2]["hours"]["mon"] = ["18:00", "09:00"]
+    data["sms_sender"] = "12345"
+    path = write_yaml(tmp_path, data)
+
+    result = run_cli("validate-business", str(path))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    err = result.stderr
+    assert f"error: {path} has 5 problem(s):" in err
+    problems = [line.strip()[2:] for line in err.splitlines() if line.strip().startswith("- ")]
+    assert problems == [
+        "timezone: 'Europe/Helsink' is not an IANA time zone such as Europe/Helsinki",
+        "review_link: must be an https:// URL",
+        "sms_sender: an SMS sender ID needs at least one letter",
+        "services[1]: duration_minutes must be a multiple of 5",
+        "staff[2].hours.mon: interval 18:00-09:00 ends before it starts",
+    ]
+    assert "Traceback" not in err
+
+
+def test_cross_reference_problem_is_reported(tmp_path):
+    data = demo_data()
+    data["staff"][1]["services"].append("perm")
+    result = run_cli("validate-business", str(write_yaml(tmp_path, data)))
+    assert result.returncode == 2
+    assert "staff 'mikko' offers unknown services: perm" in result.stderr
+
+
+def test_malformed_yaml_exits_non_zero_with_a_message(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("slug: demo\nname: [Salon Aurora\nopening_hours:\n  mon: 09:00\n", encoding="utf-8")
+    result = run_cli("validate-business", str(path))
+    assert result.returncode != 0
+    assert f"error: {path} is not valid YAML" in result.stderr
+    assert "line" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_json_exits_non_zero_with_a_message(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"slug": "demo",', encoding="utf-8")
+    result = run_cli("validate-business", str(path))
+    assert result.returncode != 0
+    assert f"error: {path} is not valid JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", ["", "- just\n- a list\n", "just a string\n"])
+def test_yaml_that_is_not_a_mapping(tmp_path, content):
+    path = tmp_path / "odd.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = run_cli("validate-business", str(path))
+    assert result.returncode != 0
+    assert "must contain a mapping" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    result = run_cli("validate-business", str(path))
+    assert result.returncode != 0
+    assert f"error: no such file: {path}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_directory_is_not_a_file(tmp_path):
+    result = run_cli("validate-business", str(tmp_path))
+    assert result.returncode != 0
+    assert "no such file" in result.stderr
+
+
+def test_missing_argument_is_a_usage_error():
+    result = run_cli("validate-business")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+
+
+def test_timezone_naming_a_region_is_a_listed_problem(tmp_path):
+    data = demo_data()
+    data["timezone"] = "Europe"
+    result = run_cli("validate-business", str(write_yaml(tmp_path, data)))
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "timezone: " in result.stderr

@@ -1,0 +1,280 @@
+"""Fast tests for the local-stack tooling: mock AWS server, sent-message parsing and
+rendering, the dev blueprint, and the pure parts of the launchers."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from email.message import EmailMessage
+
+import boto3
+import pytest
+from chalice import Chalice
+from chalice.test import Client
+
+from chalicelib.api.dev_messages import (MessagesUnavailable, fetch_sent, html_to_text, linkify,
+                                         parse_email, render_page)
+from chalicelib.settings import reset_settings
+from scripts import dynamodb_local, local_stack, sent_messages
+from scripts.dynamodb_local import (DynamoDBLocal, find_jar, free_port, port_is_free,
+                                    stop_process_group)
+from scripts.mock_aws import MockAws, verify_sender
+
+REGION = "eu-north-1"
+CREDS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def booking_mime() -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Salon Aurora <bookings@rebook.local>"
+    msg["To"] = "Anna <anna@example.com>"
+    msg["Subject"] = "Booking confirmed – tervetuloa, Äänekoski"
+    msg["Date"] = "Tue, 24 Nov 2026 10:00:00 +0000"
+    msg.set_content("Nähdään pian. See you soon.\nManage: https://x.test/b/abc?t=1&u=2.\n")
+    msg.add_alternative("<p>See you soon. <a href='https://x.test/b/abc'>Manage</a></p>", subtype="html")
+    msg.add_attachment(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", maintype="text", subtype="calendar",
+                       filename="booking.ics")
+    return msg.as_bytes()
+
+
+# --- parsing and rendering ---------------------------------------------------------------
+
+def test_parse_raw_mime_email():
+    parsed = parse_email({"id": "m1", "source": "bookings@rebook.local", "destinations": ["x@y.z"],
+                          "raw": booking_mime().decode(), "seq": 3, "timestamp": None})
+    assert parsed["id"] == "m1" and parsed["seq"] == 3
+    assert parsed["to"] == ["anna@example.com"]
+    assert parsed["from"] == "Salon Aurora <bookings@rebook.local>"
+    assert parsed["subject"] == "Booking confirmed – tervetuloa, Äänekoski"
+    assert parsed["text"].startswith("Nähdään pian.")
+    assert "Manage: https://x.test/b/abc?t=1&u=2." in parsed["text"]
+    assert "<a href='https://x.test/b/abc'>" in parsed["html"]
+    assert parsed["attachments"] == ["booking.ics"]
+    assert parsed["timestamp"].startswith("2026-11-24T10:00:00")  # from the Date header
+
+
+def test_parse_html_only_and_simple_sends():
+    raw = ("From: a@rebook.local\nTo: b@example.com\nSubject: Hi\nContent-Type: text/html\n\n"
+           "<style>p{}</style><p>Hello <a href=\"https://x.test/c\">cancel</a></p>")
+    assert parse_email({"id": "1", "raw": raw})["text"] == "Hello cancel (https://x.test/c)"
+    simple = parse_email({"id": "2", "source": "a@rebook.local", "destinations": ["b@example.com"],
+                          "subject": "S", "body": "plain text"})
+    assert (simple["subject"], simple["text"], simple["html"], simple["to"]) == \
+        ("S", "plain text", None, ["b@example.com"])
+    html_body = parse_email({"id": "3", "subject": "S", "body": "<p>Hi<br>there</p>"})
+    assert html_body["html"] and html_body["text"] == "Hi\nthere"
+    templated = parse_email({"id": "4", "template": "confirm", "template_data": '{"a": 1}'})
+    assert templated["subject"] == "(template confirm)" and templated["text"] == '{"a": 1}'
+
+
+def test_html_to_text_keeps_links_and_paragraphs():
+    assert html_to_text("<div>One</div><div>Two <a href='https://u.test'>go</a></div>") == \
+        "One\n\nTwo go (https://u.test)"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("go to https://x.test/a?b=1&c=2.",
+     'go to <a href="https://x.test/a?b=1&amp;c=2" rel="noopener noreferrer">https://x.test/a?b=1&amp;c=2</a>.'),
+    ("(see https://x.test/a)",
+     '(see <a href="https://x.test/a" rel="noopener noreferrer">https://x.test/a</a>)'),
+    ("<script>alert(1)</script> javascript:alert(1)",
+     "&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)"),
+    ('x https://x.test/"onmouseover="alert(1) y',
+     'x <a href="https://x.test/" rel="noopener noreferrer">https://x.test/</a>&quot;onmouseover=&quot;alert(1) y'),
+])
+def test_linkify_escapes_and_links_only_http(text, expected):
+    assert linkify(text) == expected
+
+
+def test_render_page_newest_first_and_escaped():
+    sent = {"emails": [{"seq": 1, "subject": "older <b>", "to": ["a@x.test"], "text": "t1"},
+                       {"seq": 3, "subject": "newer", "to": ["a@x.test"], "text": "https://x.test/n",
+                        "attachments": ["booking.ics"]}],
+            "sms": [{"seq": 2, "to": "+358401234567", "text": "sms <i>"}]}
+    page = render_page(sent, "http://127.0.0.1:5005")
+    assert page.index("newer") < page.index("older")
+    assert "older &lt;b&gt;" in page and "sms &lt;i&gt;" in page and "<b>" not in page
+    assert '<a href="https://x.test/n"' in page and "booking.ics" in page
+    empty = render_page({"emails": [], "sms": []}, "e")
+    assert "No emails yet." in empty and "No SMS yet." in empty
+
+
+def test_fetch_sent_unreachable():
+    with pytest.raises(MessagesUnavailable, match="Cannot read sent messages"):
+        fetch_sent(f"http://127.0.0.1:{free_port()}", timeout=2)
+
+
+# --- the mock AWS server, end to end ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mock_aws():
+    with MockAws() as server:
+        verify_sender(server.endpoint, "rebook.local", REGION)
+        ses = boto3.client("ses", endpoint_url=server.endpoint, region_name=REGION, **CREDS)
+        sns = boto3.client("sns", endpoint_url=server.endpoint, region_name=REGION, **CREDS)
+        ses.send_raw_email(RawMessage={"Data": booking_mime()})
+        sns.publish(PhoneNumber="+358401234567", Message="Reminder: tomorrow 10:00 https://x.test/r")
+        ses.send_email(Source="bookings@rebook.local", Destination={"ToAddresses": ["b@example.com"]},
+                       Message={"Subject": {"Data": "Simple"}, "Body": {"Text": {"Data": "Body text"}}})
+        yield server
+
+
+def test_mock_aws_reports_sent_messages(mock_aws):
+    sent = fetch_sent(mock_aws.endpoint)
+    first, second = sent["emails"]
+    assert first["subject"].startswith("Booking confirmed") and first["attachments"] == ["booking.ics"]
+    assert second["subject"] == "Simple" and second["text"] == "Body text"
+    assert second["to"] == ["b@example.com"] and second["from"] == "bookings@rebook.local"
+    (sms,) = sent["sms"]
+    assert sms["to"] == "+358401234567" and "https://x.test/r" in sms["text"]
+    # Send order across channels survives, for "newest last" listings.
+    assert first["seq"] < sms["seq"] < second["seq"]
+    assert all(m["timestamp"] for m in sent["emails"] + sent["sms"])
+
+
+def test_mock_aws_rejects_unverified_sender(mock_aws):
+    ses = boto3.client("ses", endpoint_url=mock_aws.endpoint, region_name=REGION, **CREDS)
+    with pytest.raises(ses.exceptions.MessageRejected):
+        ses.send_email(Source="x@unverified.test", Destination={"ToAddresses": ["b@example.com"]},
+                       Message={"Subject": {"Data": "S"}, "Body": {"Text": {"Data": "B"}}})
+
+
+def test_sent_messages_cli(mock_aws, capsys):
+    assert sent_messages.main(["--endpoint", mock_aws.endpoint, "--last", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Booking confirmed" not in out  # --last 2 keeps the SMS and the simple email
+    assert out.index("=== SMS") < out.index("=== EMAIL")
+    assert "Subject: Simple" in out and "Reminder: tomorrow 10:00 https://x.test/r" in out
+
+    assert sent_messages.main(["--endpoint", mock_aws.endpoint, "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert [m["channel"] for m in items] == ["email", "sms", "email"]
+
+    assert sent_messages.main(["--endpoint", f"http://127.0.0.1:{free_port()}"]) == 1
+    assert "make run" in capsys.readouterr().err
+
+
+def dev_client(monkeypatch, endpoint: str | None) -> Client:
+    from chalicelib.api.dev import dev
+
+    if endpoint:
+        monkeypatch.setenv("REBOOK_AWS_ENDPOINT", endpoint)
+    else:
+        monkeypatch.delenv("REBOOK_AWS_ENDPOINT", raising=False)
+    reset_settings()
+    app = Chalice(app_name="dev-test")
+    app.register_blueprint(dev)
+    return Client(app)
+
+
+def test_dev_pages(mock_aws, monkeypatch):
+    try:
+        with dev_client(monkeypatch, mock_aws.endpoint) as client:
+            page = client.http.get("/dev/messages")
+            assert page.status_code == 200
+            assert page.headers["Content-Type"].startswith("text/html")
+            body = page.body.decode()
+            assert "Booking confirmed" in body and "+358401234567" in body
+            assert '<a href="https://x.test/r"' in body
+            data = json.loads(client.http.get("/dev/messages.json").body)
+            assert len(data["emails"]) == 2 and len(data["sms"]) == 1
+    finally:
+        reset_settings()
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_dev_pages_without_mock_server(monkeypatch, configured):
+    endpoint = f"http://127.0.0.1:{free_port()}" if configured else None
+    try:
+        with dev_client(monkeypatch, endpoint) as client:
+            page = client.http.get("/dev/messages")
+            assert page.status_code == 503 and "not reachable" in page.body.decode()
+            response = client.http.get("/dev/messages.json")
+            assert response.status_code == 503
+            assert json.loads(response.body)["error"] == "mock_aws_unavailable"
+    finally:
+        reset_settings()
+
+
+# --- launchers: the parts that need no Java --------------------------------------------
+
+def test_find_jar_explains_how_to_install(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make install"):
+        find_jar(tmp_path)
+    assert find_jar().name == "DynamoDBLocal.jar"  # installed by `make install`
+
+
+def test_missing_java_is_explained(monkeypatch):
+    monkeypatch.setattr(dynamodb_local.shutil, "which", lambda _: None)
+    with pytest.raises(RuntimeError, match="Java 17\\+ is required"):
+        DynamoDBLocal().start()
+
+
+def test_dynamodb_command_line(tmp_path):
+    cmd = DynamoDBLocal(port=4567, db_path=tmp_path).command()
+    assert cmd[cmd.index("-port") + 1] == "4567" and cmd[cmd.index("-dbPath") + 1] == str(tmp_path)
+    assert "-sharedDb" in cmd and "-disableTelemetry" in cmd and "-inMemory" not in cmd
+    assert "-inMemory" in DynamoDBLocal().command()
+
+
+def test_port_checks():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        assert not port_is_free(taken)
+        with pytest.raises(local_stack.StackError, match=f"Port {taken} .* already in use"):
+            local_stack.LocalStack(taken, free_port(), free_port()).check_ports()
+    assert port_is_free(free_port())
+    with pytest.raises(local_stack.StackError, match="must differ"):
+        local_stack.LocalStack(1, 1, 2).check_ports()
+
+
+def test_stop_process_group_kills_grandchildren():
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "import subprocess, sys, time; "
+                             "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+                             "time.sleep(60)"], start_new_session=True)
+    stop_process_group(proc, timeout=5)
+    assert proc.returncode is not None
+    # Nothing is left in its process group.
+    assert subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).stdout == b""
+
+
+def test_link_secret_persists(tmp_path, monkeypatch):
+    monkeypatch.delenv("REBOOK_LINK_SECRET", raising=False)
+    first = local_stack.link_secret(tmp_path)
+    assert len(first) >= 32 and local_stack.link_secret(tmp_path) == first
+    assert (tmp_path / "link-secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("REBOOK_LINK_SECRET", "from-env")
+    assert local_stack.link_secret(tmp_path) == "from-env"
+
+
+def test_child_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "real-account")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.delenv("REBOOK_LINK_SECRET", raising=False)
+    env = local_stack.child_env(8000, 8001, 5005, tmp_path)
+    assert "AWS_PROFILE" not in env
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-north-1"
+    assert env["REBOOK_DYNAMODB_ENDPOINT"] == "http://127.0.0.1:8001"
+    assert env["REBOOK_AWS_ENDPOINT"] == "http://127.0.0.1:5005"
+    assert env["REBOOK_PUBLIC_URL"] == "http://127.0.0.1:8000"
+    assert (env["REBOOK_STAGE"], env["REBOOK_TABLE"]) == ("local", "rebook-local")
+    assert env["REBOOK_LINK_SECRET"] == (tmp_path / "link-secret").read_text().strip()
+
+
+def test_local_stack_ports_from_env(monkeypatch):
+    monkeypatch.setenv("REBOOK_PORT", "9000")
+    monkeypatch.setenv("REBOOK_AWS_PORT", "9005")
+    args = local_stack.parse_args(["--ddb-port", "9001"])
+    assert (args.port, args.ddb_port, args.aws_port, args.check) == (9000, 9001, 9005, False)
+
+
+def test_raw_email_without_headers_falls_back_to_envelope():
+    parsed = parse_email({"id": "5", "source": "s@rebook.local", "destinations": ["d@example.com"],
+                          "raw": "Subject: bare\n\nbody\n", "timestamp": "2026-01-01T00:00:00+00:00"})
+    assert (parsed["from"], parsed["to"], parsed["text"]) == ("s@rebook.local", ["d@example.com"], "body\n")
+    assert parsed["timestamp"] == "2026-01-01T00:00:00+00:00"
