@@ -32,7 +32,7 @@ def read_config_file(path: str):
 
             data = yaml.safe_load(text)
     except Exception as e:  # YAML and JSON errors both carry line numbers
-        sys.exit(f"error: {path} is not valid {'JSON' if file.suffix == '.json' else 'YAML'}:\n  {e}")
+        sys.exit(f"error: {path} is not valid {'JSON' if file.suffix.lower() == '.json' else 'YAML'}:\n  {e}")
     if not isinstance(data, dict):
         sys.exit(f"error: {path} must contain a mapping of business settings")
     try:

@@ -6,7 +6,7 @@ through zoneinfo, so days with a DST switch have the right number of real hours.
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 
 from chalicelib.domain.config import BusinessConfig, Interval, Service, Staff
@@ -98,4 +98,7 @@ def availability(cfg: BusinessConfig, service: Service, staff_members: Sequence[
 def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start: datetime,
                      now: datetime) -> bool:
     """True when the rules allow this start (hours, grid, notice, horizon); bookings aside."""
+    # Compare in UTC: PEP 495 makes an ambiguous local time (the repeated autumn hour)
+    # unequal to every instant in another zone.
+    start = start.astimezone(timezone.utc)
     return start in candidate_starts(cfg, service, staff, local_date(start, cfg.tz), now)

@@ -80,8 +80,11 @@ def _parse_intervals(value) -> tuple[Interval, ...]:
         return ()
     if not isinstance(value, (list, tuple)):
         raise ValueError("expected a list of intervals")
+    if any(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        # YAML reads an unquoted 10:00 as the number 600.
+        raise ValueError('write times in quotes, e.g. ["10:00", "16:00"]')
     # A single pair written flat: ["09:00", "17:00"]
-    if len(value) == 2 and all(isinstance(v, str) and _HHMM.match(v) for v in value):
+    if len(value) == 2 and all(isinstance(v, str) and ":" in v and "-" not in v for v in value):
         value = [value]
     out = sorted((Interval.parse(v) for v in value), key=lambda i: i.start)
     for a, b in zip(out, out[1:]):

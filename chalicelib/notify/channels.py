@@ -7,22 +7,33 @@ moto's server; in AWS it is None (the regional endpoint).
 Every provider failure becomes a SendError whose `reason` is "<service>:<code>"
 (never the provider's message text, which can contain addresses). How codes map:
 
-| Error code(s)                                                      | permanent | throttled |
-|--------------------------------------------------------------------|-----------|-----------|
-| Throttling, ThrottlingException, Throttled, TooManyRequestsException, KMSThrottling | no | yes |
-| ServiceUnavailable(Exception), InternalFailure, InternalError(Exception), RequestTimeout(Exception), connection errors and timeouts | no | no |
-| AccountSendingPausedException, ConfigurationSetSendingPausedException, ConfigurationSetDoesNotExist, AuthorizationError, AccessDenied(Exception), KMS* (our setup is at fault: fix it and the messages go) | no | no |
-| MessageRejected, MailFromDomainNotVerifiedException, InvalidParameter, InvalidParameterValue, ParameterValueInvalid, ValidationException, EndpointDisabled, OptedOut, OptedOutException, NotFound, request rejected by the client-side validation, phone number not E.164 | yes | no |
-| any other code                                                     | no        | no        |
+| Error (code or kind)                                   | permanent | throttled | why                  |
+|--------------------------------------------------------|-----------|-----------|----------------------|
+| Throttling, ThrottlingException, Throttled,            | no        | yes       | slow down, retry     |
+|   TooManyRequestsException, KMSThrottling              |           |           |                      |
+| ServiceUnavailable(Exception), InternalFailure,        | no        | no        | provider hiccup      |
+|   InternalError(Exception), RequestTimeout(Exception), |           |           |                      |
+|   connection errors, timeouts, no credentials          |           |           |                      |
+| AccountSendingPausedException,                         | no        | no        | our setup is at      |
+|   ConfigurationSetSendingPausedException,              |           |           | fault: once fixed,   |
+|   ConfigurationSetDoesNotExist, AuthorizationError,    |           |           | the messages still   |
+|   AccessDenied(Exception), other KMS* errors           |           |           | go; none is lost     |
+| MessageRejected, MailFromDomainNotVerifiedException,   | yes       | no        | this message will    |
+|   InvalidParameter, InvalidParameterValue,             |           |           | never be accepted    |
+|   ParameterValueInvalid, ValidationException,          |           |           |                      |
+|   EndpointDisabled, OptedOut(Exception), NotFound,     |           |           |                      |
+|   client-side ParamValidation, number not E.164        |           |           |                      |
+| any other code                                         | no        | no        | retry, don't lose it |
 
-Unknown codes are retried rather than dropped: the outbox caps attempts and leaves
-what never went visible, so nothing is lost silently.
+Unknown codes are retried rather than dropped: the outbox backs off, and the reason
+it records shows what is failing.
 """
 from __future__ import annotations
 
 import logging
 import re
 import threading
+import unicodedata
 
 from chalicelib.settings import get_settings
 
@@ -114,7 +125,9 @@ def send_email(raw: bytes, *, source: str, to: str, configuration_set: str | Non
 def clean_sender_id(value: str | None) -> str | None:
     """An alphanumeric SMS sender ID as operators accept it (1-11 letters/digits, at
     least one letter), or None to use the default sender."""
-    cleaned = re.sub(r"[^A-Za-z0-9]", "", value or "")[:11]
+    # Drop accents first, so "Äijä" becomes "Aija" rather than "ij".
+    plain = "".join(c for c in unicodedata.normalize("NFKD", value or "") if not unicodedata.combining(c))
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", plain)[:11]
     return cleaned if re.search(r"[A-Za-z]", cleaned) else None
 
 

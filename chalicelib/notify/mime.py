@@ -1,29 +1,68 @@
 """Raw MIME email for SES send_raw_email: text + HTML alternatives and attachments.
 
 Built with the stdlib email package and the SMTP policy (CRLF line ends, headers
-folded at 78, non-ASCII headers RFC 2047-encoded). Bodies are quoted-printable, so
-the message is 7-bit clean whatever the relay.
+folded at 78). Bodies are quoted-printable, so the message is 7-bit clean whatever
+the relay.
+
+Subject and display names are RFC 2047-encoded with email.header.Header: the SMTP
+policy's own folder (Python 3.11) loses the space between two non-ASCII words when
+a long header folds ("14.00 – äöå" came back as "14.00  –äöå").
 """
 from __future__ import annotations
 
+import re
 from email import policy
-from email.headerregistry import Address
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 
 
-def _address(value: str) -> Address:
-    """'Salon Äurora <x@esimerkki.fi>' -> Address, with an IDN domain punycoded.
+_NAME_ADDR = re.compile(r"^(.*)<([^<>]*)>\s*$", re.S)
+
+
+class _Encoded(str):
+    """A header whose folded, encoded form is fixed here; it reads as the plain value."""
+
+    def __new__(cls, name: str, value: str, encoded: str):
+        self = super().__new__(cls, value)
+        self.name = name  # the policy stores objects with a matching .name as they are
+        self.encoded = encoded
+        return self
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self.encoded}{policy.linesep}"
+
+
+def _header(name: str, value: str) -> str:
+    if value.isascii():
+        return value
+    return _Encoded(name, value, Header(value, "utf-8", header_name=name).encode(linesep="\r\n"))
+
+
+def _address(name: str, value: str) -> str:
+    """'Salon Äurora <x@esimerkki.fi>' as a header, with an IDN domain punycoded.
 
     A non-ASCII local part cannot be sent without SMTPUTF8 (SES does not offer it).
     """
-    name, addr = parseaddr(value)
+    # "Name <addr>" is split by hand: callers build it with f-strings, and parseaddr
+    # misreads an unquoted display name with a comma ("Salon, Aurora <...>").
+    match = _NAME_ADDR.match(value)
+    if match:
+        display, addr = match.group(1).strip(), match.group(2).strip()
+        if len(display) >= 2 and display[0] == display[-1] == '"':
+            display = display[1:-1].replace('\\"', '"')
+    else:
+        display, addr = parseaddr(value)
     local, at, domain = addr.rpartition("@")
-    if not at or not local or not domain:
+    if not at or not local or not domain or " " in addr:
         raise ValueError("not an email address")
     if not local.isascii():
         raise ValueError("non-ASCII local part in email address")
-    return Address(display_name=name, username=local, domain=domain.encode("idna").decode("ascii"))
+    addr = f"{local}@{domain.encode('idna').decode('ascii')}"
+    if display.isascii():
+        return formataddr((display, addr))
+    encoded = Header(display, "utf-8", header_name=name).encode(linesep="\r\n")
+    return _Encoded(name, f"{display} <{addr}>", f"{encoded} <{addr}>")
 
 
 def _split_type(mime_type: str) -> tuple[str, str, dict[str, str]]:
@@ -46,10 +85,12 @@ def build_email(*, sender: str, to: str, subject: str, text: str, html: str,
     or just multipart/alternative when there is nothing attached. `headers` are added
     verbatim (e.g. List-Unsubscribe, List-Unsubscribe-Post) and replace any default.
     """
+    if any("\r" in v or "\n" in v for v in (sender, to, subject)):
+        raise ValueError("line break in sender, recipient or subject")
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = _address(sender)
-    msg["To"] = _address(to)
-    msg["Subject"] = subject
+    msg["From"] = _address("From", sender)
+    msg["To"] = _address("To", to)
+    msg["Subject"] = _header("Subject", subject)
     msg["Date"] = formatdate(usegmt=True)
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -166,3 +166,24 @@ def test_reschedule_overlapping_its_own_time(client):
     assert status == 200, body
     locks = count_by_prefix(table_items(), "LOCK#")
     assert locks == 14  # (60 + 10) / 5: exactly the new time's granules, none of the old left behind
+
+
+def test_cors_is_open_for_the_widget(client):
+    r = client.http.get("/api/v1/businesses/demo")
+    assert r.headers.get("Access-Control-Allow-Origin") == "*"
+    assert "Idempotency-Key" in r.headers.get("Access-Control-Allow-Headers", "")
+
+
+def test_availability_and_booking_across_the_spring_dst_switch(client, frozen_now):
+    from datetime import datetime, timezone
+
+    frozen_now["now"] = datetime(2026, 3, 25, 8, 0, tzinfo=timezone.utc)
+    free = slots(client, service="mens-cut", day="2026-03-28", to="2026-03-31", staff="mikko")["mikko"]
+    assert "2026-03-28T10:00:00+02:00" in free  # Saturday, still winter time
+    assert "2026-03-31T10:00:00+03:00" in free  # Tuesday, summer time
+    status, body = book(client, "2026-03-31T10:00:00+03:00", service="mens-cut", staff="mikko")
+    assert status == 201 and body["start"] == "2026-03-31T10:00:00+03:00"
+    # The same wall-clock time written with the winter offset is 11:00 local: a different slot.
+    status, body = book(client, "2026-03-31T10:00:00+02:00", service="mens-cut", staff="mikko",
+                        name="Other", phone="040 999 8888", email=None)
+    assert status == 201 and body["start"] == "2026-03-31T11:00:00+03:00"

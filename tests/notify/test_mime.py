@@ -1,5 +1,6 @@
 import email
 from email import policy
+from email.header import decode_header, make_header
 
 import pytest
 
@@ -43,8 +44,9 @@ def test_bodies_round_trip_as_utf8(message):
     plain = msg.get_body(preferencelist=("plain",))
     html = msg.get_body(preferencelist=("html",))
     assert plain.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
-    assert plain.get_content().strip() == r.text.strip()
-    assert html.get_content().strip() == r.html.strip()
+    # On the wire every line ends in CRLF.
+    assert plain.get_content().replace("\r\n", "\n").strip() == r.text.strip()
+    assert html.get_content().replace("\r\n", "\n").strip() == r.html.strip()
     assert "ti 24.11. klo 14.00" in plain.get_content()
 
 
@@ -73,9 +75,20 @@ def test_non_ascii_subject_and_names_are_encoded_and_decode_back(message):
     assert msg["Date"] and msg["MIME-Version"] == "1.0"
 
 
+def test_long_non_ascii_subject_and_sender_keep_their_spaces():
+    subject = "Varaus vahvistettu: Naisten hiustenleikkaus ja föönaus, ti 24.11. klo 14.00 – äöå Åsa"
+    sender = "Parturi-Kampaamo Hiusateljee Kaunotar Äijä ja Öljy Oy <bookings@rebook.local>"
+    raw = build_email(sender=sender, to="b@example.com", subject=subject, text="t", html="h")
+    msg = email.message_from_bytes(raw)  # the classic RFC 2047 decoder, as mail apps decode
+    assert str(make_header(decode_header(msg["Subject"]))) == subject
+    assert str(make_header(decode_header(msg["From"]))) == sender
+    assert parse(raw)["Subject"] == subject
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+
+
 def test_international_domain_is_punycoded():
     raw = build_email(sender="a@rebook.local", to="maija@hiusmäki.fi", subject="s", text="t", html="<p>t</p>")
-    assert parse(raw)["To"].addresses[0].domain == "xn--hiusmki-5za.fi"
+    assert parse(raw)["To"].addresses[0].domain == "hiusmäki.fi".encode("idna").decode() == "xn--hiusmki-9wa.fi"
 
 
 def test_address_that_cannot_be_sent_is_refused():
@@ -110,3 +123,18 @@ def test_attachment_type_without_charset_gets_utf8(context):
                       attachments=[("booking.ics", "text/calendar; method=CANCEL", build_ics(context))])
     part = parse(raw).get_payload()[1]
     assert part.get_param("method") == "CANCEL" and part.get_param("charset").upper() == "UTF-8"
+
+
+@pytest.mark.parametrize("sender, name", [
+    ("Salon, Aurora <bookings@rebook.local>", "Salon, Aurora"),
+    ('Kampaamo "Kiehkura" <bookings@rebook.local>', 'Kampaamo "Kiehkura"'),
+    ('"Kampaamo \\"Kiehkura\\"" <bookings@rebook.local>', 'Kampaamo "Kiehkura"'),
+    ("Äijä & Co. <bookings@rebook.local>", "Äijä & Co."),
+    ("Studio; Ö <bookings@rebook.local>", "Studio; Ö"),
+    ("bookings@rebook.local", ""),
+])
+def test_sender_display_names_with_punctuation_survive(sender, name):
+    raw = build_email(sender=sender, to="b@example.com", subject="s", text="t", html="h")
+    address = parse(raw)["From"].addresses[0]
+    assert address.addr_spec == "bookings@rebook.local"
+    assert address.display_name == name
