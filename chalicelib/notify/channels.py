@@ -15,10 +15,11 @@ Every provider failure becomes a SendError whose `reason` is "<service>:<code>"
 |   InternalError(Exception), RequestTimeout(Exception), |           |           |                      |
 |   connection errors, timeouts, no credentials          |           |           |                      |
 | AccountSendingPausedException,                         | no        | no        | our setup is at      |
+|   MailFromDomainNotVerifiedException,                  |           |           |                      |
 |   ConfigurationSetSendingPausedException,              |           |           | fault: once fixed,   |
 |   ConfigurationSetDoesNotExist, AuthorizationError,    |           |           | the messages still   |
 |   AccessDenied(Exception), other KMS* errors           |           |           | go; none is lost     |
-| MessageRejected, MailFromDomainNotVerifiedException,   | yes       | no        | this message will    |
+| MessageRejected,                                       | yes       | no        | this message will    |
 |   InvalidParameter, InvalidParameterValue,             |           |           | never be accepted    |
 |   ParameterValueInvalid, ValidationException,          |           |           |                      |
 |   EndpointDisabled, OptedOut(Exception), NotFound,     |           |           |                      |
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 THROTTLING = frozenset({"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException",
                         "KMSThrottling"})
-PERMANENT = frozenset({"MessageRejected", "MailFromDomainNotVerifiedException", "InvalidParameter",
+PERMANENT = frozenset({"MessageRejected", "InvalidParameter",
                        "InvalidParameterValue", "ParameterValueInvalid", "ValidationException",
                        "EndpointDisabled", "OptedOut", "OptedOutException", "NotFound"})
 

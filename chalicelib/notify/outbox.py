@@ -51,7 +51,8 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
         cancelled = kind == "cancelled"
         calendar = ics.build_ics(context, method="CANCEL" if cancelled else "REQUEST",
                                  sequence=int(context.get("sequence") or 0),
-                                 status="CANCELLED" if cancelled else "CONFIRMED")
+                                 status="CANCELLED" if cancelled else "CONFIRMED", locale=locale,
+                                 organizer=get_settings().email_from)
         attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
                             calendar))
     business = (context.get("business") or {}).get("name") or "Rebook"
