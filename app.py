@@ -1,5 +1,5 @@
 """Rebook's Chalice app: wiring only. Routes live in chalicelib/api, rules in chalicelib/domain."""
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib.api.pages import pages
 from chalicelib.api.public import public
@@ -14,3 +14,12 @@ if get_settings().is_local:
     from chalicelib.api.dev import dev
 
     app.register_blueprint(dev)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="send_due")
+def send_due(event):
+    """Reminders and outbox retries (chalicelib/jobs/send_due.py)."""
+    from chalicelib import clock
+    from chalicelib.jobs.schedule import JOBS
+
+    return JOBS["send_due"].run(clock.now()).as_dict()

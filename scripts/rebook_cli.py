@@ -3,6 +3,8 @@
     python -m scripts.rebook_cli create-table
     python -m scripts.rebook_cli validate-business config/businesses/demo.yaml
     python -m scripts.rebook_cli load-business config/businesses/demo.yaml
+    python -m scripts.rebook_cli run-job send_due --now "tomorrow 08:00"
+    python -m scripts.rebook_cli run-scheduler
 
 Reads the same environment as the app (REBOOK_TABLE, REBOOK_DYNAMODB_ENDPOINT, ...).
 """
@@ -66,6 +68,62 @@ def cmd_load_business(args) -> None:
           f"{len(cfg.services)} services, {len(cfg.staff)} staff")
 
 
+def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
+    """--now values: ISO 8601 with offset, 'YYYY-MM-DD HH:MM' (local), 'today HH:MM',
+    'tomorrow HH:MM' or 'now'; local means Europe/Helsinki unless --tz says otherwise."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(tz_name)
+    text = text.strip()
+    if text == "now":
+        return datetime.now(timezone.utc)
+    words = text.split()
+    if len(words) == 2 and words[0] in ("today", "tomorrow"):
+        day = datetime.now(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
+        text = f"{day.isoformat()} {words[1]}"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(timezone.utc)
+
+
+def cmd_run_job(args) -> None:
+    from chalicelib.jobs.schedule import JOBS
+
+    job = JOBS[args.job]
+    moment = parse_moment(args.now, args.tz)
+    result = job.run(moment, simulated=args.now != "now")
+    summary = result.as_dict() if hasattr(result, "as_dict") else result
+    print(f"{job.name} at {moment.isoformat()}: {json.dumps(summary, default=str)}")
+
+
+def cmd_run_scheduler(args) -> None:
+    """Run every scheduled job on its schedule until Ctrl-C (what `make run` starts)."""
+    import time
+    from datetime import datetime, timezone
+
+    from chalicelib.jobs.schedule import JOBS
+
+    last: dict[str, float] = {}
+    print(f"scheduler: {', '.join(f'{j.name} every {j.every_minutes} min' for j in JOBS.values())}", flush=True)
+    try:
+        while True:
+            for job in JOBS.values():
+                if time.monotonic() - last.get(job.name, -1e9) >= job.every_minutes * 60 / args.speed:
+                    last[job.name] = time.monotonic()
+                    try:
+                        result = job.run(datetime.now(timezone.utc))
+                        summary = result.as_dict() if hasattr(result, "as_dict") else result
+                        if any(v for k, v in summary.items() if k != "reasons"):
+                            print(f"scheduler: {job.name}: {json.dumps(summary, default=str)}", flush=True)
+                    except Exception as e:  # keep the scheduler alive; the job retries next time
+                        print(f"scheduler: {job.name} failed: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="rebook", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +134,16 @@ def main(argv=None) -> None:
     p = sub.add_parser("load-business", help="validate and create/update a business from YAML/JSON")
     p.add_argument("file")
     p.set_defaults(fn=cmd_load_business)
+    from chalicelib.jobs.schedule import JOBS
+
+    p = sub.add_parser("run-job", help="run one scheduled job once, optionally at a simulated moment")
+    p.add_argument("job", choices=sorted(JOBS))
+    p.add_argument("--now", default="now", help="e.g. 'tomorrow 08:00', '2026-11-25 08:00', ISO 8601 with offset")
+    p.add_argument("--tz", default="Europe/Helsinki", help="time zone of --now when it has no offset")
+    p.set_defaults(fn=cmd_run_job)
+    p = sub.add_parser("run-scheduler", help="run every scheduled job on its schedule (local stack)")
+    p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)
     args.fn(args)
 

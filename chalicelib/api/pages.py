@@ -69,7 +69,7 @@ def book_submit(slug):
 def manage(token):
     params = pages.current_request.query_params or {}
     locale = pick_locale(params.get("lang"), _lang(), "fi")
-    note = words(locale).get(params.get("done", "")) if params.get("done") in ("cancelled", "moved") else None
+    note = words(locale).get(params.get("done", "")) if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off") else None
     return _html(views.manage_page(token, params, _lang(), status_note=note))
 
 
@@ -104,3 +104,15 @@ def reschedule(token):
     failed = _after_change(token, form, lambda: booking.reschedule_booking(token, {"start": form.get("start", "")}))
     return failed or Response(body="", status_code=303, headers={
         "Location": f"/m/{token}?" + urlencode({"done": "moved", "lang": form.get("lang", "")})})
+
+
+@pages.route("/m/{token}/reminders", methods=["POST"], content_types=FORM)
+@html_view
+def reminders(token):
+    from chalicelib.services import booking
+
+    form = _form()
+    failed = _after_change(token, form, lambda: booking.set_reminders(token, form.get("reminders") == "on"))
+    done = "reminders_on" if form.get("reminders") == "on" else "reminders_off"
+    return failed or Response(body="", status_code=303, headers={
+        "Location": f"/m/{token}?" + urlencode({"done": done, "lang": form.get("lang", "")}) + "#reminders"})

@@ -19,8 +19,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # buffer, step and opening time must sit on that grid.
 GRANULE_MINUTES = 5
 # A DynamoDB transaction holds at most 100 items; a reschedule holds the old and the new
-# granules plus the appointment and messages, so 48 granules (4 h) is the ceiling.
-MAX_OCCUPANCY_MINUTES = 4 * 60
+# granules plus the appointment and its messages, so 42 granules (3.5 h) is the ceiling.
+MAX_OCCUPANCY_MINUTES = 210
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -189,6 +189,69 @@ class BookingRules(BaseModel):
         return v
 
 
+class ReminderRule(BaseModel):
+    """When a reminder goes out: a lead time, or the day before at a local time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    channel: str
+    hours_before: int | None = Field(default=None, ge=1, le=24 * 7)
+    day_before_at: str | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v):
+        if v not in ("email", "sms"):
+            raise ValueError("must be email or sms")
+        return v
+
+    @field_validator("day_before_at")
+    @classmethod
+    def _at(cls, v):
+        if v is not None:
+            _parse_hhmm(v)
+        return v
+
+    @model_validator(mode="after")
+    def _one_timing(self):
+        if (self.hours_before is None) == (self.day_before_at is None):
+            raise ValueError("give either hours_before or day_before_at")
+        return self
+
+    @property
+    def id(self) -> str:
+        when = f"{self.hours_before}h" if self.hours_before else f"d1-{self.day_before_at.replace(':', '')}"
+        return f"{self.channel}-{when}"
+
+    @property
+    def day_before_minutes(self) -> int | None:
+        return _parse_hhmm(self.day_before_at) if self.day_before_at else None
+
+
+class QuietHours(BaseModel):
+    """No SMS between start and end, local time (the window may wrap past midnight)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    start: str = "21:00"
+    end: str = "08:00"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, v):
+        _parse_hhmm(v)
+        return v
+
+    @property
+    def start_minutes(self) -> int:
+        return _parse_hhmm(self.start)
+
+    @property
+    def end_minutes(self) -> int:
+        return _parse_hhmm(self.end)
+
+
+DEFAULT_REMINDERS = (ReminderRule(channel="email", hours_before=24), ReminderRule(channel="sms", hours_before=2))
+
+
 class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
@@ -208,6 +271,8 @@ class BusinessConfig(BaseModel):
     opening_hours: WeeklyHours
     closures: tuple[date, ...] = ()
     rules: BookingRules = BookingRules()
+    reminders: tuple[ReminderRule, ...] = DEFAULT_REMINDERS
+    quiet_hours: QuietHours = QuietHours()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 

@@ -42,6 +42,9 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
 
     rendered = render.render(kind, locale, context)
     if channel == "sms":
+        if channels.is_opted_out(recipient):
+            # The number replied STOP to SNS: never text it, and say so to the owner.
+            raise channels.SendError("opted_out", permanent=True)
         sender = (context.get("business") or {}).get("sms_sender")
         return channels.send_sms(recipient, rendered.sms, sender_id=sender)
     from chalicelib.notify import ics, mime

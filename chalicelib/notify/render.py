@@ -37,7 +37,7 @@ _OPTIONAL = {
     "service": {"name": None, "duration_minutes": None, "price_cents": None},
     "staff": {"name": None},
     "end": None, "previous_start": None, "cancellation_deadline": None, "note": None,
-    "manage_url": None, "book_url": None,
+    "manage_url": None, "book_url": None, "reminders_off_url": None,
 }
 
 

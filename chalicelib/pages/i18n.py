@@ -15,6 +15,10 @@ STRINGS = {
         "too_late": "Varausta ei voi enää muuttaa verkossa. Soita meille: {phone}",
         "status_cancelled": "Peruttu", "status_booked": "Vahvistettu", "manage": "Hallitse varausta",
         "times_in": "Ajat ovat aikavyöhykkeellä {tz}.", "prev": "Edellinen päivä", "next": "Seuraava päivä",
+        "reminders": "Muistutukset", "reminders_are_on": "Saat muistutuksen ennen käyntiä.",
+        "reminders_are_off": "Muistutukset ovat pois päältä.", "turn_reminders_off": "Poista muistutukset",
+        "turn_reminders_on": "Ota muistutukset käyttöön", "reminders_off": "Muistutukset poistettu.",
+        "reminders_on": "Muistutukset otettu käyttöön.",
         "error": "Virhe", "back": "Takaisin", "minutes": "min", "add_to_calendar": "Lisää kalenteriin",
     },
     "sv": {
@@ -30,6 +34,10 @@ STRINGS = {
         "too_late": "Bokningen kan inte längre ändras på nätet. Ring oss: {phone}",
         "status_cancelled": "Avbokad", "status_booked": "Bekräftad", "manage": "Hantera bokningen",
         "times_in": "Tiderna anges i tidszonen {tz}.", "prev": "Föregående dag", "next": "Nästa dag",
+        "reminders": "Påminnelser", "reminders_are_on": "Du får en påminnelse före besöket.",
+        "reminders_are_off": "Påminnelserna är avstängda.", "turn_reminders_off": "Stäng av påminnelser",
+        "turn_reminders_on": "Slå på påminnelser", "reminders_off": "Påminnelserna är avstängda.",
+        "reminders_on": "Påminnelserna är påslagna.",
         "error": "Fel", "back": "Tillbaka", "minutes": "min", "add_to_calendar": "Lägg till i kalendern",
     },
     "en": {
@@ -45,6 +53,10 @@ STRINGS = {
         "too_late": "This booking can no longer be changed online. Please call us: {phone}",
         "status_cancelled": "Cancelled", "status_booked": "Confirmed", "manage": "Manage booking",
         "times_in": "Times are shown in the {tz} time zone.", "prev": "Previous day", "next": "Next day",
+        "reminders": "Reminders", "reminders_are_on": "You will get a reminder before your visit.",
+        "reminders_are_off": "Reminders are turned off.", "turn_reminders_off": "Turn reminders off",
+        "turn_reminders_on": "Turn reminders on", "reminders_off": "Reminders turned off.",
+        "reminders_on": "Reminders turned on.",
         "error": "Error", "back": "Back", "minutes": "min", "add_to_calendar": "Add to calendar",
     },
 }

@@ -162,6 +162,7 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
         "can_change": a.status == Status.BOOKED.value and can_change(a.start, clock.now(),
                                                                     cfg.rules.cancellation_window_hours),
         "manage_url": links.manage_url(token),
+        "reminders": not a.reminders_off,
     }
     if client_name is not None:
         view["client"] = {"name": client_name}
@@ -212,9 +213,11 @@ def create_booking(slug: str, body, idempotency_key: str | None = None, source: 
                 and match.client_id is not None)
             messages = message_plans.booking_event(b, appt, "confirmation", req.client.name,
                                                    req.client.phone, req.client.email, now)
+            reminders = message_plans.reminders(b, appt, req.client.name, req.client.phone,
+                                                req.client.email, now)
             try:
                 items = store.transact_with_retry(lambda: store.create_booking(
-                    appt, client, messages, idem, now, lease=outbox.IMMEDIATE_LEASE))
+                    appt, client, messages, idem, now, lease=outbox.IMMEDIATE_LEASE, later=reminders))
             except clients.ClientRace as e:
                 last_error = e
                 continue
@@ -313,9 +316,10 @@ def reschedule_booking(token: str, body) -> dict:
     client = clients.get_client(b.id, appt.client_id)
     messages = message_plans.booking_event(b, moved, "rescheduled", client.name, client.phone, client.email,
                                            now, previous_start=appt.start) if client else []
+    reminders = message_plans.reminders(b, moved, client.name, client.phone, client.email, now) if client else []
     try:
-        items = store.transact_with_retry(lambda: store.reschedule_booking(appt, moved, now, messages,
-                                                                           lease=outbox.IMMEDIATE_LEASE))
+        items = store.transact_with_retry(lambda: store.reschedule_booking(
+            appt, moved, now, messages, lease=outbox.IMMEDIATE_LEASE, later=reminders))
     except store.StaleAppointment:
         raise Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
     except SlotTaken:
@@ -329,3 +333,12 @@ def _copy(appt: Appointment, **changes) -> Appointment:
     from dataclasses import replace
 
     return replace(appt, **changes)
+
+
+def set_reminders(token: str, enabled: bool) -> dict:
+    """The client's choice from the manage link; the sweeper checks it before sending."""
+    b, appt = _from_token(token)
+    if appt.status != Status.BOOKED.value:
+        raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code=f"booking_{appt.status}")
+    store.set_reminders_off(appt, not enabled, clock.now())
+    return booking_view(b, _copy(appt, reminders_off=not enabled))

@@ -7,7 +7,8 @@ from chalicelib import links
 from chalicelib.domain.booking import Appointment, cancellation_deadline
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import PlannedMessage, booking_message_keys
-from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain import reminders as reminder_rules
+from chalicelib.domain.timeutil import iso_local, iso_utc
 from chalicelib.store.businesses import Business
 
 
@@ -48,3 +49,28 @@ def booking_event(b: Business, appt: Appointment, kind: str, client_name: str, p
                            context=context, due_at=now, business_id=b.id, appointment_id=appt.id,
                            appointment_seq=appt.seq, client_id=appt.client_id)
             for ch, to in recipients.items()]
+
+
+def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:
+    # The visit's start is in the key: a moved booking gets reminders for its new time.
+    return f"{appt.id}#reminder-{rule_id}#{appt.start.strftime('%Y%m%dT%H%MZ')}#{channel}"
+
+
+def reminders(b: Business, appt: Appointment, client_name: str, phone: str | None, email: str | None,
+              now: datetime) -> list[PlannedMessage]:
+    """The visit's reminders by the business's plan, on the channels the client gave."""
+    if appt.reminders_off:
+        return []
+    cfg = b.config
+    recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
+    planned = reminder_rules.plan(cfg.reminders, cfg.quiet_hours, cfg.tz, appt.start, now, set(recipients))
+    if not any(p.send_at for p in planned):
+        return []
+    context = booking_context(b, appt, client_name)
+    context["reminders_off_url"] = context["manage_url"] + "#reminders"
+    context["visit_start_utc"] = iso_utc(appt.start)
+    return [PlannedMessage(key=reminder_key(appt, p.rule_id, p.channel), kind="reminder", channel=p.channel,
+                           recipient=recipients[p.channel], locale=appt.locale, context=context, due_at=p.send_at,
+                           business_id=b.id, appointment_id=appt.id, appointment_seq=appt.seq,
+                           client_id=appt.client_id)
+            for p in planned if p.send_at]

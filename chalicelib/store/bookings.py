@@ -119,7 +119,7 @@ def _put_messages(tx: Tx, messages: list[PlannedMessage], now: datetime,
 
 def create_booking(appt: Appointment, client: clients.ClientWrite, messages: list[PlannedMessage],
                    idempotency: tuple[str, str] | None, now: datetime,
-                   lease: timedelta | None = None) -> list[MessageItem]:
+                   lease: timedelta | None = None, later: list[PlannedMessage] = ()) -> list[MessageItem]:
     """Write the booking, its locks, the client and its confirmations in one transaction."""
     tx = Tx(AppointmentItem)
     tx.put(_to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
@@ -132,6 +132,7 @@ def create_booking(appt: Appointment, client: clients.ClientWrite, messages: lis
                "idempotency", condition=IdempotencyItem.pk.does_not_exist())
     clients.write_ops(tx, client, now)
     items = _put_messages(tx, messages, now, lease)
+    _put_messages(tx, list(later), now, None)  # reminders: pending until due
     try:
         tx.commit()
     except TxFailed as err:
@@ -187,7 +188,8 @@ def cancel_booking(appt: Appointment, now: datetime, reason: str | None,
 
 
 def reschedule_booking(appt: Appointment, moved: Appointment, now: datetime,
-                       messages: list[PlannedMessage], lease: timedelta | None = None) -> list[MessageItem]:
+                       messages: list[PlannedMessage], lease: timedelta | None = None,
+                       later: list[PlannedMessage] = ()) -> list[MessageItem]:
     """Move a booking: take the new time and free the old one in one transaction.
 
     If any granule of the new time is held by another booking, nothing changes and
@@ -210,6 +212,7 @@ def reschedule_booking(appt: Appointment, moved: Appointment, now: datetime,
         tx.delete(_lock(appt, g), "old-lock",
                   condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id))
     items = _put_messages(tx, messages, now, lease)
+    _put_messages(tx, list(later), now, None)
     _commit_change(tx)
     return items
 
@@ -236,3 +239,10 @@ def client_history(business_id: str, client_id: str) -> list[Appointment]:
     items = AppointmentItem.by_client.query(keys.client_timeline(business_id, client_id),
                                             AppointmentItem.g2sk.startswith("APPT#"))
     return [_from_item(i) for i in items]
+
+
+def set_reminders_off(appt: Appointment, off: bool, now: datetime) -> None:
+    db.configure()
+    AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+        actions=[AppointmentItem.reminders_off.set(off), AppointmentItem.updated_at.set(now)],
+        condition=AppointmentItem.pk.exists())

@@ -205,3 +205,13 @@ class MessageItem(Base):
 
 ALL_MODELS = (SlugItem, BusinessItem, ClientKeyItem, ClientItem, AppointmentItem, SlotLockItem,
               IdempotencyItem, MessageItem)
+
+
+class JobStateItem(Base):
+    """JOB#<name> / STATE: how far a scheduled job has fully processed its window."""
+
+    watermark = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (JobStateItem,)

@@ -1,7 +1,9 @@
 """Outbox items: recording send results (and, later, claiming due messages)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import db, keys
@@ -49,3 +51,75 @@ def get_message(business_id: str, key: str) -> MessageItem | None:
         return MessageItem.get(keys.biz(business_id), keys.msg_sk(key), consistent_read=True)
     except MessageItem.DoesNotExist:
         return None
+
+
+# --- the sweeper's side: find what is due, claim it, defer or skip it ---------------
+def due_messages(since: datetime, until: datetime):
+    """Messages due in [since, until] across all businesses: Query gsi3 per hour and shard."""
+    db.configure()
+    lo, hi = iso_utc(since), iso_utc(until) + "~"
+    hour = since.replace(minute=0, second=0, microsecond=0)
+    while hour <= until:
+        for shard in range(keys.DUE_SHARDS):
+            yield from MessageItem.by_due.query(keys.hour_bucket("DUE", hour, shard),
+                                                MessageItem.g3sk.between(lo, hi))
+        hour += timedelta(hours=1)
+
+
+class Claim:
+    CLAIMED, TAKEN, STALE = "claimed", "taken", "stale"
+
+
+def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=None) -> str:
+    """Take the lease on a due message with a conditional write, so that of two job
+    runs only one sends it. With `appointment_check` (model, hash, range, condition) the
+    same transaction re-reads the appointment: a cancelled or moved visit is 'stale'."""
+    from chalicelib.store.tx import Tx, TxFailed
+
+    until = now + lease
+    g3pk, g3sk = keys.due_keys(item.key, until)  # if we die mid-send, due again after the lease
+    tx = Tx(MessageItem)
+    claimable = (MessageItem.status == "pending") | (
+        (MessageItem.status == "sending") & (MessageItem.lease_until < now))
+    tx.update(MessageItem(item.pk, item.sk), [
+        MessageItem.status.set("sending"), MessageItem.lease_until.set(until),
+        MessageItem.due_at.set(until), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk),
+    ], "message", condition=claimable & (MessageItem.due_at == item.due_at))
+    if appointment_check:
+        model, hash_key, range_key, condition = appointment_check
+        tx.check(model, hash_key, range_key, condition, "appointment")
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "message" in err.failed or err.conflict:
+            return Claim.TAKEN
+        if "appointment" in err.failed:
+            return Claim.STALE
+        raise
+    item.status, item.lease_until, item.due_at, item.g3pk, item.g3sk = "sending", until, until, g3pk, g3sk
+    return Claim.CLAIMED
+
+
+def skip(item: MessageItem, reason: str, now: datetime) -> bool:
+    """Record that a message will not be sent (and why); it leaves the due index."""
+    db.configure()
+    try:
+        item.update(actions=[MessageItem.status.set("skipped"), MessageItem.last_error.set(reason),
+                             MessageItem.g3pk.remove(), MessageItem.g3sk.remove(),
+                             MessageItem.sent_at.set(now)],
+                    condition=MessageItem.status.is_in("pending", "sending"))
+    except UpdateError:
+        return False
+    return True
+
+
+def defer(item: MessageItem, at: datetime) -> bool:
+    """Move a pending message to a later time (e.g. out of SMS quiet hours)."""
+    db.configure()
+    g3pk, g3sk = keys.due_keys(item.key, at)
+    try:
+        item.update(actions=[MessageItem.due_at.set(at), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk)],
+                    condition=(MessageItem.status == "pending") & (MessageItem.due_at == item.due_at))
+    except UpdateError:
+        return False
+    return True

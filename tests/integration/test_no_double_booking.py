@@ -76,5 +76,7 @@ def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
     assert sum(1 for i in items if i["sk"]["S"].startswith("CLIENT#")) == 1  # losers left no profile
     assert sum(1 for i in items if i["sk"]["S"].startswith("CKEY#")) == 1
     assert sum(1 for i in items if i["pk"]["S"].startswith("LOCK#")) == 14  # 70 min / 5
-    assert sum(1 for i in items if i["sk"]["S"].startswith("MSG#")) == 1  # one SMS confirmation
+    messages = [i["sk"]["S"] for i in items if i["sk"]["S"].startswith("MSG#")]
+    assert sum("#confirmation#" in m for m in messages) == 1  # one SMS confirmation
+    assert sum("#reminder-sms-2h#" in m for m in messages) == 1  # and its reminder, planned once
     assert "IDEM" not in kinds

@@ -1,0 +1,113 @@
+"""When each reminder of a visit goes out: lead times, "the day before at HH:MM",
+SMS quiet hours in the business's time zone, and what to do when a job runs late.
+
+Pure functions on UTC instants; wall-clock rules go through zoneinfo, so DST days
+come out right.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.config import QuietHours, ReminderRule
+from chalicelib.domain.timeutil import local_wall_to_utc
+
+# A reminder moved out of quiet hours must still arrive this long before the visit.
+MIN_LEAD_AFTER_SHIFT = timedelta(minutes=30)
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    rule_id: str
+    channel: str
+    send_at: datetime | None  # None when skipped
+    skipped: str | None = None  # why: booked_inside_lead_time | quiet_hours | visit_started
+
+
+def nominal_time(rule: ReminderRule, start: datetime, tz: ZoneInfo) -> datetime:
+    if rule.hours_before is not None:
+        return start - timedelta(hours=rule.hours_before)
+    day_before = start.astimezone(tz).date() - timedelta(days=1)
+    return local_wall_to_utc(day_before, rule.day_before_minutes, tz)
+
+
+def _minutes(t: datetime, tz: ZoneInfo) -> int:
+    local = t.astimezone(tz)
+    return local.hour * 60 + local.minute
+
+
+def in_quiet_hours(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
+    m, qs, qe = _minutes(t, tz), quiet.start_minutes, quiet.end_minutes
+    if qs == qe:
+        return False
+    return (m >= qs or m < qe) if qs > qe else (qs <= m < qe)
+
+
+def _quiet_period(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The quiet period (UTC start, UTC end) that contains `t`."""
+    day: date = t.astimezone(tz).date()
+    qs, qe = quiet.start_minutes, quiet.end_minutes
+    if qs > qe and _minutes(t, tz) < qe:  # after midnight: the period began yesterday
+        begin_day, end_day = day - timedelta(days=1), day
+    elif qs > qe:
+        begin_day, end_day = day, day + timedelta(days=1)
+    else:
+        begin_day = end_day = day
+    return local_wall_to_utc(begin_day, qs, tz), local_wall_to_utc(end_day, qe, tz)
+
+
+def allowed_sms_time(t: datetime, quiet: QuietHours, tz: ZoneInfo, earliest: datetime,
+                     visit_start: datetime) -> datetime | None:
+    """`t` if it is outside quiet hours, else the nearest allowed moment — just before
+    the quiet period or at its end — that is not before `earliest` and at least 30
+    minutes before the visit; None when there is no such moment."""
+    if not in_quiet_hours(t, quiet, tz):
+        return t
+    begin, end = _quiet_period(t, quiet, tz)
+    latest = visit_start - MIN_LEAD_AFTER_SHIFT
+    options = [c for c in (begin - _MINUTE, end) if earliest <= c <= latest]
+    return min(options, key=lambda c: abs(c - t)) if options else None
+
+
+def plan(rules: Iterable[ReminderRule], quiet: QuietHours, tz: ZoneInfo, visit_start: datetime,
+         booked_at: datetime, channels: set[str]) -> list[PlannedReminder]:
+    """The reminders of one visit on the channels the client has."""
+    out = []
+    for rule in rules:
+        if rule.channel not in channels:
+            continue
+        at = nominal_time(rule, visit_start, tz)
+        if at < booked_at:
+            # Booked inside this reminder's lead time: no "see you tomorrow" an hour before.
+            out.append(PlannedReminder(rule.id, rule.channel, None, "booked_inside_lead_time"))
+            continue
+        if rule.channel == "sms":
+            at = allowed_sms_time(at, quiet, tz, booked_at, visit_start)
+            if at is None:
+                out.append(PlannedReminder(rule.id, rule.channel, None, "quiet_hours"))
+                continue
+        out.append(PlannedReminder(rule.id, rule.channel, at))
+    return out
+
+
+@dataclass(frozen=True)
+class SendDecision:
+    action: str  # send | defer | skip
+    at: datetime | None = None
+    reason: str | None = None
+
+
+def decide_at_send_time(channel: str, now: datetime, visit_start: datetime, quiet: QuietHours,
+                        tz: ZoneInfo) -> SendDecision:
+    """A due reminder, possibly late (catch-up after an outage): send, move, or skip."""
+    if now >= visit_start:
+        return SendDecision("skip", reason="visit_started")
+    if channel == "sms" and in_quiet_hours(now, quiet, tz):
+        later = allowed_sms_time(now, quiet, tz, now, visit_start)
+        if later is None or later <= now:
+            return SendDecision("skip", reason="quiet_hours")
+        return SendDecision("defer", at=later)
+    return SendDecision("send")

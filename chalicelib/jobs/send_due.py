@@ -1,0 +1,133 @@
+"""The outbox sweeper: every message that is due — reminders, retries, confirmations
+whose first send failed — is found through the due index (no Scan), claimed with a
+conditional write, re-checked against its appointment, and sent.
+
+Runs every minute. Two runs at once, or a run repeated after a crash, send nothing
+twice: only the run whose claim succeeds sends. A run that starts after an outage
+looks back to where the last complete run got (the watermark), so nothing due in
+between is missed; reminders whose visit has begun are recorded as skipped.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib.domain import reminders as reminder_rules
+from chalicelib.domain.timeutil import parse_utc
+from chalicelib.notify import outbox
+from chalicelib.observability import count_message, logger
+from chalicelib.store import businesses, jobs, keys
+from chalicelib.store import outbox as store
+from chalicelib.store.models import AppointmentItem, ClientItem
+
+JOB = "send_due"
+FIRST_LOOKBACK = timedelta(hours=48)  # the very first run, before any watermark
+# The due index is eventually consistent; re-reading a few minutes behind the
+# watermark catches items that appeared late (already-handled ones are not due any more).
+OVERLAP = timedelta(minutes=5)
+SEND_LEASE = timedelta(minutes=5)
+# Kinds that are about a visit and must not go out for a cancelled or moved one.
+VISIT_KINDS = {"reminder", "feedback_request"}
+
+
+@dataclass
+class Summary:
+    due: int = 0
+    sent: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    retry: int = 0
+    failed: int = 0
+    taken: int = 0  # claimed by another run
+    errors: int = 0
+    reasons: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, outcome: str, reason: str | None = None) -> None:
+        with self._lock:  # worker threads report concurrently
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if reason:
+                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+
+def _visit_check(item):
+    """ConditionChecks for the claim: the visit is still booked at the planned time and
+    the client has not turned reminders off."""
+    start = (item.context or {}).get("visit_start_utc")
+    appt = (AppointmentItem, keys.biz(item.business_id), keys.appt_sk(item.appointment_id),
+            (AppointmentItem.status == "booked") & (AppointmentItem.start == parse_utc(start))
+            & (AppointmentItem.reminders_off != True))  # noqa: E712 (a DynamoDB condition)
+    return appt
+
+
+def process(item, now: datetime, summary: Summary) -> None:
+    kind, channel = item.kind, item.channel
+    if item.status == "sending" and item.lease_until and item.lease_until > now:
+        return  # someone holds it right now
+    if kind in VISIT_KINDS:
+        business = businesses.get_by_id(item.business_id)
+        visit_start = parse_utc(item.context["visit_start_utc"])
+        cfg = business.config if business else None
+        decision = (reminder_rules.decide_at_send_time(channel, now, visit_start, cfg.quiet_hours, cfg.tz)
+                    if cfg else reminder_rules.SendDecision("skip", reason="business_gone"))
+        if decision.action == "skip":
+            if store.skip(item, decision.reason, now):
+                summary.add("skipped", decision.reason)
+                count_message("skipped", channel, kind)
+            return
+        if decision.action == "defer":
+            if store.defer(item, decision.at):
+                summary.add("deferred")
+            return
+    check = _visit_check(item) if kind in VISIT_KINDS else None
+    result = store.claim(item, now, SEND_LEASE, appointment_check=check)
+    if result == store.Claim.TAKEN:
+        summary.add("taken")
+        return
+    if result == store.Claim.STALE:
+        if store.skip(item, "appointment_changed", now):
+            summary.add("skipped", "appointment_changed")
+            count_message("skipped", channel, kind)
+        return
+    outcome = outbox.attempt(item)
+    store.record_outcomes([(item, outcome)], now, outbox.backoff)
+    name = {"sent": "sent", "failed": "failed"}.get(outcome.status, "retry")
+    if name == "retry" and item.status == "failed":
+        name = "failed"  # out of attempts
+    summary.add(name, outcome.error if name != "sent" else None)
+    count_message(name, channel, kind)
+
+
+def run(now: datetime, workers: int = 16, simulated: bool = False) -> Summary:
+    """One sweep. `simulated` (the CLI's --now) leaves the watermark alone, so trying
+    a future moment never makes the real schedule skip what is due before it."""
+    watermark = jobs.get_watermark(JOB) or now - FIRST_LOOKBACK
+    since = (min(watermark, now - FIRST_LOOKBACK) if simulated else watermark) - OVERLAP
+    summary = Summary()
+    due = [m for m in store.due_messages(since, now) if m.due_at <= now]
+    summary.due = len(due)
+    # Sending waits on SES/SNS; a bounded pool keeps many requests in flight.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        failed = [m for m, ok in zip(due, pool.map(lambda m: _safe(m, now, summary), due)) if not ok]
+    # A message that hit an unexpected error is still due where it was: the next run
+    # must look back to it, so the watermark stops there.
+    if not simulated:
+        jobs.set_watermark(JOB, min([m.due_at for m in failed] + [now]), now)
+    logger().info("send_due finished", extra=summary.as_dict())
+    return summary
+
+
+def _safe(item, now: datetime, summary: Summary) -> bool:
+    try:
+        process(item, now, summary)
+        return True
+    except Exception:
+        # One bad message must not stop the others.
+        logger().exception("message failed in sweeper", extra={"message_key": item.key})
+        summary.add("errors")
+        return False

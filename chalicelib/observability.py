@@ -1,0 +1,27 @@
+"""Powertools Logger and Metrics, created once. Log ids, never names, phones or emails."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def logger():
+    from aws_lambda_powertools import Logger
+
+    return Logger(service="rebook")
+
+
+@lru_cache(maxsize=1)
+def metrics():
+    from aws_lambda_powertools import Metrics
+
+    return Metrics(namespace="Rebook", service="rebook")
+
+
+def count_message(outcome: str, channel: str, kind: str) -> None:
+    """One metric per outcome (sent, skipped, failed, deferred, retry) by channel and kind."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=f"messages_{outcome}", unit=MetricUnit.Count, value=1, namespace="Rebook") as m:
+        m.add_dimension(name="channel", value=channel)
+        m.add_dimension(name="kind", value=kind)

@@ -1,0 +1,26 @@
+"""Scheduled jobs' own state: the watermark up to which a job has done its work."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.store import db
+from chalicelib.store.models import JobStateItem
+
+
+def get_watermark(job: str) -> datetime | None:
+    db.configure()
+    try:
+        return JobStateItem.get(f"JOB#{job}", "STATE", consistent_read=True).watermark
+    except JobStateItem.DoesNotExist:
+        return None
+
+
+def set_watermark(job: str, watermark: datetime, now: datetime) -> None:
+    """Only ever moves forward, so a slow run never rewinds a newer one's progress."""
+    db.configure()
+    item = JobStateItem(f"JOB#{job}", "STATE", watermark=watermark, updated_at=now)
+    try:
+        item.save(condition=JobStateItem.watermark.does_not_exist() | (JobStateItem.watermark < watermark))
+    except Exception as e:  # PutError on the condition: a newer run got there first
+        if "ConditionalCheckFailed" not in str(e):
+            raise
