@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from chalicelib.domain.config import GRANULE_MINUTES, LOCALES
 from chalicelib.domain.contacts import normalize_email, normalize_phone
@@ -22,6 +24,16 @@ class Status(str, Enum):
 
 
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
+
+
+def _instant(v):
+    if not isinstance(v, str):
+        raise ValueError("expected an ISO 8601 time with offset")
+    return parse_instant(v)
+
+
+# A time the client sends: ISO 8601 text with an offset, kept as a UTC instant.
+Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
 class ClientIn(BaseModel):
@@ -73,29 +85,15 @@ class BookingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     service: str = Field(min_length=1, max_length=40)
     staff: str | None = Field(default=None, max_length=40)
-    start: datetime
+    start: Instant
     client: ClientIn
     consents: ConsentsIn = ConsentsIn()
     note: str | None = Field(default=None, max_length=500)
 
-    @field_validator("start", mode="before")
-    @classmethod
-    def _start(cls, v):
-        if not isinstance(v, str):
-            raise ValueError("expected an ISO 8601 time with offset")
-        return parse_instant(v)
-
 
 class RescheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: datetime
-
-    @field_validator("start", mode="before")
-    @classmethod
-    def _start(cls, v):
-        if not isinstance(v, str):
-            raise ValueError("expected an ISO 8601 time with offset")
-        return parse_instant(v)
+    start: Instant
 
 
 class CancelIn(BaseModel):
