@@ -7,7 +7,7 @@ come out right.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -46,30 +46,24 @@ def in_quiet_hours(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
     return (m >= qs or m < qe) if qs > qe else (qs <= m < qe)
 
 
-def _quiet_period(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The quiet period (UTC start, UTC end) that contains `t`."""
-    day: date = t.astimezone(tz).date()
-    qs, qe = quiet.start_minutes, quiet.end_minutes
-    if qs > qe and _minutes(t, tz) < qe:  # after midnight: the period began yesterday
-        begin_day, end_day = day - timedelta(days=1), day
-    elif qs > qe:
-        begin_day, end_day = day, day + timedelta(days=1)
-    else:
-        begin_day = end_day = day
-    return local_wall_to_utc(begin_day, qs, tz), local_wall_to_utc(end_day, qe, tz)
-
-
 def allowed_sms_time(t: datetime, quiet: QuietHours, tz: ZoneInfo, earliest: datetime,
                      visit_start: datetime) -> datetime | None:
     """`t` if it is outside quiet hours, else the nearest allowed moment — just before
     the quiet period or at its end — that is not before `earliest` and at least 30
-    minutes before the visit; None when there is no such moment."""
+    minutes before the visit; None when there is no such moment.
+
+    Searches minute by minute outwards from `t` (at most a day each way): plain, and
+    right on DST nights, when a quiet-hours edge may not exist or may occur twice."""
     if not in_quiet_hours(t, quiet, tz):
         return t
-    begin, end = _quiet_period(t, quiet, tz)
     latest = visit_start - MIN_LEAD_AFTER_SHIFT
-    options = [c for c in (begin - _MINUTE, end) if earliest <= c <= latest]
-    return min(options, key=lambda c: abs(c - t)) if options else None
+    for k in range(1, 24 * 60 + 1):
+        for candidate in (t - k * _MINUTE, t + k * _MINUTE):
+            if earliest <= candidate <= latest and not in_quiet_hours(candidate, quiet, tz):
+                return candidate
+        if t - k * _MINUTE < earliest and t + k * _MINUTE > latest:
+            return None
+    return None
 
 
 def plan(rules: Iterable[ReminderRule], quiet: QuietHours, tz: ZoneInfo, visit_start: datetime,
