@@ -35,6 +35,7 @@ test-integration: install
 
 bench: install
 	$(PY) bench/booking.py
+	$(PY) bench/reminders.py
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache

@@ -23,6 +23,12 @@ class Settings:
     email_from: str
     config_cache_seconds: int
     send_workers: int
+    # Owner JWTs: the JWKS that signs them (Cognito's URL in AWS, a file locally),
+    # and the issuer and audience (Cognito app client id) they must carry.
+    auth_jwks_url: str | None
+    auth_jwks_file: str | None
+    auth_issuer: str | None
+    auth_audience: str | None
 
     @property
     def is_local(self) -> bool:
@@ -45,7 +51,11 @@ def get_settings() -> Settings:
         link_secret_param=env.get("REBOOK_LINK_SECRET_PARAM") or None,
         email_from=env.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"),
         config_cache_seconds=int(env.get("REBOOK_CONFIG_CACHE_SECONDS", "60")),
-        send_workers=int(env.get("REBOOK_SEND_WORKERS", "16")),
+        send_workers=int(env.get("REBOOK_SEND_WORKERS", "32")),
+        auth_jwks_url=env.get("REBOOK_AUTH_JWKS_URL") or None,
+        auth_jwks_file=env.get("REBOOK_AUTH_JWKS_FILE") or None,
+        auth_issuer=env.get("REBOOK_AUTH_ISSUER") or None,
+        auth_audience=env.get("REBOOK_AUTH_AUDIENCE") or None,
     )
 
 

@@ -13,11 +13,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain import reminders as reminder_rules
+from chalicelib.domain.config import QuietHours
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message, logger
+from chalicelib.settings import get_settings
 from chalicelib.store import businesses, jobs, keys
 from chalicelib.store import outbox as store
 from chalicelib.store.models import AppointmentItem, ClientItem
@@ -65,16 +68,26 @@ def _visit_check(item):
     return appt
 
 
+def _send_rules(item) -> tuple[QuietHours, ZoneInfo] | None:
+    """Quiet hours and time zone the message was planned with; messages planned before
+    they were stored with it fall back to the business's current config."""
+    context = item.context or {}
+    quiet, tz = context.get("quiet_hours"), (context.get("business") or {}).get("timezone")
+    if quiet is not None and tz:
+        return QuietHours(**quiet), ZoneInfo(tz)
+    business = businesses.get_by_id(item.business_id)
+    return (business.config.quiet_hours, business.config.tz) if business else None
+
+
 def process(item, now: datetime, summary: Summary) -> None:
     kind, channel = item.kind, item.channel
     if item.status == "sending" and item.lease_until and item.lease_until > now:
         return  # someone holds it right now
     if kind in VISIT_KINDS:
-        business = businesses.get_by_id(item.business_id)
         visit_start = parse_utc(item.context["visit_start_utc"])
-        cfg = business.config if business else None
-        decision = (reminder_rules.decide_at_send_time(channel, now, visit_start, cfg.quiet_hours, cfg.tz)
-                    if cfg else reminder_rules.SendDecision("skip", reason="business_gone"))
+        rules = _send_rules(item)
+        decision = (reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
+                    if rules else reminder_rules.SendDecision("skip", reason="business_gone"))
         if decision.action == "skip":
             if store.skip(item, decision.reason, now):
                 summary.add("skipped", decision.reason)
@@ -103,7 +116,7 @@ def process(item, now: datetime, summary: Summary) -> None:
     count_message(name, channel, kind)
 
 
-def run(now: datetime, workers: int = 16, simulated: bool = False) -> Summary:
+def run(now: datetime, workers: int | None = None, simulated: bool = False) -> Summary:
     """One sweep. `simulated` (the CLI's --now) leaves the watermark alone, so trying
     a future moment never makes the real schedule skip what is due before it."""
     watermark = jobs.get_watermark(JOB) or now - FIRST_LOOKBACK
@@ -112,6 +125,7 @@ def run(now: datetime, workers: int = 16, simulated: bool = False) -> Summary:
     due = [m for m in store.due_messages(since, now) if m.due_at <= now]
     summary.due = len(due)
     # Sending waits on SES/SNS; a bounded pool keeps many requests in flight.
+    workers = workers or get_settings().send_workers
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         failed = [m for m, ok in zip(due, pool.map(lambda m: _safe(m, now, summary), due)) if not ok]
     # A message that hit an unexpected error is still due where it was: the next run

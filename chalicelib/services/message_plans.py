@@ -69,6 +69,9 @@ def reminders(b: Business, appt: Appointment, client_name: str, phone: str | Non
     context = booking_context(b, appt, client_name)
     context["reminders_off_url"] = context["manage_url"] + "#reminders"
     context["visit_start_utc"] = iso_utc(appt.start)
+    # The plan was made with these; the sweeper re-applies them to a late send without
+    # reading the business config (its cost stays one read per due message).
+    context["quiet_hours"] = cfg.quiet_hours.model_dump()
     return [PlannedMessage(key=reminder_key(appt, p.rule_id, p.channel), kind="reminder", channel=p.channel,
                            recipient=recipients[p.channel], locale=appt.locale, context=context, due_at=p.send_at,
                            business_id=b.id, appointment_id=appt.id, appointment_seq=appt.seq,

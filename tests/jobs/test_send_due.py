@@ -114,6 +114,20 @@ def test_late_sms_in_quiet_hours_waits_for_morning(client):
     assert run("2026-11-25T08:01:00+02:00").sent == 1
 
 
+def test_sweeper_sends_without_reading_the_business_config(client, monkeypatch):
+    from chalicelib.store import businesses
+
+    book(client, "2026-11-25T10:00:00+02:00", staff="sanna")
+    run("2026-11-24T10:01:00+02:00")  # the 24 h email goes; the 08:00 SMS remains
+
+    def no_config_reads(*_):
+        raise AssertionError("the sweeper read the business config")
+
+    monkeypatch.setattr(businesses, "get_by_id", no_config_reads)
+    base = len(sent_sms())
+    assert run("2026-11-25T08:00:30+02:00").sent == 1 and len(sent_sms()) == base + 1
+
+
 def test_reminders_off_from_the_manage_link(client):
     _, booked = book(client, VISIT)
     token = token_of(booked["manage_url"])
