@@ -1,6 +1,8 @@
 """Rebook's Chalice app: wiring only. Routes live in chalicelib/api, rules in chalicelib/domain."""
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
+from chalicelib.api.admin import admin
+from chalicelib.api.feeds import feeds
 from chalicelib.api.pages import pages
 from chalicelib.api.public import public
 from chalicelib.settings import get_settings
@@ -8,6 +10,8 @@ from chalicelib.settings import get_settings
 app = Chalice(app_name="rebook")
 app.register_blueprint(public)
 app.register_blueprint(pages)
+app.register_blueprint(admin)
+app.register_blueprint(feeds)
 
 if get_settings().is_local:
     # Local-only tools (the messages the local stack "sent"); never deployed routes.
@@ -16,10 +20,20 @@ if get_settings().is_local:
     app.register_blueprint(dev)
 
 
+def _run(name: str) -> dict:
+    from chalicelib import clock
+    from chalicelib.jobs.schedule import JOBS, summary_of
+
+    return summary_of(JOBS[name].run(clock.now()))
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="send_due")
 def send_due(event):
     """Reminders and outbox retries (chalicelib/jobs/send_due.py)."""
-    from chalicelib import clock
-    from chalicelib.jobs.schedule import JOBS
+    return _run("send_due")
 
-    return JOBS["send_due"].run(clock.now()).as_dict()
+
+@app.schedule(Cron(15, 2, "*", "*", "?", "*"), name="erase_inactive")
+def erase_inactive(event):
+    """GDPR: erase clients inactive past their business's retention (chalicelib/jobs/erase_inactive.py)."""
+    return _run("erase_inactive")

@@ -25,6 +25,7 @@ import urllib.request
 from email.utils import parseaddr
 from pathlib import Path
 
+from chalicelib.auth.local_keys import LOCAL_AUDIENCE, LOCAL_ISSUER
 from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, port_is_free, stop_process_group
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -56,6 +57,14 @@ def link_secret(local_dir: Path = LOCAL_DIR) -> str:
     return secret
 
 
+def local_auth_dir(local_dir: Path) -> Path:
+    from chalicelib.auth.local_keys import ensure_key
+
+    directory = local_dir / "auth"
+    ensure_key(directory)
+    return directory
+
+
 def child_env(port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR) -> dict[str, str]:
     env = dict(os.environ)
     # Never let a developer's real AWS profile or session leak into the local stack.
@@ -68,6 +77,10 @@ def child_env(port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_D
         REBOOK_AWS_ENDPOINT=f"http://127.0.0.1:{aws_port}",
         REBOOK_PUBLIC_URL=f"http://127.0.0.1:{port}",
         REBOOK_LINK_SECRET=link_secret(local_dir),
+        # Owner sign-in: tokens from `rebook_cli owner-token`, signed by a local key.
+        REBOOK_AUTH_JWKS_FILE=str(local_auth_dir(local_dir) / "jwks.json"),
+        REBOOK_AUTH_ISSUER=LOCAL_ISSUER,
+        REBOOK_AUTH_AUDIENCE=LOCAL_AUDIENCE,
         AWS_ACCESS_KEY_ID="local",
         AWS_SECRET_ACCESS_KEY="local",
         AWS_DEFAULT_REGION=REGION,
@@ -211,6 +224,7 @@ class LocalStack:
             f"  Demo business       {self.api}/api/v1/businesses/demo",
             f"  Booking page        {self.api}/book/demo",
             f"  Sent messages       {self.api}/dev/messages",
+            f"  Owner API           {self.api}/api/v1/admin/me  (token: rebook_cli owner-token demo)",
             f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
             f"  DynamoDB Local      {self.ddb.endpoint}",
             "",

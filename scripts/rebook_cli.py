@@ -5,8 +5,11 @@
     python -m scripts.rebook_cli load-business config/businesses/demo.yaml
     python -m scripts.rebook_cli run-job send_due --now "tomorrow 08:00"
     python -m scripts.rebook_cli run-scheduler
+    python -m scripts.rebook_cli owner-token demo [--role staff --staff aino]
 
 Reads the same environment as the app (REBOOK_TABLE, REBOOK_DYNAMODB_ENDPOINT, ...).
+With REBOOK_STAGE unset it talks to the local stack that `make run` started (default
+ports); set REBOOK_STAGE=dev or prod, and AWS credentials, to work on AWS instead.
 """
 from __future__ import annotations
 
@@ -89,13 +92,47 @@ def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
 
 
 def cmd_run_job(args) -> None:
-    from chalicelib.jobs.schedule import JOBS
+    from chalicelib.jobs.schedule import JOBS, summary_of
 
     job = JOBS[args.job]
     moment = parse_moment(args.now, args.tz)
-    result = job.run(moment, simulated=args.now != "now")
-    summary = result.as_dict() if hasattr(result, "as_dict") else result
+    summary = summary_of(job.run(moment, simulated=args.now != "now"))
     print(f"{job.name} at {moment.isoformat()}: {json.dumps(summary, default=str)}")
+
+
+def cmd_owner_token(args) -> None:
+    """A signed owner (or staff) token for the local stack, from its local key."""
+    from chalicelib.auth.local_keys import issue_token
+    from chalicelib.settings import get_settings
+    from chalicelib.store import businesses
+
+    s = get_settings()
+    if not s.auth_jwks_file:
+        sys.exit("error: owner-token signs local tokens only; in AWS owners sign in through Cognito "
+                 "(docs/owner-api.md)")
+    business = businesses.get_by_slug(args.business)
+    if not business:
+        sys.exit(f"error: no business '{args.business}' (load it with load-business first)")
+    if args.role == "staff" and args.staff and not business.config.staff_member(args.staff):
+        sys.exit(f"error: {args.business} has no staff member '{args.staff}'")
+    print(issue_token(Path(s.auth_jwks_file).parent, business.id, args.role, user=args.user,
+                      staff_id=args.staff, hours=args.hours, issuer=s.auth_issuer, audience=s.auth_audience))
+
+
+def use_local_stack_by_default() -> None:
+    """Without REBOOK_STAGE the CLI means the local stack (`make run`), never AWS."""
+    import os
+
+    if os.environ.get("REBOOK_STAGE"):
+        return
+    from scripts.local_stack import child_env
+
+    local = child_env(int(os.environ.get("REBOOK_PORT", 8000)), int(os.environ.get("REBOOK_DDB_PORT", 8001)),
+                      int(os.environ.get("REBOOK_AWS_PORT", 5005)))
+    for key, value in local.items():
+        if key.startswith(("REBOOK_", "AWS_")):
+            os.environ.setdefault(key, value)
+    os.environ["REBOOK_STAGE"] = "local"
 
 
 def cmd_run_scheduler(args) -> None:
@@ -103,7 +140,7 @@ def cmd_run_scheduler(args) -> None:
     import time
     from datetime import datetime, timezone
 
-    from chalicelib.jobs.schedule import JOBS
+    from chalicelib.jobs.schedule import JOBS, summary_of
 
     last: dict[str, float] = {}
     print(f"scheduler: {', '.join(f'{j.name} every {j.every_minutes} min' for j in JOBS.values())}", flush=True)
@@ -113,8 +150,7 @@ def cmd_run_scheduler(args) -> None:
                 if time.monotonic() - last.get(job.name, -1e9) >= job.every_minutes * 60 / args.speed:
                     last[job.name] = time.monotonic()
                     try:
-                        result = job.run(datetime.now(timezone.utc))
-                        summary = result.as_dict() if hasattr(result, "as_dict") else result
+                        summary = summary_of(job.run(datetime.now(timezone.utc)))
                         if any(v for k, v in summary.items() if k != "reasons"):
                             print(f"scheduler: {job.name}: {json.dumps(summary, default=str)}", flush=True)
                     except Exception as e:  # keep the scheduler alive; the job retries next time
@@ -141,10 +177,18 @@ def main(argv=None) -> None:
     p.add_argument("--now", default="now", help="e.g. 'tomorrow 08:00', '2026-11-25 08:00', ISO 8601 with offset")
     p.add_argument("--tz", default="Europe/Helsinki", help="time zone of --now when it has no offset")
     p.set_defaults(fn=cmd_run_job)
+    p = sub.add_parser("owner-token", help="print a signed owner/staff token for the local stack")
+    p.add_argument("business", help="the business's slug, e.g. demo")
+    p.add_argument("--role", choices=["owner", "staff"], default="owner")
+    p.add_argument("--staff", help="the staff member a staff token belongs to")
+    p.add_argument("--user", help="user id in the token (default local-<role>-<business id>)")
+    p.add_argument("--hours", type=float, default=12, help="validity (default 12 h)")
+    p.set_defaults(fn=cmd_owner_token)
     p = sub.add_parser("run-scheduler", help="run every scheduled job on its schedule (local stack)")
     p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)
+    use_local_stack_by_default()
     args.fn(args)
 
 

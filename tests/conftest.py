@@ -26,7 +26,32 @@ TEST_ENV = {
     "AWS_DEFAULT_REGION": "eu-north-1",
     "AWS_REGION": "eu-north-1",
     "POWERTOOLS_METRICS_DISABLED": "true",
+    "REBOOK_AUTH_ISSUER": "rebook-test",
+    "REBOOK_AUTH_AUDIENCE": "rebook-test-client",
 }
+# One signing key for the whole run (RSA generation is slow); its JWKS file is read by
+# the same verifier as Cognito's JWKS URL in AWS.
+AUTH_DIR = None
+
+
+def auth_dir(tmp_factory=None) -> Path:
+    global AUTH_DIR
+    if AUTH_DIR is None:
+        import tempfile
+
+        from chalicelib.auth.local_keys import ensure_key
+
+        AUTH_DIR = Path(tempfile.mkdtemp(prefix="rebook-auth-"))
+        ensure_key(AUTH_DIR)
+    return AUTH_DIR
+
+
+def owner_token(business_id: str, role: str = "owner", **kw) -> str:
+    from chalicelib.auth.local_keys import issue_token
+
+    kw.setdefault("issuer", "rebook-test")
+    kw.setdefault("audience", "rebook-test-client")
+    return issue_token(auth_dir(), business_id, role, **kw)
 
 
 def reset_caches():
@@ -42,12 +67,16 @@ def reset_caches():
         channels.reset_clients()
     except (ImportError, AttributeError):
         pass
+    from chalicelib.auth import jwt_verify
+
+    jwt_verify.reset()
 
 
 @pytest.fixture
 def env(monkeypatch):
     for k, v in TEST_ENV.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.setenv("REBOOK_AUTH_JWKS_FILE", str(auth_dir() / "jwks.json"))
     reset_caches()
     yield
     reset_caches()

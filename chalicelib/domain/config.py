@@ -252,6 +252,13 @@ class QuietHours(BaseModel):
 DEFAULT_REMINDERS = (ReminderRule(channel="email", hours_before=24), ReminderRule(channel="sms", hours_before=2))
 
 
+class Privacy(BaseModel):
+    """How long a client who no longer visits is kept before automatic erasure."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    erase_inactive_after_years: int = Field(default=3, ge=1, le=10)
+
+
 class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
@@ -273,6 +280,7 @@ class BusinessConfig(BaseModel):
     rules: BookingRules = BookingRules()
     reminders: tuple[ReminderRule, ...] = DEFAULT_REMINDERS
     quiet_hours: QuietHours = QuietHours()
+    privacy: Privacy = Privacy()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 

@@ -1,6 +1,8 @@
 """Normalizing client contacts so one person keeps one profile per business."""
 from __future__ import annotations
 
+import unicodedata
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -33,3 +35,33 @@ def normalize_email(raw: str) -> str:
 
 def first_name(full_name: str) -> str:
     return (full_name or "").strip().split(" ")[0]
+
+
+def search_text(name: str | None, phone: str | None, email: str | None) -> str:
+    """What the owner's client search matches against: the name folded (case and
+    accents), the phone's digits in international and national form, the email."""
+    parts = [fold(name or "")]
+    if phone:
+        parts.append(phone.lstrip("+"))
+        try:
+            national = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
+            parts.append("".join(ch for ch in national if ch.isdigit()))
+        except phonenumbers.NumberParseException:
+            pass
+    if email:
+        parts.append(email.lower())
+    return " ".join(p for p in parts if p)
+
+
+def fold(text: str) -> str:
+    """'Äijälä' -> 'aijala': searching ignores case and accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def search_needle(query: str) -> str:
+    """A search query in the form search_text stores: digits only when it is a number."""
+    q = query.strip()
+    if q and all(ch.isdigit() or ch in "+ -()" for ch in q):
+        return "".join(ch for ch in q if ch.isdigit())
+    return fold(q)

@@ -13,6 +13,12 @@ def _send_due(now: datetime, simulated: bool = False):
     return send_due.run(now, simulated=simulated)
 
 
+def _erase_inactive(now: datetime, simulated: bool = False):
+    from chalicelib.jobs import erase_inactive
+
+    return erase_inactive.run(now, simulated=simulated)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -24,4 +30,10 @@ class Job:
 JOBS = {
     "send_due": Job("send_due", 1, _send_due,
                     "send due messages: reminders, retries of failed sends (the outbox sweeper)"),
+    "erase_inactive": Job("erase_inactive", 24 * 60, _erase_inactive,
+                          "erase clients inactive longer than their business keeps them (GDPR)"),
 }
+
+
+def summary_of(result) -> dict:
+    return result.as_dict() if hasattr(result, "as_dict") else dict(result)

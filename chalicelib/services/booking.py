@@ -25,6 +25,7 @@ from chalicelib.domain.booking import (
     cancellation_deadline,
 )
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.tokens import TokenError
 from chalicelib.errors import BadRequest, Conflict, NotFound, SlotTaken, ValidationFailed
@@ -170,7 +171,11 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
 
 
 def create_booking(slug: str, body, idempotency_key: str | None = None, source: str = "web") -> tuple[int, dict]:
-    b = _business(slug)
+    return book(_business(slug), body, idempotency_key, source)
+
+
+def book(b: Business, body, idempotency_key: str | None = None, source: str = "web") -> tuple[int, dict]:
+    """A booking by the public rules, from the web or the front desk (`source`)."""
     cfg = b.config
     if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
         raise BadRequest("Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
@@ -210,7 +215,9 @@ def create_booking(slug: str, body, idempotency_key: str | None = None, source: 
                 marketing_granted=req.consents.marketing, consent_source=f"booking:{source}",
                 link_phone=bool(req.client.phone) and match.by_phone is None and match.client_id is not None,
                 link_email=bool(req.client.email) and match.by_email is None and match.by_phone is None
-                and match.client_id is not None)
+                and match.client_id is not None,
+                active_until=appt.end,
+                erase_on=erase_due(appt.end, cfg.privacy.erase_inactive_after_years).isoformat())
             messages = message_plans.booking_event(b, appt, "confirmation", req.client.name,
                                                    req.client.phone, req.client.email, now)
             reminders = message_plans.reminders(b, appt, req.client.name, req.client.phone,

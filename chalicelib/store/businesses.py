@@ -91,7 +91,7 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
         created = False
     except DoesNotExist:
         business_id = new_id(8)
-        item = BusinessItem(_biz_pk(business_id), "CONFIG", business_id=business_id, ics_secret=new_id(24))
+        item = BusinessItem(_biz_pk(business_id), "CONFIG", business_id=business_id)
         created = True
     item.slug = config.slug
     item.config = config.model_dump(mode="json")

@@ -63,3 +63,33 @@ def due_keys(message_key: str, due_at: datetime) -> tuple[str, str]:
 def end_keys(appointment_id: str, end: datetime) -> tuple[str, str]:
     """g3 keys of a booked visit, by the hour it ends (feedback, auto-completion)."""
     return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"
+
+
+def day_bucket(prefix: str, day: str, shard: int) -> str:
+    return f"{prefix}#{day}#{shard}"
+
+
+def erase_keys(business_id: str, client_id: str, day: str) -> tuple[str, str]:
+    """g3 keys of a client: the day she becomes due for automatic erasure."""
+    return day_bucket("ERASE", day, shard_of(client_id)), f"{business_id}#{client_id}"
+
+
+def birthday_keys(business_id: str, client_id: str, month_day: str) -> tuple[str, str]:
+    """g5 keys of a client with a birthday, by MM-DD (issue 6's greetings)."""
+    return day_bucket("BDAY", month_day, shard_of(client_id)), f"{business_id}#{client_id}"
+
+
+def note_sk(client_id: str, created: datetime, note_id: str) -> str:
+    return f"NOTE#{client_id}#{iso_utc(created)}#{note_id}"
+
+
+def followup_sk(client_id: str, followup_id: str) -> str:
+    return f"FUP#{client_id}#{followup_id}"
+
+
+def followups_due(business_id: str) -> str:
+    return f"FUPDUE#{business_id}"
+
+
+def audit_pk(business_id: str, month: str) -> str:
+    return f"AUDIT#{business_id}#{month}"

@@ -65,7 +65,7 @@ class BusinessItem(Base):
     slug = UnicodeAttribute()
     config = JSONAttribute()
     settings = JSONAttribute(null=True)  # reminder plan, quiet hours, retention knobs (later issues)
-    ics_secret = UnicodeAttribute(null=True)
+    feed_secrets = JSONAttribute(null=True)  # calendar feeds: {"business" | staff id: secret}
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 
@@ -97,7 +97,27 @@ class ClientItem(Base):
     consent_log = ListAttribute(of=ConsentMap, null=True)
     bookings = NumberAttribute(default=0)
     cancellations = NumberAttribute(default=0)
+    no_shows = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
+    # The registry: what the owner knows about the client.
+    birthday = UnicodeAttribute(null=True)  # YYYY-MM-DD or --MM-DD (year unknown)
+    preferences = JSONAttribute(null=True)  # {"favourite massage oil": "almond", ...}
+    allergies = UnicodeAttribute(null=True)
+    important_notes = UnicodeAttribute(null=True)
+    tags = JSONAttribute(null=True)  # ["vip", ...]
+    relationship = UnicodeAttribute(null=True)  # active | at_risk | lapsed | maintenance
+    relationship_at = UTCDateTimeAttribute(null=True)
+    search = UnicodeAttribute(null=True)  # folded name, phone digits and email, for the owner's search
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    last_activity = UTCDateTimeAttribute(null=True)  # latest booking, visit or profile change
+    updated_at = UTCDateTimeAttribute(null=True)
+    erased_at = UTCDateTimeAttribute(null=True)
+    # g3: ERASE#<yyyy-mm-dd>#<shard> / <biz>#<client>: when the client becomes due for
+    # automatic erasure (last activity + the business's retention period), sparse.
+    g3pk = UnicodeAttribute(null=True)
+    g3sk = UnicodeAttribute(null=True)
+    by_erase_day = _index("g3")
     # Retention indexes (issue 6): lapse day and birthday, sparse.
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
@@ -214,4 +234,60 @@ class JobStateItem(Base):
     updated_at = UTCDateTimeAttribute()
 
 
-ALL_MODELS = ALL_MODELS + (JobStateItem,)
+# --- the owner's registry ----------------------------------------------------------
+class NoteItem(Base):
+    """BIZ#<id> / NOTE#<client>#<time>#<id>: a dated note about a client.
+
+    g2: CLIENT#<biz>#<client> / NOTE#<time>#<id>  the client's timeline (export, erase)
+    """
+
+    business_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    note_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    author = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_client = _index("g2")
+
+
+class FollowUpItem(Base):
+    """BIZ#<id> / FUP#<client>#<id>: what the client wants to achieve and what was agreed.
+
+    g2: CLIENT#<biz>#<client> / FUP#<id>       the client's timeline (export, erase)
+    g4: FUPDUE#<biz> / <due date>#<client>#<id>  sparse while open: follow-ups due
+    """
+
+    business_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    followup_id = UnicodeAttribute()
+    goal = UnicodeAttribute(null=True)
+    actions = JSONAttribute(null=True)  # [{id, text, due, staff_id, done}]
+    next_step = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # open | closed
+    due = UnicodeAttribute(null=True)  # earliest open action's due date (YYYY-MM-DD)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    by_client = _index("g2")
+    by_due = _index("g4")
+
+
+class AuditItem(Base):
+    """AUDIT#<biz>#<yyyy-mm> / <time>#<id>: who read, changed, exported or erased client data."""
+
+    business_id = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    role = UnicodeAttribute()
+    action = UnicodeAttribute()  # read | update | export | erase | ...
+    client_id = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)  # field names, never their values
+
+
+ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem)

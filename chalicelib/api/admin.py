@@ -1,0 +1,176 @@
+"""The owner API under /api/v1/admin/: thin routes behind the JWT authorizer.
+
+The authorizer verifies the token (chalicelib/auth/jwt_verify.py) and hands the
+principal to the view through API Gateway's authorizer context; every use case then
+reads only that principal's business.
+"""
+from __future__ import annotations
+
+import functools
+
+from chalice import AuthResponse, Blueprint
+
+from chalicelib.api.http import handler, json_body
+from chalicelib.auth import jwt_verify
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import Unauthorized
+from chalicelib.services.admin import calendar, feeds, followups, gdpr, registry, settings
+
+admin = Blueprint(__name__)
+PREFIX = "/api/v1/admin"
+
+
+@admin.authorizer(ttl_seconds=300)
+def owner_auth(auth_request):
+    """No valid token, no access: there is no mode that lets anything through."""
+    try:
+        principal = jwt_verify.verify(auth_request.token or "")
+    except jwt_verify.InvalidToken:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    # The policy covers every route because API Gateway caches it per token.
+    return AuthResponse(routes=["*"], principal_id=principal.user_id, context=principal.as_context())
+
+
+def owner_route(path: str, methods=("GET",)):
+    """Route + authorizer + the principal as the view's first argument + error shape."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def view(*args, **kwargs):
+            context = (admin.current_request.context or {}).get("authorizer") or {}
+            principal = Principal.from_context(context)
+            if principal is None:  # only reachable if the route were deployed without the authorizer
+                raise Unauthorized("Sign in as the business owner or staff.")
+            return fn(principal, *args, **kwargs)
+
+        return admin.route(PREFIX + path, methods=list(methods), authorizer=owner_auth)(handler(view))
+
+    return decorate
+
+
+def _query() -> dict:
+    return admin.current_request.query_params or {}
+
+
+def _body():
+    return json_body(admin.current_request)
+
+
+@owner_route("/me")
+def me(p):
+    return settings.whoami(p)
+
+
+@owner_route("/business")
+def get_business(p):
+    return settings.get_config(p)
+
+
+@owner_route("/business", methods=["PUT"])
+def put_business(p):
+    return settings.put_config(p, _body())
+
+
+@owner_route("/calendar")
+def get_calendar(p):
+    return calendar.calendar(p, _query())
+
+
+@owner_route("/bookings", methods=["POST"])
+def book_for_client(p):
+    return calendar.book_for_client(p, _body(), admin.current_request.headers.get("idempotency-key"))
+
+
+@owner_route("/appointments/{appointment_id}")
+def get_appointment(p, appointment_id):
+    return calendar.get_appointment(p, appointment_id)
+
+
+@owner_route("/appointments/{appointment_id}/status", methods=["POST"])
+def mark_visit(p, appointment_id):
+    return calendar.mark_visit(p, appointment_id, _body())
+
+
+@owner_route("/clients")
+def list_clients(p):
+    return registry.list_clients(p, _query())
+
+
+@owner_route("/clients/{client_id}")
+def get_client(p, client_id):
+    return registry.get_profile(p, client_id)
+
+
+@owner_route("/clients/{client_id}", methods=["PATCH"])
+def update_client(p, client_id):
+    return registry.update_profile(p, client_id, _body())
+
+
+@owner_route("/clients/{client_id}", methods=["DELETE"])
+def erase_client(p, client_id):
+    return gdpr.erase(p, client_id)
+
+
+@owner_route("/clients/{client_id}/history")
+def client_history(p, client_id):
+    return registry.get_history(p, client_id)
+
+
+@owner_route("/clients/{client_id}/stats")
+def client_stats(p, client_id):
+    return registry.get_stats(p, client_id)
+
+
+@owner_route("/clients/{client_id}/consents")
+def client_consents(p, client_id):
+    return registry.get_consents(p, client_id)
+
+
+@owner_route("/clients/{client_id}/export")
+def export_client(p, client_id):
+    return gdpr.export(p, client_id)
+
+
+@owner_route("/clients/{client_id}/notes")
+def list_notes(p, client_id):
+    return registry.list_notes(p, client_id)
+
+
+@owner_route("/clients/{client_id}/notes", methods=["POST"])
+def add_note(p, client_id):
+    return registry.add_note(p, client_id, _body())
+
+
+@owner_route("/clients/{client_id}/follow-ups")
+def client_followups(p, client_id):
+    return followups.for_client(p, client_id)
+
+
+@owner_route("/clients/{client_id}/follow-ups", methods=["POST"])
+def add_followup(p, client_id):
+    return followups.create(p, client_id, _body())
+
+
+@owner_route("/clients/{client_id}/follow-ups/{followup_id}", methods=["PUT"])
+def update_followup(p, client_id, followup_id):
+    return followups.update(p, client_id, followup_id, _body())
+
+
+@owner_route("/follow-ups/due")
+def followups_due(p):
+    return followups.due(p, _query())
+
+
+@owner_route("/calendar-feeds")
+def list_feeds(p):
+    return feeds.list_feeds(p)
+
+
+@owner_route("/calendar-feeds/{feed}/rotate", methods=["POST"])
+def rotate_feed(p, feed):
+    return feeds.rotate(p, feed)
+
+
+@owner_route("/audit")
+def audit_trail(p):
+    return gdpr.audit_trail(p, _query())

@@ -1,0 +1,1 @@
+"""Owner authentication: signed JWTs verified against a JWKS, and the principal they carry."""

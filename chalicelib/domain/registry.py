@@ -1,0 +1,136 @@
+"""What the owner may write about a client, a visit and a follow-up: validated input."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from chalicelib.domain.contacts import normalize_email, normalize_phone
+
+RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
+VISIT_MARKS = ("arrived", "completed", "no_show")
+_BIRTHDAY = re.compile(r"^(\d{4}|--)-?(\d{2})-(\d{2})$")
+
+
+def parse_birthday(v: str) -> str:
+    """'1990-02-28' or '--02-28' (year unknown); 29 February is allowed."""
+    m = _BIRTHDAY.match(v.strip()) if isinstance(v, str) else None
+    if not m:
+        raise ValueError("use YYYY-MM-DD, or --MM-DD when the year is not known")
+    year, month, day = m.groups()
+    try:
+        date(2000 if year == "--" else int(year), int(month), int(day))  # 2000 is a leap year
+    except ValueError:
+        raise ValueError("not a real date") from None
+    if year != "--" and not 1900 <= int(year) <= date.today().year:
+        raise ValueError("year out of range")
+    return f"{year}-{month}-{day}" if year != "--" else f"--{month}-{day}"
+
+
+class ClientUpdate(BaseModel):
+    """PATCH of a client profile: only the fields sent change; null clears a field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    phone: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    birthday: str | None = None
+    preferences: dict[str, str] | None = None
+    allergies: str | None = Field(default=None, max_length=2000)
+    important_notes: str | None = Field(default=None, max_length=2000)
+    tags: list[str] | None = Field(default=None, max_length=20)
+    relationship: str | None = None
+    marketing: StrictBool | None = None  # consent given or withdrawn in person / by phone
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v):
+        return normalize_phone(v) if v else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        return normalize_email(v) if v else None
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v):
+        if v is not None and v not in ("fi", "sv", "en"):
+            raise ValueError("must be fi, sv or en")
+        return v
+
+    @field_validator("birthday")
+    @classmethod
+    def _birthday(cls, v):
+        return parse_birthday(v) if v else None
+
+    @field_validator("preferences")
+    @classmethod
+    def _preferences(cls, v):
+        if v is None:
+            return v
+        if len(v) > 30:
+            raise ValueError("at most 30 preferences")
+        for k, val in v.items():
+            if not k.strip() or len(k) > 60 or len(val) > 300:
+                raise ValueError("names up to 60 characters, values up to 300")
+        return {k.strip(): val.strip() for k, val in v.items()}
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v):
+        if v is None:
+            return v
+        tags = [t.strip().lower() for t in v]
+        if any(not t or len(t) > 30 for t in tags):
+            raise ValueError("tags are 1-30 characters")
+        return sorted(set(tags))
+
+    @field_validator("relationship")
+    @classmethod
+    def _relationship(cls, v):
+        if v is not None and v not in RELATIONSHIPS:
+            raise ValueError(f"must be one of {', '.join(RELATIONSHIPS)}")
+        return v
+
+
+class VisitMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v):
+        if v not in VISIT_MARKS:
+            raise ValueError(f"must be one of {', '.join(VISIT_MARKS)}")
+        return v
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    text: str = Field(min_length=1, max_length=500)
+    due: date | None = None
+    staff: str | None = None  # the staff member responsible
+    done: StrictBool = False
+
+
+class FollowUpIn(BaseModel):
+    """A follow-up: the client's goal, the actions agreed and the next step."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    goal: str | None = Field(default=None, max_length=1000)
+    actions: list[ActionIn] = Field(default_factory=list, max_length=30)
+    next_step: str | None = Field(default=None, max_length=500)
+    closed: StrictBool = False
+
+    def due(self) -> date | None:
+        """The earliest open action's due date: when the follow-up is due."""
+        dates = [a.due for a in self.actions if a.due and not a.done]
+        return min(dates) if dates and not self.closed else None

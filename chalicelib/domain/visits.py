@@ -1,0 +1,36 @@
+"""What happened to a visit, and which marks the front desk may set when."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.domain.booking import Appointment, Status
+
+# "Arrived" may be marked a little before the start (an early client).
+ARRIVAL_EARLIEST = timedelta(hours=1)
+
+
+def outcome(a: Appointment, now: datetime) -> str:
+    """upcoming | in_progress | completed | no_show | cancelled. After its end a booking
+    counts as completed unless it was cancelled or marked a no-show."""
+    if a.status in (Status.CANCELLED.value, Status.NO_SHOW.value, Status.COMPLETED.value):
+        return a.status
+    if now >= a.end:
+        return Status.COMPLETED.value
+    return "in_progress" if now >= a.start or a.status == Status.ARRIVED.value else "upcoming"
+
+
+def mark_problem(a: Appointment, mark: str, now: datetime) -> str | None:
+    """Why `mark` cannot be set on this visit now, or None when it can."""
+    if a.status == Status.CANCELLED.value:
+        return "the booking was cancelled"
+    if a.status == mark:
+        return None  # idempotent
+    if mark == Status.ARRIVED.value:
+        if a.status != Status.BOOKED.value:
+            return f"the visit is already marked {a.status.replace('_', '-')}"
+        if now < a.start - ARRIVAL_EARLIEST:
+            return "the visit has not begun yet"
+        return None
+    if now < a.start:
+        return "the visit has not begun yet"
+    return None  # completed <-> no-show may be corrected

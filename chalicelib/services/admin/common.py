@@ -1,0 +1,58 @@
+"""What every owner use case needs: the principal's business, parsing, the audit trail."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import ValidationError
+
+from chalicelib import clock
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import BadRequest, NotFound, ValidationFailed
+from chalicelib.services.validation import fields_from
+from chalicelib.store import audit, businesses
+from chalicelib.store.businesses import Business
+
+_ID = re.compile(r"^[a-z0-9]{1,40}$")
+
+
+def business_of(p: Principal) -> Business:
+    b = businesses.get_by_id(p.business_id)
+    if not b:
+        raise NotFound("Your business was not found.", code="business_not_found")
+    return b
+
+
+def valid_id(value: str, what: str) -> str:
+    """Ids are ours: anything else cannot exist, so it is a plain 404."""
+    if not isinstance(value, str) or not _ID.match(value):
+        raise NotFound(f"No such {what}.")
+    return value
+
+
+def parse(model, body, what: str):
+    if not isinstance(body, dict):
+        raise BadRequest(f"The body must be a JSON object describing the {what}.", code="invalid_json")
+    try:
+        return model.model_validate(body)
+    except ValidationError as e:
+        raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None
+
+
+def parse_date(value: str | None, name: str, default: date | None = None) -> date:
+    if value in (None, "") and default is not None:
+        return default
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise ValidationFailed(f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"}) \
+            from None
+
+
+def today(b: Business) -> date:
+    return clock.now().astimezone(b.config.tz).date()
+
+
+def audited(p: Principal, action: str, client_id: str | None, detail: dict | None = None) -> None:
+    """Who read, changed, exported or erased client data (ids and field names only)."""
+    audit.record(p.business_id, p.user_id, p.role, action, client_id, clock.now(), detail)

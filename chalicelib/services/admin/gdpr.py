@@ -1,0 +1,120 @@
+"""GDPR: export one client's data, erase a client, erase clients inactive for years,
+and read the audit trail."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from chalicelib import clock
+from chalicelib.auth.principal import Principal
+from chalicelib.domain.privacy import erase_due
+from chalicelib.domain.timeutil import iso_utc
+from chalicelib.domain.visits import outcome
+from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.observability import logger
+from chalicelib.services.admin.common import audited, business_of
+from chalicelib.services.admin.registry import _client
+from chalicelib.store import audit, bookings, businesses, client_data
+
+_INTERNAL = {"pk", "sk", "version", "search"}  # table plumbing, not data about the client
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _plain(item) -> dict:
+    """An item's attributes as JSON-ready values, without the table's key plumbing."""
+    out = {}
+    for name, value in item.attribute_values.items():
+        if name in _INTERNAL or re.match(r"^g\d(pk|sk)$", name):
+            continue
+        if hasattr(value, "as_dict"):
+            value = value.as_dict()
+        if isinstance(value, list):
+            value = [v.as_dict() if hasattr(v, "as_dict") else v for v in value]
+        out[name] = _jsonable(value)
+    return out
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def export(p: Principal, client_id: str) -> dict:
+    """Everything Rebook holds about the client (right of access, Art. 15 / portability, Art. 20)."""
+    p.require("export")
+    b = business_of(p)
+    c = _client(b, client_id)
+    data = {
+        "format": "rebook-client-export/1",
+        "exported_at": iso_utc(clock.now()),
+        "business": {"name": b.config.name, "slug": b.config.slug},
+        "profile": _plain(c),
+        "appointments": [_plain(a) for a in client_data.appointments(b.id, c.client_id)],
+        "messages": [_plain(m) for m in client_data.messages(b.id, c.client_id)],
+        "notes": [_plain(n) for n in client_data.notes(b.id, c.client_id)],
+        "follow_ups": [_plain(f) for f in client_data.followups(b.id, c.client_id)],
+        "feedback": [],  # per-visit ratings live on the appointments' feedback items (issue 5)
+        "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source}
+                     for e in c.consent_log or []],
+    }
+    audited(p, "export_client", c.client_id)
+    return data
+
+
+def erase(p: Principal, client_id: str) -> dict:
+    """Right to erasure (Art. 17). Upcoming visits must be cancelled first: erasing
+    would otherwise leave a booked time nobody can be told about."""
+    p.require("erase")
+    b = business_of(p)
+    c = _client(b, client_id)
+    now = clock.now()
+    upcoming = [a for a in bookings.client_history(b.id, c.client_id) if outcome(a, now) in ("upcoming", "in_progress")]
+    if upcoming:
+        raise Conflict("The client has upcoming bookings; cancel them before erasing the client.",
+                       code="has_upcoming_bookings", details={"appointments": [a.id for a in upcoming]})
+    counts = client_data.erase(c, now)
+    audited(p, "erase_client", c.client_id, counts)
+    return {"erased": c.client_id, "items": counts}
+
+
+def audit_trail(p: Principal, params: dict) -> dict:
+    p.require("audit")
+    b = business_of(p)
+    params = params or {}
+    month = params.get("month") or clock.now().astimezone(b.config.tz).strftime("%Y-%m")
+    if not _MONTH.match(month):
+        raise ValidationFailed("'month' looks like 2026-11.", fields={"month": "expected YYYY-MM"})
+    client_id = params.get("client") or None
+    entries = audit.month(b.id, month, client_id)
+    return {"month": month, "entries": [{"at": iso_utc(e.at), "actor": e.actor, "role": e.role,
+                                         "action": e.action, "client": e.client_id, "detail": e.detail}
+                                        for e in entries]}
+
+
+def erase_inactive(day: date, now: datetime) -> dict:
+    """The daily job: clients whose erasure date is `day` and who are still inactive
+    by their business's current rule are erased; the others move to their new date."""
+    summary = {"due": 0, "erased": 0, "postponed": 0}
+    for c in client_data.due_for_erasure(day.isoformat()):
+        summary["due"] += 1
+        b = businesses.get_by_id(c.business_id)
+        if not b or c.erased_at:
+            continue
+        history = bookings.client_history(b.id, c.client_id)
+        last = max([a.end for a in history] + [c.last_activity or c.created_at, c.created_at])
+        due = erase_due(last, b.config.privacy.erase_inactive_after_years)
+        if due > day or any(outcome(a, now) in ("upcoming", "in_progress") for a in history):
+            client_data.rekey_erasure(c, max(due, day).isoformat())
+            summary["postponed"] += 1
+            continue
+        counts = client_data.erase(c, now)
+        audit.record(b.id, "system:erase_inactive", "system", "erase_client", c.client_id, now,
+                     {"reason": "inactive", **counts})
+        summary["erased"] += 1
+    logger().info("erase_inactive finished", extra=summary)
+    return summary

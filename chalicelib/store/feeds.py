@@ -1,0 +1,60 @@
+"""Secrets of the calendar subscription URLs (one for the business, one per staff member)."""
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.store import db, keys
+from chalicelib.store.models import BusinessItem
+
+BUSINESS_FEED = "business"
+
+
+class FeedsChanged(Exception):
+    """The business item changed while the secrets were being written; try again."""
+
+
+def _item(business_id: str) -> BusinessItem | None:
+    db.configure()
+    try:
+        return BusinessItem.get(keys.biz(business_id), "CONFIG", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def secrets_for(business_id: str, feeds: list[str]) -> dict[str, str]:
+    """The secret of each feed, created on first use."""
+    item = _item(business_id)
+    if item is None:
+        return {}
+    current = dict(item.feed_secrets or {})
+    missing = [f for f in feeds if f not in current]
+    if missing:
+        current.update({f: secrets.token_urlsafe(24) for f in missing})
+        _write(item, current)
+    return {f: current[f] for f in feeds}
+
+
+def rotate(business_id: str, feed: str) -> str:
+    """A new secret: the old URL stops working at once."""
+    item = _item(business_id)
+    current = dict(item.feed_secrets or {})
+    current[feed] = secrets.token_urlsafe(24)
+    _write(item, current)
+    return current[feed]
+
+
+def _write(item: BusinessItem, secrets_map: dict) -> None:
+    try:
+        item.update(actions=[BusinessItem.feed_secrets.set(secrets_map)])  # version-checked
+    except UpdateError as e:
+        raise FeedsChanged() from e
+
+
+def check(business_id: str, feed: str, secret: str) -> bool:
+    """Constant-time comparison against the current secret (read, not cached)."""
+    item = _item(business_id)
+    expected = (item.feed_secrets or {}).get(feed) if item else None
+    return bool(expected) and hmac.compare_digest(expected.encode(), (secret or "").encode())

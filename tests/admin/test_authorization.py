@@ -1,0 +1,178 @@
+"""The authorization matrix, for every owner endpoint: no token, an expired token, a
+forged signature, a token for another audience, another business, and staff vs owner."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.admin.helpers import call
+from tests.conftest import owner_token
+
+# Every owner route: (method, path template, body). The test below fails when a route
+# is added to the app without being added here.
+ROUTES = [
+    ("GET", "/me", None),
+    ("GET", "/business", None),
+    ("PUT", "/business", {"config": {}}),
+    ("GET", "/calendar?date=2026-11-25", None),
+    ("POST", "/bookings", {"service": "womens-cut", "staff": "aino", "start": "2026-11-26T12:00:00+02:00",
+                           "client_id": "{client}"}),
+    ("GET", "/appointments/{appointment}", None),
+    ("POST", "/appointments/{appointment}/status", {"status": "arrived"}),
+    ("GET", "/clients", None),
+    ("GET", "/clients/{client}", None),
+    ("PATCH", "/clients/{client}", {"allergies": "none"}),
+    ("DELETE", "/clients/{client}", None),
+    ("GET", "/clients/{client}/history", None),
+    ("GET", "/clients/{client}/stats", None),
+    ("GET", "/clients/{client}/consents", None),
+    ("GET", "/clients/{client}/export", None),
+    ("GET", "/clients/{client}/notes", None),
+    ("POST", "/clients/{client}/notes", {"text": "Prefers mornings"}),
+    ("GET", "/clients/{client}/follow-ups", None),
+    ("POST", "/clients/{client}/follow-ups", {"goal": "Healthier hair"}),
+    ("PUT", "/clients/{client}/follow-ups/{followup}", {"goal": "Healthier hair", "closed": True}),
+    ("GET", "/follow-ups/due", None),
+    ("GET", "/calendar-feeds", None),
+    ("POST", "/calendar-feeds/aino/rotate", None),
+    ("GET", "/audit", None),
+]
+# What staff may not do: export, erase, the audit trail and the business's settings.
+OWNER_ONLY = {("GET", "/business"), ("PUT", "/business"), ("DELETE", "/clients/{client}"),
+              ("GET", "/clients/{client}/export"), ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit")}
+# Routes that address one client or appointment: another business gets a plain 404.
+BY_ID = [r for r in ROUTES if "{" in r[1]]
+
+
+@pytest.fixture
+def ids(booked, desk):
+    status, fup = desk.post(f"/clients/{booked['client']}/follow-ups", {"goal": "Grow it long"})
+    assert status == 201
+    return {**booked, "followup": fup["id"]}
+
+
+def fill(path: str, ids: dict) -> str:
+    return path.format(**ids)
+
+
+def fill_body(body, ids):
+    if isinstance(body, dict):
+        return {k: fill_body(v, ids) for k, v in body.items()}
+    return fill(body, ids) if isinstance(body, str) and "{" in body else body
+
+
+def test_every_owner_route_is_in_the_matrix():
+    from app import app
+
+    declared = {(m, p.split("?")[0]) for m, p, _ in ROUTES}
+    for path, methods in app.routes.items():
+        if path.startswith("/api/v1/admin"):
+            for method in methods:
+                template = path.removeprefix("/api/v1/admin").replace("{appointment_id}", "{appointment}") \
+                    .replace("{client_id}", "{client}").replace("{followup_id}", "{followup}") \
+                    .replace("{feed}", "aino")
+                assert (method, template) in declared, f"{method} {path} is missing from the matrix"
+
+
+# Refused by the authorizer before any view runs: placeholder ids are enough.
+PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0000000"}
+
+
+def test_no_token_is_401_everywhere(client):
+    for method, path, body in ROUTES:
+        status, _ = call(client, method, "/api/v1/admin" + fill(path, PLACEHOLDERS), None,
+                         fill_body(body, PLACEHOLDERS))
+        assert status == 401, (method, path)
+
+
+BAD_TOKENS = {
+    "expired": lambda biz: owner_token(biz, now=time.time() - 7200, hours=1),
+    "forged": lambda biz: owner_token(biz)[:-6] + ("AAAAAA" if not owner_token(biz).endswith("AAAAAA") else "BBBBBB"),
+    "other audience": lambda biz: owner_token(biz, audience="someone-else"),
+    "other issuer": lambda biz: owner_token(biz, issuer="https://evil.example"),
+    "unknown role": lambda biz: owner_token(biz, role="admin"),
+    "garbage": lambda biz: "not-a-jwt",
+    "alg none": lambda biz: _unsigned(biz),
+}
+
+
+def _unsigned(biz):
+    import jwt
+
+    return jwt.encode({"sub": "x", "iss": "rebook-test", "aud": "rebook-test-client", "iat": int(time.time()),
+                       "exp": int(time.time()) + 600, "custom:business_id": biz, "custom:role": "owner"},
+                      key=None, algorithm="none")
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
+def test_invalid_tokens_are_refused_everywhere(client, aws, kind):
+    token = BAD_TOKENS[kind](aws.id)
+    for method, path, body in ROUTES:
+        status, _ = call(client, method, "/api/v1/admin" + fill(path, PLACEHOLDERS), token,
+                         fill_body(body, PLACEHOLDERS))
+        assert status == 403, (method, path)
+
+
+def test_another_business_gets_404_and_no_data(client, aws, other, ids):
+    token = owner_token(other.id)
+    for method, path, body in BY_ID:
+        status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), token, fill_body(body, ids))
+        assert status == 404, (method, path, resp)
+        assert resp["error"]["code"] == "not_found"
+        assert ids["client"] not in str(resp) and "Maija" not in str(resp)
+    # ...and nothing was changed: the owner still sees her client as she was.
+    _, profile = call(client, "GET", f"/api/v1/admin/clients/{ids['client']}", owner_token(aws.id))
+    assert profile["client"]["name"] == "Maija Meikäläinen" and profile["client"]["allergies"] is None
+
+
+def test_another_business_never_sees_this_ones_data(client, aws, other, ids):
+    token = owner_token(other.id)
+    for method, path, body in [r for r in ROUTES if "{" not in r[1]]:
+        status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), token, fill_body(body, ids))
+        assert status < 500, (method, path, resp)
+        text = str(resp)
+        assert ids["client"] not in text and ids["appointment"] not in text and "Maija" not in text, (method, path)
+        assert aws.id not in text
+
+
+def test_the_other_business_still_sees_its_own_clients(client, aws, other, ids):
+    from tests.admin.helpers import Desk
+
+    mine = Desk(client, other.id)
+    status, body = call(client, "POST", "/api/v1/businesses/other-salon/bookings", None, {
+        "service": "womens-cut", "staff": "aino", "start": "2026-11-25T12:00:00+02:00",
+        "client": {"name": "Olli Other", "phone": "040 765 4321"}})
+    assert status == 201, body
+    _, listed = mine.get("/clients")
+    assert [c["name"] for c in listed["clients"]] == ["Olli Other"]
+
+
+def test_staff_may_do_everything_but_export_erase_settings_and_audit(client, aws, ids, frozen_now):
+    from datetime import datetime
+
+    frozen_now["now"] = datetime.fromisoformat("2026-11-25T12:05:00+02:00")  # Maija has just arrived
+    token = owner_token(aws.id, role="staff", staff_id="aino")
+    for method, path, body in ROUTES:
+        if (method, path) == ("PUT", "/business"):
+            body = None
+        status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), token, fill_body(body, ids))
+        if (method, path.split("?")[0]) in OWNER_ONLY:
+            assert status == 403 and resp["error"]["code"] == "owner_only", (method, path, resp)
+        else:
+            assert status < 300, (method, path, resp)
+
+
+def test_a_token_for_a_business_that_does_not_exist_is_404(client, aws):
+    status, resp = call(client, "GET", "/api/v1/admin/me", owner_token("nosuchbiz"))
+    assert status == 404 and resp["error"]["code"] == "business_not_found"
+
+
+def test_the_verifier_refuses_everything_when_not_configured(monkeypatch, env):
+    from chalicelib.auth import jwt_verify
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.delenv("REBOOK_AUTH_JWKS_FILE")
+    reset_settings()
+    with pytest.raises(jwt_verify.InvalidToken):
+        jwt_verify.verify(owner_token("demo"))

@@ -1,0 +1,143 @@
+"""GDPR: export everything about a client, erase a client so that no trace of her
+name, phone or email is left anywhere in the table, erase the long inactive
+automatically, and keep an audit trail of who touched client data."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from tests.api.helpers import book, post, table_items, token_of
+
+UTC = timezone.utc
+# Everything that identifies Maija, in every form it could be stored in.
+TRACES = ("Maija", "maija", "Meik", "meik", "401234567", "ammonia", "Prefers the quiet chair",
+          "Wants to grow her hair")
+
+
+def at(iso):
+    return datetime.fromisoformat(iso).astimezone(UTC)
+
+
+def _enrich(desk, client_id):
+    assert desk.patch(f"/clients/{client_id}", {"birthday": "1992-02-29", "allergies": "ammonia",
+                                                 "preferences": {"music": "none"}})[0] == 200
+    assert desk.post(f"/clients/{client_id}/notes", {"text": "Prefers the quiet chair"})[0] == 201
+    assert desk.post(f"/clients/{client_id}/follow-ups", {"goal": "Wants to grow her hair",
+                                                          "actions": [{"text": "Trim", "due": "2027-01-10"}]})[0] == 201
+
+
+def test_export_has_everything_about_the_client(desk, booked):
+    _enrich(desk, booked["client"])
+    status, data = desk.get(f"/clients/{booked['client']}/export")
+    assert status == 200
+    assert data["profile"]["name"] == "Maija Meikäläinen" and data["profile"]["birthday"] == "1992-02-29"
+    assert data["profile"]["phone"] == "+358401234567" and data["profile"]["email"] == "maija@example.com"
+    assert [a["appointment_id"] for a in data["appointments"]] == [booked["appointment"]]
+    assert data["appointments"][0]["note"] == "Allergic to ammonia"
+    kinds = sorted(m["kind"] for m in data["messages"])
+    assert kinds == ["confirmation", "confirmation", "reminder", "reminder"]
+    assert data["notes"][0]["text"] == "Prefers the quiet chair"
+    assert data["follow_ups"][0]["goal"] == "Wants to grow her hair"
+    assert data["consents"][0]["granted"] is True and data["consents"][0]["source"] == "booking:web"
+    assert "search" not in data["profile"] and "g2pk" not in data["appointments"][0]
+
+
+def test_erase_leaves_no_trace_anywhere_in_the_table(client, desk, booked, frozen_now):
+    _enrich(desk, booked["client"])
+    # An upcoming visit blocks erasure: nobody could be told about a booked time.
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 409 and body["error"]["appointments"] == [booked["appointment"]]
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # the visit is over
+    from chalicelib.jobs import send_due
+
+    send_due.run(frozen_now["now"])  # reminders were sent (or skipped) meanwhile
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200, body
+    assert body["items"]["notes"] == 1 and body["items"]["followups"] == 1 and body["items"]["contact_keys"] == 2
+
+    items = table_items()
+    assert items, "the table was read"
+    for item in items:
+        text = str(item)
+        for trace in TRACES:
+            assert trace not in text, f"{trace!r} survived in {item['pk']} / {item['sk']}"
+    # The counts stay, anonymous: the visit, its price and status are still there.
+    appts = [i for i in items if i["sk"]["S"].startswith("APPT#")]
+    assert len(appts) == 1 and appts[0]["price_cents"]["N"] == "6900"
+    # The client is gone from the registry.
+    assert desk.get(f"/clients/{booked['client']}")[0] == 404
+    assert desk.get("/clients")[1]["clients"] == []
+    # Booking again with the same phone creates a new client, not the erased one.
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")
+    status, _ = book(client, "2026-11-27T12:00:00+02:00")
+    assert status == 201
+    listed = desk.get("/clients")[1]["clients"]
+    assert len(listed) == 1 and listed[0]["id"] != booked["client"]
+
+
+def test_erasure_cancels_messages_that_were_still_to_be_sent(client, desk, booked, frozen_now):
+    from chalicelib.store import client_data
+
+    # Cancel the upcoming visit, then erase at once: pending reminders must never go out.
+    post(client, f"/api/v1/bookings/{token_of(booked['booking']['manage_url'])}/cancel")
+    assert desk.delete(f"/clients/{booked['client']}")[0] == 200
+    messages = client_data.messages(*_ids(booked))
+    reminders = [m for m in messages if m.kind == "reminder"]
+    assert reminders and all(m.status == "skipped" and m.recipient == "erased" for m in reminders)
+    from chalicelib.jobs import send_due
+
+    assert send_due.run(at("2026-11-25T10:30:00+02:00")).sent == 0
+
+
+def _ids(booked):
+    from chalicelib.store.bookings import get_appointment  # noqa: F401 (store is configured by the fixtures)
+    from chalicelib.store import businesses
+
+    return businesses.get_by_slug("demo").id, booked["client"]
+
+
+def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked, frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+
+    job = JOBS["erase_inactive"].run
+    # Maija's last visit ends 25 Nov 2026 13:00; the demo keeps clients 3 years.
+    # Kalle books too, and comes back a year later, so he stays.
+    assert book(client, "2026-11-26T12:00:00+02:00", name="Kalle Kävijä", phone="040 765 4321",
+                email="kalle@example.com")[0] == 201
+    frozen_now["now"] = at("2027-11-22T10:00:00+02:00")
+    assert book(client, "2027-11-24T12:00:00+02:00", name="Kalle Kävijä", phone="040 765 4321",
+                email="kalle@example.com")[0] == 201
+
+    assert job(at("2029-11-24T03:00:00+02:00"))["erased"] == 0  # a day early: nothing
+    summary = job(at("2029-11-25T03:00:00+02:00"))
+    assert summary["erased"] == 1, summary
+    assert desk.get(f"/clients/{booked['client']}")[0] == 404
+    names = [c["name"] for c in desk.get("/clients")[1]["clients"]]
+    assert names == ["Kalle Kävijä"]
+    # Run again (or twice at once): nothing more happens.
+    assert job(at("2029-11-25T04:00:00+02:00"))["erased"] == 0
+    # A year later Kalle's turn comes, after the days the job did not run are caught up.
+    summary = job(at("2030-11-27T03:00:00+02:00"))
+    assert summary["erased"] == 1 and desk.get("/clients")[1]["clients"] == []
+    _, trail = desk.get("/audit?month=2030-11")
+    assert [e["actor"] for e in trail["entries"] if e["action"] == "erase_client"] == ["system:erase_inactive"]
+
+
+def test_audit_trail_records_who_read_changed_exported_and_erased(desk, staff_desk, booked, frozen_now):
+    cid = booked["client"]
+    steps = [lambda: staff_desk.get(f"/clients/{cid}"),
+             lambda: staff_desk.patch(f"/clients/{cid}", {"allergies": "latex"}),
+             lambda: desk.get(f"/clients/{cid}/export"),
+             lambda: desk.delete(f"/clients/{cid}")]
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # after the visit, so she can be erased
+    for step in steps:
+        frozen_now["now"] += timedelta(minutes=1)
+        assert step()[0] == 200
+    status, trail = desk.get(f"/audit?month=2026-11&client={cid}")
+    assert status == 200
+    seen = [(e["role"], e["action"]) for e in reversed(trail["entries"])]
+    assert seen == [("staff", "read_client"), ("staff", "update_client"), ("owner", "export_client"),
+                    ("owner", "erase_client")]
+    update = next(e for e in trail["entries"] if e["action"] == "update_client")
+    assert update["detail"] == {"fields": ["allergies"]}  # field names, never the values
+    assert "latex" not in str(trail)
+    assert desk.get("/audit?month=2026-13")[0] == 422
