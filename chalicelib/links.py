@@ -41,6 +41,16 @@ def manage_url(token: str) -> str:
     return f"{get_settings().public_url}/m/{token}"
 
 
+def feedback_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
+    from chalicelib.domain.feedback import LINK_VALID
+
+    return tokens.make_token(link_secret(), "feedback", business_id, appointment_id, visit_end + LINK_VALID)
+
+
+def feedback_url(token: str, rating: int | None = None) -> str:
+    return f"{get_settings().public_url}/f/{token}" + (f"?r={rating}" if rating else "")
+
+
 def book_url(slug: str, **prefill: str) -> str:
     query = urlencode({k: v for k, v in prefill.items() if v})
     return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")

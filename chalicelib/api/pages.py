@@ -116,3 +116,17 @@ def reminders(token):
     done = "reminders_on" if form.get("reminders") == "on" else "reminders_off"
     return failed or Response(body="", status_code=303, headers={
         "Location": f"/m/{token}?" + urlencode({"done": done, "lang": form.get("lang", "")}) + "#reminders"})
+
+
+@pages.route("/f/{token}", methods=["GET"])
+@html_view
+def feedback_page(token):
+    """Opens with the star from the link chosen; records nothing (scanners open links)."""
+    return _html(views.feedback_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/f/{token}", methods=["POST"], content_types=FORM)
+@html_view
+def feedback_submit(token):
+    status, body = views.feedback_submit(token, _form(), _lang())
+    return _html(body, status)

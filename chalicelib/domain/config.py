@@ -252,6 +252,29 @@ class QuietHours(BaseModel):
 DEFAULT_REMINDERS = (ReminderRule(channel="email", hours_before=24), ReminderRule(channel="sms", hours_before=2))
 
 
+class FeedbackSettings(BaseModel):
+    """When the feedback request goes out, and what counts as a low score."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    delay_hours: float = Field(default=2, ge=0, le=72)  # after the visit ends
+    day_start: str = "09:00"  # requests go out in these local hours only
+    day_end: str = "20:00"
+    low_score: int = Field(default=3, ge=1, le=4)  # at or below: the owner is alerted
+    min_days_between: int = Field(default=7, ge=0, le=90)  # per client
+
+    @field_validator("day_start", "day_end")
+    @classmethod
+    def _time(cls, v):
+        _parse_hhmm(v)
+        return v
+
+    @model_validator(mode="after")
+    def _window(self):
+        if _parse_hhmm(self.day_start) >= _parse_hhmm(self.day_end):
+            raise ValueError("day_start must be before day_end")
+        return self
+
+
 class Privacy(BaseModel):
     """How long a client who no longer visits is kept before automatic erasure."""
 
@@ -281,6 +304,7 @@ class BusinessConfig(BaseModel):
     reminders: tuple[ReminderRule, ...] = DEFAULT_REMINDERS
     quiet_hours: QuietHours = QuietHours()
     privacy: Privacy = Privacy()
+    feedback: FeedbackSettings = FeedbackSettings()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import QuietHours
 from chalicelib.domain.timeutil import parse_utc
@@ -59,13 +60,16 @@ class Summary:
 
 
 def _visit_check(item):
-    """ConditionChecks for the claim: the visit is still booked at the planned time and
-    the client has not turned reminders off."""
-    start = (item.context or {}).get("visit_start_utc")
-    appt = (AppointmentItem, keys.biz(item.business_id), keys.appt_sk(item.appointment_id),
-            (AppointmentItem.status == "booked") & (AppointmentItem.start == parse_utc(start))
-            & (AppointmentItem.reminders_off != True))  # noqa: E712 (a DynamoDB condition)
-    return appt
+    """ConditionChecks for the claim. A reminder: the visit is still booked at the
+    planned time and the client has not turned reminders off. A feedback request: the
+    visit at the planned time took place (not cancelled, not a no-show)."""
+    start = parse_utc((item.context or {}).get("visit_start_utc"))
+    if item.kind == "feedback_request":
+        condition = AppointmentItem.status.is_in("booked", "arrived", "completed") & (AppointmentItem.start == start)
+    else:
+        condition = ((AppointmentItem.status == "booked") & (AppointmentItem.start == start)
+                     & (AppointmentItem.reminders_off != True))  # noqa: E712 (a DynamoDB condition)
+    return AppointmentItem, keys.biz(item.business_id), keys.appt_sk(item.appointment_id), condition
 
 
 def _send_rules(item) -> tuple[QuietHours, ZoneInfo] | None:
@@ -83,7 +87,16 @@ def process(item, now: datetime, summary: Summary) -> None:
     kind, channel = item.kind, item.channel
     if item.status == "sending" and item.lease_until and item.lease_until > now:
         return  # someone holds it right now
-    if kind in VISIT_KINDS:
+    once_since = None
+    if kind == "feedback_request":
+        if now - item.due_at > feedback_rules.LATE_LIMIT:
+            if store.skip(item, "too_late", now):
+                summary.add("skipped", "too_late")
+                count_message("skipped", channel, kind)
+            return
+        days = int((item.context or {}).get("feedback_every_days", 7))
+        once_since = now - timedelta(days=days)
+    elif kind in VISIT_KINDS:
         visit_start = parse_utc(item.context["visit_start_utc"])
         rules = _send_rules(item)
         decision = (reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
@@ -98,9 +111,14 @@ def process(item, now: datetime, summary: Summary) -> None:
                 summary.add("deferred")
             return
     check = _visit_check(item) if kind in VISIT_KINDS else None
-    result = store.claim(item, now, SEND_LEASE, appointment_check=check)
+    result = store.claim(item, now, SEND_LEASE, appointment_check=check, once_per_client_since=once_since)
     if result == store.Claim.TAKEN:
         summary.add("taken")
+        return
+    if result == store.Claim.CAPPED:
+        if store.skip(item, "recently_asked", now):
+            summary.add("skipped", "recently_asked")
+            count_message("skipped", channel, kind)
         return
     if result == store.Claim.STALE:
         if store.skip(item, "appointment_changed", now):

@@ -3,6 +3,12 @@ from __future__ import annotations
 
 STRINGS = {
     "fi": {
+        "rate_title": "Miten onnistuimme?", "rate_intro": "Arvioi käyntisi: {service}, {when}.",
+        "stars": "tähteä", "comment": "Kommentti (valinnainen)", "send_rating": "Lähetä arvio",
+        "rate_choose": "Valitse 1–5 tähteä.", "rated_already": "Arviosi on {rating}/5. Voit muuttaa sitä.",
+        "thanks": "Kiitos palautteestasi!", "review_invite": "Kerro kokemuksestasi myös muille:",
+        "review_button": "Kirjoita arvostelu", "book_next": "Varaa seuraava aikasi",
+        "visit_not_rateable": "Tätä käyntiä ei voi arvioida, koska se peruttiin tai jäi väliin.",
         "book": "Varaa aika", "choose_service": "Valitse palvelu", "choose_time": "Valitse aika",
         "anyone": "Kuka tahansa", "staff": "Tekijä", "your_details": "Yhteystietosi", "name": "Nimi",
         "phone": "Puhelin", "email": "Sähköposti", "marketing": "Saa lähettää minulle tarjouksia ja muistutuksia palata",
@@ -22,6 +28,12 @@ STRINGS = {
         "error": "Virhe", "back": "Takaisin", "minutes": "min", "add_to_calendar": "Lisää kalenteriin",
     },
     "sv": {
+        "rate_title": "Hur lyckades vi?", "rate_intro": "Betygsätt ditt besök: {service}, {when}.",
+        "stars": "stjärnor", "comment": "Kommentar (valfri)", "send_rating": "Skicka betyget",
+        "rate_choose": "Välj 1–5 stjärnor.", "rated_already": "Ditt betyg är {rating}/5. Du kan ändra det.",
+        "thanks": "Tack för din feedback!", "review_invite": "Berätta gärna om din upplevelse för andra:",
+        "review_button": "Skriv en recension", "book_next": "Boka ditt nästa besök",
+        "visit_not_rateable": "Det här besöket kan inte betygsättas eftersom det avbokades eller uteblev.",
         "book": "Boka tid", "choose_service": "Välj tjänst", "choose_time": "Välj tid",
         "anyone": "Vem som helst", "staff": "Personal", "your_details": "Dina uppgifter", "name": "Namn",
         "phone": "Telefon", "email": "E-post", "marketing": "Ni får skicka mig erbjudanden och påminnelser om att komma tillbaka",
@@ -41,6 +53,12 @@ STRINGS = {
         "error": "Fel", "back": "Tillbaka", "minutes": "min", "add_to_calendar": "Lägg till i kalendern",
     },
     "en": {
+        "rate_title": "How did we do?", "rate_intro": "Rate your visit: {service}, {when}.",
+        "stars": "stars", "comment": "Comment (optional)", "send_rating": "Send rating",
+        "rate_choose": "Choose 1 to 5 stars.", "rated_already": "Your rating is {rating}/5. You can change it.",
+        "thanks": "Thank you for your feedback!", "review_invite": "Tell others about your experience too:",
+        "review_button": "Write a review", "book_next": "Book your next visit",
+        "visit_not_rateable": "This visit cannot be rated because it was cancelled or missed.",
         "book": "Book now", "choose_service": "Choose a service", "choose_time": "Choose a time",
         "anyone": "Anyone", "staff": "Staff", "your_details": "Your details", "name": "Name",
         "phone": "Phone", "email": "Email", "marketing": "You may send me offers and reminders to come back",

@@ -120,3 +120,26 @@ def manage_page(token: str, params: dict, accept_language: str | None, *, status
     ctx["book_again"] = f"/book/{view['business']['slug']}?" + urlencode(
         {"service": view["service"]["id"], "staff": view["staff"]["id"]})
     return render("manage.html", **ctx)
+
+
+def feedback_page(token: str, params: dict, accept_language: str | None, *, error: str | None = None) -> str:
+    from chalicelib.services import feedback
+
+    view = feedback.page(token, params.get("r") or params.get("rating"))
+    locale = pick_locale(params.get("lang"), accept_language, view["visit"]["locale"])
+    return render("feedback.html", t=words(locale), locale=locale, token=token, error=error,
+                  biz=view["visit"]["business"], **view)
+
+
+def feedback_submit(token: str, form: dict, accept_language: str | None) -> tuple[int, str]:
+    from chalicelib.errors import ValidationFailed
+    from chalicelib.services import feedback
+
+    try:
+        done = feedback.submit(token, form)
+    except ValidationFailed:
+        locale = pick_locale(form.get("lang"), accept_language, "fi")
+        return 422, feedback_page(token, {"lang": locale}, accept_language, error=words(locale)["rate_choose"])
+    locale = pick_locale(form.get("lang"), accept_language, done["visit"]["locale"])
+    return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"],
+                       **done)

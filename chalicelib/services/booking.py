@@ -222,6 +222,8 @@ def book(b: Business, body, idempotency_key: str | None = None, source: str = "w
                                                    req.client.phone, req.client.email, now)
             reminders = message_plans.reminders(b, appt, req.client.name, req.client.phone,
                                                 req.client.email, now)
+            reminders += message_plans.feedback_request(b, appt, req.client.name, req.client.phone,
+                                                        req.client.email)
             try:
                 items = store.transact_with_retry(lambda: store.create_booking(
                     appt, client, messages, idem, now, lease=outbox.IMMEDIATE_LEASE, later=reminders))
@@ -323,7 +325,9 @@ def reschedule_booking(token: str, body) -> dict:
     client = clients.get_client(b.id, appt.client_id)
     messages = message_plans.booking_event(b, moved, "rescheduled", client.name, client.phone, client.email,
                                            now, previous_start=appt.start) if client else []
-    reminders = message_plans.reminders(b, moved, client.name, client.phone, client.email, now) if client else []
+    reminders = (message_plans.reminders(b, moved, client.name, client.phone, client.email, now)
+                 + message_plans.feedback_request(b, moved, client.name, client.phone, client.email)
+                 if client else [])
     try:
         items = store.transact_with_retry(lambda: store.reschedule_booking(
             appt, moved, now, messages, lease=outbox.IMMEDIATE_LEASE, later=reminders))

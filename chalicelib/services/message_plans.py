@@ -7,6 +7,7 @@ from chalicelib import links
 from chalicelib.domain.booking import Appointment, cancellation_deadline
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import PlannedMessage, booking_message_keys
+from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.timeutil import iso_local, iso_utc
 from chalicelib.store.businesses import Business
@@ -77,3 +78,31 @@ def reminders(b: Business, appt: Appointment, client_name: str, phone: str | Non
                            business_id=b.id, appointment_id=appt.id, appointment_seq=appt.seq,
                            client_id=appt.client_id)
             for p in planned if p.send_at]
+
+
+def feedback_key(appt: Appointment) -> str:
+    # One request per visit; the start is in the key so a moved visit gets its own.
+    return f"{appt.id}#feedback#{appt.start.strftime('%Y%m%dT%H%MZ')}"
+
+
+def feedback_request(b: Business, appt: Appointment, client_name: str, phone: str | None,
+                     email: str | None) -> list[PlannedMessage]:
+    """The request for a rating after the visit: email with five one-click star links,
+    or an SMS with one link when there is no email. Planned with the booking; the sweeper
+    sends it only if the visit took place (not cancelled, not a no-show, not moved)."""
+    channel, recipient = ("email", email) if email else ("sms", phone)
+    if not recipient:
+        return []
+    context = booking_context(b, appt, client_name)
+    token = links.feedback_token(b.id, appt.id, appt.end)
+    context.update(
+        visit_start_utc=iso_utc(appt.start),
+        feedback_url=links.feedback_url(token),
+        star_urls=[links.feedback_url(token, r) for r in range(1, 6)],
+        review_link=b.config.review_link,
+        feedback_every_days=b.config.feedback.min_days_between,
+    )
+    due = feedback_rules.request_time(appt.end, b.config.feedback, b.config.tz)
+    return [PlannedMessage(key=feedback_key(appt), kind="feedback_request", channel=channel, recipient=recipient,
+                           locale=appt.locale, context=context, due_at=due, business_id=b.id,
+                           appointment_id=appt.id, appointment_seq=appt.seq, client_id=appt.client_id)]

@@ -11,6 +11,7 @@ from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
     ClientKeyItem,
+    FeedbackItem,
     FollowUpItem,
     MessageItem,
     NoteItem,
@@ -43,6 +44,12 @@ def followups(business_id: str, client_id: str) -> list[FollowUpItem]:
                                              FollowUpItem.g2sk.startswith("FUP#")))
 
 
+def feedback(business_id: str, client_id: str) -> list[FeedbackItem]:
+    db.configure()
+    return list(FeedbackItem.by_client.query(keys.client_timeline(business_id, client_id),
+                                             FeedbackItem.g2sk.startswith("FB#")))
+
+
 def erase(client: ClientItem, now: datetime) -> dict:
     """Remove the client's personal data from every item that holds it; keep what the
     counts need (appointments' times, services, prices, statuses) under the bare id.
@@ -51,7 +58,7 @@ def erase(client: ClientItem, now: datetime) -> dict:
     db.configure()
     b, c = client.business_id, client.client_id
     pk = keys.biz(b)
-    counts = {"contact_keys": 0, "appointments": 0, "messages": 0, "notes": 0, "followups": 0}
+    counts = {"contact_keys": 0, "appointments": 0, "messages": 0, "notes": 0, "followups": 0, "feedback": 0}
     for kind, value in (("phone", client.phone), ("email", client.email)):
         if value:
             try:
@@ -71,6 +78,10 @@ def erase(client: ClientItem, now: datetime) -> dict:
                         MessageItem.g3pk.remove(), MessageItem.g3sk.remove()]
         m.update(actions=actions)
         counts["messages"] += 1
+    for f in feedback(b, c):
+        if f.comment:  # the rating stays in the counts; her words go
+            f.update(actions=[FeedbackItem.comment.remove()])
+            counts["feedback"] += 1
     for n in notes(b, c):
         n.delete()
         counts["notes"] += 1

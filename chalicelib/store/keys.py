@@ -93,3 +93,15 @@ def followups_due(business_id: str) -> str:
 
 def audit_pk(business_id: str, month: str) -> str:
     return f"AUDIT#{business_id}#{month}"
+
+
+def feedback_sk(appointment_id: str) -> str:
+    return f"FB#{appointment_id}"
+
+
+def business_feedback(business_id: str) -> str:
+    return f"FB#{business_id}"
+
+
+def aggregate_sk(month: str) -> str:
+    return f"AGG#{month}"

@@ -110,6 +110,8 @@ class ClientItem(Base):
     search = UnicodeAttribute(null=True)  # folded name, phone digits and email, for the owner's search
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
+    last_feedback_request_at = UTCDateTimeAttribute(null=True)  # at most one request per N days
+    last_feedback_request_key = UnicodeAttribute(null=True)
     last_activity = UTCDateTimeAttribute(null=True)  # latest booking, visit or profile change
     updated_at = UTCDateTimeAttribute(null=True)
     erased_at = UTCDateTimeAttribute(null=True)
@@ -290,4 +292,46 @@ class AuditItem(Base):
     detail = JSONAttribute(null=True)  # field names, never their values
 
 
-ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem)
+# --- feedback and aggregates -----------------------------------------------------------
+class FeedbackItem(Base):
+    """BIZ#<id> / FB#<appointment>: the rating of one visit (the last submission wins).
+
+    g1: FB#<biz> / <visit start utc>#<appt>     feedback of a business in a period
+    g2: CLIENT#<biz>#<client> / FB#<appt>       the client's timeline (export, erase)
+    """
+
+    business_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    staff_id = UnicodeAttribute()
+    service_id = UnicodeAttribute()
+    visit_start = UTCDateTimeAttribute()
+    rating = NumberAttribute()
+    comment = UnicodeAttribute(null=True)
+    submitted_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    submissions = NumberAttribute(default=1)
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_business_time = _index("g1")
+    by_client = _index("g2")
+
+
+class AggregateItem(Base):
+    """BIZ#<id> / AGG#<yyyy-mm>: counters of one month (the business's local month of
+    the visit), kept up to date in the same transactions that change what they count."""
+
+    business_id = UnicodeAttribute(null=True)
+    ratings_sum = NumberAttribute(null=True)
+    ratings_count = NumberAttribute(null=True)
+    low_ratings = NumberAttribute(null=True)
+    stars_1 = NumberAttribute(null=True)
+    stars_2 = NumberAttribute(null=True)
+    stars_3 = NumberAttribute(null=True)
+    stars_4 = NumberAttribute(null=True)
+    stars_5 = NumberAttribute(null=True)
+
+
+ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem, FeedbackItem, AggregateItem)

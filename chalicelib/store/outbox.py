@@ -67,13 +67,16 @@ def due_messages(since: datetime, until: datetime):
 
 
 class Claim:
-    CLAIMED, TAKEN, STALE = "claimed", "taken", "stale"
+    CLAIMED, TAKEN, STALE, CAPPED = "claimed", "taken", "stale", "capped"
 
 
-def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=None) -> str:
+def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=None,
+          once_per_client_since: datetime | None = None) -> str:
     """Take the lease on a due message with a conditional write, so that of two job
     runs only one sends it. With `appointment_check` (model, hash, range, condition) the
-    same transaction re-reads the appointment: a cancelled or moved visit is 'stale'."""
+    same transaction re-reads the appointment: a cancelled or moved visit is 'stale'.
+    With `once_per_client_since`, the client must have had no message of this kind since
+    then (other than this one, on a retry): otherwise 'capped'."""
     from chalicelib.store.tx import Tx, TxFailed
 
     until = now + lease
@@ -88,6 +91,14 @@ def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=
     if appointment_check:
         model, hash_key, range_key, condition = appointment_check
         tx.check(model, hash_key, range_key, condition, "appointment")
+    if once_per_client_since is not None and item.client_id:
+        from chalicelib.store.models import ClientItem
+
+        last, key = ClientItem.last_feedback_request_at, ClientItem.last_feedback_request_key
+        tx.update(ClientItem(keys.biz(item.business_id), keys.client_sk(item.client_id)),
+                  [last.set(now), key.set(item.key)], "client",
+                  condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist()
+                  & (last.does_not_exist() | (last < once_per_client_since) | (key == item.key)))
     try:
         tx.commit()
     except TxFailed as err:
@@ -95,6 +106,8 @@ def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=
             return Claim.TAKEN
         if "appointment" in err.failed:
             return Claim.STALE
+        if "client" in err.failed:
+            return Claim.CAPPED
         raise
     item.status, item.lease_until, item.due_at, item.g3pk, item.g3sk = "sending", until, until, g3pk, g3sk
     return Claim.CLAIMED

@@ -34,6 +34,7 @@ ROUTES = [
     ("POST", "/clients/{client}/follow-ups", {"goal": "Healthier hair"}),
     ("PUT", "/clients/{client}/follow-ups/{followup}", {"goal": "Healthier hair", "closed": True}),
     ("GET", "/follow-ups/due", None),
+    ("GET", "/feedback", None),
     ("GET", "/calendar-feeds", None),
     ("POST", "/calendar-feeds/aino/rotate", None),
     ("GET", "/audit", None),

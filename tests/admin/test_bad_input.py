@@ -41,8 +41,8 @@ def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=st.dictionaries(st.sampled_from(["date", "view", "staff", "q", "limit", "cursor", "until", "month",
-                                               "client"]), st.text(max_size=30), max_size=4),
-       path=st.sampled_from(["/calendar", "/clients", "/follow-ups/due", "/audit"]))
+                                               "client", "from", "to"]), st.text(max_size=30), max_size=4),
+       path=st.sampled_from(["/calendar", "/clients", "/follow-ups/due", "/audit", "/feedback"]))
 def test_generated_queries_never_cause_a_5xx(client, aws, owner, params, path):
     from urllib.parse import urlencode
 

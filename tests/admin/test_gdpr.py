@@ -34,7 +34,7 @@ def test_export_has_everything_about_the_client(desk, booked):
     assert [a["appointment_id"] for a in data["appointments"]] == [booked["appointment"]]
     assert data["appointments"][0]["note"] == "Allergic to ammonia"
     kinds = sorted(m["kind"] for m in data["messages"])
-    assert kinds == ["confirmation", "confirmation", "reminder", "reminder"]
+    assert kinds == ["confirmation", "confirmation", "feedback_request", "reminder", "reminder"]
     assert data["notes"][0]["text"] == "Prefers the quiet chair"
     assert data["follow_ups"][0]["goal"] == "Wants to grow her hair"
     assert data["consents"][0]["granted"] is True and data["consents"][0]["source"] == "booking:web"

@@ -58,7 +58,7 @@ def export(p: Principal, client_id: str) -> dict:
         "messages": [_plain(m) for m in client_data.messages(b.id, c.client_id)],
         "notes": [_plain(n) for n in client_data.notes(b.id, c.client_id)],
         "follow_ups": [_plain(f) for f in client_data.followups(b.id, c.client_id)],
-        "feedback": [],  # per-visit ratings live on the appointments' feedback items (issue 5)
+        "feedback": [_plain(f) for f in client_data.feedback(b.id, c.client_id)],
         "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source}
                      for e in c.consent_log or []],
     }

@@ -1,0 +1,109 @@
+"""The client's rating of a visit: the page a star link opens (reads only), the
+submission (records, last one wins), and the owner's alert on a low score."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chalicelib import clock, links
+from chalicelib.domain.booking import Status
+from chalicelib.domain.feedback import RatingIn, is_low
+from chalicelib.domain.messages import PlannedMessage
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.tokens import TokenError
+from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
+from chalicelib.notify import outbox
+from chalicelib.services import message_plans
+from chalicelib.services.validation import fields_from
+from chalicelib.store import bookings, businesses, clients
+from chalicelib.store import feedback as store
+
+NOT_RATEABLE = (Status.CANCELLED.value, Status.NO_SHOW.value)
+
+
+def _visit(token: str):
+    try:
+        claims = links.read(token, "feedback", clock.now())
+    except TokenError as e:
+        if e.reason == "expired":
+            raise Gone("This feedback link has expired.", code="token_expired") from None
+        raise NotFound("This feedback link is not valid.", code=f"token_{e.reason}") from None
+    b = businesses.get_by_id(claims.business_id)
+    appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
+    if not b or not appt:
+        raise NotFound("This visit no longer exists.")
+    if appt.status in NOT_RATEABLE:
+        raise Conflict("This visit cannot be rated: it was cancelled or missed.", code="visit_not_rateable")
+    if clock.now() < appt.start:
+        raise Conflict("This visit has not taken place yet.", code="visit_not_rateable")
+    return b, appt
+
+
+def _visit_view(b, appt) -> dict:
+    cfg = b.config
+    service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
+    return {"service": service.name.get(appt.locale) if service else appt.service_id,
+            "staff": staff.name if staff else "", "start": iso_local(appt.start, cfg.tz),
+            "business": {"name": cfg.name, "slug": cfg.slug, "timezone": cfg.timezone},
+            "locale": appt.locale}
+
+
+def page(token: str, selected: str | None) -> dict:
+    """What the star link opens. Records nothing: link scanners open every link."""
+    b, appt = _visit(token)
+    previous = store.get(b.id, appt.id)
+    try:
+        chosen = int(selected) if selected else None
+    except ValueError:
+        chosen = None
+    if chosen is not None and not 1 <= chosen <= 5:
+        chosen = None
+    return {"visit": _visit_view(b, appt), "selected": chosen or (int(previous.rating) if previous else None),
+            "previous": int(previous.rating) if previous else None,
+            "comment": previous.comment if previous else ""}
+
+
+def submit(token: str, form: dict) -> dict:
+    """Record the rating (POST from the page). Re-submitting updates it."""
+    b, appt = _visit(token)
+    try:
+        req = RatingIn.model_validate(form)
+    except Exception as e:  # pydantic.ValidationError
+        fields = fields_from(e) if hasattr(e, "errors") else {"rating": "invalid"}
+        raise ValidationFailed("Choose 1 to 5 stars.", fields=fields) from None
+    rules = b.config.feedback
+    now = clock.now()
+    month = appt.start.astimezone(b.config.tz).strftime("%Y-%m")
+    low = is_low(req.rating, rules)
+    for _ in range(4):
+        previous = store.get(b.id, appt.id)
+        previous_low = bool(previous) and is_low(int(previous.rating), rules)
+        alert = _alert(b, appt, req, now) if low and not previous_low else None
+        try:
+            items = store.record(appt, req.rating, req.comment, now, month, low, previous, previous_low, alert,
+                                 outbox.IMMEDIATE_LEASE)
+        except store.AlertExists:
+            items = store.record(appt, req.rating, req.comment, now, month, low, previous, previous_low, None,
+                                 None)
+        except store.FeedbackChanged:
+            continue
+        outbox.deliver(items, now)
+        break
+    else:
+        raise Conflict("Your rating is being saved from another window; please try again.", code="busy")
+    return {"visit": _visit_view(b, appt), "rating": req.rating, "review_link": b.config.review_link,
+            "book_next": f"/book/{b.config.slug}?" + urlencode({"service": appt.service_id, "staff": appt.staff_id})}
+
+
+def _alert(b, appt, req: RatingIn, now) -> PlannedMessage:
+    """The owner's email about a low score: the rating, the comment, the visit and
+    how to reach the client."""
+    client = clients.get_client(b.id, appt.client_id)
+    name = client.name if client else ""
+    context = message_plans.booking_context(b, appt, name)
+    context.update(rating=req.rating, comment=req.comment,
+                   client={"name": name, "phone": client.phone if client else None,
+                           "email": client.email if client else None})
+    return PlannedMessage(key=f"{appt.id}#feedback-alert", kind="feedback_alert", channel="email",
+                          recipient=b.config.owner_email, locale=b.config.locale, context=context, due_at=now,
+                          business_id=b.id, appointment_id=appt.id, appointment_seq=appt.seq,
+                          client_id=appt.client_id)  # on her timeline, so erasure finds it

@@ -1,0 +1,217 @@
+"""Feedback after the visit, through the scheduled job and the pages: asked once, at a
+daytime hour, never for cancelled or missed visits; GET records nothing; the last
+submission wins; a low score alerts the owner once; tokens cannot be abused."""
+from __future__ import annotations
+
+import quopri
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book, post, token_of
+from tests.conftest import sent_emails, sent_sms
+
+UTC = timezone.utc
+VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def at(iso):
+    return datetime.fromisoformat(iso).astimezone(UTC)
+
+
+def run(when):
+    from chalicelib.jobs import send_due
+
+    return send_due.run(at(when))
+
+
+def feedback_emails():
+    return [m for m in sent_emails() if "/f/" in m.raw_data and "maija@example.com" in str(m.destinations)]
+
+
+def owner_alerts(aws):
+    return [m for m in sent_emails() if aws.config.owner_email in str(m.destinations)]
+
+
+def feedback_link(appointment_id):
+    from chalicelib.store import businesses
+    from chalicelib.store.outbox import get_message
+    from chalicelib.store.bookings import get_appointment  # noqa: F401
+
+    b = businesses.get_by_slug("demo")
+    from chalicelib.store.models import MessageItem
+
+    items = [m for m in MessageItem.query(f"BIZ#{b.id}", MessageItem.sk.startswith(f"MSG#{appointment_id}#feedback#"))]
+    assert len(items) == 1
+    return get_message(b.id, items[0].key).context["feedback_url"]
+
+
+def path_of(url):
+    return url.split("example.test", 1)[1]
+
+
+def page(client, url):
+    r = client.http.get(path_of(url))
+    return r.status_code, r.body.decode()
+
+
+def submit(client, url, **form):
+    from urllib.parse import urlencode
+
+    r = client.http.post(path_of(url).split("?")[0], body=urlencode(form), headers=FORM)
+    return r.status_code, r.body.decode()
+
+
+@pytest.fixture
+def visit(client, aws):
+    status, body = book(client, VISIT)
+    assert status == 201
+    desk = Desk(client, aws.id)
+    appt = desk.get("/calendar?date=2026-11-25")[1]["staff"][0]["appointments"][0]
+    return {"id": appt["id"], "client": appt["client"]["id"], "token": token_of(body["manage_url"]), "desk": desk}
+
+
+def test_the_request_goes_out_two_hours_after_the_visit_once(client, visit, frozen_now):
+    run("2026-11-25T10:01:00+02:00")  # reminders of the day
+    assert run("2026-11-25T14:59:00+02:00").sent == 0
+    s = run("2026-11-25T15:00:30+02:00")
+    assert s.sent == 1 and len(feedback_emails()) == 1
+    raw = quopri.decodestring(feedback_emails()[0].raw_data.encode()).decode("utf-8", "replace")
+    assert len(set(re.findall(r"/f/[\w.\-]+\?r=[1-5]", raw))) == 5  # five one-click stars
+    assert run("2026-11-25T15:10:00+02:00").sent == 0 and run("2026-11-26T15:00:00+02:00").sent == 0
+    assert len(feedback_emails()) == 1
+
+
+def test_get_records_nothing_and_post_records_last_one_wins(client, aws, visit, frozen_now):
+    from chalicelib.store import feedback
+
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    status, html = page(client, url + "?r=4")
+    assert status == 200 and re.search(r'value="4"\s+checked', html)
+    for n in range(1, 6):  # a link scanner opens every star
+        assert page(client, f"{url}?r={n}")[0] == 200
+    assert feedback.get(aws.id, visit["id"]) is None
+    assert visit["desk"].get(f"/clients/{visit['client']}/stats")[1]["ratings"] == 0
+
+    status, html = submit(client, url, rating="5", comment="Lovely cut", lang="en")
+    assert status == 200 and "Thank you" in html
+    assert aws.config.review_link in html  # offered to every rater
+    assert "/book/demo?service=womens-cut&amp;staff=aino" in html
+    status, html = submit(client, url, rating="4", lang="en")  # changed her mind
+    assert status == 200
+    stats = visit["desk"].get(f"/clients/{visit['client']}/stats")[1]
+    assert (stats["average_rating"], stats["ratings"]) == (4.0, 1)
+    report = visit["desk"].get("/feedback?from=2026-11-01&to=2026-11-30")[1]
+    assert (report["count"], report["average"]) == (1, 4.0)
+    assert report["months"] == [{"month": "2026-11", "count": 1, "average": 4.0, "low": 0,
+                                 "stars": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}]
+    # The page shows her current rating when opened again.
+    assert re.search(r'value="4"\s+checked', page(client, url)[1])
+
+
+def test_review_link_is_offered_even_for_a_low_score(client, aws, visit, frozen_now):
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    status, html = submit(client, feedback_link(visit["id"]), rating="1", lang="fi")
+    assert status == 200 and aws.config.review_link in html
+
+
+def test_low_score_alerts_the_owner_once(client, aws, visit, frozen_now):
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    submit(client, url, rating="2", comment="Waited half an hour")
+    alerts = owner_alerts(aws)
+    assert len(alerts) == 1
+    body = alerts[0].raw_data
+    assert "2/5" in body and "+358401234567" in body and "maija@example.com" in body
+    submit(client, url, rating="1", comment="Still annoyed")
+    submit(client, url, rating="5")
+    submit(client, url, rating="3")
+    assert len(owner_alerts(aws)) == 1  # once per visit
+    report = visit["desk"].get("/feedback")[1]
+    assert report["low"] == 1 and report["months"][0]["low"] == 1 and report["months"][0]["count"] == 1
+
+
+def test_a_good_score_alerts_nobody(client, aws, visit, frozen_now):
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    submit(client, feedback_link(visit["id"]), rating="4")
+    assert owner_alerts(aws) == []
+
+
+def test_cancelled_and_no_show_visits_get_no_request(client, aws, visit, frozen_now):
+    post(client, f"/api/v1/bookings/{visit['token']}/cancel")
+    assert book(client, "2026-11-25T14:00:00+02:00", staff="mikko", service="mens-cut", name="Kalle Kävijä",
+                phone="040 765 4321", email="kalle@example.com")[0] == 201
+    desk = visit["desk"]
+    kalle = [a for a in desk.get("/calendar?date=2026-11-25")[1]["staff"][1]["appointments"]][0]
+    frozen_now["now"] = at("2026-11-25T14:40:00+02:00")
+    assert desk.post(f"/appointments/{kalle['id']}/status", {"status": "no_show"})[0] == 200
+    before = len(sent_emails()) + len(sent_sms())
+    s = run("2026-11-25T18:00:00+02:00")
+    assert s.sent == 0 and s.reasons.get("appointment_changed") == 2
+    assert len(sent_emails()) + len(sent_sms()) == before
+    # Their pages refuse a rating too.
+    frozen_now["now"] = at("2026-11-25T18:00:00+02:00")
+    status, _ = submit(client, feedback_link(visit["id"]), rating="5")
+    assert status == 409
+
+
+def test_two_visits_in_a_day_get_one_request(client, aws, visit, frozen_now):
+    # Maija books a blow-dry later the same day with Sanna.
+    assert book(client, "2026-11-25T16:00:00+02:00", staff="sanna", service="blowdry")[0] == 201
+    s1 = run("2026-11-25T15:00:30+02:00")
+    s2 = run("2026-11-25T19:00:00+02:00")
+    assert len(feedback_emails()) == 1
+    assert s2.reasons.get("recently_asked") == 1
+
+
+def test_sms_when_there_is_no_email(client, aws, frozen_now):
+    assert book(client, VISIT, email=None)[0] == 201
+    before = len(sent_sms())
+    run("2026-11-25T15:00:30+02:00")
+    texts = [t for _, t in sent_sms()[before:]]
+    assert len(texts) == 1 and "/f/" in texts[0] and "?r=" not in texts[0]
+
+
+def test_request_moves_into_daytime_hours(client, aws, frozen_now):
+    # A visit ending at 19:30 would be asked at 21:30: it waits for 09:00 the next morning.
+    assert book(client, "2026-11-25T18:30:00+02:00", staff="aino")[0] == 201  # Wed, open until 20
+    assert run("2026-11-25T21:30:00+02:00").sent == 0
+    assert run("2026-11-26T08:59:00+02:00").sent == 0
+    assert run("2026-11-26T09:00:30+02:00").sent == 1 and len(feedback_emails()) == 1
+
+
+def test_token_abuse_gets_a_clear_4xx_page(client, aws, visit, frozen_now):
+    from chalicelib import links
+
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    token = url.rsplit("/", 1)[1]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert submit(client, url.replace(token, forged), rating="5")[0] == 404
+    assert page(client, url.replace(token, forged))[0] == 404
+    # The manage link's token is for another purpose.
+    assert page(client, url.replace(token, visit["token"]))[0] == 404
+    # A token signed for another business does not open this business's visit.
+    other = links.feedback_token("otherbiz", visit["id"], at("2026-11-25T13:00:00+02:00"))
+    assert page(client, url.replace(token, other))[0] == 404
+    # Thirty days after the visit the link has expired.
+    frozen_now["now"] = at("2026-12-26T12:00:00+02:00")
+    status, html = page(client, url)
+    assert status == 410
+    from chalicelib.store import feedback
+
+    assert feedback.get(aws.id, visit["id"]) is None
+
+
+def test_bad_rating_is_a_4xx_and_records_nothing(client, aws, visit, frozen_now):
+    from chalicelib.store import feedback
+
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    for bad in ({}, {"rating": "6"}, {"rating": "0"}, {"rating": "x"}, {"rating": "5", "comment": "x" * 2001}):
+        assert submit(client, url, **bad)[0] == 422
+    assert feedback.get(aws.id, visit["id"]) is None
