@@ -215,3 +215,15 @@ def test_bad_rating_is_a_4xx_and_records_nothing(client, aws, visit, frozen_now)
     for bad in ({}, {"rating": "6"}, {"rating": "0"}, {"rating": "x"}, {"rating": "5", "comment": "x" * 2001}):
         assert submit(client, url, **bad)[0] == 422
     assert feedback.get(aws.id, visit["id"]) is None
+
+
+@pytest.mark.parametrize("lang,words", [("sv", "Hur lyckades vi?"), ("en", "How did we do?"),
+                                        ("fi", "Miten onnistuimme?")])
+def test_the_page_speaks_the_clients_language_and_needs_nothing_from_elsewhere(client, visit, frozen_now,
+                                                                              lang, words):
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    r = client.http.get(path_of(feedback_link(visit["id"])) + "?r=5", headers={"Accept-Language": f"{lang},en;q=0.5"})
+    html = r.body.decode()
+    assert r.status_code == 200 and words in html
+    assert "<script" not in html and not re.search(r'(src|href)="https?://(?!book\.example\.test)', html)
+    assert 'name="viewport"' in html  # phone-first
