@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import db, keys
 from chalicelib.store.models import AuditItem
 
@@ -16,7 +15,7 @@ from chalicelib.store.models import AuditItem
 def record(business_id: str, actor: str, role: str, action: str, client_id: str | None, now: datetime,
            detail: dict | None = None) -> None:
     db.configure()
-    AuditItem(keys.audit_pk(business_id, now.strftime("%Y-%m")), f"{iso_utc(now)}#{new_id(8)}",
+    AuditItem(keys.audit_pk(business_id, now.strftime("%Y-%m")), f"{keys.sortable_time(now)}#{new_id(8)}",
               business_id=business_id, at=now, actor=actor, role=role, action=action, client_id=client_id,
               detail=detail).save()
 

@@ -123,12 +123,13 @@ def list_clients(business_id: str, needle: str | None, limit: int, cursor: dict 
     condition = ClientItem.erased_at.does_not_exist()
     if needle:
         condition &= ClientItem.search.contains(needle)
-    results = ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith("CLIENT#"),
-                               filter_condition=condition, limit=limit, last_evaluated_key=cursor,
-                               page_size=max(limit, 100))
-    items = list(results)
-    more = results.last_evaluated_key if len(items) == limit else None
-    return items, more
+    # One more than asked: a next page is promised only when it has something on it.
+    items = list(ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith("CLIENT#"),
+                                  filter_condition=condition, limit=limit + 1, last_evaluated_key=cursor,
+                                  page_size=max(limit + 1, 100)))
+    more = len(items) > limit
+    items = items[:limit]
+    return items, ({"pk": {"S": items[-1].pk}, "sk": {"S": items[-1].sk}} if more else None)
 
 
 def update_profile(item: ClientItem, actions: list, contact_changes: dict, now: datetime) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import zlib
-from datetime import datetime
+from datetime import datetime, timezone
 
 from chalicelib.domain.timeutil import iso_utc
 
@@ -79,8 +79,13 @@ def birthday_keys(business_id: str, client_id: str, month_day: str) -> tuple[str
     return day_bucket("BDAY", month_day, shard_of(client_id)), f"{business_id}#{client_id}"
 
 
+def sortable_time(instant: datetime) -> str:
+    """UTC to the microsecond: items written in the same second still sort in order."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def note_sk(client_id: str, created: datetime, note_id: str) -> str:
-    return f"NOTE#{client_id}#{iso_utc(created)}#{note_id}"
+    return f"NOTE#{client_id}#{sortable_time(created)}#{note_id}"
 
 
 def followup_sk(client_id: str, followup_id: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import db, keys
 from chalicelib.store.models import NoteItem
 
@@ -14,7 +13,7 @@ def add_note(business_id: str, client_id: str, text: str, author: str, now: date
     note_id = new_id()
     item = NoteItem(keys.biz(business_id), keys.note_sk(client_id, now, note_id), business_id=business_id,
                     client_id=client_id, note_id=note_id, text=text, author=author, created_at=now,
-                    g2pk=keys.client_timeline(business_id, client_id), g2sk=f"NOTE#{iso_utc(now)}#{note_id}")
+                    g2pk=keys.client_timeline(business_id, client_id), g2sk=f"NOTE#{keys.sortable_time(now)}#{note_id}")
     item.save(condition=NoteItem.pk.does_not_exist())
     return item
 

@@ -92,7 +92,9 @@ def book_for_client(p: Principal, body, idempotency_key: str | None) -> tuple[in
                                    fields={"client_id": "no contact details"})
         body["client"] = {k: v for k, v in {"name": client.name, "phone": client.phone, "email": client.email,
                                             "locale": client.locale}.items() if v}
-        body.setdefault("consents", {"marketing": bool(client.marketing and client.marketing.granted)})
+        # A booking can grant marketing consent, never withdraw it; a phone call about a
+        # time is not a new consent, so by default nothing is recorded.
+        body.setdefault("consents", {"marketing": False})
     status, view = booking_service.book(b, body, idempotency_key, source="phone")
     appt = store.get_appointment(b.id, view["id"])
     audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})

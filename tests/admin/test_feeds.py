@@ -1,0 +1,115 @@
+"""Calendar subscriptions: a secret ICS URL for the business and for each staff member
+that Google / Apple / Outlook calendars poll. The feed follows bookings as they are made,
+moved and cancelled; the URL can be rotated when it leaks.
+
+The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from icalendar import Calendar
+
+from tests.api.helpers import book, post, token_of
+
+PUBLIC = "https://book.example.test"
+
+
+def feed_urls(desk) -> dict:
+    status, body = desk.get("/calendar-feeds")
+    assert status == 200, body
+    return {f["feed"]: f["url"] for f in body["feeds"]}
+
+
+def fetch(client, url):
+    assert url.startswith(PUBLIC + "/"), url
+    return client.http.get(url.removeprefix(PUBLIC))
+
+
+def events(client, url) -> dict:
+    """The feed's VEVENTs by UID."""
+    r = fetch(client, url)
+    assert r.status_code == 200, r.body
+    assert r.headers["Content-Type"].startswith("text/calendar")
+    cal = Calendar.from_ical(r.body)
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def desk_business(urls) -> str:
+    return urls["business"].removeprefix(PUBLIC + "/ics/").split("/")[0]
+
+
+def utc(y, mo, d, h, mi=0):
+    return datetime(y, mo, d, h, mi, tzinfo=timezone.utc)
+
+
+def test_there_is_a_feed_for_the_business_and_each_staff_member(desk):
+    urls = feed_urls(desk)
+    assert set(urls) == {"business", "aino", "mikko", "sanna"}
+    assert len(set(urls.values())) == 4
+    assert all(u.startswith(PUBLIC + "/ics/") for u in urls.values())
+    assert feed_urls(desk) == urls  # stable: subscribed calendars keep working
+
+
+def test_the_feed_follows_a_booking_through_reschedule_and_cancel(client, desk, booked):
+    url = feed_urls(desk)["business"]
+    uid = f"{booked['appointment']}@rebook"
+    ev = events(client, url)[uid]
+    assert str(ev["STATUS"]) == "CONFIRMED"
+    assert ev.decoded("DTSTART") == utc(2026, 11, 25, 10)  # 12:00 in Helsinki
+    assert ev["DTSTART"].to_ical() == b"20261125T100000Z"  # written in UTC, no TZID to resolve
+    assert ev.decoded("DTEND") == utc(2026, 11, 25, 11)
+    assert "Naisten hiustenleikkaus" in str(ev["SUMMARY"]) and "Maija Meikäläinen" in str(ev["SUMMARY"])
+    first_seq = int(ev.get("SEQUENCE", 0))
+
+    token = token_of(booked["booking"]["manage_url"])
+    status, moved = post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-26T15:00:00+02:00"})
+    assert status == 200, moved
+    found = events(client, url)
+    assert list(found) == [uid]  # the same event moved; no duplicate left behind
+    ev = found[uid]
+    assert ev.decoded("DTSTART") == utc(2026, 11, 26, 13) and str(ev["STATUS"]) == "CONFIRMED"
+    moved_seq = int(ev["SEQUENCE"])
+    assert moved_seq > first_seq  # calendars take the update only with a higher SEQUENCE
+
+    status, _ = post(client, f"/api/v1/bookings/{token}/cancel", {})
+    assert status == 200
+    ev = events(client, url)[uid]  # stays in the feed so subscribers remove it
+    assert str(ev["STATUS"]) == "CANCELLED" and int(ev["SEQUENCE"]) > moved_seq
+
+
+def test_a_staff_feed_shows_only_that_staff_members_bookings(client, desk, booked):
+    status, sanna = book(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Satu Salo",
+                         phone="040 222 2222", email=None)
+    assert status == 201, sanna
+    urls = feed_urls(desk)
+    maija_uid, satu_uid = f"{booked['appointment']}@rebook", f"{sanna['id']}@rebook"
+    assert set(events(client, urls["aino"])) == {maija_uid}
+    assert set(events(client, urls["sanna"])) == {satu_uid}
+    assert events(client, urls["mikko"]) == {}
+    assert set(events(client, urls["business"])) == {maija_uid, satu_uid}
+
+
+def test_wrong_secrets_and_rotation(client, desk, booked):
+    urls = feed_urls(desk)
+    aino = urls["aino"]
+    secret = aino.split("/")[-2]
+    for bad in (aino.replace(secret, secret[:-1] + ("A" if secret[-1] != "A" else "B")),
+                aino.replace(secret, "x"),
+                aino.replace("/aino/", "/sanna/"),  # another feed's name with Aino's secret
+                aino.replace("/aino/", "/nobody/"),
+                aino.replace(f"/ics/{desk_business(urls)}/", "/ics/otherbiz/")):
+        assert fetch(client, bad).status_code == 404, bad
+
+    status, body = desk.post("/calendar-feeds/aino/rotate")
+    assert status == 200, body
+    new = {f["feed"]: f["url"] for f in body["feeds"]}["aino"]
+    assert new != aino
+    assert fetch(client, aino).status_code == 404  # the leaked URL stops working at once
+    assert f"{booked['appointment']}@rebook" in events(client, new)
+    assert feed_urls(desk)["aino"] == new
+    # The other feeds are untouched.
+    assert fetch(client, urls["business"]).status_code == 200 and feed_urls(desk)["sanna"] == urls["sanna"]
+
+    status, body = desk.post("/calendar-feeds/nobody/rotate")
+    assert status == 404

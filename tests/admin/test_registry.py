@@ -1,0 +1,316 @@
+"""The client registry: listing and search, the profile and its edits, contact changes,
+history, stats and notes.
+
+The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki; bookings are made in the future
+and the clock is moved forward to let visits happen.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book, post, token_of
+
+
+def at(local_iso: str) -> datetime:
+    """A local wall time as the real clock gives it: in UTC."""
+    return datetime.fromisoformat(local_iso).astimezone(timezone.utc)
+
+
+def book_ok(client, start, **kw):
+    status, body = book(client, start, **kw)
+    assert status == 201, body
+    return body
+
+
+def client_id_of(desk, booking) -> str:
+    _, appt = desk.get(f"/appointments/{booking['id']}")
+    return appt["client"]["id"]
+
+
+def three_clients(client, desk) -> dict:
+    """Maija, Matti and Liisa, each with a booking on Wed 25 Nov; name -> client id."""
+    people = {}
+    for start, staff, name, phone, email in [
+        ("2026-11-25T12:00:00+02:00", "aino", "Maija Meikäläinen", "040 123 4567", "maija@example.com"),
+        ("2026-11-25T12:00:00+02:00", "sanna", "Matti Virtanen", "050 765 4321", "matti@example.com"),
+        ("2026-11-25T14:00:00+02:00", "aino", "Liisa Lahtinen", "044 555 6666", "liisa@example.com"),
+    ]:
+        people[name] = client_id_of(desk, book_ok(client, start, staff=staff, name=name, phone=phone, email=email))
+    return people
+
+
+# --- listing and search --------------------------------------------------------------
+def test_clients_are_listed_page_by_page_and_bad_paging_is_refused(client, desk):
+    people = three_clients(client, desk)
+    status, page1 = desk.get("/clients?limit=2")
+    assert status == 200 and len(page1["clients"]) == 2 and page1["next_cursor"]
+    status, page2 = desk.get(f"/clients?limit=2&cursor={page1['next_cursor']}")
+    assert status == 200, page2
+    assert len(page2["clients"]) == 1 and page2["next_cursor"] is None
+    seen = [c["id"] for c in page1["clients"] + page2["clients"]]
+    assert sorted(seen) == sorted(people.values())  # every client once, none twice
+    _, everyone = desk.get("/clients")
+    assert len(everyone["clients"]) == 3 and everyone["next_cursor"] is None
+    # A page that holds exactly the rest promises no empty page after it.
+    _, exact = desk.get("/clients?limit=3")
+    assert len(exact["clients"]) == 3 and exact["next_cursor"] is None
+
+    # A cursor pointing at another kind of item, or garbage, was not given out by the API.
+    cursor = page1["next_cursor"]
+    decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**decoded, "sk": "APPT#x"}).encode()).decode().rstrip("=")
+    for bad in (forged, "bm90LWpzb24", "!!!", cursor[:-3] + "zzz"):
+        status, body = desk.get(f"/clients?cursor={bad}")
+        assert status == 400 and body["error"]["code"] == "invalid_cursor", (bad, body)
+    for limit in ("0", "101", "-1", "ten"):
+        status, body = desk.get(f"/clients?limit={limit}")
+        assert status == 422 and "limit" in body["error"]["fields"], limit
+    status, body = desk.get("/clients?limit=100")
+    assert status == 200 and len(body["clients"]) == 3
+
+
+def search(desk, q: str) -> list[str]:
+    status, body = desk.get(f"/clients?q={quote(q)}")
+    assert status == 200, (q, body)
+    return [c["name"] for c in body["clients"]]
+
+
+def test_search_by_name_phone_or_email_and_erased_clients_are_never_found(client, desk, frozen_now):
+    people = three_clients(client, desk)
+    # Names: case and accents do not matter.
+    for q in ("maija meikalainen", "MEIKÄLÄINEN", "Meikalainen", "maija"):
+        assert search(desk, q) == ["Maija Meikäläinen"], q
+    assert search(desk, "virtanen") == ["Matti Virtanen"]
+    assert search(desk, "nobody") == []
+    # Phone numbers as people say them, national or international.
+    for q in ("040 123 4567", "0401234567", "+358 40 123 4567", "+358401234567"):
+        assert search(desk, q) == ["Maija Meikäläinen"], q
+    for q in ("matti@example.com", "Matti@Example.COM"):
+        assert search(desk, q) == ["Matti Virtanen"], q
+
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # visits over: erasure is allowed
+    status, body = desk.delete(f"/clients/{people['Maija Meikäläinen']}")
+    assert status == 200, body
+    _, body = desk.get("/clients")
+    assert sorted(c["name"] for c in body["clients"]) == ["Liisa Lahtinen", "Matti Virtanen"]
+    for q in ("maija", "040 123 4567", "maija@example.com"):
+        assert search(desk, q) == [], q
+    status, _ = desk.get(f"/clients/{people['Maija Meikäläinen']}")
+    assert status == 404
+
+
+# --- the profile -----------------------------------------------------------------------
+def test_owner_records_what_she_knows_about_the_client(desk, booked):
+    cid = booked["client"]
+    status, body = desk.get(f"/clients/{cid}")
+    assert status == 200, body
+    c = body["client"]
+    assert (c["name"], c["phone"], c["email"]) == ("Maija Meikäläinen", "+358401234567", "maija@example.com")
+    assert c["relationship"] == "active" and c["marketing"]["granted"] is True and c["tags"] == []
+    assert body["stats"]["next_booking"] == "2026-11-25T12:00:00+02:00" and body["stats"]["visits"] == 0
+
+    status, body = desk.patch(f"/clients/{cid}", {
+        "birthday": "1992-02-29", "preferences": {"coffee": "oat latte", " shampoo ": " mild "},
+        "allergies": "Ammonia", "important_notes": "Sensitive scalp", "tags": ["VIP", " vip", "Curly"],
+        "relationship": "at_risk", "locale": "en"})
+    assert status == 200, body
+    _, profile = desk.get(f"/clients/{cid}")
+    c = profile["client"]
+    assert c["birthday"] == "1992-02-29"
+    assert c["preferences"] == {"coffee": "oat latte", "shampoo": "mild"}
+    assert (c["allergies"], c["important_notes"]) == ("Ammonia", "Sensitive scalp")
+    assert c["tags"] == ["curly", "vip"]  # lower-case, no duplicates
+    assert c["relationship"] == "at_risk" and c["locale"] == "en"
+
+    # A birthday without the year; only the fields sent change.
+    status, body = desk.patch(f"/clients/{cid}", {"birthday": "--12-24"})
+    assert status == 200 and body["client"]["birthday"] == "--12-24"
+    assert body["client"]["allergies"] == "Ammonia" and body["client"]["tags"] == ["curly", "vip"]
+    # null clears a field.
+    status, body = desk.patch(f"/clients/{cid}", {"allergies": None, "tags": []})
+    assert status == 200 and body["client"]["allergies"] is None and body["client"]["tags"] == []
+    status, _ = desk.get("/clients/c0000000")
+    assert status == 404
+
+
+def test_invalid_profile_edits_are_422_and_change_nothing_and_one_contact_must_stay(desk, booked):
+    cid = booked["client"]
+    for body in ({"birthday": "1990-02-29"}, {"birthday": "1990-13-01"}, {"birthday": "24.12."},
+                 {"relationship": "friend"}, {"locale": "de"}, {"favourite_colour": "blue"},
+                 {"phone": None, "email": None}, {"phone": "12"}, {"email": "not-an-email"},
+                 {"name": ""}, {"marketing": "yes"}):
+        status, resp = desk.patch(f"/clients/{cid}", body)
+        assert status == 422, (body, resp)
+    _, profile = desk.get(f"/clients/{cid}")
+    c = profile["client"]
+    assert c["birthday"] is None and c["relationship"] == "active" and c["locale"] == "fi"
+    assert (c["name"], c["phone"], c["email"]) == ("Maija Meikäläinen", "+358401234567", "maija@example.com")
+
+    # One contact may go, as long as the other stays.
+    status, body = desk.patch(f"/clients/{cid}", {"email": None})
+    assert status == 200 and body["client"]["email"] is None and body["client"]["phone"] == "+358401234567"
+    status, body = desk.patch(f"/clients/{cid}", {"phone": None})
+    assert status == 422
+    _, profile = desk.get(f"/clients/{cid}")
+    assert profile["client"]["phone"] == "+358401234567"
+
+
+def test_marketing_consent_changes_are_logged_with_time_and_who(client, aws, frozen_now):
+    hanna = Desk(client, aws.id, user="hanna")
+    booking = book_ok(client, "2026-11-25T12:00:00+02:00")  # no marketing consent when booking
+    cid = client_id_of(hanna, booking)
+    _, consents = hanna.get(f"/clients/{cid}/consents")
+    assert consents["marketing"]["granted"] is False and consents["log"] == []
+
+    status, body = hanna.patch(f"/clients/{cid}", {"marketing": True})  # she said yes at the desk
+    assert status == 200, body
+    frozen_now["now"] = at("2026-11-24T15:30:00+02:00")
+    status, body = hanna.patch(f"/clients/{cid}", {"marketing": False})  # and changed her mind by phone
+    assert status == 200, body
+
+    _, consents = hanna.get(f"/clients/{cid}/consents")
+    assert consents["marketing"] == {"granted": False, "at": "2026-11-24T15:30:00+02:00", "source": "owner:hanna"}
+    assert consents["log"] == [
+        {"granted": True, "at": "2026-11-23T10:00:00+02:00", "source": "owner:hanna"},
+        {"granted": False, "at": "2026-11-24T15:30:00+02:00", "source": "owner:hanna"},
+    ]
+
+
+def test_a_new_phone_moves_the_client_with_it(client, desk, booked):
+    cid = booked["client"]
+    status, body = desk.patch(f"/clients/{cid}", {"phone": "050 111 2222", "email": "maija.m@example.com"})
+    assert status == 200, body
+    assert body["client"]["phone"] == "+358501112222" and body["client"]["email"] == "maija.m@example.com"
+
+    # She books online with her new number: the same client, not a new one.
+    new = book_ok(client, "2026-11-27T12:00:00+02:00", phone="050 111 2222", email=None)
+    assert client_id_of(desk, new) == cid
+    # ...and with her new email alone, too.
+    new = book_ok(client, "2026-11-27T10:00:00+02:00", phone=None, email="Maija.M@example.com")
+    assert client_id_of(desk, new) == cid
+    _, listed = desk.get("/clients")
+    assert [c["id"] for c in listed["clients"]] == [cid]
+    # The search finds her by the new contacts, not by the old.
+    _, body = desk.get("/clients?q=050%20111%202222")
+    assert [c["id"] for c in body["clients"]] == [cid]
+    _, body = desk.get("/clients?q=maija@example.com")
+    assert body["clients"] == []
+    # The old number is free again: whoever books with it is somebody else.
+    other = book_ok(client, "2026-11-27T14:00:00+02:00", name="Uusi Omistaja", phone="040 123 4567", email=None)
+    assert client_id_of(desk, other) != cid
+
+
+def test_a_phone_another_client_has_is_409_and_nothing_changes(client, desk, booked):
+    maija = booked["client"]
+    matti = client_id_of(desk, book_ok(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Matti Virtanen",
+                                       phone="050 765 4321", email="matti@example.com"))
+    status, body = desk.patch(f"/clients/{maija}", {"phone": "050 765 4321", "allergies": "Latex"})
+    assert status == 409 and body["error"]["code"] == "contact_in_use", body
+    assert "phone" in body["error"]["fields"]
+    _, profile = desk.get(f"/clients/{maija}")
+    assert profile["client"]["phone"] == "+358401234567" and profile["client"]["allergies"] is None
+    status, body = desk.patch(f"/clients/{maija}", {"email": "MATTI@example.com"})
+    assert status == 409 and body["error"]["code"] == "contact_in_use"
+    # Both numbers still lead to their own clients.
+    again = book_ok(client, "2026-11-27T12:00:00+02:00", name="M", phone="050 765 4321", email=None)
+    assert client_id_of(desk, again) == matti
+    again = book_ok(client, "2026-11-27T14:00:00+02:00", name="M", phone="040 123 4567", email=None)
+    assert client_id_of(desk, again) == maija
+
+
+# --- history and stats -----------------------------------------------------------------
+def test_history_lists_visits_newest_first_with_outcomes_and_messages(client, desk, booked, frozen_now):
+    later = book_ok(client, "2026-11-27T12:00:00+02:00")
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # Wednesday's visit is over
+    status, history = desk.get(f"/clients/{booked['client']}/history")
+    assert status == 200, history
+    assert [(a["id"], a["start"], a["outcome"]) for a in history["appointments"]] == [
+        (later["id"], "2026-11-27T12:00:00+02:00", "upcoming"),
+        (booked["appointment"], "2026-11-25T12:00:00+02:00", "completed"),
+    ]
+    sent = {(m["kind"], m["channel"], m["status"]) for m in history["messages"]}
+    assert ("confirmation", "email", "sent") in sent and ("confirmation", "sms", "sent") in sent
+    assert sum(1 for m in history["messages"] if m["kind"] == "confirmation") == 4  # two bookings x two channels
+
+
+def test_stats_after_a_season_of_visits(client, desk, frozen_now):
+    bookings = {}
+    for label, start, service in [
+        ("first", "2026-11-25T12:00:00+02:00", "womens-cut"),
+        ("second", "2026-12-09T12:00:00+02:00", "colour"),  # 14 days later
+        ("third", "2026-12-30T12:00:00+02:00", "womens-cut"),  # 21 days later
+        ("missed", "2027-01-07T12:00:00+02:00", "womens-cut"),
+        ("cancelled", "2027-01-14T12:00:00+02:00", "womens-cut"),
+        ("next", "2027-01-20T12:00:00+02:00", "womens-cut"),
+    ]:
+        bookings[label] = book_ok(client, start, service=service)
+    cid = client_id_of(desk, bookings["first"])
+    _, stats = desk.get(f"/clients/{cid}/stats")
+    assert stats["visits"] == 0 and stats["next_booking"] == "2026-11-25T12:00:00+02:00"
+
+    status, _ = post(client, f"/api/v1/bookings/{token_of(bookings['cancelled']['manage_url'])}/cancel", {})
+    assert status == 200
+    frozen_now["now"] = at("2027-01-12T10:00:00+02:00")
+    status, _ = desk.post(f"/appointments/{bookings['missed']['id']}/status", {"status": "no_show"})
+    assert status == 200
+
+    _, stats = desk.get(f"/clients/{cid}/stats")
+    assert stats["visits"] == 3  # passed visits count as completed without being marked
+    assert stats["average_interval_days"] == 17.5
+    assert stats["last_visit"] == "2026-12-30T12:00:00+02:00"
+    assert stats["next_booking"] == "2027-01-20T12:00:00+02:00"
+    assert stats["lifetime_spend_cents"] == 6900 + 12900 + 6900
+    assert stats["no_shows"] == 1 and stats["cancellations"] == 1
+    _, profile = desk.get(f"/clients/{cid}")
+    assert profile["stats"] == stats
+
+
+# --- notes -----------------------------------------------------------------------------
+def test_notes_are_listed_newest_first_with_their_author(client, aws, booked, frozen_now):
+    hanna, aino = Desk(client, aws.id, user="hanna"), Desk(client, aws.id, role="staff", staff_id="aino",
+                                                           user="aino")
+    cid = booked["client"]
+    status, first = hanna.post(f"/clients/{cid}/notes", {"text": "Prefers mornings"})
+    assert status == 201 and first["text"] == "Prefers mornings" and first["author"] == "hanna"
+    frozen_now["now"] = at("2026-11-23T11:15:00+02:00")
+    status, second = aino.post(f"/clients/{cid}/notes", {"text": "  Asked about balayage  "})
+    assert status == 201 and second["text"] == "Asked about balayage"
+
+    _, listed = hanna.get(f"/clients/{cid}/notes")
+    assert [(n["text"], n["author"], n["created_at"]) for n in listed["notes"]] == [
+        ("Asked about balayage", "aino", "2026-11-23T11:15:00+02:00"),
+        ("Prefers mornings", "hanna", "2026-11-23T10:00:00+02:00"),
+    ]
+    for bad in ({"text": ""}, {"text": "   "}, {}, {"text": "x", "pinned": True}):
+        status, _ = hanna.post(f"/clients/{cid}/notes", bad)
+        assert status == 422, bad
+    _, listed = hanna.get(f"/clients/{cid}/notes")
+    assert len(listed["notes"]) == 2
+
+
+def test_notes_written_in_the_same_second_keep_their_order(client, aws, booked, frozen_now):
+    from datetime import timedelta
+
+    desk = Desk(client, aws.id)
+    cid = booked["client"]
+    for i in range(5):
+        frozen_now["now"] += timedelta(microseconds=1000)
+        assert desk.post(f"/clients/{cid}/notes", {"text": f"note {i}"})[0] == 201
+    _, listed = desk.get(f"/clients/{cid}/notes")
+    assert [n["text"] for n in listed["notes"]] == [f"note {i}" for i in reversed(range(5))]
+
+
+def test_a_returning_client_can_opt_in_when_she_books_again(client, aws):
+    """She first booked without marketing consent; the second booking grants it."""
+    desk = Desk(client, aws.id)
+    assert book(client, "2026-11-25T12:00:00+02:00")[0] == 201
+    status, body = book(client, "2026-11-26T12:00:00+02:00", consents={"marketing": True})
+    assert status == 201, body
+    listed = desk.get("/clients")[1]["clients"]
+    assert len(listed) == 1 and listed[0]["marketing"]["granted"] is True
+    log = desk.get(f"/clients/{listed[0]['id']}/consents")[1]["log"]
+    assert [(e["granted"], e["source"]) for e in log] == [(True, "booking:web")]
