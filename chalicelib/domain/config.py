@@ -21,6 +21,7 @@ GRANULE_MINUTES = 5
 # A DynamoDB transaction holds at most 100 items; a reschedule holds the old and the new
 # granules plus the appointment and its messages, so 42 granules (3.5 h) is the ceiling.
 MAX_OCCUPANCY_MINUTES = 210
+MAX_REMINDER_RULES = 4
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -301,7 +302,8 @@ class BusinessConfig(BaseModel):
     opening_hours: WeeklyHours
     closures: tuple[date, ...] = ()
     rules: BookingRules = BookingRules()
-    reminders: tuple[ReminderRule, ...] = DEFAULT_REMINDERS
+    # At most 4: a reschedule's transaction (100 items) also holds 2 x 42 slot locks.
+    reminders: tuple[ReminderRule, ...] = Field(default=DEFAULT_REMINDERS, max_length=MAX_REMINDER_RULES)
     quiet_hours: QuietHours = QuietHours()
     privacy: Privacy = Privacy()
     feedback: FeedbackSettings = FeedbackSettings()

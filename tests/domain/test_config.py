@@ -314,3 +314,19 @@ def test_item_error_is_not_followed_by_a_noise_line(data):
     lines = errors_of(data)
     assert lines
     assert all(line.startswith("staff[0].") for line in lines), lines
+
+
+def test_a_reminder_plan_has_at_most_four_rules():
+    """A reschedule's one transaction must stay within DynamoDB's 100 items."""
+    import yaml
+    from pydantic import ValidationError
+
+    from chalicelib.domain.config import parse_business_config
+    from tests.conftest import DEMO
+
+    data = yaml.safe_load(DEMO.read_text())
+    data["reminders"] = [{"channel": "email", "hours_before": h} for h in (48, 24, 12, 6)]
+    assert len(parse_business_config(data).reminders) == 4
+    data["reminders"].append({"channel": "sms", "hours_before": 2})
+    with pytest.raises(ValidationError, match="at most 4"):
+        parse_business_config(data)
