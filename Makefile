@@ -36,6 +36,7 @@ test-integration: install
 bench: install
 	$(PY) bench/booking.py
 	$(PY) bench/reminders.py
+	$(PY) bench/lapse.py
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache

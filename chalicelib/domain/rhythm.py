@@ -1,0 +1,60 @@
+"""A client's visit rhythm and where the relationship stands.
+
+Rhythm: the median interval between completed visits once there are at least three
+(two intervals); before that, the service's typical return interval or the business
+default. Expected next visit = last completed visit + rhythm. At risk once the expected
+visit has passed by more than `at_risk_after` x rhythm with nothing booked; lapsed past
+`lapsed_after` x rhythm. A client with a future booking is never at risk; the owner's
+"maintenance" overrides all of it (and stops win-back messages).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+MIN_VISITS_FOR_OWN_RHYTHM = 3
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    at_risk_after: float = 0.5
+    lapsed_after: float = 1.5
+    default_return_days: int = 42
+
+
+def rhythm_days(visits: list[datetime], typical_days: float | None, rules: RetentionRules) -> float:
+    """The client's own median interval once she has 3 visits, else the typical one."""
+    visits = sorted(visits)
+    if len(visits) >= MIN_VISITS_FOR_OWN_RHYTHM:
+        gaps = [(b - a).total_seconds() / 86400 for a, b in zip(visits, visits[1:])]
+        own = median(g for g in gaps if g > 0) if any(g > 0 for g in gaps) else None
+        if own:
+            return own
+    return float(typical_days or rules.default_return_days)
+
+
+def expected_next(last_visit: datetime, rhythm: float) -> datetime:
+    return last_visit + timedelta(days=rhythm)
+
+
+def at_risk_from(last_visit: datetime, rhythm: float, rules: RetentionRules) -> datetime:
+    return expected_next(last_visit, rhythm) + timedelta(days=rhythm * rules.at_risk_after)
+
+
+def lapsed_from(last_visit: datetime, rhythm: float, rules: RetentionRules) -> datetime:
+    return expected_next(last_visit, rhythm) + timedelta(days=rhythm * rules.lapsed_after)
+
+
+def status(now: datetime, last_visit: datetime | None, rhythm: float, has_future_booking: bool,
+           rules: RetentionRules, maintenance: bool = False) -> str:
+    """active | at_risk | lapsed | maintenance."""
+    if maintenance:
+        return "maintenance"
+    if has_future_booking or last_visit is None:
+        return "active"
+    if now > lapsed_from(last_visit, rhythm, rules):
+        return "lapsed"
+    if now > at_risk_from(last_visit, rhythm, rules):
+        return "at_risk"
+    return "active"
