@@ -33,6 +33,12 @@ def send_due(event):
     return _run("send_due")
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="visits_ended")
+def visits_ended(event):
+    """Auto-completion and client rhythm after visits (chalicelib/jobs/visits_ended.py)."""
+    return _run("visits_ended")
+
+
 @app.schedule(Cron(15, 2, "*", "*", "?", "*"), name="erase_inactive")
 def erase_inactive(event):
     """GDPR: erase clients inactive past their business's retention (chalicelib/jobs/erase_inactive.py)."""

@@ -14,7 +14,8 @@ from chalicelib.api.http import handler, json_body
 from chalicelib.auth import jwt_verify
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Unauthorized
-from chalicelib.services.admin import calendar, feedback_report, feeds, followups, gdpr, registry, settings
+from chalicelib.services.admin import (
+    calendar, feedback_report, feeds, followups, gdpr, registry, retention_list, settings)
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -159,6 +160,11 @@ def update_followup(p, client_id, followup_id):
 @owner_route("/follow-ups/due")
 def followups_due(p):
     return followups.due(p, _query())
+
+
+@owner_route("/retention")
+def slipping_clients(p):
+    return retention_list.slipping(p, _query())
 
 
 @owner_route("/feedback")

@@ -276,6 +276,22 @@ class FeedbackSettings(BaseModel):
         return self
 
 
+class Retention(BaseModel):
+    """When a client whose visits stopped counts as at risk or lapsed (x her rhythm past
+    the expected visit), and the rhythm assumed before she has three visits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    at_risk_after: float = Field(default=0.5, gt=0, le=5)
+    lapsed_after: float = Field(default=1.5, gt=0, le=10)
+    default_return_days: int = Field(default=42, ge=1, le=730)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.lapsed_after <= self.at_risk_after:
+            raise ValueError("lapsed_after must be greater than at_risk_after")
+        return self
+
+
 class Privacy(BaseModel):
     """How long a client who no longer visits is kept before automatic erasure."""
 
@@ -306,6 +322,7 @@ class BusinessConfig(BaseModel):
     reminders: tuple[ReminderRule, ...] = Field(default=DEFAULT_REMINDERS, max_length=MAX_REMINDER_RULES)
     quiet_hours: QuietHours = QuietHours()
     privacy: Privacy = Privacy()
+    retention: Retention = Retention()
     feedback: FeedbackSettings = FeedbackSettings()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)

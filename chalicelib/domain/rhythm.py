@@ -9,18 +9,12 @@ visit has passed by more than `at_risk_after` x rhythm with nothing booked; laps
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
+from chalicelib.domain.config import Retention as RetentionRules
+
 MIN_VISITS_FOR_OWN_RHYTHM = 3
-
-
-@dataclass(frozen=True)
-class RetentionRules:
-    at_risk_after: float = 0.5
-    lapsed_after: float = 1.5
-    default_return_days: int = 42
 
 
 def rhythm_days(visits: list[datetime], typical_days: float | None, rules: RetentionRules) -> float:

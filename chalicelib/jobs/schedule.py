@@ -19,6 +19,12 @@ def _erase_inactive(now: datetime, simulated: bool = False):
     return erase_inactive.run(now, simulated=simulated)
 
 
+def _visits_ended(now: datetime, simulated: bool = False):
+    from chalicelib.jobs import visits_ended
+
+    return visits_ended.run(now, simulated=simulated)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -30,6 +36,8 @@ class Job:
 JOBS = {
     "send_due": Job("send_due", 1, _send_due,
                     "send due messages: reminders, retries of failed sends (the outbox sweeper)"),
+    "visits_ended": Job("visits_ended", 5, _visits_ended,
+                        "complete visits that ended; update clients' visits, spend and rhythm"),
     "erase_inactive": Job("erase_inactive", 24 * 60, _erase_inactive,
                           "erase clients inactive longer than their business keeps them (GDPR)"),
 }

@@ -94,6 +94,7 @@ def erase(client: ClientItem, now: datetime) -> dict:
         ClientItem.important_notes.remove(), ClientItem.tags.remove(), ClientItem.search.remove(),
         ClientItem.marketing.remove(), ClientItem.consent_log.remove(), ClientItem.erased_at.set(now),
         ClientItem.updated_at.set(now), ClientItem.g3pk.remove(), ClientItem.g3sk.remove(),
+        ClientItem.g1pk.remove(), ClientItem.g1sk.remove(),
         ClientItem.g4pk.remove(), ClientItem.g4sk.remove(), ClientItem.g5pk.remove(), ClientItem.g5sk.remove(),
     ])
     return counts

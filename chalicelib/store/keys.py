@@ -110,3 +110,13 @@ def business_feedback(business_id: str) -> str:
 
 def aggregate_sk(month: str) -> str:
     return f"AGG#{month}"
+
+
+def risk_keys(business_id: str, client_id: str, at_risk_on: str) -> tuple[str, str]:
+    """g1 keys of a client: the owner's list of clients at risk from a day on."""
+    return f"RISK#{business_id}", f"{at_risk_on}#{client_id}"
+
+
+def lapse_keys(business_id: str, client_id: str, lapsed_on: str) -> tuple[str, str]:
+    """g4 keys of a client: the day she lapses, across businesses (win-back)."""
+    return day_bucket("LAPSE", lapsed_on, shard_of(client_id)), f"{business_id}#{client_id}"

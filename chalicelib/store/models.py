@@ -115,6 +115,17 @@ class ClientItem(Base):
     last_activity = UTCDateTimeAttribute(null=True)  # latest booking, visit or profile change
     updated_at = UTCDateTimeAttribute(null=True)
     erased_at = UTCDateTimeAttribute(null=True)
+    # Kept current by the after-visit job (chalicelib/jobs/visits_ended.py).
+    visits = NumberAttribute(null=True)
+    spend_cents = NumberAttribute(null=True)
+    last_visit_at = UTCDateTimeAttribute(null=True)
+    rhythm_days = NumberAttribute(null=True)
+    at_risk_on = UnicodeAttribute(null=True)  # local date
+    lapsed_on = UnicodeAttribute(null=True)
+    # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_risk = _index("g1")
     # g3: ERASE#<yyyy-mm-dd>#<shard> / <biz>#<client>: when the client becomes due for
     # automatic erasure (last activity + the business's retention period), sparse.
     g3pk = UnicodeAttribute(null=True)

@@ -35,6 +35,7 @@ ROUTES = [
     ("PUT", "/clients/{client}/follow-ups/{followup}", {"goal": "Healthier hair", "closed": True}),
     ("GET", "/follow-ups/due", None),
     ("GET", "/feedback", None),
+    ("GET", "/retention", None),
     ("GET", "/calendar-feeds", None),
     ("POST", "/calendar-feeds/aino/rotate", None),
     ("GET", "/audit", None),

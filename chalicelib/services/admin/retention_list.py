@@ -1,0 +1,44 @@
+"""The owner's list of clients slipping away: at risk and lapsed, most valuable first."""
+from __future__ import annotations
+
+from chalicelib import clock
+from chalicelib.auth.principal import Principal
+from chalicelib.domain import rhythm as rules
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.visits import outcome
+from chalicelib.errors import ValidationFailed
+from chalicelib.services.admin.common import audited, business_of, today
+from chalicelib.store import bookings
+from chalicelib.store import retention as store
+
+STATUSES = ("at_risk", "lapsed")
+
+
+def slipping(p: Principal, params: dict) -> dict:
+    b = business_of(p)
+    wanted = (params or {}).get("status")
+    if wanted and wanted not in STATUSES:
+        raise ValidationFailed("'status' is at_risk or lapsed.", fields={"status": "expected at_risk or lapsed"})
+    now, tz, r = clock.now(), b.config.tz, b.config.retention
+    out = []
+    for c in store.at_risk_since(b.id, today(b)):
+        if c.erased_at or c.relationship == "maintenance" or not c.last_visit_at:
+            continue
+        history = bookings.client_history(b.id, c.client_id)
+        booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
+        state = rules.status(now, c.last_visit_at, float(c.rhythm_days), booked, r)
+        if state not in STATUSES or (wanted and state != wanted):
+            continue
+        last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
+        service = b.config.service(last.service_id) if last else None
+        out.append({
+            "client": {"id": c.client_id, "name": c.name, "phone": c.phone, "email": c.email},
+            "status": state, "visits": int(c.visits or 0), "spend_cents": int(c.spend_cents or 0),
+            "rhythm_days": float(c.rhythm_days), "last_visit": iso_local(c.last_visit_at, tz),
+            "expected_visit": iso_local(rules.expected_next(c.last_visit_at, float(c.rhythm_days)), tz),
+            "last_service": {"id": last.service_id, "name": service.name.get(b.config.locale) if service else None,
+                             "staff": last.staff_id} if last else None,
+        })
+    out.sort(key=lambda x: (-x["spend_cents"], -x["visits"], x["client"]["name"]))
+    audited(p, "read_slipping_clients", None, {"count": len(out)})
+    return {"clients": out}

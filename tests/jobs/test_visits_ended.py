@@ -1,0 +1,97 @@
+"""After the visit: the job completes visits nobody marked, keeps each client's visits,
+spend and rhythm, and the owner sees who is slipping away — most valuable first."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book, post, token_of
+
+UTC = timezone.utc
+
+
+def at(iso):
+    return datetime.fromisoformat(iso).astimezone(UTC)
+
+
+def run(now):
+    from chalicelib.jobs.schedule import JOBS
+
+    return JOBS["visits_ended"].run(now)
+
+
+def visit(client, frozen_now, start, **kw):
+    """Book `start` three days ahead, then let the visit happen and the job run."""
+    frozen_now["now"] = at(start) - timedelta(days=3)
+    status, body = book(client, start, **kw)
+    assert status == 201, body
+    frozen_now["now"] = at(start) + timedelta(hours=2)
+    run(frozen_now["now"])
+    return body
+
+
+@pytest.fixture
+def desk(client, aws):
+    return Desk(client, aws.id)
+
+
+def only_client(desk):
+    listed = desk.get("/clients")[1]["clients"]
+    assert len(listed) == 1
+    return listed[0]["id"]
+
+
+def test_an_unmarked_visit_is_completed_and_counted(client, desk, frozen_now):
+    body = visit(client, frozen_now, "2026-11-25T12:00:00+02:00")
+    _, appt = desk.get(f"/appointments/{body['id']}")
+    assert appt["status"] == "completed"
+    stats = desk.get(f"/clients/{only_client(desk)}/stats")[1]
+    assert (stats["visits"], stats["lifetime_spend_cents"]) == (1, 6900)
+    assert run(frozen_now["now"])["completed"] == 0  # twice: nothing more
+
+
+def test_cancelled_and_no_show_visits_are_not_completed(client, desk, frozen_now):
+    _, cancelled = book(client, "2026-11-25T12:00:00+02:00")
+    post(client, f"/api/v1/bookings/{token_of(cancelled['manage_url'])}/cancel")
+    _, missed = book(client, "2026-11-25T14:00:00+02:00", staff="mikko", service="mens-cut", name="Kalle",
+                     phone="040 765 4321", email="kalle@example.com")
+    frozen_now["now"] = at("2026-11-25T14:20:00+02:00")
+    assert desk.post(f"/appointments/{missed['id']}/status", {"status": "no_show"})[0] == 200
+    summary = run(at("2026-11-25T18:00:00+02:00"))
+    assert summary["completed"] == 0
+    assert desk.get(f"/appointments/{cancelled['id']}")[1]["status"] == "cancelled"
+    assert desk.get(f"/appointments/{missed['id']}")[1]["status"] == "no_show"
+
+
+def test_rhythm_from_three_visits_and_the_slipping_list(client, desk, aws, frozen_now):
+    # Maija comes every three weeks (Thursdays), three times.
+    for start in ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00"):
+        visit(client, frozen_now, start)
+    # Kalle came once for a men's cut: no rhythm of his own yet, the service's 4 weeks.
+    visit(client, frozen_now, "2027-01-08T12:00:00+02:00", staff="mikko", service="mens-cut", name="Kalle Kävijä",
+          phone="040 765 4321", email="kalle@example.com")
+
+    def slipping(when):
+        frozen_now["now"] = at(when)
+        status, body = desk.get("/retention")
+        assert status == 200
+        return [(c["client"]["name"], c["status"]) for c in body["clients"]]
+
+    # Expected back on 28 Jan; at risk after 50 % of 21 days more (8 Feb), lapsed after 150 % (1 Mar).
+    assert slipping("2027-02-07T12:00:00+02:00") == []
+    assert slipping("2027-02-08T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
+    # Kalle: expected 5 Feb, at risk after 19 Feb, lapsed after 19 Mar. Maija spent more: first.
+    assert slipping("2027-03-12T12:00:00+02:00") == [("Maija Meikäläinen", "lapsed"), ("Kalle Kävijä", "at_risk")]
+    _, body = desk.get("/retention?status=lapsed")
+    maija = body["clients"][0]
+    assert maija["rhythm_days"] == 21 and maija["visits"] == 3 and maija["spend_cents"] == 3 * 6900
+    assert maija["last_service"]["id"] == "womens-cut" and maija["expected_visit"].startswith("2027-01-28")
+    assert desk.get("/retention?status=gone")[0] == 422
+
+    # A booking takes her off the list at once; "maintenance" takes Kalle off it.
+    assert book(client, "2027-03-17T12:00:00+02:00")[0] == 201
+    kalle = next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == "Kalle Kävijä")
+    assert desk.patch(f"/clients/{kalle}", {"relationship": "maintenance"})[0] == 200
+    assert slipping("2027-03-12T13:00:00+02:00") == []
