@@ -39,6 +39,12 @@ def visits_ended(event):
     return _run("visits_ended")
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS), name="marketing")
+def marketing(event):
+    """Win-back and birthday messages at each business's local morning (chalicelib/services/marketing.py)."""
+    return _run("marketing")
+
+
 @app.schedule(Cron(15, 2, "*", "*", "?", "*"), name="erase_inactive")
 def erase_inactive(event):
     """GDPR: erase clients inactive past their business's retention (chalicelib/jobs/erase_inactive.py)."""

@@ -51,6 +51,17 @@ def feedback_url(token: str, rating: int | None = None) -> str:
     return f"{get_settings().public_url}/f/{token}" + (f"?r={rating}" if rating else "")
 
 
+UNSUBSCRIBE_VALID = timedelta(days=730)
+
+
+def unsubscribe_token(business_id: str, client_id: str, now: datetime) -> str:
+    return tokens.make_token(link_secret(), "unsubscribe", business_id, client_id, now + UNSUBSCRIBE_VALID)
+
+
+def unsubscribe_url(token: str) -> str:
+    return f"{get_settings().public_url}/u/{token}"
+
+
 def book_url(slug: str, **prefill: str) -> str:
     query = urlencode({k: v for k, v in prefill.items() if v})
     return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")

@@ -130,3 +130,19 @@ def feedback_page(token):
 def feedback_submit(token):
     status, body = views.feedback_submit(token, _form(), _lang())
     return _html(body, status)
+
+
+@pages.route("/u/{token}", methods=["GET"])
+@html_view
+def unsubscribe_page(token):
+    """Opens the page; withdraws nothing (scanners open links)."""
+    return _html(views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/u/{token}", methods=["POST"], content_types=FORM + ["multipart/form-data"])
+@html_view
+def unsubscribe_submit(token):
+    """From the page, or RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click."""
+    form = _form()
+    one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in (pages.current_request.raw_body or b"")
+    return _html(views.unsubscribe_submit(token, form, _lang(), one_click))

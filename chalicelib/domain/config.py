@@ -292,6 +292,24 @@ class Retention(BaseModel):
         return self
 
 
+class Marketing(BaseModel):
+    """Win-back and birthday messages: when they go, how often, and the perk."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    min_days_between: int = Field(default=14, ge=0, le=180)  # any marketing to one client
+    send_at: str = "10:00"  # local time of the daily marketing run
+    winback_messages: int = Field(default=2, ge=0, le=5)  # per lapse episode
+    winback_days_between: int = Field(default=21, ge=1, le=365)
+    birthday_greetings: bool = True
+    birthday_perk: str | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
+
+    @field_validator("send_at")
+    @classmethod
+    def _time(cls, v):
+        _parse_hhmm(v)
+        return v
+
+
 class Privacy(BaseModel):
     """How long a client who no longer visits is kept before automatic erasure."""
 
@@ -323,6 +341,7 @@ class BusinessConfig(BaseModel):
     quiet_hours: QuietHours = QuietHours()
     privacy: Privacy = Privacy()
     retention: Retention = Retention()
+    marketing: Marketing = Marketing()
     feedback: FeedbackSettings = FeedbackSettings()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)

@@ -25,6 +25,12 @@ def _visits_ended(now: datetime, simulated: bool = False):
     return visits_ended.run(now, simulated=simulated)
 
 
+def _marketing(now: datetime, simulated: bool = False):
+    from chalicelib.services import marketing
+
+    return marketing.run(now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -38,6 +44,8 @@ JOBS = {
                     "send due messages: reminders, retries of failed sends (the outbox sweeper)"),
     "visits_ended": Job("visits_ended", 5, _visits_ended,
                         "complete visits that ended; update clients' visits, spend and rhythm"),
+    "marketing": Job("marketing", 60, _marketing,
+                     "win-back and birthday messages, at each business's local morning"),
     "erase_inactive": Job("erase_inactive", 24 * 60, _erase_inactive,
                           "erase clients inactive longer than their business keeps them (GDPR)"),
 }

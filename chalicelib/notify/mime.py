@@ -106,9 +106,14 @@ def build_email(*, sender: str, to: str, subject: str, text: str, html: str,
         if part is not msg:
             del part["MIME-Version"]  # the stdlib adds it to sub-parts; it belongs on top only
 
+    extra = b""
     for name, value in (headers or {}).items():
-        if "\r" in value or "\n" in value:
-            raise ValueError(f"line break in header {name}")
+        if "\r" in value or "\n" in value or not value.isascii() or not name.isascii():
+            raise ValueError(f"header {name} must be one line of ASCII")
         del msg[name]
-        msg[name] = value
-    return msg.as_bytes()
+        # Written verbatim: a long URL header (List-Unsubscribe) has no space to fold at, and
+        # the stdlib would turn it into an RFC 2047 encoded word that mail clients do not
+        # read as a URL. RFC 5322 allows 998 characters per line.
+        extra += f"{name}: {value}\r\n".encode("ascii")
+    head, sep, body = msg.as_bytes().partition(b"\r\n\r\n")
+    return head + b"\r\n" + extra.rstrip(b"\r\n") + sep + body if extra else head + sep + body

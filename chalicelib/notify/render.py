@@ -151,10 +151,18 @@ def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) 
     return text
 
 
+# Marketing carries two links (rebook and unsubscribe): it may use two concatenated
+# segments (2 x 153 GSM-7 units) before it is shortened like the rest.
+TWO_SEGMENT_KINDS = {"winback", "birthday"}
+TWO_SEGMENT_UNITS = 306
+
+
 def fit_sms(kind: str, locale: str, ctx: dict) -> str:
     """The SMS text, shortened deterministically until it fits 160 GSM-7 units."""
     ctx = copy.deepcopy(ctx)
     text = _render_sms(kind, locale, ctx)
+    if kind in TWO_SEGMENT_KINDS and gsm.gsm7_length(text) <= TWO_SEGMENT_UNITS:
+        return text
     for section, key in (("service", "name"), ("staff", "name"), (None, "previous_start")):
         if _fits(text):
             return text

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 STRINGS = {
     "fi": {
+        "unsubscribe_title": "Markkinointiviestit", "unsubscribe_button": "Peru markkinointiviestit",
+        "unsubscribe_question": "Haluatko lopettaa tarjousten ja kuulumisten vastaanottamisen ({business})?",
+        "unsubscribed": "Et saa enää markkinointiviestejä ({business}).",
+        "unsubscribe_still_transactional": "Varausvahvistukset ja muistutukset tulevat edelleen.",
         "rate_title": "Miten onnistuimme?", "rate_intro": "Arvioi käyntisi: {service}, {when}.",
         "stars": "tähteä", "comment": "Kommentti (valinnainen)", "send_rating": "Lähetä arvio",
         "rate_choose": "Valitse 1–5 tähteä.", "rated_already": "Arviosi on {rating}/5. Voit muuttaa sitä.",
@@ -28,6 +32,10 @@ STRINGS = {
         "error": "Virhe", "back": "Takaisin", "minutes": "min", "add_to_calendar": "Lisää kalenteriin",
     },
     "sv": {
+        "unsubscribe_title": "Marknadsföring", "unsubscribe_button": "Avsluta marknadsföringen",
+        "unsubscribe_question": "Vill du sluta få erbjudanden och nyheter ({business})?",
+        "unsubscribed": "Du får inte längre marknadsföring ({business}).",
+        "unsubscribe_still_transactional": "Bokningsbekräftelser och påminnelser kommer fortfarande.",
         "rate_title": "Hur lyckades vi?", "rate_intro": "Betygsätt ditt besök: {service}, {when}.",
         "stars": "stjärnor", "comment": "Kommentar (valfri)", "send_rating": "Skicka betyget",
         "rate_choose": "Välj 1–5 stjärnor.", "rated_already": "Ditt betyg är {rating}/5. Du kan ändra det.",
@@ -53,6 +61,10 @@ STRINGS = {
         "error": "Fel", "back": "Tillbaka", "minutes": "min", "add_to_calendar": "Lägg till i kalendern",
     },
     "en": {
+        "unsubscribe_title": "Marketing messages", "unsubscribe_button": "Unsubscribe",
+        "unsubscribe_question": "Stop receiving offers and news from {business}?",
+        "unsubscribed": "You will not get marketing messages from {business} any more.",
+        "unsubscribe_still_transactional": "Booking confirmations and reminders still come.",
         "rate_title": "How did we do?", "rate_intro": "Rate your visit: {service}, {when}.",
         "stars": "stars", "comment": "Comment (optional)", "send_rating": "Send rating",
         "rate_choose": "Choose 1 to 5 stars.", "rated_already": "Your rating is {rating}/5. You can change it.",

@@ -143,3 +143,21 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     locale = pick_locale(form.get("lang"), accept_language, done["visit"]["locale"])
     return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"],
                        **done)
+
+
+def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> str:
+    from chalicelib.services import unsubscribe
+
+    view = unsubscribe.page(token)
+    locale = pick_locale(params.get("lang"), accept_language, view["locale"])
+    return render("unsubscribe.html", t=words(locale), locale=locale, token=token, biz=view["business"],
+                  subscribed=view["subscribed"], done=False)
+
+
+def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_click: bool) -> str:
+    from chalicelib.services import unsubscribe
+
+    view = unsubscribe.unsubscribe(token, one_click)
+    locale = pick_locale(form.get("lang"), accept_language, view["locale"])
+    return render("unsubscribe.html", t=words(locale), locale=locale, token=token, biz=view["business"],
+                  subscribed=False, done=True)

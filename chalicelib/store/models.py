@@ -115,6 +115,12 @@ class ClientItem(Base):
     last_activity = UTCDateTimeAttribute(null=True)  # latest booking, visit or profile change
     updated_at = UTCDateTimeAttribute(null=True)
     erased_at = UTCDateTimeAttribute(null=True)
+    # Marketing: the cap, the win-back episode (its lapse day) and messages sent in it,
+    # the year of the last birthday greeting.
+    last_marketing_at = UTCDateTimeAttribute(null=True)
+    winback_episode = UnicodeAttribute(null=True)
+    winback_sent = NumberAttribute(null=True)
+    birthday_greeted = NumberAttribute(null=True)
     # Kept current by the after-visit job (chalicelib/jobs/visits_ended.py).
     visits = NumberAttribute(null=True)
     spend_cents = NumberAttribute(null=True)

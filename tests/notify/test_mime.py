@@ -138,3 +138,14 @@ def test_sender_display_names_with_punctuation_survive(sender, name):
     address = parse(raw)["From"].addresses[0]
     assert address.addr_spec == "bookings@rebook.local"
     assert address.display_name == name
+
+
+def test_a_long_list_unsubscribe_url_stays_a_url():
+    """RFC 8058: mail clients read the header as a URL; folded into an encoded word it is not one."""
+    url = "https://varaa.rebook.fi/u/u.8ekfbjtb.3uk80eg2fzzq.u1ntac.MvLfeY16KB6R6dMVjMaKZg-and-some-more"
+    raw = build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h",
+                      headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
+    msg = email.message_from_bytes(raw)
+    assert msg["List-Unsubscribe"] == f"<{url}>" and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg.get_payload()[0].get_payload() .strip() == "t"

@@ -1,0 +1,37 @@
+"""Unsubscribing from marketing: the page a message's link opens (reads only) and the
+POST that withdraws consent — from that page, or straight from the mail client
+(RFC 8058 one-click)."""
+from __future__ import annotations
+
+from chalicelib import clock, links
+from chalicelib.domain.tokens import TokenError
+from chalicelib.errors import Gone, NotFound
+from chalicelib.store import businesses, clients
+from chalicelib.store import marketing as store
+
+
+def _target(token: str):
+    try:
+        claims = links.read(token, "unsubscribe", clock.now())
+    except TokenError as e:
+        if e.reason == "expired":
+            raise Gone("This link has expired.", code="token_expired") from None
+        raise NotFound("This link is not valid.", code=f"token_{e.reason}") from None
+    b = businesses.get_by_id(claims.business_id)
+    client = clients.get_client(claims.business_id, claims.subject) if b else None
+    if not b or not client or client.erased_at:
+        raise NotFound("We have no data about you any more.", code="client_gone")
+    return b, client
+
+
+def page(token: str) -> dict:
+    b, client = _target(token)
+    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale,
+            "subscribed": bool(client.marketing and client.marketing.granted)}
+
+
+def unsubscribe(token: str, one_click: bool) -> dict:
+    b, client = _target(token)
+    store.unsubscribe(b.id, client.client_id, clock.now(), "one_click" if one_click else "unsubscribe_page")
+    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale,
+            "subscribed": False}

@@ -1,0 +1,78 @@
+"""Birthday greetings: at the business's local morning, marketing consent only, once a
+year, with the business's perk; 29 February is greeted on 28 February in common years."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book
+from tests.conftest import sent_emails
+
+UTC = timezone.utc
+
+
+def at(iso):
+    return datetime.fromisoformat(iso).astimezone(UTC)
+
+
+def run(when):
+    from chalicelib.jobs.schedule import JOBS
+
+    return JOBS["marketing"].run(at(when))["birthday_sent"]
+
+
+def greetings():
+    return [m for m in sent_emails() if "maija@example.com" in str(m.destinations) and "/u/" in m.raw_data]
+
+
+@pytest.fixture
+def maija(client, aws):
+    def make(birthday, marketing=True):
+        assert book(client, "2026-11-25T12:00:00+02:00", consents={"marketing": marketing})[0] == 201
+        desk = Desk(client, aws.id)
+        cid = desk.get("/clients")[1]["clients"][0]["id"]
+        assert desk.patch(f"/clients/{cid}", {"birthday": birthday})[0] == 200
+        return desk
+
+    return make
+
+
+def test_greeted_once_on_the_day_at_local_morning(maija):
+    maija("1988-12-03")
+    assert run("2026-12-02T10:05:00+02:00") == 0
+    assert run("2026-12-03T09:55:00+02:00") == 0  # 10:00 in Helsinki is the morning run
+    assert run("2026-12-03T07:59:00+00:00") == 0  # the same moment in UTC: still 09:59 there
+    assert run("2026-12-03T10:05:00+02:00") == 1
+    assert run("2026-12-03T11:05:00+02:00") == 0 and run("2026-12-03T18:05:00+02:00") == 0
+    assert len(greetings()) == 1
+    assert run("2027-12-03T10:05:00+02:00") == 1  # next year again
+
+
+def test_leap_day_birthday_is_greeted_on_28_february_in_common_years(maija):
+    maija("--02-29")
+    assert run("2027-02-28T10:05:00+02:00") == 1
+    assert run("2027-03-01T10:05:00+02:00") == 0
+    assert run("2028-02-28T10:05:00+02:00") == 0  # 2028 is a leap year: on the 29th
+    assert run("2028-02-29T10:05:00+02:00") == 1
+
+
+def test_no_consent_no_greeting(maija):
+    maija("1988-12-03", marketing=False)
+    assert run("2026-12-03T10:05:00+02:00") == 0 and greetings() == []
+
+
+def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
+    import quopri
+
+    from chalicelib.store import businesses
+
+    business = businesses.get_by_slug("demo")
+    config = business.config.model_copy(update={"marketing": business.config.marketing.model_copy(
+        update={"birthday_perk": "-20 % with the code SYNTTARIT"})})
+    businesses.save_config(config)
+    maija("1988-12-03")
+    run("2026-12-03T10:05:00+02:00")
+    text = quopri.decodestring(greetings()[0].raw_data.encode()).decode("utf-8", "replace")
+    assert "SYNTTARIT" in text and "Hyvää syntymäpäivää" in text
