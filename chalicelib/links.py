@@ -69,3 +69,16 @@ def book_url(slug: str, **prefill: str) -> str:
 
 def read(token: str, purpose: str, now: datetime) -> tokens.LinkClaims:
     return tokens.read_token(link_secret(), token, purpose, now)
+
+
+def claims_or_4xx(token: str, purpose: str, now: datetime, expired=None) -> tokens.LinkClaims:
+    """The link's claims, or the 4xx every page and API answers a bad link with: 404 for
+    forged, malformed and other-purpose tokens; `expired` (default 404) for an old one."""
+    from chalicelib.errors import NotFound
+
+    try:
+        return read(token, purpose, now)
+    except tokens.TokenError as e:
+        if e.reason == "expired":
+            raise (expired or NotFound)("This link has expired.", code="token_expired") from None
+        raise NotFound("This link is not valid.", code=f"token_{e.reason}") from None

@@ -2,7 +2,6 @@
 a frozen clock, and Chalice's test client."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,7 +33,7 @@ TEST_ENV = {
 AUTH_DIR = None
 
 
-def auth_dir(tmp_factory=None) -> Path:
+def auth_dir() -> Path:
     global AUTH_DIR
     if AUTH_DIR is None:
         import tempfile

@@ -14,13 +14,11 @@ from __future__ import annotations
 import os
 import threading
 
-import jwt
-
 from chalicelib.auth.principal import ROLES, Principal
 from chalicelib.settings import get_settings
 
 LEEWAY_SECONDS = 30
-_clients: dict[str, jwt.PyJWKClient] = {}
+_clients: dict = {}  # JWKS URL -> jwt.PyJWKClient
 _lock = threading.Lock()
 
 
@@ -28,10 +26,12 @@ class InvalidToken(Exception):
     """The token is missing, malformed, expired, forged or for someone else."""
 
 
-_files: dict[str, tuple[float, jwt.PyJWKSet]] = {}
+_files: dict = {}  # JWKS file -> (mtime, jwt.PyJWKSet)
 
 
 def _signing_key(token: str, url: str | None, path: str | None):
+    import jwt
+
     if url:
         with _lock:
             if url not in _clients:
@@ -59,6 +59,10 @@ def reset() -> None:
 
 
 def verify(token: str) -> Principal:
+    # PyJWT pulls in `cryptography`: imported on the first owner request, not at cold
+    # start of every public route and scheduled job.
+    import jwt
+
     s = get_settings()
     if not ((s.auth_jwks_url or s.auth_jwks_file) and s.auth_issuer and s.auth_audience):
         # Refuse everything rather than accept anything.

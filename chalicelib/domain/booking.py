@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from chalicelib.domain.config import GRANULE_MINUTES, LOCALES
-from chalicelib.domain.contacts import normalize_email, normalize_phone
+from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.timeutil import parse_instant
 
 
@@ -39,8 +39,8 @@ Instant = Annotated[datetime, BeforeValidator(_instant)]
 class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
+    phone: Phone = None
+    email: Email = None
     locale: str | None = None
 
     @field_validator("name")
@@ -49,16 +49,6 @@ class ClientIn(BaseModel):
         if any(ord(c) < 32 for c in v):
             raise ValueError("must not contain control characters")
         return v
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, v):
-        return normalize_phone(v) if v else None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v):
-        return normalize_email(v) if v else None
 
     @field_validator("locale")
     @classmethod

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -65,3 +68,10 @@ def search_needle(query: str) -> str:
     if q and all(ch.isdigit() or ch in "+ -()" for ch in q):
         return "".join(ch for ch in q if ch.isdigit())
     return fold(q)
+
+
+# Contact fields as clients and owners send them: normalized, or None when left empty.
+Phone = Annotated[Annotated[str, Field(max_length=40)] | None,
+                  AfterValidator(lambda v: normalize_phone(v) if v else None)]
+Email = Annotated[Annotated[str, Field(max_length=254)] | None,
+                  AfterValidator(lambda v: normalize_email(v) if v else None)]

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from chalicelib.domain.contacts import normalize_email, normalize_phone
+from chalicelib.domain.contacts import Email, Phone
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show")
@@ -33,8 +33,8 @@ class ClientUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    phone: str | None = None
-    email: str | None = None
+    phone: Phone = None
+    email: Email = None
     locale: str | None = None
     birthday: str | None = None
     preferences: dict[str, str] | None = None
@@ -43,16 +43,6 @@ class ClientUpdate(BaseModel):
     tags: list[str] | None = Field(default=None, max_length=20)
     relationship: str | None = None
     marketing: StrictBool | None = None  # consent given or withdrawn in person / by phone
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, v):
-        return normalize_phone(v) if v else None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v):
-        return normalize_email(v) if v else None
 
     @field_validator("locale")
     @classmethod

@@ -24,7 +24,7 @@ from chalicelib.observability import count_message, logger
 from chalicelib.settings import get_settings
 from chalicelib.store import businesses, jobs, keys
 from chalicelib.store import outbox as store
-from chalicelib.store.models import AppointmentItem, ClientItem
+from chalicelib.store.models import AppointmentItem
 
 JOB = "send_due"
 FIRST_LOOKBACK = timedelta(hours=48)  # the very first run, before any watermark

@@ -27,7 +27,6 @@ from chalicelib.domain.booking import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.timeutil import iso_local
-from chalicelib.domain.tokens import TokenError
 from chalicelib.errors import BadRequest, Conflict, NotFound, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
@@ -254,11 +253,7 @@ def _replay(b: Business, replay, idem) -> tuple[int, dict]:
 
 # --- manage links ------------------------------------------------------------------
 def _from_token(token: str) -> tuple[Business, Appointment]:
-    try:
-        claims = links.read(token, "manage", clock.now())
-    except TokenError as e:
-        reason = {"expired": "This link has expired."}.get(e.reason, "This link is not valid.")
-        raise NotFound(reason, code=f"token_{e.reason}") from None
+    claims = links.claims_or_4xx(token, "manage", clock.now())
     b = businesses.get_by_id(claims.business_id)
     appt = store.get_appointment(claims.business_id, claims.subject) if b else None
     if not b or not appt:

@@ -9,7 +9,6 @@ from chalicelib.domain.booking import Status
 from chalicelib.domain.feedback import RatingIn, is_low
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
-from chalicelib.domain.tokens import TokenError
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
@@ -21,12 +20,7 @@ NOT_RATEABLE = (Status.CANCELLED.value, Status.NO_SHOW.value)
 
 
 def _visit(token: str):
-    try:
-        claims = links.read(token, "feedback", clock.now())
-    except TokenError as e:
-        if e.reason == "expired":
-            raise Gone("This feedback link has expired.", code="token_expired") from None
-        raise NotFound("This feedback link is not valid.", code=f"token_{e.reason}") from None
+    claims = links.claims_or_4xx(token, "feedback", clock.now(), expired=Gone)
     b = businesses.get_by_id(claims.business_id)
     appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
     if not b or not appt:

@@ -14,6 +14,7 @@ from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.visits import outcome
 from chalicelib.notify import outbox
+from chalicelib.services import message_plans
 from chalicelib.store import bookings, businesses, keys
 from chalicelib.store import marketing as store
 from chalicelib.store.models import ClientItem
@@ -27,12 +28,9 @@ def _morning_reached(b, now: datetime) -> bool:
 
 
 def _context(b, c: ClientItem, now: datetime, **extra) -> dict:
-    cfg = b.config
-    token = links.unsubscribe_token(b.id, c.client_id, now)
-    unsubscribe = links.unsubscribe_url(token)
+    unsubscribe = links.unsubscribe_url(links.unsubscribe_token(b.id, c.client_id, now))
     return {
-        "business": {"name": cfg.name, "address": cfg.address, "phone": cfg.phone, "slug": cfg.slug,
-                     "timezone": cfg.timezone, "sms_sender": cfg.sms_sender},
+        "business": message_plans.business_context(b),
         "client": {"name": c.name, "first_name": first_name(c.name)},
         "unsubscribe_url": unsubscribe,
         # RFC 8058: mail clients offer "unsubscribe" and POST "List-Unsubscribe=One-Click" to it.

@@ -13,13 +13,19 @@ from chalicelib.domain.timeutil import iso_local, iso_utc
 from chalicelib.store.businesses import Business
 
 
+def business_context(b: Business) -> dict:
+    """What every message says about the business (and the SMS sender it goes from)."""
+    cfg = b.config
+    return {"name": cfg.name, "address": cfg.address, "phone": cfg.phone, "slug": cfg.slug,
+            "timezone": cfg.timezone, "sms_sender": cfg.sms_sender}
+
+
 def booking_context(b: Business, appt: Appointment, client_name: str,
                     previous_start: datetime | None = None) -> dict:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
     return {
-        "business": {"name": cfg.name, "address": cfg.address, "phone": cfg.phone, "slug": cfg.slug,
-                     "timezone": cfg.timezone, "sms_sender": cfg.sms_sender},
+        "business": business_context(b),
         "client": {"name": client_name, "first_name": first_name(client_name)},
         "service": {"id": appt.service_id, "name": service.name.get(appt.locale) if service else appt.service_id,
                     "duration_minutes": service.duration_minutes if service else None,

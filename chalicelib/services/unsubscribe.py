@@ -4,19 +4,13 @@ POST that withdraws consent — from that page, or straight from the mail client
 from __future__ import annotations
 
 from chalicelib import clock, links
-from chalicelib.domain.tokens import TokenError
 from chalicelib.errors import Gone, NotFound
 from chalicelib.store import businesses, clients
 from chalicelib.store import marketing as store
 
 
 def _target(token: str):
-    try:
-        claims = links.read(token, "unsubscribe", clock.now())
-    except TokenError as e:
-        if e.reason == "expired":
-            raise Gone("This link has expired.", code="token_expired") from None
-        raise NotFound("This link is not valid.", code=f"token_{e.reason}") from None
+    claims = links.claims_or_4xx(token, "unsubscribe", clock.now(), expired=Gone)
     b = businesses.get_by_id(claims.business_id)
     client = clients.get_client(claims.business_id, claims.subject) if b else None
     if not b or not client or client.erased_at:

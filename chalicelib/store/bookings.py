@@ -235,10 +235,9 @@ def _commit_change(tx: Tx) -> None:
 
 def client_history(business_id: str, client_id: str) -> list[Appointment]:
     """A client's appointments, oldest first: one Query on g2."""
-    db.configure()
-    items = AppointmentItem.by_client.query(keys.client_timeline(business_id, client_id),
-                                            AppointmentItem.g2sk.startswith("APPT#"))
-    return [_from_item(i) for i in items]
+    from chalicelib.store.client_data import appointments
+
+    return [_from_item(i) for i in appointments(business_id, client_id)]
 
 
 def set_reminders_off(appt: Appointment, off: bool, now: datetime) -> None:

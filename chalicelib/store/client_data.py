@@ -20,34 +20,30 @@ from chalicelib.store.models import (
 ERASED_NAME = "(erased)"
 
 
-def appointments(business_id: str, client_id: str) -> list[AppointmentItem]:
+def _timeline(model, business_id: str, client_id: str, prefix: str) -> list:
+    """One kind of item on the client's timeline (gsi2), by its sort-key prefix."""
     db.configure()
-    return list(AppointmentItem.by_client.query(keys.client_timeline(business_id, client_id),
-                                                AppointmentItem.g2sk.startswith("APPT#")))
+    return list(model.by_client.query(keys.client_timeline(business_id, client_id), model.g2sk.startswith(prefix)))
+
+
+def appointments(business_id: str, client_id: str) -> list[AppointmentItem]:
+    return _timeline(AppointmentItem, business_id, client_id, "APPT#")
 
 
 def messages(business_id: str, client_id: str) -> list[MessageItem]:
-    db.configure()
-    return list(MessageItem.by_client.query(keys.client_timeline(business_id, client_id),
-                                            MessageItem.g2sk.startswith("MSG#")))
+    return _timeline(MessageItem, business_id, client_id, "MSG#")
 
 
 def notes(business_id: str, client_id: str) -> list[NoteItem]:
-    db.configure()
-    return list(NoteItem.by_client.query(keys.client_timeline(business_id, client_id),
-                                         NoteItem.g2sk.startswith("NOTE#")))
+    return _timeline(NoteItem, business_id, client_id, "NOTE#")
 
 
 def followups(business_id: str, client_id: str) -> list[FollowUpItem]:
-    db.configure()
-    return list(FollowUpItem.by_client.query(keys.client_timeline(business_id, client_id),
-                                             FollowUpItem.g2sk.startswith("FUP#")))
+    return _timeline(FollowUpItem, business_id, client_id, "FUP#")
 
 
 def feedback(business_id: str, client_id: str) -> list[FeedbackItem]:
-    db.configure()
-    return list(FeedbackItem.by_client.query(keys.client_timeline(business_id, client_id),
-                                             FeedbackItem.g2sk.startswith("FB#")))
+    return _timeline(FeedbackItem, business_id, client_id, "FB#")
 
 
 def erase(client: ClientItem, now: datetime) -> dict:
@@ -113,5 +109,5 @@ def rekey_erasure(client: ClientItem, day: str | None) -> None:
 def due_for_erasure(day: str):
     """Clients whose automatic-erasure date is `day`, across businesses: Query g3 per shard."""
     db.configure()
-    for shard in range(keys.DUE_SHARDS):
-        yield from ClientItem.by_erase_day.query(keys.day_bucket("ERASE", day, shard))
+    for bucket in keys.day_buckets("ERASE", day):
+        yield from ClientItem.by_erase_day.query(bucket)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain.timeutil import iso_utc
 
@@ -53,6 +53,21 @@ def shard_of(text: str, shards: int = DUE_SHARDS) -> int:
 
 def hour_bucket(prefix: str, instant: datetime, shard: int) -> str:
     return f"{prefix}#{instant.strftime('%Y-%m-%dT%H')}#{shard}"
+
+
+def hour_buckets(prefix: str, since: datetime, until: datetime):
+    """Every partition of a time-bucketed index from the hour of `since` to `until`:
+    what a job Queries, one per hour and shard, instead of scanning."""
+    hour = since.replace(minute=0, second=0, microsecond=0)
+    while hour <= until:
+        for shard in range(DUE_SHARDS):
+            yield hour_bucket(prefix, hour, shard)
+        hour += timedelta(hours=1)
+
+
+def day_buckets(prefix: str, day: str):
+    """Every shard of a day-bucketed index (ERASE, LAPSE, BDAY) for one day."""
+    return [day_bucket(prefix, day, shard) for shard in range(DUE_SHARDS)]
 
 
 def due_keys(message_key: str, due_at: datetime) -> tuple[str, str]:

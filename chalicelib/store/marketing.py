@@ -22,15 +22,15 @@ class AlreadySent(Exception):
 def lapsing_on(day: str):
     """Clients whose win-back step is due on `day`, across businesses: g4 per shard."""
     db.configure()
-    for shard in range(keys.DUE_SHARDS):
-        yield from ClientItem.by_lapse_day.query(keys.day_bucket("LAPSE", day, shard))
+    for bucket in keys.day_buckets("LAPSE", day):
+        yield from ClientItem.by_lapse_day.query(bucket)
 
 
 def birthdays_on(month_day: str):
     """Clients with a birthday on MM-DD, across businesses: g5 per shard."""
     db.configure()
-    for shard in range(keys.DUE_SHARDS):
-        yield from ClientItem.by_birthday.query(keys.day_bucket("BDAY", month_day, shard))
+    for bucket in keys.day_buckets("BDAY", month_day):
+        yield from ClientItem.by_birthday.query(bucket)
 
 
 def send(client: ClientItem, planned: PlannedMessage, now: datetime, cap_since: datetime, actions: list,

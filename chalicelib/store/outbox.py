@@ -58,12 +58,8 @@ def due_messages(since: datetime, until: datetime):
     """Messages due in [since, until] across all businesses: Query gsi3 per hour and shard."""
     db.configure()
     lo, hi = iso_utc(since), iso_utc(until) + "~"
-    hour = since.replace(minute=0, second=0, microsecond=0)
-    while hour <= until:
-        for shard in range(keys.DUE_SHARDS):
-            yield from MessageItem.by_due.query(keys.hour_bucket("DUE", hour, shard),
-                                                MessageItem.g3sk.between(lo, hi))
-        hour += timedelta(hours=1)
+    for bucket in keys.hour_buckets("DUE", since, until):
+        yield from MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi))
 
 
 class Claim:

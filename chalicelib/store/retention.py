@@ -2,7 +2,7 @@
 visit figures and rhythm keys."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
 
@@ -16,12 +16,8 @@ def ended_between(since: datetime, until: datetime):
     END#<hour>#<shard> per hour and shard — what is due, never the table."""
     db.configure()
     lo, hi = iso_utc(since), iso_utc(until) + "~"
-    hour = since.replace(minute=0, second=0, microsecond=0)
-    while hour <= until:
-        for shard in range(keys.DUE_SHARDS):
-            yield from AppointmentItem.by_end.query(keys.hour_bucket("END", hour, shard),
-                                                    AppointmentItem.g3sk.between(lo, hi))
-        hour += timedelta(hours=1)
+    for bucket in keys.hour_buckets("END", since, until):
+        yield from AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi))
 
 
 def complete(item: AppointmentItem, now: datetime) -> bool:

@@ -74,25 +74,18 @@ def test_erase_leaves_no_trace_anywhere_in_the_table(client, desk, booked, froze
     assert len(listed) == 1 and listed[0]["id"] != booked["client"]
 
 
-def test_erasure_cancels_messages_that_were_still_to_be_sent(client, desk, booked, frozen_now):
+def test_erasure_cancels_messages_that_were_still_to_be_sent(client, aws, desk, booked, frozen_now):
     from chalicelib.store import client_data
 
     # Cancel the upcoming visit, then erase at once: pending reminders must never go out.
     post(client, f"/api/v1/bookings/{token_of(booked['booking']['manage_url'])}/cancel")
     assert desk.delete(f"/clients/{booked['client']}")[0] == 200
-    messages = client_data.messages(*_ids(booked))
+    messages = client_data.messages(aws.id, booked["client"])
     reminders = [m for m in messages if m.kind == "reminder"]
     assert reminders and all(m.status == "skipped" and m.recipient == "erased" for m in reminders)
     from chalicelib.jobs import send_due
 
     assert send_due.run(at("2026-11-25T10:30:00+02:00")).sent == 0
-
-
-def _ids(booked):
-    from chalicelib.store.bookings import get_appointment  # noqa: F401 (store is configured by the fixtures)
-    from chalicelib.store import businesses
-
-    return businesses.get_by_slug("demo").id, booked["client"]
 
 
 def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked, frozen_now):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
 
@@ -142,7 +140,6 @@ def test_opted_out_number_gets_no_sms_and_the_failure_is_recorded(client, aws):
     # moto treats numbers ending in 99 as opted out.
     _, booked = book(client, VISIT, phone="+358401234599", email=None)
     assert run("2026-11-25T10:00:30+02:00").failed == 1
-    from chalicelib.store.outbox import get_message
     from chalicelib.store.models import MessageItem
 
     failed = list(MessageItem.failed_by_business.query(f"MSGFAIL#{aws.id}"))

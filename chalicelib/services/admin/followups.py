@@ -8,7 +8,7 @@ from chalicelib.domain.registry import FollowUpIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited, business_of, parse, parse_date, today, valid_id
-from chalicelib.services.admin.registry import _client
+from chalicelib.services.admin.registry import client_or_404
 from chalicelib.store import clients, followups, keys
 from chalicelib.store.businesses import Business
 from chalicelib.store.models import FollowUpItem
@@ -39,7 +39,7 @@ def _actions(b: Business, req: FollowUpIn) -> list[dict]:
 def create(p: Principal, client_id: str, body) -> tuple[int, dict]:
     b = business_of(p)
     req: FollowUpIn = parse(FollowUpIn, body, "follow-up")
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     now = clock.now()
     followup_id = new_id()
     item = FollowUpItem(
@@ -54,7 +54,7 @@ def create(p: Principal, client_id: str, body) -> tuple[int, dict]:
 def update(p: Principal, client_id: str, followup_id: str, body) -> dict:
     b = business_of(p)
     req: FollowUpIn = parse(FollowUpIn, body, "follow-up")
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     f = followups.get(b.id, c.client_id, valid_id(followup_id, "follow-up"))
     if not f:
         raise NotFound("No such follow-up.")
@@ -72,7 +72,7 @@ def update(p: Principal, client_id: str, followup_id: str, body) -> dict:
 
 def for_client(p: Principal, client_id: str) -> dict:
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     audited(p, "read_followups", c.client_id)
     items = sorted(followups.for_client(b.id, c.client_id), key=lambda f: f.created_at, reverse=True)
     return {"follow_ups": [view(b, f) for f in items]}

@@ -13,7 +13,7 @@ from chalicelib.domain.visits import outcome
 from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.services.admin.common import audited, business_of
-from chalicelib.services.admin.registry import _client
+from chalicelib.services.admin.registry import client_or_404
 from chalicelib.store import audit, bookings, businesses, client_data
 
 _INTERNAL = {"pk", "sk", "version", "search"}  # table plumbing, not data about the client
@@ -48,7 +48,7 @@ def export(p: Principal, client_id: str) -> dict:
     """Everything Rebook holds about the client (right of access, Art. 15 / portability, Art. 20)."""
     p.require("export")
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     data = {
         "format": "rebook-client-export/1",
         "exported_at": iso_utc(clock.now()),
@@ -71,7 +71,7 @@ def erase(p: Principal, client_id: str) -> dict:
     would otherwise leave a booked time nobody can be told about."""
     p.require("erase")
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     now = clock.now()
     upcoming = [a for a in bookings.client_history(b.id, c.client_id) if outcome(a, now) in ("upcoming", "in_progress")]
     if upcoming:
@@ -108,8 +108,8 @@ def erase_inactive(day: date, now: datetime) -> dict:
         history = bookings.client_history(b.id, c.client_id)
         last = max([a.end for a in history] + [c.last_activity or c.created_at, c.created_at])
         due = erase_due(last, b.config.privacy.erase_inactive_after_years)
-        if due > day or any(outcome(a, now) in ("upcoming", "in_progress") for a in history):
-            client_data.rekey_erasure(c, max(due, day).isoformat())
+        if due > day:  # she was active since (an upcoming visit's end counts too): later
+            client_data.rekey_erasure(c, due.isoformat())
             summary["postponed"] += 1
             continue
         counts = client_data.erase(c, now)

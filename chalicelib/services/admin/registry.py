@@ -37,7 +37,7 @@ def client_view(b: Business, c: ClientItem) -> dict:
     }
 
 
-def _client(b: Business, client_id: str) -> ClientItem:
+def client_or_404(b: Business, client_id: str) -> ClientItem:
     c = clients.get_client(b.id, valid_id(client_id, "client"))
     if not c or c.erased_at:
         raise NotFound("No such client.")
@@ -85,7 +85,7 @@ def list_clients(p: Principal, params: dict) -> dict:
 
 def get_profile(p: Principal, client_id: str) -> dict:
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     audited(p, "read_client", c.client_id)
     return {"client": client_view(b, c), "stats": _stats(b, c)}
 
@@ -105,14 +105,14 @@ def _stats(b: Business, c: ClientItem) -> dict:
 
 def get_stats(p: Principal, client_id: str) -> dict:
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     audited(p, "read_client_stats", c.client_id)
     return _stats(b, c)
 
 
 def get_history(p: Principal, client_id: str) -> dict:
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     appts = sorted(bookings.client_history(b.id, c.client_id), key=lambda a: a.start, reverse=True)
     msgs = sorted(client_data.messages(b.id, c.client_id), key=lambda m: m.created_at, reverse=True)
     tz = b.config.tz
@@ -128,7 +128,7 @@ def get_history(p: Principal, client_id: str) -> dict:
 
 def get_consents(p: Principal, client_id: str) -> dict:
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     tz = b.config.tz
     audited(p, "read_consents", c.client_id)
     return {
@@ -144,7 +144,7 @@ _CLEARABLE = ("birthday", "preferences", "allergies", "important_notes", "tags")
 def update_profile(p: Principal, client_id: str, body) -> dict:
     b = business_of(p)
     req: ClientUpdate = parse(ClientUpdate, body, "client update")
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     sent = req.model_fields_set
     if "name" in sent and not req.name:
         raise ValidationFailed("A client needs a name.", fields={"name": "required"})
@@ -192,13 +192,13 @@ def update_profile(p: Principal, client_id: str, body) -> dict:
             raise Conflict("The client was changed meanwhile; reload and try again.",
                            code="client_changed") from None
     audited(p, "update_client", c.client_id, {"fields": sorted(sent)})
-    return {"client": client_view(b, _client(b, c.client_id))}
+    return {"client": client_view(b, client_or_404(b, c.client_id))}
 
 
 def add_note(p: Principal, client_id: str, body) -> tuple[int, dict]:
     b = business_of(p)
     req: NoteIn = parse(NoteIn, body, "note")
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     n = notes.add_note(b.id, c.client_id, req.text, p.user_id, clock.now())
     audited(p, "add_note", c.client_id, {"note": n.note_id})
     return 201, _note_view(b, n)
@@ -206,7 +206,7 @@ def add_note(p: Principal, client_id: str, body) -> tuple[int, dict]:
 
 def list_notes(p: Principal, client_id: str) -> dict:
     b = business_of(p)
-    c = _client(b, client_id)
+    c = client_or_404(b, client_id)
     audited(p, "read_notes", c.client_id)
     return {"notes": [_note_view(b, n) for n in notes.client_notes(b.id, c.client_id)]}
 
