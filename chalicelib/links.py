@@ -51,15 +51,28 @@ def feedback_url(token: str, rating: int | None = None) -> str:
     return f"{get_settings().public_url}/f/{token}" + (f"?r={rating}" if rating else "")
 
 
-UNSUBSCRIBE_VALID = timedelta(days=730)
+CLIENT_LINK_VALID = timedelta(days=730)  # links about the client, not one visit
 
 
 def unsubscribe_token(business_id: str, client_id: str, now: datetime) -> str:
-    return tokens.make_token(link_secret(), "unsubscribe", business_id, client_id, now + UNSUBSCRIBE_VALID)
+    return tokens.make_token(link_secret(), "unsubscribe", business_id, client_id, now + CLIENT_LINK_VALID)
 
 
 def unsubscribe_url(token: str) -> str:
     return f"{get_settings().public_url}/u/{token}"
+
+
+def card_token(business_id: str, client_id: str, now: datetime) -> str:
+    """The client's loyalty card page; also proves her rewards are hers when booking."""
+    return tokens.make_token(link_secret(), "card", business_id, client_id, now + CLIENT_LINK_VALID)
+
+
+def card_url(token: str) -> str:
+    return f"{get_settings().public_url}/l/{token}"
+
+
+def referral_token(business_id: str, client_id: str, now: datetime) -> str:
+    return tokens.make_token(link_secret(), "referral", business_id, client_id, now + CLIENT_LINK_VALID)
 
 
 def book_url(slug: str, **prefill: str) -> str:

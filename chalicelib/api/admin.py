@@ -15,7 +15,7 @@ from chalicelib.auth import jwt_verify
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Unauthorized
 from chalicelib.services.admin import (
-    calendar, feedback_report, feeds, followups, gdpr, registry, retention_list, settings)
+    calendar, feedback_report, feeds, followups, gdpr, registry, retention_list, settings, stamps)
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -120,6 +120,16 @@ def client_history(p, client_id):
 @owner_route("/clients/{client_id}/stats")
 def client_stats(p, client_id):
     return registry.get_stats(p, client_id)
+
+
+@owner_route("/clients/{client_id}/loyalty")
+def client_loyalty(p, client_id):
+    return stamps.get_card(p, client_id)
+
+
+@owner_route("/clients/{client_id}/loyalty/adjustments", methods=["POST"])
+def adjust_stamps(p, client_id):
+    return 201, stamps.adjust(p, client_id, _body())
 
 
 @owner_route("/clients/{client_id}/consents")

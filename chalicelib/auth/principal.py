@@ -13,7 +13,7 @@ ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
 # trail and the business's settings are the owner's.
-OWNER_ONLY = {"export", "erase", "settings", "audit"}
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty"}
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,12 @@ class ConsentsIn(BaseModel):
     marketing: StrictBool = False
 
 
+class RewardUse(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+    card: str | None = Field(default=None, max_length=200)
+
+
 class BookingIn(BaseModel):
     """Body of POST /businesses/{slug}/bookings."""
 
@@ -79,6 +85,10 @@ class BookingIn(BaseModel):
     client: ClientIn
     consents: ConsentsIn = ConsentsIn()
     note: str | None = Field(default=None, max_length=500)
+    # A reward to redeem: its id and the client's card link token (the front desk may
+    # leave the token out). A referral link's token, when the client came through one.
+    reward: RewardUse | None = None
+    referral: str | None = Field(default=None, max_length=200)
 
 
 class RescheduleIn(BaseModel):
@@ -134,6 +144,8 @@ class Appointment:
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     reminders_off: bool = False
+    reward_id: str | None = None  # a reward redeemed on this visit; price_cents is after it
+    discount_cents: int = 0
 
     @property
     def is_active(self) -> bool:

@@ -310,6 +310,45 @@ class Marketing(BaseModel):
         return v
 
 
+class Perk(BaseModel):
+    """A discount on one visit: a percentage or a fixed amount off the service's price,
+    described to the client in her language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    percent_off: int | None = Field(default=None, ge=1, le=100)
+    amount_off_cents: int | None = Field(default=None, ge=1, le=1_000_000)
+    description: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.percent_off is None) == (self.amount_off_cents is None):
+            raise ValueError("give exactly one of percent_off or amount_off_cents")
+        return self
+
+
+class Loyalty(BaseModel):
+    """Stamp card: a stamp per completed visit; every `stamps_for_reward` stamps earn
+    the reward. Visits before `counts_from` (the day the card started) earn nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    enabled: bool = False
+    stamps_for_reward: int = Field(default=10, ge=2, le=50)
+    reward: Perk = Perk(percent_off=50)
+    reward_valid_days: int | None = Field(default=365, ge=7, le=3650)
+    counts_from: date | None = None
+
+
+class Referrals(BaseModel):
+    """A client's personal link: a new client who books through it gets the welcome perk
+    on that booking; when her first visit is completed, the referrer gets her reward."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    enabled: bool = False
+    referrer_reward: Perk = Perk(percent_off=20)
+    welcome_perk: Perk = Perk(percent_off=10)
+    reward_valid_days: int | None = Field(default=365, ge=7, le=3650)
+
+
 class Privacy(BaseModel):
     """How long a client who no longer visits is kept before automatic erasure."""
 
@@ -342,6 +381,8 @@ class BusinessConfig(BaseModel):
     privacy: Privacy = Privacy()
     retention: Retention = Retention()
     marketing: Marketing = Marketing()
+    loyalty: Loyalty = Loyalty()
+    referrals: Referrals = Referrals()
     feedback: FeedbackSettings = FeedbackSettings()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-TRANSACTIONAL_KINDS = {"confirmation", "rescheduled", "cancelled", "reminder", "feedback_request"}
-MARKETING_KINDS = {"winback", "birthday", "offer"}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from chalicelib.domain.contacts import Email, Phone
 
@@ -124,3 +124,19 @@ class FollowUpIn(BaseModel):
         """The earliest open action's due date: when the follow-up is due."""
         dates = [a.due for a in self.actions if a.due and not a.done]
         return min(dates) if dates and not self.closed else None
+
+
+class StampAdjustIn(BaseModel):
+    """The owner corrects a stamp card (a visit paid elsewhere, a goodwill stamp, a
+    mistake): a signed number of stamps and why, kept in the audit trail."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    stamps: StrictInt = Field(ge=-50, le=50)
+    reason: str = Field(min_length=3, max_length=300)
+
+    @field_validator("stamps")
+    @classmethod
+    def _nonzero(cls, v):
+        if v == 0:
+            raise ValueError("must not be 0")
+        return v

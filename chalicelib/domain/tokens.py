@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-PURPOSES = {"manage": "m", "feedback": "f", "unsubscribe": "u", "rebook": "r", "referral": "x", "calendar": "c"}
+PURPOSES = {"manage": "m", "feedback": "f", "unsubscribe": "u", "rebook": "r", "referral": "x", "calendar": "c",
+            "card": "k"}
 _CODES = {v: k for k, v in PURPOSES.items()}
 _PART = re.compile(r"^[a-z0-9-]{1,64}$")
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from chalicelib import clock, links
 from chalicelib.domain import availability as avail
+from chalicelib.domain import loyalty as loyalty_rules
 from chalicelib.domain.booking import (
     Appointment,
     BookingIn,
@@ -24,15 +25,17 @@ from chalicelib.domain.booking import (
     can_change,
     cancellation_deadline,
 )
+from chalicelib.domain.config import Perk
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
-from chalicelib.services import message_plans
+from chalicelib.services import loyalty, message_plans
 from chalicelib.services.validation import fields_from
 from chalicelib.store import bookings as store
 from chalicelib.store import businesses, clients
+from chalicelib.store import loyalty as loyalty_store
 from chalicelib.store.businesses import Business
 
 MAX_RANGE_DAYS = 31
@@ -157,7 +160,7 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
         "service": {"id": a.service_id, "name": service.name.get(a.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
         "start": iso_local(a.start, tz), "end": iso_local(a.end, tz), "timezone": cfg.timezone,
-        "price_cents": a.price_cents, "locale": a.locale,
+        "price_cents": a.price_cents, "discount_cents": a.discount_cents, "reward": a.reward_id, "locale": a.locale,
         "cancellable_until": iso_local(deadline, tz),
         "can_change": a.status == Status.BOOKED.value and can_change(a.start, clock.now(),
                                                                     cfg.rules.cancellation_window_hours),
@@ -197,17 +200,33 @@ def book(b: Business, body, idempotency_key: str | None = None, source: str = "w
     random.shuffle(candidates)  # "anyone": spread bookings instead of filling one calendar first
     idem = (idempotency_key, _body_hash(body)) if idempotency_key else None
     locale = req.client.locale or cfg.locale
+    reward_owner = loyalty.reward_owner(b, req.reward, source, now) if req.reward else None
+    referrer = loyalty.referrer_of(b, req.referral, now)
+    today = now.astimezone(cfg.tz).date()
 
     last_error: Exception | None = None
     for member in candidates:
         for _ in range(3):  # a concurrent request may create the same new client
             match = clients.find_client(b.id, req.client.phone, req.client.email)
+            perk, reward_id, welcome, referred_by = None, None, None, None
+            if req.reward:
+                reward = loyalty.reward_to_redeem(b, req.reward, reward_owner, match.client_id)
+                perk, reward_id = Perk.model_validate(reward.perk), reward.reward_id
+            elif referrer and match.client_id is None:
+                # Only a client new by phone and email earns the perk (or her referrer anything).
+                perk, reward_id, referred_by = cfg.referrals.welcome_perk, loyalty_rules.WELCOME, referrer
+            price, discount = loyalty_rules.price_after(service.price_cents, perk) if perk else (service.price_cents, 0)
             appt = Appointment(
                 id=new_id(), business_id=b.id, client_id=match.client_id or new_id(), service_id=service.id,
                 staff_id=member.id, start=req.start, end=req.start + timedelta(minutes=service.duration_minutes),
                 occupied_until=req.start + timedelta(minutes=service.occupancy_minutes),
-                status=Status.BOOKED.value, price_cents=service.price_cents, locale=locale, note=req.note,
-                source=source, created_at=now, updated_at=now)
+                status=Status.BOOKED.value, price_cents=price, locale=locale, note=req.note,
+                source=source, created_at=now, updated_at=now, reward_id=reward_id, discount_cents=discount)
+            if referred_by:
+                welcome = loyalty_store.new_reward(
+                    b.id, appt.client_id, loyalty_rules.WELCOME, "welcome", perk.model_dump(mode="json"), now,
+                    loyalty_rules.expires_on(now, cfg.referrals.reward_valid_days, cfg.tz),
+                    status="redeemed", appointment_id=appt.id)
             client = clients.ClientWrite(
                 business_id=b.id, client_id=appt.client_id, is_new=match.client_id is None,
                 name=req.client.name, phone=req.client.phone, email=req.client.email, locale=locale,
@@ -215,7 +234,7 @@ def book(b: Business, body, idempotency_key: str | None = None, source: str = "w
                 link_phone=bool(req.client.phone) and match.by_phone is None and match.client_id is not None,
                 link_email=bool(req.client.email) and match.by_email is None and match.by_phone is None
                 and match.client_id is not None,
-                active_until=appt.end,
+                active_until=appt.end, referred_by=referred_by,
                 erase_on=erase_due(appt.end, cfg.privacy.erase_inactive_after_years).isoformat())
             messages = message_plans.booking_event(b, appt, "confirmation", req.client.name,
                                                    req.client.phone, req.client.email, now)
@@ -225,7 +244,10 @@ def book(b: Business, body, idempotency_key: str | None = None, source: str = "w
                                                         req.client.email)
             try:
                 items = store.transact_with_retry(lambda: store.create_booking(
-                    appt, client, messages, idem, now, lease=outbox.IMMEDIATE_LEASE, later=reminders))
+                    appt, client, messages, idem, now, lease=outbox.IMMEDIATE_LEASE, later=reminders,
+                    welcome=welcome, redeem_until=today.isoformat()))
+            except store.RewardGone:
+                raise loyalty.RewardUnavailable() from None
             except clients.ClientRace as e:
                 last_error = e
                 continue

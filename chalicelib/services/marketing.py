@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from chalicelib import links
 from chalicelib.domain.config import _parse_hhmm
 from chalicelib.domain.contacts import first_name
-from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.visits import outcome
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
@@ -37,15 +36,6 @@ def _context(b, c: ClientItem, now: datetime, **extra) -> dict:
         "headers": {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         **extra,
     }
-
-
-def _planned(b, c: ClientItem, key: str, kind: str, context: dict, now: datetime) -> PlannedMessage | None:
-    channel, recipient = ("email", c.email) if c.email else ("sms", c.phone)
-    if not recipient:
-        return None
-    return PlannedMessage(key=key, kind=kind, channel=channel, recipient=recipient, locale=c.locale,
-                          context=context, due_at=now, business_id=b.id, appointment_id=None,
-                          appointment_seq=None, client_id=c.client_id)
 
 
 def _send(b, c, planned, now, actions, condition, summary, kind) -> bool:
@@ -100,7 +90,7 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
                        staff={"name": staff.name if staff else None}, step=n,
                        book_url=links.book_url(b.config.slug, service=last.service_id if last else None,
                                                staff=last.staff_id if last else None))
-    planned = _planned(b, c, f"{c.client_id}#winback#{episode}#{n}", "winback", context, now)
+    planned = message_plans.to_client(b, c, f"{c.client_id}#winback#{episode}#{n}", "winback", context, now)
     if planned is None:
         store.move_lapse_step(c, None)
         return
@@ -158,7 +148,7 @@ def _birthday(c: ClientItem, now: datetime, summary: dict) -> None:
         return
     context = _context(b, c, now, perk=b.config.marketing.birthday_perk,
                        book_url=links.book_url(b.config.slug))
-    planned = _planned(b, c, f"{c.client_id}#birthday#{local_day.year}", "birthday", context, now)
+    planned = message_plans.to_client(b, c, f"{c.client_id}#birthday#{local_day.year}", "birthday", context, now)
     if planned is None:
         return
     once_a_year = ClientItem.birthday_greeted.does_not_exist() | (ClientItem.birthday_greeted < local_day.year)

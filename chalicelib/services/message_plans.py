@@ -44,6 +44,15 @@ def booking_context(b: Business, appt: Appointment, client_name: str,
     }
 
 
+def to_client(b: Business, c, key: str, kind: str, context: dict, now: datetime) -> PlannedMessage | None:
+    """A message about the client rather than one visit: by email, else by SMS."""
+    channel, recipient = ("email", c.email) if c.email else ("sms", c.phone)
+    if not recipient:
+        return None
+    return PlannedMessage(key=key, kind=kind, channel=channel, recipient=recipient, locale=c.locale,
+                          context=context, due_at=now, business_id=b.id, client_id=c.client_id)
+
+
 def booking_event(b: Business, appt: Appointment, kind: str, client_name: str, phone: str | None,
                   email: str | None, now: datetime, previous_start: datetime | None = None) -> list[PlannedMessage]:
     """One message per channel the client gave: email and/or SMS."""

@@ -21,6 +21,7 @@ from chalicelib.store.models import (
     ClientItem,
     IdempotencyItem,
     MessageItem,
+    RewardItem,
     SlotLockItem,
 )
 
@@ -41,6 +42,10 @@ class Contended(Exception):
     """DynamoDB reported a transaction conflict; the caller may retry."""
 
 
+class RewardGone(Exception):
+    """The reward to redeem was used, withdrawn or expired meanwhile."""
+
+
 class StaleAppointment(Exception):
     """The appointment changed since it was read (cancelled or moved concurrently)."""
 
@@ -52,7 +57,8 @@ def _to_item(a: Appointment) -> AppointmentItem:
         client_id=a.client_id, service_id=a.service_id, staff_id=a.staff_id, start=a.start, end=a.end,
         occupied_until=a.occupied_until, status=a.status, price_cents=a.price_cents, locale=a.locale,
         note=a.note, source=a.source, created_at=a.created_at, updated_at=a.updated_at, seq=a.seq,
-        reschedules=a.reschedules, reminders_off=a.reminders_off,
+        reschedules=a.reschedules, reminders_off=a.reminders_off, reward_id=a.reward_id,
+        discount_cents=a.discount_cents or None,
         g1pk=keys.business_calendar(a.business_id), g1sk=f"{iso_utc(a.start)}#{a.id}",
         g2pk=keys.client_timeline(a.business_id, a.client_id), g2sk=f"APPT#{iso_utc(a.start)}#{a.id}",
     )
@@ -68,6 +74,7 @@ def _from_item(i: AppointmentItem) -> Appointment:
         price_cents=int(i.price_cents), locale=i.locale, created_at=i.created_at, updated_at=i.updated_at,
         note=i.note, source=i.source, seq=int(i.seq or 0), reschedules=int(i.reschedules or 0),
         cancelled_at=i.cancelled_at, cancel_reason=i.cancel_reason, reminders_off=bool(i.reminders_off),
+        reward_id=i.reward_id, discount_cents=int(i.discount_cents or 0),
     )
 
 
@@ -119,9 +126,20 @@ def _put_messages(tx: Tx, messages: list[PlannedMessage], now: datetime,
 
 def create_booking(appt: Appointment, client: clients.ClientWrite, messages: list[PlannedMessage],
                    idempotency: tuple[str, str] | None, now: datetime,
-                   lease: timedelta | None = None, later: list[PlannedMessage] = ()) -> list[MessageItem]:
-    """Write the booking, its locks, the client and its confirmations in one transaction."""
+                   lease: timedelta | None = None, later: list[PlannedMessage] = (),
+                   welcome: RewardItem | None = None, redeem_until: str | None = None) -> list[MessageItem]:
+    """Write the booking, its locks, the client and its confirmations in one transaction,
+    with the reward it redeems (`appt.reward_id`, valid on the local day `redeem_until`)
+    or the welcome perk of a referred new client."""
     tx = Tx(AppointmentItem)
+    if welcome is not None:
+        tx.put(welcome, "reward", condition=RewardItem.pk.does_not_exist())
+    elif appt.reward_id:
+        tx.update(RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
+                  [RewardItem.status.set("redeemed"), RewardItem.appointment_id.set(appt.id),
+                   RewardItem.changed_at.set(now)], "reward",
+                  condition=(RewardItem.status == "available")
+                  & (RewardItem.expires_on.does_not_exist() | (RewardItem.expires_on >= redeem_until)))
     tx.put(_to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
     for g in appt.occupancy_granules():
         tx.put(_lock(appt, g), "lock", condition=SlotLockItem.pk.does_not_exist())
@@ -144,6 +162,8 @@ def create_booking(appt: Appointment, client: clients.ClientWrite, messages: lis
             raise SlotTaken("That time was just taken. Please choose another time.") from err
         if "client" in err.failed:
             raise clients.ClientRace() from err
+        if "reward" in err.failed:
+            raise RewardGone() from err
         if err.conflict:
             raise Contended() from err
         raise
@@ -182,6 +202,11 @@ def cancel_booking(appt: Appointment, now: datetime, reason: str | None,
                   condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id))
     tx.update(ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
               [ClientItem.cancellations.add(1)], "client", condition=ClientItem.pk.exists())
+    if appt.reward_id:  # the reward goes back on her card
+        tx.update(RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
+                  [RewardItem.status.set("available"), RewardItem.appointment_id.remove(),
+                   RewardItem.changed_at.set(now)], "reward-release",
+                  condition=RewardItem.appointment_id == appt.id)
     items = _put_messages(tx, messages, now, lease)
     _commit_change(tx)
     return items
@@ -221,7 +246,7 @@ def _commit_change(tx: Tx) -> None:
     try:
         tx.commit()
     except TxFailed as err:
-        if "appointment" in err.failed or "client" in err.failed or "old-lock" in err.failed:
+        if err.failed & {"appointment", "client", "old-lock", "reward-release"}:
             raise StaleAppointment() from err
         if "lock" in err.failed:
             raise SlotTaken("That time was just taken. Please choose another time.") from err

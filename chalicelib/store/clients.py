@@ -41,6 +41,7 @@ class ClientWrite:
     link_email: bool
     active_until: datetime | None = None  # the booked visit's end: the client's latest activity
     erase_on: str | None = None  # YYYY-MM-DD: due for automatic erasure if nothing happens
+    referred_by: str | None = None  # a new client who came through another client's referral link
 
 
 def find_client(business_id: str, phone: str | None, email: str | None) -> ClientMatch:
@@ -67,7 +68,7 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
                           name=c.name, phone=c.phone, email=c.email, locale=c.locale, created_at=now,
                           marketing=consent, consent_log=[consent] if consent else None, bookings=1,
                           search=search_text(c.name, c.phone, c.email), last_activity=c.active_until or now,
-                          updated_at=now, g3pk=erase[0], g3sk=erase[1])
+                          updated_at=now, g3pk=erase[0], g3sk=erase[1], referred_by=c.referred_by)
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
     else:
         actions = [ClientItem.bookings.add(1)]

@@ -31,6 +31,10 @@ def msg_sk(key: str) -> str:
     return f"MSG#{key}"
 
 
+def reward_sk(client_id: str, reward_id: str) -> str:
+    return f"REWARD#{client_id}#{reward_id}"
+
+
 def lock_pk(business_id: str, staff_id: str, granule: datetime) -> str:
     return f"LOCK#{business_id}#{staff_id}#{granule.strftime('%Y-%m-%dT%H:%MZ')}"
 

@@ -128,6 +128,11 @@ class ClientItem(Base):
     rhythm_days = NumberAttribute(null=True)
     at_risk_on = UnicodeAttribute(null=True)  # local date
     lapsed_on = UnicodeAttribute(null=True)
+    # Loyalty (chalicelib/domain/loyalty.py): visits that earned a stamp, the owner's
+    # adjustments, and who referred her (the referrer's client id).
+    stamps = NumberAttribute(null=True)
+    stamp_adjust = NumberAttribute(null=True)
+    referred_by = UnicodeAttribute(null=True)
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -174,6 +179,8 @@ class AppointmentItem(Base):
     cancel_reason = UnicodeAttribute(null=True)
     reschedules = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
+    reward_id = UnicodeAttribute(null=True)  # a reward redeemed on this visit
+    discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -351,4 +358,26 @@ class AggregateItem(Base):
     stars_5 = NumberAttribute(null=True)
 
 
-ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem, FeedbackItem, AggregateItem)
+class RewardItem(Base):
+    """BIZ#<id> / REWARD#<client>#<reward id>: a loyalty reward, a referral reward or a
+    welcome perk (chalicelib/domain/loyalty.py names the ids).
+
+    g2: CLIENT#<biz>#<client> / REWARD#<reward id>   the client's timeline (export)
+    """
+
+    business_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    reward_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # loyalty | referral | welcome
+    perk = JSONAttribute()  # the Perk as configured when it was issued
+    status = UnicodeAttribute()  # available | redeemed | revoked
+    issued_at = UTCDateTimeAttribute()
+    expires_on = UnicodeAttribute(null=True)  # local date, last day it can be booked with
+    appointment_id = UnicodeAttribute(null=True)  # the booking it was redeemed on
+    changed_at = UTCDateTimeAttribute(null=True)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_client = _index("g2")
+
+
+ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem, FeedbackItem, AggregateItem, RewardItem)

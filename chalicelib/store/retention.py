@@ -30,11 +30,12 @@ def complete(item: AppointmentItem, now: datetime) -> bool:
     return True
 
 
-def set_client_figures(business_id: str, client_id: str, *, visits: int, spend_cents: int,
+def set_client_figures(business_id: str, client_id: str, *, visits: int, spend_cents: int, stamps: int,
                        last_visit: datetime | None, rhythm: float | None, at_risk_on: date | None,
-                       lapsed_on: date | None) -> None:
+                       lapsed_on: date | None) -> ClientItem | None:
+    """The client as she is after the update; None if she is gone or erased."""
     db.configure()
-    actions = [ClientItem.visits.set(visits), ClientItem.spend_cents.set(spend_cents)]
+    actions = [ClientItem.visits.set(visits), ClientItem.spend_cents.set(spend_cents), ClientItem.stamps.set(stamps)]
     if last_visit and at_risk_on and lapsed_on:
         g1 = keys.risk_keys(business_id, client_id, at_risk_on.isoformat())
         g4 = keys.lapse_keys(business_id, client_id, lapsed_on.isoformat())
@@ -42,11 +43,12 @@ def set_client_figures(business_id: str, client_id: str, *, visits: int, spend_c
                     ClientItem.at_risk_on.set(at_risk_on.isoformat()), ClientItem.lapsed_on.set(lapsed_on.isoformat()),
                     ClientItem.g1pk.set(g1[0]), ClientItem.g1sk.set(g1[1]),
                     ClientItem.g4pk.set(g4[0]), ClientItem.g4sk.set(g4[1])]
+    item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
     try:
-        ClientItem(keys.biz(business_id), keys.client_sk(client_id)).update(
-            actions=actions, condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist())
+        item.update(actions=actions, condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist())
     except UpdateError:
-        pass  # erased meanwhile: nothing to keep
+        return None  # erased meanwhile: nothing to keep
+    return item
 
 
 def at_risk_since(business_id: str, day: date, limit: int = 500) -> list[ClientItem]:

@@ -27,6 +27,8 @@ ROUTES = [
     ("GET", "/clients/{client}/history", None),
     ("GET", "/clients/{client}/stats", None),
     ("GET", "/clients/{client}/consents", None),
+    ("GET", "/clients/{client}/loyalty", None),
+    ("POST", "/clients/{client}/loyalty/adjustments", {"stamps": 1, "reason": "Paid visit at the fair"}),
     ("GET", "/clients/{client}/export", None),
     ("GET", "/clients/{client}/notes", None),
     ("POST", "/clients/{client}/notes", {"text": "Prefers mornings"}),
@@ -40,8 +42,10 @@ ROUTES = [
     ("POST", "/calendar-feeds/aino/rotate", None),
     ("GET", "/audit", None),
 ]
-# What staff may not do: export, erase, the audit trail and the business's settings.
+# What staff may not do: export, erase, the audit trail, the business's settings and
+# stamp-card corrections.
 OWNER_ONLY = {("GET", "/business"), ("PUT", "/business"), ("DELETE", "/clients/{client}"),
+              ("POST", "/clients/{client}/loyalty/adjustments"),
               ("GET", "/clients/{client}/export"), ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit")}
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]

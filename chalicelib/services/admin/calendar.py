@@ -12,6 +12,7 @@ from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services import booking as booking_service
+from chalicelib.services import retention
 from chalicelib.services.admin.common import audited, business_of, parse, parse_date, today, valid_id
 from chalicelib.store import bookings as store
 from chalicelib.store import clients, visits
@@ -115,5 +116,8 @@ def mark_visit(p: Principal, appointment_id: str, body) -> dict:
             raise Conflict("The appointment changed meanwhile; reload and try again.",
                            code="appointment_changed") from None
         a = store.get_appointment(b.id, a.id)
+        if req.status != "arrived":
+            # Visits, rhythm and the stamp card follow the mark now, not at the next job run.
+            retention.refresh_client(b.id, a.client_id, clock.now())
     audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

@@ -1,0 +1,164 @@
+"""The stamp card and referrals: settling a client's card after her visits change,
+announcing rewards, redeeming them in bookings, and the card as the client and the
+owner see it. Rules in chalicelib/domain/loyalty.py."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from chalicelib import links
+from chalicelib.domain import loyalty as rules
+from chalicelib.domain.config import Perk
+from chalicelib.domain.contacts import first_name
+from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.notify import outbox
+from chalicelib.services import message_plans
+from chalicelib.store import clients
+from chalicelib.store import loyalty as store
+from chalicelib.store.businesses import Business
+from chalicelib.store.models import ClientItem, RewardItem
+
+
+# --- settling the card ---------------------------------------------------------------------
+def settle(b: Business, c: ClientItem, now: datetime) -> dict:
+    """Issue the rewards her stamps have earned and withdraw unused ones they no longer
+    cover; reward her referrer once her first visit is completed. Idempotent."""
+    done = {"issued": 0, "withdrawn": 0, "referral": 0}
+    if c.erased_at:
+        return done
+    cfg = b.config.loyalty
+    if cfg.enabled:
+        earned = rules.card(int(c.stamps or 0), int(c.stamp_adjust or 0), cfg.stamps_for_reward).rewards_earned
+        rewards = store.rewards_of(b.id, c.client_id)
+        issued = {n: r.status for r in rewards if (n := rules.loyalty_number(r.reward_id))}
+        to_issue, to_withdraw = rules.settlement(earned, issued)
+        for k in to_issue:
+            done["issued"] += _issue(b, c, rules.loyalty_reward_id(k), "loyalty", cfg.reward,
+                                     cfg.reward_valid_days, now)
+        by_number = {rules.loyalty_number(r.reward_id): r for r in rewards}
+        done["withdrawn"] = sum(store.withdraw(by_number[k], now) for k in to_withdraw)
+    refs = b.config.referrals
+    if refs.enabled and c.referred_by and int(c.visits or 0) >= 1:
+        reward_id = rules.referral_reward_id(c.client_id)
+        if not store.get_reward(b.id, c.referred_by, reward_id):
+            referrer = clients.get_client(b.id, c.referred_by)
+            if referrer and not referrer.erased_at:
+                done["referral"] = _issue(b, referrer, reward_id, "referral", refs.referrer_reward,
+                                          refs.reward_valid_days, now)
+    return done
+
+
+def _issue(b: Business, c: ClientItem, reward_id: str, kind: str, perk: Perk, valid_days: int | None,
+           now: datetime) -> int:
+    expires = rules.expires_on(now, valid_days, b.config.tz)
+    reward = store.new_reward(b.id, c.client_id, reward_id, kind, perk.model_dump(mode="json"), now, expires)
+    card = links.card_token(b.id, c.client_id, now)
+    context = {
+        "business": message_plans.business_context(b),
+        "client": {"name": c.name, "first_name": first_name(c.name)},
+        "reward": {"id": reward_id, "kind": kind, "description": rules.describe(perk, c.locale, b.config.currency),
+                   "expires_on": expires.isoformat() if expires else None},
+        "card_url": links.card_url(card),
+        "book_url": links.book_url(b.config.slug, card=card, reward=reward_id),
+    }
+    planned = message_plans.to_client(b, c, f"{c.client_id}#reward#{reward_id}", "reward", context, now)
+    items = store.issue(reward, planned, now, outbox.IMMEDIATE_LEASE)
+    if items is None:
+        return 0
+    outbox.deliver(items, now)
+    return 1
+
+
+# --- redeeming when booking ----------------------------------------------------------------
+def reward_owner(b: Business, use, source: str, now: datetime) -> str | None:
+    """The client a reward in a booking request belongs to, by her card link (the
+    front desk may book one without it: None, the booking's client then)."""
+    if not use.card:
+        if source != "phone":
+            raise ValidationFailed("Choose a reward from your loyalty card link.",
+                                   fields={"reward.card": "required"})
+        return None
+    try:
+        claims = links.read(use.card, "card", now)
+    except Exception:
+        raise ValidationFailed("The loyalty card link is not valid.", fields={"reward.card": "not valid"}) from None
+    if claims.business_id != b.id:
+        raise ValidationFailed("The loyalty card link is for another business.", fields={"reward.card": "not valid"})
+    return claims.subject
+
+
+def reward_to_redeem(b: Business, use, owner: str | None, client_id: str | None) -> RewardItem:
+    """The reward, checked to be the booking client's own. Whether it is still usable
+    is checked by the booking's transaction (after its Idempotency-Key, so a retried
+    request gets its booking back instead of 'already used')."""
+    if not client_id or (owner and owner != client_id):
+        raise ValidationFailed("This reward belongs to another client: book with the phone number or email "
+                               "you have booked with before.", fields={"reward": "belongs to another client"})
+    reward = store.get_reward(b.id, client_id, use.id)
+    if not reward:
+        raise ValidationFailed("There is no such reward on this card.", fields={"reward": "unknown reward"})
+    return reward
+
+
+class RewardUnavailable(Conflict):
+    def __init__(self):
+        super().__init__("This reward has already been used or has expired.", code="reward_unavailable")
+
+
+def referrer_of(b: Business, token: str | None, now: datetime) -> str | None:
+    """The referrer behind a referral link, if the business runs referrals and she is
+    still a client; a link that is not valid is refused, an expired one earns nothing."""
+    if not token or not b.config.referrals.enabled:
+        return None
+    from chalicelib.domain.tokens import TokenError
+
+    try:
+        claims = links.read(token, "referral", now)
+    except TokenError as e:
+        if e.reason == "expired":
+            return None
+        raise ValidationFailed("The referral link is not valid.", fields={"referral": "not valid"}) from None
+    if claims.business_id != b.id:
+        raise ValidationFailed("The referral link is for another business.", fields={"referral": "not valid"})
+    referrer = clients.get_client(b.id, claims.subject)
+    return claims.subject if referrer and not referrer.erased_at else None
+
+
+# --- the card as people see it -----------------------------------------------------------
+def _status(r: RewardItem, today: date) -> str:
+    expires = date.fromisoformat(r.expires_on) if r.expires_on else None
+    if r.status == "available" and not rules.usable(r.status, expires, today):
+        return "expired"
+    return r.status
+
+
+def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool) -> dict:
+    """Stamps, rewards and (for the client) her referral link and booking links."""
+    cfg, refs, tz = b.config.loyalty, b.config.referrals, b.config.tz
+    today = now.astimezone(tz).date()
+    view: dict = {"loyalty": cfg.enabled, "referrals": refs.enabled}
+    if cfg.enabled:
+        card = rules.card(int(c.stamps or 0), int(c.stamp_adjust or 0), cfg.stamps_for_reward)
+        view.update(stamps=card.stamps, stamps_for_reward=card.stamps_for_reward, to_next=card.to_next,
+                    reward=rules.describe(cfg.reward, c.locale, b.config.currency))
+        if not for_client:
+            view.update(visits_counted=int(c.stamps or 0), adjustment=int(c.stamp_adjust or 0))
+    card_token = links.card_token(b.id, c.client_id, now) if for_client else None
+    view["rewards"] = []
+    for r in store.rewards_of(b.id, c.client_id):
+        status = _status(r, today)
+        if status == "revoked" and for_client:
+            continue
+        entry = {"id": r.reward_id, "kind": r.kind, "status": status, "expires_on": r.expires_on,
+                 "description": rules.describe(Perk.model_validate(r.perk), c.locale, b.config.currency),
+                 "issued_at": r.issued_at.isoformat(), "appointment_id": r.appointment_id}
+        if for_client and status == "available":
+            entry["book_url"] = links.book_url(b.config.slug, card=card_token, reward=r.reward_id)
+        view["rewards"].append(entry)
+    if refs.enabled and for_client:
+        view["referral"] = {
+            "url": links.book_url(b.config.slug, ref=links.referral_token(b.id, c.client_id, now)),
+            "welcome": rules.describe(refs.welcome_perk, c.locale, b.config.currency),
+            "reward": rules.describe(refs.referrer_reward, c.locale, b.config.currency)}
+    if c.referred_by and not for_client:
+        view["referred_by"] = c.referred_by
+    return view
