@@ -146,3 +146,10 @@ def unsubscribe_submit(token):
     form = _form()
     one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in (pages.current_request.raw_body or b"")
     return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
+
+
+@pages.route("/l/{token}", methods=["GET"])
+@html_view
+def card_page(token):
+    """The client's stamp card, rewards (each with a booking link) and referral link."""
+    return _html(views.card_page(token, pages.current_request.query_params or {}, _lang()))

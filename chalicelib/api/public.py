@@ -44,3 +44,12 @@ def cancel_booking(token):
 @handler
 def reschedule_booking(token):
     return booking.reschedule_booking(token, json_body(public.current_request))
+
+
+@public.route(PREFIX + "/cards/{token}", methods=["GET"], cors=CORS)
+@handler
+def loyalty_card(token):
+    """The client's stamp card and rewards by her card link (the widget shows them)."""
+    from chalicelib.services import loyalty
+
+    return loyalty.client_card(token)

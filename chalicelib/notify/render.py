@@ -37,7 +37,7 @@ _OPTIONAL = {
     "service": {"name": None, "duration_minutes": None, "price_cents": None},
     "staff": {"name": None},
     "end": None, "previous_start": None, "cancellation_deadline": None, "note": None,
-    "manage_url": None, "book_url": None, "reminders_off_url": None,
+    "manage_url": None, "book_url": None, "reminders_off_url": None, "card_url": None,
 }
 
 
@@ -153,7 +153,7 @@ def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) 
 
 # Marketing carries two links (rebook and unsubscribe): it may use two concatenated
 # segments (2 x 153 GSM-7 units) before it is shortened like the rest.
-TWO_SEGMENT_KINDS = {"winback", "birthday"}
+TWO_SEGMENT_KINDS = {"winback", "birthday", "reward"}  # the owner writes their perk texts
 TWO_SEGMENT_UNITS = 306
 
 

@@ -3,6 +3,12 @@ from __future__ import annotations
 
 STRINGS = {
     "fi": {
+        "card_title": "Leimakortti", "card_progress": "{stamps}/{total} leimaa – vielä {left} käyntiä etuun: {reward}",
+        "your_rewards": "Etusi", "no_rewards": "Ei vielä etuja.", "reward_until": "voimassa {date} asti",
+        "reward_available": "Käytettävissä", "reward_redeemed": "Käytetty", "reward_expired": "Vanhentunut",
+        "book_with_reward": "Varaa ja käytä etu", "refer_title": "Suosittele ystävälle",
+        "refer_text": "Ystäväsi saa ensimmäisestä käynnistään: {welcome}. Sinä saat hänen käyntinsä jälkeen: {reward}.",
+        "refer_link": "Jaa tämä linkki", "discount": "etu",
         "unsubscribe_title": "Markkinointiviestit", "unsubscribe_button": "Peru markkinointiviestit",
         "unsubscribe_question": "Haluatko lopettaa tarjousten ja kuulumisten vastaanottamisen ({business})?",
         "unsubscribed": "Et saa enää markkinointiviestejä ({business}).",
@@ -32,6 +38,12 @@ STRINGS = {
         "error": "Virhe", "back": "Takaisin", "minutes": "min", "add_to_calendar": "Lisää kalenteriin",
     },
     "sv": {
+        "card_title": "Stämpelkort", "card_progress": "{stamps}/{total} stämplar – {left} besök kvar till: {reward}",
+        "your_rewards": "Dina förmåner", "no_rewards": "Inga förmåner ännu.", "reward_until": "gäller till {date}",
+        "reward_available": "Kan användas", "reward_redeemed": "Använd", "reward_expired": "Har gått ut",
+        "book_with_reward": "Boka med förmånen", "refer_title": "Rekommendera en vän",
+        "refer_text": "Din vän får vid sitt första besök: {welcome}. Du får efter hens besök: {reward}.",
+        "refer_link": "Dela den här länken", "discount": "förmån",
         "unsubscribe_title": "Marknadsföring", "unsubscribe_button": "Avsluta marknadsföringen",
         "unsubscribe_question": "Vill du sluta få erbjudanden och nyheter ({business})?",
         "unsubscribed": "Du får inte längre marknadsföring ({business}).",
@@ -61,6 +73,12 @@ STRINGS = {
         "error": "Fel", "back": "Tillbaka", "minutes": "min", "add_to_calendar": "Lägg till i kalendern",
     },
     "en": {
+        "card_title": "Stamp card", "card_progress": "{stamps}/{total} stamps – {left} more visits to: {reward}",
+        "your_rewards": "Your rewards", "no_rewards": "No rewards yet.", "reward_until": "valid until {date}",
+        "reward_available": "Available", "reward_redeemed": "Used", "reward_expired": "Expired",
+        "book_with_reward": "Book with this reward", "refer_title": "Refer a friend",
+        "refer_text": "Your friend gets on their first visit: {welcome}. You get after their visit: {reward}.",
+        "refer_link": "Share this link", "discount": "reward",
         "unsubscribe_title": "Marketing messages", "unsubscribe_button": "Unsubscribe",
         "unsubscribe_question": "Stop receiving offers and news from {business}?",
         "unsubscribed": "You will not get marketing messages from {business} any more.",

@@ -87,10 +87,14 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             body["client"][field] = form[field]
     if form.get("note", "").strip():
         body["note"] = form["note"]
+    if form.get("reward"):  # from the stamp card's booking link
+        body["reward"] = {"id": form["reward"], "card": form.get("card") or None}
+    if form.get("ref"):  # from a referral link
+        body["referral"] = form["ref"]
     try:
         status, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
     except RebookError as e:
-        params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang")}
+        params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref")}
         profile = booking.public_profile(slug)
         t = words(locale)
         return e.status, render("book.html", t=t, locale=locale, biz=profile, params=params, step="details",
@@ -161,3 +165,11 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
     locale = pick_locale(form.get("lang"), accept_language, view["locale"])
     return render("unsubscribe.html", t=words(locale), locale=locale, token=token, biz=view["business"],
                   subscribed=False, done=True)
+
+
+def card_page(token: str, params: dict, accept_language: str | None) -> str:
+    from chalicelib.services import loyalty
+
+    view = loyalty.client_card(token, lambda hers: pick_locale(params.get("lang"), accept_language, hers))
+    locale = view["locale"]
+    return render("card.html", t=words(locale), locale=locale, biz=view["business"], card=view["card"])

@@ -124,6 +124,25 @@ def referrer_of(b: Business, token: str | None, now: datetime) -> str | None:
 
 
 # --- the card as people see it -----------------------------------------------------------
+def client_card(token: str, choose_locale=lambda default: default) -> dict:
+    """What the card link shows its holder (the client the message went to), in the
+    locale `choose_locale` picks given hers."""
+    from chalicelib import clock
+    from chalicelib.errors import Gone, NotFound
+    from chalicelib.store import businesses
+
+    now = clock.now()
+    claims = links.claims_or_4xx(token, "card", now, expired=Gone)
+    b = businesses.get_by_id(claims.business_id)
+    c = clients.get_client(claims.business_id, claims.subject) if b else None
+    if not b or not c or c.erased_at:
+        raise NotFound("We have no data about you any more.", code="client_gone")
+    locale = choose_locale(c.locale)
+    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": locale,
+            "card": card_view(b, c, now, for_client=True, locale=locale)}
+
+
+
 def _status(r: RewardItem, today: date) -> str:
     expires = date.fromisoformat(r.expires_on) if r.expires_on else None
     if r.status == "available" and not rules.usable(r.status, expires, today):
@@ -131,15 +150,16 @@ def _status(r: RewardItem, today: date) -> str:
     return r.status
 
 
-def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool) -> dict:
+def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool, locale: str | None = None) -> dict:
     """Stamps, rewards and (for the client) her referral link and booking links."""
     cfg, refs, tz = b.config.loyalty, b.config.referrals, b.config.tz
+    locale, currency = locale or c.locale, b.config.currency
     today = now.astimezone(tz).date()
     view: dict = {"loyalty": cfg.enabled, "referrals": refs.enabled}
     if cfg.enabled:
         card = rules.card(int(c.stamps or 0), int(c.stamp_adjust or 0), cfg.stamps_for_reward)
         view.update(stamps=card.stamps, stamps_for_reward=card.stamps_for_reward, to_next=card.to_next,
-                    reward=rules.describe(cfg.reward, c.locale, b.config.currency))
+                    reward=rules.describe(cfg.reward, locale, currency))
         if not for_client:
             view.update(visits_counted=int(c.stamps or 0), adjustment=int(c.stamp_adjust or 0))
     card_token = links.card_token(b.id, c.client_id, now) if for_client else None
@@ -149,7 +169,7 @@ def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool) ->
         if status == "revoked" and for_client:
             continue
         entry = {"id": r.reward_id, "kind": r.kind, "status": status, "expires_on": r.expires_on,
-                 "description": rules.describe(Perk.model_validate(r.perk), c.locale, b.config.currency),
+                 "description": rules.describe(Perk.model_validate(r.perk), locale, currency),
                  "issued_at": r.issued_at.isoformat(), "appointment_id": r.appointment_id}
         if for_client and status == "available":
             entry["book_url"] = links.book_url(b.config.slug, card=card_token, reward=r.reward_id)
@@ -157,8 +177,8 @@ def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool) ->
     if refs.enabled and for_client:
         view["referral"] = {
             "url": links.book_url(b.config.slug, ref=links.referral_token(b.id, c.client_id, now)),
-            "welcome": rules.describe(refs.welcome_perk, c.locale, b.config.currency),
-            "reward": rules.describe(refs.referrer_reward, c.locale, b.config.currency)}
+            "welcome": rules.describe(refs.welcome_perk, locale, currency),
+            "reward": rules.describe(refs.referrer_reward, locale, currency)}
     if c.referred_by and not for_client:
         view["referred_by"] = c.referred_by
     return view

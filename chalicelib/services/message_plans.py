@@ -41,6 +41,9 @@ def booking_context(b: Business, appt: Appointment, client_name: str,
         "cancellation_deadline": iso_local(
             cancellation_deadline(appt.start, cfg.rules.cancellation_window_hours), tz),
         "note": appt.note,
+        # Her stamp card, rewards and referral link, where the business runs them.
+        "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))
+        if cfg.loyalty.enabled or cfg.referrals.enabled else None,
     }
 
 

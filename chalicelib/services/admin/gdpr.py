@@ -14,7 +14,7 @@ from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.services.admin.registry import client_or_404
-from chalicelib.store import audit, bookings, businesses, client_data
+from chalicelib.store import audit, bookings, businesses, client_data, loyalty
 
 _INTERNAL = {"pk", "sk", "version", "search"}  # table plumbing, not data about the client
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -59,6 +59,7 @@ def export(p: Principal, client_id: str) -> dict:
         "notes": [_plain(n) for n in client_data.notes(b.id, c.client_id)],
         "follow_ups": [_plain(f) for f in client_data.followups(b.id, c.client_id)],
         "feedback": [_plain(f) for f in client_data.feedback(b.id, c.client_id)],
+        "rewards": [_plain(r) for r in loyalty.rewards_of(b.id, c.client_id)],
         "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source}
                      for e in c.consent_log or []],
     }

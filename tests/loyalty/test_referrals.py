@@ -1,0 +1,111 @@
+"""Referrals: each client's personal link; a new client who books through it gets the
+welcome perk on that booking, and when her first visit is completed the referrer gets
+her reward, once; self-referral and a returning client posing as new earn nothing."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book, get, post, token_of
+from tests.loyalty.helpers import THURSDAYS, after, at, booked_ahead, emails_to, run_job, set_programme, visit
+
+MAIJA = "maija@example.com"
+LIISA = {"name": "Liisa Laine", "phone": "040 555 1212", "email": "liisa@example.com"}
+
+
+@pytest.fixture
+def desk(client, aws):
+    return Desk(client, aws.id)
+
+
+@pytest.fixture
+def referral(client, desk, frozen_now):
+    """Maija has visited; her referral link, as her card page shows it."""
+    visit(client, frozen_now, THURSDAYS[0])
+    [confirmation] = emails_to(MAIJA, "/l/")
+    card = re.search(r"/l/([A-Za-z0-9._\-]+)", confirmation).group(1)
+    url = get(client, f"/api/v1/cards/{card}")[1]["card"]["referral"]["url"]
+    return parse_qs(urlparse(url).query)["ref"][0]
+
+
+def clients_by_name(desk):
+    return {c["name"]: c["id"] for c in desk.get("/clients")[1]["clients"]}
+
+
+def rewards(desk, name):
+    return desk.get(f"/clients/{clients_by_name(desk)[name]}/loyalty")[1]["rewards"]
+
+
+def test_a_friend_gets_the_welcome_perk_and_maija_her_reward_after_the_first_visit(
+        client, desk, referral, frozen_now):
+    body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
+    assert (body["price_cents"], body["discount_cents"], body["reward"]) == (6210, 690, "welcome")
+    assert [(r["id"], r["status"]) for r in rewards(desk, "Liisa Laine")] == [("welcome", "redeemed")]
+    assert rewards(desk, "Maija Meikäläinen") == []  # not before Liisa's visit
+    after(frozen_now, THURSDAYS[1])
+    [reward] = rewards(desk, "Maija Meikäläinen")
+    assert (reward["kind"], reward["status"]) == ("referral", "available")
+    assert reward["description"] == "-20 % kiitokseksi suosittelusta"
+    [thanks] = emails_to(MAIJA, "Kiitos suosittelusta")
+    assert "Liisa" not in thanks  # the referrer is not told who her friend is
+    # Liisa's later visits reward nobody again.
+    visit(client, frozen_now, THURSDAYS[2], **LIISA)
+    run_job("visits_ended", frozen_now["now"] + timedelta(hours=1))
+    assert len(rewards(desk, "Maija Meikäläinen")) == 1 and len(emails_to(MAIJA, "Kiitos suosittelusta")) == 1
+
+
+def test_self_referral_earns_nothing(client, desk, referral, frozen_now):
+    body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral)
+    assert body["price_cents"] == 6900 and body["reward"] is None
+    after(frozen_now, THURSDAYS[1])
+    assert rewards(desk, "Maija Meikäläinen") == []
+
+
+@pytest.mark.parametrize("same", ["phone", "email"])
+def test_a_returning_client_posing_as_new_earns_nothing(client, desk, referral, frozen_now, same):
+    visit(client, frozen_now, THURSDAYS[1], **LIISA)  # Liisa is already a client
+    posing = {**LIISA, "name": "L. Laine", "phone": "040 777 0000", "email": "new.liisa@example.com", same: LIISA[same]}
+    body = booked_ahead(client, frozen_now, THURSDAYS[2], referral=referral, **posing)
+    assert body["price_cents"] == 6900 and body["reward"] is None
+    after(frozen_now, THURSDAYS[2])
+    assert rewards(desk, "Maija Meikäläinen") == []
+
+
+def test_a_cancelled_first_booking_rewards_nobody_and_keeps_the_perk_for_later(client, desk, referral, frozen_now):
+    body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
+    assert post(client, f"/api/v1/bookings/{token_of(body['manage_url'])}/cancel", {})[0] == 200
+    assert [(r["id"], r["status"]) for r in rewards(desk, "Liisa Laine")] == [("welcome", "available")]
+    after(frozen_now, THURSDAYS[1])
+    assert rewards(desk, "Maija Meikäläinen") == []
+
+
+def test_a_no_show_first_visit_rewards_nobody(client, desk, referral, frozen_now):
+    body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
+    frozen_now["now"] = at(THURSDAYS[1]) + timedelta(minutes=30)
+    assert desk.post(f"/appointments/{body['id']}/status", {"status": "no_show"})[0] == 200
+    after(frozen_now, THURSDAYS[1])
+    assert rewards(desk, "Maija Meikäläinen") == []
+
+
+def test_a_forged_referral_link_is_refused_and_books_nothing(client, desk, referral, frozen_now):
+    frozen_now["now"] = at(THURSDAYS[1]) - timedelta(days=3)
+    status, body = book(client, THURSDAYS[1], referral=referral[:-2] + "xx", **LIISA)
+    assert status == 422 and body["error"]["fields"]["referral"] == "not valid"
+    assert "Liisa Laine" not in clients_by_name(desk)
+
+
+def test_no_perk_when_the_business_stopped_referrals(client, desk, referral, frozen_now):
+    set_programme(referrals={"enabled": False})
+    body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
+    assert body["price_cents"] == 6900 and body["reward"] is None
+
+
+def test_her_rewards_are_in_her_export(client, desk, referral, frozen_now):
+    booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
+    data = desk.get(f"/clients/{clients_by_name(desk)['Liisa Laine']}/export")[1]
+    assert [(r["reward_id"], r["status"], r["perk"]["percent_off"]) for r in data["rewards"]] == [
+        ("welcome", "redeemed", 10)]

@@ -1,0 +1,180 @@
+"""Stamp card: a stamp per completed visit, the reward issued and announced when the
+card is full, shown on her card page, redeemed by choosing it when booking, given back
+when that booking is cancelled; no stamps for cancelled or no-show visits; the owner's
+corrections with a reason, audited."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book, get, post, token_of
+from tests.loyalty.helpers import THURSDAYS, after, at, booked_ahead, emails_to, run_job, set_programme, visit
+
+MAIJA = "maija@example.com"
+
+
+@pytest.fixture
+def desk(client, aws):
+    set_programme(loyalty={"stamps_for_reward": 3})
+    return Desk(client, aws.id)
+
+
+def client_id(desk, name="Maija Meikäläinen"):
+    return next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == name)
+
+
+def card_token(address=MAIJA) -> str:
+    [first, *_] = [m for m in emails_to(address, "/l/")]
+    return re.search(r"/l/([A-Za-z0-9._\-]+)", first).group(1)
+
+
+def test_the_third_visit_fills_the_card_and_the_reward_is_announced_once(client, desk, frozen_now):
+    visit(client, frozen_now, THURSDAYS[0])
+    visit(client, frozen_now, THURSDAYS[1])
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert (card["stamps"], card["to_next"], card["rewards"]) == (2, 1, [])
+    visit(client, frozen_now, THURSDAYS[2])
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert card["stamps"] == 0 and card["visits_counted"] == 3
+    [reward] = card["rewards"]
+    assert (reward["id"], reward["kind"], reward["status"]) == ("loy-1", "loyalty", "available")
+    assert reward["description"] == "-50 % seuraavasta käynnistä"
+    [announcement] = emails_to(MAIJA, "Etusi odottaa")
+    assert "-50 % seuraavasta käynnistä" in announcement and "reward=loy-1" in announcement
+    run_job("visits_ended", frozen_now["now"] + timedelta(hours=1))  # a repeated run
+    assert len(desk.get(f"/clients/{client_id(desk)}/loyalty")[1]["rewards"]) == 1
+    assert len(emails_to(MAIJA, "Etusi odottaa")) == 1
+
+
+def test_cancelled_and_no_show_visits_earn_no_stamp(client, desk, frozen_now):
+    visit(client, frozen_now, THURSDAYS[0])
+    cancelled = booked_ahead(client, frozen_now, THURSDAYS[1])
+    assert post(client, f"/api/v1/bookings/{token_of(cancelled['manage_url'])}/cancel", {})[0] == 200
+    missed = booked_ahead(client, frozen_now, THURSDAYS[2])
+    frozen_now["now"] = at(THURSDAYS[2]) + timedelta(minutes=30)
+    assert desk.post(f"/appointments/{missed['id']}/status", {"status": "no_show"})[0] == 200
+    after(frozen_now, THURSDAYS[2])
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert (card["stamps"], card["rewards"]) == (1, [])
+
+
+def test_a_visit_corrected_to_no_show_takes_back_an_unused_reward(client, desk, frozen_now):
+    for start in THURSDAYS[:3]:
+        last = visit(client, frozen_now, start)
+    assert desk.post(f"/appointments/{last['id']}/status", {"status": "no_show"})[0] == 200
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert card["stamps"] == 2 and [r["status"] for r in card["rewards"]] == ["revoked"]
+    # Corrected back: the stamp returns and a reward is issued again, not two.
+    assert desk.post(f"/appointments/{last['id']}/status", {"status": "completed"})[0] == 200
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "revoked"), ("loy-2", "available")]
+
+
+def full_card(client, frozen_now):
+    for start in THURSDAYS[:3]:
+        visit(client, frozen_now, start)
+    return card_token()
+
+
+def test_redeeming_halves_the_price_once_and_cancelling_gives_it_back(client, desk, frozen_now):
+    token = full_card(client, frozen_now)
+    use = {"id": "loy-1", "card": token}
+    status, body = book(client, THURSDAYS[4], reward=use)
+    assert status == 201, body
+    assert (body["price_cents"], body["discount_cents"], body["reward"]) == (3450, 3450, "loy-1")
+    status, again = book(client, THURSDAYS[5], reward=use)
+    assert status == 409 and again["error"]["code"] == "reward_unavailable"
+    assert post(client, f"/api/v1/bookings/{token_of(body['manage_url'])}/cancel", {})[0] == 200
+    assert get(client, f"/api/v1/cards/{token}")[1]["card"]["rewards"][0]["status"] == "available"
+    status, rebooked = book(client, THURSDAYS[5], reward=use)
+    assert status == 201 and rebooked["price_cents"] == 3450
+    # The redeemed visit earns its stamp like any other.
+    after(frozen_now, THURSDAYS[5])
+    assert desk.get(f"/clients/{client_id(desk)}/loyalty")[1]["stamps"] == 1
+
+
+def test_a_reward_is_only_hers(client, desk, frozen_now):
+    token = full_card(client, frozen_now)
+    frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
+    status, body = book(client, THURSDAYS[4], reward={"id": "loy-1", "card": token}, name="Liisa",
+                        phone="040 999 8888", email="liisa@example.com")
+    assert status == 422 and body["error"]["fields"]["reward"] == "belongs to another client"
+    status, body = book(client, THURSDAYS[4], reward={"id": "loy-1"})
+    assert status == 422 and "reward.card" in body["error"]["fields"]
+    status, body = book(client, THURSDAYS[4], reward={"id": "loy-1", "card": token[:-2] + "xx"})
+    assert status == 422 and body["error"]["fields"]["reward.card"] == "not valid"
+    status, body = book(client, THURSDAYS[4], reward={"id": "loy-9", "card": token})
+    assert status == 422 and body["error"]["fields"]["reward"] == "unknown reward"
+    # Nothing of it was booked: the time is still free.
+    assert book(client, THURSDAYS[4])[0] == 201
+
+
+def test_an_expired_reward_cannot_be_booked(client, desk, frozen_now):
+    set_programme(loyalty={"stamps_for_reward": 3, "reward_valid_days": 30})
+    token = full_card(client, frozen_now)
+    frozen_now["now"] = at(THURSDAYS[2]) + timedelta(days=31)
+    status, body = book(client, "2027-01-21T12:00:00+02:00", reward={"id": "loy-1", "card": token})
+    assert status == 409 and body["error"]["code"] == "reward_unavailable"
+    assert get(client, f"/api/v1/cards/{token}")[1]["card"]["rewards"][0]["status"] == "expired"
+
+
+def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, frozen_now):
+    token = full_card(client, frozen_now)
+    visit(client, frozen_now, THURSDAYS[4])
+    r = client.http.get(f"/l/{token}", headers={"Accept-Language": "en"})
+    assert r.status_code == 200
+    page = r.body.decode()
+    assert "1/3 stamps" in page and "50 % off your next visit" in page
+    assert re.search(r'href="https://book.example.test/book/demo\?card=k\.[^"&]+&amp;reward=loy-1"', page)
+    assert "Refer a friend" in page and "ref=" in page
+    assert client.http.get(f"/l/{token[:-3]}abc").status_code == 404
+    assert get(client, f"/api/v1/cards/{token}x")[0] == 404
+
+
+def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen_now):
+    token = full_card(client, frozen_now)
+    frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
+    page = client.http.get(f"/book/demo?card={token}&reward=loy-1&service=womens-cut&staff=aino"
+                           f"&start=2027-01-07T12:00:00%2B02:00").body.decode()
+    assert 'name="reward" value="loy-1"' in page and f'name="card" value="{token}"' in page
+    form = {"service": "womens-cut", "staff": "aino", "start": "2027-01-07T12:00:00+02:00", "name": "Maija",
+            "phone": "040 123 4567", "reward": "loy-1", "card": token, "lang": "en"}
+    from urllib.parse import urlencode
+
+    r = client.http.post("/book/demo", body=urlencode(form),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 201 and "(reward −" in r.body.decode()
+
+
+def test_owner_adjusts_with_a_reason_and_it_is_audited(client, desk, aws, frozen_now):
+    visit(client, frozen_now, THURSDAYS[0])
+    cid = client_id(desk)
+    status, card = desk.post(f"/clients/{cid}/loyalty/adjustments", {"stamps": 2, "reason": "Visits at the fair"})
+    assert status == 201 and card["adjustment"] == 2 and card["rewards"][0]["id"] == "loy-1"
+    assert len(emails_to(MAIJA, "Etusi odottaa")) == 1  # the reward is announced at once
+    status, body = desk.post(f"/clients/{cid}/loyalty/adjustments", {"stamps": 0, "reason": "nothing"})
+    assert status == 422 and "stamps" in body["error"]["fields"]
+    status, body = desk.post(f"/clients/{cid}/loyalty/adjustments", {"stamps": -1})
+    assert status == 422 and "reason" in body["error"]["fields"]
+    staff = Desk(client, aws.id, role="staff", staff_id="aino")
+    assert staff.post(f"/clients/{cid}/loyalty/adjustments", {"stamps": 1, "reason": "Kind"})[0] == 403
+    entries = [e for e in desk.get("/audit")[1]["entries"] if e["action"] == "adjust_stamps"]
+    assert [(e["client"], e["detail"]) for e in entries] == [(cid, {"stamps": 2, "reason": "Visits at the fair"})]
+    # Taking stamps back below a reward withdraws it while it is unused.
+    status, card = desk.post(f"/clients/{cid}/loyalty/adjustments", {"stamps": -2, "reason": "Entered twice"})
+    assert card["stamps"] == 1 and card["rewards"][0]["status"] == "revoked"
+
+
+def test_no_card_when_the_business_has_none(client, aws, frozen_now):
+    set_programme(loyalty={"enabled": False}, referrals={"enabled": False})
+    desk = Desk(client, aws.id)
+    for start in THURSDAYS[:3]:
+        visit(client, frozen_now, start)
+    assert desk.get(f"/clients/{client_id(desk)}/loyalty")[1] == {"loyalty": False, "referrals": False,
+                                                                  "rewards": []}
+    assert emails_to(MAIJA, "/l/") == []
+    status, body = desk.post(f"/clients/{client_id(desk)}/loyalty/adjustments", {"stamps": 1, "reason": "Kind"})
+    assert status == 409 and body["error"]["code"] == "loyalty_off"
