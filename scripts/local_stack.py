@@ -1,7 +1,7 @@
 """The whole product on one machine, no AWS account (`make run`).
 
     .venv/bin/python -m scripts.local_stack [--port 8000] [--ddb-port 8001] [--aws-port 5005]
-                                            [--check] [--timeout 60] [--data-dir .local]
+                                            [--check] [--reload] [--timeout 60] [--data-dir .local]
 
 Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
 (moto: SES + SNS), creates the table and loads the demo business, verifies the sender
@@ -113,9 +113,11 @@ def http_status(url: str, timeout: float = 2) -> int | None:
 
 
 class LocalStack:
-    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR):
+    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR,
+                 reload: bool = False):
         self.port, self.ddb_port, self.aws_port = port, ddb_port, aws_port
         self.local_dir = local_dir
+        self.reload = reload
         self.ddb: DynamoDBLocal | None = None
         self.aws: MockAws | None = None
         self.children: list[tuple[str, subprocess.Popen]] = []
@@ -155,8 +157,12 @@ class LocalStack:
         verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
 
         print(f"Starting chalice local on port {self.port} ...")
+        # chalice's autoreloader polls every file under the project each second (.venv,
+        # node_modules) and restarts on any change — DynamoDB Local's data in .local/
+        # among them, so every booking restarted the server. Off unless asked for.
         self.spawn("chalice local", chalice_command() + [
-            "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(self.port)])
+            "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(self.port),
+            "--autoreload" if self.reload else "--no-autoreload"])
         if self.cli_has("run-scheduler"):
             self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
 
@@ -242,6 +248,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(env.get("REBOOK_PORT", 8000)), help="API port")
     parser.add_argument("--ddb-port", type=int, default=int(env.get("REBOOK_DDB_PORT", 8001)))
     parser.add_argument("--aws-port", type=int, default=int(env.get("REBOOK_AWS_PORT", 5005)))
+    parser.add_argument("--reload", action="store_true",
+                        help="restart the API when a file changes (for editing code; polls the whole project)")
     parser.add_argument("--check", action="store_true",
                         help="start, wait until the demo business is served, print ok, stop")
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for the API")
@@ -252,7 +260,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    stack = LocalStack(args.port, args.ddb_port, args.aws_port, args.data_dir.resolve())
+    stack = LocalStack(args.port, args.ddb_port, args.aws_port, args.data_dir.resolve(), reload=args.reload)
 
     def on_signal(signum, _frame):
         raise Stop(signum)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
@@ -83,6 +84,16 @@ def _after_change(token: str, form: dict, action):
     return None
 
 
+@pages.route("/m/{token}/calendar.ics", methods=["GET"])
+@html_view
+def booking_calendar(token):
+    from chalicelib.services import booking
+
+    return Response(body=booking.booking_ics(token), status_code=200, headers={
+        "Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="booking.ics"'})
+
+
 @pages.route("/m/{token}/cancel", methods=["POST"], content_types=FORM)
 @html_view
 def cancel(token):
@@ -153,3 +164,29 @@ def unsubscribe_submit(token):
 def card_page(token):
     """The client's stamp card, rewards (each with a booking link) and referral link."""
     return _html(views.card_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+@functools.lru_cache(maxsize=4)
+def _static(name: str) -> str:
+    return (_STATIC / name).read_text(encoding="utf-8")
+
+
+def _script(name: str) -> Response:
+    return Response(body=_static(name), status_code=200, headers={
+        "Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=300",
+        "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"})
+
+
+@pages.route("/widget.js", methods=["GET"])
+def widget():
+    """The embeddable booking widget (docs/widget.md)."""
+    return _script("widget.js")
+
+
+@pages.route("/static/page.js", methods=["GET"])
+def page_script():
+    """The client pages' one small script: says when the visitor's time zone differs."""
+    return _script("page.js")

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from chalicelib import clock
 from chalicelib.domain.timeutil import local_date
-from chalicelib.errors import NotFound, RebookError
+from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 from chalicelib.pages.i18n import pick_locale, words
 from chalicelib.services import booking
@@ -94,14 +94,19 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     try:
         status, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
     except RebookError as e:
-        params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref")}
+        params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         profile = booking.public_profile(slug)
         t = words(locale)
+        # Lost a race for the time: a friendly note and the nearest free times, not an error.
+        taken = (booking.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
+                 if isinstance(e, SlotTaken) else None)
         return e.status, render("book.html", t=t, locale=locale, biz=profile, params=params, step="details",
                                 service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
-                                start=form.get("start"), error=e.message, fields=e.fields, form=form,
-                                link=lambda **kw: f"/book/{slug}?" + urlencode({**params, **kw}))
-    return 201, render("booked.html", t=words(locale), locale=locale, booking=result, biz={"name": b.config.name})
+                                start=form.get("start"), error=e.message, fields=e.fields, form=form, taken=taken,
+                                link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items()
+                                                                                  if v}, **kw}))
+    return 201, render("booked.html", t=words(locale), locale=locale, booking=result, biz={"name": b.config.name},
+                       embed=bool(form.get("embed")))
 
 
 def manage_page(token: str, params: dict, accept_language: str | None, *, status_note: str | None = None,

@@ -125,6 +125,37 @@ def get_availability(slug: str, params: dict) -> dict:
     }
 
 
+def nearest_free(slug: str, service_id: str, staff_id: str | None, start_iso: str, limit: int = 6) -> list[dict]:
+    """The free start times nearest to one that was just taken: that day first, else
+    the first of the next six days with any (what the "just taken" page offers)."""
+    from chalicelib.domain.timeutil import parse_instant
+
+    b = _business(slug)
+    try:
+        wanted = parse_instant(start_iso)
+    except ValueError:
+        return []
+    day = wanted.astimezone(b.config.tz).date()
+    for offset in range(7):
+        d = day + timedelta(days=offset)
+        query = {"service": service_id, "from": d.isoformat(), "to": d.isoformat()}
+        if staff_id:
+            query["staff"] = staff_id
+        try:
+            free = get_availability(slug, query)
+        except ValidationFailed:
+            return []
+        options = sorted((abs(parse_instant(s) - wanted), s, m["id"]) for m in free["staff"] for s in m["slots"])
+        if options:
+            seen, out = set(), []
+            for _, s, staff in options:
+                if s not in seen:
+                    seen.add(s)
+                    out.append({"start": s, "staff": staff, "day_differs": offset > 0})
+            return sorted(out[:limit], key=lambda o: o["start"])
+    return []
+
+
 # --- booking -----------------------------------------------------------------------
 def _parse(model, body, what: str):
     if not isinstance(body, dict):
@@ -287,6 +318,18 @@ def get_booking(token: str) -> dict:
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
     return booking_view(b, appt, client_name=client.name if client else None)
+
+
+def booking_ics(token: str) -> bytes:
+    """The booking as a calendar file ("add to calendar" on the confirmation page)."""
+    from chalicelib.notify import ics
+
+    b, appt = _from_token(token)
+    client = clients.get_client(b.id, appt.client_id)
+    context = message_plans.booking_context(b, appt, client.name if client else "")
+    cancelled = appt.status == Status.CANCELLED.value
+    return ics.build_ics(context, method="PUBLISH", sequence=appt.seq,
+                         status="CANCELLED" if cancelled else "CONFIRMED", locale=appt.locale)
 
 
 def _ensure_changeable(b: Business, appt: Appointment, verb: str) -> None:

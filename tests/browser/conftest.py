@@ -1,0 +1,155 @@
+"""Browser tests: the `make run` stack (scripts/local_stack.py: DynamoDB Local, the mock
+SES/SNS server, chalice local) started once per session on free ports with its own
+data directory, and Debian's Chromium (/usr/bin/chromium, installed by
+scripts/ensure-chromium.sh) driven by Playwright. Screenshots go to
+test-artifacts/screenshots/; axe-core comes from node_modules (package.json)."""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+import time
+import urllib.request
+from functools import partial
+from http.server import HTTPServer, SimpleHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+# Chromium on a closed network: no background connections, no sandbox as root.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.browser)
+
+
+class Stack:
+    def __init__(self, local):
+        self.local = local
+        self.api = local.api
+        self.env = local.env
+
+    def messages(self) -> dict:
+        with urllib.request.urlopen(f"{self.api}/dev/messages.json", timeout=10) as r:
+            return json.load(r)
+
+    def emails_to(self, address: str, wait: float = 10) -> list[dict]:
+        deadline = time.monotonic() + wait
+        while True:
+            found = [m for m in self.messages()["emails"] if address in " ".join(m["to"])]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.3)
+
+    def link_in(self, email: dict, path: str) -> str:
+        match = re.search(re.escape(self.api) + path + r"[A-Za-z0-9._\-]+", email["text"])
+        assert match, f"no {path} link in {email['subject']!r}"
+        return match.group(0)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    from scripts.dynamodb_local import free_port
+    from scripts.local_stack import LocalStack, http_status
+
+    data = Path(tempfile.mkdtemp(prefix="rebook-browser-"))
+    local = LocalStack(free_port(), free_port(), free_port(), local_dir=data)
+    try:
+        local.start()
+        url = f"{local.api}/api/v1/businesses/demo"
+        local.wait_for(lambda: http_status(url) == 200, 90, f"GET {url}")
+        yield Stack(local)
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make install` (scripts/ensure-chromium.sh installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def new_context(browser, **kw):
+    """A browser profile; bypass_csp only so that axe-core can be injected into pages
+    whose CSP (rightly) refuses inline scripts."""
+    kw.setdefault("viewport", PHONE)
+    kw.setdefault("locale", "fi-FI")
+    kw.setdefault("timezone_id", "Europe/Helsinki")
+    return browser.new_context(bypass_csp=True, **kw)
+
+
+@pytest.fixture
+def page(browser):
+    context = new_context(browser)
+    p = context.new_page()
+    p.set_default_timeout(15000)
+    yield p
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def host_site(stack):
+    """Somebody's own website (another origin) with the one-line widget snippet and CSS
+    that would wreck any widget it could reach."""
+    root = Path(tempfile.mkdtemp(prefix="rebook-host-"))
+    snippet = f'<script src="{stack.api}/widget.js" data-business="demo" async></script>'
+    inline = f'<script src="{stack.api}/widget.js" data-business="demo" data-mode="inline" async></script>'
+    hostile = "<style>* { color: #f0f !important; font-size: 40px !important; } button { display: none; }</style>"
+    (root / "index.html").write_text(
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title>{hostile}</head>"
+        f"<body><main><h1>Salon Aurora</h1><p>Welcome!</p>{snippet}</main></body></html>")
+    (root / "inline.html").write_text(
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
+        f"<body><main><h1>Book with us</h1>{inline}</main></body></html>")
+    (root / "iframe.html").write_text(
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
+        f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "
+        f"style='width:100%;height:700px;border:0'></iframe></main></body></html>")
+    server = HTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(root)))
+    server.RequestHandlerClass.log_message = lambda *a, **k: None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def axe_violations(page_or_frame) -> list[str]:
+    """Serious and critical axe-core violations on the page, one line each."""
+    page_or_frame.add_script_tag(path=str(AXE))
+    result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def shoot(page, name: str) -> None:
+    """The page at phone and desktop width, saved as test artefacts."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(original)
+
+
+def check_page(page, name: str) -> None:
+    shoot(page, name)
+    assert axe_violations(page) == [], name

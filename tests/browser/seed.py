@@ -1,0 +1,56 @@
+"""History the browser tests need but cannot wait for in real time (a visit that took
+place yesterday), written into the running stack's DynamoDB Local by the app's own
+store code, and the signed links a client would have received for it."""
+from __future__ import annotations
+
+import os
+import itertools
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+
+_hours_back = itertools.count(24, 2)  # each seeded visit at its own past time
+
+
+@contextmanager
+def stack_env(stack):
+    """This process talks to the stack's DynamoDB Local and signs links with its secret."""
+    from tests.conftest import reset_caches
+
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in stack.env.items() if k.startswith(("REBOOK_", "AWS_"))})
+    reset_caches()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_caches()
+
+
+def past_visit(stack, name: str, email: str) -> dict:
+    """A completed visit a day or more ago, and the client's feedback, unsubscribe and
+    card links."""
+    from chalicelib import links
+    from chalicelib.domain.booking import Appointment
+    from chalicelib.domain.ids import new_id
+    from chalicelib.store import bookings, businesses, clients
+
+    with stack_env(stack):
+        b = businesses.get_by_slug("demo")
+        now = datetime.now(timezone.utc)
+        start = (now - timedelta(hours=next(_hours_back))).replace(minute=0, second=0, microsecond=0)
+        appt = Appointment(id=new_id(), business_id=b.id, client_id=new_id(), service_id="womens-cut",
+                           staff_id="aino", start=start, end=start + timedelta(hours=1),
+                           occupied_until=start + timedelta(hours=1), status="completed", price_cents=6900,
+                           locale="fi", created_at=start - timedelta(days=7), updated_at=start + timedelta(hours=1))
+        client = clients.ClientWrite(business_id=b.id, client_id=appt.client_id, is_new=True, name=name, phone=None,
+                                     email=email, locale="fi", marketing_granted=True, consent_source="booking:web",
+                                     link_phone=False, link_email=True)
+        bookings.create_booking(appt, client, [], None, appt.created_at)
+        return {
+            "appointment": appt.id, "client": appt.client_id,
+            "feedback": links.feedback_url(links.feedback_token(b.id, appt.id, appt.end)),
+            "unsubscribe": links.unsubscribe_url(links.unsubscribe_token(b.id, appt.client_id, now)),
+            "card": links.card_url(links.card_token(b.id, appt.client_id, now)),
+        }

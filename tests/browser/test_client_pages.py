@@ -1,0 +1,211 @@
+"""What clients touch, in headless Chromium against the `make run` stack: booking through
+the widget on someone else's site, the confirmation in the local outbox, the manage
+link (reschedule, cancel), rating a visit, unsubscribing, the stamp card, keyboard-only
+booking, the time-zone note and two people racing for one time. Every page is checked
+with axe-core and photographed at phone and desktop width."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from tests.browser.conftest import check_page, new_context
+from tests.browser.seed import past_visit
+
+_people = itertools.count(1)
+
+
+def someone(prefix="asiakas"):
+    n = next(_people)
+    return f"{prefix.capitalize()} {n}", f"{prefix}{n}@example.com", f"040 7{n:06d}"
+
+
+def pick_a_time(f, days_ahead=0):
+    """On the time step: the first day (from `days_ahead` on) with a free time, then its
+    first time. A booking days ahead can still be changed online."""
+    days = f.locator("nav.days a")
+    days.first.wait_for()
+    for i in range(days_ahead, days.count()):
+        if i:
+            label = days.nth(i).inner_text()
+            days.nth(i).click()
+            f.locator("nav.days a[aria-current=date]", has_text=label).wait_for()
+        if f.locator(".slots a").count():
+            f.locator(".slots a").first.click()
+            f.get_by_label("Nimi").wait_for()
+            return
+    pytest.fail("no free time in the days shown")
+
+
+def fill_details(frame_or_page, name, email, phone, marketing=True):
+    frame_or_page.get_by_label("Nimi").fill(name)
+    frame_or_page.get_by_label("Puhelin").fill(phone)
+    frame_or_page.get_by_label("Sähköposti").fill(email)
+    if marketing:
+        frame_or_page.get_by_label("Saa lähettää minulle tarjouksia").check()
+
+
+def test_book_through_the_widget_then_manage_reschedule_and_cancel(page, stack, host_site):
+    page.goto(f"{host_site}/index.html")
+    button = page.locator("rebook-widget button.book")
+    assert button.is_visible(), "the host page's CSS must not hide the widget"
+    # Isolated: the host's `* { color: #f0f !important }` does not reach the shadow root.
+    assert button.evaluate("b => getComputedStyle(b).color") == "rgb(255, 255, 255)"
+    button.click()
+    frame = page.frame_locator("rebook-widget iframe")
+    frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).click()
+    pick_a_time(frame, days_ahead=3)
+    name, email, phone = someone("widget")
+    fill_details(frame, name, email, phone)
+    frame.get_by_role("button", name="Vahvista varaus").click()
+    frame.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    page.keyboard.press("Escape")  # closes the dialog
+    assert page.locator("rebook-widget .overlay").count() == 0
+
+    [confirmation] = stack.emails_to(email)
+    assert "Varausvahvistus" in confirmation["subject"] or "vahvistettu" in confirmation["text"]
+    manage = stack.link_in(confirmation, "/m/")
+    page.goto(manage)
+    check_page(page, "manage")
+    old_time = page.locator("dd").nth(2).inner_text()
+    page.locator(".slots button").nth(3).click()  # the booked day, three times later
+    page.get_by_text("Varaus on siirretty.").wait_for()
+    assert page.locator("dd").nth(2).inner_text() != old_time
+    page.get_by_label("Syy (valinnainen)").fill("Flu")
+    page.get_by_role("button", name="Peru varaus").click()
+    page.get_by_text("Varaus on peruttu.").wait_for()
+    check_page(page, "manage-cancelled")
+    kinds = [m["subject"] for m in stack.emails_to(email)]
+    assert len(kinds) == 3  # confirmation, moved, cancelled
+
+
+def test_booking_by_keyboard_alone_with_every_step_checked(page, stack):
+    page.goto(f"{stack.api}/book/demo")
+    check_page(page, "book-service")
+
+    def tab_to(predicate_js, limit=80):
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"(() => {{ const e = document.activeElement; return {predicate_js}; }})()"):
+                return
+        pytest.fail(f"Tab never reached {predicate_js}")
+
+    tab_to("e.textContent.includes('Miesten hiustenleikkaus')")
+    page.keyboard.press("Enter")
+    page.locator("nav.days").wait_for()
+    check_page(page, "book-time")
+    if not page.locator(".slots a").count():
+        tab_to("e.closest('nav.days') && e.getAttribute('aria-current') !== 'date'")
+        page.keyboard.press("Enter")
+    tab_to("!!e.closest('.slots')")
+    page.keyboard.press("Enter")
+    page.get_by_label("Nimi").wait_for()
+    check_page(page, "book-details")
+    name, email, phone = someone("keyboard")
+    tab_to("e.id === 'name'")
+    page.keyboard.type(name)
+    page.keyboard.press("Tab")
+    page.keyboard.type(phone)
+    page.keyboard.press("Tab")
+    page.keyboard.type(email)
+    tab_to("e.type === 'submit'")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    check_page(page, "booked")
+    ics = page.get_by_role("link", name="Lisää kalenteriin").get_attribute("href")
+    response = page.request.get(ics)
+    assert response.ok and "BEGIN:VEVENT" in response.text() and "Miesten hiustenleikkaus" in response.text()
+
+
+def test_the_page_says_when_the_visitors_time_zone_differs(browser, stack):
+    for zone, shown in (("America/New_York", True), ("Europe/Helsinki", False)):
+        context = new_context(browser, locale="en-US", timezone_id=zone)
+        page = context.new_page()
+        page.goto(f"{stack.api}/book/demo")
+        note = page.locator("#tz-note")
+        assert note.is_visible() is shown
+        if shown:
+            assert "Europe/Helsinki" in note.inner_text() and "America/New_York" in note.inner_text()
+            assert page.locator("html").get_attribute("lang") == "en"  # from the browser's language
+        context.close()
+
+
+def test_two_people_race_for_one_time_and_the_loser_gets_the_nearest_times(browser, stack):
+    contexts = [new_context(browser) for _ in range(2)]
+    pages = [c.new_page() for c in contexts]
+    pages[0].goto(f"{stack.api}/book/demo?service=colour&staff=sanna")
+    pick_a_time(pages[0])
+    details = pages[0].url
+    pages[1].goto(details)
+    for p in pages:
+        fill_details(p, *someone("race"))
+    # Both press "confirm" at once: the submissions are in flight together.
+    for p in pages:
+        p.evaluate("document.querySelector('form').requestSubmit()")
+    for p in pages:
+        p.wait_for_load_state()
+        p.locator("h1").first.wait_for()
+    won = [p for p in pages if p.get_by_role("heading", name="Varaus vahvistettu!").count()]
+    lost = [p for p in pages if p.get_by_text("Joku ehti varata tämän ajan").count()]
+    assert len(won) == 1 and len(lost) == 1
+    loser = lost[0]
+    assert loser.get_by_text("Lähimmät vapaat ajat:").is_visible()
+    check_page(loser, "book-just-taken")
+    loser.locator("[role=alert] .slots a").first.click()
+    loser.get_by_role("button", name="Vahvista varaus").wait_for()  # straight back to the details step
+    for c in contexts:
+        c.close()
+
+
+def test_rate_a_visit(page, stack):
+    name, email, _ = someone("rating")
+    visit = past_visit(stack, name, email)
+    page.goto(visit["feedback"] + "?r=5")
+    check_page(page, "feedback")
+    page.get_by_label("Kommentti (valinnainen)").fill("Ihana leikkaus!")
+    page.get_by_role("button", name="Lähetä arvio").click()
+    page.get_by_text("Kiitos palautteestasi!").wait_for()
+    check_page(page, "feedback-thanks")
+
+
+def test_unsubscribe_is_a_button_not_a_link(page, stack):
+    name, email, _ = someone("unsub")
+    visit = past_visit(stack, name, email)
+    page.goto(visit["unsubscribe"])
+    check_page(page, "unsubscribe")
+    page.get_by_role("button", name="Peru markkinointiviestit").click()
+    page.get_by_text("Et saa enää markkinointiviestejä").wait_for()
+    page.goto(visit["unsubscribe"])  # opening the link again shows it is done
+    assert page.get_by_role("button", name="Peru markkinointiviestit").count() == 0
+
+
+def test_stamp_card_and_referral_page(page, stack):
+    name, email, _ = someone("card")
+    visit = past_visit(stack, name, email)
+    page.goto(visit["card"])
+    assert page.get_by_role("heading", name="Leimakortti").is_visible()
+    assert page.get_by_text("Suosittele ystävälle").is_visible()
+    check_page(page, "card")
+    referral = page.get_by_label("Jaa tämä linkki").input_value()
+    page.goto(referral)
+    assert "ref=" in page.url and page.get_by_role("heading", name="Salon Aurora").is_visible()
+
+
+@pytest.mark.parametrize("host_page", ["inline.html", "iframe.html"])
+def test_inline_widget_and_iframe_only_embed(page, stack, host_site, host_page):
+    page.goto(f"{host_site}/{host_page}")
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).wait_for()
+    shot = host_page.split(".")[0]
+    check_page(page, f"embed-{shot}")
+
+
+def test_widget_is_small(stack):
+    import gzip
+    import urllib.request
+
+    with urllib.request.urlopen(f"{stack.api}/widget.js") as r:
+        body = r.read()
+        assert r.headers["Content-Type"].startswith("application/javascript")
+    assert len(gzip.compress(body)) <= 30 * 1024
