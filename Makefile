@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-fast test-integration install bench clean
+.PHONY: run test test-fast test-integration install bench synth clean
 
 install: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-chromium.sh
@@ -36,11 +36,16 @@ test-fast: install
 test-integration: install
 	$(PY) -m pytest -m integration
 
+# The AWS CDK app (infra/) for dev and prod, no credentials needed; cfn-lint checks it.
+synth: install
+	scripts/synth.sh
+
 bench: install
 	$(PY) bench/booking.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py
 	$(PY) bench/pages.py
+	$(PY) bench/coldstart.py
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache

@@ -1,7 +1,8 @@
 """Links Rebook sends: signed tokens and the URLs that carry them.
 
 The signing secret comes from REBOOK_LINK_SECRET locally and in tests, and from
-SSM Parameter Store (SecureString, through Powertools Parameters, cached) in AWS.
+Secrets Manager (REBOOK_LINK_SECRET_ID, read through Powertools Parameters, cached for
+five minutes) in AWS.
 """
 from __future__ import annotations
 
@@ -16,19 +17,19 @@ MANAGE_VALID_AFTER_VISIT = timedelta(days=30)
 
 
 @lru_cache(maxsize=1)
-def _secret_from_ssm(name: str) -> str:
+def _secret_from_secrets_manager(secret_id: str) -> str:
     from aws_lambda_powertools.utilities import parameters
 
-    return parameters.get_parameter(name, decrypt=True, max_age=300)
+    return parameters.get_secret(secret_id, max_age=300)
 
 
 def link_secret() -> str:
     s = get_settings()
     if s.link_secret:
         return s.link_secret
-    if s.link_secret_param:
-        return _secret_from_ssm(s.link_secret_param)
-    raise RuntimeError("No link-signing secret: set REBOOK_LINK_SECRET or REBOOK_LINK_SECRET_PARAM")
+    if s.link_secret_id:
+        return _secret_from_secrets_manager(s.link_secret_id)
+    raise RuntimeError("No link-signing secret: set REBOOK_LINK_SECRET or REBOOK_LINK_SECRET_ID")
 
 
 def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:

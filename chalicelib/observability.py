@@ -25,3 +25,8 @@ def count_message(outcome: str, channel: str, kind: str) -> None:
     with single_metric(name=f"messages_{outcome}", unit=MetricUnit.Count, value=1, namespace="Rebook") as m:
         m.add_dimension(name="channel", value=channel)
         m.add_dimension(name="kind", value=kind)
+    if outcome == "failed":
+        # One series without dimensions: what the "messages failed for good" alarm watches.
+        with single_metric(name="messages_failed_permanently", unit=MetricUnit.Count, value=1,
+                           namespace="Rebook"):
+            pass

@@ -18,8 +18,9 @@ class Settings:
     dynamodb_endpoint: str | None  # DynamoDB Local; None in AWS
     aws_endpoint: str | None  # moto server standing in for SES/SNS locally
     public_url: str  # base of every link we send
-    link_secret: str | None  # local/tests; AWS reads link_secret_param
-    link_secret_param: str | None
+    link_secret: str | None  # local/tests; AWS reads the secret named link_secret_id
+    link_secret_id: str | None
+    ses_configuration_set: str | None  # SES event publishing (AWS; set by the CDK app)
     email_from: str
     config_cache_seconds: int
     send_workers: int
@@ -48,7 +49,8 @@ def get_settings() -> Settings:
         aws_endpoint=env.get("REBOOK_AWS_ENDPOINT") or None,
         public_url=env.get("REBOOK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         link_secret=env.get("REBOOK_LINK_SECRET") or None,
-        link_secret_param=env.get("REBOOK_LINK_SECRET_PARAM") or None,
+        link_secret_id=env.get("REBOOK_LINK_SECRET_ID") or None,
+        ses_configuration_set=env.get("REBOOK_SES_CONFIGURATION_SET") or None,
         email_from=env.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"),
         config_cache_seconds=int(env.get("REBOOK_CONFIG_CACHE_SECONDS", "60")),
         send_workers=int(env.get("REBOOK_SEND_WORKERS", "32")),

@@ -11,11 +11,20 @@ import functools
 from chalice import AuthResponse, Blueprint
 
 from chalicelib.api.http import handler, json_body
+from chalicelib.api.lazy import lazy
 from chalicelib.auth import jwt_verify
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Unauthorized
-from chalicelib.services.admin import (
-    calendar, feedback_report, feeds, followups, gdpr, registry, retention_list, settings, stamps)
+
+calendar = lazy("chalicelib.services.admin.calendar")
+feedback_report = lazy("chalicelib.services.admin.feedback_report")
+feeds = lazy("chalicelib.services.admin.feeds")
+followups = lazy("chalicelib.services.admin.followups")
+gdpr = lazy("chalicelib.services.admin.gdpr")
+registry = lazy("chalicelib.services.admin.registry")
+retention_list = lazy("chalicelib.services.admin.retention_list")
+settings = lazy("chalicelib.services.admin.settings")
+stamps = lazy("chalicelib.services.admin.stamps")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"

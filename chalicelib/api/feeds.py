@@ -2,7 +2,9 @@
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import handler
-from chalicelib.services.admin import feeds as feed_service
+from chalicelib.api.lazy import lazy
+
+feed_service = lazy("chalicelib.services.admin.feeds")
 
 feeds = Blueprint(__name__)
 

@@ -9,9 +9,10 @@ from urllib.parse import parse_qsl, urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.errors import RebookError
-from chalicelib.pages import views
+from chalicelib.api.lazy import lazy
 from chalicelib.pages.i18n import pick_locale, words
 
+views = lazy("chalicelib.pages.views")
 pages = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",

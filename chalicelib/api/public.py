@@ -2,7 +2,9 @@
 from chalice import Blueprint, CORSConfig
 
 from chalicelib.api.http import handler, json_body
-from chalicelib.services import booking
+from chalicelib.api.lazy import lazy
+
+booking = lazy("chalicelib.services.booking")
 
 public = Blueprint(__name__)
 CORS = CORSConfig(allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], max_age=600)

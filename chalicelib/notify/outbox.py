@@ -63,7 +63,9 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
     raw = mime.build_email(sender=sender, to=recipient, subject=rendered.subject, text=rendered.text,
                            html=rendered.html, attachments=attachments,
                            headers=context.get("headers") or None)
-    return channels.send_email(raw, source=get_settings().email_from, to=recipient)
+    settings = get_settings()
+    return channels.send_email(raw, source=settings.email_from, to=recipient,
+                               configuration_set=settings.ses_configuration_set)
 
 
 def attempt(message) -> Outcome:

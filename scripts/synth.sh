@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make synth`: synthesize the CDK app for every stage with the pinned aws-cdk CLI v2
+# (node_modules) and no AWS credentials, then cfn-lint the templates (errors fail;
+# warnings are printed). Templates land in infra/cdk.out/<stage>/rebook-<stage>.template.json.
+set -euo pipefail
+cd "$(dirname "$0")/../infra"
+export CDK_DISABLE_VERSION_CHECK=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+# Never reach for an account: synth needs none, and a stray profile must not leak in.
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+stages=${STAGES:-dev prod}
+for stage in $stages; do
+  ../node_modules/.bin/cdk synth -c stage="$stage" -o "cdk.out/$stage" --no-notices -q >/dev/null
+  echo "synthesized infra/cdk.out/$stage/rebook-$stage.template.json"
+done
+rc=0
+for stage in $stages; do
+  ../.venv/bin/cfn-lint "cdk.out/$stage/rebook-$stage.template.json" || rc=$?
+done
+if (( rc & 2 )); then echo "cfn-lint found errors" >&2; exit 1; fi
+echo "cfn-lint: no errors"
