@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from chalice import AuthResponse, Blueprint
+from chalice import AuthResponse, Blueprint, Response
 
 from chalicelib.api.http import handler, json_body
 from chalicelib.api.lazy import lazy
@@ -25,6 +25,7 @@ registry = lazy("chalicelib.services.admin.registry")
 retention_list = lazy("chalicelib.services.admin.retention_list")
 settings = lazy("chalicelib.services.admin.settings")
 stamps = lazy("chalicelib.services.admin.stamps")
+csv_export = lazy("chalicelib.services.admin.csv_export")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -144,6 +145,23 @@ def adjust_stamps(p, client_id):
 @owner_route("/clients/{client_id}/consents")
 def client_consents(p, client_id):
     return registry.get_consents(p, client_id)
+
+
+def _csv_file(named_csv: tuple[str, str]) -> Response:
+    filename, body = named_csv
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@owner_route("/export/clients.csv")
+def export_clients_csv(p):
+    return _csv_file(csv_export.clients_csv(p))
+
+
+@owner_route("/export/appointments.csv")
+def export_appointments_csv(p):
+    return _csv_file(csv_export.appointments_csv(p, _query()))
 
 
 @owner_route("/clients/{client_id}/export")

@@ -163,3 +163,11 @@ def get_clients(business_id: str, client_ids: set[str]) -> dict[str, ClientItem]
     db.configure()
     wanted = [(keys.biz(business_id), keys.client_sk(c)) for c in sorted(client_ids)]
     return {item.client_id: item for item in ClientItem.batch_get(wanted)} if wanted else {}
+
+
+def all_clients(business_id: str):
+    """Every unerased client of the business, streamed page by page (the CSV export):
+    Query on the business's own partition, never the table."""
+    db.configure()
+    return ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith("CLIENT#"),
+                            filter_condition=ClientItem.erased_at.does_not_exist(), page_size=500)

@@ -30,6 +30,8 @@ ROUTES = [
     ("GET", "/clients/{client}/loyalty", None),
     ("POST", "/clients/{client}/loyalty/adjustments", {"stamps": 1, "reason": "Paid visit at the fair"}),
     ("GET", "/clients/{client}/export", None),
+    ("GET", "/export/clients.csv", None),
+    ("GET", "/export/appointments.csv?from=2026-11-01&to=2026-11-30", None),
     ("GET", "/clients/{client}/notes", None),
     ("POST", "/clients/{client}/notes", {"text": "Prefers mornings"}),
     ("GET", "/clients/{client}/follow-ups", None),
@@ -46,7 +48,8 @@ ROUTES = [
 # stamp-card corrections.
 OWNER_ONLY = {("GET", "/business"), ("PUT", "/business"), ("DELETE", "/clients/{client}"),
               ("POST", "/clients/{client}/loyalty/adjustments"),
-              ("GET", "/clients/{client}/export"), ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit")}
+              ("GET", "/clients/{client}/export"), ("GET", "/export/clients.csv"), ("GET", "/export/appointments.csv"),
+              ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit")}
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
 
