@@ -6,7 +6,7 @@ list of precise, human-readable errors before anything is written.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date
 from typing import Annotated
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chalicelib import links
+from chalicelib import clock, links
 from chalicelib.domain import loyalty as rules
 from chalicelib.domain.config import Perk
 from chalicelib.domain.contacts import first_name
-from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.domain.tokens import TokenError
+from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
-from chalicelib.store import clients
+from chalicelib.store import businesses, clients
 from chalicelib.store import loyalty as store
 from chalicelib.store.businesses import Business
 from chalicelib.store.models import ClientItem, RewardItem
@@ -79,7 +80,7 @@ def reward_owner(b: Business, use, source: str, now: datetime) -> str | None:
         return None
     try:
         claims = links.read(use.card, "card", now)
-    except Exception:
+    except TokenError:
         raise ValidationFailed("The loyalty card link is not valid.", fields={"reward.card": "not valid"}) from None
     if claims.business_id != b.id:
         raise ValidationFailed("The loyalty card link is for another business.", fields={"reward.card": "not valid"})
@@ -109,8 +110,6 @@ def referrer_of(b: Business, token: str | None, now: datetime) -> str | None:
     still a client; a link that is not valid is refused, an expired one earns nothing."""
     if not token or not b.config.referrals.enabled:
         return None
-    from chalicelib.domain.tokens import TokenError
-
     try:
         claims = links.read(token, "referral", now)
     except TokenError as e:
@@ -127,10 +126,6 @@ def referrer_of(b: Business, token: str | None, now: datetime) -> str | None:
 def client_card(token: str, choose_locale=lambda default: default) -> dict:
     """What the card link shows its holder (the client the message went to), in the
     locale `choose_locale` picks given hers."""
-    from chalicelib import clock
-    from chalicelib.errors import Gone, NotFound
-    from chalicelib.store import businesses
-
     now = clock.now()
     claims = links.claims_or_4xx(token, "card", now, expired=Gone)
     b = businesses.get_by_id(claims.business_id)

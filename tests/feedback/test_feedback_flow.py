@@ -159,7 +159,7 @@ def test_cancelled_and_no_show_visits_get_no_request(client, aws, visit, frozen_
 def test_two_visits_in_a_day_get_one_request(client, aws, visit, frozen_now):
     # Maija books a blow-dry later the same day with Sanna.
     assert book(client, "2026-11-25T16:00:00+02:00", staff="sanna", service="blowdry")[0] == 201
-    s1 = run("2026-11-25T15:00:30+02:00")
+    run("2026-11-25T15:00:30+02:00")
     s2 = run("2026-11-25T19:00:00+02:00")
     assert len(feedback_emails()) == 1
     assert s2.reasons.get("recently_asked") == 1
