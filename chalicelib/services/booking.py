@@ -11,7 +11,6 @@ import random
 import re
 from datetime import date, datetime, timedelta
 
-from pydantic import ValidationError
 
 from chalicelib import clock, links
 from chalicelib.domain import availability as avail
@@ -32,7 +31,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import loyalty, message_plans
-from chalicelib.services.validation import fields_from
+from chalicelib.services.validation import parse
 from chalicelib.store import bookings as store
 from chalicelib.store import businesses, clients
 from chalicelib.store import loyalty as loyalty_store
@@ -157,15 +156,6 @@ def nearest_free(slug: str, service_id: str, staff_id: str | None, start_iso: st
 
 
 # --- booking -----------------------------------------------------------------------
-def _parse(model, body, what: str):
-    if not isinstance(body, dict):
-        raise BadRequest(f"The body must be a JSON object describing the {what}.", code="invalid_json")
-    try:
-        return model.model_validate(body)
-    except ValidationError as e:
-        raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None
-
-
 def _start_problem(cfg, service, start: datetime, now: datetime) -> str:
     rules = cfg.rules
     if start <= now:
@@ -213,7 +203,7 @@ def book(b: Business, body, idempotency_key: str | None = None, source: str = "w
     if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
         raise BadRequest("Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
                          fields={"Idempotency-Key": "invalid"})
-    req: BookingIn = _parse(BookingIn, body, "booking")
+    req: BookingIn = parse(BookingIn, body, "booking")
     service = cfg.service(req.service)
     if not service:
         raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
@@ -346,7 +336,7 @@ def _ensure_changeable(b: Business, appt: Appointment, verb: str) -> None:
 
 def cancel_booking(token: str, body) -> dict:
     b, appt = _from_token(token)
-    req: CancelIn = _parse(CancelIn, body if body is not None else {}, "cancellation")
+    req: CancelIn = parse(CancelIn, body if body is not None else {}, "cancellation")
     if appt.status == Status.CANCELLED.value:
         return booking_view(b, appt)  # cancelling twice is harmless
     _ensure_changeable(b, appt, "cancelled")
@@ -367,7 +357,7 @@ def cancel_booking(token: str, body) -> dict:
 
 def reschedule_booking(token: str, body) -> dict:
     b, appt = _from_token(token)
-    req: RescheduleIn = _parse(RescheduleIn, body, "new time")
+    req: RescheduleIn = parse(RescheduleIn, body, "new time")
     _ensure_changeable(b, appt, "moved")
     cfg, now = b.config, clock.now()
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)

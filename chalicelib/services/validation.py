@@ -1,7 +1,10 @@
-"""Turning pydantic validation errors into the API's `fields` map."""
+"""Request bodies: parsed into their pydantic model, or refused with a clear 4xx whose
+`fields` map says what is wrong where."""
 from __future__ import annotations
 
 from pydantic import ValidationError
+
+from chalicelib.errors import BadRequest, ValidationFailed
 
 
 def fields_from(err: ValidationError) -> dict[str, str]:
@@ -15,3 +18,13 @@ def fields_from(err: ValidationError) -> dict[str, str]:
             msg = "required"
         fields.setdefault(path, msg)
     return fields
+
+
+def parse(model, body, what: str):
+    """`body` as `model`: 400 when it is not a JSON object, 422 with `fields` when invalid."""
+    if not isinstance(body, dict):
+        raise BadRequest(f"The body must be a JSON object describing the {what}.", code="invalid_json")
+    try:
+        return model.model_validate(body)
+    except ValidationError as e:
+        raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None

@@ -7,6 +7,7 @@ from datetime import datetime
 from pynamodb.exceptions import DeleteError
 
 from chalicelib.store import db, keys
+from chalicelib.store.clients import rekey
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -98,12 +99,7 @@ def erase(client: ClientItem, now: datetime) -> dict:
 
 def rekey_erasure(client: ClientItem, day: str | None) -> None:
     """Move the client's automatic-erasure date (None: not due at all)."""
-    db.configure()
-    if day:
-        g3pk, g3sk = keys.erase_keys(client.business_id, client.client_id, day)
-        client.update(actions=[ClientItem.g3pk.set(g3pk), ClientItem.g3sk.set(g3sk)])
-    else:
-        client.update(actions=[ClientItem.g3pk.remove(), ClientItem.g3sk.remove()])
+    rekey(client, "g3", keys.erase_keys(client.business_id, client.client_id, day) if day else None)
 
 
 def due_for_erasure(day: str):

@@ -171,3 +171,11 @@ def all_clients(business_id: str):
     db.configure()
     return ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith("CLIENT#"),
                             filter_condition=ClientItem.erased_at.does_not_exist(), page_size=500)
+
+
+def rekey(client: ClientItem, index: str, pair: tuple[str, str] | None) -> None:
+    """Move the client in one of her sparse day indexes ("g3" erasure, "g4" lapse) to
+    the key `pair`, or out of it (None)."""
+    db.configure()
+    pk, sk = getattr(ClientItem, f"{index}pk"), getattr(ClientItem, f"{index}sk")
+    client.update(actions=[pk.set(pair[0]), sk.set(pair[1])] if pair else [pk.remove(), sk.remove()])

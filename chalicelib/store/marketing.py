@@ -6,6 +6,7 @@ from datetime import datetime
 
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.store import db, keys
+from chalicelib.store.clients import rekey
 from chalicelib.store.bookings import message_item
 from chalicelib.store.models import ClientItem, ConsentMap, MessageItem
 from chalicelib.store.tx import Tx, TxFailed
@@ -58,12 +59,7 @@ def send(client: ClientItem, planned: PlannedMessage, now: datetime, cap_since: 
 
 def move_lapse_step(client: ClientItem, day: str | None) -> None:
     """The client's next win-back step (None: the episode is over)."""
-    db.configure()
-    if day:
-        g4pk, g4sk = keys.lapse_keys(client.business_id, client.client_id, day)
-        client.update(actions=[ClientItem.g4pk.set(g4pk), ClientItem.g4sk.set(g4sk)])
-    else:
-        client.update(actions=[ClientItem.g4pk.remove(), ClientItem.g4sk.remove()])
+    rekey(client, "g4", keys.lapse_keys(client.business_id, client.client_id, day) if day else None)
 
 
 def unsubscribe(business_id: str, client_id: str, now: datetime, source: str) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import ValidationError
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import BadRequest, NotFound, ValidationFailed
-from chalicelib.services.validation import fields_from
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.services.validation import parse  # noqa: F401 (the owner use cases import it from here)
 from chalicelib.store import audit, businesses
 from chalicelib.store.businesses import Business
 
@@ -28,15 +27,6 @@ def valid_id(value: str, what: str) -> str:
     if not isinstance(value, str) or not _ID.match(value):
         raise NotFound(f"No such {what}.")
     return value
-
-
-def parse(model, body, what: str):
-    if not isinstance(body, dict):
-        raise BadRequest(f"The body must be a JSON object describing the {what}.", code="invalid_json")
-    try:
-        return model.model_validate(body)
-    except ValidationError as e:
-        raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None
 
 
 def parse_date(value: str | None, name: str, default: date | None = None) -> date:

@@ -65,9 +65,10 @@ def appointments_csv(p: Principal, params: dict) -> tuple[str, str]:
     appts = bookings.list_appointments(b.id, start, end)
     names = {cid: c.name for cid, c in clients.get_clients(b.id, {a.client_id for a in appts}).items()}
     cfg = b.config
+    services = {s.id: s.name.get(cfg.locale) for s in cfg.services}
+    staff = {m.id: m.name for m in cfg.staff}
     rows = ({"id": a.id, "start": iso_local(a.start, tz), "end": iso_local(a.end, tz), "status": a.status,
-             "service": cfg.service(a.service_id).name.get(cfg.locale) if cfg.service(a.service_id) else a.service_id,
-             "staff": cfg.staff_member(a.staff_id).name if cfg.staff_member(a.staff_id) else a.staff_id,
+             "service": services.get(a.service_id, a.service_id), "staff": staff.get(a.staff_id, a.staff_id),
              "client_id": a.client_id, "client_name": names.get(a.client_id), "price_cents": a.price_cents,
              "discount_cents": a.discount_cents, "reward": a.reward_id, "source": a.source,
              "created_at": iso_local(a.created_at, tz),
