@@ -2,6 +2,7 @@
 from chalice import Chalice, Cron, Rate
 
 from chalicelib.api.admin import admin
+from chalicelib.api.dashboard import dashboard
 from chalicelib.api.feeds import feeds
 from chalicelib.api.pages import pages
 from chalicelib.api.public import public
@@ -12,6 +13,7 @@ app.register_blueprint(public)
 app.register_blueprint(pages)
 app.register_blueprint(admin)
 app.register_blueprint(feeds)
+app.register_blueprint(dashboard)
 
 if get_settings().is_local:
     # Local-only tools (the messages the local stack "sent"); never deployed routes.

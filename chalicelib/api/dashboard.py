@@ -1,0 +1,114 @@
+"""The owner dashboard: one HTML page (behind the owner sign-in) and its same-origin
+script and stylesheet. Everything it shows comes from the owner API under
+/api/v1/admin/ with the signed-in user's token; this blueprint serves only files and
+tells the page how to sign in (docs/dashboard.md).
+
+    GET /admin                  the page (fi/sv/en; the script picks and remembers)
+    GET /admin/config.json      how to sign in: Cognito (AWS) or the local stack's /dev/sign-in
+    GET /static/dashboard.js    the page's script (vanilla JS, no framework)
+    GET /static/dashboard.css   its stylesheet (the client pages' colours)
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+from chalicelib.settings import get_settings
+
+dashboard = Blueprint(__name__)
+
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+_TEMPLATE = Path(__file__).resolve().parent.parent / "pages" / "templates" / "dashboard.html"
+_LANGS = ("fi", "sv", "en")
+_ISSUER_REGION = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/")
+
+
+def auth_config() -> dict:
+    """How the page signs in. In AWS: Cognito's USER_PASSWORD_AUTH against the app
+    client whose id is the tokens' audience; on the local stack: POST /dev/sign-in."""
+    s = get_settings()
+    if s.is_local:
+        return {"auth": "local"}
+    # The app client id is the audience the API already checks (REBOOK_AUTH_AUDIENCE);
+    # REBOOK_AUTH_CLIENT_ID may name it explicitly. The region is the user pool's (from
+    # the issuer URL), else REBOOK_REGION, else the Lambda's own.
+    client_id = os.environ.get("REBOOK_AUTH_CLIENT_ID") or s.auth_audience
+    match = _ISSUER_REGION.match(s.auth_issuer or "")
+    region = match.group(1) if match else (os.environ.get("REBOOK_REGION") or s.region)
+    if not client_id:
+        return {"auth": "none"}
+    return {"auth": "cognito", "region": region, "client_id": client_id}
+
+
+def _csp(config: dict) -> str:
+    connect = "'self'"
+    if config.get("auth") == "cognito":
+        connect += f" https://cognito-idp.{config['region']}.amazonaws.com"
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@functools.lru_cache(maxsize=4)
+def _static(name: str) -> tuple[str, str]:
+    """(text, short content hash for cache busting)."""
+    text = (_STATIC / name).read_text(encoding="utf-8")
+    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> str:
+    return _TEMPLATE.read_text(encoding="utf-8")
+
+
+def _lang(accept_language: str | None) -> str:
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in _LANGS:
+            return code
+    return "fi"
+
+
+def render_page(accept_language: str | None) -> str:
+    """The page's HTML: no data in it, only the language to start with (the script may
+    switch to the one the user chose before) and the asset versions."""
+    return (_template()
+            .replace("{{ lang }}", _lang(accept_language))
+            .replace("{{ js_version }}", _static("dashboard.js")[1])
+            .replace("{{ css_version }}", _static("dashboard.css")[1]))
+
+
+@dashboard.route("/admin", methods=["GET"])
+def page():
+    config = auth_config()
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+               "Content-Security-Policy": _csp(config), "Referrer-Policy": "no-referrer",
+               "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
+    return Response(body=render_page(dashboard.current_request.headers.get("accept-language")),
+                    status_code=200, headers=headers)
+
+
+@dashboard.route("/admin/config.json", methods=["GET"])
+def config_json():
+    return Response(body=json.dumps(auth_config()), status_code=200,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
+def _asset(name: str, content_type: str) -> Response:
+    return Response(body=_static(name)[0], status_code=200, headers={
+        "Content-Type": content_type, "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+@dashboard.route("/static/dashboard.js", methods=["GET"])
+def script():
+    return _asset("dashboard.js", "application/javascript; charset=utf-8")
+
+
+@dashboard.route("/static/dashboard.css", methods=["GET"])
+def stylesheet():
+    return _asset("dashboard.css", "text/css; charset=utf-8")
