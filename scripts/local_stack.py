@@ -6,12 +6,15 @@
 Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
 (moto: SES + SNS), creates the table and loads the demo business, verifies the sender
 domain in the mock SES, then `chalice local` and, once the CLI has it, the local
-scheduler. Ctrl-C or SIGTERM stops everything. --check starts it all, waits until
+scheduler. The owner dashboard's local accounts (an owner and a staff member of the demo
+business, passwords made once) are kept in .local/owners.json and printed with the
+URLs. Ctrl-C or SIGTERM stops everything. --check starts it all, waits until
 GET /api/v1/businesses/demo answers 200, prints "ok" and stops (for tests and CI).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -63,6 +66,29 @@ def local_auth_dir(local_dir: Path) -> Path:
     directory = local_dir / "auth"
     ensure_key(directory)
     return directory
+
+
+def local_accounts(local_dir: Path = LOCAL_DIR) -> list[dict]:
+    """The local owner dashboard's accounts: the demo business's owner and one staff
+    member (aino), with random passwords made on the first start and kept in
+    <data dir>/owners.json (read by POST /dev/sign-in, chalicelib/api/dev.py)."""
+    path = local_dir / "owners.json"
+    try:
+        accounts = json.loads(path.read_text(encoding="utf-8"))["accounts"]
+        if accounts:
+            return accounts
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    accounts = [
+        {"email": "omistaja@salonaurora.example", "password": secrets.token_urlsafe(12), "business": "demo",
+         "role": "owner"},
+        {"email": "aino@salonaurora.example", "password": secrets.token_urlsafe(12), "business": "demo",
+         "role": "staff", "staff": "aino"},
+    ]
+    local_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return accounts
 
 
 def child_env(port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR) -> dict[str, str]:
@@ -122,6 +148,7 @@ class LocalStack:
         self.aws: MockAws | None = None
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.env: dict[str, str] = {}
+        self.accounts: list[dict] = []
 
     @property
     def api(self) -> str:
@@ -155,6 +182,8 @@ class LocalStack:
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.
         verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
+
+        self.accounts = local_accounts(self.local_dir)
 
         print(f"Starting chalice local on port {self.port} ...")
         # chalice's autoreloader polls every file under the project each second (.venv,
@@ -230,6 +259,8 @@ class LocalStack:
             f"  Demo business       {self.api}/api/v1/businesses/demo",
             f"  Booking page        {self.api}/book/demo",
             f"  Sent messages       {self.api}/dev/messages",
+            f"  Owner dashboard     {self.api}/admin",
+            *[f"    {a['role']:<6} {a['email']:<32} password {a['password']}" for a in self.accounts],
             f"  Owner API           {self.api}/api/v1/admin/me  (token: rebook_cli owner-token demo)",
             f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
             f"  DynamoDB Local      {self.ddb.endpoint}",
