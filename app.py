@@ -41,6 +41,12 @@ def visits_ended(event):
     return _run("visits_ended")
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="kpi_sync")
+def kpi_sync(event):
+    """KPI aggregates of clients whose history changed (chalicelib/services/kpis.py)."""
+    return _run("kpi_sync")
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="marketing")
 def marketing(event):
     """Win-back and birthday messages at each business's local morning (chalicelib/services/marketing.py)."""

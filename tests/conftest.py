@@ -27,6 +27,9 @@ TEST_ENV = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "REBOOK_AUTH_ISSUER": "rebook-test",
     "REBOOK_AUTH_AUDIENCE": "rebook-test-client",
+    # moto's in-memory DynamoDB is not thread-safe (it deep-copies items while another
+    # thread writes them); the parallel sender is measured on DynamoDB Local (bench/reminders.py).
+    "REBOOK_SEND_WORKERS": "1",
 }
 # One signing key for the whole run (RSA generation is slow); its JWKS file is read by
 # the same verifier as Cognito's JWKS URL in AWS.

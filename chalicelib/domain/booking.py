@@ -146,6 +146,8 @@ class Appointment:
     reminders_off: bool = False
     reward_id: str | None = None  # a reward redeemed on this visit; price_cents is after it
     discount_cents: int = 0
+    reminded: bool = False  # a reminder of it was sent (the KPIs compare no-shows)
+    feedback_requested: bool = False
 
     @property
     def is_active(self) -> bool:

@@ -31,6 +31,12 @@ def _marketing(now: datetime, simulated: bool = False):
     return marketing.run(now)
 
 
+def _kpi_sync(now: datetime, simulated: bool = False):
+    from chalicelib.services import kpis
+
+    return kpis.run(now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -44,6 +50,8 @@ JOBS = {
                     "send due messages: reminders, retries of failed sends (the outbox sweeper)"),
     "visits_ended": Job("visits_ended", 5, _visits_ended,
                         "complete visits that ended; update clients' visits, spend and rhythm"),
+    "kpi_sync": Job("kpi_sync", 5, _kpi_sync,
+                    "bring the KPI aggregates in line with the clients whose history changed"),
     "marketing": Job("marketing", 60, _marketing,
                      "win-back and birthday messages, at each business's local morning"),
     "erase_inactive": Job("erase_inactive", 24 * 60, _erase_inactive,

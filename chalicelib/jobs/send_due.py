@@ -22,7 +22,7 @@ from chalicelib.domain.timeutil import parse_utc
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message, logger
 from chalicelib.settings import get_settings
-from chalicelib.store import businesses, jobs, keys
+from chalicelib.store import bookings, businesses, jobs, keys
 from chalicelib.store import outbox as store
 from chalicelib.store.models import AppointmentItem
 
@@ -127,6 +127,8 @@ def process(item, now: datetime, summary: Summary) -> None:
         return
     outcome = outbox.attempt(item)
     store.record_outcomes([(item, outcome)], now, outbox.backoff)
+    if outcome.status == "sent" and kind in VISIT_KINDS and item.appointment_id:
+        bookings.record_sent(item.business_id, item.appointment_id, item.client_id, kind, now)
     name = {"sent": "sent", "failed": "failed"}.get(outcome.status, "retry")
     if name == "retry" and item.status == "failed":
         name = "failed"  # out of attempts

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from chalicelib import clock, links
 from chalicelib.domain.booking import Status
+from chalicelib.domain import kpis as kpi_rules
 from chalicelib.domain.feedback import RatingIn, is_low
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
@@ -66,17 +67,17 @@ def submit(token: str, form: dict) -> dict:
         raise ValidationFailed("Choose 1 to 5 stars.", fields=fields) from None
     rules = b.config.feedback
     now = clock.now()
-    month = appt.start.astimezone(b.config.tz).strftime("%Y-%m")
+    periods = kpi_rules.periods_of(appt.start.astimezone(b.config.tz).date())
     low = is_low(req.rating, rules)
     for _ in range(4):
         previous = store.get(b.id, appt.id)
         previous_low = bool(previous) and is_low(int(previous.rating), rules)
         alert = _alert(b, appt, req, now) if low and not previous_low else None
         try:
-            items = store.record(appt, req.rating, req.comment, now, month, low, previous, previous_low, alert,
+            items = store.record(appt, req.rating, req.comment, now, periods, low, previous, previous_low, alert,
                                  outbox.IMMEDIATE_LEASE)
         except store.AlertExists:
-            items = store.record(appt, req.rating, req.comment, now, month, low, previous, previous_low, None,
+            items = store.record(appt, req.rating, req.comment, now, periods, low, previous, previous_low, None,
                                  None)
         except store.FeedbackChanged:
             continue

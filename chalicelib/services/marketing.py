@@ -14,7 +14,7 @@ from chalicelib.domain.contacts import first_name
 from chalicelib.domain.visits import outcome
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
-from chalicelib.store import bookings, businesses, keys
+from chalicelib.store import bookings, businesses, keys, kpis
 from chalicelib.store import marketing as store
 from chalicelib.store.models import ClientItem
 
@@ -97,7 +97,9 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
     next_day = (now.astimezone(b.config.tz).date() + timedelta(days=cfg.winback_days_between)).isoformat()
     g4 = n < cfg.winback_messages
     g4pk, g4sk = keys.lapse_keys(b.id, c.client_id, next_day) if g4 else (None, None)
+    # The KPIs credit her next booking to this message (win-back conversions).
     actions = [ClientItem.winback_episode.set(episode), ClientItem.winback_sent.set(n),
+               *kpis.winback_sent_actions(now), *kpis.changed_actions(b.id, c.client_id, now),
                ClientItem.g4pk.set(g4pk) if g4 else ClientItem.g4pk.remove(),
                ClientItem.g4sk.set(g4sk) if g4 else ClientItem.g4sk.remove()]
     same_state = (ClientItem.lapsed_on == episode) & (

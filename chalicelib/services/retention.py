@@ -9,7 +9,7 @@ from chalicelib.domain import loyalty as loyalty_rules
 from chalicelib.domain import rhythm as rules
 from chalicelib.domain.visits import outcome
 from chalicelib.services import loyalty
-from chalicelib.store import bookings, businesses
+from chalicelib.store import bookings, businesses, kpis
 from chalicelib.store import retention as store
 
 
@@ -17,6 +17,7 @@ def refresh_client(business_id: str, client_id: str, now: datetime) -> None:
     b = businesses.get_by_id(business_id)
     if not b:
         return
+    kpis.mark_changed(business_id, client_id, now)  # a visit's outcome moved her KPI counts
     history = bookings.client_history(business_id, client_id)
     done = sorted((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start)
     cfg, r = b.config, b.config.retention

@@ -14,7 +14,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.errors import SlotTaken
-from chalicelib.store import clients, db, keys
+from chalicelib.store import clients, db, keys, kpis
 from chalicelib.store.tx import Tx, TxFailed
 from chalicelib.store.models import (
     AppointmentItem,
@@ -58,7 +58,8 @@ def _to_item(a: Appointment) -> AppointmentItem:
         occupied_until=a.occupied_until, status=a.status, price_cents=a.price_cents, locale=a.locale,
         note=a.note, source=a.source, created_at=a.created_at, updated_at=a.updated_at, seq=a.seq,
         reschedules=a.reschedules, reminders_off=a.reminders_off, reward_id=a.reward_id,
-        discount_cents=a.discount_cents or None,
+        discount_cents=a.discount_cents or None, reminded=a.reminded or None,
+        feedback_requested=a.feedback_requested or None,
         g1pk=keys.business_calendar(a.business_id), g1sk=f"{iso_utc(a.start)}#{a.id}",
         g2pk=keys.client_timeline(a.business_id, a.client_id), g2sk=f"APPT#{iso_utc(a.start)}#{a.id}",
     )
@@ -74,7 +75,8 @@ def _from_item(i: AppointmentItem) -> Appointment:
         price_cents=int(i.price_cents), locale=i.locale, created_at=i.created_at, updated_at=i.updated_at,
         note=i.note, source=i.source, seq=int(i.seq or 0), reschedules=int(i.reschedules or 0),
         cancelled_at=i.cancelled_at, cancel_reason=i.cancel_reason, reminders_off=bool(i.reminders_off),
-        reward_id=i.reward_id, discount_cents=int(i.discount_cents or 0),
+        reward_id=i.reward_id, discount_cents=int(i.discount_cents or 0), reminded=bool(i.reminded),
+        feedback_requested=bool(i.feedback_requested),
     )
 
 
@@ -201,7 +203,8 @@ def cancel_booking(appt: Appointment, now: datetime, reason: str | None,
         tx.delete(_lock(appt, g), "lock",
                   condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id))
     tx.update(ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
-              [ClientItem.cancellations.add(1)], "client", condition=ClientItem.pk.exists())
+              [ClientItem.cancellations.add(1)] + kpis.changed_actions(appt.business_id, appt.client_id, now),
+              "client", condition=ClientItem.pk.exists())
     if appt.reward_id:  # the reward goes back on her card
         tx.update(RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
                   [RewardItem.status.set("available"), RewardItem.appointment_id.remove(),
@@ -236,6 +239,9 @@ def reschedule_booking(appt: Appointment, moved: Appointment, now: datetime,
     for g in sorted(old - new):
         tx.delete(_lock(appt, g), "old-lock",
                   condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id))
+    tx.update(ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
+              kpis.changed_actions(appt.business_id, appt.client_id, now), "client",
+              condition=ClientItem.pk.exists())
     items = _put_messages(tx, messages, now, lease)
     _put_messages(tx, list(later), now, None)
     _commit_change(tx)
@@ -270,3 +276,21 @@ def set_reminders_off(appt: Appointment, off: bool, now: datetime) -> None:
     AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
         actions=[AppointmentItem.reminders_off.set(off), AppointmentItem.updated_at.set(now)],
         condition=AppointmentItem.pk.exists())
+
+
+def record_sent(business_id: str, appointment_id: str, client_id: str | None, kind: str, now: datetime) -> None:
+    """A reminder or feedback request of the visit went out: flag the visit (the KPIs
+    compare reminded with unreminded visits, and count the requests feedback answers).
+    A feedback request follows the visit's outcome, so it also marks the client."""
+    db.configure()
+    flag = AppointmentItem.reminded if kind == "reminder" else AppointmentItem.feedback_requested
+    tx = Tx(AppointmentItem)
+    tx.update(AppointmentItem(keys.biz(business_id), keys.appt_sk(appointment_id)), [flag.set(True)],
+              "appointment", condition=AppointmentItem.pk.exists())
+    if kind == "feedback_request" and client_id:
+        tx.update(ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
+                  kpis.changed_actions(business_id, client_id, now), "client", condition=ClientItem.pk.exists())
+    try:
+        tx.commit()
+    except TxFailed:
+        pass  # the visit or the client is gone: nothing left to count

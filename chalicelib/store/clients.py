@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.contacts import search_text
-from chalicelib.store import db, keys
+from chalicelib.store import db, keys, kpis
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -63,15 +63,17 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
     pk = keys.biz(c.business_id)
     consent = ConsentMap(granted=True, at=now, source=c.consent_source) if c.marketing_granted else None
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on) if c.erase_on else (None, None)
+    kpi_pk, kpi_sk = kpis.change_keys(c.business_id, c.client_id, now)  # her counts change: sync them
     if c.is_new:
         item = ClientItem(pk, keys.client_sk(c.client_id), business_id=c.business_id, client_id=c.client_id,
                           name=c.name, phone=c.phone, email=c.email, locale=c.locale, created_at=now,
                           marketing=consent, consent_log=[consent] if consent else None, bookings=1,
                           search=search_text(c.name, c.phone, c.email), last_activity=c.active_until or now,
-                          updated_at=now, g3pk=erase[0], g3sk=erase[1], referred_by=c.referred_by)
+                          updated_at=now, g3pk=erase[0], g3sk=erase[1], referred_by=c.referred_by,
+                          g2pk=kpi_pk, g2sk=kpi_sk)
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
     else:
-        actions = [ClientItem.bookings.add(1)]
+        actions = [ClientItem.bookings.add(1), ClientItem.g2pk.set(kpi_pk), ClientItem.g2sk.set(kpi_sk)]
         if c.active_until and c.erase_on:
             actions += [ClientItem.last_activity.set(c.active_until), ClientItem.g3pk.set(erase[0]),
                         ClientItem.g3sk.set(erase[1])]

@@ -32,7 +32,7 @@ def get(business_id: str, appointment_id: str) -> FeedbackItem | None:
         return None
 
 
-def record(appt, rating: int, comment: str | None, now: datetime, month: str, low: bool,
+def record(appt, rating: int, comment: str | None, now: datetime, periods: tuple[str, ...], low: bool,
            previous: FeedbackItem | None, previous_low: bool, alert: PlannedMessage | None,
            alert_lease) -> list[MessageItem]:
     pk = keys.biz(appt.business_id)
@@ -60,7 +60,8 @@ def record(appt, rating: int, comment: str | None, now: datetime, month: str, lo
         agg.append(getattr(AggregateItem, f"stars_{rating}").add(1))
         if old:
             agg.append(getattr(AggregateItem, f"stars_{old}").add(-1))
-    tx.update(AggregateItem(pk, keys.aggregate_sk(month)), agg, "aggregate")
+    for period in periods:  # the visit's month, quarter and year
+        tx.update(AggregateItem(pk, keys.aggregate_sk(period)), agg, "aggregate")
     messages = []
     if alert is not None:
         messages = [message_item(alert, now, claimed_for=alert_lease)]
@@ -84,7 +85,9 @@ def for_business(business_id: str, start: datetime, end: datetime) -> list[Feedb
 
 
 def months(business_id: str, first: str, last: str) -> list[AggregateItem]:
-    """The monthly aggregates from `first` to `last` (YYYY-MM), one Query."""
+    """The monthly aggregates from `first` to `last` (YYYY-MM), one Query (the quarters
+    and years that sort between them are left out)."""
     db.configure()
-    return list(AggregateItem.query(keys.biz(business_id),
-                                    AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last))))
+    found = AggregateItem.query(keys.biz(business_id),
+                                AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last)))
+    return [a for a in found if len(a.sk) == len(keys.aggregate_sk("yyyy-mm")) and "-Q" not in a.sk]

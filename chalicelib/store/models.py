@@ -133,6 +133,11 @@ class ClientItem(Base):
     stamps = NumberAttribute(null=True)
     stamp_adjust = NumberAttribute(null=True)
     referred_by = UnicodeAttribute(null=True)
+    # KPIs (chalicelib/domain/kpis.py): when win-back messages were sent (ISO UTC), what
+    # her history last added to the period aggregates, and its version (the sync's lock).
+    winback_log = ListAttribute(of=UnicodeAttribute, null=True)
+    kpi = JSONAttribute(null=True)
+    kpi_v = NumberAttribute(null=True)
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -142,6 +147,10 @@ class ClientItem(Base):
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
     by_erase_day = _index("g3")
+    # g2: KPI#<shard> / <changed at>#<biz>#<client>: her KPI contribution needs a sync, sparse.
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_kpi_change = _index("g2")
     # Retention indexes (issue 6): lapse day and birthday, sparse.
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
@@ -181,6 +190,8 @@ class AppointmentItem(Base):
     reminders_off = BooleanAttribute(default=False)
     reward_id = UnicodeAttribute(null=True)  # a reward redeemed on this visit
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
+    reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent
+    feedback_requested = BooleanAttribute(null=True)  # a feedback request was sent
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -344,10 +355,33 @@ class FeedbackItem(Base):
 
 
 class AggregateItem(Base):
-    """BIZ#<id> / AGG#<yyyy-mm>: counters of one month (the business's local month of
-    the visit), kept up to date in the same transactions that change what they count."""
+    """BIZ#<id> / AGG#<period>: counters of one month (2026-11), quarter (2026-Q4) or
+    year (2026) of the business's local calendar. Ratings are added by the feedback
+    transaction; the rest are the sum of every client's contribution
+    (chalicelib/domain/kpis.py COUNTERS), kept by the KPI sync."""
 
     business_id = UnicodeAttribute(null=True)
+    appointments = NumberAttribute(null=True)
+    cancelled = NumberAttribute(null=True)
+    late_cancelled = NumberAttribute(null=True)
+    completed = NumberAttribute(null=True)
+    no_show = NumberAttribute(null=True)
+    revenue_cents = NumberAttribute(null=True)
+    reminded_due = NumberAttribute(null=True)
+    reminded_no_show = NumberAttribute(null=True)
+    unreminded_due = NumberAttribute(null=True)
+    unreminded_no_show = NumberAttribute(null=True)
+    feedback_requested = NumberAttribute(null=True)
+    rebooked_30 = NumberAttribute(null=True)
+    rebooked_60 = NumberAttribute(null=True)
+    rebooked_90 = NumberAttribute(null=True)
+    rebooked_before_leaving = NumberAttribute(null=True)
+    visitors = NumberAttribute(null=True)
+    new_clients = NumberAttribute(null=True)
+    retained = NumberAttribute(null=True)
+    winback_messages = NumberAttribute(null=True)
+    winback_conversions = NumberAttribute(null=True)
+    winback_revenue_cents = NumberAttribute(null=True)
     ratings_sum = NumberAttribute(null=True)
     ratings_count = NumberAttribute(null=True)
     low_ratings = NumberAttribute(null=True)

@@ -89,7 +89,8 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
     functions = t.find_resources("AWS::Serverless::Function")
     role = next(iter(t.find_resources("AWS::IAM::Role", {"Properties": {"Description": "Rebook's functions: "
                                                                         "this table, this secret, this mail identity, SMS."}})))
-    assert set(functions) == {"APIHandler", "OwnerAuth", "SendDue", "VisitsEnded", "Marketing", "EraseInactive"}
+    assert set(functions) == {"APIHandler", "OwnerAuth", "SendDue", "VisitsEnded", "KpiSync", "Marketing",
+                              "EraseInactive"}
     for name, f in functions.items():
         assert f["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}, name
         env = f["Properties"]["Environment"]["Variables"]
@@ -98,8 +99,9 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
     schedules = {n: [e["Properties"]["Schedule"] for e in f["Properties"]["Events"].values()]
                  for n, f in functions.items() if "Events" in f["Properties"]}
     assert schedules == {"SendDue": ["rate(1 minute)"], "VisitsEnded": ["rate(5 minutes)"],
+                         "KpiSync": ["rate(5 minutes)"],
                          "Marketing": ["rate(1 hour)"], "EraseInactive": ["cron(15 2 * * ? *)"]}
-    assert set(JOBS) == {"send_due", "visits_ended", "marketing", "erase_inactive"}
+    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "marketing", "erase_inactive"}
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
 
 

@@ -1,0 +1,51 @@
+"""Keeping the KPI aggregates current: the sync of clients whose history changed
+(the `kpi_sync` job), and one client's re-count (chalicelib/domain/kpis.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.domain import kpis as rules
+from chalicelib.domain.timeutil import parse_utc
+from chalicelib.observability import logger
+from chalicelib.store import bookings, businesses
+from chalicelib.store import kpis as store
+from chalicelib.store.models import ClientItem
+
+# Marks younger than this wait for the next run: the client's history is read through
+# an eventually consistent index, which may not show the write that marked her yet.
+SETTLE = timedelta(seconds=10)
+
+
+def client_counts(b: businesses.Business, client: ClientItem) -> rules.Counts:
+    history = bookings.client_history(b.id, client.client_id)
+    winbacks = [parse_utc(t) for t in (client.winback_log or [])]
+    return rules.contribution(history, winbacks, b.config.tz, b.config.rules.cancellation_window_hours)
+
+
+def sync_client(b: businesses.Business, client: ClientItem) -> bool:
+    """Bring the aggregates in line with the client's history. False if she changed
+    again meanwhile (she stays marked, and the next run counts her)."""
+    new = client_counts(b, client)
+    try:
+        store.apply(client, new, rules.delta(client.kpi or {}, new))
+    except store.Changed:
+        return False
+    return True
+
+
+def run(now: datetime) -> dict:
+    summary = {"clients": 0, "synced": 0, "changed_again": 0}
+    cache: dict[str, businesses.Business | None] = {}
+    for client in store.changed_before(now - SETTLE):
+        summary["clients"] += 1
+        if client.business_id not in cache:
+            cache[client.business_id] = businesses.get_by_id(client.business_id)
+        b = cache[client.business_id]
+        if b is None:
+            continue
+        if sync_client(b, client):
+            summary["synced"] += 1
+        else:
+            summary["changed_again"] += 1
+    logger().info("kpi_sync finished", extra=summary)
+    return summary
