@@ -10,6 +10,7 @@
     fi: {
       loading: "Ladataan…", language: "Kieli", sign_in_title: "Kirjaudu sisään",
       sign_in_intro: "Rebook omistajille ja henkilökunnalle", email: "Sähköposti", password: "Salasana",
+      mfa_code: "Todennussovelluksen koodi", bad_code: "Koodi ei kelpaa. Yritä uudelleen.",
       new_password: "Uusi salasana", new_password_needed: "Valitse uusi salasana, niin kirjautuminen valmistuu.",
       sign_in: "Kirjaudu", signing_in: "Kirjaudutaan…", bad_credentials: "Väärä sähköposti tai salasana.",
       fill_both: "Anna sähköposti ja salasana.", password_rules: "Uusi salasana ei täytä vaatimuksia: {message}",
@@ -58,6 +59,7 @@
     sv: {
       loading: "Laddar…", language: "Språk", sign_in_title: "Logga in",
       sign_in_intro: "Rebook för ägare och personal", email: "E-post", password: "Lösenord",
+      mfa_code: "Kod från autentiseringsappen", bad_code: "Koden gäller inte. Försök igen.",
       new_password: "Nytt lösenord", new_password_needed: "Välj ett nytt lösenord för att slutföra inloggningen.",
       sign_in: "Logga in", signing_in: "Loggar in…", bad_credentials: "Fel e-post eller lösenord.",
       fill_both: "Ange e-post och lösenord.", password_rules: "Det nya lösenordet uppfyller inte kraven: {message}",
@@ -105,6 +107,7 @@
     en: {
       loading: "Loading…", language: "Language", sign_in_title: "Sign in",
       sign_in_intro: "Rebook for owners and staff", email: "Email", password: "Password",
+      mfa_code: "Code from your authenticator app", bad_code: "That code is not valid. Please try again.",
       new_password: "New password", new_password_needed: "Choose a new password to finish signing in.",
       sign_in: "Sign in", signing_in: "Signing in…", bad_credentials: "Wrong email or password.",
       fill_both: "Enter your email and password.", password_rules: "The new password does not meet the rules: {message}",
@@ -351,7 +354,7 @@
   }
 
   // --- signing in ---------------------------------------------------------------------
-  var challenge = null;  // Cognito's NEW_PASSWORD_REQUIRED: {session, username}
+  var challenge = null;  // Cognito's NEW_PASSWORD_REQUIRED or SOFTWARE_TOKEN_MFA: {name, session, username}
 
   function cognito(target, body) {
     return fetch("https://cognito-idp." + state.config.region + ".amazonaws.com/", {
@@ -367,27 +370,31 @@
   }
   function cognitoResult(data, username) {
     if (data.AuthenticationResult && data.AuthenticationResult.IdToken) return data.AuthenticationResult.IdToken;
-    if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
-      challenge = { session: data.Session, username: username };
+    var boxes = { NEW_PASSWORD_REQUIRED: "new-password", SOFTWARE_TOKEN_MFA: "mfa-code" };
+    if (boxes[data.ChallengeName]) {
+      challenge = { name: data.ChallengeName, session: data.Session, username: username };
       $("credentials").hidden = true;
-      $("new-password-box").hidden = false;
-      $("new-password").required = true;
-      $("new-password").focus();
+      $("new-password-box").hidden = data.ChallengeName !== "NEW_PASSWORD_REQUIRED";
+      $("mfa-box").hidden = data.ChallengeName !== "SOFTWARE_TOKEN_MFA";
+      $(boxes[data.ChallengeName]).value = "";
+      $(boxes[data.ChallengeName]).focus();
       return null;
     }
     throw { code: "unsupported_challenge", message: data.ChallengeName || "" };
   }
-  function signInWith(email, password, newPassword) {
+  function signInWith(email, password) {
     var mode = state.config && state.config.auth;
     if (mode === "local") {
       return request("POST", BASE + "dev/sign-in", { email: email, password: password }).then(function (d) { return d.token; });
     }
     if (mode !== "cognito") return Promise.reject({ code: "no_sign_in" });
     var clientId = state.config.client_id;
-    if (challenge && newPassword) {
+    if (challenge) {
+      var answer = { USERNAME: challenge.username };
+      if (challenge.name === "NEW_PASSWORD_REQUIRED") answer.NEW_PASSWORD = $("new-password").value;
+      else answer.SOFTWARE_TOKEN_MFA_CODE = $("mfa-code").value.trim();
       return cognito("RespondToAuthChallenge", {
-        ChallengeName: "NEW_PASSWORD_REQUIRED", ClientId: clientId, Session: challenge.session,
-        ChallengeResponses: { USERNAME: challenge.username, NEW_PASSWORD: newPassword }
+        ChallengeName: challenge.name, ClientId: clientId, Session: challenge.session, ChallengeResponses: answer
       }).then(function (d) { return cognitoResult(d, challenge.username); });
     }
     return cognito("InitiateAuth", {
@@ -402,17 +409,23 @@
     if (!challenge && (!email || !password)) { error.textContent = t("fill_both"); return; }
     button.disabled = true;
     button.textContent = t("signing_in");
-    signInWith(email, password, $("new-password").value).then(function (token) {
+    signInWith(email, password).then(function (token) {
       if (!token) return;
       challenge = null;
       setToken(token);
       $("password").value = "";
       $("new-password").value = "";
+      $("mfa-code").value = "";
       return start();
     }).catch(function (err) {
       var code = err && err.code;
-      if (code === "invalid_credentials" || code === "NotAuthorizedException" || code === "UserNotFoundException") {
+      if (code === "NotAuthorizedException" && challenge) {
+        resetChallenge();  // the challenge's session ran out: from the top
+        error.textContent = t("sign_in_failed");
+      } else if (code === "invalid_credentials" || code === "NotAuthorizedException" || code === "UserNotFoundException") {
         error.textContent = t("bad_credentials");
+      } else if (code === "CodeMismatchException" || code === "ExpiredCodeException") {
+        error.textContent = t("bad_code");
       } else if (code === "InvalidPasswordException") {
         error.textContent = t("password_rules", { message: err.message });
       } else if (code === "no_sign_in") {
@@ -425,6 +438,12 @@
       button.textContent = t("sign_in");
     });
   }
+  function resetChallenge() {
+    challenge = null;
+    $("credentials").hidden = false;
+    $("new-password-box").hidden = true;
+    $("mfa-box").hidden = true;
+  }
   function setToken(token) {
     state.token = token;
     try {
@@ -436,8 +455,7 @@
     $("app").hidden = true;
     $("sign-out").hidden = true;
     $("sign-in").hidden = false;
-    $("credentials").hidden = false;
-    $("new-password-box").hidden = true;
+    resetChallenge();
     $("sign-in-note").textContent = note ? t(note) : "";
     document.title = "Rebook";
   }
