@@ -26,6 +26,8 @@ retention_list = lazy("chalicelib.services.admin.retention_list")
 settings = lazy("chalicelib.services.admin.settings")
 stamps = lazy("chalicelib.services.admin.stamps")
 csv_export = lazy("chalicelib.services.admin.csv_export")
+kpi_report = lazy("chalicelib.services.admin.kpi_report")
+messages = lazy("chalicelib.services.admin.messages")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -102,6 +104,11 @@ def mark_visit(p, appointment_id):
     return calendar.mark_visit(p, appointment_id, _body())
 
 
+@owner_route("/appointments/{appointment_id}/cancel", methods=["POST"])
+def cancel_visit(p, appointment_id):
+    return calendar.cancel_visit(p, appointment_id, _body())
+
+
 @owner_route("/clients")
 def list_clients(p):
     return registry.list_clients(p, _query())
@@ -140,6 +147,21 @@ def client_loyalty(p, client_id):
 @owner_route("/clients/{client_id}/loyalty/adjustments", methods=["POST"])
 def adjust_stamps(p, client_id):
     return 201, stamps.adjust(p, client_id, _body())
+
+
+@owner_route("/clients/{client_id}/messages", methods=["POST"])
+def send_personal_message(p, client_id):
+    return messages.send_personal(p, client_id, _body())
+
+
+@owner_route("/messages/failed")
+def failed_messages(p):
+    return messages.failed(p, _query())
+
+
+@owner_route("/kpis")
+def kpis(p):
+    return kpi_report.report(p, _query())
 
 
 @owner_route("/clients/{client_id}/consents")

@@ -12,8 +12,8 @@ from chalicelib.errors import Forbidden
 ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
-# trail and the business's settings are the owner's.
-OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty"}
+# trail, the business's settings and its figures (KPIs: revenue) are the owner's.
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis"}
 
 
 @dataclass(frozen=True)

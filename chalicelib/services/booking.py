@@ -340,19 +340,26 @@ def cancel_booking(token: str, body) -> dict:
     if appt.status == Status.CANCELLED.value:
         return booking_view(b, appt)  # cancelling twice is harmless
     _ensure_changeable(b, appt, "cancelled")
+    return booking_view(b, cancel(b, appt, req.reason))
+
+
+def cancel(b: Business, appt: Appointment, reason: str | None) -> Appointment:
+    """Cancel a booked visit, free its time and tell the client. The client's link
+    checks the cancellation window first; the front desk may cancel later (a late
+    cancellation, which the KPIs count)."""
     now = clock.now()
     client = clients.get_client(b.id, appt.client_id)
     cancelled = _copy(appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now,
-                      cancel_reason=req.reason, updated_at=now)
+                      cancel_reason=reason, updated_at=now)
     messages = message_plans.booking_event(b, cancelled, "cancelled", client.name, client.phone,
-                                           client.email, now) if client else []
+                                           client.email, now) if client and not client.erased_at else []
     try:
-        items = store.transact_with_retry(lambda: store.cancel_booking(appt, now, req.reason, messages,
+        items = store.transact_with_retry(lambda: store.cancel_booking(appt, now, reason, messages,
                                                                        lease=outbox.IMMEDIATE_LEASE))
     except store.StaleAppointment:
         raise Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
     outbox.deliver(items, now)
-    return booking_view(b, cancelled)
+    return cancelled
 
 
 def reschedule_booking(token: str, body) -> dict:

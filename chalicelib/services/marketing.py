@@ -116,6 +116,38 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
             store.move_lapse_step(fresh, retry.isoformat())
 
 
+# --- personal messages ---------------------------------------------------------------
+class PersonalNotSent(Exception):
+    """Why a personal message could not go: no_contact | no_consent | capped."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def personal(b, c: ClientItem, text: str, now: datetime) -> list:
+    """The owner's own words to a client slipping away, with a one-tap rebook link. It is
+    marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""
+    if not (c.marketing and c.marketing.granted) or c.erased_at:
+        raise PersonalNotSent("no_consent")
+    history = bookings.client_history(b.id, c.client_id)
+    last = max((a for a in history if a.status == "completed"), key=lambda a: a.start, default=None)
+    book_url = links.book_url(b.config.slug, service=last.service_id if last else None,
+                              staff=last.staff_id if last else None)
+    context = _context(b, c, now, text=text, book_url=book_url)
+    planned = message_plans.to_client(b, c, f"{c.client_id}#personal#{keys.sortable_time(now)}", "personal",
+                                      context, now)
+    if planned is None:
+        raise PersonalNotSent("no_contact")
+    cap_since = now - timedelta(days=b.config.marketing.min_days_between)
+    try:
+        items = store.send(c, planned, now, cap_since, [], None, outbox.IMMEDIATE_LEASE)
+    except (store.NotAllowed, store.AlreadySent):
+        raise PersonalNotSent("capped") from None
+    outbox.deliver(items, now)
+    return items
+
+
 # --- birthdays -------------------------------------------------------------------------
 def _greet_on(birthday: str, year: int) -> date:
     """This year's greeting day; 29 February is greeted on 28 February in common years."""

@@ -132,3 +132,10 @@ def defer(item: MessageItem, at: datetime) -> bool:
     except UpdateError:
         return False
     return True
+
+
+def failed_messages(business_id: str, limit: int) -> list[MessageItem]:
+    """The business's messages that failed permanently, newest first: one Query on g1."""
+    db.configure()
+    return list(MessageItem.failed_by_business.query(f"MSGFAIL#{business_id}", scan_index_forward=False,
+                                                     limit=limit))

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.admin.helpers import call
+from tests.api.helpers import book
 from tests.conftest import owner_token
 
 # Every owner route: (method, path template, body). The test below fails when a route
@@ -43,22 +44,28 @@ ROUTES = [
     ("GET", "/calendar-feeds", None),
     ("POST", "/calendar-feeds/aino/rotate", None),
     ("GET", "/audit", None),
+    ("POST", "/appointments/{later}/cancel", {"reason": "Called in sick"}),
+    ("POST", "/clients/{client}/messages", {"text": "We have new evening times, welcome back!"}),
+    ("GET", "/messages/failed", None),
+    ("GET", "/kpis?period=2026-11", None),
 ]
-# What staff may not do: export, erase, the audit trail, the business's settings and
-# stamp-card corrections.
+# What staff may not do: export, erase, the audit trail, the business's settings,
+# stamp-card corrections and the business's figures.
 OWNER_ONLY = {("GET", "/business"), ("PUT", "/business"), ("DELETE", "/clients/{client}"),
               ("POST", "/clients/{client}/loyalty/adjustments"),
               ("GET", "/clients/{client}/export"), ("GET", "/export/clients.csv"), ("GET", "/export/appointments.csv"),
-              ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit")}
+              ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit"), ("GET", "/kpis")}
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
 
 
 @pytest.fixture
-def ids(booked, desk):
+def ids(client, booked, desk):
     status, fup = desk.post(f"/clients/{booked['client']}/follow-ups", {"goal": "Grow it long"})
     assert status == 201
-    return {**booked, "followup": fup["id"]}
+    status, later = book(client, "2026-11-27T12:00:00+02:00")
+    assert status == 201
+    return {**booked, "followup": fup["id"], "later": later["id"]}
 
 
 def fill(path: str, ids: dict) -> str:
@@ -74,7 +81,7 @@ def fill_body(body, ids):
 def test_every_owner_route_is_in_the_matrix():
     from app import app
 
-    declared = {(m, p.split("?")[0]) for m, p, _ in ROUTES}
+    declared = {(m, p.split("?")[0].replace("{later}", "{appointment}")) for m, p, _ in ROUTES}
     for path, methods in app.routes.items():
         if path.startswith("/api/v1/admin"):
             for method in methods:
@@ -85,7 +92,7 @@ def test_every_owner_route_is_in_the_matrix():
 
 
 # Refused by the authorizer before any view runs: placeholder ids are enough.
-PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0000000"}
+PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0000000", "later": "a0000001"}
 
 
 def test_no_token_is_401_everywhere(client):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.booking import Appointment
+from chalicelib.domain.booking import Appointment, CancelIn, Status
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome
@@ -120,4 +120,19 @@ def mark_visit(p: Principal, appointment_id: str, body) -> dict:
             # Visits, rhythm and the stamp card follow the mark now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, clock.now())
     audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
+    return appointment_view(b, a, clients.get_client(b.id, a.client_id))
+
+
+def cancel_visit(p: Principal, appointment_id: str, body) -> dict:
+    """The front desk cancels a booking (the client called): no cancellation window,
+    the client is told as when she cancels herself."""
+    b = business_of(p)
+    req: CancelIn = parse(CancelIn, body if body is not None else {}, "cancellation")
+    a = _appointment(b, appointment_id)
+    if a.status != Status.CANCELLED.value:
+        if a.status != Status.BOOKED.value:
+            raise Conflict(f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.",
+                           code=f"booking_{a.status}")
+        a = booking_service.cancel(b, a, req.reason)
+        audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

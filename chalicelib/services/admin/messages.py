@@ -1,0 +1,57 @@
+"""Messages the owner sees and sends: the ones that failed for good, and a personal
+message to a client (the dashboard's one-click action for clients slipping away)."""
+from __future__ import annotations
+
+from chalicelib import clock
+from chalicelib.auth.principal import Principal
+from chalicelib.domain.registry import PersonalMessageIn
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.notify import gsm
+from chalicelib.notify.render import TWO_SEGMENT_UNITS
+from chalicelib.services import marketing
+from chalicelib.services.admin.common import audited, business_of, parse, valid_id
+from chalicelib.store import clients
+from chalicelib.store import outbox as store
+
+_WHY = {
+    "no_consent": "The client has not agreed to marketing messages (or has unsubscribed).",
+    "no_contact": "The client has no email address or phone number.",
+    "capped": "The client got a marketing message recently; the business's limit allows no more yet.",
+}
+
+
+def failed(p: Principal, params: dict) -> dict:
+    """Messages that failed permanently, newest first."""
+    b = business_of(p)
+    try:
+        limit = min(max(int((params or {}).get("limit") or 50), 1), 200)
+    except ValueError:
+        raise ValidationFailed("'limit' is a number from 1 to 200.", fields={"limit": "expected a number"}) from None
+    items = store.failed_messages(b.id, limit)
+    people = clients.get_clients(b.id, {m.client_id for m in items if m.client_id})
+    audited(p, "read_failed_messages", None, {"count": len(items)})
+    return {"messages": [{
+        "key": m.key, "kind": m.kind, "channel": m.channel, "client_id": m.client_id,
+        "client_name": people[m.client_id].name if m.client_id in people else None,
+        "appointment_id": m.appointment_id, "failed_at": iso_local(m.sent_at or m.created_at, b.config.tz),
+        "attempts": int(m.attempts or 0), "error": m.last_error,
+    } for m in items]}
+
+
+def send_personal(p: Principal, client_id: str, body) -> tuple[int, dict]:
+    b = business_of(p)
+    req: PersonalMessageIn = parse(PersonalMessageIn, body, "message")
+    c = clients.get_client(b.id, valid_id(client_id, "client"))
+    if not c or c.erased_at:
+        raise NotFound("No such client.")
+    if not c.email and c.phone and gsm.gsm7_length(gsm.to_gsm7(req.text)) > TWO_SEGMENT_UNITS - 100:
+        # By SMS it must fit two messages together with the rebook and unsubscribe links.
+        raise ValidationFailed("Too long for a text message; keep it under about 200 characters.",
+                               fields={"text": "too long for SMS"})
+    try:
+        [item] = marketing.personal(b, c, req.text, clock.now())
+    except marketing.PersonalNotSent as e:
+        raise Conflict(_WHY[e.reason], code=e.reason) from None
+    audited(p, "send_personal_message", c.client_id, {"channel": item.channel})
+    return 202, {"message": {"key": item.key, "channel": item.channel, "status": item.status}}
