@@ -1,0 +1,170 @@
+"""The KPI definitions (docs/kpis.md): the worked example, periods, and the properties
+the aggregates rely on — contributions add up across clients, and applying the delta
+between two contributions moves the counters from one to the other."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain import kpis
+from chalicelib.domain.booking import Appointment
+
+HEL = ZoneInfo("Europe/Helsinki")
+UTC = timezone.utc
+_ids = iter(range(10**6))
+
+
+def visit(client, start, status="completed", price=5000, created=None, reminded=False, feedback=False,
+          cancelled_at=None, minutes=60):
+    s = datetime.fromisoformat(start).replace(tzinfo=HEL).astimezone(UTC)
+    made = datetime.fromisoformat(created).replace(tzinfo=HEL).astimezone(UTC) if created else s - timedelta(days=7)
+    return Appointment(
+        id=f"a{next(_ids)}", business_id="b", client_id=client, service_id="cut", staff_id="aino", start=s,
+        end=s + timedelta(minutes=minutes), occupied_until=s + timedelta(minutes=minutes), status=status,
+        price_cents=price, locale="fi", created_at=made, updated_at=made, reminded=reminded,
+        feedback_requested=feedback,
+        cancelled_at=datetime.fromisoformat(cancelled_at).replace(tzinfo=HEL).astimezone(UTC) if cancelled_at else None)
+
+
+def local(text):
+    return datetime.fromisoformat(text).replace(tzinfo=HEL).astimezone(UTC)
+
+
+def total(*contributions):
+    out: dict[str, Counter] = {}
+    for c in contributions:
+        for p, counters in c.items():
+            out.setdefault(p, Counter()).update(counters)
+    return out
+
+
+def worked_example():
+    """docs/kpis.md, "Worked example"."""
+    anna = [visit("anna", "2026-10-10T10:00"),
+            visit("anna", "2026-11-07T10:00", reminded=True, feedback=True),
+            visit("anna", "2026-12-05T10:00", status="booked", created="2026-11-07T11:20")]
+    bea = [visit("bea", "2026-11-14T12:00", price=4000, feedback=True, created="2026-11-13T18:00")]
+    cia = [visit("cia", "2026-10-03T09:00"), visit("cia", "2026-11-21T09:00", status="no_show", reminded=True)]
+    dan = [visit("dan", "2026-09-01T15:00"),
+           visit("dan", "2026-11-20T15:00", price=6000, reminded=True, feedback=True, created="2026-11-12T19:00")]
+    eve = [visit("eve", "2026-11-25T14:00", status="cancelled", cancelled_at="2026-11-25T12:00"),
+           visit("eve", "2026-11-28T14:00", status="cancelled", cancelled_at="2026-11-10T08:00")]
+    winbacks = {"dan": [local("2026-11-02T09:00")]}
+    people = {"anna": anna, "bea": bea, "cia": cia, "dan": dan, "eve": eve}
+    counts = total(*(kpis.contribution(h, winbacks.get(n, []), HEL, 24) for n, h in people.items()))
+    for period in ("2026-11", "2026-Q4", "2026"):  # the feedback transaction adds the ratings
+        counts.setdefault(period, Counter()).update({"ratings_sum": 8, "ratings_count": 2})
+    return counts
+
+
+def test_the_worked_example_in_the_docs():
+    counts = worked_example()
+    nov = counts["2026-11"]
+    assert (nov["appointments"], nov["cancelled"], nov["late_cancelled"], nov["completed"], nov["no_show"]) == \
+        (6, 2, 1, 3, 1)
+    assert (nov["visitors"], nov["new_clients"], nov["retained"], nov["revenue_cents"]) == (3, 1, 1, 15000)
+    assert counts["2026-12"]["appointments"] == 1 and counts["2026-10"]["visitors"] == 2
+    f = {k: v["value"] for k, v in kpis.figures(nov, counts["2026-10"]).items()}
+    assert f["retention_rate"] == 0.5
+    assert f["rebooking_rate_30"] == f["rebooking_rate_60"] == f["rebooking_rate_90"] == 0.3333
+    assert f["rebooked_before_leaving_rate"] == 0.3333
+    assert (f["new_clients"], f["returning_clients"]) == (1, 2)
+    assert f["average_spend_cents"] == 5000 and f["visit_frequency"] == 1.0
+    assert f["no_show_rate"] == 0.25
+    assert f["cancellation_rate"] == 0.3333 and f["late_cancellation_rate"] == 0.1667
+    assert f["average_rating"] == 4.0 and f["response_rate"] == 0.6667
+    assert (f["winback_messages"], f["winback_conversions"], f["winback_conversion_rate"],
+            f["winback_revenue_cents"]) == (1, 1, 1.0, 6000)
+    assert f["no_show_rate_reminded"] == 0.3333 and f["no_show_rate_not_reminded"] == 0.0
+
+
+def test_a_quarter_counts_a_client_once_however_many_months_she_came():
+    counts = worked_example()
+    q4, nov = counts["2026-Q4"], counts["2026-11"]
+    # Anna came in October and November: Q4 has 4 visitors (Anna, Bea, Cia, Dan), not 2 + 3.
+    assert q4["visitors"] == 4 and counts["2026-10"]["visitors"] + nov["visitors"] == 5
+    assert q4["completed"] == counts["2026-10"]["completed"] + nov["completed"]
+    # Dan's September visit is in Q3, so of Q4's visitors only he is retained from Q3.
+    assert counts["2026-Q3"]["visitors"] == 1 and q4["retained"] == 1
+
+
+def test_rebooking_windows_and_before_leaving_are_measured_from_the_visits_end():
+    first = visit("x", "2026-11-02T10:00")
+    booked_at_checkout = visit("x", "2026-12-20T10:00", status="booked", created="2026-11-02T11:59")
+    c = kpis.contribution([first, booked_at_checkout], [], HEL, 24)["2026-11"]
+    assert c["rebooked_before_leaving"] == c["rebooked_30"] == 1
+    later = visit("y", "2027-01-20T10:00", status="booked", created="2026-12-20T10:00")  # 48 days after
+    c = kpis.contribution([visit("y", "2026-11-02T10:00"), later], [], HEL, 24)["2026-11"]
+    assert ("rebooked_30" not in c, c["rebooked_60"], c["rebooked_90"]) == (True, 1, 1)
+    cancelled = visit("z", "2026-11-20T10:00", status="cancelled", created="2026-11-02T10:30",
+                      cancelled_at="2026-11-05T10:00")
+    c = kpis.contribution([visit("z", "2026-11-02T10:00"), cancelled], [], HEL, 24)["2026-11"]
+    assert "rebooked_30" not in c and "rebooked_before_leaving" not in c
+
+
+def test_a_booking_is_credited_to_the_latest_winback_message_within_30_days():
+    sent = [local("2026-11-02T09:00"), local("2026-11-23T09:00")]
+    came = visit("d", "2026-12-01T10:00", price=7000, created="2026-11-25T20:00")
+    c = kpis.contribution([came], sent, HEL, 24)
+    assert c["2026-11"]["winback_messages"] == 2 and c["2026-11"]["winback_conversions"] == 1
+    assert c["2026-11"]["winback_revenue_cents"] == 7000 and "winback_revenue_cents" not in c.get("2026-12", {})
+    too_late = visit("d", "2027-01-10T10:00", created="2026-12-24T10:00")
+    assert "winback_conversions" not in kpis.contribution([too_late], sent[:1], HEL, 24)["2026-11"]
+
+
+def test_the_local_calendar_decides_the_period():
+    # 23:30 on New Year's Eve in Helsinki is 21:30 UTC: December and 2026 locally.
+    c = kpis.contribution([visit("n", "2026-12-31T23:30")], [], HEL, 24)
+    assert c["2026-12"]["completed"] == 1 and c["2026"]["completed"] == 1 and "2027" not in c
+
+
+def test_periods():
+    assert kpis.previous_period("2026-01") == "2025-12" and kpis.previous_period("2026-Q1") == "2025-Q4"
+    assert kpis.previous_period("2026") == "2025" and kpis.previous_period("2026-11") == "2026-10"
+    assert kpis.last_month_of("2026-Q2") == "2026-06" and kpis.last_month_of("2026") == "2026-12"
+    assert kpis.months_back("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+    assert all(kpis.valid_period(p) for p in ("2026", "2026-Q4", "2026-01"))
+    assert not any(kpis.valid_period(p) for p in ("2026-13", "2026-Q5", "26", "2026-1", "", "2026-11-01"))
+
+
+def test_a_rate_with_nothing_to_divide_by_is_null():
+    f = kpis.figures({}, {})
+    assert f["retention_rate"]["value"] is None and f["average_rating"]["value"] is None
+    assert f["visits"]["value"] == 0
+
+
+STATUSES = st.sampled_from(["booked", "completed", "completed", "no_show", "cancelled"])
+appointment = st.builds(
+    lambda day, hour, status, created_days, reminded, price: visit(
+        "p", (datetime(2026, 1, 1) + timedelta(days=day, hours=hour)).isoformat(), status=status, price=price,
+        created=(datetime(2026, 1, 1) + timedelta(days=day - created_days)).isoformat(), reminded=reminded,
+        cancelled_at=(datetime(2026, 1, 1) + timedelta(days=day - 1)).isoformat() if status == "cancelled" else None),
+    st.integers(0, 500), st.integers(8, 18), STATUSES, st.integers(0, 60), st.booleans(), st.integers(0, 20000))
+histories = st.lists(appointment, max_size=12)
+sends = st.lists(st.integers(0, 500).map(lambda d: datetime(2026, 1, 1, 7, tzinfo=UTC) + timedelta(days=d)),
+                 max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories, histories, sends)
+def test_applying_the_delta_moves_the_counters_from_the_old_history_to_the_new(before, after, winbacks):
+    old = kpis.contribution(before, winbacks, HEL, 24)
+    new = kpis.contribution(after, winbacks, HEL, 24)
+    moved = total(old, kpis.delta(old, new))
+    assert {p: +c for p, c in moved.items() if +c} == {p: Counter(c) for p, c in new.items()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories)
+def test_a_year_adds_up_its_months_except_for_the_counts_of_distinct_clients(history):
+    c = kpis.contribution(history, [], HEL, 24)
+    for year in {p for p in c if len(p) == 4}:
+        months = total(*({p: v} for p, v in c.items() if len(p) == 7 and "-Q" not in p and p.startswith(year)))
+        summed = sum(months.values(), Counter())
+        for name in ("appointments", "completed", "no_show", "cancelled", "revenue_cents", "rebooked_30"):
+            assert c[year].get(name, 0) == summed.get(name, 0)
+        assert c[year].get("visitors", 0) <= 1 and c[year].get("new_clients", 0) <= 1
