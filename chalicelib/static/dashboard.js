@@ -33,11 +33,12 @@
       last_visit: "Viimeksi {date}", expected: "Odotettiin {date}", visits_spend: "Käyntejä {visits}, yhteensä {spend}",
       no_slipping: "Kukaan ei ole juuri nyt jäämässä pois.",
       act_message: "Lähetä viesti", act_maintenance: "Siirrä ylläpitoon", act_followup: "Lisää seuranta",
-      message_to: "Viesti: {name}", message: "Viesti", message_hint: "Lähetetään sähköpostilla tai tekstiviestinä.",
+      message_to: "Viesti: {name}", message: "Viesti", message_hint: "Lähtee sähköpostilla tai, jos sitä ei ole, tekstiviestinä – mukana linkki ajanvaraukseen.",
       send: "Lähetä", cancel: "Peruuta", save: "Tallenna",
       sent: "Viesti asiakkaalle {name} on matkalla.",
       no_consent: "{name} ei ole antanut lupaa viesteihin, joten viestiä ei lähetetty.",
       no_contact: "Asiakkaalla {name} ei ole puhelinnumeroa eikä sähköpostia, joten viestiä ei lähetetty.",
+      capped: "{name} sai markkinointiviestin äskettäin, eikä uutta voi vielä lähettää.",
       maintenance_done: "{name} on nyt ylläpitoasiakas: ei enää riskilistalla eikä paluuviestejä.",
       followup_for: "Seuranta: {name}", followup_text: "Mitä tehdään", followup_due: "Määräpäivä",
       default_followup: "Ota yhteyttä ja kysy kuulumiset", followup_added: "Seuranta lisätty: {name}, {date}.",
@@ -81,11 +82,12 @@
       last_visit: "Senast {date}", expected: "Väntades {date}", visits_spend: "Besök: {visits}, totalt {spend}",
       no_slipping: "Ingen är på väg bort just nu.",
       act_message: "Skicka meddelande", act_maintenance: "Sätt till underhåll", act_followup: "Lägg till uppföljning",
-      message_to: "Meddelande till {name}", message: "Meddelande", message_hint: "Skickas per e-post eller SMS.",
+      message_to: "Meddelande till {name}", message: "Meddelande", message_hint: "Skickas per e-post, eller som SMS om e-post saknas, med en länk för att boka.",
       send: "Skicka", cancel: "Avbryt", save: "Spara",
       sent: "Meddelandet till {name} är på väg.",
       no_consent: "{name} har inte samtyckt till meddelanden, så inget skickades.",
       no_contact: "{name} har varken telefonnummer eller e-post, så inget skickades.",
+      capped: "{name} fick nyss ett marknadsföringsmeddelande, så ett nytt kan inte skickas än.",
       maintenance_done: "{name} är nu underhållskund: inte längre på risklistan och inga återvinningsmeddelanden.",
       followup_for: "Uppföljning: {name}", followup_text: "Vad ska göras", followup_due: "Förfallodag",
       default_followup: "Ta kontakt och hör hur det är", followup_added: "Uppföljning tillagd: {name}, {date}.",
@@ -129,11 +131,12 @@
       last_visit: "Last visit {date}", expected: "Expected {date}", visits_spend: "Visits: {visits}, total {spend}",
       no_slipping: "Nobody is slipping away right now.",
       act_message: "Send a message", act_maintenance: "Set to maintenance", act_followup: "Add a follow-up",
-      message_to: "Message to {name}", message: "Message", message_hint: "Sent by email or text message.",
+      message_to: "Message to {name}", message: "Message", message_hint: "Sent by email, or by text message if there is no email, with a link to book.",
       send: "Send", cancel: "Cancel", save: "Save",
       sent: "Your message to {name} is on its way.",
       no_consent: "{name} has not agreed to receive messages, so nothing was sent.",
       no_contact: "{name} has no phone number or email address, so nothing was sent.",
+      capped: "{name} got a marketing message recently, so another cannot be sent yet.",
       maintenance_done: "{name} is now a maintenance client: off the at-risk list, no win-back messages.",
       followup_for: "Follow-up: {name}", followup_text: "What to do", followup_due: "Due",
       default_followup: "Get in touch and ask how they are", followup_added: "Follow-up added: {name}, {date}.",
@@ -505,15 +508,17 @@
     var loader = LOADERS.filter(function (l) { return l[0] === view; })[0][1];
     var box = $(CONTAINERS[view]);
     if (!state.data[view]) { clear(box).appendChild(el("p", { className: "muted", text: t("loading") })); }
+    var token = state.token;
     box.setAttribute("aria-busy", "true");
     return loader().then(function (data) {
-      state.data[view] = { ok: data };
+      if (token === state.token) state.data[view] = { ok: data };
     }, function (err) {
-      if (err.status === 403 && state.token) state.denied[view] = true;
+      if (token !== state.token) return;  // signed out meanwhile: nothing of it is kept
+      if (err.status === 403) state.denied[view] = true;
       state.data[view] = { error: err };
     }).then(function () {
       box.removeAttribute("aria-busy");
-      if (state.me) { render(view); route(); }
+      if (state.me && token === state.token) { render(view); route(); }
     });
   }
 
@@ -700,7 +705,7 @@
   }
   function action(label, name, fn) {
     // The visible words, and for screen readers whom they are about.
-    var b = el("button", { type: "button" }, label, el("span", { className: "vh", text: ": " + name }));
+    var b = el("button", { type: "button", "aria-label": label + ": " + name }, label);
     b.addEventListener("click", function () { fn(b); });
     return b;
   }
@@ -801,7 +806,7 @@
       setTimeout(function () { load("failed"); }, 1500);  // a message that could not go shows up there
     }, function (err) {
       closeDialog($("message-dialog"));
-      if (err.code === "no_consent" || err.code === "no_contact") say(t(err.code, { name: client.name }), true);
+      if (["no_consent", "no_contact", "capped"].indexOf(err.code) >= 0) say(t(err.code, { name: client.name }), true);
       else failed(err);
     }).then(function () { busy(button, false); });
   }
@@ -809,7 +814,7 @@
     busy(button, true);
     api("PATCH", "/clients/" + client.id, { relationship: "maintenance" }).then(function () {
       say(t("maintenance_done", { name: client.name }));
-      return load("clients");
+      return load("clients").then(function () { $("h-clients").focus(); });  // the button is gone
     }, failed).then(function () { busy(button, false); });
   }
   function openFollowUp(client) {
@@ -837,7 +842,7 @@
                  actions: (f.actions || []).map(function (a) { return { text: a.text, due: a.due, staff: a.staff, done: true }; }) };
     api("PUT", "/clients/" + f.client.id + "/follow-ups/" + f.id, body).then(function () {
       say(t("followup_done", { name: f.client.name || "" }));
-      return load("followups");
+      return load("followups").then(function () { $("h-followups").focus(); });
     }, failed).then(function () { busy(button, false); });
   }
 
@@ -853,7 +858,12 @@
     });
     $("sign-in-form").addEventListener("submit", onSignIn);
     $("sign-out").addEventListener("click", function () { signOut("signed_out"); $("email").focus(); });
-    window.addEventListener("hashchange", function () { if (state.me) route(); });
+    window.addEventListener("hashchange", function () {
+      if (!state.me) return;
+      var before = state.view;
+      route();
+      if (state.view !== before) say("");  // a note about another view's action is stale here
+    });
     $("cal-day").addEventListener("click", function () { state.calendarView = "day"; renderAll(); load("today"); });
     $("cal-week").addEventListener("click", function () { state.calendarView = "week"; renderAll(); load("today"); });
     $("period-kind").addEventListener("change", function (e) { state.period.kind = e.target.value; renderPeriod(); load("kpis"); });

@@ -54,3 +54,29 @@ def past_visit(stack, name: str, email: str) -> dict:
             "unsubscribe": links.unsubscribe_url(links.unsubscribe_token(b.id, appt.client_id, now)),
             "card": links.card_url(links.card_token(b.id, appt.client_id, now)),
         }
+
+
+def visit(stack, name: str, email: str | None, start: datetime, *, staff: str = "aino",
+          service: str = "womens-cut", status: str = "completed", marketing: bool = True) -> dict:
+    """An appointment at `start` written like past_visit's (today's or one long ago);
+    for a completed visit the client's figures and rhythm are refreshed at once, as the
+    visits_ended job does, so a visit weeks ago puts her on the at-risk or lapsed list."""
+    from chalicelib.domain.booking import Appointment
+    from chalicelib.domain.ids import new_id
+    from chalicelib.services import retention
+    from chalicelib.store import bookings, businesses, clients
+
+    with stack_env(stack):
+        b = businesses.get_by_slug("demo")
+        svc = b.config.service(service)
+        end = start + timedelta(minutes=svc.duration_minutes)
+        appt = Appointment(id=new_id(), business_id=b.id, client_id=new_id(), service_id=service, staff_id=staff,
+                           start=start, end=end, occupied_until=end, status=status, price_cents=svc.price_cents,
+                           locale="fi", created_at=start - timedelta(days=7), updated_at=start - timedelta(days=7))
+        client = clients.ClientWrite(business_id=b.id, client_id=appt.client_id, is_new=True, name=name, phone=None,
+                                     email=email, locale="fi", marketing_granted=marketing,
+                                     consent_source="booking:web", link_phone=False, link_email=bool(email))
+        bookings.create_booking(appt, client, [], None, appt.created_at)
+        if status == "completed":
+            retention.refresh_client(b.id, appt.client_id, datetime.now(timezone.utc))
+        return {"appointment": appt.id, "client": appt.client_id, "business": b.id}
