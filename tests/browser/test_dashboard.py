@@ -308,6 +308,15 @@ def test_staff_sees_no_owner_only_section_and_signs_out(browser, stack, seeded):
     context.close()
 
 
+def test_a_token_the_api_refuses_brings_back_the_sign_in_form(page, stack):
+    page.goto(f"{stack.api}/admin")
+    page.evaluate("sessionStorage.setItem('rebook.dashboard.token', 'expired.or.forged')")
+    page.reload()
+    expect(page.get_by_role("heading", name="Kirjaudu sisään")).to_be_visible()
+    expect(page.locator("#sign-in-note")).to_have_text("Istuntosi päättyi. Kirjaudu uudelleen.")
+    assert page.evaluate("sessionStorage.getItem('rebook.dashboard.token')") is None
+
+
 def test_the_page_works_under_its_own_content_security_policy(browser, stack, seeded):
     """The other tests let axe-core in by bypassing CSP; here the page's own policy holds."""
     context = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="Europe/Helsinki")
