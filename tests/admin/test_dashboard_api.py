@@ -1,0 +1,163 @@
+"""What the owner dashboard calls besides the registry: the KPIs of a period (kept
+current by the kpi_sync job), a personal message to a client, the messages that failed
+for good, and cancelling a visit at the front desk (a late cancellation)."""
+from __future__ import annotations
+
+import quopri
+from datetime import datetime, timedelta
+
+from tests.api.helpers import book, post, token_of
+from tests.conftest import sent_emails, sent_sms
+from tests.loyalty.helpers import at, run_job
+
+VISIT = "2026-11-25T12:00:00+02:00"
+
+
+def sync(frozen_now):
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))
+
+
+def kpis(desk, period="2026-11"):
+    status, body = desk.get(f"/kpis?period={period}")
+    assert status == 200, body
+    return body
+
+
+def emails_to(address):
+    return [quopri.decodestring(m.raw_data.encode()).decode("utf-8", "replace")
+            for m in sent_emails() if address in str(m.destinations)]
+
+
+# --- KPIs ------------------------------------------------------------------------------
+def test_the_kpis_follow_bookings_visits_and_cancellations(client, desk, frozen_now):
+    assert book(client, VISIT)[0] == 201
+    _, cancelled = book(client, "2026-11-27T12:00:00+02:00")
+    sync(frozen_now)
+    k = kpis(desk)["kpis"]
+    assert k["visits"]["value"] == 0 and k["cancellation_rate"] == {"value": 0.0, "numerator": 0, "denominator": 2}
+
+    assert post(client, f"/api/v1/bookings/{token_of(cancelled['manage_url'])}/cancel", {})[0] == 200
+    frozen_now["now"] = at(VISIT) + timedelta(hours=2)
+    run_job("visits_ended", frozen_now["now"])
+    sync(frozen_now)
+    body = kpis(desk)
+    k = body["kpis"]
+    assert (k["visits"]["value"], k["revenue_cents"]["value"], k["new_clients"]["value"]) == (1, 6900, 1)
+    assert k["cancellation_rate"]["value"] == 0.5 and k["late_cancellation_rate"]["value"] == 0.0
+    assert k["average_spend_cents"]["value"] == 6900 and k["no_show_rate"]["value"] == 0.0
+    assert k["retention_rate"]["value"] is None  # nobody visited in October
+    assert body["period"] == "2026-11" and body["previous"] == "2026-10" and body["currency"] == "EUR"
+    assert [m["month"] for m in body["trend"]][-2:] == ["2026-10", "2026-11"] and len(body["trend"]) == 12
+    assert body["trend"][-1]["kpis"]["visits"] == 1 and body["trend"][0]["kpis"]["visits"] == 0
+
+
+def test_a_quarter_and_a_year_count_the_same_visit_and_the_period_is_checked(client, desk, frozen_now):
+    assert book(client, VISIT)[0] == 201
+    frozen_now["now"] = at(VISIT) + timedelta(hours=2)
+    run_job("visits_ended", frozen_now["now"])
+    sync(frozen_now)
+    for period in ("2026-Q4", "2026"):
+        body = kpis(desk, period)
+        assert body["kpis"]["visits"]["value"] == 1 and len(body["trend"]) == 12
+        assert body["trend"][-1]["month"] == "2026-12"
+    assert kpis(desk, "2026-Q4")["previous"] == "2026-Q3"
+    assert kpis(desk)["period"] == "2026-11"  # no period: this month
+    for bad in ("2026-13", "november", "2026-Q5", "26"):
+        status, body = desk.get(f"/kpis?period={bad}")
+        assert status == 422 and body["error"]["fields"] == {"period": "expected YYYY-MM, YYYY-Qn or YYYY"}
+
+
+def test_a_rating_shows_in_satisfaction_and_response_rate(client, aws, desk, frozen_now):
+    from chalicelib.store.models import MessageItem
+
+    assert book(client, VISIT)[0] == 201
+    frozen_now["now"] = at(VISIT) + timedelta(hours=3)
+    run_job("visits_ended", frozen_now["now"])
+    run_job("send_due", frozen_now["now"])  # the feedback request goes out 2 h after the visit
+    [request] = [m for m in MessageItem.query(f"BIZ#{aws.id}", MessageItem.sk.startswith("MSG#"))
+                 if m.kind == "feedback_request"]
+    assert request.status == "sent"
+    r = client.http.post(request.context["feedback_url"].split("example.test", 1)[1], body="rating=4",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200
+    sync(frozen_now)
+    k = kpis(desk)["kpis"]
+    assert k["average_rating"]["value"] == 4.0 and k["response_rate"]["value"] == 1.0
+
+
+def test_the_front_desk_cancels_late_and_the_client_is_told(client, desk, frozen_now):
+    _, booked = book(client, VISIT)
+    frozen_now["now"] = at(VISIT) - timedelta(hours=3)  # inside the 24 h window: the client could not
+    assert post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel", {})[0] == 409
+    status, body = desk.post(f"/appointments/{booked['id']}/cancel", {"reason": "Flu"})
+    assert status == 200 and body["status"] == "cancelled"
+    assert any("peruttu" in m.lower() for m in emails_to("maija@example.com"))
+    assert desk.post(f"/appointments/{booked['id']}/cancel", {})[0] == 200  # twice is harmless
+    sync(frozen_now)
+    k = kpis(desk)["kpis"]
+    assert k["late_cancellation_rate"] == {"value": 1.0, "numerator": 1, "denominator": 1}
+    # The time is free again.
+    assert book(client, VISIT, name="Liisa", phone="040 999 8888", email="liisa@example.com")[0] == 201
+
+
+def test_a_visit_that_took_place_cannot_be_cancelled(client, desk, frozen_now):
+    _, booked = book(client, VISIT)
+    frozen_now["now"] = at(VISIT) + timedelta(hours=2)
+    run_job("visits_ended", frozen_now["now"])
+    status, body = desk.post(f"/appointments/{booked['id']}/cancel", {})
+    assert status == 409 and body["error"]["code"] == "booking_completed"
+    assert desk.post(f"/appointments/{booked['id']}/cancel", {"reason": "x" * 501})[0] == 422
+
+
+# --- personal messages -----------------------------------------------------------------
+def client_id(desk, name="Maija Meikäläinen"):
+    return next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == name)
+
+
+def test_a_personal_message_goes_out_with_a_rebook_and_an_unsubscribe_link(client, desk):
+    assert book(client, VISIT, consents={"marketing": True})[0] == 201
+    before = len(emails_to("maija@example.com"))
+    text = "Hei Maija! Meillä on uusia iltA-aikoja.\n\nTervetuloa <takaisin>!"
+    status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": text})
+    assert status == 202 and body["message"]["channel"] == "email"
+    [mail] = emails_to("maija@example.com")[before:]
+    assert "Meillä on uusia iltA-aikoja." in mail and "&lt;takaisin&gt;" in mail  # her words, escaped in HTML
+    assert "/book/demo" in mail and "/u/" in mail and "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in mail
+    # Marketing is capped: a second one within 14 days is refused, and says why.
+    status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Vielä yksi"})
+    assert status == 409 and body["error"]["code"] == "capped"
+    assert len(emails_to("maija@example.com")) == before + 1
+
+
+def test_no_personal_message_without_marketing_consent_or_with_bad_input(client, desk):
+    assert book(client, VISIT)[0] == 201  # no marketing consent
+    status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Tule käymään"})
+    assert status == 409 and body["error"]["code"] == "no_consent"
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "   "})[0] == 422
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "x" * 1001})[0] == 422
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Hei", "extra": 1})[0] == 422
+    assert desk.post("/clients/nosuchclient/messages", {"text": "Hei"})[0] == 404
+
+
+def test_a_personal_text_message_must_fit(client, desk):
+    assert book(client, VISIT, email=None, consents={"marketing": True})[0] == 201
+    status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Pitkä viesti " * 30})
+    assert status == 422 and body["error"]["fields"] == {"text": "too long for SMS"}
+    before = len(sent_sms())
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Hei! Uusia aikoja."})[0] == 202
+    [(_, sms)] = sent_sms()[before:]
+    assert sms.startswith("Hei! Uusia aikoja.") and "/u/" in sms
+
+
+# --- messages that failed --------------------------------------------------------------
+def test_messages_that_failed_for_good_are_listed_newest_first(client, desk, frozen_now):
+    # moto treats numbers ending in 99 as opted out of SMS.
+    assert book(client, VISIT, phone="+358401234599", email=None, name="Olli Optout")[0] == 201
+    run_job("send_due", datetime.fromisoformat("2026-11-25T10:00:30+02:00"))
+    status, body = desk.get("/messages/failed")
+    assert status == 200
+    failed = body["messages"]
+    assert {(m["channel"], m["client_name"], m["error"]) for m in failed} == {("sms", "Olli Optout", "opted_out")}
+    assert "confirmation" in {m["kind"] for m in failed}
+    assert [m["failed_at"] for m in failed] == sorted((m["failed_at"] for m in failed), reverse=True)
+    assert desk.get("/messages/failed?limit=zero")[0] == 422
