@@ -185,7 +185,9 @@ class RebookStack(cdk.Stack):
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY, removal_policy=retain)
         client = pool.add_client(
             "Dashboard", user_pool_client_name=f"rebook-{s.name}-dashboard",
-            auth_flows=cognito.AuthFlow(user_srp=True),
+            # The dashboard signs in with InitiateAuth USER_PASSWORD_AUTH over TLS (no SDK in
+            # the page); SRP stays allowed for other clients.
+            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
             read_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True)
             .with_custom_attributes("business_id", "role", "staff_id"),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),

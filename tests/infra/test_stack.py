@@ -114,6 +114,8 @@ def test_owners_sign_in_through_cognito_and_cannot_change_their_business(templat
     _, client = only(t, "AWS::Cognito::UserPoolClient")
     assert not any(a.startswith("custom:") for a in client["Properties"]["WriteAttributes"])
     assert {"custom:business_id", "custom:role"} <= set(client["Properties"]["ReadAttributes"])
+    # The dashboard (chalicelib/static/dashboard.js) signs in with USER_PASSWORD_AUTH.
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["Properties"]["ExplicitAuthFlows"]
 
 
 def test_mail_and_sms_settings(templates):
@@ -147,9 +149,11 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         alarms = t.find_resources("AWS::CloudWatch::Alarm")
         metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
         assert {"5XXError", "messages_failed_permanently", "Errors"} <= metrics
-        assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == 4  # each job
+        from chalicelib.jobs.schedule import JOBS
+
+        assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == len(JOBS)
         assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
         groups = t.find_resources("AWS::Logs::LogGroup")
-        assert len(groups) == 6 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
+        assert len(groups) == len(JOBS) + 2 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
     assert template(templates, "prod").find_resources("AWS::SNS::Subscription", {
         "Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}})
