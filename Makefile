@@ -44,6 +44,7 @@ bench: install
 	$(PY) bench/booking.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py
+	$(PY) bench/kpis.py
 	$(PY) bench/pages.py
 	$(PY) bench/coldstart.py
 
