@@ -161,3 +161,22 @@ def test_messages_that_failed_for_good_are_listed_newest_first(client, desk, fro
     assert "confirmation" in {m["kind"] for m in failed}
     assert [m["failed_at"] for m in failed] == sorted((m["failed_at"] for m in failed), reverse=True)
     assert desk.get("/messages/failed?limit=zero")[0] == 422
+
+
+def test_a_backlog_the_job_cannot_finish_in_time_waits_for_the_next_run(client, desk, frozen_now):
+    from chalicelib.services import kpis as kpi_sync
+
+    assert book(client, VISIT)[0] == 201
+    later = frozen_now["now"] + timedelta(minutes=1)
+    summary = kpi_sync.run(later, budget_seconds=0)
+    assert summary["left_for_next_run"] and summary["synced"] == 0
+    assert kpis(desk)["kpis"]["cancellation_rate"]["denominator"] == 0  # not counted yet
+    assert kpi_sync.run(later)["synced"] == 1
+    assert kpis(desk)["kpis"]["cancellation_rate"]["denominator"] == 1
+    assert kpi_sync.run(later)["clients"] == 0  # the mark is gone
+
+
+def test_a_mark_younger_than_a_few_seconds_waits_for_the_index_to_settle(client, desk, frozen_now):
+    assert book(client, VISIT)[0] == 201
+    assert run_job("kpi_sync", frozen_now["now"])["clients"] == 0
+    assert run_job("kpi_sync", frozen_now["now"] + timedelta(seconds=11))["synced"] == 1
