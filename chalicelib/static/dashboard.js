@@ -467,8 +467,9 @@
     state.me = null;
     state.data = {};
     state.denied = {};
-    ["calendar", "kpis", "retention", "followups", "feedback", "failed", "feedback-summary", "status", "who"]
-      .forEach(function (id) { clear($(id)); });
+    ["calendar", "kpis", "retention", "followups", "feedback", "failed", "feedback-summary", "status", "who", "cal-range"]
+      .forEach(function (id) { clear($(id)).removeAttribute("aria-busy"); });
+    VIEWS.forEach(function (v) { setCount(v, null); });
     showSignIn(note);
   }
 
@@ -504,21 +505,27 @@
   ];
   var CONTAINERS = { today: "calendar", kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed" };
 
+  var requests = {};  // view -> number of its latest request
   function load(view) {
     var loader = LOADERS.filter(function (l) { return l[0] === view; })[0][1];
     var box = $(CONTAINERS[view]);
     if (!state.data[view]) { clear(box).appendChild(el("p", { className: "muted", text: t("loading") })); }
-    var token = state.token;
+    var token = state.token, seq = (requests[view] || 0) + 1;
+    requests[view] = seq;
     box.setAttribute("aria-busy", "true");
+    // Only the latest request of the view counts (periods clicked through quickly), and
+    // nothing that arrives after signing out is kept.
+    function current() { return token === state.token && seq === requests[view]; }
     return loader().then(function (data) {
-      if (token === state.token) state.data[view] = { ok: data };
+      if (current()) state.data[view] = { ok: data };
     }, function (err) {
-      if (token !== state.token) return;  // signed out meanwhile: nothing of it is kept
+      if (!current()) return;
       if (err.status === 403) state.denied[view] = true;
       state.data[view] = { error: err };
     }).then(function () {
+      if (!current()) return;
       box.removeAttribute("aria-busy");
-      if (state.me && token === state.token) { render(view); route(); }
+      if (state.me) { render(view); route(); }
     });
   }
 
