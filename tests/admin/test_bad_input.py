@@ -32,7 +32,8 @@ def owner(aws):
 @given(route=st.sampled_from(BODY_ROUTES), body=bodies)
 def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
     method, path = route
-    ids = {"client": booked["client"], "appointment": booked["appointment"], "followup": "f0000000"}
+    ids = {"client": booked["client"], "appointment": booked["appointment"], "later": booked["appointment"],
+           "followup": "f0000000"}
     status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
     assert status < 500, (method, path, body, resp)
     if status >= 400:
@@ -41,8 +42,10 @@ def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=st.dictionaries(st.sampled_from(["date", "view", "staff", "q", "limit", "cursor", "until", "month",
-                                               "client", "from", "to"]), st.text(max_size=30), max_size=4),
-       path=st.sampled_from(["/calendar", "/clients", "/follow-ups/due", "/audit", "/feedback"]))
+                                               "client", "from", "to", "period"]), st.text(max_size=30),
+                              max_size=4),
+       path=st.sampled_from(["/calendar", "/clients", "/follow-ups/due", "/audit", "/feedback", "/kpis",
+                             "/messages/failed"]))
 def test_generated_queries_never_cause_a_5xx(client, aws, owner, params, path):
     from urllib.parse import urlencode
 
@@ -55,7 +58,7 @@ def test_odd_ids_in_the_path_are_404(client, aws, owner, weird):
     for method, path, body in ROUTES:
         if "{" not in path:
             continue
-        ids = {"client": weird, "appointment": weird, "followup": weird}
+        ids = {"client": weird, "appointment": weird, "later": weird, "followup": weird}
         status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
         assert status in (400, 404, 422), (method, path, status, resp)
 
