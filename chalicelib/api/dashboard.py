@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -36,11 +35,10 @@ def auth_config() -> dict:
     if s.is_local:
         return {"auth": "local"}
     # The app client id is the audience the API already checks (REBOOK_AUTH_AUDIENCE);
-    # REBOOK_AUTH_CLIENT_ID may name it explicitly. The region is the user pool's (from
-    # the issuer URL), else REBOOK_REGION, else the Lambda's own.
-    client_id = os.environ.get("REBOOK_AUTH_CLIENT_ID") or s.auth_audience
+    # the region is the user pool's (from the issuer URL), else the Lambda's own.
+    client_id = s.auth_audience
     match = _ISSUER_REGION.match(s.auth_issuer or "")
-    region = match.group(1) if match else (os.environ.get("REBOOK_REGION") or s.region)
+    region = match.group(1) if match else s.region
     if not client_id:
         return {"auth": "none"}
     return {"auth": "cognito", "region": region, "client_id": client_id}
