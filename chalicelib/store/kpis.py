@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.domain.kpis import COUNTERS, Counts
+from chalicelib.domain.kpis import COUNTERS, RATING_COUNTERS, Counts
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import db, keys
 from chalicelib.store.models import AggregateItem, ClientItem
@@ -110,7 +110,7 @@ def month_range(business_id: str, first: str, last: str) -> dict[str, dict[str, 
 
 
 def counters_of(a: AggregateItem) -> dict[str, int]:
-    names = (*COUNTERS, "ratings_sum", "ratings_count")
+    names = (*COUNTERS, *RATING_COUNTERS)
     return {k: int(getattr(a, k)) for k in names if getattr(a, k, None)}
 
 
