@@ -352,7 +352,7 @@ def cancel(b: Business, appt: Appointment, reason: str | None) -> Appointment:
     cancelled = _copy(appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now,
                       cancel_reason=reason, updated_at=now)
     messages = message_plans.booking_event(b, cancelled, "cancelled", client.name, client.phone,
-                                           client.email, now) if client and not client.erased_at else []
+                                           client.email, now) if client else []
     try:
         items = store.transact_with_retry(lambda: store.cancel_booking(appt, now, reason, messages,
                                                                        lease=outbox.IMMEDIATE_LEASE))

@@ -26,6 +26,13 @@ def _morning_reached(b, now: datetime) -> bool:
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
+def _last_visit(b, history, now: datetime):
+    """Her last completed visit and a booking link pre-filled with its service and staff."""
+    last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
+    return last, links.book_url(b.config.slug, service=last.service_id if last else None,
+                                staff=last.staff_id if last else None)
+
+
 def _context(b, c: ClientItem, now: datetime, **extra) -> dict:
     unsubscribe = links.unsubscribe_url(links.unsubscribe_token(b.id, c.client_id, now))
     return {
@@ -81,15 +88,14 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
         # Never closer together than winback_days_between, whatever moved the step.
         store.move_lapse_step(c, (c.last_marketing_at + timedelta(days=cfg.winback_days_between)).date().isoformat())
         return
-    last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
+    last, book_url = _last_visit(b, history, now)
     service = b.config.service(last.service_id) if last else None
     staff = b.config.staff_member(last.staff_id) if last else None
     n = sent + 1
     context = _context(b, c, now, service={"id": last.service_id if last else None,
                                            "name": service.name.get(c.locale) if service else None},
                        staff={"name": staff.name if staff else None}, step=n,
-                       book_url=links.book_url(b.config.slug, service=last.service_id if last else None,
-                                               staff=last.staff_id if last else None))
+                       book_url=book_url)
     planned = message_plans.to_client(b, c, f"{c.client_id}#winback#{episode}#{n}", "winback", context, now)
     if planned is None:
         store.move_lapse_step(c, None)
@@ -130,10 +136,7 @@ def personal(b, c: ClientItem, text: str, now: datetime) -> list:
     marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""
     if not (c.marketing and c.marketing.granted) or c.erased_at:
         raise PersonalNotSent("no_consent")
-    history = bookings.client_history(b.id, c.client_id)
-    last = max((a for a in history if a.status == "completed"), key=lambda a: a.start, default=None)
-    book_url = links.book_url(b.config.slug, service=last.service_id if last else None,
-                              staff=last.staff_id if last else None)
+    _, book_url = _last_visit(b, bookings.client_history(b.id, c.client_id), now)
     context = _context(b, c, now, text=text, book_url=book_url)
     planned = message_plans.to_client(b, c, f"{c.client_id}#personal#{keys.sortable_time(now)}", "personal",
                                       context, now)

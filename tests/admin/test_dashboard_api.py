@@ -3,12 +3,11 @@ current by the kpi_sync job), a personal message to a client, the messages that 
 for good, and cancelling a visit at the front desk (a late cancellation)."""
 from __future__ import annotations
 
-import quopri
 from datetime import datetime, timedelta
 
 from tests.api.helpers import book, post, token_of
-from tests.conftest import sent_emails, sent_sms
-from tests.loyalty.helpers import at, run_job
+from tests.conftest import sent_sms
+from tests.loyalty.helpers import at, emails_to, run_job
 
 VISIT = "2026-11-25T12:00:00+02:00"
 
@@ -21,11 +20,6 @@ def kpis(desk, period="2026-11"):
     status, body = desk.get(f"/kpis?period={period}")
     assert status == 200, body
     return body
-
-
-def emails_to(address):
-    return [quopri.decodestring(m.raw_data.encode()).decode("utf-8", "replace")
-            for m in sent_emails() if address in str(m.destinations)]
 
 
 # --- KPIs ------------------------------------------------------------------------------

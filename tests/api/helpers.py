@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
 
@@ -51,10 +52,12 @@ def token_of(manage_url: str) -> str:
     return manage_url.rsplit("/", 1)[1]
 
 
-def table_items(table="rebook-test"):
-    """Every item in the table (tests may Scan; the app never does)."""
-    ddb = boto3.client("dynamodb", region_name="eu-north-1")
-    items, kwargs = [], {"TableName": table}
+def table_items(table=None):
+    """Every item in the table (tests may Scan; the app never does): moto's, or
+    DynamoDB Local's in the integration suite."""
+    ddb = boto3.client("dynamodb", region_name="eu-north-1",
+                       endpoint_url=os.environ.get("REBOOK_DYNAMODB_ENDPOINT") or None)
+    items, kwargs = [], {"TableName": table or os.environ.get("REBOOK_TABLE", "rebook-test")}
     while True:
         page = ddb.scan(**kwargs)
         items += page["Items"]

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import get, post, token_of
+from tests.api.helpers import get, post, table_items, token_of
 from tests.conftest import auth_dir, reset_caches
+from tests.loyalty.helpers import run_job
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +30,6 @@ FIRST_DAY = date(2026, 11, 24)
 SERVICES = ("mens-cut", "womens-cut", "blowdry", "kids-cut")
 DAYS = 75  # to 6 February: first visits in December lapse in January and get win-back messages
 PERIODS = ("2026-11", "2026-12", "2027-01", "2027-02", "2026-Q4", "2027-Q1", "2026", "2027")
-
-
-def run_job(name, when):
-    from chalicelib.jobs.schedule import JOBS
-
-    return JOBS[name].run(when)
 
 
 def local(d: date, hour: int, minute: int = 0) -> datetime:
@@ -249,19 +244,6 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
                                       len(u_due)),
     }
     return out
-
-
-def table_items():
-    from chalicelib.store.models import Base
-
-    conn = Base._get_connection().connection
-    items, kwargs = [], {}
-    while True:
-        page = conn.scan(Base.Meta.table_name, **kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["exclusive_start_key"] = page["LastEvaluatedKey"]
 
 
 @pytest.mark.parametrize("seed", [8])
