@@ -41,8 +41,10 @@ class Salon:
 
     def __init__(self, client, desk, clock, seed):
         self.client, self.desk, self.clock, self.rng = client, desk, clock, random.Random(seed)
-        # Ten regulars, and four who come once, stay away until they lapse (win-back
-        # messages) and some of whom come back after day 55 (conversions).
+        # Ten regulars, and four who come in the first week, stay away until they have
+        # lapsed (win-back messages, about five weeks on) and come back after day 60
+        # (conversions). Only the regulars cancel, move, miss visits or get erased, so
+        # the four first visits surely take place and the win-back surely happens.
         self.people = [{"name": f"Asiakas {i}", "phone": f"040 555 {i:04d}",
                         "email": f"asiakas{i}@example.com" if i % 4 else None,
                         "consent": i % 3 != 0 or i >= 10, "regular": i < 10} for i in range(14)]
@@ -63,7 +65,8 @@ class Salon:
     def book(self, i: int, today: date) -> None:
         p = self.people[i]
         service = self.rng.choice(SERVICES) if p["regular"] else "mens-cut"
-        start = self.free_start(service, today + timedelta(days=self.rng.randint(1, 20)))
+        days = [self.rng.randint(1, 20)] if p["regular"] else range(1, 8)  # the first open day
+        start = next(filter(None, (self.free_start(service, today + timedelta(days=d)) for d in days)), None)
         if not start:
             return
         contact = {"name": p["name"], "phone": p["phone"], **({"email": p["email"]} if p["email"] else {})}
@@ -73,12 +76,17 @@ class Salon:
         self.booked[body["id"]] = {"token": token_of(body["manage_url"]), "start": start, "person": i,
                                    "service": service}
 
+    def regulars(self):
+        return [(a, b) for a, b in self.booked.items() if self.people[b["person"]]["regular"]]
+
     def ahead(self, today: date):
-        return [(a, b) for a, b in self.booked.items()
+        """Regulars' bookings more than a day ahead (what may be cancelled or moved online)."""
+        return [(a, b) for a, b in self.regulars()
                 if datetime.fromisoformat(b["start"]).date() > today + timedelta(days=1)]
 
     def on(self, day: date):
-        return [(a, b) for a, b in self.booked.items() if datetime.fromisoformat(b["start"]).date() == day]
+        """Regulars' visits of the day (what the front desk may cancel late or mark a no-show)."""
+        return [(a, b) for a, b in self.regulars() if datetime.fromisoformat(b["start"]).date() == day]
 
     def day(self, today: date) -> None:
         rng = self.rng
@@ -96,9 +104,13 @@ class Salon:
         self.at(local(today, 12))
         n = (today - FIRST_DAY).days
         for i, p in enumerate(self.people):
-            away = not p["regular"] and (8 <= n < 55 or any(b["person"] == i for b in self.booked.values()
-                                                             if datetime.fromisoformat(b["start"]).date() > today))
-            if i not in self.erased and not away and rng.random() < (0.1 if p["regular"] else 0.2):
+            if p["regular"]:
+                wanted = rng.random() < 0.1
+            else:
+                upcoming = any(b["person"] == i and datetime.fromisoformat(b["start"]).date() > today
+                               for b in self.booked.values())
+                wanted = not upcoming and (n == 0 or (n >= 60 and rng.random() < 0.2))
+            if i not in self.erased and wanted:
                 self.book(i, today)
         for appt_id, b in self.ahead(today):
             roll = rng.random()
@@ -260,6 +272,13 @@ def test_the_aggregates_equal_a_brute_force_recount(real_stack, frozen_now, monk
 
 
 def check(client, business, frozen_now, seed):
+    from chalicelib.store import businesses
+
+    # A barber's men's cut every two weeks: a client who stops lapses 2.5 x 14 = 35 days
+    # after her visit, so win-back happens well inside the 75 days.
+    cfg = businesses.get_by_slug("demo").config
+    businesses.save_config(cfg.model_copy(update={"services": tuple(
+        s.model_copy(update={"return_interval_days": 14}) if s.id == "mens-cut" else s for s in cfg.services)}))
     desk = Desk(client, business.id)
     desk.business_id = business.id
     salon = Salon(client, desk, frozen_now, seed)
@@ -281,7 +300,7 @@ def check(client, business, frozen_now, seed):
         if i["sk"]["S"].startswith("MSG#"):
             kinds[i["kind"]["S"] + ":" + i["status"]["S"]] += 1
     # The history exercised what the KPIs distinguish.
-    assert kinds["completed"] > 20 and kinds["no_show"] >= 3 and kinds["cancelled"] >= 5, kinds
+    assert kinds["completed"] > 20 and kinds["no_show"] >= 1 and kinds["cancelled"] >= 5, kinds
     assert kinds["winback:sent"] >= 2 and kinds["reminder:sent"] > 20 and kinds["feedback_request:sent"] > 20, kinds
     assert any(i["sk"]["S"].startswith("CLIENT#") and "erased_at" in i for i in items)
     assert any(i["sk"]["S"].startswith("APPT#") and int(i.get("reschedules", {"N": "0"})["N"]) for i in items)
