@@ -76,3 +76,24 @@ def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
     run("2026-12-03T10:05:00+02:00")
     text = quopri.decodestring(greetings()[0].raw_data.encode()).decode("utf-8", "replace")
     assert "SYNTTARIT" in text and "Hyvää syntymäpäivää" in text
+
+
+def move_business(zone):
+    from chalicelib.store import businesses
+
+    config = businesses.get_by_slug("demo").config
+    businesses.save_config(config.model_copy(update={"timezone": zone}))
+
+
+@pytest.mark.parametrize("zone, too_early, morning", [
+    # Auckland is 13 hours ahead in December: its 3 Dec morning is 2 Dec in UTC.
+    ("Pacific/Auckland", "2026-12-02T20:55:00+00:00", "2026-12-02T21:05:00+00:00"),
+    # Los Angeles is 8 hours behind: 10:05 in Helsinki on the 3rd is 00:05 there.
+    ("America/Los_Angeles", "2026-12-03T08:05:00+00:00", "2026-12-03T18:05:00+00:00"),
+])
+def test_the_morning_is_the_business_own_wherever_it_is(maija, zone, too_early, morning):
+    maija("1988-12-03")
+    move_business(zone)
+    assert run(too_early) == 0
+    assert run(morning) == 1
+    assert len(greetings()) == 1

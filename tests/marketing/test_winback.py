@@ -151,3 +151,14 @@ def test_sms_when_there_is_no_email(client, aws, frozen_now):
     assert job("marketing", LAPSE_MORNING)["winback_sent"] == 1
     [(_, text)] = sent_sms()[before:]
     assert "/book/demo?" in text and "/u/" in text
+
+
+def test_the_lapse_morning_is_the_business_own_time_zone(client, maija, frozen_now):
+    from chalicelib.store import businesses
+
+    config = businesses.get_by_slug("demo").config
+    businesses.save_config(config.model_copy(update={"timezone": "America/Los_Angeles"}))
+    assert job("marketing", "2027-03-01T08:05:00+00:00")["winback_sent"] == 0  # 00:05 in Los Angeles
+    assert job("marketing", "2027-03-01T17:55:00+00:00")["winback_sent"] == 0  # 09:55
+    assert job("marketing", "2027-03-01T18:05:00+00:00")["winback_sent"] == 1  # 10:05
+    assert len(winbacks()) == 1
