@@ -22,7 +22,7 @@ def someone(prefix="asiakas"):
     return f"{prefix.capitalize()} {n}", f"{prefix}{n}@example.com", f"040 7{n:06d}"
 
 
-def pick_a_time(f, days_ahead=0):
+def pick_a_time(f, days_ahead=0, label="Nimi"):
     """On the time step: the first day (from `days_ahead` on) with a free time, then its
     first time. A booking days ahead can still be changed online."""
     days = f.locator("nav.days a")
@@ -34,7 +34,7 @@ def pick_a_time(f, days_ahead=0):
             f.locator("nav.days a[aria-current=date]", has_text=label).wait_for()
         if f.locator(".slots a").count():
             f.locator(".slots a").first.click()
-            f.get_by_label("Nimi").wait_for()
+            f.get_by_label(label).wait_for()
             return
     pytest.fail("no free time in the days shown")
 
@@ -137,6 +137,21 @@ def test_the_page_says_when_the_visitors_time_zone_differs(browser, stack):
             assert "Europe/Helsinki" in note.inner_text() and "America/New_York" in note.inner_text()
             assert page.locator("html").get_attribute("lang") == "en"  # from the browser's language
         context.close()
+
+
+def test_the_language_follows_the_browser_and_can_be_switched(browser, stack):
+    context = new_context(browser, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{stack.api}/book/demo")
+    assert page.get_by_role("heading", name="Choose a service").is_visible()
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="SV").click()
+    page.get_by_role("heading", name="Välj tjänst").wait_for()
+    assert page.locator("html").get_attribute("lang") == "sv"
+    page.get_by_role("link", name=re.compile("Damklippning")).click()  # Swedish stays on the next step
+    page.get_by_role("link", name="Vem som helst").wait_for()
+    pick_a_time(page, label="Namn")
+    assert page.get_by_role("button", name="Bekräfta bokningen").is_visible()
+    context.close()
 
 
 def test_two_people_race_for_one_time_and_the_loser_gets_the_nearest_times(browser, stack):
