@@ -22,7 +22,7 @@ def someone(prefix="asiakas"):
     return f"{prefix.capitalize()} {n}", f"{prefix}{n}@example.com", f"040 7{n:06d}"
 
 
-def pick_a_time(f, days_ahead=0, label="Nimi"):
+def pick_a_time(f, days_ahead=0, name_field="Nimi"):
     """On the time step: the first day (from `days_ahead` on) with a free time, then its
     first time. A booking days ahead can still be changed online."""
     days = f.locator("nav.days a")
@@ -34,7 +34,7 @@ def pick_a_time(f, days_ahead=0, label="Nimi"):
             f.locator("nav.days a[aria-current=date]", has_text=label).wait_for()
         if f.locator(".slots a").count():
             f.locator(".slots a").first.click()
-            f.get_by_label(label).wait_for()
+            f.get_by_label(name_field).wait_for()
             return
     pytest.fail("no free time in the days shown")
 
@@ -149,7 +149,7 @@ def test_the_language_follows_the_browser_and_can_be_switched(browser, stack):
     assert page.locator("html").get_attribute("lang") == "sv"
     page.get_by_role("link", name=re.compile("Damklippning")).click()  # Swedish stays on the next step
     page.get_by_role("link", name="Vem som helst").wait_for()
-    pick_a_time(page, label="Namn")
+    pick_a_time(page, name_field="Namn")
     assert page.get_by_role("button", name="Bekräfta bokningen").is_visible()
     context.close()
 
