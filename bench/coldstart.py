@@ -9,6 +9,7 @@ libraries the Lambda runtime provides: infra/lean_package.py).
 
 Prints one `bench:` line last. Targets: import_ratio <= 1.5, package_mb <= 20.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,27 +22,43 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # As in Lambda: a deployed stage's settings, nothing local.
-LAMBDA_ENV = {"REBOOK_STAGE": "prod", "REBOOK_TABLE": "rebook-prod", "AWS_REGION": "eu-north-1",
-              "AWS_DEFAULT_REGION": "eu-north-1", "POWERTOOLS_SERVICE_NAME": "rebook", "PYTHONDONTWRITEBYTECODE": "1"}
+LAMBDA_ENV = {
+    "REBOOK_STAGE": "prod",
+    "REBOOK_TABLE": "rebook-prod",
+    "AWS_REGION": "eu-north-1",
+    "AWS_DEFAULT_REGION": "eu-north-1",
+    "POWERTOOLS_SERVICE_NAME": "rebook",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
 TIMER = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 FIRST_BOOKING = "app, chalicelib.services.booking, chalicelib.pages.views"
 
 
 def import_seconds(module: str) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REBOOK_", "AWS_"))}
-    out = subprocess.run([sys.executable, "-c", TIMER.format(module=module)], cwd=ROOT, env={**env, **LAMBDA_ENV},
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", TIMER.format(module=module)],
+        cwd=ROOT,
+        env={**env, **LAMBDA_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def package_mb() -> float:
-    sys.path.insert(0, str(ROOT / "infra"))
-    from lean_package import strip_runtime_provided
+    from infra.lean_package import strip_runtime_provided
 
     chalice = Path(sys.executable).parent / "chalice"
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run([str(chalice), "package", "--stage", "prod", out], cwd=ROOT, check=True,
-                       env={**os.environ, "AWS_DEFAULT_REGION": "eu-north-1"}, capture_output=True)
+        subprocess.run(
+            [str(chalice), "package", "--stage", "prod", out],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "AWS_DEFAULT_REGION": "eu-north-1"},
+            capture_output=True,
+        )
         strip_runtime_provided(Path(out) / "deployment.zip")
         return (Path(out) / "deployment.zip").stat().st_size / 1e6
 

@@ -9,32 +9,31 @@ its median latency.
 
 Starts its own DynamoDB Local; prints one `bench:` line last.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.dynamodb_local import DynamoDBLocal
 
-from scripts.dynamodb_local import DynamoDBLocal  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 ITEMS_READ = {"n": 0, "requests": 0}
-UTC = timezone.utc
 
 
 def count_items_read() -> None:
     """Count the items every DynamoDB response carries (Query/Scan Items, GetItem Item,
     BatchGetItem Responses), via botocore's after-call event."""
     import botocore.session
-    import pynamodb.connection.base as base
+    from pynamodb.connection import base
 
     def after(http_response, parsed, model, **_):
         ITEMS_READ["requests"] += 1
@@ -62,19 +61,32 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
     from chalicelib.store.models import AppointmentItem, ClientItem
 
     cfg = business.config
-    services = [s for s in cfg.services]
+    services = list(cfg.services)
     year_start = datetime(2026, 1, 1, 7, tzinfo=UTC)
     written = 0
     with AppointmentItem.batch_write() as batch:
         for n in range(clients):
             client_id = f"c{n:06d}"
             created = year_start - timedelta(days=rng.randint(0, 400))
-            winbacks = [(year_start + timedelta(days=rng.randint(0, 364))).strftime("%Y-%m-%dT%H:%M:%SZ")
-                        for _ in range(rng.choice((0, 0, 0, 1, 2)))]
+            winbacks = [
+                (year_start + timedelta(days=rng.randint(0, 364))).strftime("%Y-%m-%dT%H:%M:%SZ")
+                for _ in range(rng.choice((0, 0, 0, 1, 2)))
+            ]
             pk, sk = kpis.change_keys(business.id, client_id, year_start)
-            batch.save(ClientItem(keys.biz(business.id), keys.client_sk(client_id), business_id=business.id,
-                                  client_id=client_id, name=f"Client {n}", locale="fi", created_at=created,
-                                  winback_log=winbacks or None, g2pk=pk, g2sk=sk))
+            batch.save(
+                ClientItem(
+                    keys.biz(business.id),
+                    keys.client_sk(client_id),
+                    business_id=business.id,
+                    client_id=client_id,
+                    name=f"Client {n}",
+                    locale="fi",
+                    created_at=created,
+                    winback_log=winbacks or None,
+                    g2pk=pk,
+                    g2sk=sk,
+                )
+            )
             share = appointments // clients + (1 if n < appointments % clients else 0)
             for _ in range(share):
                 service = rng.choice(services)
@@ -84,12 +96,23 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
                 made = start - timedelta(days=rng.randint(0, 40), hours=rng.randint(1, 9))
                 cancelled_at = start - timedelta(hours=rng.choice((2, 10, 48, 200))) if status == "cancelled" else None
                 a = Appointment(
-                    id=f"a{written:07d}", business_id=business.id, client_id=client_id, service_id=service.id,
-                    staff_id=cfg.staff_for(service.id)[0].id, start=start,
+                    id=f"a{written:07d}",
+                    business_id=business.id,
+                    client_id=client_id,
+                    service_id=service.id,
+                    staff_id=cfg.staff_for(service.id)[0].id,
+                    start=start,
                     end=start + timedelta(minutes=service.duration_minutes),
-                    occupied_until=start + timedelta(minutes=service.occupancy_minutes), status=status,
-                    price_cents=service.price_cents, locale="fi", created_at=made, updated_at=made,
-                    cancelled_at=cancelled_at, reminded=rng.random() < 0.7, feedback_requested=status == "completed")
+                    occupied_until=start + timedelta(minutes=service.occupancy_minutes),
+                    status=status,
+                    price_cents=service.price_cents,
+                    locale="fi",
+                    created_at=made,
+                    updated_at=made,
+                    cancelled_at=cancelled_at,
+                    reminded=rng.random() < 0.7,
+                    feedback_requested=status == "completed",
+                )
                 item = _to_item(a)
                 item.cancelled_at = cancelled_at  # set by the cancellation's own update, not the booking
                 batch.save(item)
@@ -104,13 +127,22 @@ def main() -> None:
     args = parser.parse_args()
 
     with DynamoDBLocal() as ddb, tempfile.TemporaryDirectory() as keys_dir:
-        os.environ.update({
-            "REBOOK_STAGE": "test", "REBOOK_TABLE": "rebook-bench-kpis", "REBOOK_LINK_SECRET": "bench",
-            "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint, "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "eu-north-1",
-            "POWERTOOLS_METRICS_DISABLED": "true", "REBOOK_AUTH_ISSUER": "rebook-bench",
-            "REBOOK_AUTH_AUDIENCE": "rebook-bench", "REBOOK_AUTH_JWKS_FILE": str(Path(keys_dir) / "jwks.json"),
-        })
+        os.environ.update(
+            {
+                "REBOOK_STAGE": "test",
+                "REBOOK_TABLE": "rebook-bench-kpis",
+                "REBOOK_LINK_SECRET": "bench",
+                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": "eu-north-1",
+                "AWS_DEFAULT_REGION": "eu-north-1",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "REBOOK_AUTH_ISSUER": "rebook-bench",
+                "REBOOK_AUTH_AUDIENCE": "rebook-bench",
+                "REBOOK_AUTH_JWKS_FILE": str(Path(keys_dir) / "jwks.json"),
+            }
+        )
         count_items_read()
         import yaml
         from chalice.test import Client
@@ -123,8 +155,9 @@ def main() -> None:
         from chalicelib.store.db import create_table
 
         create_table()
-        business, _ = save_config(parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml")
-                                                                     .read_text())))
+        business, _ = save_config(
+            parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text()))
+        )
         t0 = time.perf_counter()
         generate(business, args.appointments, args.clients, random.Random(20000))
         written = time.perf_counter() - t0
@@ -149,14 +182,20 @@ def main() -> None:
 
         body = json.loads(r.body)
     k = body["kpis"]
-    print(f"history: {args.appointments} appointments of {args.clients} clients in 2026, written in "
-          f"{written:.1f} s; kpi_sync of every client: {synced:.1f} s")
-    print(f"2026: visits {k['visits']['value']}, visitors {k['average_spend_cents']['denominator']}, "
-          f"no-show rate {k['no_show_rate']['value']}, late-cancellation rate {k['late_cancellation_rate']['value']}, "
-          f"win-back messages {k['winback_messages']['value']}; trend months: {len(body['trend'])}")
+    print(
+        f"history: {args.appointments} appointments of {args.clients} clients in 2026, written in "
+        f"{written:.1f} s; kpi_sync of every client: {synced:.1f} s"
+    )
+    print(
+        f"2026: visits {k['visits']['value']}, visitors {k['average_spend_cents']['denominator']}, "
+        f"no-show rate {k['no_show_rate']['value']}, late-cancellation rate {k['late_cancellation_rate']['value']}, "
+        f"win-back messages {k['winback_messages']['value']}; trend months: {len(body['trend'])}"
+    )
     items, requests = max(reads)
-    print(f"GET /kpis?period=2026: {requests} DynamoDB requests, {items} items read "
-          f"(audit trail write included in requests); median of {args.runs}")
+    print(
+        f"GET /kpis?period=2026: {requests} DynamoDB requests, {items} items read "
+        f"(audit trail write included in requests); median of {args.runs}"
+    )
     print(f"bench: kpi_items_read_year={items} kpi_latency_ms={statistics.median(latencies) * 1000:.1f}")
 
 

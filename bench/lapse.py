@@ -14,20 +14,17 @@ churned clients detected / churned clients; detection delay = days from the chur
 
     .venv/bin/python bench/lapse.py [--clients 3000] [--seed 7]
 """
+
 from __future__ import annotations
 
 import argparse
 import random
-import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from chalicelib.domain.rhythm import RetentionRules, lapsed_from, rhythm_days
 
-from chalicelib.domain.rhythm import RetentionRules, lapsed_from, rhythm_days  # noqa: E402
-
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 YEARS = 2
 HORIZON = START + timedelta(days=365 * YEARS)
 # Churn is only scored when there was time to notice it (the slowest rhythm x 2.5 + slack).
@@ -71,7 +68,7 @@ def seasonal(rng: random.Random) -> Client:
     """Comes every 3-4 weeks from April to August, never in winter."""
     visits = []
     for year in range(YEARS):
-        t = datetime(START.year + year, 4, 1, tzinfo=timezone.utc) + timedelta(days=rng.uniform(0, 20))
+        t = datetime(START.year + year, 4, 1, tzinfo=UTC) + timedelta(days=rng.uniform(0, 20))
         while t.month <= 8:
             visits.append(t)
             t += timedelta(days=rng.uniform(21, 28))
@@ -87,7 +84,7 @@ def generate(n: int, seed: int) -> list[Client]:
 def firings(c: Client, rule) -> list[datetime]:
     """The days the rule would fire: once per gap after a visit, if the gap lasts long enough."""
     out = []
-    for i, last in enumerate(c.visits):
+    for i in range(len(c.visits)):
         fire = rule(c.visits[: i + 1])
         nxt = c.visits[i + 1] if i + 1 < len(c.visits) else None
         if fire < HORIZON and (nxt is None or fire < nxt):
@@ -124,9 +121,15 @@ def score(clients: list[Client], rule) -> dict:
     precision = right / fired if fired else 0.0
     recall = detected / churned if churned else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "fired": fired, "churned": churned,
-            "detect_days": sum(delays) / len(delays) if delays else float("nan"),
-            "detect_days_fast": sum(fast_delays) / len(fast_delays) if fast_delays else float("nan")}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "fired": fired,
+        "churned": churned,
+        "detect_days": sum(delays) / len(delays) if delays else float("nan"),
+        "detect_days_fast": sum(fast_delays) / len(fast_delays) if fast_delays else float("nan"),
+    }
 
 
 def main() -> None:
@@ -136,16 +139,22 @@ def main() -> None:
     args = parser.parse_args()
     clients = generate(args.clients, args.seed)
     kinds = {k: sum(1 for c in clients if c.kind == k) for k in ("regular", "irregular", "seasonal")}
-    print(f"{len(clients)} clients {kinds}; {sum(len(c.visits) for c in clients)} visits over {YEARS} years; "
-          f"{sum(1 for c in clients if c.churned_at and c.churned_at <= LAST_SCORED_CHURN)} churned in time to score")
+    print(
+        f"{len(clients)} clients {kinds}; {sum(len(c.visits) for c in clients)} visits over {YEARS} years; "
+        f"{sum(1 for c in clients if c.churned_at and c.churned_at <= LAST_SCORED_CHURN)} churned in time to score"
+    )
     ours, fixed = score(clients, rebook_rule), score(clients, fixed_rule)
     for name, s in (("rebook rhythm rule", ours), (f"fixed {FIXED_DAYS}-day rule", fixed)):
-        print(f"{name:>20}: precision {s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f} "
-              f"({s['fired']} firings); detection {s['detect_days']:.1f} days after churn, "
-              f"{s['detect_days_fast']:.1f} for rhythms of 4 weeks or less")
-    print(f"bench: f1={ours['f1']:.3f} f1_fixed60={fixed['f1']:.3f} precision={ours['precision']:.3f} "
-          f"recall={ours['recall']:.3f} detect_days={ours['detect_days']:.1f} "
-          f"detect_days_fixed60={fixed['detect_days']:.1f}")
+        print(
+            f"{name:>20}: precision {s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f} "
+            f"({s['fired']} firings); detection {s['detect_days']:.1f} days after churn, "
+            f"{s['detect_days_fast']:.1f} for rhythms of 4 weeks or less"
+        )
+    print(
+        f"bench: f1={ours['f1']:.3f} f1_fixed60={fixed['f1']:.3f} precision={ours['precision']:.3f} "
+        f"recall={ours['recall']:.3f} detect_days={ours['detect_days']:.1f} "
+        f"detect_days_fixed60={fixed['detect_days']:.1f}"
+    )
 
 
 if __name__ == "__main__":

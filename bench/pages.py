@@ -8,22 +8,21 @@ confirm), and the gzipped size of widget.js.
 Starts its own local stack (scripts/local_stack.py) and Debian's Chromium; prints one
 `bench:` line last.
 """
+
 from __future__ import annotations
 
 import argparse
 import gzip
 import statistics
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.dynamodb_local import free_port
+from scripts.local_stack import LocalStack, http_status
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
-from scripts.dynamodb_local import free_port  # noqa: E402
-from scripts.local_stack import LocalStack, http_status  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def first_render_ms(browser, url: str) -> float:
@@ -84,12 +83,16 @@ def main() -> None:
             browser.close()
     finally:
         stack.stop()
-    print(f"first render of /book/demo (FCP, median of {args.runs}): {statistics.median(renders):.0f} ms "
-          f"(min {min(renders):.0f}, max {max(renders):.0f})")
+    print(
+        f"first render of /book/demo (FCP, median of {args.runs}): {statistics.median(renders):.0f} ms "
+        f"(min {min(renders):.0f}, max {max(renders):.0f})"
+    )
     print(f"requests to Rebook in one booking (pages, script, confirm): {requests}")
     print(f"widget.js: {len(widget)} bytes, {widget_kb:.2f} KB gzipped")
-    print(f"bench: first_render_ms={statistics.median(renders):.0f} api_requests_per_booking={requests} "
-          f"widget_gzip_kb={widget_kb:.2f}")
+    print(
+        f"bench: first_render_ms={statistics.median(renders):.0f} api_requests_per_booking={requests} "
+        f"widget_gzip_kb={widget_kb:.2f}"
+    )
 
 
 if __name__ == "__main__":

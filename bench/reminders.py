@@ -14,6 +14,7 @@ Starts its own in-memory DynamoDB Local; providers are stubbed (no network). Ite
 are counted from botocore's after-call events: Query -> Count, GetItem -> 1 if an Item
 came back, BatchGetItem -> items in Responses. Prints one `bench:` line last.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,25 +23,23 @@ import dataclasses
 import io
 import os
 import random
-import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from scripts.dynamodb_local import DynamoDBLocal
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 # Before anything imports Powertools: no JSON log line per job run. (The EMF metric line
 # per message ignores POWERTOOLS_METRICS_DISABLED; quiet_run captures it.)
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
-from scripts.dynamodb_local import DynamoDBLocal  # noqa: E402
 
-UTC = timezone.utc
 BUSINESSES = 200
 DAYS = 60
 # Mon 12 Jan 2026 00:00 UTC: the 60 days of visits (13 Jan .. 13 Mar) contain no DST change.
@@ -114,7 +113,7 @@ METER = Meter()
 def count_dynamodb_requests() -> None:
     """Every PynamoDB connection (one per thread) gets a botocore session with our hook."""
     import botocore.session
-    import pynamodb.connection.base as base
+    from pynamodb.connection import base
 
     def session_with_meter():
         session = botocore.session.get_session()
@@ -156,16 +155,14 @@ def make_businesses(count: int) -> list:
     base = demo_config()
     out = []
     for i in range(count):
-        data = dict(base, slug=f"bench-salon-{i:03d}", name=f"Salon {i:03d}",
-                    timezone=TIMEZONES[i % len(TIMEZONES)])
+        data = dict(base, slug=f"bench-salon-{i:03d}", name=f"Salon {i:03d}", timezone=TIMEZONES[i % len(TIMEZONES)])
         business, _ = save_config(parse_business_config(data))
         out.append(business)
     return out
 
 
 # --- appointments and their reminders, as the booking path writes them ------------------
-def make_booking(rng: random.Random, business, n: int, start: datetime, booked_at: datetime,
-                 status: str = "booked"):
+def make_booking(rng: random.Random, business, n: int, start: datetime, booked_at: datetime, status: str = "booked"):
     """One appointment and its reminder messages (PlannedMessage list), like a booking."""
     from chalicelib.domain.booking import Appointment
     from chalicelib.services import message_plans
@@ -175,18 +172,32 @@ def make_booking(rng: random.Random, business, n: int, start: datetime, booked_a
     staff = rng.choice(cfg.staff_for(service.id))
     end = start + timedelta(minutes=service.duration_minutes)
     appt = Appointment(
-        id=f"a{n:07d}{rng.randrange(36 ** 4):04x}", business_id=business.id, client_id=f"c{n:07d}",
-        service_id=service.id, staff_id=staff.id, start=start, end=end,
-        occupied_until=end + timedelta(minutes=service.buffer_minutes), status="booked",
-        price_cents=service.price_cents, locale=rng.choice(("fi", "fi", "sv", "en")),
-        created_at=booked_at, updated_at=booked_at)
+        id=f"a{n:07d}{rng.randrange(36**4):04x}",
+        business_id=business.id,
+        client_id=f"c{n:07d}",
+        service_id=service.id,
+        staff_id=staff.id,
+        start=start,
+        end=end,
+        occupied_until=end + timedelta(minutes=service.buffer_minutes),
+        status="booked",
+        price_cents=service.price_cents,
+        locale=rng.choice(("fi", "fi", "sv", "en")),
+        created_at=booked_at,
+        updated_at=booked_at,
+    )
     r = rng.random()
     phone = f"+35840{n:07d}" if r >= 0.07 else None  # 90 % both channels, 7 % email, 3 % SMS
     email = f"client{n}@example.com" if r < 0.07 or r >= 0.10 else None
     planned = message_plans.reminders(business, appt, f"Client {n}", phone, email, booked_at)
     if status != "booked":  # cancelled later: the reminders stay pending, the job must skip them
-        appt = dataclasses.replace(appt, status=status, seq=1, cancelled_at=booked_at + timedelta(hours=1),
-                                   updated_at=booked_at + timedelta(hours=1))
+        appt = dataclasses.replace(
+            appt,
+            status=status,
+            seq=1,
+            cancelled_at=booked_at + timedelta(hours=1),
+            updated_at=booked_at + timedelta(hours=1),
+        )
     return appt, planned
 
 
@@ -234,7 +245,7 @@ def load(business_list: list, appointments: int, threads: int, chunk: int = 2500
 
 
 # --- provider stubs --------------------------------------------------------------------
-_ids = iter(range(10 ** 12))
+_ids = iter(range(10**12))
 _ids_lock = threading.Lock()
 
 
@@ -275,9 +286,12 @@ def measure_reads(size: int, threads: int) -> dict:
     business_list = make_businesses(BUSINESSES)
     t_biz = time.perf_counter() - t0
     messages, t_load = load(business_list, size, threads)
-    print(f"[{size}] loaded {BUSINESSES} business configs in {t_biz:.1f} s; {size} appointments + "
-          f"{messages} reminder messages in {t_load:.1f} s "
-          f"({(size + messages) / t_load:.0f} items/s, {threads} threads)", flush=True)
+    print(
+        f"[{size}] loaded {BUSINESSES} business configs in {t_biz:.1f} s; {size} appointments + "
+        f"{messages} reminder messages in {t_load:.1f} s "
+        f"({(size + messages) / t_load:.0f} items/s, {threads} threads)",
+        flush=True,
+    )
 
     now = MEASURE_AT
     jobs.set_watermark(send_due.JOB, now - WINDOW, now)
@@ -297,14 +311,20 @@ def measure_reads(size: int, threads: int) -> dict:
     distinct_biz = len(METER.config_keys)
     per_due = read / due if due else float("nan")
     per_due_wo_config = (read - config_reads) / due if due else float("nan")
-    print(f"[{size}] run at {now:%Y-%m-%d %H:%MZ} (watermark -{WINDOW}, job overlap -{send_due.OVERLAP}): "
-          f"{elapsed:.2f} s; summary {dict((k, v) for k, v in summary.as_dict().items() if v)}")
+    print(
+        f"[{size}] run at {now:%Y-%m-%d %H:%MZ} (watermark -{WINDOW}, job overlap -{send_due.OVERLAP}): "
+        f"{elapsed:.2f} s; summary { {k: v for k, v in summary.as_dict().items() if v} }"
+    )
     print(f"[{size}] DynamoDB requests: {calls}")
-    print(f"[{size}] items read: {read} = {items}; config GetItems {config_reads} for {distinct_biz} "
-          f"distinct businesses")
-    print(f"[{size}] due={due} items_read_per_due={per_due:.2f} "
-          f"(without business-config reads {per_due_wo_config:.2f}; "
-          f"config reads per due {config_reads / due if due else float('nan'):.2f})", flush=True)
+    print(
+        f"[{size}] items read: {read} = {items}; config GetItems {config_reads} for {distinct_biz} distinct businesses"
+    )
+    print(
+        f"[{size}] due={due} items_read_per_due={per_due:.2f} "
+        f"(without business-config reads {per_due_wo_config:.2f}; "
+        f"config reads per due {config_reads / due if due else float('nan'):.2f})",
+        flush=True,
+    )
     drop_table(table)
     return {"per_due": per_due, "due": due, "read": read}
 
@@ -351,11 +371,14 @@ def timed_run(table: str, count: int, now: datetime, workers: int):
     METER.on = False
     assert summary.sent == made, (summary.as_dict(), made)
     ms = lambda t: (t - t0) * 1000  # noqa: E731
-    print(f"[send] workers={workers}: {made} sent in {elapsed:.2f} s (this process's CPU {cpu:.2f} s; "
-          f"due-index queries done at {ms(METER.last['Query']):.0f} ms, first claim at "
-          f"{ms(METER.first['TransactWriteItems']):.0f} ms, last outcome written at "
-          f"{ms(METER.last['PutItem']):.0f} ms); DynamoDB requests {dict(METER.calls)}; "
-          f"config GetItems {METER.items.get('config', 0)} for {len(METER.config_keys)} businesses", flush=True)
+    print(
+        f"[send] workers={workers}: {made} sent in {elapsed:.2f} s (this process's CPU {cpu:.2f} s; "
+        f"due-index queries done at {ms(METER.last['Query']):.0f} ms, first claim at "
+        f"{ms(METER.first['TransactWriteItems']):.0f} ms, last outcome written at "
+        f"{ms(METER.last['PutItem']):.0f} ms); DynamoDB requests {dict(METER.calls)}; "
+        f"config GetItems {METER.items.get('config', 0)} for {len(METER.config_keys)} businesses",
+        flush=True,
+    )
     drop_table(table)
     return summary.sent, elapsed
 
@@ -378,18 +401,23 @@ def measure_send(count: int) -> float:
 
     rate_pool, rate_one, rate_loop = sent_pool / t_pool, sent_one / t_one, count / t_loop
     workers = get_settings().send_workers
-    print(f"[send] {count} due reminders, provider stub 50 ms: job ({workers} workers, median of "
-          f"{', '.join(f'{t:.2f}' for t in pool_runs)} s) {t_pool:.2f} s = "
-          f"{rate_pool:.1f}/s; job with workers=1 {t_one:.2f} s = {rate_one:.1f}/s; "
-          f"plain sequential loop {t_loop:.2f} s = {rate_loop:.1f}/s")
+    print(
+        f"[send] {count} due reminders, provider stub 50 ms: job ({workers} workers, median of "
+        f"{', '.join(f'{t:.2f}' for t in pool_runs)} s) {t_pool:.2f} s = "
+        f"{rate_pool:.1f}/s; job with workers=1 {t_one:.2f} s = {rate_one:.1f}/s; "
+        f"plain sequential loop {t_loop:.2f} s = {rate_loop:.1f}/s"
+    )
     ideal = -(-count // workers) * 0.05
     print(f"[send] floor for {workers} workers x 50 ms: {ideal:.2f} s (at most {t_loop / ideal:.1f}x the loop)")
     # The plain sequential send loop is the job's own loop run with one worker: the same
     # claim, send and record per message, one after another. The provider-only loop
     # (no database at all) is printed too; on this machine DynamoDB Local shares the two
     # cores with the job, which caps the pool long before the provider does.
-    print(f"[send] speedup vs the sequential send loop {rate_pool / rate_one:.2f}x; "
-          f"vs a provider-only loop with no database {rate_pool / rate_loop:.2f}x", flush=True)
+    print(
+        f"[send] speedup vs the sequential send loop {rate_pool / rate_one:.2f}x; "
+        f"vs a provider-only loop with no database {rate_pool / rate_loop:.2f}x",
+        flush=True,
+    )
     return rate_pool / rate_one
 
 
@@ -407,11 +435,17 @@ def main() -> None:
 
     started = time.perf_counter()
     with DynamoDBLocal() as ddb:
-        os.environ.update({
-            "REBOOK_STAGE": "test", "REBOOK_LINK_SECRET": "bench", "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "eu-north-1",
-            "AWS_DEFAULT_REGION": "eu-north-1",
-        })
+        os.environ.update(
+            {
+                "REBOOK_STAGE": "test",
+                "REBOOK_LINK_SECRET": "bench",
+                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": "eu-north-1",
+                "AWS_DEFAULT_REGION": "eu-north-1",
+            }
+        )
         os.environ.pop("REBOOK_AWS_ENDPOINT", None)
         count_dynamodb_requests()
         small_result = measure_reads(small, args.threads)
@@ -419,8 +453,10 @@ def main() -> None:
         speedup = measure_send(send)
     print(f"total {time.perf_counter() - started:.0f} s")
     # Fixed names (the sizes measured are printed above; --quick uses smaller ones).
-    print(f"bench: items_read_per_due_10k={small_result['per_due']:.2f} "
-          f"items_read_per_due_100k={large_result['per_due']:.2f} send_speedup={speedup:.2f}")
+    print(
+        f"bench: items_read_per_due_10k={small_result['per_due']:.2f} "
+        f"items_read_per_due_100k={large_result['per_due']:.2f} send_speedup={speedup:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The current time, in one place, so tests can move it."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -3,6 +3,7 @@
 The core raises these with a machine-readable code and, for bad input, the fields
 to fix; the API layer turns them into `{"error": {"code", "message", "fields"}}`.
 """
+
 from __future__ import annotations
 
 
@@ -10,8 +11,14 @@ class RebookError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None,
-                 details: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, str] | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:

@@ -4,6 +4,7 @@ The signing secret comes from REBOOK_LINK_SECRET locally and in tests, and from
 Secrets Manager (REBOOK_LINK_SECRET_ID, read through Powertools Parameters, cached for
 five minutes) in AWS.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -34,8 +35,7 @@ def link_secret() -> str:
 
 def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
     # Deterministic for a given booking, so an idempotent replay returns the same link.
-    return tokens.make_token(link_secret(), "manage", business_id, appointment_id,
-                             visit_end + MANAGE_VALID_AFTER_VISIT)
+    return tokens.make_token(link_secret(), "manage", business_id, appointment_id, visit_end + MANAGE_VALID_AFTER_VISIT)
 
 
 def manage_url(token: str) -> str:

@@ -1,4 +1,5 @@
 """Powertools Logger and Metrics, created once. Log ids, never names, phones or emails."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,6 +28,5 @@ def count_message(outcome: str, channel: str, kind: str) -> None:
         m.add_dimension(name="kind", value=kind)
     if outcome == "failed":
         # One series without dimensions: what the "messages failed for good" alarm watches.
-        with single_metric(name="messages_failed_permanently", unit=MetricUnit.Count, value=1,
-                           namespace="Rebook"):
+        with single_metric(name="messages_failed_permanently", unit=MetricUnit.Count, value=1, namespace="Rebook"):
             pass

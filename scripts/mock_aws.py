@@ -6,6 +6,7 @@ can see what was "sent".
 
 moto serves every service it knows on the one port; Rebook only uses SES and SNS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,12 +18,11 @@ import sys
 import tempfile
 import threading
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chalicelib.api.dev_messages import SENT_PATH
-from scripts.dynamodb_local import (LOCAL_CREDENTIALS, REPO_ROOT, free_port, port_is_free,
-                                    stop_process_group, wait_until)
+from scripts.dynamodb_local import LOCAL_CREDENTIALS, REPO_ROOT, free_port, port_is_free, stop_process_group, wait_until
 
 
 def _message_ids() -> list[str]:
@@ -48,7 +48,7 @@ class SendClock:
         self._seen: dict[str, tuple[int, str]] = {}  # message id -> (seq, ISO time)
 
     def update(self) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
         with self._lock:
             for message_id in _message_ids():
                 if message_id not in self._seen:
@@ -101,8 +101,7 @@ class SentMessagesApp:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == SENT_PATH and environ.get("REQUEST_METHOD") == "GET":
             body = json.dumps(collect_sent(self.clock)).encode()
-            start_response("200 OK", [("Content-Type", "application/json"),
-                                      ("Content-Length", str(len(body)))])
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         response = self.app(environ, start_response)
         # moto handles the request inside the call above, so any message it sent
@@ -130,13 +129,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        run_simple(args.host, args.port, build_app(), threaded=True,
-                   request_handler=MotoRequestHandler)
+        run_simple(args.host, args.port, build_app(), threaded=True, request_handler=MotoRequestHandler)
     except KeyboardInterrupt:
         pass
 
 
 # --- for tests and scripts.local_stack -------------------------------------------------
+
 
 def get_sent_raw(endpoint: str, timeout: float = 5) -> dict:
     with urllib.request.urlopen(endpoint.rstrip("/") + SENT_PATH, timeout=timeout) as resp:
@@ -158,8 +157,7 @@ def verify_sender(endpoint: str, identity: str, region: str = "eu-north-1") -> N
 class MockAws:
     """The mock AWS server in a child process (its state lives there, like in `make run`)."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: str | Path | None = None,
-                 timeout: float = 30):
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: str | Path | None = None, timeout: float = 30):
         self.port = port or free_port()
         self.host = host
         self.log_path = Path(log_path) if log_path else None
@@ -181,8 +179,14 @@ class MockAws:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "scripts.mock_aws", "--host", self.host, "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         try:
             wait_until(self._answers, self.proc, self.timeout, "mock AWS server", self.log_path)
         except RuntimeError:

@@ -11,11 +11,13 @@ Reads the same environment as the app (REBOOK_TABLE, REBOOK_DYNAMODB_ENDPOINT, .
 With REBOOK_STAGE unset it talks to the local stack that `make run` started (default
 ports); set REBOOK_STAGE=dev or prod, and AWS credentials, to work on AWS instead.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import UTC
 from pathlib import Path
 
 
@@ -67,20 +69,22 @@ def cmd_load_business(args) -> None:
 
     cfg = read_config_file(args.file)
     business, created = save_config(cfg)
-    print(f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
-          f"{len(cfg.services)} services, {len(cfg.staff)} staff")
+    print(
+        f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
+        f"{len(cfg.services)} services, {len(cfg.staff)} staff"
+    )
 
 
 def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
     """--now values: ISO 8601 with offset, 'YYYY-MM-DD HH:MM' (local), 'today HH:MM',
     'tomorrow HH:MM' or 'now'; local means Europe/Helsinki unless --tz says otherwise."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
     text = text.strip()
     if text == "now":
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     words = text.split()
     if len(words) == 2 and words[0] in ("today", "tomorrow"):
         day = datetime.now(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
@@ -88,7 +92,7 @@ def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def cmd_run_job(args) -> None:
@@ -108,15 +112,26 @@ def cmd_owner_token(args) -> None:
 
     s = get_settings()
     if not s.auth_jwks_file:
-        sys.exit("error: owner-token signs local tokens only; in AWS owners sign in through Cognito "
-                 "(docs/owner-api.md)")
+        sys.exit(
+            "error: owner-token signs local tokens only; in AWS owners sign in through Cognito (docs/owner-api.md)"
+        )
     business = businesses.get_by_slug(args.business)
     if not business:
         sys.exit(f"error: no business '{args.business}' (load it with load-business first)")
     if args.role == "staff" and args.staff and not business.config.staff_member(args.staff):
         sys.exit(f"error: {args.business} has no staff member '{args.staff}'")
-    print(issue_token(Path(s.auth_jwks_file).parent, business.id, args.role, user=args.user,
-                      staff_id=args.staff, hours=args.hours, issuer=s.auth_issuer, audience=s.auth_audience))
+    print(
+        issue_token(
+            Path(s.auth_jwks_file).parent,
+            business.id,
+            args.role,
+            user=args.user,
+            staff_id=args.staff,
+            hours=args.hours,
+            issuer=s.auth_issuer,
+            audience=s.auth_audience,
+        )
+    )
 
 
 def use_local_stack_by_default() -> None:
@@ -127,8 +142,11 @@ def use_local_stack_by_default() -> None:
         return
     from scripts.local_stack import child_env
 
-    local = child_env(int(os.environ.get("REBOOK_PORT", 8000)), int(os.environ.get("REBOOK_DDB_PORT", 8001)),
-                      int(os.environ.get("REBOOK_AWS_PORT", 5005)))
+    local = child_env(
+        int(os.environ.get("REBOOK_PORT", "8000")),
+        int(os.environ.get("REBOOK_DDB_PORT", "8001")),
+        int(os.environ.get("REBOOK_AWS_PORT", "5005")),
+    )
     for key, value in local.items():
         if key.startswith(("REBOOK_", "AWS_")):
             os.environ.setdefault(key, value)
@@ -138,7 +156,7 @@ def use_local_stack_by_default() -> None:
 def cmd_run_scheduler(args) -> None:
     """Run every scheduled job on its schedule until Ctrl-C (what `make run` starts)."""
     import time
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from chalicelib.jobs.schedule import JOBS, summary_of
 
@@ -150,7 +168,7 @@ def cmd_run_scheduler(args) -> None:
                 if time.monotonic() - last.get(job.name, -1e9) >= job.every_minutes * 60 / args.speed:
                     last[job.name] = time.monotonic()
                     try:
-                        summary = summary_of(job.run(datetime.now(timezone.utc)))
+                        summary = summary_of(job.run(datetime.now(UTC)))
                         if any(v for k, v in summary.items() if k != "reasons"):
                             print(f"scheduler: {job.name}: {json.dumps(summary, default=str)}", flush=True)
                     except Exception as e:  # keep the scheduler alive; the job retries next time

@@ -4,6 +4,7 @@
 
 The endpoint defaults to $REBOOK_AWS_ENDPOINT or http://127.0.0.1:5005 (`make run`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{exc}\nIs the local stack running? Start it with `make run`.", file=sys.stderr)
         return 1
     if args.last is not None:
-        messages = messages[-args.last:] if args.last > 0 else []
+        messages = messages[-args.last :] if args.last > 0 else []
     if args.json:
         print(json.dumps(messages, indent=2, ensure_ascii=False))
     elif not messages:

@@ -1,8 +1,9 @@
 """Shared fixtures: an in-process AWS (moto) with the table and the demo business,
 a frozen clock, and Chalice's test client."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "config" / "businesses" / "demo.yaml"
 # Monday 23 Nov 2026, 10:00 in Helsinki.
-FROZEN_NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+FROZEN_NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 TEST_ENV = {
     "REBOOK_STAGE": "test",

@@ -1,4 +1,5 @@
 """`rebook validate-business`: an owner checks a config file before loading it."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,14 @@ DEMO = ROOT / "config" / "businesses" / "demo.yaml"
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REBOOK_")}
-    return subprocess.run([sys.executable, "-m", "scripts.rebook_cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.rebook_cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def demo_data() -> dict:

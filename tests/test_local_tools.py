@@ -1,5 +1,6 @@
 """Fast tests for the local-stack tooling: mock AWS server, sent-message parsing and
 rendering, the dev blueprint, and the pure parts of the launchers."""
+
 from __future__ import annotations
 
 import json
@@ -12,12 +13,10 @@ import pytest
 from chalice import Chalice
 from chalice.test import Client
 
-from chalicelib.api.dev_messages import (MessagesUnavailable, fetch_sent, html_to_text, linkify,
-                                         parse_email, render_page)
+from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent, html_to_text, linkify, parse_email, render_page
 from chalicelib.settings import reset_settings
 from scripts import dynamodb_local, local_stack, sent_messages
-from scripts.dynamodb_local import (DynamoDBLocal, find_jar, free_port, port_is_free,
-                                    stop_process_group)
+from scripts.dynamodb_local import DynamoDBLocal, find_jar, free_port, port_is_free, stop_process_group
 from scripts.mock_aws import MockAws, verify_sender
 
 REGION = "eu-north-1"
@@ -32,16 +31,26 @@ def booking_mime() -> bytes:
     msg["Date"] = "Tue, 24 Nov 2026 10:00:00 +0000"
     msg.set_content("Nähdään pian. See you soon.\nManage: https://x.test/b/abc?t=1&u=2.\n")
     msg.add_alternative("<p>See you soon. <a href='https://x.test/b/abc'>Manage</a></p>", subtype="html")
-    msg.add_attachment(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", maintype="text", subtype="calendar",
-                       filename="booking.ics")
+    msg.add_attachment(
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", maintype="text", subtype="calendar", filename="booking.ics"
+    )
     return msg.as_bytes()
 
 
 # --- parsing and rendering ---------------------------------------------------------------
 
+
 def test_parse_raw_mime_email():
-    parsed = parse_email({"id": "m1", "source": "bookings@rebook.local", "destinations": ["x@y.z"],
-                          "raw": booking_mime().decode(), "seq": 3, "timestamp": None})
+    parsed = parse_email(
+        {
+            "id": "m1",
+            "source": "bookings@rebook.local",
+            "destinations": ["x@y.z"],
+            "raw": booking_mime().decode(),
+            "seq": 3,
+            "timestamp": None,
+        }
+    )
     assert parsed["id"] == "m1" and parsed["seq"] == 3
     assert parsed["to"] == ["anna@example.com"]
     assert parsed["from"] == "Salon Aurora <bookings@rebook.local>"
@@ -54,13 +63,20 @@ def test_parse_raw_mime_email():
 
 
 def test_parse_html_only_and_simple_sends():
-    raw = ("From: a@rebook.local\nTo: b@example.com\nSubject: Hi\nContent-Type: text/html\n\n"
-           "<style>p{}</style><p>Hello <a href=\"https://x.test/c\">cancel</a></p>")
+    raw = (
+        "From: a@rebook.local\nTo: b@example.com\nSubject: Hi\nContent-Type: text/html\n\n"
+        '<style>p{}</style><p>Hello <a href="https://x.test/c">cancel</a></p>'
+    )
     assert parse_email({"id": "1", "raw": raw})["text"] == "Hello cancel (https://x.test/c)"
-    simple = parse_email({"id": "2", "source": "a@rebook.local", "destinations": ["b@example.com"],
-                          "subject": "S", "body": "plain text"})
-    assert (simple["subject"], simple["text"], simple["html"], simple["to"]) == \
-        ("S", "plain text", None, ["b@example.com"])
+    simple = parse_email(
+        {"id": "2", "source": "a@rebook.local", "destinations": ["b@example.com"], "subject": "S", "body": "plain text"}
+    )
+    assert (simple["subject"], simple["text"], simple["html"], simple["to"]) == (
+        "S",
+        "plain text",
+        None,
+        ["b@example.com"],
+    )
     html_body = parse_email({"id": "3", "subject": "S", "body": "<p>Hi<br>there</p>"})
     assert html_body["html"] and html_body["text"] == "Hi\nthere"
     templated = parse_email({"id": "4", "template": "confirm", "template_data": '{"a": 1}'})
@@ -68,29 +84,44 @@ def test_parse_html_only_and_simple_sends():
 
 
 def test_html_to_text_keeps_links_and_paragraphs():
-    assert html_to_text("<div>One</div><div>Two <a href='https://u.test'>go</a></div>") == \
-        "One\n\nTwo go (https://u.test)"
+    assert (
+        html_to_text("<div>One</div><div>Two <a href='https://u.test'>go</a></div>") == "One\n\nTwo go (https://u.test)"
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("go to https://x.test/a?b=1&c=2.",
-     'go to <a href="https://x.test/a?b=1&amp;c=2" rel="noopener noreferrer">https://x.test/a?b=1&amp;c=2</a>.'),
-    ("(see https://x.test/a)",
-     '(see <a href="https://x.test/a" rel="noopener noreferrer">https://x.test/a</a>)'),
-    ("<script>alert(1)</script> javascript:alert(1)",
-     "&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)"),
-    ('x https://x.test/"onmouseover="alert(1) y',
-     'x <a href="https://x.test/" rel="noopener noreferrer">https://x.test/</a>&quot;onmouseover=&quot;alert(1) y'),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "go to https://x.test/a?b=1&c=2.",
+            'go to <a href="https://x.test/a?b=1&amp;c=2" rel="noopener noreferrer">https://x.test/a?b=1&amp;c=2</a>.',
+        ),
+        ("(see https://x.test/a)", '(see <a href="https://x.test/a" rel="noopener noreferrer">https://x.test/a</a>)'),
+        ("<script>alert(1)</script> javascript:alert(1)", "&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)"),
+        (
+            'x https://x.test/"onmouseover="alert(1) y',
+            'x <a href="https://x.test/" rel="noopener noreferrer">https://x.test/</a>&quot;onmouseover=&quot;alert(1) y',
+        ),
+    ],
+)
 def test_linkify_escapes_and_links_only_http(text, expected):
     assert linkify(text) == expected
 
 
 def test_render_page_newest_first_and_escaped():
-    sent = {"emails": [{"seq": 1, "subject": "older <b>", "to": ["a@x.test"], "text": "t1"},
-                       {"seq": 3, "subject": "newer", "to": ["a@x.test"], "text": "https://x.test/n",
-                        "attachments": ["booking.ics"]}],
-            "sms": [{"seq": 2, "to": "+358401234567", "text": "sms <i>"}]}
+    sent = {
+        "emails": [
+            {"seq": 1, "subject": "older <b>", "to": ["a@x.test"], "text": "t1"},
+            {
+                "seq": 3,
+                "subject": "newer",
+                "to": ["a@x.test"],
+                "text": "https://x.test/n",
+                "attachments": ["booking.ics"],
+            },
+        ],
+        "sms": [{"seq": 2, "to": "+358401234567", "text": "sms <i>"}],
+    }
     page = render_page(sent, "http://127.0.0.1:5005")
     assert page.index("newer") < page.index("older")
     assert "older &lt;b&gt;" in page and "sms &lt;i&gt;" in page and "<b>" not in page
@@ -106,6 +137,7 @@ def test_fetch_sent_unreachable():
 
 # --- the mock AWS server, end to end ----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def mock_aws():
     with MockAws() as server:
@@ -114,8 +146,11 @@ def mock_aws():
         sns = boto3.client("sns", endpoint_url=server.endpoint, region_name=REGION, **CREDS)
         ses.send_raw_email(RawMessage={"Data": booking_mime()})
         sns.publish(PhoneNumber="+358401234567", Message="Reminder: tomorrow 10:00 https://x.test/r")
-        ses.send_email(Source="bookings@rebook.local", Destination={"ToAddresses": ["b@example.com"]},
-                       Message={"Subject": {"Data": "Simple"}, "Body": {"Text": {"Data": "Body text"}}})
+        ses.send_email(
+            Source="bookings@rebook.local",
+            Destination={"ToAddresses": ["b@example.com"]},
+            Message={"Subject": {"Data": "Simple"}, "Body": {"Text": {"Data": "Body text"}}},
+        )
         yield server
 
 
@@ -135,8 +170,11 @@ def test_mock_aws_reports_sent_messages(mock_aws):
 def test_mock_aws_rejects_unverified_sender(mock_aws):
     ses = boto3.client("ses", endpoint_url=mock_aws.endpoint, region_name=REGION, **CREDS)
     with pytest.raises(ses.exceptions.MessageRejected):
-        ses.send_email(Source="x@unverified.test", Destination={"ToAddresses": ["b@example.com"]},
-                       Message={"Subject": {"Data": "S"}, "Body": {"Text": {"Data": "B"}}})
+        ses.send_email(
+            Source="x@unverified.test",
+            Destination={"ToAddresses": ["b@example.com"]},
+            Message={"Subject": {"Data": "S"}, "Body": {"Text": {"Data": "B"}}},
+        )
 
 
 def test_sent_messages_cli(mock_aws, capsys):
@@ -198,6 +236,7 @@ def test_dev_pages_without_mock_server(monkeypatch, configured):
 
 # --- launchers: the parts that need no Java --------------------------------------------
 
+
 def test_find_jar_explains_how_to_install(tmp_path):
     with pytest.raises(FileNotFoundError, match="make install"):
         find_jar(tmp_path)
@@ -233,10 +272,16 @@ def test_port_checks():
 
 
 def test_stop_process_group_kills_grandchildren():
-    proc = subprocess.Popen([sys.executable, "-c",
-                             "import subprocess, sys, time; "
-                             "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-                             "time.sleep(60)"], start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; "
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            "time.sleep(60)",
+        ],
+        start_new_session=True,
+    )
     stop_process_group(proc, timeout=5)
     assert proc.returncode is not None
     # Nothing is left in its process group.
@@ -274,7 +319,14 @@ def test_local_stack_ports_from_env(monkeypatch):
 
 
 def test_raw_email_without_headers_falls_back_to_envelope():
-    parsed = parse_email({"id": "5", "source": "s@rebook.local", "destinations": ["d@example.com"],
-                          "raw": "Subject: bare\n\nbody\n", "timestamp": "2026-01-01T00:00:00+00:00"})
+    parsed = parse_email(
+        {
+            "id": "5",
+            "source": "s@rebook.local",
+            "destinations": ["d@example.com"],
+            "raw": "Subject: bare\n\nbody\n",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+        }
+    )
     assert (parsed["from"], parsed["to"], parsed["text"]) == ("s@rebook.local", ["d@example.com"], "body\n")
     assert parsed["timestamp"] == "2026-01-01T00:00:00+00:00"

@@ -4,6 +4,7 @@ The authorizer verifies the token (chalicelib/auth/jwt_verify.py) and hands the
 principal to the view through API Gateway's authorizer context; every use case then
 reads only that principal's business.
 """
+
 from __future__ import annotations
 
 import functools
@@ -171,9 +172,15 @@ def client_consents(p, client_id):
 
 def _csv_file(named_csv: tuple[str, str]) -> Response:
     filename, body = named_csv
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
 
 
 @owner_route("/export/clients.csv")

@@ -8,6 +8,7 @@ tells the page how to sign in (docs/dashboard.md).
     GET /static/dashboard.js    the page's script (vanilla JS, no framework)
     GET /static/dashboard.css   its stylesheet (the client pages' colours)
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,8 +49,10 @@ def _csp(config: dict) -> str:
     connect = "'self'"
     if config.get("auth") == "cognito":
         connect += f" https://cognito-idp.{config['region']}.amazonaws.com"
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,31 +78,49 @@ def _lang(accept_language: str | None) -> str:
 def render_page(accept_language: str | None) -> str:
     """The page's HTML: no data in it, only the language to start with (the script may
     switch to the one the user chose before) and the asset versions."""
-    return (_template()
-            .replace("{{ lang }}", _lang(accept_language))
-            .replace("{{ js_version }}", _static("dashboard.js")[1])
-            .replace("{{ css_version }}", _static("dashboard.css")[1]))
+    return (
+        _template()
+        .replace("{{ lang }}", _lang(accept_language))
+        .replace("{{ js_version }}", _static("dashboard.js")[1])
+        .replace("{{ css_version }}", _static("dashboard.css")[1])
+    )
 
 
 @dashboard.route("/admin", methods=["GET"])
 def page():
     config = auth_config()
-    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-               "Content-Security-Policy": _csp(config), "Referrer-Policy": "no-referrer",
-               "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
-    return Response(body=render_page(dashboard.current_request.headers.get("accept-language")),
-                    status_code=200, headers=headers)
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": _csp(config),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+    }
+    return Response(
+        body=render_page(dashboard.current_request.headers.get("accept-language")), status_code=200, headers=headers
+    )
 
 
 @dashboard.route("/admin/config.json", methods=["GET"])
 def config_json():
-    return Response(body=json.dumps(auth_config()), status_code=200,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return Response(
+        body=json.dumps(auth_config()),
+        status_code=200,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
 
 
 def _asset(name: str, content_type: str) -> Response:
-    return Response(body=_static(name)[0], status_code=200, headers={
-        "Content-Type": content_type, "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body=_static(name)[0],
+        status_code=200,
+        headers={
+            "Content-Type": content_type,
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @dashboard.route("/static/dashboard.js", methods=["GET"])

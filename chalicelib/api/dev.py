@@ -6,6 +6,7 @@
     POST /dev/sign-in        {email, password} of a local account -> {"token": ...}: the owner
                              dashboard's sign-in on the local stack (Cognito's in AWS)
 """
+
 from __future__ import annotations
 
 import hmac
@@ -48,8 +49,7 @@ def messages_page() -> Response:
 def messages_json() -> Response:
     sent, _, error = _sent()
     if error:
-        return Response({"error": "mock_aws_unavailable", "message": error}, status_code=503,
-                        headers=_JSON)
+        return Response({"error": "mock_aws_unavailable", "message": error}, status_code=503, headers=_JSON)
     return Response(sent, status_code=200, headers=_JSON)
 
 
@@ -81,8 +81,11 @@ def sign_in():
     from chalicelib.store import businesses
 
     body = json_body(dev.current_request)
-    if not isinstance(body, dict) or not isinstance(body.get("email"), str) \
-            or not isinstance(body.get("password"), str):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("email"), str)
+        or not isinstance(body.get("password"), str)
+    ):
         raise ValidationFailed("Send your email and password.", fields={"email": "required", "password": "required"})
     email, password = body["email"].strip().lower(), body["password"]
     found = None
@@ -93,6 +96,12 @@ def sign_in():
     business = businesses.get_by_slug(found["business"]) if found else None
     if not found or not business or not s.auth_jwks_file:
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    token = issue_token(Path(s.auth_jwks_file).parent, business.id, found["role"], staff_id=found.get("staff"),
-                        issuer=s.auth_issuer, audience=s.auth_audience)
+    token = issue_token(
+        Path(s.auth_jwks_file).parent,
+        business.id,
+        found["role"],
+        staff_id=found.get("staff"),
+        issuer=s.auth_issuer,
+        audience=s.auth_audience,
+    )
     return {"token": token, "role": found["role"]}

@@ -3,6 +3,7 @@
 Used by the local-only dev blueprint (chalicelib.api.dev) and by the
 `scripts.sent_messages` CLI. Standard library only, so it costs nothing when deployed.
 """
+
 from __future__ import annotations
 
 import email
@@ -30,20 +31,35 @@ def fetch_sent(endpoint: str, timeout: float = 5) -> dict:
             raw = json.load(resp)
     except (OSError, ValueError) as exc:  # URLError, refused, timeout, bad JSON
         raise MessagesUnavailable(f"Cannot read sent messages from {url}: {exc}") from exc
-    return {"emails": [parse_email(e) for e in raw.get("emails", [])],
-            "sms": [parse_sms(s) for s in raw.get("sms", [])]}
+    return {
+        "emails": [parse_email(e) for e in raw.get("emails", [])],
+        "sms": [parse_sms(s) for s in raw.get("sms", [])],
+    }
 
 
 def parse_sms(record: dict) -> dict:
-    return {"id": record.get("id"), "to": record.get("phone"), "text": record.get("message", ""),
-            "timestamp": record.get("timestamp"), "seq": record.get("seq", 0)}
+    return {
+        "id": record.get("id"),
+        "to": record.get("phone"),
+        "text": record.get("message", ""),
+        "timestamp": record.get("timestamp"),
+        "seq": record.get("seq", 0),
+    }
 
 
 def parse_email(record: dict) -> dict:
     """One /_rebook/sent email record (raw MIME, simple or templated send) -> readable dict."""
-    out = {"id": record.get("id"), "to": list(record.get("destinations") or []),
-           "from": record.get("source"), "subject": "", "text": "", "html": None,
-           "attachments": [], "timestamp": record.get("timestamp"), "seq": record.get("seq", 0)}
+    out = {
+        "id": record.get("id"),
+        "to": list(record.get("destinations") or []),
+        "from": record.get("source"),
+        "subject": "",
+        "text": "",
+        "html": None,
+        "attachments": [],
+        "timestamp": record.get("timestamp"),
+        "seq": record.get("seq", 0),
+    }
     if "raw" in record:
         mime = parse_mime(record["raw"])
         # Prefer what the recipient sees (To/From headers) over the envelope, and the
@@ -82,9 +98,18 @@ def parse_mime(raw: str) -> dict:
             timestamp = parsedate_to_datetime(str(msg["Date"])).isoformat()
         except (TypeError, ValueError):
             pass
-    recipients = [addr for _, addr in getaddresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])]) if addr]
-    return {"to": recipients, "from": str(msg["From"] or ""), "subject": str(msg["Subject"] or ""),
-            "text": text, "html": html_body, "attachments": attachments, "timestamp": timestamp}
+    recipients = [
+        addr for _, addr in getaddresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])]) if addr
+    ]
+    return {
+        "to": recipients,
+        "from": str(msg["From"] or ""),
+        "subject": str(msg["Subject"] or ""),
+        "text": text,
+        "html": html_body,
+        "attachments": attachments,
+        "timestamp": timestamp,
+    }
 
 
 class _TextExtractor(HTMLParser):
@@ -143,7 +168,7 @@ def linkify(text: str) -> str:
         if trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
             trimmed = trimmed[:-1]
         end = match.start() + len(trimmed)
-        out.append(html.escape(text[pos:match.start()]))
+        out.append(html.escape(text[pos : match.start()]))
         href = html.escape(trimmed, quote=True)
         out.append(f'<a href="{href}" rel="noopener noreferrer">{href}</a>')
         pos = end
@@ -163,10 +188,12 @@ pre{white-space:pre-wrap;word-wrap:break-word;background:#fff;border:1px solid #
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
-            f"<body><h1>{html.escape(title)}</h1>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
 
 
 def _fields(pairs: list[tuple[str, str | None]]) -> str:
@@ -178,29 +205,45 @@ def render_page(sent: dict, endpoint: str) -> str:
     """The /dev/messages page: emails and SMS, newest first."""
     emails = sorted(sent.get("emails", []), key=lambda m: m.get("seq", 0), reverse=True)
     sms = sorted(sent.get("sms", []), key=lambda m: m.get("seq", 0), reverse=True)
-    parts = [f'<p class="note">Messages the local mock AWS server ({html.escape(endpoint)}) '
-             f'has accepted, newest first. <a href="">Refresh</a> · '
-             f'<a href="messages.json">JSON</a></p>',
-             f"<h2>Emails ({len(emails)})</h2>"]
+    parts = [
+        f'<p class="note">Messages the local mock AWS server ({html.escape(endpoint)}) '
+        f'has accepted, newest first. <a href="">Refresh</a> · '
+        f'<a href="messages.json">JSON</a></p>',
+        f"<h2>Emails ({len(emails)})</h2>",
+    ]
     for m in emails:
-        parts.append("<article>" + _fields([
-            ("Subject", m.get("subject") or "(no subject)"), ("To", ", ".join(m.get("to") or [])),
-            ("From", m.get("from")), ("Sent", m.get("timestamp")),
-            ("Attachments", ", ".join(m.get("attachments") or [])),
-        ]) + f"<pre>{linkify(m.get('text') or '')}</pre></article>")
+        parts.append(
+            "<article>"
+            + _fields(
+                [
+                    ("Subject", m.get("subject") or "(no subject)"),
+                    ("To", ", ".join(m.get("to") or [])),
+                    ("From", m.get("from")),
+                    ("Sent", m.get("timestamp")),
+                    ("Attachments", ", ".join(m.get("attachments") or [])),
+                ]
+            )
+            + f"<pre>{linkify(m.get('text') or '')}</pre></article>"
+        )
     if not emails:
         parts.append('<p class="empty">No emails yet.</p>')
     parts.append(f"<h2>SMS ({len(sms)})</h2>")
     for m in sms:
-        parts.append("<article>" + _fields([("To", m.get("to")), ("Sent", m.get("timestamp"))])
-                     + f"<pre>{linkify(m.get('text') or '')}</pre></article>")
+        parts.append(
+            "<article>"
+            + _fields([("To", m.get("to")), ("Sent", m.get("timestamp"))])
+            + f"<pre>{linkify(m.get('text') or '')}</pre></article>"
+        )
     if not sms:
         parts.append('<p class="empty">No SMS yet.</p>')
     return _page("Sent messages", "".join(parts))
 
 
 def render_unavailable(reason: str) -> str:
-    return _page("Sent messages", f'<p class="error">The mock AWS server is not reachable.</p>'
-                                  f"<p>{html.escape(reason)}</p>"
-                                  f'<p class="note">Start the whole local stack with '
-                                  f"<code>make run</code>.</p>")
+    return _page(
+        "Sent messages",
+        f'<p class="error">The mock AWS server is not reachable.</p>'
+        f"<p>{html.escape(reason)}</p>"
+        f'<p class="note">Start the whole local stack with '
+        f"<code>make run</code>.</p>",
+    )

@@ -1,4 +1,5 @@
 """Calendar subscription URLs (ICS), public but unguessable: the secret is in the path."""
+
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import handler
@@ -13,7 +14,12 @@ feeds = Blueprint(__name__)
 @handler
 def calendar_feed(business_id, feed, secret):
     body = feed_service.render(business_id, feed, secret)
-    return Response(body=body.decode("utf-8"), status_code=200, headers={
-        "Content-Type": "text/calendar; charset=utf-8",
-        "Content-Disposition": 'inline; filename="calendar.ics"',
-        "Cache-Control": "private, max-age=300"})
+    return Response(
+        body=body.decode("utf-8"),
+        status_code=200,
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": 'inline; filename="calendar.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )

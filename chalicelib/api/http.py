@@ -1,4 +1,5 @@
 """Glue between Chalice and the core: JSON bodies in, errors out in one shape."""
+
 from __future__ import annotations
 
 import functools
@@ -16,8 +17,9 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Contro
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
-                    headers={**JSON_HEADERS, **(headers or {})})
+    return Response(
+        body=json.dumps(body, ensure_ascii=False), status_code=status, headers={**JSON_HEADERS, **(headers or {})}
+    )
 
 
 def error_response(err: RebookError) -> Response:
@@ -48,8 +50,9 @@ def handler(fn):
             return error_response(err)
         except Exception:
             logger.exception("unhandled error in %s", fn.__name__)
-            return json_response({"error": {"code": "internal", "message": "Something went wrong on our side.",
-                                             "fields": {}}}, 500)
+            return json_response(
+                {"error": {"code": "internal", "message": "Something went wrong on our side.", "fields": {}}}, 500
+            )
         if isinstance(result, Response):
             return result
         status, body = result if isinstance(result, tuple) else (200, result)

@@ -2,6 +2,7 @@
 function (the API, the authorizer, every scheduled job) starts with only what its own
 first event needs, so the authorizer never loads PynamoDB and a job never loads the
 pages (bench/coldstart.py measures app.py's import)."""
+
 from __future__ import annotations
 
 import importlib

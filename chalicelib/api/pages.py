@@ -1,4 +1,5 @@
 """Client pages (HTML): the booking page and the manage page behind every message link."""
+
 from __future__ import annotations
 
 import functools
@@ -8,16 +9,19 @@ from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import RebookError
 from chalicelib.api.lazy import lazy
+from chalicelib.errors import RebookError
 from chalicelib.pages.i18n import pick_locale, words
 
 views = lazy("chalicelib.pages.views")
 pages = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
-HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
-        "Referrer-Policy": "no-referrer"}
+HTML = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
+    "Referrer-Policy": "no-referrer",
+}
 logger = logging.getLogger("rebook.pages")
 
 
@@ -43,12 +47,22 @@ def html_view(fn):
             return fn(*args, **kwargs)
         except RebookError as e:
             locale = pick_locale((pages.current_request.query_params or {}).get("lang"), _lang(), "fi")
-            return _html(views.render("error.html", t=words(locale), locale=locale, message=e.message,
-                                      biz={"name": "Rebook"}), e.status)
+            return _html(
+                views.render("error.html", t=words(locale), locale=locale, message=e.message, biz={"name": "Rebook"}),
+                e.status,
+            )
         except Exception:
             logger.exception("page failed")
-            return _html(views.render("error.html", t=words("en"), locale="en", biz={"name": "Rebook"},
-                                      message="Something went wrong on our side."), 500)
+            return _html(
+                views.render(
+                    "error.html",
+                    t=words("en"),
+                    locale="en",
+                    biz={"name": "Rebook"},
+                    message="Something went wrong on our side.",
+                ),
+                500,
+            )
 
     return wrapper
 
@@ -71,7 +85,11 @@ def book_submit(slug):
 def manage(token):
     params = pages.current_request.query_params or {}
     locale = pick_locale(params.get("lang"), _lang(), "fi")
-    note = words(locale).get(params.get("done", "")) if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off") else None
+    note = (
+        words(locale).get(params.get("done", ""))
+        if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off")
+        else None
+    )
     return _html(views.manage_page(token, params, _lang(), status_note=note))
 
 
@@ -90,9 +108,15 @@ def _after_change(token: str, form: dict, action):
 def booking_calendar(token):
     from chalicelib.services import booking
 
-    return Response(body=booking.booking_ics(token), status_code=200, headers={
-        "Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-store",
-        "Content-Disposition": 'attachment; filename="booking.ics"'})
+    return Response(
+        body=booking.booking_ics(token),
+        status_code=200,
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="booking.ics"',
+        },
+    )
 
 
 @pages.route("/m/{token}/cancel", methods=["POST"], content_types=FORM)
@@ -103,8 +127,11 @@ def cancel(token):
     form = _form()
     body = {"reason": form["reason"]} if form.get("reason", "").strip() else {}
     failed = _after_change(token, form, lambda: booking.cancel_booking(token, body))
-    return failed or Response(body="", status_code=303, headers={
-        "Location": f"/m/{token}?" + urlencode({"done": "cancelled", "lang": form.get("lang", "")})})
+    return failed or Response(
+        body="",
+        status_code=303,
+        headers={"Location": f"/m/{token}?" + urlencode({"done": "cancelled", "lang": form.get("lang", "")})},
+    )
 
 
 @pages.route("/m/{token}/reschedule", methods=["POST"], content_types=FORM)
@@ -114,8 +141,11 @@ def reschedule(token):
 
     form = _form()
     failed = _after_change(token, form, lambda: booking.reschedule_booking(token, {"start": form.get("start", "")}))
-    return failed or Response(body="", status_code=303, headers={
-        "Location": f"/m/{token}?" + urlencode({"done": "moved", "lang": form.get("lang", "")})})
+    return failed or Response(
+        body="",
+        status_code=303,
+        headers={"Location": f"/m/{token}?" + urlencode({"done": "moved", "lang": form.get("lang", "")})},
+    )
 
 
 @pages.route("/m/{token}/reminders", methods=["POST"], content_types=FORM)
@@ -126,8 +156,11 @@ def reminders(token):
     form = _form()
     failed = _after_change(token, form, lambda: booking.set_reminders(token, form.get("reminders") == "on"))
     done = "reminders_on" if form.get("reminders") == "on" else "reminders_off"
-    return failed or Response(body="", status_code=303, headers={
-        "Location": f"/m/{token}?" + urlencode({"done": done, "lang": form.get("lang", "")}) + "#reminders"})
+    return failed or Response(
+        body="",
+        status_code=303,
+        headers={"Location": f"/m/{token}?" + urlencode({"done": done, "lang": form.get("lang", "")}) + "#reminders"},
+    )
 
 
 @pages.route("/f/{token}", methods=["GET"])
@@ -176,9 +209,16 @@ def _static(name: str) -> str:
 
 
 def _script(name: str) -> Response:
-    return Response(body=_static(name), status_code=200, headers={
-        "Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=300",
-        "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body=_static(name),
+        status_code=200,
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @pages.route("/widget.js", methods=["GET"])

@@ -1,4 +1,5 @@
 """Public booking API (JSON, open CORS so the widget can call it from any site)."""
+
 from chalice import Blueprint, CORSConfig
 
 from chalicelib.api.http import handler, json_body

@@ -9,6 +9,7 @@ tokens are Cognito ID tokens; locally and in tests it is a JWKS file
 Claims: `sub`, `custom:business_id`, `custom:role` (owner | staff), optional
 `custom:staff_id`; Cognito ID tokens also carry `token_use: id`.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,9 +72,15 @@ def verify(token: str) -> Principal:
         token = token[7:].strip()
     try:
         key = _signing_key(token, s.auth_jwks_url, s.auth_jwks_file)
-        claims = jwt.decode(token, key, algorithms=["RS256"], audience=s.auth_audience,
-                            issuer=s.auth_issuer, leeway=LEEWAY_SECONDS,
-                            options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["RS256"],
+            audience=s.auth_audience,
+            issuer=s.auth_issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
     except (jwt.PyJWTError, ValueError, OSError) as e:
         raise InvalidToken(type(e).__name__) from None
     if claims.get("token_use", "id") != "id":
@@ -81,5 +88,9 @@ def verify(token: str) -> Principal:
     role, business_id = claims.get("custom:role"), claims.get("custom:business_id")
     if role not in ROLES or not business_id:
         raise InvalidToken("no business or role")
-    return Principal(user_id=str(claims["sub"]), business_id=str(business_id), role=role,
-                     staff_id=claims.get("custom:staff_id") or None)
+    return Principal(
+        user_id=str(claims["sub"]),
+        business_id=str(business_id),
+        role=role,
+        staff_id=claims.get("custom:staff_id") or None,
+    )

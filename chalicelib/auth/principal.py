@@ -3,6 +3,7 @@
 The business id comes from the verified token only, never from the request: every
 owner query is scoped by it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,12 +33,20 @@ class Principal:
 
     def as_context(self) -> dict:
         """What the authorizer hands to the view (API Gateway passes strings only)."""
-        return {"user_id": self.user_id, "business_id": self.business_id, "role": self.role,
-                "staff_id": self.staff_id or ""}
+        return {
+            "user_id": self.user_id,
+            "business_id": self.business_id,
+            "role": self.role,
+            "staff_id": self.staff_id or "",
+        }
 
     @classmethod
-    def from_context(cls, ctx: dict) -> "Principal | None":
+    def from_context(cls, ctx: dict) -> Principal | None:
         if not ctx or ctx.get("role") not in ROLES or not ctx.get("business_id") or not ctx.get("user_id"):
             return None
-        return cls(user_id=ctx["user_id"], business_id=ctx["business_id"], role=ctx["role"],
-                   staff_id=ctx.get("staff_id") or None)
+        return cls(
+            user_id=ctx["user_id"],
+            business_id=ctx["business_id"],
+            role=ctx["role"],
+            staff_id=ctx.get("staff_id") or None,
+        )

@@ -3,11 +3,12 @@
 All computation is on UTC instants; wall-clock hours are converted per local date
 through zoneinfo, so days with a DST switch have the right number of real hours.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.domain.config import BusinessConfig, Interval, Service, Staff
 from chalicelib.domain.timeutil import daterange, local_date, local_wall_to_utc
@@ -43,12 +44,13 @@ def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tupl
     if day in staff.exceptions and not business:
         business = staff.exceptions[day]
     tz = cfg.tz
-    return [(local_wall_to_utc(day, lo, tz), local_wall_to_utc(day, hi, tz))
-            for lo, hi in _intersect(business, staff_hours_on(staff, day))]
+    return [
+        (local_wall_to_utc(day, lo, tz), local_wall_to_utc(day, hi, tz))
+        for lo, hi in _intersect(business, staff_hours_on(staff, day))
+    ]
 
 
-def candidate_starts(cfg: BusinessConfig, service: Service, staff: Staff, day: date,
-                     now: datetime) -> list[datetime]:
+def candidate_starts(cfg: BusinessConfig, service: Service, staff: Staff, day: date, now: datetime) -> list[datetime]:
     """Start times the rules allow on `day`, ignoring other bookings."""
     rules = cfg.rules
     earliest = now + timedelta(minutes=rules.min_notice_minutes)
@@ -72,18 +74,26 @@ def _overlaps(start: datetime, end: datetime, busy_starts: list[datetime], busy:
     return any(b_end > start for _, b_end in busy[:i])
 
 
-def free_starts(cfg: BusinessConfig, service: Service, staff: Staff, day: date, now: datetime,
-                busy: Iterable[Busy]) -> list[datetime]:
+def free_starts(
+    cfg: BusinessConfig, service: Service, staff: Staff, day: date, now: datetime, busy: Iterable[Busy]
+) -> list[datetime]:
     occupied = sorted(busy)
     starts = [b[0] for b in occupied]
     occupancy = timedelta(minutes=service.occupancy_minutes)
-    return [t for t in candidate_starts(cfg, service, staff, day, now)
-            if not _overlaps(t, t + occupancy, starts, occupied)]
+    return [
+        t for t in candidate_starts(cfg, service, staff, day, now) if not _overlaps(t, t + occupancy, starts, occupied)
+    ]
 
 
-def availability(cfg: BusinessConfig, service: Service, staff_members: Sequence[Staff],
-                 date_from: date, date_to: date, now: datetime,
-                 busy_by_staff: Mapping[str, Iterable[Busy]]) -> dict[str, list[datetime]]:
+def availability(
+    cfg: BusinessConfig,
+    service: Service,
+    staff_members: Sequence[Staff],
+    date_from: date,
+    date_to: date,
+    now: datetime,
+    busy_by_staff: Mapping[str, Iterable[Busy]],
+) -> dict[str, list[datetime]]:
     """Free start times per staff member over the inclusive local date range."""
     result: dict[str, list[datetime]] = {}
     for member in staff_members:
@@ -95,10 +105,9 @@ def availability(cfg: BusinessConfig, service: Service, staff_members: Sequence[
     return result
 
 
-def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start: datetime,
-                     now: datetime) -> bool:
+def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start: datetime, now: datetime) -> bool:
     """True when the rules allow this start (hours, grid, notice, horizon); bookings aside."""
     # Compare in UTC: PEP 495 makes an ambiguous local time (the repeated autumn hour)
     # unequal to every instant in another zone.
-    start = start.astimezone(timezone.utc)
+    start = start.astimezone(UTC)
     return start in candidate_starts(cfg, service, staff, local_date(start, cfg.tz), now)

@@ -1,11 +1,11 @@
 """Booking rules: what a booking request must contain, what occupies a staff member's
 time, and when a booking may still be cancelled or moved."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator

@@ -1,4 +1,5 @@
 """A client's figures, from her appointments: visits, rhythm, spend, no-shows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ class ClientStats:
     ratings: int
 
 
-def client_stats(appointments: list[Appointment], now: datetime, rating_sum: int = 0,
-                 rating_count: int = 0) -> ClientStats:
+def client_stats(
+    appointments: list[Appointment], now: datetime, rating_sum: int = 0, rating_count: int = 0
+) -> ClientStats:
     outcomes = [(a, outcome(a, now)) for a in appointments]
     done = sorted((a for a, o in outcomes if o == "completed"), key=lambda a: a.start)
     upcoming = sorted((a.start for a, o in outcomes if o == "upcoming"))

@@ -3,12 +3,13 @@
 Validated with pydantic so that a config file with mistakes is rejected with a
 list of precise, human-readable errors before anything is written.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
 from functools import lru_cache
+from typing import Annotated
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
@@ -50,7 +51,7 @@ class Interval(BaseModel):
     end: int
 
     @classmethod
-    def parse(cls, pair) -> "Interval":
+    def parse(cls, pair) -> Interval:
         if isinstance(pair, Interval):
             return pair
         if isinstance(pair, dict):
@@ -58,7 +59,7 @@ class Interval(BaseModel):
         if isinstance(pair, str) and "-" in pair:
             pair = pair.split("-", 1)
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ValueError("an interval is written as [\"09:00\", \"17:00\"] or \"09:00-17:00\"")
+            raise ValueError('an interval is written as ["09:00", "17:00"] or "09:00-17:00"')
         start, end = (_parse_hhmm(str(p).strip()) for p in pair)
         if end <= start:
             raise ValueError(f"interval {pair[0]}-{pair[1]} ends before it starts")
@@ -111,7 +112,6 @@ class WeeklyHours(BaseModel):
 
     def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
         return getattr(self, WEEKDAYS[weekday])
-
 
 
 class LocalizedText(BaseModel):

@@ -1,13 +1,13 @@
 """Normalizing client contacts so one person keeps one profile per business."""
+
 from __future__ import annotations
 
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
-
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field
 
 DEFAULT_REGION = "FI"
 
@@ -71,7 +71,9 @@ def search_needle(query: str) -> str:
 
 
 # Contact fields as clients and owners send them: normalized, or None when left empty.
-Phone = Annotated[Annotated[str, Field(max_length=40)] | None,
-                  AfterValidator(lambda v: normalize_phone(v) if v else None)]
-Email = Annotated[Annotated[str, Field(max_length=254)] | None,
-                  AfterValidator(lambda v: normalize_email(v) if v else None)]
+Phone = Annotated[
+    Annotated[str, Field(max_length=40)] | None, AfterValidator(lambda v: normalize_phone(v) if v else None)
+]
+Email = Annotated[
+    Annotated[str, Field(max_length=254)] | None, AfterValidator(lambda v: normalize_email(v) if v else None)
+]

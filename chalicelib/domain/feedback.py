@@ -1,4 +1,5 @@
 """Feedback after the visit: when to ask, and what a rating is."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -1,4 +1,5 @@
 """Short random ids: lower-case alphanumerics, safe in URLs, keys and SMS links."""
+
 import secrets
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"

@@ -7,6 +7,7 @@ local calendar. A visit counts in the period of its (local) start; a win-back me
 in the period it was sent. Counts of distinct clients (visitors, new, retained) are kept
 per period because they do not add up across months.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,25 @@ WINBACK_WINDOW = timedelta(days=30)  # a booking this soon after a win-back mess
 
 # What the contribution of a client counts, per period (AggregateItem has one number each).
 COUNTERS = (
-    "appointments", "cancelled", "late_cancelled", "completed", "no_show", "revenue_cents",
-    "reminded_due", "reminded_no_show", "unreminded_due", "unreminded_no_show", "feedback_requested",
-    *(f"rebooked_{n}" for n in REBOOK_WINDOWS), "rebooked_before_leaving",
-    "visitors", "new_clients", "retained",
-    "winback_messages", "winback_conversions", "winback_revenue_cents",
+    "appointments",
+    "cancelled",
+    "late_cancelled",
+    "completed",
+    "no_show",
+    "revenue_cents",
+    "reminded_due",
+    "reminded_no_show",
+    "unreminded_due",
+    "unreminded_no_show",
+    "feedback_requested",
+    *(f"rebooked_{n}" for n in REBOOK_WINDOWS),
+    "rebooked_before_leaving",
+    "visitors",
+    "new_clients",
+    "retained",
+    "winback_messages",
+    "winback_conversions",
+    "winback_revenue_cents",
 )
 # Kept by the feedback transaction, not by the contribution.
 RATING_COUNTERS = ("ratings_sum", "ratings_count")
@@ -75,8 +90,9 @@ def months_back(last_month: str, count: int) -> list[str]:
     return out[::-1]
 
 
-def contribution(appointments: Iterable[Appointment], winbacks: Iterable[datetime], tz: ZoneInfo,
-                 late_cancel_hours: int) -> Counts:
+def contribution(
+    appointments: Iterable[Appointment], winbacks: Iterable[datetime], tz: ZoneInfo, late_cancel_hours: int
+) -> Counts:
     """Everything one client adds to the business's period counters, from her whole
     history: her appointments (any status) and the times win-back messages were sent
     to her. Booked visits whose outcome is not settled yet count only as appointments."""
@@ -156,8 +172,11 @@ def delta(old: Counts, new: Counts) -> Counts:
 
 def _ratio(numerator: int, denominator: int, digits: int = 4) -> dict:
     value = round(numerator / denominator, digits) if denominator else None
-    return {"value": int(value) if value is not None and digits == 0 else value,
-            "numerator": numerator, "denominator": denominator}
+    return {
+        "value": int(value) if value is not None and digits == 0 else value,
+        "numerator": numerator,
+        "denominator": denominator,
+    }
 
 
 def _count(n: int) -> dict:

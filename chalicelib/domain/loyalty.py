@@ -6,6 +6,7 @@ number k (id `loy-<k>`), so settling the card again after any change — a visit
 completed, a no-show corrected, an adjustment — issues or withdraws exactly the
 difference, and running it twice changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ class Card:
 
 def card(visits: int, adjustment: int, stamps_for_reward: int) -> Card:
     total = max(0, visits + adjustment)
-    return Card(stamps=total % stamps_for_reward, stamps_for_reward=stamps_for_reward,
-                rewards_earned=total // stamps_for_reward)
+    return Card(
+        stamps=total % stamps_for_reward, stamps_for_reward=stamps_for_reward, rewards_earned=total // stamps_for_reward
+    )
 
 
 def settlement(earned: int, issued: dict[int, str]) -> tuple[list[int], list[int]]:
@@ -64,7 +66,7 @@ def settlement(earned: int, issued: dict[int, str]) -> tuple[list[int], list[int
     issued again under the same number, so the client's next earned reward gets the
     next free number."""
     live = {k for k, status in issued.items() if status != "revoked"}
-    withdraw = sorted((k for k in live if issued[k] == "available"), reverse=True)[:max(0, len(live) - earned)]
+    withdraw = sorted((k for k in live if issued[k] == "available"), reverse=True)[: max(0, len(live) - earned)]
     missing = max(0, earned - len(live))
     start = max(issued, default=0) + 1
     return list(range(start, start + missing)), withdraw

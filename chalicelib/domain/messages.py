@@ -3,11 +3,11 @@
 The outbox (chalicelib.notify.outbox) stores, claims and sends them; the texts
 themselves live in the templates (chalicelib.notify.templates).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """When a client who stopped visiting is erased automatically."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """What the owner may write about a client, a visit and a follow-up: validated input."""
+
 from __future__ import annotations
 
 import re
@@ -105,6 +106,7 @@ class NoteIn(BaseModel):
 
 class PersonalMessageIn(BaseModel):
     """The owner's own words to a client (dashboard: "send a personal message")."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     text: str = Field(min_length=1, max_length=1000)
 

@@ -4,11 +4,12 @@ SMS quiet hours in the business's time zone, and what to do when a job runs late
 Pure functions on UTC instants; wall-clock rules go through zoneinfo, so DST days
 come out right.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.config import QuietHours, ReminderRule
@@ -46,8 +47,9 @@ def in_quiet_hours(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
     return (m >= qs or m < qe) if qs > qe else (qs <= m < qe)
 
 
-def allowed_sms_time(t: datetime, quiet: QuietHours, tz: ZoneInfo, earliest: datetime,
-                     visit_start: datetime) -> datetime | None:
+def allowed_sms_time(
+    t: datetime, quiet: QuietHours, tz: ZoneInfo, earliest: datetime, visit_start: datetime
+) -> datetime | None:
     """`t` if it is outside quiet hours, else the nearest allowed moment — just before
     the quiet period or at its end — that is not before `earliest` and at least 30
     minutes before the visit; None when there is no such moment.
@@ -66,8 +68,14 @@ def allowed_sms_time(t: datetime, quiet: QuietHours, tz: ZoneInfo, earliest: dat
     return None
 
 
-def plan(rules: Iterable[ReminderRule], quiet: QuietHours, tz: ZoneInfo, visit_start: datetime,
-         booked_at: datetime, channels: set[str]) -> list[PlannedReminder]:
+def plan(
+    rules: Iterable[ReminderRule],
+    quiet: QuietHours,
+    tz: ZoneInfo,
+    visit_start: datetime,
+    booked_at: datetime,
+    channels: set[str],
+) -> list[PlannedReminder]:
     """The reminders of one visit on the channels the client has."""
     out = []
     for rule in rules:
@@ -94,8 +102,9 @@ class SendDecision:
     reason: str | None = None
 
 
-def decide_at_send_time(channel: str, now: datetime, visit_start: datetime, quiet: QuietHours,
-                        tz: ZoneInfo) -> SendDecision:
+def decide_at_send_time(
+    channel: str, now: datetime, visit_start: datetime, quiet: QuietHours, tz: ZoneInfo
+) -> SendDecision:
     """A due reminder, possibly late (catch-up after an outage): send, move, or skip."""
     if now >= visit_start:
         return SendDecision("skip", reason="visit_started")

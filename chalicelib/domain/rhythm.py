@@ -7,6 +7,7 @@ visit has passed by more than `at_risk_after` x rhythm with nothing booked; laps
 `lapsed_after` x rhythm. A client with a future booking is never at risk; the owner's
 "maintenance" overrides all of it (and stops win-back messages).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -40,8 +41,14 @@ def lapsed_from(last_visit: datetime, rhythm: float, rules: RetentionRules) -> d
     return expected_next(last_visit, rhythm) + timedelta(days=rhythm * rules.lapsed_after)
 
 
-def status(now: datetime, last_visit: datetime | None, rhythm: float, has_future_booking: bool,
-           rules: RetentionRules, maintenance: bool = False) -> str:
+def status(
+    now: datetime,
+    last_visit: datetime | None,
+    rhythm: float,
+    has_future_booking: bool,
+    rules: RetentionRules,
+    maintenance: bool = False,
+) -> str:
     """active | at_risk | lapsed | maintenance."""
     if maintenance:
         return "maintenance"

@@ -1,10 +1,9 @@
 """Time-zone math. Instants are UTC; wall-clock rules go through zoneinfo here."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-UTC = timezone.utc
 
 
 def utcnow() -> datetime:

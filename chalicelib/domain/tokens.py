@@ -4,6 +4,7 @@ Compact on purpose: manage links travel in 160-character SMS. A token reads
 `<purpose>.<business>.<subject>.<expiry base36>.<signature>`; the signature is
 the first 128 bits of HMAC-SHA256 over everything before it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,10 +12,17 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-PURPOSES = {"manage": "m", "feedback": "f", "unsubscribe": "u", "rebook": "r", "referral": "x", "calendar": "c",
-            "card": "k"}
+PURPOSES = {
+    "manage": "m",
+    "feedback": "f",
+    "unsubscribe": "u",
+    "rebook": "r",
+    "referral": "x",
+    "calendar": "c",
+    "card": "k",
+}
 _CODES = {v: k for k, v in PURPOSES.items()}
 _PART = re.compile(r"^[a-z0-9-]{1,64}$")
 
@@ -71,7 +79,7 @@ def read_token(secret: str, token: str, purpose: str, now: datetime) -> LinkClai
     if _CODES.get(code) != purpose:
         raise TokenError("wrong_purpose")
     try:
-        expires = datetime.fromtimestamp(int(exp36, 36), tz=timezone.utc)
+        expires = datetime.fromtimestamp(int(exp36, 36), tz=UTC)
     except ValueError:
         raise TokenError("malformed") from None
     if now >= expires:

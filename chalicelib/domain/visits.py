@@ -1,4 +1,5 @@
 """What happened to a visit, and which marks the front desk may set when."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

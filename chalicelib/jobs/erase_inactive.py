@@ -2,9 +2,10 @@
 (`privacy.erase_inactive_after_years`). Clients are found by the day they become due
 (index gsi3, ERASE#<day>#<shard>), so the job reads what is due, not the table; after
 an outage it works through every day it missed (watermark)."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from chalicelib.services.admin import gdpr
 from chalicelib.store import jobs
@@ -14,11 +15,14 @@ MAX_CATCH_UP_DAYS = 60
 
 
 def run(now: datetime, simulated: bool = False) -> dict:
-    today = now.astimezone(timezone.utc).date()
+    today = now.astimezone(UTC).date()
     watermark = jobs.get_watermark(JOB)
     # After an outage, every missed day (bounded); the very first run looks back as far.
-    first = watermark.date() + timedelta(days=1) if watermark and not simulated else today - timedelta(
-        days=0 if simulated else MAX_CATCH_UP_DAYS)
+    first = (
+        watermark.date() + timedelta(days=1)
+        if watermark and not simulated
+        else today - timedelta(days=0 if simulated else MAX_CATCH_UP_DAYS)
+    )
     first = max(first, today - timedelta(days=MAX_CATCH_UP_DAYS))
     total = {"days": 0, "due": 0, "erased": 0, "postponed": 0}
     day = first
@@ -27,6 +31,6 @@ def run(now: datetime, simulated: bool = False) -> dict:
             total[k] += v
         total["days"] += 1
         if not simulated:
-            jobs.set_watermark(JOB, datetime.combine(day, time(), tzinfo=timezone.utc), now)
+            jobs.set_watermark(JOB, datetime.combine(day, time(), tzinfo=UTC), now)
         day += timedelta(days=1)
     return total

@@ -1,10 +1,11 @@
 """The scheduled jobs and how often they run: one list for Chalice, the local
 scheduler and the CLI."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 
 def _send_due(now: datetime, simulated: bool = False):
@@ -46,16 +47,22 @@ class Job:
 
 
 JOBS = {
-    "send_due": Job("send_due", 1, _send_due,
-                    "send due messages: reminders, retries of failed sends (the outbox sweeper)"),
-    "visits_ended": Job("visits_ended", 5, _visits_ended,
-                        "complete visits that ended; update clients' visits, spend and rhythm"),
-    "kpi_sync": Job("kpi_sync", 5, _kpi_sync,
-                    "bring the KPI aggregates in line with the clients whose history changed"),
-    "marketing": Job("marketing", 60, _marketing,
-                     "win-back and birthday messages, at each business's local morning"),
-    "erase_inactive": Job("erase_inactive", 24 * 60, _erase_inactive,
-                          "erase clients inactive longer than their business keeps them (GDPR)"),
+    "send_due": Job(
+        "send_due", 1, _send_due, "send due messages: reminders, retries of failed sends (the outbox sweeper)"
+    ),
+    "visits_ended": Job(
+        "visits_ended", 5, _visits_ended, "complete visits that ended; update clients' visits, spend and rhythm"
+    ),
+    "kpi_sync": Job(
+        "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
+    ),
+    "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
+    "erase_inactive": Job(
+        "erase_inactive",
+        24 * 60,
+        _erase_inactive,
+        "erase clients inactive longer than their business keeps them (GDPR)",
+    ),
 }
 
 

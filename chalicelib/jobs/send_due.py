@@ -7,6 +7,7 @@ twice: only the run whose claim succeeds sends. A run that starts after an outag
 looks back to where the last complete run got (the watermark), so nothing due in
 between is missed; reminders whose visit has begun are recorded as skipped.
 """
+
 from __future__ import annotations
 
 import threading
@@ -67,8 +68,11 @@ def _visit_check(item):
     if item.kind == "feedback_request":
         condition = AppointmentItem.status.is_in("booked", "arrived", "completed") & (AppointmentItem.start == start)
     else:
-        condition = ((AppointmentItem.status == "booked") & (AppointmentItem.start == start)
-                     & (AppointmentItem.reminders_off != True))  # noqa: E712 (a DynamoDB condition)
+        condition = (
+            (AppointmentItem.status == "booked")
+            & (AppointmentItem.start == start)
+            & (AppointmentItem.reminders_off != True)  # noqa: E712 (a DynamoDB condition)
+        )
     return AppointmentItem, keys.biz(item.business_id), keys.appt_sk(item.appointment_id), condition
 
 
@@ -99,8 +103,11 @@ def process(item, now: datetime, summary: Summary) -> None:
     elif kind in VISIT_KINDS:
         visit_start = parse_utc(item.context["visit_start_utc"])
         rules = _send_rules(item)
-        decision = (reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
-                    if rules else reminder_rules.SendDecision("skip", reason="business_gone"))
+        decision = (
+            reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
+            if rules
+            else reminder_rules.SendDecision("skip", reason="business_gone")
+        )
         if decision.action == "skip":
             if store.skip(item, decision.reason, now):
                 summary.add("skipped", decision.reason)

@@ -1,6 +1,7 @@
 """Every 5 minutes: visits that ended since the last run (index gsi3 END#<hour>#<shard>,
 watermark for catch-up) are completed if nobody marked them, and their clients' visit
 figures and rhythm keys are brought up to date."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -29,6 +29,7 @@ Every provider failure becomes a SendError whose `reason` is "<service>:<code>"
 Unknown codes are retried rather than dropped: the outbox backs off, and the reason
 it records shows what is failing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,11 +41,20 @@ from chalicelib.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-THROTTLING = frozenset({"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException",
-                        "KMSThrottling"})
-PERMANENT = frozenset({"MessageRejected", "InvalidParameter",
-                       "InvalidParameterValue", "ParameterValueInvalid", "ValidationException",
-                       "EndpointDisabled", "OptedOut", "OptedOutException", "NotFound"})
+THROTTLING = frozenset({"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException", "KMSThrottling"})
+PERMANENT = frozenset(
+    {
+        "MessageRejected",
+        "InvalidParameter",
+        "InvalidParameterValue",
+        "ParameterValueInvalid",
+        "ValidationException",
+        "EndpointDisabled",
+        "OptedOut",
+        "OptedOutException",
+        "NotFound",
+    }
+)
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _clients: dict[tuple[str, str, str | None], object] = {}
@@ -73,10 +83,10 @@ def _client(service: str):
                 from botocore.config import Config
 
                 # Few SDK retries: the outbox retries with backoff, and a request is waiting.
-                config = Config(retries={"mode": "standard", "max_attempts": 2},
-                                connect_timeout=3, read_timeout=10)
-                client = boto3.session.Session().client(service, region_name=settings.region,
-                                                        endpoint_url=settings.aws_endpoint, config=config)
+                config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=10)
+                client = boto3.session.Session().client(
+                    service, region_name=settings.region, endpoint_url=settings.aws_endpoint, config=config
+                )
                 _clients[key] = client
     return client
 
@@ -110,8 +120,9 @@ def _call(service: str, operation: str, **params) -> dict:
         return getattr(_client(service), operation)(**params)
     except (ClientError, BotoCoreError) as e:
         err = classify(service, e)
-        log.warning("%s.%s failed: %s permanent=%s throttled=%s",
-                    service, operation, err.reason, err.permanent, err.throttled)
+        log.warning(
+            "%s.%s failed: %s permanent=%s throttled=%s", service, operation, err.reason, err.permanent, err.throttled
+        )
         raise err from None
 
 
@@ -140,8 +151,7 @@ def send_sms(phone_e164: str, text: str, *, sender_id: str | None = None) -> str
     sender = clean_sender_id(sender_id)
     if sender:
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender}
-    return _call("sns", "publish", PhoneNumber=phone_e164, Message=text,
-                 MessageAttributes=attributes)["MessageId"]
+    return _call("sns", "publish", PhoneNumber=phone_e164, Message=text, MessageAttributes=attributes)["MessageId"]
 
 
 def is_opted_out(phone: str) -> bool:

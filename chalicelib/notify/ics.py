@@ -5,9 +5,10 @@ apps update (or, with METHOD:CANCEL, remove) the event they already have instead
 adding a second one. Times are written in UTC: the offsets in the context already
 say which instant is meant, and UTC needs no VTIMEZONE block.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from chalicelib.notify.localtime import format_local, normalize_locale
 
@@ -27,12 +28,19 @@ def _instant(value: str | datetime, tz_name: str | None) -> datetime:
         from zoneinfo import ZoneInfo
 
         dt = dt.replace(tzinfo=ZoneInfo(tz_name or "Europe/Helsinki"))
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
-def build_ics(context: dict, *, method: str = "REQUEST", sequence: int = 0, status: str = "CONFIRMED",
-              locale: str | None = None, organizer: str | None = None,
-              now: datetime | None = None) -> bytes:
+def build_ics(
+    context: dict,
+    *,
+    method: str = "REQUEST",
+    sequence: int = 0,
+    status: str = "CONFIRMED",
+    locale: str | None = None,
+    organizer: str | None = None,
+    now: datetime | None = None,
+) -> bytes:
     """One VEVENT in a VCALENDAR, as bytes ready to attach.
 
     `locale` picks the language of DESCRIPTION (default: context["locale"], else fi);
@@ -58,7 +66,7 @@ def build_ics(context: dict, *, method: str = "REQUEST", sequence: int = 0, stat
 
     event = Event()
     event.add("uid", f"{context['appointment_id']}@rebook")
-    event.add("dtstamp", (now or datetime.now(timezone.utc)).astimezone(timezone.utc))
+    event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
     event.add("dtstart", _instant(context["start"], tz_name))
     if context.get("end"):
         event.add("dtend", _instant(context["end"], tz_name))

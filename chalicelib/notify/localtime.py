@@ -4,6 +4,7 @@ Inputs are ISO 8601 strings already in the business's local time (with offset), 
 nothing here converts time zones: the wall clock in the string is what the client sees.
 A small table instead of Babel keeps the Lambda package and cold start small.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

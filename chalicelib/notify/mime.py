@@ -8,6 +8,7 @@ Subject and display names are RFC 2047-encoded with email.header.Header: the SMT
 policy's own folder (Python 3.11) loses the space between two non-ASCII words when
 a long header folds ("14.00 – äöå" came back as "14.00  –äöå").
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,6 @@ from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
-
 
 _NAME_ADDR = re.compile(r"^(.*)<([^<>]*)>\s*$", re.S)
 
@@ -76,9 +76,16 @@ def _split_type(mime_type: str) -> tuple[str, str, dict[str, str]]:
     return maintype, subtype or "octet-stream", parsed
 
 
-def build_email(*, sender: str, to: str, subject: str, text: str, html: str,
-                attachments: list[tuple[str, str, bytes]] | tuple = (),
-                headers: dict[str, str] | None = None) -> bytes:
+def build_email(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    attachments: list[tuple[str, str, bytes]] | tuple = (),
+    headers: dict[str, str] | None = None,
+) -> bytes:
     """The whole message as bytes (CRLF line ends).
 
     multipart/mixed( multipart/alternative(text/plain, text/html), attachments... ),

@@ -5,6 +5,7 @@ transaction as the change that causes it. The request that wrote it holds a shor
 lease and sends at once; whatever it could not send stays due in the `g3` index,
 where the sweeper (issue 3) finds it for retries with backoff.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,27 +53,38 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
     attachments = []
     if kind in ("confirmation", "rescheduled", "cancelled"):
         cancelled = kind == "cancelled"
-        calendar = ics.build_ics(context, method="CANCEL" if cancelled else "REQUEST",
-                                 sequence=int(context.get("sequence") or 0),
-                                 status="CANCELLED" if cancelled else "CONFIRMED", locale=locale,
-                                 organizer=get_settings().email_from)
-        attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
-                            calendar))
+        calendar = ics.build_ics(
+            context,
+            method="CANCEL" if cancelled else "REQUEST",
+            sequence=int(context.get("sequence") or 0),
+            status="CANCELLED" if cancelled else "CONFIRMED",
+            locale=locale,
+            organizer=get_settings().email_from,
+        )
+        attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}", calendar))
     business = (context.get("business") or {}).get("name") or "Rebook"
     sender = f"{business} <{get_settings().email_from}>"
-    raw = mime.build_email(sender=sender, to=recipient, subject=rendered.subject, text=rendered.text,
-                           html=rendered.html, attachments=attachments,
-                           headers=context.get("headers") or None)
+    raw = mime.build_email(
+        sender=sender,
+        to=recipient,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        attachments=attachments,
+        headers=context.get("headers") or None,
+    )
     settings = get_settings()
-    return channels.send_email(raw, source=settings.email_from, to=recipient,
-                               configuration_set=settings.ses_configuration_set)
+    return channels.send_email(
+        raw, source=settings.email_from, to=recipient, configuration_set=settings.ses_configuration_set
+    )
 
 
 def attempt(message) -> Outcome:
     """Send one message item once and classify the result (never raises)."""
     try:
-        provider_id = compose_and_send(message.kind, message.channel, message.recipient, message.locale,
-                                       message.context)
+        provider_id = compose_and_send(
+            message.kind, message.channel, message.recipient, message.locale, message.context
+        )
     except Exception as e:
         if getattr(e, "permanent", False):
             return Outcome("failed", error=getattr(e, "reason", type(e).__name__))

@@ -9,6 +9,7 @@ previous time; then cut the business name (at a word break, not below 16 units);
 then drop the greeting name and cut the business name further (or drop it); as a
 last resort cut the prose, keeping the link on the last line whole.
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,7 +20,12 @@ from pathlib import Path
 
 from chalicelib.notify import gsm
 from chalicelib.notify.localtime import (
-    DEFAULT_LOCALE, format_date, format_local, format_price, format_time, normalize_locale,
+    DEFAULT_LOCALE,
+    format_date,
+    format_local,
+    format_price,
+    format_time,
+    normalize_locale,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -36,8 +42,14 @@ _OPTIONAL = {
     "client": {"name": None, "first_name": None},
     "service": {"name": None, "duration_minutes": None, "price_cents": None},
     "staff": {"name": None},
-    "end": None, "previous_start": None, "cancellation_deadline": None, "note": None,
-    "manage_url": None, "book_url": None, "reminders_off_url": None, "card_url": None,
+    "end": None,
+    "previous_start": None,
+    "cancellation_deadline": None,
+    "note": None,
+    "manage_url": None,
+    "book_url": None,
+    "reminders_off_url": None,
+    "card_url": None,
 }
 
 
@@ -66,8 +78,12 @@ def environment():
     def localized(fn):
         return pass_context(lambda ctx, value: fn(value, ctx["locale"]))
 
-    env.filters.update(when=localized(format_local), date=localized(format_date),
-                       time=localized(format_time), price=localized(format_price))
+    env.filters.update(
+        when=localized(format_local),
+        date=localized(format_date),
+        time=localized(format_time),
+        price=localized(format_price),
+    )
     return env
 
 

@@ -4,6 +4,7 @@ They work without JavaScript: every step is a GET with query parameters, every
 action a POST from a form (GET never changes anything). They call the same use
 cases as the JSON API, so the rules are the same.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -25,8 +26,12 @@ DAYS_SHOWN = 14
 def _env():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("chalicelib.pages", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("chalicelib.pages", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(local=format_local, time=format_time, date=format_date, price=format_price)
     return env
 
@@ -77,9 +82,12 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     if not b:
         raise NotFound(f"No business called '{slug}'.")
     locale = pick_locale(form.get("lang"), accept_language, b.config.locale)
-    body = {"service": form.get("service", ""), "start": form.get("start", ""),
-            "client": {"name": form.get("name", ""), "locale": locale},
-            "consents": {"marketing": form.get("marketing") == "yes"}}
+    body = {
+        "service": form.get("service", ""),
+        "start": form.get("start", ""),
+        "client": {"name": form.get("name", ""), "locale": locale},
+        "consents": {"marketing": form.get("marketing") == "yes"},
+    }
     if form.get("staff"):
         body["staff"] = form["staff"]
     for field in ("phone", "email"):
@@ -92,42 +100,75 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
     try:
-        status, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
+        _, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         profile = booking.public_profile(slug)
         t = words(locale)
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
-        taken = (booking.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
-                 if isinstance(e, SlotTaken) else None)
-        return e.status, render("book.html", t=t, locale=locale, biz=profile, params=params, step="details",
-                                service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
-                                start=form.get("start"), error=e.message, fields=e.fields, form=form, taken=taken,
-                                link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items()
-                                                                                  if v}, **kw}))
-    return 201, render("booked.html", t=words(locale), locale=locale, booking=result, biz={"name": b.config.name},
-                       embed=bool(form.get("embed")))
+        taken = (
+            booking.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
+            if isinstance(e, SlotTaken)
+            else None
+        )
+        return e.status, render(
+            "book.html",
+            t=t,
+            locale=locale,
+            biz=profile,
+            params=params,
+            step="details",
+            service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
+            start=form.get("start"),
+            error=e.message,
+            fields=e.fields,
+            form=form,
+            taken=taken,
+            link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw}),
+        )
+    return 201, render(
+        "booked.html",
+        t=words(locale),
+        locale=locale,
+        booking=result,
+        biz={"name": b.config.name},
+        embed=bool(form.get("embed")),
+    )
 
 
-def manage_page(token: str, params: dict, accept_language: str | None, *, status_note: str | None = None,
-                error: str | None = None) -> str:
+def manage_page(
+    token: str, params: dict, accept_language: str | None, *, status_note: str | None = None, error: str | None = None
+) -> str:
     view = booking.get_booking(token)
     b = businesses.get_by_slug(view["business"]["slug"])
     locale = pick_locale(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
-    ctx = {"t": t, "locale": locale, "booking": view, "token": token, "note": status_note, "error": error,
-           "biz": {"name": b.config.name, "phone": b.config.phone, "slug": b.config.slug,
-                   "timezone": b.config.timezone}}
+    ctx = {
+        "t": t,
+        "locale": locale,
+        "booking": view,
+        "token": token,
+        "note": status_note,
+        "error": error,
+        "biz": {"name": b.config.name, "phone": b.config.phone, "slug": b.config.slug, "timezone": b.config.timezone},
+    }
     if view["can_change"]:
         today = local_date(clock.now(), b.config.tz)
         day = _day(params.get("date") or view["start"][:10], today)
         ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
-        av = booking.get_availability(view["business"]["slug"], {
-            "service": view["service"]["id"], "staff": view["staff"]["id"],
-            "from": day.isoformat(), "to": day.isoformat()})
+        av = booking.get_availability(
+            view["business"]["slug"],
+            {
+                "service": view["service"]["id"],
+                "staff": view["staff"]["id"],
+                "from": day.isoformat(),
+                "to": day.isoformat(),
+            },
+        )
         ctx["slots"] = av["staff"][0]["slots"] if av["staff"] else []
     ctx["book_again"] = f"/book/{view['business']['slug']}?" + urlencode(
-        {"service": view["service"]["id"], "staff": view["staff"]["id"]})
+        {"service": view["service"]["id"], "staff": view["staff"]["id"]}
+    )
     return render("manage.html", **ctx)
 
 
@@ -136,8 +177,9 @@ def feedback_page(token: str, params: dict, accept_language: str | None, *, erro
 
     view = feedback.page(token, params.get("r") or params.get("rating"))
     locale = pick_locale(params.get("lang"), accept_language, view["visit"]["locale"])
-    return render("feedback.html", t=words(locale), locale=locale, token=token, error=error,
-                  biz=view["visit"]["business"], **view)
+    return render(
+        "feedback.html", t=words(locale), locale=locale, token=token, error=error, biz=view["visit"]["business"], **view
+    )
 
 
 def feedback_submit(token: str, form: dict, accept_language: str | None) -> tuple[int, str]:
@@ -150,8 +192,7 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
         locale = pick_locale(form.get("lang"), accept_language, "fi")
         return 422, feedback_page(token, {"lang": locale}, accept_language, error=words(locale)["rate_choose"])
     locale = pick_locale(form.get("lang"), accept_language, done["visit"]["locale"])
-    return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"],
-                       **done)
+    return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 
 
 def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> str:
@@ -159,8 +200,15 @@ def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> s
 
     view = unsubscribe.page(token)
     locale = pick_locale(params.get("lang"), accept_language, view["locale"])
-    return render("unsubscribe.html", t=words(locale), locale=locale, token=token, biz=view["business"],
-                  subscribed=view["subscribed"], done=False)
+    return render(
+        "unsubscribe.html",
+        t=words(locale),
+        locale=locale,
+        token=token,
+        biz=view["business"],
+        subscribed=view["subscribed"],
+        done=False,
+    )
 
 
 def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_click: bool) -> str:
@@ -168,8 +216,15 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
 
     view = unsubscribe.unsubscribe(token, one_click)
     locale = pick_locale(form.get("lang"), accept_language, view["locale"])
-    return render("unsubscribe.html", t=words(locale), locale=locale, token=token, biz=view["business"],
-                  subscribed=False, done=True)
+    return render(
+        "unsubscribe.html",
+        t=words(locale),
+        locale=locale,
+        token=token,
+        biz=view["business"],
+        subscribed=False,
+        done=True,
+    )
 
 
 def card_page(token: str, params: dict, accept_language: str | None) -> str:

@@ -1,12 +1,13 @@
 """The client's rating of a visit: the page a star link opens (reads only), the
 submission (records, last one wins), and the owner's alert on a low score."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from chalicelib import clock, links
-from chalicelib.domain.booking import Status
 from chalicelib.domain import kpis as kpi_rules
+from chalicelib.domain.booking import Status
 from chalicelib.domain.feedback import RatingIn, is_low
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
@@ -36,10 +37,13 @@ def _visit(token: str):
 def _visit_view(b, appt) -> dict:
     cfg = b.config
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
-    return {"service": service.name.get(appt.locale) if service else appt.service_id,
-            "staff": staff.name if staff else "", "start": iso_local(appt.start, cfg.tz),
-            "business": {"name": cfg.name, "slug": cfg.slug, "timezone": cfg.timezone},
-            "locale": appt.locale}
+    return {
+        "service": service.name.get(appt.locale) if service else appt.service_id,
+        "staff": staff.name if staff else "",
+        "start": iso_local(appt.start, cfg.tz),
+        "business": {"name": cfg.name, "slug": cfg.slug, "timezone": cfg.timezone},
+        "locale": appt.locale,
+    }
 
 
 def page(token: str, selected: str | None) -> dict:
@@ -52,9 +56,12 @@ def page(token: str, selected: str | None) -> dict:
         chosen = None
     if chosen is not None and not 1 <= chosen <= 5:
         chosen = None
-    return {"visit": _visit_view(b, appt), "selected": chosen or (int(previous.rating) if previous else None),
-            "previous": int(previous.rating) if previous else None,
-            "comment": previous.comment if previous else ""}
+    return {
+        "visit": _visit_view(b, appt),
+        "selected": chosen or (int(previous.rating) if previous else None),
+        "previous": int(previous.rating) if previous else None,
+        "comment": previous.comment if previous else "",
+    }
 
 
 def submit(token: str, form: dict) -> dict:
@@ -74,19 +81,23 @@ def submit(token: str, form: dict) -> dict:
         previous_low = bool(previous) and is_low(int(previous.rating), rules)
         alert = _alert(b, appt, req, now) if low and not previous_low else None
         try:
-            items = store.record(appt, req.rating, req.comment, now, periods, low, previous, previous_low, alert,
-                                 outbox.IMMEDIATE_LEASE)
+            items = store.record(
+                appt, req.rating, req.comment, now, periods, low, previous, previous_low, alert, outbox.IMMEDIATE_LEASE
+            )
         except store.AlertExists:
-            items = store.record(appt, req.rating, req.comment, now, periods, low, previous, previous_low, None,
-                                 None)
+            items = store.record(appt, req.rating, req.comment, now, periods, low, previous, previous_low, None, None)
         except store.FeedbackChanged:
             continue
         outbox.deliver(items, now)
         break
     else:
         raise Conflict("Your rating is being saved from another window; please try again.", code="busy")
-    return {"visit": _visit_view(b, appt), "rating": req.rating, "review_link": b.config.review_link,
-            "book_next": f"/book/{b.config.slug}?" + urlencode({"service": appt.service_id, "staff": appt.staff_id})}
+    return {
+        "visit": _visit_view(b, appt),
+        "rating": req.rating,
+        "review_link": b.config.review_link,
+        "book_next": f"/book/{b.config.slug}?" + urlencode({"service": appt.service_id, "staff": appt.staff_id}),
+    }
 
 
 def _alert(b, appt, req: RatingIn, now) -> PlannedMessage:
@@ -95,10 +106,21 @@ def _alert(b, appt, req: RatingIn, now) -> PlannedMessage:
     client = clients.get_client(b.id, appt.client_id)
     name = client.name if client else ""
     context = message_plans.booking_context(b, appt, name)
-    context.update(rating=req.rating, comment=req.comment,
-                   client={"name": name, "phone": client.phone if client else None,
-                           "email": client.email if client else None})
-    return PlannedMessage(key=f"{appt.id}#feedback-alert", kind="feedback_alert", channel="email",
-                          recipient=b.config.owner_email, locale=b.config.locale, context=context, due_at=now,
-                          business_id=b.id, appointment_id=appt.id, appointment_seq=appt.seq,
-                          client_id=appt.client_id)  # on her timeline, so erasure finds it
+    context.update(
+        rating=req.rating,
+        comment=req.comment,
+        client={"name": name, "phone": client.phone if client else None, "email": client.email if client else None},
+    )
+    return PlannedMessage(
+        key=f"{appt.id}#feedback-alert",
+        kind="feedback_alert",
+        channel="email",
+        recipient=b.config.owner_email,
+        locale=b.config.locale,
+        context=context,
+        due_at=now,
+        business_id=b.id,
+        appointment_id=appt.id,
+        appointment_seq=appt.seq,
+        client_id=appt.client_id,
+    )  # on her timeline, so erasure finds it

@@ -1,5 +1,6 @@
 """Keeping the KPI aggregates current: the sync of clients whose history changed
 (the `kpi_sync` job), and one client's re-count (chalicelib/domain/kpis.py)."""
+
 from __future__ import annotations
 
 import time

@@ -1,6 +1,7 @@
 """The stamp card and referrals: settling a client's card after her visits change,
 announcing rewards, redeeming them in bookings, and the card as the client and the
 owner see it. Rules in chalicelib/domain/loyalty.py."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -33,8 +34,9 @@ def settle(b: Business, c: ClientItem, now: datetime) -> dict:
         issued = {n: r.status for r in rewards if (n := rules.loyalty_number(r.reward_id))}
         to_issue, to_withdraw = rules.settlement(earned, issued)
         for k in to_issue:
-            done["issued"] += _issue(b, c, rules.loyalty_reward_id(k), "loyalty", cfg.reward,
-                                     cfg.reward_valid_days, now)
+            done["issued"] += _issue(
+                b, c, rules.loyalty_reward_id(k), "loyalty", cfg.reward, cfg.reward_valid_days, now
+            )
         by_number = {rules.loyalty_number(r.reward_id): r for r in rewards}
         done["withdrawn"] = sum(store.withdraw(by_number[k], now) for k in to_withdraw)
     refs = b.config.referrals
@@ -43,21 +45,27 @@ def settle(b: Business, c: ClientItem, now: datetime) -> dict:
         if not store.get_reward(b.id, c.referred_by, reward_id):
             referrer = clients.get_client(b.id, c.referred_by)
             if referrer and not referrer.erased_at:
-                done["referral"] = _issue(b, referrer, reward_id, "referral", refs.referrer_reward,
-                                          refs.reward_valid_days, now)
+                done["referral"] = _issue(
+                    b, referrer, reward_id, "referral", refs.referrer_reward, refs.reward_valid_days, now
+                )
     return done
 
 
-def _issue(b: Business, c: ClientItem, reward_id: str, kind: str, perk: Perk, valid_days: int | None,
-           now: datetime) -> int:
+def _issue(
+    b: Business, c: ClientItem, reward_id: str, kind: str, perk: Perk, valid_days: int | None, now: datetime
+) -> int:
     expires = rules.expires_on(now, valid_days, b.config.tz)
     reward = store.new_reward(b.id, c.client_id, reward_id, kind, perk.model_dump(mode="json"), now, expires)
     card = links.card_token(b.id, c.client_id, now)
     context = {
         "business": message_plans.business_context(b),
         "client": {"name": c.name, "first_name": first_name(c.name)},
-        "reward": {"id": reward_id, "kind": kind, "description": rules.describe(perk, c.locale, b.config.currency),
-                   "expires_on": expires.isoformat() if expires else None},
+        "reward": {
+            "id": reward_id,
+            "kind": kind,
+            "description": rules.describe(perk, c.locale, b.config.currency),
+            "expires_on": expires.isoformat() if expires else None,
+        },
         "card_url": links.card_url(card),
         "book_url": links.book_url(b.config.slug, card=card, reward=reward_id),
     }
@@ -75,8 +83,7 @@ def reward_owner(b: Business, use, source: str, now: datetime) -> str | None:
     front desk may book one without it: None, the booking's client then)."""
     if not use.card:
         if source != "phone":
-            raise ValidationFailed("Choose a reward from your loyalty card link.",
-                                   fields={"reward.card": "required"})
+            raise ValidationFailed("Choose a reward from your loyalty card link.", fields={"reward.card": "required"})
         return None
     try:
         claims = links.read(use.card, "card", now)
@@ -92,8 +99,10 @@ def reward_to_redeem(b: Business, use, owner: str | None, client_id: str | None)
     is checked by the booking's transaction (after its Idempotency-Key, so a retried
     request gets its booking back instead of 'already used')."""
     if not client_id or (owner and owner != client_id):
-        raise ValidationFailed("This reward belongs to another client: book with the phone number or email "
-                               "you have booked with before.", fields={"reward": "belongs to another client"})
+        raise ValidationFailed(
+            "This reward belongs to another client: book with the phone number or email you have booked with before.",
+            fields={"reward": "belongs to another client"},
+        )
     reward = store.get_reward(b.id, client_id, use.id)
     if not reward:
         raise ValidationFailed("There is no such reward on this card.", fields={"reward": "unknown reward"})
@@ -133,9 +142,11 @@ def client_card(token: str, choose_locale=lambda default: default) -> dict:
     if not b or not c or c.erased_at:
         raise NotFound("We have no data about you any more.", code="client_gone")
     locale = choose_locale(c.locale)
-    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": locale,
-            "card": card_view(b, c, now, for_client=True, locale=locale)}
-
+    return {
+        "business": {"name": b.config.name, "slug": b.config.slug},
+        "locale": locale,
+        "card": card_view(b, c, now, for_client=True, locale=locale),
+    }
 
 
 def _status(r: RewardItem, today: date) -> str:
@@ -153,8 +164,12 @@ def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool, lo
     view: dict = {"loyalty": cfg.enabled, "referrals": refs.enabled}
     if cfg.enabled:
         card = rules.card(int(c.stamps or 0), int(c.stamp_adjust or 0), cfg.stamps_for_reward)
-        view.update(stamps=card.stamps, stamps_for_reward=card.stamps_for_reward, to_next=card.to_next,
-                    reward=rules.describe(cfg.reward, locale, currency))
+        view.update(
+            stamps=card.stamps,
+            stamps_for_reward=card.stamps_for_reward,
+            to_next=card.to_next,
+            reward=rules.describe(cfg.reward, locale, currency),
+        )
         if not for_client:
             view.update(visits_counted=int(c.stamps or 0), adjustment=int(c.stamp_adjust or 0))
     card_token = links.card_token(b.id, c.client_id, now) if for_client else None
@@ -163,9 +178,15 @@ def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool, lo
         status = _status(r, today)
         if status == "revoked" and for_client:
             continue
-        entry = {"id": r.reward_id, "kind": r.kind, "status": status, "expires_on": r.expires_on,
-                 "description": rules.describe(Perk.model_validate(r.perk), locale, currency),
-                 "issued_at": r.issued_at.isoformat(), "appointment_id": r.appointment_id}
+        entry = {
+            "id": r.reward_id,
+            "kind": r.kind,
+            "status": status,
+            "expires_on": r.expires_on,
+            "description": rules.describe(Perk.model_validate(r.perk), locale, currency),
+            "issued_at": r.issued_at.isoformat(),
+            "appointment_id": r.appointment_id,
+        }
         if for_client and status == "available":
             entry["book_url"] = links.book_url(b.config.slug, card=card_token, reward=r.reward_id)
         view["rewards"].append(entry)
@@ -173,7 +194,8 @@ def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool, lo
         view["referral"] = {
             "url": links.book_url(b.config.slug, ref=links.referral_token(b.id, c.client_id, now)),
             "welcome": rules.describe(refs.welcome_perk, locale, currency),
-            "reward": rules.describe(refs.referrer_reward, locale, currency)}
+            "reward": rules.describe(refs.referrer_reward, locale, currency),
+        }
     if c.referred_by and not for_client:
         view["referred_by"] = c.referred_by
     return view

@@ -3,6 +3,7 @@ local morning (`marketing.send_at`). Marketing only to clients with consent, nev
 the unsubscribed or to clients in maintenance, at most one marketing message per
 client per `marketing.min_days_between` days, each through the outbox with an
 unsubscribe link (and RFC 8058 one-click headers on email)."""
+
 from __future__ import annotations
 
 import calendar
@@ -29,8 +30,9 @@ def _morning_reached(b, now: datetime) -> bool:
 def _last_visit(b, history, now: datetime):
     """Her last completed visit and a booking link pre-filled with its service and staff."""
     last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
-    return last, links.book_url(b.config.slug, service=last.service_id if last else None,
-                                staff=last.staff_id if last else None)
+    return last, links.book_url(
+        b.config.slug, service=last.service_id if last else None, staff=last.staff_id if last else None
+    )
 
 
 def _context(b, c: ClientItem, now: datetime, **extra) -> dict:
@@ -70,13 +72,24 @@ def winback(now: datetime, summary: dict) -> None:
 def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
     b = businesses.get_by_id(c.business_id)
     step_day = c.g4sk and c.g4pk.split("#")[1]
-    if not b or not step_day or not _morning_reached(b, now) or now.astimezone(b.config.tz).date().isoformat() < step_day:
+    if (
+        not b
+        or not step_day
+        or not _morning_reached(b, now)
+        or now.astimezone(b.config.tz).date().isoformat() < step_day
+    ):
         return  # not yet this business's morning of that day
     cfg = b.config.marketing
     episode = c.lapsed_on
     sent = int(c.winback_sent or 0) if c.winback_episode == episode else 0
-    eligible = (c.marketing and c.marketing.granted and not c.erased_at and c.relationship != "maintenance"
-                and sent < cfg.winback_messages and c.last_visit_at)
+    eligible = (
+        c.marketing
+        and c.marketing.granted
+        and not c.erased_at
+        and c.relationship != "maintenance"
+        and sent < cfg.winback_messages
+        and c.last_visit_at
+    )
     history = bookings.client_history(b.id, c.client_id) if eligible else []
     if eligible and any(outcome(a, now) in ("upcoming", "in_progress") for a in history):
         eligible = False  # she booked: the sequence stops
@@ -92,10 +105,15 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
     service = b.config.service(last.service_id) if last else None
     staff = b.config.staff_member(last.staff_id) if last else None
     n = sent + 1
-    context = _context(b, c, now, service={"id": last.service_id if last else None,
-                                           "name": service.name.get(c.locale) if service else None},
-                       staff={"name": staff.name if staff else None}, step=n,
-                       book_url=book_url)
+    context = _context(
+        b,
+        c,
+        now,
+        service={"id": last.service_id if last else None, "name": service.name.get(c.locale) if service else None},
+        staff={"name": staff.name if staff else None},
+        step=n,
+        book_url=book_url,
+    )
     planned = message_plans.to_client(b, c, f"{c.client_id}#winback#{episode}#{n}", "winback", context, now)
     if planned is None:
         store.move_lapse_step(c, None)
@@ -104,18 +122,27 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
     g4 = n < cfg.winback_messages
     g4pk, g4sk = keys.lapse_keys(b.id, c.client_id, next_day) if g4 else (None, None)
     # The KPIs credit her next booking to this message (win-back conversions).
-    actions = [ClientItem.winback_episode.set(episode), ClientItem.winback_sent.set(n),
-               *kpis.winback_sent_actions(now), *kpis.changed_actions(b.id, c.client_id, now),
-               ClientItem.g4pk.set(g4pk) if g4 else ClientItem.g4pk.remove(),
-               ClientItem.g4sk.set(g4sk) if g4 else ClientItem.g4sk.remove()]
+    actions = [
+        ClientItem.winback_episode.set(episode),
+        ClientItem.winback_sent.set(n),
+        *kpis.winback_sent_actions(now),
+        *kpis.changed_actions(b.id, c.client_id, now),
+        ClientItem.g4pk.set(g4pk) if g4 else ClientItem.g4pk.remove(),
+        ClientItem.g4sk.set(g4sk) if g4 else ClientItem.g4sk.remove(),
+    ]
     same_state = (ClientItem.lapsed_on == episode) & (
-        ClientItem.winback_sent.does_not_exist() | (ClientItem.winback_episode != episode)
-        | (ClientItem.winback_sent == sent))
+        ClientItem.winback_sent.does_not_exist()
+        | (ClientItem.winback_episode != episode)
+        | (ClientItem.winback_sent == sent)
+    )
     if not _send(b, c, planned, now, actions, same_state, summary, "winback"):
         # Capped by other marketing (or the state moved on): try again when the cap allows.
         local_today = now.astimezone(b.config.tz).date()
-        cap_lifts = ((c.last_marketing_at or now) + timedelta(days=b.config.marketing.min_days_between)
-                     ).astimezone(b.config.tz).date()
+        cap_lifts = (
+            ((c.last_marketing_at or now) + timedelta(days=b.config.marketing.min_days_between))
+            .astimezone(b.config.tz)
+            .date()
+        )
         retry = cap_lifts if cap_lifts >= local_today else local_today + timedelta(days=1)
         fresh = ClientItem.get(c.pk, c.sk, consistent_read=True)
         if fresh.lapsed_on == episode and int(fresh.winback_sent or 0) == sent:
@@ -138,8 +165,9 @@ def personal(b, c: ClientItem, text: str, now: datetime) -> list:
         raise PersonalNotSent("no_consent")
     _, book_url = _last_visit(b, bookings.client_history(b.id, c.client_id), now)
     context = _context(b, c, now, text=text, book_url=book_url)
-    planned = message_plans.to_client(b, c, f"{c.client_id}#personal#{keys.sortable_time(now)}", "personal",
-                                      context, now)
+    planned = message_plans.to_client(
+        b, c, f"{c.client_id}#personal#{keys.sortable_time(now)}", "personal", context, now
+    )
     if planned is None:
         raise PersonalNotSent("no_contact")
     cap_since = now - timedelta(days=b.config.marketing.min_days_between)
@@ -183,8 +211,7 @@ def _birthday(c: ClientItem, now: datetime, summary: dict) -> None:
         return
     if not (c.marketing and c.marketing.granted) or c.erased_at:
         return
-    context = _context(b, c, now, perk=b.config.marketing.birthday_perk,
-                       book_url=links.book_url(b.config.slug))
+    context = _context(b, c, now, perk=b.config.marketing.birthday_perk, book_url=links.book_url(b.config.slug))
     planned = message_plans.to_client(b, c, f"{c.client_id}#birthday#{local_day.year}", "birthday", context, now)
     if planned is None:
         return
@@ -193,8 +220,9 @@ def _birthday(c: ClientItem, now: datetime, summary: dict) -> None:
 
 
 def run(now: datetime) -> dict:
-    summary = {k: 0 for k in ("winback_sent", "winback_not_allowed", "winback_stopped", "birthday_sent",
-                              "birthday_not_allowed")}
+    summary = dict.fromkeys(
+        ("winback_sent", "winback_not_allowed", "winback_stopped", "birthday_sent", "birthday_not_allowed"), 0
+    )
     winback(now, summary)
     birthdays(now, summary)
     return summary

@@ -1,14 +1,15 @@
 """Which messages a booking event sends, and what their templates are told."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from chalicelib import links
+from chalicelib.domain import feedback as feedback_rules
+from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.booking import Appointment, cancellation_deadline
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import PlannedMessage, booking_message_keys
-from chalicelib.domain import feedback as feedback_rules
-from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.timeutil import iso_local, iso_utc
 from chalicelib.store.businesses import Business
 
@@ -16,20 +17,28 @@ from chalicelib.store.businesses import Business
 def business_context(b: Business) -> dict:
     """What every message says about the business (and the SMS sender it goes from)."""
     cfg = b.config
-    return {"name": cfg.name, "address": cfg.address, "phone": cfg.phone, "slug": cfg.slug,
-            "timezone": cfg.timezone, "sms_sender": cfg.sms_sender}
+    return {
+        "name": cfg.name,
+        "address": cfg.address,
+        "phone": cfg.phone,
+        "slug": cfg.slug,
+        "timezone": cfg.timezone,
+        "sms_sender": cfg.sms_sender,
+    }
 
 
-def booking_context(b: Business, appt: Appointment, client_name: str,
-                    previous_start: datetime | None = None) -> dict:
+def booking_context(b: Business, appt: Appointment, client_name: str, previous_start: datetime | None = None) -> dict:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
     return {
         "business": business_context(b),
         "client": {"name": client_name, "first_name": first_name(client_name)},
-        "service": {"id": appt.service_id, "name": service.name.get(appt.locale) if service else appt.service_id,
-                    "duration_minutes": service.duration_minutes if service else None,
-                    "price_cents": appt.price_cents},
+        "service": {
+            "id": appt.service_id,
+            "name": service.name.get(appt.locale) if service else appt.service_id,
+            "duration_minutes": service.duration_minutes if service else None,
+            "price_cents": appt.price_cents,
+        },
         "staff": {"id": appt.staff_id, "name": staff.name if staff else ""},
         "start": iso_local(appt.start, tz),
         "end": iso_local(appt.end, tz),
@@ -38,12 +47,12 @@ def booking_context(b: Business, appt: Appointment, client_name: str,
         "book_url": links.book_url(cfg.slug, service=appt.service_id, staff=appt.staff_id),
         "appointment_id": appt.id,
         "sequence": appt.seq,
-        "cancellation_deadline": iso_local(
-            cancellation_deadline(appt.start, cfg.rules.cancellation_window_hours), tz),
+        "cancellation_deadline": iso_local(cancellation_deadline(appt.start, cfg.rules.cancellation_window_hours), tz),
         "note": appt.note,
         # Her stamp card, rewards and referral link, where the business runs them.
         "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))
-        if cfg.loyalty.enabled or cfg.referrals.enabled else None,
+        if cfg.loyalty.enabled or cfg.referrals.enabled
+        else None,
     }
 
 
@@ -52,22 +61,51 @@ def to_client(b: Business, c, key: str, kind: str, context: dict, now: datetime)
     channel, recipient = ("email", c.email) if c.email else ("sms", c.phone)
     if not recipient:
         return None
-    return PlannedMessage(key=key, kind=kind, channel=channel, recipient=recipient, locale=c.locale,
-                          context=context, due_at=now, business_id=b.id, client_id=c.client_id)
+    return PlannedMessage(
+        key=key,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        locale=c.locale,
+        context=context,
+        due_at=now,
+        business_id=b.id,
+        client_id=c.client_id,
+    )
 
 
-def booking_event(b: Business, appt: Appointment, kind: str, client_name: str, phone: str | None,
-                  email: str | None, now: datetime, previous_start: datetime | None = None) -> list[PlannedMessage]:
+def booking_event(
+    b: Business,
+    appt: Appointment,
+    kind: str,
+    client_name: str,
+    phone: str | None,
+    email: str | None,
+    now: datetime,
+    previous_start: datetime | None = None,
+) -> list[PlannedMessage]:
     """One message per channel the client gave: email and/or SMS."""
     recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
     if not recipients:
         return []
     context = booking_context(b, appt, client_name, previous_start)
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
-    return [PlannedMessage(key=keys[ch], kind=kind, channel=ch, recipient=to, locale=appt.locale,
-                           context=context, due_at=now, business_id=b.id, appointment_id=appt.id,
-                           appointment_seq=appt.seq, client_id=appt.client_id)
-            for ch, to in recipients.items()]
+    return [
+        PlannedMessage(
+            key=keys[ch],
+            kind=kind,
+            channel=ch,
+            recipient=to,
+            locale=appt.locale,
+            context=context,
+            due_at=now,
+            business_id=b.id,
+            appointment_id=appt.id,
+            appointment_seq=appt.seq,
+            client_id=appt.client_id,
+        )
+        for ch, to in recipients.items()
+    ]
 
 
 def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:
@@ -75,8 +113,9 @@ def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:
     return f"{appt.id}#reminder-{rule_id}#{appt.start.strftime('%Y%m%dT%H%MZ')}#{channel}"
 
 
-def reminders(b: Business, appt: Appointment, client_name: str, phone: str | None, email: str | None,
-              now: datetime) -> list[PlannedMessage]:
+def reminders(
+    b: Business, appt: Appointment, client_name: str, phone: str | None, email: str | None, now: datetime
+) -> list[PlannedMessage]:
     """The visit's reminders by the business's plan, on the channels the client gave."""
     if appt.reminders_off:
         return []
@@ -91,11 +130,23 @@ def reminders(b: Business, appt: Appointment, client_name: str, phone: str | Non
     # The plan was made with these; the sweeper re-applies them to a late send without
     # reading the business config (its cost stays one read per due message).
     context["quiet_hours"] = cfg.quiet_hours.model_dump()
-    return [PlannedMessage(key=reminder_key(appt, p.rule_id, p.channel), kind="reminder", channel=p.channel,
-                           recipient=recipients[p.channel], locale=appt.locale, context=context, due_at=p.send_at,
-                           business_id=b.id, appointment_id=appt.id, appointment_seq=appt.seq,
-                           client_id=appt.client_id)
-            for p in planned if p.send_at]
+    return [
+        PlannedMessage(
+            key=reminder_key(appt, p.rule_id, p.channel),
+            kind="reminder",
+            channel=p.channel,
+            recipient=recipients[p.channel],
+            locale=appt.locale,
+            context=context,
+            due_at=p.send_at,
+            business_id=b.id,
+            appointment_id=appt.id,
+            appointment_seq=appt.seq,
+            client_id=appt.client_id,
+        )
+        for p in planned
+        if p.send_at
+    ]
 
 
 def feedback_key(appt: Appointment) -> str:
@@ -103,8 +154,9 @@ def feedback_key(appt: Appointment) -> str:
     return f"{appt.id}#feedback#{appt.start.strftime('%Y%m%dT%H%MZ')}"
 
 
-def feedback_request(b: Business, appt: Appointment, client_name: str, phone: str | None,
-                     email: str | None) -> list[PlannedMessage]:
+def feedback_request(
+    b: Business, appt: Appointment, client_name: str, phone: str | None, email: str | None
+) -> list[PlannedMessage]:
     """The request for a rating after the visit: email with five one-click star links,
     or an SMS with one link when there is no email. Planned with the booking; the sweeper
     sends it only if the visit took place (not cancelled, not a no-show, not moved)."""
@@ -121,6 +173,18 @@ def feedback_request(b: Business, appt: Appointment, client_name: str, phone: st
         feedback_every_days=b.config.feedback.min_days_between,
     )
     due = feedback_rules.request_time(appt.end, b.config.feedback, b.config.tz)
-    return [PlannedMessage(key=feedback_key(appt), kind="feedback_request", channel=channel, recipient=recipient,
-                           locale=appt.locale, context=context, due_at=due, business_id=b.id,
-                           appointment_id=appt.id, appointment_seq=appt.seq, client_id=appt.client_id)]
+    return [
+        PlannedMessage(
+            key=feedback_key(appt),
+            kind="feedback_request",
+            channel=channel,
+            recipient=recipient,
+            locale=appt.locale,
+            context=context,
+            due_at=due,
+            business_id=b.id,
+            appointment_id=appt.id,
+            appointment_seq=appt.seq,
+            client_id=appt.client_id,
+        )
+    ]

@@ -1,6 +1,7 @@
 """Unsubscribing from marketing: the page a message's link opens (reads only) and the
 POST that withdraws consent — from that page, or straight from the mail client
 (RFC 8058 one-click)."""
+
 from __future__ import annotations
 
 from chalicelib import clock, links
@@ -20,12 +21,14 @@ def _target(token: str):
 
 def page(token: str) -> dict:
     b, client = _target(token)
-    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale,
-            "subscribed": bool(client.marketing and client.marketing.granted)}
+    return {
+        "business": {"name": b.config.name, "slug": b.config.slug},
+        "locale": client.locale,
+        "subscribed": bool(client.marketing and client.marketing.granted),
+    }
 
 
 def unsubscribe(token: str, one_click: bool) -> dict:
     b, client = _target(token)
     store.unsubscribe(b.id, client.client_id, clock.now(), "one_click" if one_click else "unsubscribe_page")
-    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale,
-            "subscribed": False}
+    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale, "subscribed": False}

@@ -1,5 +1,6 @@
 """Request bodies: parsed into their pydantic model, or refused with a clear 4xx whose
 `fields` map says what is wrong where."""
+
 from __future__ import annotations
 
 from pydantic import ValidationError

@@ -3,6 +3,7 @@
 Partitioned by business and month, so the owner reads one month with one Query and a
 busy month never grows one partition forever.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,17 +13,33 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import AuditItem
 
 
-def record(business_id: str, actor: str, role: str, action: str, client_id: str | None, now: datetime,
-           detail: dict | None = None) -> None:
+def record(
+    business_id: str,
+    actor: str,
+    role: str,
+    action: str,
+    client_id: str | None,
+    now: datetime,
+    detail: dict | None = None,
+) -> None:
     db.configure()
-    AuditItem(keys.audit_pk(business_id, now.strftime("%Y-%m")), f"{keys.sortable_time(now)}#{new_id(8)}",
-              business_id=business_id, at=now, actor=actor, role=role, action=action, client_id=client_id,
-              detail=detail).save()
+    AuditItem(
+        keys.audit_pk(business_id, now.strftime("%Y-%m")),
+        f"{keys.sortable_time(now)}#{new_id(8)}",
+        business_id=business_id,
+        at=now,
+        actor=actor,
+        role=role,
+        action=action,
+        client_id=client_id,
+        detail=detail,
+    ).save()
 
 
 def month(business_id: str, yyyy_mm: str, client_id: str | None = None) -> list[AuditItem]:
     """Newest first."""
     db.configure()
     condition = (AuditItem.client_id == client_id) if client_id else None
-    return list(AuditItem.query(keys.audit_pk(business_id, yyyy_mm), filter_condition=condition,
-                                scan_index_forward=False))
+    return list(
+        AuditItem.query(keys.audit_pk(business_id, yyyy_mm), filter_condition=condition, scan_index_forward=False)
+    )

@@ -1,4 +1,5 @@
 """Businesses: config by slug (cached per process) and saving a validated config."""
+
 from __future__ import annotations
 
 import time

@@ -1,5 +1,6 @@
 """Everything stored about one client, found through her keys and the client index
 (gsi2) — for the GDPR export and for erasure. No Scan: one Query per item type."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,8 +72,12 @@ def erase(client: ClientItem, now: datetime) -> dict:
         actions = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
         if m.status in ("pending", "sending"):
             # Never send to a person who asked to be forgotten.
-            actions += [MessageItem.status.set("skipped"), MessageItem.last_error.set("client_erased"),
-                        MessageItem.g3pk.remove(), MessageItem.g3sk.remove()]
+            actions += [
+                MessageItem.status.set("skipped"),
+                MessageItem.last_error.set("client_erased"),
+                MessageItem.g3pk.remove(),
+                MessageItem.g3sk.remove(),
+            ]
         m.update(actions=actions)
         counts["messages"] += 1
     for f in feedback(b, c):
@@ -85,15 +90,31 @@ def erase(client: ClientItem, now: datetime) -> dict:
     for f in followups(b, c):
         f.delete()
         counts["followups"] += 1
-    client.update(actions=[
-        ClientItem.name.set(ERASED_NAME), ClientItem.phone.remove(), ClientItem.email.remove(),
-        ClientItem.birthday.remove(), ClientItem.preferences.remove(), ClientItem.allergies.remove(),
-        ClientItem.important_notes.remove(), ClientItem.tags.remove(), ClientItem.search.remove(),
-        ClientItem.marketing.remove(), ClientItem.consent_log.remove(), ClientItem.erased_at.set(now),
-        ClientItem.updated_at.set(now), ClientItem.g3pk.remove(), ClientItem.g3sk.remove(),
-        ClientItem.g1pk.remove(), ClientItem.g1sk.remove(),
-        ClientItem.g4pk.remove(), ClientItem.g4sk.remove(), ClientItem.g5pk.remove(), ClientItem.g5sk.remove(),
-    ])
+    client.update(
+        actions=[
+            ClientItem.name.set(ERASED_NAME),
+            ClientItem.phone.remove(),
+            ClientItem.email.remove(),
+            ClientItem.birthday.remove(),
+            ClientItem.preferences.remove(),
+            ClientItem.allergies.remove(),
+            ClientItem.important_notes.remove(),
+            ClientItem.tags.remove(),
+            ClientItem.search.remove(),
+            ClientItem.marketing.remove(),
+            ClientItem.consent_log.remove(),
+            ClientItem.erased_at.set(now),
+            ClientItem.updated_at.set(now),
+            ClientItem.g3pk.remove(),
+            ClientItem.g3sk.remove(),
+            ClientItem.g1pk.remove(),
+            ClientItem.g1sk.remove(),
+            ClientItem.g4pk.remove(),
+            ClientItem.g4sk.remove(),
+            ClientItem.g5pk.remove(),
+            ClientItem.g5sk.remove(),
+        ]
+    )
     return counts
 
 

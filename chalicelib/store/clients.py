@@ -1,4 +1,5 @@
 """Clients: matched by normalized phone or email within a business (one profile each)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,18 +66,37 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on) if c.erase_on else (None, None)
     kpi_pk, kpi_sk = kpis.change_keys(c.business_id, c.client_id, now)  # her counts change: sync them
     if c.is_new:
-        item = ClientItem(pk, keys.client_sk(c.client_id), business_id=c.business_id, client_id=c.client_id,
-                          name=c.name, phone=c.phone, email=c.email, locale=c.locale, created_at=now,
-                          marketing=consent, consent_log=[consent] if consent else None, bookings=1,
-                          search=search_text(c.name, c.phone, c.email), last_activity=c.active_until or now,
-                          updated_at=now, g3pk=erase[0], g3sk=erase[1], referred_by=c.referred_by,
-                          g2pk=kpi_pk, g2sk=kpi_sk)
+        item = ClientItem(
+            pk,
+            keys.client_sk(c.client_id),
+            business_id=c.business_id,
+            client_id=c.client_id,
+            name=c.name,
+            phone=c.phone,
+            email=c.email,
+            locale=c.locale,
+            created_at=now,
+            marketing=consent,
+            consent_log=[consent] if consent else None,
+            bookings=1,
+            search=search_text(c.name, c.phone, c.email),
+            last_activity=c.active_until or now,
+            updated_at=now,
+            g3pk=erase[0],
+            g3sk=erase[1],
+            referred_by=c.referred_by,
+            g2pk=kpi_pk,
+            g2sk=kpi_sk,
+        )
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
     else:
         actions = [ClientItem.bookings.add(1), ClientItem.g2pk.set(kpi_pk), ClientItem.g2sk.set(kpi_sk)]
         if c.active_until and c.erase_on:
-            actions += [ClientItem.last_activity.set(c.active_until), ClientItem.g3pk.set(erase[0]),
-                        ClientItem.g3sk.set(erase[1])]
+            actions += [
+                ClientItem.last_activity.set(c.active_until),
+                ClientItem.g3pk.set(erase[0]),
+                ClientItem.g3sk.set(erase[1]),
+            ]
         if c.link_phone or c.link_email:
             # The search text gains the new contact; the profile's name stays the owner's.
             actions.append(ClientItem.search.set(search_text(c.name, c.phone, c.email)))
@@ -86,15 +106,18 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
             actions.append(ClientItem.email.set(c.email))
         if consent:
             # Booking can grant marketing consent; only an unsubscribe withdraws it.
-            actions += [ClientItem.marketing.set(consent),
-                        ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent]))]
-        tx.update(ClientItem(pk, keys.client_sk(c.client_id)), actions, "client",
-                  condition=ClientItem.pk.exists())
+            actions += [
+                ClientItem.marketing.set(consent),
+                ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent])),
+            ]
+        tx.update(ClientItem(pk, keys.client_sk(c.client_id)), actions, "client", condition=ClientItem.pk.exists())
     for kind, value, link in (("phone", c.phone, c.link_phone), ("email", c.email, c.link_email)):
         if value and (c.is_new or link):
-            tx.put(ClientKeyItem(pk, keys.client_key_sk(kind, value), client_id=c.client_id), "client",
-                   condition=ClientKeyItem.pk.does_not_exist())
-
+            tx.put(
+                ClientKeyItem(pk, keys.client_key_sk(kind, value), client_id=c.client_id),
+                "client",
+                condition=ClientKeyItem.pk.does_not_exist(),
+            )
 
 
 def get_client(business_id: str, client_id: str) -> ClientItem | None:
@@ -127,9 +150,16 @@ def list_clients(business_id: str, needle: str | None, limit: int, cursor: dict 
     if needle:
         condition &= ClientItem.search.contains(needle)
     # One more than asked: a next page is promised only when it has something on it.
-    items = list(ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith("CLIENT#"),
-                                  filter_condition=condition, limit=limit + 1, last_evaluated_key=cursor,
-                                  page_size=max(limit + 1, 100)))
+    items = list(
+        ClientItem.query(
+            keys.biz(business_id),
+            ClientItem.sk.startswith("CLIENT#"),
+            filter_condition=condition,
+            limit=limit + 1,
+            last_evaluated_key=cursor,
+            page_size=max(limit + 1, 100),
+        )
+    )
     more = len(items) > limit
     items = items[:limit]
     return items, ({"pk": {"S": items[-1].pk}, "sk": {"S": items[-1].sk}} if more else None)
@@ -141,16 +171,27 @@ def update_profile(item: ClientItem, actions: list, contact_changes: dict, now: 
     pk = keys.biz(item.business_id)
     tx = Tx(ClientItem)
     unchanged = ClientItem.erased_at.does_not_exist() & (
-        ClientItem.updated_at == item.updated_at if item.updated_at else ClientItem.updated_at.does_not_exist())
-    tx.update(ClientItem(pk, item.sk), actions + [ClientItem.updated_at.set(now)], "client",
-              condition=ClientItem.pk.exists() & unchanged)
+        ClientItem.updated_at == item.updated_at if item.updated_at else ClientItem.updated_at.does_not_exist()
+    )
+    tx.update(
+        ClientItem(pk, item.sk),
+        actions + [ClientItem.updated_at.set(now)],
+        "client",
+        condition=ClientItem.pk.exists() & unchanged,
+    )
     for kind, (old, new) in contact_changes.items():
         if old:
-            tx.delete(ClientKeyItem(pk, keys.client_key_sk(kind, old)), "old-" + kind,
-                      condition=ClientKeyItem.client_id == item.client_id)
+            tx.delete(
+                ClientKeyItem(pk, keys.client_key_sk(kind, old)),
+                "old-" + kind,
+                condition=ClientKeyItem.client_id == item.client_id,
+            )
         if new:
-            tx.put(ClientKeyItem(pk, keys.client_key_sk(kind, new), client_id=item.client_id), kind,
-                   condition=ClientKeyItem.pk.does_not_exist())
+            tx.put(
+                ClientKeyItem(pk, keys.client_key_sk(kind, new), client_id=item.client_id),
+                kind,
+                condition=ClientKeyItem.pk.does_not_exist(),
+            )
     try:
         tx.commit()
     except TxFailed as err:
@@ -171,8 +212,12 @@ def all_clients(business_id: str):
     """Every unerased client of the business, streamed page by page (the CSV export):
     Query on the business's own partition, never the table."""
     db.configure()
-    return ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith("CLIENT#"),
-                            filter_condition=ClientItem.erased_at.does_not_exist(), page_size=500)
+    return ClientItem.query(
+        keys.biz(business_id),
+        ClientItem.sk.startswith("CLIENT#"),
+        filter_condition=ClientItem.erased_at.does_not_exist(),
+        page_size=500,
+    )
 
 
 def rekey(client: ClientItem, index: str, pair: tuple[str, str] | None) -> None:

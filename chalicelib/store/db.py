@@ -1,4 +1,5 @@
 """Connection setup and the table definition (the only place that creates it)."""
+
 from __future__ import annotations
 
 import os
@@ -33,20 +34,25 @@ def table_definition(table_name: str) -> dict:
     attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]
     gsis = []
     for name in models.INDEXES:
-        attrs += [{"AttributeName": f"{name}pk", "AttributeType": "S"},
-                  {"AttributeName": f"{name}sk", "AttributeType": "S"}]
-        gsis.append({
-            "IndexName": models.index_name(name),
-            "KeySchema": [{"AttributeName": f"{name}pk", "KeyType": "HASH"},
-                          {"AttributeName": f"{name}sk", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
-        })
+        attrs += [
+            {"AttributeName": f"{name}pk", "AttributeType": "S"},
+            {"AttributeName": f"{name}sk", "AttributeType": "S"},
+        ]
+        gsis.append(
+            {
+                "IndexName": models.index_name(name),
+                "KeySchema": [
+                    {"AttributeName": f"{name}pk", "KeyType": "HASH"},
+                    {"AttributeName": f"{name}sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        )
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": attrs,
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": gsis,
     }
 
@@ -69,8 +75,9 @@ def create_table(settings: Settings | None = None) -> bool:
     client.create_table(**table_definition(s.table_name))
     client.get_waiter("table_exists").wait(TableName=s.table_name)
     try:
-        client.update_time_to_live(TableName=s.table_name,
-                                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+        client.update_time_to_live(
+            TableName=s.table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+        )
     except client.exceptions.ClientError:  # pragma: no cover - some emulators lack TTL
         pass
     return True

@@ -4,6 +4,7 @@ One transaction writes the rating, adjusts the client's rating sum and count and
 month's aggregate (so averages are read, never recomputed), and — the first time a
 visit is rated low — puts the owner's alert into the outbox.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,25 +33,48 @@ def get(business_id: str, appointment_id: str) -> FeedbackItem | None:
         return None
 
 
-def record(appt, rating: int, comment: str | None, now: datetime, periods: tuple[str, ...], low: bool,
-           previous: FeedbackItem | None, previous_low: bool, alert: PlannedMessage | None,
-           alert_lease) -> list[MessageItem]:
+def record(
+    appt,
+    rating: int,
+    comment: str | None,
+    now: datetime,
+    periods: tuple[str, ...],
+    low: bool,
+    previous: FeedbackItem | None,
+    previous_low: bool,
+    alert: PlannedMessage | None,
+    alert_lease,
+) -> list[MessageItem]:
     pk = keys.biz(appt.business_id)
     item = FeedbackItem(
-        pk, keys.feedback_sk(appt.id), business_id=appt.business_id, appointment_id=appt.id,
-        client_id=appt.client_id, staff_id=appt.staff_id, service_id=appt.service_id, visit_start=appt.start,
-        rating=rating, comment=comment, submitted_at=previous.submitted_at if previous else now, updated_at=now,
+        pk,
+        keys.feedback_sk(appt.id),
+        business_id=appt.business_id,
+        appointment_id=appt.id,
+        client_id=appt.client_id,
+        staff_id=appt.staff_id,
+        service_id=appt.service_id,
+        visit_start=appt.start,
+        rating=rating,
+        comment=comment,
+        submitted_at=previous.submitted_at if previous else now,
+        updated_at=now,
         submissions=int(previous.submissions or 1) + 1 if previous else 1,
-        g1pk=keys.business_feedback(appt.business_id), g1sk=f"{iso_utc(appt.start)}#{appt.id}",
-        g2pk=keys.client_timeline(appt.business_id, appt.client_id), g2sk=f"FB#{appt.id}")
+        g1pk=keys.business_feedback(appt.business_id),
+        g1sk=f"{iso_utc(appt.start)}#{appt.id}",
+        g2pk=keys.client_timeline(appt.business_id, appt.client_id),
+        g2sk=f"FB#{appt.id}",
+    )
     tx = Tx(FeedbackItem)
-    unchanged = (FeedbackItem.pk.does_not_exist() if previous is None
-                 else FeedbackItem.updated_at == previous.updated_at)
+    unchanged = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.updated_at == previous.updated_at
     tx.put(item, "feedback", condition=unchanged)
     old = int(previous.rating) if previous else 0
-    tx.update(ClientItem(pk, keys.client_sk(appt.client_id)),
-              [ClientItem.rating_sum.add(rating - old), ClientItem.rating_count.add(0 if previous else 1)],
-              "client", condition=ClientItem.pk.exists())
+    tx.update(
+        ClientItem(pk, keys.client_sk(appt.client_id)),
+        [ClientItem.rating_sum.add(rating - old), ClientItem.rating_count.add(0 if previous else 1)],
+        "client",
+        condition=ClientItem.pk.exists(),
+    )
     agg = [AggregateItem.business_id.set(appt.business_id), AggregateItem.ratings_sum.add(rating - old)]
     if previous is None:
         agg.append(AggregateItem.ratings_count.add(1))
@@ -79,15 +103,20 @@ def for_business(business_id: str, start: datetime, end: datetime) -> list[Feedb
     """Ratings of visits that started in [start, end): one Query on g1."""
     db.configure()
     lo, hi = iso_utc(start), iso_utc(end)
-    return [f for f in FeedbackItem.by_business_time.query(keys.business_feedback(business_id),
-                                                          FeedbackItem.g1sk.between(lo, hi + "~"))
-            if f.g1sk < hi]
+    return [
+        f
+        for f in FeedbackItem.by_business_time.query(
+            keys.business_feedback(business_id), FeedbackItem.g1sk.between(lo, hi + "~")
+        )
+        if f.g1sk < hi
+    ]
 
 
 def months(business_id: str, first: str, last: str) -> list[AggregateItem]:
     """The monthly aggregates from `first` to `last` (YYYY-MM), one Query (the quarters
     and years that sort between them are left out)."""
     db.configure()
-    found = AggregateItem.query(keys.biz(business_id),
-                                AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last)))
+    found = AggregateItem.query(
+        keys.biz(business_id), AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last))
+    )
     return [a for a in found if len(a.sk) == len(keys.aggregate_sk("yyyy-mm")) and "-Q" not in a.sk]

@@ -1,4 +1,5 @@
 """Secrets of the calendar subscription URLs (one for the business, one per staff member)."""
+
 from __future__ import annotations
 
 import hmac

@@ -1,4 +1,5 @@
 """Follow-ups: a client's goal, the actions agreed, the next step; due ones by index."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -26,8 +27,11 @@ def save(item: FollowUpItem, due: date | None, expected_updated_at: datetime | N
     item.g2pk = keys.client_timeline(item.business_id, item.client_id)
     item.g2sk = f"FUP#{item.followup_id}"
     item.g4pk, item.g4sk = _due_keys(item, due)
-    condition = (FollowUpItem.pk.does_not_exist() if expected_updated_at is None
-                 else FollowUpItem.updated_at == expected_updated_at)
+    condition = (
+        FollowUpItem.pk.does_not_exist()
+        if expected_updated_at is None
+        else FollowUpItem.updated_at == expected_updated_at
+    )
     try:
         item.save(condition=condition)
     except PutError as e:
@@ -39,8 +43,7 @@ def save(item: FollowUpItem, due: date | None, expected_updated_at: datetime | N
 def get(business_id: str, client_id: str, followup_id: str) -> FollowUpItem | None:
     db.configure()
     try:
-        return FollowUpItem.get(keys.biz(business_id), keys.followup_sk(client_id, followup_id),
-                                consistent_read=True)
+        return FollowUpItem.get(keys.biz(business_id), keys.followup_sk(client_id, followup_id), consistent_read=True)
     except FollowUpItem.DoesNotExist:
         return None
 
@@ -53,5 +56,8 @@ def for_client(business_id: str, client_id: str) -> list[FollowUpItem]:
 def due_until(business_id: str, day: date, limit: int = 200) -> list[FollowUpItem]:
     """Open follow-ups due on or before `day`, earliest first: one Query on g4."""
     db.configure()
-    return list(FollowUpItem.by_due.query(keys.followups_due(business_id),
-                                          FollowUpItem.g4sk <= f"{day.isoformat()}#~", limit=limit))
+    return list(
+        FollowUpItem.by_due.query(
+            keys.followups_due(business_id), FollowUpItem.g4sk <= f"{day.isoformat()}#~", limit=limit
+        )
+    )

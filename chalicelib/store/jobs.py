@@ -1,4 +1,5 @@
 """Scheduled jobs' own state: the watermark up to which a job has done its work."""
+
 from __future__ import annotations
 
 from datetime import datetime

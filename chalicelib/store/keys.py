@@ -1,8 +1,9 @@
 """Key formats of the single table, in one place (see docs/data-model.md)."""
+
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.timeutil import iso_utc
 
@@ -100,7 +101,7 @@ def birthday_keys(business_id: str, client_id: str, month_day: str) -> tuple[str
 
 def sortable_time(instant: datetime) -> str:
     """UTC to the microsecond: items written in the same second still sort in order."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def note_sk(client_id: str, created: datetime, note_id: str) -> str:

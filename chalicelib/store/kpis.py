@@ -7,6 +7,7 @@ g2 KPI#<shard> inside the write it already does; the KPI sync job re-reads her h
 and applies the difference to the AGG# items in one transaction conditioned on the
 version of what she had added before. Nothing ever reads every appointment.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,7 +43,8 @@ def mark_changed(business_id: str, client_id: str, now: datetime) -> None:
     db.configure()
     try:
         ClientItem(keys.biz(business_id), keys.client_sk(client_id)).update(
-            actions=changed_actions(business_id, client_id, now), condition=ClientItem.pk.exists())
+            actions=changed_actions(business_id, client_id, now), condition=ClientItem.pk.exists()
+        )
     except UpdateError:
         pass  # no such client: nothing to count
 
@@ -66,7 +68,7 @@ def apply(client: ClientItem, new: Counts, deltas: Counts) -> None:
     version = int(client.kpi_v or 0)
     periods = sorted(deltas)
     chunk = TX_LIMIT - 1
-    batches = [periods[i:i + chunk] for i in range(0, len(periods), chunk)] or [[]]
+    batches = [periods[i : i + chunk] for i in range(0, len(periods), chunk)] or [[]]
     for n, batch in enumerate(batches):
         last = n == len(batches) - 1
         for p in batch:
@@ -76,10 +78,13 @@ def apply(client: ClientItem, new: Counts, deltas: Counts) -> None:
                 stored.pop(p, None)
         tx = Tx(ClientItem)
         for p in batch:
-            tx.update(AggregateItem(pk, keys.aggregate_sk(p)),
-                      [AggregateItem.business_id.set(client.business_id)]
-                      + [getattr(AggregateItem, k).add(v) for k, v in sorted(deltas[p].items())], "aggregate")
-        same = (ClientItem.kpi_v.does_not_exist() if version == 0 else ClientItem.kpi_v == version)
+            tx.update(
+                AggregateItem(pk, keys.aggregate_sk(p)),
+                [AggregateItem.business_id.set(client.business_id)]
+                + [getattr(AggregateItem, k).add(v) for k, v in sorted(deltas[p].items())],
+                "aggregate",
+            )
+        same = ClientItem.kpi_v.does_not_exist() if version == 0 else ClientItem.kpi_v == version
         actions = [ClientItem.kpi.set(stored), ClientItem.kpi_v.set(version + 1)]
         if last:
             same &= ClientItem.g2sk == client.g2sk if client.g2sk else ClientItem.g2sk.does_not_exist()
@@ -104,8 +109,9 @@ def month_range(business_id: str, first: str, last: str) -> dict[str, dict[str, 
     """The monthly counters from `first` to `last` (YYYY-MM): one Query, which also
     returns the few quarter and year items that sort in between."""
     db.configure()
-    found = AggregateItem.query(keys.biz(business_id),
-                                AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last)))
+    found = AggregateItem.query(
+        keys.biz(business_id), AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last))
+    )
     return {a.sk.removeprefix("AGG#"): counters_of(a) for a in found}
 
 

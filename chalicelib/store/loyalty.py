@@ -1,5 +1,6 @@
 """Rewards on the client's card: issued with their announcement in one transaction,
 reserved by the booking that redeems them and given back when it is cancelled."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -13,20 +14,42 @@ from chalicelib.store.models import ClientItem, MessageItem, RewardItem
 from chalicelib.store.tx import Tx, TxFailed
 
 
-def new_reward(business_id: str, client_id: str, reward_id: str, kind: str, perk: dict, now: datetime,
-               expires: date | None, *, status: str = "available", appointment_id: str | None = None) -> RewardItem:
-    return RewardItem(keys.biz(business_id), keys.reward_sk(client_id, reward_id), business_id=business_id,
-                      client_id=client_id, reward_id=reward_id, kind=kind, perk=perk, status=status,
-                      issued_at=now, expires_on=expires.isoformat() if expires else None,
-                      appointment_id=appointment_id, changed_at=now,
-                      g2pk=keys.client_timeline(business_id, client_id), g2sk=f"REWARD#{reward_id}")
+def new_reward(
+    business_id: str,
+    client_id: str,
+    reward_id: str,
+    kind: str,
+    perk: dict,
+    now: datetime,
+    expires: date | None,
+    *,
+    status: str = "available",
+    appointment_id: str | None = None,
+) -> RewardItem:
+    return RewardItem(
+        keys.biz(business_id),
+        keys.reward_sk(client_id, reward_id),
+        business_id=business_id,
+        client_id=client_id,
+        reward_id=reward_id,
+        kind=kind,
+        perk=perk,
+        status=status,
+        issued_at=now,
+        expires_on=expires.isoformat() if expires else None,
+        appointment_id=appointment_id,
+        changed_at=now,
+        g2pk=keys.client_timeline(business_id, client_id),
+        g2sk=f"REWARD#{reward_id}",
+    )
 
 
 def rewards_of(business_id: str, client_id: str) -> list[RewardItem]:
     """Every reward the client has had, in id order: one Query."""
     db.configure()
-    return list(RewardItem.query(keys.biz(business_id), RewardItem.sk.startswith(f"REWARD#{client_id}#"),
-                                 consistent_read=True))
+    return list(
+        RewardItem.query(keys.biz(business_id), RewardItem.sk.startswith(f"REWARD#{client_id}#"), consistent_read=True)
+    )
 
 
 def get_reward(business_id: str, client_id: str, reward_id: str) -> RewardItem | None:
@@ -37,15 +60,19 @@ def get_reward(business_id: str, client_id: str, reward_id: str) -> RewardItem |
         return None
 
 
-def issue(reward: RewardItem, announcement: PlannedMessage | None, now: datetime,
-          lease) -> list[MessageItem] | None:
+def issue(reward: RewardItem, announcement: PlannedMessage | None, now: datetime, lease) -> list[MessageItem] | None:
     """Put the reward and its announcement together, once, only while the client exists
     unerased. The messages to deliver; None if nothing was written (issued before)."""
     db.configure()
     tx = Tx(RewardItem)
     tx.put(reward, "reward", condition=RewardItem.pk.does_not_exist())
-    tx.check(ClientItem, reward.pk, keys.client_sk(reward.client_id),
-             ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist(), "client")
+    tx.check(
+        ClientItem,
+        reward.pk,
+        keys.client_sk(reward.client_id),
+        ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist(),
+        "client",
+    )
     items = []
     if announcement:
         items = [message_item(announcement, now, claimed_for=lease)]
@@ -61,8 +88,10 @@ def withdraw(reward: RewardItem, now: datetime) -> bool:
     """Withdraw a reward nobody has used yet (its visit turned out a no-show)."""
     db.configure()
     try:
-        reward.update(actions=[RewardItem.status.set("revoked"), RewardItem.changed_at.set(now)],
-                      condition=RewardItem.status == "available")
+        reward.update(
+            actions=[RewardItem.status.set("revoked"), RewardItem.changed_at.set(now)],
+            condition=RewardItem.status == "available",
+        )
     except UpdateError:
         return False
     return True
@@ -73,8 +102,10 @@ def adjust_stamps(business_id: str, client_id: str, delta: int, now: datetime) -
     db.configure()
     item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
     try:
-        item.update(actions=[ClientItem.stamp_adjust.add(delta), ClientItem.updated_at.set(now)],
-                    condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist())
+        item.update(
+            actions=[ClientItem.stamp_adjust.add(delta), ClientItem.updated_at.set(now)],
+            condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist(),
+        )
     except UpdateError:
         return None
     return item

@@ -3,6 +3,7 @@
 One table, overloaded keys `pk`/`sk`, and five overloaded global secondary indexes
 (`g1`..`g5`, each with `gNpk`/`gNsk`). Only this package knows this layout.
 """
+
 from __future__ import annotations
 
 from pynamodb.attributes import (
@@ -260,8 +261,16 @@ class MessageItem(Base):
     by_due = _index("g3")
 
 
-ALL_MODELS = (SlugItem, BusinessItem, ClientKeyItem, ClientItem, AppointmentItem, SlotLockItem,
-              IdempotencyItem, MessageItem)
+ALL_MODELS = (
+    SlugItem,
+    BusinessItem,
+    ClientKeyItem,
+    ClientItem,
+    AppointmentItem,
+    SlotLockItem,
+    IdempotencyItem,
+    MessageItem,
+)
 
 
 class JobStateItem(Base):

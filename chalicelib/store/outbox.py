@@ -1,4 +1,5 @@
 """Outbox items: recording send results (and, later, claiming due messages)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -66,8 +67,13 @@ class Claim:
     CLAIMED, TAKEN, STALE, CAPPED = "claimed", "taken", "stale", "capped"
 
 
-def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=None,
-          once_per_client_since: datetime | None = None) -> str:
+def claim(
+    item: MessageItem,
+    now: datetime,
+    lease: timedelta,
+    appointment_check=None,
+    once_per_client_since: datetime | None = None,
+) -> str:
     """Take the lease on a due message with a conditional write, so that of two job
     runs only one sends it. With `appointment_check` (model, hash, range, condition) the
     same transaction re-reads the appointment: a cancelled or moved visit is 'stale'.
@@ -79,11 +85,20 @@ def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=
     g3pk, g3sk = keys.due_keys(item.key, until)  # if we die mid-send, due again after the lease
     tx = Tx(MessageItem)
     claimable = (MessageItem.status == "pending") | (
-        (MessageItem.status == "sending") & (MessageItem.lease_until < now))
-    tx.update(MessageItem(item.pk, item.sk), [
-        MessageItem.status.set("sending"), MessageItem.lease_until.set(until),
-        MessageItem.due_at.set(until), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk),
-    ], "message", condition=claimable & (MessageItem.due_at == item.due_at))
+        (MessageItem.status == "sending") & (MessageItem.lease_until < now)
+    )
+    tx.update(
+        MessageItem(item.pk, item.sk),
+        [
+            MessageItem.status.set("sending"),
+            MessageItem.lease_until.set(until),
+            MessageItem.due_at.set(until),
+            MessageItem.g3pk.set(g3pk),
+            MessageItem.g3sk.set(g3sk),
+        ],
+        "message",
+        condition=claimable & (MessageItem.due_at == item.due_at),
+    )
     if appointment_check:
         model, hash_key, range_key, condition = appointment_check
         tx.check(model, hash_key, range_key, condition, "appointment")
@@ -91,10 +106,14 @@ def claim(item: MessageItem, now: datetime, lease: timedelta, appointment_check=
         from chalicelib.store.models import ClientItem
 
         last, key = ClientItem.last_feedback_request_at, ClientItem.last_feedback_request_key
-        tx.update(ClientItem(keys.biz(item.business_id), keys.client_sk(item.client_id)),
-                  [last.set(now), key.set(item.key)], "client",
-                  condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist()
-                  & (last.does_not_exist() | (last < once_per_client_since) | (key == item.key)))
+        tx.update(
+            ClientItem(keys.biz(item.business_id), keys.client_sk(item.client_id)),
+            [last.set(now), key.set(item.key)],
+            "client",
+            condition=ClientItem.pk.exists()
+            & ClientItem.erased_at.does_not_exist()
+            & (last.does_not_exist() | (last < once_per_client_since) | (key == item.key)),
+        )
     try:
         tx.commit()
     except TxFailed as err:
@@ -113,10 +132,16 @@ def skip(item: MessageItem, reason: str, now: datetime) -> bool:
     """Record that a message will not be sent (and why); it leaves the due index."""
     db.configure()
     try:
-        item.update(actions=[MessageItem.status.set("skipped"), MessageItem.last_error.set(reason),
-                             MessageItem.g3pk.remove(), MessageItem.g3sk.remove(),
-                             MessageItem.sent_at.set(now)],
-                    condition=MessageItem.status.is_in("pending", "sending"))
+        item.update(
+            actions=[
+                MessageItem.status.set("skipped"),
+                MessageItem.last_error.set(reason),
+                MessageItem.g3pk.remove(),
+                MessageItem.g3sk.remove(),
+                MessageItem.sent_at.set(now),
+            ],
+            condition=MessageItem.status.is_in("pending", "sending"),
+        )
     except UpdateError:
         return False
     return True
@@ -127,8 +152,10 @@ def defer(item: MessageItem, at: datetime) -> bool:
     db.configure()
     g3pk, g3sk = keys.due_keys(item.key, at)
     try:
-        item.update(actions=[MessageItem.due_at.set(at), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk)],
-                    condition=(MessageItem.status == "pending") & (MessageItem.due_at == item.due_at))
+        item.update(
+            actions=[MessageItem.due_at.set(at), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk)],
+            condition=(MessageItem.status == "pending") & (MessageItem.due_at == item.due_at),
+        )
     except UpdateError:
         return False
     return True
@@ -137,5 +164,4 @@ def defer(item: MessageItem, at: datetime) -> bool:
 def failed_messages(business_id: str, limit: int) -> list[MessageItem]:
     """The business's messages that failed permanently, newest first: one Query on g1."""
     db.configure()
-    return list(MessageItem.failed_by_business.query(f"MSGFAIL#{business_id}", scan_index_forward=False,
-                                                     limit=limit))
+    return list(MessageItem.failed_by_business.query(f"MSGFAIL#{business_id}", scan_index_forward=False, limit=limit))

@@ -1,4 +1,5 @@
 """Marking a visit arrived, completed or a no-show (the front desk's calendar)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,12 +22,20 @@ def mark(appt: Appointment, status: str, now: datetime) -> None:
         g3pk, g3sk = keys.end_keys(appt.id, appt.end)
         actions += [AppointmentItem.g3pk.set(g3pk), AppointmentItem.g3sk.set(g3sk)]
     tx = Tx(AppointmentItem)
-    tx.update(AppointmentItem(pk, keys.appt_sk(appt.id)), actions, "appointment",
-              condition=(AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq))
+    tx.update(
+        AppointmentItem(pk, keys.appt_sk(appt.id)),
+        actions,
+        "appointment",
+        condition=(AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq),
+    )
     delta = (status == Status.NO_SHOW.value) - (appt.status == Status.NO_SHOW.value)
     if delta:
-        tx.update(ClientItem(pk, keys.client_sk(appt.client_id)), [ClientItem.no_shows.add(delta)], "client",
-                  condition=ClientItem.pk.exists())
+        tx.update(
+            ClientItem(pk, keys.client_sk(appt.client_id)),
+            [ClientItem.no_shows.add(delta)],
+            "client",
+            condition=ClientItem.pk.exists(),
+        )
     try:
         tx.commit()
     except TxFailed as err:

@@ -1,4 +1,5 @@
 """Two businesses (the demo salon and another) and a booked client in the demo one."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,8 +35,7 @@ def staff_desk(client, aws):
 @pytest.fixture
 def booked(client, desk):
     """Maija's booking on Wed 25 Nov 12:00 and her client id."""
-    status, body = book(client, "2026-11-25T12:00:00+02:00", note="Allergic to ammonia",
-                        consents={"marketing": True})
+    status, body = book(client, "2026-11-25T12:00:00+02:00", note="Allergic to ammonia", consents={"marketing": True})
     assert status == 201, body
     _, cal = desk.get("/calendar?date=2026-11-25")
     appt = cal["staff"][0]["appointments"][0]

@@ -1,4 +1,5 @@
 """Driving the owner API with real signed tokens through the Chalice authorizer."""
+
 from __future__ import annotations
 
 import json

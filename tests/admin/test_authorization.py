@@ -1,5 +1,6 @@
 """The authorization matrix, for every owner endpoint: no token, an expired token, a
 forged signature, a token for another audience, another business, and staff vs owner."""
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,11 @@ ROUTES = [
     ("GET", "/business", None),
     ("PUT", "/business", {"config": {}}),
     ("GET", "/calendar?date=2026-11-25", None),
-    ("POST", "/bookings", {"service": "womens-cut", "staff": "aino", "start": "2026-11-26T12:00:00+02:00",
-                           "client_id": "{client}"}),
+    (
+        "POST",
+        "/bookings",
+        {"service": "womens-cut", "staff": "aino", "start": "2026-11-26T12:00:00+02:00", "client_id": "{client}"},
+    ),
     ("GET", "/appointments/{appointment}", None),
     ("POST", "/appointments/{appointment}/status", {"status": "arrived"}),
     ("GET", "/clients", None),
@@ -51,10 +55,18 @@ ROUTES = [
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
-OWNER_ONLY = {("GET", "/business"), ("PUT", "/business"), ("DELETE", "/clients/{client}"),
-              ("POST", "/clients/{client}/loyalty/adjustments"),
-              ("GET", "/clients/{client}/export"), ("GET", "/export/clients.csv"), ("GET", "/export/appointments.csv"),
-              ("POST", "/calendar-feeds/aino/rotate"), ("GET", "/audit"), ("GET", "/kpis")}
+OWNER_ONLY = {
+    ("GET", "/business"),
+    ("PUT", "/business"),
+    ("DELETE", "/clients/{client}"),
+    ("POST", "/clients/{client}/loyalty/adjustments"),
+    ("GET", "/clients/{client}/export"),
+    ("GET", "/export/clients.csv"),
+    ("GET", "/export/appointments.csv"),
+    ("POST", "/calendar-feeds/aino/rotate"),
+    ("GET", "/audit"),
+    ("GET", "/kpis"),
+}
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
 
@@ -85,9 +97,13 @@ def test_every_owner_route_is_in_the_matrix():
     for path, methods in app.routes.items():
         if path.startswith("/api/v1/admin"):
             for method in methods:
-                template = path.removeprefix("/api/v1/admin").replace("{appointment_id}", "{appointment}") \
-                    .replace("{client_id}", "{client}").replace("{followup_id}", "{followup}") \
+                template = (
+                    path.removeprefix("/api/v1/admin")
+                    .replace("{appointment_id}", "{appointment}")
+                    .replace("{client_id}", "{client}")
+                    .replace("{followup_id}", "{followup}")
                     .replace("{feed}", "aino")
+                )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
 
@@ -97,8 +113,9 @@ PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0
 
 def test_no_token_is_401_everywhere(client):
     for method, path, body in ROUTES:
-        status, _ = call(client, method, "/api/v1/admin" + fill(path, PLACEHOLDERS), None,
-                         fill_body(body, PLACEHOLDERS))
+        status, _ = call(
+            client, method, "/api/v1/admin" + fill(path, PLACEHOLDERS), None, fill_body(body, PLACEHOLDERS)
+        )
         assert status == 401, (method, path)
 
 
@@ -116,17 +133,28 @@ BAD_TOKENS = {
 def _unsigned(biz):
     import jwt
 
-    return jwt.encode({"sub": "x", "iss": "rebook-test", "aud": "rebook-test-client", "iat": int(time.time()),
-                       "exp": int(time.time()) + 600, "custom:business_id": biz, "custom:role": "owner"},
-                      key=None, algorithm="none")
+    return jwt.encode(
+        {
+            "sub": "x",
+            "iss": "rebook-test",
+            "aud": "rebook-test-client",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 600,
+            "custom:business_id": biz,
+            "custom:role": "owner",
+        },
+        key=None,
+        algorithm="none",
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
 def test_invalid_tokens_are_refused_everywhere(client, aws, kind):
     token = BAD_TOKENS[kind](aws.id)
     for method, path, body in ROUTES:
-        status, _ = call(client, method, "/api/v1/admin" + fill(path, PLACEHOLDERS), token,
-                         fill_body(body, PLACEHOLDERS))
+        status, _ = call(
+            client, method, "/api/v1/admin" + fill(path, PLACEHOLDERS), token, fill_body(body, PLACEHOLDERS)
+        )
         assert status == 403, (method, path)
 
 
@@ -156,9 +184,18 @@ def test_the_other_business_still_sees_its_own_clients(client, aws, other, ids):
     from tests.admin.helpers import Desk
 
     mine = Desk(client, other.id)
-    status, body = call(client, "POST", "/api/v1/businesses/other-salon/bookings", None, {
-        "service": "womens-cut", "staff": "aino", "start": "2026-11-25T12:00:00+02:00",
-        "client": {"name": "Olli Other", "phone": "040 765 4321"}})
+    status, body = call(
+        client,
+        "POST",
+        "/api/v1/businesses/other-salon/bookings",
+        None,
+        {
+            "service": "womens-cut",
+            "staff": "aino",
+            "start": "2026-11-25T12:00:00+02:00",
+            "client": {"name": "Olli Other", "phone": "040 765 4321"},
+        },
+    )
     assert status == 201, body
     _, listed = mine.get("/clients")
     assert [c["name"] for c in listed["clients"]] == ["Olli Other"]

@@ -1,5 +1,6 @@
 """Bad input to the owner API gets a clear 4xx in the API's error shape — never a 5xx,
 whatever the body, the query or the ids in the path."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,36 @@ from tests.conftest import owner_token
 
 text = st.text(max_size=40)
 scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), text)
-value = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                     st.dictionaries(text, inner, max_size=3)), max_leaves=8)
-FIELDS = ["name", "phone", "email", "birthday", "preferences", "allergies", "important_notes", "tags",
-          "relationship", "marketing", "locale", "status", "text", "goal", "actions", "next_step", "closed",
-          "service", "staff", "start", "client", "client_id", "config", "consents", "note"]
+value = st.recursive(
+    scalar, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)), max_leaves=8
+)
+FIELDS = [
+    "name",
+    "phone",
+    "email",
+    "birthday",
+    "preferences",
+    "allergies",
+    "important_notes",
+    "tags",
+    "relationship",
+    "marketing",
+    "locale",
+    "status",
+    "text",
+    "goal",
+    "actions",
+    "next_step",
+    "closed",
+    "service",
+    "staff",
+    "start",
+    "client",
+    "client_id",
+    "config",
+    "consents",
+    "note",
+]
 bodies = st.one_of(st.dictionaries(st.sampled_from(FIELDS), value, max_size=5), value)
 BODY_ROUTES = [(m, p) for m, p, b in ROUTES if m in ("POST", "PUT", "PATCH")]
 
@@ -32,8 +58,12 @@ def owner(aws):
 @given(route=st.sampled_from(BODY_ROUTES), body=bodies)
 def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
     method, path = route
-    ids = {"client": booked["client"], "appointment": booked["appointment"], "later": booked["appointment"],
-           "followup": "f0000000"}
+    ids = {
+        "client": booked["client"],
+        "appointment": booked["appointment"],
+        "later": booked["appointment"],
+        "followup": "f0000000",
+    }
     status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
     assert status < 500, (method, path, body, resp)
     if status >= 400:
@@ -41,11 +71,18 @@ def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=st.dictionaries(st.sampled_from(["date", "view", "staff", "q", "limit", "cursor", "until", "month",
-                                               "client", "from", "to", "period"]), st.text(max_size=30),
-                              max_size=4),
-       path=st.sampled_from(["/calendar", "/clients", "/follow-ups/due", "/audit", "/feedback", "/kpis",
-                             "/messages/failed"]))
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            ["date", "view", "staff", "q", "limit", "cursor", "until", "month", "client", "from", "to", "period"]
+        ),
+        st.text(max_size=30),
+        max_size=4,
+    ),
+    path=st.sampled_from(
+        ["/calendar", "/clients", "/follow-ups/due", "/audit", "/feedback", "/kpis", "/messages/failed"]
+    ),
+)
 def test_generated_queries_never_cause_a_5xx(client, aws, owner, params, path):
     from urllib.parse import urlencode
 
@@ -64,6 +101,9 @@ def test_odd_ids_in_the_path_are_404(client, aws, owner, weird):
 
 
 def test_bad_json_is_400(client, aws, owner):
-    r = client.http.patch("/api/v1/admin/clients/abc", body="{nope",
-                          headers={"Authorization": f"Bearer {owner}", "Content-Type": "application/json"})
+    r = client.http.patch(
+        "/api/v1/admin/clients/abc",
+        body="{nope",
+        headers={"Authorization": f"Bearer {owner}", "Content-Type": "application/json"},
+    )
     assert r.status_code == 400 and json.loads(r.body)["error"]["code"] == "invalid_json"

@@ -4,16 +4,17 @@ double-booking guarantee as the web, and marking visits arrived / completed / no
 The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki; Maija (the `booked` fixture)
 sees Aino on Wed 25 Nov 12:00-13:00.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.api.helpers import book, booking_body, post, token_of
 
 
 def at(local_iso: str) -> datetime:
     """A local wall time as the real clock gives it: in UTC."""
-    return datetime.fromisoformat(local_iso).astimezone(timezone.utc)
+    return datetime.fromisoformat(local_iso).astimezone(UTC)
 
 
 def names_by_staff(cal: dict) -> dict:
@@ -42,8 +43,7 @@ def test_week_is_monday_to_sunday_grouped_per_staff_with_client_names(client, de
 
     # A day shows that day only; the default view is a day.
     _, day = desk.get("/calendar?date=2026-11-25")
-    assert day["view"] == "day" and names_by_staff(day)["aino"] == [("2026-11-25T12:00:00+02:00",
-                                                                      "Maija Meikäläinen")]
+    assert day["view"] == "day" and names_by_staff(day)["aino"] == [("2026-11-25T12:00:00+02:00", "Maija Meikäläinen")]
     assert names_by_staff(day)["sanna"] == []
 
     # One staff member's week.
@@ -63,8 +63,7 @@ def test_calendar_defaults_to_today_locally_and_refuses_bad_queries(client, desk
     assert status == 200 and (cal["view"], cal["from"], cal["to"]) == ("day", "2026-11-24", "2026-11-24")
     assert [s["id"] for s in cal["staff"]] == ["aino", "mikko", "sanna"]
 
-    for query in ["date=2026-13-01", "date=tomorrow", "date=2026-11-25&view=month",
-                  "date=2026-11-25&staff=nobody"]:
+    for query in ["date=2026-13-01", "date=tomorrow", "date=2026-11-25&view=month", "date=2026-11-25&staff=nobody"]:
         status, body = desk.get("/calendar?" + query)
         assert status == 422, (query, body)
         assert body["error"]["fields"], query
@@ -73,8 +72,9 @@ def test_calendar_defaults_to_today_locally_and_refuses_bad_queries(client, desk
 # --- phone bookings ------------------------------------------------------------------
 def test_phone_bookings_for_a_new_caller_and_for_an_existing_client(client, desk, booked):
     # A new caller, given by contact details: a new client, booked from the desk.
-    status, body = desk.post("/bookings", booking_body("2026-11-26T12:00:00+02:00", name="Pekka Puhelin",
-                                                       phone="050 987 6543", email=None))
+    status, body = desk.post(
+        "/bookings", booking_body("2026-11-26T12:00:00+02:00", name="Pekka Puhelin", phone="050 987 6543", email=None)
+    )
     assert status == 201, body
     assert body["start"] == "2026-11-26T12:00:00+02:00" and body["staff"]["id"] == "aino"
     _, appt = desk.get(f"/appointments/{body['id']}")
@@ -82,39 +82,53 @@ def test_phone_bookings_for_a_new_caller_and_for_an_existing_client(client, desk
     assert appt["client"]["name"] == "Pekka Puhelin" and appt["client"]["phone"] == "+358509876543"
 
     # Maija calls: she is picked by id, and no second Maija appears.
-    status, body = desk.post("/bookings", {"service": "womens-cut", "staff": "sanna",
-                                           "start": "2026-12-02T10:00:00+02:00", "client_id": booked["client"]})
+    status, body = desk.post(
+        "/bookings",
+        {
+            "service": "womens-cut",
+            "staff": "sanna",
+            "start": "2026-12-02T10:00:00+02:00",
+            "client_id": booked["client"],
+        },
+    )
     assert status == 201, body
     _, appt = desk.get(f"/appointments/{body['id']}")
     assert appt["client"]["id"] == booked["client"] and appt["source"] == "phone"
     _, listed = desk.get("/clients")
     assert sorted(c["name"] for c in listed["clients"]) == ["Maija Meikäläinen", "Pekka Puhelin"]
     _, history = desk.get(f"/clients/{booked['client']}/history")
-    assert [a["start"] for a in history["appointments"]] == ["2026-12-02T10:00:00+02:00",
-                                                             "2026-11-25T12:00:00+02:00"]
+    assert [a["start"] for a in history["appointments"]] == ["2026-12-02T10:00:00+02:00", "2026-11-25T12:00:00+02:00"]
     # A call about a time is not a new marketing consent: the log keeps the web one only.
     _, consents = desk.get(f"/clients/{booked['client']}/consents")
     assert [e["source"] for e in consents["log"]] == ["booking:web"]
 
-    status, body = desk.post("/bookings", {"service": "womens-cut", "staff": "sanna",
-                                           "start": "2026-12-03T12:00:00+02:00", "client_id": "c0000000"})
+    status, body = desk.post(
+        "/bookings",
+        {"service": "womens-cut", "staff": "sanna", "start": "2026-12-03T12:00:00+02:00", "client_id": "c0000000"},
+    )
     assert status == 404
 
 
 def test_phone_and_web_cannot_double_book_each_other(client, desk, booked):
     # Aino is held 12:00-13:10 by Maija's web booking: the desk cannot book over it.
-    status, body = desk.post("/bookings", booking_body("2026-11-25T12:30:00+02:00", name="Pekka Puhelin",
-                                                       phone="050 987 6543", email=None))
+    status, body = desk.post(
+        "/bookings", booking_body("2026-11-25T12:30:00+02:00", name="Pekka Puhelin", phone="050 987 6543", email=None)
+    )
     assert status == 409 and body["error"]["code"] == "slot_taken", body
     _, day = desk.get("/calendar?date=2026-11-25&staff=aino")
     assert [a["client"]["name"] for a in day["staff"][0]["appointments"]] == ["Maija Meikäläinen"]
 
     # ...and the web cannot book over a phone booking.
-    status, phoned = desk.post("/bookings", booking_body("2026-11-25T12:00:00+02:00", staff="sanna",
-                                                         name="Pekka Puhelin", phone="050 987 6543", email=None))
+    status, phoned = desk.post(
+        "/bookings",
+        booking_body(
+            "2026-11-25T12:00:00+02:00", staff="sanna", name="Pekka Puhelin", phone="050 987 6543", email=None
+        ),
+    )
     assert status == 201, phoned
-    status, body = book(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Web Client",
-                        phone="040 999 8888", email=None)
+    status, body = book(
+        client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Web Client", phone="040 999 8888", email=None
+    )
     assert status == 409 and body["error"]["code"] == "slot_taken", body
     _, day = desk.get("/calendar?date=2026-11-25&staff=sanna")
     assert [a["client"]["name"] for a in day["staff"][0]["appointments"]] == ["Pekka Puhelin"]

@@ -1,6 +1,7 @@
 """CSV exports: every client and the appointments of a period, readable by a
 spreadsheet (UTF-8 with BOM), safe from formula injection, owner only, audited,
 and never another business's rows."""
+
 from __future__ import annotations
 
 import csv
@@ -17,11 +18,11 @@ def rows(body: bytes) -> list[dict]:
 
 def test_clients_csv_has_every_client_and_neutralizes_formulas(client, desk, other):
     book(client, "2026-11-25T12:00:00+02:00", name="Äijä Öhman", phone="040 111 2222", email="a@example.com")
-    book(client, "2026-11-25T14:00:00+02:00", name="=HYPERLINK(\"http://x\")", phone="040 333 4444", email=None)
+    book(client, "2026-11-25T14:00:00+02:00", name='=HYPERLINK("http://x")', phone="040 333 4444", email=None)
     status, body = desk.get("/export/clients.csv")
     assert status == 200
     listed = {r["name"]: r for r in rows(body)}
-    assert set(listed) == {"Äijä Öhman", "'=HYPERLINK(\"http://x\")"}
+    assert set(listed) == {"Äijä Öhman", '\'=HYPERLINK("http://x")'}
     assert listed["Äijä Öhman"]["phone"] == "'+358401112222" and listed["Äijä Öhman"]["marketing_consent"] == "no"
     entries = [e["action"] for e in desk.get("/audit")[1]["entries"]]
     assert "export_clients_csv" in entries
@@ -34,7 +35,12 @@ def test_appointments_csv_for_a_period(client, desk):
     assert status == 200
     [row] = rows(body)
     assert (row["start"], row["service"], row["staff"], row["price_cents"], row["status"]) == (
-        "2026-11-25T12:00:00+02:00", "Naisten hiustenleikkaus", "Aino Virtanen", "6900", "booked")
+        "2026-11-25T12:00:00+02:00",
+        "Naisten hiustenleikkaus",
+        "Aino Virtanen",
+        "6900",
+        "booked",
+    )
     assert row["client_name"] == "Maija Meikäläinen"
     assert len(rows(desk.get("/export/appointments.csv?from=2026-11-01&to=2026-12-31")[1])) == 2
     status, bad = desk.get("/export/appointments.csv?from=2026-12-01&to=2026-11-01")

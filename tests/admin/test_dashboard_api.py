@@ -1,6 +1,7 @@
 """What the owner dashboard calls besides the registry: the KPIs of a period (kept
 current by the kpi_sync job), a personal message to a client, the messages that failed
 for good, and cancelling a visit at the front desk (a late cancellation)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -68,11 +69,15 @@ def test_a_rating_shows_in_satisfaction_and_response_rate(client, aws, desk, fro
     frozen_now["now"] = at(VISIT) + timedelta(hours=3)
     run_job("visits_ended", frozen_now["now"])
     run_job("send_due", frozen_now["now"])  # the feedback request goes out 2 h after the visit
-    [request] = [m for m in MessageItem.query(f"BIZ#{aws.id}", MessageItem.sk.startswith("MSG#"))
-                 if m.kind == "feedback_request"]
+    [request] = [
+        m for m in MessageItem.query(f"BIZ#{aws.id}", MessageItem.sk.startswith("MSG#")) if m.kind == "feedback_request"
+    ]
     assert request.status == "sent"
-    r = client.http.post(request.context["feedback_url"].split("example.test", 1)[1], body="rating=4",
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = client.http.post(
+        request.context["feedback_url"].split("example.test", 1)[1],
+        body="rating=4",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 200
     sync(frozen_now)
     k = kpis(desk)["kpis"]

@@ -4,9 +4,10 @@ moved and cancelled; the URL can be rotated when it leaks.
 
 The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from icalendar import Calendar
 
@@ -40,7 +41,7 @@ def desk_business(urls) -> str:
 
 
 def utc(y, mo, d, h, mi=0):
-    return datetime(y, mo, d, h, mi, tzinfo=timezone.utc)
+    return datetime(y, mo, d, h, mi, tzinfo=UTC)
 
 
 def test_there_is_a_feed_for_the_business_and_each_staff_member(desk):
@@ -79,8 +80,9 @@ def test_the_feed_follows_a_booking_through_reschedule_and_cancel(client, desk, 
 
 
 def test_a_staff_feed_shows_only_that_staff_members_bookings(client, desk, booked):
-    status, sanna = book(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Satu Salo",
-                         phone="040 222 2222", email=None)
+    status, sanna = book(
+        client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Satu Salo", phone="040 222 2222", email=None
+    )
     assert status == 201, sanna
     urls = feed_urls(desk)
     maija_uid, satu_uid = f"{booked['appointment']}@rebook", f"{sanna['id']}@rebook"
@@ -94,11 +96,13 @@ def test_wrong_secrets_and_rotation(client, desk, booked):
     urls = feed_urls(desk)
     aino = urls["aino"]
     secret = aino.split("/")[-2]
-    for bad in (aino.replace(secret, secret[:-1] + ("A" if secret[-1] != "A" else "B")),
-                aino.replace(secret, "x"),
-                aino.replace("/aino/", "/sanna/"),  # another feed's name with Aino's secret
-                aino.replace("/aino/", "/nobody/"),
-                aino.replace(f"/ics/{desk_business(urls)}/", "/ics/otherbiz/")):
+    for bad in (
+        aino.replace(secret, secret[:-1] + ("A" if secret[-1] != "A" else "B")),
+        aino.replace(secret, "x"),
+        aino.replace("/aino/", "/sanna/"),  # another feed's name with Aino's secret
+        aino.replace("/aino/", "/nobody/"),
+        aino.replace(f"/ics/{desk_business(urls)}/", "/ics/otherbiz/"),
+    ):
         assert fetch(client, bad).status_code == 404, bad
 
     status, body = desk.post("/calendar-feeds/aino/rotate")

@@ -3,16 +3,17 @@ next step; the due list the front desk works through each morning.
 
 The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.api.helpers import book
 
 
 def at(local_iso: str) -> datetime:
     """A local wall time as the real clock gives it: in UTC."""
-    return datetime.fromisoformat(local_iso).astimezone(timezone.utc)
+    return datetime.fromisoformat(local_iso).astimezone(UTC)
 
 
 def action(text, due=None, staff=None, done=False):
@@ -27,11 +28,15 @@ def due_list(desk, until=None):
 
 def test_a_follow_up_is_due_when_its_earliest_open_action_is(desk, booked):
     cid = booked["client"]
-    plan = {"goal": "Grow her hair long and healthy", "next_step": "Trim in six weeks", "actions": [
-        action("Send care instructions", "2026-11-24", "aino", done=True),  # already done: not what is due
-        action("Call about the trim", "2026-12-10", "aino"),
-        action("Order the oil she asked for", "2026-11-30", "sanna"),
-    ]}
+    plan = {
+        "goal": "Grow her hair long and healthy",
+        "next_step": "Trim in six weeks",
+        "actions": [
+            action("Send care instructions", "2026-11-24", "aino", done=True),  # already done: not what is due
+            action("Call about the trim", "2026-12-10", "aino"),
+            action("Order the oil she asked for", "2026-11-30", "sanna"),
+        ],
+    }
     status, fup = desk.post(f"/clients/{cid}/follow-ups", plan)
     assert status == 201, fup
     assert fup["due"] == "2026-11-30" and fup["status"] == "open"
@@ -43,8 +48,9 @@ def test_a_follow_up_is_due_when_its_earliest_open_action_is(desk, booked):
     ]
     assert [f["id"] for f in due_list(desk, "2026-11-29")["follow_ups"]] == []
     listed = due_list(desk, "2026-11-30")["follow_ups"]
-    assert [(f["id"], f["due"], f["client"]["name"]) for f in listed] == [(fup["id"], "2026-11-30",
-                                                                           "Maija Meikäläinen")]
+    assert [(f["id"], f["due"], f["client"]["name"]) for f in listed] == [
+        (fup["id"], "2026-11-30", "Maija Meikäläinen")
+    ]
 
     # The oil was ordered: the follow-up is now due when the call is.
     plan["actions"][2]["done"] = True
@@ -62,17 +68,18 @@ def test_a_follow_up_is_due_when_its_earliest_open_action_is(desk, booked):
     assert [(f["id"], f["status"]) for f in mine["follow_ups"]] == [(fup["id"], "closed")]
 
 
-def test_due_list_is_earliest_first_with_client_names_and_defaults_to_today_locally(client, desk, booked,
-                                                                                     frozen_now):
-    status, body = book(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Matti Virtanen",
-                        phone="050 765 4321", email=None)
+def test_due_list_is_earliest_first_with_client_names_and_defaults_to_today_locally(client, desk, booked, frozen_now):
+    status, body = book(
+        client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Matti Virtanen", phone="050 765 4321", email=None
+    )
     assert status == 201
     _, cal = desk.get("/calendar?date=2026-11-25&staff=sanna")
     matti, maija = cal["staff"][0]["appointments"][0]["client"]["id"], booked["client"]
     made = {}
     for who, due in [(maija, "2026-12-05"), (matti, "2026-11-28"), (maija, "2026-11-23"), (matti, "2026-11-24")]:
-        status, fup = desk.post(f"/clients/{who}/follow-ups", {"goal": f"due {due}",
-                                                               "actions": [action("Call her", due, "aino")]})
+        status, fup = desk.post(
+            f"/clients/{who}/follow-ups", {"goal": f"due {due}", "actions": [action("Call her", due, "aino")]}
+        )
         assert status == 201, fup
         made[due] = fup["id"]
     # A follow-up with nothing left to do on a date is never due.
@@ -81,8 +88,11 @@ def test_due_list_is_earliest_first_with_client_names_and_defaults_to_today_loca
 
     listed = due_list(desk, "2026-12-31")
     assert [(f["due"], f["client"]["name"]) for f in listed["follow_ups"]] == [
-        ("2026-11-23", "Maija Meikäläinen"), ("2026-11-24", "Matti Virtanen"),
-        ("2026-11-28", "Matti Virtanen"), ("2026-12-05", "Maija Meikäläinen")]
+        ("2026-11-23", "Maija Meikäläinen"),
+        ("2026-11-24", "Matti Virtanen"),
+        ("2026-11-28", "Matti Virtanen"),
+        ("2026-12-05", "Maija Meikäläinen"),
+    ]
 
     # Without `until`: today (Monday 23rd) and anything overdue.
     today = due_list(desk)
@@ -102,14 +112,17 @@ def test_due_list_is_earliest_first_with_client_names_and_defaults_to_today_loca
 
 def test_invalid_follow_ups_are_422(desk, booked):
     cid = booked["client"]
-    for body in ({"goal": "x", "actions": [action("Call", "2026-12-01", "nobody")]},
-                 {"goal": "x", "actions": [action("Call", "2026-12-32", "aino")]},
-                 {"goal": "x", "actions": [action("", "2026-12-01", "aino")]},
-                 {"goal": "x", "owner": "me"}):
+    for body in (
+        {"goal": "x", "actions": [action("Call", "2026-12-01", "nobody")]},
+        {"goal": "x", "actions": [action("Call", "2026-12-32", "aino")]},
+        {"goal": "x", "actions": [action("", "2026-12-01", "aino")]},
+        {"goal": "x", "owner": "me"},
+    ):
         status, resp = desk.post(f"/clients/{cid}/follow-ups", body)
         assert status == 422, (body, resp)
-    status, resp = desk.post(f"/clients/{cid}/follow-ups",
-                             {"actions": [action("Call", "2026-12-01", "aino"), action("Mail", None, "ghost")]})
+    status, resp = desk.post(
+        f"/clients/{cid}/follow-ups", {"actions": [action("Call", "2026-12-01", "aino"), action("Mail", None, "ghost")]}
+    )
     assert status == 422 and "actions.1.staff" in resp["error"]["fields"]
     _, mine = desk.get(f"/clients/{cid}/follow-ups")
     assert mine["follow_ups"] == []
@@ -118,8 +131,7 @@ def test_invalid_follow_ups_are_422(desk, booked):
     # Replacing one with an unknown staff member changes nothing either.
     status, fup = desk.post(f"/clients/{cid}/follow-ups", {"actions": [action("Call", "2026-12-01", "aino")]})
     assert status == 201
-    status, _ = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", {"actions": [action("Call", "2026-12-01",
-                                                                                       "ghost")]})
+    status, _ = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", {"actions": [action("Call", "2026-12-01", "ghost")]})
     assert status == 422
     _, mine = desk.get(f"/clients/{cid}/follow-ups")
     assert mine["follow_ups"][0]["actions"][0]["staff"] == "aino"

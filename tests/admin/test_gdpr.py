@@ -1,16 +1,15 @@
 """GDPR: export everything about a client, erase a client so that no trace of her
 name, phone or email is left anywhere in the table, erase the long inactive
 automatically, and keep an audit trail of who touched client data."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.api.helpers import book, post, table_items, token_of
 
-UTC = timezone.utc
 # Everything that identifies Maija, in every form it could be stored in.
-TRACES = ("Maija", "maija", "Meik", "meik", "401234567", "ammonia", "Prefers the quiet chair",
-          "Wants to grow her hair")
+TRACES = ("Maija", "maija", "Meik", "meik", "401234567", "ammonia", "Prefers the quiet chair", "Wants to grow her hair")
 
 
 def at(iso):
@@ -18,11 +17,21 @@ def at(iso):
 
 
 def _enrich(desk, client_id):
-    assert desk.patch(f"/clients/{client_id}", {"birthday": "1992-02-29", "allergies": "ammonia",
-                                                 "preferences": {"music": "none"}})[0] == 200
+    assert (
+        desk.patch(
+            f"/clients/{client_id}",
+            {"birthday": "1992-02-29", "allergies": "ammonia", "preferences": {"music": "none"}},
+        )[0]
+        == 200
+    )
     assert desk.post(f"/clients/{client_id}/notes", {"text": "Prefers the quiet chair"})[0] == 201
-    assert desk.post(f"/clients/{client_id}/follow-ups", {"goal": "Wants to grow her hair",
-                                                          "actions": [{"text": "Trim", "due": "2027-01-10"}]})[0] == 201
+    assert (
+        desk.post(
+            f"/clients/{client_id}/follow-ups",
+            {"goal": "Wants to grow her hair", "actions": [{"text": "Trim", "due": "2027-01-10"}]},
+        )[0]
+        == 201
+    )
 
 
 def test_export_has_everything_about_the_client(desk, booked):
@@ -94,11 +103,19 @@ def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked,
     job = JOBS["erase_inactive"].run
     # Maija's last visit ends 25 Nov 2026 13:00; the demo keeps clients 3 years.
     # Kalle books too, and comes back a year later, so he stays.
-    assert book(client, "2026-11-26T12:00:00+02:00", name="Kalle Kävijä", phone="040 765 4321",
-                email="kalle@example.com")[0] == 201
+    assert (
+        book(client, "2026-11-26T12:00:00+02:00", name="Kalle Kävijä", phone="040 765 4321", email="kalle@example.com")[
+            0
+        ]
+        == 201
+    )
     frozen_now["now"] = at("2027-11-22T10:00:00+02:00")
-    assert book(client, "2027-11-24T12:00:00+02:00", name="Kalle Kävijä", phone="040 765 4321",
-                email="kalle@example.com")[0] == 201
+    assert (
+        book(client, "2027-11-24T12:00:00+02:00", name="Kalle Kävijä", phone="040 765 4321", email="kalle@example.com")[
+            0
+        ]
+        == 201
+    )
 
     assert job(at("2029-11-24T03:00:00+02:00"))["erased"] == 0  # a day early: nothing
     summary = job(at("2029-11-25T03:00:00+02:00"))
@@ -117,10 +134,12 @@ def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked,
 
 def test_audit_trail_records_who_read_changed_exported_and_erased(desk, staff_desk, booked, frozen_now):
     cid = booked["client"]
-    steps = [lambda: staff_desk.get(f"/clients/{cid}"),
-             lambda: staff_desk.patch(f"/clients/{cid}", {"allergies": "latex"}),
-             lambda: desk.get(f"/clients/{cid}/export"),
-             lambda: desk.delete(f"/clients/{cid}")]
+    steps = [
+        lambda: staff_desk.get(f"/clients/{cid}"),
+        lambda: staff_desk.patch(f"/clients/{cid}", {"allergies": "latex"}),
+        lambda: desk.get(f"/clients/{cid}/export"),
+        lambda: desk.delete(f"/clients/{cid}"),
+    ]
     frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # after the visit, so she can be erased
     for step in steps:
         frozen_now["now"] += timedelta(minutes=1)
@@ -128,8 +147,12 @@ def test_audit_trail_records_who_read_changed_exported_and_erased(desk, staff_de
     status, trail = desk.get(f"/audit?month=2026-11&client={cid}")
     assert status == 200
     seen = [(e["role"], e["action"]) for e in reversed(trail["entries"])]
-    assert seen == [("staff", "read_client"), ("staff", "update_client"), ("owner", "export_client"),
-                    ("owner", "erase_client")]
+    assert seen == [
+        ("staff", "read_client"),
+        ("staff", "update_client"),
+        ("owner", "export_client"),
+        ("owner", "erase_client"),
+    ]
     update = next(e for e in trail["entries"] if e["action"] == "update_client")
     assert update["detail"] == {"fields": ["allergies"]}  # field names, never the values
     assert "latex" not in str(trail)

@@ -1,4 +1,5 @@
 """`rebook_cli owner-token`: the documented way to sign in to the local stack."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,10 +27,13 @@ def test_a_staff_token_has_the_staff_role(client, aws, capsys):
     assert call(client, "GET", "/api/v1/admin/audit", token)[0] == 403
 
 
-@pytest.mark.parametrize("args,message", [
-    (["no-such-salon"], "no business"),
-    (["demo", "--role", "staff", "--staff", "nobody"], "no staff member"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["no-such-salon"], "no business"),
+        (["demo", "--role", "staff", "--staff", "nobody"], "no staff member"),
+    ],
+)
 def test_unknown_business_or_staff_is_refused(aws, capsys, args, message):
     with pytest.raises(SystemExit) as exit_:
         issue(capsys, *args)
@@ -41,7 +45,9 @@ def test_no_local_key_no_token(aws, capsys, monkeypatch):
     from chalicelib.settings import reset_settings
 
     monkeypatch.delenv("REBOOK_AUTH_JWKS_FILE")
-    monkeypatch.setenv("REBOOK_AUTH_JWKS_URL", "https://cognito-idp.eu-north-1.amazonaws.com/pool/.well-known/jwks.json")
+    monkeypatch.setenv(
+        "REBOOK_AUTH_JWKS_URL", "https://cognito-idp.eu-north-1.amazonaws.com/pool/.well-known/jwks.json"
+    )
     reset_settings()
     with pytest.raises(SystemExit) as exit_:
         issue(capsys, "demo")

@@ -4,11 +4,12 @@ history, stats and notes.
 The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki; bookings are made in the future
 and the clock is moved forward to let visits happen.
 """
+
 from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from tests.admin.helpers import Desk
@@ -17,7 +18,7 @@ from tests.api.helpers import book, post, token_of
 
 def at(local_iso: str) -> datetime:
     """A local wall time as the real clock gives it: in UTC."""
-    return datetime.fromisoformat(local_iso).astimezone(timezone.utc)
+    return datetime.fromisoformat(local_iso).astimezone(UTC)
 
 
 def book_ok(client, start, **kw):
@@ -113,10 +114,18 @@ def test_owner_records_what_she_knows_about_the_client(desk, booked):
     assert c["relationship"] == "active" and c["marketing"]["granted"] is True and c["tags"] == []
     assert body["stats"]["next_booking"] == "2026-11-25T12:00:00+02:00" and body["stats"]["visits"] == 0
 
-    status, body = desk.patch(f"/clients/{cid}", {
-        "birthday": "1992-02-29", "preferences": {"coffee": "oat latte", " shampoo ": " mild "},
-        "allergies": "Ammonia", "important_notes": "Sensitive scalp", "tags": ["VIP", " vip", "Curly"],
-        "relationship": "at_risk", "locale": "en"})
+    status, body = desk.patch(
+        f"/clients/{cid}",
+        {
+            "birthday": "1992-02-29",
+            "preferences": {"coffee": "oat latte", " shampoo ": " mild "},
+            "allergies": "Ammonia",
+            "important_notes": "Sensitive scalp",
+            "tags": ["VIP", " vip", "Curly"],
+            "relationship": "at_risk",
+            "locale": "en",
+        },
+    )
     assert status == 200, body
     _, profile = desk.get(f"/clients/{cid}")
     c = profile["client"]
@@ -139,10 +148,19 @@ def test_owner_records_what_she_knows_about_the_client(desk, booked):
 
 def test_invalid_profile_edits_are_422_and_change_nothing_and_one_contact_must_stay(desk, booked):
     cid = booked["client"]
-    for body in ({"birthday": "1990-02-29"}, {"birthday": "1990-13-01"}, {"birthday": "24.12."},
-                 {"relationship": "friend"}, {"locale": "de"}, {"favourite_colour": "blue"},
-                 {"phone": None, "email": None}, {"phone": "12"}, {"email": "not-an-email"},
-                 {"name": ""}, {"marketing": "yes"}):
+    for body in (
+        {"birthday": "1990-02-29"},
+        {"birthday": "1990-13-01"},
+        {"birthday": "24.12."},
+        {"relationship": "friend"},
+        {"locale": "de"},
+        {"favourite_colour": "blue"},
+        {"phone": None, "email": None},
+        {"phone": "12"},
+        {"email": "not-an-email"},
+        {"name": ""},
+        {"marketing": "yes"},
+    ):
         status, resp = desk.patch(f"/clients/{cid}", body)
         assert status == 422, (body, resp)
     _, profile = desk.get(f"/clients/{cid}")
@@ -206,8 +224,17 @@ def test_a_new_phone_moves_the_client_with_it(client, desk, booked):
 
 def test_a_phone_another_client_has_is_409_and_nothing_changes(client, desk, booked):
     maija = booked["client"]
-    matti = client_id_of(desk, book_ok(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Matti Virtanen",
-                                       phone="050 765 4321", email="matti@example.com"))
+    matti = client_id_of(
+        desk,
+        book_ok(
+            client,
+            "2026-11-25T12:00:00+02:00",
+            staff="sanna",
+            name="Matti Virtanen",
+            phone="050 765 4321",
+            email="matti@example.com",
+        ),
+    )
     status, body = desk.patch(f"/clients/{maija}", {"phone": "050 765 4321", "allergies": "Latex"})
     assert status == 409 and body["error"]["code"] == "contact_in_use", body
     assert "phone" in body["error"]["fields"]
@@ -271,8 +298,7 @@ def test_stats_after_a_season_of_visits(client, desk, frozen_now):
 
 # --- notes -----------------------------------------------------------------------------
 def test_notes_are_listed_newest_first_with_their_author(client, aws, booked, frozen_now):
-    hanna, aino = Desk(client, aws.id, user="hanna"), Desk(client, aws.id, role="staff", staff_id="aino",
-                                                           user="aino")
+    hanna, aino = Desk(client, aws.id, user="hanna"), Desk(client, aws.id, role="staff", staff_id="aino", user="aino")
     cid = booked["client"]
     status, first = hanna.post(f"/clients/{cid}/notes", {"text": "Prefers mornings"})
     assert status == 201 and first["text"] == "Prefers mornings" and first["author"] == "hanna"

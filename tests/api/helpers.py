@@ -1,4 +1,5 @@
 """Small helpers for driving the public API through Chalice's test client."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,15 @@ def slots(client, service="womens-cut", day="2026-11-25", staff=None, to=None):
     return {s["id"]: s["slots"] for s in body["staff"]}
 
 
-def booking_body(start, service="womens-cut", staff="aino", name="Maija Meikäläinen",
-                 phone="040 123 4567", email="maija@example.com", **extra):
+def booking_body(
+    start,
+    service="womens-cut",
+    staff="aino",
+    name="Maija Meikäläinen",
+    phone="040 123 4567",
+    email="maija@example.com",
+    **extra,
+):
     client = {"name": name}
     if phone:
         client["phone"] = phone
@@ -55,8 +63,9 @@ def token_of(manage_url: str) -> str:
 def table_items(table=None):
     """Every item in the table (tests may Scan; the app never does): moto's, or
     DynamoDB Local's in the integration suite."""
-    ddb = boto3.client("dynamodb", region_name="eu-north-1",
-                       endpoint_url=os.environ.get("REBOOK_DYNAMODB_ENDPOINT") or None)
+    ddb = boto3.client(
+        "dynamodb", region_name="eu-north-1", endpoint_url=os.environ.get("REBOOK_DYNAMODB_ENDPOINT") or None
+    )
     items, kwargs = [], {"TableName": table or os.environ.get("REBOOK_TABLE", "rebook-test")}
     while True:
         page = ddb.scan(**kwargs)

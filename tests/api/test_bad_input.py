@@ -1,8 +1,9 @@
 """Bad input gets a clear 4xx in one shape, never a 500, and writes nothing."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,30 +24,32 @@ def assert_error(status, body, expected_status, field=None):
 
 
 def only_config_items():
-    return [i for i in table_items() if not i["pk"]["S"].startswith(("SLUG#",))
-            and i["sk"]["S"] != "CONFIG"]
+    return [i for i in table_items() if not i["pk"]["S"].startswith(("SLUG#",)) and i["sk"]["S"] != "CONFIG"]
 
 
-@pytest.mark.parametrize("body,field", [
-    (booking_body(GOOD, service="perm"), "service"),
-    (booking_body(GOOD, staff="nobody"), "staff"),
-    (booking_body(GOOD, staff="mikko"), "staff"),  # does not do women's cuts
-    (booking_body("2026-11-25T12:05:00+02:00"), "start"),  # off the 15-minute grid
-    (booking_body("2026-11-25T07:00:00+02:00"), "start"),  # before opening
-    (booking_body("2026-11-22T12:00:00+02:00"), "start"),  # in the past
-    (booking_body("2026-11-23T11:00:00+02:00"), "start"),  # inside the 2 h notice
-    (booking_body("2027-06-01T12:00:00+03:00"), "start"),  # beyond the 90-day horizon
-    (booking_body("2026-11-25T12:00:00"), "start"),  # no offset
-    (booking_body("tomorrow"), "start"),
-    (booking_body(GOOD, phone="12345"), "client.phone"),
-    (booking_body(GOOD, email="not-an-email"), "client.email"),
-    (booking_body(GOOD, phone=None, email=None), "client"),
-    (booking_body(GOOD, name="x" * 101), "client.name"),
-    (booking_body(GOOD, note="x" * 501), "note"),
-    (booking_body(GOOD, consents={"marketing": "yes"}), "consents.marketing"),
-    (booking_body(GOOD, extra_field=1), "extra_field"),
-    ({"service": "womens-cut"}, "start"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        (booking_body(GOOD, service="perm"), "service"),
+        (booking_body(GOOD, staff="nobody"), "staff"),
+        (booking_body(GOOD, staff="mikko"), "staff"),  # does not do women's cuts
+        (booking_body("2026-11-25T12:05:00+02:00"), "start"),  # off the 15-minute grid
+        (booking_body("2026-11-25T07:00:00+02:00"), "start"),  # before opening
+        (booking_body("2026-11-22T12:00:00+02:00"), "start"),  # in the past
+        (booking_body("2026-11-23T11:00:00+02:00"), "start"),  # inside the 2 h notice
+        (booking_body("2027-06-01T12:00:00+03:00"), "start"),  # beyond the 90-day horizon
+        (booking_body("2026-11-25T12:00:00"), "start"),  # no offset
+        (booking_body("tomorrow"), "start"),
+        (booking_body(GOOD, phone="12345"), "client.phone"),
+        (booking_body(GOOD, email="not-an-email"), "client.email"),
+        (booking_body(GOOD, phone=None, email=None), "client"),
+        (booking_body(GOOD, name="x" * 101), "client.name"),
+        (booking_body(GOOD, note="x" * 501), "note"),
+        (booking_body(GOOD, consents={"marketing": "yes"}), "consents.marketing"),
+        (booking_body(GOOD, extra_field=1), "extra_field"),
+        ({"service": "womens-cut"}, "start"),
+    ],
+)
 def test_invalid_booking_is_422_with_the_field(client, body, field):
     status, resp = post(client, BOOKINGS, body)
     assert_error(status, resp, 422, field)
@@ -75,15 +78,18 @@ def test_bad_idempotency_key_is_400(client):
     assert_error(status, body, 400, "Idempotency-Key")
 
 
-@pytest.mark.parametrize("query,field", [
-    ("service=womens-cut&from=2026-11-25&to=2026-12-26", "to"),  # 32 days
-    ("service=womens-cut&from=2026-11-25", "to"),
-    ("service=womens-cut&from=25.11.2026&to=2026-11-26", "from"),
-    ("service=womens-cut&from=2026-11-26&to=2026-11-25", "to"),
-    ("service=perm&from=2026-11-25&to=2026-11-25", "service"),
-    ("service=womens-cut&from=2026-11-25&to=2026-11-25&staff=mikko", "staff"),
-    ("service=womens-cut&from=2026-11-25&to=2026-11-25&foo=1", "foo"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("service=womens-cut&from=2026-11-25&to=2026-12-26", "to"),  # 32 days
+        ("service=womens-cut&from=2026-11-25", "to"),
+        ("service=womens-cut&from=25.11.2026&to=2026-11-26", "from"),
+        ("service=womens-cut&from=2026-11-26&to=2026-11-25", "to"),
+        ("service=perm&from=2026-11-25&to=2026-11-25", "service"),
+        ("service=womens-cut&from=2026-11-25&to=2026-11-25&staff=mikko", "staff"),
+        ("service=womens-cut&from=2026-11-25&to=2026-11-25&foo=1", "foo"),
+    ],
+)
 def test_invalid_availability_query_is_422(client, query, field):
     status, body = get(client, f"/api/v1/businesses/demo/availability?{query}")
     assert_error(status, body, 422, field)
@@ -116,8 +122,7 @@ def test_other_purpose_token_is_refused(client, aws):
 
     _, booked = book(client, GOOD)
     appt_id = booked["id"]
-    feedback = make_token("test-secret-please-ignore", "feedback", aws.id, appt_id,
-                          datetime(2027, 1, 1, tzinfo=timezone.utc))
+    feedback = make_token("test-secret-please-ignore", "feedback", aws.id, appt_id, datetime(2027, 1, 1, tzinfo=UTC))
     status, body = post(client, f"/api/v1/bookings/{feedback}/cancel")
     assert status == 404 and body["error"]["code"] == "token_wrong_purpose"
 
@@ -126,8 +131,9 @@ def test_reschedule_validation(client):
     _, booked = book(client, GOOD)
     token = booked["manage_url"].rsplit("/", 1)[1]
     assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", {}), 422, "start")
-    assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T03:00:00+02:00"}),
-                 422, "start")
+    assert_error(
+        *post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T03:00:00+02:00"}), 422, "start"
+    )
     assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", raw="nope"), 400)
 
 
@@ -135,21 +141,32 @@ def test_reschedule_validation(client):
 text = st.text(max_size=60)
 maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
 json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), text)
-client_obj = st.fixed_dictionaries({}, optional={
-    "name": st.one_of(text, json_scalar), "phone": st.one_of(st.sampled_from(["040 123 4567", "+3584", "0"]), text),
-    "email": st.one_of(st.sampled_from(["a@b.fi", "x@", "@"]), text), "locale": st.one_of(st.sampled_from(["fi", "sv", "en", "de"]), text),
-})
+client_obj = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.one_of(text, json_scalar),
+        "phone": st.one_of(st.sampled_from(["040 123 4567", "+3584", "0"]), text),
+        "email": st.one_of(st.sampled_from(["a@b.fi", "x@", "@"]), text),
+        "locale": st.one_of(st.sampled_from(["fi", "sv", "en", "de"]), text),
+    },
+)
 bodies = st.one_of(
-    st.fixed_dictionaries({}, optional={
-        "service": st.one_of(st.sampled_from(["womens-cut", "mens-cut", "colour", "perm"]), json_scalar),
-        "staff": st.one_of(st.sampled_from(["aino", "mikko", "sanna", "x"]), json_scalar),
-        "start": st.one_of(st.sampled_from([GOOD, "2026-11-25T12:00:00Z", "2026-13-01T00:00:00+02:00", "", "2026-11-25"]),
-                           json_scalar),
-        "client": st.one_of(client_obj, json_scalar),
-        "consents": st.one_of(st.fixed_dictionaries({"marketing": json_scalar}), json_scalar),
-        "note": maybe(text),
-    }),
-    st.lists(json_scalar, max_size=3), json_scalar,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "service": st.one_of(st.sampled_from(["womens-cut", "mens-cut", "colour", "perm"]), json_scalar),
+            "staff": st.one_of(st.sampled_from(["aino", "mikko", "sanna", "x"]), json_scalar),
+            "start": st.one_of(
+                st.sampled_from([GOOD, "2026-11-25T12:00:00Z", "2026-13-01T00:00:00+02:00", "", "2026-11-25"]),
+                json_scalar,
+            ),
+            "client": st.one_of(client_obj, json_scalar),
+            "consents": st.one_of(st.fixed_dictionaries({"marketing": json_scalar}), json_scalar),
+            "note": maybe(text),
+        },
+    ),
+    st.lists(json_scalar, max_size=3),
+    json_scalar,
 )
 
 

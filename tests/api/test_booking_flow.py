@@ -1,7 +1,8 @@
 """The client's journey through the public API: find a time, book, view, move, cancel."""
+
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, token_of
 from tests.conftest import sent_emails, sent_sms
@@ -72,8 +73,14 @@ def test_only_the_channels_the_client_gave(client):
 def test_overlapping_booking_of_same_staff_is_409(client):
     assert book(client, "2026-11-25T12:00:00+02:00")[0] == 201
     # A 30-minute booking starting inside the first one's buffer.
-    status, body = book(client, "2026-11-25T13:00:00+02:00", service="mens-cut", name="Other Person",
-                        phone="040 765 4321", email="other@example.com")
+    status, body = book(
+        client,
+        "2026-11-25T13:00:00+02:00",
+        service="mens-cut",
+        name="Other Person",
+        phone="040 765 4321",
+        email="other@example.com",
+    )
     assert status == 409 and body["error"]["code"] == "slot_taken"
 
 
@@ -156,8 +163,9 @@ def test_reschedule_moves_atomically(client):
 def test_reschedule_onto_a_taken_time_keeps_the_old_one(client):
     _, mine = book(client, "2026-11-25T12:00:00+02:00")
     assert book(client, "2026-11-25T15:00:00+02:00", name="B", phone="040 111 2222", email=None)[0] == 201
-    status, body = post(client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule",
-                        {"start": "2026-11-25T15:30:00+02:00"})
+    status, body = post(
+        client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule", {"start": "2026-11-25T15:30:00+02:00"}
+    )
     assert status == 409 and body["error"]["code"] == "slot_taken"
     _, still = get(client, f"/api/v1/bookings/{token_of(mine['manage_url'])}")
     assert still["start"] == "2026-11-25T12:00:00+02:00" and still["status"] == "booked"
@@ -166,8 +174,9 @@ def test_reschedule_onto_a_taken_time_keeps_the_old_one(client):
 
 def test_reschedule_overlapping_its_own_time(client):
     _, mine = book(client, "2026-11-25T12:00:00+02:00")
-    status, body = post(client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule",
-                        {"start": "2026-11-25T12:30:00+02:00"})
+    status, body = post(
+        client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule", {"start": "2026-11-25T12:30:00+02:00"}
+    )
     assert status == 200, body
     locks = count_by_prefix(table_items(), "LOCK#")
     assert locks == 14  # (60 + 10) / 5: exactly the new time's granules, none of the old left behind
@@ -180,15 +189,22 @@ def test_cors_is_open_for_the_widget(client):
 
 
 def test_availability_and_booking_across_the_spring_dst_switch(client, frozen_now):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    frozen_now["now"] = datetime(2026, 3, 25, 8, 0, tzinfo=timezone.utc)
+    frozen_now["now"] = datetime(2026, 3, 25, 8, 0, tzinfo=UTC)
     free = slots(client, service="mens-cut", day="2026-03-28", to="2026-03-31", staff="mikko")["mikko"]
     assert "2026-03-28T10:00:00+02:00" in free  # Saturday, still winter time
     assert "2026-03-31T10:00:00+03:00" in free  # Tuesday, summer time
     status, body = book(client, "2026-03-31T10:00:00+03:00", service="mens-cut", staff="mikko")
     assert status == 201 and body["start"] == "2026-03-31T10:00:00+03:00"
     # The same wall-clock time written with the winter offset is 11:00 local: a different slot.
-    status, body = book(client, "2026-03-31T10:00:00+02:00", service="mens-cut", staff="mikko",
-                        name="Other", phone="040 999 8888", email=None)
+    status, body = book(
+        client,
+        "2026-03-31T10:00:00+02:00",
+        service="mens-cut",
+        staff="mikko",
+        name="Other",
+        phone="040 999 8888",
+        email=None,
+    )
     assert status == 201 and body["start"] == "2026-03-31T11:00:00+03:00"

@@ -1,9 +1,10 @@
 """The server-rendered pages a client reaches from a link: book, manage, cancel, move."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from tests.api.helpers import book, get, table_items, count_by_prefix, token_of
+from tests.api.helpers import book, count_by_prefix, get, table_items, token_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -23,23 +24,45 @@ def test_booking_page_walks_service_time_details(client):
     assert status == 200 and "Choose a service" in html and "Women&#39;s haircut" in html
     status, html = page(client, "/book/demo?service=womens-cut&date=2026-11-25&lang=fi")
     assert status == 200 and "Aino Virtanen" in html and ">11.00<" in html
-    status, html = page(client, "/book/demo?service=womens-cut&date=2026-11-25&staff=aino"
-                                "&start=2026-11-25T11:00:00%2B02:00&lang=fi")
+    status, html = page(
+        client, "/book/demo?service=womens-cut&date=2026-11-25&staff=aino&start=2026-11-25T11:00:00%2B02:00&lang=fi"
+    )
     assert status == 200 and 'name="name"' in html and "ke 25.11. klo 11.00" in html
 
 
 def test_booking_from_the_page_form(client):
-    status, html, _ = form_post(client, "/book/demo", {
-        "service": "womens-cut", "staff": "aino", "start": "2026-11-25T11:00:00+02:00", "lang": "en",
-        "name": "Eve Example", "phone": "040 123 4567", "email": "", "marketing": "yes"})
+    status, html, _ = form_post(
+        client,
+        "/book/demo",
+        {
+            "service": "womens-cut",
+            "staff": "aino",
+            "start": "2026-11-25T11:00:00+02:00",
+            "lang": "en",
+            "name": "Eve Example",
+            "phone": "040 123 4567",
+            "email": "",
+            "marketing": "yes",
+        },
+    )
     assert status == 201 and "Your booking is confirmed" in html and "/m/" in html
     assert count_by_prefix(table_items(), "APPT#") == 1
 
 
 def test_booking_form_errors_are_shown_and_nothing_written(client):
-    status, html, _ = form_post(client, "/book/demo", {
-        "service": "womens-cut", "staff": "aino", "start": "2026-11-25T11:00:00+02:00", "lang": "en",
-        "name": "Eve", "phone": "", "email": ""})
+    status, html, _ = form_post(
+        client,
+        "/book/demo",
+        {
+            "service": "womens-cut",
+            "staff": "aino",
+            "start": "2026-11-25T11:00:00+02:00",
+            "lang": "en",
+            "name": "Eve",
+            "phone": "",
+            "email": "",
+        },
+    )
     assert status == 422 and "phone number or an email" in html
     assert count_by_prefix(table_items(), "APPT#") == 0
 

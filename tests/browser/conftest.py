@@ -3,6 +3,7 @@ SES/SNS server, chalice local) started once per session on free ports with its o
 data directory, and Debian's Chromium (/usr/bin/chromium, installed by
 scripts/ensure-chromium.sh) driven by Playwright. Screenshots go to
 test-artifacts/screenshots/; axe-core comes from node_modules (package.json)."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,15 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 # Chromium on a closed network: no background connections, no sandbox as root.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -116,14 +124,17 @@ def host_site(stack):
     hostile = "<style>* { color: #f0f !important; font-size: 40px !important; } button { display: none; }</style>"
     (root / "index.html").write_text(
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title>{hostile}</head>"
-        f"<body><main><h1>Salon Aurora</h1><p>Welcome!</p>{snippet}</main></body></html>")
+        f"<body><main><h1>Salon Aurora</h1><p>Welcome!</p>{snippet}</main></body></html>"
+    )
     (root / "inline.html").write_text(
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
-        f"<body><main><h1>Book with us</h1>{inline}</main></body></html>")
+        f"<body><main><h1>Book with us</h1>{inline}</main></body></html>"
+    )
     (root / "iframe.html").write_text(
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
         f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "
-        f"style='width:100%;height:700px;border:0'></iframe></main></body></html>")
+        f"style='width:100%;height:700px;border:0'></iframe></main></body></html>"
+    )
     server = HTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(root)))
     server.RequestHandlerClass.log_message = lambda *a, **k: None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -136,8 +147,11 @@ def axe_violations(page_or_frame) -> list[str]:
     """Serious and critical axe-core violations on the page, one line each."""
     page_or_frame.add_script_tag(path=str(AXE))
     result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def shoot(page, name: str) -> None:

@@ -3,6 +3,7 @@ the widget on someone else's site, the confirmation in the local outbox, the man
 link (reschedule, cancel), rating a visit, unsubscribing, the stamp card, keyboard-only
 booking, the time-zone note and two people racing for one time. Every page is checked
 with axe-core and photographed at phone and desktop width."""
+
 from __future__ import annotations
 
 import itertools
@@ -103,8 +104,10 @@ def test_booking_by_keyboard_alone_with_every_step_checked(page, stack):
     for _ in range(7):  # late in the day, or a closed day: on to the next day
         if page.locator(".slots a").count():
             break
-        tab_to("e.closest('nav.days') && [...e.parentNode.children].indexOf(e) > "
-               "[...e.parentNode.children].findIndex(x => x.getAttribute('aria-current') === 'date')")
+        tab_to(
+            "e.closest('nav.days') && [...e.parentNode.children].indexOf(e) > "
+            "[...e.parentNode.children].findIndex(x => x.getAttribute('aria-current') === 'date')"
+        )
         enter_to_next_page()
     tab_to("!!e.closest('.slots')")
     enter_to_next_page()
@@ -167,8 +170,7 @@ def test_two_people_race_for_one_time_and_the_loser_gets_the_nearest_times(brows
     for p in pages:
         p.evaluate("document.querySelector('form').requestSubmit()")
     for p in pages:  # the form page is still shown until its response arrives
-        p.wait_for_function(
-            "() => /Varaus vahvistettu!|Joku ehti varata tämän ajan/.test(document.body.innerText)")
+        p.wait_for_function("() => /Varaus vahvistettu!|Joku ehti varata tämän ajan/.test(document.body.innerText)")
     won = [p for p in pages if p.get_by_role("heading", name="Varaus vahvistettu!").count()]
     lost = [p for p in pages if p.get_by_text("Joku ehti varata tämän ajan").count()]
     assert len(won) == 1 and len(lost) == 1

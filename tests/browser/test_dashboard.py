@@ -5,13 +5,14 @@ one-click actions end to end (a personal message in the local outbox, maintenanc
 follow-up that then shows as due and is marked done), the language switch, phone width,
 the page's own CSP and signing out. Every view is checked with axe-core and
 photographed at phone and desktop width (test-artifacts/screenshots/dashboard-*)."""
+
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,8 +22,14 @@ from tests.browser.conftest import PHONE, check_page, new_context
 from tests.browser.seed import past_visit, stack_env, visit
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-OWNER_ONLY_CHECKED = {"kpis": "/kpis", "clients": "/retention", "followups": "/follow-ups/due",
-                      "feedback": "/feedback", "failed": "/messages/failed", "today": "/calendar"}
+OWNER_ONLY_CHECKED = {
+    "kpis": "/kpis",
+    "clients": "/retention",
+    "followups": "/follow-ups/due",
+    "feedback": "/feedback",
+    "failed": "/messages/failed",
+    "today": "/calendar",
+}
 
 
 def accounts(stack) -> dict:
@@ -31,8 +38,12 @@ def accounts(stack) -> dict:
 
 
 def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, json.load(r)
@@ -81,14 +92,15 @@ def seeded(stack):
     """Real data for every view: a visit today, clients at risk (one without marketing
     consent) and lapsed, a low rating given through the rating page, and a booking whose
     confirmation SMS fails for good (moto's SNS says numbers ending in 99 opted out)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # 07:30 local: before opening, so no booking through the public pages can take it.
-    early = datetime.now(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0).astimezone(timezone.utc)
+    early = datetime.now(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0).astimezone(UTC)
     people = {
         "today": visit(stack, "Tuula Tänään", "tuula@example.com", early, staff="mikko", status="booked"),
         "message": visit(stack, "Riikka Riskinen", "riikka@example.com", now - timedelta(days=70), staff="aino"),
-        "no_consent": visit(stack, "Nelli Nolupa", "nelli@example.com", now - timedelta(days=75), staff="mikko",
-                            marketing=False),
+        "no_consent": visit(
+            stack, "Nelli Nolupa", "nelli@example.com", now - timedelta(days=75), staff="mikko", marketing=False
+        ),
         "maintenance": visit(stack, "Maija Huoltonen", "maija@example.com", now - timedelta(days=72), staff="sanna"),
         "lapsed": visit(stack, "Leena Lähtenyt", "leena@example.com", now - timedelta(days=130), staff="sanna"),
     }
@@ -98,21 +110,34 @@ def seeded(stack):
         assert r.status == 200
     # A booking a few days ahead whose SMS confirmation can never be sent.
     first = date.today() + timedelta(days=2)
-    query = urllib.parse.urlencode({"service": "mens-cut", "from": first.isoformat(),
-                                    "to": (first + timedelta(days=10)).isoformat()})
+    query = urllib.parse.urlencode(
+        {"service": "mens-cut", "from": first.isoformat(), "to": (first + timedelta(days=10)).isoformat()}
+    )
     with urllib.request.urlopen(f"{stack.api}/api/v1/businesses/demo/availability?{query}", timeout=10) as r:
         slots = [(s["id"], s["slots"][-1]) for s in json.load(r)["staff"] if s["slots"]]
     staff, start = slots[-1]
-    status, body = post_json(f"{stack.api}/api/v1/businesses/demo/bookings", {
-        "service": "mens-cut", "staff": staff, "start": start, "consents": {"marketing": False},
-        "client": {"name": "Pekka Perillemeno", "phone": "040 765 4399", "email": "pekka@example.com", "locale": "fi"}})
+    status, body = post_json(
+        f"{stack.api}/api/v1/businesses/demo/bookings",
+        {
+            "service": "mens-cut",
+            "staff": staff,
+            "start": start,
+            "consents": {"marketing": False},
+            "client": {
+                "name": "Pekka Perillemeno",
+                "phone": "040 765 4399",
+                "email": "pekka@example.com",
+                "locale": "fi",
+            },
+        },
+    )
     assert status == 201, body
     # The KPI aggregates follow on the kpi_sync job's next run (every 5 minutes): run it
     # now, as if the marks had had the seconds it lets them settle.
     with stack_env(stack):
         from chalicelib.jobs.schedule import JOBS
 
-        JOBS["kpi_sync"].run(datetime.now(timezone.utc) + timedelta(minutes=1), simulated=True)
+        JOBS["kpi_sync"].run(datetime.now(UTC) + timedelta(minutes=1), simulated=True)
     return people
 
 
@@ -371,8 +396,11 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
     endpoint (and the page's config saying to use it) is stubbed here; the ID token it
     hands back is a real one of the stack, so the owner API behind it is the real one."""
     calls = []
-    cors = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "content-type,x-amz-target",
-            "Access-Control-Allow-Methods": "POST"}
+    cors = {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Headers": "content-type,x-amz-target",
+        "Access-Control-Allow-Methods": "POST",
+    }
 
     def cognito(route):
         request = route.request
@@ -382,19 +410,34 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
         target = request.headers["x-amz-target"]
         calls.append((target, request.headers["content-type"], body))
         if target.endswith(".InitiateAuth") and body["AuthParameters"]["PASSWORD"] != "first-Passw0rd":
-            return route.fulfill(status=400, headers=cors, content_type="application/x-amz-json-1.1",
-                                 body=json.dumps({"__type": "NotAuthorizedException",
-                                                  "message": "Incorrect username or password."}))
+            return route.fulfill(
+                status=400,
+                headers=cors,
+                content_type="application/x-amz-json-1.1",
+                body=json.dumps({"__type": "NotAuthorizedException", "message": "Incorrect username or password."}),
+            )
         if target.endswith(".InitiateAuth"):
             answer = {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "session-1", "ChallengeParameters": {}}
         else:
-            answer = {"AuthenticationResult": {"IdToken": token_of(stack, "owner"), "AccessToken": "a",
-                                               "ExpiresIn": 3600, "TokenType": "Bearer"}, "ChallengeParameters": {}}
+            answer = {
+                "AuthenticationResult": {
+                    "IdToken": token_of(stack, "owner"),
+                    "AccessToken": "a",
+                    "ExpiresIn": 3600,
+                    "TokenType": "Bearer",
+                },
+                "ChallengeParameters": {},
+            }
         route.fulfill(status=200, headers=cors, content_type="application/x-amz-json-1.1", body=json.dumps(answer))
 
-    page.route("**/admin/config.json", lambda route: route.fulfill(
-        status=200, content_type="application/json",
-        body=json.dumps({"auth": "cognito", "region": "eu-north-1", "client_id": "client-1"})))
+    page.route(
+        "**/admin/config.json",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"auth": "cognito", "region": "eu-north-1", "client_id": "client-1"}),
+        ),
+    )
     page.route("https://cognito-idp.eu-north-1.amazonaws.com/", cognito)
     page.goto(f"{stack.api}/admin")
     page.get_by_label("Sähköposti").fill("omistaja@salonaurora.example")
@@ -408,10 +451,17 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
     page.locator("#calendar section.card").first.wait_for()
     expect(page.locator("#who")).to_have_text("Omistaja")
     assert [c[0] for c in calls] == ["AWSCognitoIdentityProviderService.InitiateAuth"] * 2 + [
-        "AWSCognitoIdentityProviderService.RespondToAuthChallenge"]
+        "AWSCognitoIdentityProviderService.RespondToAuthChallenge"
+    ]
     assert all(c[1] == "application/x-amz-json-1.1" for c in calls)
-    assert calls[1][2] == {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "client-1", "AuthParameters": {
-        "USERNAME": "omistaja@salonaurora.example", "PASSWORD": "first-Passw0rd"}}
-    assert calls[2][2] == {"ChallengeName": "NEW_PASSWORD_REQUIRED", "ClientId": "client-1", "Session": "session-1",
-                           "ChallengeResponses": {"USERNAME": "omistaja@salonaurora.example",
-                                                  "NEW_PASSWORD": "my-new-Passw0rd"}}
+    assert calls[1][2] == {
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": "client-1",
+        "AuthParameters": {"USERNAME": "omistaja@salonaurora.example", "PASSWORD": "first-Passw0rd"},
+    }
+    assert calls[2][2] == {
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "ClientId": "client-1",
+        "Session": "session-1",
+        "ChallengeResponses": {"USERNAME": "omistaja@salonaurora.example", "NEW_PASSWORD": "my-new-Passw0rd"},
+    }

@@ -3,9 +3,10 @@
 Configs are built through parse_business_config (the same path a YAML file takes),
 times are asserted as local wall-clock strings and as UTC instants.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,6 @@ from chalicelib.domain.availability import (
 from chalicelib.domain.config import parse_business_config
 from chalicelib.domain.timeutil import iso_local
 
-UTC = timezone.utc
 HEL = ZoneInfo("Europe/Helsinki")
 DEMO = Path(__file__).resolve().parents[2] / "config" / "businesses" / "demo.yaml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,8 +32,9 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EARLY = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def make_config(*, opening=None, staff_hours=None, staff_extra=None, closures=(), rules=None,
-                duration=60, buffer=0, extra_staff=()):
+def make_config(
+    *, opening=None, staff_hours=None, staff_extra=None, closures=(), rules=None, duration=60, buffer=0, extra_staff=()
+):
     """One service ('cut'), one staff member ('anna'); every day 09-18 unless told."""
     opening = opening if opening is not None else {d: ["09:00", "18:00"] for d in DAYS}
     staff_hours = staff_hours if staff_hours is not None else {d: ["09:00", "18:00"] for d in DAYS}
@@ -47,10 +48,22 @@ def make_config(*, opening=None, staff_hours=None, staff_extra=None, closures=()
         "address": "Testikatu 1, Helsinki",
         "opening_hours": opening,
         "closures": list(closures),
-        "rules": {"min_notice_minutes": 0, "max_horizon_days": 366, "slot_step_minutes": 15,
-                  "cancellation_window_hours": 24, **(rules or {})},
-        "services": [{"id": "cut", "name": "Leikkaus", "duration_minutes": duration,
-                      "price_cents": 5000, "buffer_minutes": buffer}],
+        "rules": {
+            "min_notice_minutes": 0,
+            "max_horizon_days": 366,
+            "slot_step_minutes": 15,
+            "cancellation_window_hours": 24,
+            **(rules or {}),
+        },
+        "services": [
+            {
+                "id": "cut",
+                "name": "Leikkaus",
+                "duration_minutes": duration,
+                "price_cents": 5000,
+                "buffer_minutes": buffer,
+            }
+        ],
         "staff": [anna, *extra_staff],
     }
     return parse_business_config(data)
@@ -91,9 +104,11 @@ SUN = date(2026, 6, 7)
 
 # --- hours: business x staff, days off, exceptions, closures ----------------------
 
+
 def test_slots_are_business_hours_intersected_with_staff_hours():
-    cfg = make_config(opening={"mon": ["09:00", "18:00"]},
-                      staff_hours={"mon": [["07:00", "12:00"], ["13:00", "20:00"]]})
+    cfg = make_config(
+        opening={"mon": ["09:00", "18:00"]}, staff_hours={"mon": [["07:00", "12:00"], ["13:00", "20:00"]]}
+    )
     # 07:00-09:00 and 18:00-20:00 are outside business hours; 12:00-13:00 is lunch.
     assert hhmm(slots(cfg, MON)) == grid("09:00", "11:00") + grid("13:00", "17:00")
 
@@ -138,32 +153,33 @@ def test_exception_is_still_clipped_to_business_hours_on_an_open_day():
 
 def test_exception_opens_a_staff_members_normal_day_off():
     # Anna never works Tuesdays, but works this one Tuesday 10-14.
-    cfg = make_config(staff_hours={"mon": ["09:00", "18:00"]},
-                      staff_extra={"exceptions": {TUE.isoformat(): [["10:00", "14:00"]]}})
+    cfg = make_config(
+        staff_hours={"mon": ["09:00", "18:00"]}, staff_extra={"exceptions": {TUE.isoformat(): [["10:00", "14:00"]]}}
+    )
     assert slots(cfg, TUE + timedelta(days=7)) == []
     assert hhmm(slots(cfg, TUE)) == grid("10:00", "13:00")
 
 
 def test_exception_opens_a_day_the_business_is_normally_closed_for_that_staff_only():
     opening = {d: ["09:00", "18:00"] for d in DAYS[:6]}  # closed Sundays
-    ville = {"id": "ville", "name": "Ville", "services": ["cut"],
-             "hours": {d: ["09:00", "18:00"] for d in DAYS}}
-    cfg = make_config(opening=opening, extra_staff=[ville],
-                      staff_extra={"exceptions": {SUN.isoformat(): [["10:00", "14:00"]]}})
+    ville = {"id": "ville", "name": "Ville", "services": ["cut"], "hours": {d: ["09:00", "18:00"] for d in DAYS}}
+    cfg = make_config(
+        opening=opening, extra_staff=[ville], staff_extra={"exceptions": {SUN.isoformat(): [["10:00", "14:00"]]}}
+    )
     assert hhmm(slots(cfg, SUN)) == grid("10:00", "13:00")
     assert slots(cfg, SUN, staff="ville") == []
     assert slots(cfg, SUN + timedelta(days=7)) == []  # only that Sunday
 
 
 def test_day_off_wins_over_an_exception_on_the_same_date():
-    cfg = make_config(staff_extra={"days_off": [MON.isoformat()],
-                                   "exceptions": {MON.isoformat(): [["10:00", "14:00"]]}})
+    cfg = make_config(
+        staff_extra={"days_off": [MON.isoformat()], "exceptions": {MON.isoformat(): [["10:00", "14:00"]]}}
+    )
     assert slots(cfg, MON) == []
 
 
 def test_closure_closes_the_day_for_everyone_even_with_an_exception():
-    cfg = make_config(closures=[MON.isoformat()],
-                      staff_extra={"exceptions": {MON.isoformat(): [["10:00", "14:00"]]}})
+    cfg = make_config(closures=[MON.isoformat()], staff_extra={"exceptions": {MON.isoformat(): [["10:00", "14:00"]]}})
     assert slots(cfg, MON) == []
     assert working_intervals(cfg, cfg.staff_member("anna"), MON) == []
     assert slots(cfg, TUE)
@@ -192,6 +208,7 @@ def test_demo_salon_week():
 
 
 # --- service must end by closing; buffer; busy intervals ------------------------
+
 
 def test_service_must_end_by_closing_time():
     cfg = make_config(duration=60)
@@ -239,8 +256,7 @@ def test_bookings_may_touch_busy_intervals_on_the_default_grid():
 
 
 def test_busy_of_another_staff_member_does_not_block():
-    ville = {"id": "ville", "name": "Ville", "services": ["cut"],
-             "hours": {d: ["09:00", "18:00"] for d in DAYS}}
+    ville = {"id": "ville", "name": "Ville", "services": ["cut"], "hours": {d: ["09:00", "18:00"] for d in DAYS}}
     cfg = make_config(extra_staff=[ville])
     busy = {"ville": [(wall(MON, "09:00"), wall(MON, "18:00"))]}
     result = availability(cfg, cfg.service("cut"), cfg.staff_for("cut"), MON, MON, EARLY, busy)
@@ -250,15 +266,20 @@ def test_busy_of_another_staff_member_does_not_block():
 
 def test_availability_over_a_date_range_concatenates_days_in_order():
     cfg = make_config(opening={"mon": ["09:00", "11:00"], "wed": ["09:00", "10:00"]})
-    result = availability(cfg, cfg.service("cut"), [cfg.staff_member("anna")],
-                          MON, MON + timedelta(days=2), EARLY, {})
+    result = availability(cfg, cfg.service("cut"), [cfg.staff_member("anna")], MON, MON + timedelta(days=2), EARLY, {})
     got = [iso_local(t, HEL) for t in result["anna"]]
-    assert got == ["2026-06-01T09:00:00+03:00", "2026-06-01T09:15:00+03:00",
-                   "2026-06-01T09:30:00+03:00", "2026-06-01T09:45:00+03:00",
-                   "2026-06-01T10:00:00+03:00", "2026-06-03T09:00:00+03:00"]
+    assert got == [
+        "2026-06-01T09:00:00+03:00",
+        "2026-06-01T09:15:00+03:00",
+        "2026-06-01T09:30:00+03:00",
+        "2026-06-01T09:45:00+03:00",
+        "2026-06-01T10:00:00+03:00",
+        "2026-06-03T09:00:00+03:00",
+    ]
 
 
 # --- min notice, horizon, grid -------------------------------------------------
+
 
 def test_min_notice_hides_slots_too_soon():
     cfg = make_config(rules={"min_notice_minutes": 120})
@@ -298,10 +319,8 @@ def test_slots_sit_on_the_step_grid_from_opening(step):
 
 
 def test_grid_restarts_at_each_opening_interval():
-    cfg = make_config(opening={"mon": [["09:00", "12:00"], ["13:10", "16:00"]]},
-                      rules={"slot_step_minutes": 30})
-    assert hhmm(slots(cfg, MON)) == ["09:00", "09:30", "10:00", "10:30", "11:00",
-                                     "13:10", "13:40", "14:10", "14:40"]
+    cfg = make_config(opening={"mon": [["09:00", "12:00"], ["13:10", "16:00"]]}, rules={"slot_step_minutes": 30})
+    assert hhmm(slots(cfg, MON)) == ["09:00", "09:30", "10:00", "10:30", "11:00", "13:10", "13:40", "14:10", "14:40"]
 
 
 # --- DST: Europe/Helsinki ------------------------------------------------------
@@ -332,14 +351,17 @@ def test_dst_days_keep_wall_clock_hours_and_offsets(day, offset):
     assert len(got) == len(slots(cfg, MON))
 
 
-@pytest.mark.parametrize("local_day,utc_iso", [
-    (date(2026, 3, 28), "2026-03-28T07:00:00+00:00"),
-    (date(2026, 3, 29), "2026-03-29T06:00:00+00:00"),
-    (date(2026, 3, 30), "2026-03-30T06:00:00+00:00"),
-    (date(2026, 10, 24), "2026-10-24T06:00:00+00:00"),
-    (date(2026, 10, 25), "2026-10-25T07:00:00+00:00"),
-    (date(2026, 10, 26), "2026-10-26T07:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "local_day,utc_iso",
+    [
+        (date(2026, 3, 28), "2026-03-28T07:00:00+00:00"),
+        (date(2026, 3, 29), "2026-03-29T06:00:00+00:00"),
+        (date(2026, 3, 30), "2026-03-30T06:00:00+00:00"),
+        (date(2026, 10, 24), "2026-10-24T06:00:00+00:00"),
+        (date(2026, 10, 25), "2026-10-25T07:00:00+00:00"),
+        (date(2026, 10, 26), "2026-10-26T07:00:00+00:00"),
+    ],
+)
 def test_dst_first_slot_is_the_right_utc_instant(local_day, utc_iso):
     cfg = make_config()
     first = slots(cfg, local_day)[0]
@@ -349,14 +371,22 @@ def test_dst_first_slot_is_the_right_utc_instant(local_day, utc_iso):
 
 
 def _all_day_config():
-    return make_config(opening={d: ["00:00", "24:00"] for d in DAYS},
-                       staff_hours={d: ["00:00", "24:00"] for d in DAYS}, duration=15)
+    return make_config(
+        opening={d: ["00:00", "24:00"] for d in DAYS}, staff_hours={d: ["00:00", "24:00"] for d in DAYS}, duration=15
+    )
 
 
-@pytest.mark.parametrize("day,hours", [
-    (SPRING - timedelta(days=1), 24), (SPRING, 23), (SPRING + timedelta(days=1), 24),
-    (AUTUMN - timedelta(days=1), 24), (AUTUMN, 25), (AUTUMN + timedelta(days=1), 24),
-])
+@pytest.mark.parametrize(
+    "day,hours",
+    [
+        (SPRING - timedelta(days=1), 24),
+        (SPRING, 23),
+        (SPRING + timedelta(days=1), 24),
+        (AUTUMN - timedelta(days=1), 24),
+        (AUTUMN, 25),
+        (AUTUMN + timedelta(days=1), 24),
+    ],
+)
 def test_24h_business_has_the_real_number_of_hours(day, hours):
     cfg = _all_day_config()
     got = slots(cfg, day)
@@ -385,8 +415,9 @@ def test_24h_fall_back_offers_the_repeated_hour_once_per_real_instant():
     local = [iso_local(t, HEL) for t in got]
     assert len(set(local)) == len(local)
     three = [s for s in local if "T03:" in s]
-    assert three == [f"2026-10-25T03:{m}:00+03:00" for m in ("00", "15", "30", "45")] + \
-                    [f"2026-10-25T03:{m}:00+02:00" for m in ("00", "15", "30", "45")]
+    assert three == [f"2026-10-25T03:{m}:00+03:00" for m in ("00", "15", "30", "45")] + [
+        f"2026-10-25T03:{m}:00+02:00" for m in ("00", "15", "30", "45")
+    ]
     first = got[local.index("2026-10-25T03:00:00+03:00")]
     second = got[local.index("2026-10-25T03:00:00+02:00")]
     assert first == datetime(2026, 10, 25, 0, 0, tzinfo=UTC)
@@ -398,8 +429,9 @@ def test_opening_time_inside_the_dst_switch_hour():
     # Documented in local_wall_to_utc: a wall time in the spring gap means the instant it
     # would have been without the gap (03:30 -> 04:30 EEST); an ambiguous one in autumn
     # is its first occurrence (03:30 EEST).
-    cfg = make_config(opening={d: ["00:00", "24:00"] for d in DAYS},
-                      staff_hours={d: ["03:30", "06:00"] for d in DAYS}, duration=15)
+    cfg = make_config(
+        opening={d: ["00:00", "24:00"] for d in DAYS}, staff_hours={d: ["03:30", "06:00"] for d in DAYS}, duration=15
+    )
     spring = [iso_local(t, HEL) for t in slots(cfg, SPRING)]
     assert spring[0] == "2026-03-29T04:30:00+03:00"
     assert len(spring) == 6  # 04:30-06:00 EEST
@@ -410,9 +442,12 @@ def test_opening_time_inside_the_dst_switch_hour():
 
 
 def test_24h_dst_day_with_a_two_hour_service_ends_by_midnight():
-    cfg = make_config(opening={d: ["00:00", "24:00"] for d in DAYS},
-                      staff_hours={d: ["00:00", "24:00"] for d in DAYS}, duration=120,
-                      rules={"slot_step_minutes": 60})
+    cfg = make_config(
+        opening={d: ["00:00", "24:00"] for d in DAYS},
+        staff_hours={d: ["00:00", "24:00"] for d in DAYS},
+        duration=120,
+        rules={"slot_step_minutes": 60},
+    )
     for day, n in ((SPRING, 22), (AUTUMN, 24), (MON, 23)):
         got = slots(cfg, day)
         assert len(got) == n
@@ -420,6 +455,7 @@ def test_24h_dst_day_with_a_two_hour_service_ends_by_midnight():
 
 
 # --- is_allowed_start -----------------------------------------------------------
+
 
 def _allowed(cfg, start, now):
     return is_allowed_start(cfg, cfg.service("cut"), cfg.staff_member("anna"), start, now)
@@ -440,19 +476,21 @@ def test_is_allowed_start_accepts_an_offered_slot_written_with_a_fixed_offset():
     assert _allowed(cfg, start, EARLY)
 
 
-@pytest.mark.parametrize("label,start,now", [
-    ("off grid", "2026-06-01T10:05:00+03:00", "2026-06-01T06:00:00+03:00"),
-    ("seconds off grid", "2026-06-01T10:00:30+03:00", "2026-06-01T06:00:00+03:00"),
-    ("before opening", "2026-06-01T08:45:00+03:00", "2026-05-31T06:00:00+03:00"),
-    ("service runs past closing", "2026-06-01T17:15:00+03:00", "2026-05-31T06:00:00+03:00"),
-    ("business closed", "2026-06-02T10:00:00+03:00", "2026-05-31T06:00:00+03:00"),
-    ("in the past", "2026-06-01T10:00:00+03:00", "2026-06-01T11:00:00+03:00"),
-    ("too soon", "2026-06-01T10:00:00+03:00", "2026-06-01T08:15:00+03:00"),
-    ("too far", "2026-07-06T10:00:00+03:00", "2026-06-01T08:00:00+03:00"),
-])
+@pytest.mark.parametrize(
+    "label,start,now",
+    [
+        ("off grid", "2026-06-01T10:05:00+03:00", "2026-06-01T06:00:00+03:00"),
+        ("seconds off grid", "2026-06-01T10:00:30+03:00", "2026-06-01T06:00:00+03:00"),
+        ("before opening", "2026-06-01T08:45:00+03:00", "2026-05-31T06:00:00+03:00"),
+        ("service runs past closing", "2026-06-01T17:15:00+03:00", "2026-05-31T06:00:00+03:00"),
+        ("business closed", "2026-06-02T10:00:00+03:00", "2026-05-31T06:00:00+03:00"),
+        ("in the past", "2026-06-01T10:00:00+03:00", "2026-06-01T11:00:00+03:00"),
+        ("too soon", "2026-06-01T10:00:00+03:00", "2026-06-01T08:15:00+03:00"),
+        ("too far", "2026-07-06T10:00:00+03:00", "2026-06-01T08:00:00+03:00"),
+    ],
+)
 def test_is_allowed_start_rejects(label, start, now):
-    cfg = make_config(opening={"mon": ["09:00", "18:00"]},
-                      rules={"min_notice_minutes": 120, "max_horizon_days": 30})
+    cfg = make_config(opening={"mon": ["09:00", "18:00"]}, rules={"min_notice_minutes": 120, "max_horizon_days": 30})
     assert not _allowed(cfg, datetime.fromisoformat(start), datetime.fromisoformat(now))
 
 

@@ -1,7 +1,8 @@
 """Booking requests, the time a booking occupies, and when it can still be changed."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -15,8 +16,6 @@ from chalicelib.domain.booking import (
     cancellation_deadline,
     granules,
 )
-
-UTC = timezone.utc
 
 
 def body(**over):
@@ -44,9 +43,15 @@ def error_locs(data, model=BookingIn) -> list[tuple]:
 
 # --- BookingIn ------------------------------------------------------------------
 
+
 def test_valid_booking_is_normalized():
-    b = BookingIn.model_validate(body(client=client(email=" Anna@Example.FI ", locale="sv"),
-                                      consents={"marketing": True}, note="  Pitkät hiukset  "))
+    b = BookingIn.model_validate(
+        body(
+            client=client(email=" Anna@Example.FI ", locale="sv"),
+            consents={"marketing": True},
+            note="  Pitkät hiukset  ",
+        )
+    )
     assert b.start == datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     assert b.start.utcoffset() == timedelta(0)
     assert b.client.phone == "+358401234567"
@@ -64,25 +69,31 @@ def test_staff_is_optional_and_marketing_defaults_to_no():
     assert b.consents.marketing is False
 
 
-@pytest.mark.parametrize("start,utc", [
-    ("2026-11-24T12:00:00Z", datetime(2026, 11, 24, 12, 0, tzinfo=UTC)),
-    ("2026-11-24T14:00:00+02:00", datetime(2026, 11, 24, 12, 0, tzinfo=UTC)),
-    ("2026-06-24T14:00:00+03:00", datetime(2026, 6, 24, 11, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "start,utc",
+    [
+        ("2026-11-24T12:00:00Z", datetime(2026, 11, 24, 12, 0, tzinfo=UTC)),
+        ("2026-11-24T14:00:00+02:00", datetime(2026, 11, 24, 12, 0, tzinfo=UTC)),
+        ("2026-06-24T14:00:00+03:00", datetime(2026, 6, 24, 11, 0, tzinfo=UTC)),
+    ],
+)
 def test_start_with_offset_is_read_as_the_right_instant(start, utc):
     assert BookingIn.model_validate(body(start=start)).start == utc
 
 
-@pytest.mark.parametrize("start", [
-    "2026-11-24T14:00:00",  # naive: which time zone?
-    "2026-11-24 14:00",
-    "2026-11-24",
-    "tomorrow at two",
-    "",
-    "2026-11-24T14:00:00+02:00" + " " * 40,
-    1795000000,
-    None,
-])
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-11-24T14:00:00",  # naive: which time zone?
+        "2026-11-24 14:00",
+        "2026-11-24",
+        "tomorrow at two",
+        "",
+        "2026-11-24T14:00:00+02:00" + " " * 40,
+        1795000000,
+        None,
+    ],
+)
 def test_start_without_offset_or_not_a_time_is_rejected(start):
     assert ("start",) in error_locs(body(start=start))
 
@@ -102,13 +113,16 @@ def test_unknown_client_and_consent_fields_are_rejected():
     assert ("consents", "sms") in error_locs(body(consents={"sms": True}))
 
 
-@pytest.mark.parametrize("contacts", [
-    {},
-    {"phone": ""},
-    {"email": ""},
-    {"phone": None, "email": None},
-    {"phone": "", "email": ""},
-])
+@pytest.mark.parametrize(
+    "contacts",
+    [
+        {},
+        {"phone": ""},
+        {"email": ""},
+        {"phone": None, "email": None},
+        {"phone": "", "email": ""},
+    ],
+)
 def test_a_phone_or_an_email_is_required(contacts):
     c = {"name": "Anna Asiakas", **contacts}
     assert ("client",) in error_locs(body(client=c))
@@ -167,8 +181,9 @@ def test_marketing_consent_must_be_a_real_boolean():
 
 
 def test_reschedule_and_cancel_bodies():
-    assert RescheduleIn.model_validate({"start": "2026-11-25T10:00:00+02:00"}).start == \
-        datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    assert RescheduleIn.model_validate({"start": "2026-11-25T10:00:00+02:00"}).start == datetime(
+        2026, 11, 25, 8, 0, tzinfo=UTC
+    )
     assert ("start",) in error_locs({"start": "2026-11-25T10:00:00"}, RescheduleIn)
     assert ("staff",) in error_locs({"start": "2026-11-25T10:00:00Z", "staff": "x"}, RescheduleIn)
     assert CancelIn.model_validate({}).reason is None
@@ -200,10 +215,21 @@ def test_overlapping_bookings_share_a_granule_and_touching_ones_do_not():
 
 
 def test_appointment_occupancy_granules():
-    appt = Appointment(id="a1", business_id="b1", client_id="c1", service_id="womens-cut", staff_id="aino",
-                       start=START, end=START + timedelta(minutes=60),
-                       occupied_until=START + timedelta(minutes=70), status="booked", price_cents=6900,
-                       locale="fi", created_at=START, updated_at=START)
+    appt = Appointment(
+        id="a1",
+        business_id="b1",
+        client_id="c1",
+        service_id="womens-cut",
+        staff_id="aino",
+        start=START,
+        end=START + timedelta(minutes=60),
+        occupied_until=START + timedelta(minutes=70),
+        status="booked",
+        price_cents=6900,
+        locale="fi",
+        created_at=START,
+        updated_at=START,
+    )
     assert appt.occupancy_granules() == granules(START, 70)
     assert appt.is_active
     appt.status = "cancelled"
@@ -212,18 +238,22 @@ def test_appointment_occupancy_granules():
 
 # --- cancellation window ---------------------------------------------------------
 
+
 def test_cancellation_deadline():
     assert cancellation_deadline(START, 24) == START - timedelta(hours=24)
 
 
-@pytest.mark.parametrize("before,allowed", [
-    (timedelta(days=3), True),
-    (timedelta(hours=24, seconds=1), True),
-    (timedelta(hours=24), False),  # the window has begun
-    (timedelta(hours=23, minutes=59), False),
-    (timedelta(0), False),
-    (-timedelta(hours=1), False),
-])
+@pytest.mark.parametrize(
+    "before,allowed",
+    [
+        (timedelta(days=3), True),
+        (timedelta(hours=24, seconds=1), True),
+        (timedelta(hours=24), False),  # the window has begun
+        (timedelta(hours=23, minutes=59), False),
+        (timedelta(0), False),
+        (-timedelta(hours=1), False),
+    ],
+)
 def test_can_change_until_the_window_begins(before, allowed):
     assert can_change(START, START - before, 24) is allowed
 

@@ -1,5 +1,6 @@
 """Business config validation: what an owner's YAML may and may not contain, and how
 mistakes are reported."""
+
 from __future__ import annotations
 
 import copy
@@ -45,6 +46,7 @@ def only_error(data) -> str:
 
 # --- the demo --------------------------------------------------------------------
 
+
 def test_demo_loads_with_everything_the_owner_wrote(demo_data):
     cfg = parse_business_config(demo_data)
     assert isinstance(cfg, BusinessConfig)
@@ -87,13 +89,16 @@ def test_round_trip_keeps_split_days_midnight_and_empty_exceptions(data):
     assert parse_business_config(dumped) == cfg
 
 
-@pytest.mark.parametrize("written", [
-    ["09:00", "17:00"],
-    [["09:00", "17:00"]],
-    ["09:00-17:00"],
-    [{"start": "09:00", "end": "17:00"}],
-    ["9:00", "17:00"],
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        ["09:00", "17:00"],
+        [["09:00", "17:00"]],
+        ["09:00-17:00"],
+        [{"start": "09:00", "end": "17:00"}],
+        ["9:00", "17:00"],
+    ],
+)
 def test_an_interval_can_be_written_in_several_ways(data, written):
     data["opening_hours"]["mon"] = written
     assert parse_business_config(data).opening_hours.mon == (Interval(start=540, end=1020),)
@@ -111,6 +116,7 @@ def test_owner_email_is_normalized(data):
 
 
 # --- errors ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("tz", ["Europe/Helsink", "Mars/Olympus", "", "../etc/passwd", "europe/helsinki", "EET+2"])
 def test_bad_timezone(data, tz):
@@ -156,11 +162,14 @@ def test_bad_exception_interval_is_reported_under_the_staff_member(data):
     assert "14:00-10:00 ends before it starts" in line
 
 
-@pytest.mark.parametrize("value,message", [
-    ("09:03", "'09:03' must be on a 5-minute boundary"),
-    ("24:30", "'24:30' is past midnight"),
-    ("noon", "not a time like 09:30"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("09:03", "'09:03' must be on a 5-minute boundary"),
+        ("24:30", "'24:30' is past midnight"),
+        ("noon", "not a time like 09:30"),
+    ],
+)
 def test_bad_opening_times(data, value, message):
     data["opening_hours"]["thu"] = [[value, "20:00"]] if value != "24:30" else [["09:00", value]]
     line = only_error(data)
@@ -168,10 +177,13 @@ def test_bad_opening_times(data, value, message):
     assert message in line
 
 
-@pytest.mark.parametrize("field,value", [
-    ("duration_minutes", 62),
-    ("buffer_minutes", 7),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("duration_minutes", 62),
+        ("buffer_minutes", 7),
+    ],
+)
 def test_service_durations_must_be_on_the_5_minute_grid(data, field, value):
     data["services"][1][field] = value
     assert only_error(data) == f"services[1]: {field} must be a multiple of 5"
@@ -233,8 +245,9 @@ def test_digits_only_sms_sender_says_it_needs_a_letter(data):
 
 
 @pytest.mark.parametrize("field", ["review_link", "website"])
-@pytest.mark.parametrize("url", ["http://g.page/r/salon/review", "g.page/r/salon", "https://", "https://bad url.fi",
-                                 "ftp://salon.fi"])
+@pytest.mark.parametrize(
+    "url", ["http://g.page/r/salon/review", "g.page/r/salon", "https://", "https://bad url.fi", "ftp://salon.fi"]
+)
 def test_links_must_be_https(data, field, url):
     data[field] = url
     assert only_error(data) == f"{field}: must be an https:// URL"
@@ -274,6 +287,7 @@ def test_missing_required_fields(data):
 
 
 # --- format_validation_error -------------------------------------------------------
+
 
 def test_every_problem_gets_its_own_path_message_line(data):
     data["timezone"] = "Mars/Olympus"

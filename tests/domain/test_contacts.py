@@ -1,4 +1,5 @@
 """A client who types their number or email differently is still one client."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,16 +7,19 @@ import pytest
 from chalicelib.domain.contacts import first_name, normalize_email, normalize_phone
 
 
-@pytest.mark.parametrize("raw", [
-    "040 123 4567",
-    "+358401234567",
-    "0401234567",
-    "+358 40 123 4567",
-    "040-123 4567",
-    "(040) 123 4567",
-    "00358 40 123 4567",
-    "  040 123 4567  ",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "040 123 4567",
+        "+358401234567",
+        "0401234567",
+        "+358 40 123 4567",
+        "040-123 4567",
+        "(040) 123 4567",
+        "00358 40 123 4567",
+        "  040 123 4567  ",
+    ],
+)
 def test_finnish_mobile_numbers_in_any_format_are_one_number(raw):
     assert normalize_phone(raw) == "+358401234567"
 
@@ -29,31 +33,37 @@ def test_region_decides_how_a_local_number_is_read():
     assert normalize_phone("070 123 45 67", region="SE") == "+46701234567"
 
 
-@pytest.mark.parametrize("raw", [
-    "123",
-    "040 123",
-    "+358 40",
-    "0401234567890123",
-    "abc",
-    "puhelin",
-    "+1 555 0100",
-    "",
-    "   ",
-    "0" * 41,
-    None,
-    401234567,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "123",
+        "040 123",
+        "+358 40",
+        "0401234567890123",
+        "abc",
+        "puhelin",
+        "+1 555 0100",
+        "",
+        "   ",
+        "0" * 41,
+        None,
+        401234567,
+    ],
+)
 def test_invalid_numbers_raise_value_error(raw):
     with pytest.raises(ValueError):
         normalize_phone(raw)
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("Matti.Meikalainen@Example.FI", "matti.meikalainen@example.fi"),
-    ("MATTI@EXAMPLE.FI", "matti@example.fi"),
-    ("  matti@example.fi ", "matti@example.fi"),
-    ("Äijä@Esimerkki.fi", "äijä@esimerkki.fi"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("Matti.Meikalainen@Example.FI", "matti.meikalainen@example.fi"),
+        ("MATTI@EXAMPLE.FI", "matti@example.fi"),
+        ("  matti@example.fi ", "matti@example.fi"),
+        ("Äijä@Esimerkki.fi", "äijä@esimerkki.fi"),
+    ],
+)
 def test_emails_are_lower_cased(raw, expected):
     assert normalize_email(raw) == expected
 
@@ -63,20 +73,23 @@ def test_same_email_typed_differently_is_the_same_client():
     assert len({normalize_email(v) for v in variants}) == 1
 
 
-@pytest.mark.parametrize("raw", [
-    "not-an-email",
-    "matti@",
-    "@example.fi",
-    "matti meikalainen@example.fi",
-    "matti@localhost",
-    "matti@example..fi",
-    "matti@@example.fi",
-    "",
-    "   ",
-    "a" * 250 + "@x.fi",
-    None,
-    42,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not-an-email",
+        "matti@",
+        "@example.fi",
+        "matti meikalainen@example.fi",
+        "matti@localhost",
+        "matti@example..fi",
+        "matti@@example.fi",
+        "",
+        "   ",
+        "a" * 250 + "@x.fi",
+        None,
+        42,
+    ],
+)
 def test_invalid_emails_raise_value_error(raw):
     with pytest.raises(ValueError):
         normalize_email(raw)

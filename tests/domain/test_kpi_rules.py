@@ -1,10 +1,11 @@
 """The KPI definitions (docs/kpis.md): the worked example, periods, and the properties
 the aggregates rely on — contributions add up across clients, and applying the delta
 between two contributions moves the counters from one to the other."""
+
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -14,20 +15,40 @@ from chalicelib.domain import kpis
 from chalicelib.domain.booking import Appointment
 
 HEL = ZoneInfo("Europe/Helsinki")
-UTC = timezone.utc
 _ids = iter(range(10**6))
 
 
-def visit(client, start, status="completed", price=5000, created=None, reminded=False, feedback=False,
-          cancelled_at=None, minutes=60):
+def visit(
+    client,
+    start,
+    status="completed",
+    price=5000,
+    created=None,
+    reminded=False,
+    feedback=False,
+    cancelled_at=None,
+    minutes=60,
+):
     s = datetime.fromisoformat(start).replace(tzinfo=HEL).astimezone(UTC)
     made = datetime.fromisoformat(created).replace(tzinfo=HEL).astimezone(UTC) if created else s - timedelta(days=7)
     return Appointment(
-        id=f"a{next(_ids)}", business_id="b", client_id=client, service_id="cut", staff_id="aino", start=s,
-        end=s + timedelta(minutes=minutes), occupied_until=s + timedelta(minutes=minutes), status=status,
-        price_cents=price, locale="fi", created_at=made, updated_at=made, reminded=reminded,
+        id=f"a{next(_ids)}",
+        business_id="b",
+        client_id=client,
+        service_id="cut",
+        staff_id="aino",
+        start=s,
+        end=s + timedelta(minutes=minutes),
+        occupied_until=s + timedelta(minutes=minutes),
+        status=status,
+        price_cents=price,
+        locale="fi",
+        created_at=made,
+        updated_at=made,
+        reminded=reminded,
         feedback_requested=feedback,
-        cancelled_at=datetime.fromisoformat(cancelled_at).replace(tzinfo=HEL).astimezone(UTC) if cancelled_at else None)
+        cancelled_at=datetime.fromisoformat(cancelled_at).replace(tzinfo=HEL).astimezone(UTC) if cancelled_at else None,
+    )
 
 
 def local(text):
@@ -44,15 +65,21 @@ def total(*contributions):
 
 def worked_example():
     """docs/kpis.md, "Worked example"."""
-    anna = [visit("anna", "2026-10-10T10:00"),
-            visit("anna", "2026-11-07T10:00", reminded=True, feedback=True),
-            visit("anna", "2026-12-05T10:00", status="booked", created="2026-11-07T11:20")]
+    anna = [
+        visit("anna", "2026-10-10T10:00"),
+        visit("anna", "2026-11-07T10:00", reminded=True, feedback=True),
+        visit("anna", "2026-12-05T10:00", status="booked", created="2026-11-07T11:20"),
+    ]
     bea = [visit("bea", "2026-11-14T12:00", price=4000, feedback=True, created="2026-11-13T18:00")]
     cia = [visit("cia", "2026-10-03T09:00"), visit("cia", "2026-11-21T09:00", status="no_show", reminded=True)]
-    dan = [visit("dan", "2026-09-01T15:00"),
-           visit("dan", "2026-11-20T15:00", price=6000, reminded=True, feedback=True, created="2026-11-12T19:00")]
-    eve = [visit("eve", "2026-11-25T14:00", status="cancelled", cancelled_at="2026-11-25T12:00"),
-           visit("eve", "2026-11-28T14:00", status="cancelled", cancelled_at="2026-11-10T08:00")]
+    dan = [
+        visit("dan", "2026-09-01T15:00"),
+        visit("dan", "2026-11-20T15:00", price=6000, reminded=True, feedback=True, created="2026-11-12T19:00"),
+    ]
+    eve = [
+        visit("eve", "2026-11-25T14:00", status="cancelled", cancelled_at="2026-11-25T12:00"),
+        visit("eve", "2026-11-28T14:00", status="cancelled", cancelled_at="2026-11-10T08:00"),
+    ]
     winbacks = {"dan": [local("2026-11-02T09:00")]}
     people = {"anna": anna, "bea": bea, "cia": cia, "dan": dan, "eve": eve}
     counts = total(*(kpis.contribution(h, winbacks.get(n, []), HEL, 24) for n, h in people.items()))
@@ -64,8 +91,13 @@ def worked_example():
 def test_the_worked_example_in_the_docs():
     counts = worked_example()
     nov = counts["2026-11"]
-    assert (nov["appointments"], nov["cancelled"], nov["late_cancelled"], nov["completed"], nov["no_show"]) == \
-        (6, 2, 1, 3, 1)
+    assert (nov["appointments"], nov["cancelled"], nov["late_cancelled"], nov["completed"], nov["no_show"]) == (
+        6,
+        2,
+        1,
+        3,
+        1,
+    )
     assert (nov["visitors"], nov["new_clients"], nov["retained"], nov["revenue_cents"]) == (3, 1, 1, 15000)
     assert counts["2026-12"]["appointments"] == 1 and counts["2026-10"]["visitors"] == 2
     f = {k: v["value"] for k, v in kpis.figures(nov, counts["2026-10"]).items()}
@@ -77,8 +109,12 @@ def test_the_worked_example_in_the_docs():
     assert f["no_show_rate"] == 0.25
     assert f["cancellation_rate"] == 0.3333 and f["late_cancellation_rate"] == 0.1667
     assert f["average_rating"] == 4.0 and f["response_rate"] == 0.6667
-    assert (f["winback_messages"], f["winback_conversions"], f["winback_conversion_rate"],
-            f["winback_revenue_cents"]) == (1, 1, 1.0, 6000)
+    assert (
+        f["winback_messages"],
+        f["winback_conversions"],
+        f["winback_conversion_rate"],
+        f["winback_revenue_cents"],
+    ) == (1, 1, 1.0, 6000)
     assert f["no_show_rate_reminded"] == 0.3333 and f["no_show_rate_not_reminded"] == 0.0
 
 
@@ -100,8 +136,9 @@ def test_rebooking_windows_and_before_leaving_are_measured_from_the_visits_end()
     later = visit("y", "2027-01-20T10:00", status="booked", created="2026-12-20T10:00")  # 48 days after
     c = kpis.contribution([visit("y", "2026-11-02T10:00"), later], [], HEL, 24)["2026-11"]
     assert ("rebooked_30" not in c, c["rebooked_60"], c["rebooked_90"]) == (True, 1, 1)
-    cancelled = visit("z", "2026-11-20T10:00", status="cancelled", created="2026-11-02T10:30",
-                      cancelled_at="2026-11-05T10:00")
+    cancelled = visit(
+        "z", "2026-11-20T10:00", status="cancelled", created="2026-11-02T10:30", cancelled_at="2026-11-05T10:00"
+    )
     c = kpis.contribution([visit("z", "2026-11-02T10:00"), cancelled], [], HEL, 24)["2026-11"]
     assert "rebooked_30" not in c and "rebooked_before_leaving" not in c
 
@@ -140,13 +177,23 @@ def test_a_rate_with_nothing_to_divide_by_is_null():
 STATUSES = st.sampled_from(["booked", "completed", "completed", "no_show", "cancelled"])
 appointment = st.builds(
     lambda day, hour, status, created_days, reminded, price: visit(
-        "p", (datetime(2026, 1, 1) + timedelta(days=day, hours=hour)).isoformat(), status=status, price=price,
-        created=(datetime(2026, 1, 1) + timedelta(days=day - created_days)).isoformat(), reminded=reminded,
-        cancelled_at=(datetime(2026, 1, 1) + timedelta(days=day - 1)).isoformat() if status == "cancelled" else None),
-    st.integers(0, 500), st.integers(8, 18), STATUSES, st.integers(0, 60), st.booleans(), st.integers(0, 20000))
+        "p",
+        (datetime(2026, 1, 1) + timedelta(days=day, hours=hour)).isoformat(),
+        status=status,
+        price=price,
+        created=(datetime(2026, 1, 1) + timedelta(days=day - created_days)).isoformat(),
+        reminded=reminded,
+        cancelled_at=(datetime(2026, 1, 1) + timedelta(days=day - 1)).isoformat() if status == "cancelled" else None,
+    ),
+    st.integers(0, 500),
+    st.integers(8, 18),
+    STATUSES,
+    st.integers(0, 60),
+    st.booleans(),
+    st.integers(0, 20000),
+)
 histories = st.lists(appointment, max_size=12)
-sends = st.lists(st.integers(0, 500).map(lambda d: datetime(2026, 1, 1, 7, tzinfo=UTC) + timedelta(days=d)),
-                 max_size=3)
+sends = st.lists(st.integers(0, 500).map(lambda d: datetime(2026, 1, 1, 7, tzinfo=UTC) + timedelta(days=d)), max_size=3)
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,8 +1,9 @@
 """The stamp card's arithmetic: settling is exact and idempotent whatever happened
 before, redeemed rewards are never taken back, and perks never make a price negative."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -79,8 +80,10 @@ def test_a_perk_is_a_percentage_or_an_amount_not_both():
 
 def test_visits_before_the_card_started_earn_nothing():
     cfg = Loyalty(enabled=True, counts_from=date(2026, 12, 1))
-    starts = [datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc),  # 1 Dec 00:30 in Helsinki
-              datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)]
+    starts = [
+        datetime(2026, 11, 30, 22, 30, tzinfo=UTC),  # 1 Dec 00:30 in Helsinki
+        datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+    ]
     assert rules.counted_visits(starts, cfg, HELSINKI) == 1
     assert rules.counted_visits(starts, Loyalty(enabled=True), HELSINKI) == 2
 
@@ -93,7 +96,7 @@ def test_descriptions_default_to_the_discount_in_the_clients_words():
 
 
 def test_rewards_expire_at_the_end_of_their_last_local_day():
-    issued = datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)  # 24 Nov in Helsinki
+    issued = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 24 Nov in Helsinki
     last = rules.expires_on(issued, 30, HELSINKI)
     assert last == date(2026, 12, 24)
     assert rules.usable("available", last, date(2026, 12, 24))

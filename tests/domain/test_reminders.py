@@ -5,9 +5,10 @@ recomputed with the code under test, so a DST mistake in the code cannot hide in
 the test. Helsinki is EET (+02:00) in winter and EEST (+03:00) in summer; in 2026
 the clocks go 03:00 -> 04:00 on 29 March and 04:00 -> 03:00 on 25 October.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +26,6 @@ from chalicelib.domain.reminders import (
     plan,
 )
 
-UTC = timezone.utc
 HEL = ZoneInfo("Europe/Helsinki")
 QUIET = QuietHours()  # 21:00-08:00 local
 NO_QUIET = QuietHours(start="00:00", end="00:00")  # an empty window: never quiet
@@ -64,11 +64,23 @@ def plan_one(rule, visit, booked, quiet=QUIET, channels=BOTH) -> PlannedReminder
 
 # UTC offset (hours) of Helsinki during the daytime (after 04:00) of each date.
 OFFSET = {
-    date(2026, 3, 27): 2, date(2026, 3, 28): 2, date(2026, 3, 29): 3, date(2026, 3, 30): 3,
-    date(2026, 10, 23): 3, date(2026, 10, 24): 3, date(2026, 10, 25): 2, date(2026, 10, 26): 2,
+    date(2026, 3, 27): 2,
+    date(2026, 3, 28): 2,
+    date(2026, 3, 29): 3,
+    date(2026, 3, 30): 3,
+    date(2026, 10, 23): 3,
+    date(2026, 10, 24): 3,
+    date(2026, 10, 25): 2,
+    date(2026, 10, 26): 2,
 }
-VISIT_DAYS = [date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30),
-              date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26)]
+VISIT_DAYS = [
+    date(2026, 3, 28),
+    date(2026, 3, 29),
+    date(2026, 3, 30),
+    date(2026, 10, 24),
+    date(2026, 10, 25),
+    date(2026, 10, 26),
+]
 VISIT_HOURS = [9, 12, 18]
 MATRIX = [(d, h) for d in VISIT_DAYS for h in VISIT_HOURS]
 
@@ -137,9 +149,9 @@ def test_day_before_1800_is_1800_local_on_the_previous_calendar_day(case):
 @pytest.mark.parametrize(
     "visit_day, d1_utc",
     [
-        (date(2026, 3, 28), z(2026, 3, 27, 16)),   # winter evening
-        (date(2026, 3, 29), z(2026, 3, 28, 16)),   # eve of the switch is still winter
-        (date(2026, 3, 30), z(2026, 3, 29, 15)),   # switch day evening is summer
+        (date(2026, 3, 28), z(2026, 3, 27, 16)),  # winter evening
+        (date(2026, 3, 29), z(2026, 3, 28, 16)),  # eve of the switch is still winter
+        (date(2026, 3, 30), z(2026, 3, 29, 15)),  # switch day evening is summer
         (date(2026, 10, 24), z(2026, 10, 23, 15)),
         (date(2026, 10, 25), z(2026, 10, 24, 15)),  # eve of the switch is still summer
         (date(2026, 10, 26), z(2026, 10, 25, 16)),  # switch day evening is winter
@@ -210,6 +222,7 @@ def test_nominal_time_day_before_for_a_visit_just_after_midnight():
 
 # --- 2. Quiet hours ------------------------------------------------------------------
 
+
 # Tuesday 24 November 2026, winter time (+02:00).
 def nov(d, h, mi=0) -> datetime:
     return z(2026, 11, d, 0, mi) + timedelta(hours=h - 2)
@@ -218,8 +231,13 @@ def nov(d, h, mi=0) -> datetime:
 @pytest.mark.parametrize(
     "local, quiet",
     [
-        ((20, 59), False), ((21, 0), True), ((23, 59), True), ((0, 0), True),
-        ((7, 59), True), ((8, 0), False), ((12, 0), False),
+        ((20, 59), False),
+        ((21, 0), True),
+        ((23, 59), True),
+        ((0, 0), True),
+        ((7, 59), True),
+        ((8, 0), False),
+        ((12, 0), False),
     ],
 )
 def test_quiet_hours_edges_in_local_time(local, quiet):
@@ -259,11 +277,11 @@ def test_move_back_to_2059_needs_the_booking_to_exist_by_then(booked, expected):
 @pytest.mark.parametrize(
     "visit_local, expected_local",
     [
-        ((9, 0), (24, 8, 0)),     # 07:00 -> 08:00, an hour before
-        ((8, 30), (24, 8, 0)),    # 06:30 -> 08:00, exactly 30 min before: allowed
+        ((9, 0), (24, 8, 0)),  # 07:00 -> 08:00, an hour before
+        ((8, 30), (24, 8, 0)),  # 06:30 -> 08:00, exactly 30 min before: allowed
         ((8, 29), (23, 20, 59)),  # 06:29 -> 08:00 would be 29 min before: back to 20:59
-        ((10, 0), (24, 8, 0)),    # 08:00 is not quiet: unchanged
-        ((9, 59), (24, 8, 0)),    # 07:59 -> 08:00
+        ((10, 0), (24, 8, 0)),  # 08:00 is not quiet: unchanged
+        ((9, 59), (24, 8, 0)),  # 07:59 -> 08:00
         ((22, 59), (24, 20, 59)),  # 20:59 is not quiet: unchanged
         ((23, 0), (24, 20, 59)),  # 21:00 is quiet -> 20:59
         ((23, 30), (24, 20, 59)),  # 21:30 -> 20:59 (31 min earlier beats 10h30m later)
@@ -279,7 +297,7 @@ def test_sms_moves_to_the_nearest_allowed_time(visit_local, expected_local):
     "visit_local, expected_local",
     [
         ((12, 0), (23, 20, 59)),  # nominal 02:00: 5h01m after 20:59, 6h before 08:00
-        ((13, 0), (24, 8, 0)),    # nominal 03:00: 6h01m after 20:59, 5h before 08:00
+        ((13, 0), (24, 8, 0)),  # nominal 03:00: 6h01m after 20:59, 5h before 08:00
     ],
 )
 def test_nearest_is_chosen_by_distance(visit_local, expected_local):
@@ -310,11 +328,11 @@ class TestSpringSwitchNight:
         "instant, quiet",
         [
             (z(2026, 3, 28, 18, 59), False),  # 20:59 EET
-            (z(2026, 3, 28, 19, 0), True),    # 21:00 EET
-            (z(2026, 3, 29, 0, 59), True),    # 02:59 EET
-            (z(2026, 3, 29, 1, 0), True),     # 04:00 EEST
-            (z(2026, 3, 29, 4, 59), True),    # 07:59 EEST
-            (z(2026, 3, 29, 5, 0), False),    # 08:00 EEST
+            (z(2026, 3, 28, 19, 0), True),  # 21:00 EET
+            (z(2026, 3, 29, 0, 59), True),  # 02:59 EET
+            (z(2026, 3, 29, 1, 0), True),  # 04:00 EEST
+            (z(2026, 3, 29, 4, 59), True),  # 07:59 EEST
+            (z(2026, 3, 29, 5, 0), False),  # 08:00 EEST
         ],
     )
     def test_quiet_hours_are_local(self, instant, quiet):
@@ -352,11 +370,11 @@ class TestAutumnSwitchNight:
         "instant, quiet",
         [
             (z(2026, 10, 24, 17, 59), False),  # 20:59 EEST
-            (z(2026, 10, 24, 18, 0), True),    # 21:00 EEST
-            (z(2026, 10, 25, 0, 30), True),    # first 03:30 (EEST)
-            (z(2026, 10, 25, 1, 30), True),    # second 03:30 (EET)
-            (z(2026, 10, 25, 5, 59), True),    # 07:59 EET
-            (z(2026, 10, 25, 6, 0), False),    # 08:00 EET
+            (z(2026, 10, 24, 18, 0), True),  # 21:00 EEST
+            (z(2026, 10, 25, 0, 30), True),  # first 03:30 (EEST)
+            (z(2026, 10, 25, 1, 30), True),  # second 03:30 (EET)
+            (z(2026, 10, 25, 5, 59), True),  # 07:59 EET
+            (z(2026, 10, 25, 6, 0), False),  # 08:00 EET
         ],
     )
     def test_quiet_hours_are_local(self, instant, quiet):
@@ -419,17 +437,21 @@ lead_minutes = st.integers(0, 14 * 24 * 60)
 sms_rules = st.one_of(
     st.integers(1, 48).map(lambda h: ReminderRule(channel="sms", hours_before=h)),
     st.tuples(st.integers(0, 23), st.sampled_from(range(0, 60, 5))).map(
-        lambda hm: ReminderRule(channel="sms", day_before_at=f"{hm[0]:02d}:{hm[1]:02d}")),
+        lambda hm: ReminderRule(channel="sms", day_before_at=f"{hm[0]:02d}:{hm[1]:02d}")
+    ),
 )
 email_rules = st.one_of(
     st.integers(1, 72).map(lambda h: ReminderRule(channel="email", hours_before=h)),
     st.tuples(st.integers(0, 23), st.sampled_from(range(0, 60, 5))).map(
-        lambda hm: ReminderRule(channel="email", day_before_at=f"{hm[0]:02d}:{hm[1]:02d}")),
+        lambda hm: ReminderRule(channel="email", day_before_at=f"{hm[0]:02d}:{hm[1]:02d}")
+    ),
 )
 # Quiet windows an owner would write: evening start, morning end (clear of the 03:00-04:00 DST hour).
 quiet_windows = st.tuples(st.integers(19 * 12, 23 * 12 + 11), st.integers(5 * 12, 10 * 12)).map(
-    lambda se: QuietHours(start=f"{se[0] // 12:02d}:{se[0] % 12 * 5:02d}",
-                          end=f"{se[1] // 12:02d}:{se[1] % 12 * 5:02d}"))
+    lambda se: QuietHours(
+        start=f"{se[0] // 12:02d}:{se[0] % 12 * 5:02d}", end=f"{se[1] // 12:02d}:{se[1] % 12 * 5:02d}"
+    )
+)
 
 
 def _check_plan(rules, quiet, visit, booked):
@@ -466,20 +488,39 @@ def test_property_default_rules_and_quiet_hours(visit, lead):
 
 
 @settings(max_examples=400, deadline=None)
-@given(visit=instants_2026, lead=lead_minutes, rules=st.lists(st.one_of(sms_rules, email_rules), min_size=1,
-                                                             max_size=4), quiet=quiet_windows)
+@given(
+    visit=instants_2026,
+    lead=lead_minutes,
+    rules=st.lists(st.one_of(sms_rules, email_rules), min_size=1, max_size=4),
+    quiet=quiet_windows,
+)
 def test_property_any_rules_and_owner_quiet_hours(visit, lead, rules, quiet):
     _check_plan(rules, quiet, visit, visit - timedelta(minutes=lead))
 
 
 @settings(max_examples=300, deadline=None)
-@given(day=st.sampled_from([date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30),
-                            date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26)]),
-       minute=st.integers(0, 24 * 60 - 1), lead=lead_minutes)
+@given(
+    day=st.sampled_from(
+        [
+            date(2026, 3, 28),
+            date(2026, 3, 29),
+            date(2026, 3, 30),
+            date(2026, 10, 24),
+            date(2026, 10, 25),
+            date(2026, 10, 26),
+        ]
+    ),
+    minute=st.integers(0, 24 * 60 - 1),
+    lead=lead_minutes,
+)
 def test_property_around_dst_switches(day, minute, lead):
     visit = datetime.combine(day, time(), tzinfo=HEL).astimezone(UTC) + timedelta(minutes=minute)
-    _check_plan(DEFAULT_REMINDERS + (EMAIL_D1, ReminderRule(channel="sms", day_before_at="18:00")),
-                QUIET, visit, visit - timedelta(minutes=lead))
+    _check_plan(
+        DEFAULT_REMINDERS + (EMAIL_D1, ReminderRule(channel="sms", day_before_at="18:00")),
+        QUIET,
+        visit,
+        visit - timedelta(minutes=lead),
+    )
 
 
 # --- 4. Booked inside the lead time ---------------------------------------------------
@@ -502,7 +543,9 @@ def test_booked_an_hour_before_gets_no_reminders():
     visit = nov(24, 14)
     got = plan(DEFAULT_REMINDERS, QUIET, HEL, visit, visit - timedelta(hours=1), BOTH)
     assert [(p.rule_id, p.send_at, p.skipped) for p in got] == [
-        ("email-24h", None, "booked_inside_lead_time"), ("sms-2h", None, "booked_inside_lead_time")]
+        ("email-24h", None, "booked_inside_lead_time"),
+        ("sms-2h", None, "booked_inside_lead_time"),
+    ]
 
 
 def test_booked_after_the_day_before_1800_skips_that_reminder():
@@ -537,8 +580,7 @@ def test_client_without_channels_gets_nothing():
 @pytest.mark.parametrize("late", [timedelta(0), timedelta(minutes=1), timedelta(days=1)])
 def test_skip_once_the_visit_has_started(channel, late):
     visit = nov(24, 10)
-    assert decide_at_send_time(channel, visit + late, visit, QUIET, HEL) == SendDecision(
-        "skip", reason="visit_started")
+    assert decide_at_send_time(channel, visit + late, visit, QUIET, HEL) == SendDecision("skip", reason="visit_started")
 
 
 def test_sms_at_2300_defers_to_0800_for_a_morning_visit():
@@ -549,12 +591,14 @@ def test_sms_at_2300_defers_to_0800_for_a_morning_visit():
 
 def test_sms_at_0750_for_an_0810_visit_is_skipped():
     assert decide_at_send_time("sms", nov(24, 7, 50), nov(24, 8, 10), QUIET, HEL) == SendDecision(
-        "skip", reason="quiet_hours")
+        "skip", reason="quiet_hours"
+    )
 
 
 def test_sms_at_0720_for_an_0830_visit_defers_to_0800():
     assert decide_at_send_time("sms", nov(24, 7, 20), nov(24, 8, 30), QUIET, HEL) == SendDecision(
-        "defer", at=nov(24, 8))
+        "defer", at=nov(24, 8)
+    )
 
 
 def test_email_at_2300_is_sent():
@@ -573,10 +617,12 @@ def test_sms_just_before_the_visit_outside_quiet_hours_is_still_sent():
 def test_decide_on_dst_switch_nights():
     # 23:00 EET on 28 March (21:00Z), visit 10:00 EEST on 29 March (07:00Z): defer to 08:00 EEST = 05:00Z.
     assert decide_at_send_time("sms", z(2026, 3, 28, 21), z(2026, 3, 29, 7), QUIET, HEL) == SendDecision(
-        "defer", at=z(2026, 3, 29, 5))
+        "defer", at=z(2026, 3, 29, 5)
+    )
     # 23:00 EEST on 24 October (20:00Z), visit 10:00 EET on 25 October (08:00Z): 08:00 EET = 06:00Z.
     assert decide_at_send_time("sms", z(2026, 10, 24, 20), z(2026, 10, 25, 8), QUIET, HEL) == SendDecision(
-        "defer", at=z(2026, 10, 25, 6))
+        "defer", at=z(2026, 10, 25, 6)
+    )
 
 
 @settings(max_examples=400, deadline=None)
@@ -646,9 +692,8 @@ def test_quiet_hours_starting_in_the_spring_gap_never_plan_a_quiet_sms():
     from chalicelib.domain.reminders import in_quiet_hours, plan
 
     quiet = QuietHours(start="03:30", end="06:00")
-    visit = datetime(2026, 3, 29, 4, 0, tzinfo=timezone.utc)  # 07:00 local, just after the switch
-    [p] = plan([ReminderRule(channel="sms", hours_before=2)], quiet, HKI, visit,
-               visit - timedelta(days=3), {"sms"})
+    visit = datetime(2026, 3, 29, 4, 0, tzinfo=UTC)  # 07:00 local, just after the switch
+    [p] = plan([ReminderRule(channel="sms", hours_before=2)], quiet, HKI, visit, visit - timedelta(days=3), {"sms"})
     assert p.send_at is not None and not in_quiet_hours(p.send_at, quiet, HKI)
     assert p.send_at.astimezone(HKI).strftime("%H:%M") == "06:00"  # nearer than 02:59 local
 
@@ -657,7 +702,7 @@ def test_quiet_hours_ending_in_the_repeated_autumn_hour_defer_rather_than_skip()
     from chalicelib.domain.reminders import decide_at_send_time
 
     quiet = QuietHours(start="21:00", end="03:30")
-    now = datetime(2026, 10, 25, 1, 10, tzinfo=timezone.utc)  # 03:10 local, the second time round
+    now = datetime(2026, 10, 25, 1, 10, tzinfo=UTC)  # 03:10 local, the second time round
     decision = decide_at_send_time("sms", now, now + timedelta(hours=3), quiet, HKI)
     assert decision.action == "defer"
-    assert decision.at == datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)  # 03:30 local, second time
+    assert decision.at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 03:30 local, second time

@@ -1,7 +1,8 @@
 """Visit rhythm and relationship status (property-based where it matters)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from chalicelib.domain.rhythm import RetentionRules, at_risk_from, lapsed_from, rhythm_days, status
 
 RULES = RetentionRules()
-T0 = datetime(2026, 1, 5, 10, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
 
 
 def visits_every(days, n):

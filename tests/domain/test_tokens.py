@@ -1,8 +1,9 @@
 """Signed link tokens: the manage link in a confirmation SMS must work for its owner,
 fail for anyone who edits it, and expire."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import example, given, settings
@@ -10,7 +11,6 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.tokens import PURPOSES, LinkClaims, TokenError, make_token, read_token
 
-UTC = timezone.utc
 SECRET = "test-secret-please-ignore"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 EXPIRES = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -63,18 +63,21 @@ def test_tampered_signature():
     sig = token.rsplit(".", 1)[1]
     for i in range(len(sig)):
         swapped = "A" if sig[i] != "A" else "B"
-        forged = token[: len(token) - len(sig) + i] + swapped + token[len(token) - len(sig) + i + 1:]
+        forged = token[: len(token) - len(sig) + i] + swapped + token[len(token) - len(sig) + i + 1 :]
         assert reason(forged) == "bad_signature"
     assert reason(token[:-1]) == "bad_signature"
     assert reason(token + "A") == "bad_signature"
 
 
-@pytest.mark.parametrize("part,value", [
-    (0, "f"),  # purpose code changed to feedback
-    (1, "b7k2m9qy"),  # another business
-    (2, "a1b2c3d4e5f7"),  # another appointment
-    (3, "zzzzzz"),  # later expiry
-])
+@pytest.mark.parametrize(
+    "part,value",
+    [
+        (0, "f"),  # purpose code changed to feedback
+        (1, "b7k2m9qy"),  # another business
+        (2, "a1b2c3d4e5f7"),  # another appointment
+        (3, "zzzzzz"),  # later expiry
+    ],
+)
 def test_tampered_payload(part, value):
     parts = manage_token().split(".")
     parts[part] = value
@@ -106,20 +109,23 @@ def test_tampering_beats_expiry_and_purpose():
     assert reason(".".join(parts), now=NOW) == "bad_signature"
 
 
-@pytest.mark.parametrize("bad", [
-    "",
-    ".",
-    "...",
-    ".....",
-    "m.b7k2m9qx.a1b2c3d4e5f6.abc",
-    "m.b7k2m9qx.a1b2c3d4e5f6.abc.def.ghi",
-    "x" * 201,
-    "m." + "a" * 200 + ".b.c.d",
-    None,
-    12345,
-    b"m.a.b.c.d",
-    ["m", "a", "b", "c", "d"],
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        ".",
+        "...",
+        ".....",
+        "m.b7k2m9qx.a1b2c3d4e5f6.abc",
+        "m.b7k2m9qx.a1b2c3d4e5f6.abc.def.ghi",
+        "x" * 201,
+        "m." + "a" * 200 + ".b.c.d",
+        None,
+        12345,
+        b"m.a.b.c.d",
+        ["m", "a", "b", "c", "d"],
+    ],
+)
 def test_malformed_inputs_are_token_errors(bad):
     assert reason(bad) == "malformed"
 
@@ -153,10 +159,12 @@ def _assert_only_token_error(token):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(
-    st.text(alphabet=_ASCII, max_size=260),
-    st.lists(st.text(alphabet=_ASCII, max_size=30), min_size=1, max_size=7).map(".".join),
-))
+@given(
+    st.one_of(
+        st.text(alphabet=_ASCII, max_size=260),
+        st.lists(st.text(alphabet=_ASCII, max_size=30), min_size=1, max_size=7).map(".".join),
+    )
+)
 def test_arbitrary_ascii_text_only_raises_token_error(token):
     _assert_only_token_error(token)
 
@@ -177,11 +185,14 @@ def test_mutating_a_real_token_is_caught(noise, where):
         assert reason(".".join(parts)) in {"bad_signature", "malformed"}
 
 
-@pytest.mark.parametrize("token", [
-    "m.b7k2m9qx.a1b2c3d4e5f6.abc.ä",
-    "m.b7k2m9qx.a1b2c3d4e5f6.abc.\u00a0",
-    "\ud800.a.b.c.d",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "m.b7k2m9qx.a1b2c3d4e5f6.abc.ä",
+        "m.b7k2m9qx.a1b2c3d4e5f6.abc.\u00a0",
+        "\ud800.a.b.c.d",
+    ],
+)
 def test_non_ascii_five_part_token_is_a_token_error(token):
     _assert_only_token_error(token)
 

@@ -1,11 +1,12 @@
 """Feedback after the visit, through the scheduled job and the pages: asked once, at a
 daytime hour, never for cancelled or missed visits; GET records nothing; the last
 submission wins; a low score alerts the owner once; tokens cannot be abused."""
+
 from __future__ import annotations
 
 import quopri
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +14,6 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
 
-UTC = timezone.utc
 VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -104,8 +104,9 @@ def test_get_records_nothing_and_post_records_last_one_wins(client, aws, visit, 
     assert (stats["average_rating"], stats["ratings"]) == (4.0, 1)
     report = visit["desk"].get("/feedback?from=2026-11-01&to=2026-11-30")[1]
     assert (report["count"], report["average"]) == (1, 4.0)
-    assert report["months"] == [{"month": "2026-11", "count": 1, "average": 4.0, "low": 0,
-                                 "stars": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}]
+    assert report["months"] == [
+        {"month": "2026-11", "count": 1, "average": 4.0, "low": 0, "stars": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}
+    ]
     # The page shows her current rating when opened again.
     assert re.search(r'value="4"\s+checked', page(client, url)[1])
 
@@ -140,8 +141,18 @@ def test_a_good_score_alerts_nobody(client, aws, visit, frozen_now):
 
 def test_cancelled_and_no_show_visits_get_no_request(client, aws, visit, frozen_now):
     post(client, f"/api/v1/bookings/{visit['token']}/cancel")
-    assert book(client, "2026-11-25T14:00:00+02:00", staff="mikko", service="mens-cut", name="Kalle Kävijä",
-                phone="040 765 4321", email="kalle@example.com")[0] == 201
+    assert (
+        book(
+            client,
+            "2026-11-25T14:00:00+02:00",
+            staff="mikko",
+            service="mens-cut",
+            name="Kalle Kävijä",
+            phone="040 765 4321",
+            email="kalle@example.com",
+        )[0]
+        == 201
+    )
     desk = visit["desk"]
     kalle = [a for a in desk.get("/calendar?date=2026-11-25")[1]["staff"][1]["appointments"]][0]
     frozen_now["now"] = at("2026-11-25T14:40:00+02:00")
@@ -214,10 +225,10 @@ def test_bad_rating_is_a_4xx_and_records_nothing(client, aws, visit, frozen_now)
     assert feedback.get(aws.id, visit["id"]) is None
 
 
-@pytest.mark.parametrize("lang,words", [("sv", "Hur lyckades vi?"), ("en", "How did we do?"),
-                                        ("fi", "Miten onnistuimme?")])
-def test_the_page_speaks_the_clients_language_and_needs_nothing_from_elsewhere(client, visit, frozen_now,
-                                                                              lang, words):
+@pytest.mark.parametrize(
+    "lang,words", [("sv", "Hur lyckades vi?"), ("en", "How did we do?"), ("fi", "Miten onnistuimme?")]
+)
+def test_the_page_speaks_the_clients_language_and_needs_nothing_from_elsewhere(client, visit, frozen_now, lang, words):
     frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
     r = client.http.get(path_of(feedback_link(visit["id"])) + "?r=5", headers={"Accept-Language": f"{lang},en;q=0.5"})
     html = r.body.decode()

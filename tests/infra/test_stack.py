@@ -3,6 +3,7 @@ credentials, cfn-lint on both templates), then checked with CDK assertions: the 
 with every index, TTL, PITR and prod deletion protection; least-privilege IAM; every
 function and schedule; Cognito; SES; SMS preferences; throttling, gateway errors in our
 shape and the prod WAF; alarms; log retention."""
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,15 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def templates():
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    run = subprocess.run([str(ROOT / "scripts" / "synth.sh")], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=600)
+    run = subprocess.run(
+        [str(ROOT / "scripts" / "synth.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "cfn-lint: no errors" in run.stdout
-    return {stage: json.loads((ROOT / "infra" / "cdk.out" / stage / f"rebook-{stage}.template.json").read_text())
-            for stage in ("dev", "prod")}
+    return {
+        stage: json.loads((ROOT / "infra" / "cdk.out" / stage / f"rebook-{stage}.template.json").read_text())
+        for stage in ("dev", "prod")
+    }
 
 
 def template(templates, stage):
@@ -46,22 +50,57 @@ def test_the_table_has_every_index_ttl_and_point_in_time_recovery(templates, sta
     from chalicelib.store.models import INDEXES, index_name
 
     t = template(templates, stage)
-    t.has_resource("AWS::DynamoDB::Table", {
-        "Properties": {
-            "TableName": f"rebook-{stage}", "BillingMode": "PAY_PER_REQUEST",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            "GlobalSecondaryIndexes": [Match.object_like({"IndexName": index_name(i), "KeySchema": [
-                {"AttributeName": f"{i}pk", "KeyType": "HASH"}, {"AttributeName": f"{i}sk", "KeyType": "RANGE"}]})
-                for i in INDEXES],
-            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
-            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "DeletionProtectionEnabled": stage == "prod"},
-        "DeletionPolicy": "Retain" if stage == "prod" else "Delete"})
+    t.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "TableName": f"rebook-{stage}",
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "GlobalSecondaryIndexes": [
+                    Match.object_like(
+                        {
+                            "IndexName": index_name(i),
+                            "KeySchema": [
+                                {"AttributeName": f"{i}pk", "KeyType": "HASH"},
+                                {"AttributeName": f"{i}sk", "KeyType": "RANGE"},
+                            ],
+                        }
+                    )
+                    for i in INDEXES
+                ],
+                "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "DeletionProtectionEnabled": stage == "prod",
+            },
+            "DeletionPolicy": "Retain" if stage == "prod" else "Delete",
+        },
+    )
 
 
 def statements(t) -> dict:
-    _, policy = only(t, "AWS::IAM::Policy", {"Roles": [{"Ref": next(iter(t.find_resources("AWS::IAM::Role", {
-        "Properties": {"Description": "Rebook's functions: this table, this secret, this mail identity, SMS."}})))}]})
+    _, policy = only(
+        t,
+        "AWS::IAM::Policy",
+        {
+            "Roles": [
+                {
+                    "Ref": next(
+                        iter(
+                            t.find_resources(
+                                "AWS::IAM::Role",
+                                {
+                                    "Properties": {
+                                        "Description": "Rebook's functions: this table, this secret, this mail identity, SMS."
+                                    }
+                                },
+                            )
+                        )
+                    )
+                }
+            ]
+        },
+    )
     return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
 
 
@@ -70,16 +109,24 @@ def test_the_functions_may_touch_only_their_table_secret_and_mail_identity(templ
     s = statements(t)
     table = s["Table"]
     assert "dynamodb:Scan" not in table["Action"] and "dynamodb:*" not in table["Action"]
-    assert table["Resource"] == [{"Fn::GetAtt": ["Table", "Arn"]},
-                                 {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/*"]]}]
+    assert table["Resource"] == [
+        {"Fn::GetAtt": ["Table", "Arn"]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/*"]]},
+    ]
     assert sorted(s["Mail"]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
     assert s["Mail"]["Condition"] == {"StringEquals": {"ses:FromAddress": "bookings@example.com"}}
     assert any("identity/example.com" in json.dumps(r) for r in s["Mail"]["Resource"])
     assert s["Sms"]["Action"] == "sns:Publish" and s["NoTopics"]["Effect"] == "Deny"
-    assert s["LinkSecret"] == {"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Sid": "LinkSecret",
-                               "Resource": {"Ref": next(iter(t.find_resources("AWS::SecretsManager::Secret")))}}
-    assert not any(st.get("Resource") == "*" and st["Effect"] == "Allow" and st["Sid"] not in ("Sms", "SmsOptOut")
-                   for st in s.values())
+    assert s["LinkSecret"] == {
+        "Action": "secretsmanager:GetSecretValue",
+        "Effect": "Allow",
+        "Sid": "LinkSecret",
+        "Resource": {"Ref": next(iter(t.find_resources("AWS::SecretsManager::Secret")))},
+    }
+    assert not any(
+        st.get("Resource") == "*" and st["Effect"] == "Allow" and st["Sid"] not in ("Sms", "SmsOptOut")
+        for st in s.values()
+    )
 
 
 def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(templates):
@@ -87,20 +134,44 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
 
     t = template(templates, "dev")
     functions = t.find_resources("AWS::Serverless::Function")
-    role = next(iter(t.find_resources("AWS::IAM::Role", {"Properties": {"Description": "Rebook's functions: "
-                                                                        "this table, this secret, this mail identity, SMS."}})))
-    assert set(functions) == {"APIHandler", "OwnerAuth", "SendDue", "VisitsEnded", "KpiSync", "Marketing",
-                              "EraseInactive"}
+    role = next(
+        iter(
+            t.find_resources(
+                "AWS::IAM::Role",
+                {
+                    "Properties": {
+                        "Description": "Rebook's functions: this table, this secret, this mail identity, SMS."
+                    }
+                },
+            )
+        )
+    )
+    assert set(functions) == {
+        "APIHandler",
+        "OwnerAuth",
+        "SendDue",
+        "VisitsEnded",
+        "KpiSync",
+        "Marketing",
+        "EraseInactive",
+    }
     for name, f in functions.items():
         assert f["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}, name
         env = f["Properties"]["Environment"]["Variables"]
         assert env["REBOOK_TABLE"] == {"Ref": "Table"} and "REBOOK_LINK_SECRET_ID" in env
         assert "REBOOK_AUTH_JWKS_URL" in env and env["REBOOK_STAGE"] == "dev"
-    schedules = {n: [e["Properties"]["Schedule"] for e in f["Properties"]["Events"].values()]
-                 for n, f in functions.items() if "Events" in f["Properties"]}
-    assert schedules == {"SendDue": ["rate(1 minute)"], "VisitsEnded": ["rate(5 minutes)"],
-                         "KpiSync": ["rate(5 minutes)"],
-                         "Marketing": ["rate(1 hour)"], "EraseInactive": ["cron(15 2 * * ? *)"]}
+    schedules = {
+        n: [e["Properties"]["Schedule"] for e in f["Properties"]["Events"].values()]
+        for n, f in functions.items()
+        if "Events" in f["Properties"]
+    }
+    assert schedules == {
+        "SendDue": ["rate(1 minute)"],
+        "VisitsEnded": ["rate(5 minutes)"],
+        "KpiSync": ["rate(5 minutes)"],
+        "Marketing": ["rate(1 hour)"],
+        "EraseInactive": ["cron(15 2 * * ? *)"],
+    }
     assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "marketing", "erase_inactive"}
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
 
@@ -155,5 +226,6 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
         groups = t.find_resources("AWS::Logs::LogGroup")
         assert len(groups) == len(JOBS) + 2 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
-    assert template(templates, "prod").find_resources("AWS::SNS::Subscription", {
-        "Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}})
+    assert template(templates, "prod").find_resources(
+        "AWS::SNS::Subscription", {"Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}}
+    )

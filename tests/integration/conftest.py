@@ -1,5 +1,6 @@
 """Real components for the integration suite: DynamoDB Local and the mock AWS server,
 started by the project's own launchers once per session; a fresh table per test."""
+
 from __future__ import annotations
 
 import itertools
@@ -29,9 +30,12 @@ def mock_aws_server():
 @pytest.fixture
 def real_stack(monkeypatch, dynamodb_local, mock_aws_server):
     """Settings pointing at DynamoDB Local (a new table) and the mock SES/SNS server."""
-    env = {**TEST_ENV, "REBOOK_DYNAMODB_ENDPOINT": dynamodb_local.endpoint,
-           "REBOOK_AWS_ENDPOINT": mock_aws_server.endpoint,
-           "REBOOK_TABLE": f"rebook-it-{next(_tables)}"}
+    env = {
+        **TEST_ENV,
+        "REBOOK_DYNAMODB_ENDPOINT": dynamodb_local.endpoint,
+        "REBOOK_AWS_ENDPOINT": mock_aws_server.endpoint,
+        "REBOOK_TABLE": f"rebook-it-{next(_tables)}",
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     reset_caches()

@@ -1,5 +1,6 @@
 """DynamoDB Local and the whole local stack, started through our launchers (needs Java 17+
 and `make install`)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -21,9 +22,12 @@ def client(endpoint: str, region: str = "eu-north-1"):
 
 
 def create_table(ddb) -> None:
-    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    ddb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
 
 
 def test_put_and_get_in_memory():
@@ -32,8 +36,13 @@ def test_put_and_get_in_memory():
         create_table(ddb)
         ddb.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
         # -sharedDb: other credentials and regions see the same table.
-        other = boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1",
-                             aws_access_key_id="other", aws_secret_access_key="other")
+        other = boto3.client(
+            "dynamodb",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="other",
+            aws_secret_access_key="other",
+        )
         item = other.get_item(TableName=TABLE, Key={"pk": {"S": "a"}}, ConsistentRead=True)["Item"]
         assert item == {"pk": {"S": "a"}, "v": {"N": "1"}}
     assert server.proc.returncode is not None  # stopped
@@ -59,8 +68,24 @@ def test_local_stack_check_serves_demo_business(tmp_path):
     """`make run` in miniature: the whole stack comes up and serves the demo business."""
     ports = [str(free_port()) for _ in range(3)]
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.local_stack", "--check", "--port", ports[0],
-         "--ddb-port", ports[1], "--aws-port", ports[2], "--data-dir", str(tmp_path)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            "-m",
+            "scripts.local_stack",
+            "--check",
+            "--port",
+            ports[0],
+            "--ddb-port",
+            ports[1],
+            "--aws-port",
+            ports[2],
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1] == "ok"

@@ -7,11 +7,12 @@ Then every KPI the owner API serves for months, quarters and years is compared w
 recount written independently of chalicelib/domain/kpis.py, period first, from every
 item in the table (a test may Scan; the app never does). On DynamoDB Local: moto
 answers every Query by sorting the whole table, far too slow for months of a salon."""
+
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,6 @@ from tests.loyalty.helpers import run_job
 pytestmark = pytest.mark.integration
 
 HEL = ZoneInfo("Europe/Helsinki")
-UTC = timezone.utc
 FIRST_DAY = date(2026, 11, 24)
 SERVICES = ("mens-cut", "womens-cut", "blowdry", "kids-cut")
 DAYS = 75  # to 6 February: first visits in December lapse in January and get win-back messages
@@ -45,9 +45,16 @@ class Salon:
         # lapsed (win-back messages, about five weeks on) and come back after day 60
         # (conversions). Only the regulars cancel, move, miss visits or get erased, so
         # the four first visits surely take place and the win-back surely happens.
-        self.people = [{"name": f"Asiakas {i}", "phone": f"040 555 {i:04d}",
-                        "email": f"asiakas{i}@example.com" if i % 4 else None,
-                        "consent": i % 3 != 0 or i >= 10, "regular": i < 10} for i in range(14)]
+        self.people = [
+            {
+                "name": f"Asiakas {i}",
+                "phone": f"040 555 {i:04d}",
+                "email": f"asiakas{i}@example.com" if i % 4 else None,
+                "consent": i % 3 != 0 or i >= 10,
+                "regular": i < 10,
+            }
+            for i in range(14)
+        ]
         self.booked: dict[str, dict] = {}  # appointment id -> {"token", "start", "person"}
         self.asked: set[str] = set()
         self.erased: set[int] = set()
@@ -56,8 +63,7 @@ class Salon:
         self.clock["now"] = when
 
     def free_start(self, service: str, day: date) -> str | None:
-        status, body = get(self.client, f"/api/v1/businesses/demo/availability?service={service}"
-                                        f"&from={day}&to={day}")
+        status, body = get(self.client, f"/api/v1/businesses/demo/availability?service={service}&from={day}&to={day}")
         assert status == 200, body
         starts = [s for m in body["staff"] for s in m["slots"]]
         return self.rng.choice(starts) if starts else None
@@ -70,19 +76,27 @@ class Salon:
         if not start:
             return
         contact = {"name": p["name"], "phone": p["phone"], **({"email": p["email"]} if p["email"] else {})}
-        status, body = post(self.client, "/api/v1/businesses/demo/bookings", {
-            "service": service, "start": start, "client": contact, "consents": {"marketing": p["consent"]}})
+        status, body = post(
+            self.client,
+            "/api/v1/businesses/demo/bookings",
+            {"service": service, "start": start, "client": contact, "consents": {"marketing": p["consent"]}},
+        )
         assert status == 201, body
-        self.booked[body["id"]] = {"token": token_of(body["manage_url"]), "start": start, "person": i,
-                                   "service": service}
+        self.booked[body["id"]] = {
+            "token": token_of(body["manage_url"]),
+            "start": start,
+            "person": i,
+            "service": service,
+        }
 
     def regulars(self):
         return [(a, b) for a, b in self.booked.items() if self.people[b["person"]]["regular"]]
 
     def ahead(self, today: date):
         """Regulars' bookings more than a day ahead (what may be cancelled or moved online)."""
-        return [(a, b) for a, b in self.regulars()
-                if datetime.fromisoformat(b["start"]).date() > today + timedelta(days=1)]
+        return [
+            (a, b) for a, b in self.regulars() if datetime.fromisoformat(b["start"]).date() > today + timedelta(days=1)
+        ]
 
     def on(self, day: date):
         """Regulars' visits of the day (what the front desk may cancel late or mark a no-show)."""
@@ -107,8 +121,9 @@ class Salon:
             if p["regular"]:
                 wanted = rng.random() < 0.1
             else:
-                upcoming = any(b["person"] == i and datetime.fromisoformat(b["start"]).date() > today
-                               for b in self.booked.values())
+                upcoming = any(
+                    b["person"] == i and datetime.fromisoformat(b["start"]).date() > today for b in self.booked.values()
+                )
                 wanted = not upcoming and (n == 0 or (n >= 60 and rng.random() < 0.2))
             if i not in self.erased and wanted:
                 self.book(i, today)
@@ -119,8 +134,7 @@ class Salon:
                 del self.booked[appt_id]
             elif roll < 0.07:
                 start = self.free_start(b["service"], datetime.fromisoformat(b["start"]).date() + timedelta(days=2))
-                if start and post(self.client, f"/api/v1/bookings/{b['token']}/reschedule",
-                                  {"start": start})[0] == 200:
+                if start and post(self.client, f"/api/v1/bookings/{b['token']}/reschedule", {"start": start})[0] == 200:
                     b["start"] = start
         self.rate(today)
         self.at(local(today, 20, 10))
@@ -141,13 +155,20 @@ class Salon:
             if appt_id in self.asked or datetime.fromisoformat(b["start"]).date() >= today:
                 continue
             self.asked.add(appt_id)
-            found = [m for m in MessageItem.query(f"BIZ#{self.desk.business_id}",
-                                                  MessageItem.sk.startswith(f"MSG#{appt_id}#feedback#"))
-                     if m.status == "sent"]
+            found = [
+                m
+                for m in MessageItem.query(
+                    f"BIZ#{self.desk.business_id}", MessageItem.sk.startswith(f"MSG#{appt_id}#feedback#")
+                )
+                if m.status == "sent"
+            ]
             if found and self.rng.random() < 0.6:
                 url = found[0].context["feedback_url"].split("example.test", 1)[1]
-                r = self.client.http.post(url, body=urlencode({"rating": str(self.rng.randint(1, 5))}),
-                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+                r = self.client.http.post(
+                    url,
+                    body=urlencode({"rating": str(self.rng.randint(1, 5))}),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 assert r.status_code == 200, r.body
 
     def erase_someone(self) -> None:
@@ -198,8 +219,11 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     reminded = {m["appointment_id"]["S"] for m in sent("reminder")}
     requested = {m["appointment_id"]["S"] for m in sent("feedback_request")}
     status = {a["appointment_id"]["S"]: a["status"]["S"] for a in appts}
-    ratings = [int(f["rating"]["N"]) for f in items if f["sk"]["S"].startswith("FB#")
-               and in_period(ts(f, "visit_start"), period)]
+    ratings = [
+        int(f["rating"]["N"])
+        for f in items
+        if f["sk"]["S"].startswith("FB#") and in_period(ts(f, "visit_start"), period)
+    ]
     mine = [a for a in appts if in_period(ts(a, "start"), period)]
     done = [a for a in mine if a["status"]["S"] == "completed"]
     noshow = [a for a in mine if a["status"]["S"] == "no_show"]
@@ -215,12 +239,17 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     new = {c for c in now_visitors if in_period(first_visit[c], period)}
 
     def rebooked(a, within):
-        return any(b["client_id"]["S"] == a["client_id"]["S"] and b["status"]["S"] != "cancelled"
-                   and ts(b, "start") > ts(a, "start") and ts(b, "created_at") <= ts(a, "end") + within
-                   for b in appts)
+        return any(
+            b["client_id"]["S"] == a["client_id"]["S"]
+            and b["status"]["S"] != "cancelled"
+            and ts(b, "start") > ts(a, "start")
+            and ts(b, "created_at") <= ts(a, "end") + within
+            for b in appts
+        )
 
-    wb = sorted(((m["client_id"]["S"], ts(m, "created_at")) for m in msgs if m["kind"]["S"] == "winback"),
-                key=lambda x: x[1])
+    wb = sorted(
+        ((m["client_id"]["S"], ts(m, "created_at")) for m in msgs if m["kind"]["S"] == "winback"), key=lambda x: x[1]
+    )
     credited = defaultdict(list)
     for b in appts:
         if b["status"]["S"] == "cancelled":
@@ -230,30 +259,35 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
             credited[(b["client_id"]["S"], max(earlier))].append(b)
     messages = [(c, t) for c, t in wb if in_period(t, period)]
     converted = [k for k in messages if credited.get(k)]
-    wb_revenue = sum(int(b["price_cents"]["N"]) for k in messages for b in credited.get(k, [])
-                     if b["status"]["S"] == "completed")
+    wb_revenue = sum(
+        int(b["price_cents"]["N"]) for k in messages for b in credited.get(k, []) if b["status"]["S"] == "completed"
+    )
     revenue = sum(int(a["price_cents"]["N"]) for a in done)
     due = done + noshow
     r_due = [a for a in due if a["appointment_id"]["S"] in reminded]
     u_due = [a for a in due if a["appointment_id"]["S"] not in reminded]
     late = [a for a in cancelled if ts(a, "cancelled_at") > ts(a, "start") - timedelta(hours=24)]
     out = {
-        "visits": (len(done), None), "revenue_cents": (revenue, None),
+        "visits": (len(done), None),
+        "revenue_cents": (revenue, None),
         "retention_rate": (len(now_visitors & before), len(before)),
-        **{f"rebooking_rate_{n}": (sum(rebooked(a, timedelta(days=n)) for a in done), len(done))
-           for n in (30, 60, 90)},
+        **{f"rebooking_rate_{n}": (sum(rebooked(a, timedelta(days=n)) for a in done), len(done)) for n in (30, 60, 90)},
         "rebooked_before_leaving_rate": (sum(rebooked(a, timedelta(hours=1)) for a in done), len(done)),
-        "new_clients": (len(new), None), "returning_clients": (len(now_visitors - new), None),
-        "average_spend_cents": (revenue, len(now_visitors)), "visit_frequency": (len(done), len(now_visitors)),
-        "no_show_rate": (len(noshow), len(due)), "cancellation_rate": (len(cancelled), len(mine)),
+        "new_clients": (len(new), None),
+        "returning_clients": (len(now_visitors - new), None),
+        "average_spend_cents": (revenue, len(now_visitors)),
+        "visit_frequency": (len(done), len(now_visitors)),
+        "no_show_rate": (len(noshow), len(due)),
+        "cancellation_rate": (len(cancelled), len(mine)),
         "late_cancellation_rate": (len(late), len(mine)),
         "average_rating": (sum(ratings), len(ratings)),
         "response_rate": (len(ratings), sum(1 for a in done if a["appointment_id"]["S"] in requested)),
-        "winback_messages": (len(messages), None), "winback_conversions": (len(converted), None),
-        "winback_conversion_rate": (len(converted), len(messages)), "winback_revenue_cents": (wb_revenue, None),
+        "winback_messages": (len(messages), None),
+        "winback_conversions": (len(converted), None),
+        "winback_conversion_rate": (len(converted), len(messages)),
+        "winback_revenue_cents": (wb_revenue, None),
         "no_show_rate_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in r_due), len(r_due)),
-        "no_show_rate_not_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in u_due),
-                                      len(u_due)),
+        "no_show_rate_not_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in u_due), len(u_due)),
     }
     return out
 
@@ -277,8 +311,15 @@ def check(client, business, frozen_now, seed):
     # A barber's men's cut every two weeks: a client who stops lapses 2.5 x 14 = 35 days
     # after her visit, so win-back happens well inside the 75 days.
     cfg = businesses.get_by_slug("demo").config
-    businesses.save_config(cfg.model_copy(update={"services": tuple(
-        s.model_copy(update={"return_interval_days": 14}) if s.id == "mens-cut" else s for s in cfg.services)}))
+    businesses.save_config(
+        cfg.model_copy(
+            update={
+                "services": tuple(
+                    s.model_copy(update={"return_interval_days": 14}) if s.id == "mens-cut" else s for s in cfg.services
+                )
+            }
+        )
+    )
     desk = Desk(client, business.id)
     desk.business_id = business.id
     salon = Salon(client, desk, frozen_now, seed)

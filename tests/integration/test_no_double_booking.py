@@ -3,11 +3,12 @@
 Each request runs in its own process, as Lambda runs each request in its own
 container; they start together behind a barrier.
 """
+
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 RACERS = 32
 SLOT = "2026-11-25T12:00:00+02:00"
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def _race(args):
@@ -30,12 +31,17 @@ def _race(args):
     clock.now = lambda: NOW
     db._configured_for = None  # fresh connections in this process
     db.configure()
-    body = {"service": "womens-cut", "staff": "aino", "start": SLOT,
-            "client": {"name": f"Racer {i}", "phone": f"+35840{1000000 + i}"}}
+    body = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": SLOT,
+        "client": {"name": f"Racer {i}", "phone": f"+35840{1000000 + i}"},
+    }
     with Client(app) as c:
         barrier.wait(timeout=60)
-        r = c.http.post("/api/v1/businesses/demo/bookings", body=json.dumps(body),
-                        headers={"Content-Type": "application/json"})
+        r = c.http.post(
+            "/api/v1/businesses/demo/bookings", body=json.dumps(body), headers={"Content-Type": "application/json"}
+        )
     results.put((r.status_code, json.loads(r.body)))
 
 

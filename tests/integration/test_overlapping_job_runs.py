@@ -1,19 +1,21 @@
 """Two runs of the sweeper at the same moment, in two processes, against DynamoDB Local
 and the mock SES/SNS server: every reminder goes out exactly once."""
+
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 pytestmark = pytest.mark.integration
 
-BOOKED_AT = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
-RUN_AT = datetime(2026, 11, 25, 8, 30, tzinfo=timezone.utc)  # 10:30 local: 24 h emails and 2 h SMS due
-VISITS = [f"2026-11-25T{h}:00:00+02:00" for h in ("11", "13", "15", "17", "19")] + \
-         [f"2026-11-25T{h}:00:00+02:00" for h in ("12", "14", "16")]
+BOOKED_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+RUN_AT = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)  # 10:30 local: 24 h emails and 2 h SMS due
+VISITS = [f"2026-11-25T{h}:00:00+02:00" for h in ("11", "13", "15", "17", "19")] + [
+    f"2026-11-25T{h}:00:00+02:00" for h in ("12", "14", "16")
+]
 
 
 def _sweep(barrier, results):
@@ -45,11 +47,15 @@ def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_serv
     with Client(app) as c:
         for i, start in enumerate(VISITS):
             staff = "aino" if start[11:13] in ("11", "13", "15", "17", "19") else "sanna"
-            body = {"service": "womens-cut", "staff": staff, "start": start,
-                    "client": {"name": f"Client {i}", "phone": f"+3584077700{i:02d}",
-                               "email": f"client{i}@example.com"}}
-            r = c.http.post("/api/v1/businesses/demo/bookings", body=json.dumps(body),
-                            headers={"Content-Type": "application/json"})
+            body = {
+                "service": "womens-cut",
+                "staff": staff,
+                "start": start,
+                "client": {"name": f"Client {i}", "phone": f"+3584077700{i:02d}", "email": f"client{i}@example.com"},
+            }
+            r = c.http.post(
+                "/api/v1/businesses/demo/bookings", body=json.dumps(body), headers={"Content-Type": "application/json"}
+            )
             assert r.status_code == 201, r.body
     before = fetch_sent(mock_aws_server.endpoint)
     sent_before = len(before["emails"]) + len(before["sms"])
@@ -65,8 +71,8 @@ def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_serv
         p.join(timeout=30)
 
     after = fetch_sent(mock_aws_server.endpoint)
-    new_emails = after["emails"][len(before["emails"]):]
-    new_sms = after["sms"][len(before["sms"]):]
+    new_emails = after["emails"][len(before["emails"]) :]
+    new_sms = after["sms"][len(before["sms"]) :]
     # Each visit: one 24 h email; the 2 h SMS is due only for the 11:00 and 12:00 visits.
     assert sorted(e["to"][0] for e in new_emails) == sorted(f"client{i}@example.com" for i in range(len(VISITS)))
     assert len(new_sms) == 2 and len({s["to"] for s in new_sms}) == 2

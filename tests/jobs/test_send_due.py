@@ -1,14 +1,14 @@
 """Reminders through the scheduled sweeper: on time, exactly once, never for a cancelled
 or moved visit, quiet hours respected, catch-up after an outage, retries after faults."""
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
 
-UTC = timezone.utc
 # Wed 25 Nov 2026 12:00 Helsinki = 10:00Z; booked on Mon 23 Nov 10:00 local (frozen clock).
 VISIT = "2026-11-25T12:00:00+02:00"
 
@@ -70,8 +70,9 @@ def test_cancelled_visit_gets_no_reminder(client):
 
 def test_rescheduled_visit_is_reminded_for_its_new_time_only(client):
     _, booked = book(client, VISIT)
-    status, _ = post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/reschedule",
-                     {"start": "2026-11-26T15:00:00+02:00"})
+    status, _ = post(
+        client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/reschedule", {"start": "2026-11-26T15:00:00+02:00"}
+    )
     assert status == 200
     base_sms = len(sent_sms())
     s = run("2026-11-25T10:01:00+02:00")  # the old 2 h reminder
@@ -129,8 +130,9 @@ def test_sweeper_sends_without_reading_the_business_config(client, monkeypatch):
 def test_reminders_off_from_the_manage_link(client):
     _, booked = book(client, VISIT)
     token = token_of(booked["manage_url"])
-    r = client.http.post(f"/m/{token}/reminders", body="reminders=off",
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = client.http.post(
+        f"/m/{token}/reminders", body="reminders=off", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 303
     s = run("2026-11-25T10:30:00+02:00")
     assert s.sent == 0 and s.skipped == 2
@@ -159,14 +161,16 @@ def test_faults_are_retried_until_everything_is_sent_once(client, monkeypatch):
             if rng.random() < 0.3:
                 raise channels.SendError("Throttling", throttled=True)
             return real(*a, **kw)
+
         return call
 
     monkeypatch.setattr(channels, "send_email", flaky(real_email))
     monkeypatch.setattr(channels, "send_sms", flaky(real_sms))
     visits = [f"2026-11-25T{h}:00:00+02:00" for h in ("11", "13", "15", "17", "19")]
     for i, v in enumerate(visits):
-        status, _ = book(client, v, staff="aino", name=f"Client {i}", phone=f"+35840555000{i}",
-                         email=f"c{i}@example.com")
+        status, _ = book(
+            client, v, staff="aino", name=f"Client {i}", phone=f"+35840555000{i}", email=f"c{i}@example.com"
+        )
         assert status == 201
     moment = at("2026-11-24T10:00:00+02:00")
     while moment < at("2026-11-25T10:55:00+02:00"):  # the sweeper every 7 minutes, retrying with backoff

@@ -1,15 +1,14 @@
 """After the visit: the job completes visits nobody marked, keeps each client's visits,
 spend and rhythm, and the owner sees who is slipping away — most valuable first."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
-
-UTC = timezone.utc
 
 
 def at(iso):
@@ -55,8 +54,15 @@ def test_an_unmarked_visit_is_completed_and_counted(client, desk, frozen_now):
 def test_cancelled_and_no_show_visits_are_not_completed(client, desk, frozen_now):
     _, cancelled = book(client, "2026-11-25T12:00:00+02:00")
     post(client, f"/api/v1/bookings/{token_of(cancelled['manage_url'])}/cancel")
-    _, missed = book(client, "2026-11-25T14:00:00+02:00", staff="mikko", service="mens-cut", name="Kalle",
-                     phone="040 765 4321", email="kalle@example.com")
+    _, missed = book(
+        client,
+        "2026-11-25T14:00:00+02:00",
+        staff="mikko",
+        service="mens-cut",
+        name="Kalle",
+        phone="040 765 4321",
+        email="kalle@example.com",
+    )
     frozen_now["now"] = at("2026-11-25T14:20:00+02:00")
     assert desk.post(f"/appointments/{missed['id']}/status", {"status": "no_show"})[0] == 200
     summary = run(at("2026-11-25T18:00:00+02:00"))
@@ -70,8 +76,16 @@ def test_rhythm_from_three_visits_and_the_slipping_list(client, desk, aws, froze
     for start in ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00"):
         visit(client, frozen_now, start)
     # Kalle came once for a men's cut: no rhythm of his own yet, the service's 4 weeks.
-    visit(client, frozen_now, "2027-01-08T12:00:00+02:00", staff="mikko", service="mens-cut", name="Kalle Kävijä",
-          phone="040 765 4321", email="kalle@example.com")
+    visit(
+        client,
+        frozen_now,
+        "2027-01-08T12:00:00+02:00",
+        staff="mikko",
+        service="mens-cut",
+        name="Kalle Kävijä",
+        phone="040 765 4321",
+        email="kalle@example.com",
+    )
 
     def slipping(when):
         frozen_now["now"] = at(when)

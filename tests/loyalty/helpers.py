@@ -1,16 +1,18 @@
 """Visits that happen: book ahead, let the visit end, run the after-visit job."""
+
 from __future__ import annotations
 
 import quopri
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.api.helpers import book
 from tests.conftest import sent_emails
 
-UTC = timezone.utc
 # Thursdays at noon in Helsinki, a week apart.
-THURSDAYS = tuple(f"{d}T12:00:00+02:00" for d in ("2026-11-26", "2026-12-03", "2026-12-10", "2026-12-17",
-                                                   "2027-01-07", "2027-01-14", "2027-01-21"))
+THURSDAYS = tuple(
+    f"{d}T12:00:00+02:00"
+    for d in ("2026-11-26", "2026-12-03", "2026-12-10", "2026-12-17", "2027-01-07", "2027-01-14", "2027-01-21")
+)
 
 
 def at(iso: str) -> datetime:

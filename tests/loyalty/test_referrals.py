@@ -1,6 +1,7 @@
 """Referrals: each client's personal link; a new client who books through it gets the
 welcome perk on that booking, and when her first visit is completed the referrer gets
 her reward, once; self-referral and a returning client posing as new earn nothing."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,7 @@ def rewards(desk, name):
     return desk.get(f"/clients/{clients_by_name(desk)[name]}/loyalty")[1]["rewards"]
 
 
-def test_a_friend_gets_the_welcome_perk_and_maija_her_reward_after_the_first_visit(
-        client, desk, referral, frozen_now):
+def test_a_friend_gets_the_welcome_perk_and_maija_her_reward_after_the_first_visit(client, desk, referral, frozen_now):
     body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
     assert (body["price_cents"], body["discount_cents"], body["reward"]) == (6210, 690, "welcome")
     assert [(r["id"], r["status"]) for r in rewards(desk, "Liisa Laine")] == [("welcome", "redeemed")]
@@ -108,4 +108,5 @@ def test_her_rewards_are_in_her_export(client, desk, referral, frozen_now):
     booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
     data = desk.get(f"/clients/{clients_by_name(desk)['Liisa Laine']}/export")[1]
     assert [(r["reward_id"], r["status"], r["perk"]["percent_off"]) for r in data["rewards"]] == [
-        ("welcome", "redeemed", 10)]
+        ("welcome", "redeemed", 10)
+    ]

@@ -2,6 +2,7 @@
 card is full, shown on her card page, redeemed by choosing it when booking, given back
 when that booking is cancelled; no stamps for cancelled or no-show visits; the owner's
 corrections with a reason, audited."""
+
 from __future__ import annotations
 
 import re
@@ -99,8 +100,14 @@ def test_redeeming_halves_the_price_once_and_cancelling_gives_it_back(client, de
 def test_a_reward_is_only_hers(client, desk, frozen_now):
     token = full_card(client, frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
-    status, body = book(client, THURSDAYS[4], reward={"id": "loy-1", "card": token}, name="Liisa",
-                        phone="040 999 8888", email="liisa@example.com")
+    status, body = book(
+        client,
+        THURSDAYS[4],
+        reward={"id": "loy-1", "card": token},
+        name="Liisa",
+        phone="040 999 8888",
+        email="liisa@example.com",
+    )
     assert status == 422 and body["error"]["fields"]["reward"] == "belongs to another client"
     status, body = book(client, THURSDAYS[4], reward={"id": "loy-1"})
     assert status == 422 and "reward.card" in body["error"]["fields"]
@@ -137,15 +144,25 @@ def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, fro
 def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen_now):
     token = full_card(client, frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
-    page = client.http.get(f"/book/demo?card={token}&reward=loy-1&service=womens-cut&staff=aino"
-                           f"&start=2027-01-07T12:00:00%2B02:00").body.decode()
+    page = client.http.get(
+        f"/book/demo?card={token}&reward=loy-1&service=womens-cut&staff=aino&start=2027-01-07T12:00:00%2B02:00"
+    ).body.decode()
     assert 'name="reward" value="loy-1"' in page and f'name="card" value="{token}"' in page
-    form = {"service": "womens-cut", "staff": "aino", "start": "2027-01-07T12:00:00+02:00", "name": "Maija",
-            "phone": "040 123 4567", "reward": "loy-1", "card": token, "lang": "en"}
+    form = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": "2027-01-07T12:00:00+02:00",
+        "name": "Maija",
+        "phone": "040 123 4567",
+        "reward": "loy-1",
+        "card": token,
+        "lang": "en",
+    }
     from urllib.parse import urlencode
 
-    r = client.http.post("/book/demo", body=urlencode(form),
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = client.http.post(
+        "/book/demo", body=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 201 and "(reward −" in r.body.decode()
 
 
@@ -173,8 +190,7 @@ def test_no_card_when_the_business_has_none(client, aws, frozen_now):
     desk = Desk(client, aws.id)
     for start in THURSDAYS[:3]:
         visit(client, frozen_now, start)
-    assert desk.get(f"/clients/{client_id(desk)}/loyalty")[1] == {"loyalty": False, "referrals": False,
-                                                                  "rewards": []}
+    assert desk.get(f"/clients/{client_id(desk)}/loyalty")[1] == {"loyalty": False, "referrals": False, "rewards": []}
     assert emails_to(MAIJA, "/l/") == []
     status, body = desk.post(f"/clients/{client_id(desk)}/loyalty/adjustments", {"stamps": 1, "reason": "Kind"})
     assert status == 409 and body["error"]["code"] == "loyalty_off"

@@ -1,16 +1,15 @@
 """Birthday greetings: at the business's local morning, marketing consent only, once a
 year, with the business's perk; 29 February is greeted on 28 February in common years."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails
-
-UTC = timezone.utc
 
 
 def at(iso):
@@ -69,8 +68,11 @@ def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
     from chalicelib.store import businesses
 
     business = businesses.get_by_slug("demo")
-    config = business.config.model_copy(update={"marketing": business.config.marketing.model_copy(
-        update={"birthday_perk": "-20 % with the code SYNTTARIT"})})
+    config = business.config.model_copy(
+        update={
+            "marketing": business.config.marketing.model_copy(update={"birthday_perk": "-20 % with the code SYNTTARIT"})
+        }
+    )
     businesses.save_config(config)
     maija("1988-12-03")
     run("2026-12-03T10:05:00+02:00")
@@ -85,12 +87,15 @@ def move_business(zone):
     businesses.save_config(config.model_copy(update={"timezone": zone}))
 
 
-@pytest.mark.parametrize("zone, too_early, morning", [
-    # Auckland is 13 hours ahead in December: its 3 Dec morning is 2 Dec in UTC.
-    ("Pacific/Auckland", "2026-12-02T20:55:00+00:00", "2026-12-02T21:05:00+00:00"),
-    # Los Angeles is 8 hours behind: 10:05 in Helsinki on the 3rd is 00:05 there.
-    ("America/Los_Angeles", "2026-12-03T08:05:00+00:00", "2026-12-03T18:05:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "zone, too_early, morning",
+    [
+        # Auckland is 13 hours ahead in December: its 3 Dec morning is 2 Dec in UTC.
+        ("Pacific/Auckland", "2026-12-02T20:55:00+00:00", "2026-12-02T21:05:00+00:00"),
+        # Los Angeles is 8 hours behind: 10:05 in Helsinki on the 3rd is 00:05 there.
+        ("America/Los_Angeles", "2026-12-03T08:05:00+00:00", "2026-12-03T18:05:00+00:00"),
+    ],
+)
 def test_the_morning_is_the_business_own_wherever_it_is(maija, zone, too_early, morning):
     maija("1988-12-03")
     move_business(zone)

@@ -2,10 +2,11 @@
 business's local morning, naming her last service with a one-tap rebook link; at most
 two messages 21 days apart; the sequence stops when she books; marketing is capped;
 consent, unsubscribe and maintenance are respected; unsubscribe is a POST (RFC 8058)."""
+
 from __future__ import annotations
 
 import quopri
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +14,6 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails, sent_sms
 
-UTC = timezone.utc
 THURSDAYS = ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00")
 # Every 3 weeks, last on 7 Jan: lapsed from 1 Mar 2027 (see docs/retention.md).
 LAPSE_MORNING = "2027-03-01T10:05:00+02:00"
@@ -40,8 +40,9 @@ def regular(client, frozen_now, marketing=True, **kw):
 
 
 def winbacks(email="maija@example.com"):
-    return [m for m in sent_emails() if email in str(m.destinations) and "/book/demo?" in m.raw_data
-            and "/u/" in m.raw_data]
+    return [
+        m for m in sent_emails() if email in str(m.destinations) and "/book/demo?" in m.raw_data and "/u/" in m.raw_data
+    ]
 
 
 def decoded(m):

@@ -1,4 +1,5 @@
 """Sample message contexts shared by the notify tests."""
+
 from __future__ import annotations
 
 import copy
@@ -6,9 +7,14 @@ import copy
 import pytest
 
 BASE_CONTEXT = {
-    "business": {"name": "Salon Aurora", "address": "Fredrikinkatu 20, 00120 Helsinki",
-                 "phone": "+358 9 1234567", "slug": "demo", "timezone": "Europe/Helsinki",
-                 "sms_sender": "Aurora"},
+    "business": {
+        "name": "Salon Aurora",
+        "address": "Fredrikinkatu 20, 00120 Helsinki",
+        "phone": "+358 9 1234567",
+        "slug": "demo",
+        "timezone": "Europe/Helsinki",
+        "sms_sender": "Aurora",
+    },
     "client": {"name": "Maija Meikäläinen", "first_name": "Maija"},
     "service": {"name": "Naisten hiustenleikkaus", "duration_minutes": 60, "price_cents": 6900},
     "staff": {"name": "Aino"},

@@ -46,16 +46,27 @@ def verified(aws):
 
 
 def raw_email(to="maija@example.com"):
-    return build_email(sender=f"Salon Aurora <{SENDER}>", to=to, subject="Varaus vahvistettu",
-                       text="Hei Maija", html="<p>Hei Maija</p>")
+    return build_email(
+        sender=f"Salon Aurora <{SENDER}>",
+        to=to,
+        subject="Varaus vahvistettu",
+        text="Hei Maija",
+        html="<p>Hei Maija</p>",
+    )
 
 
 def client_error(code, status=400, operation="SendRawEmail"):
-    return ClientError({"Error": {"Code": code, "Message": "Address maija@example.com is bad"},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": "Address maija@example.com is bad"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        operation,
+    )
 
 
 # --- email ----------------------------------------------------------------------
+
 
 def test_send_email_goes_through_ses(verified):
     message_id = send_email(raw_email(), source=SENDER, to="maija@example.com")
@@ -80,16 +91,27 @@ def test_unverified_sender_is_a_permanent_rejection_without_personal_data(aws, c
 
 def test_configuration_set_is_passed_on(verified):
     with Stubber(channels._client("ses")) as stub:
-        stub.add_response("send_raw_email", {"MessageId": "m-1"},
-                          {"Source": SENDER, "Destinations": ["maija@example.com"],
-                           "RawMessage": {"Data": b"raw"}, "ConfigurationSetName": "rebook"})
+        stub.add_response(
+            "send_raw_email",
+            {"MessageId": "m-1"},
+            {
+                "Source": SENDER,
+                "Destinations": ["maija@example.com"],
+                "RawMessage": {"Data": b"raw"},
+                "ConfigurationSetName": "rebook",
+            },
+        )
         assert send_email(b"raw", source=SENDER, to="maija@example.com", configuration_set="rebook") == "m-1"
 
 
 def test_ses_throttling_is_retryable_and_marked(verified):
     with Stubber(channels._client("ses")) as stub:
-        stub.add_client_error("send_raw_email", service_error_code="Throttling",
-                              service_message="Maximum sending rate exceeded.", http_status_code=400)
+        stub.add_client_error(
+            "send_raw_email",
+            service_error_code="Throttling",
+            service_message="Maximum sending rate exceeded.",
+            http_status_code=400,
+        )
         with pytest.raises(SendError) as info:
             send_email(raw_email(), source=SENDER, to="maija@example.com")
     assert info.value.throttled and not info.value.permanent
@@ -105,34 +127,52 @@ def test_paused_account_is_retried_not_dropped(verified):
 
 # --- SMS ------------------------------------------------------------------------
 
+
 def test_send_sms_goes_through_sns(aws):
     message_id = send_sms("+358401234567", "Hei Maija! Varaus vahvistettu.", sender_id="Aurora")
     assert sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages[message_id] == (
-        "+358401234567", "Hei Maija! Varaus vahvistettu.")
+        "+358401234567",
+        "Hei Maija! Varaus vahvistettu.",
+    )
 
 
 def test_sms_is_transactional_with_sender_id(aws):
-    expected = {"PhoneNumber": "+358401234567", "Message": "Hei",
-                "MessageAttributes": {
-                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-                    "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": "SalonAurora"}}}
+    expected = {
+        "PhoneNumber": "+358401234567",
+        "Message": "Hei",
+        "MessageAttributes": {
+            "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+            "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": "SalonAurora"},
+        },
+    }
     with Stubber(channels._client("sns")) as stub:
         stub.add_response("publish", {"MessageId": "s-1"}, expected)
         assert send_sms("+358401234567", "Hei", sender_id="Salon Aurora!") == "s-1"
 
 
 def test_sms_without_sender_id_uses_the_default_sender(aws):
-    expected = {"PhoneNumber": "+358401234567", "Message": "Hei", "MessageAttributes": {
-        "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}}
+    expected = {
+        "PhoneNumber": "+358401234567",
+        "Message": "Hei",
+        "MessageAttributes": {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+    }
     with Stubber(channels._client("sns")) as stub:
         stub.add_response("publish", {"MessageId": "s-2"}, expected)
         assert send_sms("+358401234567", "Hei") == "s-2"
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("Aurora", "Aurora"), ("Salon Aurora", "SalonAurora"), ("Parturi-Kampaamo", "ParturiKamp"),
-    ("12345", None), ("", None), (None, None), ("Äijä", "Aija"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("Aurora", "Aurora"),
+        ("Salon Aurora", "SalonAurora"),
+        ("Parturi-Kampaamo", "ParturiKamp"),
+        ("12345", None),
+        ("", None),
+        (None, None),
+        ("Äijä", "Aija"),
+    ],
+)
 def test_sender_id_is_made_acceptable_to_operators(given, expected):
     assert channels.clean_sender_id(given) == expected
 
@@ -172,25 +212,29 @@ def test_opt_out_list_is_consulted(aws):
 
 # --- classification ---------------------------------------------------------------
 
-@pytest.mark.parametrize("code, permanent, throttled", [
-    ("Throttling", False, True),
-    ("ThrottlingException", False, True),
-    ("TooManyRequestsException", False, True),
-    ("Throttled", False, True),
-    ("ServiceUnavailable", False, False),
-    ("InternalFailure", False, False),
-    ("InternalError", False, False),
-    ("RequestTimeout", False, False),
-    ("AccountSendingPausedException", False, False),
-    ("ConfigurationSetDoesNotExist", False, False),
-    ("MessageRejected", True, False),
-    ("MailFromDomainNotVerifiedException", False, False),  # our setup: retry once fixed
-    ("InvalidParameter", True, False),
-    ("InvalidParameterValue", True, False),
-    ("ParameterValueInvalid", True, False),
-    ("OptedOut", True, False),
-    ("SomethingNew", False, False),
-])
+
+@pytest.mark.parametrize(
+    "code, permanent, throttled",
+    [
+        ("Throttling", False, True),
+        ("ThrottlingException", False, True),
+        ("TooManyRequestsException", False, True),
+        ("Throttled", False, True),
+        ("ServiceUnavailable", False, False),
+        ("InternalFailure", False, False),
+        ("InternalError", False, False),
+        ("RequestTimeout", False, False),
+        ("AccountSendingPausedException", False, False),
+        ("ConfigurationSetDoesNotExist", False, False),
+        ("MessageRejected", True, False),
+        ("MailFromDomainNotVerifiedException", False, False),  # our setup: retry once fixed
+        ("InvalidParameter", True, False),
+        ("InvalidParameterValue", True, False),
+        ("ParameterValueInvalid", True, False),
+        ("OptedOut", True, False),
+        ("SomethingNew", False, False),
+    ],
+)
 def test_error_codes_are_classified(code, permanent, throttled):
     err = classify("ses", client_error(code))
     assert (err.permanent, err.throttled) == (permanent, throttled)
@@ -216,6 +260,7 @@ def test_unreachable_endpoint_gives_a_retryable_send_error(aws_env, monkeypatch)
 
 # --- clients ----------------------------------------------------------------------
 
+
 def test_clients_are_created_once_and_reused(aws):
     assert channels._client("ses") is channels._client("ses")
     assert channels._client("ses") is not channels._client("sns")
@@ -233,10 +278,12 @@ def test_clients_follow_region_and_endpoint_settings(aws_env, monkeypatch):
 
 
 def test_importing_notify_modules_does_not_import_boto3():
-    code = ("import sys\n"
-            "import chalicelib.notify.channels, chalicelib.notify.render, chalicelib.notify.ics\n"
-            "import chalicelib.notify.mime, chalicelib.notify.gsm, chalicelib.notify.localtime\n"
-            "print(sorted(m for m in ('boto3', 'botocore', 'jinja2', 'icalendar') if m in sys.modules))")
+    code = (
+        "import sys\n"
+        "import chalicelib.notify.channels, chalicelib.notify.render, chalicelib.notify.ics\n"
+        "import chalicelib.notify.mime, chalicelib.notify.gsm, chalicelib.notify.localtime\n"
+        "print(sorted(m for m in ('boto3', 'botocore', 'jinja2', 'icalendar') if m in sys.modules))"
+    )
     repo = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
     assert out.stdout.strip() == "[]"

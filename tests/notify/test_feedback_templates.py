@@ -1,5 +1,6 @@
 """The feedback request (email with five one-click stars, or one SMS link) and the
 owner's low-score alert, in fi, sv and en."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,8 +38,11 @@ def test_sms_with_long_realistic_names_fits_160_gsm7_units_and_keeps_the_link(lo
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_owner_alert_has_the_rating_the_comment_the_visit_and_the_contact(locale):
-    ctx = build_context(rating=2, comment="Waited 40 minutes <b>", client={
-        "name": "Maija Meikäläinen", "phone": "+358401234567", "email": "maija@example.com"})
+    ctx = build_context(
+        rating=2,
+        comment="Waited 40 minutes <b>",
+        client={"name": "Maija Meikäläinen", "phone": "+358401234567", "email": "maija@example.com"},
+    )
     r = render("feedback_alert", locale, ctx)
     assert "2/5" in r.subject and "Maija Meikäläinen" in r.subject
     for part in (r.text, r.html):

@@ -1,14 +1,14 @@
-from hypothesis import given, strategies as st
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.notify.gsm import BASIC, EXTENSION, gsm7_length, is_gsm7, to_gsm7, truncate_gsm7
-
-import pytest
 
 
 def test_tables_are_the_gsm_03_38_default_alphabet():
     assert len(BASIC) == 127  # 128 code points minus the escape to the extension table
     assert set("ÄÖÅäöåÜüÑñÉéßÆæØø£¥§¿¡") <= BASIC
-    assert EXTENSION == set("\f^{}\\[~]|€")
+    assert set("\f^{}\\[~]|€") == EXTENSION
 
 
 def test_finnish_and_swedish_text_is_gsm7():

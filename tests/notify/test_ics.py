@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,7 +7,7 @@ from icalendar import Calendar
 from chalicelib.notify.ics import build_ics
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-NOW = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 
 
 def parse(data: bytes):
@@ -25,8 +25,8 @@ def test_request_round_trips_with_every_field(context):
     assert str(cal["METHOD"]) == "REQUEST"
     assert str(ev["UID"]) == "abc123@rebook"
     assert ev.decoded("DTSTAMP") == NOW
-    assert ev.decoded("DTSTART") == datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-    assert ev.decoded("DTEND") == datetime(2026, 11, 24, 13, 0, tzinfo=timezone.utc)
+    assert ev.decoded("DTSTART") == datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    assert ev.decoded("DTEND") == datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
     assert str(ev["SUMMARY"]) == "Naisten hiustenleikkaus – Salon Aurora"
     assert str(ev["LOCATION"]) == "Fredrikinkatu 20, 00120 Helsinki"
     assert "Aino" in str(ev["DESCRIPTION"])
@@ -49,21 +49,24 @@ def test_lines_are_crlf_and_folded(context):
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
 
 
-@pytest.mark.parametrize("local, utc", [
-    # Summer time starts 2026-03-29 at 03:00 local (+02:00 -> +03:00).
-    (datetime(2026, 3, 28, 10, 0), datetime(2026, 3, 28, 8, 0)),
-    (datetime(2026, 3, 29, 2, 30), datetime(2026, 3, 29, 0, 30)),
-    (datetime(2026, 3, 29, 10, 0), datetime(2026, 3, 29, 7, 0)),
-    # Summer time ends 2026-10-25 at 04:00 local (+03:00 -> +02:00).
-    (datetime(2026, 10, 24, 10, 0), datetime(2026, 10, 24, 7, 0)),
-    (datetime(2026, 10, 25, 10, 0), datetime(2026, 10, 25, 8, 0)),
-])
+@pytest.mark.parametrize(
+    "local, utc",
+    [
+        # Summer time starts 2026-03-29 at 03:00 local (+02:00 -> +03:00).
+        (datetime(2026, 3, 28, 10, 0), datetime(2026, 3, 28, 8, 0)),
+        (datetime(2026, 3, 29, 2, 30), datetime(2026, 3, 29, 0, 30)),
+        (datetime(2026, 3, 29, 10, 0), datetime(2026, 3, 29, 7, 0)),
+        # Summer time ends 2026-10-25 at 04:00 local (+03:00 -> +02:00).
+        (datetime(2026, 10, 24, 10, 0), datetime(2026, 10, 24, 7, 0)),
+        (datetime(2026, 10, 25, 10, 0), datetime(2026, 10, 25, 8, 0)),
+    ],
+)
 def test_utc_times_are_right_across_dst_switches(make_context, local, utc):
     start = local.replace(tzinfo=HELSINKI)
     ctx = make_context(start=start.isoformat(), end=(start.replace(hour=start.hour + 1)).isoformat())
     _, ev = parse(build_ics(ctx))
-    assert ev.decoded("DTSTART") == utc.replace(tzinfo=timezone.utc)
-    assert ev.decoded("DTEND") == utc.replace(hour=utc.hour + 1, tzinfo=timezone.utc)
+    assert ev.decoded("DTSTART") == utc.replace(tzinfo=UTC)
+    assert ev.decoded("DTEND") == utc.replace(hour=utc.hour + 1, tzinfo=UTC)
 
 
 def test_offset_strings_from_the_business_are_used_as_given(make_context):
@@ -74,7 +77,7 @@ def test_offset_strings_from_the_business_are_used_as_given(make_context):
 def test_naive_times_are_read_in_the_business_time_zone(make_context):
     ctx = make_context(start="2026-10-25T10:00:00", end="2026-10-25T11:00:00")
     _, ev = parse(build_ics(ctx))
-    assert ev.decoded("DTSTART") == datetime(2026, 10, 25, 8, 0, tzinfo=timezone.utc)
+    assert ev.decoded("DTSTART") == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
 
 
 def test_cancel_removes_the_same_event(context):

@@ -1,17 +1,24 @@
 import pytest
 
 from chalicelib.notify.localtime import (
-    format_date, format_local, format_price, format_time, normalize_locale,
+    format_date,
+    format_local,
+    format_price,
+    format_time,
+    normalize_locale,
 )
 
 START = "2026-11-24T14:00:00+02:00"  # a Tuesday
 
 
-@pytest.mark.parametrize("locale, expected", [
-    ("fi", "ti 24.11. klo 14.00"),
-    ("sv", "tis 24.11. kl. 14.00"),
-    ("en", "Tue 24 Nov at 14:00"),
-])
+@pytest.mark.parametrize(
+    "locale, expected",
+    [
+        ("fi", "ti 24.11. klo 14.00"),
+        ("sv", "tis 24.11. kl. 14.00"),
+        ("en", "Tue 24 Nov at 14:00"),
+    ],
+)
 def test_format_local(locale, expected):
     assert format_local(START, locale) == expected
 
@@ -21,18 +28,26 @@ def test_format_time(locale, expected):
     assert format_time(START, locale) == expected
 
 
-@pytest.mark.parametrize("locale, expected", [
-    ("fi", "ti 24.11.2026"), ("sv", "tis 24.11.2026"), ("en", "Tue 24 Nov 2026"),
-])
+@pytest.mark.parametrize(
+    "locale, expected",
+    [
+        ("fi", "ti 24.11.2026"),
+        ("sv", "tis 24.11.2026"),
+        ("en", "Tue 24 Nov 2026"),
+    ],
+)
 def test_format_date(locale, expected):
     assert format_date(START, locale) == expected
 
 
-@pytest.mark.parametrize("locale, weekdays", [
-    ("fi", ["ma", "ti", "ke", "to", "pe", "la", "su"]),
-    ("sv", ["mån", "tis", "ons", "tors", "fre", "lör", "sön"]),
-    ("en", ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
-])
+@pytest.mark.parametrize(
+    "locale, weekdays",
+    [
+        ("fi", ["ma", "ti", "ke", "to", "pe", "la", "su"]),
+        ("sv", ["mån", "tis", "ons", "tors", "fre", "lör", "sön"]),
+        ("en", ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
+    ],
+)
 def test_weekday_abbreviations_over_a_week(locale, weekdays):
     # 2026-11-23 is a Monday.
     days = [format_date(f"2026-11-{23 + i}T09:05:00+02:00", locale).split()[0] for i in range(7)]
@@ -49,23 +64,35 @@ def test_single_digit_days_and_months_are_not_padded():
     assert format_local("2027-01-01T08:30:00+02:00", "sv") == "fre 1.1. kl. 08.30"
 
 
-@pytest.mark.parametrize("cents, locale, expected", [
-    (6900, "fi", "69,00 €"),
-    (6900, "sv", "69,00 €"),
-    (6900, "en", "€69.00"),
-    (4550, "fi", "45,50 €"),
-    (5, "en", "€0.05"),
-    (125000, "fi", "1 250,00 €"),
-    (125000, "en", "€1,250.00"),
-])
+@pytest.mark.parametrize(
+    "cents, locale, expected",
+    [
+        (6900, "fi", "69,00 €"),
+        (6900, "sv", "69,00 €"),
+        (6900, "en", "€69.00"),
+        (4550, "fi", "45,50 €"),
+        (5, "en", "€0.05"),
+        (125000, "fi", "1 250,00 €"),
+        (125000, "en", "€1,250.00"),
+    ],
+)
 def test_format_price(cents, locale, expected):
     assert format_price(cents, locale) == expected
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("fi", "fi"), ("sv-FI", "sv"), ("sv_FI", "sv"), ("EN", "en"), ("en-GB", "en"),
-    ("de", "fi"), ("", "fi"), (None, "fi"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("fi", "fi"),
+        ("sv-FI", "sv"),
+        ("sv_FI", "sv"),
+        ("EN", "en"),
+        ("en-GB", "en"),
+        ("de", "fi"),
+        ("", "fi"),
+        (None, "fi"),
+    ],
+)
 def test_normalize_locale_falls_back_to_finnish(given, expected):
     assert normalize_locale(given) == expected
 

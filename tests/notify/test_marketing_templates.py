@@ -1,5 +1,6 @@
 """Win-back and birthday messages in fi, sv and en: personal, with the rebook link and
 an unsubscribe link in every part, and links never cut in an SMS."""
+
 from __future__ import annotations
 
 import pytest

@@ -18,9 +18,14 @@ def parse(raw: bytes):
 @pytest.fixture
 def message(context):
     r = render("confirmation", "fi", context)
-    raw = build_email(sender="Salon Äurora <bookings@rebook.local>", to="Maija Meikäläinen <maija@example.com>",
-                      subject=r.subject + " – äöå", text=r.text, html=r.html,
-                      attachments=[("booking.ics", ICS_TYPE, build_ics(context))])
+    raw = build_email(
+        sender="Salon Äurora <bookings@rebook.local>",
+        to="Maija Meikäläinen <maija@example.com>",
+        subject=r.subject + " – äöå",
+        text=r.text,
+        html=r.html,
+        attachments=[("booking.ics", ICS_TYPE, build_ics(context))],
+    )
     return r, raw
 
 
@@ -97,10 +102,13 @@ def test_address_that_cannot_be_sent_is_refused():
 
 
 def test_extra_headers_are_added_verbatim():
-    headers = {"List-Unsubscribe": "<https://rebook.example/u/tok>, <mailto:u@rebook.example>",
-               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    raw = build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="<p>t</p>",
-                      headers=headers)
+    headers = {
+        "List-Unsubscribe": "<https://rebook.example/u/tok>, <mailto:u@rebook.example>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    raw = build_email(
+        sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="<p>t</p>", headers=headers
+    )
     msg = parse(raw)
     assert msg["List-Unsubscribe"] == headers["List-Unsubscribe"]
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -109,8 +117,14 @@ def test_extra_headers_are_added_verbatim():
 
 def test_header_injection_is_refused():
     with pytest.raises(ValueError):
-        build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h",
-                    headers={"X-Test": "a\r\nBcc: evil@example.com"})
+        build_email(
+            sender="a@rebook.local",
+            to="b@example.com",
+            subject="s",
+            text="t",
+            html="h",
+            headers={"X-Test": "a\r\nBcc: evil@example.com"},
+        )
 
 
 def test_without_attachments_it_is_just_the_alternatives():
@@ -119,20 +133,29 @@ def test_without_attachments_it_is_just_the_alternatives():
 
 
 def test_attachment_type_without_charset_gets_utf8(context):
-    raw = build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h",
-                      attachments=[("booking.ics", "text/calendar; method=CANCEL", build_ics(context))])
+    raw = build_email(
+        sender="a@rebook.local",
+        to="b@example.com",
+        subject="s",
+        text="t",
+        html="h",
+        attachments=[("booking.ics", "text/calendar; method=CANCEL", build_ics(context))],
+    )
     part = parse(raw).get_payload()[1]
     assert part.get_param("method") == "CANCEL" and part.get_param("charset").upper() == "UTF-8"
 
 
-@pytest.mark.parametrize("sender, name", [
-    ("Salon, Aurora <bookings@rebook.local>", "Salon, Aurora"),
-    ('Kampaamo "Kiehkura" <bookings@rebook.local>', 'Kampaamo "Kiehkura"'),
-    ('"Kampaamo \\"Kiehkura\\"" <bookings@rebook.local>', 'Kampaamo "Kiehkura"'),
-    ("Äijä & Co. <bookings@rebook.local>", "Äijä & Co."),
-    ("Studio; Ö <bookings@rebook.local>", "Studio; Ö"),
-    ("bookings@rebook.local", ""),
-])
+@pytest.mark.parametrize(
+    "sender, name",
+    [
+        ("Salon, Aurora <bookings@rebook.local>", "Salon, Aurora"),
+        ('Kampaamo "Kiehkura" <bookings@rebook.local>', 'Kampaamo "Kiehkura"'),
+        ('"Kampaamo \\"Kiehkura\\"" <bookings@rebook.local>', 'Kampaamo "Kiehkura"'),
+        ("Äijä & Co. <bookings@rebook.local>", "Äijä & Co."),
+        ("Studio; Ö <bookings@rebook.local>", "Studio; Ö"),
+        ("bookings@rebook.local", ""),
+    ],
+)
 def test_sender_display_names_with_punctuation_survive(sender, name):
     raw = build_email(sender=sender, to="b@example.com", subject="s", text="t", html="h")
     address = parse(raw)["From"].addresses[0]
@@ -143,9 +166,15 @@ def test_sender_display_names_with_punctuation_survive(sender, name):
 def test_a_long_list_unsubscribe_url_stays_a_url():
     """RFC 8058: mail clients read the header as a URL; folded into an encoded word it is not one."""
     url = "https://varaa.rebook.fi/u/u.8ekfbjtb.3uk80eg2fzzq.u1ntac.MvLfeY16KB6R6dMVjMaKZg-and-some-more"
-    raw = build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h",
-                      headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    raw = build_email(
+        sender="a@rebook.local",
+        to="b@example.com",
+        subject="s",
+        text="t",
+        html="h",
+        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
     assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
     msg = email.message_from_bytes(raw)
     assert msg["List-Unsubscribe"] == f"<{url}>" and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert msg.get_payload()[0].get_payload() .strip() == "t"
+    assert msg.get_payload()[0].get_payload().strip() == "t"

@@ -1,23 +1,40 @@
 """The "reminder" kind: a reminder of an upcoming visit by email or SMS."""
+
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import LONG_NAMES, LONG_URL, build_context
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
 from chalicelib.notify.localtime import format_local
 from chalicelib.notify.render import Rendered, render
-
-from conftest import LONG_NAMES, LONG_URL, build_context
 
 LOCALES = ["fi", "sv", "en"]
 OFF_URL = "http://127.0.0.1:8000/m/tok_abc123#reminders"
 
 # Reminders are transactional: nothing that sells. Whole words where a short stem
 # could hide inside an ordinary word (e.g. "ale" in Finnish).
-PROMO_SUBSTRINGS = ["tarjous", "tarjou", "alennus", "kampanja", "erbjudande", "rabatt", "kampanj",
-                    "offer", "discount", "promo", "coupon", "kupon", "voucher", "lahjakort", "presentkort",
-                    "-%", "% off"]
+PROMO_SUBSTRINGS = [
+    "tarjous",
+    "tarjou",
+    "alennus",
+    "kampanja",
+    "erbjudande",
+    "rabatt",
+    "kampanj",
+    "offer",
+    "discount",
+    "promo",
+    "coupon",
+    "kupon",
+    "voucher",
+    "lahjakort",
+    "presentkort",
+    "-%",
+    "% off",
+]
 PROMO_WORDS = [r"\bale\b", r"\brea\b", r"\bsale\b", r"\bdeal\b", r"\bbonus\b"]
 
 
@@ -40,6 +57,7 @@ def long_context() -> dict:
 
 
 # --- content ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_locale_renders_all_parts(context, locale):
@@ -70,12 +88,25 @@ def test_finnish_reminder_is_personal_and_says_what_when_who_where(context):
     assert "muistutamme tulevasta ajastasi" in r.text
 
 
-@pytest.mark.parametrize("locale, greeting, subject, when, deadline", [
-    ("sv", "Hej Maija,", "Påminnelse: Naisten hiustenleikkaus, tis 24.11. kl. 14.00",
-     "tis 24.11. kl. 14.00–15.00", "fram till mån 23.11. kl. 14.00"),
-    ("en", "Hi Maija,", "Reminder: Naisten hiustenleikkaus, Tue 24 Nov at 14:00",
-     "Tue 24 Nov at 14:00–15:00", "until Mon 23 Nov at 14:00"),
-])
+@pytest.mark.parametrize(
+    "locale, greeting, subject, when, deadline",
+    [
+        (
+            "sv",
+            "Hej Maija,",
+            "Påminnelse: Naisten hiustenleikkaus, tis 24.11. kl. 14.00",
+            "tis 24.11. kl. 14.00–15.00",
+            "fram till mån 23.11. kl. 14.00",
+        ),
+        (
+            "en",
+            "Hi Maija,",
+            "Reminder: Naisten hiustenleikkaus, Tue 24 Nov at 14:00",
+            "Tue 24 Nov at 14:00–15:00",
+            "until Mon 23 Nov at 14:00",
+        ),
+    ],
+)
 def test_swedish_and_english_reminders(context, locale, greeting, subject, when, deadline):
     r = render("reminder", locale, context)
     assert r.subject == subject
@@ -97,11 +128,14 @@ def test_manage_link_is_in_every_channel(request, locale, which):
     assert r.sms.endswith(ctx["manage_url"])
 
 
-@pytest.mark.parametrize("locale, line", [
-    ("fi", f"Etkö halua muistutuksia? Poista ne käytöstä: {OFF_URL}"),
-    ("sv", f"Vill du inte få påminnelser? Stäng av dem här: {OFF_URL}"),
-    ("en", f"Don't want reminders? Turn them off: {OFF_URL}"),
-])
+@pytest.mark.parametrize(
+    "locale, line",
+    [
+        ("fi", f"Etkö halua muistutuksia? Poista ne käytöstä: {OFF_URL}"),
+        ("sv", f"Vill du inte få påminnelser? Stäng av dem här: {OFF_URL}"),
+        ("en", f"Don't want reminders? Turn them off: {OFF_URL}"),
+    ],
+)
 def test_email_footer_links_to_turning_reminders_off(context, locale, line):
     r = render("reminder", locale, context)
     assert r.text.rstrip().endswith(line)
@@ -176,6 +210,7 @@ def test_unknown_locale_falls_back_to_finnish(context):
 
 # --- no marketing -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("which", ["context", "long_context"])
 def test_reminders_contain_no_promotions(request, locale, which):
@@ -189,10 +224,15 @@ def test_reminders_contain_no_promotions(request, locale, which):
 
 # --- HTML -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_html_escapes_names_but_text_and_subject_do_not(make_context, locale):
-    ctx = make_context(client={"first_name": "<b>Eve</b>"}, service={"name": "Cut & Style"},
-                       staff={"name": "Jo <script>"}, reminders_off_url="https://x.fi/off?a=1&b=2")
+    ctx = make_context(
+        client={"first_name": "<b>Eve</b>"},
+        service={"name": "Cut & Style"},
+        staff={"name": "Jo <script>"},
+        reminders_off_url="https://x.fi/off?a=1&b=2",
+    )
     r = render("reminder", locale, ctx)
     assert "&lt;b&gt;Eve&lt;/b&gt;" in r.html
     assert "<b>Eve</b>" not in r.html
@@ -215,14 +255,27 @@ def test_html_is_a_complete_self_contained_document(context, locale):
 
 # --- SMS --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("locale, expected", [
-    ("fi", "Hei Maija! Muistutus: Naisten hiustenleikkaus ti 24.11. klo 14.00, Aino, Salon Aurora.\n"
-           "Muuta/peru: http://127.0.0.1:8000/m/tok_abc123"),
-    ("sv", "Hej Maija! Påminnelse: Naisten hiustenleikkaus tis 24.11. kl. 14.00, Aino, Salon Aurora.\n"
-           "Ändra/avboka: http://127.0.0.1:8000/m/tok_abc123"),
-    ("en", "Hi Maija! Reminder: Naisten hiustenleikkaus, Tue 24 Nov at 14:00 with Aino, Salon Aurora.\n"
-           "Change/cancel: http://127.0.0.1:8000/m/tok_abc123"),
-])
+
+@pytest.mark.parametrize(
+    "locale, expected",
+    [
+        (
+            "fi",
+            "Hei Maija! Muistutus: Naisten hiustenleikkaus ti 24.11. klo 14.00, Aino, Salon Aurora.\n"
+            "Muuta/peru: http://127.0.0.1:8000/m/tok_abc123",
+        ),
+        (
+            "sv",
+            "Hej Maija! Påminnelse: Naisten hiustenleikkaus tis 24.11. kl. 14.00, Aino, Salon Aurora.\n"
+            "Ändra/avboka: http://127.0.0.1:8000/m/tok_abc123",
+        ),
+        (
+            "en",
+            "Hi Maija! Reminder: Naisten hiustenleikkaus, Tue 24 Nov at 14:00 with Aino, Salon Aurora.\n"
+            "Change/cancel: http://127.0.0.1:8000/m/tok_abc123",
+        ),
+    ],
+)
 def test_default_sms_keeps_everything_and_fits_one_segment(context, locale, expected):
     sms = render("reminder", locale, context).sms
     assert sms == expected
@@ -242,16 +295,16 @@ def test_sms_with_long_realistic_names_fits_160_gsm7_units(long_context, locale)
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_sms_never_shows_price_address_or_opt_out_link(make_context, locale):
-    sms = render("reminder", locale, make_context(service={"price_cents": 98765},
-                                                  reminders_off_url=OFF_URL)).sms
+    sms = render("reminder", locale, make_context(service={"price_cents": 98765}, reminders_off_url=OFF_URL)).sms
     assert "€" not in sms and "987" not in sms
     assert "Fredrikinkatu" not in sms
     assert "#reminders" not in sms
 
 
 def test_shortening_drops_the_service_name_first(make_context):
-    ctx = make_context(manage_url="https://varaa.rebook.fi/m/" + "x" * 55,
-                       service={"name": "Naisten hiustenleikkaus ja föönaus"})
+    ctx = make_context(
+        manage_url="https://varaa.rebook.fi/m/" + "x" * 55, service={"name": "Naisten hiustenleikkaus ja föönaus"}
+    )
     sms = render("reminder", "fi", ctx).sms
     assert gsm7_length(sms) <= 160
     assert "hiustenleikkaus" not in sms
@@ -261,7 +314,8 @@ def test_shortening_drops_the_service_name_first(make_context):
 def test_shortening_is_deterministic_and_leaves_the_context_alone(long_context):
     before = repr(long_context)
     assert {render("reminder", "sv", long_context).sms for _ in range(5)} == {
-        render("reminder", "sv", long_context).sms}
+        render("reminder", "sv", long_context).sms
+    }
     assert repr(long_context) == before
 
 
@@ -276,14 +330,27 @@ names = st.text(min_size=1, max_size=80)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(locale=st.sampled_from(LOCALES), business=names, service=names, staff=names, first_name=names,
-       url_len=st.integers(min_value=30, max_value=100), off=st.none() | st.just(OFF_URL))
-def test_any_names_give_one_gsm7_segment_with_the_link_whole(locale, business, service, staff, first_name,
-                                                             url_len, off):
+@given(
+    locale=st.sampled_from(LOCALES),
+    business=names,
+    service=names,
+    staff=names,
+    first_name=names,
+    url_len=st.integers(min_value=30, max_value=100),
+    off=st.none() | st.just(OFF_URL),
+)
+def test_any_names_give_one_gsm7_segment_with_the_link_whole(
+    locale, business, service, staff, first_name, url_len, off
+):
     url = ("https://varaa.rebook.fi/m/" + "A1b2-C3d4_" * 10)[:url_len]
-    ctx = build_context(business={"name": business}, service={"name": service},
-                        staff={"name": staff}, client={"first_name": first_name},
-                        manage_url=url, reminders_off_url=off)
+    ctx = build_context(
+        business={"name": business},
+        service={"name": service},
+        staff={"name": staff},
+        client={"first_name": first_name},
+        manage_url=url,
+        reminders_off_url=off,
+    )
     sms = render("reminder", locale, ctx).sms
     assert is_gsm7(sms)
     assert gsm7_length(sms) <= 160

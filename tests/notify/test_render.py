@@ -1,11 +1,11 @@
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import LONG_NAMES, build_context
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
 from chalicelib.notify.localtime import format_local
 from chalicelib.notify.render import Rendered, render
-
-from conftest import LONG_NAMES, build_context
 
 KINDS = ["confirmation", "rescheduled", "cancelled"]
 LOCALES = ["fi", "sv", "en"]
@@ -16,6 +16,7 @@ def all_parts(r: Rendered) -> str:
 
 
 # --- confirmation ---------------------------------------------------------------
+
 
 def test_finnish_confirmation_says_what_when_who_where_and_how_to_change(context):
     r = render("confirmation", "fi", context)
@@ -85,11 +86,15 @@ def test_first_name_is_taken_from_full_name_when_missing(make_context):
 
 # --- rescheduled ----------------------------------------------------------------
 
-@pytest.mark.parametrize("locale, old, new", [
-    ("fi", "ma 23.11. klo 10.00", "ti 24.11. klo 14.00"),
-    ("sv", "mån 23.11. kl. 10.00", "tis 24.11. kl. 14.00"),
-    ("en", "Mon 23 Nov at 10:00", "Tue 24 Nov at 14:00"),
-])
+
+@pytest.mark.parametrize(
+    "locale, old, new",
+    [
+        ("fi", "ma 23.11. klo 10.00", "ti 24.11. klo 14.00"),
+        ("sv", "mån 23.11. kl. 10.00", "tis 24.11. kl. 14.00"),
+        ("en", "Mon 23 Nov at 10:00", "Tue 24 Nov at 14:00"),
+    ],
+)
 def test_rescheduled_shows_old_and_new_time_and_manage_link(context, locale, old, new):
     r = render("rescheduled", locale, context)
     assert new in r.subject
@@ -101,6 +106,7 @@ def test_rescheduled_shows_old_and_new_time_and_manage_link(context, locale, old
 
 
 # --- cancelled ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_cancelled_invites_to_book_again_and_has_no_manage_link(context, locale):
@@ -120,6 +126,7 @@ def test_finnish_cancellation_wording(context):
 
 # --- locales, kinds, escaping ---------------------------------------------------
 
+
 def test_unknown_locale_falls_back_to_finnish(context):
     assert render("confirmation", "de", context) == render("confirmation", "fi", context)
 
@@ -136,8 +143,9 @@ def test_unknown_kind_is_an_error(context):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_html_escapes_names_but_text_and_subject_do_not(make_context, kind, locale):
-    ctx = make_context(client={"first_name": "<b>Eve</b>"},
-                       service={"name": "Cut & Style"}, staff={"name": "Jo <script>"})
+    ctx = make_context(
+        client={"first_name": "<b>Eve</b>"}, service={"name": "Cut & Style"}, staff={"name": "Jo <script>"}
+    )
     r = render(kind, locale, ctx)
     assert "&lt;b&gt;Eve&lt;/b&gt;" in r.html
     assert "<b>Eve</b>" not in r.html
@@ -166,6 +174,7 @@ def test_subject_is_one_line(context, kind, locale):
 
 
 # --- SMS ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("locale", LOCALES)
@@ -198,8 +207,9 @@ def test_sms_never_shows_the_price(make_context, kind, locale):
 
 
 def test_shortening_drops_the_service_name_first(make_context):
-    ctx = make_context(manage_url="https://varaa.rebook.fi/m/" + "x" * 40,
-                       service={"name": "Naisten hiustenleikkaus ja föönaus"})
+    ctx = make_context(
+        manage_url="https://varaa.rebook.fi/m/" + "x" * 40, service={"name": "Naisten hiustenleikkaus ja föönaus"}
+    )
     sms = render("confirmation", "fi", ctx).sms
     assert "hiustenleikkaus" not in sms
     assert "Aino" in sms and "Salon Aurora" in sms and "Hei Maija!" in sms
@@ -214,7 +224,8 @@ def test_greeting_survives_a_moderately_long_link(make_context):
 
 def test_shortening_is_deterministic(long_context):
     assert {render("rescheduled", "sv", long_context).sms for _ in range(5)} == {
-        render("rescheduled", "sv", long_context).sms}
+        render("rescheduled", "sv", long_context).sms
+    }
 
 
 def test_sms_turns_non_gsm_characters_into_look_alikes(make_context):
@@ -234,15 +245,27 @@ names = st.text(min_size=1, max_size=80)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(KINDS), locale=st.sampled_from(LOCALES),
-       business=names, service=names, staff=names, first_name=names,
-       url_len=st.integers(min_value=30, max_value=100))
-def test_any_names_give_one_gsm7_segment_with_the_link_whole(kind, locale, business, service, staff,
-                                                             first_name, url_len):
+@given(
+    kind=st.sampled_from(KINDS),
+    locale=st.sampled_from(LOCALES),
+    business=names,
+    service=names,
+    staff=names,
+    first_name=names,
+    url_len=st.integers(min_value=30, max_value=100),
+)
+def test_any_names_give_one_gsm7_segment_with_the_link_whole(
+    kind, locale, business, service, staff, first_name, url_len
+):
     url = ("https://varaa.rebook.fi/m/" + "A1b2-C3d4_" * 10)[:url_len]
-    ctx = build_context(business={"name": business}, service={"name": service},
-                        staff={"name": staff}, client={"first_name": first_name},
-                        manage_url=url, book_url=url)
+    ctx = build_context(
+        business={"name": business},
+        service={"name": service},
+        staff={"name": staff},
+        client={"first_name": first_name},
+        manage_url=url,
+        book_url=url,
+    )
     sms = render(kind, locale, ctx).sms
     assert is_gsm7(sms)
     assert gsm7_length(sms) <= 160

@@ -1,5 +1,6 @@
 """The front desk: the calendar by day or week per staff member, phone bookings, and
 marking visits arrived, completed or no-show."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,16 +24,26 @@ def appointment_view(b: Business, a: Appointment, client=None) -> dict:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
     view = {
-        "id": a.id, "status": a.status, "outcome": outcome(a, clock.now()),
-        "start": iso_local(a.start, tz), "end": iso_local(a.end, tz),
+        "id": a.id,
+        "status": a.status,
+        "outcome": outcome(a, clock.now()),
+        "start": iso_local(a.start, tz),
+        "end": iso_local(a.end, tz),
         "service": {"id": a.service_id, "name": service.name.get(cfg.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
-        "price_cents": a.price_cents, "source": a.source, "note": a.note,
+        "price_cents": a.price_cents,
+        "source": a.source,
+        "note": a.note,
         "client": {"id": a.client_id},
     }
     if client is not None:
-        view["client"].update(name=client.name, phone=client.phone, email=client.email,
-                              allergies=client.allergies, important_notes=client.important_notes)
+        view["client"].update(
+            name=client.name,
+            phone=client.phone,
+            email=client.email,
+            allergies=client.allergies,
+            important_notes=client.important_notes,
+        )
     return view
 
 
@@ -56,11 +67,18 @@ def calendar(p: Principal, params: dict) -> dict:
     people = clients.get_clients(b.id, {a.client_id for a in appts})
     audited(p, "read_calendar", None, {"from": first.isoformat(), "view": view})
     return {
-        "view": view, "from": first.isoformat(), "to": (last - timedelta(days=1)).isoformat(),
+        "view": view,
+        "from": first.isoformat(),
+        "to": (last - timedelta(days=1)).isoformat(),
         "timezone": cfg.timezone,
-        "staff": [{"id": m.id, "name": m.name,
-                   "appointments": [appointment_view(b, a, people.get(a.client_id))
-                                    for a in appts if a.staff_id == m.id]} for m in staff],
+        "staff": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "appointments": [appointment_view(b, a, people.get(a.client_id)) for a in appts if a.staff_id == m.id],
+            }
+            for m in staff
+        ],
     }
 
 
@@ -89,10 +107,20 @@ def book_for_client(p: Principal, body, idempotency_key: str | None) -> tuple[in
         if not client or client.erased_at:
             raise NotFound("No such client.")
         if not (client.phone or client.email):
-            raise ValidationFailed("The client has no phone or email to confirm the booking to.",
-                                   fields={"client_id": "no contact details"})
-        body["client"] = {k: v for k, v in {"name": client.name, "phone": client.phone, "email": client.email,
-                                            "locale": client.locale}.items() if v}
+            raise ValidationFailed(
+                "The client has no phone or email to confirm the booking to.",
+                fields={"client_id": "no contact details"},
+            )
+        body["client"] = {
+            k: v
+            for k, v in {
+                "name": client.name,
+                "phone": client.phone,
+                "email": client.email,
+                "locale": client.locale,
+            }.items()
+            if v
+        }
         # A booking can grant marketing consent, never withdraw it; a phone call about a
         # time is not a new consent, so by default nothing is recorded.
         body.setdefault("consents", {"marketing": False})
@@ -113,8 +141,9 @@ def mark_visit(p: Principal, appointment_id: str, body) -> dict:
         try:
             visits.mark(a, req.status, clock.now())
         except store.StaleAppointment:
-            raise Conflict("The appointment changed meanwhile; reload and try again.",
-                           code="appointment_changed") from None
+            raise Conflict(
+                "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
+            ) from None
         a = store.get_appointment(b.id, a.id)
         if req.status != "arrived":
             # Visits, rhythm and the stamp card follow the mark now, not at the next job run.
@@ -131,8 +160,9 @@ def cancel_visit(p: Principal, appointment_id: str, body) -> dict:
     a = _appointment(b, appointment_id)
     if a.status != Status.CANCELLED.value:
         if a.status != Status.BOOKED.value:
-            raise Conflict(f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.",
-                           code=f"booking_{a.status}")
+            raise Conflict(
+                f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.", code=f"booking_{a.status}"
+            )
         a = booking_service.cancel(b, a, req.reason)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

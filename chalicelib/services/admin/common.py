@@ -1,9 +1,9 @@
 """What every owner use case needs: the principal's business, parsing, the audit trail."""
+
 from __future__ import annotations
 
 import re
 from datetime import date
-
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
@@ -35,8 +35,9 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
     try:
         return date.fromisoformat(value or "")
     except ValueError:
-        raise ValidationFailed(f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"}) \
-            from None
+        raise ValidationFailed(
+            f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"}
+        ) from None
 
 
 def today(b: Business) -> date:

@@ -1,5 +1,6 @@
 """CSV exports for the owner: every client, and the appointments of a period — for a
 spreadsheet or the accountant. Owner role only; audited."""
+
 from __future__ import annotations
 
 import csv
@@ -13,10 +14,41 @@ from chalicelib.services.admin.common import audited, business_of, parse_date, t
 from chalicelib.store import bookings, clients
 
 MAX_DAYS = 400
-CLIENT_COLUMNS = ["id", "name", "phone", "email", "locale", "created_at", "relationship", "visits", "spend_cents",
-                  "last_visit", "no_shows", "cancellations", "marketing_consent", "birthday", "tags", "stamps"]
-APPOINTMENT_COLUMNS = ["id", "start", "end", "status", "service", "staff", "client_id", "client_name", "price_cents",
-                       "discount_cents", "reward", "source", "created_at", "cancelled_at", "reschedules"]
+CLIENT_COLUMNS = [
+    "id",
+    "name",
+    "phone",
+    "email",
+    "locale",
+    "created_at",
+    "relationship",
+    "visits",
+    "spend_cents",
+    "last_visit",
+    "no_shows",
+    "cancellations",
+    "marketing_consent",
+    "birthday",
+    "tags",
+    "stamps",
+]
+APPOINTMENT_COLUMNS = [
+    "id",
+    "start",
+    "end",
+    "status",
+    "service",
+    "staff",
+    "client_id",
+    "client_name",
+    "price_cents",
+    "discount_cents",
+    "reward",
+    "source",
+    "created_at",
+    "cancelled_at",
+    "reschedules",
+]
 
 
 def _safe(value) -> str:
@@ -38,15 +70,27 @@ def clients_csv(p: Principal) -> tuple[str, str]:
     p.require("export")
     b = business_of(p)
     tz = b.config.tz
-    rows = ({"id": c.client_id, "name": c.name, "phone": c.phone, "email": c.email, "locale": c.locale,
-             "created_at": iso_local(c.created_at, tz), "relationship": c.relationship or "active",
-             "visits": int(c.visits or 0), "spend_cents": int(c.spend_cents or 0),
-             "last_visit": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
-             "no_shows": int(c.no_shows or 0), "cancellations": int(c.cancellations or 0),
-             "marketing_consent": "yes" if c.marketing and c.marketing.granted else "no",
-             "birthday": c.birthday, "tags": " ".join(c.tags or []),
-             "stamps": int(c.stamps or 0) + int(c.stamp_adjust or 0)}
-            for c in clients.all_clients(b.id))
+    rows = (
+        {
+            "id": c.client_id,
+            "name": c.name,
+            "phone": c.phone,
+            "email": c.email,
+            "locale": c.locale,
+            "created_at": iso_local(c.created_at, tz),
+            "relationship": c.relationship or "active",
+            "visits": int(c.visits or 0),
+            "spend_cents": int(c.spend_cents or 0),
+            "last_visit": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
+            "no_shows": int(c.no_shows or 0),
+            "cancellations": int(c.cancellations or 0),
+            "marketing_consent": "yes" if c.marketing and c.marketing.granted else "no",
+            "birthday": c.birthday,
+            "tags": " ".join(c.tags or []),
+            "stamps": int(c.stamps or 0) + int(c.stamp_adjust or 0),
+        }
+        for c in clients.all_clients(b.id)
+    )
     body = _csv(CLIENT_COLUMNS, rows)
     audited(p, "export_clients_csv", None)
     return f"{b.config.slug}-clients.csv", body
@@ -59,21 +103,35 @@ def appointments_csv(p: Principal, params: dict) -> tuple[str, str]:
     first = parse_date(params.get("from"), "from", today(b).replace(day=1))
     last = parse_date(params.get("to"), "to", today(b))
     if last < first or (last - first).days > MAX_DAYS:
-        raise ValidationFailed(f"Choose 'from' on or before 'to', at most {MAX_DAYS} days apart.",
-                               fields={"to": "out of range"})
+        raise ValidationFailed(
+            f"Choose 'from' on or before 'to', at most {MAX_DAYS} days apart.", fields={"to": "out of range"}
+        )
     start, end = local_wall_to_utc(first, 0, tz), local_wall_to_utc(last + timedelta(days=1), 0, tz)
     appts = bookings.list_appointments(b.id, start, end)
     names = {cid: c.name for cid, c in clients.get_clients(b.id, {a.client_id for a in appts}).items()}
     cfg = b.config
     services = {s.id: s.name.get(cfg.locale) for s in cfg.services}
     staff = {m.id: m.name for m in cfg.staff}
-    rows = ({"id": a.id, "start": iso_local(a.start, tz), "end": iso_local(a.end, tz), "status": a.status,
-             "service": services.get(a.service_id, a.service_id), "staff": staff.get(a.staff_id, a.staff_id),
-             "client_id": a.client_id, "client_name": names.get(a.client_id), "price_cents": a.price_cents,
-             "discount_cents": a.discount_cents, "reward": a.reward_id, "source": a.source,
-             "created_at": iso_local(a.created_at, tz),
-             "cancelled_at": iso_local(a.cancelled_at, tz) if a.cancelled_at else None, "reschedules": a.reschedules}
-            for a in appts)
+    rows = (
+        {
+            "id": a.id,
+            "start": iso_local(a.start, tz),
+            "end": iso_local(a.end, tz),
+            "status": a.status,
+            "service": services.get(a.service_id, a.service_id),
+            "staff": staff.get(a.staff_id, a.staff_id),
+            "client_id": a.client_id,
+            "client_name": names.get(a.client_id),
+            "price_cents": a.price_cents,
+            "discount_cents": a.discount_cents,
+            "reward": a.reward_id,
+            "source": a.source,
+            "created_at": iso_local(a.created_at, tz),
+            "cancelled_at": iso_local(a.cancelled_at, tz) if a.cancelled_at else None,
+            "reschedules": a.reschedules,
+        }
+        for a in appts
+    )
     body = _csv(APPOINTMENT_COLUMNS, rows)
     audited(p, "export_appointments_csv", None, {"from": first.isoformat(), "to": last.isoformat()})
     return f"{cfg.slug}-appointments-{first.isoformat()}-{last.isoformat()}.csv", body

@@ -1,5 +1,6 @@
 """The owner's view of feedback: the ratings of a period (one Query on the business's
 feedback index) and the monthly figures (maintained aggregates, never recomputed)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -20,25 +21,41 @@ def report(p: Principal, params: dict) -> dict:
     to = parse_date(params.get("to"), "to", default=today(b))
     start = parse_date(params.get("from"), "from", default=to - timedelta(days=29))
     if start > to or (to - start).days >= MAX_DAYS:
-        raise ValidationFailed(f"'from' must be on or before 'to', at most {MAX_DAYS} days apart.",
-                               fields={"from": "invalid range"})
+        raise ValidationFailed(
+            f"'from' must be on or before 'to', at most {MAX_DAYS} days apart.", fields={"from": "invalid range"}
+        )
     tz = b.config.tz
-    items = store.for_business(b.id, local_wall_to_utc(start, 0, tz),
-                               local_wall_to_utc(to + timedelta(days=1), 0, tz))
+    items = store.for_business(b.id, local_wall_to_utc(start, 0, tz), local_wall_to_utc(to + timedelta(days=1), 0, tz))
     people = clients.get_clients(b.id, {f.client_id for f in items})
     months = store.months(b.id, start.strftime("%Y-%m"), to.strftime("%Y-%m"))
     audited(p, "read_feedback", None, {"from": start.isoformat(), "to": to.isoformat()})
     count = len(items)
     return {
-        "from": start.isoformat(), "to": to.isoformat(),
-        "count": count, "average": round(sum(int(f.rating) for f in items) / count, 2) if count else None,
+        "from": start.isoformat(),
+        "to": to.isoformat(),
+        "count": count,
+        "average": round(sum(int(f.rating) for f in items) / count, 2) if count else None,
         "low": sum(1 for f in items if int(f.rating) <= b.config.feedback.low_score),
-        "ratings": [{"appointment": f.appointment_id, "visit_start": iso_local(f.visit_start, tz),
-                     "rating": int(f.rating), "comment": f.comment, "staff": f.staff_id, "service": f.service_id,
-                     "client": {"id": f.client_id, "name": people[f.client_id].name if f.client_id in people else None}}
-                    for f in sorted(items, key=lambda f: f.visit_start, reverse=True)],
-        "months": [{"month": m.sk.removeprefix("AGG#"), "count": int(m.ratings_count or 0),
-                    "average": round(int(m.ratings_sum or 0) / int(m.ratings_count), 2) if m.ratings_count else None,
-                    "low": int(m.low_ratings or 0),
-                    "stars": {str(n): int(getattr(m, f"stars_{n}") or 0) for n in range(1, 6)}} for m in months],
+        "ratings": [
+            {
+                "appointment": f.appointment_id,
+                "visit_start": iso_local(f.visit_start, tz),
+                "rating": int(f.rating),
+                "comment": f.comment,
+                "staff": f.staff_id,
+                "service": f.service_id,
+                "client": {"id": f.client_id, "name": people[f.client_id].name if f.client_id in people else None},
+            }
+            for f in sorted(items, key=lambda f: f.visit_start, reverse=True)
+        ],
+        "months": [
+            {
+                "month": m.sk.removeprefix("AGG#"),
+                "count": int(m.ratings_count or 0),
+                "average": round(int(m.ratings_sum or 0) / int(m.ratings_count), 2) if m.ratings_count else None,
+                "low": int(m.low_ratings or 0),
+                "stars": {str(n): int(getattr(m, f"stars_{n}") or 0) for n in range(1, 6)},
+            }
+            for m in months
+        ],
     }

@@ -1,6 +1,7 @@
 """Calendar subscriptions: a secret ICS URL for the business and for each staff member
 that Google Calendar, Apple Calendar and Outlook poll. Built with icalendar (RFC 5545);
 cancelled visits stay in the feed as STATUS:CANCELLED so subscribed calendars drop them."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,9 +28,17 @@ def feed_url(business_id: str, feed: str, secret: str) -> str:
 
 def _listing(b: Business, secrets: dict) -> dict:
     names = {m.id: m.name for m in b.config.staff}
-    return {"feeds": [{"feed": f, "name": names.get(f, b.config.name), "url": feed_url(b.id, f, s),
-                       "webcal": feed_url(b.id, f, s).replace("https://", "webcal://").replace("http://", "webcal://")}
-                      for f, s in secrets.items()]}
+    return {
+        "feeds": [
+            {
+                "feed": f,
+                "name": names.get(f, b.config.name),
+                "url": feed_url(b.id, f, s),
+                "webcal": feed_url(b.id, f, s).replace("https://", "webcal://").replace("http://", "webcal://"),
+            }
+            for f, s in secrets.items()
+        ]
+    }
 
 
 def list_feeds(p: Principal) -> dict:
@@ -58,8 +67,11 @@ def render(business_id: str, feed: str, secret: str) -> bytes:
     if not b or feed not in _feeds(b):
         raise NotFound("No such calendar.")
     now = clock.now()
-    appts = [a for a in bookings.list_appointments(b.id, now - PAST, now + AHEAD)
-             if feed == feeds.BUSINESS_FEED or a.staff_id == feed]
+    appts = [
+        a
+        for a in bookings.list_appointments(b.id, now - PAST, now + AHEAD)
+        if feed in (feeds.BUSINESS_FEED, a.staff_id)
+    ]
     people = clients.get_clients(b.id, {a.client_id for a in appts})
     return _calendar(b, feed, appts, people, now)
 
@@ -100,5 +112,3 @@ def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
         e.add("transp", "TRANSPARENT" if a.status == Status.CANCELLED.value else "OPAQUE")
         cal.add_component(e)
     return cal.to_ical()
-
-

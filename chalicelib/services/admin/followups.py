@@ -1,4 +1,5 @@
 """Follow-ups: what the client wants to achieve, what was agreed, who does what by when."""
+
 from __future__ import annotations
 
 from chalicelib import clock
@@ -16,10 +17,18 @@ from chalicelib.store.models import FollowUpItem
 
 def view(b: Business, f: FollowUpItem, client=None) -> dict:
     tz = b.config.tz
-    out = {"id": f.followup_id, "client": {"id": f.client_id}, "goal": f.goal, "actions": f.actions or [],
-           "next_step": f.next_step, "status": f.status, "due": f.due,
-           "created_at": iso_local(f.created_at, tz), "updated_at": iso_local(f.updated_at, tz),
-           "created_by": f.created_by}
+    out = {
+        "id": f.followup_id,
+        "client": {"id": f.client_id},
+        "goal": f.goal,
+        "actions": f.actions or [],
+        "next_step": f.next_step,
+        "status": f.status,
+        "due": f.due,
+        "created_at": iso_local(f.created_at, tz),
+        "updated_at": iso_local(f.updated_at, tz),
+        "created_by": f.created_by,
+    }
     if client is not None:
         out["client"]["name"] = client.name
     return out
@@ -30,8 +39,9 @@ def _actions(b: Business, req: FollowUpIn) -> list[dict]:
     out = []
     for i, a in enumerate(req.actions):
         if a.staff and a.staff not in staff_ids:
-            raise ValidationFailed("An action names an unknown staff member.",
-                                   fields={f"actions.{i}.staff": "unknown staff"})
+            raise ValidationFailed(
+                "An action names an unknown staff member.", fields={f"actions.{i}.staff": "unknown staff"}
+            )
         out.append({"text": a.text, "due": a.due.isoformat() if a.due else None, "staff": a.staff, "done": a.done})
     return out
 
@@ -43,9 +53,19 @@ def create(p: Principal, client_id: str, body) -> tuple[int, dict]:
     now = clock.now()
     followup_id = new_id()
     item = FollowUpItem(
-        keys.biz(b.id), keys.followup_sk(c.client_id, followup_id), business_id=b.id, client_id=c.client_id,
-        followup_id=followup_id, goal=req.goal, actions=_actions(b, req), next_step=req.next_step,
-        status="closed" if req.closed else "open", created_at=now, updated_at=now, created_by=p.user_id)
+        keys.biz(b.id),
+        keys.followup_sk(c.client_id, followup_id),
+        business_id=b.id,
+        client_id=c.client_id,
+        followup_id=followup_id,
+        goal=req.goal,
+        actions=_actions(b, req),
+        next_step=req.next_step,
+        status="closed" if req.closed else "open",
+        created_at=now,
+        updated_at=now,
+        created_by=p.user_id,
+    )
     followups.save(item, req.due(), None)
     audited(p, "add_followup", c.client_id, {"followup": item.followup_id})
     return 201, view(b, item)
@@ -64,8 +84,7 @@ def update(p: Principal, client_id: str, followup_id: str, body) -> dict:
     try:
         followups.save(f, req.due(), expected)
     except followups.FollowUpChanged:
-        raise Conflict("The follow-up was changed meanwhile; reload and try again.",
-                       code="followup_changed") from None
+        raise Conflict("The follow-up was changed meanwhile; reload and try again.", code="followup_changed") from None
     audited(p, "update_followup", c.client_id, {"followup": f.followup_id})
     return view(b, f)
 
@@ -85,5 +104,4 @@ def due(p: Principal, params: dict) -> dict:
     items = followups.due_until(b.id, until)
     people = clients.get_clients(b.id, {f.client_id for f in items})
     audited(p, "read_followups_due", None, {"until": until.isoformat()})
-    return {"until": until.isoformat(),
-            "follow_ups": [view(b, f, people.get(f.client_id)) for f in items]}
+    return {"until": until.isoformat(), "follow_ups": [view(b, f, people.get(f.client_id)) for f in items]}

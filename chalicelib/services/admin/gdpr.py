@@ -1,5 +1,6 @@
 """GDPR: export one client's data, erase a client, erase clients inactive for years,
 and read the audit trail."""
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,10 @@ def _plain(item) -> dict:
     for name, value in item.attribute_values.items():
         if name in _INTERNAL or re.match(r"^g\d(pk|sk)$", name):
             continue
-        if hasattr(value, "as_dict"):
-            value = value.as_dict()
-        if isinstance(value, list):
-            value = [v.as_dict() if hasattr(v, "as_dict") else v for v in value]
-        out[name] = _jsonable(value)
+        plain = value.as_dict() if hasattr(value, "as_dict") else value
+        if isinstance(plain, list):
+            plain = [v.as_dict() if hasattr(v, "as_dict") else v for v in plain]
+        out[name] = _jsonable(plain)
     return out
 
 
@@ -60,8 +60,7 @@ def export(p: Principal, client_id: str) -> dict:
         "follow_ups": [_plain(f) for f in client_data.followups(b.id, c.client_id)],
         "feedback": [_plain(f) for f in client_data.feedback(b.id, c.client_id)],
         "rewards": [_plain(r) for r in loyalty.rewards_of(b.id, c.client_id)],
-        "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source}
-                     for e in c.consent_log or []],
+        "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log or []],
     }
     audited(p, "export_client", c.client_id)
     return data
@@ -76,8 +75,11 @@ def erase(p: Principal, client_id: str) -> dict:
     now = clock.now()
     upcoming = [a for a in bookings.client_history(b.id, c.client_id) if outcome(a, now) in ("upcoming", "in_progress")]
     if upcoming:
-        raise Conflict("The client has upcoming bookings; cancel them before erasing the client.",
-                       code="has_upcoming_bookings", details={"appointments": [a.id for a in upcoming]})
+        raise Conflict(
+            "The client has upcoming bookings; cancel them before erasing the client.",
+            code="has_upcoming_bookings",
+            details={"appointments": [a.id for a in upcoming]},
+        )
     counts = client_data.erase(c, now)
     audited(p, "erase_client", c.client_id, counts)
     return {"erased": c.client_id, "items": counts}
@@ -92,9 +94,20 @@ def audit_trail(p: Principal, params: dict) -> dict:
         raise ValidationFailed("'month' looks like 2026-11.", fields={"month": "expected YYYY-MM"})
     client_id = params.get("client") or None
     entries = audit.month(b.id, month, client_id)
-    return {"month": month, "entries": [{"at": iso_utc(e.at), "actor": e.actor, "role": e.role,
-                                         "action": e.action, "client": e.client_id, "detail": e.detail}
-                                        for e in entries]}
+    return {
+        "month": month,
+        "entries": [
+            {
+                "at": iso_utc(e.at),
+                "actor": e.actor,
+                "role": e.role,
+                "action": e.action,
+                "client": e.client_id,
+                "detail": e.detail,
+            }
+            for e in entries
+        ],
+    }
 
 
 def erase_inactive(day: date, now: datetime) -> dict:
@@ -114,8 +127,9 @@ def erase_inactive(day: date, now: datetime) -> dict:
             summary["postponed"] += 1
             continue
         counts = client_data.erase(c, now)
-        audit.record(b.id, "system:erase_inactive", "system", "erase_client", c.client_id, now,
-                     {"reason": "inactive", **counts})
+        audit.record(
+            b.id, "system:erase_inactive", "system", "erase_client", c.client_id, now, {"reason": "inactive", **counts}
+        )
         summary["erased"] += 1
     logger().info("erase_inactive finished", extra=summary)
     return summary

@@ -1,5 +1,6 @@
 """Messages the owner sees and sends: the ones that failed for good, and a personal
 message to a client (the dashboard's one-click action for clients slipping away)."""
+
 from __future__ import annotations
 
 from chalicelib import clock
@@ -31,12 +32,22 @@ def failed(p: Principal, params: dict) -> dict:
     items = store.failed_messages(b.id, limit)
     people = clients.get_clients(b.id, {m.client_id for m in items if m.client_id})
     audited(p, "read_failed_messages", None, {"count": len(items)})
-    return {"messages": [{
-        "key": m.key, "kind": m.kind, "channel": m.channel, "client_id": m.client_id,
-        "client_name": people[m.client_id].name if m.client_id in people else None,
-        "appointment_id": m.appointment_id, "failed_at": iso_local(m.sent_at or m.created_at, b.config.tz),
-        "attempts": int(m.attempts or 0), "error": m.last_error,
-    } for m in items]}
+    return {
+        "messages": [
+            {
+                "key": m.key,
+                "kind": m.kind,
+                "channel": m.channel,
+                "client_id": m.client_id,
+                "client_name": people[m.client_id].name if m.client_id in people else None,
+                "appointment_id": m.appointment_id,
+                "failed_at": iso_local(m.sent_at or m.created_at, b.config.tz),
+                "attempts": int(m.attempts or 0),
+                "error": m.last_error,
+            }
+            for m in items
+        ]
+    }
 
 
 def send_personal(p: Principal, client_id: str, body) -> tuple[int, dict]:
@@ -47,8 +58,9 @@ def send_personal(p: Principal, client_id: str, body) -> tuple[int, dict]:
         raise NotFound("No such client.")
     if not c.email and c.phone and gsm.gsm7_length(gsm.to_gsm7(req.text)) > TWO_SEGMENT_UNITS - 100:
         # By SMS it must fit two messages together with the rebook and unsubscribe links.
-        raise ValidationFailed("Too long for a text message; keep it under about 200 characters.",
-                               fields={"text": "too long for SMS"})
+        raise ValidationFailed(
+            "Too long for a text message; keep it under about 200 characters.", fields={"text": "too long for SMS"}
+        )
     try:
         [item] = marketing.personal(b, c, req.text, clock.now())
     except marketing.PersonalNotSent as e:

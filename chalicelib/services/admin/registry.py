@@ -1,4 +1,5 @@
 """The client registry: list and search, profile, history, stats, consents, notes."""
+
 from __future__ import annotations
 
 import base64
@@ -26,12 +27,20 @@ def client_view(b: Business, c: ClientItem) -> dict:
     tz = b.config.tz
     consent = c.marketing
     return {
-        "id": c.client_id, "name": c.name, "phone": c.phone, "email": c.email, "locale": c.locale,
-        "birthday": c.birthday, "preferences": c.preferences or {}, "allergies": c.allergies,
-        "important_notes": c.important_notes, "tags": c.tags or [],
+        "id": c.client_id,
+        "name": c.name,
+        "phone": c.phone,
+        "email": c.email,
+        "locale": c.locale,
+        "birthday": c.birthday,
+        "preferences": c.preferences or {},
+        "allergies": c.allergies,
+        "important_notes": c.important_notes,
+        "tags": c.tags or [],
         "relationship": c.relationship or "active",
         "marketing": {"granted": consent.granted, "at": iso_local(consent.at, tz), "source": consent.source}
-        if consent else {"granted": False, "at": None, "source": None},
+        if consent
+        else {"granted": False, "at": None, "source": None},
         "reminders_off": bool(c.reminders_off),
         "created_at": iso_local(c.created_at, tz),
     }
@@ -52,8 +61,9 @@ def _cursor_in(raw: str | None, business_id: str) -> dict | None:
     except (ValueError, KeyError, TypeError):
         sk = None
     if not isinstance(sk, str) or not _CURSOR_SK.match(sk):
-        raise BadRequest("The cursor is not one this API gave out.", code="invalid_cursor",
-                         fields={"cursor": "invalid"})
+        raise BadRequest(
+            "The cursor is not one this API gave out.", code="invalid_cursor", fields={"cursor": "invalid"}
+        )
     # Only the position travels; the partition is always the caller's own business.
     return {"pk": {"S": keys.biz(business_id)}, "sk": {"S": sk}}
 
@@ -95,11 +105,15 @@ def _stats(b: Business, c: ClientItem) -> dict:
     s = client_stats(history, clock.now(), int(c.rating_sum or 0), int(c.rating_count or 0))
     tz = b.config.tz
     return {
-        "visits": s.visits, "average_interval_days": s.average_interval_days,
+        "visits": s.visits,
+        "average_interval_days": s.average_interval_days,
         "last_visit": iso_local(s.last_visit, tz) if s.last_visit else None,
         "next_booking": iso_local(s.next_booking, tz) if s.next_booking else None,
-        "lifetime_spend_cents": s.lifetime_spend_cents, "no_shows": s.no_shows,
-        "cancellations": s.cancellations, "average_rating": s.average_rating, "ratings": s.ratings,
+        "lifetime_spend_cents": s.lifetime_spend_cents,
+        "no_shows": s.no_shows,
+        "cancellations": s.cancellations,
+        "average_rating": s.average_rating,
+        "ratings": s.ratings,
     }
 
 
@@ -119,10 +133,17 @@ def get_history(p: Principal, client_id: str) -> dict:
     audited(p, "read_client_history", c.client_id)
     return {
         "appointments": [appointment_view(b, a) for a in appts],
-        "messages": [{"kind": m.kind, "channel": m.channel, "status": m.status,
-                      "created_at": iso_local(m.created_at, tz),
-                      "sent_at": iso_local(m.sent_at, tz) if m.sent_at else None,
-                      "error": m.last_error if m.status in ("failed", "skipped") else None} for m in msgs],
+        "messages": [
+            {
+                "kind": m.kind,
+                "channel": m.channel,
+                "status": m.status,
+                "created_at": iso_local(m.created_at, tz),
+                "sent_at": iso_local(m.sent_at, tz) if m.sent_at else None,
+                "error": m.last_error if m.status in ("failed", "skipped") else None,
+            }
+            for m in msgs
+        ],
     }
 
 
@@ -152,8 +173,10 @@ def update_profile(p: Principal, client_id: str, body) -> dict:
     phone = req.phone if "phone" in sent else c.phone
     email = req.email if "email" in sent else c.email
     if not (phone or email):
-        raise ValidationFailed("Keep a phone number or an email address.",
-                               fields={"phone": "phone or email required", "email": "phone or email required"})
+        raise ValidationFailed(
+            "Keep a phone number or an email address.",
+            fields={"phone": "phone or email required", "email": "phone or email required"},
+        )
     actions, contacts = [], {}
     for kind, new, old in (("phone", phone, c.phone), ("email", email, c.email)):
         if new != old:
@@ -180,17 +203,21 @@ def update_profile(p: Principal, client_id: str, body) -> dict:
         actions += [ClientItem.relationship.set(req.relationship), ClientItem.relationship_at.set(now)]
     if "marketing" in sent and req.marketing is not None:
         consent = ConsentMap(granted=req.marketing, at=now, source=f"owner:{p.user_id}")
-        actions += [ClientItem.marketing.set(consent),
-                    ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent]))]
+        actions += [
+            ClientItem.marketing.set(consent),
+            ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent])),
+        ]
     if actions:
         try:
             clients.update_profile(c, actions, contacts, now)
         except clients.ContactInUse as e:
-            raise Conflict(f"Another client already has this {e.kind}.", code="contact_in_use",
-                           fields={e.kind: "belongs to another client"}) from None
+            raise Conflict(
+                f"Another client already has this {e.kind}.",
+                code="contact_in_use",
+                fields={e.kind: "belongs to another client"},
+            ) from None
         except clients.ClientChanged:
-            raise Conflict("The client was changed meanwhile; reload and try again.",
-                           code="client_changed") from None
+            raise Conflict("The client was changed meanwhile; reload and try again.", code="client_changed") from None
     audited(p, "update_client", c.client_id, {"fields": sorted(sent)})
     return {"client": client_view(b, client_or_404(b, c.client_id))}
 

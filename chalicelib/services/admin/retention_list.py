@@ -1,4 +1,5 @@
 """The owner's list of clients slipping away: at risk and lapsed, most valuable first."""
+
 from __future__ import annotations
 
 from chalicelib import clock
@@ -31,14 +32,24 @@ def slipping(p: Principal, params: dict) -> dict:
             continue
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None
-        out.append({
-            "client": {"id": c.client_id, "name": c.name, "phone": c.phone, "email": c.email},
-            "status": state, "visits": int(c.visits or 0), "spend_cents": int(c.spend_cents or 0),
-            "rhythm_days": float(c.rhythm_days), "last_visit": iso_local(c.last_visit_at, tz),
-            "expected_visit": iso_local(rules.expected_next(c.last_visit_at, float(c.rhythm_days)), tz),
-            "last_service": {"id": last.service_id, "name": service.name.get(b.config.locale) if service else None,
-                             "staff": last.staff_id} if last else None,
-        })
+        out.append(
+            {
+                "client": {"id": c.client_id, "name": c.name, "phone": c.phone, "email": c.email},
+                "status": state,
+                "visits": int(c.visits or 0),
+                "spend_cents": int(c.spend_cents or 0),
+                "rhythm_days": float(c.rhythm_days),
+                "last_visit": iso_local(c.last_visit_at, tz),
+                "expected_visit": iso_local(rules.expected_next(c.last_visit_at, float(c.rhythm_days)), tz),
+                "last_service": {
+                    "id": last.service_id,
+                    "name": service.name.get(b.config.locale) if service else None,
+                    "staff": last.staff_id,
+                }
+                if last
+                else None,
+            }
+        )
     out.sort(key=lambda x: (-x["spend_cents"], -x["visits"], x["client"]["name"]))
     audited(p, "read_slipping_clients", None, {"count": len(out)})
     return {"clients": out}

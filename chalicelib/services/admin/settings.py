@@ -1,4 +1,5 @@
 """Who is signed in, and the business's settings (the owner's alone)."""
+
 from __future__ import annotations
 
 from pydantic import ValidationError
@@ -13,9 +14,13 @@ from chalicelib.store import businesses
 
 def whoami(p: Principal) -> dict:
     b = business_of(p)
-    return {"user": p.user_id, "role": p.role, "staff_id": p.staff_id,
-            "business": {"id": b.id, "slug": b.config.slug, "name": b.config.name, "timezone": b.config.timezone},
-            "permissions": sorted(x for x in ("export", "erase", "settings", "audit") if p.can(x))}
+    return {
+        "user": p.user_id,
+        "role": p.role,
+        "staff_id": p.staff_id,
+        "business": {"id": b.id, "slug": b.config.slug, "name": b.config.name, "timezone": b.config.timezone},
+        "permissions": sorted(x for x in ("export", "erase", "settings", "audit") if p.can(x)),
+    }
 
 
 def get_config(p: Principal) -> dict:
@@ -28,14 +33,15 @@ def put_config(p: Principal, body) -> dict:
     p.require("settings")
     b = business_of(p)
     if not isinstance(body, dict) or not isinstance(body.get("config"), dict):
-        raise BadRequest("Send {\"config\": {...}} with the whole business configuration.", code="invalid_json")
+        raise BadRequest('Send {"config": {...}} with the whole business configuration.', code="invalid_json")
     try:
         cfg = parse_business_config(body["config"])
     except ValidationError as e:
         raise ValidationFailed("The configuration has errors; see 'fields'.", fields=fields_from(e)) from None
     if cfg.slug != b.config.slug:
-        raise ValidationFailed("The booking address (slug) cannot be changed here.",
-                               fields={"config.slug": f"must stay '{b.config.slug}'"})
+        raise ValidationFailed(
+            "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
+        )
     saved, _ = businesses.save_config(cfg)
     audited(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}

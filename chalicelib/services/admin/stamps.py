@@ -1,4 +1,5 @@
 """The owner's view of a client's stamp card and rewards, and her corrections to it."""
+
 from __future__ import annotations
 
 from chalicelib import clock
