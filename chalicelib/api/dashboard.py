@@ -19,13 +19,13 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.locales import negotiate
 from chalicelib.settings import get_settings
 
 dashboard = Blueprint(__name__)
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 _TEMPLATE = Path(__file__).resolve().parent.parent / "pages" / "templates" / "dashboard.html"
-_LANGS = ("fi", "sv", "en")
 _ISSUER_REGION = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/")
 
 
@@ -67,20 +67,12 @@ def _template() -> str:
     return _TEMPLATE.read_text(encoding="utf-8")
 
 
-def _lang(accept_language: str | None) -> str:
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in _LANGS:
-            return code
-    return "fi"
-
-
 def render_page(accept_language: str | None) -> str:
     """The page's HTML: no data in it, only the language to start with (the script may
     switch to the one the user chose before) and the asset versions."""
     return (
         _template()
-        .replace("{{ lang }}", _lang(accept_language))
+        .replace("{{ lang }}", negotiate(None, accept_language, None))
         .replace("{{ js_version }}", _static("dashboard.js")[1])
         .replace("{{ css_version }}", _static("dashboard.css")[1])
     )

@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl, urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.api.lazy import lazy
+from chalicelib.domain.locales import negotiate
 from chalicelib.errors import RebookError
-from chalicelib.pages.i18n import pick_locale, words
+from chalicelib.pages.i18n import words
 
 views = lazy("chalicelib.pages.views")
 pages = Blueprint(__name__)
@@ -46,7 +47,7 @@ def html_view(fn):
         try:
             return fn(*args, **kwargs)
         except RebookError as e:
-            locale = pick_locale((pages.current_request.query_params or {}).get("lang"), _lang(), "fi")
+            locale = negotiate((pages.current_request.query_params or {}).get("lang"), _lang(), "fi")
             return _html(
                 views.render("error.html", t=words(locale), locale=locale, message=e.message, biz={"name": "Rebook"}),
                 e.status,
@@ -84,7 +85,7 @@ def book_submit(slug):
 @html_view
 def manage(token):
     params = pages.current_request.query_params or {}
-    locale = pick_locale(params.get("lang"), _lang(), "fi")
+    locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
         words(locale).get(params.get("done", ""))
         if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off")

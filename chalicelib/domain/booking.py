@@ -10,8 +10,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from chalicelib.domain.config import GRANULE_MINUTES, LOCALES
+from chalicelib.domain.config import GRANULE_MINUTES
 from chalicelib.domain.contacts import Email, Phone
+from chalicelib.domain.locales import LOCALES
 from chalicelib.domain.timeutil import parse_instant
 
 

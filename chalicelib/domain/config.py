@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
-LOCALES = ("fi", "sv", "en")
+from chalicelib.domain.locales import LOCALES
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Times are locked in 5-minute granules (see docs/data-model.md), so every duration,
 # buffer, step and opening time must sit on that grid.

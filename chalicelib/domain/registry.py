@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from chalicelib.domain.contacts import Email, Phone
+from chalicelib.domain.locales import LOCALES
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show")
@@ -48,8 +49,8 @@ class ClientUpdate(BaseModel):
     @field_validator("locale")
     @classmethod
     def _locale(cls, v):
-        if v is not None and v not in ("fi", "sv", "en"):
-            raise ValueError("must be fi, sv or en")
+        if v is not None and v not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @field_validator("birthday")

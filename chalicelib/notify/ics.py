@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.notify.localtime import format_local, normalize_locale
+from chalicelib.domain.locales import normalize as normalize_locale
+from chalicelib.notify.localtime import format_local
 
 PRODID = "-//Rebook//Booking//EN"
 

@@ -18,15 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from chalicelib.domain.locales import DEFAULT_LOCALE
+from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify import gsm
-from chalicelib.notify.localtime import (
-    DEFAULT_LOCALE,
-    format_date,
-    format_local,
-    format_price,
-    format_time,
-    normalize_locale,
-)
+from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html", "sms": "sms.txt"}

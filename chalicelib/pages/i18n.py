@@ -243,16 +243,5 @@ STRINGS = {
 }
 
 
-def pick_locale(requested: str | None, accept_language: str | None, default: str) -> str:
-    """?lang= wins, then the browser's Accept-Language, then the business default."""
-    if requested in STRINGS:
-        return requested
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in STRINGS:
-            return code
-    return default if default in STRINGS else "fi"
-
-
 def words(locale: str) -> dict:
     return STRINGS.get(locale, STRINGS["fi"])

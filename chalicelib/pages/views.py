@@ -12,10 +12,11 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from chalicelib import clock
+from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import local_date
 from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
-from chalicelib.pages.i18n import pick_locale, words
+from chalicelib.pages.i18n import words
 from chalicelib.services import booking
 from chalicelib.store import businesses
 
@@ -33,6 +34,7 @@ def _env():
         lstrip_blocks=True,
     )
     env.filters.update(local=format_local, time=format_time, date=format_date, price=format_price)
+    env.globals["locales"] = LOCALES
     return env
 
 
@@ -51,7 +53,7 @@ def _day(value: str | None, today: date) -> date:
 def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     profile = booking.public_profile(slug)
     b = businesses.get_by_slug(slug)
-    locale = pick_locale(params.get("lang"), accept_language, b.config.locale)
+    locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     t = words(locale)
     ctx = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
@@ -81,7 +83,7 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     b = businesses.get_by_slug(slug)
     if not b:
         raise NotFound(f"No business called '{slug}'.")
-    locale = pick_locale(form.get("lang"), accept_language, b.config.locale)
+    locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
         "service": form.get("service", ""),
         "start": form.get("start", ""),
@@ -141,7 +143,7 @@ def manage_page(
 ) -> str:
     view = booking.get_booking(token)
     b = businesses.get_by_slug(view["business"]["slug"])
-    locale = pick_locale(params.get("lang"), accept_language, view["locale"])
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
     ctx = {
         "t": t,
@@ -176,7 +178,7 @@ def feedback_page(token: str, params: dict, accept_language: str | None, *, erro
     from chalicelib.services import feedback
 
     view = feedback.page(token, params.get("r") or params.get("rating"))
-    locale = pick_locale(params.get("lang"), accept_language, view["visit"]["locale"])
+    locale = negotiate(params.get("lang"), accept_language, view["visit"]["locale"])
     return render(
         "feedback.html", t=words(locale), locale=locale, token=token, error=error, biz=view["visit"]["business"], **view
     )
@@ -189,9 +191,9 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     try:
         done = feedback.submit(token, form)
     except ValidationFailed:
-        locale = pick_locale(form.get("lang"), accept_language, "fi")
+        locale = negotiate(form.get("lang"), accept_language, "fi")
         return 422, feedback_page(token, {"lang": locale}, accept_language, error=words(locale)["rate_choose"])
-    locale = pick_locale(form.get("lang"), accept_language, done["visit"]["locale"])
+    locale = negotiate(form.get("lang"), accept_language, done["visit"]["locale"])
     return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 
 
@@ -199,7 +201,7 @@ def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> s
     from chalicelib.services import unsubscribe
 
     view = unsubscribe.page(token)
-    locale = pick_locale(params.get("lang"), accept_language, view["locale"])
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
     return render(
         "unsubscribe.html",
         t=words(locale),
@@ -215,7 +217,7 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
     from chalicelib.services import unsubscribe
 
     view = unsubscribe.unsubscribe(token, one_click)
-    locale = pick_locale(form.get("lang"), accept_language, view["locale"])
+    locale = negotiate(form.get("lang"), accept_language, view["locale"])
     return render(
         "unsubscribe.html",
         t=words(locale),
@@ -230,6 +232,6 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
 def card_page(token: str, params: dict, accept_language: str | None) -> str:
     from chalicelib.services import loyalty
 
-    view = loyalty.client_card(token, lambda hers: pick_locale(params.get("lang"), accept_language, hers))
+    view = loyalty.client_card(token, lambda hers: negotiate(params.get("lang"), accept_language, hers))
     locale = view["locale"]
     return render("card.html", t=words(locale), locale=locale, biz=view["business"], card=view["card"])

@@ -3,12 +3,12 @@ from conftest import LONG_NAMES, build_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.domain.locales import LOCALES
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
 from chalicelib.notify.localtime import format_local
 from chalicelib.notify.render import Rendered, render
 
 KINDS = ["confirmation", "rescheduled", "cancelled"]
-LOCALES = ["fi", "sv", "en"]
 
 
 def all_parts(r: Rendered) -> str:
