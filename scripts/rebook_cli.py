@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -78,16 +78,18 @@ def cmd_load_business(args) -> None:
 def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
     """--now values: ISO 8601 with offset, 'YYYY-MM-DD HH:MM' (local), 'today HH:MM',
     'tomorrow HH:MM' or 'now'; local means Europe/Helsinki unless --tz says otherwise."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
+
+    from chalicelib import clock
 
     tz = ZoneInfo(tz_name)
     text = text.strip()
     if text == "now":
-        return datetime.now(UTC)
+        return clock.now()
     words = text.split()
     if len(words) == 2 and words[0] in ("today", "tomorrow"):
-        day = datetime.now(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
+        day = clock.now().astimezone(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
         text = f"{day.isoformat()} {words[1]}"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
@@ -156,19 +158,20 @@ def use_local_stack_by_default() -> None:
 def cmd_run_scheduler(args) -> None:
     """Run every scheduled job on its schedule until Ctrl-C (what `make run` starts)."""
     import time
-    from datetime import datetime
 
+    from chalicelib import clock
     from chalicelib.jobs.schedule import JOBS, summary_of
 
-    last: dict[str, float] = {}
-    print(f"scheduler: {', '.join(f'{j.name} every {j.every_minutes} min' for j in JOBS.values())}", flush=True)
+    last: dict[str, datetime] = {}
+    print(f"scheduler: {', '.join(j.describe() for j in JOBS.values())}", flush=True)
     try:
         while True:
             for job in JOBS.values():
-                if time.monotonic() - last.get(job.name, -1e9) >= job.every_minutes * 60 / args.speed:
-                    last[job.name] = time.monotonic()
+                now = clock.now()
+                if now >= job.next_run(last.get(job.name), now):
+                    last[job.name] = now
                     try:
-                        summary = summary_of(job.run(datetime.now(UTC)))
+                        summary = summary_of(job.run(now))
                         if any(v for k, v in summary.items() if k != "reasons"):
                             print(f"scheduler: {job.name}: {json.dumps(summary, default=str)}", flush=True)
                     except Exception as e:  # keep the scheduler alive; the job retries next time
@@ -203,7 +206,6 @@ def main(argv=None) -> None:
     p.add_argument("--hours", type=float, default=12, help="validity (default 12 h)")
     p.set_defaults(fn=cmd_owner_token)
     p = sub.add_parser("run-scheduler", help="run every scheduled job on its schedule (local stack)")
-    p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)
     use_local_stack_by_default()
