@@ -1,4 +1,5 @@
-"""Powertools Logger and Metrics, created once. Log ids, never names, phones or emails."""
+"""The Powertools Logger, created once on first use, and the message metrics.
+Log ids, never names, phones or emails."""
 
 from __future__ import annotations
 
@@ -10,13 +11,6 @@ def logger():
     from aws_lambda_powertools import Logger
 
     return Logger(service="rebook")
-
-
-@lru_cache(maxsize=1)
-def metrics():
-    from aws_lambda_powertools import Metrics
-
-    return Metrics(namespace="Rebook", service="rebook")
 
 
 def count_message(outcome: str, channel: str, kind: str) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 
 from chalice import Response
 
 from chalicelib.errors import BadRequest, PayloadTooLarge, RebookError
-
-logger = logging.getLogger("rebook.api")
+from chalicelib.observability import logger
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
@@ -26,11 +24,18 @@ def error_response(err: RebookError) -> Response:
     return json_response(err.to_body(), err.status)
 
 
-def json_body(request):
-    """The request's JSON body; {} when empty. Bad JSON is a 400, not a 500."""
+def raw_body(request) -> bytes:
+    """The request's body as sent, refused whole (413) when over the limit: a JSON body
+    and a form are bounded the same way, and neither is ever cut short."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.")
+    return raw
+
+
+def json_body(request):
+    """The request's JSON body; {} when empty. Bad JSON is a 400, not a 500."""
+    raw = raw_body(request)
     if not raw.strip():
         return None
     try:
@@ -49,7 +54,7 @@ def handler(fn):
         except RebookError as err:
             return error_response(err)
         except Exception:
-            logger.exception("unhandled error in %s", fn.__name__)
+            logger().exception("unhandled error", extra={"view": fn.__name__})
             return json_response(
                 {"error": {"code": "internal", "message": "Something went wrong on our side.", "fields": {}}}, 500
             )

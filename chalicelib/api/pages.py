@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.http import raw_body
 from chalicelib.api.lazy import lazy
 from chalicelib.domain.locales import negotiate
 from chalicelib.errors import RebookError
+from chalicelib.observability import logger
 from chalicelib.pages.i18n import words
 
 views = lazy("chalicelib.pages.views")
@@ -23,7 +24,6 @@ HTML = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
     "Referrer-Policy": "no-referrer",
 }
-logger = logging.getLogger("rebook.pages")
 
 
 def _html(body: str, status: int = 200) -> Response:
@@ -31,7 +31,7 @@ def _html(body: str, status: int = 200) -> Response:
 
 
 def _form() -> dict:
-    raw = (pages.current_request.raw_body or b"")[:16384].decode("utf-8", "replace")
+    raw = raw_body(pages.current_request).decode("utf-8", "replace")
     return dict(parse_qsl(raw, keep_blank_values=True))
 
 
@@ -53,7 +53,7 @@ def html_view(fn):
                 e.status,
             )
         except Exception:
-            logger.exception("page failed")
+            logger().exception("page failed", extra={"view": fn.__name__})
             return _html(
                 views.render(
                     "error.html",
@@ -190,7 +190,7 @@ def unsubscribe_page(token):
 def unsubscribe_submit(token):
     """From the page, or RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click."""
     form = _form()
-    one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in (pages.current_request.raw_body or b"")
+    one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in raw_body(pages.current_request)
     return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
 
 

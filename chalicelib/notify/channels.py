@@ -32,14 +32,12 @@ it records shows what is failing.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import unicodedata
 
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-
-log = logging.getLogger(__name__)
 
 THROTTLING = frozenset({"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException", "KMSThrottling"})
 PERMANENT = frozenset(
@@ -120,8 +118,15 @@ def _call(service: str, operation: str, **params) -> dict:
         return getattr(_client(service), operation)(**params)
     except (ClientError, BotoCoreError) as e:
         err = classify(service, e)
-        log.warning(
-            "%s.%s failed: %s permanent=%s throttled=%s", service, operation, err.reason, err.permanent, err.throttled
+        logger().warning(
+            "provider call failed",
+            extra={
+                "provider": service,  # not "service": Powertools' own field names the app
+                "operation": operation,
+                "reason": err.reason,
+                "permanent": err.permanent,
+                "throttled": err.throttled,
+            },
         )
         raise err from None
 

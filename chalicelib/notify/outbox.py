@@ -8,14 +8,12 @@ where the sweeper (issue 3) finds it for retries with backoff.
 
 from __future__ import annotations
 
-import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-
-logger = logging.getLogger("rebook.outbox")
 
 # The lease a request takes on the messages it sends itself; after it the sweeper
 # may pick them up.
@@ -89,7 +87,7 @@ def attempt(message) -> Outcome:
         if getattr(e, "permanent", False):
             return Outcome("failed", error=getattr(e, "reason", type(e).__name__))
         # Throttling, an outage or a bug must not lose the message: retry later.
-        logger.warning("send failed for message %s: %s", message.key, type(e).__name__)
+        logger().warning("send failed", extra={"message_key": message.key, "error": type(e).__name__})
         return Outcome("pending", error=getattr(e, "reason", None) or type(e).__name__)
     return Outcome("sent", provider_id=provider_id)
 
@@ -106,5 +104,5 @@ def deliver(items: list, now: datetime) -> list[Outcome]:
     try:
         store.record_outcomes(list(zip(items, outcomes)), now, backoff)
     except Exception:
-        logger.exception("could not record outcomes of %d messages", len(items))
+        logger().exception("could not record outcomes", extra={"messages": len(items)})
     return outcomes

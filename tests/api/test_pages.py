@@ -67,6 +67,23 @@ def test_booking_form_errors_are_shown_and_nothing_written(client):
     assert count_by_prefix(table_items(), "APPT#") == 0
 
 
+def test_an_oversized_form_is_refused_whole_not_cut_short(client):
+    # A form over the limit would once be cut at 16 KB and booked with what was left.
+    fields = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": "2026-11-25T11:00:00+02:00",
+        "lang": "en",
+        "name": "Eve Example",
+        "phone": "040 123 4567",
+        "email": "",
+        "note": "x" * 20000,
+    }
+    status, html, _ = form_post(client, "/book/demo", fields)
+    assert status == 413 and "at most 16384 bytes" in html
+    assert count_by_prefix(table_items(), "APPT#") == 0
+
+
 def test_manage_page_get_changes_nothing_then_cancel_by_post(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     token = token_of(booked["manage_url"])
