@@ -18,9 +18,10 @@ import sys
 import tempfile
 import threading
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
+from chalicelib import clock
 from chalicelib.api.dev_messages import SENT_PATH
 from scripts.dynamodb_local import LOCAL_CREDENTIALS, REPO_ROOT, free_port, port_is_free, stop_process_group, wait_until
 
@@ -48,7 +49,7 @@ class SendClock:
         self._seen: dict[str, tuple[int, str]] = {}  # message id -> (seq, ISO time)
 
     def update(self) -> None:
-        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        now = clock.now().astimezone(UTC).isoformat(timespec="milliseconds")
         with self._lock:
             for message_id in _message_ids():
                 if message_id not in self._seen:

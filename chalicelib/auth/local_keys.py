@@ -4,13 +4,14 @@ verifies them through the same JWKS code path as Cognito's in AWS. Never deploye
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib import clock
 
 LOCAL_ISSUER = "rebook-local"
 LOCAL_AUDIENCE = "rebook-local"
@@ -48,7 +49,7 @@ def issue_token(
 ) -> str:
     pem, jwks = ensure_key(directory)
     kid = json.loads(jwks.read_text())["keys"][0]["kid"]
-    now = int(now if now is not None else time.time())
+    now = int(now if now is not None else clock.now().timestamp())
     claims = {
         "sub": user or f"local-{role}-{business_id}",
         "iss": issuer,

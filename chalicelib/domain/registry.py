@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
+from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.locales import LOCALES
 
@@ -25,7 +26,7 @@ def parse_birthday(v: str) -> str:
         date(2000 if year == "--" else int(year), int(month), int(day))  # 2000 is a leap year
     except ValueError:
         raise ValueError("not a real date") from None
-    if year != "--" and not 1900 <= int(year) <= date.today().year:
+    if year != "--" and not 1900 <= int(year) <= clock.now().year:
         raise ValueError("year out of range")
     return f"{year}-{month}-{day}" if year != "--" else f"--{month}-{day}"
 

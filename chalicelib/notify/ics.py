@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chalicelib import clock
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify.localtime import format_local
 
@@ -67,7 +68,7 @@ def build_ics(
 
     event = Event()
     event.add("uid", f"{context['appointment_id']}@rebook")
-    event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
+    event.add("dtstamp", (now or clock.now()).astimezone(UTC))
     event.add("dtstart", _instant(context["start"], tz_name))
     if context.get("end"):
         event.add("dtend", _instant(context["end"], tz_name))
