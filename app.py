@@ -8,6 +8,7 @@ from chalice import Chalice, Cron, Rate
 from chalicelib.api.admin import admin
 from chalicelib.api.dashboard import dashboard
 from chalicelib.api.feeds import feeds
+from chalicelib.api.http import in_error_shape
 from chalicelib.api.pages import pages
 from chalicelib.api.public import public
 from chalicelib.jobs.schedule import JOBS, Job
@@ -19,6 +20,13 @@ app.register_blueprint(pages)
 app.register_blueprint(admin)
 app.register_blueprint(feeds)
 app.register_blueprint(dashboard)
+
+
+@app.middleware("http")
+def errors_in_one_shape(event, get_response):
+    """What Chalice answers itself (415, 405, its own 500) in the documented error shape."""
+    return in_error_shape(get_response(event))
+
 
 if get_settings().is_local:
     # Local-only tools (the messages the local stack "sent"); never deployed routes.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 from chalice import Response
 
@@ -11,6 +12,7 @@ from chalicelib.errors import BadRequest, PayloadTooLarge, RebookError
 from chalicelib.observability import logger
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_JSON_DEPTH = 16  # our deepest body nests 4 levels; a parser must never recurse on a stranger's say-so
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 
 
@@ -33,15 +35,66 @@ def raw_body(request) -> bytes:
     return raw
 
 
+def _too_deep(text: str, limit: int) -> bool:
+    """Does the JSON text nest arrays and objects deeper than `limit`? A linear scan that
+    skips strings, so it never recurses; run only when the text has enough brackets."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def parse_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH):
+    """Every JSON body from outside goes through here: bounded in size (raw_body) and in
+    depth, and anything that is not JSON is a 400, never a 500."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"The body is not valid JSON: {e}", code="invalid_json") from None
+    if text.count("[") + text.count("{") > max_depth and _too_deep(text, max_depth):
+        raise BadRequest(f"The body nests deeper than {max_depth} levels.", code="invalid_json")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise BadRequest(f"The body is not valid JSON: {e}", code="invalid_json") from None
+
+
 def json_body(request):
-    """The request's JSON body; {} when empty. Bad JSON is a 400, not a 500."""
+    """The request's JSON body; None when empty."""
     raw = raw_body(request)
     if not raw.strip():
         return None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadRequest(f"The body is not valid JSON: {e}", code="invalid_json") from None
+    return parse_json(raw)
+
+
+def in_error_shape(response: Response) -> Response:
+    """Chalice answers some requests itself before any view runs (415 for another
+    Content-Type, 405 for another method, its own 500): those get the documented
+    `{"error": {"code", "message", "fields"}}` shape too. Used as the app's middleware."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower().removesuffix("_error")
+    if response.status_code >= 500:
+        code, message = "internal", "Something went wrong on our side."
+    else:
+        message = str(body["Message"])
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    return json_response({"error": {"code": code, "message": message, "fields": {}}}, response.status_code, headers)
 
 
 def handler(fn):

@@ -58,6 +58,7 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
             status="CANCELLED" if cancelled else "CONFIRMED",
             locale=locale,
             organizer=get_settings().email_from,
+            attendee=recipient,
         )
         attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}", calendar))
     business = (context.get("business") or {}).get("name") or "Rebook"

@@ -4,6 +4,7 @@ for good, and cancelling a visit at the front desk (a late cancellation)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from tests.api.helpers import book, post, token_of
@@ -146,6 +147,19 @@ def test_a_personal_text_message_must_fit(client, desk):
     assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Hei! Uusia aikoja."})[0] == 202
     [(_, sms)] = sent_sms()[before:]
     assert sms.startswith("Hei! Uusia aikoja.") and "/u/" in sms
+
+
+def test_a_long_personal_text_message_keeps_every_word_and_its_links(client, desk):
+    # The API accepts two SMS segments; the renderer once cut the text to one and broke the link.
+    from chalicelib.notify import gsm
+
+    assert book(client, VISIT, email=None, consents={"marketing": True})[0] == 201
+    text = "Hei Maija! Meillä vapautui huomiselle iltapäivälle aikoja, ja ajattelin sinua. Tervetuloa!"
+    before = len(sent_sms())
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": text})[0] == 202
+    [(_, sms)] = sent_sms()[before:]
+    assert gsm.gsm7_length(sms) > 160 and sms.startswith(text)
+    assert re.search(r"https://book\.example\.test/book/demo\S*", sms) and re.search(r"/u/[A-Za-z0-9._-]+$", sms)
 
 
 # --- messages that failed --------------------------------------------------------------

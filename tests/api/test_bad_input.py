@@ -68,6 +68,35 @@ def test_non_object_body_is_400(client, raw):
     assert_error(status, body, 400)
 
 
+@pytest.mark.parametrize("raw", ["[" * 5000, '{"a":' * 3000, '{"client": ' + "[" * 17 + "]" * 17 + "}"])
+def test_deeply_nested_json_is_400_not_500(client, raw):
+    status, body = post(client, BOOKINGS, raw=raw)
+    assert_error(status, body, 400)
+    assert body["error"]["code"] == "invalid_json"
+    assert only_config_items() == []
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client):
+    status, body = post(client, BOOKINGS, booking_body(GOOD, note="[[[[{{{{" * 10))
+    assert status == 201, body
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"])
+def test_another_content_type_is_415_in_the_error_shape(client, content_type):
+    r = client.http.post(BOOKINGS, body=json.dumps(booking_body(GOOD)), headers={"Content-Type": content_type})
+    body = json.loads(r.body)
+    assert_error(r.status_code, body, 415)
+    assert body["error"]["code"] == "unsupported_media_type"
+    assert only_config_items() == []
+
+
+def test_another_method_is_405_in_the_error_shape(client):
+    r = client.http.put(BOOKINGS, body="{}", headers=JSON)
+    body = json.loads(r.body)
+    assert_error(r.status_code, body, 405)
+    assert body["error"]["code"] == "method_not_allowed"
+
+
 def test_oversized_body_is_413(client):
     status, body = post(client, BOOKINGS, booking_body(GOOD, note="x" * 20000))
     assert_error(status, body, 413)

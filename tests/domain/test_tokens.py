@@ -136,6 +136,16 @@ def test_five_dotted_garbage_is_refused():
     assert reason("....") == "bad_signature"
 
 
+@pytest.mark.parametrize("exp36", ["z" * 9, "zzzzzzzz", "-1", "1" * 40, "+1"])
+def test_a_validly_signed_token_with_an_absurd_expiry_is_malformed_not_a_crash(exp36):
+    # Only someone with the secret can sign one, but a 5xx is a 5xx: the expiry is
+    # read with bounds, never into an overflow.
+    from chalicelib.domain.tokens import _sign
+
+    payload = f"m.{BUSINESS}.{APPT}.{exp36}"
+    assert reason(f"{payload}.{_sign(SECRET, payload)}") == "malformed"
+
+
 def test_ids_that_would_break_the_format_cannot_be_signed():
     for bad in ("", "has.dot", "UPPER", "space id", "a" * 65):
         with pytest.raises(ValueError):

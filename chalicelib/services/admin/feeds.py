@@ -79,6 +79,8 @@ def render(business_id: str, feed: str, secret: str) -> bytes:
 def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
     from icalendar import Calendar, Event
 
+    from chalicelib.notify import ics
+
     cfg = b.config
     staff = {m.id: m.name for m in cfg.staff}
     cal = Calendar()
@@ -87,7 +89,7 @@ def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     title = cfg.name if feed == feeds.BUSINESS_FEED else f"{cfg.name} – {staff.get(feed, feed)}"
-    cal.add("x-wr-calname", title)
+    cal.add("x-wr-calname", ics.text(title))
     cal.add("x-wr-timezone", cfg.timezone)
     cal.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT15M")
@@ -104,10 +106,11 @@ def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
         e.add("sequence", a.seq)
         e.add("dtstart", a.start)
         e.add("dtend", a.end)
-        e.add("summary", f"{what} – {who}" if who else what)
+        e.add("summary", ics.text(f"{what} – {who}" if who else what))
         if feed == feeds.BUSINESS_FEED:
-            e.add("description", staff.get(a.staff_id, a.staff_id))
-        e.add("location", cfg.address)
+            e.add("description", ics.text(staff.get(a.staff_id, a.staff_id)))
+        if cfg.address:
+            e.add("location", ics.text(cfg.address))
         e.add("status", "CANCELLED" if a.status == Status.CANCELLED.value else "CONFIRMED")
         e.add("transp", "TRANSPARENT" if a.status == Status.CANCELLED.value else "OPAQUE")
         cal.add_component(e)
