@@ -87,7 +87,9 @@ def main() -> None:
         save_config(parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text())))
         raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
 
-        booking_latency, booking_calls, availability_calls = [], [], []
+        booking_latency: list[float] = []
+        booking_calls: list[dict[str, int]] = []
+        availability_calls: list[int] = []
         SECONDS.clear()
         with Client(app) as client:
             from datetime import date, timedelta

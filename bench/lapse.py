@@ -22,7 +22,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.domain.rhythm import RetentionRules, lapsed_from, rhythm_days
+from chalicelib.domain.config import Retention as RetentionRules
+from chalicelib.domain.rhythm import lapsed_from, rhythm_days
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 YEARS = 2

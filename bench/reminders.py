@@ -355,7 +355,7 @@ def build_send_set(table: str, count: int, now: datetime) -> int:
     return made
 
 
-def timed_run(table: str, count: int, now: datetime, workers: int):
+def timed_run(table: str, count: int, now: datetime, workers: int | None):
     from chalicelib.jobs import send_due
     from chalicelib.store import businesses, jobs
 

@@ -283,6 +283,7 @@ class LocalStack:
                 service.stop()
 
     def banner(self) -> str:
+        assert self.aws is not None and self.ddb is not None, "banner() before start()"
         return "\n".join(
             [
                 "",

@@ -62,8 +62,8 @@ def owner_route(path: str, methods=("GET",)):
     return decorate
 
 
-def _query() -> dict:
-    return admin.current_request.query_params or {}
+def _query() -> dict[str, str]:
+    return dict(admin.current_request.query_params or {})
 
 
 def _body():

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.http import Headers
 from chalicelib.domain.locales import negotiate
 from chalicelib.settings import get_settings
 
@@ -81,7 +82,7 @@ def render_page(accept_language: str | None) -> str:
 @dashboard.route("/admin", methods=["GET"])
 def page():
     config = auth_config()
-    headers = {
+    headers: Headers = {
         "Content-Type": "text/html; charset=utf-8",
         "Cache-Control": "no-store",
         "Content-Security-Policy": _csp(config),

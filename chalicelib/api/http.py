@@ -13,10 +13,12 @@ from chalicelib.observability import logger
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_JSON_DEPTH = 16  # our deepest body nests 4 levels; a parser must never recurse on a stranger's say-so
-JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+# Chalice types headers as dict[str, str | list[str]] (invariant): annotate ours so.
+Headers = dict[str, str | list[str]]
+JSON_HEADERS: Headers = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 
 
-def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+def json_response(body, status: int = 200, headers: Headers | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False), status_code=status, headers={**JSON_HEADERS, **(headers or {})}
     )
@@ -93,7 +95,7 @@ def in_error_shape(response: Response) -> Response:
         code, message = "internal", "Something went wrong on our side."
     else:
         message = str(body["Message"])
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    headers: Headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
     return json_response({"error": {"code": code, "message": message, "fields": {}}}, response.status_code, headers)
 
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import raw_body
+from chalicelib.api.http import Headers, raw_body
 from chalicelib.api.lazy import lazy
 from chalicelib.domain.locales import negotiate
 from chalicelib.errors import RebookError
@@ -18,7 +18,7 @@ from chalicelib.pages.i18n import words
 views = lazy("chalicelib.pages.views")
 pages = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
-HTML = {
+HTML: Headers = {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
@@ -47,7 +47,8 @@ def html_view(fn):
         try:
             return fn(*args, **kwargs)
         except RebookError as e:
-            locale = negotiate((pages.current_request.query_params or {}).get("lang"), _lang(), "fi")
+            query: dict[str, str] = dict(pages.current_request.query_params or {})
+            locale = negotiate(query.get("lang"), _lang(), "fi")
             return _html(
                 views.render("error.html", t=words(locale), locale=locale, message=e.message, biz={"name": "Rebook"}),
                 e.status,
@@ -84,7 +85,7 @@ def book_submit(slug):
 @pages.route("/m/{token}", methods=["GET"])
 @html_view
 def manage(token):
-    params = pages.current_request.query_params or {}
+    params: dict[str, str] = dict(pages.current_request.query_params or {})
     locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
         words(locale).get(params.get("done", ""))

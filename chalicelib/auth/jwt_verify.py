@@ -41,6 +41,8 @@ def _signing_key(token: str, url: str | None, path: str | None):
                 _clients[url] = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
             client = _clients[url]
         return client.get_signing_key_from_jwt(token).key
+    if not path:
+        raise jwt.InvalidKeyError("no JWKS configured")
     mtime = os.stat(path).st_mtime
     with _lock:
         if path not in _files or _files[path][0] != mtime:

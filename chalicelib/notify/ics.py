@@ -43,7 +43,7 @@ def _text_type() -> type:
         def to_ical(self) -> bytes:
             s = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-            return s.encode(self.encoding)
+            return s.encode(self.encoding)  # type: ignore[attr-defined]  # set by vText.__new__
 
     return Text
 
