@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain.messages import Message, Outcome
 from chalicelib.settings import get_settings
 
 logger = logging.getLogger("rebook.outbox")
@@ -22,13 +22,6 @@ logger = logging.getLogger("rebook.outbox")
 IMMEDIATE_LEASE = timedelta(minutes=2)
 BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # sent | pending (retry later) | failed (permanent)
-    provider_id: str | None = None
-    error: str | None = None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -79,8 +72,8 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
     )
 
 
-def attempt(message) -> Outcome:
-    """Send one message item once and classify the result (never raises)."""
+def attempt(message: Message) -> Outcome:
+    """Send one message once and classify the result (never raises)."""
     try:
         provider_id = compose_and_send(
             message.kind, message.channel, message.recipient, message.locale, message.context
@@ -94,7 +87,7 @@ def attempt(message) -> Outcome:
     return Outcome("sent", provider_id=provider_id)
 
 
-def deliver(items: list, now: datetime) -> list[Outcome]:
+def deliver(messages: list[Message], now: datetime) -> list[Outcome]:
     """Send messages this process holds the lease on, then record all results at once.
 
     Never raises: the change that caused the messages has already committed, and a
@@ -102,9 +95,9 @@ def deliver(items: list, now: datetime) -> list[Outcome]:
     """
     from chalicelib.store import outbox as store
 
-    outcomes = [attempt(item) for item in items]
+    outcomes = [attempt(m) for m in messages]
     try:
-        store.record_outcomes(list(zip(items, outcomes)), now, backoff)
+        store.record_outcomes(list(zip(messages, outcomes)), now, backoff)
     except Exception:
-        logger.exception("could not record outcomes of %d messages", len(items))
+        logger.exception("could not record outcomes of %d messages", len(messages))
     return outcomes
