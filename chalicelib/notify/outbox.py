@@ -12,7 +12,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from chalicelib.domain.messages import Message, Outcome
+from chalicelib.domain.messages import Message, Outcome, after_attempt
 from chalicelib.settings import get_settings
 
 logger = logging.getLogger("rebook.outbox")
@@ -87,17 +87,18 @@ def attempt(message: Message) -> Outcome:
     return Outcome("sent", provider_id=provider_id)
 
 
-def deliver(messages: list[Message], now: datetime) -> list[Outcome]:
-    """Send messages this process holds the lease on, then record all results at once.
+def deliver(messages: list[Message], now: datetime) -> list[Message]:
+    """Send messages this process holds the lease on, then record all results at once;
+    the messages as recorded (sent, due for a retry, failed).
 
     Never raises: the change that caused the messages has already committed, and a
     message whose result could not be recorded is picked up when its lease ends.
     """
     from chalicelib.store import outbox as store
 
-    outcomes = [attempt(m) for m in messages]
+    results = [(m, attempt(m)) for m in messages]
     try:
-        store.record_outcomes(list(zip(messages, outcomes)), now, backoff)
+        return store.record_outcomes(results, now, backoff)
     except Exception:
         logger.exception("could not record outcomes of %d messages", len(messages))
-    return outcomes
+        return [after_attempt(m, outcome, now, backoff) for m, outcome in results]

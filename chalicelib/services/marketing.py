@@ -172,8 +172,7 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
         messages = store.send_personal(c, planned, now, _cap_since(b, now), outbox.IMMEDIATE_LEASE)
     except (store.NotAllowed, store.AlreadySent):
         raise PersonalNotSent("capped") from None
-    outbox.deliver(messages, now)
-    return messages
+    return outbox.deliver(messages, now)  # as sent (or due for a retry): the owner sees which
 
 
 # --- birthdays -------------------------------------------------------------------------
