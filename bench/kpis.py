@@ -56,8 +56,8 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
     """A year of history written straight to the table (as the booking path would leave
     it), every client marked for the KPI sync."""
     from chalicelib.domain.booking import Appointment
-    from chalicelib.store import keys, kpis
-    from chalicelib.store.bookings import _to_item
+    from chalicelib.store import keys
+    from chalicelib.store.bookings import to_item
     from chalicelib.store.models import AppointmentItem, ClientItem
 
     cfg = business.config
@@ -72,7 +72,7 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
                 (year_start + timedelta(days=rng.randint(0, 364))).strftime("%Y-%m-%dT%H:%M:%SZ")
                 for _ in range(rng.choice((0, 0, 0, 1, 2)))
             ]
-            pk, sk = kpis.change_keys(business.id, client_id, year_start)
+            pk, sk = keys.kpi_change_keys(business.id, client_id, year_start)
             batch.save(
                 ClientItem(
                     keys.biz(business.id),
@@ -113,7 +113,7 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
                     reminded=rng.random() < 0.7,
                     feedback_requested=status == "completed",
                 )
-                item = _to_item(a)
+                item = to_item(a)
                 item.cancelled_at = cancelled_at  # set by the cancellation's own update, not the booking
                 batch.save(item)
                 written += 1

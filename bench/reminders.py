@@ -214,8 +214,8 @@ def visit_start(rng: random.Random, business) -> datetime:
 
 def write_chunk(business_list: list, first: int, count: int, seed: int) -> tuple[int, int]:
     """Generate and BatchWrite appointments first..first+count and their reminders."""
-    from chalicelib.store import db
-    from chalicelib.store.bookings import _to_item, message_item
+    from chalicelib.domain.messages import queued
+    from chalicelib.store import bookings, db, outbox
     from chalicelib.store.models import AppointmentItem, MessageItem
 
     db.configure()
@@ -229,9 +229,9 @@ def write_chunk(business_list: list, first: int, count: int, seed: int) -> tuple
             booked_at = booked_at.replace(microsecond=0)
             status = "cancelled" if rng.random() < CANCELLED_SHARE else "booked"
             appt, planned = make_booking(rng, business, n, start, booked_at, status)
-            appts.save(_to_item(appt))
+            appts.save(bookings.to_item(appt))
             for m in planned:
-                msgs.save(message_item(m, booked_at))
+                msgs.save(outbox.to_item(queued(m, booked_at)))
             messages += len(planned)
     return count, messages
 
@@ -332,7 +332,8 @@ def measure_reads(size: int, threads: int) -> dict:
 # --- part 2: send throughput ------------------------------------------------------------
 def build_send_set(table: str, count: int, now: datetime) -> int:
     """A fresh table with `count` reminders due in the job's window, for visits later today."""
-    from chalicelib.store.bookings import _to_item, message_item
+    from chalicelib.domain.messages import queued
+    from chalicelib.store import bookings, outbox
     from chalicelib.store.models import AppointmentItem, MessageItem
 
     fresh_table(table)
@@ -346,11 +347,11 @@ def build_send_set(table: str, count: int, now: datetime) -> int:
             booked_at = (now - timedelta(days=rng.uniform(2, 20))).replace(microsecond=0)
             appt, planned = make_booking(rng, business, n, start, booked_at)
             n += 1
-            appts.save(_to_item(appt))
+            appts.save(bookings.to_item(appt))
             for m in planned[: count - made]:
                 # Due in the job's window, as if the reminder's send time had just passed.
                 due = (now - timedelta(seconds=rng.randrange(30, 540))).replace(microsecond=0)
-                msgs.save(message_item(dataclasses.replace(m, due_at=due), booked_at))
+                msgs.save(outbox.to_item(queued(dataclasses.replace(m, due_at=due), booked_at)))
                 made += 1
     return made
 

@@ -108,10 +108,10 @@ def _after_change(token: str, form: dict, action):
 @pages.route("/m/{token}/calendar.ics", methods=["GET"])
 @html_view
 def booking_calendar(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     return Response(
-        body=booking.booking_ics(token),
+        body=manage.booking_ics(token),
         status_code=200,
         headers={
             "Content-Type": "text/calendar; charset=utf-8",
@@ -124,11 +124,11 @@ def booking_calendar(token):
 @pages.route("/m/{token}/cancel", methods=["POST"], content_types=FORM)
 @html_view
 def cancel(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     form = _form()
     body = {"reason": form["reason"]} if form.get("reason", "").strip() else {}
-    failed = _after_change(token, form, lambda: booking.cancel_booking(token, body))
+    failed = _after_change(token, form, lambda: manage.cancel_booking(token, body))
     return failed or Response(
         body="",
         status_code=303,
@@ -139,10 +139,10 @@ def cancel(token):
 @pages.route("/m/{token}/reschedule", methods=["POST"], content_types=FORM)
 @html_view
 def reschedule(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     form = _form()
-    failed = _after_change(token, form, lambda: booking.reschedule_booking(token, {"start": form.get("start", "")}))
+    failed = _after_change(token, form, lambda: manage.reschedule_booking(token, {"start": form.get("start", "")}))
     return failed or Response(
         body="",
         status_code=303,
@@ -153,10 +153,10 @@ def reschedule(token):
 @pages.route("/m/{token}/reminders", methods=["POST"], content_types=FORM)
 @html_view
 def reminders(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     form = _form()
-    failed = _after_change(token, form, lambda: booking.set_reminders(token, form.get("reminders") == "on"))
+    failed = _after_change(token, form, lambda: manage.set_reminders(token, form.get("reminders") == "on"))
     done = "reminders_on" if form.get("reminders") == "on" else "reminders_off"
     return failed or Response(
         body="",

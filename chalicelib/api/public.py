@@ -5,7 +5,10 @@ from chalice import Blueprint, CORSConfig
 from chalicelib.api.http import handler, json_body
 from chalicelib.api.lazy import lazy
 
-booking = lazy("chalicelib.services.booking")
+profile = lazy("chalicelib.services.booking.profile")
+free_times = lazy("chalicelib.services.booking.availability")
+book = lazy("chalicelib.services.booking.book")
+manage = lazy("chalicelib.services.booking.manage")
 
 public = Blueprint(__name__)
 CORS = CORSConfig(allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], max_age=600)
@@ -15,38 +18,38 @@ PREFIX = "/api/v1"
 @public.route(PREFIX + "/businesses/{slug}", methods=["GET"], cors=CORS)
 @handler
 def business_profile(slug):
-    return booking.public_profile(slug)
+    return profile.public_profile(slug)
 
 
 @public.route(PREFIX + "/businesses/{slug}/availability", methods=["GET"], cors=CORS)
 @handler
 def availability(slug):
-    return booking.get_availability(slug, public.current_request.query_params or {})
+    return free_times.get_availability(slug, public.current_request.query_params or {})
 
 
 @public.route(PREFIX + "/businesses/{slug}/bookings", methods=["POST"], cors=CORS)
 @handler
 def create_booking(slug):
     request = public.current_request
-    return booking.create_booking(slug, json_body(request), request.headers.get("idempotency-key"))
+    return book.create_booking(slug, json_body(request), request.headers.get("idempotency-key"))
 
 
 @public.route(PREFIX + "/bookings/{token}", methods=["GET"], cors=CORS)
 @handler
 def get_booking(token):
-    return booking.get_booking(token)
+    return manage.get_booking(token)
 
 
 @public.route(PREFIX + "/bookings/{token}/cancel", methods=["POST"], cors=CORS)
 @handler
 def cancel_booking(token):
-    return booking.cancel_booking(token, json_body(public.current_request))
+    return manage.cancel_booking(token, json_body(public.current_request))
 
 
 @public.route(PREFIX + "/bookings/{token}/reschedule", methods=["POST"], cors=CORS)
 @handler
 def reschedule_booking(token):
-    return booking.reschedule_booking(token, json_body(public.current_request))
+    return manage.reschedule_booking(token, json_body(public.current_request))
 
 
 @public.route(PREFIX + "/cards/{token}", methods=["GET"], cors=CORS)

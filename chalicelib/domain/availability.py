@@ -111,3 +111,15 @@ def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start:
     # unequal to every instant in another zone.
     start = start.astimezone(UTC)
     return start in candidate_starts(cfg, service, staff, local_date(start, cfg.tz), now)
+
+
+def start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
+    """Why a start time that is not allowed is not, in words for the client."""
+    rules = cfg.rules
+    if start <= now:
+        return "is in the past"
+    if start < now + timedelta(minutes=rules.min_notice_minutes):
+        return f"is too soon: book at least {rules.min_notice_minutes} minutes ahead"
+    if start > now + timedelta(days=rules.max_horizon_days):
+        return f"is too far ahead: book at most {rules.max_horizon_days} days ahead"
+    return "is not a free start time (outside opening hours or off the time grid)"

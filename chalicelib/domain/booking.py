@@ -3,14 +3,14 @@ time, and when a booking may still be cancelled or moved."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from chalicelib.domain.config import GRANULE_MINUTES
+from chalicelib.domain.config import GRANULE_MINUTES, Service
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.locales import LOCALES
 from chalicelib.domain.timeutil import parse_instant
@@ -27,7 +27,7 @@ class Status(str, Enum):
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
 
 
-def _instant(v):
+def _instant(v: object) -> datetime:
     if not isinstance(v, str):
         raise ValueError("expected an ISO 8601 time with offset")
     return parse_instant(v)
@@ -46,20 +46,20 @@ class ClientIn(BaseModel):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, v):
+    def _name(cls, v: str) -> str:
         if any(ord(c) < 32 for c in v):
             raise ValueError("must not contain control characters")
         return v
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
+    def _locale(cls, v: str | None) -> str | None:
         if v is not None and v not in LOCALES:
             raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @model_validator(mode="after")
-    def _contact(self):
+    def _contact(self) -> Self:
         if not self.phone and not self.email:
             raise ValueError("give a phone number or an email address (or both)")
         return self
@@ -153,6 +153,18 @@ class Appointment:
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def moved_to(self, start: datetime, service: Service, now: datetime) -> Appointment:
+        """The same booking at another time (its messages' keys follow `seq`)."""
+        return replace(
+            self,
+            start=start,
+            end=start + timedelta(minutes=service.duration_minutes),
+            occupied_until=start + timedelta(minutes=service.occupancy_minutes),
+            seq=self.seq + 1,
+            reschedules=self.reschedules + 1,
+            updated_at=now,
+        )
 
     def occupancy_granules(self) -> list[datetime]:
         minutes = int((self.occupied_until - self.start).total_seconds() // 60)

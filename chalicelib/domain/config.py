@@ -7,9 +7,11 @@ list of precise, human-readable errors before anything is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
@@ -52,7 +54,7 @@ class Interval(BaseModel):
     end: int
 
     @classmethod
-    def parse(cls, pair) -> Interval:
+    def parse(cls, pair: object) -> Interval:
         if isinstance(pair, Interval):
             return pair
         if isinstance(pair, dict):
@@ -78,7 +80,7 @@ class Interval(BaseModel):
         return self._hhmm()
 
 
-def _parse_intervals(value) -> tuple[Interval, ...]:
+def _parse_intervals(value: object) -> tuple[Interval, ...]:
     if value is None:
         return ()
     if not isinstance(value, (list, tuple)):
@@ -108,11 +110,12 @@ class WeeklyHours(BaseModel):
 
     @field_validator(*WEEKDAYS, mode="before")
     @classmethod
-    def _intervals(cls, v):
+    def _intervals(cls, v: object) -> tuple[Interval, ...]:
         return _parse_intervals(v)
 
     def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
-        return getattr(self, WEEKDAYS[weekday])
+        hours: tuple[Interval, ...] = getattr(self, WEEKDAYS[weekday])
+        return hours
 
 
 class LocalizedText(BaseModel):
@@ -126,7 +129,7 @@ class LocalizedText(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_string(cls, v):
+    def _from_string(cls, v: object) -> object:
         return {"fi": v} if isinstance(v, str) else v
 
 
@@ -142,7 +145,7 @@ class Service(BaseModel):
     return_interval_days: int | None = Field(default=None, ge=1, le=730)
 
     @model_validator(mode="after")
-    def _grid(self):
+    def _grid(self) -> Self:
         for name in ("duration_minutes", "buffer_minutes"):
             if getattr(self, name) % GRANULE_MINUTES:
                 raise ValueError(f"{name} must be a multiple of {GRANULE_MINUTES}")
@@ -168,7 +171,7 @@ class Staff(BaseModel):
 
     @field_validator("exceptions", mode="before")
     @classmethod
-    def _exceptions(cls, v):
+    def _exceptions(cls, v: object) -> object:
         if v is None:
             return {}
         if not isinstance(v, dict):
@@ -185,7 +188,7 @@ class BookingRules(BaseModel):
 
     @field_validator("slot_step_minutes")
     @classmethod
-    def _step(cls, v):
+    def _step(cls, v: int) -> int:
         if v % GRANULE_MINUTES:
             raise ValueError(f"must be a multiple of {GRANULE_MINUTES}")
         return v
@@ -201,27 +204,27 @@ class ReminderRule(BaseModel):
 
     @field_validator("channel")
     @classmethod
-    def _channel(cls, v):
+    def _channel(cls, v: str) -> str:
         if v not in ("email", "sms"):
             raise ValueError("must be email or sms")
         return v
 
     @field_validator("day_before_at")
     @classmethod
-    def _at(cls, v):
+    def _at(cls, v: str | None) -> str | None:
         if v is not None:
             _parse_hhmm(v)
         return v
 
     @model_validator(mode="after")
-    def _one_timing(self):
+    def _one_timing(self) -> Self:
         if (self.hours_before is None) == (self.day_before_at is None):
             raise ValueError("give either hours_before or day_before_at")
         return self
 
     @property
     def id(self) -> str:
-        when = f"{self.hours_before}h" if self.hours_before else f"d1-{self.day_before_at.replace(':', '')}"
+        when = f"{self.hours_before}h" if self.hours_before else f"d1-{(self.day_before_at or '').replace(':', '')}"
         return f"{self.channel}-{when}"
 
     @property
@@ -238,7 +241,7 @@ class QuietHours(BaseModel):
 
     @field_validator("start", "end")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         _parse_hhmm(v)
         return v
 
@@ -266,12 +269,12 @@ class FeedbackSettings(BaseModel):
 
     @field_validator("day_start", "day_end")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         _parse_hhmm(v)
         return v
 
     @model_validator(mode="after")
-    def _window(self):
+    def _window(self) -> Self:
         if _parse_hhmm(self.day_start) >= _parse_hhmm(self.day_end):
             raise ValueError("day_start must be before day_end")
         return self
@@ -287,7 +290,7 @@ class Retention(BaseModel):
     default_return_days: int = Field(default=42, ge=1, le=730)
 
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Self:
         if self.lapsed_after <= self.at_risk_after:
             raise ValueError("lapsed_after must be greater than at_risk_after")
         return self
@@ -306,7 +309,7 @@ class Marketing(BaseModel):
 
     @field_validator("send_at")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         _parse_hhmm(v)
         return v
 
@@ -321,7 +324,7 @@ class Perk(BaseModel):
     description: LocalizedText | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self):
+    def _one_kind(self) -> Self:
         if (self.percent_off is None) == (self.amount_off_cents is None):
             raise ValueError("give exactly one of percent_off or amount_off_cents")
         return self
@@ -390,21 +393,21 @@ class BusinessConfig(BaseModel):
 
     @field_validator("slug")
     @classmethod
-    def _slug(cls, v):
+    def _slug(cls, v: str) -> str:
         if not re.match(r"^[a-z0-9][a-z0-9-]{1,39}$", v):
             raise ValueError("use 2-40 lower-case letters, digits and dashes, e.g. salon-aurora")
         return v
 
     @field_validator("sms_sender")
     @classmethod
-    def _sender(cls, v):
+    def _sender(cls, v: str | None) -> str | None:
         if v is not None and not re.search(r"[A-Za-z]", v):
             raise ValueError("an SMS sender ID needs at least one letter")
         return v
 
     @field_validator("timezone")
     @classmethod
-    def _tz(cls, v):
+    def _tz(cls, v: str) -> str:
         # Checked against the tz database's list: ZoneInfo() alone accepts odd paths
         # and raises OS errors for folder names such as "Europe".
         if v not in _time_zones():
@@ -413,34 +416,34 @@ class BusinessConfig(BaseModel):
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
+    def _locale(cls, v: str) -> str:
         if v not in LOCALES:
             raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @field_validator("currency")
     @classmethod
-    def _currency(cls, v):
+    def _currency(cls, v: str) -> str:
         if v != "EUR":
             raise ValueError("only EUR is supported")
         return v
 
     @field_validator("owner_email")
     @classmethod
-    def _owner_email(cls, v):
+    def _owner_email(cls, v: str) -> str:
         from chalicelib.domain.contacts import normalize_email
 
         return normalize_email(v)
 
     @field_validator("review_link", "website")
     @classmethod
-    def _url(cls, v):
+    def _url(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https://[^\s]+$", v):
             raise ValueError("must be an https:// URL")
         return v
 
     @model_validator(mode="after")
-    def _references(self):
+    def _references(self) -> Self:
         service_ids = [s.id for s in self.services]
         dup = {i for i in service_ids if service_ids.count(i) > 1}
         if dup:
@@ -495,6 +498,15 @@ def format_validation_error(err: ValidationError) -> list[str]:
     return lines
 
 
-def parse_business_config(data: dict) -> BusinessConfig:
+@dataclass(frozen=True)
+class Business:
+    """A business as Rebook serves it: its id (which never changes, unlike its slug) and
+    its validated configuration."""
+
+    id: str
+    config: BusinessConfig
+
+
+def parse_business_config(data: Mapping[str, Any]) -> BusinessConfig:
     """Validate raw config data; raises pydantic.ValidationError."""
     return BusinessConfig.model_validate(data)

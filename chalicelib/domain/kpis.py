@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,8 +61,17 @@ def valid_period(text: str) -> bool:
     return bool(_PERIOD.match(text or ""))
 
 
+def _parts(period: str) -> tuple[str, str | None, str | None]:
+    """(year, month, quarter) of a period; ValueError if it is not one."""
+    found = _PERIOD.match(period)
+    if not found:
+        raise ValueError(f"not a period: {period!r}")
+    year, month, quarter = found.groups()
+    return year, month, quarter
+
+
 def previous_period(period: str) -> str:
-    year, month, quarter = _PERIOD.match(period).groups()
+    year, month, quarter = _parts(period)
     y = int(year)
     if month:
         m = int(month) - 1
@@ -74,7 +83,7 @@ def previous_period(period: str) -> str:
 
 
 def last_month_of(period: str) -> str:
-    year, month, quarter = _PERIOD.match(period).groups()
+    year, month, quarter = _parts(period)
     if month:
         return period
     return f"{year}-{int(quarter) * 3:02d}" if quarter else f"{year}-12"
@@ -97,7 +106,7 @@ def contribution(
     history: her appointments (any status) and the times win-back messages were sent
     to her. Booked visits whose outcome is not settled yet count only as appointments."""
     appts = list(appointments)
-    counts: dict[str, Counter] = defaultdict(Counter)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
 
     def add(instant: datetime, name: str, n: int = 1) -> None:
         for p in periods_of(instant.astimezone(tz).date()):
@@ -140,7 +149,7 @@ def contribution(
     return {p: {k: v for k, v in c.items() if v} for p, c in counts.items() if any(c.values())}
 
 
-def _winbacks(sent: list[datetime], kept: list[Appointment], add) -> None:
+def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
     """Each booking made within WINBACK_WINDOW after a win-back message is credited to
     the latest such message; a message with a credited booking is a conversion, and the
     completed visits of those bookings are its revenue."""
@@ -170,7 +179,11 @@ def delta(old: Counts, new: Counts) -> Counts:
     return out
 
 
-def _ratio(numerator: int, denominator: int, digits: int = 4) -> dict:
+# One figure: its value and what it was computed from (a count has no denominator).
+Figure = dict[str, int | float | None]
+
+
+def _ratio(numerator: int, denominator: int, digits: int = 4) -> Figure:
     value = round(numerator / denominator, digits) if denominator else None
     return {
         "value": int(value) if value is not None and digits == 0 else value,
@@ -179,14 +192,17 @@ def _ratio(numerator: int, denominator: int, digits: int = 4) -> dict:
     }
 
 
-def _count(n: int) -> dict:
+def _count(n: int) -> Figure:
     return {"value": n, "numerator": n, "denominator": None}
 
 
-def figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, dict]:
+def figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, Figure]:
     """The KPIs of a period from its counters and its previous period's (the
     retention rate's denominator). Rates are fractions; money is in cents."""
-    g = lambda name, src=c: int(src.get(name) or 0)  # noqa: E731
+
+    def g(name: str, src: Mapping[str, int] = c) -> int:
+        return int(src.get(name) or 0)
+
     visitors, completed = g("visitors"), g("completed")
     due = completed + g("no_show")
     return {

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def local_wall_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
@@ -36,6 +33,11 @@ def iso_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def sortable_utc(instant: datetime) -> str:
+    """UTC to the microsecond: what is written in the same second still sorts in order."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_instant(value: str) -> datetime:
     """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
     if not isinstance(value, str) or len(value) > 40:
@@ -57,7 +59,7 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
-def daterange(start: date, end: date):
+def daterange(start: date, end: date) -> Iterator[date]:
     """Inclusive range of dates."""
     d = start
     while d <= end:

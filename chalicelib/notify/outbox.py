@@ -9,9 +9,9 @@ where the sweeper (issue 3) finds it for retries with backoff.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain.messages import Message, Outcome, after_attempt
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -20,13 +20,6 @@ from chalicelib.settings import get_settings
 IMMEDIATE_LEASE = timedelta(minutes=2)
 BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # sent | pending (retry later) | failed (permanent)
-    provider_id: str | None = None
-    error: str | None = None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -78,8 +71,8 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
     )
 
 
-def attempt(message) -> Outcome:
-    """Send one message item once and classify the result (never raises)."""
+def attempt(message: Message) -> Outcome:
+    """Send one message once and classify the result (never raises)."""
     try:
         provider_id = compose_and_send(
             message.kind, message.channel, message.recipient, message.locale, message.context
@@ -93,17 +86,18 @@ def attempt(message) -> Outcome:
     return Outcome("sent", provider_id=provider_id)
 
 
-def deliver(items: list, now: datetime) -> list[Outcome]:
-    """Send messages this process holds the lease on, then record all results at once.
+def deliver(messages: list[Message], now: datetime) -> list[Message]:
+    """Send messages this process holds the lease on, then record all results at once;
+    the messages as recorded (sent, due for a retry, failed).
 
     Never raises: the change that caused the messages has already committed, and a
     message whose result could not be recorded is picked up when its lease ends.
     """
     from chalicelib.store import outbox as store
 
-    outcomes = [attempt(item) for item in items]
+    results = [(m, attempt(m)) for m in messages]
     try:
-        store.record_outcomes(list(zip(items, outcomes)), now, backoff)
+        return store.record_outcomes(results, now, backoff)
     except Exception:
-        logger().exception("could not record outcomes", extra={"messages": len(items)})
-    return outcomes
+        logger().exception("could not record outcomes", extra={"messages": len(messages)})
+        return [after_attempt(m, outcome, now, backoff) for m, outcome in results]

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib import clock
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import local_date
-from chalicelib.errors import NotFound, RebookError, SlotTaken
+from chalicelib.errors import RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 from chalicelib.pages.i18n import words
-from chalicelib.services import booking
-from chalicelib.store import businesses
+from chalicelib.services.booking import availability, book, manage
+from chalicelib.services.booking import profile as profiles
 
 DAYS_SHOWN = 14
 
@@ -51,11 +52,11 @@ def _day(value: str | None, today: date) -> date:
 
 
 def book_page(slug: str, params: dict, accept_language: str | None) -> str:
-    profile = booking.public_profile(slug)
-    b = businesses.get_by_slug(slug)
+    profile = profiles.public_profile(slug)
+    b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     t = words(locale)
-    ctx = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
+    ctx: dict[str, Any] = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service:
@@ -68,7 +69,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
         if staff_id:
             query["staff"] = staff_id
         try:
-            ctx["availability"] = booking.get_availability(slug, query)
+            ctx["availability"] = availability.get_availability(slug, query)
         except RebookError as e:
             ctx["error"] = e.message
             ctx["availability"] = {"staff": []}
@@ -80,9 +81,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
 
 
 def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
-    b = businesses.get_by_slug(slug)
-    if not b:
-        raise NotFound(f"No business called '{slug}'.")
+    b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
         "service": form.get("service", ""),
@@ -102,14 +101,14 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
     try:
-        _, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
+        _, result = book.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
-        profile = booking.public_profile(slug)
+        profile = profiles.public_profile(slug)
         t = words(locale)
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
         taken = (
-            booking.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
+            availability.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
             if isinstance(e, SlotTaken)
             else None
         )
@@ -141,11 +140,11 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
 def manage_page(
     token: str, params: dict, accept_language: str | None, *, status_note: str | None = None, error: str | None = None
 ) -> str:
-    view = booking.get_booking(token)
-    b = businesses.get_by_slug(view["business"]["slug"])
+    view = manage.get_booking(token)
+    b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
-    ctx = {
+    ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,
         "booking": view,
@@ -158,7 +157,7 @@ def manage_page(
         today = local_date(clock.now(), b.config.tz)
         day = _day(params.get("date") or view["start"][:10], today)
         ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
-        av = booking.get_availability(
+        av = availability.get_availability(
             view["business"]["slug"],
             {
                 "service": view["service"]["id"],

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib import links
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.booking import Appointment, cancellation_deadline
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import PlannedMessage, booking_message_keys
 from chalicelib.domain.timeutil import iso_local, iso_utc
-from chalicelib.store.businesses import Business
 
 
-def business_context(b: Business) -> dict:
+def business_context(b: Business) -> dict[str, Any]:
     """What every message says about the business (and the SMS sender it goes from)."""
     cfg = b.config
     return {
@@ -27,7 +29,9 @@ def business_context(b: Business) -> dict:
     }
 
 
-def booking_context(b: Business, appt: Appointment, client_name: str, previous_start: datetime | None = None) -> dict:
+def booking_context(
+    b: Business, appt: Appointment, client_name: str, previous_start: datetime | None = None
+) -> dict[str, Any]:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
     return {
@@ -56,7 +60,9 @@ def booking_context(b: Business, appt: Appointment, client_name: str, previous_s
     }
 
 
-def to_client(b: Business, c, key: str, kind: str, context: dict, now: datetime) -> PlannedMessage | None:
+def to_client(
+    b: Business, c: Client, key: str, kind: str, context: dict[str, Any], now: datetime
+) -> PlannedMessage | None:
     """A message about the client rather than one visit: by email, else by SMS."""
     channel, recipient = ("email", c.email) if c.email else ("sms", c.phone)
     if not recipient:
@@ -70,7 +76,7 @@ def to_client(b: Business, c, key: str, kind: str, context: dict, now: datetime)
         context=context,
         due_at=now,
         business_id=b.id,
-        client_id=c.client_id,
+        client_id=c.id,
     )
 
 

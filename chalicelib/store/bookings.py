@@ -9,23 +9,23 @@ commits, however the requests race.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from chalicelib.domain.booking import Appointment
-from chalicelib.domain.messages import PlannedMessage
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.clients import BookedClient
+from chalicelib.domain.loyalty import Reward
+from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.errors import SlotTaken
-from chalicelib.store import clients, db, keys, kpis
-from chalicelib.store.models import (
-    AppointmentItem,
-    ClientItem,
-    IdempotencyItem,
-    MessageItem,
-    RewardItem,
-    SlotLockItem,
-)
+from chalicelib.store import clients, db, keys, outbox, rewards
+from chalicelib.store.models import AppointmentItem, IdempotencyItem, SlotLockItem
 from chalicelib.store.tx import Tx, TxFailed
 
+T = TypeVar("T")
 LOCK_RETENTION = timedelta(days=7)  # lock items expire (TTL) a week after their time
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -52,7 +52,7 @@ class StaleAppointment(Exception):
 
 
 # --- appointments ------------------------------------------------------------------
-def _to_item(a: Appointment) -> AppointmentItem:
+def to_item(a: Appointment) -> AppointmentItem:
     item = AppointmentItem(
         keys.biz(a.business_id),
         keys.appt_sk(a.id),
@@ -78,17 +78,17 @@ def _to_item(a: Appointment) -> AppointmentItem:
         discount_cents=a.discount_cents or None,
         reminded=a.reminded or None,
         feedback_requested=a.feedback_requested or None,
-        g1pk=keys.business_calendar(a.business_id),
-        g1sk=f"{iso_utc(a.start)}#{a.id}",
-        g2pk=keys.client_timeline(a.business_id, a.client_id),
-        g2sk=f"APPT#{iso_utc(a.start)}#{a.id}",
     )
+    item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
+    entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
+    item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
     return item
 
 
-def _from_item(i: AppointmentItem) -> Appointment:
+def to_appointment(i: AppointmentItem) -> Appointment:
+    discount: float | None = i.discount_cents
     return Appointment(
         id=i.appointment_id,
         business_id=i.business_id,
@@ -111,7 +111,7 @@ def _from_item(i: AppointmentItem) -> Appointment:
         cancel_reason=i.cancel_reason,
         reminders_off=bool(i.reminders_off),
         reward_id=i.reward_id,
-        discount_cents=int(i.discount_cents or 0),
+        discount_cents=int(discount or 0),
         reminded=bool(i.reminded),
         feedback_requested=bool(i.feedback_requested),
     )
@@ -120,7 +120,7 @@ def _from_item(i: AppointmentItem) -> Appointment:
 def get_appointment(business_id: str, appointment_id: str) -> Appointment | None:
     db.configure()
     try:
-        return _from_item(
+        return to_appointment(
             AppointmentItem.get(keys.biz(business_id), keys.appt_sk(appointment_id), consistent_read=True)
         )
     except AppointmentItem.DoesNotExist:
@@ -134,80 +134,38 @@ def list_appointments(business_id: str, start_from: datetime, start_to: datetime
     items = AppointmentItem.by_business_time.query(
         keys.business_calendar(business_id), AppointmentItem.g1sk.between(lo, hi + "~")
     )
-    return [_from_item(i) for i in items if i.g1sk < hi]
+    return [to_appointment(i) for i in items if i.g1sk < hi]
 
 
 def _lock(a: Appointment, granule: datetime) -> SlotLockItem:
     return SlotLockItem(
         keys.lock_pk(a.business_id, a.staff_id, granule),
-        "LOCK",
+        keys.LOCK_SK,
         appointment_id=a.id,
         expires_at=granule + LOCK_RETENTION,
     )
 
 
-def message_item(m: PlannedMessage, now: datetime, *, claimed_for: timedelta | None = None) -> MessageItem:
-    """The outbox item of a planned message; `claimed_for` leases it to the caller."""
-    due = now + claimed_for if claimed_for else m.due_at
-    g3pk, g3sk = keys.due_keys(m.key, due)
-    return MessageItem(
-        keys.biz(m.business_id),
-        keys.msg_sk(m.key),
-        business_id=m.business_id,
-        key=m.key,
-        kind=m.kind,
-        channel=m.channel,
-        recipient=m.recipient,
-        appointment_id=m.appointment_id,
-        appointment_seq=m.appointment_seq,
-        client_id=m.client_id,
-        locale=m.locale,
-        context=m.context,
-        status="sending" if claimed_for else "pending",
-        attempts=0,
-        due_at=due,
-        lease_until=due if claimed_for else None,
-        created_at=now,
-        g3pk=g3pk,
-        g3sk=g3sk,
-        g2pk=keys.client_timeline(m.business_id, m.client_id) if m.client_id else None,
-        g2sk=f"MSG#{iso_utc(now)}#{m.key}" if m.client_id else None,
-    )
-
-
-def _put_messages(tx: Tx, messages: list[PlannedMessage], now: datetime, lease: timedelta | None) -> list[MessageItem]:
-    items = [message_item(m, now, claimed_for=lease) for m in messages]
-    for item in items:
-        tx.put(item, "message", condition=MessageItem.pk.does_not_exist())
-    return items
-
-
 def create_booking(
     appt: Appointment,
-    client: clients.ClientWrite,
-    messages: list[PlannedMessage],
+    client: BookedClient,
+    messages: Sequence[PlannedMessage],
     idempotency: tuple[str, str] | None,
     now: datetime,
     lease: timedelta | None = None,
-    later: list[PlannedMessage] = (),
-    welcome: RewardItem | None = None,
-    redeem_until: str | None = None,
-) -> list[MessageItem]:
+    later: Sequence[PlannedMessage] = (),
+    welcome: Reward | None = None,
+    today: date | None = None,
+) -> list[Message]:
     """Write the booking, its locks, the client and its confirmations in one transaction,
-    with the reward it redeems (`appt.reward_id`, valid on the local day `redeem_until`)
-    or the welcome perk of a referred new client."""
+    with the reward it redeems (`appt.reward_id`, valid on the local day `today`) or
+    the welcome perk of a referred new client. The confirmations, leased to the caller."""
     tx = Tx(AppointmentItem)
     if welcome is not None:
-        tx.put(welcome, "reward", condition=RewardItem.pk.does_not_exist())
+        rewards.welcome(tx, welcome)
     elif appt.reward_id:
-        tx.update(
-            RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
-            [RewardItem.status.set("redeemed"), RewardItem.appointment_id.set(appt.id), RewardItem.changed_at.set(now)],
-            "reward",
-            condition=(RewardItem.status == "available")
-            & (RewardItem.expires_on.does_not_exist() | (RewardItem.expires_on >= redeem_until)),
-        )
-    tx.put(_to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
+        rewards.redeem(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, today or now.date(), now)
+    tx.put(to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
     for g in appt.occupancy_granules():
         tx.put(_lock(appt, g), "lock", condition=SlotLockItem.pk.does_not_exist())
     if idempotency:
@@ -215,7 +173,7 @@ def create_booking(
         tx.put(
             IdempotencyItem(
                 keys.idem_pk(appt.business_id, key),
-                "IDEM",
+                keys.IDEM_SK,
                 body_hash=body_hash,
                 appointment_id=appt.id,
                 expires_at=now + IDEMPOTENCY_TTL,
@@ -223,14 +181,16 @@ def create_booking(
             "idempotency",
             condition=IdempotencyItem.pk.does_not_exist(),
         )
-    clients.write_ops(tx, client, now)
-    items = _put_messages(tx, messages, now, lease)
-    _put_messages(tx, list(later), now, None)  # reminders: pending until due
+    clients.on_booking(tx, client, now)
+    sent = outbox.queue(tx, messages, now, lease)
+    outbox.queue(tx, later, now)  # reminders: pending until due
     try:
         tx.commit()
     except TxFailed as err:
         if "idempotency" in err.failed and idempotency:
-            stored = IdempotencyItem.get(keys.idem_pk(appt.business_id, idempotency[0]), "IDEM", consistent_read=True)
+            stored = IdempotencyItem.get(
+                keys.idem_pk(appt.business_id, idempotency[0]), keys.IDEM_SK, consistent_read=True
+            )
             raise IdempotentReplay(stored.appointment_id, stored.body_hash) from err
         if "lock" in err.failed:
             raise SlotTaken("That time was just taken. Please choose another time.") from err
@@ -241,10 +201,10 @@ def create_booking(
         if err.conflict:
             raise Contended() from err
         raise
-    return items
+    return sent
 
 
-def transact_with_retry(fn, attempts: int = 4):
+def transact_with_retry(fn: Callable[[], T], attempts: int = 4) -> T:
     """Run a transaction, retrying DynamoDB's TransactionConflict with a short backoff."""
     for attempt in range(attempts):
         try:
@@ -256,18 +216,32 @@ def transact_with_retry(fn, attempts: int = 4):
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-def _appointment_changed(appt: Appointment):
+def _unchanged(appt: Appointment) -> Condition:
     """Condition: the appointment is still booked and unchanged since it was read."""
-    return (AppointmentItem.status == "booked") & (AppointmentItem.seq == appt.seq)
+    unchanged: Condition = (AppointmentItem.status == Status.BOOKED.value) & (AppointmentItem.seq == appt.seq)
+    return unchanged
+
+
+def _lock_is_ours(appt: Appointment) -> Condition:
+    ours: Condition = SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id)
+    return ours
+
+
+def _key(appt: Appointment) -> AppointmentItem:
+    return AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id))
 
 
 def cancel_booking(
-    appt: Appointment, now: datetime, reason: str | None, messages: list[PlannedMessage], lease: timedelta | None = None
-) -> list[MessageItem]:
+    appt: Appointment,
+    now: datetime,
+    reason: str | None,
+    messages: Sequence[PlannedMessage],
+    lease: timedelta | None = None,
+) -> list[Message]:
     """Cancel and free the time, atomically, with the cancellation messages."""
     tx = Tx(AppointmentItem)
     actions = [
-        AppointmentItem.status.set("cancelled"),
+        AppointmentItem.status.set(Status.CANCELLED.value),
         AppointmentItem.cancelled_at.set(now),
         AppointmentItem.updated_at.set(now),
         AppointmentItem.seq.add(1),
@@ -276,54 +250,35 @@ def cancel_booking(
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
-    tx.update(
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-        actions,
-        "appointment",
-        condition=_appointment_changed(appt),
-    )
+    tx.update(_key(appt), actions, "appointment", condition=_unchanged(appt))
     for g in appt.occupancy_granules():
-        tx.delete(
-            _lock(appt, g),
-            "lock",
-            condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id),
-        )
-    tx.update(
-        ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
-        [ClientItem.cancellations.add(1)] + kpis.changed_actions(appt.business_id, appt.client_id, now),
-        "client",
-        condition=ClientItem.pk.exists(),
-    )
+        tx.delete(_lock(appt, g), "lock", condition=_lock_is_ours(appt))
+    clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card
-        tx.update(
-            RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
-            [RewardItem.status.set("available"), RewardItem.appointment_id.remove(), RewardItem.changed_at.set(now)],
-            "reward-release",
-            condition=RewardItem.appointment_id == appt.id,
-        )
-    items = _put_messages(tx, messages, now, lease)
+        rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
+    sent = outbox.queue(tx, messages, now, lease)
     _commit_change(tx)
-    return items
+    return sent
 
 
 def reschedule_booking(
     appt: Appointment,
     moved: Appointment,
     now: datetime,
-    messages: list[PlannedMessage],
+    messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
-    later: list[PlannedMessage] = (),
-) -> list[MessageItem]:
+    later: Sequence[PlannedMessage] = (),
+) -> list[Message]:
     """Move a booking: take the new time and free the old one in one transaction.
 
     If any granule of the new time is held by another booking, nothing changes and
     the old time stays held.
     """
     old, new = set(appt.occupancy_granules()), set(moved.occupancy_granules())
-    moved_item = _to_item(moved)
+    moved_item = to_item(moved)
     tx = Tx(AppointmentItem)
     tx.update(
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        _key(appt),
         [
             AppointmentItem.start.set(moved.start),
             AppointmentItem.end.set(moved.end),
@@ -337,30 +292,17 @@ def reschedule_booking(
             AppointmentItem.g3sk.set(moved_item.g3sk),
         ],
         "appointment",
-        condition=_appointment_changed(appt),
+        condition=_unchanged(appt),
     )
     for g in sorted(new):
-        tx.put(
-            _lock(moved, g),
-            "lock",
-            condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id),
-        )
+        tx.put(_lock(moved, g), "lock", condition=_lock_is_ours(appt))
     for g in sorted(old - new):
-        tx.delete(
-            _lock(appt, g),
-            "old-lock",
-            condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id),
-        )
-    tx.update(
-        ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
-        kpis.changed_actions(appt.business_id, appt.client_id, now),
-        "client",
-        condition=ClientItem.pk.exists(),
-    )
-    items = _put_messages(tx, messages, now, lease)
-    _put_messages(tx, list(later), now, None)
+        tx.delete(_lock(appt, g), "old-lock", condition=_lock_is_ours(appt))
+    clients.on_change(tx, appt.business_id, appt.client_id, now)
+    sent = outbox.queue(tx, messages, now, lease)
+    outbox.queue(tx, later, now)
     _commit_change(tx)
-    return items
+    return sent
 
 
 def _commit_change(tx: Tx) -> None:
@@ -380,14 +322,16 @@ def _commit_change(tx: Tx) -> None:
 
 def client_history(business_id: str, client_id: str) -> list[Appointment]:
     """A client's appointments, oldest first: one Query on g2."""
-    from chalicelib.store.client_data import appointments
-
-    return [_from_item(i) for i in appointments(business_id, client_id)]
+    db.configure()
+    found = AppointmentItem.by_client.query(
+        keys.client_timeline(business_id, client_id), AppointmentItem.g2sk.startswith(keys.TIMELINE_APPOINTMENTS)
+    )
+    return [to_appointment(i) for i in found]
 
 
 def set_reminders_off(appt: Appointment, off: bool, now: datetime) -> None:
     db.configure()
-    AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+    _key(appt).update(
         actions=[AppointmentItem.reminders_off.set(off), AppointmentItem.updated_at.set(now)],
         condition=AppointmentItem.pk.exists(),
     )
@@ -407,12 +351,7 @@ def record_sent(business_id: str, appointment_id: str, client_id: str | None, ki
         condition=AppointmentItem.pk.exists(),
     )
     if kind == "feedback_request" and client_id:
-        tx.update(
-            ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
-            kpis.changed_actions(business_id, client_id, now),
-            "client",
-            condition=ClientItem.pk.exists(),
-        )
+        clients.on_change(tx, business_id, client_id, now)
     try:
         tx.commit()
     except TxFailed:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import Any
+
+from botocore.client import BaseClient
 
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store import models
 
-_configured_for: tuple | None = None
+_configured_for: tuple[str, str | None, str] | None = None
 
 
 def configure(settings: Settings | None = None) -> None:
@@ -29,7 +32,7 @@ def configure(settings: Settings | None = None) -> None:
     _configured_for = key
 
 
-def table_definition(table_name: str) -> dict:
+def table_definition(table_name: str) -> dict[str, Any]:
     """CreateTable arguments: on-demand, overloaded keys, five sparse-friendly GSIs."""
     attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]
     gsis = []
@@ -57,7 +60,7 @@ def table_definition(table_name: str) -> dict:
     }
 
 
-def dynamodb_client(settings: Settings | None = None):
+def dynamodb_client(settings: Settings | None = None) -> BaseClient:
     import boto3
 
     s = settings or get_settings()

@@ -6,6 +6,8 @@ One table, overloaded keys `pk`/`sk`, and five overloaded global secondary index
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -17,7 +19,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 INDEXES = ("g1", "g2", "g3", "g4", "g5")  # attribute prefixes; the index of "g1" is "gsi1"
@@ -27,25 +29,28 @@ def index_name(prefix: str) -> str:
     return prefix.replace("g", "gsi", 1)
 
 
-def _index(name: str, keys_only: bool = False):
-    """A fresh GSI class per model: PynamoDB binds an index class to one model."""
+def _index(name: str) -> GlobalSecondaryIndex[Any]:
+    """A fresh GSI class per model: PynamoDB binds an index class to one model. Every
+    index projects ALL (items are small; a second read per hit would cost more)."""
 
     class Meta:
         index_name = globals()["index_name"](name)
-        projection = KeysOnlyProjection() if keys_only else AllProjection()
+        projection = AllProjection()
 
     attrs = {
         "Meta": Meta,
         f"{name}pk": UnicodeAttribute(hash_key=True),
         f"{name}sk": UnicodeAttribute(range_key=True),
     }
-    return type(f"{name.upper()}Index", (GlobalSecondaryIndex,), attrs)()
+    index: GlobalSecondaryIndex[Any] = type(f"{name.upper()}Index", (GlobalSecondaryIndex,), attrs)()
+    return index
 
 
 class Base(Model):
     class Meta:
         table_name = "rebook"  # set by store.db.configure()
         region = "eu-north-1"
+        host: str | None = None  # DynamoDB Local's endpoint, when not in AWS
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -65,7 +70,6 @@ class BusinessItem(Base):
     business_id = UnicodeAttribute()
     slug = UnicodeAttribute()
     config = JSONAttribute()
-    settings = JSONAttribute(null=True)  # reminder plan, quiet hours, retention knobs (later issues)
     feed_secrets = JSONAttribute(null=True)  # calendar feeds: {"business" | staff id: secret}
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -78,7 +82,7 @@ class ClientKeyItem(Base):
     client_id = UnicodeAttribute()
 
 
-class ConsentMap(MapAttribute):
+class ConsentMap(MapAttribute[str, Any]):
     granted = BooleanAttribute()
     at = UTCDateTimeAttribute()
     source = UnicodeAttribute()
@@ -94,7 +98,7 @@ class ClientItem(Base):
     email = UnicodeAttribute(null=True)
     locale = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
-    marketing = ConsentMap(null=True)
+    marketing = ConsentMap(null=True)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
     consent_log = ListAttribute(of=ConsentMap, null=True)
     bookings = NumberAttribute(default=0)
     cancellations = NumberAttribute(default=0)
@@ -142,23 +146,23 @@ class ClientItem(Base):
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
-    by_risk = _index("g1")
+    by_risk: GlobalSecondaryIndex[ClientItem] = _index("g1")
     # g3: ERASE#<yyyy-mm-dd>#<shard> / <biz>#<client>: when the client becomes due for
     # automatic erasure (last activity + the business's retention period), sparse.
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
-    by_erase_day = _index("g3")
+    by_erase_day: GlobalSecondaryIndex[ClientItem] = _index("g3")
     # g2: KPI#<shard> / <changed at>#<biz>#<client>: her KPI contribution needs a sync, sparse.
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_kpi_change = _index("g2")
+    by_kpi_change: GlobalSecondaryIndex[ClientItem] = _index("g2")
     # Retention indexes (issue 6): lapse day and birthday, sparse.
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
     g5pk = UnicodeAttribute(null=True)
     g5sk = UnicodeAttribute(null=True)
-    by_lapse_day = _index("g4")
-    by_birthday = _index("g5")
+    by_lapse_day: GlobalSecondaryIndex[ClientItem] = _index("g4")
+    by_birthday: GlobalSecondaryIndex[ClientItem] = _index("g5")
 
 
 # --- appointments ------------------------------------------------------------------
@@ -200,9 +204,9 @@ class AppointmentItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
-    by_business_time = _index("g1")
-    by_client = _index("g2")
-    by_end = _index("g3")
+    by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
+    by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
+    by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
 
 
 class SlotLockItem(Base):
@@ -256,12 +260,12 @@ class MessageItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
-    failed_by_business = _index("g1")
-    by_client = _index("g2")
-    by_due = _index("g3")
+    failed_by_business: GlobalSecondaryIndex[MessageItem] = _index("g1")
+    by_client: GlobalSecondaryIndex[MessageItem] = _index("g2")
+    by_due: GlobalSecondaryIndex[MessageItem] = _index("g3")
 
 
-ALL_MODELS = (
+ALL_MODELS: tuple[type[Base], ...] = (
     SlugItem,
     BusinessItem,
     ClientKeyItem,
@@ -295,7 +299,7 @@ class NoteItem(Base):
     created_at = UTCDateTimeAttribute()
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_client = _index("g2")
+    by_client: GlobalSecondaryIndex[NoteItem] = _index("g2")
 
 
 class FollowUpItem(Base):
@@ -320,8 +324,8 @@ class FollowUpItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
-    by_client = _index("g2")
-    by_due = _index("g4")
+    by_client: GlobalSecondaryIndex[FollowUpItem] = _index("g2")
+    by_due: GlobalSecondaryIndex[FollowUpItem] = _index("g4")
 
 
 class AuditItem(Base):
@@ -359,8 +363,8 @@ class FeedbackItem(Base):
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_business_time = _index("g1")
-    by_client = _index("g2")
+    by_business_time: GlobalSecondaryIndex[FeedbackItem] = _index("g1")
+    by_client: GlobalSecondaryIndex[FeedbackItem] = _index("g2")
 
 
 class AggregateItem(Base):
@@ -420,7 +424,7 @@ class RewardItem(Base):
     changed_at = UTCDateTimeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_client = _index("g2")
+    by_client: GlobalSecondaryIndex[RewardItem] = _index("g2")
 
 
 ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem, FeedbackItem, AggregateItem, RewardItem)

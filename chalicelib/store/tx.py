@@ -7,7 +7,12 @@ callers ask "did a lock fail?" instead of counting positions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import db
@@ -24,24 +29,24 @@ class TxFailed(Exception):
 
 
 class Tx:
-    def __init__(self, model_for_connection):
+    def __init__(self, model_for_connection: type[Model]) -> None:
         db.configure()
         self._tx = TransactWrite(connection=model_for_connection._get_connection().connection)
         self._roles: dict[str, list[str]] = {k: [] for k in _ORDER}
 
-    def put(self, item, role: str, condition=None) -> None:
+    def put(self, item: Model, role: str, condition: Condition | None = None) -> None:
         self._tx.save(item, condition=condition)
         self._roles["put"].append(role)
 
-    def update(self, item, actions, role: str, condition=None) -> None:
-        self._tx.update(item, actions=actions, condition=condition, add_version_condition=False)
+    def update(self, item: Model, actions: Sequence[Action], role: str, condition: Condition | None = None) -> None:
+        self._tx.update(item, actions=list(actions), condition=condition, add_version_condition=False)
         self._roles["update"].append(role)
 
-    def delete(self, item, role: str, condition=None) -> None:
+    def delete(self, item: Model, role: str, condition: Condition | None = None) -> None:
         self._tx.delete(item, condition=condition, add_version_condition=False)
         self._roles["delete"].append(role)
 
-    def check(self, model, hash_key, range_key, condition, role: str) -> None:
+    def check(self, model: type[Model], hash_key: str, range_key: str, condition: Condition, role: str) -> None:
         self._tx.condition_check(model, hash_key, range_key, condition=condition)
         self._roles["check"].append(role)
 

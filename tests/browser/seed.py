@@ -33,8 +33,9 @@ def past_visit(stack, name: str, email: str) -> dict:
     card links."""
     from chalicelib import links
     from chalicelib.domain.booking import Appointment
+    from chalicelib.domain.clients import BookedClient
     from chalicelib.domain.ids import new_id
-    from chalicelib.store import bookings, businesses, clients
+    from chalicelib.store import bookings, businesses
 
     with stack_env(stack):
         b = businesses.get_by_slug("demo")
@@ -55,7 +56,7 @@ def past_visit(stack, name: str, email: str) -> dict:
             created_at=start - timedelta(days=7),
             updated_at=start + timedelta(hours=1),
         )
-        client = clients.ClientWrite(
+        client = BookedClient(
             business_id=b.id,
             client_id=appt.client_id,
             is_new=True,
@@ -93,9 +94,10 @@ def visit(
     for a completed visit the client's figures and rhythm are refreshed at once, as the
     visits_ended job does, so a visit weeks ago puts her on the at-risk or lapsed list."""
     from chalicelib.domain.booking import Appointment
+    from chalicelib.domain.clients import BookedClient
     from chalicelib.domain.ids import new_id
     from chalicelib.services import retention
-    from chalicelib.store import bookings, businesses, clients
+    from chalicelib.store import bookings, businesses
 
     with stack_env(stack):
         b = businesses.get_by_slug("demo")
@@ -116,7 +118,7 @@ def visit(
             created_at=start - timedelta(days=7),
             updated_at=start - timedelta(days=7),
         )
-        client = clients.ClientWrite(
+        client = BookedClient(
             business_id=b.id,
             client_id=appt.client_id,
             is_new=True,

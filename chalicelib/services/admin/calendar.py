@@ -4,26 +4,28 @@ marking visits arrived, completed or no-show."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.booking import Appointment, CancelIn, Status
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.services import booking as booking_service
 from chalicelib.services import retention
 from chalicelib.services.admin.common import audited, business_of, parse, parse_date, today, valid_id
+from chalicelib.services.booking import book, manage
 from chalicelib.store import bookings as store
 from chalicelib.store import clients, visits
-from chalicelib.store.businesses import Business
 
 
-def appointment_view(b: Business, a: Appointment, client=None) -> dict:
+def appointment_view(b: Business, a: Appointment, client: Client | None = None) -> dict[str, Any]:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
-    view = {
+    view: dict[str, Any] = {
         "id": a.id,
         "status": a.status,
         "outcome": outcome(a, clock.now()),
@@ -47,7 +49,7 @@ def appointment_view(b: Business, a: Appointment, client=None) -> dict:
     return view
 
 
-def calendar(p: Principal, params: dict) -> dict:
+def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     """Appointments of a day or of the week (Mon-Sun) around `date`, per staff member."""
     b = business_of(p)
     cfg = b.config
@@ -89,7 +91,7 @@ def _appointment(b: Business, appointment_id: str) -> Appointment:
     return a
 
 
-def get_appointment(p: Principal, appointment_id: str) -> dict:
+def get_appointment(p: Principal, appointment_id: str) -> dict[str, Any]:
     b = business_of(p)
     a = _appointment(b, appointment_id)
     client = clients.get_client(b.id, a.client_id)
@@ -97,14 +99,14 @@ def get_appointment(p: Principal, appointment_id: str) -> dict:
     return appointment_view(b, a, client)
 
 
-def book_for_client(p: Principal, body, idempotency_key: str | None) -> tuple[int, dict]:
+def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
     """A phone booking: the public booking rules and the same double-booking guarantee;
     the client is given by contact details or as an existing `client_id`."""
     b = business_of(p)
     if isinstance(body, dict) and "client_id" in body:
         body = dict(body)
         client = clients.get_client(b.id, valid_id(body.pop("client_id"), "client"))
-        if not client or client.erased_at:
+        if not client or client.is_erased:
             raise NotFound("No such client.")
         if not (client.phone or client.email):
             raise ValidationFailed(
@@ -124,13 +126,13 @@ def book_for_client(p: Principal, body, idempotency_key: str | None) -> tuple[in
         # A booking can grant marketing consent, never withdraw it; a phone call about a
         # time is not a new consent, so by default nothing is recorded.
         body.setdefault("consents", {"marketing": False})
-    status, view = booking_service.book(b, body, idempotency_key, source="phone")
+    status, view = book.book(b, body, idempotency_key, source="phone")
     appt = store.get_appointment(b.id, view["id"])
     audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
     return status, view
 
 
-def mark_visit(p: Principal, appointment_id: str, body) -> dict:
+def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     b = business_of(p)
     req: VisitMark = parse(VisitMark, body, "visit mark")
     a = _appointment(b, appointment_id)
@@ -144,7 +146,7 @@ def mark_visit(p: Principal, appointment_id: str, body) -> dict:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
-        a = store.get_appointment(b.id, a.id)
+        a = _appointment(b, a.id)
         if req.status != "arrived":
             # Visits, rhythm and the stamp card follow the mark now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, clock.now())
@@ -152,7 +154,7 @@ def mark_visit(p: Principal, appointment_id: str, body) -> dict:
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))
 
 
-def cancel_visit(p: Principal, appointment_id: str, body) -> dict:
+def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     """The front desk cancels a booking (the client called): no cancellation window,
     the client is told as when she cancels herself."""
     b = business_of(p)
@@ -163,6 +165,6 @@ def cancel_visit(p: Principal, appointment_id: str, body) -> dict:
             raise Conflict(
                 f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.", code=f"booking_{a.status}"
             )
-        a = booking_service.cancel(b, a, req.reason)
+        a = manage.cancel(b, a, req.reason)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.config import Business
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.services.validation import parse  # noqa: F401 (the owner use cases import it from here)
 from chalicelib.store import audit, businesses
-from chalicelib.store.businesses import Business
 
 _ID = re.compile(r"^[a-z0-9]{1,40}$")
 
@@ -44,6 +45,6 @@ def today(b: Business) -> date:
     return clock.now().astimezone(b.config.tz).date()
 
 
-def audited(p: Principal, action: str, client_id: str | None, detail: dict | None = None) -> None:
+def audited(p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None) -> None:
     """Who read, changed, exported or erased client data (ids and field names only)."""
     audit.record(p.business_id, p.user_id, p.role, action, client_id, clock.now(), detail)

@@ -4,16 +4,17 @@ cancelled visits stay in the feed as STATUS:CANCELLED so subscribed calendars dr
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, businesses, clients, feeds
-from chalicelib.store.businesses import Business
 
 PAST, AHEAD = timedelta(days=60), timedelta(days=365)  # what a subscription shows
 
@@ -76,7 +77,7 @@ def render(business_id: str, feed: str, secret: str) -> bytes:
     return _calendar(b, feed, appts, people, now)
 
 
-def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
+def _calendar(b: Business, feed: str, appts: list[Appointment], people: dict[str, Client], now: datetime) -> bytes:
     from icalendar import Calendar, Event
 
     from chalicelib.notify import ics
@@ -96,7 +97,7 @@ def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
     for a in appts:
         service = cfg.service(a.service_id)
         client = people.get(a.client_id)
-        who = client.name if client and not client.erased_at else ""
+        who = client.name if client and not client.is_erased else ""
         what = service.name.get(cfg.locale) if service else a.service_id
         e = Event()
         e.add("uid", f"{a.id}@rebook")

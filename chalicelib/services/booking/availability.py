@@ -1,0 +1,107 @@
+"""Free start times: of a service over a few days, and the nearest to one just taken."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, NoReturn
+
+from chalicelib import clock
+from chalicelib.domain import availability as avail
+from chalicelib.domain.timeutil import iso_local, parse_instant
+from chalicelib.errors import ValidationFailed
+from chalicelib.services.booking.profile import business
+from chalicelib.store import bookings
+
+MAX_RANGE_DAYS = 31
+
+
+def _bad_date(name: str) -> NoReturn:
+    raise ValidationFailed(f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"})
+
+
+def _parse_date(value: str | None, name: str) -> date:
+    if not value:
+        raise ValidationFailed(f"'{name}' is required (YYYY-MM-DD).", fields={name: "required"})
+    if len(value) != 10:
+        _bad_date(name)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _bad_date(name)
+
+
+def get_availability(slug: str, params: dict[str, str]) -> dict[str, Any]:
+    b = business(slug)
+    cfg = b.config
+    unknown = set(params) - {"service", "from", "to", "staff"}
+    if unknown:
+        raise ValidationFailed("Unknown query parameters.", fields=dict.fromkeys(unknown, "unknown parameter"))
+    service = cfg.service(params.get("service") or "")
+    if not service:
+        raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
+    date_from, date_to = _parse_date(params.get("from"), "from"), _parse_date(params.get("to"), "to")
+    if date_to < date_from:
+        raise ValidationFailed("'to' is before 'from'.", fields={"to": "must not be before 'from'"})
+    if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
+        raise ValidationFailed(
+            f"Ask for at most {MAX_RANGE_DAYS} days at a time.", fields={"to": f"range over {MAX_RANGE_DAYS} days"}
+        )
+    members = cfg.staff_for(service.id)
+    if params.get("staff"):
+        members = [m for m in members if m.id == params["staff"]]
+        if not members:
+            raise ValidationFailed(
+                "That staff member does not offer this service.",
+                fields={"staff": "unknown staff or does not offer the service"},
+            )
+    now = clock.now()
+    tz = cfg.tz
+    # Bookings that could overlap the range: those starting up to the longest
+    # occupancy before its first local midnight.
+    start_utc = datetime(date_from.year, date_from.month, date_from.day, tzinfo=tz) - timedelta(hours=6)
+    end_utc = datetime(date_to.year, date_to.month, date_to.day, tzinfo=tz) + timedelta(days=1, hours=1)
+    busy: dict[str, list[tuple[datetime, datetime]]] = {}
+    for a in bookings.list_appointments(b.id, start_utc, end_utc):
+        if a.is_active:
+            busy.setdefault(a.staff_id, []).append((a.start, a.occupied_until))
+    free = avail.availability(cfg, service, members, date_from, date_to, now, busy)
+    return {
+        "business": cfg.slug,
+        "service": service.id,
+        "timezone": cfg.timezone,
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "duration_minutes": service.duration_minutes,
+        "staff": [{"id": m.id, "name": m.name, "slots": [iso_local(t, tz) for t in free[m.id]]} for m in members],
+    }
+
+
+def nearest_free(
+    slug: str, service_id: str, staff_id: str | None, start_iso: str, limit: int = 6
+) -> list[dict[str, Any]]:
+    """The free start times nearest to one that was just taken: that day first, else
+    the first of the next six days with any (what the "just taken" page offers)."""
+    b = business(slug)
+    try:
+        wanted = parse_instant(start_iso)
+    except ValueError:
+        return []
+    day = wanted.astimezone(b.config.tz).date()
+    for offset in range(7):
+        d = day + timedelta(days=offset)
+        query = {"service": service_id, "from": d.isoformat(), "to": d.isoformat()}
+        if staff_id:
+            query["staff"] = staff_id
+        try:
+            free = get_availability(slug, query)
+        except ValidationFailed:
+            return []
+        options = sorted((abs(parse_instant(s) - wanted), s, m["id"]) for m in free["staff"] for s in m["slots"])
+        if options:
+            seen, out = set(), []
+            for _, s, staff in options:
+                if s not in seen:
+                    seen.add(s)
+                    out.append({"start": s, "staff": staff, "day_differs": offset > 0})
+            return sorted(out[:limit], key=lambda o: o["start"])
+    return []

@@ -1,0 +1,257 @@
+"""Booking a time: from the booking widget and pages, or at the front desk by phone.
+
+Of two requests for overlapping times exactly one commits: the appointment, one lock
+per 5-minute granule, the client, the confirmations and any reward it redeems are one
+conditional transaction (chalicelib/store/bookings.py). Prices and perks follow
+chalicelib/domain/loyalty.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.domain import availability as avail
+from chalicelib.domain import loyalty as perks
+from chalicelib.domain.booking import Appointment, BookingIn, Status
+from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
+from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.privacy import erase_due
+from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
+from chalicelib.notify import outbox
+from chalicelib.services import loyalty, message_plans
+from chalicelib.services.booking.profile import business
+from chalicelib.services.booking.views import booking_view
+from chalicelib.services.validation import parse
+from chalicelib.store import bookings, clients
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+CLIENT_RACE_RETRIES = 3  # a concurrent request may create the same new client
+
+
+def create_booking(
+    slug: str, body: object, idempotency_key: str | None = None, source: str = "web"
+) -> tuple[int, dict[str, Any]]:
+    return book(business(slug), body, idempotency_key, source)
+
+
+def book(
+    b: Business, body: object, idempotency_key: str | None = None, source: str = "web"
+) -> tuple[int, dict[str, Any]]:
+    """A booking by the public rules, from the web or the front desk (`source`)."""
+    _check_idempotency_key(idempotency_key)
+    req: BookingIn = parse(BookingIn, body, "booking")
+    now = clock.now()
+    service = _service(b.config, req)
+    staff = _free_staff(b.config, service, req, now)
+    offer = _offer(b, req, source, now)
+    idem = (idempotency_key, _body_hash(body)) if idempotency_key else None
+    last_error: Exception | None = None
+    for member in staff:
+        for _ in range(CLIENT_RACE_RETRIES):
+            try:
+                appt, confirmations = _commit(b, req, service, member, offer, idem, source, now)
+            except clients.ClientRace as e:
+                last_error = e
+                continue
+            except SlotTaken as e:
+                last_error = e
+                break  # someone else's now: the next staff member free then
+            except bookings.IdempotentReplay as replay:
+                return 201, _replay(b, replay, idem)
+            outbox.deliver(confirmations, now)
+            return 201, booking_view(b, appt)
+    raise _not_booked(last_error)
+
+
+# --- the steps --------------------------------------------------------------------------------
+def _check_idempotency_key(key: str | None) -> None:
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
+            fields={"Idempotency-Key": "invalid"},
+        )
+
+
+def _body_hash(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _service(cfg: BusinessConfig, req: BookingIn) -> Service:
+    service = cfg.service(req.service)
+    if not service:
+        raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
+    return service
+
+
+def _free_staff(cfg: BusinessConfig, service: Service, req: BookingIn, now: datetime) -> list[Staff]:
+    """Who could take the booking at its start, in random order: "anyone" spreads
+    bookings instead of filling one calendar first."""
+    eligible = cfg.staff_for(service.id)
+    if req.staff:
+        eligible = [m for m in eligible if m.id == req.staff]
+        if not eligible:
+            raise ValidationFailed(
+                "That staff member does not offer this service.",
+                fields={"staff": "unknown staff or does not offer the service"},
+            )
+    free = [m for m in eligible if avail.is_allowed_start(cfg, service, m, req.start, now)]
+    if not free:
+        problem = avail.start_problem(cfg, req.start, now)
+        raise ValidationFailed(f"The start time {problem}.", fields={"start": problem})
+    random.shuffle(free)
+    return free
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """The perks a request brings, checked once: the owner of the card a reward is
+    redeemed from (None at the front desk: the booking's client), and the referral."""
+
+    reward_owner: str | None
+    referral: perks.Referral | None
+
+
+def _offer(b: Business, req: BookingIn, source: str, now: datetime) -> _Offer:
+    return _Offer(
+        reward_owner=loyalty.reward_owner(b, req.reward, source, now) if req.reward else None,
+        referral=loyalty.referral_of(b, req.referral, now),
+    )
+
+
+def _commit(
+    b: Business,
+    req: BookingIn,
+    service: Service,
+    member: Staff,
+    offer: _Offer,
+    idem: tuple[str, str] | None,
+    source: str,
+    now: datetime,
+) -> tuple[Appointment, list[Message]]:
+    """One try at one staff member's time: who the client is, what she pays, and the
+    booking's one transaction. The appointment and its confirmations to send."""
+    match = clients.find_client(b.id, req.client.phone, req.client.email)
+    use = _perk(b, req, offer, match)
+    appt = _appointment(b, req, service, member, match, use, source, now)
+    client = _client(b, req, appt, match, use, source)
+    welcome = (
+        perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
+        if use and use.referred_by and offer.referral
+        else None
+    )
+    confirmations, later = _messages(b, appt, req, now)
+    try:
+        sent = bookings.transact_with_retry(
+            functools.partial(
+                bookings.create_booking,
+                appt,
+                client,
+                confirmations,
+                idem,
+                now,
+                lease=outbox.IMMEDIATE_LEASE,
+                later=later,
+                welcome=welcome,
+                today=now.astimezone(b.config.tz).date(),
+            )
+        )
+    except bookings.RewardGone:
+        raise loyalty.RewardUnavailable() from None
+    return appt, sent
+
+
+def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
+    reward = loyalty.reward_to_redeem(b, req.reward, offer.reward_owner, match.client_id) if req.reward else None
+    return perks.perk_for_booking(reward, offer.referral, is_new_client=match.client_id is None)
+
+
+def _appointment(
+    b: Business,
+    req: BookingIn,
+    service: Service,
+    member: Staff,
+    match: ClientMatch,
+    use: perks.PerkUse | None,
+    source: str,
+    now: datetime,
+) -> Appointment:
+    price, discount = perks.booking_price(service.price_cents, use)
+    return Appointment(
+        id=new_id(),
+        business_id=b.id,
+        client_id=match.client_id or new_id(),
+        service_id=service.id,
+        staff_id=member.id,
+        start=req.start,
+        end=req.start + timedelta(minutes=service.duration_minutes),
+        occupied_until=req.start + timedelta(minutes=service.occupancy_minutes),
+        status=Status.BOOKED.value,
+        price_cents=price,
+        locale=req.client.locale or b.config.locale,
+        note=req.note,
+        source=source,
+        created_at=now,
+        updated_at=now,
+        reward_id=use.reward_id if use else None,
+        discount_cents=discount,
+    )
+
+
+def _client(
+    b: Business, req: BookingIn, appt: Appointment, match: ClientMatch, use: perks.PerkUse | None, source: str
+) -> BookedClient:
+    return booked_client(
+        b.id,
+        appt.client_id,
+        match,
+        req.client.name,
+        req.client.phone,
+        req.client.email,
+        appt.locale,
+        req.consents.marketing,
+        source,
+        active_until=appt.end,
+        erase_on=erase_due(appt.end, b.config.privacy.erase_inactive_after_years),
+        referred_by=use.referred_by if use else None,
+    )
+
+
+def _messages(
+    b: Business, appt: Appointment, req: BookingIn, now: datetime
+) -> tuple[list[PlannedMessage], list[PlannedMessage]]:
+    """The confirmations, sent at once; the reminders and feedback request, later."""
+    c = req.client
+    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, c.phone, c.email, now)
+    later = message_plans.reminders(b, appt, c.name, c.phone, c.email, now)
+    later += message_plans.feedback_request(b, appt, c.name, c.phone, c.email)
+    return confirmations, later
+
+
+def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str] | None) -> dict[str, Any]:
+    """The booking a repeated Idempotency-Key made, if the body is the same."""
+    if idem is None or replay.body_hash != idem[1]:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used for a different booking.",
+            code="idempotency_key_reused",
+            fields={"Idempotency-Key": "reused with another body"},
+        )
+    appt = bookings.get_appointment(b.id, replay.appointment_id)
+    if appt is None:
+        raise NotFound("This booking no longer exists.")
+    return booking_view(b, appt)
+
+
+def _not_booked(last_error: Exception | None) -> RebookError:
+    if isinstance(last_error, clients.ClientRace):
+        return Conflict("Another booking for the same client is being made; please try again.", code="client_busy")
+    return SlotTaken("That time was just taken. Please choose another time.", fields={"start": "no longer free"})
