@@ -65,6 +65,10 @@ def cmd_validate_business(args) -> None:
 
 
 def cmd_load_business(args) -> None:
+    from datetime import timedelta
+
+    from chalicelib import clock
+    from chalicelib.store.bookings import put_on_day_sheets
     from chalicelib.store.businesses import save_config
 
     cfg = read_config_file(args.file)
@@ -73,6 +77,11 @@ def cmd_load_business(args) -> None:
         f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
         f"{len(cfg.services)} services, {len(cfg.staff)} staff"
     )
+    # Visits booked before day sheets existed go on them now (a no-op once they are).
+    now = clock.now()
+    moved = put_on_day_sheets(business.id, cfg.tz, now - timedelta(days=1), now + timedelta(days=400))
+    if moved:
+        print(f"put {moved} booked visits on the staff's day sheets")
 
 
 def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):

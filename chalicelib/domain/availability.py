@@ -10,7 +10,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.domain.config import BusinessConfig, Interval, Service, Staff
+from chalicelib.domain.config import GRANULE_MINUTES, BusinessConfig, Interval, Service, Staff
 from chalicelib.domain.timeutil import daterange, local_date, local_wall_to_utc
 
 Busy = tuple[datetime, datetime]  # occupied [start, end) in UTC, buffer included
@@ -111,6 +111,34 @@ def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start:
     # unequal to every instant in another zone.
     start = start.astimezone(UTC)
     return start in candidate_starts(cfg, service, staff, local_date(start, cfg.tz), now)
+
+
+# At the desk the owner books by the hours, not by the online rules: a walk-in "now"
+# (started a few minutes ago), any 5-minute mark, no notice, up to a year ahead.
+DESK_GRACE = timedelta(minutes=15)
+DESK_HORIZON = timedelta(days=366)
+
+
+def is_allowed_desk_start(cfg: BusinessConfig, service: Service, staff: Staff, start: datetime, now: datetime) -> bool:
+    """True when the owner may book `staff` at `start`: inside her working hours that
+    day with the service ending by closing, on a 5-minute mark, not long past."""
+    start = start.astimezone(UTC)
+    if start.minute % GRANULE_MINUTES or start.second or start.microsecond:
+        return False
+    if not now - DESK_GRACE <= start <= now + DESK_HORIZON:
+        return False
+    end = start + timedelta(minutes=service.duration_minutes)
+    return any(lo <= start and end <= hi for lo, hi in working_intervals(cfg, staff, local_date(start, cfg.tz)))
+
+
+def desk_start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
+    if start < now - DESK_GRACE:
+        return "is in the past"
+    if start > now + DESK_HORIZON:
+        return "is more than a year ahead"
+    if start.astimezone(UTC).minute % GRANULE_MINUTES:
+        return f"is not on a {GRANULE_MINUTES}-minute mark"
+    return "is outside the staff member's working hours, or the service would run past closing"
 
 
 def start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:

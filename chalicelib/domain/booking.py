@@ -4,14 +4,16 @@ time, and when a booking may still be cancelled or moved."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from chalicelib.domain.config import GRANULE_MINUTES, Service
+from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
+from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.locales import LOCALES
 from chalicelib.domain.timeutil import parse_instant
 
@@ -102,16 +104,6 @@ class CancelIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-def granules(start: datetime, occupancy_minutes: int) -> list[datetime]:
-    """The 5-minute units of a staff member's time that a booking occupies.
-
-    Each becomes a lock item written with attribute_not_exists in the booking's
-    transaction, so two overlapping bookings can never both commit.
-    """
-    count = -(-occupancy_minutes // GRANULE_MINUTES)
-    return [start + timedelta(minutes=GRANULE_MINUTES * i) for i in range(count)]
-
-
 def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
     return start - timedelta(hours=window_hours)
 
@@ -154,10 +146,12 @@ class Appointment:
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
-    def moved_to(self, start: datetime, service: Service, now: datetime) -> Appointment:
-        """The same booking at another time (its messages' keys follow `seq`)."""
+    def moved_to(self, start: datetime, service: Service, now: datetime, staff_id: str | None = None) -> Appointment:
+        """The same booking at another time, or with someone else (its messages' keys
+        follow `seq`)."""
         return replace(
             self,
+            staff_id=staff_id or self.staff_id,
             start=start,
             end=start + timedelta(minutes=service.duration_minutes),
             occupied_until=start + timedelta(minutes=service.occupancy_minutes),
@@ -166,6 +160,6 @@ class Appointment:
             updated_at=now,
         )
 
-    def occupancy_granules(self) -> list[datetime]:
-        minutes = int((self.occupied_until - self.start).total_seconds() // 60)
-        return granules(self.start, minutes)
+    def days(self, tz: ZoneInfo) -> list[date]:
+        """The local days whose sheets hold its time (chalicelib/domain/daysheet.py)."""
+        return days_touched(self.start, self.occupied_until, tz)

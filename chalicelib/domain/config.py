@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.domain.locales import LOCALES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Times are locked in 5-minute granules (see docs/data-model.md), so every duration,
-# buffer, step and opening time must sit on that grid.
+# Every duration, buffer, step and opening time sits on a 5-minute grid: the calendar
+# draws it, and the desk books on it.
 GRANULE_MINUTES = 5
-# A DynamoDB transaction holds at most 100 items; a reschedule holds the old and the new
-# granules plus the appointment and its messages, so 42 granules (3.5 h) is the ceiling.
-MAX_OCCUPANCY_MINUTES = 210
+# A booking is written on the day sheet of each day it touches, whatever its length
+# (chalicelib/domain/daysheet.py): a day-long course is as cheap as a haircut.
+MAX_OCCUPANCY_MINUTES = 12 * 60
 MAX_REMINDER_RULES = 4
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -379,7 +379,7 @@ class BusinessConfig(BaseModel):
     opening_hours: WeeklyHours
     closures: tuple[date, ...] = ()
     rules: BookingRules = BookingRules()
-    # At most 4: a reschedule's transaction (100 items) also holds 2 x 42 slot locks.
+    # At most 4: each is planned on each channel in the booking's own transaction.
     reminders: tuple[ReminderRule, ...] = Field(default=DEFAULT_REMINDERS, max_length=MAX_REMINDER_RULES)
     quiet_hours: QuietHours = QuietHours()
     privacy: Privacy = Privacy()

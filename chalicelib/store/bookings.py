@@ -1,32 +1,35 @@
-"""Appointments, slot locks, clients-on-booking and idempotency: the booking transactions.
+"""Appointments, day sheets, clients-on-booking and idempotency: the booking transactions.
 
-Exclusivity is enforced by DynamoDB itself: every 5-minute granule a booking
-occupies is a lock item put with attribute_not_exists(pk) in the same
-TransactWriteItems as the appointment, so of two overlapping bookings exactly one
-commits, however the requests race.
+Exclusivity is enforced by DynamoDB itself: a booking is written on the day sheet of
+each local day it touches (chalicelib/store/daysheets.py) in the same
+TransactWriteItems as the appointment, conditioned on the sheet's version as the
+booking read it, so of two overlapping bookings exactly one commits however the
+requests race; the other reads the sheet again and finds the time taken.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.booking import Appointment, Status
-from chalicelib.domain.clients import BookedClient
+from chalicelib.domain.clients import BookedClient, ClientMatch
+from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.errors import SlotTaken
-from chalicelib.store import clients, db, keys, outbox, rewards
-from chalicelib.store.models import AppointmentItem, IdempotencyItem, SlotLockItem
+from chalicelib.store import clients, daysheets, db, keys, outbox, rewards
+from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
 from chalicelib.store.tx import Tx, TxFailed
 
 T = TypeVar("T")
-LOCK_RETENTION = timedelta(days=7)  # lock items expire (TTL) a week after their time
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
@@ -49,6 +52,10 @@ class RewardGone(Exception):
 
 class StaleAppointment(Exception):
     """The appointment changed since it was read (cancelled or moved concurrently)."""
+
+
+class SheetChanged(Exception):
+    """A day sheet the change read was written on meanwhile: read it again and retry."""
 
 
 # --- appointments ------------------------------------------------------------------
@@ -137,17 +144,68 @@ def list_appointments(business_id: str, start_from: datetime, start_to: datetime
     return [to_appointment(i) for i in items if i.g1sk < hi]
 
 
-def _lock(a: Appointment, granule: datetime) -> SlotLockItem:
-    return SlotLockItem(
-        keys.lock_pk(a.business_id, a.staff_id, granule),
-        keys.LOCK_SK,
-        appointment_id=a.id,
-        expires_at=granule + LOCK_RETENTION,
+@dataclass(frozen=True)
+class BookingRead:
+    """What a booking reads before it writes: who the client is, the day sheets it may
+    write on, and the booking an earlier request with the same Idempotency-Key made."""
+
+    client: ClientMatch
+    sheets: Sheets
+    replay: IdempotentReplay | None = None
+
+
+def read_for_booking(
+    business_id: str,
+    phone: str | None,
+    email: str | None,
+    sheets: Sequence[tuple[str, date]],
+    idempotency: tuple[str, str] | None = None,
+) -> BookingRead:
+    """The client's contact keys, the day sheets and the idempotency record: one
+    BatchGetItem, read consistently."""
+    contact = [(kind, value) for kind, value in (("phone", phone), ("email", email)) if value]
+    contact_keys = {kind: (keys.biz(business_id), keys.client_key_sk(kind, value)) for kind, value in contact}
+    sheet_keys = [daysheets.key_of(business_id, staff, day) for staff, day in sorted(set(sheets))]
+    idem_key = (keys.idem_pk(business_id, idempotency[0]), keys.IDEM_SK) if idempotency else None
+    found = db.batch_get([*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else [])], consistent=True)
+
+    def client_of(kind: str) -> str | None:
+        raw = found.get(contact_keys[kind]) if kind in contact_keys else None
+        return ClientKeyItem.from_raw_data(raw).client_id if raw else None
+
+    replay = None
+    if idem_key and idem_key in found:
+        stored = IdempotencyItem.from_raw_data(found[idem_key])
+        replay = IdempotentReplay(stored.appointment_id, stored.body_hash)
+    return BookingRead(
+        client=ClientMatch(by_phone=client_of("phone"), by_email=client_of("email")),
+        sheets=daysheets.sheets_from_items(
+            business_id, [DaySheetItem.from_raw_data(found[k]) for k in sheet_keys if k in found]
+        ),
+        replay=replay,
     )
+
+
+def pause_before_retry(attempt: int) -> None:
+    """A short, jittered wait before a change reads again, so racers spread out."""
+    time.sleep(random.uniform(0, 0.01 * (2**attempt)))
+
+
+def _take_time(tx: Tx, appt: Appointment, days: Sequence[date], sheets: Sheets) -> None:
+    taken = Taken(appointment_ref(appt.id), appt.start, appt.occupied_until)
+    for day in days:
+        daysheets.take(tx, sheets.get(appt.staff_id, day), taken)
+
+
+def _free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
+    for day in days:
+        daysheets.release(tx, appt.business_id, appt.staff_id, day, appointment_ref(appt.id))
 
 
 def create_booking(
     appt: Appointment,
+    days: Sequence[date],
+    sheets: Sheets | None,
     client: BookedClient,
     messages: Sequence[PlannedMessage],
     idempotency: tuple[str, str] | None,
@@ -157,17 +215,19 @@ def create_booking(
     welcome: Reward | None = None,
     today: date | None = None,
 ) -> list[Message]:
-    """Write the booking, its locks, the client and its confirmations in one transaction,
-    with the reward it redeems (`appt.reward_id`, valid on the local day `today`) or
-    the welcome perk of a referred new client. The confirmations, leased to the caller."""
+    """Write the booking on the day sheets of `days` as `sheets` read them (None: read
+    them here), with the client and its confirmations, in one transaction; with the
+    reward it redeems (`appt.reward_id`, valid on the local day `today`) or the welcome
+    perk of a referred new client. The confirmations, leased to the caller."""
+    if sheets is None:
+        sheets = daysheets.read(appt.business_id, [(appt.staff_id, d) for d in days])
     tx = Tx(AppointmentItem)
     if welcome is not None:
         rewards.welcome(tx, welcome)
     elif appt.reward_id:
         rewards.redeem(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, today or now.date(), now)
     tx.put(to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
-    for g in appt.occupancy_granules():
-        tx.put(_lock(appt, g), "lock", condition=SlotLockItem.pk.does_not_exist())
+    _take_time(tx, appt, days, sheets)
     if idempotency:
         key, body_hash = idempotency
         tx.put(
@@ -192,8 +252,8 @@ def create_booking(
                 keys.idem_pk(appt.business_id, idempotency[0]), keys.IDEM_SK, consistent_read=True
             )
             raise IdempotentReplay(stored.appointment_id, stored.body_hash) from err
-        if "lock" in err.failed:
-            raise SlotTaken("That time was just taken. Please choose another time.") from err
+        if daysheets.SHEET in err.failed:
+            raise SheetChanged() from err
         if "client" in err.failed:
             raise clients.ClientRace() from err
         if "reward" in err.failed:
@@ -222,17 +282,13 @@ def _unchanged(appt: Appointment) -> Condition:
     return unchanged
 
 
-def _lock_is_ours(appt: Appointment) -> Condition:
-    ours: Condition = SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id)
-    return ours
-
-
 def _key(appt: Appointment) -> AppointmentItem:
     return AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id))
 
 
 def cancel_booking(
     appt: Appointment,
+    days: Sequence[date],
     now: datetime,
     reason: str | None,
     messages: Sequence[PlannedMessage],
@@ -251,8 +307,7 @@ def cancel_booking(
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
     tx.update(_key(appt), actions, "appointment", condition=_unchanged(appt))
-    for g in appt.occupancy_granules():
-        tx.delete(_lock(appt, g), "lock", condition=_lock_is_ours(appt))
+    _free_time(tx, appt, days)
     clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
@@ -263,18 +318,18 @@ def cancel_booking(
 
 def reschedule_booking(
     appt: Appointment,
+    old_days: Sequence[date],
     moved: Appointment,
+    new_days: Sequence[date],
+    sheets: Sheets,
     now: datetime,
     messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
     later: Sequence[PlannedMessage] = (),
 ) -> list[Message]:
-    """Move a booking: take the new time and free the old one in one transaction.
-
-    If any granule of the new time is held by another booking, nothing changes and
-    the old time stays held.
-    """
-    old, new = set(appt.occupancy_granules()), set(moved.occupancy_granules())
+    """Move a booking: take the new time on the sheets as read and free the old one, in
+    one transaction. If anyone wrote on those sheets meanwhile, nothing changes
+    (SheetChanged: read again) and the old time stays held. The move may change staff."""
     moved_item = to_item(moved)
     tx = Tx(AppointmentItem)
     tx.update(
@@ -290,14 +345,14 @@ def reschedule_booking(
             AppointmentItem.g2sk.set(moved_item.g2sk),
             AppointmentItem.g3pk.set(moved_item.g3pk),
             AppointmentItem.g3sk.set(moved_item.g3sk),
+            AppointmentItem.staff_id.set(moved.staff_id),
         ],
         "appointment",
         condition=_unchanged(appt),
     )
-    for g in sorted(new):
-        tx.put(_lock(moved, g), "lock", condition=_lock_is_ours(appt))
-    for g in sorted(old - new):
-        tx.delete(_lock(appt, g), "old-lock", condition=_lock_is_ours(appt))
+    _take_time(tx, moved, new_days, sheets)
+    same_sheet = moved.staff_id == appt.staff_id
+    _free_time(tx, appt, [d for d in old_days if not (same_sheet and d in new_days)])
     clients.on_change(tx, appt.business_id, appt.client_id, now)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)
@@ -309,10 +364,10 @@ def _commit_change(tx: Tx) -> None:
     try:
         tx.commit()
     except TxFailed as err:
-        if err.failed & {"appointment", "client", "old-lock", "reward-release"}:
+        if err.failed & {"appointment", "client", "sheet-release", "reward-release"}:
             raise StaleAppointment() from err
-        if "lock" in err.failed:
-            raise SlotTaken("That time was just taken. Please choose another time.") from err
+        if daysheets.SHEET in err.failed:
+            raise SheetChanged() from err
         if "message" in err.failed:
             raise StaleAppointment() from err
         if err.conflict:
@@ -356,3 +411,29 @@ def record_sent(business_id: str, appointment_id: str, client_id: str | None, ki
         tx.commit()
     except TxFailed:
         pass  # the visit or the client is gone: nothing left to count
+
+
+def put_on_day_sheets(business_id: str, tz: ZoneInfo, since: datetime, until: datetime) -> int:
+    """Make sure every booked visit starting in [since, until) is on its day sheets
+    (idempotent): for data written before the sheets existed. Returns how many visits
+    were added. A maintenance step (`rebook_cli load-business` runs it), not a request path."""
+    added = 0
+    for appt in list_appointments(business_id, since, until):
+        if not appt.is_active:
+            continue
+        days = appt.days(tz)
+        for attempt in range(5):
+            sheets = daysheets.read(business_id, [(appt.staff_id, d) for d in days])
+            ref = appointment_ref(appt.id)
+            if all(any(t.ref == ref for t in sheets.get(appt.staff_id, d).taken) for d in days):
+                break
+            tx = Tx(DaySheetItem)
+            _take_time(tx, appt, days, sheets)
+            try:
+                tx.commit()
+            except TxFailed:
+                pause_before_retry(attempt)
+                continue
+            added += 1
+            break
+    return added

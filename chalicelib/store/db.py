@@ -84,3 +84,23 @@ def create_table(settings: Settings | None = None) -> bool:
     except client.exceptions.ClientError:  # pragma: no cover - some emulators lack TTL
         pass
     return True
+
+
+def batch_get(wanted: list[tuple[str, str]], consistent: bool = False) -> dict[tuple[str, str], dict[str, Any]]:
+    """Items of any kind by (pk, sk), raw, in as few BatchGetItem requests as DynamoDB
+    allows (100 keys each; unprocessed keys are asked again): what lets a booking read
+    its client's contact keys and its day sheets in one request."""
+    configure()
+    connection = models.DaySheetItem._get_connection()
+    table = models.DaySheetItem.Meta.table_name
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(wanted)]
+    while pending:
+        page, pending = pending[:100], pending[100:]
+        while page:
+            # Keys given as AttributeValue maps pass through as they are (PynamoDB types them as str).
+            data = connection.batch_get_item(page, consistent_read=consistent)  # type: ignore[arg-type]
+            for raw in data.get("Responses", {}).get(table, []):
+                found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+            page = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    return found

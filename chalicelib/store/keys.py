@@ -21,7 +21,6 @@ IndexKeys = tuple[str, str]
 
 SLUG_SK = "SLUG"
 CONFIG_SK = "CONFIG"
-LOCK_SK = "LOCK"
 IDEM_SK = "IDEM"
 JOB_SK = "STATE"
 CLIENT_PREFIX = "CLIENT#"
@@ -65,8 +64,12 @@ def rewards_of(client_id: str) -> str:
     return f"REWARD#{client_id}#"
 
 
-def lock_pk(business_id: str, staff_id: str, granule: datetime) -> str:
-    return f"LOCK#{business_id}#{staff_id}#{granule.strftime('%Y-%m-%dT%H:%MZ')}"
+def sheets_pk(business_id: str) -> str:
+    return f"SHEET#{business_id}"
+
+
+def sheet_sk(day: date, staff_id: str) -> str:
+    return f"{day.isoformat()}#{staff_id}"
 
 
 def idem_pk(business_id: str, key: str) -> str:

@@ -209,14 +209,16 @@ class AppointmentItem(Base):
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
 
 
-class SlotLockItem(Base):
-    """LOCK#<biz>#<staff>#<granule utc> / LOCK: one 5-minute unit of a staff member's time.
+class DaySheetItem(Base):
+    """SHEET#<biz> / <yyyy-mm-dd>#<staff>: a staff member's taken time on one local day
+    (chalicelib/domain/daysheet.py). `taken` maps a booking or a block of time off to
+    '<start>-<end>' in UTC epoch minutes; `v` counts the writes, and every write that
+    adds taken time is conditioned on the `v` it read, so two overlapping bookings can
+    never both commit. A business's sheets share one partition: a month of them for all
+    staff is one Query."""
 
-    Written with attribute_not_exists(pk) in the booking transaction: the
-    database itself refuses a second booking of the same time.
-    """
-
-    appointment_id = UnicodeAttribute()
+    taken = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
+    v = NumberAttribute(default=0)
 
 
 class IdempotencyItem(Base):
@@ -271,7 +273,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     ClientKeyItem,
     ClientItem,
     AppointmentItem,
-    SlotLockItem,
+    DaySheetItem,
     IdempotencyItem,
     MessageItem,
 )

@@ -2,7 +2,7 @@
 
 DynamoDB reports cancellation reasons by position; PynamoDB orders the items as
 condition checks, deletes, puts, updates. Tagging every operation with a role lets
-callers ask "did a lock fail?" instead of counting positions.
+callers ask "did a day sheet change?" instead of counting positions.
 """
 
 from __future__ import annotations

@@ -75,5 +75,18 @@ def table_items(table=None):
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def taken_on_sheets(items) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every entry on the staff's day sheets: (sheet sk, ref) -> (start, end) as UTC ISO."""
+    from datetime import UTC, datetime
+
+    out = {}
+    for i in items:
+        if i["pk"]["S"].startswith("SHEET#"):
+            for ref, v in i.get("taken", {}).get("M", {}).items():
+                lo, hi = (datetime.fromtimestamp(int(m) * 60, UTC).isoformat() for m in v["S"].split("-"))
+                out[(i["sk"]["S"], ref)] = (lo, hi)
+    return out
+
+
 def count_by_prefix(items, prefix):
     return sum(1 for i in items if i["pk"]["S"].startswith(prefix) or i["sk"]["S"].startswith(prefix))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+
+from tests.api.helpers import taken_on_sheets
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +83,16 @@ def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
     assert sum(1 for i in items if i["sk"]["S"].startswith("APPT#")) == 1
     assert sum(1 for i in items if i["sk"]["S"].startswith("CLIENT#")) == 1  # losers left no profile
     assert sum(1 for i in items if i["sk"]["S"].startswith("CKEY#")) == 1
-    assert sum(1 for i in items if i["pk"]["S"].startswith("LOCK#")) == 14  # 70 min / 5
+    winner = next(b for s, b in outcomes if s == 201)
+    assert (
+        taken_on_sheets(items)
+        == {  # 60 min + 10 min buffer, once, on Aino's day sheet
+            (f"{winner['start'][:10]}#{winner['staff']['id']}", f"a{winner['id']}"): (
+                datetime.fromisoformat(winner["start"]).astimezone(UTC).isoformat(),
+                (datetime.fromisoformat(winner["start"]) + timedelta(minutes=70)).astimezone(UTC).isoformat(),
+            )
+        }
+    )
     messages = [i["sk"]["S"] for i in items if i["sk"]["S"].startswith("MSG#")]
     assert sum("#confirmation#" in m for m in messages) == 1  # one SMS confirmation
     assert sum("#reminder-sms-2h#" in m for m in messages) == 1  # and its reminder, planned once

@@ -17,7 +17,7 @@ from chalicelib.domain.visits import mark_problem, outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services import retention
 from chalicelib.services.admin.common import audited, business_of, parse, parse_date, today, valid_id
-from chalicelib.services.booking import book, manage
+from chalicelib.services.booking import book, changes
 from chalicelib.store import bookings as store
 from chalicelib.store import clients, visits
 
@@ -165,6 +165,6 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
             raise Conflict(
                 f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.", code=f"booking_{a.status}"
             )
-        a = manage.cancel(b, a, req.reason)
+        a = changes.cancel(b, a, req.reason)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

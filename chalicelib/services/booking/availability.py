@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, NoReturn
 
 from chalicelib import clock
 from chalicelib.domain import availability as avail
+from chalicelib.domain.daysheet import busy_by_staff
 from chalicelib.domain.timeutil import iso_local, parse_instant
 from chalicelib.errors import ValidationFailed
 from chalicelib.services.booking.profile import business
-from chalicelib.store import bookings
+from chalicelib.store import daysheets
 
 MAX_RANGE_DAYS = 31
 
@@ -56,14 +57,9 @@ def get_availability(slug: str, params: dict[str, str]) -> dict[str, Any]:
             )
     now = clock.now()
     tz = cfg.tz
-    # Bookings that could overlap the range: those starting up to the longest
-    # occupancy before its first local midnight.
-    start_utc = datetime(date_from.year, date_from.month, date_from.day, tzinfo=tz) - timedelta(hours=6)
-    end_utc = datetime(date_to.year, date_to.month, date_to.day, tzinfo=tz) + timedelta(days=1, hours=1)
-    busy: dict[str, list[tuple[datetime, datetime]]] = {}
-    for a in bookings.list_appointments(b.id, start_utc, end_utc):
-        if a.is_active:
-            busy.setdefault(a.staff_id, []).append((a.start, a.occupied_until))
+    # The day sheets say what is taken (bookings and time off); the day after the range
+    # too, for a buffer that would run past midnight. One Query.
+    busy = busy_by_staff(daysheets.in_range(b.id, date_from, date_to + timedelta(days=1)))
     free = avail.availability(cfg, service, members, date_from, date_to, now, busy)
     return {
         "business": cfg.slug,

@@ -1,9 +1,10 @@
 """Booking a time: from the booking widget and pages, or at the front desk by phone.
 
-Of two requests for overlapping times exactly one commits: the appointment, one lock
-per 5-minute granule, the client, the confirmations and any reward it redeems are one
-conditional transaction (chalicelib/store/bookings.py). Prices and perks follow
-chalicelib/domain/loyalty.py.
+Of two requests for overlapping times exactly one commits: the appointment, its
+place on the staff member's day sheet (written on the version the request read), the
+client, the confirmations and any reward it redeems are one conditional transaction
+(chalicelib/store/bookings.py); a request that finds the sheet changed reads it
+again. Prices and perks follow chalicelib/domain/loyalty.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
@@ -23,6 +24,7 @@ from chalicelib.domain import loyalty as perks
 from chalicelib.domain.booking import Appointment, BookingIn, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
+from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.privacy import erase_due
@@ -35,7 +37,9 @@ from chalicelib.services.validation import parse
 from chalicelib.store import bookings, clients
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-CLIENT_RACE_RETRIES = 3  # a concurrent request may create the same new client
+# Reads of the sheets and the client before giving up: another booking of the same
+# staff member's day, or of the same new client, may commit between read and write.
+ATTEMPTS = 5
 
 
 def create_booking(
@@ -52,24 +56,31 @@ def book(
     req: BookingIn = parse(BookingIn, body, "booking")
     now = clock.now()
     service = _service(b.config, req)
-    staff = _free_staff(b.config, service, req, now)
+    staff = _staff_by_the_rules(b.config, service, req, now)
     offer = _offer(b, req, source, now)
     idem = (idempotency_key, _body_hash(body)) if idempotency_key else None
+    end = req.start + timedelta(minutes=service.occupancy_minutes)
+    days = days_touched(req.start, end, b.config.tz)
     last_error: Exception | None = None
-    for member in staff:
-        for _ in range(CLIENT_RACE_RETRIES):
-            try:
-                appt, confirmations = _commit(b, req, service, member, offer, idem, source, now)
-            except clients.ClientRace as e:
-                last_error = e
-                continue
-            except SlotTaken as e:
-                last_error = e
-                break  # someone else's now: the next staff member free then
-            except bookings.IdempotentReplay as replay:
-                return 201, _replay(b, replay, idem)
-            outbox.deliver(confirmations, now)
-            return 201, booking_view(b, appt)
+    for attempt in range(ATTEMPTS):
+        read = bookings.read_for_booking(
+            b.id, req.client.phone, req.client.email, [(m.id, d) for m in staff for d in days], idem
+        )
+        if read.replay is not None:
+            return 201, _replay(b, read.replay, idem)
+        member = next((m for m in staff if not read.sheets.clashes(m.id, days, req.start, end)), None)
+        if member is None:
+            raise _not_booked(None)  # taken by someone else: by everyone free at that time
+        try:
+            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now)
+        except (clients.ClientRace, bookings.SheetChanged) as e:
+            last_error = e
+            bookings.pause_before_retry(attempt)
+            continue
+        except bookings.IdempotentReplay as replay:
+            return 201, _replay(b, replay, idem)
+        outbox.deliver(confirmations, now)
+        return 201, booking_view(b, appt)
     raise _not_booked(last_error)
 
 
@@ -93,9 +104,10 @@ def _service(cfg: BusinessConfig, req: BookingIn) -> Service:
     return service
 
 
-def _free_staff(cfg: BusinessConfig, service: Service, req: BookingIn, now: datetime) -> list[Staff]:
-    """Who could take the booking at its start, in random order: "anyone" spreads
-    bookings instead of filling one calendar first."""
+def _staff_by_the_rules(cfg: BusinessConfig, service: Service, req: BookingIn, now: datetime) -> list[Staff]:
+    """Who could take the booking at its start by the hours and rules (their day sheets
+    aside), in random order: "anyone" spreads bookings instead of filling one calendar
+    first."""
     eligible = cfg.staff_for(service.id)
     if req.staff:
         eligible = [m for m in eligible if m.id == req.staff]
@@ -133,14 +145,16 @@ def _commit(
     req: BookingIn,
     service: Service,
     member: Staff,
+    read: bookings.BookingRead,
+    days: list[date],
     offer: _Offer,
     idem: tuple[str, str] | None,
     source: str,
     now: datetime,
 ) -> tuple[Appointment, list[Message]]:
-    """One try at one staff member's time: who the client is, what she pays, and the
-    booking's one transaction. The appointment and its confirmations to send."""
-    match = clients.find_client(b.id, req.client.phone, req.client.email)
+    """One try at one staff member's time as it was read: who the client is, what she
+    pays, and the booking's one transaction. The appointment and its confirmations."""
+    match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
     client = _client(b, req, appt, match, use, source)
@@ -155,6 +169,8 @@ def _commit(
             functools.partial(
                 bookings.create_booking,
                 appt,
+                days,
+                read.sheets,
                 client,
                 confirmations,
                 idem,
@@ -254,4 +270,6 @@ def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str
 def _not_booked(last_error: Exception | None) -> RebookError:
     if isinstance(last_error, clients.ClientRace):
         return Conflict("Another booking for the same client is being made; please try again.", code="client_busy")
+    if isinstance(last_error, bookings.SheetChanged):
+        return Conflict("The calendar is busy right now; please try again.", code="calendar_busy")
     return SlotTaken("That time was just taken. Please choose another time.", fields={"start": "no longer free"})

@@ -1,5 +1,5 @@
 """What the client's manage link does: show the booking (and its .ics), cancel it,
-move it, turn its reminders off. The front desk cancels through `cancel` too."""
+move it, turn its reminders off, each within the business's cancellation window."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib import clock, links
-from chalicelib.domain import availability as avail
 from chalicelib.domain.booking import Appointment, CancelIn, RescheduleIn, Status, can_change, cancellation_deadline
 from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
-from chalicelib.errors import Conflict, NotFound, SlotTaken, ValidationFailed
-from chalicelib.notify import outbox
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import message_plans
+from chalicelib.services.booking import changes
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.validation import parse
 from chalicelib.store import bookings, businesses, clients
@@ -72,78 +71,14 @@ def cancel_booking(token: str, body: object) -> dict[str, Any]:
     if appt.status == Status.CANCELLED.value:
         return booking_view(b, appt)  # cancelling twice is harmless
     _ensure_changeable(b, appt, "cancelled")
-    return booking_view(b, cancel(b, appt, req.reason))
-
-
-def cancel(b: Business, appt: Appointment, reason: str | None) -> Appointment:
-    """Cancel a booked visit, free its time and tell the client. The client's link
-    checks the cancellation window first; the front desk may cancel later (a late
-    cancellation, which the KPIs count)."""
-    now = clock.now()
-    client = clients.get_client(b.id, appt.client_id)
-    cancelled = replace(
-        appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now, cancel_reason=reason, updated_at=now
-    )
-    messages = (
-        message_plans.booking_event(b, cancelled, "cancelled", client.name, client.phone, client.email, now)
-        if client
-        else []
-    )
-    try:
-        sent = bookings.transact_with_retry(
-            lambda: bookings.cancel_booking(appt, now, reason, messages, lease=outbox.IMMEDIATE_LEASE)
-        )
-    except bookings.StaleAppointment:
-        raise Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed") from None
-    outbox.deliver(sent, now)
-    return cancelled
+    return booking_view(b, changes.cancel(b, appt, req.reason))
 
 
 def reschedule_booking(token: str, body: object) -> dict[str, Any]:
     b, appt = _from_token(token)
     req: RescheduleIn = parse(RescheduleIn, body, "new time")
     _ensure_changeable(b, appt, "moved")
-    cfg, now = b.config, clock.now()
-    service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
-    if not service or not staff or service.id not in staff.services:
-        raise Conflict(
-            "This booking's service is no longer offered online; please contact the business.",
-            code="service_unavailable",
-        )
-    if req.start == appt.start:
-        return booking_view(b, appt)
-    if not avail.is_allowed_start(cfg, service, staff, req.start, now):
-        problem = avail.start_problem(cfg, req.start, now)
-        raise ValidationFailed(f"The new start time {problem}.", fields={"start": problem})
-    moved = appt.moved_to(req.start, service, now)
-    client = clients.get_client(b.id, appt.client_id)
-    messages = (
-        message_plans.booking_event(
-            b, moved, "rescheduled", client.name, client.phone, client.email, now, previous_start=appt.start
-        )
-        if client
-        else []
-    )
-    reminders = (
-        message_plans.reminders(b, moved, client.name, client.phone, client.email, now)
-        + message_plans.feedback_request(b, moved, client.name, client.phone, client.email)
-        if client
-        else []
-    )
-    try:
-        sent = bookings.transact_with_retry(
-            lambda: bookings.reschedule_booking(
-                appt, moved, now, messages, lease=outbox.IMMEDIATE_LEASE, later=reminders
-            )
-        )
-    except bookings.StaleAppointment:
-        raise Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed") from None
-    except SlotTaken:
-        raise SlotTaken(
-            "That time was just taken. Your booking was not changed.", fields={"start": "no longer free"}
-        ) from None
-    outbox.deliver(sent, now)
-    return booking_view(b, moved)
+    return booking_view(b, changes.move(b, appt, req.start, desk=False))
 
 
 def set_reminders(token: str, enabled: bool) -> dict[str, Any]:
