@@ -4,8 +4,13 @@ a frozen clock, and Chalice's test client."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
+# Imported before any botocore client exists, so that every client carries moto's
+# send hook: the clients live for the whole run (chalicelib/aws.py) and each test's
+# mock_aws() switches them to that test's fresh in-memory backend.
+import moto  # noqa: F401
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,18 +63,14 @@ def owner_token(business_id: str, role: str = "owner", **kw) -> str:
 
 
 def reset_caches():
+    """Forget what was read from the environment. The botocore clients stay: they are
+    per (service, region, endpoint), and moto isolates each test's data."""
     from chalicelib.settings import reset_settings
     from chalicelib.store import businesses, db
 
     reset_settings()
     businesses.clear_cache()
     db._configured_for = None
-    try:
-        from chalicelib.notify import channels
-
-        channels.reset_clients()
-    except (ImportError, AttributeError):
-        pass
     from chalicelib.auth import jwt_verify
 
     jwt_verify.reset()
@@ -94,13 +95,20 @@ def frozen_now(monkeypatch):
     return state
 
 
-def load_demo():
+@cache
+def demo_config():
+    """The demo salon's configuration, parsed once per process."""
     import yaml
 
     from chalicelib.domain.config import parse_business_config
+
+    return parse_business_config(yaml.safe_load(DEMO.read_text()))
+
+
+def load_demo():
     from chalicelib.store.businesses import save_config
 
-    business, _ = save_config(parse_business_config(yaml.safe_load(DEMO.read_text())))
+    business, _ = save_config(demo_config())
     return business
 
 
@@ -110,12 +118,11 @@ def aws(env):
     from moto import mock_aws
 
     with mock_aws():
-        import boto3
-
+        from chalicelib.notify import channels
         from chalicelib.store.db import create_table
 
         create_table()
-        boto3.client("ses", region_name="eu-north-1").verify_domain_identity(Domain="rebook.local")
+        channels._client("ses").verify_domain_identity(Domain="rebook.local")
         yield load_demo()
 
 
