@@ -148,3 +148,16 @@ def sent_sms():
     from moto.sns.models import sns_backends
 
     return list(sns_backends[DEFAULT_ACCOUNT_ID]["eu-north-1"].sms_messages.values())
+
+
+def emails_to(address: str, containing: str = "") -> list[str]:
+    """The decoded text of every email moto's SES sent to `address` (that contains `containing`)."""
+    import quopri
+
+    out = []
+    for m in sent_emails():
+        if address in str(m.destinations):
+            text = quopri.decodestring(m.raw_data.encode()).decode("utf-8", "replace")
+            if containing in text:
+                out.append(text)
+    return out

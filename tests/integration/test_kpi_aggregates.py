@@ -21,7 +21,7 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import get, post, table_items, token_of
 from tests.conftest import auth_dir, reset_caches
-from tests.loyalty.helpers import run_job
+from tests.history import run_job
 
 pytestmark = pytest.mark.integration
 
