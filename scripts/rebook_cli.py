@@ -81,13 +81,15 @@ def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
+    from chalicelib import clock
+
     tz = ZoneInfo(tz_name)
     text = text.strip()
     if text == "now":
-        return datetime.now(UTC)
+        return clock.now()
     words = text.split()
     if len(words) == 2 and words[0] in ("today", "tomorrow"):
-        day = datetime.now(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
+        day = clock.now().astimezone(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
         text = f"{day.isoformat()} {words[1]}"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
@@ -156,8 +158,8 @@ def use_local_stack_by_default() -> None:
 def cmd_run_scheduler(args) -> None:
     """Run every scheduled job on its schedule until Ctrl-C (what `make run` starts)."""
     import time
-    from datetime import datetime
 
+    from chalicelib import clock
     from chalicelib.jobs.schedule import JOBS, summary_of
 
     last: dict[str, float] = {}
@@ -168,7 +170,7 @@ def cmd_run_scheduler(args) -> None:
                 if time.monotonic() - last.get(job.name, -1e9) >= job.every_minutes * 60 / args.speed:
                     last[job.name] = time.monotonic()
                     try:
-                        summary = summary_of(job.run(datetime.now(UTC)))
+                        summary = summary_of(job.run(clock.now()))
                         if any(v for k, v in summary.items() if k != "reasons"):
                             print(f"scheduler: {job.name}: {json.dumps(summary, default=str)}", flush=True)
                     except Exception as e:  # keep the scheduler alive; the job retries next time

@@ -68,8 +68,13 @@ def visit(client, frozen_now: dict, start: str, **kw) -> dict:
 
 @dataclass(frozen=True)
 class Visits:
+    business_id: str
     client_id: str
-    appointment_ids: tuple[str, ...]
+    appointments: tuple  # chalicelib.domain.booking.Appointment, oldest first
+
+    @property
+    def appointment_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.appointments)
 
 
 def past_visits(
@@ -83,11 +88,13 @@ def past_visits(
     staff: str = "aino",
     marketing: bool = True,
     locale: str = "fi",
+    status: str = "completed",
     clock: dict | None = None,
 ) -> Visits:
     """Her visits at `starts`, each booked three days ahead and completed, and her profile
     as visits_ended leaves it a few minutes after each one. She is found by phone or
-    email like a booking finds her, or is new. A frozen `clock` moves on to then."""
+    email like a booking finds her, or is new. A frozen `clock` moves on to then.
+    (`status="booked"`: one nobody has marked yet, and no profile update.)"""
     from chalicelib.domain.booking import Appointment
     from chalicelib.domain.contacts import normalize_email, normalize_phone
     from chalicelib.domain.ids import new_id
@@ -100,7 +107,7 @@ def past_visits(
     svc = cfg.service(service)
     phone = normalize_phone(phone) if phone else None
     email = normalize_email(email) if email else None
-    client_id, ids = None, []
+    client_id, done = None, []
     for when in starts:
         start = at(when) if isinstance(when, str) else when
         match = clients.find_client(b.id, phone, email)
@@ -113,11 +120,13 @@ def past_visits(
             start=start,
             end=start + timedelta(minutes=svc.duration_minutes),
             occupied_until=start + timedelta(minutes=svc.occupancy_minutes),
-            status="completed",
+            status=status,
             price_cents=svc.price_cents,
             locale=locale,
             created_at=start - BOOKED_AHEAD,
-            updated_at=start + timedelta(minutes=svc.duration_minutes),
+            updated_at=start + timedelta(minutes=svc.duration_minutes)
+            if status == "completed"
+            else start - BOOKED_AHEAD,
         )
         contact = clients.ClientWrite(
             business_id=b.id,
@@ -135,13 +144,14 @@ def past_visits(
             erase_on=erase_due(appt.end, cfg.privacy.erase_inactive_after_years).isoformat(),
         )
         bookings.create_booking(appt, contact, [], None, appt.created_at)
-        retention.refresh_client(b.id, appt.client_id, appt.end + JOB_DELAY)
+        if status == "completed":
+            retention.refresh_client(b.id, appt.client_id, appt.end + JOB_DELAY)
         client_id = appt.client_id
-        ids.append(appt.id)
+        done.append(appt)
     assert client_id, "no visits given"
     if clock is not None:
-        clock["now"] = appt.end + JOB_DELAY
-    return Visits(client_id, tuple(ids))
+        clock["now"] = done[-1].end + JOB_DELAY
+    return Visits(b.id, client_id, tuple(done))
 
 
 def job_ran_until(when: datetime) -> None:
