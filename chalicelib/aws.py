@@ -60,11 +60,10 @@ def reset() -> None:
 
 def _after_fork_in_child() -> None:
     # A forked child must not share the parent's open connections, nor a lock another
-    # parent thread may have held at the fork.
-    global _lock, _session
+    # parent thread may have held at the fork. The session (parsed models) is plain data.
+    global _lock
     _lock = threading.Lock()
     _clients.clear()
-    _session = None
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

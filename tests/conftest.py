@@ -3,6 +3,7 @@ a frozen clock, and Chalice's test client."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,47 @@ from pathlib import Path
 # mock_aws() switches them to that test's fresh in-memory backend.
 import moto  # noqa: F401
 import pytest
+
+# --- pytest-xdist (pyproject: -n auto) ---------------------------------------------
+# Handed out first, longest first, so none of them is left running alone at the end of
+# the run; the rest keep their order.
+LONG_FIRST = (
+    "tests/integration/test_kpi_aggregates.py",  # 75 played-through days and a recount
+    "tests/browser/",  # the local stack and Chromium; a stack per pinned day
+    "tests/infra/",  # cdk synth and cfn-lint, once for the module
+    "tests/integration/",
+)
+# Tests that share a started component run on one worker, so that it starts once: the
+# browser tests' session stack, each pinned day's stack (test ids "[pin-...]"), the CDK
+# synth, the local tools' mock server. Every other test is a unit of its own.
+SHARED = {"tests/browser/": "browser", "tests/infra/": "cdk-synth", "tests/test_local_tools.py": "local-tools"}
+
+
+def work_unit(nodeid: str) -> str:
+    """The tests xdist must give to one worker together (what they share)."""
+    pin = re.search(r"\[(pin-[\w-]+)\]$", nodeid)
+    if pin:
+        return pin.group(1)
+    return next((unit for prefix, unit in SHARED.items() if nodeid.startswith(prefix)), nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    # pytest 9 ignores the nodeid suffix xdist's own xdist_group marker relies on, so
+    # the units come from the nodeids here; in collection order (--no-loadscope-reorder).
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedComponentScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SharedComponentScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {p: i for i, p in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: next((rank[p] for p in LONG_FIRST if item.nodeid.startswith(p)), len(LONG_FIRST)))
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "config" / "businesses" / "demo.yaml"
@@ -36,6 +78,9 @@ TEST_ENV = {
     # moto's in-memory DynamoDB is not thread-safe (it deep-copies items while another
     # thread writes them); the parallel sender is measured on DynamoDB Local (bench/reminders.py).
     "REBOOK_SEND_WORKERS": "1",
+    # The test stage honours a pinned clock: a test that does not freeze its own still
+    # runs on the same day whenever it runs.
+    "REBOOK_NOW": FROZEN_NOW.isoformat(),
 }
 # One signing key for the whole run (RSA generation is slow); its JWKS file is read by
 # the same verifier as Cognito's JWKS URL in AWS.

@@ -9,11 +9,12 @@ the browser's: the tests run on the same day whenever they run. PIN is an ordina
 Wednesday; tests/browser/test_dashboard.py also runs its period checks where periods
 turn, each on a stack of its own.
 
-With pytest-xdist the tests on one stack form one group, run by one worker (the stack
-starts once); stacks of other groups have their own ports and data directories."""
+Under pytest-xdist the tests on one stack run on one worker, so it starts once (units in
+tests/conftest.py); every stack has its own free ports and data directory."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tempfile
@@ -46,17 +47,13 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PIN = "2026-11-25T12:00:00+02:00"  # Wednesday noon in Helsinki
-BROWSER_GROUP = "browser"  # xdist: the tests on the session's stack
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.integration)
             item.add_marker(pytest.mark.browser)
-            if not item.get_closest_marker("xdist_group"):
-                item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
 
 
 class Stack:
@@ -65,6 +62,9 @@ class Stack:
         self.api = local.api
         self.env = local.env
         self.now = datetime.fromisoformat(local.now)  # its clock, stopped there
+        # Hours before `now` of each visit seed.past_visit writes: the same day, one staff
+        # member's, never overlapping.
+        self.hours_back = itertools.count(3, 2)
 
     def messages(self) -> dict:
         with urllib.request.urlopen(f"{self.api}/dev/messages.json", timeout=10) as r:

@@ -5,15 +5,11 @@ have received for it."""
 
 from __future__ import annotations
 
-import itertools
 import os
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from tests.history import past_visits
-
-# Each rated visit at its own time earlier on the pinned day (one staff member's).
-_hours_back = itertools.count(3, 2)
 
 
 @contextmanager
@@ -40,7 +36,7 @@ def past_visit(stack, name: str, email: str) -> dict:
 
     with stack_env(stack):
         now = clock.now()
-        start = (now - timedelta(hours=next(_hours_back))).replace(minute=0, second=0, microsecond=0)
+        start = (now - timedelta(hours=next(stack.hours_back))).replace(minute=0, second=0, microsecond=0)
         v = past_visits([start], name=name, phone=None, email=email)
         [appt] = v.appointments
         return {

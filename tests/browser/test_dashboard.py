@@ -474,7 +474,7 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
 # --- where periods turn ------------------------------------------------------------------
 # The same stack and seed, with both clocks pinned at noon on the last and the first day
 # of a month and of a year, and on the Sundays when Helsinki's clocks go forward and back.
-# Each pin has a stack of its own (its clock is the process's), in an xdist group of its own.
+# Each pin has a stack of its own (its clock is the process's), run by one worker.
 PERIOD_PINS = {
     "last-of-year": "2026-12-31T12:00:00+02:00",
     "first-of-year": "2027-01-01T12:00:00+02:00",
@@ -485,10 +485,8 @@ PERIOD_PINS = {
 
 @pytest.fixture(
     scope="module",
-    params=[
-        pytest.param(pin, id=name, marks=pytest.mark.xdist_group(f"browser-{name}"))
-        for name, pin in PERIOD_PINS.items()
-    ],
+    params=list(PERIOD_PINS.values()),
+    ids=[f"pin-{name}" for name in PERIOD_PINS],  # one xdist unit each (tests/conftest.py)
 )
 def pinned(request, browser):
     """A signed-in owner on a stack seeded on its pinned day."""
