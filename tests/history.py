@@ -110,6 +110,7 @@ def past_visits(
     client_id, done = None, []
     for when in starts:
         start = at(when) if isinstance(when, str) else when
+        end = start + timedelta(minutes=svc.duration_minutes)
         match = clients.find_client(b.id, phone, email)
         appt = Appointment(
             id=new_id(),
@@ -118,15 +119,13 @@ def past_visits(
             service_id=svc.id,
             staff_id=staff,
             start=start,
-            end=start + timedelta(minutes=svc.duration_minutes),
+            end=end,
             occupied_until=start + timedelta(minutes=svc.occupancy_minutes),
             status=status,
             price_cents=svc.price_cents,
             locale=locale,
             created_at=start - BOOKED_AHEAD,
-            updated_at=start + timedelta(minutes=svc.duration_minutes)
-            if status == "completed"
-            else start - BOOKED_AHEAD,
+            updated_at=end if status == "completed" else start - BOOKED_AHEAD,
         )
         contact = clients.ClientWrite(
             business_id=b.id,
