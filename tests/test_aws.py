@@ -18,6 +18,13 @@ from tests.conftest import ROOT
 REGION = "eu-north-1"
 
 
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    # The clients made here with other configs must not serve the tests after these.
+    yield
+    shared.reset()
+
+
 def test_importing_creates_nothing():
     code = "import sys, chalicelib.aws; print('botocore' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
