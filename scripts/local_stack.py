@@ -101,8 +101,12 @@ def local_accounts(local_dir: Path = LOCAL_DIR) -> list[dict]:
     return accounts
 
 
-def child_env(port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR) -> dict[str, str]:
+def child_env(
+    port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR, now: str | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
+    if now:  # the stack's clock stopped there (REBOOK_NOW: chalicelib/clock.py)
+        env["REBOOK_NOW"] = now
     # Never let a developer's real AWS profile or session leak into the local stack.
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
@@ -149,8 +153,17 @@ def http_status(url: str, timeout: float = 2) -> int | None:
 
 
 class LocalStack:
-    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR, reload: bool = False):
+    def __init__(
+        self,
+        port: int,
+        ddb_port: int,
+        aws_port: int,
+        local_dir: Path = LOCAL_DIR,
+        reload: bool = False,
+        now: str | None = None,
+    ):
         self.port, self.ddb_port, self.aws_port = port, ddb_port, aws_port
+        self.now = now
         self.local_dir = local_dir
         self.reload = reload
         self.ddb: DynamoDBLocal | None = None
@@ -180,7 +193,7 @@ class LocalStack:
 
     def start(self) -> None:
         self.check_ports()
-        self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir)
+        self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir, self.now)
         logs = self.local_dir / "logs"
         print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
         self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb", log_path=logs / "dynamodb.log")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from botocore.client import BaseClient
-
+from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store import models
 
@@ -24,11 +23,16 @@ def configure(settings: Settings | None = None) -> None:
         # DynamoDB Local accepts any credentials but botocore insists on having some.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    client = dynamodb_client(s)
     for model in models.ALL_MODELS:
         model.Meta.table_name = s.table_name
         model.Meta.host = s.dynamodb_endpoint
         model.Meta.region = s.region
         model._connection = None
+        # PynamoDB gives each model a botocore session and client of its own; they all
+        # use the process's one instead (PynamoDB has no setting for it: its Connection
+        # uses `_client` when set; tests/test_aws.py checks that it still does).
+        model._get_connection().connection._client = client
     _configured_for = key
 
 
@@ -60,11 +64,20 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def dynamodb_client(settings: Settings | None = None) -> BaseClient:
-    import boto3
+def dynamodb_client(settings: Settings | None = None) -> Any:
+    """The process's DynamoDB client, configured as PynamoDB configures its own."""
+    from botocore.config import Config
 
     s = settings or get_settings()
-    return boto3.client("dynamodb", region_name=s.region, endpoint_url=s.dynamodb_endpoint)
+    config = Config(
+        parameter_validation=False,  # PynamoDB builds the requests itself
+        connect_timeout=15,
+        read_timeout=30,
+        retries={"total_max_attempts": 4, "mode": "standard"},
+        # Shared by every model and thread now: room for each of the outbox's senders.
+        max_pool_connections=max(10, s.send_workers),
+    )
+    return aws.client("dynamodb", region=s.region, endpoint_url=s.dynamodb_endpoint, config=config)
 
 
 def create_table(settings: Settings | None = None) -> bool:

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
-
-
-def at(local_iso: str) -> datetime:
-    """A local wall time as the real clock gives it: in UTC."""
-    return datetime.fromisoformat(local_iso).astimezone(UTC)
+from tests.history import at
 
 
 def book_ok(client, start, **kw):

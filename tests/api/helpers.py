@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 
-import boto3
-
 JSON = {"Content-Type": "application/json"}
 
 
@@ -63,9 +61,9 @@ def token_of(manage_url: str) -> str:
 def table_items(table=None):
     """Every item in the table (tests may Scan; the app never does): moto's, or
     DynamoDB Local's in the integration suite."""
-    ddb = boto3.client(
-        "dynamodb", region_name="eu-north-1", endpoint_url=os.environ.get("REBOOK_DYNAMODB_ENDPOINT") or None
-    )
+    from chalicelib.store.db import dynamodb_client
+
+    ddb = dynamodb_client()  # the app's own: moto's, or DynamoDB Local's per the settings
     items, kwargs = [], {"TableName": table or os.environ.get("REBOOK_TABLE", "rebook-test")}
     while True:
         page = ddb.scan(**kwargs)

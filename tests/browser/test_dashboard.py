@@ -12,16 +12,15 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_page, new_context
+from tests.browser.conftest import PHONE, check_page, new_context, pinned_context, running_stack
 from tests.browser.seed import past_visit, stack_env, visit
+from tests.history import HELSINKI
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 OWNER_ONLY_CHECKED = {
     "kpis": "/kpis",
     "clients": "/retention",
@@ -87,14 +86,14 @@ def view_box(view: str) -> str:
     return {"today": "calendar", "clients": "retention"}.get(view, view)
 
 
-@pytest.fixture(scope="module")
-def seeded(stack):
-    """Real data for every view: a visit today, clients at risk (one without marketing
-    consent) and lapsed, a low rating given through the rating page, and a booking whose
-    confirmation SMS fails for good (moto's SNS says numbers ending in 99 opted out)."""
-    now = datetime.now(UTC)
+def seed(stack) -> dict:
+    """Real data for every view, on the stack's pinned day: a visit today, clients at risk
+    (one without marketing consent) and lapsed, a low rating given through the rating
+    page, and a booking whose confirmation SMS fails for good (moto's SNS says numbers
+    ending in 99 opted out)."""
+    now = stack.now
     # 07:30 local: before opening, so no booking through the public pages can take it.
-    early = datetime.now(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0).astimezone(UTC)
+    early = now.astimezone(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0)
     people = {
         "today": visit(stack, "Tuula Tänään", "tuula@example.com", early, staff="mikko", status="booked"),
         "message": visit(stack, "Riikka Riskinen", "riikka@example.com", now - timedelta(days=70), staff="aino"),
@@ -104,12 +103,12 @@ def seeded(stack):
         "maintenance": visit(stack, "Maija Huoltonen", "maija@example.com", now - timedelta(days=72), staff="sanna"),
         "lapsed": visit(stack, "Leena Lähtenyt", "leena@example.com", now - timedelta(days=130), staff="sanna"),
     }
-    rated = past_visit(stack, "Heikki Heikkonen", "heikki@example.com")
+    rated = past_visit(stack, "Heikki Heikkonen", "heikki@example.com")  # earlier today
     form = urllib.parse.urlencode({"rating": "2", "comment": "Odotin liian kauan.", "lang": "fi"}).encode()
     with urllib.request.urlopen(urllib.request.Request(rated["feedback"], data=form, method="POST"), timeout=10) as r:
         assert r.status == 200
     # A booking a few days ahead whose SMS confirmation can never be sent.
-    first = date.today() + timedelta(days=2)
+    first = now.astimezone(HELSINKI).date() + timedelta(days=2)
     query = urllib.parse.urlencode(
         {"service": "mens-cut", "from": first.isoformat(), "to": (first + timedelta(days=10)).isoformat()}
     )
@@ -137,8 +136,13 @@ def seeded(stack):
     with stack_env(stack):
         from chalicelib.jobs.schedule import JOBS
 
-        JOBS["kpi_sync"].run(datetime.now(UTC) + timedelta(minutes=1), simulated=True)
+        JOBS["kpi_sync"].run(now + timedelta(minutes=1), simulated=True)
     return people
+
+
+@pytest.fixture(scope="module")
+def seeded(stack):
+    return seed(stack)
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +185,7 @@ def test_todays_and_this_weeks_appointments_per_staff_member(owner):
     expect(owner.get_by_role("button", name="Tänään")).to_have_attribute("aria-pressed", "true")
 
 
-def test_key_figures_with_a_chart_per_month(owner):
+def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
     expect(tiles).to_have_count(22)
@@ -198,7 +202,7 @@ def test_key_figures_with_a_chart_per_month(owner):
     retention.get_by_text("Mikä tämä on?").click()
     expect(retention.get_by_text("Edellisellä jaksolla käyneistä")).to_be_visible()
     check_page(owner, "dashboard-kpis")
-    this_year = str(datetime.now(HELSINKI).year)
+    this_year = str(stack.now.astimezone(HELSINKI).year)
     owner.get_by_label("Jakso", exact=True).select_option("year")
     expect(owner.locator("#period-label")).to_have_text(this_year)
     expect(owner.get_by_role("button", name="Seuraava jakso")).to_be_disabled()
@@ -247,7 +251,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dialog = owner.get_by_role("dialog", name="Seuranta: Leena Lähtenyt")
     check_page(owner, "dashboard-follow-up")
     dialog.get_by_label("Mitä tehdään").fill("Soita ja tarjoa aikaa")
-    assert dialog.get_by_label("Määräpäivä").input_value() == datetime.now(HELSINKI).date().isoformat()
+    assert dialog.get_by_label("Määräpäivä").input_value() == stack.now.astimezone(HELSINKI).date().isoformat()
     dialog.get_by_role("button", name="Tallenna").click()
     expect(status).to_contain_text("Seuranta lisätty: Leena Lähtenyt")
     expect(owner.locator("#count-followups")).to_have_text("1")
@@ -344,7 +348,7 @@ def test_a_token_the_api_refuses_brings_back_the_sign_in_form(page, stack):
 
 def test_the_page_works_under_its_own_content_security_policy(browser, stack, seeded):
     """The other tests let axe-core in by bypassing CSP; here the page's own policy holds."""
-    context = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="Europe/Helsinki")
+    context = pinned_context(browser, viewport=PHONE, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15000)
     violations = []
@@ -465,3 +469,85 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
         "Session": "session-1",
         "ChallengeResponses": {"USERNAME": "omistaja@salonaurora.example", "NEW_PASSWORD": "my-new-Passw0rd"},
     }
+
+
+# --- where periods turn ------------------------------------------------------------------
+# The same stack and seed, with both clocks pinned at noon on the last and the first day
+# of a month and of a year, and on the Sundays when Helsinki's clocks go forward and back.
+# Each pin has a stack of its own (its clock is the process's), run by one worker.
+PERIOD_PINS = {
+    "last-of-year": "2026-12-31T12:00:00+02:00",
+    "first-of-year": "2027-01-01T12:00:00+02:00",
+    "dst-forward": "2027-03-28T12:00:00+03:00",
+    "dst-back": "2026-10-25T12:00:00+02:00",
+}
+
+
+@pytest.fixture(
+    scope="module",
+    params=list(PERIOD_PINS.values()),
+    ids=[f"pin-{name}" for name in PERIOD_PINS],  # one xdist unit each (tests/conftest.py)
+)
+def pinned(request, browser):
+    """A signed-in owner on a stack seeded on its pinned day."""
+    with running_stack(request.param) as stack:
+        seed(stack)
+        context = new_context(browser, now=request.param)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        sign_in(page, stack)
+        yield stack, page
+        context.close()
+
+
+def month_key(d) -> str:
+    return f"{d.year}-{d.month:02d}"
+
+
+def month_name(page, d) -> str:
+    """The month as the page names it in Finnish ("joulukuu 2026")."""
+    return page.evaluate(
+        "([y, m]) => new Intl.DateTimeFormat('fi-FI', {timeZone: 'UTC', month: 'long', year: 'numeric'})"
+        ".format(new Date(Date.UTC(y, m - 1, 15)))",
+        [d.year, d.month],
+    )
+
+
+def test_the_periods_follow_the_pinned_day(pinned):
+    stack, owner = pinned
+    today = stack.now.astimezone(HELSINKI).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+
+    # Today and this week: the visit at 07:30 this morning, under its staff member.
+    show(owner, "today")
+    mikko = owner.locator("#calendar section.card", has=owner.get_by_role("heading", name="Mikko Laine"))
+    expect(mikko.locator("li", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    owner.get_by_role("button", name="Tällä viikolla").click()
+    expect(mikko.locator("li", has_text="Tuula Tänään")).to_be_visible()
+    owner.get_by_role("button", name="Tänään").click()
+
+    # The KPIs of this month (the browser's and the server's), whose last bar it is.
+    show(owner, "kpis")
+    expect(owner.locator("#period-label")).to_have_text(month_name(owner, today))
+    rating = owner.locator(".tile[data-kpi=average_rating]")
+    expect(rating.locator(".value")).not_to_have_text("–")  # rated earlier today
+    months = rating.locator("desc").text_content().split("; ")
+    assert len(months) == 12 and months[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), months
+    expect(owner.get_by_role("button", name="Seuraava jakso")).to_be_disabled()
+    with owner.expect_response(lambda r: f"/kpis?period={month_key(last_month)}" in r.url):
+        owner.get_by_role("button", name="Edellinen jakso").click()
+    expect(rating.locator(".value")).to_have_text("–")  # nobody rated a visit last month
+    with owner.expect_response(lambda r: f"/kpis?period={month_key(today)}" in r.url):
+        owner.get_by_role("button", name="Seuraava jakso").click()
+    owner.get_by_label("Jakso", exact=True).select_option("year")
+    expect(owner.locator("#period-label")).to_have_text(str(today.year))
+    with owner.expect_response(lambda r: f"/kpis?period={today.year - 1}" in r.url):
+        owner.get_by_role("button", name="Edellinen jakso").click()
+    owner.get_by_label("Jakso", exact=True).select_option("month")
+
+    # A follow-up is due today by default.
+    show(owner, "clients")
+    owner.get_by_role("button", name="Lisää seuranta: Leena Lähtenyt").click()
+    dialog = owner.get_by_role("dialog", name="Seuranta: Leena Lähtenyt")
+    assert dialog.get_by_label("Määräpäivä").input_value() == today.isoformat()
+    dialog.get_by_role("button", name="Peruuta").click()

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import quopri
 import re
-from datetime import UTC, datetime
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
+from tests.history import at
 
 VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
 
 
 def run(when):

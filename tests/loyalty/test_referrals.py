@@ -12,7 +12,9 @@ import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, get, post, token_of
-from tests.loyalty.helpers import THURSDAYS, after, at, booked_ahead, emails_to, run_job, set_programme, visit
+from tests.conftest import emails_to
+from tests.history import after, at, booked_ahead, run_job, visit
+from tests.loyalty.helpers import THURSDAYS, set_programme
 
 MAIJA = "maija@example.com"
 LIISA = {"name": "Liisa Laine", "phone": "040 555 1212", "email": "liisa@example.com"}

@@ -3,17 +3,12 @@ year, with the business's perk; 29 February is greeted on 28 February in common 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails
-
-
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
+from tests.history import at
 
 
 def run(when):
