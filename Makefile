@@ -34,6 +34,7 @@ run: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -34,6 +34,15 @@ def at(iso: str) -> datetime:
     return datetime.fromisoformat(iso).astimezone(UTC)
 
 
+def business(slug: str = "demo"):
+    """The business at `slug`, which the test's fixtures loaded."""
+    from chalicelib.store import businesses
+
+    found = businesses.get_by_slug(slug)
+    assert found is not None, f"no business {slug!r}: is the fixture that loads it in use?"
+    return found
+
+
 def run_job(name: str, when: datetime | str) -> dict:
     from chalicelib.jobs.schedule import JOBS
 
@@ -101,11 +110,12 @@ def past_visits(
     from chalicelib.domain.ids import new_id
     from chalicelib.domain.privacy import erase_due
     from chalicelib.services import retention
-    from chalicelib.store import bookings, businesses, clients
+    from chalicelib.store import bookings, clients
 
-    b = businesses.get_by_slug(slug)
+    b = business(slug)
     cfg = b.config
     svc = cfg.service(service)
+    assert svc is not None, f"no service {service!r}"
     phone = normalize_phone(phone) if phone else None
     email = normalize_email(email) if email else None
     client_id, done = None, []

@@ -25,6 +25,7 @@ class Desk:
 
     def __init__(self, client, business_id, role="owner", **kw):
         self.client = client
+        self.business_id = business_id
         self._who = (business_id, role, kw)
 
     @property

@@ -15,6 +15,11 @@ BOOKINGS = "/api/v1/businesses/demo/bookings"
 GOOD = "2026-11-25T12:00:00+02:00"
 
 
+def assert_response(response, expected_status, field=None):
+    status, body = response
+    assert_error(status, body, expected_status, field)
+
+
 def assert_error(status, body, expected_status, field=None):
     assert status == expected_status, body
     assert set(body["error"]) >= {"code", "message", "fields"}
@@ -133,7 +138,7 @@ def test_31_days_is_allowed(client):
 def test_forged_token_is_404(client, token):
     status, body = get(client, f"/api/v1/bookings/{token}")
     assert_error(status, body, 404)
-    assert_error(*post(client, f"/api/v1/bookings/{token}/cancel"), 404)
+    assert_response(post(client, f"/api/v1/bookings/{token}/cancel"), 404)
 
 
 def test_tampered_and_expired_tokens(client, frozen_now):
@@ -159,11 +164,11 @@ def test_other_purpose_token_is_refused(client, aws):
 def test_reschedule_validation(client):
     _, booked = book(client, GOOD)
     token = booked["manage_url"].rsplit("/", 1)[1]
-    assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", {}), 422, "start")
-    assert_error(
-        *post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T03:00:00+02:00"}), 422, "start"
+    assert_response(post(client, f"/api/v1/bookings/{token}/reschedule", {}), 422, "start")
+    assert_response(
+        post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T03:00:00+02:00"}), 422, "start"
     )
-    assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", raw="nope"), 400)
+    assert_response(post(client, f"/api/v1/bookings/{token}/reschedule", raw="nope"), 400)
 
 
 # --- property: no generated body ever causes a 5xx, and failures write nothing -------

@@ -56,7 +56,9 @@ def test_confirmation_email_and_sms_are_sent(client):
     from email import policy
 
     parsed = email.message_from_string(raw, policy=policy.default)
-    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    plain = parsed.get_body(preferencelist=("plain",))
+    assert plain is not None, "no text part"
+    text = plain.get_content()
     assert token_of(body["manage_url"]) in text and "ke 25.11. klo 12.00" in text
     phone, text = sms[0][0], sms[0][1]
     assert phone == "+358401234567"

@@ -49,6 +49,11 @@ DESKTOP = {"width": 1280, "height": 900}
 PIN = "2026-11-25T12:00:00+02:00"  # Wednesday noon in Helsinki
 
 
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace("\\", "/"):
@@ -165,8 +170,7 @@ def host_site(stack):
         f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "
         f"style='width:100%;height:700px;border:0'></iframe></main></body></html>"
     )
-    server = HTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(root)))
-    server.RequestHandlerClass.log_message = lambda *a, **k: None
+    server = HTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

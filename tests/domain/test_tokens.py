@@ -19,7 +19,7 @@ APPT = "a1b2c3d4e5f6"  # 12-char appointment id
 
 
 def manage_token(**kw):
-    args = {"secret": SECRET, "purpose": "manage", "business_id": BUSINESS, "subject": APPT, "expires": EXPIRES}
+    args: dict = {"secret": SECRET, "purpose": "manage", "business_id": BUSINESS, "subject": APPT, "expires": EXPIRES}
     args.update(kw)
     return make_token(**args)
 

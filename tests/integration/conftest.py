@@ -71,7 +71,9 @@ def race(target, n: int, timeout: float = 180) -> list:
     procs = [ctx.Process(target=_racer, args=(target, i, barrier, results)) for i in range(n)]
     for p in procs:
         p.start()
-    outcomes, errors, deadline = [], {}, time.monotonic() + timeout
+    outcomes: list = []
+    errors: dict = {}
+    deadline = time.monotonic() + timeout
     try:
         while len(outcomes) + len(errors) < n and time.monotonic() < deadline:
             try:

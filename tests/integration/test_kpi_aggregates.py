@@ -21,6 +21,7 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import get, post, table_items, token_of
 from tests.conftest import auth_dir, reset_caches
+from tests.history import business as demo_business
 from tests.history import run_job
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,7 @@ class Salon:
         # lapsed (win-back messages, about five weeks on) and come back after day 60
         # (conversions). Only the regulars cancel, move, miss visits or get erased, so
         # the four first visits surely take place and the win-back surely happens.
-        self.people = [
+        self.people: list[dict] = [
             {
                 "name": f"Asiakas {i}",
                 "phone": f"040 555 {i:04d}",
@@ -232,7 +233,7 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     def visitors(p):
         return {a["client_id"]["S"] for a in appts if a["status"]["S"] == "completed" and in_period(ts(a, "start"), p)}
 
-    first_visit = {}
+    first_visit: dict = {}
     for a in sorted((a for a in appts if a["status"]["S"] == "completed"), key=lambda a: ts(a, "start")):
         first_visit.setdefault(a["client_id"]["S"], ts(a, "start"))
     now_visitors, before = visitors(period), visitors(previous(period))
@@ -313,7 +314,7 @@ def check(client, business, frozen_now, seed):
 
     # A barber's men's cut every two weeks: a client who stops lapses 2.5 x 14 = 35 days
     # after her visit, so win-back happens well inside the 75 days.
-    cfg = businesses.get_by_slug("demo").config
+    cfg = demo_business().config
     businesses.save_config(
         cfg.model_copy(
             update={
@@ -324,7 +325,6 @@ def check(client, business, frozen_now, seed):
         )
     )
     desk = Desk(client, business.id)
-    desk.business_id = business.id
     salon = Salon(client, desk, frozen_now, seed)
     for n in range(DAYS):
         today = FIRST_DAY + timedelta(days=n)
@@ -337,7 +337,7 @@ def check(client, business, frozen_now, seed):
     run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=5))
 
     items = table_items()
-    kinds = defaultdict(int)
+    kinds: defaultdict[str, int] = defaultdict(int)
     for i in items:
         if i["sk"]["S"].startswith("APPT#"):
             kinds[i["status"]["S"]] += 1

@@ -19,8 +19,18 @@ VISITS = [f"2026-11-25T{h}:00:00+02:00" for h in ("11", "13", "15", "17", "19")]
 ]
 
 
-def _sweep(i, barrier):
+def _slowly(send):
+    """A provider that takes 50 ms to answer."""
     import time
+
+    def slow(*a, **kw):
+        time.sleep(0.05)
+        return send(*a, **kw)
+
+    return slow
+
+
+def _sweep(i, barrier):
 
     from chalicelib.jobs import send_due
     from chalicelib.notify import channels
@@ -29,7 +39,7 @@ def _sweep(i, barrier):
     # A slow provider keeps both runs busy at the same time.
     for name in ("send_email", "send_sms"):
         real = getattr(channels, name)
-        setattr(channels, name, lambda *a, _real=real, **kw: (time.sleep(0.05), _real(*a, **kw))[1])
+        setattr(channels, name, _slowly(real))
     db._configured_for = None
     db.configure()
     barrier.wait(timeout=60)

@@ -11,7 +11,10 @@ from chalicelib.jobs.schedule import JOBS, Job
 def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
     import app
 
-    registered = {e.name: (e.schedule_expression.to_string(), e.handler_string) for e in app.app.event_sources}
+    registered = {
+        e.name: (e.schedule_expression.to_string(), e.handler_string)  # type: ignore[attr-defined]  # Chalice's ScheduledEventConfig
+        for e in app.app.event_sources
+    }
     assert registered == {
         "send_due": ("rate(1 minute)", "app.send_due"),
         "visits_ended": ("rate(5 minutes)", "app.visits_ended"),

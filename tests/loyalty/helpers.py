@@ -15,7 +15,8 @@ THURSDAYS = tuple(
 def set_programme(**changes) -> None:
     """Change the demo business's loyalty / referrals settings."""
     from chalicelib.store import businesses
+    from tests.history import business
 
-    cfg = businesses.get_by_slug("demo").config
+    cfg = business().config
     update = {k: getattr(cfg, k).model_copy(update=v) for k, v in changes.items()}
     businesses.save_config(cfg.model_copy(update=update))

@@ -30,7 +30,9 @@ def referral(client, desk, frozen_now):
     """Maija has visited; her referral link, as her card page shows it."""
     visit(client, frozen_now, THURSDAYS[0])
     [confirmation] = emails_to(MAIJA, "/l/")
-    card = re.search(r"/l/([A-Za-z0-9._\-]+)", confirmation).group(1)
+    found = re.search(r"/l/([A-Za-z0-9._\-]+)", confirmation)
+    assert found, "no card link"
+    card = found.group(1)
     url = get(client, f"/api/v1/cards/{card}")[1]["card"]["referral"]["url"]
     return parse_qs(urlparse(url).query)["ref"][0]
 

@@ -31,7 +31,9 @@ def client_id(desk, name="Maija Meikäläinen"):
 
 def card_token(address=MAIJA) -> str:
     [first, *_] = [m for m in emails_to(address, "/l/")]
-    return re.search(r"/l/([A-Za-z0-9._\-]+)", first).group(1)
+    found = re.search(r"/l/([A-Za-z0-9._\-]+)", first)
+    assert found, "no card link"
+    return found.group(1)
 
 
 def test_the_third_visit_fills_the_card_and_the_reward_is_announced_once(client, desk, frozen_now):

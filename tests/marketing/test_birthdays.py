@@ -8,7 +8,7 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails
-from tests.history import at
+from tests.history import at, business
 
 
 def run(when):
@@ -62,10 +62,10 @@ def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
 
     from chalicelib.store import businesses
 
-    business = businesses.get_by_slug("demo")
-    config = business.config.model_copy(
+    demo = business()
+    config = demo.config.model_copy(
         update={
-            "marketing": business.config.marketing.model_copy(update={"birthday_perk": "-20 % with the code SYNTTARIT"})
+            "marketing": demo.config.marketing.model_copy(update={"birthday_perk": "-20 % with the code SYNTTARIT"})
         }
     )
     businesses.save_config(config)
@@ -78,7 +78,7 @@ def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
 def move_business(zone):
     from chalicelib.store import businesses
 
-    config = businesses.get_by_slug("demo").config
+    config = business().config
     businesses.save_config(config.model_copy(update={"timezone": zone}))
 
 

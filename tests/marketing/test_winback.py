@@ -12,7 +12,7 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails, sent_sms
-from tests.history import at, past_visits, run_job
+from tests.history import at, business, past_visits, run_job
 
 THURSDAYS = ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00")
 # Every 3 weeks, last on 7 Jan: lapsed from 1 Mar 2027 (see docs/retention.md).
@@ -102,7 +102,9 @@ def test_unsubscribe_page_get_changes_nothing_post_unsubscribes(client, maija, f
     import re
 
     run_job("marketing", LAPSE_MORNING)
-    link = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0])).group(1)
+    found = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0]))
+    assert found, "no unsubscribe link in the win-back"
+    link = found.group(1)
     cid = maija.get("/clients")[1]["clients"][0]["id"]
     r = client.http.get(link + "?lang=en")
     assert r.status_code == 200 and b"Unsubscribe" in r.body
@@ -120,7 +122,9 @@ def test_one_click_unsubscribe_from_the_mail_client(client, maija, frozen_now):
     import re
 
     run_job("marketing", LAPSE_MORNING)
-    link = re.search(r"List-Unsubscribe: <https://book\.example\.test(/u/[\w.\-]+)>", winbacks()[0].raw_data).group(1)
+    found = re.search(r"List-Unsubscribe: <https://book\.example\.test(/u/[\w.\-]+)>", winbacks()[0].raw_data)
+    assert found, "no List-Unsubscribe header"
+    link = found.group(1)
     r = client.http.post(link, body="List-Unsubscribe=One-Click", headers=FORM)
     assert r.status_code == 200
     cid = maija.get("/clients")[1]["clients"][0]["id"]
@@ -144,7 +148,7 @@ def test_sms_when_there_is_no_email(client, aws, frozen_now):
 def test_the_lapse_morning_is_the_business_own_time_zone(client, maija, frozen_now):
     from chalicelib.store import businesses
 
-    config = businesses.get_by_slug("demo").config
+    config = business().config
     businesses.save_config(config.model_copy(update={"timezone": "America/Los_Angeles"}))
     assert run_job("marketing", "2027-03-01T08:05:00+00:00")["winback_sent"] == 0  # 00:05 in Los Angeles
     assert run_job("marketing", "2027-03-01T17:55:00+00:00")["winback_sent"] == 0  # 09:55

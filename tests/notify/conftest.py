@@ -43,7 +43,7 @@ LONG_NAMES = {
 
 def build_context(**overrides) -> dict:
     """A fresh context; dict overrides of business/client/service/staff are merged."""
-    ctx = copy.deepcopy(BASE_CONTEXT)
+    ctx: dict = copy.deepcopy(BASE_CONTEXT)
     for key, value in copy.deepcopy(overrides).items():
         if isinstance(value, dict) and isinstance(ctx.get(key), dict):
             ctx[key].update(value)
