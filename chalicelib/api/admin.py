@@ -90,6 +90,11 @@ def get_calendar(p):
     return calendar.calendar(p, _query())
 
 
+@owner_route("/calendar/changes")
+def calendar_changes(p):
+    return calendar.calendar_changes(p, _query())
+
+
 @owner_route("/bookings", methods=["POST"])
 def book_for_client(p):
     return calendar.book_for_client(p, _body(), admin.current_request.headers.get("idempotency-key"))
@@ -108,6 +113,11 @@ def mark_visit(p, appointment_id):
 @owner_route("/appointments/{appointment_id}/cancel", methods=["POST"])
 def cancel_visit(p, appointment_id):
     return calendar.cancel_visit(p, appointment_id, _body())
+
+
+@owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
+def reschedule_visit(p, appointment_id):
+    return calendar.reschedule(p, appointment_id, _body())
 
 
 @owner_route("/clients")
