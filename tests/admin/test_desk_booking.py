@@ -311,3 +311,14 @@ def test_the_invitation_speaks_the_clients_language_by_email_and_sms(client, des
         assert words in mail and "/book/demo?service=womens-cut&staff=aino" in mail, (locale, mail)
         [(_, sms)] = sent_sms()[before:]
         assert "/book/demo?service=womens-cut&staff=aino" in sms, (locale, sms)
+
+
+def test_a_walk_in_replayed_with_its_idempotency_key_is_the_same_booking(desk, frozen_now):
+    frozen_now["now"] = at("2026-11-23T10:02:00+02:00")
+    walk_in = {"service": "mens-cut", "walk_in": True, "client": {"name": "Walk In", "phone": "040 777 7777"}}
+    headers = {"Idempotency-Key": "walk-in-1"}
+    status, first = desk.post("/bookings", walk_in, headers=headers)
+    assert status == 201, first
+    frozen_now["now"] = at("2026-11-23T10:06:00+02:00")  # the retry comes in the next 5 minutes
+    status, again = desk.post("/bookings", walk_in, headers=headers)
+    assert status == 201 and again["id"] == first["id"], again

@@ -81,9 +81,10 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     # The sheets first: the token says "as of these versions", and anything written after
     # this read moves a version, so the next poll reports it.
     sheets = daysheets.in_range(b.id, days[0], days[-1], consistent=True)
-    appts = _appointments_on(b, sheets, first, last)
     wanted = {m.id for m in staff}
-    appts = [a for a in appts if a.staff_id in wanted]
+    appts = [
+        a for a in _appointments_on(b, [s for s in sheets if s.staff_id in wanted], first, last) if a.staff_id in wanted
+    ]
     people = clients.get_clients(b.id, {a.client_id for a in appts})
     blocks = _time_off_by_staff(b, sheets, wanted)
     now = clock.now()
@@ -217,7 +218,7 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
     b = business_of(p)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object describing the booking.", code="invalid_json")
-    body = dict(body)
+    as_sent, body = body, dict(body)
     options: DeskOptions = parse(DeskOptions, {k: body.pop(k) for k in ("notify", "walk_in") if k in body}, "booking")
     if options.walk_in:
         if "start" in body:
@@ -250,7 +251,7 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
         # time is not a new consent, so by default nothing is recorded.
         body.setdefault("consents", {"marketing": False})
     source = "walk_in" if options.walk_in else "phone"
-    status, view = book.book(b, body, idempotency_key, source=source, desk=True, notify=options.notify)
+    status, view = book.book(b, body, idempotency_key, source=source, desk=True, notify=options.notify, as_sent=as_sent)
     appt = store.get_appointment(b.id, view["id"])
     audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
     return status, view

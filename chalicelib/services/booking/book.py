@@ -56,17 +56,20 @@ def book(
     *,
     desk: bool = False,
     notify: bool = True,
+    as_sent: object = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start); `notify`
-    False sends no confirmation (the client is standing at the desk)."""
+    False sends no confirmation (the client is standing at the desk). An Idempotency-Key
+    is checked against the body `as_sent` by the caller when it filled in `body` (a
+    walk-in's start is the time of the request, not of its replay)."""
     _check_idempotency_key(idempotency_key)
     req: BookingIn = parse(BookingIn, body, "booking")
     now = clock.now()
     service = _service(b.config, req)
     staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
     offer = _offer(b, req, source, now)
-    idem = (idempotency_key, _body_hash(body)) if idempotency_key else None
+    idem = (idempotency_key, _body_hash(body if as_sent is None else as_sent)) if idempotency_key else None
     end = req.start + timedelta(minutes=service.occupancy_minutes)
     days = days_touched(req.start, end, b.config.tz)
     last_error: Exception | None = None
