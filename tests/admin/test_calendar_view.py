@@ -213,3 +213,31 @@ def test_changes_refuses_what_is_not_a_token(desk):
         status, body = desk.get(f"/calendar/changes?since={bad}")
         assert status == 422, (bad, body)
         assert body["error"]["fields"] == {"since": "expected the calendar's token"}
+
+
+def test_the_calendar_does_not_trust_a_lagging_index_over_the_sheets(desk, booked, monkeypatch):
+    from chalicelib.store import bookings
+
+    real = bookings.list_appointments
+    old = {a.id: a for a in real(*_week(desk))}  # the index as it is before the cancellation
+
+    # A booking the index does not show yet: read by key from its sheet.
+    monkeypatch.setattr(bookings, "list_appointments", lambda *a: [])
+    _, cal = desk.get("/calendar?date=2026-11-25&staff=aino")
+    assert [a["id"] for a in staff_of(cal, "aino")["appointments"]] == [booked["appointment"]]
+
+    # Cancelled, but the index still says booked: the sheet no longer holds it.
+    monkeypatch.setattr(bookings, "list_appointments", real)
+    assert desk.post(f"/appointments/{booked['appointment']}/cancel", {"notify": False})[0] == 200
+    monkeypatch.setattr(bookings, "list_appointments", lambda *a: list(old.values()))
+    _, cal = desk.get("/calendar?date=2026-11-25&staff=aino")
+    assert [a["status"] for a in staff_of(cal, "aino")["appointments"]] == ["cancelled"]
+
+
+def _week(desk):
+    from datetime import UTC, datetime
+
+    from chalicelib.store import businesses
+
+    b = businesses.get_by_slug("demo")
+    return b.id, datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)

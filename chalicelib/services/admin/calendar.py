@@ -13,7 +13,7 @@ from chalicelib.domain.availability import walk_in_start
 from chalicelib.domain.booking import Appointment, DeskCancelIn, DeskOptions, DeskRescheduleIn, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.daysheet import DaySheet, Taken
+from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome, status_after_undo
@@ -136,18 +136,27 @@ def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[st
 
 
 def _appointments_on(b: Business, sheets: list[DaySheet], first: date, last: date) -> list[Appointment]:
-    """The appointments starting in the range (one Query on the calendar index), and any
-    the sheets hold that the index does not show yet (it lags the table by a moment) or
-    that began the evening before: read by key."""
+    """The appointments starting in the range (one Query on the calendar index), checked
+    against the sheets (read consistently, before): a booking a sheet holds that the index
+    does not show yet (it lags the table by a moment, or it began the evening before),
+    and one the index shows as active at a time its sheet no longer holds (just
+    cancelled or moved), are read by key."""
     tz = b.config.tz
     found = {
         a.id: a for a in store.list_appointments(b.id, local_wall_to_utc(first, 0, tz), local_wall_to_utc(last, 0, tz))
     }
-    missing = {t.appointment_id for s in sheets for t in s.taken if t.appointment_id and t.appointment_id not in found}
-    for appointment_id in sorted(i for i in missing if i):
-        a = store.get_appointment(b.id, appointment_id)
-        if a is not None:
-            found[a.id] = a
+    held = {(s.staff_id, s.day): {t.ref: t for t in s.taken} for s in sheets}
+    stale = {t.appointment_id for refs in held.values() for t in refs.values() if t.appointment_id} - set(found)
+    for a in found.values():
+        refs = held.get((a.staff_id, a.start.astimezone(tz).date()))
+        if a.is_active and refs is not None:
+            on_sheet = refs.get(appointment_ref(a.id))
+            if on_sheet is None or on_sheet.start != a.start:
+                stale.add(a.id)
+    for appointment_id in sorted(i for i in stale if i):
+        fresh = store.get_appointment(b.id, appointment_id)
+        if fresh is not None:
+            found[fresh.id] = fresh
     return sorted(found.values(), key=lambda a: (a.start, a.id))
 
 
