@@ -29,6 +29,7 @@ stamps = lazy("chalicelib.services.admin.stamps")
 csv_export = lazy("chalicelib.services.admin.csv_export")
 kpi_report = lazy("chalicelib.services.admin.kpi_report")
 messages = lazy("chalicelib.services.admin.messages")
+time_off = lazy("chalicelib.services.admin.time_off")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -90,6 +91,11 @@ def get_calendar(p):
     return calendar.calendar(p, _query())
 
 
+@owner_route("/calendar/changes")
+def calendar_changes(p):
+    return calendar.calendar_changes(p, _query())
+
+
 @owner_route("/bookings", methods=["POST"])
 def book_for_client(p):
     return calendar.book_for_client(p, _body(), admin.current_request.headers.get("idempotency-key"))
@@ -108,6 +114,27 @@ def mark_visit(p, appointment_id):
 @owner_route("/appointments/{appointment_id}/cancel", methods=["POST"])
 def cancel_visit(p, appointment_id):
     return calendar.cancel_visit(p, appointment_id, _body())
+
+
+@owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
+def reschedule_visit(p, appointment_id):
+    return calendar.reschedule(p, appointment_id, _body())
+
+
+@owner_route("/time-off", methods=["POST"])
+def add_time_off(p):
+    return 201, time_off.create(p, _body())
+
+
+@owner_route("/time-off")
+def list_time_off(p):
+    return time_off.list_blocks(p, _query())
+
+
+@owner_route("/time-off/{time_off_id}", methods=["DELETE"])
+def delete_time_off(p, time_off_id):
+    time_off.delete(p, time_off_id)
+    return Response(body="", status_code=204)
 
 
 @owner_route("/clients")

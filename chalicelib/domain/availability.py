@@ -131,6 +131,12 @@ def is_allowed_desk_start(cfg: BusinessConfig, service: Service, staff: Staff, s
     return any(lo <= start and end <= hi for lo, hi in working_intervals(cfg, staff, local_date(start, cfg.tz)))
 
 
+def walk_in_start(now: datetime) -> datetime:
+    """A walk-in starts now, on the 5-minute mark just passed."""
+    now = now.astimezone(UTC)
+    return now.replace(minute=now.minute - now.minute % GRANULE_MINUTES, second=0, microsecond=0)
+
+
 def desk_start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
     if start < now - DESK_GRACE:
         return "is in the past"

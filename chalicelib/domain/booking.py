@@ -104,6 +104,34 @@ class CancelIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class DeskOptions(BaseModel):
+    """What the front desk adds to a booking body: whether the client is told, and a
+    walk-in (starting now)."""
+
+    model_config = ConfigDict(extra="forbid")
+    notify: StrictBool = True
+    walk_in: StrictBool = False
+
+
+class DeskRescheduleIn(BaseModel):
+    """POST /admin/appointments/{id}/reschedule; `start` is read in the business's zone."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    start: str = Field(min_length=1, max_length=40)
+    staff: str | None = Field(default=None, min_length=1, max_length=40)
+    notify: StrictBool = True
+
+
+class DeskCancelIn(BaseModel):
+    """POST /admin/appointments/{id}/cancel: `invite` puts a booking link for the same
+    service and staff member in the cancellation message."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(default=None, max_length=500)
+    notify: StrictBool = True
+    invite: StrictBool = False
+
+
 def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
     return start - timedelta(hours=window_hours)
 

@@ -13,7 +13,7 @@ from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.locales import LOCALES
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
-VISIT_MARKS = ("arrived", "completed", "no_show")
+VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
 _BIRTHDAY = re.compile(r"^(\d{4}|--)-?(\d{2})-(\d{2})$")
 
 

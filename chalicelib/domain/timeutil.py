@@ -65,3 +65,22 @@ def daterange(start: date, end: date) -> Iterator[date]:
     while d <= end:
         yield d
         d += timedelta(days=1)
+
+
+def parse_local_or_instant(value: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 time with an offset, or a local wall-clock time without one (read in
+    `tz`). A wall time that does not exist (the spring-forward gap) is refused; one that
+    happens twice (the autumn hour) is its first occurrence."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("expected an ISO 8601 time")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        raise ValueError("expected an ISO 8601 time such as 2026-11-24T14:00:00+02:00") from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    wall = parsed.replace(tzinfo=tz, fold=0)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != parsed:
+        raise ValueError("this local time does not exist (the clocks skip it)")
+    return instant

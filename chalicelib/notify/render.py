@@ -43,6 +43,7 @@ _OPTIONAL = {
     "note": None,
     "manage_url": None,
     "book_url": None,
+    "invite": None,  # a cancellation by the salon: ask her to choose a new time
     "reminders_off_url": None,
     "card_url": None,
 }

@@ -89,7 +89,7 @@ def reward_owner(b: Business, use: RewardUse, source: str, now: datetime) -> str
     """The client a reward in a booking request belongs to, by her card link (the
     front desk may book one without it: None, the booking's client then)."""
     if not use.card:
-        if source != "phone":
+        if source not in ("phone", "walk_in"):  # the front desk
             raise ValidationFailed("Choose a reward from your loyalty card link.", fields={"reward.card": "required"})
         return None
     try:

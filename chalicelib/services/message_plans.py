@@ -89,12 +89,19 @@ def booking_event(
     email: str | None,
     now: datetime,
     previous_start: datetime | None = None,
+    invite: bool | None = None,
 ) -> list[PlannedMessage]:
-    """One message per channel the client gave: email and/or SMS."""
+    """One message per channel the client gave: email and/or SMS. `invite` (a
+    cancellation by the salon): True asks her to choose a new time with the booking link
+    pre-filled (same service and staff member); False leaves the link out."""
     recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
     if not recipients:
         return []
     context = booking_context(b, appt, client_name, previous_start)
+    if invite is not None:
+        context["invite"] = invite
+        if not invite:
+            context["book_url"] = None
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
     return [
         PlannedMessage(

@@ -11,7 +11,7 @@ read the sheet before the release reads it again.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.daysheet import DaySheet, SheetKey, Sheets, Taken, encode, sheet_from
@@ -50,41 +50,60 @@ def read(business_id: str, wanted: Iterable[tuple[str, date]]) -> Sheets:
     return sheets_from_items(business_id, items)
 
 
-def in_range(business_id: str, first: date, last: date) -> list[DaySheet]:
+def in_range(business_id: str, first: date, last: date, consistent: bool = False) -> list[DaySheet]:
     """Every staff member's sheets from `first` to `last` (local dates): one Query."""
     db.configure()
     pk = keys.sheets_pk(business_id)
     found = DaySheetItem.query(
-        pk, DaySheetItem.sk.between(keys.sheet_sk(first, ""), keys.sheet_sk(last, "~")), consistent_read=False
+        pk, DaySheetItem.sk.between(keys.sheet_sk(first, ""), keys.sheet_sk(last, "~")), consistent_read=consistent
     )
     return [to_sheet(i) for i in found]
 
 
-def take(tx: Tx, sheet: DaySheet, taken: Taken) -> None:
-    """Write `taken` on the sheet as it was read: the transaction fails (role "sheet") if
-    anyone wrote on the sheet since, and the caller reads it again."""
+def take(tx: Tx, sheet: DaySheet, taken: Taken, *more: Taken) -> None:
+    """Write `taken` (and `more`) on the sheet as it was read: the transaction fails (role
+    "sheet") if anyone wrote on the sheet since, and the caller reads it again."""
     pk, sk = key_of(sheet.business_id, sheet.staff_id, sheet.day)
     expires = datetime.combine(sheet.day, datetime.min.time()) + SHEET_RETENTION
+    every = (taken, *more)
     if sheet.version == 0:
-        item = DaySheetItem(pk, sk, taken={taken.ref: encode(taken.start, taken.end)}, v=1)
+        item = DaySheetItem(pk, sk, taken={t.ref: encode(t.start, t.end) for t in every}, v=1)
         item.expires_at = expires.replace(tzinfo=taken.start.tzinfo)
         tx.put(item, SHEET, condition=DaySheetItem.pk.does_not_exist())
         return
     tx.update(
         DaySheetItem(pk, sk),
-        [DaySheetItem.taken[taken.ref].set(encode(taken.start, taken.end)), DaySheetItem.v.add(1)],
+        [*(DaySheetItem.taken[t.ref].set(encode(t.start, t.end)) for t in every), DaySheetItem.v.add(1)],
         SHEET,
         condition=DaySheetItem.v == sheet.version,
     )
 
 
-def release(tx: Tx, business_id: str, staff_id: str, day: date, ref: str) -> None:
-    """Free what `ref` took on the sheet. A sheet is never missing under a booking it
-    holds; the condition only keeps a stray release from writing a sheet of its own."""
+def touch(tx: Tx, business_id: str, staff_id: str, day: date) -> None:
+    """Move the sheet's version without changing what is taken: a change the calendar
+    shows (a visit marked) that takes no time. Never fails; a sheet nobody wrote yet
+    starts empty, as `take` expects."""
+    pk, sk = key_of(business_id, staff_id, day)
+    expires = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + SHEET_RETENTION
+    tx.update(
+        DaySheetItem(pk, sk),
+        [
+            DaySheetItem.taken.set(DaySheetItem.taken | {}),
+            DaySheetItem.expires_at.set(DaySheetItem.expires_at | expires),
+            DaySheetItem.v.add(1),
+        ],
+        "sheet-touch",
+    )
+
+
+def release(tx: Tx, business_id: str, staff_id: str, day: date, ref: str, *more: str) -> None:
+    """Free what `ref` (and `more`) took on the sheet. A sheet is never missing under a
+    booking it holds; the condition only keeps a stray release from writing a sheet of
+    its own."""
     pk, sk = key_of(business_id, staff_id, day)
     tx.update(
         DaySheetItem(pk, sk),
-        [DaySheetItem.taken[ref].remove(), DaySheetItem.v.add(1)],
+        [*(DaySheetItem.taken[r].remove() for r in (ref, *more)), DaySheetItem.v.add(1)],
         "sheet-release",
         condition=DaySheetItem.taken.exists(),
     )

@@ -173,6 +173,20 @@ def calendar_keys(business_id: str, appointment_id: str, start: datetime) -> Ind
     return business_calendar(business_id), f"{iso_utc(start)}#{appointment_id}"
 
 
+def timeoff_sk(timeoff_id: str) -> str:
+    return f"TOFF#{timeoff_id}"
+
+
+def business_time_off(business_id: str) -> str:
+    return f"TOFF#{business_id}"
+
+
+def time_off_keys(business_id: str, timeoff_id: str, last_end: datetime) -> IndexKeys:
+    """g1 keys of a block of time off: the business's time off by the end of its last
+    occurrence, so "time off that touches [t1, t2)" is one Query from t1 on."""
+    return business_time_off(business_id), f"{iso_utc(last_end)}#{timeoff_id}"
+
+
 def client_timeline(business_id: str, client_id: str) -> str:
     return f"CLIENT#{business_id}#{client_id}"
 

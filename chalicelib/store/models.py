@@ -221,6 +221,27 @@ class DaySheetItem(Base):
     v = NumberAttribute(default=0)
 
 
+class TimeOffItem(Base):
+    """BIZ#<id> / TOFF#<time off id>: a block of time off (chalicelib/domain/timeoff.py);
+    its occurrences are entries on the day sheets (`o<id>_<n>`).
+
+    g1: TOFF#<biz> / <last occurrence's end UTC>#<id>   a business's time off in a range
+    """
+
+    business_id = UnicodeAttribute()
+    timeoff_id = UnicodeAttribute()
+    staff_id = UnicodeAttribute(null=True)  # None: the whole salon
+    staff_ids = JSONAttribute()  # the staff whose sheets hold it
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    reason = UnicodeAttribute(null=True)
+    weekly_until = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    created_at = UTCDateTimeAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_business_time: GlobalSecondaryIndex[TimeOffItem] = _index("g1")
+
+
 class IdempotencyItem(Base):
     """IDEM#<biz>#<key> / IDEM: the Idempotency-Key of a booking request (TTL 24 h)."""
 

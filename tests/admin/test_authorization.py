@@ -18,6 +18,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/business", None),
     ("PUT", "/business", {"config": {}}),
     ("GET", "/calendar?date=2026-11-25", None),
+    ("GET", "/calendar/changes?since=20261123-20261129-0000000000000000", None),
     (
         "POST",
         "/bookings",
@@ -48,7 +49,11 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/calendar-feeds", None),
     ("POST", "/calendar-feeds/aino/rotate", None),
     ("GET", "/audit", None),
+    ("POST", "/appointments/{later}/reschedule", {"start": "2026-11-27T14:00:00+02:00", "notify": False}),
     ("POST", "/appointments/{later}/cancel", {"reason": "Called in sick"}),
+    ("POST", "/time-off", {"staff": "mikko", "start": "2026-12-01T10:00", "end": "2026-12-01T11:00"}),
+    ("GET", "/time-off", None),
+    ("DELETE", "/time-off/{timeoff}", None),
     ("POST", "/clients/{client}/messages", {"text": "We have new evening times, welcome back!"}),
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),
@@ -77,7 +82,9 @@ def ids(client, booked, desk):
     assert status == 201
     status, later = book(client, "2026-11-27T12:00:00+02:00")
     assert status == 201
-    return {**booked, "followup": fup["id"], "later": later["id"]}
+    status, block = desk.post("/time-off", {"staff": "sanna", "start": "2026-12-02T10:00", "end": "2026-12-02T11:00"})
+    assert status == 201, block
+    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"]}
 
 
 def fill(path: str, ids: dict) -> str:
@@ -102,13 +109,20 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{appointment_id}", "{appointment}")
                     .replace("{client_id}", "{client}")
                     .replace("{followup_id}", "{followup}")
+                    .replace("{time_off_id}", "{timeoff}")
                     .replace("{feed}", "aino")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
 
 # Refused by the authorizer before any view runs: placeholder ids are enough.
-PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0000000", "later": "a0000001"}
+PLACEHOLDERS = {
+    "client": "c0000000",
+    "appointment": "a0000000",
+    "followup": "f0000000",
+    "later": "a0000001",
+    "timeoff": "t0000000",
+}
 
 
 def test_no_token_is_401_everywhere(client):

@@ -90,3 +90,51 @@ def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
     assert sum("#confirmation#" in m for m in messages) == 1  # one SMS confirmation
     assert sum("#reminder-sms-2h#" in m for m in messages) == 1  # and its reminder, planned once
     assert "IDEM" not in kinds
+
+
+def _desk_or_web(i, barrier):
+    """Even racers book at the front desk (the desk's rules, no confirmation), odd ones
+    online, all for the same time with Aino."""
+    from chalicelib import clock
+    from chalicelib.auth.principal import Principal
+    from chalicelib.errors import RebookError
+    from chalicelib.services.admin import calendar
+    from chalicelib.services.booking import book
+    from chalicelib.store import businesses, db
+
+    clock.now = lambda: NOW
+    db._configured_for = None
+    db.configure()
+    b = businesses.get_by_slug("demo")
+    body = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": SLOT,
+        "client": {"name": f"Racer {i}", "phone": f"+35840{2000000 + i}"},
+    }
+    barrier.wait(timeout=120)
+    try:
+        if i % 2 == 0:
+            owner = Principal(user_id=f"desk-{i}", business_id=b.id, role="owner")
+            status, view = calendar.book_for_client(owner, {**body, "notify": False}, None)
+        else:
+            status, view = book.create_booking("demo", body)
+    except RebookError as e:
+        return ("desk" if i % 2 == 0 else "web", e.status, e.code)
+    return ("desk" if i % 2 == 0 else "web", status, view["id"])
+
+
+def test_desk_and_online_racing_for_one_time_book_it_once(real_stack, dynamodb_local):
+    import os
+
+    import app  # noqa: F401 - loaded once here, not in each child
+    from chalicelib.store import db
+
+    db._configured_for = None
+    outcomes = race(_desk_or_web, 8)
+    statuses = sorted(s for _, s, _ in outcomes)
+    assert statuses == [201] + [409] * 7, outcomes
+    assert {code for _, s, code in outcomes if s == 409} == {"slot_taken"}, outcomes
+    items = _scan(os.environ["REBOOK_TABLE"], dynamodb_local.endpoint)
+    assert sum(1 for i in items if i["sk"]["S"].startswith("APPT#")) == 1
+    assert len(taken_on_sheets(items)) == 1

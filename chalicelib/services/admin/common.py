@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.config import Business
+from chalicelib.domain.timeutil import parse_local_or_instant
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.services.validation import parse  # noqa: F401 (the owner use cases import it from here)
 from chalicelib.store import audit, businesses
@@ -39,6 +40,15 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
         raise ValidationFailed(
             f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"}
         ) from None
+
+
+def instant_of(value: object, name: str, b: Business) -> datetime:
+    """A time the desk sent: ISO 8601 with an offset, or local wall-clock time without
+    one (read in the business's zone). 422 naming `name` otherwise."""
+    try:
+        return parse_local_or_instant(value if isinstance(value, str) else "", b.config.tz)
+    except ValueError as e:
+        raise ValidationFailed(f"'{name}' {e}.", fields={name: str(e)}) from None
 
 
 def today(b: Business) -> date:

@@ -49,16 +49,27 @@ def create_booking(
 
 
 def book(
-    b: Business, body: object, idempotency_key: str | None = None, source: str = "web"
+    b: Business,
+    body: object,
+    idempotency_key: str | None = None,
+    source: str = "web",
+    *,
+    desk: bool = False,
+    notify: bool = True,
+    as_sent: object = None,
 ) -> tuple[int, dict[str, Any]]:
-    """A booking by the public rules, from the web or the front desk (`source`)."""
+    """A booking from the web (the public rules) or the front desk (`desk`: the staff
+    member's hours, chalicelib/domain/availability.is_allowed_desk_start); `notify`
+    False sends no confirmation (the client is standing at the desk). An Idempotency-Key
+    is checked against the body `as_sent` by the caller when it filled in `body` (a
+    walk-in's start is the time of the request, not of its replay)."""
     _check_idempotency_key(idempotency_key)
     req: BookingIn = parse(BookingIn, body, "booking")
     now = clock.now()
     service = _service(b.config, req)
-    staff = _staff_by_the_rules(b.config, service, req, now)
+    staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
     offer = _offer(b, req, source, now)
-    idem = (idempotency_key, _body_hash(body)) if idempotency_key else None
+    idem = (idempotency_key, _body_hash(body if as_sent is None else as_sent)) if idempotency_key else None
     end = req.start + timedelta(minutes=service.occupancy_minutes)
     days = days_touched(req.start, end, b.config.tz)
     last_error: Exception | None = None
@@ -72,7 +83,7 @@ def book(
         if member is None:
             raise _not_booked(None)  # taken by someone else: by everyone free at that time
         try:
-            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now)
+            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now, notify)
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
@@ -104,7 +115,9 @@ def _service(cfg: BusinessConfig, req: BookingIn) -> Service:
     return service
 
 
-def _staff_by_the_rules(cfg: BusinessConfig, service: Service, req: BookingIn, now: datetime) -> list[Staff]:
+def _staff_by_the_rules(
+    cfg: BusinessConfig, service: Service, req: BookingIn, now: datetime, desk: bool = False
+) -> list[Staff]:
     """Who could take the booking at its start by the hours and rules (their day sheets
     aside), in random order: "anyone" spreads bookings instead of filling one calendar
     first."""
@@ -116,9 +129,10 @@ def _staff_by_the_rules(cfg: BusinessConfig, service: Service, req: BookingIn, n
                 "That staff member does not offer this service.",
                 fields={"staff": "unknown staff or does not offer the service"},
             )
-    free = [m for m in eligible if avail.is_allowed_start(cfg, service, m, req.start, now)]
+    allowed = avail.is_allowed_desk_start if desk else avail.is_allowed_start
+    free = [m for m in eligible if allowed(cfg, service, m, req.start, now)]
     if not free:
-        problem = avail.start_problem(cfg, req.start, now)
+        problem = (avail.desk_start_problem if desk else avail.start_problem)(cfg, req.start, now)
         raise ValidationFailed(f"The start time {problem}.", fields={"start": problem})
     random.shuffle(free)
     return free
@@ -151,6 +165,7 @@ def _commit(
     idem: tuple[str, str] | None,
     source: str,
     now: datetime,
+    notify: bool = True,
 ) -> tuple[Appointment, list[Message]]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction. The appointment and its confirmations."""
@@ -164,6 +179,8 @@ def _commit(
         else None
     )
     confirmations, later = _messages(b, appt, req, now)
+    if not notify:
+        confirmations = []
     try:
         sent = bookings.transact_with_retry(
             functools.partial(

@@ -25,16 +25,21 @@ def _changed_meanwhile() -> Conflict:
     return Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
 
 
-def cancel(b: Business, appt: Appointment, reason: str | None, *, notify: bool = True) -> Appointment:
+def cancel(
+    b: Business, appt: Appointment, reason: str | None, *, notify: bool = True, invite: bool | None = None
+) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
-    client. A cancellation inside the window is a late one, which the KPIs count."""
+    client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
+    out. A cancellation inside the window is a late one, which the KPIs count."""
     now = clock.now()
     client = clients.get_client(b.id, appt.client_id)
     cancelled = replace(
         appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now, cancel_reason=reason, updated_at=now
     )
     messages = (
-        message_plans.booking_event(b, cancelled, "cancelled", client.name, client.phone, client.email, now)
+        message_plans.booking_event(
+            b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite
+        )
         if client and notify
         else []
     )
