@@ -70,3 +70,14 @@ export function newIdempotencyKey() {
   if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
   return `k${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 }
+
+// A route this server does not have (yet): API Gateway and `chalice local` answer an
+// unknown path with 403 "Missing Authentication Token" (or the gateway's 4xx template),
+// never with the app's own codes; a plain 404 without the app's code means the same.
+// The app's own 404 (an id that does not exist) has code "not_found".
+export function routeMissing(err) {
+  if (!err) return false;
+  if (err.status === 404) return err.code !== "not_found";
+  if (err.status === 403) return !["owner_only", "forbidden", "staff_only"].includes(err.code);
+  return false;
+}

@@ -1,6 +1,8 @@
 // Live calendar: ask GET /calendar/changes?since=<token> every 15 s while the page is
 // visible, and reload the visible range when something changed. A server without the
-// route (404) is not asked again.
+// route is not asked again.
+import { routeMissing } from "./api.js";
+
 export const INTERVAL_MS = 15000;
 
 export function createPoller({ check, onChange, isVisible, intervalMs = INTERVAL_MS, setTimer, clearTimer }) {
@@ -28,7 +30,7 @@ export function createPoller({ check, onChange, isVisible, intervalMs = INTERVAL
       if (answer && answer.token && token === asked) token = answer.token;
       if (answer && answer.changed) await onChange();
     } catch (err) {
-      if (err && err.status === 404) unsupported = true;
+      if (routeMissing(err)) unsupported = true;
     } finally {
       busy = false;
       schedule();
