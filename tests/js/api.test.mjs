@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createApi, request, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
+import { createApi, request, routeMissing, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
 
 function reply(status, body) {
   return { ok: status < 400, status, statusText: "x", text: async () => (body === undefined ? "" : JSON.stringify(body)) };
@@ -60,4 +60,13 @@ test("a 403 other than owner_only asks /me whether the token is still good", asy
 test("optional contract fields are sent only when they differ from their default", () => {
   assert.deepEqual(withoutDefaults({ start: "s", notify: true, invite: false }, { notify: true, invite: false }), { start: "s" });
   assert.deepEqual(withoutDefaults({ notify: false, invite: true }, { notify: true, invite: false }), { notify: false, invite: true });
+});
+
+test("a route the server does not have yet, told apart from the app's own answers", () => {
+  assert.equal(routeMissing({ status: 404, code: "http_404" }), true);
+  assert.equal(routeMissing({ status: 404, code: "not_found" }), false); // an unknown id
+  assert.equal(routeMissing({ status: 403, code: "http_403", message: "Missing Authentication Token" }), true);
+  assert.equal(routeMissing({ status: 403, code: "bad_request" }), true); // the gateway's 4xx template
+  assert.equal(routeMissing({ status: 403, code: "owner_only" }), false);
+  assert.equal(routeMissing({ status: 409, code: "slot_taken" }), false);
 });

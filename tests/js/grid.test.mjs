@@ -107,3 +107,40 @@ test("dates: days added and the week's Monday", () => {
   assert.equal(g.weekStart("2026-11-23"), "2026-11-23");
   assert.equal(g.hhmm(g.floorTo(Date.parse("2026-11-25T10:07:42+02:00"), 5, TZ), TZ), "10:05");
 });
+
+import { normalizeCalendar, markersOf, datesOf } from "../../chalicelib/static/dashboard/calmodel.js";
+
+test("the calendar as the grid needs it, with the public opening hours standing in", () => {
+  const profile = { timezone: TZ, opening_hours: { wed: [["09:00", "20:00"]], thu: [["09:00", "20:00"]] }, closures: [] };
+  const data = {
+    view: "day", from: "2026-11-25", to: "2026-11-25", timezone: TZ,
+    staff: [{ id: "aino", name: "Aino", appointments: [{ id: "a1", status: "booked", start: "2026-11-25T10:00:00+02:00", end: "2026-11-25T11:00:00+02:00", note: "long hair", client: { id: "c", allergies: "ammonia" } }] }],
+  };
+  const cal = normalizeCalendar(data, profile, 42);
+  assert.equal(cal.now, 42);
+  assert.equal(cal.token, null);
+  assert.equal(g.hhmm(cal.days[0].open[0].start, TZ), "09:00");
+  assert.equal(cal.staff[0].hoursKnown, false);
+  assert.equal(g.hhmm(cal.staff[0].hours["2026-11-25"][0].end, TZ), "20:00");
+  assert.deepEqual(cal.staff[0].appointments[0].markers, { allergy: true, note: true, first_visit: false, deposit: false });
+});
+
+test("the contract's hours, breaks, time off and markers win", () => {
+  const data = {
+    view: "day", from: "2026-11-25", to: "2026-11-25", timezone: TZ, now: "2026-11-25T12:00:00+02:00", token: "tk",
+    days: [{ date: "2026-11-25", open: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T18:00:00+02:00" }], closed: false }],
+    staff: [{ id: "aino", name: "Aino",
+      hours: [{ date: "2026-11-25", intervals: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T12:00:00+02:00" }, { start: "2026-11-25T13:00:00+02:00", end: "2026-11-25T17:00:00+02:00" }] }],
+      time_off: [{ id: "t1", start: "2026-11-25T15:00:00+02:00", end: "2026-11-25T17:00:00+02:00", reason: "dentist", whole_salon: false }],
+      appointments: [{ id: "a", start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T10:00:00+02:00", markers: { allergy: false, note: false, first_visit: true, deposit: true }, client: { allergies: "x" } }] },
+    { id: "mikko", name: "Mikko", hours: [], appointments: [] }],
+  };
+  const cal = normalizeCalendar(data, null, 0);
+  assert.equal(cal.token, "tk");
+  assert.equal(g.hhmm(cal.now, TZ), "12:00");
+  assert.equal(cal.staff[0].hours["2026-11-25"].length, 2);
+  assert.deepEqual(cal.staff[1].hours["2026-11-25"], []); // not working that day
+  assert.equal(cal.staff[0].timeOff[0].reason, "dentist");
+  assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true });
+  assert.deepEqual(datesOf("2026-12-30", "2027-01-01"), ["2026-12-30", "2026-12-31", "2027-01-01"]);
+});

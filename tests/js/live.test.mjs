@@ -69,7 +69,7 @@ test("a server without the route is not asked again; no token, no polling", asyn
   const c = clockStub();
   let asked = 0;
   const poller = createPoller({
-    check: async () => { asked++; throw { status: 404, code: "not_found" }; },
+    check: async () => { asked++; throw { status: 404, code: "http_404" }; },
     onChange: async () => {},
     isVisible: () => true,
     setTimer: c.set,
@@ -84,6 +84,21 @@ test("a server without the route is not asked again; no token, no polling", asyn
   assert.equal(c.timers.size, 0);
   poller.setToken("t4");
   assert.equal(c.timers.size, 0);
+});
+
+test("chalice local's and API Gateway's answer for an unknown route counts as missing", async () => {
+  const c = clockStub();
+  const poller = createPoller({
+    check: async () => { throw { status: 403, code: "http_403", message: "Missing Authentication Token" }; },
+    onChange: async () => {},
+    isVisible: () => true,
+    setTimer: c.set,
+    clearTimer: c.clear,
+  });
+  poller.setToken("t");
+  poller.start();
+  await c.fire();
+  assert.equal(poller.state.unsupported, true);
 });
 
 test("another error keeps polling", async () => {
