@@ -165,9 +165,7 @@ export function renderCalendar() {
     head.appendChild(el("div", { className: `col-head${active ? " active" : ""}${date === todayIso() && cal.view === "week" ? " today" : ""}`, text: title }));
     body.appendChild(renderColumn(member, date, windows[i], active));
   });
-  grid.appendChild(head);
-  const scroller = el("div", { className: "cal-scroll" }, body);
-  grid.appendChild(scroller);
+  grid.appendChild(el("div", { className: "cal-scroll" }, head, body)); // a week scrolls sideways on a phone
   box.appendChild(grid);
 }
 
@@ -286,6 +284,11 @@ export function appointmentSummary(a) {
   return { who, what, marks, status: t(statusKey(a)) };
 }
 
+function marker(kind, short, long) {
+  return el("span", { className: `mk ${kind}`, title: t(long) },
+    el("span", { "aria-hidden": "true", text: t(short) }), el("span", { className: "vh", text: ` ${t(long)} ` }));
+}
+
 function block(a, c, cols, win) {
   const s = appointmentSummary(a);
   const time = `${clock(a.start)}–${clock(a.end)}`;
@@ -293,17 +296,18 @@ function block(a, c, cols, win) {
     type: "button",
     className: `appt st-${a.status} oc-${a.outcome || ""}${a.markers.allergy ? " has-allergy" : ""}${cal.moving && cal.moving.id === a.id ? " moving" : ""}`,
     "data-id": a.id,
-    "aria-label": [time, s.who, s.what, s.status, ...s.marks].join(", "),
   },
-  el("span", { className: "t", text: time }),
-  el("span", { className: "who", text: s.who }),
-  el("span", { className: "what", text: s.what }),
+  // The accessible name is the visible text; a short marker says its full word to
+  // screen readers (and in a tooltip).
+  el("span", { className: "t", text: time }), " ",
+  el("span", { className: "who", text: s.who }), " ",
+  el("span", { className: "what", text: s.what }), " ",
   el("span", { className: "marks" },
     a.markers.allergy ? el("span", { className: "mk allergy", text: t("m_allergy") }) : null,
-    a.markers.note ? el("span", { className: "mk note", text: t("m_note_short") }) : null,
-    a.markers.first_visit ? el("span", { className: "mk first", text: t("m_first_short") }) : null,
-    a.markers.deposit ? el("span", { className: "mk deposit", text: t("m_deposit_short") }) : null,
-    el("span", { className: `mk status ${a.status}`, text: s.status })));
+    a.markers.note ? marker("note", "m_note_short", "m_note") : null,
+    a.markers.first_visit ? marker("first", "m_first_short", "m_first_visit") : null,
+    a.markers.deposit ? marker("deposit", "m_deposit_short", "m_deposit") : null,
+    " ", el("span", { className: `mk status ${a.status}`, text: s.status })));
   const top = Math.max(a.startMs, win.top);
   b.style.top = `${g.yOf(top, win.top)}px`;
   b.style.height = `${Math.max(g.heightOf(top, Math.min(a.endMs, win.bottom)), 22)}px`;

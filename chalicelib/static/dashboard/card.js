@@ -65,7 +65,11 @@ function render(errorText) {
     add("act_completed", (b) => mark("completed", b));
     add("act_no_show", (b) => mark("no_show", b));
     add("act_undo", (b) => mark("booked", b));
-  } else if (a.status === "completed" || a.status === "no_show") {
+  } else if (a.status === "completed") {
+    add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
+    add("act_undo", (b) => mark("booked", b));
+  } else if (a.status === "no_show") {
+    add("act_completed", (b) => mark("completed", b));
     add("act_undo", (b) => mark("booked", b));
   }
   box.appendChild(actions);
