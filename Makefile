@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-fast test-integration install lint format bench synth clean
+.PHONY: run test test-js test-fast test-integration install lint format bench synth clean
 
 install: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-chromium.sh
@@ -40,8 +40,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install lint
+test: install lint test-js
 	$(PY) -m pytest
+
+# The dashboard's pure modules (chalicelib/static/dashboard/) with Node's own test runner:
+# no npm package needed.
+test-js:
+	@if command -v node >/dev/null 2>&1; then node --test tests/js/; \
+	else echo "test-js: node is not installed, the dashboard's JavaScript unit tests were SKIPPED"; fi
 
 test-fast: install
 	$(PY) -m pytest -m "not integration"

@@ -27,7 +27,7 @@ OWNER_ONLY_CHECKED = {
     "followups": "/follow-ups/due",
     "feedback": "/feedback",
     "failed": "/messages/failed",
-    "today": "/calendar",
+    "calendar": "/calendar",
 }
 
 
@@ -69,11 +69,12 @@ def admin_status(stack, token: str, path: str) -> int:
 def sign_in(page, stack, role: str = "owner") -> None:
     account = accounts(stack)[role]
     page.goto(f"{stack.api}/admin")
-    page.get_by_label("Sähköposti").fill(account["email"])
-    page.get_by_label("Salasana", exact=True).fill(account["password"])
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill(account["email"])
+    form.get_by_label("Salasana", exact=True).fill(account["password"])
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
     page.locator("#app").wait_for()
-    page.locator("#calendar section.card").first.wait_for()
+    page.locator("#calendar .cal").wait_for()
 
 
 def show(page, view: str) -> None:
@@ -83,7 +84,7 @@ def show(page, view: str) -> None:
 
 
 def view_box(view: str) -> str:
-    return {"today": "calendar", "clients": "retention"}.get(view, view)
+    return {"clients": "retention"}.get(view, view)
 
 
 def seed(stack) -> dict:
@@ -160,9 +161,10 @@ def test_wrong_password_is_refused_and_nothing_is_shown(page, stack):
     page.goto(f"{stack.api}/admin")
     page.get_by_role("heading", name="Kirjaudu sisään").wait_for()
     check_page(page, "dashboard-sign-in")
-    page.get_by_label("Sähköposti").fill(accounts(stack)["owner"]["email"])
-    page.get_by_label("Salasana", exact=True).fill("not-the-password")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill(accounts(stack)["owner"]["email"])
+    form.get_by_label("Salasana", exact=True).fill("not-the-password")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Väärä sähköposti tai salasana.")
     assert page.locator("#app").is_hidden()
     assert page.evaluate("sessionStorage.getItem('rebook.dashboard.token')") is None
@@ -170,19 +172,20 @@ def test_wrong_password_is_refused_and_nothing_is_shown(page, stack):
 
 
 def test_todays_and_this_weeks_appointments_per_staff_member(owner):
-    show(owner, "today")
-    mikko = owner.locator("#calendar section.card", has=owner.get_by_role("heading", name="Mikko Laine"))
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_contain_text("Naisten hiustenleikkaus")
-    expect(owner.locator("#calendar section.card h3")).to_have_count(3)  # every staff member, even with no visits
+    show(owner, "calendar")
+    mikko = owner.locator("#calendar .col[data-staff=mikko]")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("Naisten hiustenleikkaus")
+    expect(owner.locator("#calendar .col")).to_have_count(3)  # every staff member, even with no visits
     check_page(owner, "dashboard-today")
-    owner.get_by_role("button", name="Tällä viikolla").click()
-    expect(owner.get_by_role("button", name="Tällä viikolla")).to_have_attribute("aria-pressed", "true")
+    owner.get_by_role("button", name="Viikko", exact=True).click()
+    expect(owner.get_by_role("button", name="Viikko", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(owner.locator("#cal-range")).to_contain_text("–")
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_be_visible()
+    owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
+    expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
     check_page(owner, "dashboard-week")
-    owner.get_by_role("button", name="Tänään").click()
-    expect(owner.get_by_role("button", name="Tänään")).to_have_attribute("aria-pressed", "true")
+    owner.get_by_role("button", name="Päivä", exact=True).click()
+    expect(owner.get_by_role("button", name="Päivä", exact=True)).to_have_attribute("aria-pressed", "true")
 
 
 def test_key_figures_with_a_chart_per_month(owner, stack):
@@ -286,7 +289,7 @@ def test_messages_that_failed_for_good(owner):
 
 def test_every_view_fits_a_phone(owner):
     assert owner.viewport_size == PHONE
-    for view in ("today", "kpis", "clients", "followups", "feedback", "failed"):
+    for view in ("calendar", "kpis", "clients", "followups", "feedback", "failed"):
         show(owner, view)
         width = owner.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{view} is {width}px wide on a phone"
@@ -295,7 +298,7 @@ def test_every_view_fits_a_phone(owner):
 def test_language_switch_is_remembered(owner, stack):
     owner.get_by_label("Kieli").select_option("sv")
     expect(owner.locator("html")).to_have_attribute("lang", "sv")
-    expect(owner.get_by_role("link", name="Bokningar")).to_be_visible()
+    expect(owner.get_by_role("link", name="Kalender")).to_be_visible()
     show(owner, "clients")
     expect(owner.get_by_role("heading", level=2)).to_have_text("Kunder i riskzonen och kunder som slutat komma")
     expect(owner.get_by_role("button", name="Skicka meddelande: Riikka Riskinen")).to_be_visible()
@@ -332,6 +335,7 @@ def test_staff_sees_no_owner_only_section_and_signs_out(browser, stack, seeded):
     expect(page.locator("#sign-in-note")).to_have_text("Olet kirjautunut ulos.")
     assert page.evaluate("sessionStorage.getItem('rebook.dashboard.token')") is None
     assert page.locator("#calendar").inner_text() == ""  # nothing left behind
+    assert page.locator("#client-card").inner_text() == ""
     page.reload()
     expect(page.get_by_role("heading", name="Kirjaudu sisään")).to_be_visible()
     context.close()
@@ -358,10 +362,11 @@ def test_the_page_works_under_its_own_content_security_policy(browser, stack, se
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # the browser's language
     account = accounts(stack)["owner"]
-    page.get_by_label("Email").fill(account["email"])
-    page.get_by_label("Password", exact=True).fill(account["password"])
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.locator("#calendar section.card").first.wait_for()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Email").fill(account["email"])
+    form.get_by_label("Password", exact=True).fill(account["password"])
+    form.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#calendar .cal").wait_for()
     page.locator("#tabs a[data-view=kpis]").click()
     expect(page.locator("#kpis .tile svg rect").first).to_be_attached()
     assert violations == []
@@ -444,15 +449,16 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
     )
     page.route("https://cognito-idp.eu-north-1.amazonaws.com/", cognito)
     page.goto(f"{stack.api}/admin")
-    page.get_by_label("Sähköposti").fill("omistaja@salonaurora.example")
-    page.get_by_label("Salasana", exact=True).fill("wrong")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill("omistaja@salonaurora.example")
+    form.get_by_label("Salasana", exact=True).fill("wrong")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Väärä sähköposti tai salasana.")
-    page.get_by_label("Salasana", exact=True).fill("first-Passw0rd")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
-    page.get_by_label("Uusi salasana").fill("my-new-Passw0rd")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
-    page.locator("#calendar section.card").first.wait_for()
+    form.get_by_label("Salasana", exact=True).fill("first-Passw0rd")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form.get_by_label("Uusi salasana").fill("my-new-Passw0rd")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    page.locator("#calendar .cal").wait_for()
     expect(page.locator("#who")).to_have_text("Omistaja")
     assert [c[0] for c in calls] == ["AWSCognitoIdentityProviderService.InitiateAuth"] * 2 + [
         "AWSCognitoIdentityProviderService.RespondToAuthChallenge"
@@ -519,12 +525,13 @@ def test_the_periods_follow_the_pinned_day(pinned):
     last_month = today.replace(day=1) - timedelta(days=1)
 
     # Today and this week: the visit at 07:30 this morning, under its staff member.
-    show(owner, "today")
-    mikko = owner.locator("#calendar section.card", has=owner.get_by_role("heading", name="Mikko Laine"))
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
-    owner.get_by_role("button", name="Tällä viikolla").click()
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_be_visible()
-    owner.get_by_role("button", name="Tänään").click()
+    show(owner, "calendar")
+    mikko = owner.locator("#calendar .col[data-staff=mikko]")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    owner.get_by_role("button", name="Viikko", exact=True).click()
+    owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
+    expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
+    owner.get_by_role("button", name="Päivä", exact=True).click()
 
     # The KPIs of this month (the browser's and the server's), whose last bar it is.
     show(owner, "kpis")
