@@ -237,7 +237,6 @@ def test_the_calendar_does_not_trust_a_lagging_index_over_the_sheets(desk, booke
 def _week(desk):
     from datetime import UTC, datetime
 
-    from chalicelib.store import businesses
+    from tests.history import business
 
-    b = businesses.get_by_slug("demo")
-    return b.id, datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    return business().id, datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)

@@ -123,7 +123,7 @@ def race_desk_and_web(owner, start, tag):
     from chalicelib.services.admin import calendar
     from chalicelib.services.booking import book as booking
 
-    barrier, results = threading.Barrier(2), []
+    barrier, results = threading.Barrier(2), list[tuple[str, int, str | None]]()
 
     def attempt(who, fn):
         barrier.wait(timeout=10)

@@ -110,7 +110,7 @@ def at(stack, hhmm: str) -> str:
 
 
 def public_booking(stack, staff: str, start: str, name: str, email: str, service: str = "mens-cut", note=None) -> dict:
-    body = {
+    body: dict = {
         "service": service,
         "staff": staff,
         "start": start,

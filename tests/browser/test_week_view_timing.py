@@ -41,7 +41,7 @@ def busy_week(monday: date, n: int = 200) -> dict:
     n appointments spread over the staff and days (some overlapping, all markers used)."""
     rnd = random.Random(16)
     days = [monday + timedelta(days=i) for i in range(7)]
-    staff = []
+    staff: list[dict] = []
     for sid, name in STAFF:
         staff.append(
             {

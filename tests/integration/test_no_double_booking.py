@@ -115,6 +115,7 @@ def _desk_or_web(i, barrier):
     barrier.wait(timeout=120)
     try:
         if i % 2 == 0:
+            assert b is not None
             owner = Principal(user_id=f"desk-{i}", business_id=b.id, role="owner")
             status, view = calendar.book_for_client(owner, {**body, "notify": False}, None)
         else:
