@@ -41,6 +41,19 @@ def mark_changed(business_id: str, client_id: str, now: datetime) -> None:
         pass  # no such client: nothing to count
 
 
+def mark_all(business_id: str, now: datetime) -> int:
+    """Mark every client of the business (erased ones too: their visits still count) for
+    the next syncs, which recount them: after a change of what a contribution counts
+    (the day and staff counters were added so). An operator's command, never a request:
+    one Query of the business's clients, one write each."""
+    db.configure()
+    marked = 0
+    for item in ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith(keys.CLIENT_PREFIX), page_size=500):
+        mark_changed(business_id, item.sk.removeprefix(keys.CLIENT_PREFIX), now)
+        marked += 1
+    return marked
+
+
 def changed_before(until: datetime) -> Iterator[Client]:
     """Clients marked before `until` (the index is eventually consistent, so the job
     leaves the last seconds' marks for its next run): one Query per shard."""

@@ -248,3 +248,29 @@ def test_the_aggregate_keys_keep_each_read_to_its_own_range():
     outside = ("2026-10-31@aino", "2026-12-01", "2026-11", "2026-11@aino")
     assert all(lo <= keys.aggregate_sk(p) <= hi for p in inside)
     assert not any(lo <= keys.aggregate_sk(p) <= hi for p in outside)
+
+
+def test_a_recount_fills_the_days_of_history_counted_before_they_existed(aws, desk, frozen_now):
+    """What `rebook_cli kpi-recount` does after this release: clients whose profiles were
+    synced before days and staff members were counted get them, and the months stay."""
+    from chalicelib.domain import kpis as rules
+    from chalicelib.store import keys
+    from chalicelib.store import kpis as store
+    from chalicelib.store.models import AggregateItem, ClientItem
+
+    visit = past_visits(["2026-11-23T10:00:00+02:00"], **person(1), staff="aino")
+    frozen_now["now"] = at("2026-11-25T18:00:00+02:00")
+    sync(frozen_now)
+    # As before the release: no day or staff counters, on the profile or in the table.
+    item = ClientItem.get(keys.biz(aws.id), keys.client_sk(visit.client_id))
+    item.update(actions=[ClientItem.kpi.set({p: c for p, c in item.kpi.items() if rules.valid_period(p)})])
+    for a in AggregateItem.query(keys.biz(aws.id), AggregateItem.sk.startswith("AG")):
+        if not a.sk.startswith(keys.AGGREGATE_PREFIX):
+            a.delete()
+    assert get(desk, "/kpis?period=last7")["kpis"]["visits"]["value"] == 0
+
+    assert store.mark_all(aws.id, frozen_now["now"]) == 1
+    sync(frozen_now)
+    week = get(desk, "/kpis?period=last7")
+    assert week["kpis"]["visits"]["value"] == 1 and staff(week, "aino")["booked_minutes"] == 70
+    assert get(desk, "/kpis?period=2026-11")["kpis"]["visits"]["value"] == 1  # not counted twice
