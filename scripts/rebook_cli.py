@@ -115,6 +115,19 @@ def cmd_run_job(args) -> None:
     print(f"{job.name} at {moment.isoformat()}: {json.dumps(summary, default=str)}")
 
 
+def cmd_kpi_recount(args) -> None:
+    """Mark every client of a business for the KPI sync, which recounts what each adds
+    (run once after a release that counts something new, e.g. the day and staff counters)."""
+    from chalicelib import clock
+    from chalicelib.store import businesses, kpis
+
+    b = businesses.get_by_slug(args.business)
+    if b is None:
+        raise SystemExit(f"no business {args.business!r}")
+    n = kpis.mark_all(b.id, clock.now())
+    print(f"{n} clients of {args.business} marked; the kpi_sync job recounts them on its next runs")
+
+
 def cmd_owner_token(args) -> None:
     """A signed owner (or staff) token for the local stack, from its local key."""
     from chalicelib.auth.local_keys import issue_token
@@ -214,6 +227,9 @@ def main(argv=None) -> None:
     p.add_argument("--user", help="user id in the token (default local-<role>-<business id>)")
     p.add_argument("--hours", type=float, default=12, help="validity (default 12 h)")
     p.set_defaults(fn=cmd_owner_token)
+    p = sub.add_parser("kpi-recount", help="mark every client of a business for the KPI sync to recount")
+    p.add_argument("business", help="the business's slug, e.g. demo")
+    p.set_defaults(fn=cmd_kpi_recount)
     p = sub.add_parser("run-scheduler", help="run every scheduled job on its schedule (local stack)")
     p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)

@@ -192,6 +192,11 @@ def kpis(p):
     return kpi_report.report(p, _query())
 
 
+@owner_route("/kpis/summary")
+def kpis_summary(p):
+    return kpi_report.summary(p)
+
+
 @owner_route("/clients/{client_id}/consents")
 def client_consents(p, client_id):
     return registry.get_consents(p, client_id)

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib import clock
 from chalicelib.domain import kpis as rules
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
@@ -22,17 +23,30 @@ SETTLE = timedelta(seconds=10)
 BUDGET_SECONDS = 20.0
 
 
-def client_counts(b: Business, client: Client) -> rules.Counts:
+def days_from(b: Business, now: datetime) -> date:
+    """The first day whose counters a sync keeps up to date (rules.DAY_HORIZON_DAYS)."""
+    return now.astimezone(b.config.tz).date() - timedelta(days=rules.DAY_HORIZON_DAYS)
+
+
+def client_counts(b: Business, client: Client, first_day: date | None = None) -> rules.Counts:
     history = bookings.client_history(b.id, client.id)
-    return rules.contribution(history, list(client.winback_log), b.config.tz, b.config.rules.cancellation_window_hours)
+    return rules.contribution(
+        history, list(client.winback_log), b.config.tz, b.config.rules.cancellation_window_hours, first_day
+    )
 
 
-def sync_client(b: Business, client: Client) -> bool:
+def sync_client(b: Business, client: Client, now: datetime | None = None) -> bool:
     """Bring the aggregates in line with the client's history. False if she changed
-    again meanwhile (she stays marked, and the next run counts her)."""
-    new = client_counts(b, client)
+    again meanwhile (she stays marked, and the next run counts her).
+
+    Days older than the horizon are left as they are on both sides: what she added to
+    them is dropped from her profile and nothing is taken from them, so every recent
+    day's counters stay the sum of what the clients' profiles say they added."""
+    first_day = days_from(b, now or clock.now())
+    new = client_counts(b, client, first_day)
+    old = rules.without_days_before(client.kpi, first_day)
     try:
-        store.apply(client, new, rules.delta({p: dict(c) for p, c in client.kpi.items()}, new))
+        store.apply(client, new, rules.delta(old, new))
     except store.Changed:
         return False
     return True
@@ -52,7 +66,7 @@ def run(now: datetime, budget_seconds: float = BUDGET_SECONDS) -> dict[str, Any]
         b = cache[client.business_id]
         if b is None:
             continue
-        if sync_client(b, client):
+        if sync_client(b, client, now):
             summary["synced"] += 1
         else:
             summary["changed_again"] += 1

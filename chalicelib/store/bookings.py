@@ -384,6 +384,18 @@ def client_history(business_id: str, client_id: str) -> list[Appointment]:
     return [to_appointment(i) for i in found]
 
 
+def client_starting_from(business_id: str, client_id: str, since: datetime) -> list[Appointment]:
+    """A client's appointments that start at or after `since` (any status), oldest first:
+    one Query on g2 that reads only those (her timeline sorts by start)."""
+    db.configure()
+    lo = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(since)}"
+    found = AppointmentItem.by_client.query(
+        keys.client_timeline(business_id, client_id),
+        AppointmentItem.g2sk.between(lo, f"{keys.TIMELINE_APPOINTMENTS}~"),
+    )
+    return [to_appointment(i) for i in found]
+
+
 def set_reminders_off(appt: Appointment, off: bool, now: datetime) -> None:
     db.configure()
     _key(appt).update(

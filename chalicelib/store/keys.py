@@ -104,15 +104,47 @@ def feedback_sk(appointment_id: str) -> str:
     return f"FB#{appointment_id}"
 
 
+# KPI aggregates (chalicelib/domain/kpis.py names the periods). Three prefixes, so that
+# each read is one range of the business's partition and no range holds another's items:
+#   AGG#2026-11, AGG#2026-Q4, AGG#2026      the business's month, quarter and year
+#   AGD#2026-11-25, AGD#2026-11-25#aino     a day: the business's, each staff member's
+#   AGS#2026-11#aino (-Q4, year too)        a staff member's month, quarter and year
 AGGREGATE_PREFIX = "AGG#"
+DAY_AGGREGATE_PREFIX = "AGD#"
+STAFF_AGGREGATE_PREFIX = "AGS#"
+_STAFF = "@"  # chalicelib.domain.kpis.STAFF_SEP
+
+
+def _is_day(period: str) -> bool:
+    return len(period) == 10 and period[4] == "-" and period[7] == "-"
 
 
 def aggregate_sk(period: str) -> str:
+    base, sep, staff = period.partition(_STAFF)
+    if _is_day(base):
+        return f"{DAY_AGGREGATE_PREFIX}{base}#{staff}" if sep else f"{DAY_AGGREGATE_PREFIX}{base}"
+    if sep:
+        return f"{STAFF_AGGREGATE_PREFIX}{base}#{staff}"
     return f"{AGGREGATE_PREFIX}{period}"
 
 
 def period_of(aggregate_sk: str) -> str:
+    """The period an aggregate's sort key names (the inverse of aggregate_sk)."""
+    for prefix in (DAY_AGGREGATE_PREFIX, STAFF_AGGREGATE_PREFIX):
+        if aggregate_sk.startswith(prefix):
+            base, sep, staff = aggregate_sk.removeprefix(prefix).partition("#")
+            return f"{base}{_STAFF}{staff}" if sep else base
     return aggregate_sk.removeprefix(AGGREGATE_PREFIX)
+
+
+def day_aggregates(first: date, last: date) -> tuple[str, str]:
+    """Sort-key bounds of the day aggregates (the business's and its staff's) first..last."""
+    return f"{DAY_AGGREGATE_PREFIX}{first.isoformat()}", f"{DAY_AGGREGATE_PREFIX}{last.isoformat()}#~"
+
+
+def staff_aggregates_of(period: str) -> str:
+    """Sort-key prefix of every staff member's aggregate of a month, quarter or year."""
+    return f"{STAFF_AGGREGATE_PREFIX}{period}#"
 
 
 # --- shards and buckets ---------------------------------------------------------------

@@ -12,18 +12,18 @@ before. Nothing ever reads every appointment.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.clients import Client
-from chalicelib.domain.kpis import COUNTERS, RATING_COUNTERS, Counts
+from chalicelib.domain.kpis import COUNTERS, RATING_COUNTERS, STAFF_COUNTERS, STAFF_SEP, Counts
 from chalicelib.store import clients, db, keys
 from chalicelib.store.models import AggregateItem, ClientItem
 from chalicelib.store.tx import Tx, TxFailed
 
 TX_LIMIT = 100  # items in one DynamoDB transaction
-KPI_COUNTERS = (*COUNTERS, *RATING_COUNTERS)
+KPI_COUNTERS = tuple(dict.fromkeys((*COUNTERS, *RATING_COUNTERS, *STAFF_COUNTERS)))
 
 
 class Changed(Exception):
@@ -41,6 +41,19 @@ def mark_changed(business_id: str, client_id: str, now: datetime) -> None:
         pass  # no such client: nothing to count
 
 
+def mark_all(business_id: str, now: datetime) -> int:
+    """Mark every client of the business (erased ones too: their visits still count) for
+    the next syncs, which recount them: after a change of what a contribution counts
+    (the day and staff counters were added so). An operator's command, never a request:
+    one Query of the business's clients, one write each."""
+    db.configure()
+    marked = 0
+    for item in ClientItem.query(keys.biz(business_id), ClientItem.sk.startswith(keys.CLIENT_PREFIX), page_size=500):
+        mark_changed(business_id, item.sk.removeprefix(keys.CLIENT_PREFIX), now)
+        marked += 1
+    return marked
+
+
 def changed_before(until: datetime) -> Iterator[Client]:
     """Clients marked before `until` (the index is eventually consistent, so the job
     leaves the last seconds' marks for its next run): one Query per shard."""
@@ -55,9 +68,10 @@ def apply(client: Client, new: Counts, deltas: Counts) -> None:
     """Add `deltas` to the period counters and record `new` as what the client adds, in
     transactions of at most TX_LIMIT items, each conditioned on the version the previous
     one left (so two syncs of one client never both count). The mark is removed with the
-    last one, and only if nobody marked her again meanwhile."""
+    last one, and only if nobody marked her again meanwhile. What her profile says she
+    added to a period in neither `new` nor `deltas` (a day past the horizon) is dropped."""
     pk = keys.biz(client.business_id)
-    stored = {p: dict(c) for p, c in client.kpi.items()}
+    stored = {p: dict(c) for p, c in client.kpi.items() if p in new or p in deltas}
     version = client.kpi_v
     periods = sorted(deltas)
     chunk = TX_LIMIT - 1
@@ -107,6 +121,27 @@ def month_range(business_id: str, first: str, last: str) -> dict[str, dict[str, 
         keys.biz(business_id), AggregateItem.sk.between(keys.aggregate_sk(first), keys.aggregate_sk(last))
     )
     return {keys.period_of(a.sk): counters_of(a) for a in found}
+
+
+def days(business_id: str, first: date, last: date) -> dict[str, dict[str, int]]:
+    """The day counters from `first` to `last`, the business's (keyed 2026-11-25) and
+    each staff member's (2026-11-25@aino): one Query (the rolling periods read 60 days
+    at most: 60 x (1 + staff members who worked) small items, in one or two pages)."""
+    db.configure()
+    lo, hi = keys.day_aggregates(first, last)
+    found = AggregateItem.query(keys.biz(business_id), AggregateItem.sk.between(lo, hi))
+    return {keys.period_of(a.sk): counters_of(a) for a in found}
+
+
+def staff_of(business_id: str, period: str) -> dict[str, dict[str, int]]:
+    """Each staff member's counters of a month, quarter or year, by staff id: one Query."""
+    db.configure()
+    found = AggregateItem.query(keys.biz(business_id), AggregateItem.sk.startswith(keys.staff_aggregates_of(period)))
+    out = {}
+    for a in found:
+        _, _, staff_id = keys.period_of(a.sk).partition(STAFF_SEP)
+        out[staff_id] = counters_of(a, STAFF_COUNTERS)
+    return out
 
 
 def counters_of(a: AggregateItem, names: tuple[str, ...] = KPI_COUNTERS) -> dict[str, int]:

@@ -392,8 +392,10 @@ class FeedbackItem(Base):
 
 class AggregateItem(Base):
     """BIZ#<id> / AGG#<period>: counters of one month (2026-11), quarter (2026-Q4) or
-    year (2026) of the business's local calendar. Ratings are added by the feedback
-    transaction; the rest are the sum of every client's contribution
+    year (2026) of the business's local calendar; AGD#<day>: of one local day (no
+    counts of distinct clients); AGD#<day>#<staff> and AGS#<period>#<staff>: one staff
+    member's (STAFF_COUNTERS) — see chalicelib/store/keys.py. Ratings are added by the
+    feedback transaction; the rest are the sum of every client's contribution
     (chalicelib/domain/kpis.py COUNTERS), kept by the KPI sync."""
 
     business_id = UnicodeAttribute(null=True)
@@ -426,6 +428,9 @@ class AggregateItem(Base):
     stars_3 = NumberAttribute(null=True)
     stars_4 = NumberAttribute(null=True)
     stars_5 = NumberAttribute(null=True)
+    # A staff member's: her kept bookings and the minutes they hold (occupancy).
+    booked = NumberAttribute(null=True)
+    booked_minutes = NumberAttribute(null=True)
 
 
 class RewardItem(Base):

@@ -57,6 +57,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/clients/{client}/messages", {"text": "We have new evening times, welcome back!"}),
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),
+    ("GET", "/kpis/summary", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
@@ -71,6 +72,7 @@ OWNER_ONLY = {
     ("POST", "/calendar-feeds/aino/rotate"),
     ("GET", "/audit"),
     ("GET", "/kpis"),
+    ("GET", "/kpis/summary"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]

@@ -60,7 +60,9 @@ def test_a_quarter_and_a_year_count_the_same_visit_and_the_period_is_checked(cli
     assert kpis(desk)["period"] == "2026-11"  # no period: this month
     for bad in ("2026-13", "november", "2026-Q5", "26"):
         status, body = desk.get(f"/kpis?period={bad}")
-        assert status == 422 and body["error"]["fields"] == {"period": "expected YYYY-MM, YYYY-Qn or YYYY"}
+        assert status == 422 and body["error"]["fields"] == {
+            "period": "expected YYYY-MM, YYYY-Qn, YYYY, last7 or last30"
+        }
 
 
 def test_a_rating_shows_in_satisfaction_and_response_rate(client, aws, desk, frozen_now):

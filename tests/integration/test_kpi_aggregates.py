@@ -190,8 +190,18 @@ class Salon:
 
 
 # --- the recount ---------------------------------------------------------------------
+LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)  # the clock's day when the figures are read
+ROLLING = {"last7": 7, "last30": 30}
+DISTINCT = ("retention_rate", "returning_clients", "average_spend_cents", "visit_frequency")
+
+
 def in_period(instant: datetime, period: str) -> bool:
     d = instant.astimezone(HEL).date()
+    if period in ROLLING:
+        return LAST_DAY - timedelta(days=ROLLING[period] - 1) <= d <= LAST_DAY
+    if period.startswith("prev"):  # the days before a rolling period
+        n = ROLLING[period.removeprefix("prev:")]
+        return LAST_DAY - timedelta(days=2 * n - 1) <= d <= LAST_DAY - timedelta(days=n)
     if len(period) == 4:
         return d.year == int(period)
     if "-Q" in period:
@@ -200,6 +210,8 @@ def in_period(instant: datetime, period: str) -> bool:
 
 
 def previous(period: str) -> str:
+    if period in ROLLING or period.startswith("prev:"):  # (only its distinct clients ask, never served)
+        return f"prev:{period.removeprefix('prev:')}"
     if len(period) == 4:
         return str(int(period) - 1)
     y, rest = int(period[:4]), period[5:]
@@ -290,6 +302,8 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
         "no_show_rate_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in r_due), len(r_due)),
         "no_show_rate_not_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in u_due), len(u_due)),
     }
+    if period in ROLLING or period.startswith("prev:"):  # distinct clients do not add up over days
+        out.update(dict.fromkeys(DISTINCT, (None, None)))
     return out
 
 
@@ -353,5 +367,25 @@ def check(client, business, frozen_now, seed):
         assert status == 200, body
         served = {k: (v["numerator"], v["denominator"]) for k, v in body["kpis"].items()}
         assert served == recount(items, period), period
+    # The rolling periods, added up from day items, against the same recount.
+    for period in ROLLING:
+        status, body = desk.get(f"/kpis?period={period}")
+        assert status == 200, body
+        for key, counted in (("kpis", period), ("compared", f"prev:{period}")):
+            served = {k: (v["numerator"], v["denominator"]) for k, v in body[key].items()}
+            assert served == recount(items, counted), (period, key)
+        for s in body["staff"]:
+            mine = [
+                i
+                for i in items
+                if i["sk"]["S"].startswith("APPT#")
+                and i["staff_id"]["S"] == s["staff"]
+                and in_period(ts(i, "start"), period)
+                and i["status"]["S"] != "cancelled"
+            ]
+            minutes = sum(int((ts(i, "occupied_until") - ts(i, "start")).total_seconds() // 60) for i in mine)
+            done = [i for i in mine if i["status"]["S"] == "completed"]
+            assert (s["booked_minutes"], s["bookings"], s["visits"]) == (minutes, len(mine), len(done)), s
+            assert s["revenue_cents"] == sum(int(i["price_cents"]["N"]) for i in done), s
     # ... including win-back messages that brought someone back.
     assert recount(items, "2026")["winback_conversions"][0] + recount(items, "2027")["winback_conversions"][0] >= 1

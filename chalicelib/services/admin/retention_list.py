@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import rhythm as rules
 from chalicelib.domain.clients import MAINTENANCE
+from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
@@ -56,3 +58,24 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     out.sort(key=lambda x: (-x["spend_cents"], -x["visits"], x["client"]["name"]))
     audited(p, "read_slipping_clients", None, {"count": len(out)})
     return {"clients": out}
+
+
+# A visit still in progress counts as booked; none lasts longer than this.
+LONGEST_VISIT = timedelta(days=1)
+
+
+def at_risk_count(b: Business, now: datetime, day: date) -> int:
+    """How many clients the owner's list shows as at risk (not lapsed), reading less
+    than the list does: one Query for the clients past their at-risk day, then, only
+    for those whose profile says at risk now, one small Query for the appointments
+    she has from yesterday on (a future booking makes her active)."""
+    count = 0
+    for c in store.at_risk_since(b.id, day):
+        if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
+            continue
+        if rules.status(now, c.last_visit_at, c.rhythm_days, False, b.config.retention) != "at_risk":
+            continue
+        ahead = bookings.client_starting_from(b.id, c.id, now - LONGEST_VISIT)
+        if not any(outcome(a, now) in ("upcoming", "in_progress") for a in ahead):
+            count += 1
+    return count
