@@ -152,8 +152,9 @@ def test_the_calendar_periods_carry_staff_and_the_previous_periods_figures(aws, 
 def test_a_staff_member_with_no_hours_has_no_occupancy(aws, desk, frozen_now):
     from chalicelib.domain.config import WeeklyHours
     from chalicelib.store import businesses
+    from tests.history import business
 
-    cfg = businesses.get_by_slug("demo").config
+    cfg = business().config
     businesses.save_config(
         cfg.model_copy(
             update={
