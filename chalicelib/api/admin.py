@@ -85,6 +85,16 @@ def put_business(p):
     return settings.put_config(p, _body())
 
 
+@owner_route("/settings")
+def get_settings(p):
+    return settings.get_settings(p)
+
+
+@owner_route("/settings/{section}", methods=["PUT"])
+def put_settings_section(p, section):
+    return settings.put_section(p, section, _body(), admin.current_request.headers.get("if-match"))
+
+
 @owner_route("/calendar")
 def get_calendar(p):
     return calendar.calendar(p, _query())

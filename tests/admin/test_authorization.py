@@ -17,6 +17,8 @@ ROUTES = [
     ("GET", "/me", None),
     ("GET", "/business", None),
     ("PUT", "/business", {"config": {}}),
+    ("GET", "/settings", None),
+    ("PUT", "/settings/rules", {"max_horizon_days": 60}),
     ("GET", "/calendar?date=2026-11-25", None),
     (
         "POST",
@@ -58,6 +60,7 @@ ROUTES = [
 OWNER_ONLY = {
     ("GET", "/business"),
     ("PUT", "/business"),
+    ("PUT", "/settings/rules"),
     ("DELETE", "/clients/{client}"),
     ("POST", "/clients/{client}/loyalty/adjustments"),
     ("GET", "/clients/{client}/export"),
@@ -103,6 +106,7 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{client_id}", "{client}")
                     .replace("{followup_id}", "{followup}")
                     .replace("{feed}", "aino")
+                    .replace("{section}", "rules")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
