@@ -197,6 +197,7 @@ class AppointmentItem(Base):
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent
     feedback_requested = BooleanAttribute(null=True)  # a feedback request was sent
+    no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
