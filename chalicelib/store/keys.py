@@ -104,6 +104,22 @@ def feedback_sk(appointment_id: str) -> str:
     return f"FB#{appointment_id}"
 
 
+def import_sk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_chunk_sk(import_id: str, n: int) -> str:
+    return f"IMPORT#{import_id}#{n:04d}"
+
+
+RUNNING_IMPORTS = "IMPORTS"
+
+
+def running_import_keys(business_id: str, import_id: str, started: datetime) -> IndexKeys:
+    """g4 keys of an import while it runs: the imports job's list (a handful at a time)."""
+    return RUNNING_IMPORTS, f"{sortable_time(started)}#{business_id}#{import_id}"
+
+
 AGGREGATE_PREFIX = "AGG#"
 
 

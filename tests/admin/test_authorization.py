@@ -54,6 +54,9 @@ ROUTES = [
     ("POST", "/clients/{client}/messages", {"text": "We have new evening times, welcome back!"}),
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),
+    ("POST", "/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"}),
+    ("GET", "/imports/{import}", None),
+    ("POST", "/imports/{import}/run", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
@@ -69,6 +72,9 @@ OWNER_ONLY = {
     ("POST", "/calendar-feeds/aino/rotate"),
     ("GET", "/audit"),
     ("GET", "/kpis"),
+    ("POST", "/imports"),
+    ("GET", "/imports/{import}"),
+    ("POST", "/imports/{import}/run"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -80,7 +86,9 @@ def ids(client, booked, desk):
     assert status == 201
     status, later = book(client, "2026-11-27T12:00:00+02:00")
     assert status == 201
-    return {**booked, "followup": fup["id"], "later": later["id"]}
+    status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
+    assert status == 201
+    return {**booked, "followup": fup["id"], "later": later["id"], "import": upload["id"]}
 
 
 def fill(path: str, ids: dict) -> str:
@@ -107,12 +115,19 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{followup_id}", "{followup}")
                     .replace("{feed}", "aino")
                     .replace("{section}", "rules")
+                    .replace("{import_id}", "{import}")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
 
 # Refused by the authorizer before any view runs: placeholder ids are enough.
-PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0000000", "later": "a0000001"}
+PLACEHOLDERS = {
+    "client": "c0000000",
+    "appointment": "a0000000",
+    "followup": "f0000000",
+    "later": "a0000001",
+    "import": "i0000000",
+}
 
 
 def test_no_token_is_401_everywhere(client):
