@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -416,11 +417,9 @@ class Rejected:
         return {"row": self.row, "code": self.code, "params": dict(self.params)}
 
 
-def _cell(cells: Sequence[str], mapping: Mapping[str, str], headers: Sequence[str], fld: str) -> str:
-    for pos, header in enumerate(headers):
-        if mapping.get(header) == fld:
-            return cells[pos].strip() if pos < len(cells) else ""
-    return ""
+def columns_of(headers: Sequence[str], mapping: Mapping[str, str]) -> dict[str, int]:
+    """Field -> the position of its column, from a (checked) mapping."""
+    return {fld: pos for pos, header in enumerate(headers) if (fld := mapping.get(header, IGNORE)) != IGNORE}
 
 
 def _short(value: str) -> str:
@@ -438,6 +437,10 @@ def parse_phone(raw: str) -> str:
             raise
         return normalize_phone("+" + digits)
 
+
+# A file has the same phone or email on many rows (one row per visit): read each once.
+_phone = lru_cache(maxsize=65536)(parse_phone)
+_email = lru_cache(maxsize=65536)(normalize_email)
 
 _MONTHS = {
     m: n
@@ -534,15 +537,16 @@ def _visit_start(raw: str, tz: ZoneInfo) -> tuple[datetime, bool]:
 def parse_row(
     number: int,
     cells: Sequence[str],
-    headers: Sequence[str],
-    mapping: Mapping[str, str],
+    columns: Mapping[str, int],
     tz: ZoneInfo,
     today: date,
 ) -> Row | Rejected:
-    """One row read with the mapping: a Row, or why it is rejected (the first problem)."""
+    """One row read with the mapping (columns_of): a Row, or why it is rejected (the
+    first problem)."""
 
     def get(fld: str) -> str:
-        return _cell(cells, mapping, headers, fld)
+        pos = columns.get(fld)
+        return cells[pos].strip() if pos is not None and pos < len(cells) else ""
 
     name = " ".join(get("name").split()) or " ".join(f"{get('first_name')} {get('last_name')}".split())
     name = "".join(ch for ch in name if ord(ch) >= 32)
@@ -556,12 +560,12 @@ def parse_row(
     phone = email = None
     if raw_phone:
         try:
-            phone = parse_phone(raw_phone)
+            phone = _phone(raw_phone)
         except ValueError:
             return Rejected(number, "bad_phone", {"value": _short(raw_phone)})
     if raw_email:
         try:
-            email = normalize_email(raw_email)
+            email = _email(raw_email)
         except ValueError:
             return Rejected(number, "bad_email", {"value": _short(raw_email)})
     birthday = None
@@ -686,25 +690,35 @@ def inactive_too_long(group: Group, years: int, today: date) -> date | None:
 
 
 # --- the business's names for services and staff ------------------------------------------------
+class Names:
+    """The business's services and staff by the names a file may use: a service by its id
+    or its name in any language, a staff member by id, full name or first name (case
+    and accents ignored)."""
+
+    def __init__(self, cfg: BusinessConfig) -> None:
+        self._services: dict[str, str] = {}
+        for s in cfg.services:
+            for n in (s.id, s.name.fi, s.name.sv, s.name.en):
+                if n:
+                    self._services.setdefault(fold(n), s.id)
+        self._staff: dict[str, str] = {}
+        for m in cfg.staff:
+            for n in (m.id, m.name, m.name.split(" ")[0]):
+                self._staff.setdefault(fold(n), m.id)
+
+    def service(self, raw: str | None) -> str | None:
+        return self._services.get(fold(raw)) if raw else None
+
+    def staff(self, raw: str | None) -> str | None:
+        return self._staff.get(fold(raw)) if raw else None
+
+
 def match_service(cfg: BusinessConfig, raw: str | None) -> str | None:
-    if not raw:
-        return None
-    key = fold(raw)
-    for s in cfg.services:
-        names = [s.id, s.name.fi, s.name.sv, s.name.en]
-        if any(n and fold(n) == key for n in names):
-            return s.id
-    return None
+    return Names(cfg).service(raw)
 
 
 def match_staff(cfg: BusinessConfig, raw: str | None) -> str | None:
-    if not raw:
-        return None
-    key = fold(raw)
-    for m in cfg.staff:
-        if key in (m.id, fold(m.name), fold(m.name).split(" ")[0]):
-            return m.id
-    return None
+    return Names(cfg).staff(raw)
 
 
 # --- serialised for the chunks ---------------------------------------------------------------

@@ -10,9 +10,10 @@ the number of chunks done. A job that crashed mid-chunk simply does the chunk ag
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
@@ -20,13 +21,18 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.csv_import import MAX_REJECTED_KEPT, ChunkResult, ImportRecord, Merge, NewClient, Status
+from chalicelib.settings import get_settings
 from chalicelib.store import bookings, clients, db, keys
 from chalicelib.store.models import AppointmentItem, ClientItem, ClientKeyItem, ImportChunkItem, ImportItem, NoteItem
 from chalicelib.store.tx import Tx, TxFailed
 
+T = TypeVar("T")
+R = TypeVar("R")
 # Uploaded rows hold personal data: a preview nobody runs is gone after this, and the
 # chunks of a finished import are deleted at once.
 CHUNK_TTL = timedelta(days=3)
+# A finished import's record (its rejected rows quote the bad values) is kept this long.
+RECORD_TTL = timedelta(days=30)
 TX_ITEMS = 99  # DynamoDB allows 100 items in one transaction
 
 
@@ -190,6 +196,7 @@ def record_chunk(rec: ImportRecord, n: int, result: ChunkResult, now: datetime) 
             ImportItem.g4pk.remove(),
             ImportItem.g4sk.remove(),
             ImportItem.lease_until.remove(),
+            ImportItem.expires_at.set(now + RECORD_TTL),
         ]
     item = _key(rec.business_id, rec.id)
     try:
@@ -211,6 +218,7 @@ def count_failure(rec: ImportRecord, now: datetime, give_up_after: int) -> Impor
             ImportItem.finished_at.set(now),
             ImportItem.g4pk.remove(),
             ImportItem.g4sk.remove(),
+            ImportItem.expires_at.set(now + RECORD_TTL),
         ]
     item.update(actions=actions)
     return _record(item)
@@ -232,13 +240,42 @@ def delete_chunks(business_id: str, import_id: str, chunks: int) -> None:
 
 
 # --- who is who ------------------------------------------------------------------------------
+# From this many contacts on, reading all of the business's contact keys (a Query of
+# its partition, ~10 000 keys a request) costs less than asking for each (100 a request).
+QUERY_CONTACTS_FROM = 1000
+
+
 def contact_owners(business_id: str, contacts: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(kind, normalized value) -> the client id that contact belongs to, for those that
-    belong to someone: BatchGetItem, read consistently, 100 keys a request."""
+    belong to someone; read consistently. A whole file's contacts: the business's contact
+    keys by Query, if it has no more than a few times as many as asked (else, and for a
+    chunk's few, BatchGetItem)."""
+    wanted_contacts = list(dict.fromkeys(contacts))
+    if len(wanted_contacts) >= QUERY_CONTACTS_FROM:
+        every = _all_contact_keys(business_id, limit=4 * len(wanted_contacts))
+        if every is not None:
+            return {c: every[c] for c in wanted_contacts if c in every}
     pk = keys.biz(business_id)
-    wanted = {(pk, keys.client_key_sk(kind, value)): (kind, value) for kind, value in contacts}
+    wanted = {(pk, keys.client_key_sk(kind, value)): (kind, value) for kind, value in wanted_contacts}
     found = db.batch_get(list(wanted), consistent=True)
     return {wanted[k]: ClientKeyItem.from_raw_data(raw).client_id for k, raw in found.items()}
+
+
+def _all_contact_keys(business_id: str, limit: int) -> dict[tuple[str, str], str] | None:
+    """Every contact key of the business, or None if it has more than `limit` (a Query
+    of its own partition, never the table)."""
+    db.configure()
+    out: dict[tuple[str, str], str] = {}
+    for item in ClientKeyItem.query(
+        keys.biz(business_id),
+        ClientKeyItem.sk.startswith(keys.CLIENT_KEY_PREFIX),
+        consistent_read=True,
+        limit=limit + 1,
+    ):
+        out[keys.client_key_of(item.sk)] = item.client_id
+        if len(out) > limit:
+            return None
+    return out
 
 
 def existing_appointments(business_id: str, appointment_ids: Iterable[str]) -> dict[str, str | None]:
@@ -313,18 +350,33 @@ def create_clients(new: Sequence[NewClient], now: datetime) -> set[str]:
         if sum(1 + bool(x.phone) + bool(x.email) for x in batches[-1]) + size > TX_ITEMS:
             batches.append([])
         batches[-1].append(c)
-    for batch in batches:
-        if not batch:
-            continue
+
+    def create(batch: list[NewClient]) -> set[str]:
         try:
             _create(batch, now)
         except TxFailed:
+            out = set()
             for c in batch:  # one by one, to find who cannot be created
                 try:
                     _create([c], now)
                 except TxFailed:
-                    failed.add(c.client_id)
+                    out.add(c.client_id)
+            return out
+        return set()
+
+    for result in _in_parallel(create, [b for b in batches if b]):
+        failed |= result
     return failed
+
+
+def _in_parallel(fn: Callable[[T], R], work: Sequence[T]) -> list[R]:
+    """fn over the work, REBOOK_IMPORT_WORKERS at a time (the process's one DynamoDB
+    client is thread-safe; moto's in-memory tables are not, so the tests run one)."""
+    workers = min(get_settings().import_workers, len(work))
+    if workers <= 1:
+        return [fn(w) for w in work]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, work))
 
 
 def merge(m: Merge, now: datetime) -> bool:
@@ -378,11 +430,16 @@ def put_visits(visits: Sequence[Appointment], import_id: str) -> None:
     changes nothing), marked with the import that wrote them. Completed, so in no index
     of visits still to come (no reminder, no feedback request)."""
     db.configure()
-    with AppointmentItem.batch_write() as batch:
-        for a in visits:
-            item = bookings.to_item(a)
-            item.import_id = import_id
-            batch.save(item)
+
+    def write(part: Sequence[Appointment]) -> None:
+        with AppointmentItem.batch_write() as batch:
+            for a in part:
+                item = bookings.to_item(a)
+                item.import_id = import_id
+                batch.save(item)
+
+    size = 25 * 2  # two BatchWriteItem requests a worker at a time
+    _in_parallel(write, [visits[i : i + size] for i in range(0, len(visits), size)])
 
 
 def put_notes(notes: Sequence[tuple[str, str, str, str, datetime]]) -> None:

@@ -43,8 +43,17 @@ def client_sk(client_id: str) -> str:
     return f"{CLIENT_PREFIX}{client_id}"
 
 
+CLIENT_KEY_PREFIX = "CKEY#"
+
+
 def client_key_sk(kind: str, value: str) -> str:
-    return f"CKEY#{kind.upper()}#{value}"
+    return f"{CLIENT_KEY_PREFIX}{kind.upper()}#{value}"
+
+
+def client_key_of(sk: str) -> tuple[str, str]:
+    """(kind, value) of a client key's sort key: 'CKEY#PHONE#+358...' -> ('phone', '+358...')."""
+    kind, value = sk.removeprefix(CLIENT_KEY_PREFIX).split("#", 1)
+    return kind.lower(), value
 
 
 def appt_sk(appointment_id: str) -> str:

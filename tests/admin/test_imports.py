@@ -245,7 +245,7 @@ def test_run_and_get_are_the_owners_and_her_business_only(client, desk, staff_de
     assert desk.get("/imports/..%2F")[0] == 404
     assert desk.post(f"/imports/{body['id']}/run")[0] == 202
     status, again = desk.post(f"/imports/{body['id']}/run")
-    assert status == 409 and again["error"]["code"] == "import_not_runnable"
+    assert status == 200 and again["status"] == "done" and again["created"] == 1
 
 
 @pytest.mark.parametrize(
@@ -293,3 +293,38 @@ def test_too_big_is_413_and_too_many_rows_422(desk, monkeypatch):
     assert status == 422 and body["error"]["code"] == "too_many_rows" and "split" in body["error"]["message"]
     # A settings or booking body stays bounded at 16 KB.
     assert desk.put("/settings/rules", {"x": "y" * 20_000})[0] == 413
+
+
+@pytest.mark.parametrize("query_from", [1, 10**6])
+def test_contacts_are_found_by_query_or_by_key_alike(desk, booked, monkeypatch, query_from):
+    """A big file reads the business's contact keys with one Query; a small one asks for
+    each key: the dry run is the same."""
+    from chalicelib.store import imports as store
+
+    monkeypatch.setattr(store, "QUERY_CONTACTS_FROM", query_from)
+    dry = preview(desk, cp1252())["dry_run"]
+    assert (dry["create"], dry["merge"], dry["visits"]) == (2, 3, 4)
+
+
+def test_a_chunk_that_keeps_failing_fails_the_import(desk, frozen_now, monkeypatch):
+    from chalicelib.services.admin import imports
+    from tests.history import run_job
+
+    def broken(*_args, **_kw):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(imports, "process_chunk", broken)
+    body = preview(desk, {"csv": _many(3)})
+    status, run = desk.post(f"/imports/{body['id']}/run")
+    assert status == 202 and run["status"] == "running"  # the request's attempt failed: the job retries
+    for _ in range(imports.GIVE_UP_AFTER - 1):
+        run_job("imports", frozen_now["now"])
+    _, state = desk.get(f"/imports/{body['id']}")
+    assert state["status"] == "failed" and state["created"] == 0
+    status, answer = desk.post(f"/imports/{body['id']}/run")
+    assert status == 409 and answer["error"]["code"] == "import_failed"
+    from tests.api.helpers import table_items
+
+    # Off the job's list: the next run does not see it.
+    assert run_job("imports", frozen_now["now"])["imports"] == 0
+    assert not [i for i in table_items() if i["sk"]["S"].startswith("CLIENT#")]

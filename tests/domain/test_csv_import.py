@@ -177,7 +177,7 @@ MAPPING = {"Nimi": "name", "Puhelin": "phone", "Sähköposti": "email", "Käynti
 
 
 def _row(n, *cells):
-    return ci.parse_row(n, cells, HEADERS, MAPPING, HKI, TODAY)
+    return ci.parse_row(n, cells, ci.columns_of(HEADERS, MAPPING), HKI, TODAY)
 
 
 def test_a_row_is_read_or_rejected_with_its_reason():

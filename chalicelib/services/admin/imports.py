@@ -42,7 +42,7 @@ from chalicelib.store import businesses, clients
 from chalicelib.store import imports as store
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # the JSON body of POST /imports (Lambda takes 6 MB)
-CHUNK_CLIENTS = 200
+CHUNK_CLIENTS = 100
 CHUNK_BYTES = 150_000  # of a chunk's JSON; a DynamoDB item holds 400 KB
 LEASE = timedelta(seconds=60)  # who works on an import; a crashed worker's lease runs out
 RUN_REQUEST_SECONDS = 4.0  # the run request does chunks for this long, then leaves them to the job
@@ -165,8 +165,9 @@ def _plan(
     rejected: list[rules.Rejected] = []
     rows: list[rules.Row] = []
     skipped_visits = 0
+    columns = rules.columns_of(table.headers, mapping)
     for number, cells in table.rows:
-        parsed = rules.parse_row(number, cells, table.headers, mapping, cfg.tz, today)
+        parsed = rules.parse_row(number, cells, columns, cfg.tz, today)
         if isinstance(parsed, rules.Rejected):
             rejected.append(parsed)
         else:
@@ -174,6 +175,7 @@ def _plan(
             skipped_visits += parsed.visit_skipped
     groups = rules.group_rows(rows)
     owners = store.contact_owners(b.id, _contacts(groups))
+    names = rules.Names(cfg)
     create = merge = 0
     merge_visits: dict[str, Appointment] = {}
     new_visits = 0
@@ -197,7 +199,7 @@ def _plan(
         else:
             merge += len(g.rows)
             for v in g.visits:
-                a = _appointment(b, target, v, stamps)
+                a = _appointment(b, names, target, v, stamps)
                 merge_visits[a.id] = a
         entry = rules.group_to_json(g, cid)
         entry_size = len(str(entry))
@@ -255,11 +257,11 @@ def _target(owners: Mapping[tuple[str, str], str], phone: str | None, email: str
     return (owners.get(("phone", phone)) if phone else None) or (owners.get(("email", email)) if email else None)
 
 
-def _appointment(b: Business, client_id: str, v: rules.Visit, stamps: bool) -> Appointment:
+def _appointment(b: Business, names: rules.Names, client_id: str, v: rules.Visit, stamps: bool) -> Appointment:
     """An imported past visit as a completed appointment (source "import")."""
     cfg = b.config
-    service_id = rules.match_service(cfg, v.service)
-    staff_id = rules.match_staff(cfg, v.staff)
+    service_id = names.service(v.service)
+    staff_id = names.staff(v.staff)
     service = cfg.service(service_id) if service_id else None
     end = rules.visit_end(cfg, v, service_id)
     unknown = [x for x, known in ((v.service, service_id), (v.staff, staff_id)) if x and not known]
@@ -301,7 +303,9 @@ def get(p: Principal, import_id: str, accept_language: str | None = None) -> dic
 
 
 def run(p: Principal, import_id: str, accept_language: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Start the import and do its first chunks now; the job does the rest."""
+    """Start the import and do its first chunks now; the job does the rest. Asked again
+    while it runs (the dashboard does, while it shows the progress), it continues for a
+    few seconds more; once done, it only answers how it went."""
     p.require("import")
     b = business_of(p)
     rec = _owned(p, import_id)
@@ -309,8 +313,12 @@ def run(p: Principal, import_id: str, accept_language: str | None = None) -> tup
         now = clock.now()
         if store.start(b.id, rec.id, now):
             audited(p, "import_run", None, {"import": rec.id, "rows": rec.total_rows})
+    elif rec.status == rules.Status.DONE:
+        return 200, view(rec, _locale(b, accept_language))  # asked again: nothing left to do
     elif rec.status != rules.Status.RUNNING:
-        raise Conflict(f"This import is {rec.status} already.", code="import_not_runnable")
+        raise Conflict(
+            "This import stopped on an error and cannot continue; upload the file again.", code="import_failed"
+        )
     work(b, rec.id, RUN_REQUEST_SECONDS)
     return 202, view(store.get(b.id, rec.id) or rec, _locale(b, accept_language))
 
@@ -371,9 +379,11 @@ def run_job(now: datetime, budget_seconds: float = JOB_SECONDS) -> dict[str, Any
     return summary
 
 
-def _new_client(b: Business, c: rules.ImportedClient, stamps: bool, now: datetime) -> rules.NewClient:
+def _new_client(
+    b: Business, names: rules.Names, c: rules.ImportedClient, stamps: bool, now: datetime
+) -> rules.NewClient:
     cfg = b.config
-    appts = [_appointment(b, c.client_id, v, stamps) for v in c.visits]
+    appts = [_appointment(b, names, c.client_id, v, stamps) for v in c.visits]
     f = retention.figures_of(cfg, appts)
     last_activity = max((a.end for a in appts), default=now) if appts else now
     return rules.NewClient(
@@ -435,7 +445,8 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
                 rejected += [rules.Rejected(r, "inactive_too_long", {"value": last, "years": years}) for r in c.rows]
             else:
                 new.append(c)
-    profiles = {c.client_id: _new_client(b, c, rec.stamps, now) for c in new}
+    names = rules.Names(cfg)
+    profiles = {c.client_id: _new_client(b, names, c, rec.stamps, now) for c in new}
     failed = store.create_clients(list(profiles.values()), now)
     if failed:  # a contact was taken meanwhile (a booking): merge into whoever has it
         again = store.contact_owners(b.id, _contacts([groups_by_id[i] for i in failed]))
@@ -456,7 +467,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     merged_ok: list[rules.ImportedClient] = []
     for c in created:
         for v in c.visits:
-            a = _appointment(b, c.client_id, v, rec.stamps)
+            a = _appointment(b, names, c.client_id, v, rec.stamps)
             visits[a.id] = a
         notes += [(b.id, c.client_id, rules.note_id_for(c.client_id, t), t, rec.created_at) for t in c.notes]
     for c, target in merges:
@@ -464,7 +475,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         if p is None or p.is_erased:
             rejected += [rules.Rejected(r, "contact_in_use") for r in c.rows]
             continue
-        appts = [_appointment(b, target, v, rec.stamps) for v in c.visits]
+        appts = [_appointment(b, names, target, v, rec.stamps) for v in c.visits]
         last_end = max((a.end for a in appts), default=None)
         later = last_end is not None and (p.last_activity is None or last_end > p.last_activity)
         merge = rules.Merge(
@@ -489,7 +500,9 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         notes += [(b.id, target, rules.note_id_for(target, t), t, rec.created_at) for t in c.notes]
     # Visits this import writes, counted the same when a chunk is done again: those not
     # there yet and those an earlier attempt of this same import wrote.
-    existing = store.existing_appointments(b.id, visits)
+    # A client created just now has no visits yet: only the others' are looked up.
+    just_created = {c.client_id for c in new}
+    existing = store.existing_appointments(b.id, [i for i, a in visits.items() if a.client_id not in just_created])
     fresh = set(visits) - set(existing)
     ours = fresh | {a for a, by in existing.items() if by == rec.id}
     store.put_visits([visits[i] for i in sorted(fresh)], rec.id)
