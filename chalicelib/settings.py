@@ -35,6 +35,7 @@ class Settings:
     auth_issuer: str | None
     auth_audience: str | None
     pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
+    import_workers: int = 4  # concurrent writes of a CSV import's chunk
 
     @property
     def is_local(self) -> bool:
@@ -73,6 +74,7 @@ def get_settings() -> Settings:
         auth_issuer=env.get("REBOOK_AUTH_ISSUER") or None,
         auth_audience=env.get("REBOOK_AUTH_AUDIENCE") or None,
         pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
+        import_workers=max(1, int(env.get("REBOOK_IMPORT_WORKERS", "4"))),
     )
 
 

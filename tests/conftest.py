@@ -78,6 +78,7 @@ TEST_ENV = {
     # moto's in-memory DynamoDB is not thread-safe (it deep-copies items while another
     # thread writes them); the parallel sender is measured on DynamoDB Local (bench/reminders.py).
     "REBOOK_SEND_WORKERS": "1",
+    "REBOOK_IMPORT_WORKERS": "1",
     # The test stage honours a pinned clock: a test that does not freeze its own still
     # runs on the same day whenever it runs.
     "REBOOK_NOW": FROZEN_NOW.isoformat(),

@@ -30,6 +30,7 @@ csv_export = lazy("chalicelib.services.admin.csv_export")
 kpi_report = lazy("chalicelib.services.admin.kpi_report")
 messages = lazy("chalicelib.services.admin.messages")
 time_off = lazy("chalicelib.services.admin.time_off")
+imports = lazy("chalicelib.services.admin.imports")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -84,6 +85,35 @@ def get_business(p):
 @owner_route("/business", methods=["PUT"])
 def put_business(p):
     return settings.put_config(p, _body())
+
+
+@owner_route("/settings")
+def get_settings(p):
+    return settings.get_settings(p)
+
+
+@owner_route("/settings/{section}", methods=["PUT"])
+def put_settings_section(p, section):
+    return settings.put_section(p, section, _body(), admin.current_request.headers.get("if-match"))
+
+
+def _language():
+    return admin.current_request.headers.get("accept-language")
+
+
+@owner_route("/imports", methods=["POST"])
+def preview_import(p):
+    return imports.preview(p, json_body(admin.current_request, imports.MAX_BODY_BYTES), _language())
+
+
+@owner_route("/imports/{import_id}")
+def get_import(p, import_id):
+    return imports.get(p, import_id, _language())
+
+
+@owner_route("/imports/{import_id}/run", methods=["POST"])
+def run_import(p, import_id):
+    return imports.run(p, import_id, _language())
 
 
 @owner_route("/calendar")

@@ -28,12 +28,14 @@ def error_response(err: RebookError) -> Response:
     return json_response(err.to_body(), err.status)
 
 
-def raw_body(request) -> bytes:
+def raw_body(request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request's body as sent, refused whole (413) when over the limit: a JSON body
-    and a form are bounded the same way, and neither is ever cut short."""
+    and a form are bounded the same way, and neither is ever cut short. One route (the
+    CSV import) allows a larger body."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.")
+    if len(raw) > limit:
+        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        raise PayloadTooLarge(f"The body may be at most {size}.")
     return raw
 
 
@@ -75,9 +77,9 @@ def parse_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH):
         raise BadRequest(f"The body is not valid JSON: {e}", code="invalid_json") from None
 
 
-def json_body(request):
+def json_body(request, limit: int = MAX_BODY_BYTES):
     """The request's JSON body; None when empty."""
-    raw = raw_body(request)
+    raw = raw_body(request, limit)
     if not raw.strip():
         return None
     return parse_json(raw)

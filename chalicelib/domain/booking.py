@@ -169,6 +169,8 @@ class Appointment:
     discount_cents: int = 0
     reminded: bool = False  # a reminder of it was sent (the KPIs compare no-shows)
     feedback_requested: bool = False
+    # False for a past visit imported without stamps (POST /imports with "stamps": false).
+    earns_stamp: bool = True
 
     @property
     def is_active(self) -> bool:

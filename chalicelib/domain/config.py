@@ -80,6 +80,12 @@ class Interval(BaseModel):
         return self._hhmm()
 
 
+def _https_url(v: str | None) -> str | None:
+    if v is not None and not re.match(r"^https://[^\s]+$", v):
+        raise ValueError("must be an https:// URL")
+    return v
+
+
 def _parse_intervals(value: object) -> tuple[Interval, ...]:
     if value is None:
         return ()
@@ -137,6 +143,8 @@ class Service(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: Id
     name: LocalizedText
+    # How the booking page and the dashboard group services ("Hair", "Colour"...).
+    category: LocalizedText | None = None
     description: LocalizedText | None = None
     duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
     price_cents: int = Field(ge=0, le=10_000_00)
@@ -163,6 +171,7 @@ class Staff(BaseModel):
     id: Id
     name: str = Field(min_length=1, max_length=80)
     title: LocalizedText | None = None
+    photo_url: str | None = Field(default=None, max_length=500)
     services: tuple[Id, ...] = Field(min_length=1)
     hours: WeeklyHours
     days_off: tuple[date, ...] = ()
@@ -177,6 +186,11 @@ class Staff(BaseModel):
         if not isinstance(v, dict):
             raise ValueError("exceptions map a date to a list of intervals")
         return {k: _parse_intervals(iv) for k, iv in v.items()}
+
+    @field_validator("photo_url")
+    @classmethod
+    def _photo(cls, v: str | None) -> str | None:
+        return _https_url(v)
 
 
 class BookingRules(BaseModel):
@@ -374,6 +388,8 @@ class BusinessConfig(BaseModel):
     address: str = Field(min_length=1, max_length=200)
     review_link: str | None = None
     website: str | None = None
+    # The name emails come from ("Salon Aurora <bookings@...>"); the business's name when unset.
+    sender_name: str | None = Field(default=None, min_length=1, max_length=60)
     # Alphanumeric SMS sender ID: 1-11 characters, at least one letter.
     sms_sender: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,11}$")
     opening_hours: WeeklyHours
@@ -438,9 +454,15 @@ class BusinessConfig(BaseModel):
     @field_validator("review_link", "website")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^https://[^\s]+$", v):
-            raise ValueError("must be an https:// URL")
-        return v
+        return _https_url(v)
+
+    @field_validator("sender_name")
+    @classmethod
+    def _sender_name(cls, v: str | None) -> str | None:
+        # It goes into an email header: no line breaks, quotes or angle brackets.
+        if v is not None and (not v.strip() or re.search(r'[\x00-\x1f"<>\\]', v)):
+            raise ValueError("use letters, digits, spaces and simple punctuation")
+        return v.strip() if v is not None else None
 
     @model_validator(mode="after")
     def _references(self) -> Self:

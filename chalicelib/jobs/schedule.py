@@ -41,6 +41,12 @@ def _kpi_sync(now: datetime, simulated: bool = False) -> Any:
     return kpis.run(now)
 
 
+def _imports(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.services.admin import imports
+
+    return imports.run_job(now)
+
+
 @dataclass(frozen=True)
 class Job:
     """A job runs every `every_minutes`; a daily one (`every_minutes` = 1440) at the UTC
@@ -82,6 +88,7 @@ JOBS = {
     "kpi_sync": Job(
         "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
     ),
+    "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
     "erase_inactive": Job(
         "erase_inactive",

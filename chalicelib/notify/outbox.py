@@ -54,7 +54,8 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
             attendee=recipient,
         )
         attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}", calendar))
-    business = (context.get("business") or {}).get("name") or "Rebook"
+    about = context.get("business") or {}
+    business = about.get("sender_name") or about.get("name") or "Rebook"
     sender = f"{business} <{get_settings().email_from}>"
     raw = mime.build_email(
         sender=sender,

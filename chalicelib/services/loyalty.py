@@ -22,9 +22,10 @@ from chalicelib.store import businesses, clients, rewards
 
 
 # --- settling the card ---------------------------------------------------------------------
-def settle(b: Business, c: Client, now: datetime) -> dict[str, int]:
+def settle(b: Business, c: Client, now: datetime, announce: bool = True) -> dict[str, int]:
     """Issue the rewards her stamps have earned and withdraw unused ones they no longer
-    cover; reward her referrer once her first visit is completed. Idempotent."""
+    cover; reward her referrer once her first visit is completed. Idempotent. With
+    `announce` False (an import of past visits) rewards are issued without a message."""
     done = {"issued": 0, "withdrawn": 0, "referral": 0}
     if c.is_erased:
         return done
@@ -36,7 +37,14 @@ def settle(b: Business, c: Client, now: datetime) -> dict[str, int]:
         to_issue, to_withdraw = rules.settlement(earned, issued)
         for k in to_issue:
             done["issued"] += _issue(
-                b, c, rules.loyalty_reward_id(k), rules.RewardKind.LOYALTY, cfg.reward, cfg.reward_valid_days, now
+                b,
+                c,
+                rules.loyalty_reward_id(k),
+                rules.RewardKind.LOYALTY,
+                cfg.reward,
+                cfg.reward_valid_days,
+                now,
+                announce,
             )
         by_number = {rules.loyalty_number(r.id): r for r in card}
         done["withdrawn"] = sum(rewards.withdraw(by_number[k], now) for k in to_withdraw)
@@ -47,7 +55,14 @@ def settle(b: Business, c: Client, now: datetime) -> dict[str, int]:
             referrer = clients.get_client(b.id, c.referred_by)
             if referrer and not referrer.is_erased:
                 done["referral"] = _issue(
-                    b, referrer, reward_id, rules.RewardKind.REFERRAL, refs.referrer_reward, refs.reward_valid_days, now
+                    b,
+                    referrer,
+                    reward_id,
+                    rules.RewardKind.REFERRAL,
+                    refs.referrer_reward,
+                    refs.reward_valid_days,
+                    now,
+                    announce,
                 )
     return done
 
@@ -60,9 +75,12 @@ def _issue(
     perk: Perk,
     valid_days: int | None,
     now: datetime,
+    announce: bool = True,
 ) -> int:
     expires = rules.expires_on(now, valid_days, b.config.tz)
     reward = rules.new_reward(b.id, c.id, reward_id, kind, perk, now, expires)
+    if not announce:
+        return 0 if rewards.issue(reward, None, now, outbox.IMMEDIATE_LEASE) is None else 1
     card = links.card_token(b.id, c.id, now)
     context = {
         "business": message_plans.business_context(b),

@@ -26,6 +26,7 @@ def business_context(b: Business) -> dict[str, Any]:
         "slug": cfg.slug,
         "timezone": cfg.timezone,
         "sms_sender": cfg.sms_sender,
+        "sender_name": cfg.sender_name or cfg.name,
     }
 
 

@@ -85,6 +85,7 @@ def to_item(a: Appointment) -> AppointmentItem:
         discount_cents=a.discount_cents or None,
         reminded=a.reminded or None,
         feedback_requested=a.feedback_requested or None,
+        no_stamp=(not a.earns_stamp) or None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
@@ -121,6 +122,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         discount_cents=int(discount or 0),
         reminded=bool(i.reminded),
         feedback_requested=bool(i.feedback_requested),
+        earns_stamp=not i.no_stamp,
     )
 
 

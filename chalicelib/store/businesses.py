@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
@@ -15,6 +15,10 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import BusinessItem, SlugItem
 
 _cache: dict[str, tuple[float, Business | None]] = {}
+
+
+class ConfigChanged(Exception):
+    """The configuration was saved by someone else since it was read (its version moved)."""
 
 
 def clear_cache() -> None:
@@ -96,3 +100,36 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
         item.save()
     clear_cache()
     return Business(business_id, config), created
+
+
+def read_for_change(business_id: str) -> tuple[Business, int] | None:
+    """The business as stored now (not the cached copy) and the version of its config,
+    for a change that must not overwrite someone else's."""
+    db.configure()
+    try:
+        item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return Business(item.business_id, parse_business_config(item.config)), int(item.version or 0)
+
+
+def replace_config(business_id: str, config: BusinessConfig, version: int) -> tuple[Business, int]:
+    """Save the config of an existing business only if its version is still `version`
+    (ConfigChanged otherwise); the business and its new version. The slug stays."""
+    db.configure()
+    try:
+        item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
+    except DoesNotExist:
+        raise ConfigChanged() from None
+    if int(item.version or 0) != version or item.slug != config.slug:
+        raise ConfigChanged()
+    item.config = config.model_dump(mode="json")
+    item.updated_at = clock.now()
+    try:
+        item.save()  # PynamoDB conditions the put on the version read and moves it on
+    except PutError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise ConfigChanged() from e
+        raise
+    clear_cache()
+    return Business(business_id, config), int(item.version or 0)

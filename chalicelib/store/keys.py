@@ -43,8 +43,17 @@ def client_sk(client_id: str) -> str:
     return f"{CLIENT_PREFIX}{client_id}"
 
 
+CLIENT_KEY_PREFIX = "CKEY#"
+
+
 def client_key_sk(kind: str, value: str) -> str:
-    return f"CKEY#{kind.upper()}#{value}"
+    return f"{CLIENT_KEY_PREFIX}{kind.upper()}#{value}"
+
+
+def client_key_of(sk: str) -> tuple[str, str]:
+    """(kind, value) of a client key's sort key: 'CKEY#PHONE#+358...' -> ('phone', '+358...')."""
+    kind, value = sk.removeprefix(CLIENT_KEY_PREFIX).split("#", 1)
+    return kind.lower(), value
 
 
 def appt_sk(appointment_id: str) -> str:
@@ -102,6 +111,22 @@ def audit_sk(at: datetime, entry_id: str) -> str:
 
 def feedback_sk(appointment_id: str) -> str:
     return f"FB#{appointment_id}"
+
+
+def import_sk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_chunk_sk(import_id: str, n: int) -> str:
+    return f"IMPORT#{import_id}#{n:04d}"
+
+
+RUNNING_IMPORTS = "IMPORTS"
+
+
+def running_import_keys(business_id: str, import_id: str, started: datetime) -> IndexKeys:
+    """g4 keys of an import while it runs: the imports job's list (a handful at a time)."""
+    return RUNNING_IMPORTS, f"{sortable_time(started)}#{business_id}#{import_id}"
 
 
 # KPI aggregates (chalicelib/domain/kpis.py names the periods). Three prefixes, so that

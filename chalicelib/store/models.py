@@ -197,6 +197,8 @@ class AppointmentItem(Base):
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent
     feedback_requested = BooleanAttribute(null=True)  # a feedback request was sent
+    no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
+    import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -455,4 +457,56 @@ class RewardItem(Base):
     by_client: GlobalSecondaryIndex[RewardItem] = _index("g2")
 
 
-ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem, FeedbackItem, AggregateItem, RewardItem)
+# --- CSV imports ---------------------------------------------------------------------
+class ImportItem(Base):
+    """BIZ#<id> / IMPORT#<import id>: one upload of clients, its dry run and its progress.
+
+    g4: IMPORTS / <started at>#<biz>#<import id>   sparse while running: the job's list
+    """
+
+    business_id = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # previewed | running | done | failed
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    file = JSONAttribute()  # encoding, delimiter, columns, mapping, stamps
+    dry_run = JSONAttribute()  # what the preview counted
+    total_rows = NumberAttribute()
+    chunks = NumberAttribute()
+    chunks_done = NumberAttribute(default=0)
+    done_rows = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    merged = NumberAttribute(default=0)
+    visits = NumberAttribute(default=0)
+    rejected = JSONAttribute(null=True)  # [{row, code, params}], the first few hundred
+    rejected_total = NumberAttribute(default=0)
+    failures = NumberAttribute(null=True)  # chunk attempts that raised
+    lease_until = UTCDateTimeAttribute(null=True)  # whoever works on it until then
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    by_running: GlobalSecondaryIndex[ImportItem] = _index("g4")
+
+
+class ImportChunkItem(Base):
+    """BIZ#<id> / IMPORT#<import id>#<nnnn>: the clients of one chunk of an upload, as
+    read from the file (TTL: a few days; deleted when the import is done)."""
+
+    business_id = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+    clients = JSONAttribute()  # [csv_import.group_to_json(...)]
+
+
+ALL_MODELS = ALL_MODELS + (
+    JobStateItem,
+    NoteItem,
+    FollowUpItem,
+    AuditItem,
+    FeedbackItem,
+    AggregateItem,
+    RewardItem,
+    ImportItem,
+    ImportChunkItem,
+)

@@ -17,6 +17,8 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/me", None),
     ("GET", "/business", None),
     ("PUT", "/business", {"config": {}}),
+    ("GET", "/settings", None),
+    ("PUT", "/settings/rules", {"max_horizon_days": 60}),
     ("GET", "/calendar?date=2026-11-25", None),
     ("GET", "/calendar/changes?since=20261123-20261129-0000000000000000", None),
     (
@@ -58,12 +60,16 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),
     ("GET", "/kpis/summary", None),
+    ("POST", "/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"}),
+    ("GET", "/imports/{import}", None),
+    ("POST", "/imports/{import}/run", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
 OWNER_ONLY = {
     ("GET", "/business"),
     ("PUT", "/business"),
+    ("PUT", "/settings/rules"),
     ("DELETE", "/clients/{client}"),
     ("POST", "/clients/{client}/loyalty/adjustments"),
     ("GET", "/clients/{client}/export"),
@@ -73,6 +79,9 @@ OWNER_ONLY = {
     ("GET", "/audit"),
     ("GET", "/kpis"),
     ("GET", "/kpis/summary"),
+    ("POST", "/imports"),
+    ("GET", "/imports/{import}"),
+    ("POST", "/imports/{import}/run"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -86,7 +95,9 @@ def ids(client, booked, desk):
     assert status == 201
     status, block = desk.post("/time-off", {"staff": "sanna", "start": "2026-12-02T10:00", "end": "2026-12-02T11:00"})
     assert status == 201, block
-    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"]}
+    status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
+    assert status == 201
+    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"], "import": upload["id"]}
 
 
 def fill(path: str, ids: dict) -> str:
@@ -113,6 +124,8 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{followup_id}", "{followup}")
                     .replace("{time_off_id}", "{timeoff}")
                     .replace("{feed}", "aino")
+                    .replace("{section}", "rules")
+                    .replace("{import_id}", "{import}")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
@@ -124,6 +137,7 @@ PLACEHOLDERS = {
     "followup": "f0000000",
     "later": "a0000001",
     "timeoff": "t0000000",
+    "import": "i0000000",
 }
 
 
