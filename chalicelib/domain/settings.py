@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from chalicelib.domain.config import BusinessConfig
 
@@ -86,14 +87,17 @@ def errors_in_section(err: ValidationError, name: str) -> dict[str, str]:
             inside = loc[1:] if loc[:1] == [field] else []
         else:
             inside = loc if loc[:1] and loc[0] in field else []
-        path = ".".join(inside) or WHOLE_SECTION
-        msg = str(e["msg"]).removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif e["type"] == "missing":
-            msg = "required"
-        fields.setdefault(path, msg)
+        fields.setdefault(".".join(inside) or WHOLE_SECTION, field_message(e))
     return fields
+
+
+def field_message(e: ErrorDetails) -> str:
+    """One pydantic error in the words the API's `fields` use."""
+    if e["type"] == "extra_forbidden":
+        return "unknown field"
+    if e["type"] == "missing":
+        return "required"
+    return str(e["msg"]).removeprefix("Value error, ")
 
 
 def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
