@@ -38,14 +38,19 @@ def sortable_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_instant(value: str) -> datetime:
-    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
+def _iso(value: object, not_text: str) -> datetime:
+    """An ISO 8601 date-time as typed, bounded in length; "Z" read as UTC."""
     if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("expected an ISO 8601 time with offset")
+        raise ValueError(not_text)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:
         raise ValueError("expected an ISO 8601 time such as 2026-11-24T14:00:00+02:00") from None
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
+    parsed = _iso(value, "expected an ISO 8601 time with offset")
     if parsed.tzinfo is None:
         raise ValueError("the time must carry its UTC offset, e.g. +02:00")
     return parsed.astimezone(UTC)
@@ -71,12 +76,7 @@ def parse_local_or_instant(value: str, tz: ZoneInfo) -> datetime:
     """An ISO 8601 time with an offset, or a local wall-clock time without one (read in
     `tz`). A wall time that does not exist (the spring-forward gap) is refused; one that
     happens twice (the autumn hour) is its first occurrence."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("expected an ISO 8601 time")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError:
-        raise ValueError("expected an ISO 8601 time such as 2026-11-24T14:00:00+02:00") from None
+    parsed = _iso(value, "expected an ISO 8601 time")
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     wall = parsed.replace(tzinfo=tz, fold=0)
