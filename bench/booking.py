@@ -30,17 +30,13 @@ _started: dict = {}
 
 
 def count_dynamodb_requests() -> None:
-    """Count every DynamoDB API call PynamoDB makes, via botocore's before-call event."""
-    import botocore.session
-    from pynamodb.connection import base
+    """Count every DynamoDB API call, via botocore's before-call event on the process's
+    one session (chalicelib/aws.py), which PynamoDB's connection and the store share."""
+    from chalicelib import aws
 
-    def session_with_counter():
-        session = botocore.session.get_session()
-        session.register("before-call.dynamodb", _before)
-        session.register("after-call.dynamodb", _after)
-        return session
-
-    base.get_session = session_with_counter
+    session = aws.session()
+    session.register("before-call.dynamodb", _before)
+    session.register("after-call.dynamodb", _after)
 
 
 def _before(model, **_):

@@ -32,8 +32,7 @@ ITEMS_READ = {"n": 0, "requests": 0}
 def count_items_read() -> None:
     """Count the items every DynamoDB response carries (Query/Scan Items, GetItem Item,
     BatchGetItem Responses), via botocore's after-call event."""
-    import botocore.session
-    from pynamodb.connection import base
+    from chalicelib import aws
 
     def after(http_response, parsed, model, **_):
         ITEMS_READ["requests"] += 1
@@ -44,12 +43,8 @@ def count_items_read() -> None:
         elif "Responses" in parsed and model.name == "BatchGetItem":
             ITEMS_READ["n"] += sum(len(v) for v in parsed["Responses"].values())
 
-    def session_with_counter():
-        session = botocore.session.get_session()
-        session.register("after-call.dynamodb", after)
-        return session
-
-    base.get_session = session_with_counter
+    # The process's one session (chalicelib/aws.py), before any client is made from it.
+    aws.session().register("after-call.dynamodb", after)
 
 
 def generate(business, appointments: int, clients: int, rng: random.Random) -> None:

@@ -111,16 +111,11 @@ METER = Meter()
 
 
 def count_dynamodb_requests() -> None:
-    """Every PynamoDB connection (one per thread) gets a botocore session with our hook."""
-    import botocore.session
-    from pynamodb.connection import base
+    """The hook on the process's one botocore session (chalicelib/aws.py), which every
+    thread's client comes from; registered before any client is made."""
+    from chalicelib import aws
 
-    def session_with_meter():
-        session = botocore.session.get_session()
-        session.register("after-call.dynamodb", METER.after_call)
-        return session
-
-    base.get_session = session_with_meter
+    aws.session().register("after-call.dynamodb", METER.after_call)
 
 
 # --- tables and businesses -------------------------------------------------------------
