@@ -7,6 +7,7 @@ cases as the JSON API, so the rules are the same.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import local_date
 from chalicelib.errors import RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.pages.errors import shown
 from chalicelib.pages.i18n import words
 from chalicelib.services.booking import availability, book, manage
 from chalicelib.services.booking import profile as profiles
@@ -71,16 +73,32 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
         try:
             ctx["availability"] = availability.get_availability(slug, query)
         except RebookError as e:
-            ctx["error"] = e.message
+            ctx["error"] = shown(e, t).message
             ctx["availability"] = {"staff": []}
         if start:
             ctx["step"] = "details"
             ctx["start"] = start
+            ctx["idempotency_key"] = new_form_key()
     ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw})
     return render("book.html", **ctx)
 
 
+def new_form_key() -> str:
+    """The booking form's idempotency key: a double tap, a second submit or a resent POST
+    of the same form gets the booking the first one made, never "someone else booked"."""
+    return "page-" + secrets.token_urlsafe(18)
+
+
+def booked_location(view: dict, locale: str, embed: bool) -> str:
+    """Where a booking made from the page is shown: a GET page (redirect after POST), so
+    reloading it shows the confirmation again instead of posting the form twice."""
+    token = view["manage_url"].rsplit("/", 1)[1]
+    query = {"lang": locale, **({"embed": "1"} if embed else {})}
+    return f"/m/{token}/booked?" + urlencode(query)
+
+
 def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
+    """(201, the confirmation's address) or (4xx, the form again with what to fix)."""
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
@@ -106,6 +124,7 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         profile = profiles.public_profile(slug)
         t = words(locale)
+        problem = shown(e, t, b.config.phone)
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
         taken = (
             availability.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
@@ -121,29 +140,45 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             step="details",
             service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
             start=form.get("start"),
-            error=e.message,
-            fields=e.fields,
+            error=problem.message,
+            invalid=problem.fields,
             form=form,
             taken=taken,
+            idempotency_key=new_form_key(),
             link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw}),
         )
-    return 201, render(
+    return 201, booked_location(result, locale, bool(form.get("embed")))
+
+
+def booked_page(token: str, params: dict, accept_language: str | None) -> str:
+    """The confirmation after booking from the page: reading it changes nothing."""
+    view = manage.get_booking(token)
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
+    b = profiles.business(view["business"]["slug"])
+    return render(
         "booked.html",
         t=words(locale),
         locale=locale,
-        booking=result,
-        biz={"name": b.config.name},
-        embed=bool(form.get("embed")),
+        booking=view,
+        token=token,
+        biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
+        embed=bool(params.get("embed")),
     )
 
 
 def manage_page(
-    token: str, params: dict, accept_language: str | None, *, status_note: str | None = None, error: str | None = None
+    token: str,
+    params: dict,
+    accept_language: str | None,
+    *,
+    status_note: str | None = None,
+    failure: RebookError | None = None,
 ) -> str:
     view = manage.get_booking(token)
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
+    error = shown(failure, t, b.config.phone).message if failure else None
     ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,

@@ -19,3 +19,31 @@
     if (e.key === "Escape") window.parent.postMessage({ rebook: "close" }, "*");
   });
 })();
+
+/* A form sent once: the button is disabled while the request is on its way, so a double
+ * tap sends one booking (the form's idempotency key covers a resend anyway). */
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-once]");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (e) {
+      if (form.getAttribute("data-sending")) { e.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      var buttons = form.querySelectorAll("button[type=submit], button:not([type])");
+      Array.prototype.forEach.call(buttons, function (b) {
+        // Disabled after this event, so the button's own name/value is still sent.
+        setTimeout(function () { b.disabled = true; b.setAttribute("aria-busy", "true"); }, 0);
+      });
+    });
+  });
+  // Back from the next page (bfcache): the form may be used again.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(forms, function (form) {
+      form.removeAttribute("data-sending");
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+        b.disabled = false;
+        b.removeAttribute("aria-busy");
+      });
+    });
+  });
+})();

@@ -23,7 +23,7 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
     b = businesses.get_by_id(claims.business_id)
     appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
     if not b or not appt:
-        raise NotFound("This booking no longer exists.")
+        raise NotFound("This booking no longer exists.", key="booking_gone")
     return b, appt
 
 
