@@ -14,8 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib import clock
+from chalicelib.domain.booking import cancellation_deadline, change_deadline, offers_change
+from chalicelib.domain.config import Business
 from chalicelib.domain.locales import LOCALES, negotiate
-from chalicelib.domain.timeutil import local_date
+from chalicelib.domain.timeutil import iso_local, local_date, parse_instant
 from chalicelib.errors import RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 from chalicelib.pages.errors import shown
@@ -79,8 +81,26 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             ctx["step"] = "details"
             ctx["start"] = start
             ctx["idempotency_key"] = new_form_key()
+            ctx["policy"] = change_policy(b, start, t, locale)
     ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw})
     return render("book.html", **ctx)
+
+
+def change_policy(b: Business, start_iso: str, t: dict, locale: str) -> str | None:
+    """What the page says before she confirms: until when she may cancel or move the
+    booking online, if she books it now (chalicelib/domain/booking.py change_deadline)."""
+    try:
+        start = parse_instant(start_iso)
+    except ValueError:
+        return None
+    now, rules = clock.now(), b.config.rules
+    hours, grace = rules.cancellation_window_hours, rules.change_grace_minutes
+    deadline = change_deadline(start, now, hours, grace)
+    if not offers_change(deadline, now):
+        return t["policy_none"].format(hours=hours)
+    if deadline > cancellation_deadline(start, hours):
+        return t["policy_grace"].format(hours=hours, minutes=grace)
+    return t["policy_until"].format(deadline=format_local(iso_local(deadline, b.config.tz), locale), hours=hours)
 
 
 def new_form_key() -> str:
