@@ -249,3 +249,30 @@ def widget():
 def page_script():
     """The client pages' one small script: says when the visitor's time zone differs."""
     return _script("page.js")
+
+
+@pages.route("/favicon.ico", methods=["GET"])
+def favicon():
+    """Browsers ask every page's host for it: no icon, but no error either."""
+    return Response(body="", status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
+ROBOTS = """User-agent: *
+Allow: /book/
+Disallow: /m/
+Disallow: /f/
+Disallow: /u/
+Disallow: /l/
+Disallow: /api/
+Disallow: /admin
+"""
+
+
+@pages.route("/robots.txt", methods=["GET"])
+def robots():
+    """Booking pages may be indexed; the personal link pages and the APIs not."""
+    return Response(
+        body=ROBOTS,
+        status_code=200,
+        headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"},
+    )

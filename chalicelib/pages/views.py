@@ -47,6 +47,11 @@ def render(template: str, **ctx) -> str:
     return _env().get_template(template).render(**ctx)
 
 
+def city_of(zone: str) -> str:
+    """What a client reads instead of an IANA zone name: 'Europe/Helsinki' -> 'Helsinki'."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def _day(value: str | None, today: date) -> date:
     try:
         d = date.fromisoformat(value) if value else today
@@ -60,6 +65,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     t = words(locale)
+    profile = {**profile, "city": city_of(profile["timezone"])}
     ctx: dict[str, Any] = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
@@ -80,6 +86,8 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
         if start:
             ctx["step"] = "details"
             ctx["start"] = start
+            member = b.config.staff_member(staff_id) if staff_id else None
+            ctx["staff_name"] = member.name if member else None
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
     ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw})
@@ -143,6 +151,8 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         profile = profiles.public_profile(slug)
+        profile = {**profile, "city": city_of(profile["timezone"])}
+        member = b.config.staff_member(form.get("staff") or "")
         t = words(locale)
         problem = shown(e, t, b.config.phone)
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
@@ -162,6 +172,7 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             start=form.get("start"),
             error=problem.message,
             invalid=problem.fields,
+            staff_name=member.name if member else None,
             form=form,
             taken=taken,
             idempotency_key=new_form_key(),
@@ -206,7 +217,14 @@ def manage_page(
         "token": token,
         "note": status_note,
         "error": error,
-        "biz": {"name": b.config.name, "phone": b.config.phone, "slug": b.config.slug, "timezone": b.config.timezone},
+        "biz": {
+            "name": b.config.name,
+            "phone": b.config.phone,
+            "slug": b.config.slug,
+            "timezone": b.config.timezone,
+            "city": city_of(b.config.timezone),
+        },
+        "confirm_cancel": params.get("cancel") == "1",
     }
     if view["can_change"]:
         today = local_date(clock.now(), b.config.tz)

@@ -6,7 +6,15 @@
   var mine;
   try { mine = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
   if (mine && mine !== note.getAttribute("data-business-tz")) {
-    note.querySelector("[data-visitor-tz]").textContent = mine;
+    // A name people read ("Eastern Standard Time (New York)"), not the zone's id.
+    var label = mine.split("/").pop().replace(/_/g, " ");
+    try {
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, { timeZone: mine, timeZoneName: "long" })
+        .formatToParts(new Date()).forEach(function (p) {
+          if (p.type === "timeZoneName") label = p.value + " (" + label + ")";
+        });
+    } catch (e) { /* the city alone */ }
+    note.querySelector("[data-visitor-tz]").textContent = label;
     note.hidden = false;
   }
 })();

@@ -210,3 +210,65 @@ def test_rating_a_visit_before_it_took_place_says_so_in_finnish(client):
     token = links.feedback_token(b.id, booked["id"], datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
     status, html = page(client, f"/f/{token}?r=5&lang=fi")
     assert status == 409 and "has not taken place" not in html and "Käyntiä ei ole vielä ollut" in html
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_favicon_and_robots_are_answered_not_refused(client):
+    # Issue 17 (7): both answered 403 on the local stack, a console error on every page.
+    assert client.http.get("/favicon.ico").status_code in (200, 204)
+    r = client.http.get("/robots.txt")
+    assert r.status_code == 200 and "Disallow: /m/" in r.body.decode() and "Allow: /book/" in r.body.decode()
+
+
+def test_the_small_things_a_client_reads(client):
+    # Issue 17 (7): no raw zone name, the salon's phone a tel: link, the summary before
+    # confirming says who and how much, and that a phone or an email is needed.
+    html = page(client, "/book/demo?lang=fi")[1]
+    assert "Europe/Helsinki" not in _text(html) and "paikallista aikaa (Helsinki)" in html
+    assert 'href="tel:+358912345678"' in html
+    start = "2026-11-25T11:00:00%2B02:00"
+    html = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start}&lang=fi")[1]
+    summary = _text(html.split('id="summary"')[1].split("</div>")[0])
+    assert "Aino Virtanen" in summary and "69,00 €" in summary and "60 min" in summary
+    assert "Anna puhelinnumero tai sähköposti" in html
+    html = page(client, f"/book/demo?service=womens-cut&start={start}&lang=fi")[1]
+    assert "Kuka tahansa" in _text(html.split('id="summary"')[1].split("</div>")[0])
+
+
+def test_manage_page_status_in_finnish_and_cancel_asks_first(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    html = page(client, f"/m/{token}?lang=fi")[1]
+    assert "<dt>Tila</dt>" in html and ">Status<" not in html
+    assert f'action="/m/{token}/cancel"' not in html  # one tap does not cancel
+    html = page(client, f"/m/{token}?lang=fi&cancel=1")[1]
+    assert "Haluatko varmasti perua varauksen?" in html and f'action="/m/{token}/cancel"' in html
+    assert "Kyllä, peru varaus" in html and "Ei, pidä varaus" in html
+    assert get(client, f"/api/v1/bookings/{token}")[1]["status"] == "booked"
+
+
+def test_too_late_page_has_the_phone_as_a_link(client, frozen_now):
+    from tests.history import at
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    frozen_now["now"] = at("2026-11-25T09:00:00+02:00")
+    html = page(client, f"/m/{token_of(booked['manage_url'])}?lang=fi")[1]
+    assert "ei voi enää muuttaa" in html and 'href="tel:+358912345678"' in html
+
+
+def test_rating_page_says_one_star_and_has_no_stray_full_stop(client, frozen_now):
+    from chalicelib import links
+    from chalicelib.store import businesses
+    from tests.history import at
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    frozen_now["now"] = at("2026-11-25T15:00:00+02:00")
+    b = businesses.get_by_slug("demo")
+    assert b is not None
+    token = links.feedback_token(b.id, booked["id"], datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    text = _text(page(client, f"/f/{token}?lang=fi")[1])
+    assert "1 tähti" in text and "1 tähteä" not in text and "2 tähteä" in text
+    assert "klo 12.00, Aino Virtanen." in text and not re.search(r"\d\. ·", text)
