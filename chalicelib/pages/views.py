@@ -52,6 +52,13 @@ def city_of(zone: str) -> str:
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+def _date_param(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
 def _day(value: str | None, today: date) -> date:
     try:
         d = date.fromisoformat(value) if value else today
@@ -72,17 +79,13 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     if service:
         ctx["service"] = next(s for s in profile["services"] if s["id"] == service.id)
         ctx["step"] = "time"
-        today = local_date(clock.now(), b.config.tz)
-        day = _day(params.get("date"), today)
-        ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
-        query = {"service": service.id, "from": day.isoformat(), "to": day.isoformat()}
-        if staff_id:
-            query["staff"] = staff_id
         try:
-            ctx["availability"] = availability.get_availability(slug, query)
+            ctx["times"] = availability.time_step(
+                slug, service.id, staff_id or None, _date_param(params.get("date")), _date_param(params.get("from"))
+            )
         except RebookError as e:
             ctx["error"] = shown(e, t).message
-            ctx["availability"] = {"staff": []}
+            ctx["times"] = {"days": [], "slots": [], "day": None}
         if start:
             ctx["step"] = "details"
             ctx["start"] = start
@@ -90,7 +93,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             ctx["staff_name"] = member.name if member else None
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
-    ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw})
+    ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
     return render("book.html", **ctx)
 
 
@@ -176,7 +179,7 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             form=form,
             taken=taken,
             idempotency_key=new_form_key(),
-            link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw}),
+            link=lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v}),
         )
     return 201, booked_location(result, locale, bool(form.get("embed")))
 

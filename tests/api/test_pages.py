@@ -235,7 +235,7 @@ def test_the_small_things_a_client_reads(client):
     assert "Aino Virtanen" in summary and "69,00 €" in summary and "60 min" in summary
     assert "Anna puhelinnumero tai sähköposti" in html
     html = page(client, f"/book/demo?service=womens-cut&start={start}&lang=fi")[1]
-    assert "Kuka tahansa" in _text(html.split('id="summary"')[1].split("</div>")[0])
+    assert "Ensimmäinen vapaa" in _text(html.split('id="summary"')[1].split("</div>")[0])
 
 
 def test_manage_page_status_in_finnish_and_cancel_asks_first(client):
