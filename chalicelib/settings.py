@@ -35,6 +35,7 @@ class Settings:
     auth_issuer: str | None
     auth_audience: str | None
     pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
+    clock_file: str | None = None  # REBOOK_CLOCK_FILE: where run-job --now moves the clock (local and test only)
 
     @property
     def is_local(self) -> bool:
@@ -73,6 +74,7 @@ def get_settings() -> Settings:
         auth_issuer=env.get("REBOOK_AUTH_ISSUER") or None,
         auth_audience=env.get("REBOOK_AUTH_AUDIENCE") or None,
         pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
+        clock_file=(env.get("REBOOK_CLOCK_FILE") or None) if stage in LOCAL_STAGES else None,
     )
 
 

@@ -303,4 +303,3 @@ def test_the_confirm_button_is_disabled_while_sending(page, stack):
     )
     assert state["disabled"] and state["busy"] == "true"
     assert state["sent"][0] is True and not any(state["sent"][1:])  # the second tap sends nothing
-
