@@ -18,6 +18,7 @@ class RebookError(Exception):
         code: str | None = None,
         fields: dict[str, str] | None = None,
         details: dict | None = None,
+        key: str | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -25,6 +26,9 @@ class RebookError(Exception):
             self.code = code
         self.fields = fields or {}
         self.details = details or {}
+        # What the client pages say instead of `message` (English, for API callers):
+        # a key of the pages' catalogue, err_<key>, where `code` alone does not tell.
+        self.key = key
 
     def to_body(self) -> dict:
         body = {"error": {"code": self.code, "message": self.message, "fields": self.fields}}

@@ -36,6 +36,7 @@ class Settings:
     auth_audience: str | None
     pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
     import_workers: int = 4  # concurrent writes of a CSV import's chunk
+    clock_file: str | None = None  # REBOOK_CLOCK_FILE: where run-job --now moves the clock (local and test only)
 
     @property
     def is_local(self) -> bool:
@@ -75,6 +76,7 @@ def get_settings() -> Settings:
         auth_audience=env.get("REBOOK_AUTH_AUDIENCE") or None,
         pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
         import_workers=max(1, int(env.get("REBOOK_IMPORT_WORKERS", "4"))),
+        clock_file=(env.get("REBOOK_CLOCK_FILE") or None) if stage in LOCAL_STAGES else None,
     )
 
 

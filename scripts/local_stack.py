@@ -101,12 +101,43 @@ def local_accounts(local_dir: Path = LOCAL_DIR) -> list[dict]:
     return accounts
 
 
+STACK_FILE = "stack.json"  # in the data dir while a stack runs: its ports, for the local tools
+CLOCK_FILE = "clock.json"  # where `rebook_cli run-job --now` moves the stack's clock
+
+
+def running_stack(local_dir: Path | None = None) -> dict | None:
+    """The ports (and pinned clock) of the stack running from `local_dir`, from the file
+    it keeps there while it runs: the CLI and scripts.sent_messages talk to that stack,
+    not to whatever answers on the default ports."""
+    try:
+        info = json.loads(((local_dir or LOCAL_DIR) / STACK_FILE).read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)  # still running?
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info
+
+
+def local_ports(local_dir: Path | None = None) -> tuple[int, int, int]:
+    """(API, DynamoDB Local, mock AWS) ports of the local stack: REBOOK_PORT,
+    REBOOK_DDB_PORT, REBOOK_AWS_PORT when set, else those of the stack running from
+    `local_dir`, else the defaults."""
+    info = running_stack(local_dir) or {}
+    env = os.environ
+    return (
+        int(env.get("REBOOK_PORT") or info.get("port") or 8000),
+        int(env.get("REBOOK_DDB_PORT") or info.get("ddb_port") or 8001),
+        int(env.get("REBOOK_AWS_PORT") or info.get("aws_port") or 5005),
+    )
+
+
 def child_env(
     port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR, now: str | None = None
 ) -> dict[str, str]:
     env = dict(os.environ)
     if now:  # the stack's clock stopped there (REBOOK_NOW: chalicelib/clock.py)
         env["REBOOK_NOW"] = now
+    # `rebook_cli run-job --now` moves the local stack's clock here (chalicelib/clock.py).
+    env["REBOOK_CLOCK_FILE"] = str(local_dir / CLOCK_FILE)
     # Never let a developer's real AWS profile or session leak into the local stack.
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
@@ -194,12 +225,24 @@ class LocalStack:
     def start(self) -> None:
         self.check_ports()
         self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir, self.now)
+        self.local_dir.mkdir(parents=True, exist_ok=True)
+        (self.local_dir / CLOCK_FILE).unlink(missing_ok=True)  # a new start runs on its own clock
+        info: dict[str, int | str] = {
+            "pid": os.getpid(),
+            "port": self.port,
+            "ddb_port": self.ddb_port,
+            "aws_port": self.aws_port,
+        }
+        if self.now:
+            info["now"] = self.now
+        (self.local_dir / STACK_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
         logs = self.local_dir / "logs"
         print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
         self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb", log_path=logs / "dynamodb.log")
         self._starting(self.ddb.start)
         print(f"Starting the mock AWS server (SES, SNS) on port {self.aws_port} ...")
-        self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log")
+        # What it "sends" is kept beside the data, so it survives a restart as bookings do.
+        self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log", store=self.local_dir / "sent-messages.jsonl")
         self._starting(self.aws.start)
 
         self.run_step("create-table")
@@ -288,6 +331,12 @@ class LocalStack:
             return False
 
     def stop(self) -> None:
+        stack_file = self.local_dir / STACK_FILE
+        try:
+            if json.loads(stack_file.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                stack_file.unlink()
+        except (OSError, ValueError):
+            pass
         for _name, proc in reversed(self.children):
             stop_process_group(proc)
         self.children.clear()
@@ -311,8 +360,7 @@ class LocalStack:
                 f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
                 f"  DynamoDB Local      {self.ddb.endpoint}",
                 "",
-                "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages"
-                + ("" if self.aws_port == 5005 else f" --endpoint {self.aws.endpoint}"),
+                "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages",
                 f"Logs of DynamoDB Local and the mock AWS server: {self.local_dir / 'logs'}",
                 "Press Ctrl-C to stop.",
                 "",

@@ -107,12 +107,28 @@ def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
 
 
 def cmd_run_job(args) -> None:
+    from chalicelib import clock
     from chalicelib.jobs.schedule import JOBS, summary_of
 
     job = JOBS[args.job]
     moment = parse_moment(args.now, args.tz)
     summary = summary_of(job.run(moment, simulated=args.now != "now"))
     print(f"{job.name} at {moment.isoformat()}: {json.dumps(summary, default=str)}")
+    if args.now != "now" and clock.travel_to(moment):
+        # The links in what it sent (a feedback request, say) open on the stack at that
+        # moment, not at the real time: the local stack's clock moves there and runs on.
+        print(
+            f"the local stack's clock now runs from {moment.isoformat()} (back to real time: rebook_cli clock --reset)"
+        )
+
+
+def cmd_clock(args) -> None:
+    """Show the clock the local stack runs on, or put it back to real time."""
+    from chalicelib import clock
+
+    if args.reset:
+        clock.travel_to(None)
+    print(clock.now().isoformat())
 
 
 def cmd_kpi_recount(args) -> None:
@@ -164,13 +180,12 @@ def use_local_stack_by_default() -> None:
 
     if os.environ.get("REBOOK_STAGE"):
         return
-    from scripts.local_stack import child_env
+    from scripts.local_stack import child_env, local_ports, running_stack
 
-    local = child_env(
-        int(os.environ.get("REBOOK_PORT", "8000")),
-        int(os.environ.get("REBOOK_DDB_PORT", "8001")),
-        int(os.environ.get("REBOOK_AWS_PORT", "5005")),
-    )
+    # The ports of the stack running from .local/ (REBOOK_PORT & co. when set): a stack
+    # started with `REBOOK_PORT=8100 make run` is found without exporting anything.
+    stack = running_stack() or {}
+    local = child_env(*local_ports(), now=stack.get("now"))
     for key, value in local.items():
         if key.startswith(("REBOOK_", "AWS_")):
             os.environ.setdefault(key, value)
@@ -230,6 +245,9 @@ def main(argv=None) -> None:
     p = sub.add_parser("kpi-recount", help="mark every client of a business for the KPI sync to recount")
     p.add_argument("business", help="the business's slug, e.g. demo")
     p.set_defaults(fn=cmd_kpi_recount)
+    p = sub.add_parser("clock", help="the local stack's clock (moved by run-job --now); --reset: real time")
+    p.add_argument("--reset", action="store_true")
+    p.set_defaults(fn=cmd_clock)
     p = sub.add_parser("run-scheduler", help="run every scheduled job on its schedule (local stack)")
     p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)

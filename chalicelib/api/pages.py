@@ -13,6 +13,7 @@ from chalicelib.api.lazy import lazy
 from chalicelib.domain.locales import negotiate
 from chalicelib.errors import RebookError
 from chalicelib.observability import logger
+from chalicelib.pages.errors import shown
 from chalicelib.pages.i18n import words
 
 views = lazy("chalicelib.pages.views")
@@ -39,6 +40,18 @@ def _lang() -> str | None:
     return pages.current_request.headers.get("accept-language")
 
 
+def _page_locale() -> str:
+    """An error page's language: ?lang=, else a form's lang (when the body is readable),
+    else the browser's."""
+    query: dict[str, str] = dict(pages.current_request.query_params or {})
+    requested = query.get("lang")
+    if not requested and pages.current_request.method == "POST":
+        raw = pages.current_request.raw_body or b""
+        if isinstance(raw, bytes) and len(raw) <= 64 * 1024:
+            requested = dict(parse_qsl(raw.decode("utf-8", "replace"))).get("lang")
+    return negotiate(requested, _lang(), "fi")
+
+
 def html_view(fn):
     """Render RebookError as a localized error page with its 4xx status."""
 
@@ -47,23 +60,18 @@ def html_view(fn):
         try:
             return fn(*args, **kwargs)
         except RebookError as e:
-            query: dict[str, str] = dict(pages.current_request.query_params or {})
-            locale = negotiate(query.get("lang"), _lang(), "fi")
+            locale = _page_locale()
+            t = words(locale)
+            message = shown(e, t).message
             return _html(
-                views.render("error.html", t=words(locale), locale=locale, message=e.message, biz={"name": "Rebook"}),
-                e.status,
+                views.render("error.html", t=t, locale=locale, message=message, biz={"name": "Rebook"}), e.status
             )
         except Exception:
             logger().exception("page failed", extra={"view": fn.__name__})
+            locale = _page_locale()
+            t = words(locale)
             return _html(
-                views.render(
-                    "error.html",
-                    t=words("en"),
-                    locale="en",
-                    biz={"name": "Rebook"},
-                    message="Something went wrong on our side.",
-                ),
-                500,
+                views.render("error.html", t=t, locale=locale, biz={"name": "Rebook"}, message=t["err_generic"]), 500
             )
 
     return wrapper
@@ -79,7 +87,15 @@ def book_page(slug):
 @html_view
 def book_submit(slug):
     status, body = views.book_submit(slug, _form(), _lang())
+    if status == 201:  # booked: redirect after POST, so a reload never posts again
+        return Response(body="", status_code=303, headers={"Location": body, "Cache-Control": "no-store"})
     return _html(body, status)
+
+
+@pages.route("/m/{token}/booked", methods=["GET"])
+@html_view
+def booked(token):
+    return _html(views.booked_page(token, pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/m/{token}", methods=["GET"])
@@ -100,7 +116,7 @@ def _after_change(token: str, form: dict, action):
         action()
     except RebookError as e:
         if e.status in (409, 422):
-            return _html(views.manage_page(token, form, _lang(), error=e.message), e.status)
+            return _html(views.manage_page(token, form, _lang(), failure=e), e.status)
         raise
     return None
 
@@ -233,3 +249,30 @@ def widget():
 def page_script():
     """The client pages' one small script: says when the visitor's time zone differs."""
     return _script("page.js")
+
+
+@pages.route("/favicon.ico", methods=["GET"])
+def favicon():
+    """Browsers ask every page's host for it: no icon, but no error either."""
+    return Response(body="", status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
+ROBOTS = """User-agent: *
+Allow: /book/
+Disallow: /m/
+Disallow: /f/
+Disallow: /u/
+Disallow: /l/
+Disallow: /api/
+Disallow: /admin
+"""
+
+
+@pages.route("/robots.txt", methods=["GET"])
+def robots():
+    """Booking pages may be indexed; the personal link pages and the APIs not."""
+    return Response(
+        body=ROBOTS,
+        status_code=200,
+        headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"},
+    )

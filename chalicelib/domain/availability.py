@@ -34,6 +34,14 @@ def staff_hours_on(staff: Staff, day: date) -> Sequence[Interval]:
     return staff.hours.for_weekday(day.weekday())
 
 
+def business_closed(cfg: BusinessConfig, day: date) -> bool:
+    """Is the business closed all of local date `day` (a closure, or a weekday with no
+    opening hours that no staff member's exception opens)? Such a day is not offered."""
+    if day in cfg.closures:
+        return True
+    return not cfg.opening_hours.for_weekday(day.weekday()) and not any(day in m.exceptions for m in cfg.staff)
+
+
 def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[datetime, datetime]]:
     """When `staff` can serve clients on local date `day`, as UTC instants."""
     if day in cfg.closures:

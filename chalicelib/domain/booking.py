@@ -133,12 +133,39 @@ class DeskCancelIn(BaseModel):
 
 
 def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
+    """When the cancellation window begins (the KPIs count cancellations after it late)."""
     return start - timedelta(hours=window_hours)
 
 
-def can_change(start: datetime, now: datetime, window_hours: int) -> bool:
-    """Clients may cancel or move a booking until the cancellation window begins."""
-    return now < cancellation_deadline(start, window_hours)
+# A message offers a change only when at least this much of the time to change is left
+# when it is sent: "change until 19:18" read at 19:15 is no offer.
+OFFER_MIN_LEAD = timedelta(minutes=10)
+
+
+def change_deadline(start: datetime, booked_at: datetime, window_hours: int, grace_minutes: int) -> datetime:
+    """Until when the client may cancel or move her booking online.
+
+    Normally until the cancellation window begins. A booking made inside the window (or
+    just before it) may still be changed for `grace_minutes` after it was made — a typo
+    in the day is fixed at once — and never after its start. With no grace such a
+    booking cannot be changed online at all: its deadline is already past."""
+    deadline = cancellation_deadline(start, window_hours)
+    grace = booked_at + timedelta(minutes=grace_minutes)
+    if grace_minutes and grace > deadline:
+        return min(grace, start)
+    return deadline
+
+
+def can_change(
+    start: datetime, now: datetime, window_hours: int, booked_at: datetime | None = None, grace_minutes: int = 0
+) -> bool:
+    """May the client cancel or move the booking online now? (change_deadline)"""
+    return now < change_deadline(start, booked_at or start, window_hours, grace_minutes if booked_at else 0)
+
+
+def offers_change(deadline: datetime, now: datetime) -> bool:
+    """Does a message sent (or a page shown) at `now` offer to change the booking?"""
+    return deadline - now >= OFFER_MIN_LEAD
 
 
 @dataclass
@@ -189,6 +216,10 @@ class Appointment:
             reschedules=self.reschedules + 1,
             updated_at=now,
         )
+
+    def change_deadline(self, window_hours: int, grace_minutes: int) -> datetime:
+        """Until when she may cancel or move it online (change_deadline)."""
+        return change_deadline(self.start, self.created_at, window_hours, grace_minutes)
 
     def days(self, tz: ZoneInfo) -> list[date]:
         """The local days whose sheets hold its time (chalicelib/domain/daysheet.py)."""

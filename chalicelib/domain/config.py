@@ -199,6 +199,9 @@ class BookingRules(BaseModel):
     max_horizon_days: int = Field(default=90, ge=1, le=366)
     slot_step_minutes: int = Field(default=15, ge=GRANULE_MINUTES, le=240)
     cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 14)
+    # A booking made inside the window may be changed online this long after it was
+    # made (0: not at all); chalicelib/domain/booking.py change_deadline.
+    change_grace_minutes: int = Field(default=15, ge=0, le=24 * 60)
 
     @field_validator("slot_step_minutes")
     @classmethod

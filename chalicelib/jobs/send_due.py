@@ -114,7 +114,7 @@ def process(m: Message, now: datetime, summary: Summary) -> None:
             summary.add("skipped", "appointment_changed")
             count_message("skipped", channel, kind)
         return
-    outcome = outbox.attempt(claimed)
+    outcome = outbox.attempt(claimed, now)
     [done] = store.record_outcomes([(claimed, outcome)], now, outbox.backoff)
     if outcome.status == "sent" and kind in VISIT_KINDS and m.appointment_id:
         bookings.record_sent(m.business_id, m.appointment_id, m.client_id, kind, now)

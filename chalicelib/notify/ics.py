@@ -13,15 +13,26 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib import clock
+from chalicelib.domain.booking import offers_change
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify.localtime import format_local
 
 PRODID = "-//Rebook//Booking//EN"
 
 _LABELS = {
-    "fi": {"staff": "Tekijä", "manage": "Siirrä tai peru", "cancelled": "Varaus on peruttu."},
-    "sv": {"staff": "Hos", "manage": "Flytta eller avboka", "cancelled": "Bokningen har avbokats."},
-    "en": {"staff": "With", "manage": "Reschedule or cancel", "cancelled": "The booking has been cancelled."},
+    "fi": {"staff": "Tekijä", "manage": "Siirrä tai peru", "view": "Varauksesi", "cancelled": "Varaus on peruttu."},
+    "sv": {
+        "staff": "Hos",
+        "manage": "Flytta eller avboka",
+        "view": "Din bokning",
+        "cancelled": "Bokningen har avbokats.",
+    },
+    "en": {
+        "staff": "With",
+        "manage": "Reschedule or cancel",
+        "view": "Your booking",
+        "cancelled": "The booking has been cancelled.",
+    },
 }
 
 
@@ -83,6 +94,9 @@ def build_ics(
     labels = _LABELS[loc]
     cancelled = method.upper() == "CANCEL" or status.upper() == "CANCELLED"
     manage_url = None if cancelled else context.get("manage_url")
+    deadline = context.get("cancellation_deadline")
+    # Past its deadline the booking cannot be changed online: the event offers no change.
+    can_change = not deadline or offers_change(datetime.fromisoformat(deadline), now or clock.now())
 
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -105,10 +119,11 @@ def build_ics(
         lines.append(labels["cancelled"])
     if staff.get("name"):
         lines.append(f"{labels['staff']}: {staff['name']}")
-    if manage_url:
-        deadline = context.get("cancellation_deadline")
+    if manage_url and can_change:
         until = f" ({format_local(deadline, loc)})" if deadline else ""
         lines.append(f"{labels['manage']}{until}: {manage_url}")
+    elif manage_url:
+        lines.append(f"{labels['view']}: {manage_url}")
     if lines:
         event.add("description", text("\n".join(lines)))
     event.add("sequence", int(sequence))

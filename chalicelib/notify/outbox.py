@@ -28,11 +28,14 @@ def backoff(attempts: int) -> timedelta:
     return base * (0.8 + 0.4 * random.random())
 
 
-def compose_and_send(kind: str, channel: str, recipient: str, locale: str, context: dict) -> str:
-    """Render a message and hand it to its channel; returns the provider's message id."""
+def compose_and_send(
+    kind: str, channel: str, recipient: str, locale: str, context: dict, now: datetime | None = None
+) -> str:
+    """Render a message as sent at `now` and hand it to its channel; returns the
+    provider's message id."""
     from chalicelib.notify import channels, render
 
-    rendered = render.render(kind, locale, context)
+    rendered = render.render(kind, locale, context, now)
     if channel == "sms":
         if channels.is_opted_out(recipient):
             # The number replied STOP to SNS: never text it, and say so to the owner.
@@ -52,6 +55,7 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
             locale=locale,
             organizer=get_settings().email_from,
             attendee=recipient,
+            now=now,
         )
         attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}", calendar))
     about = context.get("business") or {}
@@ -72,11 +76,11 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
     )
 
 
-def attempt(message: Message) -> Outcome:
-    """Send one message once and classify the result (never raises)."""
+def attempt(message: Message, now: datetime | None = None) -> Outcome:
+    """Send one message once, as at `now`, and classify the result (never raises)."""
     try:
         provider_id = compose_and_send(
-            message.kind, message.channel, message.recipient, message.locale, message.context
+            message.kind, message.channel, message.recipient, message.locale, message.context, now
         )
     except Exception as e:
         if getattr(e, "permanent", False):
@@ -96,7 +100,7 @@ def deliver(messages: list[Message], now: datetime) -> list[Message]:
     """
     from chalicelib.store import outbox as store
 
-    results = [(m, attempt(m)) for m in messages]
+    results = [(m, attempt(m, now)) for m in messages]
     try:
         return store.record_outcomes(results, now, backoff)
     except Exception:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -193,12 +194,27 @@ def fit_sms(kind: str, locale: str, ctx: dict) -> str:
     return text if _fits(text) else _hard_cut(text)
 
 
-def render(kind: str, locale: str, context: dict) -> Rendered:
-    """Render one message. Unknown locales fall back to Finnish; unknown kinds raise ValueError."""
+def can_change_at(context: dict, now: datetime | None) -> bool:
+    """Does a message about a booking, sent at `now`, offer to change it? Only while its
+    deadline (context["cancellation_deadline"]) is far enough ahead: a reminder sent as
+    the window closes, or a confirmation of a booking made inside it, offers nothing."""
+    from chalicelib import clock
+    from chalicelib.domain.booking import offers_change
+
+    deadline = context.get("cancellation_deadline")
+    if not deadline:
+        return True
+    return offers_change(datetime.fromisoformat(deadline), now or clock.now())
+
+
+def render(kind: str, locale: str, context: dict, now: datetime | None = None) -> Rendered:
+    """Render one message, as sent at `now` (default: the clock's). Unknown locales fall
+    back to Finnish; unknown kinds raise ValueError."""
     loc = normalize_locale(locale)
     ctx = _with_defaults(context)
     ctx["locale"] = loc
     ctx["kind"] = kind
+    ctx["can_change"] = can_change_at(ctx, now)
     return Rendered(
         subject=_one_line(_template(kind, loc, "subject").render(ctx)),
         text=_tidy_text(_template(kind, loc, "text").render(ctx)),

@@ -29,11 +29,13 @@ def _visit(token: str) -> tuple[Business, Appointment]:
     b = businesses.get_by_id(claims.business_id)
     appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
     if not b or not appt:
-        raise NotFound("This visit no longer exists.")
+        raise NotFound("This visit no longer exists.", key="visit_gone")
     if appt.status in NOT_RATEABLE:
-        raise Conflict("This visit cannot be rated: it was cancelled or missed.", code="visit_not_rateable")
+        raise Conflict(
+            "This visit cannot be rated: it was cancelled or missed.", code="visit_not_rateable", key="visit_missed"
+        )
     if clock.now() < appt.start:
-        raise Conflict("This visit has not taken place yet.", code="visit_not_rateable")
+        raise Conflict("This visit has not taken place yet.", code="visit_not_rateable", key="visit_not_yet")
     return b, appt
 
 

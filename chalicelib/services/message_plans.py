@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib import links
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
-from chalicelib.domain.booking import Appointment, cancellation_deadline
+from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.contacts import first_name
@@ -52,7 +52,11 @@ def booking_context(
         "book_url": links.book_url(cfg.slug, service=appt.service_id, staff=appt.staff_id),
         "appointment_id": appt.id,
         "sequence": appt.seq,
-        "cancellation_deadline": iso_local(cancellation_deadline(appt.start, cfg.rules.cancellation_window_hours), tz),
+        # Until when she may change it online; each message offers that only while it
+        # is ahead when the message is sent (chalicelib/notify/render.py).
+        "cancellation_deadline": iso_local(
+            appt.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes), tz
+        ),
         "note": appt.note,
         # Her stamp card, rewards and referral link, where the business runs them.
         "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))

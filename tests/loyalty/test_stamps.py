@@ -165,7 +165,8 @@ def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen
     r = client.http.post(
         "/book/demo", body=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    assert r.status_code == 201 and "(reward −" in r.body.decode()
+    assert r.status_code == 303  # redirect after POST to the confirmation page
+    assert "(reward −" in client.http.get(r.headers["Location"]).body.decode()
 
 
 def test_owner_adjusts_with_a_reason_and_it_is_audited(client, desk, aws, frozen_now):

@@ -8,12 +8,13 @@ from typing import Any, NoReturn
 from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain.daysheet import busy_by_staff
-from chalicelib.domain.timeutil import iso_local, parse_instant
+from chalicelib.domain.timeutil import iso_local, local_date, parse_instant
 from chalicelib.errors import ValidationFailed
 from chalicelib.services.booking.profile import business
 from chalicelib.store import daysheets
 
 MAX_RANGE_DAYS = 31
+PAGE_DAYS = 14  # days the booking page's time step shows at once
 
 
 def _bad_date(name: str) -> NoReturn:
@@ -101,3 +102,68 @@ def nearest_free(
                     out.append({"start": s, "staff": staff, "day_differs": offset > 0})
             return sorted(out[:limit], key=lambda o: o["start"])
     return []
+
+
+def time_step(
+    slug: str, service_id: str, staff_id: str | None, wanted: date | None = None, page_from: date | None = None
+) -> dict[str, Any]:
+    """The booking page's time step: a page of PAGE_DAYS days (closed days left out),
+    each with its free times — one merged list when anyone will do ("first available":
+    a time is offered once, whoever is free then) — and the day shown: `wanted`, else
+    the first day of the page with a free time. With neither `wanted` nor `page_from`
+    the step opens on the first page with a free time, up to the booking horizon.
+    One availability Query per page read."""
+    b = business(slug)
+    cfg = b.config
+    today = local_date(clock.now(), cfg.tz)
+    last = today + timedelta(days=cfg.rules.max_horizon_days)
+
+    def clamp(d: date) -> date:
+        return min(max(d, today), last)
+
+    def page_of(d: date) -> date:
+        return today + timedelta(days=((clamp(d) - today).days // PAGE_DAYS) * PAGE_DAYS)
+
+    def read(start: date) -> list[dict[str, Any]]:
+        end = min(start + timedelta(days=PAGE_DAYS - 1), last)
+        query = {"service": service_id, "from": start.isoformat(), "to": end.isoformat()}
+        if staff_id:
+            query["staff"] = staff_id
+        free = get_availability(slug, query)
+        by_day: dict[str, dict[str, str]] = {}
+        for member in free["staff"]:
+            for s in member["slots"]:
+                # Anyone: a time once, whoever is free then (the booking picks among them).
+                by_day.setdefault(s[:10], {}).setdefault(s, member["id"] if staff_id else "")
+        days = []
+        for i in range((end - start).days + 1):
+            d = start + timedelta(days=i)
+            if avail.business_closed(cfg, d):
+                continue
+            slots = by_day.get(d.isoformat(), {})
+            days.append({"date": d, "slots": [{"start": s, "staff": who} for s, who in sorted(slots.items())]})
+        return days
+
+    if wanted is not None or page_from is not None:
+        start = page_of(wanted or page_from or today)
+        days = read(start)
+    else:
+        start = today
+        days = read(start)
+        while not any(d["slots"] for d in days) and start + timedelta(days=PAGE_DAYS) <= last:
+            start += timedelta(days=PAGE_DAYS)
+            days = read(start)
+        if not any(d["slots"] for d in days):
+            start = today
+            days = read(start)
+    shown = next((d for d in days if wanted and d["date"] == wanted), None)
+    shown = shown or next((d for d in days if d["slots"]), None) or (days[0] if days else None)
+    following = next((d["date"] for d in days if d["slots"] and shown and d["date"] > shown["date"]), None)
+    return {
+        "days": days,
+        "day": shown["date"] if shown else clamp(wanted or today),
+        "slots": shown["slots"] if shown else [],
+        "next_free": following,
+        "prev_page": start - timedelta(days=PAGE_DAYS) if start > today else None,
+        "next_page": start + timedelta(days=PAGE_DAYS) if start + timedelta(days=PAGE_DAYS) <= last else None,
+    }

@@ -280,7 +280,7 @@ def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str
         )
     appt = bookings.get_appointment(b.id, replay.appointment_id)
     if appt is None:
-        raise NotFound("This booking no longer exists.")
+        raise NotFound("This booking no longer exists.", key="booking_gone")
     return booking_view(b, appt)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib import clock, links
-from chalicelib.domain.booking import Appointment, CancelIn, RescheduleIn, Status, can_change, cancellation_deadline
+from chalicelib.domain.booking import Appointment, CancelIn, RescheduleIn, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound
@@ -23,7 +23,7 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
     b = businesses.get_by_id(claims.business_id)
     appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
     if not b or not appt:
-        raise NotFound("This booking no longer exists.")
+        raise NotFound("This booking no longer exists.", key="booking_gone")
     return b, appt
 
 
@@ -55,8 +55,9 @@ def _ensure_changeable(b: Business, appt: Appointment, verb: str) -> None:
         raise Conflict(
             f"This booking is {appt.status.replace('_', ' ')} and cannot be {verb}.", code=f"booking_{appt.status}"
         )
-    if not can_change(appt.start, clock.now(), b.config.rules.cancellation_window_hours):
-        deadline = cancellation_deadline(appt.start, b.config.rules.cancellation_window_hours)
+    rules = b.config.rules
+    deadline = appt.change_deadline(rules.cancellation_window_hours, rules.change_grace_minutes)
+    if clock.now() >= deadline:
         phone = f" Please call {b.config.phone}." if b.config.phone else ""
         raise Conflict(
             f"Bookings can be {verb} online until {iso_local(deadline, b.config.tz)}.{phone}",

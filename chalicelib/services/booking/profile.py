@@ -17,7 +17,7 @@ def business(slug: str) -> Business:
     """The business with this public slug, or 404."""
     found = businesses.get_by_slug(slug) if _SLUG.match(slug or "") else None
     if not found:
-        raise NotFound(f"No business called '{slug}'.")
+        raise NotFound(f"No business called '{slug}'.", key="no_business")
     return found
 
 

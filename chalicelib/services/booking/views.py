@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import clock, links
-from chalicelib.domain.booking import Appointment, Status, can_change, cancellation_deadline
+from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 
@@ -14,7 +14,7 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
     token = links.manage_token(b.id, a.id, a.end)
-    deadline = cancellation_deadline(a.start, cfg.rules.cancellation_window_hours)
+    deadline = a.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes)
     view: dict[str, Any] = {
         "id": a.id,
         "status": a.status,
@@ -29,8 +29,7 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
         "reward": a.reward_id,
         "locale": a.locale,
         "cancellable_until": iso_local(deadline, tz),
-        "can_change": a.status == Status.BOOKED.value
-        and can_change(a.start, clock.now(), cfg.rules.cancellation_window_hours),
+        "can_change": a.status == Status.BOOKED.value and clock.now() < deadline,
         "manage_url": links.manage_url(token),
         "reminders": not a.reminders_off,
     }
