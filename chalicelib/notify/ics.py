@@ -62,8 +62,9 @@ def _text_type() -> type:
 def text(value: str) -> Any:
     """An iCalendar TEXT value escaped as RFC 5545 §3.3.11 says, backslash first. The
     library turns a literal `\\N` (in a client's name, say) into a line break before it
-    escapes; this keeps what was typed."""
-    return _text_type()(value)
+    escapes; this keeps what was typed. A byte-order mark (U+FEFF) is dropped: it has no
+    meaning inside text, and calendar parsers drop one at the start of a value anyway."""
+    return _text_type()(value.replace("\ufeff", ""))
 
 
 def build_ics(
