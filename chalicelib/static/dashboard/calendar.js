@@ -4,7 +4,7 @@
 // block opens its card; tapping a free time opens the desk booking; a block is moved by
 // dragging it (mouse, pen) or with the card's "Move" and a tap on a free time.
 import { $, clear, el } from "./dom.js";
-import { clock, day, t } from "./i18n.js";
+import { clock, day, errorText, fieldText, t } from "./i18n.js";
 import * as g from "./grid.js";
 import { findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
 import { createPoller } from "./live.js";
@@ -58,7 +58,7 @@ export async function loadCalendar({ quiet } = {}) {
   } catch (err) {
     if (seq !== cal.seq || token !== state.token) return;
     if (err.status === 403) state.denied.calendar = true;
-    clear(box).appendChild(el("p", { className: "error", text: `${t("load_failed")} ${err.message || ""}` }));
+    clear(box).appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(err)}` }));
     const retry = el("button", { type: "button", className: "plain", text: t("retry") });
     retry.addEventListener("click", () => loadCalendar());
     box.appendChild(retry);
@@ -403,9 +403,13 @@ export async function moveAppointment(a, staffId, start) {
     await api("POST", `/appointments/${a.id}/reschedule`, body);
     say(t("moved_to", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${g.hhmm(start, tz)}` }));
   } catch (err) {
-    if (err.status === 409) say(t("slot_taken_reloaded"), true);
+    if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
-    else say(t("action_failed", { message: err.message || "" }), true);
+    else {
+      // No form to mark: the field's words (the time, the staff member) go in the status line.
+      const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
+      say([t("action_failed", { message: errorText(err) }), ...why].join(" "), true);
+    }
   }
   changed();
 }

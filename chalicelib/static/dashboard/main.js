@@ -2,7 +2,7 @@
 // summary; key figures, the to-do lists and the client card are a tap away. ES modules
 // loaded as they are (no build step); docs/dashboard.md says why.
 import { $, clear, closeDialog, el } from "./dom.js";
-import { LANGS, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
+import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
 import { createApi, request } from "./api.js";
 import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
 import { BASE, say, staffName, state, todayIso } from "./state.js";
@@ -86,7 +86,7 @@ function render(view) {
   const box = clear($(CONTAINERS[view]));
   if (entry.error) {
     if (view === "kpis" && entry.error.status === 404) { box.appendChild(el("p", { className: "muted", text: t("kpis_unavailable") })); return; }
-    box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${entry.error.message || ""}` }));
+    box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(entry.error)}` }));
     const retry = el("button", { type: "button", className: "plain", text: t("retry") });
     retry.addEventListener("click", () => load(view));
     box.appendChild(retry);
