@@ -18,7 +18,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_page, new_context, pinned_context, running_stack
+from tests.browser.conftest import ALL_IMPACTS, PHONE, new_context, pinned_context, running_stack
+from tests.browser.conftest import check_page as check_any
 from tests.browser.seed import past_visit, stack_env, visit
 from tests.history import HELSINKI
 
@@ -30,6 +31,11 @@ OWNER_ONLY_CHECKED = {
     "failed": "/messages/failed",
     "calendar": "/calendar",
 }
+
+
+def check_page(page, name: str) -> None:
+    """A screenshot at both widths and axe-core: the dashboard has no violation of any impact."""
+    check_any(page, name, ALL_IMPACTS)
 
 
 def accounts(stack) -> dict:

@@ -115,7 +115,8 @@ function rateText(r) { return r === null || r === undefined ? "–" : percent(r)
 
 // Occupancy and revenue per staff member, with the period before where the API gives it.
 function staffTable(staff) {
-  const section = el("section", { className: "kpi-group staff-kpis", "aria-labelledby": "h-staff-kpis" },
+  // The table's scrolling box is the one landmark named by the heading (one region, one name).
+  const section = el("section", { className: "kpi-group staff-kpis" },
     el("h3", { id: "h-staff-kpis", text: t("g_staff") }));
   const head = el("tr", {}, ...["staff_member", "occupancy", "booked_working", "bookings", "visits_col", "no_shows_col", "revenue"]
     .map((k) => el("th", { scope: "col", text: t(k) })));
