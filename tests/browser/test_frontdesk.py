@@ -576,6 +576,14 @@ def test_a_booking_seen_before_today_is_not_lost_when_the_day_changes(owner_at, 
         page.get_by_role("button", name="Seuraava").click()
     wait_calendar(page)
     expect(page.locator("#calendar .now-line")).to_have_count(0)
+    # Each staff member's own working hours from the calendar answer, not the salon's
+    # opening hours (9-20 on Thursdays): Aino from 11, Sanna from 12, Mikko 10-18.
+    expect(column(page, "aino").get_by_role("button", name="Vapaa aika 11:00, Aino Virtanen: varaa")).to_be_visible()
+    expect(column(page, "aino").get_by_role("button", name=re.compile(r"Vapaa aika (09|10):"))).to_have_count(0)
+    expect(column(page, "sanna").get_by_role("button", name="Vapaa aika 12:00, Sanna Korhonen: varaa")).to_be_visible()
+    expect(column(page, "sanna").get_by_role("button", name=re.compile(r"Vapaa aika 1[01]:"))).to_have_count(0)
+    expect(column(page, "mikko").get_by_role("button", name=re.compile(r"Vapaa aika (18|19):"))).to_have_count(0)
+    expect(column(page, "sanna").locator(".shade.off").first).to_be_attached()
     with page.expect_response(lambda r: f"date={today(stack).isoformat()}" in r.url):
         page.get_by_role("button", name="Tänään").click()
     expect(page.locator("#calendar .now-line").first).to_be_visible()
