@@ -68,6 +68,12 @@ def test_markers_note_allergy_first_visit_and_no_deposit(client, desk, booked, f
     _, cal = desk.get("/calendar?date=2026-11-25&staff=aino")
     appt = staff_of(cal, "aino")["appointments"][0]
     assert appt["markers"] == {"note": True, "allergy": False, "first_visit": True, "deposit": False}
+    # The women's cut's 10-minute buffer holds the chair after the end: the desk sees it.
+    assert (appt["start"], appt["end"], appt["occupied_until"]) == (
+        "2026-11-25T12:00:00+02:00",
+        "2026-11-25T13:00:00+02:00",
+        "2026-11-25T13:10:00+02:00",
+    )
 
     status, _ = desk.patch(f"/clients/{booked['client']}", {"allergies": "Ammonia"})
     assert status == 200

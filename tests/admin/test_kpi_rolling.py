@@ -15,7 +15,7 @@ minutes, 42.00 €.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -275,3 +275,40 @@ def test_a_recount_fills_the_days_of_history_counted_before_they_existed(aws, de
     week = get(desk, "/kpis?period=last7")
     assert week["kpis"]["visits"]["value"] == 1 and staff(week, "aino")["booked_minutes"] == 70
     assert get(desk, "/kpis?period=2026-11")["kpis"]["visits"]["value"] == 1  # not counted twice
+
+
+def test_time_off_comes_out_of_the_working_minutes(aws, desk, frozen_now):
+    """Occupancy's working minutes less the front desk's time off (issue 16.4), by hand:
+    Aino off Wed 25 Nov 14-16 and 15-17 (overlapping: 14-17 counts once, 180 min) and
+    Thu 26 Nov 19:30-21 (her hours end at 20: 30 min); the whole salon off Fridays 12-13
+    until 4 Dec (60 min each on 27 Nov; 4 Dec is outside the week)."""
+    for block in (
+        {"staff": "aino", "start": "2026-11-25T14:00", "end": "2026-11-25T16:00", "reason": "Dentist"},
+        {"staff": "aino", "start": "2026-11-25T15:00", "end": "2026-11-25T17:00"},
+        {"staff": "aino", "start": "2026-11-26T19:30", "end": "2026-11-26T21:00"},
+        {"start": "2026-11-27T12:00", "end": "2026-11-27T13:00", "repeat": {"weekly_until": "2026-12-04"}},
+    ):
+        status, body = desk.post("/time-off", block)
+        assert status == 201, body
+    frozen_now["now"] = at("2026-11-27T18:00:00+02:00")
+
+    week = get(desk, "/kpis?period=last7")  # 21-27 Nov
+    assert {s["staff"]: s["working_minutes"] for s in week["staff"]} == {
+        "aino": WEEK_MINUTES["aino"] - 180 - 30 - 60,
+        "mikko": WEEK_MINUTES["mikko"] - 60,
+        "sanna": WEEK_MINUTES["sanna"] - 60,
+    }
+    assert {s["staff"]: s["compared"]["working_minutes"] for s in week["staff"]} == WEEK_MINUTES  # 14-20 Nov
+    summary = get(desk, "/kpis/summary")
+    assert {o["staff"]: o["working_minutes"] for o in summary["occupancy"]}["aino"] == 2460 - 270
+    november = staff(get(desk, "/kpis?period=2026-11"), "aino")
+    assert november["working_minutes"] == 5 * 480 + 4 * 480 + 4 * 540 + 4 * 540 + 4 * 420 - 270
+    # The weekly block's second Friday (4 Dec 12-13) is December's: an hour less than her plain hours.
+    from chalicelib.domain import occupancy
+    from tests.conftest import demo_config
+
+    cfg = demo_config()
+    mikko = cfg.staff_member("mikko")
+    assert mikko is not None
+    plain = occupancy.working_minutes(cfg, mikko, date(2026, 12, 1), date(2026, 12, 31))
+    assert staff(get(desk, "/kpis?period=2026-12"), "mikko")["working_minutes"] == plain - 60

@@ -9,6 +9,7 @@ photographed at phone and desktop width (test-artifacts/screenshots/dashboard-*)
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,7 +18,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_page, new_context, pinned_context, running_stack
+from tests.browser.conftest import ALL_IMPACTS, PHONE, new_context, pinned_context, running_stack
+from tests.browser.conftest import check_page as check_any
 from tests.browser.seed import past_visit, stack_env, visit
 from tests.history import HELSINKI
 
@@ -29,6 +31,11 @@ OWNER_ONLY_CHECKED = {
     "failed": "/messages/failed",
     "calendar": "/calendar",
 }
+
+
+def check_page(page, name: str) -> None:
+    """A screenshot at both widths and axe-core: the dashboard has no violation of any impact."""
+    check_any(page, name, ALL_IMPACTS)
 
 
 def accounts(stack) -> dict:
@@ -192,11 +199,36 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
     expect(tiles).to_have_count(22)
+    # The page opens on the last 30 days (today included), compared with the 30 before.
+    expect(owner.get_by_label("Jakso", exact=True)).to_have_value("last30")
+    expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
+    expect(owner.get_by_role("button", name="Edellinen jakso")).to_be_disabled()
+    rating = owner.locator(".tile[data-kpi=average_rating]")
+    expect(rating.locator(".value")).not_to_have_text("–")  # rated earlier today
+    expect(rating.locator(".compared")).to_have_text("Ennen: –")  # nobody rated in the 30 days before
+    days = rating.get_by_role("img").locator("desc").text_content().split("; ")
+    assert len(days) == 30 and days[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), days
+    assert "päivittäin" in rating.get_by_role("img").locator("title").first.text_content()
+    # Distinct clients do not add up from days: said, not left blank without a word.
+    expect(owner.locator(".tile[data-kpi=retention_rate] .note")).to_be_visible()
+    # Occupancy and revenue per staff member, with the 30 days before.
+    table = owner.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(4)
+    for name in ("Aino Virtanen", "Mikko Laine", "Sanna Korhonen"):
+        expect(table.get_by_role("rowheader", name=name)).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Käyttöaste")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Myynti")).to_be_visible()
+    expect(table.locator("tr[data-staff=mikko] td").nth(1)).to_contain_text(" h")
+    check_page(owner, "dashboard-kpis-last30")
+
+    # A calendar month: the 12 months' charts.
+    owner.get_by_label("Jakso", exact=True).select_option("month")
     retention = owner.locator(".tile[data-kpi=retention_rate]")
     expect(retention.get_by_role("heading")).to_have_text("Asiakaspysyvyys")
+    expect(retention.locator(".note")).to_have_count(0)
     chart = retention.get_by_role("img")
     assert chart.get_attribute("aria-labelledby")
-    assert "kuukausittain" in chart.locator("title").first.text_content()
+    expect(chart.locator("title").first).to_contain_text("kuukausittain")
     assert len(chart.locator("desc").text_content().split("; ")) == 12  # a text alternative for each month
     # Real figures: the seeded visits of the last months are in the monthly trend.
     visits = owner.locator(".tile[data-kpi=visits] desc").text_content()
@@ -213,7 +245,10 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
         owner.get_by_role("button", name="Edellinen jakso").click()
     expect(owner.locator("#period-label")).to_have_text(str(int(this_year) - 1))
     expect(tiles).to_have_count(22)
-    owner.get_by_label("Jakso", exact=True).select_option("month")
+    with owner.expect_response(lambda r: "/kpis?period=last7" in r.url):
+        owner.get_by_label("Jakso", exact=True).select_option("last7")
+    expect(owner.locator(".tile[data-kpi=average_rating] desc")).to_have_text(re.compile(r"^([^;]+; ){6}[^;]+$"))
+    owner.get_by_label("Jakso", exact=True).select_option("last30")
 
 
 def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
@@ -533,11 +568,20 @@ def test_the_periods_follow_the_pinned_day(pinned):
     expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
     owner.get_by_role("button", name="Päivä", exact=True).click()
 
-    # The KPIs of this month (the browser's and the server's), whose last bar it is.
+    # The KPIs open on the last 30 days, today included: never blank on the 1st.
     show(owner, "kpis")
-    expect(owner.locator("#period-label")).to_have_text(month_name(owner, today))
+    expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
     rating = owner.locator(".tile[data-kpi=average_rating]")
     expect(rating.locator(".value")).not_to_have_text("–")  # rated earlier today
+    days = rating.locator("desc").text_content().split("; ")
+    assert len(days) == 30 and days[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), days
+    expect(owner.get_by_role("table").get_by_role("rowheader", name="Aino Virtanen")).to_be_visible()
+    # This month (the browser's and the server's), whose last bar it is: today counts in it.
+    with owner.expect_response(lambda r: f"/kpis?period={month_key(today)}" in r.url):
+        owner.get_by_label("Jakso", exact=True).select_option("month")
+    expect(owner.locator("#period-label")).to_have_text(month_name(owner, today))
+    expect(rating.get_by_role("img").locator("title").first).to_contain_text("kuukausittain")  # redrawn
+    expect(rating.locator(".value")).not_to_have_text("–")
     months = rating.locator("desc").text_content().split("; ")
     assert len(months) == 12 and months[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), months
     expect(owner.get_by_role("button", name="Seuraava jakso")).to_be_disabled()
@@ -550,7 +594,7 @@ def test_the_periods_follow_the_pinned_day(pinned):
     expect(owner.locator("#period-label")).to_have_text(str(today.year))
     with owner.expect_response(lambda r: f"/kpis?period={today.year - 1}" in r.url):
         owner.get_by_role("button", name="Edellinen jakso").click()
-    owner.get_by_label("Jakso", exact=True).select_option("month")
+    owner.get_by_label("Jakso", exact=True).select_option("last30")
 
     # A follow-up is due today by default.
     show(owner, "clients")

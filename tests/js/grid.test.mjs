@@ -144,3 +144,31 @@ test("the contract's hours, breaks, time off and markers win", () => {
   assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true });
   assert.deepEqual(datesOf("2026-12-30", "2027-01-01"), ["2026-12-30", "2026-12-31", "2027-01-01"]);
 });
+
+test("a booking's buffer holds the chair: free times and moves leave it out, past times are not offered", async () => {
+  const { fitsAt, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const cal = norm({
+    from: "2026-11-25", to: "2026-11-25", timezone: "Europe/Helsinki", now: "2026-11-25T12:00:00+02:00",
+    days: [{ date: "2026-11-25", closed: false, open: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T20:00:00+02:00" }] }],
+    staff: [{ id: "mikko", name: "Mikko", hours: [{ date: "2026-11-25", intervals: [{ start: "2026-11-25T10:00:00+02:00", end: "2026-11-25T18:00:00+02:00" }] }],
+      time_off: [{ id: "x", start: "2026-11-25T15:00:00+02:00", end: "2026-11-25T16:00:00+02:00" }],
+      appointments: [
+        { id: "walkin", status: "booked", start: "2026-11-25T12:00:00+02:00", end: "2026-11-25T12:30:00+02:00", occupied_until: "2026-11-25T12:35:00+02:00" },
+        { id: "minna", status: "booked", start: "2026-11-25T16:00:00+02:00", end: "2026-11-25T16:30:00+02:00", occupied_until: "2026-11-25T16:35:00+02:00" },
+      ] }],
+  }, null, 0);
+  const m = cal.staff[0];
+  const at = (hhmm) => Date.parse(`2026-11-25T${hhmm}:00+02:00`);
+  const quarter = { length: 15 * 60000, held: 15 * 60000, nowMs: cal.now };
+  assert.equal(m.appointments[0].heldMs, at("12:35"));
+  assert.equal(fitsAt(m, "2026-11-25", at("12:30"), quarter), false); // the walk-in's buffer
+  assert.equal(fitsAt(m, "2026-11-25", at("12:45"), quarter), true);
+  assert.equal(fitsAt(m, "2026-11-25", at("11:45"), quarter), true); // 15 minutes' grace
+  assert.equal(fitsAt(m, "2026-11-25", at("11:30"), quarter), false); // past
+  assert.equal(fitsAt(m, "2026-11-25", at("17:45"), { ...quarter, length: 30 * 60000 }), false); // ends after her hours
+  // Moving Minna (30 min and a 5-minute buffer): from 14:30 she would hold the chair into the time off.
+  const minna = { length: 30 * 60000, held: 35 * 60000, nowMs: cal.now, exceptId: "minna" };
+  assert.equal(fitsAt(m, "2026-11-25", at("14:30"), minna), false);
+  assert.equal(fitsAt(m, "2026-11-25", at("14:25"), minna), true);
+  assert.equal(fitsAt(m, "2026-11-25", at("16:00"), minna), true); // her own place is free to her
+});

@@ -62,3 +62,22 @@ test("money, percentages and dates in the language's conventions", () => {
   i18n.setLang("xx");
   assert.equal(i18n.lang(), "fi");
 });
+
+test("the API's English errors are shown in the dashboard's own words, by code and by field", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  i18n.setCatalogue("fi", load("fi"));
+  i18n.setLang("fi");
+  const fi = load("fi").dashboard;
+  const taken = { status: 409, code: "slot_taken", message: "That time was just taken.", fields: {} };
+  assert.equal(i18n.errorText(taken), fi.err_slot_taken);
+  // A code the catalogue does not know: words by the status, never the English message.
+  assert.equal(i18n.errorText({ status: 409, code: "something_new", message: "English" }), fi.err_conflict);
+  assert.equal(i18n.errorText({ status: 422, code: "validation_failed", message: "English" }), fi.err_validation_failed);
+  assert.equal(i18n.errorText({ status: 503, code: "http_503", message: "English" }), fi.err_server);
+  assert.equal(i18n.errorText({ status: 0, code: "network" }), fi.err_network);
+  assert.equal(i18n.fieldText("client.phone", "not a valid phone number"), fi.f_phone);
+  assert.equal(i18n.fieldText("start", "is in the past"), fi.f_start_past);
+  assert.equal(i18n.fieldText("start", "is outside the staff member's working hours"), fi.f_start);
+  assert.equal(i18n.fieldText("repeat.weekly_until", "is before the first occurrence"), fi.f_weekly_until);
+  assert.equal(i18n.fieldText("tags.3", "too long"), fi.f_invalid);
+});

@@ -43,6 +43,8 @@ def appointment_view(b: Business, a: Appointment, client: Client | None = None) 
         "outcome": outcome(a, clock.now()),
         "start": iso_local(a.start, tz),
         "end": iso_local(a.end, tz),
+        # The service's buffer after the end: nobody can be booked there (the sheets hold it).
+        "occupied_until": iso_local(a.occupied_until, tz),
         "service": {"id": a.service_id, "name": service.name.get(cfg.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
         "price_cents": a.price_cents,

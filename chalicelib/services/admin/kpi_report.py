@@ -1,7 +1,8 @@
 """The owner's KPIs, read from the aggregates, never recounted (docs/kpis.md).
 
 * a month, quarter or year with its 12-month trend: one Query (and one BatchGetItem
-  for a quarter or a year), one Query for the staff members' counters;
+  for a quarter or a year), one Query for the staff members' counters, one for the
+  time off that comes out of their working minutes (every report with staff has it);
 * a rolling period (the last 7 or 30 days, today included) compared with the same
   number of days before it, with a daily trend: one Query over the day aggregates;
 * the summary the dashboard opens with: one Query over 60 days of day aggregates, one
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,11 +20,14 @@ from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import kpis as rules
 from chalicelib.domain import occupancy
+from chalicelib.domain import timeoff as timeoff_rules
 from chalicelib.domain.config import Business
+from chalicelib.domain.timeutil import local_wall_to_utc
 from chalicelib.errors import ValidationFailed
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.services.admin.retention_list import at_risk_count
 from chalicelib.store import kpis as store
+from chalicelib.store import timeoff as timeoff_store
 
 TREND_MONTHS = 12
 PERIOD_HELP = "expected YYYY-MM, YYYY-Qn, YYYY, last7 or last30"
@@ -46,6 +51,22 @@ def report(p: Principal, params: dict) -> dict:
         )
     audited(p, "read_kpis", None, {"period": period})
     return out
+
+
+def time_off(b: Business, first: date, last: date) -> dict[str, list[occupancy.Block]]:
+    """Each staff member's time off touching the local days first..last, as [start, end)
+    blocks in UTC (occupancy takes it out of her working minutes): one Query of the
+    business's blocks by the end of their last occurrence, each weekly block's
+    occurrences in the range; a whole-salon block counts for everyone it was written for."""
+    tz = b.config.tz
+    lo, hi = local_wall_to_utc(first, 0, tz), local_wall_to_utc(last + timedelta(days=1), 0, tz)
+    out: dict[str, list[occupancy.Block]] = defaultdict(list)
+    for t in timeoff_store.ending_after(b.id, lo):
+        for o in timeoff_rules.occurrences(t, tz):
+            if o.start < hi and lo < o.end:
+                for staff_id in t.staff_ids:
+                    out[staff_id].append((o.start, o.end))
+    return dict(out)
 
 
 def _days(first: date, last: date) -> dict[str, str]:
@@ -72,7 +93,7 @@ def _calendar(b: Business, period: str) -> dict[str, Any]:
         "currency": b.config.currency,
         "kpis": rules.figures(counts.get(period, empty), counts.get(previous, empty)),
         "compared": rules.figures(counts.get(previous, empty), counts.get(before, empty)),
-        "staff": occupancy.per_staff(b.config, first, last, store.staff_of(b.id, period)),
+        "staff": occupancy.per_staff(b.config, first, last, store.staff_of(b.id, period), time_off(b, first, last)),
         "trend": [
             {
                 "month": m,
@@ -93,8 +114,9 @@ def _rolling(b: Business, period: str) -> dict[str, Any]:
     counts = store.days(b.id, prev_first, last)  # both windows: one Query
     now, now_staff = rules.sum_days(counts, first, last)
     before, before_staff = rules.sum_days(counts, prev_first, prev_last)
-    staff = occupancy.per_staff(b.config, first, last, now_staff)
-    compared = {s["staff"]: s for s in occupancy.per_staff(b.config, prev_first, prev_last, before_staff)}
+    off = time_off(b, prev_first, last)  # both windows: one Query
+    staff = occupancy.per_staff(b.config, first, last, now_staff, off)
+    compared = {s["staff"]: s for s in occupancy.per_staff(b.config, prev_first, prev_last, before_staff, off)}
     for s in staff:
         s["compared"] = compared.get(s["staff"])
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -127,6 +149,7 @@ def summary(p: Principal) -> dict[str, Any]:
     month = (d - timedelta(days=NO_SHOW_DAYS - 1), d)
     month_before = (month[0] - timedelta(days=NO_SHOW_DAYS), month[0] - timedelta(days=1))
     counts = store.days(b.id, month_before[0], d)  # 60 days, both comparisons: one Query
+    off = time_off(b, week_before[0], d)  # both weeks: one Query
 
     def figures(w: tuple[date, date], m: tuple[date, date]) -> dict[str, Any]:
         total, staff = rules.sum_days(counts, *w)
@@ -139,7 +162,7 @@ def summary(p: Principal) -> dict[str, Any]:
             "no_show": {**no_show, "period": _days(*m)},
             "occupancy": [
                 {k: s[k] for k in ("staff", "name", "booked_minutes", "working_minutes", "rate")}
-                for s in occupancy.per_staff(b.config, *w, staff)
+                for s in occupancy.per_staff(b.config, *w, staff, off)
             ],
         }
 

@@ -3,7 +3,7 @@
 // the client found as you type or created, whether to send a confirmation, confirm.
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { day, money, t } from "./i18n.js";
+import { day, errorText, money, t } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, currency, say, service, serviceName, staffList, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -111,7 +111,7 @@ function findClients() {
       }
       if (!found.clients.length) box.appendChild(el("li", { className: "muted", text: t("no_clients_found") }));
     } catch (err) {
-      if (seq === searchSeq) { clear(box).appendChild(el("li", { className: "error", text: err.message || t("load_failed") })); }
+      if (seq === searchSeq) { clear(box).appendChild(el("li", { className: "error", text: errorText(err) })); }
     }
   }, 250);
 }

@@ -4,9 +4,9 @@
 // block opens its card; tapping a free time opens the desk booking; a block is moved by
 // dragging it (mouse, pen) or with the card's "Move" and a tap on a free time.
 import { $, clear, el } from "./dom.js";
-import { clock, day, t } from "./i18n.js";
+import { clock, day, errorText, fieldText, t } from "./i18n.js";
 import * as g from "./grid.js";
-import { findAppointment, normalizeCalendar } from "./calmodel.js";
+import { findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
 import { createPoller } from "./live.js";
 import { routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
@@ -58,7 +58,7 @@ export async function loadCalendar({ quiet } = {}) {
   } catch (err) {
     if (seq !== cal.seq || token !== state.token) return;
     if (err.status === 403) state.denied.calendar = true;
-    clear(box).appendChild(el("p", { className: "error", text: `${t("load_failed")} ${err.message || ""}` }));
+    clear(box).appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(err)}` }));
     const retry = el("button", { type: "button", className: "plain", text: t("retry") });
     retry.addEventListener("click", () => loadCalendar());
     box.appendChild(retry);
@@ -199,15 +199,16 @@ function renderColumn(member, date, win, active) {
     line.style.top = `${mark.y}px`;
     col.appendChild(line);
   }
-  // Free time: a button per half hour inside working hours that is not wholly taken.
+  // Free time: a button per half hour with a quarter hour the desk can book (inside
+  // working hours, clear of bookings with their buffers and of time off, not past). While
+  // a booking is being moved, only where all of it (and its buffer) fits.
   const appts = member.appointments.filter((a) => a.status !== "cancelled");
-  const except = cal.moving ? cal.moving.id : null;
-  const offTimes = member.timeOff.map((x) => ({ start: x.startMs, end: x.endMs, status: "off" }));
+  const m = cal.moving;
+  const fit = m
+    ? { length: m.endMs - m.startMs, held: (m.heldMs || m.endMs) - m.startMs, exceptId: m.id }
+    : { length: STEP_TAP * g.MINUTE, held: STEP_TAP * g.MINUTE, exceptId: null };
   for (let s = win.top; s < win.bottom; s += SLOT * g.MINUTE) {
-    const quarters = [s, s + STEP_TAP * g.MINUTE].filter((q) => {
-      const e = q + STEP_TAP * g.MINUTE;
-      return g.inside(q, e, work) && g.isFree(appts, q, e, except) && g.isFree(offTimes, q, e);
-    });
+    const quarters = [s, s + STEP_TAP * g.MINUTE].filter((q) => fitsAt(member, date, q, { ...fit, nowMs: data.now }));
     if (!quarters.length) continue;
     const first = quarters[0];
     const label = cal.moving
@@ -226,8 +227,9 @@ function renderColumn(member, date, win, active) {
     });
     col.appendChild(slot);
   }
-  // Time off.
-  for (const off of member.timeOff) {
+  // Time off; blocks that overlap (two people at the desk, the whole salon's and her own)
+  // side by side, each visible and removable on its own.
+  for (const { item: off, col: c, cols } of g.layoutBlocks(member.timeOff)) {
     const s = Math.max(off.startMs, win.top);
     const e = Math.min(off.endMs, win.bottom);
     if (e <= s) continue;
@@ -236,6 +238,10 @@ function renderColumn(member, date, win, active) {
       el("span", { text: label }));
     block.style.top = `${g.yOf(s, win.top)}px`;
     block.style.height = `${g.heightOf(s, e)}px`;
+    if (cols > 1) {
+      block.style.left = `${(c / cols) * 100}%`;
+      block.style.width = `${100 / cols}%`;
+    }
     block.addEventListener("click", () => handlers.removeTimeOff(off, member));
     col.appendChild(block);
   }
@@ -243,6 +249,17 @@ function renderColumn(member, date, win, active) {
   const onDay = appts.filter((a) => a.endMs > win.top && a.startMs < win.bottom);
   for (const { item: a, col: c, cols } of g.layoutBlocks(onDay)) {
     col.appendChild(block(a, c, cols, win));
+    // Its buffer (cleaning up, nobody bookable) as a faint tail under the block.
+    const tailStart = Math.max(a.endMs, win.top);
+    const tailEnd = Math.min(a.heldMs || a.endMs, win.bottom);
+    if (tailEnd > tailStart) {
+      const tail = el("div", { className: "buffer", "aria-hidden": "true" });
+      tail.style.top = `${g.yOf(tailStart, win.top)}px`;
+      tail.style.height = `${g.heightOf(tailStart, tailEnd)}px`;
+      tail.style.left = `calc(${(c / cols) * 100}% + 2px)`;
+      tail.style.width = `calc(${100 / cols}% - 4px)`;
+      col.appendChild(tail);
+    }
   }
   // The booking being made, its end drawn.
   if (cal.preview && cal.preview.staff === member.id && cal.preview.start >= win.top && cal.preview.start < win.bottom) {
@@ -386,9 +403,13 @@ export async function moveAppointment(a, staffId, start) {
     await api("POST", `/appointments/${a.id}/reschedule`, body);
     say(t("moved_to", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${g.hhmm(start, tz)}` }));
   } catch (err) {
-    if (err.status === 409) say(t("slot_taken_reloaded"), true);
+    if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
-    else say(t("action_failed", { message: err.message || "" }), true);
+    else {
+      // No form to mark: the field's words (the time, the staff member) go in the status line.
+      const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
+      say([t("action_failed", { message: errorText(err) }), ...why].join(" "), true);
+    }
   }
   changed();
 }
@@ -413,6 +434,11 @@ function enableDrag(b, a) {
       ghost.tabIndex = -1;
       b.classList.add("dragging");
     }
+    // Near the window's top or bottom edge the page scrolls, so a block can be dragged to
+    // a time that was out of sight when the drag began.
+    const edge = 48;
+    if (e.clientY < edge) window.scrollBy(0, -24);
+    else if (e.clientY > window.innerHeight - edge) window.scrollBy(0, 24);
     const under = document.elementsFromPoint(e.clientX, e.clientY).find((n) => n.classList && n.classList.contains("col"));
     if (!under) return;
     const top = Number(under.dataset.top);

@@ -42,7 +42,14 @@ export function normalizeCalendar(data, profile, nowMs) {
       hoursKnown: Array.isArray(m.hours),
       hours: Object.fromEntries(dates.map((date) => [date, given[date] || (Array.isArray(m.hours) ? [] : openOn[date])])),
       timeOff: (m.time_off || []).map((x) => ({ ...x, startMs: ms(x.start), endMs: ms(x.end) })),
-      appointments: (m.appointments || []).map((a) => ({ ...a, startMs: ms(a.start), endMs: ms(a.end), markers: markersOf(a) })),
+      appointments: (m.appointments || []).map((a) => ({
+        ...a,
+        startMs: ms(a.start),
+        endMs: ms(a.end),
+        // The service's buffer after the end is held too (nobody can be booked there).
+        heldMs: Math.max(ms(a.occupied_until || a.end), ms(a.end)),
+        markers: markersOf(a),
+      })),
     };
   });
   return {
@@ -56,6 +63,28 @@ export function normalizeCalendar(data, profile, nowMs) {
     token: data.token || null,
     now: data.now ? ms(data.now) : nowMs,
   };
+}
+
+// What holds a staff member's time, as [start, end) instants: her kept bookings with their
+// buffers (all but `exceptId`, the one being moved) and her time off.
+export function busyOf(member, exceptId) {
+  return [
+    ...member.appointments
+      .filter((a) => a.status !== "cancelled" && a.id !== exceptId)
+      .map((a) => ({ start: a.startMs, end: a.heldMs || a.endMs })),
+    ...member.timeOff.map((x) => ({ start: x.startMs, end: x.endMs })),
+  ];
+}
+
+// Can a visit start at `at` for this staff member by the desk's rules, as far as the
+// calendar shows: not long past (15 minutes' grace), the service inside her working
+// hours, the service and its buffer clear of every other booking and time off.
+export const DESK_GRACE_MS = 15 * 60000;
+export function fitsAt(member, date, at, { length, held, nowMs, exceptId }) {
+  if (at < nowMs - DESK_GRACE_MS) return false;
+  const work = member.hours[date] || [];
+  if (!work.some((iv) => iv.start <= at && at + length <= iv.end)) return false;
+  return busyOf(member, exceptId).every((b) => !(b.start < at + held && at < b.end));
 }
 
 // The appointment a card or a move is about, wherever it is in the calendar.

@@ -2,7 +2,7 @@
 // contacts, and what the desk does with it: arrived / completed / no-show, undo (back to
 // booked), move, cancel with a reason (+ tell the client, + invite to book again).
 import { $, clear, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, t } from "./i18n.js";
+import { clock, day, errorText, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, say, staffName } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
@@ -116,7 +116,7 @@ async function mark(status, button) {
     changed();
   } catch (err) {
     button.disabled = false;
-    const text = status === "booked" && (err.status === 422 || routeMissing(err)) ? t("undo_not_available") : err.message || t("load_failed");
+    const text = status === "booked" && (err.status === 422 || routeMissing(err)) ? t("undo_not_available") : errorText(err);
     $("card-error").textContent = text;
   }
 }

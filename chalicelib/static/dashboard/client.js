@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, money, number, t } from "./i18n.js";
+import { clock, day, errorText, money, number, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffName, state } from "./state.js";
 import { contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -36,7 +36,7 @@ export async function showClient(id) {
     render();
   } catch (err) {
     if (mine !== seq) return;
-    clear(box).appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${err.message || ""}` }));
+    clear(box).appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${errorText(err)}` }));
   } finally {
     if (mine === seq) box.removeAttribute("aria-busy");
   }

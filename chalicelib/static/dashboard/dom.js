@@ -1,4 +1,6 @@
 // Small DOM helpers: every piece of data goes in as a text node, never as HTML.
+import { errorText, fieldText } from "./i18n.js";
+
 export function $(id) { return document.getElementById(id); }
 
 export function el(tag, attrs, ...children) {
@@ -33,25 +35,30 @@ export function closeDialog(d) {
   if (typeof d.close === "function") d.close(); else d.removeAttribute("open");
 }
 
-// An error of the API shown next to the inputs it names (error.fields): `inputs` maps a
-// field path ("client.phone") to an input; what names no input goes to `general`.
+// An error shown next to the inputs it names (error.fields): `inputs` maps a field path
+// ("client.phone") to an input; what names no input goes to `general`. An error of the
+// API (it has a status) is put in the dashboard's own words, by its code and by field;
+// the form's own checks ({fields} without a status) come already in words.
 export function showFieldErrors(form, err, inputs, general) {
   clearFieldErrors(form);
+  const fromApi = !!err && err.status !== undefined;
   const rest = [];
   const fields = (err && err.fields) || {};
   let first = null;
-  for (const [path, message] of Object.entries(fields)) {
+  for (const [path, reason] of Object.entries(fields)) {
+    const message = fromApi ? fieldText(path, reason) : String(reason);
     const input = inputs[path] || inputs[path.split(".").pop()];
     if (!input) { rest.push(message); continue; }
     const id = input.id + "-error";
-    const note = el("p", { className: "field-error", id, text: String(message) });
+    if (document.getElementById(id)) continue; // two fields of one input: one note
+    const note = el("p", { className: "field-error", id, text: message });
     input.insertAdjacentElement("afterend", note);
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", id);
     first = first || input;
   }
   if (general) {
-    general.textContent = [err && err.message, ...rest].filter(Boolean).join(" ");
+    general.textContent = [fromApi ? errorText(err) : err && err.message, ...rest].filter(Boolean).join(" ");
   }
   if (first) first.focus();
   return first;

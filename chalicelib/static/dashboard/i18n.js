@@ -56,3 +56,31 @@ export function monthName(ym, short) {
 }
 // Times come in the business's own offset: the wall clock is in the string.
 export function clock(iso) { return iso.slice(11, 16); }
+
+// The owner API's errors are in English (docs/owner-api.md): the dashboard shows its own
+// words for each error `code`, and for a field the API names (error.fields) words of its
+// own for that field, never the API's English text.
+export function errorText(err) {
+  const e = err || {};
+  const code = String(e.code || "");
+  if (code && has(`err_${code}`)) return t(`err_${code}`);
+  if (/^booking_/.test(code)) return t("err_conflict");
+  if (e.status === 0) return t("err_network");
+  if (e.status >= 500) return t("err_server");
+  if (e.status === 422) return t("err_validation_failed");
+  if (e.status === 409) return t("err_conflict");
+  if (e.status === 404) return t("err_not_found");
+  return t("err_other");
+}
+
+export function fieldText(path, reason) {
+  const name = String(path).split(".").pop();
+  const why = String(reason || "");
+  if (name === "start") {
+    if (/past/.test(why)) return t("f_start_past");
+    if (/year ahead/.test(why)) return t("f_start_ahead");
+    if (/minute mark/.test(why)) return t("f_start_mark");
+    if (/no longer free|taken/.test(why)) return t("f_start_free");
+  }
+  return has(`f_${name}`) ? t(`f_${name}`) : t("f_invalid");
+}

@@ -1,7 +1,7 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores and messages that failed for good.
 import { $, clear, closeDialog, el, openDialog } from "./dom.js";
-import { clock, day, money, number, t } from "./i18n.js";
+import { clock, day, errorText, money, number, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffName, todayIso } from "./state.js";
 
 let reload = () => Promise.resolve();
@@ -114,7 +114,7 @@ export const RENDER = {
 // --- the one-click actions -------------------------------------------------------------
 let dialogClient = null;
 let afterFollowUp = null;
-function failed(err) { say(t("action_failed", { message: (err && err.message) || "" }), true); }
+function failed(err) { say(t("action_failed", { message: errorText(err) }), true); }
 
 export function openMessage(client) {
   dialogClient = client;

@@ -2,9 +2,9 @@
 // summary; key figures, the to-do lists and the client card are a tap away. ES modules
 // loaded as they are (no build step); docs/dashboard.md says why.
 import { $, clear, closeDialog, el } from "./dom.js";
-import { LANGS, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
+import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
 import { createApi, request } from "./api.js";
-import { currentPeriod, isFuture, periodKey, shifted } from "./periods.js";
+import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
 import { BASE, say, staffName, state, todayIso } from "./state.js";
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
@@ -86,7 +86,7 @@ function render(view) {
   const box = clear($(CONTAINERS[view]));
   if (entry.error) {
     if (view === "kpis" && entry.error.status === 404) { box.appendChild(el("p", { className: "muted", text: t("kpis_unavailable") })); return; }
-    box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${entry.error.message || ""}` }));
+    box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(entry.error)}` }));
     const retry = el("button", { type: "button", className: "plain", text: t("retry") });
     retry.addEventListener("click", () => load(view));
     box.appendChild(retry);
@@ -99,9 +99,11 @@ function render(view) {
 
 function renderPeriod() {
   $("period-kind").value = period.kind;
-  $("period-label").textContent = period.kind === "year" ? String(period.year)
-    : period.kind === "quarter" ? t("quarter_label", { q: Math.ceil(period.month / 3), y: period.year }) : monthName(periodKey(period));
+  $("period-label").textContent = isRolling(period) ? t(period.kind)
+    : period.kind === "year" ? String(period.year)
+      : period.kind === "quarter" ? t("quarter_label", { q: Math.ceil(period.month / 3), y: period.year }) : monthName(periodKey(period));
   $("period-next").disabled = isFuture(period, todayIso());
+  $("period-prev").disabled = isRolling(period); // the last N days always end today
 }
 
 function renderAll() {
@@ -185,7 +187,7 @@ function signOut(note) {
 async function boot() {
   setLang(pickLanguage());
   try { await useLanguage(lang()); } catch (e) { /* the page's own Finnish words stay */ }
-  period = currentPeriod(todayIso(), "month");
+  period = withKind(currentPeriod(todayIso(), "month"), DEFAULT_KIND, todayIso());
   state.api = createApi({ base: BASE, getToken: () => state.token, onSessionEnded: () => signOut("session_ended") });
   $("lang").addEventListener("change", async (e) => {
     const code = LANGS.includes(e.target.value) ? e.target.value : "fi";
@@ -211,7 +213,7 @@ async function boot() {
     if (state.view === "client" && before === "client") routeClient(); // another client
     if (state.view !== before) say(""); // a note about another view's action is stale here
   });
-  $("period-kind").addEventListener("change", (e) => { period.kind = e.target.value; renderPeriod(); load("kpis"); });
+  $("period-kind").addEventListener("change", (e) => { period = withKind(period, e.target.value, todayIso()); renderPeriod(); load("kpis"); });
   $("period-prev").addEventListener("click", () => { period = shifted(period, -1); renderPeriod(); load("kpis"); });
   $("period-next").addEventListener("click", () => { period = shifted(period, 1); renderPeriod(); load("kpis"); });
   for (const b of document.querySelectorAll("dialog [data-close]")) {

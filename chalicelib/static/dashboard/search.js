@@ -1,7 +1,7 @@
 // Client search in the header, everywhere: name (ignoring case and accents), phone in any
 // format or email, as you type (GET /clients?q=). Each result opens the client card.
 import { $, clear, el } from "./dom.js";
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { api } from "./state.js";
 
 let timer = null;
@@ -30,7 +30,7 @@ async function find(q) {
     box.hidden = false;
   } catch (err) {
     if (mine !== seq) return;
-    clear(box).appendChild(el("li", { className: "error", text: err.message || t("load_failed") }));
+    clear(box).appendChild(el("li", { className: "error", text: errorText(err) }));
     box.hidden = false;
   }
 }

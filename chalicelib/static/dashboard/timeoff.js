@@ -3,7 +3,7 @@
 // with a proposed new time; each is kept, moved to the proposal or cancelled with an
 // invitation to book again.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, t } from "./i18n.js";
+import { clock, day, errorText, fieldText, t } from "./i18n.js";
 import { routeMissing } from "./api.js";
 import { api, changed, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -109,7 +109,11 @@ function coveredRow(a) {
         await api("POST", `/appointments/${a.id}/reschedule`, body);
         finish(t("moved_to", { name: who, time: `${when} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }));
         changed();
-      } catch (err) { b.disabled = false; outcome.textContent = err.status === 409 ? t("slot_taken") : err.message; }
+      } catch (err) {
+        b.disabled = false;
+        const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
+        outcome.textContent = [errorText(err), ...why].join(" ");
+      }
     });
   }
   add(t("cancel_invite"), async (b) => {
@@ -118,7 +122,7 @@ function coveredRow(a) {
       await api("POST", `/appointments/${a.id}/cancel`, { reason: (saved && saved.reason) || t("time_off"), invite: true });
       finish(t("cancelled_invited", { name: who }));
       changed();
-    } catch (err) { b.disabled = false; outcome.textContent = err.message; }
+    } catch (err) { b.disabled = false; outcome.textContent = errorText(err); }
   });
   li.appendChild(actions);
   li.appendChild(outcome);
@@ -133,7 +137,7 @@ export async function removeTimeOff(off) {
     say(t("time_off_removed"));
     changed();
   } catch (err) {
-    say(routeMissing(err) ? t("not_available_yet") : t("action_failed", { message: err.message || "" }), true);
+    say(routeMissing(err) ? t("not_available_yet") : t("action_failed", { message: errorText(err) }), true);
   }
 }
 
