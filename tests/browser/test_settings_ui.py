@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -34,6 +35,13 @@ def check(page, name: str) -> None:
     size = page.viewport_size
     page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
     assert axe_violations(page) == [], name
+    # Nothing wider than the screen (no sideways scrolling on a phone).
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('#main *')]
+          .filter((n) => n.getClientRects().length && n.getBoundingClientRect().right > innerWidth + 1)
+          .slice(0, 5).map((n) => `${n.tagName}#${n.id}.${n.className}`)"""
+    )
+    assert wide == [], (name, wide)
 
 
 @pytest.fixture
@@ -272,7 +280,7 @@ def test_csv_import_with_a_bad_row(signed_in, stack, size):
     page.locator("#search-results").get_by_role("link", name=re.compile(f"Åsa Östman{n}")).click()
     expect(page.get_by_role("heading", level=2, name=f"Åsa Östman{n}")).to_be_visible()
     expect(page.locator("#client-card")).to_contain_text("Föönaus ja muotoilu")
-    status, found = admin(stack, "GET", f"/clients?q=Hylätty{n}")
+    status, found = admin(stack, "GET", f"/clients?q={quote(f'Hylätty{n}')}")
     assert status == 200 and not found["clients"], found  # the bad row was not imported
 
 

@@ -155,7 +155,7 @@ function dryRunCard() {
   const stamps = el("input", { type: "checkbox", id: "imp-stamps", checked: st.stamps || null });
   stamps.addEventListener("change", () => { st.stamps = stamps.checked; preview(st.mapping); });
   card.appendChild(el("label", { className: "check", for: "imp-stamps" }, stamps, el("span", { text: t("imp_stamps") })));
-  const go = el("button", { type: "button", className: "primary", id: "imp-run", disabled: st.busy || !(f.create + f.merge) || null,
+  const go = el("button", { type: "button", className: "accent wide", id: "imp-run", disabled: st.busy || !(f.create + f.merge) || null,
     text: t("imp_run", { n: number(f.create + f.merge, 0) }) });
   go.addEventListener("click", () => run());
   card.appendChild(go);

@@ -335,7 +335,10 @@ function markErrors(name, form, fields) {
     const id = `${node.id}-error`;
     if ($(id)) { $(id).textContent += ` ${words(message)}`; continue; }
     const note = el("p", { className: "field-error", id, text: words(message) });
-    (node.closest(".set-field") || node).insertAdjacentElement("afterend", note);
+    // Inside the input's own box (a grid cell), or after its row of times.
+    const wrap = node.closest(".set-field");
+    if (wrap) wrap.appendChild(note);
+    else (node.closest(".interval") || node).insertAdjacentElement("afterend", note);
     node.setAttribute("aria-invalid", "true");
     node.setAttribute("aria-describedby", id);
     first = first || node;
