@@ -265,6 +265,13 @@ def test_csv_import_with_a_bad_row(signed_in, stack, size):
     expect(figures).to_contain_text("Hylättyjä rivejä1")
     expect(box.locator("#imp-rejected li")).to_have_text(re.compile(r"Rivi 3:.*12"))
     check(page, f"import-dry-run-{label(size)}")
+    # A column changed: the dry run must be checked again before the import.
+    box.get_by_label("Hinta").select_option("-")
+    expect(box.get_by_role("button", name="Tuo 2 riviä")).to_be_disabled()
+    expect(box.locator("#imp-stale")).to_contain_text("tarkista tiedosto uudelleen")
+    box.get_by_role("button", name="Tarkista näillä sarakkeilla").click()
+    expect(box.get_by_label("Hinta")).to_have_value("-")
+    expect(box.locator("#imp-stale")).to_have_count(0)
     # Stamps counted: a new dry run with the choice; then the import.
     box.get_by_label("Tuodut käynnit kerryttävät leimakorttia").check()
     expect(box.get_by_label("Tuodut käynnit kerryttävät leimakorttia")).to_be_checked()

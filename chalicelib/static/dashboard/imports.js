@@ -155,8 +155,11 @@ function dryRunCard() {
   const stamps = el("input", { type: "checkbox", id: "imp-stamps", checked: st.stamps || null });
   stamps.addEventListener("change", () => { st.stamps = stamps.checked; preview(st.mapping); });
   card.appendChild(el("label", { className: "check", for: "imp-stamps" }, stamps, el("span", { text: t("imp_stamps") })));
-  const go = el("button", { type: "button", className: "accent wide", id: "imp-run", disabled: st.busy || !(f.create + f.merge) || null,
-    text: t("imp_run", { n: number(f.create + f.merge, 0) }) });
+  // A mapping changed since this dry run is checked again before anything is imported.
+  const stale = JSON.stringify(v.mapping) !== JSON.stringify(st.mapping);
+  if (stale) card.appendChild(el("p", { className: "error", id: "imp-stale", text: t("imp_recheck_first") }));
+  const go = el("button", { type: "button", className: "accent wide", id: "imp-run", disabled: st.busy || stale || !(f.create + f.merge) || null,
+    "aria-describedby": stale ? "imp-stale" : null, text: t("imp_run", { n: number(f.create + f.merge, 0) }) });
   go.addEventListener("click", () => run());
   card.appendChild(go);
   return card;
