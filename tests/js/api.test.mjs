@@ -70,3 +70,9 @@ test("a route the server does not have yet, told apart from the app's own answer
   assert.equal(routeMissing({ status: 403, code: "owner_only" }), false);
   assert.equal(routeMissing({ status: 409, code: "slot_taken" }), false);
 });
+
+test("what else an error carries is kept as its details", () => {
+  const e = toError(422, { error: { code: "bad_mapping", message: "m", fields: { mapping: "x" }, columns: ["A"], mapping: { A: "-" } } });
+  assert.deepEqual(e.details, { columns: ["A"], mapping: { A: "-" } });
+  assert.equal(toError(404, { error: { code: "not_found", message: "", fields: {} } }).details, undefined);
+});

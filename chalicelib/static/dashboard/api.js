@@ -2,12 +2,16 @@
 // API's error shape {status, code, message, fields} (docs/owner-api.md).
 export function toError(status, data, statusText) {
   const e = (data && data.error) || {};
-  return {
+  const out = {
     status,
     code: e.code || `http_${status}`,
     message: e.message || (data && data.message) || statusText || "",
     fields: e.fields || {},
   };
+  // What else the error carries (e.g. a bad mapping's columns and suggested mapping).
+  const { code, message, fields, ...details } = e;
+  if (Object.keys(details).length) out.details = details;
+  return out;
 }
 
 export async function request(method, url, { body, headers, fetchFn } = {}) {

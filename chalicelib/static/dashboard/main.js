@@ -15,10 +15,12 @@ import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary } from "./kpis.js";
 import { RENDER, clearLists, initLists, setCount, setReload } from "./lists.js";
+import { forgetSettings, renderSettings, showSettings } from "./settings.js";
+import { forgetImport, renderImport, showImport } from "./imports.js";
 
 const LANG_KEY = "rebook.dashboard.lang";
-const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "client"];
-const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed"];
+const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "client", "settings", "import"];
+const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "settings", "import"];
 
 let period = null;
 
@@ -115,6 +117,8 @@ function renderAll() {
   renderCalendar();
   renderSummary();
   if (state.view === "client") routeClient();
+  renderSettings();
+  renderImport();
 }
 
 // --- routing --------------------------------------------------------------------------
@@ -136,6 +140,8 @@ function route() {
     if (v === wanted) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
   }
   if (wanted === "client" && before !== "client") routeClient();
+  if (wanted === "settings" && before !== "settings") showSettings();
+  if (wanted === "import" && before !== "import") showImport();
 }
 
 function routeClient() {
@@ -154,6 +160,8 @@ async function start() {
     return;
   }
   if (!state.me) return;
+  // The CSV import is the owner's, like the settings she may change (/me's permissions).
+  if (!(state.me.permissions || []).includes("settings")) state.denied.import = true;
   $("booting").hidden = true;
   $("sign-in").hidden = true;
   $("app").hidden = false;
@@ -176,6 +184,8 @@ function signOut(note) {
   forgetCalendar();
   forgetSummary();
   forgetClient();
+  forgetSettings();
+  forgetImport();
   clearLists();
   clearSearch();
   for (const d of document.querySelectorAll("dialog")) if (d.open) closeDialog(d);
