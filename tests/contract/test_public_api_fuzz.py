@@ -14,13 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
 
 from tests.conftest import ROOT
 from tests.contract.gateway import ChaliceWSGI
-
-schemathesis = pytest.importorskip("schemathesis")
 
 DOCUMENT = ROOT / "docs" / "openapi.yaml"
 MAX_EXAMPLES = 50
