@@ -4,6 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov (for `make synth` only) in a venv of its own: its pins (boto3 among them) are
+# not the app's, and `make test` stays lean.
+CHECKOV_VENV  := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: run test test-js test-fast test-integration install lint format bench synth clean
 
@@ -55,9 +59,15 @@ test-fast: install
 test-integration: install
 	$(PY) -m pytest -m integration
 
-# The AWS CDK app (infra/) for dev and prod, no credentials needed; cfn-lint checks it.
-synth: install
-	scripts/synth.sh
+# The AWS CDK app (infra/) for dev and prod, no credentials needed; cfn-lint and checkov
+# (accepted findings, each with its reason: .checkov.yaml) check the templates.
+synth: install $(CHECKOV_STAMP)
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov scripts/synth.sh
+
+$(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
+	@touch $@
 
 bench: install
 	$(PY) bench/booking.py

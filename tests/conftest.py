@@ -21,6 +21,7 @@ LONG_FIRST = (
     "tests/integration/test_kpi_aggregates.py",  # 75 played-through days and a recount
     "tests/browser/",  # the local stack and Chromium; a stack per pinned day
     "tests/infra/",  # cdk synth and cfn-lint, once for the module
+    "tests/contract/test_public_api_fuzz.py",  # Schemathesis: 50 cases and more per operation
     "tests/integration/",
 )
 # Tests that share a started component run on one worker, so that it starts once: the
