@@ -80,7 +80,8 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     return render("book.html", **ctx)
 
 
-def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
+def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str, int | None]:
+    """The booking form's answer: status, page, and the Retry-After of a 429 or 503."""
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
@@ -112,28 +113,38 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             if isinstance(e, SlotTaken)
             else None
         )
-        return e.status, render(
-            "book.html",
-            t=t,
-            locale=locale,
-            biz=profile,
-            params=params,
-            step="details",
-            service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
-            start=form.get("start"),
-            error=e.message,
-            fields=e.fields,
-            form=form,
-            taken=taken,
-            link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw}),
+        # A limit (429) or a database fault (503): her own words, and the form kept.
+        message = {429: t["too_many_bookings"], 503: t["busy_try_again"]}.get(e.status, e.message)
+        return (
+            e.status,
+            render(
+                "book.html",
+                t=t,
+                locale=locale,
+                biz=profile,
+                params=params,
+                step="details",
+                service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
+                start=form.get("start"),
+                error=message,
+                fields=e.fields,
+                form=form,
+                taken=taken,
+                link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw}),
+            ),
+            e.retry_after,
         )
-    return 201, render(
-        "booked.html",
-        t=words(locale),
-        locale=locale,
-        booking=result,
-        biz={"name": b.config.name},
-        embed=bool(form.get("embed")),
+    return (
+        201,
+        render(
+            "booked.html",
+            t=words(locale),
+            locale=locale,
+            booking=result,
+            biz={"name": b.config.name},
+            embed=bool(form.get("embed")),
+        ),
+        None,
     )
 
 
