@@ -92,7 +92,9 @@ def book_page(slug):
 @pages.route("/book/{slug}", methods=["POST"], content_types=FORM)
 @html_view
 def book_submit(slug):
-    status, body, retry_after = views.book_submit(slug, _form(), _lang())
+    from chalicelib.api.public import client_ip
+
+    status, body, retry_after = views.book_submit(slug, _form(), _lang(), client_ip(pages.current_request))
     return _html(body, status, retry_after)
 
 

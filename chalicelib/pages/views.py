@@ -80,7 +80,9 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     return render("book.html", **ctx)
 
 
-def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str, int | None]:
+def book_submit(
+    slug: str, form: dict, accept_language: str | None, client_ip: str | None = None
+) -> tuple[int, str, int | None]:
     """The booking form's answer: status, page, and the Retry-After of a 429 or 503."""
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
@@ -102,7 +104,9 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
     try:
-        _, result = book.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
+        _, result = book.create_booking(
+            slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip
+        )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         profile = profiles.public_profile(slug)
