@@ -13,6 +13,8 @@ from tests.conftest import owner_token
 
 # Every owner route: (method, path template, body). The test below fails when a route
 # is added to the app without being added here.
+# A suspected flood's id (its kind and hash); the owner's release of an unknown one is a 404.
+FLOOD = "ip." + "0" * 32
 ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/me", None),
     ("GET", "/business", None),
@@ -58,6 +60,8 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),
     ("GET", "/kpis/summary", None),
+    ("GET", "/floods", None),
+    ("POST", f"/floods/{FLOOD}/release", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
@@ -73,6 +77,8 @@ OWNER_ONLY = {
     ("GET", "/audit"),
     ("GET", "/kpis"),
     ("GET", "/kpis/summary"),
+    ("GET", "/floods"),
+    ("POST", f"/floods/{FLOOD}/release"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -113,6 +119,7 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{followup_id}", "{followup}")
                     .replace("{time_off_id}", "{timeoff}")
                     .replace("{feed}", "aino")
+                    .replace("{flood_id}", FLOOD)
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
