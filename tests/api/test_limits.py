@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.helpers import book, count_by_prefix, post, table_items, token_of
+from tests.api.helpers import book, count_by_prefix, post, set_config, table_items, token_of
 from tests.conftest import FROZEN_NOW, sent_emails, sent_sms
 
 # Free times of the demo salon on Wed 25 Nov (Sanna works 09-17), two hours apart.
@@ -18,16 +18,7 @@ PUBLIC_IP = "203.0.113.7"
 
 
 def _set(aws, **changes):
-    """The demo business with some of its config changed (as PUT /admin/business does)."""
-    from chalicelib.domain.config import parse_business_config
-    from chalicelib.store import businesses
-
-    data = aws.config.model_dump(mode="json")
-    for path, value in changes.items():
-        section, _, key = path.partition("__")
-        data.setdefault(section, {})[key] = value
-    businesses.save_config(parse_business_config(data))
-    businesses.clear_cache()
+    set_config(aws, **changes)
 
 
 @pytest.fixture
