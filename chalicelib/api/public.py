@@ -11,7 +11,10 @@ book = lazy("chalicelib.services.booking.book")
 manage = lazy("chalicelib.services.booking.manage")
 
 public = Blueprint(__name__)
-CORS = CORSConfig(allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], max_age=600)
+# Retry-After (429, 503) exposed: the widget runs on the salon's own site, another origin.
+CORS = CORSConfig(
+    allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], expose_headers=["Retry-After"], max_age=600
+)
 PREFIX = "/api/v1"
 
 

@@ -211,3 +211,10 @@ def test_the_limits_are_validated_like_the_rest_of_the_config(aws):
     assert "sms.countries" in lines and "XX" in lines
     assert "sms.daily_budget" in lines and "limits.bookings_per_contact" in lines
     assert parse_business_config(aws.config.model_dump(mode="json")).sms.countries == ("FI", "SE", "NO", "DK", "EE")
+
+
+def test_the_widget_on_another_site_can_read_retry_after(client, aws):
+    _set(aws, limits__bookings_per_contact=1)
+    assert book(client, TIMES[0], staff=None)[0] == 201
+    _, _, headers = _raw_book(client, TIMES[1], staff=None)
+    assert "Retry-After" in headers.get("Access-Control-Expose-Headers", "")
