@@ -10,6 +10,8 @@ from __future__ import annotations
 class RebookError(Exception):
     status = 400
     code = "bad_request"
+    # Seconds the caller should wait before trying again (429, 503): the Retry-After header.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -19,8 +21,11 @@ class RebookError(Exception):
         fields: dict[str, str] | None = None,
         details: dict | None = None,
         key: str | None = None,
+        retry_after: int | None = None,
     ):
         super().__init__(message)
+        if retry_after is not None:
+            self.retry_after = retry_after
         self.message = message
         if code:
             self.code = code
@@ -78,3 +83,21 @@ class Forbidden(RebookError):
 class PayloadTooLarge(RebookError):
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(RebookError):
+    """A limit of the business was reached (chalicelib/domain/limits.py): 429 with
+    Retry-After, the seconds until the limit lets the caller through again."""
+
+    status = 429
+    code = "rate_limited"
+    retry_after = 60
+
+
+class Unavailable(RebookError):
+    """Not the caller's fault and not a bug: the database is throttling or failing for a
+    moment and the change was not made (never half made). 503 with Retry-After."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 2

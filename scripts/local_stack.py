@@ -5,8 +5,10 @@
 
 Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
 (moto: SES + SNS), creates the table and loads the demo business, verifies the sender
-domain in the mock SES, then `chalice local` and, once the CLI has it, the local
-scheduler. The owner dashboard's local accounts (an owner and a staff member of the demo
+domain in the mock SES, then the API server and, once the CLI has it, the local
+scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
+as `chalice local`, threaded with a deep listen backlog); `--reload` runs `chalice local
+--autoreload` instead. The owner dashboard's local accounts (an owner and a staff member of the demo
 business, passwords made once) are kept in .local/owners.json and printed with the
 URLs. Ctrl-C or SIGTERM stops everything. --check starts it all, waits until
 GET /api/v1/businesses/demo answers 200, prints "ok" and stops (for tests and CI).
@@ -253,26 +255,32 @@ class LocalStack:
 
         self.accounts = local_accounts(self.local_dir)
 
-        print(f"Starting chalice local on port {self.port} ...")
-        # chalice's autoreloader polls every file under the project each second (.venv,
-        # node_modules) and restarts on any change — DynamoDB Local's data in .local/
-        # among them, so every booking restarted the server. Off unless asked for.
-        self.spawn(
-            "chalice local",
-            chalice_command()
-            + [
-                "local",
-                "--stage",
-                "local",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--autoreload" if self.reload else "--no-autoreload",
-            ],
-        )
+        self.spawn("API server", self.api_command())
         if self.cli_has("run-scheduler"):
             self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
+
+    def api_command(self) -> list[str]:
+        """The API: scripts/local_server.py (the app behind chalice's local API Gateway,
+        threaded, with a listen backlog for 50 and more concurrent clients). With
+        --reload, `chalice local --autoreload` instead (its reloader restarts its own
+        server; its backlog is 5, enough for one developer's browser)."""
+        if not self.reload:
+            print(f"Starting the API server on port {self.port} ...")
+            return [sys.executable, "-m", "scripts.local_server", "--host", "127.0.0.1", "--port", str(self.port)]
+        # chalice's autoreloader polls every file under the project each second (.venv,
+        # node_modules) and restarts on any change — DynamoDB Local's data in .local/
+        # among them, so every booking restarted the server. Only when asked for.
+        print(f"Starting chalice local (autoreload) on port {self.port} ...")
+        return chalice_command() + [
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--autoreload",
+        ]
 
     def _starting(self, start) -> None:
         try:
@@ -408,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.wait_for(lambda: http_status(url) == 200, args.timeout, f"GET {url} to answer 200")
             print("ok")
             return 0
-        stack.wait_for(stack.api_listening, args.timeout, "chalice local to listen")
+        stack.wait_for(stack.api_listening, args.timeout, "the API server to listen")
         print(stack.banner(), flush=True)
         while True:  # until Ctrl-C, SIGTERM, or a child dies
             stack.ensure_children_alive()

@@ -20,6 +20,7 @@ from chalicelib.errors import Unauthorized
 calendar = lazy("chalicelib.services.admin.calendar")
 feedback_report = lazy("chalicelib.services.admin.feedback_report")
 feeds = lazy("chalicelib.services.admin.feeds")
+floods = lazy("chalicelib.services.admin.floods")
 followups = lazy("chalicelib.services.admin.followups")
 gdpr = lazy("chalicelib.services.admin.gdpr")
 registry = lazy("chalicelib.services.admin.registry")
@@ -313,3 +314,13 @@ def rotate_feed(p, feed):
 @owner_route("/audit")
 def audit_trail(p):
     return gdpr.audit_trail(p, _query())
+
+
+@owner_route("/floods")
+def list_floods(p):
+    return floods.list_floods(p)
+
+
+@owner_route("/floods/{flood_id}/release", methods=["POST"])
+def release_flood(p, flood_id):
+    return floods.release(p, flood_id)

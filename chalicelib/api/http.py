@@ -25,7 +25,9 @@ def json_response(body, status: int = 200, headers: Headers | None = None) -> Re
 
 
 def error_response(err: RebookError) -> Response:
-    return json_response(err.to_body(), err.status)
+    """The error in the documented shape; a 429 or 503 says when to try again."""
+    headers: Headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else {}
+    return json_response(err.to_body(), err.status, headers)
 
 
 def raw_body(request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -102,15 +104,25 @@ def in_error_shape(response: Response) -> Response:
 
 
 def handler(fn):
-    """Run a view, turning RebookError into its 4xx and anything else into a logged 500."""
+    """Run a view, turning RebookError into its 4xx (or 429/503), a fault of the database
+    into a 503 with Retry-After (chalicelib/store/faults.py), and anything else into a
+    logged 500."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except RebookError as err:
+            if err.status >= 500:
+                logger().warning("unavailable", extra={"view": fn.__name__, "code": err.code})
             return error_response(err)
-        except Exception:
+        except Exception as e:
+            from chalicelib.store.faults import unavailable_for
+
+            busy = unavailable_for(e)
+            if busy is not None:
+                logger().warning("database unavailable", extra={"view": fn.__name__, "error": type(e).__name__})
+                return error_response(busy)
             logger().exception("unhandled error", extra={"view": fn.__name__})
             return json_response(
                 {"error": {"code": "internal", "message": "Something went wrong on our side.", "fields": {}}}, 500

@@ -27,8 +27,9 @@ HTML: Headers = {
 }
 
 
-def _html(body: str, status: int = 200) -> Response:
-    return Response(body=body, status_code=status, headers=HTML)
+def _html(body: str, status: int = 200, retry_after: int | None = None) -> Response:
+    extra: Headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    return Response(body=body, status_code=status, headers={**HTML, **extra})
 
 
 def _form() -> dict:
@@ -53,18 +54,30 @@ def _page_locale() -> str:
 
 
 def html_view(fn):
-    """Render RebookError as a localized error page with its 4xx status."""
+    """Render RebookError as a localized error page with its 4xx status (a 429 or 503 with
+    Retry-After and the client's own words); a fault of the database is a 503 too."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                from chalicelib.store.faults import unavailable_for
+
+                busy = None if isinstance(e, RebookError) else unavailable_for(e)
+                if busy is None:
+                    raise
+                logger().warning("database unavailable", extra={"view": fn.__name__, "error": type(e).__name__})
+                raise busy from e
         except RebookError as e:
             locale = _page_locale()
             t = words(locale)
             message = shown(e, t).message
             return _html(
-                views.render("error.html", t=t, locale=locale, message=message, biz={"name": "Rebook"}), e.status
+                views.render("error.html", t=t, locale=locale, message=message, biz={"name": "Rebook"}),
+                e.status,
+                e.retry_after,
             )
         except Exception:
             logger().exception("page failed", extra={"view": fn.__name__})
@@ -86,10 +99,12 @@ def book_page(slug):
 @pages.route("/book/{slug}", methods=["POST"], content_types=FORM)
 @html_view
 def book_submit(slug):
-    status, body = views.book_submit(slug, _form(), _lang())
+    from chalicelib.api.public import client_ip
+
+    status, body, retry_after = views.book_submit(slug, _form(), _lang(), client_ip(pages.current_request))
     if status == 201:  # booked: redirect after POST, so a reload never posts again
         return Response(body="", status_code=303, headers={"Location": body, "Cache-Control": "no-store"})
-    return _html(body, status)
+    return _html(body, status, retry_after)
 
 
 @pages.route("/m/{token}/booked", methods=["GET"])

@@ -11,7 +11,10 @@ book = lazy("chalicelib.services.booking.book")
 manage = lazy("chalicelib.services.booking.manage")
 
 public = Blueprint(__name__)
-CORS = CORSConfig(allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], max_age=600)
+# Retry-After (429, 503) exposed: the widget runs on the salon's own site, another origin.
+CORS = CORSConfig(
+    allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], expose_headers=["Retry-After"], max_age=600
+)
 PREFIX = "/api/v1"
 
 
@@ -27,11 +30,18 @@ def availability(slug):
     return free_times.get_availability(slug, public.current_request.query_params or {})
 
 
+def client_ip(request) -> str | None:
+    """The caller's address as API Gateway saw it (never a header the caller can set)."""
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or None
+
+
 @public.route(PREFIX + "/businesses/{slug}/bookings", methods=["POST"], cors=CORS)
 @handler
 def create_booking(slug):
     request = public.current_request
-    return book.create_booking(slug, json_body(request), request.headers.get("idempotency-key"))
+    return book.create_booking(
+        slug, json_body(request), request.headers.get("idempotency-key"), client_ip=client_ip(request)
+    )
 
 
 @public.route(PREFIX + "/bookings/{token}", methods=["GET"], cors=CORS)

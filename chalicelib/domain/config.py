@@ -377,6 +377,53 @@ class Privacy(BaseModel):
     erase_inactive_after_years: int = Field(default=3, ge=1, le=10)
 
 
+class Limits(BaseModel):
+    """What the public booking API lets one contact (phone, email) or one client IP do
+    (chalicelib/domain/limits.py): bookings in a rolling window, and future bookings
+    still to come per contact. Over a limit: 429 with Retry-After."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    window_hours: int = Field(default=24, ge=1, le=24 * 7)
+    bookings_per_contact: int = Field(default=5, ge=1, le=100)  # per phone, per email, in the window
+    bookings_per_ip: int = Field(default=20, ge=1, le=1000)  # per client IP, in the window
+    pending_per_contact: int = Field(default=8, ge=1, le=100)  # booked and still to come
+
+
+DEFAULT_SMS_COUNTRIES = ("FI", "SE", "NO", "DK", "EE")
+
+
+class SmsRules(BaseModel):
+    """Who may be texted, and how much (SMS pumping): only numbers of these countries
+    (others still get email), a few SMS per number and per client IP a day from the
+    public API, and a daily budget of the business's SMS (then SMS stop, email goes on,
+    and the `sms_budget_exhausted` metric fires)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    countries: tuple[str, ...] = Field(default=DEFAULT_SMS_COUNTRIES, max_length=50)
+    per_number_per_day: int = Field(default=4, ge=0, le=100)
+    per_ip_per_day: int = Field(default=10, ge=0, le=1000)
+    daily_budget: int = Field(default=300, ge=0, le=100_000)
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _yaml_norway(cls, v: object) -> object:
+        if isinstance(v, (list, tuple)) and any(isinstance(c, bool) for c in v):
+            raise ValueError(
+                'write the country codes in quotes: YAML reads a bare NO (Norway) as false, e.g. ["FI", "NO"]'
+            )
+        return v
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        import phonenumbers
+
+        unknown = [c for c in v if c not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"not ISO 3166 country codes with phone numbers: {', '.join(unknown)}")
+        return tuple(dict.fromkeys(v))
+
+
 class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
@@ -407,6 +454,8 @@ class BusinessConfig(BaseModel):
     loyalty: Loyalty = Loyalty()
     referrals: Referrals = Referrals()
     feedback: FeedbackSettings = FeedbackSettings()
+    limits: Limits = Limits()
+    sms: SmsRules = SmsRules()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 

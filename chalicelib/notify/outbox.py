@@ -12,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 
 from chalicelib.domain.messages import Message, Outcome, after_attempt
-from chalicelib.observability import logger
+from chalicelib.observability import count_sms_budget_exhausted, logger
 from chalicelib.settings import get_settings
 
 # The lease a request takes on the messages it sends itself; after it the sweeper
@@ -76,8 +76,40 @@ def compose_and_send(
     )
 
 
+def _within_sms_budget(message: Message) -> bool:
+    """Count the SMS against its business's budget of the (local) day; False when the
+    day's budget is spent: then SMS stop, email goes on, and the alarm metric fires.
+    The budget and time zone come with the message (its business context), so the
+    sweeper still reads nothing but the message; older messages ask the config."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib import clock
+    from chalicelib.store import businesses, limits
+
+    context = message.context.get("business") or {}
+    budget, tz = context.get("sms_daily_budget"), context.get("timezone")
+    if budget is None or not tz:
+        business = businesses.get_by_id(message.business_id)
+        if business is None:
+            return True  # nothing to hold it against; the send decides
+        budget, tz = business.config.sms.daily_budget, business.config.timezone
+    now = clock.now()
+    if limits.take_sms(message.business_id, now.astimezone(ZoneInfo(tz)).date(), int(budget), now):
+        return True
+    count_sms_budget_exhausted(message.business_id, int(budget))
+    return False
+
+
 def attempt(message: Message, now: datetime | None = None) -> Outcome:
-    """Send one message once, as at `now`, and classify the result (never raises)."""
+    """Send one message once, as at `now`, and classify the result (never raises). An SMS
+    over the business's daily budget fails for good (`sms_budget`), visible to the owner."""
+    if message.channel == "sms":
+        try:
+            if not _within_sms_budget(message):
+                return Outcome("failed", error="sms_budget")
+        except Exception as e:  # the budget could not be read or counted: try again later
+            logger().warning("sms budget check failed", extra={"message_key": message.key, "error": type(e).__name__})
+            return Outcome("pending", error="sms_budget_unavailable")
     try:
         provider_id = compose_and_send(
             message.kind, message.channel, message.recipient, message.locale, message.context, now

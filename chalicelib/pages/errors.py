@@ -73,6 +73,8 @@ def _key(e: RebookError) -> str:
 
 def shown(e: RebookError, t: dict, phone: str | None = None) -> Shown:
     """The error in the words of `t` (a locale's pages catalogue)."""
+    if e.status in (429, 503):  # a limit, or the database busy: the form is kept
+        return Shown(t["too_many_bookings"] if e.status == 429 else t["busy_try_again"], {})
     key = _key(e)
     text = t.get(f"err_{key}") or t["err_generic"]
     if key == "too_late":

@@ -128,8 +128,11 @@ def booked_location(view: dict, locale: str, embed: bool) -> str:
     return f"/m/{token}/booked?" + urlencode(query)
 
 
-def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
-    """(201, the confirmation's address) or (4xx, the form again with what to fix)."""
+def book_submit(
+    slug: str, form: dict, accept_language: str | None, client_ip: str | None = None
+) -> tuple[int, str, int | None]:
+    """(201, the confirmation's address) or (4xx, the form again with what to fix), and
+    the Retry-After of a 429 (a limit) or a 503 (the database busy)."""
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
@@ -150,7 +153,9 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
     try:
-        _, result = book.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
+        _, result = book.create_booking(
+            slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip
+        )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
         profile = profiles.public_profile(slug)
@@ -164,7 +169,7 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             if isinstance(e, SlotTaken)
             else None
         )
-        return e.status, render(
+        page = render(
             "book.html",
             t=t,
             locale=locale,
@@ -181,7 +186,8 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             idempotency_key=new_form_key(),
             link=lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v}),
         )
-    return 201, booked_location(result, locale, bool(form.get("embed")))
+        return e.status, page, e.retry_after
+    return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 
 def booked_page(token: str, params: dict, accept_language: str | None) -> str:

@@ -11,9 +11,16 @@ from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import first_name
+from chalicelib.domain.contacts import first_name, sms_allowed
 from chalicelib.domain.messages import PlannedMessage, booking_message_keys
 from chalicelib.domain.timeutil import iso_local, iso_utc
+
+
+def sms_to(b: Business, phone: str | None) -> str | None:
+    """The number to text, if the business texts numbers of its country (SMS pumping:
+    `sms.countries`, default the Nordic countries and Estonia); otherwise None, and the
+    message goes by email where there is one."""
+    return phone if phone and sms_allowed(phone, b.config.sms.countries) else None
 
 
 def business_context(b: Business) -> dict[str, Any]:
@@ -27,6 +34,8 @@ def business_context(b: Business) -> dict[str, Any]:
         "timezone": cfg.timezone,
         "sms_sender": cfg.sms_sender,
         "sender_name": cfg.sender_name or cfg.name,
+        # The sender counts every SMS against it without reading the config (notify/outbox.py).
+        "sms_daily_budget": cfg.sms.daily_budget,
     }
 
 
@@ -69,7 +78,7 @@ def to_client(
     b: Business, c: Client, key: str, kind: str, context: dict[str, Any], now: datetime
 ) -> PlannedMessage | None:
     """A message about the client rather than one visit: by email, else by SMS."""
-    channel, recipient = ("email", c.email) if c.email else ("sms", c.phone)
+    channel, recipient = ("email", c.email) if c.email else ("sms", sms_to(b, c.phone))
     if not recipient:
         return None
     return PlannedMessage(
@@ -99,7 +108,7 @@ def booking_event(
     """One message per channel the client gave: email and/or SMS. `invite` (a
     cancellation by the salon): True asks her to choose a new time with the booking link
     pre-filled (same service and staff member); False leaves the link out."""
-    recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
+    recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
     if not recipients:
         return []
     context = booking_context(b, appt, client_name, previous_start)
@@ -138,7 +147,7 @@ def reminders(
     if appt.reminders_off:
         return []
     cfg = b.config
-    recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
+    recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
     planned = reminder_rules.plan(cfg.reminders, cfg.quiet_hours, cfg.tz, appt.start, now, set(recipients))
     if not any(p.send_at for p in planned):
         return []
@@ -178,7 +187,7 @@ def feedback_request(
     """The request for a rating after the visit: email with five one-click star links,
     or an SMS with one link when there is no email. Planned with the booking; the sweeper
     sends it only if the visit took place (not cancelled, not a no-show, not moved)."""
-    channel, recipient = ("email", email) if email else ("sms", phone)
+    channel, recipient = ("email", email) if email else ("sms", sms_to(b, phone))
     if not recipient:
         return []
     context = booking_context(b, appt, client_name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -22,10 +22,11 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch
 from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
+from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, daysheets, db, keys, outbox, rewards
+from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -56,6 +57,10 @@ class StaleAppointment(Exception):
 
 class SheetChanged(Exception):
     """A day sheet the change read was written on meanwhile: read it again and retry."""
+
+
+class MeterChanged(SheetChanged):
+    """A limit's meter (store/limits.py) was counted on meanwhile: read it again and retry."""
 
 
 # --- appointments ------------------------------------------------------------------
@@ -126,6 +131,13 @@ def to_appointment(i: AppointmentItem) -> Appointment:
     )
 
 
+def get_appointments(business_id: str, appointment_ids: Sequence[str]) -> list[Appointment]:
+    """Appointments by id (those that exist), read consistently: BatchGetItem."""
+    db.configure()
+    wanted = [(keys.biz(business_id), keys.appt_sk(a)) for a in dict.fromkeys(appointment_ids)]
+    return [to_appointment(i) for i in AppointmentItem.batch_get(wanted, consistent_read=True)]
+
+
 def get_appointment(business_id: str, appointment_id: str) -> Appointment | None:
     db.configure()
     try:
@@ -154,6 +166,7 @@ class BookingRead:
     client: ClientMatch
     sheets: Sheets
     replay: IdempotentReplay | None = None
+    meters: list[Meter] = field(default_factory=list)
 
 
 def read_for_booking(
@@ -162,14 +175,18 @@ def read_for_booking(
     email: str | None,
     sheets: Sequence[tuple[str, date]],
     idempotency: tuple[str, str] | None = None,
+    meters: Sequence[tuple[str, str]] = (),
 ) -> BookingRead:
-    """The client's contact keys, the day sheets and the idempotency record: one
-    BatchGetItem, read consistently."""
+    """The client's contact keys, the day sheets, the idempotency record and the limits'
+    meters of (kind, subject) pairs: one BatchGetItem, read consistently."""
     contact = [(kind, value) for kind, value in (("phone", phone), ("email", email)) if value]
     contact_keys = {kind: (keys.biz(business_id), keys.client_key_sk(kind, value)) for kind, value in contact}
     sheet_keys = [daysheets.key_of(business_id, staff, day) for staff, day in sorted(set(sheets))]
     idem_key = (keys.idem_pk(business_id, idempotency[0]), keys.IDEM_SK) if idempotency else None
-    found = db.batch_get([*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else [])], consistent=True)
+    meter_keys = [limits.key_of(business_id, kind, subject) for kind, subject in meters]
+    found = db.batch_get(
+        [*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else []), *meter_keys], consistent=True
+    )
 
     def client_of(kind: str) -> str | None:
         raw = found.get(contact_keys[kind]) if kind in contact_keys else None
@@ -185,6 +202,7 @@ def read_for_booking(
             business_id, [DaySheetItem.from_raw_data(found[k]) for k in sheet_keys if k in found]
         ),
         replay=replay,
+        meters=limits.meters_from_raw(business_id, list(meters), found),
     )
 
 
@@ -216,6 +234,9 @@ def create_booking(
     later: Sequence[PlannedMessage] = (),
     welcome: Reward | None = None,
     today: date | None = None,
+    meters: Sequence[Meter] = (),
+    meter_entry: Entry | None = None,
+    meter_window: timedelta = timedelta(hours=24),
 ) -> list[Message]:
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
@@ -244,6 +265,9 @@ def create_booking(
             condition=IdempotencyItem.pk.does_not_exist(),
         )
     clients.on_booking(tx, client, now)
+    if meter_entry is not None:  # counted on the limits' meters as they were read
+        for meter in meters:
+            limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)  # reminders: pending until due
     try:
@@ -256,6 +280,8 @@ def create_booking(
             raise IdempotentReplay(stored.appointment_id, stored.body_hash) from err
         if daysheets.SHEET in err.failed:
             raise SheetChanged() from err
+        if limits.METER in err.failed:
+            raise MeterChanged() from err
         if "client" in err.failed:
             raise clients.ClientRace() from err
         if "reward" in err.failed:

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
-from chalicelib.store import models
+from chalicelib.store import faults, models
 
 _configured_for: tuple[str, str | None, str] | None = None
 
@@ -110,10 +110,16 @@ def batch_get(wanted: list[tuple[str, str]], consistent: bool = False) -> dict[t
     pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(wanted)]
     while pending:
         page, pending = pending[:100], pending[100:]
+        rounds = 0
         while page:
             # Keys given as AttributeValue maps pass through as they are (PynamoDB types them as str).
             data = connection.batch_get_item(page, consistent_read=consistent)  # type: ignore[arg-type]
             for raw in data.get("Responses", {}).get(table, []):
                 found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
             page = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+            if page:  # throttled in part: ask again after a jittered pause, a bounded number of times
+                if rounds == faults.TX_ATTEMPTS:
+                    raise faults.DatabaseBusy("read", "UnprocessedKeys")
+                faults.pause(rounds)
+                rounds += 1
     return found

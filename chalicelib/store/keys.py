@@ -81,6 +81,22 @@ def sheet_sk(day: date, staff_id: str) -> str:
     return f"{day.isoformat()}#{staff_id}"
 
 
+def limits_pk(business_id: str) -> str:
+    """The business's meters (domain/limits.py) and its SMS days: one small partition."""
+    return f"LIMIT#{business_id}"
+
+
+METER_PREFIX = "M#"
+
+
+def meter_sk(kind: str, subject: str) -> str:
+    return f"{METER_PREFIX}{kind}#{subject}"
+
+
+def sms_day_sk(day: date) -> str:
+    return f"SMSDAY#{day.isoformat()}"
+
+
 def idem_pk(business_id: str, key: str) -> str:
     return f"IDEM#{business_id}#{key}"
 

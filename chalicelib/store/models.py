@@ -223,6 +223,28 @@ class DaySheetItem(Base):
     v = NumberAttribute(default=0)
 
 
+class MeterItem(Base):
+    """LIMIT#<biz> / M#<phone|email|ip>#<subject hash>: what one contact or client IP did
+    through the public API (chalicelib/domain/limits.py). `e` maps an appointment id to
+    '<made>-<start>-<sms>' (UTC epoch minutes, SMS asked for); `v` counts the writes, each
+    conditioned on the `v` read, in the booking's own transaction. `flagged_at` and
+    `refused`: a limit refused it (a suspected flood, listed for the owner). TTL: a day
+    after its last entry stops counting."""
+
+    e = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
+    v = NumberAttribute(default=0)
+    kind = UnicodeAttribute(null=True)
+    flagged_at = UTCDateTimeAttribute(null=True)
+    refused = NumberAttribute(null=True)
+
+
+class SmsDayItem(Base):
+    """LIMIT#<biz> / SMSDAY#<local date>: the business's SMS of one day, against its
+    budget (one conditional ADD per SMS). TTL a few days."""
+
+    n = NumberAttribute(default=0)
+
+
 class TimeOffItem(Base):
     """BIZ#<id> / TOFF#<time off id>: a block of time off (chalicelib/domain/timeoff.py);
     its occurrences are entries on the day sheets (`o<id>_<n>`).
@@ -500,6 +522,8 @@ class ImportChunkItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (
+    MeterItem,
+    SmsDayItem,
     JobStateItem,
     NoteItem,
     FollowUpItem,

@@ -13,6 +13,8 @@ from tests.conftest import owner_token
 
 # Every owner route: (method, path template, body). The test below fails when a route
 # is added to the app without being added here.
+# A suspected flood's id (its kind and hash); the owner's release of an unknown one is a 404.
+FLOOD = "ip." + "0" * 32
 ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/me", None),
     ("GET", "/business", None),
@@ -63,6 +65,8 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"}),
     ("GET", "/imports/{import}", None),
     ("POST", "/imports/{import}/run", None),
+    ("GET", "/floods", None),
+    ("POST", f"/floods/{FLOOD}/release", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
@@ -82,6 +86,8 @@ OWNER_ONLY = {
     ("POST", "/imports"),
     ("GET", "/imports/{import}"),
     ("POST", "/imports/{import}/run"),
+    ("GET", "/floods"),
+    ("POST", f"/floods/{FLOOD}/release"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -126,6 +132,7 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{feed}", "aino")
                     .replace("{section}", "rules")
                     .replace("{import_id}", "{import}")
+                    .replace("{flood_id}", FLOOD)
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 

@@ -88,3 +88,17 @@ def taken_on_sheets(items) -> dict[tuple[str, str], tuple[str, str]]:
 
 def count_by_prefix(items, prefix):
     return sum(1 for i in items if i["pk"]["S"].startswith(prefix) or i["sk"]["S"].startswith(prefix))
+
+
+def set_config(business, **changes):
+    """Save the business with some config settings changed, `section__key=value` (as PUT
+    /admin/business would), and forget the cached config."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    data = business.config.model_dump(mode="json")
+    for path, value in changes.items():
+        section, _, key = path.partition("__")
+        data.setdefault(section, {})[key] = value
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()

@@ -31,6 +31,7 @@ from chalicelib.domain.privacy import erase_due
 from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import loyalty, message_plans
+from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.validation import parse
@@ -43,9 +44,11 @@ ATTEMPTS = 5
 
 
 def create_booking(
-    slug: str, body: object, idempotency_key: str | None = None, source: str = "web"
+    slug: str, body: object, idempotency_key: str | None = None, source: str = "web", client_ip: str | None = None
 ) -> tuple[int, dict[str, Any]]:
-    return book(business(slug), body, idempotency_key, source)
+    """A booking from the public API or the booking page: within the business's limits
+    per contact and per client IP (chalicelib/services/booking/guard.py)."""
+    return book(business(slug), body, idempotency_key, source, public=True, client_ip=client_ip)
 
 
 def book(
@@ -57,12 +60,15 @@ def book(
     desk: bool = False,
     notify: bool = True,
     as_sent: object = None,
+    public: bool = False,
+    client_ip: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start); `notify`
     False sends no confirmation (the client is standing at the desk). An Idempotency-Key
     is checked against the body `as_sent` by the caller when it filled in `body` (a
-    walk-in's start is the time of the request, not of its replay)."""
+    walk-in's start is the time of the request, not of its replay). `public`: the limits
+    per contact and client IP apply, and the request's SMS count against them."""
     _check_idempotency_key(idempotency_key)
     req: BookingIn = parse(BookingIn, body, "booking")
     now = clock.now()
@@ -72,18 +78,21 @@ def book(
     idem = (idempotency_key, _body_hash(body if as_sent is None else as_sent)) if idempotency_key else None
     end = req.start + timedelta(minutes=service.occupancy_minutes)
     days = days_touched(req.start, end, b.config.tz)
+    subjects = guard.subjects(b, req.client.phone, req.client.email, client_ip) if public else []
     last_error: Exception | None = None
     for attempt in range(ATTEMPTS):
         read = bookings.read_for_booking(
-            b.id, req.client.phone, req.client.email, [(m.id, d) for m in staff for d in days], idem
+            b.id, req.client.phone, req.client.email, [(m.id, d) for m in staff for d in days], idem, subjects
         )
         if read.replay is not None:
             return 201, _replay(b, read.replay, idem)
         member = next((m for m in staff if not read.sheets.clashes(m.id, days, req.start, end)), None)
         if member is None:
             raise _not_booked(None)  # taken by someone else: by everyone free at that time
+        if public:
+            guard.check(b, read.meters, now)  # 429 over a limit
         try:
-            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now, notify)
+            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
@@ -166,9 +175,11 @@ def _commit(
     source: str,
     now: datetime,
     notify: bool = True,
+    public: bool = False,
 ) -> tuple[Appointment, list[Message]]:
     """One try at one staff member's time as it was read: who the client is, what she
-    pays, and the booking's one transaction. The appointment and its confirmations."""
+    pays, and the booking's one transaction (counted on the limits' meters when
+    `public`). The appointment and its confirmations."""
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
@@ -178,9 +189,13 @@ def _commit(
         if use and use.referred_by and offer.referral
         else None
     )
-    confirmations, later = _messages(b, appt, req, now)
+    # SMS only within the number's and the IP's SMS of the day (public requests); the
+    # business's allowed countries apply to every SMS (services/message_plans.py).
+    sms_ok = not public or guard.sms_allowed(b, read.meters, now)
+    confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
     if not notify:
         confirmations = []
+    entry = guard.entry(appt, now, [*confirmations, *later]) if public else None
     try:
         sent = bookings.transact_with_retry(
             functools.partial(
@@ -196,6 +211,9 @@ def _commit(
                 later=later,
                 welcome=welcome,
                 today=now.astimezone(b.config.tz).date(),
+                meters=read.meters,
+                meter_entry=entry,
+                meter_window=guard.window(b),
             )
         )
     except bookings.RewardGone:
@@ -260,13 +278,15 @@ def _client(
 
 
 def _messages(
-    b: Business, appt: Appointment, req: BookingIn, now: datetime
+    b: Business, appt: Appointment, req: BookingIn, now: datetime, sms: bool = True
 ) -> tuple[list[PlannedMessage], list[PlannedMessage]]:
-    """The confirmations, sent at once; the reminders and feedback request, later."""
+    """The confirmations, sent at once; the reminders and feedback request, later.
+    `sms` False: none by SMS (email still goes)."""
     c = req.client
-    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, c.phone, c.email, now)
-    later = message_plans.reminders(b, appt, c.name, c.phone, c.email, now)
-    later += message_plans.feedback_request(b, appt, c.name, c.phone, c.email)
+    phone = c.phone if sms else None
+    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now)
+    later = message_plans.reminders(b, appt, c.name, phone, c.email, now)
+    later += message_plans.feedback_request(b, appt, c.name, phone, c.email)
     return confirmations, later
 
 
