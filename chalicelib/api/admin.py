@@ -85,7 +85,7 @@ def get_business(p):
 
 @owner_route("/business", methods=["PUT"])
 def put_business(p):
-    return settings.put_config(p, _body())
+    return settings.put_config(p, _body(), admin.current_request.headers.get("if-match"))
 
 
 @owner_route("/settings")

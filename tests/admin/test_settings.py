@@ -34,6 +34,7 @@ def test_owner_sees_every_section_and_may_edit(desk):
         "max_horizon_days": 90,
         "slot_step_minutes": 15,
         "cancellation_window_hours": 24,
+        "change_grace_minutes": 15,
     }
     assert s["reminders"][0] == {"channel": "email", "hours_before": 24, "day_before_at": None}
     assert s["messages"] == {
@@ -157,6 +158,19 @@ def test_a_stale_version_is_409_and_nothing_is_saved(desk):
     )
     assert status == 409 and answer["error"]["code"] == "settings_changed"
     assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 120
+
+
+def test_the_whole_config_with_a_stale_version_is_409_and_nothing_is_saved(desk):
+    # The settings screen saves a new service with who offers it in one PUT /business.
+    version = _sections(desk)["version"]
+    config = desk.get("/business")[1]["config"]
+    renamed = {**config, "name": "Salon Aurora & Co"}
+    assert desk.put("/business", {"config": renamed}, headers={"If-Match": str(version)})[0] == 200
+    status, answer = desk.put(
+        "/business", {"config": {**config, "name": "Another device"}}, headers={"If-Match": str(version)}
+    )
+    assert status == 409 and answer["error"]["code"] == "settings_changed"
+    assert desk.get("/business")[1]["config"]["name"] == "Salon Aurora & Co"
 
 
 def test_a_concurrent_save_between_read_and_write_is_409(desk, aws, monkeypatch):

@@ -19,7 +19,7 @@ const sections = {
     { id: "mikko", name: "Mikko", title: null, photo_url: "https://x.example/m.jpg", services: ["colour"],
       hours: { mon: [], tue: [["10:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] }, days_off: [], exceptions: {} },
   ],
-  rules: { min_notice_minutes: 120, max_horizon_days: 90, slot_step_minutes: 15, cancellation_window_hours: 24 },
+  rules: { min_notice_minutes: 120, max_horizon_days: 90, slot_step_minutes: 15, cancellation_window_hours: 24, change_grace_minutes: 15 },
   reminders: [{ channel: "email", hours_before: 24, day_before_at: null }, { channel: "sms", hours_before: null, day_before_at: "18:00" }],
   messages: { review_link: "https://g.page/x", sender_name: null, sms_sender: "Aurora" },
 };

@@ -29,10 +29,12 @@ def get_config(p: Principal) -> dict:
     return {"config": business_of(p).config.model_dump(mode="json")}
 
 
-def put_config(p: Principal, body) -> dict:
-    """Replace the configuration, validated exactly like `rebook_cli load-business`."""
+def put_config(p: Principal, body, if_match: str | None = None) -> dict:
+    """Replace the configuration, validated exactly like `rebook_cli load-business`; with
+    `If-Match: <version>` (of GET /settings) only if nobody saved since."""
     p.require("settings")
-    b = business_of(p)
+    b, version = _current(p)
+    _expected_version(if_match, version)
     if not isinstance(body, dict) or not isinstance(body.get("config"), dict):
         raise BadRequest('Send {"config": {...}} with the whole business configuration.', code="invalid_json")
     try:
@@ -43,7 +45,13 @@ def put_config(p: Principal, body) -> dict:
         raise ValidationFailed(
             "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
         )
-    saved, _ = businesses.save_config(cfg)
+    try:
+        saved, _ = businesses.replace_config(b.id, cfg, version)
+    except businesses.ConfigChanged:
+        raise Conflict(
+            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
+            code="settings_changed",
+        ) from None
     audited(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}
 

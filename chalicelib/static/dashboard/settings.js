@@ -264,7 +264,7 @@ const BUILD = {
   },
   rules(box, form, name) {
     const labels = { min_notice_minutes: "set_min_notice", max_horizon_days: "set_horizon", slot_step_minutes: "set_step",
-      cancellation_window_hours: "set_cancel_window" };
+      cancellation_window_hours: "set_cancel_window", change_grace_minutes: "set_change_grace" };
     const grid = el("div", { className: "two" });
     for (const k of F.RULES) grid.appendChild(field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0" }));
     box.appendChild(grid);
@@ -400,7 +400,7 @@ async function saveServicesWithStaff(services) {
   const staff = F.staffWithOffers(fresh.sections.staff, withIds);
   const { config } = await api("GET", "/business");
   try {
-    await api("PUT", "/business", { config: { ...config, services, staff } });
+    await api("PUT", "/business", { config: { ...config, services, staff } }, { "If-Match": String(fresh.version) });
   } catch (err) {
     err.fromConfig = true;
     throw err;

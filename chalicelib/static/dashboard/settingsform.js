@@ -7,7 +7,9 @@
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
 export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages"];
-export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours"];
+// change_grace_minutes: how long a booking made inside the cancellation window may still be
+// changed online (0: not at all).
+export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
 export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
 export const MAX_REMINDERS = 4;
 export const WHOLE = "_";
