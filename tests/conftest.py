@@ -27,7 +27,13 @@ LONG_FIRST = (
 # Tests that share a started component run on one worker, so that it starts once: the
 # browser tests' session stack, each pinned day's stack (test ids "[pin-...]"), the CDK
 # synth, the local tools' mock server. Every other test is a unit of its own.
-SHARED = {"tests/browser/": "browser", "tests/infra/": "cdk-synth", "tests/test_local_tools.py": "local-tools"}
+SHARED = {
+    "tests/browser/test_frontdesk.py": "browser-frontdesk",  # a stack of its own
+    "tests/browser/test_settings_ui.py": "browser-settings",  # a stack of its own
+    "tests/browser/": "browser",
+    "tests/infra/": "cdk-synth",
+    "tests/test_local_tools.py": "local-tools",
+}
 
 
 def work_unit(nodeid: str) -> str:

@@ -21,6 +21,13 @@ def test_the_tests_on_one_stack_are_one_unit_and_each_pinned_day_another():
     assert len(browser) == 1 and len(pinned) == 2 and not browser & pinned
 
 
+def test_the_modules_with_a_stack_of_their_own_are_units_of_their_own():
+    desk = {work_unit(f"tests/browser/test_frontdesk.py::test_walk_in[{size}]") for size in ("phone", "desktop")}
+    settings = work_unit("tests/browser/test_settings_ui.py::test_the_staff_view")
+    shared = work_unit("tests/browser/test_dashboard.py::test_recent_low_scores")
+    assert len(desk) == 1 and len(desk | {settings, shared}) == 3
+
+
 def test_the_cdk_synth_is_one_unit_and_other_tests_are_their_own():
     assert work_unit("tests/infra/test_stack.py::test_mail_and_sms_settings") == work_unit(
         "tests/infra/test_stack.py::test_the_table_has_every_index_ttl_and_point_in_time_recovery[dev]"

@@ -7,9 +7,10 @@ no-show and undo, the header's client search and the client card edited in place
 off, the summary strip and live updates. Each state is checked with axe-core and
 photographed into tests/browser/artifacts/frontdesk/ (ignored by git).
 
-Some routes are the backend helpers' (docs: /work/notes/frontdesk-contract.md): a test
-that needs one this branch does not have yet is skipped on a probe of the route, so it
-runs as soon as the route is there (the list: REQUIRES below)."""
+They run on a stack of their own (the `stack` fixture below), so the times they book are
+free whatever the other browser tests booked, and they run beside them under xdist.
+A server without the summary or changes route is the node tests' subject
+(tests/js/live.test.mjs, api.test.mjs)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, axe_violations, new_context
+from tests.browser.conftest import ALL_IMPACTS, PIN, axe_violations, new_context, running_stack
 from tests.browser.seed import visit
 from tests.browser.test_dashboard import accounts, post_json, token_of
 from tests.history import HELSINKI
@@ -35,6 +36,14 @@ SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop
 
 
 # --- probes: does this stack have the contract's routes yet? -----------------------------
+@pytest.fixture(scope="module")
+def stack():
+    """A stack of this module's own, on the same pinned day as the others: what it books
+    and changes meets no other module's, and it runs beside them under xdist."""
+    with running_stack(PIN) as s:
+        yield s
+
+
 def admin(stack, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     req = urllib.request.Request(
         f"{stack.api}/api/v1/admin{path}",
@@ -84,18 +93,7 @@ def has(stack):
 
 def needs(has, feature: str) -> None:
     if not has[feature]:
-        pytest.skip(f"the backend has no {feature} route yet (frontdesk contract); runs once it lands")
-
-
-# Tests that skip until the contract's routes land in this branch (see the report).
-REQUIRES = {
-    "test_walk_in": "walk_in",
-    "test_move_a_booking": "reschedule",
-    "test_undo_a_mark": "undo",
-    "test_time_off_and_the_bookings_it_covers": "time_off",
-    "test_the_summary_strip_with_four_figures": "summary",
-    "test_live_updates_reload_the_calendar": "changes",
-}
+        pytest.fail(f"the API has no {feature} route: the front desk needs it (docs/owner-api.md)")
 
 
 # --- seeding and helpers -----------------------------------------------------------------
@@ -539,33 +537,12 @@ def test_the_summary_strip_with_four_figures(owner_at, has):
     expect(page.locator("#view-kpis")).to_be_visible()
 
 
-def test_without_a_summary_route_the_strip_is_hidden(owner_at, has):
-    if has["summary"]:
-        pytest.skip("the summary route is there: test_the_summary_strip_with_four_figures covers it")
-    page = owner_at(DESKTOP)
-    page.wait_for_function("() => !document.getElementById('calendar').hasAttribute('aria-busy')")
-    expect(page.locator("#summary")).to_be_hidden()
-    expect(page.locator("#calendar .cal")).to_be_visible()
-
-
 def test_live_updates_reload_the_calendar(owner_at, has, stack, desk):
     needs(has, "changes")
     page = owner_at(DESKTOP)
     public_booking(stack, "sanna", at(stack, "16:00"), "Liisa Live", "liisa@example.com", "blowdry")
     # Polled every 15 s while the page is visible.
     expect(column(page, "sanna").locator(".appt", has_text="Liisa Live")).to_be_visible(timeout=40000)
-
-
-def test_the_calendar_asks_for_changes_only_while_visible(owner_at, has):
-    """Without the changes route the page asks once and stops (no request every 15 s to
-    a route that is not there)."""
-    if has["changes"]:
-        pytest.skip("the changes route is there: test_live_updates_reload_the_calendar covers it")
-    page = owner_at(DESKTOP)
-    asked = []
-    page.on("request", lambda r: asked.append(r.url) if "/calendar/changes" in r.url else None)
-    page.wait_for_timeout(500)
-    assert asked == [], "no token from the calendar: nothing to ask"
 
 
 def test_a_booking_seen_before_today_is_not_lost_when_the_day_changes(owner_at, stack, desk):

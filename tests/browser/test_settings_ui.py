@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, new_context
+from tests.browser.conftest import PIN, axe_violations, new_context, running_stack
 from tests.browser.test_dashboard import accounts
 from tests.browser.test_frontdesk import admin
 
@@ -23,6 +23,14 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+
+
+@pytest.fixture(scope="module")
+def stack():
+    """A stack of this module's own, on the same pinned day as the others: what it books
+    and changes meets no other module's, and it runs beside them under xdist."""
+    with running_stack(PIN) as s:
+        yield s
 
 
 def label(size) -> str:

@@ -153,6 +153,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "SendDue",
         "VisitsEnded",
         "KpiSync",
+        "Imports",
         "Marketing",
         "EraseInactive",
     }
