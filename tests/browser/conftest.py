@@ -112,6 +112,14 @@ def stack():
         yield s
 
 
+@pytest.fixture(scope="module")
+def own_stack():
+    """A stack of the module's own, on the same pinned day: what it books and changes
+    meets no other module's, and it runs beside them under xdist (tests/conftest.py)."""
+    with running_stack(PIN) as s:
+        yield s
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

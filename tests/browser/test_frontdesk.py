@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, PIN, axe_violations, new_context, running_stack
+from tests.browser.conftest import ALL_IMPACTS, axe_violations, new_context
 from tests.browser.seed import visit
 from tests.browser.test_dashboard import accounts, post_json, token_of
 from tests.history import HELSINKI
@@ -37,11 +37,8 @@ SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop
 
 # --- probes: does this stack have the contract's routes yet? -----------------------------
 @pytest.fixture(scope="module")
-def stack():
-    """A stack of this module's own, on the same pinned day as the others: what it books
-    and changes meets no other module's, and it runs beside them under xdist."""
-    with running_stack(PIN) as s:
-        yield s
+def stack(own_stack):
+    return own_stack
 
 
 def admin(stack, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:

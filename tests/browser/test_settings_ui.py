@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PIN, axe_violations, new_context, running_stack
+from tests.browser.conftest import axe_violations, new_context
 from tests.browser.test_dashboard import accounts
 from tests.browser.test_frontdesk import admin
 
@@ -26,11 +26,8 @@ SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop
 
 
 @pytest.fixture(scope="module")
-def stack():
-    """A stack of this module's own, on the same pinned day as the others: what it books
-    and changes meets no other module's, and it runs beside them under xdist."""
-    with running_stack(PIN) as s:
-        yield s
+def stack(own_stack):
+    return own_stack
 
 
 def label(size) -> str:

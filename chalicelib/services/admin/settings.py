@@ -45,18 +45,23 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
         raise ValidationFailed(
             "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
         )
-    try:
-        saved, _ = businesses.replace_config(b.id, cfg, version)
-    except businesses.ConfigChanged:
-        raise Conflict(
-            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
-            code="settings_changed",
-        ) from None
+    saved, _ = _save(b.id, cfg, version)
     audited(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}
 
 
 # --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
+def _save(business_id: str, cfg, version: int) -> tuple:
+    """The config saved on the version read; 409 if someone saved since."""
+    try:
+        return businesses.replace_config(business_id, cfg, version)
+    except businesses.ConfigChanged:
+        raise Conflict(
+            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
+            code="settings_changed",
+        ) from None
+
+
 def _current(p: Principal) -> tuple:
     found = businesses.read_for_change(p.business_id)
     if not found:
@@ -112,13 +117,7 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
     changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
     if not changed:
         return {"section": name, "value": sections.section_value(b.config, name), "version": version, "changed": []}
-    try:
-        saved, new_version = businesses.replace_config(b.id, cfg, version)
-    except businesses.ConfigChanged:
-        raise Conflict(
-            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
-            code="settings_changed",
-        ) from None
+    saved, new_version = _save(b.id, cfg, version)
     audited(
         p,
         "update_settings",
