@@ -35,10 +35,12 @@ DESKTOP = {"width": 1280, "height": 800}
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 
 
-# --- probes: does this stack have the contract's routes yet? -----------------------------
 @pytest.fixture(scope="module")
 def stack(own_stack):
     return own_stack
+
+
+# --- the API as the page calls it, and the routes the front desk needs ------------------
 
 
 def admin(stack, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:

@@ -17,12 +17,9 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, new_context
 from tests.browser.test_dashboard import accounts
-from tests.browser.test_frontdesk import admin
+from tests.browser.test_frontdesk import PHONE, SIZES, admin
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
-SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 
 
 @pytest.fixture(scope="module")
