@@ -47,16 +47,6 @@ def refresh_client(business_id: str, client_id: str, now: datetime, announce: bo
     kpis.mark_changed(business_id, client_id, now)  # a visit's outcome moved her KPI counts
     history = bookings.client_history(business_id, client_id)
     f = figures_of(b.config, [a for a in history if outcome(a, now) == "completed"])
-    client = store.set_client_figures(
-        business_id,
-        client_id,
-        visits=f.visits,
-        spend_cents=f.spend_cents,
-        stamps=f.stamps,
-        last_visit=f.last_visit,
-        rhythm=f.rhythm,
-        at_risk_on=f.at_risk_on,
-        lapsed_on=f.lapsed_on,
-    )
+    client = store.set_client_figures(business_id, client_id, f)
     if client:
         loyalty.settle(b, client, now, announce=announce)

@@ -11,6 +11,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.booking import ACTIVE_STATUSES, Appointment, Status
 from chalicelib.domain.clients import Client
+from chalicelib.domain.rhythm import VisitFigures
 from chalicelib.store import bookings, clients, db, keys
 from chalicelib.store.models import AppointmentItem, ClientItem
 
@@ -38,25 +39,15 @@ def complete(appt: Appointment, now: datetime) -> bool:
     return True
 
 
-def set_client_figures(
-    business_id: str,
-    client_id: str,
-    *,
-    visits: int,
-    spend_cents: int,
-    stamps: int,
-    last_visit: datetime | None,
-    rhythm: float | None,
-    at_risk_on: date | None,
-    lapsed_on: date | None,
-) -> Client | None:
+def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Client | None:
     """The client as she is after the update; None if she is gone or erased."""
     db.configure()
     actions: list[Action] = [
-        ClientItem.visits.set(visits),
-        ClientItem.spend_cents.set(spend_cents),
-        ClientItem.stamps.set(stamps),
+        ClientItem.visits.set(f.visits),
+        ClientItem.spend_cents.set(f.spend_cents),
+        ClientItem.stamps.set(f.stamps),
     ]
+    last_visit, rhythm, at_risk_on, lapsed_on = f.last_visit, f.rhythm, f.at_risk_on, f.lapsed_on
     if last_visit and rhythm is not None and at_risk_on and lapsed_on:
         g1 = keys.risk_keys(business_id, client_id, at_risk_on.isoformat())
         g4 = keys.lapse_keys(business_id, client_id, lapsed_on.isoformat())
