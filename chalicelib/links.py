@@ -42,6 +42,18 @@ def manage_url(token: str) -> str:
     return f"{get_settings().public_url}/m/{token}"
 
 
+def hold_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
+    """The confirmation link of a held booking: only in the message sent to the client's
+    contact, never in the booking's answer (clicking it proves the contact is hers).
+    Valid until the visit, so a second click after the hold still says "confirmed";
+    whether the hold is still ahead is the booking's to tell."""
+    return tokens.make_token(link_secret(), "hold", business_id, appointment_id, visit_end)
+
+
+def hold_url(token: str) -> str:
+    return f"{get_settings().public_url}/h/{token}"
+
+
 def feedback_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
     from chalicelib.domain.feedback import LINK_VALID
 

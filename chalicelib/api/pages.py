@@ -120,7 +120,7 @@ def manage(token):
     locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
         words(locale).get(params.get("done", ""))
-        if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off")
+        if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off", "confirmed")
         else None
     )
     return _html(views.manage_page(token, params, _lang(), status_note=note))
@@ -194,6 +194,25 @@ def reminders(token):
         status_code=303,
         headers={"Location": f"/m/{token}?" + urlencode({"done": done, "lang": form.get("lang", "")}) + "#reminders"},
     )
+
+
+@pages.route("/h/{token}", methods=["GET"])
+@html_view
+def hold_page(token):
+    """A held booking's confirmation link: a page with a button (a GET never confirms:
+    link scanners open links too)."""
+    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/h/{token}", methods=["POST"], content_types=FORM)
+@html_view
+def hold_confirm(token):
+    from chalicelib.services.booking import holds
+
+    form = _form()
+    view = holds.confirm(token)
+    query = urlencode({"done": "confirmed", "lang": form.get("lang", "")})
+    return Response(body="", status_code=303, headers={"Location": f"{view['manage_url']}?{query}"})
 
 
 @pages.route("/f/{token}", methods=["GET"])

@@ -377,6 +377,18 @@ class Privacy(BaseModel):
     erase_inactive_after_years: int = Field(default=3, ge=1, le=10)
 
 
+class HoldUnconfirmed(BaseModel):
+    """A new client's public booking far ahead or in bulk holds its time only `minutes`
+    until she clicks the confirmation link sent to her (chalicelib/domain/limits.py
+    `hold_until`); unconfirmed, the time is freed. Off by default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    enabled: bool = False
+    minutes: int = Field(default=30, ge=5, le=24 * 60)
+    far_ahead_days: int = Field(default=14, ge=1, le=730)  # a visit starting this many days ahead or more
+    bulk_bookings: int = Field(default=3, ge=2, le=100)  # this contact's n-th booking still to come, or more
+
+
 class Limits(BaseModel):
     """What the public booking API lets one contact (phone, email) or one client IP do
     (chalicelib/domain/limits.py): bookings in a rolling window, and future bookings
@@ -387,6 +399,7 @@ class Limits(BaseModel):
     bookings_per_contact: int = Field(default=5, ge=1, le=100)  # per phone, per email, in the window
     bookings_per_ip: int = Field(default=20, ge=1, le=1000)  # per client IP, in the window
     pending_per_contact: int = Field(default=8, ge=1, le=100)  # booked and still to come
+    hold_unconfirmed: HoldUnconfirmed = HoldUnconfirmed()
 
 
 DEFAULT_SMS_COUNTRIES = ("FI", "SE", "NO", "DK", "EE")

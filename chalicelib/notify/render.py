@@ -47,6 +47,8 @@ _OPTIONAL = {
     "invite": None,  # a cancellation by the salon: ask her to choose a new time
     "reminders_off_url": None,
     "card_url": None,
+    "confirm_url": None,  # a held booking's confirmation link (Limits.hold_unconfirmed)
+    "hold_until": None,
 }
 
 

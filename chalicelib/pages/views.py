@@ -190,8 +190,18 @@ def book_submit(
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 
+def hold_minutes(view: dict[str, Any]) -> int | None:
+    """Minutes left to click the confirmation link of a held booking (None: not held)."""
+    if "hold_until" not in view:
+        return None
+    left = parse_instant(view["hold_until"]) - clock.now()
+    return max(0, int(left.total_seconds() // 60))
+
+
 def booked_page(token: str, params: dict, accept_language: str | None) -> str:
-    """The confirmation after booking from the page: reading it changes nothing."""
+    """The confirmation after booking from the page: reading it changes nothing. A held
+    booking says first, in words she cannot miss, that she must click the link sent to
+    her within N minutes."""
     view = manage.get_booking(token)
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     b = profiles.business(view["business"]["slug"])
@@ -203,6 +213,25 @@ def booked_page(token: str, params: dict, accept_language: str | None) -> str:
         token=token,
         biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
         embed=bool(params.get("embed")),
+        hold_minutes=hold_minutes(view),
+    )
+
+
+def hold_page(token: str, params: dict, accept_language: str | None) -> str:
+    """The confirmation link's page: the booking and one button that POSTs."""
+    from chalicelib.services.booking import holds
+
+    view = holds.booking(token)
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
+    b = profiles.business(view["business"]["slug"])
+    return render(
+        "hold.html",
+        t=words(locale),
+        locale=locale,
+        booking=view,
+        token=token,
+        biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
+        hold_minutes=hold_minutes(view),
     )
 
 
@@ -234,6 +263,7 @@ def manage_page(
             "city": city_of(b.config.timezone),
         },
         "confirm_cancel": params.get("cancel") == "1",
+        "hold_minutes": hold_minutes(view),
     }
     if view["can_change"]:
         today = local_date(clock.now(), b.config.tz)

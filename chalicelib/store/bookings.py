@@ -91,12 +91,16 @@ def to_item(a: Appointment) -> AppointmentItem:
         reminded=a.reminded or None,
         feedback_requested=a.feedback_requested or None,
         no_stamp=(not a.earns_stamp) or None,
+        hold_until=a.hold_until,
+        hold_confirmed_at=a.hold_confirmed_at,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
     item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
+    if a.held and a.hold_until is not None:
+        item.g4pk, item.g4sk = keys.hold_keys(a.id, a.hold_until)
     return item
 
 
@@ -128,6 +132,8 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         reminded=bool(i.reminded),
         feedback_requested=bool(i.feedback_requested),
         earns_stamp=not i.no_stamp,
+        hold_until=i.hold_until,
+        hold_confirmed_at=i.hold_confirmed_at,
     )
 
 
@@ -321,8 +327,12 @@ def cancel_booking(
     reason: str | None,
     messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
+    *,
+    only_if_hold_ran_out: bool = False,
 ) -> list[Message]:
-    """Cancel and free the time, atomically, with the cancellation messages."""
+    """Cancel and free the time, atomically, with the cancellation messages.
+    `only_if_hold_ran_out`: only while its hold is unconfirmed and past (the hold
+    expiry; a confirmation that got there first wins, StaleAppointment)."""
     tx = Tx(AppointmentItem)
     actions = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -331,10 +341,15 @@ def cancel_booking(
         AppointmentItem.seq.add(1),
         AppointmentItem.g3pk.remove(),
         AppointmentItem.g3sk.remove(),
+        AppointmentItem.g4pk.remove(),
+        AppointmentItem.g4sk.remove(),
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
-    tx.update(_key(appt), actions, "appointment", condition=_unchanged(appt))
+    condition = _unchanged(appt)
+    if only_if_hold_ran_out:
+        condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
+    tx.update(_key(appt), actions, "appointment", condition=condition)
     _free_time(tx, appt, days)
     clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card

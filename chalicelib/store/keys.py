@@ -288,6 +288,12 @@ def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
     return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"
 
 
+def hold_keys(appointment_id: str, hold_until: datetime) -> IndexKeys:
+    """g4 keys of a booking held until its client confirms it, by the hour its hold
+    runs out (the hold_expiry job; sparse: gone once confirmed or freed)."""
+    return hour_bucket("HOLD", hold_until, shard_of(appointment_id)), f"{iso_utc(hold_until)}#{appointment_id}"
+
+
 def failed_messages(business_id: str) -> str:
     return f"MSGFAIL#{business_id}"
 

@@ -172,6 +172,8 @@ class AppointmentItem(Base):
     g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
     g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
+    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>  holds awaiting the client's
+        confirmation (sparse while held)
     """
 
     business_id = UnicodeAttribute()
@@ -200,15 +202,20 @@ class AppointmentItem(Base):
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
     import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
+    hold_until = UTCDateTimeAttribute(null=True)  # held until the client confirms (or freed)
+    hold_confirmed_at = UTCDateTimeAttribute(null=True)  # she confirmed it by her link
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
+    by_hold: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
 
 
 class DaySheetItem(Base):

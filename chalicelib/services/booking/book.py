@@ -14,7 +14,7 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -183,6 +183,8 @@ def _commit(
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
+    if public:  # a new client's booking far ahead or in bulk: held until she confirms
+        appt = replace(appt, hold_until=guard.hold_until(b, match, read.meters, appt.start, now))
     client = _client(b, req, appt, match, use, source)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
