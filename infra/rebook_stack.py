@@ -24,6 +24,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from chalicelib.observability import SMS_BUDGET_METRIC
 from infra.api_edges import access_log_format, gateway_responses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +154,7 @@ class RebookStack(cdk.Stack):
         self._api_edges(s, retain)
         self.functions = ["APIHandler", "OwnerAuth"] + scheduled_functions()
         self._log_retention(s, retain)
-        self._alarms(s)
+        self._alarms(s, stage_config["environment_variables"])
 
         cdk.CfnOutput(
             self,
@@ -444,11 +445,15 @@ class RebookStack(cdk.Stack):
             )
             group.apply_removal_policy(retain)
 
-    def _alarms(self, s: StageSettings) -> None:
+    def _alarms(self, s: StageSettings, env: dict) -> None:
         self.alarm_topic = sns.Topic(self, "Alarms", display_name=f"Rebook {s.name} alarms")
         if s.alarm_email:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(s.alarm_email))
         five = cdk.Duration.minutes(5)
+        # The app's own metrics, as Powertools writes them from the functions' environment:
+        # its namespace, and the one dimension it adds to every metric (`service`).
+        app_metrics = {"namespace": env["POWERTOOLS_METRICS_NAMESPACE"]}
+        app_dimensions = {"service": env["POWERTOOLS_SERVICE_NAME"]}
         alarms = [
             (
                 "Api5xx",
@@ -465,11 +470,23 @@ class RebookStack(cdk.Stack):
                 "MessagesFailed",
                 "Messages failed for good (see the owner's failed-messages list)",
                 cloudwatch.Metric(
-                    namespace="Rebook",
+                    **app_metrics,
                     metric_name="messages_failed_permanently",
                     statistic="Sum",
                     period=cdk.Duration.minutes(15),
-                    dimensions_map={"service": "rebook"},
+                    dimensions_map=app_dimensions,
+                ),
+            ),
+            (
+                "SmsBudgetExhausted",
+                "A business spent its daily SMS budget: its SMS stop until local midnight, email goes on "
+                "(the log line 'sms budget exhausted' names the business; docs/deploy.md)",
+                cloudwatch.Metric(
+                    **app_metrics,
+                    metric_name=SMS_BUDGET_METRIC,
+                    statistic="Sum",
+                    period=five,
+                    dimensions_map=app_dimensions,
                 ),
             ),
         ] + [

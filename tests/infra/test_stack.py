@@ -380,7 +380,7 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         topic = next(iter(t.find_resources("AWS::SNS::Topic")))
         alarms = t.find_resources("AWS::CloudWatch::Alarm")
         metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
-        assert {"5XXError", "messages_failed_permanently", "Errors"} <= metrics
+        assert {"5XXError", "messages_failed_permanently", "sms_budget_exhausted", "Errors"} <= metrics
         from chalicelib.jobs.schedule import JOBS
 
         assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == len(JOBS)
@@ -390,3 +390,54 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
     assert template(templates, "prod").find_resources(
         "AWS::SNS::Subscription", {"Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}}
     )
+
+
+def _emitted(stage: str, capsys, monkeypatch, emit) -> tuple[str, list[dict]]:
+    """The namespace and dimensions of the series a metric of the app lands in, emitted
+    with the stage functions' own environment (.chalice/config.json, as the stack
+    deploys it): Powertools adds the `service` dimension there."""
+    from infra.rebook_stack import chalice_stage_config
+
+    env = chalice_stage_config(stage)["environment_variables"]
+    for name in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    capsys.readouterr()
+    emit()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    emf = next(x for x in lines if "_aws" in x)
+    spec = emf["_aws"]["CloudWatchMetrics"][0]
+    return spec["Namespace"], [{"Name": d, "Value": emf[d]} for d in spec["Dimensions"][0]]
+
+
+def test_the_sms_budget_alarm_watches_the_very_series_the_app_emits(templates, capsys, monkeypatch):
+    from chalicelib.observability import SMS_BUDGET_METRIC, count_sms_budget_exhausted
+
+    for stage in ("dev", "prod"):
+        namespace, dimensions = _emitted(stage, capsys, monkeypatch, lambda: count_sms_budget_exhausted("b1", 300))
+        t = template(templates, stage)
+        topic = next(iter(t.find_resources("AWS::SNS::Topic")))
+        found = [
+            a["Properties"]
+            for a in t.find_resources("AWS::CloudWatch::Alarm").values()
+            if a["Properties"]["MetricName"] == SMS_BUDGET_METRIC
+        ]
+        assert len(found) == 1, found
+        alarm = found[0]
+        assert (
+            (alarm["Namespace"], alarm["Dimensions"])
+            == (namespace, dimensions)
+            == (
+                "Rebook",
+                [{"Name": "service", "Value": "rebook"}],
+            )
+        )
+        assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"], alarm["EvaluationPeriods"]) == (
+            "Sum",
+            300,
+            1,
+            1,
+        )
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"] == [{"Ref": topic}]

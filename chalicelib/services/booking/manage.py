@@ -45,7 +45,7 @@ def booking_ics(token: str) -> bytes:
         context,
         method="PUBLISH",
         sequence=appt.seq,
-        status="CANCELLED" if cancelled else "CONFIRMED",
+        status="CANCELLED" if cancelled else "TENTATIVE" if appt.held else "CONFIRMED",
         locale=appt.locale,
     )
 
