@@ -153,6 +153,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "SendDue",
         "VisitsEnded",
         "KpiSync",
+        "HoldExpiry",
         "Imports",
         "Marketing",
         "EraseInactive",
@@ -171,11 +172,20 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "SendDue": ["rate(1 minute)"],
         "VisitsEnded": ["rate(5 minutes)"],
         "KpiSync": ["rate(5 minutes)"],
+        "HoldExpiry": ["rate(1 minute)"],
         "Imports": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
-    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "imports", "marketing", "erase_inactive"}
+    assert set(JOBS) == {
+        "send_due",
+        "visits_ended",
+        "kpi_sync",
+        "hold_expiry",
+        "imports",
+        "marketing",
+        "erase_inactive",
+    }
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
 
 
