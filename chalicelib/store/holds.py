@@ -30,6 +30,7 @@ def confirm(appt: Appointment, days: Sequence[date], now: datetime) -> None:
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
         [
             AppointmentItem.hold_confirmed_at.set(now),
+            AppointmentItem.seq.add(1),  # the feeds' SEQUENCE: calendars take TENTATIVE -> CONFIRMED
             AppointmentItem.g4pk.remove(),
             AppointmentItem.g4sk.remove(),
             AppointmentItem.updated_at.set(now),

@@ -79,6 +79,11 @@ def test_a_new_clients_far_booking_is_held_until_she_clicks_the_link(client, aws
     status, confirmed = post(client, f"/api/v1/bookings/{token}/confirm")
     assert status == 200 and confirmed["status"] == "booked" and "hold_until" not in confirmed
     assert post(client, f"/api/v1/bookings/{token}/confirm") == (200, confirmed)
+    # The page's button too (a form POST, then her booking's page says it is confirmed).
+    r = client.http.post(f"/h/{token}", body="lang=en", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 303 and "/m/" in r.headers["Location"] and "done=confirmed" in r.headers["Location"]
+    manage_page = client.http.get(r.headers["Location"].split("example.test", 1)[-1]).body.decode()
+    assert "Your booking is confirmed." in manage_page or "Thank you! Your booking is confirmed." in manage_page
     assert not _held_items()
     # The job at and after the hold's end leaves a confirmed booking alone.
     frozen_now["now"] = FROZEN_NOW + timedelta(hours=1)
@@ -86,12 +91,28 @@ def test_a_new_clients_far_booking_is_held_until_she_clicks_the_link(client, aws
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "booked"
 
 
-def test_the_owner_sees_a_held_booking_marked_on_the_calendar(client, aws, desk):
+def test_the_owner_sees_a_held_booking_marked_on_the_calendar_and_tentative_in_the_feed(client, aws, desk):
+    from icalendar import Calendar
+
     _hold(aws)
-    assert book(client, FAR)[0] == 201
+    _, body = book(client, FAR)
     _, cal = desk.get("/calendar?date=2026-11-25")
     appts = [a for m in cal["staff"] for a in m["appointments"]]
     assert [(a["markers"]["held"], a["hold_until"]) for a in appts] == [(True, "2026-11-23T10:30:00+02:00")]
+    feed = next(f["url"] for f in desk.get("/calendar-feeds")[1]["feeds"] if f["feed"] == "business")
+
+    def event():
+        raw = client.http.get(feed.split("example.test", 1)[-1]).body
+        [ev] = Calendar.from_ical(raw).walk("VEVENT")
+        return str(ev["STATUS"]), int(ev.get("SEQUENCE", 0))
+
+    held_status, held_seq = event()
+    assert held_status == "TENTATIVE"
+    assert post(client, f"/api/v1/bookings/{_confirm_token()}/confirm")[0] == 200
+    status, seq = event()
+    assert status == "CONFIRMED" and seq > held_seq  # subscribed calendars take the update
+    _, cal = desk.get("/calendar?date=2026-11-25")
+    assert [a["markers"]["held"] for m in cal["staff"] for a in m["appointments"]] == [False]
 
 
 def test_a_returning_client_is_never_held(client, aws, frozen_now):

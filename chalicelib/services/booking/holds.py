@@ -78,7 +78,7 @@ def confirm(token: str) -> dict[str, Any]:
         assert again is not None
         return booking_view(b, again)
     logger().info("booking hold confirmed", extra={"business_id": b.id, "appointment_id": appt.id})
-    return booking_view(b, replace(appt, hold_confirmed_at=now))
+    return booking_view(b, replace(appt, hold_confirmed_at=now, seq=appt.seq + 1))
 
 
 def run(now: datetime, simulated: bool = False) -> dict[str, int]:
