@@ -148,6 +148,8 @@ def test_an_unconfirmed_hold_frees_the_time_once_and_silently(client, aws, froze
     assert (len(sent_emails()), len(sent_sms())) == messages  # no cancellation to her
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "cancelled"
     assert post(client, f"/api/v1/bookings/{token}/confirm")[0] == 410
+    page = client.http.get(f"/h/{token}?lang=en")
+    assert page.status_code == 410 and "not confirmed in time" in page.body.decode()
     assert not _held_items()
     # The time is free again: someone else books it.
     status, other = book(client, FAR, name="Other", phone="0409998877", email="other@example.com")
