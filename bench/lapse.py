@@ -270,7 +270,7 @@ def evaluate(data: DataSet) -> list[dict]:
         clients = [h for h in data.histories if h[0] < cutoff]
         before = [[v for v in h if v < cutoff] for h in clients]
         returned = np.array([any(cutoff <= v < end for v in h) for h in clients])
-        visits = np.array([returns.summarize(h, cutoff).gaps + 1 for h in before])
+        visits = np.array([len(returns.summarize(h, cutoff).log_gaps) + 1 for h in before])
         started = time.perf_counter()
         scored = {name: fn(before, cutoff) for name, fn in RULE_FUNCS.items()}
         seconds = time.perf_counter() - started

@@ -1,20 +1,26 @@
 """Will a client come back? A return model fitted to one business's visit histories.
 
-The model ("renewal with dropout", docs/retention.md has the references):
+The model ("renewal with breaks and leaving"; docs/retention.md has the references):
 
 - While she is a client, the gaps between her visits are log-normal with her own mean
   and spread: her rhythm and her regularity. Both come from a population prior
   (normal-inverse-gamma), so a client with few visits borrows the business's typical
-  rhythm and a regular's own rhythm takes over as her visits accumulate.
-- After every visit she leaves for good with probability p, drawn from a Beta(a, b)
-  across clients (as in the MBG/NBD and BG/CNBD-k models), so each return lowers her
-  chance of leaving.
+  rhythm and a regular's own rhythm takes over as her visits accumulate. Her next gap
+  is then a Student t on the log scale (its degrees of freedom capped, so that however
+  regular she has been a long gap stays possible).
+- Now and then a gap is a break instead (a baby, a summer at the cottage): log-normal
+  across the business, as often for her as her own past breaks suggest.
+- She leaves for good right after a visit with probability p, Beta(a, b) across clients
+  (as in the MBG/NBD), or at any moment in between at a rate that is Gamma distributed
+  across clients (as in the Pareto/NBD), so the longer she has stayed, the likelier she
+  stays.
 
-Given her history everything has a closed form: her next gap is a Student t on the log
-scale, and P(she is still a client) weighs "left after the last visit" against "still
-coming, this gap is just long" by how unusual the gap is for her. Fitting is empirical
-Bayes: the six population parameters maximise the marginal likelihood (Nelder-Mead),
-pulled towards a configurable prior so that a business with little history gets it.
+P(she is still a client) weighs "still coming, this gap is just long" against every way
+of having left; P(a visit within w days) follows. Fitting is empirical Bayes, in stages
+by maximum a posteriori with Nelder-Mead: the rhythm prior from the completed gaps
+(their marginal likelihood), breaks and the tail by how well they predict each next gap
+(prequential score), leaving from the silence since each last visit. A configurable
+prior pulls every stage, so that a business with little history gets the prior.
 
 Pure Python (math only): it runs inside the Lambda on the request path.
 """
@@ -31,7 +37,6 @@ from typing import Any
 DAY_SECONDS = 86400.0
 # Two bookings within a day (a cut, then a colour) are one visit.
 SAME_VISIT_DAYS = 1.0
-STATUSES = ("active", "at_risk", "lapsed", "maintenance")
 FORMAT_VERSION = 1
 
 
@@ -41,11 +46,11 @@ class Prior:
 
     typical_gap_days: the median gap between visits (the service's return interval);
     gap_spread: the standard deviation of a client's log gaps (0.3: gaps within about
-    +-30 %); break_share, break_days: how often a gap is a break (a baby, a stint abroad)
-    and its median length; comes_back: the share of first-time clients who would ever
-    return; stays_a_year: the share of clients who would not leave within a year for
-    reasons of their own (moving, another salon); weight: how firmly the fit is pulled
-    towards all this (about that many clients).
+    +-30 %); break_share, break_days: how often a gap is a break and its median length;
+    comes_back: the share of first-time clients who would ever return; stays_a_year: the
+    share of clients who would not leave within a year for reasons of their own (moving
+    away, another salon); weight: how firmly the fit is pulled towards all this (about
+    as many clients' worth).
     """
 
     typical_gap_days: float = 42.0
@@ -63,10 +68,11 @@ class Prior:
             kappa0=1.0,
             alpha0=alpha0,
             beta0=self.gap_spread**2 * (alpha0 - 1.0),
-            max_df=DF_CHOICES[2],
+            max_df=4.0,
             break_share=self.break_share,
             break_mu=math.log(self.break_days),
             break_sigma=0.6,
+            break_weight=10.0,
             a=2.0 * (1.0 - self.comes_back),
             b=2.0 * self.comes_back,
             hazard_shape=1.0,
@@ -76,11 +82,11 @@ class Prior:
 
 @dataclass(frozen=True)
 class Params:
-    """The population: her log gaps' prior N-IG(mu0, kappa0, alpha0, beta0) and the most
-    degrees of freedom her next log gap's Student t may have; the share of gaps that are
-    breaks, whose log length is N(break_mu, break_sigma); the chance p of leaving right
-    after a visit, Beta(a, b); the rate of leaving at any other moment (per day),
-    Gamma(hazard_shape, hazard_rate) across clients."""
+    """The population. Rhythm: log gaps' prior N-IG(mu0, kappa0, alpha0, beta0), the next
+    log gap's degrees of freedom at most max_df. Breaks: a share break_share of gaps, log
+    length N(break_mu, break_sigma); a client's own share is Beta with that mean and
+    break_weight gaps' worth of weight. Leaving: right after a visit with probability
+    p ~ Beta(a, b); in between at a rate (per day) ~ Gamma(hazard_shape, hazard_rate)."""
 
     mu0: float
     kappa0: float
@@ -90,6 +96,7 @@ class Params:
     break_share: float
     break_mu: float
     break_sigma: float
+    break_weight: float
     a: float
     b: float
     hazard_shape: float
@@ -117,15 +124,11 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class History:
-    """A client at a moment: the logs of her completed gaps in days (oldest first), their
-    count, mean and sum of squares, the days from her first to her last visit, her last
-    visit and the days since."""
+    """A client at a moment: the logs of her completed gaps in days (oldest first), the
+    days from her first to her last visit, her last visit and the days since."""
 
     log_gaps: tuple[float, ...]
-    gaps: int
-    mean_log: float
-    ss_log: float
-    span_days: float  # first to last visit
+    span_days: float
     last_visit: datetime
     days_since: float
 
@@ -142,10 +145,73 @@ def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
         last = v
     if last is None:
         return None
-    logs = [math.log(d) for d in days]
-    mean = sum(logs) / len(logs) if logs else 0.0
-    ss = sum((x - mean) ** 2 for x in logs)
-    return History(tuple(logs), len(logs), mean, ss, sum(days), last, (as_of - last).total_seconds() / DAY_SECONDS)
+    logs = tuple(math.log(d) for d in days)
+    return History(logs, sum(days), last, (as_of - last).total_seconds() / DAY_SECONDS)
+
+
+@dataclass(frozen=True)
+class NextGap:
+    """Her next gap if she is still a client: her rhythm (Student t on log days) or, with
+    her own chance of one, a break (normal on log days)."""
+
+    loc: float
+    scale: float
+    df: float
+    break_share: float
+    break_mu: float
+    break_sigma: float
+
+    def sf(self, days: float) -> float:
+        """P(the gap is longer than `days`)."""
+        if days <= 0:
+            return 1.0
+        log_days = math.log(days)
+        rhythm = _t_sf((log_days - self.loc) / self.scale, self.df)
+        pause = 0.5 * math.erfc((log_days - self.break_mu) / (self.break_sigma * math.sqrt(2.0)))
+        return (1.0 - self.break_share) * rhythm + self.break_share * pause
+
+
+def next_gap(p: Params, h: History) -> NextGap:
+    loc, scale, df = _rhythm(p, h.log_gaps)
+    share = _break_share(p, h.log_gaps, _rhythm_densities(p, h.log_gaps))
+    return NextGap(loc, scale, df, share, p.break_mu, p.break_sigma)
+
+
+@dataclass(frozen=True)
+class _Client:
+    """Everything the probabilities need about one client at one moment."""
+
+    gap: NextGap
+    stay: float  # P(she did not leave right after her last visit)
+    horizon: float  # hazard_rate + the days she has stayed
+    shape: float
+    days_since: float
+
+    def still_here(self, days: float) -> float:
+        """P(no leaving for reasons of her own in the next `days`)."""
+        return math.pow(self.horizon / (self.horizon + days), self.shape)
+
+    def visit_mass(self, start: float, end: float) -> float:
+        """P(her next gap ends in (start, end] and she is still a client then)."""
+        return sum(mass * self.still_here(day) for day, mass in _gap_grid(self.gap, start, end))
+
+    def no_visit_yet(self) -> float:
+        """P(no visit in the days since the last), given she stayed until it."""
+        return max(1e-300, 1.0 - self.stay * self.visit_mass(0.0, self.days_since))
+
+    def alive(self) -> float:
+        here = self.stay * self.still_here(self.days_since) * self.gap.sf(self.days_since)
+        return _clip(here / self.no_visit_yet())
+
+    def returns_within(self, days: float) -> float:
+        comes = self.stay * self.visit_mass(self.days_since, self.days_since + days)
+        return _clip(comes / self.no_visit_yet())
+
+
+def _client(p: Params, h: History) -> _Client:
+    m = len(h.log_gaps)
+    stay = (p.b + m) / (p.a + p.b + m)
+    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since)
 
 
 class ReturnModel:
@@ -159,46 +225,40 @@ class ReturnModel:
         self.clients = clients
         self.fitted_at = fitted_at
 
-    # --- per client -------------------------------------------------------------------
-
     def p_alive(self, visits: Sequence[datetime], as_of: datetime) -> float:
         """P(she is still a client): will come back some day if nothing changes."""
         h = summarize(visits, as_of)
-        return 1.0 if h is None else self._alive(h)
+        return 1.0 if h is None else _client(self.params, h).alive()
 
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
         """P(at least one visit in (as_of, as_of + within_days])."""
         h = summarize(visits, as_of)
-        return 0.0 if h is None else _p_return(self.params, h, within_days)
+        return 0.0 if h is None else _client(self.params, h).returns_within(within_days)
 
     def expected_next_visit(self, visits: Sequence[datetime], as_of: datetime) -> datetime | None:
-        """Her median next visit if she is still a client: last visit + her predicted gap."""
+        """When her rhythm brings her back (the median of her rhythm's next gap)."""
         h = summarize(visits, as_of)
         if h is None:
             return None
-        mu, _, _ = self._gap_posterior(h)
-        return h.last_visit + timedelta(days=math.exp(mu))
+        return h.last_visit + timedelta(days=math.exp(_rhythm(self.params, h.log_gaps)[0]))
 
     def status(
         self, visits: Sequence[datetime], as_of: datetime, has_future_booking: bool, maintenance: bool = False
     ) -> str:
-        """active | at_risk | lapsed | maintenance; never worse for another day of silence."""
+        """active | at_risk | lapsed | maintenance; never better for another day of silence."""
         if maintenance:
             return "maintenance"
         h = summarize(visits, as_of)
         if has_future_booking or h is None:
             return "active"
-        mu, _, _ = self._gap_posterior(h)
-        if h.days_since <= math.exp(mu):  # her visit is not due yet
+        if h.days_since <= math.exp(_rhythm(self.params, h.log_gaps)[0]):  # not due yet
             return "active"
-        alive = self._alive(h)
+        alive = _client(self.params, h).alive()
         if alive < self.thresholds.lapsed_below:
             return "lapsed"
         if alive < self.thresholds.at_risk_below:
             return "at_risk"
         return "active"
-
-    # --- storage ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,47 +280,6 @@ class ReturnModel:
             datetime.fromisoformat(fitted) if fitted else None,
         )
 
-    # --- the math ---------------------------------------------------------------------
-
-    def _gap_posterior(self, h: History) -> tuple[float, float, float]:
-        """Her next log gap: Student t (location, scale, degrees of freedom)."""
-        return _predictive(self.params, h.gaps, h.mean_log, h.ss_log)
-
-    def _alive(self, h: History) -> float:
-        return _alive(self.params, h)
-
-
-def _alive(p: Params, h: History) -> float:
-    """P(she is still a client) after this silence: she did not leave at her last visit
-    (Beta-geometric posterior), nor since (Gamma-exponential posterior given how long she
-    has stayed), and her next gap is just long, against all the ways of having left."""
-    stay = (p.b + h.gaps) / (p.a + p.b + h.gaps)
-    alive = stay * _still_here(p, h, h.days_since) * _gap_sf(p, h, h.days_since)
-    return _clip(alive / _no_visit_yet(p, h, stay))
-
-
-def _p_return(p: Params, h: History, within_days: float) -> float:
-    """P(she has not left and her next gap ends within the window | no visit so far)."""
-    stay = (p.b + h.gaps) / (p.a + p.b + h.gaps)
-    comes = stay * _visit_mass(p, h, h.days_since, h.days_since + within_days)
-    return _clip(comes / _no_visit_yet(p, h, stay))
-
-
-def _no_visit_yet(p: Params, h: History, stay: float) -> float:
-    """P(no visit in the days since the last), relative to her having stayed until it."""
-    return max(1e-300, 1.0 - stay * _visit_mass(p, h, 0.0, h.days_since))
-
-
-def _still_here(p: Params, h: History, days: float) -> float:
-    """P(no leaving for reasons of her own in the next `days` | she stayed span_days)."""
-    horizon = p.hazard_rate + h.span_days
-    return (horizon / (horizon + days)) ** p.hazard_shape
-
-
-def _visit_mass(p: Params, h: History, start: float, end: float) -> float:
-    """P(her next gap ends in (start, end] and she is still a client then)."""
-    return sum(mass * _still_here(p, h, day) for day, mass in _gap_grid(p, h, start, end))
-
 
 def fit(
     histories: Sequence[Sequence[datetime]],
@@ -268,20 +287,30 @@ def fit(
     prior: Prior = Prior(),
     thresholds: Thresholds = Thresholds(),
 ) -> ReturnModel:
-    """Fit the population to a business's clients (each history: her visits, UTC).
-
-    Two stages of maximum a posteriori: the gap prior from the completed gaps, then the
-    dropout given how long each client's current gap already is. With no clients the
-    result is the prior itself.
-    """
+    """Fit the population to a business's clients (each history: her visits, UTC; only
+    those before `as_of` count). With no clients the result is the prior itself."""
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
-    gaps = _fit_gaps(sample, centre, weight)
-    gaps = _fit_tail(sample, gaps, centre, weight)
+    params = _fit_rhythm(sample, centre, weight)
+    params = _fit_tail(sample, params, centre, weight)
     sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
-    params = _fit_leaving(sample, gaps, centre, weight)
+    params = _fit_leaving(sample, params, centre, weight)
     return ReturnModel(params, thresholds, len(summaries), as_of)
+
+
+# --- fitting ------------------------------------------------------------------------
+
+MAX_FIT_CLIENTS = 5000
+MAX_LEAVING_CLIENTS = 1200
+MAX_TAIL_GAPS = 3000
+# Steps of the day grid on which a gap's distribution meets the chance of leaving.
+GRID_STEPS = 8
+# The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
+DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
+# The prior pulls each (log-)parameter towards its default with this standard deviation
+# per unit of weight: a few hundred clients speak for themselves.
+_PRIOR_SD = 1.0
 
 
 def _even_sample(summaries: list[History], most: int, weight: float) -> tuple[list[History], float]:
@@ -292,25 +321,13 @@ def _even_sample(summaries: list[History], most: int, weight: float) -> tuple[li
     return [summaries[i * len(summaries) // most] for i in range(most)], weight * most / len(summaries)
 
 
-# --- fitting ------------------------------------------------------------------------
-
-MAX_FIT_CLIENTS = 5000
-MAX_LEAVING_CLIENTS = 1500
-# Steps of the day grid on which a gap's distribution meets the chance of leaving.
-GRID_STEPS = 8
-MAX_FIT_GAPS = 6000
-# The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
-DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
-# The prior pulls each log-parameter towards its default with this standard deviation
-# per prior-client: wide enough that a few hundred clients speak for themselves.
-_PRIOR_SD = 1.0
-
-
-def _fit_gaps(summaries: list[History], centre: Params, weight: float) -> Params:
+def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Params:
+    """The N-IG prior of the log gaps by their marginal likelihood (closed form)."""
     by_gaps: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for h in summaries:
-        if h.gaps:
-            by_gaps[h.gaps].append((h.mean_log, h.ss_log))
+        if h.log_gaps:
+            mean = sum(h.log_gaps) / len(h.log_gaps)
+            by_gaps[len(h.log_gaps)].append((mean, sum((y - mean) ** 2 for y in h.log_gaps)))
     start = [centre.mu0, math.log(centre.kappa0), math.log(centre.alpha0), math.log(centre.beta0)]
 
     def loss(x: list[float]) -> float:
@@ -327,112 +344,143 @@ def _fit_gaps(summaries: list[History], centre: Params, weight: float) -> Params
     return replace(centre, mu0=x[0], kappa0=math.exp(x[1]), alpha0=math.exp(x[2]), beta0=math.exp(x[3]))
 
 
-def _fit_tail(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
+def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: float) -> Params:
     """Breaks and the degrees-of-freedom cap: whatever best predicts each client's next
     gap from her earlier ones (the prequential log score, Dawid 1984)."""
-    unbounded = replace(gaps, max_df=DF_CHOICES[-1])
-    steps = []  # (log gap, location, scale, uncapped df) for every completed gap
+    sequences, total = [], 0
     for h in summaries:
-        total = square = 0.0
-        for j, y in enumerate(h.log_gaps):
-            mean = total / j if j else 0.0
-            steps.append((y, *_predictive(unbounded, j, mean, square - j * mean * mean)))
-            total, square = total + y, square + y * y
-    if len(steps) > MAX_FIT_GAPS:
-        steps = [steps[i * len(steps) // MAX_FIT_GAPS] for i in range(MAX_FIT_GAPS)]
-    weight *= len(steps) / max(1, sum(h.gaps for h in summaries))
+        if h.log_gaps and total < MAX_TAIL_GAPS:
+            sequences.append(h.log_gaps)
+            total += len(h.log_gaps)
+    weight *= total / max(1, sum(len(h.log_gaps) for h in summaries))
 
-    def densities(cap: float) -> list[tuple[float, float]]:
-        return [(y, math.exp(_t_logpdf((y - loc) / scale, min(df, cap))) / scale) for y, loc, scale, df in steps]
+    def densities(cap: float) -> list[tuple[tuple[float, ...], list[float]]]:
+        capped = replace(rhythm, max_df=cap)
+        return [(ys, _rhythm_densities(capped, ys)) for ys in sequences]
 
-    fitted = _fit_breaks(densities(unbounded.max_df), gaps, centre, weight)
-    best_cap = max(DF_CHOICES, key=lambda cap: _break_score(densities(cap), fitted))
+    fitted = _fit_breaks(densities(rhythm.max_df), rhythm, centre, weight)
+    best_cap = max(DF_CHOICES, key=lambda cap: _tail_score(densities(cap), fitted))
+    if best_cap == rhythm.max_df:
+        return fitted
     return _fit_breaks(densities(best_cap), replace(fitted, max_df=best_cap), centre, weight)
 
 
-def _fit_breaks(steps: list[tuple[float, float]], gaps: Params, centre: Params, weight: float) -> Params:
+def _fit_breaks(
+    sequences: list[tuple[tuple[float, ...], list[float]]], p: Params, centre: Params, weight: float
+) -> Params:
     def unpack(x: list[float]) -> Params:
         share = 1.0 / (1.0 + math.exp(-x[0]))
-        return replace(gaps, break_share=share, break_mu=x[1], break_sigma=math.exp(x[2]))
+        return replace(p, break_share=share, break_mu=x[1], break_sigma=math.exp(x[2]), break_weight=math.exp(x[3]))
 
-    start = [_logit(centre.break_share), centre.break_mu, math.log(centre.break_sigma)]
-    x = _nelder_mead(lambda x: -_break_score(steps, unpack(x)) + _penalty(x, start, weight), start)
+    start = [_logit(centre.break_share), centre.break_mu, math.log(centre.break_sigma), math.log(centre.break_weight)]
+    x = _nelder_mead(lambda x: -_tail_score(sequences, unpack(x)) + _penalty(x, start, weight), start)
     return unpack(x)
 
 
-def _break_score(steps: list[tuple[float, float]], p: Params) -> float:
-    """Log score of each gap as her own rhythm (its t density given) or a break."""
-    norm = p.break_share / (p.break_sigma * math.sqrt(2.0 * math.pi))
-    keep, half_inv_var = 1.0 - p.break_share, 0.5 / p.break_sigma**2
-    return sum(math.log(keep * f + norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2) + 1e-300) for y, f in steps)
+def _tail_score(sequences: list[tuple[tuple[float, ...], list[float]]], p: Params) -> float:
+    """Log score of each gap as her rhythm (its density given) or a break, with her own
+    break share as learnt from her earlier gaps."""
+    total = 0.0
+    for ys, rhythm in sequences:
+        breaks = 0.0
+        for j, (y, f) in enumerate(zip(ys, rhythm)):
+            share = (p.break_share * p.break_weight + breaks) / (p.break_weight + j)
+            pause = share * _break_density(p, y)
+            mix = (1.0 - share) * f + pause + 1e-300
+            total += math.log(mix)
+            breaks += pause / mix
+    return total
 
 
 def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
     """Leaving after a visit (a, b) and in between (hazard_shape, hazard_rate), given the
     gap model: each client stayed until her last visit and has not come back since."""
-    rows = []  # gaps, span, and her gap distribution over the silence: (mid-day, mass)
-    for h in summaries:
-        grid = _gap_grid(gaps, h, 0.0, h.days_since)
-        rows.append((h.gaps, h.span_days, [(day, mass) for day, mass in grid if mass > 1e-9]))
+    by_gaps: dict[int, list[tuple[float, list[tuple[float, float]]]]] = defaultdict(list)
+    for h in summaries:  # her span, and her gap's distribution over the silence since
+        grid = _gap_grid(next_gap(gaps, h), 0.0, h.days_since)
+        by_gaps[len(h.log_gaps)].append((h.span_days, [(day, mass) for day, mass in grid if mass > 1e-9]))
     names = ("a", "b", "hazard_shape", "hazard_rate")
     start = [math.log(getattr(centre, n)) for n in names]
 
     def loss(x: list[float]) -> float:
         a, b, shape, rate = (math.exp(v) for v in x)
         total = 0.0
-        for m, span, grid in rows:
-            horizon = rate + span
-            seen = sum(mass * (horizon / (horizon + day)) ** shape for day, mass in grid)
-            # E[(1-p)^m e^(-mu span) (p + (1-p) P(no visit since | stayed))]
-            total += (
-                _log_beta(a, b + m)
-                - _log_beta(a, b)
-                - math.log(a + b + m)
-                + shape * math.log(rate / horizon)
-                + math.log(max(1e-300, a + b + m - (b + m) * seen))
-            )
+        for m, rows in by_gaps.items():
+            # E[(1-p)^m e^(-rate span) (p + (1-p) P(no visit since | stayed))]
+            total += len(rows) * (_log_beta(a, b + m) - _log_beta(a, b) - math.log(a + b + m))
+            for span, grid in rows:
+                horizon = rate + span
+                seen = sum(mass * (horizon / (horizon + day)) ** shape for day, mass in grid)
+                total += shape * math.log(rate / horizon) + math.log(max(1e-300, a + b + m - (b + m) * seen))
         return -total + _penalty(x, start, weight)
 
     x = _nelder_mead(loss, start)
     return replace(gaps, **{n: math.exp(v) for n, v in zip(names, x)})
 
 
-def _gap_grid(p: Params, h: History, start: float, end: float) -> list[tuple[float, float]]:
-    """(mid-day, P(her next gap ends in the step)) over (start, end] on a geometric day grid."""
-    start = max(start, 1.0)  # visits within a day are one visit: no gap is shorter
-    if end <= start:
-        return []
-    out, prev_day, prev_cdf = [], start, 1.0 - _gap_sf(p, h, start)
-    for k in range(1, GRID_STEPS + 1):
-        day = start * (end / start) ** (k / GRID_STEPS)
-        cdf = 1.0 - _gap_sf(p, h, day)
-        out.append((math.sqrt(day * prev_day), cdf - prev_cdf))
-        prev_day, prev_cdf = day, cdf
-    return out
-
-
 def _penalty(x: list[float], centre: list[float], weight: float) -> float:
     return weight * sum((xi - ci) ** 2 for xi, ci in zip(x, centre)) / (2.0 * _PRIOR_SD**2)
 
 
-def _gap_sf(p: Params, h: History, days: float) -> float:
-    """P(her next gap, if she comes, is longer than `days`): her rhythm, or a break."""
-    if days <= 0:
-        return 1.0
-    loc, scale, df = _predictive(p, h.gaps, h.mean_log, h.ss_log)
-    log_days = math.log(days)
-    rhythm = _t_sf((log_days - loc) / scale, df)
-    pause = 0.5 * math.erfc((log_days - p.break_mu) / (p.break_sigma * math.sqrt(2.0)))
-    return (1.0 - p.break_share) * rhythm + p.break_share * pause
+# --- the gap model ----------------------------------------------------------------------
 
 
-def _predictive(p: Params, m: int, mean_log: float, ss_log: float) -> tuple[float, float, float]:
-    """Normal-inverse-gamma update with m log gaps; the next log gap's Student t."""
+def _rhythm(p: Params, log_gaps: Sequence[float]) -> tuple[float, float, float]:
+    """Normal-inverse-gamma update with her log gaps: her next log gap's Student t
+    (location, scale, degrees of freedom)."""
+    m = len(log_gaps)
+    mean = sum(log_gaps) / m if m else 0.0
+    ss = sum((y - mean) ** 2 for y in log_gaps)
+    return _predictive(p, m, mean, ss)
+
+
+def _predictive(p: Params, m: int, mean: float, ss: float) -> tuple[float, float, float]:
     kn = p.kappa0 + m
-    mun = (p.kappa0 * p.mu0 + m * mean_log) / kn
+    mun = (p.kappa0 * p.mu0 + m * mean) / kn
     an = p.alpha0 + m / 2.0
-    bn = p.beta0 + ss_log / 2.0 + p.kappa0 * m * (mean_log - p.mu0) ** 2 / (2.0 * kn)
+    bn = p.beta0 + ss / 2.0 + p.kappa0 * m * (mean - p.mu0) ** 2 / (2.0 * kn)
     return mun, math.sqrt(bn * (kn + 1.0) / (an * kn)), min(2.0 * an, p.max_df)
+
+
+def _rhythm_densities(p: Params, log_gaps: Sequence[float]) -> list[float]:
+    """The density of each log gap under her rhythm as known from the gaps before it."""
+    out, total, square = [], 0.0, 0.0
+    for j, y in enumerate(log_gaps):
+        mean = total / j if j else 0.0
+        loc, scale, df = _predictive(p, j, mean, max(0.0, square - j * mean * mean))
+        out.append(math.exp(_t_logpdf((y - loc) / scale, df)) / scale)
+        total, square = total + y, square + y * y
+    return out
+
+
+def _break_density(p: Params, y: float) -> float:
+    z = (y - p.break_mu) / p.break_sigma
+    return math.exp(-0.5 * z * z) / (p.break_sigma * math.sqrt(2.0 * math.pi))
+
+
+def _break_share(p: Params, log_gaps: Sequence[float], rhythm: Sequence[float]) -> float:
+    """Her chance that a gap is a break: the population's, updated by how much each of
+    her gaps looked like one."""
+    breaks = 0.0
+    for j, (y, f) in enumerate(zip(log_gaps, rhythm)):
+        share = (p.break_share * p.break_weight + breaks) / (p.break_weight + j)
+        pause = share * _break_density(p, y)
+        breaks += pause / ((1.0 - share) * f + pause + 1e-300)
+    return (p.break_share * p.break_weight + breaks) / (p.break_weight + len(log_gaps))
+
+
+def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float]]:
+    """(mid-day, P(the gap ends in the step)) over (start, end] on a geometric day grid."""
+    start = max(start, 1.0)  # visits within a day are one visit: no gap is shorter
+    if end <= start:
+        return []
+    out, prev_day, prev_sf = [], start, gap.sf(start)
+    for k in range(1, GRID_STEPS + 1):
+        day = start * (end / start) ** (k / GRID_STEPS)
+        sf = gap.sf(day)
+        out.append((math.sqrt(day * prev_day), prev_sf - sf))
+        prev_day, prev_sf = day, sf
+    return out
 
 
 # --- numerics -------------------------------------------------------------------------
