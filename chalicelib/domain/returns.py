@@ -38,6 +38,9 @@ DAY_SECONDS = 86400.0
 # Two bookings within a day (a cut, then a colour) are one visit.
 SAME_VISIT_DAYS = 1.0
 FORMAT_VERSION = 1
+STATUSES = ("active", "at_risk", "lapsed")
+# How far after her last visit turns() looks for her turning at risk or lapsed.
+TURN_LIMIT_DAYS = 3 * 365.0
 
 
 @dataclass(frozen=True)
@@ -251,14 +254,36 @@ class ReturnModel:
         h = summarize(visits, as_of)
         if has_future_booking or h is None:
             return "active"
-        if h.days_since <= math.exp(_rhythm(self.params, h.log_gaps)[0]):  # not due yet
-            return "active"
+        return STATUSES[self._severity(h)]
+
+    def turns(self, visits: Sequence[datetime], as_of: datetime) -> tuple[datetime | None, datetime | None]:
+        """When she turns at risk and when lapsed if nothing changes (no visit, nothing
+        booked): the keys of the win-back and at-risk indexes. None: not within
+        TURN_LIMIT_DAYS of her last visit. Exact to the minute, by bisection, which the
+        status never getting better with silence makes sound."""
+        h = summarize(visits, as_of)
+        if h is None:
+            return None, None
+        return self._turn(h, 1), self._turn(h, 2)
+
+    def _severity(self, h: History) -> int:
+        """0 active, 1 at risk, 2 lapsed: by P(alive), once her visit is due."""
+        if h.days_since <= math.exp(_rhythm(self.params, h.log_gaps)[0]):
+            return 0
         alive = _client(self.params, h).alive()
-        if alive < self.thresholds.lapsed_below:
-            return "lapsed"
-        if alive < self.thresholds.at_risk_below:
-            return "at_risk"
-        return "active"
+        return 2 if alive < self.thresholds.lapsed_below else 1 if alive < self.thresholds.at_risk_below else 0
+
+    def _turn(self, h: History, severity: int) -> datetime | None:
+        def reached(days: float) -> bool:
+            return self._severity(replace(h, days_since=days)) >= severity
+
+        if not reached(TURN_LIMIT_DAYS):
+            return None
+        lo, hi = 0.0, TURN_LIMIT_DAYS
+        while hi - lo > 1.0 / (24 * 60):
+            mid = (lo + hi) / 2.0
+            lo, hi = (lo, mid) if reached(mid) else (mid, hi)
+        return h.last_visit + timedelta(days=hi)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -80,6 +80,25 @@ def test_visits_after_the_moment_asked_about_do_not_count(params, gaps):
     assert model.status(visits, now, False) == model.status(before, now, False)
 
 
+@settings(max_examples=40, deadline=None)
+@given(params_st, gaps_st)
+def test_the_turning_days_are_when_the_status_changes(params, gaps):
+    model = ReturnModel(params)
+    visits = visits_with(gaps)
+    at_risk, lapsed = model.turns(visits, visits[-1] + timedelta(hours=1))
+    for day, status in ((at_risk, "at_risk"), (lapsed, "lapsed")):
+        if day is None:
+            assert (
+                SEVERITY[model.status(visits, visits[-1] + timedelta(days=returns.TURN_LIMIT_DAYS), False)]
+                < (SEVERITY[status])
+            )
+        else:
+            assert SEVERITY[model.status(visits, day - timedelta(minutes=2), False)] < SEVERITY[status]
+            assert SEVERITY[model.status(visits, day + timedelta(minutes=1), False)] >= SEVERITY[status]
+    if at_risk and lapsed:
+        assert at_risk <= lapsed
+
+
 def test_a_client_whose_visit_is_not_due_is_active_however_unlikely_she_returns():
     model = ReturnModel(Prior(comes_back=0.05).params())  # hardly anyone comes back
     one_visit = [T0]
