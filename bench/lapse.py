@@ -285,7 +285,8 @@ def evaluate(data: DataSet) -> list[dict]:
     rows = []
     for cutoff in data.cutoffs:
         end = cutoff + timedelta(days=WINDOW_DAYS)
-        clients = [h for h in data.histories if h[0] < cutoff]
+        ids = np.array([i for i, h in enumerate(data.histories) if h[0] < cutoff])
+        clients = [data.histories[i] for i in ids]
         before = [[v for v in h if v < cutoff] for h in clients]
         returned = np.array([any(cutoff <= v < end for v in h) for h in clients])
         visits = np.array([len(returns.summarize(h, cutoff).log_gaps) + 1 for h in before])
@@ -305,8 +306,32 @@ def evaluate(data: DataSet) -> list[dict]:
                     row[name]["reliability"] = reliability(p, y)
                     row[name]["chance_gap"] = chance_gap(p)
             row["auc_se"] = auc_se(row["model"]["auc"], positive)
+            # kept for the paired bootstrap: who, what happened, each rule's score
+            row["ids"], row["positive"] = ids[mask], positive
+            row["scores"] = {name: s.score[mask] for name, s in scored.items()}
             rows.append(row)
     return rows
+
+
+def auc_gain_ci(rows: list[dict], subset: str, rival: str, draws: int = 400) -> tuple[float, float, float]:
+    """The model's AUC minus a rival's, averaged over the cutoffs, with a 95 % interval
+    from a bootstrap that resamples clients (the same client appears at every cutoff)."""
+    rows = [r for r in rows if r["subset"] == subset]
+    clients = max(int(r["ids"].max()) for r in rows if len(r["ids"])) + 1
+    rng = np.random.default_rng(1)
+
+    def gain(weights: np.ndarray | None) -> float:
+        gains = []
+        for r in rows:
+            counts = np.ones(len(r["ids"]), int) if weights is None else weights[r["ids"]]
+            positive = np.repeat(r["positive"], counts)
+            model, other = (np.repeat(r["scores"][k], counts) for k in ("model", rival))
+            gains.append(auc(model, positive) - auc(other, positive))
+        return float(np.nanmean(gains))
+
+    boot = [gain(rng.multinomial(clients, np.full(clients, 1 / clients))) for _ in range(draws)]
+    low, high = np.nanquantile(boot, [0.025, 0.975])
+    return gain(None), float(low), float(high)
 
 
 def print_rows(rows: list[dict]) -> None:
@@ -379,6 +404,14 @@ def main() -> None:
             aucs = " ".join(f"{r} {mean(rows, subset, r, 'auc'):.3f}" for r in RULES)
             f1s = " ".join(f"{r} {mean(rows, subset, r, 'f1'):.3f}" for r in RULES)
             print(f"  {name:9} {subset:8} AUC: {aucs} | F1: {f1s}")
+    print("\nthe model's AUC gain, mean over the cutoffs [95 % interval, clients resampled]:")
+    for name, rows in by_set.items():
+        for subset in ("all", "regulars", "recent"):
+            cells = []
+            for rival in ("recency", "bgnbd"):
+                gain, low, high = auc_gain_ci(rows, subset, rival)
+                cells.append(f"vs {rival} {gain:+.3f} [{low:+.3f}, {high:+.3f}]")
+            print(f"  {name:9} {subset:8} " + "  ".join(cells))
     misses = [m for rows in by_set.values() for m in targets(rows)]
     settings = sum(1 for rows in by_set.values() for r in rows if r["subset"] != "recent")
     print(f"\ntargets missed: {len(misses)} (in {settings} settings)")
