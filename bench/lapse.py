@@ -39,6 +39,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
@@ -46,7 +47,8 @@ from scipy.special import gammaln
 from scipy.stats import rankdata
 
 from chalicelib.domain import returns
-from chalicelib.domain.rhythm import RetentionRules, rhythm_days
+from chalicelib.domain.config import Retention as RetentionRules
+from chalicelib.domain.rhythm import rhythm_days
 from chalicelib.domain.rhythm import status as rhythm_status
 
 WINDOW_DAYS = 182
@@ -289,13 +291,14 @@ def evaluate(data: DataSet) -> list[dict]:
         clients = [data.histories[i] for i in ids]
         before = [[v for v in h if v < cutoff] for h in clients]
         returned = np.array([any(cutoff <= v < end for v in h) for h in clients])
-        visits = np.array([len(returns.summarize(h, cutoff).log_gaps) + 1 for h in before])
+        visits = np.array([len(h) for h in before])  # visits before the cutoff, as the rules see them
         scored = {name: fn(before, cutoff) for name, fn in RULE_FUNCS.items()}
         recent = np.array([(cutoff - h[-1]).days <= RECENT_DAYS for h in before])
         subsets = (("all", np.ones(len(before), bool)), ("regulars", visits >= REGULAR_VISITS), ("recent", recent))
         for subset, mask in subsets:
             positive = ~returned[mask]
-            row = {"data": data.name, "cutoff": cutoff.date(), "subset": subset, "clients": int(mask.sum())}
+            row: dict[str, Any] = {"data": data.name, "cutoff": cutoff.date(), "subset": subset}
+            row["clients"] = int(mask.sum())
             row["lapsed_share"] = float(positive.mean())
             row["returned"] = int((~positive).sum())
             for name, s in scored.items():
