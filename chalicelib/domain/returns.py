@@ -331,6 +331,9 @@ def fit(
 MAX_FIT_CLIENTS = 5000
 MAX_LEAVING_CLIENTS = 1200
 MAX_TAIL_GAPS = 2500
+# However exact her past gaps (standing appointments), her next is not predicted closer
+# than this (log days: about +-10 %, three days on a four-week rhythm).
+MIN_LOG_SPREAD = 0.1
 # The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
 # The prior pulls each (log-)parameter towards its default with this standard deviation
@@ -357,8 +360,13 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
         return centre
     start = [centre.mu0, math.log(centre.kappa0), math.log(centre.alpha0), math.log(centre.beta0)]
 
+    def unpack(x: list[float]) -> tuple[float, float, float, float]:
+        # Bounded: gaps that never vary (standing appointments) would drive the prior to
+        # zero spread and infinite certainty; MIN_LOG_SPREAD keeps predictions sane.
+        return x[0], math.exp(_bound(x[1], -8, 8)), math.exp(_bound(x[2], -1, 7)), math.exp(_bound(x[3], -12, 5))
+
     def loss(x: list[float]) -> float:
-        mu0, k0, a0, b0 = x[0], math.exp(x[1]), math.exp(x[2]), math.exp(x[3])
+        mu0, k0, a0, b0 = unpack(x)
         total = 0.0
         for m, rows in by_gaps.items():
             kn, an = k0 + m, a0 + m / 2.0
@@ -367,8 +375,8 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
             total += len(rows) * const - an * sum(math.log(b0 + ss / 2.0 + shrink * (y - mu0) ** 2) for y, ss in rows)
         return -total + _penalty(x, start, weight)
 
-    x = _nelder_mead(loss, start)
-    return replace(centre, mu0=x[0], kappa0=math.exp(x[1]), alpha0=math.exp(x[2]), beta0=math.exp(x[3]))
+    mu0, k0, a0, b0 = unpack(_nelder_mead(loss, start))
+    return replace(centre, mu0=mu0, kappa0=k0, alpha0=a0, beta0=b0)
 
 
 def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: float) -> Params:
@@ -469,7 +477,7 @@ def _predictive(p: Params, m: int, mean: float, ss: float) -> tuple[float, float
     mun = (p.kappa0 * p.mu0 + m * mean) / kn
     an = p.alpha0 + m / 2.0
     bn = p.beta0 + ss / 2.0 + p.kappa0 * m * (mean - p.mu0) ** 2 / (2.0 * kn)
-    return mun, math.sqrt(bn * (kn + 1.0) / (an * kn)), min(2.0 * an, p.max_df)
+    return mun, math.sqrt(bn * (kn + 1.0) / (an * kn) + MIN_LOG_SPREAD**2), min(2.0 * an, p.max_df)
 
 
 def _rhythm_densities(p: Params, log_gaps: Sequence[float]) -> list[float]:
@@ -520,6 +528,10 @@ def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float
 
 def _clip(x: float) -> float:
     return min(1.0, max(0.0, x))
+
+
+def _bound(x: float, low: float, high: float) -> float:
+    return min(high, max(low, x))
 
 
 def _logit(p: float) -> float:

@@ -231,3 +231,29 @@ def test_nelder_mead_finds_the_minimum_of_a_curved_valley():
 
     x = returns._nelder_mead(rosenbrock, [-1.2, 1.0], max_iter=2000, tol=1e-14)
     assert x == pytest.approx([1.0, 1.0], abs=1e-3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from([1.0, 7.0, 28.0, 28.0, 28.0, 365.0]), max_size=12), st.floats(0.0, 3000.0)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_any_small_business_fits_to_finite_parameters_and_sane_answers(clients):
+    """Identical gaps, one-visit clients, a single client: nothing degenerates."""
+    histories = [[v - timedelta(days=sum(gaps) + back + 1) for v in visits_with(gaps)] for gaps, back in clients]
+    model = fit(histories, T0)
+    assert all(math.isfinite(v) and v > 0 for k, v in vars(model.params).items() if k != "mu0")
+    for visits in histories:
+        assert 0.0 <= model.p_return(visits, T0, 182) <= model.p_alive(visits, T0) <= 1.0
+
+
+def test_standing_appointments_do_not_make_a_day_late_look_like_leaving():
+    """Gaps of exactly four weeks, every client: the spread never reaches zero."""
+    histories = [[T0 - timedelta(days=28 * k + d) for k in range(10, 0, -1)] for d in range(1, 200)]
+    model = fit(histories, T0)
+    visits = histories[0]
+    assert model.status(visits, visits[-1] + timedelta(days=29), False) == "active"
+    assert model.status(visits, visits[-1] + timedelta(days=28 + 14), False) == "lapsed"
