@@ -175,8 +175,9 @@ class NextGap:
 
 
 def next_gap(p: Params, h: History) -> NextGap:
+    """Her next gap as her history tells it: her rhythm and her own share of breaks."""
     loc, scale, df = _rhythm(p, h.log_gaps)
-    share = _break_share(p, h.log_gaps, _rhythm_densities(p, h.log_gaps))
+    _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps))
     return NextGap(loc, scale, df, share, p.break_mu, p.break_sigma)
 
 
@@ -336,9 +337,6 @@ MAX_TAIL_GAPS = 2500
 MIN_LOG_SPREAD = 0.1
 # The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
-# The prior pulls each (log-)parameter towards its default with this standard deviation
-# per unit of weight: a few hundred clients speak for themselves.
-_PRIOR_SD = 1.0
 
 
 def _even_sample(summaries: list[History], most: int, weight: float) -> tuple[list[History], float]:
@@ -415,19 +413,7 @@ def _fit_breaks(
 
 
 def _tail_score(sequences: list[tuple[tuple[float, ...], list[float]]], p: Params) -> float:
-    """Log score of each gap as her rhythm (its density given) or a break, with her own
-    break share as learnt from her earlier gaps."""
-    total, prior_breaks, norm = 0.0, p.break_share * p.break_weight, _break_density(p, p.break_mu)
-    half_inv_var = 0.5 / p.break_sigma**2
-    for ys, rhythm in sequences:
-        breaks = 0.0
-        for j, (y, f) in enumerate(zip(ys, rhythm)):
-            share = (prior_breaks + breaks) / (p.break_weight + j)
-            pause = share * norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2)
-            mix = (1.0 - share) * f + pause + 1e-300
-            total += math.log(mix)
-            breaks += pause / mix
-    return total
+    return sum(_breaks(p, ys, rhythm)[0] for ys, rhythm in sequences)
 
 
 def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
@@ -457,7 +443,9 @@ def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight:
 
 
 def _penalty(x: list[float], centre: list[float], weight: float) -> float:
-    return weight * sum((xi - ci) ** 2 for xi, ci in zip(x, centre)) / (2.0 * _PRIOR_SD**2)
+    """The prior: each (log-)parameter normal around its default with standard deviation
+    1, counted `weight` times, so that a few hundred clients speak for themselves."""
+    return weight * sum((xi - ci) ** 2 for xi, ci in zip(x, centre)) / 2.0
 
 
 # --- the gap model ----------------------------------------------------------------------
@@ -496,21 +484,26 @@ def _break_density(p: Params, y: float) -> float:
     return math.exp(-0.5 * z * z) / (p.break_sigma * math.sqrt(2.0 * math.pi))
 
 
-def _break_share(p: Params, log_gaps: Sequence[float], rhythm: Sequence[float]) -> float:
-    """Her chance that a gap is a break: the population's, updated by how much each of
-    her gaps looked like one."""
-    breaks = 0.0
+def _breaks(p: Params, log_gaps: Sequence[float], rhythm: Sequence[float]) -> tuple[float, float]:
+    """Through her gaps in order: the log score of each as her rhythm (its density given)
+    or a break, her share of breaks learnt from the gaps before it; and her share after
+    the last one."""
+    score, breaks, prior = 0.0, 0.0, p.break_share * p.break_weight
+    norm, half_inv_var = _break_density(p, p.break_mu), 0.5 / p.break_sigma**2
     for j, (y, f) in enumerate(zip(log_gaps, rhythm)):
-        share = (p.break_share * p.break_weight + breaks) / (p.break_weight + j)
-        pause = share * _break_density(p, y)
-        breaks += pause / ((1.0 - share) * f + pause + 1e-300)
-    return (p.break_share * p.break_weight + breaks) / (p.break_weight + len(log_gaps))
+        share = (prior + breaks) / (p.break_weight + j)
+        pause = share * norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2)
+        mix = (1.0 - share) * f + pause + 1e-300
+        score += math.log(mix)
+        breaks += pause / mix
+    return score, (prior + breaks) / (p.break_weight + len(log_gaps))
 
 
 def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float]]:
     """(day, P(the gap ends in this cell)) for the cells of a fixed grid of days (x sqrt 2
-    per cell) that meet (start, end]; each cell weighs its part by its own middle day, so a
-    longer interval never holds less."""
+    per cell) that meet (start, end]. The day a cell stands for is its middle, or `start`
+    if later: it does not depend on `end`, so a longer interval never holds less, and it
+    is never before `start`, so a visit in the interval is never likelier than being there."""
     start = max(start, 1.0)  # visits within a day are one visit: no gap is shorter
     out: list[tuple[float, float]] = []
     cell = math.floor(2.0 * math.log2(start))
@@ -518,7 +511,7 @@ def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float
     while lo < end:
         hi = min(end, 2.0 ** ((cell + 1) / 2.0))
         sf_hi = gap.sf(hi)
-        out.append((2.0 ** ((cell + 0.5) / 2.0), sf_lo - sf_hi))
+        out.append((max(2.0 ** ((cell + 0.5) / 2.0), start), sf_lo - sf_hi))
         cell, lo, sf_lo = cell + 1, hi, sf_hi
     return out
 
