@@ -268,15 +268,20 @@ class ReturnModel:
         return self._turn(h, 1), self._turn(h, 2)
 
     def _severity(self, h: History) -> int:
+        return self._client_severity(_client(self.params, h))
+
+    def _client_severity(self, c: _Client) -> int:
         """0 active, 1 at risk, 2 lapsed: by P(alive), once her visit is due."""
-        if h.days_since <= math.exp(_rhythm(self.params, h.log_gaps)[0]):
+        if c.days_since <= math.exp(c.gap.loc):  # her rhythm's median gap
             return 0
-        alive = _client(self.params, h).alive()
+        alive = c.alive()
         return 2 if alive < self.thresholds.lapsed_below else 1 if alive < self.thresholds.at_risk_below else 0
 
     def _turn(self, h: History, severity: int) -> datetime | None:
+        client = _client(self.params, h)  # all but the silence stays the same
+
         def reached(days: float) -> bool:
-            return self._severity(replace(h, days_since=days)) >= severity
+            return self._client_severity(replace(client, days_since=days)) >= severity
 
         if not reached(TURN_LIMIT_DAYS):
             return None
