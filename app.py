@@ -1,12 +1,17 @@
-"""Rebook's Chalice app: wiring only. Routes live in chalicelib/api, rules in chalicelib/domain."""
+"""Rebook's Chalice app: wiring only. Routes live in chalicelib/api, rules in chalicelib/domain,
+and the scheduled jobs with their schedules in chalicelib/jobs/schedule.py."""
+
+from collections.abc import Callable
 
 from chalice import Chalice, Cron, Rate
 
 from chalicelib.api.admin import admin
 from chalicelib.api.dashboard import dashboard
 from chalicelib.api.feeds import feeds
+from chalicelib.api.http import in_error_shape
 from chalicelib.api.pages import pages
 from chalicelib.api.public import public
+from chalicelib.jobs.schedule import JOBS, Job
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="rebook")
@@ -16,6 +21,13 @@ app.register_blueprint(admin)
 app.register_blueprint(feeds)
 app.register_blueprint(dashboard)
 
+
+@app.middleware("http")
+def errors_in_one_shape(event, get_response):
+    """What Chalice answers itself (415, 405, its own 500) in the documented error shape."""
+    return in_error_shape(get_response(event))
+
+
 if get_settings().is_local:
     # Local-only tools (the messages the local stack "sent"); never deployed routes.
     from chalicelib.api.dev import dev
@@ -23,38 +35,27 @@ if get_settings().is_local:
     app.register_blueprint(dev)
 
 
-def _run(name: str) -> dict:
-    from chalicelib import clock
-    from chalicelib.jobs.schedule import JOBS, summary_of
-
-    return summary_of(JOBS[name].run(clock.now()))
-
-
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="send_due")
-def send_due(event):
-    """Reminders and outbox retries (chalicelib/jobs/send_due.py)."""
-    return _run("send_due")
+def _expression(job: Job) -> Rate | Cron:
+    if job.at is not None:
+        hour, minute = (int(p) for p in job.at.split(":"))
+        return Cron(minute, hour, "*", "*", "?", "*")
+    if job.every_minutes % 60 == 0:
+        return Rate(job.every_minutes // 60, unit=Rate.HOURS)
+    return Rate(job.every_minutes, unit=Rate.MINUTES)
 
 
-@app.schedule(Rate(5, unit=Rate.MINUTES), name="visits_ended")
-def visits_ended(event):
-    """Auto-completion and client rhythm after visits (chalicelib/jobs/visits_ended.py)."""
-    return _run("visits_ended")
+def _handler(job: Job) -> Callable[[object], dict]:
+    def handler(event: object) -> dict:
+        from chalicelib import clock
+        from chalicelib.jobs.schedule import summary_of
+
+        return summary_of(job.run(clock.now()))
+
+    # Chalice names the Lambda handler `app.<function name>`: one function per job.
+    handler.__name__ = handler.__qualname__ = job.name
+    handler.__doc__ = job.about
+    return handler
 
 
-@app.schedule(Rate(5, unit=Rate.MINUTES), name="kpi_sync")
-def kpi_sync(event):
-    """KPI aggregates of clients whose history changed (chalicelib/services/kpis.py)."""
-    return _run("kpi_sync")
-
-
-@app.schedule(Rate(1, unit=Rate.HOURS), name="marketing")
-def marketing(event):
-    """Win-back and birthday messages at each business's local morning (chalicelib/services/marketing.py)."""
-    return _run("marketing")
-
-
-@app.schedule(Cron(15, 2, "*", "*", "?", "*"), name="erase_inactive")
-def erase_inactive(event):
-    """GDPR: erase clients inactive past their business's retention (chalicelib/jobs/erase_inactive.py)."""
-    return _run("erase_inactive")
+for _job in JOBS.values():
+    globals()[_job.name] = app.schedule(_expression(_job), name=_job.name)(_handler(_job))

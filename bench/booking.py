@@ -30,17 +30,13 @@ _started: dict = {}
 
 
 def count_dynamodb_requests() -> None:
-    """Count every DynamoDB API call PynamoDB makes, via botocore's before-call event."""
-    import botocore.session
-    from pynamodb.connection import base
+    """Count every DynamoDB API call, via botocore's before-call event on the process's
+    one session (chalicelib/aws.py), which PynamoDB's connection and the store share."""
+    from chalicelib import aws
 
-    def session_with_counter():
-        session = botocore.session.get_session()
-        session.register("before-call.dynamodb", _before)
-        session.register("after-call.dynamodb", _after)
-        return session
-
-    base.get_session = session_with_counter
+    session = aws.session()
+    session.register("before-call.dynamodb", _before)
+    session.register("after-call.dynamodb", _after)
 
 
 def _before(model, **_):
@@ -87,7 +83,9 @@ def main() -> None:
         save_config(parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text())))
         raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
 
-        booking_latency, booking_calls, availability_calls = [], [], []
+        booking_latency: list[float] = []
+        booking_calls: list[dict[str, int]] = []
+        availability_calls: list[int] = []
         SECONDS.clear()
         with Client(app) as client:
             from datetime import date, timedelta

@@ -31,7 +31,7 @@ LAMBDA_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 TIMER = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-FIRST_BOOKING = "app, chalicelib.services.booking, chalicelib.pages.views"
+FIRST_BOOKING = "app, chalicelib.services.booking.book, chalicelib.pages.views"
 
 
 def import_seconds(module: str) -> float:

@@ -32,8 +32,7 @@ ITEMS_READ = {"n": 0, "requests": 0}
 def count_items_read() -> None:
     """Count the items every DynamoDB response carries (Query/Scan Items, GetItem Item,
     BatchGetItem Responses), via botocore's after-call event."""
-    import botocore.session
-    from pynamodb.connection import base
+    from chalicelib import aws
 
     def after(http_response, parsed, model, **_):
         ITEMS_READ["requests"] += 1
@@ -44,20 +43,16 @@ def count_items_read() -> None:
         elif "Responses" in parsed and model.name == "BatchGetItem":
             ITEMS_READ["n"] += sum(len(v) for v in parsed["Responses"].values())
 
-    def session_with_counter():
-        session = botocore.session.get_session()
-        session.register("after-call.dynamodb", after)
-        return session
-
-    base.get_session = session_with_counter
+    # The process's one session (chalicelib/aws.py), before any client is made from it.
+    aws.session().register("after-call.dynamodb", after)
 
 
 def generate(business, appointments: int, clients: int, rng: random.Random) -> None:
     """A year of history written straight to the table (as the booking path would leave
     it), every client marked for the KPI sync."""
     from chalicelib.domain.booking import Appointment
-    from chalicelib.store import keys, kpis
-    from chalicelib.store.bookings import _to_item
+    from chalicelib.store import keys
+    from chalicelib.store.bookings import to_item
     from chalicelib.store.models import AppointmentItem, ClientItem
 
     cfg = business.config
@@ -72,7 +67,7 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
                 (year_start + timedelta(days=rng.randint(0, 364))).strftime("%Y-%m-%dT%H:%M:%SZ")
                 for _ in range(rng.choice((0, 0, 0, 1, 2)))
             ]
-            pk, sk = kpis.change_keys(business.id, client_id, year_start)
+            pk, sk = keys.kpi_change_keys(business.id, client_id, year_start)
             batch.save(
                 ClientItem(
                     keys.biz(business.id),
@@ -113,7 +108,7 @@ def generate(business, appointments: int, clients: int, rng: random.Random) -> N
                     reminded=rng.random() < 0.7,
                     feedback_requested=status == "completed",
                 )
-                item = _to_item(a)
+                item = to_item(a)
                 item.cancelled_at = cancelled_at  # set by the cancellation's own update, not the booking
                 batch.save(item)
                 written += 1

@@ -111,16 +111,11 @@ METER = Meter()
 
 
 def count_dynamodb_requests() -> None:
-    """Every PynamoDB connection (one per thread) gets a botocore session with our hook."""
-    import botocore.session
-    from pynamodb.connection import base
+    """The hook on the process's one botocore session (chalicelib/aws.py), which every
+    thread's client comes from; registered before any client is made."""
+    from chalicelib import aws
 
-    def session_with_meter():
-        session = botocore.session.get_session()
-        session.register("after-call.dynamodb", METER.after_call)
-        return session
-
-    base.get_session = session_with_meter
+    aws.session().register("after-call.dynamodb", METER.after_call)
 
 
 # --- tables and businesses -------------------------------------------------------------
@@ -214,8 +209,8 @@ def visit_start(rng: random.Random, business) -> datetime:
 
 def write_chunk(business_list: list, first: int, count: int, seed: int) -> tuple[int, int]:
     """Generate and BatchWrite appointments first..first+count and their reminders."""
-    from chalicelib.store import db
-    from chalicelib.store.bookings import _to_item, message_item
+    from chalicelib.domain.messages import queued
+    from chalicelib.store import bookings, db, outbox
     from chalicelib.store.models import AppointmentItem, MessageItem
 
     db.configure()
@@ -229,9 +224,9 @@ def write_chunk(business_list: list, first: int, count: int, seed: int) -> tuple
             booked_at = booked_at.replace(microsecond=0)
             status = "cancelled" if rng.random() < CANCELLED_SHARE else "booked"
             appt, planned = make_booking(rng, business, n, start, booked_at, status)
-            appts.save(_to_item(appt))
+            appts.save(bookings.to_item(appt))
             for m in planned:
-                msgs.save(message_item(m, booked_at))
+                msgs.save(outbox.to_item(queued(m, booked_at)))
             messages += len(planned)
     return count, messages
 
@@ -332,7 +327,8 @@ def measure_reads(size: int, threads: int) -> dict:
 # --- part 2: send throughput ------------------------------------------------------------
 def build_send_set(table: str, count: int, now: datetime) -> int:
     """A fresh table with `count` reminders due in the job's window, for visits later today."""
-    from chalicelib.store.bookings import _to_item, message_item
+    from chalicelib.domain.messages import queued
+    from chalicelib.store import bookings, outbox
     from chalicelib.store.models import AppointmentItem, MessageItem
 
     fresh_table(table)
@@ -346,16 +342,16 @@ def build_send_set(table: str, count: int, now: datetime) -> int:
             booked_at = (now - timedelta(days=rng.uniform(2, 20))).replace(microsecond=0)
             appt, planned = make_booking(rng, business, n, start, booked_at)
             n += 1
-            appts.save(_to_item(appt))
+            appts.save(bookings.to_item(appt))
             for m in planned[: count - made]:
                 # Due in the job's window, as if the reminder's send time had just passed.
                 due = (now - timedelta(seconds=rng.randrange(30, 540))).replace(microsecond=0)
-                msgs.save(message_item(dataclasses.replace(m, due_at=due), booked_at))
+                msgs.save(outbox.to_item(queued(dataclasses.replace(m, due_at=due), booked_at)))
                 made += 1
     return made
 
 
-def timed_run(table: str, count: int, now: datetime, workers: int):
+def timed_run(table: str, count: int, now: datetime, workers: int | None):
     from chalicelib.jobs import send_due
     from chalicelib.store import businesses, jobs
 

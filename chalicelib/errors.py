@@ -10,6 +10,8 @@ from __future__ import annotations
 class RebookError(Exception):
     status = 400
     code = "bad_request"
+    # Seconds the caller should wait before trying again (429, 503): the Retry-After header.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -18,13 +20,20 @@ class RebookError(Exception):
         code: str | None = None,
         fields: dict[str, str] | None = None,
         details: dict | None = None,
+        key: str | None = None,
+        retry_after: int | None = None,
     ):
         super().__init__(message)
+        if retry_after is not None:
+            self.retry_after = retry_after
         self.message = message
         if code:
             self.code = code
         self.fields = fields or {}
         self.details = details or {}
+        # What the client pages say instead of `message` (English, for API callers):
+        # a key of the pages' catalogue, err_<key>, where `code` alone does not tell.
+        self.key = key
 
     def to_body(self) -> dict:
         body = {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
@@ -74,3 +83,21 @@ class Forbidden(RebookError):
 class PayloadTooLarge(RebookError):
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(RebookError):
+    """A limit of the business was reached (chalicelib/domain/limits.py): 429 with
+    Retry-After, the seconds until the limit lets the caller through again."""
+
+    status = 429
+    code = "rate_limited"
+    retry_after = 60
+
+
+class Unavailable(RebookError):
+    """Not the caller's fault and not a bug: the database is throttling or failing for a
+    moment and the change was not made (never half made). 503 with Retry-After."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 2

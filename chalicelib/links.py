@@ -76,7 +76,7 @@ def referral_token(business_id: str, client_id: str, now: datetime) -> str:
     return tokens.make_token(link_secret(), "referral", business_id, client_id, now + CLIENT_LINK_VALID)
 
 
-def book_url(slug: str, **prefill: str) -> str:
+def book_url(slug: str, **prefill: str | None) -> str:
     query = urlencode({k: v for k, v in prefill.items() if v})
     return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")
 

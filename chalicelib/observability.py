@@ -1,4 +1,5 @@
-"""Powertools Logger and Metrics, created once. Log ids, never names, phones or emails."""
+"""The Powertools Logger, created once on first use, and the message metrics.
+Log ids, never names, phones or emails."""
 
 from __future__ import annotations
 
@@ -12,13 +13,6 @@ def logger():
     return Logger(service="rebook")
 
 
-@lru_cache(maxsize=1)
-def metrics():
-    from aws_lambda_powertools import Metrics
-
-    return Metrics(namespace="Rebook", service="rebook")
-
-
 def count_message(outcome: str, channel: str, kind: str) -> None:
     """One metric per outcome (sent, skipped, failed, deferred, retry) by channel and kind."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -30,3 +24,19 @@ def count_message(outcome: str, channel: str, kind: str) -> None:
         # One series without dimensions: what the "messages failed for good" alarm watches.
         with single_metric(name="messages_failed_permanently", unit=MetricUnit.Count, value=1, namespace="Rebook"):
             pass
+
+
+SMS_BUDGET_METRIC = "sms_budget_exhausted"  # docs/deploy.md: the alarm the CDK app sets on it
+
+
+def count_sms_budget_exhausted(business_id: str, budget: int) -> None:
+    """An SMS was refused because its business spent the day's SMS budget: one metric
+    without dimensions (Rebook/sms_budget_exhausted, what the alarm watches) and a
+    structured log line naming the business (an id, no personal data)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    logger().warning(
+        "sms budget exhausted", extra={"business_id": business_id, "budget": budget, "alarm": SMS_BUDGET_METRIC}
+    )
+    with single_metric(name=SMS_BUDGET_METRIC, unit=MetricUnit.Count, value=1, namespace="Rebook"):
+        pass

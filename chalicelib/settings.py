@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+
+LOCAL_STAGES = ("local", "test")
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,22 @@ class Settings:
     auth_jwks_file: str | None
     auth_issuer: str | None
     auth_audience: str | None
+    pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
+    import_workers: int = 4  # concurrent writes of a CSV import's chunk
+    clock_file: str | None = None  # REBOOK_CLOCK_FILE: where run-job --now moves the clock (local and test only)
 
     @property
     def is_local(self) -> bool:
-        return self.stage in ("local", "test")
+        return self.stage in LOCAL_STAGES
+
+
+def _pinned_now(stage: str, value: str | None) -> datetime | None:
+    """REBOOK_NOW, honoured only where nothing real depends on the time."""
+    if not value or stage not in LOCAL_STAGES:
+        return None
+    from chalicelib.domain.timeutil import parse_instant
+
+    return parse_instant(value)
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +74,9 @@ def get_settings() -> Settings:
         auth_jwks_file=env.get("REBOOK_AUTH_JWKS_FILE") or None,
         auth_issuer=env.get("REBOOK_AUTH_ISSUER") or None,
         auth_audience=env.get("REBOOK_AUTH_AUDIENCE") or None,
+        pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
+        import_workers=max(1, int(env.get("REBOOK_IMPORT_WORKERS", "4"))),
+        clock_file=(env.get("REBOOK_CLOCK_FILE") or None) if stage in LOCAL_STAGES else None,
     )
 
 

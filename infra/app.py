@@ -15,14 +15,19 @@ def build(app: cdk.App) -> RebookStack:
     stages = app.node.try_get_context("stages") or {}
     if stage not in stages:
         raise SystemExit(f"Unknown stage {stage!r}: infra/cdk.json knows {', '.join(stages)}")
-    region = stages[stage].get("region") or os.environ.get("CDK_DEFAULT_REGION") or "eu-north-1"
+    values = dict(stages[stage])
+    # `-c table_name=...` on the command line wins over the stage's own setting (a
+    # restored table: docs/deploy.md); keep it in infra/cdk.json for every later deploy.
+    if app.node.try_get_context("table_name"):
+        values["table_name"] = app.node.try_get_context("table_name")
+    region = values.get("region") or os.environ.get("CDK_DEFAULT_REGION") or "eu-north-1"
     # `chalice package` resolves service principals for the region; no credentials needed.
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region)
     return RebookStack(
         app,
         f"rebook-{stage}",
-        settings=StageSettings.from_context(stage, stages[stage]),
+        settings=StageSettings.from_context(stage, values),
         env=env,
         description=f"Rebook booking and client retention ({stage})",
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
@@ -23,17 +24,10 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from infra.api_edges import access_log_format, gateway_responses
+
 ROOT = Path(__file__).resolve().parents[1]
 API_STAGE = "api"
-# What API Gateway answers itself (no token, a refused token, throttling) in the same
-# `{"error": ...}` shape as every answer of the app.
-GATEWAY_ERRORS = {
-    "UNAUTHORIZED": (401, "unauthorized", "Sign in as the business owner or staff."),
-    "ACCESS_DENIED": (403, "forbidden", "This sign-in is not valid for this request."),
-    "THROTTLED": (429, "throttled", "Too many requests; please try again in a moment."),
-    "DEFAULT_4XX": (None, "bad_request", "The request was not accepted."),
-    "DEFAULT_5XX": (None, "internal", "Something went wrong on our side."),
-}
 
 
 @dataclass(frozen=True)
@@ -51,6 +45,9 @@ class StageSettings:
     throttle_rate: int
     throttle_burst: int
     log_retention_days: int
+    # The table the app uses, when it is not the stack's own `rebook-<stage>`: a table
+    # restored from a backup (docs/deploy.md, "Backups and restore").
+    table_name: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -70,6 +67,7 @@ class StageSettings:
             throttle_rate=int(values.get("throttle_rate", 50)),
             throttle_burst=int(values.get("throttle_burst", 100)),
             log_retention_days=int(values.get("log_retention_days", 30)),
+            table_name=values.get("table_name") or None,
         )
 
 
@@ -111,6 +109,13 @@ class RebookStack(cdk.Stack):
         retain = cdk.RemovalPolicy.RETAIN if s.is_prod else cdk.RemovalPolicy.DESTROY
 
         self.table = self._table(f"rebook-{s.name}", s.is_prod, retain)
+        # What the functions read and write: the stack's table, or the one named in the
+        # stage's settings (a restored copy; the stack's own table is left as it is).
+        if s.table_name:
+            self.data_table_name = s.table_name
+            self.data_table_arn = f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{s.table_name}"
+        else:
+            self.data_table_name, self.data_table_arn = self.table.ref, self.table.attr_arn
         self.link_secret = secretsmanager.Secret(
             self,
             "LinkSecret",
@@ -130,7 +135,7 @@ class RebookStack(cdk.Stack):
         stage_config = chalice_stage_config(s.name)
         stage_config["environment_variables"].update(
             {
-                "REBOOK_TABLE": self.table.ref,
+                "REBOOK_TABLE": self.data_table_name,
                 "REBOOK_LINK_SECRET_ID": self.link_secret.secret_arn,
                 "REBOOK_PUBLIC_URL": s.public_url,
                 "REBOOK_EMAIL_FROM": s.email_from,
@@ -145,7 +150,7 @@ class RebookStack(cdk.Stack):
             api_gateway_stage=API_STAGE, manage_iam_role=False, autogen_policy=False, iam_role_arn=self.role.role_arn
         )
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
-        self._api_edges(s)
+        self._api_edges(s, retain)
         self.functions = ["APIHandler", "OwnerAuth"] + scheduled_functions()
         self._log_retention(s, retain)
         self._alarms(s)
@@ -160,7 +165,7 @@ class RebookStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
-        cdk.CfnOutput(self, "TableName", value=self.table.ref)
+        cdk.CfnOutput(self, "TableName", value=self.data_table_name)
 
     # --- data --------------------------------------------------------------------------
     def _table(self, name: str, prod: bool, retain) -> dynamodb.CfnTable:
@@ -292,7 +297,7 @@ class RebookStack(cdk.Stack):
                     "dynamodb:ConditionCheckItem",
                     "dynamodb:DescribeTable",
                 ],
-                resources=[self.table.attr_arn, f"{self.table.attr_arn}/index/*"],
+                resources=[self.data_table_arn, f"{self.data_table_arn}/index/*"],
             )
         )
         role.add_to_policy(
@@ -328,7 +333,7 @@ class RebookStack(cdk.Stack):
         return role
 
     # --- the API's edges ---------------------------------------------------------------
-    def _api_edges(self, s: StageSettings) -> None:
+    def _api_edges(self, s: StageSettings, retain) -> None:
         api = self.app.get_resource("RestAPI")
         api.add_property_override(
             "MethodSettings",
@@ -339,20 +344,15 @@ class RebookStack(cdk.Stack):
                     "ThrottlingRateLimit": s.throttle_rate,
                     "ThrottlingBurstLimit": s.throttle_burst,
                     "MetricsEnabled": True,
+                    # Execution logging: errors only (authorizer and integration
+                    # failures), never the request or response bodies.
+                    "LoggingLevel": "ERROR",
+                    "DataTraceEnabled": False,
                 }
             ],
         )
-        responses = {}
-        for kind, (status, code, message) in GATEWAY_ERRORS.items():
-            body = json.dumps({"error": {"code": code, "message": message, "fields": {}}})
-            response = {
-                "ResponseTemplates": {"application/json": body},
-                "ResponseParameters": {"Headers": {"Access-Control-Allow-Origin": "'*'"}},
-            }
-            if status:
-                response["StatusCode"] = str(status)
-            responses[kind] = response
-        api.add_property_override("GatewayResponses", responses)
+        api.add_property_override("GatewayResponses", gateway_responses())
+        self._api_logs(s, api, retain)
         if s.waf:
             acl = wafv2.CfnWebACL(
                 self,
@@ -391,6 +391,47 @@ class RebookStack(cdk.Stack):
             )
             # The stage SAM creates from RestAPI (its logical id is SAM's convention).
             association.add_override("DependsOn", [f"RestAPI{API_STAGE}Stage"])
+
+    def _api_logs(self, s: StageSettings, api: cdk.CfnResource, retain) -> None:
+        """A record of every request: the access log (one JSON line a request, in a log
+        group of ours) and API Gateway's execution log at ERROR (its log group, named by
+        API Gateway's convention, created here so that it has a retention too)."""
+        self.access_logs = logs.CfnLogGroup(
+            self,
+            "ApiAccessLogs",
+            log_group_name=f"/rebook/{s.name}/api-access",
+            retention_in_days=s.log_retention_days,
+        )
+        self.access_logs.apply_removal_policy(retain)
+        api.add_property_override(
+            "AccessLogSetting", {"DestinationArn": self.access_logs.attr_arn, "Format": access_log_format()}
+        )
+        self.execution_logs = logs.CfnLogGroup(
+            self,
+            "ApiExecutionLogs",
+            log_group_name=cdk.Fn.sub("API-Gateway-Execution-Logs_${Api}/" + API_STAGE, {"Api": api.ref}),
+            retention_in_days=s.log_retention_days,
+        )
+        self.execution_logs.apply_removal_policy(retain)
+        # API Gateway writes to CloudWatch Logs with a role set once per account and region
+        # (AWS::ApiGateway::Account); without it a stage with logging fails to deploy. The
+        # role is kept when the stack goes: the account setting outlives the stack.
+        push_role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="Lets API Gateway write Rebook's access and execution logs.",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+            ],
+        )
+        push_role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=push_role.role_arn)
+        # The API (and so its stage, deployed after it) waits for the account setting (and,
+        # through DestinationArn, for the access log group). The execution log group is
+        # named after the API, so it comes after the API, but long before API Gateway
+        # would write (and create) it: at the first error a deployed stage logs.
+        api.add_resource_dependency(account)
 
     # --- operations --------------------------------------------------------------------
     def _log_retention(self, s: StageSettings, retain) -> None:

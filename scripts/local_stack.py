@@ -5,8 +5,10 @@
 
 Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
 (moto: SES + SNS), creates the table and loads the demo business, verifies the sender
-domain in the mock SES, then `chalice local` and, once the CLI has it, the local
-scheduler. The owner dashboard's local accounts (an owner and a staff member of the demo
+domain in the mock SES, then the API server and, once the CLI has it, the local
+scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
+as `chalice local`, threaded with a deep listen backlog); `--reload` runs `chalice local
+--autoreload` instead. The owner dashboard's local accounts (an owner and a staff member of the demo
 business, passwords made once) are kept in .local/owners.json and printed with the
 URLs. Ctrl-C or SIGTERM stops everything. --check starts it all, waits until
 GET /api/v1/businesses/demo answers 200, prints "ok" and stops (for tests and CI).
@@ -101,8 +103,43 @@ def local_accounts(local_dir: Path = LOCAL_DIR) -> list[dict]:
     return accounts
 
 
-def child_env(port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR) -> dict[str, str]:
+STACK_FILE = "stack.json"  # in the data dir while a stack runs: its ports, for the local tools
+CLOCK_FILE = "clock.json"  # where `rebook_cli run-job --now` moves the stack's clock
+
+
+def running_stack(local_dir: Path | None = None) -> dict | None:
+    """The ports (and pinned clock) of the stack running from `local_dir`, from the file
+    it keeps there while it runs: the CLI and scripts.sent_messages talk to that stack,
+    not to whatever answers on the default ports."""
+    try:
+        info = json.loads(((local_dir or LOCAL_DIR) / STACK_FILE).read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)  # still running?
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info
+
+
+def local_ports(local_dir: Path | None = None) -> tuple[int, int, int]:
+    """(API, DynamoDB Local, mock AWS) ports of the local stack: REBOOK_PORT,
+    REBOOK_DDB_PORT, REBOOK_AWS_PORT when set, else those of the stack running from
+    `local_dir`, else the defaults."""
+    info = running_stack(local_dir) or {}
+    env = os.environ
+    return (
+        int(env.get("REBOOK_PORT") or info.get("port") or 8000),
+        int(env.get("REBOOK_DDB_PORT") or info.get("ddb_port") or 8001),
+        int(env.get("REBOOK_AWS_PORT") or info.get("aws_port") or 5005),
+    )
+
+
+def child_env(
+    port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR, now: str | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
+    if now:  # the stack's clock stopped there (REBOOK_NOW: chalicelib/clock.py)
+        env["REBOOK_NOW"] = now
+    # `rebook_cli run-job --now` moves the local stack's clock here (chalicelib/clock.py).
+    env["REBOOK_CLOCK_FILE"] = str(local_dir / CLOCK_FILE)
     # Never let a developer's real AWS profile or session leak into the local stack.
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
@@ -149,8 +186,17 @@ def http_status(url: str, timeout: float = 2) -> int | None:
 
 
 class LocalStack:
-    def __init__(self, port: int, ddb_port: int, aws_port: int, local_dir: Path = LOCAL_DIR, reload: bool = False):
+    def __init__(
+        self,
+        port: int,
+        ddb_port: int,
+        aws_port: int,
+        local_dir: Path = LOCAL_DIR,
+        reload: bool = False,
+        now: str | None = None,
+    ):
         self.port, self.ddb_port, self.aws_port = port, ddb_port, aws_port
+        self.now = now
         self.local_dir = local_dir
         self.reload = reload
         self.ddb: DynamoDBLocal | None = None
@@ -180,13 +226,25 @@ class LocalStack:
 
     def start(self) -> None:
         self.check_ports()
-        self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir)
+        self.env = child_env(self.port, self.ddb_port, self.aws_port, self.local_dir, self.now)
+        self.local_dir.mkdir(parents=True, exist_ok=True)
+        (self.local_dir / CLOCK_FILE).unlink(missing_ok=True)  # a new start runs on its own clock
+        info: dict[str, int | str] = {
+            "pid": os.getpid(),
+            "port": self.port,
+            "ddb_port": self.ddb_port,
+            "aws_port": self.aws_port,
+        }
+        if self.now:
+            info["now"] = self.now
+        (self.local_dir / STACK_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
         logs = self.local_dir / "logs"
         print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
         self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb", log_path=logs / "dynamodb.log")
         self._starting(self.ddb.start)
         print(f"Starting the mock AWS server (SES, SNS) on port {self.aws_port} ...")
-        self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log")
+        # What it "sends" is kept beside the data, so it survives a restart as bookings do.
+        self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log", store=self.local_dir / "sent-messages.jsonl")
         self._starting(self.aws.start)
 
         self.run_step("create-table")
@@ -197,26 +255,32 @@ class LocalStack:
 
         self.accounts = local_accounts(self.local_dir)
 
-        print(f"Starting chalice local on port {self.port} ...")
-        # chalice's autoreloader polls every file under the project each second (.venv,
-        # node_modules) and restarts on any change — DynamoDB Local's data in .local/
-        # among them, so every booking restarted the server. Off unless asked for.
-        self.spawn(
-            "chalice local",
-            chalice_command()
-            + [
-                "local",
-                "--stage",
-                "local",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--autoreload" if self.reload else "--no-autoreload",
-            ],
-        )
+        self.spawn("API server", self.api_command())
         if self.cli_has("run-scheduler"):
             self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
+
+    def api_command(self) -> list[str]:
+        """The API: scripts/local_server.py (the app behind chalice's local API Gateway,
+        threaded, with a listen backlog for 50 and more concurrent clients). With
+        --reload, `chalice local --autoreload` instead (its reloader restarts its own
+        server; its backlog is 5, enough for one developer's browser)."""
+        if not self.reload:
+            print(f"Starting the API server on port {self.port} ...")
+            return [sys.executable, "-m", "scripts.local_server", "--host", "127.0.0.1", "--port", str(self.port)]
+        # chalice's autoreloader polls every file under the project each second (.venv,
+        # node_modules) and restarts on any change — DynamoDB Local's data in .local/
+        # among them, so every booking restarted the server. Only when asked for.
+        print(f"Starting chalice local (autoreload) on port {self.port} ...")
+        return chalice_command() + [
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--autoreload",
+        ]
 
     def _starting(self, start) -> None:
         try:
@@ -275,6 +339,12 @@ class LocalStack:
             return False
 
     def stop(self) -> None:
+        stack_file = self.local_dir / STACK_FILE
+        try:
+            if json.loads(stack_file.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                stack_file.unlink()
+        except (OSError, ValueError):
+            pass
         for _name, proc in reversed(self.children):
             stop_process_group(proc)
         self.children.clear()
@@ -283,6 +353,7 @@ class LocalStack:
                 service.stop()
 
     def banner(self) -> str:
+        assert self.aws is not None and self.ddb is not None, "banner() before start()"
         return "\n".join(
             [
                 "",
@@ -297,8 +368,7 @@ class LocalStack:
                 f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
                 f"  DynamoDB Local      {self.ddb.endpoint}",
                 "",
-                "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages"
-                + ("" if self.aws_port == 5005 else f" --endpoint {self.aws.endpoint}"),
+                "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages",
                 f"Logs of DynamoDB Local and the mock AWS server: {self.local_dir / 'logs'}",
                 "Press Ctrl-C to stop.",
                 "",
@@ -346,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.wait_for(lambda: http_status(url) == 200, args.timeout, f"GET {url} to answer 200")
             print("ok")
             return 0
-        stack.wait_for(stack.api_listening, args.timeout, "chalice local to listen")
+        stack.wait_for(stack.api_listening, args.timeout, "the API server to listen")
         print(stack.banner(), flush=True)
         while True:  # until Ctrl-C, SIGTERM, or a child dies
             stack.ensure_children_alive()

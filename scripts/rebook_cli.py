@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -65,6 +65,10 @@ def cmd_validate_business(args) -> None:
 
 
 def cmd_load_business(args) -> None:
+    from datetime import timedelta
+
+    from chalicelib import clock
+    from chalicelib.store.bookings import put_on_day_sheets
     from chalicelib.store.businesses import save_config
 
     cfg = read_config_file(args.file)
@@ -73,21 +77,28 @@ def cmd_load_business(args) -> None:
         f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
         f"{len(cfg.services)} services, {len(cfg.staff)} staff"
     )
+    # Visits booked before day sheets existed go on them now (a no-op once they are).
+    now = clock.now()
+    moved = put_on_day_sheets(business.id, cfg.tz, now - timedelta(days=1), now + timedelta(days=400))
+    if moved:
+        print(f"put {moved} booked visits on the staff's day sheets")
 
 
 def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
     """--now values: ISO 8601 with offset, 'YYYY-MM-DD HH:MM' (local), 'today HH:MM',
     'tomorrow HH:MM' or 'now'; local means Europe/Helsinki unless --tz says otherwise."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
+
+    from chalicelib import clock
 
     tz = ZoneInfo(tz_name)
     text = text.strip()
     if text == "now":
-        return datetime.now(UTC)
+        return clock.now()
     words = text.split()
     if len(words) == 2 and words[0] in ("today", "tomorrow"):
-        day = datetime.now(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
+        day = clock.now().astimezone(tz).date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
         text = f"{day.isoformat()} {words[1]}"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
@@ -96,12 +107,41 @@ def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):
 
 
 def cmd_run_job(args) -> None:
+    from chalicelib import clock
     from chalicelib.jobs.schedule import JOBS, summary_of
 
     job = JOBS[args.job]
     moment = parse_moment(args.now, args.tz)
     summary = summary_of(job.run(moment, simulated=args.now != "now"))
     print(f"{job.name} at {moment.isoformat()}: {json.dumps(summary, default=str)}")
+    if args.now != "now" and clock.travel_to(moment):
+        # The links in what it sent (a feedback request, say) open on the stack at that
+        # moment, not at the real time: the local stack's clock moves there and runs on.
+        print(
+            f"the local stack's clock now runs from {moment.isoformat()} (back to real time: rebook_cli clock --reset)"
+        )
+
+
+def cmd_clock(args) -> None:
+    """Show the clock the local stack runs on, or put it back to real time."""
+    from chalicelib import clock
+
+    if args.reset:
+        clock.travel_to(None)
+    print(clock.now().isoformat())
+
+
+def cmd_kpi_recount(args) -> None:
+    """Mark every client of a business for the KPI sync, which recounts what each adds
+    (run once after a release that counts something new, e.g. the day and staff counters)."""
+    from chalicelib import clock
+    from chalicelib.store import businesses, kpis
+
+    b = businesses.get_by_slug(args.business)
+    if b is None:
+        raise SystemExit(f"no business {args.business!r}")
+    n = kpis.mark_all(b.id, clock.now())
+    print(f"{n} clients of {args.business} marked; the kpi_sync job recounts them on its next runs")
 
 
 def cmd_owner_token(args) -> None:
@@ -140,13 +180,12 @@ def use_local_stack_by_default() -> None:
 
     if os.environ.get("REBOOK_STAGE"):
         return
-    from scripts.local_stack import child_env
+    from scripts.local_stack import child_env, local_ports, running_stack
 
-    local = child_env(
-        int(os.environ.get("REBOOK_PORT", "8000")),
-        int(os.environ.get("REBOOK_DDB_PORT", "8001")),
-        int(os.environ.get("REBOOK_AWS_PORT", "5005")),
-    )
+    # The ports of the stack running from .local/ (REBOOK_PORT & co. when set): a stack
+    # started with `REBOOK_PORT=8100 make run` is found without exporting anything.
+    stack = running_stack() or {}
+    local = child_env(*local_ports(), now=stack.get("now"))
     for key, value in local.items():
         if key.startswith(("REBOOK_", "AWS_")):
             os.environ.setdefault(key, value)
@@ -156,19 +195,20 @@ def use_local_stack_by_default() -> None:
 def cmd_run_scheduler(args) -> None:
     """Run every scheduled job on its schedule until Ctrl-C (what `make run` starts)."""
     import time
-    from datetime import datetime
 
+    from chalicelib import clock
     from chalicelib.jobs.schedule import JOBS, summary_of
 
-    last: dict[str, float] = {}
-    print(f"scheduler: {', '.join(f'{j.name} every {j.every_minutes} min' for j in JOBS.values())}", flush=True)
+    last: dict[str, datetime] = {}
+    print(f"scheduler: {', '.join(j.describe() for j in JOBS.values())}", flush=True)
     try:
         while True:
             for job in JOBS.values():
-                if time.monotonic() - last.get(job.name, -1e9) >= job.every_minutes * 60 / args.speed:
-                    last[job.name] = time.monotonic()
+                now = clock.now()
+                if now >= job.next_run(last.get(job.name), now):
+                    last[job.name] = now
                     try:
-                        summary = summary_of(job.run(datetime.now(UTC)))
+                        summary = summary_of(job.run(now))
                         if any(v for k, v in summary.items() if k != "reasons"):
                             print(f"scheduler: {job.name}: {json.dumps(summary, default=str)}", flush=True)
                     except Exception as e:  # keep the scheduler alive; the job retries next time
@@ -202,8 +242,13 @@ def main(argv=None) -> None:
     p.add_argument("--user", help="user id in the token (default local-<role>-<business id>)")
     p.add_argument("--hours", type=float, default=12, help="validity (default 12 h)")
     p.set_defaults(fn=cmd_owner_token)
+    p = sub.add_parser("kpi-recount", help="mark every client of a business for the KPI sync to recount")
+    p.add_argument("business", help="the business's slug, e.g. demo")
+    p.set_defaults(fn=cmd_kpi_recount)
+    p = sub.add_parser("clock", help="the local stack's clock (moved by run-job --now); --reset: real time")
+    p.add_argument("--reset", action="store_true")
+    p.set_defaults(fn=cmd_clock)
     p = sub.add_parser("run-scheduler", help="run every scheduled job on its schedule (local stack)")
-    p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)
     use_local_stack_by_default()

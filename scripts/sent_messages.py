@@ -2,7 +2,8 @@
 
     .venv/bin/python -m scripts.sent_messages [--endpoint URL] [--json] [--last N]
 
-The endpoint defaults to $REBOOK_AWS_ENDPOINT or http://127.0.0.1:5005 (`make run`).
+The endpoint defaults to $REBOOK_AWS_ENDPOINT, else the mock server of the stack running
+from .local/ ($REBOOK_AWS_PORT, or the port that stack was started on), else port 5005.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import sys
 
 from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:5005"
+
+def default_endpoint() -> str:
+    if os.environ.get("REBOOK_AWS_ENDPOINT"):
+        return os.environ["REBOOK_AWS_ENDPOINT"]
+    from scripts.local_stack import local_ports
+
+    return f"http://127.0.0.1:{local_ports()[2]}"
 
 
 def timeline(sent: dict) -> list[dict]:
@@ -37,10 +44,11 @@ def format_message(m: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Show messages sent through the local mock AWS server.")
-    parser.add_argument("--endpoint", default=os.environ.get("REBOOK_AWS_ENDPOINT") or DEFAULT_ENDPOINT)
+    parser.add_argument("--endpoint", default=None, help="the mock AWS server (default: the running stack's)")
     parser.add_argument("--json", action="store_true", help="print the parsed messages as JSON")
     parser.add_argument("--last", type=int, metavar="N", help="only the N newest messages")
     args = parser.parse_args(argv)
+    args.endpoint = args.endpoint or default_endpoint()
 
     try:
         messages = timeline(fetch_sent(args.endpoint))

@@ -3,10 +3,64 @@ a frozen clock, and Chalice's test client."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
+# Imported before any botocore client exists, so that every client carries moto's
+# send hook: the clients live for the whole run (chalicelib/aws.py) and each test's
+# mock_aws() switches them to that test's fresh in-memory backend.
+import moto  # noqa: F401
 import pytest
+
+# --- pytest-xdist (pyproject: -n auto) ---------------------------------------------
+# Handed out first, longest first, so none of them is left running alone at the end of
+# the run; the rest keep their order.
+LONG_FIRST = (
+    "tests/integration/test_kpi_aggregates.py",  # 75 played-through days and a recount
+    "tests/browser/",  # the local stack and Chromium; a stack per pinned day
+    "tests/infra/",  # cdk synth and cfn-lint, once for the module
+    "tests/contract/test_public_api_fuzz.py",  # Schemathesis: 50 cases and more per operation
+    "tests/integration/",
+)
+# Tests that share a started component run on one worker, so that it starts once: the
+# browser tests' session stack, each pinned day's stack (test ids "[pin-...]"), the CDK
+# synth, the local tools' mock server. Every other test is a unit of its own.
+SHARED = {
+    "tests/browser/test_frontdesk.py": "browser-frontdesk",  # a stack of its own
+    "tests/browser/test_settings_ui.py": "browser-settings",  # a stack of its own
+    "tests/browser/": "browser",
+    "tests/infra/": "cdk-synth",
+    "tests/test_local_tools.py": "local-tools",
+}
+
+
+def work_unit(nodeid: str) -> str:
+    """The tests xdist must give to one worker together (what they share)."""
+    pin = re.search(r"\[(pin-[\w-]+)\]$", nodeid)
+    if pin:
+        return pin.group(1)
+    return next((unit for prefix, unit in SHARED.items() if nodeid.startswith(prefix)), nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    # pytest 9 ignores the nodeid suffix xdist's own xdist_group marker relies on, so
+    # the units come from the nodeids here; in collection order (--no-loadscope-reorder).
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedComponentScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SharedComponentScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {p: i for i, p in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: next((rank[p] for p in LONG_FIRST if item.nodeid.startswith(p)), len(LONG_FIRST)))
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "config" / "businesses" / "demo.yaml"
@@ -31,6 +85,10 @@ TEST_ENV = {
     # moto's in-memory DynamoDB is not thread-safe (it deep-copies items while another
     # thread writes them); the parallel sender is measured on DynamoDB Local (bench/reminders.py).
     "REBOOK_SEND_WORKERS": "1",
+    "REBOOK_IMPORT_WORKERS": "1",
+    # The test stage honours a pinned clock: a test that does not freeze its own still
+    # runs on the same day whenever it runs.
+    "REBOOK_NOW": FROZEN_NOW.isoformat(),
 }
 # One signing key for the whole run (RSA generation is slow); its JWKS file is read by
 # the same verifier as Cognito's JWKS URL in AWS.
@@ -58,18 +116,14 @@ def owner_token(business_id: str, role: str = "owner", **kw) -> str:
 
 
 def reset_caches():
+    """Forget what was read from the environment. The botocore clients stay: they are
+    per (service, region, endpoint), and moto isolates each test's data."""
     from chalicelib.settings import reset_settings
     from chalicelib.store import businesses, db
 
     reset_settings()
     businesses.clear_cache()
     db._configured_for = None
-    try:
-        from chalicelib.notify import channels
-
-        channels.reset_clients()
-    except (ImportError, AttributeError):
-        pass
     from chalicelib.auth import jwt_verify
 
     jwt_verify.reset()
@@ -94,13 +148,20 @@ def frozen_now(monkeypatch):
     return state
 
 
-def load_demo():
+@cache
+def demo_config():
+    """The demo salon's configuration, parsed once per process."""
     import yaml
 
     from chalicelib.domain.config import parse_business_config
+
+    return parse_business_config(yaml.safe_load(DEMO.read_text()))
+
+
+def load_demo():
     from chalicelib.store.businesses import save_config
 
-    business, _ = save_config(parse_business_config(yaml.safe_load(DEMO.read_text())))
+    business, _ = save_config(demo_config())
     return business
 
 
@@ -110,12 +171,11 @@ def aws(env):
     from moto import mock_aws
 
     with mock_aws():
-        import boto3
-
+        from chalicelib.notify import channels
         from chalicelib.store.db import create_table
 
         create_table()
-        boto3.client("ses", region_name="eu-north-1").verify_domain_identity(Domain="rebook.local")
+        channels._client("ses").verify_domain_identity(Domain="rebook.local")
         yield load_demo()
 
 
@@ -141,3 +201,16 @@ def sent_sms():
     from moto.sns.models import sns_backends
 
     return list(sns_backends[DEFAULT_ACCOUNT_ID]["eu-north-1"].sms_messages.values())
+
+
+def emails_to(address: str, containing: str = "") -> list[str]:
+    """The decoded text of every email moto's SES sent to `address` (that contains `containing`)."""
+    import quopri
+
+    out = []
+    for m in sent_emails():
+        if address in str(m.destinations):
+            text = quopri.decodestring(m.raw_data.encode()).decode("utf-8", "replace")
+            if containing in text:
+                out.append(text)
+    return out

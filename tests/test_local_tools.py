@@ -330,3 +330,107 @@ def test_raw_email_without_headers_falls_back_to_envelope():
     )
     assert (parsed["from"], parsed["to"], parsed["text"]) == ("s@rebook.local", ["d@example.com"], "body\n")
     assert parsed["timestamp"] == "2026-01-01T00:00:00+00:00"
+
+
+# --- issue 17 (8): the documented local flows work as documented ------------------------
+
+
+@pytest.fixture
+def stack_dir(tmp_path, monkeypatch):
+    """A stack "running" from tmp_path on ports nobody chose by hand (this process
+    stands in for it), and no port variables exported."""
+    for name in ("REBOOK_PORT", "REBOOK_DDB_PORT", "REBOOK_AWS_PORT", "REBOOK_AWS_ENDPOINT", "REBOOK_STAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(local_stack, "LOCAL_DIR", tmp_path)
+    info = {"pid": __import__("os").getpid(), "port": 8100, "ddb_port": 8101, "aws_port": 5105}
+    (tmp_path / local_stack.STACK_FILE).write_text(json.dumps(info))
+    return tmp_path
+
+
+def test_the_local_tools_talk_to_the_running_stack_not_the_default_ports(stack_dir, monkeypatch):
+    import os
+
+    from scripts import rebook_cli
+
+    assert sent_messages.default_endpoint() == "http://127.0.0.1:5105"
+    monkeypatch.setenv("REBOOK_AWS_PORT", "5999")  # exported: it wins
+    assert sent_messages.default_endpoint() == "http://127.0.0.1:5999"
+    monkeypatch.delenv("REBOOK_AWS_PORT")
+    saved = dict(os.environ)
+    try:
+        rebook_cli.use_local_stack_by_default()
+        assert os.environ["REBOOK_DYNAMODB_ENDPOINT"] == "http://127.0.0.1:8101"
+        assert os.environ["REBOOK_AWS_ENDPOINT"] == "http://127.0.0.1:5105"
+        assert os.environ["REBOOK_PUBLIC_URL"] == "http://127.0.0.1:8100"
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_settings()
+    (stack_dir / local_stack.STACK_FILE).write_text(json.dumps({"pid": 2**22 + 7, "port": 8100, "aws_port": 5105}))
+    assert sent_messages.default_endpoint() == "http://127.0.0.1:5005"  # that stack is gone
+
+
+def test_sent_messages_survive_a_restart_of_the_mock_server(tmp_path):
+    store = tmp_path / "sent-messages.jsonl"
+    with MockAws(store=store) as server:
+        verify_sender(server.endpoint, "rebook.local", REGION)
+        boto3.client("ses", endpoint_url=server.endpoint, region_name=REGION, **CREDS).send_raw_email(
+            RawMessage={"Data": booking_mime()}
+        )
+        [before] = fetch_sent(server.endpoint)["emails"]
+    with MockAws(store=store) as server:
+        verify_sender(server.endpoint, "rebook.local", REGION)
+        sns = boto3.client("sns", endpoint_url=server.endpoint, region_name=REGION, **CREDS)
+        sns.publish(PhoneNumber="+358401234567", Message="Later")
+        sent = fetch_sent(server.endpoint)
+        [after] = sent["emails"]
+        assert after["subject"] == before["subject"] and after["seq"] == before["seq"]
+        assert sent["sms"][0]["seq"] > after["seq"]  # newest last, across restarts
+
+
+def test_the_outbox_page_shows_the_html_email_as_the_client_sees_it():
+    mail = {
+        "subject": "Varaus vahvistettu",
+        "to": ["a@example.com"],
+        "text": "Hei",
+        "html": '<p style="color:red">Hei "Maija" &amp; <a href="https://x.test/m/t">linkki</a></p>',
+        "seq": 1,
+    }
+    page = render_page({"emails": [mail], "sms": []}, "http://127.0.0.1:5005")
+    assert '<iframe class="email" sandbox=' in page and "allow-scripts" not in page
+    assert 'srcdoc="&lt;p style=&quot;color:red&quot;&gt;Hei &quot;Maija&quot; &amp;amp; &lt;a href' in page
+    assert "<details><summary>Text part</summary><pre>Hei</pre></details>" in page
+
+
+def test_run_job_now_moves_the_local_stacks_clock_so_its_links_open_then(tmp_path, monkeypatch):
+    from argparse import Namespace
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib import clock
+    from chalicelib.jobs import schedule
+    from scripts import rebook_cli
+
+    ran: list[datetime] = []
+
+    def probe(now, simulated):
+        ran.append(now)
+        return {"ran": 1}
+
+    job = schedule.Job(name="probe", every_minutes=1, about="a probe", run=probe)
+    monkeypatch.setattr(schedule, "JOBS", {"probe": job})
+    monkeypatch.setenv("REBOOK_STAGE", "local")
+    monkeypatch.delenv("REBOOK_NOW", raising=False)
+    monkeypatch.setenv("REBOOK_CLOCK_FILE", str(tmp_path / "clock.json"))
+    reset_settings()
+    try:
+        rebook_cli.cmd_run_job(Namespace(job="probe", now="2031-06-02 20:00", tz="Europe/Helsinki"))
+        moment = datetime(2031, 6, 2, 17, 0, tzinfo=UTC)
+        assert ran == [moment]
+        assert timedelta(0) <= clock.now() - moment < timedelta(seconds=30)  # and it runs on from there
+        rebook_cli.cmd_clock(Namespace(reset=True))
+        assert clock.now() < moment - timedelta(days=365)
+        monkeypatch.setenv("REBOOK_STAGE", "prod")  # never where it matters
+        reset_settings()
+        assert clock.travel_to(moment) is False
+    finally:
+        reset_settings()

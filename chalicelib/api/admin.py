@@ -20,6 +20,7 @@ from chalicelib.errors import Unauthorized
 calendar = lazy("chalicelib.services.admin.calendar")
 feedback_report = lazy("chalicelib.services.admin.feedback_report")
 feeds = lazy("chalicelib.services.admin.feeds")
+floods = lazy("chalicelib.services.admin.floods")
 followups = lazy("chalicelib.services.admin.followups")
 gdpr = lazy("chalicelib.services.admin.gdpr")
 registry = lazy("chalicelib.services.admin.registry")
@@ -29,6 +30,8 @@ stamps = lazy("chalicelib.services.admin.stamps")
 csv_export = lazy("chalicelib.services.admin.csv_export")
 kpi_report = lazy("chalicelib.services.admin.kpi_report")
 messages = lazy("chalicelib.services.admin.messages")
+time_off = lazy("chalicelib.services.admin.time_off")
+imports = lazy("chalicelib.services.admin.imports")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -62,8 +65,8 @@ def owner_route(path: str, methods=("GET",)):
     return decorate
 
 
-def _query() -> dict:
-    return admin.current_request.query_params or {}
+def _query() -> dict[str, str]:
+    return dict(admin.current_request.query_params or {})
 
 
 def _body():
@@ -82,12 +85,46 @@ def get_business(p):
 
 @owner_route("/business", methods=["PUT"])
 def put_business(p):
-    return settings.put_config(p, _body())
+    return settings.put_config(p, _body(), admin.current_request.headers.get("if-match"))
+
+
+@owner_route("/settings")
+def get_settings(p):
+    return settings.get_settings(p)
+
+
+@owner_route("/settings/{section}", methods=["PUT"])
+def put_settings_section(p, section):
+    return settings.put_section(p, section, _body(), admin.current_request.headers.get("if-match"))
+
+
+def _language():
+    return admin.current_request.headers.get("accept-language")
+
+
+@owner_route("/imports", methods=["POST"])
+def preview_import(p):
+    return imports.preview(p, json_body(admin.current_request, imports.MAX_BODY_BYTES), _language())
+
+
+@owner_route("/imports/{import_id}")
+def get_import(p, import_id):
+    return imports.get(p, import_id, _language())
+
+
+@owner_route("/imports/{import_id}/run", methods=["POST"])
+def run_import(p, import_id):
+    return imports.run(p, import_id, _language())
 
 
 @owner_route("/calendar")
 def get_calendar(p):
     return calendar.calendar(p, _query())
+
+
+@owner_route("/calendar/changes")
+def calendar_changes(p):
+    return calendar.calendar_changes(p, _query())
 
 
 @owner_route("/bookings", methods=["POST"])
@@ -108,6 +145,27 @@ def mark_visit(p, appointment_id):
 @owner_route("/appointments/{appointment_id}/cancel", methods=["POST"])
 def cancel_visit(p, appointment_id):
     return calendar.cancel_visit(p, appointment_id, _body())
+
+
+@owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
+def reschedule_visit(p, appointment_id):
+    return calendar.reschedule(p, appointment_id, _body())
+
+
+@owner_route("/time-off", methods=["POST"])
+def add_time_off(p):
+    return 201, time_off.create(p, _body())
+
+
+@owner_route("/time-off")
+def list_time_off(p):
+    return time_off.list_blocks(p, _query())
+
+
+@owner_route("/time-off/{time_off_id}", methods=["DELETE"])
+def delete_time_off(p, time_off_id):
+    time_off.delete(p, time_off_id)
+    return Response(body="", status_code=204)
 
 
 @owner_route("/clients")
@@ -163,6 +221,11 @@ def failed_messages(p):
 @owner_route("/kpis")
 def kpis(p):
     return kpi_report.report(p, _query())
+
+
+@owner_route("/kpis/summary")
+def kpis_summary(p):
+    return kpi_report.summary(p)
 
 
 @owner_route("/clients/{client_id}/consents")
@@ -251,3 +314,13 @@ def rotate_feed(p, feed):
 @owner_route("/audit")
 def audit_trail(p):
     return gdpr.audit_trail(p, _query())
+
+
+@owner_route("/floods")
+def list_floods(p):
+    return floods.list_floods(p)
+
+
+@owner_route("/floods/{flood_id}/release", methods=["POST"])
+def release_flood(p, flood_id):
+    return floods.release(p, flood_id)

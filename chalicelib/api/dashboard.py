@@ -3,10 +3,11 @@ script and stylesheet. Everything it shows comes from the owner API under
 /api/v1/admin/ with the signed-in user's token; this blueprint serves only files and
 tells the page how to sign in (docs/dashboard.md).
 
-    GET /admin                  the page (fi/sv/en; the script picks and remembers)
-    GET /admin/config.json      how to sign in: Cognito (AWS) or the local stack's /dev/sign-in
-    GET /static/dashboard.js    the page's script (vanilla JS, no framework)
-    GET /static/dashboard.css   its stylesheet (the client pages' colours)
+    GET /admin                      the page (fi/sv/en; the script picks and remembers)
+    GET /admin/config.json          how to sign in: Cognito (AWS) or the local stack's /dev/sign-in
+    GET /admin/strings/{lang}.json  the dashboard's words, from the catalogue the pages share
+    GET /static/dashboard/{name}.js the page's ES modules (an allow-list: the files shipped)
+    GET /static/dashboard.css       its stylesheet (the client pages' colours)
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.http import Headers
+from chalicelib.domain.locales import negotiate
+from chalicelib.pages.i18n import LOCALES, catalogue
 from chalicelib.settings import get_settings
 
 dashboard = Blueprint(__name__)
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 _TEMPLATE = Path(__file__).resolve().parent.parent / "pages" / "templates" / "dashboard.html"
-_LANGS = ("fi", "sv", "en")
+_MODULES_DIR = _STATIC / "dashboard"
+# The allow-list of modules: the files shipped with the code, nothing a path can reach.
+MODULES = frozenset(p.name for p in _MODULES_DIR.glob("*.js") if re.fullmatch(r"[a-z][a-z0-9-]*\.js", p.name))
 _ISSUER_REGION = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/")
 
 
@@ -67,12 +73,11 @@ def _template() -> str:
     return _TEMPLATE.read_text(encoding="utf-8")
 
 
-def _lang(accept_language: str | None) -> str:
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in _LANGS:
-            return code
-    return "fi"
+def _preloads() -> str:
+    # Every module fetched at once instead of import by import (no build step bundles them).
+    return "\n".join(
+        f'<link rel="modulepreload" href="static/dashboard/{name}">' for name in sorted(MODULES) if name != "main.js"
+    )
 
 
 def render_page(accept_language: str | None) -> str:
@@ -80,8 +85,8 @@ def render_page(accept_language: str | None) -> str:
     switch to the one the user chose before) and the asset versions."""
     return (
         _template()
-        .replace("{{ lang }}", _lang(accept_language))
-        .replace("{{ js_version }}", _static("dashboard.js")[1])
+        .replace("{{ lang }}", negotiate(None, accept_language, None))
+        .replace("{{ module_preloads }}", _preloads())
         .replace("{{ css_version }}", _static("dashboard.css")[1])
     )
 
@@ -89,7 +94,7 @@ def render_page(accept_language: str | None) -> str:
 @dashboard.route("/admin", methods=["GET"])
 def page():
     config = auth_config()
-    headers = {
+    headers: Headers = {
         "Content-Type": "text/html; charset=utf-8",
         "Cache-Control": "no-store",
         "Content-Security-Policy": _csp(config),
@@ -123,9 +128,49 @@ def _asset(name: str, content_type: str) -> Response:
     )
 
 
-@dashboard.route("/static/dashboard.js", methods=["GET"])
-def script():
-    return _asset("dashboard.js", "application/javascript; charset=utf-8")
+def _not_found(what: str) -> Response:
+    return Response(
+        body=json.dumps({"error": {"code": "not_found", "message": f"No such {what}.", "fields": {}}}),
+        status_code=404,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
+
+
+def _revalidated(body: str, content_type: str) -> Response:
+    """A file whose URL does not change with its content (an ES module is imported by its
+    name): the browser keeps it but asks each time (ETag), so a deploy is seen at once."""
+    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:16] + '"'
+    headers: Headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    asked = dashboard.current_request.headers.get("if-none-match") or ""
+    if etag in [t.strip() for t in asked.split(",")]:
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=body, status_code=200, headers={**headers, "Content-Type": content_type})
+
+
+@functools.lru_cache(maxsize=64)
+def _module(name: str) -> str:
+    return (_MODULES_DIR / name).read_text(encoding="utf-8")
+
+
+@dashboard.route("/static/dashboard/{name}", methods=["GET"])
+def module(name):
+    if name not in MODULES:
+        return _not_found("file")
+    return _revalidated(_module(name), "text/javascript; charset=utf-8")
+
+
+@functools.lru_cache(maxsize=4)
+def _strings(locale: str) -> str:
+    words = catalogue(locale)
+    return json.dumps({"locale": locale, "dashboard": words["dashboard"], "kpi": words["kpi"]}, ensure_ascii=False)
+
+
+@dashboard.route("/admin/strings/{name}", methods=["GET"])
+def strings(name):
+    locale = name.removesuffix(".json")
+    if not name.endswith(".json") or locale not in LOCALES:
+        return _not_found("language")
+    return _revalidated(_strings(locale), "application/json; charset=utf-8")
 
 
 @dashboard.route("/static/dashboard.css", methods=["GET"])

@@ -16,14 +16,14 @@ from pathlib import Path
 from chalice import Blueprint, Response
 
 from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent, render_page, render_unavailable
-from chalicelib.api.http import handler, json_body
+from chalicelib.api.http import Headers, handler, json_body
 from chalicelib.errors import Unauthorized, ValidationFailed
 from chalicelib.settings import get_settings
 
 dev = Blueprint(__name__)
 
-_HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
-_JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+_HTML: Headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+_JSON: Headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
 def _sent() -> tuple[dict | None, str, str | None]:
@@ -40,8 +40,8 @@ def _sent() -> tuple[dict | None, str, str | None]:
 @dev.route("/dev/messages", methods=["GET"])
 def messages_page() -> Response:
     sent, endpoint, error = _sent()
-    if error:
-        return Response(render_unavailable(error), status_code=503, headers=_HTML)
+    if error or sent is None:
+        return Response(render_unavailable(error or "no messages"), status_code=503, headers=_HTML)
     return Response(render_page(sent, endpoint), status_code=200, headers=_HTML)
 
 

@@ -184,6 +184,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:0 0 
 dt{color:#666} dd{margin:0;word-break:break-all}
 pre{white-space:pre-wrap;word-wrap:break-word;background:#fff;border:1px solid #eee;padding:.5rem;margin:0}
 .empty,.note{color:#666} .error{color:#a00;font-weight:bold}
+iframe.email{display:block;width:100%;max-width:600px;height:640px;border:1px solid #ddd;background:#fff;resize:both}
 """
 
 
@@ -199,6 +200,20 @@ def _page(title: str, body: str) -> str:
 def _fields(pairs: list[tuple[str, str | None]]) -> str:
     rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in pairs if v)
     return f"<dl>{rows}</dl>"
+
+
+def _email_body(m: dict) -> str:
+    """The HTML email as the client sees it (in a sandboxed frame: no scripts, nothing
+    of it reaches this page), the text part under it; only the text when there is no HTML."""
+    text = f"<pre>{linkify(m.get('text') or '')}</pre>"
+    if not m.get("html"):
+        return text
+    frame = (
+        f'<iframe class="email" sandbox="allow-popups allow-popups-to-escape-sandbox" '
+        f'title="{html.escape(m.get("subject") or "email", quote=True)}" '
+        f'srcdoc="{html.escape(m["html"], quote=True)}"></iframe>'
+    )
+    return f"{frame}<details><summary>Text part</summary>{text}</details>"
 
 
 def render_page(sent: dict, endpoint: str) -> str:
@@ -223,7 +238,8 @@ def render_page(sent: dict, endpoint: str) -> str:
                     ("Attachments", ", ".join(m.get("attachments") or [])),
                 ]
             )
-            + f"<pre>{linkify(m.get('text') or '')}</pre></article>"
+            + _email_body(m)
+            + "</article>"
         )
     if not emails:
         parts.append('<p class="empty">No emails yet.</p>')

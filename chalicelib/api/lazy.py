@@ -6,12 +6,13 @@ pages (bench/coldstart.py measures app.py's import)."""
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 
 class LazyModule:
     def __init__(self, name: str):
         self._name = name
-        self._module = None
+        self._module: ModuleType | None = None
 
     def __getattr__(self, attr: str):
         if self._module is None:

@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.http import Headers, raw_body
 from chalicelib.api.lazy import lazy
+from chalicelib.domain.locales import negotiate
 from chalicelib.errors import RebookError
-from chalicelib.pages.i18n import pick_locale, words
+from chalicelib.observability import logger
+from chalicelib.pages.errors import shown
+from chalicelib.pages.i18n import words
 
 views = lazy("chalicelib.pages.views")
 pages = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
-HTML = {
+HTML: Headers = {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
     "Referrer-Policy": "no-referrer",
 }
-logger = logging.getLogger("rebook.pages")
 
 
-def _html(body: str, status: int = 200) -> Response:
-    return Response(body=body, status_code=status, headers=HTML)
+def _html(body: str, status: int = 200, retry_after: int | None = None) -> Response:
+    extra: Headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    return Response(body=body, status_code=status, headers={**HTML, **extra})
 
 
 def _form() -> dict:
-    raw = (pages.current_request.raw_body or b"")[:16384].decode("utf-8", "replace")
+    raw = raw_body(pages.current_request).decode("utf-8", "replace")
     return dict(parse_qsl(raw, keep_blank_values=True))
 
 
@@ -38,30 +41,50 @@ def _lang() -> str | None:
     return pages.current_request.headers.get("accept-language")
 
 
+def _page_locale() -> str:
+    """An error page's language: ?lang=, else a form's lang (when the body is readable),
+    else the browser's."""
+    query: dict[str, str] = dict(pages.current_request.query_params or {})
+    requested = query.get("lang")
+    if not requested and pages.current_request.method == "POST":
+        raw = pages.current_request.raw_body or b""
+        if isinstance(raw, bytes) and len(raw) <= 64 * 1024:
+            requested = dict(parse_qsl(raw.decode("utf-8", "replace"))).get("lang")
+    return negotiate(requested, _lang(), "fi")
+
+
 def html_view(fn):
-    """Render RebookError as a localized error page with its 4xx status."""
+    """Render RebookError as a localized error page with its 4xx status (a 429 or 503 with
+    Retry-After and the client's own words); a fault of the database is a 503 too."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                from chalicelib.store.faults import unavailable_for
+
+                busy = None if isinstance(e, RebookError) else unavailable_for(e)
+                if busy is None:
+                    raise
+                logger().warning("database unavailable", extra={"view": fn.__name__, "error": type(e).__name__})
+                raise busy from e
         except RebookError as e:
-            locale = pick_locale((pages.current_request.query_params or {}).get("lang"), _lang(), "fi")
+            locale = _page_locale()
+            t = words(locale)
+            message = shown(e, t).message
             return _html(
-                views.render("error.html", t=words(locale), locale=locale, message=e.message, biz={"name": "Rebook"}),
+                views.render("error.html", t=t, locale=locale, message=message, biz={"name": "Rebook"}),
                 e.status,
+                e.retry_after,
             )
         except Exception:
-            logger.exception("page failed")
+            logger().exception("page failed", extra={"view": fn.__name__})
+            locale = _page_locale()
+            t = words(locale)
             return _html(
-                views.render(
-                    "error.html",
-                    t=words("en"),
-                    locale="en",
-                    biz={"name": "Rebook"},
-                    message="Something went wrong on our side.",
-                ),
-                500,
+                views.render("error.html", t=t, locale=locale, biz={"name": "Rebook"}, message=t["err_generic"]), 500
             )
 
     return wrapper
@@ -76,15 +99,25 @@ def book_page(slug):
 @pages.route("/book/{slug}", methods=["POST"], content_types=FORM)
 @html_view
 def book_submit(slug):
-    status, body = views.book_submit(slug, _form(), _lang())
-    return _html(body, status)
+    from chalicelib.api.public import client_ip
+
+    status, body, retry_after = views.book_submit(slug, _form(), _lang(), client_ip(pages.current_request))
+    if status == 201:  # booked: redirect after POST, so a reload never posts again
+        return Response(body="", status_code=303, headers={"Location": body, "Cache-Control": "no-store"})
+    return _html(body, status, retry_after)
+
+
+@pages.route("/m/{token}/booked", methods=["GET"])
+@html_view
+def booked(token):
+    return _html(views.booked_page(token, pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/m/{token}", methods=["GET"])
 @html_view
 def manage(token):
-    params = pages.current_request.query_params or {}
-    locale = pick_locale(params.get("lang"), _lang(), "fi")
+    params: dict[str, str] = dict(pages.current_request.query_params or {})
+    locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
         words(locale).get(params.get("done", ""))
         if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off")
@@ -98,7 +131,7 @@ def _after_change(token: str, form: dict, action):
         action()
     except RebookError as e:
         if e.status in (409, 422):
-            return _html(views.manage_page(token, form, _lang(), error=e.message), e.status)
+            return _html(views.manage_page(token, form, _lang(), failure=e), e.status)
         raise
     return None
 
@@ -106,10 +139,10 @@ def _after_change(token: str, form: dict, action):
 @pages.route("/m/{token}/calendar.ics", methods=["GET"])
 @html_view
 def booking_calendar(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     return Response(
-        body=booking.booking_ics(token),
+        body=manage.booking_ics(token),
         status_code=200,
         headers={
             "Content-Type": "text/calendar; charset=utf-8",
@@ -122,11 +155,11 @@ def booking_calendar(token):
 @pages.route("/m/{token}/cancel", methods=["POST"], content_types=FORM)
 @html_view
 def cancel(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     form = _form()
     body = {"reason": form["reason"]} if form.get("reason", "").strip() else {}
-    failed = _after_change(token, form, lambda: booking.cancel_booking(token, body))
+    failed = _after_change(token, form, lambda: manage.cancel_booking(token, body))
     return failed or Response(
         body="",
         status_code=303,
@@ -137,10 +170,10 @@ def cancel(token):
 @pages.route("/m/{token}/reschedule", methods=["POST"], content_types=FORM)
 @html_view
 def reschedule(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     form = _form()
-    failed = _after_change(token, form, lambda: booking.reschedule_booking(token, {"start": form.get("start", "")}))
+    failed = _after_change(token, form, lambda: manage.reschedule_booking(token, {"start": form.get("start", "")}))
     return failed or Response(
         body="",
         status_code=303,
@@ -151,10 +184,10 @@ def reschedule(token):
 @pages.route("/m/{token}/reminders", methods=["POST"], content_types=FORM)
 @html_view
 def reminders(token):
-    from chalicelib.services import booking
+    from chalicelib.services.booking import manage
 
     form = _form()
-    failed = _after_change(token, form, lambda: booking.set_reminders(token, form.get("reminders") == "on"))
+    failed = _after_change(token, form, lambda: manage.set_reminders(token, form.get("reminders") == "on"))
     done = "reminders_on" if form.get("reminders") == "on" else "reminders_off"
     return failed or Response(
         body="",
@@ -189,7 +222,7 @@ def unsubscribe_page(token):
 def unsubscribe_submit(token):
     """From the page, or RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click."""
     form = _form()
-    one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in (pages.current_request.raw_body or b"")
+    one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in raw_body(pages.current_request)
     return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
 
 
@@ -231,3 +264,30 @@ def widget():
 def page_script():
     """The client pages' one small script: says when the visitor's time zone differs."""
     return _script("page.js")
+
+
+@pages.route("/favicon.ico", methods=["GET"])
+def favicon():
+    """Browsers ask every page's host for it: no icon, but no error either."""
+    return Response(body="", status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
+ROBOTS = """User-agent: *
+Allow: /book/
+Disallow: /m/
+Disallow: /f/
+Disallow: /u/
+Disallow: /l/
+Disallow: /api/
+Disallow: /admin
+"""
+
+
+@pages.route("/robots.txt", methods=["GET"])
+def robots():
+    """Booking pages may be indexed; the personal link pages and the APIs not."""
+    return Response(
+        body=ROBOTS,
+        status_code=200,
+        headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"},
+    )

@@ -5,48 +5,61 @@ from chalice import Blueprint, CORSConfig
 from chalicelib.api.http import handler, json_body
 from chalicelib.api.lazy import lazy
 
-booking = lazy("chalicelib.services.booking")
+profile = lazy("chalicelib.services.booking.profile")
+free_times = lazy("chalicelib.services.booking.availability")
+book = lazy("chalicelib.services.booking.book")
+manage = lazy("chalicelib.services.booking.manage")
 
 public = Blueprint(__name__)
-CORS = CORSConfig(allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], max_age=600)
+# Retry-After (429, 503) exposed: the widget runs on the salon's own site, another origin.
+CORS = CORSConfig(
+    allow_origin="*", allow_headers=["Idempotency-Key", "Content-Type"], expose_headers=["Retry-After"], max_age=600
+)
 PREFIX = "/api/v1"
 
 
 @public.route(PREFIX + "/businesses/{slug}", methods=["GET"], cors=CORS)
 @handler
 def business_profile(slug):
-    return booking.public_profile(slug)
+    return profile.public_profile(slug)
 
 
 @public.route(PREFIX + "/businesses/{slug}/availability", methods=["GET"], cors=CORS)
 @handler
 def availability(slug):
-    return booking.get_availability(slug, public.current_request.query_params or {})
+    return free_times.get_availability(slug, public.current_request.query_params or {})
+
+
+def client_ip(request) -> str | None:
+    """The caller's address as API Gateway saw it (never a header the caller can set)."""
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or None
 
 
 @public.route(PREFIX + "/businesses/{slug}/bookings", methods=["POST"], cors=CORS)
 @handler
 def create_booking(slug):
     request = public.current_request
-    return booking.create_booking(slug, json_body(request), request.headers.get("idempotency-key"))
+    return book.create_booking(
+        slug, json_body(request), request.headers.get("idempotency-key"), client_ip=client_ip(request)
+    )
 
 
 @public.route(PREFIX + "/bookings/{token}", methods=["GET"], cors=CORS)
 @handler
 def get_booking(token):
-    return booking.get_booking(token)
+    return manage.get_booking(token)
 
 
 @public.route(PREFIX + "/bookings/{token}/cancel", methods=["POST"], cors=CORS)
 @handler
 def cancel_booking(token):
-    return booking.cancel_booking(token, json_body(public.current_request))
+    return manage.cancel_booking(token, json_body(public.current_request))
 
 
 @public.route(PREFIX + "/bookings/{token}/reschedule", methods=["POST"], cors=CORS)
 @handler
 def reschedule_booking(token):
-    return booking.reschedule_booking(token, json_body(public.current_request))
+    return manage.reschedule_booking(token, json_body(public.current_request))
 
 
 @public.route(PREFIX + "/cards/{token}", methods=["GET"], cors=CORS)

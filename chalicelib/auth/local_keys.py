@@ -4,13 +4,14 @@ verifies them through the same JWKS code path as Cognito's in AWS. Never deploye
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib import clock
 
 LOCAL_ISSUER = "rebook-local"
 LOCAL_AUDIENCE = "rebook-local"
@@ -43,16 +44,16 @@ def issue_token(
     staff_id: str | None = None,
     hours: float = 12,
     now: float | None = None,
-    issuer: str = LOCAL_ISSUER,
-    audience: str = LOCAL_AUDIENCE,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> str:
     pem, jwks = ensure_key(directory)
     kid = json.loads(jwks.read_text())["keys"][0]["kid"]
-    now = int(now if now is not None else time.time())
+    now = int(now if now is not None else clock.now().timestamp())
     claims = {
         "sub": user or f"local-{role}-{business_id}",
-        "iss": issuer,
-        "aud": audience,
+        "iss": issuer or LOCAL_ISSUER,
+        "aud": audience or LOCAL_AUDIENCE,
         "iat": now,
         "exp": now + int(hours * 3600),
         "token_use": "id",

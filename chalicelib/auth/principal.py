@@ -13,8 +13,9 @@ from chalicelib.errors import Forbidden
 ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
-# trail, the business's settings and its figures (KPIs: revenue) are the owner's.
-OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis"}
+# trail, the business's settings, its figures (KPIs: revenue) and importing clients
+# from another system are the owner's.
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import"}
 
 
 @dataclass(frozen=True)

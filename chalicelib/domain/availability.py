@@ -10,7 +10,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.domain.config import BusinessConfig, Interval, Service, Staff
+from chalicelib.domain.config import GRANULE_MINUTES, BusinessConfig, Interval, Service, Staff
 from chalicelib.domain.timeutil import daterange, local_date, local_wall_to_utc
 
 Busy = tuple[datetime, datetime]  # occupied [start, end) in UTC, buffer included
@@ -32,6 +32,14 @@ def staff_hours_on(staff: Staff, day: date) -> Sequence[Interval]:
     if day in staff.exceptions:
         return staff.exceptions[day]
     return staff.hours.for_weekday(day.weekday())
+
+
+def business_closed(cfg: BusinessConfig, day: date) -> bool:
+    """Is the business closed all of local date `day` (a closure, or a weekday with no
+    opening hours that no staff member's exception opens)? Such a day is not offered."""
+    if day in cfg.closures:
+        return True
+    return not cfg.opening_hours.for_weekday(day.weekday()) and not any(day in m.exceptions for m in cfg.staff)
 
 
 def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[datetime, datetime]]:
@@ -111,3 +119,49 @@ def is_allowed_start(cfg: BusinessConfig, service: Service, staff: Staff, start:
     # unequal to every instant in another zone.
     start = start.astimezone(UTC)
     return start in candidate_starts(cfg, service, staff, local_date(start, cfg.tz), now)
+
+
+# At the desk the owner books by the hours, not by the online rules: a walk-in "now"
+# (started a few minutes ago), any 5-minute mark, no notice, up to a year ahead.
+DESK_GRACE = timedelta(minutes=15)
+DESK_HORIZON = timedelta(days=366)
+
+
+def is_allowed_desk_start(cfg: BusinessConfig, service: Service, staff: Staff, start: datetime, now: datetime) -> bool:
+    """True when the owner may book `staff` at `start`: inside her working hours that
+    day with the service ending by closing, on a 5-minute mark, not long past."""
+    start = start.astimezone(UTC)
+    if start.minute % GRANULE_MINUTES or start.second or start.microsecond:
+        return False
+    if not now - DESK_GRACE <= start <= now + DESK_HORIZON:
+        return False
+    end = start + timedelta(minutes=service.duration_minutes)
+    return any(lo <= start and end <= hi for lo, hi in working_intervals(cfg, staff, local_date(start, cfg.tz)))
+
+
+def walk_in_start(now: datetime) -> datetime:
+    """A walk-in starts now, on the 5-minute mark just passed."""
+    now = now.astimezone(UTC)
+    return now.replace(minute=now.minute - now.minute % GRANULE_MINUTES, second=0, microsecond=0)
+
+
+def desk_start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
+    if start < now - DESK_GRACE:
+        return "is in the past"
+    if start > now + DESK_HORIZON:
+        return "is more than a year ahead"
+    if start.astimezone(UTC).minute % GRANULE_MINUTES:
+        return f"is not on a {GRANULE_MINUTES}-minute mark"
+    return "is outside the staff member's working hours, or the service would run past closing"
+
+
+def start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
+    """Why a start time that is not allowed is not, in words for the client."""
+    rules = cfg.rules
+    if start <= now:
+        return "is in the past"
+    if start < now + timedelta(minutes=rules.min_notice_minutes):
+        return f"is too soon: book at least {rules.min_notice_minutes} minutes ahead"
+    if start > now + timedelta(days=rules.max_horizon_days):
+        return f"is too far ahead: book at most {rules.max_horizon_days} days ahead"
+    return "is not a free start time (outside opening hours or off the time grid)"

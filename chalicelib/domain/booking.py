@@ -3,15 +3,18 @@ time, and when a booking may still be cancelled or moved."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from chalicelib.domain.config import GRANULE_MINUTES, LOCALES
+from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
+from chalicelib.domain.daysheet import days_touched
+from chalicelib.domain.locales import LOCALES
 from chalicelib.domain.timeutil import parse_instant
 
 
@@ -26,7 +29,7 @@ class Status(str, Enum):
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
 
 
-def _instant(v):
+def _instant(v: object) -> datetime:
     if not isinstance(v, str):
         raise ValueError("expected an ISO 8601 time with offset")
     return parse_instant(v)
@@ -45,20 +48,20 @@ class ClientIn(BaseModel):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, v):
+    def _name(cls, v: str) -> str:
         if any(ord(c) < 32 for c in v):
             raise ValueError("must not contain control characters")
         return v
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
+    def _locale(cls, v: str | None) -> str | None:
         if v is not None and v not in LOCALES:
             raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @model_validator(mode="after")
-    def _contact(self):
+    def _contact(self) -> Self:
         if not self.phone and not self.email:
             raise ValueError("give a phone number or an email address (or both)")
         return self
@@ -101,23 +104,68 @@ class CancelIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-def granules(start: datetime, occupancy_minutes: int) -> list[datetime]:
-    """The 5-minute units of a staff member's time that a booking occupies.
+class DeskOptions(BaseModel):
+    """What the front desk adds to a booking body: whether the client is told, and a
+    walk-in (starting now)."""
 
-    Each becomes a lock item written with attribute_not_exists in the booking's
-    transaction, so two overlapping bookings can never both commit.
-    """
-    count = -(-occupancy_minutes // GRANULE_MINUTES)
-    return [start + timedelta(minutes=GRANULE_MINUTES * i) for i in range(count)]
+    model_config = ConfigDict(extra="forbid")
+    notify: StrictBool = True
+    walk_in: StrictBool = False
+
+
+class DeskRescheduleIn(BaseModel):
+    """POST /admin/appointments/{id}/reschedule; `start` is read in the business's zone."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    start: str = Field(min_length=1, max_length=40)
+    staff: str | None = Field(default=None, min_length=1, max_length=40)
+    notify: StrictBool = True
+
+
+class DeskCancelIn(BaseModel):
+    """POST /admin/appointments/{id}/cancel: `invite` puts a booking link for the same
+    service and staff member in the cancellation message."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(default=None, max_length=500)
+    notify: StrictBool = True
+    invite: StrictBool = False
 
 
 def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
+    """When the cancellation window begins (the KPIs count cancellations after it late)."""
     return start - timedelta(hours=window_hours)
 
 
-def can_change(start: datetime, now: datetime, window_hours: int) -> bool:
-    """Clients may cancel or move a booking until the cancellation window begins."""
-    return now < cancellation_deadline(start, window_hours)
+# A message offers a change only when at least this much of the time to change is left
+# when it is sent: "change until 19:18" read at 19:15 is no offer.
+OFFER_MIN_LEAD = timedelta(minutes=10)
+
+
+def change_deadline(start: datetime, booked_at: datetime, window_hours: int, grace_minutes: int) -> datetime:
+    """Until when the client may cancel or move her booking online.
+
+    Normally until the cancellation window begins. A booking made inside the window (or
+    just before it) may still be changed for `grace_minutes` after it was made — a typo
+    in the day is fixed at once — and never after its start. With no grace such a
+    booking cannot be changed online at all: its deadline is already past."""
+    deadline = cancellation_deadline(start, window_hours)
+    grace = booked_at + timedelta(minutes=grace_minutes)
+    if grace_minutes and grace > deadline:
+        return min(grace, start)
+    return deadline
+
+
+def can_change(
+    start: datetime, now: datetime, window_hours: int, booked_at: datetime | None = None, grace_minutes: int = 0
+) -> bool:
+    """May the client cancel or move the booking online now? (change_deadline)"""
+    return now < change_deadline(start, booked_at or start, window_hours, grace_minutes if booked_at else 0)
+
+
+def offers_change(deadline: datetime, now: datetime) -> bool:
+    """Does a message sent (or a page shown) at `now` offer to change the booking?"""
+    return deadline - now >= OFFER_MIN_LEAD
 
 
 @dataclass
@@ -148,11 +196,31 @@ class Appointment:
     discount_cents: int = 0
     reminded: bool = False  # a reminder of it was sent (the KPIs compare no-shows)
     feedback_requested: bool = False
+    # False for a past visit imported without stamps (POST /imports with "stamps": false).
+    earns_stamp: bool = True
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
-    def occupancy_granules(self) -> list[datetime]:
-        minutes = int((self.occupied_until - self.start).total_seconds() // 60)
-        return granules(self.start, minutes)
+    def moved_to(self, start: datetime, service: Service, now: datetime, staff_id: str | None = None) -> Appointment:
+        """The same booking at another time, or with someone else (its messages' keys
+        follow `seq`)."""
+        return replace(
+            self,
+            staff_id=staff_id or self.staff_id,
+            start=start,
+            end=start + timedelta(minutes=service.duration_minutes),
+            occupied_until=start + timedelta(minutes=service.occupancy_minutes),
+            seq=self.seq + 1,
+            reschedules=self.reschedules + 1,
+            updated_at=now,
+        )
+
+    def change_deadline(self, window_hours: int, grace_minutes: int) -> datetime:
+        """Until when she may cancel or move it online (change_deadline)."""
+        return change_deadline(self.start, self.created_at, window_hours, grace_minutes)
+
+    def days(self, tz: ZoneInfo) -> list[date]:
+        """The local days whose sheets hold its time (chalicelib/domain/daysheet.py)."""
+        return days_touched(self.start, self.occupied_until, tz)

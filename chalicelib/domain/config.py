@@ -7,21 +7,24 @@ list of precise, human-readable errors before anything is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
-LOCALES = ("fi", "sv", "en")
+from chalicelib.domain.locales import LOCALES
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Times are locked in 5-minute granules (see docs/data-model.md), so every duration,
-# buffer, step and opening time must sit on that grid.
+# Every duration, buffer, step and opening time sits on a 5-minute grid: the calendar
+# draws it, and the desk books on it.
 GRANULE_MINUTES = 5
-# A DynamoDB transaction holds at most 100 items; a reschedule holds the old and the new
-# granules plus the appointment and its messages, so 42 granules (3.5 h) is the ceiling.
-MAX_OCCUPANCY_MINUTES = 210
+# A booking is written on the day sheet of each day it touches, whatever its length
+# (chalicelib/domain/daysheet.py): a day-long course is as cheap as a haircut.
+MAX_OCCUPANCY_MINUTES = 12 * 60
 MAX_REMINDER_RULES = 4
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -51,7 +54,7 @@ class Interval(BaseModel):
     end: int
 
     @classmethod
-    def parse(cls, pair) -> Interval:
+    def parse(cls, pair: object) -> Interval:
         if isinstance(pair, Interval):
             return pair
         if isinstance(pair, dict):
@@ -77,7 +80,13 @@ class Interval(BaseModel):
         return self._hhmm()
 
 
-def _parse_intervals(value) -> tuple[Interval, ...]:
+def _https_url(v: str | None) -> str | None:
+    if v is not None and not re.match(r"^https://[^\s]+$", v):
+        raise ValueError("must be an https:// URL")
+    return v
+
+
+def _parse_intervals(value: object) -> tuple[Interval, ...]:
     if value is None:
         return ()
     if not isinstance(value, (list, tuple)):
@@ -107,11 +116,12 @@ class WeeklyHours(BaseModel):
 
     @field_validator(*WEEKDAYS, mode="before")
     @classmethod
-    def _intervals(cls, v):
+    def _intervals(cls, v: object) -> tuple[Interval, ...]:
         return _parse_intervals(v)
 
     def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
-        return getattr(self, WEEKDAYS[weekday])
+        hours: tuple[Interval, ...] = getattr(self, WEEKDAYS[weekday])
+        return hours
 
 
 class LocalizedText(BaseModel):
@@ -125,7 +135,7 @@ class LocalizedText(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_string(cls, v):
+    def _from_string(cls, v: object) -> object:
         return {"fi": v} if isinstance(v, str) else v
 
 
@@ -133,6 +143,8 @@ class Service(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: Id
     name: LocalizedText
+    # How the booking page and the dashboard group services ("Hair", "Colour"...).
+    category: LocalizedText | None = None
     description: LocalizedText | None = None
     duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
     price_cents: int = Field(ge=0, le=10_000_00)
@@ -141,7 +153,7 @@ class Service(BaseModel):
     return_interval_days: int | None = Field(default=None, ge=1, le=730)
 
     @model_validator(mode="after")
-    def _grid(self):
+    def _grid(self) -> Self:
         for name in ("duration_minutes", "buffer_minutes"):
             if getattr(self, name) % GRANULE_MINUTES:
                 raise ValueError(f"{name} must be a multiple of {GRANULE_MINUTES}")
@@ -159,6 +171,7 @@ class Staff(BaseModel):
     id: Id
     name: str = Field(min_length=1, max_length=80)
     title: LocalizedText | None = None
+    photo_url: str | None = Field(default=None, max_length=500)
     services: tuple[Id, ...] = Field(min_length=1)
     hours: WeeklyHours
     days_off: tuple[date, ...] = ()
@@ -167,12 +180,17 @@ class Staff(BaseModel):
 
     @field_validator("exceptions", mode="before")
     @classmethod
-    def _exceptions(cls, v):
+    def _exceptions(cls, v: object) -> object:
         if v is None:
             return {}
         if not isinstance(v, dict):
             raise ValueError("exceptions map a date to a list of intervals")
         return {k: _parse_intervals(iv) for k, iv in v.items()}
+
+    @field_validator("photo_url")
+    @classmethod
+    def _photo(cls, v: str | None) -> str | None:
+        return _https_url(v)
 
 
 class BookingRules(BaseModel):
@@ -181,10 +199,13 @@ class BookingRules(BaseModel):
     max_horizon_days: int = Field(default=90, ge=1, le=366)
     slot_step_minutes: int = Field(default=15, ge=GRANULE_MINUTES, le=240)
     cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 14)
+    # A booking made inside the window may be changed online this long after it was
+    # made (0: not at all); chalicelib/domain/booking.py change_deadline.
+    change_grace_minutes: int = Field(default=15, ge=0, le=24 * 60)
 
     @field_validator("slot_step_minutes")
     @classmethod
-    def _step(cls, v):
+    def _step(cls, v: int) -> int:
         if v % GRANULE_MINUTES:
             raise ValueError(f"must be a multiple of {GRANULE_MINUTES}")
         return v
@@ -200,27 +221,27 @@ class ReminderRule(BaseModel):
 
     @field_validator("channel")
     @classmethod
-    def _channel(cls, v):
+    def _channel(cls, v: str) -> str:
         if v not in ("email", "sms"):
             raise ValueError("must be email or sms")
         return v
 
     @field_validator("day_before_at")
     @classmethod
-    def _at(cls, v):
+    def _at(cls, v: str | None) -> str | None:
         if v is not None:
             _parse_hhmm(v)
         return v
 
     @model_validator(mode="after")
-    def _one_timing(self):
+    def _one_timing(self) -> Self:
         if (self.hours_before is None) == (self.day_before_at is None):
             raise ValueError("give either hours_before or day_before_at")
         return self
 
     @property
     def id(self) -> str:
-        when = f"{self.hours_before}h" if self.hours_before else f"d1-{self.day_before_at.replace(':', '')}"
+        when = f"{self.hours_before}h" if self.hours_before else f"d1-{(self.day_before_at or '').replace(':', '')}"
         return f"{self.channel}-{when}"
 
     @property
@@ -237,7 +258,7 @@ class QuietHours(BaseModel):
 
     @field_validator("start", "end")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         _parse_hhmm(v)
         return v
 
@@ -265,12 +286,12 @@ class FeedbackSettings(BaseModel):
 
     @field_validator("day_start", "day_end")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         _parse_hhmm(v)
         return v
 
     @model_validator(mode="after")
-    def _window(self):
+    def _window(self) -> Self:
         if _parse_hhmm(self.day_start) >= _parse_hhmm(self.day_end):
             raise ValueError("day_start must be before day_end")
         return self
@@ -286,7 +307,7 @@ class Retention(BaseModel):
     default_return_days: int = Field(default=42, ge=1, le=730)
 
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Self:
         if self.lapsed_after <= self.at_risk_after:
             raise ValueError("lapsed_after must be greater than at_risk_after")
         return self
@@ -305,7 +326,7 @@ class Marketing(BaseModel):
 
     @field_validator("send_at")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         _parse_hhmm(v)
         return v
 
@@ -320,7 +341,7 @@ class Perk(BaseModel):
     description: LocalizedText | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self):
+    def _one_kind(self) -> Self:
         if (self.percent_off is None) == (self.amount_off_cents is None):
             raise ValueError("give exactly one of percent_off or amount_off_cents")
         return self
@@ -356,6 +377,53 @@ class Privacy(BaseModel):
     erase_inactive_after_years: int = Field(default=3, ge=1, le=10)
 
 
+class Limits(BaseModel):
+    """What the public booking API lets one contact (phone, email) or one client IP do
+    (chalicelib/domain/limits.py): bookings in a rolling window, and future bookings
+    still to come per contact. Over a limit: 429 with Retry-After."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    window_hours: int = Field(default=24, ge=1, le=24 * 7)
+    bookings_per_contact: int = Field(default=5, ge=1, le=100)  # per phone, per email, in the window
+    bookings_per_ip: int = Field(default=20, ge=1, le=1000)  # per client IP, in the window
+    pending_per_contact: int = Field(default=8, ge=1, le=100)  # booked and still to come
+
+
+DEFAULT_SMS_COUNTRIES = ("FI", "SE", "NO", "DK", "EE")
+
+
+class SmsRules(BaseModel):
+    """Who may be texted, and how much (SMS pumping): only numbers of these countries
+    (others still get email), a few SMS per number and per client IP a day from the
+    public API, and a daily budget of the business's SMS (then SMS stop, email goes on,
+    and the `sms_budget_exhausted` metric fires)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    countries: tuple[str, ...] = Field(default=DEFAULT_SMS_COUNTRIES, max_length=50)
+    per_number_per_day: int = Field(default=4, ge=0, le=100)
+    per_ip_per_day: int = Field(default=10, ge=0, le=1000)
+    daily_budget: int = Field(default=300, ge=0, le=100_000)
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _yaml_norway(cls, v: object) -> object:
+        if isinstance(v, (list, tuple)) and any(isinstance(c, bool) for c in v):
+            raise ValueError(
+                'write the country codes in quotes: YAML reads a bare NO (Norway) as false, e.g. ["FI", "NO"]'
+            )
+        return v
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        import phonenumbers
+
+        unknown = [c for c in v if c not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"not ISO 3166 country codes with phone numbers: {', '.join(unknown)}")
+        return tuple(dict.fromkeys(v))
+
+
 class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
@@ -370,12 +438,14 @@ class BusinessConfig(BaseModel):
     address: str = Field(min_length=1, max_length=200)
     review_link: str | None = None
     website: str | None = None
+    # The name emails come from ("Salon Aurora <bookings@...>"); the business's name when unset.
+    sender_name: str | None = Field(default=None, min_length=1, max_length=60)
     # Alphanumeric SMS sender ID: 1-11 characters, at least one letter.
     sms_sender: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,11}$")
     opening_hours: WeeklyHours
     closures: tuple[date, ...] = ()
     rules: BookingRules = BookingRules()
-    # At most 4: a reschedule's transaction (100 items) also holds 2 x 42 slot locks.
+    # At most 4: each is planned on each channel in the booking's own transaction.
     reminders: tuple[ReminderRule, ...] = Field(default=DEFAULT_REMINDERS, max_length=MAX_REMINDER_RULES)
     quiet_hours: QuietHours = QuietHours()
     privacy: Privacy = Privacy()
@@ -384,26 +454,28 @@ class BusinessConfig(BaseModel):
     loyalty: Loyalty = Loyalty()
     referrals: Referrals = Referrals()
     feedback: FeedbackSettings = FeedbackSettings()
+    limits: Limits = Limits()
+    sms: SmsRules = SmsRules()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 
     @field_validator("slug")
     @classmethod
-    def _slug(cls, v):
+    def _slug(cls, v: str) -> str:
         if not re.match(r"^[a-z0-9][a-z0-9-]{1,39}$", v):
             raise ValueError("use 2-40 lower-case letters, digits and dashes, e.g. salon-aurora")
         return v
 
     @field_validator("sms_sender")
     @classmethod
-    def _sender(cls, v):
+    def _sender(cls, v: str | None) -> str | None:
         if v is not None and not re.search(r"[A-Za-z]", v):
             raise ValueError("an SMS sender ID needs at least one letter")
         return v
 
     @field_validator("timezone")
     @classmethod
-    def _tz(cls, v):
+    def _tz(cls, v: str) -> str:
         # Checked against the tz database's list: ZoneInfo() alone accepts odd paths
         # and raises OS errors for folder names such as "Europe".
         if v not in _time_zones():
@@ -412,34 +484,40 @@ class BusinessConfig(BaseModel):
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
+    def _locale(cls, v: str) -> str:
         if v not in LOCALES:
             raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @field_validator("currency")
     @classmethod
-    def _currency(cls, v):
+    def _currency(cls, v: str) -> str:
         if v != "EUR":
             raise ValueError("only EUR is supported")
         return v
 
     @field_validator("owner_email")
     @classmethod
-    def _owner_email(cls, v):
+    def _owner_email(cls, v: str) -> str:
         from chalicelib.domain.contacts import normalize_email
 
         return normalize_email(v)
 
     @field_validator("review_link", "website")
     @classmethod
-    def _url(cls, v):
-        if v is not None and not re.match(r"^https://[^\s]+$", v):
-            raise ValueError("must be an https:// URL")
-        return v
+    def _url(cls, v: str | None) -> str | None:
+        return _https_url(v)
+
+    @field_validator("sender_name")
+    @classmethod
+    def _sender_name(cls, v: str | None) -> str | None:
+        # It goes into an email header: no line breaks, quotes or angle brackets.
+        if v is not None and (not v.strip() or re.search(r'[\x00-\x1f"<>\\]', v)):
+            raise ValueError("use letters, digits, spaces and simple punctuation")
+        return v.strip() if v is not None else None
 
     @model_validator(mode="after")
-    def _references(self):
+    def _references(self) -> Self:
         service_ids = [s.id for s in self.services]
         dup = {i for i in service_ids if service_ids.count(i) > 1}
         if dup:
@@ -494,6 +572,15 @@ def format_validation_error(err: ValidationError) -> list[str]:
     return lines
 
 
-def parse_business_config(data: dict) -> BusinessConfig:
+@dataclass(frozen=True)
+class Business:
+    """A business as Rebook serves it: its id (which never changes, unlike its slug) and
+    its validated configuration."""
+
+    id: str
+    config: BusinessConfig
+
+
+def parse_business_config(data: Mapping[str, Any]) -> BusinessConfig:
     """Validate raw config data; raises pydantic.ValidationError."""
     return BusinessConfig.model_validate(data)

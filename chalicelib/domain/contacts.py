@@ -25,6 +25,22 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_country(e164: str | None) -> str | None:
+    """The ISO 3166 country of a number (phonenumbers' region), or None."""
+    if not e164:
+        return None
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region and region != "ZZ" else None
+
+
+def sms_allowed(e164: str | None, countries: tuple[str, ...] | list[str]) -> bool:
+    """May an SMS go to this number: is it of one of the countries the business allows?"""
+    return phone_country(e164) in set(countries)
+
+
 def normalize_email(raw: str) -> str:
     """Validate syntax (no DNS lookups on the request path) and lower-case the whole address."""
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 254:

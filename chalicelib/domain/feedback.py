@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ class RatingIn(BaseModel):
 
     @field_validator("rating", mode="before")
     @classmethod
-    def _rating(cls, v):
+    def _rating(cls, v: object) -> object:
         if isinstance(v, str) and v.strip().isdigit():
             return int(v)
         if isinstance(v, bool) or not isinstance(v, int):
@@ -50,5 +51,22 @@ class RatingIn(BaseModel):
 
     @field_validator("comment")
     @classmethod
-    def _comment(cls, v):
+    def _comment(cls, v: str | None) -> str | None:
         return v or None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A client's rating of one visit (the last submission wins)."""
+
+    business_id: str
+    appointment_id: str
+    client_id: str
+    staff_id: str
+    service_id: str
+    visit_start: datetime
+    rating: int
+    comment: str | None
+    submitted_at: datetime  # the first submission
+    updated_at: datetime  # the latest
+    submissions: int = 1

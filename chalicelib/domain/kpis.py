@@ -3,16 +3,22 @@ read from those counters. docs/kpis.md defines every figure in words, as a formu
 with a worked example; this module is that document in code.
 
 A period is a month (2026-11), a quarter (2026-Q4) or a year (2026) of the business's
-local calendar. A visit counts in the period of its (local) start; a win-back message
-in the period it was sent. Counts of distinct clients (visitors, new, retained) are kept
-per period because they do not add up across months.
+local calendar, or one local day (2026-11-25) — the days are what the rolling periods
+(the last 7 and the last 30 days, each compared with the same number of days before)
+add up. A visit counts in the period of its (local) start; a win-back message in the
+period it was sent. Counts of distinct clients (visitors, retained) are kept per month,
+quarter and year because they do not add up across months; days do not keep them, so
+the rolling periods leave out the figures made of them.
+
+Each period also has counters per staff member (`<period>@<staff>`): the minutes her
+kept bookings hold, her visits and their revenue (occupancy and revenue per staff).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,23 +52,101 @@ COUNTERS = (
 )
 # Kept by the feedback transaction, not by the contribution.
 RATING_COUNTERS = ("ratings_sum", "ratings_count")
+# Counts of distinct clients: kept per month, quarter and year, not per day.
+DISTINCT_COUNTERS = ("visitors", "retained")
+# What each staff member's own counters (`<period>@<staff>`) count.
+# Their names are the business's where they mean the same; `booked` is her kept bookings.
+STAFF_COUNTERS = ("booked", "booked_minutes", "completed", "no_show", "revenue_cents")
+
+# Rolling periods: the last N local days, today included, compared with the N days before.
+ROLLING = {"last7": 7, "last30": 30}
+# A client's contribution to days before this many days ago is no longer kept up to date
+# (her profile keeps only recent days): the rolling periods reach back 2 x 30 days.
+DAY_HORIZON_DAYS = 70
+STAFF_SEP = "@"
 
 Counts = dict[str, dict[str, int]]  # period -> counter -> value
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def periods_of(day: date) -> tuple[str, str, str]:
-    """The month, quarter and year a local day belongs to."""
-    return f"{day:%Y-%m}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", f"{day.year}"
+def periods_of(day: date) -> tuple[str, str, str, str]:
+    """The month, quarter and year a local day belongs to, and the day itself."""
+    return f"{day:%Y-%m}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", f"{day.year}", day.isoformat()
 
 
 def valid_period(text: str) -> bool:
+    """A calendar period: a month, a quarter or a year (not a day, not a rolling one)."""
     return bool(_PERIOD.match(text or ""))
 
 
+def is_day(period: str) -> bool:
+    return bool(_DAY.match(period))
+
+
+def staff_period(period: str, staff_id: str) -> str:
+    """The key of one staff member's counters in a period: 2026-11@aino, 2026-11-25@aino."""
+    return f"{period}{STAFF_SEP}{staff_id}"
+
+
+def split_staff(period: str) -> tuple[str, str | None]:
+    """(period, staff id) of a staff member's counters; (period, None) of the business's."""
+    base, sep, staff = period.partition(STAFF_SEP)
+    return base, (staff if sep else None)
+
+
+def window(period: str, today: date) -> tuple[date, date]:
+    """The local days of a rolling period (`last7`, `last30`): N days ending today."""
+    n = ROLLING[period]
+    return today - timedelta(days=n - 1), today
+
+
+def previous_window(period: str, today: date) -> tuple[date, date]:
+    """The N days before a rolling period's N days."""
+    first, _ = window(period, today)
+    return first - timedelta(days=ROLLING[period]), first - timedelta(days=1)
+
+
+def calendar_range(period: str) -> tuple[date, date]:
+    """The first and last local day of a month, quarter or year."""
+    year, month, quarter = _parts(period)
+    y = int(year)
+    if month:
+        first_month = last_month = int(month)
+    elif quarter:
+        first_month, last_month = int(quarter) * 3 - 2, int(quarter) * 3
+    else:
+        first_month, last_month = 1, 12
+    after = date(y + 1, 1, 1) if last_month == 12 else date(y, last_month + 1, 1)
+    return date(y, first_month, 1), after - timedelta(days=1)
+
+
+def sum_days(counts: Mapping[str, Mapping[str, int]], first: date, last: date) -> tuple[dict[str, int], Counts]:
+    """The business's counters and each staff member's, added up over the local days
+    first..last from day items (`counts` maps a day, or a day@staff, to its counters)."""
+    total: Counter[str] = Counter()
+    staff: dict[str, Counter[str]] = defaultdict(Counter)
+    lo, hi = first.isoformat(), last.isoformat()
+    for key, counters in counts.items():
+        day, member = split_staff(key)
+        if not (is_day(day) and lo <= day <= hi):
+            continue
+        (staff[member] if member else total).update(counters)
+    return dict(total), {m: dict(c) for m, c in staff.items()}
+
+
+def _parts(period: str) -> tuple[str, str | None, str | None]:
+    """(year, month, quarter) of a period; ValueError if it is not one."""
+    found = _PERIOD.match(period)
+    if not found:
+        raise ValueError(f"not a period: {period!r}")
+    year, month, quarter = found.groups()
+    return year, month, quarter
+
+
 def previous_period(period: str) -> str:
-    year, month, quarter = _PERIOD.match(period).groups()
+    year, month, quarter = _parts(period)
     y = int(year)
     if month:
         m = int(month) - 1
@@ -74,7 +158,7 @@ def previous_period(period: str) -> str:
 
 
 def last_month_of(period: str) -> str:
-    year, month, quarter = _PERIOD.match(period).groups()
+    year, month, quarter = _parts(period)
     if month:
         return period
     return f"{year}-{int(quarter) * 3:02d}" if quarter else f"{year}-12"
@@ -91,22 +175,41 @@ def months_back(last_month: str, count: int) -> list[str]:
 
 
 def contribution(
-    appointments: Iterable[Appointment], winbacks: Iterable[datetime], tz: ZoneInfo, late_cancel_hours: int
+    appointments: Iterable[Appointment],
+    winbacks: Iterable[datetime],
+    tz: ZoneInfo,
+    late_cancel_hours: int,
+    days_from: date | None = None,
 ) -> Counts:
     """Everything one client adds to the business's period counters, from her whole
     history: her appointments (any status) and the times win-back messages were sent
-    to her. Booked visits whose outcome is not settled yet count only as appointments."""
+    to her. Booked visits whose outcome is not settled yet count only as appointments.
+    Days before `days_from` are left out (see DAY_HORIZON_DAYS); months, quarters and
+    years are always counted."""
     appts = list(appointments)
-    counts: dict[str, Counter] = defaultdict(Counter)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    first_day = days_from.isoformat() if days_from else ""
+
+    def periods(instant: datetime) -> list[str]:
+        *calendar, day = periods_of(instant.astimezone(tz).date())
+        return [*calendar, day] if day >= first_day else calendar
 
     def add(instant: datetime, name: str, n: int = 1) -> None:
-        for p in periods_of(instant.astimezone(tz).date()):
+        for p in periods(instant):
             counts[p][name] += n
+
+    def add_staff(a: Appointment, name: str, n: int = 1) -> None:
+        for p in periods(a.start):
+            counts[staff_period(p, a.staff_id)][name] += n
 
     kept = [a for a in appts if a.status != Status.CANCELLED.value]
     done = sorted((a for a in appts if a.status == Status.COMPLETED.value), key=lambda a: a.start)
     for a in appts:
         add(a.start, "appointments")
+        if a.status != Status.CANCELLED.value:
+            # The time the booking holds (its buffer included), whatever its outcome.
+            add_staff(a, "booked")
+            add_staff(a, "booked_minutes", int((a.occupied_until - a.start).total_seconds() // 60))
         if a.status == Status.CANCELLED.value:
             add(a.start, "cancelled")
             if a.cancelled_at and a.cancelled_at > a.start - timedelta(hours=late_cancel_hours):
@@ -117,9 +220,12 @@ def contribution(
             if a.status == Status.NO_SHOW.value:
                 add(a.start, "no_show")
                 add(a.start, f"{group}_no_show")
+                add_staff(a, "no_show")
     for a in done:
         add(a.start, "completed")
         add(a.start, "revenue_cents", a.price_cents)
+        add_staff(a, "completed")
+        add_staff(a, "revenue_cents", a.price_cents)
         if a.feedback_requested:
             add(a.start, "feedback_requested")
         # The bookings that follow this visit (any made before it, too: she already had one).
@@ -129,7 +235,7 @@ def contribution(
                 add(a.start, f"rebooked_{n}")
         if any(t <= a.end + BEFORE_LEAVING for t in made):
             add(a.start, "rebooked_before_leaving")
-    visited = {p for a in done for p in periods_of(a.start.astimezone(tz).date())}
+    visited = {p for a in done for p in periods_of(a.start.astimezone(tz).date())[:3]}
     for p in visited:
         counts[p]["visitors"] += 1
         if previous_period(p) in visited:
@@ -140,7 +246,14 @@ def contribution(
     return {p: {k: v for k, v in c.items() if v} for p, c in counts.items() if any(c.values())}
 
 
-def _winbacks(sent: list[datetime], kept: list[Appointment], add) -> None:
+def without_days_before(counts: Mapping[str, Mapping[str, int]], first: date) -> Counts:
+    """`counts` without the days (and staff days) before `first`: what a contribution
+    computed with days_from=first is compared with."""
+    lo = first.isoformat()
+    return {p: dict(c) for p, c in counts.items() if not (is_day(split_staff(p)[0]) and split_staff(p)[0] < lo)}
+
+
+def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
     """Each booking made within WINBACK_WINDOW after a win-back message is credited to
     the latest such message; a message with a credited booking is a conversion, and the
     completed visits of those bookings are its revenue."""
@@ -170,7 +283,11 @@ def delta(old: Counts, new: Counts) -> Counts:
     return out
 
 
-def _ratio(numerator: int, denominator: int, digits: int = 4) -> dict:
+# One figure: its value and what it was computed from (a count has no denominator).
+Figure = dict[str, int | float | None]
+
+
+def _ratio(numerator: int, denominator: int, digits: int = 4) -> Figure:
     value = round(numerator / denominator, digits) if denominator else None
     return {
         "value": int(value) if value is not None and digits == 0 else value,
@@ -179,14 +296,32 @@ def _ratio(numerator: int, denominator: int, digits: int = 4) -> dict:
     }
 
 
-def _count(n: int) -> dict:
+def _count(n: int) -> Figure:
     return {"value": n, "numerator": n, "denominator": None}
 
 
-def figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, dict]:
+# A figure the period cannot give (distinct clients over a rolling period).
+UNKNOWN: Figure = {"value": None, "numerator": None, "denominator": None}
+# Figures made of counts of distinct clients, which days cannot add up.
+DISTINCT_FIGURES = ("retention_rate", "returning_clients", "average_spend_cents", "visit_frequency")
+
+
+def figures(c: Mapping[str, int], previous: Mapping[str, int], distinct: bool = True) -> dict[str, Figure]:
     """The KPIs of a period from its counters and its previous period's (the
-    retention rate's denominator). Rates are fractions; money is in cents."""
-    g = lambda name, src=c: int(src.get(name) or 0)  # noqa: E731
+    retention rate's denominator). Rates are fractions; money is in cents. Without
+    `distinct` (a rolling period, added up from days) the figures made of counts of
+    distinct clients are UNKNOWN."""
+    out = _figures(c, previous)
+    if not distinct:
+        out.update({k: dict(UNKNOWN) for k in DISTINCT_FIGURES})
+    return out
+
+
+def _figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, Figure]:
+
+    def g(name: str, src: Mapping[str, int] = c) -> int:
+        return int(src.get(name) or 0)
+
     visitors, completed = g("visitors"), g("completed")
     due = completed + g("no_show")
     return {

@@ -11,11 +11,118 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import Enum
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.config import Loyalty, Perk
 
 WELCOME = "welcome"
-STATUSES = ("available", "redeemed", "revoked")
+
+
+class RewardStatus(str, Enum):
+    AVAILABLE = "available"
+    REDEEMED = "redeemed"  # reserved by a booking (given back if it is cancelled)
+    REVOKED = "revoked"  # withdrawn: the stamps that earned it no longer count
+
+
+class RewardKind(str, Enum):
+    LOYALTY = "loyalty"  # loy-<k>: the k-th full stamp card
+    REFERRAL = "referral"  # ref-<referred client>: for the referrer, once the referred client visited
+    WELCOME = "welcome"  # the referred new client's perk on her first booking
+
+
+STATUSES = tuple(s.value for s in RewardStatus)
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A reward on a client's card: the perk as configured when it was issued."""
+
+    business_id: str
+    client_id: str
+    id: str
+    kind: str  # RewardKind
+    perk: Perk
+    status: str  # RewardStatus
+    issued_at: datetime
+    expires_on: date | None = None  # the last local day it can be booked with
+    appointment_id: str | None = None  # the booking it was redeemed on
+    changed_at: datetime | None = None
+
+    def status_on(self, today: date) -> str:
+        """Its status as the card shows it: an available reward past its day is expired."""
+        if self.status == RewardStatus.AVAILABLE.value and not usable(self.status, self.expires_on, today):
+            return "expired"
+        return self.status
+
+
+def new_reward(
+    business_id: str, client_id: str, reward_id: str, kind: RewardKind, perk: Perk, now: datetime, expires: date | None
+) -> Reward:
+    return Reward(
+        business_id=business_id,
+        client_id=client_id,
+        id=reward_id,
+        kind=kind.value,
+        perk=perk,
+        status=RewardStatus.AVAILABLE.value,
+        issued_at=now,
+        expires_on=expires,
+        changed_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A booking that came through a client's referral link: who referred, and the
+    welcome perk the business offers a new client for it."""
+
+    referrer_id: str
+    welcome: Perk
+    valid_days: int | None
+
+
+@dataclass(frozen=True)
+class PerkUse:
+    """The perk a booking is priced with: a reward from the client's card, or a
+    referred new client's welcome perk (then `referred_by` is her referrer)."""
+
+    perk: Perk
+    reward_id: str
+    referred_by: str | None = None
+
+
+def perk_for_booking(reward: Reward | None, referral: Referral | None, is_new_client: bool) -> PerkUse | None:
+    """A reward she redeems wins; else only a client new by phone and email earns the
+    welcome perk (and her referrer anything)."""
+    if reward is not None:
+        return PerkUse(reward.perk, reward.id)
+    if referral is not None and is_new_client:
+        return PerkUse(referral.welcome, WELCOME, referred_by=referral.referrer_id)
+    return None
+
+
+def booking_price(price_cents: int, use: PerkUse | None) -> tuple[int, int]:
+    """(price to pay, discount) of a booking of a service at `price_cents`."""
+    return price_after(price_cents, use.perk) if use else (price_cents, 0)
+
+
+def welcome_reward(
+    business_id: str, client_id: str, appointment_id: str, referral: Referral, now: datetime, tz: ZoneInfo
+) -> Reward:
+    """The welcome perk of a referred new client, redeemed by the booking that creates it."""
+    return Reward(
+        business_id=business_id,
+        client_id=client_id,
+        id=WELCOME,
+        kind=RewardKind.WELCOME.value,
+        perk=referral.welcome,
+        status=RewardStatus.REDEEMED.value,
+        issued_at=now,
+        expires_on=expires_on(now, referral.valid_days, tz),
+        appointment_id=appointment_id,
+        changed_at=now,
+    )
 
 
 def loyalty_reward_id(k: int) -> str:
@@ -33,7 +140,7 @@ def loyalty_number(reward_id: str) -> int | None:
     return None
 
 
-def counted_visits(visit_starts: list[datetime], cfg: Loyalty, tz) -> int:
+def counted_visits(visit_starts: list[datetime], cfg: Loyalty, tz: ZoneInfo) -> int:
     """Completed visits that earn a stamp: those on or after the day the card started."""
     if cfg.counts_from is None:
         return len(visit_starts)
@@ -87,11 +194,11 @@ def describe(perk: Perk, locale: str, currency: str = "EUR") -> str:
         return perk.description.get(locale)
     if perk.percent_off is not None:
         return f"-{perk.percent_off} %"
-    amount = f"{perk.amount_off_cents / 100:.2f}"
+    amount = f"{(perk.amount_off_cents or 0) / 100:.2f}"
     return f"-{amount.replace('.', ',') if locale in ('fi', 'sv') else amount} {'€' if currency == 'EUR' else currency}"
 
 
-def expires_on(issued_at: datetime, valid_days: int | None, tz) -> date | None:
+def expires_on(issued_at: datetime, valid_days: int | None, tz: ZoneInfo) -> date | None:
     return (issued_at.astimezone(tz) + timedelta(days=valid_days)).date() if valid_days else None
 
 

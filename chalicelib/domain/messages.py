@@ -1,13 +1,36 @@
-"""Outgoing messages as the rules plan them: who gets what, on which channel, when.
+"""Outgoing messages: who gets what, on which channel, when (a PlannedMessage), and
+the message in the outbox as it is claimed, sent, retried, skipped or failed.
 
-The outbox (chalicelib.notify.outbox) stores, claims and sends them; the texts
-themselves live in the templates (chalicelib.notify.templates).
+The outbox (chalicelib.notify.outbox and chalicelib.store.outbox) stores, claims and
+sends them; the texts themselves live in the templates (chalicelib.notify.templates).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from chalicelib.domain.booking import Status
+from chalicelib.domain.timeutil import parse_utc
+
+MAX_ATTEMPTS = 8
+# Kinds that are about one visit and must not go out for a cancelled or moved one.
+VISIT_KINDS = frozenset({"reminder", "feedback_request"})
+
+
+class MessageStatus(str, Enum):
+    PENDING = "pending"  # due at due_at
+    SENDING = "sending"  # leased to a sender until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # for good: the owner sees it
+    SKIPPED = "skipped"  # not sent, and why (last_error)
+
+
+# Still to be sent: in the due index, claimable by the sweeper.
+OPEN_STATUSES = (MessageStatus.PENDING.value, MessageStatus.SENDING.value)
 
 
 @dataclass(frozen=True)
@@ -17,13 +40,123 @@ class PlannedMessage:
     channel: str  # "email" | "sms"
     recipient: str
     locale: str
-    context: dict
+    context: dict[str, Any]
     due_at: datetime
     business_id: str
     appointment_id: str | None = None
     appointment_seq: int | None = None
     client_id: str | None = None
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outgoing message on one channel, as the outbox keeps it."""
+
+    business_id: str
+    key: str
+    kind: str
+    channel: str
+    recipient: str
+    locale: str
+    context: dict[str, Any]  # what the template needs, frozen when the message was planned
+    status: str  # MessageStatus
+    due_at: datetime
+    created_at: datetime
+    attempts: int = 0
+    appointment_id: str | None = None
+    appointment_seq: int | None = None
+    client_id: str | None = None
+    lease_until: datetime | None = None
+    provider_id: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+def queued(m: PlannedMessage, now: datetime, lease: timedelta | None = None) -> Message:
+    """The outbox message of a planned one: pending until due, or — with `lease` —
+    held by the request that sends it at once (the sweeper's after the lease)."""
+    due = now + lease if lease else m.due_at
+    return Message(
+        business_id=m.business_id,
+        key=m.key,
+        kind=m.kind,
+        channel=m.channel,
+        recipient=m.recipient,
+        locale=m.locale,
+        context=m.context,
+        status=MessageStatus.SENDING.value if lease else MessageStatus.PENDING.value,
+        due_at=due,
+        created_at=now,
+        appointment_id=m.appointment_id,
+        appointment_seq=m.appointment_seq,
+        client_id=m.client_id,
+        lease_until=due if lease else None,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt came to."""
+
+    status: str  # sent | pending (retry later) | failed (permanent)
+    provider_id: str | None = None
+    error: str | None = None
+
+
+def after_attempt(m: Message, outcome: Outcome, now: datetime, backoff: Callable[[int], timedelta]) -> Message:
+    """The message after one attempt: sent; due again after a backoff; or failed for
+    good (a permanent error, or MAX_ATTEMPTS spent)."""
+    attempts = m.attempts + 1
+    if outcome.status == MessageStatus.SENT.value:
+        return replace(
+            m,
+            attempts=attempts,
+            lease_until=None,
+            status=MessageStatus.SENT.value,
+            provider_id=outcome.provider_id,
+            sent_at=now,
+            last_error=None,
+        )
+    if outcome.status == MessageStatus.PENDING.value and attempts < MAX_ATTEMPTS:
+        return replace(
+            m,
+            attempts=attempts,
+            lease_until=None,
+            status=MessageStatus.PENDING.value,
+            last_error=outcome.error,
+            due_at=now + backoff(attempts),
+        )
+    return replace(
+        m,
+        attempts=attempts,
+        lease_until=None,
+        status=MessageStatus.FAILED.value,
+        last_error=outcome.error or "too many attempts",
+    )
+
+
+@dataclass(frozen=True)
+class VisitAsPlanned:
+    """What must still hold of the visit a message is about when it is claimed (checked
+    in the claim's own transaction): its start, one of `statuses`, and — for reminders —
+    the client has not turned reminders off."""
+
+    start: datetime
+    statuses: frozenset[str]
+    reminders_on: bool
+
+
+def visit_as_planned(m: Message) -> VisitAsPlanned | None:
+    """A reminder: the visit is still booked at the planned time. A feedback request:
+    the visit at the planned time took place (not cancelled, not a no-show)."""
+    if m.kind not in VISIT_KINDS:
+        return None
+    start = parse_utc(m.context["visit_start_utc"])
+    if m.kind == "feedback_request":
+        took_place = frozenset({Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value})
+        return VisitAsPlanned(start, took_place, reminders_on=False)
+    return VisitAsPlanned(start, frozenset({Status.BOOKED.value}), reminders_on=True)
 
 
 def booking_message_keys(appointment_id: str, kind: str, seq: int, channels: list[str]) -> dict[str, str]:

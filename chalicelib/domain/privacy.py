@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 
 def add_years(d: date, years: int) -> date:
@@ -15,3 +17,17 @@ def add_years(d: date, years: int) -> date:
 def erase_due(last_activity: datetime, years: int) -> date:
     """The day a client inactive since `last_activity` becomes due for erasure."""
     return add_years(last_activity.date(), years)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who (user, role) read, changed, exported or erased which client's data, and when;
+    `detail` names fields and ids, never their values."""
+
+    business_id: str
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    client_id: str | None = None
+    detail: dict[str, Any] | None = None

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
+from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
+from chalicelib.domain.locales import LOCALES
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
-VISIT_MARKS = ("arrived", "completed", "no_show")
+VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
 _BIRTHDAY = re.compile(r"^(\d{4}|--)-?(\d{2})-(\d{2})$")
 
 
@@ -24,7 +27,7 @@ def parse_birthday(v: str) -> str:
         date(2000 if year == "--" else int(year), int(month), int(day))  # 2000 is a leap year
     except ValueError:
         raise ValueError("not a real date") from None
-    if year != "--" and not 1900 <= int(year) <= date.today().year:
+    if year != "--" and not 1900 <= int(year) <= clock.now().year:
         raise ValueError("year out of range")
     return f"{year}-{month}-{day}" if year != "--" else f"--{month}-{day}"
 
@@ -47,19 +50,19 @@ class ClientUpdate(BaseModel):
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
-        if v is not None and v not in ("fi", "sv", "en"):
-            raise ValueError("must be fi, sv or en")
+    def _locale(cls, v: str | None) -> str | None:
+        if v is not None and v not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @field_validator("birthday")
     @classmethod
-    def _birthday(cls, v):
+    def _birthday(cls, v: str | None) -> str | None:
         return parse_birthday(v) if v else None
 
     @field_validator("preferences")
     @classmethod
-    def _preferences(cls, v):
+    def _preferences(cls, v: dict[str, str] | None) -> dict[str, str] | None:
         if v is None:
             return v
         if len(v) > 30:
@@ -71,7 +74,7 @@ class ClientUpdate(BaseModel):
 
     @field_validator("tags")
     @classmethod
-    def _tags(cls, v):
+    def _tags(cls, v: list[str] | None) -> list[str] | None:
         if v is None:
             return v
         tags = [t.strip().lower() for t in v]
@@ -81,7 +84,7 @@ class ClientUpdate(BaseModel):
 
     @field_validator("relationship")
     @classmethod
-    def _relationship(cls, v):
+    def _relationship(cls, v: str | None) -> str | None:
         if v is not None and v not in RELATIONSHIPS:
             raise ValueError(f"must be one of {', '.join(RELATIONSHIPS)}")
         return v
@@ -93,7 +96,7 @@ class VisitMark(BaseModel):
 
     @field_validator("status")
     @classmethod
-    def _status(cls, v):
+    def _status(cls, v: str) -> str:
         if v not in VISIT_MARKS:
             raise ValueError(f"must be one of {', '.join(VISIT_MARKS)}")
         return v
@@ -128,11 +131,6 @@ class FollowUpIn(BaseModel):
     next_step: str | None = Field(default=None, max_length=500)
     closed: StrictBool = False
 
-    def due(self) -> date | None:
-        """The earliest open action's due date: when the follow-up is due."""
-        dates = [a.due for a in self.actions if a.due and not a.done]
-        return min(dates) if dates and not self.closed else None
-
 
 class StampAdjustIn(BaseModel):
     """The owner corrects a stamp card (a visit paid elsewhere, a goodwill stamp, a
@@ -144,7 +142,51 @@ class StampAdjustIn(BaseModel):
 
     @field_validator("stamps")
     @classmethod
-    def _nonzero(cls, v):
+    def _nonzero(cls, v: int) -> int:
         if v == 0:
             raise ValueError("must not be 0")
         return v
+
+
+@dataclass(frozen=True)
+class Note:
+    """A dated note about a client and who wrote it."""
+
+    business_id: str
+    client_id: str
+    id: str
+    text: str
+    author: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowUpAction:
+    """One action agreed: what, by when, who is responsible, and whether it is done."""
+
+    text: str
+    due: date | None = None
+    staff: str | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What the client wants to achieve, the actions agreed and the next step."""
+
+    business_id: str
+    client_id: str
+    id: str
+    status: str  # open | closed
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    goal: str | None = None
+    actions: tuple[FollowUpAction, ...] = ()
+    next_step: str | None = None
+
+    @property
+    def due(self) -> date | None:
+        """The earliest open action's due date: when the follow-up is due (never when closed)."""
+        dates = [a.due for a in self.actions if a.due and not a.done]
+        return min(dates) if dates and self.status == "open" else None

@@ -32,7 +32,7 @@ def nominal_time(rule: ReminderRule, start: datetime, tz: ZoneInfo) -> datetime:
     if rule.hours_before is not None:
         return start - timedelta(hours=rule.hours_before)
     day_before = start.astimezone(tz).date() - timedelta(days=1)
-    return local_wall_to_utc(day_before, rule.day_before_minutes, tz)
+    return local_wall_to_utc(day_before, rule.day_before_minutes or 0, tz)
 
 
 def _minutes(t: datetime, tz: ZoneInfo) -> int:
@@ -87,10 +87,11 @@ def plan(
             out.append(PlannedReminder(rule.id, rule.channel, None, "booked_inside_lead_time"))
             continue
         if rule.channel == "sms":
-            at = allowed_sms_time(at, quiet, tz, booked_at, visit_start)
-            if at is None:
+            allowed = allowed_sms_time(at, quiet, tz, booked_at, visit_start)
+            if allowed is None:
                 out.append(PlannedReminder(rule.id, rule.channel, None, "quiet_hours"))
                 continue
+            at = allowed
         out.append(PlannedReminder(rule.id, rule.channel, at))
     return out
 

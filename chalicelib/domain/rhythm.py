@@ -10,12 +10,26 @@ visit has passed by more than `at_risk_after` x rhythm with nothing booked; laps
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from statistics import median
 
 from chalicelib.domain.config import Retention as RetentionRules
 
 MIN_VISITS_FOR_OWN_RHYTHM = 3
+
+
+@dataclass(frozen=True)
+class VisitFigures:
+    """What a client's completed visits add up to on her profile."""
+
+    visits: int
+    spend_cents: int
+    stamps: int  # visits that earn a stamp (chalicelib/domain/loyalty.py counted_visits)
+    last_visit: datetime | None = None
+    rhythm: float | None = None
+    at_risk_on: date | None = None
+    lapsed_on: date | None = None
 
 
 def rhythm_days(visits: list[datetime], typical_days: float | None, rules: RetentionRules) -> float:

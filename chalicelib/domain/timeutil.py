@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def local_wall_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
@@ -36,14 +33,24 @@ def iso_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_instant(value: str) -> datetime:
-    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
+def sortable_utc(instant: datetime) -> str:
+    """UTC to the microsecond: what is written in the same second still sorts in order."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _iso(value: object, not_text: str) -> datetime:
+    """An ISO 8601 date-time as typed, bounded in length; "Z" read as UTC."""
     if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("expected an ISO 8601 time with offset")
+        raise ValueError(not_text)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:
         raise ValueError("expected an ISO 8601 time such as 2026-11-24T14:00:00+02:00") from None
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
+    parsed = _iso(value, "expected an ISO 8601 time with offset")
     if parsed.tzinfo is None:
         raise ValueError("the time must carry its UTC offset, e.g. +02:00")
     return parsed.astimezone(UTC)
@@ -57,9 +64,23 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
-def daterange(start: date, end: date):
+def daterange(start: date, end: date) -> Iterator[date]:
     """Inclusive range of dates."""
     d = start
     while d <= end:
         yield d
         d += timedelta(days=1)
+
+
+def parse_local_or_instant(value: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 time with an offset, or a local wall-clock time without one (read in
+    `tz`). A wall time that does not exist (the spring-forward gap) is refused; one that
+    happens twice (the autumn hour) is its first occurrence."""
+    parsed = _iso(value, "expected an ISO 8601 time")
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    wall = parsed.replace(tzinfo=tz, fold=0)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != parsed:
+        raise ValueError("this local time does not exist (the clocks skip it)")
+    return instant

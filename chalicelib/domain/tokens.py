@@ -25,6 +25,11 @@ PURPOSES = {
 }
 _CODES = {v: k for k, v in PURPOSES.items()}
 _PART = re.compile(r"^[a-z0-9-]{1,64}$")
+# Expiry in base36 seconds: up to 8 digits (year 2059 is "zzzzzz"-ish; 8 digits reach far
+# past any link's life); anything longer or later than this bound is malformed, never an
+# overflow reading it.
+_EXPIRY = re.compile(r"^[0-9a-z]{1,8}$")
+_LATEST_EXPIRY = int(datetime(2200, 1, 1, tzinfo=UTC).timestamp())
 
 
 class TokenError(ValueError):
@@ -78,10 +83,10 @@ def read_token(secret: str, token: str, purpose: str, now: datetime) -> LinkClai
         raise TokenError("bad_signature")
     if _CODES.get(code) != purpose:
         raise TokenError("wrong_purpose")
-    try:
-        expires = datetime.fromtimestamp(int(exp36, 36), tz=UTC)
-    except ValueError:
-        raise TokenError("malformed") from None
+    seconds = int(exp36, 36) if _EXPIRY.match(exp36) else None
+    if seconds is None or seconds > _LATEST_EXPIRY:
+        raise TokenError("malformed")
+    expires = datetime.fromtimestamp(seconds, tz=UTC)
     if now >= expires:
         raise TokenError("expired")
     return LinkClaims(purpose, business_id, subject, expires)

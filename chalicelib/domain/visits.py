@@ -26,6 +26,8 @@ def mark_problem(a: Appointment, mark: str, now: datetime) -> str | None:
         return "the booking was cancelled"
     if a.status == mark:
         return None  # idempotent
+    if mark == Status.BOOKED.value:
+        return None  # undo a wrong mark
     if mark == Status.ARRIVED.value:
         if a.status != Status.BOOKED.value:
             return f"the visit is already marked {a.status.replace('_', '-')}"
@@ -35,3 +37,9 @@ def mark_problem(a: Appointment, mark: str, now: datetime) -> str | None:
     if now < a.start:
         return "the visit has not begun yet"
     return None  # completed <-> no-show may be corrected
+
+
+def status_after_undo(a: Appointment, now: datetime) -> str:
+    """What undoing a mark leaves: booked again before the visit's end; after it, a
+    visit nobody marked took place (the after-visit job's rule), so completed."""
+    return Status.BOOKED.value if now < a.end else Status.COMPLETED.value

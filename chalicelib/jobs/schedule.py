@@ -1,49 +1,81 @@
-"""The scheduled jobs and how often they run: one list for Chalice, the local
-scheduler and the CLI."""
+"""The scheduled jobs and when they run, written once: app.py registers one Chalice
+schedule per job from this list (and so the CDK app deploys one function and one
+EventBridge rule each), the local scheduler of `make run` and the CLI's run-job read it
+too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 
-def _send_due(now: datetime, simulated: bool = False):
+def _send_due(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.jobs import send_due
 
     return send_due.run(now, simulated=simulated)
 
 
-def _erase_inactive(now: datetime, simulated: bool = False):
+def _erase_inactive(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.jobs import erase_inactive
 
     return erase_inactive.run(now, simulated=simulated)
 
 
-def _visits_ended(now: datetime, simulated: bool = False):
+def _visits_ended(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.jobs import visits_ended
 
     return visits_ended.run(now, simulated=simulated)
 
 
-def _marketing(now: datetime, simulated: bool = False):
+def _marketing(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services import marketing
 
     return marketing.run(now)
 
 
-def _kpi_sync(now: datetime, simulated: bool = False):
+def _kpi_sync(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services import kpis
 
     return kpis.run(now)
 
 
+def _imports(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.services.admin import imports
+
+    return imports.run_job(now)
+
+
 @dataclass(frozen=True)
 class Job:
+    """A job runs every `every_minutes`; a daily one (`every_minutes` = 1440) at the UTC
+    time `at` (HH:MM), when it disturbs nobody."""
+
     name: str
     every_minutes: int
-    run: Callable[..., object]
+    run: Callable[..., Any]
     about: str
+    at: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.at is not None and self.every_minutes != 24 * 60:
+            raise ValueError(f"{self.name}: a time of day only for a daily job")
+
+    def next_run(self, last: datetime | None, now: datetime) -> datetime:
+        """When the job is due next, given when it last ran (the local scheduler's rule;
+        EventBridge keeps the same rhythm in AWS)."""
+        if self.at is None:
+            return now if last is None else last + timedelta(minutes=self.every_minutes)
+        hour, minute = (int(p) for p in self.at.split(":"))
+        today = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        slot = today if now >= today else today - timedelta(days=1)
+        return now if last is None or last < slot else slot + timedelta(days=1)
+
+    def describe(self) -> str:
+        if self.at is not None:
+            return f"{self.name} daily at {self.at} UTC"
+        return f"{self.name} every {self.every_minutes} min"
 
 
 JOBS = {
@@ -56,15 +88,17 @@ JOBS = {
     "kpi_sync": Job(
         "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
     ),
+    "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
     "erase_inactive": Job(
         "erase_inactive",
         24 * 60,
         _erase_inactive,
         "erase clients inactive longer than their business keeps them (GDPR)",
+        at="02:15",
     ),
 }
 
 
-def summary_of(result) -> dict:
+def summary_of(result: Any) -> dict[str, Any]:
     return result.as_dict() if hasattr(result, "as_dict") else dict(result)

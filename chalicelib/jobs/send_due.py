@@ -14,18 +14,19 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import QuietHours
+from chalicelib.domain.messages import VISIT_KINDS, Message, MessageStatus, visit_as_planned
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message, logger
 from chalicelib.settings import get_settings
-from chalicelib.store import bookings, businesses, jobs, keys
+from chalicelib.store import bookings, businesses, jobs
 from chalicelib.store import outbox as store
-from chalicelib.store.models import AppointmentItem
 
 JOB = "send_due"
 FIRST_LOOKBACK = timedelta(hours=48)  # the very first run, before any watermark
@@ -33,8 +34,6 @@ FIRST_LOOKBACK = timedelta(hours=48)  # the very first run, before any watermark
 # watermark catches items that appeared late (already-handled ones are not due any more).
 OVERLAP = timedelta(minutes=5)
 SEND_LEASE = timedelta(minutes=5)
-# Kinds that are about a visit and must not go out for a cancelled or moved one.
-VISIT_KINDS = {"reminder", "feedback_request"}
 
 
 @dataclass
@@ -47,7 +46,7 @@ class Summary:
     failed: int = 0
     taken: int = 0  # claimed by another run
     errors: int = 0
-    reasons: dict = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, outcome: str, reason: str | None = None) -> None:
@@ -56,88 +55,71 @@ class Summary:
             if reason:
                 self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
 
-def _visit_check(item):
-    """ConditionChecks for the claim. A reminder: the visit is still booked at the
-    planned time and the client has not turned reminders off. A feedback request: the
-    visit at the planned time took place (not cancelled, not a no-show)."""
-    start = parse_utc((item.context or {}).get("visit_start_utc"))
-    if item.kind == "feedback_request":
-        condition = AppointmentItem.status.is_in("booked", "arrived", "completed") & (AppointmentItem.start == start)
-    else:
-        condition = (
-            (AppointmentItem.status == "booked")
-            & (AppointmentItem.start == start)
-            & (AppointmentItem.reminders_off != True)  # noqa: E712 (a DynamoDB condition)
-        )
-    return AppointmentItem, keys.biz(item.business_id), keys.appt_sk(item.appointment_id), condition
-
-
-def _send_rules(item) -> tuple[QuietHours, ZoneInfo] | None:
+def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
     """Quiet hours and time zone the message was planned with; messages planned before
     they were stored with it fall back to the business's current config."""
-    context = item.context or {}
+    context = m.context
     quiet, tz = context.get("quiet_hours"), (context.get("business") or {}).get("timezone")
     if quiet is not None and tz:
         return QuietHours(**quiet), ZoneInfo(tz)
-    business = businesses.get_by_id(item.business_id)
+    business = businesses.get_by_id(m.business_id)
     return (business.config.quiet_hours, business.config.tz) if business else None
 
 
-def process(item, now: datetime, summary: Summary) -> None:
-    kind, channel = item.kind, item.channel
-    if item.status == "sending" and item.lease_until and item.lease_until > now:
+def process(m: Message, now: datetime, summary: Summary) -> None:
+    kind, channel = m.kind, m.channel
+    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return  # someone holds it right now
     once_since = None
     if kind == "feedback_request":
-        if now - item.due_at > feedback_rules.LATE_LIMIT:
-            if store.skip(item, "too_late", now):
+        if now - m.due_at > feedback_rules.LATE_LIMIT:
+            if store.skip(m, "too_late", now):
                 summary.add("skipped", "too_late")
                 count_message("skipped", channel, kind)
             return
-        days = int((item.context or {}).get("feedback_every_days", 7))
+        days = int(m.context.get("feedback_every_days", 7))
         once_since = now - timedelta(days=days)
     elif kind in VISIT_KINDS:
-        visit_start = parse_utc(item.context["visit_start_utc"])
-        rules = _send_rules(item)
+        visit_start = parse_utc(m.context["visit_start_utc"])
+        rules = _send_rules(m)
         decision = (
             reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
             if rules
             else reminder_rules.SendDecision("skip", reason="business_gone")
         )
         if decision.action == "skip":
-            if store.skip(item, decision.reason, now):
+            if store.skip(m, decision.reason or "skipped", now):
                 summary.add("skipped", decision.reason)
                 count_message("skipped", channel, kind)
             return
         if decision.action == "defer":
-            if store.defer(item, decision.at):
+            if decision.at and store.defer(m, decision.at):
                 summary.add("deferred")
             return
-    check = _visit_check(item) if kind in VISIT_KINDS else None
-    result = store.claim(item, now, SEND_LEASE, appointment_check=check, once_per_client_since=once_since)
+    result, claimed = store.claim(m, now, SEND_LEASE, visit=visit_as_planned(m), once_per_client_since=once_since)
     if result == store.Claim.TAKEN:
         summary.add("taken")
         return
     if result == store.Claim.CAPPED:
-        if store.skip(item, "recently_asked", now):
+        if store.skip(m, "recently_asked", now):
             summary.add("skipped", "recently_asked")
             count_message("skipped", channel, kind)
         return
     if result == store.Claim.STALE:
-        if store.skip(item, "appointment_changed", now):
+        if store.skip(m, "appointment_changed", now):
             summary.add("skipped", "appointment_changed")
             count_message("skipped", channel, kind)
         return
-    outcome = outbox.attempt(item)
-    store.record_outcomes([(item, outcome)], now, outbox.backoff)
-    if outcome.status == "sent" and kind in VISIT_KINDS and item.appointment_id:
-        bookings.record_sent(item.business_id, item.appointment_id, item.client_id, kind, now)
+    outcome = outbox.attempt(claimed, now)
+    [done] = store.record_outcomes([(claimed, outcome)], now, outbox.backoff)
+    if outcome.status == "sent" and kind in VISIT_KINDS and m.appointment_id:
+        bookings.record_sent(m.business_id, m.appointment_id, m.client_id, kind, now)
     name = {"sent": "sent", "failed": "failed"}.get(outcome.status, "retry")
-    if name == "retry" and item.status == "failed":
+    if name == "retry" and done.status == MessageStatus.FAILED.value:
         name = "failed"  # out of attempts
     summary.add(name, outcome.error if name != "sent" else None)
     count_message(name, channel, kind)
@@ -163,12 +145,12 @@ def run(now: datetime, workers: int | None = None, simulated: bool = False) -> S
     return summary
 
 
-def _safe(item, now: datetime, summary: Summary) -> bool:
+def _safe(m: Message, now: datetime, summary: Summary) -> bool:
     try:
-        process(item, now, summary)
+        process(m, now, summary)
         return True
     except Exception:
         # One bad message must not stop the others.
-        logger().exception("message failed in sweeper", extra={"message_key": item.key})
+        logger().exception("message failed in sweeper", extra={"message_key": m.key})
         summary.add("errors")
         return False

@@ -16,18 +16,18 @@ FIRST_LOOKBACK = timedelta(hours=48)
 OVERLAP = timedelta(minutes=10)  # the index is eventually consistent
 
 
-def run(now: datetime, simulated: bool = False) -> dict:
+def run(now: datetime, simulated: bool = False) -> dict[str, int]:
     watermark = jobs.get_watermark(JOB) or now - FIRST_LOOKBACK
     since = (min(watermark, now - FIRST_LOOKBACK) if simulated else watermark) - OVERLAP
     summary = {"ended": 0, "completed": 0, "clients": 0}
     clients = set()
-    for item in store.ended_between(since, now):
-        if item.end > now:
+    for visit in store.ended_between(since, now):
+        if visit.end > now:
             continue
         summary["ended"] += 1
-        if item.status in ("booked", "arrived") and store.complete(item, now):
+        if visit.is_active and store.complete(visit, now):
             summary["completed"] += 1
-        clients.add((item.business_id, item.client_id))
+        clients.add((visit.business_id, visit.client_id))
     for business_id, client_id in sorted(clients):
         retention.refresh_client(business_id, client_id, now)
     summary["clients"] = len(clients)

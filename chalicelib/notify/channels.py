@@ -1,8 +1,8 @@
 """The two ways a message leaves Rebook: email through SES, SMS through SNS.
 
-Clients are created on first use (not at import: cold start) and cached per
-(service, region, endpoint) for the life of the process. Locally the endpoint is
-moto's server; in AWS it is None (the regional endpoint).
+Clients are created on first use (not at import: cold start) and kept per
+(service, region, endpoint) for the life of the process (chalicelib/aws.py). Locally
+the endpoint is moto's server; in AWS it is None (the regional endpoint).
 
 Every provider failure becomes a SendError whose `reason` is "<service>:<code>"
 (never the provider's message text, which can contain addresses). How codes map:
@@ -32,14 +32,11 @@ it records shows what is failing.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
 
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-
-log = logging.getLogger(__name__)
 
 THROTTLING = frozenset({"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException", "KMSThrottling"})
 PERMANENT = frozenset(
@@ -57,8 +54,6 @@ PERMANENT = frozenset(
 )
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_clients: dict[tuple[str, str, str | None], object] = {}
-_clients_lock = threading.Lock()
 
 
 class SendError(Exception):
@@ -72,29 +67,21 @@ class SendError(Exception):
 
 
 def _client(service: str):
-    settings = get_settings()
-    key = (service, settings.region, settings.aws_endpoint)
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:  # boto3 client creation is not thread-safe; senders run in threads
-            client = _clients.get(key)
-            if client is None:
-                import boto3
-                from botocore.config import Config
+    from botocore.config import Config
 
-                # Few SDK retries: the outbox retries with backoff, and a request is waiting.
-                config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=10)
-                client = boto3.session.Session().client(
-                    service, region_name=settings.region, endpoint_url=settings.aws_endpoint, config=config
-                )
-                _clients[key] = client
-    return client
+    from chalicelib import aws
+
+    settings = get_settings()
+    # Few SDK retries: the outbox retries with backoff, and a request is waiting.
+    config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=10)
+    return aws.client(service, region=settings.region, endpoint_url=settings.aws_endpoint, config=config)
 
 
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and mocks)."""
-    with _clients_lock:
-        _clients.clear()
+    from chalicelib import aws
+
+    aws.reset()
 
 
 def classify(service: str, error: Exception) -> SendError:
@@ -120,8 +107,15 @@ def _call(service: str, operation: str, **params) -> dict:
         return getattr(_client(service), operation)(**params)
     except (ClientError, BotoCoreError) as e:
         err = classify(service, e)
-        log.warning(
-            "%s.%s failed: %s permanent=%s throttled=%s", service, operation, err.reason, err.permanent, err.throttled
+        logger().warning(
+            "provider call failed",
+            extra={
+                "provider": service,  # not "service": Powertools' own field names the app
+                "operation": operation,
+                "reason": err.reason,
+                "permanent": err.permanent,
+                "throttled": err.throttled,
+            },
         )
         raise err from None
 

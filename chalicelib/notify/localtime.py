@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-LOCALES = ("fi", "sv", "en")
-DEFAULT_LOCALE = "fi"
+from chalicelib.domain.locales import normalize
 
 _WEEKDAYS = {
     "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
@@ -20,12 +19,6 @@ _WEEKDAYS = {
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def normalize_locale(locale: str | None) -> str:
-    """'fi', 'sv-FI', 'EN_gb' -> 'fi', 'sv', 'en'; anything else -> 'fi'."""
-    lang = (locale or "").replace("_", "-").split("-")[0].lower()
-    return lang if lang in LOCALES else DEFAULT_LOCALE
-
-
 def _parse(value: str | datetime) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
@@ -33,13 +26,13 @@ def _parse(value: str | datetime) -> datetime:
 def format_time(iso: str | datetime, locale: str) -> str:
     """fi/sv '14.00', en '14:00'."""
     t = _parse(iso)
-    sep = ":" if normalize_locale(locale) == "en" else "."
+    sep = ":" if normalize(locale) == "en" else "."
     return f"{t.hour:02d}{sep}{t.minute:02d}"
 
 
 def format_date(iso: str | datetime, locale: str) -> str:
     """fi 'ti 24.11.2026', sv 'tis 24.11.2026', en 'Tue 24 Nov 2026'."""
-    loc = normalize_locale(locale)
+    loc = normalize(locale)
     d = _parse(iso)
     wd = _WEEKDAYS[loc][d.weekday()]
     if loc == "en":
@@ -52,7 +45,7 @@ def format_local(iso_local: str | datetime, locale: str) -> str:
 
     fi 'ti 24.11. klo 14.00', sv 'tis 24.11. kl. 14.00', en 'Tue 24 Nov at 14:00'.
     """
-    loc = normalize_locale(locale)
+    loc = normalize(locale)
     d = _parse(iso_local)
     wd = _WEEKDAYS[loc][d.weekday()]
     time = format_time(d, loc)
@@ -66,7 +59,7 @@ def format_price(cents: int, locale: str) -> str:
     """fi/sv '69,00 €', en '€69.00'; thousands grouped ('1 250,00 €', '€1,250.00')."""
     sign = "-" if cents < 0 else ""
     euros, rest = divmod(abs(int(cents)), 100)
-    if normalize_locale(locale) == "en":
+    if normalize(locale) == "en":
         return f"{sign}€{euros:,}.{rest:02d}"
     # Finnish and Swedish group thousands with a space and use a decimal comma.
     grouped = f"{euros:,}".replace(",", " ")

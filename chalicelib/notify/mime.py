@@ -23,6 +23,9 @@ _NAME_ADDR = re.compile(r"^(.*)<([^<>]*)>\s*$", re.S)
 class _Encoded(str):
     """A header whose folded, encoded form is fixed here; it reads as the plain value."""
 
+    name: str
+    encoded: str
+
     def __new__(cls, name: str, value: str, encoded: str):
         self = super().__new__(cls, value)
         self.name = name  # the policy stores objects with a matching .name as they are

@@ -8,14 +8,12 @@ where the sweeper (issue 3) finds it for retries with backoff.
 
 from __future__ import annotations
 
-import logging
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain.messages import Message, Outcome, after_attempt
+from chalicelib.observability import count_sms_budget_exhausted, logger
 from chalicelib.settings import get_settings
-
-logger = logging.getLogger("rebook.outbox")
 
 # The lease a request takes on the messages it sends itself; after it the sweeper
 # may pick them up.
@@ -24,24 +22,20 @@ BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=2)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # sent | pending (retry later) | failed (permanent)
-    provider_id: str | None = None
-    error: str | None = None
-
-
 def backoff(attempts: int) -> timedelta:
     """Exponential backoff with jitter: 1, 2, 4 ... minutes, capped at 2 hours."""
     base = min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
     return base * (0.8 + 0.4 * random.random())
 
 
-def compose_and_send(kind: str, channel: str, recipient: str, locale: str, context: dict) -> str:
-    """Render a message and hand it to its channel; returns the provider's message id."""
+def compose_and_send(
+    kind: str, channel: str, recipient: str, locale: str, context: dict, now: datetime | None = None
+) -> str:
+    """Render a message as sent at `now` and hand it to its channel; returns the
+    provider's message id."""
     from chalicelib.notify import channels, render
 
-    rendered = render.render(kind, locale, context)
+    rendered = render.render(kind, locale, context, now)
     if channel == "sms":
         if channels.is_opted_out(recipient):
             # The number replied STOP to SNS: never text it, and say so to the owner.
@@ -60,9 +54,12 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
             status="CANCELLED" if cancelled else "CONFIRMED",
             locale=locale,
             organizer=get_settings().email_from,
+            attendee=recipient,
+            now=now,
         )
         attachments.append(("booking.ics", f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}", calendar))
-    business = (context.get("business") or {}).get("name") or "Rebook"
+    about = context.get("business") or {}
+    business = about.get("sender_name") or about.get("name") or "Rebook"
     sender = f"{business} <{get_settings().email_from}>"
     raw = mime.build_email(
         sender=sender,
@@ -79,32 +76,65 @@ def compose_and_send(kind: str, channel: str, recipient: str, locale: str, conte
     )
 
 
-def attempt(message) -> Outcome:
-    """Send one message item once and classify the result (never raises)."""
+def _within_sms_budget(message: Message) -> bool:
+    """Count the SMS against its business's budget of the (local) day; False when the
+    day's budget is spent: then SMS stop, email goes on, and the alarm metric fires.
+    The budget and time zone come with the message (its business context), so the
+    sweeper still reads nothing but the message; older messages ask the config."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib import clock
+    from chalicelib.store import businesses, limits
+
+    context = message.context.get("business") or {}
+    budget, tz = context.get("sms_daily_budget"), context.get("timezone")
+    if budget is None or not tz:
+        business = businesses.get_by_id(message.business_id)
+        if business is None:
+            return True  # nothing to hold it against; the send decides
+        budget, tz = business.config.sms.daily_budget, business.config.timezone
+    now = clock.now()
+    if limits.take_sms(message.business_id, now.astimezone(ZoneInfo(tz)).date(), int(budget), now):
+        return True
+    count_sms_budget_exhausted(message.business_id, int(budget))
+    return False
+
+
+def attempt(message: Message, now: datetime | None = None) -> Outcome:
+    """Send one message once, as at `now`, and classify the result (never raises). An SMS
+    over the business's daily budget fails for good (`sms_budget`), visible to the owner."""
+    if message.channel == "sms":
+        try:
+            if not _within_sms_budget(message):
+                return Outcome("failed", error="sms_budget")
+        except Exception as e:  # the budget could not be read or counted: try again later
+            logger().warning("sms budget check failed", extra={"message_key": message.key, "error": type(e).__name__})
+            return Outcome("pending", error="sms_budget_unavailable")
     try:
         provider_id = compose_and_send(
-            message.kind, message.channel, message.recipient, message.locale, message.context
+            message.kind, message.channel, message.recipient, message.locale, message.context, now
         )
     except Exception as e:
         if getattr(e, "permanent", False):
             return Outcome("failed", error=getattr(e, "reason", type(e).__name__))
         # Throttling, an outage or a bug must not lose the message: retry later.
-        logger.warning("send failed for message %s: %s", message.key, type(e).__name__)
+        logger().warning("send failed", extra={"message_key": message.key, "error": type(e).__name__})
         return Outcome("pending", error=getattr(e, "reason", None) or type(e).__name__)
     return Outcome("sent", provider_id=provider_id)
 
 
-def deliver(items: list, now: datetime) -> list[Outcome]:
-    """Send messages this process holds the lease on, then record all results at once.
+def deliver(messages: list[Message], now: datetime) -> list[Message]:
+    """Send messages this process holds the lease on, then record all results at once;
+    the messages as recorded (sent, due for a retry, failed).
 
     Never raises: the change that caused the messages has already committed, and a
     message whose result could not be recorded is picked up when its lease ends.
     """
     from chalicelib.store import outbox as store
 
-    outcomes = [attempt(item) for item in items]
+    results = [(m, attempt(m, now)) for m in messages]
     try:
-        store.record_outcomes(list(zip(items, outcomes)), now, backoff)
+        return store.record_outcomes(results, now, backoff)
     except Exception:
-        logger.exception("could not record outcomes of %d messages", len(items))
-    return outcomes
+        logger().exception("could not record outcomes", extra={"messages": len(messages)})
+        return [after_attempt(m, outcome, now, backoff) for m, outcome in results]

@@ -15,18 +15,14 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from chalicelib.domain.locales import DEFAULT_LOCALE
+from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify import gsm
-from chalicelib.notify.localtime import (
-    DEFAULT_LOCALE,
-    format_date,
-    format_local,
-    format_price,
-    format_time,
-    normalize_locale,
-)
+from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html", "sms": "sms.txt"}
@@ -48,6 +44,7 @@ _OPTIONAL = {
     "note": None,
     "manage_url": None,
     "book_url": None,
+    "invite": None,  # a cancellation by the salon: ask her to choose a new time
     "reminders_off_url": None,
     "card_url": None,
 }
@@ -169,7 +166,7 @@ def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) 
 
 # Marketing carries two links (rebook and unsubscribe): it may use two concatenated
 # segments (2 x 153 GSM-7 units) before it is shortened like the rest.
-TWO_SEGMENT_KINDS = {"winback", "birthday", "reward"}  # the owner writes their perk texts
+TWO_SEGMENT_KINDS = {"winback", "birthday", "reward", "personal"}  # the owner writes these texts
 TWO_SEGMENT_UNITS = 306
 
 
@@ -197,12 +194,27 @@ def fit_sms(kind: str, locale: str, ctx: dict) -> str:
     return text if _fits(text) else _hard_cut(text)
 
 
-def render(kind: str, locale: str, context: dict) -> Rendered:
-    """Render one message. Unknown locales fall back to Finnish; unknown kinds raise ValueError."""
+def can_change_at(context: dict, now: datetime | None) -> bool:
+    """Does a message about a booking, sent at `now`, offer to change it? Only while its
+    deadline (context["cancellation_deadline"]) is far enough ahead: a reminder sent as
+    the window closes, or a confirmation of a booking made inside it, offers nothing."""
+    from chalicelib import clock
+    from chalicelib.domain.booking import offers_change
+
+    deadline = context.get("cancellation_deadline")
+    if not deadline:
+        return True
+    return offers_change(datetime.fromisoformat(deadline), now or clock.now())
+
+
+def render(kind: str, locale: str, context: dict, now: datetime | None = None) -> Rendered:
+    """Render one message, as sent at `now` (default: the clock's). Unknown locales fall
+    back to Finnish; unknown kinds raise ValueError."""
     loc = normalize_locale(locale)
     ctx = _with_defaults(context)
     ctx["locale"] = loc
     ctx["kind"] = kind
+    ctx["can_change"] = can_change_at(ctx, now)
     return Rendered(
         subject=_one_line(_template(kind, loc, "subject").render(ctx)),
         text=_tidy_text(_template(kind, loc, "text").render(ctx)),

@@ -7,17 +7,23 @@ cases as the JSON API, so the rules are the same.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib import clock
-from chalicelib.domain.timeutil import local_date
-from chalicelib.errors import NotFound, RebookError, SlotTaken
+from chalicelib.domain.booking import cancellation_deadline, change_deadline, offers_change
+from chalicelib.domain.config import Business
+from chalicelib.domain.locales import LOCALES, negotiate
+from chalicelib.domain.timeutil import iso_local, local_date, parse_instant
+from chalicelib.errors import RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
-from chalicelib.pages.i18n import pick_locale, words
-from chalicelib.services import booking
-from chalicelib.store import businesses
+from chalicelib.pages.errors import shown
+from chalicelib.pages.i18n import words
+from chalicelib.services.booking import availability, book, manage
+from chalicelib.services.booking import profile as profiles
 
 DAYS_SHOWN = 14
 
@@ -33,11 +39,24 @@ def _env():
         lstrip_blocks=True,
     )
     env.filters.update(local=format_local, time=format_time, date=format_date, price=format_price)
+    env.globals["locales"] = LOCALES
     return env
 
 
 def render(template: str, **ctx) -> str:
     return _env().get_template(template).render(**ctx)
+
+
+def city_of(zone: str) -> str:
+    """What a client reads instead of an IANA zone name: 'Europe/Helsinki' -> 'Helsinki'."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _date_param(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 def _day(value: str | None, today: date) -> date:
@@ -49,39 +68,73 @@ def _day(value: str | None, today: date) -> date:
 
 
 def book_page(slug: str, params: dict, accept_language: str | None) -> str:
-    profile = booking.public_profile(slug)
-    b = businesses.get_by_slug(slug)
-    locale = pick_locale(params.get("lang"), accept_language, b.config.locale)
+    profile = profiles.public_profile(slug)
+    b = profiles.business(slug)
+    locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     t = words(locale)
-    ctx = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
+    profile = {**profile, "city": city_of(profile["timezone"])}
+    ctx: dict[str, Any] = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service:
         ctx["service"] = next(s for s in profile["services"] if s["id"] == service.id)
         ctx["step"] = "time"
-        today = local_date(clock.now(), b.config.tz)
-        day = _day(params.get("date"), today)
-        ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
-        query = {"service": service.id, "from": day.isoformat(), "to": day.isoformat()}
-        if staff_id:
-            query["staff"] = staff_id
         try:
-            ctx["availability"] = booking.get_availability(slug, query)
+            ctx["times"] = availability.time_step(
+                slug, service.id, staff_id or None, _date_param(params.get("date")), _date_param(params.get("from"))
+            )
         except RebookError as e:
-            ctx["error"] = e.message
-            ctx["availability"] = {"staff": []}
+            ctx["error"] = shown(e, t).message
+            ctx["times"] = {"days": [], "slots": [], "day": None}
         if start:
             ctx["step"] = "details"
             ctx["start"] = start
-    ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw})
+            member = b.config.staff_member(staff_id) if staff_id else None
+            ctx["staff_name"] = member.name if member else None
+            ctx["idempotency_key"] = new_form_key()
+            ctx["policy"] = change_policy(b, start, t, locale)
+    ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
     return render("book.html", **ctx)
 
 
-def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
-    b = businesses.get_by_slug(slug)
-    if not b:
-        raise NotFound(f"No business called '{slug}'.")
-    locale = pick_locale(form.get("lang"), accept_language, b.config.locale)
+def change_policy(b: Business, start_iso: str, t: dict, locale: str) -> str | None:
+    """What the page says before she confirms: until when she may cancel or move the
+    booking online, if she books it now (chalicelib/domain/booking.py change_deadline)."""
+    try:
+        start = parse_instant(start_iso)
+    except ValueError:
+        return None
+    now, rules = clock.now(), b.config.rules
+    hours, grace = rules.cancellation_window_hours, rules.change_grace_minutes
+    deadline = change_deadline(start, now, hours, grace)
+    if not offers_change(deadline, now):
+        return t["policy_none"].format(hours=hours)
+    if deadline > cancellation_deadline(start, hours):
+        return t["policy_grace"].format(hours=hours, minutes=grace)
+    return t["policy_until"].format(deadline=format_local(iso_local(deadline, b.config.tz), locale), hours=hours)
+
+
+def new_form_key() -> str:
+    """The booking form's idempotency key: a double tap, a second submit or a resent POST
+    of the same form gets the booking the first one made, never "someone else booked"."""
+    return "page-" + secrets.token_urlsafe(18)
+
+
+def booked_location(view: dict, locale: str, embed: bool) -> str:
+    """Where a booking made from the page is shown: a GET page (redirect after POST), so
+    reloading it shows the confirmation again instead of posting the form twice."""
+    token = view["manage_url"].rsplit("/", 1)[1]
+    query = {"lang": locale, **({"embed": "1"} if embed else {})}
+    return f"/m/{token}/booked?" + urlencode(query)
+
+
+def book_submit(
+    slug: str, form: dict, accept_language: str | None, client_ip: str | None = None
+) -> tuple[int, str, int | None]:
+    """(201, the confirmation's address) or (4xx, the form again with what to fix), and
+    the Retry-After of a 429 (a limit) or a 503 (the database busy)."""
+    b = profiles.business(slug)
+    locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
         "service": form.get("service", ""),
         "start": form.get("start", ""),
@@ -100,18 +153,23 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
     try:
-        _, result = booking.create_booking(slug, body, form.get("idempotency_key") or None, source="page")
+        _, result = book.create_booking(
+            slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip
+        )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
-        profile = booking.public_profile(slug)
+        profile = profiles.public_profile(slug)
+        profile = {**profile, "city": city_of(profile["timezone"])}
+        member = b.config.staff_member(form.get("staff") or "")
         t = words(locale)
+        problem = shown(e, t, b.config.phone)
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
         taken = (
-            booking.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
+            availability.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
             if isinstance(e, SlotTaken)
             else None
         )
-        return e.status, render(
+        page = render(
             "book.html",
             t=t,
             locale=locale,
@@ -120,43 +178,68 @@ def book_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int
             step="details",
             service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
             start=form.get("start"),
-            error=e.message,
-            fields=e.fields,
+            error=problem.message,
+            invalid=problem.fields,
+            staff_name=member.name if member else None,
             form=form,
             taken=taken,
-            link=lambda **kw: f"/book/{slug}?" + urlencode({**{k: v for k, v in params.items() if v}, **kw}),
+            idempotency_key=new_form_key(),
+            link=lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v}),
         )
-    return 201, render(
+        return e.status, page, e.retry_after
+    return 201, booked_location(result, locale, bool(form.get("embed"))), None
+
+
+def booked_page(token: str, params: dict, accept_language: str | None) -> str:
+    """The confirmation after booking from the page: reading it changes nothing."""
+    view = manage.get_booking(token)
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
+    b = profiles.business(view["business"]["slug"])
+    return render(
         "booked.html",
         t=words(locale),
         locale=locale,
-        booking=result,
-        biz={"name": b.config.name},
-        embed=bool(form.get("embed")),
+        booking=view,
+        token=token,
+        biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
+        embed=bool(params.get("embed")),
     )
 
 
 def manage_page(
-    token: str, params: dict, accept_language: str | None, *, status_note: str | None = None, error: str | None = None
+    token: str,
+    params: dict,
+    accept_language: str | None,
+    *,
+    status_note: str | None = None,
+    failure: RebookError | None = None,
 ) -> str:
-    view = booking.get_booking(token)
-    b = businesses.get_by_slug(view["business"]["slug"])
-    locale = pick_locale(params.get("lang"), accept_language, view["locale"])
+    view = manage.get_booking(token)
+    b = profiles.business(view["business"]["slug"])
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
-    ctx = {
+    error = shown(failure, t, b.config.phone).message if failure else None
+    ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,
         "booking": view,
         "token": token,
         "note": status_note,
         "error": error,
-        "biz": {"name": b.config.name, "phone": b.config.phone, "slug": b.config.slug, "timezone": b.config.timezone},
+        "biz": {
+            "name": b.config.name,
+            "phone": b.config.phone,
+            "slug": b.config.slug,
+            "timezone": b.config.timezone,
+            "city": city_of(b.config.timezone),
+        },
+        "confirm_cancel": params.get("cancel") == "1",
     }
     if view["can_change"]:
         today = local_date(clock.now(), b.config.tz)
         day = _day(params.get("date") or view["start"][:10], today)
         ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
-        av = booking.get_availability(
+        av = availability.get_availability(
             view["business"]["slug"],
             {
                 "service": view["service"]["id"],
@@ -176,7 +259,7 @@ def feedback_page(token: str, params: dict, accept_language: str | None, *, erro
     from chalicelib.services import feedback
 
     view = feedback.page(token, params.get("r") or params.get("rating"))
-    locale = pick_locale(params.get("lang"), accept_language, view["visit"]["locale"])
+    locale = negotiate(params.get("lang"), accept_language, view["visit"]["locale"])
     return render(
         "feedback.html", t=words(locale), locale=locale, token=token, error=error, biz=view["visit"]["business"], **view
     )
@@ -189,9 +272,9 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     try:
         done = feedback.submit(token, form)
     except ValidationFailed:
-        locale = pick_locale(form.get("lang"), accept_language, "fi")
+        locale = negotiate(form.get("lang"), accept_language, "fi")
         return 422, feedback_page(token, {"lang": locale}, accept_language, error=words(locale)["rate_choose"])
-    locale = pick_locale(form.get("lang"), accept_language, done["visit"]["locale"])
+    locale = negotiate(form.get("lang"), accept_language, done["visit"]["locale"])
     return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 
 
@@ -199,7 +282,7 @@ def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> s
     from chalicelib.services import unsubscribe
 
     view = unsubscribe.page(token)
-    locale = pick_locale(params.get("lang"), accept_language, view["locale"])
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
     return render(
         "unsubscribe.html",
         t=words(locale),
@@ -215,7 +298,7 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
     from chalicelib.services import unsubscribe
 
     view = unsubscribe.unsubscribe(token, one_click)
-    locale = pick_locale(form.get("lang"), accept_language, view["locale"])
+    locale = negotiate(form.get("lang"), accept_language, view["locale"])
     return render(
         "unsubscribe.html",
         t=words(locale),
@@ -230,6 +313,6 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
 def card_page(token: str, params: dict, accept_language: str | None) -> str:
     from chalicelib.services import loyalty
 
-    view = loyalty.client_card(token, lambda hers: pick_locale(params.get("lang"), accept_language, hers))
+    view = loyalty.client_card(token, lambda hers: negotiate(params.get("lang"), accept_language, hers))
     locale = view["locale"]
     return render("card.html", t=words(locale), locale=locale, biz=view["business"], card=view["card"])

@@ -3,11 +3,14 @@ submission (records, last one wins), and the owner's alert on a low score."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib import clock, links
 from chalicelib.domain import kpis as kpi_rules
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.config import Business
 from chalicelib.domain.feedback import RatingIn, is_low
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
@@ -21,20 +24,22 @@ from chalicelib.store import feedback as store
 NOT_RATEABLE = (Status.CANCELLED.value, Status.NO_SHOW.value)
 
 
-def _visit(token: str):
+def _visit(token: str) -> tuple[Business, Appointment]:
     claims = links.claims_or_4xx(token, "feedback", clock.now(), expired=Gone)
     b = businesses.get_by_id(claims.business_id)
     appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
     if not b or not appt:
-        raise NotFound("This visit no longer exists.")
+        raise NotFound("This visit no longer exists.", key="visit_gone")
     if appt.status in NOT_RATEABLE:
-        raise Conflict("This visit cannot be rated: it was cancelled or missed.", code="visit_not_rateable")
+        raise Conflict(
+            "This visit cannot be rated: it was cancelled or missed.", code="visit_not_rateable", key="visit_missed"
+        )
     if clock.now() < appt.start:
-        raise Conflict("This visit has not taken place yet.", code="visit_not_rateable")
+        raise Conflict("This visit has not taken place yet.", code="visit_not_rateable", key="visit_not_yet")
     return b, appt
 
 
-def _visit_view(b, appt) -> dict:
+def _visit_view(b: Business, appt: Appointment) -> dict[str, Any]:
     cfg = b.config
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
     return {
@@ -46,7 +51,7 @@ def _visit_view(b, appt) -> dict:
     }
 
 
-def page(token: str, selected: str | None) -> dict:
+def page(token: str, selected: str | None) -> dict[str, Any]:
     """What the star link opens. Records nothing: link scanners open every link."""
     b, appt = _visit(token)
     previous = store.get(b.id, appt.id)
@@ -58,37 +63,40 @@ def page(token: str, selected: str | None) -> dict:
         chosen = None
     return {
         "visit": _visit_view(b, appt),
-        "selected": chosen or (int(previous.rating) if previous else None),
-        "previous": int(previous.rating) if previous else None,
+        "selected": chosen or (previous.rating if previous else None),
+        "previous": previous.rating if previous else None,
         "comment": previous.comment if previous else "",
     }
 
 
-def submit(token: str, form: dict) -> dict:
+def submit(token: str, form: dict[str, Any]) -> dict[str, Any]:
     """Record the rating (POST from the page). Re-submitting updates it."""
     b, appt = _visit(token)
+    from pydantic import ValidationError
+
     try:
         req = RatingIn.model_validate(form)
-    except Exception as e:  # pydantic.ValidationError
-        fields = fields_from(e) if hasattr(e, "errors") else {"rating": "invalid"}
-        raise ValidationFailed("Choose 1 to 5 stars.", fields=fields) from None
+    except ValidationError as e:
+        raise ValidationFailed("Choose 1 to 5 stars.", fields=fields_from(e)) from None
     rules = b.config.feedback
     now = clock.now()
     periods = kpi_rules.periods_of(appt.start.astimezone(b.config.tz).date())
     low = is_low(req.rating, rules)
     for _ in range(4):
         previous = store.get(b.id, appt.id)
-        previous_low = bool(previous) and is_low(int(previous.rating), rules)
+        previous_low = previous is not None and is_low(previous.rating, rules)
         alert = _alert(b, appt, req, now) if low and not previous_low else None
         try:
-            items = store.record(
+            messages = store.record(
                 appt, req.rating, req.comment, now, periods, low, previous, previous_low, alert, outbox.IMMEDIATE_LEASE
             )
         except store.AlertExists:
-            items = store.record(appt, req.rating, req.comment, now, periods, low, previous, previous_low, None, None)
+            messages = store.record(
+                appt, req.rating, req.comment, now, periods, low, previous, previous_low, None, None
+            )
         except store.FeedbackChanged:
             continue
-        outbox.deliver(items, now)
+        outbox.deliver(messages, now)
         break
     else:
         raise Conflict("Your rating is being saved from another window; please try again.", code="busy")
@@ -100,7 +108,7 @@ def submit(token: str, form: dict) -> dict:
     }
 
 
-def _alert(b, appt, req: RatingIn, now) -> PlannedMessage:
+def _alert(b: Business, appt: Appointment, req: RatingIn, now: datetime) -> PlannedMessage:
     """The owner's email about a low score: the rating, the comment, the visit and
     how to reach the client."""
     client = clients.get_client(b.id, appt.client_id)

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from chalicelib import clock
 from chalicelib.domain import kpis as rules
-from chalicelib.domain.timeutil import parse_utc
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.observability import logger
 from chalicelib.store import bookings, businesses
 from chalicelib.store import kpis as store
-from chalicelib.store.models import ClientItem
 
 # Marks younger than this wait for the next run: the client's history is read through
 # an eventually consistent index, which may not show the write that marked her yet.
@@ -21,26 +23,38 @@ SETTLE = timedelta(seconds=10)
 BUDGET_SECONDS = 20.0
 
 
-def client_counts(b: businesses.Business, client: ClientItem) -> rules.Counts:
-    history = bookings.client_history(b.id, client.client_id)
-    winbacks = [parse_utc(t) for t in (client.winback_log or [])]
-    return rules.contribution(history, winbacks, b.config.tz, b.config.rules.cancellation_window_hours)
+def days_from(b: Business, now: datetime) -> date:
+    """The first day whose counters a sync keeps up to date (rules.DAY_HORIZON_DAYS)."""
+    return now.astimezone(b.config.tz).date() - timedelta(days=rules.DAY_HORIZON_DAYS)
 
 
-def sync_client(b: businesses.Business, client: ClientItem) -> bool:
+def client_counts(b: Business, client: Client, first_day: date | None = None) -> rules.Counts:
+    history = bookings.client_history(b.id, client.id)
+    return rules.contribution(
+        history, list(client.winback_log), b.config.tz, b.config.rules.cancellation_window_hours, first_day
+    )
+
+
+def sync_client(b: Business, client: Client, now: datetime | None = None) -> bool:
     """Bring the aggregates in line with the client's history. False if she changed
-    again meanwhile (she stays marked, and the next run counts her)."""
-    new = client_counts(b, client)
+    again meanwhile (she stays marked, and the next run counts her).
+
+    Days older than the horizon are left as they are on both sides: what she added to
+    them is dropped from her profile and nothing is taken from them, so every recent
+    day's counters stay the sum of what the clients' profiles say they added."""
+    first_day = days_from(b, now or clock.now())
+    new = client_counts(b, client, first_day)
+    old = rules.without_days_before(client.kpi, first_day)
     try:
-        store.apply(client, new, rules.delta(client.kpi or {}, new))
+        store.apply(client, new, rules.delta(old, new))
     except store.Changed:
         return False
     return True
 
 
-def run(now: datetime, budget_seconds: float = BUDGET_SECONDS) -> dict:
-    summary = {"clients": 0, "synced": 0, "changed_again": 0, "left_for_next_run": False}
-    cache: dict[str, businesses.Business | None] = {}
+def run(now: datetime, budget_seconds: float = BUDGET_SECONDS) -> dict[str, Any]:
+    summary: dict[str, Any] = {"clients": 0, "synced": 0, "changed_again": 0, "left_for_next_run": False}
+    cache: dict[str, Business | None] = {}
     deadline = time.monotonic() + budget_seconds
     for client in store.changed_before(now - SETTLE):
         if time.monotonic() > deadline:
@@ -52,7 +66,7 @@ def run(now: datetime, budget_seconds: float = BUDGET_SECONDS) -> dict:
         b = cache[client.business_id]
         if b is None:
             continue
-        if sync_client(b, client):
+        if sync_client(b, client, now):
             summary["synced"] += 1
         else:
             summary["changed_again"] += 1

@@ -4,85 +4,110 @@ owner see it. Rules in chalicelib/domain/loyalty.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import loyalty as rules
-from chalicelib.domain.config import Perk
+from chalicelib.domain.booking import RewardUse
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business, Perk
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.tokens import TokenError
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
-from chalicelib.store import businesses, clients
-from chalicelib.store import loyalty as store
-from chalicelib.store.businesses import Business
-from chalicelib.store.models import ClientItem, RewardItem
+from chalicelib.store import businesses, clients, rewards
 
 
 # --- settling the card ---------------------------------------------------------------------
-def settle(b: Business, c: ClientItem, now: datetime) -> dict:
+def settle(b: Business, c: Client, now: datetime, announce: bool = True) -> dict[str, int]:
     """Issue the rewards her stamps have earned and withdraw unused ones they no longer
-    cover; reward her referrer once her first visit is completed. Idempotent."""
+    cover; reward her referrer once her first visit is completed. Idempotent. With
+    `announce` False (an import of past visits) rewards are issued without a message."""
     done = {"issued": 0, "withdrawn": 0, "referral": 0}
-    if c.erased_at:
+    if c.is_erased:
         return done
     cfg = b.config.loyalty
     if cfg.enabled:
-        earned = rules.card(int(c.stamps or 0), int(c.stamp_adjust or 0), cfg.stamps_for_reward).rewards_earned
-        rewards = store.rewards_of(b.id, c.client_id)
-        issued = {n: r.status for r in rewards if (n := rules.loyalty_number(r.reward_id))}
+        earned = rules.card(c.stamps, c.stamp_adjust, cfg.stamps_for_reward).rewards_earned
+        card = rewards.of_client(b.id, c.id)
+        issued = {n: r.status for r in card if (n := rules.loyalty_number(r.id))}
         to_issue, to_withdraw = rules.settlement(earned, issued)
         for k in to_issue:
             done["issued"] += _issue(
-                b, c, rules.loyalty_reward_id(k), "loyalty", cfg.reward, cfg.reward_valid_days, now
+                b,
+                c,
+                rules.loyalty_reward_id(k),
+                rules.RewardKind.LOYALTY,
+                cfg.reward,
+                cfg.reward_valid_days,
+                now,
+                announce,
             )
-        by_number = {rules.loyalty_number(r.reward_id): r for r in rewards}
-        done["withdrawn"] = sum(store.withdraw(by_number[k], now) for k in to_withdraw)
+        by_number = {rules.loyalty_number(r.id): r for r in card}
+        done["withdrawn"] = sum(rewards.withdraw(by_number[k], now) for k in to_withdraw)
     refs = b.config.referrals
-    if refs.enabled and c.referred_by and int(c.visits or 0) >= 1:
-        reward_id = rules.referral_reward_id(c.client_id)
-        if not store.get_reward(b.id, c.referred_by, reward_id):
+    if refs.enabled and c.referred_by and c.visits >= 1:
+        reward_id = rules.referral_reward_id(c.id)
+        if not rewards.get(b.id, c.referred_by, reward_id):
             referrer = clients.get_client(b.id, c.referred_by)
-            if referrer and not referrer.erased_at:
+            if referrer and not referrer.is_erased:
                 done["referral"] = _issue(
-                    b, referrer, reward_id, "referral", refs.referrer_reward, refs.reward_valid_days, now
+                    b,
+                    referrer,
+                    reward_id,
+                    rules.RewardKind.REFERRAL,
+                    refs.referrer_reward,
+                    refs.reward_valid_days,
+                    now,
+                    announce,
                 )
     return done
 
 
 def _issue(
-    b: Business, c: ClientItem, reward_id: str, kind: str, perk: Perk, valid_days: int | None, now: datetime
+    b: Business,
+    c: Client,
+    reward_id: str,
+    kind: rules.RewardKind,
+    perk: Perk,
+    valid_days: int | None,
+    now: datetime,
+    announce: bool = True,
 ) -> int:
     expires = rules.expires_on(now, valid_days, b.config.tz)
-    reward = store.new_reward(b.id, c.client_id, reward_id, kind, perk.model_dump(mode="json"), now, expires)
-    card = links.card_token(b.id, c.client_id, now)
+    reward = rules.new_reward(b.id, c.id, reward_id, kind, perk, now, expires)
+    if not announce:
+        return 0 if rewards.issue(reward, None, now, outbox.IMMEDIATE_LEASE) is None else 1
+    card = links.card_token(b.id, c.id, now)
     context = {
         "business": message_plans.business_context(b),
         "client": {"name": c.name, "first_name": first_name(c.name)},
         "reward": {
             "id": reward_id,
-            "kind": kind,
+            "kind": kind.value,
             "description": rules.describe(perk, c.locale, b.config.currency),
             "expires_on": expires.isoformat() if expires else None,
         },
         "card_url": links.card_url(card),
         "book_url": links.book_url(b.config.slug, card=card, reward=reward_id),
     }
-    planned = message_plans.to_client(b, c, f"{c.client_id}#reward#{reward_id}", "reward", context, now)
-    items = store.issue(reward, planned, now, outbox.IMMEDIATE_LEASE)
-    if items is None:
+    planned = message_plans.to_client(b, c, f"{c.id}#reward#{reward_id}", "reward", context, now)
+    messages = rewards.issue(reward, planned, now, outbox.IMMEDIATE_LEASE)
+    if messages is None:
         return 0
-    outbox.deliver(items, now)
+    outbox.deliver(messages, now)
     return 1
 
 
 # --- redeeming when booking ----------------------------------------------------------------
-def reward_owner(b: Business, use, source: str, now: datetime) -> str | None:
+def reward_owner(b: Business, use: RewardUse, source: str, now: datetime) -> str | None:
     """The client a reward in a booking request belongs to, by her card link (the
     front desk may book one without it: None, the booking's client then)."""
     if not use.card:
-        if source != "phone":
+        if source not in ("phone", "walk_in"):  # the front desk
             raise ValidationFailed("Choose a reward from your loyalty card link.", fields={"reward.card": "required"})
         return None
     try:
@@ -94,7 +119,7 @@ def reward_owner(b: Business, use, source: str, now: datetime) -> str | None:
     return claims.subject
 
 
-def reward_to_redeem(b: Business, use, owner: str | None, client_id: str | None) -> RewardItem:
+def reward_to_redeem(b: Business, use: RewardUse, owner: str | None, client_id: str | None) -> rules.Reward:
     """The reward, checked to be the booking client's own. Whether it is still usable
     is checked by the booking's transaction (after its Idempotency-Key, so a retried
     request gets its booking back instead of 'already used')."""
@@ -103,21 +128,23 @@ def reward_to_redeem(b: Business, use, owner: str | None, client_id: str | None)
             "This reward belongs to another client: book with the phone number or email you have booked with before.",
             fields={"reward": "belongs to another client"},
         )
-    reward = store.get_reward(b.id, client_id, use.id)
+    reward = rewards.get(b.id, client_id, use.id)
     if not reward:
         raise ValidationFailed("There is no such reward on this card.", fields={"reward": "unknown reward"})
     return reward
 
 
 class RewardUnavailable(Conflict):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("This reward has already been used or has expired.", code="reward_unavailable")
 
 
-def referrer_of(b: Business, token: str | None, now: datetime) -> str | None:
-    """The referrer behind a referral link, if the business runs referrals and she is
-    still a client; a link that is not valid is refused, an expired one earns nothing."""
-    if not token or not b.config.referrals.enabled:
+def referral_of(b: Business, token: str | None, now: datetime) -> rules.Referral | None:
+    """The referral behind a referral link, if the business runs referrals and the
+    referrer is still a client; a link that is not valid is refused, an expired one
+    earns nothing."""
+    refs = b.config.referrals
+    if not token or not refs.enabled:
         return None
     try:
         claims = links.read(token, "referral", now)
@@ -128,18 +155,20 @@ def referrer_of(b: Business, token: str | None, now: datetime) -> str | None:
     if claims.business_id != b.id:
         raise ValidationFailed("The referral link is for another business.", fields={"referral": "not valid"})
     referrer = clients.get_client(b.id, claims.subject)
-    return claims.subject if referrer and not referrer.erased_at else None
+    if not referrer or referrer.is_erased:
+        return None
+    return rules.Referral(referrer.id, refs.welcome_perk, refs.reward_valid_days)
 
 
 # --- the card as people see it -----------------------------------------------------------
-def client_card(token: str, choose_locale=lambda default: default) -> dict:
+def client_card(token: str, choose_locale: Callable[[str], str] = lambda default: default) -> dict[str, Any]:
     """What the card link shows its holder (the client the message went to), in the
     locale `choose_locale` picks given hers."""
     now = clock.now()
     claims = links.claims_or_4xx(token, "card", now, expired=Gone)
     b = businesses.get_by_id(claims.business_id)
     c = clients.get_client(claims.business_id, claims.subject) if b else None
-    if not b or not c or c.erased_at:
+    if not b or not c or c.is_erased:
         raise NotFound("We have no data about you any more.", code="client_gone")
     locale = choose_locale(c.locale)
     return {
@@ -149,21 +178,14 @@ def client_card(token: str, choose_locale=lambda default: default) -> dict:
     }
 
 
-def _status(r: RewardItem, today: date) -> str:
-    expires = date.fromisoformat(r.expires_on) if r.expires_on else None
-    if r.status == "available" and not rules.usable(r.status, expires, today):
-        return "expired"
-    return r.status
-
-
-def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool, locale: str | None = None) -> dict:
+def card_view(b: Business, c: Client, now: datetime, *, for_client: bool, locale: str | None = None) -> dict[str, Any]:
     """Stamps, rewards and (for the client) her referral link and booking links."""
     cfg, refs, tz = b.config.loyalty, b.config.referrals, b.config.tz
     locale, currency = locale or c.locale, b.config.currency
     today = now.astimezone(tz).date()
-    view: dict = {"loyalty": cfg.enabled, "referrals": refs.enabled}
+    view: dict[str, Any] = {"loyalty": cfg.enabled, "referrals": refs.enabled}
     if cfg.enabled:
-        card = rules.card(int(c.stamps or 0), int(c.stamp_adjust or 0), cfg.stamps_for_reward)
+        card = rules.card(c.stamps, c.stamp_adjust, cfg.stamps_for_reward)
         view.update(
             stamps=card.stamps,
             stamps_for_reward=card.stamps_for_reward,
@@ -171,28 +193,28 @@ def card_view(b: Business, c: ClientItem, now: datetime, *, for_client: bool, lo
             reward=rules.describe(cfg.reward, locale, currency),
         )
         if not for_client:
-            view.update(visits_counted=int(c.stamps or 0), adjustment=int(c.stamp_adjust or 0))
-    card_token = links.card_token(b.id, c.client_id, now) if for_client else None
+            view.update(visits_counted=c.stamps, adjustment=c.stamp_adjust)
+    card_token = links.card_token(b.id, c.id, now) if for_client else None
     view["rewards"] = []
-    for r in store.rewards_of(b.id, c.client_id):
-        status = _status(r, today)
-        if status == "revoked" and for_client:
+    for r in rewards.of_client(b.id, c.id):
+        status = r.status_on(today)
+        if status == rules.RewardStatus.REVOKED.value and for_client:
             continue
         entry = {
-            "id": r.reward_id,
+            "id": r.id,
             "kind": r.kind,
             "status": status,
-            "expires_on": r.expires_on,
-            "description": rules.describe(Perk.model_validate(r.perk), locale, currency),
+            "expires_on": r.expires_on.isoformat() if r.expires_on else None,
+            "description": rules.describe(r.perk, locale, currency),
             "issued_at": r.issued_at.isoformat(),
             "appointment_id": r.appointment_id,
         }
-        if for_client and status == "available":
-            entry["book_url"] = links.book_url(b.config.slug, card=card_token, reward=r.reward_id)
+        if for_client and status == rules.RewardStatus.AVAILABLE.value:
+            entry["book_url"] = links.book_url(b.config.slug, card=card_token, reward=r.id)
         view["rewards"].append(entry)
     if refs.enabled and for_client:
         view["referral"] = {
-            "url": links.book_url(b.config.slug, ref=links.referral_token(b.id, c.client_id, now)),
+            "url": links.book_url(b.config.slug, ref=links.referral_token(b.id, c.id, now)),
             "welcome": rules.describe(refs.welcome_perk, locale, currency),
             "reward": rules.describe(refs.referrer_reward, locale, currency),
         }

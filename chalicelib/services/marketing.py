@@ -7,27 +7,33 @@ unsubscribe link (and RFC 8058 one-click headers on email)."""
 from __future__ import annotations
 
 import calendar
+import functools
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib import links
-from chalicelib.domain.config import _parse_hhmm
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.clients import MAINTENANCE, Client
+from chalicelib.domain.config import Business, _parse_hhmm
 from chalicelib.domain.contacts import first_name
+from chalicelib.domain.messages import Message
+from chalicelib.domain.timeutil import sortable_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
-from chalicelib.store import bookings, businesses, keys, kpis
+from chalicelib.store import bookings, businesses, clients
 from chalicelib.store import marketing as store
-from chalicelib.store.models import ClientItem
 
 LOOKBACK_DAYS = 7  # lapse steps missed by an outage are still taken
 
 
-def _morning_reached(b, now: datetime) -> bool:
+def _morning_reached(b: Business, now: datetime) -> bool:
     local = now.astimezone(b.config.tz)
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
-def _last_visit(b, history, now: datetime):
+def _last_visit(b: Business, history: Sequence[Appointment], now: datetime) -> tuple[Appointment | None, str]:
     """Her last completed visit and a booking link pre-filled with its service and staff."""
     last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
     return last, links.book_url(
@@ -35,8 +41,8 @@ def _last_visit(b, history, now: datetime):
     )
 
 
-def _context(b, c: ClientItem, now: datetime, **extra) -> dict:
-    unsubscribe = links.unsubscribe_url(links.unsubscribe_token(b.id, c.client_id, now))
+def _context(b: Business, c: Client, now: datetime, **extra: Any) -> dict[str, Any]:
+    unsubscribe = links.unsubscribe_url(links.unsubscribe_token(b.id, c.id, now))
     return {
         "business": message_plans.business_context(b),
         "client": {"name": c.name, "first_name": first_name(c.name)},
@@ -47,59 +53,58 @@ def _context(b, c: ClientItem, now: datetime, **extra) -> dict:
     }
 
 
-def _send(b, c, planned, now, actions, condition, summary, kind) -> bool:
-    cap_since = now - timedelta(days=b.config.marketing.min_days_between)
+def _cap_since(b: Business, now: datetime) -> datetime:
+    """At most one marketing message per client in this many days."""
+    return now - timedelta(days=b.config.marketing.min_days_between)
+
+
+def _sent(kind: str, summary: dict[str, int], now: datetime, send: Callable[[], list[Message]]) -> bool:
+    """Send through `send` (one of store.send_*), deliver, and count what came of it."""
     try:
-        items = store.send(c, planned, now, cap_since, actions, condition, outbox.IMMEDIATE_LEASE)
+        messages = send()
     except store.AlreadySent:
         return False
     except store.NotAllowed:
         summary[f"{kind}_not_allowed"] += 1
         return False
-    outbox.deliver(items, now)
+    outbox.deliver(messages, now)
     summary[f"{kind}_sent"] += 1
     return True
 
 
 # --- win-back --------------------------------------------------------------------------
-def winback(now: datetime, summary: dict) -> None:
+def winback(now: datetime, summary: dict[str, int]) -> None:
     today = now.date()
     for offset in range(-LOOKBACK_DAYS, 2):  # local dates run up to a day ahead of UTC
-        for c in store.lapsing_on((today + timedelta(days=offset)).isoformat()):
+        for c in store.lapsing_on(today + timedelta(days=offset)):
             _winback_step(c, now, summary)
 
 
-def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
+def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
     b = businesses.get_by_id(c.business_id)
-    step_day = c.g4sk and c.g4pk.split("#")[1]
-    if (
-        not b
-        or not step_day
-        or not _morning_reached(b, now)
-        or now.astimezone(b.config.tz).date().isoformat() < step_day
-    ):
+    step_day = c.winback_step_on
+    if not b or not step_day or not _morning_reached(b, now) or now.astimezone(b.config.tz).date() < step_day:
         return  # not yet this business's morning of that day
     cfg = b.config.marketing
-    episode = c.lapsed_on
-    sent = int(c.winback_sent or 0) if c.winback_episode == episode else 0
+    episode = c.lapsed_on.isoformat() if c.lapsed_on else None
+    sent = c.winback_sent if c.winback_episode == episode else 0
     eligible = (
-        c.marketing
-        and c.marketing.granted
-        and not c.erased_at
-        and c.relationship != "maintenance"
+        c.wants_marketing
+        and c.relationship != MAINTENANCE
         and sent < cfg.winback_messages
-        and c.last_visit_at
+        and c.last_visit_at is not None
+        and episode is not None
     )
-    history = bookings.client_history(b.id, c.client_id) if eligible else []
+    history = bookings.client_history(b.id, c.id) if eligible else []
     if eligible and any(outcome(a, now) in ("upcoming", "in_progress") for a in history):
         eligible = False  # she booked: the sequence stops
-    if not eligible:
-        store.move_lapse_step(c, None)
+    if not eligible or episode is None:
+        clients.schedule_winback(c, None)
         summary["winback_stopped"] += 1
         return
     if sent and c.last_marketing_at and now - c.last_marketing_at < timedelta(days=cfg.winback_days_between):
         # Never closer together than winback_days_between, whatever moved the step.
-        store.move_lapse_step(c, (c.last_marketing_at + timedelta(days=cfg.winback_days_between)).date().isoformat())
+        clients.schedule_winback(c, (c.last_marketing_at + timedelta(days=cfg.winback_days_between)).date())
         return
     last, book_url = _last_visit(b, history, now)
     service = b.config.service(last.service_id) if last else None
@@ -114,28 +119,23 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
         step=n,
         book_url=book_url,
     )
-    planned = message_plans.to_client(b, c, f"{c.client_id}#winback#{episode}#{n}", "winback", context, now)
+    planned = message_plans.to_client(b, c, f"{c.id}#winback#{episode}#{n}", "winback", context, now)
     if planned is None:
-        store.move_lapse_step(c, None)
+        clients.schedule_winback(c, None)
         return
-    next_day = (now.astimezone(b.config.tz).date() + timedelta(days=cfg.winback_days_between)).isoformat()
-    g4 = n < cfg.winback_messages
-    g4pk, g4sk = keys.lapse_keys(b.id, c.client_id, next_day) if g4 else (None, None)
-    # The KPIs credit her next booking to this message (win-back conversions).
-    actions = [
-        ClientItem.winback_episode.set(episode),
-        ClientItem.winback_sent.set(n),
-        *kpis.winback_sent_actions(now),
-        *kpis.changed_actions(b.id, c.client_id, now),
-        ClientItem.g4pk.set(g4pk) if g4 else ClientItem.g4pk.remove(),
-        ClientItem.g4sk.set(g4sk) if g4 else ClientItem.g4sk.remove(),
-    ]
-    same_state = (ClientItem.lapsed_on == episode) & (
-        ClientItem.winback_sent.does_not_exist()
-        | (ClientItem.winback_episode != episode)
-        | (ClientItem.winback_sent == sent)
+    next_step = now.astimezone(b.config.tz).date() + timedelta(days=cfg.winback_days_between)
+    send = functools.partial(
+        store.send_winback,
+        c,
+        planned,
+        now,
+        _cap_since(b, now),
+        outbox.IMMEDIATE_LEASE,
+        episode=episode,
+        sent_before=sent,
+        next_step=next_step if n < cfg.winback_messages else None,
     )
-    if not _send(b, c, planned, now, actions, same_state, summary, "winback"):
+    if not _sent("winback", summary, now, send):
         # Capped by other marketing (or the state moved on): try again when the cap allows.
         local_today = now.astimezone(b.config.tz).date()
         cap_lifts = (
@@ -144,9 +144,9 @@ def _winback_step(c: ClientItem, now: datetime, summary: dict) -> None:
             .date()
         )
         retry = cap_lifts if cap_lifts >= local_today else local_today + timedelta(days=1)
-        fresh = ClientItem.get(c.pk, c.sk, consistent_read=True)
-        if fresh.lapsed_on == episode and int(fresh.winback_sent or 0) == sent:
-            store.move_lapse_step(fresh, retry.isoformat())
+        fresh = clients.get_client(c.business_id, c.id)
+        if fresh and fresh.lapsed_on == c.lapsed_on and fresh.winback_sent == sent:
+            clients.schedule_winback(fresh, retry)
 
 
 # --- personal messages ---------------------------------------------------------------
@@ -158,25 +158,21 @@ class PersonalNotSent(Exception):
         self.reason = reason
 
 
-def personal(b, c: ClientItem, text: str, now: datetime) -> list:
+def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     """The owner's own words to a client slipping away, with a one-tap rebook link. It is
     marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""
-    if not (c.marketing and c.marketing.granted) or c.erased_at:
+    if not c.wants_marketing:
         raise PersonalNotSent("no_consent")
-    _, book_url = _last_visit(b, bookings.client_history(b.id, c.client_id), now)
+    _, book_url = _last_visit(b, bookings.client_history(b.id, c.id), now)
     context = _context(b, c, now, text=text, book_url=book_url)
-    planned = message_plans.to_client(
-        b, c, f"{c.client_id}#personal#{keys.sortable_time(now)}", "personal", context, now
-    )
+    planned = message_plans.to_client(b, c, f"{c.id}#personal#{sortable_utc(now)}", "personal", context, now)
     if planned is None:
         raise PersonalNotSent("no_contact")
-    cap_since = now - timedelta(days=b.config.marketing.min_days_between)
     try:
-        items = store.send(c, planned, now, cap_since, [], None, outbox.IMMEDIATE_LEASE)
+        messages = store.send_personal(c, planned, now, _cap_since(b, now), outbox.IMMEDIATE_LEASE)
     except (store.NotAllowed, store.AlreadySent):
         raise PersonalNotSent("capped") from None
-    outbox.deliver(items, now)
-    return items
+    return outbox.deliver(messages, now)  # as sent (or due for a retry): the owner sees which
 
 
 # --- birthdays -------------------------------------------------------------------------
@@ -188,7 +184,7 @@ def _greet_on(birthday: str, year: int) -> date:
     return date(year, month, day)
 
 
-def birthdays(now: datetime, summary: dict) -> None:
+def birthdays(now: datetime, summary: dict[str, int]) -> None:
     seen = set()
     for offset in (-1, 0, 1):
         d = now.date() + timedelta(days=offset)
@@ -197,29 +193,31 @@ def birthdays(now: datetime, summary: dict) -> None:
             month_days.append("02-29")
         for md in month_days:
             for c in store.birthdays_on(md):
-                if (c.business_id, c.client_id) not in seen:
-                    seen.add((c.business_id, c.client_id))
+                if (c.business_id, c.id) not in seen:
+                    seen.add((c.business_id, c.id))
                     _birthday(c, now, summary)
 
 
-def _birthday(c: ClientItem, now: datetime, summary: dict) -> None:
+def _birthday(c: Client, now: datetime, summary: dict[str, int]) -> None:
     b = businesses.get_by_id(c.business_id)
     if not b or not b.config.marketing.birthday_greetings or not c.birthday or not _morning_reached(b, now):
         return
     local_day = now.astimezone(b.config.tz).date()
-    if _greet_on(c.birthday, local_day.year) != local_day or int(c.birthday_greeted or 0) == local_day.year:
+    if _greet_on(c.birthday, local_day.year) != local_day or c.birthday_greeted == local_day.year:
         return
-    if not (c.marketing and c.marketing.granted) or c.erased_at:
+    if not c.wants_marketing:
         return
     context = _context(b, c, now, perk=b.config.marketing.birthday_perk, book_url=links.book_url(b.config.slug))
-    planned = message_plans.to_client(b, c, f"{c.client_id}#birthday#{local_day.year}", "birthday", context, now)
+    planned = message_plans.to_client(b, c, f"{c.id}#birthday#{local_day.year}", "birthday", context, now)
     if planned is None:
         return
-    once_a_year = ClientItem.birthday_greeted.does_not_exist() | (ClientItem.birthday_greeted < local_day.year)
-    _send(b, c, planned, now, [ClientItem.birthday_greeted.set(local_day.year)], once_a_year, summary, "birthday")
+    send = functools.partial(
+        store.send_birthday, c, planned, now, _cap_since(b, now), outbox.IMMEDIATE_LEASE, year=local_day.year
+    )
+    _sent("birthday", summary, now, send)
 
 
-def run(now: datetime) -> dict:
+def run(now: datetime) -> dict[str, int]:
     summary = dict.fromkeys(
         ("winback_sent", "winback_not_allowed", "winback_stopped", "birthday_sent", "birthday_not_allowed"), 0
     )

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib import links
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
-from chalicelib.domain.booking import Appointment, cancellation_deadline
-from chalicelib.domain.contacts import first_name
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
+from chalicelib.domain.contacts import first_name, sms_allowed
 from chalicelib.domain.messages import PlannedMessage, booking_message_keys
 from chalicelib.domain.timeutil import iso_local, iso_utc
-from chalicelib.store.businesses import Business
 
 
-def business_context(b: Business) -> dict:
+def sms_to(b: Business, phone: str | None) -> str | None:
+    """The number to text, if the business texts numbers of its country (SMS pumping:
+    `sms.countries`, default the Nordic countries and Estonia); otherwise None, and the
+    message goes by email where there is one."""
+    return phone if phone and sms_allowed(phone, b.config.sms.countries) else None
+
+
+def business_context(b: Business) -> dict[str, Any]:
     """What every message says about the business (and the SMS sender it goes from)."""
     cfg = b.config
     return {
@@ -24,10 +33,15 @@ def business_context(b: Business) -> dict:
         "slug": cfg.slug,
         "timezone": cfg.timezone,
         "sms_sender": cfg.sms_sender,
+        "sender_name": cfg.sender_name or cfg.name,
+        # The sender counts every SMS against it without reading the config (notify/outbox.py).
+        "sms_daily_budget": cfg.sms.daily_budget,
     }
 
 
-def booking_context(b: Business, appt: Appointment, client_name: str, previous_start: datetime | None = None) -> dict:
+def booking_context(
+    b: Business, appt: Appointment, client_name: str, previous_start: datetime | None = None
+) -> dict[str, Any]:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
     return {
@@ -47,7 +61,11 @@ def booking_context(b: Business, appt: Appointment, client_name: str, previous_s
         "book_url": links.book_url(cfg.slug, service=appt.service_id, staff=appt.staff_id),
         "appointment_id": appt.id,
         "sequence": appt.seq,
-        "cancellation_deadline": iso_local(cancellation_deadline(appt.start, cfg.rules.cancellation_window_hours), tz),
+        # Until when she may change it online; each message offers that only while it
+        # is ahead when the message is sent (chalicelib/notify/render.py).
+        "cancellation_deadline": iso_local(
+            appt.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes), tz
+        ),
         "note": appt.note,
         # Her stamp card, rewards and referral link, where the business runs them.
         "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))
@@ -56,9 +74,11 @@ def booking_context(b: Business, appt: Appointment, client_name: str, previous_s
     }
 
 
-def to_client(b: Business, c, key: str, kind: str, context: dict, now: datetime) -> PlannedMessage | None:
+def to_client(
+    b: Business, c: Client, key: str, kind: str, context: dict[str, Any], now: datetime
+) -> PlannedMessage | None:
     """A message about the client rather than one visit: by email, else by SMS."""
-    channel, recipient = ("email", c.email) if c.email else ("sms", c.phone)
+    channel, recipient = ("email", c.email) if c.email else ("sms", sms_to(b, c.phone))
     if not recipient:
         return None
     return PlannedMessage(
@@ -70,7 +90,7 @@ def to_client(b: Business, c, key: str, kind: str, context: dict, now: datetime)
         context=context,
         due_at=now,
         business_id=b.id,
-        client_id=c.client_id,
+        client_id=c.id,
     )
 
 
@@ -83,12 +103,19 @@ def booking_event(
     email: str | None,
     now: datetime,
     previous_start: datetime | None = None,
+    invite: bool | None = None,
 ) -> list[PlannedMessage]:
-    """One message per channel the client gave: email and/or SMS."""
-    recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
+    """One message per channel the client gave: email and/or SMS. `invite` (a
+    cancellation by the salon): True asks her to choose a new time with the booking link
+    pre-filled (same service and staff member); False leaves the link out."""
+    recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
     if not recipients:
         return []
     context = booking_context(b, appt, client_name, previous_start)
+    if invite is not None:
+        context["invite"] = invite
+        if not invite:
+            context["book_url"] = None
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
     return [
         PlannedMessage(
@@ -120,7 +147,7 @@ def reminders(
     if appt.reminders_off:
         return []
     cfg = b.config
-    recipients = {ch: to for ch, to in (("email", email), ("sms", phone)) if to}
+    recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
     planned = reminder_rules.plan(cfg.reminders, cfg.quiet_hours, cfg.tz, appt.start, now, set(recipients))
     if not any(p.send_at for p in planned):
         return []
@@ -160,7 +187,7 @@ def feedback_request(
     """The request for a rating after the visit: email with five one-click star links,
     or an SMS with one link when there is no email. Planned with the booking; the sweeper
     sends it only if the visit took place (not cancelled, not a no-show, not moved)."""
-    channel, recipient = ("email", email) if email else ("sms", phone)
+    channel, recipient = ("email", email) if email else ("sms", sms_to(b, phone))
     if not recipient:
         return []
     context = booking_context(b, appt, client_name)

@@ -4,31 +4,35 @@ POST that withdraws consent — from that page, or straight from the mail client
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib import clock, links
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.errors import Gone, NotFound
 from chalicelib.store import businesses, clients
 from chalicelib.store import marketing as store
 
 
-def _target(token: str):
+def _target(token: str) -> tuple[Business, Client]:
     claims = links.claims_or_4xx(token, "unsubscribe", clock.now(), expired=Gone)
     b = businesses.get_by_id(claims.business_id)
     client = clients.get_client(claims.business_id, claims.subject) if b else None
-    if not b or not client or client.erased_at:
+    if not b or not client or client.is_erased:
         raise NotFound("We have no data about you any more.", code="client_gone")
     return b, client
 
 
-def page(token: str) -> dict:
+def page(token: str) -> dict[str, Any]:
     b, client = _target(token)
     return {
         "business": {"name": b.config.name, "slug": b.config.slug},
         "locale": client.locale,
-        "subscribed": bool(client.marketing and client.marketing.granted),
+        "subscribed": client.wants_marketing,
     }
 
 
-def unsubscribe(token: str, one_click: bool) -> dict:
+def unsubscribe(token: str, one_click: bool) -> dict[str, Any]:
     b, client = _target(token)
-    store.unsubscribe(b.id, client.client_id, clock.now(), "one_click" if one_click else "unsubscribe_page")
+    store.unsubscribe(b.id, client.id, clock.now(), "one_click" if one_click else "unsubscribe_page")
     return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale, "subscribed": False}

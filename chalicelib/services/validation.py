@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from chalicelib.domain.settings import field_message
 from chalicelib.errors import BadRequest, ValidationFailed
 
 
 def fields_from(err: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for e in err.errors():
-        path = ".".join(str(p) for p in e["loc"]) or "body"
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif e["type"] == "missing":
-            msg = "required"
-        fields.setdefault(path, msg)
+        fields.setdefault(".".join(str(p) for p in e["loc"]) or "body", field_message(e))
     return fields
 
 

@@ -6,7 +6,15 @@
   var mine;
   try { mine = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
   if (mine && mine !== note.getAttribute("data-business-tz")) {
-    note.querySelector("[data-visitor-tz]").textContent = mine;
+    // A name people read ("Eastern Standard Time (New York)"), not the zone's id.
+    var label = mine.split("/").pop().replace(/_/g, " ");
+    try {
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, { timeZone: mine, timeZoneName: "long" })
+        .formatToParts(new Date()).forEach(function (p) {
+          if (p.type === "timeZoneName") label = p.value + " (" + label + ")";
+        });
+    } catch (e) { /* the city alone */ }
+    note.querySelector("[data-visitor-tz]").textContent = label;
     note.hidden = false;
   }
 })();
@@ -17,5 +25,33 @@
   if (window.parent === window) return;
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") window.parent.postMessage({ rebook: "close" }, "*");
+  });
+})();
+
+/* A form sent once: the button is disabled while the request is on its way, so a double
+ * tap sends one booking (the form's idempotency key covers a resend anyway). */
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-once]");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (e) {
+      if (form.getAttribute("data-sending")) { e.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      var buttons = form.querySelectorAll("button[type=submit], button:not([type])");
+      Array.prototype.forEach.call(buttons, function (b) {
+        // Disabled after this event, so the button's own name/value is still sent.
+        setTimeout(function () { b.disabled = true; b.setAttribute("aria-busy", "true"); }, 0);
+      });
+    });
+  });
+  // Back from the next page (bfcache): the form may be used again.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(forms, function (form) {
+      form.removeAttribute("data-sending");
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+        b.disabled = false;
+        b.removeAttribute("aria-busy");
+      });
+    });
   });
 })();

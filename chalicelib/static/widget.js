@@ -33,10 +33,13 @@
     "iframe{display:block;width:100%;border:0;background:#f7f8fa}" +
     ".inline iframe{height:760px;border-radius:.75rem}" +
     ".overlay{position:fixed;inset:0;z-index:2147483647;background:rgba(20,24,32,.55);display:flex;align-items:center;justify-content:center}" +
-    ".dialog{position:relative;width:min(100vw,32rem);height:min(100vh,48rem);background:#f7f8fa;border-radius:.75rem;overflow:hidden}" +
+    ".dialog{display:flex;flex-direction:column;width:min(100vw,32rem);height:min(100vh,48rem);background:#f7f8fa;border-radius:.75rem;overflow:hidden}" +
     "@media (max-width:32rem){.dialog{border-radius:0}}" +
-    ".dialog iframe{height:100%}" +
-    "button.close{position:absolute;top:.4rem;right:.4rem;font:inherit;background:#fff;color:#1d2330;border:1px solid #d9dee6;border-radius:.5rem;padding:.3rem .7rem;cursor:pointer}";
+    // The close button has a bar of its own above the page: it covers nothing in it
+    // (it once sat on the page's language switch).
+    ".bar{display:flex;justify-content:flex-end;padding:.35rem .4rem;background:#fff;border-bottom:1px solid #d9dee6}" +
+    ".dialog iframe{flex:1;min-height:0;height:auto}" +
+    "button.close{font:inherit;background:#fff;color:#1d2330;border:1px solid #d9dee6;border-radius:.5rem;padding:.3rem .7rem;cursor:pointer}";
   var style = document.createElement("style");
   style.textContent = css;
   root.appendChild(style);
@@ -89,8 +92,11 @@
       shut.textContent = words[1];
       shut.addEventListener("click", close);
       var f = frame();
+      var bar = document.createElement("div");
+      bar.className = "bar";
+      bar.appendChild(shut);
+      dialog.appendChild(bar);
       dialog.appendChild(f);
-      dialog.appendChild(shut);
       overlay.appendChild(dialog);
       root.appendChild(overlay);
       document.addEventListener("keydown", onKey, true);

@@ -1,32 +1,36 @@
-"""Appointments, slot locks, clients-on-booking and idempotency: the booking transactions.
+"""Appointments, day sheets, clients-on-booking and idempotency: the booking transactions.
 
-Exclusivity is enforced by DynamoDB itself: every 5-minute granule a booking
-occupies is a lock item put with attribute_not_exists(pk) in the same
-TransactWriteItems as the appointment, so of two overlapping bookings exactly one
-commits, however the requests race.
+Exclusivity is enforced by DynamoDB itself: a booking is written on the day sheet of
+each local day it touches (chalicelib/store/daysheets.py) in the same
+TransactWriteItems as the appointment, conditioned on the sheet's version as the
+booking read it, so of two overlapping bookings exactly one commits however the
+requests race; the other reads the sheet again and finds the time taken.
 """
 
 from __future__ import annotations
 
+import random
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
-from chalicelib.domain.booking import Appointment
-from chalicelib.domain.messages import PlannedMessage
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.clients import BookedClient, ClientMatch
+from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
+from chalicelib.domain.limits import Entry, Meter
+from chalicelib.domain.loyalty import Reward
+from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.errors import SlotTaken
-from chalicelib.store import clients, db, keys, kpis
-from chalicelib.store.models import (
-    AppointmentItem,
-    ClientItem,
-    IdempotencyItem,
-    MessageItem,
-    RewardItem,
-    SlotLockItem,
-)
+from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards
+from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
 from chalicelib.store.tx import Tx, TxFailed
 
-LOCK_RETENTION = timedelta(days=7)  # lock items expire (TTL) a week after their time
+T = TypeVar("T")
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
@@ -51,8 +55,16 @@ class StaleAppointment(Exception):
     """The appointment changed since it was read (cancelled or moved concurrently)."""
 
 
+class SheetChanged(Exception):
+    """A day sheet the change read was written on meanwhile: read it again and retry."""
+
+
+class MeterChanged(SheetChanged):
+    """A limit's meter (store/limits.py) was counted on meanwhile: read it again and retry."""
+
+
 # --- appointments ------------------------------------------------------------------
-def _to_item(a: Appointment) -> AppointmentItem:
+def to_item(a: Appointment) -> AppointmentItem:
     item = AppointmentItem(
         keys.biz(a.business_id),
         keys.appt_sk(a.id),
@@ -78,17 +90,18 @@ def _to_item(a: Appointment) -> AppointmentItem:
         discount_cents=a.discount_cents or None,
         reminded=a.reminded or None,
         feedback_requested=a.feedback_requested or None,
-        g1pk=keys.business_calendar(a.business_id),
-        g1sk=f"{iso_utc(a.start)}#{a.id}",
-        g2pk=keys.client_timeline(a.business_id, a.client_id),
-        g2sk=f"APPT#{iso_utc(a.start)}#{a.id}",
+        no_stamp=(not a.earns_stamp) or None,
     )
+    item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
+    entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
+    item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
     return item
 
 
-def _from_item(i: AppointmentItem) -> Appointment:
+def to_appointment(i: AppointmentItem) -> Appointment:
+    discount: float | None = i.discount_cents
     return Appointment(
         id=i.appointment_id,
         business_id=i.business_id,
@@ -111,16 +124,24 @@ def _from_item(i: AppointmentItem) -> Appointment:
         cancel_reason=i.cancel_reason,
         reminders_off=bool(i.reminders_off),
         reward_id=i.reward_id,
-        discount_cents=int(i.discount_cents or 0),
+        discount_cents=int(discount or 0),
         reminded=bool(i.reminded),
         feedback_requested=bool(i.feedback_requested),
+        earns_stamp=not i.no_stamp,
     )
+
+
+def get_appointments(business_id: str, appointment_ids: Sequence[str]) -> list[Appointment]:
+    """Appointments by id (those that exist), read consistently: BatchGetItem."""
+    db.configure()
+    wanted = [(keys.biz(business_id), keys.appt_sk(a)) for a in dict.fromkeys(appointment_ids)]
+    return [to_appointment(i) for i in AppointmentItem.batch_get(wanted, consistent_read=True)]
 
 
 def get_appointment(business_id: str, appointment_id: str) -> Appointment | None:
     db.configure()
     try:
-        return _from_item(
+        return to_appointment(
             AppointmentItem.get(keys.biz(business_id), keys.appt_sk(appointment_id), consistent_read=True)
         )
     except AppointmentItem.DoesNotExist:
@@ -134,88 +155,108 @@ def list_appointments(business_id: str, start_from: datetime, start_to: datetime
     items = AppointmentItem.by_business_time.query(
         keys.business_calendar(business_id), AppointmentItem.g1sk.between(lo, hi + "~")
     )
-    return [_from_item(i) for i in items if i.g1sk < hi]
+    return [to_appointment(i) for i in items if i.g1sk < hi]
 
 
-def _lock(a: Appointment, granule: datetime) -> SlotLockItem:
-    return SlotLockItem(
-        keys.lock_pk(a.business_id, a.staff_id, granule),
-        "LOCK",
-        appointment_id=a.id,
-        expires_at=granule + LOCK_RETENTION,
+@dataclass(frozen=True)
+class BookingRead:
+    """What a booking reads before it writes: who the client is, the day sheets it may
+    write on, and the booking an earlier request with the same Idempotency-Key made."""
+
+    client: ClientMatch
+    sheets: Sheets
+    replay: IdempotentReplay | None = None
+    meters: list[Meter] = field(default_factory=list)
+
+
+def read_for_booking(
+    business_id: str,
+    phone: str | None,
+    email: str | None,
+    sheets: Sequence[tuple[str, date]],
+    idempotency: tuple[str, str] | None = None,
+    meters: Sequence[tuple[str, str]] = (),
+) -> BookingRead:
+    """The client's contact keys, the day sheets, the idempotency record and the limits'
+    meters of (kind, subject) pairs: one BatchGetItem, read consistently."""
+    contact = [(kind, value) for kind, value in (("phone", phone), ("email", email)) if value]
+    contact_keys = {kind: (keys.biz(business_id), keys.client_key_sk(kind, value)) for kind, value in contact}
+    sheet_keys = [daysheets.key_of(business_id, staff, day) for staff, day in sorted(set(sheets))]
+    idem_key = (keys.idem_pk(business_id, idempotency[0]), keys.IDEM_SK) if idempotency else None
+    meter_keys = [limits.key_of(business_id, kind, subject) for kind, subject in meters]
+    found = db.batch_get(
+        [*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else []), *meter_keys], consistent=True
+    )
+
+    def client_of(kind: str) -> str | None:
+        raw = found.get(contact_keys[kind]) if kind in contact_keys else None
+        return ClientKeyItem.from_raw_data(raw).client_id if raw else None
+
+    replay = None
+    if idem_key and idem_key in found:
+        stored = IdempotencyItem.from_raw_data(found[idem_key])
+        replay = IdempotentReplay(stored.appointment_id, stored.body_hash)
+    return BookingRead(
+        client=ClientMatch(by_phone=client_of("phone"), by_email=client_of("email")),
+        sheets=daysheets.sheets_from_items(
+            business_id, [DaySheetItem.from_raw_data(found[k]) for k in sheet_keys if k in found]
+        ),
+        replay=replay,
+        meters=limits.meters_from_raw(business_id, list(meters), found),
     )
 
 
-def message_item(m: PlannedMessage, now: datetime, *, claimed_for: timedelta | None = None) -> MessageItem:
-    """The outbox item of a planned message; `claimed_for` leases it to the caller."""
-    due = now + claimed_for if claimed_for else m.due_at
-    g3pk, g3sk = keys.due_keys(m.key, due)
-    return MessageItem(
-        keys.biz(m.business_id),
-        keys.msg_sk(m.key),
-        business_id=m.business_id,
-        key=m.key,
-        kind=m.kind,
-        channel=m.channel,
-        recipient=m.recipient,
-        appointment_id=m.appointment_id,
-        appointment_seq=m.appointment_seq,
-        client_id=m.client_id,
-        locale=m.locale,
-        context=m.context,
-        status="sending" if claimed_for else "pending",
-        attempts=0,
-        due_at=due,
-        lease_until=due if claimed_for else None,
-        created_at=now,
-        g3pk=g3pk,
-        g3sk=g3sk,
-        g2pk=keys.client_timeline(m.business_id, m.client_id) if m.client_id else None,
-        g2sk=f"MSG#{iso_utc(now)}#{m.key}" if m.client_id else None,
-    )
+def pause_before_retry(attempt: int) -> None:
+    """A short, jittered wait before a change reads again, so racers spread out."""
+    time.sleep(random.uniform(0, 0.01 * (2**attempt)))
 
 
-def _put_messages(tx: Tx, messages: list[PlannedMessage], now: datetime, lease: timedelta | None) -> list[MessageItem]:
-    items = [message_item(m, now, claimed_for=lease) for m in messages]
-    for item in items:
-        tx.put(item, "message", condition=MessageItem.pk.does_not_exist())
-    return items
+def _take_time(tx: Tx, appt: Appointment, days: Sequence[date], sheets: Sheets) -> None:
+    taken = Taken(appointment_ref(appt.id), appt.start, appt.occupied_until)
+    for day in days:
+        daysheets.take(tx, sheets.get(appt.staff_id, day), taken)
+
+
+def _free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
+    for day in days:
+        daysheets.release(tx, appt.business_id, appt.staff_id, day, appointment_ref(appt.id))
 
 
 def create_booking(
     appt: Appointment,
-    client: clients.ClientWrite,
-    messages: list[PlannedMessage],
+    days: Sequence[date],
+    sheets: Sheets | None,
+    client: BookedClient,
+    messages: Sequence[PlannedMessage],
     idempotency: tuple[str, str] | None,
     now: datetime,
     lease: timedelta | None = None,
-    later: list[PlannedMessage] = (),
-    welcome: RewardItem | None = None,
-    redeem_until: str | None = None,
-) -> list[MessageItem]:
-    """Write the booking, its locks, the client and its confirmations in one transaction,
-    with the reward it redeems (`appt.reward_id`, valid on the local day `redeem_until`)
-    or the welcome perk of a referred new client."""
+    later: Sequence[PlannedMessage] = (),
+    welcome: Reward | None = None,
+    today: date | None = None,
+    meters: Sequence[Meter] = (),
+    meter_entry: Entry | None = None,
+    meter_window: timedelta = timedelta(hours=24),
+) -> list[Message]:
+    """Write the booking on the day sheets of `days` as `sheets` read them (None: read
+    them here), with the client and its confirmations, in one transaction; with the
+    reward it redeems (`appt.reward_id`, valid on the local day `today`) or the welcome
+    perk of a referred new client. The confirmations, leased to the caller."""
+    if sheets is None:
+        sheets = daysheets.read(appt.business_id, [(appt.staff_id, d) for d in days])
     tx = Tx(AppointmentItem)
     if welcome is not None:
-        tx.put(welcome, "reward", condition=RewardItem.pk.does_not_exist())
+        rewards.welcome(tx, welcome)
     elif appt.reward_id:
-        tx.update(
-            RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
-            [RewardItem.status.set("redeemed"), RewardItem.appointment_id.set(appt.id), RewardItem.changed_at.set(now)],
-            "reward",
-            condition=(RewardItem.status == "available")
-            & (RewardItem.expires_on.does_not_exist() | (RewardItem.expires_on >= redeem_until)),
-        )
-    tx.put(_to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
-    for g in appt.occupancy_granules():
-        tx.put(_lock(appt, g), "lock", condition=SlotLockItem.pk.does_not_exist())
+        rewards.redeem(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, today or now.date(), now)
+    tx.put(to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
+    _take_time(tx, appt, days, sheets)
     if idempotency:
         key, body_hash = idempotency
         tx.put(
             IdempotencyItem(
                 keys.idem_pk(appt.business_id, key),
-                "IDEM",
+                keys.IDEM_SK,
                 body_hash=body_hash,
                 appointment_id=appt.id,
                 expires_at=now + IDEMPOTENCY_TTL,
@@ -223,17 +264,24 @@ def create_booking(
             "idempotency",
             condition=IdempotencyItem.pk.does_not_exist(),
         )
-    clients.write_ops(tx, client, now)
-    items = _put_messages(tx, messages, now, lease)
-    _put_messages(tx, list(later), now, None)  # reminders: pending until due
+    clients.on_booking(tx, client, now)
+    if meter_entry is not None:  # counted on the limits' meters as they were read
+        for meter in meters:
+            limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
+    sent = outbox.queue(tx, messages, now, lease)
+    outbox.queue(tx, later, now)  # reminders: pending until due
     try:
         tx.commit()
     except TxFailed as err:
         if "idempotency" in err.failed and idempotency:
-            stored = IdempotencyItem.get(keys.idem_pk(appt.business_id, idempotency[0]), "IDEM", consistent_read=True)
+            stored = IdempotencyItem.get(
+                keys.idem_pk(appt.business_id, idempotency[0]), keys.IDEM_SK, consistent_read=True
+            )
             raise IdempotentReplay(stored.appointment_id, stored.body_hash) from err
-        if "lock" in err.failed:
-            raise SlotTaken("That time was just taken. Please choose another time.") from err
+        if daysheets.SHEET in err.failed:
+            raise SheetChanged() from err
+        if limits.METER in err.failed:
+            raise MeterChanged() from err
         if "client" in err.failed:
             raise clients.ClientRace() from err
         if "reward" in err.failed:
@@ -241,10 +289,10 @@ def create_booking(
         if err.conflict:
             raise Contended() from err
         raise
-    return items
+    return sent
 
 
-def transact_with_retry(fn, attempts: int = 4):
+def transact_with_retry(fn: Callable[[], T], attempts: int = 4) -> T:
     """Run a transaction, retrying DynamoDB's TransactionConflict with a short backoff."""
     for attempt in range(attempts):
         try:
@@ -256,18 +304,28 @@ def transact_with_retry(fn, attempts: int = 4):
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-def _appointment_changed(appt: Appointment):
+def _unchanged(appt: Appointment) -> Condition:
     """Condition: the appointment is still booked and unchanged since it was read."""
-    return (AppointmentItem.status == "booked") & (AppointmentItem.seq == appt.seq)
+    unchanged: Condition = (AppointmentItem.status == Status.BOOKED.value) & (AppointmentItem.seq == appt.seq)
+    return unchanged
+
+
+def _key(appt: Appointment) -> AppointmentItem:
+    return AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id))
 
 
 def cancel_booking(
-    appt: Appointment, now: datetime, reason: str | None, messages: list[PlannedMessage], lease: timedelta | None = None
-) -> list[MessageItem]:
+    appt: Appointment,
+    days: Sequence[date],
+    now: datetime,
+    reason: str | None,
+    messages: Sequence[PlannedMessage],
+    lease: timedelta | None = None,
+) -> list[Message]:
     """Cancel and free the time, atomically, with the cancellation messages."""
     tx = Tx(AppointmentItem)
     actions = [
-        AppointmentItem.status.set("cancelled"),
+        AppointmentItem.status.set(Status.CANCELLED.value),
         AppointmentItem.cancelled_at.set(now),
         AppointmentItem.updated_at.set(now),
         AppointmentItem.seq.add(1),
@@ -276,54 +334,34 @@ def cancel_booking(
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
-    tx.update(
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-        actions,
-        "appointment",
-        condition=_appointment_changed(appt),
-    )
-    for g in appt.occupancy_granules():
-        tx.delete(
-            _lock(appt, g),
-            "lock",
-            condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id),
-        )
-    tx.update(
-        ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
-        [ClientItem.cancellations.add(1)] + kpis.changed_actions(appt.business_id, appt.client_id, now),
-        "client",
-        condition=ClientItem.pk.exists(),
-    )
+    tx.update(_key(appt), actions, "appointment", condition=_unchanged(appt))
+    _free_time(tx, appt, days)
+    clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card
-        tx.update(
-            RewardItem(keys.biz(appt.business_id), keys.reward_sk(appt.client_id, appt.reward_id)),
-            [RewardItem.status.set("available"), RewardItem.appointment_id.remove(), RewardItem.changed_at.set(now)],
-            "reward-release",
-            condition=RewardItem.appointment_id == appt.id,
-        )
-    items = _put_messages(tx, messages, now, lease)
+        rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
+    sent = outbox.queue(tx, messages, now, lease)
     _commit_change(tx)
-    return items
+    return sent
 
 
 def reschedule_booking(
     appt: Appointment,
+    old_days: Sequence[date],
     moved: Appointment,
+    new_days: Sequence[date],
+    sheets: Sheets,
     now: datetime,
-    messages: list[PlannedMessage],
+    messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
-    later: list[PlannedMessage] = (),
-) -> list[MessageItem]:
-    """Move a booking: take the new time and free the old one in one transaction.
-
-    If any granule of the new time is held by another booking, nothing changes and
-    the old time stays held.
-    """
-    old, new = set(appt.occupancy_granules()), set(moved.occupancy_granules())
-    moved_item = _to_item(moved)
+    later: Sequence[PlannedMessage] = (),
+) -> list[Message]:
+    """Move a booking: take the new time on the sheets as read and free the old one, in
+    one transaction. If anyone wrote on those sheets meanwhile, nothing changes
+    (SheetChanged: read again) and the old time stays held. The move may change staff."""
+    moved_item = to_item(moved)
     tx = Tx(AppointmentItem)
     tx.update(
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        _key(appt),
         [
             AppointmentItem.start.set(moved.start),
             AppointmentItem.end.set(moved.end),
@@ -335,42 +373,29 @@ def reschedule_booking(
             AppointmentItem.g2sk.set(moved_item.g2sk),
             AppointmentItem.g3pk.set(moved_item.g3pk),
             AppointmentItem.g3sk.set(moved_item.g3sk),
+            AppointmentItem.staff_id.set(moved.staff_id),
         ],
         "appointment",
-        condition=_appointment_changed(appt),
+        condition=_unchanged(appt),
     )
-    for g in sorted(new):
-        tx.put(
-            _lock(moved, g),
-            "lock",
-            condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id),
-        )
-    for g in sorted(old - new):
-        tx.delete(
-            _lock(appt, g),
-            "old-lock",
-            condition=SlotLockItem.pk.does_not_exist() | (SlotLockItem.appointment_id == appt.id),
-        )
-    tx.update(
-        ClientItem(keys.biz(appt.business_id), keys.client_sk(appt.client_id)),
-        kpis.changed_actions(appt.business_id, appt.client_id, now),
-        "client",
-        condition=ClientItem.pk.exists(),
-    )
-    items = _put_messages(tx, messages, now, lease)
-    _put_messages(tx, list(later), now, None)
+    _take_time(tx, moved, new_days, sheets)
+    same_sheet = moved.staff_id == appt.staff_id
+    _free_time(tx, appt, [d for d in old_days if not (same_sheet and d in new_days)])
+    clients.on_change(tx, appt.business_id, appt.client_id, now)
+    sent = outbox.queue(tx, messages, now, lease)
+    outbox.queue(tx, later, now)
     _commit_change(tx)
-    return items
+    return sent
 
 
 def _commit_change(tx: Tx) -> None:
     try:
         tx.commit()
     except TxFailed as err:
-        if err.failed & {"appointment", "client", "old-lock", "reward-release"}:
+        if err.failed & {"appointment", "client", "sheet-release", "reward-release"}:
             raise StaleAppointment() from err
-        if "lock" in err.failed:
-            raise SlotTaken("That time was just taken. Please choose another time.") from err
+        if daysheets.SHEET in err.failed:
+            raise SheetChanged() from err
         if "message" in err.failed:
             raise StaleAppointment() from err
         if err.conflict:
@@ -380,14 +405,28 @@ def _commit_change(tx: Tx) -> None:
 
 def client_history(business_id: str, client_id: str) -> list[Appointment]:
     """A client's appointments, oldest first: one Query on g2."""
-    from chalicelib.store.client_data import appointments
+    db.configure()
+    found = AppointmentItem.by_client.query(
+        keys.client_timeline(business_id, client_id), AppointmentItem.g2sk.startswith(keys.TIMELINE_APPOINTMENTS)
+    )
+    return [to_appointment(i) for i in found]
 
-    return [_from_item(i) for i in appointments(business_id, client_id)]
+
+def client_starting_from(business_id: str, client_id: str, since: datetime) -> list[Appointment]:
+    """A client's appointments that start at or after `since` (any status), oldest first:
+    one Query on g2 that reads only those (her timeline sorts by start)."""
+    db.configure()
+    lo = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(since)}"
+    found = AppointmentItem.by_client.query(
+        keys.client_timeline(business_id, client_id),
+        AppointmentItem.g2sk.between(lo, f"{keys.TIMELINE_APPOINTMENTS}~"),
+    )
+    return [to_appointment(i) for i in found]
 
 
 def set_reminders_off(appt: Appointment, off: bool, now: datetime) -> None:
     db.configure()
-    AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+    _key(appt).update(
         actions=[AppointmentItem.reminders_off.set(off), AppointmentItem.updated_at.set(now)],
         condition=AppointmentItem.pk.exists(),
     )
@@ -407,13 +446,34 @@ def record_sent(business_id: str, appointment_id: str, client_id: str | None, ki
         condition=AppointmentItem.pk.exists(),
     )
     if kind == "feedback_request" and client_id:
-        tx.update(
-            ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
-            kpis.changed_actions(business_id, client_id, now),
-            "client",
-            condition=ClientItem.pk.exists(),
-        )
+        clients.on_change(tx, business_id, client_id, now)
     try:
         tx.commit()
     except TxFailed:
         pass  # the visit or the client is gone: nothing left to count
+
+
+def put_on_day_sheets(business_id: str, tz: ZoneInfo, since: datetime, until: datetime) -> int:
+    """Make sure every booked visit starting in [since, until) is on its day sheets
+    (idempotent): for data written before the sheets existed. Returns how many visits
+    were added. A maintenance step (`rebook_cli load-business` runs it), not a request path."""
+    added = 0
+    for appt in list_appointments(business_id, since, until):
+        if not appt.is_active:
+            continue
+        days = appt.days(tz)
+        for attempt in range(5):
+            sheets = daysheets.read(business_id, [(appt.staff_id, d) for d in days])
+            ref = appointment_ref(appt.id)
+            if all(any(t.ref == ref for t in sheets.get(appt.staff_id, d).taken) for d in days):
+                break
+            tx = Tx(DaySheetItem)
+            _take_time(tx, appt, days, sheets)
+            try:
+                tx.commit()
+            except TxFailed:
+                pause_before_retry(attempt)
+                continue
+            added += 1
+            break
+    return added

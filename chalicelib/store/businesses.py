@@ -3,43 +3,34 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.config import BusinessConfig, parse_business_config
+from chalicelib import clock
+from chalicelib.domain.config import Business, BusinessConfig, parse_business_config
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.timeutil import utcnow
 from chalicelib.settings import get_settings
-from chalicelib.store import db
+from chalicelib.store import db, keys
 from chalicelib.store.models import BusinessItem, SlugItem
 
-
-@dataclass(frozen=True)
-class Business:
-    id: str
-    config: BusinessConfig
-    settings: dict
-
-
 _cache: dict[str, tuple[float, Business | None]] = {}
+
+
+class ConfigChanged(Exception):
+    """The configuration was saved by someone else since it was read (its version moved)."""
 
 
 def clear_cache() -> None:
     _cache.clear()
 
 
-def _biz_pk(business_id: str) -> str:
-    return f"BIZ#{business_id}"
-
-
 def _load(business_id: str) -> Business | None:
     try:
-        item = BusinessItem.get(_biz_pk(business_id), "CONFIG")
+        item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK)
     except DoesNotExist:
         return None
-    return Business(item.business_id, parse_business_config(item.config), item.settings or {})
+    return Business(item.business_id, parse_business_config(item.config))
 
 
 def get_by_slug(slug: str) -> Business | None:
@@ -50,7 +41,7 @@ def get_by_slug(slug: str) -> Business | None:
     if hit and hit[0] > now:
         return hit[1]
     try:
-        business_id = SlugItem.get(f"SLUG#{slug}", "SLUG").business_id
+        business_id = SlugItem.get(keys.slug_pk(slug), keys.SLUG_SK).business_id
     except DoesNotExist:
         business = None
     else:
@@ -70,7 +61,7 @@ def get_by_id(business_id: str) -> Business | None:
     return business
 
 
-def _remember(business: Business | None, now: float, slug: str | None = None, business_id: str | None = None):
+def _remember(business: Business | None, now: float, slug: str | None = None, business_id: str | None = None) -> None:
     # Unknown slugs are cached briefly too, so probing them costs no reads.
     ttl = get_settings().config_cache_seconds
     expires = now + (ttl if business else min(ttl, 5))
@@ -87,18 +78,18 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
     """Create or update the business with this slug; returns (business, created)."""
     db.configure()
     try:
-        business_id = SlugItem.get(f"SLUG#{config.slug}", "SLUG", consistent_read=True).business_id
-        item = BusinessItem.get(_biz_pk(business_id), "CONFIG", consistent_read=True)
+        business_id = SlugItem.get(keys.slug_pk(config.slug), keys.SLUG_SK, consistent_read=True).business_id
+        item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
         created = False
     except DoesNotExist:
         business_id = new_id(8)
-        item = BusinessItem(_biz_pk(business_id), "CONFIG", business_id=business_id)
+        item = BusinessItem(keys.biz(business_id), keys.CONFIG_SK, business_id=business_id)
         created = True
     item.slug = config.slug
     item.config = config.model_dump(mode="json")
-    item.updated_at = utcnow()
+    item.updated_at = clock.now()
     if created:
-        slug = SlugItem(f"SLUG#{config.slug}", "SLUG", business_id=business_id)
+        slug = SlugItem(keys.slug_pk(config.slug), keys.SLUG_SK, business_id=business_id)
         try:
             with TransactWrite(connection=BusinessItem._get_connection().connection) as tx:
                 tx.save(slug, condition=SlugItem.pk.does_not_exist())
@@ -108,4 +99,37 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
     else:
         item.save()
     clear_cache()
-    return Business(business_id, config, item.settings or {}), created
+    return Business(business_id, config), created
+
+
+def read_for_change(business_id: str) -> tuple[Business, int] | None:
+    """The business as stored now (not the cached copy) and the version of its config,
+    for a change that must not overwrite someone else's."""
+    db.configure()
+    try:
+        item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return Business(item.business_id, parse_business_config(item.config)), int(item.version or 0)
+
+
+def replace_config(business_id: str, config: BusinessConfig, version: int) -> tuple[Business, int]:
+    """Save the config of an existing business only if its version is still `version`
+    (ConfigChanged otherwise); the business and its new version. The slug stays."""
+    db.configure()
+    try:
+        item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
+    except DoesNotExist:
+        raise ConfigChanged() from None
+    if int(item.version or 0) != version or item.slug != config.slug:
+        raise ConfigChanged()
+    item.config = config.model_dump(mode="json")
+    item.updated_at = clock.now()
+    try:
+        item.save()  # PynamoDB conditions the put on the version read and moves it on
+    except PutError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise ConfigChanged() from e
+        raise
+    clear_cache()
+    return Business(business_id, config), int(item.version or 0)

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import DeleteError
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
-from chalicelib.store import db, keys
-from chalicelib.store.clients import rekey
+from chalicelib.domain.clients import Client
+from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
+from chalicelib.domain.timeutil import iso_utc
+from chalicelib.store import clients, db, keys, outbox
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -17,44 +25,100 @@ from chalicelib.store.models import (
     FollowUpItem,
     MessageItem,
     NoteItem,
+    RewardItem,
 )
 
 ERASED_NAME = "(erased)"
+_M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem)
 
 
-def _timeline(model, business_id: str, client_id: str, prefix: str) -> list:
+def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) -> Iterator[_M]:
     """One kind of item on the client's timeline (gsi2), by its sort-key prefix."""
     db.configure()
-    return list(model.by_client.query(keys.client_timeline(business_id, client_id), model.g2sk.startswith(prefix)))
+    return model.by_client.query(keys.client_timeline(business_id, client_id), model.g2sk.startswith(prefix))
 
 
-def appointments(business_id: str, client_id: str) -> list[AppointmentItem]:
-    return _timeline(AppointmentItem, business_id, client_id, "APPT#")
+def messages(business_id: str, client_id: str) -> list[Message]:
+    """The messages about the client (her history as the owner sees it)."""
+    return [outbox.to_message(m) for m in _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)]
 
 
-def messages(business_id: str, client_id: str) -> list[MessageItem]:
-    return _timeline(MessageItem, business_id, client_id, "MSG#")
+# --- export ---------------------------------------------------------------------------------
+_INTERNAL = {"pk", "sk", "version", "search"}  # table plumbing, not data about the client
+_INDEX_KEY = re.compile(r"^g\d(pk|sk)$")
 
 
-def notes(business_id: str, client_id: str) -> list[NoteItem]:
-    return _timeline(NoteItem, business_id, client_id, "NOTE#")
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
 
 
-def followups(business_id: str, client_id: str) -> list[FollowUpItem]:
-    return _timeline(FollowUpItem, business_id, client_id, "FUP#")
+def _plain(item: Model) -> dict[str, Any]:
+    """An item's attributes as JSON-ready values, without the table's key plumbing."""
+    out = {}
+    for name, value in item.attribute_values.items():
+        if name in _INTERNAL or _INDEX_KEY.match(name):
+            continue
+        plain = value.as_dict() if hasattr(value, "as_dict") else value
+        if isinstance(plain, list):
+            plain = [v.as_dict() if hasattr(v, "as_dict") else v for v in plain]
+        out[name] = _jsonable(plain)
+    return out
 
 
-def feedback(business_id: str, client_id: str) -> list[FeedbackItem]:
-    return _timeline(FeedbackItem, business_id, client_id, "FB#")
+@dataclass(frozen=True)
+class Export:
+    """Every item about one client, as stored (right of access, portability)."""
+
+    client: Client
+    profile: dict[str, Any]
+    appointments: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
+    rewards: list[dict[str, Any]]
 
 
-def erase(client: ClientItem, now: datetime) -> dict:
+def export(business_id: str, client_id: str) -> Export | None:
+    """Everything Rebook holds about the client; None if she is unknown or erased."""
+    db.configure()
+    try:
+        profile = ClientItem.get(keys.biz(business_id), keys.client_sk(client_id), consistent_read=True)
+    except ClientItem.DoesNotExist:
+        return None
+    client = clients.to_client(profile)
+    if client.is_erased:
+        return None
+    b, c = business_id, client_id
+    return Export(
+        client=client,
+        profile=_plain(profile),
+        appointments=[_plain(a) for a in _timeline(AppointmentItem, b, c, keys.TIMELINE_APPOINTMENTS)],
+        messages=[_plain(m) for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES)],
+        notes=[_plain(n) for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES)],
+        follow_ups=[_plain(f) for f in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS)],
+        feedback=[_plain(f) for f in _timeline(FeedbackItem, b, c, keys.TIMELINE_FEEDBACK)],
+        rewards=[
+            _plain(r)
+            for r in RewardItem.query(keys.biz(b), RewardItem.sk.startswith(keys.rewards_of(c)), consistent_read=True)
+        ],
+    )
+
+
+# --- erasure --------------------------------------------------------------------------------
+def erase(client: Client, now: datetime) -> dict[str, int]:
     """Remove the client's personal data from every item that holds it; keep what the
     counts need (appointments' times, services, prices, statuses) under the bare id.
     Each step is idempotent, and the profile is blanked last, so an interrupted
     erasure is finished by running it again. Returns how many items were touched."""
     db.configure()
-    b, c = client.business_id, client.client_id
+    b, c = client.business_id, client.id
     pk = keys.biz(b)
     counts = {"contact_keys": 0, "appointments": 0, "messages": 0, "notes": 0, "followups": 0, "feedback": 0}
     for kind, value in (("phone", client.phone), ("email", client.email)):
@@ -64,33 +128,33 @@ def erase(client: ClientItem, now: datetime) -> dict:
                 counts["contact_keys"] += 1
             except DeleteError:
                 pass  # already gone, or now another client's contact
-    for a in appointments(b, c):
+    for a in _timeline(AppointmentItem, b, c, keys.TIMELINE_APPOINTMENTS):
         if a.note or a.cancel_reason:
             a.update(actions=[AppointmentItem.note.remove(), AppointmentItem.cancel_reason.remove()])
             counts["appointments"] += 1
-    for m in messages(b, c):
-        actions = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
-        if m.status in ("pending", "sending"):
+    for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES):
+        actions: list[Action] = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
+        if m.status in OPEN_STATUSES:
             # Never send to a person who asked to be forgotten.
             actions += [
-                MessageItem.status.set("skipped"),
+                MessageItem.status.set(MessageStatus.SKIPPED.value),
                 MessageItem.last_error.set("client_erased"),
                 MessageItem.g3pk.remove(),
                 MessageItem.g3sk.remove(),
             ]
         m.update(actions=actions)
         counts["messages"] += 1
-    for f in feedback(b, c):
+    for f in _timeline(FeedbackItem, b, c, keys.TIMELINE_FEEDBACK):
         if f.comment:  # the rating stays in the counts; her words go
             f.update(actions=[FeedbackItem.comment.remove()])
             counts["feedback"] += 1
-    for n in notes(b, c):
+    for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES):
         n.delete()
         counts["notes"] += 1
-    for f in followups(b, c):
-        f.delete()
+    for fu in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS):
+        fu.delete()
         counts["followups"] += 1
-    client.update(
+    clients.item_key(client).update(
         actions=[
             ClientItem.name.set(ERASED_NAME),
             ClientItem.phone.remove(),
@@ -118,13 +182,9 @@ def erase(client: ClientItem, now: datetime) -> dict:
     return counts
 
 
-def rekey_erasure(client: ClientItem, day: str | None) -> None:
-    """Move the client's automatic-erasure date (None: not due at all)."""
-    rekey(client, "g3", keys.erase_keys(client.business_id, client.client_id, day) if day else None)
-
-
-def due_for_erasure(day: str):
+def due_for_erasure(day: str) -> Iterator[Client]:
     """Clients whose automatic-erasure date is `day`, across businesses: Query g3 per shard."""
     db.configure()
     for bucket in keys.day_buckets("ERASE", day):
-        yield from ClientItem.by_erase_day.query(bucket)
+        for item in ClientItem.by_erase_day.query(bucket):
+            yield clients.to_client(item)

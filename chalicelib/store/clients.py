@@ -1,12 +1,27 @@
-"""Clients: matched by normalized phone or email within a business (one profile each)."""
+"""Clients: matched by normalized phone or email within a business (one profile each),
+the owner's registry, and the client's side of the writes that change her.
+
+Items become `chalicelib.domain.clients.Client` on the way out; the profile's index
+keys (the at-risk list g1, the KPI change mark g2, the erasure day g3, the win-back
+step g4, the birthday g5) never leave this package.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import base64
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
 
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
-from chalicelib.store import db, keys, kpis
+from chalicelib.domain.timeutil import parse_utc
+from chalicelib.store import db, keys
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -15,36 +30,123 @@ class ClientRace(Exception):
     """Another request created or linked the same client contact at the same time; retry."""
 
 
-@dataclass(frozen=True)
-class ClientMatch:
-    by_phone: str | None
-    by_email: str | None
+class ContactInUse(Exception):
+    """Another client of the business already has this phone or email."""
 
-    @property
-    def client_id(self) -> str | None:
-        return self.by_phone or self.by_email
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
 
 
-@dataclass(frozen=True)
-class ClientWrite:
-    """What the booking transaction does to the client's profile."""
-
-    business_id: str
-    client_id: str
-    is_new: bool
-    name: str
-    phone: str | None
-    email: str | None
-    locale: str
-    marketing_granted: bool
-    consent_source: str
-    link_phone: bool  # put a CKEY for the phone (new contact for this client)
-    link_email: bool
-    active_until: datetime | None = None  # the booked visit's end: the client's latest activity
-    erase_on: str | None = None  # YYYY-MM-DD: due for automatic erasure if nothing happens
-    referred_by: str | None = None  # a new client who came through another client's referral link
+class ClientChanged(Exception):
+    """The profile changed (or was erased) between read and write; read it again."""
 
 
+class BadCursor(Exception):
+    """A page cursor this API did not give out."""
+
+
+# --- item <-> Client --------------------------------------------------------------------
+def _consent(m: ConsentMap) -> Consent:
+    return Consent(granted=bool(m.granted), at=m.at, source=m.source)
+
+
+def consent_map(c: Consent) -> ConsentMap:
+    return ConsentMap(granted=c.granted, at=c.at, source=c.source)  # type: ignore[no-untyped-call]  # untyped in PynamoDB
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _int(value: float | None) -> int:
+    return int(value or 0)
+
+
+def to_client(i: ClientItem) -> Client:
+    g2sk: str | None = i.g2sk
+    g4pk: str | None = i.g4pk
+    return Client(
+        business_id=i.business_id,
+        id=i.client_id,
+        name=i.name,
+        locale=i.locale,
+        created_at=i.created_at,
+        phone=i.phone,
+        email=i.email,
+        marketing=_consent(i.marketing) if i.marketing else None,
+        consent_log=tuple(_consent(c) for c in i.consent_log or []),
+        bookings=_int(i.bookings),
+        cancellations=_int(i.cancellations),
+        no_shows=_int(i.no_shows),
+        reminders_off=bool(i.reminders_off),
+        birthday=i.birthday,
+        preferences=dict(i.preferences or {}),
+        allergies=i.allergies,
+        important_notes=i.important_notes,
+        tags=tuple(i.tags or ()),
+        relationship=i.relationship,
+        relationship_at=i.relationship_at,
+        rating_sum=_int(i.rating_sum),
+        rating_count=_int(i.rating_count),
+        last_feedback_request_at=i.last_feedback_request_at,
+        last_feedback_request_key=i.last_feedback_request_key,
+        last_activity=i.last_activity,
+        updated_at=i.updated_at,
+        erased_at=i.erased_at,
+        last_marketing_at=i.last_marketing_at,
+        winback_episode=i.winback_episode,
+        winback_sent=_int(i.winback_sent),
+        winback_step_on=_day(keys.day_of_bucket(g4pk)) if g4pk else None,
+        winback_log=tuple(parse_utc(str(t)) for t in i.winback_log or []),
+        birthday_greeted=_int(i.birthday_greeted),
+        visits=_int(i.visits),
+        spend_cents=_int(i.spend_cents),
+        last_visit_at=i.last_visit_at,
+        rhythm_days=float(i.rhythm_days) if i.rhythm_days is not None else None,
+        at_risk_on=_day(i.at_risk_on),
+        lapsed_on=_day(i.lapsed_on),
+        stamps=_int(i.stamps),
+        stamp_adjust=_int(i.stamp_adjust),
+        referred_by=i.referred_by,
+        kpi=dict(i.kpi or {}),
+        kpi_v=_int(i.kpi_v),
+        kpi_marked_at=keys.kpi_changed_at(g2sk) if g2sk else None,
+    )
+
+
+def item_key(c: Client) -> ClientItem:
+    """The profile's item with only its keys: what an update or a check names."""
+    return ClientItem(keys.biz(c.business_id), keys.client_sk(c.id))
+
+
+def _key(business_id: str, client_id: str) -> ClientItem:
+    return ClientItem(keys.biz(business_id), keys.client_sk(client_id))
+
+
+# Conditions every write on a live profile carries.
+def exists() -> Condition:
+    return ClientItem.pk.exists()
+
+
+def unerased() -> Condition:
+    live: Condition = ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist()
+    return live
+
+
+def consents_to_marketing() -> Condition:
+    consents: Condition = unerased() & (ClientItem.marketing.granted == True)  # noqa: E712 (a DynamoDB condition)
+    return consents
+
+
+def kpi_changed(business_id: str, client_id: str, now: datetime) -> list[Action]:
+    """Update actions that mark the client for the next KPI sync: every write that
+    changes what she counts does them in its own request (chalicelib/store/kpis.py)."""
+    pk, sk = keys.kpi_change_keys(business_id, client_id, now)
+    return [ClientItem.g2pk.set(pk), ClientItem.g2sk.set(sk)]
+
+
+# --- reading ----------------------------------------------------------------------------
 def find_client(business_id: str, phone: str | None, email: str | None) -> ClientMatch:
     """One BatchGetItem over the contact keys."""
     db.configure()
@@ -60,11 +162,89 @@ def find_client(business_id: str, phone: str | None, email: str | None) -> Clien
     )
 
 
-def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
+def get_client(business_id: str, client_id: str) -> Client | None:
+    db.configure()
+    try:
+        return to_client(ClientItem.get(keys.biz(business_id), keys.client_sk(client_id), consistent_read=True))
+    except ClientItem.DoesNotExist:
+        return None
+
+
+def get_clients(business_id: str, client_ids: set[str]) -> dict[str, Client]:
+    """Profiles by id, one BatchGetItem per 100."""
+    db.configure()
+    wanted = [(keys.biz(business_id), keys.client_sk(c)) for c in sorted(client_ids)]
+    return {item.client_id: to_client(item) for item in ClientItem.batch_get(wanted)} if wanted else {}
+
+
+_CURSOR_SK = re.compile(r"^CLIENT#[a-z0-9]{1,40}$")
+
+
+def _cursor_in(raw: str | None, business_id: str) -> dict[str, dict[str, str]] | None:
+    if not raw:
+        return None
+    try:
+        sk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["sk"]
+    except (ValueError, KeyError, TypeError):
+        sk = None
+    if not isinstance(sk, str) or not _CURSOR_SK.match(sk):
+        raise BadCursor()
+    # Only the position travels; the partition is always the caller's own business.
+    return {"pk": {"S": keys.biz(business_id)}, "sk": {"S": sk}}
+
+
+def _cursor_out(last: ClientItem) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"sk": last.sk}).encode()).decode().rstrip("=")
+
+
+def list_clients(
+    business_id: str, needle: str | None, limit: int, cursor: str | None
+) -> tuple[list[Client], str | None]:
+    """A page of the business's clients, optionally those whose search text contains
+    `needle`: one Query on the business's partition (never the table). Returns the
+    clients and the cursor of the next page (None: the last page). BadCursor for a
+    cursor that is not one this function gave out."""
+    db.configure()
+    condition = ClientItem.erased_at.does_not_exist()
+    if needle:
+        condition &= ClientItem.search.contains(needle)
+    # One more than asked: a next page is promised only when it has something on it.
+    items = list(
+        ClientItem.query(
+            keys.biz(business_id),
+            ClientItem.sk.startswith(keys.CLIENT_PREFIX),
+            filter_condition=condition,
+            limit=limit + 1,
+            last_evaluated_key=_cursor_in(cursor, business_id),
+            page_size=max(limit + 1, 100),
+        )
+    )
+    more = len(items) > limit
+    items = items[:limit]
+    return [to_client(i) for i in items], (_cursor_out(items[-1]) if more else None)
+
+
+def all_clients(business_id: str) -> Iterator[Client]:
+    """Every unerased client of the business, streamed page by page (the CSV export):
+    Query on the business's own partition, never the table."""
+    db.configure()
+    for item in ClientItem.query(
+        keys.biz(business_id),
+        ClientItem.sk.startswith(keys.CLIENT_PREFIX),
+        filter_condition=ClientItem.erased_at.does_not_exist(),
+        page_size=500,
+    ):
+        yield to_client(item)
+
+
+# --- the booking's side -------------------------------------------------------------------
+def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
+    """A booking's writes on its client, in its transaction: a new profile with her
+    contact keys, or her counters, latest activity, new contacts and consent."""
     pk = keys.biz(c.business_id)
-    consent = ConsentMap(granted=True, at=now, source=c.consent_source) if c.marketing_granted else None
-    erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on) if c.erase_on else (None, None)
-    kpi_pk, kpi_sk = kpis.change_keys(c.business_id, c.client_id, now)  # her counts change: sync them
+    consent = consent_map(Consent(True, now, c.consent_source)) if c.marketing_granted else None
+    erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on.isoformat()) if c.erase_on else None
+    kpi_pk, kpi_sk = keys.kpi_change_keys(c.business_id, c.client_id, now)  # her counts change: sync them
     if c.is_new:
         item = ClientItem(
             pk,
@@ -82,16 +262,16 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
             search=search_text(c.name, c.phone, c.email),
             last_activity=c.active_until or now,
             updated_at=now,
-            g3pk=erase[0],
-            g3sk=erase[1],
             referred_by=c.referred_by,
             g2pk=kpi_pk,
             g2sk=kpi_sk,
         )
+        if erase:
+            item.g3pk, item.g3sk = erase
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
     else:
-        actions = [ClientItem.bookings.add(1), ClientItem.g2pk.set(kpi_pk), ClientItem.g2sk.set(kpi_sk)]
-        if c.active_until and c.erase_on:
+        actions: list[Action] = [ClientItem.bookings.add(1), ClientItem.g2pk.set(kpi_pk), ClientItem.g2sk.set(kpi_sk)]
+        if c.active_until and erase:
             actions += [
                 ClientItem.last_activity.set(c.active_until),
                 ClientItem.g3pk.set(erase[0]),
@@ -100,17 +280,14 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
         if c.link_phone or c.link_email:
             # The search text gains the new contact; the profile's name stays the owner's.
             actions.append(ClientItem.search.set(search_text(c.name, c.phone, c.email)))
-        if c.link_phone:
+        if c.link_phone and c.phone:
             actions.append(ClientItem.phone.set(c.phone))
-        if c.link_email:
+        if c.link_email and c.email:
             actions.append(ClientItem.email.set(c.email))
         if consent:
             # Booking can grant marketing consent; only an unsubscribe withdraws it.
-            actions += [
-                ClientItem.marketing.set(consent),
-                ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent])),
-            ]
-        tx.update(ClientItem(pk, keys.client_sk(c.client_id)), actions, "client", condition=ClientItem.pk.exists())
+            actions += consent_actions(consent)
+        tx.update(_key(c.business_id, c.client_id), actions, "client", condition=exists())
     for kind, value, link in (("phone", c.phone, c.link_phone), ("email", c.email, c.link_email)):
         if value and (c.is_new or link):
             tx.put(
@@ -120,75 +297,87 @@ def write_ops(tx: Tx, c: ClientWrite, now: datetime) -> None:
             )
 
 
-def get_client(business_id: str, client_id: str) -> ClientItem | None:
-    db.configure()
-    try:
-        return ClientItem.get(keys.biz(business_id), keys.client_sk(client_id), consistent_read=True)
-    except ClientItem.DoesNotExist:
-        return None
+def consent_actions(consent: ConsentMap) -> list[Action]:
+    """The consent now, and appended to her consent log."""
+    return [
+        ClientItem.marketing.set(consent),
+        ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent])),
+    ]
 
 
-# --- the owner's registry ------------------------------------------------------------
-class ContactInUse(Exception):
-    """Another client of the business already has this phone or email."""
-
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
-
-
-class ClientChanged(Exception):
-    """The profile changed (or was erased) between read and write; read it again."""
-
-
-def list_clients(business_id: str, needle: str | None, limit: int, cursor: dict | None):
-    """A page of the business's clients, optionally those whose search text contains
-    `needle`: one Query on the business's partition (never the table). Returns (items,
-    the key to continue from or None)."""
-    db.configure()
-    condition = ClientItem.erased_at.does_not_exist()
-    if needle:
-        condition &= ClientItem.search.contains(needle)
-    # One more than asked: a next page is promised only when it has something on it.
-    items = list(
-        ClientItem.query(
-            keys.biz(business_id),
-            ClientItem.sk.startswith("CLIENT#"),
-            filter_condition=condition,
-            limit=limit + 1,
-            last_evaluated_key=cursor,
-            page_size=max(limit + 1, 100),
-        )
+def on_cancellation(tx: Tx, business_id: str, client_id: str, now: datetime) -> None:
+    tx.update(
+        _key(business_id, client_id),
+        [ClientItem.cancellations.add(1), *kpi_changed(business_id, client_id, now)],
+        "client",
+        condition=exists(),
     )
-    more = len(items) > limit
-    items = items[:limit]
-    return items, ({"pk": {"S": items[-1].pk}, "sk": {"S": items[-1].sk}} if more else None)
 
 
-def update_profile(item: ClientItem, actions: list, contact_changes: dict, now: datetime) -> None:
-    """Apply `actions` to the profile read as `item` (unchanged since: its updated_at),
-    moving contact keys in the same transaction: {"phone": (old, new), ...}."""
-    pk = keys.biz(item.business_id)
+def on_change(tx: Tx, business_id: str, client_id: str, now: datetime) -> None:
+    """A visit of hers moved or was asked about: only her KPI counts change."""
+    tx.update(_key(business_id, client_id), kpi_changed(business_id, client_id, now), "client", condition=exists())
+
+
+def on_no_show_change(tx: Tx, business_id: str, client_id: str, delta: int) -> None:
+    tx.update(_key(business_id, client_id), [ClientItem.no_shows.add(delta)], "client", condition=exists())
+
+
+# --- the owner's registry ---------------------------------------------------------------
+def _profile_actions(c: Client, change: ProfileUpdate, now: datetime) -> list[Action]:
+    fields = change.fields
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    actions: list[Action] = []
+    for name, value in fields.items():
+        attr = getattr(ClientItem, name)
+        actions.append(attr.set(value) if value is not None else attr.remove())
+    if {"name", "phone", "email"} & set(fields):
+        name = fields.get("name", c.name)
+        phone, email = fields.get("phone", c.phone), fields.get("email", c.email)
+        actions.append(ClientItem.search.set(search_text(name, phone, email)))
+    if "birthday" in fields:
+        if fields["birthday"]:
+            g5pk, g5sk = keys.birthday_keys(c.business_id, c.id, fields["birthday"][-5:])
+            actions += [ClientItem.g5pk.set(g5pk), ClientItem.g5sk.set(g5sk)]
+        else:
+            actions += [ClientItem.g5pk.remove(), ClientItem.g5sk.remove()]
+    if fields.get("relationship"):
+        actions.append(ClientItem.relationship_at.set(now))
+    if change.marketing is not None:
+        actions += consent_actions(consent_map(change.marketing))
+    return actions
+
+
+def update_profile(c: Client, change: ProfileUpdate, now: datetime) -> None:
+    """Apply the owner's change to the profile read as `c` (only if unchanged since:
+    its updated_at), moving phone and email keys in the same transaction. ContactInUse
+    when another client has the new contact; ClientChanged when the profile moved on."""
+    pk = keys.biz(c.business_id)
     tx = Tx(ClientItem)
     unchanged = ClientItem.erased_at.does_not_exist() & (
-        ClientItem.updated_at == item.updated_at if item.updated_at else ClientItem.updated_at.does_not_exist()
+        ClientItem.updated_at == c.updated_at if c.updated_at else ClientItem.updated_at.does_not_exist()
     )
     tx.update(
-        ClientItem(pk, item.sk),
-        actions + [ClientItem.updated_at.set(now)],
+        item_key(c),
+        [*_profile_actions(c, change, now), ClientItem.updated_at.set(now)],
         "client",
         condition=ClientItem.pk.exists() & unchanged,
     )
-    for kind, (old, new) in contact_changes.items():
+    for kind, old in (("phone", c.phone), ("email", c.email)):
+        if kind not in change.fields:
+            continue
+        new = change.fields[kind]
         if old:
             tx.delete(
                 ClientKeyItem(pk, keys.client_key_sk(kind, old)),
                 "old-" + kind,
-                condition=ClientKeyItem.client_id == item.client_id,
+                condition=ClientKeyItem.client_id == c.id,
             )
         if new:
             tx.put(
-                ClientKeyItem(pk, keys.client_key_sk(kind, new), client_id=item.client_id),
+                ClientKeyItem(pk, keys.client_key_sk(kind, new), client_id=c.id),
                 kind,
                 condition=ClientKeyItem.pk.does_not_exist(),
             )
@@ -201,28 +390,35 @@ def update_profile(item: ClientItem, actions: list, contact_changes: dict, now: 
         raise ClientChanged() from err
 
 
-def get_clients(business_id: str, client_ids: set[str]) -> dict[str, ClientItem]:
-    """Profiles by id, one BatchGetItem per 100."""
+def adjust_stamps(business_id: str, client_id: str, delta: int, now: datetime) -> Client | None:
+    """Add the owner's stamp adjustment; the client as she is after it (None if erased or gone)."""
     db.configure()
-    wanted = [(keys.biz(business_id), keys.client_sk(c)) for c in sorted(client_ids)]
-    return {item.client_id: item for item in ClientItem.batch_get(wanted)} if wanted else {}
+    item = _key(business_id, client_id)
+    try:
+        item.update(
+            actions=[ClientItem.stamp_adjust.add(delta), ClientItem.updated_at.set(now)],
+            condition=unerased(),
+        )
+    except UpdateError:
+        return None
+    return to_client(item)
 
 
-def all_clients(business_id: str):
-    """Every unerased client of the business, streamed page by page (the CSV export):
-    Query on the business's own partition, never the table."""
-    db.configure()
-    return ClientItem.query(
-        keys.biz(business_id),
-        ClientItem.sk.startswith("CLIENT#"),
-        filter_condition=ClientItem.erased_at.does_not_exist(),
-        page_size=500,
-    )
-
-
-def rekey(client: ClientItem, index: str, pair: tuple[str, str] | None) -> None:
+# --- sparse day indexes -------------------------------------------------------------------
+def _rekey(c: Client, index: str, pair: tuple[str, str] | None) -> None:
     """Move the client in one of her sparse day indexes ("g3" erasure, "g4" lapse) to
     the key `pair`, or out of it (None)."""
     db.configure()
     pk, sk = getattr(ClientItem, f"{index}pk"), getattr(ClientItem, f"{index}sk")
-    client.update(actions=[pk.set(pair[0]), sk.set(pair[1])] if pair else [pk.remove(), sk.remove()])
+    actions: list[Action] = [pk.set(pair[0]), sk.set(pair[1])] if pair else [pk.remove(), sk.remove()]
+    item_key(c).update(actions=actions)
+
+
+def schedule_winback(c: Client, day: date | None) -> None:
+    """The day her next win-back step is due (None: the episode is over)."""
+    _rekey(c, "g4", keys.lapse_keys(c.business_id, c.id, day.isoformat()) if day else None)
+
+
+def schedule_erasure(c: Client, day: date | None) -> None:
+    """The day she becomes due for automatic erasure (None: never)."""
+    _rekey(c, "g3", keys.erase_keys(c.business_id, c.id, day.isoformat()) if day else None)

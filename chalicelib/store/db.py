@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
+from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
-from chalicelib.store import models
+from chalicelib.store import faults, models
 
-_configured_for: tuple | None = None
+_configured_for: tuple[str, str | None, str] | None = None
 
 
 def configure(settings: Settings | None = None) -> None:
@@ -21,15 +23,20 @@ def configure(settings: Settings | None = None) -> None:
         # DynamoDB Local accepts any credentials but botocore insists on having some.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    client = dynamodb_client(s)
     for model in models.ALL_MODELS:
         model.Meta.table_name = s.table_name
         model.Meta.host = s.dynamodb_endpoint
         model.Meta.region = s.region
         model._connection = None
+        # PynamoDB gives each model a botocore session and client of its own; they all
+        # use the process's one instead (PynamoDB has no setting for it: its Connection
+        # uses `_client` when set; tests/test_aws.py checks that it still does).
+        model._get_connection().connection._client = client
     _configured_for = key
 
 
-def table_definition(table_name: str) -> dict:
+def table_definition(table_name: str) -> dict[str, Any]:
     """CreateTable arguments: on-demand, overloaded keys, five sparse-friendly GSIs."""
     attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]
     gsis = []
@@ -57,11 +64,20 @@ def table_definition(table_name: str) -> dict:
     }
 
 
-def dynamodb_client(settings: Settings | None = None):
-    import boto3
+def dynamodb_client(settings: Settings | None = None) -> Any:
+    """The process's DynamoDB client, configured as PynamoDB configures its own."""
+    from botocore.config import Config
 
     s = settings or get_settings()
-    return boto3.client("dynamodb", region_name=s.region, endpoint_url=s.dynamodb_endpoint)
+    config = Config(
+        parameter_validation=False,  # PynamoDB builds the requests itself
+        connect_timeout=15,
+        read_timeout=30,
+        retries={"total_max_attempts": 4, "mode": "standard"},
+        # Shared by every model and thread now: room for each of the outbox's senders.
+        max_pool_connections=max(10, s.send_workers),
+    )
+    return aws.client("dynamodb", region=s.region, endpoint_url=s.dynamodb_endpoint, config=config)
 
 
 def create_table(settings: Settings | None = None) -> bool:
@@ -81,3 +97,29 @@ def create_table(settings: Settings | None = None) -> bool:
     except client.exceptions.ClientError:  # pragma: no cover - some emulators lack TTL
         pass
     return True
+
+
+def batch_get(wanted: list[tuple[str, str]], consistent: bool = False) -> dict[tuple[str, str], dict[str, Any]]:
+    """Items of any kind by (pk, sk), raw, in as few BatchGetItem requests as DynamoDB
+    allows (100 keys each; unprocessed keys are asked again): what lets a booking read
+    its client's contact keys and its day sheets in one request."""
+    configure()
+    connection = models.DaySheetItem._get_connection()
+    table = models.DaySheetItem.Meta.table_name
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(wanted)]
+    while pending:
+        page, pending = pending[:100], pending[100:]
+        rounds = 0
+        while page:
+            # Keys given as AttributeValue maps pass through as they are (PynamoDB types them as str).
+            data = connection.batch_get_item(page, consistent_read=consistent)  # type: ignore[arg-type]
+            for raw in data.get("Responses", {}).get(table, []):
+                found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+            page = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+            if page:  # throttled in part: ask again after a jittered pause, a bounded number of times
+                if rounds == faults.TX_ATTEMPTS:
+                    raise faults.DatabaseBusy("read", "UnprocessedKeys")
+                faults.pause(rounds)
+                rounds += 1
+    return found

@@ -20,7 +20,7 @@ class FeedsChanged(Exception):
 def _item(business_id: str) -> BusinessItem | None:
     db.configure()
     try:
-        return BusinessItem.get(keys.biz(business_id), "CONFIG", consistent_read=True)
+        return BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
     except DoesNotExist:
         return None
 
@@ -41,13 +41,16 @@ def secrets_for(business_id: str, feeds: list[str]) -> dict[str, str]:
 def rotate(business_id: str, feed: str) -> str:
     """A new secret: the old URL stops working at once."""
     item = _item(business_id)
+    if item is None:
+        raise FeedsChanged()  # the business is gone
     current = dict(item.feed_secrets or {})
-    current[feed] = secrets.token_urlsafe(24)
+    secret = secrets.token_urlsafe(24)
+    current[feed] = secret
     _write(item, current)
-    return current[feed]
+    return secret
 
 
-def _write(item: BusinessItem, secrets_map: dict) -> None:
+def _write(item: BusinessItem, secrets_map: dict[str, str]) -> None:
     try:
         item.update(actions=[BusinessItem.feed_secrets.set(secrets_map)])  # version-checked
     except UpdateError as e:
@@ -57,5 +60,5 @@ def _write(item: BusinessItem, secrets_map: dict) -> None:
 def check(business_id: str, feed: str, secret: str) -> bool:
     """Constant-time comparison against the current secret (read, not cached)."""
     item = _item(business_id)
-    expected = (item.feed_secrets or {}).get(feed) if item else None
-    return bool(expected) and hmac.compare_digest(expected.encode(), (secret or "").encode())
+    expected: str | None = (item.feed_secrets or {}).get(feed) if item else None
+    return bool(expected) and hmac.compare_digest(str(expected).encode(), (secret or "").encode())

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.store import db
+from pynamodb.exceptions import PutError
+
+from chalicelib.store import db, keys
 from chalicelib.store.models import JobStateItem
 
 
 def get_watermark(job: str) -> datetime | None:
     db.configure()
     try:
-        return JobStateItem.get(f"JOB#{job}", "STATE", consistent_read=True).watermark
+        return JobStateItem.get(keys.job_pk(job), keys.JOB_SK, consistent_read=True).watermark
     except JobStateItem.DoesNotExist:
         return None
 
@@ -19,9 +21,9 @@ def get_watermark(job: str) -> datetime | None:
 def set_watermark(job: str, watermark: datetime, now: datetime) -> None:
     """Only ever moves forward, so a slow run never rewinds a newer one's progress."""
     db.configure()
-    item = JobStateItem(f"JOB#{job}", "STATE", watermark=watermark, updated_at=now)
+    item = JobStateItem(keys.job_pk(job), keys.JOB_SK, watermark=watermark, updated_at=now)
     try:
         item.save(condition=JobStateItem.watermark.does_not_exist() | (JobStateItem.watermark < watermark))
-    except Exception as e:  # PutError on the condition: a newer run got there first
-        if "ConditionalCheckFailed" not in str(e):
+    except PutError as e:  # the condition: a newer run got there first
+        if e.cause_response_code != "ConditionalCheckFailedException":
             raise

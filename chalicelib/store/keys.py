@@ -1,27 +1,59 @@
-"""Key formats of the single table, in one place (see docs/data-model.md)."""
+"""Key formats of the single table, in one place (see docs/data-model.md).
+
+Table keys are `pk`/`sk`; index keys `gNpk`/`gNsk`. Every function here returns one
+key, or the (pk, sk) pair an item carries in one index. Sparse index keys are None
+when the item is out of that index.
+"""
 
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.domain.timeutil import iso_utc
+from chalicelib.domain.timeutil import iso_utc, sortable_utc
 
 # Time-bucketed indexes are split into shards so that thousands of businesses
 # sharing one hour never pile onto one GSI partition.
 DUE_SHARDS = 8
 
+IndexKeys = tuple[str, str]
 
+SLUG_SK = "SLUG"
+CONFIG_SK = "CONFIG"
+IDEM_SK = "IDEM"
+JOB_SK = "STATE"
+CLIENT_PREFIX = "CLIENT#"
+
+
+# --- table keys ---------------------------------------------------------------------
 def biz(business_id: str) -> str:
     return f"BIZ#{business_id}"
 
 
+def slug_pk(slug: str) -> str:
+    return f"SLUG#{slug}"
+
+
+def job_pk(job: str) -> str:
+    return f"JOB#{job}"
+
+
 def client_sk(client_id: str) -> str:
-    return f"CLIENT#{client_id}"
+    return f"{CLIENT_PREFIX}{client_id}"
+
+
+CLIENT_KEY_PREFIX = "CKEY#"
 
 
 def client_key_sk(kind: str, value: str) -> str:
-    return f"CKEY#{kind.upper()}#{value}"
+    return f"{CLIENT_KEY_PREFIX}{kind.upper()}#{value}"
+
+
+def client_key_of(sk: str) -> tuple[str, str]:
+    """(kind, value) of a client key's sort key: 'CKEY#PHONE#+358...' -> ('phone', '+358...')."""
+    kind, value = sk.removeprefix(CLIENT_KEY_PREFIX).split("#", 1)
+    return kind.lower(), value
 
 
 def appt_sk(appointment_id: str) -> str:
@@ -36,22 +68,127 @@ def reward_sk(client_id: str, reward_id: str) -> str:
     return f"REWARD#{client_id}#{reward_id}"
 
 
-def lock_pk(business_id: str, staff_id: str, granule: datetime) -> str:
-    return f"LOCK#{business_id}#{staff_id}#{granule.strftime('%Y-%m-%dT%H:%MZ')}"
+def rewards_of(client_id: str) -> str:
+    """The sort-key prefix of a client's rewards."""
+    return f"REWARD#{client_id}#"
+
+
+def sheets_pk(business_id: str) -> str:
+    return f"SHEET#{business_id}"
+
+
+def sheet_sk(day: date, staff_id: str) -> str:
+    return f"{day.isoformat()}#{staff_id}"
+
+
+def limits_pk(business_id: str) -> str:
+    """The business's meters (domain/limits.py) and its SMS days: one small partition."""
+    return f"LIMIT#{business_id}"
+
+
+METER_PREFIX = "M#"
+
+
+def meter_sk(kind: str, subject: str) -> str:
+    return f"{METER_PREFIX}{kind}#{subject}"
+
+
+def sms_day_sk(day: date) -> str:
+    return f"SMSDAY#{day.isoformat()}"
 
 
 def idem_pk(business_id: str, key: str) -> str:
     return f"IDEM#{business_id}#{key}"
 
 
-def business_calendar(business_id: str) -> str:
-    return f"APPTS#{business_id}"
+def note_sk(client_id: str, created: datetime, note_id: str) -> str:
+    return f"NOTE#{client_id}#{sortable_time(created)}#{note_id}"
 
 
-def client_timeline(business_id: str, client_id: str) -> str:
-    return f"CLIENT#{business_id}#{client_id}"
+def notes_of(client_id: str) -> str:
+    return f"NOTE#{client_id}#"
 
 
+def followup_sk(client_id: str, followup_id: str) -> str:
+    return f"FUP#{client_id}#{followup_id}"
+
+
+def followups_of(client_id: str) -> str:
+    return f"FUP#{client_id}#"
+
+
+def audit_pk(business_id: str, month: str) -> str:
+    return f"AUDIT#{business_id}#{month}"
+
+
+def audit_sk(at: datetime, entry_id: str) -> str:
+    return f"{sortable_time(at)}#{entry_id}"
+
+
+def feedback_sk(appointment_id: str) -> str:
+    return f"FB#{appointment_id}"
+
+
+def import_sk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_chunk_sk(import_id: str, n: int) -> str:
+    return f"IMPORT#{import_id}#{n:04d}"
+
+
+RUNNING_IMPORTS = "IMPORTS"
+
+
+def running_import_keys(business_id: str, import_id: str, started: datetime) -> IndexKeys:
+    """g4 keys of an import while it runs: the imports job's list (a handful at a time)."""
+    return RUNNING_IMPORTS, f"{sortable_time(started)}#{business_id}#{import_id}"
+
+
+# KPI aggregates (chalicelib/domain/kpis.py names the periods). Three prefixes, so that
+# each read is one range of the business's partition and no range holds another's items:
+#   AGG#2026-11, AGG#2026-Q4, AGG#2026      the business's month, quarter and year
+#   AGD#2026-11-25, AGD#2026-11-25#aino     a day: the business's, each staff member's
+#   AGS#2026-11#aino (-Q4, year too)        a staff member's month, quarter and year
+AGGREGATE_PREFIX = "AGG#"
+DAY_AGGREGATE_PREFIX = "AGD#"
+STAFF_AGGREGATE_PREFIX = "AGS#"
+_STAFF = "@"  # chalicelib.domain.kpis.STAFF_SEP
+
+
+def _is_day(period: str) -> bool:
+    return len(period) == 10 and period[4] == "-" and period[7] == "-"
+
+
+def aggregate_sk(period: str) -> str:
+    base, sep, staff = period.partition(_STAFF)
+    if _is_day(base):
+        return f"{DAY_AGGREGATE_PREFIX}{base}#{staff}" if sep else f"{DAY_AGGREGATE_PREFIX}{base}"
+    if sep:
+        return f"{STAFF_AGGREGATE_PREFIX}{base}#{staff}"
+    return f"{AGGREGATE_PREFIX}{period}"
+
+
+def period_of(aggregate_sk: str) -> str:
+    """The period an aggregate's sort key names (the inverse of aggregate_sk)."""
+    for prefix in (DAY_AGGREGATE_PREFIX, STAFF_AGGREGATE_PREFIX):
+        if aggregate_sk.startswith(prefix):
+            base, sep, staff = aggregate_sk.removeprefix(prefix).partition("#")
+            return f"{base}{_STAFF}{staff}" if sep else base
+    return aggregate_sk.removeprefix(AGGREGATE_PREFIX)
+
+
+def day_aggregates(first: date, last: date) -> tuple[str, str]:
+    """Sort-key bounds of the day aggregates (the business's and its staff's) first..last."""
+    return f"{DAY_AGGREGATE_PREFIX}{first.isoformat()}", f"{DAY_AGGREGATE_PREFIX}{last.isoformat()}#~"
+
+
+def staff_aggregates_of(period: str) -> str:
+    """Sort-key prefix of every staff member's aggregate of a month, quarter or year."""
+    return f"{STAFF_AGGREGATE_PREFIX}{period}#"
+
+
+# --- shards and buckets ---------------------------------------------------------------
 def shard_of(text: str, shards: int = DUE_SHARDS) -> int:
     return zlib.crc32(text.encode()) % shards
 
@@ -60,7 +197,7 @@ def hour_bucket(prefix: str, instant: datetime, shard: int) -> str:
     return f"{prefix}#{instant.strftime('%Y-%m-%dT%H')}#{shard}"
 
 
-def hour_buckets(prefix: str, since: datetime, until: datetime):
+def hour_buckets(prefix: str, since: datetime, until: datetime) -> Iterator[str]:
     """Every partition of a time-bucketed index from the hour of `since` to `until`:
     what a job Queries, one per hour and shard, instead of scanning."""
     hour = since.replace(minute=0, second=0, microsecond=0)
@@ -70,73 +207,155 @@ def hour_buckets(prefix: str, since: datetime, until: datetime):
         hour += timedelta(hours=1)
 
 
-def day_buckets(prefix: str, day: str):
-    """Every shard of a day-bucketed index (ERASE, LAPSE, BDAY) for one day."""
-    return [day_bucket(prefix, day, shard) for shard in range(DUE_SHARDS)]
-
-
-def due_keys(message_key: str, due_at: datetime) -> tuple[str, str]:
-    """g3 keys of a message that still has to be sent: hour bucket + shard."""
-    return hour_bucket("DUE", due_at, shard_of(message_key)), f"{iso_utc(due_at)}#{message_key}"
-
-
-def end_keys(appointment_id: str, end: datetime) -> tuple[str, str]:
-    """g3 keys of a booked visit, by the hour it ends (feedback, auto-completion)."""
-    return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"
-
-
 def day_bucket(prefix: str, day: str, shard: int) -> str:
     return f"{prefix}#{day}#{shard}"
 
 
-def erase_keys(business_id: str, client_id: str, day: str) -> tuple[str, str]:
-    """g3 keys of a client: the day she becomes due for automatic erasure."""
-    return day_bucket("ERASE", day, shard_of(client_id)), f"{business_id}#{client_id}"
+def day_buckets(prefix: str, day: str) -> list[str]:
+    """Every shard of a day-bucketed index (ERASE, LAPSE, BDAY) for one day."""
+    return [day_bucket(prefix, day, shard) for shard in range(DUE_SHARDS)]
 
 
-def birthday_keys(business_id: str, client_id: str, month_day: str) -> tuple[str, str]:
-    """g5 keys of a client with a birthday, by MM-DD (issue 6's greetings)."""
-    return day_bucket("BDAY", month_day, shard_of(client_id)), f"{business_id}#{client_id}"
+def day_of_bucket(bucket: str) -> str:
+    """The day of a day-bucketed partition key (LAPSE#<day>#<shard> -> <day>)."""
+    return bucket.split("#")[1]
 
 
 def sortable_time(instant: datetime) -> str:
     """UTC to the microsecond: items written in the same second still sort in order."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return sortable_utc(instant)
 
 
-def note_sk(client_id: str, created: datetime, note_id: str) -> str:
-    return f"NOTE#{client_id}#{sortable_time(created)}#{note_id}"
+def parse_sortable_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-def followup_sk(client_id: str, followup_id: str) -> str:
-    return f"FUP#{client_id}#{followup_id}"
+def between(since: datetime, until: datetime) -> tuple[str, str]:
+    """The sort-key bounds of index entries whose time is in [since, until] (entries
+    are `<iso utc>#<id>`: '~' sorts after '#' and every id character)."""
+    return iso_utc(since), iso_utc(until) + "~"
+
+
+# --- index keys ----------------------------------------------------------------------
+def business_calendar(business_id: str) -> str:
+    return f"APPTS#{business_id}"
+
+
+def calendar_keys(business_id: str, appointment_id: str, start: datetime) -> IndexKeys:
+    """g1 keys of an appointment: the business calendar by start time."""
+    return business_calendar(business_id), f"{iso_utc(start)}#{appointment_id}"
+
+
+def timeoff_sk(timeoff_id: str) -> str:
+    return f"TOFF#{timeoff_id}"
+
+
+def business_time_off(business_id: str) -> str:
+    return f"TOFF#{business_id}"
+
+
+def time_off_keys(business_id: str, timeoff_id: str, last_end: datetime) -> IndexKeys:
+    """g1 keys of a block of time off: the business's time off by the end of its last
+    occurrence, so "time off that touches [t1, t2)" is one Query from t1 on."""
+    return business_time_off(business_id), f"{iso_utc(last_end)}#{timeoff_id}"
+
+
+def client_timeline(business_id: str, client_id: str) -> str:
+    return f"CLIENT#{business_id}#{client_id}"
+
+
+# Sort-key prefixes of the client's timeline (g2), one per kind of item on it.
+TIMELINE_APPOINTMENTS = "APPT#"
+TIMELINE_MESSAGES = "MSG#"
+TIMELINE_NOTES = "NOTE#"
+TIMELINE_FOLLOWUPS = "FUP#"
+TIMELINE_FEEDBACK = "FB#"
+TIMELINE_REWARDS = "REWARD#"
+
+
+def timeline_keys(business_id: str, client_id: str, entry: str) -> IndexKeys:
+    """g2 keys of an item on a client's timeline (`entry` starts with a TIMELINE_ prefix)."""
+    return client_timeline(business_id, client_id), entry
+
+
+def due_keys(message_key: str, due_at: datetime) -> IndexKeys:
+    """g3 keys of a message that still has to be sent: hour bucket + shard."""
+    return hour_bucket("DUE", due_at, shard_of(message_key)), f"{iso_utc(due_at)}#{message_key}"
+
+
+def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
+    """g3 keys of a booked visit, by the hour it ends (feedback, auto-completion)."""
+    return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"
+
+
+def failed_messages(business_id: str) -> str:
+    return f"MSGFAIL#{business_id}"
+
+
+def failed_keys(business_id: str, message_key: str, failed_at: datetime) -> IndexKeys:
+    """g1 keys of a message that failed for good: the owner's list, by time."""
+    return failed_messages(business_id), f"{iso_utc(failed_at)}#{message_key}"
+
+
+def erase_keys(business_id: str, client_id: str, day: str) -> IndexKeys:
+    """g3 keys of a client: the day she becomes due for automatic erasure."""
+    return day_bucket("ERASE", day, shard_of(client_id)), f"{business_id}#{client_id}"
+
+
+def birthday_keys(business_id: str, client_id: str, month_day: str) -> IndexKeys:
+    """g5 keys of a client with a birthday, by MM-DD (issue 6's greetings)."""
+    return day_bucket("BDAY", month_day, shard_of(client_id)), f"{business_id}#{client_id}"
+
+
+def at_risk_list(business_id: str) -> str:
+    return f"RISK#{business_id}"
+
+
+def risk_keys(business_id: str, client_id: str, at_risk_on: str) -> IndexKeys:
+    """g1 keys of a client: the owner's list of clients at risk from a day on."""
+    return at_risk_list(business_id), f"{at_risk_on}#{client_id}"
+
+
+def up_to_day(day: date) -> str:
+    """The upper sort-key bound of entries `<day>#...` on or before `day`."""
+    return f"{day.isoformat()}#~"
+
+
+def lapse_keys(business_id: str, client_id: str, lapsed_on: str) -> IndexKeys:
+    """g4 keys of a client: the day she lapses, across businesses (win-back)."""
+    return day_bucket("LAPSE", lapsed_on, shard_of(client_id)), f"{business_id}#{client_id}"
 
 
 def followups_due(business_id: str) -> str:
     return f"FUPDUE#{business_id}"
 
 
-def audit_pk(business_id: str, month: str) -> str:
-    return f"AUDIT#{business_id}#{month}"
-
-
-def feedback_sk(appointment_id: str) -> str:
-    return f"FB#{appointment_id}"
+def followup_due_keys(business_id: str, client_id: str, followup_id: str, due: date) -> IndexKeys:
+    """g4 keys of an open follow-up: the business's follow-ups by due date."""
+    return followups_due(business_id), f"{due.isoformat()}#{client_id}#{followup_id}"
 
 
 def business_feedback(business_id: str) -> str:
     return f"FB#{business_id}"
 
 
-def aggregate_sk(month: str) -> str:
-    return f"AGG#{month}"
+def feedback_keys(business_id: str, appointment_id: str, visit_start: datetime) -> IndexKeys:
+    """g1 keys of a rating: the business's feedback by visit start."""
+    return business_feedback(business_id), f"{iso_utc(visit_start)}#{appointment_id}"
 
 
-def risk_keys(business_id: str, client_id: str, at_risk_on: str) -> tuple[str, str]:
-    """g1 keys of a client: the owner's list of clients at risk from a day on."""
-    return f"RISK#{business_id}", f"{at_risk_on}#{client_id}"
+KPI_SHARDS = DUE_SHARDS
 
 
-def lapse_keys(business_id: str, client_id: str, lapsed_on: str) -> tuple[str, str]:
-    """g4 keys of a client: the day she lapses, across businesses (win-back)."""
-    return day_bucket("LAPSE", lapsed_on, shard_of(client_id)), f"{business_id}#{client_id}"
+def kpi_changes(shard: int) -> str:
+    return f"KPI#{shard}"
+
+
+def kpi_change_keys(business_id: str, client_id: str, changed_at: datetime) -> IndexKeys:
+    """g2 keys of a client whose KPI contribution changed at `changed_at` (sparse)."""
+    return kpi_changes(shard_of(client_id, KPI_SHARDS)), f"{sortable_time(changed_at)}#{business_id}#{client_id}"
+
+
+def kpi_changed_at(g2sk: str) -> datetime:
+    """When a client's KPI change was marked, from its g2 sort key."""
+    return parse_sortable_time(g2sk.split("#", 1)[0])

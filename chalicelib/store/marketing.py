@@ -1,15 +1,21 @@
-"""Marketing messages (win-back, birthday): found through their indexes, written with
-the client's cap and consent checked in the same transaction, and unsubscribes."""
+"""Marketing messages (win-back, birthday, the owner's personal ones): found through
+their indexes, written with the client's consent and cap checked in the same
+transaction as the message, and unsubscribes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 
-from chalicelib.domain.messages import PlannedMessage
-from chalicelib.store import db, keys
-from chalicelib.store.bookings import message_item
-from chalicelib.store.clients import rekey
-from chalicelib.store.models import ClientItem, ConsentMap, MessageItem
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.clients import Client, Consent
+from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.timeutil import iso_utc
+from chalicelib.store import clients, db, keys, outbox
+from chalicelib.store.models import ClientItem
 from chalicelib.store.tx import Tx, TxFailed
 
 
@@ -21,71 +27,106 @@ class AlreadySent(Exception):
     """This exact message exists already (a repeated or concurrent run)."""
 
 
-def lapsing_on(day: str):
+def lapsing_on(day: date) -> Iterator[Client]:
     """Clients whose win-back step is due on `day`, across businesses: g4 per shard."""
     db.configure()
-    for bucket in keys.day_buckets("LAPSE", day):
-        yield from ClientItem.by_lapse_day.query(bucket)
+    for bucket in keys.day_buckets("LAPSE", day.isoformat()):
+        for item in ClientItem.by_lapse_day.query(bucket):
+            yield clients.to_client(item)
 
 
-def birthdays_on(month_day: str):
+def birthdays_on(month_day: str) -> Iterator[Client]:
     """Clients with a birthday on MM-DD, across businesses: g5 per shard."""
     db.configure()
     for bucket in keys.day_buckets("BDAY", month_day):
-        yield from ClientItem.by_birthday.query(bucket)
+        for item in ClientItem.by_birthday.query(bucket):
+            yield clients.to_client(item)
 
 
-def send(
-    client: ClientItem, planned: PlannedMessage, now: datetime, cap_since: datetime, actions: list, condition, lease
-) -> list[MessageItem]:
+def _send(
+    c: Client,
+    planned: PlannedMessage,
+    now: datetime,
+    cap_since: datetime,
+    lease: timedelta,
+    actions: list[Action],
+    condition: Condition | None,
+) -> list[Message]:
     """Put the message and update the client in one transaction, only if she still
     consents, is not erased, had no marketing since `cap_since` and `condition` holds."""
     tx = Tx(ClientItem)
-    item = message_item(planned, now, claimed_for=lease)
-    tx.put(item, "message", condition=MessageItem.pk.does_not_exist())
-    allowed = (
-        ClientItem.pk.exists()
-        & ClientItem.erased_at.does_not_exist()
-        & (ClientItem.marketing.granted == True)  # noqa: E712 (a DynamoDB condition)
-        & (ClientItem.last_marketing_at.does_not_exist() | (ClientItem.last_marketing_at < cap_since))
+    messages = outbox.queue(tx, [planned], now, lease)
+    allowed = clients.consents_to_marketing() & (
+        ClientItem.last_marketing_at.does_not_exist() | (ClientItem.last_marketing_at < cap_since)
     )
     if condition is not None:
         allowed &= condition
-    tx.update(
-        ClientItem(client.pk, client.sk), [ClientItem.last_marketing_at.set(now)] + actions, "client", condition=allowed
-    )
+    tx.update(clients.item_key(c), [ClientItem.last_marketing_at.set(now), *actions], "client", condition=allowed)
     try:
         tx.commit()
     except TxFailed as err:
         if "message" in err.failed:
             raise AlreadySent() from err
         raise NotAllowed() from err
-    return [item]
+    return messages
 
 
-def move_lapse_step(client: ClientItem, day: str | None) -> None:
-    """The client's next win-back step (None: the episode is over)."""
-    rekey(client, "g4", keys.lapse_keys(client.business_id, client.client_id, day) if day else None)
+def send_winback(
+    c: Client,
+    planned: PlannedMessage,
+    now: datetime,
+    cap_since: datetime,
+    lease: timedelta,
+    *,
+    episode: str,
+    sent_before: int,
+    next_step: date | None,
+) -> list[Message]:
+    """Win-back message number `sent_before + 1` of the episode, recorded on the client
+    (the KPIs credit her next booking to it) with her next step (None: the last one) —
+    only if her episode and count are still what the job read."""
+    n = sent_before + 1
+    step = keys.lapse_keys(c.business_id, c.id, next_step.isoformat()) if next_step else None
+    actions = [
+        ClientItem.winback_episode.set(episode),
+        ClientItem.winback_sent.set(n),
+        ClientItem.winback_log.set((ClientItem.winback_log | []).append([iso_utc(now)])),
+        *clients.kpi_changed(c.business_id, c.id, now),
+        ClientItem.g4pk.set(step[0]) if step else ClientItem.g4pk.remove(),
+        ClientItem.g4sk.set(step[1]) if step else ClientItem.g4sk.remove(),
+    ]
+    same_state = (ClientItem.lapsed_on == episode) & (
+        ClientItem.winback_sent.does_not_exist()
+        | (ClientItem.winback_episode != episode)
+        | (ClientItem.winback_sent == sent_before)
+    )
+    return _send(c, planned, now, cap_since, lease, actions, same_state)
+
+
+def send_birthday(
+    c: Client, planned: PlannedMessage, now: datetime, cap_since: datetime, lease: timedelta, *, year: int
+) -> list[Message]:
+    """This year's birthday greeting, once a year."""
+    once_a_year = ClientItem.birthday_greeted.does_not_exist() | (ClientItem.birthday_greeted < year)
+    return _send(c, planned, now, cap_since, lease, [ClientItem.birthday_greeted.set(year)], once_a_year)
+
+
+def send_personal(
+    c: Client, planned: PlannedMessage, now: datetime, cap_since: datetime, lease: timedelta
+) -> list[Message]:
+    """The owner's own words, under the same consent and cap as every marketing message."""
+    return _send(c, planned, now, cap_since, lease, [], None)
 
 
 def unsubscribe(business_id: str, client_id: str, now: datetime, source: str) -> None:
     """Withdraw marketing consent, recorded with time and source. Once: a second
     unsubscribe (a scanner, a double click) changes nothing."""
-    from pynamodb.exceptions import UpdateError
-
     db.configure()
-    consent = ConsentMap(granted=False, at=now, source=source)
+    consent = clients.consent_map(Consent(granted=False, at=now, source=source))
     try:
         ClientItem(keys.biz(business_id), keys.client_sk(client_id)).update(
-            actions=[
-                ClientItem.marketing.set(consent),
-                ClientItem.consent_log.set((ClientItem.consent_log | []).append([consent])),
-                ClientItem.g4pk.remove(),
-                ClientItem.g4sk.remove(),
-            ],
-            condition=ClientItem.pk.exists()
-            & ClientItem.erased_at.does_not_exist()
-            & (ClientItem.marketing.granted == True),  # noqa: E712 (a DynamoDB condition)
+            actions=[*clients.consent_actions(consent), ClientItem.g4pk.remove(), ClientItem.g4sk.remove()],
+            condition=clients.consents_to_marketing(),
         )
     except UpdateError:
         pass  # already unsubscribed, never consented, or erased: nothing to withdraw

@@ -6,6 +6,8 @@ One table, overloaded keys `pk`/`sk`, and five overloaded global secondary index
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -17,7 +19,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 INDEXES = ("g1", "g2", "g3", "g4", "g5")  # attribute prefixes; the index of "g1" is "gsi1"
@@ -27,25 +29,28 @@ def index_name(prefix: str) -> str:
     return prefix.replace("g", "gsi", 1)
 
 
-def _index(name: str, keys_only: bool = False):
-    """A fresh GSI class per model: PynamoDB binds an index class to one model."""
+def _index(name: str) -> GlobalSecondaryIndex[Any]:
+    """A fresh GSI class per model: PynamoDB binds an index class to one model. Every
+    index projects ALL (items are small; a second read per hit would cost more)."""
 
     class Meta:
         index_name = globals()["index_name"](name)
-        projection = KeysOnlyProjection() if keys_only else AllProjection()
+        projection = AllProjection()
 
     attrs = {
         "Meta": Meta,
         f"{name}pk": UnicodeAttribute(hash_key=True),
         f"{name}sk": UnicodeAttribute(range_key=True),
     }
-    return type(f"{name.upper()}Index", (GlobalSecondaryIndex,), attrs)()
+    index: GlobalSecondaryIndex[Any] = type(f"{name.upper()}Index", (GlobalSecondaryIndex,), attrs)()
+    return index
 
 
 class Base(Model):
     class Meta:
         table_name = "rebook"  # set by store.db.configure()
         region = "eu-north-1"
+        host: str | None = None  # DynamoDB Local's endpoint, when not in AWS
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -65,7 +70,6 @@ class BusinessItem(Base):
     business_id = UnicodeAttribute()
     slug = UnicodeAttribute()
     config = JSONAttribute()
-    settings = JSONAttribute(null=True)  # reminder plan, quiet hours, retention knobs (later issues)
     feed_secrets = JSONAttribute(null=True)  # calendar feeds: {"business" | staff id: secret}
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -78,7 +82,7 @@ class ClientKeyItem(Base):
     client_id = UnicodeAttribute()
 
 
-class ConsentMap(MapAttribute):
+class ConsentMap(MapAttribute[str, Any]):
     granted = BooleanAttribute()
     at = UTCDateTimeAttribute()
     source = UnicodeAttribute()
@@ -94,7 +98,7 @@ class ClientItem(Base):
     email = UnicodeAttribute(null=True)
     locale = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
-    marketing = ConsentMap(null=True)
+    marketing = ConsentMap(null=True)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
     consent_log = ListAttribute(of=ConsentMap, null=True)
     bookings = NumberAttribute(default=0)
     cancellations = NumberAttribute(default=0)
@@ -142,23 +146,23 @@ class ClientItem(Base):
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
-    by_risk = _index("g1")
+    by_risk: GlobalSecondaryIndex[ClientItem] = _index("g1")
     # g3: ERASE#<yyyy-mm-dd>#<shard> / <biz>#<client>: when the client becomes due for
     # automatic erasure (last activity + the business's retention period), sparse.
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
-    by_erase_day = _index("g3")
+    by_erase_day: GlobalSecondaryIndex[ClientItem] = _index("g3")
     # g2: KPI#<shard> / <changed at>#<biz>#<client>: her KPI contribution needs a sync, sparse.
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_kpi_change = _index("g2")
+    by_kpi_change: GlobalSecondaryIndex[ClientItem] = _index("g2")
     # Retention indexes (issue 6): lapse day and birthday, sparse.
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
     g5pk = UnicodeAttribute(null=True)
     g5sk = UnicodeAttribute(null=True)
-    by_lapse_day = _index("g4")
-    by_birthday = _index("g5")
+    by_lapse_day: GlobalSecondaryIndex[ClientItem] = _index("g4")
+    by_birthday: GlobalSecondaryIndex[ClientItem] = _index("g5")
 
 
 # --- appointments ------------------------------------------------------------------
@@ -193,6 +197,8 @@ class AppointmentItem(Base):
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent
     feedback_requested = BooleanAttribute(null=True)  # a feedback request was sent
+    no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
+    import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -200,19 +206,64 @@ class AppointmentItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
-    by_business_time = _index("g1")
-    by_client = _index("g2")
-    by_end = _index("g3")
+    by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
+    by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
+    by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
 
 
-class SlotLockItem(Base):
-    """LOCK#<biz>#<staff>#<granule utc> / LOCK: one 5-minute unit of a staff member's time.
+class DaySheetItem(Base):
+    """SHEET#<biz> / <yyyy-mm-dd>#<staff>: a staff member's taken time on one local day
+    (chalicelib/domain/daysheet.py). `taken` maps a booking or a block of time off to
+    '<start>-<end>' in UTC epoch minutes; `v` counts the writes, and every write that
+    adds taken time is conditioned on the `v` it read, so two overlapping bookings can
+    never both commit. A business's sheets share one partition: a month of them for all
+    staff is one Query."""
 
-    Written with attribute_not_exists(pk) in the booking transaction: the
-    database itself refuses a second booking of the same time.
+    taken = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
+    v = NumberAttribute(default=0)
+
+
+class MeterItem(Base):
+    """LIMIT#<biz> / M#<phone|email|ip>#<subject hash>: what one contact or client IP did
+    through the public API (chalicelib/domain/limits.py). `e` maps an appointment id to
+    '<made>-<start>-<sms>' (UTC epoch minutes, SMS asked for); `v` counts the writes, each
+    conditioned on the `v` read, in the booking's own transaction. `flagged_at` and
+    `refused`: a limit refused it (a suspected flood, listed for the owner). TTL: a day
+    after its last entry stops counting."""
+
+    e = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
+    v = NumberAttribute(default=0)
+    kind = UnicodeAttribute(null=True)
+    flagged_at = UTCDateTimeAttribute(null=True)
+    refused = NumberAttribute(null=True)
+
+
+class SmsDayItem(Base):
+    """LIMIT#<biz> / SMSDAY#<local date>: the business's SMS of one day, against its
+    budget (one conditional ADD per SMS). TTL a few days."""
+
+    n = NumberAttribute(default=0)
+
+
+class TimeOffItem(Base):
+    """BIZ#<id> / TOFF#<time off id>: a block of time off (chalicelib/domain/timeoff.py);
+    its occurrences are entries on the day sheets (`o<id>_<n>`).
+
+    g1: TOFF#<biz> / <last occurrence's end UTC>#<id>   a business's time off in a range
     """
 
-    appointment_id = UnicodeAttribute()
+    business_id = UnicodeAttribute()
+    timeoff_id = UnicodeAttribute()
+    staff_id = UnicodeAttribute(null=True)  # None: the whole salon
+    staff_ids = JSONAttribute()  # the staff whose sheets hold it
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    reason = UnicodeAttribute(null=True)
+    weekly_until = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    created_at = UTCDateTimeAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_business_time: GlobalSecondaryIndex[TimeOffItem] = _index("g1")
 
 
 class IdempotencyItem(Base):
@@ -256,18 +307,18 @@ class MessageItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
-    failed_by_business = _index("g1")
-    by_client = _index("g2")
-    by_due = _index("g3")
+    failed_by_business: GlobalSecondaryIndex[MessageItem] = _index("g1")
+    by_client: GlobalSecondaryIndex[MessageItem] = _index("g2")
+    by_due: GlobalSecondaryIndex[MessageItem] = _index("g3")
 
 
-ALL_MODELS = (
+ALL_MODELS: tuple[type[Base], ...] = (
     SlugItem,
     BusinessItem,
     ClientKeyItem,
     ClientItem,
     AppointmentItem,
-    SlotLockItem,
+    DaySheetItem,
     IdempotencyItem,
     MessageItem,
 )
@@ -295,7 +346,7 @@ class NoteItem(Base):
     created_at = UTCDateTimeAttribute()
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_client = _index("g2")
+    by_client: GlobalSecondaryIndex[NoteItem] = _index("g2")
 
 
 class FollowUpItem(Base):
@@ -320,8 +371,8 @@ class FollowUpItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
-    by_client = _index("g2")
-    by_due = _index("g4")
+    by_client: GlobalSecondaryIndex[FollowUpItem] = _index("g2")
+    by_due: GlobalSecondaryIndex[FollowUpItem] = _index("g4")
 
 
 class AuditItem(Base):
@@ -359,14 +410,16 @@ class FeedbackItem(Base):
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_business_time = _index("g1")
-    by_client = _index("g2")
+    by_business_time: GlobalSecondaryIndex[FeedbackItem] = _index("g1")
+    by_client: GlobalSecondaryIndex[FeedbackItem] = _index("g2")
 
 
 class AggregateItem(Base):
     """BIZ#<id> / AGG#<period>: counters of one month (2026-11), quarter (2026-Q4) or
-    year (2026) of the business's local calendar. Ratings are added by the feedback
-    transaction; the rest are the sum of every client's contribution
+    year (2026) of the business's local calendar; AGD#<day>: of one local day (no
+    counts of distinct clients); AGD#<day>#<staff> and AGS#<period>#<staff>: one staff
+    member's (STAFF_COUNTERS) — see chalicelib/store/keys.py. Ratings are added by the
+    feedback transaction; the rest are the sum of every client's contribution
     (chalicelib/domain/kpis.py COUNTERS), kept by the KPI sync."""
 
     business_id = UnicodeAttribute(null=True)
@@ -399,6 +452,9 @@ class AggregateItem(Base):
     stars_3 = NumberAttribute(null=True)
     stars_4 = NumberAttribute(null=True)
     stars_5 = NumberAttribute(null=True)
+    # A staff member's: her kept bookings and the minutes they hold (occupancy).
+    booked = NumberAttribute(null=True)
+    booked_minutes = NumberAttribute(null=True)
 
 
 class RewardItem(Base):
@@ -420,7 +476,61 @@ class RewardItem(Base):
     changed_at = UTCDateTimeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
-    by_client = _index("g2")
+    by_client: GlobalSecondaryIndex[RewardItem] = _index("g2")
 
 
-ALL_MODELS = ALL_MODELS + (JobStateItem, NoteItem, FollowUpItem, AuditItem, FeedbackItem, AggregateItem, RewardItem)
+# --- CSV imports ---------------------------------------------------------------------
+class ImportItem(Base):
+    """BIZ#<id> / IMPORT#<import id>: one upload of clients, its dry run and its progress.
+
+    g4: IMPORTS / <started at>#<biz>#<import id>   sparse while running: the job's list
+    """
+
+    business_id = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # previewed | running | done | failed
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    file = JSONAttribute()  # encoding, delimiter, columns, mapping, stamps
+    dry_run = JSONAttribute()  # what the preview counted
+    total_rows = NumberAttribute()
+    chunks = NumberAttribute()
+    chunks_done = NumberAttribute(default=0)
+    done_rows = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    merged = NumberAttribute(default=0)
+    visits = NumberAttribute(default=0)
+    rejected = JSONAttribute(null=True)  # [{row, code, params}], the first few hundred
+    rejected_total = NumberAttribute(default=0)
+    failures = NumberAttribute(null=True)  # chunk attempts that raised
+    lease_until = UTCDateTimeAttribute(null=True)  # whoever works on it until then
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    by_running: GlobalSecondaryIndex[ImportItem] = _index("g4")
+
+
+class ImportChunkItem(Base):
+    """BIZ#<id> / IMPORT#<import id>#<nnnn>: the clients of one chunk of an upload, as
+    read from the file (TTL: a few days; deleted when the import is done)."""
+
+    business_id = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+    clients = JSONAttribute()  # [csv_import.group_to_json(...)]
+
+
+ALL_MODELS = ALL_MODELS + (
+    MeterItem,
+    SmsDayItem,
+    JobStateItem,
+    NoteItem,
+    FollowUpItem,
+    AuditItem,
+    FeedbackItem,
+    AggregateItem,
+    RewardItem,
+    ImportItem,
+    ImportChunkItem,
+)

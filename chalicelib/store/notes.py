@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.registry import Note
 from chalicelib.store import db, keys
 from chalicelib.store.models import NoteItem
 
 
-def add_note(business_id: str, client_id: str, text: str, author: str, now: datetime) -> NoteItem:
+def to_note(i: NoteItem) -> Note:
+    return Note(
+        business_id=i.business_id,
+        client_id=i.client_id,
+        id=i.note_id,
+        text=i.text,
+        author=i.author,
+        created_at=i.created_at,
+    )
+
+
+def add_note(business_id: str, client_id: str, text: str, author: str, now: datetime) -> Note:
     db.configure()
     note_id = new_id()
     item = NoteItem(
@@ -21,16 +33,17 @@ def add_note(business_id: str, client_id: str, text: str, author: str, now: date
         text=text,
         author=author,
         created_at=now,
-        g2pk=keys.client_timeline(business_id, client_id),
-        g2sk=f"NOTE#{keys.sortable_time(now)}#{note_id}",
     )
+    entry = f"{keys.TIMELINE_NOTES}{keys.sortable_time(now)}#{note_id}"
+    item.g2pk, item.g2sk = keys.timeline_keys(business_id, client_id, entry)
     item.save(condition=NoteItem.pk.does_not_exist())
-    return item
+    return to_note(item)
 
 
-def client_notes(business_id: str, client_id: str) -> list[NoteItem]:
+def client_notes(business_id: str, client_id: str) -> list[Note]:
     """Newest first."""
     db.configure()
-    return list(
-        NoteItem.query(keys.biz(business_id), NoteItem.sk.startswith(f"NOTE#{client_id}#"), scan_index_forward=False)
+    found = NoteItem.query(
+        keys.biz(business_id), NoteItem.sk.startswith(keys.notes_of(client_id)), scan_index_forward=False
     )
+    return [to_note(i) for i in found]

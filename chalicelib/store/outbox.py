@@ -1,167 +1,258 @@
-"""Outbox items: recording send results (and, later, claiming due messages)."""
+"""The outbox's items: putting messages in with the change that causes them, finding
+what is due, claiming it, and recording what came of each send.
+
+A message is in the due index (g3) exactly while it is pending or being sent, and in
+its business's list of failures (g1) once it failed for good; both follow from its
+status, so the mapper sets them and no caller ever names them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import Enum
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.messages import (
+    OPEN_STATUSES,
+    Message,
+    MessageStatus,
+    Outcome,
+    PlannedMessage,
+    VisitAsPlanned,
+    after_attempt,
+    queued,
+)
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import db, keys
-from chalicelib.store.models import MessageItem
+from chalicelib.store import clients, db, keys
+from chalicelib.store.models import AppointmentItem, ClientItem, MessageItem
+from chalicelib.store.tx import Tx, TxFailed
 
-MAX_ATTEMPTS = 8
+_PENDING, _SENDING = MessageStatus.PENDING.value, MessageStatus.SENDING.value
 
 
-def _apply(item: MessageItem, outcome, now: datetime, backoff) -> MessageItem:
-    item.attempts = int(item.attempts or 0) + 1
-    item.lease_until = None
-    if outcome.status == "sent":
-        item.status, item.provider_id, item.sent_at, item.last_error = "sent", outcome.provider_id, now, None
-        item.g3pk = item.g3sk = None  # leaves the due index: nothing more to do
-    elif outcome.status == "pending" and item.attempts < MAX_ATTEMPTS:
-        item.status, item.last_error = "pending", outcome.error
-        item.due_at = now + backoff(item.attempts)
-        item.g3pk, item.g3sk = keys.due_keys(item.key, item.due_at)
-    else:
-        item.status = "failed"
-        item.last_error = outcome.error or "too many attempts"
-        item.g3pk = item.g3sk = None
-        # Visible to the owner: permanent failures of a business, newest last.
-        item.g1pk, item.g1sk = f"MSGFAIL#{item.business_id}", f"{iso_utc(now)}#{item.key}"
+# --- item <-> Message ---------------------------------------------------------------------
+def to_item(m: Message, failed_at: datetime | None = None) -> MessageItem:
+    """The whole item of a message; `failed_at` puts a failed one on the owner's list."""
+    item = MessageItem(
+        keys.biz(m.business_id),
+        keys.msg_sk(m.key),
+        business_id=m.business_id,
+        key=m.key,
+        kind=m.kind,
+        channel=m.channel,
+        recipient=m.recipient,
+        appointment_id=m.appointment_id,
+        appointment_seq=m.appointment_seq,
+        client_id=m.client_id,
+        locale=m.locale,
+        context=m.context,
+        status=m.status,
+        attempts=m.attempts,
+        due_at=m.due_at,
+        lease_until=m.lease_until,
+        provider_id=m.provider_id,
+        last_error=m.last_error,
+        created_at=m.created_at,
+        sent_at=m.sent_at,
+    )
+    if m.client_id:
+        entry = f"{keys.TIMELINE_MESSAGES}{iso_utc(m.created_at)}#{m.key}"
+        item.g2pk, item.g2sk = keys.timeline_keys(m.business_id, m.client_id, entry)
+    if m.status in OPEN_STATUSES:
+        item.g3pk, item.g3sk = keys.due_keys(m.key, m.due_at)
+    if m.status == MessageStatus.FAILED.value and failed_at is not None:
+        item.g1pk, item.g1sk = keys.failed_keys(m.business_id, m.key, failed_at)
     return item
 
 
-def record_outcomes(results: list, now: datetime, backoff) -> None:
-    """Write every result in one BatchWriteItem (the caller holds the lease on them)."""
-    if not results:
-        return
-    db.configure()
-    items = [_apply(item, outcome, now, backoff) for item, outcome in results]
-    if len(items) == 1:
-        items[0].save()
-        return
-    with MessageItem.batch_write() as batch:
-        for item in items:
-            batch.save(item)
+def to_message(i: MessageItem) -> Message:
+    seq: float | None = i.appointment_seq
+    return Message(
+        business_id=i.business_id,
+        key=i.key,
+        kind=i.kind,
+        channel=i.channel,
+        recipient=i.recipient,
+        locale=i.locale,
+        context=dict(i.context or {}),
+        status=i.status,
+        due_at=i.due_at,
+        created_at=i.created_at,
+        attempts=int(i.attempts or 0),
+        appointment_id=i.appointment_id,
+        appointment_seq=int(seq) if seq is not None else None,
+        client_id=i.client_id,
+        lease_until=i.lease_until,
+        provider_id=i.provider_id,
+        last_error=i.last_error,
+        sent_at=i.sent_at,
+    )
 
 
-def get_message(business_id: str, key: str) -> MessageItem | None:
+def queue(
+    tx: Tx, planned: Sequence[PlannedMessage], now: datetime, lease: timedelta | None = None, role: str = "message"
+) -> list[Message]:
+    """Put planned messages into the outbox inside `tx`, each at most once (its key
+    must be new); with `lease`, held by the caller to send at once."""
+    messages = [queued(m, now, lease) for m in planned]
+    for m in messages:
+        tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
+    return messages
+
+
+# --- reading --------------------------------------------------------------------------------
+def get_message(business_id: str, key: str) -> Message | None:
     db.configure()
     try:
-        return MessageItem.get(keys.biz(business_id), keys.msg_sk(key), consistent_read=True)
+        return to_message(MessageItem.get(keys.biz(business_id), keys.msg_sk(key), consistent_read=True))
     except MessageItem.DoesNotExist:
         return None
 
 
-# --- the sweeper's side: find what is due, claim it, defer or skip it ---------------
-def due_messages(since: datetime, until: datetime):
+def due_messages(since: datetime, until: datetime) -> Iterator[Message]:
     """Messages due in [since, until] across all businesses: Query gsi3 per hour and shard."""
     db.configure()
-    lo, hi = iso_utc(since), iso_utc(until) + "~"
+    lo, hi = keys.between(since, until)
     for bucket in keys.hour_buckets("DUE", since, until):
-        yield from MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi))
+        for item in MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi)):
+            yield to_message(item)
 
 
-class Claim:
-    CLAIMED, TAKEN, STALE, CAPPED = "claimed", "taken", "stale", "capped"
+def failed_messages(business_id: str, limit: int) -> list[Message]:
+    """The business's messages that failed permanently, newest first: one Query on g1."""
+    db.configure()
+    found = MessageItem.failed_by_business.query(
+        keys.failed_messages(business_id), scan_index_forward=False, limit=limit
+    )
+    return [to_message(i) for i in found]
+
+
+# --- the sender's side: claim, skip, defer, record ------------------------------------------
+class Claim(str, Enum):
+    CLAIMED = "claimed"
+    TAKEN = "taken"  # another run holds it (or sent it)
+    STALE = "stale"  # its visit was cancelled or moved
+    CAPPED = "capped"  # the client had one of these too recently
+
+
+def _visit_condition(visit: VisitAsPlanned) -> Condition:
+    condition: Condition = AppointmentItem.status.is_in(*sorted(visit.statuses)) & (
+        AppointmentItem.start == visit.start
+    )
+    if visit.reminders_on:
+        condition &= AppointmentItem.reminders_off != True  # noqa: E712 (a DynamoDB condition)
+    return condition
 
 
 def claim(
-    item: MessageItem,
+    m: Message,
     now: datetime,
     lease: timedelta,
-    appointment_check=None,
+    visit: VisitAsPlanned | None = None,
     once_per_client_since: datetime | None = None,
-) -> str:
+) -> tuple[Claim, Message]:
     """Take the lease on a due message with a conditional write, so that of two job
-    runs only one sends it. With `appointment_check` (model, hash, range, condition) the
-    same transaction re-reads the appointment: a cancelled or moved visit is 'stale'.
-    With `once_per_client_since`, the client must have had no message of this kind since
-    then (other than this one, on a retry): otherwise 'capped'."""
-    from chalicelib.store.tx import Tx, TxFailed
-
+    runs only one sends it; returns what came of it and the message as claimed. With
+    `visit`, the same transaction re-reads the appointment: a cancelled or moved visit
+    is STALE. With `once_per_client_since`, the client must have had no message of this
+    kind since then (other than this one, on a retry): otherwise CAPPED."""
     until = now + lease
-    g3pk, g3sk = keys.due_keys(item.key, until)  # if we die mid-send, due again after the lease
+    claimed = replace(m, status=_SENDING, lease_until=until, due_at=until)
+    item = to_item(claimed)  # if we die mid-send, due again after the lease
     tx = Tx(MessageItem)
-    claimable = (MessageItem.status == "pending") | (
-        (MessageItem.status == "sending") & (MessageItem.lease_until < now)
-    )
+    claimable = (MessageItem.status == _PENDING) | ((MessageItem.status == _SENDING) & (MessageItem.lease_until < now))
     tx.update(
         MessageItem(item.pk, item.sk),
         [
-            MessageItem.status.set("sending"),
+            MessageItem.status.set(_SENDING),
             MessageItem.lease_until.set(until),
             MessageItem.due_at.set(until),
-            MessageItem.g3pk.set(g3pk),
-            MessageItem.g3sk.set(g3sk),
+            MessageItem.g3pk.set(item.g3pk),
+            MessageItem.g3sk.set(item.g3sk),
         ],
         "message",
-        condition=claimable & (MessageItem.due_at == item.due_at),
+        condition=claimable & (MessageItem.due_at == m.due_at),
     )
-    if appointment_check:
-        model, hash_key, range_key, condition = appointment_check
-        tx.check(model, hash_key, range_key, condition, "appointment")
-    if once_per_client_since is not None and item.client_id:
-        from chalicelib.store.models import ClientItem
-
+    if visit is not None and m.appointment_id:
+        tx.check(
+            AppointmentItem,
+            keys.biz(m.business_id),
+            keys.appt_sk(m.appointment_id),
+            _visit_condition(visit),
+            "appointment",
+        )
+    if once_per_client_since is not None and m.client_id:
         last, key = ClientItem.last_feedback_request_at, ClientItem.last_feedback_request_key
         tx.update(
-            ClientItem(keys.biz(item.business_id), keys.client_sk(item.client_id)),
-            [last.set(now), key.set(item.key)],
+            ClientItem(keys.biz(m.business_id), keys.client_sk(m.client_id)),
+            [last.set(now), key.set(m.key)],
             "client",
-            condition=ClientItem.pk.exists()
-            & ClientItem.erased_at.does_not_exist()
-            & (last.does_not_exist() | (last < once_per_client_since) | (key == item.key)),
+            condition=clients.unerased() & (last.does_not_exist() | (last < once_per_client_since) | (key == m.key)),
         )
     try:
         tx.commit()
     except TxFailed as err:
         if "message" in err.failed or err.conflict:
-            return Claim.TAKEN
+            return Claim.TAKEN, m
         if "appointment" in err.failed:
-            return Claim.STALE
+            return Claim.STALE, m
         if "client" in err.failed:
-            return Claim.CAPPED
+            return Claim.CAPPED, m
         raise
-    item.status, item.lease_until, item.due_at, item.g3pk, item.g3sk = "sending", until, until, g3pk, g3sk
-    return Claim.CLAIMED
+    return Claim.CLAIMED, claimed
 
 
-def skip(item: MessageItem, reason: str, now: datetime) -> bool:
+def skip(m: Message, reason: str, now: datetime) -> bool:
     """Record that a message will not be sent (and why); it leaves the due index."""
     db.configure()
     try:
-        item.update(
+        to_item(m).update(
             actions=[
-                MessageItem.status.set("skipped"),
+                MessageItem.status.set(MessageStatus.SKIPPED.value),
                 MessageItem.last_error.set(reason),
                 MessageItem.g3pk.remove(),
                 MessageItem.g3sk.remove(),
                 MessageItem.sent_at.set(now),
             ],
-            condition=MessageItem.status.is_in("pending", "sending"),
+            condition=MessageItem.status.is_in(*OPEN_STATUSES),
         )
     except UpdateError:
         return False
     return True
 
 
-def defer(item: MessageItem, at: datetime) -> bool:
+def defer(m: Message, at: datetime) -> bool:
     """Move a pending message to a later time (e.g. out of SMS quiet hours)."""
     db.configure()
-    g3pk, g3sk = keys.due_keys(item.key, at)
+    g3pk, g3sk = keys.due_keys(m.key, at)
     try:
-        item.update(
+        to_item(m).update(
             actions=[MessageItem.due_at.set(at), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk)],
-            condition=(MessageItem.status == "pending") & (MessageItem.due_at == item.due_at),
+            condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == m.due_at),
         )
     except UpdateError:
         return False
     return True
 
 
-def failed_messages(business_id: str, limit: int) -> list[MessageItem]:
-    """The business's messages that failed permanently, newest first: one Query on g1."""
+def record_outcomes(
+    results: Sequence[tuple[Message, Outcome]], now: datetime, backoff: Callable[[int], timedelta]
+) -> list[Message]:
+    """Write what came of each send in one request (the caller holds the lease on
+    them): sent, due again after a backoff, or failed for good. The messages as written."""
+    if not results:
+        return []
     db.configure()
-    return list(MessageItem.failed_by_business.query(f"MSGFAIL#{business_id}", scan_index_forward=False, limit=limit))
+    done = [after_attempt(m, outcome, now, backoff) for m, outcome in results]
+    items = [to_item(m, failed_at=now) for m in done]
+    if len(items) == 1:
+        items[0].save()
+        return done
+    with MessageItem.batch_write() as batch:
+        for item in items:
+            batch.save(item)
+    return done

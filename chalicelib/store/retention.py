@@ -3,52 +3,52 @@ visit figures and rhythm keys."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
-from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import db, keys
+from chalicelib.domain.booking import ACTIVE_STATUSES, Appointment, Status
+from chalicelib.domain.clients import Client
+from chalicelib.domain.rhythm import VisitFigures
+from chalicelib.store import bookings, clients, db, keys
 from chalicelib.store.models import AppointmentItem, ClientItem
 
 
-def ended_between(since: datetime, until: datetime):
+def ended_between(since: datetime, until: datetime) -> Iterator[Appointment]:
     """Visits (booked, arrived or completed) that ended in [since, until]: Query gsi3
     END#<hour>#<shard> per hour and shard — what is due, never the table."""
     db.configure()
-    lo, hi = iso_utc(since), iso_utc(until) + "~"
+    lo, hi = keys.between(since, until)
     for bucket in keys.hour_buckets("END", since, until):
-        yield from AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi))
+        for item in AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi)):
+            yield bookings.to_appointment(item)
 
 
-def complete(item: AppointmentItem, now: datetime) -> bool:
+def complete(appt: Appointment, now: datetime) -> bool:
     """A visit that ended unmarked took place: booked/arrived -> completed."""
+    db.configure()
     try:
-        item.update(
-            actions=[AppointmentItem.status.set("completed"), AppointmentItem.updated_at.set(now)],
-            condition=AppointmentItem.status.is_in("booked", "arrived"),
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+            actions=[AppointmentItem.status.set(Status.COMPLETED.value), AppointmentItem.updated_at.set(now)],
+            condition=AppointmentItem.status.is_in(*sorted(ACTIVE_STATUSES)),
         )
     except UpdateError:
         return False
     return True
 
 
-def set_client_figures(
-    business_id: str,
-    client_id: str,
-    *,
-    visits: int,
-    spend_cents: int,
-    stamps: int,
-    last_visit: datetime | None,
-    rhythm: float | None,
-    at_risk_on: date | None,
-    lapsed_on: date | None,
-) -> ClientItem | None:
+def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Client | None:
     """The client as she is after the update; None if she is gone or erased."""
     db.configure()
-    actions = [ClientItem.visits.set(visits), ClientItem.spend_cents.set(spend_cents), ClientItem.stamps.set(stamps)]
-    if last_visit and at_risk_on and lapsed_on:
+    actions: list[Action] = [
+        ClientItem.visits.set(f.visits),
+        ClientItem.spend_cents.set(f.spend_cents),
+        ClientItem.stamps.set(f.stamps),
+    ]
+    last_visit, rhythm, at_risk_on, lapsed_on = f.last_visit, f.rhythm, f.at_risk_on, f.lapsed_on
+    if last_visit and rhythm is not None and at_risk_on and lapsed_on:
         g1 = keys.risk_keys(business_id, client_id, at_risk_on.isoformat())
         g4 = keys.lapse_keys(business_id, client_id, lapsed_on.isoformat())
         actions += [
@@ -63,13 +63,16 @@ def set_client_figures(
         ]
     item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
     try:
-        item.update(actions=actions, condition=ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist())
+        item.update(actions=actions, condition=clients.unerased())
     except UpdateError:
         return None  # erased meanwhile: nothing to keep
-    return item
+    return clients.to_client(item)
 
 
-def at_risk_since(business_id: str, day: date, limit: int = 500) -> list[ClientItem]:
+def at_risk_since(business_id: str, day: date, limit: int = 500) -> list[Client]:
     """Clients of the business whose at-risk day is on or before `day`: one Query on g1."""
     db.configure()
-    return list(ClientItem.by_risk.query(f"RISK#{business_id}", ClientItem.g1sk <= f"{day.isoformat()}#~", limit=limit))
+    found = ClientItem.by_risk.query(
+        keys.at_risk_list(business_id), ClientItem.g1sk <= keys.up_to_day(day), limit=limit
+    )
+    return [clients.to_client(i) for i in found]

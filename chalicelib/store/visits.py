@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from chalicelib.domain.booking import Appointment, Status
-from chalicelib.store import keys
+from chalicelib.store import clients, daysheets, keys
 from chalicelib.store.bookings import StaleAppointment
-from chalicelib.store.models import AppointmentItem, ClientItem
+from chalicelib.store.models import AppointmentItem
 from chalicelib.store.tx import Tx, TxFailed
 
 
-def mark(appt: Appointment, status: str, now: datetime) -> None:
+def mark(appt: Appointment, status: str, now: datetime, days: Sequence[date] = ()) -> None:
     """Set the visit's status if it is unchanged since read; keep the client's no-show
-    count and the visits-ended index (no feedback request for a no-show) in step."""
-    pk = keys.biz(appt.business_id)
+    count and the visits-ended index (no feedback request for a no-show) in step, and
+    move the versions of the day sheets that hold it (`days`), so a dashboard asking
+    "changed since?" sees the mark."""
     actions = [AppointmentItem.status.set(status), AppointmentItem.updated_at.set(now), AppointmentItem.seq.add(1)]
     if status == Status.NO_SHOW.value:
         actions += [AppointmentItem.g3pk.remove(), AppointmentItem.g3sk.remove()]
@@ -23,19 +25,16 @@ def mark(appt: Appointment, status: str, now: datetime) -> None:
         actions += [AppointmentItem.g3pk.set(g3pk), AppointmentItem.g3sk.set(g3sk)]
     tx = Tx(AppointmentItem)
     tx.update(
-        AppointmentItem(pk, keys.appt_sk(appt.id)),
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
         actions,
         "appointment",
         condition=(AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq),
     )
-    delta = (status == Status.NO_SHOW.value) - (appt.status == Status.NO_SHOW.value)
+    for day in days:
+        daysheets.touch(tx, appt.business_id, appt.staff_id, day)
+    delta = int(status == Status.NO_SHOW.value) - int(appt.status == Status.NO_SHOW.value)
     if delta:
-        tx.update(
-            ClientItem(pk, keys.client_sk(appt.client_id)),
-            [ClientItem.no_shows.add(delta)],
-            "client",
-            condition=ClientItem.pk.exists(),
-        )
+        clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)
     try:
         tx.commit()
     except TxFailed as err:

@@ -13,11 +13,16 @@ from tests.conftest import owner_token
 
 # Every owner route: (method, path template, body). The test below fails when a route
 # is added to the app without being added here.
-ROUTES = [
+# A suspected flood's id (its kind and hash); the owner's release of an unknown one is a 404.
+FLOOD = "ip." + "0" * 32
+ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/me", None),
     ("GET", "/business", None),
     ("PUT", "/business", {"config": {}}),
+    ("GET", "/settings", None),
+    ("PUT", "/settings/rules", {"max_horizon_days": 60}),
     ("GET", "/calendar?date=2026-11-25", None),
+    ("GET", "/calendar/changes?since=20261123-20261129-0000000000000000", None),
     (
         "POST",
         "/bookings",
@@ -48,16 +53,27 @@ ROUTES = [
     ("GET", "/calendar-feeds", None),
     ("POST", "/calendar-feeds/aino/rotate", None),
     ("GET", "/audit", None),
+    ("POST", "/appointments/{later}/reschedule", {"start": "2026-11-27T14:00:00+02:00", "notify": False}),
     ("POST", "/appointments/{later}/cancel", {"reason": "Called in sick"}),
+    ("POST", "/time-off", {"staff": "mikko", "start": "2026-12-01T10:00", "end": "2026-12-01T11:00"}),
+    ("GET", "/time-off", None),
+    ("DELETE", "/time-off/{timeoff}", None),
     ("POST", "/clients/{client}/messages", {"text": "We have new evening times, welcome back!"}),
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),
+    ("GET", "/kpis/summary", None),
+    ("POST", "/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"}),
+    ("GET", "/imports/{import}", None),
+    ("POST", "/imports/{import}/run", None),
+    ("GET", "/floods", None),
+    ("POST", f"/floods/{FLOOD}/release", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections and the business's figures.
 OWNER_ONLY = {
     ("GET", "/business"),
     ("PUT", "/business"),
+    ("PUT", "/settings/rules"),
     ("DELETE", "/clients/{client}"),
     ("POST", "/clients/{client}/loyalty/adjustments"),
     ("GET", "/clients/{client}/export"),
@@ -66,6 +82,12 @@ OWNER_ONLY = {
     ("POST", "/calendar-feeds/aino/rotate"),
     ("GET", "/audit"),
     ("GET", "/kpis"),
+    ("GET", "/kpis/summary"),
+    ("POST", "/imports"),
+    ("GET", "/imports/{import}"),
+    ("POST", "/imports/{import}/run"),
+    ("GET", "/floods"),
+    ("POST", f"/floods/{FLOOD}/release"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -77,7 +99,11 @@ def ids(client, booked, desk):
     assert status == 201
     status, later = book(client, "2026-11-27T12:00:00+02:00")
     assert status == 201
-    return {**booked, "followup": fup["id"], "later": later["id"]}
+    status, block = desk.post("/time-off", {"staff": "sanna", "start": "2026-12-02T10:00", "end": "2026-12-02T11:00"})
+    assert status == 201, block
+    status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
+    assert status == 201
+    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"], "import": upload["id"]}
 
 
 def fill(path: str, ids: dict) -> str:
@@ -102,13 +128,24 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{appointment_id}", "{appointment}")
                     .replace("{client_id}", "{client}")
                     .replace("{followup_id}", "{followup}")
+                    .replace("{time_off_id}", "{timeoff}")
                     .replace("{feed}", "aino")
+                    .replace("{section}", "rules")
+                    .replace("{import_id}", "{import}")
+                    .replace("{flood_id}", FLOOD)
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
 
 # Refused by the authorizer before any view runs: placeholder ids are enough.
-PLACEHOLDERS = {"client": "c0000000", "appointment": "a0000000", "followup": "f0000000", "later": "a0000001"}
+PLACEHOLDERS = {
+    "client": "c0000000",
+    "appointment": "a0000000",
+    "followup": "f0000000",
+    "later": "a0000001",
+    "timeoff": "t0000000",
+    "import": "i0000000",
+}
 
 
 def test_no_token_is_401_everywhere(client):
@@ -143,7 +180,7 @@ def _unsigned(biz):
             "custom:business_id": biz,
             "custom:role": "owner",
         },
-        key=None,
+        key="",
         algorithm="none",
     )
 

@@ -63,6 +63,8 @@ def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
         "appointment": booked["appointment"],
         "later": booked["appointment"],
         "followup": "f0000000",
+        "timeoff": "t0000000",
+        "import": "i0000000",
     }
     status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
     assert status < 500, (method, path, body, resp)
@@ -95,7 +97,14 @@ def test_odd_ids_in_the_path_are_404(client, aws, owner, weird):
     for method, path, body in ROUTES:
         if "{" not in path:
             continue
-        ids = {"client": weird, "appointment": weird, "later": weird, "followup": weird}
+        ids = {
+            "client": weird,
+            "appointment": weird,
+            "later": weird,
+            "followup": weird,
+            "timeoff": weird,
+            "import": weird,
+        }
         status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
         assert status in (400, 404, 422), (method, path, status, resp)
 

@@ -7,14 +7,8 @@ sees Aino on Wed 25 Nov 12:00-13:00.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from tests.api.helpers import book, booking_body, post, token_of
-
-
-def at(local_iso: str) -> datetime:
-    """A local wall time as the real clock gives it: in UTC."""
-    return datetime.fromisoformat(local_iso).astimezone(UTC)
+from tests.history import at
 
 
 def names_by_staff(cal: dict) -> dict:

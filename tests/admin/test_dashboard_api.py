@@ -4,11 +4,14 @@ for good, and cancelling a visit at the front desk (a late cancellation)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.api.helpers import book, post, token_of
-from tests.conftest import sent_sms
-from tests.loyalty.helpers import at, emails_to, run_job
+from tests.conftest import emails_to, sent_sms
+from tests.history import after, at, past_visits, run_job
 
 VISIT = "2026-11-25T12:00:00+02:00"
 
@@ -32,8 +35,7 @@ def test_the_kpis_follow_bookings_visits_and_cancellations(client, desk, frozen_
     assert k["visits"]["value"] == 0 and k["cancellation_rate"] == {"value": 0.0, "numerator": 0, "denominator": 2}
 
     assert post(client, f"/api/v1/bookings/{token_of(cancelled['manage_url'])}/cancel", {})[0] == 200
-    frozen_now["now"] = at(VISIT) + timedelta(hours=2)
-    run_job("visits_ended", frozen_now["now"])
+    after(frozen_now, VISIT)
     sync(frozen_now)
     body = kpis(desk)
     k = body["kpis"]
@@ -48,8 +50,7 @@ def test_the_kpis_follow_bookings_visits_and_cancellations(client, desk, frozen_
 
 def test_a_quarter_and_a_year_count_the_same_visit_and_the_period_is_checked(client, desk, frozen_now):
     assert book(client, VISIT)[0] == 201
-    frozen_now["now"] = at(VISIT) + timedelta(hours=2)
-    run_job("visits_ended", frozen_now["now"])
+    after(frozen_now, VISIT)
     sync(frozen_now)
     for period in ("2026-Q4", "2026"):
         body = kpis(desk, period)
@@ -59,15 +60,16 @@ def test_a_quarter_and_a_year_count_the_same_visit_and_the_period_is_checked(cli
     assert kpis(desk)["period"] == "2026-11"  # no period: this month
     for bad in ("2026-13", "november", "2026-Q5", "26"):
         status, body = desk.get(f"/kpis?period={bad}")
-        assert status == 422 and body["error"]["fields"] == {"period": "expected YYYY-MM, YYYY-Qn or YYYY"}
+        assert status == 422 and body["error"]["fields"] == {
+            "period": "expected YYYY-MM, YYYY-Qn, YYYY, last7 or last30"
+        }
 
 
 def test_a_rating_shows_in_satisfaction_and_response_rate(client, aws, desk, frozen_now):
     from chalicelib.store.models import MessageItem
 
     assert book(client, VISIT)[0] == 201
-    frozen_now["now"] = at(VISIT) + timedelta(hours=3)
-    run_job("visits_ended", frozen_now["now"])
+    frozen_now["now"] = after(frozen_now, VISIT) + timedelta(hours=1)
     run_job("send_due", frozen_now["now"])  # the feedback request goes out 2 h after the visit
     [request] = [
         m for m in MessageItem.query(f"BIZ#{aws.id}", MessageItem.sk.startswith("MSG#")) if m.kind == "feedback_request"
@@ -82,6 +84,31 @@ def test_a_rating_shows_in_satisfaction_and_response_rate(client, aws, desk, fro
     sync(frozen_now)
     k = kpis(desk)["kpis"]
     assert k["average_rating"]["value"] == 4.0 and k["response_rate"]["value"] == 1.0
+
+
+# Where periods turn: the clock (5 minutes after the visit ends) pinned on the last and
+# first day of a month and of a year, around local midnight when the UTC day is another,
+# and on the Sundays when Helsinki's clocks go forward and back.
+@pytest.mark.parametrize(
+    ("start", "month", "neighbour"),
+    [
+        ("2026-12-31T22:00:00+02:00", "2026-12", "2027-01"),
+        ("2027-01-01T00:00:00+02:00", "2027-01", "2026-12"),  # 22:00 UTC on 31 December
+        ("2026-11-30T22:30:00+02:00", "2026-11", "2026-12"),
+        ("2027-04-01T00:00:00+03:00", "2027-04", "2027-03"),  # a new quarter; 31 March in UTC
+        ("2027-03-28T02:30:00+02:00", "2027-03", "2027-04"),  # ends 04:30 summer time
+        ("2026-10-25T03:30:00+03:00", "2026-10", "2026-11"),  # ends 03:30 again, winter time
+    ],
+    ids=["last-of-year", "first-of-year", "last-of-month", "first-of-quarter", "dst-forward", "dst-back"],
+)
+def test_a_visit_counts_in_the_periods_of_its_local_day(aws, desk, frozen_now, start, month, neighbour):
+    past_visits([start], clock=frozen_now)
+    sync(frozen_now)
+    assert desk.get("/kpis")[1]["period"] == month  # no period asked: this month, in Helsinki
+    quarter = f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+    for period in (month, quarter, month[:4]):
+        assert kpis(desk, period)["kpis"]["visits"]["value"] == 1, period
+    assert kpis(desk, neighbour)["kpis"]["visits"]["value"] == 0
 
 
 def test_the_front_desk_cancels_late_and_the_client_is_told(client, desk, frozen_now):
@@ -101,8 +128,7 @@ def test_the_front_desk_cancels_late_and_the_client_is_told(client, desk, frozen
 
 def test_a_visit_that_took_place_cannot_be_cancelled(client, desk, frozen_now):
     _, booked = book(client, VISIT)
-    frozen_now["now"] = at(VISIT) + timedelta(hours=2)
-    run_job("visits_ended", frozen_now["now"])
+    after(frozen_now, VISIT)
     status, body = desk.post(f"/appointments/{booked['id']}/cancel", {})
     assert status == 409 and body["error"]["code"] == "booking_completed"
     assert desk.post(f"/appointments/{booked['id']}/cancel", {"reason": "x" * 501})[0] == 422
@@ -146,6 +172,19 @@ def test_a_personal_text_message_must_fit(client, desk):
     assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Hei! Uusia aikoja."})[0] == 202
     [(_, sms)] = sent_sms()[before:]
     assert sms.startswith("Hei! Uusia aikoja.") and "/u/" in sms
+
+
+def test_a_long_personal_text_message_keeps_every_word_and_its_links(client, desk):
+    # The API accepts two SMS segments; the renderer once cut the text to one and broke the link.
+    from chalicelib.notify import gsm
+
+    assert book(client, VISIT, email=None, consents={"marketing": True})[0] == 201
+    text = "Hei Maija! Meillä vapautui huomiselle iltapäivälle aikoja, ja ajattelin sinua. Tervetuloa!"
+    before = len(sent_sms())
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": text})[0] == 202
+    [(_, sms)] = sent_sms()[before:]
+    assert gsm.gsm7_length(sms) > 160 and sms.startswith(text)
+    assert re.search(r"https://book\.example\.test/book/demo\S*", sms) and re.search(r"/u/[A-Za-z0-9._-]+$", sms)
 
 
 # --- messages that failed --------------------------------------------------------------

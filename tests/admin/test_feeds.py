@@ -92,6 +92,15 @@ def test_a_staff_feed_shows_only_that_staff_members_bookings(client, desk, booke
     assert set(events(client, urls["business"])) == {maija_uid, satu_uid}
 
 
+def test_a_backslash_n_in_a_name_stays_as_typed_in_the_feed(client, desk):
+    # "\\N" is an iCalendar line break: the feed once turned a typed one into a new line.
+    name = "Maija \\N; Meikäläinen, Jr"
+    assert book(client, "2026-11-25T12:00:00+02:00", name=name)[0] == 201
+    [event] = events(client, feed_urls(desk)["business"]).values()
+    assert str(event["SUMMARY"]).endswith(name)
+    assert b"\\\\N" in fetch(client, feed_urls(desk)["business"]).body
+
+
 def test_wrong_secrets_and_rotation(client, desk, booked):
     urls = feed_urls(desk)
     aino = urls["aino"]

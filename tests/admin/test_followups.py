@@ -6,14 +6,8 @@ The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from tests.api.helpers import book
-
-
-def at(local_iso: str) -> datetime:
-    """A local wall time as the real clock gives it: in UTC."""
-    return datetime.fromisoformat(local_iso).astimezone(UTC)
+from tests.history import at
 
 
 def action(text, due=None, staff=None, done=False):

@@ -4,16 +4,13 @@ automatically, and keep an audit trail of who touched client data."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tests.api.helpers import book, post, table_items, token_of
+from tests.history import at
 
 # Everything that identifies Maija, in every form it could be stored in.
 TRACES = ("Maija", "maija", "Meik", "meik", "401234567", "ammonia", "Prefers the quiet chair", "Wants to grow her hair")
-
-
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
 
 
 def _enrich(desk, client_id):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 
-import boto3
-
 JSON = {"Content-Type": "application/json"}
 
 
@@ -63,9 +61,9 @@ def token_of(manage_url: str) -> str:
 def table_items(table=None):
     """Every item in the table (tests may Scan; the app never does): moto's, or
     DynamoDB Local's in the integration suite."""
-    ddb = boto3.client(
-        "dynamodb", region_name="eu-north-1", endpoint_url=os.environ.get("REBOOK_DYNAMODB_ENDPOINT") or None
-    )
+    from chalicelib.store.db import dynamodb_client
+
+    ddb = dynamodb_client()  # the app's own: moto's, or DynamoDB Local's per the settings
     items, kwargs = [], {"TableName": table or os.environ.get("REBOOK_TABLE", "rebook-test")}
     while True:
         page = ddb.scan(**kwargs)
@@ -75,5 +73,32 @@ def table_items(table=None):
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def taken_on_sheets(items) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every entry on the staff's day sheets: (sheet sk, ref) -> (start, end) as UTC ISO."""
+    from datetime import UTC, datetime
+
+    out = {}
+    for i in items:
+        if i["pk"]["S"].startswith("SHEET#"):
+            for ref, v in i.get("taken", {}).get("M", {}).items():
+                lo, hi = (datetime.fromtimestamp(int(m) * 60, UTC).isoformat() for m in v["S"].split("-"))
+                out[(i["sk"]["S"], ref)] = (lo, hi)
+    return out
+
+
 def count_by_prefix(items, prefix):
     return sum(1 for i in items if i["pk"]["S"].startswith(prefix) or i["sk"]["S"].startswith(prefix))
+
+
+def set_config(business, **changes):
+    """Save the business with some config settings changed, `section__key=value` (as PUT
+    /admin/business would), and forget the cached config."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    data = business.config.model_dump(mode="json")
+    for path, value in changes.items():
+        section, _, key = path.partition("__")
+        data.setdefault(section, {})[key] = value
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()

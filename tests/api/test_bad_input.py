@@ -15,6 +15,11 @@ BOOKINGS = "/api/v1/businesses/demo/bookings"
 GOOD = "2026-11-25T12:00:00+02:00"
 
 
+def assert_response(response, expected_status, field=None):
+    status, body = response
+    assert_error(status, body, expected_status, field)
+
+
 def assert_error(status, body, expected_status, field=None):
     assert status == expected_status, body
     assert set(body["error"]) >= {"code", "message", "fields"}
@@ -68,6 +73,35 @@ def test_non_object_body_is_400(client, raw):
     assert_error(status, body, 400)
 
 
+@pytest.mark.parametrize("raw", ["[" * 5000, '{"a":' * 3000, '{"client": ' + "[" * 17 + "]" * 17 + "}"])
+def test_deeply_nested_json_is_400_not_500(client, raw):
+    status, body = post(client, BOOKINGS, raw=raw)
+    assert_error(status, body, 400)
+    assert body["error"]["code"] == "invalid_json"
+    assert only_config_items() == []
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client):
+    status, body = post(client, BOOKINGS, booking_body(GOOD, note="[[[[{{{{" * 10))
+    assert status == 201, body
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"])
+def test_another_content_type_is_415_in_the_error_shape(client, content_type):
+    r = client.http.post(BOOKINGS, body=json.dumps(booking_body(GOOD)), headers={"Content-Type": content_type})
+    body = json.loads(r.body)
+    assert_error(r.status_code, body, 415)
+    assert body["error"]["code"] == "unsupported_media_type"
+    assert only_config_items() == []
+
+
+def test_another_method_is_405_in_the_error_shape(client):
+    r = client.http.put(BOOKINGS, body="{}", headers=JSON)
+    body = json.loads(r.body)
+    assert_error(r.status_code, body, 405)
+    assert body["error"]["code"] == "method_not_allowed"
+
+
 def test_oversized_body_is_413(client):
     status, body = post(client, BOOKINGS, booking_body(GOOD, note="x" * 20000))
     assert_error(status, body, 413)
@@ -104,7 +138,7 @@ def test_31_days_is_allowed(client):
 def test_forged_token_is_404(client, token):
     status, body = get(client, f"/api/v1/bookings/{token}")
     assert_error(status, body, 404)
-    assert_error(*post(client, f"/api/v1/bookings/{token}/cancel"), 404)
+    assert_response(post(client, f"/api/v1/bookings/{token}/cancel"), 404)
 
 
 def test_tampered_and_expired_tokens(client, frozen_now):
@@ -130,11 +164,11 @@ def test_other_purpose_token_is_refused(client, aws):
 def test_reschedule_validation(client):
     _, booked = book(client, GOOD)
     token = booked["manage_url"].rsplit("/", 1)[1]
-    assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", {}), 422, "start")
-    assert_error(
-        *post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T03:00:00+02:00"}), 422, "start"
+    assert_response(post(client, f"/api/v1/bookings/{token}/reschedule", {}), 422, "start")
+    assert_response(
+        post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T03:00:00+02:00"}), 422, "start"
     )
-    assert_error(*post(client, f"/api/v1/bookings/{token}/reschedule", raw="nope"), 400)
+    assert_response(post(client, f"/api/v1/bookings/{token}/reschedule", raw="nope"), 400)
 
 
 # --- property: no generated body ever causes a 5xx, and failures write nothing -------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, token_of
+from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, taken_on_sheets, token_of
 from tests.conftest import sent_emails, sent_sms
 
 
@@ -56,7 +56,9 @@ def test_confirmation_email_and_sms_are_sent(client):
     from email import policy
 
     parsed = email.message_from_string(raw, policy=policy.default)
-    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    plain = parsed.get_body(preferencelist=("plain",))
+    assert plain is not None, "no text part"
+    text = plain.get_content()
     assert token_of(body["manage_url"]) in text and "ke 25.11. klo 12.00" in text
     phone, text = sms[0][0], sms[0][1]
     assert phone == "+358401234567"
@@ -132,7 +134,7 @@ def test_cancel_frees_the_time_and_invites_to_book_again(client):
     status, body = post(client, f"/api/v1/bookings/{token}/cancel", {"reason": "flu"})
     assert status == 200 and body["status"] == "cancelled"
     assert "2026-11-25T12:00:00+02:00" in slots(client, staff="aino")["aino"]
-    assert count_by_prefix(table_items(), "LOCK#") == 0
+    assert taken_on_sheets(table_items()) == {}  # nothing left on her day sheet
     cancel_sms = sent_sms()[-1][1]
     assert "/book/demo" in cancel_sms and token not in cancel_sms
     # Cancelling again changes nothing and sends nothing more.
@@ -178,8 +180,10 @@ def test_reschedule_overlapping_its_own_time(client):
         client, f"/api/v1/bookings/{token_of(mine['manage_url'])}/reschedule", {"start": "2026-11-25T12:30:00+02:00"}
     )
     assert status == 200, body
-    locks = count_by_prefix(table_items(), "LOCK#")
-    assert locks == 14  # (60 + 10) / 5: exactly the new time's granules, none of the old left behind
+    # Exactly the new time (60 min + 10 min buffer) on her day sheet, nothing of the old left behind.
+    assert taken_on_sheets(table_items()) == {
+        ("2026-11-25#aino", f"a{mine['id']}"): ("2026-11-25T10:30:00+00:00", "2026-11-25T11:40:00+00:00")
+    }
 
 
 def test_cors_is_open_for_the_widget(client):

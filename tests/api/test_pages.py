@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from tests.api.helpers import book, count_by_prefix, get, table_items, token_of
@@ -31,7 +33,7 @@ def test_booking_page_walks_service_time_details(client):
 
 
 def test_booking_from_the_page_form(client):
-    status, html, _ = form_post(
+    status, html, headers = form_post(
         client,
         "/book/demo",
         {
@@ -45,8 +47,43 @@ def test_booking_from_the_page_form(client):
             "marketing": "yes",
         },
     )
-    assert status == 201 and "Your booking is confirmed" in html and "/m/" in html
+    assert status == 303 and html == ""
+    status, html = page(client, headers["Location"])
+    assert status == 200 and "Your booking is confirmed" in html and "/m/" in html
     assert count_by_prefix(table_items(), "APPT#") == 1
+
+
+def _form_key(html: str) -> str:
+    match = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert match, "the booking form carries no idempotency key"
+    return match.group(1)
+
+
+def test_a_double_submit_or_a_reload_gets_the_same_booking_not_someone_else_booked(client):
+    # Issue 17 (1): the second POST of one form used to say "someone booked this time".
+    start = "2026-11-25T11:00:00+02:00"
+    _, form_page = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start.replace('+', '%2B')}&lang=en")
+    fields = {
+        "idempotency_key": _form_key(form_page),
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": start,
+        "lang": "en",
+        "name": "Eve Example",
+        "phone": "040 123 4567",
+        "email": "eve@example.com",
+    }
+    first = form_post(client, "/book/demo", fields)
+    second = form_post(client, "/book/demo", fields)  # the double tap, or the browser resending the POST
+    assert first[0] == second[0] == 303
+    assert first[2]["Location"] == second[2]["Location"] and "/booked" in first[2]["Location"]
+    assert count_by_prefix(table_items(), "APPT#") == 1
+    for _ in range(2):  # the confirmation is a GET page: reloading it shows it again
+        status, html = page(client, first[2]["Location"])
+        assert status == 200 and "Your booking is confirmed" in html and "Eve" not in html.split("<main>")[0]
+    # The form a page renders is new each time: another booking needs another key.
+    _, again = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start.replace('+', '%2B')}&lang=en")
+    assert _form_key(again) != fields["idempotency_key"]
 
 
 def test_booking_form_errors_are_shown_and_nothing_written(client):
@@ -64,6 +101,24 @@ def test_booking_form_errors_are_shown_and_nothing_written(client):
         },
     )
     assert status == 422 and "phone number or an email" in html
+    assert count_by_prefix(table_items(), "APPT#") == 0
+
+
+def test_an_oversized_form_is_refused_whole_not_cut_short(client):
+    # A form over the limit would once be cut at 16 KB and booked with what was left.
+    fields = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": "2026-11-25T11:00:00+02:00",
+        "lang": "en",
+        "name": "Eve Example",
+        "phone": "040 123 4567",
+        "email": "",
+        "note": "x" * 20000,
+    }
+    r = client.http.post("/book/demo", body=urlencode(fields), headers={**FORM, "Accept-Language": "en"})
+    status, html = r.status_code, r.body.decode()
+    assert status == 413 and "at most 16384 bytes" in html
     assert count_by_prefix(table_items(), "APPT#") == 0
 
 
@@ -91,3 +146,129 @@ def test_manage_page_reschedule_by_post(client):
 def test_bad_link_gets_a_clear_4xx_page(client):
     status, html = page(client, "/m/not-a-token", {"Accept-Language": "sv"})
     assert status == 404 and "Fel" in html
+
+
+DETAILS = {
+    "service": "womens-cut",
+    "staff": "aino",
+    "start": "2026-11-25T11:00:00+02:00",
+    "name": "Eeva Esimerkki",
+    "note": "Pitkät hiukset",
+    "marketing": "yes",
+}
+
+
+def _input(html: str, name: str) -> str:
+    match = re.search(rf"<(?:input|textarea)[^>]*\bname=\"{name}\"[^>]*>", html)
+    assert match, f"no input {name}"
+    return match.group(0)
+
+
+def test_form_errors_are_in_her_language_next_to_the_field_and_keep_what_she_typed(client):
+    # Issue 17 (3): English messages, the field unmarked and the consent box unticked.
+    status, html, _ = form_post(client, "/book/demo", {**DETAILS, "lang": "fi", "phone": "", "email": ""})
+    assert status == 422
+    assert "The booking has errors" not in html and "give a phone number" not in html
+    assert "Tarkista merkityt kentät." in html
+    assert 'id="phone-error">Anna puhelinnumero tai sähköposti (tai molemmat).' in html
+    phone = _input(html, "phone")
+    assert 'aria-invalid="true"' in phone and "phone-error" in phone
+    assert 'value="Eeva Esimerkki"' in _input(html, "name") and "Pitkät hiukset" in html
+    assert "aria-invalid" not in _input(html, "name")
+    assert re.search(r'name="marketing" value="yes"\s*checked', html), "the consent she ticked is kept"
+
+    status, html, _ = form_post(client, "/book/demo", {**DETAILS, "lang": "sv", "phone": "12", "email": "x@"})
+    assert status == 422 and "not a valid" not in html
+    assert (
+        'id="phone-error">Kontrollera telefonnumret' in html and 'id="email-error">Kontrollera e-postadressen' in html
+    )
+    assert 'value="12"' in _input(html, "phone") and 'aria-invalid="true"' in _input(html, "email")
+
+    status, html, _ = form_post(
+        client, "/book/demo", {**DETAILS, "lang": "fi", "staff": "mikko", "phone": "040 123 4567"}
+    )
+    assert status == 422 and "does not offer" not in html and "Tämä tekijä ei tee valittua palvelua" in html
+
+
+def test_error_pages_are_in_her_language(client):
+    status, html = page(client, "/book/nosuch", {"Accept-Language": "sv-FI"})
+    assert status == 404 and "No business called" not in html and "Företaget hittades inte" in html
+    status, html = page(client, "/m/not-a-token?lang=fi")
+    assert status == 404 and "not valid" not in html and "Tämä linkki ei ole voimassa." in html
+    status, html = page(client, "/book/demo?service=nosuch&date=2026-11-25&lang=en")
+    assert "Choose a service" in html  # an unknown service: back to the list, nothing English-only broken
+
+
+def test_rating_a_visit_before_it_took_place_says_so_in_finnish(client):
+    from chalicelib import links
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    from chalicelib.store import businesses
+
+    b = businesses.get_by_slug("demo")
+    assert b is not None
+    token = links.feedback_token(b.id, booked["id"], datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    status, html = page(client, f"/f/{token}?r=5&lang=fi")
+    assert status == 409 and "has not taken place" not in html and "Käyntiä ei ole vielä ollut" in html
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_favicon_and_robots_are_answered_not_refused(client):
+    # Issue 17 (7): both answered 403 on the local stack, a console error on every page.
+    assert client.http.get("/favicon.ico").status_code in (200, 204)
+    r = client.http.get("/robots.txt")
+    assert r.status_code == 200 and "Disallow: /m/" in r.body.decode() and "Allow: /book/" in r.body.decode()
+
+
+def test_the_small_things_a_client_reads(client):
+    # Issue 17 (7): no raw zone name, the salon's phone a tel: link, the summary before
+    # confirming says who and how much, and that a phone or an email is needed.
+    html = page(client, "/book/demo?lang=fi")[1]
+    assert "Europe/Helsinki" not in _text(html) and "paikallista aikaa (Helsinki)" in html
+    assert 'href="tel:+358912345678"' in html
+    start = "2026-11-25T11:00:00%2B02:00"
+    html = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start}&lang=fi")[1]
+    summary = _text(html.split('id="summary"')[1].split("</div>")[0])
+    assert "Aino Virtanen" in summary and "69,00 €" in summary and "60 min" in summary
+    assert "Anna puhelinnumero tai sähköposti" in html
+    html = page(client, f"/book/demo?service=womens-cut&start={start}&lang=fi")[1]
+    assert "Ensimmäinen vapaa" in _text(html.split('id="summary"')[1].split("</div>")[0])
+
+
+def test_manage_page_status_in_finnish_and_cancel_asks_first(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    html = page(client, f"/m/{token}?lang=fi")[1]
+    assert "<dt>Tila</dt>" in html and ">Status<" not in html
+    assert f'action="/m/{token}/cancel"' not in html  # one tap does not cancel
+    html = page(client, f"/m/{token}?lang=fi&cancel=1")[1]
+    assert "Haluatko varmasti perua varauksen?" in html and f'action="/m/{token}/cancel"' in html
+    assert "Kyllä, peru varaus" in html and "Ei, pidä varaus" in html
+    assert get(client, f"/api/v1/bookings/{token}")[1]["status"] == "booked"
+
+
+def test_too_late_page_has_the_phone_as_a_link(client, frozen_now):
+    from tests.history import at
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    frozen_now["now"] = at("2026-11-25T09:00:00+02:00")
+    html = page(client, f"/m/{token_of(booked['manage_url'])}?lang=fi")[1]
+    assert "ei voi enää muuttaa" in html and 'href="tel:+358912345678"' in html
+
+
+def test_rating_page_says_one_star_and_has_no_stray_full_stop(client, frozen_now):
+    from chalicelib import links
+    from chalicelib.store import businesses
+    from tests.history import at
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    frozen_now["now"] = at("2026-11-25T15:00:00+02:00")
+    b = businesses.get_by_slug("demo")
+    assert b is not None
+    token = links.feedback_token(b.id, booked["id"], datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    text = _text(page(client, f"/f/{token}?lang=fi")[1])
+    assert "1 tähti" in text and "1 tähteä" not in text and "2 tähteä" in text
+    assert "klo 12.00, Aino Virtanen." in text and not re.search(r"\d\. ·", text)

@@ -2,16 +2,27 @@
 SES/SNS server, chalice local) started once per session on free ports with its own
 data directory, and Debian's Chromium (/usr/bin/chromium, installed by
 scripts/ensure-chromium.sh) driven by Playwright. Screenshots go to
-test-artifacts/screenshots/; axe-core comes from node_modules (package.json)."""
+test-artifacts/screenshots/; axe-core comes from node_modules (package.json).
+
+Both clocks are pinned, the stack's (REBOOK_NOW, which only a local stack honours) and
+the browser's: the tests run on the same day whenever they run. PIN is an ordinary
+Wednesday; tests/browser/test_dashboard.py also runs its period checks where periods
+turn, each on a stack of its own.
+
+Under pytest-xdist the tests on one stack run on one worker, so it starts once (units in
+tests/conftest.py); every stack has its own free ports and data directory."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from http.server import HTTPServer, SimpleHTTPRequestHandler
 from pathlib import Path
@@ -35,6 +46,12 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+PIN = "2026-11-25T12:00:00+02:00"  # Wednesday noon in Helsinki
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
 
 
 def pytest_collection_modifyitems(items):
@@ -49,6 +66,10 @@ class Stack:
         self.local = local
         self.api = local.api
         self.env = local.env
+        self.now = datetime.fromisoformat(local.now)  # its clock, stopped there
+        # Hours before `now` of each visit seed.past_visit writes: the same day, one staff
+        # member's, never overlapping.
+        self.hours_back = itertools.count(3, 2)
 
     def messages(self) -> dict:
         with urllib.request.urlopen(f"{self.api}/dev/messages.json", timeout=10) as r:
@@ -68,13 +89,14 @@ class Stack:
         return match.group(0)
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextmanager
+def running_stack(now: str):
+    """`make run`'s stack on free ports and its own data directory, its clock at `now`."""
     from scripts.dynamodb_local import free_port
     from scripts.local_stack import LocalStack, http_status
 
     data = Path(tempfile.mkdtemp(prefix="rebook-browser-"))
-    local = LocalStack(free_port(), free_port(), free_port(), local_dir=data)
+    local = LocalStack(free_port(), free_port(), free_port(), local_dir=data, now=now)
     try:
         local.start()
         url = f"{local.api}/api/v1/businesses/demo"
@@ -82,6 +104,20 @@ def stack():
         yield Stack(local)
     finally:
         local.stop()
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with running_stack(PIN) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def own_stack():
+    """A stack of the module's own, on the same pinned day: what it books and changes
+    meets no other module's, and it runs beside them under xdist (tests/conftest.py)."""
+    with running_stack(PIN) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
@@ -96,13 +132,20 @@ def browser():
         b.close()
 
 
-def new_context(browser, **kw):
+def pinned_context(browser, now: str = PIN, **kw):
+    """A browser profile in Helsinki whose clock says `now` (the stack's)."""
+    kw.setdefault("timezone_id", "Europe/Helsinki")
+    context = browser.new_context(**kw)
+    context.clock.set_fixed_time(datetime.fromisoformat(now))
+    return context
+
+
+def new_context(browser, now: str = PIN, **kw):
     """A browser profile; bypass_csp only so that axe-core can be injected into pages
     whose CSP (rightly) refuses inline scripts."""
     kw.setdefault("viewport", PHONE)
     kw.setdefault("locale", "fi-FI")
-    kw.setdefault("timezone_id", "Europe/Helsinki")
-    return browser.new_context(bypass_csp=True, **kw)
+    return pinned_context(browser, now, bypass_csp=True, **kw)
 
 
 @pytest.fixture
@@ -135,22 +178,26 @@ def host_site(stack):
         f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "
         f"style='width:100%;height:700px;border:0'></iframe></main></body></html>"
     )
-    server = HTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(root)))
-    server.RequestHandlerClass.log_message = lambda *a, **k: None
+    server = HTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
 
-def axe_violations(page_or_frame) -> list[str]:
-    """Serious and critical axe-core violations on the page, one line each."""
+SERIOUS = ("serious", "critical")
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
+
+
+def axe_violations(page_or_frame, impacts: tuple[str, ...] = SERIOUS) -> list[str]:
+    """axe-core's violations on the page of the given impacts (serious and critical unless
+    told), one line each. The dashboard's and the front desk's tests ask for every impact."""
     page_or_frame.add_script_tag(path=str(AXE))
     result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in impacts
     ]
 
 
@@ -164,6 +211,6 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(original)
 
 
-def check_page(page, name: str) -> None:
+def check_page(page, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
     shoot(page, name)
-    assert axe_violations(page) == [], name
+    assert axe_violations(page, impacts) == [], name

@@ -75,8 +75,10 @@ def test_book_through_the_widget_then_manage_reschedule_and_cancel(page, stack, 
     page.locator(".slots button").nth(3).click()  # the booked day, three times later
     page.get_by_text("Varaus on siirretty.").wait_for()
     assert page.locator("dd").nth(2).inner_text() != old_time
+    page.get_by_role("link", name="Peru varaus").click()  # one tap asks first
+    page.get_by_text("Haluatko varmasti perua varauksen?").wait_for()
     page.get_by_label("Syy (valinnainen)").fill("Flu")
-    page.get_by_role("button", name="Peru varaus").click()
+    page.get_by_role("button", name="Kyllä, peru varaus").click()
     page.get_by_text("Varaus on peruttu.").wait_for()
     check_page(page, "manage-cancelled")
     kinds = [m["subject"] for m in stack.emails_to(email)]
@@ -137,7 +139,10 @@ def test_the_page_says_when_the_visitors_time_zone_differs(browser, stack):
         note = page.locator("#tz-note")
         assert note.is_visible() is shown
         if shown:
-            assert "Europe/Helsinki" in note.inner_text() and "America/New_York" in note.inner_text()
+            # Names people read, not zone ids (issue 17, 7).
+            assert "Helsinki" in note.inner_text() and "New York" in note.inner_text()
+            assert "Europe/Helsinki" not in page.locator("body").inner_text()
+            assert "America/New_York" not in note.inner_text()
             assert page.locator("html").get_attribute("lang") == "en"  # from the browser's language
         context.close()
 
@@ -151,7 +156,7 @@ def test_the_language_follows_the_browser_and_can_be_switched(browser, stack):
     page.get_by_role("heading", name="Välj tjänst").wait_for()
     assert page.locator("html").get_attribute("lang") == "sv"
     page.get_by_role("link", name=re.compile("Damklippning")).click()  # Swedish stays on the next step
-    page.get_by_role("link", name="Vem som helst").wait_for()
+    page.get_by_role("link", name="Första lediga").wait_for()
     pick_a_time(page, name_field="Namn")
     assert page.get_by_role("button", name="Bekräfta bokningen").is_visible()
     context.close()
@@ -234,3 +239,67 @@ def test_widget_is_small(stack):
         body = r.read()
         assert r.headers["Content-Type"].startswith("application/javascript")
     assert len(gzip.compress(body)) <= 30 * 1024
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_the_widget_close_button_leaves_the_language_switch_free(page, stack, host_site):
+    # Issue 17 (5): the close button sat on FI/SV/EN, so the language could not be changed.
+    page.goto(f"{host_site}/index.html")
+    page.locator("rebook-widget button.book").click()
+    frame = page.frame_locator("rebook-widget iframe")
+    switch = frame.get_by_role("navigation", name="Language")
+    switch.get_by_role("link", name="SV").wait_for()
+    close = page.locator("rebook-widget button.close").bounding_box()
+    assert close
+    for code in ("FI", "SV", "EN"):
+        box = switch.get_by_role("link", name=code).bounding_box()
+        assert box and not _overlap(close, box), code
+    switch.get_by_role("link", name="SV").click()
+    frame.get_by_role("heading", name="Välj tjänst").wait_for()
+    page.locator("rebook-widget button.close").click()
+    expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+
+
+def test_a_double_click_books_once_and_the_confirmation_survives_a_reload(page, stack):
+    # Issue 17 (1): the second click (or a reload of the POST's answer) said the time was taken.
+    page.goto(f"{stack.api}/book/demo?service=blowdry&staff=mikko")
+    pick_a_time(page, days_ahead=2)
+    name, email, phone = someone("double")
+    fill_details(page, name, email, phone, marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").dblclick()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert "/booked" in page.url
+    page.reload()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert page.get_by_text("Joku ehti varata").count() == 0
+    assert len(stack.emails_to(email)) == 1  # one booking, one confirmation
+    check_page(page, "booked-after-reload")
+
+
+def test_the_confirm_button_is_disabled_while_sending(page, stack):
+    page.goto(f"{stack.api}/book/demo?service=kids-cut&staff=mikko")
+    pick_a_time(page, days_ahead=2)
+    name, email, phone = someone("busy")
+    fill_details(page, name, email, phone, marketing=False)
+    # Watch the form's submissions from the page itself (and keep them from leaving).
+    state = page.evaluate(
+        """() => new Promise(resolve => {
+          const form = document.querySelector('form[data-once]');
+          const button = form.querySelector('button[type=submit]');
+          const sent = [];
+          form.addEventListener('submit', e => { sent.push(!e.defaultPrevented); e.preventDefault(); });
+          button.click();
+          setTimeout(() => { button.click(); form.requestSubmit(); }, 20);
+          setTimeout(() => resolve({disabled: button.disabled, busy: button.getAttribute('aria-busy'), sent}), 100);
+        })"""
+    )
+    assert state["disabled"] and state["busy"] == "true"
+    assert state["sent"][0] is True and not any(state["sent"][1:])  # the second tap sends nothing

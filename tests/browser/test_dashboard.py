@@ -9,27 +9,33 @@ photographed at phone and desktop width (test-artifacts/screenshots/dashboard-*)
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_page, new_context
+from tests.browser.conftest import ALL_IMPACTS, PHONE, new_context, pinned_context, running_stack
+from tests.browser.conftest import check_page as check_any
 from tests.browser.seed import past_visit, stack_env, visit
+from tests.history import HELSINKI
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 OWNER_ONLY_CHECKED = {
     "kpis": "/kpis",
     "clients": "/retention",
     "followups": "/follow-ups/due",
     "feedback": "/feedback",
     "failed": "/messages/failed",
-    "today": "/calendar",
+    "calendar": "/calendar",
 }
+
+
+def check_page(page, name: str) -> None:
+    """A screenshot at both widths and axe-core: the dashboard has no violation of any impact."""
+    check_any(page, name, ALL_IMPACTS)
 
 
 def accounts(stack) -> dict:
@@ -70,11 +76,12 @@ def admin_status(stack, token: str, path: str) -> int:
 def sign_in(page, stack, role: str = "owner") -> None:
     account = accounts(stack)[role]
     page.goto(f"{stack.api}/admin")
-    page.get_by_label("Sähköposti").fill(account["email"])
-    page.get_by_label("Salasana", exact=True).fill(account["password"])
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill(account["email"])
+    form.get_by_label("Salasana", exact=True).fill(account["password"])
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
     page.locator("#app").wait_for()
-    page.locator("#calendar section.card").first.wait_for()
+    page.locator("#calendar .cal").wait_for()
 
 
 def show(page, view: str) -> None:
@@ -84,17 +91,17 @@ def show(page, view: str) -> None:
 
 
 def view_box(view: str) -> str:
-    return {"today": "calendar", "clients": "retention"}.get(view, view)
+    return {"clients": "retention"}.get(view, view)
 
 
-@pytest.fixture(scope="module")
-def seeded(stack):
-    """Real data for every view: a visit today, clients at risk (one without marketing
-    consent) and lapsed, a low rating given through the rating page, and a booking whose
-    confirmation SMS fails for good (moto's SNS says numbers ending in 99 opted out)."""
-    now = datetime.now(UTC)
+def seed(stack) -> dict:
+    """Real data for every view, on the stack's pinned day: a visit today, clients at risk
+    (one without marketing consent) and lapsed, a low rating given through the rating
+    page, and a booking whose confirmation SMS fails for good (moto's SNS says numbers
+    ending in 99 opted out)."""
+    now = stack.now
     # 07:30 local: before opening, so no booking through the public pages can take it.
-    early = datetime.now(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0).astimezone(UTC)
+    early = now.astimezone(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0)
     people = {
         "today": visit(stack, "Tuula Tänään", "tuula@example.com", early, staff="mikko", status="booked"),
         "message": visit(stack, "Riikka Riskinen", "riikka@example.com", now - timedelta(days=70), staff="aino"),
@@ -104,12 +111,12 @@ def seeded(stack):
         "maintenance": visit(stack, "Maija Huoltonen", "maija@example.com", now - timedelta(days=72), staff="sanna"),
         "lapsed": visit(stack, "Leena Lähtenyt", "leena@example.com", now - timedelta(days=130), staff="sanna"),
     }
-    rated = past_visit(stack, "Heikki Heikkonen", "heikki@example.com")
+    rated = past_visit(stack, "Heikki Heikkonen", "heikki@example.com")  # earlier today
     form = urllib.parse.urlencode({"rating": "2", "comment": "Odotin liian kauan.", "lang": "fi"}).encode()
     with urllib.request.urlopen(urllib.request.Request(rated["feedback"], data=form, method="POST"), timeout=10) as r:
         assert r.status == 200
     # A booking a few days ahead whose SMS confirmation can never be sent.
-    first = date.today() + timedelta(days=2)
+    first = now.astimezone(HELSINKI).date() + timedelta(days=2)
     query = urllib.parse.urlencode(
         {"service": "mens-cut", "from": first.isoformat(), "to": (first + timedelta(days=10)).isoformat()}
     )
@@ -137,8 +144,13 @@ def seeded(stack):
     with stack_env(stack):
         from chalicelib.jobs.schedule import JOBS
 
-        JOBS["kpi_sync"].run(datetime.now(UTC) + timedelta(minutes=1), simulated=True)
+        JOBS["kpi_sync"].run(now + timedelta(minutes=1), simulated=True)
     return people
+
+
+@pytest.fixture(scope="module")
+def seeded(stack):
+    return seed(stack)
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +168,10 @@ def test_wrong_password_is_refused_and_nothing_is_shown(page, stack):
     page.goto(f"{stack.api}/admin")
     page.get_by_role("heading", name="Kirjaudu sisään").wait_for()
     check_page(page, "dashboard-sign-in")
-    page.get_by_label("Sähköposti").fill(accounts(stack)["owner"]["email"])
-    page.get_by_label("Salasana", exact=True).fill("not-the-password")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill(accounts(stack)["owner"]["email"])
+    form.get_by_label("Salasana", exact=True).fill("not-the-password")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Väärä sähköposti tai salasana.")
     assert page.locator("#app").is_hidden()
     assert page.evaluate("sessionStorage.getItem('rebook.dashboard.token')") is None
@@ -166,30 +179,56 @@ def test_wrong_password_is_refused_and_nothing_is_shown(page, stack):
 
 
 def test_todays_and_this_weeks_appointments_per_staff_member(owner):
-    show(owner, "today")
-    mikko = owner.locator("#calendar section.card", has=owner.get_by_role("heading", name="Mikko Laine"))
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_contain_text("Naisten hiustenleikkaus")
-    expect(owner.locator("#calendar section.card h3")).to_have_count(3)  # every staff member, even with no visits
+    show(owner, "calendar")
+    mikko = owner.locator("#calendar .col[data-staff=mikko]")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("Naisten hiustenleikkaus")
+    expect(owner.locator("#calendar .col")).to_have_count(3)  # every staff member, even with no visits
     check_page(owner, "dashboard-today")
-    owner.get_by_role("button", name="Tällä viikolla").click()
-    expect(owner.get_by_role("button", name="Tällä viikolla")).to_have_attribute("aria-pressed", "true")
+    owner.get_by_role("button", name="Viikko", exact=True).click()
+    expect(owner.get_by_role("button", name="Viikko", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(owner.locator("#cal-range")).to_contain_text("–")
-    expect(mikko.locator("li", has_text="Tuula Tänään")).to_be_visible()
+    owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
+    expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
     check_page(owner, "dashboard-week")
-    owner.get_by_role("button", name="Tänään").click()
-    expect(owner.get_by_role("button", name="Tänään")).to_have_attribute("aria-pressed", "true")
+    owner.get_by_role("button", name="Päivä", exact=True).click()
+    expect(owner.get_by_role("button", name="Päivä", exact=True)).to_have_attribute("aria-pressed", "true")
 
 
-def test_key_figures_with_a_chart_per_month(owner):
+def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
     expect(tiles).to_have_count(22)
+    # The page opens on the last 30 days (today included), compared with the 30 before.
+    expect(owner.get_by_label("Jakso", exact=True)).to_have_value("last30")
+    expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
+    expect(owner.get_by_role("button", name="Edellinen jakso")).to_be_disabled()
+    rating = owner.locator(".tile[data-kpi=average_rating]")
+    expect(rating.locator(".value")).not_to_have_text("–")  # rated earlier today
+    expect(rating.locator(".compared")).to_have_text("Ennen: –")  # nobody rated in the 30 days before
+    days = rating.get_by_role("img").locator("desc").text_content().split("; ")
+    assert len(days) == 30 and days[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), days
+    assert "päivittäin" in rating.get_by_role("img").locator("title").first.text_content()
+    # Distinct clients do not add up from days: said, not left blank without a word.
+    expect(owner.locator(".tile[data-kpi=retention_rate] .note")).to_be_visible()
+    # Occupancy and revenue per staff member, with the 30 days before.
+    table = owner.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(4)
+    for name in ("Aino Virtanen", "Mikko Laine", "Sanna Korhonen"):
+        expect(table.get_by_role("rowheader", name=name)).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Käyttöaste")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Myynti")).to_be_visible()
+    expect(table.locator("tr[data-staff=mikko] td").nth(1)).to_contain_text(" h")
+    check_page(owner, "dashboard-kpis-last30")
+
+    # A calendar month: the 12 months' charts.
+    owner.get_by_label("Jakso", exact=True).select_option("month")
     retention = owner.locator(".tile[data-kpi=retention_rate]")
     expect(retention.get_by_role("heading")).to_have_text("Asiakaspysyvyys")
+    expect(retention.locator(".note")).to_have_count(0)
     chart = retention.get_by_role("img")
     assert chart.get_attribute("aria-labelledby")
-    assert "kuukausittain" in chart.locator("title").first.text_content()
+    expect(chart.locator("title").first).to_contain_text("kuukausittain")
     assert len(chart.locator("desc").text_content().split("; ")) == 12  # a text alternative for each month
     # Real figures: the seeded visits of the last months are in the monthly trend.
     visits = owner.locator(".tile[data-kpi=visits] desc").text_content()
@@ -198,7 +237,7 @@ def test_key_figures_with_a_chart_per_month(owner):
     retention.get_by_text("Mikä tämä on?").click()
     expect(retention.get_by_text("Edellisellä jaksolla käyneistä")).to_be_visible()
     check_page(owner, "dashboard-kpis")
-    this_year = str(datetime.now(HELSINKI).year)
+    this_year = str(stack.now.astimezone(HELSINKI).year)
     owner.get_by_label("Jakso", exact=True).select_option("year")
     expect(owner.locator("#period-label")).to_have_text(this_year)
     expect(owner.get_by_role("button", name="Seuraava jakso")).to_be_disabled()
@@ -206,7 +245,10 @@ def test_key_figures_with_a_chart_per_month(owner):
         owner.get_by_role("button", name="Edellinen jakso").click()
     expect(owner.locator("#period-label")).to_have_text(str(int(this_year) - 1))
     expect(tiles).to_have_count(22)
-    owner.get_by_label("Jakso", exact=True).select_option("month")
+    with owner.expect_response(lambda r: "/kpis?period=last7" in r.url):
+        owner.get_by_label("Jakso", exact=True).select_option("last7")
+    expect(owner.locator(".tile[data-kpi=average_rating] desc")).to_have_text(re.compile(r"^([^;]+; ){6}[^;]+$"))
+    owner.get_by_label("Jakso", exact=True).select_option("last30")
 
 
 def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
@@ -247,7 +289,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dialog = owner.get_by_role("dialog", name="Seuranta: Leena Lähtenyt")
     check_page(owner, "dashboard-follow-up")
     dialog.get_by_label("Mitä tehdään").fill("Soita ja tarjoa aikaa")
-    assert dialog.get_by_label("Määräpäivä").input_value() == datetime.now(HELSINKI).date().isoformat()
+    assert dialog.get_by_label("Määräpäivä").input_value() == stack.now.astimezone(HELSINKI).date().isoformat()
     dialog.get_by_role("button", name="Tallenna").click()
     expect(status).to_contain_text("Seuranta lisätty: Leena Lähtenyt")
     expect(owner.locator("#count-followups")).to_have_text("1")
@@ -282,7 +324,7 @@ def test_messages_that_failed_for_good(owner):
 
 def test_every_view_fits_a_phone(owner):
     assert owner.viewport_size == PHONE
-    for view in ("today", "kpis", "clients", "followups", "feedback", "failed"):
+    for view in ("calendar", "kpis", "clients", "followups", "feedback", "failed"):
         show(owner, view)
         width = owner.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{view} is {width}px wide on a phone"
@@ -291,7 +333,7 @@ def test_every_view_fits_a_phone(owner):
 def test_language_switch_is_remembered(owner, stack):
     owner.get_by_label("Kieli").select_option("sv")
     expect(owner.locator("html")).to_have_attribute("lang", "sv")
-    expect(owner.get_by_role("link", name="Bokningar")).to_be_visible()
+    expect(owner.get_by_role("link", name="Kalender")).to_be_visible()
     show(owner, "clients")
     expect(owner.get_by_role("heading", level=2)).to_have_text("Kunder i riskzonen och kunder som slutat komma")
     expect(owner.get_by_role("button", name="Skicka meddelande: Riikka Riskinen")).to_be_visible()
@@ -328,6 +370,7 @@ def test_staff_sees_no_owner_only_section_and_signs_out(browser, stack, seeded):
     expect(page.locator("#sign-in-note")).to_have_text("Olet kirjautunut ulos.")
     assert page.evaluate("sessionStorage.getItem('rebook.dashboard.token')") is None
     assert page.locator("#calendar").inner_text() == ""  # nothing left behind
+    assert page.locator("#client-card").inner_text() == ""
     page.reload()
     expect(page.get_by_role("heading", name="Kirjaudu sisään")).to_be_visible()
     context.close()
@@ -344,7 +387,7 @@ def test_a_token_the_api_refuses_brings_back_the_sign_in_form(page, stack):
 
 def test_the_page_works_under_its_own_content_security_policy(browser, stack, seeded):
     """The other tests let axe-core in by bypassing CSP; here the page's own policy holds."""
-    context = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="Europe/Helsinki")
+    context = pinned_context(browser, viewport=PHONE, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15000)
     violations = []
@@ -354,10 +397,11 @@ def test_the_page_works_under_its_own_content_security_policy(browser, stack, se
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # the browser's language
     account = accounts(stack)["owner"]
-    page.get_by_label("Email").fill(account["email"])
-    page.get_by_label("Password", exact=True).fill(account["password"])
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.locator("#calendar section.card").first.wait_for()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Email").fill(account["email"])
+    form.get_by_label("Password", exact=True).fill(account["password"])
+    form.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#calendar .cal").wait_for()
     page.locator("#tabs a[data-view=kpis]").click()
     expect(page.locator("#kpis .tile svg rect").first).to_be_attached()
     assert violations == []
@@ -440,15 +484,16 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
     )
     page.route("https://cognito-idp.eu-north-1.amazonaws.com/", cognito)
     page.goto(f"{stack.api}/admin")
-    page.get_by_label("Sähköposti").fill("omistaja@salonaurora.example")
-    page.get_by_label("Salasana", exact=True).fill("wrong")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill("omistaja@salonaurora.example")
+    form.get_by_label("Salasana", exact=True).fill("wrong")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Väärä sähköposti tai salasana.")
-    page.get_by_label("Salasana", exact=True).fill("first-Passw0rd")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
-    page.get_by_label("Uusi salasana").fill("my-new-Passw0rd")
-    page.get_by_role("button", name="Kirjaudu", exact=True).click()
-    page.locator("#calendar section.card").first.wait_for()
+    form.get_by_label("Salasana", exact=True).fill("first-Passw0rd")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    form.get_by_label("Uusi salasana").fill("my-new-Passw0rd")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    page.locator("#calendar .cal").wait_for()
     expect(page.locator("#who")).to_have_text("Omistaja")
     assert [c[0] for c in calls] == ["AWSCognitoIdentityProviderService.InitiateAuth"] * 2 + [
         "AWSCognitoIdentityProviderService.RespondToAuthChallenge"
@@ -465,3 +510,95 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
         "Session": "session-1",
         "ChallengeResponses": {"USERNAME": "omistaja@salonaurora.example", "NEW_PASSWORD": "my-new-Passw0rd"},
     }
+
+
+# --- where periods turn ------------------------------------------------------------------
+# The same stack and seed, with both clocks pinned at noon on the last and the first day
+# of a month and of a year, and on the Sundays when Helsinki's clocks go forward and back.
+# Each pin has a stack of its own (its clock is the process's), run by one worker.
+PERIOD_PINS = {
+    "last-of-year": "2026-12-31T12:00:00+02:00",
+    "first-of-year": "2027-01-01T12:00:00+02:00",
+    "dst-forward": "2027-03-28T12:00:00+03:00",
+    "dst-back": "2026-10-25T12:00:00+02:00",
+}
+
+
+@pytest.fixture(
+    scope="module",
+    params=list(PERIOD_PINS.values()),
+    ids=[f"pin-{name}" for name in PERIOD_PINS],  # one xdist unit each (tests/conftest.py)
+)
+def pinned(request, browser):
+    """A signed-in owner on a stack seeded on its pinned day."""
+    with running_stack(request.param) as stack:
+        seed(stack)
+        context = new_context(browser, now=request.param)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        sign_in(page, stack)
+        yield stack, page
+        context.close()
+
+
+def month_key(d) -> str:
+    return f"{d.year}-{d.month:02d}"
+
+
+def month_name(page, d) -> str:
+    """The month as the page names it in Finnish ("joulukuu 2026")."""
+    return page.evaluate(
+        "([y, m]) => new Intl.DateTimeFormat('fi-FI', {timeZone: 'UTC', month: 'long', year: 'numeric'})"
+        ".format(new Date(Date.UTC(y, m - 1, 15)))",
+        [d.year, d.month],
+    )
+
+
+def test_the_periods_follow_the_pinned_day(pinned):
+    stack, owner = pinned
+    today = stack.now.astimezone(HELSINKI).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+
+    # Today and this week: the visit at 07:30 this morning, under its staff member.
+    show(owner, "calendar")
+    mikko = owner.locator("#calendar .col[data-staff=mikko]")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    owner.get_by_role("button", name="Viikko", exact=True).click()
+    owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
+    expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
+    owner.get_by_role("button", name="Päivä", exact=True).click()
+
+    # The KPIs open on the last 30 days, today included: never blank on the 1st.
+    show(owner, "kpis")
+    expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
+    rating = owner.locator(".tile[data-kpi=average_rating]")
+    expect(rating.locator(".value")).not_to_have_text("–")  # rated earlier today
+    days = rating.locator("desc").text_content().split("; ")
+    assert len(days) == 30 and days[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), days
+    expect(owner.get_by_role("table").get_by_role("rowheader", name="Aino Virtanen")).to_be_visible()
+    # This month (the browser's and the server's), whose last bar it is: today counts in it.
+    with owner.expect_response(lambda r: f"/kpis?period={month_key(today)}" in r.url):
+        owner.get_by_label("Jakso", exact=True).select_option("month")
+    expect(owner.locator("#period-label")).to_have_text(month_name(owner, today))
+    expect(rating.get_by_role("img").locator("title").first).to_contain_text("kuukausittain")  # redrawn
+    expect(rating.locator(".value")).not_to_have_text("–")
+    months = rating.locator("desc").text_content().split("; ")
+    assert len(months) == 12 and months[-1].rsplit(": ", 1)[1] == rating.locator(".value").text_content(), months
+    expect(owner.get_by_role("button", name="Seuraava jakso")).to_be_disabled()
+    with owner.expect_response(lambda r: f"/kpis?period={month_key(last_month)}" in r.url):
+        owner.get_by_role("button", name="Edellinen jakso").click()
+    expect(rating.locator(".value")).to_have_text("–")  # nobody rated a visit last month
+    with owner.expect_response(lambda r: f"/kpis?period={month_key(today)}" in r.url):
+        owner.get_by_role("button", name="Seuraava jakso").click()
+    owner.get_by_label("Jakso", exact=True).select_option("year")
+    expect(owner.locator("#period-label")).to_have_text(str(today.year))
+    with owner.expect_response(lambda r: f"/kpis?period={today.year - 1}" in r.url):
+        owner.get_by_role("button", name="Edellinen jakso").click()
+    owner.get_by_label("Jakso", exact=True).select_option("last30")
+
+    # A follow-up is due today by default.
+    show(owner, "clients")
+    owner.get_by_role("button", name="Lisää seuranta: Leena Lähtenyt").click()
+    dialog = owner.get_by_role("dialog", name="Seuranta: Leena Lähtenyt")
+    assert dialog.get_by_label("Määräpäivä").input_value() == today.isoformat()
+    dialog.get_by_role("button", name="Peruuta").click()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from chalicelib.domain.booking import (
@@ -14,8 +17,8 @@ from chalicelib.domain.booking import (
     RescheduleIn,
     can_change,
     cancellation_deadline,
-    granules,
 )
+from chalicelib.domain.daysheet import DaySheet, Taken, busy_by_staff, days_touched, decode, encode, sheet_from
 
 
 def body(**over):
@@ -190,31 +193,72 @@ def test_reschedule_and_cancel_bodies():
     assert ("reason",) in error_locs({"reason": "x" * 501}, CancelIn)
 
 
-# --- granules ---------------------------------------------------------------------
+# --- day sheets -------------------------------------------------------------------
+# chalicelib/domain/daysheet.py: what a booking writes on, and the clash check every
+# booking, move and availability relies on.
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
-def test_granules_cover_service_and_buffer_in_5_minute_steps():
-    g = granules(START, 70)
-    assert len(g) == 14
-    assert g[0] == START
-    assert g[-1] == START + timedelta(minutes=65)
-    assert all(b - a == timedelta(minutes=5) for a, b in zip(g, g[1:]))
+def sheet(*stretches, version=1):
+    taken = tuple(Taken(ref, START + timedelta(minutes=a), START + timedelta(minutes=b)) for ref, a, b in stretches)
+    return DaySheet("b1", "aino", date(2026, 11, 24), taken, version)
 
 
-@pytest.mark.parametrize("minutes,count", [(0, 0), (1, 1), (5, 1), (6, 2), (240, 48)])
-def test_partial_granules_round_up(minutes, count):
-    assert len(granules(START, minutes)) == count
+def test_overlapping_bookings_clash_and_touching_ones_do_not():
+    s = sheet(("a1", 0, 70))  # 12:00-13:10, buffer included
+    assert [t.ref for t in s.clashes(START + timedelta(minutes=65), START + timedelta(minutes=95))] == ["a1"]
+    assert s.clashes(START + timedelta(minutes=70), START + timedelta(minutes=100)) == []
+    assert s.clashes(START - timedelta(minutes=30), START) == []
+    # A booking being moved does not clash with itself.
+    assert s.clashes(START + timedelta(minutes=30), START + timedelta(minutes=90), ignore="a1") == []
 
 
-def test_overlapping_bookings_share_a_granule_and_touching_ones_do_not():
-    first = set(granules(START, 70))  # 12:00-13:10
-    assert first & set(granules(START + timedelta(minutes=65), 30))
-    assert not first & set(granules(START + timedelta(minutes=70), 30))
+@settings(max_examples=300, deadline=None)
+@given(
+    taken=st.lists(st.tuples(st.integers(0, 600), st.integers(5, 480)), max_size=8),
+    start=st.integers(0, 600),
+    length=st.integers(5, 480),
+)
+def test_a_clash_is_exactly_an_overlap(taken, start, length):
+    s = sheet(*((f"a{i}", lo, lo + n) for i, (lo, n) in enumerate(taken)))
+    clashes = {t.ref for t in s.clashes(START + timedelta(minutes=start), START + timedelta(minutes=start + length))}
+    overlapping = {f"a{i}" for i, (lo, n) in enumerate(taken) if lo < start + length and start < lo + n}
+    assert clashes == overlapping
 
 
-def test_appointment_occupancy_granules():
+@pytest.mark.parametrize(
+    ("start", "minutes", "days"),
+    [
+        ("2026-11-24T10:00:00+02:00", 60, ["2026-11-24"]),
+        ("2026-11-24T23:30:00+02:00", 30, ["2026-11-24"]),  # ends at midnight: one day
+        ("2026-11-24T23:30:00+02:00", 60, ["2026-11-24", "2026-11-25"]),  # runs past it: two
+        ("2026-11-24T09:00:00+02:00", 12 * 60, ["2026-11-24"]),  # a day-long course is one sheet
+        ("2026-03-29T01:00:00+02:00", 180, ["2026-03-29"]),  # across the spring DST switch
+        ("2026-10-25T02:30:00+03:00", 120, ["2026-10-25"]),  # across the autumn one
+    ],
+)
+def test_the_days_a_booking_is_written_on(start, minutes, days):
+    begin = datetime.fromisoformat(start)
+    assert [d.isoformat() for d in days_touched(begin, begin + timedelta(minutes=minutes), HELSINKI)] == days
+
+
+def test_the_sheet_form_round_trips_to_the_minute():
+    a, b = START + timedelta(minutes=5), START + timedelta(hours=8, minutes=35)
+    assert decode("a1", encode(a, b)) == Taken("a1", a, b)
+    s = sheet_from("b1", "aino", date(2026, 11, 24), {"a2": encode(b, b + timedelta(hours=1)), "a1": encode(a, b)}, 3)
+    assert [t.ref for t in s.taken] == ["a1", "a2"] and s.version == 3
+
+
+def test_a_booking_past_midnight_counts_once_in_the_busy_time():
+    long = Taken("a1", START, START + timedelta(hours=14))
+    first = DaySheet("b1", "aino", date(2026, 11, 24), (long,), 1)
+    second = DaySheet("b1", "aino", date(2026, 11, 25), (long,), 1)
+    assert busy_by_staff([first, second]) == {"aino": [(long.start, long.end)]}
+
+
+def test_appointment_days_and_activity():
     appt = Appointment(
         id="a1",
         business_id="b1",
@@ -230,7 +274,7 @@ def test_appointment_occupancy_granules():
         created_at=START,
         updated_at=START,
     )
-    assert appt.occupancy_granules() == granules(START, 70)
+    assert appt.days(HELSINKI) == [date(2026, 11, 24)]
     assert appt.is_active
     appt.status = "cancelled"
     assert not appt.is_active

@@ -58,12 +58,14 @@ def test_demo_loads_with_everything_the_owner_wrote(demo_data):
     assert cfg.opening_hours.wed == (Interval(start=9 * 60, end=20 * 60),)
     assert date(2026, 12, 24) in cfg.closures
     cut = cfg.service("womens-cut")
+    assert cut is not None
     assert (cut.duration_minutes, cut.buffer_minutes, cut.occupancy_minutes) == (60, 10, 70)
     assert cut.name.get("sv") == "Damklippning"
-    assert cfg.service("blowdry").return_interval_days is None
-    mikko = cfg.staff_member("mikko")
+    blowdry, mikko, aino = cfg.service("blowdry"), cfg.staff_member("mikko"), cfg.staff_member("aino")
+    assert blowdry and mikko and aino
+    assert blowdry.return_interval_days is None
     assert mikko.exceptions == {date(2026, 12, 23): (Interval(start=600, end=840),)}
-    assert cfg.staff_member("aino").days_off == (date(2026, 12, 31),)
+    assert aino.days_off == (date(2026, 12, 31),)
     assert cfg.rules.cancellation_window_hours == 24
 
 
@@ -197,7 +199,8 @@ def test_slot_step_must_be_on_the_5_minute_grid(data):
 def test_duration_plus_buffer_is_capped(data):
     data["services"][0]["duration_minutes"] = MAX_OCCUPANCY_MINUTES - 30
     data["services"][0]["buffer_minutes"] = 30
-    assert parse_business_config(data).service("womens-cut").occupancy_minutes == MAX_OCCUPANCY_MINUTES
+    long_cut = parse_business_config(data).service("womens-cut")
+    assert long_cut and long_cut.occupancy_minutes == MAX_OCCUPANCY_MINUTES
     data["services"][0]["buffer_minutes"] = 35
     assert only_error(data) == f"services[0]: duration plus buffer may be at most {MAX_OCCUPANCY_MINUTES} minutes"
     data["services"][0]["buffer_minutes"] = 0

@@ -211,7 +211,7 @@ def test_a_year_adds_up_its_months_except_for_the_counts_of_distinct_clients(his
     c = kpis.contribution(history, [], HEL, 24)
     for year in {p for p in c if len(p) == 4}:
         months = total(*({p: v} for p, v in c.items() if len(p) == 7 and "-Q" not in p and p.startswith(year)))
-        summed = sum(months.values(), Counter())
+        summed: Counter = sum(months.values(), Counter())
         for name in ("appointments", "completed", "no_show", "cancelled", "revenue_cents", "rebooked_30"):
             assert c[year].get(name, 0) == summed.get(name, 0)
         assert c[year].get("visitors", 0) <= 1 and c[year].get("new_clients", 0) <= 1

@@ -102,3 +102,41 @@ def test_rewards_expire_at_the_end_of_their_last_local_day():
     assert rules.usable("available", last, date(2026, 12, 24))
     assert not rules.usable("available", last, date(2026, 12, 25))
     assert not rules.usable("redeemed", None, date(2026, 12, 1))
+
+
+# --- a booking's price and perk ------------------------------------------------------------
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+HALF = Perk(percent_off=50)
+TEN_OFF = Perk(amount_off_cents=1000)
+
+
+def reward(perk: Perk = HALF, status: str = "available", expires: date | None = None) -> rules.Reward:
+    return rules.Reward("b", "c", "loy-1", "loyalty", perk, status, NOW, expires_on=expires)
+
+
+def test_a_redeemed_reward_prices_the_booking_even_when_she_came_through_a_referral():
+    use = rules.perk_for_booking(reward(), rules.Referral("friend", TEN_OFF, 30), is_new_client=True)
+    assert use == rules.PerkUse(HALF, "loy-1")
+    assert rules.booking_price(6900, use) == (3450, 3450)
+
+
+def test_only_a_client_new_by_phone_and_email_gets_the_welcome_perk():
+    referral = rules.Referral("friend", TEN_OFF, 30)
+    use = rules.perk_for_booking(None, referral, is_new_client=True)
+    assert use == rules.PerkUse(TEN_OFF, rules.WELCOME, referred_by="friend")
+    assert rules.booking_price(6900, use) == (5900, 1000)
+    assert rules.perk_for_booking(None, referral, is_new_client=False) is None
+    assert rules.booking_price(6900, None) == (6900, 0)
+
+
+def test_the_welcome_reward_is_redeemed_by_the_booking_that_creates_it():
+    r = rules.welcome_reward("b", "new", "appt", rules.Referral("friend", TEN_OFF, 30), NOW, HELSINKI)
+    assert (r.id, r.kind, r.status, r.appointment_id) == (rules.WELCOME, "welcome", "redeemed", "appt")
+    assert r.expires_on == date(2026, 12, 23)
+
+
+def test_an_available_reward_past_its_last_day_shows_as_expired():
+    r = reward(expires=date(2026, 11, 30))
+    assert r.status_on(date(2026, 11, 30)) == "available"
+    assert r.status_on(date(2026, 12, 1)) == "expired"
+    assert reward(status="redeemed", expires=date(2026, 11, 1)).status_on(date(2026, 12, 1)) == "redeemed"

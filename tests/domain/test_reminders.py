@@ -141,7 +141,7 @@ def test_day_before_1800_is_1800_local_on_the_previous_calendar_day(case):
     visit = _visit(d, h)
     p = plan_one(EMAIL_D1, visit, visit - timedelta(days=10))
     prev = d - timedelta(days=1)
-    assert p.skipped is None
+    assert p.skipped is None and p.send_at is not None
     assert wall(p.send_at) == f"{prev.isoformat()}T18:00+{OFFSET[prev]:02d}:00"
     assert p.send_at == z(prev.year, prev.month, prev.day, 18 - OFFSET[prev])
 
@@ -418,6 +418,7 @@ def _nominal(rule: ReminderRule, visit: datetime) -> datetime:
     if rule.hours_before is not None:
         return visit - timedelta(hours=rule.hours_before)
     prev = visit.astimezone(HEL).date() - timedelta(days=1)
+    assert rule.day_before_at, "a rule is either hours before or the day before at"
     hh, mm = map(int, rule.day_before_at.split(":"))
     return datetime.combine(prev, time(hh, mm), tzinfo=HEL).astimezone(UTC)
 
@@ -586,7 +587,7 @@ def test_skip_once_the_visit_has_started(channel, late):
 def test_sms_at_2300_defers_to_0800_for_a_morning_visit():
     d = decide_at_send_time("sms", nov(23, 23), nov(24, 10), QUIET, HEL)
     assert d == SendDecision("defer", at=nov(24, 8))
-    assert wall(d.at) == "2026-11-24T08:00+02:00"
+    assert d.at and wall(d.at) == "2026-11-24T08:00+02:00"
 
 
 def test_sms_at_0750_for_an_0810_visit_is_skipped():

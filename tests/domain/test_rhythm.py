@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.rhythm import RetentionRules, at_risk_from, lapsed_from, rhythm_days, status
+from chalicelib.domain.config import Retention as RetentionRules
+from chalicelib.domain.rhythm import at_risk_from, lapsed_from, rhythm_days, status
 
 RULES = RetentionRules()
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)

@@ -19,7 +19,7 @@ APPT = "a1b2c3d4e5f6"  # 12-char appointment id
 
 
 def manage_token(**kw):
-    args = {"secret": SECRET, "purpose": "manage", "business_id": BUSINESS, "subject": APPT, "expires": EXPIRES}
+    args: dict = {"secret": SECRET, "purpose": "manage", "business_id": BUSINESS, "subject": APPT, "expires": EXPIRES}
     args.update(kw)
     return make_token(**args)
 
@@ -134,6 +134,16 @@ def test_five_dotted_garbage_is_refused():
     assert reason("m.a.b.c.d") == "bad_signature"
     assert reason("a.b.c.d.e") == "bad_signature"
     assert reason("....") == "bad_signature"
+
+
+@pytest.mark.parametrize("exp36", ["z" * 9, "zzzzzzzz", "-1", "1" * 40, "+1"])
+def test_a_validly_signed_token_with_an_absurd_expiry_is_malformed_not_a_crash(exp36):
+    # Only someone with the secret can sign one, but a 5xx is a 5xx: the expiry is
+    # read with bounds, never into an overflow.
+    from chalicelib.domain.tokens import _sign
+
+    payload = f"m.{BUSINESS}.{APPT}.{exp36}"
+    assert reason(f"{payload}.{_sign(SECRET, payload)}") == "malformed"
 
 
 def test_ids_that_would_break_the_format_cannot_be_signed():

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import quopri
 import re
-from datetime import UTC, datetime
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
+from tests.history import at, business
 
 VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
 
 
 def run(when):
@@ -38,10 +34,9 @@ def owner_alerts(aws):
 
 def feedback_link(appointment_id):
     """The link the planned feedback request carries (read from the outbox)."""
-    from chalicelib.store import businesses
     from chalicelib.store.models import MessageItem
 
-    b = businesses.get_by_slug("demo")
+    b = business()
     [item] = MessageItem.query(f"BIZ#{b.id}", MessageItem.sk.startswith(f"MSG#{appointment_id}#feedback#"))
     return item.context["feedback_url"]
 

@@ -2,7 +2,8 @@
 credentials, cfn-lint on both templates), then checked with CDK assertions: the table
 with every index, TTL, PITR and prod deletion protection; least-privilege IAM; every
 function and schedule; Cognito; SES; SMS preferences; throttling, gateway errors in our
-shape and the prod WAF; alarms; log retention."""
+shape and the prod WAF; access and execution logs of the API; alarms; log retention; a
+stage pointed at a restored table."""
 
 from __future__ import annotations
 
@@ -152,6 +153,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "SendDue",
         "VisitsEnded",
         "KpiSync",
+        "Imports",
         "Marketing",
         "EraseInactive",
     }
@@ -169,10 +171,11 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "SendDue": ["rate(1 minute)"],
         "VisitsEnded": ["rate(5 minutes)"],
         "KpiSync": ["rate(5 minutes)"],
+        "Imports": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
-    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "marketing", "erase_inactive"}
+    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "imports", "marketing", "erase_inactive"}
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
 
 
@@ -213,6 +216,164 @@ def test_api_throttling_gateway_errors_in_our_shape_and_waf_in_prod(templates):
     assert acl["Properties"]["Rules"][0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
 
 
+# Every response type API Gateway can answer a client with itself, and the status each
+# must have (None: API Gateway's own, for the two defaults that cover the rest).
+GATEWAY_STATUSES = {
+    "DEFAULT_4XX": None,
+    "DEFAULT_5XX": None,
+    "UNAUTHORIZED": "401",
+    "EXPIRED_TOKEN": "401",
+    "ACCESS_DENIED": "403",
+    "INVALID_SIGNATURE": "403",
+    "INVALID_API_KEY": "403",
+    "MISSING_AUTHENTICATION_TOKEN": "404",
+    "RESOURCE_NOT_FOUND": "404",
+    "THROTTLED": "429",
+    "QUOTA_EXCEEDED": "429",
+    "WAF_FILTERED": "429",
+    "REQUEST_TOO_LARGE": "413",
+    "UNSUPPORTED_MEDIA_TYPE": "415",
+    "BAD_REQUEST_BODY": "400",
+    "BAD_REQUEST_PARAMETERS": "400",
+    "INTEGRATION_TIMEOUT": "504",
+    "INTEGRATION_FAILURE": "502",
+    "AUTHORIZER_FAILURE": "500",
+    "AUTHORIZER_CONFIGURATION_ERROR": "500",
+    "API_CONFIGURATION_ERROR": "500",
+}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_answer_of_api_gateway_itself_is_in_the_error_shape_with_cors(templates, stage):
+    _, api = only(template(templates, stage), "AWS::Serverless::Api")
+    responses = api["Properties"]["GatewayResponses"]
+    assert set(responses) == set(GATEWAY_STATUSES)
+    for kind, status in GATEWAY_STATUSES.items():
+        r = responses[kind]
+        assert r.get("StatusCode") == status, kind
+        [(media_type, body)] = r["ResponseTemplates"].items()
+        assert media_type == "application/json"
+        # The template's only placeholder is the request id, inside a JSON string.
+        error = json.loads(body)["error"]
+        assert set(error) == {"code", "message", "fields", "request_id"}, kind
+        assert error["fields"] == {} and error["code"] and error["message"], kind
+        assert error["request_id"] == "$context.requestId"
+        headers = r["ResponseParameters"]["Headers"]
+        assert headers["Access-Control-Allow-Origin"] == "'*'" and headers["Cache-Control"] == "'no-store'", kind
+        if status == "429":
+            assert int(headers["Retry-After"].strip("'")) > 0, kind
+    throttled = json.loads(responses["THROTTLED"]["ResponseTemplates"]["application/json"])["error"]
+    assert throttled["code"] == "throttled"
+    assert json.loads(responses["DEFAULT_5XX"]["ResponseTemplates"]["application/json"])["error"]["code"] == "internal"
+
+
+# A request as API Gateway would fill the access log's placeholders: the line must stay
+# one valid JSON object whatever is missing ("-") and whatever the path holds.
+SAMPLE_CONTEXT = {
+    "$context.requestId": "c0ffee00-0000-4000-8000-000000000000",
+    "$context.requestTimeEpoch": "1796198400000",
+    "$context.identity.sourceIp": "203.0.113.7",
+    "$context.httpMethod": "GET",
+    "$context.resourcePath": "/api/v1/bookings/{token}",
+    "$context.path": "/api/v1/bookings/abc.def",
+    "$context.status": "200",
+    "$context.responseLength": "-",
+    "$context.responseLatency": "42",
+    "$context.integrationLatency": "-",
+    "$context.integrationStatus": "-",
+    "$context.error.responseType": "-",
+    "$context.authorizer.principalId": "-",
+    "$context.waf.status": "-",
+}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_request_is_logged_as_one_json_line_without_bodies_and_errors_are_logged(templates, stage):
+    import re
+
+    from aws_cdk.assertions import Match
+
+    t = template(templates, stage)
+    days = 14 if stage == "dev" else 365
+    _, api = only(t, "AWS::Serverless::Api")
+    access = api["Properties"]["AccessLogSetting"]
+    group_id, group = only(t, "AWS::Logs::LogGroup", {"LogGroupName": f"/rebook/{stage}/api-access"})
+    assert access["DestinationArn"] == {"Fn::GetAtt": [group_id, "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == days
+    fmt = access["Format"]
+    placeholders = set(re.findall(r"\$context\.[\w.]+", fmt))
+    assert placeholders == set(SAMPLE_CONTEXT), placeholders ^ set(SAMPLE_CONTEXT)
+    line = fmt
+    for k in sorted(SAMPLE_CONTEXT, key=len, reverse=True):
+        line = line.replace(k, SAMPLE_CONTEXT[k])
+    record = json.loads(line)
+    assert {"requestId", "ip", "route", "path", "status", "latencyMs", "errorType"} <= set(record)
+    assert record["route"] == "/api/v1/bookings/{token}" and record["status"] == 200 and record["latencyMs"] == 42
+    # No bodies, query strings, headers or anything the caller types beyond the path.
+    assert "$input" not in fmt and "requestOverride" not in fmt and "userAgent" not in fmt
+    assert not any(word in fmt for word in ("querystring", "header", "body", "claims"))
+    [settings] = api["Properties"]["MethodSettings"]
+    assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
+    # API Gateway's execution log group (its name is API Gateway's convention), kept as long.
+    _, execution = only(
+        t,
+        "AWS::Logs::LogGroup",
+        {"LogGroupName": {"Fn::Sub": ["API-Gateway-Execution-Logs_${Api}/api", Match.any_value()]}},
+    )
+    assert execution["Properties"]["RetentionInDays"] == days
+    # The account-wide role API Gateway writes logs with; the API waits for it.
+    account_id, account = only(t, "AWS::ApiGateway::Account")
+    role_ref = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = t.to_json()["Resources"][role_ref]
+    assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+    assert role["DeletionPolicy"] == "Retain"
+    assert account_id in t.to_json()["Resources"]["RestAPI"]["DependsOn"]
+
+
+@pytest.fixture(scope="module")
+def restored(templates):
+    """Prod pointed at a table restored from a backup (docs/deploy.md): `-c table_name`,
+    the same as the stage's `table_name` in infra/cdk.json. After `templates`, which
+    ran the synth that installs nothing new and checks the CLI works."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
+    out = "cdk.out/prod-restored"
+    run = subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "cdk"), "synth", "-c", "stage=prod", "-c", f"table_name={RESTORED}"]
+        + ["-o", out, "--no-notices", "-q"],
+        cwd=ROOT / "infra",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads((ROOT / "infra" / out / "rebook-prod.template.json").read_text())
+
+
+RESTORED = "rebook-prod-restored-20261201"
+
+
+def test_prod_keeps_its_table_and_can_be_pointed_at_a_restored_one(templates, restored):
+    from aws_cdk.assertions import Template
+
+    # Backups: point-in-time recovery on; prod's table survives a `cdk destroy` and a delete.
+    prod = template(templates, "prod").to_json()["Resources"]["Table"]
+    assert prod["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert prod["Properties"]["DeletionProtectionEnabled"] is True
+    assert prod["DeletionPolicy"] == prod["UpdateReplacePolicy"] == "Retain"
+    # Pointed at the restored table: every function uses it, the role may use only it...
+    t = Template.from_json(restored)
+    for name, f in t.find_resources("AWS::Serverless::Function").items():
+        assert f["Properties"]["Environment"]["Variables"]["REBOOK_TABLE"] == RESTORED, name
+    table_arn = json.dumps(statements(t)["Table"]["Resource"])
+    assert f"table/{RESTORED}" in table_arn and f"table/{RESTORED}/index/*" in table_arn, table_arn
+    assert 'rebook-prod"' not in table_arn and "GetAtt" not in table_arn
+    assert restored["Outputs"]["TableName"]["Value"] == RESTORED
+    # ...and the stack's own table is left as it was (kept, protected, not replaced).
+    assert restored["Resources"]["Table"] == templates["prod"]["Resources"]["Table"]
+
+
 def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
     for stage, days in (("dev", 14), ("prod", 365)):
         t = template(templates, stage)
@@ -225,7 +386,7 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == len(JOBS)
         assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
         groups = t.find_resources("AWS::Logs::LogGroup")
-        assert len(groups) == len(JOBS) + 2 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
+        assert len(groups) == len(JOBS) + 4 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
     assert template(templates, "prod").find_resources(
         "AWS::SNS::Subscription", {"Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}}
     )

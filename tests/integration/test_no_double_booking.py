@@ -7,11 +7,13 @@ container; they start together behind a barrier.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+
+from tests.api.helpers import taken_on_sheets
+from tests.integration.conftest import race
 
 pytestmark = pytest.mark.integration
 
@@ -20,8 +22,7 @@ SLOT = "2026-11-25T12:00:00+02:00"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
-def _race(args):
-    i, barrier, results = args
+def _book(i, barrier):
     from chalice.test import Client
 
     from app import app
@@ -38,11 +39,11 @@ def _race(args):
         "client": {"name": f"Racer {i}", "phone": f"+35840{1000000 + i}"},
     }
     with Client(app) as c:
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=120)  # 32 processes on two busy cores; a racer that fails breaks it at once
         r = c.http.post(
             "/api/v1/businesses/demo/bookings", body=json.dumps(body), headers={"Content-Type": "application/json"}
         )
-    results.put((r.status_code, json.loads(r.body)))
+    return r.status_code, json.loads(r.body)
 
 
 def _scan(table, endpoint):
@@ -59,17 +60,11 @@ def _scan(table, endpoint):
 def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
     import os
 
+    import app  # noqa: F401 - loaded once here, not in each of the 32 children before the barrier
     from chalicelib.store import db
 
     db._configured_for = None  # no open connections are inherited by the children
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(RACERS), ctx.Queue()
-    procs = [ctx.Process(target=_race, args=((i, barrier, results),)) for i in range(RACERS)]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=30)
+    outcomes = race(_book, RACERS)
 
     statuses = sorted(s for s, _ in outcomes)
     assert statuses.count(201) == 1, statuses
@@ -81,8 +76,66 @@ def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
     assert sum(1 for i in items if i["sk"]["S"].startswith("APPT#")) == 1
     assert sum(1 for i in items if i["sk"]["S"].startswith("CLIENT#")) == 1  # losers left no profile
     assert sum(1 for i in items if i["sk"]["S"].startswith("CKEY#")) == 1
-    assert sum(1 for i in items if i["pk"]["S"].startswith("LOCK#")) == 14  # 70 min / 5
+    winner = next(b for s, b in outcomes if s == 201)
+    assert (
+        taken_on_sheets(items)
+        == {  # 60 min + 10 min buffer, once, on Aino's day sheet
+            (f"{winner['start'][:10]}#{winner['staff']['id']}", f"a{winner['id']}"): (
+                datetime.fromisoformat(winner["start"]).astimezone(UTC).isoformat(),
+                (datetime.fromisoformat(winner["start"]) + timedelta(minutes=70)).astimezone(UTC).isoformat(),
+            )
+        }
+    )
     messages = [i["sk"]["S"] for i in items if i["sk"]["S"].startswith("MSG#")]
     assert sum("#confirmation#" in m for m in messages) == 1  # one SMS confirmation
     assert sum("#reminder-sms-2h#" in m for m in messages) == 1  # and its reminder, planned once
     assert "IDEM" not in kinds
+
+
+def _desk_or_web(i, barrier):
+    """Even racers book at the front desk (the desk's rules, no confirmation), odd ones
+    online, all for the same time with Aino."""
+    from chalicelib import clock
+    from chalicelib.auth.principal import Principal
+    from chalicelib.errors import RebookError
+    from chalicelib.services.admin import calendar
+    from chalicelib.services.booking import book
+    from chalicelib.store import businesses, db
+
+    clock.now = lambda: NOW
+    db._configured_for = None
+    db.configure()
+    b = businesses.get_by_slug("demo")
+    body = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": SLOT,
+        "client": {"name": f"Racer {i}", "phone": f"+35840{2000000 + i}"},
+    }
+    barrier.wait(timeout=120)
+    try:
+        if i % 2 == 0:
+            assert b is not None
+            owner = Principal(user_id=f"desk-{i}", business_id=b.id, role="owner")
+            status, view = calendar.book_for_client(owner, {**body, "notify": False}, None)
+        else:
+            status, view = book.create_booking("demo", body)
+    except RebookError as e:
+        return ("desk" if i % 2 == 0 else "web", e.status, e.code)
+    return ("desk" if i % 2 == 0 else "web", status, view["id"])
+
+
+def test_desk_and_online_racing_for_one_time_book_it_once(real_stack, dynamodb_local):
+    import os
+
+    import app  # noqa: F401 - loaded once here, not in each child
+    from chalicelib.store import db
+
+    db._configured_for = None
+    outcomes = race(_desk_or_web, 8)
+    statuses = sorted(s for _, s, _ in outcomes)
+    assert statuses == [201] + [409] * 7, outcomes
+    assert {code for _, s, code in outcomes if s == 409} == {"slot_taken"}, outcomes
+    items = _scan(os.environ["REBOOK_TABLE"], dynamodb_local.endpoint)
+    assert sum(1 for i in items if i["sk"]["S"].startswith("APPT#")) == 1
+    assert len(taken_on_sheets(items)) == 1

@@ -4,10 +4,11 @@ and the mock SES/SNS server: every reminder goes out exactly once."""
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 from datetime import UTC, datetime
 
 import pytest
+
+from tests.integration.conftest import race
 
 pytestmark = pytest.mark.integration
 
@@ -18,8 +19,18 @@ VISITS = [f"2026-11-25T{h}:00:00+02:00" for h in ("11", "13", "15", "17", "19")]
 ]
 
 
-def _sweep(barrier, results):
+def _slowly(send):
+    """A provider that takes 50 ms to answer."""
     import time
+
+    def slow(*a, **kw):
+        time.sleep(0.05)
+        return send(*a, **kw)
+
+    return slow
+
+
+def _sweep(i, barrier):
 
     from chalicelib.jobs import send_due
     from chalicelib.notify import channels
@@ -28,11 +39,11 @@ def _sweep(barrier, results):
     # A slow provider keeps both runs busy at the same time.
     for name in ("send_email", "send_sms"):
         real = getattr(channels, name)
-        setattr(channels, name, lambda *a, _real=real, **kw: (time.sleep(0.05), _real(*a, **kw))[1])
+        setattr(channels, name, _slowly(real))
     db._configured_for = None
     db.configure()
     barrier.wait(timeout=60)
-    results.put(send_due.run(RUN_AT).as_dict())
+    return send_due.run(RUN_AT).as_dict()
 
 
 def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_server, monkeypatch):
@@ -61,14 +72,7 @@ def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_serv
     sent_before = len(before["emails"]) + len(before["sms"])
 
     db._configured_for = None
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_sweep, args=(barrier, results)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    summaries = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=30)
+    summaries = race(_sweep, 2)
 
     after = fetch_sent(mock_aws_server.endpoint)
     new_emails = after["emails"][len(before["emails"]) :]

@@ -4,17 +4,14 @@ or moved visit, quiet hours respected, catch-up after an outage, retries after f
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
+from tests.history import at
 
 # Wed 25 Nov 2026 12:00 Helsinki = 10:00Z; booked on Mon 23 Nov 10:00 local (frozen clock).
 VISIT = "2026-11-25T12:00:00+02:00"
-
-
-def at(iso: str) -> datetime:
-    return datetime.fromisoformat(iso).astimezone(UTC)
 
 
 def run(when: str | datetime, **kw):

@@ -1,34 +1,23 @@
 """After the visit: the job completes visits nobody marked, keeps each client's visits,
-spend and rhythm, and the owner sees who is slipping away — most valuable first."""
+spend and rhythm, catches up on runs that were missed, and the owner sees who is
+slipping away — most valuable first.
+
+The job runs when it would in AWS: every 5 minutes, so a run two hours after a visit
+looks back two hours (tests/history.py `visit`), not to the last visit weeks before."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
+from tests.history import at, booked_ahead, job_ran_until, run_job, visit
 
-
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
+KALLE = {"name": "Kalle Kävijä", "phone": "040 765 4321", "email": "kalle@example.com"}
 
 
 def run(now):
-    from chalicelib.jobs.schedule import JOBS
-
-    return JOBS["visits_ended"].run(now)
-
-
-def visit(client, frozen_now, start, **kw):
-    """Book `start` three days ahead, then let the visit happen and the job run."""
-    frozen_now["now"] = at(start) - timedelta(days=3)
-    status, body = book(client, start, **kw)
-    assert status == 201, body
-    frozen_now["now"] = at(start) + timedelta(hours=2)
-    run(frozen_now["now"])
-    return body
+    return run_job("visits_ended", now)
 
 
 @pytest.fixture
@@ -49,6 +38,16 @@ def test_an_unmarked_visit_is_completed_and_counted(client, desk, frozen_now):
     stats = desk.get(f"/clients/{only_client(desk)}/stats")[1]
     assert (stats["visits"], stats["lifetime_spend_cents"]) == (1, 6900)
     assert run(frozen_now["now"])["completed"] == 0  # twice: nothing more
+
+
+def test_runs_missed_for_most_of_a_day_are_caught_up(client, desk, frozen_now):
+    maija = booked_ahead(client, frozen_now, "2026-11-25T12:00:00+02:00")
+    kalle = booked_ahead(client, frozen_now, "2026-11-25T17:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
+    job_ran_until(at("2026-11-25T11:00:00+02:00"))
+    # No run for 22 hours (an outage, say): the next one goes through every hour since.
+    summary = run(at("2026-11-26T09:00:00+02:00"))
+    assert (summary["ended"], summary["completed"], summary["clients"]) == (2, 2, 2)
+    assert [desk.get(f"/appointments/{b['id']}")[1]["status"] for b in (maija, kalle)] == ["completed"] * 2
 
 
 def test_cancelled_and_no_show_visits_are_not_completed(client, desk, frozen_now):
@@ -76,16 +75,7 @@ def test_rhythm_from_three_visits_and_the_slipping_list(client, desk, aws, froze
     for start in ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00"):
         visit(client, frozen_now, start)
     # Kalle came once for a men's cut: no rhythm of his own yet, the service's 4 weeks.
-    visit(
-        client,
-        frozen_now,
-        "2027-01-08T12:00:00+02:00",
-        staff="mikko",
-        service="mens-cut",
-        name="Kalle Kävijä",
-        phone="040 765 4321",
-        email="kalle@example.com",
-    )
+    visit(client, frozen_now, "2027-01-08T12:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
 
     def slipping(when):
         frozen_now["now"] = at(when)

@@ -12,7 +12,9 @@ import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, get, post, token_of
-from tests.loyalty.helpers import THURSDAYS, after, at, booked_ahead, emails_to, run_job, set_programme, visit
+from tests.conftest import emails_to
+from tests.history import after, at, booked_ahead, run_job, visit
+from tests.loyalty.helpers import THURSDAYS, set_programme
 
 MAIJA = "maija@example.com"
 LIISA = {"name": "Liisa Laine", "phone": "040 555 1212", "email": "liisa@example.com"}
@@ -28,7 +30,9 @@ def referral(client, desk, frozen_now):
     """Maija has visited; her referral link, as her card page shows it."""
     visit(client, frozen_now, THURSDAYS[0])
     [confirmation] = emails_to(MAIJA, "/l/")
-    card = re.search(r"/l/([A-Za-z0-9._\-]+)", confirmation).group(1)
+    found = re.search(r"/l/([A-Za-z0-9._\-]+)", confirmation)
+    assert found, "no card link"
+    card = found.group(1)
     url = get(client, f"/api/v1/cards/{card}")[1]["card"]["referral"]["url"]
     return parse_qs(urlparse(url).query)["ref"][0]
 

@@ -12,7 +12,9 @@ import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, get, post, token_of
-from tests.loyalty.helpers import THURSDAYS, after, at, booked_ahead, emails_to, run_job, set_programme, visit
+from tests.conftest import emails_to
+from tests.history import after, at, booked_ahead, past_visits, run_job, visit
+from tests.loyalty.helpers import THURSDAYS, set_programme
 
 MAIJA = "maija@example.com"
 
@@ -29,12 +31,13 @@ def client_id(desk, name="Maija Meikäläinen"):
 
 def card_token(address=MAIJA) -> str:
     [first, *_] = [m for m in emails_to(address, "/l/")]
-    return re.search(r"/l/([A-Za-z0-9._\-]+)", first).group(1)
+    found = re.search(r"/l/([A-Za-z0-9._\-]+)", first)
+    assert found, "no card link"
+    return found.group(1)
 
 
 def test_the_third_visit_fills_the_card_and_the_reward_is_announced_once(client, desk, frozen_now):
-    visit(client, frozen_now, THURSDAYS[0])
-    visit(client, frozen_now, THURSDAYS[1])
+    past_visits(THURSDAYS[:2], clock=frozen_now)
     card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
     assert (card["stamps"], card["to_next"], card["rewards"]) == (2, 1, [])
     visit(client, frozen_now, THURSDAYS[2])
@@ -51,7 +54,7 @@ def test_the_third_visit_fills_the_card_and_the_reward_is_announced_once(client,
 
 
 def test_cancelled_and_no_show_visits_earn_no_stamp(client, desk, frozen_now):
-    visit(client, frozen_now, THURSDAYS[0])
+    past_visits(THURSDAYS[:1], clock=frozen_now)
     cancelled = booked_ahead(client, frozen_now, THURSDAYS[1])
     assert post(client, f"/api/v1/bookings/{token_of(cancelled['manage_url'])}/cancel", {})[0] == 200
     missed = booked_ahead(client, frozen_now, THURSDAYS[2])
@@ -63,25 +66,24 @@ def test_cancelled_and_no_show_visits_earn_no_stamp(client, desk, frozen_now):
 
 
 def test_a_visit_corrected_to_no_show_takes_back_an_unused_reward(client, desk, frozen_now):
-    for start in THURSDAYS[:3]:
-        last = visit(client, frozen_now, start)
-    assert desk.post(f"/appointments/{last['id']}/status", {"status": "no_show"})[0] == 200
+    last = past_visits(THURSDAYS[:3], clock=frozen_now).appointment_ids[-1]
+    assert desk.post(f"/appointments/{last}/status", {"status": "no_show"})[0] == 200
     card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
     assert card["stamps"] == 2 and [r["status"] for r in card["rewards"]] == ["revoked"]
     # Corrected back: the stamp returns and a reward is issued again, not two.
-    assert desk.post(f"/appointments/{last['id']}/status", {"status": "completed"})[0] == 200
+    assert desk.post(f"/appointments/{last}/status", {"status": "completed"})[0] == 200
     card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
     assert [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "revoked"), ("loy-2", "available")]
 
 
-def full_card(client, frozen_now):
-    for start in THURSDAYS[:3]:
-        visit(client, frozen_now, start)
+def full_card(frozen_now):
+    """Three visits: a full card, its reward announced with her card link."""
+    past_visits(THURSDAYS[:3], clock=frozen_now)
     return card_token()
 
 
 def test_redeeming_halves_the_price_once_and_cancelling_gives_it_back(client, desk, frozen_now):
-    token = full_card(client, frozen_now)
+    token = full_card(frozen_now)
     use = {"id": "loy-1", "card": token}
     status, body = book(client, THURSDAYS[4], reward=use)
     assert status == 201, body
@@ -98,7 +100,7 @@ def test_redeeming_halves_the_price_once_and_cancelling_gives_it_back(client, de
 
 
 def test_a_reward_is_only_hers(client, desk, frozen_now):
-    token = full_card(client, frozen_now)
+    token = full_card(frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
     status, body = book(
         client,
@@ -121,7 +123,7 @@ def test_a_reward_is_only_hers(client, desk, frozen_now):
 
 def test_an_expired_reward_cannot_be_booked(client, desk, frozen_now):
     set_programme(loyalty={"stamps_for_reward": 3, "reward_valid_days": 30})
-    token = full_card(client, frozen_now)
+    token = full_card(frozen_now)
     frozen_now["now"] = at(THURSDAYS[2]) + timedelta(days=31)
     status, body = book(client, "2027-01-21T12:00:00+02:00", reward={"id": "loy-1", "card": token})
     assert status == 409 and body["error"]["code"] == "reward_unavailable"
@@ -129,8 +131,8 @@ def test_an_expired_reward_cannot_be_booked(client, desk, frozen_now):
 
 
 def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, frozen_now):
-    token = full_card(client, frozen_now)
-    visit(client, frozen_now, THURSDAYS[4])
+    token = full_card(frozen_now)
+    past_visits(THURSDAYS[4:5], clock=frozen_now)
     r = client.http.get(f"/l/{token}", headers={"Accept-Language": "en"})
     assert r.status_code == 200
     page = r.body.decode()
@@ -142,7 +144,7 @@ def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, fro
 
 
 def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen_now):
-    token = full_card(client, frozen_now)
+    token = full_card(frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
     page = client.http.get(
         f"/book/demo?card={token}&reward=loy-1&service=womens-cut&staff=aino&start=2027-01-07T12:00:00%2B02:00"
@@ -163,11 +165,12 @@ def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen
     r = client.http.post(
         "/book/demo", body=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    assert r.status_code == 201 and "(reward −" in r.body.decode()
+    assert r.status_code == 303  # redirect after POST to the confirmation page
+    assert "(reward −" in client.http.get(r.headers["Location"]).body.decode()
 
 
 def test_owner_adjusts_with_a_reason_and_it_is_audited(client, desk, aws, frozen_now):
-    visit(client, frozen_now, THURSDAYS[0])
+    past_visits(THURSDAYS[:1], clock=frozen_now)
     cid = client_id(desk)
     status, card = desk.post(f"/clients/{cid}/loyalty/adjustments", {"stamps": 2, "reason": "Visits at the fair"})
     assert status == 201 and card["adjustment"] == 2 and card["rewards"][0]["id"] == "loy-1"
@@ -188,9 +191,9 @@ def test_owner_adjusts_with_a_reason_and_it_is_audited(client, desk, aws, frozen
 def test_no_card_when_the_business_has_none(client, aws, frozen_now):
     set_programme(loyalty={"enabled": False}, referrals={"enabled": False})
     desk = Desk(client, aws.id)
-    for start in THURSDAYS[:3]:
-        visit(client, frozen_now, start)
+    past_visits(THURSDAYS[:2], clock=frozen_now)
+    visit(client, frozen_now, THURSDAYS[2])  # booked: its confirmation is sent
     assert desk.get(f"/clients/{client_id(desk)}/loyalty")[1] == {"loyalty": False, "referrals": False, "rewards": []}
-    assert emails_to(MAIJA, "/l/") == []
+    assert emails_to(MAIJA, "Aikasi on vahvistettu") and emails_to(MAIJA, "/l/") == []  # no card link in it
     status, body = desk.post(f"/clients/{client_id(desk)}/loyalty/adjustments", {"stamps": 1, "reason": "Kind"})
     assert status == 409 and body["error"]["code"] == "loyalty_off"

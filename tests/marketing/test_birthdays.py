@@ -3,17 +3,12 @@ year, with the business's perk; 29 February is greeted on 28 February in common 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails
-
-
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
+from tests.history import at, business
 
 
 def run(when):
@@ -67,10 +62,10 @@ def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
 
     from chalicelib.store import businesses
 
-    business = businesses.get_by_slug("demo")
-    config = business.config.model_copy(
+    demo = business()
+    config = demo.config.model_copy(
         update={
-            "marketing": business.config.marketing.model_copy(update={"birthday_perk": "-20 % with the code SYNTTARIT"})
+            "marketing": demo.config.marketing.model_copy(update={"birthday_perk": "-20 % with the code SYNTTARIT"})
         }
     )
     businesses.save_config(config)
@@ -83,7 +78,7 @@ def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
 def move_business(zone):
     from chalicelib.store import businesses
 
-    config = businesses.get_by_slug("demo").config
+    config = business().config
     businesses.save_config(config.model_copy(update={"timezone": zone}))
 
 

@@ -6,13 +6,13 @@ consent, unsubscribe and maintenance are respected; unsubscribe is a POST (RFC 8
 from __future__ import annotations
 
 import quopri
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
 from tests.conftest import sent_emails, sent_sms
+from tests.history import at, business, past_visits, run_job
 
 THURSDAYS = ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00")
 # Every 3 weeks, last on 7 Jan: lapsed from 1 Mar 2027 (see docs/retention.md).
@@ -20,23 +20,10 @@ LAPSE_MORNING = "2027-03-01T10:05:00+02:00"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def at(iso):
-    return datetime.fromisoformat(iso).astimezone(UTC)
-
-
-def job(name, when):
-    from chalicelib.jobs.schedule import JOBS
-
-    return JOBS[name].run(at(when) if isinstance(when, str) else when)
-
-
-def regular(client, frozen_now, marketing=True, **kw):
-    for start in THURSDAYS:
-        frozen_now["now"] = at(start) - timedelta(days=3)
-        status, body = book(client, start, consents={"marketing": marketing}, **kw)
-        assert status == 201, body
-        frozen_now["now"] = at(start) + timedelta(hours=2)
-        job("visits_ended", frozen_now["now"])
+def regular(frozen_now, marketing=True, **kw):
+    """Maija's three visits, her rhythm and lapse day as visits_ended left them; the
+    clock just after the last one."""
+    past_visits(THURSDAYS, marketing=marketing, clock=frozen_now, **kw)
 
 
 def winbacks(email="maija@example.com"):
@@ -51,71 +38,73 @@ def decoded(m):
 
 @pytest.fixture
 def maija(client, aws, frozen_now):
-    regular(client, frozen_now)
+    regular(frozen_now)
     return Desk(client, aws.id)
 
 
 def test_we_miss_you_at_local_morning_naming_the_last_service(client, maija, frozen_now):
-    assert job("marketing", "2027-02-28T10:05:00+02:00")["winback_sent"] == 0  # not lapsed yet
-    assert job("marketing", "2027-03-01T09:55:00+02:00")["winback_sent"] == 0  # 10:00 in Helsinki
-    assert job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    assert run_job("marketing", "2027-02-28T10:05:00+02:00")["winback_sent"] == 0  # not lapsed yet
+    assert run_job("marketing", "2027-03-01T09:55:00+02:00")["winback_sent"] == 0  # 10:00 in Helsinki
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
     [m] = winbacks()
     text = decoded(m)
     assert "Naisten hiustenleikkaus" in text and "/book/demo?service=womens-cut&staff=aino" in text
     assert "List-Unsubscribe: <https://book.example.test/u/" in m.raw_data
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in m.raw_data
-    assert job("marketing", "2027-03-01T11:05:00+02:00")["winback_sent"] == 0  # hourly runs: once
+    assert run_job("marketing", "2027-03-01T11:05:00+02:00")["winback_sent"] == 0  # hourly runs: once
 
 
 def test_at_most_two_messages_21_days_apart(client, maija, frozen_now):
-    job("marketing", LAPSE_MORNING)
-    assert job("marketing", "2027-03-21T10:05:00+02:00")["winback_sent"] == 0  # day 20
-    assert job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 1  # day 21
+    run_job("marketing", LAPSE_MORNING)
+    assert run_job("marketing", "2027-03-21T10:05:00+02:00")["winback_sent"] == 0  # day 20
+    assert run_job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 1  # day 21
     for day in range(23, 31):
-        job("marketing", f"2027-04-{day - 19:02d}T10:05:00+03:00")
-    assert job("marketing", "2027-04-12T10:05:00+03:00")["winback_sent"] == 0  # never a third
+        run_job("marketing", f"2027-04-{day - 19:02d}T10:05:00+03:00")
+    assert run_job("marketing", "2027-04-12T10:05:00+03:00")["winback_sent"] == 0  # never a third
     assert len(winbacks()) == 2
 
 
 def test_the_sequence_stops_when_she_books(client, maija, frozen_now):
-    job("marketing", LAPSE_MORNING)
+    run_job("marketing", LAPSE_MORNING)
     frozen_now["now"] = at("2027-03-02T09:00:00+02:00")
     assert book(client, "2027-03-25T12:00:00+02:00")[0] == 201
-    summary = job("marketing", "2027-03-22T10:05:00+02:00")
+    summary = run_job("marketing", "2027-03-22T10:05:00+02:00")
     assert summary["winback_sent"] == 0 and summary["winback_stopped"] == 1
     assert len(winbacks()) == 1
 
 
 def test_no_consent_no_winback(client, aws, frozen_now):
-    regular(client, frozen_now, marketing=False)
-    assert job("marketing", LAPSE_MORNING)["winback_sent"] == 0
+    regular(frozen_now, marketing=False)
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 0
     assert winbacks() == []
 
 
 def test_maintenance_stops_winback(client, maija, frozen_now):
     cid = maija.get("/clients")[1]["clients"][0]["id"]
     assert maija.patch(f"/clients/{cid}", {"relationship": "maintenance"})[0] == 200
-    assert job("marketing", LAPSE_MORNING)["winback_sent"] == 0
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 0
 
 
 def test_marketing_is_capped_a_birthday_greeting_postpones_the_winback(client, maija, frozen_now):
     cid = maija.get("/clients")[1]["clients"][0]["id"]
     assert maija.patch(f"/clients/{cid}", {"birthday": "1990-02-24"})[0] == 200
-    assert job("marketing", "2027-02-24T10:05:00+02:00")["birthday_sent"] == 1
+    assert run_job("marketing", "2027-02-24T10:05:00+02:00")["birthday_sent"] == 1
     # Lapsed on 1 Mar, but the greeting was 5 days ago: at most one marketing message per 14 days.
-    assert job("marketing", LAPSE_MORNING)["winback_sent"] == 0
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 0
     for day in range(2, 10):
-        job("marketing", f"2027-03-{day:02d}T10:05:00+02:00")
+        run_job("marketing", f"2027-03-{day:02d}T10:05:00+02:00")
     assert len(winbacks()) == 0
-    assert job("marketing", "2027-03-10T10:05:00+02:00")["winback_sent"] == 0  # 14 days to the minute: not yet
-    assert job("marketing", "2027-03-10T11:05:00+02:00")["winback_sent"] == 1  # the next hourly run
+    assert run_job("marketing", "2027-03-10T10:05:00+02:00")["winback_sent"] == 0  # 14 days to the minute: not yet
+    assert run_job("marketing", "2027-03-10T11:05:00+02:00")["winback_sent"] == 1  # the next hourly run
 
 
 def test_unsubscribe_page_get_changes_nothing_post_unsubscribes(client, maija, frozen_now):
     import re
 
-    job("marketing", LAPSE_MORNING)
-    link = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0])).group(1)
+    run_job("marketing", LAPSE_MORNING)
+    found = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0]))
+    assert found, "no unsubscribe link in the win-back"
+    link = found.group(1)
     cid = maija.get("/clients")[1]["clients"][0]["id"]
     r = client.http.get(link + "?lang=en")
     assert r.status_code == 200 and b"Unsubscribe" in r.body
@@ -126,14 +115,16 @@ def test_unsubscribe_page_get_changes_nothing_post_unsubscribes(client, maija, f
     assert consents["marketing"]["granted"] is False and consents["log"][-1]["source"] == "unsubscribe_page"
     client.http.post(link, body="lang=en", headers=FORM)  # a second click changes nothing
     assert len(maija.get(f"/clients/{cid}/consents")[1]["log"]) == len(consents["log"])
-    assert job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 0
+    assert run_job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 0
 
 
 def test_one_click_unsubscribe_from_the_mail_client(client, maija, frozen_now):
     import re
 
-    job("marketing", LAPSE_MORNING)
-    link = re.search(r"List-Unsubscribe: <https://book\.example\.test(/u/[\w.\-]+)>", winbacks()[0].raw_data).group(1)
+    run_job("marketing", LAPSE_MORNING)
+    found = re.search(r"List-Unsubscribe: <https://book\.example\.test(/u/[\w.\-]+)>", winbacks()[0].raw_data)
+    assert found, "no List-Unsubscribe header"
+    link = found.group(1)
     r = client.http.post(link, body="List-Unsubscribe=One-Click", headers=FORM)
     assert r.status_code == 200
     cid = maija.get("/clients")[1]["clients"][0]["id"]
@@ -147,9 +138,9 @@ def test_bad_unsubscribe_links_are_4xx_pages(client, maija, frozen_now):
 
 
 def test_sms_when_there_is_no_email(client, aws, frozen_now):
-    regular(client, frozen_now, email=None)
+    regular(frozen_now, email=None)
     before = len(sent_sms())
-    assert job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
     [(_, text)] = sent_sms()[before:]
     assert "/book/demo?" in text and "/u/" in text
 
@@ -157,9 +148,9 @@ def test_sms_when_there_is_no_email(client, aws, frozen_now):
 def test_the_lapse_morning_is_the_business_own_time_zone(client, maija, frozen_now):
     from chalicelib.store import businesses
 
-    config = businesses.get_by_slug("demo").config
+    config = business().config
     businesses.save_config(config.model_copy(update={"timezone": "America/Los_Angeles"}))
-    assert job("marketing", "2027-03-01T08:05:00+00:00")["winback_sent"] == 0  # 00:05 in Los Angeles
-    assert job("marketing", "2027-03-01T17:55:00+00:00")["winback_sent"] == 0  # 09:55
-    assert job("marketing", "2027-03-01T18:05:00+00:00")["winback_sent"] == 1  # 10:05
+    assert run_job("marketing", "2027-03-01T08:05:00+00:00")["winback_sent"] == 0  # 00:05 in Los Angeles
+    assert run_job("marketing", "2027-03-01T17:55:00+00:00")["winback_sent"] == 0  # 09:55
+    assert run_job("marketing", "2027-03-01T18:05:00+00:00")["winback_sent"] == 1  # 10:05
     assert len(winbacks()) == 1

@@ -41,9 +41,21 @@ LONG_NAMES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def sent_before_the_deadline(monkeypatch):
+    """The sample messages are rendered as sent on Fri 20 Nov, well before the sample's
+    change deadline (Mon 23 Nov 14:00): they offer the change. A message sent past its
+    deadline offers none (tests/api/test_change_deadline.py)."""
+    from datetime import datetime
+
+    from chalicelib import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime.fromisoformat("2026-11-20T12:00:00+02:00"))
+
+
 def build_context(**overrides) -> dict:
     """A fresh context; dict overrides of business/client/service/staff are merged."""
-    ctx = copy.deepcopy(BASE_CONTEXT)
+    ctx: dict = copy.deepcopy(BASE_CONTEXT)
     for key, value in copy.deepcopy(overrides).items():
         if isinstance(value, dict) and isinstance(ctx.get(key), dict):
             ctx[key].update(value)

@@ -79,13 +79,15 @@ def test_send_email_goes_through_ses(verified):
 
 
 def test_unverified_sender_is_a_permanent_rejection_without_personal_data(aws, caplog):
-    caplog.set_level("DEBUG", logger="chalicelib")
+    caplog.set_level("DEBUG", logger="rebook")
     with pytest.raises(SendError) as info:
         send_email(raw_email(), source="someone@unverified.example", to="maija@example.com")
     assert info.value.permanent and not info.value.throttled
     assert info.value.reason == "ses:MessageRejected"
     assert "@" not in info.value.reason and "@" not in str(info.value)
-    assert "ses:MessageRejected" in caplog.text
+    [record] = [r for r in caplog.records if r.getMessage() == "provider call failed"]
+    assert record.reason == "ses:MessageRejected" and record.provider == "ses"
+    assert "@" not in str(record.__dict__)
     assert "@" not in caplog.text and "maija" not in caplog.text.lower()
 
 
@@ -186,7 +188,7 @@ def test_number_not_in_e164_is_a_permanent_failure_before_calling_sns(aws, phone
 
 
 def test_sns_throttling_is_retryable(aws, caplog):
-    caplog.set_level("DEBUG", logger="chalicelib")
+    caplog.set_level("DEBUG", logger="rebook")
     with Stubber(channels._client("sns")) as stub:
         stub.add_client_error("publish", service_error_code="Throttled", http_status_code=429)
         with pytest.raises(SendError) as info:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.locales import LOCALES
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
 from chalicelib.notify.render import render
 from tests.notify.conftest import LONG_NAMES, build_context
 
-LOCALES = ["fi", "sv", "en"]
 # A feedback token is as long as a manage token; the page URL carries it.
 FB_URL = "https://varaa.rebook.fi/f/" + "f.b123xyz9.a1b2c3d4e5f6.tqll80.YvWAN2FAx24GgiGgt_V82g"
 

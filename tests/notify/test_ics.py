@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from chalicelib.notify.ics import build_ics
@@ -109,6 +111,38 @@ def test_organizer_is_added_when_given(context):
     _, ev = parse(build_ics(context, organizer="bookings@rebook.local"))
     assert str(ev["ORGANIZER"]).lower() == "mailto:bookings@rebook.local"
     assert ev["ORGANIZER"].params["CN"] == "Salon Aurora"
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_request_and_cancel_name_the_client_as_attendee(context, method):
+    # RFC 5546 §3.2.2/§3.2.5: a REQUEST and a CANCEL need an ATTENDEE, or some mail
+    # clients do not treat the file as an update or a cancellation.
+    ctx = {**context, "client": {"name": "Maija Meikäläinen"}}
+    _, ev = parse(build_ics(ctx, method=method, organizer="bookings@rebook.local", attendee="maija@example.com"))
+    attendee = ev["ATTENDEE"]
+    assert str(attendee).lower() == "mailto:maija@example.com"
+    assert attendee.params["CN"] == "Maija Meikäläinen" and attendee.params["PARTSTAT"] == "ACCEPTED"
+    assert attendee.params["RSVP"] == "FALSE"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\\N;,\n")))
+def test_any_text_comes_back_as_typed(make_context, name):
+    # A literal backslash-N in a name once became a line break (the library unescaped it).
+    # Byte-order marks are the one thing dropped (a lone one was read back as nothing).
+    typed = name or "x"
+    shown = typed.replace("\ufeff", "")
+    assume(shown)
+    ctx = make_context(business={"name": typed, "address": typed})
+    _, ev = parse(build_ics(ctx))
+    assert str(ev["LOCATION"]) == shown
+    assert str(ev["SUMMARY"]).endswith(shown)
+
+
+def test_a_byte_order_mark_in_a_name_is_dropped(make_context):
+    ctx = make_context(business={"name": "\ufeffSalon\ufeff", "address": "\ufeff"})
+    _, ev = parse(build_ics(ctx))
+    assert str(ev["SUMMARY"]).endswith("Salon") and "\ufeff" not in str(ev["SUMMARY"])
 
 
 def test_text_with_special_characters_survives(make_context):

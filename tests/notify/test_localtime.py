@@ -1,11 +1,11 @@
 import pytest
 
+from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify.localtime import (
     format_date,
     format_local,
     format_price,
     format_time,
-    normalize_locale,
 )
 
 START = "2026-11-24T14:00:00+02:00"  # a Tuesday

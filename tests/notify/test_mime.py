@@ -177,4 +177,6 @@ def test_a_long_list_unsubscribe_url_stays_a_url():
     assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
     msg = email.message_from_bytes(raw)
     assert msg["List-Unsubscribe"] == f"<{url}>" and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert msg.get_payload()[0].get_payload().strip() == "t"
+    parts = msg.get_payload()
+    assert isinstance(parts, list) and isinstance(parts[0], email.message.Message)
+    assert str(parts[0].get_payload()).strip() == "t"

@@ -7,11 +7,11 @@ from conftest import LONG_NAMES, LONG_URL, build_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.domain.locales import LOCALES
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
 from chalicelib.notify.localtime import format_local
 from chalicelib.notify.render import Rendered, render
 
-LOCALES = ["fi", "sv", "en"]
 OFF_URL = "http://127.0.0.1:8000/m/tok_abc123#reminders"
 
 # Reminders are transactional: nothing that sells. Whole words where a short stem

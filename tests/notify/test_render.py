@@ -3,12 +3,12 @@ from conftest import LONG_NAMES, build_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.domain.locales import LOCALES
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
 from chalicelib.notify.localtime import format_local
 from chalicelib.notify.render import Rendered, render
 
 KINDS = ["confirmation", "rescheduled", "cancelled"]
-LOCALES = ["fi", "sv", "en"]
 
 
 def all_parts(r: Rendered) -> str:
@@ -271,3 +271,29 @@ def test_any_names_give_one_gsm7_segment_with_the_link_whole(
     assert gsm7_length(sms) <= 160
     assert sms.endswith(url)
     assert format_local(ctx["start"], locale) in sms
+
+
+@pytest.mark.parametrize("kind", ["confirmation", "reminder", "rescheduled"])
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+def test_no_message_offers_a_change_past_its_deadline(kind, locale):
+    # Issue 17 (2): sent at the deadline (the 24 h reminder of a 24 h window), or after it.
+    from datetime import datetime
+
+    from chalicelib.notify.localtime import format_local
+
+    ctx = build_context()
+    before = render(kind, locale, ctx, now=datetime.fromisoformat("2026-11-23T13:00:00+02:00"))
+    at_deadline = render(kind, locale, ctx, now=datetime.fromisoformat("2026-11-23T14:00:00+02:00"))
+    deadline = format_local(ctx["cancellation_deadline"], locale)
+    assert deadline in before.text and deadline in before.html
+    for part in (at_deadline.text, at_deadline.html, at_deadline.sms):
+        assert deadline not in part and ctx["manage_url"] in part
+        for offer in (
+            "Siirrä tai peru",
+            "Muuta/peru",
+            "Flytta eller avboka",
+            "Ändra/avboka",
+            "Reschedule or cancel",
+            "Change/cancel",
+        ):
+            assert offer not in part

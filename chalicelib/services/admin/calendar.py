@@ -3,32 +3,48 @@ marking visits arrived, completed or no-show."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.booking import Appointment, CancelIn, Status
+from chalicelib.domain import calendar as rules
+from chalicelib.domain.availability import walk_in_start
+from chalicelib.domain.booking import Appointment, DeskCancelIn, DeskOptions, DeskRescheduleIn, Status
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
+from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
-from chalicelib.domain.visits import mark_problem, outcome
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.services import booking as booking_service
+from chalicelib.domain.visits import mark_problem, outcome, status_after_undo
+from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services import retention
-from chalicelib.services.admin.common import audited, business_of, parse, parse_date, today, valid_id
+from chalicelib.services.admin.common import (
+    audited,
+    business_of,
+    instant_of,
+    parse,
+    parse_date,
+    today,
+    valid_id,
+)
+from chalicelib.services.booking import book, changes
 from chalicelib.store import bookings as store
-from chalicelib.store import clients, visits
-from chalicelib.store.businesses import Business
+from chalicelib.store import clients, daysheets, visits
+from chalicelib.store import timeoff as timeoff_store
 
 
-def appointment_view(b: Business, a: Appointment, client=None) -> dict:
+def appointment_view(b: Business, a: Appointment, client: Client | None = None) -> dict[str, Any]:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
-    view = {
+    view: dict[str, Any] = {
         "id": a.id,
         "status": a.status,
         "outcome": outcome(a, clock.now()),
         "start": iso_local(a.start, tz),
         "end": iso_local(a.end, tz),
+        # The service's buffer after the end: nobody can be booked there (the sheets hold it).
+        "occupied_until": iso_local(a.occupied_until, tz),
         "service": {"id": a.service_id, "name": service.name.get(cfg.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
         "price_cents": a.price_cents,
@@ -47,8 +63,10 @@ def appointment_view(b: Business, a: Appointment, client=None) -> dict:
     return view
 
 
-def calendar(p: Principal, params: dict) -> dict:
-    """Appointments of a day or of the week (Mon-Sun) around `date`, per staff member."""
+def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
+    """The day or the week (Mon-Sun) around `date`, per staff member: opening and
+    working hours, time off and appointments with their markers, and a token for
+    GET /calendar/changes."""
     b = business_of(p)
     cfg = b.config
     params = params or {}
@@ -61,25 +79,131 @@ def calendar(p: Principal, params: dict) -> dict:
     staff = [m for m in cfg.staff if not params.get("staff") or m.id == params["staff"]]
     if params.get("staff") and not staff:
         raise ValidationFailed("No such staff member.", fields={"staff": "unknown staff"})
-    appts = store.list_appointments(b.id, local_wall_to_utc(first, 0, cfg.tz), local_wall_to_utc(last, 0, cfg.tz))
+    days = rules.days_of(first, last - timedelta(days=1))
+    # The sheets first: the token says "as of these versions", and anything written after
+    # this read moves a version, so the next poll reports it.
+    sheets = daysheets.in_range(b.id, days[0], days[-1], consistent=True)
     wanted = {m.id for m in staff}
-    appts = [a for a in appts if a.staff_id in wanted]
+    appts = [
+        a for a in _appointments_on(b, [s for s in sheets if s.staff_id in wanted], first, last) if a.staff_id in wanted
+    ]
     people = clients.get_clients(b.id, {a.client_id for a in appts})
+    blocks = _time_off_by_staff(b, sheets, wanted)
+    now = clock.now()
     audited(p, "read_calendar", None, {"from": first.isoformat(), "view": view})
+    tz = cfg.tz
+
+    def span(lo: datetime, hi: datetime) -> dict[str, str]:
+        return {"start": iso_local(lo, tz), "end": iso_local(hi, tz)}
+
     return {
         "view": view,
         "from": first.isoformat(),
-        "to": (last - timedelta(days=1)).isoformat(),
+        "to": days[-1].isoformat(),
         "timezone": cfg.timezone,
+        "now": iso_local(now, tz),
+        "token": rules.make_token(days[0], days[-1], sheets),
+        "days": [
+            {
+                "date": d.isoformat(),
+                "open": [span(lo, hi) for lo, hi in rules.opening_intervals(cfg, d)],
+                "closed": not rules.opening_intervals(cfg, d),
+            }
+            for d in days
+        ],
         "staff": [
             {
                 "id": m.id,
                 "name": m.name,
-                "appointments": [appointment_view(b, a, people.get(a.client_id)) for a in appts if a.staff_id == m.id],
+                "hours": [
+                    {"date": d.isoformat(), "intervals": [span(lo, hi) for lo, hi in rules.staff_hours(cfg, m, d)]}
+                    for d in days
+                ],
+                "time_off": blocks.get(m.id, []),
+                "appointments": [calendar_view(b, a, people.get(a.client_id)) for a in appts if a.staff_id == m.id],
             }
             for m in staff
         ],
     }
+
+
+def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[str, Any]:
+    view = appointment_view(b, a, client)
+    view["markers"] = rules.Markers(
+        note=bool(a.note),
+        allergy=bool(client and client.allergies),
+        first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
+    ).as_dict()
+    return view
+
+
+def _appointments_on(b: Business, sheets: list[DaySheet], first: date, last: date) -> list[Appointment]:
+    """The appointments starting in the range (one Query on the calendar index), checked
+    against the sheets (read consistently, before): a booking a sheet holds that the index
+    does not show yet (it lags the table by a moment, or it began the evening before),
+    and one the index shows as active at a time its sheet no longer holds (just
+    cancelled or moved), are read by key."""
+    tz = b.config.tz
+    found = {
+        a.id: a for a in store.list_appointments(b.id, local_wall_to_utc(first, 0, tz), local_wall_to_utc(last, 0, tz))
+    }
+    held = {(s.staff_id, s.day): {t.ref: t for t in s.taken} for s in sheets}
+    stale = {t.appointment_id for refs in held.values() for t in refs.values() if t.appointment_id} - set(found)
+    for a in found.values():
+        refs = held.get((a.staff_id, a.start.astimezone(tz).date()))
+        if a.is_active and refs is not None:
+            on_sheet = refs.get(appointment_ref(a.id))
+            if on_sheet is None or on_sheet.start != a.start:
+                stale.add(a.id)
+    for appointment_id in sorted(i for i in stale if i):
+        fresh = store.get_appointment(b.id, appointment_id)
+        if fresh is not None:
+            found[fresh.id] = fresh
+    return sorted(found.values(), key=lambda a: (a.start, a.id))
+
+
+def _time_off_by_staff(b: Business, sheets: list[DaySheet], wanted: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each staff member's blocks of time off on these sheets (one per occurrence), with
+    the block's reason: one BatchGetItem for the blocks."""
+    tz = b.config.tz
+    seen: dict[str, dict[str, Taken]] = {}
+    for s in sheets:
+        if s.staff_id in wanted:
+            for t in s.taken:
+                if t.is_time_off:
+                    seen.setdefault(s.staff_id, {})[t.ref] = t
+    blocks = timeoff_store.get_many(
+        b.id, {t.time_off_id for found in seen.values() for t in found.values() if t.time_off_id}
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for staff_id, found in seen.items():
+        for t in sorted(found.values(), key=lambda t: (t.start, t.ref)):
+            block = blocks.get(t.time_off_id or "")
+            out.setdefault(staff_id, []).append(
+                {
+                    "id": t.time_off_id,
+                    "start": iso_local(t.start, tz),
+                    "end": iso_local(t.end, tz),
+                    "reason": block.reason if block else "",
+                    "whole_salon": block.whole_salon if block else False,
+                }
+            )
+    return out
+
+
+def calendar_changes(p: Principal, params: dict[str, str]) -> dict[str, Any]:
+    """Has anything the calendar shows changed since `since` (a calendar's token)? One
+    Query of the range's day sheets, nothing else."""
+    b = business_of(p)
+    read = rules.read_token((params or {}).get("since") or "")
+    if read is None:
+        raise ValidationFailed(
+            "'since' must be the token of a calendar.", fields={"since": "expected the calendar's token"}
+        )
+    first, last, fingerprint = read
+    sheets = daysheets.in_range(b.id, first, last)
+    token = rules.make_token(first, last, sheets)
+    return {"changed": rules.fingerprint(sheets) != fingerprint, "token": token}
 
 
 def _appointment(b: Business, appointment_id: str) -> Appointment:
@@ -89,7 +213,7 @@ def _appointment(b: Business, appointment_id: str) -> Appointment:
     return a
 
 
-def get_appointment(p: Principal, appointment_id: str) -> dict:
+def get_appointment(p: Principal, appointment_id: str) -> dict[str, Any]:
     b = business_of(p)
     a = _appointment(b, appointment_id)
     client = clients.get_client(b.id, a.client_id)
@@ -97,14 +221,27 @@ def get_appointment(p: Principal, appointment_id: str) -> dict:
     return appointment_view(b, a, client)
 
 
-def book_for_client(p: Principal, body, idempotency_key: str | None) -> tuple[int, dict]:
-    """A phone booking: the public booking rules and the same double-booking guarantee;
-    the client is given by contact details or as an existing `client_id`."""
+def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
+    """A booking at the front desk, under the same double-booking guarantee as online:
+    the client by contact details or as an existing `client_id`; the desk's start rules
+    (any 5-minute mark inside the staff member's working hours); `notify` false sends no
+    confirmation; `walk_in` starts now (rounded down to 5 minutes) with anyone free."""
     b = business_of(p)
-    if isinstance(body, dict) and "client_id" in body:
-        body = dict(body)
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object describing the booking.", code="invalid_json")
+    as_sent, body = body, dict(body)
+    options: DeskOptions = parse(DeskOptions, {k: body.pop(k) for k in ("notify", "walk_in") if k in body}, "booking")
+    if options.walk_in:
+        if "start" in body:
+            raise ValidationFailed(
+                "A walk-in starts now: leave 'start' out.", fields={"start": "not allowed with walk_in"}
+            )
+        body["start"] = iso_local(walk_in_start(clock.now()), b.config.tz)
+    elif isinstance(body.get("start"), str):
+        body["start"] = iso_local(instant_of(body["start"], "start", b), b.config.tz)
+    if "client_id" in body:
         client = clients.get_client(b.id, valid_id(body.pop("client_id"), "client"))
-        if not client or client.erased_at:
+        if not client or client.is_erased:
             raise NotFound("No such client.")
         if not (client.phone or client.email):
             raise ValidationFailed(
@@ -124,45 +261,67 @@ def book_for_client(p: Principal, body, idempotency_key: str | None) -> tuple[in
         # A booking can grant marketing consent, never withdraw it; a phone call about a
         # time is not a new consent, so by default nothing is recorded.
         body.setdefault("consents", {"marketing": False})
-    status, view = booking_service.book(b, body, idempotency_key, source="phone")
+    source = "walk_in" if options.walk_in else "phone"
+    status, view = book.book(b, body, idempotency_key, source=source, desk=True, notify=options.notify, as_sent=as_sent)
     appt = store.get_appointment(b.id, view["id"])
     audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
     return status, view
 
 
-def mark_visit(p: Principal, appointment_id: str, body) -> dict:
+def reschedule(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+    """The desk moves a booking (to another time and/or staff member) by the desk's
+    rules; the old time is freed only if the new one was taken. 409 slot_taken."""
+    b = business_of(p)
+    req: DeskRescheduleIn = parse(DeskRescheduleIn, body, "reschedule")
+    start = instant_of(req.start, "start", b)
+    a = _appointment(b, appointment_id)
+    if a.status != Status.BOOKED.value:
+        raise Conflict(f"This visit is {a.status.replace('_', ' ')} and cannot be moved.", code=f"booking_{a.status}")
+    moved = changes.move(b, a, start, req.staff, desk=True, notify=req.notify)
+    if moved is not a:
+        audited(p, "reschedule_visit", a.client_id, {"appointment": a.id})
+    return appointment_view(b, moved, clients.get_client(b.id, a.client_id))
+
+
+def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+    """Arrived, completed, no-show, or booked: the undo of a wrong mark (after the
+    visit's end an unmarked visit took place, so the undo leaves it completed)."""
     b = business_of(p)
     req: VisitMark = parse(VisitMark, body, "visit mark")
     a = _appointment(b, appointment_id)
-    problem = mark_problem(a, req.status, clock.now())
+    now = clock.now()
+    problem = mark_problem(a, req.status, now)
     if problem:
         raise Conflict(f"Cannot mark this visit {req.status.replace('_', '-')}: {problem}.", code="invalid_mark")
-    if a.status != req.status:
+    status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
+    if a.status != status:
         try:
-            visits.mark(a, req.status, clock.now())
+            visits.mark(a, status, now, a.days(b.config.tz))
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
-        a = store.get_appointment(b.id, a.id)
-        if req.status != "arrived":
-            # Visits, rhythm and the stamp card follow the mark now, not at the next job run.
-            retention.refresh_client(b.id, a.client_id, clock.now())
+        a = _appointment(b, a.id)
+        if status != Status.ARRIVED.value:
+            # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
+            # undo) now, not at the next job run.
+            retention.refresh_client(b.id, a.client_id, now)
     audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))
 
 
-def cancel_visit(p: Principal, appointment_id: str, body) -> dict:
-    """The front desk cancels a booking (the client called): no cancellation window,
-    the client is told as when she cancels herself."""
+def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+    """The front desk cancels a booking (the client called, or the salon must): no
+    cancellation window; the client is told unless `notify` is false, and `invite` asks
+    her to choose a new time through a pre-filled booking link."""
     b = business_of(p)
-    req: CancelIn = parse(CancelIn, body if body is not None else {}, "cancellation")
+    req: DeskCancelIn = parse(DeskCancelIn, body if body is not None else {}, "cancellation")
     a = _appointment(b, appointment_id)
     if a.status != Status.CANCELLED.value:
         if a.status != Status.BOOKED.value:
             raise Conflict(
                 f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.", code=f"booking_{a.status}"
             )
-        a = booking_service.cancel(b, a, req.reason)
+        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invite)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.config import Business
+from chalicelib.domain.timeutil import parse_local_or_instant
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.services.validation import parse  # noqa: F401 (the owner use cases import it from here)
 from chalicelib.store import audit, businesses
-from chalicelib.store.businesses import Business
 
 _ID = re.compile(r"^[a-z0-9]{1,40}$")
 
@@ -40,10 +42,19 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
         ) from None
 
 
+def instant_of(value: object, name: str, b: Business) -> datetime:
+    """A time the desk sent: ISO 8601 with an offset, or local wall-clock time without
+    one (read in the business's zone). 422 naming `name` otherwise."""
+    try:
+        return parse_local_or_instant(value if isinstance(value, str) else "", b.config.tz)
+    except ValueError as e:
+        raise ValidationFailed(f"'{name}' {e}.", fields={name: str(e)}) from None
+
+
 def today(b: Business) -> date:
     return clock.now().astimezone(b.config.tz).date()
 
 
-def audited(p: Principal, action: str, client_id: str | None, detail: dict | None = None) -> None:
+def audited(p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None) -> None:
     """Who read, changed, exported or erased client data (ids and field names only)."""
     audit.record(p.business_id, p.user_id, p.role, action, client_id, clock.now(), detail)

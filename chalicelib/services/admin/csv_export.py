@@ -72,22 +72,22 @@ def clients_csv(p: Principal) -> tuple[str, str]:
     tz = b.config.tz
     rows = (
         {
-            "id": c.client_id,
+            "id": c.id,
             "name": c.name,
             "phone": c.phone,
             "email": c.email,
             "locale": c.locale,
             "created_at": iso_local(c.created_at, tz),
             "relationship": c.relationship or "active",
-            "visits": int(c.visits or 0),
-            "spend_cents": int(c.spend_cents or 0),
+            "visits": c.visits,
+            "spend_cents": c.spend_cents,
             "last_visit": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
-            "no_shows": int(c.no_shows or 0),
-            "cancellations": int(c.cancellations or 0),
+            "no_shows": c.no_shows,
+            "cancellations": c.cancellations,
             "marketing_consent": "yes" if c.marketing and c.marketing.granted else "no",
             "birthday": c.birthday,
-            "tags": " ".join(c.tags or []),
-            "stamps": int(c.stamps or 0) + int(c.stamp_adjust or 0),
+            "tags": " ".join(c.tags),
+            "stamps": c.stamps + c.stamp_adjust,
         }
         for c in clients.all_clients(b.id)
     )

@@ -4,6 +4,7 @@ feedback index) and the monthly figures (maintained aggregates, never recomputed
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
@@ -15,7 +16,7 @@ from chalicelib.store import feedback as store
 MAX_DAYS = 366
 
 
-def report(p: Principal, params: dict) -> dict:
+def report(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     b = business_of(p)
     params = params or {}
     to = parse_date(params.get("to"), "to", default=today(b))
@@ -34,13 +35,13 @@ def report(p: Principal, params: dict) -> dict:
         "from": start.isoformat(),
         "to": to.isoformat(),
         "count": count,
-        "average": round(sum(int(f.rating) for f in items) / count, 2) if count else None,
-        "low": sum(1 for f in items if int(f.rating) <= b.config.feedback.low_score),
+        "average": round(sum(f.rating for f in items) / count, 2) if count else None,
+        "low": sum(1 for f in items if f.rating <= b.config.feedback.low_score),
         "ratings": [
             {
                 "appointment": f.appointment_id,
                 "visit_start": iso_local(f.visit_start, tz),
-                "rating": int(f.rating),
+                "rating": f.rating,
                 "comment": f.comment,
                 "staff": f.staff_id,
                 "service": f.service_id,
@@ -50,12 +51,12 @@ def report(p: Principal, params: dict) -> dict:
         ],
         "months": [
             {
-                "month": m.sk.removeprefix("AGG#"),
-                "count": int(m.ratings_count or 0),
-                "average": round(int(m.ratings_sum or 0) / int(m.ratings_count), 2) if m.ratings_count else None,
-                "low": int(m.low_ratings or 0),
-                "stars": {str(n): int(getattr(m, f"stars_{n}") or 0) for n in range(1, 6)},
+                "month": month,
+                "count": m.get("ratings_count", 0),
+                "average": round(m.get("ratings_sum", 0) / m["ratings_count"], 2) if m.get("ratings_count") else None,
+                "low": m.get("low_ratings", 0),
+                "stars": {str(n): m.get(f"stars_{n}", 0) for n in range(1, 6)},
             }
-            for m in months
+            for month, m in months.items()
         ],
     }

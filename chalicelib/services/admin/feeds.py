@@ -4,16 +4,17 @@ cancelled visits stay in the feed as STATUS:CANCELLED so subscribed calendars dr
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, businesses, clients, feeds
-from chalicelib.store.businesses import Business
 
 PAST, AHEAD = timedelta(days=60), timedelta(days=365)  # what a subscription shows
 
@@ -76,8 +77,10 @@ def render(business_id: str, feed: str, secret: str) -> bytes:
     return _calendar(b, feed, appts, people, now)
 
 
-def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
+def _calendar(b: Business, feed: str, appts: list[Appointment], people: dict[str, Client], now: datetime) -> bytes:
     from icalendar import Calendar, Event
+
+    from chalicelib.notify import ics
 
     cfg = b.config
     staff = {m.id: m.name for m in cfg.staff}
@@ -87,14 +90,14 @@ def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     title = cfg.name if feed == feeds.BUSINESS_FEED else f"{cfg.name} – {staff.get(feed, feed)}"
-    cal.add("x-wr-calname", title)
+    cal.add("x-wr-calname", ics.text(title))
     cal.add("x-wr-timezone", cfg.timezone)
     cal.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT15M")
     for a in appts:
         service = cfg.service(a.service_id)
         client = people.get(a.client_id)
-        who = client.name if client and not client.erased_at else ""
+        who = client.name if client and not client.is_erased else ""
         what = service.name.get(cfg.locale) if service else a.service_id
         e = Event()
         e.add("uid", f"{a.id}@rebook")
@@ -104,10 +107,11 @@ def _calendar(b: Business, feed: str, appts, people, now) -> bytes:
         e.add("sequence", a.seq)
         e.add("dtstart", a.start)
         e.add("dtend", a.end)
-        e.add("summary", f"{what} – {who}" if who else what)
+        e.add("summary", ics.text(f"{what} – {who}" if who else what))
         if feed == feeds.BUSINESS_FEED:
-            e.add("description", staff.get(a.staff_id, a.staff_id))
-        e.add("location", cfg.address)
+            e.add("description", ics.text(staff.get(a.staff_id, a.staff_id)))
+        if cfg.address:
+            e.add("location", ics.text(cfg.address))
         e.add("status", "CANCELLED" if a.status == Status.CANCELLED.value else "CONFIRMED")
         e.add("transp", "TRANSPARENT" if a.status == Status.CANCELLED.value else "OPAQUE")
         cal.add_component(e)

@@ -5,75 +5,55 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.visits import outcome
-from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger
-from chalicelib.services.admin.common import audited, business_of
+from chalicelib.services.admin.common import audited, business_of, valid_id
 from chalicelib.services.admin.registry import client_or_404
-from chalicelib.store import audit, bookings, businesses, client_data, loyalty
+from chalicelib.store import audit, bookings, businesses, client_data, clients
 
-_INTERNAL = {"pk", "sk", "version", "search"}  # table plumbing, not data about the client
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _plain(item) -> dict:
-    """An item's attributes as JSON-ready values, without the table's key plumbing."""
-    out = {}
-    for name, value in item.attribute_values.items():
-        if name in _INTERNAL or re.match(r"^g\d(pk|sk)$", name):
-            continue
-        plain = value.as_dict() if hasattr(value, "as_dict") else value
-        if isinstance(plain, list):
-            plain = [v.as_dict() if hasattr(v, "as_dict") else v for v in plain]
-        out[name] = _jsonable(plain)
-    return out
-
-
-def _jsonable(value):
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def export(p: Principal, client_id: str) -> dict:
+def export(p: Principal, client_id: str) -> dict[str, Any]:
     """Everything Rebook holds about the client (right of access, Art. 15 / portability, Art. 20)."""
     p.require("export")
     b = business_of(p)
-    c = client_or_404(b, client_id)
+    found = client_data.export(b.id, valid_id(client_id, "client"))
+    if found is None:
+        raise NotFound("No such client.")
+    c = found.client
     data = {
         "format": "rebook-client-export/1",
         "exported_at": iso_utc(clock.now()),
         "business": {"name": b.config.name, "slug": b.config.slug},
-        "profile": _plain(c),
-        "appointments": [_plain(a) for a in client_data.appointments(b.id, c.client_id)],
-        "messages": [_plain(m) for m in client_data.messages(b.id, c.client_id)],
-        "notes": [_plain(n) for n in client_data.notes(b.id, c.client_id)],
-        "follow_ups": [_plain(f) for f in client_data.followups(b.id, c.client_id)],
-        "feedback": [_plain(f) for f in client_data.feedback(b.id, c.client_id)],
-        "rewards": [_plain(r) for r in loyalty.rewards_of(b.id, c.client_id)],
-        "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log or []],
+        "profile": found.profile,
+        "appointments": found.appointments,
+        "messages": found.messages,
+        "notes": found.notes,
+        "follow_ups": found.follow_ups,
+        "feedback": found.feedback,
+        "rewards": found.rewards,
+        "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log],
     }
-    audited(p, "export_client", c.client_id)
+    audited(p, "export_client", c.id)
     return data
 
 
-def erase(p: Principal, client_id: str) -> dict:
+def erase(p: Principal, client_id: str) -> dict[str, Any]:
     """Right to erasure (Art. 17). Upcoming visits must be cancelled first: erasing
     would otherwise leave a booked time nobody can be told about."""
     p.require("erase")
     b = business_of(p)
     c = client_or_404(b, client_id)
     now = clock.now()
-    upcoming = [a for a in bookings.client_history(b.id, c.client_id) if outcome(a, now) in ("upcoming", "in_progress")]
+    upcoming = [a for a in bookings.client_history(b.id, c.id) if outcome(a, now) in ("upcoming", "in_progress")]
     if upcoming:
         raise Conflict(
             "The client has upcoming bookings; cancel them before erasing the client.",
@@ -81,11 +61,11 @@ def erase(p: Principal, client_id: str) -> dict:
             details={"appointments": [a.id for a in upcoming]},
         )
     counts = client_data.erase(c, now)
-    audited(p, "erase_client", c.client_id, counts)
-    return {"erased": c.client_id, "items": counts}
+    audited(p, "erase_client", c.id, counts)
+    return {"erased": c.id, "items": counts}
 
 
-def audit_trail(p: Principal, params: dict) -> dict:
+def audit_trail(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     p.require("audit")
     b = business_of(p)
     params = params or {}
@@ -110,25 +90,25 @@ def audit_trail(p: Principal, params: dict) -> dict:
     }
 
 
-def erase_inactive(day: date, now: datetime) -> dict:
+def erase_inactive(day: date, now: datetime) -> dict[str, int]:
     """The daily job: clients whose erasure date is `day` and who are still inactive
     by their business's current rule are erased; the others move to their new date."""
     summary = {"due": 0, "erased": 0, "postponed": 0}
     for c in client_data.due_for_erasure(day.isoformat()):
         summary["due"] += 1
         b = businesses.get_by_id(c.business_id)
-        if not b or c.erased_at:
+        if not b or c.is_erased:
             continue
-        history = bookings.client_history(b.id, c.client_id)
+        history = bookings.client_history(b.id, c.id)
         last = max([a.end for a in history] + [c.last_activity or c.created_at, c.created_at])
         due = erase_due(last, b.config.privacy.erase_inactive_after_years)
         if due > day:  # she was active since (an upcoming visit's end counts too): later
-            client_data.rekey_erasure(c, due.isoformat())
+            clients.schedule_erasure(c, due)
             summary["postponed"] += 1
             continue
         counts = client_data.erase(c, now)
         audit.record(
-            b.id, "system:erase_inactive", "system", "erase_client", c.client_id, now, {"reason": "inactive", **counts}
+            b.id, "system:erase_inactive", "system", "erase_client", c.id, now, {"reason": "inactive", **counts}
         )
         summary["erased"] += 1
     logger().info("erase_inactive finished", extra=summary)

@@ -3,6 +3,8 @@ message to a client (the dashboard's one-click action for clients slipping away)
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.registry import PersonalMessageIn
@@ -22,7 +24,7 @@ _WHY = {
 }
 
 
-def failed(p: Principal, params: dict) -> dict:
+def failed(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     """Messages that failed permanently, newest first."""
     b = business_of(p)
     try:
@@ -42,7 +44,7 @@ def failed(p: Principal, params: dict) -> dict:
                 "client_name": people[m.client_id].name if m.client_id in people else None,
                 "appointment_id": m.appointment_id,
                 "failed_at": iso_local(m.sent_at or m.created_at, b.config.tz),
-                "attempts": int(m.attempts or 0),
+                "attempts": m.attempts,
                 "error": m.last_error,
             }
             for m in items
@@ -50,11 +52,11 @@ def failed(p: Principal, params: dict) -> dict:
     }
 
 
-def send_personal(p: Principal, client_id: str, body) -> tuple[int, dict]:
+def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, Any]]:
     b = business_of(p)
     req: PersonalMessageIn = parse(PersonalMessageIn, body, "message")
     c = clients.get_client(b.id, valid_id(client_id, "client"))
-    if not c or c.erased_at:
+    if not c or c.is_erased:
         raise NotFound("No such client.")
     if not c.email and c.phone and gsm.gsm7_length(gsm.to_gsm7(req.text)) > TWO_SEGMENT_UNITS - 100:
         # By SMS it must fit two messages together with the rebook and unsubscribe links.
@@ -62,8 +64,8 @@ def send_personal(p: Principal, client_id: str, body) -> tuple[int, dict]:
             "Too long for a text message; keep it under about 200 characters.", fields={"text": "too long for SMS"}
         )
     try:
-        [item] = marketing.personal(b, c, req.text, clock.now())
+        [message] = marketing.personal(b, c, req.text, clock.now())
     except marketing.PersonalNotSent as e:
         raise Conflict(_WHY[e.reason], code=e.reason) from None
-    audited(p, "send_personal_message", c.client_id, {"channel": item.channel})
-    return 202, {"message": {"key": item.key, "channel": item.channel, "status": item.status}}
+    audited(p, "send_personal_message", c.id, {"channel": message.channel})
+    return 202, {"message": {"key": message.key, "channel": message.channel, "status": message.status}}

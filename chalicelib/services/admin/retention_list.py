@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from typing import Any
+
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import rhythm as rules
+from chalicelib.domain.clients import MAINTENANCE
+from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
@@ -15,32 +20,32 @@ from chalicelib.store import retention as store
 STATUSES = ("at_risk", "lapsed")
 
 
-def slipping(p: Principal, params: dict) -> dict:
+def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     b = business_of(p)
     wanted = (params or {}).get("status")
     if wanted and wanted not in STATUSES:
         raise ValidationFailed("'status' is at_risk or lapsed.", fields={"status": "expected at_risk or lapsed"})
     now, tz, r = clock.now(), b.config.tz, b.config.retention
-    out = []
+    out: list[dict[str, Any]] = []
     for c in store.at_risk_since(b.id, today(b)):
-        if c.erased_at or c.relationship == "maintenance" or not c.last_visit_at:
+        if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
             continue
-        history = bookings.client_history(b.id, c.client_id)
+        history = bookings.client_history(b.id, c.id)
         booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-        state = rules.status(now, c.last_visit_at, float(c.rhythm_days), booked, r)
+        state = rules.status(now, c.last_visit_at, c.rhythm_days, booked, r)
         if state not in STATUSES or (wanted and state != wanted):
             continue
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None
         out.append(
             {
-                "client": {"id": c.client_id, "name": c.name, "phone": c.phone, "email": c.email},
+                "client": {"id": c.id, "name": c.name, "phone": c.phone, "email": c.email},
                 "status": state,
-                "visits": int(c.visits or 0),
-                "spend_cents": int(c.spend_cents or 0),
-                "rhythm_days": float(c.rhythm_days),
+                "visits": c.visits,
+                "spend_cents": c.spend_cents,
+                "rhythm_days": c.rhythm_days,
                 "last_visit": iso_local(c.last_visit_at, tz),
-                "expected_visit": iso_local(rules.expected_next(c.last_visit_at, float(c.rhythm_days)), tz),
+                "expected_visit": iso_local(rules.expected_next(c.last_visit_at, c.rhythm_days), tz),
                 "last_service": {
                     "id": last.service_id,
                     "name": service.name.get(b.config.locale) if service else None,
@@ -53,3 +58,24 @@ def slipping(p: Principal, params: dict) -> dict:
     out.sort(key=lambda x: (-x["spend_cents"], -x["visits"], x["client"]["name"]))
     audited(p, "read_slipping_clients", None, {"count": len(out)})
     return {"clients": out}
+
+
+# A visit still in progress counts as booked; none lasts longer than this.
+LONGEST_VISIT = timedelta(days=1)
+
+
+def at_risk_count(b: Business, now: datetime, day: date) -> int:
+    """How many clients the owner's list shows as at risk (not lapsed), reading less
+    than the list does: one Query for the clients past their at-risk day, then, only
+    for those whose profile says at risk now, one small Query for the appointments
+    she has from yesterday on (a future booking makes her active)."""
+    count = 0
+    for c in store.at_risk_since(b.id, day):
+        if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
+            continue
+        if rules.status(now, c.last_visit_at, c.rhythm_days, False, b.config.retention) != "at_risk":
+            continue
+        ahead = bookings.client_starting_from(b.id, c.id, now - LONGEST_VISIT)
+        if not any(outcome(a, now) in ("upcoming", "in_progress") for a in ahead):
+            count += 1
+    return count

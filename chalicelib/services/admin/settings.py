@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain import settings as sections
 from chalicelib.domain.config import parse_business_config
-from chalicelib.errors import BadRequest, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.services.validation import fields_from
 from chalicelib.store import businesses
@@ -28,10 +29,12 @@ def get_config(p: Principal) -> dict:
     return {"config": business_of(p).config.model_dump(mode="json")}
 
 
-def put_config(p: Principal, body) -> dict:
-    """Replace the configuration, validated exactly like `rebook_cli load-business`."""
+def put_config(p: Principal, body, if_match: str | None = None) -> dict:
+    """Replace the configuration, validated exactly like `rebook_cli load-business`; with
+    `If-Match: <version>` (of GET /settings) only if nobody saved since."""
     p.require("settings")
-    b = business_of(p)
+    b, version = _current(p)
+    _expected_version(if_match, version)
     if not isinstance(body, dict) or not isinstance(body.get("config"), dict):
         raise BadRequest('Send {"config": {...}} with the whole business configuration.', code="invalid_json")
     try:
@@ -42,6 +45,88 @@ def put_config(p: Principal, body) -> dict:
         raise ValidationFailed(
             "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
         )
-    saved, _ = businesses.save_config(cfg)
+    saved, _ = _save(b.id, cfg, version)
     audited(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}
+
+
+# --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
+def _save(business_id: str, cfg, version: int) -> tuple:
+    """The config saved on the version read; 409 if someone saved since."""
+    try:
+        return businesses.replace_config(business_id, cfg, version)
+    except businesses.ConfigChanged:
+        raise Conflict(
+            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
+            code="settings_changed",
+        ) from None
+
+
+def _current(p: Principal) -> tuple:
+    found = businesses.read_for_change(p.business_id)
+    if not found:
+        raise NotFound("Your business was not found.", code="business_not_found")
+    return found
+
+
+def get_settings(p: Principal) -> dict:
+    """Every section for the owner; a staff member sees only her own entry, read-only."""
+    b, version = _current(p)
+    if not p.can("settings"):
+        own = [s for s in sections.section_value(b.config, "staff") if p.staff_id and s["id"] == p.staff_id]
+        return {"sections": {"staff": own}, "can_edit": False, "version": version}
+    return {"sections": sections.all_sections(b.config), "can_edit": True, "version": version}
+
+
+def _expected_version(if_match: str | None, version: int) -> None:
+    """An `If-Match: <version>` from GET /settings: refused if the config moved on since."""
+    if if_match in (None, ""):
+        return
+    tag = str(if_match).strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise BadRequest("If-Match must be the version GET /settings returned.", code="bad_version")
+    if int(tag) != version:
+        raise Conflict(
+            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
+            code="settings_changed",
+            details={"version": version},
+        )
+
+
+def put_section(p: Principal, name: str, body, if_match: str | None = None) -> dict:
+    """Replace one section; the whole configuration is validated again like the YAML
+    loader does, saved only if nobody saved it meanwhile, and the change audited with
+    the paths it touched."""
+    p.require("settings")
+    if name not in sections.SECTIONS:
+        raise NotFound(f"No settings section '{name}'.", code="unknown_section")
+    b, version = _current(p)
+    _expected_version(if_match, version)
+    if body is None:
+        raise BadRequest(f"Send the '{name}' section as JSON, as GET /settings shows it.", code="invalid_json")
+    try:
+        data = sections.replaced(b.config, name, body)
+    except sections.SectionShapeError as e:
+        raise ValidationFailed(f"The '{name}' section has errors; see 'fields'.", fields={e.path: e.message}) from None
+    try:
+        cfg = parse_business_config(data)
+    except ValidationError as e:
+        raise ValidationFailed(
+            f"The '{name}' section has errors; see 'fields'.", fields=sections.errors_in_section(e, name)
+        ) from None
+    changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
+    if not changed:
+        return {"section": name, "value": sections.section_value(b.config, name), "version": version, "changed": []}
+    saved, new_version = _save(b.id, cfg, version)
+    audited(
+        p,
+        "update_settings",
+        None,
+        {"section": name, "changed": changed[: sections.MAX_AUDITED_PATHS], "changed_count": len(changed)},
+    )
+    return {
+        "section": name,
+        "value": sections.section_value(saved.config, name),
+        "version": new_version,
+        "changed": changed,
+    }

@@ -1,0 +1,181 @@
+"""A client of a business as the rules see her: her profile and consents, the counts her
+history keeps, and where her retention messages stand. chalicelib/store/clients.py
+reads and writes her; nothing here knows how."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# The profile fields the owner may change or clear (chalicelib/domain/registry.py ClientUpdate).
+PROFILE_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "locale",
+    "birthday",
+    "preferences",
+    "allergies",
+    "important_notes",
+    "tags",
+    "relationship",
+)
+MAINTENANCE = "maintenance"  # a relationship that takes her out of win-back and the at-risk list
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Marketing consent given or withdrawn, when and through what (`booking:web`, `owner:<user>`...)."""
+
+    granted: bool
+    at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class Client:
+    """One client's profile and counters (an erased client keeps only her id and counts)."""
+
+    business_id: str
+    id: str
+    name: str
+    locale: str
+    created_at: datetime
+    phone: str | None = None
+    email: str | None = None
+    marketing: Consent | None = None
+    consent_log: tuple[Consent, ...] = ()
+    bookings: int = 0
+    cancellations: int = 0
+    no_shows: int = 0
+    reminders_off: bool = False
+    # What the owner knows about her.
+    birthday: str | None = None  # YYYY-MM-DD or --MM-DD (year unknown)
+    preferences: Mapping[str, str] = field(default_factory=dict)
+    allergies: str | None = None
+    important_notes: str | None = None
+    tags: tuple[str, ...] = ()
+    relationship: str | None = None  # active | at_risk | lapsed | maintenance
+    relationship_at: datetime | None = None
+    rating_sum: int = 0
+    rating_count: int = 0
+    last_feedback_request_at: datetime | None = None
+    last_feedback_request_key: str | None = None
+    last_activity: datetime | None = None
+    updated_at: datetime | None = None
+    erased_at: datetime | None = None
+    # Marketing: the cap, the win-back episode (its lapse day), the messages sent in it,
+    # the day its next step is due, and the year of the last birthday greeting.
+    last_marketing_at: datetime | None = None
+    winback_episode: str | None = None
+    winback_sent: int = 0
+    winback_step_on: date | None = None
+    winback_log: tuple[datetime, ...] = ()  # when win-back messages were sent (the KPIs credit bookings to them)
+    birthday_greeted: int = 0
+    # Her visits as the after-visit job last counted them (chalicelib/domain/rhythm.py).
+    visits: int = 0
+    spend_cents: int = 0
+    last_visit_at: datetime | None = None
+    rhythm_days: float | None = None
+    at_risk_on: date | None = None
+    lapsed_on: date | None = None
+    # Loyalty: visits that earned a stamp, the owner's adjustments, who referred her.
+    stamps: int = 0
+    stamp_adjust: int = 0
+    referred_by: str | None = None
+    # KPIs: what her history last added to each period, its version, and when a change
+    # to it was marked for the sync (None: nothing to sync).
+    kpi: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    kpi_v: int = 0
+    kpi_marked_at: datetime | None = None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def wants_marketing(self) -> bool:
+        """She consents to marketing messages and has not been erased."""
+        return bool(self.marketing and self.marketing.granted) and not self.is_erased
+
+
+@dataclass(frozen=True)
+class ClientMatch:
+    """Who a booking's phone and email already belong to, if anyone."""
+
+    by_phone: str | None
+    by_email: str | None
+
+    @property
+    def client_id(self) -> str | None:
+        return self.by_phone or self.by_email
+
+
+@dataclass(frozen=True)
+class BookedClient:
+    """What a booking records about its client: a new profile, or what changes on hers."""
+
+    business_id: str
+    client_id: str
+    is_new: bool
+    name: str
+    phone: str | None
+    email: str | None
+    locale: str
+    marketing_granted: bool
+    consent_source: str
+    link_phone: bool  # the phone is new for this client: it becomes hers
+    link_email: bool
+    active_until: datetime | None = None  # the booked visit's end: the client's latest activity
+    erase_on: date | None = None  # due for automatic erasure if nothing happens before
+    referred_by: str | None = None  # a new client who came through another client's referral link
+
+
+def booked_client(
+    business_id: str,
+    client_id: str,
+    match: ClientMatch,
+    name: str,
+    phone: str | None,
+    email: str | None,
+    locale: str,
+    marketing: bool,
+    source: str,
+    *,
+    active_until: datetime,
+    erase_on: date,
+    referred_by: str | None,
+) -> BookedClient:
+    """A known client gains a phone no one has, or an email no one has when her phone
+    did not find her either; a new client gets both."""
+    known = match.client_id is not None
+    return BookedClient(
+        business_id=business_id,
+        client_id=client_id,
+        is_new=not known,
+        name=name,
+        phone=phone,
+        email=email,
+        locale=locale,
+        marketing_granted=marketing,
+        consent_source=f"booking:{source}",
+        link_phone=bool(phone) and match.by_phone is None and known,
+        link_email=bool(email) and match.by_email is None and match.by_phone is None and known,
+        active_until=active_until,
+        erase_on=erase_on,
+        referred_by=referred_by,
+    )
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    """What the owner changes on a profile: each field in `fields` (PROFILE_FIELDS) is
+    set to its value, or cleared when the value is None; a consent given or withdrawn."""
+
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    marketing: Consent | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields) or self.marketing is not None

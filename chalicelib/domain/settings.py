@@ -1,0 +1,135 @@
+"""The owner's settings screen, section by section: which part of BusinessConfig each
+section is, a section replaced in a whole configuration, the paths a change touched
+(the audit trail names them, never the values) and validation errors keyed by their
+path inside the section.
+
+A section is replaced whole and the whole configuration is then validated again by
+BusinessConfig, the same model `rebook_cli load-business` uses, so a section can never
+leave the configuration in a state the YAML loader would refuse (a staff member
+offering a service that was just removed, say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from chalicelib.domain.config import BusinessConfig
+
+# Section name -> the BusinessConfig field it is, or the fields it gathers (an object).
+SECTIONS: dict[str, str | tuple[str, ...]] = {
+    "hours": "opening_hours",
+    "closures": "closures",
+    "services": "services",
+    "staff": "staff",
+    "rules": "rules",
+    "reminders": "reminders",
+    "messages": ("review_link", "sender_name", "sms_sender"),
+}
+# The key of an error about the section as a whole (a service no staff member offers,
+# a body of the wrong type) rather than one place in it.
+WHOLE_SECTION = "_"
+MAX_AUDITED_PATHS = 100
+
+
+def section_value(config: BusinessConfig, name: str) -> Any:
+    """The section as JSON, as GET /settings shows it and PUT takes it back."""
+    data = config.model_dump(mode="json")
+    field = SECTIONS[name]
+    if isinstance(field, tuple):
+        return {f: data.get(f) for f in field}
+    return data[field]
+
+
+def all_sections(config: BusinessConfig) -> dict[str, Any]:
+    return {name: section_value(config, name) for name in SECTIONS}
+
+
+def replaced(config: BusinessConfig, name: str, value: Any) -> dict[str, Any]:
+    """The whole configuration as JSON with section `name` replaced by `value` (not yet
+    validated). A grouped section must be an object; fields it leaves out are cleared."""
+    data = config.model_dump(mode="json")
+    field = SECTIONS[name]
+    if isinstance(field, tuple):
+        if not isinstance(value, Mapping):
+            raise SectionShapeError("must be an object")
+        unknown = sorted(set(value) - set(field))
+        if unknown:
+            raise SectionShapeError("unknown field", path=str(unknown[0]))
+        for f in field:
+            data[f] = value.get(f)
+    else:
+        data[field] = value
+    return data
+
+
+class SectionShapeError(ValueError):
+    """The section's body has the wrong shape before any field can be checked."""
+
+    def __init__(self, message: str, path: str = WHOLE_SECTION) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def errors_in_section(err: ValidationError, name: str) -> dict[str, str]:
+    """pydantic's errors of the whole configuration, keyed by their path inside the
+    section ("0.duration_minutes"); errors of the configuration as a whole (cross-field
+    rules) under WHOLE_SECTION."""
+    field = SECTIONS[name]
+    fields: dict[str, str] = {}
+    for e in err.errors():
+        loc = [str(p) for p in e["loc"]]
+        if isinstance(field, str):
+            inside = loc[1:] if loc[:1] == [field] else []
+        else:
+            inside = loc if loc[:1] and loc[0] in field else []
+        fields.setdefault(".".join(inside) or WHOLE_SECTION, field_message(e))
+    return fields
+
+
+def field_message(e: ErrorDetails) -> str:
+    """One pydantic error in the words the API's `fields` use."""
+    if e["type"] == "extra_forbidden":
+        return "unknown field"
+    if e["type"] == "missing":
+        return "required"
+    return str(e["msg"]).removeprefix("Value error, ")
+
+
+def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """The paths where `new` differs from `old`: object keys by name, list items that
+    carry an id by their id ("services.womens-cut.price_cents"), lists of plain values
+    as one path. Names the fields a change touched, never their values."""
+    if old == new:
+        return []
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            out += changed_paths(old.get(key), new.get(key), _join(prefix, str(key)))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and _by_id(old) and _by_id(new):
+        before, after = {i["id"]: i for i in old}, {i["id"]: i for i in new}
+        out = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            path = _join(prefix, str(key))
+            if key not in before or key not in after:
+                out.append(path)
+            else:
+                out += changed_paths(before[key], after[key], path)
+        if not out and [i["id"] for i in old] != [i["id"] for i in new]:
+            out.append(prefix or WHOLE_SECTION)  # only the order changed
+        return out
+    return [prefix or WHOLE_SECTION]
+
+
+def _by_id(items: list[Any]) -> bool:
+    ids = [i.get("id") for i in items if isinstance(i, Mapping)]
+    return len(ids) == len(items) and all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids)
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key

@@ -1,0 +1,89 @@
+"""What a client reads when something is wrong, in her language.
+
+The use cases raise RebookError with an English `message` for API callers; the pages
+never show it. They say what the catalogue says for the error (err_<key>, by the
+error's `key`, else its `code`, else its status) and, for the booking form, a message
+next to each field that is wrong (`aria-invalid`, `aria-describedby`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chalicelib.errors import RebookError
+
+# Error code -> catalogue key (err_<key>), where the code says enough.
+_BY_CODE = {
+    "token_expired": "link_expired",
+    "slot_taken": "slot_taken",
+    "client_busy": "try_again",
+    "calendar_busy": "try_again",
+    "booking_changed": "try_again",
+    "busy": "try_again",
+    "idempotency_key_reused": "try_again",
+    "cancellation_window_passed": "too_late",
+    "client_gone": "client_gone",
+    "reward_unavailable": "reward_unavailable",
+    "payload_too_large": "too_large",
+    "service_unavailable": "service_unavailable",
+}
+_BY_STATUS = {404: "not_found", 409: "try_again", 410: "link_expired", 413: "too_large", 422: "fix_fields"}
+
+# The booking form's inputs and the request fields they become; the message of a field
+# is the catalogue's field_<name>.
+FORM_FIELDS = {
+    "client.name": "name",
+    "client.phone": "phone",
+    "client.email": "email",
+    "note": "note",
+}
+# Fields the client does not type: what is wrong with them is said above the form.
+_FIELD_AS_MESSAGE = {
+    "service": "service_unknown",
+    "staff": "staff_not_offering",
+    "start": "start_invalid",
+    "reward": "reward_invalid",
+    "reward.card": "reward_invalid",
+    "reward.id": "reward_invalid",
+    "referral": "referral_invalid",
+}
+
+
+@dataclass
+class Shown:
+    """An error as a page shows it: the message, and a message per form input."""
+
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _key(e: RebookError) -> str:
+    if e.key:
+        return e.key
+    if e.code in _BY_CODE:
+        return _BY_CODE[e.code]
+    if e.code.startswith("token_"):
+        return "link_invalid"
+    if e.code.startswith("booking_"):
+        return "booking_not_changeable"
+    for name in e.fields:
+        if name in _FIELD_AS_MESSAGE:
+            return _FIELD_AS_MESSAGE[name]
+    return _BY_STATUS.get(e.status, "generic")
+
+
+def shown(e: RebookError, t: dict, phone: str | None = None) -> Shown:
+    """The error in the words of `t` (a locale's pages catalogue)."""
+    if e.status in (429, 503):  # a limit, or the database busy: the form is kept
+        return Shown(t["too_many_bookings"] if e.status == 429 else t["busy_try_again"], {})
+    key = _key(e)
+    text = t.get(f"err_{key}") or t["err_generic"]
+    if key == "too_late":
+        text = t["err_too_late_call"].format(phone=phone) if phone else t["err_too_late"]
+    inputs: dict[str, str] = {}
+    for name in e.fields:
+        if name in FORM_FIELDS:
+            inputs.setdefault(FORM_FIELDS[name], t[f"field_{FORM_FIELDS[name]}"])
+        elif name == "client":  # neither a phone number nor an email address
+            inputs.setdefault("phone", t["field_contact"])
+            inputs.setdefault("email", t["field_contact"])
+    return Shown(text, inputs)

@@ -1,0 +1,161 @@
+"""Time off at the front desk: a staff member's (or the whole salon's) blocks, once or
+weekly. Writing one puts it on the day sheets, so online availability and every booking
+see it at once; the answer lists the bookings it covers, each with a proposed new time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.auth.principal import Principal
+from chalicelib.domain import timeoff as rules
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.config import Business
+from chalicelib.domain.daysheet import DaySheet, SheetKey
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timeutil import iso_local, local_wall_to_utc, parse_instant
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.services.admin.calendar import appointment_view
+from chalicelib.services.admin.common import audited, business_of, instant_of, parse, parse_date, today, valid_id
+from chalicelib.services.booking import availability
+from chalicelib.store import bookings, clients
+from chalicelib.store import timeoff as store
+
+PROPOSAL_DAYS = 14  # a covered booking's new time is looked for this many days ahead
+MAX_LIST_DAYS = 366
+
+
+def block_view(b: Business, t: rules.TimeOff) -> dict[str, Any]:
+    tz = b.config.tz
+    return {
+        "id": t.id,
+        "staff": t.staff_id,
+        "whole_salon": t.whole_salon,
+        "start": iso_local(t.start, tz),
+        "end": iso_local(t.end, tz),
+        "reason": t.reason,
+        "repeat": {"weekly_until": t.weekly_until.isoformat()} if t.weekly_until else None,
+    }
+
+
+def create(p: Principal, body: object) -> dict[str, Any]:
+    b = business_of(p)
+    cfg, tz = b.config, b.config.tz
+    req: rules.TimeOffIn = parse(rules.TimeOffIn, body, "time off")
+    if req.staff is not None and not cfg.staff_member(req.staff):
+        raise ValidationFailed("No such staff member.", fields={"staff": "unknown staff"})
+    start, end = instant_of(req.start, "start", b), instant_of(req.end, "end", b)
+    weekly_until = req.repeat.weekly_until if req.repeat else None
+    now = clock.now()
+    problems = rules.problems(start, end, weekly_until, now, tz)
+    if problems:
+        raise ValidationFailed("The time off has errors; see 'fields'.", fields=problems)
+    t = rules.TimeOff(
+        id=new_id(),
+        business_id=b.id,
+        staff_id=req.staff,
+        start=start,
+        end=end,
+        reason=req.reason,
+        weekly_until=weekly_until,
+        staff_ids=(req.staff,) if req.staff else tuple(m.id for m in cfg.staff),
+        created_at=now,
+    )
+    entries = rules.sheet_entries(t, tz)
+    if len({(s, d) for s, d, _ in entries}) > rules.MAX_SHEET_WRITES:
+        raise ValidationFailed(
+            "The time off touches too many days; split it up.", fields={"repeat.weekly_until": "too many days"}
+        )
+    try:
+        before = store.create(t, entries, rules.occurrences(t, tz)[-1].end)
+    except store.TimeOffNotWritten:
+        raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy") from None
+    covered = _covered(b, before, entries)
+    audited(p, "add_time_off", None, {"time_off": t.id, "covered": len(covered)})
+    people = clients.get_clients(b.id, {a.client_id for a in covered})
+    used: set[tuple[str, str]] = set()
+    return {
+        **block_view(b, t),
+        "covered": [
+            {**appointment_view(b, a, people.get(a.client_id)), "proposal": _proposal(b, a, used)} for a in covered
+        ],
+    }
+
+
+def _covered(b: Business, before: list[DaySheet], entries: list[tuple[str, date, Any]]) -> list[Appointment]:
+    """The bookings the block was written over, as the sheets held them."""
+    sheets = {SheetKey(s.staff_id, s.day): s for s in before}
+    ids = set()
+    for staff, day, taken in entries:
+        sheet = sheets.get(SheetKey(staff, day))
+        if sheet:
+            ids |= {c.appointment_id for c in sheet.clashes(taken.start, taken.end) if c.appointment_id}
+    found = [a for a in (bookings.get_appointment(b.id, i) for i in sorted(ids)) if a and a.is_active]
+    return sorted(found, key=lambda a: (a.start, a.id))
+
+
+def _proposal(b: Business, a: Appointment, used: set[tuple[str, str]]) -> dict[str, str] | None:
+    """The first free start for the same service, with the same staff member, else with
+    anyone, within PROPOSAL_DAYS (by the online availability, which already leaves the
+    time off out); not one proposed to another covered booking already."""
+    first = max(a.start.astimezone(b.config.tz).date(), today(b))
+    query = {
+        "service": a.service_id,
+        "from": first.isoformat(),
+        "to": (first + timedelta(days=PROPOSAL_DAYS - 1)).isoformat(),
+    }
+    for staff in (a.staff_id, None):
+        try:
+            free = availability.get_availability(b.config.slug, {**query, **({"staff": staff} if staff else {})})
+        except ValidationFailed:
+            continue  # the staff member no longer offers the service
+        options = sorted((parse_instant(s), s, m["id"]) for m in free["staff"] for s in m["slots"])
+        for _, start, staff_id in options:
+            if (staff_id, start) not in used:
+                used.add((staff_id, start))
+                return {"start": start, "staff": staff_id}
+    return None
+
+
+def list_blocks(p: Principal, params: dict[str, str]) -> dict[str, Any]:
+    """The blocks that touch the local days [from, to] (default: today and 30 days on),
+    each with its occurrences in the range."""
+    b = business_of(p)
+    tz = b.config.tz
+    params = params or {}
+    first = parse_date(params.get("from"), "from", default=today(b))
+    last = parse_date(params.get("to"), "to", default=first + timedelta(days=30))
+    if last < first:
+        raise ValidationFailed("'to' is before 'from'.", fields={"to": "must not be before 'from'"})
+    if (last - first).days + 1 > MAX_LIST_DAYS:
+        raise ValidationFailed(
+            f"Ask for at most {MAX_LIST_DAYS} days at a time.", fields={"to": f"range over {MAX_LIST_DAYS} days"}
+        )
+    lo, hi = local_wall_to_utc(first, 0, tz), local_wall_to_utc(last + timedelta(days=1), 0, tz)
+    found = [t for t in store.ending_after(b.id, lo) if rules.overlaps(t, tz, lo, hi)]
+
+    def span(x: datetime, y: datetime) -> dict[str, str]:
+        return {"start": iso_local(x, tz), "end": iso_local(y, tz)}
+
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "time_off": [
+            {
+                **block_view(b, t),
+                "occurrences": [span(o.start, o.end) for o in rules.occurrences(t, tz) if o.start < hi and lo < o.end],
+            }
+            for t in sorted(found, key=lambda t: (t.start, t.id))
+        ],
+    }
+
+
+def delete(p: Principal, time_off_id: str) -> None:
+    """Free the block's time on every sheet and remove it; the time is bookable at once."""
+    b = business_of(p)
+    t = store.get(b.id, valid_id(time_off_id, "time off"))
+    if t is None:
+        raise NotFound("No such time off.")
+    store.delete(t, rules.sheet_entries(t, b.config.tz))
+    audited(p, "delete_time_off", None, {"time_off": t.id})

@@ -1,0 +1,312 @@
+"""Booking a time: from the booking widget and pages, or at the front desk by phone.
+
+Of two requests for overlapping times exactly one commits: the appointment, its
+place on the staff member's day sheet (written on the version the request read), the
+client, the confirmations and any reward it redeems are one conditional transaction
+(chalicelib/store/bookings.py); a request that finds the sheet changed reads it
+again. Prices and perks follow chalicelib/domain/loyalty.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.domain import availability as avail
+from chalicelib.domain import loyalty as perks
+from chalicelib.domain.booking import Appointment, BookingIn, Status
+from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
+from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
+from chalicelib.domain.daysheet import days_touched
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.privacy import erase_due
+from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
+from chalicelib.notify import outbox
+from chalicelib.services import loyalty, message_plans
+from chalicelib.services.booking import guard
+from chalicelib.services.booking.profile import business
+from chalicelib.services.booking.views import booking_view
+from chalicelib.services.validation import parse
+from chalicelib.store import bookings, clients
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Reads of the sheets and the client before giving up: another booking of the same
+# staff member's day, or of the same new client, may commit between read and write.
+ATTEMPTS = 5
+
+
+def create_booking(
+    slug: str, body: object, idempotency_key: str | None = None, source: str = "web", client_ip: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """A booking from the public API or the booking page: within the business's limits
+    per contact and per client IP (chalicelib/services/booking/guard.py)."""
+    return book(business(slug), body, idempotency_key, source, public=True, client_ip=client_ip)
+
+
+def book(
+    b: Business,
+    body: object,
+    idempotency_key: str | None = None,
+    source: str = "web",
+    *,
+    desk: bool = False,
+    notify: bool = True,
+    as_sent: object = None,
+    public: bool = False,
+    client_ip: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """A booking from the web (the public rules) or the front desk (`desk`: the staff
+    member's hours, chalicelib/domain/availability.is_allowed_desk_start); `notify`
+    False sends no confirmation (the client is standing at the desk). An Idempotency-Key
+    is checked against the body `as_sent` by the caller when it filled in `body` (a
+    walk-in's start is the time of the request, not of its replay). `public`: the limits
+    per contact and client IP apply, and the request's SMS count against them."""
+    _check_idempotency_key(idempotency_key)
+    req: BookingIn = parse(BookingIn, body, "booking")
+    now = clock.now()
+    service = _service(b.config, req)
+    staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
+    offer = _offer(b, req, source, now)
+    idem = (idempotency_key, _body_hash(body if as_sent is None else as_sent)) if idempotency_key else None
+    end = req.start + timedelta(minutes=service.occupancy_minutes)
+    days = days_touched(req.start, end, b.config.tz)
+    subjects = guard.subjects(b, req.client.phone, req.client.email, client_ip) if public else []
+    last_error: Exception | None = None
+    for attempt in range(ATTEMPTS):
+        read = bookings.read_for_booking(
+            b.id, req.client.phone, req.client.email, [(m.id, d) for m in staff for d in days], idem, subjects
+        )
+        if read.replay is not None:
+            return 201, _replay(b, read.replay, idem)
+        member = next((m for m in staff if not read.sheets.clashes(m.id, days, req.start, end)), None)
+        if member is None:
+            raise _not_booked(None)  # taken by someone else: by everyone free at that time
+        if public:
+            guard.check(b, read.meters, now)  # 429 over a limit
+        try:
+            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
+        except (clients.ClientRace, bookings.SheetChanged) as e:
+            last_error = e
+            bookings.pause_before_retry(attempt)
+            continue
+        except bookings.IdempotentReplay as replay:
+            return 201, _replay(b, replay, idem)
+        outbox.deliver(confirmations, now)
+        return 201, booking_view(b, appt)
+    raise _not_booked(last_error)
+
+
+# --- the steps --------------------------------------------------------------------------------
+def _check_idempotency_key(key: str | None) -> None:
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
+            fields={"Idempotency-Key": "invalid"},
+        )
+
+
+def _body_hash(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _service(cfg: BusinessConfig, req: BookingIn) -> Service:
+    service = cfg.service(req.service)
+    if not service:
+        raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
+    return service
+
+
+def _staff_by_the_rules(
+    cfg: BusinessConfig, service: Service, req: BookingIn, now: datetime, desk: bool = False
+) -> list[Staff]:
+    """Who could take the booking at its start by the hours and rules (their day sheets
+    aside), in random order: "anyone" spreads bookings instead of filling one calendar
+    first."""
+    eligible = cfg.staff_for(service.id)
+    if req.staff:
+        eligible = [m for m in eligible if m.id == req.staff]
+        if not eligible:
+            raise ValidationFailed(
+                "That staff member does not offer this service.",
+                fields={"staff": "unknown staff or does not offer the service"},
+            )
+    allowed = avail.is_allowed_desk_start if desk else avail.is_allowed_start
+    free = [m for m in eligible if allowed(cfg, service, m, req.start, now)]
+    if not free:
+        problem = (avail.desk_start_problem if desk else avail.start_problem)(cfg, req.start, now)
+        raise ValidationFailed(f"The start time {problem}.", fields={"start": problem})
+    random.shuffle(free)
+    return free
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """The perks a request brings, checked once: the owner of the card a reward is
+    redeemed from (None at the front desk: the booking's client), and the referral."""
+
+    reward_owner: str | None
+    referral: perks.Referral | None
+
+
+def _offer(b: Business, req: BookingIn, source: str, now: datetime) -> _Offer:
+    return _Offer(
+        reward_owner=loyalty.reward_owner(b, req.reward, source, now) if req.reward else None,
+        referral=loyalty.referral_of(b, req.referral, now),
+    )
+
+
+def _commit(
+    b: Business,
+    req: BookingIn,
+    service: Service,
+    member: Staff,
+    read: bookings.BookingRead,
+    days: list[date],
+    offer: _Offer,
+    idem: tuple[str, str] | None,
+    source: str,
+    now: datetime,
+    notify: bool = True,
+    public: bool = False,
+) -> tuple[Appointment, list[Message]]:
+    """One try at one staff member's time as it was read: who the client is, what she
+    pays, and the booking's one transaction (counted on the limits' meters when
+    `public`). The appointment and its confirmations."""
+    match = read.client
+    use = _perk(b, req, offer, match)
+    appt = _appointment(b, req, service, member, match, use, source, now)
+    client = _client(b, req, appt, match, use, source)
+    welcome = (
+        perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
+        if use and use.referred_by and offer.referral
+        else None
+    )
+    # SMS only within the number's and the IP's SMS of the day (public requests); the
+    # business's allowed countries apply to every SMS (services/message_plans.py).
+    sms_ok = not public or guard.sms_allowed(b, read.meters, now)
+    confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
+    if not notify:
+        confirmations = []
+    entry = guard.entry(appt, now, [*confirmations, *later]) if public else None
+    try:
+        sent = bookings.transact_with_retry(
+            functools.partial(
+                bookings.create_booking,
+                appt,
+                days,
+                read.sheets,
+                client,
+                confirmations,
+                idem,
+                now,
+                lease=outbox.IMMEDIATE_LEASE,
+                later=later,
+                welcome=welcome,
+                today=now.astimezone(b.config.tz).date(),
+                meters=read.meters,
+                meter_entry=entry,
+                meter_window=guard.window(b),
+            )
+        )
+    except bookings.RewardGone:
+        raise loyalty.RewardUnavailable() from None
+    return appt, sent
+
+
+def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
+    reward = loyalty.reward_to_redeem(b, req.reward, offer.reward_owner, match.client_id) if req.reward else None
+    return perks.perk_for_booking(reward, offer.referral, is_new_client=match.client_id is None)
+
+
+def _appointment(
+    b: Business,
+    req: BookingIn,
+    service: Service,
+    member: Staff,
+    match: ClientMatch,
+    use: perks.PerkUse | None,
+    source: str,
+    now: datetime,
+) -> Appointment:
+    price, discount = perks.booking_price(service.price_cents, use)
+    return Appointment(
+        id=new_id(),
+        business_id=b.id,
+        client_id=match.client_id or new_id(),
+        service_id=service.id,
+        staff_id=member.id,
+        start=req.start,
+        end=req.start + timedelta(minutes=service.duration_minutes),
+        occupied_until=req.start + timedelta(minutes=service.occupancy_minutes),
+        status=Status.BOOKED.value,
+        price_cents=price,
+        locale=req.client.locale or b.config.locale,
+        note=req.note,
+        source=source,
+        created_at=now,
+        updated_at=now,
+        reward_id=use.reward_id if use else None,
+        discount_cents=discount,
+    )
+
+
+def _client(
+    b: Business, req: BookingIn, appt: Appointment, match: ClientMatch, use: perks.PerkUse | None, source: str
+) -> BookedClient:
+    return booked_client(
+        b.id,
+        appt.client_id,
+        match,
+        req.client.name,
+        req.client.phone,
+        req.client.email,
+        appt.locale,
+        req.consents.marketing,
+        source,
+        active_until=appt.end,
+        erase_on=erase_due(appt.end, b.config.privacy.erase_inactive_after_years),
+        referred_by=use.referred_by if use else None,
+    )
+
+
+def _messages(
+    b: Business, appt: Appointment, req: BookingIn, now: datetime, sms: bool = True
+) -> tuple[list[PlannedMessage], list[PlannedMessage]]:
+    """The confirmations, sent at once; the reminders and feedback request, later.
+    `sms` False: none by SMS (email still goes)."""
+    c = req.client
+    phone = c.phone if sms else None
+    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now)
+    later = message_plans.reminders(b, appt, c.name, phone, c.email, now)
+    later += message_plans.feedback_request(b, appt, c.name, phone, c.email)
+    return confirmations, later
+
+
+def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str] | None) -> dict[str, Any]:
+    """The booking a repeated Idempotency-Key made, if the body is the same."""
+    if idem is None or replay.body_hash != idem[1]:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used for a different booking.",
+            code="idempotency_key_reused",
+            fields={"Idempotency-Key": "reused with another body"},
+        )
+    appt = bookings.get_appointment(b.id, replay.appointment_id)
+    if appt is None:
+        raise NotFound("This booking no longer exists.", key="booking_gone")
+    return booking_view(b, appt)
+
+
+def _not_booked(last_error: Exception | None) -> RebookError:
+    if isinstance(last_error, clients.ClientRace):
+        return Conflict("Another booking for the same client is being made; please try again.", code="client_busy")
+    if isinstance(last_error, bookings.SheetChanged):
+        return Conflict("The calendar is busy right now; please try again.", code="calendar_busy")
+    return SlotTaken("That time was just taken. Please choose another time.", fields={"start": "no longer free"})

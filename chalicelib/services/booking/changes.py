@@ -1,0 +1,123 @@
+"""Changing a booking, from the client's link or at the front desk: cancel it, move it
+(to another time, or to someone else). The link checks its own rules first
+(chalicelib/services/booking/manage.py); the desk may change a booking late."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib import clock
+from chalicelib.domain import availability as avail
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.config import Business
+from chalicelib.domain.daysheet import appointment_ref
+from chalicelib.errors import Conflict, SlotTaken, ValidationFailed
+from chalicelib.notify import outbox
+from chalicelib.services import message_plans
+from chalicelib.store import bookings, clients, daysheets
+
+ATTEMPTS = 5  # reads of the day sheets before a busy calendar is reported
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
+
+
+def cancel(
+    b: Business, appt: Appointment, reason: str | None, *, notify: bool = True, invite: bool | None = None
+) -> Appointment:
+    """Cancel a booked visit, free its time and (unless the desk says not to) tell the
+    client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
+    out. A cancellation inside the window is a late one, which the KPIs count."""
+    now = clock.now()
+    client = clients.get_client(b.id, appt.client_id)
+    cancelled = replace(
+        appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now, cancel_reason=reason, updated_at=now
+    )
+    messages = (
+        message_plans.booking_event(
+            b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite
+        )
+        if client and notify
+        else []
+    )
+    try:
+        sent = bookings.transact_with_retry(
+            lambda: bookings.cancel_booking(
+                appt, appt.days(b.config.tz), now, reason, messages, lease=outbox.IMMEDIATE_LEASE
+            )
+        )
+    except bookings.StaleAppointment:
+        raise _changed_meanwhile() from None
+    outbox.deliver(sent, now)
+    return cancelled
+
+
+def move(
+    b: Business, appt: Appointment, start_at: datetime, staff_id: str | None = None, *, desk: bool, notify: bool = True
+) -> Appointment:
+    """Move a booked visit to `start_at` (and to `staff_id`): the new time is taken and
+    the old one freed in one transaction, or nothing changes. Online the public rules
+    apply; at the desk the staff member's hours do (`desk`)."""
+    cfg, now = b.config, clock.now()
+    service = cfg.service(appt.service_id)
+    staff = cfg.staff_member(staff_id or appt.staff_id)
+    if staff_id and (not staff or not service or service.id not in staff.services):
+        raise ValidationFailed(
+            "That staff member does not offer this service.",
+            fields={"staff": "unknown staff or does not offer the service"},
+        )
+    if not service or not staff or service.id not in staff.services:
+        raise Conflict(
+            "This booking's service is no longer offered online; please contact the business.",
+            code="service_unavailable",
+        )
+    if start_at == appt.start and staff.id == appt.staff_id:
+        return appt
+    allowed = avail.is_allowed_desk_start if desk else avail.is_allowed_start
+    if not allowed(cfg, service, staff, start_at, now):
+        problem = (avail.desk_start_problem if desk else avail.start_problem)(cfg, start_at, now)
+        raise ValidationFailed(f"The new start time {problem}.", fields={"start": problem})
+    moved = appt.moved_to(start_at, service, now, staff_id=staff.id)
+    client = clients.get_client(b.id, appt.client_id)
+    messages, reminders = [], []
+    if client:
+        if notify:
+            messages = message_plans.booking_event(
+                b, moved, "rescheduled", client.name, client.phone, client.email, now, previous_start=appt.start
+            )
+        reminders = message_plans.reminders(
+            b, moved, client.name, client.phone, client.email, now
+        ) + message_plans.feedback_request(b, moved, client.name, client.phone, client.email)
+    old_days, new_days = appt.days(cfg.tz), moved.days(cfg.tz)
+    for attempt in range(ATTEMPTS):
+        sheets = daysheets.read(b.id, [(moved.staff_id, d) for d in new_days])
+        if sheets.clashes(moved.staff_id, new_days, moved.start, moved.occupied_until, ignore=appointment_ref(appt.id)):
+            raise SlotTaken(
+                "That time was just taken. The booking was not changed.", fields={"start": "no longer free"}
+            )
+        try:
+            sent = bookings.transact_with_retry(
+                functools.partial(
+                    bookings.reschedule_booking,
+                    appt,
+                    old_days,
+                    moved,
+                    new_days,
+                    sheets,
+                    now,
+                    messages,
+                    lease=outbox.IMMEDIATE_LEASE,
+                    later=reminders,
+                )
+            )
+        except bookings.SheetChanged:
+            bookings.pause_before_retry(attempt)
+            continue
+        except bookings.StaleAppointment:
+            raise _changed_meanwhile() from None
+        outbox.deliver(sent, now)
+        return moved
+    raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy")

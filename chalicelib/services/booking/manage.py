@@ -1,0 +1,91 @@
+"""What the client's manage link does: show the booking (and its .ics), cancel it,
+move it, turn its reminders off, each within the business's cancellation window."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib import clock, links
+from chalicelib.domain.booking import Appointment, CancelIn, RescheduleIn, Status
+from chalicelib.domain.config import Business
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.services import message_plans
+from chalicelib.services.booking import changes
+from chalicelib.services.booking.views import booking_view
+from chalicelib.services.validation import parse
+from chalicelib.store import bookings, businesses, clients
+
+
+def _from_token(token: str) -> tuple[Business, Appointment]:
+    claims = links.claims_or_4xx(token, "manage", clock.now())
+    b = businesses.get_by_id(claims.business_id)
+    appt = bookings.get_appointment(claims.business_id, claims.subject) if b else None
+    if not b or not appt:
+        raise NotFound("This booking no longer exists.", key="booking_gone")
+    return b, appt
+
+
+def get_booking(token: str) -> dict[str, Any]:
+    b, appt = _from_token(token)
+    client = clients.get_client(b.id, appt.client_id)
+    return booking_view(b, appt, client_name=client.name if client else None)
+
+
+def booking_ics(token: str) -> bytes:
+    """The booking as a calendar file ("add to calendar" on the confirmation page)."""
+    from chalicelib.notify import ics
+
+    b, appt = _from_token(token)
+    client = clients.get_client(b.id, appt.client_id)
+    context = message_plans.booking_context(b, appt, client.name if client else "")
+    cancelled = appt.status == Status.CANCELLED.value
+    return ics.build_ics(
+        context,
+        method="PUBLISH",
+        sequence=appt.seq,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        locale=appt.locale,
+    )
+
+
+def _ensure_changeable(b: Business, appt: Appointment, verb: str) -> None:
+    if appt.status != Status.BOOKED.value:
+        raise Conflict(
+            f"This booking is {appt.status.replace('_', ' ')} and cannot be {verb}.", code=f"booking_{appt.status}"
+        )
+    rules = b.config.rules
+    deadline = appt.change_deadline(rules.cancellation_window_hours, rules.change_grace_minutes)
+    if clock.now() >= deadline:
+        phone = f" Please call {b.config.phone}." if b.config.phone else ""
+        raise Conflict(
+            f"Bookings can be {verb} online until {iso_local(deadline, b.config.tz)}.{phone}",
+            code="cancellation_window_passed",
+            details={"deadline": iso_local(deadline, b.config.tz)},
+        )
+
+
+def cancel_booking(token: str, body: object) -> dict[str, Any]:
+    b, appt = _from_token(token)
+    req: CancelIn = parse(CancelIn, body if body is not None else {}, "cancellation")
+    if appt.status == Status.CANCELLED.value:
+        return booking_view(b, appt)  # cancelling twice is harmless
+    _ensure_changeable(b, appt, "cancelled")
+    return booking_view(b, changes.cancel(b, appt, req.reason))
+
+
+def reschedule_booking(token: str, body: object) -> dict[str, Any]:
+    b, appt = _from_token(token)
+    req: RescheduleIn = parse(RescheduleIn, body, "new time")
+    _ensure_changeable(b, appt, "moved")
+    return booking_view(b, changes.move(b, appt, req.start, desk=False))
+
+
+def set_reminders(token: str, enabled: bool) -> dict[str, Any]:
+    """The client's choice from the manage link; the sweeper checks it before sending."""
+    b, appt = _from_token(token)
+    if appt.status != Status.BOOKED.value:
+        raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code=f"booking_{appt.status}")
+    bookings.set_reminders_off(appt, not enabled, clock.now())
+    return booking_view(b, replace(appt, reminders_off=not enabled))

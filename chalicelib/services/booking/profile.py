@@ -1,0 +1,60 @@
+"""A business's public profile: what the booking widget and pages show before a booking."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalicelib import links
+from chalicelib.domain.config import Business
+from chalicelib.errors import NotFound
+from chalicelib.store import businesses
+
+_SLUG = re.compile(r"^[a-z0-9-]{1,40}$")
+
+
+def business(slug: str) -> Business:
+    """The business with this public slug, or 404."""
+    found = businesses.get_by_slug(slug) if _SLUG.match(slug or "") else None
+    if not found:
+        raise NotFound(f"No business called '{slug}'.", key="no_business")
+    return found
+
+
+def public_profile(slug: str) -> dict[str, Any]:
+    c = business(slug).config
+    return {
+        "slug": c.slug,
+        "name": c.name,
+        "timezone": c.timezone,
+        "locale": c.locale,
+        "currency": c.currency,
+        "address": c.address,
+        "phone": c.phone,
+        "website": c.website,
+        "review_link": c.review_link,
+        "opening_hours": c.opening_hours.model_dump(mode="json"),
+        "closures": [d.isoformat() for d in c.closures],
+        "rules": c.rules.model_dump(mode="json"),
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name.model_dump(exclude_none=True),
+                "description": s.description.model_dump(exclude_none=True) if s.description else None,
+                "duration_minutes": s.duration_minutes,
+                "price_cents": s.price_cents,
+                "staff": [m.id for m in c.staff_for(s.id)],
+            }
+            for s in c.services
+        ],
+        "staff": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "title": m.title.model_dump(exclude_none=True) if m.title else None,
+                "services": list(m.services),
+            }
+            for m in c.staff
+        ],
+        "booking_url": links.book_url(c.slug),
+    }

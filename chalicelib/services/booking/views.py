@@ -1,0 +1,38 @@
+"""A booking as the client sees it (the API's answer, the confirmation and manage pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import clock, links
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.config import Business
+from chalicelib.domain.timeutil import iso_local
+
+
+def booking_view(b: Business, a: Appointment, *, client_name: str | None = None) -> dict[str, Any]:
+    cfg, tz = b.config, b.config.tz
+    service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
+    token = links.manage_token(b.id, a.id, a.end)
+    deadline = a.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes)
+    view: dict[str, Any] = {
+        "id": a.id,
+        "status": a.status,
+        "business": {"slug": cfg.slug, "name": cfg.name},
+        "service": {"id": a.service_id, "name": service.name.get(a.locale) if service else a.service_id},
+        "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
+        "start": iso_local(a.start, tz),
+        "end": iso_local(a.end, tz),
+        "timezone": cfg.timezone,
+        "price_cents": a.price_cents,
+        "discount_cents": a.discount_cents,
+        "reward": a.reward_id,
+        "locale": a.locale,
+        "cancellable_until": iso_local(deadline, tz),
+        "can_change": a.status == Status.BOOKED.value and clock.now() < deadline,
+        "manage_url": links.manage_url(token),
+        "reminders": not a.reminders_off,
+    }
+    if client_name is not None:
+        view["client"] = {"name": client_name}
+    return view

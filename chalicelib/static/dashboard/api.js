@@ -1,0 +1,87 @@
+// The owner API: fetch with the signed-in user's token, every failure turned into the
+// API's error shape {status, code, message, fields} (docs/owner-api.md).
+export function toError(status, data, statusText) {
+  const e = (data && data.error) || {};
+  const out = {
+    status,
+    code: e.code || `http_${status}`,
+    message: e.message || (data && data.message) || statusText || "",
+    fields: e.fields || {},
+  };
+  // What else the error carries (e.g. a bad mapping's columns and suggested mapping).
+  const { code, message, fields, ...details } = e;
+  if (Object.keys(details).length) out.details = details;
+  return out;
+}
+
+export async function request(method, url, { body, headers, fetchFn } = {}) {
+  const init = { method, headers: { ...(headers || {}) } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  let r;
+  try {
+    r = await (fetchFn || fetch)(url, init);
+  } catch (e) {
+    throw { status: 0, code: "network", message: String((e && e.message) || e), fields: {} };
+  }
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+  if (r.ok) return data;
+  throw toError(r.status, data, r.statusText);
+}
+
+// api(method, path, body, headers) against <base>api/v1/admin. A 401 ends the session; a
+// 403 that is not "owner only" may be an expired token the gateway refused: /me tells.
+export function createApi({ base, getToken, onSessionEnded, fetchFn }) {
+  async function api(method, path, body, headers) {
+    const token = getToken();
+    try {
+      return await request(method, `${base}api/v1/admin${path}`, {
+        body,
+        headers: { Authorization: `Bearer ${token}`, ...(headers || {}) },
+        fetchFn,
+      });
+    } catch (err) {
+      if (token !== getToken()) throw err;
+      if (err.status === 401) { onSessionEnded(); throw err; }
+      if (err.status === 403 && path === "/me") { onSessionEnded(); throw err; }
+      if (err.status === 403 && err.code !== "owner_only") {
+        try { await api("GET", "/me"); } catch (e) { /* /me ended the session if it was the token */ }
+      }
+      throw err;
+    }
+  }
+  return api;
+}
+
+// The body without the keys whose value is the contract's default: a server that does
+// not know an optional field yet (422 for an unknown key) still takes the request when
+// the user kept the default; a non-default choice it cannot honour comes back as a field
+// error next to its input instead of being silently dropped.
+export function withoutDefaults(body, defaults) {
+  const out = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k in defaults && defaults[k] === v) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function newIdempotencyKey() {
+  if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return `k${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+// A route this server does not have (yet): API Gateway and `chalice local` answer an
+// unknown path with 403 "Missing Authentication Token" (or the gateway's 4xx template),
+// never with the app's own codes; a plain 404 without the app's code means the same.
+// The app's own 404 (an id that does not exist) has code "not_found".
+export function routeMissing(err) {
+  if (!err) return false;
+  if (err.status === 404) return err.code !== "not_found";
+  if (err.status === 403) return !["owner_only", "forbidden", "staff_only"].includes(err.code);
+  return false;
+}

@@ -1,0 +1,243 @@
+// The desk booking sheet: a free time tapped in the calendar (or "Walk-in", or "Book
+// again" on a client card): the service (durations shown, the end drawn in the grid),
+// the client found as you type or created, whether to send a confirmation, confirm.
+// POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
+import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
+import { day, errorText, money, t } from "./i18n.js";
+import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
+import { api, changed, currency, say, service, serviceName, staffList, state, todayIso, tz } from "./state.js";
+import * as g from "./grid.js";
+import { clearPreview, showPreview } from "./calendar.js";
+
+const dialog = () => $("booking-dialog");
+let sheet = null; // {walkIn, client, key}
+let searchTimer = null;
+let searchSeq = 0;
+
+function staffOptions(walkIn, selected) {
+  const select = clear($("booking-staff"));
+  if (walkIn) select.appendChild(el("option", { value: "", text: t("anyone_free") }));
+  for (const m of staffList()) {
+    select.appendChild(el("option", { value: m.id, text: m.name, selected: m.id === selected }));
+  }
+  if (selected) select.value = selected;
+}
+
+function servicesFor(staffId) {
+  const all = (state.profile && state.profile.services) || [];
+  return staffId ? all.filter((s) => !s.staff || s.staff.includes(staffId)) : all;
+}
+
+function renderServices(selected) {
+  const box = clear($("booking-service-list"));
+  const list = servicesFor($("booking-staff").value);
+  for (const s of list) {
+    const id = `svc-${s.id}`;
+    const input = el("input", { type: "radio", name: "booking-service", id, value: s.id, checked: s.id === selected });
+    input.addEventListener("change", updateEnd);
+    box.appendChild(el("div", { className: "choice" }, input,
+      el("label", { for: id },
+        el("span", { className: "name", text: serviceName(s.id) }),
+        el("span", { className: "meta", text: t("duration_price", { minutes: s.duration_minutes, price: money(s.price_cents, currency()) }) }))));
+  }
+  if (!list.length) box.appendChild(el("p", { className: "muted", text: t("no_services") }));
+}
+
+function chosenService() {
+  const c = document.querySelector("input[name=booking-service]:checked");
+  return c ? service(c.value) : null;
+}
+
+function startMs() {
+  if (sheet.walkIn) return g.floorTo(Date.now(), 5, tz());
+  const date = $("booking-date").value;
+  const time = $("booking-time").value;
+  if (!date || !/^\d\d:\d\d/.test(time)) return null;
+  const [h, m] = time.split(":").map(Number);
+  return g.wallToMs(date, h, m, tz());
+}
+
+function updateEnd() {
+  const s = chosenService();
+  const start = startMs();
+  const when = $("booking-when");
+  if (!s || start === null) {
+    when.textContent = sheet.walkIn ? t("walk_in_now") : "";
+    clearPreview();
+    return;
+  }
+  const end = start + s.duration_minutes * g.MINUTE;
+  const range = `${g.hhmm(start, tz())}–${g.hhmm(end, tz())}`;
+  when.textContent = sheet.walkIn ? `${t("walk_in_now")} · ${range}` : `${day(g.localIso(start, tz()), { weekday: "short", day: "numeric", month: "numeric" })} ${range}`;
+  const staffId = $("booking-staff").value;
+  if (staffId && !sheet.walkIn) showPreview({ staff: staffId, start, end }); else clearPreview();
+}
+
+// --- the client -----------------------------------------------------------------------
+function chooseClient(client) {
+  sheet.client = client;
+  const box = clear($("booking-client-chosen"));
+  box.hidden = !client;
+  $("booking-client-find").hidden = !!client;
+  $("booking-new-fields").hidden = true;
+  $("booking-new-client").setAttribute("aria-expanded", "false");
+  if (!client) { $("booking-client-q").focus(); return; }
+  box.appendChild(el("span", { className: "who", text: client.name }));
+  const contact = [client.phone, client.email].filter(Boolean).join(" · ");
+  if (contact) box.appendChild(el("span", { className: "muted", text: ` ${contact}` }));
+  if (client.allergies) box.appendChild(el("p", { className: "allergy-box", text: `${t("m_allergy")}: ${client.allergies}` }));
+  const change = el("button", { type: "button", className: "plain", text: t("change_client"), "aria-label": `${t("change_client")}: ${client.name}` });
+  change.addEventListener("click", () => chooseClient(null));
+  box.appendChild(change);
+}
+
+function findClients() {
+  const q = $("booking-client-q").value.trim();
+  const box = $("booking-client-results");
+  clearTimeout(searchTimer);
+  if (q.length < 2) { clear(box); return; }
+  searchTimer = setTimeout(async () => {
+    const seq = ++searchSeq;
+    try {
+      const found = await api("GET", `/clients?${new URLSearchParams({ q, limit: "6" })}`);
+      if (seq !== searchSeq) return;
+      clear(box);
+      for (const c of found.clients) {
+        const b = el("button", { type: "button", className: "result" },
+          el("span", { className: "who", text: c.name }),
+          el("span", { className: "muted", text: [c.phone, c.email].filter(Boolean).join(" · ") }));
+        b.addEventListener("click", () => { clear(box); chooseClient(c); });
+        box.appendChild(el("li", {}, b));
+      }
+      if (!found.clients.length) box.appendChild(el("li", { className: "muted", text: t("no_clients_found") }));
+    } catch (err) {
+      if (seq === searchSeq) { clear(box).appendChild(el("li", { className: "error", text: errorText(err) })); }
+    }
+  }, 250);
+}
+
+function toggleNewClient() {
+  const open = $("booking-new-fields").hidden;
+  $("booking-new-fields").hidden = !open;
+  $("booking-new-client").setAttribute("aria-expanded", String(open));
+  if (open) {
+    const q = $("booking-client-q").value.trim();
+    if (q && !$("booking-name").value) {
+      if (/^[+\d][\d\s-]{5,}$/.test(q)) $("booking-phone").value = q;
+      else if (q.includes("@")) $("booking-email").value = q;
+      else $("booking-name").value = q;
+    }
+    $("booking-name").focus();
+  }
+}
+
+// --- opening and confirming -----------------------------------------------------------
+// open({staff, start (ms), service, client, walkIn})
+export function openBooking(opts) {
+  const o = opts || {};
+  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey() };
+  const form = $("booking-form");
+  form.reset();
+  clearFieldErrors(form);
+  $("booking-error").textContent = "";
+  $("booking-title").textContent = sheet.walkIn ? t("walk_in_title") : t("new_booking");
+  $("booking-time-fields").hidden = sheet.walkIn;
+  const start = o.start || null;
+  if (start !== null) {
+    const z = g.zoned(start, tz());
+    $("booking-date").value = z.date;
+    $("booking-time").value = `${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")}`;
+  } else {
+    $("booking-date").value = todayIso();
+    $("booking-time").value = "";
+  }
+  const mine = state.me && state.me.staff_id;
+  staffOptions(sheet.walkIn, o.staff || (sheet.walkIn ? "" : mine || (staffList()[0] || {}).id));
+  renderServices(o.service || null);
+  clear($("booking-client-results"));
+  chooseClient(o.client || null);
+  $("booking-new-fields").hidden = true;
+  $("booking-notify").checked = true;
+  updateEnd();
+  const first = document.querySelector("input[name=booking-service]:checked") || document.querySelector("input[name=booking-service]");
+  openDialog(dialog(), sheet.walkIn || start !== null ? first : $("booking-time"));
+}
+
+async function submit(e) {
+  e.preventDefault();
+  const form = $("booking-form");
+  clearFieldErrors(form);
+  const error = $("booking-error");
+  error.textContent = "";
+  const s = chosenService();
+  const start = startMs();
+  const inputs = {
+    service: document.querySelector("input[name=booking-service]") || $("booking-service-list"),
+    staff: $("booking-staff"),
+    start: $("booking-time"),
+    walk_in: $("booking-staff"),
+    client_id: $("booking-client-q"),
+    client: $("booking-name"),
+    "client.name": $("booking-name"),
+    "client.phone": $("booking-phone"),
+    "client.email": $("booking-email"),
+    notify: $("booking-notify"),
+  };
+  const missing = {};
+  if (!s) missing.service = t("pick_service");
+  if (!sheet.walkIn && start === null) missing.start = t("pick_time");
+  const newClient = !sheet.client;
+  const name = $("booking-name").value.trim();
+  const phone = $("booking-phone").value.trim();
+  const email = $("booking-email").value.trim();
+  if (newClient && !name) missing[$("booking-new-fields").hidden ? "client_id" : "client.name"] = t("pick_client");
+  if (newClient && name && !phone && !email) missing["client.phone"] = t("phone_or_email");
+  if (Object.keys(missing).length) {
+    if (missing.client_id === undefined && $("booking-new-fields").hidden && missing["client.name"]) toggleNewClient();
+    showFieldErrors(form, { fields: missing }, inputs, error);
+    return;
+  }
+  const body = { service: s.id };
+  const staffId = $("booking-staff").value;
+  if (staffId) body.staff = staffId;
+  if (sheet.walkIn) body.walk_in = true; else body.start = g.localIso(start, tz());
+  if (sheet.client) body.client_id = sheet.client.id;
+  else body.client = Object.fromEntries(Object.entries({ name, phone, email }).filter(([, v]) => v));
+  Object.assign(body, withoutDefaults({ notify: $("booking-notify").checked }, { notify: true }));
+  const button = $("booking-submit");
+  button.disabled = true;
+  try {
+    const view = await api("POST", "/bookings", body, { "Idempotency-Key": sheet.key });
+    closeDialog(dialog());
+    const who = sheet.client ? sheet.client.name : name;
+    say(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${view.start.slice(11, 16)}` }));
+    changed();
+  } catch (err) {
+    if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {
+      error.textContent = t("slot_taken_reloaded");
+      sheet.key = newIdempotencyKey();
+      changed();
+    } else if (routeMissing(err)) {
+      error.textContent = t("not_available_yet");
+    } else {
+      showFieldErrors(form, err, inputs, error);
+      sheet.key = newIdempotencyKey();
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+export function initBooking() {
+  $("booking-form").addEventListener("submit", submit);
+  $("booking-staff").addEventListener("change", () => {
+    const s = chosenService();
+    renderServices(s && servicesFor($("booking-staff").value).some((x) => x.id === s.id) ? s.id : null);
+    updateEnd();
+  });
+  $("booking-date").addEventListener("change", updateEnd);
+  $("booking-time").addEventListener("change", updateEnd);
+  $("booking-client-q").addEventListener("input", findClients);
+  $("booking-new-client").addEventListener("click", toggleNewClient);
+  dialog().addEventListener("close", () => { clearPreview(); sheet = null; });
+}

@@ -1,0 +1,511 @@
+// The calendar: a day as a time grid with a column per staff member (one at a time on a
+// phone, switched by the staff buttons or a swipe), a staff member's week, opening and
+// working hours, breaks and time off shaded, a now-line, appointment blocks. Tapping a
+// block opens its card; tapping a free time opens the desk booking; a block is moved by
+// dragging it (mouse, pen) or with the card's "Move" and a tap on a free time.
+import { $, clear, el } from "./dom.js";
+import { clock, day, errorText, fieldText, t } from "./i18n.js";
+import * as g from "./grid.js";
+import { findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
+import { createPoller } from "./live.js";
+import { routeMissing } from "./api.js";
+import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
+
+const STEP_TAP = 15; // minutes: a tap picks a quarter hour
+const STEP_DRAG = 5; // minutes: a drag can land on any 5-minute mark (desk rules)
+const SLOT = 30; // minutes per free-time button
+
+export const cal = {
+  view: "day",
+  date: null,
+  weekStaff: null,
+  dayStaff: null, // the column shown on a phone
+  data: null,
+  moving: null,
+  preview: null,
+  seq: 0,
+  lastRenderMs: null,
+};
+
+let handlers = { openCard: () => {}, openBooking: () => {}, removeTimeOff: () => {} };
+export function setHandlers(h) { handlers = { ...handlers, ...h }; }
+
+const poller = createPoller({
+  check: (since) => api("GET", `/calendar/changes?since=${encodeURIComponent(since)}`),
+  onChange: () => loadCalendar({ quiet: true }),
+  isVisible: () => document.visibilityState === "visible" && !!state.me,
+});
+
+// --- loading --------------------------------------------------------------------------
+export async function loadCalendar({ quiet } = {}) {
+  if (!cal.date) cal.date = todayIso();
+  const box = $("calendar");
+  const seq = ++cal.seq;
+  const token = state.token;
+  if (!cal.data && !quiet) clear(box).appendChild(el("p", { className: "muted", text: t("loading") }));
+  box.setAttribute("aria-busy", "true");
+  const params = new URLSearchParams({ view: cal.view, date: cal.date });
+  try {
+    const data = await api("GET", `/calendar?${params}`);
+    if (seq !== cal.seq || token !== state.token) return;
+    const t0 = performance.now();
+    cal.data = normalizeCalendar(data, state.profile, Date.now());
+    renderCalendar();
+    cal.lastRenderMs = performance.now() - t0;
+    performance.mark("rebook-calendar-rendered");
+    box.dataset.renderMs = cal.lastRenderMs.toFixed(1);
+    poller.setToken(cal.data.token);
+  } catch (err) {
+    if (seq !== cal.seq || token !== state.token) return;
+    if (err.status === 403) state.denied.calendar = true;
+    clear(box).appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(err)}` }));
+    const retry = el("button", { type: "button", className: "plain", text: t("retry") });
+    retry.addEventListener("click", () => loadCalendar());
+    box.appendChild(retry);
+  } finally {
+    if (seq === cal.seq) box.removeAttribute("aria-busy");
+  }
+}
+
+export function startLive() { poller.start(); }
+export function stopLive() { poller.stop(); poller.setToken(null); }
+
+export function forgetCalendar() {
+  cal.data = null;
+  cal.moving = null;
+  cal.preview = null;
+  cal.date = null;
+  cal.seq++;
+  stopLive();
+  clear($("calendar"));
+  clear($("staff-switch"));
+  $("cal-range").textContent = "";
+  $("move-banner").hidden = true;
+}
+
+// --- rendering ------------------------------------------------------------------------
+function visibleStaff() {
+  const all = cal.data.staff;
+  if (cal.view === "week") {
+    const id = cal.weekStaff && all.some((m) => m.id === cal.weekStaff) ? cal.weekStaff : defaultStaff(all);
+    cal.weekStaff = id;
+    return all.filter((m) => m.id === id);
+  }
+  if (!cal.dayStaff || !all.some((m) => m.id === cal.dayStaff)) cal.dayStaff = defaultStaff(all);
+  return all;
+}
+
+function defaultStaff(all) {
+  const mine = state.me && state.me.staff_id;
+  return (all.find((m) => m.id === mine) || all[0] || {}).id || null;
+}
+
+export function renderCalendar() {
+  const data = cal.data;
+  if (!data) return;
+  const box = clear($("calendar"));
+  const tz = data.tz;
+  $("cal-day").setAttribute("aria-pressed", String(cal.view === "day"));
+  $("cal-week").setAttribute("aria-pressed", String(cal.view === "week"));
+  $("cal-range").textContent = cal.view === "week"
+    ? `${day(data.from, { weekday: "short", day: "numeric", month: "numeric" })} – ${day(data.to)}`
+    : day(data.from, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  const staff = visibleStaff();
+  renderStaffSwitch(data.staff);
+  renderMoveBanner();
+
+  // The columns: [staff member, date] pairs.
+  const columns = cal.view === "week"
+    ? data.dates.map((date) => ({ member: staff[0], date }))
+    : staff.map((member) => ({ member, date: data.dates[0] }));
+  if (!columns.length || !columns[0].member) {
+    box.appendChild(el("p", { className: "muted", text: t("no_staff") }));
+    return;
+  }
+
+  // One window of wall-clock hours for every column (for a week: the widest day).
+  let fromHour = 24;
+  let toHour = 0;
+  for (const { member, date } of columns) {
+    const dayInfo = data.days.find((d) => d.date === date);
+    const intervals = [...dayInfo.open, ...member.hours[date],
+      ...member.appointments.filter((a) => a.status !== "cancelled" && a.start.slice(0, 10) === date)
+        .map((a) => ({ start: a.startMs, end: a.endMs }))];
+    const w = g.dayWindow(date, tz, intervals);
+    fromHour = Math.min(fromHour, g.zoned(w.top, tz).hour);
+    const endZ = g.zoned(w.bottom, tz);
+    toHour = Math.max(toHour, endZ.date > date ? 24 : endZ.hour);
+  }
+  const windows = columns.map(({ date }) => ({
+    top: g.wallToMs(date, fromHour, 0, tz),
+    bottom: toHour >= 24 ? g.wallToMs(g.addDays(date, 1), 0, 0, tz) : g.wallToMs(date, toHour, 0, tz),
+  }));
+  const height = Math.max(...windows.map((w) => g.yOf(w.bottom, w.top)));
+
+  const grid = el("div", {
+    className: `cal ${cal.view}`,
+    role: "region",
+    "aria-label": cal.view === "week" ? t("week_of", { name: staff[0].name }) : t("day_grid"),
+  });
+  grid.style.setProperty("--cols", String(columns.length));
+  const head = el("div", { className: "cal-head", "aria-hidden": "true" }, el("div", { className: "gutter-head" }));
+  const body = el("div", { className: "cal-body" });
+  body.style.height = `${height}px`;
+  const gutter = el("div", { className: "gutter", "aria-hidden": "true" });
+  for (const mark of g.hourMarks(windows[0].top, windows[0].bottom, tz)) {
+    const label = el("span", { className: "hour", text: mark.label });
+    label.style.top = `${mark.y}px`;
+    gutter.appendChild(label);
+  }
+  body.appendChild(gutter);
+
+  columns.forEach(({ member, date }, i) => {
+    const active = cal.view === "week" || member.id === cal.dayStaff;
+    const title = cal.view === "week" ? day(date, { weekday: "short", day: "numeric", month: "numeric" }) : member.name;
+    head.appendChild(el("div", { className: `col-head${active ? " active" : ""}${date === todayIso() && cal.view === "week" ? " today" : ""}`, text: title }));
+    body.appendChild(renderColumn(member, date, windows[i], active));
+  });
+  grid.appendChild(el("div", { className: "cal-scroll" }, head, body)); // a week scrolls sideways on a phone
+  box.appendChild(grid);
+}
+
+function renderColumn(member, date, win, active) {
+  const data = cal.data;
+  const tz = data.tz;
+  const dayInfo = data.days.find((d) => d.date === date);
+  const work = member.hours[date] || [];
+  const name = cal.view === "week"
+    ? day(date, { weekday: "long", day: "numeric", month: "numeric" })
+    : member.name;
+  const col = el("div", {
+    className: `col${active ? " active" : ""}`,
+    role: "group",
+    "aria-label": name,
+    "data-staff": member.id,
+    "data-date": date,
+  });
+  col.dataset.top = String(win.top);
+
+  // Shading: the salon closed; the staff member not working (breaks are the gaps).
+  for (const gap of g.gaps(win.top, win.bottom, dayInfo.open)) col.appendChild(shade("closed", gap, win));
+  for (const gap of g.gaps(win.top, win.bottom, work)) {
+    if (!g.gaps(win.top, win.bottom, dayInfo.open).some((c) => c.start <= gap.start && gap.end <= c.end)) {
+      col.appendChild(shade("off", gap, win));
+    }
+  }
+  // Hour lines.
+  for (const mark of g.hourMarks(win.top, win.bottom, tz)) {
+    const line = el("div", { className: "hour-line", "aria-hidden": "true" });
+    line.style.top = `${mark.y}px`;
+    col.appendChild(line);
+  }
+  // Free time: a button per half hour with a quarter hour the desk can book (inside
+  // working hours, clear of bookings with their buffers and of time off, not past). While
+  // a booking is being moved, only where all of it (and its buffer) fits.
+  const appts = member.appointments.filter((a) => a.status !== "cancelled");
+  const m = cal.moving;
+  const fit = m
+    ? { length: m.endMs - m.startMs, held: (m.heldMs || m.endMs) - m.startMs, exceptId: m.id }
+    : { length: STEP_TAP * g.MINUTE, held: STEP_TAP * g.MINUTE, exceptId: null };
+  for (let s = win.top; s < win.bottom; s += SLOT * g.MINUTE) {
+    const quarters = [s, s + STEP_TAP * g.MINUTE].filter((q) => fitsAt(member, date, q, { ...fit, nowMs: data.now }));
+    if (!quarters.length) continue;
+    const first = quarters[0];
+    const label = cal.moving
+      ? t("move_here", { time: g.hhmm(first, tz), name: member.name })
+      : t("free_time", { time: g.hhmm(first, tz), name: member.name });
+    const slot = el("button", { type: "button", className: "slot", "aria-label": label, "data-start": String(first) });
+    slot.style.top = `${g.yOf(s, win.top)}px`;
+    slot.style.height = `${g.heightOf(s, s + SLOT * g.MINUTE)}px`;
+    slot.addEventListener("click", (e) => {
+      let at = first;
+      if (e.detail > 0 && e.offsetY >= 0) {
+        const picked = g.timeAtY(g.yOf(s, win.top) + e.offsetY, win.top, { step: STEP_TAP });
+        if (quarters.includes(picked)) at = picked;
+      }
+      freeTimeTapped(member, at);
+    });
+    col.appendChild(slot);
+  }
+  // Time off; blocks that overlap (two people at the desk, the whole salon's and her own)
+  // side by side, each visible and removable on its own.
+  for (const { item: off, col: c, cols } of g.layoutBlocks(member.timeOff)) {
+    const s = Math.max(off.startMs, win.top);
+    const e = Math.min(off.endMs, win.bottom);
+    if (e <= s) continue;
+    const label = `${t("time_off_block")}${off.reason ? `: ${off.reason}` : ""}`;
+    const block = el("button", { type: "button", className: "timeoff-block", "aria-label": `${label} (${g.hhmm(off.startMs, tz)}–${g.hhmm(off.endMs, tz)})` },
+      el("span", { text: label }));
+    block.style.top = `${g.yOf(s, win.top)}px`;
+    block.style.height = `${g.heightOf(s, e)}px`;
+    if (cols > 1) {
+      block.style.left = `${(c / cols) * 100}%`;
+      block.style.width = `${100 / cols}%`;
+    }
+    block.addEventListener("click", () => handlers.removeTimeOff(off, member));
+    col.appendChild(block);
+  }
+  // Appointments, overlapping ones side by side.
+  const onDay = appts.filter((a) => a.endMs > win.top && a.startMs < win.bottom);
+  for (const { item: a, col: c, cols } of g.layoutBlocks(onDay)) {
+    col.appendChild(block(a, c, cols, win));
+    // Its buffer (cleaning up, nobody bookable) as a faint tail under the block.
+    const tailStart = Math.max(a.endMs, win.top);
+    const tailEnd = Math.min(a.heldMs || a.endMs, win.bottom);
+    if (tailEnd > tailStart) {
+      const tail = el("div", { className: "buffer", "aria-hidden": "true" });
+      tail.style.top = `${g.yOf(tailStart, win.top)}px`;
+      tail.style.height = `${g.heightOf(tailStart, tailEnd)}px`;
+      tail.style.left = `calc(${(c / cols) * 100}% + 2px)`;
+      tail.style.width = `calc(${100 / cols}% - 4px)`;
+      col.appendChild(tail);
+    }
+  }
+  // The booking being made, its end drawn.
+  if (cal.preview && cal.preview.staff === member.id && cal.preview.start >= win.top && cal.preview.start < win.bottom) {
+    const p = el("div", { className: "preview", "aria-hidden": "true", text: `${g.hhmm(cal.preview.start, tz)}–${g.hhmm(cal.preview.end, tz)}` });
+    p.style.top = `${g.yOf(cal.preview.start, win.top)}px`;
+    p.style.height = `${g.heightOf(cal.preview.start, cal.preview.end)}px`;
+    col.appendChild(p);
+  }
+  // Now.
+  if (data.now >= win.top && data.now < win.bottom && g.zoned(data.now, tz).date === date) {
+    const now = el("div", { className: "now-line", title: t("now_at", { time: g.hhmm(data.now, tz) }) },
+      el("span", { className: "vh", text: t("now_at", { time: g.hhmm(data.now, tz) }) }));
+    now.style.top = `${g.yOf(data.now, win.top)}px`;
+    col.appendChild(now);
+  }
+  return col;
+}
+
+function shade(kind, gap, win) {
+  const s = el("div", { className: `shade ${kind}`, "aria-hidden": "true" });
+  s.style.top = `${g.yOf(gap.start, win.top)}px`;
+  s.style.height = `${g.heightOf(gap.start, gap.end)}px`;
+  return s;
+}
+
+export function statusKey(a) {
+  if (a.status === "arrived") return "o_arrived";
+  return `o_${a.outcome || (a.status === "booked" ? "upcoming" : a.status)}`;
+}
+
+export function appointmentSummary(a) {
+  const who = (a.client && a.client.name) || t("no_name");
+  const what = serviceName(a.service && a.service.id, a.service && a.service.name);
+  const marks = [];
+  if (a.markers.allergy) marks.push(t("m_allergy"));
+  if (a.markers.note) marks.push(t("m_note"));
+  if (a.markers.first_visit) marks.push(t("m_first_visit"));
+  if (a.markers.deposit) marks.push(t("m_deposit"));
+  return { who, what, marks, status: t(statusKey(a)) };
+}
+
+function marker(kind, short, long) {
+  return el("span", { className: `mk ${kind}`, title: t(long) },
+    el("span", { "aria-hidden": "true", text: t(short) }), el("span", { className: "vh", text: ` ${t(long)} ` }));
+}
+
+function block(a, c, cols, win) {
+  const s = appointmentSummary(a);
+  const time = `${clock(a.start)}–${clock(a.end)}`;
+  const b = el("button", {
+    type: "button",
+    className: `appt st-${a.status} oc-${a.outcome || ""}${a.markers.allergy ? " has-allergy" : ""}${cal.moving && cal.moving.id === a.id ? " moving" : ""}`,
+    "data-id": a.id,
+  },
+  // The accessible name is the visible text; a short marker says its full word to
+  // screen readers (and in a tooltip).
+  el("span", { className: "t", text: time }), " ",
+  el("span", { className: "who", text: s.who }), " ",
+  el("span", { className: "what", text: s.what }), " ",
+  el("span", { className: "marks" },
+    a.markers.allergy ? el("span", { className: "mk allergy", text: t("m_allergy") }) : null,
+    a.markers.note ? marker("note", "m_note_short", "m_note") : null,
+    a.markers.first_visit ? marker("first", "m_first_short", "m_first_visit") : null,
+    a.markers.deposit ? marker("deposit", "m_deposit_short", "m_deposit") : null,
+    " ", el("span", { className: `mk status ${a.status}`, text: s.status })));
+  const top = Math.max(a.startMs, win.top);
+  b.style.top = `${g.yOf(top, win.top)}px`;
+  b.style.height = `${Math.max(g.heightOf(top, Math.min(a.endMs, win.bottom)), 22)}px`;
+  b.style.left = `calc(${(c / cols) * 100}% + 2px)`;
+  b.style.width = `calc(${100 / cols}% - 4px)`;
+  b.addEventListener("click", (e) => {
+    if (b.dataset.dragged) { delete b.dataset.dragged; e.preventDefault(); return; }
+    if (cal.moving) return;
+    handlers.openCard(a);
+  });
+  if (a.status === "booked") enableDrag(b, a);
+  return b;
+}
+
+// --- staff switch, move banner ----------------------------------------------------------
+function renderStaffSwitch(all) {
+  const box = clear($("staff-switch"));
+  box.className = `staff-switch ${cal.view}`;
+  for (const m of all) {
+    const on = cal.view === "week" ? m.id === cal.weekStaff : m.id === cal.dayStaff;
+    const b = el("button", { type: "button", "aria-pressed": String(on), "data-staff": m.id, text: m.name });
+    b.addEventListener("click", () => pickStaff(m.id));
+    box.appendChild(b);
+  }
+}
+
+function pickStaff(id) {
+  if (cal.view === "week") cal.weekStaff = id; else cal.dayStaff = id;
+  renderCalendar();
+}
+
+function stepStaff(delta) {
+  const all = cal.data ? cal.data.staff : [];
+  if (!all.length) return;
+  const current = cal.view === "week" ? cal.weekStaff : cal.dayStaff;
+  const i = all.findIndex((m) => m.id === current);
+  pickStaff(all[(i + delta + all.length) % all.length].id);
+}
+
+function renderMoveBanner() {
+  const banner = clear($("move-banner"));
+  banner.hidden = !cal.moving;
+  if (!cal.moving) return;
+  const s = appointmentSummary(cal.moving);
+  banner.appendChild(el("span", { text: t("moving_hint", { name: s.who, service: s.what }) }));
+  const stop = el("button", { type: "button", className: "plain", text: t("cancel_move") });
+  stop.addEventListener("click", () => { cal.moving = null; renderCalendar(); say(""); });
+  banner.appendChild(stop);
+}
+
+export function startMove(a) {
+  cal.moving = a;
+  renderCalendar();
+  say(t("moving_hint", { name: appointmentSummary(a).who, service: appointmentSummary(a).what }));
+  const first = document.querySelector("#calendar .col.active .slot, #calendar .slot");
+  if (first) first.focus();
+}
+
+// --- free time, moves -----------------------------------------------------------------
+function freeTimeTapped(member, at) {
+  if (cal.moving) {
+    const a = cal.moving;
+    cal.moving = null;
+    moveAppointment(a, member.id, at);
+    return;
+  }
+  handlers.openBooking({ staff: member.id, start: at });
+}
+
+export async function moveAppointment(a, staffId, start) {
+  const tz = cal.data.tz;
+  const body = { start: g.localIso(start, tz) };
+  if (staffId !== a.staff.id) body.staff = staffId;
+  const who = appointmentSummary(a).who;
+  try {
+    await api("POST", `/appointments/${a.id}/reschedule`, body);
+    say(t("moved_to", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${g.hhmm(start, tz)}` }));
+  } catch (err) {
+    if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
+    else if (routeMissing(err)) say(t("not_available_yet"), true);
+    else {
+      // No form to mark: the field's words (the time, the staff member) go in the status line.
+      const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
+      say([t("action_failed", { message: errorText(err) }), ...why].join(" "), true);
+    }
+  }
+  changed();
+}
+
+function enableDrag(b, a) {
+  let start = null;
+  let ghost = null;
+  let target = null;
+  b.addEventListener("pointerdown", (e) => {
+    if (e.pointerType === "touch" || e.button !== 0) return; // a finger scrolls; "Move" is its way
+    start = { x: e.clientX, y: e.clientY, offset: e.clientY - b.getBoundingClientRect().top };
+  });
+  b.addEventListener("pointermove", (e) => {
+    if (!start) return;
+    if (!ghost) {
+      if (Math.hypot(e.clientX - start.x, e.clientY - start.y) < 6) return;
+      b.setPointerCapture(e.pointerId);
+      ghost = b.cloneNode(true);
+      ghost.classList.add("ghost");
+      ghost.removeAttribute("aria-label");
+      ghost.setAttribute("aria-hidden", "true");
+      ghost.tabIndex = -1;
+      b.classList.add("dragging");
+    }
+    // Near the window's top or bottom edge the page scrolls, so a block can be dragged to
+    // a time that was out of sight when the drag began.
+    const edge = 48;
+    if (e.clientY < edge) window.scrollBy(0, -24);
+    else if (e.clientY > window.innerHeight - edge) window.scrollBy(0, 24);
+    const under = document.elementsFromPoint(e.clientX, e.clientY).find((n) => n.classList && n.classList.contains("col"));
+    if (!under) return;
+    const top = Number(under.dataset.top);
+    const y = e.clientY - start.offset - under.getBoundingClientRect().top;
+    const at = g.timeAtY(Math.max(0, y), top, { step: STEP_DRAG });
+    target = { staff: under.dataset.staff, start: at };
+    if (ghost.parentNode !== under) under.appendChild(ghost);
+    ghost.style.top = `${g.yOf(at, top)}px`;
+    ghost.style.left = "2px";
+    ghost.style.width = "calc(100% - 4px)";
+    ghost.querySelector(".t").textContent = `${g.hhmm(at, cal.data.tz)}–${g.hhmm(at + (a.endMs - a.startMs), cal.data.tz)}`;
+  });
+  const finish = (e, drop) => {
+    if (!start) return;
+    const moved = !!ghost;
+    start = null;
+    if (ghost) { ghost.remove(); ghost = null; b.classList.remove("dragging"); }
+    if (moved) b.dataset.dragged = "1";
+    if (moved && drop && target && (target.start !== a.startMs || target.staff !== a.staff.id)) {
+      moveAppointment(a, target.staff, target.start);
+    }
+    target = null;
+  };
+  b.addEventListener("pointerup", (e) => finish(e, true));
+  b.addEventListener("pointercancel", (e) => finish(e, false));
+}
+
+// --- preview of the booking being made ------------------------------------------------
+export function showPreview(p) {
+  cal.preview = p;
+  renderCalendar();
+}
+export function clearPreview() {
+  if (!cal.preview) return;
+  cal.preview = null;
+  renderCalendar();
+}
+
+export function appointmentById(id) { return cal.data ? findAppointment(cal.data, id) : null; }
+
+// --- navigation -----------------------------------------------------------------------
+function go(view, date) {
+  cal.view = view;
+  cal.date = date;
+  loadCalendar();
+}
+
+export function initCalendar() {
+  $("cal-day").addEventListener("click", () => go("day", cal.date || todayIso()));
+  $("cal-week").addEventListener("click", () => go("week", cal.date || todayIso()));
+  $("cal-today").addEventListener("click", () => go(cal.view, todayIso()));
+  $("cal-prev").addEventListener("click", () => go(cal.view, g.addDays(cal.date || todayIso(), cal.view === "week" ? -7 : -1)));
+  $("cal-next").addEventListener("click", () => go(cal.view, g.addDays(cal.date || todayIso(), cal.view === "week" ? 7 : 1)));
+  // A swipe sideways on a phone shows the next or the previous staff member.
+  const box = $("calendar");
+  let touch = null;
+  box.addEventListener("pointerdown", (e) => { if (e.pointerType === "touch") touch = { x: e.clientX, y: e.clientY }; });
+  box.addEventListener("pointerup", (e) => {
+    if (!touch || e.pointerType !== "touch") return;
+    const dx = e.clientX - touch.x;
+    const dy = e.clientY - touch.y;
+    touch = null;
+    if (Math.abs(dx) > 60 && Math.abs(dy) < 40) stepStaff(dx < 0 ? 1 : -1);
+  });
+  box.addEventListener("pointercancel", () => { touch = null; });
+  document.addEventListener("visibilitychange", () => poller.visibilityChanged());
+  onChanged(() => loadCalendar({ quiet: true }));
+}
+
+export { staffList };

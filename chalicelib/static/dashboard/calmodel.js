@@ -1,0 +1,97 @@
+// The calendar's data as the grid needs it: instants (ms) instead of strings, every day
+// of the range with its opening hours, every staff member with working hours, time off
+// and appointments with their markers. The API's answer (GET /calendar) may not carry
+// hours yet; then the business's public opening hours stand in for both.
+import { addDays, ms, openingOn } from "./grid.js";
+
+export function datesOf(from, to) {
+  const out = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+export function markersOf(a) {
+  const m = a.markers || {};
+  return {
+    allergy: m.allergy !== undefined ? !!m.allergy : !!(a.client && a.client.allergies),
+    note: m.note !== undefined ? !!m.note : !!(a.note || (a.client && a.client.important_notes)),
+    first_visit: !!m.first_visit,
+    deposit: !!m.deposit,
+  };
+}
+
+const span = (iv) => ({ start: ms(iv.start), end: ms(iv.end) });
+
+export function normalizeCalendar(data, profile, nowMs) {
+  const tz = data.timezone || (profile && profile.timezone) || "Europe/Helsinki";
+  const dates = datesOf(data.from, data.to);
+  const apiDays = Object.fromEntries((data.days || []).map((d) => [d.date, d]));
+  const days = dates.map((date) => {
+    const d = apiDays[date];
+    const open = d
+      ? (d.closed ? [] : (d.open || []).map(span))
+      : openingOn(date, tz, profile && profile.opening_hours, profile && profile.closures);
+    return { date, open, closed: open.length === 0 };
+  });
+  const openOn = Object.fromEntries(days.map((d) => [d.date, d.open]));
+  const staff = (data.staff || []).map((m) => {
+    const given = Object.fromEntries((m.hours || []).map((h) => [h.date, (h.intervals || []).map(span)]));
+    return {
+      id: m.id,
+      name: m.name,
+      hoursKnown: Array.isArray(m.hours),
+      hours: Object.fromEntries(dates.map((date) => [date, given[date] || (Array.isArray(m.hours) ? [] : openOn[date])])),
+      timeOff: (m.time_off || []).map((x) => ({ ...x, startMs: ms(x.start), endMs: ms(x.end) })),
+      appointments: (m.appointments || []).map((a) => ({
+        ...a,
+        startMs: ms(a.start),
+        endMs: ms(a.end),
+        // The service's buffer after the end is held too (nobody can be booked there).
+        heldMs: Math.max(ms(a.occupied_until || a.end), ms(a.end)),
+        markers: markersOf(a),
+      })),
+    };
+  });
+  return {
+    view: data.view || "day",
+    from: data.from,
+    to: data.to,
+    tz,
+    dates,
+    days,
+    staff,
+    token: data.token || null,
+    now: data.now ? ms(data.now) : nowMs,
+  };
+}
+
+// What holds a staff member's time, as [start, end) instants: her kept bookings with their
+// buffers (all but `exceptId`, the one being moved) and her time off.
+export function busyOf(member, exceptId) {
+  return [
+    ...member.appointments
+      .filter((a) => a.status !== "cancelled" && a.id !== exceptId)
+      .map((a) => ({ start: a.startMs, end: a.heldMs || a.endMs })),
+    ...member.timeOff.map((x) => ({ start: x.startMs, end: x.endMs })),
+  ];
+}
+
+// Can a visit start at `at` for this staff member by the desk's rules, as far as the
+// calendar shows: not long past (15 minutes' grace), the service inside her working
+// hours, the service and its buffer clear of every other booking and time off.
+export const DESK_GRACE_MS = 15 * 60000;
+export function fitsAt(member, date, at, { length, held, nowMs, exceptId }) {
+  if (at < nowMs - DESK_GRACE_MS) return false;
+  const work = member.hours[date] || [];
+  if (!work.some((iv) => iv.start <= at && at + length <= iv.end)) return false;
+  return busyOf(member, exceptId).every((b) => !(b.start < at + held && at < b.end));
+}
+
+// The appointment a card or a move is about, wherever it is in the calendar.
+export function findAppointment(cal, id) {
+  for (const m of cal.staff) {
+    const a = m.appointments.find((x) => x.id === id);
+    if (a) return a;
+  }
+  return null;
+}

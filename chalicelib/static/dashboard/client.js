@@ -1,0 +1,270 @@
+// The client card (#client/<id>): call / text / email links, upcoming and past visits,
+// no-shows, notes, allergies, the stamp card and rewards, ratings, consents and
+// follow-ups; contacts, birthday, preferences, allergies and important notes edited in
+// place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
+import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
+import { clock, day, errorText, money, number, t } from "./i18n.js";
+import { api, currency, say, serviceName, staffName, state } from "./state.js";
+import { contactLinks } from "./card.js";
+import { openBooking } from "./booking.js";
+import { openFollowUp, openMessage } from "./lists.js";
+import { statusKey } from "./calendar.js";
+
+let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
+let seq = 0;
+
+async function optional(promise) {
+  try { return await promise; } catch (err) { return null; }
+}
+
+export async function showClient(id) {
+  const box = $("client-card");
+  const mine = ++seq;
+  if (!shown || shown.id !== id) clear(box).appendChild(el("p", { className: "muted", text: t("loading") }));
+  box.setAttribute("aria-busy", "true");
+  try {
+    const [profile, history, notes, followUps, loyalty, consents] = await Promise.all([
+      api("GET", `/clients/${encodeURIComponent(id)}`),
+      optional(api("GET", `/clients/${encodeURIComponent(id)}/history`)),
+      optional(api("GET", `/clients/${encodeURIComponent(id)}/notes`)),
+      optional(api("GET", `/clients/${encodeURIComponent(id)}/follow-ups`)),
+      optional(api("GET", `/clients/${encodeURIComponent(id)}/loyalty`)),
+      optional(api("GET", `/clients/${encodeURIComponent(id)}/consents`)),
+    ]);
+    if (mine !== seq) return;
+    shown = { id, profile, history, notes, followUps, loyalty, consents };
+    render();
+  } catch (err) {
+    if (mine !== seq) return;
+    clear(box).appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${errorText(err)}` }));
+  } finally {
+    if (mine === seq) box.removeAttribute("aria-busy");
+  }
+}
+
+export function forgetClient() { shown = null; seq++; clear($("client-card")); }
+
+function section(key, ...children) {
+  const id = `cc-${key}`;
+  return el("section", { className: "card", "aria-labelledby": id }, el("h3", { id, text: t(key) }), ...children);
+}
+
+function dl(pairs) {
+  const list = el("dl", { className: "facts" });
+  for (const [k, v] of pairs) {
+    if (v === null || v === undefined || v === "") continue;
+    list.appendChild(el("dt", { text: k }));
+    list.appendChild(el("dd", { text: String(v) }));
+  }
+  return list;
+}
+
+function visitRow(a) {
+  return el("li", { className: a.status === "cancelled" ? "cancelled" : null },
+    el("div", { className: "row" },
+      el("span", { className: "time", text: `${day(a.start)} ${clock(a.start)}` }),
+      el("span", { className: "what", text: serviceName(a.service && a.service.id, a.service && a.service.name) }),
+      el("span", { className: "muted", text: staffName(a.staff && a.staff.id) }),
+      el("span", { className: `tag ${a.outcome || a.status}`, text: t(statusKey(a)) })));
+}
+
+function render() {
+  const { profile, history, notes, followUps, loyalty, consents } = shown;
+  const c = profile.client;
+  const stats = profile.stats || {};
+  const box = clear($("client-card"));
+  document.title = `${c.name} – ${(state.me && state.me.business.name) || "Rebook"}`;
+  box.appendChild(el("h2", { id: "client-name", tabindex: "-1", text: c.name }));
+  if (c.allergies) box.appendChild(el("p", { className: "allergy-box", role: "note" }, el("strong", { text: `${t("m_allergy")}: ` }), c.allergies));
+  const contacts = contactLinks(c);
+  if (contacts) box.appendChild(contacts);
+  const top = el("div", { className: "actions" });
+  const again = el("button", { type: "button", className: "accent", text: t("book_again") });
+  const last = history && (history.appointments || []).find((a) => a.status !== "cancelled");
+  again.addEventListener("click", () => openBooking({ client: c, staff: last && last.staff && last.staff.id, service: last && last.service && last.service.id }));
+  top.appendChild(again);
+  const message = el("button", { type: "button", text: t("act_message") });
+  message.addEventListener("click", () => openMessage(c));
+  top.appendChild(message);
+  box.appendChild(top);
+
+  // Figures.
+  box.appendChild(section("cc_figures", dl([
+    [t("cc_visits"), number(stats.visits || 0, 0)],
+    [t("cc_no_shows"), number(stats.no_shows || 0, 0)],
+    [t("cc_cancellations"), number(stats.cancellations || 0, 0)],
+    [t("cc_spend"), money(stats.lifetime_spend_cents || 0, currency())],
+    [t("cc_interval"), stats.average_interval_days ? t("days_n", { n: number(stats.average_interval_days, 0) }) : null],
+    [t("cc_rating"), stats.average_rating ? t("rating_of", { avg: number(stats.average_rating, 1), n: stats.ratings || 0 }) : t("no_ratings")],
+  ])));
+
+  // The profile, edited in place.
+  box.appendChild(section("cc_profile", profileView(c)));
+
+  // Visits.
+  const now = Date.now();
+  const appts = (history && history.appointments) || [];
+  const upcoming = appts.filter((a) => Date.parse(a.start) >= now && a.status !== "cancelled").reverse();
+  const past = appts.filter((a) => Date.parse(a.start) < now || a.status === "cancelled");
+  const up = el("ul", { className: "list compact" }, upcoming.map(visitRow));
+  if (!upcoming.length) up.appendChild(el("li", { className: "muted", text: t("no_upcoming") }));
+  box.appendChild(section("cc_upcoming", up));
+  const pastList = el("ul", { className: "list compact" }, past.slice(0, 20).map(visitRow));
+  if (!past.length) pastList.appendChild(el("li", { className: "muted", text: t("no_past") }));
+  box.appendChild(section("cc_past", pastList));
+
+  // Notes.
+  const noteList = el("ul", { className: "list compact notes" });
+  for (const n of (notes && notes.notes) || []) {
+    noteList.appendChild(el("li", {}, el("p", { text: n.text }), el("p", { className: "muted", text: `${day(n.created_at)} · ${n.author || ""}` })));
+  }
+  const noteForm = el("form", { className: "inline-form", novalidate: true },
+    el("label", { for: "cc-note-text", text: t("add_note") }),
+    el("textarea", { id: "cc-note-text", maxlength: "4000", rows: "2" }),
+    el("p", { id: "cc-note-error", className: "error", role: "alert" }),
+    el("button", { type: "submit", text: t("save_note") }));
+  noteForm.addEventListener("submit", (e) => { e.preventDefault(); addNote(noteForm); });
+  box.appendChild(section("cc_notes", noteList, noteForm));
+
+  // Follow-ups.
+  const fu = el("ul", { className: "list compact" });
+  for (const f of ((followUps && followUps.follow_ups) || []).filter((x) => x.status !== "closed")) {
+    const open = (f.actions || []).filter((a) => !a.done);
+    fu.appendChild(el("li", {}, el("p", { text: f.next_step || (open[0] && open[0].text) || f.goal || "" }),
+      f.due || (open[0] && open[0].due) ? el("p", { className: "muted", text: t("due_on", { date: day(f.due || open[0].due) }) }) : null));
+  }
+  if (!fu.childNodes.length) fu.appendChild(el("li", { className: "muted", text: t("no_followups") }));
+  const addFu = el("button", { type: "button", text: t("act_followup") });
+  addFu.addEventListener("click", () => openFollowUp(c, () => showClient(c.id)));
+  box.appendChild(section("cc_followups", fu, addFu));
+
+  // Stamp card and rewards.
+  if (loyalty && (loyalty.loyalty || (loyalty.rewards || []).length)) {
+    const parts = [];
+    if (loyalty.loyalty) parts.push(el("p", { text: t("stamps_of", { stamps: loyalty.stamps, total: loyalty.stamps_for_reward }) }));
+    const rewards = el("ul", { className: "list compact" });
+    for (const r of loyalty.rewards || []) {
+      rewards.appendChild(el("li", {}, el("span", { text: r.description || r.kind }), " ",
+        el("span", { className: `tag ${r.status}`, text: t(`reward_${r.status}`) })));
+    }
+    if (rewards.childNodes.length) parts.push(rewards);
+    box.appendChild(section("cc_loyalty", ...parts));
+  }
+
+  // Consents.
+  if (consents) {
+    const m = consents.marketing || {};
+    box.appendChild(section("cc_consents", dl([
+      [t("consent_marketing"), m.granted ? t("yes_since", { date: m.at ? day(m.at) : "" }) : t("no")],
+      [t("consent_source"), m.source],
+      [t("reminders"), consents.reminders_off ? t("off") : t("on")],
+    ])));
+  }
+}
+
+// --- the profile: shown, and edited in place -------------------------------------------
+const EDITABLE = ["name", "phone", "email", "birthday", "allergies", "important_notes", "preferences"];
+
+function prefsText(prefs) {
+  return Object.entries(prefs || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
+}
+function parsePrefs(text) {
+  const out = {};
+  for (const line of text.split("\n")) {
+    const i = line.indexOf(":");
+    if (i <= 0) continue;
+    const k = line.slice(0, i).trim();
+    const v = line.slice(i + 1).trim();
+    if (k && v) out[k] = v;
+  }
+  return out;
+}
+
+function profileView(c) {
+  const wrap = el("div", { id: "cc-profile" });
+  wrap.appendChild(dl([
+    [t("phone"), c.phone],
+    [t("email"), c.email],
+    [t("birthday"), c.birthday],
+    [t("important_notes"), c.important_notes],
+    [t("preferences"), prefsText(c.preferences)],
+  ]));
+  const edit = el("button", { type: "button", id: "cc-edit", text: t("edit"), "aria-label": `${t("edit")}: ${c.name}` });
+  edit.addEventListener("click", () => { wrap.replaceWith(profileForm(c)); $("cc-name").focus(); });
+  wrap.appendChild(edit);
+  return wrap;
+}
+
+function profileForm(c) {
+  const field = (key, type, value) => {
+    const id = `cc-${key.replace("_", "-")}`;
+    const input = type === "textarea"
+      ? el("textarea", { id, rows: "3" })
+      : el("input", { id, type, autocomplete: "off" });
+    input.value = value || "";
+    return [el("label", { for: id, text: t(key) }), input];
+  };
+  const form = el("form", { id: "cc-profile", className: "edit-form", novalidate: true },
+    ...field("name", "text", c.name),
+    ...field("phone", "tel", c.phone),
+    ...field("email", "email", c.email),
+    ...field("birthday", "text", c.birthday),
+    el("p", { className: "muted hint", text: t("birthday_hint") }),
+    ...field("allergies", "textarea", c.allergies),
+    ...field("important_notes", "textarea", c.important_notes),
+    ...field("preferences", "textarea", prefsText(c.preferences)),
+    el("p", { className: "muted hint", text: t("preferences_hint") }),
+    el("p", { id: "cc-profile-error", className: "error", role: "alert" }),
+    el("div", { className: "buttons" },
+      el("button", { type: "button", id: "cc-cancel-edit", text: t("cancel") }),
+      el("button", { type: "submit", className: "accent", text: t("save") })));
+  form.querySelector("#cc-cancel-edit").addEventListener("click", () => { form.replaceWith(profileView(c)); $("cc-edit").focus(); });
+  form.addEventListener("submit", (e) => { e.preventDefault(); saveProfile(form, c); });
+  return form;
+}
+
+async function saveProfile(form, c) {
+  clearFieldErrors(form);
+  const inputs = Object.fromEntries(EDITABLE.map((k) => [k, $(`cc-${k.replace("_", "-")}`)]));
+  const body = {};
+  for (const k of EDITABLE) {
+    const raw = inputs[k].value.trim();
+    if (k === "preferences") {
+      const prefs = parsePrefs(raw);
+      if (JSON.stringify(prefs) !== JSON.stringify(c.preferences || {})) body.preferences = Object.keys(prefs).length ? prefs : null;
+    } else if (raw !== (c[k] || "")) {
+      body[k] = raw || null;
+    }
+  }
+  if (!Object.keys(body).length) { form.replaceWith(profileView(c)); $("cc-edit").focus(); return; }
+  const button = form.querySelector("[type=submit]");
+  button.disabled = true;
+  try {
+    const updated = await api("PATCH", `/clients/${c.id}`, body);
+    shown.profile.client = updated.client;
+    say(t("client_saved", { name: updated.client.name }));
+    render();
+    $("cc-edit").focus();
+  } catch (err) {
+    button.disabled = false;
+    showFieldErrors(form, err, inputs, $("cc-profile-error"));
+  }
+}
+
+async function addNote(form) {
+  const text = $("cc-note-text").value.trim();
+  const error = $("cc-note-error");
+  error.textContent = "";
+  if (!text) { error.textContent = t("note_empty"); $("cc-note-text").focus(); return; }
+  const button = form.querySelector("[type=submit]");
+  button.disabled = true;
+  try {
+    await api("POST", `/clients/${shown.id}/notes`, { text });
+    say(t("note_saved"));
+    await showClient(shown.id);
+    $("cc-note-text").focus();
+  } catch (err) {
+    button.disabled = false;
+    showFieldErrors(form, err, { text: $("cc-note-text") }, error);
+  }
+}

@@ -1,0 +1,73 @@
+// Small DOM helpers: every piece of data goes in as a text node, never as HTML.
+import { errorText, fieldText } from "./i18n.js";
+
+export function $(id) { return document.getElementById(id); }
+
+export function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") e.textContent = v;
+    else if (k === "className") e.className = v;
+    else if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return e;
+}
+
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+  return node;
+}
+
+export function openDialog(d, focus) {
+  if (!d.open) {
+    if (typeof d.showModal === "function") d.showModal(); else d.setAttribute("open", "");
+  }
+  if (focus) focus.focus();
+}
+
+export function closeDialog(d) {
+  if (typeof d.close === "function") d.close(); else d.removeAttribute("open");
+}
+
+// An error shown next to the inputs it names (error.fields): `inputs` maps a field path
+// ("client.phone") to an input; what names no input goes to `general`. An error of the
+// API (it has a status) is put in the dashboard's own words, by its code and by field;
+// the form's own checks ({fields} without a status) come already in words.
+export function showFieldErrors(form, err, inputs, general) {
+  clearFieldErrors(form);
+  const fromApi = !!err && err.status !== undefined;
+  const rest = [];
+  const fields = (err && err.fields) || {};
+  let first = null;
+  for (const [path, reason] of Object.entries(fields)) {
+    const message = fromApi ? fieldText(path, reason) : String(reason);
+    const input = inputs[path] || inputs[path.split(".").pop()];
+    if (!input) { rest.push(message); continue; }
+    const id = input.id + "-error";
+    if (document.getElementById(id)) continue; // two fields of one input: one note
+    const note = el("p", { className: "field-error", id, text: message });
+    input.insertAdjacentElement("afterend", note);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+    first = first || input;
+  }
+  if (general) {
+    general.textContent = [fromApi ? errorText(err) : err && err.message, ...rest].filter(Boolean).join(" ");
+  }
+  if (first) first.focus();
+  return first;
+}
+
+export function clearFieldErrors(form) {
+  for (const n of form.querySelectorAll(".field-error")) n.remove();
+  for (const n of form.querySelectorAll("[aria-invalid]")) {
+    n.removeAttribute("aria-invalid");
+    n.removeAttribute("aria-describedby");
+  }
+}

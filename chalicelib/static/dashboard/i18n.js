@@ -1,0 +1,86 @@
+// The dashboard's words: one catalogue shared with the server-rendered pages
+// (chalicelib/strings/<lang>.json), fetched from /admin/strings/<lang>.json. Dates, times,
+// numbers and money follow the language's conventions (Intl).
+export const LANGS = ["fi", "sv", "en"];
+export const INTL = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
+
+const catalogues = {};
+let current = "fi";
+
+export function format(template, vars) {
+  return String(template).replace(/\{(\w+)\}/g, (m, k) => (vars && vars[k] != null ? String(vars[k]) : m));
+}
+
+export function setCatalogue(lang, catalogue) { catalogues[lang] = catalogue; }
+export function hasCatalogue(lang) { return !!catalogues[lang]; }
+export function setLang(lang) { current = LANGS.includes(lang) ? lang : "fi"; }
+export function lang() { return current; }
+export function intl() { return INTL[current]; }
+
+export function t(key, vars) {
+  const words = (catalogues[current] && catalogues[current].dashboard) || {};
+  const s = words[key];
+  return s === undefined ? key : format(s, vars);
+}
+
+export function has(key) {
+  const words = (catalogues[current] && catalogues[current].dashboard) || {};
+  return words[key] !== undefined;
+}
+
+// A key figure's name and one-line definition.
+export function kpiWords(key) {
+  const k = (catalogues[current] && catalogues[current].kpi) || {};
+  return k[key] || { name: key, help: "" };
+}
+
+export function money(cents, currency) {
+  return new Intl.NumberFormat(intl(), { style: "currency", currency: currency || "EUR" }).format(cents / 100);
+}
+export function number(v, digits) {
+  return new Intl.NumberFormat(intl(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v);
+}
+export function percent(v) {
+  return new Intl.NumberFormat(intl(), { style: "percent", maximumFractionDigits: 1 }).format(v);
+}
+// "2026-11-23" (a local date, or the date part of a local ISO) in words.
+export function day(iso, opts) {
+  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
+  return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", ...(opts || { day: "numeric", month: "numeric", year: "numeric" }) })
+    .format(new Date(Date.UTC(y, m - 1, d, 12)));
+}
+export function monthName(ym, short) {
+  const [y, m] = ym.split("-").map(Number);
+  return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", month: short ? "short" : "long", year: "numeric" })
+    .format(new Date(Date.UTC(y, m - 1, 15)));
+}
+// Times come in the business's own offset: the wall clock is in the string.
+export function clock(iso) { return iso.slice(11, 16); }
+
+// The owner API's errors are in English (docs/owner-api.md): the dashboard shows its own
+// words for each error `code`, and for a field the API names (error.fields) words of its
+// own for that field, never the API's English text.
+export function errorText(err) {
+  const e = err || {};
+  const code = String(e.code || "");
+  if (code && has(`err_${code}`)) return t(`err_${code}`);
+  if (/^booking_/.test(code)) return t("err_conflict");
+  if (e.status === 0) return t("err_network");
+  if (e.status >= 500) return t("err_server");
+  if (e.status === 422) return t("err_validation_failed");
+  if (e.status === 409) return t("err_conflict");
+  if (e.status === 404) return t("err_not_found");
+  return t("err_other");
+}
+
+export function fieldText(path, reason) {
+  const name = String(path).split(".").pop();
+  const why = String(reason || "");
+  if (name === "start") {
+    if (/past/.test(why)) return t("f_start_past");
+    if (/year ahead/.test(why)) return t("f_start_ahead");
+    if (/minute mark/.test(why)) return t("f_start_mark");
+    if (/no longer free|taken/.test(why)) return t("f_start_free");
+  }
+  return has(`f_${name}`) ? t(`f_${name}`) : t("f_invalid");
+}

@@ -1,0 +1,211 @@
+// The CSV import (#import, the owner's): choose a file (sent as it is, base64, so the
+// server detects its encoding), check which column is what (the server's suggestion,
+// each column a select), read the dry run (to create, merged, visits, the rows it cannot
+// take and why), choose whether imported visits earn stamps, then run it and watch the
+// progress (POST /imports/{id}/run again about every second until it is done). Nothing
+// is saved before "Import". The pure parts: csvmap.js.
+import { $, clear, el } from "./dom.js";
+import { number, t } from "./i18n.js";
+import { api, say } from "./state.js";
+import * as M from "./csvmap.js";
+
+const POLL_MS = 1000;
+let st = null; // {fileName, base64, view, mapping, stamps, busy, error, mappingError, running}
+let seq = 0;
+
+const FIELD_KEYS = { name: "imp_f_name", first_name: "imp_f_first_name", last_name: "imp_f_last_name", phone: "phone",
+  email: "email", birthday: "birthday", notes: "imp_f_notes", visit_date: "imp_f_visit_date", service: "service",
+  price: "imp_f_price", staff: "staff_member", status: "imp_f_status" };
+
+export function forgetImport() { st = null; seq++; const b = $("import"); if (b) clear(b); }
+
+export function showImport() {
+  if (!st) st = { fileName: null, base64: null, view: null, mapping: null, stamps: false, busy: false, error: null, columns: null };
+  renderImport();
+}
+
+export function renderImport() {
+  const box = $("import");
+  if (!box || !st) return;
+  clear(box);
+  box.appendChild(fileCard());
+  if (st.columns) box.appendChild(mappingCard());
+  if (st.view) box.appendChild(st.view.status === "previewed" ? dryRunCard() : runCard());
+}
+
+// --- step 1: the file ----------------------------------------------------------------
+function fileCard() {
+  const form = el("form", { className: "card", id: "imp-file-form", novalidate: true, "aria-labelledby": "imp-file-h" });
+  const input = el("input", { type: "file", id: "imp-file", accept: ".csv,.txt,text/csv,text/plain", "aria-describedby": "imp-file-hint" });
+  form.append(
+    el("h3", { id: "imp-file-h", text: t("imp_step_file") }),
+    el("p", { className: "muted", id: "imp-file-hint", text: t("imp_file_hint") }),
+    el("label", { for: "imp-file", text: t("imp_file") }), input,
+    st.fileName ? el("p", { className: "muted", text: t("imp_chosen", { name: st.fileName }) }) : null,
+    el("p", { className: "error", id: "imp-error", role: "alert", text: st.error || "" }),
+    el("button", { type: "submit", className: "accent", id: "imp-check", disabled: st.busy || null, text: t("imp_check") }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const file = input.files && input.files[0];
+    if (!file) { st.error = t("imp_choose_file"); renderImport(); return; }
+    await readAndPreview(file);
+  });
+  return form;
+}
+
+async function readAndPreview(file) {
+  st = { ...st, fileName: file.name, base64: null, view: null, columns: null, mapping: null, error: null };
+  if (!M.fits(file.size)) { st.error = t("imp_too_big"); renderImport(); return; }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  st.base64 = M.toBase64(bytes);
+  await preview(null);
+}
+
+// POST /imports: the dry run with this mapping (none: the server suggests one).
+async function preview(mapping) {
+  const mine = ++seq;
+  st.busy = true;
+  st.error = null;
+  st.mappingError = null;
+  renderImport();
+  say(t("imp_checking"));
+  try {
+    const view = await api("POST", "/imports", M.body(st.base64, mapping, st.stamps));
+    if (mine !== seq) return;
+    st.view = view;
+    st.columns = view.columns;
+    st.mapping = { ...view.mapping };
+    say(t("imp_checked"));
+  } catch (err) {
+    if (mine !== seq) return;
+    st.view = null;
+    if (err.code === "bad_mapping" && err.details && err.details.columns) {
+      st.columns = err.details.columns;
+      st.mapping = M.rows(err.details.columns, err.details.mapping || mapping).reduce((m, r) => ({ ...m, [r.column]: r.field }), {});
+      st.mappingError = t(M.problem(st.mapping) || "imp_need_columns");
+    } else {
+      st.error = t(M.uploadError(err), { max: number(M.MAX_ROWS, 0) });
+      st.columns = null;
+    }
+    say("");
+  } finally {
+    if (mine === seq) { st.busy = false; renderImport(); }
+  }
+}
+
+// --- step 2: the columns ----------------------------------------------------------------
+function mappingCard() {
+  const form = el("form", { className: "card", id: "imp-map-form", novalidate: true, "aria-labelledby": "imp-map-h" });
+  form.append(el("h3", { id: "imp-map-h", text: t("imp_step_columns") }), el("p", { className: "muted", text: t("imp_columns_hint") }));
+  const grid = el("div", { className: "imp-columns" });
+  M.rows(st.columns, st.mapping).forEach((r, i) => {
+    const id = `imp-col-${i}`;
+    const select = el("select", { id, "aria-describedby": st.mappingError ? "imp-map-error" : null, "aria-invalid": st.mappingError ? "true" : null });
+    select.appendChild(el("option", { value: M.IGNORE, text: t("imp_f_ignore") }));
+    for (const f of M.FIELDS) select.appendChild(el("option", { value: f, text: t(FIELD_KEYS[f]) }));
+    select.value = r.field;
+    select.addEventListener("change", () => {
+      st.mapping = M.withField(st.mapping, r.column, select.value);
+      renderImport();
+      const again = $(`imp-col-${i}`);
+      if (again) again.focus();
+    });
+    grid.appendChild(el("div", { className: "set-field" }, el("label", { for: id, text: r.column }), select));
+  });
+  form.appendChild(grid);
+  form.appendChild(el("p", { className: "error", id: "imp-map-error", role: "alert", text: st.mappingError || "" }));
+  const changed = !st.view || JSON.stringify(st.view.mapping) !== JSON.stringify(st.mapping) || st.view.stamps !== st.stamps;
+  form.appendChild(el("button", { type: "submit", className: changed ? "accent" : "plain", id: "imp-recheck", disabled: st.busy || null,
+    text: t("imp_recheck") }));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const p = M.problem(st.mapping);
+    if (p) { st.mappingError = t(p); renderImport(); return; }
+    preview(st.mapping);
+  });
+  return form;
+}
+
+// --- step 3: the dry run, the stamps, and Import --------------------------------------------
+function figuresList(f) {
+  const dl = el("dl", { className: "facts", id: "imp-figures" });
+  for (const [k, v] of [["imp_create", f.create], ["imp_merge", f.merge], ["imp_visits", f.visits], ["imp_rejected", f.rejectedTotal]]) {
+    dl.append(el("dt", { text: t(k) }), el("dd", { text: number(v, 0) }));
+  }
+  return dl;
+}
+
+function rejectedList(f) {
+  if (!f.rejectedTotal) return el("p", { className: "muted", text: t("imp_no_rejected") });
+  const wrap = el("div", {}, el("h4", { id: "imp-rej-h", text: t("imp_rejected_rows") }));
+  const list = el("ul", { className: "list compact", id: "imp-rejected", "aria-labelledby": "imp-rej-h" });
+  for (const r of f.rejected) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: r.row }) }), ` ${r.reason}`));
+  wrap.appendChild(list);
+  if (f.rejectedTotal > f.rejected.length) wrap.appendChild(el("p", { className: "muted", text: t("imp_more_rejected", { n: number(f.rejectedTotal - f.rejected.length, 0) }) }));
+  return wrap;
+}
+
+function dryRunCard() {
+  const v = st.view;
+  const f = M.figures(v);
+  const card = el("section", { className: "card", "aria-labelledby": "imp-dry-h", id: "imp-dry" },
+    el("h3", { id: "imp-dry-h", text: t("imp_step_dry_run") }),
+    el("p", { className: "muted", text: t("imp_dry_run_hint", { rows: number(v.total_rows, 0) }) }),
+    figuresList(f), rejectedList(f));
+  const stamps = el("input", { type: "checkbox", id: "imp-stamps", checked: st.stamps || null });
+  stamps.addEventListener("change", () => { st.stamps = stamps.checked; preview(st.mapping); });
+  card.appendChild(el("label", { className: "check", for: "imp-stamps" }, stamps, el("span", { text: t("imp_stamps") })));
+  // A mapping changed since this dry run is checked again before anything is imported.
+  const stale = JSON.stringify(v.mapping) !== JSON.stringify(st.mapping);
+  if (stale) card.appendChild(el("p", { className: "error", id: "imp-stale", text: t("imp_recheck_first") }));
+  const go = el("button", { type: "button", className: "accent wide", id: "imp-run", disabled: st.busy || stale || !(f.create + f.merge) || null,
+    "aria-describedby": stale ? "imp-stale" : null, text: t("imp_run", { n: number(f.create + f.merge, 0) }) });
+  go.addEventListener("click", () => run());
+  card.appendChild(go);
+  return card;
+}
+
+function runCard() {
+  const v = st.view;
+  const p = M.progress(v);
+  const f = M.figures(v);
+  const card = el("section", { className: "card", "aria-labelledby": "imp-run-h", id: "imp-result" },
+    el("h3", { id: "imp-run-h", tabindex: "-1", text: p.finished ? t("imp_done") : p.failed ? t("imp_failed_run") : t("imp_running") }));
+  const bar = el("progress", { id: "imp-progress", max: String(p.total || 1), value: String(p.done), "aria-labelledby": "imp-run-h" });
+  card.append(bar, el("p", { id: "imp-progress-text", text: t("imp_progress", { done: number(p.done, 0), total: number(p.total, 0), percent: p.percent }) }));
+  if (p.finished || p.failed) {
+    card.append(figuresList(f), rejectedList(f));
+    const again = el("button", { type: "button", className: "plain", text: t("imp_another") });
+    again.addEventListener("click", () => { st = null; showImport(); const i = $("imp-file"); if (i) i.focus(); });
+    card.appendChild(again);
+  }
+  return card;
+}
+
+async function run() {
+  const mine = ++seq;
+  const id = st.view.id;
+  st.busy = true;
+  say(t("imp_running"));
+  try {
+    for (;;) {
+      const view = await api("POST", `/imports/${encodeURIComponent(id)}/run`);
+      if (mine !== seq) return;
+      st.view = view;
+      renderImport();
+      if (view.status !== "running") break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      if (mine !== seq) return;
+    }
+    say(t("imp_done_status", { n: number((st.view.created || 0) + (st.view.merged || 0), 0) }));
+    const h = $("imp-run-h");
+    if (h) h.focus();
+  } catch (err) {
+    if (mine !== seq) return;
+    if (err.code === "import_failed") st.view = { ...st.view, status: "failed" };
+    st.error = t(err.code === "import_failed" ? "imp_failed_run" : "imp_failed");
+    say(st.error, true);
+  } finally {
+    if (mine === seq) { st.busy = false; renderImport(); }
+  }
+}

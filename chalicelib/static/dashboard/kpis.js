@@ -1,0 +1,182 @@
+// Key figures: the full page (a tile per KPI with its 12-month chart) and the first
+// screen's summary strip (GET /kpis/summary; hidden when the server has none).
+import { $, clear, el } from "./dom.js";
+import { day, kpiWords, money, monthName, number, percent, t } from "./i18n.js";
+import { isRolling, monthsOf } from "./periods.js";
+import { api, currency, state } from "./state.js";
+
+export const GROUPS = [
+  ["g_clients", ["retention_rate", "new_clients", "returning_clients", "visit_frequency", "average_spend_cents"]],
+  ["g_visits", ["visits", "revenue_cents", "no_show_rate", "cancellation_rate", "late_cancellation_rate",
+    "no_show_rate_reminded", "no_show_rate_not_reminded"]],
+  ["g_rebooking", ["rebooking_rate_30", "rebooking_rate_60", "rebooking_rate_90", "rebooked_before_leaving_rate"]],
+  ["g_satisfaction", ["average_rating", "response_rate"]],
+  ["g_winback", ["winback_messages", "winback_conversions", "winback_conversion_rate", "winback_revenue_cents"]],
+];
+
+export function kpiValue(key, v) {
+  if (v === null || v === undefined) return "–";
+  if (/_cents$/.test(key)) return money(v, currency());
+  if (/rate/.test(key)) return percent(v);
+  if (key === "average_rating") return number(v, 1);
+  if (key === "visit_frequency") return number(v, 2);
+  return number(v, 0);
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+let chartIds = 0;
+function svg(tag, attrs) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) { if (k === "text") e.textContent = v; else e.setAttribute(k, v); }
+  return e;
+}
+
+// A bar's label: its month ("marras 2026") or, in a rolling period, its day ("25.11.").
+function barLabel(m) { return m.day ? day(m.day, { day: "numeric", month: "numeric" }) : monthName(m.month, true); }
+
+function chart(key, name, trend, highlight) {
+  const id = `chart-${++chartIds}`;
+  const daily = trend.some((m) => m.day);
+  const values = trend.map((m) => (m.kpis ? m.kpis[key] : null));
+  const max = Math.max(0, ...values.filter((v) => v !== null && v !== undefined));
+  const box = el("div", { className: "trend" });
+  const graphic = svg("svg", { viewBox: "0 0 120 40", preserveAspectRatio: "none", role: "img", class: "chart",
+    "aria-labelledby": `${id}-t ${id}-d`, focusable: "false" });
+  graphic.appendChild(svg("title", { id: `${id}-t`, text: t(daily ? "trend_daily" : "trend", { kpi: name }) }));
+  graphic.appendChild(svg("desc", { id: `${id}-d`, text: trend.map((m, i) => {
+    const v = values[i];
+    return `${barLabel(m)}: ${v === null || v === undefined ? t("no_value") : kpiValue(key, v)}`;
+  }).join("; ") }));
+  const w = 120 / Math.max(trend.length, 1);
+  trend.forEach((m, i) => {
+    const v = values[i];
+    const has = v !== null && v !== undefined;
+    const h = has && max > 0 ? Math.max((39 * v) / max, v > 0 ? 1 : 0) : 0;
+    const bar = svg("rect", { x: (i * w + w * 0.15).toFixed(2), width: (w * 0.7).toFixed(2), y: (39 - h).toFixed(2),
+      height: h.toFixed(2), class: `bar${daily || highlight[m.month] ? " current" : ""}` });
+    bar.appendChild(svg("title", { text: `${barLabel(m)}: ${has ? kpiValue(key, v) : t("no_value")}` }));
+    graphic.appendChild(bar);
+  });
+  graphic.appendChild(svg("line", { x1: 0, x2: 120, y1: 39.5, y2: 39.5, class: "base" }));
+  box.appendChild(graphic);
+  if (trend.length) {
+    box.appendChild(el("div", { className: "axis", "aria-hidden": "true" },
+      el("span", { text: barLabel(trend[0]) }), el("span", { text: barLabel(trend[trend.length - 1]) })));
+  }
+  return box;
+}
+
+function rangeText(r) {
+  if (!r || !r.from) return "";
+  const opts = { day: "numeric", month: "numeric" };
+  return r.from === r.to ? day(r.from, opts) : `${day(r.from, opts)}–${day(r.to, opts)}`;
+}
+
+export function renderKpis(box, data, period) {
+  const inPeriod = monthsOf(period);
+  const rolling = isRolling(period);
+  if (data.range) {
+    box.appendChild(el("p", { className: "muted range", text: t("kpi_range", {
+      range: `${rangeText(data.range)}${data.range.from ? ` ${data.range.to.slice(0, 4)}` : ""}`,
+      previous: rangeText(data.previous_range) }) }));
+  }
+  for (const [group, keys] of GROUPS) {
+    const section = el("section", { className: "kpi-group" }, el("h3", { text: t(group) }));
+    const tiles = el("div", { className: "tiles" });
+    for (const key of keys) {
+      const figure = (data.kpis || {})[key] || { value: null };
+      const before = ((data.compared || {})[key] || {}).value;
+      const words = kpiWords(key);
+      const tile = el("article", { className: "tile", "data-kpi": key },
+        el("h4", { text: words.name }), el("p", { className: "value", text: kpiValue(key, figure.value) }));
+      if (/rate/.test(key) && figure.denominator) {
+        tile.appendChild(el("p", { className: "fraction", text: `${number(figure.numerator, 0)} / ${number(figure.denominator, 0)}` }));
+      }
+      if (rolling && DISTINCT.includes(key)) {
+        tile.appendChild(el("p", { className: "muted note", text: t("kpi_not_rolling") }));
+      } else if (data.compared) {
+        tile.appendChild(el("p", { className: "compared", text: t("compared_with", { value: kpiValue(key, before) }) }));
+      }
+      tile.appendChild(chart(key, words.name, data.trend || [], inPeriod));
+      tile.appendChild(el("details", {}, el("summary", { text: t("what_is") }), el("p", { text: words.help })));
+      tiles.appendChild(tile);
+    }
+    section.appendChild(tiles);
+    box.appendChild(section);
+  }
+  if (Array.isArray(data.staff) && data.staff.length) box.appendChild(staffTable(data.staff));
+}
+
+// Figures of distinct clients: not given for the last 7 or 30 days (docs/kpis.md).
+const DISTINCT = ["retention_rate", "returning_clients", "average_spend_cents", "visit_frequency"];
+
+function hours(minutes) { return number((minutes || 0) / 60, 1); }
+function rateText(r) { return r === null || r === undefined ? "–" : percent(r); }
+
+// Occupancy and revenue per staff member, with the period before where the API gives it.
+function staffTable(staff) {
+  // The table's scrolling box is the one landmark named by the heading (one region, one name).
+  const section = el("section", { className: "kpi-group staff-kpis" },
+    el("h3", { id: "h-staff-kpis", text: t("g_staff") }));
+  const head = el("tr", {}, ...["staff_member", "occupancy", "booked_working", "bookings", "visits_col", "no_shows_col", "revenue"]
+    .map((k) => el("th", { scope: "col", text: t(k) })));
+  const body = el("tbody");
+  for (const s of staff) {
+    const was = s.compared;
+    const cell = (text, prev) => el("td", {}, text, prev === undefined ? null
+      : el("span", { className: "was", text: ` (${t("before_short", { value: prev })})` }));
+    body.appendChild(el("tr", { "data-staff": s.staff },
+      el("th", { scope: "row", text: s.name || s.staff }),
+      cell(rateText(s.rate), was ? rateText(was.rate) : undefined),
+      cell(`${hours(s.booked_minutes)} / ${hours(s.working_minutes)} h`),
+      cell(number(s.bookings || 0, 0), was ? number(was.bookings || 0, 0) : undefined),
+      cell(number(s.visits || 0, 0), was ? number(was.visits || 0, 0) : undefined),
+      cell(number(s.no_shows || 0, 0)),
+      cell(money(s.revenue_cents || 0, currency()), was ? money(was.revenue_cents || 0, currency()) : undefined)));
+  }
+  const scroll = el("div", { className: "table-scroll", role: "region", tabindex: "0", "aria-labelledby": "h-staff-kpis" },
+    el("table", { className: "staff-table" }, el("thead", {}, head), body));
+  section.appendChild(scroll);
+  return section;
+}
+
+// --- the summary strip on the first screen ----------------------------------------------
+let summary = null;
+
+export async function loadSummary() {
+  try {
+    summary = await api("GET", "/kpis/summary");
+  } catch (err) {
+    summary = null; // not there yet (404), not the owner's to see (403), or down: no strip
+  }
+  renderSummary();
+}
+
+export function renderSummary() {
+  const strip = $("summary");
+  const box = clear($("summary-figures"));
+  strip.hidden = !summary;
+  if (!summary) return;
+  const s = summary;
+  const was = s.compared || null;
+  const figure = (key, value, ...extra) => el("div", { className: "figure", "data-figure": key },
+    el("p", { className: "label", text: t(key) }), el("p", { className: "value", text: value }), ...extra);
+  const before = (text) => el("p", { className: "sub was", text: t("compared_with", { value: text }) });
+  box.appendChild(figure("sum_week", t("sum_week_value", { n: number(s.bookings_week || 0, 0) }),
+    el("p", { className: "sub", text: money(s.revenue_week_cents || 0, s.currency || currency()) }),
+    was ? before(`${t("sum_week_value", { n: number(was.bookings_week || 0, 0) })}, ${money(was.revenue_week_cents || 0, s.currency || currency())}`) : null));
+  const occ = el("ul", { className: "occupancy" });
+  const wasOcc = Object.fromEntries(((was && was.occupancy) || []).map((o) => [o.staff, o]));
+  for (const o of s.occupancy || []) {
+    const prev = wasOcc[o.staff];
+    occ.appendChild(el("li", {}, el("span", { text: o.name || o.staff }), " ",
+      el("strong", { text: rateText(o.rate) }),
+      prev ? el("span", { className: "was", text: ` (${t("before_short", { value: rateText(prev.rate) })})` }) : null));
+  }
+  box.appendChild(figure("sum_occupancy", "", occ));
+  box.appendChild(figure("sum_no_show", rateText(s.no_show_rate), was ? before(rateText(was.no_show_rate)) : null));
+  box.appendChild(figure("sum_at_risk", number(s.at_risk || 0, 0),
+    el("a", { href: "#clients", className: "sub", text: t("see_list") })));
+}
+
+export function forgetSummary() { summary = null; if (state) renderSummary(); }

@@ -1,0 +1,202 @@
+// The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
+// due, low scores and messages that failed for good.
+import { $, clear, closeDialog, el, openDialog } from "./dom.js";
+import { clock, day, errorText, money, number, t } from "./i18n.js";
+import { api, currency, say, serviceName, staffName, todayIso } from "./state.js";
+
+let reload = () => Promise.resolve();
+export function setReload(fn) { reload = fn; }
+
+export function setCount(view, n) {
+  const badge = $(`count-${view}`);
+  if (!badge) return;
+  badge.hidden = !n;
+  badge.textContent = n ? String(n) : "";
+}
+
+export function empty(box, key) {
+  box.appendChild(el(box.tagName === "UL" ? "li" : "p", { className: "muted", text: t(key) }));
+}
+
+// A button whose visible words are the action and whose accessible name says whom it is about.
+export function action(label, name, fn) {
+  const b = el("button", { type: "button", "aria-label": `${label}: ${name}` }, label);
+  b.addEventListener("click", () => fn(b));
+  return b;
+}
+
+function failure(reason) {
+  if (!reason) return "";
+  if (reason === "opted_out") return t("e_opted_out");
+  if (/InvalidPhoneNumber/.test(reason)) return t("e_invalid_phone");
+  if (/MessageRejected/.test(reason)) return t("e_rejected");
+  return reason;
+}
+
+export const RENDER = {
+  clients(box, data) {
+    setCount("clients", data.clients.length);
+    if (!data.clients.length) { empty(box, "no_slipping"); return; }
+    for (const c of data.clients) {
+      const name = c.client.name;
+      const li = el("li", { "data-client": c.client.id },
+        el("div", { className: "row" },
+          el("a", { className: "who", href: `#client/${c.client.id}`, text: name }),
+          el("span", { className: `tag ${c.status}`, text: t(c.status) })),
+        el("p", { className: "muted", text: t("last_visit", { date: day(c.last_visit) })
+          + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
+          + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
+        el("p", { className: "muted", text: t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }) }));
+      const actions = el("div", { className: "actions" });
+      actions.appendChild(action(t("act_message"), name, () => openMessage(c.client)));
+      actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
+      actions.appendChild(action(t("act_followup"), name, () => openFollowUp(c.client)));
+      li.appendChild(actions);
+      box.appendChild(li);
+    }
+  },
+  followups(box, data) {
+    setCount("followups", data.follow_ups.length);
+    if (!data.follow_ups.length) { empty(box, "no_followups"); return; }
+    const today = todayIso();
+    for (const f of data.follow_ups) {
+      const open = (f.actions || []).filter((a) => !a.done);
+      const what = f.next_step || (open[0] && open[0].text) || f.goal || "";
+      const name = (f.client && f.client.name) || "";
+      const late = f.due && f.due < today;
+      const li = el("li", { "data-followup": f.id },
+        el("div", { className: "row" }, el("span", { className: "who", text: name }),
+          el("span", { className: `tag${late ? " overdue" : ""}`, text: late ? t("overdue") : t("due_on", { date: day(f.due || today) }) })),
+        el("p", { text: what }));
+      if (late) li.appendChild(el("p", { className: "muted", text: t("due_on", { date: day(f.due) }) }));
+      const actions = el("div", { className: "actions" });
+      actions.appendChild(action(t("mark_done"), name, (b) => markDone(f, b)));
+      li.appendChild(actions);
+      box.appendChild(li);
+    }
+  },
+  feedback(box, data) {
+    // The report counts the low ones (at or under the business's threshold): the lowest
+    // `low` ratings are exactly those.
+    const low = data.ratings.slice().sort((a, b) => a.rating - b.rating).slice(0, data.low || 0)
+      .sort((a, b) => (a.visit_start < b.visit_start ? 1 : -1));
+    setCount("feedback", low.length);
+    $("feedback-summary").textContent = data.count
+      ? t("feedback_summary", { count: data.count, avg: number(data.average, 2) }) : "";
+    if (!low.length) { empty(box, "no_low"); return; }
+    for (const r of low) {
+      const li = el("li", {},
+        el("div", { className: "row" },
+          el("span", { className: "stars", "aria-hidden": "true", text: "★★★★★".slice(0, r.rating) + "☆☆☆☆☆".slice(0, 5 - r.rating) }),
+          el("span", { className: "vh", text: t("stars", { n: r.rating }) }),
+          el("span", { className: "who", text: (r.client && r.client.name) || "" }),
+          el("span", { className: "muted", text: day(r.visit_start) })),
+        el("p", { className: "muted", text: [serviceName(r.service), staffName(r.staff)].filter(Boolean).join(" · ") }));
+      if (r.comment) li.appendChild(el("blockquote", { text: r.comment }));
+      box.appendChild(li);
+    }
+  },
+  failed(box, data) {
+    setCount("failed", data.messages.length);
+    if (!data.messages.length) { empty(box, "no_failed"); return; }
+    for (const m of data.messages) {
+      const kind = t(`k_${m.kind}`);
+      box.appendChild(el("li", { "data-message": m.key },
+        el("div", { className: "row" },
+          el("span", { className: "who", text: m.client_name || "" }),
+          el("span", { className: "tag", text: kind === `k_${m.kind}` ? m.kind : kind }),
+          el("span", { className: "muted", text: m.channel === "sms" ? t("ch_sms") : t("ch_email") })),
+        el("p", { className: "muted", text: (m.failed_at ? `${day(m.failed_at)} ${clock(m.failed_at)} · ` : "") + failure(m.error) })));
+    }
+  },
+};
+
+// --- the one-click actions -------------------------------------------------------------
+let dialogClient = null;
+let afterFollowUp = null;
+function failed(err) { say(t("action_failed", { message: errorText(err) }), true); }
+
+export function openMessage(client) {
+  dialogClient = client;
+  $("message-title").textContent = t("message_to", { name: client.name });
+  $("message-text").value = "";
+  openDialog($("message-dialog"), $("message-text"));
+}
+
+async function sendMessage(e) {
+  e.preventDefault();
+  const client = dialogClient;
+  const text = $("message-text").value.trim();
+  const button = e.target.querySelector("[type=submit]");
+  if (!text) { $("message-text").focus(); return; }
+  button.disabled = true;
+  try {
+    await api("POST", `/clients/${client.id}/messages`, { text });
+    closeDialog($("message-dialog"));
+    say(t("sent", { name: client.name }));
+    setTimeout(() => reload("failed"), 1500); // a message that could not go shows up there
+  } catch (err) {
+    closeDialog($("message-dialog"));
+    if (["no_consent", "no_contact", "capped"].includes(err.code)) say(t(err.code, { name: client.name }), true);
+    else failed(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function setMaintenance(client, button) {
+  button.disabled = true;
+  try {
+    await api("PATCH", `/clients/${client.id}`, { relationship: "maintenance" });
+    say(t("maintenance_done", { name: client.name }));
+    await reload("clients");
+    $("h-clients").focus(); // the button is gone
+  } catch (err) { failed(err); } finally { button.disabled = false; }
+}
+
+export function openFollowUp(client, then) {
+  dialogClient = client;
+  afterFollowUp = then || null;
+  $("followup-title").textContent = t("followup_for", { name: client.name });
+  $("followup-text").value = t("default_followup");
+  $("followup-due").value = todayIso();
+  openDialog($("followup-dialog"), $("followup-text"));
+}
+
+async function addFollowUp(e) {
+  e.preventDefault();
+  const client = dialogClient;
+  const text = $("followup-text").value.trim();
+  const due = $("followup-due").value;
+  const button = e.target.querySelector("[type=submit]");
+  if (!text || !due) { (text ? $("followup-due") : $("followup-text")).focus(); return; }
+  button.disabled = true;
+  try {
+    await api("POST", `/clients/${client.id}/follow-ups`, { next_step: text, actions: [{ text, due }] });
+    closeDialog($("followup-dialog"));
+    say(t("followup_added", { name: client.name, date: day(due) }));
+    await reload("followups");
+    if (afterFollowUp) afterFollowUp();
+  } catch (err) { closeDialog($("followup-dialog")); failed(err); } finally { button.disabled = false; }
+}
+
+async function markDone(f, button) {
+  button.disabled = true;
+  const body = { goal: f.goal, next_step: f.next_step, closed: true,
+    actions: (f.actions || []).map((a) => ({ text: a.text, due: a.due, staff: a.staff, done: true })) };
+  try {
+    await api("PUT", `/clients/${f.client.id}/follow-ups/${f.id}`, body);
+    say(t("followup_done", { name: f.client.name || "" }));
+    await reload("followups");
+    $("h-followups").focus();
+  } catch (err) { failed(err); } finally { button.disabled = false; }
+}
+
+export function initLists() {
+  $("message-form").addEventListener("submit", sendMessage);
+  $("followup-form").addEventListener("submit", addFollowUp);
+}
+
+export function clearLists() {
+  for (const id of ["retention", "followups", "feedback", "failed", "feedback-summary"]) clear($(id));
+}

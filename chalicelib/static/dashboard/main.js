@@ -1,0 +1,243 @@
+// The owner dashboard (/admin): signs in, then opens on today's calendar with the week's
+// summary; key figures, the to-do lists and the client card are a tap away. ES modules
+// loaded as they are (no build step); docs/dashboard.md says why.
+import { $, clear, closeDialog, el } from "./dom.js";
+import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
+import { createApi, request } from "./api.js";
+import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
+import { BASE, say, staffName, state, todayIso } from "./state.js";
+import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
+import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
+import { initCard, openCard } from "./card.js";
+import { initBooking, openBooking } from "./booking.js";
+import { initTimeOff, openTimeOff, removeTimeOff } from "./timeoff.js";
+import { clearSearch, initSearch } from "./search.js";
+import { forgetClient, showClient } from "./client.js";
+import { forgetSummary, loadSummary, renderKpis, renderSummary } from "./kpis.js";
+import { RENDER, clearLists, initLists, setCount, setReload } from "./lists.js";
+import { forgetSettings, renderSettings, showSettings } from "./settings.js";
+import { forgetImport, renderImport, showImport } from "./imports.js";
+
+const LANG_KEY = "rebook.dashboard.lang";
+const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "client", "settings", "import"];
+const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "settings", "import"];
+
+let period = null;
+
+// --- language -------------------------------------------------------------------------
+function pickLanguage() {
+  let stored = null;
+  try { stored = localStorage.getItem(LANG_KEY); } catch (e) { stored = null; }
+  if (LANGS.includes(stored)) return stored;
+  const served = document.documentElement.lang; // from the browser's Accept-Language
+  return LANGS.includes(served) ? served : "fi";
+}
+
+async function useLanguage(code) {
+  if (!hasCatalogue(code)) setCatalogue(code, await request("GET", `${BASE}admin/strings/${code}.json`));
+  setLang(code);
+  applyLanguage();
+}
+
+function applyLanguage() {
+  document.documentElement.lang = lang();
+  $("lang").value = lang();
+  for (const n of document.querySelectorAll("[data-t]")) n.textContent = t(n.getAttribute("data-t"));
+  for (const n of document.querySelectorAll("[data-t-label]")) n.setAttribute("aria-label", t(n.getAttribute("data-t-label")));
+  for (const n of document.querySelectorAll("[data-t-placeholder]")) n.setAttribute("placeholder", t(n.getAttribute("data-t-placeholder")));
+  if (state.me) renderAll();
+  document.title = (state.me ? `${state.me.business.name} – ` : "") + "Rebook";
+}
+
+// --- the lists and the key figures (the calendar loads itself) -------------------------
+const LOADERS = {
+  kpis: () => state.api("GET", `/kpis?period=${periodKey(period)}`),
+  clients: () => state.api("GET", "/retention"),
+  followups: () => state.api("GET", "/follow-ups/due"),
+  feedback: () => state.api("GET", "/feedback"),
+  failed: () => state.api("GET", "/messages/failed"),
+};
+const CONTAINERS = { kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed" };
+const requests = {};
+
+function load(view) {
+  const box = $(CONTAINERS[view]);
+  if (!state.data[view]) clear(box).appendChild(el("p", { className: "muted", text: t("loading") }));
+  const token = state.token;
+  const seq = (requests[view] || 0) + 1;
+  requests[view] = seq;
+  box.setAttribute("aria-busy", "true");
+  // Only the latest request of the view counts, and nothing after signing out is kept.
+  const current = () => token === state.token && seq === requests[view];
+  return LOADERS[view]().then((data) => {
+    if (current()) state.data[view] = { ok: data };
+  }, (err) => {
+    if (!current()) return;
+    if (err.status === 403) state.denied[view] = true;
+    state.data[view] = { error: err };
+  }).then(() => {
+    if (!current()) return;
+    box.removeAttribute("aria-busy");
+    if (state.me) { render(view); route(); }
+  });
+}
+
+function render(view) {
+  const entry = state.data[view];
+  if (!entry) return;
+  const box = clear($(CONTAINERS[view]));
+  if (entry.error) {
+    if (view === "kpis" && entry.error.status === 404) { box.appendChild(el("p", { className: "muted", text: t("kpis_unavailable") })); return; }
+    box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(entry.error)}` }));
+    const retry = el("button", { type: "button", className: "plain", text: t("retry") });
+    retry.addEventListener("click", () => load(view));
+    box.appendChild(retry);
+    setCount(view, null);
+    return;
+  }
+  if (view === "kpis") renderKpis(box, entry.ok, period);
+  else RENDER[view](box, entry.ok);
+}
+
+function renderPeriod() {
+  $("period-kind").value = period.kind;
+  $("period-label").textContent = isRolling(period) ? t(period.kind)
+    : period.kind === "year" ? String(period.year)
+      : period.kind === "quarter" ? t("quarter_label", { q: Math.ceil(period.month / 3), y: period.year }) : monthName(periodKey(period));
+  $("period-next").disabled = isFuture(period, todayIso());
+  $("period-prev").disabled = isRolling(period); // the last N days always end today
+}
+
+function renderAll() {
+  const role = state.me.role === "owner" ? t("role_owner") : t("role_staff");
+  $("who").textContent = state.me.staff_id ? `${role} · ${staffName(state.me.staff_id)}` : role;
+  $("business-name").textContent = state.me.business.name;
+  Object.keys(CONTAINERS).forEach(render);
+  renderPeriod();
+  renderCalendar();
+  renderSummary();
+  if (state.view === "client") routeClient();
+  renderSettings();
+  renderImport();
+}
+
+// --- routing --------------------------------------------------------------------------
+function wantedView() {
+  const hash = (location.hash || "#calendar").slice(1);
+  if (hash.startsWith("client/")) return "client";
+  if (hash === "today") return "calendar"; // the address of the old first screen
+  return VIEWS.includes(hash) && hash !== "client" && !state.denied[hash] ? hash : "calendar";
+}
+
+function route() {
+  const wanted = wantedView();
+  const before = state.view;
+  state.view = wanted;
+  for (const v of VIEWS) $(`view-${v}`).hidden = v !== wanted || !!state.denied[v];
+  for (const v of TABS) {
+    const tab = document.querySelector(`#tabs a[data-view=${v}]`);
+    tab.hidden = !!state.denied[v];
+    if (v === wanted) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+  }
+  if (wanted === "client" && before !== "client") routeClient();
+  if (wanted === "settings" && before !== "settings") showSettings();
+  if (wanted === "import" && before !== "import") showImport();
+}
+
+function routeClient() {
+  const id = decodeURIComponent((location.hash || "").slice("#client/".length));
+  if (id) showClient(id).then(() => { const h = $("client-name"); if (h && state.view === "client") h.focus(); });
+}
+
+// --- starting and signing out ---------------------------------------------------------
+async function start() {
+  try {
+    state.me = await state.api("GET", "/me");
+    state.profile = await request("GET", `${BASE}api/v1/businesses/${encodeURIComponent(state.me.business.slug)}`).catch(() => null);
+  } catch (err) {
+    if (err && (err.status === 401 || err.status === 403)) return; // back at the sign-in form already
+    showSignIn("sign_in_failed");
+    return;
+  }
+  if (!state.me) return;
+  // The CSV import is the owner's, like the settings she may change (/me's permissions).
+  if (!(state.me.permissions || []).includes("settings")) state.denied.import = true;
+  $("booting").hidden = true;
+  $("sign-in").hidden = true;
+  $("app").hidden = false;
+  $("sign-out").hidden = false;
+  $("search").hidden = false;
+  applyLanguage();
+  route();
+  loadCalendar();
+  startLive();
+  loadSummary();
+  for (const view of Object.keys(LOADERS)) load(view);
+}
+
+function signOut(note) {
+  setToken(null);
+  state.me = null;
+  state.data = {};
+  state.denied = {};
+  stopLive();
+  forgetCalendar();
+  forgetSummary();
+  forgetClient();
+  forgetSettings();
+  forgetImport();
+  clearLists();
+  clearSearch();
+  for (const d of document.querySelectorAll("dialog")) if (d.open) closeDialog(d);
+  for (const id of ["kpis", "status", "who"]) clear($(id)).removeAttribute("aria-busy");
+  for (const v of TABS) setCount(v, null);
+  showSignIn(note);
+}
+
+async function boot() {
+  setLang(pickLanguage());
+  try { await useLanguage(lang()); } catch (e) { /* the page's own Finnish words stay */ }
+  period = withKind(currentPeriod(todayIso(), "month"), DEFAULT_KIND, todayIso());
+  state.api = createApi({ base: BASE, getToken: () => state.token, onSessionEnded: () => signOut("session_ended") });
+  $("lang").addEventListener("change", async (e) => {
+    const code = LANGS.includes(e.target.value) ? e.target.value : "fi";
+    try { localStorage.setItem(LANG_KEY, code); } catch (err) { /* not remembered */ }
+    try { await useLanguage(code); } catch (err) { say(t("load_failed"), true); }
+  });
+  initSignIn(start);
+  initLists();
+  setReload(load);
+  initCalendar();
+  initCard();
+  initBooking();
+  initTimeOff();
+  initSearch();
+  setHandlers({ openCard, openBooking, removeTimeOff });
+  $("walk-in").addEventListener("click", () => openBooking({ walkIn: true }));
+  $("time-off").addEventListener("click", () => openTimeOff({}));
+  $("sign-out").addEventListener("click", () => { signOut("signed_out"); $("email").focus(); });
+  window.addEventListener("hashchange", () => {
+    if (!state.me) return;
+    const before = state.view;
+    route();
+    if (state.view === "client" && before === "client") routeClient(); // another client
+    if (state.view !== before) say(""); // a note about another view's action is stale here
+  });
+  $("period-kind").addEventListener("change", (e) => { period = withKind(period, e.target.value, todayIso()); renderPeriod(); load("kpis"); });
+  $("period-prev").addEventListener("click", () => { period = shifted(period, -1); renderPeriod(); load("kpis"); });
+  $("period-next").addEventListener("click", () => { period = shifted(period, 1); renderPeriod(); load("kpis"); });
+  for (const b of document.querySelectorAll("dialog [data-close]")) {
+    b.addEventListener("click", () => closeDialog(b.closest("dialog")));
+  }
+  state.token = storedToken();
+  try {
+    state.config = await request("GET", `${BASE}admin/config.json`);
+  } catch (e) {
+    showSignIn("sign_in_failed");
+    return;
+  }
+  if (state.token) { await start(); return; }
+  showSignIn(state.config.auth === "local" || state.config.auth === "cognito" ? null : "no_sign_in");
+}
+
+boot();

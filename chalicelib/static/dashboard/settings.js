@@ -1,0 +1,419 @@
+// The settings screen (#settings): one page, a card per section (opening hours,
+// closures, services, staff, booking rules, reminders, messages), each saved on its own
+// with PUT /settings/{section} and If-Match: <version>. A 422's fields are marked on
+// their inputs (aria-invalid and the message next to it, in the owner's language); a 409
+// says someone else saved and reloads the section; nothing is half-saved (the server
+// saves a section whole or not at all). A staff member sees her own hours, read-only.
+// Forms <-> JSON: settingsform.js (pure).
+import { $, clear, el } from "./dom.js";
+import { lang, t } from "./i18n.js";
+import { api, say, state } from "./state.js";
+import * as F from "./settingsform.js";
+
+let loaded = null; // {sections, version, can_edit}
+let forms = {}; // section -> form (what the inputs edit)
+let dirty = {}; // section -> edited since loaded or saved
+let notes = {}; // section -> {text, bad} shown under the section after a save
+let seq = 0;
+const opened = new Set(); // "services:2": items open, kept open when their section is drawn again
+
+// An item of a list section, open when it is new or was open before a redraw.
+function itemBox(name, i, isNew, attrs) {
+  const key = `${name}:${i}`;
+  const d = el("details", { className: "item", open: isNew || opened.has(key) || null, ...attrs });
+  d.addEventListener("toggle", () => { if (d.open) opened.add(key); else opened.delete(key); });
+  return d;
+}
+
+function removeItem(name, form, i) {
+  form.splice(i, 1);
+  for (const k of [...opened]) if (k.startsWith(`${name}:`)) opened.delete(k);
+  dirty[name] = true;
+  redraw(name);
+}
+
+const decimal = () => (lang() === "en" ? "." : ",");
+const DAY_KEYS = { mon: "d_mon", tue: "d_tue", wed: "d_wed", thu: "d_thu", fri: "d_fri", sat: "d_sat", sun: "d_sun" };
+const idOf = (section, path) => `set-${section}-${String(path).replace(/[^a-z0-9]+/gi, "-")}`;
+
+export function forgetSettings() {
+  loaded = null; forms = {}; dirty = {}; notes = {}; seq++; opened.clear();
+  const box = $("settings");
+  if (box) clear(box);
+}
+
+export async function showSettings() {
+  const box = $("settings");
+  const mine = ++seq;
+  if (!loaded) clear(box).appendChild(el("p", { className: "muted", text: t("loading") }));
+  box.setAttribute("aria-busy", "true");
+  try {
+    const data = await api("GET", "/settings");
+    if (mine !== seq) return;
+    loaded = data;
+    forms = {};
+    dirty = {};
+    for (const name of Object.keys(data.sections)) forms[name] = F.toForm(name, data.sections[name], data.sections, decimal());
+    renderSettings();
+  } catch (err) {
+    if (mine !== seq) return;
+    clear(box).appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${err.message || ""}` }));
+  } finally {
+    if (mine === seq) box.removeAttribute("aria-busy");
+  }
+}
+
+// Drawn again from the forms (a language switch keeps what she typed).
+export function renderSettings() {
+  const box = $("settings");
+  if (!box || !loaded) return;
+  clear(box);
+  if (!loaded.can_edit) { box.appendChild(ownHours()); return; }
+  box.appendChild(el("p", { className: "muted", text: t("set_intro") }));
+  for (const name of ["hours", "closures", "services", "staff", "rules", "reminders", "messages"]) box.appendChild(sectionCard(name));
+}
+
+// --- the staff member's own hours, read-only -------------------------------------------
+function ownHours() {
+  const me = (loaded.sections.staff || [])[0];
+  const card = el("section", { className: "card", "aria-labelledby": "set-own-h" }, el("h3", { id: "set-own-h", text: t("set_own_hours") }));
+  if (!me) { card.appendChild(el("p", { className: "muted", text: t("set_no_own_entry") })); return card; }
+  card.appendChild(el("p", { className: "who", text: me.name }));
+  const list = el("dl", { className: "facts", id: "set-own-hours" });
+  for (const d of F.DAYS) {
+    const iv = (me.hours && me.hours[d]) || [];
+    list.appendChild(el("dt", { text: t(DAY_KEYS[d]) }));
+    list.appendChild(el("dd", { text: iv.length ? iv.map(([a, b]) => `${a}–${b}`).join(", ") : t("set_day_off") }));
+  }
+  card.appendChild(list);
+  card.appendChild(el("p", { className: "muted", text: t("set_read_only") }));
+  return card;
+}
+
+// --- a section's card ------------------------------------------------------------------
+const TITLES = { hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
+  rules: "set_rules", reminders: "set_reminders", messages: "set_messages" };
+
+function sectionCard(name) {
+  const hid = `set-${name}-h`;
+  const form = el("form", { className: "settings-form", id: `set-${name}`, novalidate: true, "aria-labelledby": hid });
+  const body = el("div", { className: "set-body" });
+  BUILD[name](body, forms[name], name);
+  const general = el("p", { className: "error", id: `set-${name}-error`, role: "alert" });
+  const note = el("p", { className: notes[name] && notes[name].bad ? "status-line bad" : "status-line", id: `set-${name}-note`, role: "status",
+    text: (notes[name] && notes[name].text) || "" });
+  const save = el("button", { type: "submit", className: "accent", id: `set-${name}-save`, text: t("save") });
+  form.append(el("h3", { id: hid, text: t(TITLES[name]) }), body, general, el("div", { className: "set-actions" }, save, note));
+  form.addEventListener("submit", (e) => { e.preventDefault(); saveSection(name, form); });
+  form.addEventListener("input", () => { dirty[name] = true; });
+  form.addEventListener("change", () => { dirty[name] = true; });
+  return el("section", { className: "card settings" }, form);
+}
+
+// The section drawn again from its form; the focus stays on the control that had it.
+function redraw(name) {
+  const old = $(`set-${name}`);
+  if (!old) return;
+  const focused = document.activeElement && old.contains(document.activeElement) ? document.activeElement.id : null;
+  old.closest("section").replaceWith(sectionCard(name));
+  if (focused && $(focused)) $(focused).focus();
+}
+
+// An input bound to `obj[key]`, its label, and the API path its errors come back on.
+function field(section, path, labelText, obj, key, attrs = {}) {
+  const id = idOf(section, path);
+  const input = el("input", { id, "data-path": path, ...attrs });
+  input.value = obj[key];
+  input.addEventListener("input", () => { obj[key] = input.value; });
+  return el("div", { className: "set-field" }, el("label", { for: id, text: labelText }), input);
+}
+
+function selectField(section, path, labelText, obj, key, options) {
+  const id = idOf(section, path);
+  const input = el("select", { id, "data-path": path });
+  for (const [v, text] of options) input.appendChild(el("option", { value: v, text }));
+  input.value = obj[key];
+  input.addEventListener("change", () => { obj[key] = input.value; });
+  return el("div", { className: "set-field" }, el("label", { for: id, text: labelText }), input);
+}
+
+function button(text, onClick, attrs = {}) {
+  const b = el("button", { type: "button", className: "plain", ...attrs, text });
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+// The week as rows of time inputs: a day's intervals, add and remove.
+function weekEditor(box, section, week, prefix, redrawFn) {
+  const grid = el("div", { className: "week" });
+  for (const d of F.DAYS) {
+    const path = prefix ? `${prefix}.${d}` : d;
+    const dayName = t(DAY_KEYS[d]);
+    const fs = el("fieldset", { className: "day", id: idOf(section, `${path}-day`) }, el("legend", { text: dayName }));
+    const rows = week[d];
+    if (!rows.length) fs.appendChild(el("p", { className: "muted closed", text: t("set_day_off") }));
+    rows.forEach((r, i) => {
+      const row = el("div", { className: "interval" });
+      const start = el("input", { type: "time", step: "300", id: idOf(section, `${path}-${i}-start`), "data-path": i === 0 ? path : null });
+      const end = el("input", { type: "time", step: "300", id: idOf(section, `${path}-${i}-end`) });
+      start.value = r.start; end.value = r.end;
+      start.addEventListener("input", () => { r.start = start.value; });
+      end.addEventListener("input", () => { r.end = end.value; });
+      row.append(
+        el("label", { for: start.id, className: "vh", text: t("set_from_day", { day: dayName }) }), start,
+        el("span", { "aria-hidden": "true", text: "–" }),
+        el("label", { for: end.id, className: "vh", text: t("set_to_day", { day: dayName }) }), end,
+        button("×", () => { rows.splice(i, 1); redrawFn(); }, { "aria-label": t("set_remove_hours", { day: dayName }), className: "plain icon" }));
+      fs.appendChild(row);
+    });
+    // Without intervals the day's errors go on its add button.
+    fs.appendChild(button(t("set_add_hours"), () => {
+      const last = rows[rows.length - 1];
+      rows.push(last ? { start: last.end, end: "" } : { start: "09:00", end: "17:00" });
+      redrawFn();
+    }, { "aria-label": t("set_add_hours_day", { day: dayName }), "data-path": rows.length ? null : path, id: idOf(section, `${path}-add`) }));
+    grid.appendChild(fs);
+  }
+  box.appendChild(grid);
+}
+
+function localizedFields(section, path, labelKey, obj) {
+  const group = el("div", { className: "langs" });
+  for (const l of F.TEXT_LANGS) group.appendChild(field(section, `${path}.${l}`, `${t(labelKey)} (${l})`, obj, l, { type: "text", maxlength: "120", lang: l }));
+  return group;
+}
+
+const BUILD = {
+  hours(box, form, name) {
+    weekEditor(box, name, form, "", () => { dirty[name] = true; redraw(name); });
+  },
+  closures(box, form, name) {
+    const list = el("ul", { className: "list compact closures" });
+    form.forEach((c, i) => {
+      list.appendChild(el("li", { className: "row" },
+        field(name, String(i), t("set_closed_day", { n: i + 1 }), c, "date", { type: "date" }),
+        button(t("set_remove"), () => { form.splice(i, 1); dirty[name] = true; redraw(name); }, { "aria-label": t("set_remove_closure", { n: i + 1 }) })));
+    });
+    if (!form.length) box.appendChild(el("p", { className: "muted", text: t("set_no_closures") }));
+    box.appendChild(list);
+    box.appendChild(button(t("set_add_closure"), () => { form.push(F.blank("closures")); dirty[name] = true; redraw(name); }));
+  },
+  services(box, form, name) {
+    const staff = (loaded.sections.staff || []);
+    form.forEach((s, i) => {
+      const label = s.name.fi || s.name[lang()] || t("set_new_service");
+      const item = itemBox(name, i, s.isNew, {});
+      item.appendChild(el("summary", {}, el("span", { className: "who", text: label }),
+        el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${s.price} €` })));
+      item.append(
+        localizedFields(name, `${i}.name`, "set_service_name", s.name),
+        localizedFields(name, `${i}.category`, "set_category", s.category),
+        localizedFields(name, `${i}.description`, "set_description", s.description),
+        el("div", { className: "two" },
+          field(name, `${i}.duration_minutes`, t("set_duration"), s, "duration_minutes", { type: "number", inputmode: "numeric", min: "5", step: "5" }),
+          field(name, `${i}.buffer_minutes`, t("set_buffer"), s, "buffer_minutes", { type: "number", inputmode: "numeric", min: "0", step: "5" })),
+        el("div", { className: "two" },
+          field(name, `${i}.price_cents`, t("set_price"), s, "price", { type: "text", inputmode: "decimal" }),
+          field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })));
+      const who = el("fieldset", { className: "choices" }, el("legend", { text: t("set_offered_by") }));
+      staff.forEach((m, k) => {
+        const id = idOf(name, `${i}-staff-${k}`);
+        const box2 = el("input", { type: "checkbox", id, checked: s.staff.includes(m.id) || null });
+        box2.addEventListener("change", () => {
+          s.staff = box2.checked ? [...s.staff, m.id] : s.staff.filter((x) => x !== m.id);
+        });
+        who.appendChild(el("div", { className: "choice" }, box2, el("label", { for: id, text: m.name })));
+      });
+      item.appendChild(who);
+      item.appendChild(button(t("set_remove_service"), () => removeItem(name, form, i),
+        { className: "plain danger-text", "aria-label": `${t("set_remove_service")}: ${label}` }));
+      // An error about the service as a whole (its duration plus buffer) lands here.
+      item.setAttribute("data-path", String(i));
+      item.id = idOf(name, `${i}-item`);
+      box.appendChild(item);
+    });
+    box.appendChild(button(t("set_add_service"), () => { form.push(F.blank("services")); dirty[name] = true; redraw(name); }));
+  },
+  staff(box, form, name) {
+    const services = loaded.sections.services || [];
+    form.forEach((m, i) => {
+      const item = itemBox(name, i, m.isNew, { id: idOf(name, `${i}-item`), "data-path": String(i) });
+      item.appendChild(el("summary", {}, el("span", { className: "who", text: m.name || t("set_new_staff") })));
+      item.append(
+        field(name, `${i}.name`, t("name"), m, "name", { type: "text", maxlength: "80" }),
+        localizedFields(name, `${i}.title`, "set_title", m.title),
+        field(name, `${i}.photo_url`, t("set_photo_url"), m, "photo_url", { type: "url", inputmode: "url", placeholder: "https://" }));
+      const offers = el("fieldset", { className: "choices" }, el("legend", { text: t("set_services_offered") }));
+      services.forEach((s, k) => {
+        const id = idOf(name, `${i}-services-${k}`);
+        const cb = el("input", { type: "checkbox", id, checked: m.services.includes(s.id) || null, "data-path": k === 0 ? `${i}.services` : null });
+        cb.addEventListener("change", () => {
+          m.services = cb.checked ? [...m.services, s.id] : m.services.filter((x) => x !== s.id);
+        });
+        offers.appendChild(el("div", { className: "choice" }, cb, el("label", { for: id, text: s.name[lang()] || s.name.fi })));
+      });
+      item.appendChild(offers);
+      const hours = el("div", { className: "staff-hours" }, el("p", { className: "label", text: t("set_weekly_hours") }));
+      weekEditor(hours, name, m.hours, `${i}.hours`, () => { dirty[name] = true; redraw(name); });
+      item.appendChild(hours);
+      item.appendChild(button(t("set_remove_staff"), () => removeItem(name, form, i),
+        { className: "plain danger-text", "aria-label": `${t("set_remove_staff")}: ${m.name}` }));
+      box.appendChild(item);
+    });
+    box.appendChild(button(t("set_add_staff"), () => { form.push(F.blank("staff")); dirty[name] = true; redraw(name); }));
+  },
+  rules(box, form, name) {
+    const labels = { min_notice_minutes: "set_min_notice", max_horizon_days: "set_horizon", slot_step_minutes: "set_step",
+      cancellation_window_hours: "set_cancel_window", change_grace_minutes: "set_change_grace" };
+    const grid = el("div", { className: "two" });
+    for (const k of F.RULES) grid.appendChild(field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0" }));
+    box.appendChild(grid);
+  },
+  reminders(box, form, name) {
+    const list = el("ul", { className: "list compact" });
+    form.forEach((r, i) => {
+      const li = el("li", { "data-path": String(i), id: idOf(name, `${i}-item`) });
+      li.appendChild(el("p", { className: "label", text: t("set_reminder_n", { n: i + 1 }) }));
+      const timing = selectField(name, `${i}.timing`, t("set_when"), r, "timing", [["hours", t("set_hours_before_opt")], ["day_before", t("set_day_before_opt")]]);
+      timing.querySelector("select").addEventListener("change", () => redraw(name));
+      li.append(selectField(name, `${i}.channel`, t("set_channel"), r, "channel", [["email", t("set_email")], ["sms", t("set_sms")]]), timing);
+      if (r.timing === "day_before") li.appendChild(field(name, `${i}.day_before_at`, t("set_day_before_at"), r, "day_before_at", { type: "time", step: "300" }));
+      else li.appendChild(field(name, `${i}.hours_before`, t("set_hours_before"), r, "hours_before", { type: "number", inputmode: "numeric", min: "1" }));
+      li.appendChild(button(t("set_remove"), () => { form.splice(i, 1); dirty[name] = true; redraw(name); }, { "aria-label": t("set_remove_reminder", { n: i + 1 }) }));
+      list.appendChild(li);
+    });
+    if (!form.length) box.appendChild(el("p", { className: "muted", text: t("set_no_reminders") }));
+    box.appendChild(list);
+    if (form.length < F.MAX_REMINDERS) box.appendChild(button(t("set_add_reminder"), () => { form.push(F.blank("reminders")); dirty[name] = true; redraw(name); }));
+  },
+  messages(box, form, name) {
+    box.append(
+      field(name, "review_link", t("set_review_link"), form, "review_link", { type: "url", inputmode: "url", placeholder: "https://" }),
+      field(name, "sender_name", t("set_sender_name"), form, "sender_name", { type: "text", maxlength: "60" }),
+      el("p", { className: "muted hint", text: t("set_sender_name_hint") }),
+      field(name, "sms_sender", t("set_sms_sender"), form, "sms_sender", { type: "text", maxlength: "11" }),
+      el("p", { className: "muted hint", text: t("set_sms_sender_hint") }));
+  },
+};
+
+// --- saving ------------------------------------------------------------------------------
+function setNote(name, text, bad) {
+  notes[name] = text ? { text, bad: !!bad } : null;
+  const n = $(`set-${name}-note`);
+  if (n) { n.textContent = text || ""; n.className = bad ? "status-line bad" : "status-line"; }
+}
+
+function clearMarks(form) {
+  for (const n of form.querySelectorAll(".field-error")) n.remove();
+  for (const n of form.querySelectorAll("[aria-invalid]")) { n.removeAttribute("aria-invalid"); n.removeAttribute("aria-describedby"); }
+  const g = form.querySelector(`#${form.id}-error`);
+  if (g) g.textContent = "";
+}
+
+function words(message) {
+  const { key, vars } = F.explain(message);
+  return t(key, vars);
+}
+
+// Each error next to its input (the nearest place the form has for its path); what has
+// no place goes under the section. The first one gets the focus.
+function markErrors(name, form, fields) {
+  clearMarks(form);
+  const places = new Map();
+  for (const n of form.querySelectorAll("[data-path]")) places.set(n.getAttribute("data-path"), n);
+  const general = [];
+  let first = null;
+  for (const [path, message] of Object.entries(fields || {})) {
+    const at = F.targetFor(path, new Set(places.keys()));
+    if (at === F.WHOLE) { general.push(words(message)); continue; }
+    let node = places.get(at);
+    for (let d = node.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) d.open = true;
+    if (node.tagName === "DETAILS" || node.tagName === "LI") {
+      // The item as a whole: the message under its first input.
+      node = node.querySelector("input, select") || node;
+    }
+    const id = `${node.id}-error`;
+    if ($(id)) { $(id).textContent += ` ${words(message)}`; continue; }
+    const note = el("p", { className: "field-error", id, text: words(message) });
+    // Inside the input's own box (a grid cell), or after its row of times.
+    const wrap = node.closest(".set-field");
+    if (wrap) wrap.appendChild(note);
+    else (node.closest(".interval") || node).insertAdjacentElement("afterend", note);
+    node.setAttribute("aria-invalid", "true");
+    node.setAttribute("aria-describedby", id);
+    first = first || node;
+  }
+  const g = $(`set-${name}-error`);
+  g.textContent = [general.length || !first ? t("set_fix_errors") : t("set_fix_marked"), ...general].join(" ");
+  if (first) first.focus();
+}
+
+async function saveSection(name, form) {
+  const submit = $(`set-${name}-save`);
+  setNote(name, "");
+  clearMarks(form);
+  const { value, errors } = F.fromForm(name, forms[name]);
+  if (Object.keys(errors).length) { markErrors(name, form, errors); return; }
+  submit.disabled = true;
+  try {
+    let saved;
+    if (name === "services" && F.offersChanged(loaded.sections.staff, F.withIds(name, forms[name]))) {
+      saved = await saveServicesWithStaff(value);
+    } else {
+      saved = await api("PUT", `/settings/${name}`, value, { "If-Match": String(loaded.version) });
+    }
+    loaded.version = saved.version;
+    for (const [k, v] of Object.entries(saved.sections || { [name]: saved.value })) {
+      loaded.sections[k] = v;
+      if (k === name || !dirty[k]) { forms[k] = F.toForm(k, v, loaded.sections, decimal()); dirty[k] = false; }
+    }
+    notes[name] = { text: saved.changed && !saved.changed.length ? t("set_nothing_changed") : t("set_saved") };
+    redraw(name);
+    if (saved.sections) for (const k of Object.keys(saved.sections)) if (k !== name) redraw(k);
+    if (name === "staff" && !dirty.services) { forms.services = F.toForm("services", loaded.sections.services, loaded.sections, decimal()); redraw("services"); }
+    say(t("set_saved_section", { section: t(TITLES[name]) }));
+  } catch (err) {
+    const f = $(`set-${name}`) || form;
+    if (err.status === 422) {
+      markErrors(name, f, name === "services" && err.fromConfig ? F.servicesErrorsFromConfig(err.fields) : err.fields);
+    } else if (err.status === 409 && err.code === "settings_changed") {
+      await reload(name);
+      setNote(name, t("set_changed_elsewhere"), true);
+      say(t("set_changed_elsewhere"), true);
+    } else {
+      const g = $(`set-${name}-error`);
+      if (g) g.textContent = err.status === 403 ? t("set_owner_only") : `${t("set_save_failed")} ${err.status ? "" : t("set_offline")}`.trim();
+    }
+  } finally {
+    const s = $(`set-${name}-save`);
+    if (s) s.disabled = false;
+  }
+}
+
+// A new or removed service changes who offers what: services and the staff's lists go
+// in one request (the whole configuration, the same validation), as the sections alone
+// cannot (a service must be offered by somebody, a member offer only known services).
+async function saveServicesWithStaff(services) {
+  const fresh = await api("GET", "/settings");
+  if (fresh.version !== loaded.version) throw { status: 409, code: "settings_changed", message: "", fields: {} };
+  const withIds = F.withIds("services", forms.services);
+  const staff = F.staffWithOffers(fresh.sections.staff, withIds);
+  const { config } = await api("GET", "/business");
+  try {
+    await api("PUT", "/business", { config: { ...config, services, staff } }, { "If-Match": String(fresh.version) });
+  } catch (err) {
+    err.fromConfig = true;
+    throw err;
+  }
+  const after = await api("GET", "/settings");
+  return { version: after.version, sections: { services: after.sections.services, staff: after.sections.staff }, changed: null };
+}
+
+async function reload(name) {
+  const data = await api("GET", "/settings");
+  loaded.version = data.version;
+  for (const [k, v] of Object.entries(data.sections)) {
+    loaded.sections[k] = v;
+    if (k === name || !dirty[k]) { forms[k] = F.toForm(k, v, data.sections, decimal()); dirty[k] = false; redraw(k); }
+  }
+}

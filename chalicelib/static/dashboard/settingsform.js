@@ -1,0 +1,280 @@
+// Pure: the settings screen's forms <-> the sections of GET/PUT /settings
+// (docs/owner-api.md "Settings"). A form is plain data the inputs edit (strings as typed);
+// fromForm gives back the section's JSON exactly as GET shows it, so a form nobody
+// touched saves nothing. The server validates (the YAML loader's model): the only checks
+// here are what must be parsed before sending (a price in euros). Errors are keyed by the
+// path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
+export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+export const TEXT_LANGS = ["fi", "sv", "en"];
+export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages"];
+// change_grace_minutes: how long a booking made inside the cancellation window may still be
+// changed online (0: not at all).
+export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
+export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
+export const MAX_REMINDERS = 4;
+export const WHOLE = "_";
+
+const str = (v) => (v === null || v === undefined ? "" : String(v));
+
+// --- small conversions ------------------------------------------------------------------
+// A whole number as typed: a number when it is one, null when empty (optional fields),
+// else the text as it is, so that the server names the field ("not a valid integer").
+export function intOrRaw(text, optional) {
+  const s = str(text).trim();
+  if (s === "") return optional ? null : "";
+  return /^-?\d+$/.test(s) ? Number(s) : s;
+}
+
+// Cents as the owner writes euros: "69,00" (fi, sv) or "69.00" (en).
+export function centsToText(cents, decimal = ",") {
+  if (cents === null || cents === undefined) return "";
+  const whole = Math.floor(cents / 100);
+  const part = String(cents % 100).padStart(2, "0");
+  return `${whole}${decimal}${part}`;
+}
+
+// "45", "45,50", "45.5", "45,50 €", "1 234,50" -> cents; null when it is not a price.
+export function textToCents(text) {
+  const s = str(text).replace(/[\s\u00a0\u202f€]/g, "").replace(/eur$/i, "");
+  const m = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || "0").padEnd(2, "0"));
+}
+
+function localizedToForm(v) {
+  const out = { fi: "", sv: "", en: "" };
+  if (v && typeof v === "object") for (const l of TEXT_LANGS) out[l] = str(v[l]);
+  else if (typeof v === "string") out.fi = v;
+  return out;
+}
+
+// Every language empty: null (optional); else {fi, sv, en} with empty ones null, as
+// GET shows them. A missing Finnish text goes as "" and the server names "x.fi".
+export function localizedFromForm(f, optional) {
+  const v = Object.fromEntries(TEXT_LANGS.map((l) => [l, str(f && f[l]).trim()]));
+  if (optional && TEXT_LANGS.every((l) => !v[l])) return null;
+  return { fi: v.fi, sv: v.sv || null, en: v.en || null };
+}
+
+export function weekToForm(week) {
+  return Object.fromEntries(DAYS.map((d) => [d, ((week && week[d]) || []).map(([start, end]) => ({ start, end }))]));
+}
+
+export function weekFromForm(form) {
+  return Object.fromEntries(DAYS.map((d) => [d, ((form && form[d]) || []).map((r) => [str(r.start).trim(), str(r.end).trim()])]));
+}
+
+// An id for something new from its name: "Naisten värjäys" -> "naisten-varjays", unique
+// among `taken` (the API's ids: a-z, 0-9 and dashes, at most 40).
+export function newId(name, taken, fallback = "item") {
+  const base = str(name).toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 34).replace(/-+$/, "") || fallback;
+  const used = new Set(taken);
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n++) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+// --- section <-> form -------------------------------------------------------------------
+// `all` is every section as GET /settings gave them (services need the staff: who offers
+// each one is edited with the service).
+export function toForm(name, value, all, decimal = ",") {
+  switch (name) {
+    case "hours": return weekToForm(value);
+    case "closures": return (value || []).map((d) => ({ date: str(d) }));
+    case "services": {
+      const staff = (all && all.staff) || [];
+      return (value || []).map((s) => ({
+        id: s.id,
+        isNew: false,
+        name: localizedToForm(s.name),
+        category: localizedToForm(s.category),
+        description: localizedToForm(s.description),
+        duration_minutes: str(s.duration_minutes),
+        buffer_minutes: str(s.buffer_minutes),
+        price: centsToText(s.price_cents, decimal),
+        return_interval_days: str(s.return_interval_days),
+        staff: staff.filter((m) => (m.services || []).includes(s.id)).map((m) => m.id),
+      }));
+    }
+    case "staff":
+      return (value || []).map((m) => ({
+        id: m.id,
+        isNew: false,
+        name: str(m.name),
+        title: localizedToForm(m.title),
+        photo_url: str(m.photo_url),
+        services: [...(m.services || [])],
+        hours: weekToForm(m.hours),
+        days_off: [...(m.days_off || [])],
+        exceptions: { ...(m.exceptions || {}) },
+      }));
+    case "rules": return Object.fromEntries(RULES.map((k) => [k, str(value && value[k])]));
+    case "reminders":
+      return (value || []).map((r) => ({
+        channel: r.channel || "email",
+        timing: r.day_before_at ? "day_before" : "hours",
+        hours_before: str(r.hours_before),
+        day_before_at: str(r.day_before_at),
+      }));
+    case "messages": return Object.fromEntries(MESSAGES.map((k) => [k, str(value && value[k])]));
+    default: throw new Error(`unknown section ${name}`);
+  }
+}
+
+// Something new in a list section, as its form.
+export function blank(name) {
+  switch (name) {
+    case "closures": return { date: "" };
+    case "services":
+      return { id: null, isNew: true, name: localizedToForm(null), category: localizedToForm(null), description: localizedToForm(null),
+        duration_minutes: "60", buffer_minutes: "0", price: "", return_interval_days: "", staff: [] };
+    case "staff":
+      return { id: null, isNew: true, name: "", title: localizedToForm(null), photo_url: "", services: [], hours: weekToForm(null),
+        days_off: [], exceptions: {} };
+    case "reminders": return { channel: "email", timing: "hours", hours_before: "24", day_before_at: "" };
+    default: throw new Error(`${name} is not a list`);
+  }
+}
+
+// The new things get their ids (from their names) before the form is sent.
+export function withIds(name, form) {
+  if (name !== "services" && name !== "staff") return form;
+  const taken = form.filter((x) => x.id).map((x) => x.id);
+  return form.map((x) => {
+    if (x.id) return x;
+    const id = newId(name === "services" ? x.name.fi || x.name.en || x.name.sv : x.name, taken, name === "services" ? "service" : "staff");
+    taken.push(id);
+    return { ...x, id };
+  });
+}
+
+// {value, errors}: the section's JSON, and what could not be read (keyed like the API).
+export function fromForm(name, form) {
+  const errors = {};
+  let value;
+  switch (name) {
+    case "hours": value = weekFromForm(form); break;
+    case "closures": value = form.map((c) => str(c.date).trim()); break;
+    case "services":
+      value = withIds(name, form).map((s, i) => {
+        const cents = textToCents(s.price);
+        if (cents === null) errors[`${i}.price_cents`] = str(s.price).trim() ? "price" : "required";
+        return {
+          id: s.id,
+          name: localizedFromForm(s.name, false),
+          category: localizedFromForm(s.category, true),
+          description: localizedFromForm(s.description, true),
+          duration_minutes: intOrRaw(s.duration_minutes),
+          price_cents: cents === null ? 0 : cents,
+          buffer_minutes: intOrRaw(s.buffer_minutes),
+          return_interval_days: intOrRaw(s.return_interval_days, true),
+        };
+      });
+      break;
+    case "staff":
+      value = withIds(name, form).map((m) => ({
+        id: m.id,
+        name: str(m.name).trim(),
+        title: localizedFromForm(m.title, true),
+        photo_url: str(m.photo_url).trim() || null,
+        services: [...m.services],
+        hours: weekFromForm(m.hours),
+        days_off: [...(m.days_off || [])],
+        exceptions: { ...(m.exceptions || {}) },
+      }));
+      break;
+    case "rules": value = Object.fromEntries(RULES.map((k) => [k, intOrRaw(form[k])])); break;
+    case "reminders":
+      value = form.map((r) => (r.timing === "day_before"
+        ? { channel: r.channel, hours_before: null, day_before_at: str(r.day_before_at).trim() || "" }
+        : { channel: r.channel, hours_before: intOrRaw(r.hours_before), day_before_at: null }));
+      break;
+    case "messages": value = Object.fromEntries(MESSAGES.map((k) => [k, str(form[k]).trim() || null])); break;
+    default: throw new Error(`unknown section ${name}`);
+  }
+  return { value, errors };
+}
+
+// --- who offers what --------------------------------------------------------------------
+// The staff section after the services form: each service offered by the staff ticked on
+// it, a removed service offered by nobody. Members keep their other services in order.
+export function staffWithOffers(staff, services) {
+  const ids = new Set(services.map((s) => s.id));
+  return (staff || []).map((m) => {
+    const kept = (m.services || []).filter((id) => ids.has(id) && services.find((s) => s.id === id).staff.includes(m.id));
+    const added = services.filter((s) => s.staff.includes(m.id) && !kept.includes(s.id)).map((s) => s.id);
+    return { ...m, services: [...kept, ...added] };
+  });
+}
+
+// Does saving the services form change who offers what (a service added or removed, a
+// member ticked or unticked)? Then services and staff must be saved together.
+export function offersChanged(staff, services) {
+  const after = staffWithOffers(staff, services);
+  return after.some((m, i) => JSON.stringify(m.services) !== JSON.stringify((staff[i].services || [])));
+}
+
+// Errors of PUT /business (paths from the configuration's top, "services.2.price_cents")
+// as errors of the services section; anything else is about the section as a whole.
+export function servicesErrorsFromConfig(fields) {
+  const out = {};
+  for (const [path, msg] of Object.entries(fields || {})) {
+    const key = path.startsWith("services.") ? path.slice("services.".length) : WHOLE;
+    if (!(key in out)) out[key] = msg;
+    else if (key === WHOLE) out[key] += `; ${msg}`;
+  }
+  return out;
+}
+
+// --- errors next to their inputs --------------------------------------------------------
+// The input an error belongs to: its own path if the form has it, else the nearest
+// enclosing one ("0.name" for "0.name.fi" when only the item has a place), else "_".
+export function targetFor(path, known) {
+  const has = known instanceof Set ? (p) => known.has(p) : (p) => known.includes(p);
+  const parts = String(path).split(".");
+  while (parts.length) {
+    const p = parts.join(".");
+    if (has(p)) return p;
+    parts.pop();
+  }
+  return WHOLE;
+}
+
+// The API's messages are English (pydantic's and the loader's): each becomes a key of the
+// catalogue and its values, so the owner reads it in her language.
+const EXPLAIN = [
+  [/^(required|Field required)$/i, "err_required"],
+  [/^price$/, "err_price"],
+  [/at least 1 character/i, "err_required"],
+  [/greater than or equal to (-?\d+)/i, "err_min", "n"],
+  [/less than or equal to (-?\d+)/i, "err_max", "n"],
+  [/at most (\d+) characters?/i, "err_too_long", "n"],
+  [/at most (\d+) items?/i, "err_too_many", "n"],
+  [/at least 1 item/i, "err_at_least_one"],
+  [/duration plus buffer may be at most (\d+)/i, "err_occupancy", "n"],
+  [/multiple of (\d+)/i, "err_multiple", "n"],
+  [/(\d+)-minute boundary/i, "err_multiple", "n"],
+  [/valid integer|valid number/i, "err_number"],
+  [/https:\/\/ URL/i, "err_https"],
+  [/not a time like|valid string|is past midnight/i, "err_time"],
+  [/ends before it starts/i, "err_interval_order"],
+  [/overlap/i, "err_overlap"],
+  [/no staff member offers: (.+)$/i, "err_unserved", "ids"],
+  [/offers unknown services: (.+)$/i, "err_unknown_services", "ids"],
+  [/duplicate (?:service|staff) ids: (.+)$/i, "err_duplicate", "ids"],
+  [/must be email or sms/i, "err_channel"],
+  [/either hours_before or day_before_at/i, "err_reminder_timing"],
+  [/sender ID needs at least one letter|should match pattern/i, "err_sms_sender"],
+  [/letters, digits, spaces and simple punctuation/i, "err_sender_name"],
+  [/valid date|date in the format|input should be a valid date/i, "err_date"],
+  [/unknown field/i, "err_invalid"],
+];
+
+export function explain(message) {
+  const m = str(message);
+  for (const [re, key, name] of EXPLAIN) {
+    const found = re.exec(m);
+    if (found) return { key, vars: name ? { [name]: found[1] } : {} };
+  }
+  return { key: "err_invalid", vars: {} };
+}

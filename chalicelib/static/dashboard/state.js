@@ -1,0 +1,55 @@
+// What the modules share: the signed-in user, the business's public profile, the API
+// client and the status line. Nothing is kept but the token (sessionStorage) and the
+// chosen language (localStorage).
+import { $ } from "./dom.js";
+import { lang } from "./i18n.js";
+
+export const state = {
+  config: null,
+  token: null,
+  me: null,
+  profile: null,
+  data: {},
+  denied: {},
+  view: "calendar",
+  api: null,
+};
+
+// The page is /admin or <stage>/admin: every other URL is relative to what precedes it.
+export const BASE = location.pathname.replace(/admin\/?$/, "");
+
+export function api(method, path, body, headers) { return state.api(method, path, body, headers); }
+
+export function tz() {
+  return (state.profile && state.profile.timezone) || (state.me && state.me.business.timezone) || "Europe/Helsinki";
+}
+export function currency() { return (state.profile && state.profile.currency) || "EUR"; }
+
+export function todayIso() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: tz(), year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(new Date());
+}
+
+export function service(id) {
+  return (state.profile && state.profile.services.find((s) => s.id === id)) || null;
+}
+export function serviceName(id, fallback) {
+  const s = service(id);
+  return (s && (s.name[lang()] || s.name.fi || s.name.en)) || fallback || id || "";
+}
+export function staffName(id) {
+  const s = state.profile && state.profile.staff.find((x) => x.id === id);
+  return s ? s.name : id || "";
+}
+export function staffList() { return (state.profile && state.profile.staff) || []; }
+
+export function say(message, bad) {
+  const s = $("status");
+  s.textContent = message || "";
+  s.className = bad ? "status bad" : "status";
+}
+
+// Listeners of "the calendar changed" (a booking, a move, a mark): the calendar reloads.
+const listeners = [];
+export function onChanged(fn) { listeners.push(fn); }
+export function changed() { for (const fn of listeners) fn(); }

@@ -1,0 +1,80 @@
+"""The API server of `make run`: the same Chalice app `chalice local` serves, through
+the same local API Gateway (chalice.local.LocalGateway, authorizers included), in a
+threaded server whose listen backlog holds a crowd.
+
+    .venv/bin/python -m scripts.local_server [--host 127.0.0.1] [--port 8000] [--stage local]
+
+`chalice local`'s server is threaded too, but it keeps http.server's listen backlog of
+5: when more clients connect at once than the accept loop takes in, the kernel resets
+the rest (issue 18: 4 of 20 racing bookings got ConnectionResetError). Here the backlog
+is REQUEST_QUEUE_SIZE and every connection gets a thread of its own (daemon threads, so
+Ctrl-C never waits on a client that keeps its connection open).
+
+`scripts/local_stack.py` runs this unless `--reload` is asked for (then `chalice local
+--autoreload`, whose reloader restarts its own server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from scripts.dynamodb_local import REPO_ROOT
+
+# Connections the kernel keeps waiting for accept(); 50 concurrent clients with room to
+# spare (the kernel caps it at net.core.somaxconn, 4096 on current Linux).
+REQUEST_QUEUE_SIZE = 128
+
+
+def server_class() -> type:
+    from chalice.local import ThreadedHTTPServer
+
+    class BacklogServer(ThreadedHTTPServer):
+        request_queue_size = REQUEST_QUEUE_SIZE
+        daemon_threads = True
+        allow_reuse_address = True
+
+    return BacklogServer
+
+
+def create_server(host: str, port: int, stage: str = "local") -> Any:
+    """A chalice.local.LocalDevServer for the app in this repository, as `chalice local
+    --stage <stage>` makes it (the stage's environment variables, the route checks),
+    but on BacklogServer."""
+    from chalice.cli.factory import CLIFactory
+    from chalice.deploy.validate import validate_routes
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+
+    factory = CLIFactory(str(REPO_ROOT))
+    config = factory.create_config_obj(chalice_stage_name=stage)
+    app = config.chalice_app
+    validate_routes(app.routes)
+    # What chalice.local.create_local_server does: current_request per thread.
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, host, port, server_cls=server_class())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the Rebook API locally (threaded, deep backlog).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--stage", default="local")
+    args = parser.parse_args(argv)
+    import logging
+
+    # As `chalice local` does: the app's log lines on stdout.
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    server = create_server(args.host, args.port, args.stage)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

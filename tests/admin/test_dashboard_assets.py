@@ -1,0 +1,71 @@
+"""What the dashboard's blueprint serves besides the page: its ES modules from an
+allow-list with the right content type and revalidation, and its words from the one
+catalogue the server-rendered pages share (chalicelib/strings/*.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chalice import Chalice
+from chalice.test import Client
+
+from chalicelib.api.dashboard import MODULES, dashboard, render_page
+from chalicelib.pages.i18n import LOCALES, STRINGS, catalogue, words
+
+
+@pytest.fixture(scope="module")
+def http():
+    app = Chalice(app_name="dashboard-assets")
+    app.register_blueprint(dashboard)
+    with Client(app) as client:
+        yield client.http
+
+
+def test_the_modules_are_served_from_an_allow_list_as_javascript(http):
+    assert {"main.js", "api.js", "grid.js", "calendar.js", "i18n.js"} <= MODULES
+    r = http.get("/static/dashboard/grid.js")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"export function layoutBlocks" in r.body
+    for name in ("nope.js", "..%2Fdashboard.css", "dashboard.css", "main.mjs", "MAIN.js"):
+        assert http.get(f"/static/dashboard/{name}").status_code == 404, name
+
+
+def test_a_module_is_revalidated_by_its_etag(http):
+    first = http.get("/static/dashboard/api.js")
+    assert first.headers["Cache-Control"] == "no-cache"
+    etag = first.headers["ETag"]
+    again = http.get("/static/dashboard/api.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.body == b""
+    assert http.get("/static/dashboard/api.js", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_the_page_loads_main_as_a_module_and_preloads_the_rest():
+    html = render_page("en")
+    assert '<script type="module" src="static/dashboard/main.js"></script>' in html
+    for name in MODULES - {"main.js"}:
+        assert f'<link rel="modulepreload" href="static/dashboard/{name}">' in html
+    assert "{{" not in html
+
+
+def test_the_dashboards_words_come_from_the_shared_catalogue(http):
+    for locale in LOCALES:
+        r = http.get(f"/admin/strings/{locale}.json")
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+        body = json.loads(r.body)
+        assert body["dashboard"] == catalogue(locale)["dashboard"]
+        assert body["kpi"]["visits"]["name"]
+    assert json.loads(http.get("/admin/strings/sv.json").body)["dashboard"]["nav_calendar"] == "Kalender"
+    for bad in ("de.json", "fi", "fi.js", "..json"):
+        assert http.get(f"/admin/strings/{bad}").status_code == 404, bad
+
+
+def test_the_pages_keep_their_words_and_api():
+    assert words("sv")["book"] == "Boka tid"
+    assert words("xx") is STRINGS["fi"]
+    for locale in LOCALES:
+        assert set(catalogue(locale)) == {"pages", "dashboard", "kpi"}
+        assert set(STRINGS[locale]) == set(STRINGS["fi"])
+        assert set(catalogue(locale)["dashboard"]) == set(catalogue("fi")["dashboard"])

@@ -1,0 +1,245 @@
+"""The settings screen by section: GET /settings, PUT /settings/{section} validated like
+the YAML loader, saved on the version read, audited with the paths it changed."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.conftest import DEMO
+from tests.history import business
+
+
+def _sections(desk):
+    status, body = desk.get("/settings")
+    assert status == 200, body
+    return body
+
+
+def test_owner_sees_every_section_and_may_edit(desk):
+    body = _sections(desk)
+    assert body["can_edit"] is True
+    assert set(body["sections"]) == {"hours", "closures", "services", "staff", "rules", "reminders", "messages"}
+    s = body["sections"]
+    assert s["hours"]["mon"] == [["09:00", "18:00"]]
+    assert "2026-12-24" in s["closures"]
+    cut = next(x for x in s["services"] if x["id"] == "womens-cut")
+    assert cut["name"]["sv"] == "Damklippning" and cut["duration_minutes"] == 60 and cut["buffer_minutes"] == 10
+    assert cut["price_cents"] == 6900 and cut["return_interval_days"] == 42
+    assert "category" in cut and "description" in cut
+    aino = next(x for x in s["staff"] if x["id"] == "aino")
+    assert {"name", "title", "photo_url", "services", "hours"} <= set(aino)
+    assert s["rules"] == {
+        "min_notice_minutes": 120,
+        "max_horizon_days": 90,
+        "slot_step_minutes": 15,
+        "cancellation_window_hours": 24,
+        "change_grace_minutes": 15,
+    }
+    assert s["reminders"][0] == {"channel": "email", "hours_before": 24, "day_before_at": None}
+    assert s["messages"] == {
+        "review_link": "https://g.page/r/salon-aurora-demo/review",
+        "sender_name": None,
+        "sms_sender": "SalonAurora",
+    }
+    assert isinstance(body["version"], int)
+
+
+def test_put_a_section_replaces_it_and_the_rest_stays(desk):
+    before = _sections(desk)
+    services = before["sections"]["services"]
+    services[0] = {**services[0], "price_cents": 7500, "category": {"fi": "Leikkaukset", "en": "Cuts"}}
+    status, body = desk.put("/settings/services", services)
+    assert status == 200, body
+    assert body["section"] == "services" and body["value"][0]["price_cents"] == 7500
+    assert body["changed"] == ["services.womens-cut.category", "services.womens-cut.price_cents"]
+    assert body["version"] == before["version"] + 1
+    after = _sections(desk)
+    assert after["sections"]["services"][0]["category"]["en"] == "Cuts"
+    assert after["sections"]["staff"] == before["sections"]["staff"]
+    # The public profile (the per-container cache) follows at once in this process.
+
+    assert business().config.services[0].price_cents == 7500
+
+
+def test_every_section_round_trips_unchanged(desk):
+    body = _sections(desk)
+    for name, value in body["sections"].items():
+        status, answer = desk.put(f"/settings/{name}", value)
+        assert status == 200, (name, answer)
+        assert answer["changed"] == [] and answer["value"] == value
+    assert _sections(desk)["version"] == body["version"]  # nothing changed, nothing saved
+
+
+def test_messages_section_sets_the_sender_name_and_review_link(desk):
+    status, body = desk.put(
+        "/settings/messages",
+        {"review_link": "https://example.com/review", "sender_name": "Salon Aurora Helsinki", "sms_sender": "Aurora"},
+    )
+    assert status == 200, body
+    assert sorted(body["changed"]) == ["messages.review_link", "messages.sender_name", "messages.sms_sender"]
+    from chalicelib.services import message_plans
+
+    b = business()
+    assert message_plans.business_context(b)["sender_name"] == "Salon Aurora Helsinki"
+
+
+def test_errors_are_keyed_by_path_inside_the_section(desk):
+    services = _sections(desk)["sections"]["services"]
+    services[0] = {**services[0], "duration_minutes": 3}
+    services[1] = {**services[1], "price_cents": -1, "colour": "red"}
+    status, body = desk.put("/settings/services", services)
+    assert status == 422, body
+    fields = body["error"]["fields"]
+    assert "greater than or equal to 5" in fields["0.duration_minutes"]
+    assert "1.price_cents" in fields and "greater than or equal to 0" in fields["1.price_cents"]
+    assert fields["1.colour"] == "unknown field"
+    assert body["error"]["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "path"),
+    [
+        ("hours", {"mon": ["18:00", "09:00"]}, "mon"),
+        ("hours", {"funday": []}, "funday"),
+        ("closures", ["2026-02-30"], "0"),
+        ("rules", {"slot_step_minutes": 7}, "slot_step_minutes"),
+        ("reminders", [{"channel": "fax", "hours_before": 2}], "0.channel"),
+        ("reminders", [{"channel": "sms", "hours_before": 2}] * 5, "_"),
+        ("messages", {"review_link": "http://insecure.example"}, "review_link"),
+        ("messages", {"sender_name": "Evil\r\nBcc: x"}, "sender_name"),
+        ("messages", {"reply_to": "x"}, "reply_to"),
+        ("messages", ["not", "an", "object"], "_"),
+        ("services", {"not": "a list"}, "_"),
+        ("staff", [], "_"),
+    ],
+)
+def test_bad_sections_are_422_with_the_path(desk, section, value, path):
+    status, body = desk.put(f"/settings/{section}", value)
+    assert status == 422, body
+    assert path in body["error"]["fields"], body
+
+
+def test_a_whole_config_rule_is_checked_too(desk):
+    """Removing a service a staff member still offers is refused, like the YAML loader does."""
+    services = [s for s in _sections(desk)["sections"]["services"] if s["id"] != "womens-cut"]
+    status, body = desk.put("/settings/services", services)
+    assert status == 422
+    assert "womens-cut" in body["error"]["fields"]["_"]
+    assert any(s["id"] == "womens-cut" for s in _sections(desk)["sections"]["services"])  # nothing half-saved
+
+
+def test_the_yaml_loader_accepts_what_the_settings_saved(desk, aws):
+    services = _sections(desk)["sections"]["services"]
+    services[0]["category"] = "Leikkaukset"
+    assert desk.put("/settings/services", services)[0] == 200
+    staff = _sections(desk)["sections"]["staff"]
+    staff[0]["photo_url"] = "https://cdn.example.com/aino.jpg"
+    assert desk.put("/settings/staff", staff)[0] == 200
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    stored = businesses.get_by_id(aws.id)
+    assert stored is not None
+    saved = stored.config
+    assert parse_business_config(saved.model_dump(mode="json")) == saved
+    assert saved.staff[0].photo_url == "https://cdn.example.com/aino.jpg"
+    # and an existing YAML without the new fields still loads
+    parse_business_config(yaml.safe_load(DEMO.read_text()))
+
+
+def test_a_stale_version_is_409_and_nothing_is_saved(desk):
+    body = _sections(desk)
+    rules = {**body["sections"]["rules"], "max_horizon_days": 120}
+    assert desk.put("/settings/rules", rules, headers={"If-Match": str(body["version"])})[0] == 200
+    # Another device still holds the old version.
+    status, answer = desk.put(
+        "/settings/rules", {**rules, "max_horizon_days": 30}, headers={"If-Match": str(body["version"])}
+    )
+    assert status == 409 and answer["error"]["code"] == "settings_changed"
+    assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 120
+
+
+def test_the_whole_config_with_a_stale_version_is_409_and_nothing_is_saved(desk):
+    # The settings screen saves a new service with who offers it in one PUT /business.
+    version = _sections(desk)["version"]
+    config = desk.get("/business")[1]["config"]
+    renamed = {**config, "name": "Salon Aurora & Co"}
+    assert desk.put("/business", {"config": renamed}, headers={"If-Match": str(version)})[0] == 200
+    status, answer = desk.put(
+        "/business", {"config": {**config, "name": "Another device"}}, headers={"If-Match": str(version)}
+    )
+    assert status == 409 and answer["error"]["code"] == "settings_changed"
+    assert desk.get("/business")[1]["config"]["name"] == "Salon Aurora & Co"
+
+
+def test_a_concurrent_save_between_read_and_write_is_409(desk, aws, monkeypatch):
+    """Someone saves after this request read the config: its write's version condition fails."""
+    from chalicelib.services.admin import settings
+    from chalicelib.store import businesses
+
+    real = businesses.read_for_change
+
+    def read_then_someone_saves(business_id):
+        found = real(business_id)
+        assert found is not None
+        b, version = found
+        businesses.replace_config(business_id, b.config.model_copy(update={"name": "Renamed"}), version)
+        return found
+
+    monkeypatch.setattr(settings.businesses, "read_for_change", read_then_someone_saves)
+    status, body = desk.put("/settings/rules", {"max_horizon_days": 60})
+    assert status == 409, body
+    monkeypatch.setattr(settings.businesses, "read_for_change", real)
+    assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 90
+
+
+def test_the_change_is_audited_with_who_and_which_paths(desk, frozen_now):
+    hours = _sections(desk)["sections"]["hours"]
+    hours["sun"] = [["10:00", "14:00"]]
+    hours["mon"] = [["09:00", "12:00"], ["13:00", "18:00"]]
+    assert desk.put("/settings/hours", hours)[0] == 200
+    status, trail = desk.get("/audit?month=2026-11")
+    assert status == 200
+    entry = next(e for e in trail["entries"] if e["action"] == "update_settings")
+    assert entry["role"] == "owner" and entry["actor"]
+    assert entry["detail"]["section"] == "hours"
+    assert entry["detail"]["changed"] == ["hours.mon", "hours.sun"]
+    assert "10:00" not in str(entry)  # paths, never values
+
+
+def test_staff_see_only_their_own_entry_and_cannot_edit(desk, staff_desk):
+    status, body = staff_desk.get("/settings")
+    assert status == 200
+    assert body["can_edit"] is False
+    assert list(body["sections"]) == ["staff"]
+    assert [s["id"] for s in body["sections"]["staff"]] == ["aino"]
+    for section in ("hours", "staff", "nonsense"):
+        status, body = staff_desk.put(f"/settings/{section}", {})
+        assert status == 403 and body["error"]["code"] == "owner_only"
+
+
+def test_unknown_section_is_404_and_bad_json_400(desk):
+    status, body = desk.put("/settings/payments", {})
+    assert status == 404 and body["error"]["code"] == "unknown_section"
+    r = desk.client.http.put(
+        "/api/v1/admin/settings/rules",
+        headers={"Authorization": f"Bearer {desk.token}", "Content-Type": "application/json"},
+        body="{not json",
+    )
+    assert r.status_code == 400
+
+
+def test_emails_go_out_under_the_sender_name(client, desk):
+    """The messages section's sender name is the display name of every email's From."""
+    from email import message_from_string
+    from email.header import decode_header, make_header
+
+    from tests.api.helpers import book
+    from tests.conftest import sent_emails
+
+    assert desk.put("/settings/messages", {"sender_name": "Aurora Hiukset", "sms_sender": "Aurora"})[0] == 200
+    status, _ = book(client, "2026-11-26T12:00:00+02:00")
+    assert status == 201
+    sender = message_from_string(sent_emails()[-1].raw_data)["From"]
+    assert str(make_header(decode_header(sender))).startswith("Aurora Hiukset <")

@@ -1,0 +1,307 @@
+"""The owner's settings screen and the CSV import (issue 16, points 6 and 7) in headless
+Chromium against the `make run` stack, at a phone's 360x740 and a desktop's 1280x800:
+every settings section edited and saved (and the change in GET /settings), a validation
+error marked on its input, a save over someone else's change (409), the staff member's
+read-only hours, a CSV import with a bad row (listed with its reason, the good rows
+imported and found by the client search), a file too big. Each state is checked with
+axe-core and photographed into tests/browser/artifacts/settings/ (ignored by git)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_violations, new_context
+from tests.browser.test_dashboard import accounts
+from tests.browser.test_frontdesk import PHONE, SIZES, admin
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack):
+    return own_stack
+
+
+def label(size) -> str:
+    return "phone" if size == PHONE else "desktop"
+
+
+def check(page, name: str) -> None:
+    """A screenshot of the page as it is, then axe-core (serious and critical)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
+    assert axe_violations(page) == [], name
+    # Nothing wider than the screen (no sideways scrolling on a phone).
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('#main *')]
+          .filter((n) => n.getClientRects().length && n.getBoundingClientRect().right > innerWidth + 1)
+          .slice(0, 5).map((n) => `${n.tagName}#${n.id}.${n.className}`)"""
+    )
+    assert wide == [], (name, wide)
+
+
+@pytest.fixture
+def signed_in(browser, stack):
+    contexts = []
+
+    def open_(size, role="owner", view="settings"):
+        context = new_context(browser, viewport=size)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        account = accounts(stack)[role]
+        page.goto(f"{stack.api}/admin")
+        form = page.locator("#sign-in-form")
+        form.get_by_label("Sähköposti").fill(account["email"])
+        form.get_by_label("Salasana", exact=True).fill(account["password"])
+        form.get_by_role("button", name="Kirjaudu", exact=True).click()
+        page.locator("#calendar .cal").wait_for()
+        page.locator(f"#tabs a[data-view={view}]").click()
+        if view == "settings":
+            page.locator("#settings .card").first.wait_for()
+        return page
+
+    yield open_
+    for c in contexts:
+        c.close()
+
+
+def settings(stack) -> dict:
+    status, data = admin(stack, "GET", "/settings")
+    assert status == 200, data
+    return data["sections"]
+
+
+def save(page, section: str) -> None:
+    form = page.locator(f"#set-{section}")
+    form.get_by_role("button", name="Tallenna", exact=True).click()
+    expect(page.locator(f"#set-{section}-note")).to_have_text(re.compile("Tallennettu|Ei muutoksia"))
+
+
+def service_item(page, name: str):
+    return page.locator("#set-services details.item", has=page.locator("summary", has_text=name))
+
+
+def staff_item(page, name: str):
+    return page.locator("#set-staff details.item", has=page.locator("summary", has_text=name))
+
+
+# --- each section edited and saved ------------------------------------------------------
+@SIZES
+def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
+    page = signed_in(size)
+    n = 1 if size == PHONE else 2
+    expect(page.get_by_role("heading", level=2, name="Asetukset")).to_be_visible()
+    check(page, f"settings-{label(size)}")
+
+    # Opening hours: Saturday closes earlier.
+    hours = page.locator("#set-hours")
+    hours.get_by_label("Lauantai päättyy").fill(f"1{4 + n}:00")
+    save(page, "hours")
+    assert settings(stack)["hours"]["sat"] == [["10:00", f"1{4 + n}:00"]]
+
+    # Closures: a new closed day.
+    closures = page.locator("#set-closures")
+    closures.get_by_role("button", name="Lisää suljettu päivä").click()
+    closures.locator("input[type=date]").last.fill(f"2027-02-0{n}")
+    save(page, "closures")
+    assert f"2027-02-0{n}" in settings(stack)["closures"]
+
+    # Services: a new price for the men's cut.
+    item = service_item(page, "Miesten hiustenleikkaus")
+    item.locator("summary").click()
+    item.get_by_label("Hinta (€)").fill(f"4{4 + n},50")
+    save(page, "services")
+    mens = next(s for s in settings(stack)["services"] if s["id"] == "mens-cut")
+    assert mens["price_cents"] == (44 + n) * 100 + 50
+    # ... and a new service, offered by Mikko (services and staff saved together).
+    page.locator("#set-services").get_by_role("button", name="Lisää palvelu").click()
+    new = page.locator("#set-services details.item[open]").last
+    new.get_by_label("Nimi (fi)").fill(f"Parranajo {n}")
+    new.get_by_label("Nimi (en)").fill(f"Shave {n}")
+    new.get_by_label("Kesto (min)").fill("30")
+    new.get_by_label("Hinta (€)").fill("25")
+    new.get_by_label("Mikko Laine").check()
+    check(page, f"settings-new-service-{label(size)}")
+    save(page, "services")
+    sections = settings(stack)
+    shave = next(s for s in sections["services"] if s["name"]["fi"] == f"Parranajo {n}")
+    assert shave["price_cents"] == 2500 and shave["name"]["en"] == f"Shave {n}"
+    assert shave["id"] in next(m for m in sections["staff"] if m["id"] == "mikko")["services"]
+
+    # Staff: Mikko's title in Swedish, a Monday for him, and the new service shown on his list.
+    item = staff_item(page, "Mikko Laine")
+    item.locator("summary").click()
+    expect(item.get_by_label(f"Parranajo {n}")).to_be_checked()
+    item.get_by_label("Titteli (sv)").fill(f"Barberare {n}")
+    if item.get_by_label("Maanantai päättyy").count() == 0:
+        item.get_by_role("button", name="Lisää aika: Maanantai").click()
+    item.get_by_label("Maanantai päättyy").first.fill(f"1{2 + n}:00")
+    save(page, "staff")
+    mikko = next(m for m in settings(stack)["staff"] if m["id"] == "mikko")
+    assert mikko["title"]["sv"] == f"Barberare {n}"
+    assert mikko["hours"]["mon"] == [["09:00", f"1{2 + n}:00"]]
+
+    # Booking rules.
+    page.locator("#set-rules").get_by_label("Varaus viimeistään (min ennen)").fill(str(60 * n))
+    save(page, "rules")
+    assert settings(stack)["rules"]["min_notice_minutes"] == 60 * n
+
+    # Reminders: the first one the day before at a time.
+    reminders = page.locator("#set-reminders")
+    reminders.get_by_label("Milloin").first.select_option("day_before")
+    reminders.get_by_label("Kellonaika edellisenä päivänä").first.fill(f"1{6 + n}:00")
+    save(page, "reminders")
+    assert settings(stack)["reminders"][0]["day_before_at"] == f"1{6 + n}:00"
+
+    # Messages: the sender name.
+    page.locator("#set-messages").get_by_label("Lähettäjän nimi").fill(f"Salon Aurora {n}")
+    save(page, "messages")
+    assert settings(stack)["messages"]["sender_name"] == f"Salon Aurora {n}"
+    check(page, f"settings-saved-{label(size)}")
+
+
+# --- errors -----------------------------------------------------------------------------------
+@SIZES
+def test_a_validation_error_is_marked_on_its_field_and_nothing_is_saved(signed_in, stack, size):
+    page = signed_in(size)
+    before = settings(stack)
+    item = service_item(page, "Lasten hiustenleikkaus")
+    item.locator("summary").click()
+    duration = item.get_by_label("Kesto (min)")
+    duration.fill("3")
+    item.get_by_label("Hinta (€)").fill("paljon")  # read on the page: never sent
+    page.locator("#set-services").get_by_role("button", name="Tallenna", exact=True).click()
+    price = item.get_by_label("Hinta (€)")
+    expect(price).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{price.get_attribute('aria-describedby')}")).to_have_text(
+        re.compile("Kirjoita hinta euroina")
+    )
+    # The price fixed, the server's rule on the duration comes back on the duration.
+    price.fill("29")
+    page.locator("#set-services").get_by_role("button", name="Tallenna", exact=True).click()
+    expect(duration).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{duration.get_attribute('aria-describedby')}")).to_have_text("Vähintään 5.")
+    expect(price).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#set-services-error")).to_contain_text("Tätä ei tallennettu")
+    # Opening hours that end before they start: marked on that day.
+    hours = page.locator("#set-hours")
+    hours.get_by_label("Maanantai päättyy").fill("08:00")
+    hours.get_by_role("button", name="Tallenna", exact=True).click()
+    expect(hours.get_by_label("Maanantai alkaa")).to_have_attribute("aria-invalid", "true")
+    expect(hours.locator(".field-error")).to_have_text("Loppu on ennen alkua.")
+    check(page, f"settings-errors-{label(size)}")
+    assert settings(stack) == before  # nothing half-saved
+
+
+def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):
+    page = signed_in(PHONE)
+    # Another device saves the rules meanwhile.
+    rules = settings(stack)["rules"]
+    status, _ = admin(stack, "PUT", "/settings/rules", {**rules, "max_horizon_days": rules["max_horizon_days"] + 1})
+    assert status == 200
+    page.locator("#set-messages").get_by_label("Tekstiviestin lähettäjä").fill("Aurora2")
+    page.locator("#set-messages").get_by_role("button", name="Tallenna", exact=True).click()
+    expect(page.locator("#set-messages-note")).to_contain_text("Joku muu tallensi")
+    # The section was reloaded (her change is gone), the next save goes through.
+    expect(page.locator("#set-messages").get_by_label("Tekstiviestin lähettäjä")).not_to_have_value("Aurora2")
+    expect(page.locator("#set-rules").get_by_label("Varattavissa enintään (päivää eteenpäin)")).to_have_value(
+        str(rules["max_horizon_days"] + 1)
+    )
+    page.locator("#set-messages").get_by_label("Tekstiviestin lähettäjä").fill("Aurora2")
+    save(page, "messages")
+    assert settings(stack)["messages"]["sms_sender"] == "Aurora2"
+    check(page, "settings-conflict-phone")
+
+
+# --- staff --------------------------------------------------------------------------------------
+@SIZES
+def test_staff_see_their_own_hours_read_only(signed_in, size):
+    page = signed_in(size, role="staff")
+    box = page.locator("#settings")
+    expect(box.get_by_role("heading", name="Työaikasi")).to_be_visible()
+    expect(box.locator("#set-own-hours")).to_contain_text("Maanantai")
+    expect(box.locator("#set-own-hours")).to_contain_text("09:00–17:00")
+    expect(box.locator("input, select, textarea, button")).to_have_count(0)
+    expect(page.locator("#tabs a[data-view=import]")).to_be_hidden()
+    check(page, f"settings-staff-{label(size)}")
+
+
+# --- the CSV import ------------------------------------------------------------------------------
+def csv_bytes(n: int) -> bytes:
+    """A Windows-1252 export (Excel's plain CSV in Finland): two good rows, one bad phone."""
+    text = (
+        "Nimi;Puhelin;Sähköposti;Käyntipäivä;Palvelu;Hinta\r\n"
+        f"Tuomas Tuontinen{n};040 555 0{n}01;tuomas{n}@example.com;14.10.2026 10:00;Miesten hiustenleikkaus;42,00\r\n"
+        f"Hanna Hylätty{n};12;;1.10.2026;;\r\n"
+        f"Åsa Östman{n};+358 40 555 0{n}02;asa{n}@example.com;3.9.2026;Föönaus ja muotoilu;39\r\n"
+    )
+    return text.encode("cp1252")
+
+
+@SIZES
+def test_csv_import_with_a_bad_row(signed_in, stack, size):
+    page = signed_in(size, view="import")
+    n = 1 if size == PHONE else 2
+    box = page.locator("#import")
+    expect(page.get_by_role("heading", level=2, name="Asiakkaiden tuonti CSV-tiedostosta")).to_be_visible()
+    check(page, f"import-start-{label(size)}")
+    box.get_by_label("CSV-tiedosto").set_input_files(
+        files=[{"name": "asiakkaat.csv", "mimeType": "text/csv", "buffer": csv_bytes(n)}]
+    )
+    box.get_by_role("button", name="Tarkista tiedosto").click()
+    # The mapping step: each column a select, the server's suggestion chosen (ä read right).
+    expect(box.get_by_label("Sähköposti", exact=True)).to_have_value("email")
+    expect(box.get_by_label("Puhelin", exact=True)).to_have_value("phone")
+    expect(box.get_by_label("Käyntipäivä")).to_have_value("visit_date")
+    # The dry run: two clients, two visits, the bad row with its number and reason.
+    figures = box.locator("#imp-figures")
+    expect(figures).to_contain_text("Uusia asiakkaita2")
+    expect(figures).to_contain_text("Aiempia käyntejä2")
+    expect(figures).to_contain_text("Hylättyjä rivejä1")
+    expect(box.locator("#imp-rejected li")).to_have_text(re.compile(r"Rivi 3:.*12"))
+    check(page, f"import-dry-run-{label(size)}")
+    # A column changed: the dry run must be checked again before the import.
+    box.get_by_label("Hinta").select_option("-")
+    expect(box.get_by_role("button", name="Tuo 2 riviä")).to_be_disabled()
+    expect(box.locator("#imp-stale")).to_contain_text("tarkista tiedosto uudelleen")
+    box.get_by_role("button", name="Tarkista näillä sarakkeilla").click()
+    expect(box.get_by_label("Hinta")).to_have_value("-")
+    expect(box.locator("#imp-stale")).to_have_count(0)
+    # Stamps counted: a new dry run with the choice; then the import.
+    box.get_by_label("Tuodut käynnit kerryttävät leimakorttia").check()
+    expect(box.get_by_label("Tuodut käynnit kerryttävät leimakorttia")).to_be_checked()
+    expect(box.get_by_role("button", name="Tuo 2 riviä")).to_be_enabled()
+    box.get_by_role("button", name="Tuo 2 riviä").click()
+    expect(box.get_by_role("heading", name="Tuonti valmis")).to_be_visible(timeout=60000)
+    expect(box.locator("#imp-progress-text")).to_contain_text("3 / 3")
+    expect(box.locator("#imp-figures")).to_contain_text("Uusia asiakkaita2")
+    expect(box.locator("#imp-rejected li")).to_have_text(re.compile(r"Rivi 3:"))
+    check(page, f"import-done-{label(size)}")
+    # The imported clients are found by the search, with their visits.
+    page.get_by_role("searchbox", name="Hae asiakasta").fill(f"Östman{n}")
+    page.locator("#search-results").get_by_role("link", name=re.compile(f"Åsa Östman{n}")).click()
+    expect(page.get_by_role("heading", level=2, name=f"Åsa Östman{n}")).to_be_visible()
+    expect(page.locator("#client-card")).to_contain_text("Föönaus ja muotoilu")
+    status, found = admin(stack, "GET", f"/clients?q={quote(f'Hylätty{n}')}")
+    assert status == 200 and not found["clients"], found  # the bad row was not imported
+
+
+def test_a_file_too_big_is_refused_before_it_is_sent(signed_in):
+    page = signed_in(PHONE, view="import")
+    box = page.locator("#import")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/imports" in r.url else None)
+    box.get_by_label("CSV-tiedosto").set_input_files(
+        files=[{"name": "iso.csv", "mimeType": "text/csv", "buffer": b"Nimi;Puhelin\r\n" + b"x;1\r\n" * 800_000}]
+    )
+    box.get_by_role("button", name="Tarkista tiedosto").click()
+    expect(box.locator("#imp-error")).to_contain_text("Tiedosto on liian suuri")
+    assert sent == []
+    check(page, "import-too-big-phone")

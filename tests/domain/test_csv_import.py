@@ -1,0 +1,229 @@
+"""Reading another system's CSV export: encoding, delimiter, the suggested mapping, each
+cell, rows of one person grouped, deterministic ids. Plain values only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.domain import csv_import as ci
+
+HKI = ZoneInfo("Europe/Helsinki")
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Nimi;Sähköposti\nÄijä;a@b.fi\n".encode(), "utf-8"),
+        (b"\xef\xbb\xbf" + "Nimi;Sähköposti\n".encode(), "utf-8-sig"),
+        ("Nimi;Sähköposti\nÄijä;a@b.fi\n".encode("cp1252"), "cp1252"),
+        ("Nimi;Sähköposti\n".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_the_encoding_is_detected(data, encoding):
+    text, found = ci.decode(data)
+    assert found == encoding
+    assert text.lstrip("\ufeff").startswith("Nimi;Sähköposti")
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("Nimi;Puhelin;Sähköposti", ";"),
+        ("Name,Phone,Email", ","),
+        ("Name\tPhone", "\t"),
+        ('"Last, First";Phone', ";"),
+        ("Name", ","),
+    ],
+)
+def test_the_delimiter_is_sniffed(header, delimiter):
+    assert ci.sniff_delimiter(header + "\nx\n") == delimiter
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them():
+    table = ci.read_table('Nimi;Puhelin\n\nMaija;0401234567\n"Liisa\nLaine";0401234568\n')
+    assert table.headers == ("Nimi", "Puhelin")
+    assert [n for n, _ in table.rows] == [3, 5]  # the blank line 2 skipped; a quoted line break counts
+    with pytest.raises(ci.FileError, match="no clients"):
+        ci.read_table("Nimi;Puhelin\n")
+    with pytest.raises(ci.FileError, match="more than 2 rows"):
+        ci.read_table("Nimi\na\nb\nc\n", max_rows=2)
+    assert ci.read_table("Phone;Phone;\n1;2;3\n").headers == ("Phone", "Phone (2)", "column 3")
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            ["Nimi", "Puhelin", "Sähköposti", "Syntymäpäivä", "Lisätiedot"],
+            {
+                "Nimi": "name",
+                "Puhelin": "phone",
+                "Sähköposti": "email",
+                "Syntymäpäivä": "birthday",
+                "Lisätiedot": "notes",
+            },
+        ),
+        (
+            ["First name", "Last name", "Mobile Number", "Email", "Date of Birth", "Gender"],
+            {
+                "First name": "first_name",
+                "Last name": "last_name",
+                "Mobile Number": "phone",
+                "Email": "email",
+                "Date of Birth": "birthday",
+                "Gender": "-",
+            },
+        ),
+        (
+            ["Namn", "Telefon", "E-post", "Födelsedag"],
+            {"Namn": "name", "Telefon": "phone", "E-post": "email", "Födelsedag": "birthday"},
+        ),
+        (
+            ["Client", "Service", "Team Member", "Scheduled Date", "Price", "Status", "Phone", "Mobile"],
+            {
+                "Client": "name",
+                "Service": "service",
+                "Team Member": "staff",
+                "Scheduled Date": "visit_date",
+                "Price": "price",
+                "Status": "status",
+                "Phone": "-",
+                "Mobile": "phone",
+            },
+        ),
+    ],
+)
+def test_the_mapping_is_suggested_from_fi_sv_en_headers(headers, expected):
+    assert ci.suggest_mapping(headers) == expected
+
+
+def test_a_mapping_is_checked():
+    headers = ["Nimi", "Puhelin"]
+    assert ci.mapping_errors({"Nimi": "name", "Puhelin": "phone"}, headers) == {}
+    assert "mapping.Osoite" in ci.mapping_errors({"Osoite": "name"}, headers)
+    assert "mapping.Nimi" in ci.mapping_errors({"Nimi": "nickname", "Puhelin": "phone"}, headers)
+    assert "mapping.Puhelin" in ci.mapping_errors({"Nimi": "phone", "Puhelin": "phone"}, headers)
+    assert "name" in ci.mapping_errors({"Nimi": "-", "Puhelin": "phone"}, headers)["mapping"]
+    assert "phone" in ci.mapping_errors({"Nimi": "name", "Puhelin": "-"}, headers)["mapping"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("040 123 4567", "+358401234567"),
+        ("+358 40 123 4567", "+358401234567"),
+        ("358401234567", "+358401234567"),  # a spreadsheet ate the '+'
+        ("401234567", "+358401234567"),  # ...or the leading zero
+        ("+46 70 123 45 67", "+46701234567"),
+    ],
+)
+def test_phones_as_exports_write_them(raw, expected):
+    assert ci.parse_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "day", "at"),
+    [
+        ("2026-03-14", date(2026, 3, 14), None),
+        ("2026-03-14 10:30", date(2026, 3, 14), time(10, 30)),
+        ("2026-03-14T10:30:00", date(2026, 3, 14), time(10, 30)),
+        ("14.3.2026", date(2026, 3, 14), None),
+        ("14.03.2026 klo 10.30", date(2026, 3, 14), time(10, 30)),
+        ("14/03/2026 10:30", date(2026, 3, 14), time(10, 30)),
+        ("14 Mar 2026", date(2026, 3, 14), None),
+        ("Sat, 14 Mar 2026 10:30", date(2026, 3, 14), time(10, 30)),
+        ("Mar 14, 2026", date(2026, 3, 14), None),
+        ("14. maaliskuuta 2026", date(2026, 3, 14), None),
+    ],
+)
+def test_dates_as_exports_write_them(raw, day, at):
+    assert ci.parse_when(raw)[:2] == (day, at)
+
+
+@pytest.mark.parametrize("raw", ["", "31.2.2026", "yesterday", "2026-13-01", "14 Foo 2026"])
+def test_what_is_not_a_date(raw):
+    with pytest.raises(ValueError):
+        ci.parse_when(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1985-03-14", "1985-03-14"), ("14.3.1985", "1985-03-14"), ("14.3.", "--03-14"), ("--03-14", "--03-14")],
+)
+def test_birthdays(raw, expected):
+    assert ci.parse_birthday_cell(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "cents"),
+    [("45", 4500), ("45,50", 4550), ("45.5", 4550), ("45,00 €", 4500), ("€1,234.50", 123450), ("1 234,50", 123450)],
+)
+def test_prices(raw, cents):
+    assert ci.parse_price(raw) == cents
+
+
+@pytest.mark.parametrize("raw", ["-5", "free", "", "99999999"])
+def test_what_is_not_a_price(raw):
+    with pytest.raises(ValueError):
+        ci.parse_price(raw)
+
+
+HEADERS = ("Nimi", "Puhelin", "Sähköposti", "Käyntipäivä", "Tila")
+MAPPING = {"Nimi": "name", "Puhelin": "phone", "Sähköposti": "email", "Käyntipäivä": "visit_date", "Tila": "status"}
+
+
+def _row(n, *cells):
+    return ci.parse_row(n, cells, ci.columns_of(HEADERS, MAPPING), HKI, TODAY)
+
+
+def test_a_row_is_read_or_rejected_with_its_reason():
+    row = _row(2, "  Maija   Meikäläinen ", "040 123 4567", "Maija@Example.com", "14.3.2026", "")
+    assert row.name == "Maija Meikäläinen" and row.phone == "+358401234567" and row.email == "maija@example.com"
+    assert row.visit.start == datetime(2026, 3, 14, 10, 0, tzinfo=UTC)  # no time: noon, Helsinki
+    assert _row(3, "", "0401234567", "", "", "") == ci.Rejected(3, "no_name")
+    assert _row(4, "Liisa", "", "", "", "").code == "no_contact"
+    assert _row(5, "Liisa", "12", "", "", "").code == "bad_phone"
+    assert _row(6, "Liisa", "", "liisa@", "", "").code == "bad_email"
+    assert _row(7, "Liisa", "0401234567", "", "31.2.2026", "").code == "bad_date"
+    assert _row(8, "Liisa", "0401234567", "", "23.11.2026", "").code == "future_visit"
+    cancelled = _row(9, "Liisa", "0401234567", "", "1.11.2026", "Peruttu")
+    assert cancelled.visit is None and cancelled.visit_skipped
+
+
+def test_reasons_speak_the_owners_language():
+    assert ci.reason_text("bad_phone", "sv", {"value": "12"}) == "Telefonnumret är ogiltigt: 12"
+    assert ci.reason_text("no_contact", "fi").startswith("Ei puhelinnumeroa")
+    assert ci.reason_text("no_name", "de") == "The name is missing."
+
+
+def test_rows_sharing_a_phone_or_an_email_are_one_client():
+    rows = [
+        _row(2, "Maija", "0401234567", "", "1.10.2026", ""),
+        _row(3, "Liisa", "0401111111", "liisa@example.com", "", ""),
+        _row(4, "Maija M", "", "maija@example.com", "", ""),
+        _row(5, "Maija", "0401234567", "maija@example.com", "2.10.2026", ""),  # joins 2 and 4
+        _row(6, "Maija", "0401234567", "", "1.10.2026", ""),  # the same visit again
+    ]
+    groups = ci.group_rows(rows)
+    assert [[r.number for r in g.rows] for g in groups] == [[2, 4, 5, 6], [3]]
+    assert groups[0].phone == "+358401234567" and groups[0].email == "maija@example.com"
+    assert len(groups[0].visits) == 2
+
+
+def test_ids_are_deterministic_and_look_like_ours():
+    g = ci.group_rows([_row(2, "Maija", "0401234567", "", "", "")])[0]
+    cid = ci.client_id_for("imp1", g)
+    assert cid == ci.client_id_for("imp1", g) != ci.client_id_for("imp2", g)
+    assert len(cid) == 12 and cid.isalnum() and cid.islower()
+    v = ci.Visit(datetime(2026, 3, 14, 10, tzinfo=UTC), "Leikkaus")
+    assert ci.visit_id_for(cid, v, "womens-cut") == ci.visit_id_for(cid, v, "womens-cut")
+
+
+def test_a_chunk_round_trips_through_json():
+    g = ci.group_rows([_row(2, "Maija", "0401234567", "m@example.com", "14.3.2026 10:00", "")])[0]
+    back = ci.client_from_json(ci.group_to_json(g, "abc"))
+    assert back.client_id == "abc" and back.rows == (2,) and back.visits == tuple(g.visits)

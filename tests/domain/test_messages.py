@@ -1,0 +1,71 @@
+"""The outbox's rules, free of storage: a planned message entering the outbox, what one
+send attempt leaves, and what a reminder or feedback request needs of its visit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.domain.messages import (
+    MAX_ATTEMPTS,
+    Message,
+    Outcome,
+    PlannedMessage,
+    after_attempt,
+    queued,
+    visit_as_planned,
+)
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+DUE = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+PLANNED = PlannedMessage("a1#reminder-email-24h#x#email", "reminder", "email", "m@example.com", "fi", {}, DUE, "b")
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=attempts)
+
+
+def test_a_planned_message_waits_until_due_unless_the_request_sends_it_at_once():
+    waiting = queued(PLANNED, NOW)
+    assert (waiting.status, waiting.due_at, waiting.lease_until, waiting.created_at) == ("pending", DUE, None, NOW)
+    leased = queued(PLANNED, NOW, timedelta(minutes=2))
+    assert leased.status == "sending"
+    assert leased.due_at == leased.lease_until == NOW + timedelta(minutes=2)  # the sweeper's after the lease
+
+
+def test_an_attempt_sends_retries_with_backoff_or_fails_for_good():
+    m = queued(PLANNED, NOW, timedelta(minutes=2))
+    sent = after_attempt(m, Outcome("sent", provider_id="p-1"), NOW, backoff)
+    assert (sent.status, sent.provider_id, sent.sent_at, sent.attempts, sent.lease_until) == (
+        "sent",
+        "p-1",
+        NOW,
+        1,
+        None,
+    )
+    retry = after_attempt(m, Outcome("pending", error="Throttling"), NOW, backoff)
+    assert (retry.status, retry.due_at, retry.last_error) == ("pending", NOW + timedelta(minutes=1), "Throttling")
+    failed = after_attempt(m, Outcome("failed", error="opted_out"), NOW, backoff)
+    assert (failed.status, failed.last_error) == ("failed", "opted_out")
+
+
+def test_the_last_attempt_that_could_be_retried_fails_for_good():
+    m: Message = replace(queued(PLANNED, NOW), attempts=MAX_ATTEMPTS - 1)
+    done = after_attempt(m, Outcome("pending", error=None), NOW, backoff)
+    assert (done.status, done.last_error, done.attempts) == ("failed", "too many attempts", MAX_ATTEMPTS)
+
+
+def test_a_reminder_needs_its_visit_still_booked_at_the_time_and_reminders_on():
+    context = {"visit_start_utc": "2026-11-25T12:00:00Z"}
+    reminder = replace(queued(PLANNED, NOW), context=context)
+    check = visit_as_planned(reminder)
+    assert check is not None
+    assert (check.start, check.statuses, check.reminders_on) == (
+        datetime(2026, 11, 25, 12, tzinfo=UTC),
+        frozenset({"booked"}),
+        True,
+    )
+    feedback = visit_as_planned(replace(reminder, kind="feedback_request"))
+    assert feedback is not None
+    assert feedback.statuses == frozenset({"booked", "arrived", "completed"}) and not feedback.reminders_on
+    assert visit_as_planned(replace(reminder, kind="confirmation")) is None

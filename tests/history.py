@@ -1,0 +1,185 @@
+"""Time and history for the tests, in one place.
+
+- `at(iso)`: a wall time with its offset, as the clock gives it (UTC).
+- `run_job(name, when)`: one run of a scheduled job at a moment.
+- `past_visits(...)`: a client with these past visits, set directly. Her appointments
+  are written as completed through the store, and after each one her profile (visits,
+  spend, rhythm, at-risk and lapse days, stamp card) is brought up to date by the very
+  service the visits_ended job calls, `services.retention.refresh_client`. For tests
+  whose subject is what comes after (win-back, the stamp card, the registry): replaying
+  weeks of bookings and job runs to get there cost thousands of queries a test.
+- `job_ran_until(when)`: visits_ended has run on its 5-minute schedule up to `when`,
+  for tests that run the job at the time it would really run next.
+- `booked_ahead`, `after` and `visit`: a visit that happens through the public API
+  and the real visits_ended job, for tests whose subject it is.
+
+The only test code that writes history behind the API's back; the store functions it
+uses are named here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+BOOKED_AHEAD = timedelta(days=3)  # when a past visit was booked, before its start
+JOB_DELAY = timedelta(minutes=5)  # visits_ended runs every 5 minutes
+
+
+def at(iso: str) -> datetime:
+    """A wall time with its offset ("2026-11-25T12:00:00+02:00"), in UTC as the clock gives it."""
+    return datetime.fromisoformat(iso).astimezone(UTC)
+
+
+def business(slug: str = "demo"):
+    """The business at `slug`, which the test's fixtures loaded."""
+    from chalicelib.store import businesses
+
+    found = businesses.get_by_slug(slug)
+    assert found is not None, f"no business {slug!r}: is the fixture that loads it in use?"
+    return found
+
+
+def run_job(name: str, when: datetime | str) -> dict:
+    from chalicelib.jobs.schedule import JOBS
+
+    return JOBS[name].run(at(when) if isinstance(when, str) else when)
+
+
+def booked_ahead(client, frozen_now: dict, start: str, **kw) -> dict:
+    """Booked through the public API three days before `start`."""
+    from tests.api.helpers import book
+
+    frozen_now["now"] = at(start) - BOOKED_AHEAD
+    status, body = book(client, start, **kw)
+    assert status == 201, body
+    return body
+
+
+def after(frozen_now: dict, start: str) -> datetime:
+    """Two hours after the visit at `start`, with the visits_ended job run then — by a
+    job that has run on schedule until the visit began."""
+    job_ran_until(at(start))
+    frozen_now["now"] = at(start) + timedelta(hours=2)
+    run_job("visits_ended", frozen_now["now"])
+    return frozen_now["now"]
+
+
+def visit(client, frozen_now: dict, start: str, **kw) -> dict:
+    """Booked three days ahead, and two hours past with the job run."""
+    body = booked_ahead(client, frozen_now, start, **kw)
+    after(frozen_now, start)
+    return body
+
+
+@dataclass(frozen=True)
+class Visits:
+    business_id: str
+    client_id: str
+    appointments: tuple  # chalicelib.domain.booking.Appointment, oldest first
+
+    @property
+    def appointment_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.appointments)
+
+
+def past_visits(
+    starts: Iterable[datetime | str],
+    *,
+    slug: str = "demo",
+    name: str = "Maija Meikäläinen",
+    phone: str | None = "040 123 4567",
+    email: str | None = "maija@example.com",
+    service: str = "womens-cut",
+    staff: str = "aino",
+    marketing: bool = True,
+    locale: str = "fi",
+    status: str = "completed",
+    clock: dict | None = None,
+) -> Visits:
+    """Her visits at `starts`, each booked three days ahead and completed, and her profile
+    as visits_ended leaves it a few minutes after each one. She is found by phone or
+    email like a booking finds her, or is new. A frozen `clock` moves on to then.
+    (`status="booked"`: one nobody has marked yet, and no profile update.)"""
+    from chalicelib.domain.booking import Appointment
+    from chalicelib.domain.clients import BookedClient
+    from chalicelib.domain.contacts import normalize_email, normalize_phone
+    from chalicelib.domain.ids import new_id
+    from chalicelib.domain.privacy import erase_due
+    from chalicelib.services import retention
+    from chalicelib.store import bookings, clients
+
+    b = business(slug)
+    cfg = b.config
+    svc = cfg.service(service)
+    assert svc is not None, f"no service {service!r}"
+    phone = normalize_phone(phone) if phone else None
+    email = normalize_email(email) if email else None
+    client_id, done = None, []
+    for when in starts:
+        start = at(when) if isinstance(when, str) else when
+        end = start + timedelta(minutes=svc.duration_minutes)
+        match = clients.find_client(b.id, phone, email)
+        appt = Appointment(
+            id=new_id(),
+            business_id=b.id,
+            client_id=match.client_id or new_id(),
+            service_id=svc.id,
+            staff_id=staff,
+            start=start,
+            end=end,
+            occupied_until=start + timedelta(minutes=svc.occupancy_minutes),
+            status=status,
+            price_cents=svc.price_cents,
+            locale=locale,
+            created_at=start - BOOKED_AHEAD,
+            updated_at=end if status == "completed" else start - BOOKED_AHEAD,
+        )
+        contact = BookedClient(
+            business_id=b.id,
+            client_id=appt.client_id,
+            is_new=match.client_id is None,
+            name=name,
+            phone=phone,
+            email=email,
+            locale=locale,
+            marketing_granted=marketing,
+            consent_source="booking:web",
+            link_phone=bool(phone) and match.by_phone is None and match.client_id is not None,
+            link_email=bool(email) and match.by_email is None and match.client_id is not None,
+            active_until=appt.end,
+            erase_on=erase_due(appt.end, cfg.privacy.erase_inactive_after_years),
+        )
+        bookings.create_booking(appt, appt.days(cfg.tz), None, contact, [], None, appt.created_at)
+        if status == "completed":
+            retention.refresh_client(b.id, appt.client_id, appt.end + JOB_DELAY)
+        client_id = appt.client_id
+        done.append(appt)
+    assert client_id, "no visits given"
+    if clock is not None:
+        clock["now"] = done[-1].end + JOB_DELAY
+    return Visits(b.id, client_id, tuple(done))
+
+
+def job_ran_until(when: datetime) -> None:
+    """visits_ended ran every 5 minutes up to `when`: its watermark is there, so its next
+    run looks back minutes, not weeks (thousands of queries: an hour x 8 shards each).
+    Those runs would have had nothing to do — no visit still booked or arrived ended
+    since the job's last real run; checked with one Scan, which a test may do."""
+    from chalicelib.jobs.visits_ended import JOB
+    from chalicelib.store import jobs
+    from tests.api.helpers import table_items
+
+    since = jobs.get_watermark(JOB) or datetime.min.replace(tzinfo=UTC)
+    missed = [
+        i["appointment_id"]["S"]
+        for i in table_items()
+        if i["sk"]["S"].startswith("APPT#")
+        and i["status"]["S"] in ("booked", "arrived")
+        and since < datetime.fromisoformat(i["end"]["S"]) <= when
+    ]
+    assert not missed, f"visits_ended would have completed {missed} before {when}: run it instead"
+    jobs.set_watermark(JOB, when, when)

@@ -1,0 +1,56 @@
+"""The job schedule is written once (chalicelib/jobs/schedule.py): the app registers one
+schedule per job from it, and the local scheduler runs each job on the same rhythm."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.jobs.schedule import JOBS, Job
+
+
+def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
+    import app
+
+    registered = {
+        e.name: (e.schedule_expression.to_string(), e.handler_string)  # type: ignore[attr-defined]  # Chalice's ScheduledEventConfig
+        for e in app.app.event_sources
+    }
+    assert registered == {
+        "send_due": ("rate(1 minute)", "app.send_due"),
+        "visits_ended": ("rate(5 minutes)", "app.visits_ended"),
+        "kpi_sync": ("rate(5 minutes)", "app.kpi_sync"),
+        "imports": ("rate(1 minute)", "app.imports"),
+        "marketing": ("rate(1 hour)", "app.marketing"),
+        "erase_inactive": ("cron(15 2 * * ? *)", "app.erase_inactive"),
+    }
+    assert set(registered) == set(JOBS)
+
+
+def test_a_job_every_n_minutes_is_due_n_minutes_after_its_last_run():
+    job, now = JOBS["visits_ended"], datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert job.next_run(None, now) == now  # at start: at once
+    assert job.next_run(now - timedelta(minutes=3), now) == now + timedelta(minutes=2)
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "due"),
+    [
+        (None, "2026-12-01T10:00", "2026-12-01T10:00"),  # never ran: catch up at once
+        ("2026-12-01T02:15", "2026-12-01T10:00", "2026-12-02T02:15"),  # ran today: tomorrow
+        ("2026-11-30T02:15", "2026-12-01T02:14", "2026-12-01T02:15"),  # a minute before today's slot
+        ("2026-11-30T02:15", "2026-12-01T02:16", "2026-12-01T02:16"),  # missed today's slot: now
+        ("2026-12-31T02:15", "2026-12-31T23:59", "2027-01-01T02:15"),  # over the year's end
+    ],
+)
+def test_a_daily_job_runs_once_a_day_at_its_time(last, now, due):
+    job = JOBS["erase_inactive"]
+
+    def t(s):
+        return datetime.fromisoformat(s).replace(tzinfo=UTC)
+
+    assert job.next_run(t(last) if last else None, t(now)) == t(due)
+
+
+def test_a_time_of_day_only_for_daily_jobs():
+    with pytest.raises(ValueError, match="daily"):
+        Job("x", 60, lambda now: None, "x", at="02:15")

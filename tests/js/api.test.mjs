@@ -1,0 +1,78 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createApi, request, routeMissing, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
+
+function reply(status, body) {
+  return { ok: status < 400, status, statusText: "x", text: async () => (body === undefined ? "" : JSON.stringify(body)) };
+}
+
+test("errors take the API's shape, whatever answered", () => {
+  assert.deepEqual(toError(422, { error: { code: "invalid", message: "Fix it", fields: { "client.phone": "bad" } } }), {
+    status: 422, code: "invalid", message: "Fix it", fields: { "client.phone": "bad" },
+  });
+  assert.deepEqual(toError(403, { message: "Forbidden" }), { status: 403, code: "http_403", message: "Forbidden", fields: {} });
+  assert.deepEqual(toError(502, null, "Bad Gateway").code, "http_502");
+});
+
+test("a request sends JSON and reads JSON; a network failure is an error too", async () => {
+  const seen = [];
+  const data = await request("POST", "/x", { body: { a: 1 }, fetchFn: async (url, init) => { seen.push(init); return reply(201, { id: "1" }); } });
+  assert.deepEqual(data, { id: "1" });
+  assert.equal(seen[0].headers["Content-Type"], "application/json");
+  assert.equal(seen[0].body, '{"a":1}');
+  await assert.rejects(request("GET", "/x", { fetchFn: async () => { throw new TypeError("offline"); } }), (e) => e.code === "network");
+  assert.equal(await request("DELETE", "/x", { fetchFn: async () => reply(204) }), null);
+});
+
+test("the token goes along; a 401 ends the session", async () => {
+  let ended = 0;
+  const calls = [];
+  const api = createApi({
+    base: "/stage/",
+    getToken: () => "tok",
+    onSessionEnded: () => ended++,
+    fetchFn: async (url, init) => { calls.push([url, init.headers.Authorization]); return reply(401, { message: "Unauthorized" }); },
+  });
+  await assert.rejects(api("GET", "/calendar"), (e) => e.status === 401);
+  assert.deepEqual(calls, [["/stage/api/v1/admin/calendar", "Bearer tok"]]);
+  assert.equal(ended, 1);
+});
+
+test("a 403 other than owner_only asks /me whether the token is still good", async () => {
+  let ended = 0;
+  const urls = [];
+  const api = createApi({
+    base: "/",
+    getToken: () => "tok",
+    onSessionEnded: () => ended++,
+    fetchFn: async (url) => { urls.push(url); return reply(403, { message: "Forbidden" }); },
+  });
+  await assert.rejects(api("GET", "/clients"), (e) => e.status === 403);
+  assert.deepEqual(urls, ["/api/v1/admin/clients", "/api/v1/admin/me"]);
+  assert.equal(ended, 1);
+  urls.length = 0;
+  const owner = createApi({ base: "/", getToken: () => "tok", onSessionEnded: () => ended++,
+    fetchFn: async (url) => { urls.push(url); return reply(403, { error: { code: "owner_only", message: "no" } }); } });
+  await assert.rejects(owner("GET", "/kpis"), (e) => e.code === "owner_only");
+  assert.deepEqual(urls, ["/api/v1/admin/kpis"]);
+});
+
+test("optional contract fields are sent only when they differ from their default", () => {
+  assert.deepEqual(withoutDefaults({ start: "s", notify: true, invite: false }, { notify: true, invite: false }), { start: "s" });
+  assert.deepEqual(withoutDefaults({ notify: false, invite: true }, { notify: true, invite: false }), { notify: false, invite: true });
+});
+
+test("a route the server does not have yet, told apart from the app's own answers", () => {
+  assert.equal(routeMissing({ status: 404, code: "http_404" }), true);
+  assert.equal(routeMissing({ status: 404, code: "not_found" }), false); // an unknown id
+  assert.equal(routeMissing({ status: 403, code: "http_403", message: "Missing Authentication Token" }), true);
+  assert.equal(routeMissing({ status: 403, code: "bad_request" }), true); // the gateway's 4xx template
+  assert.equal(routeMissing({ status: 403, code: "owner_only" }), false);
+  assert.equal(routeMissing({ status: 409, code: "slot_taken" }), false);
+});
+
+test("what else an error carries is kept as its details", () => {
+  const e = toError(422, { error: { code: "bad_mapping", message: "m", fields: { mapping: "x" }, columns: ["A"], mapping: { A: "-" } } });
+  assert.deepEqual(e.details, { columns: ["A"], mapping: { A: "-" } });
+  assert.equal(toError(404, { error: { code: "not_found", message: "", fields: {} } }).details, undefined);
+});

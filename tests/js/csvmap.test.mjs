@@ -1,0 +1,43 @@
+// The CSV import's pure parts: the mapping, base64, the figures and the errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as M from "../../chalicelib/static/dashboard/csvmap.js";
+
+test("the file's bytes as base64, also beyond one slice", () => {
+  const bytes = new Uint8Array([0x4e, 0x69, 0x6d, 0x69, 0x3b, 0xe4]); // "Nimi;ä" in Windows-1252
+  assert.equal(M.toBase64(bytes), Buffer.from(bytes).toString("base64"));
+  const big = new Uint8Array(100000).map((_, i) => i % 251);
+  assert.equal(M.toBase64(big), Buffer.from(big).toString("base64"));
+  assert.equal(M.fits(3 * 1024 * 1024), true);
+  assert.equal(M.fits(4 * 1024 * 1024), false);
+});
+
+test("a field belongs to one column; a mapping needs a name and a phone or email", () => {
+  const mapping = { Nimi: "name", Puhelin: "phone", Muu: "-" };
+  assert.deepEqual(M.rows(["Nimi", "Puhelin", "Muu", "Uusi"], mapping).map((r) => r.field), ["name", "phone", "-", "-"]);
+  const moved = M.withField(mapping, "Muu", "phone");
+  assert.deepEqual(moved, { Nimi: "name", Puhelin: "-", Muu: "phone" });
+  assert.equal(M.problem(moved), null);
+  assert.equal(M.problem(M.withField(mapping, "Nimi", "-")), "imp_need_name");
+  assert.equal(M.problem({ Etunimi: "first_name", X: "birthday" }), "imp_need_contact");
+  assert.deepEqual(M.body("QQ==", null, false), { csv_base64: "QQ==", stamps: false });
+  assert.deepEqual(M.body("QQ==", moved, 1).mapping, moved);
+});
+
+test("figures: the dry run before the run, the run's own after", () => {
+  const view = { status: "previewed", total_rows: 4, done_rows: 0, created: 0, merged: 0, visits: 0, rejected: [], rejected_total: 0,
+    dry_run: { create: 2, merge: 1, visits: 3, rejected: [{ row: 4, code: "bad_phone", reason: "bad" }], rejected_total: 1 } };
+  assert.deepEqual(M.figures(view), { create: 2, merge: 1, visits: 3, rejected: view.dry_run.rejected, rejectedTotal: 1 });
+  const done = { ...view, status: "done", done_rows: 4, created: 1, merged: 2, visits: 3, rejected: [], rejected_total: 1 };
+  assert.equal(M.figures(done).create, 1);
+  assert.deepEqual(M.progress(done), { done: 4, total: 4, finished: true, failed: false, percent: 100 });
+  assert.equal(M.progress({ status: "running", total_rows: 3, done_rows: 1 }).percent, 33);
+});
+
+test("upload errors in the owner's words", () => {
+  assert.equal(M.uploadError({ status: 413, code: "http_413" }), "imp_too_big");
+  assert.equal(M.uploadError({ status: 422, code: "too_many_rows" }), "imp_too_many_rows");
+  assert.equal(M.uploadError({ status: 422, code: "bad_file" }), "imp_bad_file");
+  assert.equal(M.uploadError({ status: 403, code: "owner_only" }), "imp_owner_only");
+  assert.equal(M.uploadError({ status: 0, code: "network" }), "imp_failed");
+});

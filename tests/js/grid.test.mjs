@@ -1,0 +1,174 @@
+// The calendar's pure layout (chalicelib/static/dashboard/grid.js): node --test tests/js/
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as g from "../../chalicelib/static/dashboard/grid.js";
+
+const TZ = "Europe/Helsinki";
+
+test("an instant's wall clock and offset in the business's zone", () => {
+  assert.deepEqual(g.zoned(Date.parse("2026-11-25T10:00:00Z"), TZ), { date: "2026-11-25", hour: 12, minute: 0, offset: "+02:00" });
+  assert.deepEqual(g.zoned(Date.parse("2026-07-01T10:00:00Z"), TZ), { date: "2026-07-01", hour: 13, minute: 0, offset: "+03:00" });
+  assert.equal(g.zoned(0, "UTC").offset, "+00:00");
+});
+
+test("a local wall time becomes the instant the API means, also across DST", () => {
+  assert.equal(g.localIso(g.wallToMs("2026-11-25", 9, 30, TZ), TZ), "2026-11-25T09:30:00+02:00");
+  assert.equal(g.localIso(g.wallToMs("2027-03-28", 9, 0, TZ), TZ), "2027-03-28T09:00:00+03:00");
+  assert.equal(g.localIso(g.wallToMs("2026-10-25", 9, 0, TZ), TZ), "2026-10-25T09:00:00+02:00");
+  // 03:30 does not exist on the spring day: an hour later, as zoneinfo does.
+  assert.equal(g.localIso(g.wallToMs("2027-03-28", 3, 30, TZ), TZ), "2027-03-28T04:30:00+03:00");
+});
+
+test("minutes to pixels from the grid's top", () => {
+  const top = Date.parse("2026-11-25T08:00:00+02:00");
+  assert.equal(g.yOf("2026-11-25T09:30:00+02:00", top), 90 * g.PX_PER_MIN);
+  assert.equal(g.heightOf("2026-11-25T09:30:00+02:00", "2026-11-25T10:15:00+02:00"), 45 * g.PX_PER_MIN);
+  assert.equal(g.timeAtY(100, top, { step: 15 }), top + 60 * g.MINUTE); // 66.7 min -> 60
+  assert.equal(g.timeAtY(-3, top), top);
+  assert.ok(30 * g.PX_PER_MIN >= 44, "a free half hour is a 44 px touch target");
+});
+
+test("a day's window covers opening hours and every appointment, in whole hours", () => {
+  const w = g.dayWindow("2026-11-25", TZ, [
+    { start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T20:00:00+02:00" },
+    { start: "2026-11-25T07:30:00+02:00", end: "2026-11-25T08:30:00+02:00" },
+    { start: "2026-11-25T20:10:00+02:00", end: "2026-11-25T20:40:00+02:00" },
+  ]);
+  assert.equal(g.localIso(w.top, TZ), "2026-11-25T07:00:00+02:00");
+  assert.equal(g.localIso(w.bottom, TZ), "2026-11-25T21:00:00+02:00");
+  const empty = g.dayWindow("2026-11-29", TZ, []);
+  assert.equal(g.hhmm(empty.top, TZ) + "-" + g.hhmm(empty.bottom, TZ), "08:00-20:00");
+});
+
+test("hour lines on an ordinary day, and on the days the clocks turn", () => {
+  const labels = (date, from, to) => {
+    const top = g.wallToMs(date, from, 0, TZ);
+    const bottom = g.wallToMs(date, to, 0, TZ);
+    return g.hourMarks(top, bottom, TZ).map((m) => m.label);
+  };
+  assert.deepEqual(labels("2026-11-25", 8, 11), ["08:00", "09:00", "10:00"]);
+  assert.deepEqual(labels("2027-03-28", 1, 6), ["01:00", "02:00", "04:00", "05:00"]); // 03:00 never happens
+  assert.deepEqual(labels("2026-10-25", 1, 5), ["01:00", "02:00", "03:00", "03:00", "04:00"]); // 03:00 twice
+  // Real elapsed time: 09:00 is 7 hours after 01:00 on the spring day, 9 on the autumn day.
+  const spring = g.wallToMs("2027-03-28", 1, 0, TZ);
+  assert.equal(g.yOf("2027-03-28T09:00:00+03:00", spring), 7 * 60 * g.PX_PER_MIN);
+  const autumn = g.wallToMs("2026-10-25", 1, 0, TZ);
+  assert.equal(g.yOf("2026-10-25T09:00:00+02:00", autumn), 9 * 60 * g.PX_PER_MIN);
+});
+
+test("overlapping blocks side by side, the rest full width", () => {
+  const at = (s, e, id) => ({ id, start: `2026-11-25T${s}:00+02:00`, end: `2026-11-25T${e}:00+02:00` });
+  const items = [at("09:00", "10:00", "a"), at("09:30", "10:30", "b"), at("10:00", "11:00", "c"), at("12:00", "13:00", "d"), at("09:45", "10:15", "e")];
+  const out = g.layoutBlocks(items);
+  const by = Object.fromEntries(out.map((o) => [o.item.id, [o.col, o.cols]]));
+  assert.deepEqual(by.a, [0, 3]);
+  assert.deepEqual(by.b, [1, 3]);
+  assert.deepEqual(by.e, [2, 3]);
+  assert.deepEqual(by.c, [0, 3]); // a ended at 10:00: its column is free again
+  assert.deepEqual(by.d, [0, 1]);
+  assert.deepEqual(out.map((o) => o.item.id), ["a", "b", "c", "d", "e"]); // input order kept
+  assert.deepEqual(g.layoutBlocks([]), []);
+});
+
+test("closed hours and breaks are the gaps between the working intervals", () => {
+  const top = Date.parse("2026-11-25T08:00:00+02:00");
+  const bottom = Date.parse("2026-11-25T20:00:00+02:00");
+  const gaps = g.gaps(top, bottom, [
+    { start: "2026-11-25T13:00:00+02:00", end: "2026-11-25T17:00:00+02:00" },
+    { start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T12:00:00+02:00" },
+  ]).map((x) => `${g.hhmm(x.start, TZ)}-${g.hhmm(x.end, TZ)}`);
+  assert.deepEqual(gaps, ["08:00-09:00", "12:00-13:00", "17:00-20:00"]);
+  assert.deepEqual(g.gaps(top, bottom, []).length, 1);
+});
+
+test("free time: cancelled bookings and the one being moved do not count", () => {
+  const appts = [
+    { id: "a", status: "booked", start: "2026-11-25T10:00:00+02:00", end: "2026-11-25T11:00:00+02:00" },
+    { id: "b", status: "cancelled", start: "2026-11-25T12:00:00+02:00", end: "2026-11-25T13:00:00+02:00" },
+  ];
+  assert.equal(g.isFree(appts, "2026-11-25T10:30:00+02:00", "2026-11-25T11:30:00+02:00"), false);
+  assert.equal(g.isFree(appts, "2026-11-25T10:30:00+02:00", "2026-11-25T11:30:00+02:00", "a"), true);
+  assert.equal(g.isFree(appts, "2026-11-25T11:00:00+02:00", "2026-11-25T12:30:00+02:00"), true);
+});
+
+test("opening hours from the public profile, closures closed", () => {
+  const hours = { wed: [["09:00", "20:00"]], sat: ["10:00", "16:00"], sun: [] };
+  const wed = g.openingOn("2026-11-25", TZ, hours, []);
+  assert.deepEqual(wed.map((x) => g.localIso(x.start, TZ)), ["2026-11-25T09:00:00+02:00"]);
+  assert.equal(g.openingOn("2026-11-28", TZ, hours, []).length, 1);
+  assert.equal(g.openingOn("2026-11-29", TZ, hours, []).length, 0);
+  assert.equal(g.openingOn("2026-11-25", TZ, hours, ["2026-11-25"]).length, 0);
+});
+
+test("dates: days added and the week's Monday", () => {
+  assert.equal(g.addDays("2026-12-31", 1), "2027-01-01");
+  assert.equal(g.weekStart("2026-11-25"), "2026-11-23");
+  assert.equal(g.weekStart("2026-11-29"), "2026-11-23");
+  assert.equal(g.weekStart("2026-11-23"), "2026-11-23");
+  assert.equal(g.hhmm(g.floorTo(Date.parse("2026-11-25T10:07:42+02:00"), 5, TZ), TZ), "10:05");
+});
+
+import { normalizeCalendar, markersOf, datesOf } from "../../chalicelib/static/dashboard/calmodel.js";
+
+test("the calendar as the grid needs it, with the public opening hours standing in", () => {
+  const profile = { timezone: TZ, opening_hours: { wed: [["09:00", "20:00"]], thu: [["09:00", "20:00"]] }, closures: [] };
+  const data = {
+    view: "day", from: "2026-11-25", to: "2026-11-25", timezone: TZ,
+    staff: [{ id: "aino", name: "Aino", appointments: [{ id: "a1", status: "booked", start: "2026-11-25T10:00:00+02:00", end: "2026-11-25T11:00:00+02:00", note: "long hair", client: { id: "c", allergies: "ammonia" } }] }],
+  };
+  const cal = normalizeCalendar(data, profile, 42);
+  assert.equal(cal.now, 42);
+  assert.equal(cal.token, null);
+  assert.equal(g.hhmm(cal.days[0].open[0].start, TZ), "09:00");
+  assert.equal(cal.staff[0].hoursKnown, false);
+  assert.equal(g.hhmm(cal.staff[0].hours["2026-11-25"][0].end, TZ), "20:00");
+  assert.deepEqual(cal.staff[0].appointments[0].markers, { allergy: true, note: true, first_visit: false, deposit: false });
+});
+
+test("the contract's hours, breaks, time off and markers win", () => {
+  const data = {
+    view: "day", from: "2026-11-25", to: "2026-11-25", timezone: TZ, now: "2026-11-25T12:00:00+02:00", token: "tk",
+    days: [{ date: "2026-11-25", open: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T18:00:00+02:00" }], closed: false }],
+    staff: [{ id: "aino", name: "Aino",
+      hours: [{ date: "2026-11-25", intervals: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T12:00:00+02:00" }, { start: "2026-11-25T13:00:00+02:00", end: "2026-11-25T17:00:00+02:00" }] }],
+      time_off: [{ id: "t1", start: "2026-11-25T15:00:00+02:00", end: "2026-11-25T17:00:00+02:00", reason: "dentist", whole_salon: false }],
+      appointments: [{ id: "a", start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T10:00:00+02:00", markers: { allergy: false, note: false, first_visit: true, deposit: true }, client: { allergies: "x" } }] },
+    { id: "mikko", name: "Mikko", hours: [], appointments: [] }],
+  };
+  const cal = normalizeCalendar(data, null, 0);
+  assert.equal(cal.token, "tk");
+  assert.equal(g.hhmm(cal.now, TZ), "12:00");
+  assert.equal(cal.staff[0].hours["2026-11-25"].length, 2);
+  assert.deepEqual(cal.staff[1].hours["2026-11-25"], []); // not working that day
+  assert.equal(cal.staff[0].timeOff[0].reason, "dentist");
+  assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true });
+  assert.deepEqual(datesOf("2026-12-30", "2027-01-01"), ["2026-12-30", "2026-12-31", "2027-01-01"]);
+});
+
+test("a booking's buffer holds the chair: free times and moves leave it out, past times are not offered", async () => {
+  const { fitsAt, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const cal = norm({
+    from: "2026-11-25", to: "2026-11-25", timezone: "Europe/Helsinki", now: "2026-11-25T12:00:00+02:00",
+    days: [{ date: "2026-11-25", closed: false, open: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T20:00:00+02:00" }] }],
+    staff: [{ id: "mikko", name: "Mikko", hours: [{ date: "2026-11-25", intervals: [{ start: "2026-11-25T10:00:00+02:00", end: "2026-11-25T18:00:00+02:00" }] }],
+      time_off: [{ id: "x", start: "2026-11-25T15:00:00+02:00", end: "2026-11-25T16:00:00+02:00" }],
+      appointments: [
+        { id: "walkin", status: "booked", start: "2026-11-25T12:00:00+02:00", end: "2026-11-25T12:30:00+02:00", occupied_until: "2026-11-25T12:35:00+02:00" },
+        { id: "minna", status: "booked", start: "2026-11-25T16:00:00+02:00", end: "2026-11-25T16:30:00+02:00", occupied_until: "2026-11-25T16:35:00+02:00" },
+      ] }],
+  }, null, 0);
+  const m = cal.staff[0];
+  const at = (hhmm) => Date.parse(`2026-11-25T${hhmm}:00+02:00`);
+  const quarter = { length: 15 * 60000, held: 15 * 60000, nowMs: cal.now };
+  assert.equal(m.appointments[0].heldMs, at("12:35"));
+  assert.equal(fitsAt(m, "2026-11-25", at("12:30"), quarter), false); // the walk-in's buffer
+  assert.equal(fitsAt(m, "2026-11-25", at("12:45"), quarter), true);
+  assert.equal(fitsAt(m, "2026-11-25", at("11:45"), quarter), true); // 15 minutes' grace
+  assert.equal(fitsAt(m, "2026-11-25", at("11:30"), quarter), false); // past
+  assert.equal(fitsAt(m, "2026-11-25", at("17:45"), { ...quarter, length: 30 * 60000 }), false); // ends after her hours
+  // Moving Minna (30 min and a 5-minute buffer): from 14:30 she would hold the chair into the time off.
+  const minna = { length: 30 * 60000, held: 35 * 60000, nowMs: cal.now, exceptId: "minna" };
+  assert.equal(fitsAt(m, "2026-11-25", at("14:30"), minna), false);
+  assert.equal(fitsAt(m, "2026-11-25", at("14:25"), minna), true);
+  assert.equal(fitsAt(m, "2026-11-25", at("16:00"), minna), true); // her own place is free to her
+});

@@ -1,0 +1,83 @@
+// The one catalogue (chalicelib/strings/*.json): the dashboard's words in every language,
+// and the formatting helpers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import * as i18n from "../../chalicelib/static/dashboard/i18n.js";
+
+const dir = new URL("../../chalicelib/strings/", import.meta.url);
+const load = (l) => JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8"));
+
+test("every language has the same keys in every section", () => {
+  const [fi, sv, en] = ["fi", "sv", "en"].map(load);
+  for (const section of Object.keys(fi)) {
+    const keys = Object.keys(fi[section]).sort();
+    assert.deepEqual(Object.keys(sv[section]).sort(), keys, `sv ${section}`);
+    assert.deepEqual(Object.keys(en[section]).sort(), keys, `en ${section}`);
+  }
+});
+
+test("every key the dashboard's modules use is in the catalogue", () => {
+  const src = new URL("../../chalicelib/static/dashboard/", import.meta.url);
+  const words = load("en").dashboard;
+  const used = new Set();
+  for (const f of readdirSync(src).filter((n) => n.endsWith(".js"))) {
+    const text = readFileSync(new URL(f, src), "utf8");
+    for (const m of text.matchAll(/\bt\("([a-z0-9_]+)"/g)) used.add(m[1]);
+  }
+  const html = readFileSync(new URL("../../chalicelib/pages/templates/dashboard.html", import.meta.url), "utf8");
+  for (const m of html.matchAll(/data-t(?:-label|-placeholder)?="([a-z0-9_]+)"/g)) used.add(m[1]);
+  const missing = [...used].filter((k) => !(k in words));
+  assert.deepEqual(missing, []);
+});
+
+test("placeholders are the same in every language", () => {
+  const [fi, sv, en] = ["fi", "sv", "en"].map(load);
+  const names = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(",");
+  for (const section of ["dashboard"]) {
+    for (const key of Object.keys(en[section])) {
+      assert.equal(names(fi[section][key]), names(en[section][key]), `fi ${key}`);
+      assert.equal(names(sv[section][key]), names(en[section][key]), `sv ${key}`);
+    }
+  }
+});
+
+test("t() fills placeholders and falls back to the key", () => {
+  i18n.setCatalogue("en", load("en"));
+  i18n.setLang("en");
+  assert.equal(i18n.t("sum_week_value", { n: 3 }), "3 bookings");
+  assert.equal(i18n.t("no_such_key"), "no_such_key");
+  assert.equal(i18n.format("{a} and {b}", { a: 1 }), "1 and {b}");
+  assert.equal(i18n.kpiWords("visits").name, "Visits");
+});
+
+test("money, percentages and dates in the language's conventions", () => {
+  i18n.setCatalogue("fi", load("fi"));
+  i18n.setLang("fi");
+  assert.equal(i18n.money(6900, "EUR").replace(/\s/g, " "), "69,00 €");
+  assert.equal(i18n.day("2026-11-25T09:00:00+02:00"), "25.11.2026");
+  assert.equal(i18n.clock("2026-11-25T09:05:00+02:00"), "09:05");
+  i18n.setLang("en");
+  assert.equal(i18n.percent(0.125), "12.5%");
+  i18n.setLang("xx");
+  assert.equal(i18n.lang(), "fi");
+});
+
+test("the API's English errors are shown in the dashboard's own words, by code and by field", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  i18n.setCatalogue("fi", load("fi"));
+  i18n.setLang("fi");
+  const fi = load("fi").dashboard;
+  const taken = { status: 409, code: "slot_taken", message: "That time was just taken.", fields: {} };
+  assert.equal(i18n.errorText(taken), fi.err_slot_taken);
+  // A code the catalogue does not know: words by the status, never the English message.
+  assert.equal(i18n.errorText({ status: 409, code: "something_new", message: "English" }), fi.err_conflict);
+  assert.equal(i18n.errorText({ status: 422, code: "validation_failed", message: "English" }), fi.err_validation_failed);
+  assert.equal(i18n.errorText({ status: 503, code: "http_503", message: "English" }), fi.err_server);
+  assert.equal(i18n.errorText({ status: 0, code: "network" }), fi.err_network);
+  assert.equal(i18n.fieldText("client.phone", "not a valid phone number"), fi.f_phone);
+  assert.equal(i18n.fieldText("start", "is in the past"), fi.f_start_past);
+  assert.equal(i18n.fieldText("start", "is outside the staff member's working hours"), fi.f_start);
+  assert.equal(i18n.fieldText("repeat.weekly_until", "is before the first occurrence"), fi.f_weekly_until);
+  assert.equal(i18n.fieldText("tags.3", "too long"), fi.f_invalid);
+});

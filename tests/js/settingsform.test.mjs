@@ -1,0 +1,130 @@
+// The settings screen's forms <-> the sections of GET/PUT /settings.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as F from "../../chalicelib/static/dashboard/settingsform.js";
+
+const sections = {
+  hours: { mon: [["09:00", "18:00"]], tue: [["09:00", "12:00"], ["13:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] },
+  closures: ["2026-12-24", "2026-12-25"],
+  services: [
+    { id: "womens-cut", name: { fi: "Naisten leikkaus", sv: "Damklippning", en: null }, category: null, description: null,
+      duration_minutes: 60, price_cents: 6950, buffer_minutes: 10, return_interval_days: 42 },
+    { id: "colour", name: { fi: "Värjäys", sv: null, en: null }, category: { fi: "Väri", sv: null, en: "Colour" }, description: null,
+      duration_minutes: 120, price_cents: 12900, buffer_minutes: 15, return_interval_days: null },
+  ],
+  staff: [
+    { id: "aino", name: "Aino", title: { fi: "Kampaaja", sv: null, en: null }, photo_url: null, services: ["womens-cut", "colour"],
+      hours: { mon: [["09:00", "17:00"]], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }, days_off: ["2026-12-31"],
+      exceptions: { "2026-12-23": [["10:00", "14:00"]] } },
+    { id: "mikko", name: "Mikko", title: null, photo_url: "https://x.example/m.jpg", services: ["colour"],
+      hours: { mon: [], tue: [["10:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] }, days_off: [], exceptions: {} },
+  ],
+  rules: { min_notice_minutes: 120, max_horizon_days: 90, slot_step_minutes: 15, cancellation_window_hours: 24, change_grace_minutes: 15 },
+  reminders: [{ channel: "email", hours_before: 24, day_before_at: null }, { channel: "sms", hours_before: null, day_before_at: "18:00" }],
+  messages: { review_link: "https://g.page/x", sender_name: null, sms_sender: "Aurora" },
+};
+
+test("every section round-trips through its form unchanged", () => {
+  for (const name of F.SECTIONS) {
+    const { value, errors } = F.fromForm(name, F.toForm(name, sections[name], sections));
+    assert.deepEqual(errors, {}, name);
+    assert.deepEqual(value, sections[name], name);
+  }
+});
+
+test("services: prices in euros, empty optional texts are null, a new one gets an id from its name", () => {
+  const form = F.toForm("services", sections.services, sections, ",");
+  assert.equal(form[0].price, "69,50");
+  assert.deepEqual(form[0].staff, ["aino"]);
+  assert.deepEqual(form[1].staff, ["aino", "mikko"]);
+  form[0].price = "72";
+  form[0].category = { fi: "", sv: "Klipp", en: "" };
+  const added = { ...F.blank("services"), name: { fi: "Hiusten pesu & hoito", sv: "", en: "" }, price: "1 234,5 €", duration_minutes: "30" };
+  const { value, errors } = F.fromForm("services", [...form, added]);
+  assert.deepEqual(errors, {});
+  assert.equal(value[0].price_cents, 7200);
+  assert.deepEqual(value[0].category, { fi: "", sv: "Klipp", en: null }); // the server names "0.category.fi"
+  assert.equal(value[2].id, "hiusten-pesu-hoito");
+  assert.equal(value[2].price_cents, 123450);
+  assert.equal(value[2].return_interval_days, null);
+  assert.equal(value[2].duration_minutes, 30);
+});
+
+test("what cannot be read is an error at the API's path; other bad numbers go to the server as typed", () => {
+  const form = F.toForm("services", sections.services, sections);
+  form[1].price = "lots";
+  form[0].price = "";
+  form[0].duration_minutes = "1h";
+  const { value, errors } = F.fromForm("services", form);
+  assert.deepEqual(errors, { "1.price_cents": "price", "0.price_cents": "required" });
+  assert.equal(value[0].duration_minutes, "1h");
+  assert.equal(F.textToCents("45.5"), 4550);
+  assert.equal(F.textToCents("45,555"), null);
+  assert.equal(F.centsToText(5, "."), "0.05");
+});
+
+test("ids of new things are unique and fit the API's pattern", () => {
+  assert.equal(F.newId("Ääni & Öljy!", []), "aani-oljy");
+  assert.equal(F.newId("Colour", ["colour", "colour-2"]), "colour-3");
+  assert.equal(F.newId("!!!", [], "service"), "service");
+  assert.match(F.newId("x".repeat(80), []), /^[a-z0-9][a-z0-9-]{0,39}$/);
+  const staff = F.withIds("staff", [...F.toForm("staff", sections.staff), { ...F.blank("staff"), name: "Aino" }]);
+  assert.equal(staff[2].id, "aino-2");
+});
+
+test("reminders: hours before or the day before at a time; rules and messages", () => {
+  const form = F.toForm("reminders", sections.reminders);
+  form[0].timing = "day_before";
+  form[0].day_before_at = "17:30";
+  form.push(F.blank("reminders"));
+  assert.deepEqual(F.fromForm("reminders", form).value, [
+    { channel: "email", hours_before: null, day_before_at: "17:30" },
+    { channel: "sms", hours_before: null, day_before_at: "18:00" },
+    { channel: "email", hours_before: 24, day_before_at: null },
+  ]);
+  const rules = F.toForm("rules", sections.rules);
+  rules.slot_step_minutes = " 30 ";
+  assert.equal(F.fromForm("rules", rules).value.slot_step_minutes, 30);
+  const messages = F.toForm("messages", sections.messages);
+  messages.sms_sender = "  ";
+  assert.equal(F.fromForm("messages", messages).value.sms_sender, null);
+});
+
+test("who offers what: a new service ticked for a member, a removed one dropped", () => {
+  const form = F.toForm("services", sections.services, sections);
+  assert.equal(F.offersChanged(sections.staff, form), false);
+  const added = { ...F.blank("services"), id: "blowdry", staff: ["mikko"] };
+  const after = F.staffWithOffers(sections.staff, [form[1], added]); // womens-cut removed
+  assert.deepEqual(after.map((m) => m.services), [["colour"], ["colour", "blowdry"]]);
+  assert.equal(F.offersChanged(sections.staff, [form[1], added]), true);
+  assert.deepEqual(after[0].days_off, ["2026-12-31"]);
+  form[1].staff = ["mikko"];
+  assert.deepEqual(F.staffWithOffers(sections.staff, form).map((m) => m.services), [["womens-cut"], ["colour"]]);
+});
+
+test("an error finds its input, or the nearest place that holds it, or the section", () => {
+  const known = new Set(["0.name.fi", "0.duration_minutes", "0", "mon", "1.hours.mon"]);
+  assert.equal(F.targetFor("0.duration_minutes", known), "0.duration_minutes");
+  assert.equal(F.targetFor("0.colour", known), "0");
+  assert.equal(F.targetFor("1.hours.mon", known), "1.hours.mon");
+  assert.equal(F.targetFor("1.name", known), "_");
+  assert.equal(F.targetFor("_", known), "_");
+  assert.deepEqual(F.servicesErrorsFromConfig({ "services.2.price_cents": "x", body: "no staff member offers: a", "staff.0.name": "y" }),
+    { "2.price_cents": "x", _: "no staff member offers: a; y" });
+});
+
+test("the API's English messages become the catalogue's keys", () => {
+  assert.deepEqual(F.explain("Input should be greater than or equal to 5"), { key: "err_min", vars: { n: "5" } });
+  assert.deepEqual(F.explain("Input should be less than or equal to 366"), { key: "err_max", vars: { n: "366" } });
+  assert.deepEqual(F.explain("must be a multiple of 5"), { key: "err_multiple", vars: { n: "5" } });
+  assert.deepEqual(F.explain("'09:03' must be on a 5-minute boundary"), { key: "err_multiple", vars: { n: "5" } });
+  assert.equal(F.explain("interval 18:00-09:00 ends before it starts").key, "err_interval_order");
+  assert.equal(F.explain("must be an https:// URL").key, "err_https");
+  assert.deepEqual(F.explain("no staff member offers: colour"), { key: "err_unserved", vars: { ids: "colour" } });
+  assert.equal(F.explain("Input should be a valid integer, unable to parse string as an integer").key, "err_number");
+  assert.equal(F.explain("required").key, "err_required");
+  assert.equal(F.explain("String should have at least 1 character").key, "err_required");
+  assert.equal(F.explain("List should have at most 4 items after validation, not 5").key, "err_too_many");
+  assert.equal(F.explain("Input should be a valid date or datetime, month value is outside expected range").key, "err_date");
+  assert.equal(F.explain("something new").key, "err_invalid");
+});
