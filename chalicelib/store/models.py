@@ -65,7 +65,10 @@ class SlugItem(Base):
 
 
 class BusinessItem(Base):
-    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON."""
+    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON.
+
+    g1: BUSINESSES / <id>  every business, for the weekly jobs that act per business
+    """
 
     business_id = UnicodeAttribute()
     slug = UnicodeAttribute()
@@ -73,6 +76,19 @@ class BusinessItem(Base):
     feed_secrets = JSONAttribute(null=True)  # calendar feeds: {"business" | staff id: secret}
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    every_business: GlobalSecondaryIndex[BusinessItem] = _index("g1")
+
+
+class ReturnModelItem(Base):
+    """BIZ#<id> / RETURNS: the business's fitted return model (chalicelib/domain/returns.py
+    ReturnModel.to_dict: a dozen numbers), refitted weekly."""
+
+    business_id = UnicodeAttribute()
+    model = JSONAttribute()
+    fitted_at = UTCDateTimeAttribute()
+    clients = NumberAttribute(default=0)
 
 
 # --- clients -----------------------------------------------------------------------
@@ -533,4 +549,5 @@ ALL_MODELS = ALL_MODELS + (
     RewardItem,
     ImportItem,
     ImportChunkItem,
+    ReturnModelItem,
 )

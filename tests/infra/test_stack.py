@@ -173,9 +173,18 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "KpiSync": ["rate(5 minutes)"],
         "Imports": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
+        "RefitReturns": ["rate(168 hours)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
-    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "imports", "marketing", "erase_inactive"}
+    assert set(JOBS) == {
+        "send_due",
+        "visits_ended",
+        "kpi_sync",
+        "imports",
+        "marketing",
+        "refit_returns",
+        "erase_inactive",
+    }
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
 
 
