@@ -95,7 +95,9 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     maija, kalle_row = body["clients"]
     assert maija["rhythm_days"] == 21 and maija["visits"] == 5 and maija["spend_cents"] == 5 * 6900
     assert maija["last_service"]["id"] == "womens-cut" and maija["expected_visit"].startswith("2027-03-11")
-    assert 0 <= maija["p_return"] < 0.5 and maija["value_at_risk_cents"] == pytest.approx((1 - maija["p_return"]) * 6900, abs=4)
+    assert 0 <= maija["p_return"] < 0.5 and maija["value_at_risk_cents"] == pytest.approx(
+        (1 - maija["p_return"]) * 6900, abs=4
+    )
     assert maija["value_at_risk_cents"] > kalle_row["value_at_risk_cents"] > 0
     assert desk.get("/retention?status=gone")[0] == 422
 
