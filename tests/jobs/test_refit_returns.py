@@ -54,12 +54,14 @@ def test_the_weekly_fit_is_stored_moves_the_lapse_days_and_a_second_run_changes_
     after = _days(salon)
     assert after != before  # her days are the fitted model's now
     last = EVERY_3_WEEKS[-1]
-    at_risk, lapsed = model.turns(EVERY_3_WEEKS, last + timedelta(seconds=1))
+    _, lapsed = model.turns(EVERY_3_WEEKS, last + timedelta(seconds=1))
+    assert lapsed is not None
     assert after["Maija"][1] in ((lapsed.astimezone(salon.config.tz) + timedelta(days=d)).date() for d in (0, 1))
 
     again = run_job("refit_returns", MONDAY + timedelta(days=6, hours=23))  # the same week, retried
     assert again == {"businesses": 1, "fitted": 0, "rekeyed": 0}
-    assert stored.get(salon.id, returns.thresholds(salon.config)).to_dict() == model.to_dict()
+    again_model = stored.get(salon.id, returns.thresholds(salon.config))
+    assert again_model is not None and again_model.to_dict() == model.to_dict()
     assert _days(salon) == after
 
 
@@ -95,4 +97,5 @@ def test_thresholds_are_the_business_own(salon):
 
     kaisa_demo = next(c for c in clients.all_clients(salon.id) if c.name == "Kaisa")
     kaisa_lenient = clients.get_client(lenient.id, v.client_id)
+    assert kaisa_lenient and kaisa_lenient.lapsed_on and kaisa_demo.lapsed_on
     assert kaisa_lenient.lapsed_on > kaisa_demo.lapsed_on
