@@ -90,6 +90,8 @@ class Client:
     kpi: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     kpi_v: int = 0
     kpi_marked_at: datetime | None = None
+    # Early warnings the owner dismissed: code -> the key it rested on (domain/signals.py).
+    signals_dismissed: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_erased(self) -> bool:

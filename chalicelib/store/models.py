@@ -142,6 +142,7 @@ class ClientItem(Base):
     winback_episode = UnicodeAttribute(null=True)
     winback_sent = NumberAttribute(null=True)
     birthday_greeted = NumberAttribute(null=True)
+    signals_dismissed = JSONAttribute(null=True)  # {code: key}: early warnings the owner dismissed
     # Kept current by the after-visit job (chalicelib/jobs/visits_ended.py).
     visits = NumberAttribute(null=True)
     spend_cents = NumberAttribute(null=True)
