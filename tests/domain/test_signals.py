@@ -76,7 +76,9 @@ def test_a_rating_well_below_her_usual_warns():
 def test_a_steady_or_rising_rating_or_a_single_one_does_not():
     assert signals.falling_rating([(days_ago(60), 4), (days_ago(2), 4)]) is None
     assert signals.falling_rating([(days_ago(60), 2), (days_ago(2), 5)]) is None
-    assert signals.falling_rating([(days_ago(90), 5), (days_ago(60), 4), (days_ago(2), 4)]) is None  # half a star: noise
+    assert (
+        signals.falling_rating([(days_ago(90), 5), (days_ago(60), 4), (days_ago(2), 4)]) is None
+    )  # half a star: noise
     assert signals.falling_rating([(days_ago(2), 1)]) is None
 
 
