@@ -99,6 +99,8 @@ def to_client(i: ClientItem) -> Client:
         winback_sent=_int(i.winback_sent),
         winback_step_on=_day(keys.day_of_bucket(g4pk)) if g4pk else None,
         winback_log=tuple(parse_utc(str(t)) for t in i.winback_log or []),
+        nudged_for=i.nudged_for,
+        nudge_log=tuple(parse_utc(str(t)) for t in i.nudge_log or []),
         birthday_greeted=_int(i.birthday_greeted),
         visits=_int(i.visits),
         spend_cents=_int(i.spend_cents),

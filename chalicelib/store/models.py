@@ -158,6 +158,9 @@ class ClientItem(Base):
     # KPIs (chalicelib/domain/kpis.py): when win-back messages were sent (ISO UTC), what
     # her history last added to the period aggregates, and its version (the sync's lock).
     winback_log = ListAttribute(of=UnicodeAttribute, null=True)
+    # "Time for your next visit": the last visit the nudge was for, and when nudges went.
+    nudged_for = UTCDateTimeAttribute(null=True)
+    nudge_log = ListAttribute(of=UnicodeAttribute, null=True)
     kpi = JSONAttribute(null=True)
     kpi_v = NumberAttribute(null=True)
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
@@ -461,6 +464,9 @@ class AggregateItem(Base):
     winback_messages = NumberAttribute(null=True)
     winback_conversions = NumberAttribute(null=True)
     winback_revenue_cents = NumberAttribute(null=True)
+    nudge_messages = NumberAttribute(null=True)
+    nudge_bookings = NumberAttribute(null=True)
+    nudge_revenue_cents = NumberAttribute(null=True)
     ratings_sum = NumberAttribute(null=True)
     ratings_count = NumberAttribute(null=True)
     low_ratings = NumberAttribute(null=True)
