@@ -154,8 +154,8 @@ def test_bookings_within_14_days_of_a_nudge_are_its_bookings_and_revenue():
     assert c["2026-11"]["nudge_revenue_cents"] == 6900 and "nudge_revenue_cents" not in c.get("2026-12", {})
     too_late = visit("n", "2027-01-10T10:00", created="2026-12-05T10:00")  # day 15
     cancelled = visit("n", "2026-12-10T10:00", status="cancelled", created="2026-11-21T10:00")
-    c = kpis.contribution([too_late, cancelled], [], HEL, 24, nudges=nudged)["2026-11"]
-    assert c["nudge_messages"] == 1 and "nudge_bookings" not in c
+    november = kpis.contribution([too_late, cancelled], [], HEL, 24, nudges=nudged)["2026-11"]
+    assert november["nudge_messages"] == 1 and "nudge_bookings" not in november
     figures = kpis.figures({"nudge_messages": 4, "nudge_bookings": 1, "nudge_revenue_cents": 6900}, {})
     assert (figures["nudges_sent"]["value"], figures["nudge_bookings"]["value"]) == (4, 1)
 
