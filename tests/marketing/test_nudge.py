@@ -1,4 +1,4 @@
-""""Time for your next visit": a nudge to an active client with marketing consent a few
+""" "Time for your next visit": a nudge to an active client with marketing consent a few
 days before her rhythm expects her, naming her usual service and staff with a pre-filled
 booking link; only when nothing is booked; within the marketing cap; once per visit;
 per business on/off and lead time; counted in the KPIs."""
