@@ -98,9 +98,10 @@ JOBS = {
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
     "refit_returns": Job(
         "refit_returns",
-        7 * 24 * 60,
+        60,
         _refit_returns,
-        "refit each business's return model to its visits; move clients' at-risk and lapse days to it",
+        "weekly: refit each business's return model to its visits and move clients' at-risk and lapse days to it"
+        " (hourly runs finish a big business and otherwise do nothing)",
     ),
     "erase_inactive": Job(
         "erase_inactive",

@@ -5,6 +5,7 @@ from every client's completed visits, after which each client's at-risk and laps
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -64,23 +65,33 @@ def completed_visits(b: Business, now: datetime) -> dict[str, list[Appointment]]
     return by_client
 
 
-def refit(b: Business, now: datetime) -> dict[str, Any]:
+def refit(b: Business, now: datetime, deadline: float | None = None) -> dict[str, Any]:
     """Fit this week's model (unless this week's is stored already) and move every
-    client's at-risk and lapse days to it. Run twice, the second run changes nothing."""
+    client's at-risk and lapse days to it, in client id order, until `deadline`
+    (time.monotonic()); the next run goes on where this one stopped. Run again when
+    all is done, it changes nothing."""
     from chalicelib.services import retention  # its figures use this module's models
 
     as_of = week_of(now)
-    stored = store.get(b.id, thresholds(b.config))
-    if stored is not None and stored.fitted_at == as_of:
-        return {"fitted": False, "clients": stored.clients, "rekeyed": 0}
+    model, done_until = store.get_with_progress(b.id, thresholds(b.config))
+    if model is not None and model.fitted_at == as_of and done_until == store.ALL_REKEYED:
+        return {"fitted": False, "clients": model.clients, "rekeyed": 0, "left_for_next_run": False}
     visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
-    model = rules.fit([[a.start for a in v] for v in visits.values()], as_of, prior(b.config), thresholds(b.config))
-    store.save(b.id, model)
-    rekeyed = 0
-    for client_id, done in visits.items():
-        if figures_store.set_client_figures(b.id, client_id, retention.figures_of(b.config, done, model)):
+    fitted = model is None or model.fitted_at != as_of
+    if model is None or fitted:
+        model = rules.fit([[a.start for a in v] for v in visits.values()], as_of, prior(b.config), thresholds(b.config))
+        store.save(b.id, model)
+        done_until = ""
+    rekeyed, last = 0, done_until
+    for client_id in sorted(c for c in visits if c > done_until):
+        if deadline is not None and time.monotonic() > deadline:
+            store.rekeyed(b.id, as_of, last)
+            return {"fitted": fitted, "clients": model.clients, "rekeyed": rekeyed, "left_for_next_run": True}
+        if figures_store.set_client_figures(b.id, client_id, retention.figures_of(b.config, visits[client_id], model)):
             rekeyed += 1
-    return {"fitted": True, "clients": model.clients, "rekeyed": rekeyed}
+        last = client_id
+    store.rekeyed(b.id, as_of, store.ALL_REKEYED)
+    return {"fitted": fitted, "clients": model.clients, "rekeyed": rekeyed, "left_for_next_run": False}
 
 
 def visit_starts(history: Sequence[Appointment], now: datetime) -> list[datetime]:

@@ -89,6 +89,7 @@ class ReturnModelItem(Base):
     model = JSONAttribute()
     fitted_at = UTCDateTimeAttribute()
     clients = NumberAttribute(default=0)
+    rekeyed_until = UnicodeAttribute(null=True)  # the last client id re-keyed to it; "~" when all are
 
 
 # --- clients -----------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "KpiSync": ["rate(5 minutes)"],
         "Imports": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
-        "RefitReturns": ["rate(168 hours)"],
+        "RefitReturns": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
     assert set(JOBS) == {

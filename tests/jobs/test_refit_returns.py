@@ -1,6 +1,7 @@
 """The weekly refit of each business's return model: it stores the fit of the week,
-moves her at-risk and lapse days to it, changes nothing when run again, and a business
-with no history keeps its prior. Thresholds are the business's own."""
+moves her at-risk and lapse days to it (over several runs for a big business), changes
+nothing when run again, and a business with no history keeps its prior. Thresholds are
+the business's own."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_the_weekly_fit_is_stored_moves_the_lapse_days_and_a_second_run_changes_
     before = _days(salon)
     assert stored.get(salon.id, returns.thresholds(salon.config)) is None  # the prior until the first fit
     first = run_job("refit_returns", MONDAY + timedelta(days=2, hours=5))  # Wednesday: fitted to Monday 00:00
-    assert first == {"businesses": 1, "fitted": 1, "rekeyed": 3}
+    assert first == {"businesses": 1, "fitted": 1, "rekeyed": 3, "left_for_next_run": False}
     model = stored.get(salon.id, returns.thresholds(salon.config))
     assert model is not None and model.fitted_at == MONDAY and model.clients == 3
     after = _days(salon)
@@ -59,7 +60,7 @@ def test_the_weekly_fit_is_stored_moves_the_lapse_days_and_a_second_run_changes_
     assert after["Maija"][1] in ((lapsed.astimezone(salon.config.tz) + timedelta(days=d)).date() for d in (0, 1))
 
     again = run_job("refit_returns", MONDAY + timedelta(days=6, hours=23))  # the same week, retried
-    assert again == {"businesses": 1, "fitted": 0, "rekeyed": 0}
+    assert again == {"businesses": 1, "fitted": 0, "rekeyed": 0, "left_for_next_run": False}
     again_model = stored.get(salon.id, returns.thresholds(salon.config))
     assert again_model is not None and again_model.to_dict() == model.to_dict()
     assert _days(salon) == after
@@ -99,3 +100,14 @@ def test_thresholds_are_the_business_own(salon):
     kaisa_lenient = clients.get_client(lenient.id, v.client_id)
     assert kaisa_lenient and kaisa_lenient.lapsed_on and kaisa_demo.lapsed_on
     assert kaisa_lenient.lapsed_on > kaisa_demo.lapsed_on
+
+
+def test_a_big_business_is_re_keyed_over_several_runs_in_client_order(salon):
+    from chalicelib.jobs import refit_returns
+
+    when = MONDAY + timedelta(hours=3)
+    first = refit_returns.run(when, budget_seconds=0)  # out of time before the first client
+    assert (first["fitted"], first["rekeyed"], first["left_for_next_run"]) == (1, 0, True)
+    rest = refit_returns.run(when + timedelta(hours=1))
+    assert (rest["fitted"], rest["rekeyed"], rest["left_for_next_run"]) == (0, 3, False)
+    assert refit_returns.run(when + timedelta(hours=2))["rekeyed"] == 0

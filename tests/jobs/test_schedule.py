@@ -21,7 +21,7 @@ def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
         "kpi_sync": ("rate(5 minutes)", "app.kpi_sync"),
         "imports": ("rate(1 minute)", "app.imports"),
         "marketing": ("rate(1 hour)", "app.marketing"),
-        "refit_returns": ("rate(168 hours)", "app.refit_returns"),
+        "refit_returns": ("rate(1 hour)", "app.refit_returns"),
         "erase_inactive": ("cron(15 2 * * ? *)", "app.erase_inactive"),
     }
     assert set(registered) == set(JOBS)
