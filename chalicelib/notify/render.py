@@ -168,7 +168,7 @@ def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) 
 
 # Marketing carries two links (rebook and unsubscribe): it may use two concatenated
 # segments (2 x 153 GSM-7 units) before it is shortened like the rest.
-TWO_SEGMENT_KINDS = {"winback", "birthday", "reward", "personal"}  # the owner writes these texts
+TWO_SEGMENT_KINDS = {"winback", "nudge", "birthday", "reward", "personal"}  # the owner writes these texts
 TWO_SEGMENT_UNITS = 306
 
 

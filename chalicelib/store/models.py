@@ -65,7 +65,10 @@ class SlugItem(Base):
 
 
 class BusinessItem(Base):
-    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON."""
+    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON.
+
+    g1: BUSINESSES / <id>  every business, for the weekly jobs that act per business
+    """
 
     business_id = UnicodeAttribute()
     slug = UnicodeAttribute()
@@ -73,6 +76,20 @@ class BusinessItem(Base):
     feed_secrets = JSONAttribute(null=True)  # calendar feeds: {"business" | staff id: secret}
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    every_business: GlobalSecondaryIndex[BusinessItem] = _index("g1")
+
+
+class ReturnModelItem(Base):
+    """BIZ#<id> / RETURNS: the business's fitted return model (chalicelib/domain/returns.py
+    ReturnModel.to_dict: a dozen numbers), refitted weekly."""
+
+    business_id = UnicodeAttribute()
+    model = JSONAttribute()
+    fitted_at = UTCDateTimeAttribute()
+    clients = NumberAttribute(default=0)
+    rekeyed_until = UnicodeAttribute(null=True)  # the last client id re-keyed to it; "~" when all are
 
 
 # --- clients -----------------------------------------------------------------------
@@ -126,6 +143,7 @@ class ClientItem(Base):
     winback_episode = UnicodeAttribute(null=True)
     winback_sent = NumberAttribute(null=True)
     birthday_greeted = NumberAttribute(null=True)
+    signals_dismissed = JSONAttribute(null=True)  # {code: key}: early warnings the owner dismissed
     # Kept current by the after-visit job (chalicelib/jobs/visits_ended.py).
     visits = NumberAttribute(null=True)
     spend_cents = NumberAttribute(null=True)
@@ -141,6 +159,9 @@ class ClientItem(Base):
     # KPIs (chalicelib/domain/kpis.py): when win-back messages were sent (ISO UTC), what
     # her history last added to the period aggregates, and its version (the sync's lock).
     winback_log = ListAttribute(of=UnicodeAttribute, null=True)
+    # "Time for your next visit": the last visit the nudge was for, and when nudges went.
+    nudged_for = UTCDateTimeAttribute(null=True)
+    nudge_log = ListAttribute(of=UnicodeAttribute, null=True)
     kpi = JSONAttribute(null=True)
     kpi_v = NumberAttribute(null=True)
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
@@ -451,6 +472,9 @@ class AggregateItem(Base):
     winback_messages = NumberAttribute(null=True)
     winback_conversions = NumberAttribute(null=True)
     winback_revenue_cents = NumberAttribute(null=True)
+    nudge_messages = NumberAttribute(null=True)
+    nudge_bookings = NumberAttribute(null=True)
+    nudge_revenue_cents = NumberAttribute(null=True)
     ratings_sum = NumberAttribute(null=True)
     ratings_count = NumberAttribute(null=True)
     low_ratings = NumberAttribute(null=True)
@@ -540,4 +564,5 @@ ALL_MODELS = ALL_MODELS + (
     RewardItem,
     ImportItem,
     ImportChunkItem,
+    ReturnModelItem,
 )

@@ -58,13 +58,15 @@ def visit(
     service: str = "womens-cut",
     status: str = "completed",
     marketing: bool = True,
+    every_days: int = 0,
+    visits: int = 1,
 ) -> dict:
-    """An appointment at `start` (today's, or one long ago): a completed one leaves her
-    profile as the visits_ended job would, so a visit weeks ago puts her on the at-risk
-    or lapsed list."""
+    """An appointment at `start` (today's, or one long ago) and `visits` - 1 more before
+    it, `every_days` apart: completed ones leave her profile as the visits_ended job
+    would, so a visit weeks ago puts her on the at-risk or lapsed list."""
     with stack_env(stack):
         v = past_visits(
-            [start],
+            [start - timedelta(days=every_days * n) for n in range(visits - 1, -1, -1)],
             name=name,
             phone=None,
             email=email,
@@ -73,4 +75,4 @@ def visit(
             status=status,
             marketing=marketing,
         )
-        return {"appointment": v.appointment_ids[0], "client": v.client_id, "business": v.business_id}
+        return {"appointment": v.appointment_ids[-1], "client": v.client_id, "business": v.business_id}

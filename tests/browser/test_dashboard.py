@@ -104,7 +104,18 @@ def seed(stack) -> dict:
     early = now.astimezone(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0)
     people = {
         "today": visit(stack, "Tuula Tänään", "tuula@example.com", early, staff="mikko", status="booked"),
-        "message": visit(stack, "Riikka Riskinen", "riikka@example.com", now - timedelta(days=70), staff="aino"),
+        # At risk by the demo salon's return model (its prior): a regular every eight weeks,
+        # six visits, the last 60 days ago (at risk from day 53, lapsed from day 65); one
+        # visit 70 days ago, as the others, is lapsed already.
+        "message": visit(
+            stack,
+            "Riikka Riskinen",
+            "riikka@example.com",
+            now - timedelta(days=60),
+            staff="aino",
+            every_days=56,
+            visits=6,
+        ),
         "no_consent": visit(
             stack, "Nelli Nolupa", "nelli@example.com", now - timedelta(days=75), staff="mikko", marketing=False
         ),

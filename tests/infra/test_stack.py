@@ -175,6 +175,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "HoldExpiry": ["rate(1 minute)"],
         "Imports": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
+        "RefitReturns": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
     assert set(JOBS) == {
@@ -184,6 +185,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "hold_expiry",
         "imports",
         "marketing",
+        "refit_returns",
         "erase_inactive",
     }
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role

@@ -22,6 +22,7 @@ def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
         "hold_expiry": ("rate(1 minute)", "app.hold_expiry"),
         "imports": ("rate(1 minute)", "app.imports"),
         "marketing": ("rate(1 hour)", "app.marketing"),
+        "refit_returns": ("rate(1 hour)", "app.refit_returns"),
         "erase_inactive": ("cron(15 2 * * ? *)", "app.erase_inactive"),
     }
     assert set(registered) == set(JOBS)
