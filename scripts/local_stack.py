@@ -239,25 +239,25 @@ class LocalStack:
             info["now"] = self.now
         (self.local_dir / STACK_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
         logs = self.local_dir / "logs"
+        # DynamoDB Local (a JVM), the mock AWS server and the API server take seconds each
+        # to start: they start together, and each step waits only for what it needs.
         print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
         self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb", log_path=logs / "dynamodb.log")
-        self._starting(self.ddb.start)
+        self._starting(self.ddb.launch)
         print(f"Starting the mock AWS server (SES, SNS) on port {self.aws_port} ...")
         # What it "sends" is kept beside the data, so it survives a restart as bookings do.
         self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log", store=self.local_dir / "sent-messages.jsonl")
-        self._starting(self.aws.start)
+        self._starting(self.aws.launch)
+        self.accounts = local_accounts(self.local_dir)  # before the API server reads them
+        self.spawn("API server", self.api_command())  # it reaches the table only when asked
 
-        self.run_step("create-table")
-        self.run_step("load-business", DEMO_CONFIG)
+        self._starting(self.ddb.wait_ready)
+        self.run_step("load-business", "--create-table", DEMO_CONFIG)
+        self._starting(self.aws.wait_ready)
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.
         verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
-
-        self.accounts = local_accounts(self.local_dir)
-
-        self.spawn("API server", self.api_command())
-        if self.cli_has("run-scheduler"):
-            self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
+        self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
 
     def api_command(self) -> list[str]:
         """The API: scripts/local_server.py (the app behind chalice's local API Gateway,
@@ -297,17 +297,6 @@ class LocalStack:
                 f"`python -m scripts.rebook_cli {' '.join(args)}` failed "
                 f"(exit {result.returncode}); see its output above."
             )
-
-    def cli_has(self, command: str) -> bool:
-        result = subprocess.run(
-            [sys.executable, "-m", "scripts.rebook_cli", "--help"],
-            cwd=REPO_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        return result.returncode == 0 and command in result.stdout
 
     def spawn(self, name: str, cmd: list[str]) -> None:
         # Own process group: the terminal's Ctrl-C reaches only us, and we stop each
