@@ -92,6 +92,7 @@ export function toForm(name, value, all, decimal = ",") {
         duration_minutes: str(s.duration_minutes),
         buffer_minutes: str(s.buffer_minutes),
         price: centsToText(s.price_cents, decimal),
+        price_max_cents: s.price_max_cents ?? null, // kept as it is (set in the business file)
         return_interval_days: str(s.return_interval_days),
         staff: staff.filter((m) => (m.services || []).includes(s.id)).map((m) => m.id),
       }));
@@ -103,6 +104,7 @@ export function toForm(name, value, all, decimal = ",") {
         name: str(m.name),
         title: localizedToForm(m.title),
         photo_url: str(m.photo_url),
+        photo: m.photo ?? null, // kept as it is (an image of the business's set)
         services: [...(m.services || [])],
         hours: weekToForm(m.hours),
         days_off: [...(m.days_off || [])],
@@ -166,6 +168,7 @@ export function fromForm(name, form) {
           description: localizedFromForm(s.description, true),
           duration_minutes: intOrRaw(s.duration_minutes),
           price_cents: cents === null ? 0 : cents,
+          price_max_cents: s.price_max_cents ?? null,
           buffer_minutes: intOrRaw(s.buffer_minutes),
           return_interval_days: intOrRaw(s.return_interval_days, true),
         };
@@ -177,6 +180,7 @@ export function fromForm(name, form) {
         name: str(m.name).trim(),
         title: localizedFromForm(m.title, true),
         photo_url: str(m.photo_url).trim() || null,
+        photo: m.photo ?? null,
         services: [...m.services],
         hours: weekFromForm(m.hours),
         days_off: [...(m.days_off || [])],
