@@ -102,6 +102,7 @@ def test_the_rating_is_read_from_the_aggregates_and_kept_a_while(client, frozen_
 
     reads = []
     real = kpis.periods
+
     def counted(*a):
         reads.append(a)
         return real(*a)
