@@ -12,7 +12,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_page, new_context
+from tests.browser.conftest import check_client_page as check_page
+from tests.browser.conftest import new_context
 from tests.browser.seed import past_visit
 
 _people = itertools.count(1)
@@ -303,3 +304,79 @@ def test_the_confirm_button_is_disabled_while_sending(page, stack):
     )
     assert state["disabled"] and state["busy"] == "true"
     assert state["sent"][0] is True and not any(state["sent"][1:])  # the second tap sends nothing
+
+
+def test_the_shop_window(page, stack):
+    page.goto(f"{stack.api}/book/demo")
+    check_page(page, "book-shop-window")
+    cover = page.locator("img.cover")
+    # A sized file of the set, loaded (naturalWidth is the CSS width the srcset density gives).
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.cover'); "
+        "return i.complete && i.naturalWidth > 300 && /demo-cover-\\d+\\.\\w+\\.webp$/.test(i.currentSrc); }"
+    )
+    assert cover.get_attribute("width") and cover.get_attribute("height")
+    assert page.get_by_role("heading", name="Värit").is_visible()
+    assert page.get_by_text("Värjäysasiantuntija").is_visible()
+    assert page.get_by_role("link", name="Näytä kartalla").get_attribute("href").startswith("https://")
+
+
+def test_a_returning_client_books_again_in_at_most_three_taps(browser, stack):
+    name, email, _ = someone("again")
+    link = past_visit(stack, name, email)["book_again"]
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(link)
+    page.locator(".slots a").first.wait_for()  # opens on her stylist's first free day
+    taps = 0
+
+    def tap(locator):
+        nonlocal taps
+        taps += 1
+        locator.click()
+
+    tap(page.locator(".slots a").first)
+    # Her details are there already (from the link's token, not the URL).
+    expect(page.get_by_label("Nimi")).to_have_value(name)
+    expect(page.get_by_label("Sähköposti")).to_have_value(email)
+    tap(page.get_by_role("button", name="Vahvista varaus"))
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert taps <= 3, taps
+    assert email not in link and name.split()[0] not in link
+    context.close()
+
+
+def test_her_details_are_remembered_on_the_device_only_when_she_asks(browser, stack):
+    context = new_context(browser)
+    page = context.new_page()
+    details = f"{stack.api}/book/demo?service=kids-cut&staff=mikko"
+    page.goto(details)
+    pick_a_time(page, days_ahead=4)
+    name, email, phone = someone("remember")
+    fill_details(page, name, email, phone, marketing=False)
+    check_page(page, "book-details-remember")
+    stored = "() => Object.keys(localStorage).filter(k => k.startsWith('rebook:'))"
+    page.get_by_label("Muista tietoni tällä laitteella").check()
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert page.evaluate(stored) == ["rebook:demo:details"]
+    page.goto(details)
+    pick_a_time(page, days_ahead=5)
+    expect(page.get_by_label("Nimi")).to_have_value(name)
+    expect(page.get_by_label("Puhelin")).to_have_value(phone)
+    page.get_by_role("button", name="Unohda tietoni tältä laitteelta").click()
+    page.get_by_text("Tietosi poistettiin tältä laitteelta.").wait_for()
+    assert page.evaluate(stored) == []
+    page.reload()
+    expect(page.get_by_label("Nimi")).to_have_value("")
+    context.close()
+    # Without the tick nothing is kept.
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(details)
+    pick_a_time(page, days_ahead=6)
+    fill_details(page, *someone("forgetful"), marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert page.evaluate(stored) == []
+    context.close()
