@@ -375,7 +375,8 @@ def test_her_details_are_remembered_on_the_device_only_when_she_asks(browser, st
     page = context.new_page()
     page.goto(details)
     pick_a_time(page, days_ahead=6)
-    fill_details(page, *someone("forgetful"), marketing=False)
+    name, email, phone = someone("forgetful")
+    fill_details(page, name, email, phone, marketing=False)
     page.get_by_role("button", name="Vahvista varaus").click()
     page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
     assert page.evaluate(stored) == []
