@@ -65,7 +65,6 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     t = words(locale)
     profile = {**profile, "city": city_of(profile["timezone"])}
     ctx: dict[str, Any] = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
-    ctx["shop"] = shop_window(b, locale, t)
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service:
@@ -88,6 +87,8 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             known = returning_client(b, params.get("again"))
             if known:
                 ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
+    if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
+        ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
     ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
     ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
