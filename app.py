@@ -15,6 +15,8 @@ from chalicelib.jobs.schedule import JOBS, Job
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="rebook")
+# The business images (chalicelib/api/pages.py) are answered as bytes.
+app.api.binary_types.append("image/webp")
 app.register_blueprint(public)
 app.register_blueprint(pages)
 app.register_blueprint(admin)

@@ -88,6 +88,20 @@ def referral_token(business_id: str, client_id: str, now: datetime) -> str:
     return tokens.make_token(link_secret(), "referral", business_id, client_id, now + CLIENT_LINK_VALID)
 
 
+REBOOK_VALID = timedelta(days=120)  # a "book again" link in a message
+
+
+def rebook_token(business_id: str, client_id: str, expires: datetime) -> str:
+    """A "book again" link's proof of who she is: the booking page fills in her name and
+    contact from it (her details never travel in the URL)."""
+    return tokens.make_token(link_secret(), "rebook", business_id, client_id, expires)
+
+
+def rebook_url(slug: str, business_id: str, client_id: str, expires: datetime, **prefill: str | None) -> str:
+    """The booking page with service and staff chosen and her details filled in."""
+    return book_url(slug, **prefill, again=rebook_token(business_id, client_id, expires))
+
+
 def book_url(slug: str, **prefill: str | None) -> str:
     query = urlencode({k: v for k, v in prefill.items() if v})
     return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")

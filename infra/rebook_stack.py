@@ -10,12 +10,16 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
@@ -132,6 +136,7 @@ class RebookStack(cdk.Stack):
         ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(s.ses_domain), configuration_set=self.mail)
         self._sms_preferences(s)
         self.role = self._role(s)
+        self.media_url = self._media(retain)
 
         stage_config = chalice_stage_config(s.name)
         stage_config["environment_variables"].update(
@@ -145,6 +150,7 @@ class RebookStack(cdk.Stack):
                 f"{self.user_pool.user_pool_id}/.well-known/jwks.json",
                 "REBOOK_AUTH_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
                 "REBOOK_AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
+                "REBOOK_MEDIA_URL": self.media_url,
             }
         )
         stage_config.update(
@@ -252,6 +258,47 @@ class RebookStack(cdk.Stack):
         return pool, client
 
     # --- messaging ---------------------------------------------------------------------
+    # --- the booking page's images --------------------------------------------------------
+    def _media(self, retain) -> str:
+        """The business images (chalicelib/static/img: sized WebP files named by their
+        content hash) in a private bucket behind CloudFront (origin access control), each
+        cached a year; the pages link to them through REBOOK_MEDIA_URL."""
+        bucket = s3.Bucket(
+            self,
+            "Media",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            removal_policy=retain,
+        )
+        cdn = cloudfront.Distribution(
+            self,
+            "MediaCdn",
+            comment="Rebook business images",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                compress=False,  # WebP is compressed already
+            ),
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+        )
+        s3_deployment.BucketDeployment(
+            self,
+            "MediaFiles",
+            sources=[s3_deployment.Source.asset(str(ROOT / "chalicelib" / "static" / "img"), exclude=["*.json"])],
+            destination_bucket=bucket,
+            # The names carry the content's hash: a changed image is a new name.
+            cache_control=[s3_deployment.CacheControl.from_string("public, max-age=31536000, immutable")],
+            content_type="image/webp",
+            prune=False,
+        )
+        return f"https://{cdn.distribution_domain_name}"
+
     def _sms_preferences(self, s: StageSettings) -> None:
         """SNS account SMS settings: transactional (delivery over price) and the sender
         ID Finnish operators show. CloudFormation has no resource for them."""

@@ -127,6 +127,9 @@ def reset_caches():
     from chalicelib.auth import jwt_verify
 
     jwt_verify.reset()
+    from chalicelib.services.booking import profile
+
+    profile.clear_ratings()
 
 
 @pytest.fixture

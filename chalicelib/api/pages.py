@@ -27,9 +27,19 @@ HTML: Headers = {
 }
 
 
+def _csp() -> str:
+    """The pages' policy; images also from the media CDN where they are served from there."""
+    from chalicelib.settings import get_settings
+
+    media = get_settings().media_url
+    origin = "/".join(media.split("/")[:3]) if media.startswith("https://") else ""
+    policy = str(HTML["Content-Security-Policy"])
+    return policy + (f"; img-src 'self' {origin}" if origin else "")
+
+
 def _html(body: str, status: int = 200, retry_after: int | None = None) -> Response:
     extra: Headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    return Response(body=body, status_code=status, headers={**HTML, **extra})
+    return Response(body=body, status_code=status, headers={**HTML, "Content-Security-Policy": _csp(), **extra})
 
 
 def _form() -> dict:
@@ -283,6 +293,30 @@ def widget():
 def page_script():
     """The client pages' one small script: says when the visitor's time zone differs."""
     return _script("page.js")
+
+
+@pages.route("/static/img/{name}", methods=["GET"])
+def business_image(name):
+    """A business image (chalicelib/pages/media.py): its name carries its content hash,
+    so it is cached for a year; only the files of the image set are served."""
+    from chalicelib.pages import media
+
+    if name not in media.files():
+        return Response(body="", status_code=404, headers={"Cache-Control": "no-store"})
+    return Response(
+        body=_image_bytes(name),
+        status_code=200,
+        headers={
+            "Content-Type": "image/webp",
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _image_bytes(name: str) -> bytes:
+    return (_STATIC / "img" / name).read_bytes()
 
 
 @pages.route("/favicon.ico", methods=["GET"])

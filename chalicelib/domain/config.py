@@ -139,6 +139,19 @@ class LocalizedText(BaseModel):
         return {"fi": v} if isinstance(v, str) else v
 
 
+class LocalizedParagraph(LocalizedText):
+    """A few sentences in each language (the booking page's introduction)."""
+
+    fi: str = Field(min_length=1, max_length=600)
+    sv: str | None = Field(default=None, max_length=600)
+    en: str | None = Field(default=None, max_length=600)
+
+
+# An image of the business's own set (chalicelib/static/img/manifest.json locally, the
+# media bucket in AWS): a name, never a URL, so each is served sized and cached.
+ImageName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")]
+
+
 class Service(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: Id
@@ -148,12 +161,17 @@ class Service(BaseModel):
     description: LocalizedText | None = None
     duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
     price_cents: int = Field(ge=0, le=10_000_00)
+    # Where the price depends on the hair's length or the stylist: the page shows
+    # "69–89 €"; the booking records price_cents (the "from") for the desk to adjust.
+    price_max_cents: int | None = Field(default=None, ge=0, le=10_000_00)
     buffer_minutes: int = Field(default=0, ge=0, le=120)
     # How often clients typically come back for this service (retention rhythm).
     return_interval_days: int | None = Field(default=None, ge=1, le=730)
 
     @model_validator(mode="after")
     def _grid(self) -> Self:
+        if self.price_max_cents is not None and self.price_max_cents < self.price_cents:
+            raise ValueError("price_max_cents must be at least price_cents")
         for name in ("duration_minutes", "buffer_minutes"):
             if getattr(self, name) % GRANULE_MINUTES:
                 raise ValueError(f"{name} must be a multiple of {GRANULE_MINUTES}")
@@ -172,6 +190,7 @@ class Staff(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     title: LocalizedText | None = None
     photo_url: str | None = Field(default=None, max_length=500)
+    photo: ImageName | None = None  # of the business's images; shown before photo_url
     services: tuple[Id, ...] = Field(min_length=1)
     hours: WeeklyHours
     days_off: tuple[date, ...] = ()
@@ -190,6 +209,26 @@ class Staff(BaseModel):
     @field_validator("photo_url")
     @classmethod
     def _photo(cls, v: str | None) -> str | None:
+        return _https_url(v)
+
+
+class ShopWindow(BaseModel):
+    """What the booking page shows before the services: the cover and logo, a short
+    introduction, the map link, and the salon's rating once enough clients have rated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    intro: LocalizedParagraph | None = None
+    cover: ImageName | None = None
+    logo: ImageName | None = None
+    # A map of the address; by default an OpenStreetMap search for it (a plain link).
+    map_url: str | None = Field(default=None, max_length=500)
+    show_rating: bool = True
+    # Below this many ratings an average means little (one unhappy client is "1.0").
+    rating_min_count: int = Field(default=5, ge=1, le=1000)
+
+    @field_validator("map_url")
+    @classmethod
+    def _map(cls, v: str | None) -> str | None:
         return _https_url(v)
 
 
@@ -472,6 +511,7 @@ class BusinessConfig(BaseModel):
     sms_sender: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,11}$")
     opening_hours: WeeklyHours
     closures: tuple[date, ...] = ()
+    shop: ShopWindow = ShopWindow()
     rules: BookingRules = BookingRules()
     # At most 4: each is planned on each channel in the booking's own transaction.
     reminders: tuple[ReminderRule, ...] = Field(default=DEFAULT_REMINDERS, max_length=MAX_REMINDER_RULES)

@@ -35,11 +35,19 @@ def _morning_reached(b: Business, now: datetime) -> bool:
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
-def _last_visit(b: Business, history: Sequence[Appointment], now: datetime) -> tuple[Appointment | None, str]:
-    """Her last completed visit and a booking link pre-filled with its service and staff."""
+def _last_visit(
+    b: Business, c: Client, history: Sequence[Appointment], now: datetime
+) -> tuple[Appointment | None, str]:
+    """Her last completed visit and a "book again" link: its service and staff chosen,
+    her details filled in (links.rebook_url)."""
     last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
-    return last, links.book_url(
-        b.config.slug, service=last.service_id if last else None, staff=last.staff_id if last else None
+    return last, links.rebook_url(
+        b.config.slug,
+        b.id,
+        c.id,
+        now + links.REBOOK_VALID,
+        service=last.service_id if last else None,
+        staff=last.staff_id if last else None,
     )
 
 
@@ -108,7 +116,7 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
         # Never closer together than winback_days_between, whatever moved the step.
         clients.schedule_winback(c, (c.last_marketing_at + timedelta(days=cfg.winback_days_between)).date())
         return
-    last, book_url = _last_visit(b, history, now)
+    last, book_url = _last_visit(b, c, history, now)
     service = b.config.service(last.service_id) if last else None
     staff = b.config.staff_member(last.staff_id) if last else None
     n = sent + 1
@@ -232,7 +240,7 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""
     if not c.wants_marketing:
         raise PersonalNotSent("no_consent")
-    _, book_url = _last_visit(b, bookings.client_history(b.id, c.id), now)
+    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
     context = _context(b, c, now, text=text, book_url=book_url)
     planned = message_plans.to_client(b, c, f"{c.id}#personal#{sortable_utc(now)}", "personal", context, now)
     if planned is None:

@@ -214,3 +214,18 @@ def shoot(page, name: str) -> None:
 def check_page(page, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
     shoot(page, name)
     assert axe_violations(page, impacts) == [], name
+
+
+SMALL_PHONE = {"width": 360, "height": 740}
+
+
+def check_client_page(page, name: str) -> None:
+    """A client page (issue 17, 11): photographed, and no axe-core violation of any impact
+    on a 360 px phone or on a desktop."""
+    shoot(page, name)
+    original = page.viewport_size
+    for size in (SMALL_PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        assert axe_violations(page, ALL_IMPACTS) == [], f"{name} at {size['width']} px"
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), f"{name} scrolls sideways"
+    page.set_viewport_size(original)

@@ -45,6 +45,15 @@ def past_visit(stack, name: str, email: str) -> dict:
             "feedback": links.feedback_url(links.feedback_token(v.business_id, appt.id, appt.end)),
             "unsubscribe": links.unsubscribe_url(links.unsubscribe_token(v.business_id, v.client_id, now)),
             "card": links.card_url(links.card_token(v.business_id, v.client_id, now)),
+            # What a win-back or feedback message links to (services/marketing.py).
+            "book_again": links.rebook_url(
+                "demo",
+                v.business_id,
+                v.client_id,
+                now + links.REBOOK_VALID,
+                service=appt.service_id,
+                staff=appt.staff_id,
+            ),
         }
 
 

@@ -453,3 +453,36 @@ def test_the_sms_budget_alarm_watches_the_very_series_the_app_emits(templates, c
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["TreatMissingData"] == "notBreaching"
         assert alarm["AlarmActions"] == [{"Ref": topic}]
+
+
+def test_business_images_come_from_a_private_bucket_through_cloudfront_cached_a_year(templates):
+    t = template(templates, "prod")
+    bucket, props = only(t, "AWS::S3::Bucket")
+    assert props["Properties"]["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    _, cdn = only(t, "AWS::CloudFront::Distribution")
+    config = cdn["Properties"]["DistributionConfig"]
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    [origin] = config["Origins"]
+    assert "OriginAccessControlId" in origin and origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    # Only CloudFront may read the bucket (origin access control).
+    policies = t.find_resources("AWS::S3::BucketPolicy")
+    reads = [
+        st
+        for p in policies.values()
+        for st in p["Properties"]["PolicyDocument"]["Statement"]
+        if st.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+    ]
+    assert reads and all(st["Action"] == "s3:GetObject" for st in reads)
+    # The files go up with a year's cache, and the functions link to the distribution.
+    [deployment] = t.find_resources("Custom::CDKBucketDeployment").values()
+    assert "public, max-age=31536000, immutable" in json.dumps(deployment["Properties"]["SystemMetadata"])
+    api = t.find_resources("AWS::Serverless::Function")["APIHandler"]
+    media = api["Properties"]["Environment"]["Variables"]["REBOOK_MEDIA_URL"]
+    assert "MediaCdn" in json.dumps(media) and "DomainName" in json.dumps(media)
