@@ -197,7 +197,7 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int]) -> None
         model = model or returns.model_for(b)
         if model.status(returns.visit_starts(history, now), now, has_future_booking=False) != "active":
             continue  # not a nudge any more: the win-back's
-        last, book_url = _last_visit(b, history, now)
+        last, book_url = _last_visit(b, c, history, now)
         if last is None or c.last_visit_at is None:
             continue
         service = b.config.service(last.service_id)
