@@ -57,5 +57,20 @@ def _handler(job: Job) -> Callable[[object], dict]:
     return handler
 
 
+# The table's stream: the deployed stack points this trigger at the table's stream ARN and
+# filters it to new pending outbox messages (infra/rebook_stack.py); the ARN here only
+# names the function's event source for `chalice package`.
+OUTBOX_STREAM_PLACEHOLDER = "arn:aws:dynamodb:eu-north-1:000000000000:table/rebook/stream/outbox"
+
+
+@app.on_dynamodb_record(stream_arn=OUTBOX_STREAM_PLACEHOLDER, batch_size=10, starting_position="LATEST")
+def send_from_outbox(event) -> dict:
+    """New messages (a booking's confirmations) leave right after their transaction."""
+    from chalicelib import clock
+    from chalicelib.services.outbox_stream import send_new
+
+    return send_new(((r.event_name, r.new_image) for r in event), clock.now())
+
+
 for _job in JOBS.values():
     globals()[_job.name] = app.schedule(_expression(_job), name=_job.name)(_handler(_job))
