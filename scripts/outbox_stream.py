@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 BATCH = 100  # records per GetRecords (Lambda's batch size is set in app.py)
+SHARDS_EVERY = 5.0  # seconds between looks for new shards (DynamoDB rotates them every few hours)
 
 
 class StreamReader:
@@ -28,8 +29,13 @@ class StreamReader:
         self.start = start  # for the shards open when reading begins; later shards from their start
         self.arn: str | None = None
         self.iterators: dict[str, str | None] = {}  # shard id -> next iterator (None: closed, read out)
+        self._shards_seen_at = float("-inf")
 
     def _shards(self) -> None:
+        # Each poll reads the open shards only; new shards are looked for now and then.
+        if time.monotonic() - self._shards_seen_at < SHARDS_EVERY:
+            return
+        self._shards_seen_at = time.monotonic()
         if self.arn is None:
             self.arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"].get("LatestStreamArn")
             if self.arn is None:
