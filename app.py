@@ -13,6 +13,11 @@ from chalicelib.api.pages import pages
 from chalicelib.api.public import public
 from chalicelib.jobs.schedule import JOBS, Job
 from chalicelib.settings import get_settings
+from chalicelib.snapshot import register as register_snapshot_hooks
+
+# SnapStart (Python 3.12+ runtimes): no secret in the snapshot; fresh randomness, caches
+# and connections in every restored copy (chalicelib/snapshot.py).
+register_snapshot_hooks()
 
 app = Chalice(app_name="rebook")
 app.register_blueprint(public)
