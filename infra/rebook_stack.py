@@ -88,15 +88,21 @@ def chalice_stage_config(stage: str) -> dict:
 
 
 def lean_chalice():
-    """Chalice's construct, with the runtime's own libraries left out of the package."""
+    """Chalice's construct, with the runtime's own libraries left out of the package and
+    every function published behind an alias (infra/published.py)."""
     from chalice.cdk import Chalice
 
     from infra.lean_package import strip_runtime_provided
+    from infra.published import publish_versions
 
     class LeanChalice(Chalice):
         def _package_app(self):  # the construct's packaging step (chalice 1.34)
             super()._package_app()
-            strip_runtime_provided(Path(self._sam_package_dir) / "deployment.zip")
+            package = Path(self._sam_package_dir)
+            strip_runtime_provided(package / "deployment.zip")
+            # Versions, a `live` alias behind API Gateway and the schedules, SnapStart.
+            sam = package / "sam.json"
+            sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))
 
     return LeanChalice
 
@@ -161,6 +167,7 @@ class RebookStack(cdk.Stack):
             api_gateway_stage=API_STAGE, manage_iam_role=False, autogen_policy=False, iam_role_arn=self.role.role_arn
         )
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
+        self._api_on_aliases()
         self._api_edges(s, retain)
         self._outbox_stream()
         self.functions = ["APIHandler", "OwnerAuth", OUTBOX_STREAM_FUNCTION] + scheduled_functions()
@@ -228,6 +235,14 @@ class RebookStack(cdk.Stack):
         )
         table.apply_removal_policy(retain)
         return table
+
+    def _api_on_aliases(self) -> None:
+        """API Gateway calls the published `live` aliases (infra/published.py)."""
+        from infra.published import api_on_aliases
+
+        template = json.loads((Path(self.app._sam_package_dir) / "sam.json").read_text())
+        for resource, prop, value in api_on_aliases(template):
+            self.app.get_resource(resource).add_property_override(prop, value)
 
     def _outbox_stream(self) -> None:
         """The outbox stream's trigger on the table's stream, filtered to new pending
