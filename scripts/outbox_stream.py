@@ -6,7 +6,9 @@ in the tests) and hand each batch to the same trigger Lambda runs (app.send_from
 `make run` starts it beside the API (scripts/local_stack.py). It reads every shard from
 where it left off, as Lambda's event source mapping does, and passes the records on in
 the shape Lambda gives them; the trigger ignores what is not a new pending message. It
-starts at the stream's end: messages written while it was not running are the sweeper's.
+reads each shard from its start (DynamoDB keeps 24 hours): a booking made while it was
+still starting is sent as soon as it runs, and a record handed over again sends nothing
+twice (the claim is a conditional write).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ SHARDS_EVERY = 5.0  # seconds between looks for new shards (DynamoDB rotates the
 class StreamReader:
     """Reads a table's stream from where it left off, shard by shard."""
 
-    def __init__(self, table_name: str, streams: Any, dynamodb: Any, start: str = "LATEST"):
+    def __init__(self, table_name: str, streams: Any, dynamodb: Any, start: str = "TRIM_HORIZON"):
         self.table_name, self.streams, self.dynamodb = table_name, streams, dynamodb
         self.start = start  # for the shards open when reading begins; later shards from their start
         self.arn: str | None = None
@@ -108,7 +110,7 @@ def deliver(records: list[dict[str, Any]]) -> dict:
     return summary
 
 
-def reader_for_settings(start: str = "LATEST") -> StreamReader:
+def reader_for_settings(start: str = "TRIM_HORIZON") -> StreamReader:
     from botocore.config import Config
 
     from chalicelib import aws
@@ -133,7 +135,7 @@ def run(interval: float = 0.1) -> None:
                 summary = deliver(records)
                 if summary:
                     print(f"outbox stream: {summary}", flush=True)
-        except Exception as e:  # keep polling; the sweeper covers what is missed
+        except Exception as e:  # keep polling (an expired iterator: read the shards again)
             print(f"outbox stream: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
             reader = reader_for_settings()
             time.sleep(1)

@@ -452,7 +452,9 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == len(JOBS)
         assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
         groups = t.find_resources("AWS::Logs::LogGroup")
-        assert len(groups) == len(JOBS) + 4 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
+        assert len(groups) == len(JOBS) + 5 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {
+            days
+        }  # the API's two logs, the API handler, the authorizer, the outbox stream
     assert template(templates, "prod").find_resources(
         "AWS::SNS::Subscription", {"Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}}
     )
