@@ -17,7 +17,9 @@ def test_the_hooks_are_registered_with_the_runtime_when_it_has_them(monkeypatch)
     runtime.register_before_snapshot = lambda f: registered.setdefault("before", f)  # type: ignore[attr-defined]
     runtime.register_after_restore = lambda f: registered.setdefault("after", f)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
-    assert snapshot.register() is True
+    primed: list[bool] = []
+    monkeypatch.setattr(snapshot, "prime", lambda: primed.append(True))
+    assert snapshot.register() is True and primed == [True]  # the routes loaded at init
     assert registered == {"before": snapshot.before_snapshot, "after": snapshot.after_restore}
 
 
@@ -44,6 +46,18 @@ def test_the_link_secret_is_not_in_the_snapshot_and_is_read_again_after_it(env, 
     assert links._secret_from_secrets_manager.cache_info().currsize == 0  # nothing left to snapshot
     assert links.link_secret() == "secret-2" and len(reads) == 2  # read again after the restore
     links.forget_secret()
+
+
+def test_the_snapshot_keeps_the_clients_but_no_open_connection(env):
+    from chalicelib import aws, snapshot
+
+    client = aws.client("sns", region="eu-north-1", endpoint_url="http://127.0.0.1:9")
+    pool = client._endpoint.http_session._manager
+    pool.connection_from_url("http://127.0.0.1:9/")  # as if a request had opened one
+    assert len(pool.pools) == 1
+    snapshot.before_snapshot()
+    assert len(pool.pools) == 0  # closed ...
+    assert aws.client("sns", region="eu-north-1", endpoint_url="http://127.0.0.1:9") is client  # ... client kept
 
 
 def test_a_restored_copy_draws_its_own_random_numbers_and_drops_time_keyed_caches(env):
