@@ -24,6 +24,17 @@ def _secret_from_secrets_manager(secret_id: str) -> str:
     return parameters.get_secret(secret_id, max_age=300)
 
 
+def forget_secret() -> None:
+    """Drop the secret read from Secrets Manager (before a SnapStart snapshot:
+    chalicelib/snapshot.py); the next link reads it again."""
+    import sys
+
+    _secret_from_secrets_manager.cache_clear()
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:  # Powertools' own cache of it
+        parameters.clear_caches()
+
+
 def link_secret() -> str:
     s = get_settings()
     if s.link_secret:

@@ -33,6 +33,10 @@ from infra.api_edges import access_log_format, gateway_responses
 
 ROOT = Path(__file__).resolve().parents[1]
 API_STAGE = "api"
+# The outbox stream's trigger (app.send_from_outbox) and its event source, as
+# `chalice package` names them.
+OUTBOX_STREAM_FUNCTION = "SendFromOutbox"
+OUTBOX_STREAM_EVENT = "SendFromOutboxDynamodbEventSource"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class StageSettings:
     # The table the app uses, when it is not the stack's own `rebook-<stage>`: a table
     # restored from a backup (docs/deploy.md, "Backups and restore").
     table_name: str | None = None
+    # ... and that table's stream (the outbox stream reads it); without it, with a
+    # restored table, new messages wait for the sweeper (up to a minute).
+    table_stream_arn: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -73,6 +80,7 @@ class StageSettings:
             throttle_burst=int(values.get("throttle_burst", 100)),
             log_retention_days=int(values.get("log_retention_days", 30)),
             table_name=values.get("table_name") or None,
+            table_stream_arn=values.get("table_stream_arn") or None,
         )
 
 
@@ -85,15 +93,21 @@ def chalice_stage_config(stage: str) -> dict:
 
 
 def lean_chalice():
-    """Chalice's construct, with the runtime's own libraries left out of the package."""
+    """Chalice's construct, with the runtime's own libraries left out of the package and
+    every function published behind an alias (infra/published.py)."""
     from chalice.cdk import Chalice
 
     from infra.lean_package import strip_runtime_provided
+    from infra.published import publish_versions
 
     class LeanChalice(Chalice):
         def _package_app(self):  # the construct's packaging step (chalice 1.34)
             super()._package_app()
-            strip_runtime_provided(Path(self._sam_package_dir) / "deployment.zip")
+            package = Path(self._sam_package_dir)
+            strip_runtime_provided(package / "deployment.zip")
+            # Versions, a `live` alias behind API Gateway and the schedules, SnapStart.
+            sam = package / "sam.json"
+            sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))
 
     return LeanChalice
 
@@ -104,13 +118,13 @@ def scheduled_functions() -> list[str]:
 
     import app
 
-    return [to_cfn_resource_name(e.name) for e in app.app.event_sources]
+    return [to_cfn_resource_name(e.name) for e in app.app.event_sources if hasattr(e, "schedule_expression")]
 
 
 class RebookStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        s = settings
+        s = self.settings = settings
         retain = cdk.RemovalPolicy.RETAIN if s.is_prod else cdk.RemovalPolicy.DESTROY
 
         self.table = self._table(f"rebook-{s.name}", s.is_prod, retain)
@@ -119,8 +133,11 @@ class RebookStack(cdk.Stack):
         if s.table_name:
             self.data_table_name = s.table_name
             self.data_table_arn = f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{s.table_name}"
+            # A restored table's stream is its own (enabled after the restore: docs/deploy.md).
+            self.data_stream_arn = s.table_stream_arn
         else:
             self.data_table_name, self.data_table_arn = self.table.ref, self.table.attr_arn
+            self.data_stream_arn = self.table.attr_stream_arn
         self.link_secret = secretsmanager.Secret(
             self,
             "LinkSecret",
@@ -157,8 +174,10 @@ class RebookStack(cdk.Stack):
             api_gateway_stage=API_STAGE, manage_iam_role=False, autogen_policy=False, iam_role_arn=self.role.role_arn
         )
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
+        self._api_on_aliases()
         self._api_edges(s, retain)
-        self.functions = ["APIHandler", "OwnerAuth"] + scheduled_functions()
+        self._outbox_stream()
+        self.functions = ["APIHandler", "OwnerAuth", OUTBOX_STREAM_FUNCTION] + scheduled_functions()
         self._log_retention(s, retain)
         self._alarms(s, stage_config["environment_variables"])
 
@@ -216,9 +235,56 @@ class RebookStack(cdk.Stack):
             ),
             sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
             deletion_protection_enabled=prod,
+            # New images only: the outbox stream sends new messages from them.
+            stream_specification=dynamodb.CfnTable.StreamSpecificationProperty(
+                stream_view_type=d["StreamSpecification"]["StreamViewType"]
+            ),
         )
         table.apply_removal_policy(retain)
         return table
+
+    def _api_on_aliases(self) -> None:
+        """API Gateway calls the published `live` aliases (infra/published.py)."""
+        from infra.published import api_on_aliases
+
+        template = json.loads((Path(self.app._sam_package_dir) / "sam.json").read_text())
+        for resource, prop, value in api_on_aliases(template):
+            self.app.get_resource(resource).add_property_override(prop, value)
+
+    def _outbox_stream(self) -> None:
+        """The outbox stream's trigger on the table's stream, filtered to new pending
+        messages (the only records it acts on), so the table's other writes never invoke
+        it; its role reads this one stream and nothing else of it."""
+        from chalicelib.store.outbox import STREAM_FILTER
+
+        function = self.app.get_resource(OUTBOX_STREAM_FUNCTION)
+        events = f"Events.{OUTBOX_STREAM_EVENT}.Properties"
+        if self.data_stream_arn is None:
+            function.add_property_deletion_override("Events")  # the sweeper sends everything
+            return
+        function.add_property_override(f"{events}.Stream", self.data_stream_arn)
+        function.add_property_override(
+            f"{events}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(STREAM_FILTER)}]}
+        )
+        # A batch that keeps failing is dropped after a few tries: its messages stay due
+        # for the sweeper, and newer records are not held up behind it.
+        function.add_property_override(f"{events}.MaximumRetryAttempts", 2)
+        function.add_property_override(f"{events}.BisectBatchOnFunctionError", True)
+        # A role of its own: the app's role, plus reading this one stream.
+        role = self._role(self.settings, "OutboxStreamRole", "Rebook's outbox stream")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OutboxStream",
+                actions=["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                resources=[self.data_stream_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OutboxStreams", actions=["dynamodb:ListStreams"], resources=[f"{self.data_table_arn}/stream/*"]
+            )
+        )
+        function.add_property_override("Role", role.role_arn)
 
     # --- owners ------------------------------------------------------------------------
     def _owners(self, s: StageSettings, retain):
@@ -320,12 +386,12 @@ class RebookStack(cdk.Stack):
         )
 
     # --- least privilege ---------------------------------------------------------------
-    def _role(self, s: StageSettings) -> iam.Role:
+    def _role(self, s: StageSettings, construct_id: str = "AppRole", what: str = "Rebook's functions") -> iam.Role:
         role = iam.Role(
             self,
-            "AppRole",
+            construct_id,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Rebook's functions: this table, this secret, this mail identity, SMS.",
+            description=f"{what}: this table, this secret, this mail identity, SMS.",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicExecutionRole")
             ],

@@ -5,8 +5,9 @@
 
 Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
 (moto: SES + SNS), creates the table and loads the demo business, verifies the sender
-domain in the mock SES, then the API server and, once the CLI has it, the local
-scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
+domain in the mock SES, then the API server, the outbox stream (scripts/outbox_stream.py:
+reads the table's stream and sends new messages, as the deployed trigger does) and,
+once the CLI has it, the local scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
 as `chalice local`, threaded with a deep listen backlog); `--reload` runs `chalice local
 --autoreload` instead. The owner dashboard's local accounts (an owner and a staff member of the demo
 business, passwords made once) are kept in .local/owners.json and printed with the
@@ -257,6 +258,10 @@ class LocalStack:
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.
         verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
+        # New messages (a booking's confirmations) leave from the table's stream, as the
+        # deployed trigger sends them: a poller calls the same trigger.
+        print("Starting the outbox stream (DynamoDB Local's stream -> app.send_from_outbox) ...")
+        self.spawn("outbox stream", [sys.executable, "-m", "scripts.outbox_stream"])
         self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
 
     def api_command(self) -> list[str]:

@@ -192,7 +192,28 @@ def client(aws, frozen_now):
         yield c
 
 
+_stream_readers: dict[str, object] = {}
+
+
+def drain_outbox() -> dict:
+    """Hand the table's new stream records to the outbox stream's trigger, as Lambda
+    would right after the request (moto keeps the stream; each test's table is new, so
+    each has a reader of its own). What the trigger did with them."""
+    from chalicelib.settings import get_settings
+    from chalicelib.store.db import dynamodb_client
+    from scripts.outbox_stream import StreamReader, deliver, reader_for_settings
+
+    table = get_settings().table_name
+    arn = dynamodb_client().describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    reader = _stream_readers.get(arn)
+    if not isinstance(reader, StreamReader):
+        reader = _stream_readers[arn] = reader_for_settings(start="TRIM_HORIZON")
+    return deliver(reader.read())
+
+
 def sent_emails():
+    """The emails moto's SES sent, once the outbox stream has sent what is new."""
+    drain_outbox()
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
@@ -200,6 +221,7 @@ def sent_emails():
 
 
 def sent_sms():
+    drain_outbox()
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 

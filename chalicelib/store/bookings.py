@@ -247,7 +247,8 @@ def create_booking(
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
     reward it redeems (`appt.reward_id`, valid on the local day `today`) or the welcome
-    perk of a referred new client. The confirmations, leased to the caller."""
+    perk of a referred new client. The confirmations: pending for the outbox stream, or
+    with `lease`, held by the caller to send itself."""
     if sheets is None:
         sheets = daysheets.read(appt.business_id, [(appt.staff_id, d) for d in days])
     tx = Tx(AppointmentItem)
