@@ -4,13 +4,14 @@ deletion protection; least-privilege IAM; every function and schedule; Cognito; 
 preferences; throttling, gateway errors in our shape and the prod WAF; access and
 execution logs of the API; alarms; log retention; a stage pointed at a restored table.
 
-The stages are synthesized in this process (infra/app.py's synth_template: one jsii
+The stages are synthesized in one process (infra/app.py's synth_template: one jsii
 runtime for all three, a third of the CPU of three `cdk synth` runs); `make synth` runs
 the same app through the pinned aws-cdk CLI and adds checkov."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,24 +21,39 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
+# In a process of its own: packaging the app (chalice) sets the stage's environment
+# (REBOOK_AUTH_ISSUER, REBOOK_TABLE as CDK tokens...) in the process that synthesizes.
+SYNTH = """
+import sys
+from pathlib import Path
+from infra.app import synth_template
+out = Path(sys.argv[1])
+synth_template("dev", out / "dev")
+synth_template("prod", out / "prod")
+synth_template("prod", out / "prod-restored", table_name=sys.argv[2])
+"""
+
+
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory):
     """dev, prod and prod pointed at a restored table (docs/deploy.md: `-c table_name`,
     the same as the stage's `table_name` in infra/cdk.json), and cfn-lint's verdict."""
-    from infra.app import synth_template
-
     out = tmp_path_factory.mktemp("cdk.out")
-    found = {
-        "dev": synth_template("dev", out / "dev"),
-        "prod": synth_template("prod", out / "prod"),
-        "prod-restored": synth_template("prod", out / "prod-restored", table_name=RESTORED),
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REBOOK_"))}
+    run = subprocess.run(
+        [sys.executable, "-c", SYNTH, str(out), RESTORED], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    files = {
+        stage: out / stage / f"rebook-{stage.split('-')[0]}.template.json" for stage in ("dev", "prod", "prod-restored")
     }
-    files = [str(out / stage / f"rebook-{stage}.template.json") for stage in ("dev", "prod")]
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    lint = subprocess.run([str(cfn_lint), *files], capture_output=True, text=True, timeout=600)
+    lint = subprocess.run(
+        [str(cfn_lint), str(files["dev"]), str(files["prod"])], capture_output=True, text=True, timeout=600
+    )
     # Its exit code is a bit mask: 1 = it failed, 2 = errors (4 = warnings, 8 = informational).
     assert not lint.returncode & 3, lint.stdout + lint.stderr
-    return found
+    return {stage: json.loads(path.read_text()) for stage, path in files.items()}
 
 
 @pytest.fixture(scope="module")
