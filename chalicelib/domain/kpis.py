@@ -259,39 +259,42 @@ def without_days_before(counts: Mapping[str, Mapping[str, int]], first: date) ->
     return {p: dict(c) for p, c in counts.items() if not (is_day(split_staff(p)[0]) and split_staff(p)[0] < lo)}
 
 
-def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
-    """Each booking made within WINBACK_WINDOW after a win-back message is credited to
-    the latest such message; a message with a credited booking is a conversion, and the
-    completed visits of those bookings are its revenue."""
+def _credited(sent: list[datetime], kept: list[Appointment], window: timedelta) -> dict[datetime, list[Appointment]]:
+    """Each booking made within `window` after a message, credited to the latest such
+    message."""
     credited: dict[datetime, list[Appointment]] = defaultdict(list)
     for b in kept:
-        before = [s for s in sent if s < b.created_at <= s + WINBACK_WINDOW]
+        before = [s for s in sent if s < b.created_at <= s + window]
         if before:
             credited[max(before)].append(b)
+    return credited
+
+
+def _completed_revenue(bookings: list[Appointment]) -> int:
+    return sum(b.price_cents for b in bookings if b.status == Status.COMPLETED.value)
+
+
+def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
+    """A win-back message with a credited booking (WINBACK_WINDOW) is a conversion, and
+    the completed visits of those bookings are its revenue."""
+    credited = _credited(sent, kept, WINBACK_WINDOW)
     for s in sent:
         add(s, "winback_messages")
         if credited[s]:
             add(s, "winback_conversions")
-            revenue = sum(b.price_cents for b in credited[s] if b.status == Status.COMPLETED.value)
-            if revenue:
+            if revenue := _completed_revenue(credited[s]):
                 add(s, "winback_revenue_cents", revenue)
 
 
 def _nudges(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
-    """Each booking made within NUDGE_WINDOW after a nudge is credited to the latest such
-    nudge (counted in the nudge's period); the completed visits of those bookings are its
-    revenue."""
-    credited: dict[datetime, list[Appointment]] = defaultdict(list)
-    for b in kept:
-        before = [s for s in sent if s < b.created_at <= s + NUDGE_WINDOW]
-        if before:
-            credited[max(before)].append(b)
+    """A nudge's bookings (NUDGE_WINDOW), counted in the nudge's period; the completed
+    visits of those bookings are its revenue."""
+    credited = _credited(sent, kept, NUDGE_WINDOW)
     for s in sent:
         add(s, "nudge_messages")
         if credited[s]:
             add(s, "nudge_bookings", len(credited[s]))
-            revenue = sum(b.price_cents for b in credited[s] if b.status == Status.COMPLETED.value)
-            if revenue:
+            if revenue := _completed_revenue(credited[s]):
                 add(s, "nudge_revenue_cents", revenue)
 
 

@@ -67,9 +67,10 @@ class Stack:
         self.api = local.api
         self.env = local.env
         self.now = datetime.fromisoformat(local.now)  # its clock, stopped there
-        # Hours before `now` of each visit seed.past_visit writes: the same day, one staff
-        # member's, never overlapping.
-        self.hours_back = itertools.count(3, 2)
+        # Minutes before `now` (noon) of each visit seed.past_visit writes: an hour and its
+        # buffer apart, one staff member's, never overlapping, and nine of them still on
+        # the pinned day (the dashboard counts "today's" ratings).
+        self.minutes_back = itertools.count(75, 75)
 
     def messages(self) -> dict:
         with urllib.request.urlopen(f"{self.api}/dev/messages.json", timeout=10) as r:

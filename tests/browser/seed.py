@@ -36,7 +36,8 @@ def past_visit(stack, name: str, email: str) -> dict:
 
     with stack_env(stack):
         now = clock.now()
-        start = (now - timedelta(hours=next(stack.hours_back))).replace(minute=0, second=0, microsecond=0)
+        start = (now - timedelta(minutes=next(stack.minutes_back))).replace(second=0, microsecond=0)
+        assert start.astimezone(stack.now.tzinfo).date() == stack.now.date(), "past visits reach the day before"
         v = past_visits([start], name=name, phone=None, email=email)
         [appt] = v.appointments
         return {

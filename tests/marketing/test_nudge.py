@@ -5,14 +5,13 @@ per business on/off and lead time; counted in the KPIs."""
 
 from __future__ import annotations
 
-import quopri
 from datetime import timedelta
 
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book
-from tests.conftest import sent_emails
+from tests.conftest import emails_to
 from tests.history import at, business, past_visits, run_job
 
 # Every four weeks, last on Tue 27 Oct: expected back on 24 Nov; with three days' lead
@@ -38,11 +37,7 @@ def nudging(on: bool = True, lead: int = 3) -> None:
 
 
 def nudges():
-    return [
-        text
-        for m in sent_emails()
-        if "seuraavan käyntisi aika lähestyy" in (text := quopri.decodestring(m.raw_data.encode()).decode("utf-8"))
-    ]
+    return emails_to("", "seuraavan käyntisi aika lähestyy")  # to anyone
 
 
 @pytest.fixture
