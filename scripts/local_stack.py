@@ -3,11 +3,11 @@
     .venv/bin/python -m scripts.local_stack [--port 8000] [--ddb-port 8001] [--aws-port 5005]
                                             [--check] [--reload] [--timeout 60] [--data-dir .local]
 
-Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
-(moto: SES + SNS), creates the table and loads the demo business, verifies the sender
-domain in the mock SES, then the API server, the outbox stream (scripts/outbox_stream.py:
-reads the table's stream and sends new messages, as the deployed trigger does) and,
-once the CLI has it, the local scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
+Starts DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server (moto: SES +
+SNS) and the API server together; once DynamoDB Local answers, creates the table and
+loads the demo business (one CLI step), verifies the sender domain in the mock SES, then
+starts the outbox stream (scripts/outbox_stream.py: reads the table's stream and sends
+new messages, as the deployed trigger does) and the local scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
 as `chalice local`, threaded with a deep listen backlog); `--reload` runs `chalice local
 --autoreload` instead. The owner dashboard's local accounts (an owner and a staff member of the demo
 business, passwords made once) are kept in .local/owners.json and printed with the
