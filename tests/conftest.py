@@ -58,6 +58,14 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(items):
+    # Schemathesis names each operation's test "test_x[GET /path]" but, under pytest 9,
+    # leaves the operation out of its node id: xdist keys its work by node id and ran one
+    # operation of eight. The id gets its name back, so each runs (and is counted).
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        if item.name.endswith("]") and not item.nodeid.endswith("]"):
+            item._id = coerce_node_id(f"{item.nodeid.rpartition('::')[0]}::{item.name}")
     rank = {p: i for i, p in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: next((rank[p] for p in LONG_FIRST if item.nodeid.startswith(p)), len(LONG_FIRST)))
 
