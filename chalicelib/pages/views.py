@@ -276,6 +276,11 @@ def hold_minutes(view: dict[str, Any]) -> int | None:
     return max(0, int(left.total_seconds() // 60))
 
 
+def _contact(b: Business) -> dict[str, Any]:
+    """What the booked and hold pages say of the salon: its name, page and phone."""
+    return {"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone}
+
+
 def booked_page(token: str, params: dict, accept_language: str | None) -> str:
     """The confirmation after booking from the page: reading it changes nothing. A held
     booking says first, in words she cannot miss, that she must click the link sent to
@@ -289,7 +294,7 @@ def booked_page(token: str, params: dict, accept_language: str | None) -> str:
         locale=locale,
         booking=view,
         token=token,
-        biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
+        biz=_contact(b),
         embed=bool(params.get("embed")),
         hold_minutes=hold_minutes(view),
     )
@@ -308,7 +313,7 @@ def hold_page(token: str, params: dict, accept_language: str | None) -> str:
         locale=locale,
         booking=view,
         token=token,
-        biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
+        biz=_contact(b),
         hold_minutes=hold_minutes(view),
     )
 
