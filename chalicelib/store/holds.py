@@ -55,11 +55,11 @@ def run_out_between(since: datetime, until: datetime) -> list[Appointment]:
     the table a moment: the freeing itself is conditioned on the item)."""
     db.configure()
     lo, hi = keys.between(since, until)
-    out = []
-    for bucket in keys.hour_buckets("HOLD", since, until):
-        for item in AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi)):
-            out.append(bookings.to_appointment(item))
-    return out
+    found = db.query_buckets(
+        keys.hour_buckets("HOLD", since, until),
+        lambda bucket: AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi)),
+    )
+    return [bookings.to_appointment(item) for item in found]
 
 
 def free(appt: Appointment, days: Sequence[date], now: datetime) -> bool:

@@ -141,9 +141,12 @@ def due_messages(since: datetime, until: datetime) -> Iterator[Message]:
     """Messages due in [since, until] across all businesses: Query gsi3 per hour and shard."""
     db.configure()
     lo, hi = keys.between(since, until)
-    for bucket in keys.hour_buckets("DUE", since, until):
-        for item in MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi)):
-            yield to_message(item)
+    found = db.query_buckets(
+        keys.hour_buckets("DUE", since, until),
+        lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi)),
+    )
+    for item in found:
+        yield to_message(item)
 
 
 def failed_messages(business_id: str, limit: int) -> list[Message]:

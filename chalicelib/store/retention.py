@@ -21,9 +21,12 @@ def ended_between(since: datetime, until: datetime) -> Iterator[Appointment]:
     END#<hour>#<shard> per hour and shard — what is due, never the table."""
     db.configure()
     lo, hi = keys.between(since, until)
-    for bucket in keys.hour_buckets("END", since, until):
-        for item in AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi)):
-            yield bookings.to_appointment(item)
+    found = db.query_buckets(
+        keys.hour_buckets("END", since, until),
+        lambda bucket: AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi)),
+    )
+    for item in found:
+        yield bookings.to_appointment(item)
 
 
 def complete(appt: Appointment, now: datetime) -> bool:
