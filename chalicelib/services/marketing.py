@@ -85,9 +85,9 @@ def _sent(kind: str, summary: dict[str, int], now: datetime, send: Callable[[], 
 # --- win-back --------------------------------------------------------------------------
 def winback(now: datetime, summary: dict[str, int]) -> None:
     today = now.date()
-    for offset in range(-LOOKBACK_DAYS, 2):  # local dates run up to a day ahead of UTC
-        for c in store.lapsing_on(today + timedelta(days=offset)):
-            _winback_step(c, now, summary)
+    # Local dates run up to a day ahead of UTC.
+    for c in store.lapsing_on(today + timedelta(days=offset) for offset in range(-LOOKBACK_DAYS, 2)):
+        _winback_step(c, now, summary)
 
 
 def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
@@ -263,16 +263,16 @@ def _greet_on(birthday: str, year: int) -> date:
 
 def birthdays(now: datetime, summary: dict[str, int]) -> None:
     seen = set()
+    month_days = []
     for offset in (-1, 0, 1):
         d = now.date() + timedelta(days=offset)
-        month_days = [d.strftime("%m-%d")]
+        month_days.append(d.strftime("%m-%d"))
         if d.month == 2 and d.day == 28 and not calendar.isleap(d.year):
             month_days.append("02-29")
-        for md in month_days:
-            for c in store.birthdays_on(md):
-                if (c.business_id, c.id) not in seen:
-                    seen.add((c.business_id, c.id))
-                    _birthday(c, now, summary)
+    for c in store.birthdays_on(month_days):
+        if (c.business_id, c.id) not in seen:
+            seen.add((c.business_id, c.id))
+            _birthday(c, now, summary)
 
 
 def _birthday(c: Client, now: datetime, summary: dict[str, int]) -> None:

@@ -184,7 +184,5 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
 
 def due_for_erasure(day: str) -> Iterator[Client]:
     """Clients whose automatic-erasure date is `day`, across businesses: Query g3 per shard."""
-    db.configure()
-    for bucket in keys.day_buckets("ERASE", day):
-        for item in ClientItem.by_erase_day.query(bucket):
-            yield clients.to_client(item)
+    for item in db.query_buckets(keys.day_buckets("ERASE", day), ClientItem.by_erase_day.query):
+        yield clients.to_client(item)
