@@ -42,6 +42,11 @@ def manage_url(token: str) -> str:
     return f"{get_settings().public_url}/m/{token}"
 
 
+def pay_url(token: str) -> str:
+    """The pay page of a booking held while the client pays (the manage token)."""
+    return f"{get_settings().public_url}/pay/{token}"
+
+
 def feedback_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
     from chalicelib.domain.feedback import LINK_VALID
 

@@ -15,11 +15,13 @@ from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.locales import LOCALES
+from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import parse_instant
 
 
 class Status(str, Enum):
     BOOKED = "booked"
+    PENDING_PAYMENT = "pending_payment"  # holds its time while the client pays
     ARRIVED = "arrived"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
@@ -92,6 +94,9 @@ class BookingIn(BaseModel):
     # leave the token out). A referral link's token, when the client came through one.
     reward: RewardUse | None = None
     referral: str | None = Field(default=None, max_length=200)
+    # The version of the business's payment policy and terms the client saw and ticked
+    # (the profile's `payments.version`): required when the service takes payment.
+    accepted_payment_terms: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class RescheduleIn(BaseModel):
@@ -198,6 +203,10 @@ class Appointment:
     feedback_requested: bool = False
     # False for a past visit imported without stamps (POST /imports with "stamps": false).
     earns_stamp: bool = True
+    # A booking that needs payment (chalicelib/domain/payments.py): until when its time
+    # is held unpaid, and what it pays or secures.
+    hold_until: datetime | None = None
+    payment: BookingPayment | None = None
 
     @property
     def is_active(self) -> bool:

@@ -23,6 +23,12 @@ def _erase_inactive(now: datetime, simulated: bool = False) -> Any:
     return erase_inactive.run(now, simulated=simulated)
 
 
+def _expire_holds(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.jobs import expire_holds
+
+    return expire_holds.run(now, simulated=simulated)
+
+
 def _visits_ended(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.jobs import visits_ended
 
@@ -87,6 +93,9 @@ JOBS = {
     ),
     "kpi_sync": Job(
         "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
+    ),
+    "expire_holds": Job(
+        "expire_holds", 1, _expire_holds, "end unpaid booking holds that ran out: reconcile with Stripe, free the time"
     ),
     "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),

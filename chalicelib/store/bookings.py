@@ -25,6 +25,7 @@ from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
 from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
@@ -91,12 +92,16 @@ def to_item(a: Appointment) -> AppointmentItem:
         reminded=a.reminded or None,
         feedback_requested=a.feedback_requested or None,
         no_stamp=(not a.earns_stamp) or None,
+        hold_until=a.hold_until,
+        payment=a.payment.to_json() if a.payment else None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
     item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
+    if a.status == Status.PENDING_PAYMENT.value and a.hold_until:
+        item.g4pk, item.g4sk = keys.hold_keys(a.id, a.hold_until)
     return item
 
 
@@ -128,6 +133,8 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         reminded=bool(i.reminded),
         feedback_requested=bool(i.feedback_requested),
         earns_stamp=not i.no_stamp,
+        hold_until=i.hold_until,
+        payment=BookingPayment.from_json(i.payment) if i.payment else None,
     )
 
 
@@ -220,6 +227,11 @@ def _take_time(tx: Tx, appt: Appointment, days: Sequence[date], sheets: Sheets) 
 def _free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
     for day in days:
         daysheets.release(tx, appt.business_id, appt.staff_id, day, appointment_ref(appt.id))
+
+
+def free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
+    """Take the booking off its day sheets inside `tx` (a hold that ends unpaid)."""
+    _free_time(tx, appt, days)
 
 
 def create_booking(

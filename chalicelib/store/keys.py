@@ -288,6 +288,23 @@ def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
     return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"
 
 
+def hold_keys(appointment_id: str, hold_until: datetime) -> IndexKeys:
+    """g4 keys of a booking held unpaid, by the hour its hold ends (the expiry job)."""
+    return hour_bucket("HOLD", hold_until, shard_of(appointment_id)), f"{iso_utc(hold_until)}#{appointment_id}"
+
+
+def stripe_event_pk(event_id: str) -> str:
+    return f"STRIPE#{event_id}"
+
+
+STRIPE_EVENT_SK = "EVENT"
+TIMELINE_MONEY = "MONEY#"
+
+
+def money_sk(appointment_id: str, kind: str) -> str:
+    return f"MONEY#{appointment_id}#{kind}"
+
+
 def failed_messages(business_id: str) -> str:
     return f"MSGFAIL#{business_id}"
 

@@ -172,6 +172,7 @@ class AppointmentItem(Base):
     g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
     g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
+    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold until>#<id>  unpaid holds (sparse while held)
     """
 
     business_id = UnicodeAttribute()
@@ -200,15 +201,20 @@ class AppointmentItem(Base):
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
     import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
+    hold_until = UTCDateTimeAttribute(null=True)  # pending payment: the hold's end
+    payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
+    by_hold: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
 
 
 class DaySheetItem(Base):
@@ -271,6 +277,35 @@ class IdempotencyItem(Base):
 
     body_hash = UnicodeAttribute()
     appointment_id = UnicodeAttribute()
+
+
+class StripeEventItem(Base):
+    """STRIPE#<event id> / EVENT: a Stripe webhook event applied (TTL 30 days)."""
+
+    event_type = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+
+
+class MoneyItem(Base):
+    """BIZ#<id> / MONEY#<appointment id>#<kind>: one charge, fee or refund of a booking,
+    written once per booking and kind (a conditional put).
+
+    g2: CLIENT#<biz>#<client> / MONEY#<at>#<appointment>#<kind>  the client's card, GDPR export
+    """
+
+    business_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # deposit | prepay | no_show | late_cancel | refund-...
+    amount_cents = NumberAttribute()
+    state = UnicodeAttribute()  # succeeded | open | waived
+    intent = UnicodeAttribute(null=True)  # the Stripe PaymentIntent or Refund id
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    note = UnicodeAttribute(null=True)  # a waiver's or refund's reason (the owner's words)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_client: GlobalSecondaryIndex[MoneyItem] = _index("g2")
 
 
 # --- outbox ------------------------------------------------------------------------

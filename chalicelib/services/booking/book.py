@@ -34,6 +34,7 @@ from chalicelib.services import loyalty, message_plans
 from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
+from chalicelib.services.payments import holds
 from chalicelib.services.validation import parse
 from chalicelib.store import bookings, clients
 
@@ -92,7 +93,9 @@ def book(
         if public:
             guard.check(b, read.meters, now)  # 429 over a limit
         try:
-            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
+            appt, confirmations, secret = _commit(
+                b, req, service, member, read, days, offer, idem, source, now, notify, public
+            )
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
@@ -100,7 +103,7 @@ def book(
         except bookings.IdempotentReplay as replay:
             return 201, _replay(b, replay, idem)
         outbox.deliver(confirmations, now)
-        return 201, booking_view(b, appt)
+        return 201, holds.with_payment(b, appt, booking_view(b, appt), secret)
     raise _not_booked(last_error)
 
 
@@ -176,13 +179,19 @@ def _commit(
     now: datetime,
     notify: bool = True,
     public: bool = False,
-) -> tuple[Appointment, list[Message]]:
+) -> tuple[Appointment, list[Message], str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
-    `public`). The appointment and its confirmations."""
+    `public`). The appointment, its confirmations and, when it is held while the client
+    pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
+    pay = holds.payment_needed(b, service, appt, req) if public else None
+    secret = None
+    if pay is not None:  # held while she pays: no confirmation until it is paid
+        appt, secret = holds.hold(b, appt, pay, idem[0] if idem else None, now)
+        notify = False
     client = _client(b, req, appt, match, use, source)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
@@ -218,7 +227,7 @@ def _commit(
         )
     except bookings.RewardGone:
         raise loyalty.RewardUnavailable() from None
-    return appt, sent
+    return appt, sent, secret
 
 
 def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
@@ -301,7 +310,7 @@ def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str
     appt = bookings.get_appointment(b.id, replay.appointment_id)
     if appt is None:
         raise NotFound("This booking no longer exists.", key="booking_gone")
-    return booking_view(b, appt)
+    return holds.with_payment(b, appt, booking_view(b, appt))
 
 
 def _not_booked(last_error: Exception | None) -> RebookError:

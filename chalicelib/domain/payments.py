@@ -1,0 +1,187 @@
+"""Money taken with a booking: the payment policy of a business and its services, the
+cancellation terms, and the amounts they give — integer cents, computed here only.
+
+A crafted request never names an amount: every sum the client pays, is refunded or is
+charged as a fee comes from these functions and the price the server itself computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class PaymentKind(str, Enum):
+    NONE = "none"
+    DEPOSIT = "deposit"  # part of the price now (fixed cents or a percentage)
+    PREPAY = "prepay"  # the whole price now
+    CARD_ON_FILE = "card_on_file"  # nothing now; the card covers the fees
+
+
+class PaymentPolicy(BaseModel):
+    """What a booking of a service must pay or secure before it is confirmed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: PaymentKind = PaymentKind.NONE
+    # A deposit is either a fixed amount or a percentage of the price, not both.
+    deposit_cents: int | None = Field(default=None, ge=1, le=10_000_00)
+    deposit_percent: int | None = Field(default=None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _deposit(self) -> Self:
+        is_deposit = self.kind == PaymentKind.DEPOSIT
+        given = (self.deposit_cents is not None) + (self.deposit_percent is not None)
+        if is_deposit and given != 1:
+            raise ValueError("a deposit needs exactly one of deposit_cents or deposit_percent")
+        if not is_deposit and given:
+            raise ValueError("deposit_cents and deposit_percent apply to kind 'deposit' only")
+        return self
+
+
+class CancellationTerms(BaseModel):
+    """Free until `free_until_hours` before the start; later a late-cancellation fee,
+    and a no-show fee, each a percentage of the price."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    free_until_hours: int = Field(default=24, ge=0, le=24 * 14)
+    late_cancel_fee_percent: int = Field(default=0, ge=0, le=100)
+    no_show_fee_percent: int = Field(default=0, ge=0, le=100)
+
+
+class Payments(BaseModel):
+    """A business's payment settings. `version` goes up with every change of policy or
+    terms; a booking records the version its client accepted."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    policy: PaymentPolicy = PaymentPolicy()
+    terms: CancellationTerms = CancellationTerms()
+    version: int = Field(default=1, ge=1)
+    hold_minutes: int = Field(default=10, ge=2, le=60)
+
+
+NO_POLICY = PaymentPolicy()
+
+
+def percent_of(price_cents: int, percent: int) -> int:
+    """`percent` % of a price in whole cents, rounded half up (never more than the price)."""
+    return min(price_cents, (price_cents * percent + 50) // 100)
+
+
+def due_now_cents(policy: PaymentPolicy, price_cents: int) -> int:
+    """What the client pays while the time is held: 0 without a payment now."""
+    if policy.kind == PaymentKind.PREPAY:
+        return price_cents
+    if policy.kind == PaymentKind.DEPOSIT:
+        if policy.deposit_cents is not None:
+            return min(policy.deposit_cents, price_cents)
+        return percent_of(price_cents, policy.deposit_percent or 0)
+    return 0
+
+
+def needs_payment(policy: PaymentPolicy, price_cents: int) -> bool:
+    """Does booking with this policy go through the pay page? A card on file does
+    (the card is secured, nothing charged); a deposit of a free service does not."""
+    if policy.kind == PaymentKind.CARD_ON_FILE:
+        return True
+    return due_now_cents(policy, price_cents) > 0
+
+
+class FeeKind(str, Enum):
+    LATE_CANCEL = "late_cancel"
+    NO_SHOW = "no_show"
+
+
+def fee_cents(terms: CancellationTerms, price_cents: int, kind: FeeKind, paid_cents: int = 0) -> int:
+    """The fee still to charge for a late cancellation or a no-show: its percentage of the
+    price, less what was paid already (a kept deposit counts towards it)."""
+    percent = terms.late_cancel_fee_percent if kind == FeeKind.LATE_CANCEL else terms.no_show_fee_percent
+    return max(0, percent_of(price_cents, percent) - paid_cents)
+
+
+def free_until(start: datetime, terms: CancellationTerms) -> datetime:
+    """Until when a cancellation costs nothing."""
+    return start - timedelta(hours=terms.free_until_hours)
+
+
+def refund_on_cancel_cents(terms: CancellationTerms, start: datetime, now: datetime, paid_cents: int) -> int:
+    """What goes back when the client cancels: all she paid inside the free window,
+    nothing after it (the terms she accepted keep it)."""
+    return paid_cents if now < free_until(start, terms) else 0
+
+
+def policy_of(payments: Payments, service_policy: PaymentPolicy | None) -> PaymentPolicy:
+    """A service's own policy, or the business's."""
+    return service_policy if service_policy is not None else payments.policy
+
+
+def hold_until(now: datetime, payments: Payments) -> datetime:
+    return now + timedelta(minutes=payments.hold_minutes)
+
+
+class PayState(str, Enum):
+    HELD = "held"  # the time is held while the client pays
+    PAID = "paid"  # the deposit or prepayment went through
+    CARD_SAVED = "card_saved"  # card on file, nothing charged
+    EXPIRED = "expired"  # the hold ran out unpaid; the time was freed
+    DECLINED = "declined"  # the card was declined; the time was freed
+
+
+@dataclass(frozen=True)
+class BookingPayment:
+    """What a booking pays or secures, as the client accepted it. Stripe ids only: no
+    card data. `due_cents` is what the policy asked for at booking."""
+
+    kind: str
+    due_cents: int
+    policy_version: int
+    state: str = PayState.HELD.value
+    customer: str | None = None
+    setup_intent: str | None = None
+    payment_method: str | None = None
+    intent: str | None = None  # the PaymentIntent of the deposit or prepayment
+    paid_cents: int = 0
+    refunded_cents: int = 0
+    terms: dict[str, int] = field(default_factory=dict)  # CancellationTerms as accepted
+
+    def accepted_terms(self) -> CancellationTerms:
+        return CancellationTerms(**self.terms)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BookingPayment:
+        return cls(**data)
+
+
+def payment_for(payments: Payments, policy: PaymentPolicy, price_cents: int) -> BookingPayment | None:
+    """The payment a new booking needs, or None (confirmed at once)."""
+    if not needs_payment(policy, price_cents):
+        return None
+    return BookingPayment(
+        kind=policy.kind.value,
+        due_cents=due_now_cents(policy, price_cents),
+        policy_version=payments.version,
+        terms=payments.terms.model_dump(),
+    )
+
+
+@dataclass(frozen=True)
+class MoneyRecord:
+    """One charge, fee or refund of a booking (the client's card, her GDPR export, the
+    owner's KPIs). `state`: succeeded, open (the bank asks the client to authenticate),
+    waived (the owner let it go)."""
+
+    business_id: str
+    appointment_id: str
+    client_id: str
+    kind: str
+    amount_cents: int
+    state: str
+    created_at: datetime
+    intent: str | None = None
+    note: str | None = None

@@ -1,0 +1,79 @@
+"""The pay page (server-rendered, Stripe.js Card Element) and its call to finish."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib import clock
+from chalicelib.domain import payments as rules
+from chalicelib.domain.booking import Status
+from chalicelib.domain.locales import negotiate
+from chalicelib.errors import RebookError
+from chalicelib.services.booking import manage
+from chalicelib.services.booking.views import booking_view
+from chalicelib.services.payments import holds
+
+
+def finish(token: str) -> dict[str, Any]:
+    b, appt = manage._from_token(token)
+    return holds.finish(b, appt, clock.now())
+
+
+def terms_text(t: dict, terms: dict[str, int], start: Any, tz: Any, locale: str) -> str:
+    from chalicelib.notify.localtime import format_local
+
+    deadline = rules.free_until(start, rules.CancellationTerms(**terms))
+    return t["pay_terms"].format(
+        deadline=format_local(deadline.astimezone(tz).isoformat(), locale),
+        late=terms.get("late_cancel_fee_percent", 0),
+        noshow=terms.get("no_show_fee_percent", 0),
+    )
+
+
+def page(token: str, params: dict, accept_language: str | None) -> tuple[int, str, str]:
+    """The page, its status and its Content-Security-Policy (Stripe.js's origin allowed)."""
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import render
+    from chalicelib.settings import get_settings
+
+    js = get_settings().stripe_js_url
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(js))
+    csp = (
+        f"default-src 'self'; script-src 'self' 'unsafe-inline' {origin}; connect-src 'self' {origin}; "
+        f"frame-src {origin} https://hooks.stripe.com; style-src 'self' 'unsafe-inline'"
+    )
+    try:
+        b, appt = manage._from_token(token)
+        view = holds.with_payment(b, appt, booking_view(b, appt))
+    except RebookError as e:
+        t = words(negotiate(params.get("lang"), accept_language, "fi"))
+        return (
+            e.status,
+            render(
+                "error.html",
+                t=t,
+                locale="fi",
+                message=t.get(f"err_{e.key}") or t["err_generic"],
+                biz={"name": "Rebook"},
+            ),
+            csp,
+        )
+    locale = negotiate(params.get("lang"), accept_language, appt.locale)
+    t = words(locale)
+    pay = view.get("payment") or {}
+    return (
+        200,
+        render(
+            "pay.html",
+            t=t,
+            locale=locale,
+            biz={"name": b.config.name},
+            booking=view,
+            pay=pay,
+            token=token,
+            held=appt.status == Status.PENDING_PAYMENT.value,
+            terms=terms_text(t, pay.get("terms") or {}, appt.start, b.config.tz, locale) if pay else "",
+        ),
+        csp,
+    )
