@@ -175,7 +175,15 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "Marketing": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
-    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "imports", "marketing", "erase_inactive", "expire_holds"}
+    assert set(JOBS) == {
+        "send_due",
+        "visits_ended",
+        "kpi_sync",
+        "imports",
+        "marketing",
+        "erase_inactive",
+        "expire_holds",
+    }
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
 
 

@@ -14,6 +14,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import message_plans
 from chalicelib.services.booking import changes
 from chalicelib.services.booking.views import booking_view
+from chalicelib.services.payments import holds
 from chalicelib.services.validation import parse
 from chalicelib.store import bookings, businesses, clients
 
@@ -30,7 +31,8 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
 def get_booking(token: str) -> dict[str, Any]:
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
-    return booking_view(b, appt, client_name=client.name if client else None)
+    view = booking_view(b, appt, client_name=client.name if client else None)
+    return holds.with_payment(b, appt, view, for_stripe_js=False)
 
 
 def booking_ics(token: str) -> bytes:

@@ -74,9 +74,11 @@ def hold(
     return held, secret
 
 
-def with_payment(b: Business, appt: Appointment, view: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
-    """The booking's view with what the pay page and Stripe.js need while it is held,
-    and the payment as it stands once it is not."""
+def with_payment(
+    b: Business, appt: Appointment, view: dict[str, Any], secret: str | None = None, *, for_stripe_js: bool = True
+) -> dict[str, Any]:
+    """The booking's view with the payment as it stands and, while it is held, the pay
+    page's address and (`for_stripe_js`) what Stripe.js needs."""
     pay = appt.payment
     if pay is None:
         return view
@@ -90,15 +92,15 @@ def with_payment(b: Business, appt: Appointment, view: dict[str, Any], secret: s
         "terms": pay.terms,
     }
     if appt.status == Status.PENDING_PAYMENT.value and appt.hold_until:
+        view["hold_until"] = iso_local(appt.hold_until, b.config.tz)
+        view["payment"]["pay_url"] = links.pay_url(links.manage_token(b.id, appt.id, appt.end))
+        if not for_stripe_js:
+            return view
         account = Account(b.id)
         if secret is None and pay.setup_intent:
             secret = account.setup_intent(pay.setup_intent).client_secret
-        view["hold_until"] = iso_local(appt.hold_until, b.config.tz)
         view["payment"].update(
-            client_secret=secret,
-            publishable_key=account.keys.publishable_key,
-            js_url=get_settings().stripe_js_url,
-            pay_url=links.pay_url(links.manage_token(b.id, appt.id, appt.end)),
+            client_secret=secret, publishable_key=account.keys.publishable_key, js_url=get_settings().stripe_js_url
         )
     return view
 
