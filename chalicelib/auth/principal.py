@@ -14,8 +14,9 @@ ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
 # trail, the business's settings, its figures (KPIs: revenue) and importing clients
-# from another system are the owner's.
-OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import"}
+# from another system are the owner's; so are a booking's money (charging a fee by
+# hand, waiving it, refunding). Marking a no-show charges its fee by the accepted terms.
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "money"}
 
 
 @dataclass(frozen=True)

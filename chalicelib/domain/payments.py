@@ -146,6 +146,24 @@ class BookingPayment:
     paid_cents: int = 0
     refunded_cents: int = 0
     terms: dict[str, int] = field(default_factory=dict)  # CancellationTerms as accepted
+    fees: dict[str, str] = field(default_factory=dict)  # fee kind -> succeeded | open | waived
+
+    @property
+    def kept_cents(self) -> int:
+        """What Rebook's salon holds of the client's money for this booking now."""
+        return self.paid_cents - self.refunded_cents
+
+    def mark(self, status: str) -> str:
+        """What the owner's calendar shows: held, fee_owed, paid, card_on_file, refunded."""
+        if status == "pending_payment":
+            return "held"
+        if "open" in self.fees.values():
+            return "fee_owed"
+        if self.refunded_cents and not self.kept_cents:
+            return "refunded"
+        if self.paid_cents:
+            return "paid"
+        return "card_on_file" if self.payment_method else "none"
 
     def accepted_terms(self) -> CancellationTerms:
         return CancellationTerms(**self.terms)

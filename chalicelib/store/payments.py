@@ -273,6 +273,14 @@ def record_money(
     _commit(tx)
 
 
+def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
+    db.configure()
+    AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+        actions=[AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
+        condition=AppointmentItem.pk.exists(),
+    )
+
+
 def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
     """An open fee is paid or waived: only from `open` (False if it was not open)."""
     db.configure()

@@ -74,7 +74,13 @@ def cancel_booking(token: str, body: object) -> dict[str, Any]:
     if appt.status == Status.CANCELLED.value:
         return booking_view(b, appt)  # cancelling twice is harmless
     _ensure_changeable(b, appt, "cancelled")
-    return booking_view(b, changes.cancel(b, appt, req.reason))
+    cancelled = changes.cancel(b, appt, req.reason)
+    if cancelled.payment is not None:  # inside the free window the deposit goes back
+        from chalicelib.services.payments import fees
+
+        if fees.after_cancellation(b, cancelled, clock.now()) is not None:
+            cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
+    return holds.with_payment(b, cancelled, booking_view(b, cancelled), for_stripe_js=False)
 
 
 def reschedule_booking(token: str, body: object) -> dict[str, Any]:

@@ -1,0 +1,91 @@
+"""The card on file at work: a no-show fee charged off-session once, an open fee the
+owner waives, a deposit refunded inside the free window, the owner's partial refund."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import post, token_of
+from tests.payments.conftest import set_up_card
+from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish, status_of
+
+PRICE = 15900
+AFTER_THE_VISIT = datetime(2026, 11, 25, 13, 30, tzinfo=UTC)  # 15:30 in Helsinki
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def paid_booking(client, ls, card="4242424242424242"):
+    _, held = book_highlights(client)
+    set_up_card(ls, held["payment"]["client_secret"], card)
+    _, step = finish(client, held)
+    if step["next"] == "authenticate":
+        from tests.payments.conftest import authenticate_payment
+
+        authenticate_payment(ls, step["client_secret"])
+        finish(client, held)
+    return held
+
+
+def money_of(desk, booking):
+    status, view = desk.get(f"/appointments/{booking['id']}")
+    assert status == 200, view
+    return view["payment"]
+
+
+def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})[0] == 200
+    assert money_of(desk, booking) == {
+        "mark": "paid",
+        "kind": "deposit",
+        "paid_cents": PRICE,  # the deposit and the rest of the 100 % no-show fee
+        "refunded_cents": 0,
+        "fees": {"no_show": "succeeded"},
+    }
+    # Undone and marked again, or charged by hand: never a second charge.
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})[0] == 200
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert status == 200 and fee["amount_cents"] == PRICE - DEPOSIT and fee["state"] == "succeeded"
+    assert money_of(desk, booking)["paid_cents"] == PRICE
+
+
+def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+    assert money_of(desk, booking)["mark"] == "fee_owed"
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert fee["state"] == "open"
+    status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {})
+    assert status == 422  # a waiver needs its reason
+    status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "flu, doctor's note"})
+    assert status == 200 and waived["state"] == "waived" and waived["note"] == "flu, doctor's note"
+    assert money_of(desk, booking)["mark"] == "paid"
+    status, audit = desk.get("/audit?month=2026-11")
+    assert "waive_fee" in {e["action"] for e in audit["entries"]}
+
+
+def test_cancelled_inside_the_free_window_the_deposit_goes_back(pay_client, stripe_env):
+    booking = paid_booking(pay_client, stripe_env)
+    status, view = post(pay_client, f"/api/v1/bookings/{token_of(booking['manage_url'])}/cancel", {})
+    assert status == 200 and view["status"] == "cancelled"
+    assert view["payment"]["refunded_cents"] == DEPOSIT
+    assert status_of(pay_client, booking)["payment"]["refunded_cents"] == DEPOSIT
+
+
+def test_the_owner_refunds_part_of_a_deposit(pay_client, stripe_env, desk):
+    booking = paid_booking(pay_client, stripe_env)
+    status, body = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": DEPOSIT + 1, "reason": "x"})
+    assert status == 422
+    status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 1000, "reason": "late start"})
+    assert status == 200 and refund["amount_cents"] == 1000
+    assert money_of(desk, booking)["refunded_cents"] == 1000
