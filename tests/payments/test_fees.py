@@ -89,3 +89,18 @@ def test_the_owner_refunds_part_of_a_deposit(pay_client, stripe_env, desk):
     status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 1000, "reason": "late start"})
     assert status == 200 and refund["amount_cents"] == 1000
     assert money_of(desk, booking)["refunded_cents"] == 1000
+
+
+def test_charges_and_refunds_are_on_her_card_and_in_her_export(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 770, "reason": "colour not as agreed"})
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    status, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert status == 200
+    assert [(m["kind"], m["amount_cents"], m["state"]) for m in card["payments"]] == [
+        ("deposit", DEPOSIT, "succeeded"),
+        ("refund-0-770", 770, "succeeded"),
+    ]
+    status, export = desk.get(f"/clients/{card['client']['id']}/export")
+    assert status == 200
+    assert sorted(m["amount_cents"] for m in export["payments"]) == [770, DEPOSIT]
