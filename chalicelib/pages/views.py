@@ -93,8 +93,37 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             ctx["staff_name"] = member.name if member else None
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
+            ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
     ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
     return render("book.html", **ctx)
+
+
+def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale: str) -> dict[str, Any] | None:
+    """What the service pays or secures when booking, in euros, and the cancellation
+    terms with their deadline in local time: shown before she books, ticked to accept."""
+    from chalicelib.domain import payments as rules
+    from chalicelib.domain.timeutil import parse_instant
+    from chalicelib.notify.localtime import format_price
+    from chalicelib.services.payments.pay import terms_text
+
+    service = b.config.service(service_id)
+    if service is None:
+        return None
+    p = b.config.payments
+    policy = rules.policy_of(p, service.payment)
+    if not rules.needs_payment(policy, service.price_cents):
+        return None
+    try:
+        start = parse_instant(start_iso)
+    except ValueError:
+        return None
+    amount = format_price(rules.due_now_cents(policy, service.price_cents), locale)
+    text = t[f"pay_policy_{policy.kind.value}"].format(amount=amount)
+    return {
+        "version": p.version,
+        "text": text,
+        "terms": terms_text(t, p.terms.model_dump(), start, b.config.tz, locale),
+    }
 
 
 def change_policy(b: Business, start_iso: str, t: dict, locale: str) -> str | None:
@@ -152,6 +181,8 @@ def book_submit(
         body["reward"] = {"id": form["reward"], "card": form.get("card") or None}
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
+    if form.get("accept_terms", "").isdigit():  # the payment terms' version she ticked
+        body["accepted_payment_terms"] = int(form["accept_terms"])
     try:
         _, result = book.create_booking(
             slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip
@@ -183,10 +214,14 @@ def book_submit(
             staff_name=member.name if member else None,
             form=form,
             taken=taken,
+            payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
             idempotency_key=new_form_key(),
             link=lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v}),
         )
         return e.status, page, e.retry_after
+    if result.get("status") == "pending_payment":  # on to the pay page while the time is held
+        token = result["manage_url"].rsplit("/", 1)[1]
+        return 201, f"/pay/{token}?" + urlencode({"lang": locale}), None
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 
