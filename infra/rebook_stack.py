@@ -124,6 +124,9 @@ class RebookStack(cdk.Stack):
             description="Signs the links Rebook sends (manage, feedback, unsubscribe, card, referral).",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
         )
+        # The salons' Stripe keys are not made here: each is put when the salon connects
+        # Stripe, and the functions may read those secrets only (docs/payments.md).
+        self.stripe_secret_prefix = f"rebook/{s.name}/stripe/"
         self.user_pool, self.user_pool_client = self._owners(s, retain)
         self.mail = ses.ConfigurationSet(
             self, "Mail", configuration_set_name=f"rebook-{s.name}", reputation_metrics=True, sending_enabled=True
@@ -137,6 +140,9 @@ class RebookStack(cdk.Stack):
             {
                 "REBOOK_TABLE": self.data_table_name,
                 "REBOOK_LINK_SECRET_ID": self.link_secret.secret_arn,
+                # Each salon's own Stripe keys: one secret per business under this prefix
+                # (docs/deploy.md, "Connect a salon's Stripe account").
+                "REBOOK_STRIPE_SECRET_PREFIX": self.stripe_secret_prefix,
                 "REBOOK_PUBLIC_URL": s.public_url,
                 "REBOOK_EMAIL_FROM": s.email_from,
                 "REBOOK_SES_CONFIGURATION_SET": self.mail.configuration_set_name,
@@ -328,6 +334,17 @@ class RebookStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="LinkSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
+            )
+        )
+        # Read only, and only the salons' Stripe keys of this stage: never list, never write.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="StripeKeys",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[
+                    f"arn:{self.partition}:secretsmanager:{self.region}:{self.account}:secret:"
+                    f"{self.stripe_secret_prefix}*"
+                ],
             )
         )
         return role

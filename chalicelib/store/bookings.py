@@ -249,6 +249,7 @@ def create_booking(
     meters: Sequence[Meter] = (),
     meter_entry: Entry | None = None,
     meter_window: timedelta = timedelta(hours=24),
+    parked: Sequence[PlannedMessage] = (),
 ) -> list[Message]:
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
@@ -282,6 +283,7 @@ def create_booking(
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)  # reminders: pending until due
+    outbox.queue(tx, parked, now, parked=True)  # a held booking's confirmations: once paid
     try:
         tx.commit()
     except TxFailed as err:

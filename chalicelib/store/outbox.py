@@ -94,11 +94,19 @@ def to_message(i: MessageItem) -> Message:
 
 
 def queue(
-    tx: Tx, planned: Sequence[PlannedMessage], now: datetime, lease: timedelta | None = None, role: str = "message"
+    tx: Tx,
+    planned: Sequence[PlannedMessage],
+    now: datetime,
+    lease: timedelta | None = None,
+    role: str = "message",
+    parked: bool = False,
 ) -> list[Message]:
     """Put planned messages into the outbox inside `tx`, each at most once (its key
-    must be new); with `lease`, held by the caller to send at once."""
+    must be new); with `lease`, held by the caller to send at once; `parked`, kept
+    unsent until released (a held booking's confirmation, store/payments.py)."""
     messages = [queued(m, now, lease) for m in planned]
+    if parked:
+        messages = [replace(m, status=MessageStatus.PARKED.value) for m in messages]
     for m in messages:
         tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
     return messages

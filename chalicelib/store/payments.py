@@ -12,6 +12,7 @@ the same transaction as what it changes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -19,12 +20,11 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.booking import Appointment, Status
-from chalicelib.domain.clients import Client
-from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.messages import Message, MessageStatus
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import bookings, clients, db, keys, outbox, rewards
-from chalicelib.store.models import AppointmentItem, ClientItem, MoneyItem, StripeEventItem
+from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
 
 EVENT_TTL = timedelta(days=30)
@@ -119,18 +119,20 @@ def _commit(tx: Tx) -> None:
 
 
 # --- reading ----------------------------------------------------------------------------------
-def booking_and_client(
-    business_id: str, appointment_id: str, client_id: str | None
-) -> tuple[Appointment | None, Client | None]:
-    """The booking and (when its id is known) its client: one BatchGetItem."""
+def booking_for_pay(
+    business_id: str, appointment_id: str, message_keys: Sequence[str] = ()
+) -> tuple[Appointment | None, list[Message]]:
+    """The booking and its parked confirmations (by their keys): one BatchGetItem."""
     appt_key = (keys.biz(business_id), keys.appt_sk(appointment_id))
-    client_key = (keys.biz(business_id), keys.client_sk(client_id)) if client_id else None
-    found = db.batch_get([appt_key, *([client_key] if client_key else [])], consistent=True)
+    msg_keys = [(keys.biz(business_id), keys.msg_sk(k)) for k in message_keys]
+    found = db.batch_get([appt_key, *msg_keys], consistent=True)
     appt = bookings.to_appointment(AppointmentItem.from_raw_data(found[appt_key])) if appt_key in found else None
-    client = (
-        clients.to_client(ClientItem.from_raw_data(found[client_key])) if client_key and client_key in found else None
-    )
-    return appt, client
+    parked = [
+        m
+        for m in (outbox.to_message(MessageItem.from_raw_data(found[k])) for k in msg_keys if k in found)
+        if m.status == MessageStatus.PARKED.value
+    ]
+    return appt, parked
 
 
 def holds_ending(since: datetime, until: datetime) -> list[Appointment]:
@@ -165,18 +167,43 @@ def get_money(business_id: str, appointment_id: str, kind: str) -> MoneyRecord |
 
 
 # --- writing ----------------------------------------------------------------------------------
+def _release_parked(tx: Tx, parked: Sequence[Message], now: datetime, lease: timedelta | None) -> list[Message]:
+    """The parked confirmations, due now: leased to the caller to send at once, or left
+    to the outbox's sweeper (the webhook's way: it sends nothing itself)."""
+    out = []
+    for m in parked:
+        status = MessageStatus.SENDING.value if lease else MessageStatus.PENDING.value
+        due = now + lease if lease else now
+        g3pk, g3sk = keys.due_keys(m.key, due)
+        tx.update(
+            MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
+            [
+                MessageItem.status.set(status),
+                MessageItem.due_at.set(due),
+                *([MessageItem.lease_until.set(due)] if lease else []),
+                MessageItem.g3pk.set(g3pk),
+                MessageItem.g3sk.set(g3sk),
+            ],
+            "message",
+            condition=MessageItem.status == MessageStatus.PARKED.value,
+        )
+        out.append(replace(m, status=status, due_at=due, lease_until=due if lease else None))
+    return out
+
+
 def confirm_paid(
     appt: Appointment,
     payment: BookingPayment,
     money: MoneyRecord | None,
-    messages: Sequence[PlannedMessage],
+    parked: Sequence[Message],
     now: datetime,
     event: tuple[str, str] | None = None,
     lease: timedelta | None = None,
 ) -> list[Message]:
     """The held booking is paid (or its card saved): booked, off the holds index, on the
-    index of visits ending, with its payment recorded and its confirmations queued (leased
-    to the caller). NotHeld if it no longer was held; EventSeen for an event applied before."""
+    index of visits ending, with its payment recorded and its parked confirmations due
+    (leased to the caller with `lease`). NotHeld if it no longer was held; EventSeen for
+    an event applied before."""
     item = bookings.to_item(appt)
     g3pk, g3sk = keys.end_keys(appt.id, appt.end)
     tx = Tx(AppointmentItem)
@@ -197,9 +224,9 @@ def confirm_paid(
     if money is not None:
         tx.put(_money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     _event(tx, event, now)
-    sent = outbox.queue(tx, messages, now, lease)
+    sent = _release_parked(tx, parked, now, lease)
     _commit(tx)
-    return sent
+    return sent if lease else []
 
 
 def record_intent(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
@@ -223,6 +250,7 @@ def release_hold(
     now: datetime,
     reason: str,
     event: tuple[str, str] | None = None,
+    parked: Sequence[Message] = (),
 ) -> None:
     """The hold ends unpaid (expired, declined): cancelled, its time freed at once, in one
     transaction conditioned on it still being held."""
@@ -247,6 +275,13 @@ def release_hold(
     clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
+    for m in parked:  # never confirmed: its confirmation is never sent
+        tx.update(
+            MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
+            [MessageItem.status.set(MessageStatus.SKIPPED.value), MessageItem.last_error.set(reason)],
+            "parked",
+            condition=MessageItem.status == MessageStatus.PARKED.value,
+        )
     _event(tx, event, now)
     _commit(tx)
 

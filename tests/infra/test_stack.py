@@ -128,6 +128,21 @@ def test_the_functions_may_touch_only_their_table_secret_and_mail_identity(templ
         st.get("Resource") == "*" and st["Effect"] == "Allow" and st["Sid"] not in ("Sms", "SmsOptOut")
         for st in s.values()
     )
+    # Each salon's Stripe keys: read only, only this stage's, by their name prefix.
+    assert s["StripeKeys"]["Action"] == "secretsmanager:GetSecretValue"
+    assert ":secret:rebook/prod/stripe/*" in json.dumps(s["StripeKeys"]["Resource"])
+
+
+def test_the_stripe_webhook_is_a_route_and_the_functions_know_where_the_keys_are(templates):
+    t = template(templates, "prod")
+    text = json.dumps(t.to_json())
+    assert '"/webhooks/stripe"' in text
+    functions = t.find_resources("AWS::Serverless::Function") or t.find_resources("AWS::Lambda::Function")
+    prefixes = {
+        json.dumps(f["Properties"].get("Environment", {}).get("Variables", {}).get("REBOOK_STRIPE_SECRET_PREFIX"))
+        for f in functions.values()
+    }
+    assert prefixes == {'"rebook/prod/stripe/"'}
 
 
 def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(templates):

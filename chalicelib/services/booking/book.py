@@ -202,6 +202,7 @@ def _commit(
     # business's allowed countries apply to every SMS (services/message_plans.py).
     sms_ok = not public or guard.sms_allowed(b, read.meters, now)
     confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
+    parked = confirmations if pay is not None else []  # sent once paid (services/payments/holds.py)
     if not notify:
         confirmations = []
     entry = guard.entry(appt, now, [*confirmations, *later]) if public else None
@@ -223,6 +224,7 @@ def _commit(
                 meters=read.meters,
                 meter_entry=entry,
                 meter_window=guard.window(b),
+                parked=parked,
             )
         )
     except bookings.RewardGone:

@@ -23,14 +23,13 @@ from typing import Any
 from chalicelib import clock, links
 from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import Appointment, BookingIn, Status
-from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business, Service
+from chalicelib.domain.messages import Message, booking_message_keys
 from chalicelib.domain.payments import BookingPayment, MoneyRecord, PayState
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.observability import logger
-from chalicelib.services import message_plans
 from chalicelib.services.payments.stripe_account import Account, PaymentDeclined
 from chalicelib.settings import get_settings
 from chalicelib.store import payments as store
@@ -106,11 +105,25 @@ def with_payment(
 
 
 # --- ending a hold ------------------------------------------------------------------------------
-def finish(b: Business, appt: Appointment, now: datetime | None = None) -> dict[str, Any]:
+def read(b: Business, appointment_id: str) -> tuple[Appointment | None, list[Message]]:
+    """The booking and its parked confirmations: one read."""
+    return store.booking_for_pay(b.id, appointment_id, CONFIRMATION_KEYS(appointment_id))
+
+
+def CONFIRMATION_KEYS(appointment_id: str) -> list[str]:
+    return list(booking_message_keys(appointment_id, "confirmation", 0, ["email", "sms"]).values())
+
+
+def finish(
+    b: Business, appt: Appointment, now: datetime | None = None, parked: list[Message] | None = None
+) -> dict[str, Any]:
     """The pay page's call after Stripe.js: ask Stripe how the payment stands and end
     the hold accordingly. Returns what the page does next: done (booked), or authenticate
     the charge (requires_action, with its client secret)."""
     now = now or clock.now()
+    if parked is None:
+        fresh, parked = read(b, appt.id)
+        appt = fresh or appt
     pay = appt.payment
     if pay is not None and appt.status == Status.CANCELLED.value and pay.intent and not pay.refunded_cents:
         # Her bank let the charge through after the hold ran out: it all goes back.
@@ -121,17 +134,17 @@ def finish(b: Business, appt: Appointment, now: datetime | None = None) -> dict[
     account = Account(b.id)
     if pay.intent:  # the charge was made and waited for the bank's authentication
         intent = account.payment_intent(pay.intent)
-        return _on_intent(b, appt, pay, intent, now)
+        return _on_intent(b, appt, pay, intent, now, parked)
     setup = account.setup_intent(pay.setup_intent) if pay.setup_intent else None
     if setup is None or setup.status in ("requires_payment_method", "requires_action", "requires_confirmation"):
         if setup is not None and getattr(setup, "last_setup_error", None):
-            return _declined(b, appt, pay, now)
+            return _declined(b, appt, pay, now, parked)
         raise Conflict("The payment is not finished yet.", code="payment_pending", key="payment_pending")
     if setup.status != "succeeded":  # canceled: declined or authentication failed
-        return _declined(b, appt, pay, now)
+        return _declined(b, appt, pay, now, parked)
     pay = replace(pay, payment_method=setup.payment_method)
     if pay.kind not in CHARGED_KINDS:
-        _confirm(b, appt, replace(pay, state=PayState.CARD_SAVED.value), None, now)
+        _confirm(b, appt, replace(pay, state=PayState.CARD_SAVED.value), None, now, parked)
         return _after(b, appt, booked=True)
     try:
         intent = account.charge(
@@ -145,21 +158,23 @@ def finish(b: Business, appt: Appointment, now: datetime | None = None) -> dict[
             off_session=False,
         )
     except PaymentDeclined:
-        _declined(b, appt, pay, now)
+        _declined(b, appt, pay, now, parked)
         raise
-    return _on_intent(b, appt, replace(pay, intent=intent.id), intent, now)
+    return _on_intent(b, appt, replace(pay, intent=intent.id), intent, now, parked)
 
 
-def _on_intent(b: Business, appt: Appointment, pay: BookingPayment, intent: Any, now: datetime) -> dict[str, Any]:
+def _on_intent(
+    b: Business, appt: Appointment, pay: BookingPayment, intent: Any, now: datetime, parked: list[Message]
+) -> dict[str, Any]:
     if intent.status == "succeeded":
         paid = replace(pay, intent=intent.id, state=PayState.PAID.value, paid_cents=int(intent.amount))
-        _confirm(b, appt, paid, _charge_record(appt, paid, now), now)
+        _confirm(b, appt, paid, _charge_record(appt, paid, now), now, parked)
         return _after(b, appt, booked=True)
     if intent.status == "requires_action":
         store.record_intent(appt, pay, now)
         return {"status": appt.status, "next": "authenticate", "client_secret": intent.client_secret}
     if intent.status in ("requires_payment_method", "canceled"):
-        return _declined(b, appt, pay, now)
+        return _declined(b, appt, pay, now, parked)
     raise Conflict("The payment is not finished yet.", code="payment_pending", key="payment_pending")
 
 
@@ -182,18 +197,15 @@ def _confirm(
     pay: BookingPayment,
     money: MoneyRecord | None,
     now: datetime,
+    parked: list[Message],
     event: tuple[str, str] | None = None,
-    read: tuple[Appointment | None, Client | None] | None = None,
 ) -> bool:
-    """Booked, with its confirmations sent now. False if it was no longer held (or the
-    event was applied before). `read`: the booking and client as just read."""
-    fresh, client = read or store.booking_and_client(appt.business_id, appt.id, appt.client_id)
-    if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or client is None:
-        return False
-    booked = replace(fresh, status=Status.BOOKED.value, payment=pay)
-    confirmations = message_plans.booking_event(b, booked, "confirmation", client.name, client.phone, client.email, now)
+    """Booked, in one transaction conditioned on it still being held, its parked
+    confirmations released: sent now by the pay page's call, by the outbox's sweeper
+    after a webhook. False if it was no longer held (or the event was applied before)."""
+    lease = None if event else outbox.IMMEDIATE_LEASE
     try:
-        sent = store.confirm_paid(booked, pay, money, confirmations, now, event, lease=outbox.IMMEDIATE_LEASE)
+        sent = store.confirm_paid(appt, pay, money, parked, now, event, lease=lease)
     except (store.NotHeld, store.EventSeen, store.MoneyExists):
         return False
     outbox.deliver(sent, now)
@@ -202,16 +214,18 @@ def _confirm(
 
 
 def confirm_from_event(
-    b: Business, appt: Appointment, client: Client | None, pay: BookingPayment, now: datetime, event: tuple[str, str]
+    b: Business, appt: Appointment, parked: list[Message], pay: BookingPayment, now: datetime, event: tuple[str, str]
 ) -> bool:
-    """The webhook's confirmation, with the booking and client it read."""
+    """The webhook's confirmation, with the booking and parked messages it read."""
     money = _charge_record(appt, pay, now) if pay.kind in CHARGED_KINDS else None
-    return _confirm(b, appt, pay, money, now, event, read=(appt, client))
+    return _confirm(b, appt, pay, money, now, parked, event)
 
 
-def _declined(b: Business, appt: Appointment, pay: BookingPayment, now: datetime) -> dict[str, Any]:
+def _declined(
+    b: Business, appt: Appointment, pay: BookingPayment, now: datetime, parked: list[Message]
+) -> dict[str, Any]:
     """The card was declined: no booking, and the time is free again at once."""
-    release(b, appt, replace(pay, state=PayState.DECLINED.value), now, "payment_declined")
+    release(b, appt, replace(pay, state=PayState.DECLINED.value), now, "payment_declined", parked=parked)
     raise PaymentDeclined(
         "The card was declined and the time was released. Please book again with another card.",
         key="payment_declined",
@@ -225,9 +239,10 @@ def release(
     now: datetime,
     reason: str,
     event: tuple[str, str] | None = None,
+    parked: list[Message] | None = None,
 ) -> bool:
     try:
-        store.release_hold(appt, pay, appt.days(b.config.tz), now, reason, event)
+        store.release_hold(appt, pay, appt.days(b.config.tz), now, reason, event, parked or [])
     except (store.NotHeld, store.EventSeen):
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
@@ -238,6 +253,8 @@ def _after(b: Business, appt: Appointment, booked: bool = False) -> dict[str, An
     """What the page shows once the hold has ended one way or another."""
     from chalicelib.store import bookings
 
+    if booked:
+        return {"status": Status.BOOKED.value, "next": "done"}
     fresh = bookings.get_appointment(appt.business_id, appt.id) or appt
     if fresh.status == Status.CANCELLED.value and fresh.payment and fresh.payment.refunded_cents:
         return {"status": fresh.status, "next": "refunded", "refunded_cents": fresh.payment.refunded_cents}
@@ -283,8 +300,11 @@ def sweep(now: datetime) -> dict[str, int]:
         b = businesses.get_by_id(appt.business_id)
         if b is None or appt.payment is None:
             continue
+        fresh, parked = read(b, appt.id)
+        if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or fresh.payment is None:
+            continue
         try:
-            outcome = finish(b, appt, now)
+            outcome = finish(b, fresh, now, parked)
         except (PaymentDeclined, Conflict):
             outcome = None
         except Exception:  # Stripe unreachable: the hold still ends on time
@@ -293,13 +313,15 @@ def sweep(now: datetime) -> dict[str, int]:
         if outcome and outcome.get("next") == "done":
             summary["confirmed"] += 1
             continue
-        fresh, _ = store.booking_and_client(appt.business_id, appt.id, None)
+        fresh, parked = read(b, appt.id)
         held = fresh is not None and fresh.status == Status.PENDING_PAYMENT.value and fresh.payment is not None
         if (
             held
             and fresh
             and fresh.payment
-            and release(b, fresh, replace(fresh.payment, state=PayState.EXPIRED.value), now, "payment_expired")
+            and release(
+                b, fresh, replace(fresh.payment, state=PayState.EXPIRED.value), now, "payment_expired", parked=parked
+            )
         ):
             summary["expired"] += 1
     return summary

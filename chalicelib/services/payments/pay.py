@@ -16,8 +16,18 @@ from chalicelib.services.payments import holds
 
 
 def finish(token: str) -> dict[str, Any]:
-    b, appt = manage._from_token(token)
-    return holds.finish(b, appt, clock.now())
+    """The pay page's call: the booking and its parked confirmations in one read."""
+    from chalicelib import links
+    from chalicelib.errors import NotFound
+    from chalicelib.store import businesses
+
+    now = clock.now()
+    claims = links.claims_or_4xx(token, "manage", now)
+    b = businesses.get_by_id(claims.business_id)
+    appt, parked = holds.read(b, claims.subject) if b else (None, [])
+    if b is None or appt is None:
+        raise NotFound("This booking no longer exists.", key="booking_gone")
+    return holds.finish(b, appt, now, parked)
 
 
 def terms_text(t: dict, terms: dict[str, int], start: Any, tz: Any, locale: str) -> str:

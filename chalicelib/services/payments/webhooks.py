@@ -71,8 +71,8 @@ def receive(raw: bytes, signature: str | None) -> dict[str, Any]:
 def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     now = clock.now()
     meta = obj.get("metadata") or {}
-    booking_id, client_id = meta.get("booking_id"), meta.get("client_id")
-    appt, client = store.booking_and_client(b.id, booking_id, client_id) if booking_id else (None, None)
+    booking_id = meta.get("booking_id")
+    appt, parked = holds.read(b, booking_id) if isinstance(booking_id, str) and booking_id else (None, [])
     tag = (event_id, event_type)
     if appt is None or appt.payment is None:
         return store.claim_event(event_id, event_type, now)
@@ -84,7 +84,7 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
             return store.claim_event(event_id, event_type, now)  # a fee: services/payments/fees.py
         if held:
             paid = replace(pay, intent=obj["id"], state=PayState.PAID.value, paid_cents=int(obj["amount"]))
-            return holds.confirm_from_event(b, appt, client, paid, now, tag)
+            return holds.confirm_from_event(b, appt, parked, paid, now, tag)
         if appt.status == Status.CANCELLED.value and not pay.refunded_cents and pay.state != PayState.PAID.value:
             # Paid after the hold ran out: refunded (once), and the event noted.
             holds.refund_late_payment(
@@ -93,7 +93,9 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
         return store.claim_event(event_id, event_type, now)
     if event_type == "setup_intent.succeeded" and held and pay.kind not in holds.CHARGED_KINDS:
         saved = replace(pay, payment_method=obj.get("payment_method"), state=PayState.CARD_SAVED.value)
-        return holds.confirm_from_event(b, appt, client, saved, now, tag)
+        return holds.confirm_from_event(b, appt, parked, saved, now, tag)
     if event_type == "setup_intent.setup_failed" and held:
-        return holds.release(b, appt, replace(pay, state=PayState.DECLINED.value), now, "payment_declined", tag)
+        return holds.release(
+            b, appt, replace(pay, state=PayState.DECLINED.value), now, "payment_declined", tag, parked=parked
+        )
     return store.claim_event(event_id, event_type, now)
