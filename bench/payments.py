@@ -130,7 +130,6 @@ def run(ls: LocalStripe, n: int) -> tuple[float, float, float]:
         free("mens-cut", day)  # warm: the business's config is cached from here on
         for _ in range(n):
             book("mens-cut", day)
-            print("PLAIN", dict(CALLS))
             plain.append(_calls())
             held = book("highlights", day, accepted_payment_terms=1)
             booking = _calls()
@@ -138,7 +137,6 @@ def run(ls: LocalStripe, n: int) -> tuple[float, float, float]:
             CALLS.clear()
             status, done = post(f"/api/v1/bookings/{held['manage_url'].rsplit('/', 1)[1]}/payment", {})
             assert status == 200 and done["next"] == "done", done
-            print("BOOK", booking, "PAY", dict(CALLS))
             paid.append(booking + _calls())
 
             # The webhook's case: a charge that waited for 3-D Secure, finished at the bank.
@@ -167,7 +165,6 @@ def run(ls: LocalStripe, n: int) -> tuple[float, float, float]:
                 "/webhooks/stripe", body=payload, headers={**JSON, "Stripe-Signature": f"t={at},v1={mac}"}
             )
             assert r.status_code == 200 and json.loads(r.body)["applied"], r.body
-            print("HOOK", dict(CALLS))
             hooks.append(_calls())
     return statistics.mean(plain), statistics.mean(paid), statistics.mean(hooks)
 
