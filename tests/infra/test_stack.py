@@ -169,6 +169,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "VisitsEnded",
         "KpiSync",
         "Imports",
+        "ExpireHolds",
         "Marketing",
         "EraseInactive",
     }
@@ -187,6 +188,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "VisitsEnded": ["rate(5 minutes)"],
         "KpiSync": ["rate(5 minutes)"],
         "Imports": ["rate(1 minute)"],
+        "ExpireHolds": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }

@@ -19,6 +19,7 @@ def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
         "send_due": ("rate(1 minute)", "app.send_due"),
         "visits_ended": ("rate(5 minutes)", "app.visits_ended"),
         "kpi_sync": ("rate(5 minutes)", "app.kpi_sync"),
+        "expire_holds": ("rate(1 minute)", "app.expire_holds"),
         "imports": ("rate(1 minute)", "app.imports"),
         "marketing": ("rate(1 hour)", "app.marketing"),
         "erase_inactive": ("cron(15 2 * * ? *)", "app.erase_inactive"),
