@@ -104,3 +104,36 @@ def test_charges_and_refunds_are_on_her_card_and_in_her_export(pay_client, strip
     status, export = desk.get(f"/clients/{card['client']['id']}/export")
     assert status == 200
     assert sorted(m["amount_cents"] for m in export["payments"]) == [770, DEPOSIT]
+
+
+def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, stripe_env, desk, aws):
+    """A service with a card on file: the card is saved at booking, the booking confirmed
+    with nothing charged; the owner charges the 50 % late-cancellation fee off-session."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+    from tests.api.helpers import book
+
+    data = aws.config.model_dump(mode="json")
+    for s in data["services"]:
+        if s["id"] == "colour":
+            s["payment"] = {"kind": "card_on_file"}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+
+    status, held = book(
+        pay_client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1
+    )
+    assert status == 201 and held["status"] == "pending_payment" and held["payment"]["amount_cents"] == 0
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    assert money_of(desk, held) == {
+        "mark": "card_on_file",
+        "kind": "card_on_file",
+        "paid_cents": 0,
+        "refunded_cents": 0,
+        "fees": {},
+    }
+    status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
+    assert status == 200 and (fee["amount_cents"], fee["state"]) == (6450, "succeeded")  # 50 % of 129,00 €
+    assert desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})[1]["amount_cents"] == 6450  # once
+    assert money_of(desk, held)["paid_cents"] == 6450
