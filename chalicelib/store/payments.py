@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.booking import Appointment, Status
-from chalicelib.domain.messages import Message, MessageStatus
+from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import bookings, clients, db, keys, outbox, rewards
@@ -291,9 +291,11 @@ def record_money(
     now: datetime,
     payment: tuple[Appointment, BookingPayment] | None = None,
     event: tuple[str, str] | None = None,
-) -> None:
+    messages: Sequence[PlannedMessage] = (),
+    lease: timedelta | None = None,
+) -> list[Message]:
     """A charge, fee or refund, once per booking and kind (MoneyExists otherwise); with the
-    booking's payment as it now stands."""
+    booking's payment as it now stands and what the client is told (leased to the caller)."""
     tx = Tx(MoneyItem)
     tx.put(_money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     if payment is not None:
@@ -305,7 +307,9 @@ def record_money(
             condition=AppointmentItem.pk.exists(),
         )
     _event(tx, event, now)
+    sent = outbox.queue(tx, messages, now, lease)
     _commit(tx)
+    return sent
 
 
 def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import post, token_of
+from tests.conftest import emails_to
 from tests.payments.conftest import set_up_card
 from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish, status_of
 
@@ -64,7 +65,9 @@ def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, str
     desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
     assert money_of(desk, booking)["mark"] == "fee_owed"
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
-    assert fee["state"] == "open"
+    assert fee["state"] == "open" and fee["pay_url"].startswith("https://book.example.test/pay/")
+    asked = emails_to("maija@example.com", "Vahvista maksu")  # her pay link, once (she books in Finnish)
+    assert len(asked) == 1 and fee["pay_url"] in asked[0] and "111,30 €" in asked[0]
     status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {})
     assert status == 422  # a waiver needs its reason
     status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "flu, doctor's note"})
@@ -137,3 +140,27 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
     assert status == 200 and (fee["amount_cents"], fee["state"]) == (6450, "succeeded")  # 50 % of 129,00 €
     assert desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})[1]["amount_cents"] == 6450  # once
     assert money_of(desk, held)["paid_cents"] == 6450
+
+
+def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, frozen_now):
+    import re
+
+    from tests.api.test_pages import page
+    from tests.payments.conftest import authenticate_payment
+    from tests.payments.test_webhooks import deliver, event, intent
+
+    booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = AFTER_THE_VISIT
+    _, fee = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+    _, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    status, html = page(pay_client, fee["pay_url"].removeprefix("https://book.example.test") + "&lang=en")
+    assert status == 200 and "confirm the fee of €111.30" in html
+    secret = re.search(r'data-secret="(pi_[^"]+)"', html).group(1)
+    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"  # confirmCardPayment
+    paid = event("evt_fee_paid", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    assert deliver(pay_client, paid)[1]["applied"] is True
+    assert money_of(desk, booking)["fees"] == {"no_show": "succeeded"}
+    assert money_of(desk, booking)["paid_cents"] == PRICE
+    assert deliver(pay_client, paid)[1]["applied"] is False  # once
+    _, html = page(pay_client, fee["pay_url"].removeprefix("https://book.example.test") + "&lang=en")
+    assert "There is nothing to pay on this link any more." in html

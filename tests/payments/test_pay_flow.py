@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.api.helpers import book, get, post, slots, token_of
-from tests.conftest import sent_emails
+from tests.conftest import emails_to, sent_emails
 from tests.payments.conftest import authenticate_payment, set_up_card
 
 START = "2026-11-25T12:00:00+02:00"
@@ -120,6 +120,8 @@ def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, fr
     assert (status, after["next"], after["refunded_cents"]) == (200, "refunded", DEPOSIT)
     assert status_of(pay_client, held)["status"] == "cancelled"
     assert finish(pay_client, held)[1]["refunded_cents"] == DEPOSIT  # refunded once
+    told = emails_to("maija@example.com", "palautettiin kokonaan")
+    assert len(told) == 1 and "47,70 €" in told[0]  # and she was told, once
 
 
 def test_stripe_down_is_a_503_and_writes_nothing(pay_client, monkeypatch):

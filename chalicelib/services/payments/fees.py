@@ -20,7 +20,9 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
 from chalicelib.domain.payments import FeeKind, MoneyRecord
 from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
 from chalicelib.observability import logger
+from chalicelib.services.payments import notices
 from chalicelib.services.payments.stripe_account import Account, PaymentDeclined
 from chalicelib.store import payments as store
 
@@ -79,10 +81,19 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
     )
     fees = {**pay.fees, kind.value: state}
     paid = pay.paid_cents + (amount if state == "succeeded" else 0)
+    # Her bank wants her to confirm: she gets the pay link by email and SMS.
+    told = (
+        notices.plan(b, appt, "fee_open", amount, now, kind.value, fee_pay_url(b, appt, kind.value))
+        if state == "open"
+        else []
+    )
     try:
-        store.record_money(money, now, payment=(appt, replace(pay, fees=fees, paid_cents=paid)))
+        sent = store.record_money(
+            money, now, payment=(appt, replace(pay, fees=fees, paid_cents=paid)), messages=told, lease=IMMEDIATE_LEASE
+        )
     except store.MoneyExists:
         return store.get_money(b.id, appt.id, kind.value)
+    deliver(sent, now)
     logger().info("fee charged", extra={"appointment_id": appt.id, "kind": kind.value, "state": state})
     return money
 
@@ -144,3 +155,15 @@ def after_cancellation(b: Business, appt: Appointment, now: datetime) -> MoneyRe
         return None
     back = rules.refund_on_cancel_cents(pay.accepted_terms(), appt.start, now, pay.kept_cents)
     return refund(b, appt, back, now, "cancelled inside the free window") if back else None
+
+
+def settle_paid_fee(b: Business, appt: Appointment, kind: str, now: datetime) -> bool:
+    """An open fee she confirmed with her bank (Stripe's word, the webhook): paid, once."""
+    found = store.get_money(b.id, appt.id, kind)
+    if found is None or appt.payment is None or not store.settle_money(found, "succeeded", now):
+        return False
+    pay = appt.payment
+    store.set_payment(
+        appt, replace(pay, fees={**pay.fees, kind: "succeeded"}, paid_cents=pay.paid_cents + found.amount_cents), now
+    )
+    return True

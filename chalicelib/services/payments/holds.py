@@ -283,10 +283,14 @@ def refund_late_payment(b: Business, appt: Appointment, intent: Any, now: dateti
         intent=refund.id,
         note="paid after the hold expired",
     )
+    from chalicelib.services.payments import notices
+
+    told = notices.plan(b, appt, "late_refund", amount, now)  # and she is told so
     try:
-        store.record_money(money, now, payment=(appt, refunded))
+        sent = store.record_money(money, now, payment=(appt, refunded), messages=told, lease=outbox.IMMEDIATE_LEASE)
     except store.MoneyExists:
         return False
+    outbox.deliver(sent, now)
     logger().info("late payment refunded", extra={"appointment_id": appt.id})
     return True
 

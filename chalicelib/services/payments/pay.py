@@ -30,6 +30,29 @@ def finish(token: str) -> dict[str, Any]:
     return holds.finish(b, appt, now, parked)
 
 
+def _open_fee(b: Any, appt: Any, kind: str | None) -> dict[str, Any] | None:
+    """A fee her bank asked her to confirm (the link in the message she got)."""
+    from chalicelib.services.payments.stripe_account import Account
+    from chalicelib.settings import get_settings
+    from chalicelib.store import payments as store
+
+    if kind not in ("no_show", "late_cancel"):
+        return None
+    money = store.get_money(b.id, appt.id, kind)
+    if money is None or money.state != "open" or not money.intent:
+        return {"kind": kind, "open": False}
+    account = Account(b.id)
+    intent = account.payment_intent(money.intent)
+    return {
+        "kind": kind,
+        "open": True,
+        "amount_cents": money.amount_cents,
+        "client_secret": intent.client_secret,
+        "publishable_key": account.keys.publishable_key,
+        "js_url": get_settings().stripe_js_url,
+    }
+
+
 def terms_text(t: dict, terms: dict[str, int], start: Any, tz: Any, locale: str) -> str:
     from chalicelib.notify.localtime import format_local
 
@@ -72,6 +95,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
     locale = negotiate(params.get("lang"), accept_language, appt.locale)
     t = words(locale)
     pay = view.get("payment") or {}
+    fee = _open_fee(b, appt, params.get("fee"))
     return (
         200,
         render(
@@ -83,6 +107,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             pay=pay,
             token=token,
             held=appt.status == Status.PENDING_PAYMENT.value,
+            fee=fee,
             terms=terms_text(t, pay.get("terms") or {}, appt.start, b.config.tz, locale) if pay else "",
         ),
         csp,

@@ -23,7 +23,7 @@ from chalicelib.domain.booking import Status
 from chalicelib.domain.payments import PayState
 from chalicelib.errors import BadRequest
 from chalicelib.observability import logger
-from chalicelib.services.payments import holds
+from chalicelib.services.payments import fees, holds
 from chalicelib.services.payments.stripe_account import NotConfigured, keys_for
 from chalicelib.store import businesses
 from chalicelib.store import payments as store
@@ -80,8 +80,12 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     held = appt.status == Status.PENDING_PAYMENT.value
     if event_type == "payment_intent.succeeded":
         kind = meta.get("kind")
-        if kind not in holds.CHARGED_KINDS:
-            return store.claim_event(event_id, event_type, now)  # a fee: services/payments/fees.py
+        if kind not in holds.CHARGED_KINDS:  # a fee she confirmed through her pay link
+            if not store.claim_event(event_id, event_type, now):
+                return False
+            if isinstance(kind, str):
+                fees.settle_paid_fee(b, appt, kind, now)
+            return True
         if held:
             paid = replace(pay, intent=obj["id"], state=PayState.PAID.value, paid_cents=int(obj["amount"]))
             return holds.confirm_from_event(b, appt, parked, paid, now, tag)
