@@ -45,7 +45,7 @@ class Markers:
     note: bool
     allergy: bool
     first_visit: bool
-    deposit: bool = False  # no payments yet: never held
+    deposit: bool = False  # money of the client's is held for it (a deposit or prepayment)
 
     def as_dict(self) -> dict[str, bool]:
         return {"note": self.note, "allergy": self.allergy, "first_visit": self.first_visit, "deposit": self.deposit}

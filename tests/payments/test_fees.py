@@ -164,3 +164,22 @@ def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, fro
     assert deliver(pay_client, paid)[1]["applied"] is False  # once
     _, html = page(pay_client, fee["pay_url"].removeprefix("https://book.example.test") + "&lang=en")
     assert "There is nothing to pay on this link any more." in html
+
+
+def test_the_calendar_marks_held_and_paid_bookings(pay_client, stripe_env, desk):
+    from tests.api.helpers import book
+
+    paid = paid_booking(pay_client, stripe_env)
+    status, held = book(
+        pay_client, "2026-11-26T12:00:00+02:00", service="highlights", staff="aino", accepted_payment_terms=1
+    )
+    assert status == 201, held
+    status, cal = desk.get("/calendar?date=2026-11-25&view=week")
+    assert status == 200, cal
+    marks = {
+        a["id"]: (a["status"], a["payment"]["mark"], a["markers"]["deposit"])
+        for member in cal["staff"]
+        for a in member["appointments"]
+    }
+    assert marks[paid["id"]] == ("booked", "paid", True)
+    assert marks[held["id"]] == ("pending_payment", "held", False)

@@ -142,6 +142,7 @@ def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[st
         note=bool(a.note),
         allergy=bool(client and client.allergies),
         first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
+        deposit=bool(a.payment and a.payment.kept_cents > 0),
     ).as_dict()
     return view
 
