@@ -155,7 +155,9 @@ def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, fro
     _, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
     status, html = page(pay_client, fee["pay_url"].removeprefix("https://book.example.test") + "&lang=en")
     assert status == 200 and "confirm the fee of €111.30" in html
-    secret = re.search(r'data-secret="(pi_[^"]+)"', html).group(1)
+    found = re.search(r'data-secret="(pi_[^"]+)"', html)
+    assert found, "the fee's pay page carries no client secret"
+    secret = found.group(1)
     assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"  # confirmCardPayment
     paid = event("evt_fee_paid", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
     assert deliver(pay_client, paid)[1]["applied"] is True
