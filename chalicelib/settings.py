@@ -36,6 +36,9 @@ class Settings:
     auth_audience: str | None
     pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
     import_workers: int = 4  # concurrent writes of a CSV import's chunk
+    # REBOOK_MEDIA_URL: where the business images are served from (CloudFront in AWS);
+    # the app's own /static/img locally.
+    media_url: str = "/static/img"
     clock_file: str | None = None  # REBOOK_CLOCK_FILE: where run-job --now moves the clock (local and test only)
     # Stripe (docs/payments.md). Each business has its own Stripe account: its keys are
     # one Secrets Manager secret, <stripe_secret_prefix><business id>, in AWS; locally
@@ -93,6 +96,7 @@ def get_settings() -> Settings:
         stripe_publishable_key=env.get("REBOOK_STRIPE_PUBLISHABLE_KEY") or None,
         stripe_webhook_secret=env.get("REBOOK_STRIPE_WEBHOOK_SECRET") or None,
         stripe_secret_prefix=env.get("REBOOK_STRIPE_SECRET_PREFIX") or None,
+        media_url=(env.get("REBOOK_MEDIA_URL") or "/static/img").rstrip("/"),
     )
 
 

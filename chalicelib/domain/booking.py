@@ -31,6 +31,19 @@ class Status(str, Enum):
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
 
 
+class HoldFor(str, Enum):
+    """What a held booking waits for before its time is hers for good (else it is freed
+    when the hold runs out: the hold_expiry job)."""
+
+    CONFIRMATION = "confirmation"  # a new client's click on the link sent to her
+    PAYMENT = "payment"  # her deposit, prepayment or card on file (status pending_payment)
+
+
+# How a booked visit whose hold waits for the client's confirmation link is shown (the
+# API's and the pages' `status`); stored, it is booked with a `hold_until`.
+AWAITING_CONFIRMATION = "awaiting_confirmation"
+
+
 def _instant(v: object) -> datetime:
     if not isinstance(v, str):
         raise ValueError("expected an ISO 8601 time with offset")
@@ -203,14 +216,50 @@ class Appointment:
     feedback_requested: bool = False
     # False for a past visit imported without stamps (POST /imports with "stamps": false).
     earns_stamp: bool = True
-    # A booking that needs payment (chalicelib/domain/payments.py): until when its time
-    # is held unpaid, and what it pays or secures.
+    # One hold at most: the booking's time is held only until `hold_until`, waiting for
+    # `hold_for` (HoldFor): a new client's confirmation by the link sent to her
+    # (Limits.hold_unconfirmed; booked, `hold_confirmed_at` once she did: a contact that
+    # proved itself), or her payment (pending_payment until paid; domain/payments.py).
     hold_until: datetime | None = None
-    payment: BookingPayment | None = None
+    hold_for: str | None = None
+    hold_confirmed_at: datetime | None = None
+    payment: BookingPayment | None = None  # what it pays or secures
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def waits_for(self) -> str | None:
+        """What its hold still waits for (a HoldFor value), or None: not held, or no more.
+        (A hold stored before `hold_for` was is a confirmation's.)"""
+        if self.hold_until is None:
+            return None
+        if self.status == Status.PENDING_PAYMENT.value:
+            return HoldFor.PAYMENT.value
+        if self.status == Status.BOOKED.value and self.hold_confirmed_at is None and self.hold_for != HoldFor.PAYMENT:
+            return HoldFor.CONFIRMATION.value
+        return None
+
+    @property
+    def held(self) -> bool:
+        """Its time held only until `hold_until`, for the client's confirmation or payment."""
+        return self.waits_for is not None
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Booked, its time held only until the client confirms it by her link."""
+        return self.waits_for == HoldFor.CONFIRMATION.value
+
+    @property
+    def vouches_for_client(self) -> bool:
+        """Does this booking show its client is no stranger (not new, for the holds)?
+        A visit that took place, or a hold she confirmed by her link."""
+        return self.status in (Status.ARRIVED.value, Status.COMPLETED.value) or self.hold_confirmed_at is not None
+
+    @property
+    def shown_status(self) -> str:
+        return AWAITING_CONFIRMATION if self.awaiting_confirmation else self.status
 
     def moved_to(self, start: datetime, service: Service, now: datetime, staff_id: str | None = None) -> Appointment:
         """The same booking at another time, or with someone else (its messages' keys

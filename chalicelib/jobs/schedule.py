@@ -23,16 +23,16 @@ def _erase_inactive(now: datetime, simulated: bool = False) -> Any:
     return erase_inactive.run(now, simulated=simulated)
 
 
-def _expire_holds(now: datetime, simulated: bool = False) -> Any:
-    from chalicelib.jobs import expire_holds
-
-    return expire_holds.run(now, simulated=simulated)
-
-
 def _visits_ended(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.jobs import visits_ended
 
     return visits_ended.run(now, simulated=simulated)
+
+
+def _hold_expiry(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.services.booking import holds
+
+    return holds.run(now, simulated=simulated)
 
 
 def _marketing(now: datetime, simulated: bool = False) -> Any:
@@ -51,6 +51,12 @@ def _imports(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services.admin import imports
 
     return imports.run_job(now)
+
+
+def _refit_returns(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.jobs import refit_returns
+
+    return refit_returns.run(now, simulated=simulated)
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,22 @@ JOBS = {
     "kpi_sync": Job(
         "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
     ),
-    "expire_holds": Job(
-        "expire_holds", 1, _expire_holds, "end unpaid booking holds that ran out: reconcile with Stripe, free the time"
+    "hold_expiry": Job(
+        "hold_expiry",
+        1,
+        _hold_expiry,
+        "end the holds that ran out: a new client's booking not confirmed in time is freed; an unpaid one is"
+        " reconciled with Stripe first (paid: booked), else freed",
     ),
     "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
+    "refit_returns": Job(
+        "refit_returns",
+        60,
+        _refit_returns,
+        "weekly: refit each business's return model to its visits and move clients' at-risk and lapse days to it"
+        " (hourly runs finish a big business and otherwise do nothing)",
+    ),
     "erase_inactive": Job(
         "erase_inactive",
         24 * 60,

@@ -93,6 +93,8 @@ def to_item(a: Appointment) -> AppointmentItem:
         feedback_requested=a.feedback_requested or None,
         no_stamp=(not a.earns_stamp) or None,
         hold_until=a.hold_until,
+        hold_for=a.hold_for,
+        hold_confirmed_at=a.hold_confirmed_at,
         payment=a.payment.to_json() if a.payment else None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
@@ -100,7 +102,7 @@ def to_item(a: Appointment) -> AppointmentItem:
     item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
-    if a.status == Status.PENDING_PAYMENT.value and a.hold_until:
+    if a.held and a.hold_until is not None:  # one entry, whatever the hold waits for
         item.g4pk, item.g4sk = keys.hold_keys(a.id, a.hold_until)
     return item
 
@@ -134,6 +136,8 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         feedback_requested=bool(i.feedback_requested),
         earns_stamp=not i.no_stamp,
         hold_until=i.hold_until,
+        hold_for=i.hold_for,
+        hold_confirmed_at=i.hold_confirmed_at,
         payment=BookingPayment.from_json(i.payment) if i.payment else None,
     )
 
@@ -254,7 +258,8 @@ def create_booking(
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
     reward it redeems (`appt.reward_id`, valid on the local day `today`) or the welcome
-    perk of a referred new client. The confirmations, leased to the caller."""
+    perk of a referred new client. The confirmations: pending for the outbox stream, or
+    with `lease`, held by the caller to send itself."""
     if sheets is None:
         sheets = daysheets.read(appt.business_id, [(appt.staff_id, d) for d in days])
     tx = Tx(AppointmentItem)
@@ -335,8 +340,12 @@ def cancel_booking(
     reason: str | None,
     messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
+    *,
+    only_if_hold_ran_out: bool = False,
 ) -> list[Message]:
-    """Cancel and free the time, atomically, with the cancellation messages."""
+    """Cancel and free the time, atomically, with the cancellation messages.
+    `only_if_hold_ran_out`: only while its hold is unconfirmed and past (the hold
+    expiry; a confirmation that got there first wins, StaleAppointment)."""
     tx = Tx(AppointmentItem)
     actions = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -345,10 +354,15 @@ def cancel_booking(
         AppointmentItem.seq.add(1),
         AppointmentItem.g3pk.remove(),
         AppointmentItem.g3sk.remove(),
+        AppointmentItem.g4pk.remove(),
+        AppointmentItem.g4sk.remove(),
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
-    tx.update(_key(appt), actions, "appointment", condition=_unchanged(appt))
+    condition = _unchanged(appt)
+    if only_if_hold_ran_out:
+        condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
+    tx.update(_key(appt), actions, "appointment", condition=condition)
     _free_time(tx, appt, days)
     clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card

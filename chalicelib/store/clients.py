@@ -99,6 +99,8 @@ def to_client(i: ClientItem) -> Client:
         winback_sent=_int(i.winback_sent),
         winback_step_on=_day(keys.day_of_bucket(g4pk)) if g4pk else None,
         winback_log=tuple(parse_utc(str(t)) for t in i.winback_log or []),
+        nudged_for=i.nudged_for,
+        nudge_log=tuple(parse_utc(str(t)) for t in i.nudge_log or []),
         birthday_greeted=_int(i.birthday_greeted),
         visits=_int(i.visits),
         spend_cents=_int(i.spend_cents),
@@ -112,6 +114,7 @@ def to_client(i: ClientItem) -> Client:
         kpi=dict(i.kpi or {}),
         kpi_v=_int(i.kpi_v),
         kpi_marked_at=keys.kpi_changed_at(g2sk) if g2sk else None,
+        signals_dismissed=dict(i.signals_dismissed or {}),
     )
 
 
@@ -412,6 +415,18 @@ def _rekey(c: Client, index: str, pair: tuple[str, str] | None) -> None:
     pk, sk = getattr(ClientItem, f"{index}pk"), getattr(ClientItem, f"{index}sk")
     actions: list[Action] = [pk.set(pair[0]), sk.set(pair[1])] if pair else [pk.remove(), sk.remove()]
     item_key(c).update(actions=actions)
+
+
+def dismiss_signal(c: Client, code: str, key: str) -> bool:
+    """Keep the owner's dismissal of an early warning (the key it rested on); False if
+    she was erased meanwhile."""
+    db.configure()
+    dismissed = {**c.signals_dismissed, code: key}
+    try:
+        item_key(c).update(actions=[ClientItem.signals_dismissed.set(dismissed)], condition=unerased())
+    except UpdateError:
+        return False
+    return True
 
 
 def schedule_winback(c: Client, day: date | None) -> None:

@@ -21,6 +21,8 @@ IndexKeys = tuple[str, str]
 
 SLUG_SK = "SLUG"
 CONFIG_SK = "CONFIG"
+RETURNS_SK = "RETURNS"
+EVERY_BUSINESS = "BUSINESSES"
 IDEM_SK = "IDEM"
 JOB_SK = "STATE"
 CLIENT_PREFIX = "CLIENT#"
@@ -289,7 +291,8 @@ def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
 
 
 def hold_keys(appointment_id: str, hold_until: datetime) -> IndexKeys:
-    """g4 keys of a booking held unpaid, by the hour its hold ends (the expiry job)."""
+    """g4 keys of a held booking, by the hour its hold runs out (the hold_expiry job;
+    sparse: gone once confirmed, paid or freed), whatever the hold waits for."""
     return hour_bucket("HOLD", hold_until, shard_of(appointment_id)), f"{iso_utc(hold_until)}#{appointment_id}"
 
 

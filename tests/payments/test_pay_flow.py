@@ -99,12 +99,12 @@ def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, frozen_now):
     from chalicelib.jobs.schedule import JOBS
 
     _, held = book_highlights(pay_client)
-    assert JOBS["expire_holds"].run(frozen_now["now"] + timedelta(minutes=9)) == {"expired": 0, "confirmed": 0}
+    assert JOBS["hold_expiry"].run(frozen_now["now"] + timedelta(minutes=9)) == {"found": 0, "freed": 0, "paid": 0}
     frozen_now["now"] += timedelta(minutes=11)
-    assert JOBS["expire_holds"].run(frozen_now["now"]) == {"expired": 1, "confirmed": 0}
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0}
     assert status_of(pay_client, held)["status"] == "cancelled"
     assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
-    assert JOBS["expire_holds"].run(frozen_now["now"]) == {"expired": 0, "confirmed": 0}  # once
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # once
 
 
 def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, frozen_now):
@@ -114,7 +114,7 @@ def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, fr
     set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184")
     _, step = finish(pay_client, held)  # the charge waits for her bank
     frozen_now["now"] += timedelta(minutes=11)
-    assert JOBS["expire_holds"].run(frozen_now["now"])["expired"] == 1
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
     authenticate_payment(stripe_env, step["client_secret"])  # she authenticates too late
     status, after = finish(pay_client, held)
     assert (status, after["next"], after["refunded_cents"]) == (200, "refunded", DEPOSIT)
@@ -145,3 +145,30 @@ def test_stripe_down_is_a_503_and_writes_nothing(pay_client, monkeypatch):
 def test_services_without_payment_book_as_before(pay_client):
     status, body = book(pay_client, START, service="womens-cut", staff="aino")
     assert status == 201 and body["status"] == "booked" and "payment" not in body
+
+
+def test_one_job_ends_both_kinds_of_hold_asking_stripe_first(pay_client, aws, stripe_env, frozen_now):
+    """Main's confirmation hold and the payment hold are one hold (hold_until + what it
+    waits for), one HOLD# index entry and one job: a booking that pays waits for her
+    payment only (no link to click); paid with the page closed and the webhook missed,
+    the job finds the payment at Stripe and books it; the one waiting for her link is freed."""
+    from chalicelib.jobs.schedule import JOBS
+    from tests.api.helpers import set_config
+
+    hold = {"enabled": True, "minutes": 10, "far_ahead_days": 2, "bulk_bookings": 3}
+    set_config(aws, limits__hold_unconfirmed=hold)
+    _, paying = book_highlights(pay_client)  # a new client, two days ahead
+    assert paying["status"] == "pending_payment" and "hold_until" in paying
+    status, waiting = book(pay_client, "2026-11-25T15:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201 and waiting["status"] == "awaiting_confirmation"
+    assert len(emails_to("maija@example.com", "/h/")) == 1  # the link: the unpaid booking's only
+    assert set_up_card(stripe_env, paying["payment"]["client_secret"], "4242424242424242").ok
+    frozen_now["now"] += timedelta(minutes=11)  # both holds ran out; the pay page never called back
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 2, "freed": 1, "paid": 1}
+    assert status_of(pay_client, paying)["status"] == "booked"
+    assert status_of(pay_client, paying)["payment"]["paid_cents"] == DEPOSIT
+    assert status_of(pay_client, waiting)["status"] == "cancelled"
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # once
+    # The paid booking's confirmation left through the outbox stream, once, with no link.
+    mails = emails_to("maija@example.com")
+    assert len(mails) == 2 and len([m for m in mails if "/h/" in m]) == 1

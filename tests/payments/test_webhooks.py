@@ -57,6 +57,14 @@ def stripe_events():
     return [i for i in table_items() if i["pk"]["S"].startswith("STRIPE#")]
 
 
+def sent_so_far() -> int:
+    """Emails moto has sent, without handing the stream's records over first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return len(ses_backends[DEFAULT_ACCOUNT_ID]["eu-north-1"].sent_messages)
+
+
 def send_due(frozen_now):
     from chalicelib.jobs.schedule import JOBS
 
@@ -70,9 +78,12 @@ def test_the_webhook_confirms_once_and_retries_change_nothing(pay_client, stripe
     assert deliver(pay_client, succeeded) == (200, {"received": True, "applied": True})
     assert status_of(pay_client, held)["status"] == "booked"
     assert status_of(pay_client, held)["payment"]["paid_cents"] == DEPOSIT
-    assert sent_emails() == []  # the webhook sends nothing itself: the outbox's sweeper does
-    send_due(frozen_now)
+    # The webhook sends nothing itself: its transaction released the parked confirmations,
+    # and the outbox stream sends them (sent_emails hands the stream's records over).
+    assert sent_so_far() == 0
     assert len(sent_emails()) == 1
+    send_due(frozen_now)  # the sweeper finds nothing left to send
+    assert sent_so_far() == 1
     assert deliver(pay_client, succeeded) == (200, {"received": True, "applied": False})  # a retry
     assert finish(pay_client, held)[1]["next"] == "done"  # the page comes second: nothing more
     send_due(frozen_now)
@@ -82,7 +93,7 @@ def test_the_webhook_confirms_once_and_retries_change_nothing(pay_client, stripe
 def test_the_page_first_then_the_webhook(pay_client, stripe_env, frozen_now):
     held, pi = charged_awaiting_the_bank(pay_client, stripe_env)
     assert finish(pay_client, held)[1]["next"] == "done"
-    assert len(sent_emails()) == 1  # the page's call sends the confirmation at once
+    assert len(sent_emails()) == 1  # released by the page's call, sent by the outbox stream
     assert deliver(pay_client, event("evt_paid_2", "payment_intent.succeeded", pi))[1]["applied"] is True
     send_due(frozen_now)
     assert status_of(pay_client, held)["status"] == "booked" and len(sent_emails()) == 1
@@ -117,7 +128,7 @@ def test_a_payment_event_after_the_hold_expired_refunds(pay_client, stripe_env, 
     set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184")
     _, step = finish(pay_client, held)
     frozen_now["now"] += timedelta(minutes=11)
-    assert JOBS["expire_holds"].run(frozen_now["now"])["expired"] == 1
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
     authenticate_payment(stripe_env, step["client_secret"])
     pi = intent(step["client_secret"].split("_secret_")[0])
     assert deliver(pay_client, event("evt_late", "payment_intent.succeeded", pi))[1]["applied"] is True

@@ -52,6 +52,8 @@ def appointment_view(b: Business, a: Appointment, client: Client | None = None) 
         "source": a.source,
         "note": a.note,
         "client": {"id": a.client_id},
+        # Held until the client confirms it by her link, or pays; freed after it if not.
+        "hold_until": iso_local(a.hold_until, tz) if a.held and a.hold_until else None,
     }
     if a.payment is not None:  # paid, held, fee owed... (chalicelib/domain/payments.py)
         view["payment"] = {
@@ -143,6 +145,7 @@ def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[st
         allergy=bool(client and client.allergies),
         first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
         deposit=bool(a.payment and a.payment.kept_cents > 0),
+        held=a.awaiting_confirmation,
     ).as_dict()
     return view
 

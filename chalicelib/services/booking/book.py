@@ -14,27 +14,26 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain import loyalty as perks
-from chalicelib.domain.booking import Appointment, BookingIn, Status
+from chalicelib.domain.booking import Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.privacy import erase_due
 from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
-from chalicelib.notify import outbox
 from chalicelib.services import loyalty, message_plans
 from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
-from chalicelib.services.payments import holds
+from chalicelib.services.payments import holds as payment_holds
 from chalicelib.services.validation import parse
 from chalicelib.store import bookings, clients
 
@@ -93,17 +92,17 @@ def book(
         if public:
             guard.check(b, read.meters, now)  # 429 over a limit
         try:
-            appt, confirmations, secret = _commit(
-                b, req, service, member, read, days, offer, idem, source, now, notify, public
-            )
+            appt, secret = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
             continue
         except bookings.IdempotentReplay as replay:
             return 201, _replay(b, replay, idem)
-        outbox.deliver(confirmations, now)
-        return 201, holds.with_payment(b, appt, booking_view(b, appt), secret)
+        # The confirmations are in the outbox, pending: the outbox stream sends them
+        # right after this answer (services/outbox_stream.py), the sweeper if it cannot;
+        # a booking held while she pays parks them until it is paid.
+        return 201, payment_holds.with_payment(b, appt, booking_view(b, appt), secret)
     raise _not_booked(last_error)
 
 
@@ -179,19 +178,21 @@ def _commit(
     now: datetime,
     notify: bool = True,
     public: bool = False,
-) -> tuple[Appointment, list[Message], str | None]:
+) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
-    `public`). The appointment, its confirmations and, when it is held while the client
-    pays, the client secret Stripe.js needs."""
+    `public`). The appointment (its confirmations wait in the outbox, pending) and, when
+    it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
-    pay = holds.payment_needed(b, service, appt, req) if public else None
+    pay = payment_holds.payment_needed(b, service, appt, req) if public else None
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
-        appt, secret = holds.hold(b, appt, pay, idem[0] if idem else None, now)
-        notify = False
+        appt, secret = payment_holds.hold(b, appt, pay, idem[0] if idem else None, now)
+    elif public:  # a new client's booking far ahead or in bulk: held until she confirms
+        until = guard.hold_until(b, match, read.meters, appt.start, now)
+        appt = replace(appt, hold_until=until, hold_for=HoldFor.CONFIRMATION.value if until else None)
     client = _client(b, req, appt, match, use, source)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
@@ -203,11 +204,11 @@ def _commit(
     sms_ok = not public or guard.sms_allowed(b, read.meters, now)
     confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
     parked = confirmations if pay is not None else []  # sent once paid (services/payments/holds.py)
-    if not notify:
+    if not notify or pay is not None:
         confirmations = []
-    entry = guard.entry(appt, now, [*confirmations, *later]) if public else None
+    entry = guard.entry(appt, now, [*confirmations, *parked, *later]) if public else None
     try:
-        sent = bookings.transact_with_retry(
+        bookings.transact_with_retry(
             functools.partial(
                 bookings.create_booking,
                 appt,
@@ -217,7 +218,6 @@ def _commit(
                 confirmations,
                 idem,
                 now,
-                lease=outbox.IMMEDIATE_LEASE,
                 later=later,
                 welcome=welcome,
                 today=now.astimezone(b.config.tz).date(),
@@ -229,7 +229,7 @@ def _commit(
         )
     except bookings.RewardGone:
         raise loyalty.RewardUnavailable() from None
-    return appt, sent, secret
+    return appt, secret
 
 
 def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
@@ -312,7 +312,7 @@ def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str
     appt = bookings.get_appointment(b.id, replay.appointment_id)
     if appt is None:
         raise NotFound("This booking no longer exists.", key="booking_gone")
-    return holds.with_payment(b, appt, booking_view(b, appt))
+    return payment_holds.with_payment(b, appt, booking_view(b, appt))
 
 
 def _not_booked(last_error: Exception | None) -> RebookError:

@@ -9,20 +9,22 @@ On the pay page the client authenticates her card once (confirmCardSetup, 3-D Se
 when her bank asks); the page then asks Rebook to finish, and Rebook asks Stripe itself:
 a deposit or prepayment is charged with the card just saved (the amount is the
 server's), a card on file is only kept. Paying confirms the booking; a decline frees the
-time at once; an unpaid hold runs out by itself (jobs/expire_holds.py). The webhook
-(services/payments/webhooks.py) confirms too, whichever comes first, once: every ending
-is one transaction conditioned on the booking still being held.
+time at once; an unpaid hold runs out by itself (the hold_expiry job, which asks Stripe
+first: `expire`). The webhook (services/payments/webhooks.py) confirms too, whichever
+comes first, once: every ending is one transaction conditioned on the booking still
+being held (store/holds.py). The confirmations wait parked in the outbox and are
+released in the paying transaction: the outbox stream sends them, once.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import payments as rules
-from chalicelib.domain.booking import Appointment, BookingIn, Status
+from chalicelib.domain.booking import Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.config import Business, Service
 from chalicelib.domain.messages import Message, booking_message_keys
 from chalicelib.domain.payments import BookingPayment, MoneyRecord, PayState
@@ -32,10 +34,9 @@ from chalicelib.notify import outbox
 from chalicelib.observability import logger
 from chalicelib.services.payments.stripe_account import Account, PaymentDeclined
 from chalicelib.settings import get_settings
-from chalicelib.store import payments as store
+from chalicelib.store import holds as store
+from chalicelib.store import payments
 
-# The reconciler (jobs/expire_holds.py) looks this far back for holds it missed.
-LOOKBACK = timedelta(hours=2)
 CHARGED_KINDS = (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value)
 
 
@@ -68,6 +69,7 @@ def hold(
         appt,
         status=Status.PENDING_PAYMENT.value,
         hold_until=rules.hold_until(now, b.config.payments),
+        hold_for=HoldFor.PAYMENT.value,
         payment=replace(pay, customer=customer, setup_intent=setup),
     )
     return held, secret
@@ -107,7 +109,7 @@ def with_payment(
 # --- ending a hold ------------------------------------------------------------------------------
 def read(b: Business, appointment_id: str) -> tuple[Appointment | None, list[Message]]:
     """The booking and its parked confirmations: one read."""
-    return store.booking_for_pay(b.id, appointment_id, CONFIRMATION_KEYS(appointment_id))
+    return store.for_pay(b.id, appointment_id, CONFIRMATION_KEYS(appointment_id))
 
 
 def CONFIRMATION_KEYS(appointment_id: str) -> list[str]:
@@ -171,7 +173,7 @@ def _on_intent(
         _confirm(b, appt, paid, _charge_record(appt, paid, now), now, parked)
         return _after(b, appt, booked=True)
     if intent.status == "requires_action":
-        store.record_intent(appt, pay, now)
+        store.note_intent(appt, pay, now)
         return {"status": appt.status, "next": "authenticate", "client_secret": intent.client_secret}
     if intent.status in ("requires_payment_method", "canceled"):
         return _declined(b, appt, pay, now, parked)
@@ -201,14 +203,12 @@ def _confirm(
     event: tuple[str, str] | None = None,
 ) -> bool:
     """Booked, in one transaction conditioned on it still being held, its parked
-    confirmations released: sent now by the pay page's call, by the outbox's sweeper
-    after a webhook. False if it was no longer held (or the event was applied before)."""
-    lease = None if event else outbox.IMMEDIATE_LEASE
+    confirmations released to the outbox stream (which sends them, once). False if it was
+    no longer held (or the event was applied before)."""
     try:
-        sent = store.confirm_paid(appt, pay, money, parked, now, event, lease=lease)
-    except (store.NotHeld, store.EventSeen, store.MoneyExists):
+        store.paid(appt, pay, money, parked, now, event)
+    except (store.HoldGone, payments.EventSeen, payments.MoneyExists):
         return False
-    outbox.deliver(sent, now)
     logger().info("booking paid", extra={"appointment_id": appt.id, "kind": pay.kind})
     return True
 
@@ -242,8 +242,8 @@ def release(
     parked: list[Message] | None = None,
 ) -> bool:
     try:
-        store.release_hold(appt, pay, appt.days(b.config.tz), now, reason, event, parked or [])
-    except (store.NotHeld, store.EventSeen):
+        store.release(appt, pay, appt.days(b.config.tz), now, reason, event, parked or [])
+    except (store.HoldGone, payments.EventSeen):
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
     return True
@@ -287,45 +287,33 @@ def refund_late_payment(b: Business, appt: Appointment, intent: Any, now: dateti
 
     told = notices.plan(b, appt, "late_refund", amount, now)  # and she is told so
     try:
-        sent = store.record_money(money, now, payment=(appt, refunded), messages=told, lease=outbox.IMMEDIATE_LEASE)
-    except store.MoneyExists:
+        sent = payments.record_money(money, now, payment=(appt, refunded), messages=told, lease=outbox.IMMEDIATE_LEASE)
+    except payments.MoneyExists:
         return False
     outbox.deliver(sent, now)
     logger().info("late payment refunded", extra={"appointment_id": appt.id})
     return True
 
 
-def sweep(now: datetime) -> dict[str, int]:
-    """End the holds that ran out before `now`: reconciled with Stripe, else released."""
-    from chalicelib.store import businesses
-
-    summary = {"expired": 0, "confirmed": 0}
-    for appt in store.holds_ending(now - LOOKBACK, now):
-        b = businesses.get_by_id(appt.business_id)
-        if b is None or appt.payment is None:
-            continue
-        fresh, parked = read(b, appt.id)
-        if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or fresh.payment is None:
-            continue
-        try:
-            outcome = finish(b, fresh, now, parked)
-        except (PaymentDeclined, Conflict):
-            outcome = None
-        except Exception:  # Stripe unreachable: the hold still ends on time
-            logger().exception("hold reconcile failed", extra={"appointment_id": appt.id})
-            outcome = None
-        if outcome and outcome.get("next") == "done":
-            summary["confirmed"] += 1
-            continue
-        fresh, parked = read(b, appt.id)
-        held = fresh is not None and fresh.status == Status.PENDING_PAYMENT.value and fresh.payment is not None
-        if (
-            held
-            and fresh
-            and fresh.payment
-            and release(
-                b, fresh, replace(fresh.payment, state=PayState.EXPIRED.value), now, "payment_expired", parked=parked
-            )
-        ):
-            summary["expired"] += 1
-    return summary
+def expire(b: Business, appt: Appointment, now: datetime) -> str | None:
+    """A payment hold that ran out (the hold_expiry job): settled with Stripe's own word
+    first — a payment that went through confirms the booking (a missed webhook) — and
+    otherwise released, its time freed. "confirmed", "expired", or None: it had ended
+    meanwhile (another run, the pay page, the webhook)."""
+    fresh, parked = read(b, appt.id)
+    if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or fresh.payment is None:
+        return None
+    try:
+        outcome = finish(b, fresh, now, parked)
+    except (PaymentDeclined, Conflict):
+        outcome = None
+    except Exception:  # Stripe unreachable: the hold still ends on time
+        logger().exception("hold reconcile failed", extra={"appointment_id": appt.id})
+        outcome = None
+    if outcome and outcome.get("next") == "done":
+        return "confirmed"
+    fresh, parked = read(b, appt.id)
+    if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or fresh.payment is None:
+        return None
+    expired = replace(fresh.payment, state=PayState.EXPIRED.value)
+    return "expired" if release(b, fresh, expired, now, "payment_expired", parked=parked) else None
