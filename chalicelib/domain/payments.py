@@ -147,6 +147,20 @@ class BookingPayment:
     refunded_cents: int = 0
     terms: dict[str, int] = field(default_factory=dict)  # CancellationTerms as accepted
     fees: dict[str, str] = field(default_factory=dict)  # fee kind -> succeeded | open | waived
+    fee_cents: dict[str, int] = field(default_factory=dict)  # fee kind -> its amount as charged
+
+    @property
+    def deposit_cents(self) -> int:
+        """What the booking's deposit or prepayment took (paid_cents holds the fees
+        collected too)."""
+        fees = sum(self.fee_cents.get(k, 0) for k, state in self.fees.items() if state == "succeeded")
+        return max(0, self.paid_cents - fees)
+
+    @property
+    def protected(self) -> bool:
+        """Money or a card of hers stands behind the booking: a deposit or prepayment
+        paid, or a card on file (what the no-show rate with protection counts)."""
+        return self.paid_cents > 0 or self.payment_method is not None
 
     @property
     def kept_cents(self) -> int:

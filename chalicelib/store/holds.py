@@ -159,6 +159,7 @@ def paid(
     )
     if money is not None:
         tx.put(payments.money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # a deposit taken: her KPI counts
     payments.put_event(tx, event, now)
     outbox.release_parked(tx, parked, now)
     _commit(tx)

@@ -17,7 +17,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import bookings, db, keys, outbox
+from chalicelib.store import bookings, clients, db, keys, outbox
 from chalicelib.store.models import AppointmentItem, MoneyItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -142,6 +142,7 @@ def record_money(
             "booking",
             condition=AppointmentItem.pk.exists(),
         )
+        clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     put_event(tx, event, now)
     sent = outbox.queue(tx, messages, now, lease)
     commit(tx)
@@ -149,11 +150,17 @@ def record_money(
 
 
 def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
-    db.configure()
-    AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
-        actions=[AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
+    """The booking's payment as it now stands (a fee paid or waived), her KPI counts
+    marked for the next sync."""
+    tx = Tx(AppointmentItem)
+    tx.update(
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        [AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
+        "booking",
         condition=AppointmentItem.pk.exists(),
     )
+    clients.on_change(tx, appt.business_id, appt.client_id, now)
+    commit(tx)
 
 
 def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:

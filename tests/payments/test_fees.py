@@ -57,6 +57,18 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
     assert status == 200 and fee["amount_cents"] == PRICE - DEPOSIT and fee["state"] == "succeeded"
     assert money_of(desk, booking)["paid_cents"] == PRICE
+    # The owner's key figures count it (issue 20, 9): the deposit, the fee, the no-show.
+    from datetime import timedelta
+
+    from tests.history import run_job
+
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))  # after the sync's settling time
+    status, kpis = desk.get("/kpis?period=2026-11")
+    assert status == 200, kpis
+    f = {k: v["value"] for k, v in kpis["kpis"].items()}
+    assert (f["deposits_taken"], f["deposits_taken_cents"]) == (1, DEPOSIT)
+    assert (f["fees_charged_cents"], f["fees_collected_cents"], f["refunds_cents"]) == (PRICE - DEPOSIT,) * 2 + (0,)
+    assert (f["no_show_rate_protected"], f["no_show_rate_unprotected"]) == (1.0, None)
 
 
 def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, stripe_env, desk, frozen_now):

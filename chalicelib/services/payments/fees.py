@@ -80,6 +80,7 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         intent=intent_id,
     )
     fees = {**pay.fees, kind.value: state}
+    fee_cents = {**pay.fee_cents, kind.value: amount}
     paid = pay.paid_cents + (amount if state == "succeeded" else 0)
     # Her bank wants her to confirm: she gets the pay link by email and SMS.
     told = (
@@ -89,7 +90,11 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
     )
     try:
         sent = store.record_money(
-            money, now, payment=(appt, replace(pay, fees=fees, paid_cents=paid)), messages=told, lease=IMMEDIATE_LEASE
+            money,
+            now,
+            payment=(appt, replace(pay, fees=fees, fee_cents=fee_cents, paid_cents=paid)),
+            messages=told,
+            lease=IMMEDIATE_LEASE,
         )
     except store.MoneyExists:
         return store.get_money(b.id, appt.id, kind.value)
