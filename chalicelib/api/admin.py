@@ -170,6 +170,14 @@ def refund(p, appointment_id):
     return money.refund(p, appointment_id, _body())
 
 
+@owner_route("/appointments/{appointment_id}/checkout", methods=["POST"])
+def checkout(p, appointment_id):
+    """The rest of a visit paid at the desk (the deposit deducted), once; a receipt by email."""
+    from chalicelib.services.admin import money
+
+    return money.checkout(p, appointment_id, _body())
+
+
 @owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
 def reschedule_visit(p, appointment_id):
     return calendar.reschedule(p, appointment_id, _body())

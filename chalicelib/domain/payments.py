@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# A VAT rate in per cent, to one decimal (25.5).
+VatPercent = Annotated[Decimal, Field(ge=0, le=30, decimal_places=1)]
 
 
 class PaymentKind(str, Enum):
@@ -61,6 +65,11 @@ class Payments(BaseModel):
     terms: CancellationTerms = CancellationTerms()
     version: int = Field(default=1, ge=1)
     hold_minutes: int = Field(default=10, ge=2, le=60)
+    # The VAT rate (%) in the business's prices, unless a service says otherwise
+    # (Finland: 25.5 general, 14 and 10 reduced, 0 exempt).
+    vat_percent: VatPercent = Decimal("25.5")
+    # The business ID (Y-tunnus) its receipts show.
+    business_code: str | None = Field(default=None, max_length=20)
 
 
 NO_POLICY = PaymentPolicy()
@@ -217,3 +226,56 @@ class MoneyRecord:
     created_at: datetime
     intent: str | None = None
     note: str | None = None
+    method: str | None = None  # a checkout's: CheckoutMethod
+    total_cents: int | None = None  # a checkout's: the visit's final price (deposit included)
+
+
+# --- checkout at the desk ---------------------------------------------------------------------
+class CheckoutMethod(str, Enum):
+    """How the rest of a visit was paid at the desk."""
+
+    CARD_ON_FILE = "card_on_file"  # charged through Stripe to the card she saved when booking
+    CARD = "card"  # the salon's own card terminal
+    CASH = "cash"
+    GIFT_CARD = "gift_card"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class VatLine:
+    """One VAT rate's share of a receipt (cents; the prices include VAT)."""
+
+    percent: Decimal
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What a visit comes to at the desk: its price, the deposit paid before (deducted),
+    what is due now, and the VAT in the price."""
+
+    total_cents: int
+    deposit_cents: int
+    due_cents: int
+    vat: tuple[VatLine, ...]
+
+
+def vat_in(gross_cents: int, percent: Decimal) -> VatLine:
+    """The VAT included in a gross price, to the cent (half up), and the net."""
+    vat = int((Decimal(gross_cents) * percent / (100 + percent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return VatLine(percent=percent, net_cents=gross_cents - vat, vat_cents=vat, gross_cents=gross_cents)
+
+
+def checkout(total_cents: int, deposit_cents: int, vat_percent: Decimal) -> Checkout:
+    """The rest of a visit to pay at the desk: the deposit she paid (and was not given
+    back) is deducted, never below zero; the VAT is that of the whole price (a deposit is
+    an advance on the same sale)."""
+    deposit = max(0, min(deposit_cents, total_cents))
+    return Checkout(
+        total_cents=total_cents,
+        deposit_cents=deposit,
+        due_cents=total_cents - deposit,
+        vat=(vat_in(total_cents, vat_percent),),
+    )

@@ -320,13 +320,15 @@ class MoneyItem(Base):
     business_id = UnicodeAttribute()
     appointment_id = UnicodeAttribute()
     client_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # deposit | prepay | no_show | late_cancel | refund-...
+    kind = UnicodeAttribute()  # deposit | prepay | no_show | late_cancel | refund-... | checkout
     amount_cents = NumberAttribute()
     state = UnicodeAttribute()  # succeeded | open | waived
     intent = UnicodeAttribute(null=True)  # the Stripe PaymentIntent or Refund id
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     note = UnicodeAttribute(null=True)  # a waiver's or refund's reason (the owner's words)
+    method = UnicodeAttribute(null=True)  # a checkout's: card_on_file | card | cash | gift_card | other
+    total_cents = NumberAttribute(null=True)  # a checkout's: the visit's final price
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
     by_client: GlobalSecondaryIndex[MoneyItem] = _index("g2")

@@ -68,6 +68,8 @@ def money_item(m: MoneyRecord) -> MoneyItem:
         created_at=m.created_at,
         updated_at=m.created_at,
         note=m.note,
+        method=m.method,
+        total_cents=m.total_cents,
     )
     entry = f"{keys.TIMELINE_MONEY}{iso_utc(m.created_at)}#{m.appointment_id}#{m.kind}"
     item.g2pk, item.g2sk = keys.timeline_keys(m.business_id, m.client_id, entry)
@@ -85,6 +87,8 @@ def _to_money(i: MoneyItem) -> MoneyRecord:
         created_at=i.created_at,
         intent=i.intent,
         note=i.note,
+        method=i.method,
+        total_cents=int(i.total_cents) if i.total_cents is not None else None,
     )
 
 

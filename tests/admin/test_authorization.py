@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ),
     ("GET", "/appointments/{appointment}", None),
     ("POST", "/appointments/{appointment}/status", {"status": "arrived"}),
+    ("POST", "/appointments/{appointment}/checkout", {"method": "cash"}),
     ("POST", "/appointments/{appointment}/fees", {"kind": "no_show"}),
     ("POST", "/appointments/{appointment}/fees/no_show/waive", {"reason": "flu"}),
     ("POST", "/appointments/{appointment}/refund", {"reason": "sorry"}),

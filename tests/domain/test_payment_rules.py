@@ -92,3 +92,32 @@ def test_a_booking_records_the_version_and_terms_it_accepted():
     assert (pay.kind, pay.due_cents, pay.policy_version) == ("deposit", 2000, 3)
     assert pay.accepted_terms() == payments.terms
     assert payment_for(payments, PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_percent=50), 0) is None
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10_000_00),
+    deposit=st.integers(min_value=0, max_value=10_000_00),
+    rate=st.sampled_from(["25.5", "14", "10", "0"]),
+)
+def test_checkout_deducts_the_deposit_and_the_vat_adds_up_in_whole_cents(total, deposit, rate):
+    from decimal import Decimal
+
+    from chalicelib.domain.payments import checkout
+
+    co = checkout(total, deposit, Decimal(rate))
+    assert co.due_cents == max(0, total - deposit) and co.deposit_cents + co.due_cents == total
+    [vat] = co.vat
+    assert vat.net_cents + vat.vat_cents == vat.gross_cents == total
+    # Half up, to the cent, of the VAT included in a VAT-inclusive price.
+    exact = Decimal(total) * Decimal(rate) / (100 + Decimal(rate))
+    assert abs(vat.vat_cents - exact) <= Decimal("0.5")
+
+
+def test_the_vat_of_a_finnish_receipt():
+    from decimal import Decimal
+
+    from chalicelib.domain.payments import vat_in
+
+    assert vat_in(15900, Decimal("25.5")).vat_cents == 3231  # 159,00 €: 32,31 € VAT, 126,69 € net
+    assert vat_in(6900, Decimal("14")).vat_cents == 847
+    assert vat_in(6900, Decimal("0")).vat_cents == 0

@@ -73,3 +73,17 @@ def refund(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
         raise Conflict("This refund was made already.", code="refund_made")
     audited(p, "refund", a.client_id, {"appointment": a.id, "amount_cents": money.amount_cents})
     return fees.money_view(money, b.config.tz)
+
+
+def checkout(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+    """The desk records the rest of a visit as paid, the deposit deducted (staff may:
+    checking out is the desk's work; charging fees and refunding are the owner's)."""
+    from chalicelib.services.payments import checkout as desk
+
+    req: desk.CheckoutIn = parse(desk.CheckoutIn, body, "checkout")
+    b, a = _booking(p, appointment_id)
+    money, co, sent = desk.settle(b, a, req, clock.now())
+    audited(
+        p, "checkout", a.client_id, {"appointment": a.id, "method": money.method, "amount_cents": money.amount_cents}
+    )
+    return {**desk.view(b, money, co), "receipt_sent": sent}
