@@ -39,6 +39,13 @@ class HoldFor(str, Enum):
     PAYMENT = "payment"  # her deposit, prepayment or card on file (status pending_payment)
 
 
+# Why a held booking was cancelled when its hold ended without her confirmation or
+# payment: it never became a booking (the KPIs leave it out).
+HOLD_RAN_OUT = "unconfirmed"
+PAYMENT_EXPIRED = "payment_expired"
+PAYMENT_DECLINED = "payment_declined"
+HOLD_ENDINGS = frozenset({HOLD_RAN_OUT, PAYMENT_EXPIRED, PAYMENT_DECLINED})
+
 # How a booked visit whose hold waits for the client's confirmation link is shown (the
 # API's and the pages' `status`); stored, it is booked with a `hold_until`.
 AWAITING_CONFIRMATION = "awaiting_confirmation"
@@ -256,6 +263,11 @@ class Appointment:
         """Does this booking show its client is no stranger (not new, for the holds)?
         A visit that took place, or a hold she confirmed by her link."""
         return self.status in (Status.ARRIVED.value, Status.COMPLETED.value) or self.hold_confirmed_at is not None
+
+    @property
+    def never_booked(self) -> bool:
+        """Cancelled when its hold ended unconfirmed or unpaid: it never was a booking."""
+        return self.status == Status.CANCELLED.value and self.cancel_reason in HOLD_ENDINGS
 
     @property
     def shown_status(self) -> str:

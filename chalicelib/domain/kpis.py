@@ -201,7 +201,8 @@ def contribution(
     to her. Booked visits whose outcome is not settled yet count only as appointments.
     Days before `days_from` are left out (see DAY_HORIZON_DAYS); months, quarters and
     years are always counted."""
-    appts = list(appointments)
+    # A hold that ran out unconfirmed or unpaid, or a declined card, never was a booking.
+    appts = [a for a in appointments if not a.never_booked]
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     first_day = days_from.isoformat() if days_from else ""
 

@@ -20,14 +20,14 @@ from datetime import date, datetime
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import HOLD_RAN_OUT, Appointment, Status
 from chalicelib.domain.messages import Message, MessageStatus
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, payments, rewards
 from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem
 from chalicelib.store.tx import Tx, TxFailed
 
-UNCONFIRMED = "unconfirmed"  # the cancel_reason of a confirmation hold that ran out
+UNCONFIRMED = HOLD_RAN_OUT  # the cancel_reason of a confirmation hold that ran out
 
 
 class HoldGone(Exception):

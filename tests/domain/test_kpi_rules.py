@@ -281,3 +281,18 @@ def test_money_deposits_fees_refunds_and_no_shows_with_and_without_a_deposit_or_
     assert f["no_show_rate_protected"] == round(2 / 3, 4)  # kept, missed, carded
     assert f["no_show_rate_unprotected"] == 0.5  # the plain pair
     assert f["revenue_per_visit_cents"] == 5000  # two completed visits at 50 €
+
+
+def test_a_hold_that_ran_out_or_a_declined_card_never_was_a_booking():
+    """A booking held for her link or her payment and freed unconfirmed, unpaid or
+    declined counts nowhere (not as an appointment, not as a cancellation); one she
+    cancelled herself does."""
+    from dataclasses import replace
+
+    freed = [
+        replace(visit("h", f"2026-11-{day}T10:00", status="cancelled"), cancel_reason=reason)
+        for day, reason in ((10, "unconfirmed"), (11, "payment_expired"), (12, "payment_declined"))
+    ]
+    cancelled = replace(visit("h", "2026-11-13T10:00", status="cancelled"), cancel_reason="illness")
+    c = kpis.contribution([*freed, cancelled], [], HEL, 24)["2026-11"]
+    assert (c["appointments"], c["cancelled"]) == (1, 1)

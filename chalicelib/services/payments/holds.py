@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import payments as rules
-from chalicelib.domain.booking import Appointment, BookingIn, HoldFor, Status
+from chalicelib.domain.booking import PAYMENT_DECLINED, PAYMENT_EXPIRED, Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.config import Business, Service
 from chalicelib.domain.messages import Message, booking_message_keys
 from chalicelib.domain.payments import BookingPayment, MoneyRecord, PayState
@@ -225,7 +225,7 @@ def _declined(
     b: Business, appt: Appointment, pay: BookingPayment, now: datetime, parked: list[Message]
 ) -> dict[str, Any]:
     """The card was declined: no booking, and the time is free again at once."""
-    release(b, appt, replace(pay, state=PayState.DECLINED.value), now, "payment_declined", parked=parked)
+    release(b, appt, replace(pay, state=PayState.DECLINED.value), now, PAYMENT_DECLINED, parked=parked)
     raise PaymentDeclined(
         "The card was declined and the time was released. Please book again with another card.",
         key="payment_declined",
@@ -316,4 +316,4 @@ def expire(b: Business, appt: Appointment, now: datetime) -> str | None:
     if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or fresh.payment is None:
         return None
     expired = replace(fresh.payment, state=PayState.EXPIRED.value)
-    return "expired" if release(b, fresh, expired, now, "payment_expired", parked=parked) else None
+    return "expired" if release(b, fresh, expired, now, PAYMENT_EXPIRED, parked=parked) else None

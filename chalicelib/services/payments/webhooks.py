@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import PAYMENT_DECLINED, Status
 from chalicelib.domain.payments import PayState
 from chalicelib.errors import BadRequest
 from chalicelib.observability import logger
@@ -100,6 +100,6 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
         return holds.confirm_from_event(b, appt, parked, saved, now, tag)
     if event_type == "setup_intent.setup_failed" and held:
         return holds.release(
-            b, appt, replace(pay, state=PayState.DECLINED.value), now, "payment_declined", tag, parked=parked
+            b, appt, replace(pay, state=PayState.DECLINED.value), now, PAYMENT_DECLINED, tag, parked=parked
         )
     return store.claim_event(event_id, event_type, now)
