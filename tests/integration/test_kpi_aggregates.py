@@ -227,7 +227,12 @@ def ts(item, name):
 
 def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     """(numerator, denominator) of every KPI of `period`, straight from the items."""
-    appts = [i for i in items if i["sk"]["S"].startswith("APPT#")]
+    from chalicelib.domain.booking import HOLD_ENDINGS
+
+    # A hold freed unconfirmed or unpaid never was a booking (docs/kpis.md).
+    appts = [
+        i for i in items if i["sk"]["S"].startswith("APPT#") and i.get("cancel_reason", {}).get("S") not in HOLD_ENDINGS
+    ]
     msgs = [i for i in items if i["sk"]["S"].startswith("MSG#")]
     sent = lambda kind: [m for m in msgs if m["kind"]["S"] == kind and m["status"]["S"] == "sent"]  # noqa: E731
     reminded = {m["appointment_id"]["S"] for m in sent("reminder")}
