@@ -146,6 +146,9 @@ class RebookStack(cdk.Stack):
             description="Signs the links Rebook sends (manage, feedback, unsubscribe, card, referral).",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
         )
+        # The salons' Stripe keys are not made here: each is put when the salon connects
+        # Stripe, and the functions may read those secrets only (docs/payments.md).
+        self.stripe_secret_prefix = f"rebook/{s.name}/stripe/"
         self.user_pool, self.user_pool_client = self._owners(s, retain)
         self.mail = ses.ConfigurationSet(
             self, "Mail", configuration_set_name=f"rebook-{s.name}", reputation_metrics=True, sending_enabled=True
@@ -160,6 +163,9 @@ class RebookStack(cdk.Stack):
             {
                 "REBOOK_TABLE": self.data_table_name,
                 "REBOOK_LINK_SECRET_ID": self.link_secret.secret_arn,
+                # Each salon's own Stripe keys: one secret per business under this prefix
+                # (docs/deploy.md, "Connect a salon's Stripe account").
+                "REBOOK_STRIPE_SECRET_PREFIX": self.stripe_secret_prefix,
                 "REBOOK_PUBLIC_URL": s.public_url,
                 "REBOOK_EMAIL_FROM": s.email_from,
                 "REBOOK_SES_CONFIGURATION_SET": self.mail.configuration_set_name,
@@ -253,9 +259,9 @@ class RebookStack(cdk.Stack):
 
     def _outbox_stream(self) -> None:
         """The outbox stream's trigger on the table's stream, filtered to new pending
-        messages (the only records it acts on), so the table's other writes never invoke
-        it; its role reads this one stream and nothing else of it."""
-        from chalicelib.store.outbox import STREAM_FILTER
+        messages and released parked ones (the only records it acts on), so the table's
+        other writes never invoke it; its role reads this one stream and nothing else of it."""
+        from chalicelib.store.outbox import STREAM_FILTERS
 
         function = self.app.get_resource(OUTBOX_STREAM_FUNCTION)
         events = f"Events.{OUTBOX_STREAM_EVENT}.Properties"
@@ -264,7 +270,7 @@ class RebookStack(cdk.Stack):
             return
         function.add_property_override(f"{events}.Stream", self.data_stream_arn)
         function.add_property_override(
-            f"{events}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(STREAM_FILTER)}]}
+            f"{events}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(f)} for f in STREAM_FILTERS]}
         )
         # A batch that keeps failing is dropped after a few tries: its messages stay due
         # for the sweeper, and newer records are not held up behind it.
@@ -442,6 +448,17 @@ class RebookStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="LinkSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
+            )
+        )
+        # Read only, and only the salons' Stripe keys of this stage: never list, never write.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="StripeKeys",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[
+                    f"arn:{self.partition}:secretsmanager:{self.region}:{self.account}:secret:"
+                    f"{self.stripe_secret_prefix}*"
+                ],
             )
         )
         return role

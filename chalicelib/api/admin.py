@@ -148,6 +148,36 @@ def cancel_visit(p, appointment_id):
     return calendar.cancel_visit(p, appointment_id, _body())
 
 
+@owner_route("/appointments/{appointment_id}/fees", methods=["POST"])
+def charge_fee(p, appointment_id):
+    """A no-show or late-cancellation fee to the card on file, once per booking and kind."""
+    from chalicelib.services.admin import money
+
+    return money.charge_fee(p, appointment_id, _body())
+
+
+@owner_route("/appointments/{appointment_id}/fees/{kind}/waive", methods=["POST"])
+def waive_fee(p, appointment_id, kind):
+    from chalicelib.services.admin import money
+
+    return money.waive_fee(p, appointment_id, kind, _body())
+
+
+@owner_route("/appointments/{appointment_id}/refund", methods=["POST"])
+def refund(p, appointment_id):
+    from chalicelib.services.admin import money
+
+    return money.refund(p, appointment_id, _body())
+
+
+@owner_route("/appointments/{appointment_id}/checkout", methods=["POST"])
+def checkout(p, appointment_id):
+    """The rest of a visit paid at the desk (the deposit deducted), once; a receipt by email."""
+    from chalicelib.services.admin import money
+
+    return money.checkout(p, appointment_id, _body())
+
+
 @owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
 def reschedule_visit(p, appointment_id):
     return calendar.reschedule(p, appointment_id, _body())

@@ -14,8 +14,10 @@ ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
 # trail, the business's settings, its figures (KPIs: revenue) and importing clients
-# from another system are the owner's, and so is dismissing a client's early warning.
-OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings"}
+# from another system are the owner's, and so is dismissing a client's early warning; so
+# are a booking's money (charging a fee by hand, waiving it, refunding). Marking a no-show
+# charges its fee by the accepted terms.
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings", "money"}
 
 
 @dataclass(frozen=True)

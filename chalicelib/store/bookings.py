@@ -25,6 +25,7 @@ from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
 from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
@@ -92,14 +93,16 @@ def to_item(a: Appointment) -> AppointmentItem:
         feedback_requested=a.feedback_requested or None,
         no_stamp=(not a.earns_stamp) or None,
         hold_until=a.hold_until,
+        hold_for=a.hold_for,
         hold_confirmed_at=a.hold_confirmed_at,
+        payment=a.payment.to_json() if a.payment else None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
     item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
-    if a.held and a.hold_until is not None:
+    if a.held and a.hold_until is not None:  # one entry, whatever the hold waits for
         item.g4pk, item.g4sk = keys.hold_keys(a.id, a.hold_until)
     return item
 
@@ -133,7 +136,9 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         feedback_requested=bool(i.feedback_requested),
         earns_stamp=not i.no_stamp,
         hold_until=i.hold_until,
+        hold_for=i.hold_for,
         hold_confirmed_at=i.hold_confirmed_at,
+        payment=BookingPayment.from_json(i.payment) if i.payment else None,
     )
 
 
@@ -228,6 +233,11 @@ def _free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
         daysheets.release(tx, appt.business_id, appt.staff_id, day, appointment_ref(appt.id))
 
 
+def free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
+    """Take the booking off its day sheets inside `tx` (a hold that ends unpaid)."""
+    _free_time(tx, appt, days)
+
+
 def create_booking(
     appt: Appointment,
     days: Sequence[date],
@@ -243,6 +253,7 @@ def create_booking(
     meters: Sequence[Meter] = (),
     meter_entry: Entry | None = None,
     meter_window: timedelta = timedelta(hours=24),
+    parked: Sequence[PlannedMessage] = (),
 ) -> list[Message]:
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
@@ -277,6 +288,7 @@ def create_booking(
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)  # reminders: pending until due
+    outbox.queue(tx, parked, now, parked=True)  # a held booking's confirmations: once paid
     try:
         tx.commit()
     except TxFailed as err:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -24,12 +24,13 @@ from chalicelib.store.models import (
     FeedbackItem,
     FollowUpItem,
     MessageItem,
+    MoneyItem,
     NoteItem,
     RewardItem,
 )
 
 ERASED_NAME = "(erased)"
-_M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem)
+_M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem, MoneyItem)
 
 
 def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) -> Iterator[_M]:
@@ -83,6 +84,7 @@ class Export:
     follow_ups: list[dict[str, Any]]
     feedback: list[dict[str, Any]]
     rewards: list[dict[str, Any]]
+    money: list[dict[str, Any]] = field(default_factory=list)  # charges, fees, refunds
 
 
 def export(business_id: str, client_id: str) -> Export | None:
@@ -108,6 +110,7 @@ def export(business_id: str, client_id: str) -> Export | None:
             _plain(r)
             for r in RewardItem.query(keys.biz(b), RewardItem.sk.startswith(keys.rewards_of(c)), consistent_read=True)
         ],
+        money=[_plain(m) for m in _timeline(MoneyItem, b, c, keys.TIMELINE_MONEY)],
     )
 
 
@@ -148,6 +151,9 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
         if f.comment:  # the rating stays in the counts; her words go
             f.update(actions=[FeedbackItem.comment.remove()])
             counts["feedback"] += 1
+    for money in _timeline(MoneyItem, b, c, keys.TIMELINE_MONEY):
+        if money.note:  # the amounts stay in the books; the owner's words about her go
+            money.update(actions=[MoneyItem.note.remove()])
     for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES):
         n.delete()
         counts["notes"] += 1

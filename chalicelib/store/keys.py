@@ -291,9 +291,21 @@ def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
 
 
 def hold_keys(appointment_id: str, hold_until: datetime) -> IndexKeys:
-    """g4 keys of a booking held until its client confirms it, by the hour its hold
-    runs out (the hold_expiry job; sparse: gone once confirmed or freed)."""
+    """g4 keys of a held booking, by the hour its hold runs out (the hold_expiry job;
+    sparse: gone once confirmed, paid or freed), whatever the hold waits for."""
     return hour_bucket("HOLD", hold_until, shard_of(appointment_id)), f"{iso_utc(hold_until)}#{appointment_id}"
+
+
+def stripe_event_pk(event_id: str) -> str:
+    return f"STRIPE#{event_id}"
+
+
+STRIPE_EVENT_SK = "EVENT"
+TIMELINE_MONEY = "MONEY#"
+
+
+def money_sk(appointment_id: str, kind: str) -> str:
+    return f"MONEY#{appointment_id}#{kind}"
 
 
 def failed_messages(business_id: str) -> str:

@@ -193,8 +193,8 @@ class AppointmentItem(Base):
     g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
     g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
-    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>  holds awaiting the client's
-        confirmation (sparse while held)
+    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>#<id>  held bookings by when their hold
+        runs out, whatever it waits for (sparse while held)
     """
 
     business_id = UnicodeAttribute()
@@ -223,8 +223,10 @@ class AppointmentItem(Base):
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
     import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
-    hold_until = UTCDateTimeAttribute(null=True)  # held until the client confirms (or freed)
+    hold_until = UTCDateTimeAttribute(null=True)  # held until then (or freed)
+    hold_for = UnicodeAttribute(null=True)  # what for: domain.booking.HoldFor (none: confirmation)
     hold_confirmed_at = UTCDateTimeAttribute(null=True)  # she confirmed it by her link
+    payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -301,6 +303,37 @@ class IdempotencyItem(Base):
     appointment_id = UnicodeAttribute()
 
 
+class StripeEventItem(Base):
+    """STRIPE#<event id> / EVENT: a Stripe webhook event applied (TTL 30 days)."""
+
+    event_type = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+
+
+class MoneyItem(Base):
+    """BIZ#<id> / MONEY#<appointment id>#<kind>: one charge, fee or refund of a booking,
+    written once per booking and kind (a conditional put).
+
+    g2: CLIENT#<biz>#<client> / MONEY#<at>#<appointment>#<kind>  the client's card, GDPR export
+    """
+
+    business_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # deposit | prepay | no_show | late_cancel | refund-... | checkout
+    amount_cents = NumberAttribute()
+    state = UnicodeAttribute()  # succeeded | open | waived
+    intent = UnicodeAttribute(null=True)  # the Stripe PaymentIntent or Refund id
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    note = UnicodeAttribute(null=True)  # a waiver's or refund's reason (the owner's words)
+    method = UnicodeAttribute(null=True)  # a checkout's: card_on_file | card | cash | gift_card | other
+    total_cents = NumberAttribute(null=True)  # a checkout's: the visit's final price
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_client: GlobalSecondaryIndex[MoneyItem] = _index("g2")
+
+
 # --- outbox ------------------------------------------------------------------------
 class MessageItem(Base):
     """BIZ#<id> / MSG#<idempotency key>: one outgoing message on one channel.
@@ -329,6 +362,7 @@ class MessageItem(Base):
     last_error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
+    released_at = UTCDateTimeAttribute(null=True)  # a parked message released (the outbox stream sends it)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -475,6 +509,13 @@ class AggregateItem(Base):
     nudge_messages = NumberAttribute(null=True)
     nudge_bookings = NumberAttribute(null=True)
     nudge_revenue_cents = NumberAttribute(null=True)
+    deposits = NumberAttribute(null=True)
+    deposit_cents = NumberAttribute(null=True)
+    fees_charged_cents = NumberAttribute(null=True)
+    fees_collected_cents = NumberAttribute(null=True)
+    refunds_cents = NumberAttribute(null=True)
+    protected_due = NumberAttribute(null=True)
+    protected_no_show = NumberAttribute(null=True)
     ratings_sum = NumberAttribute(null=True)
     ratings_count = NumberAttribute(null=True)
     low_ratings = NumberAttribute(null=True)

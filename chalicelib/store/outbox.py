@@ -95,11 +95,19 @@ def to_message(i: MessageItem) -> Message:
 
 
 def queue(
-    tx: Tx, planned: Sequence[PlannedMessage], now: datetime, lease: timedelta | None = None, role: str = "message"
+    tx: Tx,
+    planned: Sequence[PlannedMessage],
+    now: datetime,
+    lease: timedelta | None = None,
+    role: str = "message",
+    parked: bool = False,
 ) -> list[Message]:
     """Put planned messages into the outbox inside `tx`, each at most once (its key
-    must be new); with `lease`, held by the caller to send at once."""
+    must be new); with `lease`, held by the caller to send at once; `parked`, kept
+    unsent until released (a held booking's confirmation: release_parked)."""
     messages = [queued(m, now, lease) for m in planned]
+    if parked:
+        messages = [replace(m, status=MessageStatus.PARKED.value) for m in messages]
     for m in messages:
         tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
     return messages
@@ -108,24 +116,63 @@ def queue(
 # --- the outbox stream ----------------------------------------------------------------------
 # The table's stream (NEW_IMAGE) hands every new message to its sender right after the
 # transaction that wrote it. What the stream trigger needs: a message just put in, still
-# pending (a message the request sends itself is written `sending`). The deployed event
-# source mapping filters with this pattern (infra/rebook_stack.py), so the function is
-# not even invoked for the table's other writes; from_stream_image checks the same.
-STREAM_FILTER = {
-    "eventName": ["INSERT"],
-    "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": keys.msg_sk("")}]}, "status": {"S": [_PENDING]}}},
-}
+# pending (a message the request sends itself is written `sending`), or a parked one just
+# released, never tried yet (a held booking's confirmation once she paid: release_parked).
+# The deployed event source mapping filters with these patterns (infra/rebook_stack.py),
+# so the function is not even invoked for the table's other writes; from_stream_image
+# checks the same.
+_NEW_MESSAGE = {"sk": {"S": [{"prefix": keys.msg_sk("")}]}, "status": {"S": [_PENDING]}}
+STREAM_FILTERS = (
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": _NEW_MESSAGE}},
+    {
+        "eventName": ["MODIFY"],
+        "dynamodb": {"NewImage": {**_NEW_MESSAGE, "released_at": {"S": [{"exists": True}]}, "attempts": {"N": ["0"]}}},
+    },
+)
 
 
 def from_stream_image(event_name: str, image: dict[str, Any] | None) -> Message | None:
-    """The new pending message of a stream record (its NEW_IMAGE, in DynamoDB's JSON);
-    None for any other record."""
-    if event_name != "INSERT" or not image:
+    """The new (or just released) pending message of a stream record (its NEW_IMAGE, in
+    DynamoDB's JSON); None for any other record."""
+    if event_name not in ("INSERT", "MODIFY") or not image:
         return None
     sk, status = image.get("sk", {}).get("S", ""), image.get("status", {}).get("S")
     if not sk.startswith(keys.msg_sk("")) or status != _PENDING:
         return None
+    if event_name == "MODIFY" and ("released_at" not in image or image.get("attempts", {}).get("N", "0") != "0"):
+        return None
     return to_message(MessageItem.from_raw_data(image))
+
+
+def release_parked(tx: Tx, parked: Sequence[Message], now: datetime) -> None:
+    """Parked messages (a held booking's confirmations), due now, inside `tx`: the outbox
+    stream sends them right after it commits, the sweeper if it cannot; each only from
+    `parked`, so a release is done once."""
+    for m in parked:
+        g3pk, g3sk = keys.due_keys(m.key, now)
+        tx.update(
+            MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
+            [
+                MessageItem.status.set(_PENDING),
+                MessageItem.due_at.set(now),
+                MessageItem.released_at.set(now),
+                MessageItem.g3pk.set(g3pk),
+                MessageItem.g3sk.set(g3sk),
+            ],
+            "message",
+            condition=MessageItem.status == MessageStatus.PARKED.value,
+        )
+
+
+def drop_parked(tx: Tx, parked: Sequence[Message], reason: str) -> None:
+    """Parked messages never to be sent (the held booking was not confirmed), inside `tx`."""
+    for m in parked:
+        tx.update(
+            MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
+            [MessageItem.status.set(MessageStatus.SKIPPED.value), MessageItem.last_error.set(reason)],
+            "parked",
+            condition=MessageItem.status == MessageStatus.PARKED.value,
+        )
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ),
     ("GET", "/appointments/{appointment}", None),
     ("POST", "/appointments/{appointment}/status", {"status": "arrived"}),
+    ("POST", "/appointments/{appointment}/checkout", {"method": "cash"}),
+    ("POST", "/appointments/{appointment}/fees", {"kind": "no_show"}),
+    ("POST", "/appointments/{appointment}/fees/no_show/waive", {"reason": "flu"}),
+    ("POST", "/appointments/{appointment}/refund", {"reason": "sorry"}),
     ("GET", "/clients", None),
     ("GET", "/clients/{client}", None),
     ("PATCH", "/clients/{client}", {"allergies": "none"}),
@@ -90,6 +94,9 @@ OWNER_ONLY = {
     ("POST", "/imports/{import}/run"),
     ("GET", "/floods"),
     ("POST", f"/floods/{FLOOD}/release"),
+    ("POST", "/appointments/{appointment}/fees"),
+    ("POST", "/appointments/{appointment}/fees/no_show/waive"),
+    ("POST", "/appointments/{appointment}/refund"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -135,6 +142,7 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{section}", "rules")
                     .replace("{import_id}", "{import}")
                     .replace("{flood_id}", FLOOD)
+                    .replace("{kind}", "no_show")
                     .replace("{code}", "no_show")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"

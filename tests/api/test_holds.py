@@ -143,8 +143,8 @@ def test_an_unconfirmed_hold_frees_the_time_once_and_silently(client, aws, froze
     assert status == 410 and late == {
         "error": {"code": "hold_expired", "message": late["error"]["message"], "fields": {}}
     }
-    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 1}
-    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 0, "freed": 0}  # twice: nothing more
+    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0}
+    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # twice: nothing more
     assert (len(sent_emails()), len(sent_sms())) == messages  # no cancellation to her
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "cancelled"
     assert post(client, f"/api/v1/bookings/{token}/confirm")[0] == 410
@@ -175,7 +175,7 @@ def test_two_runs_at_once_free_a_hold_exactly_once(client, aws, frozen_now, monk
         return real_free(appt, days, now)
 
     monkeypatch.setattr(holds, "free", racing_free)
-    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 0}
+    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 0, "paid": 0}
     assert outcomes == [True]
 
 

@@ -35,6 +35,7 @@ LINKS = {
     ("get", "/api/v1/bookings/{token}"): "manage-get",
     ("post", "/api/v1/bookings/{token}/cancel"): "manage-cancel",
     ("post", "/api/v1/bookings/{token}/reschedule"): "manage-reschedule",
+    ("post", "/api/v1/bookings/{token}/payment"): "manage-pay",
     ("get", "/api/v1/cards/{token}"): "card",
 }
 STAND_IN = "live-link-"
@@ -85,6 +86,7 @@ def live_links(client, aws):
         ("manage-get", "2026-11-25T12:00:00+02:00"),
         ("manage-cancel", "2026-11-25T14:00:00+02:00"),
         ("manage-reschedule", "2026-11-26T12:00:00+02:00"),
+        ("manage-pay", "2026-11-26T15:00:00+02:00"),
     ):
         status, booked = book(client, start, staff="sanna")
         assert status == 201, booked

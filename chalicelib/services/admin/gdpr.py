@@ -40,6 +40,7 @@ def export(p: Principal, client_id: str) -> dict[str, Any]:
         "follow_ups": found.follow_ups,
         "feedback": found.feedback,
         "rewards": found.rewards,
+        "payments": found.money,
         "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log],
     }
     audited(p, "export_client", c.id)
