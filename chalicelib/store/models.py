@@ -172,6 +172,7 @@ class AppointmentItem(Base):
     g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
     g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
+    g4: STAFFCAL#<biz>#<staff> / <start>#<id>  a staff member's calendar (her feed)
     """
 
     business_id = UnicodeAttribute()
@@ -206,9 +207,12 @@ class AppointmentItem(Base):
     g2sk = UnicodeAttribute(null=True)
     g3pk = UnicodeAttribute(null=True)
     g3sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
+    by_staff_time: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
 
 
 class DaySheetItem(Base):
@@ -217,7 +221,10 @@ class DaySheetItem(Base):
     '<start>-<end>' in UTC epoch minutes; `v` counts the writes, and every write that
     adds taken time is conditioned on the `v` it read, so two overlapping bookings can
     never both commit. A business's sheets share one partition: a month of them for all
-    staff is one Query."""
+    staff is one Query.
+
+    SHEET#<biz> / CAL#<staff>, the same class: a staff member's calendar version, `v`
+    moved by every transaction that writes one of her sheets (her calendar feed's ETag)."""
 
     taken = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
     v = NumberAttribute(default=0)
