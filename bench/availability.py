@@ -148,7 +148,9 @@ def main() -> None:
     slots = sum(len(m["slots"]) for m in body["staff"])
     items, requests = max(reads)
     ratio = statistics.median(latencies) / statistics.median(raws)
-    print(f"salon: {STAFF} staff, {DAYS} days from {FIRST}, {PER_DAY} bookings per staff per working day ({sheets} sheets)")
+    print(
+        f"salon: {STAFF} staff, {DAYS} days from {FIRST}, {PER_DAY} bookings per staff per working day ({sheets} sheets)"
+    )
     print(f"free start times offered: {slots}; {requests} DynamoDB requests, {items} items read per availability")
     print(
         f"median availability: {statistics.median(latencies) * 1000:.1f} ms; "

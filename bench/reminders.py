@@ -464,7 +464,9 @@ def measure_backlog(count: int) -> tuple[int, float]:
     now = MEASURE_AT
     t0 = time.perf_counter()
     made = build_backlog("rebook-bench-backlog", count, now)
-    print(f"[backlog] {made} messages due over the 2 hours before {now:%H:%MZ}, written in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"[backlog] {made} messages due over the 2 hours before {now:%H:%MZ}, written in {time.perf_counter() - t0:.1f} s"
+    )
     jobs.set_watermark(send_due.JOB, now - timedelta(hours=2), now)
     businesses.clear_cache()
     stub_provider(counting_send)

@@ -13,8 +13,8 @@ feeds = Blueprint(__name__)
 @feeds.route("/ics/{business_id}/{feed}/{secret}/calendar.ics", methods=["GET"])
 @handler
 def calendar_feed(business_id, feed, secret):
-    headers = feeds.current_request.headers or {}
-    built = feed_service.render(business_id, feed, secret, headers.get("if-none-match"))
+    headers = feeds.current_request.headers
+    built = feed_service.render(business_id, feed, secret, headers.get("if-none-match") if headers else None)
     cache = {"ETag": built.etag, "Cache-Control": "private, max-age=300"}
     if built.body is None:  # the calendar app's copy is current
         return Response(body="", status_code=304, headers=cache)

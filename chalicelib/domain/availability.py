@@ -114,7 +114,9 @@ def availability(
     occupancy = timedelta(minutes=service.occupancy_minutes)
     result: dict[str, list[datetime]] = {}
     for member in staff_members:
-        candidates = [t for day in daterange(date_from, date_to) for t in candidate_starts(cfg, service, member, day, now)]
+        candidates = [
+            t for day in daterange(date_from, date_to) for t in candidate_starts(cfg, service, member, day, now)
+        ]
         result[member.id] = _sweep(sorted(candidates), occupancy, busy_by_staff.get(member.id, ()))
     return result
 

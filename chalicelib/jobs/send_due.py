@@ -148,13 +148,14 @@ def run(
     since = (min(watermark, now - FIRST_LOOKBACK) if simulated else watermark) - OVERLAP
     summary = Summary()
     position = now  # where the next run must look back to
-    slowest_page = 0.0
+    slowest_page, pages = 0.0, 0
     # Sending waits on SES/SNS; a bounded pool keeps many requests in flight.
     workers = workers or get_settings().send_workers
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for page in store.due_pages(since, now, page_size):
-            # Stop before a page that might not fit in what is left of the budget.
-            if time.monotonic() - started + slowest_page > budget_seconds:
+            # Stop before a page that might not fit in what is left of the budget (the
+            # first page always runs: every run makes progress).
+            if pages and time.monotonic() - started + slowest_page > budget_seconds:
                 summary.stopped_by_budget = True
                 position = min(position, page.hour)
                 break
@@ -165,7 +166,7 @@ def run(
             # A message that hit an unexpected error and could not even be put off is
             # still due where it was: the next run must look back to it.
             position = min([position, *(m.due_at for m in stuck)])
-            slowest_page = max(slowest_page, time.monotonic() - t0)
+            slowest_page, pages = max(slowest_page, time.monotonic() - t0), pages + 1
     if not simulated:
         jobs.set_watermark(JOB, position, now)
     summary.seconds = round(time.monotonic() - started, 3)

@@ -57,7 +57,11 @@ def sync_client(b: Business, client: Client, now: datetime | None = None) -> boo
 
 
 def run(
-    now: datetime, budget_seconds: float = BUDGET_SECONDS, page: int = PAGE, workers: int = WORKERS
+    now: datetime,
+    budget_seconds: float = BUDGET_SECONDS,
+    page: int = PAGE,
+    workers: int = WORKERS,
+    max_rounds: int | None = None,
 ) -> dict[str, Any]:
     """One sync, fair between businesses: in rounds, each business with marked clients
     gets one page of them per round (an import of 20 000 clients takes a page like a
@@ -85,8 +89,8 @@ def run(
         if b is None:
             return False  # the business is gone: nothing to count
         marked = store.changed_of(business_id, until, page)
-        for client in marked:
-            if time.monotonic() > deadline:
+        for n, client in enumerate(marked):
+            if n and time.monotonic() > deadline:
                 return True
             outcome = "synced" if sync_client(b, client, now) else "changed_again"
             with lock:
@@ -96,7 +100,7 @@ def run(
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while waiting:
-            if time.monotonic() > deadline:
+            if summary["rounds"] == max_rounds or (summary["rounds"] and time.monotonic() > deadline):
                 summary["left_for_next_run"] = True
                 break
             summary["rounds"] += 1

@@ -83,7 +83,9 @@ def calendar_versions(business_id: str, staff_id: str | None = None) -> dict[str
         except DaySheetItem.DoesNotExist:
             return {staff_id: 0}
         return {staff_id: int(item.v or 0)}
-    found = DaySheetItem.query(pk, DaySheetItem.sk.startswith(keys.CALENDAR_VERSION_PREFIX), attributes_to_get=["sk", "v"])
+    found = DaySheetItem.query(
+        pk, DaySheetItem.sk.startswith(keys.CALENDAR_VERSION_PREFIX), attributes_to_get=["sk", "v"]
+    )
     return {i.sk.removeprefix(keys.CALENDAR_VERSION_PREFIX): int(i.v or 0) for i in found}
 
 

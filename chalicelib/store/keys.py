@@ -309,7 +309,7 @@ def timeline_keys(business_id: str, client_id: str, entry: str) -> IndexKeys:
 # one business's burst is never on one key. The first DUE_SHARDS shards are where the
 # old scheme put messages (by message id alone), so the sweeper, which queries every
 # shard of an hour, still finds messages written before the change.
-MESSAGE_SHARDS = 32
+MESSAGE_SHARDS = 16
 BUSINESS_SPREAD = 4
 
 
@@ -438,4 +438,4 @@ def kpi_changed_at(g2sk: str) -> datetime:
 
 
 def kpi_mark_business(g2sk: str) -> str:
-    return g2sk.split("#")[1] if _legacy_mark(g2sk) else g2sk.split("#")[0]
+    return g2sk.split("#")[1] if _legacy_mark(g2sk) else g2sk.split("#", maxsplit=1)[0]

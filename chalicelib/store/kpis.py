@@ -11,7 +11,6 @@ before. Nothing ever reads every appointment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError

@@ -265,9 +265,7 @@ def put_off(m: Message, now: datetime, error: str, backoff: Callable[[int], time
     db.configure()
     done = after_attempt(m, Outcome(_PENDING, error=error), now, backoff)
     try:
-        to_item(done, failed_at=now).save(
-            condition=(MessageItem.status == m.status) & (MessageItem.due_at == m.due_at)
-        )
+        to_item(done, failed_at=now).save(condition=(MessageItem.status == m.status) & (MessageItem.due_at == m.due_at))
     except PutError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise

@@ -94,7 +94,9 @@ def render(business_id: str, feed: str, secret: str, if_none_match: str | None =
         raise NotFound("No such calendar.")
     now = clock.now()
     staff_id = None if feed == feeds.BUSINESS_FEED else feed
-    etag = etag_of(feed, config_version, daysheets.calendar_versions(b.id, staff_id), now.astimezone(b.config.tz).date())
+    etag = etag_of(
+        feed, config_version, daysheets.calendar_versions(b.id, staff_id), now.astimezone(b.config.tz).date()
+    )
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Feed(etag, None)
     cached = _built.get((b.id, feed))
