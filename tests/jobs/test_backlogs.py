@@ -34,9 +34,8 @@ def due_messages(business_id: str, count: int, due=NOW - timedelta(minutes=30)):
     """`count` pending email messages due half an hour ago, one per recipient."""
     from chalicelib.domain.messages import PlannedMessage
     from chalicelib.store import outbox
-    from chalicelib.store.tx import Tx
-
     from chalicelib.store.models import MessageItem
+    from chalicelib.store.tx import Tx
 
     for n in range(count):
         tx = Tx(MessageItem)
