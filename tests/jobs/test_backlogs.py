@@ -74,7 +74,8 @@ def test_a_run_stopped_by_its_budget_resumes_where_it_left_off(aws, provider):
         if not s.stopped_by_budget:
             break
         # Stopped: the next run must look back to what it did not reach.
-        assert jobs.get_watermark(send_due.JOB) <= NOW - timedelta(minutes=30)
+        watermark = jobs.get_watermark(send_due.JOB)
+        assert watermark is not None and watermark <= NOW - timedelta(minutes=30)
         moment += timedelta(minutes=1)
         assert len(runs) < 10, runs
     assert len(runs) >= 3, runs  # 12 messages, pages of 5: it took several runs
@@ -104,6 +105,7 @@ def test_a_message_that_breaks_the_sweeper_does_not_hold_back_the_others(aws, pr
     # The watermark moved on; the broken message is due again later, its attempt counted.
     assert jobs.get_watermark(send_due.JOB) == NOW
     broken = store.get_message(aws.id, f"note-{aws.id}-2")
+    assert broken is not None and broken.last_error is not None
     assert broken.status == "pending" and broken.attempts == 1 and broken.due_at > NOW
     assert "RuntimeError" in broken.last_error
 
