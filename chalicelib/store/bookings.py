@@ -179,7 +179,7 @@ def index_staff_calendars(business_id: str) -> int:
     update per appointment not there yet. A one-off migration (`rebook_cli
     index-staff-calendars`); repeatable."""
     db.configure()
-    done = 0
+    done, staff = 0, set()
     for item in AppointmentItem.by_business_time.query(keys.business_calendar(business_id)):
         want = keys.staff_calendar_keys(business_id, item.staff_id, item.appointment_id, item.start)
         if (item.g4pk, item.g4sk) == want:
@@ -190,8 +190,11 @@ def index_staff_calendars(business_id: str) -> int:
                 condition=(AppointmentItem.staff_id == item.staff_id) & (AppointmentItem.start == item.start),
             )
             done += 1
+            staff.add(item.staff_id)
         except UpdateError:
             pass  # moved meanwhile: the move wrote its keys
+    for staff_id in sorted(staff):  # the feeds built (and cached by calendar apps) before are stale
+        daysheets.calendar_changed(business_id, staff_id)
     return done
 
 

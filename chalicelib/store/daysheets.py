@@ -72,6 +72,14 @@ def _calendar_moved(tx: Tx, business_id: str, staff_id: str) -> None:
         )
 
 
+def calendar_changed(business_id: str, staff_id: str) -> None:
+    """Move a calendar's version outside any change of the sheets (a migration)."""
+    db.configure()
+    DaySheetItem(keys.sheets_pk(business_id), keys.calendar_version_sk(staff_id)).update(
+        actions=[DaySheetItem.v.add(1)]
+    )
+
+
 def calendar_versions(business_id: str, staff_id: str | None = None) -> dict[str, int]:
     """Calendar versions by staff member: one GetItem for one of them, else one Query of
     the business's (a handful of small items). A calendar never written is at 0."""
