@@ -28,6 +28,7 @@ from chalicelib.observability import count_message, logger
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, businesses, jobs
 from chalicelib.store import outbox as store
+from chalicelib.store.faults import unavailable_for
 
 JOB = "send_due"
 FIRST_LOOKBACK = timedelta(hours=48)  # the very first run, before any watermark
@@ -180,10 +181,12 @@ def _safe(m: Message, now: datetime, summary: Summary) -> bool:
         process(m, now, summary)
         return True
     except Exception as e:
-        # One bad message must not stop the others, nor hold back the watermark: it is
-        # retried with backoff like a failed send (and fails for good after as many tries).
         logger().exception("message failed in sweeper", extra={"message_key": m.key})
         summary.add("errors")
+        if unavailable_for(e) is not None:
+            return False  # the database is busy: due where it was, for the next run
+        # One bad message must not stop the others, nor hold back the watermark: it is
+        # retried with backoff like a failed send (and fails for good after as many tries).
         try:
             store.put_off(m, now, f"error: {type(e).__name__}", outbox.backoff)
         except Exception:
