@@ -47,12 +47,14 @@ def count_items_read() -> None:
 
 def salon() -> dict:
     """The demo salon with 15 staff members who all cut hair, open every day but Sunday."""
-    raw = json.loads(json.dumps(__import__("yaml").safe_load((ROOT / "config/businesses/demo.yaml").read_text())))
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text())
     raw["closures"] = []
     hours = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
     raw["opening_hours"] = hours
     raw["staff"] = [
-        {"id": f"s{n:02d}", "name": f"Stylist {n}", "services": ["mens-cut", "womens-cut"], "hours": hours}
+        {"id": f"s{n:02d}", "name": f"Stylist {n}", "services": [s["id"] for s in raw["services"]], "hours": hours}
         for n in range(STAFF)
     ]
     return raw

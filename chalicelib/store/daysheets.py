@@ -51,13 +51,33 @@ def read(business_id: str, wanted: Iterable[tuple[str, date]]) -> Sheets:
 
 
 def in_range(business_id: str, first: date, last: date, consistent: bool = False) -> list[DaySheet]:
-    """Every staff member's sheets from `first` to `last` (local dates): one Query."""
+    """Every staff member's sheets from `first` to `last` (local dates): one Query (more
+    pages only past 1 MB), projected to the key and what is taken, parsed straight from
+    the wire format: availability reads a month of a 15-staff salon (~450 sheets) with it."""
     db.configure()
-    pk = keys.sheets_pk(business_id)
-    found = DaySheetItem.query(
-        pk, DaySheetItem.sk.between(keys.sheet_sk(first, ""), keys.sheet_sk(last, "~")), consistent_read=consistent
-    )
-    return [to_sheet(i) for i in found]
+    client = db.dynamodb_client()
+    request: dict[str, Any] = {
+        "TableName": DaySheetItem.Meta.table_name,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.sheets_pk(business_id)},
+            ":lo": {"S": keys.sheet_sk(first, "")},
+            ":hi": {"S": keys.sheet_sk(last, "~")},
+        },
+        "ProjectionExpression": "sk, taken, v",
+        "ConsistentRead": consistent,
+    }
+    sheets = []
+    while True:
+        page = client.query(**request)
+        for raw in page.get("Items", []):
+            day, _, staff_id = raw["sk"]["S"].partition("#")
+            entries = {ref: value["S"] for ref, value in raw.get("taken", {}).get("M", {}).items()}
+            version = int(raw["v"]["N"]) if "v" in raw else 0
+            sheets.append(sheet_from(business_id, staff_id, date.fromisoformat(day), entries, version))
+        if "LastEvaluatedKey" not in page:
+            return sheets
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _calendar_moved(tx: Tx, business_id: str, staff_id: str) -> None:
