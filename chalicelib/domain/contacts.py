@@ -72,6 +72,23 @@ def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
+MAX_TOKEN = 100  # characters of a search token (and of a search)
+NAME_TOKENS = 4  # "anna maria virtanen" is found from "anna", "maria" and "virtanen"
+
+
+def search_tokens(name: str | None, phone: str | None, email: str | None) -> frozenset[str]:
+    """What the owner's search finds a client by, each matched from its start: her folded
+    name from each of its first words on ("maija meikalainen", "meikalainen"), her
+    phone's digits in international and national form, her lower-cased email."""
+    words = fold(name or "").replace("#", " ").split()
+    tokens = {" ".join(words[i:]) for i in range(min(len(words), NAME_TOKENS))}
+    digits = [p for p in search_text(None, phone, None).split() if p] if phone else []
+    tokens.update(digits)
+    if email:
+        tokens.add(email.lower().replace("#", " "))
+    return frozenset(t[:MAX_TOKEN] for t in tokens if t)
+
+
 def fold(text: str) -> str:
     """'Äijälä' -> 'aijala': searching ignores case and accents."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

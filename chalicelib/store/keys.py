@@ -56,6 +56,14 @@ def client_key_of(sk: str) -> tuple[str, str]:
     return kind.lower(), value
 
 
+def search_pk(business_id: str) -> str:
+    return f"FIND#{business_id}"
+
+
+def search_sk(token: str, client_id: str) -> str:
+    return f"{token}#{client_id}"
+
+
 def appt_sk(appointment_id: str) -> str:
     return f"APPT#{appointment_id}"
 

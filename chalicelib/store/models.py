@@ -541,3 +541,15 @@ ALL_MODELS = ALL_MODELS + (
     ImportItem,
     ImportChunkItem,
 )
+
+
+class SearchKeyItem(Base):
+    """FIND#<biz> / <token>#<client>: one way the owner's search finds a client (her
+    folded name from each word on, phone digits, email; chalicelib/domain/contacts.py
+    search_tokens). Written and removed with every change of her name or contacts, and
+    by her erasure; a search is one Query `begins_with(<needle>)`."""
+
+    client_id = UnicodeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (SearchKeyItem,)
