@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pynamodb.exceptions import DeleteError
 
 from chalicelib.domain.clients import Client
-from chalicelib.domain.contacts import MAX_TOKEN, search_tokens
+from chalicelib.domain.contacts import search_prefix, search_tokens
 from chalicelib.store import db, keys
 from chalicelib.store.models import ClientItem, SearchKeyItem
 from chalicelib.store.tx import Tx
@@ -96,7 +96,7 @@ def find(business_id: str, needle: str, limit: int, cursor: str | None) -> tuple
     db.configure()
     found = SearchKeyItem.query(
         keys.search_pk(business_id),
-        SearchKeyItem.sk.startswith(needle[:MAX_TOKEN]),
+        SearchKeyItem.sk.startswith(search_prefix(needle)),
         limit=limit + 1,
         last_evaluated_key=_cursor_in(cursor, business_id),
         page_size=limit + 1,
