@@ -71,6 +71,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
 
 bench: install
 	$(PY) bench/booking.py
+	$(PY) bench/availability.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py
 	$(PY) bench/kpis.py
