@@ -82,6 +82,7 @@ def run(
     waiting = store.businesses_marked(until)
     summary["businesses"] = len(waiting)
     lock = threading.Lock()
+    slowest = [0.0]  # the longest one client's sync took in this run
 
     def one_page(business_id: str) -> bool:
         """Sync a page of the business's marked clients; True if it has more."""
@@ -90,17 +91,20 @@ def run(
             return False  # the business is gone: nothing to count
         marked = store.changed_of(business_id, until, page)
         for n, client in enumerate(marked):
-            if n and time.monotonic() > deadline:
+            # Stop before a client who might not fit in what is left of the budget.
+            if n and time.monotonic() + slowest[0] > deadline:
                 return True
+            t0 = time.monotonic()
             outcome = "synced" if sync_client(b, client, now) else "changed_again"
             with lock:
+                slowest[0] = max(slowest[0], time.monotonic() - t0)
                 summary["clients"] += 1
                 summary[outcome] += 1
         return len(marked) == page
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while waiting:
-            if summary["rounds"] == max_rounds or (summary["rounds"] and time.monotonic() > deadline):
+            if summary["rounds"] == max_rounds or (summary["rounds"] and time.monotonic() + slowest[0] > deadline):
                 summary["left_for_next_run"] = True
                 break
             summary["rounds"] += 1
