@@ -187,3 +187,17 @@ def test_marks_of_the_old_scheme_are_moved_and_synced(aws):
     assert s["synced"] == 1
     item = ClientItem.get(keys.biz(aws.id), keys.client_sk("old"))
     assert item.g2pk is None and item.kpi_v == 1
+
+
+def test_due_messages_of_one_hour_spread_by_business_and_old_keys_are_still_read():
+    from chalicelib.store import keys
+
+    eight = NOW.replace(hour=6)  # 08:00 in Helsinki: every deferred SMS at once
+    every = {keys.due_keys(f"biz{b}", f"m{m}", eight)[0] for b in range(200) for m in range(20)}
+    one = {keys.due_keys("biz7", f"m{m}", eight)[0] for m in range(200)}
+    assert len(every) == keys.MESSAGE_SHARDS  # every business's burst is not on 8 keys
+    assert 1 < len(one) <= keys.BUSINESS_SPREAD  # nor one business's on one key
+    [(_, read)] = list(keys.due_hours(eight, eight))
+    assert set(read) == every  # the sweeper reads them all with 16 Queries an hour
+    old = {keys.hour_bucket("DUE", eight, shard) for shard in range(8)}  # before the change
+    assert old <= set(read)
