@@ -107,6 +107,9 @@ def render(business_id: str, feed: str, secret: str, if_none_match: str | None =
     else:  # her appointments only, from her own calendar
         appts = bookings.list_staff_appointments(b.id, staff_id, now - PAST, now + AHEAD)
     people = clients.get_clients(b.id, {a.client_id for a in appts})
+    # Built once per version: from the config as it is now, not as cached (the ETag says
+    # the config's version it was read at).
+    b = businesses.get_by_id(business_id, fresh=True) or b
     body = _calendar(b, feed, appts, people, now)
     if len(_built) >= _BUILT_MAX:
         _built.pop(next(iter(_built)))
