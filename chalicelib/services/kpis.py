@@ -90,9 +90,9 @@ def run(
         if b is None:
             return False  # the business is gone: nothing to count
         marked = store.changed_of(business_id, until, page)
-        for n, client in enumerate(marked):
+        for client in marked:
             # Stop before a client who might not fit in what is left of the budget.
-            if n and time.monotonic() + slowest[0] > deadline:
+            if time.monotonic() + slowest[0] > deadline:
                 return True
             t0 = time.monotonic()
             outcome = "synced" if sync_client(b, client, now) else "changed_again"
@@ -104,7 +104,7 @@ def run(
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while waiting:
-            if summary["rounds"] == max_rounds or (summary["rounds"] and time.monotonic() + slowest[0] > deadline):
+            if summary["rounds"] == max_rounds or time.monotonic() + slowest[0] > deadline:
                 summary["left_for_next_run"] = True
                 break
             summary["rounds"] += 1
