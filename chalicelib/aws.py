@@ -58,6 +58,17 @@ def reset() -> None:
         _clients.clear()
 
 
+def close_connections() -> None:
+    """Close every client's pooled connections, keeping the clients (before a SnapStart
+    snapshot: a connection would not survive it; the next call opens a new one)."""
+    with _lock:
+        for c in _clients.values():
+            try:
+                c._endpoint.http_session.close()
+            except AttributeError:  # pragma: no cover - a botocore without that session
+                pass
+
+
 def _after_fork_in_child() -> None:
     # A forked child must not share the parent's open connections, nor a lock another
     # parent thread may have held at the fork. The session (parsed models) is plain data.

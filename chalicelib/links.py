@@ -24,6 +24,17 @@ def _secret_from_secrets_manager(secret_id: str) -> str:
     return parameters.get_secret(secret_id, max_age=300)
 
 
+def forget_secret() -> None:
+    """Drop the secret read from Secrets Manager (before a SnapStart snapshot:
+    chalicelib/snapshot.py); the next link reads it again."""
+    import sys
+
+    _secret_from_secrets_manager.cache_clear()
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:  # Powertools' own cache of it
+        parameters.clear_caches()
+
+
 def link_secret() -> str:
     s = get_settings()
     if s.link_secret:
@@ -40,6 +51,18 @@ def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> 
 
 def manage_url(token: str) -> str:
     return f"{get_settings().public_url}/m/{token}"
+
+
+def hold_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
+    """The confirmation link of a held booking: only in the message sent to the client's
+    contact, never in the booking's answer (clicking it proves the contact is hers).
+    Valid until the visit, so a second click after the hold still says "confirmed";
+    whether the hold is still ahead is the booking's to tell."""
+    return tokens.make_token(link_secret(), "hold", business_id, appointment_id, visit_end)
+
+
+def hold_url(token: str) -> str:
+    return f"{get_settings().public_url}/h/{token}"
 
 
 def feedback_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
@@ -74,6 +97,20 @@ def card_url(token: str) -> str:
 
 def referral_token(business_id: str, client_id: str, now: datetime) -> str:
     return tokens.make_token(link_secret(), "referral", business_id, client_id, now + CLIENT_LINK_VALID)
+
+
+REBOOK_VALID = timedelta(days=120)  # a "book again" link in a message
+
+
+def rebook_token(business_id: str, client_id: str, expires: datetime) -> str:
+    """A "book again" link's proof of who she is: the booking page fills in her name and
+    contact from it (her details never travel in the URL)."""
+    return tokens.make_token(link_secret(), "rebook", business_id, client_id, expires)
+
+
+def rebook_url(slug: str, business_id: str, client_id: str, expires: datetime, **prefill: str | None) -> str:
+    """The booking page with service and staff chosen and her details filled in."""
+    return book_url(slug, **prefill, again=rebook_token(business_id, client_id, expires))
 
 
 def book_url(slug: str, **prefill: str | None) -> str:

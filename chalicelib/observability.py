@@ -30,8 +30,9 @@ SMS_BUDGET_METRIC = "sms_budget_exhausted"  # docs/deploy.md: the alarm the CDK 
 
 
 def count_sms_budget_exhausted(business_id: str, budget: int) -> None:
-    """An SMS was refused because its business spent the day's SMS budget: one metric
-    without dimensions (Rebook/sms_budget_exhausted, what the alarm watches) and a
+    """An SMS was refused because its business spent the day's SMS budget: one series
+    (Rebook/sms_budget_exhausted, no dimension of ours; in Lambda Powertools adds
+    `service` from POWERTOOLS_SERVICE_NAME — the CDK alarm watches exactly that) and a
     structured log line naming the business (an id, no personal data)."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 

@@ -36,6 +36,9 @@ class Settings:
     auth_audience: str | None
     pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
     import_workers: int = 4  # concurrent writes of a CSV import's chunk
+    # REBOOK_MEDIA_URL: where the business images are served from (CloudFront in AWS);
+    # the app's own /static/img locally.
+    media_url: str = "/static/img"
     clock_file: str | None = None  # REBOOK_CLOCK_FILE: where run-job --now moves the clock (local and test only)
 
     @property
@@ -77,6 +80,7 @@ def get_settings() -> Settings:
         pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
         import_workers=max(1, int(env.get("REBOOK_IMPORT_WORKERS", "4"))),
         clock_file=(env.get("REBOOK_CLOCK_FILE") or None) if stage in LOCAL_STAGES else None,
+        media_url=(env.get("REBOOK_MEDIA_URL") or "/static/img").rstrip("/"),
     )
 
 

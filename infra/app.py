@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -33,8 +35,23 @@ def build(app: cdk.App) -> RebookStack:
     )
 
 
+INFRA = Path(__file__).resolve().parent
+
+
+def synth_template(stage: str, outdir: Path, **context: str) -> dict:
+    """One stage's template, synthesized in this process with infra/cdk.json's context
+    (what `cdk synth -c stage=... -c key=value` does through the CLI, without its node
+    process and a new jsii runtime each time: the tests synthesize three of them)."""
+    settings = json.loads((INFRA / "cdk.json").read_text(encoding="utf-8"))["context"]
+    with contextlib.chdir(INFRA):  # chalice.out/ next to cdk.out/
+        app = cdk.App(context={**settings, "stage": stage, **context}, outdir=str(outdir))
+        stack = build(app)
+        app.synth()
+    return json.loads((outdir / f"{stack.stack_name}.template.json").read_text(encoding="utf-8"))
+
+
 if __name__ == "__main__":
-    os.chdir(Path(__file__).resolve().parent)  # chalice.out/ next to cdk.out/
+    os.chdir(INFRA)  # chalice.out/ next to cdk.out/
     app = cdk.App()
     build(app)
     app.synth()

@@ -10,12 +10,16 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
@@ -24,10 +28,15 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from chalicelib.observability import SMS_BUDGET_METRIC
 from infra.api_edges import access_log_format, gateway_responses
 
 ROOT = Path(__file__).resolve().parents[1]
 API_STAGE = "api"
+# The outbox stream's trigger (app.send_from_outbox) and its event source, as
+# `chalice package` names them.
+OUTBOX_STREAM_FUNCTION = "SendFromOutbox"
+OUTBOX_STREAM_EVENT = "SendFromOutboxDynamodbEventSource"
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,9 @@ class StageSettings:
     # The table the app uses, when it is not the stack's own `rebook-<stage>`: a table
     # restored from a backup (docs/deploy.md, "Backups and restore").
     table_name: str | None = None
+    # ... and that table's stream (the outbox stream reads it); without it, with a
+    # restored table, new messages wait for the sweeper (up to a minute).
+    table_stream_arn: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -68,6 +80,7 @@ class StageSettings:
             throttle_burst=int(values.get("throttle_burst", 100)),
             log_retention_days=int(values.get("log_retention_days", 30)),
             table_name=values.get("table_name") or None,
+            table_stream_arn=values.get("table_stream_arn") or None,
         )
 
 
@@ -80,15 +93,21 @@ def chalice_stage_config(stage: str) -> dict:
 
 
 def lean_chalice():
-    """Chalice's construct, with the runtime's own libraries left out of the package."""
+    """Chalice's construct, with the runtime's own libraries left out of the package and
+    every function published behind an alias (infra/published.py)."""
     from chalice.cdk import Chalice
 
     from infra.lean_package import strip_runtime_provided
+    from infra.published import publish_versions
 
     class LeanChalice(Chalice):
         def _package_app(self):  # the construct's packaging step (chalice 1.34)
             super()._package_app()
-            strip_runtime_provided(Path(self._sam_package_dir) / "deployment.zip")
+            package = Path(self._sam_package_dir)
+            strip_runtime_provided(package / "deployment.zip")
+            # Versions, a `live` alias behind API Gateway and the schedules, SnapStart.
+            sam = package / "sam.json"
+            sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))
 
     return LeanChalice
 
@@ -99,13 +118,13 @@ def scheduled_functions() -> list[str]:
 
     import app
 
-    return [to_cfn_resource_name(e.name) for e in app.app.event_sources]
+    return [to_cfn_resource_name(e.name) for e in app.app.event_sources if hasattr(e, "schedule_expression")]
 
 
 class RebookStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        s = settings
+        s = self.settings = settings
         retain = cdk.RemovalPolicy.RETAIN if s.is_prod else cdk.RemovalPolicy.DESTROY
 
         self.table = self._table(f"rebook-{s.name}", s.is_prod, retain)
@@ -114,8 +133,11 @@ class RebookStack(cdk.Stack):
         if s.table_name:
             self.data_table_name = s.table_name
             self.data_table_arn = f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{s.table_name}"
+            # A restored table's stream is its own (enabled after the restore: docs/deploy.md).
+            self.data_stream_arn = s.table_stream_arn
         else:
             self.data_table_name, self.data_table_arn = self.table.ref, self.table.attr_arn
+            self.data_stream_arn = self.table.attr_stream_arn
         self.link_secret = secretsmanager.Secret(
             self,
             "LinkSecret",
@@ -131,6 +153,7 @@ class RebookStack(cdk.Stack):
         ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(s.ses_domain), configuration_set=self.mail)
         self._sms_preferences(s)
         self.role = self._role(s)
+        self.media_url = self._media(retain)
 
         stage_config = chalice_stage_config(s.name)
         stage_config["environment_variables"].update(
@@ -144,16 +167,19 @@ class RebookStack(cdk.Stack):
                 f"{self.user_pool.user_pool_id}/.well-known/jwks.json",
                 "REBOOK_AUTH_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
                 "REBOOK_AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
+                "REBOOK_MEDIA_URL": self.media_url,
             }
         )
         stage_config.update(
             api_gateway_stage=API_STAGE, manage_iam_role=False, autogen_policy=False, iam_role_arn=self.role.role_arn
         )
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
+        self._api_on_aliases()
         self._api_edges(s, retain)
-        self.functions = ["APIHandler", "OwnerAuth"] + scheduled_functions()
+        self._outbox_stream()
+        self.functions = ["APIHandler", "OwnerAuth", OUTBOX_STREAM_FUNCTION] + scheduled_functions()
         self._log_retention(s, retain)
-        self._alarms(s)
+        self._alarms(s, stage_config["environment_variables"])
 
         cdk.CfnOutput(
             self,
@@ -209,9 +235,56 @@ class RebookStack(cdk.Stack):
             ),
             sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
             deletion_protection_enabled=prod,
+            # New images only: the outbox stream sends new messages from them.
+            stream_specification=dynamodb.CfnTable.StreamSpecificationProperty(
+                stream_view_type=d["StreamSpecification"]["StreamViewType"]
+            ),
         )
         table.apply_removal_policy(retain)
         return table
+
+    def _api_on_aliases(self) -> None:
+        """API Gateway calls the published `live` aliases (infra/published.py)."""
+        from infra.published import api_on_aliases
+
+        template = json.loads((Path(self.app._sam_package_dir) / "sam.json").read_text())
+        for resource, prop, value in api_on_aliases(template):
+            self.app.get_resource(resource).add_property_override(prop, value)
+
+    def _outbox_stream(self) -> None:
+        """The outbox stream's trigger on the table's stream, filtered to new pending
+        messages (the only records it acts on), so the table's other writes never invoke
+        it; its role reads this one stream and nothing else of it."""
+        from chalicelib.store.outbox import STREAM_FILTER
+
+        function = self.app.get_resource(OUTBOX_STREAM_FUNCTION)
+        events = f"Events.{OUTBOX_STREAM_EVENT}.Properties"
+        if self.data_stream_arn is None:
+            function.add_property_deletion_override("Events")  # the sweeper sends everything
+            return
+        function.add_property_override(f"{events}.Stream", self.data_stream_arn)
+        function.add_property_override(
+            f"{events}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(STREAM_FILTER)}]}
+        )
+        # A batch that keeps failing is dropped after a few tries: its messages stay due
+        # for the sweeper, and newer records are not held up behind it.
+        function.add_property_override(f"{events}.MaximumRetryAttempts", 2)
+        function.add_property_override(f"{events}.BisectBatchOnFunctionError", True)
+        # A role of its own: the app's role, plus reading this one stream.
+        role = self._role(self.settings, "OutboxStreamRole", "Rebook's outbox stream")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OutboxStream",
+                actions=["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                resources=[self.data_stream_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OutboxStreams", actions=["dynamodb:ListStreams"], resources=[f"{self.data_table_arn}/stream/*"]
+            )
+        )
+        function.add_property_override("Role", role.role_arn)
 
     # --- owners ------------------------------------------------------------------------
     def _owners(self, s: StageSettings, retain):
@@ -251,6 +324,47 @@ class RebookStack(cdk.Stack):
         return pool, client
 
     # --- messaging ---------------------------------------------------------------------
+    # --- the booking page's images --------------------------------------------------------
+    def _media(self, retain) -> str:
+        """The business images (chalicelib/static/img: sized WebP files named by their
+        content hash) in a private bucket behind CloudFront (origin access control), each
+        cached a year; the pages link to them through REBOOK_MEDIA_URL."""
+        bucket = s3.Bucket(
+            self,
+            "Media",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            removal_policy=retain,
+        )
+        cdn = cloudfront.Distribution(
+            self,
+            "MediaCdn",
+            comment="Rebook business images",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                compress=False,  # WebP is compressed already
+            ),
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+        )
+        s3_deployment.BucketDeployment(
+            self,
+            "MediaFiles",
+            sources=[s3_deployment.Source.asset(str(ROOT / "chalicelib" / "static" / "img"), exclude=["*.json"])],
+            destination_bucket=bucket,
+            # The names carry the content's hash: a changed image is a new name.
+            cache_control=[s3_deployment.CacheControl.from_string("public, max-age=31536000, immutable")],
+            content_type="image/webp",
+            prune=False,
+        )
+        return f"https://{cdn.distribution_domain_name}"
+
     def _sms_preferences(self, s: StageSettings) -> None:
         """SNS account SMS settings: transactional (delivery over price) and the sender
         ID Finnish operators show. CloudFormation has no resource for them."""
@@ -272,12 +386,12 @@ class RebookStack(cdk.Stack):
         )
 
     # --- least privilege ---------------------------------------------------------------
-    def _role(self, s: StageSettings) -> iam.Role:
+    def _role(self, s: StageSettings, construct_id: str = "AppRole", what: str = "Rebook's functions") -> iam.Role:
         role = iam.Role(
             self,
-            "AppRole",
+            construct_id,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Rebook's functions: this table, this secret, this mail identity, SMS.",
+            description=f"{what}: this table, this secret, this mail identity, SMS.",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicExecutionRole")
             ],
@@ -444,11 +558,15 @@ class RebookStack(cdk.Stack):
             )
             group.apply_removal_policy(retain)
 
-    def _alarms(self, s: StageSettings) -> None:
+    def _alarms(self, s: StageSettings, env: dict) -> None:
         self.alarm_topic = sns.Topic(self, "Alarms", display_name=f"Rebook {s.name} alarms")
         if s.alarm_email:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(s.alarm_email))
         five = cdk.Duration.minutes(5)
+        # The app's own metrics, as Powertools writes them from the functions' environment:
+        # its namespace, and the one dimension it adds to every metric (`service`).
+        app_metrics = {"namespace": env["POWERTOOLS_METRICS_NAMESPACE"]}
+        app_dimensions = {"service": env["POWERTOOLS_SERVICE_NAME"]}
         alarms = [
             (
                 "Api5xx",
@@ -465,11 +583,23 @@ class RebookStack(cdk.Stack):
                 "MessagesFailed",
                 "Messages failed for good (see the owner's failed-messages list)",
                 cloudwatch.Metric(
-                    namespace="Rebook",
+                    **app_metrics,
                     metric_name="messages_failed_permanently",
                     statistic="Sum",
                     period=cdk.Duration.minutes(15),
-                    dimensions_map={"service": "rebook"},
+                    dimensions_map=app_dimensions,
+                ),
+            ),
+            (
+                "SmsBudgetExhausted",
+                "A business spent its daily SMS budget: its SMS stop until local midnight, email goes on "
+                "(the log line 'sms budget exhausted' names the business; docs/deploy.md)",
+                cloudwatch.Metric(
+                    **app_metrics,
+                    metric_name=SMS_BUDGET_METRIC,
+                    statistic="Sum",
+                    period=five,
+                    dimensions_map=app_dimensions,
                 ),
             ),
         ] + [

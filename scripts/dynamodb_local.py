@@ -152,6 +152,11 @@ class DynamoDBLocal:
         ]
 
     def start(self) -> DynamoDBLocal:
+        return self.launch().wait_ready()
+
+    def launch(self) -> DynamoDBLocal:
+        """Start the process without waiting for it (the local stack starts its other
+        pieces meanwhile; the JVM takes seconds to answer)."""
         cmd = self.command()
         if not port_is_free(self.port):
             raise RuntimeError(f"Port {self.port} is already in use; DynamoDB Local cannot start.")
@@ -173,6 +178,10 @@ class DynamoDBLocal:
                 start_new_session=True,
                 cwd=self.db_path or tempfile.gettempdir(),
             )
+        return self
+
+    def wait_ready(self) -> DynamoDBLocal:
+        assert self.proc is not None, "wait_ready() before launch()"
         try:
             wait_until(self._answers, self.proc, self.timeout, "DynamoDB Local", self.log_path)
         except RuntimeError as exc:

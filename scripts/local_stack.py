@@ -3,10 +3,11 @@
     .venv/bin/python -m scripts.local_stack [--port 8000] [--ddb-port 8001] [--aws-port 5005]
                                             [--check] [--reload] [--timeout 60] [--data-dir .local]
 
-Starts, in order: DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server
-(moto: SES + SNS), creates the table and loads the demo business, verifies the sender
-domain in the mock SES, then the API server and, once the CLI has it, the local
-scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
+Starts DynamoDB Local (data kept in .local/dynamodb/), the mock AWS server (moto: SES +
+SNS) and the API server together; once DynamoDB Local answers, creates the table and
+loads the demo business (one CLI step), verifies the sender domain in the mock SES, then
+starts the outbox stream (scripts/outbox_stream.py: reads the table's stream and sends
+new messages, as the deployed trigger does) and the local scheduler. The API server is scripts/local_server.py (the same app and local API Gateway
 as `chalice local`, threaded with a deep listen backlog); `--reload` runs `chalice local
 --autoreload` instead. The owner dashboard's local accounts (an owner and a staff member of the demo
 business, passwords made once) are kept in .local/owners.json and printed with the
@@ -239,25 +240,29 @@ class LocalStack:
             info["now"] = self.now
         (self.local_dir / STACK_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
         logs = self.local_dir / "logs"
+        # DynamoDB Local (a JVM), the mock AWS server and the API server take seconds each
+        # to start: they start together, and each step waits only for what it needs.
         print(f"Starting DynamoDB Local on port {self.ddb_port} (data in {self.local_dir / 'dynamodb'}) ...")
         self.ddb = DynamoDBLocal(self.ddb_port, db_path=self.local_dir / "dynamodb", log_path=logs / "dynamodb.log")
-        self._starting(self.ddb.start)
+        self._starting(self.ddb.launch)
         print(f"Starting the mock AWS server (SES, SNS) on port {self.aws_port} ...")
         # What it "sends" is kept beside the data, so it survives a restart as bookings do.
         self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log", store=self.local_dir / "sent-messages.jsonl")
-        self._starting(self.aws.start)
+        self._starting(self.aws.launch)
+        self.accounts = local_accounts(self.local_dir)  # before the API server reads them
+        self.spawn("API server", self.api_command())  # it reaches the table only when asked
 
-        self.run_step("create-table")
-        self.run_step("load-business", DEMO_CONFIG)
+        self._starting(self.ddb.wait_ready)
+        self.run_step("load-business", "--create-table", DEMO_CONFIG)
+        self._starting(self.aws.wait_ready)
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.
         verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
-
-        self.accounts = local_accounts(self.local_dir)
-
-        self.spawn("API server", self.api_command())
-        if self.cli_has("run-scheduler"):
-            self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
+        # New messages (a booking's confirmations) leave from the table's stream, as the
+        # deployed trigger sends them: a poller calls the same trigger.
+        print("Starting the outbox stream (DynamoDB Local's stream -> app.send_from_outbox) ...")
+        self.spawn("outbox stream", [sys.executable, "-m", "scripts.outbox_stream"])
+        self.spawn("scheduler", [sys.executable, "-m", "scripts.rebook_cli", "run-scheduler"])
 
     def api_command(self) -> list[str]:
         """The API: scripts/local_server.py (the app behind chalice's local API Gateway,
@@ -297,17 +302,6 @@ class LocalStack:
                 f"`python -m scripts.rebook_cli {' '.join(args)}` failed "
                 f"(exit {result.returncode}); see its output above."
             )
-
-    def cli_has(self, command: str) -> bool:
-        result = subprocess.run(
-            [sys.executable, "-m", "scripts.rebook_cli", "--help"],
-            cwd=REPO_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        return result.returncode == 0 and command in result.stdout
 
     def spawn(self, name: str, cmd: list[str]) -> None:
         # Own process group: the terminal's Ctrl-C reaches only us, and we stop each

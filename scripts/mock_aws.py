@@ -237,6 +237,10 @@ class MockAws:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MockAws:
+        return self.launch().wait_ready()
+
+    def launch(self) -> MockAws:
+        """Start the process without waiting for it to answer."""
         if not port_is_free(self.port, self.host):
             raise RuntimeError(f"Port {self.port} is already in use; the mock AWS server cannot start.")
         if self.log_path is None:
@@ -256,6 +260,10 @@ class MockAws:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        return self
+
+    def wait_ready(self) -> MockAws:
+        assert self.proc is not None, "wait_ready() before launch()"
         try:
             wait_until(self._answers, self.proc, self.timeout, "mock AWS server", self.log_path)
         except RuntimeError:

@@ -72,6 +72,8 @@ def cmd_load_business(args) -> None:
     from chalicelib.store.businesses import save_config
 
     cfg = read_config_file(args.file)
+    if args.create_table:
+        cmd_create_table(args)
     business, created = save_config(cfg)
     print(
         f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
@@ -251,6 +253,7 @@ def main(argv=None) -> None:
     p.set_defaults(fn=cmd_validate_business)
     p = sub.add_parser("load-business", help="validate and create/update a business from YAML/JSON")
     p.add_argument("file")
+    p.add_argument("--create-table", action="store_true", help="create the table first if it is missing")
     p.set_defaults(fn=cmd_load_business)
     from chalicelib.jobs.schedule import JOBS
 

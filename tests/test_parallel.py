@@ -43,7 +43,7 @@ def test_the_longest_are_handed_out_first_and_the_rest_keep_their_order():
         "tests/integration/test_kpi_aggregates.py",
         "tests/infra/test_stack.py",
     ]
-    items = [SimpleNamespace(nodeid=f"{f}::test") for f in files]
+    items = [SimpleNamespace(nodeid=f"{f}::test", name="test") for f in files]
     pytest_collection_modifyitems(items)
     assert [i.nodeid.split("::")[0] for i in items] == [
         "tests/integration/test_kpi_aggregates.py",
@@ -52,3 +52,9 @@ def test_the_longest_are_handed_out_first_and_the_rest_keep_their_order():
         "tests/admin/test_registry.py",
         "tests/notify/test_gsm.py",
     ]
+
+
+def test_every_collected_test_has_a_node_id_of_its_own(request):
+    """xdist hands out work by node id: two tests with one id would run as one."""
+    ids = [item.nodeid for item in request.session.items]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

@@ -25,6 +25,7 @@ followups = lazy("chalicelib.services.admin.followups")
 gdpr = lazy("chalicelib.services.admin.gdpr")
 registry = lazy("chalicelib.services.admin.registry")
 retention_list = lazy("chalicelib.services.admin.retention_list")
+standing = lazy("chalicelib.services.admin.standing")
 settings = lazy("chalicelib.services.admin.settings")
 stamps = lazy("chalicelib.services.admin.stamps")
 csv_export = lazy("chalicelib.services.admin.csv_export")
@@ -186,6 +187,11 @@ def update_client(p, client_id):
 @owner_route("/clients/{client_id}", methods=["DELETE"])
 def erase_client(p, client_id):
     return gdpr.erase(p, client_id)
+
+
+@owner_route("/clients/{client_id}/signals/{code}/dismiss", methods=["POST"])
+def dismiss_signal(p, client_id, code):
+    return standing.dismiss(p, client_id, code)
 
 
 @owner_route("/clients/{client_id}/history")

@@ -27,9 +27,19 @@ HTML: Headers = {
 }
 
 
+def _csp() -> str:
+    """The pages' policy; images also from the media CDN where they are served from there."""
+    from chalicelib.settings import get_settings
+
+    media = get_settings().media_url
+    origin = "/".join(media.split("/")[:3]) if media.startswith("https://") else ""
+    policy = str(HTML["Content-Security-Policy"])
+    return policy + (f"; img-src 'self' {origin}" if origin else "")
+
+
 def _html(body: str, status: int = 200, retry_after: int | None = None) -> Response:
     extra: Headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    return Response(body=body, status_code=status, headers={**HTML, **extra})
+    return Response(body=body, status_code=status, headers={**HTML, "Content-Security-Policy": _csp(), **extra})
 
 
 def _form() -> dict:
@@ -120,7 +130,7 @@ def manage(token):
     locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
         words(locale).get(params.get("done", ""))
-        if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off")
+        if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off", "confirmed")
         else None
     )
     return _html(views.manage_page(token, params, _lang(), status_note=note))
@@ -196,6 +206,25 @@ def reminders(token):
     )
 
 
+@pages.route("/h/{token}", methods=["GET"])
+@html_view
+def hold_page(token):
+    """A held booking's confirmation link: a page with a button (a GET never confirms:
+    link scanners open links too)."""
+    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/h/{token}", methods=["POST"], content_types=FORM)
+@html_view
+def hold_confirm(token):
+    from chalicelib.services.booking import holds
+
+    form = _form()
+    view = holds.confirm(token)
+    query = urlencode({"done": "confirmed", "lang": form.get("lang", "")})
+    return Response(body="", status_code=303, headers={"Location": f"{view['manage_url']}?{query}"})
+
+
 @pages.route("/f/{token}", methods=["GET"])
 @html_view
 def feedback_page(token):
@@ -264,6 +293,30 @@ def widget():
 def page_script():
     """The client pages' one small script: says when the visitor's time zone differs."""
     return _script("page.js")
+
+
+@pages.route("/static/img/{name}", methods=["GET"])
+def business_image(name):
+    """A business image (chalicelib/pages/media.py): its name carries its content hash,
+    so it is cached for a year; only the files of the image set are served."""
+    from chalicelib.pages import media
+
+    if name not in media.files():
+        return Response(body="", status_code=404, headers={"Cache-Control": "no-store"})
+    return Response(
+        body=_image_bytes(name),
+        status_code=200,
+        headers={
+            "Content-Type": "image/webp",
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _image_bytes(name: str) -> bytes:
+    return (_STATIC / "img" / name).read_bytes()
 
 
 @pages.route("/favicon.ico", methods=["GET"])

@@ -9,6 +9,7 @@ profile = lazy("chalicelib.services.booking.profile")
 free_times = lazy("chalicelib.services.booking.availability")
 book = lazy("chalicelib.services.booking.book")
 manage = lazy("chalicelib.services.booking.manage")
+holds = lazy("chalicelib.services.booking.holds")
 
 public = Blueprint(__name__)
 # Retry-After (429, 503) exposed: the widget runs on the salon's own site, another origin.
@@ -54,6 +55,13 @@ def get_booking(token):
 @handler
 def cancel_booking(token):
     return manage.cancel_booking(token, json_body(public.current_request))
+
+
+@public.route(PREFIX + "/bookings/{token}/confirm", methods=["POST"], cors=CORS)
+@handler
+def confirm_booking(token):
+    """A held booking's confirmation (the token of the link in its message); no body."""
+    return holds.confirm(token)
 
 
 @public.route(PREFIX + "/bookings/{token}/reschedule", methods=["POST"], cors=CORS)

@@ -14,8 +14,8 @@ ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
 # trail, the business's settings, its figures (KPIs: revenue) and importing clients
-# from another system are the owner's.
-OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import"}
+# from another system are the owner's, and so is dismissing a client's early warning.
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings"}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ class Status(str, Enum):
 
 
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
+# How a booked visit whose hold waits for the client's confirmation link is shown (the
+# API's and the pages' `status`); stored, it is booked with a `hold_until`.
+AWAITING_CONFIRMATION = "awaiting_confirmation"
 
 
 def _instant(v: object) -> datetime:
@@ -198,10 +201,29 @@ class Appointment:
     feedback_requested: bool = False
     # False for a past visit imported without stamps (POST /imports with "stamps": false).
     earns_stamp: bool = True
+    # A new client's booking held only until she confirms it by the link sent to her
+    # (Limits.hold_unconfirmed), and when she did: a contact that proved itself.
+    hold_until: datetime | None = None
+    hold_confirmed_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def held(self) -> bool:
+        """Booked, its time held only until the client confirms it."""
+        return self.status == Status.BOOKED.value and self.hold_until is not None and self.hold_confirmed_at is None
+
+    @property
+    def vouches_for_client(self) -> bool:
+        """Does this booking show its client is no stranger (not new, for the holds)?
+        A visit that took place, or a hold she confirmed by her link."""
+        return self.status in (Status.ARRIVED.value, Status.COMPLETED.value) or self.hold_confirmed_at is not None
+
+    @property
+    def shown_status(self) -> str:
+        return AWAITING_CONFIRMATION if self.held else self.status
 
     def moved_to(self, start: datetime, service: Service, now: datetime, staff_id: str | None = None) -> Appointment:
         """The same booking at another time, or with someone else (its messages' keys

@@ -46,9 +46,16 @@ class Markers:
     allergy: bool
     first_visit: bool
     deposit: bool = False  # no payments yet: never held
+    held: bool = False  # a new client's booking waiting for her confirmation link
 
     def as_dict(self) -> dict[str, bool]:
-        return {"note": self.note, "allergy": self.allergy, "first_visit": self.first_visit, "deposit": self.deposit}
+        return {
+            "note": self.note,
+            "allergy": self.allergy,
+            "first_visit": self.first_visit,
+            "deposit": self.deposit,
+            "held": self.held,
+        }
 
 
 def is_first_visit(completed_visits: int, last_visit_at: datetime | None, start: datetime) -> bool:

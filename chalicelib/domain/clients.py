@@ -73,6 +73,8 @@ class Client:
     winback_sent: int = 0
     winback_step_on: date | None = None
     winback_log: tuple[datetime, ...] = ()  # when win-back messages were sent (the KPIs credit bookings to them)
+    nudged_for: datetime | None = None  # the last visit a "time for your next visit" nudge was for
+    nudge_log: tuple[datetime, ...] = ()  # when nudges were sent (the KPIs credit bookings to them)
     birthday_greeted: int = 0
     # Her visits as the after-visit job last counted them (chalicelib/domain/rhythm.py).
     visits: int = 0
@@ -90,6 +92,8 @@ class Client:
     kpi: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     kpi_v: int = 0
     kpi_marked_at: datetime | None = None
+    # Early warnings the owner dismissed: code -> the key it rested on (domain/signals.py).
+    signals_dismissed: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_erased(self) -> bool:

@@ -139,6 +139,19 @@ class LocalizedText(BaseModel):
         return {"fi": v} if isinstance(v, str) else v
 
 
+class LocalizedParagraph(LocalizedText):
+    """A few sentences in each language (the booking page's introduction)."""
+
+    fi: str = Field(min_length=1, max_length=600)
+    sv: str | None = Field(default=None, max_length=600)
+    en: str | None = Field(default=None, max_length=600)
+
+
+# An image of the business's own set (chalicelib/static/img/manifest.json locally, the
+# media bucket in AWS): a name, never a URL, so each is served sized and cached.
+ImageName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")]
+
+
 class Service(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: Id
@@ -148,12 +161,17 @@ class Service(BaseModel):
     description: LocalizedText | None = None
     duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
     price_cents: int = Field(ge=0, le=10_000_00)
+    # Where the price depends on the hair's length or the stylist: the page shows
+    # "69–89 €"; the booking records price_cents (the "from") for the desk to adjust.
+    price_max_cents: int | None = Field(default=None, ge=0, le=10_000_00)
     buffer_minutes: int = Field(default=0, ge=0, le=120)
     # How often clients typically come back for this service (retention rhythm).
     return_interval_days: int | None = Field(default=None, ge=1, le=730)
 
     @model_validator(mode="after")
     def _grid(self) -> Self:
+        if self.price_max_cents is not None and self.price_max_cents < self.price_cents:
+            raise ValueError("price_max_cents must be at least price_cents")
         for name in ("duration_minutes", "buffer_minutes"):
             if getattr(self, name) % GRANULE_MINUTES:
                 raise ValueError(f"{name} must be a multiple of {GRANULE_MINUTES}")
@@ -172,6 +190,7 @@ class Staff(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     title: LocalizedText | None = None
     photo_url: str | None = Field(default=None, max_length=500)
+    photo: ImageName | None = None  # of the business's images; shown before photo_url
     services: tuple[Id, ...] = Field(min_length=1)
     hours: WeeklyHours
     days_off: tuple[date, ...] = ()
@@ -190,6 +209,26 @@ class Staff(BaseModel):
     @field_validator("photo_url")
     @classmethod
     def _photo(cls, v: str | None) -> str | None:
+        return _https_url(v)
+
+
+class ShopWindow(BaseModel):
+    """What the booking page shows before the services: the cover and logo, a short
+    introduction, the map link, and the salon's rating once enough clients have rated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    intro: LocalizedParagraph | None = None
+    cover: ImageName | None = None
+    logo: ImageName | None = None
+    # A map of the address; by default an OpenStreetMap search for it (a plain link).
+    map_url: str | None = Field(default=None, max_length=500)
+    show_rating: bool = True
+    # Below this many ratings an average means little (one unhappy client is "1.0").
+    rating_min_count: int = Field(default=5, ge=1, le=1000)
+
+    @field_validator("map_url")
+    @classmethod
+    def _map(cls, v: str | None) -> str | None:
         return _https_url(v)
 
 
@@ -298,18 +337,29 @@ class FeedbackSettings(BaseModel):
 
 
 class Retention(BaseModel):
-    """When a client whose visits stopped counts as at risk or lapsed (x her rhythm past
-    the expected visit), and the rhythm assumed before she has three visits."""
+    """When a client whose visits stopped counts as at risk or lapsed.
+
+    The status comes from the business's fitted return model (chalicelib/domain/returns.py):
+    once her expected visit has passed, at risk when P(she is still a client) drops below
+    `at_risk_below`, lapsed below `lapsed_below`. The rhythm rule's multiples
+    (`at_risk_after`, `lapsed_after`: x her rhythm past the expected visit) are kept for
+    the comparison in bench/lapse.py only; `default_return_days` is the rhythm assumed
+    before she has three visits and the prior's typical gap for a business with little
+    history."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     at_risk_after: float = Field(default=0.5, gt=0, le=5)
     lapsed_after: float = Field(default=1.5, gt=0, le=10)
     default_return_days: int = Field(default=42, ge=1, le=730)
+    at_risk_below: float = Field(default=0.8, gt=0, lt=1)
+    lapsed_below: float = Field(default=0.6, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _order(self) -> Self:
         if self.lapsed_after <= self.at_risk_after:
             raise ValueError("lapsed_after must be greater than at_risk_after")
+        if self.lapsed_below > self.at_risk_below:
+            raise ValueError("lapsed_below must be at most at_risk_below")
         return self
 
 
@@ -323,6 +373,10 @@ class Marketing(BaseModel):
     winback_days_between: int = Field(default=21, ge=1, le=365)
     birthday_greetings: bool = True
     birthday_perk: str | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
+    # "Time for your next visit": to active clients, this many days before her next
+    # visit is expected (her rhythm), when nothing is booked.
+    next_visit_nudge: bool = False
+    nudge_lead_days: int = Field(default=3, ge=0, le=30)
 
     @field_validator("send_at")
     @classmethod
@@ -377,6 +431,18 @@ class Privacy(BaseModel):
     erase_inactive_after_years: int = Field(default=3, ge=1, le=10)
 
 
+class HoldUnconfirmed(BaseModel):
+    """A new client's public booking far ahead or in bulk holds its time only `minutes`
+    until she clicks the confirmation link sent to her (chalicelib/domain/limits.py
+    `hold_until`); unconfirmed, the time is freed. Off by default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    enabled: bool = False
+    minutes: int = Field(default=30, ge=5, le=24 * 60)
+    far_ahead_days: int = Field(default=14, ge=1, le=730)  # a visit starting this many days ahead or more
+    bulk_bookings: int = Field(default=3, ge=2, le=100)  # this contact's n-th booking still to come, or more
+
+
 class Limits(BaseModel):
     """What the public booking API lets one contact (phone, email) or one client IP do
     (chalicelib/domain/limits.py): bookings in a rolling window, and future bookings
@@ -387,6 +453,7 @@ class Limits(BaseModel):
     bookings_per_contact: int = Field(default=5, ge=1, le=100)  # per phone, per email, in the window
     bookings_per_ip: int = Field(default=20, ge=1, le=1000)  # per client IP, in the window
     pending_per_contact: int = Field(default=8, ge=1, le=100)  # booked and still to come
+    hold_unconfirmed: HoldUnconfirmed = HoldUnconfirmed()
 
 
 DEFAULT_SMS_COUNTRIES = ("FI", "SE", "NO", "DK", "EE")
@@ -444,6 +511,7 @@ class BusinessConfig(BaseModel):
     sms_sender: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,11}$")
     opening_hours: WeeklyHours
     closures: tuple[date, ...] = ()
+    shop: ShopWindow = ShopWindow()
     rules: BookingRules = BookingRules()
     # At most 4: each is planned on each channel in the booking's own transaction.
     reminders: tuple[ReminderRule, ...] = Field(default=DEFAULT_REMINDERS, max_length=MAX_REMINDER_RULES)

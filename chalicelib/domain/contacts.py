@@ -5,17 +5,20 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field
 
 DEFAULT_REGION = "FI"
+# phonenumbers and email_validator are imported where a number or an address is read,
+# not with the module: a booking with only an email never loads phonenumbers, and
+# whatever imports this module for its types loads neither (the cold start).
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Return E.164 ('+358401234567'); raise ValueError for anything that is not a real number."""
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 40:
         raise ValueError("phone number is missing or too long")
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -29,6 +32,8 @@ def phone_country(e164: str | None) -> str | None:
     """The ISO 3166 country of a number (phonenumbers' region), or None."""
     if not e164:
         return None
+    import phonenumbers
+
     try:
         region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:
@@ -45,6 +50,8 @@ def normalize_email(raw: str) -> str:
     """Validate syntax (no DNS lookups on the request path) and lower-case the whole address."""
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 254:
         raise ValueError("email address is missing or too long")
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         info = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as e:
@@ -62,6 +69,8 @@ def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     parts = [fold(name or "")]
     if phone:
         parts.append(phone.lstrip("+"))
+        import phonenumbers
+
         try:
             national = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
             parts.append("".join(ch for ch in national if ch.isdigit()))

@@ -27,6 +27,7 @@ from chalicelib.domain.booking import Appointment, Status
 REBOOK_WINDOWS = (30, 60, 90)  # days after a visit in which the next booking was made
 BEFORE_LEAVING = timedelta(hours=1)  # the next booking made by then counts as "before she left"
 WINBACK_WINDOW = timedelta(days=30)  # a booking this soon after a win-back message is its conversion
+NUDGE_WINDOW = timedelta(days=14)  # a booking this soon after a "time for your next visit" nudge is its booking
 
 # What the contribution of a client counts, per period (AggregateItem has one number each).
 COUNTERS = (
@@ -49,6 +50,9 @@ COUNTERS = (
     "winback_messages",
     "winback_conversions",
     "winback_revenue_cents",
+    "nudge_messages",
+    "nudge_bookings",
+    "nudge_revenue_cents",
 )
 # Kept by the feedback transaction, not by the contribution.
 RATING_COUNTERS = ("ratings_sum", "ratings_count")
@@ -180,6 +184,7 @@ def contribution(
     tz: ZoneInfo,
     late_cancel_hours: int,
     days_from: date | None = None,
+    nudges: Iterable[datetime] = (),
 ) -> Counts:
     """Everything one client adds to the business's period counters, from her whole
     history: her appointments (any status) and the times win-back messages were sent
@@ -243,6 +248,7 @@ def contribution(
     if done:
         add(done[0].start, "new_clients")
     _winbacks(sorted(winbacks), kept, add)
+    _nudges(sorted(nudges), kept, add)
     return {p: {k: v for k, v in c.items() if v} for p, c in counts.items() if any(c.values())}
 
 
@@ -253,22 +259,43 @@ def without_days_before(counts: Mapping[str, Mapping[str, int]], first: date) ->
     return {p: dict(c) for p, c in counts.items() if not (is_day(split_staff(p)[0]) and split_staff(p)[0] < lo)}
 
 
-def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
-    """Each booking made within WINBACK_WINDOW after a win-back message is credited to
-    the latest such message; a message with a credited booking is a conversion, and the
-    completed visits of those bookings are its revenue."""
+def _credited(sent: list[datetime], kept: list[Appointment], window: timedelta) -> dict[datetime, list[Appointment]]:
+    """Each booking made within `window` after a message, credited to the latest such
+    message."""
     credited: dict[datetime, list[Appointment]] = defaultdict(list)
     for b in kept:
-        before = [s for s in sent if s < b.created_at <= s + WINBACK_WINDOW]
+        before = [s for s in sent if s < b.created_at <= s + window]
         if before:
             credited[max(before)].append(b)
+    return credited
+
+
+def _completed_revenue(bookings: list[Appointment]) -> int:
+    return sum(b.price_cents for b in bookings if b.status == Status.COMPLETED.value)
+
+
+def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
+    """A win-back message with a credited booking (WINBACK_WINDOW) is a conversion, and
+    the completed visits of those bookings are its revenue."""
+    credited = _credited(sent, kept, WINBACK_WINDOW)
     for s in sent:
         add(s, "winback_messages")
         if credited[s]:
             add(s, "winback_conversions")
-            revenue = sum(b.price_cents for b in credited[s] if b.status == Status.COMPLETED.value)
-            if revenue:
+            if revenue := _completed_revenue(credited[s]):
                 add(s, "winback_revenue_cents", revenue)
+
+
+def _nudges(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:
+    """A nudge's bookings (NUDGE_WINDOW), counted in the nudge's period; the completed
+    visits of those bookings are its revenue."""
+    credited = _credited(sent, kept, NUDGE_WINDOW)
+    for s in sent:
+        add(s, "nudge_messages")
+        if credited[s]:
+            add(s, "nudge_bookings", len(credited[s]))
+            if revenue := _completed_revenue(credited[s]):
+                add(s, "nudge_revenue_cents", revenue)
 
 
 def delta(old: Counts, new: Counts) -> Counts:
@@ -343,6 +370,9 @@ def _figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, Fig
         "winback_conversions": _count(g("winback_conversions")),
         "winback_conversion_rate": _ratio(g("winback_conversions"), g("winback_messages")),
         "winback_revenue_cents": _count(g("winback_revenue_cents")),
+        "nudges_sent": _count(g("nudge_messages")),
+        "nudge_bookings": _count(g("nudge_bookings")),
+        "nudge_revenue_cents": _count(g("nudge_revenue_cents")),
         "no_show_rate_reminded": _ratio(g("reminded_no_show"), g("reminded_due")),
         "no_show_rate_not_reminded": _ratio(g("unreminded_no_show"), g("unreminded_due")),
     }

@@ -145,3 +145,36 @@ def sms_within_limits(meters: Iterable[Meter], now: datetime, per_number: int, p
         if m.kind == IP and m.sms_since(now - SMS_DAY) >= per_ip:
             return False
     return True
+
+
+def hold_until(
+    *,
+    enabled: bool,
+    minutes: int,
+    far_ahead_days: int,
+    bulk_bookings: int,
+    new_client: bool,
+    start: datetime,
+    to_come: int,
+    now: datetime,
+) -> datetime | None:
+    """Until when a public booking holds its time unconfirmed, or None (held as usual).
+
+    Only a new client's booking — no visit of hers took place and she never confirmed a
+    hold by her link — and only one far ahead (the
+    start `far_ahead_days` or more away) or in bulk (`to_come`: the contact's bookings
+    still to come before this one, so this is the `bulk_bookings`-th or later). Never
+    past the visit's start."""
+    if not enabled or not new_client:
+        return None
+    far = start - now >= timedelta(days=far_ahead_days)
+    bulk = to_come + 1 >= bulk_bookings
+    if not (far or bulk):
+        return None
+    return min(now + timedelta(minutes=minutes), start)
+
+
+def contact_to_come(meters: Iterable[Meter], now: datetime) -> int:
+    """The most bookings still to come of the request's phone or email (an upper bound:
+    cancelled ones keep their entries)."""
+    return max((len(m.to_come(now)) for m in meters if m.kind in CONTACT_KINDS), default=0)

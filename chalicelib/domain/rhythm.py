@@ -1,11 +1,13 @@
-"""A client's visit rhythm and where the relationship stands.
+"""A client's visit rhythm: when her next visit is expected.
 
 Rhythm: the median interval between completed visits once there are at least three
 (two intervals); before that, the service's typical return interval or the business
-default. Expected next visit = last completed visit + rhythm. At risk once the expected
-visit has passed by more than `at_risk_after` x rhythm with nothing booked; lapsed past
-`lapsed_after` x rhythm. A client with a future booking is never at risk; the owner's
-"maintenance" overrides all of it (and stops win-back messages).
+default. Expected next visit = last completed visit + rhythm.
+
+Where the relationship stands (active, at risk, lapsed) comes from the business's
+return model (chalicelib/domain/returns.py). The rhythm rule it replaced — at risk once
+the expected visit has passed by more than `at_risk_after` x rhythm, lapsed past
+`lapsed_after` x rhythm — stays below as `status()` for bench/lapse.py's comparison only.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ SECTIONS: dict[str, str | tuple[str, ...]] = {
     "rules": "rules",
     "reminders": "reminders",
     "messages": ("review_link", "sender_name", "sms_sender"),
+    # The booking page's shop window: introduction, map link, rating (docs/owner-api.md).
+    "shop": "shop",
 }
 # The key of an error about the section as a whole (a service no staff member offers,
 # a body of the wrong type) rather than one place in it.

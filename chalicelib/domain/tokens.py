@@ -22,6 +22,7 @@ PURPOSES = {
     "referral": "x",
     "calendar": "c",
     "card": "k",
+    "hold": "h",
 }
 _CODES = {v: k for k, v in PURPOSES.items()}
 _PART = re.compile(r"^[a-z0-9-]{1,64}$")

@@ -29,6 +29,12 @@ def _visits_ended(now: datetime, simulated: bool = False) -> Any:
     return visits_ended.run(now, simulated=simulated)
 
 
+def _hold_expiry(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.services.booking import holds
+
+    return holds.run(now, simulated=simulated)
+
+
 def _marketing(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services import marketing
 
@@ -45,6 +51,12 @@ def _imports(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services.admin import imports
 
     return imports.run_job(now)
+
+
+def _refit_returns(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.jobs import refit_returns
+
+    return refit_returns.run(now, simulated=simulated)
 
 
 @dataclass(frozen=True)
@@ -88,8 +100,18 @@ JOBS = {
     "kpi_sync": Job(
         "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
     ),
+    "hold_expiry": Job(
+        "hold_expiry", 1, _hold_expiry, "free the time of new clients' held bookings not confirmed in time"
+    ),
     "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),
+    "refit_returns": Job(
+        "refit_returns",
+        60,
+        _refit_returns,
+        "weekly: refit each business's return model to its visits and move clients' at-risk and lapse days to it"
+        " (hourly runs finish a big business and otherwise do nothing)",
+    ),
     "erase_inactive": Job(
         "erase_inactive",
         24 * 60,

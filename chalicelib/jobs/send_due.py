@@ -1,6 +1,7 @@
 """The outbox sweeper: every message that is due — reminders, retries, confirmations
-whose first send failed — is found through the due index (no Scan), claimed with a
-conditional write, re-checked against its appointment, and sent.
+the outbox stream missed or could not send — is found through the due index (no Scan), claimed with a
+conditional write, re-checked against its appointment, and sent (one message at a
+time: chalicelib/notify/dispatch.py, the same code the outbox stream sends with).
 
 Runs every minute. Two runs at once, or a run repeated after a crash, send nothing
 twice: only the run whose claim succeeds sends. A run that starts after an outage
@@ -16,17 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from chalicelib.domain import feedback as feedback_rules
-from chalicelib.domain import reminders as reminder_rules
-from chalicelib.domain.config import QuietHours
-from chalicelib.domain.messages import VISIT_KINDS, Message, MessageStatus, visit_as_planned
-from chalicelib.domain.timeutil import parse_utc
-from chalicelib.notify import outbox
-from chalicelib.observability import count_message, logger
+from chalicelib.domain.messages import Message
+from chalicelib.notify import dispatch, outbox
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-from chalicelib.store import bookings, businesses, jobs
+from chalicelib.store import jobs
 from chalicelib.store import outbox as store
 from chalicelib.store.faults import unavailable_for
 
@@ -35,7 +31,6 @@ FIRST_LOOKBACK = timedelta(hours=48)  # the very first run, before any watermark
 # The due index is eventually consistent; re-reading a few minutes behind the
 # watermark catches items that appeared late (already-handled ones are not due any more).
 OVERLAP = timedelta(minutes=5)
-SEND_LEASE = timedelta(minutes=5)
 # The job's Lambda has 30 s; what a run does not reach stays due for the next one.
 BUDGET_SECONDS = 20.0
 PAGE_SIZE = 100  # messages read, and handed to the senders, at a time
@@ -66,70 +61,10 @@ class Summary:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
 
-def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
-    """Quiet hours and time zone the message was planned with; messages planned before
-    they were stored with it fall back to the business's current config."""
-    context = m.context
-    quiet, tz = context.get("quiet_hours"), (context.get("business") or {}).get("timezone")
-    if quiet is not None and tz:
-        return QuietHours(**quiet), ZoneInfo(tz)
-    business = businesses.get_by_id(m.business_id)
-    return (business.config.quiet_hours, business.config.tz) if business else None
-
-
 def process(m: Message, now: datetime, summary: Summary) -> None:
-    kind, channel = m.kind, m.channel
-    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
-        return  # someone holds it right now
-    once_since = None
-    if kind == "feedback_request":
-        if now - m.due_at > feedback_rules.LATE_LIMIT:
-            if store.skip(m, "too_late", now):
-                summary.add("skipped", "too_late")
-                count_message("skipped", channel, kind)
-            return
-        days = int(m.context.get("feedback_every_days", 7))
-        once_since = now - timedelta(days=days)
-    elif kind in VISIT_KINDS:
-        visit_start = parse_utc(m.context["visit_start_utc"])
-        rules = _send_rules(m)
-        decision = (
-            reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
-            if rules
-            else reminder_rules.SendDecision("skip", reason="business_gone")
-        )
-        if decision.action == "skip":
-            if store.skip(m, decision.reason or "skipped", now):
-                summary.add("skipped", decision.reason)
-                count_message("skipped", channel, kind)
-            return
-        if decision.action == "defer":
-            if decision.at and store.defer(m, decision.at):
-                summary.add("deferred")
-            return
-    result, claimed = store.claim(m, now, SEND_LEASE, visit=visit_as_planned(m), once_per_client_since=once_since)
-    if result == store.Claim.TAKEN:
-        summary.add("taken")
-        return
-    if result == store.Claim.CAPPED:
-        if store.skip(m, "recently_asked", now):
-            summary.add("skipped", "recently_asked")
-            count_message("skipped", channel, kind)
-        return
-    if result == store.Claim.STALE:
-        if store.skip(m, "appointment_changed", now):
-            summary.add("skipped", "appointment_changed")
-            count_message("skipped", channel, kind)
-        return
-    outcome = outbox.attempt(claimed, now)
-    [done] = store.record_outcomes([(claimed, outcome)], now, outbox.backoff)
-    if outcome.status == "sent" and kind in VISIT_KINDS and m.appointment_id:
-        bookings.record_sent(m.business_id, m.appointment_id, m.client_id, kind, now)
-    name = {"sent": "sent", "failed": "failed"}.get(outcome.status, "retry")
-    if name == "retry" and done.status == MessageStatus.FAILED.value:
-        name = "failed"  # out of attempts
-    summary.add(name, outcome.error if name != "sent" else None)
-    count_message(name, channel, kind)
+    handled = dispatch.send_once(m, now)
+    if handled.outcome != "held":
+        summary.add(handled.outcome, handled.reason)
 
 
 def run(

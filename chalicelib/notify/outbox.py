@@ -45,7 +45,9 @@ def compose_and_send(
     from chalicelib.notify import ics, mime
 
     attachments = []
-    if kind in ("confirmation", "rescheduled", "cancelled"):
+    # A held booking's message carries no calendar invitation: unconfirmed, its time is
+    # freed without a cancellation, which would leave the event in her calendar.
+    if kind in ("confirmation", "rescheduled", "cancelled") and not context.get("confirm_url"):
         cancelled = kind == "cancelled"
         calendar = ics.build_ics(
             context,

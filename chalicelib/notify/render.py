@@ -47,6 +47,8 @@ _OPTIONAL = {
     "invite": None,  # a cancellation by the salon: ask her to choose a new time
     "reminders_off_url": None,
     "card_url": None,
+    "confirm_url": None,  # a held booking's confirmation link (Limits.hold_unconfirmed)
+    "hold_until": None,
 }
 
 
@@ -166,7 +168,7 @@ def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) 
 
 # Marketing carries two links (rebook and unsubscribe): it may use two concatenated
 # segments (2 x 153 GSM-7 units) before it is shortened like the rest.
-TWO_SEGMENT_KINDS = {"winback", "birthday", "reward", "personal"}  # the owner writes these texts
+TWO_SEGMENT_KINDS = {"winback", "nudge", "birthday", "reward", "personal"}  # the owner writes these texts
 TWO_SEGMENT_UNITS = 306
 
 

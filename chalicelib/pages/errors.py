@@ -25,6 +25,7 @@ _BY_CODE = {
     "reward_unavailable": "reward_unavailable",
     "payload_too_large": "too_large",
     "service_unavailable": "service_unavailable",
+    "hold_expired": "hold_expired",
 }
 _BY_STATUS = {404: "not_found", 409: "try_again", 410: "link_expired", 413: "too_large", 422: "fix_fields"}
 

@@ -8,24 +8,23 @@ cases as the JSON API, so the rules are the same.
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from chalicelib import clock
 from chalicelib.domain.booking import cancellation_deadline, change_deadline, offers_change
-from chalicelib.domain.config import Business
+from chalicelib.domain.config import WEEKDAYS, Business
 from chalicelib.domain.locales import LOCALES, negotiate
-from chalicelib.domain.timeutil import iso_local, local_date, parse_instant
+from chalicelib.domain.timeutil import iso_local, parse_instant
 from chalicelib.errors import RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.pages import media
 from chalicelib.pages.errors import shown
 from chalicelib.pages.i18n import words
 from chalicelib.services.booking import availability, book, manage
 from chalicelib.services.booking import profile as profiles
-
-DAYS_SHOWN = 14
 
 
 @lru_cache(maxsize=1)
@@ -59,14 +58,6 @@ def _date_param(value: str | None) -> date | None:
         return None
 
 
-def _day(value: str | None, today: date) -> date:
-    try:
-        d = date.fromisoformat(value) if value else today
-    except ValueError:
-        d = today
-    return min(max(d, today), today + timedelta(days=365))
-
-
 def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     profile = profiles.public_profile(slug)
     b = profiles.business(slug)
@@ -93,8 +84,95 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             ctx["staff_name"] = member.name if member else None
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
-    ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+            known = returning_client(b, params.get("again"))
+            if known:
+                ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
+    if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
+        ctx["shop"] = shop_window(b, locale, t)
+    link = ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+    ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
+    ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
     return render("book.html", **ctx)
+
+
+def shop_window(b: Business, locale: str, t: dict) -> dict[str, Any]:
+    """What the booking page shows a client deciding (issue 17, 9): cover, logo and
+    introduction, the map link, opening hours in her language, services by category
+    with descriptions and from/to prices, the staff with photo and title, the rating."""
+    c, shop = b.config, b.config.shop
+    categories: dict[str, list[dict[str, Any]]] = {}
+    for s in c.services:
+        categories.setdefault(s.category.get(locale) if s.category else "", []).append(
+            {
+                "id": s.id,
+                "name": s.name.get(locale),
+                "description": s.description.get(locale) if s.description else None,
+                "duration_minutes": s.duration_minutes,
+                "price_cents": s.price_cents,
+                "price_max_cents": s.price_max_cents if (s.price_max_cents or 0) > s.price_cents else None,
+            }
+        )
+    return {
+        "cover": media.image(shop.cover, 576),
+        "logo": media.image(shop.logo, 72),
+        "intro": shop.intro.get(locale) if shop.intro else None,
+        "map_url": shop.map_url or "https://www.openstreetmap.org/search?query=" + quote(c.address),
+        "hours": opening_hours(b, locale, t),
+        "categories": list(categories.items()),
+        "staff": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "title": m.title.get(locale) if m.title else None,
+                "photo": media.image(m.photo, 64) if m.photo else None,
+                "photo_url": m.photo_url,
+            }
+            for m in c.staff
+        ],
+        "rating": profiles.rating(b),
+    }
+
+
+def opening_hours(b: Business, locale: str, t: dict) -> list[tuple[str, str]]:
+    """The week's opening hours in her words, days with the same hours joined:
+    [("ma–ti", "9.00–18.00"), ..., ("su", "suljettu")]."""
+    rows: list[tuple[list[str], str]] = []
+    for day in WEEKDAYS:
+        hours = b.config.opening_hours.for_weekday(WEEKDAYS.index(day))
+        text = ", ".join(f"{_clock(i.start, locale)}–{_clock(i.end, locale)}" for i in hours) if hours else t["closed"]
+        if rows and rows[-1][1] == text:
+            rows[-1][0].append(day)
+        else:
+            rows.append(([day], text))
+    names = {d: t[f"weekday_{d}"] for d in WEEKDAYS}
+    return [(names[days[0]] if len(days) == 1 else f"{names[days[0]]}–{names[days[-1]]}", text) for days, text in rows]
+
+
+def _clock(minutes: int, locale: str) -> str:
+    """fi/sv '9.00', en '09:00' (how each writes an opening time)."""
+    h, m = divmod(minutes, 60)
+    return f"{h:02d}:{m:02d}" if locale == "en" else f"{h}.{m:02d}"
+
+
+def returning_client(b: Business, token: str | None) -> dict[str, str] | None:
+    """Her name and contact for the details form, from a "book again" link's token
+    (signed, for this purpose and this business, unexpired); None for anything else, and
+    the page is then the ordinary one (a bad link costs her only the typing)."""
+    from chalicelib import links
+    from chalicelib.domain import tokens
+    from chalicelib.domain.contacts import first_name
+    from chalicelib.store import clients
+
+    if not token:
+        return None
+    try:
+        claims = links.read(token, "rebook", clock.now())
+    except tokens.TokenError:
+        return None
+    c = clients.get_client(b.id, claims.subject) if claims.business_id == b.id else None
+    if c is None or c.erased_at is not None:
+        return None
+    return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": c.phone or "", "email": c.email or ""}
 
 
 def change_policy(b: Business, start_iso: str, t: dict, locale: str) -> str | None:
@@ -190,8 +268,23 @@ def book_submit(
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 
+def hold_minutes(view: dict[str, Any]) -> int | None:
+    """Minutes left to click the confirmation link of a held booking (None: not held)."""
+    if "hold_until" not in view:
+        return None
+    left = parse_instant(view["hold_until"]) - clock.now()
+    return max(0, int(left.total_seconds() // 60))
+
+
+def _contact(b: Business) -> dict[str, Any]:
+    """What the booked and hold pages say of the salon: its name, page and phone."""
+    return {"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone}
+
+
 def booked_page(token: str, params: dict, accept_language: str | None) -> str:
-    """The confirmation after booking from the page: reading it changes nothing."""
+    """The confirmation after booking from the page: reading it changes nothing. A held
+    booking says first, in words she cannot miss, that she must click the link sent to
+    her within N minutes."""
     view = manage.get_booking(token)
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     b = profiles.business(view["business"]["slug"])
@@ -201,8 +294,27 @@ def booked_page(token: str, params: dict, accept_language: str | None) -> str:
         locale=locale,
         booking=view,
         token=token,
-        biz={"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone},
+        biz=_contact(b),
         embed=bool(params.get("embed")),
+        hold_minutes=hold_minutes(view),
+    )
+
+
+def hold_page(token: str, params: dict, accept_language: str | None) -> str:
+    """The confirmation link's page: the booking and one button that POSTs."""
+    from chalicelib.services.booking import holds
+
+    view = holds.booking(token)
+    locale = negotiate(params.get("lang"), accept_language, view["locale"])
+    b = profiles.business(view["business"]["slug"])
+    return render(
+        "hold.html",
+        t=words(locale),
+        locale=locale,
+        booking=view,
+        token=token,
+        biz=_contact(b),
+        hold_minutes=hold_minutes(view),
     )
 
 
@@ -234,24 +346,27 @@ def manage_page(
             "city": city_of(b.config.timezone),
         },
         "confirm_cancel": params.get("cancel") == "1",
+        "hold_minutes": hold_minutes(view),
     }
     if view["can_change"]:
-        today = local_date(clock.now(), b.config.tz)
-        day = _day(params.get("date") or view["start"][:10], today)
-        ctx["day"], ctx["days"] = day, [today + timedelta(days=i) for i in range(DAYS_SHOWN)]
-        av = availability.get_availability(
-            view["business"]["slug"],
-            {
-                "service": view["service"]["id"],
-                "staff": view["staff"]["id"],
-                "from": day.isoformat(),
-                "to": day.isoformat(),
-            },
-        )
-        ctx["slots"] = av["staff"][0]["slots"] if av["staff"] else []
-    ctx["book_again"] = f"/book/{view['business']['slug']}?" + urlencode(
-        {"service": view["service"]["id"], "staff": view["staff"]["id"]}
-    )
+        # The booking page's time step for her stylist and service (issue 17, 6).
+        slug = view["business"]["slug"]
+        try:
+            ctx["times"] = availability.time_step(
+                slug,
+                view["service"]["id"],
+                view["staff"]["id"],
+                _date_param(params.get("date")),
+                _date_param(params.get("from")),
+            )
+        except RebookError as e:
+            ctx["error"] = ctx["error"] or shown(e, t).message
+            ctx["times"] = {"days": [], "slots": [], "day": None}
+        here = f"/m/{token}?"
+        ctx["day_href"] = lambda d: here + urlencode({"date": d, "lang": locale})
+        ctx["page_href"] = lambda f: here + urlencode({"from": f, "lang": locale})
+    if view["status"] == "cancelled":
+        ctx["book_again"] = manage.book_again_url(token)
     return render("manage.html", **ctx)
 
 

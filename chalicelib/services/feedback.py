@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from chalicelib import clock, links
 from chalicelib.domain import kpis as kpi_rules
@@ -104,7 +103,10 @@ def submit(token: str, form: dict[str, Any]) -> dict[str, Any]:
         "visit": _visit_view(b, appt),
         "rating": req.rating,
         "review_link": b.config.review_link,
-        "book_next": f"/book/{b.config.slug}?" + urlencode({"service": appt.service_id, "staff": appt.staff_id}),
+        # Book again: the same service and stylist, her details filled in (a rebook token).
+        "book_next": links.rebook_url(
+            b.config.slug, b.id, appt.client_id, now + links.REBOOK_VALID, service=appt.service_id, staff=appt.staff_id
+        ),
     }
 
 

@@ -35,7 +35,12 @@ def days_from(b: Business, now: datetime) -> date:
 def client_counts(b: Business, client: Client, first_day: date | None = None) -> rules.Counts:
     history = bookings.client_history(b.id, client.id)
     return rules.contribution(
-        history, list(client.winback_log), b.config.tz, b.config.rules.cancellation_window_hours, first_day
+        history,
+        list(client.winback_log),
+        b.config.tz,
+        b.config.rules.cancellation_window_hours,
+        first_day,
+        nudges=list(client.nudge_log),
     )
 
 

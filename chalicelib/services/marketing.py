@@ -1,4 +1,4 @@
-"""Win-back and birthday messages, run hourly and acting for each business at its own
+"""Win-back, "time for your next visit" and birthday messages, run hourly and acting for each business at its own
 local morning (`marketing.send_at`). Marketing only to clients with consent, never to
 the unsubscribed or to clients in maintenance, at most one marketing message per
 client per `marketing.min_days_between` days, each through the outbox with an
@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import links
+from chalicelib.domain import rhythm
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business, _parse_hhmm
@@ -21,9 +22,10 @@ from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import sortable_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.notify import outbox
-from chalicelib.services import message_plans
+from chalicelib.services import message_plans, returns
 from chalicelib.store import bookings, businesses, clients
 from chalicelib.store import marketing as store
+from chalicelib.store import retention as retention_store
 
 LOOKBACK_DAYS = 7  # lapse steps missed by an outage are still taken
 
@@ -33,11 +35,19 @@ def _morning_reached(b: Business, now: datetime) -> bool:
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
-def _last_visit(b: Business, history: Sequence[Appointment], now: datetime) -> tuple[Appointment | None, str]:
-    """Her last completed visit and a booking link pre-filled with its service and staff."""
+def _last_visit(
+    b: Business, c: Client, history: Sequence[Appointment], now: datetime
+) -> tuple[Appointment | None, str]:
+    """Her last completed visit and a "book again" link: its service and staff chosen,
+    her details filled in (links.rebook_url)."""
     last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
-    return last, links.book_url(
-        b.config.slug, service=last.service_id if last else None, staff=last.staff_id if last else None
+    return last, links.rebook_url(
+        b.config.slug,
+        b.id,
+        c.id,
+        now + links.REBOOK_VALID,
+        service=last.service_id if last else None,
+        staff=last.staff_id if last else None,
     )
 
 
@@ -106,7 +116,7 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
         # Never closer together than winback_days_between, whatever moved the step.
         clients.schedule_winback(c, (c.last_marketing_at + timedelta(days=cfg.winback_days_between)).date())
         return
-    last, book_url = _last_visit(b, history, now)
+    last, book_url = _last_visit(b, c, history, now)
     service = b.config.service(last.service_id) if last else None
     staff = b.config.staff_member(last.staff_id) if last else None
     n = sent + 1
@@ -149,6 +159,73 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
             clients.schedule_winback(fresh, retry)
 
 
+# --- "time for your next visit" --------------------------------------------------------
+# A nudge goes from `nudge_lead_days` before the day her rhythm expects her until this
+# many days after it (a missed morning is caught up; later it would be a win-back).
+NUDGE_GRACE_DAYS = 7
+
+
+def nudges(now: datetime, summary: dict[str, int]) -> None:
+    """To active clients with marketing consent, around the day their next visit is
+    expected, when nothing is booked: once per last visit, within the marketing cap."""
+    for business_id in businesses.all_ids():
+        b = businesses.get_by_id(business_id)
+        if b and b.config.marketing.next_visit_nudge and _morning_reached(b, now):
+            _nudge_business(b, now, summary)
+
+
+def _nudge_due(b: Business, c: Client, local_today: date) -> bool:
+    if not c.wants_marketing or c.relationship == MAINTENANCE or c.is_erased:
+        return False
+    if c.last_visit_at is None or c.rhythm_days is None or c.nudged_for == c.last_visit_at:
+        return False
+    expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days).astimezone(b.config.tz).date()
+    lead = timedelta(days=b.config.marketing.nudge_lead_days)
+    return expected - lead <= local_today <= expected + timedelta(days=NUDGE_GRACE_DAYS)
+
+
+def _nudge_business(b: Business, now: datetime, summary: dict[str, int]) -> None:
+    local_today = now.astimezone(b.config.tz).date()
+    model = None
+    for c in retention_store.not_at_risk_by(b.id, local_today):
+        if not _nudge_due(b, c, local_today):
+            continue
+        history = bookings.client_history(b.id, c.id)
+        if any(outcome(a, now) in ("upcoming", "in_progress") for a in history):
+            summary["nudge_booked"] += 1  # she has booked: no nudge
+            continue
+        model = model or returns.model_for(b)
+        if model.status(returns.visit_starts(history, now), now, has_future_booking=False) != "active":
+            continue  # not a nudge any more: the win-back's
+        last, book_url = _last_visit(b, c, history, now)
+        if last is None or c.last_visit_at is None:
+            continue
+        service = b.config.service(last.service_id)
+        staff = b.config.staff_member(last.staff_id)
+        context = _context(
+            b,
+            c,
+            now,
+            service={"id": last.service_id, "name": service.name.get(c.locale) if service else None},
+            staff={"name": staff.name if staff else None},
+            book_url=book_url,
+        )
+        key = f"{c.id}#nudge#{sortable_utc(c.last_visit_at)}"
+        planned = message_plans.to_client(b, c, key, "nudge", context, now)
+        if planned is None:
+            continue
+        send = functools.partial(
+            store.send_nudge,
+            c,
+            planned,
+            now,
+            _cap_since(b, now),
+            outbox.IMMEDIATE_LEASE,
+            last_visit=c.last_visit_at,
+        )
+        _sent("nudge", summary, now, send)
+
+
 # --- personal messages ---------------------------------------------------------------
 class PersonalNotSent(Exception):
     """Why a personal message could not go: no_contact | no_consent | capped."""
@@ -163,7 +240,7 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""
     if not c.wants_marketing:
         raise PersonalNotSent("no_consent")
-    _, book_url = _last_visit(b, bookings.client_history(b.id, c.id), now)
+    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
     context = _context(b, c, now, text=text, book_url=book_url)
     planned = message_plans.to_client(b, c, f"{c.id}#personal#{sortable_utc(now)}", "personal", context, now)
     if planned is None:
@@ -219,8 +296,19 @@ def _birthday(c: Client, now: datetime, summary: dict[str, int]) -> None:
 
 def run(now: datetime) -> dict[str, int]:
     summary = dict.fromkeys(
-        ("winback_sent", "winback_not_allowed", "winback_stopped", "birthday_sent", "birthday_not_allowed"), 0
+        (
+            "winback_sent",
+            "winback_not_allowed",
+            "winback_stopped",
+            "nudge_sent",
+            "nudge_not_allowed",
+            "nudge_booked",
+            "birthday_sent",
+            "birthday_not_allowed",
+        ),
+        0,
     )
     winback(now, summary)
+    nudges(now, summary)
     birthdays(now, summary)
     return summary

@@ -58,7 +58,15 @@ def booking_context(
         "end": iso_local(appt.end, tz),
         "previous_start": iso_local(previous_start, tz) if previous_start else None,
         "manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end)),
-        "book_url": links.book_url(cfg.slug, service=appt.service_id, staff=appt.staff_id),
+        # "Book again": the same service and stylist, her details filled in from the token.
+        "book_url": links.rebook_url(
+            cfg.slug,
+            b.id,
+            appt.client_id,
+            appt.end + links.REBOOK_VALID,
+            service=appt.service_id,
+            staff=appt.staff_id,
+        ),
         "appointment_id": appt.id,
         "sequence": appt.seq,
         # Until when she may change it online; each message offers that only while it
@@ -112,6 +120,10 @@ def booking_event(
     if not recipients:
         return []
     context = booking_context(b, appt, client_name, previous_start)
+    if kind == "confirmation" and appt.held and appt.hold_until is not None:
+        # Held until she confirms: the message carries the only confirmation link.
+        context["confirm_url"] = links.hold_url(links.hold_token(b.id, appt.id, appt.end))
+        context["hold_until"] = iso_local(appt.hold_until, b.config.tz)
     if invite is not None:
         context["invite"] = invite
         if not invite:

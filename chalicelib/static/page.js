@@ -55,3 +55,36 @@
     });
   });
 })();
+
+/* "Remember my details on this device": kept in this browser's localStorage only when she
+ * ticks the box (and sends the form), filled in next time, forgotten with one button. */
+(function () {
+  "use strict";
+  var box = document.getElementById("remember");
+  if (!box || !window.localStorage) return;
+  var key = "rebook:" + box.getAttribute("data-remember") + ":details";
+  var form = box.form, fields = ["name", "phone", "email"];
+  var saved = null;
+  try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+  var forgetRow = document.getElementById("forget-row");
+  if (saved) {
+    fields.forEach(function (f) {
+      var input = form.elements[f];
+      if (input && !input.value && saved[f]) input.value = saved[f];
+    });
+    box.checked = true;
+    forgetRow.hidden = false;
+  }
+  document.getElementById("forget").addEventListener("click", function () {
+    localStorage.removeItem(key);
+    box.checked = false;
+    forgetRow.hidden = true;
+    document.getElementById("forgotten").textContent = document.getElementById("forgotten").getAttribute("data-text");
+  });
+  form.addEventListener("submit", function () {
+    if (!box.checked) { localStorage.removeItem(key); return; }
+    var details = {};
+    fields.forEach(function (f) { if (form.elements[f]) details[f] = form.elements[f].value.trim(); });
+    localStorage.setItem(key, JSON.stringify(details));
+  });
+})();

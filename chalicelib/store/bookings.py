@@ -92,13 +92,17 @@ def to_item(a: Appointment) -> AppointmentItem:
         reminded=a.reminded or None,
         feedback_requested=a.feedback_requested or None,
         no_stamp=(not a.earns_stamp) or None,
+        hold_until=a.hold_until,
+        hold_confirmed_at=a.hold_confirmed_at,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
-    item.g4pk, item.g4sk = keys.staff_calendar_keys(a.business_id, a.staff_id, a.id, a.start)
+    item.g5pk, item.g5sk = keys.staff_calendar_keys(a.business_id, a.staff_id, a.id, a.start)
     entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
     item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
+    if a.held and a.hold_until is not None:
+        item.g4pk, item.g4sk = keys.hold_keys(a.id, a.hold_until)
     return item
 
 
@@ -130,6 +134,8 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         reminded=bool(i.reminded),
         feedback_requested=bool(i.feedback_requested),
         earns_stamp=not i.no_stamp,
+        hold_until=i.hold_until,
+        hold_confirmed_at=i.hold_confirmed_at,
     )
 
 
@@ -164,29 +170,29 @@ def list_staff_appointments(
     business_id: str, staff_id: str, start_from: datetime, start_to: datetime
 ) -> list[Appointment]:
     """One staff member's appointments starting in [start_from, start_to): one Query on
-    g4, which holds only hers (a staff member's feed never reads the business's)."""
+    g5, which holds only hers (a staff member's feed never reads the business's)."""
     db.configure()
     lo, hi = iso_utc(start_from), iso_utc(start_to)
     items = AppointmentItem.by_staff_time.query(
-        keys.staff_calendar(business_id, staff_id), AppointmentItem.g4sk.between(lo, hi + "~")
+        keys.staff_calendar(business_id, staff_id), AppointmentItem.g5sk.between(lo, hi + "~")
     )
-    return [to_appointment(i) for i in items if (i.g4sk or "") < hi]
+    return [to_appointment(i) for i in items if (i.g5sk or "") < hi]
 
 
 def index_staff_calendars(business_id: str) -> int:
     """Put every appointment of the business written before the staff calendars existed
-    on its staff member's calendar (g4): one Query of the business calendar and one
+    on its staff member's calendar (g5): one Query of the business calendar and one
     update per appointment not there yet. A one-off migration (`rebook_cli
     index-staff-calendars`); repeatable."""
     db.configure()
     done, staff = 0, set()
     for item in AppointmentItem.by_business_time.query(keys.business_calendar(business_id)):
         want = keys.staff_calendar_keys(business_id, item.staff_id, item.appointment_id, item.start)
-        if (item.g4pk, item.g4sk) == want:
+        if (item.g5pk, item.g5sk) == want:
             continue
         try:
             AppointmentItem(item.pk, item.sk).update(
-                actions=[AppointmentItem.g4pk.set(want[0]), AppointmentItem.g4sk.set(want[1])],
+                actions=[AppointmentItem.g5pk.set(want[0]), AppointmentItem.g5sk.set(want[1])],
                 condition=(AppointmentItem.staff_id == item.staff_id) & (AppointmentItem.start == item.start),
             )
             done += 1
@@ -281,7 +287,8 @@ def create_booking(
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
     reward it redeems (`appt.reward_id`, valid on the local day `today`) or the welcome
-    perk of a referred new client. The confirmations, leased to the caller."""
+    perk of a referred new client. The confirmations: pending for the outbox stream, or
+    with `lease`, held by the caller to send itself."""
     if sheets is None:
         sheets = daysheets.read(appt.business_id, [(appt.staff_id, d) for d in days])
     tx = Tx(AppointmentItem)
@@ -304,7 +311,7 @@ def create_booking(
             "idempotency",
             condition=IdempotencyItem.pk.does_not_exist(),
         )
-    clients.on_booking(tx, client, now)
+    found_by = clients.on_booking(tx, client, now)
     if meter_entry is not None:  # counted on the limits' meters as they were read
         for meter in meters:
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
@@ -329,6 +336,7 @@ def create_booking(
         if err.conflict:
             raise Contended() from err
         raise
+    clients.search_after_booking(client, found_by)
     return sent
 
 
@@ -361,8 +369,12 @@ def cancel_booking(
     reason: str | None,
     messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
+    *,
+    only_if_hold_ran_out: bool = False,
 ) -> list[Message]:
-    """Cancel and free the time, atomically, with the cancellation messages."""
+    """Cancel and free the time, atomically, with the cancellation messages.
+    `only_if_hold_ran_out`: only while its hold is unconfirmed and past (the hold
+    expiry; a confirmation that got there first wins, StaleAppointment)."""
     tx = Tx(AppointmentItem)
     actions = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -371,10 +383,15 @@ def cancel_booking(
         AppointmentItem.seq.add(1),
         AppointmentItem.g3pk.remove(),
         AppointmentItem.g3sk.remove(),
+        AppointmentItem.g4pk.remove(),
+        AppointmentItem.g4sk.remove(),
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
-    tx.update(_key(appt), actions, "appointment", condition=_unchanged(appt))
+    condition = _unchanged(appt)
+    if only_if_hold_ran_out:
+        condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
+    tx.update(_key(appt), actions, "appointment", condition=condition)
     _free_time(tx, appt, days)
     clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card
@@ -410,8 +427,8 @@ def reschedule_booking(
             AppointmentItem.seq.add(1),
             AppointmentItem.reschedules.add(1),
             AppointmentItem.g1sk.set(moved_item.g1sk),
-            AppointmentItem.g4pk.set(moved_item.g4pk),
-            AppointmentItem.g4sk.set(moved_item.g4sk),
+            AppointmentItem.g5pk.set(moved_item.g5pk),
+            AppointmentItem.g5sk.set(moved_item.g5sk),
             AppointmentItem.g2sk.set(moved_item.g2sk),
             AppointmentItem.g3pk.set(moved_item.g3pk),
             AppointmentItem.g3sk.set(moved_item.g3sk),

@@ -89,6 +89,7 @@ def save_config(config: BusinessConfig) -> tuple[Business, bool]:
     item.slug = config.slug
     item.config = config.model_dump(mode="json")
     item.updated_at = clock.now()
+    item.g1pk, item.g1sk = keys.EVERY_BUSINESS, business_id
     if created:
         slug = SlugItem(keys.slug_pk(config.slug), keys.SLUG_SK, business_id=business_id)
         try:
@@ -134,3 +135,9 @@ def replace_config(business_id: str, config: BusinessConfig, version: int) -> tu
         raise
     clear_cache()
     return Business(business_id, config), int(item.version or 0)
+
+
+def all_ids() -> list[str]:
+    """Every business's id: one Query on g1 (a business is listed once its config is saved)."""
+    db.configure()
+    return [i.business_id for i in BusinessItem.every_business.query(keys.EVERY_BUSINESS)]

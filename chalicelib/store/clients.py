@@ -21,6 +21,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.timeutil import parse_utc
+from chalicelib.observability import logger
 from chalicelib.store import db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
@@ -99,6 +100,8 @@ def to_client(i: ClientItem) -> Client:
         winback_sent=_int(i.winback_sent),
         winback_step_on=_day(keys.day_of_bucket(g4pk)) if g4pk else None,
         winback_log=tuple(parse_utc(str(t)) for t in i.winback_log or []),
+        nudged_for=i.nudged_for,
+        nudge_log=tuple(parse_utc(str(t)) for t in i.nudge_log or []),
         birthday_greeted=_int(i.birthday_greeted),
         visits=_int(i.visits),
         spend_cents=_int(i.spend_cents),
@@ -112,6 +115,7 @@ def to_client(i: ClientItem) -> Client:
         kpi=dict(i.kpi or {}),
         kpi_v=_int(i.kpi_v),
         kpi_marked_at=keys.kpi_changed_at(g2sk) if g2sk else None,
+        signals_dismissed=dict(i.signals_dismissed or {}),
     )
 
 
@@ -245,9 +249,12 @@ def all_clients(business_id: str) -> Iterator[Client]:
 
 
 # --- the booking's side -------------------------------------------------------------------
-def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
+def on_booking(tx: Tx, c: BookedClient, now: datetime) -> frozenset[str]:
     """A booking's writes on its client, in its transaction: a new profile with her
-    contact keys, or her counters, latest activity, new contacts and consent."""
+    contact keys, or her counters, latest activity, new contacts and consent. Returns
+    the search tokens she gains (a new client's, a newly linked contact's): written
+    after the commit (search_after_booking), not in the transaction, so a new client's
+    booking stays within its item budget."""
     pk = keys.biz(c.business_id)
     consent = consent_map(Consent(True, now, c.consent_source)) if c.marketing_granted else None
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on.isoformat()) if c.erase_on else None
@@ -276,7 +283,7 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
         if erase:
             item.g3pk, item.g3sk = erase
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
-        search.put_keys(tx, c.business_id, c.client_id, search.tokens_of(c.name, c.phone, c.email))
+        found_by = search.tokens_of(c.name, c.phone, c.email)
     else:
         actions: list[Action] = [ClientItem.bookings.add(1), ClientItem.g2pk.set(kpi_pk), ClientItem.g2sk.set(kpi_sk)]
         if c.active_until and erase:
@@ -293,8 +300,7 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
         if c.link_email and c.email:
             actions.append(ClientItem.email.set(c.email))
         # She is found by the new contact too (her name's keys stay as the owner keeps it).
-        linked = search.tokens_of(None, c.phone if c.link_phone else None, c.email if c.link_email else None)
-        search.put_keys(tx, c.business_id, c.client_id, linked)
+        found_by = search.tokens_of(None, c.phone if c.link_phone else None, c.email if c.link_email else None)
         if consent:
             # Booking can grant marketing consent; only an unsubscribe withdraws it.
             actions += consent_actions(consent)
@@ -306,6 +312,20 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
                 "client",
                 condition=ClientKeyItem.pk.does_not_exist(),
             )
+    return found_by
+
+
+def search_after_booking(c: BookedClient, tokens: frozenset[str]) -> None:
+    """The search keys a committed booking gave its client, beside the transaction (as
+    an import's are): a key only says "look at this client", so one written a moment
+    after her profile is harmless. A booking is never undone for them: if they cannot
+    be written, `rebook_cli index-client-search` puts them (repeatable)."""
+    if not tokens:
+        return
+    try:
+        search.put_now(c.business_id, c.client_id, tokens)
+    except Exception:
+        logger().exception("search keys not written", extra={"client_id": c.client_id})
 
 
 def consent_actions(consent: ConsentMap) -> list[Action]:
@@ -427,6 +447,18 @@ def _rekey(c: Client, index: str, pair: tuple[str, str] | None) -> None:
     pk, sk = getattr(ClientItem, f"{index}pk"), getattr(ClientItem, f"{index}sk")
     actions: list[Action] = [pk.set(pair[0]), sk.set(pair[1])] if pair else [pk.remove(), sk.remove()]
     item_key(c).update(actions=actions)
+
+
+def dismiss_signal(c: Client, code: str, key: str) -> bool:
+    """Keep the owner's dismissal of an early warning (the key it rested on); False if
+    she was erased meanwhile."""
+    db.configure()
+    dismissed = {**c.signals_dismissed, code: key}
+    try:
+        item_key(c).update(actions=[ClientItem.signals_dismissed.set(dismissed)], condition=unerased())
+    except UpdateError:
+        return False
+    return True
 
 
 def schedule_winback(c: Client, day: date | None) -> None:

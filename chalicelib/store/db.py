@@ -36,8 +36,13 @@ def configure(settings: Settings | None = None) -> None:
     _configured_for = key
 
 
+STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+
+
 def table_definition(table_name: str) -> dict[str, Any]:
-    """CreateTable arguments: on-demand, overloaded keys, five sparse-friendly GSIs."""
+    """CreateTable arguments: on-demand, overloaded keys, five sparse-friendly GSIs, and
+    a stream of new images (the outbox stream sends new messages from it:
+    chalicelib/services/outbox_stream.py)."""
     attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]
     gsis = []
     for name in models.INDEXES:
@@ -61,6 +66,7 @@ def table_definition(table_name: str) -> dict[str, Any]:
         "AttributeDefinitions": attrs,
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": gsis,
+        "StreamSpecification": STREAM,
     }
 
 
@@ -87,6 +93,9 @@ def create_table(settings: Settings | None = None) -> bool:
     client = dynamodb_client(s)
     existing = client.list_tables().get("TableNames", [])
     if s.table_name in existing:
+        # A table made before the outbox stream (a local stack's .local/ data): add it.
+        if not client.describe_table(TableName=s.table_name)["Table"].get("StreamSpecification"):
+            client.update_table(TableName=s.table_name, StreamSpecification=STREAM)
         return False
     client.create_table(**table_definition(s.table_name))
     client.get_waiter("table_exists").wait(TableName=s.table_name)

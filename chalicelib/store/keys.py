@@ -21,6 +21,8 @@ IndexKeys = tuple[str, str]
 
 SLUG_SK = "SLUG"
 CONFIG_SK = "CONFIG"
+RETURNS_SK = "RETURNS"
+EVERY_BUSINESS = "BUSINESSES"
 IDEM_SK = "IDEM"
 JOB_SK = "STATE"
 CLIENT_PREFIX = "CLIENT#"
@@ -339,6 +341,12 @@ def due_hours(since: datetime, until: datetime) -> Iterator[tuple[datetime, list
 def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
     """g3 keys of a booked visit, by the hour it ends (feedback, auto-completion)."""
     return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"
+
+
+def hold_keys(appointment_id: str, hold_until: datetime) -> IndexKeys:
+    """g4 keys of a booking held until its client confirms it, by the hour its hold
+    runs out (the hold_expiry job; sparse: gone once confirmed or freed)."""
+    return hour_bucket("HOLD", hold_until, shard_of(appointment_id)), f"{iso_utc(hold_until)}#{appointment_id}"
 
 
 def failed_messages(business_id: str) -> str:

@@ -1,4 +1,4 @@
-"""Marketing messages (win-back, birthday, the owner's personal ones): found through
+"""Marketing messages (win-back, "time for your next visit", birthday, the owner's personal ones): found through
 their indexes, written with the client's consent and cap checked in the same
 transaction as the message, and unsubscribes."""
 
@@ -101,6 +101,28 @@ def send_winback(
         | (ClientItem.winback_sent == sent_before)
     )
     return _send(c, planned, now, cap_since, lease, actions, same_state)
+
+
+def send_nudge(
+    c: Client,
+    planned: PlannedMessage,
+    now: datetime,
+    cap_since: datetime,
+    lease: timedelta,
+    *,
+    last_visit: datetime,
+) -> list[Message]:
+    """ "Time for your next visit", once per last visit, recorded on the client (the KPIs
+    credit her next booking to it) — only if her last visit is still the one the job read."""
+    actions = [
+        ClientItem.nudged_for.set(last_visit),
+        ClientItem.nudge_log.set((ClientItem.nudge_log | []).append([iso_utc(now)])),
+        *clients.kpi_changed(c.business_id, c.id, now),
+    ]
+    same_visit = (ClientItem.last_visit_at == last_visit) & (
+        ClientItem.nudged_for.does_not_exist() | (ClientItem.nudged_for != last_visit)
+    )
+    return _send(c, planned, now, cap_since, lease, actions, same_visit)
 
 
 def send_birthday(

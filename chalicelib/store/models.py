@@ -65,7 +65,10 @@ class SlugItem(Base):
 
 
 class BusinessItem(Base):
-    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON."""
+    """BIZ#<id> / CONFIG: the whole validated BusinessConfig as JSON.
+
+    g1: BUSINESSES / <id>  every business, for the weekly jobs that act per business
+    """
 
     business_id = UnicodeAttribute()
     slug = UnicodeAttribute()
@@ -73,6 +76,20 @@ class BusinessItem(Base):
     feed_secrets = JSONAttribute(null=True)  # calendar feeds: {"business" | staff id: secret}
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    every_business: GlobalSecondaryIndex[BusinessItem] = _index("g1")
+
+
+class ReturnModelItem(Base):
+    """BIZ#<id> / RETURNS: the business's fitted return model (chalicelib/domain/returns.py
+    ReturnModel.to_dict: a dozen numbers), refitted weekly."""
+
+    business_id = UnicodeAttribute()
+    model = JSONAttribute()
+    fitted_at = UTCDateTimeAttribute()
+    clients = NumberAttribute(default=0)
+    rekeyed_until = UnicodeAttribute(null=True)  # the last client id re-keyed to it; "~" when all are
 
 
 # --- clients -----------------------------------------------------------------------
@@ -126,6 +143,7 @@ class ClientItem(Base):
     winback_episode = UnicodeAttribute(null=True)
     winback_sent = NumberAttribute(null=True)
     birthday_greeted = NumberAttribute(null=True)
+    signals_dismissed = JSONAttribute(null=True)  # {code: key}: early warnings the owner dismissed
     # Kept current by the after-visit job (chalicelib/jobs/visits_ended.py).
     visits = NumberAttribute(null=True)
     spend_cents = NumberAttribute(null=True)
@@ -141,6 +159,9 @@ class ClientItem(Base):
     # KPIs (chalicelib/domain/kpis.py): when win-back messages were sent (ISO UTC), what
     # her history last added to the period aggregates, and its version (the sync's lock).
     winback_log = ListAttribute(of=UnicodeAttribute, null=True)
+    # "Time for your next visit": the last visit the nudge was for, and when nudges went.
+    nudged_for = UTCDateTimeAttribute(null=True)
+    nudge_log = ListAttribute(of=UnicodeAttribute, null=True)
     kpi = JSONAttribute(null=True)
     kpi_v = NumberAttribute(null=True)
     # g1: RISK#<biz> / <at risk on>#<client>: the owner's at-risk and lapsed list, sparse.
@@ -172,7 +193,9 @@ class AppointmentItem(Base):
     g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
     g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
-    g4: STAFFCAL#<biz>#<staff> / <start>#<id>  a staff member's calendar (her feed)
+    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>  holds awaiting the client's
+        confirmation (sparse while held)
+    g5: STAFFCAL#<biz>#<staff> / <start>#<id>  a staff member's calendar (her feed)
     """
 
     business_id = UnicodeAttribute()
@@ -201,6 +224,8 @@ class AppointmentItem(Base):
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
     import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
+    hold_until = UTCDateTimeAttribute(null=True)  # held until the client confirms (or freed)
+    hold_confirmed_at = UTCDateTimeAttribute(null=True)  # she confirmed it by her link
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -209,10 +234,13 @@ class AppointmentItem(Base):
     g3sk = UnicodeAttribute(null=True)
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
+    g5pk = UnicodeAttribute(null=True)
+    g5sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
-    by_staff_time: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
+    by_hold: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
+    by_staff_time: GlobalSecondaryIndex[AppointmentItem] = _index("g5")
 
 
 class DaySheetItem(Base):
@@ -451,6 +479,9 @@ class AggregateItem(Base):
     winback_messages = NumberAttribute(null=True)
     winback_conversions = NumberAttribute(null=True)
     winback_revenue_cents = NumberAttribute(null=True)
+    nudge_messages = NumberAttribute(null=True)
+    nudge_bookings = NumberAttribute(null=True)
+    nudge_revenue_cents = NumberAttribute(null=True)
     ratings_sum = NumberAttribute(null=True)
     ratings_count = NumberAttribute(null=True)
     low_ratings = NumberAttribute(null=True)
@@ -540,6 +571,7 @@ ALL_MODELS = ALL_MODELS + (
     RewardItem,
     ImportItem,
     ImportChunkItem,
+    ReturnModelItem,
 )
 
 

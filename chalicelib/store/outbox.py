@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -102,6 +103,29 @@ def queue(
     for m in messages:
         tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
     return messages
+
+
+# --- the outbox stream ----------------------------------------------------------------------
+# The table's stream (NEW_IMAGE) hands every new message to its sender right after the
+# transaction that wrote it. What the stream trigger needs: a message just put in, still
+# pending (a message the request sends itself is written `sending`). The deployed event
+# source mapping filters with this pattern (infra/rebook_stack.py), so the function is
+# not even invoked for the table's other writes; from_stream_image checks the same.
+STREAM_FILTER = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": keys.msg_sk("")}]}, "status": {"S": [_PENDING]}}},
+}
+
+
+def from_stream_image(event_name: str, image: dict[str, Any] | None) -> Message | None:
+    """The new pending message of a stream record (its NEW_IMAGE, in DynamoDB's JSON);
+    None for any other record."""
+    if event_name != "INSERT" or not image:
+        return None
+    sk, status = image.get("sk", {}).get("S", ""), image.get("status", {}).get("S")
+    if not sk.startswith(keys.msg_sk("")) or status != _PENDING:
+        return None
+    return to_message(MessageItem.from_raw_data(image))
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -82,3 +82,11 @@ def at_risk_since(business_id: str, day: date, limit: int = 500) -> list[Client]
         keys.at_risk_list(business_id), ClientItem.g1sk <= keys.up_to_day(day), limit=limit
     )
     return [clients.to_client(i) for i in found]
+
+
+def not_at_risk_by(business_id: str, day: date) -> Iterator[Client]:
+    """Clients of the business with visits whose at-risk day is after `day` (the nudge's
+    candidates): one paged Query on g1."""
+    db.configure()
+    for i in ClientItem.by_risk.query(keys.at_risk_list(business_id), ClientItem.g1sk > keys.up_to_day(day)):
+        yield clients.to_client(i)

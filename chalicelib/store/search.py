@@ -4,9 +4,10 @@ the business's own `FIND#<biz>` partition. A search is one Query `begins_with(<n
 and one BatchGetItem of the clients it names: it reads what it finds, never the whole
 client partition.
 
-Kept in sync inside the writes that change a client's name or contacts (a new client's
-booking or import, a contact linked by a booking or a merge, the owner's edit) and
-removed by her erasure; `index_business` writes them for clients from before.
+Moved inside the transaction of an owner's edit of her name or contacts; put right
+after the write that creates her or links a contact (a booking: after its commit, so
+its transaction stays within its item budget; an import's batch; a merge) and removed
+by her erasure; `index_business` writes them for clients from before.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def tokens_of(name: str | None, phone: str | None, email: str | None) -> frozens
 
 
 def put_keys(tx: Tx, business_id: str, client_id: str, tokens: Iterable[str]) -> None:
-    """A new client's search keys, in the transaction that creates her."""
+    """Search keys in a transaction (an owner's edit of her name or contacts)."""
     for token in sorted(tokens):
         tx.put(_item(business_id, client_id, token), "search")
 

@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("PATCH", "/clients/{client}", {"allergies": "none"}),
     ("DELETE", "/clients/{client}", None),
     ("GET", "/clients/{client}/history", None),
+    ("POST", "/clients/{client}/signals/no_show/dismiss", None),
     ("GET", "/clients/{client}/stats", None),
     ("GET", "/clients/{client}/consents", None),
     ("GET", "/clients/{client}/loyalty", None),
@@ -69,9 +70,10 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", f"/floods/{FLOOD}/release", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
-# stamp-card corrections and the business's figures.
+# stamp-card corrections, the business's figures and dismissing a client's warning.
 OWNER_ONLY = {
     ("GET", "/business"),
+    ("POST", "/clients/{client}/signals/no_show/dismiss"),
     ("PUT", "/business"),
     ("PUT", "/settings/rules"),
     ("DELETE", "/clients/{client}"),
@@ -133,6 +135,7 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{section}", "rules")
                     .replace("{import_id}", "{import}")
                     .replace("{flood_id}", FLOOD)
+                    .replace("{code}", "no_show")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 

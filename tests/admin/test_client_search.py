@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from tests.admin.test_registry import three_clients
+from tests.admin.test_registry import book_ok, three_clients
 from tests.api.helpers import table_items
 from tests.history import at
 
@@ -75,3 +75,23 @@ def test_clients_from_before_the_search_keys_are_found_after_the_migration(clien
     assert search.index_business(aws.id) == 3
     assert found(desk, "virtanen") == ["Matti Virtanen"]
     assert search_keys(people["Matti Virtanen"])
+
+
+def _written(transaction: dict) -> list[str]:
+    """The sort keys a TransactWriteItems request writes."""
+    return [(op.get("Key") or op["Item"])["sk"]["S"] for each in transaction["TransactItems"] for op in each.values()]
+
+
+def test_a_client_is_found_as_soon_as_her_first_booking_is_made_and_her_keys_ride_beside_it(client, desk):
+    from tests.faults import dynamodb_faults
+
+    with dynamodb_faults({}) as f:
+        new = {"name": "Noora Uusi-Kivelä", "phone": "045 111 2222", "email": "noora@example.com"}
+        book_ok(client, "2026-11-25T12:00:00+02:00", **new)
+    transactions = [_written(t) for t in f.calls["TransactWriteItems"]]
+    [booking] = [t for t in transactions if any(sk.startswith("APPT#") for sk in t)]
+    assert any(sk.startswith("CLIENT#") for sk in booking)  # she is new: created in it
+    # Her search keys (name words, two phone forms, email) are in no transaction: a
+    # booking's items do not grow with her name and contacts (issue 19).
+    assert not [sk for t in transactions for sk in t if sk.startswith(("n:", "p:", "e:"))]
+    assert found(desk, "uusi-kiv") == found(desk, "045 111") == found(desk, "noora@") == ["Noora Uusi-Kivelä"]

@@ -193,7 +193,7 @@ def test_a_staff_feed_of_bookings_made_before_staff_calendars_after_the_migratio
 
     # As written before staff calendars existed: not on any staff member's calendar.
     AppointmentItem(keys.biz(aws.id), keys.appt_sk(booked["appointment"])).update(
-        actions=[AppointmentItem.g4pk.remove(), AppointmentItem.g4sk.remove()]
+        actions=[AppointmentItem.g5pk.remove(), AppointmentItem.g5sk.remove()]
     )
     url = feed_urls(desk)["aino"]
     assert events(client, url) == {}

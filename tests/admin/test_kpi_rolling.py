@@ -181,10 +181,19 @@ def test_a_staff_member_with_no_hours_has_no_occupancy(aws, desk, frozen_now):
 # --- the summary -------------------------------------------------------------------------
 def test_the_summary_of_the_four_figures_an_owner_checks_most(aws, desk, frozen_now):
     a_fortnight(frozen_now)
-    # At risk: one visit 70 days ago (a 42-day rhythm: at risk after 63 days, lapsed after 105).
-    past_visits(["2026-09-16T10:00:00+03:00"], **person(6), staff="aino")
+    # At risk: a regular every eight weeks, last seen 62 days ago (the demo salon's return
+    # model, its prior: at risk from 17 Nov, lapsed from 29 Nov).
+    eight_weekly = (
+        "2025-12-18T10:00:00+02:00",
+        "2026-02-12T10:00:00+02:00",
+        "2026-04-09T10:00:00+03:00",
+        "2026-06-04T10:00:00+03:00",
+        "2026-07-30T10:00:00+03:00",
+        "2026-09-24T10:00:00+03:00",
+    )
+    past_visits(eight_weekly, **person(6), staff="aino")
     # ... but one of the same age who has booked again is not,
-    back = past_visits(["2026-09-16T12:00:00+03:00"], **person(7), staff="aino")
+    back = past_visits([d.replace("T10:", "T12:") for d in eight_weekly], **person(7), staff="aino")
     past_visits(["2026-12-02T12:00:00+02:00"], **person(7), staff="aino", status="booked")
     # ... nor one who lapsed long ago.
     past_visits(["2026-07-01T10:00:00+03:00"], **person(8), staff="sanna")

@@ -19,7 +19,7 @@ def _sections(desk):
 def test_owner_sees_every_section_and_may_edit(desk):
     body = _sections(desk)
     assert body["can_edit"] is True
-    assert set(body["sections"]) == {"hours", "closures", "services", "staff", "rules", "reminders", "messages"}
+    assert set(body["sections"]) == {"hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"}
     s = body["sections"]
     assert s["hours"]["mon"] == [["09:00", "18:00"]]
     assert "2026-12-24" in s["closures"]
@@ -48,14 +48,18 @@ def test_owner_sees_every_section_and_may_edit(desk):
 def test_put_a_section_replaces_it_and_the_rest_stays(desk):
     before = _sections(desk)
     services = before["sections"]["services"]
-    services[0] = {**services[0], "price_cents": 7500, "category": {"fi": "Leikkaukset", "en": "Cuts"}}
+    services[0] = {**services[0], "price_cents": 7500, "category": {"fi": "Hiukset", "sv": "Klippning", "en": "Hair"}}
     status, body = desk.put("/settings/services", services)
     assert status == 200, body
     assert body["section"] == "services" and body["value"][0]["price_cents"] == 7500
-    assert body["changed"] == ["services.womens-cut.category", "services.womens-cut.price_cents"]
+    assert body["changed"] == [
+        "services.womens-cut.category.en",
+        "services.womens-cut.category.fi",
+        "services.womens-cut.price_cents",
+    ]
     assert body["version"] == before["version"] + 1
     after = _sections(desk)
-    assert after["sections"]["services"][0]["category"]["en"] == "Cuts"
+    assert after["sections"]["services"][0]["category"]["en"] == "Hair"
     assert after["sections"]["staff"] == before["sections"]["staff"]
     # The public profile (the per-container cache) follows at once in this process.
 
@@ -82,6 +86,21 @@ def test_messages_section_sets_the_sender_name_and_review_link(desk):
 
     b = business()
     assert message_plans.business_context(b)["sender_name"] == "Salon Aurora Helsinki"
+
+
+def test_the_shop_section_sets_the_booking_pages_introduction_and_rating(desk, client):
+    shop = _sections(desk)["sections"]["shop"]
+    assert shop["cover"] == "demo-cover" and shop["rating_min_count"] == 5
+    status, body = desk.put(
+        "/settings/shop", {**shop, "intro": {"fi": "Uusi esittely.", "sv": None, "en": None}, "show_rating": False}
+    )
+    assert status == 200, body
+    assert sorted(body["changed"]) == ["shop.intro.en", "shop.intro.fi", "shop.intro.sv", "shop.show_rating"]
+    from chalicelib.store import businesses
+
+    businesses.clear_cache()
+    html = client.http.get("/book/demo?lang=fi").body.decode()
+    assert "Uusi esittely." in html and 'class="cover"' in html  # the cover kept
 
 
 def test_errors_are_keyed_by_path_inside_the_section(desk):
@@ -112,6 +131,9 @@ def test_errors_are_keyed_by_path_inside_the_section(desk):
         ("messages", ["not", "an", "object"], "_"),
         ("services", {"not": "a list"}, "_"),
         ("staff", [], "_"),
+        ("shop", {"map_url": "http://maps.example"}, "map_url"),
+        ("shop", {"rating_min_count": 0}, "rating_min_count"),
+        ("shop", {"intro": {"fi": "x" * 601}}, "intro.fi"),
     ],
 )
 def test_bad_sections_are_422_with_the_path(desk, section, value, path):

@@ -50,8 +50,14 @@ def booking_body(
 
 
 def book(client, start, **kw):
+    """POST a booking; then, as Lambda's outbox stream would right after it, send its
+    confirmations (tests/conftest.py drain_outbox)."""
+    from tests.conftest import drain_outbox
+
     headers = kw.pop("headers", None)
-    return post(client, "/api/v1/businesses/demo/bookings", booking_body(start, **kw), headers=headers)
+    answer = post(client, "/api/v1/businesses/demo/bookings", booking_body(start, **kw), headers=headers)
+    drain_outbox()
+    return answer
 
 
 def token_of(manage_url: str) -> str:

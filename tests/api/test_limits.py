@@ -183,7 +183,9 @@ def test_the_daily_sms_budget_stops_sms_emits_the_alarm_metric_and_email_goes_on
     assert [f["last_error"]["S"] for f in failed] == ["sms_budget"]  # shown to the owner
 
 
-def test_the_budget_metric_is_one_series_without_dimensions(capsys, monkeypatch):
+def test_the_budget_metric_is_one_series_without_dimensions_of_ours(capsys, monkeypatch):
+    """(Deployed, Powertools adds `service`: tests/infra/test_stack.py checks the alarm
+    watches that series.)"""
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     import json
 

@@ -67,9 +67,10 @@ class Stack:
         self.api = local.api
         self.env = local.env
         self.now = datetime.fromisoformat(local.now)  # its clock, stopped there
-        # Hours before `now` of each visit seed.past_visit writes: the same day, one staff
-        # member's, never overlapping.
-        self.hours_back = itertools.count(3, 2)
+        # Minutes before `now` (noon) of each visit seed.past_visit writes: an hour and its
+        # buffer apart, one staff member's, never overlapping, and nine of them still on
+        # the pinned day (the dashboard counts "today's" ratings).
+        self.minutes_back = itertools.count(75, 75)
 
     def messages(self) -> dict:
         with urllib.request.urlopen(f"{self.api}/dev/messages.json", timeout=10) as r:
@@ -214,3 +215,18 @@ def shoot(page, name: str) -> None:
 def check_page(page, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
     shoot(page, name)
     assert axe_violations(page, impacts) == [], name
+
+
+SMALL_PHONE = {"width": 360, "height": 740}
+
+
+def check_client_page(page, name: str) -> None:
+    """A client page (issue 17, 11): photographed, and no axe-core violation of any impact
+    on a 360 px phone or on a desktop."""
+    shoot(page, name)
+    original = page.viewport_size
+    for size in (SMALL_PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        assert axe_violations(page, ALL_IMPACTS) == [], f"{name} at {size['width']} px"
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), f"{name} scrolls sideways"
+    page.set_viewport_size(original)

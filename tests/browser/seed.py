@@ -36,7 +36,8 @@ def past_visit(stack, name: str, email: str) -> dict:
 
     with stack_env(stack):
         now = clock.now()
-        start = (now - timedelta(hours=next(stack.hours_back))).replace(minute=0, second=0, microsecond=0)
+        start = (now - timedelta(minutes=next(stack.minutes_back))).replace(second=0, microsecond=0)
+        assert start.astimezone(stack.now.tzinfo).date() == stack.now.date(), "past visits reach the day before"
         v = past_visits([start], name=name, phone=None, email=email)
         [appt] = v.appointments
         return {
@@ -45,6 +46,15 @@ def past_visit(stack, name: str, email: str) -> dict:
             "feedback": links.feedback_url(links.feedback_token(v.business_id, appt.id, appt.end)),
             "unsubscribe": links.unsubscribe_url(links.unsubscribe_token(v.business_id, v.client_id, now)),
             "card": links.card_url(links.card_token(v.business_id, v.client_id, now)),
+            # What a win-back or feedback message links to (services/marketing.py).
+            "book_again": links.rebook_url(
+                "demo",
+                v.business_id,
+                v.client_id,
+                now + links.REBOOK_VALID,
+                service=appt.service_id,
+                staff=appt.staff_id,
+            ),
         }
 
 
@@ -58,13 +68,15 @@ def visit(
     service: str = "womens-cut",
     status: str = "completed",
     marketing: bool = True,
+    every_days: int = 0,
+    visits: int = 1,
 ) -> dict:
-    """An appointment at `start` (today's, or one long ago): a completed one leaves her
-    profile as the visits_ended job would, so a visit weeks ago puts her on the at-risk
-    or lapsed list."""
+    """An appointment at `start` (today's, or one long ago) and `visits` - 1 more before
+    it, `every_days` apart: completed ones leave her profile as the visits_ended job
+    would, so a visit weeks ago puts her on the at-risk or lapsed list."""
     with stack_env(stack):
         v = past_visits(
-            [start],
+            [start - timedelta(days=every_days * n) for n in range(visits - 1, -1, -1)],
             name=name,
             phone=None,
             email=email,
@@ -73,4 +85,4 @@ def visit(
             status=status,
             marketing=marketing,
         )
-        return {"appointment": v.appointment_ids[0], "client": v.client_id, "business": v.business_id}
+        return {"appointment": v.appointment_ids[-1], "client": v.client_id, "business": v.business_id}

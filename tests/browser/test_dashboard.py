@@ -104,7 +104,18 @@ def seed(stack) -> dict:
     early = now.astimezone(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0)
     people = {
         "today": visit(stack, "Tuula Tänään", "tuula@example.com", early, staff="mikko", status="booked"),
-        "message": visit(stack, "Riikka Riskinen", "riikka@example.com", now - timedelta(days=70), staff="aino"),
+        # At risk by the demo salon's return model (its prior): a regular every eight weeks,
+        # six visits, the last 60 days ago (at risk from day 53, lapsed from day 65); one
+        # visit 70 days ago, as the others, is lapsed already.
+        "message": visit(
+            stack,
+            "Riikka Riskinen",
+            "riikka@example.com",
+            now - timedelta(days=60),
+            staff="aino",
+            every_days=56,
+            visits=6,
+        ),
         "no_consent": visit(
             stack, "Nelli Nolupa", "nelli@example.com", now - timedelta(days=75), staff="mikko", marketing=False
         ),
@@ -198,7 +209,7 @@ def test_todays_and_this_weeks_appointments_per_staff_member(owner):
 def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
-    expect(tiles).to_have_count(22)
+    expect(tiles).to_have_count(25)  # with the three "time for your next visit" figures
     # The page opens on the last 30 days (today included), compared with the 30 before.
     expect(owner.get_by_label("Jakso", exact=True)).to_have_value("last30")
     expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
@@ -244,7 +255,7 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     with owner.expect_response(lambda r: "/kpis?period=" + str(int(this_year) - 1) in r.url):
         owner.get_by_role("button", name="Edellinen jakso").click()
     expect(owner.locator("#period-label")).to_have_text(str(int(this_year) - 1))
-    expect(tiles).to_have_count(22)
+    expect(tiles).to_have_count(25)  # with the three "time for your next visit" figures
     with owner.expect_response(lambda r: "/kpis?period=last7" in r.url):
         owner.get_by_label("Jakso", exact=True).select_option("last7")
     expect(owner.locator(".tile[data-kpi=average_rating] desc")).to_have_text(re.compile(r"^([^;]+; ){6}[^;]+$"))

@@ -466,6 +466,10 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     expect(card.locator(".allergy-box")).to_contain_text("Ammoniakki")
     expect(card.get_by_role("link", name="alli@example.com")).to_have_attribute("href", "mailto:alli@example.com")
     expect(card.locator("section", has_text="Tulevat käynnit")).to_contain_text("Naisten hiustenleikkaus")
+    # Where she stands (a booking ahead: active) and her warning signs, next to each other.
+    standing = card.locator("section", has_text="Asiakassuhde")
+    expect(standing).to_contain_text("Aktiivinen")
+    expect(standing).to_contain_text("Varoitusmerkit")
     check(page, f"client-card-{label(size)}")
     # Edit in place; a bad email is shown next to its field.
     card.get_by_role("button", name="Muokkaa: Alli Allerginen").click()

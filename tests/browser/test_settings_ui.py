@@ -164,6 +164,15 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     page.locator("#set-messages").get_by_label("Lähettäjän nimi").fill(f"Salon Aurora {n}")
     save(page, "messages")
     assert settings(stack)["messages"]["sender_name"] == f"Salon Aurora {n}"
+
+    # The booking page: the introduction and the rating's threshold.
+    shop = page.locator("#set-shop")
+    shop.get_by_label("Esittely (fi)").fill(f"Tervetuloa {n}!")
+    shop.get_by_label("Arvioita vähintään").fill(str(5 + n))
+    save(page, "shop")
+    saved = settings(stack)["shop"]
+    assert saved["intro"]["fi"] == f"Tervetuloa {n}!" and saved["rating_min_count"] == 5 + n
+    assert saved["cover"] == "demo-cover"  # the images kept
     check(page, f"settings-saved-{label(size)}")
 
 

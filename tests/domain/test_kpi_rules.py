@@ -143,6 +143,23 @@ def test_rebooking_windows_and_before_leaving_are_measured_from_the_visits_end()
     assert "rebooked_30" not in c and "rebooked_before_leaving" not in c
 
 
+def test_bookings_within_14_days_of_a_nudge_are_its_bookings_and_revenue():
+    nudged = [local("2026-11-20T10:00")]
+    came = visit("n", "2026-12-03T10:00", price=6900, created="2026-11-22T18:00")
+    booked = visit(
+        "n", "2027-01-15T10:00", status="booked", created="2026-12-02T09:00"
+    )  # day 12: counted, no revenue yet
+    c = kpis.contribution([came, booked], [], HEL, 24, nudges=nudged)
+    assert (c["2026-11"]["nudge_messages"], c["2026-11"]["nudge_bookings"]) == (1, 2)
+    assert c["2026-11"]["nudge_revenue_cents"] == 6900 and "nudge_revenue_cents" not in c.get("2026-12", {})
+    too_late = visit("n", "2027-01-10T10:00", created="2026-12-05T10:00")  # day 15
+    cancelled = visit("n", "2026-12-10T10:00", status="cancelled", created="2026-11-21T10:00")
+    november = kpis.contribution([too_late, cancelled], [], HEL, 24, nudges=nudged)["2026-11"]
+    assert november["nudge_messages"] == 1 and "nudge_bookings" not in november
+    figures = kpis.figures({"nudge_messages": 4, "nudge_bookings": 1, "nudge_revenue_cents": 6900}, {})
+    assert (figures["nudges_sent"]["value"], figures["nudge_bookings"]["value"]) == (4, 1)
+
+
 def test_a_booking_is_credited_to_the_latest_winback_message_within_30_days():
     sent = [local("2026-11-02T09:00"), local("2026-11-23T09:00")]
     came = visit("d", "2026-12-01T10:00", price=7000, created="2026-11-25T20:00")

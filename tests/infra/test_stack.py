@@ -1,35 +1,64 @@
-"""The CDK app, synthesized for real (`make synth`: the pinned aws-cdk CLI, no AWS
-credentials, cfn-lint on both templates), then checked with CDK assertions: the table
-with every index, TTL, PITR and prod deletion protection; least-privilege IAM; every
-function and schedule; Cognito; SES; SMS preferences; throttling, gateway errors in our
-shape and the prod WAF; access and execution logs of the API; alarms; log retention; a
-stage pointed at a restored table."""
+"""The CDK app, synthesized for real (no AWS credentials) and linted (cfn-lint, errors
+fail), then checked with CDK assertions: the table with every index, TTL, PITR and prod
+deletion protection; least-privilege IAM; every function and schedule; Cognito; SES; SMS
+preferences; throttling, gateway errors in our shape and the prod WAF; access and
+execution logs of the API; alarms; log retention; a stage pointed at a restored table.
+
+The stages are synthesized in one process (infra/app.py's synth_template: one jsii
+runtime for all three, a third of the CPU of three `cdk synth` runs); `make synth` runs
+the same app through the pinned aws-cdk CLI and adds checkov."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
 
+# In a process of its own: packaging the app (chalice) sets the stage's environment
+# (REBOOK_AUTH_ISSUER, REBOOK_TABLE as CDK tokens...) in the process that synthesizes.
+SYNTH = """
+import sys
+from pathlib import Path
+from infra.app import synth_template
+out = Path(sys.argv[1])
+synth_template("dev", out / "dev")
+synth_template("prod", out / "prod")
+synth_template("prod", out / "prod-restored", table_name=sys.argv[2])
+"""
+
+
 @pytest.fixture(scope="module")
-def templates():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def synthesized(tmp_path_factory):
+    """dev, prod and prod pointed at a restored table (docs/deploy.md: `-c table_name`,
+    the same as the stage's `table_name` in infra/cdk.json), and cfn-lint's verdict."""
+    out = tmp_path_factory.mktemp("cdk.out")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REBOOK_"))}
     run = subprocess.run(
-        [str(ROOT / "scripts" / "synth.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", SYNTH, str(out), RESTORED], env=env, capture_output=True, text=True, timeout=900
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "cfn-lint: no errors" in run.stdout
-    return {
-        stage: json.loads((ROOT / "infra" / "cdk.out" / stage / f"rebook-{stage}.template.json").read_text())
-        for stage in ("dev", "prod")
+    files = {
+        stage: out / stage / f"rebook-{stage.split('-')[0]}.template.json" for stage in ("dev", "prod", "prod-restored")
     }
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    lint = subprocess.run(
+        [str(cfn_lint), str(files["dev"]), str(files["prod"])], capture_output=True, text=True, timeout=600
+    )
+    # Its exit code is a bit mask: 1 = it failed, 2 = errors (4 = warnings, 8 = informational).
+    assert not lint.returncode & 3, lint.stdout + lint.stderr
+    return {stage: json.loads(path.read_text()) for stage, path in files.items()}
+
+
+@pytest.fixture(scope="module")
+def templates(synthesized):
+    return {stage: synthesized[stage] for stage in ("dev", "prod")}
 
 
 def template(templates, stage):
@@ -153,30 +182,106 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "SendDue",
         "VisitsEnded",
         "KpiSync",
+        "HoldExpiry",
         "Imports",
         "Marketing",
+        "RefitReturns",
         "EraseInactive",
+        "SendFromOutbox",
     }
     for name, f in functions.items():
-        assert f["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}, name
+        if name != "SendFromOutbox":  # a role of its own (below)
+            assert f["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}, name
         env = f["Properties"]["Environment"]["Variables"]
         assert env["REBOOK_TABLE"] == {"Ref": "Table"} and "REBOOK_LINK_SECRET_ID" in env
         assert "REBOOK_AUTH_JWKS_URL" in env and env["REBOOK_STAGE"] == "dev"
     schedules = {
         n: [e["Properties"]["Schedule"] for e in f["Properties"]["Events"].values()]
         for n, f in functions.items()
-        if "Events" in f["Properties"]
+        if "Events" in f["Properties"] and n != "SendFromOutbox"
     }
     assert schedules == {
         "SendDue": ["rate(1 minute)"],
         "VisitsEnded": ["rate(5 minutes)"],
         "KpiSync": ["rate(5 minutes)"],
+        "HoldExpiry": ["rate(1 minute)"],
         "Imports": ["rate(1 minute)"],
         "Marketing": ["rate(1 hour)"],
+        "RefitReturns": ["rate(1 hour)"],
         "EraseInactive": ["cron(15 2 * * ? *)"],
     }
-    assert set(JOBS) == {"send_due", "visits_ended", "kpi_sync", "imports", "marketing", "erase_inactive"}
+    assert set(JOBS) == {
+        "send_due",
+        "visits_ended",
+        "kpi_sync",
+        "hold_expiry",
+        "imports",
+        "marketing",
+        "refit_returns",
+        "erase_inactive",
+    }
     assert not t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "rebook-dev"}})  # no chalice role
+
+
+def test_new_messages_leave_from_the_tables_stream_with_a_role_of_its_own(templates):
+    from chalicelib.store.outbox import STREAM_FILTER
+
+    for stage in ("dev", "prod"):
+        t = template(templates, stage)
+        resources = t.to_json()["Resources"]
+        assert resources["Table"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+        f = resources["SendFromOutbox"]["Properties"]
+        [event] = f["Events"].values()
+        assert event["Type"] == "DynamoDB"
+        props = event["Properties"]
+        assert props["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+        assert props["StartingPosition"] == "LATEST" and props["MaximumRetryAttempts"] == 2
+        # Invoked for new pending messages only, not for every write of the table.
+        [pattern] = [json.loads(p["Pattern"]) for p in props["FilterCriteria"]["Filters"]]
+        assert pattern == STREAM_FILTER
+        assert pattern["eventName"] == ["INSERT"] and pattern["dynamodb"]["NewImage"]["status"]["S"] == ["pending"]
+        # Its role: the app's, and reading this one stream; the other functions' role cannot.
+        role = f["Role"]["Fn::GetAtt"][0]
+        assert resources[role]["Properties"]["Description"].startswith("Rebook's outbox stream")
+        [policy] = [
+            r
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy" and r["Properties"]["Roles"] == [{"Ref": role}]
+        ]
+        own = {st["Sid"]: st for st in policy["Properties"]["PolicyDocument"]["Statement"]}
+        assert sorted(own["OutboxStream"]["Action"]) == [
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+        ]
+        assert own["OutboxStream"]["Resource"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+        assert set(own) >= {"Table", "Mail", "Sms", "LinkSecret"}
+        app_role = statements(t)
+        assert "OutboxStream" not in app_role and not any(
+            "Stream" in json.dumps(st["Action"]) for st in app_role.values()
+        )
+
+
+def test_every_function_is_published_behind_an_alias_that_api_gateway_and_the_schedules_call(templates):
+    from infra.published import ALIAS, alias_id, snapstart_applies
+
+    for stage in ("dev", "prod"):
+        resources = templates[stage]["Resources"]
+        functions = {n: r for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+        for name, f in functions.items():
+            props = f["Properties"]
+            assert props["AutoPublishAlias"] == ALIAS, name  # SAM points the events at the alias
+            # SnapStart where the runtime has it (Python 3.12+), on the published versions.
+            if snapstart_applies(props["Runtime"]):
+                assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}, name
+            else:
+                assert "SnapStart" not in props, name
+        body = json.dumps(resources["RestAPI"]["Properties"]["DefinitionBody"])
+        assert "${APIHandler.Arn}" not in body and "${OwnerAuth.Arn}" not in body
+        assert f"${{{alias_id('APIHandler')}}}" in body and f"${{{alias_id('OwnerAuth')}}}" in body
+        for name in ("APIHandler", "OwnerAuth"):
+            permission = resources[f"{name}InvokePermission"]["Properties"]
+            assert permission["FunctionName"] == {"Ref": alias_id(name)}
 
 
 def test_owners_sign_in_through_cognito_and_cannot_change_their_business(templates):
@@ -331,24 +436,8 @@ def test_every_request_is_logged_as_one_json_line_without_bodies_and_errors_are_
 
 
 @pytest.fixture(scope="module")
-def restored(templates):
-    """Prod pointed at a table restored from a backup (docs/deploy.md): `-c table_name`,
-    the same as the stage's `table_name` in infra/cdk.json. After `templates`, which
-    ran the synth that installs nothing new and checks the CLI works."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
-    out = "cdk.out/prod-restored"
-    run = subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "cdk"), "synth", "-c", "stage=prod", "-c", f"table_name={RESTORED}"]
-        + ["-o", out, "--no-notices", "-q"],
-        cwd=ROOT / "infra",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return json.loads((ROOT / "infra" / out / "rebook-prod.template.json").read_text())
+def restored(synthesized):
+    return synthesized["prod-restored"]
 
 
 RESTORED = "rebook-prod-restored-20261201"
@@ -370,6 +459,9 @@ def test_prod_keeps_its_table_and_can_be_pointed_at_a_restored_one(templates, re
     assert f"table/{RESTORED}" in table_arn and f"table/{RESTORED}/index/*" in table_arn, table_arn
     assert 'rebook-prod"' not in table_arn and "GetAtt" not in table_arn
     assert restored["Outputs"]["TableName"]["Value"] == RESTORED
+    # A restored table has a stream of its own: until its ARN is set (docs/deploy.md), the
+    # outbox stream has no event source and the sweeper sends everything.
+    assert "Events" not in restored["Resources"]["SendFromOutbox"]["Properties"]
     # ...and the stack's own table is left as it was (kept, protected, not replaced).
     assert restored["Resources"]["Table"] == templates["prod"]["Resources"]["Table"]
 
@@ -380,13 +472,99 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         topic = next(iter(t.find_resources("AWS::SNS::Topic")))
         alarms = t.find_resources("AWS::CloudWatch::Alarm")
         metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
-        assert {"5XXError", "messages_failed_permanently", "Errors"} <= metrics
+        assert {"5XXError", "messages_failed_permanently", "sms_budget_exhausted", "Errors"} <= metrics
         from chalicelib.jobs.schedule import JOBS
 
         assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == len(JOBS)
         assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
         groups = t.find_resources("AWS::Logs::LogGroup")
-        assert len(groups) == len(JOBS) + 4 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {days}
+        assert len(groups) == len(JOBS) + 5 and {g["Properties"]["RetentionInDays"] for g in groups.values()} == {
+            days
+        }  # the API's two logs, the API handler, the authorizer, the outbox stream
     assert template(templates, "prod").find_resources(
         "AWS::SNS::Subscription", {"Properties": {"Protocol": "email", "Endpoint": "ops@example.com"}}
     )
+
+
+def _emitted(stage: str, capsys, monkeypatch, emit) -> tuple[str, list[dict]]:
+    """The namespace and dimensions of the series a metric of the app lands in, emitted
+    with the stage functions' own environment (.chalice/config.json, as the stack
+    deploys it): Powertools adds the `service` dimension there."""
+    from infra.rebook_stack import chalice_stage_config
+
+    env = chalice_stage_config(stage)["environment_variables"]
+    for name in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    capsys.readouterr()
+    emit()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    emf = next(x for x in lines if "_aws" in x)
+    spec = emf["_aws"]["CloudWatchMetrics"][0]
+    return spec["Namespace"], [{"Name": d, "Value": emf[d]} for d in spec["Dimensions"][0]]
+
+
+def test_the_sms_budget_alarm_watches_the_very_series_the_app_emits(templates, capsys, monkeypatch):
+    from chalicelib.observability import SMS_BUDGET_METRIC, count_sms_budget_exhausted
+
+    for stage in ("dev", "prod"):
+        namespace, dimensions = _emitted(stage, capsys, monkeypatch, lambda: count_sms_budget_exhausted("b1", 300))
+        t = template(templates, stage)
+        topic = next(iter(t.find_resources("AWS::SNS::Topic")))
+        found = [
+            a["Properties"]
+            for a in t.find_resources("AWS::CloudWatch::Alarm").values()
+            if a["Properties"]["MetricName"] == SMS_BUDGET_METRIC
+        ]
+        assert len(found) == 1, found
+        alarm = found[0]
+        assert (
+            (alarm["Namespace"], alarm["Dimensions"])
+            == (namespace, dimensions)
+            == (
+                "Rebook",
+                [{"Name": "service", "Value": "rebook"}],
+            )
+        )
+        assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"], alarm["EvaluationPeriods"]) == (
+            "Sum",
+            300,
+            1,
+            1,
+        )
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"] == [{"Ref": topic}]
+
+
+def test_business_images_come_from_a_private_bucket_through_cloudfront_cached_a_year(templates):
+    t = template(templates, "prod")
+    bucket, props = only(t, "AWS::S3::Bucket")
+    assert props["Properties"]["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    _, cdn = only(t, "AWS::CloudFront::Distribution")
+    config = cdn["Properties"]["DistributionConfig"]
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    [origin] = config["Origins"]
+    assert "OriginAccessControlId" in origin and origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    # Only CloudFront may read the bucket (origin access control).
+    policies = t.find_resources("AWS::S3::BucketPolicy")
+    reads = [
+        st
+        for p in policies.values()
+        for st in p["Properties"]["PolicyDocument"]["Statement"]
+        if st.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+    ]
+    assert reads and all(st["Action"] == "s3:GetObject" for st in reads)
+    # The files go up with a year's cache, and the functions link to the distribution.
+    [deployment] = t.find_resources("Custom::CDKBucketDeployment").values()
+    assert "public, max-age=31536000, immutable" in json.dumps(deployment["Properties"]["SystemMetadata"])
+    api = t.find_resources("AWS::Serverless::Function")["APIHandler"]
+    media = api["Properties"]["Environment"]["Variables"]["REBOOK_MEDIA_URL"]
+    assert "MediaCdn" in json.dumps(media) and "DomainName" in json.dumps(media)

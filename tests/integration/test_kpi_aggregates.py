@@ -260,21 +260,26 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
             for b in appts
         )
 
-    wb = sorted(
-        ((m["client_id"]["S"], ts(m, "created_at")) for m in msgs if m["kind"]["S"] == "winback"), key=lambda x: x[1]
-    )
-    credited = defaultdict(list)
-    for b in appts:
-        if b["status"]["S"] == "cancelled":
-            continue
-        earlier = [t for c, t in wb if c == b["client_id"]["S"] and t < ts(b, "created_at") <= t + timedelta(days=30)]
-        if earlier:
-            credited[(b["client_id"]["S"], max(earlier))].append(b)
-    messages = [(c, t) for c, t in wb if in_period(t, period)]
-    converted = [k for k in messages if credited.get(k)]
-    wb_revenue = sum(
-        int(b["price_cents"]["N"]) for k in messages for b in credited.get(k, []) if b["status"]["S"] == "completed"
-    )
+    def credited(kind: str, window: timedelta):
+        """The messages of `kind` sent in the period, and the bookings each is credited
+        with: made within `window` after it, the latest such message taking it."""
+        sent_at = sorted(
+            ((m["client_id"]["S"], ts(m, "created_at")) for m in msgs if m["kind"]["S"] == kind), key=lambda x: x[1]
+        )
+        bookings = defaultdict(list)
+        for b in appts:
+            if b["status"]["S"] == "cancelled":
+                continue
+            earlier = [t for c, t in sent_at if c == b["client_id"]["S"] and t < ts(b, "created_at") <= t + window]
+            if earlier:
+                bookings[(b["client_id"]["S"], max(earlier))].append(b)
+        return [(k, bookings.get(k, [])) for k in sent_at if in_period(k[1], period)]
+
+    def completed_revenue(pairs):
+        return sum(int(b["price_cents"]["N"]) for _, bs in pairs for b in bs if b["status"]["S"] == "completed")
+
+    winbacks, nudges = credited("winback", timedelta(days=30)), credited("nudge", timedelta(days=14))
+    converted = [k for k, bs in winbacks if bs]
     revenue = sum(int(a["price_cents"]["N"]) for a in done)
     due = done + noshow
     r_due = [a for a in due if a["appointment_id"]["S"] in reminded]
@@ -295,10 +300,13 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
         "late_cancellation_rate": (len(late), len(mine)),
         "average_rating": (sum(ratings), len(ratings)),
         "response_rate": (len(ratings), sum(1 for a in done if a["appointment_id"]["S"] in requested)),
-        "winback_messages": (len(messages), None),
+        "winback_messages": (len(winbacks), None),
         "winback_conversions": (len(converted), None),
-        "winback_conversion_rate": (len(converted), len(messages)),
-        "winback_revenue_cents": (wb_revenue, None),
+        "winback_conversion_rate": (len(converted), len(winbacks)),
+        "winback_revenue_cents": (completed_revenue(winbacks), None),
+        "nudges_sent": (len(nudges), None),
+        "nudge_bookings": (sum(len(bs) for _, bs in nudges), None),
+        "nudge_revenue_cents": (completed_revenue(nudges), None),
         "no_show_rate_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in r_due), len(r_due)),
         "no_show_rate_not_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in u_due), len(u_due)),
     }

@@ -75,5 +75,36 @@ def test_fifty_concurrent_clients_book_one_time_once_with_no_reset(stack):
     assert not failures, f"{len(failures)} of {CLIENTS} requests failed: {failures[:5]}"
     statuses = sorted(status for status, _ in results)
     assert statuses.count(201) == 1, statuses
+    others = [(status, body) for status, body in results if status not in (201, 409)]
+    assert not others, others[:3]
     assert statuses.count(409) == CLIENTS - 1, statuses
     assert {body["error"]["code"] for status, body in results if status == 409} == {"slot_taken"}
+
+
+def test_the_confirmation_leaves_within_seconds_from_the_stream(stack):
+    """The local stack sends as the deployed one does: after the 201, from DynamoDB Local's
+    stream (scripts/outbox_stream.py), within seconds and not in the request."""
+    import time
+
+    from scripts.mock_aws import get_sent_raw
+
+    def confirmations() -> list[dict]:
+        return [e for e in get_sent_raw(stack.aws.endpoint)["emails"] if "streamed@example.com" in e["destinations"]]
+
+    body = {
+        "service": "womens-cut",
+        "staff": "aino",
+        "start": "2026-11-25T15:00:00+02:00",
+        "client": {"name": "Streamed Client", "email": "streamed@example.com"},
+    }
+    conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=60)
+    conn.request("POST", "/api/v1/businesses/demo/bookings", json.dumps(body), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    assert response.status == 201, response.read()
+    answered = time.monotonic()
+    conn.close()
+    deadline = answered + 10
+    while not confirmations():
+        assert time.monotonic() < deadline, "no confirmation from the outbox stream 10 s after the 201"
+        time.sleep(0.05)
+    assert len(confirmations()) == 1

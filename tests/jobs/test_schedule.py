@@ -12,18 +12,24 @@ def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
     import app
 
     registered = {
-        e.name: (e.schedule_expression.to_string(), e.handler_string)  # type: ignore[attr-defined]  # Chalice's ScheduledEventConfig
+        e.name: (e.schedule_expression.to_string(), e.handler_string)
         for e in app.app.event_sources
+        if hasattr(e, "schedule_expression")
     }
     assert registered == {
         "send_due": ("rate(1 minute)", "app.send_due"),
         "visits_ended": ("rate(5 minutes)", "app.visits_ended"),
         "kpi_sync": ("rate(5 minutes)", "app.kpi_sync"),
+        "hold_expiry": ("rate(1 minute)", "app.hold_expiry"),
         "imports": ("rate(1 minute)", "app.imports"),
         "marketing": ("rate(1 hour)", "app.marketing"),
+        "refit_returns": ("rate(1 hour)", "app.refit_returns"),
         "erase_inactive": ("cron(15 2 * * ? *)", "app.erase_inactive"),
     }
     assert set(registered) == set(JOBS)
+    # ... and the outbox stream's trigger beside them.
+    [stream] = [e for e in app.app.event_sources if not hasattr(e, "schedule_expression")]
+    assert stream.handler_string == "app.send_from_outbox"
 
 
 def test_a_job_every_n_minutes_is_due_n_minutes_after_its_last_run():

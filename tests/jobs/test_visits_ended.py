@@ -70,12 +70,13 @@ def test_cancelled_and_no_show_visits_are_not_completed(client, desk, frozen_now
     assert desk.get(f"/appointments/{missed['id']}")[1]["status"] == "no_show"
 
 
-def test_rhythm_from_three_visits_and_the_slipping_list(client, desk, aws, frozen_now):
-    # Maija comes every three weeks (Thursdays), three times.
-    for start in ("2026-11-26T12:00:00+02:00", "2026-12-17T12:00:00+02:00", "2027-01-07T12:00:00+02:00"):
-        visit(client, frozen_now, start)
-    # Kalle came once for a men's cut: no rhythm of his own yet, the service's 4 weeks.
-    visit(client, frozen_now, "2027-01-08T12:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
+def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, frozen_now):
+    # Maija comes every three weeks (Thursdays), five times.
+    thursdays = ("2026-11-26", "2026-12-17", "2027-01-07", "2027-01-28", "2027-02-18")
+    for day in thursdays:
+        visit(client, frozen_now, f"{day}T12:00:00+02:00")
+    # Kalle came once for a men's cut.
+    visit(client, frozen_now, "2027-02-19T12:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
 
     def slipping(when):
         frozen_now["now"] = at(when)
@@ -83,22 +84,28 @@ def test_rhythm_from_three_visits_and_the_slipping_list(client, desk, aws, froze
         assert status == 200
         return [(c["client"]["name"], c["status"]) for c in body["clients"]]
 
-    # Expected back on 28 Jan; at risk after 50 % of 21 days more (8 Feb), lapsed after 150 % (1 Mar).
-    assert slipping("2027-02-07T12:00:00+02:00") == []
-    assert slipping("2027-02-08T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
-    # Kalle: expected 5 Feb, at risk after 19 Feb, lapsed after 19 Mar. Maija spent more: first.
-    assert slipping("2027-03-12T12:00:00+02:00") == [("Maija Meikäläinen", "lapsed"), ("Kalle Kävijä", "at_risk")]
+    # Expected back on 11 Mar (her rhythm). The demo salon's return model (its prior: no
+    # fit yet) has her at risk from 14 Mar 14:56 and lapsed from 20 Mar 13:18.
+    assert slipping("2027-03-14T12:00:00+02:00") == []
+    assert slipping("2027-03-15T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
+    # Kalle, one visit: lapsed once the typical six weeks have passed (2 Apr). Maija has
+    # more to lose (her cut costs more, and she is likelier gone): first.
+    assert slipping("2027-04-03T12:00:00+02:00") == [("Maija Meikäläinen", "lapsed"), ("Kalle Kävijä", "lapsed")]
     _, body = desk.get("/retention?status=lapsed")
-    maija = body["clients"][0]
-    assert maija["rhythm_days"] == 21 and maija["visits"] == 3 and maija["spend_cents"] == 3 * 6900
-    assert maija["last_service"]["id"] == "womens-cut" and maija["expected_visit"].startswith("2027-01-28")
+    maija, kalle_row = body["clients"]
+    assert maija["rhythm_days"] == 21 and maija["visits"] == 5 and maija["spend_cents"] == 5 * 6900
+    assert maija["last_service"]["id"] == "womens-cut" and maija["expected_visit"].startswith("2027-03-11")
+    assert 0 <= maija["p_return"] < 0.5 and maija["value_at_risk_cents"] == pytest.approx(
+        (1 - maija["p_return"]) * 6900, abs=4
+    )
+    assert maija["value_at_risk_cents"] > kalle_row["value_at_risk_cents"] > 0
     assert desk.get("/retention?status=gone")[0] == 422
 
     # A booking takes her off the list at once; "maintenance" takes Kalle off it.
-    assert book(client, "2027-03-17T12:00:00+02:00")[0] == 201
+    assert book(client, "2027-04-20T12:00:00+02:00")[0] == 201
     kalle = next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == "Kalle Kävijä")
     assert desk.patch(f"/clients/{kalle}", {"relationship": "maintenance"})[0] == 200
-    assert slipping("2027-03-12T13:00:00+02:00") == []
+    assert slipping("2027-04-03T13:00:00+02:00") == []
 
 
 def test_a_run_stopped_by_its_budget_leaves_the_rest_for_the_next(client, desk, frozen_now):

@@ -122,7 +122,7 @@ test("the calendar as the grid needs it, with the public opening hours standing 
   assert.equal(g.hhmm(cal.days[0].open[0].start, TZ), "09:00");
   assert.equal(cal.staff[0].hoursKnown, false);
   assert.equal(g.hhmm(cal.staff[0].hours["2026-11-25"][0].end, TZ), "20:00");
-  assert.deepEqual(cal.staff[0].appointments[0].markers, { allergy: true, note: true, first_visit: false, deposit: false });
+  assert.deepEqual(cal.staff[0].appointments[0].markers, { allergy: true, note: true, first_visit: false, deposit: false, held: false });
 });
 
 test("the contract's hours, breaks, time off and markers win", () => {
@@ -132,7 +132,7 @@ test("the contract's hours, breaks, time off and markers win", () => {
     staff: [{ id: "aino", name: "Aino",
       hours: [{ date: "2026-11-25", intervals: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T12:00:00+02:00" }, { start: "2026-11-25T13:00:00+02:00", end: "2026-11-25T17:00:00+02:00" }] }],
       time_off: [{ id: "t1", start: "2026-11-25T15:00:00+02:00", end: "2026-11-25T17:00:00+02:00", reason: "dentist", whole_salon: false }],
-      appointments: [{ id: "a", start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T10:00:00+02:00", markers: { allergy: false, note: false, first_visit: true, deposit: true }, client: { allergies: "x" } }] },
+      appointments: [{ id: "a", start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T10:00:00+02:00", markers: { allergy: false, note: false, first_visit: true, deposit: true, held: true }, client: { allergies: "x" } }] },
     { id: "mikko", name: "Mikko", hours: [], appointments: [] }],
   };
   const cal = normalizeCalendar(data, null, 0);
@@ -141,7 +141,7 @@ test("the contract's hours, breaks, time off and markers win", () => {
   assert.equal(cal.staff[0].hours["2026-11-25"].length, 2);
   assert.deepEqual(cal.staff[1].hours["2026-11-25"], []); // not working that day
   assert.equal(cal.staff[0].timeOff[0].reason, "dentist");
-  assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true });
+  assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true, held: true });
   assert.deepEqual(datesOf("2026-12-30", "2027-01-01"), ["2026-12-30", "2026-12-31", "2027-01-01"]);
 });
 

@@ -8,20 +8,22 @@ const sections = {
   closures: ["2026-12-24", "2026-12-25"],
   services: [
     { id: "womens-cut", name: { fi: "Naisten leikkaus", sv: "Damklippning", en: null }, category: null, description: null,
-      duration_minutes: 60, price_cents: 6950, buffer_minutes: 10, return_interval_days: 42 },
+      duration_minutes: 60, price_cents: 6950, price_max_cents: null, buffer_minutes: 10, return_interval_days: 42 },
     { id: "colour", name: { fi: "Värjäys", sv: null, en: null }, category: { fi: "Väri", sv: null, en: "Colour" }, description: null,
-      duration_minutes: 120, price_cents: 12900, buffer_minutes: 15, return_interval_days: null },
+      duration_minutes: 120, price_cents: 12900, price_max_cents: 16900, buffer_minutes: 15, return_interval_days: null },
   ],
   staff: [
-    { id: "aino", name: "Aino", title: { fi: "Kampaaja", sv: null, en: null }, photo_url: null, services: ["womens-cut", "colour"],
+    { id: "aino", name: "Aino", title: { fi: "Kampaaja", sv: null, en: null }, photo_url: null, photo: "demo-aino", services: ["womens-cut", "colour"],
       hours: { mon: [["09:00", "17:00"]], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }, days_off: ["2026-12-31"],
       exceptions: { "2026-12-23": [["10:00", "14:00"]] } },
-    { id: "mikko", name: "Mikko", title: null, photo_url: "https://x.example/m.jpg", services: ["colour"],
+    { id: "mikko", name: "Mikko", title: null, photo_url: "https://x.example/m.jpg", photo: null, services: ["colour"],
       hours: { mon: [], tue: [["10:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] }, days_off: [], exceptions: {} },
   ],
   rules: { min_notice_minutes: 120, max_horizon_days: 90, slot_step_minutes: 15, cancellation_window_hours: 24, change_grace_minutes: 15 },
   reminders: [{ channel: "email", hours_before: 24, day_before_at: null }, { channel: "sms", hours_before: null, day_before_at: "18:00" }],
   messages: { review_link: "https://g.page/x", sender_name: null, sms_sender: "Aurora" },
+  shop: { intro: { fi: "Kampaamo Kampissa.", sv: null, en: "A salon in Kamppi." }, cover: "demo-cover", logo: null,
+    map_url: null, show_rating: true, rating_min_count: 5 },
 };
 
 test("every section round-trips through its form unchanged", () => {
@@ -88,6 +90,18 @@ test("reminders: hours before or the day before at a time; rules and messages", 
   const messages = F.toForm("messages", sections.messages);
   messages.sms_sender = "  ";
   assert.equal(F.fromForm("messages", messages).value.sms_sender, null);
+});
+
+test("shop window: the introduction per language, the map link, the rating hidden or its threshold; the images kept", () => {
+  const form = F.toForm("shop", sections.shop);
+  form.intro.en = "  ";
+  form.map_url = " https://maps.example/aurora ";
+  form.show_rating = "no";
+  form.rating_min_count = " 10 ";
+  assert.deepEqual(F.fromForm("shop", form).value, {
+    intro: { fi: "Kampaamo Kampissa.", sv: null, en: null }, cover: "demo-cover", logo: null,
+    map_url: "https://maps.example/aurora", show_rating: false, rating_min_count: 10,
+  });
 });
 
 test("who offers what: a new service ticked for a member, a removed one dropped", () => {

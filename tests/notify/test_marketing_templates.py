@@ -1,4 +1,4 @@
-"""Win-back and birthday messages in fi, sv and en: personal, with the rebook link and
+"""Win-back, "time for your next visit" and birthday messages in fi, sv and en: personal, with the rebook link and
 an unsubscribe link in every part, and links never cut in an SMS."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def ctx(**kw):
     return build_context(**{"unsubscribe_url": UNSUB, "book_url": BOOK, "perk": "-20 % koodilla SYNTTARIT", **kw})
 
 
-@pytest.mark.parametrize("kind", ["winback", "birthday"])
+@pytest.mark.parametrize("kind", ["winback", "nudge", "birthday"])
 @pytest.mark.parametrize("locale", ["fi", "sv", "en"])
 def test_every_part_has_the_links_and_the_name(kind, locale):
     r = render(kind, locale, ctx())
@@ -27,12 +27,12 @@ def test_every_part_has_the_links_and_the_name(kind, locale):
     assert UNSUB in r.sms
 
 
-@pytest.mark.parametrize("kind", ["winback", "birthday"])
+@pytest.mark.parametrize("kind", ["winback", "nudge", "birthday"])
 @pytest.mark.parametrize("locale", ["fi", "sv", "en"])
 def test_sms_links_survive_long_names(kind, locale):
     sms = render(kind, locale, ctx(**{k: v for k, v in LONG_NAMES.items() if k != "book_url"})).sms
     assert sms.endswith(UNSUB)
-    if kind == "winback":
+    if kind in ("winback", "nudge"):
         assert BOOK in sms
     from chalicelib.notify.gsm import gsm7_length
 
@@ -42,3 +42,10 @@ def test_sms_links_survive_long_names(kind, locale):
 def test_winback_names_the_last_service():
     r = render("winback", "fi", ctx(service={"name": "Naisten hiustenleikkaus"}, staff={"name": "Aino"}))
     assert "Naisten hiustenleikkaus" in r.text and "Aino" in r.text
+
+
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+def test_the_nudge_names_her_usual_service_and_staff_in_every_part(locale):
+    r = render("nudge", locale, ctx(service={"name": "Naisten hiustenleikkaus"}, staff={"name": "Aino"}))
+    for part in (r.text, r.html, r.sms):
+        assert "Naisten hiustenleikkaus" in part and "Aino" in part

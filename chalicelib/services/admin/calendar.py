@@ -51,6 +51,8 @@ def appointment_view(b: Business, a: Appointment, client: Client | None = None) 
         "source": a.source,
         "note": a.note,
         "client": {"id": a.client_id},
+        # Held until the client confirms it by her link; freed unconfirmed after it.
+        "hold_until": iso_local(a.hold_until, tz) if a.held and a.hold_until else None,
     }
     if client is not None:
         view["client"].update(
@@ -133,6 +135,7 @@ def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[st
         note=bool(a.note),
         allergy=bool(client and client.allergies),
         first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
+        held=a.held,
     ).as_dict()
     return view
 

@@ -152,7 +152,8 @@ def _calendar(b: Business, feed: str, appts: list[Appointment], people: dict[str
             e.add("description", ics.text(staff.get(a.staff_id, a.staff_id)))
         if cfg.address:
             e.add("location", ics.text(cfg.address))
-        e.add("status", "CANCELLED" if a.status == Status.CANCELLED.value else "CONFIRMED")
+        # A held booking (waiting for its new client's confirmation link) is tentative.
+        e.add("status", "CANCELLED" if a.status == Status.CANCELLED.value else "TENTATIVE" if a.held else "CONFIRMED")
         e.add("transp", "TRANSPARENT" if a.status == Status.CANCELLED.value else "OPAQUE")
         cal.add_component(e)
     return cal.to_ical()

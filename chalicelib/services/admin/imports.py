@@ -34,9 +34,10 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.locales import negotiate
 from chalicelib.domain.privacy import erase_due
+from chalicelib.domain.returns import ReturnModel
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger
-from chalicelib.services import loyalty, retention
+from chalicelib.services import loyalty, retention, returns
 from chalicelib.services.admin.common import audited, business_of, parse, valid_id
 from chalicelib.store import businesses, clients
 from chalicelib.store import imports as store
@@ -380,11 +381,11 @@ def run_job(now: datetime, budget_seconds: float = JOB_SECONDS) -> dict[str, Any
 
 
 def _new_client(
-    b: Business, names: rules.Names, c: rules.ImportedClient, stamps: bool, now: datetime
+    b: Business, names: rules.Names, c: rules.ImportedClient, stamps: bool, now: datetime, model: ReturnModel
 ) -> rules.NewClient:
     cfg = b.config
     appts = [_appointment(b, names, c.client_id, v, stamps) for v in c.visits]
-    f = retention.figures_of(cfg, appts)
+    f = retention.figures_of(cfg, appts, model)
     last_activity = max((a.end for a in appts), default=now) if appts else now
     return rules.NewClient(
         business_id=b.id,
@@ -446,7 +447,8 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             else:
                 new.append(c)
     names = rules.Names(cfg)
-    profiles = {c.client_id: _new_client(b, names, c, rec.stamps, now) for c in new}
+    model = returns.model_for(b)
+    profiles = {c.client_id: _new_client(b, names, c, rec.stamps, now, model) for c in new}
     failed = store.create_clients(list(profiles.values()), now)
     if failed:  # a contact was taken meanwhile (a booking): merge into whoever has it
         again = store.contact_owners(b.id, _contacts([groups_by_id[i] for i in failed]))

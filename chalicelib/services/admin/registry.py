@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.booking import Appointment
 from chalicelib.domain.client_stats import client_stats
 from chalicelib.domain.clients import Client, Consent, ProfileUpdate
 from chalicelib.domain.config import Business
@@ -13,6 +14,7 @@ from chalicelib.domain.contacts import search_needle
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.services.admin import standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import audited, business_of, parse, valid_id
 from chalicelib.store import bookings, client_data, clients, notes
@@ -77,11 +79,12 @@ def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     b = business_of(p)
     c = client_or_404(b, client_id)
     audited(p, "read_client", c.id)
-    return {"client": client_view(b, c), "stats": _stats(b, c)}
-
-
-def _stats(b: Business, c: Client) -> dict[str, Any]:
     history = bookings.client_history(b.id, c.id)
+    return {"client": client_view(b, c), "stats": _stats(b, c, history), "standing": standing.standing(b, c, history)}
+
+
+def _stats(b: Business, c: Client, history: list[Appointment] | None = None) -> dict[str, Any]:
+    history = bookings.client_history(b.id, c.id) if history is None else history
     s = client_stats(history, clock.now(), c.rating_sum, c.rating_count)
     tz = b.config.tz
     return {

@@ -1,4 +1,5 @@
-"""The owner's list of clients slipping away: at risk and lapsed, most valuable first."""
+"""The owner's list of clients slipping away: at risk and lapsed by the business's return
+model, the most value at stake first."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain import rhythm as rules
+from chalicelib.domain import rhythm
 from chalicelib.domain.clients import MAINTENANCE
 from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
+from chalicelib.services import returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.store import bookings
 from chalicelib.store import retention as store
@@ -21,20 +23,26 @@ STATUSES = ("at_risk", "lapsed")
 
 
 def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
+    """At risk and lapsed as the business's return model says, ordered by the value the
+    business stands to lose: (1 - P(she returns within half a year)) x her typical spend."""
     b = business_of(p)
     wanted = (params or {}).get("status")
     if wanted and wanted not in STATUSES:
         raise ValidationFailed("'status' is at_risk or lapsed.", fields={"status": "expected at_risk or lapsed"})
-    now, tz, r = clock.now(), b.config.tz, b.config.retention
+    now, tz = clock.now(), b.config.tz
+    model = returns.model_for(b)
     out: list[dict[str, Any]] = []
     for c in store.at_risk_since(b.id, today(b)):
         if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
             continue
         history = bookings.client_history(b.id, c.id)
         booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-        state = rules.status(now, c.last_visit_at, c.rhythm_days, booked, r)
+        visits = returns.visit_starts(history, now)
+        state = model.status(visits, now, booked)
         if state not in STATUSES or (wanted and state != wanted):
             continue
+        p_return = model.p_return(visits, now, returns.RETURN_WINDOW_DAYS)
+        typical = c.spend_cents / c.visits if c.visits else 0.0
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None
         out.append(
@@ -43,9 +51,11 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 "status": state,
                 "visits": c.visits,
                 "spend_cents": c.spend_cents,
+                "p_return": round(p_return, 3),
+                "value_at_risk_cents": round((1.0 - p_return) * typical),
                 "rhythm_days": c.rhythm_days,
                 "last_visit": iso_local(c.last_visit_at, tz),
-                "expected_visit": iso_local(rules.expected_next(c.last_visit_at, c.rhythm_days), tz),
+                "expected_visit": iso_local(rhythm.expected_next(c.last_visit_at, c.rhythm_days), tz),
                 "last_service": {
                     "id": last.service_id,
                     "name": service.name.get(b.config.locale) if service else None,
@@ -55,7 +65,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 else None,
             }
         )
-    out.sort(key=lambda x: (-x["spend_cents"], -x["visits"], x["client"]["name"]))
+    out.sort(key=lambda x: (-x["value_at_risk_cents"], -x["spend_cents"], x["client"]["name"]))
     audited(p, "read_slipping_clients", None, {"count": len(out)})
     return {"clients": out}
 
@@ -66,14 +76,15 @@ LONGEST_VISIT = timedelta(days=1)
 
 def at_risk_count(b: Business, now: datetime, day: date) -> int:
     """How many clients the owner's list shows as at risk (not lapsed), reading less
-    than the list does: one Query for the clients past their at-risk day, then, only
-    for those whose profile says at risk now, one small Query for the appointments
-    she has from yesterday on (a future booking makes her active)."""
+    than the list does: one Query for the clients past their at-risk day (the return
+    model's, kept on her profile), of those the ones not yet past their lapse day, then
+    one small Query each for the appointments she has from yesterday on (a future
+    booking makes her active)."""
     count = 0
     for c in store.at_risk_since(b.id, day):
         if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
             continue
-        if rules.status(now, c.last_visit_at, c.rhythm_days, False, b.config.retention) != "at_risk":
+        if c.lapsed_on is not None and c.lapsed_on <= day:
             continue
         ahead = bookings.client_starting_from(b.id, c.id, now - LONGEST_VISIT)
         if not any(outcome(a, now) in ("upcoming", "in_progress") for a in ahead):

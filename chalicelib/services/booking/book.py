@@ -14,7 +14,7 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,10 +26,9 @@ from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.privacy import erase_due
 from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
-from chalicelib.notify import outbox
 from chalicelib.services import loyalty, message_plans
 from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
@@ -92,14 +91,15 @@ def book(
         if public:
             guard.check(b, read.meters, now)  # 429 over a limit
         try:
-            appt, confirmations = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
+            appt = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
             continue
         except bookings.IdempotentReplay as replay:
             return 201, _replay(b, replay, idem)
-        outbox.deliver(confirmations, now)
+        # The confirmations are in the outbox, pending: the outbox stream sends them
+        # right after this answer (services/outbox_stream.py), the sweeper if it cannot.
         return 201, booking_view(b, appt)
     raise _not_booked(last_error)
 
@@ -176,13 +176,15 @@ def _commit(
     now: datetime,
     notify: bool = True,
     public: bool = False,
-) -> tuple[Appointment, list[Message]]:
+) -> Appointment:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
-    `public`). The appointment and its confirmations."""
+    `public`). The appointment (its confirmations wait in the outbox, pending)."""
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
+    if public:  # a new client's booking far ahead or in bulk: held until she confirms
+        appt = replace(appt, hold_until=guard.hold_until(b, match, read.meters, appt.start, now))
     client = _client(b, req, appt, match, use, source)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
@@ -197,7 +199,7 @@ def _commit(
         confirmations = []
     entry = guard.entry(appt, now, [*confirmations, *later]) if public else None
     try:
-        sent = bookings.transact_with_retry(
+        bookings.transact_with_retry(
             functools.partial(
                 bookings.create_booking,
                 appt,
@@ -207,7 +209,6 @@ def _commit(
                 confirmations,
                 idem,
                 now,
-                lease=outbox.IMMEDIATE_LEASE,
                 later=later,
                 welcome=welcome,
                 today=now.astimezone(b.config.tz).date(),
@@ -218,7 +219,7 @@ def _commit(
         )
     except bookings.RewardGone:
         raise loyalty.RewardUnavailable() from None
-    return appt, sent
+    return appt
 
 
 def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain import limits as rules
 from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.clients import ClientMatch
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.errors import TooManyRequests
@@ -82,3 +83,30 @@ def sms_allowed(b: Business, meters: Sequence[rules.Meter], now: datetime) -> bo
 def entry(appt: Appointment, now: datetime, planned: Sequence[PlannedMessage]) -> rules.Entry:
     """What the booking adds to its meters: when, for when, and how many SMS it asked for."""
     return rules.Entry(made=now, start=appt.start, sms=sum(1 for m in planned if m.channel == "sms"))
+
+
+def hold_until(
+    b: Business, match: ClientMatch, meters: Sequence[rules.Meter], start: datetime, now: datetime
+) -> datetime | None:
+    """Until when this public booking holds its time unconfirmed (the business's
+    `limits.hold_unconfirmed`), or None. A client in the registry is still new while no
+    visit of hers took place and she never confirmed a hold by her link (her history is
+    read only then: the setting on and the booking far ahead or in bulk)."""
+    hold = b.config.limits.hold_unconfirmed
+
+    def until(new_client: bool) -> datetime | None:
+        return rules.hold_until(
+            enabled=hold.enabled,
+            minutes=hold.minutes,
+            far_ahead_days=hold.far_ahead_days,
+            bulk_bookings=hold.bulk_bookings,
+            new_client=new_client,
+            start=start,
+            to_come=rules.contact_to_come(meters, now),
+            now=now,
+        )
+
+    if until(True) is None or match.client_id is None:
+        return until(True)
+    history = bookings.client_history(b.id, match.client_id)
+    return until(not any(a.vouches_for_client for a in history))

@@ -27,6 +27,20 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
     return b, appt
 
 
+def book_again_url(token: str) -> str:
+    """After a cancellation: the booking page on the same service and stylist, her details
+    filled in (a rebook token, links.rebook_url)."""
+    b, appt = _from_token(token)
+    return links.rebook_url(
+        b.config.slug,
+        b.id,
+        appt.client_id,
+        clock.now() + links.REBOOK_VALID,
+        service=appt.service_id,
+        staff=appt.staff_id,
+    )
+
+
 def get_booking(token: str) -> dict[str, Any]:
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
@@ -45,7 +59,7 @@ def booking_ics(token: str) -> bytes:
         context,
         method="PUBLISH",
         sequence=appt.seq,
-        status="CANCELLED" if cancelled else "CONFIRMED",
+        status="CANCELLED" if cancelled else "TENTATIVE" if appt.held else "CONFIRMED",
         locale=appt.locale,
     )
 

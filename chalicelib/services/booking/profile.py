@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
-from chalicelib import links
+from chalicelib import clock, links
 from chalicelib.domain.config import Business
 from chalicelib.errors import NotFound
 from chalicelib.store import businesses
@@ -58,3 +59,34 @@ def public_profile(slug: str) -> dict[str, Any]:
         ],
         "booking_url": links.book_url(c.slug),
     }
+
+
+RATING_CACHE_SECONDS = 300
+_ratings: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+
+def rating(b: Business) -> dict[str, Any] | None:
+    """The salon's rating on its booking page: the average and count of its clients'
+    ratings of visits this year and last year, read from the business's year aggregates
+    (one BatchGetItem, kept five minutes per process; never a scan of the feedback).
+    None when the owner hides it or fewer than `shop.rating_min_count` clients rated."""
+    shop = b.config.shop
+    if not shop.show_rating:
+        return None
+    hit = _ratings.get(b.id)
+    if hit and hit[0] > time.monotonic():
+        found = hit[1]
+    else:
+        from chalicelib.store import kpis
+
+        year = clock.now().astimezone(b.config.tz).year
+        periods = kpis.periods(b.id, [str(year), str(year - 1)])
+        count = sum(p.get("ratings_count", 0) for p in periods.values())
+        total = sum(p.get("ratings_sum", 0) for p in periods.values())
+        found = {"count": count, "average": round(total / count, 1)} if count else None
+        _ratings[b.id] = (time.monotonic() + RATING_CACHE_SECONDS, found)
+    return found if found and found["count"] >= shop.rating_min_count else None
+
+
+def clear_ratings() -> None:
+    _ratings.clear()

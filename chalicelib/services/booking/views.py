@@ -17,7 +17,7 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
     deadline = a.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes)
     view: dict[str, Any] = {
         "id": a.id,
-        "status": a.status,
+        "status": a.shown_status,
         "business": {"slug": cfg.slug, "name": cfg.name},
         "service": {"id": a.service_id, "name": service.name.get(a.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
@@ -33,6 +33,9 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
         "manage_url": links.manage_url(token),
         "reminders": not a.reminders_off,
     }
+    if a.held and a.hold_until is not None:
+        # Held until she clicks the link sent to her email or phone; then freed.
+        view["hold_until"] = iso_local(a.hold_until, tz)
     if client_name is not None:
         view["client"] = {"name": client_name}
     return view

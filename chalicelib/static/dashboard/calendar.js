@@ -298,6 +298,7 @@ export function appointmentSummary(a) {
   if (a.markers.note) marks.push(t("m_note"));
   if (a.markers.first_visit) marks.push(t("m_first_visit"));
   if (a.markers.deposit) marks.push(t("m_deposit"));
+  if (a.markers.held) marks.push(t("m_held"));
   return { who, what, marks, status: t(statusKey(a)) };
 }
 
@@ -311,7 +312,7 @@ function block(a, c, cols, win) {
   const time = `${clock(a.start)}–${clock(a.end)}`;
   const b = el("button", {
     type: "button",
-    className: `appt st-${a.status} oc-${a.outcome || ""}${a.markers.allergy ? " has-allergy" : ""}${cal.moving && cal.moving.id === a.id ? " moving" : ""}`,
+    className: `appt st-${a.status} oc-${a.outcome || ""}${a.markers.allergy ? " has-allergy" : ""}${a.markers.held ? " held" : ""}${cal.moving && cal.moving.id === a.id ? " moving" : ""}`,
     "data-id": a.id,
   },
   // The accessible name is the visible text; a short marker says its full word to
@@ -324,6 +325,7 @@ function block(a, c, cols, win) {
     a.markers.note ? marker("note", "m_note_short", "m_note") : null,
     a.markers.first_visit ? marker("first", "m_first_short", "m_first_visit") : null,
     a.markers.deposit ? marker("deposit", "m_deposit_short", "m_deposit") : null,
+    a.markers.held ? marker("held", "m_held_short", "m_held") : null,
     " ", el("span", { className: `mk status ${a.status}`, text: s.status })));
   const top = Math.max(a.startMs, win.top);
   b.style.top = `${g.yOf(top, win.top)}px`;

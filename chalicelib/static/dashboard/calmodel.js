@@ -17,6 +17,7 @@ export function markersOf(a) {
     note: m.note !== undefined ? !!m.note : !!(a.note || (a.client && a.client.important_notes)),
     first_visit: !!m.first_visit,
     deposit: !!m.deposit,
+    held: !!m.held, // a new client's booking waiting for her confirmation link
   };
 }
 

@@ -45,6 +45,7 @@ function render(errorText) {
   const flags = [];
   if (a.markers.first_visit) flags.push(t("m_first_visit"));
   if (a.markers.deposit) flags.push(t("m_deposit"));
+  if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
   const contacts = contactLinks(client);
   if (contacts) box.appendChild(contacts);

@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, money, number, t } from "./i18n.js";
+import { clock, day, errorText, money, number, percent, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffName, state } from "./state.js";
 import { contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -98,6 +98,9 @@ function render() {
     [t("cc_rating"), stats.average_rating ? t("rating_of", { avg: number(stats.average_rating, 1), n: stats.ratings || 0 }) : t("no_ratings")],
   ])));
 
+  // Where she stands: the return model's status, and the warning signs with their reasons.
+  if (profile.standing) box.appendChild(standingSection(c, profile.standing));
+
   // The profile, edited in place.
   box.appendChild(section("cc_profile", profileView(c)));
 
@@ -160,6 +163,50 @@ function render() {
       [t("reminders"), consents.reminders_off ? t("off") : t("on")],
     ])));
   }
+}
+
+// --- where she stands -------------------------------------------------------------------
+const STATUS_KEYS = { active: "st_active", maintenance: "st_maintenance", at_risk: "at_risk", lapsed: "lapsed" };
+
+// The sentence of one warning sign, its numbers in the dashboard's language.
+export function signalText(s) {
+  const p = s.params || {};
+  switch (s.code) {
+    case "spacing_out": return t("sig_spacing_out", { now: number(p.now_days, 0), was: number(p.was_days, 0) });
+    case "changes_in_a_row": return t("sig_changes_in_a_row", { count: number(p.count, 0) });
+    case "falling_rating": return t("sig_falling_rating", { now: number(p.now, 0), was: number(p.was, 1) });
+    case "followup_overdue": return t("sig_followup_overdue", { days: number(p.days, 0) });
+    case "no_contact": return t("sig_no_contact", { days: number(p.days, 0), usual: number(p.usual_days, 0) });
+    case "no_show": return t("sig_no_show", { date: day(p.date) });
+    default: return s.code;
+  }
+}
+
+function standingSection(c, st) {
+  const facts = dl([
+    [t("cc_status"), t(STATUS_KEYS[st.status] || st.status)],
+    [t("cc_p_return"), st.p_return === null || st.p_return === undefined ? null : percent(st.p_return)],
+    [t("cc_expected"), st.expected_visit ? day(st.expected_visit) : null],
+  ]);
+  const list = el("ul", { className: "list compact signals" });
+  const owner = state.me && state.me.role === "owner";
+  for (const s of st.signals || []) {
+    const item = el("li", {}, el("span", { text: signalText(s) }));
+    if (owner) {
+      const dismiss = el("button", { type: "button", className: "link", text: t("sig_dismiss"), "aria-label": `${t("sig_dismiss")}: ${signalText(s)}` });
+      dismiss.addEventListener("click", async () => {
+        try {
+          await api("POST", `/clients/${encodeURIComponent(c.id)}/signals/${encodeURIComponent(s.code)}/dismiss`);
+          say(t("sig_dismissed"));
+          showClient(c.id);
+        } catch (err) { say(errorText(err), true); }
+      });
+      item.appendChild(dismiss);
+    }
+    list.appendChild(item);
+  }
+  if (!list.childNodes.length) list.appendChild(el("li", { className: "muted", text: t("no_signals") }));
+  return section("cc_standing", facts, el("h4", { text: t("cc_signals") }), list);
 }
 
 // --- the profile: shown, and edited in place -------------------------------------------

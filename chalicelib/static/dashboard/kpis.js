@@ -12,6 +12,7 @@ export const GROUPS = [
   ["g_rebooking", ["rebooking_rate_30", "rebooking_rate_60", "rebooking_rate_90", "rebooked_before_leaving_rate"]],
   ["g_satisfaction", ["average_rating", "response_rate"]],
   ["g_winback", ["winback_messages", "winback_conversions", "winback_conversion_rate", "winback_revenue_cents"]],
+  ["g_nudge", ["nudges_sent", "nudge_bookings", "nudge_revenue_cents"]],
 ];
 
 export function kpiValue(key, v) {

@@ -70,7 +70,7 @@ export function renderSettings() {
   clear(box);
   if (!loaded.can_edit) { box.appendChild(ownHours()); return; }
   box.appendChild(el("p", { className: "muted", text: t("set_intro") }));
-  for (const name of ["hours", "closures", "services", "staff", "rules", "reminders", "messages"]) box.appendChild(sectionCard(name));
+  for (const name of ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"]) box.appendChild(sectionCard(name));
 }
 
 // --- the staff member's own hours, read-only -------------------------------------------
@@ -92,7 +92,7 @@ function ownHours() {
 
 // --- a section's card ------------------------------------------------------------------
 const TITLES = { hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
-  rules: "set_rules", reminders: "set_reminders", messages: "set_messages" };
+  rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop" };
 
 function sectionCard(name) {
   const hid = `set-${name}-h`;
@@ -177,9 +177,9 @@ function weekEditor(box, section, week, prefix, redrawFn) {
   box.appendChild(grid);
 }
 
-function localizedFields(section, path, labelKey, obj) {
+function localizedFields(section, path, labelKey, obj, maxlength = "120") {
   const group = el("div", { className: "langs" });
-  for (const l of F.TEXT_LANGS) group.appendChild(field(section, `${path}.${l}`, `${t(labelKey)} (${l})`, obj, l, { type: "text", maxlength: "120", lang: l }));
+  for (const l of F.TEXT_LANGS) group.appendChild(field(section, `${path}.${l}`, `${t(labelKey)} (${l})`, obj, l, { type: "text", maxlength, lang: l }));
   return group;
 }
 
@@ -293,6 +293,15 @@ const BUILD = {
       el("p", { className: "muted hint", text: t("set_sender_name_hint") }),
       field(name, "sms_sender", t("set_sms_sender"), form, "sms_sender", { type: "text", maxlength: "11" }),
       el("p", { className: "muted hint", text: t("set_sms_sender_hint") }));
+  },
+  shop(box, form, name) {
+    box.append(
+      localizedFields(name, "intro", "set_shop_intro", form.intro, "600"),
+      field(name, "map_url", t("set_map_url"), form, "map_url", { type: "url", inputmode: "url", placeholder: "https://" }),
+      el("p", { className: "muted hint", text: t("set_map_url_hint") }),
+      selectField(name, "show_rating", t("set_show_rating"), form, "show_rating", [["yes", t("set_rating_shown")], ["no", t("set_rating_hidden")]]),
+      field(name, "rating_min_count", t("set_rating_min_count"), form, "rating_min_count", { type: "number", inputmode: "numeric", min: "1" }),
+      el("p", { className: "muted hint", text: t("set_rating_hint") }));
   },
 };
 

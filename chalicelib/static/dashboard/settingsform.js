@@ -6,7 +6,7 @@
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
-export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages"];
+export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"];
 // change_grace_minutes: how long a booking made inside the cancellation window may still be
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
@@ -92,6 +92,7 @@ export function toForm(name, value, all, decimal = ",") {
         duration_minutes: str(s.duration_minutes),
         buffer_minutes: str(s.buffer_minutes),
         price: centsToText(s.price_cents, decimal),
+        price_max_cents: s.price_max_cents ?? null, // kept as it is (set in the business file)
         return_interval_days: str(s.return_interval_days),
         staff: staff.filter((m) => (m.services || []).includes(s.id)).map((m) => m.id),
       }));
@@ -103,6 +104,7 @@ export function toForm(name, value, all, decimal = ",") {
         name: str(m.name),
         title: localizedToForm(m.title),
         photo_url: str(m.photo_url),
+        photo: m.photo ?? null, // kept as it is (an image of the business's set)
         services: [...(m.services || [])],
         hours: weekToForm(m.hours),
         days_off: [...(m.days_off || [])],
@@ -117,6 +119,17 @@ export function toForm(name, value, all, decimal = ",") {
         day_before_at: str(r.day_before_at),
       }));
     case "messages": return Object.fromEntries(MESSAGES.map((k) => [k, str(value && value[k])]));
+    case "shop": {
+      const v = value || {};
+      return {
+        intro: localizedToForm(v.intro),
+        map_url: str(v.map_url),
+        show_rating: v.show_rating === false ? "no" : "yes",
+        rating_min_count: str(v.rating_min_count ?? 5),
+        cover: v.cover ?? null, // image names of the business's set: kept as they are
+        logo: v.logo ?? null,
+      };
+    }
     default: throw new Error(`unknown section ${name}`);
   }
 }
@@ -166,6 +179,7 @@ export function fromForm(name, form) {
           description: localizedFromForm(s.description, true),
           duration_minutes: intOrRaw(s.duration_minutes),
           price_cents: cents === null ? 0 : cents,
+          price_max_cents: s.price_max_cents ?? null,
           buffer_minutes: intOrRaw(s.buffer_minutes),
           return_interval_days: intOrRaw(s.return_interval_days, true),
         };
@@ -177,6 +191,7 @@ export function fromForm(name, form) {
         name: str(m.name).trim(),
         title: localizedFromForm(m.title, true),
         photo_url: str(m.photo_url).trim() || null,
+        photo: m.photo ?? null,
         services: [...m.services],
         hours: weekFromForm(m.hours),
         days_off: [...(m.days_off || [])],
@@ -190,6 +205,16 @@ export function fromForm(name, form) {
         : { channel: r.channel, hours_before: intOrRaw(r.hours_before), day_before_at: null }));
       break;
     case "messages": value = Object.fromEntries(MESSAGES.map((k) => [k, str(form[k]).trim() || null])); break;
+    case "shop":
+      value = {
+        intro: localizedFromForm(form.intro, true),
+        map_url: str(form.map_url).trim() || null,
+        show_rating: form.show_rating !== "no",
+        rating_min_count: intOrRaw(form.rating_min_count),
+        cover: form.cover ?? null,
+        logo: form.logo ?? null,
+      };
+      break;
     default: throw new Error(`unknown section ${name}`);
   }
   return { value, errors };

@@ -1,0 +1,623 @@
+"""Will a client come back? A return model fitted to one business's visit histories.
+
+The model ("renewal with breaks and leaving"; docs/retention.md has the references):
+
+- While she is a client, the gaps between her visits are log-normal with her own mean
+  and spread: her rhythm and her regularity. Both come from a population prior
+  (normal-inverse-gamma), so a client with few visits borrows the business's typical
+  rhythm and a regular's own rhythm takes over as her visits accumulate. Her next gap
+  is then a Student t on the log scale (its degrees of freedom capped, so that however
+  regular she has been a long gap stays possible).
+- Now and then a gap is a break instead (a baby, a summer at the cottage): log-normal
+  across the business, as often for her as her own past breaks suggest.
+- She leaves for good right after a visit with probability p, Beta(a, b) across clients
+  (as in the MBG/NBD), or at any moment in between at a rate that is Gamma distributed
+  across clients (as in the Pareto/NBD), so the longer she has stayed, the likelier she
+  stays.
+
+P(she is still a client) weighs "still coming, this gap is just long" against every way
+of having left; P(a visit within w days) follows. Fitting is empirical Bayes, in stages
+by maximum a posteriori with Nelder-Mead: the rhythm prior from the completed gaps
+(their marginal likelihood), breaks and the tail by how well they predict each next gap
+(prequential score), leaving from the silence since each last visit. A configurable
+prior pulls every stage, so that a business with little history gets the prior.
+
+Pure Python (math only): it runs inside the Lambda on the request path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+DAY_SECONDS = 86400.0
+# Two bookings within a day (a cut, then a colour) are one visit.
+SAME_VISIT_DAYS = 1.0
+FORMAT_VERSION = 1
+STATUSES = ("active", "at_risk", "lapsed")
+# How far after her last visit turns() looks for her turning at risk or lapsed.
+TURN_LIMIT_DAYS = 3 * 365.0
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What a business with no history is assumed to look like, and how firmly.
+
+    typical_gap_days: the median gap between visits (the service's return interval);
+    gap_spread: the standard deviation of a client's log gaps (0.3: gaps within about
+    +-30 %); break_share, break_days: how often a gap is a break and its median length;
+    comes_back: the share of first-time clients who would ever return; stays_a_year: the
+    share of clients who would not leave within a year for reasons of their own (moving
+    away, another salon); weight: how firmly the fit is pulled towards all this (about
+    as many clients' worth).
+    """
+
+    typical_gap_days: float = 42.0
+    gap_spread: float = 0.5
+    break_share: float = 0.05
+    break_days: float = 150.0
+    comes_back: float = 0.5
+    stays_a_year: float = 0.75
+    weight: float = 30.0
+
+    def params(self) -> Params:
+        alpha0 = 3.0
+        return Params(
+            mu0=math.log(self.typical_gap_days),
+            kappa0=1.0,
+            alpha0=alpha0,
+            beta0=self.gap_spread**2 * (alpha0 - 1.0),
+            max_df=4.0,
+            break_share=self.break_share,
+            break_mu=math.log(self.break_days),
+            break_sigma=0.6,
+            break_weight=10.0,
+            a=2.0 * (1.0 - self.comes_back),
+            b=2.0 * self.comes_back,
+            hazard_shape=1.0,
+            hazard_rate=365.0 * self.stays_a_year / (1.0 - self.stays_a_year),
+        )
+
+
+@dataclass(frozen=True)
+class Params:
+    """The population. Rhythm: log gaps' prior N-IG(mu0, kappa0, alpha0, beta0), the next
+    log gap's degrees of freedom at most max_df. Breaks: a share break_share of gaps, log
+    length N(break_mu, break_sigma); a client's own share is Beta with that mean and
+    break_weight gaps' worth of weight. Leaving: right after a visit with probability
+    p ~ Beta(a, b); in between at a rate (per day) ~ Gamma(hazard_shape, hazard_rate)."""
+
+    mu0: float
+    kappa0: float
+    alpha0: float
+    beta0: float
+    max_df: float
+    break_share: float
+    break_mu: float
+    break_sigma: float
+    break_weight: float
+    a: float
+    b: float
+    hazard_shape: float
+    hazard_rate: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When an overdue client counts as at risk or lapsed, by P(she is still a client).
+
+    The defaults are decisions, not fits. Lapsed: F1 of a calibrated probability is best
+    when flagging from half the attainable F1 (Lipton, Elkan & Naryanaswamy 2014); with
+    about 0.8 attainable for "no visit in 26 weeks", that is P(gone) > 0.4. At risk: from
+    a one-in-five chance that she has left, early enough for a personal word. Both only
+    once her expected visit has passed.
+    """
+
+    at_risk_below: float = 0.8
+    lapsed_below: float = 0.6
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.lapsed_below <= self.at_risk_below < 1.0:
+            raise ValueError("need 0 < lapsed_below <= at_risk_below < 1")
+
+
+@dataclass(frozen=True)
+class History:
+    """A client at a moment: the logs of her completed gaps in days (oldest first), the
+    days from her first to her last visit, her last visit and the days since."""
+
+    log_gaps: tuple[float, ...]
+    span_days: float
+    last_visit: datetime
+    days_since: float
+
+
+def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
+    """Her history as of `as_of` (later visits ignored); None before her first visit."""
+    days: list[float] = []
+    last: datetime | None = None
+    for v in sorted(v for v in visits if v < as_of):
+        if last is not None and (v - last).total_seconds() / DAY_SECONDS < SAME_VISIT_DAYS:
+            continue
+        if last is not None:
+            days.append((v - last).total_seconds() / DAY_SECONDS)
+        last = v
+    if last is None:
+        return None
+    logs = tuple(math.log(d) for d in days)
+    return History(logs, sum(days), last, (as_of - last).total_seconds() / DAY_SECONDS)
+
+
+@dataclass(frozen=True)
+class NextGap:
+    """Her next gap if she is still a client: her rhythm (Student t on log days) or, with
+    her own chance of one, a break (normal on log days)."""
+
+    loc: float
+    scale: float
+    df: float
+    break_share: float
+    break_mu: float
+    break_sigma: float
+
+    def sf(self, days: float) -> float:
+        """P(the gap is longer than `days`)."""
+        if days <= 0:
+            return 1.0
+        log_days = math.log(days)
+        rhythm = _t_sf((log_days - self.loc) / self.scale, self.df)
+        pause = 0.5 * math.erfc((log_days - self.break_mu) / (self.break_sigma * math.sqrt(2.0)))
+        return (1.0 - self.break_share) * rhythm + self.break_share * pause
+
+
+def next_gap(p: Params, h: History) -> NextGap:
+    """Her next gap as her history tells it: her rhythm and her own share of breaks."""
+    loc, scale, df = _rhythm(p, h.log_gaps)
+    _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps))
+    return NextGap(loc, scale, df, share, p.break_mu, p.break_sigma)
+
+
+@dataclass(frozen=True)
+class _Client:
+    """Everything the probabilities need about one client at one moment."""
+
+    gap: NextGap
+    stay: float  # P(she did not leave right after her last visit)
+    horizon: float  # hazard_rate + the days she has stayed
+    shape: float
+    days_since: float
+
+    def still_here(self, days: float) -> float:
+        """P(no leaving for reasons of her own in the next `days`)."""
+        return math.pow(self.horizon / (self.horizon + days), self.shape)
+
+    def visit_mass(self, start: float, end: float) -> float:
+        """P(her next gap ends in (start, end] and she is still a client then)."""
+        return sum(mass * self.still_here(day) for day, mass in _gap_grid(self.gap, start, end))
+
+    def no_visit_yet(self) -> float:
+        """P(no visit in the days since the last), given she stayed until it."""
+        return max(1e-300, 1.0 - self.stay * self.visit_mass(0.0, self.days_since))
+
+    def alive(self) -> float:
+        here = self.stay * self.still_here(self.days_since) * self.gap.sf(self.days_since)
+        return _clip(here / self.no_visit_yet())
+
+    def returns_within(self, days: float) -> float:
+        comes = self.stay * self.visit_mass(self.days_since, self.days_since + days)
+        return _clip(comes / self.no_visit_yet())
+
+
+def _client(p: Params, h: History) -> _Client:
+    m = len(h.log_gaps)
+    stay = (p.b + m) / (p.a + p.b + m)
+    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since)
+
+
+class ReturnModel:
+    """The fitted population of one business; answers questions about any one client."""
+
+    def __init__(
+        self, params: Params, thresholds: Thresholds = Thresholds(), clients: int = 0, fitted_at: datetime | None = None
+    ) -> None:
+        self.params = params
+        self.thresholds = thresholds
+        self.clients = clients
+        self.fitted_at = fitted_at
+
+    def p_alive(self, visits: Sequence[datetime], as_of: datetime) -> float:
+        """P(she is still a client): will come back some day if nothing changes."""
+        h = summarize(visits, as_of)
+        return 1.0 if h is None else _client(self.params, h).alive()
+
+    def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
+        """P(at least one visit in (as_of, as_of + within_days])."""
+        h = summarize(visits, as_of)
+        return 0.0 if h is None else _client(self.params, h).returns_within(within_days)
+
+    def expected_next_visit(self, visits: Sequence[datetime], as_of: datetime) -> datetime | None:
+        """When her rhythm brings her back (the median of her rhythm's next gap)."""
+        h = summarize(visits, as_of)
+        if h is None:
+            return None
+        return h.last_visit + timedelta(days=math.exp(_rhythm(self.params, h.log_gaps)[0]))
+
+    def status(
+        self, visits: Sequence[datetime], as_of: datetime, has_future_booking: bool, maintenance: bool = False
+    ) -> str:
+        """active | at_risk | lapsed | maintenance; never better for another day of silence."""
+        if maintenance:
+            return "maintenance"
+        h = summarize(visits, as_of)
+        if has_future_booking or h is None:
+            return "active"
+        return STATUSES[self._severity(h)]
+
+    def turns(self, visits: Sequence[datetime], as_of: datetime) -> tuple[datetime | None, datetime | None]:
+        """When she turns at risk and when lapsed if nothing changes (no visit, nothing
+        booked): the keys of the win-back and at-risk indexes. None: not within
+        TURN_LIMIT_DAYS of her last visit. Exact to the minute, by bisection, which the
+        status never getting better with silence makes sound."""
+        h = summarize(visits, as_of)
+        if h is None:
+            return None, None
+        return self._turn(h, 1), self._turn(h, 2)
+
+    def _severity(self, h: History) -> int:
+        return self._client_severity(_client(self.params, h))
+
+    def _client_severity(self, c: _Client) -> int:
+        """0 active, 1 at risk, 2 lapsed: by P(alive), once her visit is due."""
+        if c.days_since <= math.exp(c.gap.loc):  # her rhythm's median gap
+            return 0
+        alive = c.alive()
+        return 2 if alive < self.thresholds.lapsed_below else 1 if alive < self.thresholds.at_risk_below else 0
+
+    def _turn(self, h: History, severity: int) -> datetime | None:
+        client = _client(self.params, h)  # all but the silence stays the same
+
+        def reached(days: float) -> bool:
+            return self._client_severity(replace(client, days_since=days)) >= severity
+
+        if not reached(TURN_LIMIT_DAYS):
+            return None
+        lo, hi = 0.0, TURN_LIMIT_DAYS
+        while hi - lo > 1.0 / (24 * 60):
+            mid = (lo + hi) / 2.0
+            lo, hi = (lo, mid) if reached(mid) else (mid, hi)
+        return h.last_visit + timedelta(days=hi)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "params": asdict(self.params),
+            "clients": self.clients,
+            "fitted_at": self.fitted_at.isoformat() if self.fitted_at else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], thresholds: Thresholds = Thresholds()) -> ReturnModel:
+        if data.get("version") != FORMAT_VERSION:
+            raise ValueError(f"unknown return model format {data.get('version')!r}")
+        fitted = data.get("fitted_at")
+        return cls(
+            Params(**{k: float(v) for k, v in data["params"].items()}),
+            thresholds,
+            int(data.get("clients", 0)),
+            datetime.fromisoformat(fitted) if fitted else None,
+        )
+
+
+def fit(
+    histories: Sequence[Sequence[datetime]],
+    as_of: datetime,
+    prior: Prior = Prior(),
+    thresholds: Thresholds = Thresholds(),
+) -> ReturnModel:
+    """Fit the population to a business's clients (each history: her visits, UTC; only
+    those before `as_of` count). With no clients the result is the prior itself."""
+    summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
+    centre = prior.params()
+    if not summaries:
+        return ReturnModel(centre, thresholds, 0, as_of)
+    sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
+    params = _fit_rhythm(sample, centre, weight)
+    params = _fit_tail(sample, params, centre, weight)
+    sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
+    params = _fit_leaving(sample, params, centre, weight)
+    return ReturnModel(params, thresholds, len(summaries), as_of)
+
+
+# --- fitting ------------------------------------------------------------------------
+
+MAX_FIT_CLIENTS = 5000
+MAX_LEAVING_CLIENTS = 1200
+MAX_TAIL_GAPS = 2500
+# However exact her past gaps (standing appointments), her next is not predicted closer
+# than this (log days: about +-10 %, three days on a four-week rhythm).
+MIN_LOG_SPREAD = 0.1
+# The caps on the next log gap's degrees of freedom tried in the fit (200: hardly a cap).
+DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
+
+
+def _even_sample(summaries: list[History], most: int, weight: float) -> tuple[list[History], float]:
+    """At most `most` clients, evenly spread (a few thousand pin a handful of numbers just
+    as well), and the prior's weight against them as against the whole business."""
+    if len(summaries) <= most:
+        return summaries, weight
+    return [summaries[i * len(summaries) // most] for i in range(most)], weight * most / len(summaries)
+
+
+def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Params:
+    """The N-IG prior of the log gaps by their marginal likelihood (closed form)."""
+    by_gaps: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for h in summaries:
+        if h.log_gaps:
+            mean = sum(h.log_gaps) / len(h.log_gaps)
+            by_gaps[len(h.log_gaps)].append((mean, sum((y - mean) ** 2 for y in h.log_gaps)))
+    if not by_gaps:
+        return centre
+    start = [centre.mu0, math.log(centre.kappa0), math.log(centre.alpha0), math.log(centre.beta0)]
+
+    def unpack(x: list[float]) -> tuple[float, float, float, float]:
+        # Bounded: gaps that never vary (standing appointments) would drive the prior to
+        # zero spread and infinite certainty; MIN_LOG_SPREAD keeps predictions sane.
+        return x[0], math.exp(_bound(x[1], -8, 8)), math.exp(_bound(x[2], -1, 7)), math.exp(_bound(x[3], -12, 5))
+
+    def loss(x: list[float]) -> float:
+        mu0, k0, a0, b0 = unpack(x)
+        total = 0.0
+        for m, rows in by_gaps.items():
+            kn, an = k0 + m, a0 + m / 2.0
+            const = math.lgamma(an) - math.lgamma(a0) + a0 * math.log(b0) + 0.5 * math.log(k0 / kn)
+            shrink = k0 * m / (2.0 * kn)
+            total += len(rows) * const - an * sum(math.log(b0 + ss / 2.0 + shrink * (y - mu0) ** 2) for y, ss in rows)
+        return -total + _penalty(x, start, weight)
+
+    mu0, k0, a0, b0 = unpack(_nelder_mead(loss, start))
+    return replace(centre, mu0=mu0, kappa0=k0, alpha0=a0, beta0=b0)
+
+
+def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: float) -> Params:
+    """Breaks and the degrees-of-freedom cap: whatever best predicts each client's next
+    gap from her earlier ones (the prequential log score, Dawid 1984)."""
+    sequences, total = [], 0
+    for h in summaries:
+        if h.log_gaps and total < MAX_TAIL_GAPS:
+            sequences.append(h.log_gaps)
+            total += len(h.log_gaps)
+    if not sequences:
+        return rhythm
+    weight *= total / max(1, sum(len(h.log_gaps) for h in summaries))
+
+    def densities(cap: float) -> list[tuple[tuple[float, ...], list[float]]]:
+        capped = replace(rhythm, max_df=cap)
+        return [(ys, _rhythm_densities(capped, ys)) for ys in sequences]
+
+    fitted = _fit_breaks(densities(rhythm.max_df), rhythm, centre, weight)
+    best_cap = max(DF_CHOICES, key=lambda cap: _tail_score(densities(cap), fitted))
+    if best_cap == rhythm.max_df:
+        return fitted
+    return _fit_breaks(densities(best_cap), replace(fitted, max_df=best_cap), centre, weight)
+
+
+def _fit_breaks(
+    sequences: list[tuple[tuple[float, ...], list[float]]], p: Params, centre: Params, weight: float
+) -> Params:
+    def unpack(x: list[float]) -> Params:
+        share = 1.0 / (1.0 + math.exp(-x[0]))
+        return replace(p, break_share=share, break_mu=x[1], break_sigma=math.exp(x[2]), break_weight=math.exp(x[3]))
+
+    start = [_logit(centre.break_share), centre.break_mu, math.log(centre.break_sigma), math.log(centre.break_weight)]
+    x = _nelder_mead(lambda x: -_tail_score(sequences, unpack(x)) + _penalty(x, start, weight), start)
+    return unpack(x)
+
+
+def _tail_score(sequences: list[tuple[tuple[float, ...], list[float]]], p: Params) -> float:
+    return sum(_breaks(p, ys, rhythm)[0] for ys, rhythm in sequences)
+
+
+def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
+    """Leaving after a visit (a, b) and in between (hazard_shape, hazard_rate), given the
+    gap model: each client stayed until her last visit and has not come back since."""
+    by_gaps: dict[int, list[tuple[float, list[tuple[float, float]]]]] = defaultdict(list)
+    for h in summaries:  # her span, and her gap's distribution over the silence since
+        grid = _gap_grid(next_gap(gaps, h), 0.0, h.days_since)
+        by_gaps[len(h.log_gaps)].append((h.span_days, [(day, mass) for day, mass in grid if mass > 1e-7]))
+    names = ("a", "b", "hazard_shape", "hazard_rate")
+    start = [math.log(getattr(centre, n)) for n in names]
+
+    def loss(x: list[float]) -> float:
+        a, b, shape, rate = (math.exp(v) for v in x)
+        total = 0.0
+        for m, rows in by_gaps.items():
+            # E[(1-p)^m e^(-rate span) (p + (1-p) P(no visit since | stayed))]
+            total += len(rows) * (_log_beta(a, b + m) - _log_beta(a, b) - math.log(a + b + m))
+            for span, grid in rows:
+                horizon = rate + span
+                seen = sum(mass * (horizon / (horizon + day)) ** shape for day, mass in grid)
+                total += shape * math.log(rate / horizon) + math.log(max(1e-300, a + b + m - (b + m) * seen))
+        return -total + _penalty(x, start, weight)
+
+    x = _nelder_mead(loss, start)
+    return replace(gaps, **{n: math.exp(v) for n, v in zip(names, x)})
+
+
+def _penalty(x: list[float], centre: list[float], weight: float) -> float:
+    """The prior: each (log-)parameter normal around its default with standard deviation
+    1, counted `weight` times, so that a few hundred clients speak for themselves."""
+    return weight * sum((xi - ci) ** 2 for xi, ci in zip(x, centre)) / 2.0
+
+
+# --- the gap model ----------------------------------------------------------------------
+
+
+def _rhythm(p: Params, log_gaps: Sequence[float]) -> tuple[float, float, float]:
+    """Normal-inverse-gamma update with her log gaps: her next log gap's Student t
+    (location, scale, degrees of freedom)."""
+    m = len(log_gaps)
+    mean = sum(log_gaps) / m if m else 0.0
+    ss = sum((y - mean) ** 2 for y in log_gaps)
+    return _predictive(p, m, mean, ss)
+
+
+def _predictive(p: Params, m: int, mean: float, ss: float) -> tuple[float, float, float]:
+    kn = p.kappa0 + m
+    mun = (p.kappa0 * p.mu0 + m * mean) / kn
+    an = p.alpha0 + m / 2.0
+    bn = p.beta0 + ss / 2.0 + p.kappa0 * m * (mean - p.mu0) ** 2 / (2.0 * kn)
+    return mun, math.sqrt(bn * (kn + 1.0) / (an * kn) + MIN_LOG_SPREAD**2), min(2.0 * an, p.max_df)
+
+
+def _rhythm_densities(p: Params, log_gaps: Sequence[float]) -> list[float]:
+    """The density of each log gap under her rhythm as known from the gaps before it."""
+    out, total, square = [], 0.0, 0.0
+    for j, y in enumerate(log_gaps):
+        mean = total / j if j else 0.0
+        loc, scale, df = _predictive(p, j, mean, max(0.0, square - j * mean * mean))
+        out.append(math.exp(_t_logpdf((y - loc) / scale, df)) / scale)
+        total, square = total + y, square + y * y
+    return out
+
+
+def _break_density(p: Params, y: float) -> float:
+    z = (y - p.break_mu) / p.break_sigma
+    return math.exp(-0.5 * z * z) / (p.break_sigma * math.sqrt(2.0 * math.pi))
+
+
+def _breaks(p: Params, log_gaps: Sequence[float], rhythm: Sequence[float]) -> tuple[float, float]:
+    """Through her gaps in order: the log score of each as her rhythm (its density given)
+    or a break, her share of breaks learnt from the gaps before it; and her share after
+    the last one."""
+    score, breaks, prior = 0.0, 0.0, p.break_share * p.break_weight
+    norm, half_inv_var = _break_density(p, p.break_mu), 0.5 / p.break_sigma**2
+    for j, (y, f) in enumerate(zip(log_gaps, rhythm)):
+        share = (prior + breaks) / (p.break_weight + j)
+        pause = share * norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2)
+        mix = (1.0 - share) * f + pause + 1e-300
+        score += math.log(mix)
+        breaks += pause / mix
+    return score, (prior + breaks) / (p.break_weight + len(log_gaps))
+
+
+def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float]]:
+    """(day, P(the gap ends in this cell)) for the cells of a fixed grid of days (x sqrt 2
+    per cell) that meet (start, end]. The day a cell stands for is its middle, or `start`
+    if later: it does not depend on `end`, so a longer interval never holds less, and it
+    is never before `start`, so a visit in the interval is never likelier than being there."""
+    start = max(start, 1.0)  # visits within a day are one visit: no gap is shorter
+    out: list[tuple[float, float]] = []
+    cell = math.floor(2.0 * math.log2(start))
+    lo, sf_lo = start, gap.sf(start)
+    while lo < end:
+        hi = min(end, 2.0 ** ((cell + 1) / 2.0))
+        sf_hi = gap.sf(hi)
+        out.append((max(2.0 ** ((cell + 0.5) / 2.0), start), sf_lo - sf_hi))
+        cell, lo, sf_lo = cell + 1, hi, sf_hi
+    return out
+
+
+# --- numerics -------------------------------------------------------------------------
+
+
+def _clip(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def _bound(x: float, low: float, high: float) -> float:
+    return min(high, max(low, x))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _log_beta(a: float, b: float) -> float:
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def _t_logpdf(t: float, df: float) -> float:
+    """log density of Student's t with df degrees of freedom (standard scale)."""
+    return (
+        math.lgamma((df + 1.0) / 2.0)
+        - math.lgamma(df / 2.0)
+        - 0.5 * math.log(df * math.pi)
+        - (df + 1.0) / 2.0 * math.log1p(t * t / df)
+    )
+
+
+def _t_sf(t: float, df: float) -> float:
+    """P(T > t) for Student's t with df degrees of freedom."""
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    return tail if t > 0 else 1.0 - tail
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b), by its continued fraction (Lentz)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if x > (a + 1.0) / (a + b + 2.0):  # the fraction converges fast on this side only
+        return 1.0 - _betainc(b, a, 1.0 - x)
+    front = math.exp(a * math.log(x) + b * math.log1p(-x) - _log_beta(a, b)) / a
+    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    f = d
+    for m in range(1, 300):
+        for num in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + num * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + num / c
+            c = c if abs(c) > tiny else tiny
+            f *= c * d
+        if abs(c * d - 1.0) < 1e-12:
+            break
+    return front * f
+
+
+def _nelder_mead(
+    f: Callable[[list[float]], float], x0: list[float], step: float = 0.5, max_iter: int = 400, tol: float = 1e-6
+) -> list[float]:
+    """Minimise f from x0 with the Nelder-Mead simplex (standard coefficients)."""
+    n = len(x0)
+    simplex = [list(x0)] + [[xi + (step if i == j else 0.0) for j, xi in enumerate(x0)] for i in range(n)]
+    values = [f(x) for x in simplex]
+    for _ in range(max_iter):
+        order = sorted(range(n + 1), key=values.__getitem__)
+        simplex, values = [simplex[i] for i in order], [values[i] for i in order]
+        if values[-1] - values[0] <= tol * (1.0 + abs(values[0])):
+            break
+        centroid = [sum(x[j] for x in simplex[:-1]) / n for j in range(n)]
+        worst = simplex[-1]
+
+        reflected = _towards(centroid, worst, -1.0)
+        fr = f(reflected)
+        if fr < values[0]:
+            expanded = _towards(centroid, worst, -2.0)
+            fe = f(expanded)
+            simplex[-1], values[-1] = (expanded, fe) if fe < fr else (reflected, fr)
+        elif fr < values[-2]:
+            simplex[-1], values[-1] = reflected, fr
+        else:
+            contracted = _towards(centroid, worst, 0.5) if fr >= values[-1] else _towards(centroid, worst, -0.5)
+            fc = f(contracted)
+            if fc < min(fr, values[-1]):
+                simplex[-1], values[-1] = contracted, fc
+            else:  # shrink everything towards the best point
+                best = simplex[0]
+                simplex = [best] + [[b + 0.5 * (xi - b) for b, xi in zip(best, x)] for x in simplex[1:]]
+                values = [values[0]] + [f(x) for x in simplex[1:]]
+    return simplex[min(range(n + 1), key=values.__getitem__)]
+
+
+def _towards(centroid: list[float], worst: list[float], coef: float) -> list[float]:
+    """The point coef of the way from the centroid to the worst vertex (negative: beyond)."""
+    return [c + coef * (w - c) for c, w in zip(centroid, worst)]

@@ -1,0 +1,100 @@
+"""Sending one outbox message, exactly once, whoever hands it over.
+
+Two callers hand messages here: the outbox stream (chalicelib/services/outbox_stream.py,
+a message right after the transaction that wrote it) and the sweeper
+(chalicelib/jobs/send_due.py: whatever is due, retries, anything the stream missed).
+Either may hand the same message over twice, or both at once: only the caller whose
+conditional claim succeeds sends, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain import feedback as feedback_rules
+from chalicelib.domain import reminders as reminder_rules
+from chalicelib.domain.config import QuietHours
+from chalicelib.domain.messages import VISIT_KINDS, Message, MessageStatus, visit_as_planned
+from chalicelib.domain.timeutil import parse_utc
+from chalicelib.notify import outbox
+from chalicelib.observability import count_message
+from chalicelib.store import bookings, businesses
+from chalicelib.store import outbox as store
+
+# How long a sender holds a claimed message; if it dies mid-send, the sweeper takes
+# the message again after this.
+SEND_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What came of handing a message over: sent, skipped, deferred, retry, failed,
+    taken (another sender won the claim) or held (another sender has it in hand right
+    now, or got to it first: nothing to count); and why."""
+
+    outcome: str
+    reason: str | None = None
+
+
+def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
+    """Quiet hours and time zone the message was planned with; messages planned before
+    they were stored with it fall back to the business's current config."""
+    context = m.context
+    quiet, tz = context.get("quiet_hours"), (context.get("business") or {}).get("timezone")
+    if quiet is not None and tz:
+        return QuietHours(**quiet), ZoneInfo(tz)
+    business = businesses.get_by_id(m.business_id)
+    return (business.config.quiet_hours, business.config.tz) if business else None
+
+
+def _skipped(m: Message, reason: str, now: datetime) -> Handled:
+    if store.skip(m, reason, now):
+        count_message("skipped", m.channel, m.kind)
+        return Handled("skipped", reason)
+    return Handled("held")  # someone else finished it first
+
+
+def send_once(m: Message, now: datetime) -> Handled:
+    """Send a due message if this caller wins its claim (a conditional write); record
+    what came of it. A reminder or feedback request is re-checked against its visit."""
+    kind, channel = m.kind, m.channel
+    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
+        return Handled("held")
+    once_since = None
+    if kind == "feedback_request":
+        if now - m.due_at > feedback_rules.LATE_LIMIT:
+            return _skipped(m, "too_late", now)
+        days = int(m.context.get("feedback_every_days", 7))
+        once_since = now - timedelta(days=days)
+    elif kind in VISIT_KINDS:
+        visit_start = parse_utc(m.context["visit_start_utc"])
+        rules = _send_rules(m)
+        decision = (
+            reminder_rules.decide_at_send_time(channel, now, visit_start, *rules)
+            if rules
+            else reminder_rules.SendDecision("skip", reason="business_gone")
+        )
+        if decision.action == "skip":
+            return _skipped(m, decision.reason or "skipped", now)
+        if decision.action == "defer":
+            if decision.at and store.defer(m, decision.at):
+                return Handled("deferred")
+            return Handled("held")
+    result, claimed = store.claim(m, now, SEND_LEASE, visit=visit_as_planned(m), once_per_client_since=once_since)
+    if result == store.Claim.TAKEN:
+        return Handled("taken")
+    if result == store.Claim.CAPPED:
+        return _skipped(m, "recently_asked", now)
+    if result == store.Claim.STALE:
+        return _skipped(m, "appointment_changed", now)
+    attempt = outbox.attempt(claimed, now)
+    [done] = store.record_outcomes([(claimed, attempt)], now, outbox.backoff)
+    if attempt.status == "sent" and kind in VISIT_KINDS and m.appointment_id:
+        bookings.record_sent(m.business_id, m.appointment_id, m.client_id, kind, now)
+    name = {"sent": "sent", "failed": "failed"}.get(attempt.status, "retry")
+    if name == "retry" and done.status == MessageStatus.FAILED.value:
+        name = "failed"  # out of attempts
+    count_message(name, channel, kind)
+    return Handled(name, attempt.error if name != "sent" else None)

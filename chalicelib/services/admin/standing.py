@@ -1,0 +1,76 @@
+"""Where the client stands, for her card: her status by the business's return model,
+the chance she is back within half a year, when her rhythm expects her, and the early
+warnings (chalicelib/domain/signals.py) the owner has not dismissed; and the dismissal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.auth.principal import Principal
+from chalicelib.domain import rhythm
+from chalicelib.domain import signals as rules
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.clients import MAINTENANCE, Client
+from chalicelib.domain.config import Business
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.visits import outcome
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.services import returns
+from chalicelib.services.admin.common import audited, business_of, today
+from chalicelib.store import bookings, clients, feedback, followups
+
+# Ratings read for "a falling rating": her latest few rated visits.
+RATED_VISITS = rules.EARLIER_RATINGS + 1
+
+
+def _ratings(b: Business, history: Sequence[Appointment], now: datetime) -> list[tuple[datetime, int]]:
+    asked = [a for a in history if a.feedback_requested and outcome(a, now) == "completed"]
+    found = (feedback.get(b.id, a.id) for a in sorted(asked, key=lambda a: a.start)[-RATED_VISITS:])
+    return [(r.visit_start, r.rating) for r in found if r is not None]
+
+
+def warnings(b: Business, c: Client, history: Sequence[Appointment], now: datetime) -> list[rules.Signal]:
+    dues = [f.due for f in followups.for_client(b.id, c.id)]
+    return rules.warnings(
+        history, _ratings(b, history, now), dues, now, today(b), b.config.rules.cancellation_window_hours
+    )
+
+
+def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str, Any]:
+    now, tz = clock.now(), b.config.tz
+    visits = returns.visit_starts(history, now)
+    booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
+    model = returns.model_for(b)
+    expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
+    return {
+        "status": model.status(visits, now, booked, maintenance=c.relationship == MAINTENANCE),
+        "p_return": round(model.p_return(visits, now, returns.RETURN_WINDOW_DAYS), 3) if visits else None,
+        "expected_visit": iso_local(expected, tz) if expected else None,
+        "signals": [
+            {"code": s.code, "params": dict(s.params)}
+            for s in rules.shown(warnings(b, c, history, now), c.signals_dismissed)
+        ],
+    }
+
+
+def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
+    """The owner dismisses one warning she has seen; it returns when its evidence changes."""
+    from chalicelib.services.admin.registry import client_or_404
+
+    p.require("warnings")
+    b = business_of(p)
+    if code not in rules.CODES:
+        raise ValidationFailed("No such warning.", fields={"code": f"expected one of {', '.join(rules.CODES)}"})
+    c = client_or_404(b, client_id)
+    history = bookings.client_history(b.id, c.id)
+    current = next((s for s in warnings(b, c, history, clock.now()) if s.code == code), None)
+    if current is None:
+        raise NotFound("She has no such warning now.")
+    if not clients.dismiss_signal(c, code, current.key):
+        raise NotFound("No such client.")
+    audited(p, "dismiss_signal", c.id, {"code": code})
+    fresh = clients.get_client(b.id, c.id) or c
+    return standing(b, fresh, history)

@@ -1,0 +1,47 @@
+"""Messages leave right after the transaction that wrote them, outside the request.
+
+A booking writes its confirmations into the outbox in its own transaction and answers
+at once; the table's stream hands each new pending message to this function (the Lambda
+trigger in app.py; on the local stack scripts/outbox_stream.py reads DynamoDB Local's
+stream and calls the same trigger), which sends it exactly once (notify/dispatch.py:
+claim with a conditional write). A record delivered twice, a message the sweeper got
+to first, or one not due yet (a reminder written with its booking) sends nothing here;
+whatever is not sent stays due for the sweeper (jobs/send_due.py), the safety net.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.messages import Message
+from chalicelib.notify import dispatch
+from chalicelib.observability import logger
+from chalicelib.store import outbox as store
+
+
+def new_messages(records: Iterable[tuple[str, dict[str, Any] | None]]) -> list[Message]:
+    """The new pending messages among stream records given as (event name, NEW_IMAGE)."""
+    found = (store.from_stream_image(name, image) for name, image in records)
+    return [m for m in found if m is not None]
+
+
+def send_new(records: Iterable[tuple[str, dict[str, Any] | None]], now: datetime) -> dict[str, int]:
+    """Send the new messages of a batch of stream records that are due; what came of them.
+
+    Never raises for one message: the batch would be retried whole (and the others with
+    it); a message that hit an error is still pending, and the sweeper sends it.
+    """
+    outcomes: Counter[str] = Counter()
+    for m in new_messages(records):
+        if m.due_at > now:
+            outcomes["later"] += 1  # a reminder written with its booking: the sweeper's
+            continue
+        try:
+            outcomes[dispatch.send_once(m, now).outcome] += 1
+        except Exception:
+            logger().exception("message failed in outbox stream", extra={"message_key": m.key})
+            outcomes["errors"] += 1
+    return dict(outcomes)

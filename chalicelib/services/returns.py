@@ -1,0 +1,99 @@
+"""The business's return model (chalicelib/domain/returns.py) in use: the stored fit
+with the business's own thresholds, or the prior while it has none; the weekly refit
+from every client's completed visits, after which each client's at-risk and lapse days
+(the keys the owner's list and the win-back job read) are those of the new model."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import returns as rules
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.config import Business, BusinessConfig
+from chalicelib.domain.visits import outcome
+from chalicelib.store import bookings
+from chalicelib.store import retention as figures_store
+from chalicelib.store import returns as store
+
+# The visits a fit looks at: a client not seen in this long has long since been lost.
+HISTORY_YEARS = 5
+# "Will she be back?" for the owner's list: within half a year (bench/lapse.py's window).
+RETURN_WINDOW_DAYS = 182.0
+
+
+def thresholds(cfg: BusinessConfig) -> rules.Thresholds:
+    r = cfg.retention
+    return rules.Thresholds(at_risk_below=r.at_risk_below, lapsed_below=r.lapsed_below)
+
+
+def prior(cfg: BusinessConfig) -> rules.Prior:
+    """What a business with little history is assumed to look like: the typical return
+    interval it was configured with, the rest the defaults of domain/returns.py."""
+    return rules.Prior(typical_gap_days=float(cfg.retention.default_return_days))
+
+
+def prior_model(cfg: BusinessConfig) -> rules.ReturnModel:
+    return rules.ReturnModel(prior(cfg).params(), thresholds(cfg))
+
+
+def model_for(b: Business) -> rules.ReturnModel:
+    """The business's fitted model, or its prior before the first weekly fit."""
+    return store.get(b.id, thresholds(b.config)) or prior_model(b.config)
+
+
+def week_of(now: datetime) -> datetime:
+    """The fit's moment: Monday 00:00 UTC of this week, so that every run in one week
+    fits the same visits to the same numbers."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def completed_visits(b: Business, now: datetime) -> dict[str, list[Appointment]]:
+    """Every client's completed visits of the last HISTORY_YEARS, oldest first: one
+    paged Query on the business calendar."""
+    found = bookings.list_appointments(b.id, now - timedelta(days=365 * HISTORY_YEARS), now)
+    by_client: dict[str, list[Appointment]] = defaultdict(list)
+    for a in found:
+        if a.client_id and outcome(a, now) == "completed":
+            by_client[a.client_id].append(a)
+    for visits in by_client.values():
+        visits.sort(key=lambda a: a.start)
+    return by_client
+
+
+def refit(b: Business, now: datetime, deadline: float | None = None) -> dict[str, Any]:
+    """Fit this week's model (unless this week's is stored already) and move every
+    client's at-risk and lapse days to it, in client id order, until `deadline`
+    (time.monotonic()); the next run goes on where this one stopped. Run again when
+    all is done, it changes nothing."""
+    from chalicelib.services import retention  # its figures use this module's models
+
+    as_of = week_of(now)
+    model, done_until = store.get_with_progress(b.id, thresholds(b.config))
+    if model is not None and model.fitted_at == as_of and done_until == store.ALL_REKEYED:
+        return {"fitted": False, "clients": model.clients, "rekeyed": 0, "left_for_next_run": False}
+    visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
+    fitted = model is None or model.fitted_at != as_of
+    if model is None or fitted:
+        model = rules.fit([[a.start for a in v] for v in visits.values()], as_of, prior(b.config), thresholds(b.config))
+        store.save(b.id, model)
+        done_until = ""
+    rekeyed, last = 0, done_until
+    for client_id in sorted(c for c in visits if c > done_until):
+        if deadline is not None and time.monotonic() > deadline:
+            store.rekeyed(b.id, as_of, last)
+            return {"fitted": fitted, "clients": model.clients, "rekeyed": rekeyed, "left_for_next_run": True}
+        if figures_store.set_client_figures(b.id, client_id, retention.figures_of(b.config, visits[client_id], model)):
+            rekeyed += 1
+        last = client_id
+    store.rekeyed(b.id, as_of, store.ALL_REKEYED)
+    return {"fitted": fitted, "clients": model.clients, "rekeyed": rekeyed, "left_for_next_run": False}
+
+
+def visit_starts(history: Sequence[Appointment], now: datetime) -> list[datetime]:
+    """Her completed visits' start instants, oldest first: what the model reads."""
+    return sorted(a.start for a in history if outcome(a, now) == "completed")

@@ -1,0 +1,75 @@
+"""Lambda SnapStart: what must not be frozen into a snapshot, and what a restored copy
+must make fresh.
+
+With SnapStart, Lambda runs the init (app.py's import) once per published version,
+snapshots the memory, and starts every later execution environment from that snapshot.
+So, before the snapshot: forget the link-signing secret (it would sit in the snapshot;
+it is read again, lazily, on first use after the restore). After each restore: re-seed
+`random` (every copy would otherwise draw the same jitter and the same ids from the
+snapshot's state), and drop caches keyed on time.monotonic (the clock of the
+snapshotted process, meaningless in the restored one). The AWS clients are made during
+the init and kept (that is what the snapshot saves), their pooled connections closed
+before the snapshot: none would survive it.
+
+Where SnapStart runs, the init also loads what the booking and availability routes need
+(`prime`), so that a restored copy starts with it loaded instead of importing it on its
+first request.
+
+The hooks are registered through the runtime's `snapshot_restore_py` (Python 3.12+
+managed runtimes); anywhere else (tests, the local stack, an older runtime) there is
+nothing to register and `register()` says so.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+
+def before_snapshot() -> None:
+    """Nothing secret in the snapshot, and no open connection."""
+    from chalicelib import aws, links
+
+    links.forget_secret()
+    aws.close_connections()
+
+
+def after_restore() -> None:
+    """A restored copy starts with fresh randomness and caches."""
+    from chalicelib.auth import jwt_verify
+    from chalicelib.store import businesses
+
+    random.seed(os.urandom(32))
+    businesses.clear_cache()  # entries stamped with the snapshot's monotonic clock
+    jwt_verify.reset()
+
+
+def prime() -> None:
+    """Load the public routes' modules and make the DynamoDB client (no request is made):
+    done once at init where SnapStart snapshots it. Never fails the init."""
+    import importlib
+
+    try:
+        for name in (
+            "chalicelib.services.booking.availability",
+            "chalicelib.services.booking.book",
+            "chalicelib.services.booking.profile",
+        ):
+            importlib.import_module(name)
+        from chalicelib.store import db
+
+        db.configure()
+    except Exception:  # pragma: no cover - the first request loads it instead
+        pass
+
+
+def register() -> bool:
+    """Register the hooks with the Lambda runtime; False where there is no such runtime."""
+    try:
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
+    except ImportError:
+        return False
+    register_before_snapshot(before_snapshot)
+    register_after_restore(after_restore)
+    prime()
+    return True

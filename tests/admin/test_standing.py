@@ -1,0 +1,47 @@
+"""Her card: status, chance of return, expected visit and early warnings with their
+reasons; the owner dismisses a warning (audited) and it stays away until its evidence
+changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.history import at, past_visits
+
+MONTHLY = ["2026-06-01T12:00:00+03:00", "2026-07-01T12:00:00+03:00", "2026-08-03T12:00:00+03:00"]
+
+
+def test_the_card_shows_her_standing_and_the_owner_dismisses_a_warning(client, desk, aws, frozen_now):
+    from chalicelib.store import audit
+
+    v = past_visits(MONTHLY, clock=frozen_now)
+    past_visits(["2026-09-01T12:00:00+03:00"], status="no_show")
+    frozen_now["now"] = at("2026-09-02T12:00:00+03:00")  # 30 days since her last visit
+    status, card = desk.get(f"/clients/{v.client_id}")
+    assert status == 200
+    s = card["standing"]
+    assert s["status"] == "active" and 0 < s["p_return"] <= 1 and s["expected_visit"].startswith("2026-09-0")
+    assert [w["code"] for w in s["signals"]] == ["no_show"]
+    assert s["signals"][0]["params"]["date"].startswith("2026-09-01")
+
+    assert desk.post(f"/clients/{v.client_id}/signals/spacing_out/dismiss")[0] == 404  # she has none
+    assert desk.post(f"/clients/{v.client_id}/signals/gone/dismiss")[0] == 422
+    status, after = desk.post(f"/clients/{v.client_id}/signals/no_show/dismiss")
+    assert status == 200 and after["signals"] == []
+    assert desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"] == []
+    entries = audit.month(aws.id, "2026-09", v.client_id)
+    assert [(e.action, e.detail) for e in entries if e.action == "dismiss_signal"] == [
+        ("dismiss_signal", {"code": "no_show"})
+    ]
+
+    # Another no-show is new evidence: the warning is back.
+    past_visits(["2026-09-15T12:00:00+03:00"], status="no_show")
+    frozen_now["now"] = at("2026-09-16T12:00:00+03:00")
+    assert [w["code"] for w in desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"]] == ["no_show"]
+
+
+def test_a_lapsed_client_card_says_lapsed(client, desk, frozen_now):
+    v = past_visits(MONTHLY, clock=frozen_now)
+    frozen_now["now"] = at("2026-08-03T12:00:00+03:00") + timedelta(days=200)
+    s = desk.get(f"/clients/{v.client_id}")[1]["standing"]
+    assert s["status"] == "lapsed" and s["p_return"] < 0.5

@@ -1,0 +1,303 @@
+"""The return model (chalicelib/domain/returns.py): its math by property, its fit by
+recovering known parameters, its storage, and the prior for a business with no history."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain import returns
+from chalicelib.domain.returns import Params, Prior, ReturnModel, Thresholds, fit
+
+T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
+SEVERITY = {"active": 0, "at_risk": 1, "lapsed": 2}
+
+params_st = st.builds(
+    Params,
+    mu0=st.floats(2.0, 6.0),
+    kappa0=st.floats(0.1, 10.0),
+    alpha0=st.floats(1.0, 20.0),
+    beta0=st.floats(0.01, 5.0),
+    max_df=st.sampled_from(returns.DF_CHOICES),
+    break_share=st.floats(0.001, 0.5),
+    break_mu=st.floats(3.0, 7.0),
+    break_sigma=st.floats(0.1, 2.0),
+    break_weight=st.floats(0.5, 50.0),
+    a=st.floats(0.05, 20.0),
+    b=st.floats(0.05, 20.0),
+    hazard_shape=st.floats(0.05, 20.0),
+    hazard_rate=st.floats(10.0, 1e5),
+)
+gaps_st = st.lists(st.floats(1.0, 400.0), min_size=0, max_size=25)
+
+
+def visits_with(gaps: list[float]) -> list[datetime]:
+    visits = [T0]
+    for g in gaps:
+        visits.append(visits[-1] + timedelta(days=g))
+    return visits
+
+
+@given(params_st, gaps_st, st.floats(0.0, 2000.0), st.floats(0.0, 2000.0), st.floats(1.0, 730.0))
+def test_probabilities_are_probabilities_and_never_rise_with_silence(params, gaps, wait, more, window):
+    model = ReturnModel(params)
+    visits = visits_with(gaps)
+    now = visits[-1] + timedelta(days=wait, seconds=1)
+    later = now + timedelta(days=more)
+    alive, alive_later = model.p_alive(visits, now), model.p_alive(visits, later)
+    assert 0.0 <= alive_later <= alive + 1e-12 <= 1.0 + 1e-12
+    back = model.p_return(visits, now, window)
+    assert 0.0 <= back <= alive + 1e-12  # coming back within a window needs her to be a client
+    assert back <= model.p_return(visits, now, window * 2) + 1e-12  # a longer window, no less likely
+    assert SEVERITY[model.status(visits, now, False)] <= SEVERITY[model.status(visits, later, False)]
+
+
+@given(params_st, gaps_st, st.floats(0.0, 3000.0))
+def test_a_future_booking_is_always_active_and_maintenance_wins(params, gaps, wait):
+    model = ReturnModel(params)
+    visits = visits_with(gaps)
+    now = visits[-1] + timedelta(days=wait, seconds=1)
+    assert model.status(visits, now, has_future_booking=True) == "active"
+    assert model.status(visits, now, has_future_booking=True, maintenance=True) == "maintenance"
+    assert model.status(visits, now, has_future_booking=False, maintenance=True) == "maintenance"
+
+
+@settings(max_examples=30)
+@given(params_st, gaps_st)
+def test_visits_after_the_moment_asked_about_do_not_count(params, gaps):
+    model = ReturnModel(params)
+    visits = visits_with(gaps)
+    now = visits[len(visits) // 2] + timedelta(days=3)
+    before = [v for v in visits if v < now]
+    assert model.p_return(visits, now, 90) == model.p_return(before, now, 90)
+    assert model.status(visits, now, False) == model.status(before, now, False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(params_st, gaps_st)
+def test_the_turning_days_are_when_the_status_changes(params, gaps):
+    model = ReturnModel(params)
+    visits = visits_with(gaps)
+    at_risk, lapsed = model.turns(visits, visits[-1] + timedelta(hours=1))
+    for day, status in ((at_risk, "at_risk"), (lapsed, "lapsed")):
+        if day is None:
+            assert (
+                SEVERITY[model.status(visits, visits[-1] + timedelta(days=returns.TURN_LIMIT_DAYS), False)]
+                < (SEVERITY[status])
+            )
+        else:
+            assert SEVERITY[model.status(visits, day - timedelta(minutes=2), False)] < SEVERITY[status]
+            assert SEVERITY[model.status(visits, day + timedelta(minutes=1), False)] >= SEVERITY[status]
+    if at_risk and lapsed:
+        assert at_risk <= lapsed
+
+
+def test_a_client_whose_visit_is_not_due_is_active_however_unlikely_she_returns():
+    model = ReturnModel(Prior(comes_back=0.05).params())  # hardly anyone comes back
+    one_visit = [T0]
+    assert model.p_alive(one_visit, T0 + timedelta(days=1)) < 0.1
+    assert model.status(one_visit, T0 + timedelta(days=1), False) == "active"
+    assert model.status(one_visit, T0 + timedelta(days=60), False) == "lapsed"
+
+
+def test_a_regular_overdue_by_weeks_lapses_where_an_irregular_client_does_not_yet():
+    model = ReturnModel(Prior().params())
+    regular = visits_with([28.0] * 12)
+    irregular = visits_with([10.0, 90.0, 25.0, 120.0, 15.0, 70.0, 40.0, 100.0, 20.0, 60.0, 30.0, 80.0])
+    for visits in (regular, irregular):
+        assert model.status(visits, visits[-1] + timedelta(days=20), False) == "active"
+    assert model.status(regular, regular[-1] + timedelta(days=100), False) == "lapsed"
+    assert model.status(irregular, irregular[-1] + timedelta(days=100), False) != "lapsed"
+    assert model.expected_next_visit(regular, regular[-1] + timedelta(days=1)) == pytest.approx(
+        regular[-1] + timedelta(days=28), abs=timedelta(days=2)
+    )
+
+
+def test_thresholds_are_per_business_and_checked():
+    params = Prior().params()
+    visits = visits_with([28.0] * 12)
+    now = visits[-1] + timedelta(days=45)
+    alive = ReturnModel(params).p_alive(visits, now)
+    assert ReturnModel(params, Thresholds(at_risk_below=alive + 0.01, lapsed_below=alive - 0.01)).status(
+        visits, now, False
+    ) == ("at_risk")
+    assert ReturnModel(params, Thresholds(at_risk_below=0.99, lapsed_below=alive + 0.01)).status(
+        visits, now, False
+    ) == ("lapsed")
+    with pytest.raises(ValueError):
+        Thresholds(at_risk_below=0.3, lapsed_below=0.6)
+
+
+def test_no_visits_yet_means_active_and_no_prediction():
+    model = ReturnModel(Prior().params())
+    assert model.status([], T0, False) == "active"
+    assert model.p_alive([], T0) == 1.0
+    assert model.p_return([], T0, 30) == 0.0
+    assert model.expected_next_visit([], T0) is None
+
+
+@given(params_st)
+def test_parameters_round_trip_through_json(params):
+    model = ReturnModel(params, clients=12, fitted_at=T0)
+    stored = json.loads(json.dumps(model.to_dict()))
+    again = ReturnModel.from_dict(stored, Thresholds(0.7, 0.4))
+    assert again.params == params and again.clients == 12 and again.fitted_at == T0
+    assert again.thresholds == Thresholds(0.7, 0.4)
+    assert len(json.dumps(stored)) < 1000
+
+
+def test_an_unknown_stored_format_is_refused():
+    with pytest.raises(ValueError):
+        ReturnModel.from_dict({"version": 99, "params": {}})
+
+
+def test_a_business_with_no_history_gets_the_prior_and_one_with_little_stays_near_it():
+    prior = Prior(typical_gap_days=28.0)
+    assert fit([], T0, prior).params == prior.params()
+    assert fit([[T0 - timedelta(days=3)]], T0, prior).params.mu0 == pytest.approx(math.log(28.0), abs=0.1)
+    few = [visits_with([25.0, 30.0])[:3], [T0 - timedelta(days=40)]]
+    few = [[v - timedelta(days=80) for v in h] for h in few]
+    fitted = fit(few, T0, prior).params
+    assert fitted.mu0 == pytest.approx(math.log(28.0), abs=0.15)
+    assert fitted.a / (fitted.a + fitted.b) == pytest.approx(0.5, abs=0.15)
+
+
+def generate(p: Params, n: int, seed: int, years: float = 3.0) -> tuple[list[list[datetime]], datetime]:
+    """Clients drawn from the model itself: her rhythm, her breaks, leaving after a visit
+    or at a random moment (the story fit() assumes)."""
+    rng = random.Random(seed)
+    days = 365 * years
+    histories = []
+    for _ in range(n):
+        var = 1 / rng.gammavariate(p.alpha0, 1 / p.beta0)
+        mu = rng.gauss(p.mu0, math.sqrt(var / p.kappa0))
+        leave = rng.betavariate(p.a, p.b)
+        share = rng.betavariate(p.break_share * p.break_weight, (1 - p.break_share) * p.break_weight)
+        t = rng.uniform(0, days)
+        gone = t + rng.expovariate(rng.gammavariate(p.hazard_shape, 1 / p.hazard_rate))
+        visits = [t]
+        while rng.random() > leave:
+            log_gap = rng.gauss(p.break_mu, p.break_sigma) if rng.random() < share else rng.gauss(mu, math.sqrt(var))
+            t += max(1.0, math.exp(log_gap))
+            if t >= min(gone, days):
+                break
+            visits.append(t)
+        histories.append([T0 + timedelta(days=d) for d in visits])
+    return histories, T0 + timedelta(days=days)
+
+
+def test_the_fit_recovers_known_parameters():
+    true = Params(
+        mu0=math.log(35),
+        kappa0=1.0,
+        alpha0=4.0,
+        beta0=0.3,
+        max_df=200.0,
+        break_share=0.05,
+        break_mu=math.log(150),
+        break_sigma=0.4,
+        break_weight=10.0,
+        a=0.5,
+        b=2.0,
+        hazard_shape=2.0,
+        hazard_rate=2000.0,
+    )
+    histories, end = generate(true, 3000, seed=1)
+    got = fit(histories, end).params
+    assert got.mu0 == pytest.approx(true.mu0, abs=0.05)  # the typical gap, within 5 %
+    assert got.a / (got.a + got.b) == pytest.approx(0.2, abs=0.04)  # leaving right after a visit
+    assert math.exp(got.break_mu) == pytest.approx(150, rel=0.25)  # how long a break lasts
+    assert got.hazard_shape / got.hazard_rate * 365 == pytest.approx(0.365, rel=0.5)  # leaving in between
+    # Breaks widen the fitted spread of a rhythm (its prior sees every completed gap).
+    assert 0.1 <= got.beta0 / (got.alpha0 - 1) <= 0.25
+
+
+# Student t survival values from scipy.stats.t.sf (scipy 1.17.1), written out so that
+# `make test` needs no scipy: (t, degrees of freedom, P(T > t)).
+T_SURVIVAL = [
+    (-40.0, 2.0, 0.9996877926639076),
+    (-40.0, 3.0, 0.9999828096596054),
+    (-40.0, 4.5, 0.9999996775217393),
+    (-40.0, 12.0, 0.9999999999999808),
+    (-40.0, 200.0, 1.0),
+    (-3.2, 2.0, 0.9573295603800236),
+    (-3.2, 3.0, 0.975334078518652),
+    (-3.2, 4.5, 0.9860776602841286),
+    (-3.2, 12.0, 0.9961837305995946),
+    (-3.2, 200.0, 0.9992008231292849),
+    (-0.5, 2.0, 0.6666666666666666),
+    (-0.5, 3.0, 0.6742760175759245),
+    (-0.5, 4.5, 0.6797252489629764),
+    (-0.5, 12.0, 0.686941261887338),
+    (-0.5, 200.0, 0.6911876238417696),
+    (0.0, 2.0, 0.5),
+    (0.0, 3.0, 0.5),
+    (0.0, 4.5, 0.5),
+    (0.0, 12.0, 0.5),
+    (0.0, 200.0, 0.5),
+    (0.4, 2.0, 0.36391723651204566),
+    (0.4, 3.0, 0.35796757698718507),
+    (0.4, 4.5, 0.35371409406555754),
+    (0.4, 12.0, 0.3480926526963336),
+    (0.4, 200.0, 0.34479170216304766),
+    (1.7, 2.0, 0.11561671310078561),
+    (1.7, 3.0, 0.09384532077670502),
+    (1.7, 4.5, 0.07817695606794896),
+    (1.7, 12.0, 0.057439932697604626),
+    (1.7, 200.0, 0.04534273974574084),
+    (6.0, 2.0, 0.013335736607712385),
+    (6.0, 3.0, 0.004636357446142333),
+    (6.0, 4.5, 0.0013207379027757914),
+    (6.0, 12.0, 3.108369432429282e-05),
+    (6.0, 200.0, 4.557560174405173e-09),
+    (55.0, 2.0, 0.00016520733971550882),
+    (55.0, 3.0, 6.619665994757206e-06),
+    (55.0, 4.5, 7.713145075380202e-08),
+    (55.0, 12.0, 4.2996932607016677e-16),
+    (55.0, 200.0, 5.1717796055149824e-123),
+]
+
+
+@pytest.mark.parametrize(("t", "df", "expected"), T_SURVIVAL)
+def test_t_survival_matches_scipy(t, df, expected):
+    assert returns._t_sf(t, df) == pytest.approx(expected, rel=1e-9, abs=1e-13)
+
+
+def test_nelder_mead_finds_the_minimum_of_a_curved_valley():
+    def rosenbrock(x):
+        return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+    x = returns._nelder_mead(rosenbrock, [-1.2, 1.0], max_iter=2000, tol=1e-14)
+    assert x == pytest.approx([1.0, 1.0], abs=1e-3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from([1.0, 7.0, 28.0, 28.0, 28.0, 365.0]), max_size=12), st.floats(0.0, 3000.0)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_any_small_business_fits_to_finite_parameters_and_sane_answers(clients):
+    """Identical gaps, one-visit clients, a single client: nothing degenerates."""
+    histories = [[v - timedelta(days=sum(gaps) + back + 1) for v in visits_with(gaps)] for gaps, back in clients]
+    model = fit(histories, T0)
+    assert all(math.isfinite(v) and v > 0 for k, v in vars(model.params).items() if k != "mu0")
+    for visits in histories:
+        assert 0.0 <= model.p_return(visits, T0, 182) <= model.p_alive(visits, T0) <= 1.0
+
+
+def test_standing_appointments_do_not_make_a_day_late_look_like_leaving():
+    """Gaps of exactly four weeks, every client: the spread never reaches zero."""
+    histories = [[T0 - timedelta(days=28 * k + d) for k in range(10, 0, -1)] for d in range(1, 200)]
+    model = fit(histories, T0)
+    visits = histories[0]
+    assert model.status(visits, visits[-1] + timedelta(days=29), False) == "active"
+    assert model.status(visits, visits[-1] + timedelta(days=28 + 14), False) == "lapsed"

@@ -1,0 +1,124 @@
+"""Each early-warning rule on its own: when it warns, with which numbers and key, and
+when it stays quiet; a dismissal holds for the same evidence only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from chalicelib.domain import signals
+from chalicelib.domain.booking import Appointment
+
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def appt(start: datetime, status: str = "completed", made_days_before: float = 7, **kw) -> Appointment:
+    return Appointment(
+        id=kw.pop("id", f"a{int(start.timestamp())}"),
+        business_id="b",
+        client_id="c",
+        service_id="womens-cut",
+        staff_id="aino",
+        start=start,
+        end=start + timedelta(hours=1),
+        occupied_until=start + timedelta(hours=1),
+        status=status,
+        price_cents=6900,
+        locale="fi",
+        created_at=start - timedelta(days=made_days_before),
+        updated_at=start,
+        **kw,
+    )
+
+
+def days_ago(n: float) -> datetime:
+    return NOW - timedelta(days=n)
+
+
+# --- visits spacing out ----------------------------------------------------------------
+def test_visits_spacing_out_against_her_own_past():
+    visits = [days_ago(d) for d in (200, 172, 144, 116, 70, 20)]  # 28, 28, 28 then 46, 50
+    s = signals.spacing_out(visits)
+    assert s is not None and s.code == "spacing_out"
+    assert s.params == {"was_days": 28, "now_days": 48} and s.key == days_ago(20).isoformat()
+
+
+def test_a_steady_or_slow_but_steady_client_is_not_spacing_out():
+    assert signals.spacing_out([days_ago(d) for d in (200, 172, 144, 116, 88, 60)]) is None
+    assert signals.spacing_out([days_ago(d) for d in (400, 320, 240, 160, 80)]) is None
+    # Too little past to compare with.
+    assert signals.spacing_out([days_ago(d) for d in (150, 120, 60, 1)]) is None
+
+
+# --- reschedules or late cancellations in a row -----------------------------------------
+def test_moves_and_late_cancellations_in_a_row():
+    late = appt(days_ago(10), "cancelled", made_days_before=5, cancelled_at=days_ago(10) - timedelta(hours=3))
+    moved = appt(days_ago(30), reschedules=1, made_days_before=5)
+    kept = appt(days_ago(60))
+    s = signals.changes_in_a_row([kept, moved, late], late_hours=24)
+    assert s is not None and s.params == {"count": 2} and s.key == f"{late.id}#2"
+
+
+def test_an_early_cancellation_or_a_kept_visit_breaks_the_row():
+    early = appt(days_ago(10), "cancelled", made_days_before=5, cancelled_at=days_ago(12))
+    moved = appt(days_ago(30), reschedules=2, made_days_before=5)
+    assert signals.changes_in_a_row([moved, early], late_hours=24) is None
+    moved_again = appt(days_ago(5), reschedules=1, made_days_before=1)
+    kept = appt(days_ago(20), made_days_before=3)
+    assert signals.changes_in_a_row([moved, kept, moved_again], late_hours=24) is None
+
+
+# --- a falling rating -------------------------------------------------------------------
+def test_a_rating_well_below_her_usual_warns():
+    s = signals.falling_rating([(days_ago(90), 5), (days_ago(60), 5), (days_ago(30), 4), (days_ago(2), 3)])
+    assert s is not None and s.params == {"was": 4.7, "now": 3} and s.key == days_ago(2).isoformat()
+
+
+def test_a_steady_or_rising_rating_or_a_single_one_does_not():
+    assert signals.falling_rating([(days_ago(60), 4), (days_ago(2), 4)]) is None
+    assert signals.falling_rating([(days_ago(60), 2), (days_ago(2), 5)]) is None
+    assert (
+        signals.falling_rating([(days_ago(90), 5), (days_ago(60), 4), (days_ago(2), 4)]) is None
+    )  # half a star: noise
+    assert signals.falling_rating([(days_ago(2), 1)]) is None
+
+
+# --- a follow-up overdue ------------------------------------------------------------------
+def test_an_overdue_follow_up_warns_with_how_late_it_is():
+    today = NOW.date()
+    s = signals.followup_overdue([None, today + timedelta(days=3), date(2027, 2, 20)], today)
+    assert s is not None and s.params == {"days": 9} and s.key == "2027-02-20"
+    assert signals.followup_overdue([today, None], today) is None  # due today is not late
+
+
+# --- no contact for longer than usual -----------------------------------------------------
+def test_silence_longer_than_ever_between_her_contacts():
+    history = [appt(days_ago(d), made_days_before=3) for d in (200, 170, 140)]  # contacts every 27 and 3 days
+    s = signals.no_contact(history, NOW)
+    assert s is not None and s.params["days"] == 140 and s.key == days_ago(140).isoformat()
+
+
+def test_a_recent_booking_is_contact():
+    history = [appt(days_ago(d), made_days_before=3) for d in (200, 170, 140)]
+    booked = appt(NOW + timedelta(days=10), "booked", made_days_before=12)  # made 2 days ago
+    assert signals.no_contact([*history, booked], NOW) is None
+    assert signals.no_contact(history[:1], NOW) is None  # no usual yet
+
+
+# --- a no-show ----------------------------------------------------------------------------
+def test_her_latest_visit_a_no_show_warns_until_she_comes_again():
+    missed = appt(days_ago(10), "no_show", id="missed")
+    s = signals.no_show([appt(days_ago(40)), missed], NOW)
+    assert s is not None and s.key == "missed" and s.params == {"date": days_ago(10).isoformat()}
+    assert signals.no_show([missed, appt(days_ago(3))], NOW) is None
+    assert signals.no_show([appt(days_ago(200), "no_show")], NOW) is None  # long ago
+
+
+# --- all together, and dismissed ------------------------------------------------------------
+def test_warnings_in_order_and_a_dismissal_holds_for_the_same_evidence_only():
+    history = [appt(days_ago(d), made_days_before=3) for d in (300, 272, 244, 216, 160, 100)]
+    history.append(appt(days_ago(10), "no_show", id="missed", made_days_before=3))
+    found = signals.warnings(history, [], [NOW.date() - timedelta(days=1)], NOW, NOW.date(), 24)
+    assert [s.code for s in found] == ["spacing_out", "followup_overdue", "no_show"]
+    no_show = found[-1]
+    assert [s.code for s in signals.shown(found, {"no_show": no_show.key})] == ["spacing_out", "followup_overdue"]
+    assert len(signals.shown(found, {"no_show": "an earlier one"})) == 3

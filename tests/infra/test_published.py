@@ -1,0 +1,45 @@
+"""Versions, aliases and SnapStart on the SAM template (infra/published.py), without a synth."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.published import api_on_aliases, publish_versions, snapstart_applies
+
+
+@pytest.mark.parametrize(
+    ("runtime", "applies"),
+    [("python3.11", False), ("python3.12", True), ("python3.13", True), ("python3.9", False), ("nodejs20.x", False)],
+)
+def test_snapstart_applies_to_python_from_3_12(runtime, applies):
+    assert snapstart_applies(runtime) is applies
+
+
+def test_functions_are_published_with_snapstart_where_the_runtime_has_it_and_the_api_calls_the_alias():
+    uri = (
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandler.Arn}/invocations"
+    )
+    template = {
+        "Resources": {
+            "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "python3.12"}},
+            "SendDue": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "python3.11"}},
+            "RestAPI": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {"DefinitionBody": {"paths": {"/": {"uri": {"Fn::Sub": uri}}}}},
+            },
+            "APIHandlerInvokePermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {"FunctionName": {"Ref": "APIHandler"}},
+            },
+        }
+    }
+    published = publish_versions(template)["Resources"]
+    assert published["APIHandler"]["Properties"]["AutoPublishAlias"] == "live"
+    assert published["APIHandler"]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert published["SendDue"]["Properties"]["AutoPublishAlias"] == "live"
+    assert "SnapStart" not in published["SendDue"]["Properties"]
+    overrides = {(r, p): v for r, p, v in api_on_aliases(template)}
+    assert overrides[("RestAPI", "DefinitionBody")]["paths"]["/"]["uri"]["Fn::Sub"].endswith(
+        "/functions/${APIHandlerAliaslive}/invocations"
+    )
+    assert overrides[("APIHandlerInvokePermission", "FunctionName")] == {"Ref": "APIHandlerAliaslive"}

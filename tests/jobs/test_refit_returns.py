@@ -1,0 +1,113 @@
+"""The weekly refit of each business's return model: it stores the fit of the week,
+moves her at-risk and lapse days to it (over several runs for a big business), changes
+nothing when run again, and a business with no history keeps its prior. Thresholds are
+the business's own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.history import at, business, past_visits, run_job
+
+MONDAY = datetime(2027, 3, 1, tzinfo=UTC)
+EVERY_3_WEEKS = [at("2026-06-04T12:00:00+03:00") + timedelta(days=21 * n) for n in range(8)]
+EVERY_5_WEEKS = [at("2026-05-05T10:00:00+03:00") + timedelta(days=35 * n) for n in range(6)]
+ONCE = [at("2026-10-01T10:00:00+03:00")]
+
+
+@pytest.fixture
+def salon(aws, frozen_now):
+    past_visits(EVERY_3_WEEKS, name="Maija", phone="040 100 0001", email="maija@example.com")
+    past_visits(EVERY_5_WEEKS, name="Kaisa", phone="040 100 0002", email="kaisa@example.com")
+    past_visits(ONCE, name="Kalle", phone="040 100 0003", email="kalle@example.com")
+    return business()
+
+
+def _other_business(**retention):
+    from chalicelib.store.businesses import save_config
+    from tests.conftest import demo_config
+
+    cfg = demo_config()
+    data = cfg.model_dump(mode="json") | {"slug": "other-salon", "name": "Toinen"}
+    data["retention"] = data["retention"] | retention
+    b, _ = save_config(type(cfg).model_validate(data))
+    return b
+
+
+def _days(b):
+    from chalicelib.store import clients
+
+    return {c.name: (c.at_risk_on, c.lapsed_on) for c in clients.all_clients(b.id)}
+
+
+def test_the_weekly_fit_is_stored_moves_the_lapse_days_and_a_second_run_changes_nothing(salon):
+    from chalicelib.services import returns
+    from chalicelib.store import returns as stored
+
+    before = _days(salon)
+    assert stored.get(salon.id, returns.thresholds(salon.config)) is None  # the prior until the first fit
+    first = run_job("refit_returns", MONDAY + timedelta(days=2, hours=5))  # Wednesday: fitted to Monday 00:00
+    assert first == {"businesses": 1, "fitted": 1, "rekeyed": 3, "left_for_next_run": False}
+    model = stored.get(salon.id, returns.thresholds(salon.config))
+    assert model is not None and model.fitted_at == MONDAY and model.clients == 3
+    after = _days(salon)
+    assert after != before  # her days are the fitted model's now
+    last = EVERY_3_WEEKS[-1]
+    _, lapsed = model.turns(EVERY_3_WEEKS, last + timedelta(seconds=1))
+    assert lapsed is not None
+    assert after["Maija"][1] in ((lapsed.astimezone(salon.config.tz) + timedelta(days=d)).date() for d in (0, 1))
+
+    again = run_job("refit_returns", MONDAY + timedelta(days=6, hours=23))  # the same week, retried
+    assert again == {"businesses": 1, "fitted": 0, "rekeyed": 0, "left_for_next_run": False}
+    again_model = stored.get(salon.id, returns.thresholds(salon.config))
+    assert again_model is not None and again_model.to_dict() == model.to_dict()
+    assert _days(salon) == after
+
+
+def test_a_business_with_no_history_keeps_its_prior(aws, frozen_now):
+    from chalicelib.domain.returns import Prior
+    from chalicelib.services import returns
+    from chalicelib.store import returns as stored
+
+    b = business()
+    run_job("refit_returns", MONDAY)
+    model = stored.get(b.id, returns.thresholds(b.config))
+    assert model is not None and model.clients == 0
+    assert model.params == Prior(typical_gap_days=b.config.retention.default_return_days).params()
+    assert returns.model_for(b).params == model.params
+
+
+def test_thresholds_are_the_business_own(salon):
+    from chalicelib.services import returns
+
+    strict = _other_business(at_risk_below=0.95, lapsed_below=0.9)
+    lenient = _other_business(at_risk_below=0.3, lapsed_below=0.1)
+    assert returns.model_for(strict).thresholds.lapsed_below == 0.9
+    # The same history, the same model numbers (both priors), later statuses for the lenient.
+    now = EVERY_5_WEEKS[-1] + timedelta(days=60)
+    statuses = {
+        name: returns.model_for(b).status(EVERY_5_WEEKS, now, has_future_booking=False)
+        for name, b in (("demo", salon), ("strict", strict), ("lenient", lenient))
+    }
+    assert statuses == {"demo": "lapsed", "strict": "lapsed", "lenient": "active"}
+    # ... and the days on her profile follow them.
+    v = past_visits(EVERY_5_WEEKS, slug=lenient.config.slug, name="Kaisa", phone="040 100 0002", email=None)
+    from chalicelib.store import clients
+
+    kaisa_demo = next(c for c in clients.all_clients(salon.id) if c.name == "Kaisa")
+    kaisa_lenient = clients.get_client(lenient.id, v.client_id)
+    assert kaisa_lenient and kaisa_lenient.lapsed_on and kaisa_demo.lapsed_on
+    assert kaisa_lenient.lapsed_on > kaisa_demo.lapsed_on
+
+
+def test_a_big_business_is_re_keyed_over_several_runs_in_client_order(salon):
+    from chalicelib.jobs import refit_returns
+
+    when = MONDAY + timedelta(hours=3)
+    first = refit_returns.run(when, budget_seconds=0)  # out of time before the first client
+    assert (first["fitted"], first["rekeyed"], first["left_for_next_run"]) == (1, 0, True)
+    rest = refit_returns.run(when + timedelta(hours=1))
+    assert (rest["fitted"], rest["rekeyed"], rest["left_for_next_run"]) == (0, 3, False)
+    assert refit_returns.run(when + timedelta(hours=2))["rekeyed"] == 0

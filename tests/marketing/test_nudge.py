@@ -1,0 +1,102 @@
+""" "Time for your next visit": a nudge to an active client with marketing consent a few
+days before her rhythm expects her, naming her usual service and staff with a pre-filled
+booking link; only when nothing is booked; within the marketing cap; once per visit;
+per business on/off and lead time; counted in the KPIs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book
+from tests.conftest import emails_to
+from tests.history import at, business, past_visits, run_job
+
+# Every four weeks, last on Tue 27 Oct: expected back on 24 Nov; with three days' lead
+# the nudge goes on the morning of 21 Nov (the return model has her active until 26 Nov).
+FOUR_WEEKLY = (
+    "2026-07-07T12:00:00+03:00",
+    "2026-08-04T12:00:00+03:00",
+    "2026-09-01T12:00:00+03:00",
+    "2026-09-29T12:00:00+03:00",
+    "2026-10-27T12:00:00+02:00",
+)
+NUDGE_MORNING = "2026-11-21T10:05:00+02:00"
+
+
+def nudging(on: bool = True, lead: int = 3) -> None:
+    from chalicelib.store.businesses import save_config
+    from tests.conftest import demo_config
+
+    cfg = demo_config()
+    data = cfg.model_dump(mode="json")
+    data["marketing"] |= {"next_visit_nudge": on, "nudge_lead_days": lead}
+    save_config(type(cfg).model_validate(data))
+
+
+def nudges():
+    return emails_to("", "seuraavan käyntisi aika lähestyy")  # to anyone
+
+
+@pytest.fixture
+def maija(aws, frozen_now):
+    return past_visits(FOUR_WEEKLY, clock=frozen_now)
+
+
+def test_the_nudge_names_her_service_and_staff_once_and_its_booking_counts(client, aws, maija, frozen_now):
+    nudging()
+    assert run_job("marketing", "2026-11-20T10:05:00+02:00")["nudge_sent"] == 0  # four days before: not yet
+    assert run_job("marketing", "2026-11-21T09:55:00+02:00")["nudge_sent"] == 0  # before the morning
+    assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 1
+    [text] = nudges()
+    assert "Naisten hiustenleikkaus" in text and "Aino Virtanen" in text
+    assert "/book/demo?service=womens-cut&staff=aino" in text and "/u/" in text
+    assert run_job("marketing", "2026-11-22T10:05:00+02:00")["nudge_sent"] == 0  # once per visit
+
+    # She books four days later: a booking of the nudge, and its revenue once she comes.
+    frozen_now["now"] = at("2026-11-25T09:00:00+02:00")
+    assert book(client, "2026-12-01T12:00:00+02:00")[0] == 201
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))
+    status, kpis = Desk(client, aws.id).get("/kpis?period=2026-11")
+    assert status == 200
+    assert (kpis["kpis"]["nudges_sent"]["value"], kpis["kpis"]["nudge_bookings"]["value"]) == (1, 1)
+
+
+def test_off_unless_the_business_turns_it_on_and_its_lead_time(aws, maija, frozen_now):
+    assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 0
+    nudging(lead=1)
+    assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 0  # a day's lead: on 23 Nov
+    assert run_job("marketing", "2026-11-23T10:05:00+02:00")["nudge_sent"] == 1
+
+
+def test_no_consent_no_nudge(aws, frozen_now):
+    past_visits(FOUR_WEEKLY, marketing=False, clock=frozen_now)
+    nudging()
+    assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 0
+    assert nudges() == []
+
+
+def test_nothing_goes_once_she_has_booked(client, aws, maija, frozen_now):
+    nudging()
+    frozen_now["now"] = at("2026-11-18T09:00:00+02:00")
+    assert book(client, "2026-11-26T12:00:00+02:00")[0] == 201
+    summary = run_job("marketing", NUDGE_MORNING)
+    assert (summary["nudge_sent"], summary["nudge_booked"]) == (0, 1)
+    assert nudges() == []
+
+
+def test_the_marketing_cap_holds_the_nudge(aws, maija, frozen_now):
+    from chalicelib.services import marketing
+    from chalicelib.store import clients
+
+    nudging()
+    b = business()
+    frozen_now["now"] = at("2026-11-15T12:00:00+02:00")  # six days before: inside the 14-day cap
+    c = clients.get_client(b.id, maija.client_id)
+    assert c is not None
+    marketing.personal(b, c, "Tervetuloa taas!", frozen_now["now"])
+    summary = run_job("marketing", NUDGE_MORNING)
+    assert (summary["nudge_sent"], summary["nudge_not_allowed"]) == (0, 1)
+    assert nudges() == []

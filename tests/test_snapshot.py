@@ -1,0 +1,74 @@
+"""SnapStart's hooks (chalicelib/snapshot.py): no link secret in the snapshot, and every
+restored copy with its own randomness, caches and connections."""
+
+from __future__ import annotations
+
+import random
+import sys
+import types
+
+
+def test_the_hooks_are_registered_with_the_runtime_when_it_has_them(monkeypatch):
+    from chalicelib import snapshot
+
+    assert snapshot.register() is False  # no SnapStart runtime here
+    registered: dict = {}
+    runtime = types.ModuleType("snapshot_restore_py")
+    runtime.register_before_snapshot = lambda f: registered.setdefault("before", f)  # type: ignore[attr-defined]
+    runtime.register_after_restore = lambda f: registered.setdefault("after", f)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
+    primed: list[bool] = []
+    monkeypatch.setattr(snapshot, "prime", lambda: primed.append(True))
+    assert snapshot.register() is True and primed == [True]  # the routes loaded at init
+    assert registered == {"before": snapshot.before_snapshot, "after": snapshot.after_restore}
+
+
+def test_the_link_secret_is_not_in_the_snapshot_and_is_read_again_after_it(env, monkeypatch):
+    from aws_lambda_powertools.utilities import parameters
+
+    from chalicelib import links, snapshot
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.delenv("REBOOK_LINK_SECRET", raising=False)
+    monkeypatch.setenv("REBOOK_LINK_SECRET_ID", "arn:aws:secretsmanager:eu-north-1:1:secret:rebook/prod/link")
+    reset_settings()
+    reads: list[str] = []
+
+    def get_secret(name: str, max_age: int) -> str:
+        reads.append(name)
+        return f"secret-{len(reads)}"
+
+    monkeypatch.setattr(parameters, "get_secret", get_secret)
+    links.forget_secret()
+    assert links.link_secret() == "secret-1"
+    assert links.link_secret() == "secret-1"  # cached while the process lives
+    snapshot.before_snapshot()
+    assert links._secret_from_secrets_manager.cache_info().currsize == 0  # nothing left to snapshot
+    assert links.link_secret() == "secret-2" and len(reads) == 2  # read again after the restore
+    links.forget_secret()
+
+
+def test_the_snapshot_keeps_the_clients_but_no_open_connection(env):
+    from chalicelib import aws, snapshot
+
+    client = aws.client("sns", region="eu-north-1", endpoint_url="http://127.0.0.1:9")
+    pool = client._endpoint.http_session._manager
+    pool.connection_from_url("http://127.0.0.1:9/")  # as if a request had opened one
+    assert len(pool.pools) == 1
+    snapshot.before_snapshot()
+    assert len(pool.pools) == 0  # closed ...
+    assert aws.client("sns", region="eu-north-1", endpoint_url="http://127.0.0.1:9") is client  # ... client kept
+
+
+def test_a_restored_copy_draws_its_own_random_numbers_and_drops_time_keyed_caches(env):
+    from chalicelib import snapshot
+    from chalicelib.store import businesses
+
+    random.seed(42)
+    frozen = random.getstate()  # what every copy of the snapshot would start from
+    businesses._cache["b1"] = (0.0, None)  # stamped with the snapshot's monotonic clock
+    snapshot.after_restore()
+    drawn = [random.random() for _ in range(3)]
+    random.setstate(frozen)
+    assert drawn != [random.random() for _ in range(3)]
+    assert "b1" not in businesses._cache
