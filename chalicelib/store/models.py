@@ -360,10 +360,13 @@ ALL_MODELS: tuple[type[Base], ...] = (
 
 
 class JobStateItem(Base):
-    """JOB#<name> / STATE: how far a scheduled job has fully processed its window."""
+    """JOB#<name> / STATE: how far a scheduled job has fully processed its window; for a
+    job that works in rounds (marketing), `watermark` is when the round began and
+    `position` the unit of work its budget stopped it before."""
 
     watermark = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    position = UnicodeAttribute(null=True)
 
 
 # --- the owner's registry ----------------------------------------------------------
