@@ -160,8 +160,15 @@ def test_the_lapse_morning_is_the_business_own_time_zone(client, maija, frozen_n
 def test_a_run_stopped_by_its_budget_is_gone_on_with_by_the_next_and_the_round_ends(client, maija, frozen_now):
     from chalicelib.services import marketing
 
-    liisa = {"name": "Liisa Lahtinen", "phone": "044 555 6666", "email": "liisa@example.com"}
-    past_visits(TUESDAYS, staff="sanna", clock=frozen_now, **liisa)  # lapses the same day as Maija
+    # Liisa lapses the same day as Maija.
+    past_visits(
+        TUESDAYS,
+        name="Liisa Lahtinen",
+        phone="044 555 6666",
+        email="liisa@example.com",
+        staff="sanna",
+        clock=frozen_now,
+    )
     first = marketing.run(at(LAPSE_MORNING), budget_seconds=-1)  # out of time after one client
     assert (first["winback_sent"], first["stopped_by_budget"]) == (1, 1)
     second = marketing.run(at("2027-03-01T11:05:00+02:00"))
