@@ -6,7 +6,7 @@ confirmation and the expiry, or two runs of the expiry job, can never both win."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from chalicelib.domain.booking import Appointment, Status
@@ -53,13 +53,23 @@ def confirm(appt: Appointment, days: Sequence[date], now: datetime) -> None:
 def run_out_between(since: datetime, until: datetime) -> list[Appointment]:
     """Bookings whose hold runs out in [since, until] and still waits (the index lags
     the table a moment: the freeing itself is conditioned on the item)."""
+    return [a for _, found in run_out_by_hour(since, until) for a in found]
+
+
+def run_out_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[Appointment]]]:
+    """The same, an hour of the index at a time (oldest first), read lazily: a job that
+    stops between hours knows every hour before was done."""
     db.configure()
     lo, hi = keys.between(since, until)
-    out = []
-    for bucket in keys.hour_buckets("HOLD", since, until):
-        for item in AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi)):
-            out.append(bookings.to_appointment(item))
-    return out
+    for hour, buckets in keys.hours_of_buckets("HOLD", since, until):
+        yield (
+            hour,
+            [
+                bookings.to_appointment(item)
+                for bucket in buckets
+                for item in AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi))
+            ],
+        )
 
 
 def free(appt: Appointment, days: Sequence[date], now: datetime) -> bool:
