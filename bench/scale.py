@@ -386,7 +386,7 @@ def main() -> None:
         print(
             f"loaded {len(businesses)} businesses (staff 1-15: {sum(staff.values())} salons, "
             f"{sum(k * v for k, v in staff.items())} staff), clients {full} at full size, "
-            f"{int(full * args.client_share)} loaded ({args.client_share:.0%}), {items} items, "
+            f"{int(full * args.client_share)} loaded ({args.client_share:.1%}), {items} items, "
             f"{messages} reminders and feedback requests, in {load_s:.0f} s"
         )
         raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
