@@ -38,7 +38,7 @@ def _hold_expiry(now: datetime, simulated: bool = False) -> Any:
 def _marketing(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services import marketing
 
-    return marketing.run(now)
+    return marketing.run(now, simulated=simulated)
 
 
 def _kpi_sync(now: datetime, simulated: bool = False) -> Any:

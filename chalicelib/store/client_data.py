@@ -16,7 +16,7 @@ from pynamodb.models import Model
 from chalicelib.domain.clients import Client
 from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, db, keys, outbox
+from chalicelib.store import clients, db, keys, outbox, search
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -124,6 +124,7 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
     b, c = client.business_id, client.id
     pk = keys.biz(b)
     counts = {"contact_keys": 0, "appointments": 0, "messages": 0, "notes": 0, "followups": 0, "feedback": 0}
+    counts["search_keys"] = search.erase(client)  # she can no longer be found by name or contact
     for kind, value in (("phone", client.phone), ("email", client.email)):
         if value:
             try:

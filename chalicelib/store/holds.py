@@ -14,7 +14,7 @@ parked in the outbox released to the outbox stream, or cancelled unpaid (release
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
@@ -36,16 +36,20 @@ class HoldGone(Exception):
 
 # --- both ----------------------------------------------------------------------------------------
 def run_out_between(since: datetime, until: datetime) -> list[Appointment]:
-    """Bookings whose hold (of either kind) runs out in [since, until] and still waits:
-    one Query per hour and shard (the index lags the table a moment: each ending is
-    conditioned on the item)."""
-    db.configure()
+    """Bookings whose hold (of either kind) runs out in [since, until] and still waits
+    (the index lags the table a moment: each ending is conditioned on the item)."""
+    return [a for _, found in run_out_by_hour(since, until) for a in found]
+
+
+def run_out_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[Appointment]]]:
+    """The same, an hour of the index at a time (oldest first), read lazily: a job that
+    stops between hours knows every hour before was done."""
     lo, hi = keys.between(since, until)
-    found = db.query_buckets(
-        keys.hour_buckets("HOLD", since, until),
-        lambda bucket: AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi)),
-    )
-    return [bookings.to_appointment(item) for item in found]
+    for hour, buckets in keys.hours_of_buckets("HOLD", since, until):
+        found = db.query_buckets(
+            buckets, lambda bucket: AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi))
+        )
+        yield hour, [bookings.to_appointment(item) for item in found]
 
 
 def _commit(tx: Tx) -> None:

@@ -195,6 +195,7 @@ class AppointmentItem(Base):
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
     g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>#<id>  held bookings by when their hold
         runs out, whatever it waits for (sparse while held)
+    g5: STAFFCAL#<biz>#<staff> / <start>#<id>  a staff member's calendar (her feed)
     """
 
     business_id = UnicodeAttribute()
@@ -235,10 +236,13 @@ class AppointmentItem(Base):
     g3sk = UnicodeAttribute(null=True)
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
+    g5pk = UnicodeAttribute(null=True)
+    g5sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
     by_hold: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
+    by_staff_time: GlobalSecondaryIndex[AppointmentItem] = _index("g5")
 
 
 class DaySheetItem(Base):
@@ -247,7 +251,10 @@ class DaySheetItem(Base):
     '<start>-<end>' in UTC epoch minutes; `v` counts the writes, and every write that
     adds taken time is conditioned on the `v` it read, so two overlapping bookings can
     never both commit. A business's sheets share one partition: a month of them for all
-    staff is one Query."""
+    staff is one Query.
+
+    SHEET#<biz> / CAL#<staff>, the same class: a staff member's calendar version, `v`
+    moved by every transaction that writes one of her sheets (her calendar feed's ETag)."""
 
     taken = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
     v = NumberAttribute(default=0)
@@ -387,10 +394,13 @@ ALL_MODELS: tuple[type[Base], ...] = (
 
 
 class JobStateItem(Base):
-    """JOB#<name> / STATE: how far a scheduled job has fully processed its window."""
+    """JOB#<name> / STATE: how far a scheduled job has fully processed its window; for a
+    job that works in rounds (marketing), `watermark` is when the round began and
+    `position` the unit of work its budget stopped it before."""
 
     watermark = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    position = UnicodeAttribute(null=True)
 
 
 # --- the owner's registry ----------------------------------------------------------
@@ -607,3 +617,15 @@ ALL_MODELS = ALL_MODELS + (
     ImportChunkItem,
     ReturnModelItem,
 )
+
+
+class SearchKeyItem(Base):
+    """FIND#<biz> / <token>#<client>: one way the owner's search finds a client (her
+    folded name from each word on, phone digits, email; chalicelib/domain/contacts.py
+    search_tokens). Written and removed with every change of her name or contacts, and
+    by her erasure; a search is one Query `begins_with(<needle>)`."""
+
+    client_id = UnicodeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (SearchKeyItem,)

@@ -9,12 +9,12 @@ status, so the mapper sets them and no caller ever names them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.messages import (
@@ -64,7 +64,7 @@ def to_item(m: Message, failed_at: datetime | None = None) -> MessageItem:
         entry = f"{keys.TIMELINE_MESSAGES}{iso_utc(m.created_at)}#{m.key}"
         item.g2pk, item.g2sk = keys.timeline_keys(m.business_id, m.client_id, entry)
     if m.status in OPEN_STATUSES:
-        item.g3pk, item.g3sk = keys.due_keys(m.key, m.due_at)
+        item.g3pk, item.g3sk = keys.due_keys(m.business_id, m.key, m.due_at)
     if m.status == MessageStatus.FAILED.value and failed_at is not None:
         item.g1pk, item.g1sk = keys.failed_keys(m.business_id, m.key, failed_at)
     return item
@@ -149,7 +149,7 @@ def release_parked(tx: Tx, parked: Sequence[Message], now: datetime) -> None:
     stream sends them right after it commits, the sweeper if it cannot; each only from
     `parked`, so a release is done once."""
     for m in parked:
-        g3pk, g3sk = keys.due_keys(m.key, now)
+        g3pk, g3sk = keys.due_keys(m.business_id, m.key, now)
         tx.update(
             MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
             [
@@ -184,16 +184,29 @@ def get_message(business_id: str, key: str) -> Message | None:
         return None
 
 
-def due_messages(since: datetime, until: datetime) -> Iterator[Message]:
-    """Messages due in [since, until] across all businesses: Query gsi3 per hour and shard."""
+@dataclass(frozen=True)
+class DuePage:
+    """Some of the messages due in one hour's partitions; `hour` is where a sweep that
+    stops before this page must start again (every hour before it was read to the end)."""
+
+    hour: datetime
+    messages: list[Message]
+
+
+def due_pages(since: datetime, until: datetime, page_size: int = 100) -> Iterator[DuePage]:
+    """Messages due in [since, until] across all businesses, a page at a time, oldest
+    hour first: Query gsi3 per hour and shard (an hour's shards at once), read lazily
+    (one hour of a backlog is in memory at a time, never the whole of it)."""
     db.configure()
     lo, hi = keys.between(since, until)
-    found = db.query_buckets(
-        keys.hour_buckets("DUE", since, until),
-        lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi)),
-    )
-    for item in found:
-        yield to_message(item)
+    for hour, buckets in keys.due_hours(since, until):
+        found = db.query_buckets(
+            buckets,
+            lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi), page_size=page_size),
+        )
+        messages = [to_message(item) for item in found]
+        for first in range(0, len(messages), page_size):
+            yield DuePage(hour, messages[first : first + page_size])
 
 
 def failed_messages(business_id: str, limit: int) -> list[Message]:
@@ -302,13 +315,29 @@ def skip(m: Message, reason: str, now: datetime) -> bool:
 def defer(m: Message, at: datetime) -> bool:
     """Move a pending message to a later time (e.g. out of SMS quiet hours)."""
     db.configure()
-    g3pk, g3sk = keys.due_keys(m.key, at)
+    g3pk, g3sk = keys.due_keys(m.business_id, m.key, at)
     try:
         to_item(m).update(
             actions=[MessageItem.due_at.set(at), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk)],
             condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == m.due_at),
         )
     except UpdateError:
+        return False
+    return True
+
+
+def put_off(m: Message, now: datetime, error: str, backoff: Callable[[int], timedelta]) -> bool:
+    """A message the sweeper could not handle (an unexpected error, not a send result):
+    counted as an attempt and due again after a backoff (failed for good once out of
+    attempts), so that it never holds back the sweep of everyone else's messages. Only
+    if it is still as read; one claimed meanwhile comes back when its lease ends."""
+    db.configure()
+    done = after_attempt(m, Outcome(_PENDING, error=error), now, backoff)
+    try:
+        to_item(done, failed_at=now).save(condition=(MessageItem.status == m.status) & (MessageItem.due_at == m.due_at))
+    except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
         return False
     return True
 
