@@ -11,11 +11,11 @@ operation that takes one, a client's card token), so that the happy paths run to
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, settings
 
 from tests.conftest import ROOT
@@ -26,7 +26,12 @@ MAX_EXAMPLES = 50
 
 
 def document() -> dict:
-    return yaml.safe_load(Path(DOCUMENT).read_text())
+    """A fresh copy each time (callers change theirs), parsed as the app parses it."""
+    from chalicelib.api.reference import DOCUMENT as SERVED
+    from chalicelib.api.reference import document as served
+
+    assert Path(DOCUMENT) == SERVED
+    return copy.deepcopy(served())
 
 
 # The operations that take a link's token, each fed a real one (made by `live_links`)
