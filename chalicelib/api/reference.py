@@ -106,7 +106,7 @@ def _operations(doc: dict) -> dict[str, list[dict]]:
             op = item.get(method)
             if not op:
                 continue
-            body = (op.get("requestBody") or {}).get("content", {})
+            body: dict[str, dict] = (op.get("requestBody") or {}).get("content", {})
             body_type, body_schema = next(iter(body.items()), (None, {}))
             by_tag.setdefault((op.get("tags") or ["Public"])[0], []).append(
                 {
