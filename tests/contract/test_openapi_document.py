@@ -30,12 +30,16 @@ def test_every_api_route_of_the_app_is_in_the_document_and_nothing_else(env):
     routes = {
         (path, method.lower())
         for path, methods in app.routes.items()
-        if path.startswith("/api/v1/")
+        if path.startswith(("/api/v1/", *LINK_PAGES))
         for method in methods
     }
     documented = {(path, method) for path, ops in document()["paths"].items() for method in ops}
     assert routes - documented == set(), "routes missing from docs/openapi.yaml"
     assert documented - routes == set(), "documented routes the app does not have"
+
+
+# The pages of the links in clients' messages: manage, hold, feedback, unsubscribe, card.
+LINK_PAGES = ("/m/", "/h/", "/f/", "/u/", "/l/")
 
 
 def _operations(doc: dict):
@@ -45,7 +49,9 @@ def _operations(doc: dict):
 
 
 def test_operation_ids_are_unique_and_every_operation_has_a_tag_and_a_summary():
-    ops = list(_operations(document()))
+    doc = document()
+    ops = list(_operations(doc))
+    assert {t for _, _, op in ops for t in op["tags"]} == {t["name"] for t in doc["tags"]}
     ids = [op["operationId"] for _, _, op in ops]
     assert len(ids) == len(set(ids))
     for path, method, op in ops:
@@ -112,15 +118,24 @@ def test_every_4xx_is_in_the_error_shape_and_the_usual_refusals_are_listed():
     doc = document()
     for path, method, op in _operations(doc):
         statuses = set(op["responses"])
+        page = path.startswith(LINK_PAGES)
         for status, response in op["responses"].items():
             if status.startswith("4"):
-                response = doc["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                name = response["$ref"].rsplit("/", 1)[1]
+                response = doc["components"]["responses"][name]
+                if page and name == "PageError":  # the error page, in the client's language
+                    assert set(response["content"]) == {"text/html"}
+                    continue
                 assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
         assert "429" in statuses, (method, path)
+        if "{" in path or path.startswith("/api/v1/admin"):
+            assert "404" in statuses, (method, path)
         if path.startswith("/api/v1/admin"):
-            assert {"401", "403", "404"} <= statuses, (method, path)
+            assert {"401", "403"} <= statuses, (method, path)
         if "requestBody" in op:
-            assert {"400", "413", "415", "422"} <= statuses, (method, path)
+            assert {"400", "413", "415"} <= statuses, (method, path)
+            if "application/json" in op["requestBody"]["content"]:
+                assert "422" in statuses, (method, path)
 
 
 def _resolve(doc: dict, schema: dict) -> dict:
