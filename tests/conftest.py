@@ -35,6 +35,7 @@ SHARED = {
     "tests/browser/": "browser",
     "tests/infra/": "cdk-synth",
     "tests/contract/test_owner_api_fuzz.py": "owner-fuzz",  # one stage for all its operations
+    "tests/contract/test_link_pages_fuzz.py": "link-fuzz",  # the same
     "tests/test_local_tools.py": "local-tools",
 }
 

@@ -16,7 +16,6 @@ their own."""
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -69,49 +68,6 @@ def _app():
 
 
 schema = _schema()
-
-
-@pytest.fixture(scope="module")
-def stage():
-    """One moto stage for every operation: the demo salon with the clock frozen, and a
-    real id for each stand-in."""
-    from chalice.test import Client
-
-    from tests.admin.helpers import Desk
-    from tests.api.helpers import book
-    from tests.conftest import freeze_clock, moto_stage, reset_caches, set_env
-
-    with pytest.MonkeyPatch.context() as mp:
-        set_env(mp)
-        freeze_clock(mp)
-        with moto_stage() as business:
-            from app import app
-
-            with Client(app) as client:
-                desk = Desk(client, business.id)
-                ids = {}
-                for name, start in (
-                    ("appointment", "2026-11-25T12:00:00+02:00"),
-                    ("cancellable", "2026-11-25T14:00:00+02:00"),
-                    ("movable", "2026-11-26T12:00:00+02:00"),
-                ):
-                    status, booked = book(client, start, staff="sanna")
-                    assert status == 201, booked
-                    ids[name] = booked["id"]
-                _, appointment = desk.get(f"/appointments/{ids['appointment']}")
-                ids["client"] = appointment["client"]["id"]
-                status, other = book(
-                    client, "2026-11-27T12:00:00+02:00", staff="sanna", name="Eeva", phone="040 222 3333", email=None
-                )
-                assert status == 201, other
-                ids["erasable"] = desk.get(f"/appointments/{other['id']}")[1]["client"]["id"]
-                ids["followup"] = desk.post(f"/clients/{ids['client']}/follow-ups", {"goal": "Longer hair"})[1]["id"]
-                block = {"staff": "sanna", "start": "2026-12-02T10:00", "end": "2026-12-02T11:00"}
-                ids["timeoff"] = desk.post("/time-off", block)[1]["id"]
-                ids["import"] = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})[1]["id"]
-                ids["apikey"] = desk.post("/api-keys", {"name": "Fuzz", "scopes": ["read"]})[1]["id"]
-                yield ids, desk
-    reset_caches()
 
 
 @schema.parametrize()
