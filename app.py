@@ -12,6 +12,7 @@ from chalicelib.api.http import in_error_shape
 from chalicelib.api.pages import pages
 from chalicelib.api.payments import payments
 from chalicelib.api.public import public
+from chalicelib.api.reference import reference
 from chalicelib.jobs.schedule import JOBS, Job
 from chalicelib.settings import get_settings
 from chalicelib.snapshot import register as register_snapshot_hooks
@@ -29,6 +30,7 @@ app.register_blueprint(admin)
 app.register_blueprint(feeds)
 app.register_blueprint(dashboard)
 app.register_blueprint(payments)
+app.register_blueprint(reference)
 
 
 @app.middleware("http")

@@ -97,7 +97,7 @@ def lean_chalice():
     every function published behind an alias (infra/published.py)."""
     from chalice.cdk import Chalice
 
-    from infra.lean_package import strip_runtime_provided
+    from infra.lean_package import add_documents, strip_runtime_provided
     from infra.published import publish_versions
 
     class LeanChalice(Chalice):
@@ -105,6 +105,7 @@ def lean_chalice():
             super()._package_app()
             package = Path(self._sam_package_dir)
             strip_runtime_provided(package / "deployment.zip")
+            add_documents(package / "deployment.zip", ROOT)
             # Versions, a `live` alias behind API Gateway and the schedules, SnapStart.
             sam = package / "sam.json"
             sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))

@@ -155,6 +155,22 @@ def running_import_keys(business_id: str, import_id: str, started: datetime) -> 
     return RUNNING_IMPORTS, f"{sortable_time(started)}#{business_id}#{import_id}"
 
 
+API_KEY_SK = "APIKEY"
+
+
+def api_key_pk(key_id: str) -> str:
+    return f"APIKEY#{key_id}"
+
+
+def business_api_keys(business_id: str) -> str:
+    return f"APIKEYS#{business_id}"
+
+
+def api_key_keys(business_id: str, key_id: str, created: datetime) -> IndexKeys:
+    """g1 keys of an API key: the business's keys, oldest first."""
+    return business_api_keys(business_id), f"{sortable_time(created)}#{key_id}"
+
+
 # KPI aggregates (chalicelib/domain/kpis.py names the periods). Three prefixes, so that
 # each read is one range of the business's partition and no range holds another's items:
 #   AGG#2026-11, AGG#2026-Q4, AGG#2026      the business's month, quarter and year

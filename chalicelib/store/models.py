@@ -603,6 +603,30 @@ class ImportChunkItem(Base):
     clients = JSONAttribute()  # [csv_import.group_to_json(...)]
 
 
+# --- integrations ------------------------------------------------------------------------
+class ApiKeyItem(Base):
+    """APIKEY#<key id> / APIKEY: an integration's key (the secret's SHA-256 only), found by
+    the id the key itself carries; its per-minute request count rides on the same item.
+
+    g1: APIKEYS#<biz> / <created>#<key id>  the business's keys, for the owner's list
+    """
+
+    business_id = UnicodeAttribute()
+    key_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)
+    secret_sha256 = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    window = UnicodeAttribute(null=True)  # the minute being counted (YYYY-MM-DDTHH:MM, UTC)
+    used = NumberAttribute(null=True)  # requests in that minute
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_business: GlobalSecondaryIndex[ApiKeyItem] = _index("g1")
+
+
 ALL_MODELS = ALL_MODELS + (
     MeterItem,
     SmsDayItem,
@@ -616,6 +640,7 @@ ALL_MODELS = ALL_MODELS + (
     ImportItem,
     ImportChunkItem,
     ReturnModelItem,
+    ApiKeyItem,
 )
 
 

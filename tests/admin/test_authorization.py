@@ -72,6 +72,9 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/imports/{import}/run", None),
     ("GET", "/floods", None),
     ("POST", f"/floods/{FLOOD}/release", None),
+    ("GET", "/api-keys", None),
+    ("POST", "/api-keys", {"name": "Website", "scopes": ["read"]}),
+    ("DELETE", "/api-keys/{apikey}", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections, the business's figures and dismissing a client's warning.
@@ -97,6 +100,9 @@ OWNER_ONLY = {
     ("POST", "/appointments/{appointment}/fees"),
     ("POST", "/appointments/{appointment}/fees/no_show/waive"),
     ("POST", "/appointments/{appointment}/refund"),
+    ("GET", "/api-keys"),
+    ("POST", "/api-keys"),
+    ("DELETE", "/api-keys/{apikey}"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -112,7 +118,16 @@ def ids(client, booked, desk):
     assert status == 201, block
     status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
     assert status == 201
-    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"], "import": upload["id"]}
+    status, key = desk.post("/api-keys", {"name": "Website", "scopes": ["read"]})
+    assert status == 201, key
+    return {
+        **booked,
+        "apikey": key["id"],
+        "followup": fup["id"],
+        "later": later["id"],
+        "timeoff": block["id"],
+        "import": upload["id"],
+    }
 
 
 def fill(path: str, ids: dict) -> str:
@@ -143,6 +158,7 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{import_id}", "{import}")
                     .replace("{flood_id}", FLOOD)
                     .replace("{kind}", "no_show")
+                    .replace("{key_id}", "{apikey}")
                     .replace("{code}", "no_show")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
@@ -156,6 +172,7 @@ PLACEHOLDERS = {
     "later": "a0000001",
     "timeoff": "t0000000",
     "import": "i0000000",
+    "apikey": "k000000000000000",
 }
 
 
