@@ -114,15 +114,44 @@ class Thresholds:
     when flagging from half the attainable F1 (Lipton, Elkan & Naryanaswamy 2014); with
     about 0.8 attainable for "no visit in 26 weeks", that is P(gone) > 0.4. At risk: from
     a one-in-five chance that she has left, early enough for a personal word. Both only
-    once her expected visit has passed.
+    once her expected visit has passed. validate() fits them to a business's own past,
+    and may give regulars (REGULAR_VISITS or more visits) their own: fewer of them leave,
+    so the best F1 for them flags at another probability.
     """
 
     at_risk_below: float = 0.8
     lapsed_below: float = 0.6
+    regular_at_risk_below: float | None = None
+    regular_lapsed_below: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.lapsed_below <= self.at_risk_below < 1.0:
             raise ValueError("need 0 < lapsed_below <= at_risk_below < 1")
+        if (self.regular_at_risk_below is None) != (self.regular_lapsed_below is None):
+            raise ValueError("regulars' thresholds come both or neither")
+        low, high = self.regular_lapsed_below, self.regular_at_risk_below
+        if low is not None and high is not None and not 0.0 < low <= high < 1.0:
+            raise ValueError("need 0 < regular_lapsed_below <= regular_at_risk_below < 1")
+
+    @classmethod
+    def around(cls, lapsed_below: float, regular_lapsed_below: float | None = None) -> Thresholds:
+        """Lapse thresholds with at risk halfway from each to certainty (0.6 -> 0.8)."""
+        regular_at_risk = None if regular_lapsed_below is None else (1.0 + regular_lapsed_below) / 2.0
+        return cls((1.0 + lapsed_below) / 2.0, lapsed_below, regular_at_risk, regular_lapsed_below)
+
+    def for_client(self, regular: bool) -> tuple[float, float]:
+        """(at_risk_below, lapsed_below) for her."""
+        if regular and self.regular_at_risk_below is not None and self.regular_lapsed_below is not None:
+            return self.regular_at_risk_below, self.regular_lapsed_below
+        return self.at_risk_below, self.lapsed_below
+
+
+# A regular: this many visits or more (bench/lapse.py's regulars too).
+REGULAR_VISITS = 4
+
+
+def _is_regular(h: History) -> bool:
+    return len(h.log_gaps) + 1 >= REGULAR_VISITS
 
 
 @dataclass(frozen=True)
@@ -190,6 +219,7 @@ class _Client:
     horizon: float  # hazard_rate + the days she has stayed
     shape: float
     days_since: float
+    regular: bool
 
     def still_here(self, days: float) -> float:
         """P(no leaving for reasons of her own in the next `days`)."""
@@ -215,28 +245,7 @@ class _Client:
 def _client(p: Params, h: History) -> _Client:
     m = len(h.log_gaps)
     stay = (p.b + m) / (p.a + p.b + m)
-    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """How the model's P(a visit within `days`) turned out on the business's own recent
-    past (validate()): a non-decreasing piecewise-linear map, raw -> observed, through
-    `knots` (raw ascending). Other windows are answered uncalibrated."""
-
-    days: float
-    knots: tuple[tuple[float, float], ...]
-
-    def __call__(self, p: float) -> float:
-        knots = self.knots
-        if not knots:
-            return p
-        if p <= knots[0][0]:
-            return knots[0][1]
-        for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
-            if p <= x1:
-                return y0 if x1 <= x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
-        return knots[-1][1]
+    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since, _is_regular(h))
 
 
 class ReturnModel:
@@ -248,13 +257,11 @@ class ReturnModel:
         thresholds: Thresholds = Thresholds(),
         clients: int = 0,
         fitted_at: datetime | None = None,
-        calibration: Calibration | None = None,
     ) -> None:
         self.params = params
         self.thresholds = thresholds
         self.clients = clients
         self.fitted_at = fitted_at
-        self.calibration = calibration
 
     def p_alive(self, visits: Sequence[datetime], as_of: datetime) -> float:
         """P(she is still a client): will come back some day if nothing changes."""
@@ -262,14 +269,9 @@ class ReturnModel:
         return 1.0 if h is None else _client(self.params, h).alive()
 
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
-        """P(at least one visit in (as_of, as_of + within_days]); calibrated when the
-        model was validated for this window."""
+        """P(at least one visit in (as_of, as_of + within_days])."""
         h = summarize(visits, as_of)
-        if h is None:
-            return 0.0
-        p = _client(self.params, h).returns_within(within_days)
-        c = self.calibration
-        return _clip(c(p)) if c is not None and abs(c.days - within_days) < 1e-9 else p
+        return 0.0 if h is None else _client(self.params, h).returns_within(within_days)
 
     def expected_next_visit(self, visits: Sequence[datetime], as_of: datetime) -> datetime | None:
         """When her rhythm brings her back (the median of her rhythm's next gap)."""
@@ -307,7 +309,8 @@ class ReturnModel:
         if c.days_since <= math.exp(c.gap.loc):  # her rhythm's median gap
             return 0
         alive = c.alive()
-        return 2 if alive < self.thresholds.lapsed_below else 1 if alive < self.thresholds.at_risk_below else 0
+        at_risk_below, lapsed_below = self.thresholds.for_client(c.regular)
+        return 2 if alive < lapsed_below else 1 if alive < at_risk_below else 0
 
     def _turn(self, h: History, severity: int) -> datetime | None:
         client = _client(self.params, h)  # all but the silence stays the same
@@ -324,29 +327,23 @@ class ReturnModel:
         return h.last_visit + timedelta(days=hi)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "version": FORMAT_VERSION,
             "params": asdict(self.params),
             "clients": self.clients,
             "fitted_at": self.fitted_at.isoformat() if self.fitted_at else None,
         }
-        if self.calibration is not None:
-            knots = [[round(x, 4), round(y, 4)] for x, y in self.calibration.knots]
-            out["calibration"] = {"days": self.calibration.days, "knots": knots}
-        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], thresholds: Thresholds = Thresholds()) -> ReturnModel:
         if data.get("version") != FORMAT_VERSION:
             raise ValueError(f"unknown return model format {data.get('version')!r}")
         fitted = data.get("fitted_at")
-        cal = data.get("calibration")
         return cls(
             Params(**{k: float(v) for k, v in data["params"].items()}),
             thresholds,
             int(data.get("clients", 0)),
             datetime.fromisoformat(fitted) if fitted else None,
-            Calibration(float(cal["days"]), tuple((float(x), float(y)) for x, y in cal["knots"])) if cal else None,
         )
 
 
@@ -373,21 +370,19 @@ def fit(
 # --- validation on the business's own recent past --------------------------------------
 
 # Inner time splits: the model is fitted as of one and two windows before the moment,
-# and judged on the window after each (all of it before the moment), so a threshold or
-# a calibration is never tuned on what it is later used to predict.
+# and judged on the window after each (all of it before the moment), so a threshold is
+# never tuned on what it is later used to predict.
 VALIDATION_SPLITS = 2
-# Fewer outcomes than this of either kind: no calibration (the map would be noise).
-MIN_CALIBRATION_CASES = 150
-CALIBRATION_BINS = 20
+# Fewer outcomes than this of either kind among regulars: they share everyone's threshold.
+MIN_REGULAR_CASES = 40
 
 
 @dataclass(frozen=True)
 class Validation:
-    """What the inner splits said: the lapse threshold with the best F1 of "lapsed" for
-    "no visit in the window", and the calibration of P(a visit within the window)."""
+    """What the inner splits said: the lapse thresholds with the best F1 of "lapsed" for
+    "no visit in the window", for everyone and for regulars."""
 
     thresholds: Thresholds
-    calibration: Calibration | None
     cases: int
     lapsed_cases: int
 
@@ -400,9 +395,8 @@ def validate(
     splits: int = VALIDATION_SPLITS,
 ) -> Validation:
     """Refit as of `splits` earlier moments a window apart and compare each client's
-    P(alive) and P(a visit within the window) with whether she came in that window."""
-    rows: list[tuple[bool, float, float, bool]] = []  # due, P(alive), P(return), lapsed
-    recent = 0  # the rows of the latest split: the calibration's
+    P(alive), once her visit was due, with whether she came in the window after."""
+    rows: list[_Case] = []
     for k in range(1, splits + 1):
         start = as_of - timedelta(days=k * window_days)
         end = start + timedelta(days=window_days)
@@ -413,30 +407,38 @@ def validate(
                 continue
             c = _client(model.params, h)
             came = any(start <= v < end for v in visits)
-            rows.append((c.days_since > math.exp(c.gap.loc), c.alive(), c.returns_within(window_days), not came))
-        recent = recent or len(rows)
-    lapsed = sum(1 for r in rows if r[3])
-    thresholds = _best_f1_thresholds(rows, lapsed)
-    calibration = None
-    latest = rows[:recent]
-    gone_latest = sum(1 for r in latest if r[3])
-    if min(gone_latest, len(latest) - gone_latest) >= MIN_CALIBRATION_CASES:
-        calibration = Calibration(window_days, _isotonic([(p, 0.0 if gone else 1.0) for _, _, p, gone in latest]))
-    return Validation(thresholds, calibration, len(rows), lapsed)
+            rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not came, _is_regular(h)))
+    lapsed = sum(1 for r in rows if r.lapsed)
+    everyone = _best_f1_threshold(rows)
+    regulars = [r for r in rows if r.regular]
+    gone = sum(1 for r in regulars if r.lapsed)
+    regular = _best_f1_threshold(regulars) if min(gone, len(regulars) - gone) >= MIN_REGULAR_CASES else None
+    if everyone is None:
+        return Validation(Thresholds(), len(rows), lapsed)
+    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed)
 
 
 def validated(model: ReturnModel, v: Validation) -> ReturnModel:
-    """The model with the inner splits' thresholds and calibration."""
-    return ReturnModel(model.params, v.thresholds, model.clients, model.fitted_at, v.calibration)
+    """The model with the inner splits' thresholds."""
+    return ReturnModel(model.params, v.thresholds, model.clients, model.fitted_at)
 
 
-def _best_f1_thresholds(rows: list[tuple[bool, float, float, bool]], lapsed: int) -> Thresholds:
-    """lapsed_below where "due and P(alive) below it" has the best F1 for "no visit in the
-    window" (at risk halfway from there to certainty); the defaults without outcomes."""
+@dataclass(frozen=True)
+class _Case:
+    due: bool
+    alive: float
+    lapsed: bool
+    regular: bool
+
+
+def _best_f1_threshold(rows: list[_Case]) -> float | None:
+    """The P(alive) below which "due and below it" has the best F1 for "no visit in the
+    window"; None without outcomes of both kinds."""
+    lapsed = sum(1 for r in rows if r.lapsed)
     if not lapsed or lapsed == len(rows):
-        return Thresholds()
-    due = sorted((alive, gone) for is_due, alive, _, gone in rows if is_due)
-    best, best_f1, tp = Thresholds().lapsed_below, -1.0, 0
+        return None
+    due = sorted((r.alive, r.lapsed) for r in rows if r.due)
+    best, best_f1, tp = None, -1.0, 0
     for i, (alive, gone) in enumerate(due):
         tp += gone
         nxt = due[i + 1][0] if i + 1 < len(due) else 1.0
@@ -445,35 +447,7 @@ def _best_f1_thresholds(rows: list[tuple[bool, float, float, bool]], lapsed: int
         f1 = 2.0 * tp / (i + 1 + lapsed)
         if f1 > best_f1:
             best, best_f1 = (alive + nxt) / 2.0, f1
-    lapsed_below = _bound(best, 0.01, 0.98)
-    return Thresholds(at_risk_below=(1.0 + lapsed_below) / 2.0, lapsed_below=lapsed_below)
-
-
-def _isotonic(points: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
-    """Knots of the non-decreasing fit of y on x (pool adjacent violators over equal-count
-    bins), anchored at (0, 0) and (1, 1) so that the map stays strictly increasing at its
-    ends and keeps the ranking."""
-    points.sort()
-    size = max(1, len(points) // CALIBRATION_BINS)
-    bins: list[list[float]] = []  # [sum x, sum y, count], equal x never split
-    for i, (x, y) in enumerate(points):
-        if not bins or (bins[-1][2] >= size and x > points[i - 1][0]):
-            bins.append([0.0, 0.0, 0.0])
-        bins[-1][0] += x
-        bins[-1][1] += y
-        bins[-1][2] += 1.0
-    blocks: list[list[float]] = []
-    for b in bins:
-        blocks.append(b)
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
-            last = blocks.pop()
-            blocks[-1] = [a + b for a, b in zip(blocks[-1], last)]
-    knots = [(sx / c, sy / c) for sx, sy, c in blocks]
-    if knots[0][0] > 0.0 and knots[0][1] > 0.0:
-        knots.insert(0, (0.0, 0.0))
-    if knots[-1][0] < 1.0 and knots[-1][1] < 1.0:
-        knots.append((1.0, 1.0))
-    return tuple(knots)
+    return None if best is None else _bound(best, 0.01, 0.98)
 
 
 # --- fitting ------------------------------------------------------------------------

@@ -303,38 +303,29 @@ def test_standing_appointments_do_not_make_a_day_late_look_like_leaving():
     assert model.status(visits, visits[-1] + timedelta(days=28 + 14), False) == "lapsed"
 
 
-@given(st.lists(st.tuples(st.floats(0.0, 1.0), st.booleans()), min_size=1, max_size=300), st.floats(0.0, 1.0))
-def test_a_calibration_never_reverses_the_ranking_and_stays_a_probability(points, p):
-    cal = returns.Calibration(182.0, returns._isotonic([(x, float(y)) for x, y in points]))
-    q = min(1.0, p + 0.01)
-    assert 0.0 <= cal(p) <= cal(q) <= 1.0
+def test_regulars_may_have_thresholds_of_their_own():
+    params = Prior().params()
+    regular, newcomer = visits_with([28.0] * 6), visits_with([28.0])
+    now = regular[-1] + timedelta(days=60)
+    later = newcomer[-1] + timedelta(days=60)
+    alive, alive_new = ReturnModel(params).p_alive(regular, now), ReturnModel(params).p_alive(newcomer, later)
+    own = Thresholds.around(lapsed_below=alive_new - 0.01, regular_lapsed_below=alive + 0.01)
+    model = ReturnModel(params, own)
+    assert model.status(regular, now, False) == "lapsed"
+    assert model.status(newcomer, later, False) != "lapsed"
+    assert ReturnModel(params, Thresholds.around(alive_new - 0.01)).status(regular, now, False) != "lapsed"
+    with pytest.raises(ValueError):
+        Thresholds(regular_lapsed_below=0.5)
 
 
-def test_a_calibration_corrects_a_model_that_is_too_sure_and_round_trips():
-    # Half of those given 0.2 came back, and 0.8 of those given 0.6.
-    points = [(0.2, float(i % 2)) for i in range(400)] + [(0.6, float(i % 5 != 0)) for i in range(400)]
-    cal = returns.Calibration(182.0, returns._isotonic(points))
-    assert cal(0.2) == pytest.approx(0.5) and cal(0.6) == pytest.approx(0.8)
-    model = ReturnModel(Prior().params(), clients=3, fitted_at=T0, calibration=cal)
-    again = ReturnModel.from_dict(json.loads(json.dumps(model.to_dict())))
-    visits = visits_with([30.0] * 6)
-    now = visits[-1] + timedelta(days=50)
-    assert again.p_return(visits, now, 182) == pytest.approx(model.p_return(visits, now, 182), abs=1e-3)
-    raw = ReturnModel(Prior().params())
-    assert model.p_return(visits, now, 182) != raw.p_return(visits, now, 182)
-    assert model.p_return(visits, now, 30) == raw.p_return(visits, now, 30)  # other windows: uncalibrated
-
-
-def test_validation_learns_only_from_before_the_moment_and_its_thresholds_fit_the_past(monkeypatch):
-    monkeypatch.setattr(returns, "MIN_CALIBRATION_CASES", 20)
+def test_validation_learns_only_from_before_the_moment():
     true = Prior(typical_gap_days=30.0).params()
-    histories, end = generate(true, 500, seed=5, years=2.5)
+    histories, end = generate(true, 300, seed=5, years=2.5)
     as_of = end - timedelta(days=200)
     v = returns.validate(histories, as_of, 182.0)
     before = [[t for t in h if t < as_of] for h in histories]
     assert returns.validate([h for h in before if h], as_of, 182.0) == v  # later visits change nothing
     assert v.cases > 0 and 0 < v.lapsed_cases < v.cases
-    assert v.calibration is not None and v.calibration.days == 182.0
     assert 0.0 < v.thresholds.lapsed_below <= v.thresholds.at_risk_below < 1.0
-    model = returns.validated(fit(before, as_of), v)
-    assert model.thresholds == v.thresholds and model.calibration == v.calibration
+    assert v.thresholds != Thresholds()  # fitted, not the defaults
+    assert returns.validated(fit(before, as_of), v).thresholds == v.thresholds
