@@ -375,6 +375,10 @@ def fit(
 VALIDATION_SPLITS = 2
 # Fewer outcomes than this of either kind among regulars: they share everyone's threshold.
 MIN_REGULAR_CASES = 40
+# A fitted threshold is only as good as its outcomes: it is pulled towards the default
+# (the regulars' towards everyone's) with this many outcomes' worth of weight, against
+# the fewer kind (came back / did not) of the inner splits.
+THRESHOLD_PRIOR_CASES = 100.0
 
 
 @dataclass(frozen=True)
@@ -410,12 +414,19 @@ def validate(
             rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not came, _is_regular(h)))
     lapsed = sum(1 for r in rows if r.lapsed)
     everyone = _best_f1_threshold(rows)
-    regulars = [r for r in rows if r.regular]
-    gone = sum(1 for r in regulars if r.lapsed)
-    regular = _best_f1_threshold(regulars) if min(gone, len(regulars) - gone) >= MIN_REGULAR_CASES else None
     if everyone is None:
         return Validation(Thresholds(), len(rows), lapsed)
+    everyone = _shrunk(everyone, Thresholds().lapsed_below, min(lapsed, len(rows) - lapsed))
+    regulars = [r for r in rows if r.regular]
+    gone = min(sum(1 for r in regulars if r.lapsed), sum(1 for r in regulars if not r.lapsed))
+    regular = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
+    regular = None if regular is None else _shrunk(regular, everyone, gone)
     return Validation(Thresholds.around(everyone, regular), len(rows), lapsed)
+
+
+def _shrunk(fitted: float, towards: float, cases: int) -> float:
+    weight = cases / (cases + THRESHOLD_PRIOR_CASES)
+    return weight * fitted + (1.0 - weight) * towards
 
 
 def validated(model: ReturnModel, v: Validation) -> ReturnModel:
