@@ -96,14 +96,16 @@ def _compare(doc: dict, ours: dict, theirs: dict, where: str) -> None:
         ("/api/v1/businesses/{slug}/bookings", "BookingIn"),
         ("/api/v1/bookings/{token}/cancel", "CancelIn"),
         ("/api/v1/bookings/{token}/reschedule", "RescheduleIn"),
+        ("/api/v1/businesses/{slug}/waitlist", "WaitlistIn"),
     ],
 )
 def test_each_request_body_has_the_fields_and_limits_of_its_model(path, model):
-    from chalicelib.domain import booking
+    from chalicelib.domain import booking, waitlist
 
     doc = document()
     body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    _compare(doc, body, _model_schema(getattr(booking, model)), model)
+    found = getattr(booking, model, None) or getattr(waitlist, model)
+    _compare(doc, body, _model_schema(found), model)
 
 
 def test_the_error_shape_is_what_the_app_and_api_gateway_answer():

@@ -159,3 +159,11 @@ def delete(p: Principal, time_off_id: str) -> None:
         raise NotFound("No such time off.")
     store.delete(t, rules.sheet_entries(t, b.config.tz))
     audited(p, "delete_time_off", None, {"time_off": t.id})
+    # Removed time off is freed time: the waitlist hears of each occurrence still ahead.
+    from chalicelib.services.waitlist.refill import time_freed
+
+    now = clock.now()
+    for o in rules.occurrences(t, b.config.tz):
+        if o.end > now and o.start < now + timedelta(days=b.config.rules.max_horizon_days):
+            for staff_id in t.staff_ids:
+                time_freed(b, staff_id, max(o.start, now), o.end, now)

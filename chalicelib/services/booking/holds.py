@@ -14,6 +14,7 @@ from chalicelib.domain.config import Business
 from chalicelib.errors import Conflict, Gone, NotFound
 from chalicelib.observability import logger
 from chalicelib.services.booking.views import booking_view
+from chalicelib.services.waitlist.refill import time_freed
 from chalicelib.store import bookings, businesses, holds, jobs
 
 JOB = "hold_expiry"
@@ -102,6 +103,8 @@ def run(now: datetime, simulated: bool = False) -> dict[str, int]:
             days = appt.days(b.config.tz) if b else []
             if holds.free(appt, days, now):
                 summary["freed"] += 1
+                if b is not None:
+                    time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
     if not simulated:
         jobs.set_watermark(JOB, now, now)
     logger().info("hold_expiry finished", extra=summary)
