@@ -77,7 +77,8 @@ def _time_freed(b: Business, staff_id: str, start: datetime, end: datetime, now:
         for day in days:
             entries += [e for e in store.waiting_on(b.id, service_id, day) if e.staff_id in (None, staff.id)]
     unique = {e.id: e for e in entries}.values()
-    found = rules.matches(cfg, staff, (start, end), busy, now, unique)
+    # A start she could still book after reading the offer: its notice after REACT.
+    found = rules.matches(cfg, staff, (start, end), busy, now + REACT, unique)
     done.matched = len(found)
     queue = cfg.waitlist.mode == "queue"
     for entry, offered_start in found:
