@@ -57,6 +57,7 @@ def test_the_freed_time_is_offered_once_however_often_it_is_freed_or_the_job_run
     booked, _ = _booked_and_waited_for(client)
     post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
     appt = bookings.get_appointment(aws.id, booked["id"])
+    assert appt is not None
     again = time_freed(aws, "aino", appt.start, appt.occupied_until)
     assert again.matched == 1 and again.offered == 0 and again.skipped == {"exists": 1}
     assert len(_offer_links()) == 1
@@ -83,6 +84,7 @@ def test_only_entries_the_time_fits_are_offered(client, aws):
     )
     post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
     appt = bookings.get_appointment(aws.id, booked["id"])
+    assert appt is not None
     again = time_freed(aws, "aino", appt.start, appt.occupied_until)
     assert again.matched == 1  # Liisa alone; her offer was made by the cancellation
     numbers = {m[0] for m in sent_sms()}
@@ -149,6 +151,7 @@ def test_a_client_gets_at_most_n_offers_a_day(client, aws):
 
     set_config(aws, waitlist__offers_per_day=2)
     b = businesses.get_by_id(aws.id)
+    assert b is not None
     join(client, first="2026-11-25", last="2026-11-25", **LIISA)
     offered = 0
     for hour in (10, 12, 14):
@@ -162,7 +165,8 @@ def test_a_client_gets_at_most_n_offers_a_day(client, aws):
 def test_the_offer_sms_fits_one_segment_with_long_names(locale):
     from chalicelib.notify import gsm, render
 
-    context = {
+    url = "https://book.example.test/o/o.abcdefghijkl.0123456789abcdef0123.zzzzzz.ABCDEFGHIJKLMNOPQRSTUV"
+    context: dict[str, object] = {
         "business": {
             "name": "Kauneushoitola ja Parturi-Kampaamo Aurinkoinen Iltapäivä Oy",
             "timezone": "Europe/Helsinki",
@@ -172,12 +176,12 @@ def test_the_offer_sms_fits_one_segment_with_long_names(locale):
         "staff": {"name": "Anna-Liisa Kuusimäki-Heikkilä"},
         "start": "2026-11-25T13:00:00+02:00",
         "end": "2026-11-25T14:00:00+02:00",
-        "offer_url": "https://book.example.test/o/o.abcdefghijkl.0123456789abcdef0123.zzzzzz.ABCDEFGHIJKLMNOPQRSTUV",
+        "offer_url": url,
         "offer_expires": "2026-11-25T11:00:00+02:00",
     }
     sms = render.render("waitlist_offer", locale, context).sms
     assert gsm.gsm7_length(sms) <= gsm.SMS_UNITS, sms
-    assert sms.endswith(context["offer_url"])  # the link whole: book or leave from its page
+    assert sms.endswith(url)  # the link whole: book or leave from its page
     assert "13" in sms
 
 
@@ -194,6 +198,7 @@ def test_an_expired_offer_is_not_sent_and_its_link_is_gone(client, aws, frozen_n
     drain_outbox()
     assert _offer_links() == []
     message = outbox.get_message(aws.id, f"{offer.id}#offer#sms")
+    assert message is not None
     assert (message.status, message.last_error) == ("skipped", "offer_expired")
     status, body = get(client, f"/api/v1/offers/{links.offer_token(aws.id, offer.id, offer.expires_at)}")
     assert status == 410 and body["error"]["code"] == "token_expired"
