@@ -35,6 +35,7 @@ def _refill(i, barrier):
 
     _fresh_process()
     b = businesses.get_by_slug("demo")
+    assert b is not None
     barrier.wait(timeout=120)
     done = time_freed(b, "aino", FREED, FREED + timedelta(minutes=70), NOW)
     return [o.id for o in done.offers]
