@@ -137,12 +137,14 @@ def _contact_entry(entry_id: str, raw: str) -> ContactEntry:
     )
 
 
-def read_contacts(business_id: str, phone: str | None, email: str | None) -> Contacts:
-    """The entries of her phone and her email: one BatchGetItem, read consistently."""
-    db.configure()
+def contact_keys(business_id: str, phone: str | None, email: str | None) -> dict[tuple[str, str], tuple[str, str]]:
+    """The table keys of her contacts' entry lists, by (kind, value)."""
     wanted = [(k, v) for k, v in (("phone", phone), ("email", email)) if v]
-    key_of = {kv: (keys.biz(business_id), keys.wait_contact_sk(*kv)) for kv in wanted}
-    found = db.batch_get(list(key_of.values()), consistent=True)
+    return {kv: (keys.biz(business_id), keys.wait_contact_sk(*kv)) for kv in wanted}
+
+
+def contacts_from(key_of: dict[tuple[str, str], tuple[str, str]], found: dict[tuple[str, str], Any]) -> Contacts:
+    """Her contacts' entry lists out of a BatchGetItem's answer."""
     out = []
     for (kind, value), key in key_of.items():
         raw = found.get(key)
@@ -155,6 +157,13 @@ def read_contacts(business_id: str, phone: str | None, email: str | None) -> Con
             Contact(kind, value, tuple(_contact_entry(k, str(v)) for k, v in sorted(e.items())), int(item.v or 0))
         )
     return Contacts(tuple(out))
+
+
+def read_contacts(business_id: str, phone: str | None, email: str | None) -> Contacts:
+    """The entries of her phone and her email: one BatchGetItem, read consistently."""
+    db.configure()
+    key_of = contact_keys(business_id, phone, email)
+    return contacts_from(key_of, db.batch_get(list(key_of.values()), consistent=True))
 
 
 def _write_contacts(

@@ -33,3 +33,19 @@ def entry_body(
 
 def join(client, **kw):
     return post(client, WAITLIST, entry_body(**kw))
+
+
+def offer_links(phone: str) -> list[str]:
+    """The offer links texted to `phone`, once the outbox stream has sent what is new.
+
+    moto restores a deep copy of the table (its stream shard too) when a transaction is
+    cancelled, and refills cancel some (an offer made before): a stream reader made
+    before that reads the old shard for ever. So read the stream afresh (sending is
+    idempotent: a message sent before is not claimed again)."""
+    import re
+
+    from tests import conftest
+
+    conftest._stream_readers.clear()
+    texts = [text for number, text, *_ in conftest.sent_sms() if number == phone and "/o/" in text]
+    return [re.findall(r"/o/([A-Za-z0-9._-]+)", text)[-1] for text in texts]

@@ -7,21 +7,20 @@ Helsinki."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 import pytest
 
 from tests.api.helpers import book, get, post, set_config, token_of
 from tests.conftest import FROZEN_NOW, drain_outbox, sent_sms
-from tests.waitlist.helpers import join
+from tests.waitlist.helpers import join, offer_links
 
 WED_13 = "2026-11-25T13:00:00+02:00"
 LIISA = {"name": "Liisa Virtanen", "phone": "040 765 4321", "email": "liisa@example.com"}
 
 
 def _offer_links(phone: str = "+358407654321") -> list[str]:
-    return [re.findall(r"/o/([A-Za-z0-9._-]+)", text)[-1] for number, text, *_ in sent_sms() if number == phone]
+    return offer_links(phone)
 
 
 def _booked_and_waited_for(client, **entry):

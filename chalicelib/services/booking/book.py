@@ -34,6 +34,7 @@ from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.validation import parse
+from chalicelib.services.waitlist.join import booked_elsewhere
 from chalicelib.store import bookings, clients
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -100,6 +101,8 @@ def book(
             return 201, _replay(b, replay, idem)
         # The confirmations are in the outbox, pending: the outbox stream sends them
         # right after this answer (services/outbox_stream.py), the sweeper if it cannot.
+        if source != "waitlist":
+            booked_elsewhere(b, appt, read.waiting)
         return 201, booking_view(b, appt)
     raise _not_booked(last_error)
 

@@ -14,11 +14,13 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
+from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import Entry, EntryStatus, Window
 from chalicelib.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from chalicelib.observability import logger
 from chalicelib.services.booking.profile import business
 from chalicelib.services.validation import parse
 from chalicelib.store import businesses
@@ -169,3 +171,19 @@ def leave_entry(e: Entry) -> Entry:
     if e.status == EntryStatus.OPEN.value:
         store.close_entry(e, EntryStatus.LEFT.value, clock.now())
     return replace(e, status=EntryStatus.LEFT.value if e.status == EntryStatus.OPEN.value else e.status)
+
+
+def booked_elsewhere(b: Business, appt: Appointment, waiting: store.Contacts) -> None:
+    """She booked the service she waits for on a day of her entry (read with the booking,
+    no extra request when she waits for nothing): that entry is closed, so no offer goes
+    to her for time she no longer needs. Never raises: the booking has committed."""
+    day = appt.start.astimezone(b.config.tz).date()
+    for c in waiting.entries().values():
+        if c.service_id != appt.service_id or not c.first <= day <= c.last:
+            continue
+        try:
+            entry = store.get_entry(b.id, c.entry_id)
+            if entry is not None and entry.status == EntryStatus.OPEN.value:
+                store.close_entry(entry, EntryStatus.BOOKED.value, clock.now(), appt.id)
+        except Exception:
+            logger().exception("waitlist entry not closed", extra={"business_id": b.id, "entry_id": c.entry_id})
