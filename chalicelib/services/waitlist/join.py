@@ -156,6 +156,10 @@ def _from_token(token: str) -> tuple[Business, Entry]:
     return b, e
 
 
+def business_of_token(token: str) -> tuple[Business, Entry]:
+    return _from_token(token)
+
+
 def get_entry(token: str) -> dict[str, Any]:
     b, e = _from_token(token)
     return entry_view(b, e)
