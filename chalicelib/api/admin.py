@@ -33,6 +33,7 @@ kpi_report = lazy("chalicelib.services.admin.kpi_report")
 messages = lazy("chalicelib.services.admin.messages")
 time_off = lazy("chalicelib.services.admin.time_off")
 imports = lazy("chalicelib.services.admin.imports")
+waitlist = lazy("chalicelib.services.admin.waitlist")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -151,6 +152,32 @@ def cancel_visit(p, appointment_id):
 @owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
 def reschedule_visit(p, appointment_id):
     return calendar.reschedule(p, appointment_id, _body())
+
+
+@owner_route("/waitlist")
+def waitlist_entries(p):
+    return waitlist.entries(p, _query())
+
+
+@owner_route("/waitlist", methods=["POST"])
+def add_waitlist_entry(p):
+    return 201, waitlist.add(p, _body())
+
+
+@owner_route("/waitlist/offers")
+def waitlist_offers(p):
+    return waitlist.offers(p, _query())
+
+
+@owner_route("/waitlist/{entry_id}", methods=["PUT"])
+def edit_waitlist_entry(p, entry_id):
+    return waitlist.edit(p, entry_id, _body())
+
+
+@owner_route("/waitlist/{entry_id}", methods=["DELETE"])
+def remove_waitlist_entry(p, entry_id):
+    waitlist.remove(p, entry_id)
+    return Response(body="", status_code=204)
 
 
 @owner_route("/time-off", methods=["POST"])

@@ -15,6 +15,12 @@ from tests.conftest import owner_token
 # is added to the app without being added here.
 # A suspected flood's id (its kind and hash); the owner's release of an unknown one is a 404.
 FLOOD = "ip." + "0" * 32
+WAITING = {
+    "service": "womens-cut",
+    "from": "2026-11-25",
+    "to": "2026-11-26",
+    "client": {"name": "Waiting Wilma", "phone": "040 999 0000"},
+}
 ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/me", None),
     ("GET", "/business", None),
@@ -68,6 +74,11 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/imports/{import}/run", None),
     ("GET", "/floods", None),
     ("POST", f"/floods/{FLOOD}/release", None),
+    ("GET", "/waitlist", None),
+    ("POST", "/waitlist", WAITING),
+    ("GET", "/waitlist/offers", None),
+    ("PUT", "/waitlist/{entry}", WAITING),
+    ("DELETE", "/waitlist/{entry}", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections, the business's figures and dismissing a client's warning.
@@ -105,7 +116,16 @@ def ids(client, booked, desk):
     assert status == 201, block
     status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
     assert status == 201
-    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"], "import": upload["id"]}
+    status, entry = desk.post("/waitlist", WAITING)
+    assert status == 201, entry
+    return {
+        **booked,
+        "followup": fup["id"],
+        "later": later["id"],
+        "timeoff": block["id"],
+        "import": upload["id"],
+        "entry": entry["id"],
+    }
 
 
 def fill(path: str, ids: dict) -> str:
@@ -136,12 +156,14 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{import_id}", "{import}")
                     .replace("{flood_id}", FLOOD)
                     .replace("{code}", "no_show")
+                    .replace("{entry_id}", "{entry}")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
 
 # Refused by the authorizer before any view runs: placeholder ids are enough.
 PLACEHOLDERS = {
+    "entry": "e0000000",
     "client": "c0000000",
     "appointment": "a0000000",
     "followup": "f0000000",
