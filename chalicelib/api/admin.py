@@ -164,6 +164,11 @@ def add_waitlist_entry(p):
     return 201, waitlist.add(p, _body())
 
 
+@owner_route("/waitlist/kpis")
+def waitlist_kpis(p):
+    return waitlist.kpis(p, _query())
+
+
 @owner_route("/waitlist/offers")
 def waitlist_offers(p):
     return waitlist.offers(p, _query())

@@ -303,3 +303,22 @@ def range_problem(cfg: BusinessConfig, first: date, last: date, now: datetime) -
     elif last > horizon:
         problems["to"] = f"is too far ahead: at most {cfg.rules.max_horizon_days} days ahead"
     return problems
+
+
+def refill_figures(
+    freed_minutes: int, refilled_minutes: int, refills: int, revenue_cents: int, refill_seconds: Sequence[int]
+) -> dict[str, int | float | None]:
+    """The waitlist's KPIs of a period (docs/kpis.md "Waitlist"): freed and refilled
+    minutes, the refill rate (refilled / freed, None when nothing was freed), the revenue
+    recovered and the median time from freeing to booking again (None without refills)."""
+    ordered = sorted(refill_seconds)
+    n = len(ordered)
+    median = None if not n else (ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2)
+    return {
+        "freed_minutes": freed_minutes,
+        "refilled_minutes": refilled_minutes,
+        "refill_rate": round(min(refilled_minutes / freed_minutes, 1.0), 4) if freed_minutes else None,
+        "refills": refills,
+        "revenue_recovered_cents": revenue_cents,
+        "median_seconds_to_refill": median,
+    }

@@ -486,6 +486,14 @@ class AggregateItem(Base):
     # A staff member's: her kept bookings and the minutes they hold (occupancy).
     booked = NumberAttribute(null=True)
     booked_minutes = NumberAttribute(null=True)
+    # The waitlist's, on the business's day items (AGD#<day>; docs/kpis.md "Waitlist"):
+    # minutes freed ahead, minutes booked again through offers, those bookings, their
+    # revenue, and the seconds from freeing to booking of each (for the median).
+    waitlist_freed_minutes = NumberAttribute(null=True)
+    waitlist_refilled_minutes = NumberAttribute(null=True)
+    waitlist_refills = NumberAttribute(null=True)
+    waitlist_revenue_cents = NumberAttribute(null=True)
+    waitlist_refill_seconds = ListAttribute(of=NumberAttribute, null=True)
 
 
 class RewardItem(Base):

@@ -19,7 +19,14 @@ from typing import Any
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
 from chalicelib.store import db, keys, outbox
-from chalicelib.store.models import OfferCountItem, OfferItem, WaitContactItem, WaitDayItem, WaitlistEntryItem
+from chalicelib.store.models import (
+    AggregateItem,
+    OfferCountItem,
+    OfferItem,
+    WaitContactItem,
+    WaitDayItem,
+    WaitlistEntryItem,
+)
 from chalicelib.store.tx import Tx, TxFailed
 
 ENTRY_KEEP = timedelta(days=30)  # an entry's item after its last day (the owner's history)
@@ -455,3 +462,56 @@ def offers_between(business_id: str, since: datetime, until: datetime) -> list[O
     lo, hi = keys.between(since, until)
     found = OfferItem.by_business.query(keys.business_offers(business_id), OfferItem.g1sk.between(lo, hi))
     return [offer_from_dict(dict(i.offer)) for i in found]
+
+
+# --- the waitlist's KPIs (docs/kpis.md) ----------------------------------------------------------
+def count_freed(business_id: str, day: date, minutes: int) -> None:
+    """Freed minutes ahead, on the business's day aggregate of the freed time's day."""
+    db.configure()
+    AggregateItem(keys.biz(business_id), keys.aggregate_sk(day.isoformat())).update(
+        actions=[AggregateItem.waitlist_freed_minutes.add(minutes)]
+    )
+
+
+def count_refill(business_id: str, day: date, minutes: int, revenue_cents: int, seconds: int) -> None:
+    """A freed time booked again through an offer, on its day's aggregate."""
+    db.configure()
+    AggregateItem(keys.biz(business_id), keys.aggregate_sk(day.isoformat())).update(
+        actions=[
+            AggregateItem.waitlist_refilled_minutes.add(minutes),
+            AggregateItem.waitlist_refills.add(1),
+            AggregateItem.waitlist_revenue_cents.add(revenue_cents),
+            AggregateItem.waitlist_refill_seconds.set(
+                (AggregateItem.waitlist_refill_seconds | []).append([max(0, seconds)])
+            ),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class RefillDay:
+    freed_minutes: int
+    refilled_minutes: int
+    refills: int
+    revenue_cents: int
+    refill_seconds: tuple[int, ...]
+
+
+def refill_days(business_id: str, first: date, last: date) -> dict[date, RefillDay]:
+    """The waitlist's counters of each day from `first` to `last`: one Query of the day
+    aggregates (the business's own, not its staff members')."""
+    db.configure()
+    lo, hi = keys.day_aggregates(first, last)
+    out = {}
+    for a in AggregateItem.query(keys.biz(business_id), AggregateItem.sk.between(lo, hi)):
+        period = keys.period_of(a.sk)
+        if "@" in period or (a.waitlist_freed_minutes is None and a.waitlist_refills is None):
+            continue
+        out[date.fromisoformat(period)] = RefillDay(
+            int(a.waitlist_freed_minutes or 0),
+            int(a.waitlist_refilled_minutes or 0),
+            int(a.waitlist_refills or 0),
+            int(a.waitlist_revenue_cents or 0),
+            tuple(int(float(str(x))) for x in (a.waitlist_refill_seconds or [])),
+        )
+    return out

@@ -77,6 +77,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/waitlist", None),
     ("POST", "/waitlist", WAITING),
     ("GET", "/waitlist/offers", None),
+    ("GET", "/waitlist/kpis", None),
     ("PUT", "/waitlist/{entry}", WAITING),
     ("DELETE", "/waitlist/{entry}", None),
 ]
@@ -101,6 +102,7 @@ OWNER_ONLY = {
     ("POST", "/imports/{import}/run"),
     ("GET", "/floods"),
     ("POST", f"/floods/{FLOOD}/release"),
+    ("GET", "/waitlist/kpis"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]

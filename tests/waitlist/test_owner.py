@@ -58,3 +58,25 @@ def test_the_owner_sees_who_was_offered_what_and_who_took_it(client, desk):
     assert sorted((o["name"], o["status"]) for o in offers["offers"]) == [("Liisa", "open"), ("Other", "taken")]
     taken = next(o for o in offers["offers"] if o["status"] == "taken")
     assert taken["appointment_id"] and taken["start"] == "2026-11-25T13:00:00+02:00"
+
+
+def test_the_waitlists_figures_freed_and_refilled_minutes_rate_revenue_and_time_to_refill(client, desk, frozen_now):
+    from datetime import timedelta
+
+    from tests.conftest import FROZEN_NOW
+
+    _, first = book(client, "2026-11-25T13:00:00+02:00")
+    _, second = book(client, "2026-11-26T13:00:00+02:00", name="Two", phone="040 121 2121", email=None)
+    join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
+    for booked in (first, second):  # 2 x 70 minutes freed (the cut and its buffer)
+        assert desk.post(f"/appointments/{booked['id']}/cancel", {"notify": False})[0] == 200
+    [link] = offer_links("+358407654321")
+    frozen_now["now"] = FROZEN_NOW + timedelta(minutes=12)
+    assert post(client, f"/api/v1/offers/{link}/book")[0] == 201
+    status, figures = desk.get("/waitlist/kpis?from=2026-11-25&to=2026-11-30")
+    assert status == 200, figures
+    assert figures["freed_minutes"] == 140 and figures["refilled_minutes"] == 60
+    assert figures["refill_rate"] == round(60 / 140, 4) and figures["refills"] == 1
+    assert figures["revenue_recovered_cents"] == 6900
+    assert figures["median_seconds_to_refill"] == 12 * 60
+    assert desk.get("/waitlist/kpis")[1]["freed_minutes"] == 0  # the last 30 days up to today: none freed yet

@@ -100,3 +100,27 @@ def offers(p: Principal, params: dict[str, str]) -> dict[str, Any]:
             for o in found
         ]
     }
+
+
+def kpis(p: Principal, params: dict[str, str]) -> dict[str, Any]:
+    """The waitlist's figures from `from` to `to` (local dates of the freed time; default
+    the last 30 days): one Query of the day aggregates."""
+    from chalicelib.domain.waitlist import refill_figures
+
+    p.require("kpis")  # the business's figures (revenue) are the owner's
+    b = business_of(p)
+    params = params or {}
+    last = parse_date(params.get("to"), "to", default=today(b))
+    first = parse_date(params.get("from"), "from", default=last - timedelta(days=29))
+    days = store.refill_days(b.id, first, last).values()
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        **refill_figures(
+            sum(d.freed_minutes for d in days),
+            sum(d.refilled_minutes for d in days),
+            sum(d.refills for d in days),
+            sum(d.revenue_cents for d in days),
+            [s for d in days for s in d.refill_seconds],
+        ),
+    }

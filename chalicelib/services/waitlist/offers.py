@@ -15,7 +15,7 @@ from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import busy_by_staff
-from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.timeutil import iso_local, parse_utc
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.observability import logger
@@ -98,6 +98,14 @@ def book(token: str) -> tuple[int, dict[str, Any]]:
         raise _taken(b, offer, entry, now) from None
     store.set_offer_status(offer, OfferStatus.TAKEN.value, now, answer["id"])
     store.close_entry(entry, EntryStatus.BOOKED.value, now, answer["id"])
+    freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+    store.count_refill(
+        b.id,
+        offer.start.astimezone(b.config.tz).date(),
+        int((offer.end - offer.start).total_seconds() // 60),
+        int(answer.get("price_cents") or offer.price_cents),
+        int((now - freed_at).total_seconds()),
+    )
     logger().info("waitlist offer taken", extra={"business_id": b.id, "offer_id": offer.id})
     return status, answer
 

@@ -28,7 +28,7 @@ from chalicelib.domain.config import Business, Staff
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.daysheet import busy_by_staff, days_touched
 from chalicelib.domain.messages import PlannedMessage
-from chalicelib.domain.timeutil import iso_local, iso_utc
+from chalicelib.domain.timeutil import iso_local, iso_utc, parse_utc
 from chalicelib.domain.waitlist import Entry, Offer
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
@@ -53,17 +53,33 @@ class Refill:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-def time_freed(b: Business, staff_id: str, start: datetime, end: datetime, now: datetime | None = None) -> Refill:
+def time_freed(
+    b: Business,
+    staff_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    *,
+    freed_at: datetime | None = None,
+) -> Refill:
     """Offer the freed stretch [start, end) of `staff_id`'s time to the waitlist. Never
-    raises: the change that freed the time has committed; a failure here is logged."""
+    raises: the change that freed the time has committed; a failure here is logged.
+    `freed_at`: when it was freed, if before now (the queue passing it on): the freed
+    minutes were counted then, and the time to refill counts from then."""
+    now = now or clock.now()
     try:
-        return _time_freed(b, staff_id, start, end, now or clock.now())
+        if freed_at is None and end > now:
+            minutes = int((end - max(start, now)).total_seconds() // 60)
+            store.count_freed(b.id, start.astimezone(b.config.tz).date(), minutes)
+        return _time_freed(b, staff_id, start, end, now, freed_at or now)
     except Exception:
         logger().exception("waitlist refill failed", extra={"business_id": b.id, "staff_id": staff_id})
         return Refill()
 
 
-def _time_freed(b: Business, staff_id: str, start: datetime, end: datetime, now: datetime) -> Refill:
+def _time_freed(
+    b: Business, staff_id: str, start: datetime, end: datetime, now: datetime, freed_at: datetime
+) -> Refill:
     cfg = b.config
     done = Refill()
     staff = cfg.staff_member(staff_id)
@@ -84,7 +100,7 @@ def _time_freed(b: Business, staff_id: str, start: datetime, end: datetime, now:
     done.matched = len(found)
     queue = cfg.waitlist.mode == "queue"
     for entry, offered_start in found:
-        result = _offer(b, staff, entry, offered_start, (start, end), now, done)
+        result = _offer(b, staff, entry, offered_start, (start, end), now, done, freed_at)
         if queue and result == store.OfferResult.MADE:
             break  # one at a time; the job passes it on when her hold runs out
         if queue and result == store.OfferResult.EXISTS and _still_held(b, entry, staff, offered_start, now):
@@ -114,6 +130,7 @@ def _offer(
     freed: tuple[datetime, datetime],
     now: datetime,
     done: Refill,
+    freed_at: datetime,
 ) -> str:
     cfg = b.config
     service = cfg.service(entry.service_id)
@@ -142,6 +159,7 @@ def _offer(
         mode=mode,
         channel=channel,
         price_cents=service.price_cents,
+        extra={"freed_at": iso_utc(freed_at)},
     )
     message = PlannedMessage(
         key=f"{offer.id}#offer#{channel}",
@@ -222,7 +240,10 @@ def run(now: datetime, simulated: bool = False) -> dict[str, int]:
         summary["run_out"] += 1
         b = businesses.get_by_id(offer.business_id)
         if b is not None:
-            summary["offered"] += time_freed(b, offer.staff_id, offer.freed_start, offer.freed_end, now).offered
+            freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+            summary["offered"] += time_freed(
+                b, offer.staff_id, offer.freed_start, offer.freed_end, now, freed_at=freed_at
+            ).offered
     if not simulated:
         jobs.set_watermark(JOB, now, now)
     logger().info("waitlist_queue finished", extra=summary)
