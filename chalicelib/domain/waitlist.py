@@ -322,3 +322,19 @@ def refill_figures(
         "revenue_recovered_cents": revenue_cents,
         "median_seconds_to_refill": median,
     }
+
+
+def free_gap(freed: tuple[datetime, datetime], busy: Iterable[Busy]) -> timedelta:
+    """How long the free time around a freed stretch is: from the end of what is taken
+    before it to the start of what is taken after it (capped at a day: hours bound it
+    anyway). Zero when the stretch is taken again already."""
+    start, end = freed
+    lo, hi = start - timedelta(hours=24), end + timedelta(hours=24)
+    for b_start, b_end in busy:
+        if b_start < end and start < b_end:
+            return timedelta(0)
+        if b_end <= start:
+            lo = max(lo, b_end)
+        if b_start >= end:
+            hi = min(hi, b_start)
+    return hi - lo

@@ -86,15 +86,19 @@ def _time_freed(
     if not cfg.waitlist.enabled or staff is None or end <= now:
         return done
     days = days_touched(start, end, cfg.tz)
-    entries: list[Entry] = []
-    for service_id in staff.services:
-        for day in days:
-            entries += [e for e in store.waiting_on(b.id, service_id, day) if e.staff_id in (None, staff.id)]
-    if not entries:
-        return done  # nobody waits: the sheets need not be read
-    unique = {e.id: e for e in entries}.values()
     sheets = daysheets.read(b.id, [(staff.id, d) for d in days])
     busy = busy_by_staff(sheets.get(staff.id, d) for d in days).get(staff.id, [])
+    # Only services that fit the free gap around the freed stretch are looked up: a
+    # freed haircut is not read against everyone waiting for a colour.
+    gap = rules.free_gap((start, end), busy)
+    entries: list[Entry] = []
+    for service_id in staff.services:
+        service = cfg.service(service_id)
+        if service is None or timedelta(minutes=service.occupancy_minutes) > gap:
+            continue
+        for day in days:
+            entries += [e for e in store.waiting_on(b.id, service_id, day) if e.staff_id in (None, staff.id)]
+    unique = {e.id: e for e in entries}.values()
     # A start she could still book after reading the offer: its notice after REACT.
     found = rules.matches(cfg, staff, (start, end), busy, now + REACT, unique)
     done.matched = len(found)
