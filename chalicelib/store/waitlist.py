@@ -515,3 +515,15 @@ def refill_days(business_id: str, first: date, last: date) -> dict[date, RefillD
             tuple(int(float(str(x))) for x in (a.waitlist_refill_seconds or [])),
         )
     return out
+
+
+def load_entries(entries: Sequence[Entry], today: date) -> None:
+    """Write many open entries and their day items at once (BatchWriteItem; no contact
+    lists): seeding a bench or a demo, never a request path."""
+    db.configure()
+    with WaitlistEntryItem.batch_write() as batch:
+        for e in entries:
+            batch.save(_entry_item(e))
+            for day in e.days():
+                if day >= today:
+                    batch.save(_day_item(e, day))  # type: ignore[arg-type]
