@@ -125,7 +125,7 @@ def load(n_businesses: int, n_entries: int) -> list:
         b = businesses[k % len(businesses)]
         service = rng.choice(b.config.services)
         first = date(2026, 11, 24) + timedelta(days=rng.randrange(14))
-        windows = ()
+        windows: tuple[Window, ...] = ()
         if rng.random() < 0.3:
             windows = (Window.of(WindowIn(days=("mon", "tue", "wed", "thu", "fri"), start="09:00", end="13:00")),)
         entries.append(

@@ -526,4 +526,4 @@ def load_entries(entries: Sequence[Entry], today: date) -> None:
             batch.save(_entry_item(e))
             for day in e.days():
                 if day >= today:
-                    batch.save(_day_item(e, day))  # type: ignore[arg-type]
+                    batch.save(_day_item(e, day))
