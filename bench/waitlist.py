@@ -81,17 +81,22 @@ def main() -> None:
         from chalicelib.store.db import create_table
 
         create_table()
-        started = time.monotonic()
-        businesses = load(args.businesses, args.entries)
-        print(
-            f"loaded {args.businesses} businesses and {args.entries} waitlist entries "
-            f"in {time.monotonic() - started:.0f} s",
-            flush=True,
-        )
+        # The outbox stream from the start, as `make run` runs it: it reads (and passes
+        # over) the seeding's records while they are written.
         stream = subprocess.Popen(
             [sys.executable, "-m", "scripts.outbox_stream"], cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL
         )
         try:
+            started = time.monotonic()
+            businesses = load(args.businesses, args.entries)
+            print(
+                f"loaded {args.businesses} businesses and {args.entries} waitlist entries "
+                f"in {time.monotonic() - started:.0f} s",
+                flush=True,
+            )
+            # One cancellation first, not measured: it waits until the stream has caught up.
+            cancel_and_offer(businesses[-1:], 1, wait=600)
+            ITEMS_READ[0] = 0
             read, offers, delays = cancel_and_offer(businesses, args.cancels)
         finally:
             stream.terminate()
@@ -157,7 +162,7 @@ def load(n_businesses: int, n_entries: int) -> list:
     return businesses
 
 
-def cancel_and_offer(businesses: list, cancels: int) -> tuple[int, int, list[float]]:
+def cancel_and_offer(businesses: list, cancels: int, wait: float = 30) -> tuple[int, int, list[float]]:
     """Book a women's cut with aino at a business and cancel it; count what the refill
     read and wait for its first offer to be sent by the outbox stream."""
     from chalicelib.services.booking import book, changes
@@ -178,11 +183,12 @@ def cancel_and_offer(businesses: list, cancels: int) -> tuple[int, int, list[flo
         return done
 
     refill._time_freed = counted
+    start_hour = 11 if wait <= 30 else 15  # the warm-up at a time of its own
     delays = []
     for i in range(cancels):
         b = businesses[i % len(businesses)]
         day = date(2026, 11, 25) + timedelta(days=i % 3)
-        start = datetime.combine(day, datetime.min.time(), tzinfo=b.config.tz).replace(hour=11)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=b.config.tz).replace(hour=start_hour)
         body = {
             "service": "womens-cut",
             "staff": "aino",
@@ -200,14 +206,15 @@ def cancel_and_offer(businesses: list, cancels: int) -> tuple[int, int, list[flo
         if not offers:
             continue
         keys = [f"{o.id}#offer#sms" for o in offers]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if any((m := messages.get_message(b.id, k)) is not None and m.status == "sent" for k in keys):
                 delays.append(time.monotonic() - t0)
                 break
             time.sleep(0.02)
         else:
-            raise SystemExit(f"no offer of cancellation {i} sent within 30 s")
+            raise SystemExit(f"no offer of cancellation {i} sent within {wait:.0f} s")
+    refill._time_freed = original
     return ITEMS_READ[0], sum(len(d.offers) for d in made), delays
 
 
