@@ -201,3 +201,15 @@ def test_an_expired_offer_is_not_sent_and_its_link_is_gone(client, aws, frozen_n
     assert (message.status, message.last_error) == ("skipped", "offer_expired")
     status, body = get(client, f"/api/v1/offers/{links.offer_token(aws.id, offer.id, offer.expires_at)}")
     assert status == 410 and body["error"]["code"] == "token_expired"
+
+
+def test_removed_time_off_is_offered_on_the_days_someone_waits(client, aws):
+    from tests.admin.helpers import Desk
+
+    desk = Desk(client, aws.id)
+    status, block = desk.post("/time-off", {"staff": "aino", "start": "2026-11-25T13:00", "end": "2026-11-25T15:00"})
+    assert status == 201, block
+    join(client, first="2026-11-25", last="2026-11-25", **LIISA)
+    assert desk.delete(f"/time-off/{block['id']}")[0] == 204
+    [link] = _offer_links()
+    assert get(client, f"/api/v1/offers/{link}")[1]["start"] == WED_13
