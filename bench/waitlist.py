@@ -147,7 +147,8 @@ def load(n_businesses: int, n_entries: int) -> list:
                 last=first + timedelta(days=rng.randrange(3)),
                 windows=windows,
                 name=f"Waiting {k}",
-                phone=f"+35840{3000000 + k}",
+                # Never ending in 99: the mock SNS treats those numbers as opted out.
+                phone=f"+3584{30000000 + k * 10 + 1}",
                 email=None,
                 locale="fi",
                 created_at=NOW - timedelta(seconds=n_entries - k),
@@ -217,7 +218,8 @@ def cancel_and_offer(businesses: list, cancels: int, wait: float = 30) -> tuple[
                 break
             time.sleep(0.02)
         else:
-            raise SystemExit(f"no offer of cancellation {i} sent within {wait:.0f} s")
+            found = [(k, m.status, m.last_error, m.due_at) for k in keys if (m := messages.get_message(b.id, k))]
+            raise SystemExit(f"no offer of cancellation {i} sent within {wait:.0f} s: {found[:3]}")
     refill._time_freed = original
     return ITEMS_READ[0], sum(len(d.offers) for d in made), delays
 
