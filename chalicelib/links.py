@@ -80,6 +80,24 @@ def feedback_url(token: str, rating: int | None = None) -> str:
     return f"{get_settings().public_url}/f/{token}" + (f"?r={rating}" if rating else "")
 
 
+def waitlist_token(business_id: str, entry_id: str, expires: datetime) -> str:
+    """A waitlist entry's page: see it, leave the list. Valid a little past its last day."""
+    return tokens.make_token(link_secret(), "waitlist", business_id, entry_id, expires)
+
+
+def waitlist_url(token: str) -> str:
+    return f"{get_settings().public_url}/w/{token}"
+
+
+def offer_token(business_id: str, offer_id: str, expires: datetime) -> str:
+    """A waitlist offer's one-tap booking page; it expires with the offer."""
+    return tokens.make_token(link_secret(), "offer", business_id, offer_id, expires)
+
+
+def offer_url(token: str) -> str:
+    return f"{get_settings().public_url}/o/{token}"
+
+
 CLIENT_LINK_VALID = timedelta(days=730)  # links about the client, not one visit
 
 

@@ -124,9 +124,10 @@ def reader_for_settings(start: str = "TRIM_HORIZON") -> StreamReader:
     return StreamReader(s.table_name, streams, dynamodb_client(s), start)
 
 
-def run(interval: float = 0.1) -> None:
-    """Poll until interrupted; a failed poll is reported and tried again."""
-    reader = reader_for_settings()
+def run(interval: float = 0.1, start: str = "TRIM_HORIZON") -> None:
+    """Poll until interrupted; a failed poll is reported and tried again. `start`
+    LATEST: only what is written from now on (a bench that seeded the table first)."""
+    reader = reader_for_settings(start)
     print(f"outbox stream: reading {reader.table_name}'s stream every {interval:g} s", flush=True)
     while True:
         try:
@@ -145,9 +146,10 @@ def run(interval: float = 0.1) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between polls")
+    parser.add_argument("--from-now", action="store_true", help="skip what the stream holds already")
     args = parser.parse_args(argv)
     try:
-        run(args.interval)
+        run(args.interval, "LATEST" if args.from_now else "TRIM_HORIZON")
     except KeyboardInterrupt:
         pass
     return 0

@@ -35,6 +35,7 @@ messages = lazy("chalicelib.services.admin.messages")
 time_off = lazy("chalicelib.services.admin.time_off")
 imports = lazy("chalicelib.services.admin.imports")
 api_keys = lazy("chalicelib.services.admin.api_keys")
+waitlist = lazy("chalicelib.services.admin.waitlist")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -207,6 +208,37 @@ def checkout(p, appointment_id):
 @owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"], scope=WRITE_BOOKINGS)
 def reschedule_visit(p, appointment_id):
     return calendar.reschedule(p, appointment_id, _body())
+
+
+@owner_route("/waitlist", scope=READ)
+def waitlist_entries(p):
+    return waitlist.entries(p, _query())
+
+
+@owner_route("/waitlist", methods=["POST"], scope=WRITE_BOOKINGS)
+def add_waitlist_entry(p):
+    return 201, waitlist.add(p, _body())
+
+
+@owner_route("/waitlist/kpis", scope=READ)
+def waitlist_kpis(p):
+    return waitlist.kpis(p, _query())
+
+
+@owner_route("/waitlist/offers", scope=READ)
+def waitlist_offers(p):
+    return waitlist.offers(p, _query())
+
+
+@owner_route("/waitlist/{entry_id}", methods=["PUT"], scope=WRITE_BOOKINGS)
+def edit_waitlist_entry(p, entry_id):
+    return waitlist.edit(p, entry_id, _body())
+
+
+@owner_route("/waitlist/{entry_id}", methods=["DELETE"], scope=WRITE_BOOKINGS)
+def remove_waitlist_entry(p, entry_id):
+    waitlist.remove(p, entry_id)
+    return Response(body="", status_code=204)
 
 
 @owner_route("/time-off", methods=["POST"], scope=WRITE_BOOKINGS)

@@ -225,6 +225,73 @@ def hold_confirm(token):
     return Response(body="", status_code=303, headers={"Location": f"{view['manage_url']}?{query}"})
 
 
+@pages.route("/book/{slug}/waitlist", methods=["GET"])
+@html_view
+def waitlist_form(slug):
+    """ "Notify me" when no time fits: the waitlist form for the chosen service."""
+    return _html(views.waitlist_form(slug, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/book/{slug}/waitlist", methods=["POST"], content_types=FORM)
+@html_view
+def waitlist_join(slug):
+    status, body = views.waitlist_submit(slug, _form(), _lang())
+    if status == 201:  # on the list: its own page (redirect after POST)
+        return Response(body="", status_code=303, headers={"Location": body, "Cache-Control": "no-store"})
+    return _html(body, status)
+
+
+@pages.route("/w/{token}", methods=["GET"])
+@html_view
+def waitlist_entry(token):
+    """A waitlist entry's link: see it; leaving is the page's POST."""
+    return _html(views.waitlist_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/w/{token}", methods=["POST"], content_types=FORM)
+@html_view
+def waitlist_leave(token):
+    from chalicelib.services.waitlist import join
+
+    form = _form()
+    join.leave(token)
+    return _html(views.waitlist_page(token, {"lang": form.get("lang")}, _lang()))
+
+
+@pages.route("/o/{token}", methods=["GET"])
+@html_view
+def offer(token):
+    """A waitlist offer's link: the time and one button (a GET never books)."""
+    return _html(views.offer_page(token, pages.current_request.query_params or {}, _lang()))
+
+
+@pages.route("/o/{token}/book", methods=["POST"], content_types=FORM)
+@html_view
+def offer_book(token):
+    from chalicelib.errors import Conflict
+    from chalicelib.services.waitlist import offers
+
+    form = _form()
+    try:
+        _, booked = offers.book(token)
+    except Conflict as e:
+        if e.code != "offer_taken":
+            raise
+        return _html(views.offer_page(token, {"lang": form.get("lang")}, _lang(), taken=e.details), 409)
+    query = urlencode({"lang": form.get("lang", "")})
+    return Response(body="", status_code=303, headers={"Location": f"{booked['manage_url']}/booked?{query}"})
+
+
+@pages.route("/o/{token}/leave", methods=["POST"], content_types=FORM)
+@html_view
+def offer_leave(token):
+    from chalicelib.services.waitlist import offers
+
+    form = _form()
+    offers.leave(token)
+    return _html(views.offer_page(token, {"lang": form.get("lang")}, _lang()))
+
+
 @pages.route("/f/{token}", methods=["GET"])
 @html_view
 def feedback_page(token):

@@ -77,3 +77,45 @@ def loyalty_card(token):
     from chalicelib.services import loyalty
 
     return loyalty.client_card(token)
+
+
+waitlist = lazy("chalicelib.services.waitlist.join")
+offers = lazy("chalicelib.services.waitlist.offers")
+
+
+@public.route(PREFIX + "/businesses/{slug}/waitlist", methods=["POST"], cors=CORS)
+@handler
+def join_waitlist(slug):
+    """ "Notify me": a waitlist entry (201 with its manage link)."""
+    return waitlist.join(slug, json_body(public.current_request))
+
+
+@public.route(PREFIX + "/waitlist/{token}", methods=["GET"], cors=CORS)
+@handler
+def get_waitlist_entry(token):
+    return waitlist.get_entry(token)
+
+
+@public.route(PREFIX + "/waitlist/{token}/leave", methods=["POST"], cors=CORS)
+@handler
+def leave_waitlist(token):
+    return waitlist.leave(token)
+
+
+@public.route(PREFIX + "/offers/{token}", methods=["GET"], cors=CORS)
+@handler
+def get_offer(token):
+    return offers.get_offer(token)
+
+
+@public.route(PREFIX + "/offers/{token}/book", methods=["POST"], cors=CORS)
+@handler
+def book_offer(token):
+    """One tap: the offered time, booked through the booking's own transaction."""
+    return offers.book(token)
+
+
+@public.route(PREFIX + "/offers/{token}/leave", methods=["POST"], cors=CORS)
+@handler
+def leave_from_offer(token):
+    return offers.leave(token)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
@@ -496,6 +496,19 @@ class SmsRules(BaseModel):
         return tuple(dict.fromkeys(v))
 
 
+class WaitlistRules(BaseModel):
+    """The waitlist (chalicelib/domain/waitlist.py): freed time is offered to every
+    matching entry at once (the first to book wins), or in `queue` mode to one at a time
+    in the order they joined, each holding it `hold_minutes` before the next is offered."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    enabled: bool = True
+    mode: Literal["all", "queue"] = "all"
+    hold_minutes: int = Field(default=15, ge=5, le=24 * 60)
+    offers_per_day: int = Field(default=3, ge=1, le=20)  # per client (her contact), local day
+    entries_per_contact: int = Field(default=3, ge=1, le=20)  # open entries per phone or email
+
+
 class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
@@ -530,6 +543,7 @@ class BusinessConfig(BaseModel):
     limits: Limits = Limits()
     sms: SmsRules = SmsRules()
     payments: Payments = Payments()
+    waitlist: WaitlistRules = WaitlistRules()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 

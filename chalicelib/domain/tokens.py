@@ -23,6 +23,8 @@ PURPOSES = {
     "calendar": "c",
     "card": "k",
     "hold": "h",
+    "waitlist": "w",  # see or leave a waitlist entry
+    "offer": "o",  # a waitlist offer: book it in one tap, or leave the list
 }
 _CODES = {v: k for k, v in PURPOSES.items()}
 _PART = re.compile(r"^[a-z0-9-]{1,64}$")

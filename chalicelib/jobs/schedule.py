@@ -35,6 +35,12 @@ def _hold_expiry(now: datetime, simulated: bool = False) -> Any:
     return holds.run(now, simulated=simulated)
 
 
+def _waitlist_queue(now: datetime, simulated: bool = False) -> Any:
+    from chalicelib.services.waitlist import refill
+
+    return refill.run(now, simulated=simulated)
+
+
 def _marketing(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services import marketing
 
@@ -106,6 +112,12 @@ JOBS = {
         _hold_expiry,
         "end the holds that ran out: a new client's booking not confirmed in time is freed; an unpaid one is"
         " reconciled with Stripe first (paid: booked), else freed",
+    ),
+    "waitlist_queue": Job(
+        "waitlist_queue",
+        1,
+        _waitlist_queue,
+        "waitlist in queue mode: a freed time whose offer was not taken in its hold goes to the next in the queue",
     ),
     "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),

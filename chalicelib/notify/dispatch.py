@@ -63,6 +63,8 @@ def send_once(m: Message, now: datetime) -> Handled:
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return Handled("held")
     once_since = None
+    if kind == "waitlist_offer" and parse_utc(m.context["offer_expires_utc"]) <= now:
+        return _skipped(m, "offer_expired", now)  # its link could no longer book it
     if kind == "feedback_request":
         if now - m.due_at > feedback_rules.LATE_LIMIT:
             return _skipped(m, "too_late", now)

@@ -26,6 +26,8 @@ _BY_CODE = {
     "payload_too_large": "too_large",
     "service_unavailable": "service_unavailable",
     "hold_expired": "hold_expired",
+    "offer_taken": "offer_taken",
+    "too_many_entries": "too_many_entries",
 }
 _BY_STATUS = {404: "not_found", 409: "try_again", 410: "link_expired", 413: "too_large", 422: "fix_fields"}
 

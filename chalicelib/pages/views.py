@@ -18,7 +18,7 @@ from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadli
 from chalicelib.domain.config import WEEKDAYS, Business
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant
-from chalicelib.errors import RebookError, SlotTaken
+from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 from chalicelib.pages import media
 from chalicelib.pages.errors import shown
@@ -70,6 +70,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     if service:
         ctx["service"] = next(s for s in profile["services"] if s["id"] == service.id)
         ctx["step"] = "time"
+        ctx["waitlist"] = b.config.waitlist.enabled
         try:
             ctx["times"] = availability.time_step(
                 slug, service.id, staff_id or None, _date_param(params.get("date")), _date_param(params.get("from"))
@@ -467,3 +468,77 @@ def card_page(token: str, params: dict, accept_language: str | None) -> str:
     view = loyalty.client_card(token, lambda hers: negotiate(params.get("lang"), accept_language, hers))
     locale = view["locale"]
     return render("card.html", t=words(locale), locale=locale, biz=view["business"], card=view["card"])
+
+
+# --- the waitlist: "notify me", an entry's page, an offer's page -----------------------------
+def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra: Any) -> str:
+    """The booking page's "notify me": the service (and staff) she chose, dates, an
+    optional time of day, her details; POSTs to /book/{slug}/waitlist."""
+    from datetime import timedelta
+
+    profile = profiles.public_profile(slug)
+    b = profiles.business(slug)
+    locale = negotiate(params.get("lang"), accept_language, b.config.locale)
+    service = b.config.service(params.get("service") or "")
+    if service is None:
+        raise NotFound("Choose a service offered here.", key="not_found")
+    first = _date_param(params.get("date")) or clock.now().astimezone(b.config.tz).date()
+    return render(
+        "waitlist.html",
+        t=words(locale),
+        locale=locale,
+        biz=profile,
+        service=next(s for s in profile["services"] if s["id"] == service.id),
+        staff=params.get("staff") or "",
+        first=first.isoformat(),
+        last=(first + timedelta(days=6)).isoformat(),
+        **extra,
+    )
+
+
+def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple[int, str]:
+    """The form's POST: the entry (201, its page) or the form again with what is wrong."""
+    from chalicelib.services.waitlist import join
+
+    b = profiles.business(slug)
+    locale = negotiate(form.get("lang"), accept_language, b.config.locale)
+    client = {k: form.get(k) or None for k in ("name", "phone", "email")}
+    windows = []
+    if form.get("after") or form.get("before"):
+        windows = [{"start": form.get("after") or "00:00", "end": form.get("before") or "24:00"}]
+    body = {
+        "service": form.get("service"),
+        "staff": form.get("staff") or None,
+        "from": form.get("from"),
+        "to": form.get("to"),
+        "windows": windows,
+        "client": {**{k: v for k, v in client.items() if v}, "locale": locale},
+        "consents": {"marketing": form.get("marketing") == "yes"},
+    }
+    try:
+        _, view = join.join(slug, body)
+    except RebookError as e:
+        t = words(locale)
+        params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
+        return e.status, waitlist_form(slug, params, accept_language, error=shown(e, t).message, form=form)
+    return 201, view["manage_url"]
+
+
+def waitlist_page(token: str, params: dict, accept_language: str | None, *, done: str | None = None) -> str:
+    from chalicelib.services.waitlist import join
+
+    view = join.get_entry(token)
+    b, _ = join.business_of_token(token)
+    locale = negotiate(params.get("lang"), accept_language, b.config.locale)
+    return render(
+        "waitlist_entry.html", t=words(locale), locale=locale, entry=view, token=token, biz=_contact(b), done=done
+    )
+
+
+def offer_page(token: str, params: dict, accept_language: str | None, *, taken: dict | None = None) -> str:
+    from chalicelib.services.waitlist import offers
+
+    view = offers.get_offer(token)
+    b = profiles.business(view["business"]["slug"])
+    locale = negotiate(params.get("lang"), accept_language, b.config.locale)
+    return render("offer.html", t=words(locale), locale=locale, offer=view, token=token, biz=_contact(b), taken=taken)

@@ -28,7 +28,7 @@ from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards
+from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards, waitlist
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -218,6 +218,9 @@ class BookingRead:
     sheets: Sheets
     replay: IdempotentReplay | None = None
     meters: list[Meter] = field(default_factory=list)
+    # Her waitlist entries (read in the same BatchGetItem): a booking of a service she
+    # waits for closes that entry (chalicelib/services/waitlist/join.py booked_elsewhere).
+    waiting: waitlist.Contacts = field(default_factory=waitlist.Contacts)
 
 
 def read_for_booking(
@@ -235,8 +238,10 @@ def read_for_booking(
     sheet_keys = [daysheets.key_of(business_id, staff, day) for staff, day in sorted(set(sheets))]
     idem_key = (keys.idem_pk(business_id, idempotency[0]), keys.IDEM_SK) if idempotency else None
     meter_keys = [limits.key_of(business_id, kind, subject) for kind, subject in meters]
+    waiting_keys = waitlist.contact_keys(business_id, phone, email)
     found = db.batch_get(
-        [*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else []), *meter_keys], consistent=True
+        [*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else []), *meter_keys, *waiting_keys.values()],
+        consistent=True,
     )
 
     def client_of(kind: str) -> str | None:
@@ -254,6 +259,7 @@ def read_for_booking(
         ),
         replay=replay,
         meters=limits.meters_from_raw(business_id, list(meters), found),
+        waiting=waitlist.contacts_from(waiting_keys, found),
     )
 
 

@@ -483,3 +483,66 @@ def kpi_changed_at(g2sk: str) -> datetime:
 
 def kpi_mark_business(g2sk: str) -> str:
     return g2sk.split("#")[1] if _legacy_mark(g2sk) else g2sk.split("#", maxsplit=1)[0]
+
+
+# --- the waitlist (chalicelib/domain/waitlist.py) --------------------------------------
+def wait_sk(entry_id: str) -> str:
+    return f"WAIT#{entry_id}"
+
+
+WAIT_PREFIX = "WAIT#"
+
+
+def wait_day_pk(business_id: str, service_id: str, day: date) -> str:
+    """The partition of a business's entries for one service on one local day: what a
+    freed time Queries (its cost grows with the entries of that day, not the list)."""
+    return f"WAITQ#{business_id}#{service_id}#{day.isoformat()}"
+
+
+def wait_day_sk(created: datetime, entry_id: str) -> str:
+    """Queue order: first to join first."""
+    return f"{sortable_time(created)}#{entry_id}"
+
+
+def waiting_per_day(business_id: str) -> str:
+    return f"WAITDAY#{business_id}"
+
+
+def waiting_keys(business_id: str, day: date, service_id: str, entry_id: str) -> IndexKeys:
+    """g1 keys of an entry's day item: the owner's calendar counts ("3 waiting for
+    Tuesday") over a range of days, one Query."""
+    return waiting_per_day(business_id), f"{day.isoformat()}#{service_id}#{entry_id}"
+
+
+def wait_contact_sk(kind: str, value: str) -> str:
+    """The contact's entries (duplicates, the per-contact limit): hashed, no contact in the key."""
+    import hashlib
+
+    return "WAITC#" + hashlib.sha256(f"{kind}#{value}".encode()).hexdigest()[:32]
+
+
+def offer_sk(offer_id: str) -> str:
+    return f"OFFER#{offer_id}"
+
+
+def business_offers(business_id: str) -> str:
+    return f"OFFERS#{business_id}"
+
+
+def offer_keys(business_id: str, offer_id: str, start: datetime) -> IndexKeys:
+    """g1 keys of an offer: the business's offers by the time offered (the owner sees
+    who was offered what, and who took it)."""
+    return business_offers(business_id), f"{iso_utc(start)}#{offer_id}"
+
+
+def offer_count_sk(contact: str, day: date) -> str:
+    """A contact's waitlist offers of one local day (the daily cap)."""
+    import hashlib
+
+    return f"WAITN#{hashlib.sha256(contact.encode()).hexdigest()[:32]}#{day.isoformat()}"
+
+
+def offer_hold_keys(business_id: str, offer_id: str, expires: datetime) -> IndexKeys:
+    """g4 keys of a queue-mode offer while it holds its time, by the hour the hold runs
+    out (the waitlist job passes the time on to the next in the queue; sparse)."""
+    return hour_bucket("OFFHOLD", expires, shard_of(offer_id)), f"{iso_utc(expires)}#{business_id}#{offer_id}"

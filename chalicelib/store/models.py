@@ -537,6 +537,14 @@ class AggregateItem(Base):
     # A staff member's: her kept bookings and the minutes they hold (occupancy).
     booked = NumberAttribute(null=True)
     booked_minutes = NumberAttribute(null=True)
+    # The waitlist's, on the business's day items (AGD#<day>; docs/kpis.md "Waitlist"):
+    # minutes freed ahead, minutes booked again through offers, those bookings, their
+    # revenue, and the seconds from freeing to booking of each (for the median).
+    waitlist_freed_minutes = NumberAttribute(null=True)
+    waitlist_refilled_minutes = NumberAttribute(null=True)
+    waitlist_refills = NumberAttribute(null=True)
+    waitlist_revenue_cents = NumberAttribute(null=True)
+    waitlist_refill_seconds = ListAttribute(of=NumberAttribute, null=True)
 
 
 class RewardItem(Base):
@@ -654,3 +662,66 @@ class SearchKeyItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (SearchKeyItem,)
+
+
+# --- the waitlist --------------------------------------------------------------------
+class WaitlistEntryItem(Base):
+    """BIZ#<id> / WAIT#<entry id>: one client waiting for a service (chalicelib/domain/
+    waitlist.py Entry): dates, windows, her name and contacts, status. TTL a month after
+    its last day. Its day items are what matching reads."""
+
+    entry = JSONAttribute()  # the Entry as stored_entry() writes it
+    status = UnicodeAttribute()
+    v = NumberAttribute(default=0)
+
+
+class WaitDayItem(Base):
+    """WAITQ#<biz>#<service>#<day> / <created>#<entry>: an open entry on one of its days,
+    with everything matching needs (a copy of the entry), so a freed time reads one item
+    per matching entry. TTL the day after.
+
+    g1: WAITDAY#<biz> / <day>#<service>#<entry>   the calendar's counts per day and service
+    """
+
+    entry = JSONAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_day: GlobalSecondaryIndex[WaitDayItem] = _index("g1")
+
+
+class WaitContactItem(Base):
+    """BIZ#<id> / WAITC#<hash of phone or email>: the contact's entries, `e` maps entry id
+    to '<service>|<first>|<last>' (duplicates and the per-contact limit); `v` counts the
+    writes, each conditioned on the `v` read."""
+
+    e = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
+    v = NumberAttribute(default=0)
+
+
+class OfferItem(Base):
+    """BIZ#<id> / OFFER#<offer id>: a freed time offered to one entry (put once: the id
+    is derived from entry, staff and start). TTL a month after the time.
+
+    g1: OFFERS#<biz> / <start utc>#<offer>   the business's offers by the time offered
+    g4: OFFHOLD#<yyyy-mm-ddThh>#<shard> / <expires>#<biz>#<offer>  queue mode, sparse while held
+    """
+
+    offer = JSONAttribute()
+    status = UnicodeAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    by_business: GlobalSecondaryIndex[OfferItem] = _index("g1")
+    by_hold: GlobalSecondaryIndex[OfferItem] = _index("g4")
+
+
+class OfferCountItem(Base):
+    """BIZ#<id> / WAITN#<hash of contact>#<local day>: `n` offers the contact got that
+    day, against `waitlist.offers_per_day` (a conditional ADD in the offer's transaction).
+    TTL two days."""
+
+    n = NumberAttribute(default=0)
+
+
+ALL_MODELS = ALL_MODELS + (WaitlistEntryItem, WaitDayItem, WaitContactItem, OfferItem, OfferCountItem)

@@ -15,6 +15,12 @@ from tests.conftest import owner_token
 # is added to the app without being added here.
 # A suspected flood's id (its kind and hash); the owner's release of an unknown one is a 404.
 FLOOD = "ip." + "0" * 32
+WAITING = {
+    "service": "womens-cut",
+    "from": "2026-11-25",
+    "to": "2026-11-26",
+    "client": {"name": "Waiting Wilma", "phone": "040 999 0000"},
+}
 ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/me", None),
     ("GET", "/business", None),
@@ -75,6 +81,12 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/api-keys", None),
     ("POST", "/api-keys", {"name": "Website", "scopes": ["read"]}),
     ("DELETE", "/api-keys/{apikey}", None),
+    ("GET", "/waitlist", None),
+    ("POST", "/waitlist", WAITING),
+    ("GET", "/waitlist/offers", None),
+    ("GET", "/waitlist/kpis", None),
+    ("PUT", "/waitlist/{entry}", WAITING),
+    ("DELETE", "/waitlist/{entry}", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections, the business's figures and dismissing a client's warning.
@@ -103,6 +115,7 @@ OWNER_ONLY = {
     ("GET", "/api-keys"),
     ("POST", "/api-keys"),
     ("DELETE", "/api-keys/{apikey}"),
+    ("GET", "/waitlist/kpis"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -120,6 +133,8 @@ def ids(client, booked, desk):
     assert status == 201
     status, key = desk.post("/api-keys", {"name": "Website", "scopes": ["read"]})
     assert status == 201, key
+    status, entry = desk.post("/waitlist", WAITING)
+    assert status == 201, entry
     return {
         **booked,
         "apikey": key["id"],
@@ -127,6 +142,7 @@ def ids(client, booked, desk):
         "later": later["id"],
         "timeoff": block["id"],
         "import": upload["id"],
+        "entry": entry["id"],
     }
 
 
@@ -160,12 +176,14 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{kind}", "no_show")
                     .replace("{key_id}", "{apikey}")
                     .replace("{code}", "no_show")
+                    .replace("{entry_id}", "{entry}")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
 
 # Refused by the authorizer before any view runs: placeholder ids are enough.
 PLACEHOLDERS = {
+    "entry": "e0000000",
     "client": "c0000000",
     "appointment": "a0000000",
     "followup": "f0000000",

@@ -221,6 +221,7 @@ ADMIN = "/api/v1/admin"
         ("post", ADMIN + "/appointments/{appointment_id}/refund", "chalicelib.services.admin.money:RefundIn"),
         ("post", ADMIN + "/appointments/{appointment_id}/checkout", "chalicelib.services.payments.checkout:CheckoutIn"),
         ("post", ADMIN + "/imports", "chalicelib.services.admin.imports:ImportIn"),
+        ("post", "/api/v1/businesses/{slug}/waitlist", "chalicelib.domain.waitlist:WaitlistIn"),
     ],
 )
 def test_each_request_body_has_the_fields_and_limits_of_its_model(method, path, model):

@@ -24,6 +24,7 @@ def test_the_app_registers_exactly_the_jobs_on_their_schedules(env):
         "imports": ("rate(1 minute)", "app.imports"),
         "marketing": ("rate(1 hour)", "app.marketing"),
         "refit_returns": ("rate(1 hour)", "app.refit_returns"),
+        "waitlist_queue": ("rate(1 minute)", "app.waitlist_queue"),
         "erase_inactive": ("cron(15 2 * * ? *)", "app.erase_inactive"),
     }
     assert set(registered) == set(JOBS)

@@ -31,7 +31,7 @@ from chalicelib.services.admin.common import (
 )
 from chalicelib.services.booking import book, changes
 from chalicelib.store import bookings as store
-from chalicelib.store import clients, daysheets, visits
+from chalicelib.store import clients, daysheets, visits, waitlist
 from chalicelib.store import timeoff as timeoff_store
 
 
@@ -100,6 +100,7 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     ]
     people = clients.get_clients(b.id, {a.client_id for a in appts})
     blocks = _time_off_by_staff(b, sheets, wanted)
+    waiting = waitlist.waiting_counts(b.id, days[0], days[-1])  # one Query: "3 waiting for Tuesday"
     now = clock.now()
     audited(p, "read_calendar", None, {"from": first.isoformat(), "view": view})
     tz = cfg.tz
@@ -119,6 +120,7 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 "date": d.isoformat(),
                 "open": [span(lo, hi) for lo, hi in rules.opening_intervals(cfg, d)],
                 "closed": not rules.opening_intervals(cfg, d),
+                "waiting": {s: n for (day, s), n in sorted(waiting.items()) if day == d},
             }
             for d in days
         ],

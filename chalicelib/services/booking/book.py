@@ -35,6 +35,7 @@ from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.payments import holds as payment_holds
 from chalicelib.services.validation import parse
+from chalicelib.services.waitlist.join import booked_elsewhere
 from chalicelib.store import bookings, clients
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -102,6 +103,8 @@ def book(
         # The confirmations are in the outbox, pending: the outbox stream sends them
         # right after this answer (services/outbox_stream.py), the sweeper if it cannot;
         # a booking held while she pays parks them until it is paid.
+        if source != "waitlist":
+            booked_elsewhere(b, appt, read.waiting)
         return 201, payment_holds.with_payment(b, appt, booking_view(b, appt), secret)
     raise _not_booked(last_error)
 

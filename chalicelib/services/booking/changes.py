@@ -16,6 +16,7 @@ from chalicelib.domain.daysheet import appointment_ref
 from chalicelib.errors import Conflict, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
+from chalicelib.services.waitlist.refill import time_freed
 from chalicelib.store import bookings, clients, daysheets
 
 ATTEMPTS = 5  # reads of the day sheets before a busy calendar is reported
@@ -52,6 +53,7 @@ def cancel(
     except bookings.StaleAppointment:
         raise _changed_meanwhile() from None
     outbox.deliver(sent, now)
+    time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
     return cancelled
 
 
@@ -119,5 +121,6 @@ def move(
         except bookings.StaleAppointment:
             raise _changed_meanwhile() from None
         outbox.deliver(sent, now)
+        time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)  # its old time
         return moved
     raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy")

@@ -16,6 +16,7 @@ from chalicelib.errors import Conflict, Gone, NotFound
 from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
 from chalicelib.observability import logger
 from chalicelib.services.booking.views import booking_view
+from chalicelib.services.waitlist.refill import time_freed
 from chalicelib.store import bookings, businesses, holds, jobs
 
 JOB = "hold_expiry"
@@ -114,10 +115,12 @@ def run(now: datetime, simulated: bool = False, budget_seconds: float = BUDGET_S
                 if appt.waits_for == HoldFor.PAYMENT.value:
                     outcome = payment_holds.expire(b, appt, now) if b else None
                     summary["paid" if outcome == "confirmed" else "freed"] += outcome is not None
-                    continue
+                    continue  # a released payment hold offers its time itself
                 days = appt.days(b.config.tz) if b else []
                 if holds.free(appt, days, now):
                     summary["freed"] += 1
+                    if b is not None:
+                        time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
     if not simulated:
         jobs.set_watermark(JOB, position, now)
     logger().info("hold_expiry finished", extra=summary)

@@ -246,6 +246,10 @@ def release(
     except (store.HoldGone, payments.EventSeen):
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
+    # Every way an unpaid hold ends (declined, ran out, a late webhook) frees the time here.
+    from chalicelib.services.waitlist.refill import time_freed
+
+    time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
     return True
 
 

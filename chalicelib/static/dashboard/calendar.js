@@ -110,6 +110,7 @@ export function renderCalendar() {
   $("cal-range").textContent = cal.view === "week"
     ? `${day(data.from, { weekday: "short", day: "numeric", month: "numeric" })} – ${day(data.to)}`
     : day(data.from, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  renderWaiting(data);
   const staff = visibleStaff();
   renderStaffSwitch(data.staff);
   renderMoveBanner();
@@ -276,6 +277,22 @@ function renderColumn(member, date, win, active) {
     col.appendChild(now);
   }
   return col;
+}
+
+// "3 waiting for Tue 25.11." per day shown, by service (the waitlist, issue 21).
+function renderWaiting(data) {
+  const parts = data.days
+    .map((d) => {
+      const per = Object.entries(d.waiting || {});
+      const total = per.reduce((n, [, c]) => n + c, 0);
+      if (!total) return null;
+      const services = per.map(([id, c]) => `${serviceName(id)} ${c}`).join(", ");
+      return t("waiting_on_day", { count: total, day: day(d.date, { weekday: "short", day: "numeric", month: "numeric" }), services });
+    })
+    .filter(Boolean);
+  const line = $("cal-waiting");
+  line.textContent = parts.join(" · ");
+  line.hidden = !parts.length;
 }
 
 function shade(kind, gap, win) {

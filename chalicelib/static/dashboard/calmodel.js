@@ -32,7 +32,7 @@ export function normalizeCalendar(data, profile, nowMs) {
     const open = d
       ? (d.closed ? [] : (d.open || []).map(span))
       : openingOn(date, tz, profile && profile.opening_hours, profile && profile.closures);
-    return { date, open, closed: open.length === 0 };
+    return { date, open, closed: open.length === 0, waiting: (d && d.waiting) || {} };
   });
   const openOn = Object.fromEntries(days.map((d) => [d.date, d.open]));
   const staff = (data.staff || []).map((m) => {

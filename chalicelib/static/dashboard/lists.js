@@ -34,6 +34,26 @@ function failure(reason) {
 }
 
 export const RENDER = {
+  // Who waits for what (issue 21): first to join first; the owner removes an entry here.
+  waitlist(box, data) {
+    setCount("waitlist", data.entries.length);
+    if (!data.entries.length) { empty(box, "no_waitlist"); return; }
+    for (const e of data.entries) {
+      const who = e.name;
+      const times = e.windows.map((w) => `${w.start}–${w.end}`).join(", ");
+      const li = el("li", { "data-entry": e.id },
+        el("div", { className: "row" },
+          el("span", { className: "who", text: who }),
+          el("span", { className: "tag", text: serviceName(e.service.id, e.service.name) })),
+        el("p", { className: "muted", text: `${day(e.from)} – ${day(e.to)}`
+          + (e.staff ? ` · ${staffName(e.staff)}` : "") + (times ? ` · ${times}` : "")
+          + ` · ${[e.phone, e.email].filter(Boolean).join(", ")}` }));
+      const actions = el("div", { className: "actions" });
+      actions.appendChild(action(t("act_remove_entry"), who, (b) => removeEntry(e, b)));
+      li.appendChild(actions);
+      box.appendChild(li);
+    }
+  },
   clients(box, data) {
     setCount("clients", data.clients.length);
     if (!data.clients.length) { empty(box, "no_slipping"); return; }
@@ -192,11 +212,20 @@ async function markDone(f, button) {
   } catch (err) { failed(err); } finally { button.disabled = false; }
 }
 
+async function removeEntry(entry, button) {
+  button.disabled = true;
+  try {
+    await api("DELETE", `/waitlist/${entry.id}`);
+    say(t("entry_removed", { name: entry.name }));
+    await reload("waitlist");
+  } catch (err) { failed(err); } finally { button.disabled = false; }
+}
+
 export function initLists() {
   $("message-form").addEventListener("submit", sendMessage);
   $("followup-form").addEventListener("submit", addFollowUp);
 }
 
 export function clearLists() {
-  for (const id of ["retention", "followups", "feedback", "failed", "feedback-summary"]) clear($(id));
+  for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "feedback-summary"]) clear($(id));
 }

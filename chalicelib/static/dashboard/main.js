@@ -19,8 +19,8 @@ import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, renderImport, showImport } from "./imports.js";
 
 const LANG_KEY = "rebook.dashboard.lang";
-const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "client", "settings", "import"];
-const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "settings", "import"];
+const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "waitlist", "client", "settings", "import"];
+const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "waitlist", "settings", "import"];
 
 let period = null;
 
@@ -56,8 +56,9 @@ const LOADERS = {
   followups: () => state.api("GET", "/follow-ups/due"),
   feedback: () => state.api("GET", "/feedback"),
   failed: () => state.api("GET", "/messages/failed"),
+  waitlist: () => state.api("GET", "/waitlist"),
 };
-const CONTAINERS = { kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed" };
+const CONTAINERS = { kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed", waitlist: "waitlist" };
 const requests = {};
 
 function load(view) {

@@ -1,0 +1,340 @@
+"""The waitlist: who wants which service when, and which freed time fits whom.
+
+An entry asks for a service (with one staff member or anyone) on local dates
+`first`..`last`, optionally only inside time-of-day windows ("Tue after 16:00"). When
+time frees up, the offered start is a free start time by the booking rules (hours,
+grid, minimum notice, horizon) that begins inside the freed stretch, whose whole
+occupancy (buffer included) is free, and that lies inside one of her windows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.domain import availability as avail
+from chalicelib.domain.booking import ClientIn, ConsentsIn
+from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
+from chalicelib.domain.daysheet import days_touched
+
+# An entry's dates span at most this many days (as availability's range): its day
+# index items are written in one transaction with it (chalicelib/store/waitlist.py).
+MAX_DAYS = 31
+MAX_WINDOWS = 7
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class EntryStatus(str, Enum):
+    OPEN = "open"
+    BOOKED = "booked"  # she took an offer
+    LEFT = "left"  # she left the list, or the owner removed her
+
+
+class OfferStatus(str, Enum):
+    OPEN = "open"
+    TAKEN = "taken"  # she booked it
+    LOST = "lost"  # someone else booked the time first
+
+
+def _hhmm(v: str) -> int:
+    if len(v) != 5 or v[2] != ":" or not (v[:2] + v[3:]).isdigit():
+        raise ValueError("expected HH:MM")
+    h, m = int(v[:2]), int(v[3:])
+    if h > 24 or m > 59 or (h == 24 and m):
+        raise ValueError("expected HH:MM")
+    return h * 60 + m
+
+
+class WindowIn(BaseModel):
+    """A time-of-day window on some weekdays: {days: ["tue"], start: "16:00", end: "20:00"}."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    days: tuple[str, ...] = Field(default=WEEKDAYS, min_length=1, max_length=7)
+    start: str = "00:00"
+    end: str = "24:00"
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(d.strip().lower() for d in v)
+        bad = [d for d in days if d not in WEEKDAYS]
+        if bad:
+            raise ValueError(f"days are {', '.join(WEEKDAYS)}")
+        return tuple(sorted(set(days), key=WEEKDAYS.index))
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        _hhmm(v)
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if _hhmm(self.start) >= _hhmm(self.end):
+            raise ValueError("start must be before end")
+        return self
+
+
+class WaitlistIn(BaseModel):
+    """Body of POST /businesses/{slug}/waitlist (and of the owner's entries)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    service: str = Field(min_length=1, max_length=40)
+    staff: str | None = Field(default=None, max_length=40)
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    windows: tuple[WindowIn, ...] = Field(default=(), max_length=MAX_WINDOWS)
+    client: ClientIn
+    consents: ConsentsIn = ConsentsIn()
+
+    @field_validator("first", "last", mode="before")
+    @classmethod
+    def _date(cls, v: object) -> object:
+        if not isinstance(v, str) or len(v) != 10:
+            raise ValueError("expected YYYY-MM-DD")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.last < self.first:
+            raise ValueError("'to' is before 'from'")
+        if (self.last - self.first).days + 1 > MAX_DAYS:
+            raise ValueError(f"a range of at most {MAX_DAYS} days")
+        return self
+
+
+@dataclass(frozen=True)
+class Window:
+    """Weekdays (0 = Monday) and local minutes [start, end)."""
+
+    weekdays: frozenset[int]
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, w: WindowIn) -> Window:
+        return cls(frozenset(WEEKDAYS.index(d) for d in w.days), _hhmm(w.start), _hhmm(w.end))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "days": [WEEKDAYS[d] for d in sorted(self.weekdays)],
+            "start": f"{self.start // 60:02d}:{self.start % 60:02d}",
+            "end": f"{self.end // 60:02d}:{self.end % 60:02d}",
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> Window:
+        return cls.of(WindowIn.model_validate(d))
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    business_id: str
+    service_id: str
+    staff_id: str | None
+    first: date
+    last: date
+    windows: tuple[Window, ...]
+    name: str
+    phone: str | None
+    email: str | None
+    locale: str
+    created_at: datetime
+    updated_at: datetime
+    status: str = EntryStatus.OPEN.value
+    source: str = "web"
+    marketing: bool = False
+    booked_appointment: str | None = None
+
+    @property
+    def contact(self) -> str:
+        """The contact her daily offer cap counts on: her phone, else her email."""
+        return self.phone or self.email or ""
+
+    def is_open(self, today: date) -> bool:
+        return self.status == EntryStatus.OPEN.value and self.last >= today
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return self.first <= last and first <= self.last
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A freed time offered to one entry: `start` with `staff_id`, open until `expires_at`."""
+
+    id: str
+    business_id: str
+    entry_id: str
+    service_id: str
+    staff_id: str
+    start: datetime
+    end: datetime  # the service's end (its buffer after it)
+    freed_start: datetime  # the freed stretch the offer came from (queue mode offers it on)
+    freed_end: datetime
+    created_at: datetime
+    expires_at: datetime
+    mode: str = "all"
+    status: str = OfferStatus.OPEN.value
+    channel: str | None = None
+    appointment_id: str | None = None
+    taken_at: datetime | None = None
+    price_cents: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def offer_id(entry_id: str, staff_id: str, start: datetime) -> str:
+    """The same entry offered the same time twice is the same offer (the key of its item,
+    so a job running twice offers it once); short enough for an SMS link."""
+    raw = f"{entry_id}|{staff_id}|{start.timestamp():.0f}".encode()
+    return hashlib.sha256(raw).hexdigest()[:20]
+
+
+def fits_windows(entry: Entry, start: datetime, end: datetime, tz: ZoneInfo) -> bool:
+    """Does the visit [start, end) lie on her dates and inside one of her windows?"""
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    day = local_start.date()
+    if not entry.first <= day <= entry.last:
+        return False
+    if not entry.windows:
+        return True
+    if local_end.date() != day:
+        return False  # windows are within a day
+    s = local_start.hour * 60 + local_start.minute
+    e = local_end.hour * 60 + local_end.minute
+    return any(day.weekday() in w.weekdays and w.start <= s and e <= w.end for w in entry.windows)
+
+
+Busy = tuple[datetime, datetime]
+
+
+def offer_starts(
+    cfg: BusinessConfig,
+    service: Service,
+    staff: Staff,
+    freed: tuple[datetime, datetime],
+    busy: Iterable[Busy],
+    now: datetime,
+    entry: Entry,
+) -> list[datetime]:
+    """Every start the entry could be offered in the freed stretch: a free start by the
+    booking rules (its occupancy free on the sheet), starting inside `freed`, and inside
+    her dates and windows."""
+    if entry.staff_id not in (None, staff.id) or service.id != entry.service_id:
+        return []
+    if service.id not in staff.services:
+        return []
+    busy = list(busy)
+    duration = timedelta(minutes=service.duration_minutes)
+    out = []
+    for day in days_touched(freed[0], freed[1], cfg.tz):
+        for t in avail.free_starts(cfg, service, staff, day, now, busy):
+            if freed[0] <= t < freed[1] and fits_windows(entry, t, t + duration, cfg.tz):
+                out.append(t)
+    return sorted(set(out))
+
+
+def matches(
+    cfg: BusinessConfig,
+    staff: Staff,
+    freed: tuple[datetime, datetime],
+    busy: Sequence[Busy],
+    now: datetime,
+    entries: Iterable[Entry],
+) -> list[tuple[Entry, datetime]]:
+    """Each open entry with the first start it can be offered, in queue order (first to
+    join first)."""
+    today = now.astimezone(cfg.tz).date()
+    out = []
+    for entry in sorted(entries, key=lambda e: (e.created_at, e.id)):
+        service = cfg.service(entry.service_id)
+        if not service or not entry.is_open(today):
+            continue
+        starts = offer_starts(cfg, service, staff, freed, busy, now, entry)
+        if starts:
+            out.append((entry, starts[0]))
+    return out
+
+
+def in_quiet_hours(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
+    local = t.astimezone(tz)
+    m, qs, qe = local.hour * 60 + local.minute, quiet.start_minutes, quiet.end_minutes
+    return (qs <= m or m < qe) if qs > qe else qs <= m < qe
+
+
+def sms_send_time(now: datetime, quiet: QuietHours, tz: ZoneInfo, latest: datetime) -> datetime | None:
+    """When an offer SMS may go: now, or the end of the quiet hours (stepped in UTC, so
+    DST nights are right); None when that is after `latest` (it could not be taken in
+    time: the offer is skipped)."""
+    t = now
+    while in_quiet_hours(t, quiet, tz):
+        t = (t + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        if t > latest:
+            return None
+    return t if t <= latest else None
+
+
+def offer_deadline(cfg: BusinessConfig, start: datetime) -> datetime:
+    """The last moment an offered start can be booked online (its minimum notice)."""
+    return start - timedelta(minutes=cfg.rules.min_notice_minutes)
+
+
+def range_problem(cfg: BusinessConfig, first: date, last: date, now: datetime) -> dict[str, str]:
+    """What is wrong with an entry's dates for this business now (empty: nothing)."""
+    today = now.astimezone(cfg.tz).date()
+    horizon = (now + timedelta(days=cfg.rules.max_horizon_days)).astimezone(cfg.tz).date()
+    problems = {}
+    if last < today:
+        problems["to"] = "is in the past"
+    elif first < today:
+        problems["from"] = "is in the past"
+    if first > horizon:
+        problems["from"] = f"is too far ahead: at most {cfg.rules.max_horizon_days} days ahead"
+    elif last > horizon:
+        problems["to"] = f"is too far ahead: at most {cfg.rules.max_horizon_days} days ahead"
+    return problems
+
+
+def refill_figures(
+    freed_minutes: int, refilled_minutes: int, refills: int, revenue_cents: int, refill_seconds: Sequence[int]
+) -> dict[str, int | float | None]:
+    """The waitlist's KPIs of a period (docs/kpis.md "Waitlist"): freed and refilled
+    minutes, the refill rate (refilled / freed, None when nothing was freed), the revenue
+    recovered and the median time from freeing to booking again (None without refills)."""
+    ordered = sorted(refill_seconds)
+    n = len(ordered)
+    median = None if not n else (ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2)
+    return {
+        "freed_minutes": freed_minutes,
+        "refilled_minutes": refilled_minutes,
+        "refill_rate": round(min(refilled_minutes / freed_minutes, 1.0), 4) if freed_minutes else None,
+        "refills": refills,
+        "revenue_recovered_cents": revenue_cents,
+        "median_seconds_to_refill": median,
+    }
+
+
+def free_gap(freed: tuple[datetime, datetime], busy: Iterable[Busy]) -> timedelta:
+    """How long the free time around a freed stretch is: from the end of what is taken
+    before it to the start of what is taken after it (capped at a day: hours bound it
+    anyway). Zero when the stretch is taken again already."""
+    start, end = freed
+    lo, hi = start - timedelta(hours=24), end + timedelta(hours=24)
+    for b_start, b_end in busy:
+        if b_start < end and start < b_end:
+            return timedelta(0)
+        if b_end <= start:
+            lo = max(lo, b_end)
+        if b_start >= end:
+            hi = min(hi, b_start)
+    return hi - lo

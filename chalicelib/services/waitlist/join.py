@@ -1,0 +1,193 @@
+"""Joining the waitlist ("notify me"), seeing and leaving an entry from its link, and
+the owner's add, edit and remove.
+
+Bad input gets the booking's answers (the same codes and fields); a contact's second
+entry for the same service over overlapping dates updates the first (same place in the
+queue); more open entries per contact than `waitlist.entries_per_contact` is a 429.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib import clock, links
+from chalicelib.domain import waitlist as rules
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.config import Business
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.waitlist import Entry, EntryStatus, Window
+from chalicelib.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from chalicelib.observability import logger
+from chalicelib.services.booking.profile import business
+from chalicelib.services.validation import parse
+from chalicelib.store import businesses
+from chalicelib.store import waitlist as store
+
+ATTEMPTS = 5
+
+
+def join(slug: str, body: object, source: str = "web") -> tuple[int, dict[str, Any]]:
+    """POST /businesses/{slug}/waitlist: 201 with the entry and its manage link."""
+    b = business(slug)
+    entry = save(b, body, source=source)
+    return 201, entry_view(b, entry, with_link=True)
+
+
+def save(b: Business, body: object, *, source: str = "web", entry_id: str | None = None) -> Entry:
+    """Validate and write an entry: new, the update of her overlapping one, or (the
+    owner's edit) the entry `entry_id`."""
+    req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry")
+    cfg, now = b.config, clock.now()
+    if not cfg.waitlist.enabled:
+        raise Conflict("This business does not keep a waitlist.", code="waitlist_off")
+    service = cfg.service(req.service)
+    if not service:
+        raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
+    if req.staff and req.staff not in {m.id for m in cfg.staff_for(service.id)}:
+        raise ValidationFailed(
+            "That staff member does not offer this service.",
+            fields={"staff": "unknown staff or does not offer the service"},
+        )
+    problems = rules.range_problem(cfg, req.first, req.last, now)
+    if problems:
+        raise ValidationFailed("The dates have errors; see 'fields'.", fields=problems)
+    today = now.astimezone(cfg.tz).date()
+    for attempt in range(ATTEMPTS):
+        contacts = store.read_contacts(b.id, req.client.phone, req.client.email)
+        mine = contacts.entries()
+        open_ = {k: c for k, c in mine.items() if c.last >= today}
+        same: store.ContactEntry | None
+        if entry_id is not None:
+            old = store.get_entry(b.id, entry_id)
+            if old is None or old.status != EntryStatus.OPEN.value:
+                raise NotFound("This waitlist entry no longer exists.", key="entry_gone")
+            same = mine.get(entry_id) or store.ContactEntry(old.id, old.service_id, old.first, old.last, old.created_at)
+            if old.service_id != service.id or (old.phone, old.email) != (req.client.phone, req.client.email):
+                # Another service or contact: the old entry goes, the new one takes its place.
+                store.close_entry(old, EntryStatus.LEFT.value, now)
+                same = None
+                contacts = store.read_contacts(b.id, req.client.phone, req.client.email)
+        else:
+            same = next(
+                (
+                    c
+                    for c in open_.values()
+                    if c.service_id == service.id and c.first <= req.last and req.first <= c.last
+                ),
+                None,
+            )
+            if same is None and len(open_) >= cfg.waitlist.entries_per_contact:
+                field = "client.phone" if req.client.phone else "client.email"
+                raise TooManyRequests(
+                    f"This contact is already waiting for {len(open_)} times; leave one of them first.",
+                    code="too_many_entries",
+                    fields={field: f"at most {cfg.waitlist.entries_per_contact} waitlist entries"},
+                    retry_after=3600,
+                )
+        entry = Entry(
+            id=same.entry_id if same else new_id(),
+            business_id=b.id,
+            service_id=service.id,
+            staff_id=req.staff,
+            first=req.first,
+            last=req.last,
+            windows=tuple(Window.of(w) for w in req.windows),
+            name=req.client.name,
+            phone=req.client.phone,
+            email=req.client.email,
+            locale=req.client.locale or cfg.locale,
+            created_at=same.created_at if same else now,
+            updated_at=now,
+            source=source,
+            marketing=req.consents.marketing,
+        )
+        try:
+            store.save_entry(entry, contacts, same, today)
+        except store.ContactChanged:
+            from chalicelib.store.bookings import pause_before_retry
+
+            pause_before_retry(attempt)
+            continue
+        return entry
+    raise Conflict("Another change to this contact's waitlist is being made; please try again.", code="client_busy")
+
+
+def entry_token(e: Entry) -> str:
+    return links.waitlist_token(e.business_id, e.id, _valid_until(e))
+
+
+def _valid_until(e: Entry) -> datetime:
+    from datetime import UTC
+
+    return datetime.combine(e.last + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+
+
+def entry_view(b: Business, e: Entry, with_link: bool = False) -> dict[str, Any]:
+    cfg = b.config
+    service = cfg.service(e.service_id)
+    view: dict[str, Any] = {
+        "id": e.id,
+        "status": e.status if e.status != EntryStatus.OPEN.value or e.is_open(_today(b)) else "expired",
+        "service": {"id": e.service_id, "name": service.name.get(e.locale) if service else e.service_id},
+        "staff": e.staff_id,
+        "from": e.first.isoformat(),
+        "to": e.last.isoformat(),
+        "windows": [w.to_dict() for w in e.windows],
+        "created_at": iso_local(e.created_at, cfg.tz),
+    }
+    if with_link:
+        view["manage_url"] = links.waitlist_url(entry_token(e))
+    return view
+
+
+def _today(b: Business) -> date:
+    return clock.now().astimezone(b.config.tz).date()
+
+
+def _from_token(token: str) -> tuple[Business, Entry]:
+    claims = links.claims_or_4xx(token, "waitlist", clock.now())
+    b = businesses.get_by_id(claims.business_id)
+    e = store.get_entry(claims.business_id, claims.subject) if b else None
+    if not b or not e:
+        raise NotFound("This waitlist entry no longer exists.", key="entry_gone")
+    return b, e
+
+
+def business_of_token(token: str) -> tuple[Business, Entry]:
+    return _from_token(token)
+
+
+def get_entry(token: str) -> dict[str, Any]:
+    b, e = _from_token(token)
+    return entry_view(b, e)
+
+
+def leave(token: str) -> dict[str, Any]:
+    """POST from the entry's page (or an offer's): she leaves the list; again: the same."""
+    b, e = _from_token(token)
+    return entry_view(b, leave_entry(e))
+
+
+def leave_entry(e: Entry) -> Entry:
+    if e.status == EntryStatus.OPEN.value:
+        store.close_entry(e, EntryStatus.LEFT.value, clock.now())
+    return replace(e, status=EntryStatus.LEFT.value if e.status == EntryStatus.OPEN.value else e.status)
+
+
+def booked_elsewhere(b: Business, appt: Appointment, waiting: store.Contacts) -> None:
+    """She booked the service she waits for on a day of her entry (read with the booking,
+    no extra request when she waits for nothing): that entry is closed, so no offer goes
+    to her for time she no longer needs. Never raises: the booking has committed."""
+    day = appt.start.astimezone(b.config.tz).date()
+    for c in waiting.entries().values():
+        if c.service_id != appt.service_id or not c.first <= day <= c.last:
+            continue
+        try:
+            entry = store.get_entry(b.id, c.entry_id)
+            if entry is not None and entry.status == EntryStatus.OPEN.value:
+                store.close_entry(entry, EntryStatus.BOOKED.value, clock.now(), appt.id)
+        except Exception:
+            logger().exception("waitlist entry not closed", extra={"business_id": b.id, "entry_id": c.entry_id})

@@ -1,0 +1,157 @@
+"""A waitlist offer's link: see the offered time, book it in one tap, or leave the list.
+
+Booking goes through the booking's own transaction (chalicelib/services/booking/book.py),
+so of ten people tapping the same offered time exactly one gets it; the others hear
+"just taken — you are still on the list" and, where there is one, the next free time
+that fits their entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock, links
+from chalicelib.domain import waitlist as rules
+from chalicelib.domain.config import Business
+from chalicelib.domain.daysheet import busy_by_staff
+from chalicelib.domain.timeutil import iso_local, parse_utc
+from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus
+from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
+from chalicelib.observability import logger
+from chalicelib.store import businesses, daysheets
+from chalicelib.store import waitlist as store
+
+
+def _from_token(token: str) -> tuple[Business, Offer, Entry]:
+    claims = links.claims_or_4xx(token, "offer", clock.now(), expired=Gone)
+    b = businesses.get_by_id(claims.business_id)
+    offer = store.get_offer(claims.business_id, claims.subject) if b else None
+    entry = store.get_entry(claims.business_id, offer.entry_id) if b and offer else None
+    if not b or not offer or not entry:
+        raise NotFound("This offer no longer exists.", key="offer_gone")
+    return b, offer, entry
+
+
+def offer_view(b: Business, offer: Offer, entry: Entry) -> dict[str, Any]:
+    cfg = b.config
+    service, staff = cfg.service(offer.service_id), cfg.staff_member(offer.staff_id)
+    return {
+        "id": offer.id,
+        "status": offer.status,
+        "service": {"id": offer.service_id, "name": service.name.get(entry.locale) if service else offer.service_id},
+        "staff": {"id": offer.staff_id, "name": staff.name if staff else ""},
+        "start": iso_local(offer.start, cfg.tz),
+        "end": iso_local(offer.end, cfg.tz),
+        "expires_at": iso_local(offer.expires_at, cfg.tz),
+        "entry": {"id": entry.id, "status": entry.status},
+        "business": {"slug": cfg.slug, "name": cfg.name},
+    }
+
+
+def get_offer(token: str) -> dict[str, Any]:
+    b, offer, entry = _from_token(token)
+    return offer_view(b, offer, entry)
+
+
+def book(token: str) -> tuple[int, dict[str, Any]]:
+    """POST: book the offered time for her. 201 with the booking; 409 `offer_taken` (with
+    the next free time that fits her entry, if any) when someone was quicker; 410 when
+    the offer ran out."""
+    from chalicelib.services.booking import book as booking
+
+    b, offer, entry = _from_token(token)
+    now = clock.now()
+    if offer.status == OfferStatus.TAKEN.value and entry.booked_appointment:
+        from chalicelib.services.booking.views import booking_view
+        from chalicelib.store import bookings
+
+        appt = bookings.get_appointment(b.id, entry.booked_appointment)
+        if appt is not None:
+            return 201, booking_view(b, appt)  # tapped twice: the booking she has
+    if entry.status != EntryStatus.OPEN.value:
+        raise Conflict("You are no longer on the waitlist for this.", code="entry_closed")
+    if offer.expires_at <= now:
+        raise Gone("This offer has expired.", code="offer_expired")
+    body = {
+        "service": offer.service_id,
+        "staff": offer.staff_id,
+        "start": offer.start.isoformat(),
+        "client": {
+            k: v
+            for k, v in {"name": entry.name, "phone": entry.phone, "email": entry.email, "locale": entry.locale}.items()
+            if v
+        },
+        "consents": {"marketing": entry.marketing},
+    }
+    try:
+        # The link proves the contact: booked as at the desk's trust (no hold), by the
+        # online rules (notice, hours), in the booking's own transaction.
+        status, answer = booking.book(b, body, source="waitlist")
+    except ValidationFailed as err:
+        if "start" not in err.fields:
+            raise
+        raise _taken(b, offer, entry, now) from None
+    except Conflict as err:
+        if err.code != "slot_taken":
+            raise
+        raise _taken(b, offer, entry, now) from None
+    store.set_offer_status(offer, OfferStatus.TAKEN.value, now, answer["id"])
+    store.close_entry(entry, EntryStatus.BOOKED.value, now, answer["id"])
+    freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+    store.count_refill(
+        b.id,
+        offer.start.astimezone(b.config.tz).date(),
+        int((offer.end - offer.start).total_seconds() // 60),
+        int(answer.get("price_cents") or offer.price_cents),
+        int((now - freed_at).total_seconds()),
+    )
+    logger().info("waitlist offer taken", extra={"business_id": b.id, "offer_id": offer.id})
+    return status, answer
+
+
+def _taken(b: Business, offer: Offer, entry: Entry, now: datetime) -> Conflict:
+    nxt = next_free_time(b, entry, now)
+    return Conflict(
+        "That time was just taken — you are still on the list.",
+        code="offer_taken",
+        details={"next": nxt},
+        key="offer_taken",
+    )
+
+
+def next_free_time(b: Business, entry: Entry, now: datetime) -> dict[str, str] | None:
+    """The first free time that fits the entry (any of its staff), from today on: the
+    day sheets of her dates (one Query)."""
+    cfg = b.config
+    service = cfg.service(entry.service_id)
+    if service is None:
+        return None
+    today = now.astimezone(cfg.tz).date()
+    first, last = max(entry.first, today), entry.last
+    if last < first:
+        return None
+    sheets = daysheets.in_range(b.id, first, last, consistent=True)
+    busy = busy_by_staff(sheets)
+    best: tuple[Any, str] | None = None
+    for staff in cfg.staff_for(service.id):
+        if entry.staff_id not in (None, staff.id):
+            continue
+        freed = (
+            datetime.combine(first, datetime.min.time(), tzinfo=cfg.tz),
+            datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=cfg.tz),
+        )
+        starts = rules.offer_starts(cfg, service, staff, freed, busy.get(staff.id, []), now, entry)
+        if starts and (best is None or starts[0] < best[0]):
+            best = (starts[0], staff.id)
+    if best is None:
+        return None
+    return {"start": iso_local(best[0], cfg.tz), "staff": best[1]}
+
+
+def leave(token: str) -> dict[str, Any]:
+    """POST: she leaves the list from the offer (again: the same)."""
+    from chalicelib.services.waitlist.join import leave_entry
+
+    b, offer, entry = _from_token(token)
+    return offer_view(b, offer, leave_entry(entry))

@@ -1,0 +1,254 @@
+"""Freed time offered to the waitlist: the ONE hook every path that frees time calls.
+
+    time_freed(business, staff_id, start, end)
+
+A cancellation (client, owner, an unconfirmed hold or an unpaid payment hold running
+out), a move (its old time), removed time off: each calls it after its own transaction
+committed. It reads the staff member's day sheets as they are now (the time may be
+taken again already), the entries waiting for each of her services on those days (one
+Query each: chalicelib/store/waitlist.py), and offers each match the first start that
+fits her (chalicelib/domain/waitlist.py). Each offer is put once with its message in
+one transaction (the outbox stream sends it right away, the sweeper if it cannot), so
+calling this twice, or twice at once, offers nothing twice.
+
+Mode `all` (the default) offers every match at once, the first to book wins; mode
+`queue` offers the first in the queue, holding it `hold_minutes`; the `waitlist_queue`
+job passes a run-out hold on to the next (`run`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock, links
+from chalicelib.domain import waitlist as rules
+from chalicelib.domain.config import Business, Staff
+from chalicelib.domain.contacts import first_name
+from chalicelib.domain.daysheet import busy_by_staff, days_touched
+from chalicelib.domain.messages import PlannedMessage
+from chalicelib.domain.timeutil import iso_local, iso_utc, parse_utc
+from chalicelib.domain.waitlist import Entry, Offer
+from chalicelib.observability import logger
+from chalicelib.services import message_plans
+from chalicelib.store import businesses, daysheets, jobs
+from chalicelib.store import waitlist as store
+
+KIND = "waitlist_offer"
+# An offer SMS must leave her this long to tap before the time's minimum notice.
+REACT = timedelta(minutes=10)
+
+
+@dataclass
+class Refill:
+    """What one freed time came to (for logs, the job's summary and the tests)."""
+
+    matched: int = 0
+    offered: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    offers: list[Offer] = field(default_factory=list)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def time_freed(
+    b: Business,
+    staff_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    *,
+    freed_at: datetime | None = None,
+) -> Refill:
+    """Offer the freed stretch [start, end) of `staff_id`'s time to the waitlist. Never
+    raises: the change that freed the time has committed; a failure here is logged.
+    `freed_at`: when it was freed, if before now (the queue passing it on): the freed
+    minutes were counted then, and the time to refill counts from then."""
+    now = now or clock.now()
+    try:
+        if freed_at is None and end > now:
+            minutes = int((end - max(start, now)).total_seconds() // 60)
+            store.count_freed(b.id, start.astimezone(b.config.tz).date(), minutes)
+        return _time_freed(b, staff_id, start, end, now, freed_at or now)
+    except Exception:
+        logger().exception("waitlist refill failed", extra={"business_id": b.id, "staff_id": staff_id})
+        return Refill()
+
+
+def _time_freed(
+    b: Business, staff_id: str, start: datetime, end: datetime, now: datetime, freed_at: datetime
+) -> Refill:
+    cfg = b.config
+    done = Refill()
+    staff = cfg.staff_member(staff_id)
+    if not cfg.waitlist.enabled or staff is None or end <= now:
+        return done
+    days = days_touched(start, end, cfg.tz)
+    sheets = daysheets.read(b.id, [(staff.id, d) for d in days])
+    busy = busy_by_staff(sheets.get(staff.id, d) for d in days).get(staff.id, [])
+    # Only services that fit the free gap around the freed stretch are looked up: a
+    # freed haircut is not read against everyone waiting for a colour.
+    gap = rules.free_gap((start, end), busy)
+    entries: list[Entry] = []
+    for service_id in staff.services:
+        service = cfg.service(service_id)
+        if service is None or timedelta(minutes=service.occupancy_minutes) > gap:
+            continue
+        for day in days:
+            entries += [e for e in store.waiting_on(b.id, service_id, day) if e.staff_id in (None, staff.id)]
+    unique = {e.id: e for e in entries}.values()
+    # A start she could still book after reading the offer: its notice after REACT.
+    found = rules.matches(cfg, staff, (start, end), busy, now + REACT, unique)
+    done.matched = len(found)
+    queue = cfg.waitlist.mode == "queue"
+    for entry, offered_start in found:
+        result = _offer(b, staff, entry, offered_start, (start, end), now, done, freed_at)
+        if queue and result == store.OfferResult.MADE:
+            break  # one at a time; the job passes it on when her hold runs out
+        if queue and result == store.OfferResult.EXISTS and _still_held(b, entry, staff, offered_start, now):
+            break  # the one holding it still may take it
+    logger().info(
+        "waitlist refill",
+        extra={"business_id": b.id, "matched": done.matched, "offered": done.offered, "skipped": done.skipped},
+    )
+    return done
+
+
+def _still_held(b: Business, entry: Entry, staff: Staff, start: datetime, now: datetime) -> bool:
+    existing = store.get_offer(b.id, rules.offer_id(entry.id, staff.id, start))
+    return bool(
+        existing
+        and existing.status == rules.OfferStatus.OPEN.value
+        and existing.mode == "queue"
+        and existing.expires_at > now
+    )
+
+
+def _offer(
+    b: Business,
+    staff: Staff,
+    entry: Entry,
+    start: datetime,
+    freed: tuple[datetime, datetime],
+    now: datetime,
+    done: Refill,
+    freed_at: datetime,
+) -> str:
+    cfg = b.config
+    service = cfg.service(entry.service_id)
+    assert service is not None  # matches() offers only services offered here
+    deadline = rules.offer_deadline(cfg, start)
+    channel, recipient, send_at = _channel(b, entry, now, deadline)
+    if channel is None or recipient is None or send_at is None:
+        done.skip("quiet_hours" if channel is None and entry.phone else "no_channel")
+        return "skipped"
+    expires = deadline
+    mode = cfg.waitlist.mode
+    if mode == "queue":
+        expires = min(deadline, send_at + timedelta(minutes=cfg.waitlist.hold_minutes))
+    offer = Offer(
+        id=rules.offer_id(entry.id, staff.id, start),
+        business_id=b.id,
+        entry_id=entry.id,
+        service_id=service.id,
+        staff_id=staff.id,
+        start=start,
+        end=start + timedelta(minutes=service.duration_minutes),
+        freed_start=freed[0],
+        freed_end=freed[1],
+        created_at=now,
+        expires_at=expires,
+        mode=mode,
+        channel=channel,
+        price_cents=service.price_cents,
+        extra={"freed_at": iso_utc(freed_at)},
+    )
+    message = PlannedMessage(
+        key=f"{offer.id}#offer#{channel}",
+        kind=KIND,
+        channel=channel,
+        recipient=recipient,
+        locale=entry.locale,
+        context=offer_context(b, entry, offer),
+        due_at=send_at,
+        business_id=b.id,
+    )
+    day = send_at.astimezone(cfg.tz).date()
+    result, _ = store.make_offer(offer, entry, [message], day, cfg.waitlist.offers_per_day, now)
+    if result == store.OfferResult.MADE:
+        done.offered += 1
+        done.offers.append(offer)
+    else:
+        done.skip(result)
+    return result
+
+
+def _channel(
+    b: Business, entry: Entry, now: datetime, deadline: datetime
+) -> tuple[str | None, str | None, datetime | None]:
+    """SMS if she gave a number the business texts, sent now or when the quiet hours end
+    (if she still has time to book it then); else email, now."""
+    cfg = b.config
+    phone = message_plans.sms_to(b, entry.phone)
+    if phone:
+        at = rules.sms_send_time(now, cfg.quiet_hours, cfg.tz, deadline - REACT)
+        if at is not None:
+            return "sms", phone, at
+    if entry.email and now < deadline:
+        return "email", entry.email, now
+    return None, None, None
+
+
+def offer_context(b: Business, entry: Entry, offer: Offer) -> dict[str, Any]:
+    cfg = b.config
+    service, staff = cfg.service(offer.service_id), cfg.staff_member(offer.staff_id)
+    token = links.offer_token(b.id, offer.id, offer.expires_at)
+    return {
+        "business": message_plans.business_context(b),
+        "client": {"name": entry.name, "first_name": first_name(entry.name)},
+        "service": {
+            "id": offer.service_id,
+            "name": service.name.get(entry.locale) if service else offer.service_id,
+            "duration_minutes": service.duration_minutes if service else None,
+            "price_cents": offer.price_cents,
+        },
+        "staff": {"id": offer.staff_id, "name": staff.name if staff else ""},
+        "start": iso_local(offer.start, cfg.tz),
+        "end": iso_local(offer.end, cfg.tz),
+        "offer_url": links.offer_url(token),
+        "offer_expires": iso_local(offer.expires_at, cfg.tz),
+        # The sender skips an offer whose link ran out before it could leave.
+        "offer_expires_utc": iso_utc(offer.expires_at),
+    }
+
+
+# --- queue mode: the job --------------------------------------------------------------------
+JOB = "waitlist_queue"
+FIRST_LOOKBACK = timedelta(hours=2)
+OVERLAP = timedelta(minutes=10)
+
+
+def run(now: datetime, simulated: bool = False) -> dict[str, int]:
+    """Every queue-mode offer whose hold ran out untaken: its time goes to the next in
+    the queue (index g4 by hour; `pass_on` is conditional, so of two runs one passes it)."""
+    watermark = jobs.get_watermark(JOB) or now - FIRST_LOOKBACK
+    since = (min(watermark, now - FIRST_LOOKBACK) if simulated else watermark) - OVERLAP
+    summary = {"run_out": 0, "offered": 0}
+    for offer in store.holds_run_out(since, now):
+        if offer.expires_at > now or offer.status != rules.OfferStatus.OPEN.value:
+            continue
+        if not store.pass_on(offer):
+            continue
+        summary["run_out"] += 1
+        b = businesses.get_by_id(offer.business_id)
+        if b is not None:
+            freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+            summary["offered"] += time_freed(
+                b, offer.staff_id, offer.freed_start, offer.freed_end, now, freed_at=freed_at
+            ).offered
+    if not simulated:
+        jobs.set_watermark(JOB, now, now)
+    logger().info("waitlist_queue finished", extra=summary)
+    return summary

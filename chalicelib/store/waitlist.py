@@ -1,0 +1,529 @@
+"""The waitlist's items: entries, their day items (what a freed time Queries), the
+contact's list of entries, offers and the daily offer counts.
+
+Joining writes the entry, one day item per day of its range (at most 31) and the
+contact items in one transaction, conditioned on the contact items' versions as read:
+two racing joins of one contact cannot both pass the per-contact limit or make two
+entries where one should be updated. An offer is put once (its id is derived from
+entry, staff and start) in one transaction with its messages and the contact's count
+of the day, and only while the entry is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
+from chalicelib.store import db, keys, outbox
+from chalicelib.store.models import (
+    AggregateItem,
+    OfferCountItem,
+    OfferItem,
+    WaitContactItem,
+    WaitDayItem,
+    WaitlistEntryItem,
+)
+from chalicelib.store.tx import Tx, TxFailed
+
+ENTRY_KEEP = timedelta(days=30)  # an entry's item after its last day (the owner's history)
+OFFER_KEEP = timedelta(days=30)
+
+
+class ContactChanged(Exception):
+    """The contact's entries were written meanwhile: read them again and retry."""
+
+
+# --- entry <-> item ------------------------------------------------------------------------
+def _iso(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).isoformat() if t else None
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def entry_to_dict(e: Entry) -> dict[str, Any]:
+    d = asdict(e)
+    d.update(
+        first=e.first.isoformat(),
+        last=e.last.isoformat(),
+        windows=[w.to_dict() for w in e.windows],
+        created_at=_iso(e.created_at),
+        updated_at=_iso(e.updated_at),
+    )
+    return d
+
+
+def entry_from_dict(d: dict[str, Any]) -> Entry:
+    return Entry(
+        id=d["id"],
+        business_id=d["business_id"],
+        service_id=d["service_id"],
+        staff_id=d.get("staff_id"),
+        first=date.fromisoformat(d["first"]),
+        last=date.fromisoformat(d["last"]),
+        windows=tuple(Window.from_dict(w) for w in d.get("windows") or ()),
+        name=d["name"],
+        phone=d.get("phone"),
+        email=d.get("email"),
+        locale=d["locale"],
+        created_at=_parse(d["created_at"]),
+        updated_at=_parse(d["updated_at"]),
+        status=d.get("status", EntryStatus.OPEN.value),
+        source=d.get("source", "web"),
+        marketing=bool(d.get("marketing")),
+        booked_appointment=d.get("booked_appointment"),
+    )
+
+
+def _expiry(day: date, keep: timedelta) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + keep
+
+
+def _entry_item(e: Entry) -> WaitlistEntryItem:
+    return WaitlistEntryItem(
+        keys.biz(e.business_id),
+        keys.wait_sk(e.id),
+        entry=entry_to_dict(e),
+        status=e.status,
+        expires_at=_expiry(e.last, ENTRY_KEEP),
+    )
+
+
+def _day_item(e: Entry, day: date) -> WaitDayItem:
+    item = WaitDayItem(
+        keys.wait_day_pk(e.business_id, e.service_id, day),
+        keys.wait_day_sk(e.created_at, e.id),
+        entry=entry_to_dict(e),
+        expires_at=_expiry(day, timedelta(days=2)),
+    )
+    item.g1pk, item.g1sk = keys.waiting_keys(e.business_id, day, e.service_id, e.id)
+    return item
+
+
+def _contact_value(e: Entry) -> str:
+    return f"{e.service_id}|{e.first.isoformat()}|{e.last.isoformat()}|{keys.sortable_time(e.created_at)}"
+
+
+# --- the contact's entries -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ContactEntry:
+    entry_id: str
+    service_id: str
+    first: date
+    last: date
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact's (phone or email) entries as read, and the version read."""
+
+    kind: str
+    value: str
+    entries: tuple[ContactEntry, ...] = ()
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Contacts:
+    of: tuple[Contact, ...] = field(default_factory=tuple)
+
+    def entries(self) -> dict[str, ContactEntry]:
+        return {c.entry_id: c for contact in self.of for c in contact.entries}
+
+
+def _contact_entry(entry_id: str, raw: str) -> ContactEntry:
+    service, first, last, created = raw.split("|")
+    return ContactEntry(
+        entry_id, service, date.fromisoformat(first), date.fromisoformat(last), keys.parse_sortable_time(created)
+    )
+
+
+def contact_keys(business_id: str, phone: str | None, email: str | None) -> dict[tuple[str, str], tuple[str, str]]:
+    """The table keys of her contacts' entry lists, by (kind, value)."""
+    wanted = [(k, v) for k, v in (("phone", phone), ("email", email)) if v]
+    return {kv: (keys.biz(business_id), keys.wait_contact_sk(*kv)) for kv in wanted}
+
+
+def contacts_from(key_of: dict[tuple[str, str], tuple[str, str]], found: dict[tuple[str, str], Any]) -> Contacts:
+    """Her contacts' entry lists out of a BatchGetItem's answer."""
+    out = []
+    for (kind, value), key in key_of.items():
+        raw = found.get(key)
+        if raw is None:
+            out.append(Contact(kind, value))
+            continue
+        item = WaitContactItem.from_raw_data(raw)
+        e = dict(item.e.as_dict()) if item.e else {}  # type: ignore[no-untyped-call]
+        out.append(
+            Contact(kind, value, tuple(_contact_entry(k, str(v)) for k, v in sorted(e.items())), int(item.v or 0))
+        )
+    return Contacts(tuple(out))
+
+
+def read_contacts(business_id: str, phone: str | None, email: str | None) -> Contacts:
+    """The entries of her phone and her email: one BatchGetItem, read consistently."""
+    db.configure()
+    key_of = contact_keys(business_id, phone, email)
+    return contacts_from(key_of, db.batch_get(list(key_of.values()), consistent=True))
+
+
+def _write_contacts(
+    tx: Tx, business_id: str, contacts: Contacts, entry: Entry | None, drop: Sequence[str], keep_after: date
+) -> None:
+    """Each contact's map with `entry` in it (None: only `drop`ped), past entries pruned,
+    on the version read."""
+    for c in contacts.of:
+        pk, sk = keys.biz(business_id), keys.wait_contact_sk(c.kind, c.value)
+        current = {x.entry_id: x for x in c.entries if x.last >= keep_after and x.entry_id not in drop}
+        values = {
+            k: f"{x.service_id}|{x.first}|{x.last}|{keys.sortable_time(x.created_at)}" for k, x in current.items()
+        }
+        if entry is not None:
+            values[entry.id] = _contact_value(entry)
+        last = max(([entry.last] if entry else []) + [x.last for x in current.values()], default=keep_after)
+        item = WaitContactItem(pk, sk, e=values, v=c.version + 1, expires_at=_expiry(last, ENTRY_KEEP))
+        condition = WaitContactItem.pk.does_not_exist() if c.version == 0 else WaitContactItem.v == c.version
+        tx.put(item, "contact", condition=condition)
+
+
+# --- writing entries ---------------------------------------------------------------------------
+def save_entry(entry: Entry, contacts: Contacts, replaces: ContactEntry | None, today: date) -> None:
+    """Write a new entry, or `entry` over the one it `replaces` (same id, same place in
+    the queue), with its day items and the contact's list, in one transaction."""
+    tx = Tx(WaitlistEntryItem)
+    tx.put(_entry_item(entry), "entry")
+    days = set(entry.days())
+    if replaces is not None:
+        old = replaces.first
+        while old <= replaces.last:
+            if old not in days:
+                tx.delete(
+                    WaitDayItem(
+                        keys.wait_day_pk(entry.business_id, replaces.service_id, old),
+                        keys.wait_day_sk(replaces.created_at, entry.id),
+                    ),
+                    "day",
+                )
+            old += timedelta(days=1)
+    for day in sorted(days):
+        if day >= today:
+            tx.put(_day_item(entry, day), "day")
+    _write_contacts(tx, entry.business_id, contacts, entry, (), today)
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "contact" in err.failed or err.conflict:
+            raise ContactChanged() from err
+        raise
+
+
+def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | None = None) -> bool:
+    """The entry leaves the list (booked, left or removed): its day items go, the
+    contacts' lists forget it. False when it was closed already."""
+    from dataclasses import replace
+
+    db.configure()
+    closed = replace(entry, status=status, updated_at=now, booked_appointment=appointment_id)
+    tx = Tx(WaitlistEntryItem)
+    tx.put(_entry_item(closed), "entry", condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
+    for day in entry.days():
+        tx.delete(
+            WaitDayItem(
+                keys.wait_day_pk(entry.business_id, entry.service_id, day), keys.wait_day_sk(entry.created_at, entry.id)
+            ),
+            "day",
+        )
+    for kind, value in (("phone", entry.phone), ("email", entry.email)):
+        if value:
+            tx.update(
+                WaitContactItem(keys.biz(entry.business_id), keys.wait_contact_sk(kind, value)),
+                [WaitContactItem.e[entry.id].remove(), WaitContactItem.v.add(1)],
+                "contact",
+                condition=WaitContactItem.pk.exists(),
+            )
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "entry" in err.failed:
+            return False
+        if "contact" in err.failed:  # her list was pruned meanwhile: close without it
+            return _close_without_contacts(closed, entry)
+        raise
+    return True
+
+
+def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
+    tx = Tx(WaitlistEntryItem)
+    tx.put(_entry_item(closed), "entry", condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
+    for day in entry.days():
+        tx.delete(
+            WaitDayItem(
+                keys.wait_day_pk(entry.business_id, entry.service_id, day), keys.wait_day_sk(entry.created_at, entry.id)
+            ),
+            "day",
+        )
+    try:
+        tx.commit()
+    except TxFailed:
+        return False
+    return True
+
+
+# --- reading entries ------------------------------------------------------------------------------
+def get_entry(business_id: str, entry_id: str) -> Entry | None:
+    db.configure()
+    try:
+        item = WaitlistEntryItem.get(keys.biz(business_id), keys.wait_sk(entry_id), consistent_read=True)
+    except WaitlistEntryItem.DoesNotExist:
+        return None
+    return entry_from_dict(dict(item.entry))
+
+
+def waiting_on(business_id: str, service_id: str, day: date) -> list[Entry]:
+    """The open entries for a service on a local day, in queue order: one Query that reads
+    only them."""
+    db.configure()
+    found = WaitDayItem.query(keys.wait_day_pk(business_id, service_id, day))
+    return [entry_from_dict(dict(i.entry)) for i in found]
+
+
+def entries_of(business_id: str) -> list[Entry]:
+    """Every entry of the business still kept (open and recent), for the owner's list:
+    one Query of its partition's WAIT# range."""
+    db.configure()
+    found = WaitlistEntryItem.query(keys.biz(business_id), WaitlistEntryItem.sk.startswith(keys.WAIT_PREFIX))
+    return [entry_from_dict(dict(i.entry)) for i in found]
+
+
+def waiting_counts(business_id: str, first: date, last: date) -> dict[tuple[date, str], int]:
+    """How many wait for each (local day, service) from `first` to `last`: one Query on g1."""
+    db.configure()
+    lo, hi = first.isoformat(), f"{last.isoformat()}#~"
+    counts: dict[tuple[date, str], int] = {}
+    for item in WaitDayItem.by_day.query(keys.waiting_per_day(business_id), WaitDayItem.g1sk.between(lo, hi)):
+        day, service, _ = (item.g1sk or "").split("#", 2)
+        counts[(date.fromisoformat(day), service)] = counts.get((date.fromisoformat(day), service), 0) + 1
+    return counts
+
+
+# --- offers ------------------------------------------------------------------------------------------
+def offer_to_dict(o: Offer) -> dict[str, Any]:
+    d = asdict(o)
+    for k in ("start", "end", "freed_start", "freed_end", "created_at", "expires_at", "taken_at"):
+        d[k] = _iso(getattr(o, k))
+    return d
+
+
+def offer_from_dict(d: dict[str, Any]) -> Offer:
+    times = {
+        k: _parse(d[k]) if d.get(k) else None
+        for k in ("start", "end", "freed_start", "freed_end", "created_at", "expires_at", "taken_at")
+    }
+    return Offer(
+        id=d["id"],
+        business_id=d["business_id"],
+        entry_id=d["entry_id"],
+        service_id=d["service_id"],
+        staff_id=d["staff_id"],
+        start=times["start"],  # type: ignore[arg-type]
+        end=times["end"],  # type: ignore[arg-type]
+        freed_start=times["freed_start"],  # type: ignore[arg-type]
+        freed_end=times["freed_end"],  # type: ignore[arg-type]
+        created_at=times["created_at"],  # type: ignore[arg-type]
+        expires_at=times["expires_at"],  # type: ignore[arg-type]
+        mode=d.get("mode", "all"),
+        status=d.get("status", OfferStatus.OPEN.value),
+        channel=d.get("channel"),
+        appointment_id=d.get("appointment_id"),
+        taken_at=times["taken_at"],
+        price_cents=int(d.get("price_cents") or 0),
+        extra=dict(d.get("extra") or {}),
+    )
+
+
+def _offer_item(o: Offer) -> OfferItem:
+    item = OfferItem(
+        keys.biz(o.business_id),
+        keys.offer_sk(o.id),
+        offer=offer_to_dict(o),
+        status=o.status,
+        expires_at=o.start + OFFER_KEEP,
+    )
+    item.g1pk, item.g1sk = keys.offer_keys(o.business_id, o.id, o.start)
+    if o.mode == "queue" and o.status == OfferStatus.OPEN.value:
+        item.g4pk, item.g4sk = keys.offer_hold_keys(o.business_id, o.id, o.expires_at)
+    return item
+
+
+class OfferResult:
+    MADE = "made"
+    EXISTS = "exists"  # offered before (the job ran twice)
+    CAPPED = "capped"  # she had her offers of the day
+    CLOSED = "closed"  # the entry left the list meanwhile
+
+
+def make_offer(
+    offer: Offer, entry: Entry, messages: Sequence[PlannedMessage], day: date, per_day: int, now: datetime
+) -> tuple[str, list[Message]]:
+    """Put the offer, its messages and her count of the day in one transaction, once."""
+    db.configure()
+    tx = Tx(OfferItem)
+    tx.put(_offer_item(offer), "offer", condition=OfferItem.pk.does_not_exist())
+    tx.check(
+        WaitlistEntryItem,
+        keys.biz(entry.business_id),
+        keys.wait_sk(entry.id),
+        WaitlistEntryItem.status == EntryStatus.OPEN.value,
+        "entry",
+    )
+    tx.update(
+        OfferCountItem(keys.biz(entry.business_id), keys.offer_count_sk(entry.contact, day)),
+        [OfferCountItem.n.add(1), OfferCountItem.expires_at.set(_expiry(day, timedelta(days=2)))],
+        "count",
+        condition=OfferCountItem.n.does_not_exist() | (OfferCountItem.n < per_day),
+    )
+    sent = outbox.queue(tx, messages, now)
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "offer" in err.failed or "message" in err.failed:
+            return OfferResult.EXISTS, []
+        if "entry" in err.failed:
+            return OfferResult.CLOSED, []
+        if "count" in err.failed:
+            return OfferResult.CAPPED, []
+        if err.conflict:
+            return OfferResult.EXISTS, []
+        raise
+    return OfferResult.MADE, sent
+
+
+def get_offer(business_id: str, offer_id: str) -> Offer | None:
+    db.configure()
+    try:
+        item = OfferItem.get(keys.biz(business_id), keys.offer_sk(offer_id), consistent_read=True)
+    except OfferItem.DoesNotExist:
+        return None
+    return offer_from_dict(dict(item.offer))
+
+
+def set_offer_status(offer: Offer, status: str, now: datetime, appointment_id: str | None = None) -> bool:
+    """An open offer taken (she booked it) or lost; it leaves the hold index. False when
+    it was no longer open."""
+    from dataclasses import replace
+
+    db.configure()
+    done = replace(offer, status=status, taken_at=now, appointment_id=appointment_id)
+    try:
+        _offer_item(done).save(condition=OfferItem.status == OfferStatus.OPEN.value)
+    except Exception as err:
+        if "ConditionalCheckFailed" in str(err):
+            return False
+        raise
+    return True
+
+
+def holds_run_out(since: datetime, until: datetime) -> list[Offer]:
+    """Queue-mode offers whose hold ran out in [since, until]: Query gsi4 per hour and shard."""
+    db.configure()
+    lo, hi = keys.between(since, until)
+    out = []
+    for bucket in keys.hour_buckets("OFFHOLD", since, until):
+        for item in OfferItem.by_hold.query(bucket, OfferItem.g4sk.between(lo, hi)):
+            out.append(offer_from_dict(dict(item.offer)))
+    return out
+
+
+def pass_on(offer: Offer) -> bool:
+    """Take a run-out queue offer out of the hold index, once: True for the one caller
+    that did (it offers the time to the next in the queue)."""
+    db.configure()
+    try:
+        OfferItem(keys.biz(offer.business_id), keys.offer_sk(offer.id)).update(
+            actions=[OfferItem.g4pk.remove(), OfferItem.g4sk.remove()],
+            condition=OfferItem.g4pk.exists(),
+        )
+    except Exception as err:
+        if "ConditionalCheckFailed" in str(err):
+            return False
+        raise
+    return True
+
+
+def offers_between(business_id: str, since: datetime, until: datetime) -> list[Offer]:
+    """The business's offers of times in [since, until): one Query on g1."""
+    db.configure()
+    lo, hi = keys.between(since, until)
+    found = OfferItem.by_business.query(keys.business_offers(business_id), OfferItem.g1sk.between(lo, hi))
+    return [offer_from_dict(dict(i.offer)) for i in found]
+
+
+# --- the waitlist's KPIs (docs/kpis.md) ----------------------------------------------------------
+def count_freed(business_id: str, day: date, minutes: int) -> None:
+    """Freed minutes ahead, on the business's day aggregate of the freed time's day."""
+    db.configure()
+    AggregateItem(keys.biz(business_id), keys.aggregate_sk(day.isoformat())).update(
+        actions=[AggregateItem.waitlist_freed_minutes.add(minutes)]
+    )
+
+
+def count_refill(business_id: str, day: date, minutes: int, revenue_cents: int, seconds: int) -> None:
+    """A freed time booked again through an offer, on its day's aggregate."""
+    db.configure()
+    AggregateItem(keys.biz(business_id), keys.aggregate_sk(day.isoformat())).update(
+        actions=[
+            AggregateItem.waitlist_refilled_minutes.add(minutes),
+            AggregateItem.waitlist_refills.add(1),
+            AggregateItem.waitlist_revenue_cents.add(revenue_cents),
+            AggregateItem.waitlist_refill_seconds.set(
+                (AggregateItem.waitlist_refill_seconds | []).append([max(0, seconds)])
+            ),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class RefillDay:
+    freed_minutes: int
+    refilled_minutes: int
+    refills: int
+    revenue_cents: int
+    refill_seconds: tuple[int, ...]
+
+
+def refill_days(business_id: str, first: date, last: date) -> dict[date, RefillDay]:
+    """The waitlist's counters of each day from `first` to `last`: one Query of the day
+    aggregates (the business's own, not its staff members')."""
+    db.configure()
+    lo, hi = keys.day_aggregates(first, last)
+    out = {}
+    for a in AggregateItem.query(keys.biz(business_id), AggregateItem.sk.between(lo, hi)):
+        period = keys.period_of(a.sk)
+        if "@" in period or (a.waitlist_freed_minutes is None and a.waitlist_refills is None):
+            continue
+        out[date.fromisoformat(period)] = RefillDay(
+            int(a.waitlist_freed_minutes or 0),
+            int(a.waitlist_refilled_minutes or 0),
+            int(a.waitlist_refills or 0),
+            int(a.waitlist_revenue_cents or 0),
+            tuple(int(float(str(x))) for x in (a.waitlist_refill_seconds or [])),
+        )
+    return out
+
+
+def load_entries(entries: Sequence[Entry], today: date) -> None:
+    """Write many open entries and their day items at once (BatchWriteItem; no contact
+    lists): seeding a bench or a demo, never a request path."""
+    db.configure()
+    with WaitlistEntryItem.batch_write() as batch:
+        for e in entries:
+            batch.save(_entry_item(e))
+            for day in e.days():
+                if day >= today:
+                    batch.save(_day_item(e, day))

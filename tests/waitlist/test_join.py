@@ -1,0 +1,115 @@
+"""Joining the waitlist (issue 21, points 1 and 7): 201 with a manage link; bad input
+answered like a booking's, nothing half-written; a second entry of the same contact for
+the same service over overlapping dates updates the first; a contact's entries are
+capped. Now: Mon 23 Nov 2026 10:00 in Helsinki."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.helpers import get, post, table_items, token_of
+from tests.waitlist.helpers import WAITLIST, entry_body, join
+
+
+def _waitlist_items():
+    prefixes = ("WAIT#", "WAITC#")
+    return [i for i in table_items() if i["sk"]["S"].startswith(prefixes) or i["pk"]["S"].startswith("WAITQ#")]
+
+
+def test_joining_answers_201_with_a_link_to_see_and_leave_the_entry(client):
+    status, body = join(client, windows=[{"days": ["wed", "thu"], "start": "16:00", "end": "20:00"}])
+    assert status == 201, body
+    assert body["status"] == "open" and body["from"] == "2026-11-25" and body["to"] == "2026-11-27"
+    assert body["windows"] == [{"days": ["wed", "thu"], "start": "16:00", "end": "20:00"}]
+    token = token_of(body["manage_url"])
+    assert "/w/" in body["manage_url"]
+    status, seen = get(client, f"/api/v1/waitlist/{token}")
+    assert status == 200 and seen["id"] == body["id"] and "manage_url" not in seen
+    status, left = post(client, f"/api/v1/waitlist/{token}/leave")
+    assert status == 200 and left["status"] == "left"
+    assert post(client, f"/api/v1/waitlist/{token}/leave")[1]["status"] == "left"  # twice: the same
+    # Left: no day item waits any more.
+    assert not [i for i in _waitlist_items() if i["pk"]["S"].startswith("WAITQ#")]
+
+
+def test_an_entry_is_found_by_business_service_and_day(client, aws):
+    from datetime import date
+
+    from chalicelib.store import waitlist
+
+    join(client, first="2026-11-25", last="2026-11-26")
+    assert [e.name for e in waitlist.waiting_on(aws.id, "womens-cut", date(2026, 11, 26))] == ["Maija Meikäläinen"]
+    assert waitlist.waiting_on(aws.id, "womens-cut", date(2026, 11, 27)) == []
+    assert waitlist.waiting_on(aws.id, "colour", date(2026, 11, 26)) == []
+    counts = waitlist.waiting_counts(aws.id, date(2026, 11, 23), date(2026, 11, 30))
+    assert counts == {(date(2026, 11, 25), "womens-cut"): 1, (date(2026, 11, 26), "womens-cut"): 1}
+
+
+@pytest.mark.parametrize(
+    "changes, status, field",
+    [
+        ({"service": "nails"}, 422, "service"),
+        ({"staff": "mikko"}, 422, "staff"),  # does not do women's cuts
+        ({"staff": "nobody"}, 422, "staff"),
+        ({"first": "2026-11-20", "last": "2026-11-22"}, 422, "to"),
+        ({"first": "2026-11-20", "last": "2026-11-25"}, 422, "from"),
+        ({"first": "2027-03-01", "last": "2027-03-02"}, 422, "from"),  # past the 90-day horizon
+        ({"first": "2027-02-15", "last": "2027-02-25"}, 422, "to"),
+        ({"first": "2026-11-27", "last": "2026-11-25"}, 422, "body"),
+        ({"first": "2026-11-25", "last": "2026-12-31"}, 422, "body"),  # over 31 days
+        ({"first": "25.11.2026"}, 422, "from"),
+        ({"phone": None, "email": None}, 422, "client"),
+        ({"phone": "12"}, 422, "client.phone"),
+        ({"email": "not-an-email"}, 422, "client.email"),
+        ({"locale": "de"}, 422, "client.locale"),
+        ({"windows": [{"days": ["mon"], "start": "18:00", "end": "16:00"}]}, 422, "windows.0"),
+        ({"windows": [{"days": ["someday"]}]}, 422, "windows.0.days"),
+    ],
+)
+def test_bad_input_is_a_clear_4xx_naming_the_field_and_writes_nothing(client, changes, status, field):
+    code, body = join(client, **changes)
+    assert code == status, body
+    assert set(body["error"]) >= {"code", "message", "fields"}
+    assert any(k == field or k.startswith(field) for k in body["error"]["fields"]), body
+    assert _waitlist_items() == []
+
+
+def test_not_json_and_unknown_fields_are_refused_like_a_bookings(client):
+    assert post(client, WAITLIST, raw="nope")[0] == 400
+    status, body = post(client, WAITLIST, {**entry_body(), "extra": 1})
+    assert status == 422 and "extra" in body["error"]["fields"]
+    assert post(client, "/api/v1/businesses/nowhere/waitlist", entry_body())[0] == 404
+    assert _waitlist_items() == []
+
+
+def test_a_second_entry_for_the_same_service_over_overlapping_dates_updates_the_first(client, aws):
+    from datetime import date
+
+    from chalicelib.store import waitlist
+
+    _, first = join(client, first="2026-11-25", last="2026-11-27")
+    _, again = join(client, first="2026-11-26", last="2026-11-30", phone=None)  # by her email alone
+    assert again["id"] == first["id"]
+    assert [(e.first, e.last) for e in waitlist.entries_of(aws.id)] == [(date(2026, 11, 26), date(2026, 11, 30))]
+    assert waitlist.waiting_on(aws.id, "womens-cut", date(2026, 11, 25)) == []  # the day it no longer covers
+    assert len(waitlist.waiting_on(aws.id, "womens-cut", date(2026, 11, 30))) == 1
+    _, other = join(client, service="colour")
+    assert other["id"] != first["id"]  # another service: another entry
+
+
+def test_one_contact_may_wait_for_a_few_things_at_a_time(client, aws):
+    for service in ("womens-cut", "colour", "highlights"):
+        assert join(client, service=service)[0] == 201
+    status, body = join(client, service="blowdry")
+    assert status == 429 and body["error"]["code"] == "too_many_entries"
+    assert "client.phone" in body["error"]["fields"]
+    assert len([i for i in _waitlist_items() if i["sk"]["S"].startswith("WAIT#")]) == 3
+    # Another person is not held back by her entries.
+    assert join(client, service="blowdry", phone="040 765 4321", email="liisa@example.com")[0] == 201
+
+
+def test_a_forged_or_other_purpose_link_is_a_404(client):
+    _, body = join(client)
+    token = token_of(body["manage_url"])
+    assert get(client, f"/api/v1/waitlist/{token[:-2]}xx")[0] == 404
+    assert get(client, f"/api/v1/offers/{token}")[0] == 404

@@ -1,0 +1,215 @@
+"""Freed time offered to the waitlist (issue 21, points 2, 3 and 6), on moto: a
+cancellation, a move and an unconfirmed hold running out each offer the freed time to
+the matching entries, once however often; the offer SMS fits 160 GSM-7 characters in
+every language with long names; the link books in one tap through the booking's own
+transaction; the loser hears she is still on the list. Now: Mon 23 Nov 2026 10:00 in
+Helsinki."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.api.helpers import book, get, post, set_config, token_of
+from tests.conftest import FROZEN_NOW, drain_outbox, sent_sms
+from tests.waitlist.helpers import join, offer_links
+
+WED_13 = "2026-11-25T13:00:00+02:00"
+LIISA = {"name": "Liisa Virtanen", "phone": "040 765 4321", "email": "liisa@example.com"}
+
+
+def _offer_links(phone: str = "+358407654321") -> list[str]:
+    return offer_links(phone)
+
+
+def _booked_and_waited_for(client, **entry):
+    status, booked = book(client, WED_13)
+    assert status == 201, booked
+    status, waiting = join(client, first="2026-11-25", last="2026-11-25", **{**LIISA, **entry})
+    assert status == 201, waiting
+    return booked, waiting
+
+
+def test_a_cancellation_offers_the_freed_time_and_one_tap_books_it(client, aws):
+    booked, waiting = _booked_and_waited_for(client)
+    assert _offer_links() == []  # nothing freed yet
+    assert post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")[0] == 200
+    [link] = _offer_links()
+    [(_, text, *_)] = [m for m in sent_sms() if m[0] == "+358407654321"]
+    assert "ke 25.11. klo 13.00" in text or "25.11." in text
+    status, offer = get(client, f"/api/v1/offers/{link}")
+    assert status == 200 and offer["start"] == WED_13 and offer["staff"]["id"] == "aino"
+    status, mine = post(client, f"/api/v1/offers/{link}/book")
+    assert status == 201, mine
+    assert mine["start"] == WED_13 and mine["staff"]["id"] == "aino" and mine["status"] == "booked"
+    # The entry is closed: she is not offered this again, and her link says so.
+    assert get(client, f"/api/v1/waitlist/{token_of(waiting['manage_url'])}")[1]["status"] == "booked"
+    assert post(client, f"/api/v1/offers/{link}/book") == (201, mine)  # tapped twice: the same booking
+    assert get(client, f"/api/v1/offers/{link}")[1]["status"] == "taken"
+
+
+def test_the_freed_time_is_offered_once_however_often_it_is_freed_or_the_job_runs(client, aws):
+    from chalicelib.services.waitlist.refill import time_freed
+    from chalicelib.store import bookings
+
+    booked, _ = _booked_and_waited_for(client)
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    appt = bookings.get_appointment(aws.id, booked["id"])
+    assert appt is not None
+    again = time_freed(aws, "aino", appt.start, appt.occupied_until)
+    assert again.matched == 1 and again.offered == 0 and again.skipped == {"exists": 1}
+    assert len(_offer_links()) == 1
+
+
+def test_only_entries_the_time_fits_are_offered(client, aws):
+    from chalicelib.services.waitlist.refill import time_freed
+    from chalicelib.store import bookings
+
+    status, booked = book(client, WED_13)
+    # Taken from 14:15: the freed gap is 13:00-14:15, too short for highlights (150 + 15 min).
+    assert book(client, "2026-11-25T14:15:00+02:00", name="Next", phone="040 555 5555", email=None)[0] == 201
+    fits = join(client, first="2026-11-25", last="2026-11-25", **LIISA)[1]
+    join(client, first="2026-11-26", last="2026-11-27", name="Wrong Day", phone="040 111 1111", email=None)
+    join(client, first="2026-11-25", last="2026-11-25", staff="sanna", name="Wrong Staff", phone="040 222 2222")
+    join(client, first="2026-11-25", last="2026-11-25", service="highlights", name="Too Long", phone="040 333 3333")
+    join(
+        client,
+        first="2026-11-25",
+        last="2026-11-25",
+        windows=[{"days": ["wed"], "start": "16:00", "end": "20:00"}],
+        name="Wrong Hours",
+        phone="040 444 4444",
+    )
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    appt = bookings.get_appointment(aws.id, booked["id"])
+    assert appt is not None
+    again = time_freed(aws, "aino", appt.start, appt.occupied_until)
+    assert again.matched == 1  # Liisa alone; her offer was made by the cancellation
+    numbers = {m[0] for m in sent_sms()}
+    assert "+358407654321" in numbers
+    assert not numbers & {"+358401111111", "+358402222222", "+358403333333", "+358404444444"}
+    assert fits["status"] == "open"
+
+
+def test_a_move_offers_its_old_time(client, aws):
+    booked, _ = _booked_and_waited_for(client)
+    status, moved = post(
+        client,
+        f"/api/v1/bookings/{token_of(booked['manage_url'])}/reschedule",
+        {"start": "2026-11-26T13:00:00+02:00"},
+    )
+    assert status == 200, moved
+    assert len(_offer_links()) == 1
+
+
+def test_an_unconfirmed_hold_running_out_offers_its_time(client, aws, frozen_now):
+    from tests.history import run_job
+
+    set_config(aws, limits__hold_unconfirmed={"enabled": True, "minutes": 30, "far_ahead_days": 2, "bulk_bookings": 3})
+    status, held = book(client, WED_13)
+    assert held["status"] == "awaiting_confirmation"
+    join(client, first="2026-11-25", last="2026-11-25", **LIISA)
+    frozen_now["now"] = FROZEN_NOW + timedelta(minutes=31)
+    assert run_job("hold_expiry", frozen_now["now"])["freed"] == 1
+    assert len(_offer_links()) == 1
+
+
+def test_the_loser_of_an_offered_time_is_still_on_the_list_and_hears_the_next_free_time(client, aws):
+    from chalicelib.store import waitlist
+
+    booked, _ = _booked_and_waited_for(client)
+    _, other = join(client, first="2026-11-25", last="2026-11-25", name="Other Person", phone="040 888 8888")
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa] = _offer_links()
+    [others] = _offer_links("+358408888888")
+    assert post(client, f"/api/v1/offers/{others}/book")[0] == 201
+    status, lost = post(client, f"/api/v1/offers/{liisa}/book")
+    assert status == 409 and lost["error"]["code"] == "offer_taken"
+    assert "still on the list" in lost["error"]["message"]
+    assert lost["error"]["next"]["start"].startswith("2026-11-25T")  # the day has other free times
+    assert [e.name for e in waitlist.waiting_on(aws.id, "womens-cut", datetime(2026, 11, 25).date())] == [
+        "Liisa Virtanen"
+    ]
+
+
+def test_no_offer_for_a_time_inside_the_minimum_notice(client, aws, frozen_now):
+    from chalicelib.services.waitlist.refill import time_freed
+
+    join(client, first="2026-11-23", last="2026-11-23", **LIISA)
+    start = datetime.fromisoformat("2026-11-23T11:00:00+02:00")  # an hour ahead; notice is 2 h
+    done = time_freed(aws, "aino", start, start + timedelta(hours=2))
+    # 12:00 is exactly 2 h ahead, no time left to tap: the first start with time is 12:15.
+    assert [o.start for o in done.offers] == [datetime.fromisoformat("2026-11-23T12:15:00+02:00")]
+    assert [o.expires_at for o in done.offers] == [datetime.fromisoformat("2026-11-23T10:15:00+02:00")]
+
+
+def test_a_client_gets_at_most_n_offers_a_day(client, aws):
+    from chalicelib.services.waitlist.refill import time_freed
+    from chalicelib.store import businesses
+
+    set_config(aws, waitlist__offers_per_day=2)
+    b = businesses.get_by_id(aws.id)
+    assert b is not None
+    join(client, first="2026-11-25", last="2026-11-25", **LIISA)
+    offered = 0
+    for hour in (10, 12, 14):
+        start = datetime.fromisoformat(f"2026-11-25T{hour}:00:00+02:00")
+        offered += time_freed(b, "aino", start, start + timedelta(minutes=70)).offered
+    assert offered == 2
+    assert len(_offer_links()) == 2
+
+
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+def test_the_offer_sms_fits_one_segment_with_long_names(locale):
+    from chalicelib.notify import gsm, render
+
+    url = "https://book.example.test/o/o.abcdefghijkl.0123456789abcdef0123.zzzzzz.ABCDEFGHIJKLMNOPQRSTUV"
+    context: dict[str, object] = {
+        "business": {
+            "name": "Kauneushoitola ja Parturi-Kampaamo Aurinkoinen Iltapäivä Oy",
+            "timezone": "Europe/Helsinki",
+        },
+        "client": {"name": "Maria-Kristiina Johanna Vähä-Kangasniemi"},
+        "service": {"name": "Hiusten värjäys ja raidat pitkiin hiuksiin, sis. leikkauksen"},
+        "staff": {"name": "Anna-Liisa Kuusimäki-Heikkilä"},
+        "start": "2026-11-25T13:00:00+02:00",
+        "end": "2026-11-25T14:00:00+02:00",
+        "offer_url": url,
+        "offer_expires": "2026-11-25T11:00:00+02:00",
+    }
+    sms = render.render("waitlist_offer", locale, context).sms
+    assert gsm.gsm7_length(sms) <= gsm.SMS_UNITS, sms
+    assert sms.endswith(url)  # the link whole: book or leave from its page
+    assert "13" in sms
+
+
+def test_an_expired_offer_is_not_sent_and_its_link_is_gone(client, aws, frozen_now):
+    from chalicelib.services.waitlist.refill import time_freed
+
+    join(client, first="2026-11-25", last="2026-11-25", **LIISA)
+    start = datetime.fromisoformat("2026-11-25T13:00:00+02:00")
+    [offer] = time_freed(aws, "aino", start, start + timedelta(minutes=70)).offers
+    from chalicelib import links
+    from chalicelib.store import outbox
+
+    frozen_now["now"] = offer.expires_at + timedelta(minutes=1)
+    drain_outbox()
+    assert _offer_links() == []
+    message = outbox.get_message(aws.id, f"{offer.id}#offer#sms")
+    assert message is not None
+    assert (message.status, message.last_error) == ("skipped", "offer_expired")
+    status, body = get(client, f"/api/v1/offers/{links.offer_token(aws.id, offer.id, offer.expires_at)}")
+    assert status == 410 and body["error"]["code"] == "token_expired"
+
+
+def test_removed_time_off_is_offered_on_the_days_someone_waits(client, aws):
+    from tests.admin.helpers import Desk
+
+    desk = Desk(client, aws.id)
+    status, block = desk.post("/time-off", {"staff": "aino", "start": "2026-11-25T13:00", "end": "2026-11-25T15:00"})
+    assert status == 201, block
+    join(client, first="2026-11-25", last="2026-11-25", **LIISA)
+    assert desk.delete(f"/time-off/{block['id']}")[0] == 204
+    [link] = _offer_links()
+    assert get(client, f"/api/v1/offers/{link}")[1]["start"] == WED_13

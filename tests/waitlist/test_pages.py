@@ -1,0 +1,61 @@
+"""The waitlist's pages (issue 21, points 1, 3 and 6), no JavaScript: the booking page
+offers "notify me", its form joins the list, the entry's link shows it and leaves it by
+a POST, an offer's link books in one tap (a GET changes nothing) or says the time was
+just taken and she is still on the list."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from tests.api.helpers import book, post, token_of
+from tests.waitlist.helpers import join, offer_links
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _post_form(client, path, data):
+    return client.http.post(path, body=urlencode(data), headers=FORM)
+
+
+def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(client, aws):
+    page = client.http.get("/book/demo?service=womens-cut&lang=en").body.decode()
+    assert "Notify me when a time frees up" in page and "/book/demo/waitlist?service=womens-cut" in page
+    form = client.http.get("/book/demo/waitlist?service=womens-cut&date=2026-11-25&lang=en").body.decode()
+    assert 'value="2026-11-25"' in form and 'value="2026-12-01"' in form
+    data = {
+        "service": "womens-cut",
+        "from": "2026-11-25",
+        "to": "2026-11-27",
+        "after": "16:00",
+        "name": "Liisa Virtanen",
+        "phone": "040 765 4321",
+        "lang": "en",
+    }
+    bad = _post_form(client, "/book/demo/waitlist", {**data, "phone": ""})
+    assert bad.status_code == 422 and "Liisa Virtanen" in bad.body.decode()  # her input kept
+    r = _post_form(client, "/book/demo/waitlist", data)
+    assert r.status_code == 303 and "/w/" in r.headers["Location"]
+    path = "/w/" + r.headers["Location"].rsplit("/w/", 1)[1]
+    entry = client.http.get(path + "?lang=en").body.decode()
+    assert "You are on the waitlist" in entry and "16:00–24:00" in entry and 'method="post"' in entry
+    left = _post_form(client, path, {"lang": "en"})
+    assert left.status_code == 200 and "You have left the waitlist." in left.body.decode()
+
+
+def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the_list(client, aws):
+    _, booked = book(client, "2026-11-25T13:00:00+02:00")
+    join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
+    join(client, first="2026-11-25", last="2026-11-25", name="Other", phone="040 888 8888", email=None)
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa], [other] = offer_links("+358407654321"), offer_links("+358408888888")
+    page = client.http.get(f"/o/{liisa}?lang=en").body.decode()
+    assert "A time came free" in page and "Book this time" in page and "Leave the waitlist" in page
+    r = _post_form(client, f"/o/{other}/book", {"lang": "en"})
+    assert r.status_code == 303 and "/booked" in r.headers["Location"]
+    lost = _post_form(client, f"/o/{liisa}/book", {"lang": "en"})
+    assert lost.status_code == 409
+    text = lost.body.decode()
+    assert "That time was just taken — you are still on the list." in text
+    assert "The next free time that suits you" in text
+    left = _post_form(client, f"/o/{liisa}/leave", {"lang": "fi"})
+    assert "Olet poistunut jonosta." in left.body.decode()
