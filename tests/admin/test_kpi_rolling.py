@@ -25,7 +25,11 @@ WEEK_MINUTES = {"aino": 2460, "mikko": 2280, "sanna": 2400}  # any 7 days in a r
 
 
 def sync(frozen_now):
-    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))
+    """Until nobody is left marked: on a busy machine one run's budget may end first."""
+    for _ in range(5):
+        if not run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))["left_for_next_run"]:
+            return
+    raise AssertionError("kpi_sync still had clients left after 5 runs")
 
 
 def get(desk, path):
