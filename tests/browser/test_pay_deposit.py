@@ -5,13 +5,18 @@ to run out, and a no-show fee charged off-session to the card on file."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+import urllib.request
+from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_page
+from tests.api.helpers import token_of
+from tests.browser.conftest import DESKTOP, check_page, new_context
 from tests.browser.seed import stack_env
 from tests.browser.test_client_pages import fill_details, someone
+from tests.browser.test_dashboard import accounts, post_json
+from tests.payments.conftest import set_up_card
 
 PLAIN, THREE_D_SECURE, DECLINED = "4242424242424242", "4000002760003184", "4000000000000002"
 
@@ -97,3 +102,60 @@ def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
             time_is_free(page, day_url, href)
         finally:
             clock.travel_to(None)
+
+
+def paid_deposit_today(stack, who: str) -> tuple[str, datetime]:
+    """Highlights with Sanna at her first free time today, its deposit paid with a plain
+    card that stays on file for the fees (the API as the pay page calls it; the browser
+    paths are above): (her name, the visit's start)."""
+    day = stack.now.date().isoformat()
+    url = f"{stack.api}/api/v1/businesses/demo/availability?service=highlights&staff=sanna&from={day}&to={day}"
+    with urllib.request.urlopen(url, timeout=10) as r:
+        [sanna] = json.load(r)["staff"]
+    start = sanna["slots"][0]
+    name, email, _ = someone(who)
+    body = {
+        "service": "highlights",
+        "staff": "sanna",
+        "start": start,
+        "client": {"name": name, "email": email, "locale": "fi"},
+        "accepted_payment_terms": 1,
+    }
+    status, held = post_json(f"{stack.api}/api/v1/businesses/demo/bookings", body)
+    assert status == 201 and held["status"] == "pending_payment", held
+    assert set_up_card(stack.local.stripe, held["payment"]["client_secret"], PLAIN).ok
+    status, done = post_json(f"{stack.api}/api/v1/bookings/{token_of(held['manage_url'])}/payment", {})
+    assert (status, done["next"]) == (200, "done"), done
+    return name, datetime.fromisoformat(start)
+
+
+def test_a_no_show_fee_is_charged_off_session_from_the_front_desk(browser, stack):
+    from chalicelib import clock
+
+    who, start = paid_deposit_today(stack, "noshow")
+    context = new_context(browser, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        account = accounts(stack)["owner"]
+        page.goto(f"{stack.api}/admin")
+        form = page.locator("#sign-in-form")
+        form.get_by_label("Sähköposti").fill(account["email"])
+        form.get_by_label("Salasana", exact=True).fill(account["password"])
+        form.get_by_role("button", name="Kirjaudu", exact=True).click()
+        page.locator("#calendar .col[data-staff=sanna] .appt", has_text=who).click()
+        card = page.get_by_role("dialog", name=who)
+        with stack_env(stack):
+            assert clock.travel_to(start + timedelta(minutes=30))  # she never came
+            try:
+                card.get_by_role("button", name="Ei saapunut", exact=True).click()
+                expect(card.locator(".tag[data-status]")).to_have_text("Ei saapunut")
+                # The rest of the 100 % no-show fee, off-session, to the card she paid the deposit with.
+                expect(card.locator("[data-fee=no_show]")).to_have_text(
+                    "Saapumatta jättämisen maksu: veloitettu kortilta"
+                )
+            finally:
+                clock.travel_to(None)
+        check_page(page, "no-show-fee-charged")
+    finally:
+        context.close()
