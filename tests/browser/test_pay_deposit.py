@@ -1,27 +1,161 @@
-"""A deposit paid on Rebook's pay page through the Card Element (localstripe's stand-in
-for Stripe.js), with a card whose bank asks for 3-D Secure at setup and at the charge."""
+"""Deposits paid on Rebook's pay page through the Card Element (localstripe's stand-in
+for Stripe.js), against the stack's own localstripe (issue 20, 8): a plain card, a card
+whose bank asks for 3-D Secure at setup and at the charge, a declined card, a hold left
+to run out, and a no-show fee charged off-session to the card on file."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import check_page
-from tests.browser.test_client_pages import fill_details, pick_a_time, someone
+import json
+import urllib.request
+from datetime import datetime, timedelta
+
+from playwright.sync_api import expect
+
+from tests.api.helpers import token_of
+from tests.browser.conftest import DESKTOP, check_page, new_context
+from tests.browser.seed import stack_env
+from tests.browser.test_client_pages import fill_details, someone
+from tests.browser.test_dashboard import accounts, post_json
+from tests.payments.conftest import set_up_card
+
+PLAIN, THREE_D_SECURE, DECLINED = "4242424242424242", "4000002760003184", "4000000000000002"
 
 
-def test_pay_a_deposit_with_a_3d_secure_card(page, stack):
+def hold_a_time(page, stack, who: str) -> tuple[str, str, str]:
+    """Highlights with Sanna (a 30 % deposit) at the first free time three days ahead,
+    the terms ticked, on to the pay page: (her email, that day's page, the time's link)."""
     page.goto(f"{stack.api}/book/demo?service=highlights&staff=sanna")
-    pick_a_time(page, days_ahead=3)
+    days = page.locator("nav.days a")
+    label = days.nth(3).inner_text()
+    days.nth(3).click()
+    page.locator("nav.days a[aria-current=date]", has_text=label).wait_for()
+    day_url, slot = page.url, page.locator(".slots a").first
+    href = slot.get_attribute("href")
+    slot.click()
     page.get_by_text("Varattaessa maksetaan ennakkomaksu 47,70 €.").wait_for()
-    name, email, phone = someone("deposit")
+    name, email, phone = someone(who)
     fill_details(page, name, email, phone, marketing=False)
     page.get_by_label("Hyväksyn maksu- ja peruutusehdot").check()
     page.get_by_role("button", name="Vahvista varaus").click()
     page.get_by_role("heading", name="Maksa vahvistaaksesi varauksen").wait_for()
     assert "/pay/" in page.url and stack.emails_to(email, wait=0) == []  # not confirmed yet
-    for field, value in (("number", "4000002760003184"), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123")):
+    return email, day_url, href
+
+
+def enter_card(page, number: str) -> None:
+    for field, value in (("number", number), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123")):
         page.locator(f"#card-element input[placeholder={field}]").fill(value)
     page.get_by_role("button", name="Maksa ja vahvista").click()
+
+
+def time_is_free(page, day_url: str, href: str) -> None:
+    page.goto(day_url)
+    expect(page.locator(f'.slots a[href="{href}"]')).to_have_count(1)
+
+
+def test_pay_a_deposit_with_a_plain_card(page, stack):
+    email, _, _ = hold_a_time(page, stack, "plain")
+    enter_card(page, PLAIN)
+    page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
+    page.reload()  # the server's word, not the script's: booked
+    expect(page.locator("#pay-result")).to_have_text("Maksettu – varauksesi on vahvistettu.")
+    assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
+
+
+def test_pay_a_deposit_with_a_3d_secure_card(page, stack):
+    email, _, _ = hold_a_time(page, stack, "deposit")
+    enter_card(page, THREE_D_SECURE)
     page.get_by_role("button", name="Complete authentication").click()  # the bank's 3-D Secure, at setup
     page.get_by_role("button", name="Complete authentication").click()  # ...and for the charge
     page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
     assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
     check_page(page, "deposit-paid")
+
+
+def test_a_declined_card_frees_the_time_at_once(page, stack):
+    email, day_url, href = hold_a_time(page, stack, "declined")
+    expect(page.locator(f'.slots a[href="{href}"]')).to_have_count(0)
+    enter_card(page, DECLINED)
+    expect(page.locator("#pay-error")).to_have_text(
+        "Kortti hylättiin ja aika vapautettiin. Varaa uudelleen toisella kortilla."
+    )
+    check_page(page, "deposit-declined")
+    time_is_free(page, day_url, href)
+    assert stack.emails_to(email, wait=0) == []
+
+
+def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
+    from chalicelib import clock
+    from chalicelib.jobs.schedule import JOBS
+
+    _, day_url, href = hold_a_time(page, stack, "hold")
+    pay_url = page.url
+    page.goto("about:blank")  # she leaves without paying
+    with stack_env(stack):
+        moment = stack.now + timedelta(minutes=11)  # the hold is 10 minutes
+        assert clock.travel_to(moment)  # the whole stack's clock, past the hold
+        try:
+            JOBS["hold_expiry"].run(moment)
+            page.goto(pay_url)
+            expect(page.locator("#pay-result")).to_have_text("Varaus raukesi ja aika vapautettiin.")
+            expect(page.locator("#pay-form")).to_have_count(0)
+            time_is_free(page, day_url, href)
+        finally:
+            clock.travel_to(None)
+
+
+def paid_deposit_today(stack, who: str) -> tuple[str, datetime]:
+    """Highlights with Sanna at her first free time today, its deposit paid with a plain
+    card that stays on file for the fees (the API as the pay page calls it; the browser
+    paths are above): (her name, the visit's start)."""
+    day = stack.now.date().isoformat()
+    url = f"{stack.api}/api/v1/businesses/demo/availability?service=highlights&staff=sanna&from={day}&to={day}"
+    with urllib.request.urlopen(url, timeout=10) as r:
+        [sanna] = json.load(r)["staff"]
+    start = sanna["slots"][0]
+    name, email, _ = someone(who)
+    body = {
+        "service": "highlights",
+        "staff": "sanna",
+        "start": start,
+        "client": {"name": name, "email": email, "locale": "fi"},
+        "accepted_payment_terms": 1,
+    }
+    status, held = post_json(f"{stack.api}/api/v1/businesses/demo/bookings", body)
+    assert status == 201 and held["status"] == "pending_payment", held
+    assert set_up_card(stack.local.stripe, held["payment"]["client_secret"], PLAIN).ok
+    status, done = post_json(f"{stack.api}/api/v1/bookings/{token_of(held['manage_url'])}/payment", {})
+    assert (status, done["next"]) == (200, "done"), done
+    return name, datetime.fromisoformat(start)
+
+
+def test_a_no_show_fee_is_charged_off_session_from_the_front_desk(browser, stack):
+    from chalicelib import clock
+
+    who, start = paid_deposit_today(stack, "noshow")
+    context = new_context(browser, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        account = accounts(stack)["owner"]
+        page.goto(f"{stack.api}/admin")
+        form = page.locator("#sign-in-form")
+        form.get_by_label("Sähköposti").fill(account["email"])
+        form.get_by_label("Salasana", exact=True).fill(account["password"])
+        form.get_by_role("button", name="Kirjaudu", exact=True).click()
+        page.locator("#calendar .col[data-staff=sanna] .appt", has_text=who).click()
+        card = page.get_by_role("dialog", name=who)
+        with stack_env(stack):
+            assert clock.travel_to(start + timedelta(minutes=30))  # she never came
+            try:
+                card.get_by_role("button", name="Ei saapunut", exact=True).click()
+                expect(card.locator(".tag[data-status]")).to_have_text("Ei saapunut")
+                # The rest of the 100 % no-show fee, off-session, to the card she paid the deposit with.
+                expect(card.locator("[data-fee=no_show]")).to_have_text(
+                    "Saapumatta jättämisen maksu: veloitettu kortilta"
+                )
+            finally:
+                clock.travel_to(None)
+        check_page(page, "no-show-fee-charged")
+    finally:
+        context.close()

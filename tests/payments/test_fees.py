@@ -43,7 +43,8 @@ def money_of(desk, booking):
 def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, desk, frozen_now):
     booking = paid_booking(pay_client, stripe_env)
     frozen_now["now"] = AFTER_THE_VISIT
-    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})[0] == 200
+    status, marked = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "succeeded"}  # the desk's card shows it
     assert money_of(desk, booking) == {
         "mark": "paid",
         "kind": "deposit",

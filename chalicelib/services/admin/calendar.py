@@ -317,8 +317,8 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
         a = _appointment(b, a.id)
-        if status == Status.NO_SHOW.value:
-            _no_show_fee(b, a, now)
+        if status == Status.NO_SHOW.value and _no_show_fee(b, a, now):
+            a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
         if status != Status.ARRIVED.value:
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
             # undo) now, not at the next job run.
@@ -327,19 +327,22 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))
 
 
-def _no_show_fee(b: Business, a: Appointment, now: datetime) -> None:
+def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:
     """A no-show with a card on file: its fee, charged once (the owner sees it open if
-    the bank asks the client to authenticate). Stripe down: the owner charges it later."""
+    the bank asks the client to authenticate). Stripe down: the owner charges it later.
+    True when a fee was asked for."""
     from chalicelib.domain.payments import FeeKind
     from chalicelib.errors import RebookError
     from chalicelib.services.payments import fees
 
     if a.payment is None:
-        return
+        return False
     try:
         fees.charge_fee(b, a, FeeKind.NO_SHOW, now)
     except RebookError:
         logger().warning("no-show fee not charged", extra={"appointment_id": a.id})
+        return False
+    return True
 
 
 def _settle_after_cancel(b: Business, a: Appointment) -> Appointment:

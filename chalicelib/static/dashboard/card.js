@@ -48,6 +48,10 @@ function render(errorText) {
   if (a.markers.deposit) flags.push(t("m_deposit"));
   if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
+  // Fees on the card on file: charged, open (her bank wants her to confirm; she got a pay link) or waived.
+  for (const [kind, state] of Object.entries((a.payment && a.payment.fees) || {})) {
+    box.appendChild(el("p", { className: `fee ${state}`, "data-fee": kind, text: `${t(`fee_kind_${kind}`)}: ${t(`fee_state_${state}`)}` }));
+  }
   const contacts = contactLinks(client);
   if (contacts) box.appendChild(contacts);
 
