@@ -33,6 +33,7 @@ kpi_report = lazy("chalicelib.services.admin.kpi_report")
 messages = lazy("chalicelib.services.admin.messages")
 time_off = lazy("chalicelib.services.admin.time_off")
 imports = lazy("chalicelib.services.admin.imports")
+webhooks = lazy("chalicelib.services.admin.webhooks")
 
 admin = Blueprint(__name__)
 PREFIX = "/api/v1/admin"
@@ -151,6 +152,47 @@ def cancel_visit(p, appointment_id):
 @owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"])
 def reschedule_visit(p, appointment_id):
     return calendar.reschedule(p, appointment_id, _body())
+
+
+@owner_route("/webhooks")
+def list_webhooks(p):
+    return webhooks.list_endpoints(p)
+
+
+@owner_route("/webhooks", methods=["POST"])
+def create_webhook(p):
+    return webhooks.create(p, _body())
+
+
+@owner_route("/webhooks/{endpoint_id}")
+def get_webhook(p, endpoint_id):
+    return webhooks.get(p, endpoint_id)
+
+
+@owner_route("/webhooks/{endpoint_id}", methods=["PATCH"])
+def update_webhook(p, endpoint_id):
+    return webhooks.update(p, endpoint_id, _body())
+
+
+@owner_route("/webhooks/{endpoint_id}", methods=["DELETE"])
+def delete_webhook(p, endpoint_id):
+    webhooks.delete(p, endpoint_id)
+    return Response(body="", status_code=204)
+
+
+@owner_route("/webhooks/{endpoint_id}/rotate-secret", methods=["POST"])
+def rotate_webhook_secret(p, endpoint_id):
+    return webhooks.rotate_secret(p, endpoint_id)
+
+
+@owner_route("/webhooks/{endpoint_id}/deliveries")
+def webhook_deliveries(p, endpoint_id):
+    return webhooks.deliveries(p, endpoint_id, _query())
+
+
+@owner_route("/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay", methods=["POST"])
+def replay_webhook_delivery(p, endpoint_id, delivery_id):
+    return webhooks.replay(p, endpoint_id, delivery_id)
 
 
 @owner_route("/time-off", methods=["POST"])

@@ -18,6 +18,7 @@ from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import QuietHours
 from chalicelib.domain.messages import VISIT_KINDS, Message, MessageStatus, visit_as_planned
 from chalicelib.domain.timeutil import parse_utc
+from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message
 from chalicelib.store import bookings, businesses
@@ -60,6 +61,10 @@ def send_once(m: Message, now: datetime) -> Handled:
     """Send a due message if this caller wins its claim (a conditional write); record
     what came of it. A reminder or feedback request is re-checked against its visit."""
     kind, channel = m.kind, m.channel
+    if channel == WEBHOOK_CHANNEL:  # an event to fan out, or one endpoint's copy
+        from chalicelib.notify import webhooks
+
+        return Handled(*webhooks.send_once(m, now))
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return Handled("held")
     once_since = None

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch
 from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
@@ -26,7 +27,7 @@ from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards
+from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards, webhooks
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -277,6 +278,9 @@ def create_booking(
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)  # reminders: pending until due
+    # Its webhooks: one outbox item in this transaction (no extra request).
+    new_client = events.client_created(appt.business_id, appt.client_id, appt.source, now) if client.is_new else None
+    webhooks.emit(tx, appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id)
     try:
         tx.commit()
     except TxFailed as err:
@@ -356,6 +360,8 @@ def cancel_booking(
     if appt.reward_id:  # the reward goes back on her card
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
     sent = outbox.queue(tx, messages, now, lease)
+    cancelled = events.booking_cancelled(appt, now, by_hold_expiry=only_if_hold_ran_out)
+    webhooks.emit(tx, appt.business_id, [cancelled], now, appt.client_id)
     _commit_change(tx)
     return sent
 
@@ -400,6 +406,7 @@ def reschedule_booking(
     clients.on_change(tx, appt.business_id, appt.client_id, now)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)
+    webhooks.emit(tx, appt.business_id, [events.booking_rescheduled(appt, moved, now)], now, appt.client_id)
     _commit_change(tx)
     return sent
 

@@ -16,7 +16,8 @@ from pynamodb.models import Model
 from chalicelib.domain.clients import Client
 from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, db, keys, outbox
+from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
+from chalicelib.store import clients, db, keys, outbox, webhooks
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -27,6 +28,7 @@ from chalicelib.store.models import (
     NoteItem,
     RewardItem,
 )
+from chalicelib.store.tx import Tx
 
 ERASED_NAME = "(erased)"
 _M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem)
@@ -83,6 +85,7 @@ class Export:
     follow_ups: list[dict[str, Any]]
     feedback: list[dict[str, Any]]
     rewards: list[dict[str, Any]]
+    webhook_endpoints: list[dict[str, Any]]  # where webhooks about her went: [{id, url}]
 
 
 def export(business_id: str, client_id: str) -> Export | None:
@@ -96,11 +99,17 @@ def export(business_id: str, client_id: str) -> Export | None:
     if client.is_erased:
         return None
     b, c = business_id, client_id
+    timeline = list(_timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES))
+    went_to: dict[str, str] = {}
+    for m in timeline:
+        if m.kind == WEBHOOK_EVENT and m.endpoints:
+            went_to.update(m.endpoints)
     return Export(
         client=client,
         profile=_plain(profile),
         appointments=[_plain(a) for a in _timeline(AppointmentItem, b, c, keys.TIMELINE_APPOINTMENTS)],
-        messages=[_plain(m) for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES)],
+        messages=[_plain(m) for m in timeline if m.kind != WEBHOOK_EVENT],
+        webhook_endpoints=[{"id": k, "url": v} for k, v in sorted(went_to.items())],
         notes=[_plain(n) for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES)],
         follow_ups=[_plain(f) for f in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS)],
         feedback=[_plain(f) for f in _timeline(FeedbackItem, b, c, keys.TIMELINE_FEEDBACK)],
@@ -133,6 +142,8 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
             a.update(actions=[AppointmentItem.note.remove(), AppointmentItem.cancel_reason.remove()])
             counts["appointments"] += 1
     for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES):
+        if m.kind == WEBHOOK_EVENT:
+            continue  # ids only; integrations must hear of her changes, then of her erasure
         actions: list[Action] = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
         if m.status in OPEN_STATUSES:
             # Never send to a person who asked to be forgotten.
@@ -154,8 +165,11 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
     for fu in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS):
         fu.delete()
         counts["followups"] += 1
-    clients.item_key(client).update(
-        actions=[
+    # The profile is blanked last, in one transaction with the client.erased event.
+    tx = Tx(ClientItem)
+    tx.update(
+        clients.item_key(client),
+        [
             ClientItem.name.set(ERASED_NAME),
             ClientItem.phone.remove(),
             ClientItem.email.remove(),
@@ -177,8 +191,11 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
             ClientItem.g4sk.remove(),
             ClientItem.g5pk.remove(),
             ClientItem.g5sk.remove(),
-        ]
+        ],
+        "client",
     )
+    webhooks.emit(tx, b, [client_erased(c, now)], now)
+    tx.commit()
     return counts
 
 

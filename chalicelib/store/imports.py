@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.csv_import import MAX_REJECTED_KEPT, ChunkResult, ImportRecord, Merge, NewClient, Status
 from chalicelib.settings import get_settings
-from chalicelib.store import bookings, clients, db, keys
+from chalicelib.store import bookings, clients, db, keys, webhooks
 from chalicelib.store.models import AppointmentItem, ClientItem, ClientKeyItem, ImportChunkItem, ImportItem, NoteItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -33,7 +34,7 @@ R = TypeVar("R")
 CHUNK_TTL = timedelta(days=3)
 # A finished import's record (its rejected rows quote the bad values) is kept this long.
 RECORD_TTL = timedelta(days=30)
-TX_ITEMS = 99  # DynamoDB allows 100 items in one transaction
+TX_ITEMS = 98  # DynamoDB allows 100 items in one transaction; one is the webhook event
 
 
 class ImportTaken(Exception):
@@ -335,6 +336,9 @@ def _create(batch: Sequence[NewClient], now: datetime) -> None:
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
         for k in contact_keys:
             tx.put(k, "contact", condition=ClientKeyItem.pk.does_not_exist())
+    if batch:
+        created = [events.client_created(c.business_id, c.client_id, "import", now) for c in batch]
+        webhooks.emit(tx, batch[0].business_id, created, now, batch[0].client_id if len(batch) == 1 else None)
     tx.commit()
 
 
@@ -406,6 +410,9 @@ def merge(m: Merge, now: datetime) -> bool:
             ]
         tx = Tx(ClientItem)
         tx.update(ClientItem(pk, keys.client_sk(m.client_id)), actions, "client", condition=clients.unerased())
+        changed = [n for n, v in (("phone", add_phone), ("email", add_email), ("birthday", m.birthday)) if v]
+        if changed:
+            webhooks.emit(tx, m.business_id, [events.client_updated(m.client_id, changed, now)], now, m.client_id)
         for kind, value in (("phone", add_phone), ("email", add_email)):
             if value:
                 tx.put(
