@@ -40,6 +40,7 @@ class Summary:
     retry: int = 0
     failed: int = 0
     taken: int = 0  # claimed by another run
+    fanned_out: int = 0  # webhook events turned into one delivery per endpoint
     errors: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -32,6 +32,7 @@ SEND_LEASE = timedelta(minutes=5)
 @dataclass(frozen=True)
 class Handled:
     """What came of handing a message over: sent, skipped, deferred, retry, failed,
+    fanned_out (a webhook event turned into its deliveries),
     taken (another sender won the claim) or held (another sender has it in hand right
     now, or got to it first: nothing to count); and why."""
 

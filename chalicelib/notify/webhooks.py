@@ -138,7 +138,7 @@ def switch_off(e: rules.Endpoint, reason: str, now: datetime) -> bool:
 
 def _fan_out(claimed: Message, now: datetime) -> str:
     deliveries = webhooks.fan_out(claimed, webhooks.endpoints(claimed.business_id), now)
-    return "taken" if deliveries is None else "sent"
+    return "held" if deliveries is None else "fanned_out"
 
 
 def _deliver(claimed: Message, now: datetime) -> tuple[str, str | None]:
@@ -177,7 +177,8 @@ def send_once(m: Message, now: datetime) -> tuple[str, str | None]:
         return "held", None
     result, claimed = store.claim(m, now, LEASE)
     if result != store.Claim.CLAIMED:
-        return "taken", None
+        # An event another sender fanned out is nothing to count; a delivery is "taken".
+        return ("held" if m.kind == rules.WEBHOOK_EVENT else "taken"), None
     if m.kind == rules.WEBHOOK_EVENT:
         return _fan_out(claimed, now), None
     outcome, why = _deliver(claimed, now)
