@@ -42,6 +42,8 @@ STAND_IN = "live-link-"
 
 def contract() -> dict:
     doc = document()
+    # The owner API's operations need a token: fuzzed with one where the owner API is (issue 23).
+    doc["paths"] = {p: ops for p, ops in doc["paths"].items() if not p.startswith("/api/v1/admin")}
     for (method, path), name in LINKS.items():
         op = doc["paths"][path][method]
         op["parameters"] = [
