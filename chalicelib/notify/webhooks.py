@@ -136,8 +136,8 @@ def switch_off(e: rules.Endpoint, reason: str, now: datetime) -> bool:
     return done
 
 
-def _fan_out(claimed: Message, now: datetime) -> str:
-    deliveries = webhooks.fan_out(claimed, webhooks.endpoints(claimed.business_id), now)
+def _fan_out(m: Message, now: datetime) -> str:
+    deliveries = webhooks.fan_out(m, webhooks.endpoints(m.business_id), now)
     return "held" if deliveries is None else "fanned_out"
 
 
@@ -175,12 +175,11 @@ def send_once(m: Message, now: datetime) -> tuple[str, str | None]:
     """Fan out an event item, or deliver one copy, if this caller wins the claim."""
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return "held", None
+    if m.kind == rules.WEBHOOK_EVENT:  # one conditional transaction, no claim before it
+        return _fan_out(m, now), None
     result, claimed = store.claim(m, now, LEASE)
     if result != store.Claim.CLAIMED:
-        # An event another sender fanned out is nothing to count; a delivery is "taken".
-        return ("held" if m.kind == rules.WEBHOOK_EVENT else "taken"), None
-    if m.kind == rules.WEBHOOK_EVENT:
-        return _fan_out(claimed, now), None
+        return "taken", None
     outcome, why = _deliver(claimed, now)
     count_message(f"webhook_{outcome}", rules.CHANNEL, m.kind)  # not the failed-messages alarm: the receiver's fault
     return outcome, why

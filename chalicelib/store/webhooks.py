@@ -31,7 +31,7 @@ from chalicelib.store import db, keys, outbox
 from chalicelib.store.models import MessageItem, WebhookEndpointItem
 from chalicelib.store.tx import Tx, TxFailed
 
-_SENDING = MessageStatus.SENDING.value
+_PENDING = MessageStatus.PENDING.value
 
 
 class EndpointChanged(Exception):
@@ -222,9 +222,10 @@ def _delivery(business_id: str, event: Event, endpoint_id: str, key: str, now: d
 
 
 def fan_out(m: Message, to: Sequence[Endpoint], now: datetime) -> list[Message] | None:
-    """The claimed event item `m` becomes one delivery per endpoint that wants each of
+    """The pending event item `m` becomes one delivery per endpoint that wants each of
     its events, in one transaction with the event marked done (the endpoints recorded on
-    it). None if the claim was lost meanwhile (another sender did it)."""
+    it) on the condition that it is still pending as read: no claim is needed, the
+    transaction is all or nothing. None if another sender did it first."""
     deliveries = [
         _delivery(m.business_id, ev, e.id, delivery_key(ev.id, e.id), now)
         for ev in events_of(m)
@@ -239,13 +240,12 @@ def fan_out(m: Message, to: Sequence[Endpoint], now: datetime) -> list[Message] 
             MessageItem.status.set(MessageStatus.SENT.value),
             MessageItem.sent_at.set(now),
             MessageItem.attempts.add(1),
-            MessageItem.lease_until.remove(),
             MessageItem.endpoints.set(went_to),
             MessageItem.g3pk.remove(),
             MessageItem.g3sk.remove(),
         ],
         "event",
-        condition=(MessageItem.status == _SENDING) & (MessageItem.lease_until == m.lease_until),
+        condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == m.due_at),
     )
     for d in deliveries:
         tx.put(outbox.to_item(d), "delivery", condition=MessageItem.pk.does_not_exist())
