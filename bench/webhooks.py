@@ -233,7 +233,7 @@ def deliveries_per_second(business_id: str, receiver: Receiver, count: int) -> t
     already = receiver.verified
     t0 = time.perf_counter()
     deadline = t0 + 300
-    spent: Counter = Counter()
+    spent: dict[str, float] = Counter()
     while receiver.verified - already < count:
         t = time.perf_counter()
         records = reader.read()

@@ -16,6 +16,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.messages import (
     OPEN_STATUSES,
@@ -191,7 +192,7 @@ def claim(
     claimed = replace(m, status=_SENDING, lease_until=until, due_at=until)
     item = to_item(claimed)  # if we die mid-send, due again after the lease
     claimable = (MessageItem.status == _PENDING) | ((MessageItem.status == _SENDING) & (MessageItem.lease_until < now))
-    actions = [
+    actions: list[Action] = [
         MessageItem.status.set(_SENDING),
         MessageItem.lease_until.set(until),
         MessageItem.due_at.set(until),
