@@ -23,7 +23,7 @@ import os
 import statistics
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -233,7 +233,7 @@ def deliveries_per_second(business_id: str, receiver: Receiver, count: int) -> t
     already = receiver.verified
     t0 = time.perf_counter()
     deadline = t0 + 300
-    spent: dict[str, float] = Counter()
+    spent: dict[str, float] = defaultdict(float)
     while receiver.verified - already < count:
         t = time.perf_counter()
         records = reader.read()
