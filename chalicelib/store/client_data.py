@@ -41,8 +41,10 @@ def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) ->
 
 
 def messages(business_id: str, client_id: str) -> list[Message]:
-    """The messages about the client (her history as the owner sees it)."""
-    return [outbox.to_message(m) for m in _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)]
+    """The messages about the client (her history as the owner sees it; webhook events
+    are not messages to her)."""
+    found = _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)
+    return [outbox.to_message(m) for m in found if m.kind != WEBHOOK_EVENT]
 
 
 # --- export ---------------------------------------------------------------------------------
