@@ -29,7 +29,7 @@ from chalicelib.domain.messages import (
     queued,
 )
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.domain.webhooks import WEBHOOK_DELIVERY
+from chalicelib.domain.webhooks import DELIVERY_LOG_KEPT, WEBHOOK_DELIVERY
 from chalicelib.store import clients, db, keys
 from chalicelib.store.models import AppointmentItem, ClientItem, MessageItem
 from chalicelib.store.tx import Tx, TxFailed
@@ -69,6 +69,7 @@ def to_item(m: Message, failed_at: datetime | None = None) -> MessageItem:
         item.g3pk, item.g3sk = keys.due_keys(m.key, m.due_at)
     if m.kind == WEBHOOK_DELIVERY:  # on its endpoint's log whatever its status, never on the owner's failures
         item.g1pk, item.g1sk = keys.delivery_log_keys(m.business_id, m.recipient, m.created_at, m.key)
+        item.expires_at = m.created_at + DELIVERY_LOG_KEPT
     elif m.status == MessageStatus.FAILED.value and failed_at is not None:
         item.g1pk, item.g1sk = keys.failed_keys(m.business_id, m.key, failed_at)
     return item

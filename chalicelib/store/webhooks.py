@@ -16,11 +16,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage, queued
 from chalicelib.domain.timeutil import iso_utc, parse_utc
 from chalicelib.domain.webhooks import (
     CHANNEL,
+    NOTHING_SENT_KEPT,
     WEBHOOK_DELIVERY,
     WEBHOOK_EVENT,
     Endpoint,
@@ -233,17 +235,20 @@ def fan_out(m: Message, to: Sequence[Endpoint], now: datetime) -> list[Message] 
         if e.wants(ev.type)
     ]
     went_to = {e.id: e.url for e in to if any(d.recipient == e.id for d in deliveries)}
+    actions: list[Action] = [
+        MessageItem.status.set(MessageStatus.SENT.value),
+        MessageItem.sent_at.set(now),
+        MessageItem.attempts.add(1),
+        MessageItem.endpoints.set(went_to),
+        MessageItem.g3pk.remove(),
+        MessageItem.g3sk.remove(),
+    ]
+    if not went_to:  # kept only while it says where a client's data went (the GDPR export)
+        actions.append(MessageItem.expires_at.set(now + NOTHING_SENT_KEPT))
     tx = Tx(MessageItem)
     tx.update(
         MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
-        [
-            MessageItem.status.set(MessageStatus.SENT.value),
-            MessageItem.sent_at.set(now),
-            MessageItem.attempts.add(1),
-            MessageItem.endpoints.set(went_to),
-            MessageItem.g3pk.remove(),
-            MessageItem.g3sk.remove(),
-        ],
+        actions,
         "event",
         condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == m.due_at),
     )
