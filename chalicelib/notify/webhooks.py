@@ -19,6 +19,7 @@ import ipaddress
 import json
 import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -137,12 +138,34 @@ def switch_off(e: rules.Endpoint, reason: str, now: datetime) -> bool:
 
 
 def _fan_out(m: Message, now: datetime) -> str:
-    deliveries = webhooks.fan_out(m, webhooks.endpoints(m.business_id), now)
-    return "held" if deliveries is None else "fanned_out"
+    """One delivery per endpoint that wants each event, written held by this caller, which
+    then makes their first attempts itself (in parallel): no claim and no stream round trip
+    before the first attempt; what it cannot finish the sweeper retries after the lease."""
+    endpoints = {e.id: e for e in webhooks.endpoints(m.business_id)}
+    deliveries = webhooks.fan_out(m, list(endpoints.values()), now, LEASE)
+    if deliveries is None:
+        return "held"
+
+    def first_attempt(d: Message) -> None:
+        try:
+            outcome, _ = _deliver(d, now, endpoints.get(d.recipient))
+            count_message(f"webhook_{outcome}", rules.CHANNEL, d.kind)
+        except Exception:  # still held: the sweeper tries again after the lease
+            logger().exception("webhook delivery failed", extra={"message_key": d.key})
+
+    workers = min(get_settings().send_workers, len(deliveries))
+    if workers <= 1:
+        for d in deliveries:
+            first_attempt(d)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(first_attempt, deliveries))
+    return "fanned_out"
 
 
-def _deliver(claimed: Message, now: datetime) -> tuple[str, str | None]:
-    e = webhooks.get_endpoint(claimed.business_id, claimed.recipient)
+def _deliver(claimed: Message, now: datetime, endpoint: rules.Endpoint | None = None) -> tuple[str, str | None]:
+    """One attempt of a delivery this caller holds; `endpoint` as just read, if it was."""
+    e = endpoint or webhooks.get_endpoint(claimed.business_id, claimed.recipient)
     if e is None or not e.enabled:
         why = "endpoint_deleted" if e is None else "endpoint_disabled"
         store.record_outcomes([(claimed, Outcome("failed", error=why))], now, rules.backoff)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -207,7 +207,9 @@ def delivery_key(event_id: str, endpoint_id: str) -> str:
     return f"wh#{event_id}#{endpoint_id}"
 
 
-def _delivery(business_id: str, event: Event, endpoint_id: str, key: str, now: datetime) -> Message:
+def _delivery(
+    business_id: str, event: Event, endpoint_id: str, key: str, now: datetime, lease: timedelta | None = None
+) -> Message:
     return queued(
         PlannedMessage(
             key=key,
@@ -220,16 +222,19 @@ def _delivery(business_id: str, event: Event, endpoint_id: str, key: str, now: d
             business_id=business_id,
         ),
         now,
+        lease,
     )
 
 
-def fan_out(m: Message, to: Sequence[Endpoint], now: datetime) -> list[Message] | None:
+def fan_out(m: Message, to: Sequence[Endpoint], now: datetime, lease: timedelta) -> list[Message] | None:
     """The pending event item `m` becomes one delivery per endpoint that wants each of
     its events, in one transaction with the event marked done (the endpoints recorded on
     it) on the condition that it is still pending as read: no claim is needed, the
-    transaction is all or nothing. None if another sender did it first."""
+    transaction is all or nothing. The deliveries are written held by the caller for
+    `lease` (it sends them at once; the sweeper after the lease if it could not). None if
+    another sender did it first."""
     deliveries = [
-        _delivery(m.business_id, ev, e.id, delivery_key(ev.id, e.id), now)
+        _delivery(m.business_id, ev, e.id, delivery_key(ev.id, e.id), now, lease)
         for ev in events_of(m)
         for e in to
         if e.wants(ev.type)
