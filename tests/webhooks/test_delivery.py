@@ -324,3 +324,22 @@ def test_booking_adds_no_database_request_for_its_webhook(client, hook):
     assert status == 201
     assert calls.count("TransactWriteItems") == 1
     assert "PutItem" not in calls and "UpdateItem" not in calls
+
+
+def test_client_changes_say_which_fields_changed_never_their_values(client, hook, frozen_now):
+    from chalicelib.store import marketing
+
+    r, desk = hook["receiver"], hook["desk"]
+    desk.patch(f"/webhooks/{hook['endpoint']}", {"events": ["client.created", "client.updated"]})
+    _book(client, consents={"marketing": True})
+    client_id = r.deliveries[0].payload["data"]["client_id"]
+    status, _ = desk.patch(f"/clients/{client_id}", {"birthday": "--12-24", "allergies": "ammonia"})
+    assert status == 200
+    marketing.unsubscribe(hook["business"], client_id, frozen_now["now"], "link")  # from her email's link
+    drain()
+    updates = [d.payload["data"] for d in r.deliveries if d.payload["type"] == "client.updated"]
+    assert updates == [
+        {"client_id": client_id, "changed": ["allergies", "birthday"]},
+        {"client_id": client_id, "changed": ["marketing_consent"]},
+    ]
+    assert "ammonia" not in str([d.payload for d in r.deliveries])
