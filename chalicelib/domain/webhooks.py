@@ -48,7 +48,8 @@ WEBHOOK_EVENT = "webhook_event"
 WEBHOOK_DELIVERY = "webhook_delivery"
 DELIVERY_LOG_KEPT = timedelta(days=30)  # a delivery's log entry (TTL); the retries end long before
 NOTHING_SENT_KEPT = timedelta(days=1)  # an event no endpoint wanted: gone soon after (TTL)
-MAX_ENDPOINTS = 10  # per business: a fan-out is one transaction (≤ 100 items)
+MAX_ENDPOINTS = 10  # per business: a fan-out is one transaction (≤ 100 items) ...
+EVENTS_PER_ITEM = 9  # ... of the event item and ≤ 9 × 10 deliveries
 SECRET_PREFIX = "whsec_"
 ROTATION_OVERLAP = timedelta(hours=24)  # both signatures go out this long after a rotation
 DISABLE_AFTER = timedelta(days=5)  # an endpoint failing this long is switched off

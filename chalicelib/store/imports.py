@@ -22,6 +22,7 @@ from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.csv_import import MAX_REJECTED_KEPT, ChunkResult, ImportRecord, Merge, NewClient, Status
+from chalicelib.domain.webhooks import EVENTS_PER_ITEM
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, clients, db, keys, webhooks
 from chalicelib.store.models import AppointmentItem, ClientItem, ClientKeyItem, ImportChunkItem, ImportItem, NoteItem
@@ -34,7 +35,7 @@ R = TypeVar("R")
 CHUNK_TTL = timedelta(days=3)
 # A finished import's record (its rejected rows quote the bad values) is kept this long.
 RECORD_TTL = timedelta(days=30)
-TX_ITEMS = 98  # DynamoDB allows 100 items in one transaction; one is the webhook event
+TX_ITEMS = 99  # DynamoDB allows 100 items in one transaction (webhook events included)
 
 
 class ImportTaken(Exception):
@@ -351,7 +352,8 @@ def create_clients(new: Sequence[NewClient], now: datetime) -> set[str]:
     batches: list[list[NewClient]] = [[]]
     for c in new:
         size = 1 + bool(c.phone) + bool(c.email)
-        if sum(1 + bool(x.phone) + bool(x.email) for x in batches[-1]) + size > TX_ITEMS:
+        items = sum(1 + bool(x.phone) + bool(x.email) for x in batches[-1]) + size
+        if items + -(-(len(batches[-1]) + 1) // EVENTS_PER_ITEM) > TX_ITEMS:  # and its webhook events
             batches.append([])
         batches[-1].append(c)
 

@@ -22,6 +22,7 @@ from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage, q
 from chalicelib.domain.timeutil import iso_utc, parse_utc
 from chalicelib.domain.webhooks import (
     CHANNEL,
+    EVENTS_PER_ITEM,
     NOTHING_SENT_KEPT,
     WEBHOOK_DELIVERY,
     WEBHOOK_EVENT,
@@ -192,10 +193,12 @@ def _event_message(business_id: str, events: Sequence[Event], now: datetime, cli
 
 
 def emit(tx: Tx, business_id: str, events: Sequence[Event | None], now: datetime, client_id: str | None = None) -> None:
-    """Put the change's events into the outbox inside its transaction `tx` (one item)."""
+    """Put the change's events into the outbox inside its transaction `tx`: one item (a
+    bulk change such as an import's: one per EVENTS_PER_ITEM events, so that each fans
+    out in one transaction)."""
     found = [e for e in events if e is not None]
-    if found:
-        m = _event_message(business_id, found, now, client_id)
+    for i in range(0, len(found), EVENTS_PER_ITEM):
+        m = _event_message(business_id, found[i : i + EVENTS_PER_ITEM], now, client_id)
         tx.put(outbox.to_item(m), "webhook-event", condition=MessageItem.pk.does_not_exist())
 
 
