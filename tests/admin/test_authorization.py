@@ -68,6 +68,14 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/imports/{import}/run", None),
     ("GET", "/floods", None),
     ("POST", f"/floods/{FLOOD}/release", None),
+    ("GET", "/webhooks", None),
+    ("POST", "/webhooks", {"url": "https://hooks.example.com/rebook", "events": ["client.erased"]}),
+    ("GET", "/webhooks/{webhook}", None),
+    ("PATCH", "/webhooks/{webhook}", {"description": "CRM"}),
+    ("POST", "/webhooks/{webhook}/rotate-secret", None),
+    ("GET", "/webhooks/{webhook}/deliveries", None),
+    ("POST", "/webhooks/{webhook}/deliveries/{delivery}/replay", None),
+    ("DELETE", "/webhooks/{webhook}", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections, the business's figures and dismissing a client's warning.
@@ -90,6 +98,14 @@ OWNER_ONLY = {
     ("POST", "/imports/{import}/run"),
     ("GET", "/floods"),
     ("POST", f"/floods/{FLOOD}/release"),
+    ("GET", "/webhooks"),
+    ("POST", "/webhooks"),
+    ("GET", "/webhooks/{webhook}"),
+    ("PATCH", "/webhooks/{webhook}"),
+    ("POST", "/webhooks/{webhook}/rotate-secret"),
+    ("GET", "/webhooks/{webhook}/deliveries"),
+    ("POST", "/webhooks/{webhook}/deliveries/{delivery}/replay"),
+    ("DELETE", "/webhooks/{webhook}"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -105,7 +121,17 @@ def ids(client, booked, desk):
     assert status == 201, block
     status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
     assert status == 201
-    return {**booked, "followup": fup["id"], "later": later["id"], "timeoff": block["id"], "import": upload["id"]}
+    status, hook = desk.post("/webhooks", {"url": "https://hooks.example.com/rebook", "events": ["client.erased"]})
+    assert status == 201
+    return {
+        **booked,
+        "followup": fup["id"],
+        "later": later["id"],
+        "timeoff": block["id"],
+        "import": upload["id"],
+        "webhook": hook["id"],
+        "delivery": "msg_0000.0000",
+    }
 
 
 def fill(path: str, ids: dict) -> str:
@@ -136,6 +162,8 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{import_id}", "{import}")
                     .replace("{flood_id}", FLOOD)
                     .replace("{code}", "no_show")
+                    .replace("{endpoint_id}", "{webhook}")
+                    .replace("{delivery_id}", "{delivery}")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
@@ -148,6 +176,8 @@ PLACEHOLDERS = {
     "later": "a0000001",
     "timeoff": "t0000000",
     "import": "i0000000",
+    "webhook": "w0000000",
+    "delivery": "msg_0000.0000",
 }
 
 
