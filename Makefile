@@ -83,6 +83,7 @@ bench-install: install $(BENCH_STAMP)
 bench: bench-install
 	$(PY) -m pytest -n 0 -p no:randomly bench/check_lapse.py
 	$(PY) bench/booking.py
+	$(PY) bench/availability.py
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py
 	$(PY) bench/kpis.py

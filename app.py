@@ -10,7 +10,9 @@ from chalicelib.api.dashboard import dashboard
 from chalicelib.api.feeds import feeds
 from chalicelib.api.http import in_error_shape
 from chalicelib.api.pages import pages
+from chalicelib.api.payments import payments
 from chalicelib.api.public import public
+from chalicelib.api.reference import reference
 from chalicelib.jobs.schedule import JOBS, Job
 from chalicelib.settings import get_settings
 from chalicelib.snapshot import register as register_snapshot_hooks
@@ -27,6 +29,8 @@ app.register_blueprint(pages)
 app.register_blueprint(admin)
 app.register_blueprint(feeds)
 app.register_blueprint(dashboard)
+app.register_blueprint(payments)
+app.register_blueprint(reference)
 
 
 @app.middleware("http")

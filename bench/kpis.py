@@ -3,7 +3,8 @@
 win-back messages), its aggregates brought current by the kpi_sync job, then
 GET /api/v1/admin/kpis?period=2026 (a year with its 12-month trend) through the app:
 the DynamoDB items that request reads (counted from the responses botocore parses) and
-its median latency.
+its median latency. The sync runs as scheduled (each run within its budget) until no
+client is left marked; the runs it took are printed.
 
     .venv/bin/python bench/kpis.py [--appointments 20000] [--clients 2000]
 
@@ -156,10 +157,21 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(business, args.appointments, args.clients, random.Random(20000))
         written = time.perf_counter() - t0
+        # The sync runs (every 5 minutes, a 20 s budget each) until nothing is left marked.
         t0 = time.perf_counter()
-        summary = kpis.run(datetime(2027, 1, 10, tzinfo=UTC))
+        runs, synced_clients, longest = 0, 0, 0.0
+        while True:
+            t1 = time.perf_counter()
+            summary = kpis.run(datetime(2027, 1, 10, tzinfo=UTC) + timedelta(minutes=5 * runs))
+            longest = max(longest, time.perf_counter() - t1)
+            runs += 1
+            synced_clients += summary["synced"]
+            print(f"kpi_sync run {runs}: {summary}", flush=True)
+            if not summary["left_for_next_run"]:
+                break
+            assert runs < 50, "the backlog does not drain"
         synced = time.perf_counter() - t0
-        assert summary["synced"] == args.clients, summary
+        assert synced_clients == args.clients, (synced_clients, args.clients)
 
         token = issue_token(Path(keys_dir), business.id, "owner", issuer="rebook-bench", audience="rebook-bench")
         headers = {"Authorization": f"Bearer {token}"}
@@ -179,7 +191,8 @@ def main() -> None:
     k = body["kpis"]
     print(
         f"history: {args.appointments} appointments of {args.clients} clients in 2026, written in "
-        f"{written:.1f} s; kpi_sync of every client: {synced:.1f} s"
+        f"{written:.1f} s; kpi_sync of every client: {synced:.1f} s in {runs} runs (longest {longest:.1f} s, "
+        f"budget {kpis.BUDGET_SECONDS:.0f} s)"
     )
     print(
         f"2026: visits {k['visits']['value']}, visitors {k['average_spend_cents']['denominator']}, "
@@ -191,7 +204,10 @@ def main() -> None:
         f"GET /kpis?period=2026: {requests} DynamoDB requests, {items} items read "
         f"(audit trail write included in requests); median of {args.runs}"
     )
-    print(f"bench: kpi_items_read_year={items} kpi_latency_ms={statistics.median(latencies) * 1000:.1f}")
+    print(
+        f"bench: kpi_items_read_year={items} kpi_latency_ms={statistics.median(latencies) * 1000:.1f} "
+        f"kpi_sync_runs={runs}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@
    `now`; the job itself looks back another 5 minutes (send_due.OVERLAP).
 2. Send throughput of the job's bounded thread pool (REBOOK_SEND_WORKERS) against the
    same send loop run sequentially (one worker), with a provider stub that takes 50 ms.
+3. A backlog: 10 000 messages fell due during a 2-hour outage (the watermark is 2 hours
+   old). The job runs every minute until nothing is due; each run is bounded by its
+   budget (send_due.BUDGET_SECONDS) and pages through what is due. Every message must
+   be sent exactly once (provider calls are counted per recipient and channel).
 
     .venv/bin/python bench/reminders.py [--quick]
 
@@ -244,12 +248,12 @@ _ids = iter(range(10**12))
 _ids_lock = threading.Lock()
 
 
-def fake_send(kind, channel, recipient, locale, context) -> str:
+def fake_send(kind, channel, recipient, locale, context, now=None) -> str:
     with _ids_lock:
         return f"fake-{next(_ids)}"
 
 
-def slow_send(kind, channel, recipient, locale, context) -> str:
+def slow_send(kind, channel, recipient, locale, context, now=None) -> str:
     time.sleep(0.05)  # provider latency (SES/SNS round trip)
     return fake_send(kind, channel, recipient, locale, context)
 
@@ -417,17 +421,97 @@ def measure_send(count: int) -> float:
     return rate_pool / rate_one
 
 
+# --- part 3: a backlog after an outage ------------------------------------------------------
+SENT_TO: Counter = Counter()
+
+
+def counting_send(kind, channel, recipient, locale, context, now=None) -> str:
+    with _ids_lock:
+        SENT_TO[(channel, recipient)] += 1
+    time.sleep(0.01)  # a fast provider: the database is what the runs spend their time on
+    return fake_send(kind, channel, recipient, locale, context)
+
+
+def build_backlog(table: str, count: int, now: datetime) -> int:
+    """`count` messages due over the 2 hours before `now`, one per recipient and channel."""
+    from chalicelib.domain.messages import queued
+    from chalicelib.store import bookings, outbox
+    from chalicelib.store.models import AppointmentItem, MessageItem
+
+    fresh_table(table)
+    business_list = make_businesses(20)
+    rng = random.Random(11)
+    made = n = 0
+    with AppointmentItem.batch_write() as appts, MessageItem.batch_write() as msgs:
+        while made < count:
+            business = business_list[n % len(business_list)]
+            start = now + timedelta(hours=3, minutes=15 * rng.randrange(16))
+            booked_at = (now - timedelta(days=rng.uniform(2, 20))).replace(microsecond=0)
+            appt, planned = make_booking(rng, business, n, start, booked_at)
+            n += 1
+            appts.save(bookings.to_item(appt))
+            for m in planned[: count - made]:
+                due = (now - timedelta(seconds=rng.randrange(60, 7200))).replace(microsecond=0)
+                msgs.save(outbox.to_item(queued(dataclasses.replace(m, due_at=due), booked_at)))
+                made += 1
+    return made
+
+
+def measure_backlog(count: int) -> tuple[int, float]:
+    from chalicelib.jobs import send_due
+    from chalicelib.store import businesses, jobs
+
+    now = MEASURE_AT
+    t0 = time.perf_counter()
+    made = build_backlog("rebook-bench-backlog", count, now)
+    print(
+        f"[backlog] {made} messages due over the 2 hours before {now:%H:%MZ}, written in {time.perf_counter() - t0:.1f} s"
+    )
+    jobs.set_watermark(send_due.JOB, now - timedelta(hours=2), now)
+    businesses.clear_cache()
+    stub_provider(counting_send)
+    SENT_TO.clear()
+    runs, longest, sent, moment = 0, 0.0, 0, now
+    while True:
+        t0 = time.perf_counter()
+        summary = quiet_run(moment)
+        took = time.perf_counter() - t0
+        runs += 1
+        longest = max(longest, took)
+        sent += summary.sent
+        print(
+            f"[backlog] run {runs} at {moment:%H:%M}: due {summary.due}, sent {summary.sent}, "
+            f"stopped by budget {summary.stopped_by_budget}, {took:.1f} s",
+            flush=True,
+        )
+        if not summary.stopped_by_budget and summary.due == 0:
+            break
+        moment += timedelta(minutes=1)
+        assert runs < 100, "the backlog does not drain"
+    twice = sum(1 for n in SENT_TO.values() if n > 1)
+    assert sent == made and len(SENT_TO) == made and twice == 0, (sent, made, len(SENT_TO), twice)
+    print(
+        f"[backlog] {made} sent in {runs} runs (the last one found nothing), longest run {longest:.1f} s "
+        f"against a budget of {send_due.BUDGET_SECONDS:.0f} s; sent twice: {twice}"
+    )
+    drop_table("rebook-bench-backlog")
+    return runs, longest
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 000 / 10 000 appointments, 100 sends")
     parser.add_argument("--small", type=int, help="appointments of the small table (default 10 000)")
     parser.add_argument("--large", type=int, help="appointments of the large table (default 100 000)")
     parser.add_argument("--send", type=int, help="due messages of the throughput part (default 300)")
+    parser.add_argument("--backlog", type=int, help="messages of the backlog part (default 10 000)")
+    parser.add_argument("--backlog-only", action="store_true", help="only part 3 (the backlog)")
     parser.add_argument("--threads", type=int, default=4, help="loader threads (default 4)")
     args = parser.parse_args()
     small = args.small or (1_000 if args.quick else 10_000)
     large = args.large or (10_000 if args.quick else 100_000)
     send = args.send or (100 if args.quick else 300)
+    backlog = args.backlog or (2_000 if args.quick else 10_000)
 
     started = time.perf_counter()
     with DynamoDBLocal() as ddb:
@@ -444,14 +528,20 @@ def main() -> None:
         )
         os.environ.pop("REBOOK_AWS_ENDPOINT", None)
         count_dynamodb_requests()
+        if args.backlog_only:
+            backlog_runs, max_run = measure_backlog(backlog)
+            print(f"bench: backlog_runs={backlog_runs} max_run_s={max_run:.1f}")
+            return
         small_result = measure_reads(small, args.threads)
         large_result = measure_reads(large, args.threads)
         speedup = measure_send(send)
+        backlog_runs, max_run = measure_backlog(backlog)
     print(f"total {time.perf_counter() - started:.0f} s")
     # Fixed names (the sizes measured are printed above; --quick uses smaller ones).
     print(
         f"bench: items_read_per_due_10k={small_result['per_due']:.2f} "
-        f"items_read_per_due_100k={large_result['per_due']:.2f} send_speedup={speedup:.2f}"
+        f"items_read_per_due_100k={large_result['per_due']:.2f} send_speedup={speedup:.2f} "
+        f"backlog_runs={backlog_runs} max_run_s={max_run:.1f}"
     )
 
 

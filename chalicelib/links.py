@@ -53,6 +53,11 @@ def manage_url(token: str) -> str:
     return f"{get_settings().public_url}/m/{token}"
 
 
+def pay_url(token: str) -> str:
+    """The pay page of a booking held while the client pays (the manage token)."""
+    return f"{get_settings().public_url}/pay/{token}"
+
+
 def hold_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
     """The confirmation link of a held booking: only in the message sent to the client's
     contact, never in the booking's answer (clicking it proves the contact is hers).

@@ -44,6 +44,16 @@ class Settings:
     # plain http (the tests' receiver, `make run`); honoured only in local and test stages.
     webhooks_allow_private: bool = False
     webhook_timeout_seconds: float = 5.0  # REBOOK_WEBHOOK_TIMEOUT: connect + answer, per attempt
+    # Stripe (docs/payments.md). Each business has its own Stripe account: its keys are
+    # one Secrets Manager secret, <stripe_secret_prefix><business id>, in AWS; locally
+    # and in tests one set of keys from the environment serves every business, and the
+    # API and Stripe.js come from localstripe (stripe_api_base, stripe_js_url).
+    stripe_api_base: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_secret_prefix: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -84,6 +94,12 @@ def get_settings() -> Settings:
         pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
         import_workers=max(1, int(env.get("REBOOK_IMPORT_WORKERS", "4"))),
         clock_file=(env.get("REBOOK_CLOCK_FILE") or None) if stage in LOCAL_STAGES else None,
+        stripe_api_base=(env.get("REBOOK_STRIPE_API_BASE") or None) if stage in LOCAL_STAGES else None,
+        stripe_js_url=env.get("REBOOK_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+        stripe_secret_key=env.get("REBOOK_STRIPE_SECRET_KEY") or None,
+        stripe_publishable_key=env.get("REBOOK_STRIPE_PUBLISHABLE_KEY") or None,
+        stripe_webhook_secret=env.get("REBOOK_STRIPE_WEBHOOK_SECRET") or None,
+        stripe_secret_prefix=env.get("REBOOK_STRIPE_SECRET_PREFIX") or None,
         media_url=(env.get("REBOOK_MEDIA_URL") or "/static/img").rstrip("/"),
         webhooks_allow_private=stage in LOCAL_STAGES and env.get("REBOOK_WEBHOOKS_ALLOW_PRIVATE", "") in ("1", "true"),
         webhook_timeout_seconds=float(env.get("REBOOK_WEBHOOK_TIMEOUT", "5")),

@@ -12,6 +12,9 @@ import zipfile
 from pathlib import Path
 
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Files the app reads at run time from outside app.py and chalicelib/: the OpenAPI
+# document it serves (chalicelib/api/reference.py), at the same path as in the repository.
+DOCUMENTS = ("docs/openapi.yaml",)
 
 
 def _provided(name: str) -> bool:
@@ -28,3 +31,11 @@ def strip_runtime_provided(zip_path: Path) -> None:
             if not _provided(info.filename):
                 dst.writestr(info, src.read(info.filename))
     shutil.move(lean, zip_path)
+
+
+def add_documents(zip_path: Path, root: Path) -> None:
+    with zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED) as z:
+        present = set(z.namelist())
+        for name in DOCUMENTS:
+            if name not in present:
+                z.write(root / name, name)

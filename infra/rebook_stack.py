@@ -97,7 +97,7 @@ def lean_chalice():
     every function published behind an alias (infra/published.py)."""
     from chalice.cdk import Chalice
 
-    from infra.lean_package import strip_runtime_provided
+    from infra.lean_package import add_documents, strip_runtime_provided
     from infra.published import publish_versions
 
     class LeanChalice(Chalice):
@@ -105,6 +105,7 @@ def lean_chalice():
             super()._package_app()
             package = Path(self._sam_package_dir)
             strip_runtime_provided(package / "deployment.zip")
+            add_documents(package / "deployment.zip", ROOT)
             # Versions, a `live` alias behind API Gateway and the schedules, SnapStart.
             sam = package / "sam.json"
             sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))
@@ -146,6 +147,9 @@ class RebookStack(cdk.Stack):
             description="Signs the links Rebook sends (manage, feedback, unsubscribe, card, referral).",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
         )
+        # The salons' Stripe keys are not made here: each is put when the salon connects
+        # Stripe, and the functions may read those secrets only (docs/payments.md).
+        self.stripe_secret_prefix = f"rebook/{s.name}/stripe/"
         self.user_pool, self.user_pool_client = self._owners(s, retain)
         self.mail = ses.ConfigurationSet(
             self, "Mail", configuration_set_name=f"rebook-{s.name}", reputation_metrics=True, sending_enabled=True
@@ -160,6 +164,9 @@ class RebookStack(cdk.Stack):
             {
                 "REBOOK_TABLE": self.data_table_name,
                 "REBOOK_LINK_SECRET_ID": self.link_secret.secret_arn,
+                # Each salon's own Stripe keys: one secret per business under this prefix
+                # (docs/deploy.md, "Connect a salon's Stripe account").
+                "REBOOK_STRIPE_SECRET_PREFIX": self.stripe_secret_prefix,
                 "REBOOK_PUBLIC_URL": s.public_url,
                 "REBOOK_EMAIL_FROM": s.email_from,
                 "REBOOK_SES_CONFIGURATION_SET": self.mail.configuration_set_name,
@@ -257,9 +264,9 @@ class RebookStack(cdk.Stack):
 
     def _outbox_stream(self) -> None:
         """The outbox stream's trigger on the table's stream, filtered to new pending
-        messages (the only records it acts on), so the table's other writes never invoke
-        it; its role reads this one stream and nothing else of it."""
-        from chalicelib.store.outbox import STREAM_FILTER
+        messages and released parked ones (the only records it acts on), so the table's
+        other writes never invoke it; its role reads this one stream and nothing else of it."""
+        from chalicelib.store.outbox import STREAM_FILTERS
 
         function = self.app.get_resource(OUTBOX_STREAM_FUNCTION)
         events = f"Events.{OUTBOX_STREAM_EVENT}.Properties"
@@ -268,7 +275,7 @@ class RebookStack(cdk.Stack):
             return
         function.add_property_override(f"{events}.Stream", self.data_stream_arn)
         function.add_property_override(
-            f"{events}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(STREAM_FILTER)}]}
+            f"{events}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(f)} for f in STREAM_FILTERS]}
         )
         # A batch that keeps failing is dropped after a few tries: its messages stay due
         # for the sweeper, and newer records are not held up behind it.
@@ -449,6 +456,17 @@ class RebookStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="LinkSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
+            )
+        )
+        # Read only, and only the salons' Stripe keys of this stage: never list, never write.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="StripeKeys",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[
+                    f"arn:{self.partition}:secretsmanager:{self.region}:{self.account}:secret:"
+                    f"{self.stripe_secret_prefix}*"
+                ],
             )
         )
         return role

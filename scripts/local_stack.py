@@ -33,7 +33,8 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from chalicelib.auth.local_keys import LOCAL_AUDIENCE, LOCAL_ISSUER
-from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, port_is_free, stop_process_group
+from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_port, port_is_free, stop_process_group
+from scripts.localstripe_server import LocalStripe
 from scripts.mock_aws import MockAws, verify_sender
 
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -204,6 +205,7 @@ class LocalStack:
         self.reload = reload
         self.ddb: DynamoDBLocal | None = None
         self.aws: MockAws | None = None
+        self.stripe: LocalStripe | None = None
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.env: dict[str, str] = {}
         self.accounts: list[dict] = []
@@ -251,6 +253,16 @@ class LocalStack:
         # What it "sends" is kept beside the data, so it survives a restart as bookings do.
         self.aws = MockAws(self.aws_port, log_path=logs / "mock-aws.log", store=self.local_dir / "sent-messages.jsonl")
         self._starting(self.aws.launch)
+        # localstripe (GPL, its own process): the Stripe API, Stripe.js's stand-in and
+        # signed webhooks, on a port of its own (REBOOK_STRIPE_PORT, else any free one);
+        # ready before the API server starts, which reads its address from the env.
+        stripe_port = int(os.environ.get("REBOOK_STRIPE_PORT") or free_port())
+        logs.mkdir(parents=True, exist_ok=True)
+        print(f"Starting localstripe (fake Stripe) on port {stripe_port} ...")
+        self.stripe = LocalStripe(stripe_port, log_path=str(logs / "localstripe.log"))
+        self._starting(self.stripe.start)
+        self.stripe.send_webhooks_to(f"{self.api}/webhooks/stripe")
+        self.env.update(self.stripe.env())
         self.accounts = local_accounts(self.local_dir)  # before the API server reads them
         self.spawn("API server", self.api_command())  # it reaches the table only when asked
 
@@ -344,7 +356,7 @@ class LocalStack:
         for _name, proc in reversed(self.children):
             stop_process_group(proc)
         self.children.clear()
-        for service in (self.aws, self.ddb):
+        for service in (self.stripe, self.aws, self.ddb):
             if service is not None:
                 service.stop()
 
@@ -362,6 +374,7 @@ class LocalStack:
                 *[f"    {a['role']:<6} {a['email']:<32} password {a['password']}" for a in self.accounts],
                 f"  Owner API           {self.api}/api/v1/admin/me  (token: rebook_cli owner-token demo)",
                 f"  Mock AWS (SES/SNS)  {self.aws.endpoint}",
+                f"  localstripe         {self.stripe.url if self.stripe else '-'}  (test card 4242 4242 4242 4242)",
                 f"  DynamoDB Local      {self.ddb.endpoint}",
                 "",
                 "List sent emails and SMS:  .venv/bin/python -m scripts.sent_messages",

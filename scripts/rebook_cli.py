@@ -146,6 +146,30 @@ def cmd_kpi_recount(args) -> None:
     print(f"{n} clients of {args.business} marked; the kpi_sync job recounts them on its next runs")
 
 
+def cmd_index_staff_calendars(args) -> None:
+    """Put a business's appointments written before the staff calendars existed on their
+    staff member's calendar (g4), which the staff feeds read (run once per business after
+    the release that added them; repeatable)."""
+    from chalicelib.store import bookings, businesses
+
+    b = businesses.get_by_slug(args.business)
+    if b is None:
+        raise SystemExit(f"no business {args.business!r}")
+    n = bookings.index_staff_calendars(b.id)
+    print(f"{n} appointments of {args.business} put on their staff member's calendar")
+
+
+def cmd_index_client_search(args) -> None:
+    """Write the search keys of a business's clients from before they existed (the owner's
+    search finds clients only through them; run once per business after that release)."""
+    from chalicelib.store import businesses, search
+
+    b = businesses.get_by_slug(args.business)
+    if b is None:
+        raise SystemExit(f"no business {args.business!r}")
+    print(f"{search.index_business(b.id)} clients of {args.business} indexed for the owner's search")
+
+
 def cmd_owner_token(args) -> None:
     """A signed owner (or staff) token for the local stack, from its local key."""
     from chalicelib.auth.local_keys import issue_token
@@ -248,6 +272,12 @@ def main(argv=None) -> None:
     p = sub.add_parser("kpi-recount", help="mark every client of a business for the KPI sync to recount")
     p.add_argument("business", help="the business's slug, e.g. demo")
     p.set_defaults(fn=cmd_kpi_recount)
+    p = sub.add_parser("index-staff-calendars", help="put older appointments on their staff member's calendar (feeds)")
+    p.add_argument("business", help="the business's slug, e.g. demo")
+    p.set_defaults(fn=cmd_index_staff_calendars)
+    p = sub.add_parser("index-client-search", help="write the search keys of clients from before they existed")
+    p.add_argument("business", help="the business's slug, e.g. demo")
+    p.set_defaults(fn=cmd_index_client_search)
     p = sub.add_parser("clock", help="the local stack's clock (moved by run-job --now); --reset: real time")
     p.add_argument("--reset", action="store_true")
     p.set_defaults(fn=cmd_clock)

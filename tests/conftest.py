@@ -4,6 +4,7 @@ a frozen clock, and Chalice's test client."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ LONG_FIRST = (
     "tests/browser/",  # the local stack and Chromium; a stack per pinned day
     "tests/infra/",  # cdk synth and cfn-lint, once for the module
     "tests/contract/test_public_api_fuzz.py",  # Schemathesis: 50 cases and more per operation
+    "tests/contract/test_owner_api_fuzz.py",  # Schemathesis: every owner operation on one stage
     "tests/integration/",
 )
 # Tests that share a started component run on one worker, so that it starts once: the
@@ -32,6 +34,8 @@ SHARED = {
     "tests/browser/test_settings_ui.py": "browser-settings",  # a stack of its own
     "tests/browser/": "browser",
     "tests/infra/": "cdk-synth",
+    "tests/contract/test_owner_api_fuzz.py": "owner-fuzz",  # one stage for all its operations
+    "tests/contract/test_link_pages_fuzz.py": "link-fuzz",  # the same
     "tests/test_local_tools.py": "local-tools",
 }
 
@@ -140,23 +144,31 @@ def reset_caches():
     profile.clear_ratings()
 
 
-@pytest.fixture
-def env(monkeypatch):
+def set_env(monkeypatch) -> None:
     for k, v in TEST_ENV.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("REBOOK_AUTH_JWKS_FILE", str(auth_dir() / "jwks.json"))
     reset_caches()
+
+
+@pytest.fixture
+def env(monkeypatch):
+    set_env(monkeypatch)
     yield
     reset_caches()
 
 
-@pytest.fixture
-def frozen_now(monkeypatch):
+def freeze_clock(monkeypatch) -> dict:
     from chalicelib import clock
 
     state = {"now": FROZEN_NOW}
     monkeypatch.setattr(clock, "now", lambda: state["now"])
     return state
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    return freeze_clock(monkeypatch)
 
 
 @cache
@@ -179,6 +191,12 @@ def load_demo():
 @pytest.fixture
 def aws(env):
     """moto in process: the table, a verified sender domain and the demo business."""
+    with moto_stage() as business:
+        yield business
+
+
+@contextmanager
+def moto_stage():
     from moto import mock_aws
 
     with mock_aws():

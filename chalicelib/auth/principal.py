@@ -14,8 +14,10 @@ ROLES = ("owner", "staff")
 
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
 # trail, the business's settings, its figures (KPIs: revenue) and importing clients
-# from another system are the owner's, and so is dismissing a client's early warning.
-OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings"}
+# from another system are the owner's, and so is dismissing a client's early warning; so
+# are a booking's money (charging a fee by hand, waiving it, refunding). Marking a no-show
+# charges its fee by the accepted terms.
+OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings", "money"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class Principal:
     business_id: str
     role: str
     staff_id: str | None = None
+    # An integration's API key (chalicelib/domain/api_keys.py): its id and scopes. The
+    # key acts for the business as its owner would, but only on the routes its scopes open.
+    key_id: str | None = None
+    scopes: tuple[str, ...] = ()
 
     def can(self, permission: str) -> bool:
         return self.role == "owner" or permission not in OWNER_ONLY
@@ -39,6 +45,8 @@ class Principal:
             "business_id": self.business_id,
             "role": self.role,
             "staff_id": self.staff_id or "",
+            "key_id": self.key_id or "",
+            "scopes": " ".join(self.scopes),
         }
 
     @classmethod
@@ -50,4 +58,6 @@ class Principal:
             business_id=ctx["business_id"],
             role=ctx["role"],
             staff_id=ctx.get("staff_id") or None,
+            key_id=ctx.get("key_id") or None,
+            scopes=tuple((ctx.get("scopes") or "").split()),
         )

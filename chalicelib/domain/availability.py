@@ -6,7 +6,6 @@ through zoneinfo, so days with a DST switch have the right number of real hours.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -76,21 +75,28 @@ def candidate_starts(cfg: BusinessConfig, service: Service, staff: Staff, day: d
     return out
 
 
-def _overlaps(start: datetime, end: datetime, busy_starts: list[datetime], busy: list[Busy]) -> bool:
-    i = bisect_left(busy_starts, end)
-    # Any busy interval that starts before our end and ends after our start overlaps.
-    return any(b_end > start for _, b_end in busy[:i])
+def _sweep(candidates: Iterable[datetime], occupancy: timedelta, busy: Iterable[Busy]) -> list[datetime]:
+    """The candidates (in order) whose [t, t + occupancy) overlaps no busy stretch: one
+    pass over both sorted lists. A candidate overlaps when some stretch starts before its
+    end and ends after its start; stretches that start before its end only grow in number
+    as the candidates move on, so the latest end among them is all the sweep keeps."""
+    occupied = sorted(busy)
+    i, latest_end, free = 0, None, []
+    for t in candidates:
+        end = t + occupancy
+        while i < len(occupied) and occupied[i][0] < end:
+            latest_end = occupied[i][1] if latest_end is None else max(latest_end, occupied[i][1])
+            i += 1
+        if latest_end is None or latest_end <= t:
+            free.append(t)
+    return free
 
 
 def free_starts(
     cfg: BusinessConfig, service: Service, staff: Staff, day: date, now: datetime, busy: Iterable[Busy]
 ) -> list[datetime]:
-    occupied = sorted(busy)
-    starts = [b[0] for b in occupied]
     occupancy = timedelta(minutes=service.occupancy_minutes)
-    return [
-        t for t in candidate_starts(cfg, service, staff, day, now) if not _overlaps(t, t + occupancy, starts, occupied)
-    ]
+    return _sweep(candidate_starts(cfg, service, staff, day, now), occupancy, busy)
 
 
 def availability(
@@ -102,14 +108,16 @@ def availability(
     now: datetime,
     busy_by_staff: Mapping[str, Iterable[Busy]],
 ) -> dict[str, list[datetime]]:
-    """Free start times per staff member over the inclusive local date range."""
+    """Free start times per staff member over the inclusive local date range: each
+    member's candidates of every day and her busy time, swept once together (linear in
+    the days, not days x bookings)."""
+    occupancy = timedelta(minutes=service.occupancy_minutes)
     result: dict[str, list[datetime]] = {}
     for member in staff_members:
-        busy = list(busy_by_staff.get(member.id, ()))
-        slots: list[datetime] = []
-        for day in daterange(date_from, date_to):
-            slots.extend(free_starts(cfg, service, member, day, now, busy))
-        result[member.id] = slots
+        candidates = [
+            t for day in daterange(date_from, date_to) for t in candidate_starts(cfg, service, member, day, now)
+        ]
+        result[member.id] = _sweep(sorted(candidates), occupancy, busy_by_staff.get(member.id, ()))
     return result
 
 

@@ -15,11 +15,13 @@ from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.locales import LOCALES
+from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import parse_instant
 
 
 class Status(str, Enum):
     BOOKED = "booked"
+    PENDING_PAYMENT = "pending_payment"  # holds its time while the client pays
     ARRIVED = "arrived"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
@@ -27,6 +29,23 @@ class Status(str, Enum):
 
 
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
+
+
+class HoldFor(str, Enum):
+    """What a held booking waits for before its time is hers for good (else it is freed
+    when the hold runs out: the hold_expiry job)."""
+
+    CONFIRMATION = "confirmation"  # a new client's click on the link sent to her
+    PAYMENT = "payment"  # her deposit, prepayment or card on file (status pending_payment)
+
+
+# Why a held booking was cancelled when its hold ended without her confirmation or
+# payment: it never became a booking (the KPIs leave it out).
+HOLD_RAN_OUT = "unconfirmed"
+PAYMENT_EXPIRED = "payment_expired"
+PAYMENT_DECLINED = "payment_declined"
+HOLD_ENDINGS = frozenset({HOLD_RAN_OUT, PAYMENT_EXPIRED, PAYMENT_DECLINED})
+
 # How a booked visit whose hold waits for the client's confirmation link is shown (the
 # API's and the pages' `status`); stored, it is booked with a `hold_until`.
 AWAITING_CONFIRMATION = "awaiting_confirmation"
@@ -95,6 +114,9 @@ class BookingIn(BaseModel):
     # leave the token out). A referral link's token, when the client came through one.
     reward: RewardUse | None = None
     referral: str | None = Field(default=None, max_length=200)
+    # The version of the business's payment policy and terms the client saw and ticked
+    # (the profile's `payments.version`): required when the service takes payment.
+    accepted_payment_terms: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class RescheduleIn(BaseModel):
@@ -201,19 +223,40 @@ class Appointment:
     feedback_requested: bool = False
     # False for a past visit imported without stamps (POST /imports with "stamps": false).
     earns_stamp: bool = True
-    # A new client's booking held only until she confirms it by the link sent to her
-    # (Limits.hold_unconfirmed), and when she did: a contact that proved itself.
+    # One hold at most: the booking's time is held only until `hold_until`, waiting for
+    # `hold_for` (HoldFor): a new client's confirmation by the link sent to her
+    # (Limits.hold_unconfirmed; booked, `hold_confirmed_at` once she did: a contact that
+    # proved itself), or her payment (pending_payment until paid; domain/payments.py).
     hold_until: datetime | None = None
+    hold_for: str | None = None
     hold_confirmed_at: datetime | None = None
+    payment: BookingPayment | None = None  # what it pays or secures
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
     @property
+    def waits_for(self) -> str | None:
+        """What its hold still waits for (a HoldFor value), or None: not held, or no more.
+        (A hold stored before `hold_for` was is a confirmation's.)"""
+        if self.hold_until is None:
+            return None
+        if self.status == Status.PENDING_PAYMENT.value:
+            return HoldFor.PAYMENT.value
+        if self.status == Status.BOOKED.value and self.hold_confirmed_at is None and self.hold_for != HoldFor.PAYMENT:
+            return HoldFor.CONFIRMATION.value
+        return None
+
+    @property
     def held(self) -> bool:
-        """Booked, its time held only until the client confirms it."""
-        return self.status == Status.BOOKED.value and self.hold_until is not None and self.hold_confirmed_at is None
+        """Its time held only until `hold_until`, for the client's confirmation or payment."""
+        return self.waits_for is not None
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Booked, its time held only until the client confirms it by her link."""
+        return self.waits_for == HoldFor.CONFIRMATION.value
 
     @property
     def vouches_for_client(self) -> bool:
@@ -222,8 +265,13 @@ class Appointment:
         return self.status in (Status.ARRIVED.value, Status.COMPLETED.value) or self.hold_confirmed_at is not None
 
     @property
+    def never_booked(self) -> bool:
+        """Cancelled when its hold ended unconfirmed or unpaid: it never was a booking."""
+        return self.status == Status.CANCELLED.value and self.cancel_reason in HOLD_ENDINGS
+
+    @property
     def shown_status(self) -> str:
-        return AWAITING_CONFIRMATION if self.held else self.status
+        return AWAITING_CONFIRMATION if self.awaiting_confirmation else self.status
 
     def moved_to(self, start: datetime, service: Service, now: datetime, staff_id: str | None = None) -> Appointment:
         """The same booking at another time, or with someone else (its messages' keys

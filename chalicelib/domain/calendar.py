@@ -45,7 +45,7 @@ class Markers:
     note: bool
     allergy: bool
     first_visit: bool
-    deposit: bool = False  # no payments yet: never held
+    deposit: bool = False  # money of the client's is held for it (a deposit or prepayment)
     held: bool = False  # a new client's booking waiting for her confirmation link
 
     def as_dict(self) -> dict[str, bool]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
 from chalicelib.domain.locales import LOCALES
+from chalicelib.domain.payments import PaymentPolicy, Payments, VatPercent
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Every duration, buffer, step and opening time sits on a 5-minute grid: the calendar
@@ -167,6 +168,10 @@ class Service(BaseModel):
     buffer_minutes: int = Field(default=0, ge=0, le=120)
     # How often clients typically come back for this service (retention rhythm).
     return_interval_days: int | None = Field(default=None, ge=1, le=730)
+    # What a booking of it pays or secures up front; None: the business's policy.
+    payment: PaymentPolicy | None = None
+    # The VAT rate in its price (%); None: the business's (payments.vat_percent).
+    vat_percent: VatPercent | None = None
 
     @model_validator(mode="after")
     def _grid(self) -> Self:
@@ -524,6 +529,7 @@ class BusinessConfig(BaseModel):
     feedback: FeedbackSettings = FeedbackSettings()
     limits: Limits = Limits()
     sms: SmsRules = SmsRules()
+    payments: Payments = Payments()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
 

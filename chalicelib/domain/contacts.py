@@ -81,6 +81,34 @@ def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
+MAX_TOKEN = 100  # characters of a search token (and of a search)
+NAME_TOKENS = 4  # "anna maria virtanen" is found from "anna", "maria" and "virtanen"
+
+
+# A search looks in one kind of token, told by the needle: digits -> phones, an "@" ->
+# emails, anything else -> names (so "ma" lists Maija once, not again for her email).
+NAME, PHONE, EMAIL = "n:", "p:", "e:"
+
+
+def search_tokens(name: str | None, phone: str | None, email: str | None) -> frozenset[str]:
+    """What the owner's search finds a client by, each matched from its start: her folded
+    name from each of its first words on ("maija meikalainen", "meikalainen"), her
+    phone's digits in international and national form, her lower-cased email."""
+    words = fold(name or "").replace("#", " ").split()
+    tokens = {NAME + " ".join(words[i:]) for i in range(min(len(words), NAME_TOKENS))}
+    if phone:
+        tokens.update(PHONE + p for p in search_text(None, phone, None).split() if p)
+    if email:
+        tokens.add(EMAIL + email.lower().replace("#", " "))
+    return frozenset(t[:MAX_TOKEN] for t in tokens)
+
+
+def search_prefix(needle: str) -> str:
+    """The start of the tokens a needle (search_needle's form) matches."""
+    kind = PHONE if needle.isdigit() else EMAIL if "@" in needle else NAME
+    return (kind + needle.replace("#", " "))[:MAX_TOKEN]
+
+
 def fold(text: str) -> str:
     """'Äijälä' -> 'aijala': searching ignores case and accents."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -53,6 +53,16 @@ COUNTERS = (
     "nudge_messages",
     "nudge_bookings",
     "nudge_revenue_cents",
+    # Money (docs/payments.md), in the period of the visit: deposits and prepayments
+    # taken, fees charged (collected or still open) and collected, refunds; and the
+    # no-shows of visits with and without a deposit or card on file behind them.
+    "deposits",
+    "deposit_cents",
+    "fees_charged_cents",
+    "fees_collected_cents",
+    "refunds_cents",
+    "protected_due",
+    "protected_no_show",
 )
 # Kept by the feedback transaction, not by the contribution.
 RATING_COUNTERS = ("ratings_sum", "ratings_count")
@@ -191,7 +201,8 @@ def contribution(
     to her. Booked visits whose outcome is not settled yet count only as appointments.
     Days before `days_from` are left out (see DAY_HORIZON_DAYS); months, quarters and
     years are always counted."""
-    appts = list(appointments)
+    # A hold that ran out unconfirmed or unpaid, or a declined card, never was a booking.
+    appts = [a for a in appointments if not a.never_booked]
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     first_day = days_from.isoformat() if days_from else ""
 
@@ -221,11 +232,18 @@ def contribution(
                 add(a.start, "late_cancelled")
         elif a.status in (Status.COMPLETED.value, Status.NO_SHOW.value):
             group = "reminded" if a.reminded else "unreminded"
+            # With a deposit or a card on file behind it (those without: the rest of due).
+            protected = a.payment is not None and a.payment.protected
             add(a.start, f"{group}_due")
+            if protected:
+                add(a.start, "protected_due")
             if a.status == Status.NO_SHOW.value:
                 add(a.start, "no_show")
                 add(a.start, f"{group}_no_show")
+                if protected:
+                    add(a.start, "protected_no_show")
                 add_staff(a, "no_show")
+        _money(a, add)
     for a in done:
         add(a.start, "completed")
         add(a.start, "revenue_cents", a.price_cents)
@@ -250,6 +268,25 @@ def contribution(
     _winbacks(sorted(winbacks), kept, add)
     _nudges(sorted(nudges), kept, add)
     return {p: {k: v for k, v in c.items() if v} for p, c in counts.items() if any(c.values())}
+
+
+def _money(a: Appointment, add: Callable[..., None]) -> None:
+    """What a booking's payment adds: its deposit or prepayment (what it took, refunded
+    or not), its fees charged (not waived) and collected, its refunds."""
+    pay = a.payment
+    if pay is None or a.status == Status.PENDING_PAYMENT.value:
+        return
+    if deposit := pay.deposit_cents:
+        add(a.start, "deposits")
+        add(a.start, "deposit_cents", deposit)
+    charged = sum(pay.fee_cents.get(k, 0) for k, state in pay.fees.items() if state != "waived")
+    collected = sum(pay.fee_cents.get(k, 0) for k, state in pay.fees.items() if state == "succeeded")
+    if charged:
+        add(a.start, "fees_charged_cents", charged)
+    if collected:
+        add(a.start, "fees_collected_cents", collected)
+    if pay.refunded_cents:
+        add(a.start, "refunds_cents", pay.refunded_cents)
 
 
 def without_days_before(counts: Mapping[str, Mapping[str, int]], first: date) -> Counts:
@@ -375,4 +412,12 @@ def _figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, Fig
         "nudge_revenue_cents": _count(g("nudge_revenue_cents")),
         "no_show_rate_reminded": _ratio(g("reminded_no_show"), g("reminded_due")),
         "no_show_rate_not_reminded": _ratio(g("unreminded_no_show"), g("unreminded_due")),
+        "revenue_per_visit_cents": _ratio(g("revenue_cents"), completed, digits=0),
+        "deposits_taken": _count(g("deposits")),
+        "deposits_taken_cents": _count(g("deposit_cents")),
+        "fees_charged_cents": _count(g("fees_charged_cents")),
+        "fees_collected_cents": _count(g("fees_collected_cents")),
+        "refunds_cents": _count(g("refunds_cents")),
+        "no_show_rate_protected": _ratio(g("protected_no_show"), g("protected_due")),
+        "no_show_rate_unprotected": _ratio(g("no_show") - g("protected_no_show"), due - g("protected_due")),
     }

@@ -27,6 +27,8 @@ class MessageStatus(str, Enum):
     SENT = "sent"
     FAILED = "failed"  # for good: the owner sees it
     SKIPPED = "skipped"  # not sent, and why (last_error)
+    # Waits for its booking to be paid (a confirmation): not due, not in the due index.
+    PARKED = "parked"
 
 
 # Still to be sent: in the due index, claimable by the sweeper.

@@ -38,7 +38,7 @@ def _hold_expiry(now: datetime, simulated: bool = False) -> Any:
 def _marketing(now: datetime, simulated: bool = False) -> Any:
     from chalicelib.services import marketing
 
-    return marketing.run(now)
+    return marketing.run(now, simulated=simulated)
 
 
 def _kpi_sync(now: datetime, simulated: bool = False) -> Any:
@@ -101,7 +101,11 @@ JOBS = {
         "kpi_sync", 5, _kpi_sync, "bring the KPI aggregates in line with the clients whose history changed"
     ),
     "hold_expiry": Job(
-        "hold_expiry", 1, _hold_expiry, "free the time of new clients' held bookings not confirmed in time"
+        "hold_expiry",
+        1,
+        _hold_expiry,
+        "end the holds that ran out: a new client's booking not confirmed in time is freed; an unpaid one is"
+        " reconciled with Stripe first (paid: booked), else freed",
     ),
     "imports": Job("imports", 1, _imports, "CSV imports of clients: the next chunks of each running import"),
     "marketing": Job("marketing", 60, _marketing, "win-back and birthday messages, at each business's local morning"),

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from chalicelib import clock
-from chalicelib.domain.booking import cancellation_deadline, change_deadline, offers_change
+from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
 from chalicelib.domain.config import WEEKDAYS, Business
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant
@@ -84,6 +84,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             ctx["staff_name"] = member.name if member else None
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
+            ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
             known = returning_client(b, params.get("again"))
             if known:
                 ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
@@ -175,6 +176,34 @@ def returning_client(b: Business, token: str | None) -> dict[str, str] | None:
     return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": c.phone or "", "email": c.email or ""}
 
 
+def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale: str) -> dict[str, Any] | None:
+    """What the service pays or secures when booking, in euros, and the cancellation
+    terms with their deadline in local time: shown before she books, ticked to accept."""
+    from chalicelib.domain import payments as rules
+    from chalicelib.domain.timeutil import parse_instant
+    from chalicelib.notify.localtime import format_price
+    from chalicelib.services.payments.pay import terms_text
+
+    service = b.config.service(service_id)
+    if service is None:
+        return None
+    p = b.config.payments
+    policy = rules.policy_of(p, service.payment)
+    if not rules.needs_payment(policy, service.price_cents):
+        return None
+    try:
+        start = parse_instant(start_iso)
+    except ValueError:
+        return None
+    amount = format_price(rules.due_now_cents(policy, service.price_cents), locale)
+    text = t[f"pay_policy_{policy.kind.value}"].format(amount=amount)
+    return {
+        "version": p.version,
+        "text": text,
+        "terms": terms_text(t, p.terms.model_dump(), start, b.config.tz, locale),
+    }
+
+
 def change_policy(b: Business, start_iso: str, t: dict, locale: str) -> str | None:
     """What the page says before she confirms: until when she may cancel or move the
     booking online, if she books it now (chalicelib/domain/booking.py change_deadline)."""
@@ -230,6 +259,8 @@ def book_submit(
         body["reward"] = {"id": form["reward"], "card": form.get("card") or None}
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
+    if form.get("accept_terms", "").isdigit():  # the payment terms' version she ticked
+        body["accepted_payment_terms"] = int(form["accept_terms"])
     try:
         _, result = book.create_booking(
             slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip
@@ -261,16 +292,21 @@ def book_submit(
             staff_name=member.name if member else None,
             form=form,
             taken=taken,
+            payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
             idempotency_key=new_form_key(),
             link=lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v}),
         )
         return e.status, page, e.retry_after
+    if result.get("status") == "pending_payment":  # on to the pay page while the time is held
+        token = result["manage_url"].rsplit("/", 1)[1]
+        return 201, f"/pay/{token}?" + urlencode({"lang": locale}), None
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 
 def hold_minutes(view: dict[str, Any]) -> int | None:
-    """Minutes left to click the confirmation link of a held booking (None: not held)."""
-    if "hold_until" not in view:
+    """Minutes left to click the confirmation link of a held booking (None: not held for
+    that; a booking held while she pays has its own page, /pay)."""
+    if "hold_until" not in view or view.get("status") != AWAITING_CONFIRMATION:
         return None
     left = parse_instant(view["hold_until"]) - clock.now()
     return max(0, int(left.total_seconds() // 60))

@@ -21,9 +21,11 @@ from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import sortable_utc
 from chalicelib.domain.visits import outcome
+from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
 from chalicelib.notify import outbox
+from chalicelib.observability import logger
 from chalicelib.services import message_plans, returns
-from chalicelib.store import bookings, businesses, clients
+from chalicelib.store import bookings, businesses, clients, jobs
 from chalicelib.store import marketing as store
 from chalicelib.store import retention as retention_store
 
@@ -83,11 +85,16 @@ def _sent(kind: str, summary: dict[str, int], now: datetime, send: Callable[[], 
 
 
 # --- win-back --------------------------------------------------------------------------
-def winback(now: datetime, summary: dict[str, int]) -> None:
-    today = now.date()
-    for offset in range(-LOOKBACK_DAYS, 2):  # local dates run up to a day ahead of UTC
-        for c in store.lapsing_on(today + timedelta(days=offset)):
-            _winback_step(c, now, summary)
+def _winback_days(now: datetime) -> list[date]:
+    return [now.date() + timedelta(days=offset) for offset in range(-LOOKBACK_DAYS, 2)]  # local dates run ahead
+
+
+def _winback_day(day: date, now: datetime, summary: dict[str, int], budget: Budget) -> None:
+    """The win-back steps due on `day`; a client whose step was taken or stopped leaves
+    the day's bucket, so a day read again goes on from the rest."""
+    for c in store.lapsing_on([day]):
+        _spend(budget)
+        _winback_step(c, now, summary)
 
 
 def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
@@ -165,13 +172,12 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
 NUDGE_GRACE_DAYS = 7
 
 
-def nudges(now: datetime, summary: dict[str, int]) -> None:
+def _nudges_of(business_id: str, now: datetime, summary: dict[str, int], budget: Budget) -> None:
     """To active clients with marketing consent, around the day their next visit is
     expected, when nothing is booked: once per last visit, within the marketing cap."""
-    for business_id in businesses.all_ids():
-        b = businesses.get_by_id(business_id)
-        if b and b.config.marketing.next_visit_nudge and _morning_reached(b, now):
-            _nudge_business(b, now, summary)
+    b = businesses.get_by_id(business_id)
+    if b and b.config.marketing.next_visit_nudge and _morning_reached(b, now):
+        _nudge_business(b, now, summary, budget)
 
 
 def _nudge_due(b: Business, c: Client, local_today: date) -> bool:
@@ -184,12 +190,13 @@ def _nudge_due(b: Business, c: Client, local_today: date) -> bool:
     return expected - lead <= local_today <= expected + timedelta(days=NUDGE_GRACE_DAYS)
 
 
-def _nudge_business(b: Business, now: datetime, summary: dict[str, int]) -> None:
+def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget: Budget) -> None:
     local_today = now.astimezone(b.config.tz).date()
     model = None
     for c in retention_store.not_at_risk_by(b.id, local_today):
+        _spend(budget)
         if not _nudge_due(b, c, local_today):
-            continue
+            continue  # most of them, and cheap: passed over again when a stopped run goes on here
         history = bookings.client_history(b.id, c.id)
         if any(outcome(a, now) in ("upcoming", "in_progress") for a in history):
             summary["nudge_booked"] += 1  # she has booked: no nudge
@@ -261,18 +268,20 @@ def _greet_on(birthday: str, year: int) -> date:
     return date(year, month, day)
 
 
-def birthdays(now: datetime, summary: dict[str, int]) -> None:
-    seen = set()
-    for offset in (-1, 0, 1):
+def _birthday_month_days(now: datetime) -> list[str]:
+    found = []
+    for offset in (-1, 0, 1):  # local dates run up to a day either side of UTC
         d = now.date() + timedelta(days=offset)
-        month_days = [d.strftime("%m-%d")]
+        found.append(d.strftime("%m-%d"))
         if d.month == 2 and d.day == 28 and not calendar.isleap(d.year):
-            month_days.append("02-29")
-        for md in month_days:
-            for c in store.birthdays_on(md):
-                if (c.business_id, c.id) not in seen:
-                    seen.add((c.business_id, c.id))
-                    _birthday(c, now, summary)
+            found.append("02-29")  # greeted on 28 February in common years
+    return found
+
+
+def _birthdays_on(month_day: str, now: datetime, summary: dict[str, int], budget: Budget) -> None:
+    for c in store.birthdays_on([month_day]):
+        _spend(budget)
+        _birthday(c, now, summary)  # once a year: a client greeted is passed over
 
 
 def _birthday(c: Client, now: datetime, summary: dict[str, int]) -> None:
@@ -294,7 +303,34 @@ def _birthday(c: Client, now: datetime, summary: dict[str, int]) -> None:
     _sent("birthday", summary, now, send)
 
 
-def run(now: datetime) -> dict[str, int]:
+# --- the hourly run ------------------------------------------------------------------------
+JOB = "marketing"
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _spend(budget: Budget) -> None:
+    if not budget.fits():
+        raise _OutOfTime()
+
+
+def _round(now: datetime) -> list[tuple[str, Callable[[datetime, dict[str, int], Budget], None]]]:
+    """An hour's work in units, in a fixed order: win-back by day, nudges by business,
+    birthdays by month-day. A unit is named so a later run can go on with it."""
+    units: list[tuple[str, Callable[[datetime, dict[str, int], Budget], None]]] = []
+    units += [(f"winback:{d.isoformat()}", functools.partial(_winback_day, d)) for d in _winback_days(now)]
+    units += [(f"nudge:{b}", functools.partial(_nudges_of, b)) for b in businesses.all_ids()]
+    units += [(f"birthday:{md}", functools.partial(_birthdays_on, md)) for md in _birthday_month_days(now)]
+    return units
+
+
+def run(now: datetime, simulated: bool = False, budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
+    """One run of the hour's round within the budget. A run the budget stops saves the
+    unit it stopped in; the next run goes on from there (what the stopped unit already
+    did is passed over: each message is sent once) and finishes the round before a new
+    one starts, so every unit gets its turn however long the backlog."""
     summary = dict.fromkeys(
         (
             "winback_sent",
@@ -305,10 +341,31 @@ def run(now: datetime) -> dict[str, int]:
             "nudge_booked",
             "birthday_sent",
             "birthday_not_allowed",
+            "units",
+            "resumed",
+            "stopped_by_budget",
         ),
         0,
     )
-    winback(now, summary)
-    nudges(now, summary)
-    birthdays(now, summary)
+    budget = Budget(budget_seconds)
+    units = _round(now)
+    names = [name for name, _ in units]
+    left = jobs.get_round(JOB)
+    began, start = now, 0
+    if left and left[1] in names:
+        began, start = left[0], names.index(left[1])
+        summary["resumed"] = 1
+    for name, work in units[start:]:
+        try:
+            work(now, summary, budget)
+        except _OutOfTime:
+            summary["stopped_by_budget"] = 1
+            if not simulated:
+                jobs.set_round(JOB, began, name, now)
+            break
+        summary["units"] += 1
+    else:
+        if left and not simulated:
+            jobs.set_round(JOB, began, None, now)  # the round is done: the next run starts a new one
+    logger().info("marketing finished", extra=summary)
     return summary

@@ -120,7 +120,7 @@ def booking_event(
     if not recipients:
         return []
     context = booking_context(b, appt, client_name, previous_start)
-    if kind == "confirmation" and appt.held and appt.hold_until is not None:
+    if kind == "confirmation" and appt.awaiting_confirmation and appt.hold_until is not None:
         # Held until she confirms: the message carries the only confirmation link.
         context["confirm_url"] = links.hold_url(links.hold_token(b.id, appt.id, appt.end))
         context["hold_until"] = iso_local(appt.hold_until, b.config.tz)

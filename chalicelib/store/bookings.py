@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain import webhooks as events
@@ -26,6 +27,7 @@ from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
 from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards, webhooks
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
@@ -93,14 +95,17 @@ def to_item(a: Appointment) -> AppointmentItem:
         feedback_requested=a.feedback_requested or None,
         no_stamp=(not a.earns_stamp) or None,
         hold_until=a.hold_until,
+        hold_for=a.hold_for,
         hold_confirmed_at=a.hold_confirmed_at,
+        payment=a.payment.to_json() if a.payment else None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
+    item.g5pk, item.g5sk = keys.staff_calendar_keys(a.business_id, a.staff_id, a.id, a.start)
     entry = f"{keys.TIMELINE_APPOINTMENTS}{iso_utc(a.start)}#{a.id}"
     item.g2pk, item.g2sk = keys.timeline_keys(a.business_id, a.client_id, entry)
     if a.is_active:
         item.g3pk, item.g3sk = keys.end_keys(a.id, a.end)
-    if a.held and a.hold_until is not None:
+    if a.held and a.hold_until is not None:  # one entry, whatever the hold waits for
         item.g4pk, item.g4sk = keys.hold_keys(a.id, a.hold_until)
     return item
 
@@ -134,7 +139,9 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         feedback_requested=bool(i.feedback_requested),
         earns_stamp=not i.no_stamp,
         hold_until=i.hold_until,
+        hold_for=i.hold_for,
         hold_confirmed_at=i.hold_confirmed_at,
+        payment=BookingPayment.from_json(i.payment) if i.payment else None,
     )
 
 
@@ -163,6 +170,44 @@ def list_appointments(business_id: str, start_from: datetime, start_to: datetime
         keys.business_calendar(business_id), AppointmentItem.g1sk.between(lo, hi + "~")
     )
     return [to_appointment(i) for i in items if i.g1sk < hi]
+
+
+def list_staff_appointments(
+    business_id: str, staff_id: str, start_from: datetime, start_to: datetime
+) -> list[Appointment]:
+    """One staff member's appointments starting in [start_from, start_to): one Query on
+    g5, which holds only hers (a staff member's feed never reads the business's)."""
+    db.configure()
+    lo, hi = iso_utc(start_from), iso_utc(start_to)
+    items = AppointmentItem.by_staff_time.query(
+        keys.staff_calendar(business_id, staff_id), AppointmentItem.g5sk.between(lo, hi + "~")
+    )
+    return [to_appointment(i) for i in items if (i.g5sk or "") < hi]
+
+
+def index_staff_calendars(business_id: str) -> int:
+    """Put every appointment of the business written before the staff calendars existed
+    on its staff member's calendar (g5): one Query of the business calendar and one
+    update per appointment not there yet. A one-off migration (`rebook_cli
+    index-staff-calendars`); repeatable."""
+    db.configure()
+    done, staff = 0, set()
+    for item in AppointmentItem.by_business_time.query(keys.business_calendar(business_id)):
+        want = keys.staff_calendar_keys(business_id, item.staff_id, item.appointment_id, item.start)
+        if (item.g5pk, item.g5sk) == want:
+            continue
+        try:
+            AppointmentItem(item.pk, item.sk).update(
+                actions=[AppointmentItem.g5pk.set(want[0]), AppointmentItem.g5sk.set(want[1])],
+                condition=(AppointmentItem.staff_id == item.staff_id) & (AppointmentItem.start == item.start),
+            )
+            done += 1
+            staff.add(item.staff_id)
+        except UpdateError:
+            pass  # moved meanwhile: the move wrote its keys
+    for staff_id in sorted(staff):  # the feeds built (and cached by calendar apps) before are stale
+        daysheets.calendar_changed(business_id, staff_id)
+    return done
 
 
 @dataclass(frozen=True)
@@ -229,6 +274,11 @@ def _free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
         daysheets.release(tx, appt.business_id, appt.staff_id, day, appointment_ref(appt.id))
 
 
+def free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
+    """Take the booking off its day sheets inside `tx` (a hold that ends unpaid)."""
+    _free_time(tx, appt, days)
+
+
 def create_booking(
     appt: Appointment,
     days: Sequence[date],
@@ -244,6 +294,7 @@ def create_booking(
     meters: Sequence[Meter] = (),
     meter_entry: Entry | None = None,
     meter_window: timedelta = timedelta(hours=24),
+    parked: Sequence[PlannedMessage] = (),
 ) -> list[Message]:
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
     them here), with the client and its confirmations, in one transaction; with the
@@ -272,7 +323,7 @@ def create_booking(
             "idempotency",
             condition=IdempotencyItem.pk.does_not_exist(),
         )
-    clients.on_booking(tx, client, now)
+    found_by = clients.on_booking(tx, client, now)
     if meter_entry is not None:  # counted on the limits' meters as they were read
         for meter in meters:
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
@@ -281,6 +332,7 @@ def create_booking(
     # Its webhooks: one outbox item in this transaction (no extra request).
     new_client = events.client_created(appt.business_id, appt.client_id, appt.source, now) if client.is_new else None
     webhooks.emit(tx, appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id)
+    outbox.queue(tx, parked, now, parked=True)  # a held booking's confirmations: once paid
     try:
         tx.commit()
     except TxFailed as err:
@@ -300,6 +352,7 @@ def create_booking(
         if err.conflict:
             raise Contended() from err
         raise
+    clients.search_after_booking(client, found_by)
     return sent
 
 
@@ -392,6 +445,8 @@ def reschedule_booking(
             AppointmentItem.seq.add(1),
             AppointmentItem.reschedules.add(1),
             AppointmentItem.g1sk.set(moved_item.g1sk),
+            AppointmentItem.g5pk.set(moved_item.g5pk),
+            AppointmentItem.g5sk.set(moved_item.g5sk),
             AppointmentItem.g2sk.set(moved_item.g2sk),
             AppointmentItem.g3pk.set(moved_item.g3pk),
             AppointmentItem.g3sk.set(moved_item.g3sk),

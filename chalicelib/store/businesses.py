@@ -50,11 +50,12 @@ def get_by_slug(slug: str) -> Business | None:
     return business
 
 
-def get_by_id(business_id: str) -> Business | None:
+def get_by_id(business_id: str, fresh: bool = False) -> Business | None:
+    """The business by id, from the container's cache unless `fresh` (read now, and cached)."""
     db.configure()
     now = time.monotonic()
     hit = _cache.get(f"id:{business_id}")
-    if hit and hit[0] > now:
+    if hit and hit[0] > now and not fresh:
         return hit[1]
     business = _load(business_id)
     _remember(business, now, business_id=business_id)

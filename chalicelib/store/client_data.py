@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
-from chalicelib.store import clients, db, keys, outbox, webhooks
+from chalicelib.store import clients, db, keys, outbox, search, webhooks
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -25,13 +25,14 @@ from chalicelib.store.models import (
     FeedbackItem,
     FollowUpItem,
     MessageItem,
+    MoneyItem,
     NoteItem,
     RewardItem,
 )
 from chalicelib.store.tx import Tx
 
 ERASED_NAME = "(erased)"
-_M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem)
+_M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem, MoneyItem)
 
 
 def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) -> Iterator[_M]:
@@ -88,6 +89,7 @@ class Export:
     feedback: list[dict[str, Any]]
     rewards: list[dict[str, Any]]
     webhook_endpoints: list[dict[str, Any]]  # where webhooks about her went: [{id, url}]
+    money: list[dict[str, Any]] = field(default_factory=list)  # charges, fees, refunds
 
 
 def export(business_id: str, client_id: str) -> Export | None:
@@ -119,6 +121,7 @@ def export(business_id: str, client_id: str) -> Export | None:
             _plain(r)
             for r in RewardItem.query(keys.biz(b), RewardItem.sk.startswith(keys.rewards_of(c)), consistent_read=True)
         ],
+        money=[_plain(m) for m in _timeline(MoneyItem, b, c, keys.TIMELINE_MONEY)],
     )
 
 
@@ -132,6 +135,7 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
     b, c = client.business_id, client.id
     pk = keys.biz(b)
     counts = {"contact_keys": 0, "appointments": 0, "messages": 0, "notes": 0, "followups": 0, "feedback": 0}
+    counts["search_keys"] = search.erase(client)  # she can no longer be found by name or contact
     for kind, value in (("phone", client.phone), ("email", client.email)):
         if value:
             try:
@@ -161,6 +165,9 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
         if f.comment:  # the rating stays in the counts; her words go
             f.update(actions=[FeedbackItem.comment.remove()])
             counts["feedback"] += 1
+    for money in _timeline(MoneyItem, b, c, keys.TIMELINE_MONEY):
+        if money.note:  # the amounts stay in the books; the owner's words about her go
+            money.update(actions=[MoneyItem.note.remove()])
     for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES):
         n.delete()
         counts["notes"] += 1
@@ -203,7 +210,5 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
 
 def due_for_erasure(day: str) -> Iterator[Client]:
     """Clients whose automatic-erasure date is `day`, across businesses: Query g3 per shard."""
-    db.configure()
-    for bucket in keys.day_buckets("ERASE", day):
-        for item in ClientItem.by_erase_day.query(bucket):
-            yield clients.to_client(item)
+    for item in db.query_buckets(keys.day_buckets("ERASE", day), ClientItem.by_erase_day.query):
+        yield clients.to_client(item)

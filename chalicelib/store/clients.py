@@ -21,7 +21,8 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.timeutil import parse_utc
-from chalicelib.store import db, keys
+from chalicelib.observability import logger
+from chalicelib.store import db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -203,14 +204,21 @@ def _cursor_out(last: ClientItem) -> str:
 def list_clients(
     business_id: str, needle: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Client], str | None]:
-    """A page of the business's clients, optionally those whose search text contains
-    `needle`: one Query on the business's partition (never the table). Returns the
+    """A page of the business's clients, optionally those found by `needle` (a name,
+    from any of its words on; phone digits; an email — each from its start): one Query
+    on the business's partition, or for a search one Query of its search keys and one
+    BatchGetItem of the clients they name (never the whole partition). Returns the
     clients and the cursor of the next page (None: the last page). BadCursor for a
     cursor that is not one this function gave out."""
     db.configure()
-    condition = ClientItem.erased_at.does_not_exist()
     if needle:
-        condition &= ClientItem.search.contains(needle)
+        try:
+            ids, next_cursor = search.find(business_id, needle, limit, cursor)
+        except search.BadCursor:
+            raise BadCursor() from None
+        found = get_clients(business_id, set(ids))
+        return [found[i] for i in ids if i in found and not found[i].is_erased], next_cursor
+    condition = ClientItem.erased_at.does_not_exist()
     # One more than asked: a next page is promised only when it has something on it.
     items = list(
         ClientItem.query(
@@ -241,9 +249,12 @@ def all_clients(business_id: str) -> Iterator[Client]:
 
 
 # --- the booking's side -------------------------------------------------------------------
-def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
+def on_booking(tx: Tx, c: BookedClient, now: datetime) -> frozenset[str]:
     """A booking's writes on its client, in its transaction: a new profile with her
-    contact keys, or her counters, latest activity, new contacts and consent."""
+    contact keys, or her counters, latest activity, new contacts and consent. Returns
+    the search tokens she gains (a new client's, a newly linked contact's): written
+    after the commit (search_after_booking), not in the transaction, so a new client's
+    booking stays within its item budget."""
     pk = keys.biz(c.business_id)
     consent = consent_map(Consent(True, now, c.consent_source)) if c.marketing_granted else None
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on.isoformat()) if c.erase_on else None
@@ -272,6 +283,7 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
         if erase:
             item.g3pk, item.g3sk = erase
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
+        found_by = search.tokens_of(c.name, c.phone, c.email)
     else:
         actions: list[Action] = [ClientItem.bookings.add(1), ClientItem.g2pk.set(kpi_pk), ClientItem.g2sk.set(kpi_sk)]
         if c.active_until and erase:
@@ -287,6 +299,8 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
             actions.append(ClientItem.phone.set(c.phone))
         if c.link_email and c.email:
             actions.append(ClientItem.email.set(c.email))
+        # She is found by the new contact too (her name's keys stay as the owner keeps it).
+        found_by = search.tokens_of(None, c.phone if c.link_phone else None, c.email if c.link_email else None)
         if consent:
             # Booking can grant marketing consent; only an unsubscribe withdraws it.
             actions += consent_actions(consent)
@@ -298,6 +312,20 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> None:
                 "client",
                 condition=ClientKeyItem.pk.does_not_exist(),
             )
+    return found_by
+
+
+def search_after_booking(c: BookedClient, tokens: frozenset[str]) -> None:
+    """The search keys a committed booking gave its client, beside the transaction (as
+    an import's are): a key only says "look at this client", so one written a moment
+    after her profile is harmless. A booking is never undone for them: if they cannot
+    be written, `rebook_cli index-client-search` puts them (repeatable)."""
+    if not tokens:
+        return
+    try:
+        search.put_now(c.business_id, c.client_id, tokens)
+    except Exception:
+        logger().exception("search keys not written", extra={"client_id": c.client_id})
 
 
 def consent_actions(consent: ConsentMap) -> list[Action]:
@@ -368,6 +396,10 @@ def update_profile(c: Client, change: ProfileUpdate, now: datetime) -> None:
         "client",
         condition=ClientItem.pk.exists() & unchanged,
     )
+    if {"name", "phone", "email"} & set(change.fields):
+        f = change.fields
+        new_tokens = search.tokens_of(f.get("name", c.name), f.get("phone", c.phone), f.get("email", c.email))
+        search.move_keys(tx, c.business_id, c.id, search.tokens_of(c.name, c.phone, c.email), new_tokens)
     for kind, old in (("phone", c.phone), ("email", c.email)):
         if kind not in change.fields:
             continue

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
+from typing import Any, TypeVar
 
 from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store import faults, models
 
 _configured_for: tuple[str, str | None, str] | None = None
+
+T = TypeVar("T")
+# Partitions of a time-bucketed index asked at once: a job catching up after a gap asks
+# one Query per hour and shard (a day is 192), and each mostly waits on the network.
+BUCKETS_IN_FLIGHT = 8
 
 
 def configure(settings: Settings | None = None) -> None:
@@ -132,3 +140,14 @@ def batch_get(wanted: list[tuple[str, str]], consistent: bool = False) -> dict[t
                 faults.pause(rounds)
                 rounds += 1
     return found
+
+
+def query_buckets(buckets: Iterable[str], query: Callable[[str], Iterable[T]]) -> Iterator[T]:
+    """Everything `query` finds in each partition, several partitions at a time, in the
+    order of `buckets`; at most a few batches of results are held at once."""
+    configure()
+    pending = iter(buckets)
+    with ThreadPoolExecutor(max_workers=BUCKETS_IN_FLIGHT) as pool:
+        while batch := list(islice(pending, BUCKETS_IN_FLIGHT * 4)):
+            for found in pool.map(lambda bucket: list(query(bucket)), batch):
+                yield from found

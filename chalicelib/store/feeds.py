@@ -59,6 +59,15 @@ def _write(item: BusinessItem, secrets_map: dict[str, str]) -> None:
 
 def check(business_id: str, feed: str, secret: str) -> bool:
     """Constant-time comparison against the current secret (read, not cached)."""
+    return config_version_if_allowed(business_id, feed, secret) is not None
+
+
+def config_version_if_allowed(business_id: str, feed: str, secret: str) -> int | None:
+    """The version of the business's config if `secret` is the feed's current one (a
+    constant-time comparison; read, not cached), else None: one GetItem says both
+    whether the URL still works and whether what the feed shows of the config changed."""
     item = _item(business_id)
     expected: str | None = (item.feed_secrets or {}).get(feed) if item else None
-    return bool(expected) and hmac.compare_digest(str(expected).encode(), (secret or "").encode())
+    if not (item and expected and hmac.compare_digest(str(expected).encode(), (secret or "").encode())):
+        return None
+    return int(item.version or 0)

@@ -1,26 +1,73 @@
-"""Bookings held until their client confirms them (Limits.hold_unconfirmed): the
-confirmation, and the holds that ran out, found through index g4 by the hour they run
-out (HOLD#<hour>#<shard>, never a Scan). Freeing one is the cancellation of
-store/bookings.py conditioned on the hold still being there and past, so a
-confirmation and the expiry, or two runs of the expiry job, can never both win."""
+"""Held bookings: a booking whose time is hers only once she confirms it by the link sent
+to her (a new client's, Limits.hold_unconfirmed: booked with a `hold_until`) or once she
+pays (a service that takes payment: pending_payment with a `hold_until`). What the hold
+waits for is the appointment's `hold_for`; either way it has one sparse g4 entry,
+HOLD#<hour>#<shard> by the hour the hold runs out, which the hold_expiry job Queries
+(never a Scan), and which every ending of the hold removes.
+
+Each ending is one transaction conditioned on the hold still being there, so of the
+link, the pay page, the webhook and the expiry job (or two runs of it) exactly one wins:
+a confirmation hold is confirmed (confirm) or freed once past (free, the cancellation of
+store/bookings.py); a payment hold is booked when paid (paid), with its confirmations
+parked in the outbox released to the outbox stream, or cancelled unpaid (release).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
-from chalicelib.domain.booking import Appointment, Status
-from chalicelib.store import bookings, daysheets, db, keys
-from chalicelib.store.models import AppointmentItem
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.booking import HOLD_RAN_OUT, Appointment, Status
+from chalicelib.domain.messages import Message, MessageStatus
+from chalicelib.domain.payments import BookingPayment, MoneyRecord
+from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, payments, rewards
+from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem
 from chalicelib.store.tx import Tx, TxFailed
 
-UNCONFIRMED = "unconfirmed"  # the cancel_reason of a hold that ran out
+UNCONFIRMED = HOLD_RAN_OUT  # the cancel_reason of a confirmation hold that ran out
 
 
 class HoldGone(Exception):
-    """The hold ran out, or the booking changed (cancelled, confirmed) meanwhile."""
+    """The hold ran out, or the booking changed (cancelled, confirmed, paid) meanwhile."""
 
 
+# --- both ----------------------------------------------------------------------------------------
+def run_out_between(since: datetime, until: datetime) -> list[Appointment]:
+    """Bookings whose hold (of either kind) runs out in [since, until] and still waits
+    (the index lags the table a moment: each ending is conditioned on the item)."""
+    return [a for _, found in run_out_by_hour(since, until) for a in found]
+
+
+def run_out_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[Appointment]]]:
+    """The same, an hour of the index at a time (oldest first), read lazily: a job that
+    stops between hours knows every hour before was done."""
+    lo, hi = keys.between(since, until)
+    for hour, buckets in keys.hours_of_buckets("HOLD", since, until):
+        found = db.query_buckets(
+            buckets, lambda bucket: AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi))
+        )
+        yield hour, [bookings.to_appointment(item) for item in found]
+
+
+def _commit(tx: Tx) -> None:
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "event" in err.failed:
+            raise payments.EventSeen() from err
+        if "appointment" in err.failed:
+            raise HoldGone() from err
+        if "money" in err.failed:
+            raise payments.MoneyExists() from err
+        if err.conflict:
+            raise bookings.Contended() from err
+        raise
+
+
+# --- waiting for her confirmation -------------------------------------------------------------
 def confirm(appt: Appointment, days: Sequence[date], now: datetime) -> None:
     """The client clicked her link: the booking holds its time like any other. Only
     while it is booked and its hold is still ahead (HoldGone otherwise); the day
@@ -50,22 +97,10 @@ def confirm(appt: Appointment, days: Sequence[date], now: datetime) -> None:
         raise
 
 
-def run_out_between(since: datetime, until: datetime) -> list[Appointment]:
-    """Bookings whose hold runs out in [since, until] and still waits (the index lags
-    the table a moment: the freeing itself is conditioned on the item)."""
-    db.configure()
-    lo, hi = keys.between(since, until)
-    out = []
-    for bucket in keys.hour_buckets("HOLD", since, until):
-        for item in AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi)):
-            out.append(bookings.to_appointment(item))
-    return out
-
-
 def free(appt: Appointment, days: Sequence[date], now: datetime) -> bool:
-    """Cancel a booking whose hold ran out unconfirmed, freeing its time, with no
-    message (she never confirmed the contact). False: confirmed, changed or freed
-    meanwhile (by another run), nothing done."""
+    """Cancel a booking whose confirmation hold ran out unconfirmed, freeing its time,
+    with no message (she never confirmed the contact). False: confirmed, changed or
+    freed meanwhile (by another run), nothing done."""
     try:
         bookings.transact_with_retry(
             lambda: bookings.cancel_booking(appt, days, now, UNCONFIRMED, [], only_if_hold_ran_out=True)
@@ -73,3 +108,114 @@ def free(appt: Appointment, days: Sequence[date], now: datetime) -> bool:
     except bookings.StaleAppointment:
         return False
     return True
+
+
+# --- waiting for her payment ------------------------------------------------------------------
+def _unpaid() -> Condition:
+    unpaid: Condition = AppointmentItem.status == Status.PENDING_PAYMENT.value
+    return unpaid
+
+
+def for_pay(
+    business_id: str, appointment_id: str, message_keys: Sequence[str] = ()
+) -> tuple[Appointment | None, list[Message]]:
+    """The booking and its parked confirmations (by their keys): one BatchGetItem."""
+    appt_key = (keys.biz(business_id), keys.appt_sk(appointment_id))
+    msg_keys = [(keys.biz(business_id), keys.msg_sk(k)) for k in message_keys]
+    found = db.batch_get([appt_key, *msg_keys], consistent=True)
+    appt = bookings.to_appointment(AppointmentItem.from_raw_data(found[appt_key])) if appt_key in found else None
+    parked = [
+        m
+        for m in (outbox.to_message(MessageItem.from_raw_data(found[k])) for k in msg_keys if k in found)
+        if m.status == MessageStatus.PARKED.value
+    ]
+    return appt, parked
+
+
+def paid(
+    appt: Appointment,
+    payment: BookingPayment,
+    money: MoneyRecord | None,
+    parked: Sequence[Message],
+    now: datetime,
+    event: tuple[str, str] | None = None,
+) -> None:
+    """The held booking is paid (or its card saved): booked, off the holds index, on the
+    index of visits ending, with its payment recorded and its parked confirmations
+    released to the outbox stream. HoldGone if it no longer was held; EventSeen for an
+    event applied before."""
+    item = bookings.to_item(appt)
+    g3pk, g3sk = keys.end_keys(appt.id, appt.end)
+    tx = Tx(AppointmentItem)
+    tx.update(
+        AppointmentItem(item.pk, item.sk),
+        [
+            AppointmentItem.status.set(Status.BOOKED.value),
+            AppointmentItem.payment.set(payment.to_json()),
+            AppointmentItem.updated_at.set(now),
+            AppointmentItem.g3pk.set(g3pk),
+            AppointmentItem.g3sk.set(g3sk),
+            AppointmentItem.g4pk.remove(),
+            AppointmentItem.g4sk.remove(),
+        ],
+        "appointment",
+        condition=_unpaid(),
+    )
+    if money is not None:
+        tx.put(payments.money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # a deposit taken: her KPI counts
+    payments.put_event(tx, event, now)
+    outbox.release_parked(tx, parked, now)
+    _commit(tx)
+
+
+def note_intent(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
+    """The held booking's charge waits for the client's authentication: note its intent."""
+    db.configure()
+    try:
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+            actions=[AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
+            condition=_unpaid(),
+        )
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise HoldGone() from err
+
+
+def release(
+    appt: Appointment,
+    payment: BookingPayment,
+    days: Sequence[date],
+    now: datetime,
+    reason: str,
+    event: tuple[str, str] | None = None,
+    parked: Sequence[Message] = (),
+) -> None:
+    """The hold ends unpaid (ran out, declined): cancelled, its time freed at once, its
+    parked confirmations never sent, in one transaction conditioned on it still being
+    held unpaid."""
+    item = bookings.to_item(appt)
+    tx = Tx(AppointmentItem)
+    tx.update(
+        AppointmentItem(item.pk, item.sk),
+        [
+            AppointmentItem.status.set(Status.CANCELLED.value),
+            AppointmentItem.cancelled_at.set(now),
+            AppointmentItem.cancel_reason.set(reason),
+            AppointmentItem.payment.set(payment.to_json()),
+            AppointmentItem.updated_at.set(now),
+            AppointmentItem.seq.add(1),
+            AppointmentItem.g4pk.remove(),
+            AppointmentItem.g4sk.remove(),
+        ],
+        "appointment",
+        condition=_unpaid(),
+    )
+    bookings.free_time(tx, appt, days)
+    clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
+    if appt.reward_id:
+        rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
+    outbox.drop_parked(tx, parked, reason)
+    payments.put_event(tx, event, now)
+    _commit(tx)

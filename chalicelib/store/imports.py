@@ -24,7 +24,7 @@ from chalicelib.domain.contacts import search_text
 from chalicelib.domain.csv_import import MAX_REJECTED_KEPT, ChunkResult, ImportRecord, Merge, NewClient, Status
 from chalicelib.domain.webhooks import EVENTS_PER_ITEM
 from chalicelib.settings import get_settings
-from chalicelib.store import bookings, clients, db, keys, webhooks
+from chalicelib.store import bookings, clients, db, keys, search, webhooks
 from chalicelib.store.models import AppointmentItem, ClientItem, ClientKeyItem, ImportChunkItem, ImportItem, NoteItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -341,6 +341,8 @@ def _create(batch: Sequence[NewClient], now: datetime) -> None:
         created = [events.client_created(c.business_id, c.client_id, "import", now) for c in batch]
         webhooks.emit(tx, batch[0].business_id, created, now, batch[0].client_id if len(batch) == 1 else None)
     tx.commit()
+    for c in batch:  # batched beside the transaction: its size is the contacts' to keep
+        search.put_now(c.business_id, c.client_id, search.tokens_of(c.name, c.phone, c.email))
 
 
 def create_clients(new: Sequence[NewClient], now: datetime) -> set[str]:
@@ -430,6 +432,8 @@ def merge(m: Merge, now: datetime) -> bool:
             add_phone = None if "phone" in err.failed else add_phone
             add_email = None if "email" in err.failed else add_email
             continue
+        if add_phone or add_email:  # found by the contacts she gained too
+            search.put_now(m.business_id, m.client_id, search.tokens_of(None, add_phone, add_email))
         return True
     return False
 

@@ -1,4 +1,5 @@
-"""Scheduled jobs' own state: the watermark up to which a job has done its work."""
+"""Scheduled jobs' own state: the watermark up to which a job has done its work, or the
+round a job is in and where in it the last run stopped."""
 
 from __future__ import annotations
 
@@ -27,3 +28,20 @@ def set_watermark(job: str, watermark: datetime, now: datetime) -> None:
     except PutError as e:  # the condition: a newer run got there first
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+def get_round(job: str) -> tuple[datetime, str] | None:
+    """The round a job's last run left unfinished: when it began and the unit of work
+    to go on with; None when the last round was finished."""
+    db.configure()
+    try:
+        item = JobStateItem.get(keys.job_pk(job), keys.JOB_SK, consistent_read=True)
+    except JobStateItem.DoesNotExist:
+        return None
+    return (item.watermark, item.position) if item.position else None
+
+
+def set_round(job: str, began: datetime, position: str | None, now: datetime) -> None:
+    """Where a round stands: `position` the unit to go on with, None when finished."""
+    db.configure()
+    JobStateItem(keys.job_pk(job), keys.JOB_SK, watermark=began, updated_at=now, position=position).save()

@@ -58,6 +58,14 @@ def client_key_of(sk: str) -> tuple[str, str]:
     return kind.lower(), value
 
 
+def search_pk(business_id: str) -> str:
+    return f"FIND#{business_id}"
+
+
+def search_sk(token: str, client_id: str) -> str:
+    return f"{token}#{client_id}"
+
+
 def appt_sk(appointment_id: str) -> str:
     return f"APPT#{appointment_id}"
 
@@ -154,6 +162,22 @@ def running_import_keys(business_id: str, import_id: str, started: datetime) -> 
     return RUNNING_IMPORTS, f"{sortable_time(started)}#{business_id}#{import_id}"
 
 
+API_KEY_SK = "APIKEY"
+
+
+def api_key_pk(key_id: str) -> str:
+    return f"APIKEY#{key_id}"
+
+
+def business_api_keys(business_id: str) -> str:
+    return f"APIKEYS#{business_id}"
+
+
+def api_key_keys(business_id: str, key_id: str, created: datetime) -> IndexKeys:
+    """g1 keys of an API key: the business's keys, oldest first."""
+    return business_api_keys(business_id), f"{sortable_time(created)}#{key_id}"
+
+
 # KPI aggregates (chalicelib/domain/kpis.py names the periods). Three prefixes, so that
 # each read is one range of the business's partition and no range holds another's items:
 #   AGG#2026-11, AGG#2026-Q4, AGG#2026      the business's month, quarter and year
@@ -206,13 +230,21 @@ def hour_bucket(prefix: str, instant: datetime, shard: int) -> str:
     return f"{prefix}#{instant.strftime('%Y-%m-%dT%H')}#{shard}"
 
 
-def hour_buckets(prefix: str, since: datetime, until: datetime) -> Iterator[str]:
+def hour_buckets(prefix: str, since: datetime, until: datetime, shards: int = DUE_SHARDS) -> Iterator[str]:
     """Every partition of a time-bucketed index from the hour of `since` to `until`:
     what a job Queries, one per hour and shard, instead of scanning."""
+    for _, buckets in hours_of_buckets(prefix, since, until, shards):
+        yield from buckets
+
+
+def hours_of_buckets(
+    prefix: str, since: datetime, until: datetime, shards: int = DUE_SHARDS
+) -> Iterator[tuple[datetime, list[str]]]:
+    """The hours from the hour of `since` to `until`, each with its partitions (oldest
+    hour first): a job that stops mid-way knows every hour before is done."""
     hour = since.replace(minute=0, second=0, microsecond=0)
     while hour <= until:
-        for shard in range(DUE_SHARDS):
-            yield hour_bucket(prefix, hour, shard)
+        yield hour, [hour_bucket(prefix, hour, shard) for shard in range(shards)]
         hour += timedelta(hours=1)
 
 
@@ -255,6 +287,23 @@ def calendar_keys(business_id: str, appointment_id: str, start: datetime) -> Ind
     return business_calendar(business_id), f"{iso_utc(start)}#{appointment_id}"
 
 
+def staff_calendar(business_id: str, staff_id: str) -> str:
+    return f"STAFFCAL#{business_id}#{staff_id}"
+
+
+def staff_calendar_keys(business_id: str, staff_id: str, appointment_id: str, start: datetime) -> IndexKeys:
+    """g4 keys of an appointment: its staff member's calendar by start time (her feed)."""
+    return staff_calendar(business_id, staff_id), f"{iso_utc(start)}#{appointment_id}"
+
+
+CALENDAR_VERSION_PREFIX = "CAL#"
+
+
+def calendar_version_sk(staff_id: str) -> str:
+    """In the sheets' partition, after every day (digits sort before letters)."""
+    return f"{CALENDAR_VERSION_PREFIX}{staff_id}"
+
+
 def timeoff_sk(timeoff_id: str) -> str:
     return f"TOFF#{timeoff_id}"
 
@@ -287,9 +336,29 @@ def timeline_keys(business_id: str, client_id: str, entry: str) -> IndexKeys:
     return client_timeline(business_id, client_id), entry
 
 
-def due_keys(message_key: str, due_at: datetime) -> IndexKeys:
+# Due messages are spread by business as well as by time: a business's messages of an
+# hour fall on BUSINESS_SPREAD neighbouring shards out of MESSAGE_SHARDS, chosen by its
+# id, so 08:00 (every deferred SMS of every business) is MESSAGE_SHARDS keys, not 8, and
+# one business's burst is never on one key. The first DUE_SHARDS shards are where the
+# old scheme put messages (by message id alone), so the sweeper, which queries every
+# shard of an hour, still finds messages written before the change.
+MESSAGE_SHARDS = 16
+BUSINESS_SPREAD = 4
+
+
+def message_shard(business_id: str, message_key: str) -> int:
+    return (shard_of(business_id, MESSAGE_SHARDS) + shard_of(message_key, BUSINESS_SPREAD)) % MESSAGE_SHARDS
+
+
+def due_keys(business_id: str, message_key: str, due_at: datetime) -> IndexKeys:
     """g3 keys of a message that still has to be sent: hour bucket + shard."""
-    return hour_bucket("DUE", due_at, shard_of(message_key)), f"{iso_utc(due_at)}#{message_key}"
+    shard = message_shard(business_id, message_key)
+    return hour_bucket("DUE", due_at, shard), f"{iso_utc(due_at)}#{message_key}"
+
+
+def due_hours(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[str]]]:
+    """The due index's partitions from `since` to `until`, hour by hour."""
+    return hours_of_buckets("DUE", since, until, MESSAGE_SHARDS)
 
 
 def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
@@ -298,9 +367,21 @@ def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
 
 
 def hold_keys(appointment_id: str, hold_until: datetime) -> IndexKeys:
-    """g4 keys of a booking held until its client confirms it, by the hour its hold
-    runs out (the hold_expiry job; sparse: gone once confirmed or freed)."""
+    """g4 keys of a held booking, by the hour its hold runs out (the hold_expiry job;
+    sparse: gone once confirmed, paid or freed), whatever the hold waits for."""
     return hour_bucket("HOLD", hold_until, shard_of(appointment_id)), f"{iso_utc(hold_until)}#{appointment_id}"
+
+
+def stripe_event_pk(event_id: str) -> str:
+    return f"STRIPE#{event_id}"
+
+
+STRIPE_EVENT_SK = "EVENT"
+TIMELINE_MONEY = "MONEY#"
+
+
+def money_sk(appointment_id: str, kind: str) -> str:
+    return f"MONEY#{appointment_id}#{kind}"
 
 
 def failed_messages(business_id: str) -> str:
@@ -368,18 +449,53 @@ def feedback_keys(business_id: str, appointment_id: str, visit_start: datetime) 
     return business_feedback(business_id), f"{iso_utc(visit_start)}#{appointment_id}"
 
 
-KPI_SHARDS = DUE_SHARDS
+# KPI marks: a partition per group of businesses (KPI_SHARDS of them, by business id),
+# the business first in the sort key, so the sync finds each business's marks as one
+# range and serves the businesses in turn; one business's import never sits in front
+# of another's marks. Before this the marks were `KPI#<0-7>` by client id with the time
+# first (LEGACY_KPI_SHARDS); the sync moves any such mark it finds to the new keys.
+KPI_SHARDS = 32
+LEGACY_KPI_SHARDS = DUE_SHARDS
 
 
 def kpi_changes(shard: int) -> str:
+    return f"KPIB#{shard}"
+
+
+def legacy_kpi_changes(shard: int) -> str:
     return f"KPI#{shard}"
 
 
 def kpi_change_keys(business_id: str, client_id: str, changed_at: datetime) -> IndexKeys:
     """g2 keys of a client whose KPI contribution changed at `changed_at` (sparse)."""
-    return kpi_changes(shard_of(client_id, KPI_SHARDS)), f"{sortable_time(changed_at)}#{business_id}#{client_id}"
+    shard = shard_of(business_id, KPI_SHARDS)
+    return kpi_changes(shard), f"{business_id}#{sortable_time(changed_at)}#{client_id}"
+
+
+def legacy_kpi_mark(business_id: str, client_id: str, changed_at: datetime) -> str:
+    return f"{sortable_time(changed_at)}#{business_id}#{client_id}"
+
+
+def kpi_marks_of(business_id: str, until: datetime) -> tuple[str, str]:
+    """Sort-key bounds of a business's KPI marks made before `until`."""
+    return f"{business_id}#", f"{business_id}#{sortable_time(until)}"
+
+
+def after_business(business_id: str) -> str:
+    """A sort key past every mark of the business (its id, '#', then times)."""
+    return f"{business_id}#~"
+
+
+def _legacy_mark(g2sk: str) -> bool:
+    return len(g2sk) > 10 and g2sk[4] == "-" and g2sk[10] == "T"
 
 
 def kpi_changed_at(g2sk: str) -> datetime:
-    """When a client's KPI change was marked, from its g2 sort key."""
-    return parse_sortable_time(g2sk.split("#", 1)[0])
+    """When a client's KPI change was marked, from its g2 sort key (either scheme)."""
+    if _legacy_mark(g2sk):
+        return parse_sortable_time(g2sk.split("#", 1)[0])
+    return parse_sortable_time(g2sk.split("#")[1])
+
+
+def kpi_mark_business(g2sk: str) -> str:
+    return g2sk.split("#")[1] if _legacy_mark(g2sk) else g2sk.split("#", maxsplit=1)[0]

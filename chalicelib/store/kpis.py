@@ -3,7 +3,7 @@ counters (kept on her profile), and the transactions that move the counters.
 
 Every write that changes what a client counts (a booking, a cancellation, a move, a
 visit's outcome, a win-back message, a feedback request) marks her in the sparse index
-g2 KPI#<shard> inside the write it already does (chalicelib/store/clients.py
+g2 KPIB#<shard> inside the write it already does (chalicelib/store/clients.py
 kpi_changed); the KPI sync job re-reads her history, and applies the difference to
 the AGG# items in one transaction conditioned on the version of what she had added
 before. Nothing ever reads every appointment.
@@ -11,7 +11,6 @@ before. Nothing ever reads every appointment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
@@ -54,14 +53,59 @@ def mark_all(business_id: str, now: datetime) -> int:
     return marked
 
 
-def changed_before(until: datetime) -> Iterator[Client]:
-    """Clients marked before `until` (the index is eventually consistent, so the job
-    leaves the last seconds' marks for its next run): one Query per shard."""
+def businesses_marked(until: datetime) -> list[str]:
+    """The businesses with clients marked before `until` (the index is eventually
+    consistent, so the job leaves the last seconds' marks for its next run): per shard,
+    one Query of one item per business found and one that finds no more. Bounded by
+    the businesses with work, never by their marks."""
     db.configure()
-    bound = keys.sortable_time(until)
+    found = []
     for shard in range(keys.KPI_SHARDS):
-        for item in ClientItem.by_kpi_change.query(keys.kpi_changes(shard), ClientItem.g2sk < bound):
-            yield clients.to_client(item)
+        after: str | None = None
+        while True:
+            condition = ClientItem.g2sk > after if after else None
+            hit = next(iter(ClientItem.by_kpi_change.query(keys.kpi_changes(shard), condition, limit=1)), None)
+            if hit is None or hit.g2sk is None:
+                break
+            business_id = keys.kpi_mark_business(hit.g2sk)
+            if hit.g2sk < keys.kpi_marks_of(business_id, until)[1]:
+                found.append(business_id)
+            after = keys.after_business(business_id)
+    return found
+
+
+def changed_of(business_id: str, until: datetime, limit: int) -> list[Client]:
+    """Up to `limit` of the business's clients marked before `until`, oldest mark first."""
+    db.configure()
+    shard = keys.shard_of(business_id, keys.KPI_SHARDS)
+    lo, hi = keys.kpi_marks_of(business_id, until)
+    found = ClientItem.by_kpi_change.query(keys.kpi_changes(shard), ClientItem.g2sk.between(lo, hi), limit=limit)
+    return [clients.to_client(i) for i in found]
+
+
+def move_legacy_marks(limit: int) -> int:
+    """Marks of the old scheme (`KPI#<0-7>`, time first) moved to their business's keys,
+    keeping the time, each only if unchanged meanwhile: existing data needs no other
+    migration. Up to `limit` per call; 8 empty Queries once there are none."""
+    db.configure()
+    moved = 0
+    for shard in range(keys.LEGACY_KPI_SHARDS):
+        for item in ClientItem.by_kpi_change.query(keys.legacy_kpi_changes(shard), limit=limit - moved):
+            if item.g2sk is None:
+                continue
+            business_id = keys.kpi_mark_business(item.g2sk)
+            client_id = item.sk.removeprefix(keys.CLIENT_PREFIX)
+            pk, sk = keys.kpi_change_keys(business_id, client_id, keys.kpi_changed_at(item.g2sk))
+            try:
+                ClientItem(item.pk, item.sk).update(
+                    actions=[ClientItem.g2pk.set(pk), ClientItem.g2sk.set(sk)], condition=ClientItem.g2sk == item.g2sk
+                )
+                moved += 1
+            except UpdateError:
+                pass  # marked again (new keys) or synced meanwhile
+            if moved >= limit:
+                return moved
+    return moved
 
 
 def apply(client: Client, new: Counts, deltas: Counts) -> None:
@@ -95,8 +139,13 @@ def apply(client: Client, new: Counts, deltas: Counts) -> None:
         actions = [ClientItem.kpi.set(stored), ClientItem.kpi_v.set(version + 1)]
         if last:
             marked = client.kpi_marked_at
-            mark = keys.kpi_change_keys(client.business_id, client.id, marked)[1] if marked else None
-            same &= ClientItem.g2sk == mark if mark else ClientItem.g2sk.does_not_exist()
+            if marked:  # her mark as read, in the new scheme or (not yet moved) the old one
+                same &= ClientItem.g2sk.is_in(
+                    keys.kpi_change_keys(client.business_id, client.id, marked)[1],
+                    keys.legacy_kpi_mark(client.business_id, client.id, marked),
+                )
+            else:
+                same &= ClientItem.g2sk.does_not_exist()
             actions += [ClientItem.g2pk.remove(), ClientItem.g2sk.remove()]
         tx.update(clients.item_key(client), actions, "client", condition=ClientItem.pk.exists() & same)
         try:

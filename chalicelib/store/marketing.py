@@ -4,7 +4,7 @@ transaction as the message, and unsubscribes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from pynamodb.expressions.condition import Condition
@@ -26,20 +26,20 @@ class AlreadySent(Exception):
     """This exact message exists already (a repeated or concurrent run)."""
 
 
-def lapsing_on(day: date) -> Iterator[Client]:
-    """Clients whose win-back step is due on `day`, across businesses: g4 per shard."""
-    db.configure()
-    for bucket in keys.day_buckets("LAPSE", day.isoformat()):
-        for item in ClientItem.by_lapse_day.query(bucket):
-            yield clients.to_client(item)
+def lapsing_on(days: Iterable[date]) -> Iterator[Client]:
+    """Clients whose win-back step is due on one of `days`, across businesses: g4 per
+    day and shard."""
+    buckets = [bucket for day in days for bucket in keys.day_buckets("LAPSE", day.isoformat())]
+    for item in db.query_buckets(buckets, ClientItem.by_lapse_day.query):
+        yield clients.to_client(item)
 
 
-def birthdays_on(month_day: str) -> Iterator[Client]:
-    """Clients with a birthday on MM-DD, across businesses: g5 per shard."""
-    db.configure()
-    for bucket in keys.day_buckets("BDAY", month_day):
-        for item in ClientItem.by_birthday.query(bucket):
-            yield clients.to_client(item)
+def birthdays_on(month_days: Iterable[str]) -> Iterator[Client]:
+    """Clients with a birthday on one of `month_days` (MM-DD), across businesses: g5 per
+    day and shard."""
+    buckets = [bucket for md in month_days for bucket in keys.day_buckets("BDAY", md)]
+    for item in db.query_buckets(buckets, ClientItem.by_birthday.query):
+        yield clients.to_client(item)
 
 
 def _send(

@@ -193,8 +193,9 @@ class AppointmentItem(Base):
     g1: APPTS#<biz> / <start utc>#<id>       the business calendar, availability
     g2: CLIENT#<biz>#<client> / APPT#<start>  the client's history
     g3: END#<yyyy-mm-ddThh>#<shard> / <end>   visits ending (sparse while booked)
-    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>  holds awaiting the client's
-        confirmation (sparse while held)
+    g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>#<id>  held bookings by when their hold
+        runs out, whatever it waits for (sparse while held)
+    g5: STAFFCAL#<biz>#<staff> / <start>#<id>  a staff member's calendar (her feed)
     """
 
     business_id = UnicodeAttribute()
@@ -223,8 +224,10 @@ class AppointmentItem(Base):
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
     import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
-    hold_until = UTCDateTimeAttribute(null=True)  # held until the client confirms (or freed)
+    hold_until = UTCDateTimeAttribute(null=True)  # held until then (or freed)
+    hold_for = UnicodeAttribute(null=True)  # what for: domain.booking.HoldFor (none: confirmation)
     hold_confirmed_at = UTCDateTimeAttribute(null=True)  # she confirmed it by her link
+    payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -233,10 +236,13 @@ class AppointmentItem(Base):
     g3sk = UnicodeAttribute(null=True)
     g4pk = UnicodeAttribute(null=True)
     g4sk = UnicodeAttribute(null=True)
+    g5pk = UnicodeAttribute(null=True)
+    g5sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
     by_hold: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
+    by_staff_time: GlobalSecondaryIndex[AppointmentItem] = _index("g5")
 
 
 class DaySheetItem(Base):
@@ -245,7 +251,10 @@ class DaySheetItem(Base):
     '<start>-<end>' in UTC epoch minutes; `v` counts the writes, and every write that
     adds taken time is conditioned on the `v` it read, so two overlapping bookings can
     never both commit. A business's sheets share one partition: a month of them for all
-    staff is one Query."""
+    staff is one Query.
+
+    SHEET#<biz> / CAL#<staff>, the same class: a staff member's calendar version, `v`
+    moved by every transaction that writes one of her sheets (her calendar feed's ETag)."""
 
     taken = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
     v = NumberAttribute(default=0)
@@ -301,6 +310,37 @@ class IdempotencyItem(Base):
     appointment_id = UnicodeAttribute()
 
 
+class StripeEventItem(Base):
+    """STRIPE#<event id> / EVENT: a Stripe webhook event applied (TTL 30 days)."""
+
+    event_type = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+
+
+class MoneyItem(Base):
+    """BIZ#<id> / MONEY#<appointment id>#<kind>: one charge, fee or refund of a booking,
+    written once per booking and kind (a conditional put).
+
+    g2: CLIENT#<biz>#<client> / MONEY#<at>#<appointment>#<kind>  the client's card, GDPR export
+    """
+
+    business_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # deposit | prepay | no_show | late_cancel | refund-... | checkout
+    amount_cents = NumberAttribute()
+    state = UnicodeAttribute()  # succeeded | open | waived
+    intent = UnicodeAttribute(null=True)  # the Stripe PaymentIntent or Refund id
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    note = UnicodeAttribute(null=True)  # a waiver's or refund's reason (the owner's words)
+    method = UnicodeAttribute(null=True)  # a checkout's: card_on_file | card | cash | gift_card | other
+    total_cents = NumberAttribute(null=True)  # a checkout's: the visit's final price
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    by_client: GlobalSecondaryIndex[MoneyItem] = _index("g2")
+
+
 # --- outbox ------------------------------------------------------------------------
 class MessageItem(Base):
     """BIZ#<id> / MSG#<idempotency key>: one outgoing message on one channel.
@@ -333,6 +373,7 @@ class MessageItem(Base):
     # A webhook event once fanned out: {endpoint id: url} of the endpoints it went to
     # (the GDPR export lists them; erasure leaves this, it holds no personal data).
     endpoints = JSONAttribute(null=True)
+    released_at = UTCDateTimeAttribute(null=True)  # a parked message released (the outbox stream sends it)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -357,10 +398,13 @@ ALL_MODELS: tuple[type[Base], ...] = (
 
 
 class JobStateItem(Base):
-    """JOB#<name> / STATE: how far a scheduled job has fully processed its window."""
+    """JOB#<name> / STATE: how far a scheduled job has fully processed its window; for a
+    job that works in rounds (marketing), `watermark` is when the round began and
+    `position` the unit of work its budget stopped it before."""
 
     watermark = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    position = UnicodeAttribute(null=True)
 
 
 # --- the owner's registry ----------------------------------------------------------
@@ -479,6 +523,13 @@ class AggregateItem(Base):
     nudge_messages = NumberAttribute(null=True)
     nudge_bookings = NumberAttribute(null=True)
     nudge_revenue_cents = NumberAttribute(null=True)
+    deposits = NumberAttribute(null=True)
+    deposit_cents = NumberAttribute(null=True)
+    fees_charged_cents = NumberAttribute(null=True)
+    fees_collected_cents = NumberAttribute(null=True)
+    refunds_cents = NumberAttribute(null=True)
+    protected_due = NumberAttribute(null=True)
+    protected_no_show = NumberAttribute(null=True)
     ratings_sum = NumberAttribute(null=True)
     ratings_count = NumberAttribute(null=True)
     low_ratings = NumberAttribute(null=True)
@@ -573,6 +624,30 @@ class WebhookEndpointItem(Base):
     v = NumberAttribute(default=0)  # optimistic locking of the owner's edits
 
 
+# --- integrations ------------------------------------------------------------------------
+class ApiKeyItem(Base):
+    """APIKEY#<key id> / APIKEY: an integration's key (the secret's SHA-256 only), found by
+    the id the key itself carries; its per-minute request count rides on the same item.
+
+    g1: APIKEYS#<biz> / <created>#<key id>  the business's keys, for the owner's list
+    """
+
+    business_id = UnicodeAttribute()
+    key_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)
+    secret_sha256 = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    window = UnicodeAttribute(null=True)  # the minute being counted (YYYY-MM-DDTHH:MM, UTC)
+    used = NumberAttribute(null=True)  # requests in that minute
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_business: GlobalSecondaryIndex[ApiKeyItem] = _index("g1")
+
+
 ALL_MODELS = ALL_MODELS + (
     WebhookEndpointItem,
     MeterItem,
@@ -587,4 +662,17 @@ ALL_MODELS = ALL_MODELS + (
     ImportItem,
     ImportChunkItem,
     ReturnModelItem,
+    ApiKeyItem,
 )
+
+
+class SearchKeyItem(Base):
+    """FIND#<biz> / <token>#<client>: one way the owner's search finds a client (her
+    folded name from each word on, phone digits, email; chalicelib/domain/contacts.py
+    search_tokens). Written and removed with every change of her name or contacts, and
+    by her erasure; a search is one Query `begins_with(<needle>)`."""
+
+    client_id = UnicodeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (SearchKeyItem,)

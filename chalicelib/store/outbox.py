@@ -9,12 +9,12 @@ status, so the mapper sets them and no caller ever names them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -66,7 +66,7 @@ def to_item(m: Message, failed_at: datetime | None = None) -> MessageItem:
         entry = f"{keys.TIMELINE_MESSAGES}{iso_utc(m.created_at)}#{m.key}"
         item.g2pk, item.g2sk = keys.timeline_keys(m.business_id, m.client_id, entry)
     if m.status in OPEN_STATUSES:
-        item.g3pk, item.g3sk = keys.due_keys(m.key, m.due_at)
+        item.g3pk, item.g3sk = keys.due_keys(m.business_id, m.key, m.due_at)
     if m.kind == WEBHOOK_DELIVERY:  # on its endpoint's log whatever its status, never on the owner's failures
         item.g1pk, item.g1sk = keys.delivery_log_keys(m.business_id, m.recipient, m.created_at, m.key)
         item.expires_at = m.created_at + DELIVERY_LOG_KEPT
@@ -100,11 +100,19 @@ def to_message(i: MessageItem) -> Message:
 
 
 def queue(
-    tx: Tx, planned: Sequence[PlannedMessage], now: datetime, lease: timedelta | None = None, role: str = "message"
+    tx: Tx,
+    planned: Sequence[PlannedMessage],
+    now: datetime,
+    lease: timedelta | None = None,
+    role: str = "message",
+    parked: bool = False,
 ) -> list[Message]:
     """Put planned messages into the outbox inside `tx`, each at most once (its key
-    must be new); with `lease`, held by the caller to send at once."""
+    must be new); with `lease`, held by the caller to send at once; `parked`, kept
+    unsent until released (a held booking's confirmation: release_parked)."""
     messages = [queued(m, now, lease) for m in planned]
+    if parked:
+        messages = [replace(m, status=MessageStatus.PARKED.value) for m in messages]
     for m in messages:
         tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
     return messages
@@ -113,24 +121,63 @@ def queue(
 # --- the outbox stream ----------------------------------------------------------------------
 # The table's stream (NEW_IMAGE) hands every new message to its sender right after the
 # transaction that wrote it. What the stream trigger needs: a message just put in, still
-# pending (a message the request sends itself is written `sending`). The deployed event
-# source mapping filters with this pattern (infra/rebook_stack.py), so the function is
-# not even invoked for the table's other writes; from_stream_image checks the same.
-STREAM_FILTER = {
-    "eventName": ["INSERT"],
-    "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": keys.msg_sk("")}]}, "status": {"S": [_PENDING]}}},
-}
+# pending (a message the request sends itself is written `sending`), or a parked one just
+# released, never tried yet (a held booking's confirmation once she paid: release_parked).
+# The deployed event source mapping filters with these patterns (infra/rebook_stack.py),
+# so the function is not even invoked for the table's other writes; from_stream_image
+# checks the same.
+_NEW_MESSAGE = {"sk": {"S": [{"prefix": keys.msg_sk("")}]}, "status": {"S": [_PENDING]}}
+STREAM_FILTERS = (
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": _NEW_MESSAGE}},
+    {
+        "eventName": ["MODIFY"],
+        "dynamodb": {"NewImage": {**_NEW_MESSAGE, "released_at": {"S": [{"exists": True}]}, "attempts": {"N": ["0"]}}},
+    },
+)
 
 
 def from_stream_image(event_name: str, image: dict[str, Any] | None) -> Message | None:
-    """The new pending message of a stream record (its NEW_IMAGE, in DynamoDB's JSON);
-    None for any other record."""
-    if event_name != "INSERT" or not image:
+    """The new (or just released) pending message of a stream record (its NEW_IMAGE, in
+    DynamoDB's JSON); None for any other record."""
+    if event_name not in ("INSERT", "MODIFY") or not image:
         return None
     sk, status = image.get("sk", {}).get("S", ""), image.get("status", {}).get("S")
     if not sk.startswith(keys.msg_sk("")) or status != _PENDING:
         return None
+    if event_name == "MODIFY" and ("released_at" not in image or image.get("attempts", {}).get("N", "0") != "0"):
+        return None
     return to_message(MessageItem.from_raw_data(image))
+
+
+def release_parked(tx: Tx, parked: Sequence[Message], now: datetime) -> None:
+    """Parked messages (a held booking's confirmations), due now, inside `tx`: the outbox
+    stream sends them right after it commits, the sweeper if it cannot; each only from
+    `parked`, so a release is done once."""
+    for m in parked:
+        g3pk, g3sk = keys.due_keys(m.business_id, m.key, now)
+        tx.update(
+            MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
+            [
+                MessageItem.status.set(_PENDING),
+                MessageItem.due_at.set(now),
+                MessageItem.released_at.set(now),
+                MessageItem.g3pk.set(g3pk),
+                MessageItem.g3sk.set(g3sk),
+            ],
+            "message",
+            condition=MessageItem.status == MessageStatus.PARKED.value,
+        )
+
+
+def drop_parked(tx: Tx, parked: Sequence[Message], reason: str) -> None:
+    """Parked messages never to be sent (the held booking was not confirmed), inside `tx`."""
+    for m in parked:
+        tx.update(
+            MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
+            [MessageItem.status.set(MessageStatus.SKIPPED.value), MessageItem.last_error.set(reason)],
+            "parked",
+            condition=MessageItem.status == MessageStatus.PARKED.value,
+        )
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -142,13 +189,29 @@ def get_message(business_id: str, key: str) -> Message | None:
         return None
 
 
-def due_messages(since: datetime, until: datetime) -> Iterator[Message]:
-    """Messages due in [since, until] across all businesses: Query gsi3 per hour and shard."""
+@dataclass(frozen=True)
+class DuePage:
+    """Some of the messages due in one hour's partitions; `hour` is where a sweep that
+    stops before this page must start again (every hour before it was read to the end)."""
+
+    hour: datetime
+    messages: list[Message]
+
+
+def due_pages(since: datetime, until: datetime, page_size: int = 100) -> Iterator[DuePage]:
+    """Messages due in [since, until] across all businesses, a page at a time, oldest
+    hour first: Query gsi3 per hour and shard (an hour's shards at once), read lazily
+    (one hour of a backlog is in memory at a time, never the whole of it)."""
     db.configure()
     lo, hi = keys.between(since, until)
-    for bucket in keys.hour_buckets("DUE", since, until):
-        for item in MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi)):
-            yield to_message(item)
+    for hour, buckets in keys.due_hours(since, until):
+        found = db.query_buckets(
+            buckets,
+            lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi), page_size=page_size),
+        )
+        messages = [to_message(item) for item in found]
+        for first in range(0, len(messages), page_size):
+            yield DuePage(hour, messages[first : first + page_size])
 
 
 def failed_messages(business_id: str, limit: int) -> list[Message]:
@@ -262,13 +325,29 @@ def skip(m: Message, reason: str, now: datetime) -> bool:
 def defer(m: Message, at: datetime) -> bool:
     """Move a pending message to a later time (e.g. out of SMS quiet hours)."""
     db.configure()
-    g3pk, g3sk = keys.due_keys(m.key, at)
+    g3pk, g3sk = keys.due_keys(m.business_id, m.key, at)
     try:
         to_item(m).update(
             actions=[MessageItem.due_at.set(at), MessageItem.g3pk.set(g3pk), MessageItem.g3sk.set(g3sk)],
             condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == m.due_at),
         )
     except UpdateError:
+        return False
+    return True
+
+
+def put_off(m: Message, now: datetime, error: str, backoff: Callable[[int], timedelta]) -> bool:
+    """A message the sweeper could not handle (an unexpected error, not a send result):
+    counted as an attempt and due again after a backoff (failed for good once out of
+    attempts), so that it never holds back the sweep of everyone else's messages. Only
+    if it is still as read; one claimed meanwhile comes back when its lease ends."""
+    db.configure()
+    done = after_attempt(m, Outcome(_PENDING, error=error), now, backoff)
+    try:
+        to_item(done, failed_at=now).save(condition=(MessageItem.status == m.status) & (MessageItem.due_at == m.due_at))
+    except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
         return False
     return True
 

@@ -19,14 +19,16 @@ from chalicelib.store.models import AppointmentItem, ClientItem
 from chalicelib.store.tx import Tx, TxFailed
 
 
-def ended_between(since: datetime, until: datetime) -> Iterator[Appointment]:
-    """Visits (booked, arrived or completed) that ended in [since, until]: Query gsi3
-    END#<hour>#<shard> per hour and shard — what is due, never the table."""
+def ended_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[Appointment]]]:
+    """Visits that ended in [since, until], an hour of the index at a time (oldest first),
+    read lazily: a job that stops between hours knows every hour before was done."""
     db.configure()
     lo, hi = keys.between(since, until)
-    for bucket in keys.hour_buckets("END", since, until):
-        for item in AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi)):
-            yield bookings.to_appointment(item)
+    for hour, buckets in keys.hours_of_buckets("END", since, until):
+        found = db.query_buckets(
+            buckets, lambda bucket: AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi))
+        )
+        yield hour, [bookings.to_appointment(item) for item in found]
 
 
 def complete(appt: Appointment, now: datetime) -> bool:

@@ -124,7 +124,7 @@ def create(t: TimeOff, entries: Sequence[tuple[str, date, Taken]], last_end: dat
                 if n == 0:
                     tx.put(to_item(t, last_end), "timeoff", condition=TimeOffItem.pk.does_not_exist())
                 for staff, day in chunk:
-                    daysheets.take(tx, sheets.get(staff, day), *grouped[(staff, day)])
+                    daysheets.take(tx, sheets.get(staff, day), *grouped[(staff, day)], in_feed=False)
                 try:
                     tx.commit()
                 except TxFailed as err:
@@ -155,7 +155,7 @@ def _take_back(
                 tx.delete(TimeOffItem(keys.biz(t.business_id), keys.timeoff_sk(t.id)), "timeoff")
             for staff, day in chunk:
                 refs = [x.ref for x in grouped[(staff, day)]]
-                daysheets.release(tx, t.business_id, staff, day, *refs)
+                daysheets.release(tx, t.business_id, staff, day, *refs, in_feed=False)
             if len(tx):
                 tx.commit()
     except Exception:  # logged: DELETE /time-off/{id} finishes it
@@ -178,6 +178,6 @@ def delete(t: TimeOff, entries: Sequence[tuple[str, date, Taken]]) -> None:
     for chunk in chunks:
         tx = Tx(TimeOffItem)
         for staff, day, refs in chunk:
-            daysheets.release(tx, t.business_id, staff, day, *refs)
+            daysheets.release(tx, t.business_id, staff, day, *refs, in_feed=False)
         tx.commit()
     TimeOffItem(keys.biz(t.business_id), keys.timeoff_sk(t.id)).delete()

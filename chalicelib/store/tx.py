@@ -39,6 +39,15 @@ class Tx:
         db.configure()
         self._tx = TransactWrite(connection=model_for_connection._get_connection().connection)
         self._roles: dict[str, list[str]] = {k: [] for k in _ORDER}
+        self._once: set[str] = set()
+
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` is asked about in this transaction: for writes that
+        several parts of one change would each add (one item at most once per request)."""
+        if key in self._once:
+            return False
+        self._once.add(key)
+        return True
 
     def put(self, item: Model, role: str, condition: Condition | None = None) -> None:
         self._tx.save(item, condition=condition)

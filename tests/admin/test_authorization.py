@@ -30,6 +30,10 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ),
     ("GET", "/appointments/{appointment}", None),
     ("POST", "/appointments/{appointment}/status", {"status": "arrived"}),
+    ("POST", "/appointments/{appointment}/checkout", {"method": "cash"}),
+    ("POST", "/appointments/{appointment}/fees", {"kind": "no_show"}),
+    ("POST", "/appointments/{appointment}/fees/no_show/waive", {"reason": "flu"}),
+    ("POST", "/appointments/{appointment}/refund", {"reason": "sorry"}),
     ("GET", "/clients", None),
     ("GET", "/clients/{client}", None),
     ("PATCH", "/clients/{client}", {"allergies": "none"}),
@@ -76,6 +80,9 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/webhooks/{webhook}/deliveries", None),
     ("POST", "/webhooks/{webhook}/deliveries/{delivery}/replay", None),
     ("DELETE", "/webhooks/{webhook}", None),
+    ("GET", "/api-keys", None),
+    ("POST", "/api-keys", {"name": "Website", "scopes": ["read"]}),
+    ("DELETE", "/api-keys/{apikey}", None),
 ]
 # What staff may not do: export, erase, the audit trail, the business's settings,
 # stamp-card corrections, the business's figures and dismissing a client's warning.
@@ -106,6 +113,12 @@ OWNER_ONLY = {
     ("GET", "/webhooks/{webhook}/deliveries"),
     ("POST", "/webhooks/{webhook}/deliveries/{delivery}/replay"),
     ("DELETE", "/webhooks/{webhook}"),
+    ("POST", "/appointments/{appointment}/fees"),
+    ("POST", "/appointments/{appointment}/fees/no_show/waive"),
+    ("POST", "/appointments/{appointment}/refund"),
+    ("GET", "/api-keys"),
+    ("POST", "/api-keys"),
+    ("DELETE", "/api-keys/{apikey}"),
 }
 # Routes that address one client or appointment: another business gets a plain 404.
 BY_ID = [r for r in ROUTES if "{" in r[1]]
@@ -123,8 +136,11 @@ def ids(client, booked, desk):
     assert status == 201
     status, hook = desk.post("/webhooks", {"url": "https://hooks.example.com/rebook", "events": ["client.erased"]})
     assert status == 201
+    status, key = desk.post("/api-keys", {"name": "Website", "scopes": ["read"]})
+    assert status == 201, key
     return {
         **booked,
+        "apikey": key["id"],
         "followup": fup["id"],
         "later": later["id"],
         "timeoff": block["id"],
@@ -161,6 +177,8 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{section}", "rules")
                     .replace("{import_id}", "{import}")
                     .replace("{flood_id}", FLOOD)
+                    .replace("{kind}", "no_show")
+                    .replace("{key_id}", "{apikey}")
                     .replace("{code}", "no_show")
                     .replace("{endpoint_id}", "{webhook}")
                     .replace("{delivery_id}", "{delivery}")
@@ -178,6 +196,7 @@ PLACEHOLDERS = {
     "import": "i0000000",
     "webhook": "w0000000",
     "delivery": "msg_0000.0000",
+    "apikey": "k000000000000000",
 }
 
 

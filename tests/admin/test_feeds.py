@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from icalendar import Calendar
 
 from tests.api.helpers import book, post, token_of
@@ -126,3 +127,76 @@ def test_wrong_secrets_and_rotation(client, desk, booked):
 
     status, body = desk.post("/calendar-feeds/nobody/rotate")
     assert status == 404
+
+
+@pytest.fixture
+def no_calendar_reads(monkeypatch):
+    """Fails the test if the feed reads appointments or clients (switch on with .on())."""
+    from chalicelib.store import bookings, clients
+
+    class Guard:
+        def on(self):
+            def refuse(*a, **kw):
+                raise AssertionError("an unchanged feed read the calendar")
+
+            for module, name in (
+                (bookings, "list_appointments"),
+                (bookings, "list_staff_appointments"),
+                (clients, "get_clients"),
+            ):
+                monkeypatch.setattr(module, name, refuse)
+
+        def off(self):
+            monkeypatch.undo()
+
+    return Guard()
+
+
+def test_an_unchanged_feed_answers_304_and_a_booking_changes_it(client, desk, booked, no_calendar_reads):
+    urls = {f: u.removeprefix(PUBLIC) for f, u in feed_urls(desk).items() if f in ("aino", "business")}
+    tags = {}
+    for feed, url in urls.items():
+        first = client.http.get(url)
+        assert first.status_code == 200 and first.headers["ETag"]
+        tags[feed] = first.headers["ETag"]
+    assert tags["aino"] != tags["business"]
+    no_calendar_reads.on()
+    for feed, url in urls.items():
+        again = client.http.get(url, headers={"If-None-Match": tags[feed]})
+        assert again.status_code == 304 and not again.body and again.headers["ETag"] == tags[feed]
+        # Polled again without the tag: the feed built before is served, not rebuilt.
+        assert client.http.get(url).status_code == 200
+    no_calendar_reads.off()
+
+    status, _ = book(client, "2026-11-25T15:00:00+02:00", staff="aino", name="Uusi Asiakas", phone="040 333 3333")
+    assert status == 201
+    for feed, url in urls.items():
+        r = client.http.get(url, headers={"If-None-Match": tags[feed]})
+        assert r.status_code == 200 and r.headers["ETag"] != tags[feed]
+        assert len(Calendar.from_ical(r.body).walk("VEVENT")) == 2
+
+
+def test_a_booking_of_another_staff_member_leaves_her_feed_unchanged(client, desk, booked):
+    urls = feed_urls(desk)
+    aino = urls["aino"].removeprefix(PUBLIC)
+    etag = client.http.get(aino).headers["ETag"]
+    status, _ = book(client, "2026-11-25T12:00:00+02:00", staff="sanna", name="Satu Salo", phone="040 222 2222")
+    assert status == 201
+    assert client.http.get(aino, headers={"If-None-Match": etag}).status_code == 304
+    business = urls["business"].removeprefix(PUBLIC)
+    assert len(Calendar.from_ical(client.http.get(business).body).walk("VEVENT")) == 2
+
+
+def test_a_staff_feed_of_bookings_made_before_staff_calendars_after_the_migration(client, desk, booked, aws):
+    from chalicelib.store import bookings, keys
+    from chalicelib.store.models import AppointmentItem
+
+    # As written before staff calendars existed: not on any staff member's calendar.
+    AppointmentItem(keys.biz(aws.id), keys.appt_sk(booked["appointment"])).update(
+        actions=[AppointmentItem.g5pk.remove(), AppointmentItem.g5sk.remove()]
+    )
+    url = feed_urls(desk)["aino"]
+    assert events(client, url) == {}
+    assert bookings.index_staff_calendars(aws.id) == 1
+    assert bookings.index_staff_calendars(aws.id) == 0  # repeatable
+    assert set(events(client, url)) == {f"{booked['appointment']}@rebook"}

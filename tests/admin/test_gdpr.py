@@ -129,6 +129,21 @@ def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked,
     assert [e["actor"] for e in trail["entries"] if e["action"] == "erase_client"] == ["system:erase_inactive"]
 
 
+def test_an_erasure_run_stopped_by_its_budget_leaves_the_rest_of_its_day_for_the_next(client, desk, booked):
+    from chalicelib.jobs import erase_inactive
+    from chalicelib.store import jobs
+
+    jobs.set_watermark(erase_inactive.JOB, at("2029-11-24T02:00:00+02:00"), at("2029-11-24T03:00:00+02:00"))
+    kalle = {"name": "Kalle Kävijä", "phone": "040 765 4321", "email": "kalle@example.com"}
+    assert book(client, "2026-11-25T15:00:00+02:00", **kalle)[0] == 201  # due the same day as Maija
+    first = erase_inactive.run(at("2029-11-26T03:00:00+02:00"), budget_seconds=-1)  # out of time after one
+    assert (first["erased"], first["stopped_by_budget"]) == (1, 1)
+    assert len(desk.get("/clients")[1]["clients"]) == 1
+    second = erase_inactive.run(at("2029-11-27T03:00:00+02:00"))  # starts again with the unfinished day
+    assert (second["erased"], second["stopped_by_budget"]) == (1, 0)
+    assert desk.get("/clients")[1]["clients"] == []
+
+
 def test_audit_trail_records_who_read_changed_exported_and_erased(desk, staff_desk, booked, frozen_now):
     cid = booked["client"]
     steps = [

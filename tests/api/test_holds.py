@@ -143,8 +143,13 @@ def test_an_unconfirmed_hold_frees_the_time_once_and_silently(client, aws, froze
     assert status == 410 and late == {
         "error": {"code": "hold_expired", "message": late["error"]["message"], "fields": {}}
     }
-    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 1}
-    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 0, "freed": 0}  # twice: nothing more
+    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0, "stopped_by_budget": 0}
+    assert run_job("hold_expiry", frozen_now["now"]) == {
+        "found": 0,
+        "freed": 0,
+        "paid": 0,
+        "stopped_by_budget": 0,
+    }  # twice
     assert (len(sent_emails()), len(sent_sms())) == messages  # no cancellation to her
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "cancelled"
     assert post(client, f"/api/v1/bookings/{token}/confirm")[0] == 410
@@ -175,8 +180,23 @@ def test_two_runs_at_once_free_a_hold_exactly_once(client, aws, frozen_now, monk
         return real_free(appt, days, now)
 
     monkeypatch.setattr(holds, "free", racing_free)
-    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 0}
+    assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 0, "paid": 0, "stopped_by_budget": 0}
     assert outcomes == [True]
+
+
+def test_a_run_stopped_by_its_budget_leaves_the_later_hours_holds_for_the_next(client, aws, frozen_now):
+    from chalicelib.services.booking import holds
+
+    _hold(aws)
+    assert book(client, FAR)[1]["status"] == "awaiting_confirmation"  # runs out at 10:30
+    frozen_now["now"] = FROZEN_NOW + timedelta(hours=1)
+    other = {"name": "Other", "phone": "0409998877", "email": "other@example.com"}
+    assert book(client, "2026-11-25T15:00:00+02:00", **other)[1]["status"] == "awaiting_confirmation"  # 11:30
+    later = FROZEN_NOW + timedelta(hours=2)
+    assert holds.run(later, budget_seconds=-1) == {"found": 1, "freed": 1, "paid": 0, "stopped_by_budget": 1}
+    assert len(_held_items()) == 1
+    assert holds.run(later) == {"found": 1, "freed": 1, "stopped_by_budget": 0}
+    assert not _held_items()
 
 
 @pytest.mark.parametrize(

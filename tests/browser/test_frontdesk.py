@@ -145,6 +145,7 @@ def desk(stack):
     people["noshow-desktop"] = visit(
         stack, "Niko Noshow", "niko@example.com", ten, staff="mikko", service="mens-cut", status="booked"
     )
+    people["checkout"] = visit(stack, "Kaisa Kassa", "kaisa@example.com", ten, staff="aino", status="arrived")
     status, _ = admin(
         stack,
         "PATCH",
@@ -435,6 +436,24 @@ def test_no_show(owner_at, size, desk):
     check(page, f"no-show-{label(size)}")
     card.get_by_role("button", name="Sulje").click()
     expect(column(page, staff).locator(".appt.st-no_show", has_text=who)).to_be_attached()
+
+
+def test_checkout_at_the_desk_with_a_receipt(owner_at, stack, desk):
+    """Issue 20, 5: the rest of a begun visit paid at the desk, a receipt by email."""
+    page = owner_at(DESKTOP)
+    show_staff(page, DESKTOP, "Aino Virtanen")
+    column(page, "aino").locator(".appt", has_text="Kaisa Kassa").click()
+    card = page.get_by_role("dialog", name="Kaisa Kassa")
+    card.get_by_role("button", name="Kassa", exact=True).click()
+    card.get_by_label("Maksutapa").select_option("cash")
+    expect(card.get_by_label("Lähetä kuitti sähköpostiin")).to_be_checked()
+    check(page, "checkout-desktop")
+    card.get_by_role("button", name="Kirjaa maksu").click()
+    expect(page.locator("#status")).to_contain_text("Kaisa Kassa: maksettu 69,00 € (Käteinen)")
+    assert any(m["subject"].startswith("Kuitti") for m in stack.emails_to("kaisa@example.com", wait=20))
+    card.get_by_role("button", name="Kassa", exact=True).click()
+    card.get_by_role("button", name="Kirjaa maksu").click()  # once per visit
+    expect(card.locator("#card-error")).to_have_text("Käynti on jo maksettu.")
 
 
 @SIZES

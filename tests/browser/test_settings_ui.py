@@ -314,3 +314,36 @@ def test_a_file_too_big_is_refused_before_it_is_sent(signed_in):
     expect(box.locator("#imp-error")).to_contain_text("Tiedosto on liian suuri")
     assert sent == []
     check(page, "import-too-big-phone")
+
+
+# --- API keys ----------------------------------------------------------------------------
+def test_the_owner_makes_an_api_key_sees_it_once_and_revokes_it(signed_in, stack):
+    """Settings → API keys: the key is shown once after it is made, works on the owner API
+    with its scope, and stops working when revoked."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    def me_with(key):
+        request = urllib.request.Request(f"{stack.api}/api/v1/admin/me", headers={"Authorization": f"Bearer {key}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, None
+
+    page = signed_in(PHONE)
+    card = page.locator("#set-keys")
+    card.get_by_label("Nimi").fill("Kotisivu")
+    card.get_by_role("button", name="Luo avain").click()
+    shown = page.locator("#set-keys-new")
+    expect(shown).to_have_value(re.compile(r"^rbk_"))
+    key = shown.input_value()
+    expect(card.locator("tbody tr", has_text="Kotisivu")).to_contain_text("Ei käytetty")
+    check(page, "api-keys")
+    status, me = me_with(key)
+    assert status == 200 and me["user"].startswith("api_key:"), me
+    page.on("dialog", lambda d: d.accept())
+    card.get_by_role("button", name="Peru: Kotisivu").click()
+    expect(card.locator("tbody tr", has_text="Kotisivu")).to_contain_text("Peruttu")
+    assert me_with(key)[0] in (401, 403)

@@ -545,3 +545,21 @@ def test_free_slots_are_exactly_the_candidates_that_do_not_overlap_busy(busy):
     for t in free:
         assert not overlaps(t), f"{t} overlaps a busy interval"
     assert free == [t for t in candidates if not overlaps(t)]
+
+
+@given(
+    starts=st.lists(st.integers(0, 600), max_size=40),
+    busy=st.lists(st.tuples(st.integers(0, 700), st.integers(1, 240)), max_size=30),
+    occupancy=st.integers(5, 300),
+)
+def test_the_sorted_sweep_frees_exactly_the_starts_no_busy_time_overlaps(starts, busy, occupancy):
+    """One pass over candidates and busy time, against the definition (any overlap)."""
+    from chalicelib.domain.availability import _sweep
+
+    t0 = datetime(2026, 11, 23, 7, tzinfo=UTC)
+    minute = timedelta(minutes=1)
+    candidates = sorted({t0 + s * minute for s in starts})
+    stretches = [(t0 + s * minute, t0 + (s + n) * minute) for s, n in busy]
+    length = occupancy * minute
+    expected = [t for t in candidates if not any(b < t + length and t < e for b, e in stretches)]
+    assert _sweep(candidates, length, stretches) == expected

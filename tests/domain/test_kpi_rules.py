@@ -232,3 +232,67 @@ def test_a_year_adds_up_its_months_except_for_the_counts_of_distinct_clients(his
         for name in ("appointments", "completed", "no_show", "cancelled", "revenue_cents", "rebooked_30"):
             assert c[year].get(name, 0) == summed.get(name, 0)
         assert c[year].get("visitors", 0) <= 1 and c[year].get("new_clients", 0) <= 1
+
+
+def test_money_deposits_fees_refunds_and_no_shows_with_and_without_a_deposit_or_card():
+    """Issue 20, 9 (docs/kpis.md, "Payments"): each counted in the period of the visit."""
+    from dataclasses import replace
+
+    from chalicelib.domain.payments import BookingPayment
+
+    def paying(v, **pay):
+        return replace(
+            v, payment=BookingPayment(kind=pay.pop("kind", "deposit"), due_cents=3000, policy_version=1, **pay)
+        )
+
+    kept = paying(visit("m", "2026-11-03T10:00"), paid_cents=3000, payment_method="pm_1")
+    # A no-show with a deposit: the deposit kept, a fee charged and collected on top.
+    missed = paying(
+        visit("m", "2026-11-10T10:00", status="no_show"),
+        paid_cents=3000 + 2000,
+        payment_method="pm_1",
+        fees={"no_show": "succeeded"},
+        fee_cents={"no_show": 2000},
+    )
+    # A card on file only: its no-show fee waits for her bank; a late cancellation's fee was waived.
+    carded = paying(
+        visit("n", "2026-11-12T10:00", status="no_show"),
+        kind="card_on_file",
+        payment_method="pm_2",
+        fees={"no_show": "open", "late_cancel": "waived"},
+        fee_cents={"no_show": 5000, "late_cancel": 2500},
+    )
+    refunded = paying(
+        visit("n", "2026-11-20T10:00", status="cancelled", cancelled_at="2026-11-15T10:00"),
+        paid_cents=3000,
+        refunded_cents=3000,
+    )
+    unpaid = paying(visit("n", "2026-11-21T10:00", status="pending_payment"), paid_cents=0)
+    plain = [visit("o", "2026-11-05T10:00", status="no_show"), visit("o", "2026-11-06T10:00")]
+    c = total(
+        kpis.contribution([kept, missed], [], HEL, 24),
+        kpis.contribution([carded, refunded, unpaid], [], HEL, 24),
+        kpis.contribution(plain, [], HEL, 24),
+    )["2026-11"]
+    f = {k: v["value"] for k, v in kpis.figures(c, {}).items()}
+    assert (f["deposits_taken"], f["deposits_taken_cents"]) == (3, 9000)  # kept, missed, refunded (not the unpaid)
+    assert (f["fees_charged_cents"], f["fees_collected_cents"]) == (7000, 2000)  # open counts as charged; waived not
+    assert f["refunds_cents"] == 3000
+    assert f["no_show_rate_protected"] == round(2 / 3, 4)  # kept, missed, carded
+    assert f["no_show_rate_unprotected"] == 0.5  # the plain pair
+    assert f["revenue_per_visit_cents"] == 5000  # two completed visits at 50 €
+
+
+def test_a_hold_that_ran_out_or_a_declined_card_never_was_a_booking():
+    """A booking held for her link or her payment and freed unconfirmed, unpaid or
+    declined counts nowhere (not as an appointment, not as a cancellation); one she
+    cancelled herself does."""
+    from dataclasses import replace
+
+    freed = [
+        replace(visit("h", f"2026-11-{day}T10:00", status="cancelled"), cancel_reason=reason)
+        for day, reason in ((10, "unconfirmed"), (11, "payment_expired"), (12, "payment_declined"))
+    ]
+    cancelled = replace(visit("h", "2026-11-13T10:00", status="cancelled"), cancel_reason="illness")
+    c = kpis.contribution([*freed, cancelled], [], HEL, 24)["2026-11"]
+    assert (c["appointments"], c["cancelled"]) == (1, 1)

@@ -157,6 +157,21 @@ def test_the_functions_may_touch_only_their_table_secret_and_mail_identity(templ
         st.get("Resource") == "*" and st["Effect"] == "Allow" and st["Sid"] not in ("Sms", "SmsOptOut")
         for st in s.values()
     )
+    # Each salon's Stripe keys: read only, only this stage's, by their name prefix.
+    assert s["StripeKeys"]["Action"] == "secretsmanager:GetSecretValue"
+    assert ":secret:rebook/prod/stripe/*" in json.dumps(s["StripeKeys"]["Resource"])
+
+
+def test_the_stripe_webhook_is_a_route_and_the_functions_know_where_the_keys_are(templates):
+    t = template(templates, "prod")
+    text = json.dumps(t.to_json())
+    assert '"/webhooks/stripe"' in text
+    functions = t.find_resources("AWS::Serverless::Function") or t.find_resources("AWS::Lambda::Function")
+    prefixes = {
+        json.dumps(f["Properties"].get("Environment", {}).get("Variables", {}).get("REBOOK_STRIPE_SECRET_PREFIX"))
+        for f in functions.values()
+    }
+    assert prefixes == {'"rebook/prod/stripe/"'}
 
 
 def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(templates):
@@ -224,7 +239,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
 
 
 def test_new_messages_leave_from_the_tables_stream_with_a_role_of_its_own(templates):
-    from chalicelib.store.outbox import STREAM_FILTER
+    from chalicelib.store.outbox import STREAM_FILTERS
 
     for stage in ("dev", "prod"):
         t = template(templates, stage)
@@ -236,10 +251,12 @@ def test_new_messages_leave_from_the_tables_stream_with_a_role_of_its_own(templa
         props = event["Properties"]
         assert props["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
         assert props["StartingPosition"] == "LATEST" and props["MaximumRetryAttempts"] == 2
-        # Invoked for new pending messages only, not for every write of the table.
-        [pattern] = [json.loads(p["Pattern"]) for p in props["FilterCriteria"]["Filters"]]
-        assert pattern == STREAM_FILTER
-        assert pattern["eventName"] == ["INSERT"] and pattern["dynamodb"]["NewImage"]["status"]["S"] == ["pending"]
+        # Invoked for new pending messages and released parked ones (a held booking's
+        # confirmations once paid) only, not for every write of the table.
+        new, released = [json.loads(p["Pattern"]) for p in props["FilterCriteria"]["Filters"]]
+        assert (new, released) == STREAM_FILTERS
+        assert new["eventName"] == ["INSERT"] and new["dynamodb"]["NewImage"]["status"]["S"] == ["pending"]
+        assert released["eventName"] == ["MODIFY"] and released["dynamodb"]["NewImage"]["attempts"]["N"] == ["0"]
         # Its role: the app's, and reading this one stream; the other functions' role cannot.
         role = f["Role"]["Fn::GetAtt"][0]
         assert resources[role]["Properties"]["Description"].startswith("Rebook's outbox stream")

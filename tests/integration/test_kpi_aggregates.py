@@ -10,6 +10,7 @@ answers every Query by sorting the whole table, far too slow for months of a sal
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -226,7 +227,12 @@ def ts(item, name):
 
 def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     """(numerator, denominator) of every KPI of `period`, straight from the items."""
-    appts = [i for i in items if i["sk"]["S"].startswith("APPT#")]
+    from chalicelib.domain.booking import HOLD_ENDINGS
+
+    # A hold freed unconfirmed or unpaid never was a booking (docs/kpis.md).
+    appts = [
+        i for i in items if i["sk"]["S"].startswith("APPT#") and i.get("cancel_reason", {}).get("S") not in HOLD_ENDINGS
+    ]
     msgs = [i for i in items if i["sk"]["S"].startswith("MSG#")]
     sent = lambda kind: [m for m in msgs if m["kind"]["S"] == kind and m["status"]["S"] == "sent"]  # noqa: E731
     reminded = {m["appointment_id"]["S"] for m in sent("reminder")}
@@ -285,6 +291,18 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     r_due = [a for a in due if a["appointment_id"]["S"] in reminded]
     u_due = [a for a in due if a["appointment_id"]["S"] not in reminded]
     late = [a for a in cancelled if ts(a, "cancelled_at") > ts(a, "start") - timedelta(hours=24)]
+
+    def payment(a):  # what the booking paid or secured (docs/payments.md), or None
+        return json.loads(a["payment"]["S"]) if "payment" in a else None
+
+    def fees(a, states):
+        p = payment(a) or {}
+        return sum(p.get("fee_cents", {}).get(k, 0) for k, st in p.get("fees", {}).items() if st in states)
+
+    settled = [a for a in mine if a["status"]["S"] != "pending_payment" and payment(a)]
+    deposits = [d for a in settled if (d := payment(a)["paid_cents"] - fees(a, ("succeeded",))) > 0]
+    covered = [a for a in due if (p := payment(a)) and (p["paid_cents"] > 0 or p.get("payment_method"))]
+    bare = [a for a in due if a not in covered]
     out = {
         "visits": (len(done), None),
         "revenue_cents": (revenue, None),
@@ -309,6 +327,14 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
         "nudge_revenue_cents": (completed_revenue(nudges), None),
         "no_show_rate_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in r_due), len(r_due)),
         "no_show_rate_not_reminded": (sum(status[a["appointment_id"]["S"]] == "no_show" for a in u_due), len(u_due)),
+        "revenue_per_visit_cents": (revenue, len(done)),
+        "deposits_taken": (len(deposits), None),
+        "deposits_taken_cents": (sum(deposits), None),
+        "fees_charged_cents": (sum(fees(a, ("succeeded", "open")) for a in settled), None),
+        "fees_collected_cents": (sum(fees(a, ("succeeded",)) for a in settled), None),
+        "refunds_cents": (sum(payment(a)["refunded_cents"] for a in settled), None),
+        "no_show_rate_protected": (sum(a["status"]["S"] == "no_show" for a in covered), len(covered)),
+        "no_show_rate_unprotected": (sum(a["status"]["S"] == "no_show" for a in bare), len(bare)),
     }
     if period in ROLLING or period.startswith("prev:"):  # distinct clients do not add up over days
         out.update(dict.fromkeys(DISTINCT, (None, None)))

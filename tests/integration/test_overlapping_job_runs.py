@@ -43,7 +43,9 @@ def _sweep(i, barrier):
     db._configured_for = None
     db.configure()
     barrier.wait(timeout=60)
-    return send_due.run(RUN_AT).as_dict()
+    # Each run gets time to finish what it claims (a fresh process's first sends are slow
+    # on a busy machine); stopping by budget is tests/jobs/test_backlogs.py's subject.
+    return send_due.run(RUN_AT, budget_seconds=300).as_dict()
 
 
 def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_server, monkeypatch):
@@ -81,5 +83,8 @@ def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_serv
     assert sorted(e["to"][0] for e in new_emails) == sorted(f"client{i}@example.com" for i in range(len(VISITS)))
     assert len(new_sms) == 2 and len({s["to"] for s in new_sms}) == 2
     assert sum(s["sent"] for s in summaries) == len(new_emails) + len(new_sms)
-    assert sum(s["taken"] for s in summaries) >= 1  # the runs really did contend
+    # The runs really did overlap: one lost a claim to the other, or (paging through the
+    # due index, each finds what the other claimed already gone from its page) they
+    # shared the messages between them.
+    assert sum(s["taken"] for s in summaries) >= 1 or all(s["sent"] for s in summaries), summaries
     assert len(after["emails"]) + len(after["sms"]) == sent_before + len(VISITS) + 2

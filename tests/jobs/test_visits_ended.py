@@ -106,3 +106,19 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     kalle = next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == "Kalle Kävijä")
     assert desk.patch(f"/clients/{kalle}", {"relationship": "maintenance"})[0] == 200
     assert slipping("2027-04-03T13:00:00+02:00") == []
+
+
+def test_a_run_stopped_by_its_budget_leaves_the_rest_for_the_next(client, desk, frozen_now):
+    from chalicelib.jobs import visits_ended
+    from chalicelib.store import jobs
+
+    maija = booked_ahead(client, frozen_now, "2026-11-25T12:00:00+02:00")
+    kalle = booked_ahead(client, frozen_now, "2026-11-25T17:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
+    job_ran_until(at("2026-11-25T11:00:00+02:00"))
+    first = visits_ended.run(at("2026-11-26T09:00:00+02:00"), budget_seconds=-1)  # out of time at once
+    assert first["stopped_by_budget"] and first["ended"] == 0
+    watermark = jobs.get_watermark(visits_ended.JOB)
+    assert watermark is not None and watermark <= at("2026-11-25T12:00:00+02:00")  # not past Maija's visit
+    second = visits_ended.run(at("2026-11-26T09:05:00+02:00"))
+    assert (second["ended"], second["completed"]) == (2, 2)
+    assert [desk.get(f"/appointments/{b['id']}")[1]["status"] for b in (maija, kalle)] == ["completed"] * 2

@@ -155,3 +155,24 @@ def test_the_lapse_morning_is_the_business_own_time_zone(client, maija, frozen_n
     assert run_job("marketing", "2027-03-01T17:55:00+00:00")["winback_sent"] == 0  # 09:55
     assert run_job("marketing", "2027-03-01T18:05:00+00:00")["winback_sent"] == 1  # 10:05
     assert len(winbacks()) == 1
+
+
+def test_a_run_stopped_by_its_budget_is_gone_on_with_by_the_next_and_the_round_ends(client, maija, frozen_now):
+    from chalicelib.services import marketing
+
+    # Liisa lapses the same day as Maija.
+    past_visits(
+        TUESDAYS,
+        name="Liisa Lahtinen",
+        phone="044 555 6666",
+        email="liisa@example.com",
+        staff="sanna",
+        clock=frozen_now,
+    )
+    first = marketing.run(at(LAPSE_MORNING), budget_seconds=-1)  # out of time after one client
+    assert (first["winback_sent"], first["stopped_by_budget"]) == (1, 1)
+    second = marketing.run(at("2027-03-01T11:05:00+02:00"))
+    assert (second["winback_sent"], second["resumed"], second["stopped_by_budget"]) == (1, 1, 0)
+    assert len(winbacks()) == len(winbacks("liisa@example.com")) == 1  # each once
+    third = marketing.run(at("2027-03-01T12:05:00+02:00"))  # a new round, from its start
+    assert (third["winback_sent"], third["resumed"]) == (0, 0) and third["units"] > second["units"]

@@ -98,3 +98,32 @@ def test_the_stream_leaves_other_writes_and_later_messages_alone(client):
     # The SMS confirmation now; the reminder written with it waits for its time.
     assert done.get("sent") == 1 and done.get("later", 0) >= 1, done
     assert sent_so_far() == (0, 1)
+
+
+def test_a_released_parked_message_is_taken_but_not_a_retry_or_other_changes():
+    """A held booking's confirmations are parked, then released once she paid: that
+    MODIFY (pending, released_at set, never attempted) is handed on like a new message;
+    a parked insert, a retry after a failed send, or a release without the mark is not."""
+    from chalicelib.store.outbox import from_stream_image
+
+    image = {
+        "pk": {"S": "BIZ#b1"},
+        "sk": {"S": "MSG#a1#confirmation#email"},
+        "business_id": {"S": "b1"},
+        "key": {"S": "a1#confirmation#email"},
+        "kind": {"S": "confirmation"},
+        "channel": {"S": "email"},
+        "recipient": {"S": "maija@example.com"},
+        "locale": {"S": "fi"},
+        "status": {"S": "pending"},
+        "attempts": {"N": "0"},
+        "due_at": {"S": "2026-11-23T08:00:00.000000+0000"},
+        "created_at": {"S": "2026-11-23T08:00:00.000000+0000"},
+    }
+    released = {**image, "released_at": {"S": "2026-11-23T08:05:00.000000+0000"}}
+    assert from_stream_image("MODIFY", released) is not None
+    assert from_stream_image("INSERT", image) is not None
+    assert from_stream_image("MODIFY", image) is None  # pending again for another reason
+    assert from_stream_image("MODIFY", {**released, "attempts": {"N": "1"}}) is None  # a retry: the sweeper's
+    assert from_stream_image("INSERT", {**image, "status": {"S": "parked"}}) is None
+    assert from_stream_image("REMOVE", released) is None

@@ -37,7 +37,7 @@ def test_twenty_events_are_split_and_each_item_fans_out_once(aws):
     webhooks.emit(tx, aws.id, [rules.client_created(aws.id, f"c{n}", "import", NOW) for n in range(20)], NOW)
     assert len(tx) == 3  # 9 + 9 + 2 events
     tx.commit()
-    items = [m for m in outbox.due_messages(NOW, NOW) if m.kind == rules.WEBHOOK_EVENT]
+    items = [m for page in outbox.due_pages(NOW, NOW) for m in page.messages if m.kind == rules.WEBHOOK_EVENT]
     assert sorted(len(m.context["events"]) for m in items) == [2, 9, 9]
     endpoints = webhooks.endpoints(aws.id)
     made = [webhooks.fan_out(m, endpoints, NOW, rules.SCHEDULE[0]) for m in items]

@@ -18,6 +18,7 @@ from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome, status_after_undo
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.observability import logger
 from chalicelib.services import retention
 from chalicelib.services.admin.common import (
     audited,
@@ -51,9 +52,17 @@ def appointment_view(b: Business, a: Appointment, client: Client | None = None) 
         "source": a.source,
         "note": a.note,
         "client": {"id": a.client_id},
-        # Held until the client confirms it by her link; freed unconfirmed after it.
+        # Held until the client confirms it by her link, or pays; freed after it if not.
         "hold_until": iso_local(a.hold_until, tz) if a.held and a.hold_until else None,
     }
+    if a.payment is not None:  # paid, held, fee owed... (chalicelib/domain/payments.py)
+        view["payment"] = {
+            "mark": a.payment.mark(a.status),
+            "kind": a.payment.kind,
+            "paid_cents": a.payment.paid_cents,
+            "refunded_cents": a.payment.refunded_cents,
+            "fees": a.payment.fees,
+        }
     if client is not None:
         view["client"].update(
             name=client.name,
@@ -135,7 +144,8 @@ def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[st
         note=bool(a.note),
         allergy=bool(client and client.allergies),
         first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
-        held=a.held,
+        deposit=bool(a.payment and a.payment.kept_cents > 0),
+        held=a.awaiting_confirmation,
     ).as_dict()
     return view
 
@@ -305,12 +315,37 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
         a = _appointment(b, a.id)
+        if status == Status.NO_SHOW.value:
+            _no_show_fee(b, a, now)
         if status != Status.ARRIVED.value:
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
             # undo) now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, now)
     audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))
+
+
+def _no_show_fee(b: Business, a: Appointment, now: datetime) -> None:
+    """A no-show with a card on file: its fee, charged once (the owner sees it open if
+    the bank asks the client to authenticate). Stripe down: the owner charges it later."""
+    from chalicelib.domain.payments import FeeKind
+    from chalicelib.errors import RebookError
+    from chalicelib.services.payments import fees
+
+    if a.payment is None:
+        return
+    try:
+        fees.charge_fee(b, a, FeeKind.NO_SHOW, now)
+    except RebookError:
+        logger().warning("no-show fee not charged", extra={"appointment_id": a.id})
+
+
+def _settle_after_cancel(b: Business, a: Appointment) -> Appointment:
+    from chalicelib.services.payments import fees
+
+    if a.payment is None or fees.after_cancellation(b, a, clock.now()) is None:
+        return a
+    return _appointment(b, a.id)
 
 
 def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
@@ -327,4 +362,5 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
             )
         a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invite)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
+        a = _settle_after_cancel(b, a)
     return appointment_view(b, a, clients.get_client(b.id, a.client_id))

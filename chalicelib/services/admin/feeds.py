@@ -4,7 +4,9 @@ cancelled visits stay in the feed as STATUS:CANCELLED so subscribed calendars dr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
@@ -14,7 +16,7 @@ from chalicelib.domain.config import Business
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.settings import get_settings
-from chalicelib.store import bookings, businesses, clients, feeds
+from chalicelib.store import bookings, businesses, clients, daysheets, feeds
 
 PAST, AHEAD = timedelta(days=60), timedelta(days=365)  # what a subscription shows
 
@@ -60,21 +62,59 @@ def rotate(p: Principal, feed: str) -> dict:
     return _listing(b, {feed: secret})
 
 
-def render(business_id: str, feed: str, secret: str) -> bytes:
-    """The ICS body for a subscription URL; NotFound for anything but the current secret."""
-    if not feeds.check(business_id, feed, secret):
+@dataclass(frozen=True)
+class Feed:
+    etag: str
+    body: bytes | None  # None: the caller's copy (If-None-Match) is current
+
+
+# Built feeds per container by (business, feed): calendar apps poll every 15 minutes, and
+# a feed is rebuilt only when its ETag moved.
+_built: dict[tuple[str, str], tuple[str, bytes]] = {}
+_BUILT_MAX = 256
+
+
+def etag_of(feed: str, config_version: int, calendar: dict[str, int], today: date) -> str:
+    """What the feed shows changes only with its staff's calendar versions (every booking,
+    move, cancellation and visit mark moves one), the config (names, address) and the day
+    (the window slides)."""
+    parts = [feed, str(config_version), today.isoformat(), *(f"{s}:{v}" for s, v in sorted(calendar.items()))]
+    return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:20] + '"'
+
+
+def render(business_id: str, feed: str, secret: str, if_none_match: str | None = None) -> Feed:
+    """The ICS body for a subscription URL, or only its ETag when the caller's copy is
+    current; NotFound for anything but the current secret. An unchanged feed costs the
+    secret's GetItem and one small read of the calendar version(s)."""
+    config_version = feeds.config_version_if_allowed(business_id, feed, secret)
+    if config_version is None:
         raise NotFound("No such calendar.")
     b = businesses.get_by_id(business_id)
     if not b or feed not in _feeds(b):
         raise NotFound("No such calendar.")
     now = clock.now()
-    appts = [
-        a
-        for a in bookings.list_appointments(b.id, now - PAST, now + AHEAD)
-        if feed in (feeds.BUSINESS_FEED, a.staff_id)
-    ]
+    staff_id = None if feed == feeds.BUSINESS_FEED else feed
+    etag = etag_of(
+        feed, config_version, daysheets.calendar_versions(b.id, staff_id), now.astimezone(b.config.tz).date()
+    )
+    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+        return Feed(etag, None)
+    cached = _built.get((b.id, feed))
+    if cached and cached[0] == etag:
+        return Feed(etag, cached[1])
+    if staff_id is None:
+        appts = bookings.list_appointments(b.id, now - PAST, now + AHEAD)
+    else:  # her appointments only, from her own calendar
+        appts = bookings.list_staff_appointments(b.id, staff_id, now - PAST, now + AHEAD)
     people = clients.get_clients(b.id, {a.client_id for a in appts})
-    return _calendar(b, feed, appts, people, now)
+    # Built once per version: from the config as it is now, not as cached (the ETag says
+    # the config's version it was read at).
+    b = businesses.get_by_id(business_id, fresh=True) or b
+    body = _calendar(b, feed, appts, people, now)
+    if len(_built) >= _BUILT_MAX:
+        _built.pop(next(iter(_built)))
+    _built[(b.id, feed)] = (etag, body)
+    return Feed(etag, body)
 
 
 def _calendar(b: Business, feed: str, appts: list[Appointment], people: dict[str, Client], now: datetime) -> bytes:

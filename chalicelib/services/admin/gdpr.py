@@ -13,6 +13,7 @@ from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.jobs.budget import Budget
 from chalicelib.observability import logger
 from chalicelib.services.admin.common import audited, business_of, valid_id
 from chalicelib.services.admin.registry import client_or_404
@@ -42,6 +43,7 @@ def export(p: Principal, client_id: str) -> dict[str, Any]:
         "rewards": found.rewards,
         # Where webhooks about her went (ids only; docs/webhooks.md): receivers to ask too.
         "webhook_endpoints": found.webhook_endpoints,
+        "payments": found.money,
         "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log],
     }
     audited(p, "export_client", c.id)
@@ -92,11 +94,16 @@ def audit_trail(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def erase_inactive(day: date, now: datetime) -> dict[str, int]:
-    """The daily job: clients whose erasure date is `day` and who are still inactive
-    by their business's current rule are erased; the others move to their new date."""
-    summary = {"due": 0, "erased": 0, "postponed": 0}
+def erase_inactive(day: date, now: datetime, budget: Budget | None = None) -> dict[str, int]:
+    """The daily job's work for one day: clients whose erasure date is `day` and who are
+    still inactive by their business's current rule are erased; the others move to their
+    new date. Within `budget`: a client it stops before stays in the day's index (an
+    erased or postponed one leaves it), so the same day read again goes on from there."""
+    summary = {"due": 0, "erased": 0, "postponed": 0, "stopped_by_budget": 0}
     for c in client_data.due_for_erasure(day.isoformat()):
+        if budget is not None and not budget.fits():
+            summary["stopped_by_budget"] = 1
+            break
         summary["due"] += 1
         b = businesses.get_by_id(c.business_id)
         if not b or c.is_erased:

@@ -79,8 +79,18 @@ def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     b = business_of(p)
     c = client_or_404(b, client_id)
     audited(p, "read_client", c.id)
+    from chalicelib.services.payments import fees
+    from chalicelib.store import payments
+
+    # Her deposits, fees and refunds, each with its state (open: a fee she still owes).
+    money = [fees.money_view(m, b.config.tz) for m in payments.money_of_client(b.id, c.id)]
     history = bookings.client_history(b.id, c.id)
-    return {"client": client_view(b, c), "stats": _stats(b, c, history), "standing": standing.standing(b, c, history)}
+    return {
+        "client": client_view(b, c),
+        "stats": _stats(b, c, history),
+        "standing": standing.standing(b, c, history),
+        "payments": money,
+    }
 
 
 def _stats(b: Business, c: Client, history: list[Appointment] | None = None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain import loyalty as perks
-from chalicelib.domain.booking import Appointment, BookingIn, Status
+from chalicelib.domain.booking import Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
 from chalicelib.domain.daysheet import days_touched
@@ -33,6 +33,7 @@ from chalicelib.services import loyalty, message_plans
 from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
+from chalicelib.services.payments import holds as payment_holds
 from chalicelib.services.validation import parse
 from chalicelib.store import bookings, clients
 
@@ -91,7 +92,7 @@ def book(
         if public:
             guard.check(b, read.meters, now)  # 429 over a limit
         try:
-            appt = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
+            appt, secret = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
@@ -99,8 +100,9 @@ def book(
         except bookings.IdempotentReplay as replay:
             return 201, _replay(b, replay, idem)
         # The confirmations are in the outbox, pending: the outbox stream sends them
-        # right after this answer (services/outbox_stream.py), the sweeper if it cannot.
-        return 201, booking_view(b, appt)
+        # right after this answer (services/outbox_stream.py), the sweeper if it cannot;
+        # a booking held while she pays parks them until it is paid.
+        return 201, payment_holds.with_payment(b, appt, booking_view(b, appt), secret)
     raise _not_booked(last_error)
 
 
@@ -176,15 +178,21 @@ def _commit(
     now: datetime,
     notify: bool = True,
     public: bool = False,
-) -> Appointment:
+) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
-    `public`). The appointment (its confirmations wait in the outbox, pending)."""
+    `public`). The appointment (its confirmations wait in the outbox, pending) and, when
+    it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now)
-    if public:  # a new client's booking far ahead or in bulk: held until she confirms
-        appt = replace(appt, hold_until=guard.hold_until(b, match, read.meters, appt.start, now))
+    pay = payment_holds.payment_needed(b, service, appt, req) if public else None
+    secret = None
+    if pay is not None:  # held while she pays: no confirmation until it is paid
+        appt, secret = payment_holds.hold(b, appt, pay, idem[0] if idem else None, now)
+    elif public:  # a new client's booking far ahead or in bulk: held until she confirms
+        until = guard.hold_until(b, match, read.meters, appt.start, now)
+        appt = replace(appt, hold_until=until, hold_for=HoldFor.CONFIRMATION.value if until else None)
     client = _client(b, req, appt, match, use, source)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
@@ -195,9 +203,10 @@ def _commit(
     # business's allowed countries apply to every SMS (services/message_plans.py).
     sms_ok = not public or guard.sms_allowed(b, read.meters, now)
     confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
-    if not notify:
+    parked = confirmations if pay is not None else []  # sent once paid (services/payments/holds.py)
+    if not notify or pay is not None:
         confirmations = []
-    entry = guard.entry(appt, now, [*confirmations, *later]) if public else None
+    entry = guard.entry(appt, now, [*confirmations, *parked, *later]) if public else None
     try:
         bookings.transact_with_retry(
             functools.partial(
@@ -215,11 +224,12 @@ def _commit(
                 meters=read.meters,
                 meter_entry=entry,
                 meter_window=guard.window(b),
+                parked=parked,
             )
         )
     except bookings.RewardGone:
         raise loyalty.RewardUnavailable() from None
-    return appt
+    return appt, secret
 
 
 def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
@@ -302,7 +312,7 @@ def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str
     appt = bookings.get_appointment(b.id, replay.appointment_id)
     if appt is None:
         raise NotFound("This booking no longer exists.", key="booking_gone")
-    return booking_view(b, appt)
+    return payment_holds.with_payment(b, appt, booking_view(b, appt))
 
 
 def _not_booked(last_error: Exception | None) -> RebookError:

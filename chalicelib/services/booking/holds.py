@@ -1,6 +1,7 @@
-"""A new client's booking held until she confirms it (the business's
-`limits.hold_unconfirmed`, chalicelib/domain/limits.py `hold_until`): her confirmation
-link, and the job that frees the holds that ran out unconfirmed."""
+"""Held bookings: a new client's booking held until she confirms it (the business's
+`limits.hold_unconfirmed`, chalicelib/domain/limits.py `hold_until`) and her
+confirmation link; and the one job that ends every hold that ran out, whatever it
+waited for (a booking held while she pays: services/payments/holds.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock, links
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import Appointment, HoldFor, Status
 from chalicelib.domain.config import Business
 from chalicelib.errors import Conflict, Gone, NotFound
+from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
 from chalicelib.observability import logger
 from chalicelib.services.booking.views import booking_view
 from chalicelib.store import bookings, businesses, holds, jobs
@@ -38,7 +40,7 @@ def _not_confirmable(appt: Appointment, now: datetime) -> Exception | None:
         return _ran_out()
     if appt.status != Status.BOOKED.value:
         return Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code=f"booking_{appt.status}")
-    if appt.held and appt.hold_until is not None and appt.hold_until <= now:
+    if appt.awaiting_confirmation and appt.hold_until is not None and appt.hold_until <= now:
         return _ran_out()
     return None
 
@@ -66,7 +68,7 @@ def confirm(token: str) -> dict[str, Any]:
     problem = _not_confirmable(appt, now)
     if problem is not None:
         raise problem
-    if not appt.held:
+    if not appt.awaiting_confirmation:
         return booking_view(b, appt)  # confirmed before (or never held)
     try:
         holds.confirm(appt, appt.days(b.config.tz), now)
@@ -81,28 +83,42 @@ def confirm(token: str) -> dict[str, Any]:
     return booking_view(b, replace(appt, hold_confirmed_at=now, seq=appt.seq + 1))
 
 
-def run(now: datetime, simulated: bool = False) -> dict[str, int]:
-    """The job: free every hold that ran out unconfirmed since the last run (index g4 by
-    hour, consistent reads, a conditional cancellation each: a booking is freed once
-    however many runs overlap, and never after its client confirmed it). No message
-    goes to a client who never confirmed; the calendar and the feeds show it cancelled."""
+def run(now: datetime, simulated: bool = False, budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
+    """The job: end every hold that ran out since the last run (index g4 by hour,
+    consistent reads, a conditional ending each: a booking's hold ends once however many
+    runs overlap, and never after its client confirmed or paid). A hold for her
+    confirmation is freed with no message (she never confirmed the contact; the calendar
+    and the feeds show it cancelled); a hold for her payment asks Stripe first (a missed
+    webhook: paid, booked) and is otherwise released, its time freed.
+    An hour of the index at a time within the budget: a run it stops leaves the
+    watermark at the hour it did not finish (ending again is a no-op)."""
+    from chalicelib.services.payments import holds as payment_holds
+
     watermark = jobs.get_watermark(JOB) or now - FIRST_LOOKBACK
     since = (min(watermark, now - FIRST_LOOKBACK) if simulated else watermark) - OVERLAP
-    summary = {"found": 0, "freed": 0}
-    found = holds.run_out_between(since, now)
-    by_business: dict[str, list[str]] = {}
-    for a in found:
-        by_business.setdefault(a.business_id, []).append(a.id)
-    for business_id, ids in sorted(by_business.items()):
-        b = businesses.get_by_id(business_id)
-        for appt in bookings.get_appointments(business_id, ids):  # as the table has them now
-            if not appt.held or appt.hold_until is None or appt.hold_until > now:
-                continue
-            summary["found"] += 1
-            days = appt.days(b.config.tz) if b else []
-            if holds.free(appt, days, now):
-                summary["freed"] += 1
+    summary = {"found": 0, "freed": 0, "paid": 0, "stopped_by_budget": 0}
+    budget, position = Budget(budget_seconds), now
+    for hour, found in holds.run_out_by_hour(since, now):
+        if found and not budget.fits():  # an hour with nothing to end costs its Queries only
+            summary["stopped_by_budget"], position = 1, hour
+            break
+        by_business: dict[str, list[str]] = {}
+        for a in found:
+            by_business.setdefault(a.business_id, []).append(a.id)
+        for business_id, ids in sorted(by_business.items()):
+            b = businesses.get_by_id(business_id)
+            for appt in bookings.get_appointments(business_id, ids):  # as the table has them now
+                if not appt.held or appt.hold_until is None or appt.hold_until > now:
+                    continue
+                summary["found"] += 1
+                if appt.waits_for == HoldFor.PAYMENT.value:
+                    outcome = payment_holds.expire(b, appt, now) if b else None
+                    summary["paid" if outcome == "confirmed" else "freed"] += outcome is not None
+                    continue
+                days = appt.days(b.config.tz) if b else []
+                if holds.free(appt, days, now):
+                    summary["freed"] += 1
     if not simulated:
-        jobs.set_watermark(JOB, now, now)
+        jobs.set_watermark(JOB, position, now)
     logger().info("hold_expiry finished", extra=summary)
     return summary

@@ -14,6 +14,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import message_plans
 from chalicelib.services.booking import changes
 from chalicelib.services.booking.views import booking_view
+from chalicelib.services.payments import holds
 from chalicelib.services.validation import parse
 from chalicelib.store import bookings, businesses, clients
 
@@ -44,7 +45,8 @@ def book_again_url(token: str) -> str:
 def get_booking(token: str) -> dict[str, Any]:
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
-    return booking_view(b, appt, client_name=client.name if client else None)
+    view = booking_view(b, appt, client_name=client.name if client else None)
+    return holds.with_payment(b, appt, view, for_stripe_js=False)
 
 
 def booking_ics(token: str) -> bytes:
@@ -86,7 +88,13 @@ def cancel_booking(token: str, body: object) -> dict[str, Any]:
     if appt.status == Status.CANCELLED.value:
         return booking_view(b, appt)  # cancelling twice is harmless
     _ensure_changeable(b, appt, "cancelled")
-    return booking_view(b, changes.cancel(b, appt, req.reason))
+    cancelled = changes.cancel(b, appt, req.reason)
+    if cancelled.payment is not None:  # inside the free window the deposit goes back
+        from chalicelib.services.payments import fees
+
+        if fees.after_cancellation(b, cancelled, clock.now()) is not None:
+            cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
+    return holds.with_payment(b, cancelled, booking_view(b, cancelled), for_stripe_js=False)
 
 
 def reschedule_booking(token: str, body: object) -> dict[str, Any]:

@@ -7,7 +7,9 @@ import time
 from typing import Any
 
 from chalicelib import clock, links
-from chalicelib.domain.config import Business
+from chalicelib.domain import payments as rules
+from chalicelib.domain.config import Business, Service
+from chalicelib.domain.payments import Payments
 from chalicelib.errors import NotFound
 from chalicelib.store import businesses
 
@@ -45,6 +47,7 @@ def public_profile(slug: str) -> dict[str, Any]:
                 "duration_minutes": s.duration_minutes,
                 "price_cents": s.price_cents,
                 "staff": [m.id for m in c.staff_for(s.id)],
+                "payment": payment_of(c.payments, s),
             }
             for s in c.services
         ],
@@ -58,6 +61,17 @@ def public_profile(slug: str) -> dict[str, Any]:
             for m in c.staff
         ],
         "booking_url": links.book_url(c.slug),
+        "payments": {"version": c.payments.version, "hold_minutes": c.payments.hold_minutes},
+    }
+
+
+def payment_of(p: Payments, s: Service) -> dict[str, Any]:
+    """What booking the service pays or secures, and the fee terms (cents, %)."""
+    policy = rules.policy_of(p, s.payment)
+    return {
+        "kind": policy.kind.value,
+        "amount_cents": rules.due_now_cents(policy, s.price_cents),
+        **p.terms.model_dump(),
     }
 
 

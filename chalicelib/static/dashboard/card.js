@@ -1,10 +1,11 @@
 // The appointment card: who, what, when, the markers (an allergy first), the client's
 // contacts, and what the desk does with it: arrived / completed / no-show, undo (back to
-// booked), move, cancel with a reason (+ tell the client, + invite to book again).
+// booked), move, cancel with a reason (+ tell the client, + invite to book again), and
+// checkout once the visit began: the rest paid, the deposit deducted, a receipt by email.
 import { $, clear, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, t } from "./i18n.js";
+import { clock, day, errorText, money, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, say, staffName } from "./state.js";
+import { api, changed, currency, say, staffName } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markersOf } from "./calmodel.js";
 
@@ -69,12 +70,16 @@ function render(errorText) {
   } else if (a.status === "completed") {
     add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
     add("act_undo", (b) => mark("booked", b));
+  }
+  if (["booked", "arrived", "completed"].includes(a.status) && new Date(a.start) <= new Date()) {
+    add("act_checkout", () => showCheckout());
   } else if (a.status === "no_show") {
     add("act_completed", (b) => mark("completed", b));
     add("act_undo", (b) => mark("booked", b));
   }
   box.appendChild(actions);
   box.appendChild(cancelForm());
+  box.appendChild(checkoutForm(client));
   box.appendChild(el("p", { id: "card-error", className: "error", role: "alert", text: errorText || "" }));
   const foot = el("div", { className: "buttons" });
   if (client.id) {
@@ -97,6 +102,53 @@ function cancelForm() {
     el("button", { type: "submit", className: "danger", text: t("confirm_cancel") }));
   form.addEventListener("submit", (e) => { e.preventDefault(); cancel(form); });
   return form;
+}
+
+const METHODS = ["card", "cash", "card_on_file", "gift_card", "other"];
+
+function checkoutForm(client) {
+  const method = el("select", { id: "checkout-method" },
+    ...METHODS.map((m) => el("option", { value: m, text: t(`method_${m}`) })));
+  const form = el("form", { id: "checkout-form", className: "cancel-form", hidden: true, novalidate: true },
+    el("label", { for: "checkout-method", text: t("checkout_method") }), method,
+    el("label", { for: "checkout-price", text: t("checkout_price") }),
+    el("input", { id: "checkout-price", type: "number", min: "0", step: "0.01", inputmode: "decimal",
+      value: (current.price_cents / 100).toFixed(2) }),
+    el("label", { className: "check" },
+      el("input", { id: "checkout-receipt", type: "checkbox", checked: !!(client && client.email), disabled: !(client && client.email) }),
+      " ", el("span", { text: t("checkout_receipt") })),
+    el("button", { type: "submit", text: t("confirm_checkout") }));
+  form.addEventListener("submit", (e) => { e.preventDefault(); checkout(form); });
+  return form;
+}
+
+function showCheckout() {
+  $("checkout-form").hidden = false;
+  $("checkout-method").focus();
+}
+
+async function checkout(form) {
+  const s = appointmentSummary(current);
+  const price = Math.round(parseFloat($("checkout-price").value) * 100);
+  const body = { method: $("checkout-method").value, receipt: $("checkout-receipt").checked };
+  if (Number.isFinite(price) && price !== current.price_cents) body.price_cents = price;
+  const submit = form.querySelector("[type=submit]");
+  submit.disabled = true;
+  try {
+    const done = await api("POST", `/appointments/${current.id}/checkout`, body);
+    form.hidden = true;
+    submit.disabled = false; // asked again, the server says it is paid already
+    const text = t("checked_out_done", {
+      name: s.who, paid: money(done.paid_cents, currency()), method: t(`method_${done.method}`),
+      deposit: money(done.deposit_cents, currency()),
+    });
+    say(text);
+    $("card-error").textContent = "";
+    $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
+  } catch (err) {
+    submit.disabled = false;
+    showFieldErrors(form, err, { method: $("checkout-method"), price_cents: $("checkout-price") }, $("card-error"));
+  }
 }
 
 function showCancel() {

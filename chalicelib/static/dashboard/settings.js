@@ -10,6 +10,7 @@ import { lang, t } from "./i18n.js";
 import { api, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
+import { apiKeysCard } from "./apikeys.js";
 
 let loaded = null; // {sections, version, can_edit}
 let forms = {}; // section -> form (what the inputs edit)
@@ -73,6 +74,7 @@ export function renderSettings() {
   box.appendChild(el("p", { className: "muted", text: t("set_intro") }));
   for (const name of ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"]) box.appendChild(sectionCard(name));
   box.appendChild(webhooksCard());
+  box.appendChild(apiKeysCard());
 }
 
 // --- the staff member's own hours, read-only -------------------------------------------

@@ -303,3 +303,12 @@ export function explain(message) {
   }
   return { key: "err_invalid", vars: {} };
 }
+
+// --- API keys (apikeys.js) ---------------------------------------------------------------
+// Each scope of a key and the word the owner reads for it.
+export const SCOPES = [["read", "keys_scope_read"], ["write:bookings", "keys_scope_bookings"], ["write:clients", "keys_scope_clients"]];
+
+// The body of POST /api-keys: the name trimmed, the scopes ticked in the contract's order.
+export function newKeyBody(name, checked) {
+  return { name: String(name || "").trim(), scopes: SCOPES.map(([s]) => s).filter((s) => checked.includes(s)) };
+}

@@ -1,0 +1,173 @@
+"""What money costs in DynamoDB: requests per booking with a deposit (the booking, then
+the pay page's call after the card is set up) against the same booking without
+payment, and per Stripe webhook event. On DynamoDB Local, with localstripe as Stripe.
+
+    .venv/bin/python bench/payments.py [--bookings 10]
+
+Starts its own DynamoDB Local, mock SES/SNS server and localstripe; prints one `bench:`
+line last. Targets (issue 20): at most 2 more requests than a booking without payment,
+at most 3 per webhook event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+from bench.booking import CALLS, count_dynamodb_requests
+from scripts.dynamodb_local import DynamoDBLocal, free_port
+from scripts.localstripe_server import PUBLISHABLE_KEY, WEBHOOK_SECRET, LocalStripe
+from scripts.mock_aws import MockAws, verify_sender
+
+ROOT = Path(__file__).resolve().parents[1]
+JSON = {"Content-Type": "application/json"}
+
+
+def _calls() -> int:
+    return sum(CALLS.values())
+
+
+def set_up_card(ls: LocalStripe, secret: str, number: str) -> None:
+    """What Stripe.js's confirmCardSetup sends (and the 3-D Secure step, completed)."""
+    seti = secret.split("_secret_", maxsplit=1)[0]
+    card = {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+    body = {"key": PUBLISHABLE_KEY, "use_stripe_sdk": True, "client_secret": secret}
+    r = requests.post(
+        f"{ls.url}/v1/setup_intents/{seti}/confirm",
+        data=json.dumps({**body, "payment_method_data": {"type": "card", "card": card}}),
+        timeout=10,
+    )
+    if r.json().get("status") == "requires_action":
+        requests.post(f"{ls.url}/v1/setup_intents/{seti}/confirm", data=json.dumps(body), timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bookings", type=int, default=10)
+    args = parser.parse_args()
+
+    with DynamoDBLocal() as ddb, MockAws() as aws:
+        ls = LocalStripe(free_port()).start()
+        try:
+            verify_sender(aws.endpoint, "rebook.local")
+            os.environ.update(
+                {
+                    "REBOOK_STAGE": "test",
+                    "REBOOK_TABLE": "rebook-bench",
+                    "REBOOK_LINK_SECRET": "bench",
+                    "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
+                    "REBOOK_AWS_ENDPOINT": aws.endpoint,
+                    "AWS_ACCESS_KEY_ID": "local",
+                    "AWS_SECRET_ACCESS_KEY": "local",
+                    "AWS_REGION": "eu-north-1",
+                    "AWS_DEFAULT_REGION": "eu-north-1",
+                    "POWERTOOLS_METRICS_DISABLED": "true",
+                    **ls.env(),
+                }
+            )
+            count_dynamodb_requests()
+            plain, paid, webhook = run(ls, args.bookings)
+        finally:
+            ls.stop()
+    print(f"bookings measured: {args.bookings} of each (email + SMS confirmation each)")
+    print(f"DynamoDB requests: booking without payment {plain:g}, with a deposit {paid:g} (booking + pay call)")
+    print(f"DynamoDB requests per payment_intent.succeeded webhook event: {webhook:g}")
+    print(f"bench: ddb_requests_per_paid_booking={paid:g} ddb_requests_per_webhook={webhook:g}")
+
+
+def run(ls: LocalStripe, n: int) -> tuple[float, float, float]:
+    import stripe
+    import yaml
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store.businesses import save_config
+    from chalicelib.store.db import create_table
+
+    create_table()
+    save_config(parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text())))
+    sdk = stripe.StripeClient(ls.env()["REBOOK_STRIPE_SECRET_KEY"], base_addresses={"api": ls.url})
+    plain: list[int] = []
+    paid: list[int] = []
+    hooks: list[int] = []
+    phone = 2000000
+    with Client(app) as client:
+
+        def free(service: str, day: date) -> list[tuple[str, str]]:
+            q = f"/api/v1/businesses/demo/availability?service={service}&from={day}&to={day}"
+            return [(s["id"], t) for s in json.loads(client.http.get(q).body)["staff"] for t in s["slots"]]
+
+        def post(path: str, body: dict) -> tuple[int, dict]:
+            r = client.http.post(path, body=json.dumps(body), headers=JSON)
+            return r.status_code, json.loads(r.body)
+
+        def book(service: str, day: date, **extra) -> dict:
+            nonlocal phone
+            while not (slots := free(service, day)):
+                day += timedelta(days=1)
+            staff, start = slots[0]
+            phone += 1
+            client_in = {"name": "Bench Client", "phone": f"+35840{phone}", "email": f"c{phone}@example.com"}
+            CALLS.clear()
+            status, view = post(
+                "/api/v1/businesses/demo/bookings",
+                {"service": service, "staff": staff, "start": start, "client": client_in, **extra},
+            )
+            assert status == 201, view
+            return view
+
+        day = date.today() + timedelta(days=3)
+        free("mens-cut", day)  # warm: the business's config is cached from here on
+        for _ in range(n):
+            book("mens-cut", day)
+            plain.append(_calls())
+            held = book("highlights", day, accepted_payment_terms=1)
+            booking = _calls()
+            set_up_card(ls, held["payment"]["client_secret"], "4242424242424242")
+            CALLS.clear()
+            status, done = post(f"/api/v1/bookings/{held['manage_url'].rsplit('/', 1)[1]}/payment", {})
+            assert status == 200 and done["next"] == "done", done
+            paid.append(booking + _calls())
+
+            # The webhook's case: a charge that waited for 3-D Secure, finished at the bank.
+            held = book("highlights", day, accepted_payment_terms=1)
+            set_up_card(ls, held["payment"]["client_secret"], "4000002760003184")
+            _, step = post(f"/api/v1/bookings/{held['manage_url'].rsplit('/', 1)[1]}/payment", {})
+            secret = step["client_secret"]
+            requests.post(
+                f"{ls.url}/v1/payment_intents/{secret.split('_secret_')[0]}/_authenticate?success=true",
+                data=json.dumps({"key": PUBLISHABLE_KEY, "client_secret": secret}),
+                timeout=10,
+            )
+            intent = sdk.v1.payment_intents.retrieve(secret.split("_secret_")[0]).to_dict()
+            event = {
+                "id": f"evt_bench_{phone}",
+                "object": "event",
+                "type": "payment_intent.succeeded",
+                "created": int(time.time()),
+                "data": {"object": intent},
+            }
+            payload = json.dumps(event).encode()
+            at = int(time.time())
+            mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
+            CALLS.clear()
+            r = client.http.post(
+                "/webhooks/stripe", body=payload, headers={**JSON, "Stripe-Signature": f"t={at},v1={mac}"}
+            )
+            assert r.status_code == 200 and json.loads(r.body)["applied"], r.body
+            hooks.append(_calls())
+    return statistics.mean(plain), statistics.mean(paid), statistics.mean(hooks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""Money taken with a booking: the payment policy of a business and its services, the
+cancellation terms, and the amounts they give — integer cents, computed here only.
+
+A crafted request never names an amount: every sum the client pays, is refunded or is
+charged as a fee comes from these functions and the price the server itself computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# A VAT rate in per cent, to one decimal (25.5).
+VatPercent = Annotated[Decimal, Field(ge=0, le=30, decimal_places=1)]
+
+
+class PaymentKind(str, Enum):
+    NONE = "none"
+    DEPOSIT = "deposit"  # part of the price now (fixed cents or a percentage)
+    PREPAY = "prepay"  # the whole price now
+    CARD_ON_FILE = "card_on_file"  # nothing now; the card covers the fees
+
+
+class PaymentPolicy(BaseModel):
+    """What a booking of a service must pay or secure before it is confirmed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: PaymentKind = PaymentKind.NONE
+    # A deposit is either a fixed amount or a percentage of the price, not both.
+    deposit_cents: int | None = Field(default=None, ge=1, le=10_000_00)
+    deposit_percent: int | None = Field(default=None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _deposit(self) -> Self:
+        is_deposit = self.kind == PaymentKind.DEPOSIT
+        given = (self.deposit_cents is not None) + (self.deposit_percent is not None)
+        if is_deposit and given != 1:
+            raise ValueError("a deposit needs exactly one of deposit_cents or deposit_percent")
+        if not is_deposit and given:
+            raise ValueError("deposit_cents and deposit_percent apply to kind 'deposit' only")
+        return self
+
+
+class CancellationTerms(BaseModel):
+    """Free until `free_until_hours` before the start; later a late-cancellation fee,
+    and a no-show fee, each a percentage of the price."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    free_until_hours: int = Field(default=24, ge=0, le=24 * 14)
+    late_cancel_fee_percent: int = Field(default=0, ge=0, le=100)
+    no_show_fee_percent: int = Field(default=0, ge=0, le=100)
+
+
+class Payments(BaseModel):
+    """A business's payment settings. `version` goes up with every change of policy or
+    terms; a booking records the version its client accepted."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    policy: PaymentPolicy = PaymentPolicy()
+    terms: CancellationTerms = CancellationTerms()
+    version: int = Field(default=1, ge=1)
+    hold_minutes: int = Field(default=10, ge=2, le=60)
+    # The VAT rate (%) in the business's prices, unless a service says otherwise
+    # (Finland: 25.5 general, 14 and 10 reduced, 0 exempt).
+    vat_percent: VatPercent = Decimal("25.5")
+    # The business ID (Y-tunnus) its receipts show.
+    business_code: str | None = Field(default=None, max_length=20)
+
+
+NO_POLICY = PaymentPolicy()
+
+
+def percent_of(price_cents: int, percent: int) -> int:
+    """`percent` % of a price in whole cents, rounded half up (never more than the price)."""
+    return min(price_cents, (price_cents * percent + 50) // 100)
+
+
+def due_now_cents(policy: PaymentPolicy, price_cents: int) -> int:
+    """What the client pays while the time is held: 0 without a payment now."""
+    if policy.kind == PaymentKind.PREPAY:
+        return price_cents
+    if policy.kind == PaymentKind.DEPOSIT:
+        if policy.deposit_cents is not None:
+            return min(policy.deposit_cents, price_cents)
+        return percent_of(price_cents, policy.deposit_percent or 0)
+    return 0
+
+
+def needs_payment(policy: PaymentPolicy, price_cents: int) -> bool:
+    """Does booking with this policy go through the pay page? A card on file does
+    (the card is secured, nothing charged); a deposit of a free service does not."""
+    if policy.kind == PaymentKind.CARD_ON_FILE:
+        return True
+    return due_now_cents(policy, price_cents) > 0
+
+
+class FeeKind(str, Enum):
+    LATE_CANCEL = "late_cancel"
+    NO_SHOW = "no_show"
+
+
+def fee_cents(terms: CancellationTerms, price_cents: int, kind: FeeKind, paid_cents: int = 0) -> int:
+    """The fee still to charge for a late cancellation or a no-show: its percentage of the
+    price, less what was paid already (a kept deposit counts towards it)."""
+    percent = terms.late_cancel_fee_percent if kind == FeeKind.LATE_CANCEL else terms.no_show_fee_percent
+    return max(0, percent_of(price_cents, percent) - paid_cents)
+
+
+def free_until(start: datetime, terms: CancellationTerms) -> datetime:
+    """Until when a cancellation costs nothing."""
+    return start - timedelta(hours=terms.free_until_hours)
+
+
+def refund_on_cancel_cents(terms: CancellationTerms, start: datetime, now: datetime, paid_cents: int) -> int:
+    """What goes back when the client cancels: all she paid inside the free window,
+    nothing after it (the terms she accepted keep it)."""
+    return paid_cents if now < free_until(start, terms) else 0
+
+
+def policy_of(payments: Payments, service_policy: PaymentPolicy | None) -> PaymentPolicy:
+    """A service's own policy, or the business's."""
+    return service_policy if service_policy is not None else payments.policy
+
+
+def hold_until(now: datetime, payments: Payments) -> datetime:
+    return now + timedelta(minutes=payments.hold_minutes)
+
+
+class PayState(str, Enum):
+    HELD = "held"  # the time is held while the client pays
+    PAID = "paid"  # the deposit or prepayment went through
+    CARD_SAVED = "card_saved"  # card on file, nothing charged
+    EXPIRED = "expired"  # the hold ran out unpaid; the time was freed
+    DECLINED = "declined"  # the card was declined; the time was freed
+
+
+@dataclass(frozen=True)
+class BookingPayment:
+    """What a booking pays or secures, as the client accepted it. Stripe ids only: no
+    card data. `due_cents` is what the policy asked for at booking."""
+
+    kind: str
+    due_cents: int
+    policy_version: int
+    state: str = PayState.HELD.value
+    customer: str | None = None
+    setup_intent: str | None = None
+    payment_method: str | None = None
+    intent: str | None = None  # the PaymentIntent of the deposit or prepayment
+    paid_cents: int = 0
+    refunded_cents: int = 0
+    terms: dict[str, int] = field(default_factory=dict)  # CancellationTerms as accepted
+    fees: dict[str, str] = field(default_factory=dict)  # fee kind -> succeeded | open | waived
+    fee_cents: dict[str, int] = field(default_factory=dict)  # fee kind -> its amount as charged
+
+    @property
+    def deposit_cents(self) -> int:
+        """What the booking's deposit or prepayment took (paid_cents holds the fees
+        collected too)."""
+        fees = sum(self.fee_cents.get(k, 0) for k, state in self.fees.items() if state == "succeeded")
+        return max(0, self.paid_cents - fees)
+
+    @property
+    def protected(self) -> bool:
+        """Money or a card of hers stands behind the booking: a deposit or prepayment
+        paid, or a card on file (what the no-show rate with protection counts)."""
+        return self.paid_cents > 0 or self.payment_method is not None
+
+    @property
+    def kept_cents(self) -> int:
+        """What Rebook's salon holds of the client's money for this booking now."""
+        return self.paid_cents - self.refunded_cents
+
+    def mark(self, status: str) -> str:
+        """What the owner's calendar shows: held, fee_owed, paid, card_on_file, refunded."""
+        if status == "pending_payment":
+            return "held"
+        if "open" in self.fees.values():
+            return "fee_owed"
+        if self.refunded_cents and not self.kept_cents:
+            return "refunded"
+        if self.paid_cents:
+            return "paid"
+        return "card_on_file" if self.payment_method else "none"
+
+    def accepted_terms(self) -> CancellationTerms:
+        return CancellationTerms(**self.terms)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BookingPayment:
+        return cls(**data)
+
+
+def payment_for(payments: Payments, policy: PaymentPolicy, price_cents: int) -> BookingPayment | None:
+    """The payment a new booking needs, or None (confirmed at once)."""
+    if not needs_payment(policy, price_cents):
+        return None
+    return BookingPayment(
+        kind=policy.kind.value,
+        due_cents=due_now_cents(policy, price_cents),
+        policy_version=payments.version,
+        terms=payments.terms.model_dump(),
+    )
+
+
+@dataclass(frozen=True)
+class MoneyRecord:
+    """One charge, fee or refund of a booking (the client's card, her GDPR export, the
+    owner's KPIs). `state`: succeeded, open (the bank asks the client to authenticate),
+    waived (the owner let it go)."""
+
+    business_id: str
+    appointment_id: str
+    client_id: str
+    kind: str
+    amount_cents: int
+    state: str
+    created_at: datetime
+    intent: str | None = None
+    note: str | None = None
+    method: str | None = None  # a checkout's: CheckoutMethod
+    total_cents: int | None = None  # a checkout's: the visit's final price (deposit included)
+
+
+# --- checkout at the desk ---------------------------------------------------------------------
+class CheckoutMethod(str, Enum):
+    """How the rest of a visit was paid at the desk."""
+
+    CARD_ON_FILE = "card_on_file"  # charged through Stripe to the card she saved when booking
+    CARD = "card"  # the salon's own card terminal
+    CASH = "cash"
+    GIFT_CARD = "gift_card"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class VatLine:
+    """One VAT rate's share of a receipt (cents; the prices include VAT)."""
+
+    percent: Decimal
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What a visit comes to at the desk: its price, the deposit paid before (deducted),
+    what is due now, and the VAT in the price."""
+
+    total_cents: int
+    deposit_cents: int
+    due_cents: int
+    vat: tuple[VatLine, ...]
+
+
+def vat_in(gross_cents: int, percent: Decimal) -> VatLine:
+    """The VAT included in a gross price, to the cent (half up), and the net."""
+    vat = int((Decimal(gross_cents) * percent / (100 + percent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return VatLine(percent=percent, net_cents=gross_cents - vat, vat_cents=vat, gross_cents=gross_cents)
+
+
+def checkout(total_cents: int, deposit_cents: int, vat_percent: Decimal) -> Checkout:
+    """The rest of a visit to pay at the desk: the deposit she paid (and was not given
+    back) is deducted, never below zero; the VAT is that of the whole price (a deposit is
+    an advance on the same sale)."""
+    deposit = max(0, min(deposit_cents, total_cents))
+    return Checkout(
+        total_cents=total_cents,
+        deposit_cents=deposit,
+        due_cents=total_cents - deposit,
+        vat=(vat_in(total_cents, vat_percent),),
+    )

@@ -1,0 +1,161 @@
+"""Checkout at the desk (issue 20, 5): after a visit the desk records how the rest was
+paid — through Stripe to the card saved at booking, the salon's own card terminal, cash,
+a gift card or otherwise — with the deposit she paid already deducted; once per visit (a
+conditional put). She may get an email receipt with the business's details and the VAT
+in the price (the service's rate, else the business's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain import payments as rules
+from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.config import Business
+from chalicelib.domain.messages import PlannedMessage
+from chalicelib.domain.payments import CheckoutMethod, MoneyRecord
+from chalicelib.domain.timeutil import iso_local
+from chalicelib.errors import Conflict
+from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
+from chalicelib.observability import logger
+from chalicelib.services import message_plans
+from chalicelib.services.payments.stripe_account import Account
+from chalicelib.store import clients
+from chalicelib.store import payments as store
+
+KIND = "checkout"
+CHECKABLE = (Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value)
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: CheckoutMethod
+    # The visit's final price when the desk set it (a price by hair length): the booked
+    # price otherwise. The deposit is deducted from it, never from what she is told here.
+    price_cents: int | None = Field(default=None, ge=0, le=10_000_00)
+    receipt: bool = False  # email her a receipt
+
+
+def vat_percent(b: Business, appt: Appointment) -> Decimal:
+    service = b.config.service(appt.service_id)
+    return service.vat_percent if service and service.vat_percent is not None else b.config.payments.vat_percent
+
+
+def deposit_kept(appt: Appointment) -> int:
+    """What she paid before the visit and was not given back."""
+    pay = appt.payment
+    return max(0, pay.deposit_cents - pay.refunded_cents) if pay else 0
+
+
+def view(b: Business, m: MoneyRecord, co: rules.Checkout) -> dict[str, Any]:
+    return {
+        "appointment_id": m.appointment_id,
+        "method": m.method,
+        "total_cents": co.total_cents,
+        "deposit_cents": co.deposit_cents,
+        "paid_cents": m.amount_cents,
+        "vat": [
+            {
+                "percent": str(v.percent),
+                "net_cents": v.net_cents,
+                "vat_cents": v.vat_cents,
+                "gross_cents": v.gross_cents,
+            }
+            for v in co.vat
+        ],
+        "at": iso_local(m.created_at, b.config.tz),
+    }
+
+
+def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tuple[MoneyRecord, rules.Checkout, bool]:
+    """Record the rest of the visit as paid (charging the card on file first when that is
+    how she pays). The record, what it came to, and whether a receipt was sent."""
+    if appt.status not in CHECKABLE:
+        raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code="not_checkable")
+    if appt.start > now:
+        raise Conflict("The visit has not begun yet.", code="visit_not_started")
+    if store.get_money(b.id, appt.id, KIND) is not None:
+        raise Conflict("This visit was checked out already.", code="checked_out")
+    total = appt.price_cents if req.price_cents is None else req.price_cents
+    co = rules.checkout(total, deposit_kept(appt), vat_percent(b, appt))
+    intent = _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else None
+    money = MoneyRecord(
+        business_id=b.id,
+        appointment_id=appt.id,
+        client_id=appt.client_id,
+        kind=KIND,
+        amount_cents=co.due_cents,
+        state="succeeded",
+        created_at=now,
+        intent=intent,
+        method=req.method.value,
+        total_cents=total,
+    )
+    told = receipt(b, appt, money, co, now) if req.receipt else []
+    try:
+        sent = store.record_money(money, now, messages=told, lease=IMMEDIATE_LEASE)
+    except store.MoneyExists:
+        raise Conflict("This visit was checked out already.", code="checked_out") from None
+    deliver(sent, now)
+    logger().info("checked out", extra={"appointment_id": appt.id, "method": money.method})
+    return money, co, bool(told)
+
+
+def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> str | None:
+    pay = appt.payment
+    if amount <= 0:
+        return None
+    if pay is None or not pay.payment_method or not pay.customer:
+        raise Conflict("There is no card on file for this booking.", code="no_card_on_file")
+    intent = Account(b.id).charge(
+        appt.id, KIND, amount, b.config.currency, pay.customer, pay.payment_method, appt.client_id, off_session=True
+    )  # declined: 402, nothing recorded
+    if intent.status != "succeeded":
+        raise Conflict(
+            "Her bank wants her to confirm this payment: take it another way.", code="card_needs_authentication"
+        )
+    return str(intent.id)
+
+
+def receipt(b: Business, appt: Appointment, m: MoneyRecord, co: rules.Checkout, now: datetime) -> list[PlannedMessage]:
+    """Her receipt by email (once per visit), or nothing without an email address."""
+    client = clients.get_client(b.id, appt.client_id)
+    if client is None or client.is_erased or not client.email:
+        return []
+    context = message_plans.booking_context(b, appt, client.name)
+    context["business"]["code"] = b.config.payments.business_code
+    context["receipt"] = {
+        "number": f"{appt.id}-1",
+        "at": iso_local(now, b.config.tz),
+        "method": m.method,
+        "total_cents": co.total_cents,
+        "deposit_cents": co.deposit_cents,
+        "paid_cents": co.due_cents,
+        "vat": [
+            {
+                "percent": str(v.percent),
+                "net_cents": v.net_cents,
+                "vat_cents": v.vat_cents,
+                "gross_cents": v.gross_cents,
+            }
+            for v in co.vat
+        ],
+    }
+    return [
+        PlannedMessage(
+            key=f"{appt.id}#receipt#email",
+            kind="receipt",
+            channel="email",
+            recipient=client.email,
+            locale=appt.locale,
+            context=context,
+            due_at=now,
+            business_id=b.id,
+            appointment_id=appt.id,
+            appointment_seq=appt.seq,
+            client_id=appt.client_id,
+        )
+    ]

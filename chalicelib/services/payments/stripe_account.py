@@ -1,0 +1,177 @@
+"""A business's Stripe account, through the official `stripe` SDK.
+
+Each salon's money goes to its own Stripe account (docs/payments.md): its secret key,
+publishable key and webhook signing secret are one Secrets Manager secret in AWS, read
+here and cached for five minutes; locally and in tests the environment's keys serve
+every business and the API is localstripe's. Nothing here logs a key or card data.
+
+Every call that moves money carries an idempotency key derived from what it is for
+(booking + kind), so a retried request never charges twice. Stripe being down or
+throttling becomes a 503 the client can read (PaymentsUnavailable); a declined card a
+PaymentDeclined.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import RebookError, Unavailable
+from chalicelib.settings import get_settings
+
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+class PaymentsUnavailable(Unavailable):
+    code = "payments_unavailable"
+    retry_after = 30
+
+
+class PaymentDeclined(RebookError):
+    status = 402
+    code = "payment_declined"
+
+
+class NotConfigured(PaymentsUnavailable):
+    """The business takes payments but has connected no Stripe account."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    secret_key: str
+    publishable_key: str
+    webhook_secret: str | None
+
+
+def keys_for(business_id: str) -> Keys:
+    s = get_settings()
+    if s.stripe_secret_prefix:
+        from aws_lambda_powertools.utilities import parameters
+
+        raw = parameters.get_secret(f"{s.stripe_secret_prefix}{business_id}", max_age=300)
+        data = json.loads(raw if isinstance(raw, str) else raw.decode())
+        return Keys(data["secret_key"], data["publishable_key"], data.get("webhook_secret"))
+    if s.stripe_secret_key and s.stripe_publishable_key:
+        return Keys(s.stripe_secret_key, s.stripe_publishable_key, s.stripe_webhook_secret)
+    raise NotConfigured(
+        "Online payments are not available right now. Please try again later or call the business.",
+        key="payments_unavailable",
+    )
+
+
+def _client(secret_key: str) -> Any:
+    found = _clients.get(secret_key)
+    if found is None:
+        import stripe
+
+        base = get_settings().stripe_api_base
+        with _lock:
+            found = _clients.setdefault(
+                secret_key,
+                stripe.StripeClient(
+                    secret_key,
+                    base_addresses={"api": base} if base else None,
+                    max_network_retries=1,
+                ),
+            )
+    return found
+
+
+def _call(fn: Any, params: dict[str, Any], idempotency_key: str | None = None, *args: str) -> Any:
+    """One Stripe request; its faults as the client should read them."""
+    import stripe
+
+    options = {"idempotency_key": idempotency_key} if idempotency_key else None
+    try:
+        return fn(*args, params=params, options=options) if options else fn(*args, params=params)
+    except stripe.CardError as e:
+        raise PaymentDeclined(
+            "The card was declined. Please use another card.", key="payment_declined", details={"decline": e.code}
+        ) from None
+    except (stripe.APIConnectionError, stripe.RateLimitError) as e:
+        raise _unavailable() from e
+    except stripe.StripeError as e:
+        if (e.http_status or 500) >= 500 or e.http_status == 402:
+            if e.http_status == 402:
+                raise PaymentDeclined(
+                    "The card was declined. Please use another card.", key="payment_declined"
+                ) from None
+            raise _unavailable() from e
+        raise
+
+
+def _unavailable() -> PaymentsUnavailable:
+    return PaymentsUnavailable(
+        "Online payments are not available right now. Please try again in a moment.", key="payments_unavailable"
+    )
+
+
+class Account:
+    """The Stripe account of one business."""
+
+    def __init__(self, business_id: str):
+        self.business_id = business_id
+        self.keys = keys_for(business_id)
+        self.client = _client(self.keys.secret_key)
+
+    def start_card_setup(self, ref: str, booking_id: str, client_id: str) -> tuple[str, str, str]:
+        """A customer and a SetupIntent for the booking (its card is authenticated once
+        on the pay page, and kept for the fees): the customer id, the SetupIntent id and
+        its client secret. `ref` keys the requests: a retry makes no second one."""
+        v1 = self.client.v1
+        meta = {"business_id": self.business_id, "booking_id": booking_id, "client_id": client_id}
+        customer = _call(v1.customers.create, {"metadata": meta}, f"{ref}:customer")
+        setup = _call(
+            v1.setup_intents.create,
+            {"customer": customer.id, "usage": "off_session", "metadata": meta},
+            f"{ref}:setup",
+        )
+        return customer.id, setup.id, setup.client_secret
+
+    def setup_intent(self, setup_id: str) -> Any:
+        return _call(self.client.v1.setup_intents.retrieve, {}, None, setup_id)
+
+    def payment_intent(self, intent_id: str) -> Any:
+        return _call(self.client.v1.payment_intents.retrieve, {}, None, intent_id)
+
+    def charge(
+        self,
+        booking_id: str,
+        kind: str,
+        amount_cents: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        client_id: str,
+        *,
+        off_session: bool,
+    ) -> Any:
+        """A PaymentIntent confirmed at once with the card on file: the deposit while the
+        client is on the pay page, or a fee charged later off-session. Exactly once per
+        booking and kind (the idempotency key)."""
+        params: dict[str, Any] = {
+            "amount": amount_cents,
+            "currency": currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "confirm": True,
+            "metadata": {
+                "business_id": self.business_id,
+                "booking_id": booking_id,
+                "client_id": client_id,
+                "kind": kind,
+            },
+        }
+        if off_session:
+            params["off_session"] = True
+        return _call(self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}")
+
+    def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str) -> Any:
+        return _call(
+            self.client.v1.refunds.create,
+            {"payment_intent": intent_id, "amount": amount_cents, "metadata": {"booking_id": booking_id}},
+            f"{booking_id}:refund:{ref}",
+        )

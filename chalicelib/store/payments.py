@@ -1,0 +1,202 @@
+"""A booking's money (charges, fees, refunds) and the Stripe events applied.
+
+A charge, fee or refund is written once per booking and kind (a conditional put). A
+Stripe event is applied once: its id is put with a condition in the same transaction as
+what it changes. (The hold of a booking that pays, and its ending: store/holds.py.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.payments import BookingPayment, MoneyRecord
+from chalicelib.domain.timeutil import iso_utc
+from chalicelib.store import bookings, clients, db, keys, outbox
+from chalicelib.store.models import AppointmentItem, MoneyItem, StripeEventItem
+from chalicelib.store.tx import Tx, TxFailed
+
+EVENT_TTL = timedelta(days=30)
+
+
+class EventSeen(Exception):
+    """This Stripe event was applied before."""
+
+
+class MoneyExists(Exception):
+    """A charge or refund of this booking and kind was recorded before."""
+
+
+def _conditional(err: PutError | UpdateError) -> bool:
+    """Did the write fail on its condition (not on a fault of the database)?"""
+    return err.cause_response_code == "ConditionalCheckFailedException"
+
+
+def put_event(tx: Tx, event: tuple[str, str] | None, now: datetime) -> None:
+    if event is None:
+        return
+    event_id, event_type = event
+    tx.put(
+        StripeEventItem(
+            keys.stripe_event_pk(event_id),
+            keys.STRIPE_EVENT_SK,
+            event_type=event_type,
+            received_at=now,
+            expires_at=now + EVENT_TTL,
+        ),
+        "event",
+        condition=StripeEventItem.pk.does_not_exist(),
+    )
+
+
+def money_item(m: MoneyRecord) -> MoneyItem:
+    item = MoneyItem(
+        keys.biz(m.business_id),
+        keys.money_sk(m.appointment_id, m.kind),
+        business_id=m.business_id,
+        appointment_id=m.appointment_id,
+        client_id=m.client_id,
+        kind=m.kind,
+        amount_cents=m.amount_cents,
+        state=m.state,
+        intent=m.intent,
+        created_at=m.created_at,
+        updated_at=m.created_at,
+        note=m.note,
+        method=m.method,
+        total_cents=m.total_cents,
+    )
+    entry = f"{keys.TIMELINE_MONEY}{iso_utc(m.created_at)}#{m.appointment_id}#{m.kind}"
+    item.g2pk, item.g2sk = keys.timeline_keys(m.business_id, m.client_id, entry)
+    return item
+
+
+def _to_money(i: MoneyItem) -> MoneyRecord:
+    return MoneyRecord(
+        business_id=i.business_id,
+        appointment_id=i.appointment_id,
+        client_id=i.client_id,
+        kind=i.kind,
+        amount_cents=int(i.amount_cents),
+        state=i.state,
+        created_at=i.created_at,
+        intent=i.intent,
+        note=i.note,
+        method=i.method,
+        total_cents=int(i.total_cents) if i.total_cents is not None else None,
+    )
+
+
+def commit(tx: Tx) -> None:
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "event" in err.failed:
+            raise EventSeen() from err
+        if "money" in err.failed:
+            raise MoneyExists() from err
+        if err.conflict:
+            raise bookings.Contended() from err
+        raise
+
+
+# --- reading ----------------------------------------------------------------------------------
+def money_of_client(business_id: str, client_id: str) -> list[MoneyRecord]:
+    """Every charge, fee and refund of a client, oldest first: one Query on g2."""
+    db.configure()
+    found = MoneyItem.by_client.query(
+        keys.client_timeline(business_id, client_id), MoneyItem.g2sk.startswith(keys.TIMELINE_MONEY)
+    )
+    return [_to_money(i) for i in found]
+
+
+def get_money(business_id: str, appointment_id: str, kind: str) -> MoneyRecord | None:
+    db.configure()
+    try:
+        return _to_money(
+            MoneyItem.get(keys.biz(business_id), keys.money_sk(appointment_id, kind), consistent_read=True)
+        )
+    except MoneyItem.DoesNotExist:
+        return None
+
+
+# --- writing ----------------------------------------------------------------------------------
+def record_money(
+    money: MoneyRecord,
+    now: datetime,
+    payment: tuple[Appointment, BookingPayment] | None = None,
+    event: tuple[str, str] | None = None,
+    messages: Sequence[PlannedMessage] = (),
+    lease: timedelta | None = None,
+) -> list[Message]:
+    """A charge, fee or refund, once per booking and kind (MoneyExists otherwise); with the
+    booking's payment as it now stands and what the client is told (leased to the caller)."""
+    tx = Tx(MoneyItem)
+    tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
+    if payment is not None:
+        appt, pay = payment
+        tx.update(
+            AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+            [AppointmentItem.payment.set(pay.to_json()), AppointmentItem.updated_at.set(now)],
+            "booking",
+            condition=AppointmentItem.pk.exists(),
+        )
+        clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
+    put_event(tx, event, now)
+    sent = outbox.queue(tx, messages, now, lease)
+    commit(tx)
+    return sent
+
+
+def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
+    """The booking's payment as it now stands (a fee paid or waived), her KPI counts
+    marked for the next sync."""
+    tx = Tx(AppointmentItem)
+    tx.update(
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        [AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
+        "booking",
+        condition=AppointmentItem.pk.exists(),
+    )
+    clients.on_change(tx, appt.business_id, appt.client_id, now)
+    commit(tx)
+
+
+def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
+    """An open fee is paid or waived: only from `open` (False if it was not open)."""
+    db.configure()
+    actions: list[Action] = [MoneyItem.state.set(state), MoneyItem.updated_at.set(now)]
+    if note:
+        actions.append(MoneyItem.note.set(note))
+    try:
+        MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)).update(
+            actions=actions, condition=MoneyItem.state == "open"
+        )
+    except UpdateError as err:
+        if not _conditional(err):
+            raise
+        return False
+    return True
+
+
+def claim_event(event_id: str, event_type: str, now: datetime) -> bool:
+    """Note an event that changes nothing here: False if it was seen before."""
+    db.configure()
+    try:
+        StripeEventItem(
+            keys.stripe_event_pk(event_id),
+            keys.STRIPE_EVENT_SK,
+            event_type=event_type,
+            received_at=now,
+            expires_at=now + EVENT_TTL,
+        ).save(condition=StripeEventItem.pk.does_not_exist())
+    except PutError as err:
+        if not _conditional(err):
+            raise
+        return False
+    return True

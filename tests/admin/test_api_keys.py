@@ -1,0 +1,134 @@
+"""API keys for integrations: the owner makes one (shown once, kept hashed), names it and
+picks its scopes; the key then calls the owner API next to the owner's token, only where
+its scopes allow, each use audited and counted against its per-minute limit; revoked,
+it stops at once.
+
+The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.admin.helpers import call
+
+ADMIN = "/api/v1/admin"
+
+
+def make_key(desk, name="Website", scopes=("read",)):
+    status, body = desk.post("/api-keys", {"name": name, "scopes": list(scopes)})
+    assert status == 201, body
+    return body
+
+
+def with_key(client, method, path, key, body=None):
+    return call(client, method, ADMIN + path, key, body)
+
+
+def test_a_key_is_shown_once_and_only_its_hash_is_kept(client, desk):
+    from chalicelib.store import api_keys
+
+    made = make_key(desk, "Accounting", ["read", "write:clients"])
+    assert made["key"].startswith("rbk_") and made["scopes"] == ["read", "write:clients"]
+    stored = api_keys.get(made["id"])
+    assert stored is not None and made["key"].split("_")[-1] not in repr(stored)
+    assert made["key"].rsplit("_", 1)[-1] not in stored.secret_sha256
+    status, listed = desk.get("/api-keys")
+    assert status == 200
+    assert [(k["id"], k["name"], k["last_used_at"]) for k in listed["keys"]] == [(made["id"], "Accounting", None)]
+    assert "key" not in listed["keys"][0] and "rbk_" not in str(listed)
+
+
+def test_a_key_reads_the_owner_api_and_its_use_is_stamped_and_audited(client, desk, frozen_now):
+    key = make_key(desk)["key"]
+    frozen_now["now"] += timedelta(minutes=5)
+    status, me = with_key(client, "GET", "/me", key)
+    assert status == 200, me
+    assert me["business"]["slug"] == "demo"
+    status, clients = with_key(client, "GET", "/clients", key)
+    assert status == 200, clients
+    _, listed = desk.get("/api-keys")
+    assert listed["keys"][0]["last_used_at"] == frozen_now["now"].isoformat()
+    _, trail = desk.get("/audit")
+    uses = [e for e in trail["entries"] if e["action"] == "api_key_use"]
+    assert {u["detail"]["route"] for u in uses} == {ADMIN + "/me", ADMIN + "/clients"}
+    assert all(u["actor"].startswith("api_key:") for u in uses)
+
+
+def test_scopes_bound_what_a_key_may_do(client, desk, booked):
+    reader = make_key(desk, "Reader", ["read"])["key"]
+    writer = make_key(desk, "Clients", ["write:clients"])["key"]
+    client_id = booked["client"]
+    status, body = with_key(client, "PATCH", f"/clients/{client_id}", reader, {"tags": ["vip"]})
+    assert (status, body["error"]["code"]) == (403, "insufficient_scope")
+    status, body = with_key(client, "PATCH", f"/clients/{client_id}", writer, {"tags": ["vip"]})
+    assert status == 200, body
+    status, body = with_key(client, "GET", f"/clients/{client_id}", writer)
+    assert (status, body["error"]["code"]) == (403, "insufficient_scope")
+    # Settings, exports, erasure and the keys themselves are the owner's sign-in only.
+    for method, path in (("GET", "/export/clients.csv"), ("DELETE", f"/clients/{client_id}"), ("GET", "/api-keys")):
+        status, body = with_key(client, method, path, reader)
+        assert (status, body["error"]["code"]) == (403, "not_for_api_keys"), path
+
+
+def test_a_revoked_or_forged_key_is_refused(client, desk):
+    made = make_key(desk)
+    assert with_key(client, "GET", "/me", made["key"])[0] == 200
+    status, body = desk.delete(f"/api-keys/{made['id']}")
+    assert status == 200 and body["revoked_at"], body
+    assert with_key(client, "GET", "/me", made["key"])[0] in (401, 403)
+    forged = made["key"][:-4] + "AAAA"
+    assert with_key(client, "GET", "/me", forged)[0] in (401, 403)
+    assert desk.delete("/api-keys/nosuchkey0000000")[0] == 404
+
+
+def test_a_revoked_key_still_cached_by_the_gateway_is_refused_by_the_view(client, desk):
+    """API Gateway caches the authorizer's answer per token for 5 minutes: the view
+    checks the key again on each use."""
+    from chalicelib import clock
+    from chalicelib.auth.principal import Principal
+    from chalicelib.errors import Unauthorized
+    from chalicelib.services.admin import api_keys
+    from chalicelib.store import api_keys as store
+
+    made = make_key(desk)
+    principal = api_keys.authenticate(made["key"])
+    assert principal is not None and principal.scopes == ("read",)
+    store.revoke(principal.business_id, made["id"], clock.now())
+    again = Principal.from_context(principal.as_context())
+    assert again == principal
+    try:
+        api_keys.admit(again, "read", "GET", "/api/v1/admin/me")
+    except Unauthorized as e:
+        assert e.code == "key_revoked"
+    else:
+        raise AssertionError("a revoked key was let through")
+
+
+def test_each_key_is_limited_per_minute(client, desk, frozen_now, monkeypatch):
+    from chalicelib.domain import api_keys
+
+    monkeypatch.setattr(api_keys, "REQUESTS_PER_MINUTE", 3)
+    key = make_key(desk)["key"]
+    other = make_key(desk, "Other")["key"]
+    assert [with_key(client, "GET", "/me", key)[0] for _ in range(3)] == [200, 200, 200]
+    status, body = with_key(client, "GET", "/me", key)
+    assert (status, body["error"]["code"]) == (429, "rate_limited")
+    assert with_key(client, "GET", "/me", other)[0] == 200  # per key, not per business
+    frozen_now["now"] += timedelta(minutes=1)
+    assert with_key(client, "GET", "/me", key)[0] == 200
+
+
+def test_only_the_owner_makes_keys_and_bad_requests_say_why(client, desk, staff_desk):
+    assert staff_desk.post("/api-keys", {"name": "x", "scopes": ["read"]})[0] == 403
+    status, body = desk.post("/api-keys", {"name": "", "scopes": ["admin"]})
+    assert status == 422 and {"name", "scopes.0"} <= set(body["error"]["fields"]), body
+
+
+def test_a_key_of_one_business_sees_nothing_of_another(client, desk, other, booked):
+    from tests.admin.helpers import Desk
+
+    key = make_key(Desk(client, other.id))["key"]
+    status, me = with_key(client, "GET", "/me", key)
+    assert me["business"]["slug"] == "other-salon"
+    assert with_key(client, "GET", f"/clients/{booked['client']}", key)[0] == 404

@@ -1,0 +1,88 @@
+"""Schemathesis fuzzes the owner API (/api/v1/admin) against its contract, signed in as
+the owner: every operation of docs/openapi.yaml under /api/v1/admin, a small bounded,
+derandomized run each (the same cases every time: the document's examples and fuzzed
+values, valid and invalid). Checks: no 5xx, every status code documented, every answer
+conforms to its schema (errors to the error shape).
+
+In process, as the public API's fuzz (tests/contract/test_public_api_fuzz.py): the app on
+moto with the demo salon and the clock frozen, behind the stand-in for API Gateway. It
+runs in every `make test`, so it is cheap on purpose: one stage (table, salon, the ids
+below) for all the operations, as on a live stage, and no coverage phase (the
+boundaries of every field of every body: twenty times the cases; the public API's fuzz
+has it). The ids in paths are stand-ins swapped for real ones (a booked client and her
+appointment, a follow-up, time off, an import, an API key) so that the happy paths run
+too, not only 404s; the operations that end something (erase, cancel, move) get one of
+their own."""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from tests.contract.gateway import ChaliceWSGI
+from tests.contract.test_public_api_fuzz import document
+
+MAX_EXAMPLES = 8
+STAND_IN = "live-"
+IDS = {
+    "AppointmentId": "appointment",
+    "ClientId": "client",
+    "FollowupId": "followup",
+    "TimeOffId": "timeoff",
+    "ImportId": "import",
+    "KeyId": "apikey",
+}
+# Operations that would spoil the shared ids for the rest: each has its own.
+OWN = {
+    ("DELETE", "/api/v1/admin/clients/{client_id}"): {"client": "erasable"},
+    ("POST", "/api/v1/admin/appointments/{appointment_id}/cancel"): {"appointment": "cancellable"},
+    ("POST", "/api/v1/admin/appointments/{appointment_id}/reschedule"): {"appointment": "movable"},
+}
+
+
+def contract() -> dict:
+    """The owner operations only, each id parameter with a stand-in example."""
+    doc = document()
+    doc["paths"] = {p: ops for p, ops in doc["paths"].items() if p.startswith("/api/v1/admin/")}
+    for name, what in IDS.items():
+        doc["components"]["parameters"][name]["example"] = STAND_IN + what
+    return doc
+
+
+def _schema():
+    from schemathesis.config import GenerationConfig, SchemathesisConfig
+
+    config = SchemathesisConfig()
+    project = config.projects.default
+    project.generation = GenerationConfig(max_examples=MAX_EXAMPLES, deterministic=True, with_security_parameters=False)
+    project.phases.coverage.enabled = False
+    loaded = schemathesis.openapi.from_dict(contract(), config=config)
+    loaded.app = ChaliceWSGI(_app)
+    return loaded
+
+
+def _app():
+    from app import app
+
+    return app
+
+
+schema = _schema()
+
+
+@schema.parametrize()
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
+def test_the_owner_api_keeps_its_contract_whatever_it_is_sent(case, stage):
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+    ids, desk = stage
+    own = OWN.get((case.method.upper(), case.path), {})
+    for name, value in list((case.path_parameters or {}).items()):
+        if isinstance(value, str) and value.startswith(STAND_IN):
+            what = value.removeprefix(STAND_IN)
+            case.path_parameters[name] = ids[own.get(what, what)]
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {desk.token}"},
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+    )

@@ -1,0 +1,47 @@
+"""The contract served by the app: GET /api/v1/openapi.json is docs/openapi.yaml, and
+/docs/api is a readable page rendered from it (every operation and schema, no CDN), and
+the deployment package carries the document."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+from tests.contract.test_public_api_fuzz import document
+
+
+def test_the_document_is_served_as_json(client):
+    r = client.http.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert json.loads(r.body) == document()
+
+
+def test_the_reference_page_shows_every_operation_and_schema_without_outside_resources(client):
+    r = client.http.get("/docs/api")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    page = r.body.decode()
+    doc = document()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert f'id="{op["operationId"]}"' in page, (method, path)
+    for name in doc["components"]["schemas"]:
+        assert f'id="schema-{name}"' in page
+    assert 'href="#schema-Booking"' in page  # answers link to their schema
+    assert "write:bookings" in page  # the scope an API key needs
+    # Nothing loaded from elsewhere: no script, no stylesheet or image from another host.
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_the_deployment_package_carries_the_document(tmp_path):
+    from infra.lean_package import add_documents
+    from tests.conftest import ROOT
+
+    package = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("app.py", "")
+    add_documents(package, ROOT)
+    with zipfile.ZipFile(package) as z:
+        assert z.read("docs/openapi.yaml") == (ROOT / "docs" / "openapi.yaml").read_bytes()

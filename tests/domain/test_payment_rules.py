@@ -1,0 +1,123 @@
+"""The amounts a booking pays, is refunded or is charged: whole cents, never more than
+the price, the same whatever the order of the rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from chalicelib.domain.payments import (
+    CancellationTerms,
+    FeeKind,
+    PaymentKind,
+    PaymentPolicy,
+    Payments,
+    due_now_cents,
+    fee_cents,
+    needs_payment,
+    payment_for,
+    percent_of,
+    refund_on_cancel_cents,
+)
+
+prices = st.integers(min_value=0, max_value=10_000_00)
+percents = st.integers(min_value=0, max_value=100)
+
+
+def test_the_demo_deposit_of_thirty_percent():
+    assert due_now_cents(PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_percent=30), 15900) == 4770
+
+
+def test_half_a_cent_rounds_up():
+    assert percent_of(105, 50) == 53
+    assert percent_of(101, 50) == 51
+    assert percent_of(1, 50) == 1
+
+
+@given(prices, st.integers(min_value=1, max_value=100))
+def test_a_percentage_deposit_is_whole_cents_within_the_price(price, percent):
+    due = due_now_cents(PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_percent=percent), price)
+    assert isinstance(due, int) and 0 <= due <= price
+    assert abs(due * 100 - price * percent) <= 50
+
+
+@given(prices, st.integers(min_value=1, max_value=10_000_00))
+def test_a_fixed_deposit_never_exceeds_the_price(price, fixed):
+    assert due_now_cents(PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_cents=fixed), price) == min(fixed, price)
+
+
+@given(prices)
+def test_prepayment_is_the_price_and_card_on_file_charges_nothing_now(price):
+    assert due_now_cents(PaymentPolicy(kind=PaymentKind.PREPAY), price) == price
+    assert due_now_cents(PaymentPolicy(kind=PaymentKind.CARD_ON_FILE), price) == 0
+    assert needs_payment(PaymentPolicy(kind=PaymentKind.CARD_ON_FILE), price)
+    assert not needs_payment(PaymentPolicy(), price)
+
+
+@given(prices, percents, percents, st.integers(min_value=0, max_value=10_000_00))
+def test_a_fee_counts_what_was_paid_and_is_never_negative(price, late, no_show, paid):
+    terms = CancellationTerms(late_cancel_fee_percent=late, no_show_fee_percent=no_show)
+    for kind, percent in ((FeeKind.LATE_CANCEL, late), (FeeKind.NO_SHOW, no_show)):
+        fee = fee_cents(terms, price, kind, paid)
+        assert fee == max(0, percent_of(price, percent) - paid)
+        assert 0 <= fee <= price
+
+
+@given(st.integers(min_value=0, max_value=336), st.integers(min_value=-400, max_value=400), st.integers(0, 10_000))
+def test_cancelling_inside_the_free_window_refunds_everything_and_after_nothing(hours, minutes_before, paid):
+    start = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    now = start - timedelta(hours=hours) + timedelta(minutes=minutes_before)
+    terms = CancellationTerms(free_until_hours=hours)
+    refund = refund_on_cancel_cents(terms, start, now, paid)
+    assert refund == (paid if minutes_before < 0 else 0)
+
+
+def test_a_deposit_needs_exactly_one_amount():
+    with pytest.raises(ValidationError):
+        PaymentPolicy(kind=PaymentKind.DEPOSIT)
+    with pytest.raises(ValidationError):
+        PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_cents=100, deposit_percent=10)
+    with pytest.raises(ValidationError):
+        PaymentPolicy(kind=PaymentKind.PREPAY, deposit_percent=10)
+
+
+def test_a_booking_records_the_version_and_terms_it_accepted():
+    payments = Payments(version=3, terms=CancellationTerms(free_until_hours=48, no_show_fee_percent=100))
+    pay = payment_for(payments, PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_cents=2000), 6900)
+    assert pay is not None
+    assert (pay.kind, pay.due_cents, pay.policy_version) == ("deposit", 2000, 3)
+    assert pay.accepted_terms() == payments.terms
+    assert payment_for(payments, PaymentPolicy(kind=PaymentKind.DEPOSIT, deposit_percent=50), 0) is None
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10_000_00),
+    deposit=st.integers(min_value=0, max_value=10_000_00),
+    rate=st.sampled_from(["25.5", "14", "10", "0"]),
+)
+def test_checkout_deducts_the_deposit_and_the_vat_adds_up_in_whole_cents(total, deposit, rate):
+    from decimal import Decimal
+
+    from chalicelib.domain.payments import checkout
+
+    co = checkout(total, deposit, Decimal(rate))
+    assert co.due_cents == max(0, total - deposit) and co.deposit_cents + co.due_cents == total
+    [vat] = co.vat
+    assert vat.net_cents + vat.vat_cents == vat.gross_cents == total
+    # Half up, to the cent, of the VAT included in a VAT-inclusive price.
+    exact = Decimal(total) * Decimal(rate) / (100 + Decimal(rate))
+    assert abs(vat.vat_cents - exact) <= Decimal("0.5")
+
+
+def test_the_vat_of_a_finnish_receipt():
+    from decimal import Decimal
+
+    from chalicelib.domain.payments import vat_in
+
+    assert vat_in(15900, Decimal("25.5")).vat_cents == 3231  # 159,00 €: 32,31 € VAT, 126,69 € net
+    assert vat_in(6900, Decimal("14")).vat_cents == 847
+    assert vat_in(6900, Decimal("0")).vat_cents == 0

@@ -1,0 +1,203 @@
+"""Jobs that drain any backlog: the outbox sweeper pages through what is due within a
+time budget and the next run resumes where it stopped; a message that breaks the
+sweeper is retried later without holding everyone else back; the KPI sync serves
+businesses in turn, so one business's import does not delay another's figures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from tests.history import at
+
+NOW = at("2026-11-25T10:00:00+02:00")
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    """Every send, by recipient (the provider is a stub: these tests are about the job)."""
+    from chalicelib.notify import outbox
+
+    sent: Counter = Counter()
+
+    def send(kind, channel, recipient, locale, context, now=None):
+        sent[recipient] += 1
+        return f"id-{recipient}-{sent[recipient]}"
+
+    monkeypatch.setattr(outbox, "compose_and_send", send)
+    return sent
+
+
+def due_messages(business_id: str, count: int, due=NOW - timedelta(minutes=30)):
+    """`count` pending email messages due half an hour ago, one per recipient."""
+    from chalicelib.domain.messages import PlannedMessage
+    from chalicelib.store import outbox
+    from chalicelib.store.models import MessageItem
+    from chalicelib.store.tx import Tx
+
+    for n in range(count):
+        tx = Tx(MessageItem)
+        planned = PlannedMessage(
+            key=f"note-{business_id}-{n}",
+            kind="notice",
+            channel="email",
+            recipient=f"r{n}@example.com",
+            locale="fi",
+            context={},
+            due_at=due,
+            business_id=business_id,
+        )
+        outbox.queue(tx, [planned], due - timedelta(days=1))
+        tx.commit()
+
+
+def sweep(now=NOW, **kw):
+    from chalicelib.jobs import send_due
+
+    return send_due.run(now, **kw)
+
+
+def test_a_run_stopped_by_its_budget_resumes_where_it_left_off(aws, provider):
+    from chalicelib.jobs import send_due
+    from chalicelib.store import jobs
+
+    jobs.set_watermark(send_due.JOB, NOW - timedelta(hours=2), NOW)  # after an outage
+    due_messages(aws.id, 12)
+    runs = []
+    moment = NOW
+    while True:
+        s = sweep(moment, budget_seconds=0, page_size=5)  # one page a run
+        runs.append(s.sent)
+        assert s.sent <= 5
+        if not s.stopped_by_budget:
+            break
+        # Stopped: the next run must look back to what it did not reach.
+        watermark = jobs.get_watermark(send_due.JOB)
+        assert watermark is not None and watermark <= NOW - timedelta(minutes=30)
+        moment += timedelta(minutes=1)
+        assert len(runs) < 10, runs
+    assert len(runs) >= 3, runs  # 12 messages, pages of 5: it took several runs
+    assert sum(runs) == 12 and len(provider) == 12
+    assert set(provider.values()) == {1}  # nobody got one twice
+    assert jobs.get_watermark(send_due.JOB) == moment  # drained: the watermark caught up
+
+
+def test_a_message_that_breaks_the_sweeper_does_not_hold_back_the_others(aws, provider, monkeypatch):
+    from chalicelib.jobs import send_due
+    from chalicelib.store import jobs
+    from chalicelib.store import outbox as store
+
+    jobs.set_watermark(send_due.JOB, NOW - timedelta(hours=1), NOW)
+    due_messages(aws.id, 4)
+    real = send_due.process
+
+    def broken_for_one(m, now, summary):
+        if m.recipient == "r2@example.com":
+            raise RuntimeError("a bug in one message")
+        return real(m, now, summary)
+
+    monkeypatch.setattr(send_due, "process", broken_for_one)
+    s = sweep()
+    assert s.sent == 3 and s.errors == 1
+    assert set(provider) == {"r0@example.com", "r1@example.com", "r3@example.com"}
+    # The watermark moved on; the broken message is due again later, its attempt counted.
+    assert jobs.get_watermark(send_due.JOB) == NOW
+    broken = store.get_message(aws.id, f"note-{aws.id}-2")
+    assert broken is not None and broken.last_error is not None
+    assert broken.status == "pending" and broken.attempts == 1 and broken.due_at > NOW
+    assert "RuntimeError" in broken.last_error
+
+    monkeypatch.setattr(send_due, "process", real)  # fixed
+    assert sweep(NOW + timedelta(seconds=30)).sent == 0  # not before its backoff (>= 48 s)
+    s = sweep(broken.due_at + timedelta(seconds=1))
+    assert s.sent == 1 and provider["r2@example.com"] == 1
+    assert sum(provider.values()) == 4
+
+
+def marked_clients(business_id: str, count: int, when):
+    from chalicelib.store import keys
+    from chalicelib.store.models import ClientItem
+
+    with ClientItem.batch_write() as batch:
+        for n in range(count):
+            pk, sk = keys.kpi_change_keys(business_id, f"c{n:04d}", when + timedelta(microseconds=n))
+            batch.save(
+                ClientItem(
+                    keys.biz(business_id),
+                    keys.client_sk(f"c{n:04d}"),
+                    business_id=business_id,
+                    client_id=f"c{n:04d}",
+                    name=f"Client {n}",
+                    locale="fi",
+                    created_at=when,
+                    g2pk=pk,
+                    g2sk=sk,
+                )
+            )
+
+
+def still_marked(business_id: str) -> int:
+    from chalicelib.store import kpis
+
+    return len(kpis.changed_of(business_id, NOW, 1000))
+
+
+def test_one_business_import_does_not_delay_another_business_figures(aws):
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.services import kpis
+    from chalicelib.store.businesses import save_config
+    from tests.conftest import demo_config
+
+    other, _ = save_config(parse_business_config({**demo_config().model_dump(mode="json"), "slug": "other"}))
+    big = aws
+    marked_clients(big.id, 60, NOW - timedelta(hours=1))  # an import: marked first
+    marked_clients(other.id, 3, NOW - timedelta(minutes=5))  # then a booking or three
+    s = kpis.run(NOW, page=10, max_rounds=1)  # one round: a page of each business
+    assert s["businesses"] == 2 and s["left_for_next_run"]
+    assert still_marked(other.id) == 0  # served in the same round as the import
+    assert still_marked(big.id) == 50
+    runs = 1
+    while kpis.run(NOW, page=10, max_rounds=1)["left_for_next_run"]:
+        runs += 1
+        assert runs < 10
+    assert still_marked(big.id) == 0  # each run went on where the last one stopped
+    assert runs == 6
+
+
+def test_marks_of_the_old_scheme_are_moved_and_synced(aws):
+    from chalicelib.services import kpis
+    from chalicelib.store import keys
+    from chalicelib.store.models import ClientItem
+
+    when = NOW - timedelta(hours=1)
+    ClientItem(
+        keys.biz(aws.id),
+        keys.client_sk("old"),
+        business_id=aws.id,
+        client_id="old",
+        name="Marked before the change",
+        locale="fi",
+        created_at=when,
+        g2pk=keys.legacy_kpi_changes(3),
+        g2sk=keys.legacy_kpi_mark(aws.id, "old", when),
+    ).save()
+    s = kpis.run(NOW)
+    assert s["synced"] == 1
+    item = ClientItem.get(keys.biz(aws.id), keys.client_sk("old"))
+    assert item.g2pk is None and item.kpi_v == 1
+
+
+def test_due_messages_of_one_hour_spread_by_business_and_old_keys_are_still_read():
+    from chalicelib.store import keys
+
+    eight = NOW.replace(hour=6)  # 08:00 in Helsinki: every deferred SMS at once
+    every = {keys.due_keys(f"biz{b}", f"m{m}", eight)[0] for b in range(200) for m in range(20)}
+    one = {keys.due_keys("biz7", f"m{m}", eight)[0] for m in range(200)}
+    assert len(every) == keys.MESSAGE_SHARDS  # every business's burst is not on 8 keys
+    assert 1 < len(one) <= keys.BUSINESS_SPREAD  # nor one business's on one key
+    [(_, read)] = list(keys.due_hours(eight, eight))
+    assert set(read) == every  # the sweeper reads them all with 16 Queries an hour
+    old = {keys.hour_bucket("DUE", eight, shard) for shard in range(8)}  # before the change
+    assert old <= set(read)

@@ -1,0 +1,68 @@
+"""Payments against localstripe, a real (fake) Stripe server in its own process: the
+official SDK talks to it over HTTP, the tests pay as Stripe.js would. No SDK mocks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from scripts.dynamodb_local import free_port
+from scripts.localstripe_server import PUBLISHABLE_KEY, LocalStripe
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    server = LocalStripe(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_env(monkeypatch, env, localstripe):
+    from tests.conftest import reset_caches
+
+    for k, v in localstripe.env().items():
+        monkeypatch.setenv(k, v)
+    reset_caches()
+    yield localstripe
+
+
+@pytest.fixture
+def pay_client(stripe_env, aws, frozen_now):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as c:
+        yield c
+
+
+def _post(url: str, body: dict) -> requests.Response:
+    # As the Stripe.js stand-in sends it: JSON, the publishable key in the body.
+    return requests.post(url, data=json.dumps({"key": PUBLISHABLE_KEY, **body}), timeout=10)
+
+
+def set_up_card(ls: LocalStripe, client_secret: str, number: str, authenticate: bool = True) -> requests.Response:
+    """What confirmCardSetup does with a Card Element: the card to the SetupIntent, and a
+    completed (or failed) 3-D Secure step when the bank asks for one."""
+    seti = client_secret.split("_secret_", maxsplit=1)[0]
+    card = {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+    r = _post(
+        f"{ls.url}/v1/setup_intents/{seti}/confirm",
+        {"use_stripe_sdk": True, "client_secret": client_secret, "payment_method_data": {"type": "card", "card": card}},
+    )
+    if r.ok and r.json()["status"] == "requires_action":
+        step = "confirm" if authenticate else "cancel"
+        r = _post(f"{ls.url}/v1/setup_intents/{seti}/{step}", {"use_stripe_sdk": True, "client_secret": client_secret})
+    return r
+
+
+def authenticate_payment(ls: LocalStripe, client_secret: str, success: bool = True) -> requests.Response:
+    """What confirmCardPayment does for a charge waiting for 3-D Secure."""
+    pi = client_secret.split("_secret_", maxsplit=1)[0]
+    return _post(
+        f"{ls.url}/v1/payment_intents/{pi}/_authenticate?success={'true' if success else 'false'}",
+        {"client_secret": client_secret},
+    )

@@ -1,0 +1,91 @@
+"""Checkout at the desk (issue 20, 5): the rest of a visit paid by card on file (through
+Stripe: localstripe), the salon's terminal, cash, a gift card or otherwise, the deposit
+deducted, once per visit; an email receipt with the business's details and the VAT."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import book, set_config
+from tests.conftest import emails_to
+from tests.payments.test_fees import AFTER_THE_VISIT, paid_booking
+from tests.payments.test_pay_flow import DEPOSIT
+
+BEFORE_THE_VISIT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def checkout(desk, booking, **body):
+    return desk.post(f"/appointments/{booking['id']}/checkout", body)
+
+
+def test_the_rest_is_paid_at_the_desk_with_the_deposit_deducted_and_a_receipt(
+    pay_client, stripe_env, desk, aws, frozen_now
+):
+    set_config(aws, payments__business_code="1234567-8")
+    booking = paid_booking(pay_client, stripe_env)  # highlights, 159,00 €, a 47,70 € deposit paid
+    frozen_now["now"] = AFTER_THE_VISIT
+    # Her hair was long: the desk sets the final price (the booking said "from").
+    status, done = checkout(desk, booking, method="cash", price_cents=17900, receipt=True)
+    assert status == 200, done
+    assert (done["total_cents"], done["deposit_cents"], done["paid_cents"]) == (17900, DEPOSIT, 17900 - DEPOSIT)
+    # Prices include VAT: 25,5 % of 179,00 € is 36,37 € (half up), 142,63 € net.
+    assert done["vat"] == [{"percent": "25.5", "net_cents": 14263, "vat_cents": 3637, "gross_cents": 17900}]
+    assert done["method"] == "cash" and done["receipt_sent"] is True
+    [receipt] = emails_to("maija@example.com", "Kuitti")
+    for shown in ("179,00 €", "−47,70 €", "131,30 € (käteinen)", "ALV 25,5 %: 36,37 €", "Y-tunnus 1234567-8"):
+        assert shown in receipt, shown
+    # Once per visit: a second checkout is refused and sends nothing.
+    status, again = checkout(desk, booking, method="card")
+    assert status == 409 and again["error"]["code"] == "checked_out"
+    assert len(emails_to("maija@example.com", "Kuitti")) == 1
+    # On her card, with the rest of her money.
+    client_id = desk.get(f"/appointments/{booking['id']}")[1]["client"]["id"]
+    status, card = desk.get(f"/clients/{client_id}")
+    assert status == 200, card
+    assert [(m["kind"], m["amount_cents"]) for m in card["payments"]][-1] == ("checkout", 17900 - DEPOSIT)
+
+
+def test_the_card_on_file_pays_the_rest_through_stripe(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, done = checkout(desk, booking, method="card_on_file")
+    assert status == 200, done
+    assert done["paid_cents"] == 15900 - DEPOSIT and done["receipt_sent"] is False
+    # Charged at Stripe (off-session, to the card she saved when booking), recorded with its id.
+    from chalicelib.store import payments
+    from tests.payments.test_webhooks import intent
+
+    record = payments.get_money(desk.business_id, booking["id"], "checkout")
+    assert record is not None and record.method == "card_on_file" and record.intent
+    charged = intent(record.intent)
+    assert (charged["status"], charged["amount"], charged["metadata"]["kind"]) == (
+        "succeeded",
+        15900 - DEPOSIT,
+        "checkout",
+    )
+
+
+def test_without_a_deposit_at_the_services_vat_and_only_once_the_visit_began(pay_client, aws, desk, frozen_now):
+    set_config(aws, payments__vat_percent="14")
+    status, booking = book(pay_client, "2026-11-25T12:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201, booking
+    frozen_now["now"] = BEFORE_THE_VISIT
+    status, early = checkout(desk, booking, method="gift_card")
+    assert status == 409 and early["error"]["code"] == "visit_not_started"
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, bad = checkout(desk, booking, method="bitcoin")
+    assert status == 422 and "method" in bad["error"]["fields"]
+    status, card = checkout(desk, booking, method="card_on_file")
+    assert status == 409 and card["error"]["code"] == "no_card_on_file"  # nothing saved when she booked
+    status, done = checkout(desk, booking, method="gift_card")
+    assert status == 200, done
+    assert (done["deposit_cents"], done["paid_cents"]) == (0, 6900)
+    assert done["vat"] == [{"percent": "14", "net_cents": 6053, "vat_cents": 847, "gross_cents": 6900}]

@@ -1,0 +1,199 @@
+"""The card on file at work: a no-show fee charged off-session once, an open fee the
+owner waives, a deposit refunded inside the free window, the owner's partial refund."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import post, token_of
+from tests.conftest import emails_to
+from tests.payments.conftest import set_up_card
+from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish, status_of
+
+PRICE = 15900
+AFTER_THE_VISIT = datetime(2026, 11, 25, 13, 30, tzinfo=UTC)  # 15:30 in Helsinki
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def paid_booking(client, ls, card="4242424242424242"):
+    _, held = book_highlights(client)
+    set_up_card(ls, held["payment"]["client_secret"], card)
+    _, step = finish(client, held)
+    if step["next"] == "authenticate":
+        from tests.payments.conftest import authenticate_payment
+
+        authenticate_payment(ls, step["client_secret"])
+        finish(client, held)
+    return held
+
+
+def money_of(desk, booking):
+    status, view = desk.get(f"/appointments/{booking['id']}")
+    assert status == 200, view
+    return view["payment"]
+
+
+def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})[0] == 200
+    assert money_of(desk, booking) == {
+        "mark": "paid",
+        "kind": "deposit",
+        "paid_cents": PRICE,  # the deposit and the rest of the 100 % no-show fee
+        "refunded_cents": 0,
+        "fees": {"no_show": "succeeded"},
+    }
+    # Undone and marked again, or charged by hand: never a second charge.
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})[0] == 200
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert status == 200 and fee["amount_cents"] == PRICE - DEPOSIT and fee["state"] == "succeeded"
+    assert money_of(desk, booking)["paid_cents"] == PRICE
+    # The owner's key figures count it (issue 20, 9): the deposit, the fee, the no-show.
+    from datetime import timedelta
+
+    from tests.history import run_job
+
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))  # after the sync's settling time
+    status, kpis = desk.get("/kpis?period=2026-11")
+    assert status == 200, kpis
+    f = {k: v["value"] for k, v in kpis["kpis"].items()}
+    assert (f["deposits_taken"], f["deposits_taken_cents"]) == (1, DEPOSIT)
+    assert (f["fees_charged_cents"], f["fees_collected_cents"], f["refunds_cents"]) == (PRICE - DEPOSIT,) * 2 + (0,)
+    assert (f["no_show_rate_protected"], f["no_show_rate_unprotected"]) == (1.0, None)
+
+
+def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+    assert money_of(desk, booking)["mark"] == "fee_owed"
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert fee["state"] == "open" and fee["pay_url"].startswith("https://book.example.test/pay/")
+    asked = emails_to("maija@example.com", "Vahvista maksu")  # her pay link, once (she books in Finnish)
+    assert len(asked) == 1 and fee["pay_url"] in asked[0] and "111,30 €" in asked[0]
+    status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {})
+    assert status == 422  # a waiver needs its reason
+    status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "flu, doctor's note"})
+    assert status == 200 and waived["state"] == "waived" and waived["note"] == "flu, doctor's note"
+    assert money_of(desk, booking)["mark"] == "paid"
+    status, audit = desk.get("/audit?month=2026-11")
+    assert "waive_fee" in {e["action"] for e in audit["entries"]}
+
+
+def test_cancelled_inside_the_free_window_the_deposit_goes_back(pay_client, stripe_env):
+    booking = paid_booking(pay_client, stripe_env)
+    status, view = post(pay_client, f"/api/v1/bookings/{token_of(booking['manage_url'])}/cancel", {})
+    assert status == 200 and view["status"] == "cancelled"
+    assert view["payment"]["refunded_cents"] == DEPOSIT
+    assert status_of(pay_client, booking)["payment"]["refunded_cents"] == DEPOSIT
+
+
+def test_the_owner_refunds_part_of_a_deposit(pay_client, stripe_env, desk):
+    booking = paid_booking(pay_client, stripe_env)
+    status, body = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": DEPOSIT + 1, "reason": "x"})
+    assert status == 422
+    status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 1000, "reason": "late start"})
+    assert status == 200 and refund["amount_cents"] == 1000
+    assert money_of(desk, booking)["refunded_cents"] == 1000
+
+
+def test_charges_and_refunds_are_on_her_card_and_in_her_export(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 770, "reason": "colour not as agreed"})
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    status, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert status == 200
+    assert [(m["kind"], m["amount_cents"], m["state"]) for m in card["payments"]] == [
+        ("deposit", DEPOSIT, "succeeded"),
+        ("refund-0-770", 770, "succeeded"),
+    ]
+    status, export = desk.get(f"/clients/{card['client']['id']}/export")
+    assert status == 200
+    assert sorted(m["amount_cents"] for m in export["payments"]) == [770, DEPOSIT]
+
+
+def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, stripe_env, desk, aws):
+    """A service with a card on file: the card is saved at booking, the booking confirmed
+    with nothing charged; the owner charges the 50 % late-cancellation fee off-session."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+    from tests.api.helpers import book
+
+    data = aws.config.model_dump(mode="json")
+    for s in data["services"]:
+        if s["id"] == "colour":
+            s["payment"] = {"kind": "card_on_file"}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+
+    status, held = book(
+        pay_client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1
+    )
+    assert status == 201 and held["status"] == "pending_payment" and held["payment"]["amount_cents"] == 0
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    assert money_of(desk, held) == {
+        "mark": "card_on_file",
+        "kind": "card_on_file",
+        "paid_cents": 0,
+        "refunded_cents": 0,
+        "fees": {},
+    }
+    status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
+    assert status == 200 and (fee["amount_cents"], fee["state"]) == (6450, "succeeded")  # 50 % of 129,00 €
+    assert desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})[1]["amount_cents"] == 6450  # once
+    assert money_of(desk, held)["paid_cents"] == 6450
+
+
+def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, frozen_now):
+    import re
+
+    from tests.api.test_pages import page
+    from tests.payments.conftest import authenticate_payment
+    from tests.payments.test_webhooks import deliver, event, intent
+
+    booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = AFTER_THE_VISIT
+    _, fee = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+    _, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    status, html = page(pay_client, fee["pay_url"].removeprefix("https://book.example.test") + "&lang=en")
+    assert status == 200 and "confirm the fee of €111.30" in html
+    found = re.search(r'data-secret="(pi_[^"]+)"', html)
+    assert found, "the fee's pay page carries no client secret"
+    secret = found.group(1)
+    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"  # confirmCardPayment
+    paid = event("evt_fee_paid", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    assert deliver(pay_client, paid)[1]["applied"] is True
+    assert money_of(desk, booking)["fees"] == {"no_show": "succeeded"}
+    assert money_of(desk, booking)["paid_cents"] == PRICE
+    assert deliver(pay_client, paid)[1]["applied"] is False  # once
+    _, html = page(pay_client, fee["pay_url"].removeprefix("https://book.example.test") + "&lang=en")
+    assert "There is nothing to pay on this link any more." in html
+
+
+def test_the_calendar_marks_held_and_paid_bookings(pay_client, stripe_env, desk):
+    from tests.api.helpers import book
+
+    paid = paid_booking(pay_client, stripe_env)
+    status, held = book(
+        pay_client, "2026-11-26T12:00:00+02:00", service="highlights", staff="aino", accepted_payment_terms=1
+    )
+    assert status == 201, held
+    status, cal = desk.get("/calendar?date=2026-11-25&view=week")
+    assert status == 200, cal
+    marks = {
+        a["id"]: (a["status"], a["payment"]["mark"], a["markers"]["deposit"])
+        for member in cal["staff"]
+        for a in member["appointments"]
+    }
+    assert marks[paid["id"]] == ("booked", "paid", True)
+    assert marks[held["id"]] == ("pending_payment", "held", False)

@@ -1,0 +1,174 @@
+"""A booking that takes a deposit, paid (or not) against localstripe: held while she
+pays, booked once paid, freed when declined or left unpaid."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.api.helpers import book, get, post, slots, token_of
+from tests.conftest import emails_to, sent_emails
+from tests.payments.conftest import authenticate_payment, set_up_card
+
+START = "2026-11-25T12:00:00+02:00"
+DEPOSIT = 4770  # 30 % of 159,00 €
+
+
+def book_highlights(client, **kw):
+    return book(client, START, service="highlights", staff="aino", accepted_payment_terms=1, **kw)
+
+
+def finish(client, booking):
+    return post(client, f"/api/v1/bookings/{token_of(booking['manage_url'])}/payment", {})
+
+
+def status_of(client, booking):
+    status, view = get(client, f"/api/v1/bookings/{token_of(booking['manage_url'])}")
+    assert status == 200, view
+    return view
+
+
+def test_profile_shows_each_services_payment_policy(pay_client):
+    status, profile = get(pay_client, "/api/v1/businesses/demo")
+    assert status == 200
+    services = {s["id"]: s for s in profile["services"]}
+    assert services["highlights"]["payment"] == {
+        "kind": "deposit",
+        "amount_cents": DEPOSIT,
+        "free_until_hours": 24,
+        "late_cancel_fee_percent": 50,
+        "no_show_fee_percent": 100,
+    }
+    assert services["womens-cut"]["payment"]["kind"] == "none"
+    assert profile["payments"]["version"] == 1
+
+
+def test_a_deposit_needs_the_terms_ticked(pay_client):
+    status, body = book(pay_client, START, service="highlights", staff="aino")
+    assert status == 422 and body["error"]["code"] == "payment_terms_not_accepted"
+    status, body = book(pay_client, START, service="highlights", staff="aino", accepted_payment_terms=7)
+    assert status == 422
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+
+
+def test_paying_the_deposit_with_a_plain_card_confirms_the_booking(pay_client, stripe_env):
+    status, held = book_highlights(pay_client)
+    assert status == 201, held
+    assert held["status"] == "pending_payment"
+    assert held["hold_until"] == "2026-11-23T10:10:00+02:00"
+    assert held["payment"]["amount_cents"] == DEPOSIT
+    assert held["payment"]["client_secret"].startswith("seti_")
+    assert held["payment"]["publishable_key"].startswith("pk_test_")
+    assert sent_emails() == []  # no confirmation while unpaid
+    assert START not in slots(pay_client, service="highlights", day="2026-11-25")["aino"]  # held
+
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242").ok
+    status, done = finish(pay_client, held)
+    assert (status, done["next"], done["status"]) == (200, "done", "booked")
+    view = status_of(pay_client, held)
+    assert view["status"] == "booked"
+    assert len(sent_emails()) == 1  # the confirmation, once paid
+    # Asking again changes nothing and sends nothing more.
+    assert finish(pay_client, held)[1]["next"] == "done"
+    assert len(sent_emails()) == 1
+
+
+def test_a_3d_secure_card_authenticates_and_pays(pay_client, stripe_env):
+    _, held = book_highlights(pay_client)
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184").json()["status"] == "succeeded"
+    status, step = finish(pay_client, held)
+    assert status == 200 and step["next"] == "authenticate" and step["client_secret"].startswith("pi_")
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+    assert authenticate_payment(stripe_env, step["client_secret"]).json()["status"] == "succeeded"
+    status, done = finish(pay_client, held)
+    assert (status, done["next"]) == (200, "done")
+    assert status_of(pay_client, held)["status"] == "booked"
+
+
+def test_a_declined_card_frees_the_time_at_once(pay_client, stripe_env):
+    _, held = book_highlights(pay_client)
+    r = set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002")
+    assert r.status_code == 402
+    status, body = finish(pay_client, held)
+    assert status == 402 and body["error"]["code"] == "payment_declined"
+    assert status_of(pay_client, held)["status"] == "cancelled"
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+    assert sent_emails() == []
+
+
+def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+
+    _, held = book_highlights(pay_client)
+    assert JOBS["hold_expiry"].run(frozen_now["now"] + timedelta(minutes=9)) == {"found": 0, "freed": 0, "paid": 0}
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0}
+    assert status_of(pay_client, held)["status"] == "cancelled"
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # once
+
+
+def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+
+    _, held = book_highlights(pay_client)
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184")
+    _, step = finish(pay_client, held)  # the charge waits for her bank
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    authenticate_payment(stripe_env, step["client_secret"])  # she authenticates too late
+    status, after = finish(pay_client, held)
+    assert (status, after["next"], after["refunded_cents"]) == (200, "refunded", DEPOSIT)
+    assert status_of(pay_client, held)["status"] == "cancelled"
+    assert finish(pay_client, held)[1]["refunded_cents"] == DEPOSIT  # refunded once
+    told = emails_to("maija@example.com", "palautettiin kokonaan")
+    assert len(told) == 1 and "47,70 €" in told[0]  # and she was told, once
+
+
+def test_stripe_down_is_a_503_and_writes_nothing(pay_client, monkeypatch):
+    from dataclasses import replace
+
+    from chalicelib.services.payments import stripe_account
+    from chalicelib.settings import get_settings
+    from scripts.dynamodb_local import free_port
+    from tests.api.helpers import table_items
+
+    before = len(table_items())
+    nobody = replace(get_settings(), stripe_api_base=f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr(stripe_account, "get_settings", lambda: nobody)
+    monkeypatch.setattr(stripe_account, "_clients", {})
+    status, body = book_highlights(pay_client)
+    assert status == 503 and body["error"]["code"] == "payments_unavailable"
+    assert len(table_items()) == before
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+
+
+def test_services_without_payment_book_as_before(pay_client):
+    status, body = book(pay_client, START, service="womens-cut", staff="aino")
+    assert status == 201 and body["status"] == "booked" and "payment" not in body
+
+
+def test_one_job_ends_both_kinds_of_hold_asking_stripe_first(pay_client, aws, stripe_env, frozen_now):
+    """Main's confirmation hold and the payment hold are one hold (hold_until + what it
+    waits for), one HOLD# index entry and one job: a booking that pays waits for her
+    payment only (no link to click); paid with the page closed and the webhook missed,
+    the job finds the payment at Stripe and books it; the one waiting for her link is freed."""
+    from chalicelib.jobs.schedule import JOBS
+    from tests.api.helpers import set_config
+
+    hold = {"enabled": True, "minutes": 10, "far_ahead_days": 2, "bulk_bookings": 3}
+    set_config(aws, limits__hold_unconfirmed=hold)
+    _, paying = book_highlights(pay_client)  # a new client, two days ahead
+    assert paying["status"] == "pending_payment" and "hold_until" in paying
+    status, waiting = book(pay_client, "2026-11-25T15:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201 and waiting["status"] == "awaiting_confirmation"
+    assert len(emails_to("maija@example.com", "/h/")) == 1  # the link: the unpaid booking's only
+    assert set_up_card(stripe_env, paying["payment"]["client_secret"], "4242424242424242").ok
+    frozen_now["now"] += timedelta(minutes=11)  # both holds ran out; the pay page never called back
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 2, "freed": 1, "paid": 1}
+    assert status_of(pay_client, paying)["status"] == "booked"
+    assert status_of(pay_client, paying)["payment"]["paid_cents"] == DEPOSIT
+    assert status_of(pay_client, waiting)["status"] == "cancelled"
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # once
+    # The paid booking's confirmation left through the outbox stream, once, with no link.
+    mails = emails_to("maija@example.com")
+    assert len(mails) == 2 and len([m for m in mails if "/h/" in m]) == 1

@@ -1,0 +1,138 @@
+"""POST /webhooks/stripe with events signed as Stripe signs them, about payments made on
+localstripe: verified on the raw body, applied once, in any order."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+from chalicelib.settings import get_settings
+from tests.api.helpers import table_items
+from tests.conftest import sent_emails
+from tests.payments.conftest import authenticate_payment, set_up_card
+from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish, status_of
+
+SECRET = "whsec_rebook_local"
+
+
+def sign(payload: bytes, secret: str = SECRET, at: int | None = None) -> str:
+    at = at or int(time.time())
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
+
+
+def deliver(client, event: dict, signature: str | None = None):
+    payload = json.dumps(event).encode()
+    headers = {"Content-Type": "application/json"}
+    headers["Stripe-Signature"] = signature if signature is not None else sign(payload)
+    r = client.http.post("/webhooks/stripe", body=payload, headers=headers)
+    return r.status_code, json.loads(r.body)
+
+
+def event(event_id: str, kind: str, obj: dict) -> dict:
+    return {"id": event_id, "object": "event", "type": kind, "created": int(time.time()), "data": {"object": obj}}
+
+
+def intent(intent_id: str) -> dict:
+    import stripe
+
+    s = get_settings()
+    sdk = stripe.StripeClient(s.stripe_secret_key or "", base_addresses={"api": s.stripe_api_base})
+    return sdk.v1.payment_intents.retrieve(intent_id).to_dict()
+
+
+def charged_awaiting_the_bank(client, ls):
+    """A deposit charged with a 3-D Secure card and authenticated at the bank, not yet
+    finished on the pay page: the webhook's case."""
+    _, held = book_highlights(client)
+    set_up_card(ls, held["payment"]["client_secret"], "4000002760003184")
+    _, step = finish(client, held)
+    authenticate_payment(ls, step["client_secret"])
+    return held, intent(step["client_secret"].split("_secret_")[0])
+
+
+def stripe_events():
+    return [i for i in table_items() if i["pk"]["S"].startswith("STRIPE#")]
+
+
+def sent_so_far() -> int:
+    """Emails moto has sent, without handing the stream's records over first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return len(ses_backends[DEFAULT_ACCOUNT_ID]["eu-north-1"].sent_messages)
+
+
+def send_due(frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+
+    JOBS["send_due"].run(frozen_now["now"])
+
+
+def test_the_webhook_confirms_once_and_retries_change_nothing(pay_client, stripe_env, frozen_now):
+    held, pi = charged_awaiting_the_bank(pay_client, stripe_env)
+    assert pi["status"] == "succeeded" and pi["metadata"]["kind"] == "deposit"
+    succeeded = event("evt_paid_1", "payment_intent.succeeded", pi)
+    assert deliver(pay_client, succeeded) == (200, {"received": True, "applied": True})
+    assert status_of(pay_client, held)["status"] == "booked"
+    assert status_of(pay_client, held)["payment"]["paid_cents"] == DEPOSIT
+    # The webhook sends nothing itself: its transaction released the parked confirmations,
+    # and the outbox stream sends them (sent_emails hands the stream's records over).
+    assert sent_so_far() == 0
+    assert len(sent_emails()) == 1
+    send_due(frozen_now)  # the sweeper finds nothing left to send
+    assert sent_so_far() == 1
+    assert deliver(pay_client, succeeded) == (200, {"received": True, "applied": False})  # a retry
+    assert finish(pay_client, held)[1]["next"] == "done"  # the page comes second: nothing more
+    send_due(frozen_now)
+    assert len(sent_emails()) == 1 and len(stripe_events()) == 1
+
+
+def test_the_page_first_then_the_webhook(pay_client, stripe_env, frozen_now):
+    held, pi = charged_awaiting_the_bank(pay_client, stripe_env)
+    assert finish(pay_client, held)[1]["next"] == "done"
+    assert len(sent_emails()) == 1  # released by the page's call, sent by the outbox stream
+    assert deliver(pay_client, event("evt_paid_2", "payment_intent.succeeded", pi))[1]["applied"] is True
+    send_due(frozen_now)
+    assert status_of(pay_client, held)["status"] == "booked" and len(sent_emails()) == 1
+
+
+def test_a_bad_signature_is_400_and_records_nothing(pay_client, stripe_env):
+    held, pi = charged_awaiting_the_bank(pay_client, stripe_env)
+    succeeded = event("evt_forged", "payment_intent.succeeded", pi)
+    payload = json.dumps(succeeded).encode()
+    for signature in (sign(payload, "whsec_wrong"), "", "t=1,v1=00", sign(payload, at=int(time.time()) - 3600)):
+        status, body = deliver(pay_client, succeeded, signature)
+        assert status == 400 and body["error"]["code"] == "bad_signature"
+    assert stripe_events() == []
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+
+
+def test_unknown_events_are_acknowledged_and_ignored(pay_client, stripe_env):
+    held, pi = charged_awaiting_the_bank(pay_client, stripe_env)
+    assert deliver(pay_client, event("evt_x", "charge.dispute.created", pi)) == (
+        200,
+        {"received": True, "applied": False},
+    )
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+
+
+def test_a_payment_event_after_the_hold_expired_refunds(pay_client, stripe_env, frozen_now):
+    from datetime import timedelta
+
+    from chalicelib.jobs.schedule import JOBS
+
+    _, held = book_highlights(pay_client)
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184")
+    _, step = finish(pay_client, held)
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    authenticate_payment(stripe_env, step["client_secret"])
+    pi = intent(step["client_secret"].split("_secret_")[0])
+    assert deliver(pay_client, event("evt_late", "payment_intent.succeeded", pi))[1]["applied"] is True
+    view = status_of(pay_client, held)
+    assert view["status"] == "cancelled" and view["payment"]["refunded_cents"] == DEPOSIT
+    assert deliver(pay_client, event("evt_late_again", "payment_intent.succeeded", pi))[1]["applied"] is True
+    assert status_of(pay_client, held)["payment"]["refunded_cents"] == DEPOSIT  # once
