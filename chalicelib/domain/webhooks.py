@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.payments import FeeKind, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
 
 EVENT_TYPES = (
@@ -40,6 +41,9 @@ EVENT_TYPES = (
     "client.created",
     "client.updated",
     "client.erased",
+    "payment.succeeded",
+    "payment.refunded",
+    "fee.charged",
 )
 # Outbox kinds (channel "webhook"): the events of one change, and one event's copy
 # for one endpoint.
@@ -314,6 +318,30 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
 
 def should_disable(failing_since: datetime | None, now: datetime) -> bool:
     return failing_since is not None and now - failing_since >= DISABLE_AFTER
+
+
+FEE_KINDS = frozenset(k.value for k in FeeKind)
+
+
+def money_recorded(money: MoneyRecord, now: datetime) -> Event | None:
+    """A booking's money that went through (a MoneyRecord whose state is succeeded):
+    payment.refunded for a refund, fee.charged for a late-cancellation or no-show fee,
+    payment.succeeded for the rest (a deposit, a prepayment, a checkout); None for money
+    still open (the bank asks her to authenticate) or waived."""
+    if money.state != "succeeded":
+        return None
+    kind = money.kind
+    if kind.startswith("refund"):
+        event, kind = "payment.refunded", "refund"
+    elif kind in FEE_KINDS:
+        event = "fee.charged"
+    else:
+        event = "payment.succeeded"
+    data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": kind}
+    data["amount_cents"] = money.amount_cents
+    if money.total_cents is not None:
+        data["total_cents"] = money.total_cents
+    return Event(event, now, data)
 
 
 # --- the owner's requests -----------------------------------------------------------------
