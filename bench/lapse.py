@@ -6,7 +6,8 @@ BG/NBD are fitted on exactly those), the outcome is whether she visits at all in
 next 26 weeks. Every rule gives a score (for the AUC) and a yes/no "lapsed":
 
 - model:   1 - P(return within 26 weeks); lapsed = ReturnModel.status() == "lapsed"
-           (default thresholds; docs/retention.md says how they were set)
+           with the thresholds returns.validate() fits on inner time splits before
+           the cutoff (never on the window scored)
 - recency: days since the last visit; lapsed = the fixed rule, 60 days
 - rhythm:  days since the last visit / her median gap; lapsed = rhythm.status() (x 2.5)
 - bgnbd:   1 - P(return within 26 weeks) under a fitted BG/NBD (Fader, Hardie & Lee
@@ -183,7 +184,9 @@ class Scored:
 
 
 def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
+    # Thresholds and calibration from inner splits before the cutoff (returns.validate).
     model = returns.fit(histories, cutoff)
+    model = returns.validated(model, returns.validate(histories, cutoff, WINDOW_DAYS))
     p = np.array([model.p_return(h, cutoff, WINDOW_DAYS) for h in histories])
     lapsed = np.array([model.status(h, cutoff, has_future_booking=False) == "lapsed" for h in histories])
     return Scored(1 - p, lapsed, p)

@@ -114,15 +114,44 @@ class Thresholds:
     when flagging from half the attainable F1 (Lipton, Elkan & Naryanaswamy 2014); with
     about 0.8 attainable for "no visit in 26 weeks", that is P(gone) > 0.4. At risk: from
     a one-in-five chance that she has left, early enough for a personal word. Both only
-    once her expected visit has passed.
+    once her expected visit has passed. validate() fits them to a business's own past,
+    and may give regulars (REGULAR_VISITS or more visits) their own: fewer of them leave,
+    so the best F1 for them flags at another probability.
     """
 
     at_risk_below: float = 0.8
     lapsed_below: float = 0.6
+    regular_at_risk_below: float | None = None
+    regular_lapsed_below: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.lapsed_below <= self.at_risk_below < 1.0:
             raise ValueError("need 0 < lapsed_below <= at_risk_below < 1")
+        if (self.regular_at_risk_below is None) != (self.regular_lapsed_below is None):
+            raise ValueError("regulars' thresholds come both or neither")
+        low, high = self.regular_lapsed_below, self.regular_at_risk_below
+        if low is not None and high is not None and not 0.0 < low <= high < 1.0:
+            raise ValueError("need 0 < regular_lapsed_below <= regular_at_risk_below < 1")
+
+    @classmethod
+    def around(cls, lapsed_below: float, regular_lapsed_below: float | None = None) -> Thresholds:
+        """Lapse thresholds with at risk halfway from each to certainty (0.6 -> 0.8)."""
+        regular_at_risk = None if regular_lapsed_below is None else (1.0 + regular_lapsed_below) / 2.0
+        return cls((1.0 + lapsed_below) / 2.0, lapsed_below, regular_at_risk, regular_lapsed_below)
+
+    def for_client(self, regular: bool) -> tuple[float, float]:
+        """(at_risk_below, lapsed_below) for her."""
+        if regular and self.regular_at_risk_below is not None and self.regular_lapsed_below is not None:
+            return self.regular_at_risk_below, self.regular_lapsed_below
+        return self.at_risk_below, self.lapsed_below
+
+
+# A regular: this many visits or more (bench/lapse.py's regulars too).
+REGULAR_VISITS = 4
+
+
+def _is_regular(h: History) -> bool:
+    return len(h.log_gaps) + 1 >= REGULAR_VISITS
 
 
 @dataclass(frozen=True)
@@ -190,6 +219,7 @@ class _Client:
     horizon: float  # hazard_rate + the days she has stayed
     shape: float
     days_since: float
+    regular: bool
 
     def still_here(self, days: float) -> float:
         """P(no leaving for reasons of her own in the next `days`)."""
@@ -215,14 +245,18 @@ class _Client:
 def _client(p: Params, h: History) -> _Client:
     m = len(h.log_gaps)
     stay = (p.b + m) / (p.a + p.b + m)
-    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since)
+    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since, _is_regular(h))
 
 
 class ReturnModel:
     """The fitted population of one business; answers questions about any one client."""
 
     def __init__(
-        self, params: Params, thresholds: Thresholds = Thresholds(), clients: int = 0, fitted_at: datetime | None = None
+        self,
+        params: Params,
+        thresholds: Thresholds = Thresholds(),
+        clients: int = 0,
+        fitted_at: datetime | None = None,
     ) -> None:
         self.params = params
         self.thresholds = thresholds
@@ -275,7 +309,8 @@ class ReturnModel:
         if c.days_since <= math.exp(c.gap.loc):  # her rhythm's median gap
             return 0
         alive = c.alive()
-        return 2 if alive < self.thresholds.lapsed_below else 1 if alive < self.thresholds.at_risk_below else 0
+        at_risk_below, lapsed_below = self.thresholds.for_client(c.regular)
+        return 2 if alive < lapsed_below else 1 if alive < at_risk_below else 0
 
     def _turn(self, h: History, severity: int) -> datetime | None:
         client = _client(self.params, h)  # all but the silence stays the same
@@ -330,6 +365,100 @@ def fit(
     sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
     params = _fit_leaving(sample, params, centre, weight)
     return ReturnModel(params, thresholds, len(summaries), as_of)
+
+
+# --- validation on the business's own recent past --------------------------------------
+
+# Inner time splits: the model is fitted as of one and two windows before the moment,
+# and judged on the window after each (all of it before the moment), so a threshold is
+# never tuned on what it is later used to predict.
+VALIDATION_SPLITS = 2
+# Fewer outcomes than this of either kind among regulars: they share everyone's threshold.
+MIN_REGULAR_CASES = 40
+# A fitted threshold is only as good as its outcomes: it is pulled towards the default
+# (the regulars' towards everyone's) with this many outcomes' worth of weight, against
+# the fewer kind (came back / did not) of the inner splits.
+THRESHOLD_PRIOR_CASES = 100.0
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What the inner splits said: the lapse thresholds with the best F1 of "lapsed" for
+    "no visit in the window", for everyone and for regulars."""
+
+    thresholds: Thresholds
+    cases: int
+    lapsed_cases: int
+
+
+def validate(
+    histories: Sequence[Sequence[datetime]],
+    as_of: datetime,
+    window_days: float,
+    prior: Prior = Prior(),
+    splits: int = VALIDATION_SPLITS,
+) -> Validation:
+    """Refit as of `splits` earlier moments a window apart and compare each client's
+    P(alive), once her visit was due, with whether she came in the window after."""
+    rows: list[_Case] = []
+    for k in range(1, splits + 1):
+        start = as_of - timedelta(days=k * window_days)
+        end = start + timedelta(days=window_days)
+        model = fit(histories, start, prior)
+        for visits in histories:
+            h = summarize(visits, start)
+            if h is None:
+                continue
+            c = _client(model.params, h)
+            came = any(start <= v < end for v in visits)
+            rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not came, _is_regular(h)))
+    lapsed = sum(1 for r in rows if r.lapsed)
+    everyone = _best_f1_threshold(rows)
+    if everyone is None:
+        return Validation(Thresholds(), len(rows), lapsed)
+    everyone = _shrunk(everyone, Thresholds().lapsed_below, min(lapsed, len(rows) - lapsed))
+    regulars = [r for r in rows if r.regular]
+    gone = min(sum(1 for r in regulars if r.lapsed), sum(1 for r in regulars if not r.lapsed))
+    regular = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
+    regular = None if regular is None else _shrunk(regular, everyone, gone)
+    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed)
+
+
+def _shrunk(fitted: float, towards: float, cases: int) -> float:
+    weight = cases / (cases + THRESHOLD_PRIOR_CASES)
+    return weight * fitted + (1.0 - weight) * towards
+
+
+def validated(model: ReturnModel, v: Validation) -> ReturnModel:
+    """The model with the inner splits' thresholds."""
+    return ReturnModel(model.params, v.thresholds, model.clients, model.fitted_at)
+
+
+@dataclass(frozen=True)
+class _Case:
+    due: bool
+    alive: float
+    lapsed: bool
+    regular: bool
+
+
+def _best_f1_threshold(rows: list[_Case]) -> float | None:
+    """The P(alive) below which "due and below it" has the best F1 for "no visit in the
+    window"; None without outcomes of both kinds."""
+    lapsed = sum(1 for r in rows if r.lapsed)
+    if not lapsed or lapsed == len(rows):
+        return None
+    due = sorted((r.alive, r.lapsed) for r in rows if r.due)
+    best, best_f1, tp = None, -1.0, 0
+    for i, (alive, gone) in enumerate(due):
+        tp += gone
+        nxt = due[i + 1][0] if i + 1 < len(due) else 1.0
+        if nxt <= alive:
+            continue  # flag all of a tie or none of it
+        f1 = 2.0 * tp / (i + 1 + lapsed)
+        if f1 > best_f1:
+            best, best_f1 = (alive + nxt) / 2.0, f1
+    return None if best is None else _bound(best, 0.01, 0.98)
 
 
 # --- fitting ------------------------------------------------------------------------

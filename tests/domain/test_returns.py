@@ -301,3 +301,31 @@ def test_standing_appointments_do_not_make_a_day_late_look_like_leaving():
     visits = histories[0]
     assert model.status(visits, visits[-1] + timedelta(days=29), False) == "active"
     assert model.status(visits, visits[-1] + timedelta(days=28 + 14), False) == "lapsed"
+
+
+def test_regulars_may_have_thresholds_of_their_own():
+    params = Prior().params()
+    regular, newcomer = visits_with([28.0] * 6), visits_with([28.0])
+    now = regular[-1] + timedelta(days=60)
+    later = newcomer[-1] + timedelta(days=60)
+    alive, alive_new = ReturnModel(params).p_alive(regular, now), ReturnModel(params).p_alive(newcomer, later)
+    own = Thresholds.around(lapsed_below=alive_new - 0.01, regular_lapsed_below=alive + 0.01)
+    model = ReturnModel(params, own)
+    assert model.status(regular, now, False) == "lapsed"
+    assert model.status(newcomer, later, False) != "lapsed"
+    assert ReturnModel(params, Thresholds.around(alive_new - 0.01)).status(regular, now, False) != "lapsed"
+    with pytest.raises(ValueError):
+        Thresholds(regular_lapsed_below=0.5)
+
+
+def test_validation_learns_only_from_before_the_moment():
+    true = Prior(typical_gap_days=30.0).params()
+    histories, end = generate(true, 300, seed=5, years=2.5)
+    as_of = end - timedelta(days=200)
+    v = returns.validate(histories, as_of, 182.0)
+    before = [[t for t in h if t < as_of] for h in histories]
+    assert returns.validate([h for h in before if h], as_of, 182.0) == v  # later visits change nothing
+    assert v.cases > 0 and 0 < v.lapsed_cases < v.cases
+    assert 0.0 < v.thresholds.lapsed_below <= v.thresholds.at_risk_below < 1.0
+    assert v.thresholds != Thresholds()  # fitted, not the defaults
+    assert returns.validated(fit(before, as_of), v).thresholds == v.thresholds

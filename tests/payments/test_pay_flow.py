@@ -99,12 +99,22 @@ def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, frozen_now):
     from chalicelib.jobs.schedule import JOBS
 
     _, held = book_highlights(pay_client)
-    assert JOBS["hold_expiry"].run(frozen_now["now"] + timedelta(minutes=9)) == {"found": 0, "freed": 0, "paid": 0}
+    assert JOBS["hold_expiry"].run(frozen_now["now"] + timedelta(minutes=9)) == {
+        "found": 0,
+        "freed": 0,
+        "paid": 0,
+        "stopped_by_budget": 0,
+    }
     frozen_now["now"] += timedelta(minutes=11)
-    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0}
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0, "stopped_by_budget": 0}
     assert status_of(pay_client, held)["status"] == "cancelled"
     assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
-    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # once
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {
+        "found": 0,
+        "freed": 0,
+        "paid": 0,
+        "stopped_by_budget": 0,
+    }  # once
 
 
 def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, frozen_now):
@@ -164,11 +174,16 @@ def test_one_job_ends_both_kinds_of_hold_asking_stripe_first(pay_client, aws, st
     assert len(emails_to("maija@example.com", "/h/")) == 1  # the link: the unpaid booking's only
     assert set_up_card(stripe_env, paying["payment"]["client_secret"], "4242424242424242").ok
     frozen_now["now"] += timedelta(minutes=11)  # both holds ran out; the pay page never called back
-    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 2, "freed": 1, "paid": 1}
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 2, "freed": 1, "paid": 1, "stopped_by_budget": 0}
     assert status_of(pay_client, paying)["status"] == "booked"
     assert status_of(pay_client, paying)["payment"]["paid_cents"] == DEPOSIT
     assert status_of(pay_client, waiting)["status"] == "cancelled"
-    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 0, "freed": 0, "paid": 0}  # once
+    assert JOBS["hold_expiry"].run(frozen_now["now"]) == {
+        "found": 0,
+        "freed": 0,
+        "paid": 0,
+        "stopped_by_budget": 0,
+    }  # once
     # The paid booking's confirmation left through the outbox stream, once, with no link.
     mails = emails_to("maija@example.com")
     assert len(mails) == 2 and len([m for m in mails if "/h/" in m]) == 1
