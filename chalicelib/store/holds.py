@@ -221,4 +221,6 @@ def release(
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
     outbox.drop_parked(tx, parked, reason)
     payments.put_event(tx, event, now)
+    # Its booking.created went out when it was held: tell its end too.
+    webhooks.emit(tx, appt.business_id, [events.booking_cancelled(appt, now, by_hold_expiry=True)], now, appt.client_id)
     _commit(tx)
