@@ -89,6 +89,7 @@ bench: bench-install
 	$(PY) bench/kpis.py
 	$(PY) bench/pages.py
 	$(PY) bench/coldstart.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache

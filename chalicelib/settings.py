@@ -40,6 +40,10 @@ class Settings:
     # the app's own /static/img locally.
     media_url: str = "/static/img"
     clock_file: str | None = None  # REBOOK_CLOCK_FILE: where run-job --now moves the clock (local and test only)
+    # REBOOK_WEBHOOKS_ALLOW_PRIVATE=1: webhooks may go to private/loopback addresses and
+    # plain http (the tests' receiver, `make run`); honoured only in local and test stages.
+    webhooks_allow_private: bool = False
+    webhook_timeout_seconds: float = 5.0  # REBOOK_WEBHOOK_TIMEOUT: connect + answer, per attempt
     # Stripe (docs/payments.md). Each business has its own Stripe account: its keys are
     # one Secrets Manager secret, <stripe_secret_prefix><business id>, in AWS; locally
     # and in tests one set of keys from the environment serves every business, and the
@@ -97,6 +101,8 @@ def get_settings() -> Settings:
         stripe_webhook_secret=env.get("REBOOK_STRIPE_WEBHOOK_SECRET") or None,
         stripe_secret_prefix=env.get("REBOOK_STRIPE_SECRET_PREFIX") or None,
         media_url=(env.get("REBOOK_MEDIA_URL") or "/static/img").rstrip("/"),
+        webhooks_allow_private=stage in LOCAL_STAGES and env.get("REBOOK_WEBHOOKS_ALLOW_PRIVATE", "") in ("1", "true"),
+        webhook_timeout_seconds=float(env.get("REBOOK_WEBHOOK_TIMEOUT", "5")),
     )
 
 

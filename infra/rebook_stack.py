@@ -175,6 +175,10 @@ class RebookStack(cdk.Stack):
                 "REBOOK_AUTH_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
                 "REBOOK_AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
                 "REBOOK_MEDIA_URL": self.media_url,
+                # Webhook deliveries (app.send_from_outbox and send_due): a short timeout per
+                # attempt. REBOOK_WEBHOOKS_ALLOW_PRIVATE is never set here (and ignored
+                # outside local stages): no delivery to private, loopback or link-local addresses.
+                "REBOOK_WEBHOOK_TIMEOUT": "5",
             }
         )
         stage_config.update(
@@ -277,6 +281,9 @@ class RebookStack(cdk.Stack):
         # for the sweeper, and newer records are not held up behind it.
         function.add_property_override(f"{events}.MaximumRetryAttempts", 2)
         function.add_property_override(f"{events}.BisectBatchOnFunctionError", True)
+        # Webhook deliveries wait on their receivers (up to the 5 s timeout each): several
+        # batches per shard at once. Order does not matter, the claims keep it exactly once.
+        function.add_property_override(f"{events}.ParallelizationFactor", 4)
         # A role of its own: the app's role, plus reading this one stream.
         role = self._role(self.settings, "OutboxStreamRole", "Rebook's outbox stream")
         role.add_to_policy(

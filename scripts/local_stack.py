@@ -160,6 +160,8 @@ def child_env(
         AWS_SECRET_ACCESS_KEY="local",
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,  # settings prefer AWS_REGION; keep a stray one from winning
+        # Webhooks to a receiver on this machine (docs/webhooks.md); ignored outside local stages.
+        REBOOK_WEBHOOKS_ALLOW_PRIVATE=env.get("REBOOK_WEBHOOKS_ALLOW_PRIVATE", "1"),
         PYTHONUNBUFFERED="1",  # children's output shows up in the terminal as it happens
     )
     return env

@@ -34,6 +34,7 @@ kpi_report = lazy("chalicelib.services.admin.kpi_report")
 messages = lazy("chalicelib.services.admin.messages")
 time_off = lazy("chalicelib.services.admin.time_off")
 imports = lazy("chalicelib.services.admin.imports")
+webhooks = lazy("chalicelib.services.admin.webhooks")
 api_keys = lazy("chalicelib.services.admin.api_keys")
 waitlist = lazy("chalicelib.services.admin.waitlist")
 
@@ -239,6 +240,47 @@ def edit_waitlist_entry(p, entry_id):
 def remove_waitlist_entry(p, entry_id):
     waitlist.remove(p, entry_id)
     return Response(body="", status_code=204)
+
+
+@owner_route("/webhooks", scope=None)
+def list_webhooks(p):
+    return webhooks.list_endpoints(p)
+
+
+@owner_route("/webhooks", methods=["POST"], scope=None)
+def create_webhook(p):
+    return webhooks.create(p, _body())
+
+
+@owner_route("/webhooks/{endpoint_id}", scope=None)
+def get_webhook(p, endpoint_id):
+    return webhooks.get(p, endpoint_id)
+
+
+@owner_route("/webhooks/{endpoint_id}", methods=["PATCH"], scope=None)
+def update_webhook(p, endpoint_id):
+    return webhooks.update(p, endpoint_id, _body())
+
+
+@owner_route("/webhooks/{endpoint_id}", methods=["DELETE"], scope=None)
+def delete_webhook(p, endpoint_id):
+    webhooks.delete(p, endpoint_id)
+    return Response(body="", status_code=204)
+
+
+@owner_route("/webhooks/{endpoint_id}/rotate-secret", methods=["POST"], scope=None)
+def rotate_webhook_secret(p, endpoint_id):
+    return webhooks.rotate_secret(p, endpoint_id)
+
+
+@owner_route("/webhooks/{endpoint_id}/deliveries", scope=None)
+def webhook_deliveries(p, endpoint_id):
+    return webhooks.deliveries(p, endpoint_id, _query())
+
+
+@owner_route("/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay", methods=["POST"], scope=None)
+def replay_webhook_delivery(p, endpoint_id, delivery_id):
+    return webhooks.replay(p, endpoint_id, delivery_id)
 
 
 @owner_route("/time-off", methods=["POST"], scope=WRITE_BOOKINGS)

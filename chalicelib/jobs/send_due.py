@@ -45,6 +45,7 @@ class Summary:
     retry: int = 0
     failed: int = 0
     taken: int = 0  # claimed by another run
+    fanned_out: int = 0  # webhook events turned into one delivery per endpoint
     errors: int = 0
     stopped_by_budget: bool = False
     seconds: float = 0.0

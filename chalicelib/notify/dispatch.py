@@ -18,6 +18,7 @@ from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import QuietHours
 from chalicelib.domain.messages import VISIT_KINDS, Message, MessageStatus, visit_as_planned
 from chalicelib.domain.timeutil import parse_utc
+from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message
 from chalicelib.store import bookings, businesses
@@ -31,6 +32,7 @@ SEND_LEASE = timedelta(minutes=5)
 @dataclass(frozen=True)
 class Handled:
     """What came of handing a message over: sent, skipped, deferred, retry, failed,
+    fanned_out (a webhook event turned into its deliveries),
     taken (another sender won the claim) or held (another sender has it in hand right
     now, or got to it first: nothing to count); and why."""
 
@@ -60,6 +62,10 @@ def send_once(m: Message, now: datetime) -> Handled:
     """Send a due message if this caller wins its claim (a conditional write); record
     what came of it. A reminder or feedback request is re-checked against its visit."""
     kind, channel = m.kind, m.channel
+    if channel == WEBHOOK_CHANNEL:  # an event to fan out, or one endpoint's copy
+        from chalicelib.notify import webhooks
+
+        return Handled(*webhooks.send_once(m, now))
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return Handled("held")
     once_since = None

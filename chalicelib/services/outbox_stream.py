@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.messages import Message
 from chalicelib.notify import dispatch
 from chalicelib.observability import logger
+from chalicelib.settings import get_settings
 from chalicelib.store import outbox as store
 
 
@@ -30,18 +32,30 @@ def new_messages(records: Iterable[tuple[str, dict[str, Any] | None]]) -> list[M
 
 def send_new(records: Iterable[tuple[str, dict[str, Any] | None]], now: datetime) -> dict[str, int]:
     """Send the new messages of a batch of stream records that are due; what came of them.
+    Up to REBOOK_SEND_WORKERS at once (webhook receivers and SES are waited on).
 
     Never raises for one message: the batch would be retried whole (and the others with
     it); a message that hit an error is still pending, and the sweeper sends it.
     """
     outcomes: Counter[str] = Counter()
+    due = []
     for m in new_messages(records):
         if m.due_at > now:
             outcomes["later"] += 1  # a reminder written with its booking: the sweeper's
-            continue
+        else:
+            due.append(m)
+
+    def one(m: Message) -> str:
         try:
-            outcomes[dispatch.send_once(m, now).outcome] += 1
+            return dispatch.send_once(m, now).outcome
         except Exception:
             logger().exception("message failed in outbox stream", extra={"message_key": m.key})
-            outcomes["errors"] += 1
+            return "errors"
+
+    workers = min(get_settings().send_workers, len(due))
+    if workers <= 1:
+        outcomes.update(one(m) for m in due)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes.update(pool.map(one, due))
     return dict(outcomes)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch
 from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
@@ -28,7 +29,7 @@ from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards, waitlist
+from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards, waitlist, webhooks
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -334,6 +335,9 @@ def create_booking(
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)  # reminders: pending until due
+    # Its webhooks: one outbox item in this transaction (no extra request).
+    new_client = events.client_created(appt.business_id, appt.client_id, appt.source, now) if client.is_new else None
+    webhooks.emit(tx, appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id)
     outbox.queue(tx, parked, now, parked=True)  # a held booking's confirmations: once paid
     try:
         tx.commit()
@@ -415,6 +419,8 @@ def cancel_booking(
     if appt.reward_id:  # the reward goes back on her card
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
     sent = outbox.queue(tx, messages, now, lease)
+    cancelled = events.booking_cancelled(appt, now, by_hold_expiry=only_if_hold_ran_out)
+    webhooks.emit(tx, appt.business_id, [cancelled], now, appt.client_id)
     _commit_change(tx)
     return sent
 
@@ -461,6 +467,7 @@ def reschedule_booking(
     clients.on_change(tx, appt.business_id, appt.client_id, now)
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)
+    webhooks.emit(tx, appt.business_id, [events.booking_rescheduled(appt, moved, now)], now, appt.client_id)
     _commit_change(tx)
     return sent
 

@@ -16,7 +16,8 @@ from pynamodb.models import Model
 from chalicelib.domain.clients import Client
 from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, db, keys, outbox, search
+from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
+from chalicelib.store import clients, db, keys, outbox, search, webhooks
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -28,6 +29,7 @@ from chalicelib.store.models import (
     NoteItem,
     RewardItem,
 )
+from chalicelib.store.tx import Tx
 
 ERASED_NAME = "(erased)"
 _M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem, MoneyItem)
@@ -40,8 +42,10 @@ def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) ->
 
 
 def messages(business_id: str, client_id: str) -> list[Message]:
-    """The messages about the client (her history as the owner sees it)."""
-    return [outbox.to_message(m) for m in _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)]
+    """The messages about the client (her history as the owner sees it; webhook events
+    are not messages to her)."""
+    found = _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)
+    return [outbox.to_message(m) for m in found if m.kind != WEBHOOK_EVENT]
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -84,6 +88,7 @@ class Export:
     follow_ups: list[dict[str, Any]]
     feedback: list[dict[str, Any]]
     rewards: list[dict[str, Any]]
+    webhook_endpoints: list[dict[str, Any]]  # where webhooks about her went: [{id, url}]
     money: list[dict[str, Any]] = field(default_factory=list)  # charges, fees, refunds
 
 
@@ -98,11 +103,17 @@ def export(business_id: str, client_id: str) -> Export | None:
     if client.is_erased:
         return None
     b, c = business_id, client_id
+    timeline = list(_timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES))
+    went_to: dict[str, str] = {}
+    for m in timeline:
+        if m.kind == WEBHOOK_EVENT and m.endpoints:
+            went_to.update(m.endpoints)
     return Export(
         client=client,
         profile=_plain(profile),
         appointments=[_plain(a) for a in _timeline(AppointmentItem, b, c, keys.TIMELINE_APPOINTMENTS)],
-        messages=[_plain(m) for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES)],
+        messages=[_plain(m) for m in timeline if m.kind != WEBHOOK_EVENT],
+        webhook_endpoints=[{"id": k, "url": v} for k, v in sorted(went_to.items())],
         notes=[_plain(n) for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES)],
         follow_ups=[_plain(f) for f in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS)],
         feedback=[_plain(f) for f in _timeline(FeedbackItem, b, c, keys.TIMELINE_FEEDBACK)],
@@ -137,6 +148,8 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
             a.update(actions=[AppointmentItem.note.remove(), AppointmentItem.cancel_reason.remove()])
             counts["appointments"] += 1
     for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES):
+        if m.kind == WEBHOOK_EVENT:
+            continue  # ids only; integrations must hear of her changes, then of her erasure
         actions: list[Action] = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
         if m.status in OPEN_STATUSES:
             # Never send to a person who asked to be forgotten.
@@ -161,8 +174,11 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
     for fu in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS):
         fu.delete()
         counts["followups"] += 1
-    clients.item_key(client).update(
-        actions=[
+    # The profile is blanked last, in one transaction with the client.erased event.
+    tx = Tx(ClientItem)
+    tx.update(
+        clients.item_key(client),
+        [
             ClientItem.name.set(ERASED_NAME),
             ClientItem.phone.remove(),
             ClientItem.email.remove(),
@@ -184,8 +200,11 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
             ClientItem.g4sk.remove(),
             ClientItem.g5pk.remove(),
             ClientItem.g5sk.remove(),
-        ]
+        ],
+        "client",
     )
+    webhooks.emit(tx, b, [client_erased(c, now)], now)
+    tx.commit()
     return counts
 
 

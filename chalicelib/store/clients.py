@@ -416,6 +416,11 @@ def update_profile(c: Client, change: ProfileUpdate, now: datetime) -> None:
                 kind,
                 condition=ClientKeyItem.pk.does_not_exist(),
             )
+    from chalicelib.domain.webhooks import client_updated
+    from chalicelib.store import webhooks
+
+    changed = [*change.fields, *(["marketing_consent"] if change.marketing is not None else [])]
+    webhooks.emit(tx, c.business_id, [client_updated(c.id, changed, now)], now, c.id)
     try:
         tx.commit()
     except TxFailed as err:

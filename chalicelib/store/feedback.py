@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.feedback import Rating
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import clients, db, keys, kpis, outbox
+from chalicelib.store import clients, db, keys, kpis, outbox, webhooks
 from chalicelib.store.models import AggregateItem, ClientItem, FeedbackItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -134,6 +135,8 @@ def record(
     for period in periods:  # the visit's month, quarter and year
         tx.update(AggregateItem(pk, keys.aggregate_sk(period)), agg, "aggregate")
     messages = outbox.queue(tx, [alert], now, alert_lease, role="alert") if alert is not None else []
+    received = events.feedback_received(appt, rating, bool(comment), previous is None, now)
+    webhooks.emit(tx, appt.business_id, [received], now, appt.client_id)
     try:
         tx.commit()
     except TxFailed as err:

@@ -20,10 +20,11 @@ from datetime import date, datetime
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import HOLD_RAN_OUT, Appointment, Status
 from chalicelib.domain.messages import Message, MessageStatus
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
-from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, payments, rewards
+from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, payments, rewards, webhooks
 from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -166,6 +167,8 @@ def paid(
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # a deposit taken: her KPI counts
     payments.put_event(tx, event, now)
     outbox.release_parked(tx, parked, now)
+    if money is not None:  # payment.succeeded (a card only saved sends none)
+        webhooks.emit(tx, appt.business_id, [events.money_recorded(money, now)], now, appt.client_id)
     _commit(tx)
 
 
@@ -218,4 +221,6 @@ def release(
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
     outbox.drop_parked(tx, parked, reason)
     payments.put_event(tx, event, now)
+    # Its booking.created went out when it was held: tell its end too.
+    webhooks.emit(tx, appt.business_id, [events.booking_cancelled(appt, now, by_hold_expiry=True)], now, appt.client_id)
     _commit(tx)

@@ -18,11 +18,13 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.csv_import import MAX_REJECTED_KEPT, ChunkResult, ImportRecord, Merge, NewClient, Status
+from chalicelib.domain.webhooks import EVENTS_PER_ITEM
 from chalicelib.settings import get_settings
-from chalicelib.store import bookings, clients, db, keys, search
+from chalicelib.store import bookings, clients, db, keys, search, webhooks
 from chalicelib.store.models import AppointmentItem, ClientItem, ClientKeyItem, ImportChunkItem, ImportItem, NoteItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -33,7 +35,7 @@ R = TypeVar("R")
 CHUNK_TTL = timedelta(days=3)
 # A finished import's record (its rejected rows quote the bad values) is kept this long.
 RECORD_TTL = timedelta(days=30)
-TX_ITEMS = 99  # DynamoDB allows 100 items in one transaction
+TX_ITEMS = 99  # DynamoDB allows 100 items in one transaction (webhook events included)
 
 
 class ImportTaken(Exception):
@@ -335,6 +337,9 @@ def _create(batch: Sequence[NewClient], now: datetime) -> None:
         tx.put(item, "client", condition=ClientItem.pk.does_not_exist())
         for k in contact_keys:
             tx.put(k, "contact", condition=ClientKeyItem.pk.does_not_exist())
+    if batch:
+        created = [events.client_created(c.business_id, c.client_id, "import", now) for c in batch]
+        webhooks.emit(tx, batch[0].business_id, created, now, batch[0].client_id if len(batch) == 1 else None)
     tx.commit()
     for c in batch:  # batched beside the transaction: its size is the contacts' to keep
         search.put_now(c.business_id, c.client_id, search.tokens_of(c.name, c.phone, c.email))
@@ -349,7 +354,8 @@ def create_clients(new: Sequence[NewClient], now: datetime) -> set[str]:
     batches: list[list[NewClient]] = [[]]
     for c in new:
         size = 1 + bool(c.phone) + bool(c.email)
-        if sum(1 + bool(x.phone) + bool(x.email) for x in batches[-1]) + size > TX_ITEMS:
+        items = sum(1 + bool(x.phone) + bool(x.email) for x in batches[-1]) + size
+        if items + -(-(len(batches[-1]) + 1) // EVENTS_PER_ITEM) > TX_ITEMS:  # and its webhook events
             batches.append([])
         batches[-1].append(c)
 
@@ -408,6 +414,9 @@ def merge(m: Merge, now: datetime) -> bool:
             ]
         tx = Tx(ClientItem)
         tx.update(ClientItem(pk, keys.client_sk(m.client_id)), actions, "client", condition=clients.unerased())
+        changed = [n for n, v in (("phone", add_phone), ("email", add_email), ("birthday", m.birthday)) if v]
+        if changed:
+            webhooks.emit(tx, m.business_id, [events.client_updated(m.client_id, changed, now)], now, m.client_id)
         for kind, value in (("phone", add_phone), ("email", add_email)):
             if value:
                 tx.put(

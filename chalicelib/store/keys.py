@@ -74,6 +74,13 @@ def msg_sk(key: str) -> str:
     return f"MSG#{key}"
 
 
+WEBHOOK_PREFIX = "WHEP#"
+
+
+def webhook_sk(endpoint_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{endpoint_id}"
+
+
 def reward_sk(client_id: str, reward_id: str) -> str:
     return f"REWARD#{client_id}#{reward_id}"
 
@@ -384,6 +391,15 @@ def failed_messages(business_id: str) -> str:
 def failed_keys(business_id: str, message_key: str, failed_at: datetime) -> IndexKeys:
     """g1 keys of a message that failed for good: the owner's list, by time."""
     return failed_messages(business_id), f"{iso_utc(failed_at)}#{message_key}"
+
+
+def delivery_log(business_id: str, endpoint_id: str) -> str:
+    return f"WHLOG#{business_id}#{endpoint_id}"
+
+
+def delivery_log_keys(business_id: str, endpoint_id: str, created_at: datetime, message_key: str) -> IndexKeys:
+    """g1 keys of a webhook delivery: its endpoint's log, newest last."""
+    return delivery_log(business_id, endpoint_id), f"{iso_utc(created_at)}#{message_key}"
 
 
 def erase_keys(business_id: str, client_id: str, day: str) -> IndexKeys:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -143,12 +142,19 @@ def send_personal(
 def unsubscribe(business_id: str, client_id: str, now: datetime, source: str) -> None:
     """Withdraw marketing consent, recorded with time and source. Once: a second
     unsubscribe (a scanner, a double click) changes nothing."""
-    db.configure()
+    from chalicelib.domain.webhooks import client_updated
+    from chalicelib.store import webhooks
+
     consent = clients.consent_map(Consent(granted=False, at=now, source=source))
+    tx = Tx(ClientItem)  # with its client.updated webhook event
+    tx.update(
+        ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
+        [*clients.consent_actions(consent), ClientItem.g4pk.remove(), ClientItem.g4sk.remove()],
+        "client",
+        condition=clients.consents_to_marketing(),
+    )
+    webhooks.emit(tx, business_id, [client_updated(client_id, ["marketing_consent"], now)], now, client_id)
     try:
-        ClientItem(keys.biz(business_id), keys.client_sk(client_id)).update(
-            actions=[*clients.consent_actions(consent), ClientItem.g4pk.remove(), ClientItem.g4sk.remove()],
-            condition=clients.consents_to_marketing(),
-        )
-    except UpdateError:
+        tx.commit()
+    except TxFailed:
         pass  # already unsubscribed, never consented, or erased: nothing to withdraw

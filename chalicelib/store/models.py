@@ -349,6 +349,7 @@ class MessageItem(Base):
     g3: DUE#<yyyy-mm-ddThh>#<shard> / <due>#<key>  sparse: present while the message
         still has to be sent or retried; removed once it is sent or fails for good.
     g1: MSGFAIL#<biz> / <time>#<key>            sparse: permanent failures, for the owner
+        WHLOG#<biz>#<endpoint> / <created>#<key>  a webhook delivery: its endpoint's log
     """
 
     business_id = UnicodeAttribute()
@@ -369,6 +370,9 @@ class MessageItem(Base):
     last_error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
+    # A webhook event once fanned out: {endpoint id: url} of the endpoints it went to
+    # (the GDPR export lists them; erasure leaves this, it holds no personal data).
+    endpoints = JSONAttribute(null=True)
     released_at = UTCDateTimeAttribute(null=True)  # a parked message released (the outbox stream sends it)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
@@ -611,6 +615,23 @@ class ImportChunkItem(Base):
     clients = JSONAttribute()  # [csv_import.group_to_json(...)]
 
 
+class WebhookEndpointItem(Base):
+    """BIZ#<id> / WHEP#<endpoint>: where a business's integration hears about changes
+    (docs/webhooks.md): URL, events wanted, on or off, its signing secrets (the current
+    one and, for a day after a rotation, the previous one), since when it fails."""
+
+    url = UnicodeAttribute()
+    events = ListAttribute(of=UnicodeAttribute)
+    enabled = BooleanAttribute()
+    secrets = JSONAttribute()  # [{"value": "whsec_...", "expires_at": iso | null}]
+    description = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    failing_since = UTCDateTimeAttribute(null=True)
+    disabled_reason = UnicodeAttribute(null=True)
+    v = NumberAttribute(default=0)  # optimistic locking of the owner's edits
+
+
 # --- integrations ------------------------------------------------------------------------
 class ApiKeyItem(Base):
     """APIKEY#<key id> / APIKEY: an integration's key (the secret's SHA-256 only), found by
@@ -636,6 +657,7 @@ class ApiKeyItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (
+    WebhookEndpointItem,
     MeterItem,
     SmsDayItem,
     JobStateItem,

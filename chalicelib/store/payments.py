@@ -8,16 +8,18 @@ what it changes. (The hold of a booking that pays, and its ending: store/holds.p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import bookings, clients, db, keys, outbox
+from chalicelib.store import bookings, clients, db, keys, outbox, webhooks
 from chalicelib.store.models import AppointmentItem, MoneyItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -149,6 +151,8 @@ def record_money(
         clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     put_event(tx, event, now)
     sent = outbox.queue(tx, messages, now, lease)
+    # payment.succeeded / payment.refunded / fee.charged, in the same transaction
+    webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
     commit(tx)
     return sent
 
@@ -168,19 +172,26 @@ def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> No
 
 
 def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
-    """An open fee is paid or waived: only from `open` (False if it was not open)."""
-    db.configure()
+    """An open fee is paid or waived: only from `open` (False if it was not open); paid,
+    with its fee.charged webhook event in the same transaction."""
     actions: list[Action] = [MoneyItem.state.set(state), MoneyItem.updated_at.set(now)]
     if note:
         actions.append(MoneyItem.note.set(note))
+    tx = Tx(MoneyItem)
+    tx.update(
+        MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)),
+        actions,
+        "money",
+        condition=MoneyItem.state == "open",
+    )
+    settled = replace(money, state=state, created_at=now)
+    webhooks.emit(tx, money.business_id, [events.money_recorded(settled, now)], now, money.client_id)
     try:
-        MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)).update(
-            actions=actions, condition=MoneyItem.state == "open"
-        )
-    except UpdateError as err:
-        if not _conditional(err):
-            raise
-        return False
+        tx.commit()
+    except TxFailed as err:
+        if "money" in err.failed:
+            return False
+        raise
     return True
 
 

@@ -4,16 +4,19 @@ visit figures and rhythm keys."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import ACTIVE_STATUSES, Appointment, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.rhythm import VisitFigures
-from chalicelib.store import bookings, clients, db, keys
+from chalicelib.store import bookings, clients, db, keys, webhooks
 from chalicelib.store.models import AppointmentItem, ClientItem
+from chalicelib.store.tx import Tx, TxFailed
 
 
 def ended_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[Appointment]]]:
@@ -29,14 +32,20 @@ def ended_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, 
 
 
 def complete(appt: Appointment, now: datetime) -> bool:
-    """A visit that ended unmarked took place: booked/arrived -> completed."""
-    db.configure()
+    """A visit that ended unmarked took place: booked/arrived -> completed (with its
+    visit.completed webhook event in the same transaction)."""
+    tx = Tx(AppointmentItem)
+    tx.update(
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        [AppointmentItem.status.set(Status.COMPLETED.value), AppointmentItem.updated_at.set(now)],
+        "appointment",
+        condition=AppointmentItem.status.is_in(*sorted(ACTIVE_STATUSES)),
+    )
+    done = replace(appt, status=Status.COMPLETED.value, updated_at=now)
+    webhooks.emit(tx, appt.business_id, [events.visit_marked(done, Status.COMPLETED.value, now)], now, appt.client_id)
     try:
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
-            actions=[AppointmentItem.status.set(Status.COMPLETED.value), AppointmentItem.updated_at.set(now)],
-            condition=AppointmentItem.status.is_in(*sorted(ACTIVE_STATUSES)),
-        )
-    except UpdateError:
+        tx.commit()
+    except TxFailed:
         return False
     return True
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
-from chalicelib.store import clients, daysheets, keys
+from chalicelib.store import clients, daysheets, keys, webhooks
 from chalicelib.store.bookings import StaleAppointment
 from chalicelib.store.models import AppointmentItem
 from chalicelib.store.tx import Tx, TxFailed
@@ -35,6 +37,8 @@ def mark(appt: Appointment, status: str, now: datetime, days: Sequence[date] = (
     delta = int(status == Status.NO_SHOW.value) - int(appt.status == Status.NO_SHOW.value)
     if delta:
         clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)
+    marked = replace(appt, status=status, seq=appt.seq + 1, updated_at=now)
+    webhooks.emit(tx, appt.business_id, [events.visit_marked(marked, status, now)], now, appt.client_id)
     try:
         tx.commit()
     except TxFailed as err:

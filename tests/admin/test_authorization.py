@@ -78,6 +78,14 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/imports/{import}/run", None),
     ("GET", "/floods", None),
     ("POST", f"/floods/{FLOOD}/release", None),
+    ("GET", "/webhooks", None),
+    ("POST", "/webhooks", {"url": "https://hooks.example.com/rebook", "events": ["client.erased"]}),
+    ("GET", "/webhooks/{webhook}", None),
+    ("PATCH", "/webhooks/{webhook}", {"description": "CRM"}),
+    ("POST", "/webhooks/{webhook}/rotate-secret", None),
+    ("GET", "/webhooks/{webhook}/deliveries", None),
+    ("POST", "/webhooks/{webhook}/deliveries/{delivery}/replay", None),
+    ("DELETE", "/webhooks/{webhook}", None),
     ("GET", "/api-keys", None),
     ("POST", "/api-keys", {"name": "Website", "scopes": ["read"]}),
     ("DELETE", "/api-keys/{apikey}", None),
@@ -109,6 +117,14 @@ OWNER_ONLY = {
     ("POST", "/imports/{import}/run"),
     ("GET", "/floods"),
     ("POST", f"/floods/{FLOOD}/release"),
+    ("GET", "/webhooks"),
+    ("POST", "/webhooks"),
+    ("GET", "/webhooks/{webhook}"),
+    ("PATCH", "/webhooks/{webhook}"),
+    ("POST", "/webhooks/{webhook}/rotate-secret"),
+    ("GET", "/webhooks/{webhook}/deliveries"),
+    ("POST", "/webhooks/{webhook}/deliveries/{delivery}/replay"),
+    ("DELETE", "/webhooks/{webhook}"),
     ("POST", "/appointments/{appointment}/fees"),
     ("POST", "/appointments/{appointment}/fees/no_show/waive"),
     ("POST", "/appointments/{appointment}/refund"),
@@ -131,6 +147,8 @@ def ids(client, booked, desk):
     assert status == 201, block
     status, upload = desk.post("/imports", {"csv": "Name,Email\nAnna,anna@example.com\n"})
     assert status == 201
+    status, hook = desk.post("/webhooks", {"url": "https://hooks.example.com/rebook", "events": ["client.erased"]})
+    assert status == 201
     status, key = desk.post("/api-keys", {"name": "Website", "scopes": ["read"]})
     assert status == 201, key
     status, entry = desk.post("/waitlist", WAITING)
@@ -143,6 +161,8 @@ def ids(client, booked, desk):
         "timeoff": block["id"],
         "import": upload["id"],
         "entry": entry["id"],
+        "webhook": hook["id"],
+        "delivery": "msg_0000.0000",
     }
 
 
@@ -177,6 +197,8 @@ def test_every_owner_route_is_in_the_matrix():
                     .replace("{key_id}", "{apikey}")
                     .replace("{code}", "no_show")
                     .replace("{entry_id}", "{entry}")
+                    .replace("{endpoint_id}", "{webhook}")
+                    .replace("{delivery_id}", "{delivery}")
                 )
                 assert (method, template) in declared, f"{method} {path} is missing from the matrix"
 
@@ -190,6 +212,8 @@ PLACEHOLDERS = {
     "later": "a0000001",
     "timeoff": "t0000000",
     "import": "i0000000",
+    "webhook": "w0000000",
+    "delivery": "msg_0000.0000",
     "apikey": "k000000000000000",
 }
 

@@ -95,6 +95,8 @@ ANSWERED_BY_THE_USE_CASE = {
     ("post", "/api/v1/admin/clients/{client_id}/follow-ups"): 201,
     ("post", "/api/v1/admin/clients/{client_id}/notes"): 201,
     ("post", "/api/v1/admin/bookings"): 201,
+    ("post", "/api/v1/admin/webhooks"): 201,
+    ("post", "/api/v1/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"): 202,
 }
 
 
@@ -222,6 +224,8 @@ ADMIN = "/api/v1/admin"
         ("post", ADMIN + "/appointments/{appointment_id}/checkout", "chalicelib.services.payments.checkout:CheckoutIn"),
         ("post", ADMIN + "/imports", "chalicelib.services.admin.imports:ImportIn"),
         ("post", "/api/v1/businesses/{slug}/waitlist", "chalicelib.domain.waitlist:WaitlistIn"),
+        ("post", ADMIN + "/webhooks", "chalicelib.domain.webhooks:EndpointIn"),
+        ("patch", ADMIN + "/webhooks/{endpoint_id}", "chalicelib.domain.webhooks:EndpointPatch"),
     ],
 )
 def test_each_request_body_has_the_fields_and_limits_of_its_model(method, path, model):

@@ -281,6 +281,24 @@ def test_new_messages_leave_from_the_tables_stream_with_a_role_of_its_own(templa
         )
 
 
+def test_webhooks_leave_from_the_stream_in_parallel_and_never_to_private_addresses(templates):
+    """Deliveries go out from the outbox stream's function (and the sweeper), which need
+    nothing new but a short timeout and several batches per shard; the local-only switch
+    that allows private addresses is set on no function."""
+    for stage in ("dev", "prod"):
+        resources = template(templates, stage).to_json()["Resources"]
+        [event] = resources["SendFromOutbox"]["Properties"]["Events"].values()
+        assert event["Properties"]["ParallelizationFactor"] == 4
+        functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+        for f in functions:
+            env = f["Properties"].get("Environment", {}).get("Variables", {})
+            assert "REBOOK_WEBHOOKS_ALLOW_PRIVATE" not in env
+        assert any(
+            f["Properties"].get("Environment", {}).get("Variables", {}).get("REBOOK_WEBHOOK_TIMEOUT") == "5"
+            for f in functions
+        )
+
+
 def test_every_function_is_published_behind_an_alias_that_api_gateway_and_the_schedules_call(templates):
     from infra.published import ALIAS, alias_id, snapstart_applies
 

@@ -95,8 +95,9 @@ def test_a_declined_card_frees_the_time_at_once(pay_client, stripe_env):
     assert sent_emails() == []
 
 
-def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, frozen_now):
+def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, aws, frozen_now):
     from chalicelib.jobs.schedule import JOBS
+    from tests.webhooks.test_money_events import webhook_events
 
     _, held = book_highlights(pay_client)
     assert JOBS["hold_expiry"].run(frozen_now["now"] + timedelta(minutes=9)) == {
@@ -109,6 +110,8 @@ def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, frozen_now):
     assert JOBS["hold_expiry"].run(frozen_now["now"]) == {"found": 1, "freed": 1, "paid": 0, "stopped_by_budget": 0}
     assert status_of(pay_client, held)["status"] == "cancelled"
     assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+    told = [e["type"] for e in webhook_events(aws.id) if e["type"].startswith(("booking", "pay"))]
+    assert told == ["booking.cancelled", "booking.created"]  # the integrations hear it ended unpaid
     assert JOBS["hold_expiry"].run(frozen_now["now"]) == {
         "found": 0,
         "freed": 0,
@@ -164,6 +167,7 @@ def test_one_job_ends_both_kinds_of_hold_asking_stripe_first(pay_client, aws, st
     the job finds the payment at Stripe and books it; the one waiting for her link is freed."""
     from chalicelib.jobs.schedule import JOBS
     from tests.api.helpers import set_config
+    from tests.webhooks.test_money_events import webhook_events
 
     hold = {"enabled": True, "minutes": 10, "far_ahead_days": 2, "bulk_bookings": 3}
     set_config(aws, limits__hold_unconfirmed=hold)
@@ -178,6 +182,8 @@ def test_one_job_ends_both_kinds_of_hold_asking_stripe_first(pay_client, aws, st
     assert status_of(pay_client, paying)["status"] == "booked"
     assert status_of(pay_client, paying)["payment"]["paid_cents"] == DEPOSIT
     assert status_of(pay_client, waiting)["status"] == "cancelled"
+    paid = [e["data"] for e in webhook_events(aws.id) if e["type"] == "payment.succeeded"]
+    assert [(d["kind"], d["amount_cents"]) for d in paid] == [("deposit", DEPOSIT)]
     assert JOBS["hold_expiry"].run(frozen_now["now"]) == {
         "found": 0,
         "freed": 0,

@@ -41,6 +41,8 @@ def export(p: Principal, client_id: str) -> dict[str, Any]:
         "follow_ups": found.follow_ups,
         "feedback": found.feedback,
         "rewards": found.rewards,
+        # Where webhooks about her went (ids only; docs/webhooks.md): receivers to ask too.
+        "webhook_endpoints": found.webhook_endpoints,
         "payments": found.money,
         "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log],
     }

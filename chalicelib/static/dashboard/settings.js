@@ -9,6 +9,7 @@ import { $, clear, el } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { api, say, state } from "./state.js";
 import * as F from "./settingsform.js";
+import { webhooksCard } from "./webhooks.js";
 import { apiKeysCard } from "./apikeys.js";
 
 let loaded = null; // {sections, version, can_edit}
@@ -72,6 +73,7 @@ export function renderSettings() {
   if (!loaded.can_edit) { box.appendChild(ownHours()); return; }
   box.appendChild(el("p", { className: "muted", text: t("set_intro") }));
   for (const name of ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"]) box.appendChild(sectionCard(name));
+  box.appendChild(webhooksCard());
   box.appendChild(apiKeysCard());
 }
 

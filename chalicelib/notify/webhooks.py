@@ -1,0 +1,208 @@
+"""Sending webhooks: an event item fanned out to the endpoints, each delivery signed
+(Standard Webhooks, the `standardwebhooks` package) and POSTed once per attempt.
+
+Both outbox callers hand webhook items here through notify/dispatch.py: the stream
+right after the change's transaction, the sweeper for retries (and anything the stream
+missed). The claim is the outbox's conditional write, so an item handed over twice is
+sent once; a delivery that got a 2xx is never sent again.
+
+SSRF guard: the endpoint's host is resolved at each attempt and every address it
+resolves to must be public (domain/webhooks.is_public); the connection goes to the
+address checked, never to a second lookup. Local stages may allow private addresses
+(REBOOK_WEBHOOKS_ALLOW_PRIVATE) for the tests' receiver and `make run`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import json
+import socket
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from chalicelib.domain import webhooks as rules
+from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage
+from chalicelib.domain.timeutil import iso_utc
+from chalicelib.observability import count_message, logger
+from chalicelib.settings import get_settings
+from chalicelib.store import businesses, webhooks
+from chalicelib.store import outbox as store
+
+LEASE = timedelta(minutes=2)  # longer than any attempt (the timeout is seconds)
+MAX_BODY = 64 * 1024  # what we read of an answer (then we hang up)
+USER_AGENT = "Rebook-Webhooks/1"
+
+
+class Blocked(Exception):
+    """The endpoint resolves to an address we never send to."""
+
+
+def _addresses(host: str, port: int, allow_private: bool) -> list[tuple[int, str]]:
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    out: list[tuple[int, str]] = [(int(family), str(sockaddr[0])) for family, _, _, _, sockaddr in found]
+    if not out:
+        raise Blocked("unresolved")
+    if not allow_private and not all(rules.is_public(ipaddress.ip_address(a.split("%")[0])) for _, a in out):
+        raise Blocked("blocked_address")  # one bad answer is enough: no DNS games
+    return out
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_private: bool) -> rules.Response:
+    """POST once; what came of it (never raises)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        family, address = _addresses(host, port, allow_private)[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect((address, port))
+            if https:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn.sock = sock  # connected to the address checked above
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read(MAX_BODY)
+            return rules.Response(answer.status, rules.parse_retry_after(answer.getheader("Retry-After"), _now()), None)
+        finally:
+            conn.close()
+    except Blocked as e:
+        return rules.Response(None, error=str(e))
+    except TimeoutError:
+        return rules.Response(None, error="timeout")
+    except (OSError, http.client.HTTPException) as e:
+        return rules.Response(None, error=type(e).__name__)
+
+
+def _now() -> datetime:
+    from chalicelib import clock
+
+    return clock.now()
+
+
+def signed(event: rules.Event, secrets: list[str], at: datetime) -> tuple[bytes, dict[str, str]]:
+    """The body and the Standard Webhooks headers, one v1 signature per secret."""
+    from standardwebhooks import Webhook
+
+    body = json.dumps(event.payload(), separators=(",", ":"), ensure_ascii=False)
+    signatures = " ".join(Webhook(s).sign(event.id, at, body) for s in secrets)
+    return body.encode(), {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": event.id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signatures,
+    }
+
+
+def _owner_alert(e: rules.Endpoint, reason: str, now: datetime) -> PlannedMessage | None:
+    from chalicelib.services.message_plans import business_context
+
+    b = businesses.get_by_id(e.business_id)
+    if b is None:
+        return None
+    return PlannedMessage(
+        key=f"webhook-disabled#{e.id}#{iso_utc(now)}",
+        kind="webhook_disabled",
+        channel="email",
+        recipient=b.config.owner_email,
+        locale=b.config.locale,
+        context={
+            "business": business_context(b),
+            "endpoint": {"id": e.id, "url": e.url},
+            "reason": reason,
+            "settings_url": f"{get_settings().public_url}/dashboard#settings-webhooks",
+        },
+        due_at=now,
+        business_id=e.business_id,
+    )
+
+
+def switch_off(e: rules.Endpoint, reason: str, now: datetime) -> bool:
+    """Disable the endpoint and tell the owner by email (once: in the same transaction)."""
+    done = webhooks.disable(e, reason, now, _owner_alert(e, reason, now))
+    if done:
+        logger().warning("webhook endpoint disabled", extra={"endpoint": e.id, "reason": reason})
+    return done
+
+
+def _fan_out(m: Message, now: datetime) -> str:
+    """One delivery per endpoint that wants each event, written held by this caller, which
+    then makes their first attempts itself (in parallel): no claim and no stream round trip
+    before the first attempt; what it cannot finish the sweeper retries after the lease."""
+    endpoints = {e.id: e for e in webhooks.endpoints(m.business_id)}
+    deliveries = webhooks.fan_out(m, list(endpoints.values()), now, LEASE)
+    if deliveries is None:
+        return "held"
+
+    def first_attempt(d: Message) -> None:
+        try:
+            outcome, _ = _deliver(d, now, endpoints.get(d.recipient))
+            count_message(f"webhook_{outcome}", rules.CHANNEL, d.kind)
+        except Exception:  # still held: the sweeper tries again after the lease
+            logger().exception("webhook delivery failed", extra={"message_key": d.key})
+
+    workers = min(get_settings().send_workers, len(deliveries))
+    if workers <= 1:
+        for d in deliveries:
+            first_attempt(d)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(first_attempt, deliveries))
+    return "fanned_out"
+
+
+def _deliver(claimed: Message, now: datetime, endpoint: rules.Endpoint | None = None) -> tuple[str, str | None]:
+    """One attempt of a delivery this caller holds; `endpoint` as just read, if it was."""
+    e = endpoint or webhooks.get_endpoint(claimed.business_id, claimed.recipient)
+    if e is None or not e.enabled:
+        why = "endpoint_deleted" if e is None else "endpoint_disabled"
+        store.record_outcomes([(claimed, Outcome("failed", error=why))], now, rules.backoff)
+        return "failed", why
+    event = rules.Event.from_dict(claimed.context["event"])
+    settings = get_settings()
+    body, headers = signed(event, e.signing_secrets(now), now)
+    answer = post(e.url, body, headers, settings.webhook_timeout_seconds, settings.webhooks_allow_private)
+    verdict = rules.judge(answer, claimed.attempts)
+    outcome = Outcome(
+        verdict.outcome, provider_id=f"http_{answer.status}" if answer.status else None, error=verdict.error
+    )
+
+    def wait(attempts: int) -> timedelta:
+        return max(rules.backoff(attempts), verdict.wait or timedelta(0))
+
+    [done] = store.record_outcomes([(claimed, outcome)], now, wait)
+    if verdict.outcome == "sent":
+        webhooks.note_success(e)
+        return "sent", None
+    if verdict.disable:
+        switch_off(e, "gone", now)
+    elif rules.should_disable(webhooks.note_failure(e, now), now):
+        switch_off(e, "failing", now)
+    name = "failed" if done.status == MessageStatus.FAILED.value else "retry"
+    return name, verdict.error
+
+
+def send_once(m: Message, now: datetime) -> tuple[str, str | None]:
+    """Fan out an event item, or deliver one copy, if this caller wins the claim."""
+    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
+        return "held", None
+    if m.kind == rules.WEBHOOK_EVENT:  # one conditional transaction, no claim before it
+        return _fan_out(m, now), None
+    result, claimed = store.claim(m, now, LEASE)
+    if result != store.Claim.CLAIMED:
+        return "taken", None
+    outcome, why = _deliver(claimed, now)
+    count_message(f"webhook_{outcome}", rules.CHANNEL, m.kind)  # not the failed-messages alarm: the receiver's fault
+    return outcome, why
