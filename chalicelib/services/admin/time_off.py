@@ -160,25 +160,17 @@ def delete(p: Principal, time_off_id: str) -> None:
     store.delete(t, rules.sheet_entries(t, b.config.tz))
     audited(p, "delete_time_off", None, {"time_off": t.id})
     # Removed time off is freed time: the waitlist hears of each occurrence still ahead.
-    from chalicelib.services.waitlist.refill import time_freed
-    from chalicelib.store import waitlist
+    from chalicelib.services.waitlist.refill import times_freed
 
-    now, tz = clock.now(), b.config.tz
-    ahead = [
-        o
-        for o in rules.occurrences(t, tz)
-        if o.end > now and o.start < now + timedelta(days=b.config.rules.max_horizon_days)
-    ]
-    if not ahead:
-        return
-    # One Query says on which days anyone waits at all; only those occurrences are offered.
-    waiting_days = {
-        d
-        for d, _ in waitlist.waiting_counts(
-            b.id, ahead[0].start.astimezone(tz).date(), ahead[-1].end.astimezone(tz).date()
-        )
-    }
-    for o in ahead:
-        if o.start.astimezone(tz).date() in waiting_days or o.end.astimezone(tz).date() in waiting_days:
-            for staff_id in t.staff_ids:
-                time_freed(b, staff_id, max(o.start, now), o.end, now)
+    now = clock.now()
+    horizon = now + timedelta(days=b.config.rules.max_horizon_days)
+    times_freed(
+        b,
+        [
+            (staff_id, max(o.start, now), o.end)
+            for o in rules.occurrences(t, b.config.tz)
+            if o.end > now and o.start < horizon
+            for staff_id in t.staff_ids
+        ],
+        now,
+    )
