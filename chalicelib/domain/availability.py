@@ -175,7 +175,7 @@ def start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
     return "is not a free start time (outside opening hours or off the time grid)"
 
 
-def _minus(
+def without(
     spans: Sequence[tuple[datetime, datetime]], taken: Sequence[tuple[datetime, datetime]]
 ) -> list[tuple[datetime, datetime]]:
     """`spans` with every stretch of `taken` cut out."""
@@ -195,6 +195,6 @@ def added_working_time(old: BusinessConfig, new: BusinessConfig, now: datetime) 
     for staff in new.staff:
         was = before.get(staff.id)
         for day in daterange(local_date(now, tz), local_date(horizon, tz)):
-            opened = _minus(working_intervals(new, staff, day), working_intervals(old, was, day) if was else [])
+            opened = without(working_intervals(new, staff, day), working_intervals(old, was, day) if was else [])
             out += [(staff.id, max(a, now), min(b, horizon)) for a, b in opened if max(a, now) < min(b, horizon)]
     return out
