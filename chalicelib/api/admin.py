@@ -293,6 +293,11 @@ def list_time_off(p):
     return time_off.list_blocks(p, _query())
 
 
+@owner_route("/time-off/{time_off_id}", methods=["PUT"], scope=WRITE_BOOKINGS)
+def edit_time_off(p, time_off_id):
+    return time_off.edit(p, time_off_id, _body())
+
+
 @owner_route("/time-off/{time_off_id}", methods=["DELETE"], scope=WRITE_BOOKINGS)
 def delete_time_off(p, time_off_id):
     time_off.delete(p, time_off_id)

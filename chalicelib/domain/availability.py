@@ -173,3 +173,28 @@ def start_problem(cfg: BusinessConfig, start: datetime, now: datetime) -> str:
     if start > now + timedelta(days=rules.max_horizon_days):
         return f"is too far ahead: book at most {rules.max_horizon_days} days ahead"
     return "is not a free start time (outside opening hours or off the time grid)"
+
+
+def without(
+    spans: Sequence[tuple[datetime, datetime]], taken: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """`spans` with every stretch of `taken` cut out."""
+    out = list(spans)
+    for lo, hi in taken:
+        out = [piece for a, b in out for piece in ((a, min(b, lo)), (max(a, hi), b)) if piece[0] < piece[1]]
+    return out
+
+
+def added_working_time(old: BusinessConfig, new: BusinessConfig, now: datetime) -> list[tuple[str, datetime, datetime]]:
+    """The working time `new` opens that `old` did not, from now to the booking horizon:
+    (staff id, start, end) per staff member and local day (more opening or staff hours, a
+    closure or day off taken back, a new staff member). The waitlist is offered it."""
+    tz, horizon = new.tz, now + timedelta(days=new.rules.max_horizon_days)
+    before = {m.id: m for m in old.staff}
+    out = []
+    for staff in new.staff:
+        was = before.get(staff.id)
+        for day in daterange(local_date(now, tz), local_date(horizon, tz)):
+            opened = without(working_intervals(new, staff, day), working_intervals(old, was, day) if was else [])
+            out += [(staff.id, max(a, now), min(b, horizon)) for a, b in opened if max(a, now) < min(b, horizon)]
+    return out

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.availability import without
 from chalicelib.domain.daysheet import Taken, days_touched, time_off_ref
 
 MAX_LENGTH = timedelta(days=31)  # one occurrence
@@ -86,6 +87,17 @@ def occurrences(t: TimeOff, tz: ZoneInfo) -> list[Occurrence]:
             break
         out.append(Occurrence(n, start, _shift_weeks(t.end, n, tz)))
     return out
+
+
+def uncovered(old: TimeOff, new: TimeOff, tz: ZoneInfo) -> list[tuple[str, datetime, datetime]]:
+    """What `old` blocked and `new` (its replacement) does not: (staff id, start, end)."""
+    spans = [(o.start, o.end) for o in occurrences(old, tz)]
+    still = [(o.start, o.end) for o in occurrences(new, tz)]
+    return [
+        (staff, start, end)
+        for staff in old.staff_ids
+        for start, end in without(spans, still if staff in new.staff_ids else [])
+    ]
 
 
 def sheet_entries(t: TimeOff, tz: ZoneInfo) -> list[tuple[str, date, Taken]]:

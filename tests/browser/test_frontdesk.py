@@ -586,3 +586,40 @@ def test_a_booking_seen_before_today_is_not_lost_when_the_day_changes(owner_at, 
     with page.expect_response(lambda r: f"date={today(stack).isoformat()}" in r.url):
         page.get_by_role("button", name="Tänään").click()
     expect(page.locator("#calendar .now-line").first).to_be_visible()
+
+
+# --- the waitlist ---------------------------------------------------------------------------
+def test_the_owner_adds_and_edits_a_waitlist_entry(owner_at, stack):
+    page = owner_at(DESKTOP)
+    page.locator("nav").get_by_role("link", name="Jono").click()
+    page.get_by_role("button", name="Lisää jonoon").click()
+    dialog = page.get_by_role("dialog", name="Lisää jonoon")
+    first = today(stack) + timedelta(days=1)
+    dialog.get_by_label("Palvelu").select_option("womens-cut")
+    dialog.get_by_label("Tekijä").select_option("aino")
+    dialog.get_by_label("Ensimmäinen päivä").fill(first.isoformat())
+    dialog.get_by_label("Viimeinen päivä").fill((first + timedelta(days=2)).isoformat())
+    dialog.get_by_role("button", name="Lisää kellonaika").click()
+    dialog.get_by_label("Alkaen").fill("16:00")
+    dialog.get_by_label("Viimeistään").fill("19:00")
+    dialog.get_by_label("Nimi").fill("Jonna Jonottaja")
+    dialog.get_by_role("button", name="Tallenna").click()
+    # No phone nor email: said on the phone field, nothing sent.
+    expect(dialog.locator("#wl-phone-error")).to_have_text("Anna puhelinnumero tai sähköposti.")
+    check(page, "waitlist-form-error")
+    dialog.get_by_label("Puhelin").fill("040 555 1234")
+    dialog.get_by_role("button", name="Tallenna").click()
+    expect(dialog).to_be_hidden()
+    row = page.locator("#waitlist li", has_text="Jonna Jonottaja")
+    expect(row).to_contain_text("16:00–19:00")
+    # Edited: the last day moves, the entry stays one.
+    row.get_by_role("button", name="Muokkaa: Jonna Jonottaja").click()
+    edit = page.get_by_role("dialog", name="Muokkaa jonopaikkaa")
+    expect(edit.get_by_label("Puhelin")).to_have_value("+358405551234")
+    edit.get_by_label("Viimeinen päivä").fill(first.isoformat())
+    edit.get_by_role("button", name="Tallenna").click()
+    expect(edit).to_be_hidden()
+    expect(page.locator("#waitlist li", has_text="Jonna Jonottaja")).to_have_count(1)
+    status, listed = admin(stack, "GET", "/waitlist")
+    [mine] = [e for e in listed["entries"] if e["name"] == "Jonna Jonottaja"]
+    assert (mine["from"], mine["to"], mine["staff"]) == (first.isoformat(), first.isoformat(), "aino")

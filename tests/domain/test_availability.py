@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.availability import (
+    added_working_time,
     availability,
     candidate_starts,
     free_starts,
@@ -563,3 +564,31 @@ def test_the_sorted_sweep_frees_exactly_the_starts_no_busy_time_overlaps(starts,
     length = occupancy * minute
     expected = [t for t in candidates if not any(b < t + length and t < e for b, e in stretches)]
     assert _sweep(candidates, length, stretches) == expected
+
+
+def _changed(cfg, **fields):
+    return parse_business_config({**cfg.model_dump(mode="json"), **fields})
+
+
+def test_added_working_time_is_the_newly_open_time_per_staff_and_day_up_to_the_horizon():
+    old = demo_config()
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Mon 10:00 in Helsinki
+    assert added_working_time(old, old, now) == []
+    # Sanna's Wednesdays end at 19:00, not 17:00: two hours more every Wednesday.
+    staff = old.model_dump(mode="json")["staff"]
+    assert staff[2]["id"] == "sanna"
+    staff[2]["hours"]["wed"] = [["09:00", "19:00"]]
+    added = added_working_time(old, _changed(old, staff=staff), now)
+    spans = {(s, a.astimezone(HEL).strftime("%a %H:%M"), b.astimezone(HEL).strftime("%H:%M")) for s, a, b in added}
+    assert spans == {("sanna", "Wed 17:00", "19:00")}
+    # Every Wednesday within the 90-day horizon but Epiphany (closed): 12, none past it.
+    assert len(added) == 12 and all(now < a and b <= now + timedelta(days=90) for _, a, b in added)
+    # Christmas Eve (a Thursday) no longer closed: each staff member's Thursday hours.
+    closures = [d.isoformat() for d in old.closures if d != date(2026, 12, 24)]
+    reopened = added_working_time(old, _changed(old, closures=closures), now)
+    assert sorted((s, hhmm([a])[0], hhmm([b])[0]) for s, a, b in reopened) == [
+        ("aino", "11:00", "20:00"),
+        ("mikko", "10:00", "18:00"),
+        ("sanna", "12:00", "20:00"),
+    ]
+    assert {a.astimezone(HEL).date() for _, a, _ in reopened} == {date(2026, 12, 24)}

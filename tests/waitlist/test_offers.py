@@ -213,3 +213,40 @@ def test_removed_time_off_is_offered_on_the_days_someone_waits(client, aws):
     assert desk.delete(f"/time-off/{block['id']}")[0] == 204
     [link] = _offer_links()
     assert get(client, f"/api/v1/offers/{link}")[1]["start"] == WED_13
+
+
+def test_added_working_hours_are_offered_on_the_days_someone_waits(client, aws):
+    from tests.admin.helpers import Desk
+
+    desk = Desk(client, aws.id)
+    join(client, first="2026-11-25", last="2026-11-25", staff="aino", **LIISA)
+    status, body = desk.get("/settings")
+    staff = body["sections"]["staff"]
+    aino = next(m for m in staff if m["id"] == "aino")
+    assert aino["hours"]["wed"] == [["11:00", "20:00"]]
+    aino["hours"]["wed"] = [["09:00", "20:00"]]  # Wednesdays now open at nine
+    assert desk.put("/settings/staff", staff)[0] == 200
+    [link] = _offer_links()
+    assert get(client, f"/api/v1/offers/{link}")[1]["start"] == "2026-11-25T09:00:00+02:00"
+    # Saved again unchanged: nothing new opened, nothing offered again.
+    assert desk.put("/settings/staff", staff)[0] == 200
+    assert len(_offer_links()) == 1
+
+
+def test_shortened_time_off_offers_the_time_it_no_longer_covers(client, aws):
+    from tests.admin.helpers import Desk
+
+    desk = Desk(client, aws.id)
+    status, block = desk.post("/time-off", {"staff": "aino", "start": "2026-11-25T13:00", "end": "2026-11-25T17:00"})
+    assert status == 201, block
+    join(client, first="2026-11-25", last="2026-11-25", staff="aino", **LIISA)
+    status, edited = desk.put(
+        f"/time-off/{block['id']}", {"staff": "aino", "start": "2026-11-25T15:00", "end": "2026-11-25T17:00"}
+    )
+    assert status == 200, edited
+    assert edited["start"] == "2026-11-25T15:00:00+02:00"
+    [link] = _offer_links()
+    assert get(client, f"/api/v1/offers/{link}")[1]["start"] == WED_13  # 13-15 is free again
+    # The old block is gone, the new one still holds 15-17.
+    blocks = desk.get("/time-off?from=2026-11-25&to=2026-11-25")[1]["time_off"]
+    assert [(x["id"], x["start"]) for x in blocks] == [(edited["id"], "2026-11-25T15:00:00+02:00")]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import settings as sections
-from chalicelib.domain.config import parse_business_config
+from chalicelib.domain.availability import added_working_time
+from chalicelib.domain.config import Business, parse_business_config
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.services.validation import fields_from
@@ -47,7 +49,17 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
         )
     saved, _ = _save(b.id, cfg, version)
     audited(p, "update_settings", None)
+    _offer_added_hours(b, saved)
     return {"config": saved.config.model_dump(mode="json")}
+
+
+def _offer_added_hours(before: Business, saved: Business) -> None:
+    """Working time the save opened (more hours, a closure or day off taken back) is freed
+    time: the waitlist is offered it, from now to the booking horizon."""
+    from chalicelib.services.waitlist.refill import times_freed
+
+    now = clock.now()
+    times_freed(saved, added_working_time(before.config, saved.config, now), now)
 
 
 # --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
@@ -124,6 +136,7 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
         None,
         {"section": name, "changed": changed[: sections.MAX_AUDITED_PATHS], "changed_count": len(changed)},
     )
+    _offer_added_hours(b, saved)
     return {
         "section": name,
         "value": sections.section_value(saved.config, name),

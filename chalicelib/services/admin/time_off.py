@@ -39,19 +39,18 @@ def block_view(b: Business, t: rules.TimeOff) -> dict[str, Any]:
     }
 
 
-def create(p: Principal, body: object) -> dict[str, Any]:
-    b = business_of(p)
+def _block(b: Business, body: object, now: datetime) -> rules.TimeOff:
+    """A block from the request body (POST /time-off, PUT /time-off/{id}), validated."""
     cfg, tz = b.config, b.config.tz
     req: rules.TimeOffIn = parse(rules.TimeOffIn, body, "time off")
     if req.staff is not None and not cfg.staff_member(req.staff):
         raise ValidationFailed("No such staff member.", fields={"staff": "unknown staff"})
     start, end = instant_of(req.start, "start", b), instant_of(req.end, "end", b)
     weekly_until = req.repeat.weekly_until if req.repeat else None
-    now = clock.now()
     problems = rules.problems(start, end, weekly_until, now, tz)
     if problems:
         raise ValidationFailed("The time off has errors; see 'fields'.", fields=problems)
-    t = rules.TimeOff(
+    return rules.TimeOff(
         id=new_id(),
         business_id=b.id,
         staff_id=req.staff,
@@ -62,6 +61,11 @@ def create(p: Principal, body: object) -> dict[str, Any]:
         staff_ids=(req.staff,) if req.staff else tuple(m.id for m in cfg.staff),
         created_at=now,
     )
+
+
+def _written(p: Principal, b: Business, t: rules.TimeOff, action: str) -> dict[str, Any]:
+    """Write the block on its sheets; the answer lists the bookings it covers."""
+    tz = b.config.tz
     entries = rules.sheet_entries(t, tz)
     if len({(s, d) for s, d, _ in entries}) > rules.MAX_SHEET_WRITES:
         raise ValidationFailed(
@@ -72,7 +76,7 @@ def create(p: Principal, body: object) -> dict[str, Any]:
     except store.TimeOffNotWritten:
         raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy") from None
     covered = _covered(b, before, entries)
-    audited(p, "add_time_off", None, {"time_off": t.id, "covered": len(covered)})
+    audited(p, action, None, {"time_off": t.id, "covered": len(covered)})
     people = clients.get_clients(b.id, {a.client_id for a in covered})
     used: set[tuple[str, str]] = set()
     return {
@@ -81,6 +85,28 @@ def create(p: Principal, body: object) -> dict[str, Any]:
             {**appointment_view(b, a, people.get(a.client_id)), "proposal": _proposal(b, a, used)} for a in covered
         ],
     }
+
+
+def create(p: Principal, body: object) -> dict[str, Any]:
+    b = business_of(p)
+    return _written(p, b, _block(b, body, clock.now()), "add_time_off")
+
+
+def edit(p: Principal, time_off_id: str, body: object) -> dict[str, Any]:
+    """Replace a block with the one in the body (the same shape as POST; it gets a new
+    id): the new one is written first, then the old one removed, so the time is never
+    open in between. Time the old block covered and the new one does not is freed time."""
+    b = business_of(p)
+    old = store.get(b.id, valid_id(time_off_id, "time off"))
+    if old is None:
+        raise NotFound("No such time off.")
+    now = clock.now()
+    new = _block(b, body, now)
+    answer = _written(p, b, new, "edit_time_off")
+    store.delete(old, rules.sheet_entries(old, b.config.tz))
+    audited(p, "delete_time_off", None, {"time_off": old.id, "replaced_by": new.id})
+    _offer_freed(b, rules.uncovered(old, new, b.config.tz), now)
+    return answer
 
 
 def _covered(b: Business, before: list[DaySheet], entries: list[tuple[str, date, Any]]) -> list[Appointment]:
@@ -160,25 +186,14 @@ def delete(p: Principal, time_off_id: str) -> None:
     store.delete(t, rules.sheet_entries(t, b.config.tz))
     audited(p, "delete_time_off", None, {"time_off": t.id})
     # Removed time off is freed time: the waitlist hears of each occurrence still ahead.
-    from chalicelib.services.waitlist.refill import time_freed
-    from chalicelib.store import waitlist
+    _offer_freed(b, [(s, o.start, o.end) for o in rules.occurrences(t, b.config.tz) for s in t.staff_ids], clock.now())
 
-    now, tz = clock.now(), b.config.tz
-    ahead = [
-        o
-        for o in rules.occurrences(t, tz)
-        if o.end > now and o.start < now + timedelta(days=b.config.rules.max_horizon_days)
-    ]
-    if not ahead:
-        return
-    # One Query says on which days anyone waits at all; only those occurrences are offered.
-    waiting_days = {
-        d
-        for d, _ in waitlist.waiting_counts(
-            b.id, ahead[0].start.astimezone(tz).date(), ahead[-1].end.astimezone(tz).date()
-        )
-    }
-    for o in ahead:
-        if o.start.astimezone(tz).date() in waiting_days or o.end.astimezone(tz).date() in waiting_days:
-            for staff_id in t.staff_ids:
-                time_freed(b, staff_id, max(o.start, now), o.end, now)
+
+def _offer_freed(b: Business, stretches: list[tuple[str, datetime, datetime]], now: datetime) -> None:
+    """The waitlist is offered the stretches no longer blocked, from now to the horizon."""
+    from chalicelib.services.waitlist.refill import times_freed
+
+    horizon = now + timedelta(days=b.config.rules.max_horizon_days)
+    times_freed(
+        b, [(staff, max(start, now), end) for staff, start, end in stretches if end > now and start < horizon], now
+    )

@@ -3,7 +3,8 @@
     time_freed(business, staff_id, start, end)
 
 A cancellation (client, owner, an unconfirmed hold or an unpaid payment hold running
-out), a move (its old time), removed time off: each calls it after its own transaction
+out), a move (its old time), removed or shortened time off, added working hours (the
+last three through `times_freed`, many stretches at once): each calls it after its own transaction
 committed. It reads the staff member's day sheets as they are now (the time may be
 taken again already), the entries waiting for each of her services on those days (one
 Query each: chalicelib/store/waitlist.py), and offers each match the first start that
@@ -18,6 +19,7 @@ job passes a run-out hold on to the next (`run`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,6 +77,25 @@ def time_freed(
     except Exception:
         logger().exception("waitlist refill failed", extra={"business_id": b.id, "staff_id": staff_id})
         return Refill()
+
+
+def times_freed(b: Business, stretches: Sequence[tuple[str, datetime, datetime]], now: datetime) -> None:
+    """Many freed stretches (staff id, start, end) at once — removed or shortened time
+    off, added working hours: one Query says on which local days anyone waits at all, and
+    only the stretches touching those days are offered (`time_freed` each)."""
+    if not stretches or not b.config.waitlist.enabled:
+        return
+    tz = b.config.tz
+    try:
+        first = min(s for _, s, _ in stretches).astimezone(tz).date()
+        last = max(e for _, _, e in stretches).astimezone(tz).date()
+        waiting = {d for d, _ in store.waiting_counts(b.id, first, last)}
+    except Exception:
+        logger().exception("waitlist refill failed", extra={"business_id": b.id})
+        return
+    for staff_id, start, end in stretches:
+        if waiting.intersection(days_touched(start, end, tz)):
+            time_freed(b, staff_id, start, end, now)
 
 
 def _time_freed(

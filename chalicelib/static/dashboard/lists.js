@@ -1,8 +1,9 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores and messages that failed for good.
-import { $, clear, closeDialog, el, openDialog } from "./dom.js";
-import { clock, day, errorText, money, number, t } from "./i18n.js";
-import { api, currency, say, serviceName, staffName, todayIso } from "./state.js";
+import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
+import { clock, day, errorText, lang, money, number, t } from "./i18n.js";
+import { api, currency, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
+import * as W from "./waitlistform.js";
 
 let reload = () => Promise.resolve();
 export function setReload(fn) { reload = fn; }
@@ -49,6 +50,7 @@ export const RENDER = {
           + (e.staff ? ` · ${staffName(e.staff)}` : "") + (times ? ` · ${times}` : "")
           + ` · ${[e.phone, e.email].filter(Boolean).join(", ")}` }));
       const actions = el("div", { className: "actions" });
+      actions.appendChild(action(t("act_edit_entry"), who, () => openEntry(e)));
       actions.appendChild(action(t("act_remove_entry"), who, (b) => removeEntry(e, b)));
       li.appendChild(actions);
       box.appendChild(li);
@@ -221,7 +223,105 @@ async function removeEntry(entry, button) {
   } catch (err) { failed(err); } finally { button.disabled = false; }
 }
 
+// --- adding and editing an entry (POST /waitlist, PUT /waitlist/{id}) ----------------------
+const DAY_KEYS = { mon: "d_mon", tue: "d_tue", wed: "d_wed", thu: "d_thu", fri: "d_fri", sat: "d_sat", sun: "d_sun" };
+let editing = null;
+
+function windowRow(w, i) {
+  const box = el("fieldset", { className: "wl-window" }, el("legend", { text: t("wl_window_n", { n: i + 1 }) }));
+  const days = el("div", { className: "wl-days" });
+  for (const d of W.DAYS) {
+    const tick = el("input", { type: "checkbox", value: d });
+    tick.checked = w.days.includes(d);
+    days.appendChild(el("label", { className: "check" }, tick, " ", t(DAY_KEYS[d])));
+  }
+  box.appendChild(days);
+  const start = el("input", { type: "time", step: "900", id: `wl-w${i}-start`, value: w.start });
+  const end = el("input", { type: "time", step: "900", id: `wl-w${i}-end`, value: w.end });
+  box.appendChild(el("div", { className: "two" },
+    el("div", {}, el("label", { for: start.id, text: t("wl_after") }), start),
+    el("div", {}, el("label", { for: end.id, text: t("wl_before") }), end)));
+  const remove = el("button", { type: "button", text: t("wl_remove_window") });
+  remove.addEventListener("click", () => { const rows = readWindows(); rows.splice(i, 1); drawWindows(rows); $("wl-add-window").focus(); });
+  box.appendChild(remove);
+  return box;
+}
+
+function readWindows() {
+  return [...$("wl-windows").querySelectorAll(".wl-window")].map((row) => ({
+    days: [...row.querySelectorAll("input[type=checkbox]")].filter((c) => c.checked).map((c) => c.value),
+    start: row.querySelector("input[id$=-start]").value,
+    end: row.querySelector("input[id$=-end]").value,
+  }));
+}
+
+function drawWindows(rows) {
+  const box = clear($("wl-windows"));
+  rows.forEach((w, i) => box.appendChild(windowRow(w, i)));
+}
+
+// The owner adds an entry (entry null) or edits one, as the client would join.
+export function openEntry(entry) {
+  editing = entry || null;
+  const form = $("waitlist-form");
+  form.reset();
+  clearFieldErrors(form);
+  $("waitlist-error").textContent = "";
+  $("waitlist-title").textContent = t(entry ? "wl_title_edit" : "wl_title_add");
+  const services = clear($("wl-service"));
+  for (const s of (state.profile && state.profile.services) || []) services.appendChild(el("option", { value: s.id, text: serviceName(s.id) }));
+  const staff = clear($("wl-staff"));
+  staff.appendChild(el("option", { value: "", text: t("anyone_free") }));
+  for (const m of staffList()) staff.appendChild(el("option", { value: m.id, text: m.name }));
+  const f = W.toForm(entry, { service: services.value, from: todayIso(), locale: lang() });
+  for (const k of ["service", "staff", "from", "to", "name", "phone", "email", "locale"]) $(`wl-${k}`).value = f[k];
+  drawWindows(f.windows);
+  openDialog($("waitlist-dialog"), $("wl-service"));
+}
+
+async function saveEntry(e) {
+  e.preventDefault();
+  const form = $("waitlist-form");
+  const values = { windows: readWindows() };
+  for (const k of ["service", "staff", "from", "to", "name", "phone", "email", "locale"]) values[k] = $(`wl-${k}`).value;
+  const { body, errors, rows } = W.fromForm(values);
+  const inputs = { service: $("wl-service"), staff: $("wl-staff"), from: $("wl-from"), to: $("wl-to"),
+    "client.name": $("wl-name"), "client.phone": $("wl-phone"), "client.email": $("wl-email"), "client.locale": $("wl-locale"),
+    windows: $("wl-add-window") };
+  rows.forEach((row, n) => {
+    inputs[`windows.${n}.start`] = $(`wl-w${row}-start`);
+    inputs[`windows.${n}.end`] = $(`wl-w${row}-end`);
+    inputs[`windows.${n}.days`] = $(`wl-w${row}-start`);
+    inputs[`windows.${n}`] = $(`wl-w${row}-end`);
+  });
+  if (Object.keys(errors).length) {
+    const fields = Object.fromEntries(Object.entries(errors).map(([k, key]) => [k, t(key)]));
+    showFieldErrors(form, { fields }, inputs, $("waitlist-error"));
+    return;
+  }
+  const button = form.querySelector("[type=submit]");
+  button.disabled = true;
+  try {
+    if (editing) await api("PUT", `/waitlist/${editing.id}`, body);
+    else await api("POST", "/waitlist", body);
+    closeDialog($("waitlist-dialog"));
+    say(t("entry_saved", { name: body.client.name }));
+    await reload("waitlist");
+  } catch (err) {
+    showFieldErrors(form, err, inputs, $("waitlist-error"));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 export function initLists() {
+  $("waitlist-add").addEventListener("click", () => openEntry(null));
+  $("wl-add-window").addEventListener("click", () => {
+    const rows = [...readWindows(), W.emptyWindow()];
+    drawWindows(rows);
+    $(`wl-w${rows.length - 1}-start`).focus();
+  });
+  $("waitlist-form").addEventListener("submit", saveEntry);
   $("message-form").addEventListener("submit", sendMessage);
   $("followup-form").addEventListener("submit", addFollowUp);
 }
