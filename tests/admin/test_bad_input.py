@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.admin.helpers import call
-from tests.admin.test_authorization import ROUTES, fill
+from tests.admin.test_authorization import PLACEHOLDERS, ROUTES, fill
 from tests.conftest import owner_token
 
 text = st.text(max_size=40)
@@ -59,12 +59,10 @@ def owner(aws):
 def test_generated_bodies_never_cause_a_5xx(client, booked, owner, route, body):
     method, path = route
     ids = {
+        **PLACEHOLDERS,
         "client": booked["client"],
         "appointment": booked["appointment"],
         "later": booked["appointment"],
-        "followup": "f0000000",
-        "timeoff": "t0000000",
-        "import": "i0000000",
     }
     status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
     assert status < 500, (method, path, body, resp)
@@ -97,14 +95,7 @@ def test_odd_ids_in_the_path_are_404(client, aws, owner, weird):
     for method, path, body in ROUTES:
         if "{" not in path:
             continue
-        ids = {
-            "client": weird,
-            "appointment": weird,
-            "later": weird,
-            "followup": weird,
-            "timeoff": weird,
-            "import": weird,
-        }
+        ids = dict.fromkeys(PLACEHOLDERS, weird)
         status, resp = call(client, method, "/api/v1/admin" + fill(path, ids), owner, body)
         assert status in (400, 404, 422), (method, path, status, resp)
 

@@ -209,7 +209,7 @@ def test_todays_and_this_weeks_appointments_per_staff_member(owner):
 def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
-    expect(tiles).to_have_count(25)  # with the three "time for your next visit" figures
+    expect(tiles).to_have_count(33)  # with the "next visit" figures and the money group
     # The page opens on the last 30 days (today included), compared with the 30 before.
     expect(owner.get_by_label("Jakso", exact=True)).to_have_value("last30")
     expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
@@ -255,7 +255,7 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     with owner.expect_response(lambda r: "/kpis?period=" + str(int(this_year) - 1) in r.url):
         owner.get_by_role("button", name="Edellinen jakso").click()
     expect(owner.locator("#period-label")).to_have_text(str(int(this_year) - 1))
-    expect(tiles).to_have_count(25)  # with the three "time for your next visit" figures
+    expect(tiles).to_have_count(33)  # with the "next visit" figures and the money group
     with owner.expect_response(lambda r: "/kpis?period=last7" in r.url):
         owner.get_by_label("Jakso", exact=True).select_option("last7")
     expect(owner.locator(".tile[data-kpi=average_rating] desc")).to_have_text(re.compile(r"^([^;]+; ){6}[^;]+$"))

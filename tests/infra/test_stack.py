@@ -202,6 +202,7 @@ def test_every_function_runs_as_that_role_and_every_job_on_its_schedule(template
         "Marketing",
         "RefitReturns",
         "EraseInactive",
+        "WaitlistQueue",
         "SendFromOutbox",
     }
     for name, f in functions.items():

@@ -22,7 +22,7 @@ from chalicelib.errors import RebookError, Unavailable
 from chalicelib.settings import get_settings
 
 _lock = threading.Lock()
-_clients: dict[str, Any] = {}
+_clients: dict[tuple[str, str | None], Any] = {}
 
 
 class PaymentsUnavailable(Unavailable):
@@ -63,14 +63,16 @@ def keys_for(business_id: str) -> Keys:
 
 
 def _client(secret_key: str) -> Any:
-    found = _clients.get(secret_key)
+    # Keyed by the address too: a key is only ever one account's, but locally and in tests
+    # the same test key is served by whichever localstripe the settings point at.
+    base = get_settings().stripe_api_base
+    found = _clients.get((secret_key, base))
     if found is None:
         import stripe
 
-        base = get_settings().stripe_api_base
         with _lock:
             found = _clients.setdefault(
-                secret_key,
+                (secret_key, base),
                 stripe.StripeClient(
                     secret_key,
                     base_addresses={"api": base} if base else None,
