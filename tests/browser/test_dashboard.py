@@ -342,7 +342,7 @@ def test_every_view_fits_a_phone(owner):
 
 
 def test_language_switch_is_remembered(owner, stack):
-    owner.get_by_label("Kieli").select_option("sv")
+    owner.get_by_role("banner").get_by_label("Kieli").select_option("sv")  # not the waitlist form's
     expect(owner.locator("html")).to_have_attribute("lang", "sv")
     expect(owner.get_by_role("link", name="Kalender")).to_be_visible()
     show(owner, "clients")
@@ -351,9 +351,9 @@ def test_language_switch_is_remembered(owner, stack):
     owner.reload()  # still signed in (sessionStorage) and still in Swedish (localStorage)
     owner.get_by_role("heading", name="Kunder i riskzonen och kunder som slutat komma").wait_for()
     check_page(owner, "dashboard-clients-sv")
-    owner.get_by_label("Språk").select_option("en")
+    owner.get_by_role("banner").get_by_label("Språk").select_option("en")
     expect(owner.get_by_role("heading", level=2)).to_have_text("At-risk and lapsed clients")
-    owner.get_by_label("Language").select_option("fi")
+    owner.get_by_role("banner").get_by_label("Language").select_option("fi")
     expect(owner.locator("html")).to_have_attribute("lang", "fi")
 
 
