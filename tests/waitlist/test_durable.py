@@ -151,3 +151,21 @@ def test_an_edit_of_time_off_is_whole_even_if_the_request_dies_after_it(client, 
     assert [t["id"] for t in listed["time_off"]] == [edited["id"]]
     assert _freed_minutes(aws.id) == 75
     assert WED_13 in get(client, avail)[1]["staff"][0]["slots"]
+
+
+def test_added_hours_are_written_with_the_settings_and_offered_by_the_sweeper(client, aws, frozen_now, monkeypatch):
+    from chalicelib.services.waitlist import refill
+    from tests.admin.helpers import Desk
+
+    desk = Desk(client, aws.id)
+    join(client, first="2026-11-25", last="2026-11-25", staff="aino", **LIISA)
+    staff = desk.get("/settings")[1]["sections"]["staff"]
+    next(m for m in staff if m["id"] == "aino")["hours"]["wed"] = [["09:00", "20:00"]]
+    real = refill.offer_freed
+    monkeypatch.setattr(refill, "offer_freed", lambda *a, **kw: refill.Refill())  # dies after the commit
+    assert desk.put("/settings/staff", staff)[0] == 200
+    monkeypatch.setattr(refill, "offer_freed", real)
+    assert offer_links(LIISA_SMS) == []
+    _sweep_twice(frozen_now, refill.FREED_LEASE + timedelta(minutes=1))
+    [link] = offer_links(LIISA_SMS)
+    assert get(client, f"/api/v1/offers/{link}")[1]["start"] == "2026-11-25T09:00:00+02:00"
