@@ -476,10 +476,27 @@ def holds_run_out(since: datetime, until: datetime) -> list[Offer]:
     return out
 
 
-def pass_on(offer: Offer) -> bool:
+def pass_on(offer: Offer, freed: Message | None = None) -> bool:
     """Take a run-out queue offer out of the hold index, once: True for the one caller
-    that did (it offers the time to the next in the queue)."""
+    that did (it offers the time to the next in the queue). With `freed`, the outbox item
+    that offers it to the next, in the same transaction: the pass is never lost."""
     db.configure()
+    if freed is not None:
+        tx = Tx(OfferItem)
+        tx.update(
+            OfferItem(keys.biz(offer.business_id), keys.offer_sk(offer.id)),
+            [OfferItem.g4pk.remove(), OfferItem.g4sk.remove()],
+            "offer",
+            condition=OfferItem.g4pk.exists(),
+        )
+        outbox.put(tx, [freed])
+        try:
+            tx.commit()
+        except TxFailed as err:
+            if "offer" in err.failed or "message" in err.failed or err.conflict:
+                return False
+            raise
+        return True
     try:
         OfferItem(keys.biz(offer.business_id), keys.offer_sk(offer.id)).update(
             actions=[OfferItem.g4pk.remove(), OfferItem.g4sk.remove()],
