@@ -1,5 +1,8 @@
 """Sending one outbox message, exactly once, whoever hands it over.
 
+Freed time rides the outbox too (an item written with the change that freed it): its
+items are handed to the waitlist's refill (services/waitlist/refill.py `handle`).
+
 Two callers hand messages here: the outbox stream (chalicelib/services/outbox_stream.py,
 a message right after the transaction that wrote it) and the sweeper
 (chalicelib/jobs/send_due.py: whatever is due, retries, anything the stream missed).
@@ -66,6 +69,10 @@ def send_once(m: Message, now: datetime) -> Handled:
         from chalicelib.notify import webhooks
 
         return Handled(*webhooks.send_once(m, now))
+    if channel == "waitlist":  # freed time to offer (services/waitlist/refill.py), not a message
+        from chalicelib.services.waitlist import refill
+
+        return Handled(refill.handle(m, now))
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return Handled("held")
     once_since = None

@@ -393,8 +393,10 @@ def cancel_booking(
     lease: timedelta | None = None,
     *,
     only_if_hold_ran_out: bool = False,
+    freed: Message | None = None,
 ) -> list[Message]:
-    """Cancel and free the time, atomically, with the cancellation messages.
+    """Cancel and free the time, atomically, with the cancellation messages and `freed`,
+    the outbox item of its freed time for the waitlist (services/waitlist/refill.py).
     `only_if_hold_ran_out`: only while its hold is unconfirmed and past (the hold
     expiry; a confirmation that got there first wins, StaleAppointment)."""
     tx = Tx(AppointmentItem)
@@ -421,6 +423,7 @@ def cancel_booking(
     sent = outbox.queue(tx, messages, now, lease)
     cancelled = events.booking_cancelled(appt, now, by_hold_expiry=only_if_hold_ran_out)
     webhooks.emit(tx, appt.business_id, [cancelled], now, appt.client_id)
+    outbox.put(tx, [freed] if freed else [])
     _commit_change(tx)
     return sent
 
@@ -435,9 +438,10 @@ def reschedule_booking(
     messages: Sequence[PlannedMessage],
     lease: timedelta | None = None,
     later: Sequence[PlannedMessage] = (),
+    freed: Message | None = None,
 ) -> list[Message]:
-    """Move a booking: take the new time on the sheets as read and free the old one, in
-    one transaction. If anyone wrote on those sheets meanwhile, nothing changes
+    """Move a booking: take the new time on the sheets as read and free the old one (with
+    `freed`, the outbox item of the old time for the waitlist), in one transaction. If anyone wrote on those sheets meanwhile, nothing changes
     (SheetChanged: read again) and the old time stays held. The move may change staff."""
     moved_item = to_item(moved)
     tx = Tx(AppointmentItem)
@@ -468,6 +472,7 @@ def reschedule_booking(
     sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now)
     webhooks.emit(tx, appt.business_id, [events.booking_rescheduled(appt, moved, now)], now, appt.client_id)
+    outbox.put(tx, [freed] if freed else [])
     _commit_change(tx)
     return sent
 

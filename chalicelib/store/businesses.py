@@ -10,9 +10,11 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import clock
 from chalicelib.domain.config import Business, BusinessConfig, parse_business_config
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.messages import Message
 from chalicelib.settings import get_settings
-from chalicelib.store import db, keys
+from chalicelib.store import db, keys, outbox
 from chalicelib.store.models import BusinessItem, SlugItem
+from chalicelib.store.tx import Tx, TxFailed
 
 _cache: dict[str, tuple[float, Business | None]] = {}
 
@@ -115,9 +117,13 @@ def read_for_change(business_id: str) -> tuple[Business, int] | None:
     return Business(item.business_id, parse_business_config(item.config)), int(item.version or 0)
 
 
-def replace_config(business_id: str, config: BusinessConfig, version: int) -> tuple[Business, int]:
+def replace_config(
+    business_id: str, config: BusinessConfig, version: int, freed: Message | None = None
+) -> tuple[Business, int]:
     """Save the config of an existing business only if its version is still `version`
-    (ConfigChanged otherwise); the business and its new version. The slug stays."""
+    (ConfigChanged otherwise); the business and its new version. The slug stays. With
+    `freed` (the working time the save opens, for the waitlist: services/waitlist/refill.py),
+    the config and that outbox item in one transaction."""
     db.configure()
     try:
         item = BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)
@@ -127,6 +133,16 @@ def replace_config(business_id: str, config: BusinessConfig, version: int) -> tu
         raise ConfigChanged()
     item.config = config.model_dump(mode="json")
     item.updated_at = clock.now()
+    if freed is not None:
+        tx = Tx(BusinessItem)
+        tx.put(item, "config")  # PynamoDB conditions it on the version read and moves it on
+        outbox.put(tx, [freed])
+        try:
+            tx.commit()
+        except TxFailed as e:
+            raise ConfigChanged() from e
+        clear_cache()
+        return Business(business_id, config), int(item.version or 0)
     try:
         item.save()  # PynamoDB conditions the put on the version read and moves it on
     except PutError as e:

@@ -98,13 +98,13 @@ def confirm(appt: Appointment, days: Sequence[date], now: datetime) -> None:
         raise
 
 
-def free(appt: Appointment, days: Sequence[date], now: datetime) -> bool:
+def free(appt: Appointment, days: Sequence[date], now: datetime, freed: Message | None = None) -> bool:
     """Cancel a booking whose confirmation hold ran out unconfirmed, freeing its time,
-    with no message (she never confirmed the contact). False: confirmed, changed or
-    freed meanwhile (by another run), nothing done."""
+    with no message (she never confirmed the contact) but `freed`, its freed time's
+    outbox item. False: confirmed, changed or freed meanwhile (by another run), nothing done."""
     try:
         bookings.transact_with_retry(
-            lambda: bookings.cancel_booking(appt, days, now, UNCONFIRMED, [], only_if_hold_ran_out=True)
+            lambda: bookings.cancel_booking(appt, days, now, UNCONFIRMED, [], only_if_hold_ran_out=True, freed=freed)
         )
     except bookings.StaleAppointment:
         return False
@@ -194,10 +194,11 @@ def release(
     reason: str,
     event: tuple[str, str] | None = None,
     parked: Sequence[Message] = (),
+    freed: Message | None = None,
 ) -> None:
-    """The hold ends unpaid (ran out, declined): cancelled, its time freed at once, its
-    parked confirmations never sent, in one transaction conditioned on it still being
-    held unpaid."""
+    """The hold ends unpaid (ran out, declined): cancelled, its time freed at once (with
+    `freed`, its outbox item for the waitlist), its parked confirmations never sent, in
+    one transaction conditioned on it still being held unpaid."""
     item = bookings.to_item(appt)
     tx = Tx(AppointmentItem)
     tx.update(
@@ -223,4 +224,5 @@ def release(
     payments.put_event(tx, event, now)
     # Its booking.created went out when it was held: tell its end too.
     webhooks.emit(tx, appt.business_id, [events.booking_cancelled(appt, now, by_hold_expiry=True)], now, appt.client_id)
+    outbox.put(tx, [freed] if freed else [])
     _commit(tx)

@@ -298,6 +298,9 @@ class TimeOffItem(Base):
     reason = UnicodeAttribute(null=True)
     weekly_until = UnicodeAttribute(null=True)  # YYYY-MM-DD
     created_at = UTCDateTimeAttribute()
+    # Set when an edit replaced it or it is being removed: gone for the owner at once,
+    # its sheets freed by the freed-time outbox item written with that (store/timeoff.py).
+    ended = UnicodeAttribute(null=True)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[TimeOffItem] = _index("g1")
@@ -374,6 +377,8 @@ class MessageItem(Base):
     # (the GDPR export lists them; erasure leaves this, it holds no personal data).
     endpoints = JSONAttribute(null=True)
     released_at = UTCDateTimeAttribute(null=True)  # a parked message released (the outbox stream sends it)
+    # Freed time (services/waitlist/refill.py): the chunks of its KPI days counted so far.
+    counted_chunks = NumberAttribute(null=True)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)

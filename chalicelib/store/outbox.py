@@ -118,6 +118,13 @@ def queue(
     return messages
 
 
+def put(tx: Tx, messages: Sequence[Message], role: str = "message") -> None:
+    """Put outbox items built by the caller (already `queued`) inside `tx`, each at most
+    once: freed time the change's own request processes at once (services/waitlist/refill.py)."""
+    for m in messages:
+        tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
+
+
 # --- the outbox stream ----------------------------------------------------------------------
 # The table's stream (NEW_IMAGE) hands every new message to its sender right after the
 # transaction that wrote it. What the stream trigger needs: a message just put in, still

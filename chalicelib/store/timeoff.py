@@ -7,6 +7,13 @@ are written in chunks, each conditioned on the versions it read (a booking racin
 the same sheet either commits first, and the time off is written over it and reported,
 or reads the sheet again and finds the time taken). If a chunk cannot be written, the
 chunks already written are taken back and the block is removed: nothing half-saved.
+
+Editing or removing a block is crash-safe the same way freed time is: the change's
+transaction (an edit's last chunk, with the new block complete) marks the old block
+`ended` — gone for the owner at once — and writes a freed-time outbox item that takes
+its entries off the sheets (`delete`, which can be run again) and offers the time it
+freed (services/waitlist/refill.py); the request runs it right away, the outbox sweeper
+if the request died first. Until then the old entries keep the time blocked, never open.
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from chalicelib.domain.daysheet import DaySheet, Taken
+from chalicelib.domain.messages import Message
 from chalicelib.domain.timeoff import TimeOff
 from chalicelib.observability import logger
-from chalicelib.store import daysheets, db, keys
+from chalicelib.store import daysheets, db, keys, outbox
 from chalicelib.store.bookings import pause_before_retry
 from chalicelib.store.models import TimeOffItem
 from chalicelib.store.tx import Tx, TxFailed
@@ -65,12 +73,15 @@ def to_time_off(i: TimeOffItem) -> TimeOff:
     )
 
 
-def get(business_id: str, timeoff_id: str) -> TimeOff | None:
+def get(business_id: str, timeoff_id: str, *, ended_too: bool = False) -> TimeOff | None:
+    """A block; one an edit replaced or that is being removed is gone (unless `ended_too`:
+    the freed-time item that finishes its removal)."""
     db.configure()
     try:
-        return to_time_off(TimeOffItem.get(keys.biz(business_id), keys.timeoff_sk(timeoff_id), consistent_read=True))
+        item = TimeOffItem.get(keys.biz(business_id), keys.timeoff_sk(timeoff_id), consistent_read=True)
     except TimeOffItem.DoesNotExist:
         return None
+    return to_time_off(item) if ended_too or not item.ended else None
 
 
 def get_many(business_id: str, timeoff_ids: Iterable[str]) -> dict[str, TimeOff]:
@@ -87,7 +98,7 @@ def ending_after(business_id: str, since: datetime) -> list[TimeOff]:
     found = TimeOffItem.by_business_time.query(
         keys.business_time_off(business_id), TimeOffItem.g1sk > keys.between(since, since)[0]
     )
-    return [to_time_off(i) for i in found]
+    return [to_time_off(i) for i in found if not i.ended]
 
 
 def _by_sheet(entries: Iterable[tuple[str, date, Taken]]) -> dict[tuple[str, date], list[Taken]]:
@@ -97,27 +108,71 @@ def _by_sheet(entries: Iterable[tuple[str, date, Taken]]) -> dict[tuple[str, dat
     return dict(grouped)
 
 
-def _chunks(pairs: Sequence[tuple[str, date]], first_room: int) -> list[list[tuple[str, date]]]:
-    """Sheets per transaction: the first one also holds the block (or its deletion)."""
+def _chunks(pairs: Sequence[tuple[str, date]], first_room: int, last_extra: int = 0) -> list[list[tuple[str, date]]]:
+    """Sheets per transaction: the first one also holds the block (or its deletion), the
+    last one `last_extra` items more (what an edit commits with its last chunk)."""
     out: list[list[tuple[str, date]]] = []
     i, room = 0, first_room
     while i < len(pairs) or not out:
         out.append(list(pairs[i : i + room]))
         i, room = i + room, TX_LIMIT
+    room = (first_room if len(out) == 1 else TX_LIMIT) - last_extra
+    if len(out[-1]) > room:
+        out[-1], overflow = out[-1][:room], out[-1][room:]
+        out.append(overflow)
     return out
 
 
-def create(t: TimeOff, entries: Sequence[tuple[str, date, Taken]], last_end: datetime) -> list[DaySheet]:
+class BlockGone(Exception):
+    """The block an edit replaces was edited or removed meanwhile."""
+
+
+def _end(tx: Tx, t: TimeOff, why: str) -> None:
+    """Mark the block ended inside `tx`, once (an edit replaced it, or it is removed)."""
+    tx.update(
+        TimeOffItem(keys.biz(t.business_id), keys.timeoff_sk(t.id)),
+        [TimeOffItem.ended.set(why)],
+        "ended",
+        condition=TimeOffItem.pk.exists() & TimeOffItem.ended.does_not_exist(),
+    )
+
+
+def mark_removed(t: TimeOff, freed: Message) -> None:
+    """The owner removes a block: in one transaction it is gone for her and `freed` (the
+    outbox item that frees its sheets and offers its time) is written. BlockGone: it was
+    removed or replaced meanwhile."""
+    db.configure()
+    tx = Tx(TimeOffItem)
+    _end(tx, t, "removed")
+    outbox.put(tx, [freed])
+    try:
+        tx.commit()
+    except TxFailed as err:
+        raise BlockGone() from err
+
+
+def create(
+    t: TimeOff,
+    entries: Sequence[tuple[str, date, Taken]],
+    last_end: datetime,
+    replaces: TimeOff | None = None,
+    freed: Message | None = None,
+) -> list[DaySheet]:
     """Write the block and its entries (chalicelib/domain/timeoff.sheet_entries).
     Returns the sheets as they were before the block was written on them (what it
-    covers is read from those)."""
+    covers is read from those). An edit: the block `replaces` is marked ended and
+    `freed` (the outbox item that frees its sheets and offers the time it no longer
+    covers) written in the transaction of the last chunk, so the edit happens whole or
+    not at all (BlockGone: it was edited or removed meanwhile)."""
     db.configure()
     grouped = _by_sheet(entries)
     pairs = sorted(grouped)
     before: list[DaySheet] = []
     written: list[tuple[str, date]] = []
+    extra = (replaces is not None) + (freed is not None)
     try:
-        for n, chunk in enumerate(_chunks(pairs, TX_LIMIT - 1)):
+        chunks = _chunks(pairs, TX_LIMIT - 1, extra)
+        for n, chunk in enumerate(chunks):
             for attempt in range(ATTEMPTS):
                 sheets = daysheets.read(t.business_id, chunk)
                 tx = Tx(TimeOffItem)
@@ -125,9 +180,15 @@ def create(t: TimeOff, entries: Sequence[tuple[str, date, Taken]], last_end: dat
                     tx.put(to_item(t, last_end), "timeoff", condition=TimeOffItem.pk.does_not_exist())
                 for staff, day in chunk:
                     daysheets.take(tx, sheets.get(staff, day), *grouped[(staff, day)], in_feed=False)
+                if n == len(chunks) - 1:
+                    if replaces is not None:
+                        _end(tx, replaces, f"replaced:{t.id}")
+                    outbox.put(tx, [freed] if freed else [])
                 try:
                     tx.commit()
                 except TxFailed as err:
+                    if "ended" in err.failed:
+                        raise BlockGone() from err
                     if daysheets.SHEET in err.failed or err.conflict:
                         pause_before_retry(attempt)
                         continue

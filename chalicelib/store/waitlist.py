@@ -16,11 +16,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.messages import Message, PlannedMessage
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
 from chalicelib.store import db, keys, outbox
 from chalicelib.store.models import (
     AggregateItem,
+    MessageItem,
     OfferCountItem,
     OfferItem,
     WaitContactItem,
@@ -35,6 +38,10 @@ OFFER_KEEP = timedelta(days=30)
 
 class ContactChanged(Exception):
     """The contact's entries were written meanwhile: read them again and retry."""
+
+
+class EntryClosed(Exception):
+    """The entry an edit replaces left the list meanwhile (booked, left, removed)."""
 
 
 # --- entry <-> item ------------------------------------------------------------------------
@@ -193,11 +200,38 @@ def _write_contacts(
 
 
 # --- writing entries ---------------------------------------------------------------------------
-def save_entry(entry: Entry, contacts: Contacts, replaces: ContactEntry | None, today: date) -> None:
+def save_entry(
+    entry: Entry,
+    contacts: Contacts,
+    replaces: ContactEntry | None,
+    today: date,
+    closes: Entry | None = None,
+    closes_contacts: Contacts = Contacts(),
+    now: datetime | None = None,
+) -> None:
     """Write a new entry, or `entry` over the one it `replaces` (same id, same place in
-    the queue), with its day items and the contact's list, in one transaction."""
+    the queue), with its day items and the contact's list, in one transaction. `closes`:
+    the owner's edit moved the entry to another service or contact — the old entry leaves
+    the list (its day items go, `closes_contacts`, its contacts' lists as read that are not
+    `contacts`, forget it) in the same transaction: all of it or nothing."""
     tx = Tx(WaitlistEntryItem)
     tx.put(_entry_item(entry), "entry")
+    dropped: tuple[str, ...] = ()
+    if closes is not None:
+        from dataclasses import replace as _replace
+
+        gone = _replace(closes, status=EntryStatus.LEFT.value, updated_at=now or entry.updated_at)
+        tx.put(_entry_item(gone), "closed", condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
+        for day in closes.days():
+            tx.delete(
+                WaitDayItem(
+                    keys.wait_day_pk(closes.business_id, closes.service_id, day),
+                    keys.wait_day_sk(closes.created_at, closes.id),
+                ),
+                "day",
+            )
+        dropped = (closes.id,)
+        _write_contacts(tx, entry.business_id, closes_contacts, None, dropped, today)
     days = set(entry.days())
     if replaces is not None:
         old = replaces.first
@@ -214,12 +248,14 @@ def save_entry(entry: Entry, contacts: Contacts, replaces: ContactEntry | None, 
     for day in sorted(days):
         if day >= today:
             tx.put(_day_item(entry, day), "day")
-    _write_contacts(tx, entry.business_id, contacts, entry, (), today)
+    _write_contacts(tx, entry.business_id, contacts, entry, dropped, today)
     try:
         tx.commit()
     except TxFailed as err:
         if "contact" in err.failed or err.conflict:
             raise ContactChanged() from err
+        if "closed" in err.failed:
+            raise EntryClosed() from err
         raise
 
 
@@ -440,10 +476,27 @@ def holds_run_out(since: datetime, until: datetime) -> list[Offer]:
     return out
 
 
-def pass_on(offer: Offer) -> bool:
+def pass_on(offer: Offer, freed: Message | None = None) -> bool:
     """Take a run-out queue offer out of the hold index, once: True for the one caller
-    that did (it offers the time to the next in the queue)."""
+    that did (it offers the time to the next in the queue). With `freed`, the outbox item
+    that offers it to the next, in the same transaction: the pass is never lost."""
     db.configure()
+    if freed is not None:
+        tx = Tx(OfferItem)
+        tx.update(
+            OfferItem(keys.biz(offer.business_id), keys.offer_sk(offer.id)),
+            [OfferItem.g4pk.remove(), OfferItem.g4sk.remove()],
+            "offer",
+            condition=OfferItem.g4pk.exists(),
+        )
+        outbox.put(tx, [freed])
+        try:
+            tx.commit()
+        except TxFailed as err:
+            if "offer" in err.failed or "message" in err.failed or err.conflict:
+                return False
+            raise
+        return True
     try:
         OfferItem(keys.biz(offer.business_id), keys.offer_sk(offer.id)).update(
             actions=[OfferItem.g4pk.remove(), OfferItem.g4sk.remove()],
@@ -471,6 +524,60 @@ def count_freed(business_id: str, day: date, minutes: int) -> None:
     AggregateItem(keys.biz(business_id), keys.aggregate_sk(day.isoformat())).update(
         actions=[AggregateItem.waitlist_freed_minutes.add(minutes)]
     )
+
+
+FREED_DAYS_PER_TX = 98  # a transaction's 100 items: the item, its days' aggregates
+
+
+def freed_done(m: Message, minutes_by_day: dict[date, int], now: datetime) -> bool:
+    """A freed-time outbox item (services/waitlist/refill.py) done: its freed minutes
+    counted on their days' aggregates and the item marked sent, in one transaction
+    conditioned on the caller still holding it (its lease as claimed). More days than one
+    transaction holds go in chunks before it, each moving the item's `counted_chunks` on,
+    so a run taken over after a crash counts only the chunks not counted yet. False:
+    another caller holds it now (it finishes it); nothing is counted twice."""
+    db.configure()
+    days = [(d, n) for d, n in sorted(minutes_by_day.items()) if n > 0]
+    chunks = [days[i : i + FREED_DAYS_PER_TX] for i in range(0, len(days), FREED_DAYS_PER_TX)] or [[]]
+    item = MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key))
+    held = (MessageItem.status == MessageStatus.SENDING.value) & (MessageItem.lease_until == m.lease_until)
+    for n, chunk in enumerate(chunks):
+        last = n == len(chunks) - 1
+        tx = Tx(MessageItem)
+        actions: list[Action] = [MessageItem.counted_chunks.set(n + 1)]
+        if last:
+            actions += [
+                MessageItem.status.set(MessageStatus.SENT.value),
+                MessageItem.sent_at.set(now),
+                MessageItem.attempts.add(1),
+                MessageItem.lease_until.remove(),
+                MessageItem.g3pk.remove(),
+                MessageItem.g3sk.remove(),
+                MessageItem.expires_at.set(now + OFFER_KEEP),
+            ]
+        not_counted = MessageItem.counted_chunks.does_not_exist() | (MessageItem.counted_chunks <= n)
+        tx.update(item, actions, "message", condition=held & not_counted)
+        for day, minutes in chunk:
+            tx.update(
+                AggregateItem(keys.biz(m.business_id), keys.aggregate_sk(day.isoformat())),
+                [AggregateItem.waitlist_freed_minutes.add(minutes)],
+                "aggregate",
+            )
+        try:
+            tx.commit()
+        except TxFailed:
+            if last or not _counted_before(item, m, n):
+                return False
+    return True
+
+
+def _counted_before(item: MessageItem, m: Message, chunk: int) -> bool:
+    """Whether the chunk failed only because a run before this one counted it (go on)."""
+    try:
+        found = MessageItem.get(item.pk, item.sk, consistent_read=True)
+    except MessageItem.DoesNotExist:
+        return False
+    return found.lease_until == m.lease_until and int(found.counted_chunks or 0) > chunk
 
 
 def count_refill(business_id: str, day: date, minutes: int, revenue_cents: int, seconds: int) -> None:

@@ -174,10 +174,11 @@ def test_two_runs_at_once_free_a_hold_exactly_once(client, aws, frozen_now, monk
     outcomes = []
     real_free = holds.free
 
-    def racing_free(appt, days, now):
-        # The other run frees it first, between this run's read and its write.
-        outcomes.append(real_free(appt, days, now))
-        return real_free(appt, days, now)
+    def racing_free(appt, days, now, freed=None):
+        # The other run frees it first (with the same freed-time item), between this
+        # run's read and its write.
+        outcomes.append(real_free(appt, days, now, freed))
+        return real_free(appt, days, now, freed)
 
     monkeypatch.setattr(holds, "free", racing_free)
     assert run_job("hold_expiry", frozen_now["now"]) == {"found": 1, "freed": 0, "paid": 0, "stopped_by_budget": 0}

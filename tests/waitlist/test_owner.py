@@ -46,6 +46,33 @@ def test_the_owner_adds_edits_and_removes_entries(client, desk, aws):
     assert desk.delete("/waitlist/nosuchentry")[0] == 404
 
 
+def test_an_edit_to_another_contact_and_service_is_all_or_nothing(client, desk, aws, monkeypatch):
+    from chalicelib.store import waitlist
+
+    _, added = desk.post("/waitlist", entry_body(name="Phoned In", phone="040 333 3333", email=None))
+    moved = entry_body(service="colour", name="Phoned In", phone="040 444 4444", email=None)
+    real = waitlist.save_entry
+
+    def dies(*a, **kw):  # the process dies before the new entry's write
+        raise ConnectionError("gone")
+
+    monkeypatch.setattr(waitlist, "save_entry", dies)
+    assert desk.put(f"/waitlist/{added['id']}", moved)[0] == 500
+    _, listed = desk.get("/waitlist?from=2026-11-23&to=2026-11-30")
+    assert [(e["id"], e["status"]) for e in listed["entries"]] == [(added["id"], "open")]  # still waiting
+    assert len(waitlist.read_contacts(aws.id, "+358403333333", None).entries()) == 1
+    monkeypatch.setattr(waitlist, "save_entry", real)
+    status, edited = desk.put(f"/waitlist/{added['id']}", moved)
+    assert status == 200 and edited["id"] != added["id"] and edited["service"]["id"] == "colour"
+    _, listed = desk.get("/waitlist?from=2026-11-23&to=2026-11-30")
+    assert [e["id"] for e in listed["entries"]] == [edited["id"]]
+    old = waitlist.get_entry(aws.id, added["id"])
+    assert old is not None and old.status == "left"
+    assert {w["service"] for w in listed["waiting"]} == {"colour"}
+    assert waitlist.read_contacts(aws.id, "+358403333333", None).entries() == {}
+    assert list(waitlist.read_contacts(aws.id, "+358404444444", None).entries()) == [edited["id"]]
+
+
 def test_the_owner_sees_who_was_offered_what_and_who_took_it(client, desk):
     _, booked = book(client, "2026-11-25T13:00:00+02:00")
     join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)

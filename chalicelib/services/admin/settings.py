@@ -47,31 +47,32 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
         raise ValidationFailed(
             "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
         )
-    saved, _ = _save(b.id, cfg, version)
+    saved, _ = _save(b, cfg, version)
     audited(p, "update_settings", None)
-    _offer_added_hours(b, saved)
     return {"config": saved.config.model_dump(mode="json")}
 
 
-def _offer_added_hours(before: Business, saved: Business) -> None:
-    """Working time the save opened (more hours, a closure or day off taken back) is freed
-    time: the waitlist is offered it, from now to the booking horizon."""
-    from chalicelib.services.waitlist.refill import times_freed
+# --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
+def _save(b: Business, cfg, version: int) -> tuple:
+    """The config saved on the version read; 409 if someone saved since. Working time the
+    save opens (more hours, a closure or day off taken back, a new staff member) is freed
+    time, from now to the booking horizon: written with the config as one freed-time
+    outbox item and offered right after (by the sweeper if this request dies first)."""
+    from chalicelib.services.waitlist import refill
 
     now = clock.now()
-    times_freed(saved, added_working_time(before.config, saved.config, now), now)
-
-
-# --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
-def _save(business_id: str, cfg, version: int) -> tuple:
-    """The config saved on the version read; 409 if someone saved since."""
+    after = Business(b.id, cfg)
+    opened = added_working_time(b.config, cfg, now)
+    freed = refill.freed(after, f"config#{version + 1}", opened, now, many=True)
     try:
-        return businesses.replace_config(business_id, cfg, version)
+        saved, new_version = businesses.replace_config(b.id, cfg, version, freed)
     except businesses.ConfigChanged:
         raise Conflict(
             "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
             code="settings_changed",
         ) from None
+    refill.offer_freed(saved, freed, now)
+    return saved, new_version
 
 
 def _current(p: Principal) -> tuple:
@@ -129,14 +130,13 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
     changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
     if not changed:
         return {"section": name, "value": sections.section_value(b.config, name), "version": version, "changed": []}
-    saved, new_version = _save(b.id, cfg, version)
+    saved, new_version = _save(b, cfg, version)
     audited(
         p,
         "update_settings",
         None,
         {"section": name, "changed": changed[: sections.MAX_AUDITED_PATHS], "changed_count": len(changed)},
     )
-    _offer_added_hours(b, saved)
     return {
         "section": name,
         "value": sections.section_value(saved.config, name),

@@ -14,11 +14,13 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import DaySheet, SheetKey
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc, parse_instant
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import audited, business_of, instant_of, parse, parse_date, today, valid_id
 from chalicelib.services.booking import availability
+from chalicelib.services.waitlist import refill
 from chalicelib.store import bookings, clients
 from chalicelib.store import timeoff as store
 
@@ -63,8 +65,16 @@ def _block(b: Business, body: object, now: datetime) -> rules.TimeOff:
     )
 
 
-def _written(p: Principal, b: Business, t: rules.TimeOff, action: str) -> dict[str, Any]:
-    """Write the block on its sheets; the answer lists the bookings it covers."""
+def _written(
+    p: Principal,
+    b: Business,
+    t: rules.TimeOff,
+    action: str,
+    replaces: rules.TimeOff | None = None,
+    freed: Message | None = None,
+) -> dict[str, Any]:
+    """Write the block on its sheets (an edit: in place of `replaces`, with its freed
+    time's outbox item); the answer lists the bookings it covers."""
     tz = b.config.tz
     entries = rules.sheet_entries(t, tz)
     if len({(s, d) for s, d, _ in entries}) > rules.MAX_SHEET_WRITES:
@@ -72,9 +82,11 @@ def _written(p: Principal, b: Business, t: rules.TimeOff, action: str) -> dict[s
             "The time off touches too many days; split it up.", fields={"repeat.weekly_until": "too many days"}
         )
     try:
-        before = store.create(t, entries, rules.occurrences(t, tz)[-1].end)
+        before = store.create(t, entries, rules.occurrences(t, tz)[-1].end, replaces, freed)
     except store.TimeOffNotWritten:
         raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy") from None
+    except store.BlockGone:
+        raise NotFound("No such time off.") from None
     covered = _covered(b, before, entries)
     audited(p, action, None, {"time_off": t.id, "covered": len(covered)})
     people = clients.get_clients(b.id, {a.client_id for a in covered})
@@ -94,19 +106,36 @@ def create(p: Principal, body: object) -> dict[str, Any]:
 
 def edit(p: Principal, time_off_id: str, body: object) -> dict[str, Any]:
     """Replace a block with the one in the body (the same shape as POST; it gets a new
-    id): the new one is written first, then the old one removed, so the time is never
-    open in between. Time the old block covered and the new one does not is freed time."""
+    id). One change: the new block's (last) transaction also marks the old one replaced
+    and writes the freed-time outbox item that takes the old one off its sheets and
+    offers the time it covered and the new one does not — right after, or by the sweeper
+    if this request dies first. The time is never open in between, and never both lost."""
     b = business_of(p)
     old = store.get(b.id, valid_id(time_off_id, "time off"))
     if old is None:
         raise NotFound("No such time off.")
     now = clock.now()
     new = _block(b, body, now)
-    answer = _written(p, b, new, "edit_time_off")
-    store.delete(old, rules.sheet_entries(old, b.config.tz))
+    freed = refill.freed(
+        b,
+        f"timeoff#{old.id}",
+        _ahead(b, rules.uncovered(old, new, b.config.tz), now),
+        now,
+        many=True,
+        remove_time_off=old.id,
+    )
+    answer = _written(p, b, new, "edit_time_off", replaces=old, freed=freed)
     audited(p, "delete_time_off", None, {"time_off": old.id, "replaced_by": new.id})
-    _offer_freed(b, rules.uncovered(old, new, b.config.tz), now)
+    refill.offer_freed(b, freed, now)
     return answer
+
+
+def remove_replaced(b: Business, time_off_id: str) -> None:
+    """Take a block that was replaced or removed off its sheets and out of the table
+    (the freed-time item's first step; again: nothing more to do)."""
+    t = store.get(b.id, time_off_id, ended_too=True)
+    if t is not None:
+        store.delete(t, rules.sheet_entries(t, b.config.tz))
 
 
 def _covered(b: Business, before: list[DaySheet], entries: list[tuple[str, date, Any]]) -> list[Appointment]:
@@ -183,17 +212,22 @@ def delete(p: Principal, time_off_id: str) -> None:
     t = store.get(b.id, valid_id(time_off_id, "time off"))
     if t is None:
         raise NotFound("No such time off.")
-    store.delete(t, rules.sheet_entries(t, b.config.tz))
-    audited(p, "delete_time_off", None, {"time_off": t.id})
+    now = clock.now()
     # Removed time off is freed time: the waitlist hears of each occurrence still ahead.
-    _offer_freed(b, [(s, o.start, o.end) for o in rules.occurrences(t, b.config.tz) for s in t.staff_ids], clock.now())
+    # Gone for the owner at once, with the item that frees its sheets and offers its time
+    # (right after, or by the sweeper if this request dies first).
+    stretches = [(s, o.start, o.end) for o in rules.occurrences(t, b.config.tz) for s in t.staff_ids]
+    freed = refill.freed(b, f"timeoff#{t.id}", _ahead(b, stretches, now), now, many=True, remove_time_off=t.id)
+    assert freed is not None  # it removes the block
+    try:
+        store.mark_removed(t, freed)
+    except store.BlockGone:
+        raise NotFound("No such time off.") from None
+    audited(p, "delete_time_off", None, {"time_off": t.id})
+    refill.offer_freed(b, freed, now)
 
 
-def _offer_freed(b: Business, stretches: list[tuple[str, datetime, datetime]], now: datetime) -> None:
-    """The waitlist is offered the stretches no longer blocked, from now to the horizon."""
-    from chalicelib.services.waitlist.refill import times_freed
-
+def _ahead(b: Business, stretches: list[tuple[str, datetime, datetime]], now: datetime) -> list[refill.Stretch]:
+    """The stretches no longer blocked that the waitlist may be offered: now to the horizon."""
     horizon = now + timedelta(days=b.config.rules.max_horizon_days)
-    times_freed(
-        b, [(staff, max(start, now), end) for staff, start, end in stretches if end > now and start < horizon], now
-    )
+    return [(staff, max(start, now), end) for staff, start, end in stretches if end > now and start < horizon]

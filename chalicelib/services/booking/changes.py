@@ -16,7 +16,7 @@ from chalicelib.domain.daysheet import appointment_ref
 from chalicelib.errors import Conflict, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
-from chalicelib.services.waitlist.refill import time_freed
+from chalicelib.services.waitlist import refill
 from chalicelib.store import bookings, clients, daysheets
 
 ATTEMPTS = 5  # reads of the day sheets before a busy calendar is reported
@@ -44,16 +44,19 @@ def cancel(
         if client and notify
         else []
     )
+    # Its freed time, recorded in the cancellation's own transaction: offered right after
+    # the commit, or by the sweeper if this process never gets there.
+    freed = refill.freed(b, f"{appt.id}#{appt.seq}", [(appt.staff_id, appt.start, appt.occupied_until)], now)
     try:
         sent = bookings.transact_with_retry(
             lambda: bookings.cancel_booking(
-                appt, appt.days(b.config.tz), now, reason, messages, lease=outbox.IMMEDIATE_LEASE
+                appt, appt.days(b.config.tz), now, reason, messages, lease=outbox.IMMEDIATE_LEASE, freed=freed
             )
         )
     except bookings.StaleAppointment:
         raise _changed_meanwhile() from None
     outbox.deliver(sent, now)
-    time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
+    refill.offer_freed(b, freed, now)
     return cancelled
 
 
@@ -94,6 +97,7 @@ def move(
             b, moved, client.name, client.phone, client.email, now
         ) + message_plans.feedback_request(b, moved, client.name, client.phone, client.email)
     old_days, new_days = appt.days(cfg.tz), moved.days(cfg.tz)
+    freed = refill.freed(b, f"{appt.id}#{appt.seq}", [(appt.staff_id, appt.start, appt.occupied_until)], now)
     for attempt in range(ATTEMPTS):
         sheets = daysheets.read(b.id, [(moved.staff_id, d) for d in new_days])
         if sheets.clashes(moved.staff_id, new_days, moved.start, moved.occupied_until, ignore=appointment_ref(appt.id)):
@@ -113,6 +117,7 @@ def move(
                     messages,
                     lease=outbox.IMMEDIATE_LEASE,
                     later=reminders,
+                    freed=freed,
                 )
             )
         except bookings.SheetChanged:
@@ -121,6 +126,6 @@ def move(
         except bookings.StaleAppointment:
             raise _changed_meanwhile() from None
         outbox.deliver(sent, now)
-        time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)  # its old time
+        refill.offer_freed(b, freed, now)  # its old time
         return moved
     raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy")

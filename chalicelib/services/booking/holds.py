@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict, Gone, NotFound
 from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
 from chalicelib.observability import logger
 from chalicelib.services.booking.views import booking_view
-from chalicelib.services.waitlist.refill import time_freed
+from chalicelib.services.waitlist import refill
 from chalicelib.store import bookings, businesses, holds, jobs
 
 JOB = "hold_expiry"
@@ -117,10 +117,12 @@ def run(now: datetime, simulated: bool = False, budget_seconds: float = BUDGET_S
                     summary["paid" if outcome == "confirmed" else "freed"] += outcome is not None
                     continue  # a released payment hold offers its time itself
                 days = appt.days(b.config.tz) if b else []
-                if holds.free(appt, days, now):
+                stretch = [(appt.staff_id, appt.start, appt.occupied_until)]
+                freed = refill.freed(b, f"{appt.id}#{appt.seq}", stretch, now) if b else None
+                if holds.free(appt, days, now, freed):
                     summary["freed"] += 1
                     if b is not None:
-                        time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
+                        refill.offer_freed(b, freed, now)
     if not simulated:
         jobs.set_watermark(JOB, position, now)
     logger().info("hold_expiry finished", extra=summary)

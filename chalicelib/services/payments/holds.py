@@ -241,15 +241,17 @@ def release(
     event: tuple[str, str] | None = None,
     parked: list[Message] | None = None,
 ) -> bool:
+    # Every way an unpaid hold ends (declined, ran out, a late webhook) frees the time here,
+    # recorded in the release's own transaction (it ends a hold once: the key is the booking's).
+    from chalicelib.services.waitlist import refill
+
+    freed = refill.freed(b, f"{appt.id}#unpaid", [(appt.staff_id, appt.start, appt.occupied_until)], now)
     try:
-        store.release(appt, pay, appt.days(b.config.tz), now, reason, event, parked or [])
+        store.release(appt, pay, appt.days(b.config.tz), now, reason, event, parked or [], freed)
     except (store.HoldGone, payments.EventSeen):
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
-    # Every way an unpaid hold ends (declined, ran out, a late webhook) frees the time here.
-    from chalicelib.services.waitlist.refill import time_freed
-
-    time_freed(b, appt.staff_id, appt.start, appt.occupied_until, now)
+    refill.offer_freed(b, freed, now)
     return True
 
 

@@ -60,16 +60,19 @@ def save(b: Business, body: object, *, source: str = "web", entry_id: str | None
         mine = contacts.entries()
         open_ = {k: c for k, c in mine.items() if c.last >= today}
         same: store.ContactEntry | None
+        closes, closes_contacts = None, store.Contacts()
         if entry_id is not None:
             old = store.get_entry(b.id, entry_id)
             if old is None or old.status != EntryStatus.OPEN.value:
                 raise NotFound("This waitlist entry no longer exists.", key="entry_gone")
             same = mine.get(entry_id) or store.ContactEntry(old.id, old.service_id, old.first, old.last, old.created_at)
             if old.service_id != service.id or (old.phone, old.email) != (req.client.phone, req.client.email):
-                # Another service or contact: the old entry goes, the new one takes its place.
-                store.close_entry(old, EntryStatus.LEFT.value, now)
-                same = None
-                contacts = store.read_contacts(b.id, req.client.phone, req.client.email)
+                # Another service or contact: the old entry goes and the new one takes its
+                # place, in the new one's transaction (a failure leaves the old one open).
+                closes, same = old, None
+                theirs = store.read_contacts(b.id, old.phone, old.email)
+                ours = {(c.kind, c.value) for c in contacts.of}
+                closes_contacts = store.Contacts(tuple(c for c in theirs.of if (c.kind, c.value) not in ours))
         else:
             same = next(
                 (
@@ -105,7 +108,9 @@ def save(b: Business, body: object, *, source: str = "web", entry_id: str | None
             marketing=req.consents.marketing,
         )
         try:
-            store.save_entry(entry, contacts, same, today)
+            store.save_entry(entry, contacts, same, today, closes, closes_contacts, now)
+        except store.EntryClosed:
+            raise NotFound("This waitlist entry no longer exists.", key="entry_gone") from None
         except store.ContactChanged:
             from chalicelib.store.bookings import pause_before_retry
 

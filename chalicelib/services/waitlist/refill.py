@@ -1,16 +1,21 @@
-"""Freed time offered to the waitlist: the ONE hook every path that frees time calls.
+"""Freed time offered to the waitlist.
 
-    time_freed(business, staff_id, start, end)
+Every change that frees time — a cancellation (client, owner, an unconfirmed hold or an
+unpaid payment hold running out), a move (its old time), removed or shortened time off,
+added working hours, the queue passing a run-out hold on — writes the freed stretches
+as one outbox item in its own transaction (`freed`), held by its request, which offers
+them right after the commit (`offer_freed`); if it dies first or the refill fails, the
+outbox sweeper hands the item here later (`handle`, through notify/dispatch.py). So freed
+time is never lost, and however often an item is handled, or twice at once, the offers
+are made once (their ids) and its freed minutes counted once (with the item marked done:
+store/waitlist.py `freed_done`).
 
-A cancellation (client, owner, an unconfirmed hold or an unpaid payment hold running
-out), a move (its old time), removed or shortened time off, added working hours (the
-last three through `times_freed`, many stretches at once): each calls it after its own transaction
-committed. It reads the staff member's day sheets as they are now (the time may be
-taken again already), the entries waiting for each of her services on those days (one
-Query each: chalicelib/store/waitlist.py), and offers each match the first start that
-fits her (chalicelib/domain/waitlist.py). Each offer is put once with its message in
-one transaction (the outbox stream sends it right away, the sweeper if it cannot), so
-calling this twice, or twice at once, offers nothing twice.
+One stretch (`time_freed`, `_time_freed`): it reads the staff member's day sheets as
+they are now (the time may be taken again already), the entries waiting for each of her
+services on those days (one Query each: chalicelib/store/waitlist.py), and offers each
+match the first start that fits her (chalicelib/domain/waitlist.py). Each offer is put
+once with its message in one transaction (the outbox stream sends it right away, the
+sweeper if it cannot).
 
 Mode `all` (the default) offers every match at once, the first to book wins; mode
 `queue` offers the first in the queue, holding it `hold_minutes`; the `waitlist_queue`
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import clock, links
@@ -29,7 +34,7 @@ from chalicelib.domain import waitlist as rules
 from chalicelib.domain.config import Business, Staff
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.daysheet import busy_by_staff, days_touched
-from chalicelib.domain.messages import PlannedMessage
+from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, queued
 from chalicelib.domain.timeutil import iso_local, iso_utc, parse_utc
 from chalicelib.domain.waitlist import Entry, Offer
 from chalicelib.observability import logger
@@ -79,23 +84,136 @@ def time_freed(
         return Refill()
 
 
-def times_freed(b: Business, stretches: Sequence[tuple[str, datetime, datetime]], now: datetime) -> None:
-    """Many freed stretches (staff id, start, end) at once — removed or shortened time
-    off, added working hours: one Query says on which local days anyone waits at all, and
-    only the stretches touching those days are offered (`time_freed` each)."""
-    if not stretches or not b.config.waitlist.enabled:
-        return
-    tz = b.config.tz
+# --- freed time, durably: an outbox item written with the change ----------------------------
+CHANNEL = "waitlist"  # outbox items that are not messages: the refill handles them
+FREED = "time_freed"
+# How long the request that freed the time holds its item (it offers the time right after
+# its commit); if it dies first, the sweeper takes the item over after this.
+FREED_LEASE = timedelta(minutes=2)
+Stretch = tuple[str, datetime, datetime]
+
+
+def freed(
+    b: Business,
+    key: str,
+    stretches: Sequence[Stretch],
+    now: datetime,
+    *,
+    many: bool = False,
+    remove_time_off: str | None = None,
+    freed_at: datetime | None = None,
+) -> Message | None:
+    """The outbox item of time a change frees, to be written in the change's own
+    transaction, held by the request (`offer_freed` right after the commit; the sweeper
+    after FREED_LEASE if it never gets there). `key`: what freed it, once (an
+    appointment and its seq, a block of time off, a config version). `many`: stretches of
+    time off or added hours, counted and offered on the days someone waits only (one
+    Query). `remove_time_off`: the block the change replaced, removed from its sheets
+    first (time off edited or removed: services/admin/time_off.py). `freed_at`: freed
+    before (the queue passing a run-out hold on): its minutes were counted then, and the
+    time to refill counts from then. None: nothing to do."""
+    if remove_time_off is None and (not stretches or not b.config.waitlist.enabled):
+        return None
+    planned = PlannedMessage(
+        key=f"freed#{key}",
+        kind=FREED,
+        channel=CHANNEL,
+        recipient=b.id,
+        locale=b.config.locale,
+        context={
+            "stretches": [[s, iso_utc(a), iso_utc(z)] for s, a, z in stretches],
+            "many": many,
+            "remove_time_off": remove_time_off,
+            "freed_at": iso_utc(freed_at) if freed_at else None,
+        },
+        due_at=now,
+        business_id=b.id,
+    )
+    return queued(planned, now, FREED_LEASE)
+
+
+def offer_freed(b: Business, m: Message | None, now: datetime) -> Refill:
+    """Right after the change's commit, by the request that holds `m`: offer its time.
+    Never raises (the change has committed): on a failure the item is due again for the
+    sweeper after a backoff, or after its lease if even that cannot be written."""
+    if m is None:
+        return Refill()
     try:
+        return _run_freed(b, m, now)
+    except Exception as e:
+        logger().exception("waitlist refill failed", extra={"business_id": b.id, "message_key": m.key})
+        _retry_later(m, now, e)
+        return Refill()
+
+
+def handle(m: Message, now: datetime) -> str:
+    """The sweeper's (or the stream's) turn at a freed-time item: claimed with the
+    outbox's conditional write (of two runs one gets it), then offered as the request
+    would have. What came of it, in the sweeper's words."""
+    from chalicelib.store import outbox
+
+    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
+        return "held"
+    result, claimed = outbox.claim(m, now, FREED_LEASE)
+    if result != outbox.Claim.CLAIMED:
+        return "taken"
+    b = businesses.get_by_id(m.business_id)
+    if b is None:
+        outbox.skip(claimed, "business_gone", now)
+        return "skipped"
+    try:
+        _run_freed(b, claimed, now)
+    except Exception as e:
+        logger().exception("waitlist refill failed", extra={"business_id": b.id, "message_key": m.key})
+        _retry_later(claimed, now, e)
+        return "retry"
+    return "sent"
+
+
+def _retry_later(m: Message, now: datetime, e: Exception) -> None:
+    from chalicelib.notify.outbox import backoff
+    from chalicelib.store import outbox
+
+    try:
+        outbox.record_outcomes([(m, Outcome(MessageStatus.PENDING.value, error=type(e).__name__))], now, backoff)
+    except Exception:
+        logger().exception("freed time not put off", extra={"message_key": m.key})
+
+
+def _stretches(m: Message) -> list[Stretch]:
+    return [(s, parse_utc(a), parse_utc(z)) for s, a, z in m.context.get("stretches") or []]
+
+
+def _run_freed(b: Business, m: Message, now: datetime) -> Refill:
+    """Remove the replaced block (if any), offer every stretch, then count the freed
+    minutes and mark the item done in one transaction. Raises on a failure (the item is
+    tried again: offers are made once by their ids, the minutes counted once)."""
+    done = Refill()
+    block = m.context.get("remove_time_off")
+    if block:
+        from chalicelib.services.admin.time_off import remove_replaced
+
+        remove_replaced(b, str(block))
+    stretches = _stretches(m) if b.config.waitlist.enabled else []
+    earlier = m.context.get("freed_at")
+    freed_at, tz = parse_utc(earlier) if earlier else m.created_at, b.config.tz
+    if stretches and m.context.get("many"):
         first = min(s for _, s, _ in stretches).astimezone(tz).date()
         last = max(e for _, _, e in stretches).astimezone(tz).date()
         waiting = {d for d, _ in store.waiting_counts(b.id, first, last)}
-    except Exception:
-        logger().exception("waitlist refill failed", extra={"business_id": b.id})
-        return
+        stretches = [x for x in stretches if waiting.intersection(days_touched(x[1], x[2], tz))]
+    minutes: dict[date, int] = {}
     for staff_id, start, end in stretches:
-        if waiting.intersection(days_touched(start, end, tz)):
-            time_freed(b, staff_id, start, end, now)
+        if end > freed_at and not earlier:  # minutes still ahead when freed, on the day it starts
+            day = start.astimezone(tz).date()
+            minutes[day] = minutes.get(day, 0) + int((end - max(start, freed_at)).total_seconds() // 60)
+        one = _time_freed(b, staff_id, start, end, now, freed_at)
+        done.matched, done.offered = done.matched + one.matched, done.offered + one.offered
+        done.offers += one.offers
+        for reason, n in one.skipped.items():
+            done.skipped[reason] = done.skipped.get(reason, 0) + n
+    store.freed_done(m, minutes, now)
+    return done
 
 
 def _time_freed(
@@ -260,15 +378,17 @@ def run(now: datetime, simulated: bool = False) -> dict[str, int]:
     for offer in store.holds_run_out(since, now):
         if offer.expires_at > now or offer.status != rules.OfferStatus.OPEN.value:
             continue
-        if not store.pass_on(offer):
+        b = businesses.get_by_id(offer.business_id)
+        freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+        stretch = [(offer.staff_id, offer.freed_start, offer.freed_end)]
+        # The pass and the item that offers the time to the next are one transaction: a
+        # run that dies between them leaves the item to the sweeper.
+        item = freed(b, f"pass#{offer.id}", stretch, now, freed_at=freed_at) if b else None
+        if not store.pass_on(offer, item):
             continue
         summary["run_out"] += 1
-        b = businesses.get_by_id(offer.business_id)
         if b is not None:
-            freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
-            summary["offered"] += time_freed(
-                b, offer.staff_id, offer.freed_start, offer.freed_end, now, freed_at=freed_at
-            ).offered
+            summary["offered"] += offer_freed(b, item, now).offered
     if not simulated:
         jobs.set_watermark(JOB, now, now)
     logger().info("waitlist_queue finished", extra=summary)
