@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.messages import Message, PlannedMessage
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
-from chalicelib.store import db, keys, outbox
+from chalicelib.store import db, keys, outbox, webhooks
 from chalicelib.store.models import (
     AggregateItem,
     OfferCountItem,
@@ -215,6 +216,9 @@ def save_entry(entry: Entry, contacts: Contacts, replaces: ContactEntry | None, 
         if day >= today:
             tx.put(_day_item(entry, day), "day")
     _write_contacts(tx, entry.business_id, contacts, entry, (), today)
+    webhooks.emit(
+        tx, entry.business_id, [events.waitlist_joined(entry, replaces is not None, entry.updated_at)], entry.updated_at
+    )
     try:
         tx.commit()
     except TxFailed as err:
@@ -247,6 +251,7 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
                 "contact",
                 condition=WaitContactItem.pk.exists(),
             )
+    webhooks.emit(tx, entry.business_id, [events.waitlist_closed(entry, status, now, appointment_id)], now)
     try:
         tx.commit()
     except TxFailed as err:
@@ -268,6 +273,12 @@ def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
             ),
             "day",
         )
+    webhooks.emit(
+        tx,
+        entry.business_id,
+        [events.waitlist_closed(entry, closed.status, closed.updated_at, closed.booked_appointment)],
+        closed.updated_at,
+    )
     try:
         tx.commit()
     except TxFailed:
@@ -389,6 +400,7 @@ def make_offer(
         condition=OfferCountItem.n.does_not_exist() | (OfferCountItem.n < per_day),
     )
     sent = outbox.queue(tx, messages, now)
+    webhooks.emit(tx, entry.business_id, [events.waitlist_offered(offer, now)], now)
     try:
         tx.commit()
     except TxFailed as err:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain.config import BusinessConfig
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage, queued
 from chalicelib.domain.timeutil import iso_utc, parse_utc
 from chalicelib.domain.webhooks import (
@@ -29,6 +30,7 @@ from chalicelib.domain.webhooks import (
     Endpoint,
     Event,
     Secret,
+    with_currency,
 )
 from chalicelib.store import db, keys, outbox
 from chalicelib.store.models import MessageItem, WebhookEndpointItem
@@ -197,9 +199,21 @@ def emit(tx: Tx, business_id: str, events: Sequence[Event | None], now: datetime
     bulk change such as an import's: one per EVENTS_PER_ITEM events, so that each fans
     out in one transaction)."""
     found = [e for e in events if e is not None]
+    if any("price_cents" in e.data or "amount_cents" in e.data for e in found):
+        currency = _currency(business_id)
+        found = [with_currency(e, currency) for e in found]
     for i in range(0, len(found), EVENTS_PER_ITEM):
         m = _event_message(business_id, found[i : i + EVENTS_PER_ITEM], now, client_id)
         tx.put(outbox.to_item(m), "webhook-event", condition=MessageItem.pk.does_not_exist())
+
+
+def _currency(business_id: str) -> str:
+    """The business's currency, from the container's cache of its configuration (the
+    change that emits money read it moments ago: no extra request on its path)."""
+    from chalicelib.store import businesses
+
+    b = businesses.get_by_id(business_id)
+    return b.config.currency if b is not None else BusinessConfig.model_fields["currency"].default
 
 
 def events_of(m: Message) -> list[Event]:
