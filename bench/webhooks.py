@@ -48,6 +48,41 @@ def count_dynamodb_requests() -> None:
     aws.session().register("before-call.dynamodb", before)
 
 
+class RequestTimes:
+    """DynamoDB requests of every thread by operation: how many, and their summed time
+    in flight (where the deliveries' time goes)."""
+
+    def __init__(self) -> None:
+        import botocore.client
+
+        self.seen: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+        self._real = real = botocore.client.BaseClient._make_api_call
+        times = self
+
+        def timed(client, operation, params):
+            if client.meta.service_model.service_name != "dynamodb":
+                return real(client, operation, params)
+            t = time.perf_counter()
+            try:
+                return real(client, operation, params)
+            finally:
+                with times._lock:
+                    n, secs = times.seen.get(operation, (0, 0.0))
+                    times.seen[operation] = (n + 1, secs + time.perf_counter() - t)
+
+        botocore.client.BaseClient._make_api_call = timed
+
+    def stop(self) -> None:
+        import botocore.client
+
+        botocore.client.BaseClient._make_api_call = self._real
+
+
+def time_dynamodb_requests() -> RequestTimes:
+    return RequestTimes()
+
+
 class Receiver:
     """Answers 200 after RECEIVER_MS; counts deliveries whose signature verifies."""
 
@@ -231,6 +266,7 @@ def deliveries_per_second(business_id: str, receiver: Receiver, count: int) -> t
         webhooks.emit(tx, business_id, [booking_created(appt, now)], now)
         tx.commit()
     already = receiver.verified
+    requests = time_dynamodb_requests()
     t0 = time.perf_counter()
     deadline = t0 + 300
     spent: dict[str, float] = defaultdict(float)
@@ -251,9 +287,14 @@ def deliveries_per_second(business_id: str, receiver: Receiver, count: int) -> t
         else:
             time.sleep(0.01)
     elapsed = receiver.last - t0
+    requests.stop()
     print(
         "outbox stream (seconds reading / in the trigger, records, outcomes):",
         {k: round(v, 2) for k, v in spent.items()},
+    )
+    print(
+        "DynamoDB requests while delivering (count, summed seconds in flight):",
+        {op: (n, round(secs, 2)) for op, (n, secs) in sorted(requests.seen.items())},
     )
     return count / elapsed, elapsed, receiver.verified - already
 

@@ -54,6 +54,12 @@ class Settings:
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_secret_prefix: str | None = None
+    # API Gateway usage plans (AWS only; unset locally, where the in-app per-minute limit
+    # alone meters keys): the plan every integration key's gateway key joins, by name
+    # (REBOOK_KEY_USAGE_PLAN), and the usage identifier of the owners' signed-in
+    # requests (REBOOK_OWNER_USAGE_KEY, the value of the stack's owners' key).
+    key_usage_plan: str | None = None
+    owner_usage_key: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -103,6 +109,8 @@ def get_settings() -> Settings:
         media_url=(env.get("REBOOK_MEDIA_URL") or "/static/img").rstrip("/"),
         webhooks_allow_private=stage in LOCAL_STAGES and env.get("REBOOK_WEBHOOKS_ALLOW_PRIVATE", "") in ("1", "true"),
         webhook_timeout_seconds=float(env.get("REBOOK_WEBHOOK_TIMEOUT", "5")),
+        key_usage_plan=env.get("REBOOK_KEY_USAGE_PLAN") or None,
+        owner_usage_key=env.get("REBOOK_OWNER_USAGE_KEY") or None,
     )
 
 

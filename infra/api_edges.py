@@ -89,3 +89,26 @@ def gateway_responses() -> dict[str, dict]:
             response["StatusCode"] = str(status)
         responses[kind] = response
     return responses
+
+
+# --- per-key rate limits (API Gateway usage plans) ----------------------------------------
+AUTHORIZER = "owner_auth"  # chalicelib/api/admin.py's authorizer, as Chalice names it in the body
+API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+
+
+def keys_from_authorizer(body: dict) -> dict:
+    """The API's OpenAPI body with every route behind the owner authorizer requiring an API
+    key, and the key taken from the authorizer's answer (`usageIdentifierKey`), never from
+    a header: each request is metered on the usage plan of the key the authorizer names
+    (chalicelib/auth/usage_plan.py)."""
+    out = {**body, "x-amazon-apigateway-api-key-source": "AUTHORIZER"}
+    out["securityDefinitions"] = {**body.get("securityDefinitions", {}), "api_key": API_KEY_SCHEME}
+    paths: dict[str, dict] = {}
+    for path, ops in body.get("paths", {}).items():
+        paths[path] = {}
+        for method, op in ops.items():
+            security = op.get("security", []) if isinstance(op, dict) else []
+            metered = any(AUTHORIZER in s for s in security) and not any("api_key" in s for s in security)
+            paths[path][method] = {**op, "security": [*security, {"api_key": []}]} if metered else op
+    out["paths"] = paths
+    return out

@@ -54,6 +54,11 @@ class StageSettings:
     throttle_rate: int
     throttle_burst: int
     log_retention_days: int
+    # Each integration's API key (its API Gateway usage plan): requests a second, the
+    # burst, and a day's quota. Owners signed in share the stage's throttle.
+    key_throttle_rate: int = 10
+    key_throttle_burst: int = 20
+    key_requests_per_day: int = 100_000
     # The table the app uses, when it is not the stack's own `rebook-<stage>`: a table
     # restored from a backup (docs/deploy.md, "Backups and restore").
     table_name: str | None = None
@@ -79,6 +84,9 @@ class StageSettings:
             throttle_rate=int(values.get("throttle_rate", 50)),
             throttle_burst=int(values.get("throttle_burst", 100)),
             log_retention_days=int(values.get("log_retention_days", 30)),
+            key_throttle_rate=int(values.get("key_throttle_rate", 10)),
+            key_throttle_burst=int(values.get("key_throttle_burst", 20)),
+            key_requests_per_day=int(values.get("key_requests_per_day", 100_000)),
             table_name=values.get("table_name") or None,
             table_stream_arn=values.get("table_stream_arn") or None,
         )
@@ -156,6 +164,8 @@ class RebookStack(cdk.Stack):
         )
         ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(s.ses_domain), configuration_set=self.mail)
         self._sms_preferences(s)
+        self.key_usage_plan_name = f"rebook-{s.name}-api-keys"
+        self.owner_usage_key = f"rebook-{s.name}-signed-in-owners"
         self.role = self._role(s)
         self.media_url = self._media(retain)
 
@@ -179,6 +189,11 @@ class RebookStack(cdk.Stack):
                 # attempt. REBOOK_WEBHOOKS_ALLOW_PRIVATE is never set here (and ignored
                 # outside local stages): no delivery to private, loopback or link-local addresses.
                 "REBOOK_WEBHOOK_TIMEOUT": "5",
+                # Per-key rate limits (chalicelib/auth/usage_plan.py): the integrations'
+                # usage plan by name (its id would make a dependency cycle: the plan
+                # needs the API, the API the functions), and the owners' key's value.
+                "REBOOK_KEY_USAGE_PLAN": self.key_usage_plan_name,
+                "REBOOK_OWNER_USAGE_KEY": self.owner_usage_key,
             }
         )
         stage_config.update(
@@ -187,6 +202,7 @@ class RebookStack(cdk.Stack):
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
         self._api_on_aliases()
         self._api_edges(s, retain)
+        self._usage_plans(s)
         self._outbox_stream()
         self.functions = ["APIHandler", "OwnerAuth", OUTBOX_STREAM_FUNCTION] + scheduled_functions()
         self._log_retention(s, retain)
@@ -256,11 +272,14 @@ class RebookStack(cdk.Stack):
 
     def _api_on_aliases(self) -> None:
         """API Gateway calls the published `live` aliases (infra/published.py)."""
+        from infra.api_edges import keys_from_authorizer
         from infra.published import api_on_aliases
 
         template = json.loads((Path(self.app._sam_package_dir) / "sam.json").read_text())
         for resource, prop, value in api_on_aliases(template):
-            self.app.get_resource(resource).add_property_override(prop, value)
+            # The owner routes metered per key (usage plans: _usage_plans).
+            metered = keys_from_authorizer(value) if prop == "DefinitionBody" else value
+            self.app.get_resource(resource).add_property_override(prop, metered)
 
     def _outbox_stream(self) -> None:
         """The outbox stream's trigger on the table's stream, filtered to new pending
@@ -458,6 +477,22 @@ class RebookStack(cdk.Stack):
                 sid="LinkSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
             )
         )
+        # Integrations' API keys on API Gateway (chalicelib/auth/usage_plan.py): find the
+        # stage's plan, make a key and put it in the plan, delete a revoked one.
+        gateway = f"arn:{self.partition}:apigateway:{self.region}::"
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="UsagePlanKeys",
+                actions=["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
+                resources=[
+                    f"{gateway}/usageplans",
+                    f"{gateway}/usageplans/*/keys",
+                    f"{gateway}/usageplans/*/keys/*",
+                    f"{gateway}/apikeys",
+                    f"{gateway}/apikeys/*",
+                ],
+            )
+        )
         # Read only, and only the salons' Stripe keys of this stage: never list, never write.
         role.add_to_policy(
             iam.PolicyStatement(
@@ -530,6 +565,44 @@ class RebookStack(cdk.Stack):
             )
             # The stage SAM creates from RestAPI (its logical id is SAM's convention).
             association.add_override("DependsOn", [f"RestAPI{API_STAGE}Stage"])
+
+    def _usage_plans(self, s: StageSettings) -> None:
+        """Per-key rate limits: every owner route needs an API key, which the authorizer
+        names (infra/api_edges.py keys_from_authorizer). Integrations' keys join the
+        first plan when the owner makes them (chalicelib/auth/usage_plan.py); owners and
+        staff signed in share one key of the stack in a plan at the stage's throttle."""
+        api = self.app.get_resource("RestAPI")
+        stage = [{"apiId": api.ref, "stage": API_STAGE}]
+        keys = apigateway.CfnUsagePlan(
+            self,
+            "ApiKeyPlan",
+            usage_plan_name=self.key_usage_plan_name,
+            description="Each integration's API key: its requests a second and a day.",
+            api_stages=stage,
+            throttle={"rateLimit": s.key_throttle_rate, "burstLimit": s.key_throttle_burst},
+            quota={"limit": s.key_requests_per_day, "period": "DAY"},
+        )
+        owners = apigateway.CfnUsagePlan(
+            self,
+            "OwnerPlan",
+            usage_plan_name=f"rebook-{s.name}-signed-in-owners",
+            description="Owners and staff signed in (one key for all: the stage's throttle).",
+            api_stages=stage,
+            throttle={"rateLimit": s.throttle_rate, "burstLimit": s.throttle_burst},
+        )
+        owner_key = apigateway.CfnApiKey(
+            self,
+            "OwnerKey",
+            name=f"rebook-{s.name}-signed-in-owners",
+            description="Named by the authorizer for owners' and staff's requests; never sent by a client.",
+            enabled=True,
+            value=self.owner_usage_key,
+        )
+        apigateway.CfnUsagePlanKey(
+            self, "OwnerPlanKey", key_id=owner_key.ref, key_type="API_KEY", usage_plan_id=owners.ref
+        )
+        for plan in (keys, owners):  # the stage SAM creates from RestAPI
+            plan.add_override("DependsOn", [f"RestAPI{API_STAGE}Stage"])
 
     def _api_logs(self, s: StageSettings, api: cdk.CfnResource, retain) -> None:
         """A record of every request: the access log (one JSON line a request, in a log

@@ -17,6 +17,7 @@ from chalicelib.auth import jwt_verify
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.api_keys import READ, WRITE_BOOKINGS, WRITE_CLIENTS, looks_like_key
 from chalicelib.errors import Unauthorized
+from chalicelib.settings import get_settings as _stage_settings
 
 calendar = lazy("chalicelib.services.admin.calendar")
 feedback_report = lazy("chalicelib.services.admin.feedback_report")
@@ -52,24 +53,43 @@ def _bearer(token: str) -> str:
     return token[7:].strip() if token.lower().startswith("bearer ") else token
 
 
+class MeteredAuthResponse(AuthResponse):
+    """An authorizer's answer that names the API key API Gateway meters the request by
+    (`usageIdentifierKey`: the API takes keys from the authorizer, chalicelib/auth/usage_plan.py)."""
+
+    def __init__(self, routes, principal_id, context=None, usage_key: str | None = None):
+        super().__init__(routes, principal_id, context)
+        self.usage_key = usage_key
+
+    def to_dict(self, request):
+        answer = super().to_dict(request)
+        if self.usage_key:
+            answer["usageIdentifierKey"] = self.usage_key
+        return answer
+
+
 @admin.authorizer(ttl_seconds=300)
 def owner_auth(auth_request):
     """No valid token or key, no access: there is no mode that lets anything through.
-    `Authorization: Bearer <owner JWT>` or `Bearer rbk_…` (an integration's API key)."""
+    `Authorization: Bearer <owner JWT>` or `Bearer rbk_…` (an integration's API key).
+    In AWS each answer names the usage plan key the request is metered by: the
+    integration's own, or the owners' shared one."""
     token = _bearer(auth_request.token or "")
     if looks_like_key(token):
         # A key's revocation, scope and limit are checked by the view on every use (this
         # answer is cached for the token).
-        principal = api_keys.authenticate(token)
-        if principal is None:
+        found = api_keys.sign_in(token)
+        if found is None:
             return AuthResponse(routes=[], principal_id="anonymous")
-        return AuthResponse(routes=["*"], principal_id=principal.user_id, context=principal.as_context())
+        principal, usage_key = found
+        return MeteredAuthResponse(["*"], principal.user_id, principal.as_context(), usage_key)
     try:
         principal = jwt_verify.verify(token)
     except jwt_verify.InvalidToken:
         return AuthResponse(routes=[], principal_id="anonymous")
     # The policy covers every route because API Gateway caches it per token.
-    return AuthResponse(routes=["*"], principal_id=principal.user_id, context=principal.as_context())
+    owners = _stage_settings().owner_usage_key
+    return MeteredAuthResponse(["*"], principal.user_id, principal.as_context(), owners)
 
 
 def owner_route(path: str, methods=("GET",), *, scope: str | None):

@@ -26,7 +26,7 @@ WRITE_BOOKINGS = "write:bookings"
 WRITE_CLIENTS = "write:clients"
 SCOPES = (READ, WRITE_BOOKINGS, WRITE_CLIENTS)
 PREFIX = "rbk_"
-REQUESTS_PER_MINUTE = 120  # per key; API Gateway's usage plan throttles before this in AWS
+REQUESTS_PER_MINUTE = 120  # per key, in every stage; in AWS its usage plan throttles per second and day too
 _SHAPE = re.compile(r"^rbk_([0-9a-z]{16})_([A-Za-z0-9_-]{43})$")
 
 
@@ -49,6 +49,7 @@ class ApiKey:
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
     secret_sha256: str = field(default="", repr=False)
+    gateway_key_id: str | None = None  # its API Gateway key (usage plan) in AWS
 
     @property
     def active(self) -> bool:

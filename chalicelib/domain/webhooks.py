@@ -18,7 +18,7 @@ import ipaddress
 import random
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.payments import FeeKind, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
+from chalicelib.domain.waitlist import Entry, EntryStatus, Offer
 
 EVENT_TYPES = (
     "booking.created",
@@ -44,6 +45,10 @@ EVENT_TYPES = (
     "payment.succeeded",
     "payment.refunded",
     "fee.charged",
+    "waitlist.joined",
+    "waitlist.offered",
+    "waitlist.booked",
+    "waitlist.left",
 )
 # Outbox kinds (channel "webhook"): the events of one change, and one event's copy
 # for one endpoint.
@@ -195,7 +200,6 @@ def _booking_data(a: Appointment) -> dict[str, Any]:
         "end": iso_utc(a.end),
         "status": a.status,
         "price_cents": a.price_cents,
-        "currency": "EUR",
         "source": a.source,
     }
 
@@ -256,6 +260,61 @@ def client_updated(client_id: str, fields: Sequence[str], now: datetime) -> Even
 def client_erased(client_id: str, now: datetime) -> Event:
     """Tells receivers to erase whatever they keep about the client."""
     return Event("client.erased", now, {"client_id": client_id, "erased_at": iso_utc(now), "action": "erase"})
+
+
+# --- the waitlist -------------------------------------------------------------------------
+def _entry_data(e: Entry) -> dict[str, Any]:
+    return {
+        "entry_id": e.id,
+        "service_id": e.service_id,
+        "staff_id": e.staff_id,  # None: anyone
+        "from": e.first.isoformat(),  # her local dates, both included
+        "to": e.last.isoformat(),
+        "windows": [w.to_dict() for w in e.windows],
+        "source": e.source,
+    }
+
+
+def waitlist_joined(e: Entry, updated: bool, now: datetime) -> Event:
+    """An entry written: new, or `updated` (her second entry for the same service over
+    overlapping dates, or the owner's edit: the same id, the same place in the queue)."""
+    return Event("waitlist.joined", now, {**_entry_data(e), "updated": updated})
+
+
+def waitlist_offered(o: Offer, now: datetime) -> Event:
+    return Event(
+        "waitlist.offered",
+        now,
+        {
+            "offer_id": o.id,
+            "entry_id": o.entry_id,
+            "service_id": o.service_id,
+            "staff_id": o.staff_id,
+            "start": iso_utc(o.start),
+            "end": iso_utc(o.end),
+            "expires_at": iso_utc(o.expires_at),
+            "mode": o.mode,
+            "channel": o.channel,
+        },
+    )
+
+
+def waitlist_closed(e: Entry, status: str, now: datetime, appointment_id: str | None) -> Event:
+    """The entry left the list: waitlist.booked (from an offer or a booking made
+    elsewhere; `booking_id` is the booking's) or waitlist.left (she left, or the owner
+    removed her)."""
+    data = {"entry_id": e.id, "service_id": e.service_id}
+    if status == EntryStatus.BOOKED.value:
+        return Event("waitlist.booked", now, {**data, "booking_id": appointment_id})
+    return Event("waitlist.left", now, data)
+
+
+def with_currency(event: Event, currency: str) -> Event:
+    """The event with the currency of its amounts (`price_cents`, `amount_cents`): the
+    business's (its configuration), as its payments are charged; others as they are."""
+    if "price_cents" not in event.data and "amount_cents" not in event.data:
+        return event
+    return replace(event, data={**event.data, "currency": currency})
 
 
 # --- delivery -----------------------------------------------------------------------------

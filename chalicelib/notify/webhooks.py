@@ -19,7 +19,10 @@ import ipaddress
 import json
 import socket
 import ssl
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -137,39 +140,67 @@ def switch_off(e: rules.Endpoint, reason: str, now: datetime) -> bool:
     return done
 
 
-def _fan_out(m: Message, now: datetime) -> str:
-    """One delivery per endpoint that wants each event, written held by this caller, which
-    then makes their first attempts itself (in parallel): no claim and no stream round trip
-    before the first attempt; what it cannot finish the sweeper retries after the lease."""
-    endpoints = {e.id: e for e in webhooks.endpoints(m.business_id)}
-    deliveries = webhooks.fan_out(m, list(endpoints.values()), now, LEASE)
-    if deliveries is None:
-        return "held"
+def send_events(ms: Sequence[Message], now: datetime) -> list[str]:
+    """Fan out event items (a stream batch's: few transactions per business, its endpoints
+    read once) into their deliveries, written held by this caller, which then makes their
+    first attempts itself, in parallel, and records what came of them together: no claim
+    and no stream round trip before the first attempt; what it cannot finish the sweeper
+    retries after the lease. What came of each item: fanned_out, or held (another sender
+    fanned it out first)."""
+    outcome: dict[str, str] = {}
+    by_business: dict[str, list[Message]] = defaultdict(list)
+    for m in ms:
+        if m.key in outcome or any(m.key == x.key for x in by_business[m.business_id]):
+            continue  # the same record twice in a batch
+        by_business[m.business_id].append(m)
+    first: list[tuple[Message, rules.Endpoint | None]] = []
+    for business_id, items in by_business.items():
+        endpoints = {e.id: e for e in webhooks.endpoints(business_id)}
+        for m, deliveries in zip(items, webhooks.fan_out_all(items, list(endpoints.values()), now, LEASE), strict=True):
+            outcome[m.key] = "held" if deliveries is None else "fanned_out"
+            first += [(d, endpoints.get(d.recipient)) for d in deliveries or ()]
+    _first_attempts(first, now)
+    return [outcome.get(m.key, "held") for m in ms]
 
-    def first_attempt(d: Message) -> None:
+
+def _first_attempts(deliveries: Sequence[tuple[Message, rules.Endpoint | None]], now: datetime) -> None:
+    """Attempt each delivery once, in parallel, and record the outcomes in one batch."""
+    if not deliveries:
+        return
+
+    def attempt(d: tuple[Message, rules.Endpoint | None]) -> _Tried | None:
         try:
-            outcome, _ = _deliver(d, now, endpoints.get(d.recipient))
-            count_message(f"webhook_{outcome}", rules.CHANNEL, d.kind)
+            return _attempt(d[0], now, d[1])
         except Exception:  # still held: the sweeper tries again after the lease
-            logger().exception("webhook delivery failed", extra={"message_key": d.key})
+            logger().exception("webhook delivery failed", extra={"message_key": d[0].key})
+            return None
 
     workers = min(get_settings().send_workers, len(deliveries))
     if workers <= 1:
-        for d in deliveries:
-            first_attempt(d)
+        tried = [attempt(d) for d in deliveries]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(first_attempt, deliveries))
-    return "fanned_out"
+            tried = list(pool.map(attempt, deliveries))
+    for name, _ in _record([t for t in tried if t is not None], now):
+        count_message(f"webhook_{name}", rules.CHANNEL, rules.WEBHOOK_DELIVERY)
 
 
-def _deliver(claimed: Message, now: datetime, endpoint: rules.Endpoint | None = None) -> tuple[str, str | None]:
-    """One attempt of a delivery this caller holds; `endpoint` as just read, if it was."""
+@dataclass(frozen=True)
+class _Tried:
+    """One attempt of a delivery this caller holds, not yet recorded."""
+
+    claimed: Message
+    endpoint: rules.Endpoint | None
+    outcome: Outcome
+    verdict: rules.Verdict | None  # None: not attempted (the endpoint is gone or off)
+
+
+def _attempt(claimed: Message, now: datetime, endpoint: rules.Endpoint | None = None) -> _Tried:
+    """POST one delivery this caller holds; `endpoint` as just read, if it was."""
     e = endpoint or webhooks.get_endpoint(claimed.business_id, claimed.recipient)
     if e is None or not e.enabled:
         why = "endpoint_deleted" if e is None else "endpoint_disabled"
-        store.record_outcomes([(claimed, Outcome("failed", error=why))], now, rules.backoff)
-        return "failed", why
+        return _Tried(claimed, e, Outcome("failed", error=why), None)
     event = rules.Event.from_dict(claimed.context["event"])
     settings = get_settings()
     body, headers = signed(event, e.signing_secrets(now), now)
@@ -178,20 +209,43 @@ def _deliver(claimed: Message, now: datetime, endpoint: rules.Endpoint | None = 
     outcome = Outcome(
         verdict.outcome, provider_id=f"http_{answer.status}" if answer.status else None, error=verdict.error
     )
+    return _Tried(claimed, e, outcome, verdict)
 
-    def wait(attempts: int) -> timedelta:
-        return max(rules.backoff(attempts), verdict.wait or timedelta(0))
 
-    [done] = store.record_outcomes([(claimed, outcome)], now, wait)
-    if verdict.outcome == "sent":
-        webhooks.note_success(e)
-        return "sent", None
-    if verdict.disable:
-        switch_off(e, "gone", now)
-    elif rules.should_disable(webhooks.note_failure(e, now), now):
-        switch_off(e, "failing", now)
-    name = "failed" if done.status == MessageStatus.FAILED.value else "retry"
-    return name, verdict.error
+def _record(tried: Sequence[_Tried], now: datetime) -> list[tuple[str, str | None]]:
+    """Write what came of the attempts (one request for all), then what follows for their
+    endpoints (answering again, failing for days, 410); each one's name and why."""
+
+    def waits(verdict: rules.Verdict | None) -> Callable[[int], timedelta]:
+        return lambda attempts: max(rules.backoff(attempts), (verdict.wait if verdict else None) or timedelta(0))
+
+    written = store.record_outcomes([(t.claimed, t.outcome) for t in tried], now, [waits(t.verdict) for t in tried])
+    out: list[tuple[str, str | None]] = []
+    for t, done in zip(tried, written, strict=True):
+        e, verdict = t.endpoint, t.verdict
+        if verdict is None or e is None:
+            out.append(("failed", t.outcome.error))
+            continue
+        name = (
+            "sent" if verdict.outcome == "sent" else "failed" if done.status == MessageStatus.FAILED.value else "retry"
+        )
+        out.append((name, verdict.error))
+        try:  # the outcome is written: what follows for the endpoint never undoes it
+            if verdict.outcome == "sent":
+                webhooks.note_success(e)
+            elif verdict.disable:
+                switch_off(e, "gone", now)
+            elif rules.should_disable(webhooks.note_failure(e, now), now):
+                switch_off(e, "failing", now)
+        except Exception:
+            logger().exception("webhook endpoint bookkeeping failed", extra={"endpoint": e.id})
+    return out
+
+
+def _deliver(claimed: Message, now: datetime, endpoint: rules.Endpoint | None = None) -> tuple[str, str | None]:
+    """One attempt of a delivery this caller holds, recorded."""
+    [result] = _record([_attempt(claimed, now, endpoint)], now)
+    return result
 
 
 def send_once(m: Message, now: datetime) -> tuple[str, str | None]:
@@ -199,7 +253,8 @@ def send_once(m: Message, now: datetime) -> tuple[str, str | None]:
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return "held", None
     if m.kind == rules.WEBHOOK_EVENT:  # one conditional transaction, no claim before it
-        return _fan_out(m, now), None
+        [fanned] = send_events([m], now)
+        return fanned, None
     result, claimed = store.claim(m, now, LEASE)
     if result != store.Claim.CLAIMED:
         return "taken", None

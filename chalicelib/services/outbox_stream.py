@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.messages import Message
-from chalicelib.notify import dispatch
+from chalicelib.domain.webhooks import WEBHOOK_EVENT
+from chalicelib.notify import dispatch, webhooks
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.store import outbox as store
@@ -51,6 +52,17 @@ def send_new(records: Iterable[tuple[str, dict[str, Any] | None]], now: datetime
         except Exception:
             logger().exception("message failed in outbox stream", extra={"message_key": m.key})
             return "errors"
+
+    # Webhook events together: their fan-outs share transactions and their first
+    # attempts' outcomes one write (notify/webhooks.py send_events).
+    events = [m for m in due if m.kind == WEBHOOK_EVENT]
+    due = [m for m in due if m.kind != WEBHOOK_EVENT]
+    if events:
+        try:
+            outcomes.update(webhooks.send_events(events, now))
+        except Exception:
+            logger().exception("webhook events failed in outbox stream", extra={"messages": len(events)})
+            outcomes["errors"] += len(events)
 
     workers = min(get_settings().send_workers, len(due))
     if workers <= 1:

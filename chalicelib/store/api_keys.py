@@ -28,6 +28,7 @@ def _to_key(i: ApiKeyItem) -> ApiKey:
         last_used_at=i.last_used_at,
         revoked_at=i.revoked_at,
         secret_sha256=i.secret_sha256,
+        gateway_key_id=i.gateway_key,
     )
 
 
@@ -52,6 +53,7 @@ def add(key: ApiKey) -> None:
         secret_sha256=key.secret_sha256,
         created_at=key.created_at,
         created_by=key.created_by,
+        gateway_key=key.gateway_key_id,
         g1pk=g1pk,
         g1sk=g1sk,
     ).save(condition=ApiKeyItem.pk.does_not_exist())

@@ -656,6 +656,7 @@ class ApiKeyItem(Base):
     revoked_at = UTCDateTimeAttribute(null=True)
     window = UnicodeAttribute(null=True)  # the minute being counted (YYYY-MM-DDTHH:MM, UTC)
     used = NumberAttribute(null=True)  # requests in that minute
+    gateway_key = UnicodeAttribute(null=True)  # its API Gateway key's id (AWS: the usage plan)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     by_business: GlobalSecondaryIndex[ApiKeyItem] = _index("g1")

@@ -360,14 +360,18 @@ def put_off(m: Message, now: datetime, error: str, backoff: Callable[[int], time
 
 
 def record_outcomes(
-    results: Sequence[tuple[Message, Outcome]], now: datetime, backoff: Callable[[int], timedelta]
+    results: Sequence[tuple[Message, Outcome]],
+    now: datetime,
+    backoff: Callable[[int], timedelta] | Sequence[Callable[[int], timedelta]],
 ) -> list[Message]:
     """Write what came of each send in one request (the caller holds the lease on
-    them): sent, due again after a backoff, or failed for good. The messages as written."""
+    them): sent, due again after a backoff (one for all, or one per result), or failed
+    for good. The messages as written."""
     if not results:
         return []
     db.configure()
-    done = [after_attempt(m, outcome, now, backoff) for m, outcome in results]
+    waits = list(backoff) if isinstance(backoff, Sequence) else [backoff] * len(results)
+    done = [after_attempt(m, outcome, now, wait) for (m, outcome), wait in zip(results, waits, strict=True)]
     items = [to_item(m, failed_at=now) for m in done]
     if len(items) == 1:
         items[0].save()

@@ -18,9 +18,10 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import webhooks as events
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
-from chalicelib.store import db, keys, outbox
+from chalicelib.store import db, keys, outbox, webhooks
 from chalicelib.store.models import (
     AggregateItem,
     MessageItem,
@@ -249,6 +250,10 @@ def save_entry(
         if day >= today:
             tx.put(_day_item(entry, day), "day")
     _write_contacts(tx, entry.business_id, contacts, entry, dropped, today)
+    happened = [events.waitlist_joined(entry, replaces is not None, entry.updated_at)]
+    if closes is not None:  # the edit moved her to another service or contact: the old entry left
+        happened.insert(0, events.waitlist_closed(closes, EntryStatus.LEFT.value, entry.updated_at, None))
+    webhooks.emit(tx, entry.business_id, happened, entry.updated_at)
     try:
         tx.commit()
     except TxFailed as err:
@@ -283,6 +288,7 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
                 "contact",
                 condition=WaitContactItem.pk.exists(),
             )
+    webhooks.emit(tx, entry.business_id, [events.waitlist_closed(entry, status, now, appointment_id)], now)
     try:
         tx.commit()
     except TxFailed as err:
@@ -304,6 +310,12 @@ def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
             ),
             "day",
         )
+    webhooks.emit(
+        tx,
+        entry.business_id,
+        [events.waitlist_closed(entry, closed.status, closed.updated_at, closed.booked_appointment)],
+        closed.updated_at,
+    )
     try:
         tx.commit()
     except TxFailed:
@@ -425,6 +437,7 @@ def make_offer(
         condition=OfferCountItem.n.does_not_exist() | (OfferCountItem.n < per_day),
     )
     sent = outbox.queue(tx, messages, now)
+    webhooks.emit(tx, entry.business_id, [events.waitlist_offered(offer, now)], now)
     try:
         tx.commit()
     except TxFailed as err:

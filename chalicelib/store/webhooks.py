@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain.config import BusinessConfig
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage, queued
 from chalicelib.domain.timeutil import iso_utc, parse_utc
 from chalicelib.domain.webhooks import (
@@ -29,6 +30,7 @@ from chalicelib.domain.webhooks import (
     Endpoint,
     Event,
     Secret,
+    with_currency,
 )
 from chalicelib.store import db, keys, outbox
 from chalicelib.store.models import MessageItem, WebhookEndpointItem
@@ -197,9 +199,21 @@ def emit(tx: Tx, business_id: str, events: Sequence[Event | None], now: datetime
     bulk change such as an import's: one per EVENTS_PER_ITEM events, so that each fans
     out in one transaction)."""
     found = [e for e in events if e is not None]
+    if any("price_cents" in e.data or "amount_cents" in e.data for e in found):
+        currency = _currency(business_id)
+        found = [with_currency(e, currency) for e in found]
     for i in range(0, len(found), EVENTS_PER_ITEM):
         m = _event_message(business_id, found[i : i + EVENTS_PER_ITEM], now, client_id)
         tx.put(outbox.to_item(m), "webhook-event", condition=MessageItem.pk.does_not_exist())
+
+
+def _currency(business_id: str) -> str:
+    """The business's currency, from the container's cache of its configuration (the
+    change that emits money read it moments ago: no extra request on its path)."""
+    from chalicelib.store import businesses
+
+    b = businesses.get_by_id(business_id)
+    return b.config.currency if b is not None else BusinessConfig.model_fields["currency"].default
 
 
 def events_of(m: Message) -> list[Event]:
@@ -229,19 +243,80 @@ def _delivery(
     )
 
 
-def fan_out(m: Message, to: Sequence[Endpoint], now: datetime, lease: timedelta) -> list[Message] | None:
+def _deliveries(m: Message, to: Sequence[Endpoint], now: datetime, lease: timedelta) -> list[Message]:
+    return [
+        _delivery(m.business_id, ev, e.id, delivery_key(ev.id, e.id), now, lease)
+        for ev in events_of(m)
+        for e in to
+        if e.wants(ev.type)
+    ]
+
+
+TX_ITEMS = 100  # DynamoDB's most actions in one transaction
+
+
+def fan_out_all(
+    ms: Sequence[Message], to: Sequence[Endpoint], now: datetime, lease: timedelta
+) -> list[list[Message] | None]:
+    """Several pending event items of one business (a stream batch's) fanned out as
+    `fan_out` does each, as few transactions as fit (each all or nothing, every event item
+    in it conditioned on being pending as read): a busy business's events cost one
+    transaction per ~50 deliveries, not one each. A transaction that another sender
+    got in the way of is redone one event item at a time, so each item is fanned out once.
+    Each item's deliveries, None for an item another sender fanned out first."""
+    out: list[list[Message] | None] = []
+    chunk: list[tuple[Message, list[Message]]] = []
+
+    def flush() -> None:
+        if not chunk:
+            return
+        if len(chunk) == 1:
+            out.append(fan_out(chunk[0][0], to, now, lease, chunk[0][1]))
+        else:
+            tx = Tx(MessageItem)
+            for m, deliveries in chunk:
+                _fan_out_into(tx, m, to, deliveries, now)
+            try:
+                tx.commit()
+                out.extend(deliveries for _, deliveries in chunk)
+            except TxFailed:
+                out.extend(fan_out(m, to, now, lease, deliveries) for m, deliveries in chunk)
+        chunk.clear()
+
+    size = 0
+    for m in ms:
+        deliveries = _deliveries(m, to, now, lease)
+        if size + 1 + len(deliveries) > TX_ITEMS:
+            flush()
+            size = 0
+        chunk.append((m, deliveries))
+        size += 1 + len(deliveries)
+    flush()
+    return out
+
+
+def fan_out(
+    m: Message, to: Sequence[Endpoint], now: datetime, lease: timedelta, deliveries: list[Message] | None = None
+) -> list[Message] | None:
     """The pending event item `m` becomes one delivery per endpoint that wants each of
     its events, in one transaction with the event marked done (the endpoints recorded on
     it) on the condition that it is still pending as read: no claim is needed, the
     transaction is all or nothing. The deliveries are written held by the caller for
     `lease` (it sends them at once; the sweeper after the lease if it could not). None if
     another sender did it first."""
-    deliveries = [
-        _delivery(m.business_id, ev, e.id, delivery_key(ev.id, e.id), now, lease)
-        for ev in events_of(m)
-        for e in to
-        if e.wants(ev.type)
-    ]
+    deliveries = _deliveries(m, to, now, lease) if deliveries is None else deliveries
+    tx = Tx(MessageItem)
+    _fan_out_into(tx, m, to, deliveries, now)
+    try:
+        tx.commit()
+    except TxFailed:
+        return None
+    return deliveries
+
+
+def _fan_out_into(tx: Tx, m: Message, to: Sequence[Endpoint], deliveries: Sequence[Message], now: datetime) -> None:
+    """The event item marked done (on the condition it is still pending as read) and its
+    deliveries put, in `tx`."""
     went_to = {e.id: e.url for e in to if any(d.recipient == e.id for d in deliveries)}
     actions: list[Action] = [
         MessageItem.status.set(MessageStatus.SENT.value),
@@ -253,7 +328,6 @@ def fan_out(m: Message, to: Sequence[Endpoint], now: datetime, lease: timedelta)
     ]
     if not went_to:  # kept only while it says where a client's data went (the GDPR export)
         actions.append(MessageItem.expires_at.set(now + NOTHING_SENT_KEPT))
-    tx = Tx(MessageItem)
     tx.update(
         MessageItem(keys.biz(m.business_id), keys.msg_sk(m.key)),
         actions,
@@ -262,11 +336,6 @@ def fan_out(m: Message, to: Sequence[Endpoint], now: datetime, lease: timedelta)
     )
     for d in deliveries:
         tx.put(outbox.to_item(d), "delivery", condition=MessageItem.pk.does_not_exist())
-    try:
-        tx.commit()
-    except TxFailed:
-        return None
-    return deliveries
 
 
 # --- deliveries ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.admin.helpers import call
 
 ADMIN = "/api/v1/admin"
@@ -132,3 +134,67 @@ def test_a_key_of_one_business_sees_nothing_of_another(client, desk, other, book
     status, me = with_key(client, "GET", "/me", key)
     assert me["business"]["slug"] == "other-salon"
     assert with_key(client, "GET", f"/clients/{booked['client']}", key)[0] == 404
+
+
+def _authorize(token: str) -> dict:
+    """The authorizer's answer to API Gateway for `Authorization: Bearer <token>`."""
+    from chalice.app import AuthRequest
+
+    from chalicelib.api.admin import owner_auth
+
+    arn = "arn:aws:execute-api:eu-north-1:123456789012:abc123/api/GET/api/v1/admin/me"
+    answer = owner_auth.func(AuthRequest("TOKEN", f"Bearer {token}", arn))
+    return answer.to_dict(AuthRequest("TOKEN", f"Bearer {token}", arn))
+
+
+@pytest.fixture
+def metered(env, monkeypatch):
+    """The stage's usage plan and owners' key named, as the stack sets them (before the
+    Chalice client sets its stage's environment)."""
+    from chalicelib.auth import usage_plan
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.setenv("REBOOK_KEY_USAGE_PLAN", "rebook-test-api-keys")
+    monkeypatch.setenv("REBOOK_OWNER_USAGE_KEY", "rebook-test-signed-in-owners")
+    monkeypatch.setattr(usage_plan, "_plan_ids", {})
+    reset_settings()
+
+
+def test_in_aws_each_key_is_metered_by_its_own_gateway_key_in_the_usage_plan(metered, client, desk):
+    """API Gateway usage plans (moto's apigateway): a new key gets a gateway key in the
+    stage's plan, the authorizer names it as the request's usage identifier (a signed-in
+    owner: the owners' shared key), and revoking it deletes the gateway key."""
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+    from tests.conftest import owner_token
+
+    api = aws.client("apigateway", region=get_settings().region)
+    api.create_usage_plan(name="rebook-other-api-keys")  # another stage's
+    plan = api.create_usage_plan(name="rebook-test-api-keys", throttle={"rateLimit": 10.0, "burstLimit": 20})
+    made = make_key(desk, "Accounting")
+    [member] = api.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
+    assert member["value"] == f"rebook-key-{made['id']}" and member["type"] == "API_KEY"
+    answer = _authorize(made["key"])
+    assert answer["usageIdentifierKey"] == member["value"] and answer["context"]["key_id"] == made["id"]
+    assert _authorize(owner_token(desk.business_id, "owner"))["usageIdentifierKey"] == "rebook-test-signed-in-owners"
+    assert "usageIdentifierKey" not in _authorize("rbk_" + "x" * 16 + "_" + "y" * 43)  # refused: nothing to meter
+    # Revoked: its gateway key is gone (and the key refused by the authorizer and the view).
+    status, _ = desk.delete(f"/api-keys/{made['id']}")
+    assert status == 200
+    assert api.get_usage_plan_keys(usagePlanId=plan["id"])["items"] == []
+    assert [k["id"] for k in api.get_api_keys()["items"]] == []
+    assert _authorize(made["key"])["policyDocument"]["Statement"][0]["Resource"] == []
+
+
+def test_without_a_usage_plan_no_gateway_key_is_made_and_the_app_meters_alone(client, desk):
+    """Locally and in the tests (no REBOOK_KEY_USAGE_PLAN) API Gateway is never called: the
+    in-app per-minute limit meters each key (test_each_key_is_limited_per_minute)."""
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+    from chalicelib.store import api_keys
+
+    made = make_key(desk)
+    stored = api_keys.get(made["id"])
+    assert stored is not None and stored.gateway_key_id is None
+    assert "usageIdentifierKey" not in _authorize(made["key"])
+    assert aws.client("apigateway", region=get_settings().region).get_api_keys()["items"] == []

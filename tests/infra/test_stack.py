@@ -359,6 +359,55 @@ def test_api_throttling_gateway_errors_in_our_shape_and_waf_in_prod(templates):
     assert acl["Properties"]["Rules"][0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
 
 
+def test_each_api_key_is_metered_by_a_usage_plan_the_authorizer_names(templates):
+    """Per-key rate limits in AWS: the API takes its keys from the authorizer, every owner
+    route needs one (no public route does), the integrations' plan throttles each key per
+    second and day, owners signed in share one key at the stage's throttle, and the
+    functions know the plan by name and may put keys in it and delete them."""
+    stages = json.loads((Path(__file__).parents[2] / "infra" / "cdk.json").read_text())["context"]["stages"]
+    for stage in ("dev", "prod"):
+        t, want = template(templates, stage), stages[stage]
+        resources = t.to_json()["Resources"]
+        body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+        assert body["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
+        assert body["securityDefinitions"]["api_key"]["type"] == "apiKey"
+        metered = public = 0
+        for path, ops in body["paths"].items():
+            for method, op in ops.items():
+                names = {n for s in op.get("security", []) for n in s}
+                if path.startswith("/api/v1/admin/") and method != "options":
+                    assert {"owner_auth", "api_key"} <= names, (path, method)
+                    metered += 1
+                else:
+                    assert "api_key" not in names, (path, method)
+                    public += 1
+        assert metered > 50 and public > 10
+        api_stage = [{"ApiId": {"Ref": "RestAPI"}, "Stage": "api"}]
+        _, keys = only(t, "AWS::ApiGateway::UsagePlan", {"UsagePlanName": f"rebook-{stage}-api-keys"})
+        assert keys["Properties"]["ApiStages"] == api_stage
+        assert keys["Properties"]["Throttle"] == {
+            "RateLimit": want["key_throttle_rate"],
+            "BurstLimit": want["key_throttle_burst"],
+        }
+        assert keys["Properties"]["Quota"] == {"Limit": want["key_requests_per_day"], "Period": "DAY"}
+        owners_plan, owners = only(
+            t, "AWS::ApiGateway::UsagePlan", {"UsagePlanName": f"rebook-{stage}-signed-in-owners"}
+        )
+        assert owners["Properties"]["Throttle"] == {
+            "RateLimit": want["throttle_rate"],
+            "BurstLimit": want["throttle_burst"],
+        }
+        owner_key, key = only(t, "AWS::ApiGateway::ApiKey")
+        only(t, "AWS::ApiGateway::UsagePlanKey", {"KeyId": {"Ref": owner_key}, "UsagePlanId": {"Ref": owners_plan}})
+        for name in ("APIHandler", "OwnerAuth"):
+            env = resources[name]["Properties"]["Environment"]["Variables"]
+            assert env["REBOOK_KEY_USAGE_PLAN"] == f"rebook-{stage}-api-keys"
+            assert env["REBOOK_OWNER_USAGE_KEY"] == key["Properties"]["Value"]
+        gateway = statements(t)["UsagePlanKeys"]
+        assert set(gateway["Action"]) == {"apigateway:GET", "apigateway:POST", "apigateway:DELETE"}
+        assert all("/usageplans" in json.dumps(r) or "/apikeys" in json.dumps(r) for r in gateway["Resource"])
+
+
 # Every response type API Gateway can answer a client with itself, and the status each
 # must have (None: API Gateway's own, for the two defaults that cover the rest).
 GATEWAY_STATUSES = {

@@ -49,4 +49,35 @@ def test_money_that_went_through_is_told_once_by_its_kind_and_open_or_waived_mon
         ("payment.refunded", "refund"),
         ("payment.succeeded", "deposit"),
     ]
-    assert all(set(e["data"]) == {"booking_id", "client_id", "kind", "amount_cents"} for e in told)  # ids only
+    assert all(set(e["data"]) == {"booking_id", "client_id", "kind", "amount_cents", "currency"} for e in told)
+    assert {e["data"]["currency"] for e in told} == {aws.config.currency}  # the business's, as it is charged
+
+
+def test_amounts_carry_the_business_currency_and_other_events_none(aws, monkeypatch):
+    """Each event with an amount says its currency: the business's configuration's (read
+    from the cache the change itself used), never a constant."""
+    from dataclasses import replace
+
+    from chalicelib.domain.booking import Appointment
+    from chalicelib.store import businesses, webhooks
+    from chalicelib.store.models import MessageItem
+    from chalicelib.store.tx import Tx
+
+    # A currency only a future configuration would allow: whatever is configured is told.
+    crowns = replace(aws, config=aws.config.model_copy(update={"currency": "SEK"}))
+    monkeypatch.setattr(businesses, "get_by_id", lambda business_id, fresh=False: crowns)
+    appt = Appointment(
+        "a0000002", aws.id, "c0000001", "womens-cut", "aino", NOW, NOW, NOW, "booked", 6500, "fi", NOW, NOW
+    )
+    tx = Tx(MessageItem)
+    made = [
+        rules.booking_created(appt, NOW),
+        rules.money_recorded(_money(aws.id, "deposit", "succeeded", 2000), NOW),
+        rules.client_created(aws.id, "c0000001", "web", NOW),
+    ]
+    webhooks.emit(tx, aws.id, made, NOW)
+    tx.commit()
+    told = {e["type"]: e["data"] for e in webhook_events(aws.id)}
+    assert told["booking.created"]["currency"] == "SEK" and told["booking.created"]["price_cents"] == 6500
+    assert told["payment.succeeded"]["currency"] == "SEK"
+    assert "currency" not in told["client.created"]

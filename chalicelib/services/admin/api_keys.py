@@ -4,10 +4,12 @@ use of a key checked (scope, revocation, its per-minute limit) and audited."""
 from __future__ import annotations
 
 from chalicelib import clock
+from chalicelib.auth import usage_plan
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import api_keys as rules
 from chalicelib.domain.api_keys import ApiKey, ApiKeyIn
 from chalicelib.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from chalicelib.observability import logger
 from chalicelib.services.admin.common import audited, parse, valid_id
 from chalicelib.store import api_keys as store
 
@@ -41,6 +43,8 @@ def create(p: Principal, body) -> dict:
     if sum(1 for k in store.of_business(p.business_id) if k.active) >= MAX_KEYS:
         raise Forbidden(f"At most {MAX_KEYS} active API keys; revoke one first.", code="too_many_keys")
     key_id, secret_key, digest = rules.new_key()
+    # In AWS its gateway key first (the usage plan meters it), undone if the key is not kept.
+    gateway_key = usage_plan.add_key(p.business_id, key_id) if usage_plan.enabled() else None
     key = ApiKey(
         business_id=p.business_id,
         key_id=key_id,
@@ -49,8 +53,14 @@ def create(p: Principal, body) -> dict:
         created_at=clock.now(),
         created_by=p.user_id,
         secret_sha256=digest,
+        gateway_key_id=gateway_key,
     )
-    store.add(key)
+    try:
+        store.add(key)
+    except Exception:
+        if gateway_key:
+            usage_plan.remove_key(gateway_key)
+        raise
     audited(p, "api_key_create", None, {"key": key_id, "scopes": list(key.scopes)})
     # The only time the key is ever shown.
     return {**_view(key), "key": secret_key}
@@ -61,6 +71,13 @@ def revoke(p: Principal, key_id: str) -> dict:
     key = store.revoke(p.business_id, valid_id(key_id, "API key"), clock.now())
     if key is None:
         raise NotFound("No such API key.")
+    if key.gateway_key_id:
+        # Revoked is revoked (the view refuses it on every use); the gateway key's
+        # removal is tidiness, retried by revoking again if it failed.
+        try:
+            usage_plan.remove_key(key.gateway_key_id)
+        except Exception:
+            logger().exception("gateway key not removed", extra={"key": key.key_id})
     audited(p, "api_key_revoke", None, {"key": key_id})
     return _view(key)
 
@@ -68,19 +85,27 @@ def revoke(p: Principal, key_id: str) -> dict:
 def authenticate(token: str) -> Principal | None:
     """The principal of an integration's key (for the authorizer), None if it is not a
     live key of ours."""
+    found = sign_in(token)
+    return found[0] if found else None
+
+
+def sign_in(token: str) -> tuple[Principal, str | None] | None:
+    """The key's principal and the usage identifier API Gateway meters it by (its own
+    gateway key's; None where it has none: locally, or a key made before usage plans)."""
     parts = rules.split(token)
     if parts is None:
         return None
     key = store.get(parts[0])
     if key is None or not key.active or not rules.matches(key, parts[1]):
         return None
-    return Principal(
+    principal = Principal(
         user_id=f"api_key:{key.key_id}",
         business_id=key.business_id,
         role="owner",
         key_id=key.key_id,
         scopes=key.scopes,
     )
+    return principal, usage_plan.identifier(key.key_id) if key.gateway_key_id else None
 
 
 def admit(p: Principal, scope: str | None, method: str, path: str) -> None:
