@@ -13,8 +13,8 @@ before the snapshot: none would survive it.
 
 Where SnapStart runs, the init also loads what the first requests need (`prime`: the
 booking and availability routes, the phone-number and e-mail libraries, every template,
-the DynamoDB client), so that a restored copy starts with it loaded instead of importing
-it on its first request.
+the DynamoDB, SES and SNS clients), so that a restored copy starts with it loaded
+instead of loading it on its first request.
 
 The hooks are registered through the runtime's `snapshot_restore_py` (Python 3.12+
 managed runtimes); anywhere else (tests, the local stack, an older runtime) there is
@@ -50,9 +50,9 @@ def prime() -> None:
     it: the public routes' modules; the libraries that read phone numbers and e-mail
     addresses (the business config and every booking read both), with the metadata of the
     salons' countries; every page's and message's template, compiled (the booking page,
-    and the confirmation the outbox stream sends right after a booking); the DynamoDB
-    client (no request is made). Nothing is opened that a snapshot would not keep: no
-    connection, no file left open, no thread. Never fails the init."""
+    and the confirmation the outbox stream sends right after a booking); the DynamoDB,
+    SES and SNS clients (no request is made). Nothing is opened that a snapshot would
+    not keep: no connection, no file left open, no thread. Never fails the init."""
     import importlib
 
     try:
@@ -67,14 +67,15 @@ def prime() -> None:
         contacts.normalize_phone("+358 40 123 4567")  # phonenumbers, with Finland's and
         contacts.normalize_phone("+46 70 123 45 67")  # Sweden's metadata
         contacts.normalize_email("prime@example.com")  # email_validator, idna
-        from chalicelib.notify import render
+        from chalicelib.notify import channels, render
         from chalicelib.pages import views
+        from chalicelib.store import db
 
         views.compile_templates()
         render.compile_templates()
-        from chalicelib.store import db
 
         db.configure()
+        channels.make_clients()
     except Exception:  # pragma: no cover - the first request loads it instead
         pass
 

@@ -81,10 +81,11 @@ def test_the_init_loads_what_first_requests_need_and_leaves_nothing_open_in_the_
     import os
     import threading
 
-    from chalicelib import snapshot
+    from chalicelib import aws, snapshot
     from chalicelib.notify import render
     from chalicelib.pages import views
 
+    aws.reset()
     views._env.cache_clear()
     render.environment.cache_clear()
     open_before, threads_before = set(os.listdir("/proc/self/fd")), threading.active_count()
@@ -94,3 +95,4 @@ def test_the_init_loads_what_first_requests_need_and_leaves_nothing_open_in_the_
     assert {"phonenumbers", "email_validator", "chalicelib.services.booking.book"} <= set(sys.modules)
     for environment in (views._env(), render.environment()):
         assert len(environment.cache) == len(environment.list_templates())  # compiled
+    assert {"dynamodb", "ses", "sns"} <= {service for service, *_ in aws._clients}
