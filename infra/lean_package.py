@@ -3,15 +3,22 @@
 `chalice package` vendors every dependency's dependencies; PynamoDB pulls in botocore
 (16 MB zipped), which the runtime ships with boto3. Dropping it (and boto3/s3transfer,
 should they appear) keeps the package small and the upload fast; the app uses the
-runtime's copy."""
+runtime's copy.
+
+`package` is the one way the package is built: by the CDK app (infra/rebook_stack.py) and
+by bench/coldstart.py, for Lambda's Python 3.12 whatever Python runs it
+(infra/lambda_python.py)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+from infra.lambda_python import RUNTIME_PROVIDED, targeting
+
 # Files the app reads at run time from outside app.py and chalicelib/: the OpenAPI
 # document it serves (chalicelib/api/reference.py), at the same path as in the repository.
 DOCUMENTS = ("docs/openapi.yaml",)
@@ -25,6 +32,9 @@ def _provided(name: str) -> bool:
 
 
 def strip_runtime_provided(zip_path: Path) -> None:
+    with zipfile.ZipFile(zip_path) as z:
+        if not any(_provided(name) for name in z.namelist()):
+            return
     lean = zip_path.with_suffix(".lean.zip")
     with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(lean, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -39,3 +49,21 @@ def add_documents(zip_path: Path, root: Path) -> None:
         for name in DOCUMENTS:
             if name not in present:
                 z.write(root / name, name)
+
+
+def package(project_dir: Path, output_dir: Path, stage: str, chalice_config: dict[str, Any] | None = None) -> None:
+    """`chalice package` into output_dir (deployment.zip, sam.json) for Lambda's Python
+    3.12, lean, with the documents, every function published behind the `live` alias
+    with SnapStart (infra/published.py)."""
+    from chalice import api
+
+    from infra.published import publish_versions
+
+    with targeting():
+        api.package_app(
+            project_dir=str(project_dir), output_dir=str(output_dir), stage=stage, chalice_config=chalice_config
+        )
+    strip_runtime_provided(output_dir / "deployment.zip")
+    add_documents(output_dir / "deployment.zip", project_dir)
+    sam = output_dir / "sam.json"
+    sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))

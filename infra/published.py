@@ -9,8 +9,8 @@ Chalice writes against the functions' ARNs: `api_on_aliases` gives the body and 
 permissions that point at the aliases instead, which the stack sets as property
 overrides (the alias resources exist only after SAM's transform, so the template the
 CDK includes cannot name them: CfnInclude checks every reference). SnapStart applies to published
-versions only, and to Python from 3.12 on: with an older runtime (the one `chalice
-package` takes from the interpreter that runs it) it stays off.
+versions only, and to Python from 3.12 on: the functions run on python3.12 whatever
+Python synthesizes (infra/lambda_python.py); with an older runtime it would stay off.
 """
 
 from __future__ import annotations

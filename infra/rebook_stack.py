@@ -101,22 +101,16 @@ def chalice_stage_config(stage: str) -> dict:
 
 
 def lean_chalice():
-    """Chalice's construct, with the runtime's own libraries left out of the package and
-    every function published behind an alias (infra/published.py)."""
+    """Chalice's construct, packaging for Lambda's Python 3.12 (whatever Python runs the
+    synth), with the runtime's own libraries left out of the package and every function
+    published behind an alias with SnapStart (infra/lean_package.py)."""
     from chalice.cdk import Chalice
 
-    from infra.lean_package import add_documents, strip_runtime_provided
-    from infra.published import publish_versions
+    from infra.lean_package import package
 
     class LeanChalice(Chalice):
         def _package_app(self):  # the construct's packaging step (chalice 1.34)
-            super()._package_app()
-            package = Path(self._sam_package_dir)
-            strip_runtime_provided(package / "deployment.zip")
-            add_documents(package / "deployment.zip", ROOT)
-            # Versions, a `live` alias behind API Gateway and the schedules, SnapStart.
-            sam = package / "sam.json"
-            sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))
+            package(Path(self.source_dir), Path(self._sam_package_dir), self.stage_name, self.stage_config)
 
     return LeanChalice
 

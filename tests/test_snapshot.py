@@ -72,3 +72,27 @@ def test_a_restored_copy_draws_its_own_random_numbers_and_drops_time_keyed_cache
     random.setstate(frozen)
     assert drawn != [random.random() for _ in range(3)]
     assert "b1" not in businesses._cache
+
+
+def test_the_init_loads_what_first_requests_need_and_leaves_nothing_open_in_the_snapshot(env):
+    """prime(): a restored copy finds the modules, the phone and e-mail libraries and every
+    template loaded, and the init left no file, connection or thread that a snapshot
+    would not keep."""
+    import os
+    import threading
+
+    from chalicelib import aws, snapshot
+    from chalicelib.notify import render
+    from chalicelib.pages import views
+
+    aws.reset()
+    views._env.cache_clear()
+    render.environment.cache_clear()
+    open_before, threads_before = set(os.listdir("/proc/self/fd")), threading.active_count()
+    snapshot.prime()
+    assert set(os.listdir("/proc/self/fd")) <= open_before
+    assert threading.active_count() == threads_before
+    assert {"phonenumbers", "email_validator", "chalicelib.services.booking.book"} <= set(sys.modules)
+    for environment in (views._env(), render.environment()):
+        assert len(environment.cache) == len(environment.list_templates())  # compiled
+    assert {"dynamodb", "ses", "sns"} <= {service for service, *_ in aws._clients}

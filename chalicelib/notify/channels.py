@@ -77,6 +77,13 @@ def _client(service: str):
     return aws.client(service, region=settings.region, endpoint_url=settings.aws_endpoint, config=config)
 
 
+def make_clients() -> None:
+    """Make the SES and SNS clients now, no request made (chalicelib/snapshot.py: into the
+    snapshot, so a restored copy's first message does not pay for them)."""
+    for service in ("ses", "sns"):
+        _client(service)
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and mocks)."""
     from chalicelib import aws

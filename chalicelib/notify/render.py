@@ -86,6 +86,13 @@ def environment():
     return env
 
 
+def compile_templates() -> None:
+    """Compile every message's template now (chalicelib/snapshot.py: into the snapshot)."""
+    env = environment()
+    for name in env.list_templates():
+        env.get_template(name)
+
+
 def _with_defaults(context: dict) -> dict:
     ctx = copy.deepcopy(context)
     for key, default in _OPTIONAL.items():

@@ -46,6 +46,13 @@ def render(template: str, **ctx) -> str:
     return _env().get_template(template).render(**ctx)
 
 
+def compile_templates() -> None:
+    """Compile every page's template now (chalicelib/snapshot.py: into the snapshot)."""
+    env = _env()
+    for name in env.list_templates():
+        env.get_template(name)
+
+
 def city_of(zone: str) -> str:
     """What a client reads instead of an IANA zone name: 'Europe/Helsinki' -> 'Helsinki'."""
     return zone.rsplit("/", 1)[-1].replace("_", " ")

@@ -43,3 +43,20 @@ def test_functions_are_published_with_snapstart_where_the_runtime_has_it_and_the
         "/functions/${APIHandlerAliaslive}/invocations"
     )
     assert overrides[("APIHandlerInvokePermission", "FunctionName")] == {"Ref": "APIHandlerAliaslive"}
+
+
+def test_chalice_packages_for_python_3_12_with_the_cross_builder_while_the_cdk_app_packages():
+    """infra/lambda_python.py's two seams in Chalice (a Chalice upgrade that moves them
+    fails here, not only in the synth)."""
+    from chalice.config import Config
+    from chalice.deploy import deployer
+
+    from infra.lambda_python import CrossBuilder, targeting
+
+    config = Config.create(chalice_stage="dev")
+    here = config.lambda_python_version
+    with targeting("python3.12"):
+        assert config.lambda_python_version == "python3.12"
+        assert deployer.PipDependencyBuilder is CrossBuilder
+    assert config.lambda_python_version == here
+    assert deployer.PipDependencyBuilder is not CrossBuilder

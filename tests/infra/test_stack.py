@@ -35,9 +35,10 @@ synth_template("prod", out / "prod-restored", table_name=sys.argv[2])
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
+def synth_out(tmp_path_factory) -> Path:
     """dev, prod and prod pointed at a restored table (docs/deploy.md: `-c table_name`,
-    the same as the stage's `table_name` in infra/cdk.json), and cfn-lint's verdict."""
+    the same as the stage's `table_name` in infra/cdk.json), and cfn-lint's verdict: the
+    cdk.out directory of each, with its templates and assets (the Lambda package)."""
     out = tmp_path_factory.mktemp("cdk.out")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REBOOK_"))}
     run = subprocess.run(
@@ -53,7 +54,15 @@ def synthesized(tmp_path_factory):
     )
     # Its exit code is a bit mask: 1 = it failed, 2 = errors (4 = warnings, 8 = informational).
     assert not lint.returncode & 3, lint.stdout + lint.stderr
-    return {stage: json.loads(path.read_text()) for stage, path in files.items()}
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthesized(synth_out):
+    return {
+        stage: json.loads((synth_out / stage / f"rebook-{stage.split('-')[0]}.template.json").read_text())
+        for stage in ("dev", "prod", "prod-restored")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -300,20 +309,20 @@ def test_webhooks_leave_from_the_stream_in_parallel_and_never_to_private_address
         )
 
 
-def test_every_function_is_published_behind_an_alias_that_api_gateway_and_the_schedules_call(templates):
-    from infra.published import ALIAS, alias_id, snapstart_applies
+def test_every_function_runs_python_3_12_with_snapstart_behind_an_alias_that_api_gateway_and_the_schedules_call(
+    templates,
+):
+    from infra.published import ALIAS, alias_id
 
     for stage in ("dev", "prod"):
         resources = templates[stage]["Resources"]
         functions = {n: r for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
         for name, f in functions.items():
             props = f["Properties"]
+            # Whatever Python synthesized it (infra/lambda_python.py): SnapStart needs 3.12+.
+            assert props["Runtime"] == "python3.12", name
             assert props["AutoPublishAlias"] == ALIAS, name  # SAM points the events at the alias
-            # SnapStart where the runtime has it (Python 3.12+), on the published versions.
-            if snapstart_applies(props["Runtime"]):
-                assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}, name
-            else:
-                assert "SnapStart" not in props, name
+            assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}, name
         body = json.dumps(resources["RestAPI"]["Properties"]["DefinitionBody"])
         assert "${APIHandler.Arn}" not in body and "${OwnerAuth.Arn}" not in body
         assert f"${{{alias_id('APIHandler')}}}" in body and f"${{{alias_id('OwnerAuth')}}}" in body
@@ -655,3 +664,62 @@ def test_business_images_come_from_a_private_bucket_through_cloudfront_cached_a_
     api = t.find_resources("AWS::Serverless::Function")["APIHandler"]
     media = api["Properties"]["Environment"]["Variables"]["REBOOK_MEDIA_URL"]
     assert "MediaCdn" in json.dumps(media) and "DomainName" in json.dumps(media)
+
+
+def lambda_tags() -> set:
+    """Every wheel tag CPython 3.12 on Lambda (x86_64, Amazon Linux 2023: glibc 2.34) accepts."""
+    from packaging import tags
+
+    platforms = [f"manylinux_2_{minor}_x86_64" for minor in range(34, 4, -1)]
+    platforms += ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
+    return set(tags.cpython_tags((3, 12), platforms=platforms)) | set(tags.compatible_tags((3, 12), "cp312", platforms))
+
+
+def test_the_package_is_the_app_with_python_3_12_builds_of_the_versions_tested_here(templates, synth_out):
+    """The Lambda package the CDK app uploads: the app's own files, every dependency a
+    wheel for CPython 3.12 on Lambda's Linux (no 3.11 build: it would not import), at
+    the version installed here, with what it needs on 3.12; within 20 MB."""
+    import importlib.metadata
+    import zipfile
+    from email.parser import Parser
+
+    from packaging.requirements import Requirement
+    from packaging.tags import parse_tag
+    from packaging.utils import canonicalize_name
+
+    functions = [
+        r["Properties"] for r in templates["prod"]["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+    ]
+    (key,) = {f["CodeUri"]["Key"] for f in functions}  # one package for every function
+    package = synth_out / "prod" / f"asset.{key}"
+    assert package.stat().st_size <= 20e6, package.stat().st_size
+    with zipfile.ZipFile(package) as z:
+        names = set(z.namelist())
+        infos = {n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info")}
+        wheels = {i: Parser().parsestr(z.read(f"{i}/WHEEL").decode()).get_all("Tag") or [] for i in infos}
+        metadata = {i: Parser().parsestr(z.read(f"{i}/METADATA").decode()) for i in infos}
+    assert {
+        "app.py",
+        "chalice/app.py",
+        "chalicelib/snapshot.py",
+        "chalicelib/strings/fi.json",
+        "docs/openapi.yaml",
+    } <= names
+    assert not any(n.split("/")[0] in ("boto3", "botocore", "s3transfer") for n in names)  # the runtime's
+    supported = lambda_tags()
+    for info, tags in wheels.items():
+        assert any(parse_tag(tag) & supported for tag in tags), (info, tags)
+    extensions = [n for n in names if n.endswith(".so")]
+    assert extensions  # pydantic-core, cryptography, PyYAML, MarkupSafe...
+    for name in extensions:
+        assert name.endswith((".cpython-312-x86_64-linux-gnu.so", ".abi3.so")), name
+    # The versions tested here, and everything each needs on Python 3.12 (pip evaluates
+    # the markers of a cross install with the Python it runs on).
+    on_lambda = {"python_version": "3.12", "python_full_version": "3.12.0", "extra": ""}  # over this machine's
+    present = {canonicalize_name(m["Name"]) for m in metadata.values()} | {"boto3", "botocore", "s3transfer"}
+    for info, meta in metadata.items():
+        assert importlib.metadata.version(meta["Name"]) == meta["Version"], info
+        for line in meta.get_all("Requires-Dist") or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate(on_lambda):
+                assert canonicalize_name(requirement.name) in present, (info, line)
