@@ -17,11 +17,13 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import math
 import socket
 import ssl
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -163,10 +165,18 @@ def send_events(ms: Sequence[Message], now: datetime) -> list[str]:
     return [outcome.get(m.key, "held") for m in ms]
 
 
+RECORD_BATCH = 25  # outcomes per write (BatchWriteItem's most)
+RECORD_WAIT = 1.0  # seconds an outcome waits for others before it is written anyway
+
+
 def _first_attempts(deliveries: Sequence[tuple[Message, rules.Endpoint | None]], now: datetime) -> None:
-    """Attempt each delivery once, in parallel, and record the outcomes in one batch."""
+    """Attempt each delivery once, in parallel, and write the outcomes as they come, up to
+    25 at a time: an answer is on record within about a second (or the next answer) of
+    arriving, so a sender that dies loses little, and the writes are few. Enough workers
+    that every attempt ends well inside the lease, even if each one waits out its timeout."""
     if not deliveries:
         return
+    settings = get_settings()
 
     def attempt(d: tuple[Message, rules.Endpoint | None]) -> _Tried | None:
         try:
@@ -175,14 +185,34 @@ def _first_attempts(deliveries: Sequence[tuple[Message, rules.Endpoint | None]],
             logger().exception("webhook delivery failed", extra={"message_key": d[0].key})
             return None
 
-    workers = min(get_settings().send_workers, len(deliveries))
+    pending: list[_Tried] = []
+    since = 0.0
+
+    def take(t: _Tried | None, last: bool = False) -> None:
+        nonlocal since
+        if t is not None:
+            if not pending:
+                since = time.monotonic()
+            pending.append(t)
+        if pending and (last or len(pending) >= RECORD_BATCH or time.monotonic() - since > RECORD_WAIT):
+            batch = list(pending)
+            pending.clear()
+            try:
+                for name, _ in _record(batch, now):
+                    count_message(f"webhook_{name}", rules.CHANNEL, rules.WEBHOOK_DELIVERY)
+            except Exception:  # still held: the sweeper takes them after the lease
+                logger().exception("webhook outcomes not recorded", extra={"deliveries": len(batch)})
+
+    rounds = LEASE.total_seconds() / 2 / max(settings.webhook_timeout_seconds, 0.1)
+    workers = min(len(deliveries), max(settings.send_workers, math.ceil(len(deliveries) / max(rounds, 1))))
     if workers <= 1:
-        tried = [attempt(d) for d in deliveries]
+        for d in deliveries:
+            take(attempt(d))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            tried = list(pool.map(attempt, deliveries))
-    for name, _ in _record([t for t in tried if t is not None], now):
-        count_message(f"webhook_{name}", rules.CHANNEL, rules.WEBHOOK_DELIVERY)
+            for done in as_completed([pool.submit(attempt, d) for d in deliveries]):
+                take(done.result())
+    take(None, last=True)
 
 
 @dataclass(frozen=True)

@@ -198,13 +198,19 @@ def emit(tx: Tx, business_id: str, events: Sequence[Event | None], now: datetime
     """Put the change's events into the outbox inside its transaction `tx`: one item (a
     bulk change such as an import's: one per EVENTS_PER_ITEM events, so that each fans
     out in one transaction)."""
-    found = [e for e in events if e is not None]
-    if any("price_cents" in e.data or "amount_cents" in e.data for e in found):
-        currency = _currency(business_id)
-        found = [with_currency(e, currency) for e in found]
+    found = priced(business_id, [e for e in events if e is not None])
     for i in range(0, len(found), EVENTS_PER_ITEM):
         m = _event_message(business_id, found[i : i + EVENTS_PER_ITEM], now, client_id)
         tx.put(outbox.to_item(m), "webhook-event", condition=MessageItem.pk.does_not_exist())
+
+
+def priced(business_id: str, events: Sequence[Event]) -> list[Event]:
+    """The events, those with an amount carrying the business's currency: every event
+    item's events go through here before they are written."""
+    if not any("price_cents" in e.data or "amount_cents" in e.data for e in events):
+        return list(events)
+    currency = _currency(business_id)
+    return [with_currency(e, currency) for e in events]
 
 
 def _currency(business_id: str) -> str:
