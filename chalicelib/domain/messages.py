@@ -186,7 +186,7 @@ def plan_context(messages: Sequence[tuple[PlannedMessage, bool]], calendar: str 
         at = seen.get(id(m.context))
         if at is None:
             at = seen[id(m.context)] = len(contexts)
-            contexts.append(m.context)
+            contexts.append(_as_change_of(contexts[0], m.context) if contexts else m.context)
         entry: dict[str, Any] = {
             "key": m.key,
             "kind": m.kind,
@@ -205,9 +205,27 @@ def plan_context(messages: Sequence[tuple[PlannedMessage, bool]], calendar: str 
     return {"messages": out, "contexts": contexts, "calendar": calendar}
 
 
+def _as_change_of(base: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """A context stored as what it changes of the first (a booking's reminders and
+    feedback request say what its confirmation says, and a little more)."""
+    if not any(k in context and context[k] == v for k, v in base.items()):
+        return context
+    changed = {k: v for k, v in context.items() if k not in base or base[k] != v}
+    return {"_base": 0, "_set": changed, "_drop": [k for k in base if k not in context]}
+
+
+def _context_of(stored: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
+    if "_base" not in stored:
+        return stored
+    out = {k: v for k, v in first.items() if k not in stored["_drop"]}
+    out.update(stored["_set"])
+    return out
+
+
 def planned_in(plan: Message) -> list[tuple[PlannedMessage, bool]]:
     """The messages a plan item carries, and whether each is parked."""
-    contexts = plan.context.get("contexts", [])
+    stored = plan.context.get("contexts", [])
+    contexts = [_context_of(c, stored[0]) for c in stored]
     found = []
     for e in plan.context.get("messages", []):
         seq = e.get("appointment_seq")

@@ -115,16 +115,17 @@ def send_once(m: Message, now: datetime) -> Handled:
 
 def _expand(plan: Message, now: datetime) -> Handled:
     """A booking's plan item becomes its messages (once: a conditional transaction), and
-    those due now (its confirmations, its webhook event) are sent at once by this caller.
-    Their own stream records come after and find them taken; one that fails here is
-    pending, for the sweeper."""
+    its confirmations are sent at once by this caller; their own stream records come
+    after and find them taken. Its webhook event is fanned out from its own record (or
+    by the sweeper), reminders wait for their time, parked confirmations for a payment;
+    a message that fails here is pending, for the sweeper."""
     messages = store.expand_plan(plan)
     if messages is None:
         return Handled("taken")
     then = []
     for m in messages:
-        if m.status != MessageStatus.PENDING.value or m.due_at > now:
-            continue  # a reminder, a parked confirmation
+        if m.status != MessageStatus.PENDING.value or m.due_at > now or m.channel == WEBHOOK_CHANNEL:
+            continue
         try:
             then.append(send_once(m, now))
         except Exception:

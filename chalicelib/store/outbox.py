@@ -173,7 +173,10 @@ def put_plan(
 def expand_plan(plan: Message) -> list[Message] | None:
     """The plan item becomes its messages (pending, or parked until paid) in one
     transaction that deletes it on the condition that it is still pending as read, and
-    moves the calendar version it names. None if another sender expanded it first."""
+    moves the calendar version it names. None if another sender expanded it first (read
+    first: a record handed over twice costs a read, not a cancelled transaction's writes)."""
+    if get_message(plan.business_id, plan.key) is None:
+        return None
     messages = [
         replace(queued(m, plan.created_at), status=MessageStatus.PARKED.value) if parked else queued(m, plan.created_at)
         for m, parked in planned_in(plan)
@@ -198,13 +201,6 @@ def expand_plan(plan: Message) -> list[Message] | None:
             return None
         raise
     return messages
-
-
-def expand_plan_of(business_id: str, appointment_id: str) -> bool:
-    """Expand the booking's plan now if it is still there (a payment that comes before
-    its sender did: its parked confirmations must exist to be released). True if it did."""
-    plan = get_message(business_id, plan_key(appointment_id))
-    return plan is not None and plan.status == _PENDING and expand_plan(plan) is not None
 
 
 # --- the outbox stream ----------------------------------------------------------------------

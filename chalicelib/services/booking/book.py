@@ -300,9 +300,10 @@ def _messages(
     `sms` False: none by SMS (email still goes)."""
     c = req.client
     phone = c.phone if sms else None
-    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now)
-    later = message_plans.reminders(b, appt, c.name, phone, c.email, now)
-    later += message_plans.feedback_request(b, appt, c.name, phone, c.email)
+    base = message_plans.booking_context(b, appt, c.name)  # its links signed once for all
+    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now, base=base)
+    later = message_plans.reminders(b, appt, c.name, phone, c.email, now, base=base)
+    later += message_plans.feedback_request(b, appt, c.name, phone, c.email, base=base)
     return confirmations, later
 
 
