@@ -102,6 +102,12 @@ def send_once(m: Message, now: datetime) -> Handled:
         return _skipped(m, "recently_asked", now)
     if result == store.Claim.STALE:
         return _skipped(m, "appointment_changed", now)
+    return _send_claimed(claimed, now)
+
+
+def _send_claimed(claimed: Message, now: datetime) -> Handled:
+    """Send a message this caller holds the lease on, and record what came of it."""
+    kind, channel, m = claimed.kind, claimed.channel, claimed
     attempt = outbox.attempt(claimed, now)
     [done] = store.record_outcomes([(claimed, attempt)], now, outbox.backoff)
     if attempt.status == "sent" and kind in VISIT_KINDS and m.appointment_id:
@@ -114,20 +120,21 @@ def send_once(m: Message, now: datetime) -> Handled:
 
 
 def _expand(plan: Message, now: datetime) -> Handled:
-    """A booking's plan item becomes its messages (once: a conditional transaction), and
-    its confirmations are sent at once by this caller; their own stream records come
-    after and find them taken. Its webhook event is fanned out from its own record (or
-    by the sweeper), reminders wait for their time, parked confirmations for a payment;
-    a message that fails here is pending, for the sweeper."""
-    messages = store.expand_plan(plan)
+    """A booking's plan item becomes its messages (once: a conditional transaction that
+    also holds its confirmations for this caller, who sends them at once: their stream
+    records do not even reach the trigger). Its webhook event is fanned out from its own
+    record (or by the sweeper), reminders wait for their time, parked confirmations for a
+    payment; a confirmation whose send fails here is retried with backoff, or by the
+    sweeper once its lease ends if this caller dies."""
+    messages = store.expand_plan(plan, now, SEND_LEASE)
     if messages is None:
         return Handled("taken")
     then = []
     for m in messages:
-        if m.status != MessageStatus.PENDING.value or m.due_at > now or m.channel == WEBHOOK_CHANNEL:
+        if m.status != MessageStatus.SENDING.value:
             continue
         try:
-            then.append(send_once(m, now))
+            then.append(_send_claimed(m, now))
         except Exception:
             logger().exception("message failed after its plan was expanded", extra={"message_key": m.key})
             then.append(Handled("errors"))

@@ -170,17 +170,26 @@ def put_plan(
     return plan
 
 
-def expand_plan(plan: Message) -> list[Message] | None:
+def expand_plan(plan: Message, now: datetime | None = None, lease: timedelta | None = None) -> list[Message] | None:
     """The plan item becomes its messages (pending, or parked until paid) in one
     transaction that deletes it on the condition that it is still pending as read, and
-    moves the calendar version it names. None if another sender expanded it first (read
-    first: a record handed over twice costs a read, not a cancelled transaction's writes)."""
+    moves the calendar version it names. With `lease`, the email and SMS due at `now`
+    (its confirmations) are written held by the caller, who sends them at once (the
+    sweeper after the lease if it could not), as a webhook fan-out writes its deliveries:
+    the transaction is their claim. None if another sender expanded it first (read first:
+    a record handed over twice costs a read, not a cancelled transaction's writes)."""
     if get_message(plan.business_id, plan.key) is None:
         return None
-    messages = [
-        replace(queued(m, plan.created_at), status=MessageStatus.PARKED.value) if parked else queued(m, plan.created_at)
-        for m, parked in planned_in(plan)
-    ]
+
+    def written(m: PlannedMessage, parked: bool) -> Message:
+        message = queued(m, plan.created_at)
+        if parked:
+            return replace(message, status=MessageStatus.PARKED.value)
+        if lease is not None and now is not None and m.due_at <= now and m.channel in ("email", "sms"):
+            return replace(message, status=_SENDING, lease_until=now + lease, due_at=now + lease)
+        return message
+
+    messages = [written(m, parked) for m, parked in planned_in(plan)]
     tx = Tx(MessageItem)
     tx.delete(
         MessageItem(keys.biz(plan.business_id), keys.msg_sk(plan.key)),

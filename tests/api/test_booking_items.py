@@ -41,14 +41,15 @@ def _listening(business_id: str) -> None:
 
 
 def test_a_new_clients_booking_with_email_sms_and_every_meter_is_within_the_budget(aws, frozen_now):
-    from chalicelib.store import outbox
+    from chalicelib.store import bookings, outbox
 
     _listening(aws.id)
     view, roles = _booked(booking_body("2026-11-25T12:00:00+02:00"))
     assert len(roles) <= BOOKING_ITEMS, roles
-    # A new profile with both contact keys, the meters of her phone, email and IP, the
-    # idempotency record — and one outbox item for all she will get.
-    assert roles.count("client") == 3 and roles.count("meter") == 3 and "idempotency" in roles
+    # A new profile with both contact keys, the meters of her phone, email and IP — and
+    # one outbox item for all she will get. The Idempotency-Key names the appointment.
+    assert roles.count("client") == 3 and roles.count("meter") == 3 and "idempotency" not in roles
+    assert view["id"] == bookings.appointment_id_for(aws.id, "k1")
     assert roles.count("message") == 1 and "calendar" not in roles and "webhook-event" not in roles
     plan = outbox.get_message(aws.id, outbox.plan_key(view["id"]))
     assert plan is not None and plan.status == "pending"
