@@ -7,7 +7,7 @@ sends them; the texts themselves live in the templates (chalicelib.notify.templa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -30,6 +30,10 @@ class MessageStatus(str, Enum):
     # Waits for its booking to be paid (a confirmation): not due, not in the due index.
     PARKED = "parked"
 
+
+# One outbox item that carries a booking's messages (confirmations, reminders, feedback
+# request, webhook event) as planned: its sender expands it into them (store/outbox.py).
+BOOKING_PLAN = "booking_plan"
 
 # Still to be sent: in the due index, claimable by the sweeper.
 OPEN_STATUSES = (MessageStatus.PENDING.value, MessageStatus.SENDING.value)
@@ -169,3 +173,74 @@ def booking_message_keys(appointment_id: str, kind: str, seq: int, channels: lis
     """
     suffix = f"{kind}#{seq}" if kind == "rescheduled" else kind
     return {ch: f"{appointment_id}#{suffix}#{ch}" for ch in channels}
+
+
+def plan_context(messages: Sequence[tuple[PlannedMessage, bool]], calendar: str | None) -> dict[str, Any]:
+    """The context of a booking's plan item: its messages (each with `parked` when it
+    waits for a payment), their template contexts once each (a booking's messages share
+    a few), and the staff member whose calendar version its expansion moves."""
+    contexts: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
+    out = []
+    for m, parked in messages:
+        at = seen.get(id(m.context))
+        if at is None:
+            at = seen[id(m.context)] = len(contexts)
+            contexts.append(_as_change_of(contexts[0], m.context) if contexts else m.context)
+        entry: dict[str, Any] = {
+            "key": m.key,
+            "kind": m.kind,
+            "channel": m.channel,
+            "recipient": m.recipient,
+            "locale": m.locale,
+            "due_at": m.due_at.isoformat(),
+            "context": at,
+        }
+        for name in ("appointment_id", "appointment_seq", "client_id"):
+            if getattr(m, name) is not None:
+                entry[name] = getattr(m, name)
+        if parked:
+            entry["parked"] = True
+        out.append(entry)
+    return {"messages": out, "contexts": contexts, "calendar": calendar}
+
+
+def _as_change_of(base: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """A context stored as what it changes of the first (a booking's reminders and
+    feedback request say what its confirmation says, and a little more)."""
+    if not any(k in context and context[k] == v for k, v in base.items()):
+        return context
+    changed = {k: v for k, v in context.items() if k not in base or base[k] != v}
+    return {"_base": 0, "_set": changed, "_drop": [k for k in base if k not in context]}
+
+
+def _context_of(stored: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
+    if "_base" not in stored:
+        return stored
+    out = {k: v for k, v in first.items() if k not in stored["_drop"]}
+    out.update(stored["_set"])
+    return out
+
+
+def planned_in(plan: Message) -> list[tuple[PlannedMessage, bool]]:
+    """The messages a plan item carries, and whether each is parked."""
+    stored = plan.context.get("contexts", [])
+    contexts = [_context_of(c, stored[0]) for c in stored]
+    found = []
+    for e in plan.context.get("messages", []):
+        seq = e.get("appointment_seq")
+        m = PlannedMessage(
+            key=e["key"],
+            kind=e["kind"],
+            channel=e["channel"],
+            recipient=e["recipient"],
+            locale=e["locale"],
+            context=contexts[e["context"]],
+            due_at=datetime.fromisoformat(e["due_at"]),
+            business_id=plan.business_id,
+            appointment_id=e.get("appointment_id"),
+            appointment_seq=int(seq) if seq is not None else None,
+            client_id=e.get("client_id"),
+        )
+        found.append((m, bool(e.get("parked"))))
+    return found

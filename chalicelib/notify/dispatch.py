@@ -12,18 +12,18 @@ conditional claim succeeds sends, so nothing is sent twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import QuietHours
-from chalicelib.domain.messages import VISIT_KINDS, Message, MessageStatus, visit_as_planned
+from chalicelib.domain.messages import BOOKING_PLAN, VISIT_KINDS, Message, MessageStatus, visit_as_planned
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from chalicelib.notify import outbox
-from chalicelib.observability import count_message
+from chalicelib.observability import count_message, logger
 from chalicelib.store import bookings, businesses
 from chalicelib.store import outbox as store
 
@@ -35,12 +35,15 @@ SEND_LEASE = timedelta(minutes=5)
 @dataclass(frozen=True)
 class Handled:
     """What came of handing a message over: sent, skipped, deferred, retry, failed,
-    fanned_out (a webhook event turned into its deliveries),
+    fanned_out (a webhook event turned into its deliveries), expanded (a booking's plan
+    item turned into its messages, those due sent at once: `then`),
     taken (another sender won the claim) or held (another sender has it in hand right
     now, or got to it first: nothing to count); and why."""
 
     outcome: str
     reason: str | None = None
+    # A booking's plan item expanded: what came of the messages it sent at once.
+    then: tuple[Handled, ...] = field(default=())
 
 
 def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
@@ -65,6 +68,8 @@ def send_once(m: Message, now: datetime) -> Handled:
     """Send a due message if this caller wins its claim (a conditional write); record
     what came of it. A reminder or feedback request is re-checked against its visit."""
     kind, channel = m.kind, m.channel
+    if kind == BOOKING_PLAN:
+        return _expand(m, now)
     if channel == WEBHOOK_CHANNEL:  # an event to fan out, or one endpoint's copy
         from chalicelib.notify import webhooks
 
@@ -104,6 +109,12 @@ def send_once(m: Message, now: datetime) -> Handled:
         return _skipped(m, "recently_asked", now)
     if result == store.Claim.STALE:
         return _skipped(m, "appointment_changed", now)
+    return _send_claimed(claimed, now)
+
+
+def _send_claimed(claimed: Message, now: datetime) -> Handled:
+    """Send a message this caller holds the lease on, and record what came of it."""
+    kind, channel, m = claimed.kind, claimed.channel, claimed
     attempt = outbox.attempt(claimed, now)
     [done] = store.record_outcomes([(claimed, attempt)], now, outbox.backoff)
     if attempt.status == "sent" and kind in VISIT_KINDS and m.appointment_id:
@@ -113,3 +124,25 @@ def send_once(m: Message, now: datetime) -> Handled:
         name = "failed"  # out of attempts
     count_message(name, channel, kind)
     return Handled(name, attempt.error if name != "sent" else None)
+
+
+def _expand(plan: Message, now: datetime) -> Handled:
+    """A booking's plan item becomes its messages (once: a conditional transaction that
+    also holds its confirmations for this caller, who sends them at once: their stream
+    records do not even reach the trigger). Its webhook event is fanned out from its own
+    record (or by the sweeper), reminders wait for their time, parked confirmations for a
+    payment; a confirmation whose send fails here is retried with backoff, or by the
+    sweeper once its lease ends if this caller dies."""
+    messages = store.expand_plan(plan, now, SEND_LEASE)
+    if messages is None:
+        return Handled("taken")
+    then = []
+    for m in messages:
+        if m.status != MessageStatus.SENDING.value:
+            continue
+        try:
+            then.append(_send_claimed(m, now))
+        except Exception:
+            logger().exception("message failed after its plan was expanded", extra={"message_key": m.key})
+            then.append(Handled("errors"))
+    return Handled("expanded", then=tuple(then))

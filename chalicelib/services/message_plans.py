@@ -112,14 +112,16 @@ def booking_event(
     now: datetime,
     previous_start: datetime | None = None,
     invite: bool | None = None,
+    base: dict[str, Any] | None = None,
 ) -> list[PlannedMessage]:
     """One message per channel the client gave: email and/or SMS. `invite` (a
     cancellation by the salon): True asks her to choose a new time with the booking link
-    pre-filled (same service and staff member); False leaves the link out."""
+    pre-filled (same service and staff member); False leaves the link out. `base`: the
+    booking's context, made once for all its messages."""
     recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
     if not recipients:
         return []
-    context = booking_context(b, appt, client_name, previous_start)
+    context = dict(base) if base is not None else booking_context(b, appt, client_name, previous_start)
     if kind == "confirmation" and appt.awaiting_confirmation and appt.hold_until is not None:
         # Held until she confirms: the message carries the only confirmation link.
         context["confirm_url"] = links.hold_url(links.hold_token(b.id, appt.id, appt.end))
@@ -153,7 +155,13 @@ def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:
 
 
 def reminders(
-    b: Business, appt: Appointment, client_name: str, phone: str | None, email: str | None, now: datetime
+    b: Business,
+    appt: Appointment,
+    client_name: str,
+    phone: str | None,
+    email: str | None,
+    now: datetime,
+    base: dict[str, Any] | None = None,
 ) -> list[PlannedMessage]:
     """The visit's reminders by the business's plan, on the channels the client gave."""
     if appt.reminders_off:
@@ -163,7 +171,7 @@ def reminders(
     planned = reminder_rules.plan(cfg.reminders, cfg.quiet_hours, cfg.tz, appt.start, now, set(recipients))
     if not any(p.send_at for p in planned):
         return []
-    context = booking_context(b, appt, client_name)
+    context = dict(base) if base is not None else booking_context(b, appt, client_name)
     context["reminders_off_url"] = context["manage_url"] + "#reminders"
     context["visit_start_utc"] = iso_utc(appt.start)
     # The plan was made with these; the sweeper re-applies them to a late send without
@@ -194,7 +202,12 @@ def feedback_key(appt: Appointment) -> str:
 
 
 def feedback_request(
-    b: Business, appt: Appointment, client_name: str, phone: str | None, email: str | None
+    b: Business,
+    appt: Appointment,
+    client_name: str,
+    phone: str | None,
+    email: str | None,
+    base: dict[str, Any] | None = None,
 ) -> list[PlannedMessage]:
     """The request for a rating after the visit: email with five one-click star links,
     or an SMS with one link when there is no email. Planned with the booking; the sweeper
@@ -202,7 +215,7 @@ def feedback_request(
     channel, recipient = ("email", email) if email else ("sms", sms_to(b, phone))
     if not recipient:
         return []
-    context = booking_context(b, appt, client_name)
+    context = dict(base) if base is not None else booking_context(b, appt, client_name)
     token = links.feedback_token(b.id, appt.id, appt.end)
     context.update(
         visit_start_utc=iso_utc(appt.start),

@@ -46,12 +46,13 @@ def send_new(records: Iterable[tuple[str, dict[str, Any] | None]], now: datetime
         else:
             due.append(m)
 
-    def one(m: Message) -> str:
+    def one(m: Message) -> list[str]:
         try:
-            return dispatch.send_once(m, now).outcome
+            handled = dispatch.send_once(m, now)
         except Exception:
             logger().exception("message failed in outbox stream", extra={"message_key": m.key})
-            return "errors"
+            return ["errors"]
+        return [h.outcome for h in (handled, *handled.then)]  # a booking's plan: its messages too
 
     # Webhook events together: their fan-outs share transactions and their first
     # attempts' outcomes one write (notify/webhooks.py send_events).
@@ -66,8 +67,10 @@ def send_new(records: Iterable[tuple[str, dict[str, Any] | None]], now: datetime
 
     workers = min(get_settings().send_workers, len(due))
     if workers <= 1:
-        outcomes.update(one(m) for m in due)
+        for m in due:
+            outcomes.update(one(m))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes.update(pool.map(one, due))
+            for done in pool.map(one, due):
+                outcomes.update(done)
     return dict(outcomes)

@@ -24,6 +24,7 @@ from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch
 from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
+from chalicelib.domain.ids import id_for_key
 from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
@@ -34,7 +35,6 @@ from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem
 from chalicelib.store.tx import Tx, TxFailed
 
 T = TypeVar("T")
-IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 class IdempotentReplay(Exception):
@@ -67,6 +67,13 @@ class MeterChanged(SheetChanged):
 
 
 # --- appointments ------------------------------------------------------------------
+def appointment_id_for(business_id: str, idempotency_key: str) -> str:
+    """The id of the booking a request with this Idempotency-Key makes: the appointment
+    is the key's record (put with attribute_not_exists, it also says "this key was used"),
+    so a keyed booking needs no item of its own for it."""
+    return id_for_key(business_id, idempotency_key)
+
+
 def to_item(a: Appointment) -> AppointmentItem:
     item = AppointmentItem(
         keys.biz(a.business_id),
@@ -237,11 +244,20 @@ def read_for_booking(
     contact = [(kind, value) for kind, value in (("phone", phone), ("email", email)) if value]
     contact_keys = {kind: (keys.biz(business_id), keys.client_key_sk(kind, value)) for kind, value in contact}
     sheet_keys = [daysheets.key_of(business_id, staff, day) for staff, day in sorted(set(sheets))]
-    idem_key = (keys.idem_pk(business_id, idempotency[0]), keys.IDEM_SK) if idempotency else None
+    # A keyed request's appointment has the key's id: found, it is the replay. (The
+    # records of before, IDEM#, are read too until their TTL has removed them.)
+    idem_keys = (
+        [
+            (keys.biz(business_id), keys.appt_sk(appointment_id_for(business_id, idempotency[0]))),
+            (keys.idem_pk(business_id, idempotency[0]), keys.IDEM_SK),
+        ]
+        if idempotency
+        else []
+    )
     meter_keys = [limits.key_of(business_id, kind, subject) for kind, subject in meters]
     waiting_keys = waitlist.contact_keys(business_id, phone, email)
     found = db.batch_get(
-        [*contact_keys.values(), *sheet_keys, *([idem_key] if idem_key else []), *meter_keys, *waiting_keys.values()],
+        [*contact_keys.values(), *sheet_keys, *idem_keys, *meter_keys, *waiting_keys.values()],
         consistent=True,
     )
 
@@ -250,8 +266,11 @@ def read_for_booking(
         return ClientKeyItem.from_raw_data(raw).client_id if raw else None
 
     replay = None
-    if idem_key and idem_key in found:
-        stored = IdempotencyItem.from_raw_data(found[idem_key])
+    if idem_keys and idem_keys[0] in found:
+        made = AppointmentItem.from_raw_data(found[idem_keys[0]])
+        replay = IdempotentReplay(made.appointment_id, made.idem_hash or "")
+    elif idem_keys and idem_keys[1] in found:
+        stored = IdempotencyItem.from_raw_data(found[idem_keys[1]])
         replay = IdempotentReplay(stored.appointment_id, stored.body_hash)
     return BookingRead(
         client=ClientMatch(by_phone=client_of("phone"), by_email=client_of("email")),
@@ -269,10 +288,10 @@ def pause_before_retry(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.01 * (2**attempt)))
 
 
-def _take_time(tx: Tx, appt: Appointment, days: Sequence[date], sheets: Sheets) -> None:
+def _take_time(tx: Tx, appt: Appointment, days: Sequence[date], sheets: Sheets, calendar_later: bool = False) -> None:
     taken = Taken(appointment_ref(appt.id), appt.start, appt.occupied_until)
     for day in days:
-        daysheets.take(tx, sheets.get(appt.staff_id, day), taken)
+        daysheets.take(tx, sheets.get(appt.staff_id, day), taken, calendar_later=calendar_later)
 
 
 def _free_time(tx: Tx, appt: Appointment, days: Sequence[date]) -> None:
@@ -293,7 +312,6 @@ def create_booking(
     messages: Sequence[PlannedMessage],
     idempotency: tuple[str, str] | None,
     now: datetime,
-    lease: timedelta | None = None,
     later: Sequence[PlannedMessage] = (),
     welcome: Reward | None = None,
     today: date | None = None,
@@ -301,12 +319,13 @@ def create_booking(
     meter_entry: Entry | None = None,
     meter_window: timedelta = timedelta(hours=24),
     parked: Sequence[PlannedMessage] = (),
-) -> list[Message]:
+) -> None:
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
-    them here), with the client and its confirmations, in one transaction; with the
-    reward it redeems (`appt.reward_id`, valid on the local day `today`) or the welcome
-    perk of a referred new client. The confirmations: pending for the outbox stream, or
-    with `lease`, held by the caller to send itself."""
+    them here), with the client and its plan item (its confirmations `messages`, the
+    `later` reminders and feedback request, the `parked` confirmations of a booking held
+    while she pays, its webhook event), in one transaction; with the reward it redeems
+    (`appt.reward_id`, valid on the local day `today`) or the welcome perk of a referred
+    new client."""
     if sheets is None:
         sheets = daysheets.read(appt.business_id, [(appt.staff_id, d) for d in days])
     tx = Tx(AppointmentItem)
@@ -314,39 +333,32 @@ def create_booking(
         rewards.welcome(tx, welcome)
     elif appt.reward_id:
         rewards.redeem(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, today or now.date(), now)
-    tx.put(to_item(appt), "appointment", condition=AppointmentItem.pk.does_not_exist())
-    _take_time(tx, appt, days, sheets)
-    if idempotency:
-        key, body_hash = idempotency
-        tx.put(
-            IdempotencyItem(
-                keys.idem_pk(appt.business_id, key),
-                keys.IDEM_SK,
-                body_hash=body_hash,
-                appointment_id=appt.id,
-                expires_at=now + IDEMPOTENCY_TTL,
-            ),
-            "idempotency",
-            condition=IdempotencyItem.pk.does_not_exist(),
-        )
+    item = to_item(appt)
+    if idempotency:  # its id is the key's (appointment_id_for): the record of the key
+        item.idem_hash = idempotency[1]
+    tx.put(item, "appointment", condition=AppointmentItem.pk.does_not_exist())
+    _take_time(tx, appt, days, sheets, calendar_later=True)  # the plan item moves her calendar
     found_by = clients.on_booking(tx, client, now)
     if meter_entry is not None:  # counted on the limits' meters as they were read
         for meter in meters:
             limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
-    sent = outbox.queue(tx, messages, now, lease)
-    outbox.queue(tx, later, now)  # reminders: pending until due
-    # Its webhooks: one outbox item in this transaction (no extra request).
+    # Every message it plans — the confirmations (parked while she pays), the reminders,
+    # the feedback request and its webhook event — and its calendar version: one outbox
+    # item, expanded by its sender right after the commit (store/outbox.py put_plan).
     new_client = events.client_created(appt.business_id, appt.client_id, appt.source, now) if client.is_new else None
-    webhooks.emit(tx, appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id)
-    outbox.queue(tx, parked, now, parked=True)  # a held booking's confirmations: once paid
+    event = webhooks.event_planned(
+        appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id
+    )
+    planned = [*((m, False) for m in (*messages, *later)), *((m, True) for m in parked), (event, False)]
+    outbox.put_plan(
+        tx, appt.id, appt.client_id, appt.business_id, planned, now, calendar=appt.staff_id, search_tokens=found_by
+    )
     try:
         tx.commit()
     except TxFailed as err:
-        if "idempotency" in err.failed and idempotency:
-            stored = IdempotencyItem.get(
-                keys.idem_pk(appt.business_id, idempotency[0]), keys.IDEM_SK, consistent_read=True
-            )
-            raise IdempotentReplay(stored.appointment_id, stored.body_hash) from err
+        if "appointment" in err.failed and idempotency:  # the same key, committed first
+            made = AppointmentItem.get(keys.biz(appt.business_id), keys.appt_sk(appt.id), consistent_read=True)
+            raise IdempotentReplay(made.appointment_id, made.idem_hash or "") from err
         if daysheets.SHEET in err.failed:
             raise SheetChanged() from err
         if limits.METER in err.failed:
@@ -358,8 +370,6 @@ def create_booking(
         if err.conflict:
             raise Contended() from err
         raise
-    clients.search_after_booking(client, found_by)
-    return sent
 
 
 def transact_with_retry(fn: Callable[[], T], attempts: int = 4) -> T:

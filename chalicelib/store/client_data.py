@@ -14,7 +14,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.domain.clients import Client
-from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
+from chalicelib.domain.messages import BOOKING_PLAN, OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
 from chalicelib.store import clients, db, keys, outbox, search, webhooks
@@ -43,9 +43,10 @@ def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) ->
 
 def messages(business_id: str, client_id: str) -> list[Message]:
     """The messages about the client (her history as the owner sees it; webhook events
-    are not messages to her)."""
+    are not messages to her, and a booking's plan item is its messages before they are
+    put in: seconds)."""
     found = _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)
-    return [outbox.to_message(m) for m in found if m.kind != WEBHOOK_EVENT]
+    return [outbox.to_message(m) for m in found if m.kind not in (WEBHOOK_EVENT, BOOKING_PLAN)]
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.timeutil import parse_utc
-from chalicelib.observability import logger
 from chalicelib.store import db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
@@ -252,9 +251,9 @@ def all_clients(business_id: str) -> Iterator[Client]:
 def on_booking(tx: Tx, c: BookedClient, now: datetime) -> frozenset[str]:
     """A booking's writes on its client, in its transaction: a new profile with her
     contact keys, or her counters, latest activity, new contacts and consent. Returns
-    the search tokens she gains (a new client's, a newly linked contact's): written
-    after the commit (search_after_booking), not in the transaction, so a new client's
-    booking stays within its item budget."""
+    the search tokens she gains (a new client's, a newly linked contact's): put by the
+    booking's plan item when its sender expands it (store/outbox.expand_plan), not in
+    the booking's transaction, so a new client's booking stays within its item budget."""
     pk = keys.biz(c.business_id)
     consent = consent_map(Consent(True, now, c.consent_source)) if c.marketing_granted else None
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on.isoformat()) if c.erase_on else None
@@ -313,19 +312,6 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> frozenset[str]:
                 condition=ClientKeyItem.pk.does_not_exist(),
             )
     return found_by
-
-
-def search_after_booking(c: BookedClient, tokens: frozenset[str]) -> None:
-    """The search keys a committed booking gave its client, beside the transaction (as
-    an import's are): a key only says "look at this client", so one written a moment
-    after her profile is harmless. A booking is never undone for them: if they cannot
-    be written, `rebook_cli index-client-search` puts them (repeatable)."""
-    if not tokens:
-        return
-    try:
-        search.put_now(c.business_id, c.client_id, tokens)
-    except Exception:
-        logger().exception("search keys not written", extra={"client_id": c.client_id})
 
 
 def consent_actions(consent: ConsentMap) -> list[Action]:

@@ -80,7 +80,7 @@ def in_range(business_id: str, first: date, last: date, consistent: bool = False
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _calendar_moved(tx: Tx, business_id: str, staff_id: str) -> None:
+def calendar_moved(tx: Tx, business_id: str, staff_id: str) -> None:
     """Move the staff member's calendar version in the transaction that writes her sheet:
     every change her calendar shows writes a sheet, so the version says "changed" exactly
     when her calendar feed would differ (its ETag; the business feed's is all of them)."""
@@ -117,15 +117,18 @@ def calendar_versions(business_id: str, staff_id: str | None = None) -> dict[str
     return {i.sk.removeprefix(keys.CALENDAR_VERSION_PREFIX): int(i.v or 0) for i in found}
 
 
-def take(tx: Tx, sheet: DaySheet, taken: Taken, *more: Taken, in_feed: bool = True) -> None:
+def take(
+    tx: Tx, sheet: DaySheet, taken: Taken, *more: Taken, in_feed: bool = True, calendar_later: bool = False
+) -> None:
     """Write `taken` (and `more`) on the sheet as it was read: the transaction fails (role
     "sheet") if anyone wrote on the sheet since, and the caller reads it again. Time off
-    (`in_feed` False) is not in the calendar feeds: it leaves their version alone."""
+    (`in_feed` False) is not in the calendar feeds: it leaves their version alone; a new
+    booking (`calendar_later`) has its plan item move it (store/outbox.expand_plan)."""
     pk, sk = key_of(sheet.business_id, sheet.staff_id, sheet.day)
     expires = datetime.combine(sheet.day, datetime.min.time()) + SHEET_RETENTION
     every = (taken, *more)
-    if in_feed:
-        _calendar_moved(tx, sheet.business_id, sheet.staff_id)
+    if in_feed and not calendar_later:
+        calendar_moved(tx, sheet.business_id, sheet.staff_id)
     if sheet.version == 0:
         item = DaySheetItem(pk, sk, taken={t.ref: encode(t.start, t.end) for t in every}, v=1)
         item.expires_at = expires.replace(tzinfo=taken.start.tzinfo)
@@ -145,7 +148,7 @@ def touch(tx: Tx, business_id: str, staff_id: str, day: date) -> None:
     starts empty, as `take` expects."""
     pk, sk = key_of(business_id, staff_id, day)
     expires = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + SHEET_RETENTION
-    _calendar_moved(tx, business_id, staff_id)
+    calendar_moved(tx, business_id, staff_id)
     tx.update(
         DaySheetItem(pk, sk),
         [
@@ -163,7 +166,7 @@ def release(tx: Tx, business_id: str, staff_id: str, day: date, ref: str, *more:
     its own."""
     pk, sk = key_of(business_id, staff_id, day)
     if in_feed:
-        _calendar_moved(tx, business_id, staff_id)
+        calendar_moved(tx, business_id, staff_id)
     tx.update(
         DaySheetItem(pk, sk),
         [*(DaySheetItem.taken[r].remove() for r in (ref, *more)), DaySheetItem.v.add(1)],

@@ -120,10 +120,16 @@ def _unpaid() -> Condition:
 def for_pay(
     business_id: str, appointment_id: str, message_keys: Sequence[str] = ()
 ) -> tuple[Appointment | None, list[Message]]:
-    """The booking and its parked confirmations (by their keys): one BatchGetItem."""
+    """The booking and its parked confirmations (by their keys): one BatchGetItem. If
+    the booking's plan item is still there (its sender has not got to it yet), it is
+    expanded first, so that its parked confirmations exist to be released or dropped."""
     appt_key = (keys.biz(business_id), keys.appt_sk(appointment_id))
     msg_keys = [(keys.biz(business_id), keys.msg_sk(k)) for k in message_keys]
-    found = db.batch_get([appt_key, *msg_keys], consistent=True)
+    plan_key = (keys.biz(business_id), keys.msg_sk(outbox.plan_key(appointment_id)))
+    found = db.batch_get([appt_key, *msg_keys, plan_key], consistent=True)
+    if plan_key in found:
+        outbox.expand_plan(outbox.to_message(MessageItem.from_raw_data(found[plan_key])))
+        found = db.batch_get([appt_key, *msg_keys], consistent=True)
     appt = bookings.to_appointment(AppointmentItem.from_raw_data(found[appt_key])) if appt_key in found else None
     parked = [
         m

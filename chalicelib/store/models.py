@@ -228,6 +228,8 @@ class AppointmentItem(Base):
     hold_for = UnicodeAttribute(null=True)  # what for: domain.booking.HoldFor (none: confirmation)
     hold_confirmed_at = UTCDateTimeAttribute(null=True)  # she confirmed it by her link
     payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
+    # The body hash of the Idempotency-Key request that made it (its id comes from the key).
+    idem_hash = UnicodeAttribute(null=True)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -307,7 +309,9 @@ class TimeOffItem(Base):
 
 
 class IdempotencyItem(Base):
-    """IDEM#<biz>#<key> / IDEM: the Idempotency-Key of a booking request (TTL 24 h)."""
+    """IDEM#<biz>#<key> / IDEM: the Idempotency-Key of a booking request (TTL 24 h).
+    No longer written (a keyed booking's id comes from its key); read until the last
+    ones expire."""
 
     body_hash = UnicodeAttribute()
     appointment_id = UnicodeAttribute()

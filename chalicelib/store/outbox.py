@@ -8,7 +8,7 @@ status, so the mapper sets them and no caller ever names them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -19,6 +19,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.messages import (
+    BOOKING_PLAN,
     OPEN_STATUSES,
     Message,
     MessageStatus,
@@ -26,11 +27,13 @@ from chalicelib.domain.messages import (
     PlannedMessage,
     VisitAsPlanned,
     after_attempt,
+    plan_context,
+    planned_in,
     queued,
 )
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.webhooks import DELIVERY_LOG_KEPT, WEBHOOK_DELIVERY
-from chalicelib.store import clients, db, keys
+from chalicelib.store import clients, daysheets, db, keys, search
 from chalicelib.store.models import AppointmentItem, ClientItem, MessageItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -123,6 +126,97 @@ def put(tx: Tx, messages: Sequence[Message], role: str = "message") -> None:
     once: freed time the change's own request processes at once (services/waitlist/refill.py)."""
     for m in messages:
         tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
+
+
+# --- a booking's plan: one item for all its messages -----------------------------------------
+# A booking's transaction holds one outbox item for every message it plans (the
+# confirmations, parked or not, the reminders, the feedback request, its webhook event)
+# instead of one item each, so its items do not grow with the plan (issue 19: at most 10).
+# The item is pending and due at once: the outbox stream gets it right after the commit
+# (the sweeper if it cannot) and expands it (expand_plan) in one transaction conditioned
+# on it still being there, so its messages are put exactly once; they are then sent like
+# any other message (claimed one by one).
+def plan_key(appointment_id: str) -> str:
+    return f"{appointment_id}#plan"
+
+
+def put_plan(
+    tx: Tx,
+    appointment_id: str,
+    client_id: str | None,
+    business_id: str,
+    messages: Sequence[tuple[PlannedMessage, bool]],
+    now: datetime,
+    calendar: str | None = None,
+    search_tokens: Iterable[str] = (),
+) -> Message:
+    """Put a booking's plan item inside its transaction `tx`: `messages` (each with
+    whether it is parked until a payment); `calendar`, the staff member whose calendar
+    version the expansion moves (her feeds' ETag: seconds after the booking, not in it);
+    `search_tokens`, the search keys the client gains (a new client's, a newly linked
+    contact's), put by the expansion: neither is a request of the booking's own."""
+    context = plan_context(messages, calendar)
+    if search_tokens:
+        context["search"] = sorted(search_tokens)
+    plan = queued(
+        PlannedMessage(
+            key=plan_key(appointment_id),
+            kind=BOOKING_PLAN,
+            channel="plan",
+            recipient="outbox",
+            locale="en",
+            context=context,
+            due_at=now,
+            business_id=business_id,
+            appointment_id=appointment_id,
+            client_id=client_id,  # on her timeline (GDPR) while it carries her messages
+        ),
+        now,
+    )
+    tx.put(to_item(plan), "message", condition=MessageItem.pk.does_not_exist())
+    return plan
+
+
+def expand_plan(plan: Message, now: datetime | None = None, lease: timedelta | None = None) -> list[Message] | None:
+    """The plan item becomes its messages (pending, or parked until paid) in one
+    transaction that deletes it on the condition that it is still pending as read, and
+    moves the calendar version it names. With `lease`, the email and SMS due at `now`
+    (its confirmations) are written held by the caller, who sends them at once (the
+    sweeper after the lease if it could not), as a webhook fan-out writes its deliveries:
+    the transaction is their claim. None if another sender expanded it first (read first:
+    a record handed over twice costs a read, not a cancelled transaction's writes)."""
+    if get_message(plan.business_id, plan.key) is None:
+        return None
+
+    def written(m: PlannedMessage, parked: bool) -> Message:
+        message = queued(m, plan.created_at)
+        if parked:
+            return replace(message, status=MessageStatus.PARKED.value)
+        if lease is not None and now is not None and m.due_at <= now and m.channel in ("email", "sms"):
+            return replace(message, status=_SENDING, lease_until=now + lease, due_at=now + lease)
+        return message
+
+    messages = [written(m, parked) for m, parked in planned_in(plan)]
+    tx = Tx(MessageItem)
+    tx.delete(
+        MessageItem(keys.biz(plan.business_id), keys.msg_sk(plan.key)),
+        "plan",
+        condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == plan.due_at),
+    )
+    for m in messages:
+        tx.put(to_item(m), "message", condition=MessageItem.pk.does_not_exist())
+    staff_id = plan.context.get("calendar")
+    if staff_id:
+        daysheets.calendar_moved(tx, plan.business_id, staff_id)
+    if plan.context.get("search") and plan.client_id:  # a key only says "look at this client"
+        search.put_keys(tx, plan.business_id, plan.client_id, plan.context["search"])
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "plan" in err.failed or err.conflict:
+            return None
+        raise
+    return messages
 
 
 # --- the outbox stream ----------------------------------------------------------------------

@@ -13,7 +13,8 @@ tried again with backoff and jitter; what keeps failing is DatabaseBusy (a 503).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -24,6 +25,21 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.store import db, faults
 
 _ORDER = ("check", "delete", "put", "update")
+# Who wants to hear of every committed transaction (its items' roles): `committed()`.
+_listeners: list[Callable[[list[str]], None]] = []
+
+
+@contextmanager
+def committed() -> Iterator[list[list[str]]]:
+    """The transactions committed meanwhile in this process, each as its items' roles
+    in DynamoDB's order: what the item budgets are checked with (a booking: at most
+    BOOKING_ITEMS, docs/data-model.md)."""
+    seen: list[list[str]] = []
+    _listeners.append(seen.append)
+    try:
+        yield seen
+    finally:
+        _listeners.remove(seen.append)
 
 
 class TxFailed(Exception):
@@ -65,6 +81,10 @@ class Tx:
         self._tx.condition_check(model, hash_key, range_key, condition=condition)
         self._roles["check"].append(role)
 
+    def roles(self) -> list[str]:
+        """Why each item is there, in the order DynamoDB reports on them."""
+        return [role for kind in _ORDER for role in self._roles[kind]]
+
     def __len__(self) -> int:
         return sum(len(v) for v in self._roles.values())
 
@@ -76,6 +96,8 @@ class Tx:
             self._tx._client_request_token = uuid.uuid4().hex
             try:
                 self._tx._commit()
+                for listener in list(_listeners):
+                    listener(self.roles())
                 return
             except TransactWriteError as err:
                 reasons = [r.code if r else None for r in (err.cancellation_reasons or [])]
@@ -83,7 +105,7 @@ class Tx:
                     if faults.is_transient(err):  # botocore already retried it
                         raise faults.DatabaseBusy("transaction", faults.error_code(err)) from err
                     raise
-                roles = [role for kind in _ORDER for role in self._roles[kind]]
+                roles = self.roles()
                 failed = {role for role, code in zip(roles, reasons) if code == "ConditionalCheckFailed"}
                 conflict = any(code == "TransactionConflict" for code in reasons)
                 if failed or not faults.transient_reasons(reasons):

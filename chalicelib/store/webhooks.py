@@ -177,28 +177,35 @@ def disable(e: Endpoint, reason: str, now: datetime, alert: PlannedMessage | Non
 
 
 # --- events -------------------------------------------------------------------------------
-def _event_message(business_id: str, events: Sequence[Event], now: datetime, client_id: str | None) -> Message:
-    return queued(
-        PlannedMessage(
-            key=f"wh#{events[0].id}",
-            kind=WEBHOOK_EVENT,
-            channel=CHANNEL,
-            recipient="endpoints",
-            locale="en",
-            context={"events": [e.as_dict() for e in events]},
-            due_at=now,
-            business_id=business_id,
-            client_id=client_id,  # on her timeline: the GDPR export lists where it went
-        ),
-        now,
+def event_planned(
+    business_id: str, events: Sequence[Event | None], now: datetime, client_id: str | None = None
+) -> PlannedMessage:
+    """A change's events (at most EVENTS_PER_ITEM) as one planned outbox message: what
+    `emit` puts, or what a booking's plan item carries (store/outbox.expand_plan); the
+    amounts in the business's currency either way."""
+    found = priced(business_id, [e for e in events if e is not None])
+    return PlannedMessage(
+        key=f"wh#{found[0].id}",
+        kind=WEBHOOK_EVENT,
+        channel=CHANNEL,
+        recipient="endpoints",
+        locale="en",
+        context={"events": [e.as_dict() for e in found]},
+        due_at=now,
+        business_id=business_id,
+        client_id=client_id,  # on her timeline: the GDPR export lists where it went
     )
+
+
+def _event_message(business_id: str, events: Sequence[Event], now: datetime, client_id: str | None) -> Message:
+    return queued(event_planned(business_id, events, now, client_id), now)
 
 
 def emit(tx: Tx, business_id: str, events: Sequence[Event | None], now: datetime, client_id: str | None = None) -> None:
     """Put the change's events into the outbox inside its transaction `tx`: one item (a
     bulk change such as an import's: one per EVENTS_PER_ITEM events, so that each fans
     out in one transaction)."""
-    found = priced(business_id, [e for e in events if e is not None])
+    found = [e for e in events if e is not None]
     for i in range(0, len(found), EVENTS_PER_ITEM):
         m = _event_message(business_id, found[i : i + EVENTS_PER_ITEM], now, client_id)
         tx.put(outbox.to_item(m), "webhook-event", condition=MessageItem.pk.does_not_exist())

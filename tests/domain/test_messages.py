@@ -12,6 +12,8 @@ from chalicelib.domain.messages import (
     Outcome,
     PlannedMessage,
     after_attempt,
+    plan_context,
+    planned_in,
     queued,
     visit_as_planned,
 )
@@ -69,3 +71,22 @@ def test_a_reminder_needs_its_visit_still_booked_at_the_time_and_reminders_on():
     assert feedback is not None
     assert feedback.statuses == frozenset({"booked", "arrived", "completed"}) and not feedback.reminders_on
     assert visit_as_planned(replace(reminder, kind="confirmation")) is None
+
+
+def test_a_booking_plan_gives_back_every_message_it_carries_each_context_whole():
+    confirmation = {"business": {"name": "Aurora"}, "start": "12:00", "note": "long hair", "manage_url": "m"}
+    reminder = {**confirmation, "visit_start_utc": "2026-11-25T10:00:00Z"}
+    reminder.pop("note")  # what a later message leaves out is left out again
+    feedback = {**confirmation, "start": "moved?", "star_urls": ["1", "2"]}
+    event = {"events": [{"type": "booking.created"}]}
+    messages = [
+        (replace(PLANNED, key="c#email", kind="confirmation", context=confirmation, due_at=NOW), False),
+        (replace(PLANNED, key="c#sms", kind="confirmation", channel="sms", context=confirmation, due_at=NOW), True),
+        (replace(PLANNED, context=reminder, appointment_id="a1", appointment_seq=0, client_id="c1"), False),
+        (replace(PLANNED, key="f", kind="feedback_request", context=feedback), False),
+        (replace(PLANNED, key="wh#1", kind="webhook_event", channel="webhook", context=event, due_at=NOW), False),
+    ]
+    stored = plan_context(messages, "aino")
+    assert len(stored["contexts"]) == 4  # the two confirmations share one
+    plan = queued(replace(PLANNED, key="a1#plan", kind="booking_plan", context=stored, due_at=NOW), NOW)
+    assert planned_in(plan) == messages

@@ -86,7 +86,9 @@ def test_racing_requests_book_the_slot_exactly_once(real_stack, dynamodb_local):
             )
         }
     )
-    messages = [i["sk"]["S"] for i in items if i["sk"]["S"].startswith("MSG#")]
+    # The winner's messages ride in its one plan item (expanded by the outbox stream).
+    [plan] = [i for i in items if i["sk"]["S"].startswith("MSG#") and i["sk"]["S"].endswith("#plan")]
+    messages = [m["key"] for m in json.loads(plan["context"]["S"])["messages"]]
     assert sum("#confirmation#" in m for m in messages) == 1  # one SMS confirmation
     assert sum("#reminder-sms-2h#" in m for m in messages) == 1  # and its reminder, planned once
     assert "IDEM" not in kinds

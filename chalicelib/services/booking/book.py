@@ -188,7 +188,7 @@ def _commit(
     it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
-    appt = _appointment(b, req, service, member, match, use, source, now)
+    appt = _appointment(b, req, service, member, match, use, source, now, idem)
     pay = payment_holds.payment_needed(b, service, appt, req) if public else None
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
@@ -249,10 +249,12 @@ def _appointment(
     use: perks.PerkUse | None,
     source: str,
     now: datetime,
+    idem: tuple[str, str] | None = None,
 ) -> Appointment:
     price, discount = perks.booking_price(service.price_cents, use)
     return Appointment(
-        id=new_id(),
+        # A keyed request's id comes from its key: the appointment is the key's record.
+        id=bookings.appointment_id_for(b.id, idem[0]) if idem else new_id(),
         business_id=b.id,
         client_id=match.client_id or new_id(),
         service_id=service.id,
@@ -298,9 +300,10 @@ def _messages(
     `sms` False: none by SMS (email still goes)."""
     c = req.client
     phone = c.phone if sms else None
-    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now)
-    later = message_plans.reminders(b, appt, c.name, phone, c.email, now)
-    later += message_plans.feedback_request(b, appt, c.name, phone, c.email)
+    base = message_plans.booking_context(b, appt, c.name)  # its links signed once for all
+    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now, base=base)
+    later = message_plans.reminders(b, appt, c.name, phone, c.email, now, base=base)
+    later += message_plans.feedback_request(b, appt, c.name, phone, c.email, base=base)
     return confirmations, later
 
 
