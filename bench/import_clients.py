@@ -18,7 +18,6 @@ import argparse
 import base64
 import json
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
+from scripts.dynamodb_local import free_ports
 from scripts.local_stack import LocalStack, http_status
 
 HEADER = "Nimi;Puhelin;Sähköposti;Syntymäpäivä;Käyntipäivä;Palvelu;Hinta;Työntekijä;Lisätiedot"
@@ -40,12 +40,6 @@ SERVICES = [
 STAFF = ["Aino", "Mikko", "Sanna", "Kaisa"]
 FIRST = ["Maija", "Liisa", "Anna", "Aino", "Pekka", "Juha", "Sari", "Tiina", "Ville", "Elina", "Jussi", "Äijä"]
 LAST = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Hämäläinen", "Laine", "Heikkinen", "Koskinen", "Järvinen"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def generate(rows: int, today: date, rng: random.Random) -> tuple[str, dict[str, int]]:
@@ -132,7 +126,7 @@ def main() -> None:
     print(f"file: {args.rows} rows, {len(text.encode('cp1252')) / 1e6:.2f} MB (cp1252), {made}")
 
     local_dir = Path(tempfile.mkdtemp(prefix="rebook-bench-import-"))
-    stack = LocalStack(free_port(), free_port(), free_port(), local_dir=local_dir)
+    stack = LocalStack(*free_ports(3), local_dir=local_dir)
     try:
         stack.start()
         stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 120, "the API")

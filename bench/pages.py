@@ -18,7 +18,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from scripts.dynamodb_local import free_port
+from scripts.dynamodb_local import free_ports
 from scripts.local_stack import LocalStack, http_status
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
@@ -71,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    stack = LocalStack(free_port(), free_port(), free_port(), local_dir=Path(tempfile.mkdtemp(prefix="rebook-bench-")))
+    stack = LocalStack(*free_ports(3), local_dir=Path(tempfile.mkdtemp(prefix="rebook-bench-")))
     try:
         stack.start()
         stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 90, "the API")

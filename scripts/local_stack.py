@@ -33,7 +33,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from chalicelib.auth.local_keys import LOCAL_AUDIENCE, LOCAL_ISSUER
-from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_port, port_is_free, stop_process_group
+from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_ports, port_is_free, stop_process_group
 from scripts.localstripe_server import LocalStripe
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -256,7 +256,8 @@ class LocalStack:
         # localstripe (GPL, its own process): the Stripe API, Stripe.js's stand-in and
         # signed webhooks, on a port of its own (REBOOK_STRIPE_PORT, else any free one);
         # ready before the API server starts, which reads its address from the env.
-        stripe_port = int(os.environ.get("REBOOK_STRIPE_PORT") or free_port())
+        ours = (self.port, self.ddb_port, self.aws_port)  # the API's is not listening yet
+        stripe_port = int(os.environ.get("REBOOK_STRIPE_PORT") or next(p for p in free_ports(4) if p not in ours))
         logs.mkdir(parents=True, exist_ok=True)
         print(f"Starting localstripe (fake Stripe) on port {stripe_port} ...")
         self.stripe = LocalStripe(stripe_port, log_path=str(logs / "localstripe.log"))

@@ -93,11 +93,11 @@ class Stack:
 @contextmanager
 def running_stack(now: str):
     """`make run`'s stack on free ports and its own data directory, its clock at `now`."""
-    from scripts.dynamodb_local import free_port
+    from scripts.dynamodb_local import free_ports
     from scripts.local_stack import LocalStack, http_status
 
     data = Path(tempfile.mkdtemp(prefix="rebook-browser-"))
-    local = LocalStack(free_port(), free_port(), free_port(), local_dir=data, now=now)
+    local = LocalStack(*free_ports(3), local_dir=data, now=now)
     try:
         local.start()
         url = f"{local.api}/api/v1/businesses/demo"

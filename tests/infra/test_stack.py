@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+# The first test's setup synthesizes three stages and builds the Python 3.12 package
+# (about 40-100 s; several minutes on a busy machine): the timeout is for a hang.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 # In a process of its own: packaging the app (chalice) sets the stage's environment

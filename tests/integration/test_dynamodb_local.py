@@ -9,7 +9,7 @@ import sys
 import boto3
 import pytest
 
-from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_port
+from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_ports
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ def test_taken_port_fails_fast():
 
 def test_local_stack_check_serves_demo_business(tmp_path):
     """`make run` in miniature: the whole stack comes up and serves the demo business."""
-    ports = [str(free_port()) for _ in range(3)]
+    ports = [str(p) for p in free_ports(3)]
     result = subprocess.run(
         [
             sys.executable,

@@ -23,11 +23,11 @@ SLOT = "2026-11-25T12:00:00+02:00"  # Wednesday noon: Aino works
 
 @pytest.fixture(scope="module")
 def stack():
-    from scripts.dynamodb_local import free_port
+    from scripts.dynamodb_local import free_ports
     from scripts.local_stack import LocalStack, http_status
 
     data = Path(tempfile.mkdtemp(prefix="rebook-load-"))
-    local = LocalStack(free_port(), free_port(), free_port(), local_dir=data, now=PIN)
+    local = LocalStack(*free_ports(3), local_dir=data, now=PIN)
     try:
         local.start()
         url = f"{local.api}/api/v1/businesses/demo"
