@@ -177,15 +177,18 @@ def put_plan(
     return plan
 
 
-def expand_plan(plan: Message, now: datetime | None = None, lease: timedelta | None = None) -> list[Message] | None:
+def expand_plan(
+    plan: Message, now: datetime | None = None, lease: timedelta | None = None, *, just_read: bool = False
+) -> list[Message] | None:
     """The plan item becomes its messages (pending, or parked until paid) in one
     transaction that deletes it on the condition that it is still pending as read, and
     moves the calendar version it names. With `lease`, the email and SMS due at `now`
     (its confirmations) are written held by the caller, who sends them at once (the
     sweeper after the lease if it could not), as a webhook fan-out writes its deliveries:
     the transaction is their claim. None if another sender expanded it first (read first:
-    a record handed over twice costs a read, not a cancelled transaction's writes)."""
-    if get_message(plan.business_id, plan.key) is None:
+    a record handed over twice costs a read, not a cancelled transaction's writes;
+    `just_read`: the caller read it consistently a moment ago)."""
+    if not just_read and get_message(plan.business_id, plan.key) is None:
         return None
 
     def written(m: PlannedMessage, parked: bool) -> Message:
