@@ -120,6 +120,21 @@ def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, aws, frozen_now):
     }  # once
 
 
+def test_an_unpaid_hold_running_out_offers_its_time_to_the_waitlist(pay_client, aws, frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+    from tests.waitlist.helpers import join, offer_links
+
+    _, held = book_highlights(pay_client)
+    status, _ = join(
+        pay_client, service="highlights", first="2026-11-25", last="2026-11-25", phone="040 765 4321", email=None
+    )
+    assert status == 201
+    assert offer_links("+358407654321") == []  # held while she pays: nothing to offer yet
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    assert len(offer_links("+358407654321")) == 1  # the time the unpaid hold kept
+
+
 def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, frozen_now):
     from chalicelib.jobs.schedule import JOBS
 
