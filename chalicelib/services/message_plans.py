@@ -102,6 +102,26 @@ def to_client(
     )
 
 
+def about_visit(
+    appt: Appointment, key: str, kind: str, channel: str, recipient: str, context: dict[str, Any], due_at: datetime
+) -> PlannedMessage:
+    """A message about one visit, to its client in the visit's language: tied to the visit
+    as booked (its sequence number), so the sender skips it once the visit changed."""
+    return PlannedMessage(
+        key=key,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        locale=appt.locale,
+        context=context,
+        due_at=due_at,
+        business_id=appt.business_id,
+        appointment_id=appt.id,
+        appointment_seq=appt.seq,
+        client_id=appt.client_id,
+    )
+
+
 def booking_event(
     b: Business,
     appt: Appointment,
@@ -131,22 +151,7 @@ def booking_event(
         if not invite:
             context["book_url"] = None
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
-    return [
-        PlannedMessage(
-            key=keys[ch],
-            kind=kind,
-            channel=ch,
-            recipient=to,
-            locale=appt.locale,
-            context=context,
-            due_at=now,
-            business_id=b.id,
-            appointment_id=appt.id,
-            appointment_seq=appt.seq,
-            client_id=appt.client_id,
-        )
-        for ch, to in recipients.items()
-    ]
+    return [about_visit(appt, keys[ch], kind, ch, to, context, now) for ch, to in recipients.items()]
 
 
 def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:
@@ -178,18 +183,14 @@ def reminders(
     # reading the business config (its cost stays one read per due message).
     context["quiet_hours"] = cfg.quiet_hours.model_dump()
     return [
-        PlannedMessage(
-            key=reminder_key(appt, p.rule_id, p.channel),
-            kind="reminder",
-            channel=p.channel,
-            recipient=recipients[p.channel],
-            locale=appt.locale,
-            context=context,
-            due_at=p.send_at,
-            business_id=b.id,
-            appointment_id=appt.id,
-            appointment_seq=appt.seq,
-            client_id=appt.client_id,
+        about_visit(
+            appt,
+            reminder_key(appt, p.rule_id, p.channel),
+            "reminder",
+            p.channel,
+            recipients[p.channel],
+            context,
+            p.send_at,
         )
         for p in planned
         if p.send_at
@@ -225,18 +226,4 @@ def feedback_request(
         feedback_every_days=b.config.feedback.min_days_between,
     )
     due = feedback_rules.request_time(appt.end, b.config.feedback, b.config.tz)
-    return [
-        PlannedMessage(
-            key=feedback_key(appt),
-            kind="feedback_request",
-            channel=channel,
-            recipient=recipient,
-            locale=appt.locale,
-            context=context,
-            due_at=due,
-            business_id=b.id,
-            appointment_id=appt.id,
-            appointment_seq=appt.seq,
-            client_id=appt.client_id,
-        )
-    ]
+    return [about_visit(appt, feedback_key(appt), "feedback_request", channel, recipient, context, due)]

@@ -144,18 +144,4 @@ def receipt(b: Business, appt: Appointment, m: MoneyRecord, co: rules.Checkout, 
             for v in co.vat
         ],
     }
-    return [
-        PlannedMessage(
-            key=f"{appt.id}#receipt#email",
-            kind="receipt",
-            channel="email",
-            recipient=client.email,
-            locale=appt.locale,
-            context=context,
-            due_at=now,
-            business_id=b.id,
-            appointment_id=appt.id,
-            appointment_seq=appt.seq,
-            client_id=appt.client_id,
-        )
-    ]
+    return [message_plans.about_visit(appt, f"{appt.id}#receipt#email", "receipt", "email", client.email, context, now)]

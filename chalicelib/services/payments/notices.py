@@ -29,18 +29,8 @@ def plan(
     context.update(notice=notice, amount_cents=amount_cents, fee_kind=fee_kind, pay_url=pay_url)
     to = {ch: r for ch, r in (("email", client.email), ("sms", message_plans.sms_to(b, client.phone))) if r}
     return [
-        PlannedMessage(
-            key=f"{appt.id}#payment-{notice}-{fee_kind or 'late'}#{ch}",
-            kind="payment_notice",
-            channel=ch,
-            recipient=recipient,
-            locale=appt.locale,
-            context=context,
-            due_at=now,
-            business_id=b.id,
-            appointment_id=appt.id,
-            appointment_seq=appt.seq,
-            client_id=appt.client_id,
+        message_plans.about_visit(
+            appt, f"{appt.id}#payment-{notice}-{fee_kind or 'late'}#{ch}", "payment_notice", ch, recipient, context, now
         )
         for ch, recipient in to.items()
     ]
