@@ -126,7 +126,8 @@ def main() -> None:
     print(f"file: {args.rows} rows, {len(text.encode('cp1252')) / 1e6:.2f} MB (cp1252), {made}")
 
     local_dir = Path(tempfile.mkdtemp(prefix="rebook-bench-import-"))
-    stack = LocalStack(*free_ports(3), local_dir=local_dir)
+    api_port, ddb_port, aws_port = free_ports(3)
+    stack = LocalStack(api_port, ddb_port, aws_port, local_dir=local_dir)
     try:
         stack.start()
         stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 120, "the API")

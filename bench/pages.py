@@ -71,7 +71,8 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    stack = LocalStack(*free_ports(3), local_dir=Path(tempfile.mkdtemp(prefix="rebook-bench-")))
+    api_port, ddb_port, aws_port = free_ports(3)
+    stack = LocalStack(api_port, ddb_port, aws_port, local_dir=Path(tempfile.mkdtemp(prefix="rebook-bench-")))
     try:
         stack.start()
         stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 90, "the API")

@@ -97,7 +97,8 @@ def running_stack(now: str):
     from scripts.local_stack import LocalStack, http_status
 
     data = Path(tempfile.mkdtemp(prefix="rebook-browser-"))
-    local = LocalStack(*free_ports(3), local_dir=data, now=now)
+    api_port, ddb_port, aws_port = free_ports(3)
+    local = LocalStack(api_port, ddb_port, aws_port, local_dir=data, now=now)
     try:
         local.start()
         url = f"{local.api}/api/v1/businesses/demo"

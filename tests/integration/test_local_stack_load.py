@@ -27,7 +27,8 @@ def stack():
     from scripts.local_stack import LocalStack, http_status
 
     data = Path(tempfile.mkdtemp(prefix="rebook-load-"))
-    local = LocalStack(*free_ports(3), local_dir=data, now=PIN)
+    api_port, ddb_port, aws_port = free_ports(3)
+    local = LocalStack(api_port, ddb_port, aws_port, local_dir=data, now=PIN)
     try:
         local.start()
         url = f"{local.api}/api/v1/businesses/demo"
