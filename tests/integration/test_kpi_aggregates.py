@@ -156,6 +156,8 @@ class Salon:
         for appt_id, b in list(self.booked.items()):
             if appt_id in self.asked or datetime.fromisoformat(b["start"]).date() >= today:
                 continue
+            if b["person"] in self.erased:  # her messages are erased with her, the link in them too
+                continue
             self.asked.add(appt_id)
             found = [
                 m
