@@ -201,6 +201,19 @@ def _write_contacts(
 
 
 # --- writing entries ---------------------------------------------------------------------------
+def _leave(tx: Tx, closed: Entry, role: str = "entry") -> None:
+    """Inside `tx`: the entry as closed (only if it was still open) and its day items gone."""
+    tx.put(_entry_item(closed), role, condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
+    for day in closed.days():
+        tx.delete(
+            WaitDayItem(
+                keys.wait_day_pk(closed.business_id, closed.service_id, day),
+                keys.wait_day_sk(closed.created_at, closed.id),
+            ),
+            "day",
+        )
+
+
 def save_entry(
     entry: Entry,
     contacts: Contacts,
@@ -221,16 +234,7 @@ def save_entry(
     if closes is not None:
         from dataclasses import replace as _replace
 
-        gone = _replace(closes, status=EntryStatus.LEFT.value, updated_at=now or entry.updated_at)
-        tx.put(_entry_item(gone), "closed", condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
-        for day in closes.days():
-            tx.delete(
-                WaitDayItem(
-                    keys.wait_day_pk(closes.business_id, closes.service_id, day),
-                    keys.wait_day_sk(closes.created_at, closes.id),
-                ),
-                "day",
-            )
+        _leave(tx, _replace(closes, status=EntryStatus.LEFT.value, updated_at=now or entry.updated_at), "closed")
         dropped = (closes.id,)
         _write_contacts(tx, entry.business_id, closes_contacts, None, dropped, today)
     days = set(entry.days())
@@ -272,14 +276,7 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
     db.configure()
     closed = replace(entry, status=status, updated_at=now, booked_appointment=appointment_id)
     tx = Tx(WaitlistEntryItem)
-    tx.put(_entry_item(closed), "entry", condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
-    for day in entry.days():
-        tx.delete(
-            WaitDayItem(
-                keys.wait_day_pk(entry.business_id, entry.service_id, day), keys.wait_day_sk(entry.created_at, entry.id)
-            ),
-            "day",
-        )
+    _leave(tx, closed)
     for kind, value in (("phone", entry.phone), ("email", entry.email)):
         if value:
             tx.update(
@@ -302,14 +299,7 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
 
 def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
     tx = Tx(WaitlistEntryItem)
-    tx.put(_entry_item(closed), "entry", condition=WaitlistEntryItem.status == EntryStatus.OPEN.value)
-    for day in entry.days():
-        tx.delete(
-            WaitDayItem(
-                keys.wait_day_pk(entry.business_id, entry.service_id, day), keys.wait_day_sk(entry.created_at, entry.id)
-            ),
-            "day",
-        )
+    _leave(tx, closed)
     webhooks.emit(
         tx,
         entry.business_id,
