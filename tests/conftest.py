@@ -4,7 +4,6 @@ a frozen clock, and Chalice's test client."""
 from __future__ import annotations
 
 import os
-import re
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -21,16 +20,18 @@ import pytest
 # the run; the rest keep their order.
 LONG_FIRST = (
     "tests/integration/test_kpi_aggregates.py",  # 75 played-through days and a recount
-    "tests/browser/",  # the local stack and Chromium; a stack per pinned day
+    "tests/browser/",  # the local stack and Chromium; the pinned days' stack
     "tests/infra/",  # cdk synth and cfn-lint, once for the module
     "tests/contract/test_public_api_fuzz.py",  # Schemathesis: 50 cases and more per operation
     "tests/contract/test_owner_api_fuzz.py",  # Schemathesis: every owner operation on one stage
     "tests/integration/",
 )
 # Tests that share a started component run on one worker, so that it starts once: the
-# browser tests' session stack, each pinned day's stack (test ids "[pin-...]"), the CDK
-# synth, the local tools' mock server. Every other test is a unit of its own.
+# browser tests' session stack, the pinned days' stack, the CDK synth, the local tools'
+# mock server. Every other test is a unit of its own. The first prefix that matches wins.
 SHARED = {
+    # Every pinned day ("[pin-...]") on one stack of its own, apart from the session stack's.
+    "tests/browser/test_dashboard.py::test_the_periods_follow_the_pinned_day[": "browser-pins",
     "tests/browser/test_frontdesk.py": "browser-frontdesk",  # a stack of its own
     "tests/browser/test_settings_ui.py": "browser-settings",  # a stack of its own
     "tests/browser/": "browser",
@@ -43,9 +44,6 @@ SHARED = {
 
 def work_unit(nodeid: str) -> str:
     """The tests xdist must give to one worker together (what they share)."""
-    pin = re.search(r"\[(pin-[\w-]+)\]$", nodeid)
-    if pin:
-        return pin.group(1)
     return next((unit for prefix, unit in SHARED.items() if nodeid.startswith(prefix)), nodeid)
 
 

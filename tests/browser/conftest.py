@@ -7,7 +7,8 @@ test-artifacts/screenshots/; axe-core comes from node_modules (package.json).
 Both clocks are pinned, the stack's (REBOOK_NOW, which only a local stack honours) and
 the browser's: the tests run on the same day whenever they run. PIN is an ordinary
 Wednesday; tests/browser/test_dashboard.py also runs its period checks where periods
-turn, each on a stack of its own.
+turn, on one stack of their own whose clock each moves back to its day, each with a
+business of its own (seed.pinned_day).
 
 Under pytest-xdist the tests on one stack run on one worker, so it starts once (units in
 tests/conftest.py); every stack has its own free ports and data directory."""
@@ -62,11 +63,16 @@ def pytest_collection_modifyitems(items):
 
 
 class Stack:
-    def __init__(self, local):
+    """A running stack as a test sees it: on the day its clock stands at (`now`; the one
+    it started on unless moved: seed.pinned_day) and the business it seeds and signs in to
+    (`business`, a slug: the demo salon unless told)."""
+
+    def __init__(self, local, now: str | None = None, business: str = "demo"):
         self.local = local
         self.api = local.api
         self.env = local.env
-        self.now = datetime.fromisoformat(local.now)  # its clock, stopped there
+        self.now = datetime.fromisoformat(now or local.now)  # its clock, stopped there
+        self.business = business
         # Minutes before `now` (noon) of each visit seed.past_visit writes: an hour and its
         # buffer apart, one staff member's, never overlapping, and nine of them still on
         # the pinned day (the dashboard counts "today's" ratings).

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ALL_IMPACTS, PHONE, new_context, pinned_context, running_stack
 from tests.browser.conftest import check_page as check_any
-from tests.browser.seed import past_visit, stack_env, visit
+from tests.browser.seed import past_visit, pinned_day, stack_env, visit
 from tests.history import HELSINKI
 
 OWNER_ONLY_CHECKED = {
@@ -39,8 +39,9 @@ def check_page(page, name: str) -> None:
 
 
 def accounts(stack) -> dict:
+    """The local accounts of the stack's business, by role."""
     data = json.loads((stack.local.local_dir / "owners.json").read_text())
-    return {a["role"]: a for a in data["accounts"]}
+    return {a["role"]: a for a in data["accounts"] if a["business"] == stack.business}
 
 
 def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
@@ -95,10 +96,10 @@ def view_box(view: str) -> str:
 
 
 def seed(stack) -> dict:
-    """Real data for every view, on the stack's pinned day: a visit today, clients at risk
-    (one without marketing consent) and lapsed, a low rating given through the rating
-    page, and a booking whose confirmation SMS fails for good (moto's SNS says numbers
-    ending in 99 opted out)."""
+    """Real data for every view of the stack's business, on its pinned day: a visit
+    today, clients at risk (one without marketing consent) and lapsed, a low rating
+    given through the rating page, and a booking whose confirmation SMS fails for good
+    (moto's SNS says numbers ending in 99 opted out)."""
     now = stack.now
     # 07:30 local: before opening, so no booking through the public pages can take it.
     early = now.astimezone(HELSINKI).replace(hour=7, minute=30, second=0, microsecond=0)
@@ -131,11 +132,13 @@ def seed(stack) -> dict:
     query = urllib.parse.urlencode(
         {"service": "mens-cut", "from": first.isoformat(), "to": (first + timedelta(days=10)).isoformat()}
     )
-    with urllib.request.urlopen(f"{stack.api}/api/v1/businesses/demo/availability?{query}", timeout=10) as r:
+    with urllib.request.urlopen(
+        f"{stack.api}/api/v1/businesses/{stack.business}/availability?{query}", timeout=10
+    ) as r:
         slots = [(s["id"], s["slots"][-1]) for s in json.load(r)["staff"] if s["slots"]]
     staff, start = slots[-1]
     status, body = post_json(
-        f"{stack.api}/api/v1/businesses/demo/bookings",
+        f"{stack.api}/api/v1/businesses/{stack.business}/bookings",
         {
             "service": "mens-cut",
             "staff": staff,
@@ -524,32 +527,44 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
 
 
 # --- where periods turn ------------------------------------------------------------------
-# The same stack and seed, with both clocks pinned at noon on the last and the first day
-# of a month and of a year, and on the Sundays when Helsinki's clocks go forward and back.
-# Each pin has a stack of its own (its clock is the process's), run by one worker.
+# The same seed, with both clocks pinned at noon on the last and the first day of a month
+# and of a year, and on the Sundays when Helsinki's clocks go forward and back. The pins
+# share one stack (one xdist unit: tests/conftest.py), started on the latest day; each
+# moves its clock back to its own day and seeds a business of its own there
+# (seed.pinned_day), so none sees another's visits or ratings. Latest first: a clock moved
+# back starts none of the stack's scheduled jobs (pinned_day refuses a move forward).
 PERIOD_PINS = {
-    "last-of-year": "2026-12-31T12:00:00+02:00",
-    "first-of-year": "2027-01-01T12:00:00+02:00",
     "dst-forward": "2027-03-28T12:00:00+03:00",
+    "first-of-year": "2027-01-01T12:00:00+02:00",
+    "last-of-year": "2026-12-31T12:00:00+02:00",
     "dst-back": "2026-10-25T12:00:00+02:00",
 }
 
 
+@pytest.fixture(scope="module")
+def pins_stack():
+    """The stack every pin runs on, started on the latest pinned day."""
+    with running_stack(next(iter(PERIOD_PINS.values()))) as stack:
+        yield stack
+
+
 @pytest.fixture(
     scope="module",
-    params=list(PERIOD_PINS.values()),
-    ids=[f"pin-{name}" for name in PERIOD_PINS],  # one xdist unit each (tests/conftest.py)
+    params=list(PERIOD_PINS.items()),
+    ids=[f"pin-{name}" for name in PERIOD_PINS],  # one xdist unit together (tests/conftest.py)
 )
-def pinned(request, browser):
-    """A signed-in owner on a stack seeded on its pinned day."""
-    with running_stack(request.param) as stack:
-        seed(stack)
-        context = new_context(browser, now=request.param)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        sign_in(page, stack)
-        yield stack, page
-        context.close()
+def pinned(request, browser, pins_stack):
+    """A signed-in owner of a business of the pin's own, seeded on its pinned day, with
+    the stack's and the browser's clocks there."""
+    name, now = request.param
+    stack = pinned_day(pins_stack, now, f"pin-{name}")
+    seed(stack)
+    context = new_context(browser, now=now)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, stack)
+    yield stack, page
+    context.close()
 
 
 def month_key(d) -> str:
