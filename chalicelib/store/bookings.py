@@ -261,9 +261,20 @@ def read_for_booking(
         consistent=True,
     )
 
-    def client_of(kind: str) -> str | None:
+    def key_of(kind: str) -> ClientKeyItem | None:
         raw = found.get(contact_keys[kind]) if kind in contact_keys else None
-        return ClientKeyItem.from_raw_data(raw).client_id if raw else None
+        return ClientKeyItem.from_raw_data(raw) if raw else None
+
+    def client_of(kind: str) -> str | None:
+        key = key_of(kind)
+        return key.client_id if key else None
+
+    # A contact's first booking counted on its key (store/limits.py): its meter until put.
+    on_keys = {
+        kind: key.m.as_dict()  # type: ignore[no-untyped-call]
+        for kind in contact_keys
+        if (key := key_of(kind)) is not None and key.m
+    }
 
     replay = None
     if idem_keys and idem_keys[0] in found:
@@ -278,7 +289,7 @@ def read_for_booking(
             business_id, [DaySheetItem.from_raw_data(found[k]) for k in sheet_keys if k in found]
         ),
         replay=replay,
-        meters=limits.meters_from_raw(business_id, list(meters), found),
+        meters=limits.meters_from_raw(business_id, list(meters), found, on_keys),
         waiting=waitlist.contacts_from(waiting_keys, found),
     )
 
@@ -338,20 +349,36 @@ def create_booking(
         item.idem_hash = idempotency[1]
     tx.put(item, "appointment", condition=AppointmentItem.pk.does_not_exist())
     _take_time(tx, appt, days, sheets, calendar_later=True)  # the plan item moves her calendar
-    found_by = clients.on_booking(tx, client, now)
+    key_entries: dict[str, dict[str, str]] = {}
+    first_meters = []
     if meter_entry is not None:  # counted on the limits' meters as they were read
+        keys_put = clients.keys_put_on_booking(client)
         for meter in meters:
-            limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
+            if limits.first_on_key(meter, keys_put):  # on the contact key it puts; the plan puts the meter
+                key_entries[meter.kind] = {appt.id: meter_entry.encode()}
+                first_meters.append(limits.first_meter(meter, appt.id, meter_entry, now, meter_window))
+            else:
+                limits.count(tx, meter, appt.id, meter_entry, now, meter_window)
+    found_by = clients.on_booking(tx, client, now, key_entries)
     # Every message it plans — the confirmations (parked while she pays), the reminders,
-    # the feedback request and its webhook event — and its calendar version: one outbox
-    # item, expanded by its sender right after the commit (store/outbox.py put_plan).
+    # the feedback request and its webhook event — its calendar version and a new
+    # contact's first meter: one outbox item, expanded by its sender right after the
+    # commit (store/outbox.py put_plan).
     new_client = events.client_created(appt.business_id, appt.client_id, appt.source, now) if client.is_new else None
     event = webhooks.event_planned(
         appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id
     )
     planned = [*((m, False) for m in (*messages, *later)), *((m, True) for m in parked), (event, False)]
     outbox.put_plan(
-        tx, appt.id, appt.client_id, appt.business_id, planned, now, calendar=appt.staff_id, search_tokens=found_by
+        tx,
+        appt.id,
+        appt.client_id,
+        appt.business_id,
+        planned,
+        now,
+        calendar=appt.staff_id,
+        search_tokens=found_by,
+        meters=first_meters,
     )
     try:
         tx.commit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
@@ -248,12 +248,26 @@ def all_clients(business_id: str) -> Iterator[Client]:
 
 
 # --- the booking's side -------------------------------------------------------------------
-def on_booking(tx: Tx, c: BookedClient, now: datetime) -> frozenset[str]:
+def keys_put_on_booking(c: BookedClient) -> frozenset[str]:
+    """The kinds of contact key ("phone", "email") a booking by `c` puts (on_booking): a
+    new client's, a newly linked contact's."""
+    return frozenset(
+        kind
+        for kind, value, link in (("phone", c.phone, c.link_phone), ("email", c.email, c.link_email))
+        if value and (c.is_new or link)
+    )
+
+
+def on_booking(
+    tx: Tx, c: BookedClient, now: datetime, key_entries: Mapping[str, Mapping[str, str]] | None = None
+) -> frozenset[str]:
     """A booking's writes on its client, in its transaction: a new profile with her
     contact keys, or her counters, latest activity, new contacts and consent. Returns
     the search tokens she gains (a new client's, a newly linked contact's): put by the
     booking's plan item when its sender expands it (store/outbox.expand_plan), not in
-    the booking's transaction, so a new client's booking stays within its item budget."""
+    the booking's transaction, so a new client's booking stays within its item budget.
+    `key_entries`: per kind of key it puts, the meter entry the key carries (a contact
+    with no meter yet: store/limits.py "A contact's first booking")."""
     pk = keys.biz(c.business_id)
     consent = consent_map(Consent(True, now, c.consent_source)) if c.marketing_granted else None
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on.isoformat()) if c.erase_on else None
@@ -304,10 +318,14 @@ def on_booking(tx: Tx, c: BookedClient, now: datetime) -> frozenset[str]:
             # Booking can grant marketing consent; only an unsubscribe withdraws it.
             actions += consent_actions(consent)
         tx.update(_key(c.business_id, c.client_id), actions, "client", condition=exists())
-    for kind, value, link in (("phone", c.phone, c.link_phone), ("email", c.email, c.link_email)):
-        if value and (c.is_new or link):
+    put = keys_put_on_booking(c)
+    for kind, value in (("phone", c.phone), ("email", c.email)):
+        if value and kind in put:
+            entry = (key_entries or {}).get(kind)
             tx.put(
-                ClientKeyItem(pk, keys.client_key_sk(kind, value), client_id=c.client_id),
+                ClientKeyItem(
+                    pk, keys.client_key_sk(kind, value), client_id=c.client_id, m=dict(entry) if entry else None
+                ),
                 "client",
                 condition=ClientKeyItem.pk.does_not_exist(),
             )

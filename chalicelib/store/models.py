@@ -94,9 +94,13 @@ class ReturnModelItem(Base):
 
 # --- clients -----------------------------------------------------------------------
 class ClientKeyItem(Base):
-    """BIZ#<id> / CKEY#PHONE#<e164> or CKEY#EMAIL#<email> -> client id (uniqueness)."""
+    """BIZ#<id> / CKEY#PHONE#<e164> or CKEY#EMAIL#<email> -> client id (uniqueness).
+    `m`: put by a public booking of a contact that had no meter yet, that booking's
+    meter entry (appointment id -> '<made>-<start>-<sms>', as MeterItem `e`): its meter
+    while the meter item is not written (store/limits.py "A contact's first booking")."""
 
     client_id = UnicodeAttribute()
+    m = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
 
 
 class ConsentMap(MapAttribute[str, Any]):

@@ -8,7 +8,7 @@ status, so the mapper sets them and no caller ever names them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -33,7 +33,7 @@ from chalicelib.domain.messages import (
 )
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.webhooks import DELIVERY_LOG_KEPT, WEBHOOK_DELIVERY
-from chalicelib.store import clients, daysheets, db, keys, search
+from chalicelib.store import clients, daysheets, db, keys, limits, search
 from chalicelib.store.models import AppointmentItem, ClientItem, MessageItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -149,15 +149,20 @@ def put_plan(
     now: datetime,
     calendar: str | None = None,
     search_tokens: Iterable[str] = (),
+    meters: Sequence[Mapping[str, Any]] = (),
 ) -> Message:
     """Put a booking's plan item inside its transaction `tx`: `messages` (each with
     whether it is parked until a payment); `calendar`, the staff member whose calendar
     version the expansion moves (her feeds' ETag: seconds after the booking, not in it);
     `search_tokens`, the search keys the client gains (a new client's, a newly linked
-    contact's), put by the expansion: neither is a request of the booking's own."""
+    contact's), put by the expansion: neither is a request of the booking's own;
+    `meters`, the meters of a new contact the booking counted on her contact keys
+    (store/limits.py first_meter), put by the expansion too."""
     context = plan_context(messages, calendar)
     if search_tokens:
         context["search"] = sorted(search_tokens)
+    if meters:
+        context["meters"] = [dict(m) for m in meters]
     plan = queued(
         PlannedMessage(
             key=plan_key(appointment_id),
@@ -219,6 +224,8 @@ def expand_plan(
         if "plan" in err.failed or err.conflict:
             return None
         raise
+    if plan.context.get("meters"):  # after the commit: the contact keys carry them until then
+        limits.put_first(plan.business_id, plan.context["meters"])
     return messages
 
 

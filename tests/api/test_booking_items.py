@@ -46,9 +46,10 @@ def test_a_new_clients_booking_with_email_sms_and_every_meter_is_within_the_budg
     _listening(aws.id)
     view, roles = _booked(booking_body("2026-11-25T12:00:00+02:00"))
     assert len(roles) <= BOOKING_ITEMS, roles
-    # A new profile with both contact keys, the meters of her phone, email and IP — and
-    # one outbox item for all she will get. The Idempotency-Key names the appointment.
-    assert roles.count("client") == 3 and roles.count("meter") == 3 and "idempotency" not in roles
+    # A new profile with both contact keys (each carrying its contact's first meter
+    # entry), the meter of her IP — and one outbox item for all she will get. The
+    # Idempotency-Key names the appointment.
+    assert roles.count("client") == 3 and roles.count("meter") == 1 and "idempotency" not in roles
     assert view["id"] == bookings.appointment_id_for(aws.id, "k1")
     assert roles.count("message") == 1 and "calendar" not in roles and "webhook-event" not in roles
     plan = outbox.get_message(aws.id, outbox.plan_key(view["id"]))
@@ -64,6 +65,15 @@ def test_a_new_clients_booking_with_email_sms_and_every_meter_is_within_the_budg
     for key in (f"{view['id']}#confirmation#email", f"{view['id']}#confirmation#sms"):
         sent = outbox.get_message(aws.id, key)
         assert sent is not None and sent.status == "sent"
+    # The expansion put her phone's and email's meters, with this booking on them.
+    from chalicelib.domain import limits as rules
+    from chalicelib.store import limits
+
+    body = booking_body("2026-11-25T12:00:00+02:00")["client"]
+    for kind in (rules.PHONE, rules.EMAIL, rules.IP):
+        value = {rules.PHONE: "+358401234567", rules.EMAIL: body["email"], rules.IP: IP}[kind]
+        meter = limits.get(aws.id, kind, rules.subject_hash(aws.id, kind, value))
+        assert meter is not None and list(meter.entries) == [view["id"]], kind
 
 
 def test_a_returning_clients_booking_is_within_the_budget(aws, frozen_now):

@@ -121,6 +121,29 @@ def test_racing_requests_of_one_contact_cannot_pass_the_limit_together(client, a
     assert count_by_prefix(table_items(), "APPT#") == 1
 
 
+def test_a_new_contact_is_counted_before_her_meter_is_written(client, aws, frozen_now):
+    """A new contact's first booking is counted on her contact key until its plan's
+    expansion writes her meter (a second later): a request in between is refused all the
+    same, and the meter it was refused on is on the owner's list of suspected floods."""
+    from chalicelib.domain import limits as rules
+    from chalicelib.store import limits
+    from tests.conftest import drain_outbox
+
+    _set(aws, limits__bookings_per_contact=1)
+    status, first, _ = _raw_book(client, TIMES[0], staff=None, email=None)  # not expanded yet
+    assert status == 201, first
+    subject = rules.subject_hash(aws.id, rules.PHONE, "+358401234567")
+    assert limits.get(aws.id, rules.PHONE, subject) is None  # her key carries the entry
+    status, body, _ = _raw_book(client, TIMES[2], staff=None, email=None)
+    assert status == 429 and "phone number" in body["error"]["message"]
+    assert count_by_prefix(table_items(), "APPT#") == 1
+    [flagged] = limits.flagged(aws.id)
+    assert flagged.subject == subject and list(flagged.entries) == [first["id"]] and flagged.refused == 1
+    drain_outbox()  # the expansion finds her meter there already: it stays as it is
+    meter = limits.get(aws.id, rules.PHONE, subject)
+    assert meter is not None and list(meter.entries) == [first["id"]] and meter.refused == 1
+
+
 # --- pending bookings per contact ---------------------------------------------------------------
 def test_future_bookings_per_contact_are_limited_and_a_cancelled_one_no_longer_counts(client, aws):
     _set(aws, limits__pending_per_contact=2, limits__bookings_per_contact=10)

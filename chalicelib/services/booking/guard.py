@@ -62,7 +62,7 @@ def check(b: Business, meters: Sequence[rules.Meter], now: datetime) -> None:
     if refusal is None:
         return
     meter = next(m for m in meters if m.subject == refusal.subject)
-    meters_store.flag(meter, now)
+    meters_store.flag(meter, now, window(b))
     # Ids only: the business, which limit, which kind of subject (never the contact or IP).
     logger().warning(
         "booking refused by a limit", extra={"business_id": b.id, "limit": refusal.limit, "subject_kind": meter.kind}
