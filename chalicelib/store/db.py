@@ -6,7 +6,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Generic, TypeVar
 
 from chalicelib import aws
@@ -196,12 +196,17 @@ class _ReadAhead(Generic[K, T]):
         return key, future.result()
 
     def hold(self) -> None:
-        """Ask nothing more until `again`; what was asked ahead is asked again then."""
-        for _, _, future in self._window:
-            future.cancel()
+        """Ask nothing more until `again`, and wait for what is being asked: nothing of
+        this reader runs while its caller writes (as when each hour was read in turn)."""
+        asked = [future for _, _, future in self._window if not future.cancel()]
+        wait(asked)
 
-    def again(self) -> None:
-        self._window = deque((key, bucket, self._ask(bucket)) for key, bucket, _ in self._window)
+    def again(self, fresh: bool) -> None:
+        """Go on asking; `fresh`: what was read ahead is asked again too."""
+        self._window = deque(
+            (key, bucket, self._ask(bucket) if fresh or future.cancelled() else future)
+            for key, bucket, future in self._window
+        )
 
 
 def query_buckets(buckets: Iterable[str], query: Callable[[str], Iterable[T]]) -> Iterator[T]:
@@ -212,7 +217,7 @@ def query_buckets(buckets: Iterable[str], query: Callable[[str], Iterable[T]]) -
         while (found := reader.next()) is not None:
             yield from found[1]
     finally:
-        reader.hold()  # a caller that stops early leaves nothing queued behind it
+        reader.hold()  # a caller that stops early leaves nothing queued or running behind it
 
 
 def query_by_hour(
@@ -220,11 +225,13 @@ def query_by_hour(
 ) -> Iterator[tuple[K, list[T]]]:
     """Each hour (as keys.hours_of_buckets gives them, oldest first) with everything
     `query` finds in its partitions. The partitions of the hours that follow are asked
-    while the caller handles one (a catch-up is not a round of waits per hour); what is
-    held is the hour handed over and at most BUCKETS_AHEAD partitions after it.
+    while one is still being read (a catch-up through empty hours is not a round of
+    waits per hour); what is held is the hour handed over and at most BUCKETS_AHEAD
+    partitions after it. While the caller handles an hour that had something, nothing is
+    read: its writes and these reads never overlap, as when each hour was read in turn.
     `writes_ahead`: handling an hour's items may put items into the hours after it (the
-    outbox: a plan's messages); those hours are then asked once the caller comes back
-    for them, never before, as if each hour was asked only when its turn came."""
+    outbox: a plan's messages); what was read of those is then read again, as if each
+    hour was asked only when its turn came."""
     keyed = (((hour, i == len(buckets) - 1), bucket) for hour, buckets in hours for i, bucket in enumerate(buckets))
     reader = _ReadAhead(keyed, query)
     found: list[T] = []
@@ -234,10 +241,10 @@ def query_by_hour(
             found += items
             if not last:
                 continue
-            if found and writes_ahead:
+            if found:  # the caller handles (writes) with nothing read meanwhile
                 reader.hold()
                 yield hour, found
-                reader.again()
+                reader.again(fresh=writes_ahead)
             else:
                 yield hour, found
             found = []
