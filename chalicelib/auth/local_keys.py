@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -35,6 +37,14 @@ def ensure_key(directory: Path) -> tuple[Path, Path]:
     return pem, jwks
 
 
+@lru_cache(maxsize=8)
+def _signing_key(pem: Path, modified_ns: int) -> tuple[Any, str]:
+    """The private key and its kid, loaded once per key file (loading an RSA key checks
+    it, tens of milliseconds: a CLI or test issuing many tokens paid it every time)."""
+    kid = json.loads((pem.parent / "jwks.json").read_text())["keys"][0]["kid"]
+    return serialization.load_pem_private_key(pem.read_bytes(), password=None), kid
+
+
 def issue_token(
     directory: Path,
     business_id: str,
@@ -47,8 +57,8 @@ def issue_token(
     issuer: str | None = None,
     audience: str | None = None,
 ) -> str:
-    pem, jwks = ensure_key(directory)
-    kid = json.loads(jwks.read_text())["keys"][0]["kid"]
+    pem, _ = ensure_key(directory)
+    key, kid = _signing_key(pem, pem.stat().st_mtime_ns)
     now = int(now if now is not None else clock.now().timestamp())
     claims = {
         "sub": user or f"local-{role}-{business_id}",
@@ -62,4 +72,4 @@ def issue_token(
     }
     if staff_id:
         claims["custom:staff_id"] = staff_id
-    return jwt.encode(claims, pem.read_bytes(), algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})

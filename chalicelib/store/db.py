@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
-from typing import Any, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, Generic, TypeVar
 
 from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
@@ -15,9 +16,13 @@ from chalicelib.store import faults, models
 _configured_for: tuple[str, str | None, str] | None = None
 
 T = TypeVar("T")
+K = TypeVar("K")
 # Partitions of a time-bucketed index asked at once: a job catching up after a gap asks
 # one Query per hour and shard (a day is 192), and each mostly waits on the network.
 BUCKETS_IN_FLIGHT = 8
+# Partitions asked ahead of the one the caller is at (their results held until it gets
+# there): the workers stay busy across hour boundaries, and memory stays bounded.
+BUCKETS_AHEAD = 2 * BUCKETS_IN_FLIGHT
 
 
 def configure(settings: Settings | None = None) -> None:
@@ -142,12 +147,106 @@ def batch_get(wanted: list[tuple[str, str]], consistent: bool = False) -> dict[t
     return found
 
 
+# The process's one pool of partition readers: made on first use and kept (a warm
+# Lambda container keeps it between invocations), not a pool and its threads per call.
+# Its tasks only Query; they never wait on the pool themselves, so callers in several
+# threads share it without deadlock (they share its BUCKETS_IN_FLIGHT connections too).
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _bucket_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=BUCKETS_IN_FLIGHT, thread_name_prefix="buckets")
+        return _pool
+
+
+def _forget_pool() -> None:
+    """A forked child has none of its parent's threads: it makes a pool of its own."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+class _ReadAhead(Generic[K, T]):
+    """Partitions asked in order on the process's pool, BUCKETS_IN_FLIGHT at once and at
+    most BUCKETS_AHEAD ahead of the caller; each result is everything `query` found."""
+
+    def __init__(self, keyed: Iterable[tuple[K, str]], query: Callable[[str], Iterable[T]]) -> None:
+        configure()
+        self._pool, self._query = _bucket_pool(), query
+        self._pending = iter(keyed)
+        self._window: deque[tuple[K, str, Future[list[T]]]] = deque()
+
+    def _ask(self, bucket: str) -> Future[list[T]]:
+        return self._pool.submit(lambda: list(self._query(bucket)))
+
+    def next(self) -> tuple[K, list[T]] | None:
+        for key, bucket in self._pending:
+            self._window.append((key, bucket, self._ask(bucket)))
+            if len(self._window) >= BUCKETS_AHEAD:
+                break
+        if not self._window:
+            return None
+        key, _, future = self._window.popleft()
+        return key, future.result()
+
+    def hold(self) -> None:
+        """Ask nothing more until `again`, and wait for what is being asked: nothing of
+        this reader runs while its caller writes (as when each hour was read in turn)."""
+        asked = [future for _, _, future in self._window if not future.cancel()]
+        wait(asked)
+
+    def again(self, fresh: bool) -> None:
+        """Go on asking; `fresh`: what was read ahead is asked again too."""
+        self._window = deque(
+            (key, bucket, self._ask(bucket) if fresh or future.cancelled() else future)
+            for key, bucket, future in self._window
+        )
+
+
 def query_buckets(buckets: Iterable[str], query: Callable[[str], Iterable[T]]) -> Iterator[T]:
     """Everything `query` finds in each partition, several partitions at a time, in the
-    order of `buckets`; at most a few batches of results are held at once."""
-    configure()
-    pending = iter(buckets)
-    with ThreadPoolExecutor(max_workers=BUCKETS_IN_FLIGHT) as pool:
-        while batch := list(islice(pending, BUCKETS_IN_FLIGHT * 4)):
-            for found in pool.map(lambda bucket: list(query(bucket)), batch):
-                yield from found
+    order of `buckets`; at most BUCKETS_AHEAD partitions' results are held at once."""
+    reader = _ReadAhead(((0, bucket) for bucket in buckets), query)
+    try:
+        while (found := reader.next()) is not None:
+            yield from found[1]
+    finally:
+        reader.hold()  # a caller that stops early leaves nothing queued or running behind it
+
+
+def query_by_hour(
+    hours: Iterable[tuple[K, list[str]]], query: Callable[[str], Iterable[T]], *, writes_ahead: bool = False
+) -> Iterator[tuple[K, list[T]]]:
+    """Each hour (as keys.hours_of_buckets gives them, oldest first) with everything
+    `query` finds in its partitions. The partitions of the hours that follow are asked
+    while one is still being read (a catch-up through empty hours is not a round of
+    waits per hour); what is held is the hour handed over and at most BUCKETS_AHEAD
+    partitions after it. While the caller handles an hour that had something, nothing is
+    read: its writes and these reads never overlap, as when each hour was read in turn.
+    `writes_ahead`: handling an hour's items may put items into the hours after it (the
+    outbox: a plan's messages); what was read of those is then read again, as if each
+    hour was asked only when its turn came."""
+    keyed = (((hour, i == len(buckets) - 1), bucket) for hour, buckets in hours for i, bucket in enumerate(buckets))
+    reader = _ReadAhead(keyed, query)
+    found: list[T] = []
+    try:
+        while (step := reader.next()) is not None:
+            (hour, last), items = step
+            found += items
+            if not last:
+                continue
+            if found:  # the caller handles (writes) with nothing read meanwhile
+                reader.hold()
+                yield hour, found
+                reader.again(fresh=writes_ahead)
+            else:
+                yield hour, found
+            found = []
+    finally:
+        reader.hold()

@@ -46,10 +46,11 @@ def run_out_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime
     """The same, an hour of the index at a time (oldest first), read lazily: a job that
     stops between hours knows every hour before was done."""
     lo, hi = keys.between(since, until)
-    for hour, buckets in keys.hours_of_buckets("HOLD", since, until):
-        found = db.query_buckets(
-            buckets, lambda bucket: AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi))
-        )
+    found_by_hour = db.query_by_hour(
+        keys.hours_of_buckets("HOLD", since, until),
+        lambda bucket: AppointmentItem.by_hold.query(bucket, AppointmentItem.g4sk.between(lo, hi)),
+    )
+    for hour, found in found_by_hour:
         yield hour, [bookings.to_appointment(item) for item in found]
 
 

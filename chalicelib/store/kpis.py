@@ -11,6 +11,7 @@ before. Nothing ever reads every appointment.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
@@ -56,22 +57,23 @@ def mark_all(business_id: str, now: datetime) -> int:
 def businesses_marked(until: datetime) -> list[str]:
     """The businesses with clients marked before `until` (the index is eventually
     consistent, so the job leaves the last seconds' marks for its next run): per shard,
-    one Query of one item per business found and one that finds no more. Bounded by
-    the businesses with work, never by their marks."""
-    db.configure()
-    found = []
-    for shard in range(keys.KPI_SHARDS):
+    one Query of one item per business found and one that finds no more, the shards
+    several at a time (db.query_buckets). Bounded by the businesses with work, never by
+    their marks."""
+
+    def marked_in(partition: str) -> Iterator[str]:
         after: str | None = None
         while True:
             condition = ClientItem.g2sk > after if after else None
-            hit = next(iter(ClientItem.by_kpi_change.query(keys.kpi_changes(shard), condition, limit=1)), None)
+            hit = next(iter(ClientItem.by_kpi_change.query(partition, condition, limit=1)), None)
             if hit is None or hit.g2sk is None:
-                break
+                return
             business_id = keys.kpi_mark_business(hit.g2sk)
             if hit.g2sk < keys.kpi_marks_of(business_id, until)[1]:
-                found.append(business_id)
+                yield business_id
             after = keys.after_business(business_id)
-    return found
+
+    return list(db.query_buckets([keys.kpi_changes(shard) for shard in range(keys.KPI_SHARDS)], marked_in))
 
 
 def changed_of(business_id: str, until: datetime, limit: int) -> list[Client]:

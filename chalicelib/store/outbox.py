@@ -311,15 +311,17 @@ class DuePage:
 
 def due_pages(since: datetime, until: datetime, page_size: int = 100) -> Iterator[DuePage]:
     """Messages due in [since, until] across all businesses, a page at a time, oldest
-    hour first: Query gsi3 per hour and shard (an hour's shards at once), read lazily
-    (one hour of a backlog is in memory at a time, never the whole of it)."""
+    hour first: Query gsi3 per hour and shard (several at once, through hours with
+    nothing due without a wait at each: db.query_by_hour), read lazily (one hour of a
+    backlog is in memory at a time, and a few partitions read ahead; never the whole)."""
     db.configure()
     lo, hi = keys.between(since, until)
-    for hour, buckets in keys.due_hours(since, until):
-        found = db.query_buckets(
-            buckets,
-            lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi), page_size=page_size),
-        )
+    found_by_hour = db.query_by_hour(
+        keys.due_hours(since, until),
+        lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi), page_size=page_size),
+        writes_ahead=True,  # sending may put messages due by `until` into a later hour
+    )
+    for hour, found in found_by_hour:
         messages = [to_message(item) for item in found]
         for first in range(0, len(messages), page_size):
             yield DuePage(hour, messages[first : first + page_size])

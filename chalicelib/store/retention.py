@@ -24,10 +24,11 @@ def ended_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, 
     read lazily: a job that stops between hours knows every hour before was done."""
     db.configure()
     lo, hi = keys.between(since, until)
-    for hour, buckets in keys.hours_of_buckets("END", since, until):
-        found = db.query_buckets(
-            buckets, lambda bucket: AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi))
-        )
+    found_by_hour = db.query_by_hour(
+        keys.hours_of_buckets("END", since, until),
+        lambda bucket: AppointmentItem.by_end.query(bucket, AppointmentItem.g3sk.between(lo, hi)),
+    )
+    for hour, found in found_by_hour:
         yield hour, [bookings.to_appointment(item) for item in found]
 
 

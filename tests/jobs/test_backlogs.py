@@ -201,3 +201,43 @@ def test_due_messages_of_one_hour_spread_by_business_and_old_keys_are_still_read
     assert set(read) == every  # the sweeper reads them all with 16 Queries an hour
     old = {keys.hour_bucket("DUE", eight, shard) for shard in range(8)}  # before the change
     assert old <= set(read)
+
+
+def test_a_catch_up_reads_hours_ahead_but_never_while_an_hour_that_had_something_is_handled(aws):
+    """Several hours' partitions are asked at once, and each hour comes whole and in
+    order; nothing is read while the caller handles an hour that had something (its
+    writes), and with db.query_by_hour's writes_ahead (the sweeper's: handling an hour
+    may put messages into the next ones) the hours after it are read only after it."""
+    import threading
+
+    from chalicelib.store import db
+
+    handled, handling, running, lock = [0], [False], [0], threading.Lock()  # hours handled so far, ...
+    busy = {2, 3, 7}  # the hours with something in them
+
+    def query(bucket: str) -> list[tuple[str, int]]:
+        hour = int(bucket.partition("#")[0])
+        with lock:
+            assert not handling[0], f"{bucket} read while the caller handled an hour"
+            running[0] += 1
+            at_query = handled[0]
+        with lock:
+            running[0] -= 1
+        return [(bucket, at_query)] if hour in busy else []
+
+    hours = [(h, [f"{h}#{shard}" for shard in range(5)]) for h in range(10)]
+    for writes_ahead in (True, False):
+        handled[0], seen = 0, []
+        for hour, found in db.query_by_hour(hours, query, writes_ahead=writes_ahead):
+            seen.append(hour)
+            assert [b for b, _ in found] == ([f"{hour}#{s}" for s in range(5)] if hour in busy else []), hour
+            if writes_ahead:
+                before = len([h for h in busy if h < hour])
+                assert all(at_query == before for _, at_query in found), (hour, found)
+            with lock:
+                handling[0] = bool(found)
+                assert not (found and running[0]), f"hour {hour} handed over with reads still running"
+            with lock:
+                handling[0] = False
+                handled[0] += bool(found)
+        assert seen == list(range(10))
