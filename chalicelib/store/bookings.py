@@ -261,20 +261,15 @@ def read_for_booking(
         consistent=True,
     )
 
-    def key_of(kind: str) -> ClientKeyItem | None:
-        raw = found.get(contact_keys[kind]) if kind in contact_keys else None
-        return ClientKeyItem.from_raw_data(raw) if raw else None
+    # The contact keys found, each parsed once.
+    key_items = {kind: ClientKeyItem.from_raw_data(raw) for kind, k in contact_keys.items() if (raw := found.get(k))}
 
     def client_of(kind: str) -> str | None:
-        key = key_of(kind)
+        key = key_items.get(kind)
         return key.client_id if key else None
 
     # A contact's first booking counted on its key (store/limits.py): its meter until put.
-    on_keys = {
-        kind: key.m.as_dict()  # type: ignore[no-untyped-call]
-        for kind in contact_keys
-        if (key := key_of(kind)) is not None and key.m
-    }
+    on_keys = {kind: key.m.as_dict() for kind, key in key_items.items() if key.m}  # type: ignore[no-untyped-call]
 
     replay = None
     if idem_keys and idem_keys[0] in found:
