@@ -36,6 +36,7 @@ class Settings:
     auth_audience: str | None
     pinned_now: datetime | None = None  # REBOOK_NOW: the clock stopped there (local and test only)
     import_workers: int = 4  # concurrent writes of a CSV import's chunk
+    kpi_workers: int = 4  # businesses kpi_sync syncs at once
     # REBOOK_MEDIA_URL: where the business images are served from (CloudFront in AWS);
     # the app's own /static/img locally.
     media_url: str = "/static/img"
@@ -99,6 +100,7 @@ def get_settings() -> Settings:
         auth_audience=env.get("REBOOK_AUTH_AUDIENCE") or None,
         pinned_now=_pinned_now(stage, env.get("REBOOK_NOW")),
         import_workers=max(1, int(env.get("REBOOK_IMPORT_WORKERS", "4"))),
+        kpi_workers=max(1, int(env.get("REBOOK_KPI_WORKERS", "4"))),
         clock_file=(env.get("REBOOK_CLOCK_FILE") or None) if stage in LOCAL_STAGES else None,
         stripe_api_base=(env.get("REBOOK_STRIPE_API_BASE") or None) if stage in LOCAL_STAGES else None,
         stripe_js_url=env.get("REBOOK_STRIPE_JS_URL") or "https://js.stripe.com/v3/",

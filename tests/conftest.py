@@ -106,9 +106,11 @@ TEST_ENV = {
     "REBOOK_AUTH_ISSUER": "rebook-test",
     "REBOOK_AUTH_AUDIENCE": "rebook-test-client",
     # moto's in-memory DynamoDB is not thread-safe (it deep-copies items while another
-    # thread writes them); the parallel sender is measured on DynamoDB Local (bench/reminders.py).
+    # thread writes them); the parallel sender and kpi_sync's businesses at once run on
+    # DynamoDB Local (bench/reminders.py; bench/scale.py: a thousand businesses).
     "REBOOK_SEND_WORKERS": "1",
     "REBOOK_IMPORT_WORKERS": "1",
+    "REBOOK_KPI_WORKERS": "1",
     # The test stage honours a pinned clock: a test that does not freeze its own still
     # runs on the same day whenever it runs.
     "REBOOK_NOW": FROZEN_NOW.isoformat(),

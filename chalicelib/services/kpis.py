@@ -14,6 +14,7 @@ from chalicelib.domain import kpis as rules
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
 from chalicelib.observability import logger
+from chalicelib.settings import get_settings
 from chalicelib.store import bookings, businesses
 from chalicelib.store import kpis as store
 
@@ -24,7 +25,6 @@ SETTLE = timedelta(seconds=10)
 # whoever is not reached stays marked for the next run.
 BUDGET_SECONDS = 20.0
 PAGE = 50  # clients of one business synced per round
-WORKERS = 4  # businesses synced at once
 
 
 def days_from(b: Business, now: datetime) -> date:
@@ -65,7 +65,7 @@ def run(
     now: datetime,
     budget_seconds: float = BUDGET_SECONDS,
     page: int = PAGE,
-    workers: int = WORKERS,
+    workers: int | None = None,
     max_rounds: int | None = None,
 ) -> dict[str, Any]:
     """One sync, fair between businesses: in rounds, each business with marked clients
@@ -107,7 +107,7 @@ def run(
                 summary[outcome] += 1
         return len(marked) == page
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, workers or get_settings().kpi_workers)) as pool:
         while waiting:
             if summary["rounds"] == max_rounds or time.monotonic() + slowest[0] > deadline:
                 summary["left_for_next_run"] = True
