@@ -99,7 +99,7 @@ def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout: float
             )
         if ready():
             return
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise RuntimeError(
         f"{what} did not become ready within {timeout:.0f} s.\n--- last lines of {log} ---\n{log_tail(log)}"
     )

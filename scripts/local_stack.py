@@ -337,7 +337,7 @@ class LocalStack:
             self.ensure_children_alive()
             if ready():
                 return
-            time.sleep(0.25)
+            time.sleep(0.05)  # a check is a process poll and a local request: cheap
         raise StackError(f"Timed out after {timeout:.0f} s waiting for {what}.")
 
     def api_listening(self) -> bool:

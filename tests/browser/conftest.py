@@ -88,7 +88,7 @@ class Stack:
             found = [m for m in self.messages()["emails"] if address in " ".join(m["to"])]
             if found or time.monotonic() > deadline:
                 return found
-            time.sleep(0.3)
+            time.sleep(0.05)
 
     def link_in(self, email: dict, path: str) -> str:
         match = re.search(re.escape(self.api) + path + r"[A-Za-z0-9._\-]+", email["text"])
