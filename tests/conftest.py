@@ -19,7 +19,7 @@ import pytest
 # Handed out first, longest first, so none of them is left running alone at the end of
 # the run; the rest keep their order.
 LONG_FIRST = (
-    "tests/integration/test_kpi_aggregates.py",  # 75 played-through days and a recount
+    "tests/integration/test_kpi_aggregates.py",  # 45 played-through days and a recount
     "tests/browser/",  # the local stack and Chromium; the pinned days' stack
     "tests/infra/",  # cdk synth and cfn-lint, once for the module
     "tests/contract/test_public_api_fuzz.py",  # Schemathesis: 50 cases and more per operation
@@ -36,6 +36,14 @@ SHARED = {
     "tests/browser/test_settings_ui.py": "browser-settings",  # a stack of its own
     "tests/browser/": "browser",
     "tests/infra/": "cdk-synth",
+    # The tests on the session's DynamoDB Local and mock SES/SNS server (tests/integration/
+    # conftest.py): started once, not once on each worker that meets one of them.
+    "tests/integration/test_kpi_aggregates.py": "dynamodb-local",
+    "tests/integration/test_no_double_booking.py": "dynamodb-local",
+    "tests/integration/test_limits_dynamodb_local.py": "dynamodb-local",
+    "tests/integration/test_waitlist_race.py": "dynamodb-local",
+    "tests/integration/test_overlapping_job_runs.py": "dynamodb-local",
+    "tests/integration/test_local_stack_load.py": "stack-load",  # the module's one stack
     "tests/contract/test_owner_api_fuzz.py": "owner-fuzz",  # one stage for all its operations
     "tests/contract/test_link_pages_fuzz.py": "link-fuzz",  # the same
     "tests/test_local_tools.py": "local-tools",
