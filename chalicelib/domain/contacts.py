@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -30,8 +31,13 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 def phone_country(e164: str | None) -> str | None:
     """The ISO 3166 country of a number (phonenumbers' region), or None."""
-    if not e164:
-        return None
+    return _country(e164) if e164 else None
+
+
+# A booking asks about its one number several times (each message's SMS, the search
+# tokens); phonenumbers parses it in ~0.1 ms each time: the answers are kept per number.
+@lru_cache(maxsize=1024)
+def _country(e164: str) -> str | None:
     import phonenumbers
 
     try:
@@ -69,16 +75,22 @@ def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     parts = [fold(name or "")]
     if phone:
         parts.append(phone.lstrip("+"))
-        import phonenumbers
-
-        try:
-            national = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
-            parts.append("".join(ch for ch in national if ch.isdigit()))
-        except phonenumbers.NumberParseException:
-            pass
+        parts.append(_national_digits(phone))
     if email:
         parts.append(email.lower())
     return " ".join(p for p in parts if p)
+
+
+@lru_cache(maxsize=1024)
+def _national_digits(phone: str) -> str:
+    """The digits of the number in its national form ("" if it does not parse)."""
+    import phonenumbers
+
+    try:
+        national = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        return ""
+    return "".join(ch for ch in national if ch.isdigit())
 
 
 MAX_TOKEN = 100  # characters of a search token (and of a search)

@@ -4,10 +4,17 @@ import hashlib
 import secrets
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Random bytes below this map evenly onto the alphabet (7 x 36); the rest are skipped.
+_EVEN = 256 - 256 % len(_ALPHABET)
 
 
 def new_id(length: int = 12) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """Each character uniform over the alphabet, from the OS's CSPRNG: one read of random
+    bytes per id (secrets.choice per character costs a read each, 4 ids per booking)."""
+    out: list[str] = []
+    while len(out) < length:
+        out.extend(_ALPHABET[b % len(_ALPHABET)] for b in secrets.token_bytes(2 * length) if b < _EVEN)
+    return "".join(out[:length])
 
 
 def id_for_key(scope: str, key: str, length: int = 12) -> str:
