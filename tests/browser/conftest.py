@@ -308,7 +308,8 @@ ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 def axe_violations(page_or_frame, impacts: tuple[str, ...] = SERIOUS) -> list[str]:
     """axe-core's violations on the page of the given impacts (serious and critical unless
     told), one line each. The dashboard's and the front desk's tests ask for every impact."""
-    page_or_frame.add_script_tag(path=str(AXE))
+    if page_or_frame.evaluate("typeof window.axe === 'undefined'"):  # once per document
+        page_or_frame.add_script_tag(path=str(AXE))
     result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
