@@ -333,6 +333,15 @@ def check_page(page, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
     assert axe_violations(page, impacts) == [], name
 
 
+def check_as_it_is(page, artifacts: Path, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
+    """A screenshot of the page as it is, at its viewport (artifacts/name-WxH.png), then
+    axe-core on it: no violation of the given impacts."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(artifacts / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
+    assert axe_violations(page, impacts) == [], name
+
+
 SMALL_PHONE = {"width": 360, "height": 740}
 
 

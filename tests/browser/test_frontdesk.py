@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, axe_violations, dashboard_token, post_json
+from tests.browser.conftest import ALL_IMPACTS, check_as_it_is, dashboard_token, post_json
 from tests.browser.seed import visit
 from tests.history import HELSINKI
 
@@ -182,10 +182,7 @@ def label(size) -> str:
 
 def check(page, name: str) -> None:
     """A screenshot of the page as it is, then axe-core on it: no violation of any impact."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
-    assert axe_violations(page, ALL_IMPACTS) == [], name
+    check_as_it_is(page, ARTIFACTS, name, ALL_IMPACTS)
 
 
 def show_staff(page, size, staff_name: str) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import check_as_it_is
 from tests.browser.test_frontdesk import PHONE, SIZES, admin
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
@@ -32,10 +32,7 @@ def label(size) -> str:
 
 def check(page, name: str) -> None:
     """A screenshot of the page as it is, then axe-core (serious and critical)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
-    assert axe_violations(page) == [], name
+    check_as_it_is(page, ARTIFACTS, name)
     # Nothing wider than the screen (no sideways scrolling on a phone).
     wide = page.evaluate(
         """() => [...document.querySelectorAll('#main *')]
