@@ -21,6 +21,7 @@ import re
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from datetime import datetime
@@ -165,6 +166,113 @@ def page(browser):
     context.close()
 
 
+# --- the owner dashboard's accounts and signing in ----------------------------------------
+TOKEN_KEY = "rebook.dashboard.token"  # chalicelib/static/dashboard/signin.js
+# A tab is handed its token once: after a reload or a sign-out it keeps the page's own state.
+PRIMED_KEY = "rebook.test.primed"
+
+
+def accounts(stack) -> dict:
+    """The local accounts of the stack's business, by role."""
+    data = json.loads((stack.local.local_dir / "owners.json").read_text())
+    return {a["role"]: a for a in data["accounts"] if a["business"] == stack.business}
+
+
+def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def token_of(stack, role: str) -> str:
+    """A fresh token of the role's local account from the stack's POST /dev/sign-in (what
+    the dashboard's form asks for)."""
+    account = accounts(stack)[role]
+    status, body = post_json(f"{stack.api}/dev/sign-in", {"email": account["email"], "password": account["password"]})
+    assert status == 200, body
+    return body["token"]
+
+
+_tokens: dict[tuple, str] = {}
+
+
+def dashboard_token(stack, role: str = "owner") -> str:
+    """token_of, asked once per stack, business, role and day of the stack's clock (a
+    token is valid for 12 hours of that clock from when it was issued)."""
+    key = (str(stack.local.local_dir), stack.business, role, stack.now)
+    if key not in _tokens:
+        _tokens[key] = token_of(stack, role)
+    return _tokens[key]
+
+
+def sign_in_with_form(page, stack, role: str = "owner") -> None:
+    """The dashboard's sign-in form, filled and sent as a person would."""
+    account = accounts(stack)[role]
+    page.goto(f"{stack.api}/admin")
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Sähköposti").fill(account["email"])
+    form.get_by_label("Salasana", exact=True).fill(account["password"])
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+
+
+def signed_in_context(browser, stack, role: str = "owner", **kw):
+    """A browser profile (new_context) whose tabs open the stack's dashboard signed in as
+    the role already: its token is in the tab's sessionStorage before the page's scripts
+    run, where the sign-in form would have put it. Only tests about signing in need the
+    form (sign_in_with_form); this spares the others a sign-in each."""
+    context = new_context(browser, **kw)
+    origin = json.dumps(stack.api.rstrip("/"))
+    token = json.dumps(dashboard_token(stack, role))
+    context.add_init_script(
+        f"if (location.origin === {origin} && !sessionStorage.getItem({json.dumps(PRIMED_KEY)})) {{"
+        f" sessionStorage.setItem({json.dumps(PRIMED_KEY)}, '1');"
+        f" sessionStorage.setItem({json.dumps(TOKEN_KEY)}, {token}); }}"
+    )
+    return context
+
+
+def open_dashboard(context, stack, role: str = "owner", form: bool = False):
+    """A new tab on the stack's dashboard, signed in (through the form if told, else by
+    the context's token: signed_in_context), once its calendar is drawn."""
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    if form:
+        sign_in_with_form(page, stack, role)
+    else:
+        page.goto(f"{stack.api}/admin")
+    page.locator("#app").wait_for()
+    page.locator("#calendar .cal").wait_for()
+    return page
+
+
+@pytest.fixture
+def dashboard(browser, stack):
+    """dashboard(size, role="owner", form=False): a tab signed in to the stack's
+    dashboard at that viewport (open_dashboard), in a profile of its own closed after
+    the test."""
+    contexts = []
+
+    def open_(size, role: str = "owner", form: bool = False):
+        if form:
+            context = new_context(browser, viewport=size)
+        else:
+            context = signed_in_context(browser, stack, role, viewport=size)
+        contexts.append(context)
+        return open_dashboard(context, stack, role, form)
+
+    yield open_
+    for c in contexts:
+        c.close()
+
+
 @pytest.fixture(scope="session")
 def host_site(stack):
     """Somebody's own website (another origin) with the one-line widget snippet and CSS
@@ -200,7 +308,8 @@ ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 def axe_violations(page_or_frame, impacts: tuple[str, ...] = SERIOUS) -> list[str]:
     """axe-core's violations on the page of the given impacts (serious and critical unless
     told), one line each. The dashboard's and the front desk's tests ask for every impact."""
-    page_or_frame.add_script_tag(path=str(AXE))
+    if page_or_frame.evaluate("typeof window.axe === 'undefined'"):  # once per document
+        page_or_frame.add_script_tag(path=str(AXE))
     result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
@@ -221,6 +330,15 @@ def shoot(page, name: str) -> None:
 
 def check_page(page, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
     shoot(page, name)
+    assert axe_violations(page, impacts) == [], name
+
+
+def check_as_it_is(page, artifacts: Path, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
+    """A screenshot of the page as it is, at its viewport (artifacts/name-WxH.png), then
+    axe-core on it: no violation of the given impacts."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(artifacts / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
     assert axe_violations(page, impacts) == [], name
 
 

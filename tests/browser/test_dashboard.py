@@ -18,7 +18,19 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, PHONE, new_context, pinned_context, running_stack
+from tests.browser.conftest import (
+    ALL_IMPACTS,
+    PHONE,
+    accounts,
+    new_context,
+    open_dashboard,
+    pinned_context,
+    post_json,
+    running_stack,
+    sign_in_with_form,
+    signed_in_context,
+    token_of,
+)
 from tests.browser.conftest import check_page as check_any
 from tests.browser.seed import past_visit, pinned_day, stack_env, visit
 from tests.history import HELSINKI
@@ -38,33 +50,6 @@ def check_page(page, name: str) -> None:
     check_any(page, name, ALL_IMPACTS)
 
 
-def accounts(stack) -> dict:
-    """The local accounts of the stack's business, by role."""
-    data = json.loads((stack.local.local_dir / "owners.json").read_text())
-    return {a["role"]: a for a in data["accounts"] if a["business"] == stack.business}
-
-
-def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
-def token_of(stack, role: str) -> str:
-    account = accounts(stack)[role]
-    status, body = post_json(f"{stack.api}/dev/sign-in", {"email": account["email"], "password": account["password"]})
-    assert status == 200, body
-    return body["token"]
-
-
 def admin_status(stack, token: str, path: str) -> int:
     req = urllib.request.Request(f"{stack.api}/api/v1/admin{path}", headers={"Authorization": f"Bearer {token}"})
     try:
@@ -75,12 +60,7 @@ def admin_status(stack, token: str, path: str) -> int:
 
 
 def sign_in(page, stack, role: str = "owner") -> None:
-    account = accounts(stack)[role]
-    page.goto(f"{stack.api}/admin")
-    form = page.locator("#sign-in-form")
-    form.get_by_label("Sähköposti").fill(account["email"])
-    form.get_by_label("Salasana", exact=True).fill(account["password"])
-    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    sign_in_with_form(page, stack, role)
     page.locator("#app").wait_for()
     page.locator("#calendar .cal").wait_for()
 
@@ -169,7 +149,8 @@ def seeded(stack):
 
 @pytest.fixture(scope="module")
 def owner(browser, stack, seeded):
-    """One signed-in owner at phone width for the views and actions (signing in once)."""
+    """One signed-in owner at phone width for the views and actions (signing in once,
+    through the form)."""
     context = new_context(browser)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -559,10 +540,8 @@ def pinned(request, browser, pins_stack):
     name, now = request.param
     stack = pinned_day(pins_stack, now, f"pin-{name}")
     seed(stack)
-    context = new_context(browser, now=now)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    sign_in(page, stack)
+    context = signed_in_context(browser, stack, now=now)  # the form is the other tests'
+    page = open_dashboard(context, stack)
     yield stack, page
     context.close()
 

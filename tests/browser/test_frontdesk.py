@@ -24,9 +24,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, axe_violations, new_context
+from tests.browser.conftest import ALL_IMPACTS, check_as_it_is, dashboard_token, post_json
 from tests.browser.seed import visit
-from tests.browser.test_dashboard import accounts, post_json, token_of
 from tests.history import HELSINKI
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "frontdesk"
@@ -56,7 +55,7 @@ def admin(stack, method: str, path: str, body: dict | None = None) -> tuple[int,
         f"{stack.api}/api/v1/admin{path}",
         data=json.dumps(body).encode() if body is not None else None,
         method=method,
-        headers={"Authorization": f"Bearer {token_of(stack, 'owner')}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {dashboard_token(stack)}", "Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
@@ -171,26 +170,10 @@ def client_of(stack, booking: dict) -> str:
 
 
 @pytest.fixture
-def owner_at(browser, stack, desk):
-    contexts = []
-
-    def open_(size):
-        context = new_context(browser, viewport=size)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        account = accounts(stack)["owner"]
-        page.goto(f"{stack.api}/admin")
-        form = page.locator("#sign-in-form")
-        form.get_by_label("Sähköposti").fill(account["email"])
-        form.get_by_label("Salasana", exact=True).fill(account["password"])
-        form.get_by_role("button", name="Kirjaudu", exact=True).click()
-        page.locator("#calendar .cal").wait_for()
-        return page
-
-    yield open_
-    for c in contexts:
-        c.close()
+def owner_at(dashboard, desk):
+    """owner_at(size, form=False): the owner's dashboard at that viewport with the desk
+    seeded, signed in already (conftest's dashboard), or through the form if told."""
+    return dashboard
 
 
 def label(size) -> str:
@@ -199,10 +182,7 @@ def label(size) -> str:
 
 def check(page, name: str) -> None:
     """A screenshot of the page as it is, then axe-core on it: no violation of any impact."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
-    assert axe_violations(page, ALL_IMPACTS) == [], name
+    check_as_it_is(page, ARTIFACTS, name, ALL_IMPACTS)
 
 
 def show_staff(page, size, staff_name: str) -> None:
@@ -222,7 +202,7 @@ def wait_calendar(page) -> None:
 # --- the calendar ------------------------------------------------------------------------
 @SIZES
 def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, size, desk):
-    page = owner_at(size)
+    page = owner_at(size, form=True)  # the front desk as the owner signing in finds it
     grid = page.locator("#calendar .cal.day")
     expect(grid).to_be_visible()
     expect(page.locator("#calendar .col")).to_have_count(3)

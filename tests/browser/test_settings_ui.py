@@ -15,8 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, new_context
-from tests.browser.test_dashboard import accounts
+from tests.browser.conftest import check_as_it_is
 from tests.browser.test_frontdesk import PHONE, SIZES, admin
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
@@ -33,10 +32,7 @@ def label(size) -> str:
 
 def check(page, name: str) -> None:
     """A screenshot of the page as it is, then axe-core (serious and critical)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
-    assert axe_violations(page) == [], name
+    check_as_it_is(page, ARTIFACTS, name)
     # Nothing wider than the screen (no sideways scrolling on a phone).
     wide = page.evaluate(
         """() => [...document.querySelectorAll('#main *')]
@@ -47,29 +43,19 @@ def check(page, name: str) -> None:
 
 
 @pytest.fixture
-def signed_in(browser, stack):
-    contexts = []
+def signed_in(dashboard):
+    """signed_in(size, role="owner", view="settings", form=False): the dashboard at that
+    viewport signed in already (conftest's dashboard), or through the form if told, on
+    the view."""
 
-    def open_(size, role="owner", view="settings"):
-        context = new_context(browser, viewport=size)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        account = accounts(stack)[role]
-        page.goto(f"{stack.api}/admin")
-        form = page.locator("#sign-in-form")
-        form.get_by_label("Sähköposti").fill(account["email"])
-        form.get_by_label("Salasana", exact=True).fill(account["password"])
-        form.get_by_role("button", name="Kirjaudu", exact=True).click()
-        page.locator("#calendar .cal").wait_for()
+    def open_(size, role="owner", view="settings", form=False):
+        page = dashboard(size, role, form)
         page.locator(f"#tabs a[data-view={view}]").click()
         if view == "settings":
             page.locator("#settings .card").first.wait_for()
         return page
 
-    yield open_
-    for c in contexts:
-        c.close()
+    return open_
 
 
 def settings(stack) -> dict:
@@ -232,7 +218,7 @@ def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):
 # --- staff --------------------------------------------------------------------------------------
 @SIZES
 def test_staff_see_their_own_hours_read_only(signed_in, size):
-    page = signed_in(size, role="staff")
+    page = signed_in(size, role="staff", form=True)  # the staff member signing in finds them so
     box = page.locator("#settings")
     expect(box.get_by_role("heading", name="Työaikasi")).to_be_visible()
     expect(box.locator("#set-own-hours")).to_contain_text("Maanantai")
