@@ -31,20 +31,23 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 def phone_country(e164: str | None) -> str | None:
     """The ISO 3166 country of a number (phonenumbers' region), or None."""
-    return _country(e164) if e164 else None
+    return _phone_facts(e164)[0] if e164 else None
 
 
 # A booking asks about its one number several times (each message's SMS, the search
-# tokens); phonenumbers parses it in ~0.1 ms each time: the answers are kept per number.
+# tokens); phonenumbers parses it in ~0.1 ms each time: it is parsed once per number.
 @lru_cache(maxsize=1024)
-def _country(e164: str) -> str | None:
+def _phone_facts(phone: str) -> tuple[str | None, str]:
+    """(its country or None, the digits of its national form); (None, "") if it does not parse."""
     import phonenumbers
 
     try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+        parsed = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
-        return None
-    return region if region and region != "ZZ" else None
+        return None, ""
+    region = phonenumbers.region_code_for_number(parsed)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return (region if region and region != "ZZ" else None), "".join(ch for ch in national if ch.isdigit())
 
 
 def sms_allowed(e164: str | None, countries: tuple[str, ...] | list[str]) -> bool:
@@ -75,22 +78,10 @@ def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     parts = [fold(name or "")]
     if phone:
         parts.append(phone.lstrip("+"))
-        parts.append(_national_digits(phone))
+        parts.append(_phone_facts(phone)[1])
     if email:
         parts.append(email.lower())
     return " ".join(p for p in parts if p)
-
-
-@lru_cache(maxsize=1024)
-def _national_digits(phone: str) -> str:
-    """The digits of the number in its national form ("" if it does not parse)."""
-    import phonenumbers
-
-    try:
-        national = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        return ""
-    return "".join(ch for ch in national if ch.isdigit())
 
 
 MAX_TOKEN = 100  # characters of a search token (and of a search)
