@@ -15,6 +15,47 @@ from pathlib import Path
 import moto  # noqa: F401
 import pytest
 
+
+def _one_backup_per_transaction() -> None:
+    """moto (5.2) backs up a table before a transaction by deep-copying all of it, every
+    item and stream record, once per item of the transaction: a booking's six items cost
+    six copies of the whole table, a fifth of the in-process tests' time. All of them are
+    taken before the first write, so they are the same backup: one copy per table is it.
+    Only where moto's code is the one described (a later moto is left as it is)."""
+    import copy
+    import inspect
+    import threading
+    import types
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    original = models.DynamoDBBackend.transact_write_items
+    if "original_table_state[table_name] = copy.deepcopy(" not in inspect.getsource(original):
+        return
+    backups = threading.local()  # the transaction under way in this thread: its copies
+
+    def deepcopy(obj, memo=None):
+        taken = getattr(backups, "taken", None)
+        if taken is None or not isinstance(obj, Table):
+            return copy.deepcopy(obj, memo)
+        if id(obj) not in taken:
+            taken[id(obj)] = copy.deepcopy(obj, memo)
+        return taken[id(obj)]
+
+    def transact_write_items(self, transact_items):
+        backups.taken = {}
+        try:
+            return original(self, transact_items)
+        finally:
+            backups.taken = None
+
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # the module's `copy`
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+_one_backup_per_transaction()
+
 # --- pytest-xdist (pyproject: -n auto) ---------------------------------------------
 # Handed out first, longest first, so none of them is left running alone at the end of
 # the run; the rest keep their order.
