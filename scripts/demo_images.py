@@ -14,7 +14,7 @@ import hashlib
 import json
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's, as the browser tests use (scripts/ensure-chromium.sh)
+CHROMIUM = "/usr/bin/chromium"  # Debian's, as the browser tests use (scripts/ensure-system.sh)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 OUT = Path(__file__).resolve().parents[1] / "chalicelib" / "static" / "img"

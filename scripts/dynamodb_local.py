@@ -146,7 +146,7 @@ class DynamoDBLocal:
         if java is None:
             raise RuntimeError(
                 "Java 17+ is required for DynamoDB Local, but `java` is not on PATH. "
-                "Install it (e.g. openjdk-17-jre-headless, or run scripts/ensure-java.sh)."
+                "Install it (e.g. openjdk-17-jre-headless, or run scripts/ensure-system.sh)."
             )
         storage = ["-dbPath", str(self.db_path)] if self.db_path else ["-inMemory"]
         return [

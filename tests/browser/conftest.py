@@ -1,7 +1,7 @@
 """Browser tests: the `make run` stack (scripts/local_stack.py: DynamoDB Local, the mock
 SES/SNS server, chalice local) started once per session on free ports with its own
 data directory, and Debian's Chromium (/usr/bin/chromium, installed by
-scripts/ensure-chromium.sh) driven by Playwright. Screenshots go to
+scripts/ensure-system.sh) driven by Playwright. Screenshots go to
 test-artifacts/screenshots/; axe-core comes from node_modules (package.json).
 
 Both clocks are pinned, the stack's (REBOOK_NOW, which only a local stack honours) and
@@ -134,7 +134,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make install` (scripts/ensure-chromium.sh installs it)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make install` (scripts/ensure-system.sh installs it)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# What Debian provides: Java 17+ for DynamoDB Local, and Chromium (/usr/bin/chromium) that
+# the browser tests drive with Playwright. Whatever is missing is installed in one apt run
+# (`make test` runs this in the background while pip and npm install and the linters run).
+set -euo pipefail
+missing=()
+major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+if ! command -v java >/dev/null 2>&1 || [ "$(major)" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
+if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+if [ ${#missing[@]} = 0 ]; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing from Debian: ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  exit 0
+fi
+echo "Missing: ${missing[*]}. Java 17+ runs DynamoDB Local and Chromium the browser tests;" >&2
+echo "please install Debian's 'openjdk-17-jre-headless' and 'chromium' packages." >&2
+exit 1
