@@ -1,4 +1,5 @@
-"""The deployment package without what the Lambda Python runtime already provides.
+"""The deployment package without what the Lambda Python runtime already provides, nor
+the bytecode a local run left in chalicelib/ (__pycache__: this Python's, not Lambda's).
 
 `chalice package` vendors every dependency's dependencies; PynamoDB pulls in botocore
 (16 MB zipped), which the runtime ships with boto3. Dropping it (and boto3/s3transfer,
@@ -24,7 +25,9 @@ from infra.lambda_python import RUNTIME_PROVIDED, targeting
 DOCUMENTS = ("docs/openapi.yaml",)
 
 
-def _provided(name: str) -> bool:
+def _dropped(name: str) -> bool:
+    if "__pycache__/" in name or name.endswith(".pyc"):
+        return True
     top = name.split("/", 1)[0].lower()
     return any(
         top == p or (top.startswith(p + "-") and top.endswith((".dist-info", ".egg-info"))) for p in RUNTIME_PROVIDED
@@ -33,12 +36,12 @@ def _provided(name: str) -> bool:
 
 def strip_runtime_provided(zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path) as z:
-        if not any(_provided(name) for name in z.namelist()):
+        if not any(_dropped(name) for name in z.namelist()):
             return
     lean = zip_path.with_suffix(".lean.zip")
     with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(lean, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            if not _provided(info.filename):
+            if not _dropped(info.filename):
                 dst.writestr(info, src.read(info.filename))
     shutil.move(lean, zip_path)
 

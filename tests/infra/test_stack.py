@@ -708,6 +708,8 @@ def test_the_package_is_the_app_with_python_3_12_builds_of_the_versions_tested_h
         "docs/openapi.yaml",
     } <= names
     assert not any(n.split("/")[0] in ("boto3", "botocore", "s3transfer") for n in names)  # the runtime's
+    # The tests' own bytecode (chalicelib/__pycache__, this Python's) stays out of Lambda's package.
+    assert not [n for n in names if "__pycache__/" in n or n.endswith(".pyc")]
     supported = lambda_tags()
     for info, tags in wheels.items():
         assert any(parse_tag(tag) & supported for tag in tags), (info, tags)
