@@ -34,7 +34,7 @@ def _dropped(name: str) -> bool:
     )
 
 
-def strip_runtime_provided(zip_path: Path) -> None:
+def strip_for_lambda(zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path) as z:
         if not any(_dropped(name) for name in z.namelist()):
             return
@@ -66,7 +66,7 @@ def package(project_dir: Path, output_dir: Path, stage: str, chalice_config: dic
         api.package_app(
             project_dir=str(project_dir), output_dir=str(output_dir), stage=stage, chalice_config=chalice_config
         )
-    strip_runtime_provided(output_dir / "deployment.zip")
+    strip_for_lambda(output_dir / "deployment.zip")
     add_documents(output_dir / "deployment.zip", project_dir)
     sam = output_dir / "sam.json"
     sam.write_text(json.dumps(publish_versions(json.loads(sam.read_text())), indent=2))

@@ -5,7 +5,8 @@
 set -euo pipefail
 missing=()
 major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
-if ! command -v java >/dev/null 2>&1 || [ "$(major)" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
+# A version it cannot read counts as too old.
+if ! command -v java >/dev/null 2>&1 || ! [ "$(major)" -ge 17 ] 2>/dev/null; then missing+=(openjdk-17-jre-headless); fi
 if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if [ ${#missing[@]} = 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
