@@ -419,12 +419,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    checked = False
     try:
         stack.start()
         if args.check:
             url = f"{stack.api}/api/v1/businesses/demo"
             stack.wait_for(lambda: http_status(url) == 200, args.timeout, f"GET {url} to answer 200")
-            print("ok")
+            checked = True
             return 0
         stack.wait_for(stack.api_listening, args.timeout, "the API server to listen")
         print(stack.banner(), flush=True)
@@ -442,6 +443,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
+        if checked:
+            # Only now: the children share this stdout, and a late start-up line
+            # from one of them must not land after the verdict.
+            print("ok", flush=True)
 
 
 if __name__ == "__main__":
