@@ -89,9 +89,9 @@ def main() -> None:
             flush=True,
         )
         # The outbox stream as `make run` runs it, from the end of the seeding's records
-        # (a deployed stream's Lambda starts at LATEST too).
+        # (a deployed stream's Lambda starts at LATEST too), never backing off when idle.
         stream = subprocess.Popen(
-            [sys.executable, "-m", "scripts.outbox_stream", "--from-now"],
+            [sys.executable, "-m", "scripts.outbox_stream", "--from-now", "--idle-interval", "0.1"],
             cwd=ROOT,
             env=dict(os.environ),
             stdout=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from chalice.test import Client
 
 from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent, html_to_text, linkify, parse_email, render_page
 from chalicelib.settings import reset_settings
-from scripts import dynamodb_local, local_stack, sent_messages
+from scripts import dynamodb_local, local_stack, outbox_stream, sent_messages
 from scripts.dynamodb_local import DynamoDBLocal, find_jar, free_port, port_is_free, stop_process_group
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -254,6 +254,17 @@ def test_dynamodb_command_line(tmp_path):
     assert cmd[cmd.index("-port") + 1] == "4567" and cmd[cmd.index("-dbPath") + 1] == str(tmp_path)
     assert "-sharedDb" in cmd and "-disableTelemetry" in cmd and "-inMemory" not in cmd
     assert "-inMemory" in DynamoDBLocal().command()
+
+
+def test_the_outbox_stream_backs_off_only_while_nothing_comes():
+    """An idle `make run` polls its stream less often; the first records bring it back to
+    the short interval at once (a booking's confirmation waits at most the idle one)."""
+    waits, wait = [], 0.1
+    for had_records in [False] * 6 + [True, False]:
+        wait = outbox_stream.next_wait(wait, had_records, interval=0.1, idle_interval=0.8)
+        waits.append(round(wait, 3))
+    assert waits == [0.2, 0.4, 0.8, 0.8, 0.8, 0.8, 0.1, 0.2]
+    assert outbox_stream.next_wait(0.1, False, interval=0.5, idle_interval=0.1) == 0.5  # never below the interval
 
 
 def test_port_checks():
