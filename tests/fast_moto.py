@@ -5,42 +5,77 @@ from __future__ import annotations
 
 
 def apply() -> None:
-    _one_backup_per_transaction()
+    _backup_only_what_a_transaction_touches()
     _attribute_values_as_kept()
 
 
-def _one_backup_per_transaction() -> None:
+def _backup_only_what_a_transaction_touches() -> None:
     """moto (5.2) backs up a table before a transaction by deep-copying all of it, every
-    item and stream record, once per item of the transaction: a booking's six items cost
-    six copies of the whole table, a fifth of the in-process tests' time. All of them are
-    taken before the first write, so they are the same backup: one copy per table is it."""
+    item and stream record, once per item of the transaction, and puts the copy back if
+    the transaction fails: a booking's six items cost six copies of the whole table, a
+    fifth of the in-process tests' time. A transaction names each item it touches once
+    (moto refuses a second operation on one), and a write changes only that item and
+    appends to the table's stream: those items as they were, and the stream's length, are
+    the whole backup."""
     import copy
     import inspect
     import threading
     import types
 
     from moto.dynamodb import models
+    from moto.dynamodb.exceptions import MockValidationException, TransactionCanceledException
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     original = models.DynamoDBBackend.transact_write_items
     if "original_table_state[table_name] = copy.deepcopy(" not in inspect.getsource(original):
         return
-    backups = threading.local()  # the transaction under way in this thread: its copies
+    in_transaction = threading.local()
 
-    def deepcopy(obj, memo=None):
-        taken = getattr(backups, "taken", None)
-        if taken is None or not isinstance(obj, Table):
-            return copy.deepcopy(obj, memo)
-        if id(obj) not in taken:
-            taken[id(obj)] = copy.deepcopy(obj, memo)
-        return taken[id(obj)]
+    def deepcopy(obj, memo=None):  # the module's copy.deepcopy: no table copy in a transaction
+        if getattr(in_transaction, "on", False) and isinstance(obj, Table):
+            return obj  # (so moto's own rollback puts back the table it has)
+        return copy.deepcopy(obj, memo)
+
+    def touched(backend, transact_items) -> list:
+        """(table, hash key, range key, the item as it was) of each item named."""
+        saved = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue
+            attrs = op.get("Item" if op_type == "Put" else "Key")
+            try:
+                hash_key = DynamoType(attrs[table.hash_key_attr])
+                range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+                before = table.get_item(hash_key, range_key)
+            except Exception:  # (TypeError, KeyError...) moto refuses it before any write
+                continue
+            saved.append((table, hash_key, range_key, copy.deepcopy(before)))
+        return saved
+
+    def put_back(saved, streams) -> None:
+        for table, hash_key, range_key, before in reversed(saved):
+            where, key = (table.items[hash_key], range_key) if range_key is not None else (table.items, hash_key)
+            if before is None:
+                where.pop(key, None)
+            else:
+                where[key] = before
+        for shard, length in streams:
+            del shard.items[length:]
 
     def transact_write_items(self, transact_items):
-        backups.taken = {}
+        saved = touched(self, transact_items)
+        streams = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, *_ in saved if t.stream_shard}
+        in_transaction.on = True
         try:
             return original(self, transact_items)
+        except (TransactionCanceledException, MockValidationException):
+            put_back(saved, streams.values())  # where moto puts its copies back
+            raise
         finally:
-            backups.taken = None
+            in_transaction.on = False
 
     models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # the module's `copy`
     models.DynamoDBBackend.transact_write_items = transact_write_items
