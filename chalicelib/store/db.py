@@ -110,8 +110,9 @@ def create_table(settings: Settings | None = None) -> bool:
         if not client.describe_table(TableName=s.table_name)["Table"].get("StreamSpecification"):
             client.update_table(TableName=s.table_name, StreamSpecification=STREAM)
         return False
-    client.create_table(**table_definition(s.table_name))
-    client.get_waiter("table_exists").wait(TableName=s.table_name)
+    created = client.create_table(**table_definition(s.table_name))["TableDescription"]
+    if created.get("TableStatus") != "ACTIVE":  # DynamoDB: CREATING for a while (emulators: ACTIVE at once)
+        client.get_waiter("table_exists").wait(TableName=s.table_name)
     try:
         client.update_time_to_live(
             TableName=s.table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
