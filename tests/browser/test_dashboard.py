@@ -569,6 +569,8 @@ def test_the_periods_follow_the_pinned_day(pinned):
     mikko = owner.locator("#calendar .col[data-staff=mikko]")
     expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
     owner.get_by_role("button", name="Viikko", exact=True).click()
+    # The week drawn first: a switch redrawn under the click would take another's button.
+    expect(owner.locator("#calendar .cal.week .col")).to_have_count(7)
     owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
     expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
     owner.get_by_role("button", name="Päivä", exact=True).click()
