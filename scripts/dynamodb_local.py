@@ -127,9 +127,15 @@ class DynamoDBLocal:
     """
 
     def __init__(
-        self, port: int = 0, db_path: str | Path | None = None, log_path: str | Path | None = None, timeout: float = 60
+        self,
+        port: int = 0,
+        db_path: str | Path | None = None,
+        log_path: str | Path | None = None,
+        timeout: float = 60,
+        long_lived: bool = False,
     ):
         self.port = port or free_port()
+        self.long_lived = long_lived
         self.db_path = Path(db_path) if db_path else None
         self.log_path = Path(log_path) if log_path else None
         self.timeout = timeout
@@ -149,13 +155,15 @@ class DynamoDBLocal:
                 "Install it (e.g. openjdk-17-jre-headless, or run scripts/ensure-system.sh)."
             )
         storage = ["-dbPath", str(self.db_path)] if self.db_path else ["-inMemory"]
+        # A short-lived JVM answering small requests (tests, make run): the client compiler
+        # alone and the serial collector use a third of the CPU per request of the defaults
+        # (C2's compiler threads and the parallel collector compete with the tests for 2
+        # cores). A latency bench runs long enough for C2 to pay off: the JVM's defaults,
+        # as DynamoDB Local's own instructions start it.
+        tuning = [] if self.long_lived else ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
         return [
             java,
-            # A short-lived JVM answering small requests: the client compiler alone and the
-            # serial collector use a third of the CPU per request of the defaults (C2's
-            # compiler threads and the parallel collector compete with the tests for 2 cores).
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
+            *tuning,
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
             "-jar",
             str(jar),
