@@ -18,7 +18,7 @@ import time
 
 import boto3
 
-from scripts.dynamodb_local import DynamoDBLocal
+from scripts.dynamodb_local import LOCAL_CREDENTIALS, DynamoDBLocal
 
 TABLES = {"bare": (False, 0), "stream": (True, 0), "indexes": (False, 5), "stream_indexes": (True, 5)}
 
@@ -72,13 +72,7 @@ def main() -> None:
         times.setdefault(label, []).append(time.perf_counter() - t0)
 
     with DynamoDBLocal(long_lived=True) as ddb:
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=ddb.endpoint,
-            region_name="eu-north-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        client = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1", **LOCAL_CREDENTIALS)
         for name, (stream, indexes) in TABLES.items():
             create(client, name, stream, indexes)
         for r in range(args.warmup + args.rounds):
