@@ -17,7 +17,7 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
-from tests.browser.conftest import CHROMIUM, PIN, running_stack
+from tests.browser.conftest import FULL_CHROMIUM, PIN, running_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "12.2.3"
@@ -58,7 +58,7 @@ def scores(binary: str, url: str) -> dict[str, int]:
             "--only-categories=" + ",".join(CATEGORIES),
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run",
         ],
-        env={**os.environ, "CHROME_PATH": CHROMIUM},
+        env={**os.environ, "CHROME_PATH": FULL_CHROMIUM},
         capture_output=True,
         text=True,
         timeout=300,
