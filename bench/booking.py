@@ -61,14 +61,14 @@ def _after(model, **_):
         SECONDS[model.name] += time.perf_counter() - _started.pop(model.name, time.perf_counter())
 
 
-def raw_write(raw, i: int) -> float:
+def raw_write(raw, i: int | str, table: str = "rebook-bench") -> float:
     """One single-item conditional TransactWriteItems: the floor a booking is compared to."""
     t0 = time.perf_counter()
     raw.transact_write_items(
         TransactItems=[
             {
                 "Put": {
-                    "TableName": "rebook-bench",
+                    "TableName": table,
                     "Item": {"pk": {"S": f"RAW#{i}"}, "sk": {"S": "RAW"}},
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }

@@ -18,6 +18,7 @@ import time
 
 import boto3
 
+from bench.booking import raw_write
 from scripts.dynamodb_local import LOCAL_CREDENTIALS, DynamoDBLocal
 
 TABLES = {"bare": (False, 0), "stream": (True, 0), "indexes": (False, 5), "stream_indexes": (True, 5)}
@@ -53,6 +54,7 @@ def create(client, name: str, stream: bool, indexes: int) -> None:
 
 
 def item(name: str, key: str, indexed: bool) -> dict:
+    """One of a booking's items: 800 bytes, and two index entries on an indexed table."""
     found = {"pk": {"S": key}, "sk": {"S": "ITEM"}, "v": {"S": "x" * 800}}
     if indexed:  # two index entries, as a booking's items have on average
         found |= {f"g{i}{k}": {"S": f"{key}#{i}{k}"} for i in (1, 2) for k in ("pk", "sk")}
@@ -79,7 +81,7 @@ def main() -> None:
             if r == args.warmup:
                 times.clear()
             for name, (_, indexes) in TABLES.items():
-                timed(f"{name} raw", client.transact_write_items, TransactItems=[item(name, f"R{r}", False)])
+                times.setdefault(f"{name} raw", []).append(raw_write(client, r, name))
                 timed(
                     f"{name} tx6",
                     client.transact_write_items,
