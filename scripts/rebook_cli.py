@@ -52,10 +52,14 @@ def read_config_file(path: str):
 
 
 def cmd_create_table(_args) -> None:
+    from chalicelib import clock
+    from chalicelib.jobs.schedule import start_on_a_new_table
     from chalicelib.settings import get_settings
     from chalicelib.store.db import create_table
 
     created = create_table()
+    if created:
+        start_on_a_new_table(clock.now())
     print(f"table {get_settings().table_name}: {'created' if created else 'already exists'}")
 
 

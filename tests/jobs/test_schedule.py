@@ -61,3 +61,40 @@ def test_a_daily_job_runs_once_a_day_at_its_time(last, now, due):
 def test_a_time_of_day_only_for_daily_jobs():
     with pytest.raises(ValueError, match="daily"):
         Job("x", 60, lambda now: None, "x", at="02:15")
+
+
+def queries_of(job: str, now: datetime) -> tuple[int, object]:
+    """The DynamoDB Queries a job's run makes, and what it returns."""
+    from chalicelib.store.db import dynamodb_client
+
+    asked: list[str] = []
+    events = dynamodb_client().meta.events
+    counting = lambda **kw: asked.append(kw["params"].get("IndexName", ""))  # noqa: E731
+    events.register("before-call.dynamodb.Query", counting)
+    try:
+        result = JOBS[job].run(now)
+    finally:
+        events.unregister("before-call.dynamodb.Query", counting)
+    return len(asked), result
+
+
+def test_the_jobs_start_where_a_table_made_by_the_cli_begins(env, frozen_now):
+    """`rebook_cli create-table` (what `make run` does first): the jobs' first runs on the
+    new table begin at its making, not 48 hours or 60 days back through partitions that
+    cannot hold anything. A table made otherwise (a deployment's) keeps the look-back."""
+    from moto import mock_aws
+
+    from chalicelib.store import jobs
+    from chalicelib.store.db import create_table
+    from scripts import rebook_cli
+
+    now = frozen_now["now"]
+    with mock_aws():
+        rebook_cli.cmd_create_table(None)
+        new = {job: queries_of(job, now) for job in ("send_due", "visits_ended", "erase_inactive")}
+    with mock_aws():
+        create_table()
+        assert jobs.get_watermark("send_due") is None  # its first run looks back 48 hours
+    # The hour of `now` and the one before (the overlap), every shard: no more.
+    assert new["send_due"][0] <= 2 * 16 and new["visits_ended"][0] <= 2 * 8, new
+    assert new["erase_inactive"][1]["days"] == 1, new  # today's, still to do
