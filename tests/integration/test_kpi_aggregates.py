@@ -14,6 +14,7 @@ import json
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -198,6 +199,9 @@ ROLLING = {"last7": 7, "last30": 30}
 DISTINCT = ("retention_rate", "returning_clients", "average_spend_cents", "visit_frequency")
 
 
+# The recount asks the same few hundred instants again and again (every booking against
+# every other): each is parsed, and placed in a period, once.
+@cache
 def in_period(instant: datetime, period: str) -> bool:
     d = instant.astimezone(HEL).date()
     if period in ROLLING:
@@ -223,8 +227,13 @@ def previous(period: str) -> str:
     return f"{y - 1}-12" if rest == "01" else f"{y}-{int(rest) - 1:02d}"
 
 
+@cache
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def ts(item, name):
-    return datetime.fromisoformat(item[name]["S"].replace("Z", "+00:00")) if name in item else None
+    return instant(item[name]["S"]) if name in item else None
 
 
 def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
