@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 # Imported before any botocore client exists, so that every client carries moto's
 # send hook: the clients live for the whole run (chalicelib/aws.py) and each test's
@@ -240,7 +241,7 @@ def moto_stage():
 # first test makes it through the API, every later one gets a copy of it in moto's
 # backend (the same items, indexes and stream records; a stream of its own). Through
 # botocore and moto's request handling the two cost 20-25 ms a test, the copy 0.3 ms.
-_staged: dict[tuple[str, str], tuple[object, object]] = {}
+_staged: dict[tuple[str, str], tuple[Any, Any]] = {}
 _stream_labels = itertools.count()
 
 

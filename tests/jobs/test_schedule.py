@@ -2,6 +2,7 @@
 schedule per job from it, and the local scheduler runs each job on the same rhythm."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_a_time_of_day_only_for_daily_jobs():
         Job("x", 60, lambda now: None, "x", at="02:15")
 
 
-def queries_of(job: str, now: datetime) -> tuple[int, object]:
+def queries_of(job: str, now: datetime) -> tuple[int, Any]:
     """The DynamoDB Queries a job's run makes, and what it returns."""
     from chalicelib.store.db import dynamodb_client
 
