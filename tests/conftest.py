@@ -270,6 +270,25 @@ def staged_table():
 
 
 @contextmanager
+def dynamodb_calls():
+    """The DynamoDB operations made inside the block, in order, from any thread: the
+    process's one DynamoDB client (chalicelib/aws.py) serves the store and PynamoDB."""
+    from chalicelib.store.db import dynamodb_client
+
+    calls: list[str] = []
+
+    def before(model, **_):
+        calls.append(model.name)
+
+    events = dynamodb_client().meta.events
+    events.register("before-call.dynamodb", before)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", before)
+
+
+@contextmanager
 def one_partition_at_a_time():
     """The jobs' partition reads (store/db.py _ReadAhead) one in flight and two ahead
     while moto answers: it answers in this process, under the GIL, so eight Queries at

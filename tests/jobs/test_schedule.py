@@ -66,17 +66,11 @@ def test_a_time_of_day_only_for_daily_jobs():
 
 def queries_of(job: str, now: datetime) -> tuple[int, Any]:
     """The DynamoDB Queries a job's run makes, and what it returns."""
-    from chalicelib.store.db import dynamodb_client
+    from tests.conftest import dynamodb_calls
 
-    asked: list[str] = []
-    events = dynamodb_client().meta.events
-    counting = lambda **kw: asked.append(kw["params"].get("IndexName", ""))  # noqa: E731
-    events.register("before-call.dynamodb.Query", counting)
-    try:
+    with dynamodb_calls() as calls:
         result = JOBS[job].run(now)
-    finally:
-        events.unregister("before-call.dynamodb.Query", counting)
-    return len(asked), result
+    return calls.count("Query"), result
 
 
 def test_the_jobs_start_where_a_table_made_by_the_cli_begins(env, frozen_now):
@@ -85,7 +79,7 @@ def test_the_jobs_start_where_a_table_made_by_the_cli_begins(env, frozen_now):
     cannot hold anything. A table made otherwise (a deployment's) keeps the look-back."""
     from moto import mock_aws
 
-    from chalicelib.store import jobs
+    from chalicelib.store import jobs, keys
     from chalicelib.store.db import create_table
     from scripts import rebook_cli
 
@@ -97,5 +91,5 @@ def test_the_jobs_start_where_a_table_made_by_the_cli_begins(env, frozen_now):
         create_table()
         assert jobs.get_watermark("send_due") is None  # its first run looks back 48 hours
     # The hour of `now` and the one before (the overlap), every shard: no more.
-    assert new["send_due"][0] <= 2 * 16 and new["visits_ended"][0] <= 2 * 8, new
+    assert new["send_due"][0] <= 2 * keys.MESSAGE_SHARDS and new["visits_ended"][0] <= 2 * keys.DUE_SHARDS, new
     assert new["erase_inactive"][1]["days"] == 1, new  # today's, still to do

@@ -297,18 +297,9 @@ def test_no_delivery_to_private_addresses_without_the_setting(client, hook, froz
 
 def test_booking_adds_no_database_request_for_its_webhook(client, hook):
     """The event rides in the booking's own transaction: the same requests as without it."""
-    import botocore.client
+    from tests.conftest import dynamodb_calls
 
-    calls: list[str] = []
-    real = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation, params):
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return real(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counting
-    try:
+    with dynamodb_calls() as calls:
         status, _ = post(
             client,
             "/api/v1/businesses/demo/bookings",
@@ -319,8 +310,6 @@ def test_booking_adds_no_database_request_for_its_webhook(client, hook):
                 "client": {"name": "A B", "email": "ab@example.com"},
             },
         )
-    finally:
-        botocore.client.BaseClient._make_api_call = real
     assert status == 201
     assert calls.count("TransactWriteItems") == 1
     assert "PutItem" not in calls and "UpdateItem" not in calls

@@ -50,11 +50,10 @@ def test_a_batch_of_events_fans_out_in_few_transactions_and_each_item_once(aws, 
     """The stream's batch: many event items of one business share transactions (at most
     100 actions each: 10 here, to keep moto quick); an item another sender fanned out
     first is left alone, the others are fanned out all the same, nothing twice."""
-    import botocore.client
-
     from chalicelib.store import outbox, webhooks
     from chalicelib.store.models import MessageItem
     from chalicelib.store.tx import Tx
+    from tests.conftest import dynamodb_calls
 
     webhooks.save_endpoint(
         rules.Endpoint(
@@ -71,18 +70,8 @@ def test_a_batch_of_events_fans_out_in_few_transactions_and_each_item_once(aws, 
     assert len(items) == 12
     endpoints = webhooks.endpoints(aws.id)
     assert webhooks.fan_out(items[11], endpoints, NOW, rules.SCHEDULE[0])  # another sender got there first
-    calls: list[str] = []
-    real = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation, params):
-        calls.append(operation)
-        return real(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counting
-    try:
+    with dynamodb_calls() as calls:
         made = webhooks.fan_out_all(items, endpoints, NOW, rules.SCHEDULE[0])
-    finally:
-        botocore.client.BaseClient._make_api_call = real
     assert made[11] is None and all(len(d or []) == 1 for d in made[:11])
     # Items 0-4 (10 actions) in one transaction, 5-9 in another; 10-11 in a third, which
     # met item 11 and was redone item by item.
