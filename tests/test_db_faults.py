@@ -13,7 +13,7 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, taken_on_sheets, token_of
 from tests.conftest import sent_emails
 from tests.faults import UNPROCESSED, always, cancelled, dynamodb_faults
-from tests.history import at
+from tests.history import at, ran_on_schedule_until
 
 VISIT = "2026-11-25T12:00:00+02:00"
 
@@ -184,6 +184,7 @@ def test_a_sweep_whose_claims_are_throttled_sends_nothing_and_leaves_the_reminde
 
     assert book(client, VISIT)[0] == 201
     base = len(sent_emails())
+    ran_on_schedule_until("send_due", at("2026-11-24T12:00:30+02:00"))
     with dynamodb_faults({"TransactWriteItems": always("ThrottlingException")}):
         summary = send_due.run(at("2026-11-24T12:00:30+02:00"))
     assert summary.sent == 0 and summary.errors == 1
@@ -198,6 +199,7 @@ def test_a_sweep_claim_that_met_a_conflict_is_retried_at_once(client):
 
     assert book(client, VISIT)[0] == 201
     base = len(sent_emails())
+    ran_on_schedule_until("send_due", at("2026-11-24T12:00:30+02:00"))
     with dynamodb_faults({"TransactWriteItems": [cancelled("TransactionConflict")]}):
         summary = send_due.run(at("2026-11-24T12:00:30+02:00"))
     assert summary.sent == 1 and len(sent_emails()) == base + 1
@@ -222,6 +224,7 @@ def test_the_after_visit_job_retries_a_conflicted_transaction(client):
     from chalicelib.jobs import visits_ended
 
     _, booked = book(client, VISIT)
+    ran_on_schedule_until("visits_ended", at("2026-11-25T14:00:00+02:00"))
     with dynamodb_faults({"TransactWriteItems": [cancelled("TransactionConflict")] * 2}):
         visits_ended.run(at("2026-11-25T14:00:00+02:00"))
     _, view = get(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}")

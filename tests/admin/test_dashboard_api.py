@@ -11,7 +11,7 @@ import pytest
 
 from tests.api.helpers import book, post, token_of
 from tests.conftest import emails_to, sent_sms
-from tests.history import after, at, past_visits, run_job
+from tests.history import after, at, past_visits, run_job, run_on_schedule
 
 VISIT = "2026-11-25T12:00:00+02:00"
 
@@ -70,7 +70,7 @@ def test_a_rating_shows_in_satisfaction_and_response_rate(client, aws, desk, fro
 
     assert book(client, VISIT)[0] == 201
     frozen_now["now"] = after(frozen_now, VISIT) + timedelta(hours=1)
-    run_job("send_due", frozen_now["now"])  # the feedback request goes out 2 h after the visit
+    run_on_schedule("send_due", frozen_now["now"])  # the feedback request goes out 2 h after the visit
     [request] = [
         m for m in MessageItem.query(f"BIZ#{aws.id}", MessageItem.sk.startswith("MSG#")) if m.kind == "feedback_request"
     ]
@@ -191,7 +191,7 @@ def test_a_long_personal_text_message_keeps_every_word_and_its_links(client, des
 def test_messages_that_failed_for_good_are_listed_newest_first(client, desk, frozen_now):
     # moto treats numbers ending in 99 as opted out of SMS.
     assert book(client, VISIT, phone="+358401234599", email=None, name="Olli Optout")[0] == 201
-    run_job("send_due", datetime.fromisoformat("2026-11-25T10:00:30+02:00"))
+    run_on_schedule("send_due", datetime.fromisoformat("2026-11-25T10:00:30+02:00"))
     status, body = desk.get("/messages/failed")
     assert status == 200
     failed = body["messages"]

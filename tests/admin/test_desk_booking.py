@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from tests.api.helpers import book, booking_body, slots
 from tests.conftest import emails_to, sent_emails, sent_sms
-from tests.history import at, run_job
+from tests.history import at, run_job, run_on_schedule
 
 
 def sent_count():
@@ -235,7 +235,7 @@ def test_a_wrong_no_show_is_undone_and_counts_nowhere(desk, booked, frozen_now):
     assert kpi_no_shows(desk, frozen_now) == (0, 0)
 
     # The after-visit job completes it as any unmarked visit.
-    run_job("visits_ended", "2026-11-25T13:05:00+02:00")
+    run_on_schedule("visits_ended", "2026-11-25T13:05:00+02:00")
     frozen_now["now"] = at("2026-11-25T13:10:00+02:00")
     _, appt_now = desk.get(f"/appointments/{appt}")
     assert appt_now["status"] == "completed"

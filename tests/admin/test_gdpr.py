@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.api.helpers import book, post, table_items, token_of
-from tests.history import at
+from tests.history import at, run_on_schedule
 
 # Everything that identifies Maija, in every form it could be stored in.
 TRACES = ("Maija", "maija", "Meik", "meik", "401234567", "ammonia", "Prefers the quiet chair", "Wants to grow her hair")
@@ -53,9 +53,7 @@ def test_erase_leaves_no_trace_anywhere_in_the_table(client, desk, booked, froze
     status, body = desk.delete(f"/clients/{booked['client']}")
     assert status == 409 and body["error"]["appointments"] == [booked["appointment"]]
     frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # the visit is over
-    from chalicelib.jobs import send_due
-
-    send_due.run(frozen_now["now"])  # reminders were sent (or skipped) meanwhile
+    run_on_schedule("send_due", frozen_now["now"])  # reminders were sent (or skipped) meanwhile
     status, body = desk.delete(f"/clients/{booked['client']}")
     assert status == 200, body
     assert body["items"]["notes"] == 1 and body["items"]["followups"] == 1 and body["items"]["contact_keys"] == 2
@@ -89,9 +87,7 @@ def test_erasure_cancels_messages_that_were_still_to_be_sent(client, aws, desk, 
     messages = client_data.messages(aws.id, booked["client"])
     reminders = [m for m in messages if m.kind == "reminder"]
     assert reminders and all(m.status == "skipped" and m.recipient == "erased" for m in reminders)
-    from chalicelib.jobs import send_due
-
-    assert send_due.run(at("2026-11-25T10:30:00+02:00")).sent == 0
+    assert run_on_schedule("send_due", at("2026-11-25T10:30:00+02:00")).sent == 0
 
 
 def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked, frozen_now):

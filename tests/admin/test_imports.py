@@ -111,7 +111,7 @@ def test_run_imports_clients_visits_and_merges_like_the_dry_run(desk, booked):
 
 
 def test_imported_visits_count_in_the_rhythm_the_kpis_and_no_message_goes_out(desk, frozen_now):
-    from tests.history import run_job
+    from tests.history import run_on_schedule
 
     rows = [f"Riitta;0406666666;;;{d}.{m}.2026;Naisten hiustenleikkaus;;;" for d, m in ((5, 6), (3, 7), (31, 7))]
     body = preview(desk, {"csv": "\n".join([HEADER, *rows]), "stamps": False})
@@ -125,7 +125,7 @@ def test_imported_visits_count_in_the_rhythm_the_kpis_and_no_message_goes_out(de
     # ...but an imported client has given no marketing consent: no win-back, nothing at all.
     frozen_now["now"] += timedelta(minutes=1)  # the KPI sync leaves marks of the last seconds
     for job in ("send_due", "visits_ended", "kpi_sync", "marketing", "imports"):
-        run_job(job, frozen_now["now"])
+        run_on_schedule(job, frozen_now["now"])
     assert (len(sent_emails()), len(sent_sms())) == (emails, sms)
     _, kpis = desk.get("/kpis?period=2026-07")
     assert kpis["kpis"]["visits"]["value"] == 2 and kpis["kpis"]["revenue_cents"]["value"] == 2 * 6900

@@ -12,15 +12,17 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
-from tests.history import at, business
+from tests.history import at, business, ran_on_schedule_until
 
 VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def run(when):
+    """A run of the sweeper, which has also run every minute before (tests.history)."""
     from chalicelib.jobs import send_due
 
+    ran_on_schedule_until("send_due", at(when))
     return send_due.run(at(when))
 
 

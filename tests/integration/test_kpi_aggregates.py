@@ -24,7 +24,7 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import get, post, table_items, token_of
 from tests.conftest import auth_dir, reset_caches
 from tests.history import business as demo_business
-from tests.history import run_job
+from tests.history import run_on_schedule
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,7 @@ class Salon:
     def day(self, today: date) -> None:
         rng = self.rng
         self.at(local(today, 8, 5))
-        run_job("send_due", self.clock["now"])
+        run_on_schedule("send_due", self.clock["now"])
         # Calls before opening: the front desk cancels a few of today's visits (late).
         for appt_id, _ in self.on(today):
             if rng.random() < 0.08:
@@ -116,8 +116,8 @@ class Salon:
                 assert status == 200, body
                 del self.booked[appt_id]
         self.at(local(today, 10, 30))
-        run_job("marketing", self.clock["now"])
-        run_job("send_due", self.clock["now"])
+        run_on_schedule("marketing", self.clock["now"])
+        run_on_schedule("send_due", self.clock["now"])
         self.at(local(today, 12))
         n = (today - FIRST_DAY).days
         for i, p in enumerate(self.people):
@@ -146,10 +146,10 @@ class Salon:
                 status, body = self.desk.post(f"/appointments/{appt_id}/status", {"status": "no_show"})
                 assert status == 200, body
         self.at(local(today, 20, 40))
-        run_job("visits_ended", self.clock["now"])
-        run_job("send_due", self.clock["now"])
+        run_on_schedule("visits_ended", self.clock["now"])
+        run_on_schedule("send_due", self.clock["now"])
         self.at(local(today, 22))
-        run_job("kpi_sync", self.clock["now"])
+        run_on_schedule("kpi_sync", self.clock["now"])
 
     def rate(self, today: date) -> None:
         from chalicelib.store.models import MessageItem
@@ -396,7 +396,7 @@ def check(client, business, frozen_now, seed):
     # One visit corrected from completed to no-show after the fact.
     completed = [a for a in salon.booked if desk.get(f"/appointments/{a}")[1]["status"] == "completed"]
     assert desk.post(f"/appointments/{completed[0]}/status", {"status": "no_show"})[0] == 200
-    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=5))
+    run_on_schedule("kpi_sync", frozen_now["now"] + timedelta(minutes=5))
 
     items = table_items()
     kinds: defaultdict[str, int] = defaultdict(int)

@@ -8,13 +8,21 @@ from datetime import datetime, timedelta
 
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
-from tests.history import at
+from tests.history import at, ran_on_schedule_until
 
 # Wed 25 Nov 2026 12:00 Helsinki = 10:00Z; booked on Mon 23 Nov 10:00 local (frozen clock).
 VISIT = "2026-11-25T12:00:00+02:00"
 
 
 def run(when: str | datetime, **kw):
+    """A run of the sweeper, which has also run every minute before (tests.history)."""
+    when = at(when) if isinstance(when, str) else when
+    ran_on_schedule_until("send_due", when)
+    return run_missing_the_schedule(when, **kw)
+
+
+def run_missing_the_schedule(when: str | datetime, **kw):
+    """A run after the schedule missed runs (an outage): it looks back to the last run."""
     from chalicelib.jobs import send_due
 
     return send_due.run(at(when) if isinstance(when, str) else when, **kw)
@@ -93,13 +101,15 @@ def test_catch_up_after_an_outage(client):
     book(client, VISIT)
     run("2026-11-23T10:01:00+02:00")  # the job ran right after the booking...
     # ...and then not for two days. The visit began: both reminders are skipped.
-    s = run("2026-11-25T12:30:00+02:00")
+    s = run_missing_the_schedule("2026-11-25T12:30:00+02:00")
     assert s.sent == 0 and s.skipped == 2 and s.reasons.get("visit_started") == 2
 
 
 def test_catch_up_sends_what_is_still_useful(client):
     book(client, VISIT)
-    s = run("2026-11-25T10:30:00+02:00")  # 24 h reminder is late, visit not begun: both go
+    # The first run ever looks back 48 hours: the 24 h reminder is late, the visit has
+    # not begun: both go.
+    s = run_missing_the_schedule("2026-11-25T10:30:00+02:00")
     assert s.sent == 2
 
 

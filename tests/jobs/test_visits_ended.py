@@ -11,13 +11,13 @@ import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
-from tests.history import at, booked_ahead, job_ran_until, run_job, visit
+from tests.history import at, booked_ahead, ran_on_schedule_until, run_job, run_on_schedule, visit
 
 KALLE = {"name": "Kalle Kävijä", "phone": "040 765 4321", "email": "kalle@example.com"}
 
 
 def run(now):
-    return run_job("visits_ended", now)
+    return run_on_schedule("visits_ended", now)
 
 
 @pytest.fixture
@@ -43,9 +43,9 @@ def test_an_unmarked_visit_is_completed_and_counted(client, desk, frozen_now):
 def test_runs_missed_for_most_of_a_day_are_caught_up(client, desk, frozen_now):
     maija = booked_ahead(client, frozen_now, "2026-11-25T12:00:00+02:00")
     kalle = booked_ahead(client, frozen_now, "2026-11-25T17:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
-    job_ran_until(at("2026-11-25T11:00:00+02:00"))
+    ran_on_schedule_until("visits_ended", at("2026-11-25T11:00:00+02:00"))
     # No run for 22 hours (an outage, say): the next one goes through every hour since.
-    summary = run(at("2026-11-26T09:00:00+02:00"))
+    summary = run_job("visits_ended", at("2026-11-26T09:00:00+02:00"))
     assert (summary["ended"], summary["completed"], summary["clients"]) == (2, 2, 2)
     assert [desk.get(f"/appointments/{b['id']}")[1]["status"] for b in (maija, kalle)] == ["completed"] * 2
 
@@ -114,7 +114,7 @@ def test_a_run_stopped_by_its_budget_leaves_the_rest_for_the_next(client, desk, 
 
     maija = booked_ahead(client, frozen_now, "2026-11-25T12:00:00+02:00")
     kalle = booked_ahead(client, frozen_now, "2026-11-25T17:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
-    job_ran_until(at("2026-11-25T11:00:00+02:00"))
+    ran_on_schedule_until("visits_ended", at("2026-11-25T11:00:00+02:00"))
     first = visits_ended.run(at("2026-11-26T09:00:00+02:00"), budget_seconds=-1)  # out of time at once
     assert first["stopped_by_budget"] and first["ended"] == 0
     watermark = jobs.get_watermark(visits_ended.JOB)

@@ -66,9 +66,9 @@ def sent_so_far() -> int:
 
 
 def send_due(frozen_now):
-    from chalicelib.jobs.schedule import JOBS
+    from tests.history import run_on_schedule
 
-    JOBS["send_due"].run(frozen_now["now"])
+    run_on_schedule("send_due", frozen_now["now"])
 
 
 def test_the_webhook_confirms_once_and_retries_change_nothing(pay_client, stripe_env, frozen_now):

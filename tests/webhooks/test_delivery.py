@@ -27,11 +27,13 @@ def drain() -> None:
 
 
 def sweep(frozen_now, after: timedelta = timedelta(0)):
-    """Move the clock (by minutes: it reads every hour bucket between) and run the
-    sweeper once; what it did."""
+    """Move the clock and run the sweeper once, as its every-minute schedule would
+    (tests.history); what it did."""
     from chalicelib.jobs import send_due
+    from tests.history import ran_on_schedule_until
 
     frozen_now["now"] += after
+    ran_on_schedule_until("send_due", frozen_now["now"])
     return send_due.run(frozen_now["now"])
 
 
