@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.history import ran_on_schedule_until
 from tests.integration.conftest import race
 
 pytestmark = pytest.mark.integration
@@ -74,10 +75,14 @@ def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_serv
     # by the sweeper, as when the stream is down): the confirmations go, the reminders wait.
     from chalicelib.jobs import send_due
 
+    ran_on_schedule_until("send_due", BOOKED_AT)
     assert send_due.run(BOOKED_AT).expanded == len(VISITS)
     before = fetch_sent(mock_aws_server.endpoint)
     sent_before = len(before["emails"]) + len(before["sms"])
 
+    # The schedule's runs until the first reminder had nothing to do; the two racers
+    # go on from there (not through the 24 empty hours before it).
+    ran_on_schedule_until("send_due", RUN_AT)
     db._configured_for = None
     summaries = race(_sweep, 2)
 
