@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.api.helpers import book, get, token_of
 from tests.conftest import sent_emails, sent_sms
-from tests.history import at, ran_on_schedule_until
+from tests.history import at, run_on_schedule
 
 START = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)  # Tue 09:30 Helsinki
 
@@ -74,13 +74,11 @@ def test_with_no_grace_a_late_booking_is_never_offered_a_change(client, frozen_n
 
 
 def test_the_reminder_sent_as_the_window_closes_offers_no_change(client):
-    from chalicelib.jobs import send_due
 
     assert book(client, "2026-11-25T12:00:00+02:00")[0] == 201  # booked Mon 10:00, window closes Tue 12:00
     first = _last_email_text()
     assert "ti 24.11. klo 12.00 asti" in first  # the confirmation offers the change
-    ran_on_schedule_until("send_due", at("2026-11-24T12:00:30+02:00"))
-    send_due.run(at("2026-11-24T12:00:30+02:00"))
+    run_on_schedule("send_due", "2026-11-24T12:00:30+02:00")
     reminder = _last_email_text()
     assert "Muistutus" in reminder
     assert "asti" not in reminder and "Siirrä tai peru varaus" not in reminder

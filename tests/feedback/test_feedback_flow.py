@@ -12,7 +12,7 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
-from tests.history import at, business, ran_on_schedule_until
+from tests.history import at, business, run_on_schedule
 
 VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -20,10 +20,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 def run(when):
     """A run of the sweeper, which has also run every minute before (tests.history)."""
-    from chalicelib.jobs import send_due
-
-    ran_on_schedule_until("send_due", at(when))
-    return send_due.run(at(when))
+    return run_on_schedule("send_due", when)
 
 
 def feedback_emails():

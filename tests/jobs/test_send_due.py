@@ -8,24 +8,20 @@ from datetime import datetime, timedelta
 
 from tests.api.helpers import book, post, token_of
 from tests.conftest import sent_emails, sent_sms
-from tests.history import at, ran_on_schedule_until
+from tests.history import at, run_job, run_on_schedule
 
 # Wed 25 Nov 2026 12:00 Helsinki = 10:00Z; booked on Mon 23 Nov 10:00 local (frozen clock).
 VISIT = "2026-11-25T12:00:00+02:00"
 
 
-def run(when: str | datetime, **kw):
+def run(when: str | datetime):
     """A run of the sweeper, which has also run every minute before (tests.history)."""
-    when = at(when) if isinstance(when, str) else when
-    ran_on_schedule_until("send_due", when)
-    return run_missing_the_schedule(when, **kw)
+    return run_on_schedule("send_due", when)
 
 
-def run_missing_the_schedule(when: str | datetime, **kw):
+def run_missing_the_schedule(when: str | datetime):
     """A run after the schedule missed runs (an outage): it looks back to the last run."""
-    from chalicelib.jobs import send_due
-
-    return send_due.run(at(when) if isinstance(when, str) else when, **kw)
+    return run_job("send_due", when)
 
 
 def reminder_sms():

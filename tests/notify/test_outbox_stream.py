@@ -7,7 +7,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from tests.api.helpers import booking_body, post
 from tests.conftest import drain_outbox, sent_emails, sent_sms
-from tests.history import ran_on_schedule_until
+from tests.history import run_on_schedule
 
 VISIT = "2026-11-25T12:00:00+02:00"
 
@@ -89,14 +89,12 @@ def test_a_record_delivered_twice_sends_once(client):
 def test_the_sweeper_sends_what_the_stream_missed(client, frozen_now):
     from datetime import timedelta
 
-    from chalicelib.jobs import send_due
     from scripts.outbox_stream import deliver
 
     status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body(VISIT))
     assert status == 201
     records = stream_records()  # ... but never handed over: the trigger was down
-    ran_on_schedule_until("send_due", frozen_now["now"] + timedelta(minutes=1))
-    summary = send_due.run(frozen_now["now"] + timedelta(minutes=1))
+    summary = run_on_schedule("send_due", frozen_now["now"] + timedelta(minutes=1))
     assert summary.sent == 2, summary.as_dict()
     assert sent_so_far() == (1, 1)
     late = deliver(records)  # the stream catches up: nothing twice

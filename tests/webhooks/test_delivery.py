@@ -29,12 +29,10 @@ def drain() -> None:
 def sweep(frozen_now, after: timedelta = timedelta(0)):
     """Move the clock and run the sweeper once, as its every-minute schedule would
     (tests.history); what it did."""
-    from chalicelib.jobs import send_due
-    from tests.history import ran_on_schedule_until
+    from tests.history import run_on_schedule
 
     frozen_now["now"] += after
-    ran_on_schedule_until("send_due", frozen_now["now"])
-    return send_due.run(frozen_now["now"])
+    return run_on_schedule("send_due", frozen_now["now"])
 
 
 def retry_due(hook, frozen_now, after: timedelta) -> None:
