@@ -74,7 +74,6 @@ def test_with_no_grace_a_late_booking_is_never_offered_a_change(client, frozen_n
 
 
 def test_the_reminder_sent_as_the_window_closes_offers_no_change(client):
-
     assert book(client, "2026-11-25T12:00:00+02:00")[0] == 201  # booked Mon 10:00, window closes Tue 12:00
     first = _last_email_text()
     assert "ti 24.11. klo 12.00 asti" in first  # the confirmation offers the change

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.history import ran_on_schedule_until
+from tests.history import ran_on_schedule_until, run_on_schedule
 from tests.integration.conftest import race
 
 pytestmark = pytest.mark.integration
@@ -73,10 +73,7 @@ def test_two_simultaneous_runs_send_each_reminder_once(real_stack, mock_aws_serv
             assert r.status_code == 201, r.body
     # Right after the bookings their plan items are expanded (by the outbox stream; here
     # by the sweeper, as when the stream is down): the confirmations go, the reminders wait.
-    from chalicelib.jobs import send_due
-
-    ran_on_schedule_until("send_due", BOOKED_AT)
-    assert send_due.run(BOOKED_AT).expanded == len(VISITS)
+    assert run_on_schedule("send_due", BOOKED_AT).expanded == len(VISITS)
     before = fetch_sent(mock_aws_server.endpoint)
     sent_before = len(before["emails"]) + len(before["sms"])
 
