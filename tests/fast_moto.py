@@ -211,8 +211,9 @@ def _no_signature_where_none_is_checked() -> None:
     the default account, as for any key). DynamoDB Local checks that a request carries an
     access key, not the signature (-sharedDb: one database for every key): the tests'
     own requests to it carry a header of the right shape with the client's key (the KPI
-    recount and overlapping-runs tests: 128 / 146 -> 108 / 121 CPU-s, two pairs). The mock SES/SNS server, presigned URLs and
-    the local stacks' processes (which do not load this module) sign as before."""
+    recount and overlapping-runs tests: 128 / 146 -> 108 / 121 CPU-s, two pairs). The
+    mock SES/SNS server, presigned URLs and the local stacks' processes (which do not
+    load this module) sign as before."""
     import inspect
     from urllib.parse import urlsplit
 

