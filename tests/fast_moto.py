@@ -160,10 +160,12 @@ def _query_only_the_partition_asked_for() -> None:
         if not hash_key_conditions or any(value.type != "S" for _, value in hash_key_conditions):
             return None
         wanted = [(name, value.value) for name, value in hash_key_conditions]
+        # Copied first (list() of a dict's values runs without letting another thread in):
+        # a job's sender threads write to the table while this walks it.
         return [
             item
-            for hash_set in table.items.values()
-            for item in (hash_set.values() if table.range_key_attr else [hash_set])
+            for hash_set in list(table.items.values())
+            for item in (list(hash_set.values()) if table.range_key_attr else [hash_set])
             if all(
                 (v := item.attrs.get(name)) is not None and v.type == "S" and v.value == value for name, value in wanted
             )
