@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import link_pages
 from chalicelib.api.http import Headers, raw_body
 from chalicelib.api.lazy import lazy
 from chalicelib.domain.locales import negotiate
@@ -126,6 +127,12 @@ def booked(token):
 @pages.route("/m/{token}", methods=["GET"])
 @html_view
 def manage(token):
+    """The link from a message moves its token into a cookie; the visit's address shows
+    the page (chalicelib/api/link_pages.py)."""
+    opened = link_pages.open_page(pages.current_request, token, "manage")
+    if isinstance(opened, Response):
+        return opened
+    token, address = opened
     params: dict[str, str] = dict(pages.current_request.query_params or {})
     locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
@@ -133,7 +140,7 @@ def manage(token):
         if params.get("done") in ("cancelled", "moved", "reminders_on", "reminders_off", "confirmed")
         else None
     )
-    return _html(views.manage_page(token, params, _lang(), status_note=note))
+    return _html(views.manage_page(token, params, _lang(), status_note=note, address=address))
 
 
 def _after_change(token: str, form: dict, action):
@@ -295,8 +302,12 @@ def offer_leave(token):
 @pages.route("/f/{token}", methods=["GET"])
 @html_view
 def feedback_page(token):
-    """Opens with the star from the link chosen; records nothing (scanners open links)."""
-    return _html(views.feedback_page(token, pages.current_request.query_params or {}, _lang()))
+    """Opens with the star from the link chosen; records nothing (scanners open links).
+    At the visit's address, as the manage page."""
+    opened = link_pages.open_page(pages.current_request, token, "feedback")
+    if isinstance(opened, Response):
+        return opened
+    return _html(views.feedback_page(opened[0], pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/f/{token}", methods=["POST"], content_types=FORM)
@@ -392,10 +403,14 @@ def favicon():
     return Response(body="", status_code=204, headers={"Cache-Control": "public, max-age=86400"})
 
 
+# The visit's own pages (/m/m.<business>.<appointment>) may be crawled: a crawler holds
+# no cookie and finds a 403 there (chalicelib/api/link_pages.py). Addresses with a
+# token in them (four dots: a manage link, its confirmation page, a feedback link) and
+# the other link pages are kept out.
 ROBOTS = """User-agent: *
 Allow: /book/
-Disallow: /m/
-Disallow: /f/
+Disallow: /m/*.*.*.*.
+Disallow: /f/*.*.*.*.
 Disallow: /u/
 Disallow: /l/
 Disallow: /api/

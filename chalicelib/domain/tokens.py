@@ -51,6 +51,11 @@ class LinkClaims:
     expires: datetime
 
 
+def is_id_part(s: str) -> bool:
+    """Whether `s` may be a business id or subject in a token."""
+    return bool(_PART.match(s))
+
+
 def _b36(n: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""

@@ -14,6 +14,7 @@ from chalicelib.errors import RebookError
 # Error code -> catalogue key (err_<key>), where the code says enough.
 _BY_CODE = {
     "token_expired": "link_expired",
+    "link_not_on_this_device": "link_again",
     "slot_taken": "slot_taken",
     "client_busy": "try_again",
     "calendar_busy": "try_again",

@@ -369,8 +369,12 @@ def manage_page(
     *,
     status_note: str | None = None,
     failure: RebookError | None = None,
+    address: str | None = None,
 ) -> str:
+    """The manage page; its links lead to `address` (the visit's own, where the page is
+    opened: chalicelib/api/link_pages.py), its forms post to the token's."""
     view = manage.get_booking(token)
+    address = address or f"/m/{token}"
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)
@@ -380,6 +384,7 @@ def manage_page(
         "locale": locale,
         "booking": view,
         "token": token,
+        "address": address,
         "note": status_note,
         "error": error,
         "biz": {
@@ -406,7 +411,7 @@ def manage_page(
         except RebookError as e:
             ctx["error"] = ctx["error"] or shown(e, t).message
             ctx["times"] = {"days": [], "slots": [], "day": None}
-        here = f"/m/{token}?"
+        here = address + "?"
         ctx["day_href"] = lambda d: here + urlencode({"date": d, "lang": locale})
         ctx["page_href"] = lambda f: here + urlencode({"from": f, "lang": locale})
     if view["status"] == "cancelled":

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.helpers import book, get, post, set_config, token_of
+from tests.api.helpers import book, get, open_link, post, set_config, token_of
 from tests.conftest import FROZEN_NOW, emails_to, sent_emails, sent_sms
 from tests.history import past_visits, run_job
 
@@ -82,7 +82,7 @@ def test_a_new_clients_far_booking_is_held_until_she_clicks_the_link(client, aws
     # The page's button too (a form POST, then her booking's page says it is confirmed).
     r = client.http.post(f"/h/{token}", body="lang=en", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 303 and "/m/" in r.headers["Location"] and "done=confirmed" in r.headers["Location"]
-    manage_page = client.http.get(r.headers["Location"].split("example.test", 1)[-1]).body.decode()
+    manage_page = open_link(client, r.headers["Location"].split("example.test", 1)[-1]).body.decode()
     assert "Your booking is confirmed." in manage_page or "Thank you! Your booking is confirmed." in manage_page
     assert not _held_items()
     # The job at and after the hold's end leaves a confirmed booking alone.

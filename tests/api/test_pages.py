@@ -6,13 +6,13 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from tests.api.helpers import book, count_by_prefix, get, table_items, token_of
+from tests.api.helpers import book, count_by_prefix, get, open_link, table_items, token_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def page(client, path, headers=None):
-    r = client.http.get(path, headers=headers or {})
+    r = open_link(client, path, headers)
     return r.status_code, r.body.decode()
 
 
@@ -220,7 +220,39 @@ def test_favicon_and_robots_are_answered_not_refused(client):
     # Issue 17 (7): both answered 403 on the local stack, a console error on every page.
     assert client.http.get("/favicon.ico").status_code in (200, 204)
     r = client.http.get("/robots.txt")
-    assert r.status_code == 200 and "Disallow: /m/" in r.body.decode() and "Allow: /book/" in r.body.decode()
+    rules = r.body.decode().splitlines()
+    assert r.status_code == 200 and "Allow: /book/" in rules
+    # Addresses with a link's token in them are kept out; a visit's own address is not
+    # (a crawler finds only a 403 there: test_a_message_link_opens_the_page_at_the_visits_own_address).
+    assert "Disallow: /m/*.*.*.*." in rules and "Disallow: /f/*.*.*.*." in rules
+    assert "Disallow: /m/" not in rules and "Disallow: /u/" in rules
+
+
+def test_a_message_link_opens_the_page_at_the_visits_own_address(client):
+    # Issue 17 (11): the link's token moves from the address bar into a cookie for the
+    # visit's own address, where her page is served to her browser alone.
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    r = client.http.get(f"/m/{token}?lang=en&done=moved")
+    address = "/m/" + ".".join(token.split(".")[:3])
+    assert r.status_code == 303 and r.headers["Location"] == address + "?lang=en&done=moved"
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith(f"link={token}; Path={address}; Max-Age=") and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and r.headers["X-Robots-Tag"] == "noindex"
+    assert token not in r.headers["Location"]
+    mine = client.http.get(r.headers["Location"], headers={"Cookie": f"link={token}"})
+    html = mine.body.decode()
+    assert mine.status_code == 200 and "Your booking was moved" in html and "Aino Virtanen" in html
+    assert "noindex" not in html and "noindex" not in str(mine.headers)
+    assert f'action="/m/{token}/cancel"' not in html and f'href="{address}?lang=en&amp;cancel=1#cancel"' in html
+    # Without the cookie (a crawler, another device) or with another visit's: nothing of hers.
+    _, other = book(client, "2026-11-25T15:00:00+02:00")
+    for headers in ({}, {"Cookie": f"link={token_of(other['manage_url'])}"}, {"Cookie": 'link="x;'}):
+        status, html = page(client, address + "?lang=fi", headers)
+        assert status == 403 and "Avaa tämä sivu viestisi" in html and "Aino Virtanen" not in html
+    # A feedback link the same way; a bad link answers at its own address, as before.
+    r = client.http.get(f"/f/{token.replace('m.', 'f.', 1)}")
+    assert r.status_code == 404 and "Set-Cookie" not in r.headers
 
 
 def test_the_small_things_a_client_reads(client):

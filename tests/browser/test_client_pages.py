@@ -430,8 +430,11 @@ def test_the_client_pages_pass_the_nu_html_checker(stack):
         [appt] = ahead.appointments
         manage = links.manage_url(links.manage_token(ahead.business_id, appt.id, appt.end))
 
+    # As a browser: a manage or feedback link's redirect sets the cookie its page needs.
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
     def html(url: str) -> str:
-        with urllib.request.urlopen(url) as r:
+        with browser.open(url) as r:
             return r.read().decode()
 
     book = f"{stack.api}/book/demo"

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import book, post, token_of
+from tests.api.helpers import book, open_link, post, token_of
 from tests.conftest import sent_emails, sent_sms
 from tests.history import at, business, run_on_schedule
 
@@ -45,7 +45,7 @@ def path_of(url):
 
 
 def page(client, url):
-    r = client.http.get(path_of(url))
+    r = open_link(client, path_of(url))
     return r.status_code, r.body.decode()
 
 
@@ -224,7 +224,7 @@ def test_bad_rating_is_a_4xx_and_records_nothing(client, aws, visit, frozen_now)
 )
 def test_the_page_speaks_the_clients_language_and_needs_nothing_from_elsewhere(client, visit, frozen_now, lang, words):
     frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
-    r = client.http.get(path_of(feedback_link(visit["id"])) + "?r=5", headers={"Accept-Language": f"{lang},en;q=0.5"})
+    r = open_link(client, path_of(feedback_link(visit["id"])) + "?r=5", {"Accept-Language": f"{lang},en;q=0.5"})
     html = r.body.decode()
     assert r.status_code == 200 and words in html
     # Only the pages' own small script, from the same origin; nothing from elsewhere.

@@ -1,0 +1,78 @@
+"""A visit's own pages at an address without the link's secret.
+
+The manage and feedback links in messages (`/m/<token>`, `/f/<token>`) answer with a
+redirect to the visit's own address — the token without its expiry and signature,
+`/m/m.<business>.<appointment>` — and the token in a cookie kept for that one path
+(HttpOnly, SameSite=Lax) until the link expires. The page is served there to the
+browser holding the cookie; without it, a 403 page asks her to open the link from her
+message again. So the secret stays out of the address bar, the history, a bookmark or
+screenshot she shares, and a search engine's crawler (it keeps no cookies) only ever
+finds that 403 at the visit's address: her page needs neither noindex nor a robots.txt
+rule, and passes Lighthouse's crawlability audit (issue 17). Forms on the page still post
+to the token's address (the page's HTML is hers alone: no-store).
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlencode
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib import clock, links
+from chalicelib.domain import tokens
+from chalicelib.errors import Forbidden, Gone
+from chalicelib.settings import get_settings
+
+COOKIE = "link"
+_EXPIRED = {"feedback": Gone}  # as the page's own service answers an old link
+
+
+def page_key(token: str) -> str | None:
+    """The visit's address of a token-shaped string (its first three parts), else None."""
+    parts = token.split(".")
+    return ".".join(parts[:3]) if len(parts) == 5 else None
+
+
+def _is_key(segment: str, purpose: str) -> bool:
+    parts = segment.split(".")
+    return len(parts) == 3 and parts[0] == tokens.PURPOSES[purpose] and all(tokens.is_id_part(p) for p in parts[1:])
+
+
+def _cookie(request: Request) -> str | None:
+    try:
+        jar = SimpleCookie(request.headers.get("cookie") or "")
+    except CookieError:
+        return None
+    found = jar.get(COOKIE)
+    return found.value if found else None
+
+
+def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] | Response:
+    """A personal page's (token, address) when `segment` is the visit's address and the
+    browser holds its cookie; the redirect that moves a link's token into the cookie when
+    it is the link (a bad or expired link raises the 4xx its page answers with)."""
+    code = tokens.PURPOSES[purpose]
+    if _is_key(segment, purpose):
+        token = _cookie(request)
+        if token is None or page_key(token) != segment:
+            raise Forbidden("Open the link in your message on this device.", code="link_not_on_this_device")
+        return token, f"/{code}/{segment}"
+    now = clock.now()
+    claims = links.claims_or_4xx(segment, purpose, now, expired=_EXPIRED.get(purpose))
+    address = f"/{code}/{page_key(segment)}"
+    query = urlencode(request.query_params or {})
+    secure = "; Secure" if get_settings().public_url.startswith("https://") else ""
+    max_age = max(1, int((claims.expires - now).total_seconds()))
+    return Response(
+        body="",
+        status_code=303,
+        headers={
+            "Location": address + (f"?{query}" if query else ""),
+            "Set-Cookie": f"{COOKIE}={segment}; Path={address}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Robots-Tag": "noindex",
+        },
+    )
