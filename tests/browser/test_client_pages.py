@@ -72,6 +72,18 @@ def test_book_through_the_widget_then_manage_reschedule_and_cancel(page, stack, 
     manage = stack.link_in(confirmation, "/m/")
     page.goto(manage)
     check_page(page, "manage")
+    # The link's secret leaves the address bar: the page is at the visit's own address,
+    # for this browser alone; elsewhere (another device, a crawler) the page says so.
+    token = manage.rsplit("/", 1)[1]
+    assert token not in page.url and page.url.endswith("/m/" + ".".join(token.split(".")[:3]))
+    elsewhere = page.context.browser.new_context()
+    try:
+        other = elsewhere.new_page()
+        assert other.goto(page.url).status == 403
+        other.get_by_text("Avaa tämä sivu viestisi").wait_for()
+        assert other.locator("dd").count() == 0
+    finally:
+        elsewhere.close()
     old_time = page.locator("dd").nth(2).inner_text()
     page.locator(".slots button").nth(3).click()  # the booked day, three times later
     page.get_by_text("Varaus on siirretty.").wait_for()
