@@ -14,7 +14,6 @@ to the token's address (the page's HTML is hers alone: no-store).
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -40,13 +39,15 @@ def _is_key(segment: str, purpose: str) -> bool:
     return len(parts) == 3 and parts[0] == tokens.PURPOSES[purpose] and all(tokens.is_id_part(p) for p in parts[1:])
 
 
-def _cookie(request: Request) -> str | None:
-    try:
-        jar = SimpleCookie(request.headers.get("cookie") or "")
-    except CookieError:
-        return None
-    found = jar.get(COOKIE)
-    return found.value if found else None
+def _cookie(request: Request, segment: str) -> str | None:
+    """The link's token this browser holds for the visit's address `segment`. Read by hand:
+    http.cookies stops at the first cookie it finds malformed (another app's on the same
+    domain), which would lose hers."""
+    for part in (request.headers.get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE and page_key(value.strip()) == segment:
+            return value.strip()
+    return None
 
 
 def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] | Response:
@@ -55,8 +56,8 @@ def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] |
     it is the link (a bad or expired link raises the 4xx its page answers with)."""
     code = tokens.PURPOSES[purpose]
     if _is_key(segment, purpose):
-        token = _cookie(request)
-        if token is None or page_key(token) != segment:
+        token = _cookie(request, segment)
+        if token is None:
             raise Forbidden("Open the link in your message on this device.", code="link_not_on_this_device")
         return token, f"/{code}/{segment}"
     now = clock.now()

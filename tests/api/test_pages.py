@@ -247,9 +247,13 @@ def test_a_message_link_opens_the_page_at_the_visits_own_address(client):
     assert f'action="/m/{token}/cancel"' not in html and f'href="{address}?lang=en&amp;cancel=1#cancel"' in html
     # Without the cookie (a crawler, another device) or with another visit's: nothing of hers.
     _, other = book(client, "2026-11-25T15:00:00+02:00")
-    for headers in ({}, {"Cookie": f"link={token_of(other['manage_url'])}"}, {"Cookie": 'link="x;'}):
+    theirs = f"link={token_of(other['manage_url'])}"
+    for headers in ({}, {"Cookie": theirs}, {"Cookie": 'link="x;'}):
         status, html = page(client, address + "?lang=fi", headers)
         assert status == 403 and "Avaa tämä sivu viestisi" in html and "Aino Virtanen" not in html
+    # Hers found among other cookies of the domain, even malformed ones before it.
+    mixed = f'consent={{"ads":false}}; {theirs}; _ga=GA1.2.3; link={token}'
+    assert client.http.get(address, headers={"Cookie": mixed}).status_code == 200
     # A feedback link the same way; a bad link answers at its own address, as before.
     r = client.http.get(f"/f/{token.replace('m.', 'f.', 1)}")
     assert r.status_code == 404 and "Set-Cookie" not in r.headers
