@@ -5,11 +5,12 @@ redirect to the visit's own address — the token without its expiry and signatu
 `/m/m.<business>.<appointment>` — and the token in a cookie kept for that one path
 (HttpOnly, SameSite=Lax) until the link expires. The page is served there to the
 browser holding the cookie; without it, a 403 page asks her to open the link from her
-message again. So the secret stays out of the address bar, the history, a bookmark or
-screenshot she shares, and a search engine's crawler (it keeps no cookies) only ever
-finds that 403 at the visit's address: her page needs neither noindex nor a robots.txt
-rule, and passes Lighthouse's crawlability audit (issue 17). Forms on the page still post
-to the token's address (the page's HTML is hers alone: no-store).
+message again and names the salon, with its phone. So the secret stays out of the
+address bar, the history, a bookmark or screenshot she shares, and a search engine's
+crawler (it keeps no cookies) only ever finds that 403 at the visit's address: her page
+needs neither noindex nor a robots.txt rule, and passes Lighthouse's crawlability audit
+(issue 17). Forms on the page still post to the token's address (the page's HTML is
+hers alone: no-store).
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ from chalicelib.settings import get_settings
 
 COOKIE = "link"
 _EXPIRED = {"feedback": Gone}  # as the page's own service answers an old link
+
+
+class NotOnThisDevice(Forbidden):
+    """The visit's address without its cookie: the 403 page names the salon (and its
+    phone) of the address, so a client on another device still knows whom to call."""
+
+    def __init__(self, business_id: str):
+        super().__init__("Open the link in your message on this device.", code="link_not_on_this_device")
+        self.business_id = business_id
 
 
 def page_key(token: str) -> str | None:
@@ -58,7 +68,7 @@ def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] |
     if _is_key(segment, purpose):
         token = _cookie(request, segment)
         if token is None:
-            raise Forbidden("Open the link in your message on this device.", code="link_not_on_this_device")
+            raise NotOnThisDevice(segment.split(".")[1])
         return token, f"/{code}/{segment}"
     now = clock.now()
     claims = links.claims_or_4xx(segment, purpose, now, expired=_EXPIRED.get(purpose))

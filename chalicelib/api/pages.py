@@ -85,8 +85,11 @@ def html_view(fn):
             locale = _page_locale()
             t = words(locale)
             message = shown(e, t).message
+            biz = {"name": "Rebook"}
+            if isinstance(e, link_pages.NotOnThisDevice):
+                biz = views.salon_of(e.business_id) or biz
             return _html(
-                views.render("error.html", t=t, locale=locale, message=message, biz={"name": "Rebook"}),
+                views.render("error.html", t=t, locale=locale, message=message, biz=biz),
                 e.status,
                 e.retry_after,
             )

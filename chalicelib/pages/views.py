@@ -419,6 +419,15 @@ def manage_page(
     return render("manage.html", **ctx)
 
 
+def salon_of(business_id: str) -> dict[str, Any] | None:
+    """The name and phone an error page shows for a business id from an address (None
+    for an unknown one)."""
+    from chalicelib.store import businesses
+
+    b = businesses.get_by_id(business_id)
+    return {"name": b.config.name, "phone": b.config.phone} if b else None
+
+
 def feedback_page(token: str, params: dict, accept_language: str | None, *, error: str | None = None) -> str:
     from chalicelib.services import feedback
 

@@ -251,9 +251,13 @@ def test_a_message_link_opens_the_page_at_the_visits_own_address(client):
     for headers in ({}, {"Cookie": theirs}, {"Cookie": 'link="x;'}):
         status, html = page(client, address + "?lang=fi", headers)
         assert status == 403 and "Avaa tämä sivu viestisi" in html and "Aino Virtanen" not in html
+        assert 'href="tel:+358912345678"' in html  # whom to call, from another device
     # Hers found among other cookies of the domain, even malformed ones before it.
     mixed = f'consent={{"ads":false}}; {theirs}; _ga=GA1.2.3; link={token}'
     assert client.http.get(address, headers={"Cookie": mixed}).status_code == 200
+    # An address of no business: the same 403, Rebook's.
+    status, html = page(client, "/m/m.nosuchbiz.a1b2c3")
+    assert status == 403 and "tel:" not in html
     # A feedback link the same way; a bad link answers at its own address, as before.
     r = client.http.get(f"/f/{token.replace('m.', 'f.', 1)}")
     assert r.status_code == 404 and "Set-Cookie" not in r.headers
