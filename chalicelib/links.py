@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from chalicelib.domain import tokens
 from chalicelib.settings import get_settings
@@ -42,6 +42,12 @@ def link_secret() -> str:
     if s.link_secret_id:
         return _secret_from_secrets_manager(s.link_secret_id)
     raise RuntimeError("No link-signing secret: set REBOOK_LINK_SECRET or REBOOK_LINK_SECRET_ID")
+
+
+def root() -> str:
+    """The path the app is served under: "" at a domain's root, "/api" at API Gateway's
+    own address (its stage). The client pages' links and redirects start with it."""
+    return urlsplit(get_settings().public_url).path.rstrip("/")
 
 
 def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:

@@ -69,10 +69,10 @@ def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] |
         token = _cookie(request, segment)
         if token is None:
             raise NotOnThisDevice(segment.split(".")[1])
-        return token, f"/{code}/{segment}"
+        return token, f"{links.root()}/{code}/{segment}"
     now = clock.now()
     claims = links.claims_or_4xx(segment, purpose, now, expired=_EXPIRED.get(purpose))
-    address = f"/{code}/{page_key(segment)}"
+    address = f"{links.root()}/{code}/{page_key(segment)}"
     query = urlencode(request.query_params or {})
     secure = "; Secure" if get_settings().public_url.startswith("https://") else ""
     max_age = max(1, int((claims.expires - now).total_seconds()))

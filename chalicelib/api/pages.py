@@ -146,6 +146,13 @@ def manage(token):
     return _html(views.manage_page(token, params, _lang(), status_note=note, address=address))
 
 
+def _manage(token: str, query: dict[str, str]) -> str:
+    """The manage page after a change (redirect after POST)."""
+    from chalicelib import links
+
+    return f"{links.root()}/m/{token}?" + urlencode(query)
+
+
 def _after_change(token: str, form: dict, action):
     try:
         action()
@@ -183,7 +190,7 @@ def cancel(token):
     return failed or Response(
         body="",
         status_code=303,
-        headers={"Location": f"/m/{token}?" + urlencode({"done": "cancelled", "lang": form.get("lang", "")})},
+        headers={"Location": _manage(token, {"done": "cancelled", "lang": form.get("lang", "")})},
     )
 
 
@@ -197,7 +204,7 @@ def reschedule(token):
     return failed or Response(
         body="",
         status_code=303,
-        headers={"Location": f"/m/{token}?" + urlencode({"done": "moved", "lang": form.get("lang", "")})},
+        headers={"Location": _manage(token, {"done": "moved", "lang": form.get("lang", "")})},
     )
 
 
@@ -212,7 +219,7 @@ def reminders(token):
     return failed or Response(
         body="",
         status_code=303,
-        headers={"Location": f"/m/{token}?" + urlencode({"done": done, "lang": form.get("lang", "")}) + "#reminders"},
+        headers={"Location": _manage(token, {"done": done, "lang": form.get("lang", "")}) + "#reminders"},
     )
 
 

@@ -165,7 +165,10 @@ def reference_page() -> str:
         name: {"fields": _fields(s), "type": _type_of(s), "description": s.get("description", "")}
         for name, s in doc["components"]["schemas"].items()
     }
+    from chalicelib import links
+
     return env.get_template("api_reference.html").render(
+        root=links.root(),
         info=doc["info"],
         tags=_operations(doc),
         schemes=doc["components"].get("securitySchemes", {}),

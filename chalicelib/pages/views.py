@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chalicelib import clock
+from chalicelib import clock, links
 from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
 from chalicelib.domain.config import WEEKDAYS, Business
 from chalicelib.domain.locales import LOCALES, negotiate
@@ -43,7 +43,8 @@ def _env():
 
 
 def render(template: str, **ctx) -> str:
-    return _env().get_template(template).render(**ctx)
+    """A page; `root` starts its own links (links.root: "" unless served under a path)."""
+    return _env().get_template(template).render(root=links.root(), **ctx)
 
 
 def compile_templates() -> None:
@@ -98,7 +99,9 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
                 ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
-    link = ctx["link"] = lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+    link = ctx["link"] = lambda **kw: (
+        f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+    )
     ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
     ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
     return render("book.html", **ctx)
@@ -167,7 +170,6 @@ def returning_client(b: Business, token: str | None) -> dict[str, str] | None:
     """Her name and contact for the details form, from a "book again" link's token
     (signed, for this purpose and this business, unexpired); None for anything else, and
     the page is then the ordinary one (a bad link costs her only the typing)."""
-    from chalicelib import links
     from chalicelib.domain import tokens
     from chalicelib.domain.contacts import first_name
     from chalicelib.store import clients
@@ -240,7 +242,7 @@ def booked_location(view: dict, locale: str, embed: bool) -> str:
     reloading it shows the confirmation again instead of posting the form twice."""
     token = view["manage_url"].rsplit("/", 1)[1]
     query = {"lang": locale, **({"embed": "1"} if embed else {})}
-    return f"/m/{token}/booked?" + urlencode(query)
+    return f"{links.root()}/m/{token}/booked?" + urlencode(query)
 
 
 def book_submit(
@@ -302,12 +304,14 @@ def book_submit(
             taken=taken,
             payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
             idempotency_key=new_form_key(),
-            link=lambda **kw: f"/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v}),
+            link=lambda **kw: (
+                f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+            ),
         )
         return e.status, page, e.retry_after
     if result.get("status") == "pending_payment":  # on to the pay page while the time is held
         token = result["manage_url"].rsplit("/", 1)[1]
-        return 201, f"/pay/{token}?" + urlencode({"lang": locale}), None
+        return 201, f"{links.root()}/pay/{token}?" + urlencode({"lang": locale}), None
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 
@@ -374,7 +378,7 @@ def manage_page(
     """The manage page; its links lead to `address` (the visit's own, where the page is
     opened: chalicelib/api/link_pages.py), its forms post to the token's."""
     view = manage.get_booking(token)
-    address = address or f"/m/{token}"
+    address = address or f"{links.root()}/m/{token}"
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     t = words(locale)

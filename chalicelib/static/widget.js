@@ -12,7 +12,9 @@
   var script = document.currentScript;
   if (!script || !script.dataset.business) return;
   var d = script.dataset;
-  var origin = new URL(script.src, location.href).origin;
+  var from = new URL(script.src, location.href);
+  var origin = from.origin;
+  var app = origin + from.pathname.replace(/\/widget\.js$/, ""); // under API Gateway's stage path too
   var lang = d.lang || (navigator.language || "fi").slice(0, 2).toLowerCase();
   var labels = { fi: ["Varaa aika", "Sulje"], sv: ["Boka tid", "Stäng"], en: ["Book now", "Close"] };
   var words = labels[lang] || labels.fi;
@@ -22,7 +24,7 @@
   // A referral or rebook link that brought the visitor to the host page carries on.
   var here = new URLSearchParams(location.search);
   ["ref", "card", "reward"].forEach(function (k) { if (here.get(k)) query.set(k, here.get(k)); });
-  var src = origin + "/book/" + encodeURIComponent(d.business) + "?" + query.toString();
+  var src = app + "/book/" + encodeURIComponent(d.business) + "?" + query.toString();
 
   var host = document.createElement("rebook-widget");
   host.setAttribute("data-business", d.business);

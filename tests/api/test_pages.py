@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import pytest
+
 from tests.api.helpers import book, count_by_prefix, get, open_link, table_items, token_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -312,3 +314,58 @@ def test_rating_page_says_one_star_and_has_no_stray_full_stop(client, frozen_now
     text = _text(page(client, f"/f/{token}?lang=fi")[1])
     assert "1 tähti" in text and "1 tähteä" not in text and "2 tähteä" in text
     assert "klo 12.00, Aino Virtanen." in text and not re.search(r"\d\. ·", text)
+
+
+@pytest.fixture
+def under_stage_path(client):
+    """The app at API Gateway's own address (public_url ending in the stage, "/api"),
+    the rest of the test's settings as they are."""
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    kept = settings.public_url
+    object.__setattr__(settings, "public_url", "https://abc.execute-api.eu-north-1.amazonaws.com/api")
+    try:
+        yield client
+    finally:
+        object.__setattr__(settings, "public_url", kept)
+
+
+def test_under_api_gateways_stage_path_every_link_and_redirect_keeps_it(under_stage_path):
+    # Served at API Gateway's own address (docs/deploy.md: before a custom domain), the
+    # requests arrive without the stage; every address a page gives must carry it, or the
+    # browser leaves the API (403 "Missing Authentication Token").
+    client = under_stage_path
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    assert booked["manage_url"] == f"https://abc.execute-api.eu-north-1.amazonaws.com/api/m/{token}"
+    r = client.http.get(f"/m/{token}?lang=fi")
+    address = "/api/m/" + ".".join(token.split(".")[:3])
+    assert r.headers["Location"] == address + "?lang=fi" and f"Path={address};" in r.headers["Set-Cookie"]
+
+    def hers(query):  # as API Gateway hands it over: without the stage
+        return client.http.get(address.removeprefix("/api") + query, headers={"Cookie": f"link={token}"}).body.decode()
+
+    pages = {
+        "manage": hers(""),
+        "manage-cancel": hers("?cancel=1"),
+        "book": page(client, "/book/demo?service=womens-cut&date=2026-11-25&lang=fi")[1],
+        "details": page(client, "/book/demo?service=womens-cut&staff=aino&start=2026-11-25T11:00:00%2B02:00")[1],
+    }
+    for name, html in pages.items():
+        own = re.findall(r'(?:href|action|src)="(/[^"]*)"', html)
+        assert own and all(a.startswith("/api/") for a in own), (name, [a for a in own if not a.startswith("/api/")])
+    status, _, headers = form_post(client, f"/m/{token}/cancel", {"reason": "", "lang": "fi"})
+    assert status == 303 and headers["Location"].startswith(f"/api/m/{token}?done=cancelled")
+    status, _, headers = form_post(
+        client,
+        "/book/demo",
+        {
+            "service": "womens-cut",
+            "staff": "aino",
+            "start": "2026-11-25T14:00:00+02:00",
+            "name": "Eve",
+            "phone": "040 765 4321",
+        },
+    )
+    assert status == 303 and headers["Location"].startswith("/api/m/")
