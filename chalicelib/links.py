@@ -50,6 +50,14 @@ def root() -> str:
     return urlsplit(get_settings().public_url).path.rstrip("/")
 
 
+def visit_address(token: str) -> str | None:
+    """A manage or feedback link's visit address: its token without expiry and signature
+    (`m.<business>.<appointment>`), where its page is served to the browser holding the
+    token's cookie (chalicelib/api/link_pages.py); None for what is not token-shaped."""
+    parts = token.split(".")
+    return ".".join(parts[:3]) if len(parts) == 5 else None
+
+
 def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
     # Deterministic for a given booking, so an idempotent replay returns the same link.
     return tokens.make_token(link_secret(), "manage", business_id, appointment_id, visit_end + MANAGE_VALID_AFTER_VISIT)

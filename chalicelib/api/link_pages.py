@@ -38,12 +38,6 @@ class NotOnThisDevice(Forbidden):
         self.business_id = business_id
 
 
-def page_key(token: str) -> str | None:
-    """The visit's address of a token-shaped string (its first three parts), else None."""
-    parts = token.split(".")
-    return ".".join(parts[:3]) if len(parts) == 5 else None
-
-
 def _is_key(segment: str, purpose: str) -> bool:
     parts = segment.split(".")
     return len(parts) == 3 and parts[0] == tokens.PURPOSES[purpose] and all(tokens.is_id_part(p) for p in parts[1:])
@@ -55,33 +49,51 @@ def _cookie(request: Request, segment: str) -> str | None:
     domain), which would lose hers."""
     for part in (request.headers.get("cookie") or "").split(";"):
         name, _, value = part.strip().partition("=")
-        if name == COOKIE and page_key(value.strip()) == segment:
+        if name == COOKIE and links.visit_address(value.strip()) == segment:
             return value.strip()
     return None
+
+
+def address(token: str, purpose: str) -> str:
+    """The visit's own address of a valid link's token."""
+    return f"{links.root()}/{tokens.PURPOSES[purpose]}/{links.visit_address(token)}"
+
+
+def cookie(token: str, purpose: str) -> str:
+    """The Set-Cookie that hands a valid link's token to its visit's address, until the
+    link expires (a bad or expired link raises the 4xx its page answers with)."""
+    now = clock.now()
+    claims = links.claims_or_4xx(token, purpose, now, expired=_EXPIRED.get(purpose))
+    secure = "; Secure" if get_settings().public_url.startswith("https://") else ""
+    max_age = max(1, int((claims.expires - now).total_seconds()))
+    return f"{COOKIE}={token}; Path={address(token, purpose)}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+
+
+def token_at(request: Request, segment: str, purpose: str) -> str:
+    """The link's token of a page's address: the cookie's at the visit's address (403
+    without it), else the segment itself (a link's own address)."""
+    if not _is_key(segment, purpose):
+        return segment
+    token = _cookie(request, segment)
+    if token is None:
+        raise NotOnThisDevice(segment.split(".")[1])
+    return token
 
 
 def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] | Response:
     """A personal page's (token, address) when `segment` is the visit's address and the
     browser holds its cookie; the redirect that moves a link's token into the cookie when
     it is the link (a bad or expired link raises the 4xx its page answers with)."""
-    code = tokens.PURPOSES[purpose]
     if _is_key(segment, purpose):
-        token = _cookie(request, segment)
-        if token is None:
-            raise NotOnThisDevice(segment.split(".")[1])
-        return token, f"{links.root()}/{code}/{segment}"
-    now = clock.now()
-    claims = links.claims_or_4xx(segment, purpose, now, expired=_EXPIRED.get(purpose))
-    address = f"{links.root()}/{code}/{page_key(segment)}"
+        return token_at(request, segment, purpose), f"{links.root()}/{tokens.PURPOSES[purpose]}/{segment}"
+    handed = cookie(segment, purpose)
     query = urlencode(request.query_params or {})
-    secure = "; Secure" if get_settings().public_url.startswith("https://") else ""
-    max_age = max(1, int((claims.expires - now).total_seconds()))
     return Response(
         body="",
         status_code=303,
         headers={
-            "Location": address + (f"?{query}" if query else ""),
-            "Set-Cookie": f"{COOKIE}={segment}; Path={address}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            "Location": address(segment, purpose) + (f"?{query}" if query else ""),
+            "Set-Cookie": handed,
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
             "X-Robots-Tag": "noindex",

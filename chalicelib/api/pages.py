@@ -116,14 +116,20 @@ def book_submit(slug):
     from chalicelib.api.public import client_ip
 
     status, body, retry_after = views.book_submit(slug, _form(), _lang(), client_ip(pages.current_request))
-    if status == 201:  # booked: redirect after POST, so a reload never posts again
-        return Response(body="", status_code=303, headers={"Location": body, "Cache-Control": "no-store"})
+    if isinstance(body, views.Booked):  # booked: redirect after POST, so a reload never posts again
+        headers = {"Location": body.location, "Cache-Control": "no-store"}
+        if body.hand_over:  # her confirmation at the visit's own address (link_pages.py)
+            headers["Set-Cookie"] = link_pages.cookie(body.hand_over, "manage")
+        return Response(body="", status_code=303, headers=headers)
     return _html(body, status, retry_after)
 
 
 @pages.route("/m/{token}/booked", methods=["GET"])
 @html_view
 def booked(token):
+    """At the visit's own address with her cookie (the booking page's redirect), or at the
+    token's (the widget's frame, a waitlist offer, a payment)."""
+    token = link_pages.token_at(pages.current_request, token, "manage")
     return _html(views.booked_page(token, pages.current_request.query_params or {}, _lang()))
 
 

@@ -8,6 +8,7 @@ cases as the JSON API, so the rules are the same.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -237,18 +238,30 @@ def new_form_key() -> str:
     return "page-" + secrets.token_urlsafe(18)
 
 
-def booked_location(view: dict, locale: str, embed: bool) -> str:
+@dataclass(frozen=True)
+class Booked:
     """Where a booking made from the page is shown: a GET page (redirect after POST), so
-    reloading it shows the confirmation again instead of posting the form twice."""
+    reloading it shows the confirmation again instead of posting the form twice. On the
+    page itself at the visit's own address, `hand_over` the manage token its redirect
+    puts in the cookie (chalicelib/api/link_pages.py); in the widget's frame, where that
+    cookie would be a third party's, at the token's."""
+
+    location: str
+    hand_over: str | None = None
+
+
+def booked_location(view: dict, locale: str, embed: bool) -> Booked:
     token = view["manage_url"].rsplit("/", 1)[1]
-    query = {"lang": locale, **({"embed": "1"} if embed else {})}
-    return f"{links.root()}/m/{token}/booked?" + urlencode(query)
+    if embed:
+        return Booked(f"{links.root()}/m/{token}/booked?" + urlencode({"lang": locale, "embed": "1"}))
+    address = f"{links.root()}/m/{links.visit_address(token)}/booked?"
+    return Booked(address + urlencode({"lang": locale}), hand_over=token)
 
 
 def book_submit(
     slug: str, form: dict, accept_language: str | None, client_ip: str | None = None
-) -> tuple[int, str, int | None]:
-    """(201, the confirmation's address) or (4xx, the form again with what to fix), and
+) -> tuple[int, str | Booked, int | None]:
+    """(201, where the booking is shown) or (4xx, the form again with what to fix), and
     the Retry-After of a 429 (a limit) or a 503 (the database busy)."""
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
@@ -311,7 +324,7 @@ def book_submit(
         return e.status, page, e.retry_after
     if result.get("status") == "pending_payment":  # on to the pay page while the time is held
         token = result["manage_url"].rsplit("/", 1)[1]
-        return 201, f"{links.root()}/pay/{token}?" + urlencode({"lang": locale}), None
+        return 201, Booked(f"{links.root()}/pay/{token}?" + urlencode({"lang": locale})), None
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
 
 

@@ -14,7 +14,7 @@
   var d = script.dataset;
   var from = new URL(script.src, location.href);
   var origin = from.origin;
-  var app = origin + from.pathname.replace(/\/widget\.js$/, ""); // under API Gateway's stage path too
+  var app = origin + from.pathname.replace(/\/widget\.js$/, "");
   var lang = d.lang || (navigator.language || "fi").slice(0, 2).toLowerCase();
   var labels = { fi: ["Varaa aika", "Sulje"], sv: ["Boka tid", "Stäng"], en: ["Book now", "Close"] };
   var words = labels[lang] || labels.fi;

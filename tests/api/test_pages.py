@@ -23,6 +23,13 @@ def form_post(client, path, data):
     return r.status_code, r.body.decode(), r.headers
 
 
+def follow(client, headers):
+    """A redirect as a browser follows it, with the cookie it sets."""
+    cookie = {"Cookie": headers["Set-Cookie"].split(";")[0]} if "Set-Cookie" in headers else {}
+    r = client.http.get(headers["Location"], headers=cookie)
+    return r.status_code, r.body.decode()
+
+
 def test_booking_page_walks_service_time_details(client):
     status, html = page(client, "/book/demo", {"Accept-Language": "en-GB,en;q=0.8"})
     assert status == 200 and "Choose a service" in html and "Women&#39;s haircut" in html
@@ -50,8 +57,15 @@ def test_booking_from_the_page_form(client):
         },
     )
     assert status == 303 and html == ""
-    status, html = page(client, headers["Location"])
-    assert status == 200 and "Your booking is confirmed" in html and "/m/" in html
+    # Her confirmation at the visit's own address, the manage token in the cookie (link_pages.py).
+    [token] = re.findall(r"^link=([\w.\-]+);", headers["Set-Cookie"])
+    assert (
+        headers["Location"] == f"/m/{'.'.join(token.split('.')[:3])}/booked?lang=en"
+        and "HttpOnly" in headers["Set-Cookie"]
+    )
+    status, html = follow(client, headers)
+    assert status == 200 and "Your booking is confirmed" in html and f"/m/{token}" in html
+    assert page(client, headers["Location"])[0] == 403  # not hers elsewhere
     assert count_by_prefix(table_items(), "APPT#") == 1
 
 
@@ -81,7 +95,7 @@ def test_a_double_submit_or_a_reload_gets_the_same_booking_not_someone_else_book
     assert first[2]["Location"] == second[2]["Location"] and "/booked" in first[2]["Location"]
     assert count_by_prefix(table_items(), "APPT#") == 1
     for _ in range(2):  # the confirmation is a GET page: reloading it shows it again
-        status, html = page(client, first[2]["Location"])
+        status, html = follow(client, first[2])
         assert status == 200 and "Your booking is confirmed" in html and "Eve" not in html.split("<main>")[0]
     # The form a page renders is new each time: another booking needs another key.
     _, again = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start.replace('+', '%2B')}&lang=en")
