@@ -70,6 +70,14 @@ def open_link(client, path, headers=None):
     return r
 
 
+def follow(client, response_headers):
+    """A redirect as a browser follows it, with the cookie it sets."""
+    set_cookie = response_headers.get("Set-Cookie")
+    return client.http.get(
+        response_headers["Location"], headers={"Cookie": set_cookie.split(";")[0]} if set_cookie else {}
+    )
+
+
 def token_of(manage_url: str) -> str:
     return manage_url.rsplit("/", 1)[1]
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.api.helpers import book, count_by_prefix, get, open_link, table_items, token_of
+from tests.api.helpers import book, count_by_prefix, follow, get, open_link, table_items, token_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -23,10 +23,8 @@ def form_post(client, path, data):
     return r.status_code, r.body.decode(), r.headers
 
 
-def follow(client, headers):
-    """A redirect as a browser follows it, with the cookie it sets."""
-    cookie = {"Cookie": headers["Set-Cookie"].split(";")[0]} if "Set-Cookie" in headers else {}
-    r = client.http.get(headers["Location"], headers=cookie)
+def followed(client, headers):
+    r = follow(client, headers)
     return r.status_code, r.body.decode()
 
 
@@ -63,7 +61,7 @@ def test_booking_from_the_page_form(client):
         headers["Location"] == f"/m/{'.'.join(token.split('.')[:3])}/booked?lang=en"
         and "HttpOnly" in headers["Set-Cookie"]
     )
-    status, html = follow(client, headers)
+    status, html = followed(client, headers)
     assert status == 200 and "Your booking is confirmed" in html and f"/m/{token}" in html
     assert page(client, headers["Location"])[0] == 403  # not hers elsewhere
     assert count_by_prefix(table_items(), "APPT#") == 1
@@ -95,7 +93,7 @@ def test_a_double_submit_or_a_reload_gets_the_same_booking_not_someone_else_book
     assert first[2]["Location"] == second[2]["Location"] and "/booked" in first[2]["Location"]
     assert count_by_prefix(table_items(), "APPT#") == 1
     for _ in range(2):  # the confirmation is a GET page: reloading it shows it again
-        status, html = follow(client, first[2])
+        status, html = followed(client, first[2])
         assert status == 200 and "Your booking is confirmed" in html and "Eve" not in html.split("<main>")[0]
     # The form a page renders is new each time: another booking needs another key.
     _, again = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start.replace('+', '%2B')}&lang=en")

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import book, get, post, token_of
+from tests.api.helpers import book, follow, get, post, token_of
 from tests.conftest import emails_to
 from tests.history import after, at, booked_ahead, past_visits, run_job, visit
 from tests.loyalty.helpers import THURSDAYS, set_programme
@@ -166,7 +166,7 @@ def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen
         "/book/demo", body=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert r.status_code == 303  # redirect after POST to the confirmation page
-    assert "(reward −" in client.http.get(r.headers["Location"]).body.decode()
+    assert "(reward −" in follow(client, r.headers).body.decode()
 
 
 def test_owner_adjusts_with_a_reason_and_it_is_audited(client, desk, aws, frozen_now):
