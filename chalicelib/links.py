@@ -58,6 +58,13 @@ def visit_address(token: str) -> str | None:
     return ".".join(parts[:3]) if len(parts) == 5 else None
 
 
+def visit_page(token_or_address: str) -> str:
+    """The path of a link's visit address (`/m/m.<business>.<appointment>`, under root),
+    from its token or the address itself."""
+    address = visit_address(token_or_address) or token_or_address
+    return f"{root()}/{address.split('.')[0]}/{address}"
+
+
 def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:
     # Deterministic for a given booking, so an idempotent replay returns the same link.
     return tokens.make_token(link_secret(), "manage", business_id, appointment_id, visit_end + MANAGE_VALID_AFTER_VISIT)

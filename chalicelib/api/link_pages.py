@@ -54,11 +54,6 @@ def _cookie(request: Request, segment: str) -> str | None:
     return None
 
 
-def address(token: str, purpose: str) -> str:
-    """The visit's own address of a valid link's token."""
-    return f"{links.root()}/{tokens.PURPOSES[purpose]}/{links.visit_address(token)}"
-
-
 def cookie(token: str, purpose: str) -> str:
     """The Set-Cookie that hands a valid link's token to its visit's address, until the
     link expires (a bad or expired link raises the 4xx its page answers with)."""
@@ -66,7 +61,7 @@ def cookie(token: str, purpose: str) -> str:
     claims = links.claims_or_4xx(token, purpose, now, expired=_EXPIRED.get(purpose))
     secure = "; Secure" if get_settings().public_url.startswith("https://") else ""
     max_age = max(1, int((claims.expires - now).total_seconds()))
-    return f"{COOKIE}={token}; Path={address(token, purpose)}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    return f"{COOKIE}={token}; Path={links.visit_page(token)}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
 
 
 def token_at(request: Request, segment: str, purpose: str) -> str:
@@ -85,14 +80,14 @@ def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] |
     browser holds its cookie; the redirect that moves a link's token into the cookie when
     it is the link (a bad or expired link raises the 4xx its page answers with)."""
     if _is_key(segment, purpose):
-        return token_at(request, segment, purpose), f"{links.root()}/{tokens.PURPOSES[purpose]}/{segment}"
+        return token_at(request, segment, purpose), links.visit_page(segment)
     handed = cookie(segment, purpose)
     query = urlencode(request.query_params or {})
     return Response(
         body="",
         status_code=303,
         headers={
-            "Location": address(segment, purpose) + (f"?{query}" if query else ""),
+            "Location": links.visit_page(segment) + (f"?{query}" if query else ""),
             "Set-Cookie": handed,
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",

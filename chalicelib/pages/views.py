@@ -254,8 +254,7 @@ def booked_location(view: dict, locale: str, embed: bool) -> Booked:
     token = view["manage_url"].rsplit("/", 1)[1]
     if embed:
         return Booked(f"{links.root()}/m/{token}/booked?" + urlencode({"lang": locale, "embed": "1"}))
-    address = f"{links.root()}/m/{links.visit_address(token)}/booked?"
-    return Booked(address + urlencode({"lang": locale}), hand_over=token)
+    return Booked(f"{links.visit_page(token)}/booked?" + urlencode({"lang": locale}), hand_over=token)
 
 
 def book_submit(
