@@ -346,7 +346,9 @@ class Retention(BaseModel):
 
     The status comes from the business's fitted return model (chalicelib/domain/returns.py):
     once her expected visit has passed, at risk when P(she is still a client) drops below
-    `at_risk_below`, lapsed below `lapsed_below`. The rhythm rule's multiples
+    `at_risk_below`, lapsed below `lapsed_below`. Left out (None), both are fitted to
+    the business's own past by the weekly refit (returns.validate(): the best F1 of
+    "lapsed" on earlier half-years), 0.8 and 0.6 until it has one. The rhythm rule's multiples
     (`at_risk_after`, `lapsed_after`: x her rhythm past the expected visit) are kept for
     the comparison in bench/lapse.py only; `default_return_days` is the rhythm assumed
     before she has three visits and the prior's typical gap for a business with little
@@ -356,14 +358,16 @@ class Retention(BaseModel):
     at_risk_after: float = Field(default=0.5, gt=0, le=5)
     lapsed_after: float = Field(default=1.5, gt=0, le=10)
     default_return_days: int = Field(default=42, ge=1, le=730)
-    at_risk_below: float = Field(default=0.8, gt=0, lt=1)
-    lapsed_below: float = Field(default=0.6, gt=0, lt=1)
+    at_risk_below: float | None = Field(default=None, gt=0, lt=1)
+    lapsed_below: float | None = Field(default=None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _order(self) -> Self:
         if self.lapsed_after <= self.at_risk_after:
             raise ValueError("lapsed_after must be greater than at_risk_after")
-        if self.lapsed_below > self.at_risk_below:
+        if (self.at_risk_below is None) != (self.lapsed_below is None):
+            raise ValueError("set both at_risk_below and lapsed_below, or neither (fitted to your own past)")
+        if self.lapsed_below is not None and self.at_risk_below is not None and self.lapsed_below > self.at_risk_below:
             raise ValueError("lapsed_below must be at most at_risk_below")
         return self
 

@@ -1,7 +1,8 @@
 """The business's return model (chalicelib/domain/returns.py) in use: the stored fit
-with the business's own thresholds, or the prior while it has none; the weekly refit
-from every client's completed visits, after which each client's at-risk and lapse days
-(the keys the owner's list and the win-back job read) are those of the new model."""
+with the thresholds fitted to the business's past (or those it configured), or the
+prior while it has none; the weekly refit from every client's completed visits, after
+which each client's at-risk and lapse days (the keys the owner's list and the win-back
+job read) are those of the new model."""
 
 from __future__ import annotations
 
@@ -25,8 +26,11 @@ HISTORY_YEARS = 5
 RETURN_WINDOW_DAYS = 182.0
 
 
-def thresholds(cfg: BusinessConfig) -> rules.Thresholds:
+def thresholds(cfg: BusinessConfig) -> rules.Thresholds | None:
+    """The thresholds the business configured; None: those fitted to its own past."""
     r = cfg.retention
+    if r.at_risk_below is None or r.lapsed_below is None:
+        return None
     return rules.Thresholds(at_risk_below=r.at_risk_below, lapsed_below=r.lapsed_below)
 
 
@@ -37,7 +41,7 @@ def prior(cfg: BusinessConfig) -> rules.Prior:
 
 
 def prior_model(cfg: BusinessConfig) -> rules.ReturnModel:
-    return rules.ReturnModel(prior(cfg).params(), thresholds(cfg))
+    return rules.ReturnModel(prior(cfg).params(), thresholds(cfg) or rules.Thresholds())
 
 
 def model_for(b: Business) -> rules.ReturnModel:
@@ -65,22 +69,31 @@ def completed_visits(b: Business, now: datetime) -> dict[str, list[Appointment]]
     return by_client
 
 
-def refit(b: Business, now: datetime, deadline: float | None = None) -> dict[str, Any]:
+def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve: float = 0.0) -> dict[str, Any]:
     """Fit this week's model (unless this week's is stored already) and move every
     client's at-risk and lapse days to it, in client id order, until `deadline`
-    (time.monotonic()); the next run goes on where this one stopped. Run again when
-    all is done, it changes nothing."""
+    (time.monotonic()); the next run goes on where this one stopped. A fit is not
+    begun with less than `fit_reserve` seconds left. Run again when all is done, it
+    changes nothing."""
     from chalicelib.services import retention  # its figures use this module's models
 
     as_of = week_of(now)
     model, done_until = store.get_with_progress(b.id, thresholds(b.config))
     if model is not None and model.fitted_at == as_of and done_until == store.ALL_REKEYED:
         return {"fitted": False, "clients": model.clients, "rekeyed": 0, "left_for_next_run": False}
-    visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
     fitted = model is None or model.fitted_at != as_of
+    if fitted and fit_reserve and deadline is not None and time.monotonic() + fit_reserve > deadline:
+        return {"fitted": False, "clients": 0, "rekeyed": 0, "left_for_next_run": True}
+    visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
     if model is None or fitted:
-        model = rules.fit([[a.start for a in v] for v in visits.values()], as_of, prior(b.config), thresholds(b.config))
+        histories = [[a.start for a in v] for v in visits.values()]
+        model = rules.fit(histories, as_of, prior(b.config))
+        # Stored with the thresholds fitted to the business's past (two more fits, half a
+        # year and a year back), used unless it configures its own: either way at once.
+        model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, prior(b.config)))
         store.save(b.id, model)
+        if (configured := thresholds(b.config)) is not None:
+            model = rules.ReturnModel(model.params, configured, model.clients, model.fitted_at)
         done_until = ""
     rekeyed, last = 0, done_until
     for client_id in sorted(c for c in visits if c > done_until):

@@ -23,20 +23,21 @@ def _item(business_id: str) -> ReturnModelItem | None:
         return None
 
 
-def _model(item: ReturnModelItem, thresholds: Thresholds) -> ReturnModel | None:
+def _model(item: ReturnModelItem, thresholds: Thresholds | None) -> ReturnModel | None:
     try:
         return ReturnModel.from_dict(item.model, thresholds)
     except (ValueError, TypeError, KeyError):
         return None  # a format this code no longer reads: refitted on the next run
 
 
-def get(business_id: str, thresholds: Thresholds) -> ReturnModel | None:
-    """The stored model with the business's own thresholds; None before the first fit."""
+def get(business_id: str, thresholds: Thresholds | None) -> ReturnModel | None:
+    """The stored model with the business's configured thresholds (None: those fitted
+    with it); None before the first fit."""
     item = _item(business_id)
     return _model(item, thresholds) if item else None
 
 
-def get_with_progress(business_id: str, thresholds: Thresholds) -> tuple[ReturnModel | None, str]:
+def get_with_progress(business_id: str, thresholds: Thresholds | None) -> tuple[ReturnModel | None, str]:
     """The stored model and the last client id re-keyed to it ("" none yet, ALL_REKEYED all)."""
     item = _item(business_id)
     if item is None:

@@ -347,3 +347,13 @@ def test_a_reminder_plan_has_at_most_four_rules():
     data["reminders"].append({"channel": "sms", "hours_before": 2})
     with pytest.raises(ValidationError, match="at most 4"):
         parse_business_config(data)
+
+
+def test_lapse_thresholds_come_both_or_neither(data):
+    assert parse_business_config(data).retention.lapsed_below is None  # the demo's are fitted to its past
+    data["retention"]["lapsed_below"] = 0.5
+    assert "set both at_risk_below and lapsed_below, or neither" in only_error(data)
+    data["retention"]["at_risk_below"] = 0.4
+    assert "lapsed_below must be at most at_risk_below" in only_error(data)
+    data["retention"]["at_risk_below"] = 0.7
+    assert parse_business_config(data).retention.at_risk_below == 0.7

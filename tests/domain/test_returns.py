@@ -152,6 +152,26 @@ def test_parameters_round_trip_through_json(params):
     assert len(json.dumps(stored)) < 1000
 
 
+def test_the_thresholds_fitted_with_a_model_are_stored_with_it():
+    fitted = Thresholds.around(0.45, regular_lapsed_below=0.55)
+    stored = json.loads(json.dumps(ReturnModel(Prior().params(), fitted, 3, T0).to_dict()))
+    assert ReturnModel.from_dict(stored).thresholds == fitted  # none configured: the fitted ones
+    assert ReturnModel.from_dict(stored, Thresholds(0.9, 0.7)).thresholds == Thresholds(0.9, 0.7)
+    del stored["thresholds"]  # stored before they were
+    assert ReturnModel.from_dict(stored).thresholds == Thresholds()
+
+
+def test_validation_judges_a_big_business_by_an_even_sample_of_its_clients(monkeypatch):
+    true = Prior(typical_gap_days=30.0).params()
+    histories, end = generate(true, 120, seed=3, years=2.5)
+    as_of = end - timedelta(days=100)
+    every = returns.validate(histories, as_of, 182.0)
+    monkeypatch.setattr(returns, "MAX_VALIDATION_CLIENTS", 40)
+    sampled = returns.validate(histories, as_of, 182.0)
+    assert 0 < sampled.cases <= 2 * 40 < every.cases  # two splits, 40 clients judged in each
+    assert 0.0 < sampled.thresholds.lapsed_below <= sampled.thresholds.at_risk_below < 1.0
+
+
 def test_an_unknown_stored_format_is_refused():
     with pytest.raises(ValueError):
         ReturnModel.from_dict({"version": 99, "params": {}})

@@ -1,7 +1,7 @@
 """The weekly refit of each business's return model: it stores the fit of the week,
 moves her at-risk and lapse days to it (over several runs for a big business), changes
 nothing when run again, and a business with no history keeps its prior. Thresholds are
-the business's own."""
+fitted to the business's own past, or those it configured."""
 
 from __future__ import annotations
 
@@ -111,3 +111,39 @@ def test_a_big_business_is_re_keyed_over_several_runs_in_client_order(salon):
     rest = refit_returns.run(when + timedelta(hours=1))
     assert (rest["fitted"], rest["rekeyed"], rest["left_for_next_run"]) == (0, 3, False)
     assert refit_returns.run(when + timedelta(hours=2))["rekeyed"] == 0
+
+
+def test_without_thresholds_of_its_own_a_business_gets_those_fitted_to_its_past(salon, monkeypatch):
+    from chalicelib.domain import returns as rules
+    from chalicelib.services import returns
+
+    assert returns.thresholds(salon.config) is None  # the demo configures none
+    asked = []
+    lenient = rules.Thresholds.around(0.2)
+
+    def validate(histories, as_of, window_days, prior):
+        asked.append((len(histories), as_of, window_days))
+        return rules.Validation(lenient, 40, 10)
+
+    monkeypatch.setattr(rules, "validate", validate)
+    own = _other_business(at_risk_below=0.95, lapsed_below=0.9)
+    run_job("refit_returns", MONDAY + timedelta(hours=1))
+    assert (3, MONDAY, returns.RETURN_WINDOW_DAYS) in asked  # the demo's three clients, half a year
+    model = returns.model_for(salon)
+    assert model.thresholds == lenient
+    assert returns.model_for(own).thresholds == rules.Thresholds(0.95, 0.9)  # configured ones win
+    # Her lapse day is the fitted thresholds': later than the defaults would make it.
+    maija = _days(salon)["Maija"][1]
+    _, by_defaults = rules.ReturnModel(model.params).turns(EVERY_3_WEEKS, EVERY_3_WEEKS[-1] + timedelta(seconds=1))
+    assert maija is not None and by_defaults is not None and maija > by_defaults.astimezone(salon.config.tz).date()
+
+
+def test_a_fit_is_not_begun_without_time_for_it_but_the_first_business_of_a_run_always_is(salon):
+    from chalicelib.jobs import refit_returns
+
+    _other_business()
+    when = MONDAY + timedelta(hours=3)
+    first = refit_returns.run(when, budget_seconds=refit_returns.FIT_SECONDS / 2)
+    assert (first["businesses"], first["fitted"], first["left_for_next_run"]) == (2, 1, True)
+    rest = refit_returns.run(when + timedelta(hours=1), budget_seconds=refit_returns.FIT_SECONDS / 2)
+    assert (rest["fitted"], rest["left_for_next_run"]) == (1, False)
