@@ -50,19 +50,25 @@ def root() -> str:
     return urlsplit(get_settings().public_url).path.rstrip("/")
 
 
+# The page of a link's own address, by the token's purpose code (domain/tokens.py).
+_PAGE_OF = {"m": "m", "f": "f", "k": "l"}
+
+
 def visit_address(token: str) -> str | None:
-    """A manage or feedback link's visit address: its token without expiry and signature
-    (`m.<business>.<appointment>`), where its page is served to the browser holding the
-    token's cookie (chalicelib/api/link_pages.py); None for what is not token-shaped."""
+    """A manage, feedback or stamp card link's own address: its token without expiry and
+    signature (`m.<business>.<appointment>`, `k.<business>.<client>`), where its page is
+    served to the browser holding the token's cookie (chalicelib/api/link_pages.py);
+    None for what is not token-shaped."""
     parts = token.split(".")
     return ".".join(parts[:3]) if len(parts) == 5 else None
 
 
 def visit_page(token_or_address: str) -> str:
-    """The path of a link's visit address (`/m/m.<business>.<appointment>`, under root),
-    from its token or the address itself."""
+    """The path of a link's own address (`/m/m.<business>.<appointment>`,
+    `/l/k.<business>.<client>`, under root), from its token or the address itself."""
     address = visit_address(token_or_address) or token_or_address
-    return f"{root()}/{address.split('.')[0]}/{address}"
+    code = address.split(".")[0]
+    return f"{root()}/{_PAGE_OF.get(code, code)}/{address}"
 
 
 def manage_token(business_id: str, appointment_id: str, visit_end: datetime) -> str:

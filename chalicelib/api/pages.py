@@ -352,8 +352,12 @@ def unsubscribe_submit(token):
 @pages.route("/l/{token}", methods=["GET"])
 @html_view
 def card_page(token):
-    """The client's stamp card, rewards (each with a booking link) and referral link."""
-    return _html(views.card_page(token, pages.current_request.query_params or {}, _lang()))
+    """The client's stamp card, rewards (each with a booking link) and referral link: the
+    link's token moves to a cookie of the card's own address (chalicelib/api/link_pages.py)."""
+    opened = link_pages.open_page(pages.current_request, token, "card")
+    if isinstance(opened, Response):
+        return opened
+    return _html(views.card_page(opened[0], pages.current_request.query_params or {}, _lang()))
 
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"

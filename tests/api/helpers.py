@@ -70,12 +70,11 @@ def open_link(client, path, headers=None):
     return r
 
 
-def follow(client, response_headers):
-    """A redirect as a browser follows it, with the cookie it sets."""
+def follow(client, response_headers, headers=None):
+    """A redirect as a browser follows it, with the cookie it sets (and its own `headers`)."""
     set_cookie = response_headers.get("Set-Cookie")
-    return client.http.get(
-        response_headers["Location"], headers={"Cookie": set_cookie.split(";")[0]} if set_cookie else {}
-    )
+    cookie = {"Cookie": set_cookie.split(";")[0]} if set_cookie else {}
+    return client.http.get(response_headers["Location"], headers={**(headers or {}), **cookie})
 
 
 def token_of(manage_url: str) -> str:

@@ -227,6 +227,8 @@ def test_stamp_card_and_referral_page(page, stack):
     name, email, _ = someone("card")
     visit = past_visit(stack, name, email)
     page.goto(visit["card"])
+    token = visit["card"].rsplit("/", 1)[1]
+    assert page.url.endswith("/l/" + ".".join(token.split(".")[:3]))  # the secret left the address bar
     assert page.get_by_role("heading", name="Leimakortti").is_visible()
     assert page.get_by_text("Suosittele ystävälle").is_visible()
     check_page(page, "card")

@@ -13,7 +13,7 @@ import pytest
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, follow, get, post, token_of
 from tests.conftest import emails_to
-from tests.history import after, at, booked_ahead, past_visits, run_job, visit
+from tests.history import after, at, booked_ahead, business, past_visits, run_job, visit
 from tests.loyalty.helpers import THURSDAYS, set_programme
 
 MAIJA = "maija@example.com"
@@ -133,9 +133,18 @@ def test_an_expired_reward_cannot_be_booked(client, desk, frozen_now):
 def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, frozen_now):
     token = full_card(frozen_now)
     past_visits(THURSDAYS[4:5], clock=frozen_now)
-    r = client.http.get(f"/l/{token}", headers={"Accept-Language": "en"})
+    link = client.http.get(f"/l/{token}", headers={"Accept-Language": "en"})
+    # The link's token moves to a cookie of the card's own address: out of the address bar.
+    address = "/l/" + ".".join(token.split(".")[:3])
+    assert link.status_code == 303 and link.headers["Location"] == address
+    assert f"Path={address};" in link.headers["Set-Cookie"] and "HttpOnly" in link.headers["Set-Cookie"]
+    r = follow(client, link.headers, {"Accept-Language": "en"})
     assert r.status_code == 200
     page = r.body.decode()
+    elsewhere = client.http.get(address, headers={"Accept-Language": "en"})  # another device: no cookie
+    assert elsewhere.status_code == 403 and "1/3 stamps" not in elsewhere.body.decode()
+    assert "Open this page from the link in your message" in elsewhere.body.decode()
+    assert business().config.name in elsewhere.body.decode()  # whom to call
     assert "1/3 stamps" in page and "50 % off your next visit" in page
     assert re.search(r'href="https://book.example.test/book/demo\?card=k\.[^"&]+&amp;reward=loy-1"', page)
     assert "Refer a friend" in page and "ref=" in page
