@@ -83,7 +83,7 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         return {"fitted": False, "clients": model.clients, "rekeyed": 0, "left_for_next_run": False}
     fitted = model is None or model.fitted_at != as_of
     if fitted and fit_reserve and deadline is not None and time.monotonic() + fit_reserve > deadline:
-        return {"fitted": False, "clients": 0, "rekeyed": 0, "left_for_next_run": True}
+        return {"fitted": False, "clients": model.clients if model else 0, "rekeyed": 0, "left_for_next_run": True}
     visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
     if model is None or fitted:
         histories = [[a.start for a in v] for v in visits.values()]
