@@ -89,7 +89,8 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         histories = [[a.start for a in v] for v in visits.values()]
         model = rules.fit(histories, as_of, prior(b.config))
         # Stored with the thresholds fitted to the business's past (two more fits, half a
-        # year and a year back), used unless it configures its own: either way at once.
+        # year and a year back), used unless it configures its own; stored either way, so
+        # that removing its own takes effect at once, not a week later.
         model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, prior(b.config)))
         store.save(b.id, model)
         if (configured := thresholds(b.config)) is not None:
