@@ -49,6 +49,21 @@ def model_for(b: Business) -> rules.ReturnModel:
     return store.get(b.id, thresholds(b.config)) or prior_model(b.config)
 
 
+def thresholds_in_use(b: Business, model: rules.ReturnModel) -> dict[str, Any]:
+    """What the owner is told about when a client counts as at risk or lapsed: the
+    thresholds of `model` (model_for's) and where they come from: `own` (configured),
+    `fitted` (to the business's past) or `default` (before its first fit)."""
+    t = model.thresholds
+    source = "own" if thresholds(b.config) is not None else "fitted" if model.fitted_at else "default"
+    return {
+        "at_risk_below": round(t.at_risk_below, 3),
+        "lapsed_below": round(t.lapsed_below, 3),
+        "regular_at_risk_below": None if t.regular_at_risk_below is None else round(t.regular_at_risk_below, 3),
+        "regular_lapsed_below": None if t.regular_lapsed_below is None else round(t.regular_lapsed_below, 3),
+        "source": source,
+    }
+
+
 def week_of(now: datetime) -> datetime:
     """The fit's moment: Monday 00:00 UTC of this week, so that every run in one week
     fits the same visits to the same numbers."""

@@ -253,6 +253,10 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
         expect(listed.filter(has_text=name)).to_have_count(1)
     expect(listed.filter(has_text="Leena Lähtenyt").locator(".tag")).to_have_text("Poisjäänyt")
     expect(listed.filter(has_text="Riikka Riskinen").locator(".tag")).to_have_text("Riskissä")
+    # Why they are listed, in words: the limits in percent and where they come from.
+    expect(owner.locator("#retention-rule")).to_have_text(
+        re.compile(r"^Riskissä, kun .* alle \d+\s%; poisjäänyt alle \d+\s%\. .*(Rajat|Oletusrajat)")
+    )
     check_page(owner, "dashboard-clients")
     status = owner.locator("#status")
 
@@ -332,6 +336,7 @@ def test_language_switch_is_remembered(owner, stack):
     show(owner, "clients")
     expect(owner.get_by_role("heading", level=2)).to_have_text("Kunder i riskzonen och kunder som slutat komma")
     expect(owner.get_by_role("button", name="Skicka meddelande: Riikka Riskinen")).to_be_visible()
+    expect(owner.locator("#retention-rule")).to_contain_text("I riskzonen när sannolikheten")
     owner.reload()  # still signed in (sessionStorage) and still in Swedish (localStorage)
     owner.get_by_role("heading", name="Kunder i riskzonen och kunder som slutat komma").wait_for()
     check_page(owner, "dashboard-clients-sv")

@@ -132,6 +132,10 @@ def test_without_thresholds_of_its_own_a_business_gets_those_fitted_to_its_past(
     model = returns.model_for(salon)
     assert model.thresholds == lenient
     assert returns.model_for(own).thresholds == rules.Thresholds(0.95, 0.9)  # configured ones win
+    # ... and the owner is told which (the slipping list's `thresholds`).
+    told = returns.thresholds_in_use(salon, model)
+    assert (told["lapsed_below"], told["at_risk_below"], told["source"]) == (0.2, 0.6, "fitted")
+    assert returns.thresholds_in_use(own, returns.model_for(own))["source"] == "own"
     # Her lapse day is the fitted thresholds': later than the defaults would make it.
     maija = _days(salon)["Maija"][1]
     _, by_defaults = rules.ReturnModel(model.params).turns(EVERY_3_WEEKS, EVERY_3_WEEKS[-1] + timedelta(seconds=1))

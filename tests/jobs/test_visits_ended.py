@@ -92,6 +92,13 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     # more to lose (her cut costs more, and she is likelier gone): first.
     assert slipping("2027-04-03T12:00:00+02:00") == [("Maija Meikäläinen", "lapsed"), ("Kalle Kävijä", "lapsed")]
     _, body = desk.get("/retention?status=lapsed")
+    assert body["thresholds"] == {  # told to the owner: the defaults until the first fit
+        "at_risk_below": 0.8,
+        "lapsed_below": 0.6,
+        "regular_at_risk_below": None,
+        "regular_lapsed_below": None,
+        "source": "default",
+    }
     maija, kalle_row = body["clients"]
     assert maija["rhythm_days"] == 21 and maija["visits"] == 5 and maija["spend_cents"] == 5 * 6900
     assert maija["last_service"]["id"] == "womens-cut" and maija["expected_visit"].startswith("2027-03-11")

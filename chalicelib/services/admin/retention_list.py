@@ -24,7 +24,8 @@ STATUSES = ("at_risk", "lapsed")
 
 def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     """At risk and lapsed as the business's return model says, ordered by the value the
-    business stands to lose: (1 - P(she returns within half a year)) x her typical spend."""
+    business stands to lose: (1 - P(she returns within half a year)) x her typical spend;
+    with the thresholds in use and where they come from."""
     b = business_of(p)
     wanted = (params or {}).get("status")
     if wanted and wanted not in STATUSES:
@@ -67,7 +68,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         )
     out.sort(key=lambda x: (-x["value_at_risk_cents"], -x["spend_cents"], x["client"]["name"]))
     audited(p, "read_slipping_clients", None, {"count": len(out)})
-    return {"clients": out}
+    return {"clients": out, "thresholds": returns.thresholds_in_use(b, model)}
 
 
 # A visit still in progress counts as booked; none lasts longer than this.

@@ -34,6 +34,19 @@ function failure(reason) {
   return reason;
 }
 
+// When a client is listed, in words: the thresholds of P(she is still a client) in
+// percent, regulars' own if they differ, and where they come from (docs/retention.md).
+function slippingRule(th) {
+  if (!th) return "";
+  const pct = (x) => Math.round(x * 100);
+  let text = t("slipping_rule", { at_risk: pct(th.at_risk_below), lapsed: pct(th.lapsed_below) });
+  if (th.regular_lapsed_below != null
+      && (pct(th.regular_lapsed_below) !== pct(th.lapsed_below) || pct(th.regular_at_risk_below) !== pct(th.at_risk_below))) {
+    text += " " + t("slipping_rule_regulars", { at_risk: pct(th.regular_at_risk_below), lapsed: pct(th.regular_lapsed_below) });
+  }
+  return `${text} ${t(`slipping_rule_${th.source}`)}`;
+}
+
 export const RENDER = {
   // Who waits for what (issue 21): first to join first; the owner removes an entry here.
   waitlist(box, data) {
@@ -58,6 +71,7 @@ export const RENDER = {
   },
   clients(box, data) {
     setCount("clients", data.clients.length);
+    $("retention-rule").textContent = slippingRule(data.thresholds);
     if (!data.clients.length) { empty(box, "no_slipping"); return; }
     for (const c of data.clients) {
       const name = c.client.name;
@@ -327,5 +341,5 @@ export function initLists() {
 }
 
 export function clearLists() {
-  for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "feedback-summary"]) clear($(id));
+  for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "feedback-summary", "retention-rule"]) clear($(id));
 }
