@@ -55,7 +55,7 @@ _PAGE_OF = {"m": "m", "f": "f", "k": "l"}
 
 
 def visit_address(token: str) -> str | None:
-    """A manage, feedback or stamp card link's own address: its token without expiry and
+    """A manage, feedback, hold or stamp card link's own address: its token without expiry and
     signature (`m.<business>.<appointment>`, `k.<business>.<client>`), where its page is
     served to the browser holding the token's cookie (chalicelib/api/link_pages.py);
     None for what is not token-shaped."""

@@ -1,9 +1,9 @@
 """A visit's (and a stamp card's) own pages at an address without the link's secret.
 
-The manage, feedback and stamp card links in messages (`/m/<token>`, `/f/<token>`,
-`/l/<token>`) answer with a redirect to the link's own address — the token without its
-expiry and signature, `/m/m.<business>.<appointment>`, `/l/k.<business>.<client>` — and
-the token in a cookie kept for that one path
+The manage, feedback, hold confirmation and stamp card links in messages (`/m/<token>`,
+`/f/<token>`, `/h/<token>`, `/l/<token>`) answer with a redirect to the link's own
+address — the token without its expiry and signature, `/m/m.<business>.<appointment>`,
+`/l/k.<business>.<client>` — and the token in a cookie kept for that one path
 (HttpOnly, SameSite=Lax) until the link expires. The page is served there to the
 browser holding the cookie; without it, a 403 page asks her to open the link from her
 message again and names the salon, with its phone. So the secret stays out of the
@@ -27,7 +27,7 @@ from chalicelib.errors import Forbidden, Gone
 from chalicelib.settings import get_settings
 
 COOKIE = "link"
-_EXPIRED = {"feedback": Gone, "card": Gone}  # as the page's own service answers an old link
+_EXPIRED = {"feedback": Gone, "card": Gone, "hold": Gone}  # as the page's own service answers an old link
 
 
 class NotOnThisDevice(Forbidden):

@@ -233,8 +233,12 @@ def reminders(token):
 @html_view
 def hold_page(token):
     """A held booking's confirmation link: a page with a button (a GET never confirms:
-    link scanners open links too)."""
-    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()))
+    link scanners open links too), at the booking's own address with the link's token in
+    a cookie (chalicelib/api/link_pages.py); the button posts to the token's address."""
+    opened = link_pages.open_page(pages.current_request, token, "hold")
+    if isinstance(opened, Response):
+        return opened
+    return _html(views.hold_page(opened[0], pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/h/{token}", methods=["POST"], content_types=FORM)
@@ -431,8 +435,11 @@ ROBOTS = """User-agent: *
 Allow: /book/
 Disallow: /m/*.*.*.*.
 Disallow: /f/*.*.*.*.
+Disallow: /h/
 Disallow: /u/
 Disallow: /l/
+Disallow: /w/
+Disallow: /o/
 Disallow: /api/
 Disallow: /admin
 """

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.helpers import book, get, open_link, post, set_config, token_of
+from tests.api.helpers import book, follow, get, open_link, post, set_config, token_of
 from tests.conftest import FROZEN_NOW, emails_to, sent_emails, sent_sms
 from tests.history import past_visits, run_job
 
@@ -71,9 +71,15 @@ def test_a_new_clients_far_booking_is_held_until_she_clicks_the_link(client, aws
     page = client.http.get(f"/m/{token_of(body['manage_url'])}/booked?lang=en").body.decode()
     assert "Click the confirmation link we sent to your email or phone" in page and "30 minutes" in page
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "awaiting_confirmation"
-    # The link's page changes nothing; its button POSTs.
-    page = client.http.get(f"/h/{token}?lang=en").body.decode()
-    assert 'method="post"' in page and "Confirm my booking" in page
+    # The link's page changes nothing; its button POSTs. It is served at the booking's own
+    # address, the link's token in a cookie (out of the address bar).
+    link = client.http.get(f"/h/{token}?lang=en")
+    address = "/h/" + ".".join(token.split(".")[:3])
+    assert link.status_code == 303 and link.headers["Location"] == f"{address}?lang=en"
+    assert f"Path={address};" in link.headers["Set-Cookie"]
+    page = follow(client, link.headers).body.decode()
+    assert 'method="post"' in page and "Confirm my booking" in page and f'action="/h/{token}"' in page
+    assert client.http.get(address).status_code == 403  # another device
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "awaiting_confirmation"
     # Confirmed: an ordinary booking; again: the same answer (idempotent).
     status, confirmed = post(client, f"/api/v1/bookings/{token}/confirm")
@@ -153,7 +159,7 @@ def test_an_unconfirmed_hold_frees_the_time_once_and_silently(client, aws, froze
     assert (len(sent_emails()), len(sent_sms())) == messages  # no cancellation to her
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "cancelled"
     assert post(client, f"/api/v1/bookings/{token}/confirm")[0] == 410
-    page = client.http.get(f"/h/{token}?lang=en")
+    page = open_link(client, f"/h/{token}?lang=en")
     assert page.status_code == 410 and "not confirmed in time" in page.body.decode()
     assert not _held_items()
     # The time is free again: someone else books it.

@@ -240,6 +240,7 @@ def test_favicon_and_robots_are_answered_not_refused(client):
     # (a crawler finds only a 403 there: test_a_message_link_opens_the_page_at_the_visits_own_address).
     assert "Disallow: /m/*.*.*.*." in rules and "Disallow: /f/*.*.*.*." in rules
     assert "Disallow: /m/" not in rules and "Disallow: /u/" in rules
+    assert all(f"Disallow: /{page}/" in rules for page in "hulwo")  # the other link pages
 
 
 def test_a_message_link_opens_the_page_at_the_visits_own_address(client):
