@@ -1,7 +1,7 @@
 """A visit's (and a stamp card's) own pages at an address without the link's secret.
 
-The manage, feedback, hold confirmation and stamp card links in messages (`/m/<token>`,
-`/f/<token>`, `/h/<token>`, `/l/<token>`) answer with a redirect to the link's own
+The manage, feedback, hold confirmation, unsubscribe and stamp card links in messages
+(`/m/<token>`, `/f/<token>`, `/h/<token>`, `/u/<token>`, `/l/<token>`) answer with a redirect to the link's own
 address — the token without its expiry and signature, `/m/m.<business>.<appointment>`,
 `/l/k.<business>.<client>` — and the token in a cookie kept for that one path
 (HttpOnly, SameSite=Lax) until the link expires. The page is served there to the
@@ -27,7 +27,8 @@ from chalicelib.errors import Forbidden, Gone
 from chalicelib.settings import get_settings
 
 COOKIE = "link"
-_EXPIRED = {"feedback": Gone, "card": Gone, "hold": Gone}  # as the page's own service answers an old link
+# As the page's own service answers an old link.
+_EXPIRED = {"feedback": Gone, "card": Gone, "hold": Gone, "unsubscribe": Gone}
 
 
 class NotOnThisDevice(Forbidden):

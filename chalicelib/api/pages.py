@@ -340,8 +340,12 @@ def feedback_submit(token):
 @pages.route("/u/{token}", methods=["GET"])
 @html_view
 def unsubscribe_page(token):
-    """Opens the page; withdraws nothing (scanners open links)."""
-    return _html(views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang()))
+    """Opens the page; withdraws nothing (scanners open links). At the link's own address,
+    its token in a cookie (chalicelib/api/link_pages.py); the button posts to the token's."""
+    opened = link_pages.open_page(pages.current_request, token, "unsubscribe")
+    if isinstance(opened, Response):
+        return opened
+    return _html(views.unsubscribe_page(opened[0], pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/u/{token}", methods=["POST"], content_types=FORM + ["multipart/form-data"])
@@ -350,7 +354,23 @@ def unsubscribe_submit(token):
     """From the page, or RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click."""
     form = _form()
     one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in raw_body(pages.current_request)
-    return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
+    if one_click:  # the mail client's: the answer is the page itself
+        return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
+    from chalicelib import links
+    from chalicelib.services import unsubscribe
+
+    unsubscribe.unsubscribe(token, one_click=False)
+    # From the page: back to the link's own address (redirect after POST), which says it is done.
+    query = urlencode({"lang": form.get("lang", "")})
+    return Response(
+        body="",
+        status_code=303,
+        headers={
+            "Location": f"{links.visit_page(token)}?{query}",
+            "Set-Cookie": link_pages.cookie(token, "unsubscribe"),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @pages.route("/l/{token}", methods=["GET"])

@@ -10,7 +10,7 @@ import quopri
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import book
+from tests.api.helpers import book, follow
 from tests.conftest import sent_emails, sent_sms
 from tests.history import at, business, past_visits, run_job
 
@@ -107,10 +107,17 @@ def test_unsubscribe_page_get_changes_nothing_post_unsubscribes(client, maija, f
     assert found, "no unsubscribe link in the win-back"
     link = found.group(1)
     cid = maija.get("/clients")[1]["clients"][0]["id"]
-    r = client.http.get(link + "?lang=en")
-    assert r.status_code == 200 and b"Unsubscribe" in r.body
+    # The page is served at the link's own address, its token in a cookie.
+    opened = client.http.get(link + "?lang=en")
+    address = "/u/" + ".".join(link.rsplit("/", 1)[1].split(".")[:3])
+    assert opened.status_code == 303 and opened.headers["Location"] == f"{address}?lang=en"
+    r = follow(client, opened.headers)
+    assert r.status_code == 200 and b"Unsubscribe" in r.body and f'action="{link}"'.encode() in r.body
+    assert client.http.get(address).status_code == 403  # another device
     assert maija.get(f"/clients/{cid}/consents")[1]["marketing"]["granted"] is True
-    r = client.http.post(link, body="lang=en", headers=FORM)
+    r = client.http.post(link, body="lang=en", headers=FORM)  # the button: back to the page, done
+    assert r.status_code == 303 and r.headers["Location"] == f"{address}?lang=en"
+    r = follow(client, r.headers)
     assert r.status_code == 200 and b"any more" in r.body
     consents = maija.get(f"/clients/{cid}/consents")[1]
     assert consents["marketing"]["granted"] is False and consents["log"][-1]["source"] == "unsubscribe_page"
