@@ -83,14 +83,19 @@ def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] |
     it is the link (a bad or expired link raises the 4xx its page answers with)."""
     if _is_key(segment, purpose):
         return token_at(request, segment, purpose), links.visit_page(segment)
-    handed = cookie(segment, purpose)
     query = urlencode(request.query_params or {})
+    return handing_over(links.visit_page(segment) + (f"?{query}" if query else ""), segment, purpose)
+
+
+def handing_over(location: str, token: str, purpose: str) -> Response:
+    """The 303 to `location` (under the link's own address) that puts the link's token in
+    its cookie: a link opened, a booking made on the page, an unsubscribe from it."""
     return Response(
         body="",
         status_code=303,
         headers={
-            "Location": links.visit_page(segment) + (f"?{query}" if query else ""),
-            "Set-Cookie": handed,
+            "Location": location,
+            "Set-Cookie": cookie(token, purpose),
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
             "X-Robots-Tag": "noindex",

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib import links
 from chalicelib.api import link_pages
 from chalicelib.api.http import Headers, raw_body
 from chalicelib.api.lazy import lazy
@@ -64,6 +65,22 @@ def _page_locale() -> str:
     return negotiate(requested, _lang(), "fi")
 
 
+def link_page(purpose: str):
+    """A personal page opened from a message link (chalicelib/api/link_pages.py): the link
+    answers with the redirect that moves its token into a cookie; at the link's own
+    address the view gets the token (from the cookie) and that address. Inside html_view."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def view(token):
+            opened = link_pages.open_page(pages.current_request, token, purpose)
+            return opened if isinstance(opened, Response) else fn(*opened)
+
+        return view
+
+    return wrap
+
+
 def html_view(fn):
     """Render RebookError as a localized error page with its 4xx status (a 429 or 503 with
     Retry-After and the client's own words); a fault of the database is a 503 too."""
@@ -117,10 +134,9 @@ def book_submit(slug):
 
     status, body, retry_after = views.book_submit(slug, _form(), _lang(), client_ip(pages.current_request))
     if isinstance(body, views.Booked):  # booked: redirect after POST, so a reload never posts again
-        headers = {"Location": body.location, "Cache-Control": "no-store"}
         if body.hand_over:  # her confirmation at the visit's own address (link_pages.py)
-            headers["Set-Cookie"] = link_pages.cookie(body.hand_over, "manage")
-        return Response(body="", status_code=303, headers=headers)
+            return link_pages.handing_over(body.location, body.hand_over, "manage")
+        return Response(body="", status_code=303, headers={"Location": body.location, "Cache-Control": "no-store"})
     return _html(body, status, retry_after)
 
 
@@ -135,13 +151,10 @@ def booked(token):
 
 @pages.route("/m/{token}", methods=["GET"])
 @html_view
-def manage(token):
+@link_page("manage")
+def manage(token, address):
     """The link from a message moves its token into a cookie; the visit's address shows
     the page (chalicelib/api/link_pages.py)."""
-    opened = link_pages.open_page(pages.current_request, token, "manage")
-    if isinstance(opened, Response):
-        return opened
-    token, address = opened
     params: dict[str, str] = dict(pages.current_request.query_params or {})
     locale = negotiate(params.get("lang"), _lang(), "fi")
     note = (
@@ -154,8 +167,6 @@ def manage(token):
 
 def _manage(token: str, query: dict[str, str]) -> str:
     """The manage page after a change (redirect after POST)."""
-    from chalicelib import links
-
     return f"{links.root()}/m/{token}?" + urlencode(query)
 
 
@@ -231,14 +242,12 @@ def reminders(token):
 
 @pages.route("/h/{token}", methods=["GET"])
 @html_view
-def hold_page(token):
+@link_page("hold")
+def hold_page(token, address):
     """A held booking's confirmation link: a page with a button (a GET never confirms:
     link scanners open links too), at the booking's own address with the link's token in
     a cookie (chalicelib/api/link_pages.py); the button posts to the token's address."""
-    opened = link_pages.open_page(pages.current_request, token, "hold")
-    if isinstance(opened, Response):
-        return opened
-    return _html(views.hold_page(opened[0], pages.current_request.query_params or {}, _lang()))
+    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/h/{token}", methods=["POST"], content_types=FORM)
@@ -321,13 +330,11 @@ def offer_leave(token):
 
 @pages.route("/f/{token}", methods=["GET"])
 @html_view
-def feedback_page(token):
+@link_page("feedback")
+def feedback_page(token, address):
     """Opens with the star from the link chosen; records nothing (scanners open links).
     At the visit's address, as the manage page."""
-    opened = link_pages.open_page(pages.current_request, token, "feedback")
-    if isinstance(opened, Response):
-        return opened
-    return _html(views.feedback_page(opened[0], pages.current_request.query_params or {}, _lang()))
+    return _html(views.feedback_page(token, pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/f/{token}", methods=["POST"], content_types=FORM)
@@ -339,13 +346,11 @@ def feedback_submit(token):
 
 @pages.route("/u/{token}", methods=["GET"])
 @html_view
-def unsubscribe_page(token):
+@link_page("unsubscribe")
+def unsubscribe_page(token, address):
     """Opens the page; withdraws nothing (scanners open links). At the link's own address,
     its token in a cookie (chalicelib/api/link_pages.py); the button posts to the token's."""
-    opened = link_pages.open_page(pages.current_request, token, "unsubscribe")
-    if isinstance(opened, Response):
-        return opened
-    return _html(views.unsubscribe_page(opened[0], pages.current_request.query_params or {}, _lang()))
+    return _html(views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang()))
 
 
 @pages.route("/u/{token}", methods=["POST"], content_types=FORM + ["multipart/form-data"])
@@ -356,32 +361,21 @@ def unsubscribe_submit(token):
     one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in raw_body(pages.current_request)
     if one_click:  # the mail client's: the answer is the page itself
         return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
-    from chalicelib import links
     from chalicelib.services import unsubscribe
 
     unsubscribe.unsubscribe(token, one_click=False)
     # From the page: back to the link's own address (redirect after POST), which says it is done.
     query = urlencode({"lang": form.get("lang", "")})
-    return Response(
-        body="",
-        status_code=303,
-        headers={
-            "Location": f"{links.visit_page(token)}?{query}",
-            "Set-Cookie": link_pages.cookie(token, "unsubscribe"),
-            "Cache-Control": "no-store",
-        },
-    )
+    return link_pages.handing_over(f"{links.visit_page(token)}?{query}", token, "unsubscribe")
 
 
 @pages.route("/l/{token}", methods=["GET"])
 @html_view
-def card_page(token):
+@link_page("card")
+def card_page(token, address):
     """The client's stamp card, rewards (each with a booking link) and referral link: the
     link's token moves to a cookie of the card's own address (chalicelib/api/link_pages.py)."""
-    opened = link_pages.open_page(pages.current_request, token, "card")
-    if isinstance(opened, Response):
-        return opened
-    return _html(views.card_page(opened[0], pages.current_request.query_params or {}, _lang()))
+    return _html(views.card_page(token, pages.current_request.query_params or {}, _lang()))
 
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"

@@ -441,7 +441,7 @@ def salon_of(business_id: str) -> dict[str, Any] | None:
     from chalicelib.store import businesses
 
     b = businesses.get_by_id(business_id)
-    return {"name": b.config.name, "phone": b.config.phone} if b else None
+    return _contact(b) if b else None
 
 
 def feedback_page(token: str, params: dict, accept_language: str | None, *, error: str | None = None) -> str:

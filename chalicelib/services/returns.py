@@ -101,12 +101,12 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         return {"fitted": False, "clients": model.clients if model else 0, "rekeyed": 0, "left_for_next_run": True}
     visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
     if model is None or fitted:
-        histories = [[a.start for a in v] for v in visits.values()]
-        model = rules.fit(histories, as_of, prior(b.config))
+        histories, centre = [[a.start for a in v] for v in visits.values()], prior(b.config)
+        model = rules.fit(histories, as_of, centre)
         # Stored with the thresholds fitted to the business's past (two more fits, half a
         # year and a year back), used unless it configures its own; stored either way, so
         # that removing its own takes effect at once, not a week later.
-        model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, prior(b.config)))
+        model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, centre))
         store.save(b.id, model)
         if (configured := thresholds(b.config)) is not None:
             model = rules.ReturnModel(model.params, configured, model.clients, model.fitted_at)

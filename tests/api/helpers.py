@@ -64,10 +64,7 @@ def open_link(client, path, headers=None):
     """GET a page as a browser opens it: a message link's redirect to the visit's own
     address is followed with the cookie it sets (chalicelib/api/link_pages.py)."""
     r = client.http.get(path, headers=headers or {})
-    if r.status_code == 303 and "Set-Cookie" in r.headers:
-        cookie = r.headers["Set-Cookie"].split(";")[0]
-        r = client.http.get(r.headers["Location"], headers={**(headers or {}), "Cookie": cookie})
-    return r
+    return follow(client, r.headers, headers) if r.status_code == 303 and "Set-Cookie" in r.headers else r
 
 
 def follow(client, response_headers, headers=None):
