@@ -186,7 +186,7 @@ class Scored:
 def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
     # Thresholds and calibration from inner splits before the cutoff (returns.validate).
     model = returns.fit(histories, cutoff)
-    model = returns.validated(model, returns.validate(histories, cutoff, WINDOW_DAYS))
+    model = returns.validated(model, returns.validate(histories, cutoff, WINDOW_DAYS, model=model))
     p = np.array([model.p_return(h, cutoff, WINDOW_DAYS) for h in histories])
     lapsed = np.array([model.status(h, cutoff, has_future_booking=False) == "lapsed" for h in histories])
     return Scored(1 - p, lapsed, p)

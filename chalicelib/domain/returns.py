@@ -381,9 +381,13 @@ VALIDATION_SPLITS = 2
 MAX_VALIDATION_CLIENTS = 5000
 # Fewer outcomes than this of either kind among regulars: they share everyone's threshold.
 MIN_REGULAR_CASES = 40
-# A fitted threshold is only as good as its outcomes: it is pulled towards the default
-# (the regulars' towards everyone's) with this many outcomes' worth of weight, against
-# the fewer kind (came back / did not) of the inner splits.
+# Fewer clients than this expected to lapse, or to return, in the window: the model's own
+# best threshold is not worked out (a handful of clients), and the default stands.
+MIN_EXPECTED_CASES = 10.0
+# A fitted threshold is only as good as its outcomes: it is pulled towards the model's
+# own best guess (expected_f1_threshold; the default without one) with this many
+# outcomes' worth of weight, against the fewer kind (came back / did not) of the inner
+# splits.
 THRESHOLD_PRIOR_CASES = 100.0
 
 
@@ -403,14 +407,22 @@ def validate(
     window_days: float,
     prior: Prior = Prior(),
     splits: int = VALIDATION_SPLITS,
+    model: ReturnModel | None = None,
 ) -> Validation:
     """Refit as of `splits` earlier moments a window apart and compare each client's
-    P(alive), once her visit was due, with whether she came in the window after."""
+    P(alive), once her visit was due, with whether she came in the window after; each
+    threshold found so is pulled towards the one the model as of `as_of` (`model`, fitted
+    here when None) expects to be best for its clients now (expected_f1_threshold), the
+    more the fewer outcomes the inner splits had."""
     rows: list[_Case] = []
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.
     most, n = MAX_VALIDATION_CLIENTS, len(histories)
     judged = [histories[i * n // most] for i in range(most)] if n > most else histories
+    now = model or fit(histories, as_of, prior)
+    clients = [_client(now.params, h) for h in (summarize(v, as_of) for v in judged) if h is not None]
+    expected = expected_f1_threshold(clients, window_days, MIN_EXPECTED_CASES)
+    expected_regular = expected_f1_threshold([c for c in clients if c.regular], window_days, MIN_REGULAR_CASES)
     for k in range(1, splits + 1):
         start = as_of - timedelta(days=k * window_days)
         end = start + timedelta(days=window_days)
@@ -423,15 +435,42 @@ def validate(
             came = any(start <= v < end for v in visits)
             rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not came, _is_regular(h)))
     lapsed = sum(1 for r in rows if r.lapsed)
-    everyone = _best_f1_threshold(rows)
-    if everyone is None:
+    anchor = Thresholds().lapsed_below if expected is None else expected
+    found = _best_f1_threshold(rows)
+    everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
+    if found is None and expected is None:
         return Validation(Thresholds(), len(rows), lapsed)
-    everyone = _shrunk(everyone, Thresholds().lapsed_below, min(lapsed, len(rows) - lapsed))
     regulars = [r for r in rows if r.regular]
     gone = min(sum(1 for r in regulars if r.lapsed), sum(1 for r in regulars if not r.lapsed))
-    regular = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
-    regular = None if regular is None else _shrunk(regular, everyone, gone)
+    found = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
+    regular_anchor = everyone if expected_regular is None else expected_regular
+    regular = expected_regular if found is None else _shrunk(found, regular_anchor, gone)
     return Validation(Thresholds.around(everyone, regular), len(rows), lapsed)
+
+
+def expected_f1_threshold(clients: Sequence[_Client], window_days: float, least: float = 1.0) -> float | None:
+    """The P(alive) below which flagging the overdue clients has the best F1 of "no visit
+    in the window" that the model itself expects: each client counts as lapsed with her
+    probability of no visit (the plug-in, decision-theoretic choice of a threshold for
+    F1: Nan, Chai, Lee & Chieu, "Optimizing F-measure: a tale of two approaches", ICML
+    2012). It needs no outcomes, so it holds for a business with little history as for
+    one with years; it is as good as the model's calibration. None with fewer than
+    `least` clients expected to lapse or to return."""
+    gone = [1.0 - c.returns_within(window_days) for c in clients]
+    total = sum(gone)
+    if total < least or len(clients) - total < least:
+        return None
+    due = sorted((c.alive(), q) for c, q in zip(clients, gone, strict=True) if c.days_since > math.exp(c.gap.loc))
+    best, best_f1, expected_tp = None, -1.0, 0.0
+    for i, (alive, q) in enumerate(due):
+        expected_tp += q
+        nxt = due[i + 1][0] if i + 1 < len(due) else 1.0
+        if nxt <= alive:
+            continue  # flag all of a tie or none of it
+        f1 = 2.0 * expected_tp / (i + 1 + total)
+        if f1 > best_f1:
+            best, best_f1 = (alive + nxt) / 2.0, f1
+    return None if best is None else _bound(best, 0.01, 0.98)
 
 
 def _shrunk(fitted: float, towards: float, cases: int) -> float:

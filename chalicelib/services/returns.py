@@ -106,7 +106,7 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         # Stored with the thresholds fitted to the business's past (two more fits, half a
         # year and a year back), used unless it configures its own; stored either way, so
         # that removing its own takes effect at once, not a week later.
-        model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, centre))
+        model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, centre, model=model))
         store.save(b.id, model)
         if (configured := thresholds(b.config)) is not None:
             model = rules.ReturnModel(model.params, configured, model.clients, model.fitted_at)
