@@ -1,9 +1,10 @@
 """A visit's (and a stamp card's) own pages at an address without the link's secret.
 
-The manage, feedback, hold confirmation, unsubscribe and stamp card links in messages
-(`/m/<token>`, `/f/<token>`, `/h/<token>`, `/u/<token>`, `/l/<token>`) answer with a redirect to the link's own
+The manage, feedback, hold confirmation, unsubscribe, stamp card, waitlist entry and
+waitlist offer links in messages (`/m/<token>`, `/f/<token>`, `/h/<token>`, `/u/<token>`,
+`/l/<token>`, `/w/<token>`, `/o/<token>`) answer with a redirect to the link's own
 address — the token without its expiry and signature, `/m/m.<business>.<appointment>`,
-`/l/k.<business>.<client>` — and the token in a cookie kept for that one path
+`/l/k.<business>.<client>`, `/w/w.<business>.<entry>` — and the token in a cookie kept for that one path
 (HttpOnly, SameSite=Lax) until the link expires. The page is served there to the
 browser holding the cookie; without it, a 403 page asks her to open the link from her
 message again and names the salon, with its phone. So the secret stays out of the
@@ -11,7 +12,7 @@ address bar, the history, a bookmark or screenshot she shares, and a search engi
 crawler (it keeps no cookies) only ever finds that 403 at the visit's address: her page
 needs neither noindex nor a robots.txt rule, and passes Lighthouse's crawlability audit
 (issue 17). Forms on the page still post to the token's address (the page's HTML is
-hers alone: no-store).
+hers alone: no-store), and answer with a redirect back to the own address.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from chalicelib.settings import get_settings
 
 COOKIE = "link"
 # As the page's own service answers an old link.
-_EXPIRED = {"feedback": Gone, "card": Gone, "hold": Gone, "unsubscribe": Gone}
+_EXPIRED = {"feedback": Gone, "card": Gone, "hold": Gone, "unsubscribe": Gone, "offer": Gone}
 
 
 class NotOnThisDevice(Forbidden):

@@ -271,16 +271,26 @@ def waitlist_form(slug):
 @pages.route("/book/{slug}/waitlist", methods=["POST"], content_types=FORM)
 @html_view
 def waitlist_join(slug):
-    status, body = views.waitlist_submit(slug, _form(), _lang())
-    if status == 201:  # on the list: its own page (redirect after POST)
-        return Response(body="", status_code=303, headers={"Location": body, "Cache-Control": "no-store"})
+    form = _form()
+    status, body = views.waitlist_submit(slug, form, _lang())
+    if status == 201:  # on the list: its own page (redirect after POST), the link's token in its cookie
+        return _back_to(body.rsplit("/", 1)[1], "waitlist", {"lang": form.get("lang", "")})
     return _html(body, status)
+
+
+def _back_to(token: str, purpose: str, query: dict[str, str]) -> Response:
+    """After a form on a waitlist page: its own address again (redirect after POST), so
+    neither a reload repeats the change nor the address bar shows the link's token."""
+    query = {k: v for k, v in query.items() if v}
+    return link_pages.handing_over(links.visit_page(token) + (f"?{urlencode(query)}" if query else ""), token, purpose)
 
 
 @pages.route("/w/{token}", methods=["GET"])
 @html_view
-def waitlist_entry(token):
-    """A waitlist entry's link: see it; leaving is the page's POST."""
+@link_page("waitlist")
+def waitlist_entry(token, address):
+    """A waitlist entry's link: see it; leaving is the page's POST. At the entry's own
+    address with the link's token in a cookie (chalicelib/api/link_pages.py)."""
     return _html(views.waitlist_page(token, pages.current_request.query_params or {}, _lang()))
 
 
@@ -291,14 +301,21 @@ def waitlist_leave(token):
 
     form = _form()
     join.leave(token)
-    return _html(views.waitlist_page(token, {"lang": form.get("lang")}, _lang()))
+    return _back_to(token, "waitlist", {"lang": form.get("lang", "")})
 
 
 @pages.route("/o/{token}", methods=["GET"])
 @html_view
-def offer(token):
-    """A waitlist offer's link: the time and one button (a GET never books)."""
-    return _html(views.offer_page(token, pages.current_request.query_params or {}, _lang()))
+@link_page("offer")
+def offer(token, address):
+    """A waitlist offer's link: the time and one button (a GET never books). At the
+    offer's own address with the link's token in a cookie; `taken=1` after the time went
+    to someone else (the next free time that suits her is looked up again)."""
+    from chalicelib.services.waitlist import offers
+
+    params: dict[str, str] = dict(pages.current_request.query_params or {})
+    taken = offers.next_after_taken(token) if params.get("taken") == "1" else None
+    return _html(views.offer_page(token, params, _lang(), taken=taken))
 
 
 @pages.route("/o/{token}/book", methods=["POST"], content_types=FORM)
@@ -313,7 +330,7 @@ def offer_book(token):
     except Conflict as e:
         if e.code != "offer_taken":
             raise
-        return _html(views.offer_page(token, {"lang": form.get("lang")}, _lang(), taken=e.details), 409)
+        return _back_to(token, "offer", {"taken": "1", "lang": form.get("lang", "")})
     query = urlencode({"lang": form.get("lang", "")})
     return Response(body="", status_code=303, headers={"Location": f"{booked['manage_url']}/booked?{query}"})
 
@@ -325,7 +342,7 @@ def offer_leave(token):
 
     form = _form()
     offers.leave(token)
-    return _html(views.offer_page(token, {"lang": form.get("lang")}, _lang()))
+    return _back_to(token, "offer", {"lang": form.get("lang", "")})
 
 
 @pages.route("/f/{token}", methods=["GET"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from tests.api.helpers import book, post, token_of
+from tests.api.helpers import book, follow, open_link, post, token_of
 from tests.waitlist.helpers import join, offer_links
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -34,12 +34,21 @@ def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(cli
     bad = _post_form(client, "/book/demo/waitlist", {**data, "phone": ""})
     assert bad.status_code == 422 and "Liisa Virtanen" in bad.body.decode()  # her input kept
     r = _post_form(client, "/book/demo/waitlist", data)
-    assert r.status_code == 303 and "/w/" in r.headers["Location"]
-    path = "/w/" + r.headers["Location"].rsplit("/w/", 1)[1]
-    entry = client.http.get(path + "?lang=en").body.decode()
+    # Its own page, at the entry's address (no secret in it), the link's token in a cookie.
+    assert r.status_code == 303 and "/w/w." in r.headers["Location"] and "link=w." in r.headers["Set-Cookie"]
+    address = "/w/" + r.headers["Location"].split("/w/", 1)[1].split("?")[0]
+    assert address.count(".") == 2 and r.headers["Location"].endswith("?lang=en")  # w.<business>.<entry>: no secret
+    opened = follow(client, r.headers)
+    entry = opened.body.decode()
     assert "You are on the waitlist" in entry and "16:00–24:00" in entry and 'method="post"' in entry
-    left = _post_form(client, path, {"lang": "en"})
-    assert left.status_code == 200 and "You have left the waitlist." in left.body.decode()
+    assert client.http.get(address).status_code == 403  # the address alone, on another device
+    token = r.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    assert f'/w/{token}" data-once' in entry  # leaving posts to the link's address
+    left = _post_form(client, f"/w/{token}", {"lang": "en"})
+    assert left.status_code == 303 and left.headers["Location"].endswith(address + "?lang=en")  # after POST, back
+    assert "You have left the waitlist." in follow(client, left.headers).body.decode()
+    # The link from her message opens the same page.
+    assert "You have left the waitlist." in open_link(client, f"/w/{token}?lang=en").body.decode()
 
 
 def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the_list(client, aws):
@@ -48,14 +57,17 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     join(client, first="2026-11-25", last="2026-11-25", name="Other", phone="040 888 8888", email=None)
     post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
     [liisa], [other] = offer_links("+358407654321"), offer_links("+358408888888")
-    page = client.http.get(f"/o/{liisa}?lang=en").body.decode()
+    opened = client.http.get(f"/o/{liisa}?lang=en")
+    assert opened.status_code == 303 and "/o/o." in opened.headers["Location"]  # to the offer's own address
+    page = follow(client, opened.headers).body.decode()
     assert "A time came free" in page and "Book this time" in page and "Leave the waitlist" in page
     r = _post_form(client, f"/o/{other}/book", {"lang": "en"})
     assert r.status_code == 303 and "/booked" in r.headers["Location"]
     lost = _post_form(client, f"/o/{liisa}/book", {"lang": "en"})
-    assert lost.status_code == 409
-    text = lost.body.decode()
+    assert lost.status_code == 303 and "taken=1" in lost.headers["Location"] and liisa not in lost.headers["Location"]
+    text = follow(client, lost.headers).body.decode()
     assert "That time was just taken — you are still on the list." in text
-    assert "The next free time that suits you" in text
+    assert "The next free time that suits you" in text and "Book this time" not in text
     left = _post_form(client, f"/o/{liisa}/leave", {"lang": "fi"})
-    assert "Olet poistunut jonosta." in left.body.decode()
+    assert left.status_code == 303 and liisa not in left.headers["Location"]
+    assert "Olet poistunut jonosta." in follow(client, left.headers).body.decode()

@@ -110,6 +110,13 @@ def book(token: str) -> tuple[int, dict[str, Any]]:
     return status, answer
 
 
+def next_after_taken(token: str) -> dict[str, Any]:
+    """What the offer's page says once its time went to someone else: the next free time
+    that suits her (None if none), as the refused booking said it."""
+    b, _, entry = _from_token(token)
+    return {"next": next_free_time(b, entry, clock.now())}
+
+
 def _taken(b: Business, offer: Offer, entry: Entry, now: datetime) -> Conflict:
     nxt = next_free_time(b, entry, now)
     return Conflict(
