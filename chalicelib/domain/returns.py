@@ -435,11 +435,11 @@ def validate(
             came = any(start <= v < end for v in visits)
             rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not came, _is_regular(h)))
     lapsed = sum(1 for r in rows if r.lapsed)
-    anchor = Thresholds().lapsed_below if expected is None else expected
     found = _best_f1_threshold(rows)
-    everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
     if found is None and expected is None:
         return Validation(Thresholds(), len(rows), lapsed)
+    anchor = Thresholds().lapsed_below if expected is None else expected
+    everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
     regulars = [r for r in rows if r.regular]
     gone = min(sum(1 for r in regulars if r.lapsed), sum(1 for r in regulars if not r.lapsed))
     found = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
@@ -460,17 +460,9 @@ def expected_f1_threshold(clients: Sequence[_Client], window_days: float, least:
     total = sum(gone)
     if total < least or len(clients) - total < least:
         return None
-    due = sorted((c.alive(), q) for c, q in zip(clients, gone, strict=True) if c.days_since > math.exp(c.gap.loc))
-    best, best_f1, expected_tp = None, -1.0, 0.0
-    for i, (alive, q) in enumerate(due):
-        expected_tp += q
-        nxt = due[i + 1][0] if i + 1 < len(due) else 1.0
-        if nxt <= alive:
-            continue  # flag all of a tie or none of it
-        f1 = 2.0 * expected_tp / (i + 1 + total)
-        if f1 > best_f1:
-            best, best_f1 = (alive + nxt) / 2.0, f1
-    return None if best is None else _bound(best, 0.01, 0.98)
+    return _best_cut(
+        [(c.alive(), q) for c, q in zip(clients, gone, strict=True) if c.days_since > math.exp(c.gap.loc)], total
+    )
 
 
 def _shrunk(fitted: float, towards: float, cases: int) -> float:
@@ -497,8 +489,14 @@ def _best_f1_threshold(rows: list[_Case]) -> float | None:
     lapsed = sum(1 for r in rows if r.lapsed)
     if not lapsed or lapsed == len(rows):
         return None
-    due = sorted((r.alive, r.lapsed) for r in rows if r.due)
-    best, best_f1, tp = None, -1.0, 0
+    return _best_cut([(r.alive, float(r.lapsed)) for r in rows if r.due], lapsed)
+
+
+def _best_cut(due: list[tuple[float, float]], lapsed: float) -> float | None:
+    """The P(alive) below which flagging the overdue (each: her P(alive), and 1/0 for
+    lapsed or her probability of it) has the best F1 against `lapsed` in all."""
+    due.sort()
+    best, best_f1, tp = None, -1.0, 0.0
     for i, (alive, gone) in enumerate(due):
         tp += gone
         nxt = due[i + 1][0] if i + 1 < len(due) else 1.0

@@ -118,11 +118,10 @@ def next_after_taken(token: str) -> dict[str, Any]:
 
 
 def _taken(b: Business, offer: Offer, entry: Entry, now: datetime) -> Conflict:
-    nxt = next_free_time(b, entry, now)
     return Conflict(
         "That time was just taken — you are still on the list.",
         code="offer_taken",
-        details={"next": nxt},
+        details={"next": next_free_time(b, entry, now)},
         key="offer_taken",
     )
 
