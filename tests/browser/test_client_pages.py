@@ -238,6 +238,27 @@ def test_stamp_card_and_referral_page(page, stack):
     assert "ref=" in page.url and page.get_by_role("heading", name="Salon Aurora").is_visible()
 
 
+def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
+    """ "Notify me" from a phone: the entry's page at its own address (no secret in the
+    address bar), then off the list, and a reload repeats nothing."""
+    name, _, phone = someone("jono")
+    page.goto(f"{stack.api}/book/demo/waitlist?service=womens-cut")
+    page.get_by_label("Nimi").fill(name)
+    page.get_by_label("Puhelin").fill(phone)
+    page.get_by_role("button", name="Liity jonoon").click()
+    page.get_by_text("Olet jonossa.").wait_for()
+    assert re.search(r"/w/w\.[a-z0-9-]+\.[a-z0-9-]+\?lang=fi$", page.url), page.url  # no expiry, no signature
+    check_page(page, "waitlist-entry")
+    leave = page.get_by_role("button", name="Poistu jonosta")
+    assert leave.bounding_box()["height"] >= 44  # a thumb's target, as the other pages' buttons
+    leave.click()
+    page.get_by_text("Olet poistunut jonosta.").wait_for()
+    assert re.search(r"/w/w\.[a-z0-9-]+\.[a-z0-9-]+\?lang=fi$", page.url), page.url
+    page.reload()
+    assert page.get_by_text("Olet poistunut jonosta.").is_visible()
+    check_page(page, "waitlist-left")
+
+
 @pytest.mark.parametrize("host_page", ["inline.html", "iframe.html"])
 def test_inline_widget_and_iframe_only_embed(page, stack, host_site, host_page):
     page.goto(f"{host_site}/{host_page}")
