@@ -17,6 +17,7 @@ hers alone: no-store), and answer with a redirect back to the own address.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -84,8 +85,15 @@ def open_page(request: Request, segment: str, purpose: str) -> tuple[str, str] |
     it is the link (a bad or expired link raises the 4xx its page answers with)."""
     if _is_key(segment, purpose):
         return token_at(request, segment, purpose), links.visit_page(segment)
-    query = urlencode(request.query_params or {})
-    return handing_over(links.visit_page(segment) + (f"?{query}" if query else ""), segment, purpose)
+    return back_to_page(segment, purpose, request.query_params or {})
+
+
+def back_to_page(token: str, purpose: str, query: Mapping[str, str]) -> Response:
+    """The 303 to the link's own page (with `query`, its empty values left out) that puts
+    the token in its cookie: a link opened, and a form on the page answered (redirect
+    after POST: a reload repeats nothing, the address bar never shows the token)."""
+    kept = urlencode({k: v for k, v in query.items() if v})
+    return handing_over(links.visit_page(token) + (f"?{kept}" if kept else ""), token, purpose)
 
 
 def handing_over(location: str, token: str, purpose: str) -> Response:

@@ -274,15 +274,8 @@ def waitlist_join(slug):
     form = _form()
     status, body = views.waitlist_submit(slug, form, _lang())
     if status == 201:  # on the list: its own page (redirect after POST), the link's token in its cookie
-        return _back_to(body.rsplit("/", 1)[1], "waitlist", {"lang": form.get("lang", "")})
+        return link_pages.back_to_page(body.rsplit("/", 1)[1], "waitlist", {"lang": form.get("lang", "")})
     return _html(body, status)
-
-
-def _back_to(token: str, purpose: str, query: dict[str, str]) -> Response:
-    """After a form on a waitlist page: its own address again (redirect after POST), so
-    neither a reload repeats the change nor the address bar shows the link's token."""
-    query = {k: v for k, v in query.items() if v}
-    return link_pages.handing_over(links.visit_page(token) + (f"?{urlencode(query)}" if query else ""), token, purpose)
 
 
 @pages.route("/w/{token}", methods=["GET"])
@@ -301,7 +294,7 @@ def waitlist_leave(token):
 
     form = _form()
     join.leave(token)
-    return _back_to(token, "waitlist", {"lang": form.get("lang", "")})
+    return link_pages.back_to_page(token, "waitlist", {"lang": form.get("lang", "")})
 
 
 @pages.route("/o/{token}", methods=["GET"])
@@ -330,7 +323,7 @@ def offer_book(token):
     except Conflict as e:
         if e.code != "offer_taken":
             raise
-        return _back_to(token, "offer", {"taken": "1", "lang": form.get("lang", "")})
+        return link_pages.back_to_page(token, "offer", {"taken": "1", "lang": form.get("lang", "")})
     query = urlencode({"lang": form.get("lang", "")})
     return Response(body="", status_code=303, headers={"Location": f"{booked['manage_url']}/booked?{query}"})
 
@@ -342,7 +335,7 @@ def offer_leave(token):
 
     form = _form()
     offers.leave(token)
-    return _back_to(token, "offer", {"lang": form.get("lang", "")})
+    return link_pages.back_to_page(token, "offer", {"lang": form.get("lang", "")})
 
 
 @pages.route("/f/{token}", methods=["GET"])
@@ -382,8 +375,7 @@ def unsubscribe_submit(token):
 
     unsubscribe.unsubscribe(token, one_click=False)
     # From the page: back to the link's own address (redirect after POST), which says it is done.
-    query = urlencode({"lang": form.get("lang", "")})
-    return link_pages.handing_over(f"{links.visit_page(token)}?{query}", token, "unsubscribe")
+    return link_pages.back_to_page(token, "unsubscribe", {"lang": form.get("lang", "")})
 
 
 @pages.route("/l/{token}", methods=["GET"])

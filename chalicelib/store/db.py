@@ -37,6 +37,7 @@ def configure(settings: Settings | None = None) -> None:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     client = dynamodb_client(s)
+    client.meta.events.register("provide-client-params.dynamodb", _no_consumed_capacity, unique_id=_NO_CAPACITY)
     for model in models.ALL_MODELS:
         model.Meta.table_name = s.table_name
         model.Meta.host = s.dynamodb_endpoint
@@ -96,9 +97,7 @@ def dynamodb_client(settings: Settings | None = None) -> Any:
         # Shared by every model and thread now: room for each of the outbox's senders.
         max_pool_connections=max(10, s.send_workers),
     )
-    client = aws.client("dynamodb", region=s.region, endpoint_url=s.dynamodb_endpoint, config=config)
-    client.meta.events.register("provide-client-params.dynamodb", _no_consumed_capacity, unique_id=_NO_CAPACITY)
-    return client
+    return aws.client("dynamodb", region=s.region, endpoint_url=s.dynamodb_endpoint, config=config)
 
 
 _NO_CAPACITY = "rebook-no-consumed-capacity"
