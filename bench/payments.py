@@ -180,13 +180,13 @@ def run(ls: LocalStripe, n: int) -> tuple[float, float, float, int]:
 
 
 def expand_plan(appointment_id: str) -> None:
-    """What the outbox stream's trigger does with a new booking's plan item."""
+    """What the outbox stream's trigger does with a new booking's plan."""
     from chalicelib.store import businesses, outbox
 
     b = businesses.get_by_slug("demo")
     assert b is not None
-    plan = outbox.get_message(b.id, outbox.plan_key(appointment_id))
-    assert plan is not None, "no plan item"
+    plan = outbox.waiting_plan(b.id, appointment_id)
+    assert plan is not None, "no plan"
     outbox.expand_plan(plan)
 
 

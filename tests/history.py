@@ -165,9 +165,10 @@ def past_visits(
     return Visits(b.id, client_id, tuple(done))
 
 
-# The jobs that walk gsi3 an hour x shard at a time (keys.hours_of_buckets), and the
-# prefix of their partitions there.
-SWEEPS = {"send_due": "DUE#", "visits_ended": "END#"}
+# The jobs that walk an index an hour x shard at a time (keys.hours_of_buckets), and
+# their partitions' prefix in each index they walk (send_due: the due messages, and
+# the bookings' plans still waiting).
+SWEEPS = {"send_due": {"g3": "DUE#", "g6": "PLAN#"}, "visits_ended": {"g3": "END#"}}
 
 
 def ran_on_schedule_until(job: str, when: datetime) -> datetime:
@@ -190,18 +191,19 @@ def ran_on_schedule_until(job: str, when: datetime) -> datetime:
         return watermark  # the next run reads an hour or two of partitions anyway
     # Where the real run would start looking: what it would not see stays unseen.
     since = (watermark or when - sweep.FIRST_LOOKBACK) - sweep.OVERLAP
-    prefix, first = SWEEPS[job], when
-    ddb, kwargs = dynamodb_client(), {"TableName": get_settings().table_name, "IndexName": index_name("g3")}
-    while True:
-        page = ddb.scan(**kwargs, ProjectionExpression="g3pk, g3sk")
-        for entry in page["Items"]:
-            if entry["g3pk"]["S"].startswith(prefix):
-                due = datetime.fromisoformat(entry["g3sk"]["S"].split("#")[0])
-                if due >= since:
-                    first = min(first, due)
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    first, ddb = when, dynamodb_client()
+    for g, prefix in SWEEPS[job].items():
+        kwargs = {"TableName": get_settings().table_name, "IndexName": index_name(g)}
+        while True:
+            page = ddb.scan(**kwargs, ProjectionExpression=f"{g}pk, {g}sk")
+            for entry in page["Items"]:
+                if entry[f"{g}pk"]["S"].startswith(prefix):
+                    due = datetime.fromisoformat(entry[f"{g}sk"]["S"].split("#")[0])
+                    if due >= since:
+                        first = min(first, due)
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     jobs.set_watermark(job, first, when)  # only ever forward
     return first if watermark is None else max(watermark, first)
 

@@ -176,7 +176,7 @@ def booking_message_keys(appointment_id: str, kind: str, seq: int, channels: lis
 
 
 def plan_context(messages: Sequence[tuple[PlannedMessage, bool]], calendar: str | None) -> dict[str, Any]:
-    """The context of a booking's plan item: its messages (each with `parked` when it
+    """The context of a booking's plan: its messages (each with `parked` when it
     waits for a payment), their template contexts once each (a booking's messages share
     a few), and the staff member whose calendar version its expansion moves."""
     contexts: list[dict[str, Any]] = []
@@ -223,7 +223,7 @@ def _context_of(stored: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]
 
 
 def planned_in(plan: Message) -> list[tuple[PlannedMessage, bool]]:
-    """The messages a plan item carries, and whether each is parked."""
+    """The messages a plan carries, and whether each is parked."""
     stored = plan.context.get("contexts", [])
     contexts = [_context_of(c, stored[0]) for c in stored]
     found = []

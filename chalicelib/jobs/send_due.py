@@ -46,7 +46,7 @@ class Summary:
     failed: int = 0
     taken: int = 0  # claimed by another run
     fanned_out: int = 0  # webhook events turned into one delivery per endpoint
-    expanded: int = 0  # bookings' plan items turned into their messages
+    expanded: int = 0  # bookings' plans turned into their messages
     errors: int = 0
     stopped_by_budget: bool = False
     seconds: float = 0.0
@@ -65,7 +65,7 @@ class Summary:
 
 def process(m: Message, now: datetime, summary: Summary) -> None:
     handled = dispatch.send_once(m, now)
-    for h in (handled, *handled.then):  # a plan item's messages sent at once count too
+    for h in (handled, *handled.then):  # a plan's messages sent at once count too
         if h.outcome != "held":
             summary.add(h.outcome, h.reason)
 

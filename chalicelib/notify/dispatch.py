@@ -42,7 +42,7 @@ class Handled:
 
     outcome: str
     reason: str | None = None
-    # A booking's plan item expanded: what came of the messages it sent at once.
+    # A booking's plan expanded: what came of the messages it sent at once.
     then: tuple[Handled, ...] = field(default=())
 
 
@@ -127,7 +127,7 @@ def _send_claimed(claimed: Message, now: datetime) -> Handled:
 
 
 def _expand(plan: Message, now: datetime) -> Handled:
-    """A booking's plan item becomes its messages (once: a conditional transaction that
+    """A booking's plan becomes its messages (once: a conditional transaction that
     also holds its confirmations for this caller, who sends them at once: their stream
     records do not even reach the trigger). Its webhook event is fanned out from its own
     record (or by the sweeper), reminders wait for their time, parked confirmations for a

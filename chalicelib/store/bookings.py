@@ -327,7 +327,7 @@ def create_booking(
     parked: Sequence[PlannedMessage] = (),
 ) -> None:
     """Write the booking on the day sheets of `days` as `sheets` read them (None: read
-    them here), with the client and its plan item (its confirmations `messages`, the
+    them here), with the client and its plan (its confirmations `messages`, the
     `later` reminders and feedback request, the `parked` confirmations of a booking held
     while she pays, its webhook event), in one transaction; with the reward it redeems
     (`appt.reward_id`, valid on the local day `today`) or the welcome perk of a referred
@@ -339,11 +339,7 @@ def create_booking(
         rewards.welcome(tx, welcome)
     elif appt.reward_id:
         rewards.redeem(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, today or now.date(), now)
-    item = to_item(appt)
-    if idempotency:  # its id is the key's (appointment_id_for): the record of the key
-        item.idem_hash = idempotency[1]
-    tx.put(item, "appointment", condition=AppointmentItem.pk.does_not_exist())
-    _take_time(tx, appt, days, sheets, calendar_later=True)  # the plan item moves her calendar
+    _take_time(tx, appt, days, sheets, calendar_later=True)  # the plan's expansion moves her calendar
     key_entries: dict[str, dict[str, str]] = {}
     first_meters = []
     if meter_entry is not None:  # counted on the limits' meters as they were read
@@ -357,24 +353,18 @@ def create_booking(
     found_by = clients.on_booking(tx, client, now, key_entries)
     # Every message it plans — the confirmations (parked while she pays), the reminders,
     # the feedback request and its webhook event — its calendar version and a new
-    # contact's first meter: one outbox item, expanded by its sender right after the
-    # commit (store/outbox.py put_plan).
+    # contact's first meter: one plan on the appointment item, expanded by its sender
+    # right after the commit (store/outbox.py put_plan).
     new_client = events.client_created(appt.business_id, appt.client_id, appt.source, now) if client.is_new else None
     event = webhooks.event_planned(
         appt.business_id, [events.booking_created(appt, now), new_client], now, appt.client_id
     )
     planned = [*((m, False) for m in (*messages, *later)), *((m, True) for m in parked), (event, False)]
-    outbox.put_plan(
-        tx,
-        appt.id,
-        appt.client_id,
-        appt.business_id,
-        planned,
-        now,
-        calendar=appt.staff_id,
-        search_tokens=found_by,
-        meters=first_meters,
-    )
+    item = to_item(appt)
+    if idempotency:  # its id is the key's (appointment_id_for): the record of the key
+        item.idem_hash = idempotency[1]
+    outbox.put_plan(item, planned, now, calendar=appt.staff_id, search_tokens=found_by, meters=first_meters)
+    tx.put(item, "appointment", condition=AppointmentItem.pk.does_not_exist())
     try:
         tx.commit()
     except TxFailed as err:

@@ -43,14 +43,14 @@ def _timeline(model: type[_M], business_id: str, client_id: str, prefix: str) ->
 
 def messages(business_id: str, client_id: str) -> list[Message]:
     """The messages about the client (her history as the owner sees it; webhook events
-    are not messages to her, and a booking's plan item is its messages before they are
-    put in: seconds)."""
+    are not messages to her, and a booking's plan is its messages before they are put
+    in: seconds)."""
     found = _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)
     return [outbox.to_message(m) for m in found if m.kind not in (WEBHOOK_EVENT, BOOKING_PLAN)]
 
 
 # --- export ---------------------------------------------------------------------------------
-_INTERNAL = {"pk", "sk", "version", "search"}  # table plumbing, not data about the client
+_INTERNAL = {"pk", "sk", "version", "search", "plan", "plan_tries"}  # table plumbing, not data about the client
 _INDEX_KEY = re.compile(r"^g\d(pk|sk)$")
 
 
@@ -145,8 +145,17 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
             except DeleteError:
                 pass  # already gone, or now another client's contact
     for a in _timeline(AppointmentItem, b, c, keys.TIMELINE_APPOINTMENTS):
-        if a.note or a.cancel_reason:
-            a.update(actions=[AppointmentItem.note.remove(), AppointmentItem.cancel_reason.remove()])
+        if a.note or a.cancel_reason or a.plan is not None:
+            # A plan not yet expanded (seconds after a booking) goes too: never sent.
+            a.update(
+                actions=[
+                    AppointmentItem.note.remove(),
+                    AppointmentItem.cancel_reason.remove(),
+                    AppointmentItem.plan.remove(),
+                    AppointmentItem.g6pk.remove(),
+                    AppointmentItem.g6sk.remove(),
+                ]
+            )
             counts["appointments"] += 1
     for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES):
         if m.kind == WEBHOOK_EVENT:

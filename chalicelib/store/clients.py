@@ -264,7 +264,7 @@ def on_booking(
     """A booking's writes on its client, in its transaction: a new profile with her
     contact keys, or her counters, latest activity, new contacts and consent. Returns
     the search tokens she gains (a new client's, a newly linked contact's): put by the
-    booking's plan item when its sender expands it (store/outbox.expand_plan), not in
+    booking's plan when its sender expands it (store/outbox.expand_plan), not in
     the booking's transaction, so a new client's booking stays within its item budget.
     `key_entries`: per kind of key it puts, the meter entry the key carries (a contact
     with no meter yet: store/limits.py "A contact's first booking")."""

@@ -123,7 +123,7 @@ def take(
     """Write `taken` (and `more`) on the sheet as it was read: the transaction fails (role
     "sheet") if anyone wrote on the sheet since, and the caller reads it again. Time off
     (`in_feed` False) is not in the calendar feeds: it leaves their version alone; a new
-    booking (`calendar_later`) has its plan item move it (store/outbox.expand_plan)."""
+    booking (`calendar_later`) has its plan's expansion move it (store/outbox.expand_plan)."""
     pk, sk = key_of(sheet.business_id, sheet.staff_id, sheet.day)
     expires = datetime.combine(sheet.day, datetime.min.time()) + SHEET_RETENTION
     every = (taken, *more)

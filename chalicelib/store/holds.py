@@ -122,16 +122,20 @@ def for_pay(
     business_id: str, appointment_id: str, message_keys: Sequence[str] = ()
 ) -> tuple[Appointment | None, list[Message]]:
     """The booking and its parked confirmations (by their keys): one BatchGetItem. If
-    the booking's plan item is still there (its sender has not got to it yet: she paid
-    within a second of booking), it is expanded first, so that its parked confirmations
-    exist to be released or dropped: one transaction more."""
+    the booking's plan is still there (its sender has not got to it yet: she paid within
+    a second of booking), it is expanded first, so that its parked confirmations exist to
+    be released or dropped: one transaction more."""
     appt_key = (keys.biz(business_id), keys.appt_sk(appointment_id))
     msg_keys = [(keys.biz(business_id), keys.msg_sk(k)) for k in message_keys]
-    plan_key = (keys.biz(business_id), keys.msg_sk(outbox.plan_key(appointment_id)))
-    found = db.batch_get([appt_key, *msg_keys, plan_key], consistent=True)
+    # A plan written before plans rode on their appointment: an outbox item of its own.
+    item_key = (keys.biz(business_id), keys.msg_sk(outbox.plan_key(appointment_id)))
+    found = db.batch_get([appt_key, *msg_keys, item_key], consistent=True)
     messages = [outbox.to_message(MessageItem.from_raw_data(found[k])) for k in msg_keys if k in found]
-    if plan_key in found:
-        expanded = outbox.expand_plan(outbox.to_message(MessageItem.from_raw_data(found[plan_key])), just_read=True)
+    plan = outbox.plan_of(AppointmentItem.from_raw_data(found[appt_key])) if appt_key in found else None
+    if plan is None and item_key in found:
+        plan = outbox.to_message(MessageItem.from_raw_data(found[item_key]))
+    if plan is not None:
+        expanded = outbox.expand_plan(plan, just_read=True)
         if expanded is None:  # its sender got there first: its messages as written
             found = db.batch_get([appt_key, *msg_keys], consistent=True)
             messages = [outbox.to_message(MessageItem.from_raw_data(found[k])) for k in msg_keys if k in found]

@@ -361,6 +361,24 @@ def due_hours(since: datetime, until: datetime) -> Iterator[tuple[datetime, list
     return hours_of_buckets("DUE", since, until, MESSAGE_SHARDS)
 
 
+# A booking's plan waits on its appointment (g6) for the seconds until its sender
+# expands it: few writes a key, so a few shards by business are enough.
+PLAN_SHARDS = 4
+
+
+def plan_due_keys(business_id: str, appointment_id: str, due_at: datetime) -> IndexKeys:
+    """g6 keys of an appointment whose plan is not expanded yet: hour bucket + shard."""
+    return hour_bucket("PLAN", due_at, shard_of(business_id, PLAN_SHARDS)), f"{iso_utc(due_at)}#{appointment_id}"
+
+
+def outbox_hours(since: datetime, until: datetime) -> Iterator[tuple[datetime, list[str]]]:
+    """What the sweeper reads, hour by hour: the due messages' partitions and the
+    waiting plans' (PLAN# buckets)."""
+    plans = hours_of_buckets("PLAN", since, until, PLAN_SHARDS)
+    for (hour, due), (_, waiting) in zip(due_hours(since, until), plans, strict=True):
+        yield hour, [*due, *waiting]
+
+
 def end_keys(appointment_id: str, end: datetime) -> IndexKeys:
     """g3 keys of a booked visit, by the hour it ends (feedback, auto-completion)."""
     return hour_bucket("END", end, shard_of(appointment_id)), f"{iso_utc(end)}#{appointment_id}"

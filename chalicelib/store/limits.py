@@ -15,7 +15,7 @@ contact key it puts anyway (ClientKeyItem `m`), which is `attribute_not_exists`,
 racing first bookings of one contact still meet on one item (one commits, the others
 read again). A booking that finds the key's entry and no meter reads it as the meter
 (version 0: the meter it writes is `attribute_not_exists` and holds that entry too).
-The plan item carries the first meter, and its expansion, seconds later and off the
+The booking's plan carries the first meter, and its expansion, seconds later and off the
 request path, puts it (`attribute_not_exists`: a booking or a refusal that put it
 first put the key's entry with it), so the meter outlives the key (an erasure, a
 changed contact) as before. Two items fewer in a new client's booking.
@@ -89,7 +89,7 @@ def first_on_key(meter: Meter, keys_put: frozenset[str]) -> bool:
 
 
 def first_meter(meter: Meter, appointment_id: str, entry: Entry, now: datetime, window: timedelta) -> dict[str, Any]:
-    """The meter a contact's first booking puts later (its plan item carries it: put_first)."""
+    """The meter a contact's first booking puts later (its plan carries it: put_first)."""
     return {
         "kind": meter.kind,
         "subject": meter.subject,

@@ -22,7 +22,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-INDEXES = ("g1", "g2", "g3", "g4", "g5")  # attribute prefixes; the index of "g1" is "gsi1"
+INDEXES = ("g1", "g2", "g3", "g4", "g5", "g6")  # attribute prefixes; the index of "g1" is "gsi1"
 
 
 def index_name(prefix: str) -> str:
@@ -200,6 +200,8 @@ class AppointmentItem(Base):
     g4: HOLD#<yyyy-mm-ddThh>#<shard> / <hold_until>#<id>  held bookings by when their hold
         runs out, whatever it waits for (sparse while held)
     g5: STAFFCAL#<biz>#<staff> / <start>#<id>  a staff member's calendar (her feed)
+    g6: PLAN#<yyyy-mm-ddThh>#<shard> / <due>#<id>  its plan not yet expanded (sparse:
+        seconds after the booking; the sweeper's safety net, store/outbox.py)
     """
 
     business_id = UnicodeAttribute()
@@ -234,6 +236,10 @@ class AppointmentItem(Base):
     payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)
+    # Its plan (the messages it makes, store/outbox.py put_plan) until expanded, and the
+    # expansion's tries when one failed.
+    plan = JSONAttribute(null=True)
+    plan_tries = NumberAttribute(null=True)
     g1pk = UnicodeAttribute(null=True)
     g1sk = UnicodeAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
@@ -244,11 +250,14 @@ class AppointmentItem(Base):
     g4sk = UnicodeAttribute(null=True)
     g5pk = UnicodeAttribute(null=True)
     g5sk = UnicodeAttribute(null=True)
+    g6pk = UnicodeAttribute(null=True)
+    g6sk = UnicodeAttribute(null=True)
     by_business_time: GlobalSecondaryIndex[AppointmentItem] = _index("g1")
     by_client: GlobalSecondaryIndex[AppointmentItem] = _index("g2")
     by_end: GlobalSecondaryIndex[AppointmentItem] = _index("g3")
     by_hold: GlobalSecondaryIndex[AppointmentItem] = _index("g4")
     by_staff_time: GlobalSecondaryIndex[AppointmentItem] = _index("g5")
+    by_plan_due: GlobalSecondaryIndex[AppointmentItem] = _index("g6")
 
 
 class DaySheetItem(Base):

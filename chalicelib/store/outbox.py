@@ -31,7 +31,7 @@ from chalicelib.domain.messages import (
     planned_in,
     queued,
 )
-from chalicelib.domain.timeutil import iso_utc
+from chalicelib.domain.timeutil import iso_utc, parse_utc
 from chalicelib.domain.webhooks import DELIVERY_LOG_KEPT, WEBHOOK_DELIVERY
 from chalicelib.store import clients, daysheets, db, keys, limits, search
 from chalicelib.store.models import AppointmentItem, ClientItem, MessageItem
@@ -128,72 +128,126 @@ def put(tx: Tx, messages: Sequence[Message], role: str = "message") -> None:
         tx.put(to_item(m), role, condition=MessageItem.pk.does_not_exist())
 
 
-# --- a booking's plan: one item for all its messages -----------------------------------------
-# A booking's transaction holds one outbox item for every message it plans (the
-# confirmations, parked or not, the reminders, the feedback request, its webhook event)
-# instead of one item each, so its items do not grow with the plan (issue 19: at most 10).
-# The item is pending and due at once: the outbox stream gets it right after the commit
-# (the sweeper if it cannot) and expands it (expand_plan) in one transaction conditioned
-# on it still being there, so its messages are put exactly once; they are then sent like
-# any other message (claimed one by one).
+# --- a booking's plan: carried by its appointment ------------------------------------------
+# A booking's transaction writes every message it plans (the confirmations, parked or
+# not, the reminders, the feedback request, its webhook event) as one plan on its
+# appointment item instead of one outbox item each, so its items do not grow with the
+# plan (issue 19: at most 10), and no item of its own: each item of a transaction costs
+# about as much as a whole single-item write. The plan is due at once: the outbox stream
+# gets the appointment's INSERT right after the commit (the sweeper, from the plan's
+# g6 entry, if it cannot) and expands it (expand_plan) in one transaction that takes the
+# plan off the appointment on the condition that it is still there, so its messages are
+# put exactly once; they are then sent like any other message (claimed one by one).
+# Plans written before carried an outbox item of their own (`MSG#<id>#plan`, recipient
+# "outbox"); the same code expands those.
+ON_APPOINTMENT = "appointment"  # the recipient of a plan carried by its appointment
+
+
 def plan_key(appointment_id: str) -> str:
     return f"{appointment_id}#plan"
 
 
 def put_plan(
-    tx: Tx,
-    appointment_id: str,
-    client_id: str | None,
-    business_id: str,
+    appointment: AppointmentItem,
     messages: Sequence[tuple[PlannedMessage, bool]],
     now: datetime,
     calendar: str | None = None,
     search_tokens: Iterable[str] = (),
     meters: Sequence[Mapping[str, Any]] = (),
 ) -> Message:
-    """Put a booking's plan item inside its transaction `tx`: `messages` (each with
-    whether it is parked until a payment); `calendar`, the staff member whose calendar
-    version the expansion moves (her feeds' ETag: seconds after the booking, not in it);
-    `search_tokens`, the search keys the client gains (a new client's, a newly linked
-    contact's), put by the expansion: neither is a request of the booking's own;
-    `meters`, the meters of a new contact the booking counted on her contact keys
-    (store/limits.py first_meter), put by the expansion too."""
+    """Give a booking's appointment item (before its transaction puts it) its plan:
+    `messages` (each with whether it is parked until a payment); `calendar`, the staff
+    member whose calendar version the expansion moves (her feeds' ETag: seconds after the
+    booking, not in it); `search_tokens`, the search keys the client gains (a new
+    client's, a newly linked contact's), put by the expansion: neither is a request of the
+    booking's own; `meters`, the meters of a new contact the booking counted on her
+    contact keys (store/limits.py first_meter), put by the expansion too."""
     context = plan_context(messages, calendar)
     if search_tokens:
         context["search"] = sorted(search_tokens)
     if meters:
         context["meters"] = [dict(m) for m in meters]
-    plan = queued(
-        PlannedMessage(
-            key=plan_key(appointment_id),
-            kind=BOOKING_PLAN,
-            channel="plan",
-            recipient="outbox",
-            locale="en",
-            context=context,
-            due_at=now,
-            business_id=business_id,
-            appointment_id=appointment_id,
-            client_id=client_id,  # on her timeline (GDPR) while it carries her messages
-        ),
-        now,
-    )
-    tx.put(to_item(plan), "message", condition=MessageItem.pk.does_not_exist())
+    appointment.plan = context
+    appointment.g6pk, appointment.g6sk = keys.plan_due_keys(appointment.business_id, appointment.appointment_id, now)
+    plan = plan_of(appointment)
+    assert plan is not None
     return plan
+
+
+def plan_of(appointment: AppointmentItem) -> Message | None:
+    """The plan an appointment item still carries, as the message its sender handles."""
+    if appointment.plan is None:
+        return None
+    created = appointment.created_at
+    due = parse_utc(appointment.g6sk.split("#", 1)[0]) if appointment.g6sk else created
+    return Message(
+        business_id=appointment.business_id,
+        key=plan_key(appointment.appointment_id),
+        kind=BOOKING_PLAN,
+        channel="plan",
+        recipient=ON_APPOINTMENT,
+        locale="en",
+        context=dict(appointment.plan),
+        status=_PENDING,
+        due_at=due,
+        created_at=created,
+        attempts=int(appointment.plan_tries or 0),
+        appointment_id=appointment.appointment_id,
+        client_id=appointment.client_id,
+    )
+
+
+def waiting_plan(business_id: str, appointment_id: str) -> Message | None:
+    """A booking's plan if it is still waiting to be expanded (a consistent read)."""
+    db.configure()
+    try:
+        item = AppointmentItem.get(keys.biz(business_id), keys.appt_sk(appointment_id), consistent_read=True)
+    except AppointmentItem.DoesNotExist:
+        return None
+    return plan_of(item) or get_message(business_id, plan_key(appointment_id))
+
+
+def _still_there(plan: Message) -> bool:
+    if plan.recipient != ON_APPOINTMENT:
+        return get_message(plan.business_id, plan.key) is not None
+    return waiting_plan(plan.business_id, plan.appointment_id or "") is not None
+
+
+def _take_plan(tx: Tx, plan: Message) -> None:
+    """Inside the expansion: the plan off its appointment (or its own item deleted), on
+    the condition that it is still there as read."""
+    if plan.recipient != ON_APPOINTMENT:
+        tx.delete(
+            MessageItem(keys.biz(plan.business_id), keys.msg_sk(plan.key)),
+            "plan",
+            condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == plan.due_at),
+        )
+        return
+    tx.update(
+        AppointmentItem(keys.biz(plan.business_id), keys.appt_sk(plan.appointment_id or "")),
+        [
+            AppointmentItem.plan.remove(),
+            AppointmentItem.plan_tries.remove(),
+            AppointmentItem.g6pk.remove(),
+            AppointmentItem.g6sk.remove(),
+        ],
+        "plan",
+        condition=AppointmentItem.plan.exists(),
+    )
 
 
 def expand_plan(
     plan: Message, now: datetime | None = None, lease: timedelta | None = None, *, just_read: bool = False
 ) -> list[Message] | None:
-    """The plan item becomes its messages (pending, or parked until paid) in one
-    transaction that deletes it on the condition that it is still pending as read, and
-    moves the calendar version it names. With `lease`, the email and SMS due at `now`
-    (its confirmations) are written held by the caller, who sends them at once (the
-    sweeper after the lease if it could not), as a webhook fan-out writes its deliveries:
-    the transaction is their claim. None if another sender expanded it first (read first:
-    a record handed over twice costs a read, not a cancelled transaction's writes;
+    """The plan becomes its messages (pending, or parked until paid) in one transaction
+    that takes it off its appointment on the condition that it is still there, and moves
+    the calendar version it names. With `lease`, the email and SMS due at `now` (its
+    confirmations) are written held by the caller, who sends them at once (the sweeper
+    after the lease if it could not), as a webhook fan-out writes its deliveries: the
+    transaction is their claim. None if another sender expanded it first (read first: a
+    record handed over twice costs a read, not a cancelled transaction's writes;
     `just_read`: the caller read it consistently a moment ago)."""
-    if not just_read and get_message(plan.business_id, plan.key) is None:
+    if not just_read and not _still_there(plan):
         return None
 
     def written(m: PlannedMessage, parked: bool) -> Message:
@@ -206,11 +260,7 @@ def expand_plan(
 
     messages = [written(m, parked) for m, parked in planned_in(plan)]
     tx = Tx(MessageItem)
-    tx.delete(
-        MessageItem(keys.biz(plan.business_id), keys.msg_sk(plan.key)),
-        "plan",
-        condition=(MessageItem.status == _PENDING) & (MessageItem.due_at == plan.due_at),
-    )
+    _take_plan(tx, plan)
     for m in messages:
         tx.put(to_item(m), "message", condition=MessageItem.pk.does_not_exist())
     staff_id = plan.context.get("calendar")
@@ -238,8 +288,10 @@ def expand_plan(
 # so the function is not even invoked for the table's other writes; from_stream_image
 # checks the same.
 _NEW_MESSAGE = {"sk": {"S": [{"prefix": keys.msg_sk("")}]}, "status": {"S": [_PENDING]}}
+_NEW_PLAN = {"sk": {"S": [{"prefix": keys.appt_sk("")}]}, "plan": {"S": [{"exists": True}]}}
 STREAM_FILTERS = (
     {"eventName": ["INSERT"], "dynamodb": {"NewImage": _NEW_MESSAGE}},
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": _NEW_PLAN}},  # a new booking's plan
     {
         "eventName": ["MODIFY"],
         "dynamodb": {"NewImage": {**_NEW_MESSAGE, "released_at": {"S": [{"exists": True}]}, "attempts": {"N": ["0"]}}},
@@ -249,10 +301,12 @@ STREAM_FILTERS = (
 
 def from_stream_image(event_name: str, image: dict[str, Any] | None) -> Message | None:
     """The new (or just released) pending message of a stream record (its NEW_IMAGE, in
-    DynamoDB's JSON); None for any other record."""
+    DynamoDB's JSON), or a new booking's plan; None for any other record."""
     if event_name not in ("INSERT", "MODIFY") or not image:
         return None
     sk, status = image.get("sk", {}).get("S", ""), image.get("status", {}).get("S")
+    if sk.startswith(keys.appt_sk("")):
+        return plan_of(AppointmentItem.from_raw_data(image)) if event_name == "INSERT" and "plan" in image else None
     if not sk.startswith(keys.msg_sk("")) or status != _PENDING:
         return None
     if event_name == "MODIFY" and ("released_at" not in image or image.get("attempts", {}).get("N", "0") != "0"):
@@ -310,21 +364,32 @@ class DuePage:
 
 
 def due_pages(since: datetime, until: datetime, page_size: int = 100) -> Iterator[DuePage]:
-    """Messages due in [since, until] across all businesses, a page at a time, oldest
-    hour first: Query gsi3 per hour and shard (several at once, through hours with
-    nothing due without a wait at each: db.query_by_hour), read lazily (one hour of a
-    backlog is in memory at a time, and a few partitions read ahead; never the whole)."""
+    """Messages due in [since, until] across all businesses, and bookings' plans still
+    waiting, a page at a time, oldest hour first: Query gsi3 (and gsi6) per hour and
+    shard (several at once, through hours with nothing due without a wait at each:
+    db.query_by_hour), read lazily (one hour of a backlog is in memory at a time, and a
+    few partitions read ahead; never the whole)."""
     db.configure()
     lo, hi = keys.between(since, until)
+
+    def query(bucket: str) -> Iterable[MessageItem | AppointmentItem]:
+        if bucket.startswith("PLAN#"):
+            return AppointmentItem.by_plan_due.query(bucket, AppointmentItem.g6sk.between(lo, hi), page_size=page_size)
+        return MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi), page_size=page_size)
+
     found_by_hour = db.query_by_hour(
-        keys.due_hours(since, until),
-        lambda bucket: MessageItem.by_due.query(bucket, MessageItem.g3sk.between(lo, hi), page_size=page_size),
+        keys.outbox_hours(since, until),
+        query,
         writes_ahead=True,  # sending may put messages due by `until` into a later hour
     )
     for hour, found in found_by_hour:
-        messages = [to_message(item) for item in found]
+        messages = [m for m in map(_due_of, found) if m is not None]
         for first in range(0, len(messages), page_size):
             yield DuePage(hour, messages[first : first + page_size])
+
+
+def _due_of(item: MessageItem | AppointmentItem) -> Message | None:
+    return plan_of(item) if isinstance(item, AppointmentItem) else to_message(item)
 
 
 def failed_messages(business_id: str, limit: int) -> list[Message]:
@@ -456,9 +521,33 @@ def put_off(m: Message, now: datetime, error: str, backoff: Callable[[int], time
     if it is still as read; one claimed meanwhile comes back when its lease ends."""
     db.configure()
     done = after_attempt(m, Outcome(_PENDING, error=error), now, backoff)
+    if m.recipient == ON_APPOINTMENT and m.kind == BOOKING_PLAN:
+        return _put_off_plan(m, done)
     try:
         to_item(done, failed_at=now).save(condition=(MessageItem.status == m.status) & (MessageItem.due_at == m.due_at))
     except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _put_off_plan(plan: Message, done: Message) -> bool:
+    """A plan whose expansion failed: due again later on its appointment's g6 entry; off
+    the index (still on the appointment, for the logs to tell) once out of attempts."""
+    again = done.status == _PENDING
+    g6pk, g6sk = keys.plan_due_keys(plan.business_id, plan.appointment_id or "", done.due_at)
+    actions: list[Action] = [AppointmentItem.plan_tries.set(done.attempts)]
+    actions += (
+        [AppointmentItem.g6pk.set(g6pk), AppointmentItem.g6sk.set(g6sk)]
+        if again
+        else [AppointmentItem.g6pk.remove(), AppointmentItem.g6sk.remove()]
+    )
+    try:
+        AppointmentItem(keys.biz(plan.business_id), keys.appt_sk(plan.appointment_id or "")).update(
+            actions=actions, condition=AppointmentItem.plan.exists()
+        )
+    except UpdateError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise
         return False

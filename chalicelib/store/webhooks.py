@@ -181,7 +181,7 @@ def event_planned(
     business_id: str, events: Sequence[Event | None], now: datetime, client_id: str | None = None
 ) -> PlannedMessage:
     """A change's events (at most EVENTS_PER_ITEM) as one planned outbox message: what
-    `emit` puts, or what a booking's plan item carries (store/outbox.expand_plan); the
+    `emit` puts, or what a booking's plan carries (store/outbox.expand_plan); the
     amounts in the business's currency either way."""
     found = priced(business_id, [e for e in events if e is not None])
     return PlannedMessage(

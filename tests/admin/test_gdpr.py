@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.helpers import book, post, table_items, token_of
+from tests.api.helpers import book, booking_body, post, table_items, token_of
+from tests.conftest import sent_emails, sent_sms
 from tests.history import at, run_on_schedule
 
 # Everything that identifies Maija, in every form it could be stored in.
@@ -88,6 +89,29 @@ def test_erasure_cancels_messages_that_were_still_to_be_sent(client, aws, desk, 
     reminders = [m for m in messages if m.kind == "reminder"]
     assert reminders and all(m.status == "skipped" and m.recipient == "erased" for m in reminders)
     assert run_on_schedule("send_due", at("2026-11-25T10:30:00+02:00")).sent == 0
+
+
+def test_erasure_seconds_after_a_booking_takes_its_plan_too(client, aws, desk, frozen_now):
+    """Booked and cancelled, then erased before the outbox stream got to the booking's
+    plan (its messages, on the appointment): the plan goes with her, and no run ever
+    sends what it carried."""
+    from chalicelib.store import outbox
+
+    status, booked = post(
+        client, "/api/v1/businesses/demo/bookings", booking_body("2026-11-25T12:00:00+02:00")
+    )  # no drain: the stream is behind
+    assert status == 201, booked
+    assert outbox.waiting_plan(aws.id, booked["id"]) is not None
+    assert post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")[0] == 200
+    told = (len(sent_emails()), len(sent_sms()))  # "cancelled", sent by the cancellation itself
+    client_id = desk.get(f"/appointments/{booked['id']}")[1]["client"]["id"]
+    assert desk.delete(f"/clients/{client_id}")[0] == 200
+    assert outbox.waiting_plan(aws.id, booked["id"]) is None
+    for item in table_items():
+        for trace in TRACES:
+            assert trace not in str(item), f"{trace!r} survived in {item['pk']} / {item['sk']}"
+    done = run_on_schedule("send_due", at("2026-11-25T10:30:00+02:00"))
+    assert done.expanded == 0 and done.sent == 0 and (len(sent_emails()), len(sent_sms())) == told
 
 
 def test_inactive_clients_are_erased_by_the_daily_job(client, desk, aws, booked, frozen_now):

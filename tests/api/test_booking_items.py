@@ -47,12 +47,12 @@ def test_a_new_clients_booking_with_email_sms_and_every_meter_is_within_the_budg
     view, roles = _booked(booking_body("2026-11-25T12:00:00+02:00"))
     assert len(roles) <= BOOKING_ITEMS, roles
     # A new profile with both contact keys (each carrying its contact's first meter
-    # entry), the meter of her IP — and one outbox item for all she will get. The
-    # Idempotency-Key names the appointment.
+    # entry), the meter of her IP — and no outbox item: all she will get rides on the
+    # appointment as its plan. The Idempotency-Key names the appointment.
     assert roles.count("client") == 3 and roles.count("meter") == 1 and "idempotency" not in roles
     assert view["id"] == bookings.appointment_id_for(aws.id, "k1")
-    assert roles.count("message") == 1 and "calendar" not in roles and "webhook-event" not in roles
-    plan = outbox.get_message(aws.id, outbox.plan_key(view["id"]))
+    assert roles.count("message") == 0 and "calendar" not in roles and "webhook-event" not in roles
+    plan = outbox.waiting_plan(aws.id, view["id"])
     assert plan is not None and plan.status == "pending"
     kinds = sorted(m["kind"] for m in plan.context["messages"])
     assert kinds == ["confirmation", "confirmation", "feedback_request", "reminder", "reminder", "webhook_event"]
@@ -60,7 +60,7 @@ def test_a_new_clients_booking_with_email_sms_and_every_meter_is_within_the_budg
     # Its sender expands it once: the confirmations go, the rest waits for its time.
     emails, texts = len(sent_emails()), len(sent_sms())
     assert drain_outbox() == {}  # sent_emails() drained it already
-    assert outbox.get_message(aws.id, outbox.plan_key(view["id"])) is None
+    assert outbox.waiting_plan(aws.id, view["id"]) is None
     assert (emails, texts) == (1, 1)
     for key in (f"{view['id']}#confirmation#email", f"{view['id']}#confirmation#sms"):
         sent = outbox.get_message(aws.id, key)

@@ -265,11 +265,12 @@ def test_new_messages_leave_from_the_tables_stream_with_a_role_of_its_own(templa
         props = event["Properties"]
         assert props["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
         assert props["StartingPosition"] == "LATEST" and props["MaximumRetryAttempts"] == 2
-        # Invoked for new pending messages and released parked ones (a held booking's
-        # confirmations once paid) only, not for every write of the table.
-        new, released = [json.loads(p["Pattern"]) for p in props["FilterCriteria"]["Filters"]]
-        assert (new, released) == STREAM_FILTERS
+        # Invoked for new pending messages, new bookings' plans and released parked ones
+        # (a held booking's confirmations once paid) only, not for every write of the table.
+        new, plan, released = [json.loads(p["Pattern"]) for p in props["FilterCriteria"]["Filters"]]
+        assert (new, plan, released) == STREAM_FILTERS
         assert new["eventName"] == ["INSERT"] and new["dynamodb"]["NewImage"]["status"]["S"] == ["pending"]
+        assert plan["eventName"] == ["INSERT"] and plan["dynamodb"]["NewImage"]["plan"]["S"] == [{"exists": True}]
         assert released["eventName"] == ["MODIFY"] and released["dynamodb"]["NewImage"]["attempts"]["N"] == ["0"]
         # Its role: the app's, and reading this one stream; the other functions' role cannot.
         role = f["Role"]["Fn::GetAtt"][0]

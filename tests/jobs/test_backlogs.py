@@ -241,3 +241,38 @@ def test_a_catch_up_reads_hours_ahead_but_never_while_an_hour_that_had_something
                 handling[0] = False
                 handled[0] += bool(found)
         assert seen == list(range(10))
+
+
+def test_a_plan_whose_expansion_breaks_is_tried_again_later_and_not_lost(aws, client, monkeypatch, frozen_now):
+    """A booking's plan rides on its appointment (its g6 entry is the sweeper's way to it):
+    an expansion that breaks counts a try and moves the entry past a backoff, so the
+    watermark moves on and the plan is expanded, once, by a later run."""
+    from chalicelib.jobs import send_due
+    from chalicelib.store import jobs
+    from chalicelib.store import outbox as store
+    from tests.api.helpers import booking_body, post
+    from tests.conftest import sent_emails
+
+    frozen_now["now"] = NOW - timedelta(minutes=10)
+    status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body("2026-11-27T12:00:00+02:00"))
+    assert status == 201, booked  # the stream never hands it over: the sweeper's to find
+    jobs.set_watermark(send_due.JOB, NOW - timedelta(hours=1), NOW)
+    real = store.expand_plan
+
+    def broken(*a, **kw):
+        raise RuntimeError("a bug in the expansion")
+
+    monkeypatch.setattr(store, "expand_plan", broken)
+    s = sweep()
+    assert s.errors == 1 and s.expanded == 0
+    assert jobs.get_watermark(send_due.JOB) == NOW
+    waiting = store.waiting_plan(aws.id, booked["id"])
+    assert waiting is not None and waiting.attempts == 1 and waiting.due_at > NOW
+
+    monkeypatch.setattr(store, "expand_plan", real)  # fixed
+    assert sweep(NOW + timedelta(seconds=30)).expanded == 0  # not before its backoff
+    s = sweep(waiting.due_at + timedelta(seconds=1))
+    assert s.expanded == 1 and s.sent == 2, s.as_dict()
+    assert store.waiting_plan(aws.id, booked["id"]) is None
+    assert len(sent_emails()) == 1
+    assert sweep(waiting.due_at + timedelta(minutes=2)).expanded == 0  # once

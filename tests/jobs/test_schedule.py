@@ -90,6 +90,10 @@ def test_the_jobs_start_where_a_table_made_by_the_cli_begins(env, frozen_now):
     with mock_aws():
         create_table()
         assert jobs.get_watermark("send_due") is None  # its first run looks back 48 hours
-    # The hour of `now` and the one before (the overlap), every shard: no more.
-    assert new["send_due"][0] <= 2 * keys.MESSAGE_SHARDS and new["visits_ended"][0] <= 2 * keys.DUE_SHARDS, new
+    # The hour of `now` and the one before (the overlap), every shard (the due messages'
+    # and the waiting plans'): no more.
+    assert (
+        new["send_due"][0] <= 2 * (keys.MESSAGE_SHARDS + keys.PLAN_SHARDS)
+        and new["visits_ended"][0] <= 2 * keys.DUE_SHARDS
+    ), new
     assert new["erase_inactive"][1]["days"] == 1, new  # today's, still to do

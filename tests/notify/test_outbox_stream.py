@@ -35,7 +35,7 @@ def confirmations(business, booked: dict):
 def plan_of(business, booked: dict):
     from chalicelib.store import outbox
 
-    return outbox.get_message(business.id, outbox.plan_key(booked["id"]))
+    return outbox.waiting_plan(business.id, booked["id"])
 
 
 def stream_records() -> list[dict]:
@@ -57,7 +57,7 @@ def test_the_booking_answers_before_anything_is_sent_and_the_stream_sends_it(cli
     status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body(VISIT))
     assert status == 201, booked
     assert sent_so_far() == (0, 0)  # the answer came at the cost of the writes alone
-    # Its messages wait in one plan item, pending (issue 19: a booking's items stay few).
+    # Its messages wait in one plan on its appointment (issue 19: a booking's items stay few).
     assert confirmations(aws, booked) == []
     plan = plan_of(aws, booked)
     assert plan.status == "pending"
@@ -108,10 +108,12 @@ def test_the_stream_leaves_other_writes_and_later_messages_alone(client):
     status, _ = post(client, "/api/v1/businesses/demo/bookings", booking_body(VISIT, email=None))
     assert status == 201
     records = stream_records()
-    # The appointment, the client, the day sheet ... are records too; only messages count.
+    # The appointment, the client, the day sheet ... are records too; only the
+    # appointment's plan (SMS confirmation, reminder ...) counts: no message yet.
     assert len(records) > 3
     names = [r["dynamodb"]["NewImage"]["sk"]["S"] for r in records]
-    assert sum(n.startswith("MSG#") for n in names) == 1  # the plan: SMS confirmation, reminder ...
+    assert not any(n.startswith("MSG#") for n in names)
+    assert sum("plan" in r["dynamodb"]["NewImage"] for r in records) == 1
     done = deliver(records)
     # The SMS confirmation now; the reminder it planned waits for its time.
     assert done.get("expanded") == 1 and done.get("sent") == 1, done

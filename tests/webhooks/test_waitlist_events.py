@@ -21,19 +21,20 @@ pytestmark = pytest.mark.usefixtures("receiving_locally")
 def _deliver(business_id: str, now) -> None:
     """Hand the business's new event items to the sender, as the outbox stream's trigger
     does right after each change (moto's stream goes stale after a cancelled transaction,
-    and the refill cancels some: this reads the outbox itself). A booking's plan item
+    and the refill cancels some: this reads the outbox itself). A booking's plan
     first: its expansion writes the booking's event item."""
-    from chalicelib.domain.messages import BOOKING_PLAN
     from chalicelib.domain.webhooks import WEBHOOK_EVENT
     from chalicelib.notify import dispatch
     from chalicelib.store import keys, outbox
-    from chalicelib.store.models import MessageItem
+    from chalicelib.store.models import AppointmentItem, MessageItem
 
-    for kind in (BOOKING_PLAN, WEBHOOK_EVENT):
-        for item in MessageItem.query(keys.biz(business_id), MessageItem.sk.startswith(keys.msg_sk(""))):
-            m = outbox.to_message(item)
-            if m.kind == kind and m.status == "pending":
-                dispatch.send_once(m, now)
+    for appt in AppointmentItem.query(keys.biz(business_id), AppointmentItem.sk.startswith(keys.appt_sk(""))):
+        if (plan := outbox.plan_of(appt)) is not None:
+            dispatch.send_once(plan, now)
+    for item in MessageItem.query(keys.biz(business_id), MessageItem.sk.startswith(keys.msg_sk(""))):
+        m = outbox.to_message(item)
+        if m.kind == WEBHOOK_EVENT and m.status == "pending":
+            dispatch.send_once(m, now)
 
 
 def _drain_afresh() -> None:
