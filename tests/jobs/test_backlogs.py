@@ -276,3 +276,39 @@ def test_a_plan_whose_expansion_breaks_is_tried_again_later_and_not_lost(aws, cl
     assert store.waiting_plan(aws.id, booked["id"]) is None
     assert len(sent_emails()) == 1
     assert sweep(waiting.due_at + timedelta(minutes=2)).expanded == 0  # once
+
+
+def test_a_plan_item_written_before_plans_rode_on_the_appointment_is_still_expanded(aws, client, frozen_now):
+    """A deploy meets plan items of the old shape (`MSG#<id>#plan`, in gsi3) that the
+    stream had not got to: the sweeper expands them as before, once."""
+    from dataclasses import replace
+
+    from chalicelib.jobs import send_due
+    from chalicelib.store import jobs
+    from chalicelib.store import outbox as store
+    from chalicelib.store.models import AppointmentItem
+    from chalicelib.store.tx import Tx
+    from tests.api.helpers import booking_body, post
+    from tests.conftest import sent_emails, sent_sms
+
+    frozen_now["now"] = NOW - timedelta(minutes=10)
+    status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body("2026-11-27T12:00:00+02:00"))
+    assert status == 201, booked
+    plan = store.waiting_plan(aws.id, booked["id"])
+    assert plan is not None
+    # As the old code wrote it: the appointment without it, the plan an item of its own.
+    AppointmentItem(f"BIZ#{aws.id}", f"APPT#{booked['id']}").update(
+        actions=[AppointmentItem.plan.remove(), AppointmentItem.g6pk.remove(), AppointmentItem.g6sk.remove()]
+    )
+    tx = Tx(AppointmentItem)
+    store.put(tx, [replace(plan, recipient="outbox")])
+    tx.commit()
+    assert store.get_message(aws.id, store.plan_key(booked["id"])) is not None
+
+    jobs.set_watermark(send_due.JOB, NOW - timedelta(hours=1), NOW)
+    s = sweep()
+    assert s.expanded == 1 and s.sent == 2, s.as_dict()
+    assert store.get_message(aws.id, store.plan_key(booked["id"])) is None
+    assert store.waiting_plan(aws.id, booked["id"]) is None
+    assert len(sent_emails()) == 1 and len(sent_sms()) == 1
+    assert sweep(NOW + timedelta(minutes=1)).expanded == 0  # once
