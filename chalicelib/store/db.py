@@ -54,7 +54,7 @@ STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
-    """CreateTable arguments: on-demand, overloaded keys, five sparse-friendly GSIs, and
+    """CreateTable arguments: on-demand, overloaded keys, six sparse-friendly GSIs, and
     a stream of new images (the outbox stream sends new messages from it:
     chalicelib/services/outbox_stream.py)."""
     attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]
