@@ -133,14 +133,18 @@ def put(tx: Tx, messages: Sequence[Message], role: str = "message") -> None:
 # not, the reminders, the feedback request, its webhook event) as one plan on its
 # appointment item instead of one outbox item each, so its items do not grow with the
 # plan (issue 19: at most 10), and no item of its own (each item of a transaction costs
-# about a third of a whole single-item write on DynamoDB Local). The plan is due at once: the outbox stream
-# gets the appointment's INSERT right after the commit (the sweeper, from the plan's
-# g6 entry, if it cannot) and expands it (expand_plan) in one transaction that takes the
+# about a third of a whole single-item write on DynamoDB Local). The plan is due at once:
+# the outbox stream gets the appointment's INSERT right after the commit (the sweeper,
+# from the plan's g6 entry, if it cannot) and expands it (expand_plan) in one transaction that takes the
 # plan off the appointment on the condition that it is still there, so its messages are
 # put exactly once; they are then sent like any other message (claimed one by one).
 # Plans written before carried an outbox item of their own (`MSG#<id>#plan`, recipient
 # "outbox"); the same code expands those.
 ON_APPOINTMENT = "appointment"  # the recipient of a plan carried by its appointment
+
+
+def _on_appointment(m: Message) -> bool:
+    return m.kind == BOOKING_PLAN and m.recipient == ON_APPOINTMENT
 
 
 def plan_key(appointment_id: str) -> str:
@@ -154,7 +158,7 @@ def put_plan(
     calendar: str | None = None,
     search_tokens: Iterable[str] = (),
     meters: Sequence[Mapping[str, Any]] = (),
-) -> Message:
+) -> None:
     """Give a booking's appointment item (before its transaction puts it) its plan:
     `messages` (each with whether it is parked until a payment); `calendar`, the staff
     member whose calendar version the expansion moves (her feeds' ETag: seconds after the
@@ -169,9 +173,6 @@ def put_plan(
         context["meters"] = [dict(m) for m in meters]
     appointment.plan = context
     appointment.g6pk, appointment.g6sk = keys.plan_due_keys(appointment.business_id, appointment.appointment_id, now)
-    plan = plan_of(appointment)
-    assert plan is not None
-    return plan
 
 
 def plan_of(appointment: AppointmentItem) -> Message | None:
@@ -197,26 +198,33 @@ def plan_of(appointment: AppointmentItem) -> Message | None:
     )
 
 
-def waiting_plan(business_id: str, appointment_id: str) -> Message | None:
-    """A booking's plan if it is still waiting to be expanded (a consistent read)."""
+def _plan_on(business_id: str, appointment_id: str) -> Message | None:
+    """The plan still on the appointment (a consistent read)."""
     db.configure()
     try:
         item = AppointmentItem.get(keys.biz(business_id), keys.appt_sk(appointment_id), consistent_read=True)
     except AppointmentItem.DoesNotExist:
         return None
-    return plan_of(item) or get_message(business_id, plan_key(appointment_id))
+    return plan_of(item)
+
+
+def waiting_plan(business_id: str, appointment_id: str) -> Message | None:
+    """A booking's plan if it is still waiting to be expanded, on its appointment or
+    (written before) an item of its own."""
+    return _plan_on(business_id, appointment_id) or get_message(business_id, plan_key(appointment_id))
 
 
 def _still_there(plan: Message) -> bool:
-    if plan.recipient != ON_APPOINTMENT:
-        return get_message(plan.business_id, plan.key) is not None
-    return waiting_plan(plan.business_id, plan.appointment_id or "") is not None
+    """One read where the plan lives: is it still waiting?"""
+    if _on_appointment(plan):
+        return _plan_on(plan.business_id, plan.appointment_id or "") is not None
+    return get_message(plan.business_id, plan.key) is not None
 
 
 def _take_plan(tx: Tx, plan: Message) -> None:
     """Inside the expansion: the plan off its appointment (or its own item deleted), on
     the condition that it is still there as read."""
-    if plan.recipient != ON_APPOINTMENT:
+    if not _on_appointment(plan):
         tx.delete(
             MessageItem(keys.biz(plan.business_id), keys.msg_sk(plan.key)),
             "plan",
@@ -521,7 +529,7 @@ def put_off(m: Message, now: datetime, error: str, backoff: Callable[[int], time
     if it is still as read; one claimed meanwhile comes back when its lease ends."""
     db.configure()
     done = after_attempt(m, Outcome(_PENDING, error=error), now, backoff)
-    if m.recipient == ON_APPOINTMENT and m.kind == BOOKING_PLAN:
+    if _on_appointment(m):
         return _put_off_plan(m, done)
     try:
         to_item(done, failed_at=now).save(condition=(MessageItem.status == m.status) & (MessageItem.due_at == m.due_at))
