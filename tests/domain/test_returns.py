@@ -34,6 +34,7 @@ params_st = st.builds(
     b=st.floats(0.05, 20.0),
     hazard_shape=st.floats(0.05, 20.0),
     hazard_rate=st.floats(10.0, 1e5),
+    season=st.lists(st.floats(-4.0, 4.0), min_size=12, max_size=12).map(tuple),
 )
 gaps_st = st.lists(st.floats(1.0, 400.0), min_size=0, max_size=25)
 
@@ -204,7 +205,11 @@ def generate(p: Params, n: int, seed: int, years: float = 3.0) -> tuple[list[lis
         gone = t + rng.expovariate(rng.gammavariate(p.hazard_shape, 1 / p.hazard_rate))
         visits = [t]
         while rng.random() > leave:
-            log_gap = rng.gauss(p.break_mu, p.break_sigma) if rng.random() < share else rng.gauss(mu, math.sqrt(var))
+            month = (T0 + timedelta(days=t)).month - 1
+            in_season = returns._in_season(share, p.season[month])
+            log_gap = (
+                rng.gauss(p.break_mu, p.break_sigma) if rng.random() < in_season else rng.gauss(mu, math.sqrt(var))
+            )
             t += max(1.0, math.exp(log_gap))
             if t >= min(gone, days):
                 break
@@ -237,6 +242,31 @@ def test_the_fit_recovers_known_parameters():
     assert got.hazard_shape / got.hazard_rate * 365 == pytest.approx(0.365, rel=0.5)  # leaving in between
     # Breaks widen the fitted spread of a rhythm (its prior sees every completed gap).
     assert 0.1 <= got.beta0 / (got.alpha0 - 1) <= 0.25
+    # Breaks begin any time of year: held out, a calendar does not predict, none is kept.
+    assert got.season == (0.0,) * 12 and got.season_breaks == ()
+
+
+AUTUMN_BREAKS = (0.0,) * 8 + (3.0,) + (0.0,) * 3  # breaks begin in September
+
+
+def test_the_fit_learns_the_month_breaks_begin_in():
+    """A business whose clients' breaks begin in September: the fit finds the month, and
+    a regular silent since September is less surely gone in December than her double in a
+    business without a calendar."""
+    true = replace(Prior(typical_gap_days=28.0).params(), break_share=0.03, break_mu=math.log(200), break_sigma=0.2)
+    histories, end = generate(replace(true, season=AUTUMN_BREAKS), 3000, seed=5)
+    got = fit(histories, end).params
+    assert got.season[8] > max(x for i, x in enumerate(got.season) if i != 8) + 1.0
+    flat = replace(got, season=(0.0,) * 12, season_breaks=())
+    december = datetime(2029, 12, 15, 12, tzinfo=UTC)
+    since_september = [december - timedelta(days=100 + 28 * k) for k in range(6, -1, -1)]
+    since_may = [v - timedelta(days=120) for v in since_september]
+    seasonal, calendarless = ReturnModel(got), ReturnModel(flat)
+    assert ReturnModel.from_dict(json.loads(json.dumps(seasonal.to_dict()))).params == got
+    assert seasonal.p_alive(since_september, december) > 2 * calendarless.p_alive(since_september, december)
+    # The same silence begun in May is no break season: hardly any difference.
+    may = december - timedelta(days=120)
+    assert seasonal.p_alive(since_may, may) == pytest.approx(calendarless.p_alive(since_may, may), abs=0.05)
 
 
 # Student t survival values from scipy.stats.t.sf (scipy 1.17.1), written out so that
@@ -310,7 +340,10 @@ def test_any_small_business_fits_to_finite_parameters_and_sane_answers(clients):
     """Identical gaps, one-visit clients, a single client: nothing degenerates."""
     histories = [[v - timedelta(days=sum(gaps) + back + 1) for v in visits_with(gaps)] for gaps, back in clients]
     model = fit(histories, T0)
-    assert all(math.isfinite(v) and v > 0 for k, v in vars(model.params).items() if k != "mu0")
+    assert all(
+        math.isfinite(v) and v > 0 for k, v in vars(model.params).items() if k not in ("mu0", "season", "season_breaks")
+    )
+    assert all(math.isfinite(v) for v in model.params.season + model.params.season_breaks)
     for visits in histories:
         assert 0.0 <= model.p_return(visits, T0, 182) <= model.p_alive(visits, T0) <= 1.0
 
@@ -397,3 +430,19 @@ def test_a_business_with_no_outcomes_yet_gets_the_threshold_its_model_expects_be
     assert v.thresholds != Thresholds()  # not the fixed defaults
     # A handful of clients say too little to choose by: the defaults stand.
     assert returns.validate(histories[:6], end, 182.0).thresholds == Thresholds()
+
+
+def test_a_long_break_seen_only_from_an_early_autumn_counts_for_the_later_autumns_too():
+    """Censoring: a break of a year and a half could be seen ended only if it began early
+    enough; the autumns since stand with it, so it counts for as many of them."""
+    as_of = datetime(2026, 11, 1, tzinfo=UTC)
+    day = lambda y, m, d: datetime(y, m, d, 12, tzinfo=UTC)  # noqa: E731
+    clients = [
+        [day(2024, 9, 10), day(2026, 4, 1)],  # 568 days, begun in September 782 days ago
+        [day(2025, 9, 10), day(2025, 10, 8)],  # four weeks begun in September 417 days ago
+        [day(2025, 9, 12)],  # silent since September, 416 days: a start that could not show 568
+        [day(2026, 3, 1), day(2026, 4, 1)],  # begun too lately to count
+    ]
+    summaries = [returns.summarize(c, as_of) for c in clients]
+    weights = returns._gap_weights([h for h in summaries if h is not None])
+    assert weights == [[3.0], [1.0], [], [0.0]]  # 3 September starts a year back, 1 early enough
