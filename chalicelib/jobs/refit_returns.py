@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.services import returns
 from chalicelib.store import businesses
 
-# The job's Lambda has 30 s (a fit of 20 000 clients and its thresholds take about 8 s,
+# The job's Lambda has 30 s (a fit of 20 000 clients and its thresholds take 9-12 s,
 # re-keying one client 6 ms). A fit is begun only with FIT_SECONDS left, unless it is the
 # run's first work: every run makes progress.
 BUDGET_SECONDS = 20.0
