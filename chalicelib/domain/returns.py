@@ -137,7 +137,7 @@ class Params:
 
 
 # Break lengths by month are shares of cells of days sqrt(2) apart from 1 day (the gap
-# grid's), the last open-ended (from about 8 years).
+# grid's), the last ending at 2^12 days (11 years; longer gaps fall in it).
 BREAK_CELLS = 24
 HALF_LOG2 = math.log(2.0) / 2.0
 

@@ -35,7 +35,21 @@ params_st = st.builds(
     hazard_shape=st.floats(0.05, 20.0),
     hazard_rate=st.floats(10.0, 1e5),
     season=st.lists(st.floats(-4.0, 4.0), min_size=12, max_size=12).map(tuple),
+    # No calendar of break lengths, or one: each month's cells, some empty, as shares.
+    season_breaks=st.one_of(st.just(()), st.randoms(use_true_random=False).map(lambda rng: calendar_of(rng))),
 )
+
+
+def calendar_of(rng) -> tuple[float, ...]:
+    """Twelve months of break-length cells (shares), a few of them empty."""
+    out: list[float] = []
+    for _ in range(12):
+        cells = [rng.choice([0.0, 0.0, 0.01, 0.2, 1.0]) for _ in range(returns.BREAK_CELLS)]
+        cells[rng.randrange(returns.BREAK_CELLS)] = 1.0
+        out.extend(c / sum(cells) for c in cells)
+    return tuple(out)
+
+
 gaps_st = st.lists(st.floats(1.0, 400.0), min_size=0, max_size=25)
 
 
@@ -151,7 +165,7 @@ def test_parameters_round_trip_through_json(params):
     again = ReturnModel.from_dict(stored, Thresholds(0.7, 0.4))
     assert again.params == params and again.clients == 12 and again.fitted_at == T0
     assert again.thresholds == Thresholds(0.7, 0.4)
-    assert len(json.dumps(stored)) < 1000
+    assert len(json.dumps(stored)) < (1000 if not params.season_breaks else 8000)
 
 
 def test_the_thresholds_fitted_with_a_model_are_stored_with_it():
