@@ -281,6 +281,13 @@ def test_the_fit_learns_the_month_breaks_begin_in():
     # The same silence begun in May is no break season: hardly any difference.
     may = december - timedelta(days=120)
     assert seasonal.p_alive(since_may, may) == pytest.approx(calendarless.p_alive(since_may, may), abs=0.05)
+    # A client who comes May to September, two winters behind her: no "we miss you" in
+    # January, in the middle of her usual break; she lapses months later.
+    summers = [datetime(y, 5, 1, 12, tzinfo=UTC) + timedelta(days=28 * k) for y in (2027, 2028, 2029) for k in range(6)]
+    _, lapses = seasonal.turns(summers, summers[-1] + timedelta(hours=1))
+    _, lapses_without = calendarless.turns(summers, summers[-1] + timedelta(hours=1))
+    assert lapses_without is not None and lapses_without.month == 1
+    assert lapses is None or lapses > lapses_without + timedelta(days=60)
 
 
 # Student t survival values from scipy.stats.t.sf (scipy 1.17.1), written out so that
