@@ -231,7 +231,7 @@ class History:
     span_days: float
     last_visit: datetime
     days_since: float
-    months: tuple[int, ...] = ()
+    months: tuple[int, ...]
 
     def next_month(self) -> int:
         return self.last_visit.month - 1
@@ -662,9 +662,9 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
         return rhythm
     weight *= total / max(1, sum(len(h.log_gaps) for h in summaries))
 
-    def densities(cap: float) -> list[_Gaps]:
+    def densities(cap: float, among: list[History] = clients) -> list[_Gaps]:
         capped = replace(rhythm, max_df=cap)
-        return [_Gaps(h.log_gaps, _rhythm_densities(capped, h.log_gaps), h.months) for h in clients]
+        return [_Gaps(h.log_gaps, _rhythm_densities(capped, h.log_gaps), h.months) for h in among]
 
     fitted = _fit_breaks(densities(rhythm.max_df), rhythm, centre, weight)
     best_cap = max(DF_CHOICES, key=lambda cap: _tail_score(densities(cap), fitted))
@@ -674,9 +674,7 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
         fitted = _fit_breaks(sequences, fitted, centre, weight)
     # The months from every client in the sample with a settled gap: a month's breaks are few.
     settled = [(h, w) for h, w in zip(summaries, _gap_weights(summaries), strict=True) if any(w)]
-    capped = replace(rhythm, max_df=best_cap)
-    gaps = [_Gaps(h.log_gaps, _rhythm_densities(capped, h.log_gaps), h.months) for h, _ in settled]
-    return _fit_calendar(gaps, fitted, [w for _, w in settled])
+    return _fit_calendar(densities(best_cap, [h for h, _ in settled]), fitted, [w for _, w in settled])
 
 
 @dataclass(frozen=True)
@@ -757,8 +755,9 @@ def _fit_calendar(sequences: list[_Gaps], p: Params, counts: list[list[float]]) 
 
 def _fit_season(sequences: list[_Gaps], p: Params, counts: list[list[float]]) -> Params:
     """Each month's breaks (share and lengths) by expectation-maximisation over the settled
-    gaps (each counting as _gap_weights says): how likely each was a break given its month's breaks so far, then the month's
-    breaks from those chances, every month pulled towards the year's log-normal breaks."""
+    gaps (each counting as _gap_weights says): how likely each was a break given its
+    month's breaks so far, then the month's breaks from those chances, every month pulled
+    towards the year's log-normal breaks."""
     year_pause = Pause(p.break_mu, p.break_sigma)
     edges = [year_pause.sf(c * HALF_LOG2) for c in range(BREAK_CELLS)] + [0.0]
     year_cells = [edges[c] - edges[c + 1] for c in range(BREAK_CELLS)]
@@ -883,7 +882,7 @@ def _breaks(
     score, breaks, prior = 0.0, 0.0, p.break_share * p.break_weight
     norm, half_inv_var = _normal_pdf(p.break_mu, p.break_mu, p.break_sigma), 0.5 / p.break_sigma**2
     lengths = p.season_breaks
-    for j, (y, f, month) in enumerate(zip(log_gaps, rhythm, months)):
+    for j, (y, f, month) in enumerate(zip(log_gaps, rhythm, months, strict=True)):
         share = _in_season((prior + breaks) / (p.break_weight + j), p.season[month])
         if lengths:  # the month's cells (a density on the log scale)
             pause = share * lengths[month * BREAK_CELLS + _cell_of(y)] / HALF_LOG2
