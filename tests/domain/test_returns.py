@@ -193,6 +193,16 @@ def test_an_unknown_stored_format_is_refused():
         ReturnModel.from_dict({"version": 99, "params": {}})
 
 
+def test_a_model_stored_before_the_calendar_reads_as_one_without():
+    stored = json.loads(json.dumps(ReturnModel(Prior().params(), clients=3, fitted_at=T0).to_dict()))
+    del stored["params"]["season"], stored["params"]["season_breaks"]
+    params = ReturnModel.from_dict(stored).params
+    assert params == Prior().params() and params.season == (0.0,) * 12 and params.season_breaks == ()
+    stored["params"]["season_breaks"] = [0.5] * 7  # not twelve months of cells: refused, refitted
+    with pytest.raises(ValueError):
+        ReturnModel.from_dict(stored)
+
+
 def test_a_business_with_no_history_gets_the_prior_and_one_with_little_stays_near_it():
     prior = Prior(typical_gap_days=28.0)
     assert fit([], T0, prior).params == prior.params()
