@@ -119,6 +119,11 @@ class Params:
     # every break N(break_mu, break_sigma) on the log scale.
     season: tuple[float, ...] = NO_SEASON
     season_breaks: tuple[float, ...] = ()
+    # Spacing out: her rate of leaving in between is multiplied by exp(this x how much
+    # longer her last two gaps were than her earlier ones, in logs). Learnt from what
+    # became of the business's clients after its own earlier moments (validate()); the
+    # silences alone cannot tell it from a slow rhythm.
+    hazard_spacing: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.season) != 12 or len(self.season_breaks) not in (0, 12 * BREAK_CELLS):
@@ -319,7 +324,39 @@ class _Client:
 def _client(p: Params, h: History) -> _Client:
     m = len(h.log_gaps)
     stay = (p.b + m) / (p.a + p.b + m)
-    return _Client(next_gap(p, h), stay, p.hazard_rate + h.span_days, p.hazard_shape, h.days_since, _is_regular(h))
+    return _Client(next_gap(p, h), stay, _own_rate(p, h) + h.span_days, p.hazard_shape, h.days_since, _is_regular(h))
+
+
+# Spacing out is read from this many completed gaps on: the last two against the rest.
+SPACING_MIN_GAPS = 4
+SPACING_MOST_SPREADS = 3.0
+
+
+def spacing_out(p: Params, h: History) -> float:
+    """How much longer her last two gaps were than her earlier ones (logs: the mean of the
+    two against the median of the rest, each counted as far as it was no break; 0 if not
+    longer, or too few gaps to say). A break is not spacing out: the model has its own."""
+    gaps = h.log_gaps
+    if len(gaps) < SPACING_MIN_GAPS:
+        return 0.0
+    chances: list[float] = []
+    _breaks(p, gaps, _rhythm_densities(p, gaps), h.months, chances)
+    earlier = sorted(gaps[:-2])
+    n = len(earlier)
+    median = earlier[n // 2] if n % 2 else (earlier[n // 2 - 1] + earlier[n // 2]) / 2.0
+    weights = [1.0 - c for c in chances[-2:]]
+    if sum(weights) < 1e-6:
+        return 0.0
+    longer = sum(w * (y - median) for w, y in zip(weights, gaps[-2:], strict=True)) / sum(weights)
+    spread = _rhythm(p, gaps)[1]  # in her own spread: for an irregular client it is noise
+    return min(SPACING_MOST_SPREADS, max(0.0, longer / spread))
+
+
+def _own_rate(p: Params, h: History) -> float:
+    """The Gamma rate of her leaving in between: lower (sooner gone) as she spaces out."""
+    if not p.hazard_spacing:
+        return p.hazard_rate
+    return p.hazard_rate * math.exp(-p.hazard_spacing * spacing_out(p, h))
 
 
 class ReturnModel:
@@ -422,8 +459,11 @@ class ReturnModel:
         # Stored before 4 Dec 2026: no calendar.
         season = tuple(float(x) for x in stored.pop("season", NO_SEASON))
         lengths = tuple(float(x) for x in stored.pop("season_breaks", ()))
-        numbers = {f.name: float(stored[f.name]) for f in fields(Params) if f.name not in ("season", "season_breaks")}
-        params = Params(**numbers, season=season, season_breaks=lengths)
+        # Stored before 5 Dec 2026: spacing out no sign of leaving.
+        spacing = float(stored.pop("hazard_spacing", 0.0))
+        later = ("season", "season_breaks", "hazard_spacing")
+        numbers = {f.name: float(stored[f.name]) for f in fields(Params) if f.name not in later}
+        params = Params(**numbers, season=season, season_breaks=lengths, hazard_spacing=spacing)
         return cls(
             params,
             thresholds,
@@ -483,6 +523,7 @@ class Validation:
     thresholds: Thresholds
     cases: int
     lapsed_cases: int
+    spacing: float = 0.0  # Params.hazard_spacing, from the inner splits' outcomes
 
 
 def validate(
@@ -503,27 +544,31 @@ def validate(
     # a big business's threshold is as sure from them, in half the weekly job's time.
     judged = _evenly(histories, MAX_VALIDATION_CLIENTS)
     now = model or fit(histories, as_of, prior)
-    # The expected best from fewer still (its curve is smooth): each client costs her
-    # P(return) over the window, 0.35 ms; 5 000 of them were a quarter of the weekly fit.
-    sample = _evenly(histories, MAX_EXPECTED_CLIENTS)
-    clients = [_client(now.params, h) for h in (summarize(v, as_of) for v in sample) if h is not None]
-    expected = expected_f1_threshold(clients, window_days, MIN_EXPECTED_CASES)
-    expected_regular = expected_f1_threshold([c for c in clients if c.regular], window_days, MIN_REGULAR_CASES)
+    outcomes: list[_Outcome] = []
     for k in range(1, splits + 1):
         start = as_of - timedelta(days=k * window_days)
         end = start + timedelta(days=window_days)
         model = fit(histories, start, prior)
         for visits in judged:
             h = summarize(visits, start)
-            if h is None:
-                continue
-            c = _client(model.params, h)
-            came = any(start <= v < end for v in visits)
-            rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not came, _is_regular(h)))
+            if h is not None:
+                came = any(start <= v < end for v in visits)
+                outcomes.append(_Outcome(model.params, h, came, window_days))
+    spacing = _fit_spacing(outcomes, window_days)
+    for o in outcomes:
+        c = o.spaced(spacing)
+        rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
+    # The expected best from fewer still (its curve is smooth): each client costs her
+    # P(return) over the window, 0.35 ms; 5 000 of them were a quarter of the weekly fit.
+    sample = _evenly(histories, MAX_EXPECTED_CLIENTS)
+    spaced = replace(now.params, hazard_spacing=spacing)
+    clients = [_client(spaced, h) for h in (summarize(v, as_of) for v in sample) if h is not None]
+    expected = expected_f1_threshold(clients, window_days, MIN_EXPECTED_CASES)
+    expected_regular = expected_f1_threshold([c for c in clients if c.regular], window_days, MIN_REGULAR_CASES)
     lapsed = sum(1 for r in rows if r.lapsed)
     found = _best_f1_threshold(rows)
     if found is None and expected is None:
-        return Validation(Thresholds(), len(rows), lapsed)
+        return Validation(Thresholds(), len(rows), lapsed, spacing)
     anchor = Thresholds().lapsed_below if expected is None else expected
     everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
     regulars = [r for r in rows if r.regular]
@@ -531,7 +576,67 @@ def validate(
     found = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
     regular_anchor = everyone if expected_regular is None else expected_regular
     regular = expected_regular if found is None else _shrunk(found, regular_anchor, gone)
-    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed)
+    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing)
+
+
+class _Outcome:
+    """One client at an inner split and whether she came in the window after: her
+    P(return) for any strength of spacing out, from her gap's masses worked out once."""
+
+    def __init__(self, params: Params, h: History, came: bool, window_days: float) -> None:
+        c = _client(params, h)
+        self.client, self.rate, self.span, self.came = c, params.hazard_rate, h.span_days, came
+        self.spacing = spacing_out(params, h)
+        self.before = _gap_grid(c.gap, 0.0, c.days_since)
+        self.within = _gap_grid(c.gap, c.days_since, c.days_since + window_days)
+
+    def p_return(self, strength: float) -> float:
+        c, horizon = self.client, self.rate * math.exp(-strength * self.spacing) + self.span
+        seen = sum(mass * (horizon / (horizon + day)) ** c.shape for day, mass in self.before)
+        comes = sum(mass * (horizon / (horizon + day)) ** c.shape for day, mass in self.within)
+        return _clip(c.stay * comes / max(1e-300, 1.0 - c.stay * seen))
+
+    def spaced(self, strength: float) -> _Client:
+        return replace(self.client, horizon=self.rate * math.exp(-strength * self.spacing) + self.span)
+
+
+SPACING_MOST = 1.5  # exp(1.5 x 3): three spreads longer, 90 times as readily
+
+
+def _fit_spacing(outcomes: list[_Outcome], window_days: float) -> float:
+    """How strongly spacing out hastens leaving: the strength whose P(return) best
+    foretold who came back after the inner splits (their log-likelihood, a standard
+    normal prior on it). Only clients who spaced out move with it."""
+    moved = [o for o in outcomes if o.spacing > 0.0]
+    if not moved:
+        return 0.0
+
+    def loss(strength: float) -> float:
+        total = 0.0
+        for o in moved:
+            p = min(1.0 - 1e-9, max(1e-9, o.p_return(strength)))
+            total += math.log(p if o.came else 1.0 - p)
+        return -total + strength * strength / 2.0
+
+    found = _golden(loss, 0.0, SPACING_MOST)
+    return found if loss(found) < loss(0.0) else 0.0
+
+
+def _golden(f: Callable[[float], float], lo: float, hi: float, tol: float = 0.01) -> float:
+    """The minimum of a unimodal f on [lo, hi], by golden-section search."""
+    ratio = (math.sqrt(5.0) - 1.0) / 2.0
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = f(a), f(b)
+    while hi - lo > tol:
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = f(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = f(b)
+    return (lo + hi) / 2.0
 
 
 def expected_f1_threshold(clients: Sequence[_Client], window_days: float, least: float = 1.0) -> float | None:
@@ -557,8 +662,8 @@ def _shrunk(fitted: float, towards: float, cases: int) -> float:
 
 
 def validated(model: ReturnModel, v: Validation) -> ReturnModel:
-    """The model with the inner splits' thresholds."""
-    return ReturnModel(model.params, v.thresholds, model.clients, model.fitted_at)
+    """The model with the inner splits' thresholds and spacing out."""
+    return ReturnModel(replace(model.params, hazard_spacing=v.spacing), v.thresholds, model.clients, model.fitted_at)
 
 
 @dataclass(frozen=True)

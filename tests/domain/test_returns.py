@@ -37,6 +37,7 @@ params_st = st.builds(
     season=st.lists(st.floats(-4.0, 4.0), min_size=12, max_size=12).map(tuple),
     # No calendar of break lengths, or one: each month's cells, some empty, as shares.
     season_breaks=st.one_of(st.just(()), st.randoms(use_true_random=False).map(lambda rng: calendar_of(rng))),
+    hazard_spacing=st.floats(0.0, returns.SPACING_MOST),
 )
 
 
@@ -195,9 +196,10 @@ def test_an_unknown_stored_format_is_refused():
 
 def test_a_model_stored_before_the_calendar_reads_as_one_without():
     stored = json.loads(json.dumps(ReturnModel(Prior().params(), clients=3, fitted_at=T0).to_dict()))
-    del stored["params"]["season"], stored["params"]["season_breaks"]
+    del stored["params"]["season"], stored["params"]["season_breaks"], stored["params"]["hazard_spacing"]
     params = ReturnModel.from_dict(stored).params
     assert params == Prior().params() and params.season == (0.0,) * 12 and params.season_breaks == ()
+    assert params.hazard_spacing == 0.0  # nor spacing out
     stored["params"]["season_breaks"] = [0.5] * 7  # not twelve months of cells: refused, refitted
     with pytest.raises(ValueError):
         ReturnModel.from_dict(stored)
@@ -372,9 +374,13 @@ def test_any_small_business_fits_to_finite_parameters_and_sane_answers(clients):
     histories = [[v - timedelta(days=sum(gaps) + back + 1) for v in visits_with(gaps)] for gaps, back in clients]
     model = fit(histories, T0)
     assert all(
-        math.isfinite(v) and v > 0 for k, v in vars(model.params).items() if k not in ("mu0", "season", "season_breaks")
+        math.isfinite(v) and v > 0
+        for k, v in vars(model.params).items()
+        if k not in ("mu0", "season", "season_breaks", "hazard_spacing")
     )
     assert all(math.isfinite(v) for v in model.params.season + model.params.season_breaks)
+    model = returns.validated(model, returns.validate(histories, T0, 182.0, model=model))
+    assert 0.0 <= model.params.hazard_spacing <= returns.SPACING_MOST
     for visits in histories:
         assert 0.0 <= model.p_return(visits, T0, 182) <= model.p_alive(visits, T0) <= 1.0
 
@@ -477,3 +483,77 @@ def test_a_long_break_seen_only_from_an_early_autumn_counts_for_the_later_autumn
     summaries = [returns.summarize(c, as_of) for c in clients]
     weights = returns._gap_weights([h for h in summaries if h is not None])
     assert weights == [[3.0], [1.0], [], [0.0]]  # 3 September starts a year back, 1 early enough
+
+
+def _every(days: float, n: int, start: datetime = T0) -> list[datetime]:
+    return [start + timedelta(days=days * k) for k in range(n)]
+
+
+def test_spacing_out_is_her_last_two_gaps_longer_than_her_own_spread_allows():
+    p = Prior(typical_gap_days=28.0).params()
+    steady = _every(28.0, 10)
+
+    def spacing(visits: list[datetime]) -> float:
+        h = returns.summarize(visits, visits[-1] + timedelta(days=1))
+        assert h is not None
+        return returns.spacing_out(p, h)
+
+    assert spacing(steady) == 0.0
+    slowing = [*steady, steady[-1] + timedelta(days=50), steady[-1] + timedelta(days=100)]
+    assert spacing(slowing) > 1.0  # two gaps nearly twice her usual: several of her spreads
+    assert spacing(slowing[:4]) == 0.0  # three gaps: too few to say
+    # One long gap is a break (the model has its own), not spacing out.
+    one_break = [*steady, steady[-1] + timedelta(days=200), steady[-1] + timedelta(days=228)]
+    assert spacing(one_break) < 0.5 * spacing(slowing)
+    # The same slowing in a client whose gaps always wandered is hardly a sign.
+    rng = random.Random(3)
+    wandering = [T0]
+    for _ in range(9):
+        wandering.append(wandering[-1] + timedelta(days=28.0 * math.exp(rng.gauss(0, 0.6))))
+    wandering += [wandering[-1] + timedelta(days=50), wandering[-1] + timedelta(days=100)]
+    assert spacing(wandering) < spacing(slowing) - 0.5
+
+
+def _slowing_salon(n: int, seed: int) -> tuple[list[list[datetime]], datetime]:
+    """Regulars of a four-week rhythm over three years; about one in three leaves for good
+    at some moment, and those who do space their last visits out first (1.8 times)."""
+    rng = random.Random(seed)
+    end = 3 * 365.0
+    histories = []
+    for _ in range(n):
+        t = rng.uniform(0, end - 200)
+        leaves = t + rng.expovariate(1 / 900.0)
+        visits = [t]
+        while True:
+            gap = 28.0 * math.exp(rng.gauss(0, 0.1))
+            if t + gap > leaves - 120:
+                gap *= 1.8
+            t += gap
+            if t >= min(leaves, end):
+                break
+            visits.append(t)
+        histories.append([T0 + timedelta(days=d) for d in visits])
+    return histories, T0 + timedelta(days=end)
+
+
+def test_validation_learns_that_spacing_out_comes_before_leaving_where_it_does():
+    histories, end = _slowing_salon(400, seed=21)
+    as_of = end - timedelta(days=1)
+    v = returns.validate(histories, as_of, 182.0)
+    assert v.spacing > 0.3
+    model = returns.validated(fit(histories, as_of), v)
+    assert model.params.hazard_spacing == v.spacing
+    # A regular whose last two gaps stretched, silent for two months: less likely to come
+    # back than the model without the lesson says, her status never better; a steady
+    # regular is read as before.
+    unaware = ReturnModel(replace(model.params, hazard_spacing=0.0), model.thresholds)
+    now = T0 + timedelta(days=900)
+    steady = _every(28.0, 12, now - timedelta(days=60 + 28 * 11))
+    slowing = [*steady[:-2], steady[-3] + timedelta(days=50), steady[-3] + timedelta(days=100)]
+    slowing = [t - (slowing[-1] - steady[-1]) for t in slowing]  # the same silence since
+    assert model.p_return(slowing, now, 182.0) < unaware.p_return(slowing, now, 182.0) - 0.05
+    assert model.p_return(steady, now, 182.0) == unaware.p_return(steady, now, 182.0)
+    assert SEVERITY[model.status(slowing, now, False)] >= SEVERITY[unaware.status(slowing, now, False)]
+    # Where leaving gives no such warning (the model's own story), spacing out stays nearly idle.
+    plain, plain_end = generate(Prior(typical_gap_days=30.0).params(), 400, seed=22, years=3.0)
+    assert returns.validate(plain, plain_end, 182.0).spacing < v.spacing / 2
