@@ -459,7 +459,7 @@ class ReturnModel:
         # Stored before 4 Dec 2026: no calendar.
         season = tuple(float(x) for x in stored.pop("season", NO_SEASON))
         lengths = tuple(float(x) for x in stored.pop("season_breaks", ()))
-        # Stored before 5 Dec 2026: spacing out no sign of leaving.
+        # Stored before spacing out (4 Dec 2026, late): no sign of leaving.
         spacing = float(stored.pop("hazard_spacing", 0.0))
         later = ("season", "season_breaks", "hazard_spacing")
         numbers = {f.name: float(stored[f.name]) for f in fields(Params) if f.name not in later}
