@@ -15,7 +15,8 @@ The model ("renewal with breaks and leaving"; docs/retention.md has the referenc
 - She leaves for good right after a visit with probability p, Beta(a, b) across clients
   (as in the MBG/NBD), or at any moment in between at a rate that is Gamma distributed
   across clients (as in the Pareto/NBD), so the longer she has stayed, the likelier she
-  stays.
+  stays; sooner if her last two gaps stretched beyond her own spread (spacing out), as
+  strongly as what became of the business's clients after its earlier moments says.
 
 P(she is still a client) weighs "still coming, this gap is just long" against every way
 of having left; P(a visit within w days) follows. Fitting is empirical Bayes, in stages
@@ -119,8 +120,8 @@ class Params:
     # every break N(break_mu, break_sigma) on the log scale.
     season: tuple[float, ...] = NO_SEASON
     season_breaks: tuple[float, ...] = ()
-    # Spacing out: her rate of leaving in between is multiplied by exp(this x how much
-    # longer her last two gaps were than her earlier ones, in logs). Learnt from what
+    # Spacing out: her rate of leaving in between is multiplied by exp(this x how many of
+    # her own spreads her last two gaps were longer than her earlier ones). Learnt from what
     # became of the business's clients after its own earlier moments (validate()); the
     # silences alone cannot tell it from a slow rhythm.
     hazard_spacing: float = 0.0
@@ -329,7 +330,7 @@ def _client(p: Params, h: History) -> _Client:
 
 # Spacing out is read from this many completed gaps on: the last two against the rest.
 SPACING_MIN_GAPS = 4
-SPACING_MOST_SPREADS = 3.0
+SPACING_MOST_SPREADS = 3.0  # beyond this, how far beyond says nothing more
 
 
 def spacing_out(p: Params, h: History) -> float:
@@ -554,7 +555,7 @@ def validate(
             if h is not None:
                 came = any(start <= v < end for v in visits)
                 outcomes.append(_Outcome(model.params, h, came, window_days))
-    spacing = _fit_spacing(outcomes, window_days)
+    spacing = _fit_spacing(outcomes)
     for o in outcomes:
         c = o.spaced(spacing)
         rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
@@ -603,7 +604,7 @@ class _Outcome:
 SPACING_MOST = 1.5  # exp(1.5 x 3): three spreads longer, 90 times as readily
 
 
-def _fit_spacing(outcomes: list[_Outcome], window_days: float) -> float:
+def _fit_spacing(outcomes: list[_Outcome]) -> float:
     """How strongly spacing out hastens leaving: the strength whose P(return) best
     foretold who came back after the inner splits (their log-likelihood, a standard
     normal prior on it). Only clients who spaced out move with it."""
