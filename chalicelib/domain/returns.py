@@ -282,10 +282,11 @@ class NextGap:
         return (1.0 - self.break_share) * rhythm + self.break_share * pause
 
 
-def next_gap(p: Params, h: History) -> NextGap:
-    """Her next gap as her history tells it: her rhythm and her own share of breaks."""
+def next_gap(p: Params, h: History, chances: list[float] | None = None) -> NextGap:
+    """Her next gap as her history tells it: her rhythm and her own share of breaks.
+    `chances`, if given, gets how likely each of her gaps was a break."""
     loc, scale, df = _rhythm(p, h.log_gaps)
-    _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps), h.months)
+    _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps), h.months, chances)
     month = h.next_month()
     return NextGap(loc, scale, df, _in_season(share, p.season[month]), p.pause_in(month))
 
@@ -307,7 +308,15 @@ class _Client:
 
     def visit_mass(self, start: float, end: float) -> float:
         """P(her next gap ends in (start, end] and she is still a client then)."""
-        return sum(mass * self.still_here(day) for day, mass in _gap_grid(self.gap, start, end))
+        return self.mass(_gap_grid(self.gap, start, end))
+
+    def mass(self, grid: list[tuple[float, float]]) -> float:
+        """visit_mass over the cells of _gap_grid worked out already."""
+        return sum(mass * self.still_here(day) for day, mass in grid)
+
+    def returns_in(self, before: list[tuple[float, float]], within: list[tuple[float, float]]) -> float:
+        """returns_within from the grids of the silence so far and of the window."""
+        return _clip(self.stay * self.mass(within) / max(1e-300, 1.0 - self.stay * self.mass(before)))
 
     def no_visit_yet(self) -> float:
         """P(no visit in the days since the last), given she stayed until it."""
@@ -318,14 +327,18 @@ class _Client:
         return _clip(here / self.no_visit_yet())
 
     def returns_within(self, days: float) -> float:
-        comes = self.stay * self.visit_mass(self.days_since, self.days_since + days)
-        return _clip(comes / self.no_visit_yet())
+        ds = self.days_since
+        return self.returns_in(_gap_grid(self.gap, 0.0, ds), _gap_grid(self.gap, ds, ds + days))
 
 
-def _client(p: Params, h: History) -> _Client:
+def _client(p: Params, h: History, chances: list[float] | None = None) -> _Client:
+    """Her as `p` sees her; `chances`, if given, gets how likely each gap was a break."""
     m = len(h.log_gaps)
     stay = (p.b + m) / (p.a + p.b + m)
-    return _Client(next_gap(p, h), stay, _own_rate(p, h) + h.span_days, p.hazard_shape, h.days_since, _is_regular(h))
+    chances = [] if chances is None else chances
+    gap = next_gap(p, h, chances)
+    rate = _leaving_rate(p.hazard_rate, p.hazard_spacing, spacing_out(h, chances, gap.scale))
+    return _Client(gap, stay, rate + h.span_days, p.hazard_shape, h.days_since, _is_regular(h))
 
 
 # Spacing out is read from this many completed gaps on: the last two against the rest.
@@ -333,15 +346,15 @@ SPACING_MIN_GAPS = 4
 SPACING_MOST_SPREADS = 3.0  # beyond this, how far beyond says nothing more
 
 
-def spacing_out(p: Params, h: History) -> float:
-    """How much longer her last two gaps were than her earlier ones (logs: the mean of the
-    two against the median of the rest, each counted as far as it was no break; 0 if not
-    longer, or too few gaps to say). A break is not spacing out: the model has its own."""
+def spacing_out(h: History, chances: Sequence[float], spread: float) -> float:
+    """How many of her spreads (`spread`: her next log gap's scale) her last two gaps were
+    longer than her earlier ones (the mean of the two against the median of the rest,
+    each counted as far as it was no break, `chances` being next_gap's; 0 if not longer,
+    or too few gaps to say). A break is not spacing out: the model has its own; and for
+    an irregular client the same stretch is noise."""
     gaps = h.log_gaps
     if len(gaps) < SPACING_MIN_GAPS:
         return 0.0
-    chances: list[float] = []
-    _breaks(p, gaps, _rhythm_densities(p, gaps), h.months, chances)
     earlier = sorted(gaps[:-2])
     n = len(earlier)
     median = earlier[n // 2] if n % 2 else (earlier[n // 2 - 1] + earlier[n // 2]) / 2.0
@@ -349,15 +362,12 @@ def spacing_out(p: Params, h: History) -> float:
     if sum(weights) < 1e-6:
         return 0.0
     longer = sum(w * (y - median) for w, y in zip(weights, gaps[-2:], strict=True)) / sum(weights)
-    spread = _rhythm(p, gaps)[1]  # in her own spread: for an irregular client it is noise
     return min(SPACING_MOST_SPREADS, max(0.0, longer / spread))
 
 
-def _own_rate(p: Params, h: History) -> float:
+def _leaving_rate(rate: float, strength: float, spacing: float) -> float:
     """The Gamma rate of her leaving in between: lower (sooner gone) as she spaces out."""
-    if not p.hazard_spacing:
-        return p.hazard_rate
-    return p.hazard_rate * math.exp(-p.hazard_spacing * spacing_out(p, h))
+    return rate * math.exp(-strength * spacing) if strength and spacing else rate
 
 
 class ReturnModel:
@@ -585,20 +595,18 @@ class _Outcome:
     P(return) for any strength of spacing out, from her gap's masses worked out once."""
 
     def __init__(self, params: Params, h: History, came: bool, window_days: float) -> None:
-        c = _client(params, h)
+        chances: list[float] = []
+        c = _client(params, h, chances)  # the inner split's fit(): strength 0
         self.client, self.rate, self.span, self.came = c, params.hazard_rate, h.span_days, came
-        self.spacing = spacing_out(params, h)
+        self.spacing = spacing_out(h, chances, c.gap.scale)
         self.before = _gap_grid(c.gap, 0.0, c.days_since)
         self.within = _gap_grid(c.gap, c.days_since, c.days_since + window_days)
 
     def p_return(self, strength: float) -> float:
-        c, horizon = self.client, self.rate * math.exp(-strength * self.spacing) + self.span
-        seen = sum(mass * (horizon / (horizon + day)) ** c.shape for day, mass in self.before)
-        comes = sum(mass * (horizon / (horizon + day)) ** c.shape for day, mass in self.within)
-        return _clip(c.stay * comes / max(1e-300, 1.0 - c.stay * seen))
+        return self.spaced(strength).returns_in(self.before, self.within)
 
     def spaced(self, strength: float) -> _Client:
-        return replace(self.client, horizon=self.rate * math.exp(-strength * self.spacing) + self.span)
+        return replace(self.client, horizon=_leaving_rate(self.rate, strength, self.spacing) + self.span)
 
 
 SPACING_MOST = 1.5  # exp(1.5 x 3): three spreads longer, 90 times as readily

@@ -496,7 +496,9 @@ def test_spacing_out_is_her_last_two_gaps_longer_than_her_own_spread_allows():
     def spacing(visits: list[datetime]) -> float:
         h = returns.summarize(visits, visits[-1] + timedelta(days=1))
         assert h is not None
-        return returns.spacing_out(p, h)
+        chances: list[float] = []
+        gap = returns.next_gap(p, h, chances)
+        return returns.spacing_out(h, chances, gap.scale)
 
     assert spacing(steady) == 0.0
     slowing = [*steady, steady[-1] + timedelta(days=50), steady[-1] + timedelta(days=100)]
