@@ -5,9 +5,9 @@ For every cutoff: each client's visits before the cutoff are her history (the mo
 BG/NBD are fitted on exactly those), the outcome is whether she visits at all in the
 next 26 weeks. Every rule gives a score (for the AUC) and a yes/no "lapsed":
 
-- model:   1 - P(return within 26 weeks); lapsed = ReturnModel.status() == "lapsed"
-           with the thresholds returns.validate() fits on inner time splits before
-           the cutoff (never on the window scored)
+- model:   1 - P(return within 26 weeks); lapsed = ReturnModel.status() == "lapsed",
+           the model as returns.fit() gives it: thresholds (and spacing out) fitted on
+           inner time splits before the cutoff (never on the window scored)
 - recency: days since the last visit; lapsed = the fixed rule, 60 days
 - rhythm:  days since the last visit / her median gap; lapsed = rhythm.status() (x 2.5)
 - bgnbd:   1 - P(return within 26 weeks) under a fitted BG/NBD (Fader, Hardie & Lee
@@ -55,8 +55,8 @@ from chalicelib.domain.config import Retention as RetentionRules
 from chalicelib.domain.rhythm import rhythm_days
 from chalicelib.domain.rhythm import status as rhythm_status
 
-WINDOW_DAYS = 182
-REGULAR_VISITS = 4
+WINDOW_DAYS = returns.WINDOW_DAYS  # 26 weeks
+REGULAR_VISITS = returns.REGULAR_VISITS
 RECENT_DAYS = 365  # "recent": seen in the year before the cutoff (reported, not a target)
 FIXED_DAYS = 60
 RULES = ("model", "recency", "rhythm", "bgnbd")
@@ -184,9 +184,8 @@ class Scored:
 
 
 def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
-    # Thresholds and calibration from inner splits before the cutoff (returns.validate).
+    # As the product fits it: thresholds and spacing out from inner splits before the cutoff.
     model = returns.fit(histories, cutoff)
-    model = returns.validated(model, returns.validate(histories, cutoff, WINDOW_DAYS, model=model))
     p = np.array([model.p_return(h, cutoff, WINDOW_DAYS) for h in histories])
     lapsed = np.array([model.status(h, cutoff, has_future_booking=False) == "lapsed" for h in histories])
     return Scored(1 - p, lapsed, p)

@@ -45,6 +45,9 @@ DAY_SECONDS = 86400.0
 SAME_VISIT_DAYS = 1.0
 FORMAT_VERSION = 1
 STATUSES = ("active", "at_risk", "lapsed")
+# "Will she be back?" within half a year: the window fit() judges a lapse in (its
+# thresholds), the owner's list asks about and bench/lapse.py evaluates.
+WINDOW_DAYS = 182.0
 # How far after her last visit turns() looks for her turning at risk or lapsed.
 TURN_LIMIT_DAYS = 3 * 365.0
 
@@ -490,20 +493,33 @@ def fit(
     histories: Sequence[Sequence[datetime]],
     as_of: datetime,
     prior: Prior = Prior(),
-    thresholds: Thresholds = Thresholds(),
+    window_days: float | None = WINDOW_DAYS,
 ) -> ReturnModel:
-    """Fit the population to a business's clients (each history: her visits, UTC; only
-    those before `as_of` count). With no clients the result is the prior itself."""
+    """The business's model as the product uses it (each history: a client's visits, UTC;
+    only those before `as_of` count): the population fitted to its clients, then the
+    lapse thresholds and spacing out's strength from what became of its clients after
+    its own earlier moments (validate(), for "no visit in `window_days`"). With no
+    clients the result is the prior itself. `window_days=None`: the population alone
+    (fit_population)."""
+    model = fit_population(histories, as_of, prior)
+    if window_days is None:
+        return model
+    return validated(model, validate(histories, as_of, window_days, prior, model=model))
+
+
+def fit_population(histories: Sequence[Sequence[datetime]], as_of: datetime, prior: Prior = Prior()) -> ReturnModel:
+    """The population alone, fitted to the clients as of `as_of`: the default thresholds,
+    no spacing out (what each of validate()'s inner splits fits)."""
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
-        return ReturnModel(centre, thresholds, 0, as_of)
+        return ReturnModel(centre, Thresholds(), 0, as_of)
     sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
     params = _fit_rhythm(sample, centre, weight)
     params = _fit_tail(sample, params, centre, weight)
     sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
     params = _fit_leaving(sample, params, centre, weight)
-    return ReturnModel(params, thresholds, len(summaries), as_of)
+    return ReturnModel(params, Thresholds(), len(summaries), as_of)
 
 
 # --- validation on the business's own recent past --------------------------------------
@@ -554,12 +570,12 @@ def validate(
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.
     judged = _evenly(histories, MAX_VALIDATION_CLIENTS)
-    now = model or fit(histories, as_of, prior)
+    now = model or fit_population(histories, as_of, prior)
     outcomes: list[_Outcome] = []
     for k in range(1, splits + 1):
         start = as_of - timedelta(days=k * window_days)
         end = start + timedelta(days=window_days)
-        model = fit(histories, start, prior)
+        model = fit_population(histories, start, prior)
         for visits in judged:
             h = summarize(visits, start)
             if h is not None:
@@ -596,7 +612,7 @@ class _Outcome:
 
     def __init__(self, params: Params, h: History, came: bool, window_days: float) -> None:
         chances: list[float] = []
-        c = _client(params, h, chances)  # the inner split's fit(): strength 0
+        c = _client(params, h, chances)  # the inner split's fit_population(): strength 0
         self.client, self.rate, self.span, self.came = c, params.hazard_rate, h.span_days, came
         self.spacing = spacing_out(h, chances, c.gap.scale)
         self.before = _gap_grid(c.gap, 0.0, c.days_since)

@@ -22,8 +22,6 @@ from chalicelib.store import returns as store
 
 # The visits a fit looks at: a client not seen in this long has long since been lost.
 HISTORY_YEARS = 5
-# "Will she be back?" for the owner's list: within half a year (bench/lapse.py's window).
-RETURN_WINDOW_DAYS = 182.0
 
 
 def thresholds(cfg: BusinessConfig) -> rules.Thresholds | None:
@@ -102,11 +100,10 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
     visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
     if model is None or fitted:
         histories, centre = [[a.start for a in v] for v in visits.values()], prior(b.config)
-        model = rules.fit(histories, as_of, centre)
         # Stored with the thresholds fitted to the business's past (two more fits, half a
         # year and a year back), used unless it configures its own; stored either way, so
         # that removing its own takes effect at once, not a week later.
-        model = rules.validated(model, rules.validate(histories, as_of, RETURN_WINDOW_DAYS, centre, model=model))
+        model = rules.fit(histories, as_of, centre)
         store.save(b.id, model)
         if (configured := thresholds(b.config)) is not None:
             model = rules.ReturnModel(model.params, configured, model.clients, model.fitted_at)

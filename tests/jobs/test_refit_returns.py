@@ -128,7 +128,7 @@ def test_without_thresholds_of_its_own_a_business_gets_those_fitted_to_its_past(
     monkeypatch.setattr(rules, "validate", validate)
     own = _other_business(at_risk_below=0.95, lapsed_below=0.9)
     run_job("refit_returns", MONDAY + timedelta(hours=1))
-    assert (3, MONDAY, returns.RETURN_WINDOW_DAYS, MONDAY) in asked  # the demo's three clients, half a year
+    assert (3, MONDAY, rules.WINDOW_DAYS, MONDAY) in asked  # the demo's three clients, half a year
     model = returns.model_for(salon)
     assert model.thresholds == lenient
     assert returns.model_for(own).thresholds == rules.Thresholds(0.95, 0.9)  # configured ones win

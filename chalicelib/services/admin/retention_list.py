@@ -11,6 +11,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain import rhythm
 from chalicelib.domain.clients import MAINTENANCE
 from chalicelib.domain.config import Business
+from chalicelib.domain.returns import WINDOW_DAYS
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
@@ -42,7 +43,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         state = model.status(visits, now, booked)
         if state not in STATUSES or (wanted and state != wanted):
             continue
-        p_return = model.p_return(visits, now, returns.RETURN_WINDOW_DAYS)
+        p_return = model.p_return(visits, now, WINDOW_DAYS)
         typical = c.spend_cents / c.visits if c.visits else 0.0
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None
