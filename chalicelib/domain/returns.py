@@ -493,17 +493,14 @@ def fit(
     histories: Sequence[Sequence[datetime]],
     as_of: datetime,
     prior: Prior = Prior(),
-    window_days: float | None = WINDOW_DAYS,
+    window_days: float = WINDOW_DAYS,
 ) -> ReturnModel:
     """The business's model as the product uses it (each history: a client's visits, UTC;
-    only those before `as_of` count): the population fitted to its clients, then the
-    lapse thresholds and spacing out's strength from what became of its clients after
-    its own earlier moments (validate(), for "no visit in `window_days`"). With no
-    clients the result is the prior itself. `window_days=None`: the population alone
-    (fit_population)."""
+    only those before `as_of` count): the population fitted to its clients
+    (fit_population), then the lapse thresholds and spacing out's strength from what
+    became of its clients after its own earlier moments (validate(), for "no visit in
+    `window_days`"). With no clients the result is the prior itself."""
     model = fit_population(histories, as_of, prior)
-    if window_days is None:
-        return model
     return validated(model, validate(histories, as_of, window_days, prior, model=model))
 
 
