@@ -25,7 +25,7 @@ fast_moto.apply()
 # Handed out first, longest first, so none of them is left running alone at the end of
 # the run; the rest keep their order.
 LONG_FIRST = (
-    "tests/integration/test_kpi_aggregates.py",  # 45 played-through days and a recount
+    "tests/integration/test_kpi_aggregates.py",  # 31 played-through days and a recount
     "tests/browser/",  # the local stack and Chromium; the pinned days' stack
     "tests/infra/",  # cdk synth and cfn-lint, once for the module
     "tests/contract/test_public_api_fuzz.py",  # Schemathesis: 50 cases and more per operation

@@ -29,9 +29,10 @@ from tests.history import run_on_schedule
 pytestmark = pytest.mark.integration
 
 HEL = ZoneInfo("Europe/Helsinki")
-FIRST_DAY = date(2026, 11, 24)
+FIRST_DAY = date(2026, 12, 8)
 SERVICES = ("mens-cut", "womens-cut", "blowdry", "kids-cut")
-DAYS = 45  # to 7 January: first visits in late November lapse in December and get win-back messages
+DAYS = 31  # to 7 January: first visits in the first week lapse ten days on and get win-back messages
+REGULARS = 14  # who book up to two weeks ahead: about forty visits in the month
 PERIODS = ("2026-11", "2026-12", "2027-01", "2027-02", "2026-Q4", "2027-Q1", "2026", "2027")
 
 
@@ -44,8 +45,8 @@ class Salon:
 
     def __init__(self, client, desk, clock, seed):
         self.client, self.desk, self.clock, self.rng = client, desk, clock, random.Random(seed)
-        # Ten regulars, and four who come in the first week, stay away until they have
-        # lapsed (win-back messages, about three weeks on) and come back after day 30
+        # Fourteen regulars, and four who come in the first week, stay away until they have
+        # lapsed (win-back messages, ten days on) and come back after day 18
         # (conversions). Only the regulars cancel, move, miss visits or get erased, so
         # the four first visits surely take place and the win-back surely happens.
         self.people: list[dict] = [
@@ -53,10 +54,10 @@ class Salon:
                 "name": f"Asiakas {i}",
                 "phone": f"040 555 {i:04d}",
                 "email": f"asiakas{i}@example.com" if i % 4 else None,
-                "consent": i % 3 != 0 or i >= 10,
-                "regular": i < 10,
+                "consent": i % 3 != 0 or i >= REGULARS,
+                "regular": i < REGULARS,
             }
-            for i in range(14)
+            for i in range(REGULARS + 4)
         ]
         self.booked: dict[str, dict] = {}  # appointment id -> {"token", "start", "person"}
         self.asked: set[str] = set()
@@ -74,7 +75,7 @@ class Salon:
     def book(self, i: int, today: date) -> None:
         p = self.people[i]
         service = self.rng.choice(SERVICES) if p["regular"] else "mens-cut"
-        days = [self.rng.randint(1, 20)] if p["regular"] else range(1, 8)  # the first open day
+        days = [self.rng.randint(1, 14)] if p["regular"] else range(1, 8)  # the first open day
         start = next(filter(None, (self.free_start(service, today + timedelta(days=d)) for d in days)), None)
         if not start:
             return
@@ -127,7 +128,7 @@ class Salon:
                 upcoming = any(
                     b["person"] == i and datetime.fromisoformat(b["start"]).date() > today for b in self.booked.values()
                 )
-                wanted = not upcoming and (n == 0 or (n >= 30 and rng.random() < 0.2))
+                wanted = not upcoming and (n == 0 or (n >= 18 and rng.random() < 0.2))
             if i not in self.erased and wanted:
                 self.book(i, today)
         for appt_id, b in self.ahead(today):
@@ -352,8 +353,8 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
     return out
 
 
-# 45 days of requests and jobs on DynamoDB Local: about 2 minutes on two idle cores, 4 on a busy
-# machine. The timeout is there for a hang, not for the machine's speed.
+# 31 days of requests and jobs on DynamoDB Local: about a minute alone on two idle cores, two
+# in the whole suite or on a busy machine. The timeout is there for a hang, not for the machine's speed.
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("seed", [8])
 def test_the_aggregates_equal_a_brute_force_recount(real_stack, frozen_now, monkeypatch, seed):
@@ -372,9 +373,9 @@ def check(client, business, frozen_now, seed):
     from chalicelib.store import businesses
 
     # A barber whose clients come back every week or two (the return model's prior for a
-    # business with little history): a client who stops lapses about three weeks after
-    # her visit, so win-back happens well inside the 45 days (each simulated day runs the
-    # jobs as in production: the days are the test's cost).
+    # business with little history: ten days): a first-time client who stays away lapses
+    # ten days after her visit, so win-back happens well inside the 31 days (each
+    # simulated day runs the jobs as in production: the days are the test's cost).
     cfg = demo_business().config
     businesses.save_config(
         cfg.model_copy(
@@ -391,7 +392,7 @@ def check(client, business, frozen_now, seed):
     for n in range(DAYS):
         today = FIRST_DAY + timedelta(days=n)
         salon.day(today)
-        if n in (15, 33):
+        if n in (10, 22):
             salon.erase_someone()
     # One visit corrected from completed to no-show after the fact.
     completed = [a for a in salon.booked if desk.get(f"/appointments/{a}")[1]["status"] == "completed"]
