@@ -9,6 +9,7 @@ decile by ~0.08, and the regulars' F1 goes either way by a point.)"""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -56,3 +57,25 @@ def test_the_bench_line_has_the_figures_the_issue_asks_for(rows):
         r"brier=0\.\d{3} reg_auc=0\.\d{3} reg_auc_recency=0\.\d{3}",
         line,
     ), line
+
+
+def test_a_client_whose_records_end_before_the_window_does_is_not_scored():
+    # The clinic's patients: follow-up ends (a move away) without the data ending; her
+    # outcome in a window past it is unknown, so she is fitted on but not judged.
+    data = lapse.synthetic(400, seed=5)
+    data.cutoffs = data.cutoffs[-1:]
+    cutoff = data.cutoffs[0]
+    seen = [i for i, h in enumerate(data.histories) if h[0] < cutoff]
+    ends = {i: cutoff + timedelta(days=30) for i in seen[::3]}  # a third leave the records early
+    data.known_until = [ends.get(i, lapse.NEVER) for i in range(len(data.histories))]
+    row = next(r for r in lapse.evaluate(data) if r["subset"] == "all")
+    assert row["clients"] == len(seen) - len(ends)
+    assert not set(row["ids"]) & set(ends)
+
+
+def test_the_clinic_patients_visits_and_follow_up():
+    data = lapse.clinic()
+    assert len(data.histories) > 15000 and data.known_until is not None
+    for h, known in zip(data.histories, data.known_until, strict=True):
+        assert h == sorted(set(h)) and h[-1] < known  # no visit after her records end
+    assert sum(k == lapse.NEVER for k in data.known_until) > 1000  # who died never comes back

