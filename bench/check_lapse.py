@@ -79,3 +79,12 @@ def test_the_clinic_patients_visits_and_follow_up():
     for h, known in zip(data.histories, data.known_until, strict=True):
         assert h == sorted(set(h)) and h[-1] < known  # no visit after her records end
     assert sum(k == lapse.NEVER for k in data.known_until) > 1000  # who died never comes back
+
+
+def test_a_business_new_to_rebook_is_cut_in_its_first_year_and_a_cohort_begins_together():
+    young = lapse.young(500, seed=3)
+    assert all(c <= lapse.SYN_START + timedelta(weeks=52) for c in young.cutoffs)
+    cohort = lapse.cohort(2500, seed=3)
+    firsts = sorted(h[0] for h in cohort.histories)
+    assert len(firsts) > 200 and firsts[-1] - firsts[0] < timedelta(days=84)
+    assert all(c > firsts[-1] for c in cohort.cutoffs)  # everyone has begun by the first cutoff
