@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from statistics import median
 from typing import Any, TypeVar
 
 DAY_SECONDS = 86400.0
@@ -358,13 +359,11 @@ def spacing_out(h: History, chances: Sequence[float], spread: float) -> float:
     gaps = h.log_gaps
     if len(gaps) < SPACING_MIN_GAPS:
         return 0.0
-    earlier = sorted(gaps[:-2])
-    n = len(earlier)
-    median = earlier[n // 2] if n % 2 else (earlier[n // 2 - 1] + earlier[n // 2]) / 2.0
+    usual = median(gaps[:-2])
     weights = [1.0 - c for c in chances[-2:]]
     if sum(weights) < 1e-6:
         return 0.0
-    longer = sum(w * (y - median) for w, y in zip(weights, gaps[-2:], strict=True)) / sum(weights)
+    longer = sum(w * (y - usual) for w, y in zip(weights, gaps[-2:], strict=True)) / sum(weights)
     return min(SPACING_MOST_SPREADS, max(0.0, longer / spread))
 
 
