@@ -88,3 +88,15 @@ def test_a_business_new_to_rebook_is_cut_in_its_first_year_and_a_cohort_begins_t
     firsts = sorted(h[0] for h in cohort.histories)
     assert len(firsts) > 200 and firsts[-1] - firsts[0] < timedelta(days=84)
     assert all(c > firsts[-1] for c in cohort.cutoffs)  # everyone has begun by the first cutoff
+
+
+def test_buyers_drawn_from_bgnbd_give_back_cdnows_parameters_to_the_rivals_fit():
+    # The rival's home ground is what it says (and the bench's BG/NBD fit is right): fitted
+    # at the last cutoff, BG/NBD finds the parameters the buyers were drawn with.
+    data = lapse.cdnowlike(5000, seed=3)
+    cutoff = data.cutoffs[-1]
+    before = [[v for v in h if v < cutoff] for h in data.histories]
+    r, alpha, a, b = lapse.fit_bgnbd(*lapse._bgnbd_stats(before, cutoff))
+    r0, alpha0, a0, b0 = lapse.CDNOW_BGNBD
+    assert r == pytest.approx(r0, rel=0.15) and alpha == pytest.approx(alpha0, rel=0.2)
+    assert a / (a + b) == pytest.approx(a0 / (a0 + b0), abs=0.05)  # the mean chance of dropping out
