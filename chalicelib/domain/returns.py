@@ -129,11 +129,6 @@ class Params:
     # became of the business's clients after its own earlier moments (validate()); the
     # silences alone cannot tell it from a slow rhythm.
     hazard_spacing: float = 0.0
-    # First-timers: the log-odds added to her staying after a first visit (Beta(a, b)'s
-    # mean for the first). Learnt like spacing out from who came back after the business's
-    # earlier moments: what one visit and a silence say of the slowest clients reaches past
-    # the records (a buyer who comes yearly has shown no gap yet).
-    first_stay: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.season) != 12 or len(self.season_breaks) not in (0, 12 * BREAK_CELLS):
@@ -344,8 +339,6 @@ def _client(p: Params, h: History, chances: list[float] | None = None) -> _Clien
     """Her as `p` sees her; `chances`, if given, gets how likely each gap was a break."""
     m = len(h.log_gaps)
     stay = (p.b + m) / (p.a + p.b + m)
-    if m == 0 and p.first_stay:
-        stay = _with_log_odds(stay, p.first_stay)
     chances = [] if chances is None else chances
     gap = next_gap(p, h, chances)
     rate = _leaving_rate(p.hazard_rate, p.hazard_spacing, spacing_out(h, chances, gap.scale))
@@ -481,10 +474,9 @@ class ReturnModel:
         lengths = tuple(float(x) for x in stored.pop("season_breaks", ()))
         # Stored before spacing out (4 Dec 2026, late): no sign of leaving.
         spacing = float(stored.pop("hazard_spacing", 0.0))
-        first = float(stored.pop("first_stay", 0.0))  # stored before first-timers' lesson: none
-        later = ("season", "season_breaks", "hazard_spacing", "first_stay")
+        later = ("season", "season_breaks", "hazard_spacing")
         numbers = {f.name: float(stored[f.name]) for f in fields(Params) if f.name not in later}
-        params = Params(**numbers, season=season, season_breaks=lengths, hazard_spacing=spacing, first_stay=first)
+        params = Params(**numbers, season=season, season_breaks=lengths, hazard_spacing=spacing)
         return cls(
             params,
             thresholds,
@@ -504,17 +496,16 @@ def fit(
 ) -> ReturnModel:
     """The business's model as the product uses it (each history: a client's visits, UTC;
     only those before `as_of` count): the population fitted to its clients
-    (fit_population), then the lapse thresholds, spacing out's strength and how likely
-    first-timers stay from what became of its clients after its own earlier moments
-    (validate(), for "no visit in `window_days`"). With no clients the result is the
-    prior itself."""
+    (fit_population), then the lapse thresholds and spacing out's strength from what
+    became of its clients after its own earlier moments (validate(), for "no visit in
+    `window_days`"). With no clients the result is the prior itself."""
     model = fit_population(histories, as_of, prior)
     return validated(model, validate(histories, as_of, window_days, prior, model=model))
 
 
 def fit_population(histories: Sequence[Sequence[datetime]], as_of: datetime, prior: Prior = Prior()) -> ReturnModel:
     """The population alone, fitted to the clients as of `as_of`: the default thresholds,
-    no spacing out, no lesson on first-timers (what each of validate()'s inner splits fits)."""
+    no spacing out (what each of validate()'s inner splits fits)."""
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
@@ -556,7 +547,6 @@ class Validation:
     cases: int
     lapsed_cases: int
     spacing: float = 0.0  # Params.hazard_spacing, from the inner splits' outcomes
-    first_stay: float = 0.0  # Params.first_stay, from them too
 
 
 def validate(
@@ -588,21 +578,20 @@ def validate(
                 came = any(start <= v < end for v in visits)
                 outcomes.append(_Outcome(model.params, h, came, window_days))
     spacing = _fit_spacing(outcomes)
-    first = _fit_first_stay(outcomes)
     for o in outcomes:
-        c = o.spaced(spacing, first)
+        c = o.spaced(spacing)
         rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
     # The expected best from fewer still (its curve is smooth): each client costs her
     # P(return) over the window, 0.35 ms; 5 000 of them were a quarter of the weekly fit.
     sample = _evenly(histories, MAX_EXPECTED_CLIENTS)
-    spaced = replace(now.params, hazard_spacing=spacing, first_stay=first)
+    spaced = replace(now.params, hazard_spacing=spacing)
     clients = [_client(spaced, h) for h in (summarize(v, as_of) for v in sample) if h is not None]
     expected = expected_f1_threshold(clients, window_days, MIN_EXPECTED_CASES)
     expected_regular = expected_f1_threshold([c for c in clients if c.regular], window_days, MIN_REGULAR_CASES)
     lapsed = sum(1 for r in rows if r.lapsed)
     found = _best_f1_threshold(rows)
     if found is None and expected is None:
-        return Validation(Thresholds(), len(rows), lapsed, spacing, first)
+        return Validation(Thresholds(), len(rows), lapsed, spacing)
     anchor = Thresholds().lapsed_below if expected is None else expected
     everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
     regulars = [r for r in rows if r.regular]
@@ -610,7 +599,7 @@ def validate(
     found = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
     regular_anchor = everyone if expected_regular is None else expected_regular
     regular = expected_regular if found is None else _shrunk(found, regular_anchor, gone)
-    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing, first)
+    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing)
 
 
 class _Outcome:
@@ -622,16 +611,14 @@ class _Outcome:
         c = _client(params, h, chances)  # the inner split's fit_population(): strength 0
         self.client, self.rate, self.span, self.came = c, params.hazard_rate, h.span_days, came
         self.spacing = spacing_out(h, chances, c.gap.scale)
-        self.first = not h.log_gaps
         self.before = _gap_grid(c.gap, 0.0, c.days_since)
         self.within = _gap_grid(c.gap, c.days_since, c.days_since + window_days)
 
-    def p_return(self, strength: float, first_stay: float = 0.0) -> float:
-        return self.spaced(strength, first_stay).returns_in(self.before, self.within)
+    def p_return(self, strength: float) -> float:
+        return self.spaced(strength).returns_in(self.before, self.within)
 
-    def spaced(self, strength: float, first_stay: float = 0.0) -> _Client:
-        c = replace(self.client, horizon=_leaving_rate(self.rate, strength, self.spacing) + self.span)
-        return replace(c, stay=_with_log_odds(c.stay, first_stay)) if self.first and first_stay else c
+    def spaced(self, strength: float) -> _Client:
+        return replace(self.client, horizon=_leaving_rate(self.rate, strength, self.spacing) + self.span)
 
 
 SPACING_MOST = 1.5  # exp(1.5 x 3): three spreads longer, 90 times as readily
@@ -654,34 +641,6 @@ def _fit_spacing(outcomes: list[_Outcome]) -> float:
 
     found = _golden(loss, 0.0, SPACING_MOST)
     return found if loss(found) < loss(0.0) else 0.0
-
-
-FIRST_STAY_MOST = 4.0  # log-odds
-# Learnt only when it foretells the inner splits' first-timers better by this many nats
-# (net of its prior): e^5, "very strong" on Kass & Raftery's (1995) scale, the calendar's
-# standard too. Most salons' first-timers are read right; a few nats are noise.
-FIRST_STAY_MIN_GAIN = 5.0
-
-
-def _fit_first_stay(outcomes: list[_Outcome]) -> float:
-    """How much likelier first-timers stay than the fit says: the log-odds whose P(return)
-    best foretold which of the inner splits' one-visit clients came back (a standard
-    normal prior on it). Only ever likelier: the fit's error runs that way (a first gap
-    longer than the records is never seen ending), while where it reads them a little too
-    hopefully (the synthetic salons, now and then) a lesson the other way was noise."""
-    firsts = [o for o in outcomes if o.first]
-    if not firsts:
-        return 0.0
-
-    def loss(shift: float) -> float:
-        total = 0.0
-        for o in firsts:
-            p = min(1.0 - 1e-9, max(1e-9, o.p_return(0.0, shift)))
-            total += math.log(p if o.came else 1.0 - p)
-        return -total + shift * shift / 2.0
-
-    found = _golden(loss, 0.0, FIRST_STAY_MOST)
-    return found if loss(0.0) - loss(found) >= FIRST_STAY_MIN_GAIN else 0.0
 
 
 def _golden(f: Callable[[float], float], lo: float, hi: float, tol: float = 0.01) -> float:
@@ -724,9 +683,8 @@ def _shrunk(fitted: float, towards: float, cases: int) -> float:
 
 
 def validated(model: ReturnModel, v: Validation) -> ReturnModel:
-    """The model with the inner splits' thresholds, spacing out and first-timers' lesson."""
-    params = replace(model.params, hazard_spacing=v.spacing, first_stay=v.first_stay)
-    return ReturnModel(params, v.thresholds, model.clients, model.fitted_at)
+    """The model with the inner splits' thresholds and spacing out."""
+    return ReturnModel(replace(model.params, hazard_spacing=v.spacing), v.thresholds, model.clients, model.fitted_at)
 
 
 @dataclass(frozen=True)
@@ -1090,10 +1048,6 @@ def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float
 
 
 # --- numerics -------------------------------------------------------------------------
-
-
-def _with_log_odds(p: float, shift: float) -> float:
-    return 1.0 / (1.0 + math.exp(-(_logit(p) + shift)))
 
 
 def _clip(x: float) -> float:

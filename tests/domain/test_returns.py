@@ -38,7 +38,6 @@ params_st = st.builds(
     # No calendar of break lengths, or one: each month's cells, some empty, as shares.
     season_breaks=st.one_of(st.just(()), st.randoms(use_true_random=False).map(lambda rng: calendar_of(rng))),
     hazard_spacing=st.floats(0.0, returns.SPACING_MOST),
-    first_stay=st.floats(0.0, returns.FIRST_STAY_MOST),
 )
 
 
@@ -198,10 +197,9 @@ def test_an_unknown_stored_format_is_refused():
 def test_a_model_stored_before_the_calendar_reads_as_one_without():
     stored = json.loads(json.dumps(ReturnModel(Prior().params(), clients=3, fitted_at=T0).to_dict()))
     del stored["params"]["season"], stored["params"]["season_breaks"], stored["params"]["hazard_spacing"]
-    del stored["params"]["first_stay"]
     params = ReturnModel.from_dict(stored).params
     assert params == Prior().params() and params.season == (0.0,) * 12 and params.season_breaks == ()
-    assert params.hazard_spacing == 0.0 and params.first_stay == 0.0  # nor spacing out, nor first-timers' hope
+    assert params.hazard_spacing == 0.0  # nor spacing out
     stored["params"]["season_breaks"] = [0.5] * 7  # not twelve months of cells: refused, refitted
     with pytest.raises(ValueError):
         ReturnModel.from_dict(stored)
@@ -378,11 +376,10 @@ def test_any_small_business_fits_to_finite_parameters_and_sane_answers(clients):
     assert all(
         math.isfinite(v) and v > 0
         for k, v in vars(model.params).items()
-        if k not in ("mu0", "season", "season_breaks", "hazard_spacing", "first_stay")
+        if k not in ("mu0", "season", "season_breaks", "hazard_spacing")
     )
     assert all(math.isfinite(v) for v in model.params.season + model.params.season_breaks)
     assert 0.0 <= model.params.hazard_spacing <= returns.SPACING_MOST
-    assert 0.0 <= model.params.first_stay <= returns.FIRST_STAY_MOST
     for visits in histories:
         assert 0.0 <= model.p_return(visits, T0, 182) <= model.p_alive(visits, T0) <= 1.0
 
@@ -426,12 +423,8 @@ def test_validation_learns_only_from_before_the_moment():
     assert v.thresholds != Thresholds()  # fitted, not the defaults
     # fit() is the model the product uses: the population, then what validate() finds.
     model = fit(before, as_of)
-    assert (model.thresholds, model.params.hazard_spacing, model.params.first_stay) == (
-        v.thresholds,
-        v.spacing,
-        v.first_stay,
-    )
-    assert returns.fit_population(before, as_of).params == replace(model.params, hazard_spacing=0.0, first_stay=0.0)
+    assert (model.thresholds, model.params.hazard_spacing) == (v.thresholds, v.spacing)
+    assert returns.fit_population(before, as_of).params == replace(model.params, hazard_spacing=0.0)
 
 
 def _f1(flagged: list[bool], lapsed: list[bool]) -> float:
@@ -570,40 +563,3 @@ def test_validation_learns_that_spacing_out_comes_before_leaving_where_it_does()
     # Where leaving gives no such warning (the model's own story), spacing out stays nearly idle.
     plain, plain_end = generate(Prior(typical_gap_days=30.0).params(), 400, seed=22, years=3.0)
     assert fit(plain, plain_end).params.hazard_spacing < strength / 2
-
-
-def _buyers(n: int, seed: int) -> tuple[list[list[datetime]], datetime]:
-    """Buyers as BG/NBD tells them (Fader, Hardie & Lee 2005): each her own rate of coming
-    (Gamma: most slow, a few often), exponential gaps, dropping out only after a return.
-    Many who came once are slow, not gone: their second visit lies past what the records
-    have shown of anyone's first gap."""
-    rng = random.Random(seed)
-    end = 3 * 365.0
-    histories = []
-    for _ in range(n):
-        rate, drop = rng.gammavariate(0.4, 1 / 20.0), rng.betavariate(1.0, 3.0)  # per day: a gap of 50 days on average
-        t = rng.uniform(0, end - 30)
-        visits = [t]
-        while (t := t + rng.expovariate(rate)) < end:
-            visits.append(t)
-            if rng.random() < drop:
-                break
-        histories.append([T0 + timedelta(days=d) for d in visits])
-    return histories, T0 + timedelta(days=end)
-
-
-def test_validation_learns_that_first_timers_come_back_later_than_the_records_show():
-    histories, end = _buyers(600, seed=31)
-    model = fit(histories, end)
-    assert model.params.first_stay > 0.5
-    # Someone who came once, silent four months: likelier back than the fit alone says;
-    # a client with visits behind her is read as before.
-    unaware = ReturnModel(replace(model.params, first_stay=0.0), model.thresholds)
-    once, twice = [end - timedelta(days=120)], [end - timedelta(days=200), end - timedelta(days=120)]
-    assert model.p_return(once, end, 182.0) > unaware.p_return(once, end, 182.0) + 0.03
-    assert model.p_alive(once, end) > unaware.p_alive(once, end)
-    assert model.p_return(twice, end, 182.0) == unaware.p_return(twice, end, 182.0)
-    assert SEVERITY[model.status(once, end, False)] <= SEVERITY[unaware.status(once, end, False)]
-    # Where first-timers who stay silent have mostly gone (the model's own story), it stays idle.
-    plain, plain_end = generate(Prior(typical_gap_days=30.0).params(), 400, seed=22, years=3.0)
-    assert fit(plain, plain_end).params.first_stay < model.params.first_stay / 2
