@@ -36,6 +36,7 @@ Data sets:
     .venv/bin/python bench/lapse.py [--data all|synthetic|movielens|clinic] [--clients 10000] [--seed 7] [--cutoffs N]
     .venv/bin/python bench/lapse.py --data young|cohort   # a business new to Rebook (reported only)
     .venv/bin/python bench/lapse.py --data cdnowlike      # BG/NBD's own ground, CDNOW's parameters (reported only)
+    .venv/bin/python bench/lapse.py --data paretolike     # Pareto/NBD's, the same (reported only)
 
 The last line's figures are the means over the cutoffs of MovieLens (the first real data
 set; or of the synthetic one when only that is run, or the clinic's; the line before
@@ -184,28 +185,54 @@ def cohort(clients: int, seed: int) -> DataSet:
     return DataSet("cohort", first, [start + timedelta(weeks=w) for w in (26, 39, 52, 78)])
 
 
-# The rival's home ground (reported, not in --data all): a cohort of buyers drawn from
-# BG/NBD itself with the parameters Fader, Hardie & Lee (2005) fitted to CDNOW (per week:
-# purchase rates ~ Gamma(r 0.243, alpha 4.414), dropping out after a repeat purchase with
-# p ~ Beta(a 0.793, b 2.426)); first purchases over 12 weeks, as CDNOW's. What an outside
+# The rivals' home ground (reported, not in --data all): cohorts of buyers drawn from
+# BG/NBD and from Pareto/NBD themselves, with the parameters Fader, Hardie & Lee (2005)
+# fitted to CDNOW, per week; first purchases over 12 weeks, as CDNOW's. What an outside
 # check on CDNOW itself looks like, without using that data set.
-CDNOW_BGNBD = (0.243, 4.414, 0.793, 2.426)
+CDNOW_BGNBD = (0.243, 4.414, 0.793, 2.426)  # rates ~ Gamma(r, alpha); drop out after a return ~ Beta(a, b)
+CDNOW_PARETO = (0.553, 10.578, 0.606, 11.669)  # rates ~ Gamma(r, alpha); lifetimes' rates ~ Gamma(s, beta)
+BUYERS_WEEKS = 200.0  # how long their purchases are drawn: past the last window
+
+
+def _bgnbd_buyer(rng: random.Random) -> list[float]:
+    r, alpha, a, b = CDNOW_BGNBD
+    rate, dropout = rng.gammavariate(r, 1 / alpha), rng.betavariate(a, b)
+    first = rng.uniform(0, 12)
+    weeks, t = [first], first
+    while rate > 0 and (t := t + rng.expovariate(rate)) < BUYERS_WEEKS:  # alive until a return
+        weeks.append(t)
+        if rng.random() < dropout:
+            break
+    return weeks
+
+
+def _pareto_buyer(rng: random.Random) -> list[float]:
+    r, alpha, s, beta = CDNOW_PARETO
+    rate, leaving = rng.gammavariate(r, 1 / alpha), rng.gammavariate(s, 1 / beta)
+    first = rng.uniform(0, 12)
+    lifetime = rng.expovariate(max(1e-12, leaving))
+    weeks, t = [first], first
+    while rate > 0 and (t := t + rng.expovariate(rate)) < min(first + lifetime, BUYERS_WEEKS):  # gone at any moment
+        weeks.append(t)
+    return weeks
+
+
+def _buyers(name: str, clients: int, seed: int, buyer: Callable[[random.Random], list[float]]) -> DataSet:
+    """Each buyer's weeks of purchase, her first within the cohort's first 12 weeks."""
+    rng = random.Random(seed)
+    histories = []
+    for _ in range(clients):
+        weeks = buyer(rng)
+        histories.append(sorted({_at(round(w * 7) + 0.5) for w in weeks}))  # a day's purchases: one visit
+    return DataSet(name, histories, [SYN_START + timedelta(weeks=w) for w in (26, 39, 52, 78)])
 
 
 def cdnowlike(clients: int, seed: int) -> DataSet:
-    rng = random.Random(seed)
-    r, alpha, a, b = CDNOW_BGNBD
-    histories = []
-    for _ in range(clients):
-        rate, dropout = rng.gammavariate(r, 1 / alpha), rng.betavariate(a, b)
-        t = rng.uniform(0, 12)
-        weeks = [t]
-        while rate > 0 and (t := t + rng.expovariate(rate)) < 200:  # alive until a repeat purchase
-            weeks.append(t)
-            if rng.random() < dropout:
-                break
-        histories.append(sorted({_at(round(w * 7) + 0.5) for w in weeks}))  # a day's purchases: one visit
-    return DataSet("cdnowlike", histories, [SYN_START + timedelta(weeks=w) for w in (26, 39, 52, 78)])
+    return _buyers("cdnowlike", clients, seed, _bgnbd_buyer)
+
+
+def paretolike(clients: int, seed: int) -> DataSet:
+    return _buyers("paretolike", clients, seed, _pareto_buyer)
 
 
 # --- real data --------------------------------------------------------------------------
@@ -522,7 +549,9 @@ def mean(rows: list[dict], subset: str, rule: str, metric: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--data", choices=("all", "synthetic", "movielens", "clinic", "young", "cohort", "cdnowlike"), default="all"
+        "--data",
+        choices=("all", "synthetic", "movielens", "clinic", "young", "cohort", "cdnowlike", "paretolike"),
+        default="all",
     )
     parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
@@ -541,6 +570,8 @@ def main() -> None:
         sets.append(cohort(args.clients, args.seed))
     if args.data == "cdnowlike":
         sets.append(cdnowlike(args.clients, args.seed))
+    if args.data == "paretolike":
+        sets.append(paretolike(args.clients, args.seed))
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]
     by_set = {}
@@ -569,7 +600,9 @@ def main() -> None:
     for name, rows in by_set.items():
         print(f"  {name:9} {bench_line(rows).removeprefix('bench: ')}")
     final = next(
-        name for name in ("movielens", "synthetic", "clinic", "young", "cohort", "cdnowlike") if name in by_set
+        name
+        for name in ("movielens", "synthetic", "clinic", "young", "cohort", "cdnowlike", "paretolike")
+        if name in by_set
     )
     rows = by_set[final]
     print(f"bench figures: {final}, means over {len(rows) // 3} cutoffs")
