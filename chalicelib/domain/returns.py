@@ -41,6 +41,8 @@ from functools import cached_property
 from statistics import median
 from typing import Any, TypeVar
 
+from chalicelib.domain.bgnbd import BGNBD
+
 DAY_SECONDS = 86400.0
 # Two bookings within a day (a cut, then a colour) are one visit.
 SAME_VISIT_DAYS = 1.0
@@ -91,6 +93,11 @@ class Prior:
             hazard_shape=1.0,
             hazard_rate=365.0 * self.stays_a_year / (1.0 - self.stays_a_year),
         )
+
+    def counts(self) -> BGNBD:
+        """The counting model's centre: rates about one visit per typical gap, as
+        likely to leave after a return as a first-timer is not to come back."""
+        return BGNBD(1.0, self.typical_gap_days, 2.0 * (1.0 - self.comes_back), 2.0 * self.comes_back)
 
 
 NO_SEASON = (0.0,) * 12
@@ -335,6 +342,11 @@ class _Client:
         return self.returns_in(_gap_grid(self.gap, 0.0, ds), _gap_grid(self.gap, ds, ds + days))
 
 
+def _counted(h: History) -> tuple[int, float, float]:
+    """Her as BG/NBD counts her: returns, the last one's day after her first, her age."""
+    return len(h.log_gaps), h.span_days, h.span_days + h.days_since
+
+
 def _client(p: Params, h: History, chances: list[float] | None = None) -> _Client:
     """Her as `p` sees her; `chances`, if given, gets how likely each gap was a break."""
     m = len(h.log_gaps)
@@ -373,7 +385,18 @@ def _leaving_rate(rate: float, strength: float, spacing: float) -> float:
 
 
 class ReturnModel:
-    """The fitted population of one business; answers questions about any one client."""
+    """The fitted population of one business; answers questions about any one client.
+
+    A first-timer's P(return) and P(alive) are stacked: the renewal model's, and with
+    `counts_weight` (learnt in validate(); 0 unless the business's own past favours it)
+    the counting model's, BG/NBD (Yao, Vehtari, Simpson & Gelman, "Using stacking to
+    average Bayesian predictive distributions", Bayesian Analysis 2018). What one visit
+    and a silence mean is where the two differ by their make (the renewal model may read
+    her as gone after it, BG/NBD never does), and which is right is the business's own.
+    A returning client's are the renewal model's alone: a weight for them learnt at the
+    inner splits, from younger records, did not hold later (docs/retention.md). Her
+    status and when it turns stay the renewal model's too: BG/NBD holds a first-timer
+    alive for ever, so no threshold on its P(alive) would ever lapse her."""
 
     def __init__(
         self,
@@ -381,21 +404,41 @@ class ReturnModel:
         thresholds: Thresholds = Thresholds(),
         clients: int = 0,
         fitted_at: datetime | None = None,
+        counts: BGNBD | None = None,
+        counts_weight: float = 0.0,
     ) -> None:
+        if not 0.0 <= counts_weight <= 1.0 or (counts_weight and counts is None):
+            raise ValueError("a counting model's weight is in [0, 1], and needs the model")
         self.params = params
         self.thresholds = thresholds
         self.clients = clients
         self.fitted_at = fitted_at
+        self.counts = counts
+        self.counts_weight = counts_weight
+
+    def with_thresholds(self, thresholds: Thresholds) -> ReturnModel:
+        return ReturnModel(self.params, thresholds, self.clients, self.fitted_at, self.counts, self.counts_weight)
 
     def p_alive(self, visits: Sequence[datetime], as_of: datetime) -> float:
         """P(she is still a client): will come back some day if nothing changes."""
         h = summarize(visits, as_of)
-        return 1.0 if h is None else _client(self.params, h).alive()
+        if h is None:
+            return 1.0
+        return self._stacked(h, _client(self.params, h).alive(), lambda m: m.alive(*_counted(h)))
 
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
         """P(at least one visit in (as_of, as_of + within_days])."""
         h = summarize(visits, as_of)
-        return 0.0 if h is None else _client(self.params, h).returns_within(within_days)
+        if h is None:
+            return 0.0
+        own = _client(self.params, h).returns_within(within_days)
+        return self._stacked(h, own, lambda m: m.returns_within(*_counted(h), within_days))
+
+    def _stacked(self, h: History, own: float, counted: Callable[[BGNBD], float]) -> float:
+        w = self.counts_weight
+        if self.counts is None or not w or h.log_gaps:
+            return own
+        return _clip((1.0 - w) * own + w * counted(self.counts))
 
     def expected_next_visit(self, visits: Sequence[datetime], as_of: datetime) -> datetime | None:
         """When her rhythm brings her back (the median of her rhythm's next gap)."""
@@ -457,6 +500,8 @@ class ReturnModel:
             "clients": self.clients,
             "fitted_at": self.fitted_at.isoformat() if self.fitted_at else None,
             "thresholds": asdict(self.thresholds),
+            "counts": asdict(self.counts) if self.counts else None,
+            "counts_weight": self.counts_weight,
         }
 
     @classmethod
@@ -477,11 +522,15 @@ class ReturnModel:
         later = ("season", "season_breaks", "hazard_spacing")
         numbers = {f.name: float(stored[f.name]) for f in fields(Params) if f.name not in later}
         params = Params(**numbers, season=season, season_breaks=lengths, hazard_spacing=spacing)
+        # Stored before stacking (4 Dec 2026, the next): the renewal model alone.
+        counts = data.get("counts")
         return cls(
             params,
             thresholds,
             int(data.get("clients", 0)),
             datetime.fromisoformat(fitted) if fitted else None,
+            BGNBD(**{k: float(counts[k]) for k in ("r", "alpha", "a", "b")}) if counts else None,
+            float(data.get("counts_weight", 0.0)),
         )
 
 
@@ -509,13 +558,14 @@ def fit_population(histories: Sequence[Sequence[datetime]], as_of: datetime, pri
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
-        return ReturnModel(centre, Thresholds(), 0, as_of)
+        return ReturnModel(centre, Thresholds(), 0, as_of, prior.counts())
     sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
     params = _fit_rhythm(sample, centre, weight)
     params = _fit_tail(sample, params, centre, weight)
+    counts = _fit_counts(sample, prior.counts(), weight)
     sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
     params = _fit_leaving(sample, params, centre, weight)
-    return ReturnModel(params, Thresholds(), len(summaries), as_of)
+    return ReturnModel(params, Thresholds(), len(summaries), as_of, counts)
 
 
 # --- validation on the business's own recent past --------------------------------------
@@ -547,6 +597,7 @@ class Validation:
     cases: int
     lapsed_cases: int
     spacing: float = 0.0  # Params.hazard_spacing, from the inner splits' outcomes
+    counts_weight: float = 0.0  # ReturnModel.counts_weight, from them too
 
 
 def validate(
@@ -576,8 +627,9 @@ def validate(
             h = summarize(visits, start)
             if h is not None:
                 came = any(start <= v < end for v in visits)
-                outcomes.append(_Outcome(model.params, h, came, window_days))
+                outcomes.append(_Outcome(model, h, came, window_days))
     spacing = _fit_spacing(outcomes)
+    stacked = _fit_stacking(outcomes, spacing)
     for o in outcomes:
         c = o.spaced(spacing)
         rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
@@ -591,7 +643,7 @@ def validate(
     lapsed = sum(1 for r in rows if r.lapsed)
     found = _best_f1_threshold(rows)
     if found is None and expected is None:
-        return Validation(Thresholds(), len(rows), lapsed, spacing)
+        return Validation(Thresholds(), len(rows), lapsed, spacing, stacked)
     anchor = Thresholds().lapsed_below if expected is None else expected
     everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
     regulars = [r for r in rows if r.regular]
@@ -599,17 +651,20 @@ def validate(
     found = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
     regular_anchor = everyone if expected_regular is None else expected_regular
     regular = expected_regular if found is None else _shrunk(found, regular_anchor, gone)
-    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing)
+    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing, stacked)
 
 
 class _Outcome:
     """One client at an inner split and whether she came in the window after: her
     P(return) for any strength of spacing out, from her gap's masses worked out once."""
 
-    def __init__(self, params: Params, h: History, came: bool, window_days: float) -> None:
+    def __init__(self, model: ReturnModel, h: History, came: bool, window_days: float) -> None:
         chances: list[float] = []
+        params = model.params
         c = _client(params, h, chances)  # the inner split's fit_population(): strength 0
         self.client, self.rate, self.span, self.came = c, params.hazard_rate, h.span_days, came
+        self.counted = model.counts.returns_within(*_counted(h), window_days) if model.counts else None
+        self.first_timer = not h.log_gaps
         self.spacing = spacing_out(h, chances, c.gap.scale)
         self.before = _gap_grid(c.gap, 0.0, c.days_since)
         self.within = _gap_grid(c.gap, c.days_since, c.days_since + window_days)
@@ -641,6 +696,30 @@ def _fit_spacing(outcomes: list[_Outcome]) -> float:
 
     found = _golden(loss, 0.0, SPACING_MOST)
     return found if loss(found) < loss(0.0) else 0.0
+
+
+# Stacking needs this much evidence (nats of the inner splits' outcomes) before the
+# counting model gets any weight: a lucky handful of outcomes must not move a small business.
+STACKING_EVIDENCE = 3.0
+
+
+def _fit_stacking(outcomes: list[_Outcome], spacing: float) -> float:
+    """The counting model's weight in a first-timer's P(return): the one whose mixture
+    best foretold which of the inner splits' first-timers came back (their
+    log-likelihood; concave in the weight)."""
+    pairs = [(o.p_return(spacing), o.counted, o.came) for o in outcomes if o.first_timer and o.counted is not None]
+    if not pairs:
+        return 0.0
+
+    def loss(w: float) -> float:
+        total = 0.0
+        for own, counted, came in pairs:
+            p = min(1.0 - 1e-9, max(1e-9, (1.0 - w) * own + w * counted))
+            total += math.log(p if came else 1.0 - p)
+        return -total
+
+    found = _golden(loss, 0.0, 1.0)
+    return found if loss(0.0) - loss(found) >= STACKING_EVIDENCE else 0.0
 
 
 def _golden(f: Callable[[float], float], lo: float, hi: float, tol: float = 0.01) -> float:
@@ -683,8 +762,9 @@ def _shrunk(fitted: float, towards: float, cases: int) -> float:
 
 
 def validated(model: ReturnModel, v: Validation) -> ReturnModel:
-    """The model with the inner splits' thresholds and spacing out."""
-    return ReturnModel(replace(model.params, hazard_spacing=v.spacing), v.thresholds, model.clients, model.fitted_at)
+    """The model with the inner splits' thresholds, spacing out and stacking."""
+    params = replace(model.params, hazard_spacing=v.spacing)
+    return ReturnModel(params, v.thresholds, model.clients, model.fitted_at, model.counts, v.counts_weight)
 
 
 @dataclass(frozen=True)
@@ -950,6 +1030,28 @@ def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight:
 
     a, b, shape, rate = (math.exp(v) for v in _nelder_mead(loss, start))
     return replace(gaps, a=a, b=b, hazard_shape=shape, hazard_rate=rate)
+
+
+def _fit_counts(summaries: list[History], centre: BGNBD, weight: float) -> BGNBD:
+    """BG/NBD by maximum a posteriori, the prior around `centre` as every stage's."""
+    by_returns: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for h in summaries:
+        x, tx, age = _counted(h)
+        by_returns[x].append((tx, age))
+    names = ("r", "alpha", "a", "b")
+    start = [math.log(getattr(centre, n)) for n in names]
+
+    def unpack(v: list[float]) -> BGNBD:
+        return BGNBD(*(math.exp(_bound(vi, si - 8.0, si + 8.0)) for vi, si in zip(v, start, strict=True)))
+
+    def loss(v: list[float]) -> float:
+        m = unpack(v)
+        total = 0.0
+        for x, rows in by_returns.items():
+            total += len(rows) * m.common_log_likelihood(x) + sum(m.log_likelihood(x, tx, age) for tx, age in rows)
+        return -total + _penalty(v, start, weight)
+
+    return unpack(_nelder_mead(loss, start))
 
 
 def _penalty(x: list[float], centre: list[float], weight: float) -> float:

@@ -106,7 +106,7 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         model = rules.fit(histories, as_of, centre)
         store.save(b.id, model)
         if (configured := thresholds(b.config)) is not None:
-            model = rules.ReturnModel(model.params, configured, model.clients, model.fitted_at)
+            model = model.with_thresholds(configured)
         done_until = ""
     rekeyed, last = 0, done_until
     for client_id in sorted(c for c in visits if c > done_until):

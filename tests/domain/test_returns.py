@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain import returns
+from chalicelib.domain.bgnbd import BGNBD
 from chalicelib.domain.returns import Params, Prior, ReturnModel, Thresholds, fit
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -61,9 +62,25 @@ def visits_with(gaps: list[float]) -> list[datetime]:
     return visits
 
 
-@given(params_st, gaps_st, st.floats(0.0, 2000.0), st.floats(0.0, 2000.0), st.floats(1.0, 730.0))
-def test_probabilities_are_probabilities_and_never_rise_with_silence(params, gaps, wait, more, window):
-    model = ReturnModel(params)
+# A first-timer's probabilities stacked with a counting model (chalicelib/domain/bgnbd.py), or not.
+stacking_st = st.one_of(
+    st.just((None, 0.0)),
+    st.tuples(
+        st.builds(
+            BGNBD,
+            r=st.floats(0.02, 20.0),
+            alpha=st.floats(0.1, 2000.0),
+            a=st.floats(0.02, 20.0),
+            b=st.floats(0.02, 20.0),
+        ),
+        st.floats(0.0, 1.0),
+    ),
+)
+
+
+@given(params_st, gaps_st, st.floats(0.0, 2000.0), st.floats(0.0, 2000.0), st.floats(1.0, 730.0), stacking_st)
+def test_probabilities_are_probabilities_and_never_rise_with_silence(params, gaps, wait, more, window, stacking):
+    model = ReturnModel(params, counts=stacking[0], counts_weight=stacking[1])
     visits = visits_with(gaps)
     now = visits[-1] + timedelta(days=wait, seconds=1)
     later = now + timedelta(days=more)
