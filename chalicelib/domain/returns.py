@@ -26,6 +26,10 @@ by maximum a posteriori with Nelder-Mead: the rhythm prior from the completed ga
 held-out clients' gaps better, leaving from the silence since each last visit. A configurable
 prior pulls every stage, so that a business with little history gets the prior.
 
+Her P(return) is then stacked with a counting model fitted to the same records (BG/NBD,
+chalicelib/domain/bgnbd.py), as much as the business's own past favours it: where buyers
+come rarely and irregularly (a record shop) it reads a long silence better.
+
 Pure Python (math only): it runs inside the Lambda on the request path.
 """
 
@@ -387,16 +391,15 @@ def _leaving_rate(rate: float, strength: float, spacing: float) -> float:
 class ReturnModel:
     """The fitted population of one business; answers questions about any one client.
 
-    A first-timer's P(return) and P(alive) are stacked: the renewal model's, and with
-    `counts_weight` (learnt in validate(); 0 unless the business's own past favours it)
-    the counting model's, BG/NBD (Yao, Vehtari, Simpson & Gelman, "Using stacking to
-    average Bayesian predictive distributions", Bayesian Analysis 2018). What one visit
-    and a silence mean is where the two differ by their make (the renewal model may read
-    her as gone after it, BG/NBD never does), and which is right is the business's own.
-    A returning client's are the renewal model's alone: a weight for them learnt at the
-    inner splits, from younger records, did not hold later (docs/retention.md). Her
-    status and when it turns stay the renewal model's too: BG/NBD holds a first-timer
-    alive for ever, so no threshold on its P(alive) would ever lapse her."""
+    Her P(return) and P(alive) are stacked: the renewal model's, and with `counts_weight`
+    (learnt in validate(); 0 unless the business's own past favours it) the counting
+    model's, BG/NBD (Yao, Vehtari, Simpson & Gelman, "Using stacking to average Bayesian
+    predictive distributions", Bayesian Analysis 2018). Where buyers come and go as
+    BG/NBD has it (a shop of rare buyers: CDNOW's), the renewal model reads a slow
+    first-timer's silence as leaving; where clients keep a rhythm (a salon), BG/NBD
+    misses it. Which holds is the business's own. Her status and when it turns stay the
+    renewal model's alone: BG/NBD holds a first-timer alive for ever, so no threshold
+    on its P(alive) would ever lapse her."""
 
     def __init__(
         self,
@@ -424,7 +427,7 @@ class ReturnModel:
         h = summarize(visits, as_of)
         if h is None:
             return 1.0
-        return self._stacked(h, _client(self.params, h).alive(), lambda m: m.alive(*_counted(h)))
+        return self._stacked(_client(self.params, h).alive(), lambda m: m.alive(*_counted(h)))
 
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
         """P(at least one visit in (as_of, as_of + within_days])."""
@@ -432,11 +435,11 @@ class ReturnModel:
         if h is None:
             return 0.0
         own = _client(self.params, h).returns_within(within_days)
-        return self._stacked(h, own, lambda m: m.returns_within(*_counted(h), within_days))
+        return self._stacked(own, lambda m: m.returns_within(*_counted(h), within_days))
 
-    def _stacked(self, h: History, own: float, counted: Callable[[BGNBD], float]) -> float:
+    def _stacked(self, own: float, counted: Callable[[BGNBD], float]) -> float:
         w = self.counts_weight
-        if self.counts is None or not w or h.log_gaps:
+        if self.counts is None or not w:
             return own
         return _clip((1.0 - w) * own + w * counted(self.counts))
 
@@ -547,22 +550,26 @@ def fit(
     only those before `as_of` count): the population fitted to its clients
     (fit_population), then the lapse thresholds and spacing out's strength from what
     became of its clients after its own earlier moments (validate(), for "no visit in
-    `window_days`"). With no clients the result is the prior itself."""
+    `window_days`"), and the counting model's weight in P(return) from them too. With no
+    clients the result is the prior itself."""
     model = fit_population(histories, as_of, prior)
     return validated(model, validate(histories, as_of, window_days, prior, model=model))
 
 
-def fit_population(histories: Sequence[Sequence[datetime]], as_of: datetime, prior: Prior = Prior()) -> ReturnModel:
+def fit_population(
+    histories: Sequence[Sequence[datetime]], as_of: datetime, prior: Prior = Prior(), counting: bool = True
+) -> ReturnModel:
     """The population alone, fitted to the clients as of `as_of`: the default thresholds,
-    no spacing out (what each of validate()'s inner splits fits)."""
+    no spacing out, no stacking; with the counting model if `counting` (each of
+    validate()'s inner splits fits the renewal model only)."""
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
-        return ReturnModel(centre, Thresholds(), 0, as_of, prior.counts())
+        return ReturnModel(centre, Thresholds(), 0, as_of, prior.counts() if counting else None)
     sample, weight = _even_sample(summaries, MAX_FIT_CLIENTS, prior.weight)
     params = _fit_rhythm(sample, centre, weight)
     params = _fit_tail(sample, params, centre, weight)
-    counts = _fit_counts(sample, prior.counts(), weight)
+    counts = _fit_counts(sample, prior.counts(), weight) if counting else None
     sample, weight = _even_sample(summaries, MAX_LEAVING_CLIENTS, prior.weight)
     params = _fit_leaving(sample, params, centre, weight)
     return ReturnModel(params, Thresholds(), len(summaries), as_of, counts)
@@ -576,6 +583,8 @@ def fit_population(histories: Sequence[Sequence[datetime]], as_of: datetime, pri
 VALIDATION_SPLITS = 2
 MAX_VALIDATION_CLIENTS = 5000
 MAX_EXPECTED_CLIENTS = 2000
+# Stacking's weight is one number: two splits' worth of the expected best's sample pin it.
+MAX_STACKING_OUTCOMES = 2 * MAX_EXPECTED_CLIENTS
 # Fewer outcomes than this of either kind among regulars: they share everyone's threshold.
 MIN_REGULAR_CASES = 40
 # Fewer clients than this expected to lapse, or to return, in the window: the model's own
@@ -591,7 +600,8 @@ THRESHOLD_PRIOR_CASES = 100.0
 @dataclass(frozen=True)
 class Validation:
     """What the inner splits said: the lapse thresholds with the best F1 of "lapsed" for
-    "no visit in the window", for everyone and for regulars."""
+    "no visit in the window", for everyone and for regulars; spacing out's strength; the
+    counting model's weight in P(return)."""
 
     thresholds: Thresholds
     cases: int
@@ -612,7 +622,8 @@ def validate(
     P(alive), once her visit was due, with whether she came in the window after; each
     threshold found so is pulled towards the one the model as of `as_of` (`model`, fitted
     here when None) expects to be best for its clients now (expected_f1_threshold), the
-    more the fewer outcomes the inner splits had."""
+    more the fewer outcomes the inner splits had. The same outcomes give spacing out's
+    strength and, judged with `model`'s own fits, the counting model's weight."""
     rows: list[_Case] = []
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.
@@ -622,14 +633,18 @@ def validate(
     for k in range(1, splits + 1):
         start = as_of - timedelta(days=k * window_days)
         end = start + timedelta(days=window_days)
-        model = fit_population(histories, start, prior)
+        model = fit_population(histories, start, prior, counting=False)
         for visits in judged:
             h = summarize(visits, start)
             if h is not None:
                 came = any(start <= v < end for v in visits)
                 outcomes.append(_Outcome(model, h, came, window_days))
     spacing = _fit_spacing(outcomes)
-    stacked = _fit_stacking(outcomes, spacing)
+    # Stacking is judged with the moment's own models (both fitted on these outcomes too,
+    # alike): a weight judged with the inner splits' own fits was stale by the moment, the
+    # renewal model gaining more from a longer record than BG/NBD (docs/retention.md).
+    stacking = [_Outcome(now, o.history, o.came, window_days) for o in _evenly(outcomes, MAX_STACKING_OUTCOMES)]
+    stacked = _fit_stacking(stacking, spacing)
     for o in outcomes:
         c = o.spaced(spacing)
         rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
@@ -664,7 +679,7 @@ class _Outcome:
         c = _client(params, h, chances)  # the inner split's fit_population(): strength 0
         self.client, self.rate, self.span, self.came = c, params.hazard_rate, h.span_days, came
         self.counted = model.counts.returns_within(*_counted(h), window_days) if model.counts else None
-        self.first_timer = not h.log_gaps
+        self.history = h
         self.spacing = spacing_out(h, chances, c.gap.scale)
         self.before = _gap_grid(c.gap, 0.0, c.days_since)
         self.within = _gap_grid(c.gap, c.days_since, c.days_since + window_days)
@@ -704,10 +719,9 @@ STACKING_EVIDENCE = 3.0
 
 
 def _fit_stacking(outcomes: list[_Outcome], spacing: float) -> float:
-    """The counting model's weight in a first-timer's P(return): the one whose mixture
-    best foretold which of the inner splits' first-timers came back (their
-    log-likelihood; concave in the weight)."""
-    pairs = [(o.p_return(spacing), o.counted, o.came) for o in outcomes if o.first_timer and o.counted is not None]
+    """The counting model's weight in P(return): the one whose mixture best foretold
+    who came back after the inner splits (their log-likelihood; concave in the weight)."""
+    pairs = [(o.p_return(spacing), o.counted, o.came) for o in outcomes if o.counted is not None]
     if not pairs:
         return 0.0
 

@@ -1,6 +1,6 @@
 """The counting model (chalicelib/domain/bgnbd.py) and its stacking into the return model:
-its math by property, its fit by recovering the parameters buyers were drawn with, and a
-first-timer's P(return) where a shop's buyers come and go as BG/NBD has it."""
+its math by property, its fit by recovering the parameters buyers were drawn with, and
+P(return) where a shop's buyers come and go as BG/NBD has it, and where they do not."""
 
 from __future__ import annotations
 
@@ -82,9 +82,16 @@ def test_where_buyers_come_and_go_as_bgnbd_has_it_first_timers_are_no_longer_rea
     stacked = sum(model.p_return(h, as_of, 182) for h in first_timers) / len(first_timers)
     renewal = sum(alone.p_return(h, as_of, 182) for h in first_timers) / len(first_timers)
     assert abs(stacked - came) < 0.03 < abs(renewal - came)
-    # A returning client's chances are the renewal model's alone.
-    regular = next(h for h in histories if len([v for v in h if v < as_of]) >= 3)
-    assert model.p_return(regular, as_of, 182) == alone.p_return(regular, as_of, 182)
+    # Everyone's chances are the mixture, a returning client's as a first-timer's.
+    regular = next([v for v in h if v < as_of] for h in histories if len([v for v in h if v < as_of]) >= 3)
+    day = timedelta(days=1)
+    x, tx, age = len(regular) - 1, (regular[-1] - regular[0]) / day, (as_of - regular[0]) / day
+    assert model.counts is not None
+    counted = model.counts.returns_within(x, tx, age, 182)
+    w = model.counts_weight
+    assert model.p_return(regular, as_of, 182) == pytest.approx(
+        (1 - w) * alone.p_return(regular, as_of, 182) + w * counted
+    )
 
 
 def test_a_salon_of_regulars_keeps_the_renewal_model():

@@ -441,6 +441,7 @@ def test_validation_learns_only_from_before_the_moment():
     # fit() is the model the product uses: the population, then what validate() finds.
     model = fit(before, as_of)
     assert (model.thresholds, model.params.hazard_spacing) == (v.thresholds, v.spacing)
+    assert model.counts_weight == v.counts_weight  # and stacking, found the same way
     assert returns.fit_population(before, as_of).params == replace(model.params, hazard_spacing=0.0)
 
 
