@@ -71,7 +71,7 @@ def test_the_counting_fit_recovers_the_parameters_buyers_were_drawn_with():
 def test_where_buyers_come_and_go_as_bgnbd_has_it_first_timers_are_no_longer_read_as_gone():
     """CDNOW-like buyers, 39 weeks in: the renewal model alone reads most one-time
     buyers' silence as having left; stacked, their P(return) is what came to pass."""
-    drawn = _buyers(CDNOW, 5000, seed=8, days=273.0 + 182.0)
+    drawn = _buyers(CDNOW, 3000, seed=8, days=273.0 + 182.0)
     as_of = T0 + timedelta(days=273)
     histories = [_visits(b) for b in drawn]
     model = fit(histories, as_of)
