@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain import returns
 from chalicelib.domain.bgnbd import BGNBD
-from chalicelib.domain.returns import Prior, ReturnModel, fit
+from chalicelib.domain.returns import Prior, ReturnModel, Thresholds, fit
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
 # Fader, Hardie & Lee's fit to CDNOW (2005), per day instead of per week.
@@ -117,6 +117,9 @@ def test_the_stacking_is_stored_with_the_model_and_one_stored_before_reads_as_wi
     again = ReturnModel.from_dict(stored)
     assert again.counts == CDNOW and again.counts_weight == 0.8
     assert again.p_return([T0], T0 + timedelta(days=90), 182) == model.p_return([T0], T0 + timedelta(days=90), 182)
+    # A business's own thresholds (the refit job's with_thresholds) keep the stacking.
+    own = model.with_thresholds(Thresholds(0.7, 0.4))
+    assert (own.counts, own.counts_weight, own.thresholds) == (CDNOW, 0.8, Thresholds(0.7, 0.4))
     del stored["counts"], stored["counts_weight"]
     before = ReturnModel.from_dict(stored)
     assert before.counts is None and before.counts_weight == 0.0
