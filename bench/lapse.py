@@ -59,6 +59,7 @@ from scipy.special import gammaln
 from scipy.stats import rankdata
 
 from chalicelib.domain import returns
+from chalicelib.domain.bgnbd import BGNBD
 from chalicelib.domain.config import Retention as RetentionRules
 from chalicelib.domain.rhythm import rhythm_days
 from chalicelib.domain.rhythm import status as rhythm_status
@@ -355,9 +356,9 @@ def fit_bgnbd(x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> tuple[float, fl
 def rule_bgnbd(histories: list[list[datetime]], cutoff: datetime) -> Scored:
     x, tx, age = _bgnbd_stats(histories, cutoff)
     r, alpha, a, b = fit_bgnbd(x, tx, age)
-    odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-12) * ((alpha + age) / (alpha + tx)) ** (r + x), 0.0)
-    p_alive = 1 / (1 + odds)
-    p = p_alive * (1 - ((alpha + age) / (alpha + age + WINDOW_DAYS / 7)) ** (r + x))
+    # Fitted apart (scipy), predicted by the product's closed forms (the same model, in weeks).
+    model = BGNBD(r, alpha, a, b)
+    p = np.array([model.returns_within(int(n), t, g, WINDOW_DAYS / 7) for n, t, g in zip(x, tx, age)])
     return Scored(1 - p, p < 0.5, p)
 
 

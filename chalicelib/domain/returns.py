@@ -643,8 +643,10 @@ def validate(
     # Stacking is judged with the moment's own models (both fitted on these outcomes too,
     # alike): a weight judged with the inner splits' own fits was stale by the moment, the
     # renewal model gaining more from a longer record than BG/NBD (docs/retention.md).
-    stacking = [_Outcome(now, o.history, o.came, window_days) for o in _evenly(outcomes, MAX_STACKING_OUTCOMES)]
-    stacked = _fit_stacking(stacking, spacing)
+    stacked = 0.0
+    if now.counts is not None:  # a caller's model without one: nothing to stack
+        judged_now = [_Outcome(now, o.history, o.came, window_days) for o in _evenly(outcomes, MAX_STACKING_OUTCOMES)]
+        stacked = _fit_stacking(judged_now, spacing)
     for o in outcomes:
         c = o.spaced(spacing)
         rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
