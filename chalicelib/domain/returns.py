@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -623,22 +623,17 @@ def validate(
     threshold found so is pulled towards the one the model as of `as_of` (`model`, fitted
     here when None) expects to be best for its clients now (expected_f1_threshold), the
     more the fewer outcomes the inner splits had. The same outcomes give spacing out's
-    strength and, judged with `model`'s own fits, the counting model's weight."""
+    strength and, judged with `model`'s own fits, the counting model's weight (from half
+    windows when the records are younger than one)."""
     rows: list[_Case] = []
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.
     judged = _evenly(histories, MAX_VALIDATION_CLIENTS)
     now = model or fit_population(histories, as_of, prior)
     outcomes: list[_Outcome] = []
-    for k in range(1, splits + 1):
-        start = as_of - timedelta(days=k * window_days)
-        end = start + timedelta(days=window_days)
+    for start, cases in _inner_splits(judged, as_of, window_days, splits):
         model = fit_population(histories, start, prior, counting=False)
-        for visits in judged:
-            h = summarize(visits, start)
-            if h is not None:
-                came = any(start <= v < end for v in visits)
-                outcomes.append(_Outcome(model, h, came, window_days))
+        outcomes += [_Outcome(model, h, came, window_days) for h, came in cases]
     spacing = _fit_spacing(outcomes)
     # Stacking is judged with the moment's own models (both fitted on these outcomes too,
     # alike): a weight judged with the inner splits' own fits was stale by the moment, the
@@ -646,6 +641,12 @@ def validate(
     stacked = 0.0
     if now.counts is not None:  # a caller's model without one: nothing to stack
         judged_now = [_Outcome(now, o.history, o.came, window_days) for o in _evenly(outcomes, MAX_STACKING_OUTCOMES)]
+        if not judged_now:
+            # Records younger than a window have no inner split: half windows judge the
+            # weight instead (a shop of rare buyers is BG/NBD's from its first months).
+            half = window_days / 2.0
+            cases = [c for _, split in _inner_splits(judged, as_of, half, splits) for c in split]
+            judged_now = [_Outcome(now, h, came, half) for h, came in _evenly(cases, MAX_STACKING_OUTCOMES)]
         stacked = _fit_stacking(judged_now, spacing)
     for o in outcomes:
         c = o.spaced(spacing)
@@ -669,6 +670,22 @@ def validate(
     regular_anchor = everyone if expected_regular is None else expected_regular
     regular = expected_regular if found is None else _shrunk(found, regular_anchor, gone)
     return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing, stacked)
+
+
+def _inner_splits(
+    histories: Sequence[Sequence[datetime]], as_of: datetime, window_days: float, splits: int
+) -> Iterator[tuple[datetime, list[tuple[History, bool]]]]:
+    """Each inner split's moment, one to `splits` windows before `as_of`, and its clients
+    then: each one's history as of the moment and whether she came in the window after."""
+    for k in range(1, splits + 1):
+        start = as_of - timedelta(days=k * window_days)
+        end = start + timedelta(days=window_days)
+        cases = []
+        for visits in histories:
+            h = summarize(visits, start)
+            if h is not None:
+                cases.append((h, any(start <= v < end for v in visits)))
+        yield start, cases
 
 
 class _Outcome:
