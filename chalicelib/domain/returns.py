@@ -40,7 +40,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from statistics import median
 from typing import Any, TypeVar
@@ -258,8 +258,22 @@ class History:
         return self.last_visit.month - 1
 
 
+def in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
+    """Her visits and the moment, comparable: where one is naive and the other not, the
+    naive ones are read as UTC (as the interface has it; an outside caller's records
+    often come without a zone)."""
+    if not visits or (visits[0].tzinfo is None) == (as_of.tzinfo is None):
+        return visits, as_of
+
+    def utc(t: datetime) -> datetime:
+        return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+    return [utc(v) for v in visits], utc(as_of)
+
+
 def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
     """Her history as of `as_of` (later visits ignored); None before her first visit."""
+    visits, as_of = in_utc(visits, as_of)
     days: list[float] = []
     months: list[int] = []
     last: datetime | None = None
@@ -678,13 +692,14 @@ def _inner_splits(
     """Each inner split's moment, one to `splits` windows before `as_of`, and its clients
     then: each one's history as of the moment and whether she came in the window after."""
     for k in range(1, splits + 1):
-        start = as_of - timedelta(days=k * window_days)
-        end = start + timedelta(days=window_days)
+        window = timedelta(days=window_days)
+        start = as_of - k * window
         cases = []
         for visits in histories:
             h = summarize(visits, start)
             if h is not None:
-                cases.append((h, any(start <= v < end for v in visits)))
+                seen, moment = in_utc(visits, start)
+                cases.append((h, any(moment <= v < moment + window for v in seen)))
         yield start, cases
 
 

@@ -581,3 +581,20 @@ def test_validation_learns_that_spacing_out_comes_before_leaving_where_it_does()
     # Where leaving gives no such warning (the model's own story), spacing out stays nearly idle.
     plain, plain_end = generate(Prior(typical_gap_days=30.0).params(), 400, seed=22, years=3.0)
     assert fit(plain, plain_end).params.hazard_spacing < strength / 2
+
+
+def test_records_without_a_zone_are_read_as_utc_whether_or_not_the_moment_has_one():
+    """An outside caller's records often come naive (pandas, CSV): the same clients, naive
+    or UTC, the moment naive or UTC, give the same model and the same answers."""
+    histories, as_of = generate(Prior().params(), 300, seed=4, years=1.5)
+    naive = [[v.replace(tzinfo=None) for v in h] for h in histories]
+    model = fit(histories, as_of)
+    for h, m in ((naive, as_of), (histories, as_of.replace(tzinfo=None)), (naive, as_of.replace(tzinfo=None))):
+        other = fit(h, m)
+        assert other.to_dict()["params"] == model.to_dict()["params"]
+        assert other.counts_weight == model.counts_weight and other.thresholds == model.thresholds
+        for mine, theirs in list(zip(histories, h))[:30]:
+            assert other.p_return(theirs, m, 182) == model.p_return(mine, as_of, 182)
+            assert other.status(theirs, m, False) == model.status(mine, as_of, False)
+            due, expected = other.expected_next_visit(theirs, m), model.expected_next_visit(mine, as_of)
+            assert due and expected and due.replace(tzinfo=None) == expected.replace(tzinfo=None)
