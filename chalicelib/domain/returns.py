@@ -258,7 +258,7 @@ class History:
         return self.last_visit.month - 1
 
 
-def in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
+def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
     """Her visits and the moment, comparable: where one is naive and the other not, the
     naive ones are read as UTC (as the interface has it; an outside caller's records
     often come without a zone)."""
@@ -273,7 +273,7 @@ def in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[dateti
 
 def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
     """Her history as of `as_of` (later visits ignored); None before her first visit."""
-    visits, as_of = in_utc(visits, as_of)
+    visits, as_of = _in_utc(visits, as_of)
     days: list[float] = []
     months: list[int] = []
     last: datetime | None = None
@@ -691,14 +691,14 @@ def _inner_splits(
 ) -> Iterator[tuple[datetime, list[tuple[History, bool]]]]:
     """Each inner split's moment, one to `splits` windows before `as_of`, and its clients
     then: each one's history as of the moment and whether she came in the window after."""
+    window = timedelta(days=window_days)
     for k in range(1, splits + 1):
-        window = timedelta(days=window_days)
         start = as_of - k * window
         cases = []
         for visits in histories:
             h = summarize(visits, start)
             if h is not None:
-                seen, moment = in_utc(visits, start)
+                seen, moment = _in_utc(visits, start)
                 cases.append((h, any(moment <= v < moment + window for v in seen)))
         yield start, cases
 
