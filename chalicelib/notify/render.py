@@ -1,7 +1,8 @@
 """Render a message kind in a locale into subject, plain text, HTML and SMS.
 
 Templates live in templates/<kind>/<locale>.{subject.txt,text.txt,html,sms.txt}; a new
-kind is only new template files. HTML templates extend templates/_base.html.
+kind is only new template files. HTML templates extend templates/_base.html; a part
+several kinds show alike is one per locale in templates/_<part>/ (the manage links).
 
 The SMS must fit one GSM-7 segment (160 units). When it does not, it is shortened
 step by step, always the same way: drop the service name, then the staff, then the
