@@ -57,6 +57,8 @@ STATUSES = ("active", "at_risk", "lapsed")
 WINDOW_DAYS = 182.0
 # How far after her last visit turns() looks for her turning at risk or lapsed.
 TURN_LIMIT_DAYS = 3 * 365.0
+# "Will she ever come back" asked as p_return(..., inf): a century is as long as any client's story.
+LONGEST_WINDOW_DAYS = 100 * 365.0
 
 
 @dataclass(frozen=True)
@@ -444,7 +446,11 @@ class ReturnModel:
         return self._stacked(_client(self.params, h).alive(), lambda m: m.alive(*_counted(h)))
 
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
-        """P(at least one visit in (as_of, as_of + within_days])."""
+        """P(at least one visit in (as_of, as_of + within_days]); an infinite window is a
+        century's (no client's story is longer)."""
+        if math.isnan(within_days):
+            raise ValueError("within_days must be a number of days")
+        within_days = min(within_days, LONGEST_WINDOW_DAYS)
         h = summarize(visits, as_of)
         if h is None:
             return 0.0

@@ -598,3 +598,17 @@ def test_records_without_a_zone_are_read_as_utc_whether_or_not_the_moment_has_on
             assert other.status(theirs, m, False) == model.status(mine, as_of, False)
             due, expected = other.expected_next_visit(theirs, m), model.expected_next_visit(mine, as_of)
             assert due and expected and due.replace(tzinfo=None) == expected.replace(tzinfo=None)
+
+
+def test_will_she_ever_come_back_is_a_window_without_end():
+    """p_return(..., inf) answers "ever" (her P(alive) at most) instead of overflowing;
+    a window that is not a number is refused."""
+    counts = BGNBD(0.243, 4.414 * 7, 0.793, 2.426)
+    for model in (ReturnModel(Prior().params()), ReturnModel(Prior().params(), counts=counts, counts_weight=0.5)):
+        for visits in (visits_with([]), visits_with([30.0, 35.0, 28.0])):
+            now = visits[-1] + timedelta(days=40)
+            ever = model.p_return(visits, now, math.inf)
+            assert ever == model.p_return(visits, now, returns.LONGEST_WINDOW_DAYS)
+            assert 0.0 < model.p_return(visits, now, 182) < ever <= model.p_alive(visits, now) + 1e-9
+            with pytest.raises(ValueError):
+                model.p_return(visits, now, math.nan)
