@@ -7,11 +7,9 @@ link's of the right kind, so the pages render and their forms act."""
 
 from __future__ import annotations
 
-import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.contract.gateway import ChaliceWSGI
-from tests.contract.test_public_api_fuzz import document
+from tests.contract.fuzzing import document, fuzzed
 
 MAX_EXAMPLES = 6
 LINK_PAGES = ("/m/", "/h/", "/f/", "/u/", "/l/")
@@ -29,25 +27,7 @@ def contract() -> dict:
     return doc
 
 
-def _schema():
-    from schemathesis.config import GenerationConfig, SchemathesisConfig
-
-    config = SchemathesisConfig()
-    project = config.projects.default
-    project.generation = GenerationConfig(max_examples=MAX_EXAMPLES, deterministic=True)
-    project.phases.coverage.enabled = False
-    loaded = schemathesis.openapi.from_dict(contract(), config=config)
-    loaded.app = ChaliceWSGI(_app)
-    return loaded
-
-
-def _app():
-    from app import app
-
-    return app
-
-
-schema = _schema()
+schema = fuzzed(contract(), MAX_EXAMPLES, coverage=False)
 
 
 @schema.parametrize()

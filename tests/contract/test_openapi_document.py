@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.contract.test_public_api_fuzz import document
+from tests.contract.fuzzing import document
 
 
 def test_the_document_is_valid_openapi_3_1():

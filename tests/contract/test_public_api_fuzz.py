@@ -11,27 +11,12 @@ operation that takes one, a client's card token), so that the happy paths run to
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import ROOT
-from tests.contract.gateway import ChaliceWSGI
+from tests.contract.fuzzing import document, fuzzed
 
-DOCUMENT = ROOT / "docs" / "openapi.yaml"
 MAX_EXAMPLES = 50
-
-
-def document() -> dict:
-    """A fresh copy each time (callers change theirs), parsed as the app parses it."""
-    from chalicelib.api.reference import DOCUMENT as SERVED
-    from chalicelib.api.reference import document as served
-
-    assert Path(DOCUMENT) == SERVED
-    return copy.deepcopy(served())
 
 
 # The operations that take a link's token, each fed a real one (made by `live_links`)
@@ -64,23 +49,7 @@ def contract() -> dict:
     return doc
 
 
-def _schema():
-    from schemathesis.config import GenerationConfig, SchemathesisConfig
-
-    config = SchemathesisConfig()
-    config.projects.default.generation = GenerationConfig(max_examples=MAX_EXAMPLES, deterministic=True)
-    loaded = schemathesis.openapi.from_dict(contract(), config=config)
-    loaded.app = ChaliceWSGI(_app)
-    return loaded
-
-
-def _app():
-    from app import app
-
-    return app
-
-
-schema = _schema()
+schema = fuzzed(contract(), MAX_EXAMPLES)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import re
 import zipfile
 
-from tests.contract.test_public_api_fuzz import document
+from tests.contract.fuzzing import document
 
 
 def test_the_document_is_served_as_json(client):

@@ -3,7 +3,7 @@ types of the document are the code's."""
 
 from __future__ import annotations
 
-from tests.contract.test_public_api_fuzz import document
+from tests.contract.fuzzing import document
 
 
 def test_every_webhook_route_is_documented(env):
