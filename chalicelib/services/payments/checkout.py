@@ -50,6 +50,14 @@ def deposit_kept(appt: Appointment) -> int:
     return max(0, pay.deposit_cents - pay.refunded_cents) if pay else 0
 
 
+def vat_lines(co: rules.Checkout) -> list[dict[str, Any]]:
+    """The VAT in the price, per rate: as the desk's answer and her receipt both show it."""
+    return [
+        {"percent": str(v.percent), "net_cents": v.net_cents, "vat_cents": v.vat_cents, "gross_cents": v.gross_cents}
+        for v in co.vat
+    ]
+
+
 def view(b: Business, m: MoneyRecord, co: rules.Checkout) -> dict[str, Any]:
     return {
         "appointment_id": m.appointment_id,
@@ -57,15 +65,7 @@ def view(b: Business, m: MoneyRecord, co: rules.Checkout) -> dict[str, Any]:
         "total_cents": co.total_cents,
         "deposit_cents": co.deposit_cents,
         "paid_cents": m.amount_cents,
-        "vat": [
-            {
-                "percent": str(v.percent),
-                "net_cents": v.net_cents,
-                "vat_cents": v.vat_cents,
-                "gross_cents": v.gross_cents,
-            }
-            for v in co.vat
-        ],
+        "vat": vat_lines(co),
         "at": iso_local(m.created_at, b.config.tz),
     }
 
@@ -134,14 +134,6 @@ def receipt(b: Business, appt: Appointment, m: MoneyRecord, co: rules.Checkout, 
         "total_cents": co.total_cents,
         "deposit_cents": co.deposit_cents,
         "paid_cents": co.due_cents,
-        "vat": [
-            {
-                "percent": str(v.percent),
-                "net_cents": v.net_cents,
-                "vat_cents": v.vat_cents,
-                "gross_cents": v.gross_cents,
-            }
-            for v in co.vat
-        ],
+        "vat": vat_lines(co),
     }
     return [message_plans.about_visit(appt, f"{appt.id}#receipt#email", "receipt", "email", client.email, context, now)]
