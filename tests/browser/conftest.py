@@ -89,11 +89,13 @@ class Stack:
         with urllib.request.urlopen(f"{self.api}/dev/messages.json", timeout=10) as r:
             return json.load(r)
 
-    def emails_to(self, address: str, wait: float = 10) -> list[dict]:
+    def emails_to(self, address: str, wait: float = 10, at_least: int = 1) -> list[dict]:
+        """Her emails, once `at_least` of them have come (or `wait` seconds have passed:
+        the caller's assertion then says how many came)."""
         deadline = time.monotonic() + wait
         while True:
             found = [m for m in self.messages()["emails"] if address in " ".join(m["to"])]
-            if found or time.monotonic() > deadline:
+            if len(found) >= at_least or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
 
