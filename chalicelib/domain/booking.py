@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.daysheet import days_touched
-from chalicelib.domain.locales import LOCALES
+from chalicelib.domain.locales import Locale
 from chalicelib.domain.payments import BookingPayment
 from chalicelib.domain.timeutil import parse_instant
 
@@ -66,20 +66,13 @@ class ClientIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     phone: Phone = None
     email: Email = None
-    locale: str | None = None
+    locale: Locale | None = None
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         if any(ord(c) < 32 for c in v):
             raise ValueError("must not contain control characters")
-        return v
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, v: str | None) -> str | None:
-        if v is not None and v not in LOCALES:
-            raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @model_validator(mode="after")

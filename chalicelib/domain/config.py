@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
-from chalicelib.domain.locales import LOCALES
+from chalicelib.domain.locales import Locale
 from chalicelib.domain.payments import PaymentPolicy, Payments, VatPercent
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -520,7 +520,7 @@ class BusinessConfig(BaseModel):
     slug: str
     name: str = Field(min_length=1, max_length=100)
     timezone: str
-    locale: str = "fi"
+    locale: Locale = "fi"
     currency: str = "EUR"
     owner_email: str
     phone: str | None = None
@@ -572,13 +572,6 @@ class BusinessConfig(BaseModel):
         # and raises OS errors for folder names such as "Europe".
         if v not in _time_zones():
             raise ValueError(f"'{v}' is not an IANA time zone such as Europe/Helsinki")
-        return v
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, v: str) -> str:
-        if v not in LOCALES:
-            raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return v
 
     @field_validator("currency")

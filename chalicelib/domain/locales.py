@@ -3,8 +3,23 @@ negotiation for the messages, the client pages, the dashboard and the validators
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 LOCALES: tuple[str, ...] = ("fi", "sv", "en")
 DEFAULT_LOCALE = "fi"  # the first market is Finland
+
+
+def checked(tag: str) -> str:
+    """A language given as input (a client's, a business's): exactly one we speak."""
+    if tag not in LOCALES:
+        raise ValueError(f"must be one of {', '.join(LOCALES)}")
+    return tag
+
+
+# The field type of a language given as input, in every model that takes one.
+Locale = Annotated[str, AfterValidator(checked)]
 
 
 def supported(tag: str | None) -> str | None:

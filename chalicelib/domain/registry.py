@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 
 from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
-from chalicelib.domain.locales import LOCALES
+from chalicelib.domain.locales import Locale
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
@@ -39,7 +39,7 @@ class ClientUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     phone: Phone = None
     email: Email = None
-    locale: str | None = None
+    locale: Locale | None = None
     birthday: str | None = None
     preferences: dict[str, str] | None = None
     allergies: str | None = Field(default=None, max_length=2000)
@@ -47,13 +47,6 @@ class ClientUpdate(BaseModel):
     tags: list[str] | None = Field(default=None, max_length=20)
     relationship: str | None = None
     marketing: StrictBool | None = None  # consent given or withdrawn in person / by phone
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, v: str | None) -> str | None:
-        if v is not None and v not in LOCALES:
-            raise ValueError(f"must be one of {', '.join(LOCALES)}")
-        return v
 
     @field_validator("birthday")
     @classmethod
