@@ -137,7 +137,8 @@ def next_wait(wait: float, had_records: bool, interval: float, idle_interval: fl
 def run(interval: float = 0.1, start: str = "TRIM_HORIZON", idle_interval: float = IDLE_INTERVAL) -> None:
     """Poll until interrupted; a failed poll is reported and tried again. `start`
     LATEST: only what is written from now on (a bench that seeded the table first)."""
-    reader = reader_for_settings(start)
+    reader: StreamReader | None = reader_for_settings(start)
+    assert reader is not None
     print(
         f"outbox stream: reading {reader.table_name}'s stream every {interval:g} s "
         f"({max(interval, idle_interval):g} s when idle)",
@@ -146,15 +147,18 @@ def run(interval: float = 0.1, start: str = "TRIM_HORIZON", idle_interval: float
     wait = interval
     while True:
         try:
+            # After a failed poll the shards are read again (an expired iterator); that
+            # may fail too while the database is busy: it is tried again, never given up.
+            reader = reader or reader_for_settings()
             records = reader.read()
             if records:
                 summary = deliver(records)
                 if summary:
                     print(f"outbox stream: {summary}", flush=True)
             wait = next_wait(wait, bool(records), interval, idle_interval)
-        except Exception as e:  # keep polling (an expired iterator: read the shards again)
+        except Exception as e:  # keep polling
             print(f"outbox stream: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-            reader = reader_for_settings()
+            reader = None
             time.sleep(1)
         time.sleep(wait)
 

@@ -282,6 +282,45 @@ def test_the_outbox_stream_backs_off_only_while_nothing_comes():
     assert outbox_stream.next_wait(0.1, False, interval=0.5, idle_interval=0.1) == 0.5  # never below the interval
 
 
+def test_the_outbox_stream_outlives_a_database_too_busy_to_answer(monkeypatch, capsys):
+    """A failed poll, then a failed reconnect (DynamoDB Local too busy): reported and tried
+    again, never the end of the sender (which left a `make run` sending nothing)."""
+    from types import SimpleNamespace
+
+    class Reader:
+        table_name = "rebook-local"
+
+        def __init__(self, fails: bool) -> None:
+            self.fails = fails
+
+        def read(self) -> list:
+            if self.fails:
+                raise RuntimeError("the poll failed")
+            return []
+
+    made: list[Reader | Exception] = [Reader(True), ConnectionError("too busy"), Reader(False)]
+
+    def reader_for_settings(start: str = "TRIM_HORIZON") -> Reader:
+        got = made.pop(0)
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+    polls_after: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls_after.append(seconds)
+        if len(polls_after) > 8:
+            raise KeyboardInterrupt  # enough: it kept polling
+
+    monkeypatch.setattr(outbox_stream, "reader_for_settings", reader_for_settings)
+    monkeypatch.setattr(outbox_stream, "time", SimpleNamespace(sleep=sleep))
+    with pytest.raises(KeyboardInterrupt):
+        outbox_stream.run()
+    err = capsys.readouterr().err
+    assert "RuntimeError: the poll failed" in err and "ConnectionError: too busy" in err
+
+
 def test_port_checks():
     import socket
 

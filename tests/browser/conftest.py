@@ -94,6 +94,7 @@ class Stack:
         the caller's assertion then says how many came)."""
         deadline = time.monotonic() + wait
         while True:
+            self.local.ensure_children_alive()  # a dead sender says so, not "0 emails"
             found = [m for m in self.messages()["emails"] if address in " ".join(m["to"])]
             if len(found) >= at_least or time.monotonic() > deadline:
                 return found
