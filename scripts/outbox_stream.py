@@ -137,13 +137,13 @@ def next_wait(wait: float, had_records: bool, interval: float, idle_interval: fl
 def run(interval: float = 0.1, start: str = "TRIM_HORIZON", idle_interval: float = IDLE_INTERVAL) -> None:
     """Poll until interrupted; a failed poll is reported and tried again. `start`
     LATEST: only what is written from now on (a bench that seeded the table first)."""
-    reader: StreamReader | None = reader_for_settings(start)
-    assert reader is not None
+    first = reader_for_settings(start)
     print(
-        f"outbox stream: reading {reader.table_name}'s stream every {interval:g} s "
+        f"outbox stream: reading {first.table_name}'s stream every {interval:g} s "
         f"({max(interval, idle_interval):g} s when idle)",
         flush=True,
     )
+    reader: StreamReader | None = first
     wait = interval
     while True:
         try:

@@ -702,9 +702,9 @@ def _inner_splits(
         start = as_of - k * window
         cases = []
         for visits in histories:
-            h = summarize(visits, start)
+            seen, moment = _in_utc(visits, start)  # aligned once, for both uses
+            h = summarize(seen, moment)
             if h is not None:
-                seen, moment = _in_utc(visits, start)
                 cases.append((h, any(moment <= v < moment + window for v in seen)))
         yield start, cases
 
