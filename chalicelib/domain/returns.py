@@ -699,7 +699,10 @@ def _inner_splits(
     then: each one's history as of the moment and whether she came in the window after."""
     window = timedelta(days=window_days)
     for k in range(1, splits + 1):
-        start = as_of - k * window
+        try:
+            start = as_of - k * window
+        except OverflowError:  # before the year 1: no records there
+            return
         cases = []
         for visits in histories:
             seen, moment = _in_utc(visits, start)  # aligned once, for both uses

@@ -612,3 +612,18 @@ def test_will_she_ever_come_back_is_a_window_without_end():
             assert 0.0 < model.p_return(visits, now, 182) < ever <= model.p_alive(visits, now) + 1e-9
             with pytest.raises(ValueError):
                 model.p_return(visits, now, math.nan)
+
+
+def test_records_from_the_calendars_first_year_fit_as_they_would_two_thousand_years_on():
+    """The inner splits a window or two before such a moment fall before the year 1: there
+    are no records there, so the fit is the one of the same records in 2001 (the calendar
+    repeats every 400 years), not an OverflowError."""
+    histories, as_of = generate(Prior().params(), 200, seed=5, years=0.9)
+    shift = datetime(2001, 1, 1, tzinfo=UTC) - datetime(1, 1, 1, tzinfo=UTC)
+    start = min(v for h in histories for v in h)
+    at = start - datetime(1, 1, 2, tzinfo=UTC)  # the first visit on 2 January 1
+    early = [[v - at for v in h] for h in histories]
+    later = [[v - at + shift for v in h] for h in histories]
+    model = fit(early, as_of - at)
+    assert model.to_dict() | {"fitted_at": None} == fit(later, as_of - at + shift).to_dict() | {"fitted_at": None}
+    assert 0.0 <= model.p_return(early[0], as_of - at, 182) <= 1.0
