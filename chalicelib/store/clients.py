@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
@@ -258,6 +259,34 @@ def keys_put_on_booking(c: BookedClient) -> frozenset[str]:
     )
 
 
+def new_profile(
+    business_id: str,
+    client_id: str,
+    name: str,
+    phone: str | None,
+    email: str | None,
+    locale: str,
+    now: datetime,
+    **more: Any,
+) -> ClientItem:
+    """A new client's profile, booked or imported: who she is and the text she is found
+    by; `more`, what the way she came knows of her (consent, visits, spend)."""
+    return ClientItem(
+        keys.biz(business_id),
+        keys.client_sk(client_id),
+        business_id=business_id,
+        client_id=client_id,
+        name=name,
+        phone=phone,
+        email=email,
+        locale=locale,
+        created_at=now,
+        updated_at=now,
+        search=search_text(name, phone, email),
+        **more,
+    )
+
+
 def on_booking(
     tx: Tx, c: BookedClient, now: datetime, key_entries: Mapping[str, Mapping[str, str]] | None = None
 ) -> frozenset[str]:
@@ -273,22 +302,18 @@ def on_booking(
     erase = keys.erase_keys(c.business_id, c.client_id, c.erase_on.isoformat()) if c.erase_on else None
     kpi_pk, kpi_sk = keys.kpi_change_keys(c.business_id, c.client_id, now)  # her counts change: sync them
     if c.is_new:
-        item = ClientItem(
-            pk,
-            keys.client_sk(c.client_id),
-            business_id=c.business_id,
-            client_id=c.client_id,
-            name=c.name,
-            phone=c.phone,
-            email=c.email,
-            locale=c.locale,
-            created_at=now,
+        item = new_profile(
+            c.business_id,
+            c.client_id,
+            c.name,
+            c.phone,
+            c.email,
+            c.locale,
+            now,
             marketing=consent,
             consent_log=[consent] if consent else None,
             bookings=1,
-            search=search_text(c.name, c.phone, c.email),
             last_activity=c.active_until or now,
-            updated_at=now,
             referred_by=c.referred_by,
             g2pk=kpi_pk,
             g2sk=kpi_sk,

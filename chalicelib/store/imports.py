@@ -292,20 +292,16 @@ def existing_appointments(business_id: str, appointment_ids: Iterable[str]) -> d
 # --- writing --------------------------------------------------------------------------------
 def _new_client_items(c: NewClient, now: datetime) -> tuple[ClientItem, list[ClientKeyItem]]:
     pk = keys.biz(c.business_id)
-    item = ClientItem(
-        pk,
-        keys.client_sk(c.client_id),
-        business_id=c.business_id,
-        client_id=c.client_id,
-        name=c.name,
-        phone=c.phone,
-        email=c.email,
-        locale=c.locale,
-        created_at=now,
+    item = clients.new_profile(
+        c.business_id,
+        c.client_id,
+        c.name,
+        c.phone,
+        c.email,
+        c.locale,
+        now,
         birthday=c.birthday,
-        search=search_text(c.name, c.phone, c.email),
         last_activity=c.last_activity,
-        updated_at=now,
         visits=c.visits,
         spend_cents=c.spend_cents,
         stamps=c.stamps,
