@@ -345,35 +345,28 @@ def booked_page(token: str, params: dict, accept_language: str | None) -> str:
     """The confirmation after booking from the page: reading it changes nothing. A held
     booking says first, in words she cannot miss, that she must click the link sent to
     her within N minutes."""
-    view = manage.get_booking(token)
-    locale = negotiate(params.get("lang"), accept_language, view["locale"])
-    b = profiles.business(view["business"]["slug"])
-    return render(
-        "booked.html",
-        t=words(locale),
-        locale=locale,
-        booking=view,
-        token=token,
-        biz=_contact(b),
-        embed=bool(params.get("embed")),
-        hold_minutes=hold_minutes(view),
-    )
+    return _booking_page("booked.html", manage.get_booking(token), token, params, accept_language)
 
 
 def hold_page(token: str, params: dict, accept_language: str | None) -> str:
     """The confirmation link's page: the booking and one button that POSTs."""
     from chalicelib.services.booking import holds
 
-    view = holds.booking(token)
+    return _booking_page("hold.html", holds.booking(token), token, params, accept_language)
+
+
+def _booking_page(template: str, view: dict[str, Any], token: str, params: dict, accept_language: str | None) -> str:
+    """A page about her new booking, in her language, with how to reach the salon."""
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     b = profiles.business(view["business"]["slug"])
     return render(
-        "hold.html",
+        template,
         t=words(locale),
         locale=locale,
         booking=view,
         token=token,
         biz=_contact(b),
+        embed=bool(params.get("embed")),
         hold_minutes=hold_minutes(view),
     )
 
