@@ -382,3 +382,26 @@ def test_under_api_gateways_stage_path_every_link_and_redirect_keeps_it(under_st
         },
     )
     assert status == 303 and headers["Location"].startswith("/api/m/")
+
+
+@pytest.mark.parametrize("template", ["booked.html", "manage.html", "hold.html", "pay.html"])
+def test_every_page_about_her_booking_says_what_she_booked_and_her_discount(template):
+    """The booked, manage, confirmation-link and pay pages show the same facts: the pay
+    and confirmation pages once left out her stylist or the discount she was given."""
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import render
+
+    booking = {
+        "service": {"name": "Naisten hiustenleikkaus"},
+        "staff": {"name": "Aino Virtanen"},
+        "start": "2026-11-25T11:00:00+02:00",
+        "price_cents": 6210,
+        "discount_cents": 690,
+        "status": "booked",
+        "manage_url": "/m/t",
+        "can_change": False,
+    }
+    html = render(template, t=words("fi"), locale="fi", booking=booking, token="t", biz={"name": "Demo"}, pay={})
+    facts = re.sub(r"\s+", " ", html[html.index("<dl>") : html.index("</dl>")])
+    for shown in ("Naisten hiustenleikkaus", "Aino Virtanen", "ke 25.11. klo 11.00", "62,10 € (etu −6,90 €)"):
+        assert shown in facts
