@@ -40,7 +40,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from statistics import median
 from typing import Any, TypeVar
@@ -263,7 +263,10 @@ class History:
 def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
     """Her visits and the moment, comparable: where one is naive and the other not, the
     naive ones are read as UTC (as the interface has it; an outside caller's records
-    often come without a zone)."""
+    often come without a zone), and a day given as a date is its midnight, UTC."""
+    as_of = _instant(as_of)
+    if visits and not isinstance(visits[0], datetime):
+        visits = [_instant(v) for v in visits]
     if not visits or (visits[0].tzinfo is None) == (as_of.tzinfo is None):
         return visits, as_of
 
@@ -271,6 +274,11 @@ def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datet
         return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
     return [utc(v) for v in visits], utc(as_of)
+
+
+def _instant(t: date) -> datetime:
+    """A moment as given, or a day (an outside caller's records by date) as its midnight, UTC."""
+    return t if isinstance(t, datetime) else datetime(t.year, t.month, t.day, tzinfo=UTC)
 
 
 def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
@@ -572,6 +580,7 @@ def fit(
     became of its clients after its own earlier moments (validate(), for "no visit in
     `window_days`"), and the counting model's weight in P(return) from them too. With no
     clients the result is the prior itself."""
+    as_of = _instant(as_of)
     model = fit_population(histories, as_of, prior)
     return validated(model, validate(histories, as_of, window_days, prior, model=model))
 
@@ -582,6 +591,7 @@ def fit_population(
     """The population alone, fitted to the clients as of `as_of`: the default thresholds,
     no spacing out, no stacking; with the counting model if `counting` (each of
     validate()'s inner splits fits the renewal model only)."""
+    as_of = _instant(as_of)
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
@@ -645,6 +655,7 @@ def validate(
     more the fewer outcomes the inner splits had. The same outcomes give spacing out's
     strength and, judged with `model`'s own fits, the counting model's weight (from half
     windows when the records are younger than one)."""
+    as_of = _instant(as_of)
     rows: list[_Case] = []
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.

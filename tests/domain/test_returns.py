@@ -600,6 +600,21 @@ def test_records_without_a_zone_are_read_as_utc_whether_or_not_the_moment_has_on
             assert due and expected and due.replace(tzinfo=None) == expected.replace(tzinfo=None)
 
 
+def test_records_by_date_read_as_each_days_midnight_in_utc():
+    """An outside caller's records often come as days (CDNOW's): dates, the moment a date
+    too, give the model and answers of the same days at midnight UTC."""
+    histories, as_of = generate(Prior().params(), 300, seed=6, years=1.5)
+    days = [[v.date() for v in h] for h in histories]
+    midnights = [[datetime(d.year, d.month, d.day, tzinfo=UTC) for d in h] for h in days]
+    day = as_of.date()
+    model = fit(midnights, datetime(day.year, day.month, day.day, tzinfo=UTC))
+    by_date = fit(days, day)  # type: ignore[arg-type]
+    assert by_date.to_dict() == model.to_dict()
+    for mine, theirs in list(zip(midnights, days))[:30]:
+        assert by_date.p_return(theirs, day, 182) == model.p_return(mine, model.fitted_at, 182)  # type: ignore[arg-type]
+        assert by_date.status(theirs, day, False) == model.status(mine, model.fitted_at, False)  # type: ignore[arg-type]
+
+
 def test_will_she_ever_come_back_is_a_window_without_end():
     """p_return(..., inf) answers "ever" (her P(alive) at most) instead of overflowing;
     a window that is not a number is refused."""
