@@ -115,3 +115,23 @@ def test_the_products_bgnbd_agrees_with_the_rivals_fit():
     assert ours is not None
     assert ours.r == pytest.approx(r, rel=0.1) and ours.alpha / 7 == pytest.approx(alpha, rel=0.1)
     assert ours.a / (ours.a + ours.b) == pytest.approx(a / (a + b), abs=0.03)
+
+
+def test_an_outside_callers_pandas_records_give_the_lists_answers():
+    # How an outside check on CDNOW may call it: a frame of (customer, date) rows grouped by
+    # customer id (a Series indexed from 1, of Series or numpy datetime64 arrays), naive.
+    import pandas as pd
+
+    data = lapse.cdnowlike(1500, seed=3)
+    cutoff = data.cutoffs[1]
+    frame = pd.DataFrame([(i + 1, v.replace(tzinfo=None)) for i, h in enumerate(data.histories) for v in h])
+    frame.columns = ["customer", "date"]
+    grouped = frame.groupby("customer")["date"]
+    model = lapse.returns.fit(data.histories, cutoff)
+    as_of = pd.Timestamp(cutoff.replace(tzinfo=None))
+    for histories in (grouped.apply(list), pd.Series(dict(list(grouped))), grouped.apply(lambda g: g.to_numpy())):
+        theirs = lapse.returns.fit(histories, as_of)
+        assert theirs.to_dict()["params"] == model.to_dict()["params"]
+        assert theirs.counts_weight == model.counts_weight and theirs.thresholds == model.thresholds
+        for mine, visits in list(zip(data.histories, histories))[:50]:
+            assert theirs.p_return(visits, as_of, 182) == model.p_return(mine, cutoff, 182)

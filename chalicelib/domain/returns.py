@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 
 from chalicelib.domain.bgnbd import BGNBD
 
+T = TypeVar("T")
 DAY_SECONDS = 86400.0
 # Two bookings within a day (a cut, then a colour) are one visit.
 SAME_VISIT_DAYS = 1.0
@@ -261,10 +262,12 @@ class History:
 
 
 def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
-    """Her visits and the moment, comparable: where one is naive and the other not, the
-    naive ones are read as UTC (as the interface has it; an outside caller's records
-    often come without a zone), and a day given as a date is its midnight, UTC."""
+    """Her visits and the moment, comparable, however an outside caller's records come:
+    where one is naive and the other not, the naive ones are read as UTC (as the interface
+    has it); a day given as a date is its midnight, UTC; a pandas Series or a numpy array
+    reads as the list of its values."""
     as_of = _instant(as_of)
+    visits = _listed(visits)
     if visits and not isinstance(visits[0], datetime):
         visits = [_instant(v) for v in visits]
     if not visits or (visits[0].tzinfo is None) == (as_of.tzinfo is None):
@@ -277,8 +280,23 @@ def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datet
 
 
 def _instant(t: date) -> datetime:
-    """A moment as given, or a day (an outside caller's records by date) as its midnight, UTC."""
-    return t if isinstance(t, datetime) else datetime(t.year, t.month, t.day, tzinfo=UTC)
+    """A moment: as given, a day (records by date) as its midnight UTC, numpy's datetime64
+    to the microsecond."""
+    if isinstance(t, datetime):
+        return t
+    if isinstance(t, date):
+        return datetime(t.year, t.month, t.day, tzinfo=UTC)
+    to = getattr(t, "astype", None)  # numpy's datetime64, without importing numpy
+    moment = to("datetime64[us]").item() if to else None
+    if not isinstance(moment, datetime):
+        raise TypeError(f"a visit or a moment is a datetime, not {t!r}")
+    return moment
+
+
+def _listed(items: Sequence[T]) -> Sequence[T]:
+    """A list or tuple as it is; anything else iterable (a pandas Series, indexed by its
+    labels, not 0..n-1) as the list of its values."""
+    return items if isinstance(items, list | tuple) else list(items)
 
 
 def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
@@ -565,9 +583,6 @@ class ReturnModel:
         )
 
 
-T = TypeVar("T")
-
-
 def fit(
     histories: Sequence[Sequence[datetime]],
     as_of: datetime,
@@ -580,7 +595,7 @@ def fit(
     became of its clients after its own earlier moments (validate(), for "no visit in
     `window_days`"), and the counting model's weight in P(return) from them too. With no
     clients the result is the prior itself."""
-    as_of = _instant(as_of)
+    as_of, histories = _instant(as_of), _listed(histories)
     model = fit_population(histories, as_of, prior)
     return validated(model, validate(histories, as_of, window_days, prior, model=model))
 
@@ -591,7 +606,7 @@ def fit_population(
     """The population alone, fitted to the clients as of `as_of`: the default thresholds,
     no spacing out, no stacking; with the counting model if `counting` (each of
     validate()'s inner splits fits the renewal model only)."""
-    as_of = _instant(as_of)
+    as_of, histories = _instant(as_of), _listed(histories)
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
@@ -655,7 +670,7 @@ def validate(
     more the fewer outcomes the inner splits had. The same outcomes give spacing out's
     strength and, judged with `model`'s own fits, the counting model's weight (from half
     windows when the records are younger than one)."""
-    as_of = _instant(as_of)
+    as_of, histories = _instant(as_of), _listed(histories)
     rows: list[_Case] = []
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.

@@ -615,6 +615,40 @@ def test_records_by_date_read_as_each_days_midnight_in_utc():
         assert by_date.status(theirs, day, False) == model.status(mine, model.fitted_at, False)  # type: ignore[arg-type]
 
 
+class _Labelled:
+    """What a pandas Series is to the model, without pandas: its values by iteration,
+    `[k]` by its labels (here 1..n, as customer ids), and no truth value."""
+
+    def __init__(self, values):
+        self.values = list(values)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, label):
+        return self.values[label - 1]
+
+    def __bool__(self):
+        raise ValueError("The truth value of a Series is ambiguous.")
+
+
+def test_records_in_a_series_indexed_by_customer_ids_read_as_their_values(monkeypatch):
+    """An outside caller may hand over a pandas Series (customers' visits grouped by
+    their id, from 1): the same model and answers as the lists (once a KeyError on 0, or
+    a ValueError on its truth value)."""
+    monkeypatch.setattr(returns, "MAX_VALIDATION_CLIENTS", 100)  # sampled: indexed by position
+    histories, as_of = generate(Prior().params(), 300, seed=8, years=1.5)
+    labelled = _Labelled(_Labelled(h) for h in histories)
+    model = fit(histories, as_of)
+    assert fit(labelled, as_of).to_dict() == model.to_dict()  # type: ignore[arg-type]
+    for mine, theirs in list(zip(histories, labelled))[:30]:
+        assert model.p_return(theirs, as_of, 182) == model.p_return(mine, as_of, 182)
+        assert model.status(theirs, as_of, False) == model.status(mine, as_of, False)
+
+
 def test_will_she_ever_come_back_is_a_window_without_end():
     """p_return(..., inf) answers "ever" (her P(alive) at most) instead of overflowing;
     a window that is not a number is refused."""
