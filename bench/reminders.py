@@ -329,15 +329,16 @@ def measure_reads(size: int, threads: int) -> dict:
 
 
 # --- part 2: send throughput ------------------------------------------------------------
-def build_send_set(table: str, count: int, now: datetime) -> int:
-    """A fresh table with `count` reminders due in the job's window, for visits later today."""
+def write_due_reminders(table: str, count: int, now: datetime, seed: int, due_seconds: tuple[int, int]) -> int:
+    """A fresh table with `count` reminders, one per recipient and channel, for visits later
+    today; each fell due `due_seconds` (a range) before `now`, as if its send time had passed."""
     from chalicelib.domain.messages import queued
     from chalicelib.store import bookings, outbox
     from chalicelib.store.models import AppointmentItem, MessageItem
 
     fresh_table(table)
     business_list = make_businesses(20)
-    rng = random.Random(7)
+    rng = random.Random(seed)
     made = n = 0
     with AppointmentItem.batch_write() as appts, MessageItem.batch_write() as msgs:
         while made < count:
@@ -348,8 +349,7 @@ def build_send_set(table: str, count: int, now: datetime) -> int:
             n += 1
             appts.save(bookings.to_item(appt))
             for m in planned[: count - made]:
-                # Due in the job's window, as if the reminder's send time had just passed.
-                due = (now - timedelta(seconds=rng.randrange(30, 540))).replace(microsecond=0)
+                due = (now - timedelta(seconds=rng.randrange(*due_seconds))).replace(microsecond=0)
                 msgs.save(outbox.to_item(queued(dataclasses.replace(m, due_at=due), booked_at)))
                 made += 1
     return made
@@ -359,7 +359,7 @@ def timed_run(table: str, count: int, now: datetime, workers: int | None):
     from chalicelib.jobs import send_due
     from chalicelib.store import businesses, jobs
 
-    made = build_send_set(table, count, now)
+    made = write_due_reminders(table, count, now, seed=7, due_seconds=(30, 540))  # in the job's window
     jobs.set_watermark(send_due.JOB, now - WINDOW, now)
     businesses.clear_cache()
     stub_provider(slow_send)
@@ -432,38 +432,14 @@ def counting_send(kind, channel, recipient, locale, context, now=None) -> str:
     return fake_send(kind, channel, recipient, locale, context)
 
 
-def build_backlog(table: str, count: int, now: datetime) -> int:
-    """`count` messages due over the 2 hours before `now`, one per recipient and channel."""
-    from chalicelib.domain.messages import queued
-    from chalicelib.store import bookings, outbox
-    from chalicelib.store.models import AppointmentItem, MessageItem
-
-    fresh_table(table)
-    business_list = make_businesses(20)
-    rng = random.Random(11)
-    made = n = 0
-    with AppointmentItem.batch_write() as appts, MessageItem.batch_write() as msgs:
-        while made < count:
-            business = business_list[n % len(business_list)]
-            start = now + timedelta(hours=3, minutes=15 * rng.randrange(16))
-            booked_at = (now - timedelta(days=rng.uniform(2, 20))).replace(microsecond=0)
-            appt, planned = make_booking(rng, business, n, start, booked_at)
-            n += 1
-            appts.save(bookings.to_item(appt))
-            for m in planned[: count - made]:
-                due = (now - timedelta(seconds=rng.randrange(60, 7200))).replace(microsecond=0)
-                msgs.save(outbox.to_item(queued(dataclasses.replace(m, due_at=due), booked_at)))
-                made += 1
-    return made
-
-
 def measure_backlog(count: int) -> tuple[int, float]:
     from chalicelib.jobs import send_due
     from chalicelib.store import businesses, jobs
 
     now = MEASURE_AT
     t0 = time.perf_counter()
-    made = build_backlog("rebook-bench-backlog", count, now)
+    # Due over the 2 hours of the outage.
+    made = write_due_reminders("rebook-bench-backlog", count, now, seed=11, due_seconds=(60, 7200))
     print(
         f"[backlog] {made} messages due over the 2 hours before {now:%H:%MZ}, written in {time.perf_counter() - t0:.1f} s"
     )
