@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,19 +89,11 @@ def main() -> None:
     args = parser.parse_args()
 
     with DynamoDBLocal() as ddb:
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_TABLE": "rebook-bench-availability",
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "REBOOK_NOW": NOW.isoformat(),
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-            }
+        use_local_servers(
+            ddb.endpoint,
+            table="rebook-bench-availability",
+            REBOOK_NOW=NOW.isoformat(),
+            POWERTOOLS_METRICS_DISABLED="true",
         )
         count_items_read()
         import boto3

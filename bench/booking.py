@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -104,20 +105,7 @@ def main() -> None:
 
     with DynamoDBLocal(long_lived=not args.short_lived_jvm) as ddb, MockAws() as aws:
         verify_sender(aws.endpoint, "rebook.local")
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_TABLE": "rebook-bench",
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "REBOOK_AWS_ENDPOINT": aws.endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-            }
-        )
+        use_local_servers(ddb.endpoint, table="rebook-bench", aws=aws.endpoint, POWERTOOLS_METRICS_DISABLED="true")
         count_dynamodb_requests()
         import boto3
         import yaml

@@ -14,7 +14,6 @@ Starts its own DynamoDB Local; prints one `bench:` line last.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import tempfile
@@ -22,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,21 +123,13 @@ def main() -> None:
     args = parser.parse_args()
 
     with DynamoDBLocal() as ddb, tempfile.TemporaryDirectory() as keys_dir:
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_TABLE": "rebook-bench-kpis",
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                "REBOOK_AUTH_ISSUER": "rebook-bench",
-                "REBOOK_AUTH_AUDIENCE": "rebook-bench",
-                "REBOOK_AUTH_JWKS_FILE": str(Path(keys_dir) / "jwks.json"),
-            }
+        use_local_servers(
+            ddb.endpoint,
+            table="rebook-bench-kpis",
+            POWERTOOLS_METRICS_DISABLED="true",
+            REBOOK_AUTH_ISSUER="rebook-bench",
+            REBOOK_AUTH_AUDIENCE="rebook-bench",
+            REBOOK_AUTH_JWKS_FILE=str(Path(keys_dir) / "jwks.json"),
         )
         count_items_read()
         import yaml

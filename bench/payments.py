@@ -15,7 +15,6 @@ import argparse
 import hashlib
 import hmac
 import json
-import os
 import statistics
 import time
 from datetime import date, timedelta
@@ -24,6 +23,7 @@ from pathlib import Path
 import requests
 
 from bench.booking import CALLS, count_dynamodb_requests
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal, free_port
 from scripts.localstripe_server import PUBLISHABLE_KEY, WEBHOOK_SECRET, LocalStripe
 from scripts.mock_aws import MockAws, verify_sender
@@ -59,20 +59,8 @@ def main() -> None:
         ls = LocalStripe(free_port()).start()
         try:
             verify_sender(aws.endpoint, "rebook.local")
-            os.environ.update(
-                {
-                    "REBOOK_STAGE": "test",
-                    "REBOOK_TABLE": "rebook-bench",
-                    "REBOOK_LINK_SECRET": "bench",
-                    "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                    "REBOOK_AWS_ENDPOINT": aws.endpoint,
-                    "AWS_ACCESS_KEY_ID": "local",
-                    "AWS_SECRET_ACCESS_KEY": "local",
-                    "AWS_REGION": "eu-north-1",
-                    "AWS_DEFAULT_REGION": "eu-north-1",
-                    "POWERTOOLS_METRICS_DISABLED": "true",
-                    **ls.env(),
-                }
+            use_local_servers(
+                ddb.endpoint, table="rebook-bench", aws=aws.endpoint, POWERTOOLS_METRICS_DISABLED="true", **ls.env()
             )
             count_dynamodb_requests()
             plain, paid, webhook, early = run(ls, args.bookings)

@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -491,17 +492,7 @@ def main() -> None:
 
     started = time.perf_counter()
     with DynamoDBLocal() as ddb:
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-            }
-        )
+        use_local_servers(ddb.endpoint)  # each part makes its own table (fresh_table)
         os.environ.pop("REBOOK_AWS_ENDPOINT", None)
         count_dynamodb_requests()
         if args.backlog_only:

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import io
 import math
-import os
 import random
 import re
 import statistics
@@ -35,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,20 +348,7 @@ def main() -> None:
     started = time.perf_counter()
 
     with DynamoDBLocal() as ddb:
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_TABLE": TABLE,
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "REBOOK_NOW": NOW.isoformat(),
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-            }
-        )
+        use_local_servers(ddb.endpoint, table=TABLE, REBOOK_NOW=NOW.isoformat(), POWERTOOLS_METRICS_DISABLED="true")
         hook()
         import boto3
 

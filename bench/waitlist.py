@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -59,20 +60,12 @@ def main() -> None:
 
     with DynamoDBLocal() as ddb, MockAws() as mock:
         verify_sender(mock.endpoint, "rebook.local")
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_TABLE": "rebook-bench-waitlist",
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_NOW": NOW.isoformat(),
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "REBOOK_AWS_ENDPOINT": mock.endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-            }
+        use_local_servers(
+            ddb.endpoint,
+            table="rebook-bench-waitlist",
+            aws=mock.endpoint,
+            REBOOK_NOW=NOW.isoformat(),
+            POWERTOOLS_METRICS_DISABLED="true",
         )
         from chalicelib import clock
 

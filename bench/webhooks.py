@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from bench.common import use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -174,19 +175,11 @@ def main() -> None:
     receiver = Receiver()
     with DynamoDBLocal() as ddb, MockAws() as aws:
         verify_sender(aws.endpoint, "rebook.local")
-        os.environ.update(
-            {
-                "REBOOK_STAGE": "test",
-                "REBOOK_TABLE": "rebook-bench-webhooks",
-                "REBOOK_LINK_SECRET": "bench",
-                "REBOOK_DYNAMODB_ENDPOINT": ddb.endpoint,
-                "REBOOK_AWS_ENDPOINT": aws.endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": "eu-north-1",
-                "AWS_DEFAULT_REGION": "eu-north-1",
-                "REBOOK_WEBHOOKS_ALLOW_PRIVATE": "1",  # the receiver is on 127.0.0.1
-            }
+        use_local_servers(
+            ddb.endpoint,
+            table="rebook-bench-webhooks",
+            aws=aws.endpoint,
+            REBOOK_WEBHOOKS_ALLOW_PRIVATE="1",  # the receiver is on 127.0.0.1
         )
         count_dynamodb_requests()
         from datetime import date, timedelta
