@@ -18,31 +18,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import use_local_servers
+from bench.common import ITEMS_READ, count_items_read, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF, DAYS, PER_DAY = 15, 31, 9
 FIRST = date(2027, 3, 1)  # a Monday; the clock stands the evening before
 NOW = datetime(2027, 2, 28, 18, tzinfo=UTC)
-
-ITEMS_READ = {"n": 0, "requests": 0}
-
-
-def count_items_read() -> None:
-    """Items in every DynamoDB response (Query Items, GetItem Item, BatchGetItem Responses)."""
-    from chalicelib import aws
-
-    def after(parsed, model, **_):
-        ITEMS_READ["requests"] += 1
-        if "Items" in parsed:
-            ITEMS_READ["n"] += len(parsed["Items"])
-        elif "Item" in parsed:
-            ITEMS_READ["n"] += 1
-        elif "Responses" in parsed and model.name == "BatchGetItem":
-            ITEMS_READ["n"] += sum(len(v) for v in parsed["Responses"].values())
-
-    aws.session().register("after-call.dynamodb", after)
 
 
 def salon() -> dict:

@@ -1,4 +1,5 @@
-"""What several benches share: pointing the app at the bench's own local servers."""
+"""What several benches share: pointing the app at the bench's own local servers, and
+counting the DynamoDB items its requests read."""
 
 from __future__ import annotations
 
@@ -23,3 +24,24 @@ def use_local_servers(dynamodb: str, *, table: str | None = None, aws: str | Non
     if aws is not None:
         env["REBOOK_AWS_ENDPOINT"] = aws
     os.environ.update(env, **extra)
+
+
+ITEMS_READ = {"n": 0, "requests": 0}
+
+
+def count_items_read() -> None:
+    """Count the items every DynamoDB response carries (Query/Scan Items, GetItem Item,
+    BatchGetItem Responses) into ITEMS_READ, via botocore's after-call event."""
+    from chalicelib import aws
+
+    def after(parsed, model, **_):
+        ITEMS_READ["requests"] += 1
+        if "Items" in parsed:
+            ITEMS_READ["n"] += len(parsed["Items"])
+        elif "Item" in parsed:
+            ITEMS_READ["n"] += 1
+        elif "Responses" in parsed and model.name == "BatchGetItem":
+            ITEMS_READ["n"] += sum(len(v) for v in parsed["Responses"].values())
+
+    # The process's one session (chalicelib/aws.py), before any client is made from it.
+    aws.session().register("after-call.dynamodb", after)

@@ -21,31 +21,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import use_local_servers
+from bench.common import ITEMS_READ, count_items_read, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-ITEMS_READ = {"n": 0, "requests": 0}
-
-
-def count_items_read() -> None:
-    """Count the items every DynamoDB response carries (Query/Scan Items, GetItem Item,
-    BatchGetItem Responses), via botocore's after-call event."""
-    from chalicelib import aws
-
-    def after(http_response, parsed, model, **_):
-        ITEMS_READ["requests"] += 1
-        if "Items" in parsed:
-            ITEMS_READ["n"] += len(parsed["Items"])
-        elif "Item" in parsed:
-            ITEMS_READ["n"] += 1
-        elif "Responses" in parsed and model.name == "BatchGetItem":
-            ITEMS_READ["n"] += sum(len(v) for v in parsed["Responses"].values())
-
-    # The process's one session (chalicelib/aws.py), before any client is made from it.
-    aws.session().register("after-call.dynamodb", after)
 
 
 def generate(business, appointments: int, clients: int, rng: random.Random) -> None:
