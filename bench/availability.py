@@ -18,10 +18,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.booking import raw_write
 from bench.common import ITEMS_READ, count_items_read, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 ROOT = Path(__file__).resolve().parents[1]
+TABLE = "rebook-bench-availability"
 STAFF, DAYS, PER_DAY = 15, 31, 9
 FIRST = date(2027, 3, 1)  # a Monday; the clock stands the evening before
 NOW = datetime(2027, 2, 28, 18, tzinfo=UTC)
@@ -73,7 +75,7 @@ def main() -> None:
     with DynamoDBLocal() as ddb:
         use_local_servers(
             ddb.endpoint,
-            table="rebook-bench-availability",
+            table=TABLE,
             REBOOK_NOW=NOW.isoformat(),
             POWERTOOLS_METRICS_DISABLED="true",
         )
@@ -93,27 +95,12 @@ def main() -> None:
         last = FIRST + timedelta(days=DAYS - 1)
         url = f"/api/v1/businesses/demo/availability?service=mens-cut&from={FIRST}&to={last}"
 
-        def raw_write(i: int) -> float:
-            t0 = time.perf_counter()
-            raw.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": "rebook-bench-availability",
-                            "Item": {"pk": {"S": f"RAW#{i}"}, "sk": {"S": "RAW"}},
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    }
-                ]
-            )
-            return time.perf_counter() - t0
-
         latencies, raws, reads = [], [], []
         with Client(app) as client:
             client.http.get(url)  # warm: the config cache, the index
-            raw_write(-1)
+            raw_write(raw, -1, TABLE)
             for i in range(args.runs):
-                raws.append(raw_write(i))
+                raws.append(raw_write(raw, i, TABLE))
                 ITEMS_READ.update(n=0, requests=0)
                 t0 = time.perf_counter()
                 r = client.http.get(url)
