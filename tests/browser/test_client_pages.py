@@ -487,3 +487,28 @@ def test_the_client_pages_pass_the_nu_html_checker(stack):
         "card": html(visit["card"]),
     }
     assert _nu_errors(pages) == []
+
+
+@pytest.mark.parametrize("template", ["booked.html", "manage.html", "hold.html", "pay.html"])
+def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
+    """The facts of her booking with a long Finnish word and the pay page's long label
+    ("hiustenleikkaus", "Ennakkomaksu nyt"): once wider than a 360 px phone on the pay page."""
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import render
+
+    booking = {
+        "service": {"name": "Naisten hiustenleikkaus"},
+        "staff": {"name": "Aino Virtanen"},
+        "start": "2026-11-25T11:00:00+02:00",
+        "price_cents": 6210,
+        "discount_cents": 690,
+        "status": "awaiting_confirmation",
+        "hold_until": "2026-11-20T10:30:00+02:00",
+        "manage_url": "/m/t",
+        "can_change": False,
+    }
+    biz = {"name": "Demo", "city": "Helsinki"}
+    pay = {"kind": "deposit", "amount_cents": 2000}
+    page.set_content(render(template, t=words("fi"), locale="fi", booking=booking, token="t", biz=biz, pay=pay))
+    expect(page.locator("dd").first).to_have_text("Naisten hiustenleikkaus")
+    check_page(page, f"facts-{template.removesuffix('.html')}")
