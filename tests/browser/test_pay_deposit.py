@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 
 from tests.api.helpers import token_of
-from tests.browser.conftest import DESKTOP, check_page, new_context
+from tests.browser.conftest import DESKTOP, check_client_page, check_page, new_context
 from tests.browser.seed import stack_env
 from tests.browser.test_client_pages import fill_details, someone
 from tests.browser.test_dashboard import accounts, post_json
@@ -55,6 +55,7 @@ def time_is_free(page, day_url: str, href: str) -> None:
 
 def test_pay_a_deposit_with_a_plain_card(page, stack):
     email, _, _ = hold_a_time(page, stack, "plain")
+    check_client_page(page, "pay")
     enter_card(page, PLAIN)
     page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
     page.reload()  # the server's word, not the script's: booked
