@@ -56,6 +56,8 @@ def time_is_free(page, day_url: str, href: str) -> None:
 def test_pay_a_deposit_with_a_plain_card(page, stack):
     email, _, _ = hold_a_time(page, stack, "plain")
     check_client_page(page, "pay")
+    pay = page.get_by_role("button", name="Maksa ja vahvista")
+    assert pay.bounding_box()["height"] >= 44  # a thumb's target, as the other pages' buttons
     enter_card(page, PLAIN)
     page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
     page.reload()  # the server's word, not the script's: booked
