@@ -21,6 +21,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
+from chalicelib.domain.csv_import import NewClient
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.store import db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
@@ -259,30 +260,21 @@ def keys_put_on_booking(c: BookedClient) -> frozenset[str]:
     )
 
 
-def new_profile(
-    business_id: str,
-    client_id: str,
-    name: str,
-    phone: str | None,
-    email: str | None,
-    locale: str,
-    now: datetime,
-    **more: Any,
-) -> ClientItem:
+def new_profile(c: BookedClient | NewClient, now: datetime, **more: Any) -> ClientItem:
     """A new client's profile, booked or imported: who she is and the text she is found
     by; `more`, what the way she came knows of her (consent, visits, spend)."""
     return ClientItem(
-        keys.biz(business_id),
-        keys.client_sk(client_id),
-        business_id=business_id,
-        client_id=client_id,
-        name=name,
-        phone=phone,
-        email=email,
-        locale=locale,
+        keys.biz(c.business_id),
+        keys.client_sk(c.client_id),
+        business_id=c.business_id,
+        client_id=c.client_id,
+        name=c.name,
+        phone=c.phone,
+        email=c.email,
+        locale=c.locale,
         created_at=now,
         updated_at=now,
-        search=search_text(name, phone, email),
+        search=search_text(c.name, c.phone, c.email),
         **more,
     )
 
@@ -303,12 +295,7 @@ def on_booking(
     kpi_pk, kpi_sk = keys.kpi_change_keys(c.business_id, c.client_id, now)  # her counts change: sync them
     if c.is_new:
         item = new_profile(
-            c.business_id,
-            c.client_id,
-            c.name,
-            c.phone,
-            c.email,
-            c.locale,
+            c,
             now,
             marketing=consent,
             consent_log=[consent] if consent else None,

@@ -293,12 +293,7 @@ def existing_appointments(business_id: str, appointment_ids: Iterable[str]) -> d
 def _new_client_items(c: NewClient, now: datetime) -> tuple[ClientItem, list[ClientKeyItem]]:
     pk = keys.biz(c.business_id)
     item = clients.new_profile(
-        c.business_id,
-        c.client_id,
-        c.name,
-        c.phone,
-        c.email,
-        c.locale,
+        c,
         now,
         birthday=c.birthday,
         last_activity=c.last_activity,

@@ -6,6 +6,19 @@ import json
 import os
 
 JSON = {"Content-Type": "application/json"}
+# A booking as the pages about it get it (services/booking/views.booking_view): the demo's
+# longest service name, a discount, held for her confirmation.
+BOOKING_VIEW = {
+    "service": {"name": "Naisten hiustenleikkaus"},
+    "staff": {"name": "Aino Virtanen"},
+    "start": "2026-11-25T11:00:00+02:00",
+    "price_cents": 6210,
+    "discount_cents": 690,
+    "status": "awaiting_confirmation",
+    "hold_until": "2026-11-20T10:30:00+02:00",
+    "manage_url": "/m/t",
+    "can_change": False,
+}
 
 
 def get(client, path):

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.api.helpers import book, count_by_prefix, follow, get, open_link, table_items, token_of
+from tests.api.helpers import BOOKING_VIEW, book, count_by_prefix, follow, get, open_link, table_items, token_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -391,17 +391,7 @@ def test_every_page_about_her_booking_says_what_she_booked_and_her_discount(temp
     from chalicelib.pages.i18n import words
     from chalicelib.pages.views import render
 
-    booking = {
-        "service": {"name": "Naisten hiustenleikkaus"},
-        "staff": {"name": "Aino Virtanen"},
-        "start": "2026-11-25T11:00:00+02:00",
-        "price_cents": 6210,
-        "discount_cents": 690,
-        "status": "booked",
-        "manage_url": "/m/t",
-        "can_change": False,
-    }
-    html = render(template, t=words("fi"), locale="fi", booking=booking, token="t", biz={"name": "Demo"}, pay={})
+    html = render(template, t=words("fi"), locale="fi", booking=BOOKING_VIEW, token="t", biz={"name": "Demo"}, pay={})
     facts = re.sub(r"\s+", " ", html[html.index("<dl>") : html.index("</dl>")])
     for shown in ("Naisten hiustenleikkaus", "Aino Virtanen", "ke 25.11. klo 11.00", "62,10 € (etu −6,90 €)"):
         assert shown in facts

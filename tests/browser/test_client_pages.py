@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.api.helpers import BOOKING_VIEW
 from tests.browser.conftest import check_client_page as check_page
 from tests.browser.conftest import new_context
 from tests.browser.seed import past_visit
@@ -498,17 +499,7 @@ def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
     from chalicelib.pages.i18n import words
     from chalicelib.pages.views import render
 
-    booking = {
-        "service": {"name": "Naisten hiustenleikkaus"},
-        "staff": {"name": "Aino Virtanen"},
-        "start": "2026-11-25T11:00:00+02:00",
-        "price_cents": 6210,
-        "discount_cents": 690,
-        "status": "awaiting_confirmation",
-        "hold_until": "2026-11-20T10:30:00+02:00",
-        "manage_url": "/m/t",
-        "can_change": False,
-    }
+    booking = BOOKING_VIEW
     biz = {"name": "Demo", "city": "Helsinki"}
     pay = {"kind": "deposit", "amount_cents": 2000}
     offer = {**booking, "status": "open", "entry": {"status": "open"}, "expires_at": "2026-11-20T10:30:00+02:00"}
