@@ -46,6 +46,17 @@ from statistics import median
 from typing import Any, TypeVar
 
 from chalicelib.domain.bgnbd import BGNBD
+from chalicelib.domain.numerics import (
+    bound,
+    clip,
+    golden,
+    log_beta,
+    logit,
+    nelder_mead,
+    normal_pdf,
+    t_logpdf,
+    t_sf,
+)
 
 T = TypeVar("T")
 DAY_SECONDS = 86400.0
@@ -334,7 +345,7 @@ class NextGap:
         if days <= 0:
             return 1.0
         log_days = math.log(days)
-        rhythm = _t_sf((log_days - self.loc) / self.scale, self.df)
+        rhythm = t_sf((log_days - self.loc) / self.scale, self.df)
         pause = self.pause.sf(log_days)
         return (1.0 - self.break_share) * rhythm + self.break_share * pause
 
@@ -373,7 +384,7 @@ class _Client:
 
     def returns_in(self, before: list[tuple[float, float]], within: list[tuple[float, float]]) -> float:
         """returns_within from the grids of the silence so far and of the window."""
-        return _clip(self.stay * self.mass(within) / max(1e-300, 1.0 - self.stay * self.mass(before)))
+        return clip(self.stay * self.mass(within) / max(1e-300, 1.0 - self.stay * self.mass(before)))
 
     def no_visit_yet(self) -> float:
         """P(no visit in the days since the last), given she stayed until it."""
@@ -381,7 +392,7 @@ class _Client:
 
     def alive(self) -> float:
         here = self.stay * self.still_here(self.days_since) * self.gap.sf(self.days_since)
-        return _clip(here / self.no_visit_yet())
+        return clip(here / self.no_visit_yet())
 
     def returns_within(self, days: float) -> float:
         ds = self.days_since
@@ -487,7 +498,7 @@ class ReturnModel:
         w = self.counts_weight
         if self.counts is None or not w:
             return own
-        return _clip((1.0 - w) * own + w * counted(self.counts))
+        return clip((1.0 - w) * own + w * counted(self.counts))
 
     def expected_next_visit(self, visits: Sequence[datetime], as_of: datetime) -> datetime | None:
         """When her rhythm brings her back (the median of her rhythm's next gap)."""
@@ -778,7 +789,7 @@ def _fit_spacing(outcomes: list[_Outcome]) -> float:
             total += math.log(p if o.came else 1.0 - p)
         return -total + strength * strength / 2.0
 
-    found = _golden(loss, 0.0, SPACING_MOST)
+    found = golden(loss, 0.0, SPACING_MOST)
     return found if loss(found) < loss(0.0) else 0.0
 
 
@@ -801,25 +812,8 @@ def _fit_stacking(outcomes: list[_Outcome], spacing: float) -> float:
             total += math.log(p if came else 1.0 - p)
         return -total
 
-    found = _golden(loss, 0.0, 1.0)
+    found = golden(loss, 0.0, 1.0)
     return found if loss(0.0) - loss(found) >= STACKING_EVIDENCE else 0.0
-
-
-def _golden(f: Callable[[float], float], lo: float, hi: float, tol: float = 0.01) -> float:
-    """The minimum of a unimodal f on [lo, hi], by golden-section search."""
-    ratio = (math.sqrt(5.0) - 1.0) / 2.0
-    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    fa, fb = f(a), f(b)
-    while hi - lo > tol:
-        if fa < fb:
-            hi, b, fb = b, a, fa
-            a = hi - ratio * (hi - lo)
-            fa = f(a)
-        else:
-            lo, a, fa = a, b, fb
-            b = lo + ratio * (hi - lo)
-            fb = f(b)
-    return (lo + hi) / 2.0
 
 
 def expected_f1_threshold(clients: Sequence[_Client], window_days: float, least: float = 1.0) -> float | None:
@@ -880,7 +874,7 @@ def _best_cut(due: list[tuple[float, float]], lapsed: float) -> float | None:
         f1 = 2.0 * tp / (i + 1 + lapsed)
         if f1 > best_f1:
             best, best_f1 = (alive + nxt) / 2.0, f1
-    return None if best is None else _bound(best, 0.01, 0.98)
+    return None if best is None else bound(best, 0.01, 0.98)
 
 
 # --- fitting ------------------------------------------------------------------------
@@ -923,7 +917,7 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
     def unpack(x: list[float]) -> tuple[float, float, float, float]:
         # Bounded: gaps that never vary (standing appointments) would drive the prior to
         # zero spread and infinite certainty; MIN_LOG_SPREAD keeps predictions sane.
-        return x[0], math.exp(_bound(x[1], -8, 8)), math.exp(_bound(x[2], -1, 7)), math.exp(_bound(x[3], -12, 5))
+        return x[0], math.exp(bound(x[1], -8, 8)), math.exp(bound(x[2], -1, 7)), math.exp(bound(x[3], -12, 5))
 
     def loss(x: list[float]) -> float:
         mu0, k0, a0, b0 = unpack(x)
@@ -935,7 +929,7 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
             total += len(rows) * const - an * sum(math.log(b0 + ss / 2.0 + shrink * (y - mu0) ** 2) for y, ss in rows)
         return -total + _penalty(x, start, weight)
 
-    mu0, k0, a0, b0 = unpack(_nelder_mead(loss, start))
+    mu0, k0, a0, b0 = unpack(nelder_mead(loss, start))
     return replace(centre, mu0=mu0, kappa0=k0, alpha0=a0, beta0=b0)
 
 
@@ -1063,12 +1057,12 @@ def _fit_season(sequences: list[_Gaps], p: Params, counts: list[list[float]]) ->
                     gaps[month] += count
         if not sum(gaps):
             return p
-        year = _bound(sum(weight) / sum(gaps), 1e-4, 0.5)
+        year = bound(sum(weight) / sum(gaps), 1e-4, 0.5)
         pull, k = SEASON_PRIOR_BREAKS / year, SEASON_PRIOR_LENGTHS
         season: list[float] = []
         lengths: list[float] = []
         for month, (w, n) in enumerate(zip(weight, gaps, strict=True)):
-            season.append(_logit(_bound((w + pull * year) / (n + pull), 1e-4, 0.99)) - _logit(year))
+            season.append(logit(bound((w + pull * year) / (n + pull), 1e-4, 0.99)) - logit(year))
             own = cells[month * BREAK_CELLS : (month + 1) * BREAK_CELLS]
             lengths.extend((c + k * y) / (w + k) for c, y in zip(own, year_cells, strict=True))
         p = replace(p, season=tuple(season), season_breaks=tuple(lengths))
@@ -1080,8 +1074,8 @@ def _fit_breaks(sequences: list[_Gaps], p: Params, centre: Params, weight: float
         share = 1.0 / (1.0 + math.exp(-x[0]))
         return replace(p, break_share=share, break_mu=x[1], break_sigma=math.exp(x[2]), break_weight=math.exp(x[3]))
 
-    start = [_logit(centre.break_share), centre.break_mu, math.log(centre.break_sigma), math.log(centre.break_weight)]
-    x = _nelder_mead(lambda x: -_tail_score(sequences, unpack(x)) + _penalty(x, start, weight), start)
+    start = [logit(centre.break_share), centre.break_mu, math.log(centre.break_sigma), math.log(centre.break_weight)]
+    x = nelder_mead(lambda x: -_tail_score(sequences, unpack(x)) + _penalty(x, start, weight), start)
     return unpack(x)
 
 
@@ -1104,14 +1098,14 @@ def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight:
         total = 0.0
         for m, rows in by_gaps.items():
             # E[(1-p)^m e^(-rate span) (p + (1-p) P(no visit since | stayed))]
-            total += len(rows) * (_log_beta(a, b + m) - _log_beta(a, b) - math.log(a + b + m))
+            total += len(rows) * (log_beta(a, b + m) - log_beta(a, b) - math.log(a + b + m))
             for span, grid in rows:
                 horizon = rate + span
                 seen = sum(mass * (horizon / (horizon + day)) ** shape for day, mass in grid)
                 total += shape * math.log(rate / horizon) + math.log(max(1e-300, a + b + m - (b + m) * seen))
         return -total + _penalty(x, start, weight)
 
-    a, b, shape, rate = (math.exp(v) for v in _nelder_mead(loss, start))
+    a, b, shape, rate = (math.exp(v) for v in nelder_mead(loss, start))
     return replace(gaps, a=a, b=b, hazard_shape=shape, hazard_rate=rate)
 
 
@@ -1125,7 +1119,7 @@ def _fit_counts(summaries: list[History], centre: BGNBD, weight: float) -> BGNBD
     start = [math.log(getattr(centre, n)) for n in names]
 
     def unpack(v: list[float]) -> BGNBD:
-        return BGNBD(*(math.exp(_bound(vi, si - 8.0, si + 8.0)) for vi, si in zip(v, start, strict=True)))
+        return BGNBD(*(math.exp(bound(vi, si - 8.0, si + 8.0)) for vi, si in zip(v, start, strict=True)))
 
     def loss(v: list[float]) -> float:
         m = unpack(v)
@@ -1134,7 +1128,7 @@ def _fit_counts(summaries: list[History], centre: BGNBD, weight: float) -> BGNBD
             total += len(rows) * m.common_log_likelihood(x) + sum(m.log_likelihood(x, tx, age) for tx, age in rows)
         return -total + _penalty(v, start, weight)
 
-    return unpack(_nelder_mead(loss, start))
+    return unpack(nelder_mead(loss, start))
 
 
 def _penalty(x: list[float], centre: list[float], weight: float) -> float:
@@ -1169,14 +1163,9 @@ def _rhythm_densities(p: Params, log_gaps: Sequence[float]) -> list[float]:
     for j, y in enumerate(log_gaps):
         mean = total / j if j else 0.0
         loc, scale, df = _predictive(p, j, mean, max(0.0, square - j * mean * mean))
-        out.append(math.exp(_t_logpdf((y - loc) / scale, df)) / scale)
+        out.append(math.exp(t_logpdf((y - loc) / scale, df)) / scale)
         total, square = total + y, square + y * y
     return out
-
-
-def _normal_pdf(y: float, mu: float, sigma: float) -> float:
-    z = (y - mu) / sigma
-    return math.exp(-0.5 * z * z) / (sigma * math.sqrt(2.0 * math.pi))
 
 
 def _breaks(
@@ -1191,7 +1180,7 @@ def _breaks(
     the gap began; and her share after the last one (before its month). `chances`, if
     given, gets how likely each gap was a break."""
     score, breaks, prior = 0.0, 0.0, p.break_share * p.break_weight
-    norm, half_inv_var = _normal_pdf(p.break_mu, p.break_mu, p.break_sigma), 0.5 / p.break_sigma**2
+    norm, half_inv_var = normal_pdf(p.break_mu, p.break_mu, p.break_sigma), 0.5 / p.break_sigma**2
     lengths = p.season_breaks
     for j, (y, f, month) in enumerate(zip(log_gaps, rhythm, months, strict=True)):
         share = _in_season((prior + breaks) / (p.break_weight + j), p.season[month])
@@ -1230,105 +1219,3 @@ def _gap_grid(gap: NextGap, start: float, end: float) -> list[tuple[float, float
         out.append((max(2.0 ** ((cell + 0.5) / 2.0), start), sf_lo - sf_hi))
         cell, lo, sf_lo = cell + 1, hi, sf_hi
     return out
-
-
-# --- numerics -------------------------------------------------------------------------
-
-
-def _clip(x: float) -> float:
-    return min(1.0, max(0.0, x))
-
-
-def _bound(x: float, low: float, high: float) -> float:
-    return min(high, max(low, x))
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
-
-
-def _log_beta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-def _t_logpdf(t: float, df: float) -> float:
-    """log density of Student's t with df degrees of freedom (standard scale)."""
-    return (
-        math.lgamma((df + 1.0) / 2.0)
-        - math.lgamma(df / 2.0)
-        - 0.5 * math.log(df * math.pi)
-        - (df + 1.0) / 2.0 * math.log1p(t * t / df)
-    )
-
-
-def _t_sf(t: float, df: float) -> float:
-    """P(T > t) for Student's t with df degrees of freedom."""
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
-    return tail if t > 0 else 1.0 - tail
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta I_x(a, b), by its continued fraction (Lentz)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    if x > (a + 1.0) / (a + b + 2.0):  # the fraction converges fast on this side only
-        return 1.0 - _betainc(b, a, 1.0 - x)
-    front = math.exp(a * math.log(x) + b * math.log1p(-x) - _log_beta(a, b)) / a
-    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    f = d
-    for m in range(1, 300):
-        for num in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            f *= c * d
-        if abs(c * d - 1.0) < 1e-12:
-            break
-    return front * f
-
-
-def _nelder_mead(
-    f: Callable[[list[float]], float], x0: list[float], step: float = 0.5, max_iter: int = 400, tol: float = 1e-6
-) -> list[float]:
-    """Minimise f from x0 with the Nelder-Mead simplex (standard coefficients)."""
-    n = len(x0)
-    simplex = [list(x0)] + [[xi + (step if i == j else 0.0) for j, xi in enumerate(x0)] for i in range(n)]
-    values = [f(x) for x in simplex]
-    for _ in range(max_iter):
-        order = sorted(range(n + 1), key=values.__getitem__)
-        simplex, values = [simplex[i] for i in order], [values[i] for i in order]
-        if values[-1] - values[0] <= tol * (1.0 + abs(values[0])):
-            break
-        centroid = [sum(x[j] for x in simplex[:-1]) / n for j in range(n)]
-        worst = simplex[-1]
-
-        reflected = _towards(centroid, worst, -1.0)
-        fr = f(reflected)
-        if fr < values[0]:
-            expanded = _towards(centroid, worst, -2.0)
-            fe = f(expanded)
-            simplex[-1], values[-1] = (expanded, fe) if fe < fr else (reflected, fr)
-        elif fr < values[-2]:
-            simplex[-1], values[-1] = reflected, fr
-        else:
-            contracted = _towards(centroid, worst, 0.5) if fr >= values[-1] else _towards(centroid, worst, -0.5)
-            fc = f(contracted)
-            if fc < min(fr, values[-1]):
-                simplex[-1], values[-1] = contracted, fc
-            else:  # shrink everything towards the best point
-                best = simplex[0]
-                simplex = [best] + [[b + 0.5 * (xi - b) for b, xi in zip(best, x)] for x in simplex[1:]]
-                values = [values[0]] + [f(x) for x in simplex[1:]]
-    return simplex[min(range(n + 1), key=values.__getitem__)]
-
-
-def _towards(centroid: list[float], worst: list[float], coef: float) -> list[float]:
-    """The point coef of the way from the centroid to the worst vertex (negative: beyond)."""
-    return [c + coef * (w - c) for c, w in zip(centroid, worst)]
