@@ -4,8 +4,6 @@ import re
 
 import pytest
 from conftest import LONG_NAMES, LONG_URL, build_context
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from chalicelib.domain.locales import LOCALES
 from chalicelib.notify.gsm import gsm7_length, is_gsm7
@@ -309,50 +307,3 @@ def test_shortening_drops_the_service_name_first(make_context):
     assert gsm7_length(sms) <= 160
     assert "hiustenleikkaus" not in sms
     assert "Aino" in sms and "Salon Aurora" in sms and sms.startswith("Hei Maija! Muistutus: ti 24.11. klo 14.00")
-
-
-def test_shortening_is_deterministic_and_leaves_the_context_alone(long_context):
-    before = repr(long_context)
-    assert {render("reminder", "sv", long_context).sms for _ in range(5)} == {
-        render("reminder", "sv", long_context).sms
-    }
-    assert repr(long_context) == before
-
-
-def test_sms_turns_non_gsm_characters_into_look_alikes(make_context):
-    ctx = make_context(client={"first_name": "Šárka"}, business={"name": "Studio “Õie”"})
-    sms = render("reminder", "fi", ctx).sms
-    assert is_gsm7(sms)
-    assert "Hei Sarka!" in sms and 'Studio "Oie"' in sms
-
-
-names = st.text(min_size=1, max_size=80)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    locale=st.sampled_from(LOCALES),
-    business=names,
-    service=names,
-    staff=names,
-    first_name=names,
-    url_len=st.integers(min_value=30, max_value=100),
-    off=st.none() | st.just(OFF_URL),
-)
-def test_any_names_give_one_gsm7_segment_with_the_link_whole(
-    locale, business, service, staff, first_name, url_len, off
-):
-    url = ("https://varaa.rebook.fi/m/" + "A1b2-C3d4_" * 10)[:url_len]
-    ctx = build_context(
-        business={"name": business},
-        service={"name": service},
-        staff={"name": staff},
-        client={"first_name": first_name},
-        manage_url=url,
-        reminders_off_url=off,
-    )
-    sms = render("reminder", locale, ctx).sms
-    assert is_gsm7(sms)
-    assert gsm7_length(sms) <= 160
-    assert sms.endswith(url)
-    assert format_local(ctx["start"], locale) in sms

@@ -222,40 +222,37 @@ def test_greeting_survives_a_moderately_long_link(make_context):
     assert gsm7_length(sms) <= 160
 
 
-def test_shortening_is_deterministic(long_context):
-    assert {render("rescheduled", "sv", long_context).sms for _ in range(5)} == {
-        render("rescheduled", "sv", long_context).sms
-    }
+@pytest.mark.parametrize("kind", ["rescheduled", "reminder"])
+def test_shortening_is_deterministic_and_leaves_the_context_alone(long_context, kind):
+    before = repr(long_context)
+    assert {render(kind, "sv", long_context).sms for _ in range(5)} == {render(kind, "sv", long_context).sms}
+    assert repr(long_context) == before
 
 
-def test_sms_turns_non_gsm_characters_into_look_alikes(make_context):
+@pytest.mark.parametrize("kind", ["confirmation", "reminder"])
+def test_sms_turns_non_gsm_characters_into_look_alikes(make_context, kind):
     ctx = make_context(client={"first_name": "Šárka"}, business={"name": "Studio “Õie”"})
-    sms = render("confirmation", "fi", ctx).sms
+    sms = render(kind, "fi", ctx).sms
     assert is_gsm7(sms)
     assert "Hei Sarka!" in sms and 'Studio "Oie"' in sms
-
-
-def test_rendering_does_not_change_the_callers_context(long_context):
-    before = repr(long_context)
-    render("confirmation", "fi", long_context)
-    assert repr(long_context) == before
 
 
 names = st.text(min_size=1, max_size=80)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    kind=st.sampled_from(KINDS),
+    kind=st.sampled_from([*KINDS, "reminder"]),
     locale=st.sampled_from(LOCALES),
     business=names,
     service=names,
     staff=names,
     first_name=names,
     url_len=st.integers(min_value=30, max_value=100),
+    off=st.none() | st.just("http://127.0.0.1:8000/m/tok_abc123#reminders"),  # a reminder's footer link
 )
 def test_any_names_give_one_gsm7_segment_with_the_link_whole(
-    kind, locale, business, service, staff, first_name, url_len
+    kind, locale, business, service, staff, first_name, url_len, off
 ):
     url = ("https://varaa.rebook.fi/m/" + "A1b2-C3d4_" * 10)[:url_len]
     ctx = build_context(
@@ -265,6 +262,7 @@ def test_any_names_give_one_gsm7_segment_with_the_link_whole(
         client={"first_name": first_name},
         manage_url=url,
         book_url=url,
+        reminders_off_url=off,
     )
     sms = render(kind, locale, ctx).sms
     assert is_gsm7(sms)
