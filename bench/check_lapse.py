@@ -9,7 +9,8 @@ decile by ~0.08, and the regulars' F1 goes either way by a point.)"""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -135,3 +136,35 @@ def test_an_outside_callers_pandas_records_give_the_lists_answers():
         assert theirs.counts_weight == model.counts_weight and theirs.thresholds == model.thresholds
         for mine, visits in list(zip(data.histories, histories))[:50]:
             assert theirs.p_return(visits, as_of, 182) == model.p_return(mine, cutoff, 182)
+
+
+def test_your_own_file_reads_as_the_visits_it_holds(tmp_path):
+    # CDNOW's master file as it comes (space-separated, no header, YYYYMMDD, several rows a
+    # day): the buyers it was written from, each day's purchases one visit at noon UTC.
+    data = lapse.cdnowlike(300, seed=3)
+    master = tmp_path / "CDNOW_master.txt"
+    master.write_text(
+        "".join(
+            f"{i:>5} {v:%Y%m%d} {n:>3} {9.99 * n:>8.2f}\n"
+            for i, h in enumerate(data.histories)
+            for v in h
+            for n in (1, 2)
+        )
+    )
+    read = lapse.from_file(str(master), cutoffs=data.cutoffs[1:2])
+    assert read.histories == data.histories and read.cutoffs == data.cutoffs[1:2]
+    [ours, theirs] = [
+        [r["model"]["auc"] for r in lapse.evaluate(d)] for d in (read, replace(data, cutoffs=read.cutoffs))
+    ]
+    assert ours == theirs
+    # A salon system's export: a header, semicolons, day-first local times, a BOM.
+    export = tmp_path / "visits.csv"
+    export.write_text(
+        "\ufeffasiakas;palvelu;aika\n17;Leikkaus;24.11.2025 14:00\n17;Väri;2.2.2026 9:30\n5;Leikkaus;1.12.2025 10:00\n"
+    )
+    read = lapse.from_file(str(export), client="asiakas", when="aika", dayfirst=True)
+    assert read.histories == [
+        [datetime(2025, 11, 24, 14, tzinfo=UTC), datetime(2026, 2, 2, 9, 30, tzinfo=UTC)],
+        [datetime(2025, 12, 1, 10, tzinfo=UTC)],
+    ]
+    assert read.cutoffs == []  # not 13 weeks of records before a window before their end

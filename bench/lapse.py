@@ -37,6 +37,8 @@ Data sets:
     .venv/bin/python bench/lapse.py --data young|cohort   # a business new to Rebook (reported only)
     .venv/bin/python bench/lapse.py --data cdnowlike      # BG/NBD's own ground, CDNOW's parameters (reported only)
     .venv/bin/python bench/lapse.py --data paretolike     # Pareto/NBD's, the same (reported only)
+    .venv/bin/python bench/lapse.py --file CDNOW_master.txt   # your own data (from_file): CDNOW's as it comes
+    .venv/bin/python bench/lapse.py --file visits.csv --client asiakas --when aika --dayfirst [--cutoff 2025-06-01 ...]
 
 The last line's figures are the means over the cutoffs of MovieLens (the first real data
 set; or of the synthetic one when only that is run, or the clinic's; the line before
@@ -292,6 +294,69 @@ def clinic() -> DataSet:
     # Yearly from half a year after the index date, while over half of them are followed.
     cutoffs = [CLINIC_INDEX + timedelta(days=round(365.25 * y)) for y in (0.5, 1.5, 2.5, 3.5, 4.5, 5.5)]
     return DataSet("clinic", histories, cutoffs, known_until)
+
+
+# --- your own data ------------------------------------------------------------------------
+
+
+def from_file(
+    path: str, client: str = "0", when: str = "1", dayfirst: bool = False, cutoffs: list[datetime] | None = None
+) -> DataSet:
+    """Visits or purchases from a file, one a row: who (the column `client`) and when (the
+    column `when`; each a header's name or a 0-based position), anything else ignored.
+    Comma-, semicolon-, tab- or space-separated, with or without a header: CDNOW's master
+    file as it comes (id, YYYYMMDD, CDs, dollars), a salon system's export ("24.11.2026
+    14:00" with --dayfirst). A time with a zone is read in UTC, one without as UTC; a day
+    without a time is its noon, as the other real data sets' (a day's visits are one).
+    Cutoffs: as given, else a window before the records end and every window before that
+    while at least 13 weeks of records precede it."""
+    import pandas as pd
+
+    with open(path, encoding="utf-8-sig") as f:
+        first = f.readline()
+    sep = next((c for c in (";", "\t", ",") if c in first), r"\s+")
+    raw = pd.read_csv(path, sep=sep, header=None, dtype=str, encoding="utf-8-sig", skipinitialspace=True)
+
+    def column(key: str) -> int:
+        header = list(raw.iloc[0].str.strip())
+        if key.isdigit() or key in header:
+            return int(key) if key.isdigit() else header.index(key)
+        raise SystemExit(f"{path}: no column {key!r}; the first row: {header}")
+
+    who, at = column(client), column(when)
+    if pd.isna(_moments(raw.iloc[:1, at], dayfirst).iloc[0]):  # a header row
+        raw = raw.iloc[1:]
+    moments = _moments(raw.iloc[:, at], dayfirst)
+    if moments.isna().any():
+        bad = raw.iloc[:, at][moments.isna()].iloc[0]
+        raise SystemExit(f"{path}: {int(moments.isna().sum())} rows without a readable time, e.g. {bad!r}")
+    if (moments == moments.dt.normalize()).all():  # days only
+        moments = moments + pd.Timedelta(hours=12)
+    by_client: dict[str, set[datetime]] = {}
+    for key, moment in zip(raw.iloc[:, who].str.strip(), moments.dt.to_pydatetime()):
+        by_client.setdefault(key, set()).add(moment)
+    histories = [sorted(days) for days in by_client.values()]
+    if cutoffs is None:
+        start, last = moments.min().to_pydatetime(), moments.max().to_pydatetime()
+        end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+        window = timedelta(days=WINDOW_DAYS)
+        cutoffs, cutoff = [], end - window
+        while cutoff - start >= timedelta(weeks=13):
+            cutoffs.insert(0, cutoff)
+            cutoff -= window
+    name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return DataSet(name, histories, cutoffs)
+
+
+def _moments(values: Any, dayfirst: bool) -> Any:
+    """A column's text as UTC times (NaT where unreadable): YYYYMMDD, ISO 8601 or a local
+    way of writing a date and time."""
+    import pandas as pd
+
+    text = values.str.strip()
+    if text.str.fullmatch(r"\d{8}").all():
+        return pd.to_datetime(text, format="%Y%m%d", errors="coerce").dt.tz_localize(UTC)
+    return pd.to_datetime(text, format="mixed", dayfirst=dayfirst, utc=True, errors="coerce")
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -567,18 +632,27 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cutoffs", type=int, default=0, help="only the last N cutoffs of each data set")
+    parser.add_argument("--file", help="your own visits: a CSV of (client, time) rows (from_file); only it is run")
+    parser.add_argument("--client", default="0", help="--file's client column: a header's name or a position")
+    parser.add_argument("--when", default="1", help="--file's visit time column: a name or a position")
+    parser.add_argument("--dayfirst", action="store_true", help="--file's dates are day first (24.11.2026)")
+    parser.add_argument("--cutoff", action="append", type=_utc_day, help="--file's cutoffs (YYYY-MM-DD, repeated)")
     args = parser.parse_args()
     sets = []
-    if args.data in ("all", "synthetic"):
+    if args.file:
+        sets.append(from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff))
+    elif args.data in ("all", "synthetic"):
         sets.append(synthetic(args.clients, args.seed))
-    if args.data in ("all", "movielens"):
+    if args.data in ("all", "movielens") and not args.file:
         sets.append(movielens())
-    if args.data in ("all", "clinic"):
+    if args.data in ("all", "clinic") and not args.file:
         sets.append(clinic())
-    if args.data in REPORTED:
+    if args.data in REPORTED and not args.file:
         sets.append(REPORTED[args.data](args.clients, args.seed))
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]
+        if not data.cutoffs:
+            raise SystemExit(f"{data.name}: no cutoff with a whole window of records after it (give --cutoff)")
     by_set = {}
     for data in sets:
         print(f"== {data.name}: {len(data.histories)} clients, {sum(map(len, data.histories))} visits")
@@ -604,10 +678,14 @@ def main() -> None:
     print("\neach data set's means over its cutoffs:")
     for name, rows in by_set.items():
         print(f"  {name:9} {bench_line(rows).removeprefix('bench: ')}")
-    final = next(name for name in ("movielens", "synthetic", "clinic", *REPORTED) if name in by_set)
+    final = next((name for name in ("movielens", "synthetic", "clinic", *REPORTED) if name in by_set), data.name)
     rows = by_set[final]
     print(f"bench figures: {final}, means over {len(rows) // 3} cutoffs")
     print(bench_line(rows))
+
+
+def _utc_day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def bench_line(rows: list[dict]) -> str:
