@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
@@ -21,11 +21,13 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
-from chalicelib.domain.csv_import import NewClient
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.store import db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
+
+if TYPE_CHECKING:  # the import's newcomer: its module stays off the booking's path
+    from chalicelib.domain.csv_import import NewClient
 
 
 class ClientRace(Exception):
