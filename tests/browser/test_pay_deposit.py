@@ -60,8 +60,14 @@ def test_pay_a_deposit_with_a_plain_card(page, stack):
     assert pay.bounding_box()["height"] >= 44  # a thumb's target, as the other pages' buttons
     enter_card(page, PLAIN)
     page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
+    # Paid, the page says so first and leads on to her calendar and her booking's page.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Varaus vahvistettu!")
+    expect(page.get_by_role("link", name="Lisää kalenteriin")).to_be_visible()
     page.reload()  # the server's word, not the script's: booked
     expect(page.locator("#pay-result")).to_have_text("Maksettu – varauksesi on vahvistettu.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Varaus vahvistettu!")
+    page.get_by_role("link", name="Hallitse varausta").click()
+    page.get_by_role("heading", name="Varauksesi · Salon Aurora").wait_for()  # her booking's own page
     assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
 
 
