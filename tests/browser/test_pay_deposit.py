@@ -88,7 +88,14 @@ def test_a_declined_card_frees_the_time_at_once(page, stack):
     expect(page.locator("#pay-error")).to_have_text(
         "Kortti hylättiin ja aika vapautettiin. Varaa uudelleen toisella kortilla."
     )
+    # Nothing left to pay on (the button gone, not a dead one), and a way to book anew.
+    expect(page.get_by_role("button", name="Maksa ja vahvista")).to_be_hidden()
+    expect(page.get_by_text("Kortti", exact=True)).to_be_hidden()
+    expect(page.locator("#pay-hold")).to_be_hidden()  # no longer "held for you until ..."
     check_page(page, "deposit-declined")
+    page.get_by_role("link", name="Varaa uusi aika").click()
+    expect(page.locator("nav.days a").first).to_be_visible()  # the booking page, her service and stylist
+    assert "service=highlights" in page.url and "staff=sanna" in page.url
     time_is_free(page, day_url, href)
     assert stack.emails_to(email, wait=0) == []
 
@@ -108,6 +115,7 @@ def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
             page.goto(pay_url)
             expect(page.locator("#pay-result")).to_have_text("Varaus raukesi ja aika vapautettiin.")
             expect(page.locator("#pay-form")).to_have_count(0)
+            expect(page.get_by_role("link", name="Varaa uusi aika")).to_be_visible()
             time_is_free(page, day_url, href)
         finally:
             clock.travel_to(None)
