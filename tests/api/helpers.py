@@ -9,8 +9,9 @@ JSON = {"Content-Type": "application/json"}
 # A booking as the pages about it get it (services/booking/views.booking_view): the demo's
 # longest service name, a discount, held for her confirmation.
 BOOKING_VIEW = {
-    "service": {"name": "Naisten hiustenleikkaus"},
-    "staff": {"name": "Aino Virtanen"},
+    "business": {"slug": "demo", "name": "Salon Aurora"},
+    "service": {"id": "womens-cut", "name": "Naisten hiustenleikkaus"},
+    "staff": {"id": "aino", "name": "Aino Virtanen"},
     "start": "2026-11-25T11:00:00+02:00",
     "price_cents": 6210,
     "discount_cents": 690,
