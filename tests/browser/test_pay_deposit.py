@@ -81,6 +81,29 @@ def test_pay_a_deposit_with_a_3d_secure_card(page, stack):
     check_page(page, "deposit-paid")
 
 
+def test_a_lost_connection_while_paying_lets_her_try_again(page, stack):
+    """The page's call to Rebook after the card is lost (the phone's network): she is told
+    something went wrong, the button works again, and the second try books, once."""
+    email, _, _ = hold_a_time(page, stack, "network")
+    lost = []
+
+    def drop_first(route):
+        if not lost:
+            lost.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/bookings/*/payment", drop_first)
+    enter_card(page, PLAIN)
+    expect(page.locator("#pay-error")).to_be_visible()
+    pay = page.get_by_role("button", name="Maksa ja vahvista")
+    expect(pay).to_be_enabled()
+    pay.click()
+    page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
+    assert lost and len(stack.emails_to(email)) == 1  # booked once, one confirmation
+
+
 def test_a_declined_card_frees_the_time_at_once(page, stack):
     email, day_url, href = hold_a_time(page, stack, "declined")
     expect(page.locator(f'.slots a[href="{href}"]')).to_have_count(0)
