@@ -85,7 +85,7 @@ def test_a_lost_connection_while_paying_lets_her_try_again(page, stack):
     """The page's call to Rebook after the card is lost (the phone's network): she is told
     something went wrong, the button works again, and the second try books, once."""
     email, _, _ = hold_a_time(page, stack, "network")
-    lost = []
+    lost: list[str] = []
 
     def drop_first(route):
         if not lost:
