@@ -245,6 +245,8 @@ def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     name, _, phone = someone("jono")
     page.goto(f"{stack.api}/book/demo/waitlist?service=womens-cut")
     check_page(page, "waitlist-join")
+    for field in ("Alkaen", "Asti", "Aikaisintaan (valinnainen)"):  # dates and times: a thumb's target too
+        assert page.get_by_label(field).bounding_box()["height"] >= 44, field
     page.get_by_label("Nimi").fill(name)
     page.get_by_label("Puhelin").fill(phone)
     page.get_by_role("button", name="Liity jonoon").click()
