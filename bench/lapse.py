@@ -638,17 +638,7 @@ def main() -> None:
     parser.add_argument("--dayfirst", action="store_true", help="--file's dates are day first (24.11.2026)")
     parser.add_argument("--cutoff", action="append", type=_utc_day, help="--file's cutoffs (YYYY-MM-DD, repeated)")
     args = parser.parse_args()
-    sets = []
-    if args.file:
-        sets.append(from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff))
-    elif args.data in ("all", "synthetic"):
-        sets.append(synthetic(args.clients, args.seed))
-    if args.data in ("all", "movielens") and not args.file:
-        sets.append(movielens())
-    if args.data in ("all", "clinic") and not args.file:
-        sets.append(clinic())
-    if args.data in REPORTED and not args.file:
-        sets.append(REPORTED[args.data](args.clients, args.seed))
+    sets = [from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff)] if args.file else data_sets(args)
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]
         if not data.cutoffs:
@@ -678,10 +668,24 @@ def main() -> None:
     print("\neach data set's means over its cutoffs:")
     for name, rows in by_set.items():
         print(f"  {name:9} {bench_line(rows).removeprefix('bench: ')}")
-    final = next((name for name in ("movielens", "synthetic", "clinic", *REPORTED) if name in by_set), data.name)
+    final = next((name for name in ("movielens", "synthetic", "clinic", *REPORTED) if name in by_set), sets[0].name)
     rows = by_set[final]
     print(f"bench figures: {final}, means over {len(rows) // 3} cutoffs")
     print(bench_line(rows))
+
+
+def data_sets(args: argparse.Namespace) -> list[DataSet]:
+    """The bench's own data sets, as --data names them."""
+    sets = []
+    if args.data in ("all", "synthetic"):
+        sets.append(synthetic(args.clients, args.seed))
+    if args.data in ("all", "movielens"):
+        sets.append(movielens())
+    if args.data in ("all", "clinic"):
+        sets.append(clinic())
+    if args.data in REPORTED:
+        sets.append(REPORTED[args.data](args.clients, args.seed))
+    return sets
 
 
 def _utc_day(text: str) -> datetime:
