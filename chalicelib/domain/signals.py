@@ -110,7 +110,9 @@ def no_contact(appointments: Iterable[Appointment], now: datetime) -> Signal | N
     silence, longest = _days(contacts[-1], now), max(gaps)
     if silence <= CONTACT_FACTOR * longest:
         return None
-    return Signal("no_contact", contacts[-1].isoformat(), {"days": int(silence), "usual_days": round(median(gaps))})
+    # The longest gap so far is the rule's own yardstick, and the owner's: a median would
+    # mix the days from booking to visit with those between visits ("usually 3 days").
+    return Signal("no_contact", contacts[-1].isoformat(), {"days": int(silence), "longest_days": round(longest)})
 
 
 def no_show(appointments: Iterable[Appointment], now: datetime) -> Signal | None:

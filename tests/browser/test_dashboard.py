@@ -253,6 +253,12 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
         expect(listed.filter(has_text=name)).to_have_count(1)
     expect(listed.filter(has_text="Leena Lähtenyt").locator(".tag")).to_have_text("Poisjäänyt")
     expect(listed.filter(has_text="Riikka Riskinen").locator(".tag")).to_have_text("Riskissä")
+    # Why, beside her status: silent longer than ever (visits eight weeks apart, each booked
+    # three days ahead: 53 days from a visit to the next booking).
+    expect(listed.filter(has_text="Riikka Riskinen").get_by_role("list", name="Varoitusmerkit")).to_have_text(
+        re.compile(r"^Ei yhteyttä 60 päivään, pidempään kuin koskaan \(pisin tähän asti 53 päivää\)\.$")
+    )
+    expect(listed.filter(has_text="Leena Lähtenyt").locator(".reasons")).to_have_count(0)  # one visit: no yardstick
     # Why they are listed, in words: the limits in percent and where they come from.
     expect(owner.locator("#retention-rule")).to_have_text(
         re.compile(r"^Riskissä, kun .* alle \d+\s%; poisjäänyt alle \d+\s%\. .*(Rajat|Oletusrajat)")

@@ -106,6 +106,10 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
         (1 - maija["p_return"]) * 6900, abs=4
     )
     assert maija["value_at_risk_cents"] > kalle_row["value_at_risk_cents"] > 0
+    # Why, beside her status: silent longer than ever (she booked three days ahead, came
+    # three weeks apart); Kalle's one visit says nothing yet.
+    assert maija["signals"] == [{"code": "no_contact", "params": {"days": 44, "longest_days": 18}}]
+    assert kalle_row["signals"] == []
     assert desk.get("/retention?status=gone")[0] == 422
 
     # A booking takes her off the list at once; "maintenance" takes Kalle off it.

@@ -17,6 +17,7 @@ from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
 from chalicelib.services import returns
 from chalicelib.services.admin.common import audited, business_of, today
+from chalicelib.services.admin.standing import shown_warnings
 from chalicelib.store import bookings
 from chalicelib.store import retention as store
 
@@ -26,7 +27,8 @@ STATUSES = ("at_risk", "lapsed")
 def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     """At risk and lapsed as the business's return model says, ordered by the value the
     business stands to lose: (1 - P(she returns within half a year)) x her typical spend;
-    with the thresholds in use and where they come from."""
+    each with her early warnings (why, in plain words); with the thresholds in use and
+    where they come from."""
     b = business_of(p)
     wanted = (params or {}).get("status")
     if wanted and wanted not in STATUSES:
@@ -56,6 +58,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 "p_return": round(p_return, 3),
                 "value_at_risk_cents": round((1.0 - p_return) * typical),
                 "rhythm_days": c.rhythm_days,
+                "signals": shown_warnings(b, c, history, now),  # why, beside her status
                 "last_visit": iso_local(c.last_visit_at, tz),
                 "expected_visit": iso_local(rhythm.expected_next(c.last_visit_at, c.rhythm_days), tz),
                 "last_service": {

@@ -40,6 +40,14 @@ def warnings(b: Business, c: Client, history: Sequence[Appointment], now: dateti
     )
 
 
+def shown_warnings(b: Business, c: Client, history: Sequence[Appointment], now: datetime) -> list[dict[str, Any]]:
+    """Her warnings the owner has not dismissed, with the numbers the dashboard words."""
+    return [
+        {"code": s.code, "params": dict(s.params)}
+        for s in rules.shown(warnings(b, c, history, now), c.signals_dismissed)
+    ]
+
+
 def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str, Any]:
     now, tz = clock.now(), b.config.tz
     visits = returns.visit_starts(history, now)
@@ -50,10 +58,7 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
         "status": model.status(visits, now, booked, maintenance=c.relationship == MAINTENANCE),
         "p_return": round(model.p_return(visits, now, WINDOW_DAYS), 3) if visits else None,
         "expected_visit": iso_local(expected, tz) if expected else None,
-        "signals": [
-            {"code": s.code, "params": dict(s.params)}
-            for s in rules.shown(warnings(b, c, history, now), c.signals_dismissed)
-        ],
+        "signals": shown_warnings(b, c, history, now),
     }
 
 

@@ -9,6 +9,7 @@ import { contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
+import { signalText } from "./signals.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
@@ -167,20 +168,6 @@ function render() {
 
 // --- where she stands -------------------------------------------------------------------
 const STATUS_KEYS = { active: "st_active", maintenance: "st_maintenance", at_risk: "at_risk", lapsed: "lapsed" };
-
-// The sentence of one warning sign, its numbers in the dashboard's language.
-export function signalText(s) {
-  const p = s.params || {};
-  switch (s.code) {
-    case "spacing_out": return t("sig_spacing_out", { now: number(p.now_days, 0), was: number(p.was_days, 0) });
-    case "changes_in_a_row": return t("sig_changes_in_a_row", { count: number(p.count, 0) });
-    case "falling_rating": return t("sig_falling_rating", { now: number(p.now, 0), was: number(p.was, 1) });
-    case "followup_overdue": return t("sig_followup_overdue", { days: number(p.days, 0) });
-    case "no_contact": return t("sig_no_contact", { days: number(p.days, 0), usual: number(p.usual_days, 0) });
-    case "no_show": return t("sig_no_show", { date: day(p.date) });
-    default: return s.code;
-  }
-}
 
 function standingSection(c, st) {
   const facts = dl([

@@ -3,6 +3,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, lang, money, number, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
+import { signalText } from "./signals.js";
 import * as W from "./waitlistform.js";
 
 let reload = () => Promise.resolve();
@@ -83,6 +84,11 @@ export const RENDER = {
           + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
           + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
         el("p", { className: "muted", text: t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }) }));
+      // Why, beside her status: the warnings her card shows (dismissed there).
+      if (c.signals && c.signals.length) {
+        li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },
+          ...c.signals.map((s) => el("li", { text: signalText(s) }))), li.children[1]);
+      }
       const actions = el("div", { className: "actions" });
       actions.appendChild(action(t("act_message"), name, () => openMessage(c.client)));
       actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
