@@ -81,11 +81,20 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Cli
     return clients.to_client(item)
 
 
-def at_risk_since(business_id: str, day: date, limit: int = 500) -> list[Client]:
-    """Clients of the business whose at-risk day is on or before `day`: one Query on g1."""
+# The owner's list reads at most this many clients past their at-risk day.
+RISK_LIST_MOST = 500
+
+
+def at_risk_since(business_id: str, day: date) -> list[Client]:
+    """Clients of the business whose at-risk day is on or before `day`, the most recent
+    first (those slipping now, not those who lapsed years ago, when a salon has more
+    than RISK_LIST_MOST): one Query on g1."""
     db.configure()
     found = ClientItem.by_risk.query(
-        keys.at_risk_list(business_id), ClientItem.g1sk <= keys.up_to_day(day), limit=limit
+        keys.at_risk_list(business_id),
+        ClientItem.g1sk <= keys.up_to_day(day),
+        scan_index_forward=False,
+        limit=RISK_LIST_MOST,
     )
     return [clients.to_client(i) for i in found]
 

@@ -229,6 +229,28 @@ def test_the_summary_of_the_four_figures_an_owner_checks_most(aws, desk, frozen_
     assert {o["staff"]: o["booked_minutes"] for o in c["occupancy"]} == {"aino": 0, "mikko": 35, "sanna": 0}
 
 
+def test_a_salon_with_years_of_lapsed_clients_still_lists_and_counts_the_one_slipping_now(
+    aws, desk, frozen_now, monkeypatch
+):
+    # The list reads at most so many clients past their at-risk day (here 2, in AWS 500):
+    # those who turned at risk most recently, not the ones who lapsed years ago.
+    from chalicelib.store import retention
+
+    monkeypatch.setattr(retention, "RISK_LIST_MOST", 2)
+    for n, day in enumerate(("2024-03-01", "2024-06-01", "2025-01-15")):
+        past_visits([f"{day}T10:00:00+02:00"], **person(20 + n), staff="sanna")
+    # At risk, as in the summary's test: every eight weeks, last seen 62 days ago.
+    eight_weekly = ("2026-02-12", "2026-04-09", "2026-06-04", "2026-07-30", "2026-09-24")
+    past_visits(
+        ["2025-12-18T10:00:00+02:00", *(f"{d}T10:00:00+03:00" for d in eight_weekly)], **person(6), staff="aino"
+    )
+    frozen_now["now"] = at("2026-11-25T18:00:00+02:00")
+
+    listed = {c["client"]["name"]: c["status"] for c in get(desk, "/retention")["clients"]}
+    assert listed == {"Asiakas 6": "at_risk", "Asiakas 22": "lapsed"}
+    assert get(desk, "/kpis/summary")["at_risk"] == 1
+
+
 def test_the_summary_and_the_rolling_periods_are_the_owners(client, aws, frozen_now):
     from tests.admin.helpers import Desk
 
