@@ -117,6 +117,7 @@ bench: bench-install
 	$(PY) bench/reminders.py
 	$(PY) bench/lapse.py
 	$(PY) bench/kpis.py
+	$(PY) bench/retention_list.py
 	$(PY) bench/pages.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/webhooks.py

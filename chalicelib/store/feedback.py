@@ -146,6 +146,15 @@ def record(
     return messages
 
 
+def of_client(business_id: str, client_id: str) -> list[Rating]:
+    """Her ratings, every visit's: one Query on her timeline (g2)."""
+    db.configure()
+    found = FeedbackItem.by_client.query(
+        keys.client_timeline(business_id, client_id), FeedbackItem.g2sk.startswith(keys.TIMELINE_FEEDBACK)
+    )
+    return [to_rating(f) for f in found]
+
+
 def for_business(business_id: str, start: datetime, end: datetime) -> list[Rating]:
     """Ratings of visits that started in [start, end): one Query on g1."""
     db.configure()

@@ -45,3 +45,27 @@ def test_a_lapsed_client_card_says_lapsed(client, desk, frozen_now):
     frozen_now["now"] = at("2026-08-03T12:00:00+03:00") + timedelta(days=200)
     s = desk.get(f"/clients/{v.client_id}")[1]["standing"]
     assert s["status"] == "lapsed" and s["p_return"] < 0.5
+
+
+def test_the_at_risk_list_shows_the_warnings_her_card_shows(client, desk, frozen_now):
+    # The list reads her ratings and the business's due follow-ups for every client at
+    # once; what it says must be what her card says.
+    from chalicelib import links
+    from chalicelib.services import feedback
+
+    for start, stars in zip(MONTHLY + ["2026-09-01T12:00:00+03:00"], (5, 5, 5, 2), strict=True):
+        [appt] = past_visits([start], clock=frozen_now).appointments
+        feedback.submit(links.feedback_token(appt.business_id, appt.id, appt.end), {"rating": str(stars)})
+    plan = {"goal": "Pitkät hiukset", "actions": [{"text": "Soita", "due": "2026-10-01"}]}
+    assert desk.post(f"/clients/{appt.client_id}/follow-ups", plan)[0] == 201
+    frozen_now["now"] = at("2026-12-15T12:00:00+02:00")
+
+    [listed] = desk.get("/retention")[1]["clients"]
+    card = desk.get(f"/clients/{appt.client_id}")[1]["standing"]
+    assert listed["status"] == card["status"] == "lapsed"
+    assert listed["signals"] == card["signals"]
+    assert {s["code"]: s["params"] for s in listed["signals"]} == {
+        "falling_rating": {"now": 2, "was": 5.0},
+        "followup_overdue": {"days": 75},
+        "no_contact": {"days": 105, "longest_days": 30},  # 1 Jul to the booking of 3 Aug
+    }

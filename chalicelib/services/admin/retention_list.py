@@ -3,6 +3,8 @@ model, the most value at stake first."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,10 +20,14 @@ from chalicelib.errors import ValidationFailed
 from chalicelib.services import returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.services.admin.standing import shown_warnings
-from chalicelib.store import bookings
+from chalicelib.store import bookings, feedback, followups
 from chalicelib.store import retention as store
 
 STATUSES = ("at_risk", "lapsed")
+# Open follow-ups due by today read for the list's warnings (the most overdue first).
+FOLLOWUPS_READ = 1000
+# Clients whose records the list reads at once.
+READERS = 8
 
 
 def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
@@ -35,15 +41,32 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         raise ValidationFailed("'status' is at_risk or lapsed.", fields={"status": "expected at_risk or lapsed"})
     now, tz = clock.now(), b.config.tz
     model = returns.model_for(b)
+    # Her early warnings' overdue follow-ups: the business's open ones due by today, one
+    # Query for the whole list rather than one per client.
+    dues: dict[str, list[date | None]] = defaultdict(list)
+    for f in followups.due_until(b.id, today(b), limit=FOLLOWUPS_READ):
+        dues[f.client_id].append(f.due)
+    candidates = [
+        c
+        for c in store.at_risk_since(b.id, today(b))
+        if not c.is_erased and c.relationship != MAINTENANCE and c.last_visit_at and c.rhythm_days is not None
+    ]
+    # Each one's history, then the listed ones' ratings, read a few clients at a time: one
+    # after another, 500 clients' reads took seconds (bench/retention_list.py).
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        histories = list(pool.map(lambda c: bookings.client_history(b.id, c.id), candidates))
+        listed = []
+        for c, history in zip(candidates, histories, strict=True):
+            booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
+            visits = returns.visit_starts(history, now)
+            state = model.status(visits, now, booked)
+            if state in STATUSES and (not wanted or state == wanted):
+                listed.append((c, history, visits, state))
+        ratings = list(pool.map(lambda row: feedback.of_client(b.id, row[0].id), listed))
     out: list[dict[str, Any]] = []
-    for c in store.at_risk_since(b.id, today(b)):
-        if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
-            continue
-        history = bookings.client_history(b.id, c.id)
-        booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-        visits = returns.visit_starts(history, now)
-        state = model.status(visits, now, booked)
-        if state not in STATUSES or (wanted and state != wanted):
+    for (c, history, visits, state), rated in zip(listed, ratings, strict=True):
+        last_visit, rhythm_days = c.last_visit_at, c.rhythm_days
+        if last_visit is None or rhythm_days is None:  # none among the candidates (for mypy)
             continue
         p_return = model.p_return(visits, now, WINDOW_DAYS)
         typical = c.spend_cents / c.visits if c.visits else 0.0
@@ -58,9 +81,9 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 "p_return": round(p_return, 3),
                 "value_at_risk_cents": round((1.0 - p_return) * typical),
                 "rhythm_days": c.rhythm_days,
-                "signals": shown_warnings(b, c, history, now),  # why, beside her status
-                "last_visit": iso_local(c.last_visit_at, tz),
-                "expected_visit": iso_local(rhythm.expected_next(c.last_visit_at, c.rhythm_days), tz),
+                "signals": shown_warnings(b, c, history, now, dues[c.id], rated),  # why, beside her status
+                "last_visit": iso_local(last_visit, tz),
+                "expected_visit": iso_local(rhythm.expected_next(last_visit, rhythm_days), tz),
                 "last_service": {
                     "id": last.service_id,
                     "name": service.name.get(b.config.locale) if service else None,

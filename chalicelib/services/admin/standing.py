@@ -5,7 +5,7 @@ warnings (chalicelib/domain/signals.py) the owner has not dismissed; and the dis
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib import clock
@@ -15,6 +15,7 @@ from chalicelib.domain import signals as rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
+from chalicelib.domain.feedback import Rating
 from chalicelib.domain.returns import WINDOW_DAYS
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
@@ -27,25 +28,40 @@ from chalicelib.store import bookings, clients, feedback, followups
 RATED_VISITS = rules.EARLIER_RATINGS + 1
 
 
-def _ratings(b: Business, history: Sequence[Appointment], now: datetime) -> list[tuple[datetime, int]]:
-    asked = [a for a in history if a.feedback_requested and outcome(a, now) == "completed"]
-    found = (feedback.get(b.id, a.id) for a in sorted(asked, key=lambda a: a.start)[-RATED_VISITS:])
-    return [(r.visit_start, r.rating) for r in found if r is not None]
+def _ratings(history: Sequence[Appointment], rated: Sequence[Rating], now: datetime) -> list[tuple[datetime, int]]:
+    done = {a.id for a in history if outcome(a, now) == "completed"}
+    return sorted((r.visit_start, r.rating) for r in rated if r.appointment_id in done)[-RATED_VISITS:]
 
 
-def warnings(b: Business, c: Client, history: Sequence[Appointment], now: datetime) -> list[rules.Signal]:
-    dues = [f.due for f in followups.for_client(b.id, c.id)]
-    return rules.warnings(
-        history, _ratings(b, history, now), dues, now, today(b), b.config.rules.cancellation_window_hours
-    )
+def warnings(
+    b: Business,
+    c: Client,
+    history: Sequence[Appointment],
+    now: datetime,
+    dues: Sequence[date | None] | None = None,
+    rated: Sequence[Rating] | None = None,
+) -> list[rules.Signal]:
+    """Her warnings. `dues` (her open follow-ups' due dates) and `rated` (her ratings) as
+    the at-risk list read them for many clients at once; read here when None."""
+    if dues is None:
+        dues = [f.due for f in followups.for_client(b.id, c.id)]
+    if rated is None:
+        rated = feedback.of_client(b.id, c.id)
+    late_hours = b.config.rules.cancellation_window_hours
+    return rules.warnings(history, _ratings(history, rated, now), dues, now, today(b), late_hours)
 
 
-def shown_warnings(b: Business, c: Client, history: Sequence[Appointment], now: datetime) -> list[dict[str, Any]]:
+def shown_warnings(
+    b: Business,
+    c: Client,
+    history: Sequence[Appointment],
+    now: datetime,
+    dues: Sequence[date | None] | None = None,
+    rated: Sequence[Rating] | None = None,
+) -> list[dict[str, Any]]:
     """Her warnings the owner has not dismissed, with the numbers the dashboard words."""
-    return [
-        {"code": s.code, "params": dict(s.params)}
-        for s in rules.shown(warnings(b, c, history, now), c.signals_dismissed)
-    ]
+    found = warnings(b, c, history, now, dues, rated)
+    return [{"code": s.code, "params": dict(s.params)} for s in rules.shown(found, c.signals_dismissed)]
 
 
 def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str, Any]:
