@@ -151,7 +151,9 @@ def main() -> None:
         from chalicelib.services.admin import retention_list
 
         pooled = retention_list.READERS
-        latencies, one_by_one, reads = [], [], []
+        latencies: list[float] = []
+        one_by_one: list[float] = []
+        reads: list[tuple[int, int]] = []
         with Client(app) as client:
             client.http.get("/api/v1/admin/retention", headers=headers)  # warm: config cache, keys, model
             # The list's readers against one reader (as it read before the warnings), interleaved.
