@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import use_local_servers
+from bench.common import demo_salon, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -108,16 +108,8 @@ def main() -> None:
         use_local_servers(ddb.endpoint, table="rebook-bench", aws=aws.endpoint, POWERTOOLS_METRICS_DISABLED="true")
         count_dynamodb_requests()
         import boto3
-        import yaml
 
-        from chalicelib.domain.config import parse_business_config
-        from chalicelib.store.businesses import save_config
-        from chalicelib.store.db import create_table
-
-        create_table()
-        business, _ = save_config(
-            parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text()))
-        )
+        business = demo_salon()
         raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
         # As `make run` starts it (its default poll interval), its output out of the way;
         # it never backs off between bookings (--idle-interval): the figure is the

@@ -1,9 +1,13 @@
-"""What several benches share: pointing the app at the bench's own local servers, and
-counting the DynamoDB items its requests read."""
+"""What several benches share: pointing the app at the bench's own local servers, the
+demo salon in its table, and counting the DynamoDB items its requests read."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
+
+DEMO = Path(__file__).resolve().parents[1] / "config" / "businesses" / "demo.yaml"
 
 
 def use_local_servers(dynamodb: str, *, table: str | None = None, aws: str | None = None, **extra: str) -> None:
@@ -24,6 +28,19 @@ def use_local_servers(dynamodb: str, *, table: str | None = None, aws: str | Non
     if aws is not None:
         env["REBOOK_AWS_ENDPOINT"] = aws
     os.environ.update(env, **extra)
+
+
+def demo_salon() -> Any:
+    """The table, and the demo salon (config/businesses/demo.yaml) saved in it: its Business."""
+    import yaml
+
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store.businesses import save_config
+    from chalicelib.store.db import create_table
+
+    create_table()
+    business, _ = save_config(parse_business_config(yaml.safe_load(DEMO.read_text())))
+    return business
 
 
 ITEMS_READ = {"n": 0, "requests": 0}

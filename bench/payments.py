@@ -18,17 +18,15 @@ import json
 import statistics
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import requests
 
 from bench.booking import CALLS, count_dynamodb_requests
-from bench.common import use_local_servers
+from bench.common import demo_salon, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal, free_port
 from scripts.localstripe_server import PUBLISHABLE_KEY, WEBHOOK_SECRET, LocalStripe
 from scripts.mock_aws import MockAws, verify_sender
 
-ROOT = Path(__file__).resolve().parents[1]
 JSON = {"Content-Type": "application/json"}
 
 
@@ -78,16 +76,11 @@ def main() -> None:
 
 def run(ls: LocalStripe, n: int) -> tuple[float, float, float, int]:
     import stripe
-    import yaml
     from chalice.test import Client
 
     from app import app
-    from chalicelib.domain.config import parse_business_config
-    from chalicelib.store.businesses import save_config
-    from chalicelib.store.db import create_table
 
-    create_table()
-    save_config(parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text())))
+    demo_salon()
     sdk = stripe.StripeClient(ls.env()["REBOOK_STRIPE_SECRET_KEY"], base_addresses={"api": ls.url})
     plain: list[int] = []
     paid: list[int] = []

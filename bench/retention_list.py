@@ -22,10 +22,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import ITEMS_READ, count_items_read, use_local_servers
+from bench.common import ITEMS_READ, count_items_read, demo_salon, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2027, 3, 1, 10, tzinfo=UTC)
 VISITS = 6
 EVERY = timedelta(days=56)
@@ -126,20 +125,13 @@ def main() -> None:
             REBOOK_NOW=NOW.isoformat(),
         )
         count_items_read()
-        import yaml
         from chalice.test import Client
 
         from app import app
         from chalicelib.auth.local_keys import issue_token
-        from chalicelib.domain.config import parse_business_config
         from chalicelib.services.retention import refresh_client
-        from chalicelib.store.businesses import save_config
-        from chalicelib.store.db import create_table
 
-        create_table()
-        business, _ = save_config(
-            parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text()))
-        )
+        business = demo_salon()
         t0 = time.perf_counter()
         generate(business, args.clients, random.Random(500))
         for n in range(args.clients):

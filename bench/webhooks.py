@@ -25,13 +25,11 @@ import threading
 import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from bench.common import use_local_servers
+from bench.common import demo_salon, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 from scripts.mock_aws import MockAws, verify_sender
 
-ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
@@ -184,18 +182,11 @@ def main() -> None:
         count_dynamodb_requests()
         from datetime import date, timedelta
 
-        import yaml
         from chalice.test import Client
 
         from app import app
-        from chalicelib.domain.config import parse_business_config
-        from chalicelib.store.businesses import save_config
-        from chalicelib.store.db import create_table
 
-        create_table()
-        business, _ = save_config(
-            parse_business_config(yaml.safe_load((ROOT / "config/businesses/demo.yaml").read_text()))
-        )
+        business = demo_salon()
         with Client(app) as client:
             day_box = [date.today() + timedelta(days=3)]
             book(client, day_box, 0)  # warm
