@@ -43,6 +43,24 @@ def demo_salon() -> Any:
     return business
 
 
+# The owner's sign-in on the bench: tokens signed with keys kept in a temporary directory.
+ISSUER = "rebook-bench"
+
+
+def owner_auth(keys_dir: str) -> dict[str, str]:
+    """use_local_servers' variables for the app to check tokens signed with `keys_dir`'s keys."""
+    jwks = str(Path(keys_dir) / "jwks.json")
+    return {"REBOOK_AUTH_ISSUER": ISSUER, "REBOOK_AUTH_AUDIENCE": ISSUER, "REBOOK_AUTH_JWKS_FILE": jwks}
+
+
+def owner_headers(keys_dir: str, business_id: str) -> dict[str, str]:
+    """The Authorization header of the business's owner, signed with `keys_dir`'s keys."""
+    from chalicelib.auth.local_keys import issue_token
+
+    token = issue_token(Path(keys_dir), business_id, "owner", issuer=ISSUER, audience=ISSUER)
+    return {"Authorization": f"Bearer {token}"}
+
+
 ITEMS_READ = {"n": 0, "requests": 0}
 
 

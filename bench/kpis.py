@@ -19,9 +19,8 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bench.common import ITEMS_READ, count_items_read, demo_salon, use_local_servers
+from bench.common import ITEMS_READ, count_items_read, demo_salon, owner_auth, owner_headers, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 
@@ -104,15 +103,12 @@ def main() -> None:
             ddb.endpoint,
             table="rebook-bench-kpis",
             POWERTOOLS_METRICS_DISABLED="true",
-            REBOOK_AUTH_ISSUER="rebook-bench",
-            REBOOK_AUTH_AUDIENCE="rebook-bench",
-            REBOOK_AUTH_JWKS_FILE=str(Path(keys_dir) / "jwks.json"),
+            **owner_auth(keys_dir),
         )
         count_items_read()
         from chalice.test import Client
 
         from app import app
-        from chalicelib.auth.local_keys import issue_token
         from chalicelib.services import kpis
 
         business = demo_salon()
@@ -135,8 +131,7 @@ def main() -> None:
         synced = time.perf_counter() - t0
         assert synced_clients == args.clients, (synced_clients, args.clients)
 
-        token = issue_token(Path(keys_dir), business.id, "owner", issuer="rebook-bench", audience="rebook-bench")
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = owner_headers(keys_dir, business.id)
         latencies, reads = [], []
         with Client(app) as client:
             client.http.get("/api/v1/admin/kpis?period=2026", headers=headers)  # warm: config cache, keys

@@ -20,9 +20,8 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bench.common import ITEMS_READ, count_items_read, demo_salon, use_local_servers
+from bench.common import ITEMS_READ, count_items_read, demo_salon, owner_auth, owner_headers, use_local_servers
 from scripts.dynamodb_local import DynamoDBLocal
 
 NOW = datetime(2027, 3, 1, 10, tzinfo=UTC)
@@ -119,16 +118,13 @@ def main() -> None:
             ddb.endpoint,
             table="rebook-bench-retention",
             POWERTOOLS_METRICS_DISABLED="true",
-            REBOOK_AUTH_ISSUER="rebook-bench",
-            REBOOK_AUTH_AUDIENCE="rebook-bench",
-            REBOOK_AUTH_JWKS_FILE=str(Path(keys_dir) / "jwks.json"),
+            **owner_auth(keys_dir),
             REBOOK_NOW=NOW.isoformat(),
         )
         count_items_read()
         from chalice.test import Client
 
         from app import app
-        from chalicelib.auth.local_keys import issue_token
         from chalicelib.services.retention import refresh_client
 
         business = demo_salon()
@@ -138,8 +134,7 @@ def main() -> None:
             refresh_client(business.id, f"c{n:06d}", NOW, announce=False)
         written = time.perf_counter() - t0
 
-        token = issue_token(Path(keys_dir), business.id, "owner", issuer="rebook-bench", audience="rebook-bench")
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = owner_headers(keys_dir, business.id)
         from chalicelib.services.admin import retention_list
 
         pooled = retention_list.READERS

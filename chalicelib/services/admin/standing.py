@@ -51,16 +51,8 @@ def warnings(
     return rules.warnings(history, _ratings(history, rated, now), dues, now, today(b), late_hours)
 
 
-def shown_warnings(
-    b: Business,
-    c: Client,
-    history: Sequence[Appointment],
-    now: datetime,
-    dues: Sequence[date | None] | None = None,
-    rated: Sequence[Rating] | None = None,
-) -> list[dict[str, Any]]:
+def shown(c: Client, found: Sequence[rules.Signal]) -> list[dict[str, Any]]:
     """Her warnings the owner has not dismissed, with the numbers the dashboard words."""
-    found = warnings(b, c, history, now, dues, rated)
     return [{"code": s.code, "params": dict(s.params)} for s in rules.shown(found, c.signals_dismissed)]
 
 
@@ -74,7 +66,7 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
         "status": model.status(visits, now, booked, maintenance=c.relationship == MAINTENANCE),
         "p_return": round(model.p_return(visits, now, WINDOW_DAYS), 3) if visits else None,
         "expected_visit": iso_local(expected, tz) if expected else None,
-        "signals": shown_warnings(b, c, history, now),
+        "signals": shown(c, warnings(b, c, history, now)),
     }
 
 
