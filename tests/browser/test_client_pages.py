@@ -361,6 +361,19 @@ def test_the_shop_window(page, stack):
     assert page.get_by_role("link", name="Näytä kartalla").get_attribute("href").startswith("https://")
 
 
+def test_the_salons_number_is_never_split_over_two_lines_on_a_small_phone(browser, stack):
+    # 320 px (the smallest phones in use): the header once broke "+358 | 9 1234 5678".
+    context = new_context(browser, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{stack.api}/book/demo?service=colour")
+    numbers = page.locator('a[href^="tel:"]')
+    expect(numbers.first).to_be_visible()
+    for i in range(numbers.count()):
+        assert numbers.nth(i).evaluate("a => a.getClientRects().length") == 1, numbers.nth(i).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") == 320  # and nothing wider than the screen
+    context.close()
+
+
 def test_a_returning_client_books_again_in_at_most_three_taps(browser, stack):
     name, email, _ = someone("again")
     link = past_visit(stack, name, email)["book_again"]
