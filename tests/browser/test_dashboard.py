@@ -259,6 +259,17 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
         re.compile(r"^Ei yhteyttä 60 päivään, pidempään kuin koskaan \(pisin tähän asti 53 päivää\)\.$")
     )
     expect(listed.filter(has_text="Leena Lähtenyt").locator(".reasons")).to_have_count(0)  # one visit: no yardstick
+    # Only those still to be won back, then only those gone, then all again; each with its count.
+    shown = owner.get_by_role("group", name="Näytä")
+    expect(shown.get_by_role("button")).to_have_text(["Kaikki 4", "Riskissä 1", "Poisjääneet 3"])
+    shown.get_by_role("button", name="Riskissä").click()
+    expect(shown.get_by_role("button", name="Riskissä")).to_have_attribute("aria-pressed", "true")
+    expect(listed.locator(".who")).to_have_text(["Riikka Riskinen"])
+    shown.get_by_role("button", name="Poisjääneet").click()
+    expect(listed.locator(".who")).to_have_count(3)
+    expect(listed.filter(has_text="Riikka Riskinen")).to_have_count(0)
+    shown.get_by_role("button", name="Kaikki").click()
+    expect(listed).to_have_count(4)
     # Why they are listed, in words: the limits in percent and where they come from.
     expect(owner.locator("#retention-rule")).to_have_text(
         re.compile(r"^Riskissä, kun .* alle \d+\s%; poisjäänyt alle \d+\s%\. .*(Rajat|Oletusrajat)")

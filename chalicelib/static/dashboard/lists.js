@@ -35,6 +35,9 @@ function failure(reason) {
   return reason;
 }
 
+// Which of the slipping clients the list shows: "" all, "at_risk" or "lapsed".
+let slippingShown = "";
+
 // When a client is listed, in words: the thresholds of P(she is still a client) in
 // percent, regulars' own if they differ, and where they come from (docs/retention.md).
 function slippingRule(th) {
@@ -73,8 +76,17 @@ export const RENDER = {
   clients(box, data) {
     setCount("clients", data.clients.length);
     $("retention-rule").textContent = slippingRule(data.thresholds);
-    if (!data.clients.length) { empty(box, "no_slipping"); return; }
-    for (const c of data.clients) {
+    // At risk or lapsed or both: the few still to be won back are not lost among the many gone.
+    for (const b of $("retention-filter").querySelectorAll("button")) {
+      const status = b.dataset.status;
+      b.setAttribute("aria-pressed", String(status === slippingShown));
+      const n = data.clients.filter((c) => !status || c.status === status).length;
+      b.querySelector(".count").textContent = ` ${number(n, 0)}`;
+    }
+    $("retention-filter").hidden = !data.clients.length;
+    const shown = data.clients.filter((c) => !slippingShown || c.status === slippingShown);
+    if (!shown.length) { empty(box, slippingShown ? `no_slipping_${slippingShown}` : "no_slipping"); return; }
+    for (const c of shown) {
       const name = c.client.name;
       const li = el("li", { "data-client": c.client.id },
         el("div", { className: "row" },
@@ -335,6 +347,12 @@ async function saveEntry(e) {
 }
 
 export function initLists() {
+  for (const b of $("retention-filter").querySelectorAll("button")) {
+    b.addEventListener("click", () => {
+      slippingShown = b.dataset.status;
+      if (state.data.clients && state.data.clients.ok) RENDER.clients(clear($("retention")), state.data.clients.ok);
+    });
+  }
   $("waitlist-add").addEventListener("click", () => openEntry(null));
   $("wl-add-window").addEventListener("click", () => {
     const rows = [...readWindows(), W.emptyWindow()];
