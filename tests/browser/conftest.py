@@ -341,9 +341,21 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(original)
 
 
+# What a script writes out when it hands the page an empty value ("null" from append(),
+# "undefined" from a missing field, "NaN" from a sum of one): never words a person reads.
+# Only a word's start is checked: a leaked text node runs on into the next ("nullTarkista").
+LEAKED = re.compile(r"(?<!\w)(null|undefined|NaN)")
+
+
+def no_leaked_values(page, name: str) -> None:
+    found = LEAKED.findall(page.inner_text("body"))
+    assert not found, f"{name} shows {found}"
+
+
 def check_page(page, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
     shoot(page, name)
     assert axe_violations(page, impacts) == [], name
+    no_leaked_values(page, name)
 
 
 def check_as_it_is(page, artifacts: Path, name: str, impacts: tuple[str, ...] = SERIOUS) -> None:
@@ -353,6 +365,7 @@ def check_as_it_is(page, artifacts: Path, name: str, impacts: tuple[str, ...] = 
     size = page.viewport_size
     page.screenshot(path=str(artifacts / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
     assert axe_violations(page, impacts) == [], name
+    no_leaked_values(page, name)
 
 
 SMALL_PHONE = {"width": 360, "height": 740}
@@ -362,6 +375,7 @@ def check_client_page(page, name: str) -> None:
     """A client page (issue 17, 11): photographed, and no axe-core violation of any impact
     on a 360 px phone or on a desktop."""
     shoot(page, name)
+    no_leaked_values(page, name)
     original = page.viewport_size
     for size in (SMALL_PHONE, DESKTOP):
         page.set_viewport_size(size)
