@@ -341,10 +341,11 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(original)
 
 
-# What a script writes out when it hands the page an empty value ("null" from append(),
-# "undefined" from a missing field, "NaN" from a sum of one): never words a person reads.
-# Only a word's start is checked: a leaked text node runs on into the next ("nullTarkista").
-LEAKED = re.compile(r"(?<!\w)(null|undefined|NaN)")
+# What code writes out when it hands the page an empty value ("null" from append(),
+# "undefined" from a missing field, "NaN" from a sum of one, "None" from a template): never
+# words a person reads. Only a word's start is checked: a leaked text node runs on into the
+# next ("nullTarkista").
+LEAKED = re.compile(r"(?<!\w)(null|undefined|NaN|None)")
 
 
 def no_leaked_values(page, name: str) -> None:
