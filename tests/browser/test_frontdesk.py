@@ -245,6 +245,11 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     page.locator("#staff-switch").get_by_role("button", name="Aino Virtanen").click()
     expect(page.locator("#calendar .cal.week .appt", has_text="Alli Allerginen")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    # Each day's heading whole, its date too (a phone's narrow columns once cut it to "ma 2…").
+    cut = page.locator("#calendar .cal.week .col-head").evaluate_all(
+        "heads => heads.filter((h) => h.scrollWidth > h.clientWidth).map((h) => h.textContent)"
+    )
+    assert cut == [], cut
     check(page, f"calendar-week-{label(size)}")
     page.get_by_role("button", name="Päivä", exact=True).click()
     expect(page.locator("#calendar .cal.day")).to_be_visible()
