@@ -35,16 +35,15 @@ export function renderImport() {
 
 // --- step 1: the file ----------------------------------------------------------------
 function fileCard() {
-  const form = el("form", { className: "card", id: "imp-file-form", novalidate: true, "aria-labelledby": "imp-file-h" });
   const input = el("input", { type: "file", id: "imp-file", accept: ".csv,.txt,text/csv,text/plain", "aria-describedby": "imp-file-hint" });
-  form.append(...[  // append() would write a null out as the text "null"
+  // el() leaves out a null child (append() would write it out as the text "null").
+  const form = el("form", { className: "card", id: "imp-file-form", novalidate: true, "aria-labelledby": "imp-file-h" },
     el("h3", { id: "imp-file-h", text: t("imp_step_file") }),
     el("p", { className: "muted", id: "imp-file-hint", text: t("imp_file_hint") }),
     el("label", { for: "imp-file", text: t("imp_file") }), input,
     st.fileName ? el("p", { className: "muted", text: t("imp_chosen", { name: st.fileName }) }) : null,
     el("p", { className: "error", id: "imp-error", role: "alert", text: st.error || "" }),
-    el("button", { type: "submit", className: "accent", id: "imp-check", disabled: st.busy || null, text: t("imp_check") }),
-  ].filter(Boolean));
+    el("button", { type: "submit", className: "accent", id: "imp-check", disabled: st.busy || null, text: t("imp_check") }));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const file = input.files && input.files[0];
