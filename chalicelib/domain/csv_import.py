@@ -466,7 +466,6 @@ _MONTHS = {
 _TIME = r"(?:[ t,]+(?:klo\s*|kl\.?\s*|at\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?)?"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + r"\s*(z|[+-]\d{2}:?\d{2})?$")
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})" + _TIME + r"$")
-_DM = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
 _NAMED = re.compile(r"^(?:[a-z]+,?\s+)?(\d{1,2})\.?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + r"$")
 _NAMED_US = re.compile(r"^(?:[a-z]+,?\s+)?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME + r"$")
 
@@ -499,11 +498,10 @@ def parse_birthday_cell(raw: str) -> str:
     """'1985-03-14', '14.3.1985', '14.3.' (year unknown), '--03-14', '14 Mar 1985' ->
     'YYYY-MM-DD' or '--MM-DD'."""
     text = raw.strip()
-    m = _DM.match(text)
-    if m:
-        return parse_birthday(f"--{int(m.group(2)):02d}-{int(m.group(1)):02d}")
-    if text.startswith("--"):
-        return parse_birthday(text)
+    try:
+        return parse_birthday(text)  # the forms an owner types in the dashboard too
+    except ValueError:
+        pass
     day, _, _ = parse_when(text)
     return parse_birthday(day.isoformat())
 

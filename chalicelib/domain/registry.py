@@ -15,14 +15,21 @@ from chalicelib.domain.locales import Locale
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
 _BIRTHDAY = re.compile(r"^(\d{4}|--)-?(\d{2})-(\d{2})$")
+# As an owner writes it in the Nordics: '14.3.' (year unknown) or '14.3.1985'.
+_DAY_FIRST = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4})?)?$")
 
 
 def parse_birthday(v: str) -> str:
-    """'1990-02-28' or '--02-28' (year unknown); 29 February is allowed."""
-    m = _BIRTHDAY.match(v.strip()) if isinstance(v, str) else None
-    if not m:
-        raise ValueError("use YYYY-MM-DD, or --MM-DD when the year is not known")
-    year, month, day = m.groups()
+    """'1990-02-28', '--02-28' (year unknown), '28.2.1990' or '28.2.' -> 'YYYY-MM-DD' or
+    '--MM-DD'; 29 February is allowed."""
+    text = v.strip() if isinstance(v, str) else ""
+    m = _BIRTHDAY.match(text)
+    if m:
+        year, month, day = m.groups()
+    elif d := _DAY_FIRST.match(text):
+        year, month, day = d.group(3) or "--", f"{int(d.group(2)):02d}", f"{int(d.group(1)):02d}"
+    else:
+        raise ValueError("use 14.3.1985 or 1985-03-14, or 14.3. when the year is not known")
     try:
         date(2000 if year == "--" else int(year), int(month), int(day))  # 2000 is a leap year
     except ValueError:
@@ -151,6 +158,8 @@ class Note:
     text: str
     author: str
     created_at: datetime
+    author_role: str | None = None  # owner | staff | import (None: written before it was kept)
+    author_staff_id: str | None = None
 
 
 @dataclass(frozen=True)

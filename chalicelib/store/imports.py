@@ -460,6 +460,7 @@ def put_notes(notes: Sequence[tuple[str, str, str, str, datetime]]) -> None:
                 note_id=note_id,
                 text=text,
                 author="import",
+                author_role="import",
                 created_at=at,
             )
             entry = f"{keys.TIMELINE_NOTES}{keys.sortable_time(at)}#{note_id}"

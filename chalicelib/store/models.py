@@ -440,7 +440,9 @@ class NoteItem(Base):
     client_id = UnicodeAttribute()
     note_id = UnicodeAttribute()
     text = UnicodeAttribute()
-    author = UnicodeAttribute()
+    author = UnicodeAttribute()  # the user's id, or "import"
+    author_role = UnicodeAttribute(null=True)  # owner | staff | import; notes before Dec 2026 have none
+    author_staff_id = UnicodeAttribute(null=True)  # a staff member's, so the card can name her
     created_at = UTCDateTimeAttribute()
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)

@@ -18,10 +18,20 @@ def to_note(i: NoteItem) -> Note:
         text=i.text,
         author=i.author,
         created_at=i.created_at,
+        author_role=i.author_role,
+        author_staff_id=i.author_staff_id,
     )
 
 
-def add_note(business_id: str, client_id: str, text: str, author: str, now: datetime) -> Note:
+def add_note(
+    business_id: str,
+    client_id: str,
+    text: str,
+    author: str,
+    now: datetime,
+    role: str | None = None,
+    staff_id: str | None = None,
+) -> Note:
     db.configure()
     note_id = new_id()
     item = NoteItem(
@@ -32,6 +42,8 @@ def add_note(business_id: str, client_id: str, text: str, author: str, now: date
         note_id=note_id,
         text=text,
         author=author,
+        author_role=role,
+        author_staff_id=staff_id,
         created_at=now,
     )
     entry = f"{keys.TIMELINE_NOTES}{keys.sortable_time(now)}#{note_id}"

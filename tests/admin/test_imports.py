@@ -99,7 +99,9 @@ def test_run_imports_clients_visits_and_merges_like_the_dry_run(desk, booked):
     assert visits[2]["service"]["id"] == "import" and visits[2]["note"] == "Permanentti · Kalle"
     assert visits[2]["start"] == "2026-11-05T12:00:00+02:00"  # no time in the file: noon
     _, notes = desk.get(f"/clients/{c['id']}/notes")
-    assert [(n["text"], n["author"]) for n in notes["notes"]] == [("Pitkät hiukset", "import")]
+    assert [(n["text"], n["author"], n["author_role"]) for n in notes["notes"]] == [
+        ("Pitkät hiukset", "import", "import")
+    ]
 
     # Maija existed: she keeps her name and gains the visit and the birthday she lacked.
     _, maija = desk.get(f"/clients/{booked['client']}")

@@ -133,6 +133,10 @@ def test_owner_records_what_she_knows_about_the_client(desk, booked):
     # A birthday without the year; only the fields sent change.
     status, body = desk.patch(f"/clients/{cid}", {"birthday": "--12-24"})
     assert status == 200 and body["client"]["birthday"] == "--12-24"
+    # As the owner writes it at her desk: day first, the year optional.
+    for typed, stored in (("14.3.1985", "1985-03-14"), ("24.12.", "--12-24"), ("24.12", "--12-24")):
+        status, body = desk.patch(f"/clients/{cid}", {"birthday": typed})
+        assert status == 200 and body["client"]["birthday"] == stored, typed
     assert body["client"]["allergies"] == "Ammonia" and body["client"]["tags"] == ["curly", "vip"]
     # null clears a field.
     status, body = desk.patch(f"/clients/{cid}", {"allergies": None, "tags": []})
@@ -146,7 +150,8 @@ def test_invalid_profile_edits_are_422_and_change_nothing_and_one_contact_must_s
     for body in (
         {"birthday": "1990-02-29"},
         {"birthday": "1990-13-01"},
-        {"birthday": "24.12."},
+        {"birthday": "31.2."},
+        {"birthday": "12/24/1990"},
         {"relationship": "friend"},
         {"locale": "de"},
         {"favourite_colour": "blue"},
@@ -309,6 +314,8 @@ def test_notes_are_listed_newest_first_with_their_author(client, aws, booked, fr
         ("Asked about balayage", "aino", "2026-11-23T11:15:00+02:00"),
         ("Prefers mornings", "hanna", "2026-11-23T10:00:00+02:00"),
     ]
+    # Who wrote it, as the card names her: the owner, or a staff member by her own name.
+    assert [(n["author_role"], n["author_staff_id"]) for n in listed["notes"]] == [("staff", "aino"), ("owner", None)]
     for bad in ({"text": ""}, {"text": "   "}, {}, {"text": "x", "pinned": True}):
         status, _ = hanna.post(f"/clients/{cid}/notes", bad)
         assert status == 422, bad

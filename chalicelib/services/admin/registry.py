@@ -216,7 +216,7 @@ def add_note(p: Principal, client_id: str, body: object) -> tuple[int, dict[str,
     b = business_of(p)
     req: NoteIn = parse(NoteIn, body, "note")
     c = client_or_404(b, client_id)
-    n = notes.add_note(b.id, c.id, req.text, p.user_id, clock.now())
+    n = notes.add_note(b.id, c.id, req.text, p.user_id, clock.now(), p.role, p.staff_id)
     audited(p, "add_note", c.id, {"note": n.id})
     return 201, _note_view(b, n)
 
@@ -229,4 +229,11 @@ def list_notes(p: Principal, client_id: str) -> dict[str, Any]:
 
 
 def _note_view(b: Business, n: Note) -> dict[str, Any]:
-    return {"id": n.id, "text": n.text, "author": n.author, "created_at": iso_local(n.created_at, b.config.tz)}
+    return {
+        "id": n.id,
+        "text": n.text,
+        "author": n.author,
+        "author_role": n.author_role,
+        "author_staff_id": n.author_staff_id,
+        "created_at": iso_local(n.created_at, b.config.tz),
+    }

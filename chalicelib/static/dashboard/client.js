@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, money, number, percent, t } from "./i18n.js";
+import { clock, day, errorText, has, money, number, percent, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffName, state } from "./state.js";
 import { contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -108,8 +108,9 @@ function render() {
   // Visits.
   const now = Date.now();
   const appts = (history && history.appointments) || [];
-  const upcoming = appts.filter((a) => Date.parse(a.start) >= now && a.status !== "cancelled").reverse();
-  const past = appts.filter((a) => Date.parse(a.start) < now || a.status === "cancelled");
+  // A future time she cancelled is not a past visit: it stays under upcoming, marked cancelled.
+  const upcoming = appts.filter((a) => Date.parse(a.start) >= now).reverse();
+  const past = appts.filter((a) => Date.parse(a.start) < now);
   const up = el("ul", { className: "list compact" }, upcoming.map(visitRow));
   if (!upcoming.length) up.appendChild(el("li", { className: "muted", text: t("no_upcoming") }));
   box.appendChild(section("cc_upcoming", up));
@@ -120,7 +121,8 @@ function render() {
   // Notes.
   const noteList = el("ul", { className: "list compact notes" });
   for (const n of (notes && notes.notes) || []) {
-    noteList.appendChild(el("li", {}, el("p", { text: n.text }), el("p", { className: "muted", text: `${day(n.created_at)} · ${n.author || ""}` })));
+    const by = noteAuthor(n);
+    noteList.appendChild(el("li", {}, el("p", { text: n.text }), el("p", { className: "muted", text: by ? `${day(n.created_at)} · ${by}` : day(n.created_at) })));
   }
   const noteForm = el("form", { className: "inline-form", novalidate: true },
     el("label", { for: "cc-note-text", text: t("add_note") }),
@@ -160,10 +162,41 @@ function render() {
     const m = consents.marketing || {};
     box.appendChild(section("cc_consents", dl([
       [t("consent_marketing"), m.granted ? t("yes_since", { date: m.at ? day(m.at) : "" }) : t("no")],
-      [t("consent_source"), m.source],
+      [t("consent_source"), consentSource(m.source)],
       [t("reminders"), consents.reminders_off ? t("off") : t("on")],
     ])));
   }
+}
+
+// Who wrote a note, in words: "you", a staff member by name, the owner or an import (notes
+// from before the role was kept name only a user id, which says nothing to her: left out).
+function noteAuthor(n) {
+  if (state.me && n.author === state.me.user) return t("note_by_you");
+  if (n.author_staff_id) return staffName(n.author_staff_id);
+  if (n.author_role === "owner" || n.author_role === "import" || n.author === "import") {
+    return t(`note_by_${n.author_role || n.author}`);
+  }
+  return "";
+}
+
+// Where her marketing consent was given or withdrawn ("booking:page", "owner:<user>", ...).
+function consentSource(source) {
+  if (!source) return null;
+  const [kind, how] = source.split(":");
+  const key = kind === "booking" ? `consent_via_booking_${how}` : `consent_via_${kind}`;
+  return has(key) ? t(key) : source;
+}
+
+// A birthday as stored ("1985-03-14", or "--03-14" without the year) in the language's own
+// way, and as the owner types it back ("14.3.1985", "14.3."): the API takes either.
+function birthdayText(b) {
+  if (!b) return null;
+  return b.startsWith("--") ? day(`2000${b.slice(1)}`, { day: "numeric", month: "numeric" }) : day(b);
+}
+function birthdayInput(b) {
+  if (!b) return "";
+  const [, y, m, d] = /^(\d{4}|-)-(\d{2})-(\d{2})$/.exec(b) || [];
+  return d ? `${Number(d)}.${Number(m)}.${y === "-" ? "" : y}` : b;
 }
 
 // --- where she stands -------------------------------------------------------------------
@@ -219,7 +252,7 @@ function profileView(c) {
   wrap.appendChild(dl([
     [t("phone"), c.phone],
     [t("email"), c.email],
-    [t("birthday"), c.birthday],
+    [t("birthday"), birthdayText(c.birthday)],
     [t("important_notes"), c.important_notes],
     [t("preferences"), prefsText(c.preferences)],
   ]));
@@ -242,7 +275,7 @@ function profileForm(c) {
     ...field("name", "text", c.name),
     ...field("phone", "tel", c.phone),
     ...field("email", "email", c.email),
-    ...field("birthday", "text", c.birthday),
+    ...field("birthday", "text", birthdayInput(c.birthday)),
     el("p", { className: "muted hint", text: t("birthday_hint") }),
     ...field("allergies", "textarea", c.allergies),
     ...field("important_notes", "textarea", c.important_notes),
@@ -266,7 +299,7 @@ async function saveProfile(form, c) {
     if (k === "preferences") {
       const prefs = parsePrefs(raw);
       if (JSON.stringify(prefs) !== JSON.stringify(c.preferences || {})) body.preferences = Object.keys(prefs).length ? prefs : null;
-    } else if (raw !== (c[k] || "")) {
+    } else if (raw !== (k === "birthday" ? birthdayInput(c.birthday) : c[k] || "")) {
       body[k] = raw || null;
     }
   }
