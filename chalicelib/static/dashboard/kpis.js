@@ -95,12 +95,15 @@ export function renderKpis(box, data, period) {
       if (/rate/.test(key) && figure.denominator) {
         tile.appendChild(el("p", { className: "fraction", text: `${number(figure.numerator, 0)} / ${number(figure.denominator, 0)}` }));
       }
-      if (rolling && DISTINCT.includes(key)) {
+      const notRolling = rolling && DISTINCT.includes(key);
+      if (notRolling) {
+        // Said, with the way to the figure, instead of an empty chart under a dash.
         tile.appendChild(el("p", { className: "muted note", text: t("kpi_not_rolling") }));
+        tile.appendChild(el("button", { type: "button", className: "plain see-month", text: t("kpi_see_month"), onclick: toMonth }));
       } else if (data.compared) {
         tile.appendChild(el("p", { className: "compared", text: t("compared_with", { value: kpiValue(key, before) }) }));
       }
-      tile.appendChild(chart(key, words.name, data.trend || [], inPeriod));
+      if (!notRolling) tile.appendChild(chart(key, words.name, data.trend || [], inPeriod));
       tile.appendChild(el("details", {}, el("summary", { text: t("what_is") }), el("p", { text: words.help })));
       tiles.appendChild(tile);
     }
@@ -112,6 +115,13 @@ export function renderKpis(box, data, period) {
 
 // Figures of distinct clients: not given for the last 7 or 30 days (docs/kpis.md).
 const DISTINCT = ["retention_rate", "returning_clients", "average_spend_cents", "visit_frequency"];
+
+// The period switch's own change, as if she had picked "month" there.
+function toMonth() {
+  const kind = $("period-kind");
+  kind.value = "month";
+  kind.dispatchEvent(new Event("change"));
+}
 
 function hours(minutes) { return number((minutes || 0) / 60, 1); }
 function rateText(r) { return r === null || r === undefined ? "–" : percent(r); }
