@@ -187,12 +187,20 @@ def test_a_validation_error_is_marked_on_its_field_and_nothing_is_saved(signed_i
     expect(page.locator("#set-services-error")).to_contain_text("Tätä ei tallennettu")
     # Opening hours that end before they start: marked on that day.
     hours = page.locator("#set-hours")
+    monday_end = hours.get_by_label("Maanantai päättyy").input_value()
     hours.get_by_label("Maanantai päättyy").fill("08:00")
     hours.get_by_role("button", name="Tallenna", exact=True).click()
     expect(hours.get_by_label("Maanantai alkaa")).to_have_attribute("aria-invalid", "true")
     expect(hours.locator(".field-error")).to_have_text("Loppu on ennen alkua.")
     check(page, f"settings-errors-{label(size)}")
     assert settings(stack) == before  # nothing half-saved
+    # Put back as it was: the section and the status line both say nothing was saved.
+    hours.get_by_label("Maanantai päättyy").fill(monday_end)
+    hours.get_by_role("button", name="Tallenna", exact=True).click()
+    expect(page.locator("#set-hours-note")).to_have_text("Ei muutoksia tallennettavaksi.")
+    expect(page.locator("#status")).to_have_text("Ei muutoksia tallennettavaksi.")
+    # The salon's closed Sunday is closed, not "off work".
+    expect(hours.locator("fieldset", has_text="Sunnuntai").locator(".closed")).to_have_text("Suljettu")
 
 
 def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):

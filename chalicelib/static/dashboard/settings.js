@@ -155,7 +155,8 @@ function weekEditor(box, section, week, prefix, redrawFn) {
     const dayName = t(DAY_KEYS[d]);
     const fs = el("fieldset", { className: "day", id: idOf(section, `${path}-day`) }, el("legend", { text: dayName }));
     const rows = week[d];
-    if (!rows.length) fs.appendChild(el("p", { className: "muted closed", text: t("set_day_off") }));
+    // The salon is closed that day; a staff member is off.
+    if (!rows.length) fs.appendChild(el("p", { className: "muted closed", text: t(prefix ? "set_day_off" : "set_closed") }));
     rows.forEach((r, i) => {
       const row = el("div", { className: "interval" });
       const start = el("input", { type: "time", step: "300", id: idOf(section, `${path}-${i}-start`), "data-path": i === 0 ? path : null });
@@ -380,11 +381,13 @@ async function saveSection(name, form) {
       loaded.sections[k] = v;
       if (k === name || !dirty[k]) { forms[k] = F.toForm(k, v, loaded.sections, decimal()); dirty[k] = false; }
     }
-    notes[name] = { text: saved.changed && !saved.changed.length ? t("set_nothing_changed") : t("set_saved") };
+    const unchanged = saved.changed && !saved.changed.length;
+    notes[name] = { text: unchanged ? t("set_nothing_changed") : t("set_saved") };
     redraw(name);
     if (saved.sections) for (const k of Object.keys(saved.sections)) if (k !== name) redraw(k);
     if (name === "staff" && !dirty.services) { forms.services = F.toForm("services", loaded.sections.services, loaded.sections, decimal()); redraw("services"); }
-    say(t("set_saved_section", { section: t(TITLES[name]) }));
+    // The status line says what the section says: saved, or nothing to save.
+    say(unchanged ? t("set_nothing_changed") : t("set_saved_section", { section: t(TITLES[name]) }));
   } catch (err) {
     const f = $(`set-${name}`) || form;
     if (err.status === 422) {
