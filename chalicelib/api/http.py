@@ -75,7 +75,8 @@ def parse_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH):
         raise BadRequest(f"The body nests deeper than {max_depth} levels.", code="invalid_json")
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as e:
+    # ValueError beyond JSONDecodeError: an integer of over 4 300 digits (CPython's limit).
+    except (ValueError, RecursionError) as e:
         raise BadRequest(f"The body is not valid JSON: {e}", code="invalid_json") from None
 
 

@@ -81,6 +81,14 @@ def test_deeply_nested_json_is_400_not_500(client, raw):
     assert only_config_items() == []
 
 
+def test_a_number_of_thousands_of_digits_is_400_not_500(client):
+    # Python refuses to read an integer of over 4 300 digits: a 5 KB body, under the size limit.
+    status, body = post(client, BOOKINGS, raw='{"service": ' + "9" * 5000 + "}")
+    assert_error(status, body, 400)
+    assert body["error"]["code"] == "invalid_json"
+    assert only_config_items() == []
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting(client):
     status, body = post(client, BOOKINGS, booking_body(GOOD, note="[[[[{{{{" * 10))
     assert status == 201, body
