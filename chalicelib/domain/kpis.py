@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY
 
 REBOOK_WINDOWS = (30, 60, 90)  # days after a visit in which the next booking was made
 BEFORE_LEAVING = timedelta(hours=1)  # the next booking made by then counts as "before she left"
@@ -91,8 +92,10 @@ def periods_of(day: date) -> tuple[str, str, str, str]:
 
 
 def valid_period(text: str) -> bool:
-    """A calendar period: a month, a quarter or a year (not a day, not a rolling one)."""
-    return bool(_PERIOD.match(text or ""))
+    """A calendar period: a month, a quarter or a year (not a day, not a rolling one), of a
+    year a business can mean (its trend reaches a year back, its range to the next)."""
+    found = _PERIOD.match(text or "")
+    return bool(found) and FIRST_DAY.year <= int(found.group(1)) <= LAST_DAY.year
 
 
 def is_day(period: str) -> bool:

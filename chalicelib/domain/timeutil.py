@@ -6,6 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# The days a business can mean when it asks about a date (a visit, a report, a range):
+# far from the calendar's own ends, so a day or a week added, or a time zone applied, fits.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
 
 def local_wall_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     """Wall-clock minutes after local midnight on `day` -> UTC instant.

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import ValidationError
 
 from chalicelib.domain.settings import field_message
+from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY
 from chalicelib.errors import BadRequest, ValidationFailed
 
 
@@ -24,3 +27,14 @@ def parse(model, body, what: str):
         return model.model_validate(body)
     except ValidationError as e:
         raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None
+
+
+def within_days_we_keep(day: date, name: str) -> date:
+    """A date a business can mean (FIRST_DAY..LAST_DAY): a day or a week added to it, or
+    its midnight in any time zone, then never runs off the calendar (year 1 or 9999)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed(
+            f"'{name}' must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.",
+            fields={name: "out of range"},
+        )
+    return day

@@ -11,7 +11,10 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import parse_local_or_instant
 from chalicelib.errors import NotFound, ValidationFailed
-from chalicelib.services.validation import parse  # noqa: F401 (the owner use cases import it from here)
+from chalicelib.services.validation import (
+    parse,  # noqa: F401 (the owner use cases import it from here)
+    within_days_we_keep,
+)
 from chalicelib.store import audit, businesses
 
 _ID = re.compile(r"^[a-z0-9]{1,40}$")
@@ -35,11 +38,21 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
     if value in (None, "") and default is not None:
         return default
     try:
-        return date.fromisoformat(value or "")
+        return within_days_we_keep(date.fromisoformat(value or ""), name)
     except ValueError:
         raise ValidationFailed(
             f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"}
         ) from None
+
+
+def date_range(first: date, last: date, most_days: int) -> tuple[date, date]:
+    """`from` .. `to` (both included) as every date range the owner asks for: in order and
+    at most `most_days` long (a query's bounds must be in order, and its size bounded)."""
+    if last < first or (last - first).days + 1 > most_days:
+        raise ValidationFailed(
+            f"Choose 'from' on or before 'to', at most {most_days} days apart.", fields={"to": "out of range"}
+        )
+    return first, last
 
 
 def instant_of(value: object, name: str, b: Business) -> datetime:

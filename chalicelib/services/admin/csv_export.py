@@ -9,8 +9,7 @@ from datetime import timedelta
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
-from chalicelib.errors import ValidationFailed
-from chalicelib.services.admin.common import audited, business_of, parse_date, today
+from chalicelib.services.admin.common import audited, business_of, date_range, parse_date, today
 from chalicelib.store import bookings, clients
 
 MAX_DAYS = 400
@@ -102,10 +101,7 @@ def appointments_csv(p: Principal, params: dict) -> tuple[str, str]:
     tz = b.config.tz
     first = parse_date(params.get("from"), "from", today(b).replace(day=1))
     last = parse_date(params.get("to"), "to", today(b))
-    if last < first or (last - first).days > MAX_DAYS:
-        raise ValidationFailed(
-            f"Choose 'from' on or before 'to', at most {MAX_DAYS} days apart.", fields={"to": "out of range"}
-        )
+    first, last = date_range(first, last, MAX_DAYS + 1)
     start, end = local_wall_to_utc(first, 0, tz), local_wall_to_utc(last + timedelta(days=1), 0, tz)
     appts = bookings.list_appointments(b.id, start, end)
     names = {cid: c.name for cid, c in clients.get_clients(b.id, {a.client_id for a in appts}).items()}

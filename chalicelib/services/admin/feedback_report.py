@@ -8,8 +8,7 @@ from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
-from chalicelib.errors import ValidationFailed
-from chalicelib.services.admin.common import audited, business_of, parse_date, today
+from chalicelib.services.admin.common import audited, business_of, date_range, parse_date, today
 from chalicelib.store import clients
 from chalicelib.store import feedback as store
 
@@ -21,10 +20,7 @@ def report(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     params = params or {}
     to = parse_date(params.get("to"), "to", default=today(b))
     start = parse_date(params.get("from"), "from", default=to - timedelta(days=29))
-    if start > to or (to - start).days >= MAX_DAYS:
-        raise ValidationFailed(
-            f"'from' must be on or before 'to', at most {MAX_DAYS} days apart.", fields={"from": "invalid range"}
-        )
+    start, to = date_range(start, to, MAX_DAYS)
     tz = b.config.tz
     items = store.for_business(b.id, local_wall_to_utc(start, 0, tz), local_wall_to_utc(to + timedelta(days=1), 0, tz))
     people = clients.get_clients(b.id, {f.client_id for f in items})

@@ -18,7 +18,16 @@ from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc, parse_instant
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.calendar import appointment_view
-from chalicelib.services.admin.common import audited, business_of, instant_of, parse, parse_date, today, valid_id
+from chalicelib.services.admin.common import (
+    audited,
+    business_of,
+    date_range,
+    instant_of,
+    parse,
+    parse_date,
+    today,
+    valid_id,
+)
 from chalicelib.services.booking import availability
 from chalicelib.services.waitlist import refill
 from chalicelib.store import bookings, clients
@@ -181,12 +190,7 @@ def list_blocks(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     params = params or {}
     first = parse_date(params.get("from"), "from", default=today(b))
     last = parse_date(params.get("to"), "to", default=first + timedelta(days=30))
-    if last < first:
-        raise ValidationFailed("'to' is before 'from'.", fields={"to": "must not be before 'from'"})
-    if (last - first).days + 1 > MAX_LIST_DAYS:
-        raise ValidationFailed(
-            f"Ask for at most {MAX_LIST_DAYS} days at a time.", fields={"to": f"range over {MAX_LIST_DAYS} days"}
-        )
+    first, last = date_range(first, last, MAX_LIST_DAYS)
     lo, hi = local_wall_to_utc(first, 0, tz), local_wall_to_utc(last + timedelta(days=1), 0, tz)
     found = [t for t in store.ending_after(b.id, lo) if rules.overlaps(t, tz, lo, hi)]
 

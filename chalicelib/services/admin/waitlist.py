@@ -11,9 +11,12 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import EntryStatus
 from chalicelib.errors import NotFound
-from chalicelib.services.admin.common import audited, business_of, parse_date, today, valid_id
+from chalicelib.services.admin.common import audited, business_of, date_range, parse_date, today, valid_id
 from chalicelib.services.waitlist import join
 from chalicelib.store import waitlist as store
+
+# The most days one read of the waitlist spans, as for the other reports: a bounded query.
+MAX_DAYS = 366
 
 
 def _view(b, e) -> dict[str, Any]:
@@ -31,6 +34,7 @@ def entries(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     params = params or {}
     first = parse_date(params.get("from"), "from", default=today(b))
     last = parse_date(params.get("to"), "to", default=first + timedelta(days=13))
+    first, last = date_range(first, last, MAX_DAYS)
     found = [e for e in store.entries_of(b.id) if e.is_open(today(b))]
     counts = store.waiting_counts(b.id, first, last)
     audited(p, "read_waitlist", None)
@@ -77,6 +81,7 @@ def offers(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     params = params or {}
     first = parse_date(params.get("from"), "from", default=today(b))
     last = parse_date(params.get("to"), "to", default=first + timedelta(days=13))
+    first, last = date_range(first, last, MAX_DAYS)
     since = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     found = store.offers_between(b.id, since, until)
@@ -112,6 +117,7 @@ def kpis(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     params = params or {}
     last = parse_date(params.get("to"), "to", default=today(b))
     first = parse_date(params.get("from"), "from", default=last - timedelta(days=29))
+    first, last = date_range(first, last, MAX_DAYS)
     days = store.refill_days(b.id, first, last).values()
     return {
         "from": first.isoformat(),

@@ -11,6 +11,7 @@ from chalicelib.domain.daysheet import busy_by_staff
 from chalicelib.domain.timeutil import iso_local, local_date, parse_instant
 from chalicelib.errors import ValidationFailed
 from chalicelib.services.booking.profile import business
+from chalicelib.services.validation import within_days_we_keep
 from chalicelib.store import daysheets
 
 MAX_RANGE_DAYS = 31
@@ -27,9 +28,10 @@ def _parse_date(value: str | None, name: str) -> date:
     if len(value) != 10:
         _bad_date(name)
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         _bad_date(name)
+    return within_days_we_keep(day, name)
 
 
 def get_availability(slug: str, params: dict[str, str]) -> dict[str, Any]:
