@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 
 from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
+from chalicelib.domain.isoday import IsoDay
 from chalicelib.domain.locales import Locale
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
@@ -117,7 +118,7 @@ class PersonalMessageIn(BaseModel):
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     text: str = Field(min_length=1, max_length=500)
-    due: date | None = None
+    due: IsoDay | None = None
     staff: str | None = None  # the staff member responsible
     done: StrictBool = False
 

@@ -23,6 +23,7 @@ from chalicelib.domain import availability as avail
 from chalicelib.domain.booking import ClientIn, ConsentsIn
 from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
 from chalicelib.domain.daysheet import days_touched
+from chalicelib.domain.isoday import IsoDay
 
 # An entry's dates span at most this many days (as availability's range): its day
 # index items are written in one transaction with it (chalicelib/store/waitlist.py).
@@ -88,18 +89,11 @@ class WaitlistIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
     service: str = Field(min_length=1, max_length=40)
     staff: str | None = Field(default=None, max_length=40)
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
+    first: IsoDay = Field(alias="from")
+    last: IsoDay = Field(alias="to")
     windows: tuple[WindowIn, ...] = Field(default=(), max_length=MAX_WINDOWS)
     client: ClientIn
     consents: ConsentsIn = ConsentsIn()
-
-    @field_validator("first", "last", mode="before")
-    @classmethod
-    def _date(cls, v: object) -> object:
-        if not isinstance(v, str) or len(v) != 10:
-            raise ValueError("expected YYYY-MM-DD")
-        return v
 
     @model_validator(mode="after")
     def _range(self) -> Self:

@@ -109,6 +109,8 @@ def test_invalid_follow_ups_are_422(desk, booked):
     for body in (
         {"goal": "x", "actions": [action("Call", "2026-12-01", "nobody")]},
         {"goal": "x", "actions": [action("Call", "2026-12-32", "aino")]},
+        {"goal": "x", "actions": [action("Call", 0, "aino")]},  # not 1 January 1970
+        {"goal": "x", "actions": [action("Call", "9999-12-31", "aino")]},
         {"goal": "x", "actions": [action("", "2026-12-01", "aino")]},
         {"goal": "x", "owner": "me"},
     ):
