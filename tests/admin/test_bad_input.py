@@ -109,9 +109,12 @@ def test_generated_queries_never_cause_a_5xx(client, aws, owner, params, path):
         "/export/appointments.csv?from=0001-01-01&to=0001-01-01",
         "/waitlist?from=9999-12-31&to=9999-12-31",
         "/waitlist/kpis?from=0001-01-01&to=0001-01-01",
+        # More than a list gives: said, not quietly cut to its most.
+        "/messages/failed?limit=201",
+        "/clients?limit=0",
     ],
 )
-def test_dates_out_of_order_or_off_the_calendar_are_422(client, aws, owner, query):
+def test_dates_out_of_order_or_off_the_calendar_and_limits_too_big_are_422(client, aws, owner, query):
     status, resp = call(client, "GET", f"/api/v1/admin{query}", owner)
     assert status == 422, (query, status, resp)
     assert set(resp["error"]) >= {"code", "message", "fields"}

@@ -45,6 +45,18 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
         ) from None
 
 
+def page_limit(params: dict[str, str] | None, default: int, most: int) -> int:
+    """How many items a list returns: `limit` from 1 to `most` (the contract's bounds),
+    else a 422 naming it (not quietly clamped: a client asking for 500 learns it gets 200)."""
+    try:
+        limit = int((params or {}).get("limit") or default)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= most:
+        raise ValidationFailed(f"'limit' is a number from 1 to {most}.", fields={"limit": f"expected 1-{most}"})
+    return limit
+
+
 def date_range(first: date, last: date, most_days: int) -> tuple[date, date]:
     """`from` .. `to` (both included) as every date range the owner asks for: in order and
     at most `most_days` long (a query's bounds must be in order, and its size bounded)."""

@@ -13,7 +13,7 @@ from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.notify import gsm
 from chalicelib.notify.render import TWO_SEGMENT_UNITS
 from chalicelib.services import marketing
-from chalicelib.services.admin.common import audited, business_of, parse, valid_id
+from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
 from chalicelib.store import clients
 from chalicelib.store import outbox as store
 
@@ -27,10 +27,7 @@ _WHY = {
 def failed(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     """Messages that failed permanently, newest first."""
     b = business_of(p)
-    try:
-        limit = min(max(int((params or {}).get("limit") or 50), 1), 200)
-    except ValueError:
-        raise ValidationFailed("'limit' is a number from 1 to 200.", fields={"limit": "expected a number"}) from None
+    limit = page_limit(params, 50, 200)
     items = store.failed_messages(b.id, limit)
     people = clients.get_clients(b.id, {m.client_id for m in items if m.client_id})
     audited(p, "read_failed_messages", None, {"count": len(items)})

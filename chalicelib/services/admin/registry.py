@@ -16,7 +16,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin import standing
 from chalicelib.services.admin.calendar import appointment_view
-from chalicelib.services.admin.common import audited, business_of, parse, valid_id
+from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
@@ -55,12 +55,7 @@ def client_or_404(b: Business, client_id: str) -> Client:
 def list_clients(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     b = business_of(p)
     params = params or {}
-    try:
-        limit = int(params.get("limit") or 25)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationFailed(f"'limit' is 1-{MAX_PAGE}.", fields={"limit": f"expected 1-{MAX_PAGE}"})
+    limit = page_limit(params, 25, MAX_PAGE)
     q = (params.get("q") or "").strip()
     if len(q) > 100:
         raise ValidationFailed("The search is at most 100 characters.", fields={"q": "too long"})

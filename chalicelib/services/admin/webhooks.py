@@ -14,7 +14,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.services.admin.common import audited, business_of, parse, valid_id
+from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
 from chalicelib.settings import get_settings
 from chalicelib.store import outbox, webhooks
 
@@ -154,10 +154,7 @@ def _delivery_view(d: Message) -> dict[str, Any]:
 def deliveries(p: Principal, endpoint_id: str, params: dict[str, str]) -> dict[str, Any]:
     p.require("settings")
     e = _endpoint(p, endpoint_id)
-    try:
-        limit = min(max(int((params or {}).get("limit") or 50), 1), 200)
-    except ValueError:
-        raise ValidationFailed("'limit' is a number from 1 to 200.", fields={"limit": "expected a number"}) from None
+    limit = page_limit(params, 50, 200)
     return {"deliveries": [_delivery_view(d) for d in webhooks.delivery_log(e.business_id, e.id, limit)]}
 
 
