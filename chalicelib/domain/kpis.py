@@ -95,7 +95,7 @@ def valid_period(text: str) -> bool:
     """A calendar period: a month, a quarter or a year (not a day, not a rolling one), of a
     year a business can mean (its trend reaches a year back, its range to the next)."""
     found = _PERIOD.match(text or "")
-    return bool(found) and FIRST_DAY.year <= int(found.group(1)) <= LAST_DAY.year
+    return found is not None and FIRST_DAY.year <= int(found.group(1)) <= LAST_DAY.year
 
 
 def is_day(period: str) -> bool:
