@@ -24,7 +24,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, check_as_it_is, dashboard_token, post_json
+from tests.browser.conftest import (
+    ALL_IMPACTS,
+    check_as_it_is,
+    dashboard_token,
+    open_dashboard,
+    post_json,
+    signed_in_context,
+)
 from tests.browser.seed import visit
 from tests.history import HELSINKI
 
@@ -352,6 +359,48 @@ def test_walk_in(owner_at, size, has, desk):
     expect(sheet).to_be_hidden()
     expect(page.locator("#status")).to_contain_text(f"Varattu: {who}")
     expect(page.locator("#calendar .appt", has_text=who)).to_contain_text("12:00–")
+
+
+def test_no_walk_in_is_offered_when_nobody_works(browser, stack, desk):
+    """At 03:05 (the phone's clock) nobody works: the sheet says so instead of offering
+    "Now · 03:05–03:35", and cannot be sent (the server would refuse it)."""
+    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "03:05"))
+    try:
+        page = open_dashboard(context, stack)
+        page.get_by_role("button", name="Walk-in").click()
+        sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
+        when = sheet.locator("#booking-when")
+        nobody = "Kukaan ei ole töissä nyt (klo 03:05), joten walk-in-asiakasta ei voi ottaa."
+        expect(when).to_have_text(nobody)
+        sheet.get_by_label("Miesten hiustenleikkaus").check()
+        expect(when).to_have_text(nobody)
+        expect(sheet.get_by_role("button", name="Vahvista varaus")).to_be_disabled()
+        sheet.get_by_label("Tekijä").select_option("mikko")
+        expect(when).to_have_text("Mikko Laine ei ole töissä nyt (klo 03:05). Valitse joku muu.")
+        check(page, "walk-in-nobody-works")
+    finally:
+        context.close()
+
+
+def test_an_error_about_a_field_not_shown_is_shown_where_she_sees_it(owner_at, stack, desk):
+    """A client with neither phone nor email: the API names `client_id`, whose search field
+    is hidden once she is chosen, so its words go under the sheet, not "Check the marked
+    fields" with nothing marked."""
+    visit(stack, "Onni Osoitteeton", None, datetime.fromisoformat(at(stack, "10:00")) - timedelta(days=30))
+    page = owner_at(PHONE)
+    show_staff(page, PHONE, "Sanna Korhonen")
+    column(page, "sanna").get_by_role("button", name="Vapaa aika 13:30, Sanna Korhonen: varaa").click()
+    sheet = page.get_by_role("dialog", name="Uusi varaus")
+    sheet.get_by_label("Föönaus ja muotoilu").check()
+    sheet.get_by_label("Hae asiakas nimellä").fill("Onni Osoi")
+    sheet.get_by_role("button", name=re.compile("Onni Osoitteeton")).click()
+    sheet.get_by_role("button", name="Vahvista varaus").click()
+    expect(sheet.locator("#booking-error")).to_have_text(
+        "Asiakkaalla ei ole puhelinta eikä sähköpostia vahvistusta varten."
+    )
+    expect(sheet.locator(".field-error")).to_have_count(0)  # none next to a hidden input
+    check(page, "booking-client-without-contacts")
+    sheet.get_by_role("button", name="Peruuta").click()
 
 
 # --- move, cancel, no-show ---------------------------------------------------------------

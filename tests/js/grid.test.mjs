@@ -172,3 +172,22 @@ test("a booking's buffer holds the chair: free times and moves leave it out, pas
   assert.equal(fitsAt(m, "2026-11-25", at("14:25"), minna), true);
   assert.equal(fitsAt(m, "2026-11-25", at("16:00"), minna), true); // her own place is free to her
 });
+
+test("a walk-in now: somebody must work now, and until the service would end", async () => {
+  const { walkInProblem, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const hours = (from, to) => [{ date: "2026-11-25", intervals: [{ start: `2026-11-25T${from}:00+02:00`, end: `2026-11-25T${to}:00+02:00` }] }];
+  const cal = norm({
+    from: "2026-11-25", to: "2026-11-25", timezone: "Europe/Helsinki",
+    days: [{ date: "2026-11-25", closed: false, open: [{ start: "2026-11-25T09:00:00+02:00", end: "2026-11-25T20:00:00+02:00" }] }],
+    staff: [{ id: "aino", name: "Aino", hours: hours("11:00", "20:00") }, { id: "sanna", name: "Sanna", hours: hours("09:00", "17:00") }],
+  }, null, 0);
+  const at = (hhmm) => Date.parse(`2026-11-25T${hhmm}:00+02:00`);
+  const hour = 60 * 60000;
+  assert.equal(walkInProblem(cal.staff, "2026-11-25", at("03:05"), 30 * 60000), "off"); // the salon closed
+  assert.equal(walkInProblem(cal.staff, "2026-11-25", at("03:05"), 0), "off"); // no service picked yet
+  assert.equal(walkInProblem(cal.staff, "2026-11-25", at("10:00"), hour), null); // Sanna
+  assert.equal(walkInProblem([cal.staff[0]], "2026-11-25", at("10:00"), hour), "off"); // Aino from 11
+  assert.equal(walkInProblem(cal.staff, "2026-11-25", at("19:30"), hour), "short"); // past Aino's closing
+  assert.equal(walkInProblem(cal.staff, "2026-11-25", at("19:00"), hour), null); // ends as she does
+  assert.equal(walkInProblem(cal.staff, "2026-11-25", at("20:00"), 0), "off"); // her day just ended
+});

@@ -5,12 +5,13 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { day, errorText, money, t } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, say, service, serviceName, staffList, state, todayIso, tz } from "./state.js";
+import { api, changed, currency, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
-import { clearPreview, showPreview } from "./calendar.js";
+import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
+import { walkInProblem } from "./calmodel.js";
 
 const dialog = () => $("booking-dialog");
-let sheet = null; // {walkIn, client, key}
+let sheet = null; // {walkIn, client, key, today: today's calendar for a walk-in}
 let searchTimer = null;
 let searchSeq = 0;
 
@@ -61,6 +62,15 @@ function updateEnd() {
   const s = chosenService();
   const start = startMs();
   const when = $("booking-when");
+  // "Now" is offered only when somebody works now, long enough for the service.
+  const blocked = sheet.walkIn ? walkInBlocked(s, start) : "";
+  when.classList.toggle("error", !!blocked);
+  $("booking-submit").disabled = !!blocked;
+  if (blocked) {
+    when.textContent = blocked;
+    clearPreview();
+    return;
+  }
   if (!s || start === null) {
     when.textContent = sheet.walkIn ? t("walk_in_now") : "";
     clearPreview();
@@ -71,6 +81,27 @@ function updateEnd() {
   when.textContent = sheet.walkIn ? `${t("walk_in_now")} · ${range}` : `${day(g.localIso(start, tz()), { weekday: "short", day: "numeric", month: "numeric" })} ${range}`;
   const staffId = $("booking-staff").value;
   if (staffId && !sheet.walkIn) showPreview({ staff: staffId, start, end }); else clearPreview();
+}
+
+// Why a walk-in cannot start now, in words, or "": by today's hours of the staff member
+// picked, or of those who offer the service. Unknown until today's calendar is read.
+function walkInBlocked(s, start) {
+  if (!sheet.today) return "";
+  const staffId = $("booking-staff").value;
+  const members = sheet.today.staff.filter((m) => (staffId ? m.id === staffId : !s || !s.staff || s.staff.includes(m.id)));
+  const problem = walkInProblem(members, g.zoned(start, tz()).date, start, s ? s.duration_minutes * g.MINUTE : 0);
+  if (!problem) return "";
+  return t(`walk_in_${problem}_${staffId ? "staff" : "anyone"}`,
+    { time: g.hhmm(start, tz()), name: staffName(staffId), service: s ? serviceName(s.id) : "" });
+}
+
+async function readToday(forSheet) {
+  try {
+    const today = await todayCalendar();
+    if (sheet !== forSheet) return;
+    sheet.today = today;
+    updateEnd();
+  } catch (err) { /* not known: the server alone decides */ }
 }
 
 // --- the client -----------------------------------------------------------------------
@@ -135,7 +166,7 @@ function toggleNewClient() {
 // open({staff, start (ms), service, client, walkIn})
 export function openBooking(opts) {
   const o = opts || {};
-  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey() };
+  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null };
   const form = $("booking-form");
   form.reset();
   clearFieldErrors(form);
@@ -161,6 +192,7 @@ export function openBooking(opts) {
   updateEnd();
   const first = document.querySelector("input[name=booking-service]:checked") || document.querySelector("input[name=booking-service]");
   openDialog(dialog(), sheet.walkIn || start !== null ? first : $("booking-time"));
+  if (sheet.walkIn) readToday(sheet);
 }
 
 async function submit(e) {

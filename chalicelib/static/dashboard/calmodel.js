@@ -88,6 +88,18 @@ export function fitsAt(member, date, at, { length, held, nowMs, exceptId }) {
   return busyOf(member, exceptId).every((b) => !(b.start < at + held && at < b.end));
 }
 
+// Why nobody can take a walk-in that starts at `at` and lasts `length` ms, as far as the
+// calendar's hours show, or null: the desk's rule (chalicelib/domain/availability.py,
+// is_allowed_desk_start) is her working hours around the whole service. "off": none of
+// `members` works at `at`; "short": whoever does ends her day before the service would.
+// Bookings aside: among those working the server takes whoever is free.
+export function walkInProblem(members, date, at, length) {
+  const worksUntil = (m, end) => (m.hours[date] || []).some((iv) => iv.start <= at && end <= iv.end);
+  const working = members.filter((m) => worksUntil(m, at + 1)); // at `at` itself, not just ending there
+  if (!working.length) return "off";
+  return working.some((m) => worksUntil(m, at + (length || 0))) ? null : "short";
+}
+
 // The appointment a card or a move is about, wherever it is in the calendar.
 export function findAppointment(cal, id) {
   for (const m of cal.staff) {

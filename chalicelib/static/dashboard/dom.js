@@ -36,9 +36,10 @@ export function closeDialog(d) {
 }
 
 // An error shown next to the inputs it names (error.fields): `inputs` maps a field path
-// ("client.phone") to an input; what names no input goes to `general`. An error of the
-// API (it has a status) is put in the dashboard's own words, by its code and by field;
-// the form's own checks ({fields} without a status) come already in words.
+// ("client.phone") to an input; what names no input, or an input not shown (a walk-in's
+// hidden time), goes to `general`, where it is seen. An error of the API (it has a
+// status) is put in the dashboard's own words, by its code and by field; the form's own
+// checks ({fields} without a status) come already in words.
 export function showFieldErrors(form, err, inputs, general) {
   clearFieldErrors(form);
   const fromApi = !!err && err.status !== undefined;
@@ -48,7 +49,7 @@ export function showFieldErrors(form, err, inputs, general) {
   for (const [path, reason] of Object.entries(fields)) {
     const message = fromApi ? fieldText(path, reason) : String(reason);
     const input = inputs[path] || inputs[path.split(".").pop()];
-    if (!input) { rest.push(message); continue; }
+    if (!input || !shown(input)) { rest.push(message); continue; }
     const id = input.id + "-error";
     if (document.getElementById(id)) continue; // two fields of one input: one note
     const note = el("p", { className: "field-error", id, text: message });
@@ -58,11 +59,16 @@ export function showFieldErrors(form, err, inputs, general) {
     first = first || input;
   }
   if (general) {
-    general.textContent = [fromApi ? errorText(err) : err && err.message, ...rest].filter(Boolean).join(" ");
+    // "Check the marked fields" only when one is marked; else the fields' own words say it.
+    const lead = fromApi ? (first || !rest.length || err.code !== "validation_failed" ? errorText(err) : "") : err && err.message;
+    general.textContent = [lead, ...rest].filter(Boolean).join(" ");
   }
   if (first) first.focus();
   return first;
 }
+
+// On the screen: neither it nor a box it is in is hidden (display: none has no boxes).
+function shown(node) { return node.getClientRects().length > 0; }
 
 export function clearFieldErrors(form) {
   for (const n of form.querySelectorAll(".field-error")) n.remove();

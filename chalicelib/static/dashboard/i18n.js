@@ -77,7 +77,8 @@ export function fieldText(path, reason) {
   const name = String(path).split(".").pop();
   const why = String(reason || "");
   if (name === "start") {
-    if (/past/.test(why)) return t("f_start_past");
+    // "in the past", not "past": "the service would run past closing" is about the hours.
+    if (/in the past/.test(why)) return t("f_start_past");
     if (/year ahead/.test(why)) return t("f_start_ahead");
     if (/minute mark/.test(why)) return t("f_start_mark");
     if (/no longer free|taken/.test(why)) return t("f_start_free");
