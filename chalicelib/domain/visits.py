@@ -20,22 +20,24 @@ def outcome(a: Appointment, now: datetime) -> str:
     return "in_progress" if now >= a.start or a.status == Status.ARRIVED.value else "upcoming"
 
 
-def mark_problem(a: Appointment, mark: str, now: datetime) -> str | None:
-    """Why `mark` cannot be set on this visit now, or None when it can."""
+def mark_problem(a: Appointment, mark: str, now: datetime) -> tuple[str, str] | None:
+    """Why `mark` cannot be set on this visit now, or None when it can: a reason for
+    programs (cancelled, already_marked, not_started; the dashboard says each in its own
+    words) and the words for people."""
     if a.status == Status.CANCELLED.value:
-        return "the booking was cancelled"
+        return "cancelled", "the booking was cancelled"
     if a.status == mark:
         return None  # idempotent
     if mark == Status.BOOKED.value:
         return None  # undo a wrong mark
     if mark == Status.ARRIVED.value:
         if a.status != Status.BOOKED.value:
-            return f"the visit is already marked {a.status.replace('_', '-')}"
+            return "already_marked", f"the visit is already marked {a.status.replace('_', '-')}"
         if now < a.start - ARRIVAL_EARLIEST:
-            return "the visit has not begun yet"
+            return "not_started", "the visit has not begun yet"
         return None
     if now < a.start:
-        return "the visit has not begun yet"
+        return "not_started", "the visit has not begun yet"
     return None  # completed <-> no-show may be corrected
 
 

@@ -151,6 +151,7 @@ def test_arrival_opens_an_hour_before_the_start(desk, booked, frozen_now):
     appt = booked["appointment"]
     status, body = mark(desk, appt, "arrived")  # Monday: two days early
     assert status == 409 and body["error"]["code"] == "invalid_mark"
+    assert body["error"]["reason"] == "not_started"  # why, for programs (the dashboard's words)
 
     frozen_now["now"] = at("2026-11-25T10:59:00+02:00")
     status, body = mark(desk, appt, "arrived")
@@ -167,12 +168,14 @@ def test_arrival_opens_an_hour_before_the_start(desk, booked, frozen_now):
     for not_yet in ("completed", "no_show"):
         status, body = mark(desk, appt, not_yet)
         assert status == 409 and body["error"]["code"] == "invalid_mark", not_yet
+        assert body["error"]["reason"] == "not_started", not_yet
     frozen_now["now"] = at("2026-11-25T12:00:00+02:00")
     status, body = mark(desk, appt, "completed")
     assert status == 200 and body["status"] == "completed" and body["outcome"] == "completed"
     # Arrived cannot be set again on a finished visit.
     status, body = mark(desk, appt, "arrived")
     assert status == 409 and body["error"]["code"] == "invalid_mark"
+    assert body["error"]["reason"] == "already_marked"
 
 
 def test_no_show_counts_for_the_client_and_a_correction_takes_it_back(desk, booked, frozen_now):
@@ -216,5 +219,6 @@ def test_cancelled_visits_invalid_marks_and_unknown_appointments(client, desk, b
     for mark_as in ("arrived", "completed", "no_show"):
         status, body = mark(desk, booked["appointment"], mark_as)
         assert status == 409 and body["error"]["code"] == "invalid_mark", mark_as
+        assert body["error"]["reason"] == "cancelled", mark_as
     _, appt = desk.get(f"/appointments/{booked['appointment']}")
     assert appt["status"] == "cancelled" and appt["outcome"] == "cancelled"

@@ -278,11 +278,38 @@ def test_the_appointment_card(owner_at, size, desk):
     expect(card).to_contain_text("Herkkä päänahka")
     expect(card).to_contain_text("Pitkät hiukset")
     expect(card.get_by_role("link", name="alli@example.com")).to_have_attribute("href", "mailto:alli@example.com")
-    for action in ("Saapui", "Valmis", "Ei saapunut", "Siirrä", "Peru varaus"):
+    for action in ("Siirrä", "Peru varaus"):
         expect(card.get_by_role("button", name=action, exact=True)).to_be_visible()
+    # At noon a visit at 15:00 cannot be marked yet: not offered, and the card says when.
+    for mark in ("Saapui", "Valmis", "Ei saapunut"):
+        expect(card.get_by_role("button", name=mark, exact=True)).to_have_count(0)
+    expect(card.locator("#card-marks-hint")).to_have_text(
+        "Käynnin voi merkitä saapuneeksi 14:00 alkaen (tuntia ennen alkua), "
+        "valmiiksi tai saapumatta jääneeksi, kun se on alkanut."
+    )
     check(page, f"appointment-card-{label(size)}")
     card.get_by_role("button", name="Sulje").click()
     expect(card).to_be_hidden()
+
+
+def test_a_mark_the_api_refuses_says_why_in_her_words(browser, stack, desk):
+    """The phone's clock says 15:05, the server's noon: the card offers "Valmis" for the
+    visit at 15:00, and the API's reason (not begun yet) is shown in the page's words."""
+    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "15:05"))
+    try:
+        page = open_dashboard(context, stack)
+        show_staff(page, PHONE, "Aino Virtanen")
+        column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
+        card = page.get_by_role("dialog", name="Alli Allerginen")
+        expect(card.locator("#card-marks-hint")).to_have_count(0)
+        card.get_by_role("button", name="Valmis", exact=True).click()
+        expect(card.locator("#card-error")).to_have_text(
+            "Käynti ei ole vielä alkanut: saapuneeksi voi merkitä tuntia ennen alkua, "
+            "valmiiksi tai saapumatta jääneeksi vasta alun jälkeen."
+        )
+        expect(card.locator(".tag[data-status]")).to_have_text("Varattu")  # unchanged
+    finally:
+        context.close()
 
 
 # --- desk booking ------------------------------------------------------------------------

@@ -75,6 +75,10 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.errorText({ status: 422, code: "validation_failed", message: "English" }), fi.err_validation_failed);
   assert.equal(i18n.errorText({ status: 503, code: "http_503", message: "English" }), fi.err_server);
   assert.equal(i18n.errorText({ status: 0, code: "network" }), fi.err_network);
+  // A code refined by a reason: the reason's words, else the code's.
+  const notYet = { status: 409, code: "invalid_mark", message: "Cannot mark this visit arrived: the visit has not begun yet.", details: { reason: "not_started" } };
+  assert.equal(i18n.errorText(notYet), fi.err_invalid_mark_not_started);
+  assert.equal(i18n.errorText({ ...notYet, details: { reason: "something_new" } }), fi.err_invalid_mark);
   assert.equal(i18n.fieldText("client.phone", "not a valid phone number"), fi.f_phone);
   assert.equal(i18n.fieldText("start", "is in the past"), fi.f_start_past);
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours"), fi.f_start);

@@ -307,7 +307,12 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     now = clock.now()
     problem = mark_problem(a, req.status, now)
     if problem:
-        raise Conflict(f"Cannot mark this visit {req.status.replace('_', '-')}: {problem}.", code="invalid_mark")
+        reason, words = problem
+        raise Conflict(
+            f"Cannot mark this visit {req.status.replace('_', '-')}: {words}.",
+            code="invalid_mark",
+            details={"reason": reason},
+        )
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
     if a.status != status:
         try:

@@ -100,6 +100,13 @@ export function walkInProblem(members, date, at, length) {
   return working.some((m) => worksUntil(m, at + (length || 0))) ? null : "short";
 }
 
+// From when the desk may mark a visit (chalicelib/domain/visits.py): arrived from an hour
+// before its start, completed and no-show once it has begun.
+export const ARRIVAL_EARLIEST_MS = 60 * 60000;
+export function markOpensAt(a, mark) {
+  return ms(a.start) - (mark === "arrived" ? ARRIVAL_EARLIEST_MS : 0);
+}
+
 // The appointment a card or a move is about, wherever it is in the calendar.
 export function findAppointment(cal, id) {
   for (const m of cal.staff) {

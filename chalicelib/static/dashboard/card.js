@@ -5,9 +5,10 @@
 import { $, clear, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, money, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, say, staffName } from "./state.js";
+import { api, changed, currency, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
-import { markersOf } from "./calmodel.js";
+import { markOpensAt, markersOf } from "./calmodel.js";
+import * as g from "./grid.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -61,15 +62,17 @@ function render(errorText) {
     b.addEventListener("click", () => fn(b));
     actions.appendChild(b);
   };
+  // A mark is offered once it can be made (the API's rule); until then the hint says when.
+  const now = Date.now();
+  const canMark = (m) => markOpensAt(a, m) <= now;
+  const ended = () => { add("act_completed", (b) => mark("completed", b)); add("act_no_show", (b) => mark("no_show", b)); };
   if (a.status === "booked") {
-    add("act_arrived", (b) => mark("arrived", b));
-    add("act_completed", (b) => mark("completed", b));
-    add("act_no_show", (b) => mark("no_show", b));
+    if (canMark("arrived")) add("act_arrived", (b) => mark("arrived", b));
+    if (canMark("completed")) ended();
     add("act_move", () => { closeDialog(dialog()); startMove(current); });
     add("act_cancel", () => showCancel(), "danger");
   } else if (a.status === "arrived") {
-    add("act_completed", (b) => mark("completed", b));
-    add("act_no_show", (b) => mark("no_show", b));
+    if (canMark("completed")) ended();
     add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
     add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
@@ -80,6 +83,11 @@ function render(errorText) {
   } else if (a.status === "no_show") {
     add("act_completed", (b) => mark("completed", b));
     add("act_undo", (b) => mark("booked", b));
+  }
+  const hint = marksHint(a, canMark);
+  if (hint) {
+    box.appendChild(el("p", { id: "card-marks-hint", className: "muted", text: hint }));
+    actions.setAttribute("aria-describedby", "card-marks-hint");
   }
   box.appendChild(actions);
   box.appendChild(cancelForm());
@@ -95,6 +103,20 @@ function render(errorText) {
   close.addEventListener("click", () => closeDialog(dialog()));
   foot.appendChild(close);
   box.appendChild(foot);
+}
+
+// When the marks not offered yet can be made, or "".
+function marksHint(a, canMark) {
+  if (!["booked", "arrived"].includes(a.status) || canMark("completed")) return "";
+  if (a.status === "booked" && !canMark("arrived")) return t("marks_from", { time: moment(markOpensAt(a, "arrived")) });
+  return t("marks_after_start", { time: moment(markOpensAt(a, "completed")) });
+}
+
+// A moment of today as its time; of another day with its date.
+function moment(msv) {
+  const time = g.hhmm(msv, tz());
+  const date = g.zoned(msv, tz()).date;
+  return date === todayIso() ? time : `${day(date, { weekday: "short", day: "numeric", month: "numeric" })} ${time}`;
 }
 
 function cancelForm() {

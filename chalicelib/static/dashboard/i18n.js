@@ -63,6 +63,9 @@ export function clock(iso) { return iso.slice(11, 16); }
 export function errorText(err) {
   const e = err || {};
   const code = String(e.code || "");
+  // A code the API refines with a reason (`invalid_mark`'s not_started) has words for each.
+  const reason = e.details && e.details.reason;
+  if (code && reason && has(`err_${code}_${reason}`)) return t(`err_${code}_${reason}`);
   if (code && has(`err_${code}`)) return t(`err_${code}`);
   if (/^booking_/.test(code)) return t("err_conflict");
   if (e.status === 0) return t("err_network");
