@@ -350,6 +350,30 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(owner.locator("#followups")).to_contain_text("Ei ajankohtaisia seurantoja.")
 
 
+def test_a_list_opened_again_is_read_again_and_the_summary_adds_up_to_it(owner, stack):
+    """A client slipping away since the list was read (seeded here; an import or another
+    device would do it) shows when the list is opened again, and in its count on the nav;
+    the first screen's at-risk figure and the lapsed beside it add up to that count."""
+    show(owner, "clients")
+    listed = owner.locator("#retention > li")
+    expect(listed.filter(has_text="Ville Viimeinen")).to_have_count(0)
+    visit(stack, "Ville Viimeinen", "ville@example.com", stack.now - timedelta(days=140), staff="mikko")
+    show(owner, "calendar")
+    show(owner, "clients")
+    expect(listed.filter(has_text="Ville Viimeinen")).to_have_count(1)
+    # The filter's counts: all, at risk, lapsed ("Kaikki 5").
+    every, at_risk, lapsed = (
+        int(re.sub(r"\D", "", text)) for text in owner.locator("#retention-filter button").all_inner_texts()
+    )
+    expect(owner.locator("#count-clients")).to_have_text(str(every))
+    show(owner, "calendar")
+    figure = owner.locator("#summary [data-figure=sum_at_risk]")
+    expect(figure.locator(".label")).to_have_text("Riskissä nyt")
+    expect(figure.locator(".value")).to_have_text(str(at_risk))
+    expect(figure).to_contain_text(f"Poisjääneitä: {lapsed}")
+    assert at_risk + lapsed == every
+
+
 def test_recent_low_scores(owner):
     show(owner, "feedback")
     low = owner.locator("#feedback > li", has_text="Heikki Heikkonen")

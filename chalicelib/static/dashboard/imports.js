@@ -10,12 +10,15 @@ import { api, say } from "./state.js";
 import * as M from "./csvmap.js";
 
 const POLL_MS = 1000;
+let imported = () => {}; // what else shows imported clients (main.js: the at-risk list)
 let st = null; // {fileName, base64, view, mapping, stamps, busy, error, mappingError, running}
 let seq = 0;
 
 const FIELD_KEYS = { name: "imp_f_name", first_name: "imp_f_first_name", last_name: "imp_f_last_name", phone: "phone",
   email: "email", birthday: "birthday", notes: "imp_f_notes", visit_date: "imp_f_visit_date", service: "service",
   price: "imp_f_price", staff: "staff_member", status: "imp_f_status" };
+
+export function onImported(fn) { imported = fn; }
 
 export function forgetImport() { st = null; seq++; const b = $("import"); if (b) clear(b); }
 
@@ -206,6 +209,6 @@ async function run() {
     st.error = t(err.code === "import_failed" ? "imp_failed_run" : "imp_failed");
     say(st.error, true);
   } finally {
-    if (mine === seq) { st.busy = false; renderImport(); }
+    if (mine === seq) { st.busy = false; renderImport(); imported(); }
   }
 }

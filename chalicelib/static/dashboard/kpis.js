@@ -188,7 +188,12 @@ export function renderSummary() {
   }
   box.appendChild(figure("sum_occupancy", "", occ));
   box.appendChild(figure("sum_no_show", rateText(s.no_show_rate), was ? before(rateText(was.no_show_rate)) : null));
+  // At risk now (docs/kpis.md), and beside it the lapsed the list shows too (its count on
+  // the nav is both): the two figures add up to the list.
+  const listed = state.data.clients && state.data.clients.ok;
+  const lapsed = listed ? listed.clients.filter((c) => c.status === "lapsed").length : null;
   box.appendChild(figure("sum_at_risk", number(s.at_risk || 0, 0),
+    lapsed === null ? null : el("p", { className: "sub", text: t("sum_lapsed", { n: number(lapsed, 0) }) }),
     el("a", { href: "#clients", className: "sub", text: t("see_list") })));
 }
 

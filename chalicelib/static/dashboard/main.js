@@ -16,7 +16,7 @@ import { forgetClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary } from "./kpis.js";
 import { RENDER, clearLists, initLists, setCount, setReload } from "./lists.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
-import { forgetImport, renderImport, showImport } from "./imports.js";
+import { forgetImport, onImported, renderImport, showImport } from "./imports.js";
 
 const LANG_KEY = "rebook.dashboard.lang";
 const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "waitlist", "client", "settings", "import"];
@@ -79,8 +79,19 @@ function load(view) {
   }).then(() => {
     if (!current()) return;
     box.removeAttribute("aria-busy");
-    if (state.me) { render(view); route(); }
+    if (!state.me) return;
+    render(view);
+    if (view === "clients") renderSummary(); // its lapsed beside the at-risk come from the list
+    route();
   });
+}
+
+// A view opened again is read again, so that what changed meanwhile (an import, another
+// device) shows, and its count on the nav with it. The calendar keeps itself current
+// (live.js); the summary strip above it is read again.
+function refresh(view) {
+  if (LOADERS[view]) load(view);
+  else if (view === "calendar") loadSummary();
 }
 
 function render(view) {
@@ -208,6 +219,8 @@ async function boot() {
   initSignIn(start);
   initLists();
   setReload(load);
+  // Imported clients with past visits may be slipping away already.
+  onImported(() => { load("clients"); loadSummary(); });
   initCalendar();
   initCard();
   initBooking();
@@ -222,7 +235,9 @@ async function boot() {
     const before = state.view;
     route();
     if (state.view === "client" && before === "client") routeClient(); // another client
-    if (state.view !== before) say(""); // a note about another view's action is stale here
+    if (state.view === before) return;
+    say(""); // a note about another view's action is stale here
+    refresh(state.view);
   });
   $("period-kind").addEventListener("change", (e) => { period = withKind(period, e.target.value, todayIso()); renderPeriod(); load("kpis"); });
   $("period-prev").addEventListener("click", () => { period = shifted(period, -1); renderPeriod(); load("kpis"); });
