@@ -26,13 +26,14 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     ALL_IMPACTS,
+    PIN,
     check_as_it_is,
     dashboard_token,
     open_dashboard,
     post_json,
     signed_in_context,
 )
-from tests.browser.seed import visit
+from tests.browser.seed import pinned_day, stack_env, visit
 from tests.history import HELSINKI
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "frontdesk"
@@ -646,6 +647,31 @@ def test_the_summary_strip_with_four_figures(owner_at, has):
     expect(strip.locator(".figure")).to_have_count(4)
     strip.get_by_role("link", name="Kaikki tunnusluvut").click()
     expect(page.locator("#view-kpis")).to_be_visible()
+
+
+def test_the_summary_strip_counts_one_booking_in_the_singular(browser, stack):
+    """A salon of its own (the same day) with one visit this week: "1 varaus", not "1
+    varausta", and the days before's "0 varausta"; in Swedish and English too."""
+    solo = pinned_day(stack, PIN, "yksi-varaus")
+    visit(solo, "Yrjö Yksinäinen", "yrjo@example.com", datetime.fromisoformat(at(solo, "10:00")))
+    with stack_env(solo):
+        from chalicelib.jobs.schedule import JOBS
+
+        JOBS["kpi_sync"].run(solo.now + timedelta(minutes=1), simulated=True)  # as seed() does
+    context = signed_in_context(browser, solo, viewport=PHONE)
+    try:
+        page = open_dashboard(context, solo)
+        week = page.locator("#summary [data-figure=sum_week]")
+        for lang, one, none in (
+            ("fi", "1 varaus", "0 varausta"),
+            ("sv", "1 bokning", "0 bokningar"),
+            ("en", "1 booking", "0 bookings"),
+        ):
+            page.get_by_role("banner").get_by_role("combobox").select_option(lang)
+            expect(week.locator(".value")).to_have_text(one)
+            expect(week.locator(".was")).to_contain_text(none)
+    finally:
+        context.close()
 
 
 def test_live_updates_reload_the_calendar(owner_at, has, stack, desk):

@@ -24,6 +24,8 @@ test("every key the dashboard's modules use is in the catalogue", () => {
   for (const f of readdirSync(src).filter((n) => n.endsWith(".js"))) {
     const text = readFileSync(new URL(f, src), "utf8");
     for (const m of text.matchAll(/\bt\("([a-z0-9_]+)"/g)) used.add(m[1]);
+    // A counted phrase has a form per plural category: "one" and "other" in fi, sv and en.
+    for (const m of text.matchAll(/\bplural\("([a-z0-9_]+)"/g)) { used.add(`${m[1]}_one`); used.add(`${m[1]}_other`); }
   }
   const html = readFileSync(new URL("../../chalicelib/pages/templates/dashboard.html", import.meta.url), "utf8");
   for (const m of html.matchAll(/data-t(?:-label|-placeholder)?="([a-z0-9_]+)"/g)) used.add(m[1]);
@@ -42,10 +44,48 @@ test("placeholders are the same in every language", () => {
   }
 });
 
+test("every counted phrase has both plural forms in every language, the count in the other", () => {
+  const src = new URL("../../chalicelib/static/dashboard/", import.meta.url);
+  const counted = new Set();
+  for (const f of readdirSync(src).filter((n) => n.endsWith(".js"))) {
+    for (const m of readFileSync(new URL(f, src), "utf8").matchAll(/\bplural\("([a-z0-9_]+)"/g)) counted.add(m[1]);
+  }
+  assert.ok(counted.has("sum_week_value"));
+  for (const l of ["fi", "sv", "en"]) {
+    const words = load(l).dashboard;
+    for (const base of counted) {
+      assert.ok(!(base in words), `${l} ${base}: a counted phrase has no plain form`);
+      assert.match(words[`${base}_other`], /\{n\}/, `${l} ${base}_other`);
+    }
+  }
+});
+
+test("counts take the language's plural form: 1 booking, 0 and 2 bookings", () => {
+  const cases = {
+    fi: ["1 varaus", "0 varausta", "2 varausta", "1 500 varausta"],
+    sv: ["1 bokning", "0 bokningar", "2 bokningar", "1 500 bokningar"],
+    en: ["1 booking", "0 bookings", "2 bookings", "1,500 bookings"],
+  };
+  for (const [l, expected] of Object.entries(cases)) {
+    i18n.setCatalogue(l, load(l));
+    i18n.setLang(l);
+    const got = [1, 0, 2, 1500].map((n) => i18n.plural("sum_week_value", n).replace(/\s/g, " "));
+    assert.deepEqual(got, expected, l);
+  }
+  i18n.setLang("fi");
+  assert.equal(i18n.plural("days_n", 1.2), "1 päivä"); // by the count shown, rounded
+  assert.equal(i18n.plural("rating_of", 1, { avg: "4,0" }), "4,0/5 (1 arvio)");
+  // A phrase with two counts: the second as a phrase of its own.
+  i18n.setLang("en");
+  assert.equal(i18n.plural("sig_no_contact", 40, { longest: i18n.plural("days_n", 1) }),
+    "No contact for 40 days, longer than ever before (the longest so far 1 day).");
+  assert.equal(i18n.plural("err_min", 5), "At least 5."); // a key without forms: the plain one
+});
+
 test("t() fills placeholders and falls back to the key", () => {
   i18n.setCatalogue("en", load("en"));
   i18n.setLang("en");
-  assert.equal(i18n.t("sum_week_value", { n: 3 }), "3 bookings");
+  assert.equal(i18n.t("sum_lapsed", { n: 3 }), "Lapsed: 3");
   assert.equal(i18n.t("no_such_key"), "no_such_key");
   assert.equal(i18n.format("{a} and {b}", { a: 1 }), "1 and {b}");
   assert.equal(i18n.kpiWords("visits").name, "Visits");

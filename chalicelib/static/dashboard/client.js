@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, has, money, number, percent, t } from "./i18n.js";
+import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffName, state } from "./state.js";
 import { contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -95,8 +95,8 @@ function render() {
     [t("cc_no_shows"), number(stats.no_shows || 0, 0)],
     [t("cc_cancellations"), number(stats.cancellations || 0, 0)],
     [t("cc_spend"), money(stats.lifetime_spend_cents || 0, currency())],
-    [t("cc_interval"), stats.average_interval_days ? t("days_n", { n: number(stats.average_interval_days, 0) }) : null],
-    [t("cc_rating"), stats.average_rating ? t("rating_of", { avg: number(stats.average_rating, 1), n: stats.ratings || 0 }) : t("no_ratings")],
+    [t("cc_interval"), stats.average_interval_days ? plural("days_n", stats.average_interval_days) : null],
+    [t("cc_rating"), stats.average_rating ? plural("rating_of", stats.ratings || 0, { avg: number(stats.average_rating, 1) }) : t("no_ratings")],
   ])));
 
   // Where she stands: the return model's status, and the warning signs with their reasons.

@@ -23,6 +23,17 @@ export function t(key, vars) {
   return s === undefined ? key : format(s, vars);
 }
 
+// A counted phrase ("1 booking", "3 bookings"): the catalogue has a form of the key for
+// each plural category the language uses, <key>_one and <key>_other in Finnish, Swedish
+// and English (Intl.PluralRules), and {n} is the count as the page shows it. A key with
+// no forms (a settings message chosen at run time) is the plain one.
+export function plural(key, n, vars) {
+  const count = Math.round(Number(n) || 0);
+  const form = `${key}_${new Intl.PluralRules(intl()).select(count)}`;
+  const words = has(form) ? form : has(`${key}_other`) ? `${key}_other` : key;
+  return t(words, { ...(vars || {}), n: number(count, 0) });
+}
+
 export function has(key) {
   const words = (catalogues[current] && catalogues[current].dashboard) || {};
   return words[key] !== undefined;

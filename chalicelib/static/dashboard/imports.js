@@ -5,7 +5,7 @@
 // progress (POST /imports/{id}/run again about every second until it is done). Nothing
 // is saved before "Import". The pure parts: csvmap.js.
 import { $, clear, el } from "./dom.js";
-import { number, t } from "./i18n.js";
+import { number, plural, t } from "./i18n.js";
 import { api, say } from "./state.js";
 import * as M from "./csvmap.js";
 
@@ -87,7 +87,7 @@ async function preview(mapping) {
       st.mapping = M.rows(err.details.columns, err.details.mapping || mapping).reduce((m, r) => ({ ...m, [r.column]: r.field }), {});
       st.mappingError = t(M.problem(st.mapping) || "imp_need_columns");
     } else {
-      st.error = t(M.uploadError(err), { max: number(M.MAX_ROWS, 0) });
+      st.error = plural(M.uploadError(err), M.MAX_ROWS);
       st.columns = null;
     }
     say("");
@@ -144,7 +144,7 @@ function rejectedList(f) {
   const list = el("ul", { className: "list compact", id: "imp-rejected", "aria-labelledby": "imp-rej-h" });
   for (const r of f.rejected) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: r.row }) }), ` ${r.reason}`));
   wrap.appendChild(list);
-  if (f.rejectedTotal > f.rejected.length) wrap.appendChild(el("p", { className: "muted", text: t("imp_more_rejected", { n: number(f.rejectedTotal - f.rejected.length, 0) }) }));
+  if (f.rejectedTotal > f.rejected.length) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", f.rejectedTotal - f.rejected.length) }));
   return wrap;
 }
 
@@ -153,7 +153,7 @@ function dryRunCard() {
   const f = M.figures(v);
   const card = el("section", { className: "card", "aria-labelledby": "imp-dry-h", id: "imp-dry" },
     el("h3", { id: "imp-dry-h", text: t("imp_step_dry_run") }),
-    el("p", { className: "muted", text: t("imp_dry_run_hint", { rows: number(v.total_rows, 0) }) }),
+    el("p", { className: "muted", text: plural("imp_dry_run_hint", v.total_rows) }),
     figuresList(f), rejectedList(f));
   const stamps = el("input", { type: "checkbox", id: "imp-stamps", checked: st.stamps || null });
   stamps.addEventListener("change", () => { st.stamps = stamps.checked; preview(st.mapping); });
@@ -162,7 +162,7 @@ function dryRunCard() {
   const stale = JSON.stringify(v.mapping) !== JSON.stringify(st.mapping);
   if (stale) card.appendChild(el("p", { className: "error", id: "imp-stale", text: t("imp_recheck_first") }));
   const go = el("button", { type: "button", className: "accent wide", id: "imp-run", disabled: st.busy || stale || !(f.create + f.merge) || null,
-    "aria-describedby": stale ? "imp-stale" : null, text: t("imp_run", { n: number(f.create + f.merge, 0) }) });
+    "aria-describedby": stale ? "imp-stale" : null, text: plural("imp_run", f.create + f.merge) });
   go.addEventListener("click", () => run());
   card.appendChild(go);
   return card;
@@ -175,7 +175,7 @@ function runCard() {
   const card = el("section", { className: "card", "aria-labelledby": "imp-run-h", id: "imp-result" },
     el("h3", { id: "imp-run-h", tabindex: "-1", text: p.finished ? t("imp_done") : p.failed ? t("imp_failed_run") : t("imp_running") }));
   const bar = el("progress", { id: "imp-progress", max: String(p.total || 1), value: String(p.done), "aria-labelledby": "imp-run-h" });
-  card.append(bar, el("p", { id: "imp-progress-text", text: t("imp_progress", { done: number(p.done, 0), total: number(p.total, 0), percent: p.percent }) }));
+  card.append(bar, el("p", { id: "imp-progress-text", text: plural("imp_progress", p.total, { done: number(p.done, 0), percent: p.percent }) }));
   if (p.finished || p.failed) {
     card.append(figuresList(f), rejectedList(f));
     const again = el("button", { type: "button", className: "plain", text: t("imp_another") });
@@ -200,7 +200,7 @@ async function run() {
       await new Promise((r) => setTimeout(r, POLL_MS));
       if (mine !== seq) return;
     }
-    say(t("imp_done_status", { n: number((st.view.created || 0) + (st.view.merged || 0), 0) }));
+    say(plural("imp_done_status", (st.view.created || 0) + (st.view.merged || 0)));
     const h = $("imp-run-h");
     if (h) h.focus();
   } catch (err) {

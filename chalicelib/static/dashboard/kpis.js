@@ -1,7 +1,7 @@
 // Key figures: the full page (a tile per KPI with its 12-month chart) and the first
 // screen's summary strip (GET /kpis/summary; hidden when the server has none).
 import { $, clear, el } from "./dom.js";
-import { day, kpiWords, money, monthName, number, percent, t } from "./i18n.js";
+import { day, kpiWords, money, monthName, number, percent, plural, t } from "./i18n.js";
 import { isRolling, monthsOf } from "./periods.js";
 import { api, currency, state } from "./state.js";
 
@@ -175,9 +175,9 @@ export function renderSummary() {
   const figure = (key, value, ...extra) => el("div", { className: "figure", "data-figure": key },
     el("p", { className: "label", text: t(key) }), el("p", { className: "value", text: value }), ...extra);
   const before = (text) => el("p", { className: "sub was", text: t("compared_with", { value: text }) });
-  box.appendChild(figure("sum_week", t("sum_week_value", { n: number(s.bookings_week || 0, 0) }),
+  box.appendChild(figure("sum_week", plural("sum_week_value", s.bookings_week || 0),
     el("p", { className: "sub", text: money(s.revenue_week_cents || 0, s.currency || currency()) }),
-    was ? before(`${t("sum_week_value", { n: number(was.bookings_week || 0, 0) })}, ${money(was.revenue_week_cents || 0, s.currency || currency())}`) : null));
+    was ? before(`${plural("sum_week_value", was.bookings_week || 0)}, ${money(was.revenue_week_cents || 0, s.currency || currency())}`) : null));
   const occ = el("ul", { className: "occupancy" });
   const wasOcc = Object.fromEntries(((was && was.occupancy) || []).map((o) => [o.staff, o]));
   for (const o of s.occupancy || []) {

@@ -1,7 +1,7 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores and messages that failed for good.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, lang, money, number, t } from "./i18n.js";
+import { clock, day, errorText, lang, money, number, plural, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
 import * as W from "./waitlistform.js";
@@ -136,7 +136,7 @@ export const RENDER = {
       .sort((a, b) => (a.visit_start < b.visit_start ? 1 : -1));
     setCount("feedback", low.length);
     $("feedback-summary").textContent = data.count
-      ? t("feedback_summary", { count: data.count, avg: number(data.average, 2) }) : "";
+      ? plural("feedback_summary", data.count, { avg: number(data.average, 2) }) : "";
     if (!low.length) { empty(box, "no_low"); return; }
     for (const r of low) {
       const li = el("li", {},

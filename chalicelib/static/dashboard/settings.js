@@ -6,7 +6,7 @@
 // saves a section whole or not at all). A staff member sees her own hours, read-only.
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { lang, plural, t } from "./i18n.js";
 import { api, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
@@ -326,7 +326,7 @@ function clearMarks(form) {
 
 function words(message) {
   const { key, vars } = F.explain(message);
-  return t(key, vars);
+  return vars.n === undefined ? t(key, vars) : plural(key, Number(vars.n)); // "At most 1 character."
 }
 
 // Each error next to its input (the nearest place the form has for its path); what has
