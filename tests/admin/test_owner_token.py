@@ -18,6 +18,8 @@ def test_the_token_opens_the_owner_api_of_that_business(client, aws, capsys):
     token = issue(capsys, "demo")
     status, me = call(client, "GET", "/api/v1/admin/me", token)
     assert status == 200 and me["business"]["slug"] == "demo" and me["role"] == "owner"
+    # Every owner-only permission, so the dashboard knows what to ask for (not a staff member).
+    assert {"kpis", "import", "settings", "export"} <= set(me["permissions"])
 
 
 def test_a_staff_token_has_the_staff_role(client, aws, capsys):

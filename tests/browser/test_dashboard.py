@@ -424,9 +424,14 @@ def test_staff_sees_no_owner_only_section_and_signs_out(browser, stack, seeded):
     context = new_context(browser)
     page = context.new_page()
     page.set_default_timeout(15000)
+    # What her role cannot see is not even asked for: no refused request, no console error.
+    forbidden, errors = [], []
+    page.on("response", lambda r: forbidden.append(r.url) if r.status == 403 else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, stack, "staff")
     expect(page.locator("#who")).to_have_text("Henkilökunta · Aino Virtanen")
     page.wait_for_function("() => !document.querySelector('[aria-busy]')")
+    expect(page.locator("#summary")).to_be_hidden()
     for view in OWNER_ONLY_CHECKED:
         tab = page.locator(f"#tabs a[data-view={view}]")
         if view in refused:
@@ -436,6 +441,7 @@ def test_staff_sees_no_owner_only_section_and_signs_out(browser, stack, seeded):
         else:
             expect(tab).to_be_visible()
     check_page(page, "dashboard-staff")
+    assert (forbidden, errors) == ([], []), (forbidden, errors)
 
     page.get_by_role("button", name="Kirjaudu ulos").click()
     expect(page.get_by_role("heading", name="Kirjaudu sisään")).to_be_visible()

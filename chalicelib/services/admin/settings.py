@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from chalicelib import clock
-from chalicelib.auth.principal import Principal
+from chalicelib.auth.principal import OWNER_ONLY, Principal
 from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
 from chalicelib.domain.config import Business, parse_business_config
@@ -22,7 +22,9 @@ def whoami(p: Principal) -> dict:
         "role": p.role,
         "staff_id": p.staff_id,
         "business": {"id": b.id, "slug": b.config.slug, "name": b.config.name, "timezone": b.config.timezone},
-        "permissions": sorted(x for x in ("export", "erase", "settings", "audit") if p.can(x)),
+        # Every owner-only permission the caller has: a client (the dashboard) asks for
+        # nothing its role cannot see.
+        "permissions": sorted(x for x in OWNER_ONLY if p.can(x)),
     }
 
 

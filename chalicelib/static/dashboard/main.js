@@ -91,7 +91,7 @@ function load(view) {
 // (live.js); the summary strip above it is read again.
 function refresh(view) {
   if (LOADERS[view]) load(view);
-  else if (view === "calendar") loadSummary();
+  else if (view === "calendar" && !state.denied.kpis) loadSummary();
 }
 
 function render(view) {
@@ -172,8 +172,11 @@ async function start() {
     return;
   }
   if (!state.me) return;
-  // The CSV import is the owner's, like the settings she may change (/me's permissions).
-  if (!(state.me.permissions || []).includes("settings")) state.denied.import = true;
+  // What her role may see is /me's to say: a section it may not is neither asked for nor
+  // shown (staff: the key figures, the summary strip with them, the CSV import).
+  const may = (permission) => (state.me.permissions || []).includes(permission);
+  if (!may("kpis")) state.denied.kpis = true;
+  if (!may("import")) state.denied.import = true;
   $("booting").hidden = true;
   $("sign-in").hidden = true;
   $("app").hidden = false;
@@ -183,8 +186,8 @@ async function start() {
   route();
   loadCalendar();
   startLive();
-  loadSummary();
-  for (const view of Object.keys(LOADERS)) load(view);
+  if (!state.denied.kpis) loadSummary();
+  for (const view of Object.keys(LOADERS)) if (!state.denied[view]) load(view);
 }
 
 function signOut(note) {
