@@ -268,6 +268,35 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     expect(page.locator("#calendar .cal.day")).to_be_visible()
 
 
+def test_the_week_keeps_the_staff_member_chosen_and_shows_today(browser, stack, desk):
+    """On a phone on Saturday (the phone's clock): Sanna chosen for the day is the one
+    whose week shows, today's column is scrolled into sight, and back to the day she is
+    still chosen."""
+    context = signed_in_context(browser, stack, viewport=PHONE, now="2026-11-28T12:00:00+02:00")
+    try:
+        page = open_dashboard(context, stack)
+        sanna = page.locator("#staff-switch").get_by_role("button", name="Sanna Korhonen")
+        sanna.click()
+        page.get_by_role("button", name="Viikko", exact=True).click()
+        expect(page.get_by_role("region", name="Viikko: Sanna Korhonen")).to_be_visible()
+        expect(sanna).to_have_attribute("aria-pressed", "true")
+        today = page.locator("#calendar .cal.week .col-head.today")
+        expect(today).to_have_text(re.compile(r"28\.11\."))
+        in_sight = """() => {
+            const day = document.querySelector('#calendar .col-head.today').getBoundingClientRect();
+            const box = document.querySelector('#calendar .cal-scroll').getBoundingClientRect();
+            return day.left >= box.left && day.right <= box.right + 0.5;
+        }"""
+        assert page.evaluate(in_sight), "today's column is scrolled off to the side"
+        check(page, "calendar-week-saturday-phone")
+        page.get_by_role("button", name="Päivä", exact=True).click()
+        expect(page.locator("#calendar .cal.day")).to_be_visible()
+        expect(sanna).to_have_attribute("aria-pressed", "true")
+        expect(column(page, "sanna")).to_be_visible()
+    finally:
+        context.close()
+
+
 @SIZES
 def test_the_appointment_card(owner_at, size, desk):
     page = owner_at(size)

@@ -18,8 +18,8 @@ const SLOT = 30; // minutes per free-time button
 export const cal = {
   view: "day",
   date: null,
-  weekStaff: null,
-  dayStaff: null, // the column shown on a phone
+  staff: null, // the staff member chosen: her column of the day on a phone, and her week
+  scrolledWeek: null, // the week whose sideways scroll is hers (renderCalendar)
   data: null,
   moving: null,
   preview: null,
@@ -84,6 +84,8 @@ export function forgetCalendar() {
   cal.moving = null;
   cal.preview = null;
   cal.date = null;
+  cal.staff = null;
+  cal.scrolledWeek = null;
   cal.seq++;
   stopLive();
   clear($("calendar"));
@@ -95,13 +97,8 @@ export function forgetCalendar() {
 // --- rendering ------------------------------------------------------------------------
 function visibleStaff() {
   const all = cal.data.staff;
-  if (cal.view === "week") {
-    const id = cal.weekStaff && all.some((m) => m.id === cal.weekStaff) ? cal.weekStaff : defaultStaff(all);
-    cal.weekStaff = id;
-    return all.filter((m) => m.id === id);
-  }
-  if (!cal.dayStaff || !all.some((m) => m.id === cal.dayStaff)) cal.dayStaff = defaultStaff(all);
-  return all;
+  if (!cal.staff || !all.some((m) => m.id === cal.staff)) cal.staff = defaultStaff(all);
+  return cal.view === "week" ? all.filter((m) => m.id === cal.staff) : all;
 }
 
 function defaultStaff(all) {
@@ -112,6 +109,8 @@ function defaultStaff(all) {
 export function renderCalendar() {
   const data = cal.data;
   if (!data) return;
+  const before = $("calendar").querySelector(".cal-scroll");
+  const scrolled = before ? before.scrollLeft : 0;
   const box = clear($("calendar"));
   const tz = data.tz;
   $("cal-day").setAttribute("aria-pressed", String(cal.view === "day"));
@@ -170,13 +169,31 @@ export function renderCalendar() {
   body.appendChild(gutter);
 
   columns.forEach(({ member, date }, i) => {
-    const active = cal.view === "week" || member.id === cal.dayStaff;
+    const active = cal.view === "week" || member.id === cal.staff;
     const title = cal.view === "week" ? day(date, { weekday: "short", day: "numeric", month: "numeric" }) : member.name;
     head.appendChild(el("div", { className: `col-head${active ? " active" : ""}${date === todayIso() && cal.view === "week" ? " today" : ""}`, text: title }));
     body.appendChild(renderColumn(member, date, windows[i], active));
   });
-  grid.appendChild(el("div", { className: "cal-scroll" }, head, body)); // a week scrolls sideways on a phone
+  const scroller = el("div", { className: "cal-scroll" }, head, body); // a week scrolls sideways on a phone
+  grid.appendChild(scroller);
   box.appendChild(grid);
+  if (cal.view === "week") scrollWeek(scroller, head.querySelector(".col-head.today"), scrolled);
+  else cal.scrolledWeek = null;
+}
+
+// A week wider than the phone: drawn first, today's column in sight; drawn again (a
+// change, a poll, a preview) where she had scrolled it.
+function scrollWeek(scroller, today, scrolled) {
+  if (!scroller.clientWidth) return; // not on the screen (another view): when it is
+  const key = `${cal.staff} ${cal.data.from}`;
+  if (cal.scrolledWeek === key) {
+    scroller.scrollLeft = scrolled;
+    return;
+  }
+  cal.scrolledWeek = key;
+  if (!today) return;
+  const over = today.getBoundingClientRect().right - scroller.getBoundingClientRect().right;
+  if (over > 0) scroller.scrollLeft += over;
 }
 
 function renderColumn(member, date, win, active) {
@@ -372,7 +389,7 @@ function renderStaffSwitch(all) {
   const box = clear($("staff-switch"));
   box.className = `staff-switch ${cal.view}`;
   for (const m of all) {
-    const on = cal.view === "week" ? m.id === cal.weekStaff : m.id === cal.dayStaff;
+    const on = m.id === cal.staff;
     const b = el("button", { type: "button", "aria-pressed": String(on), "data-staff": m.id, text: m.name });
     b.addEventListener("click", () => pickStaff(m.id));
     box.appendChild(b);
@@ -380,14 +397,14 @@ function renderStaffSwitch(all) {
 }
 
 function pickStaff(id) {
-  if (cal.view === "week") cal.weekStaff = id; else cal.dayStaff = id;
+  cal.staff = id;
   renderCalendar();
 }
 
 function stepStaff(delta) {
   const all = cal.data ? cal.data.staff : [];
   if (!all.length) return;
-  const current = cal.view === "week" ? cal.weekStaff : cal.dayStaff;
+  const current = cal.staff;
   const i = all.findIndex((m) => m.id === current);
   pickStaff(all[(i + delta + all.length) % all.length].id);
 }
