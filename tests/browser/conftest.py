@@ -370,6 +370,46 @@ def check_as_it_is(page, artifacts: Path, name: str, impacts: tuple[str, ...] = 
 
 
 SMALL_PHONE = {"width": 360, "height": 740}
+NARROW_PHONE = {"width": 320, "height": 640}
+
+
+def sticking_out(page, selector: str) -> list[str]:
+    """What under `selector` (shown) reaches past the screen's right edge or its dialog's,
+    and a dialog that scrolls sideways: one line each, at most five."""
+    return page.evaluate(
+        """(selector) => {
+            const root = document.querySelector(selector);
+            const dialog = root.closest('dialog');
+            const edge = Math.min(innerWidth, dialog ? dialog.getBoundingClientRect().right : innerWidth) + 0.5;
+            const out = [...root.querySelectorAll('*')]
+              .filter((n) => n.getClientRects().length && n.getBoundingClientRect().right > edge)
+              .map((n) => `${n.tagName}#${n.id}.${n.className} right=${Math.round(n.getBoundingClientRect().right)}`);
+            if (dialog && dialog.scrollWidth > dialog.clientWidth) out.unshift(`${dialog.id} scrolls sideways`);
+            return out.slice(0, 5);
+        }""",
+        selector,
+    )
+
+
+def cut_short(page, selector: str) -> list[str]:
+    """The date and time inputs under `selector` narrower than their value as the browser
+    writes it ("12:00 PM" in a 12-hour locale): each with its width and the width it needs."""
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .flatMap((root) => [...root.querySelectorAll('input[type=date], input[type=time], input[type=datetime-local]')])
+            .filter((n) => n.getClientRects().length)
+            .map((n) => {
+              const whole = n.cloneNode();
+              Object.assign(whole.style, { position: 'absolute', visibility: 'hidden', width: 'auto', minWidth: '0' });
+              n.after(whole);
+              const need = whole.getBoundingClientRect().width;
+              whole.remove();
+              return [n.id, n.getBoundingClientRect().width, need];
+            })
+            .filter(([, has, need]) => has + 0.5 < need)
+            .map(([id, has, need]) => `${id} ${Math.round(has)} < ${Math.round(need)} px`)""",
+        selector,
+    )
 
 
 def check_client_page(page, name: str) -> None:

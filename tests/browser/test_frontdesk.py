@@ -26,12 +26,15 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     ALL_IMPACTS,
+    NARROW_PHONE,
     PIN,
     check_as_it_is,
+    cut_short,
     dashboard_token,
     open_dashboard,
     post_json,
     signed_in_context,
+    sticking_out,
 )
 from tests.browser.seed import pinned_day, stack_env, visit
 from tests.history import HELSINKI
@@ -340,6 +343,27 @@ def test_a_mark_the_api_refuses_says_why_in_her_words(browser, stack, desk):
         expect(card.locator(".tag[data-status]")).to_have_text("Varattu")  # unchanged
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", [NARROW_PHONE, PHONE], ids=["320", "360"])
+def test_the_sheets_fit_a_narrow_phone(owner_at, size, desk):
+    """At 320 and 360 px no sheet is wider than the screen (none scrolls sideways), and
+    every date and time in it shows whole (Chromium writes a 12-hour "01:30 PM" here)."""
+    page = owner_at(size)
+    page.locator("#staff-switch").get_by_role("button", name="Aino Virtanen").click()
+    column(page, "aino").locator(".slot").first.click()
+    sheets = [("#booking-dialog", None), ("#booking-dialog", "Walk-in"), ("#timeoff-dialog", "Poissaolo")]
+    for sheet, opened_by in sheets:
+        if opened_by:
+            page.get_by_role("button", name=opened_by, exact=True).click()
+        expect(page.locator(sheet)).to_be_visible()
+        assert sticking_out(page, sheet) == [], (sheet, opened_by)
+        assert cut_short(page, sheet) == [], (sheet, opened_by)
+        if sheet == "#timeoff-dialog":
+            check(page, f"time-off-{size['width']}")
+        page.locator(f"{sheet} [data-close]").click()
+    column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
+    assert sticking_out(page, "#appointment-dialog") == []
 
 
 # --- desk booking ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_as_it_is
+from tests.browser.conftest import NARROW_PHONE, check_as_it_is, cut_short, sticking_out
 from tests.browser.test_frontdesk import PHONE, SIZES, admin
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
@@ -234,6 +234,18 @@ def test_staff_see_their_own_hours_read_only(signed_in, size):
     expect(box.locator("input, select, textarea, button")).to_have_count(0)
     expect(page.locator("#tabs a[data-view=import]")).to_be_hidden()
     check(page, f"settings-staff-{label(size)}")
+
+
+@pytest.mark.parametrize("size", [NARROW_PHONE, PHONE], ids=["320", "360"])
+def test_the_hours_fit_a_narrow_phone_with_every_time_whole(signed_in, size):
+    """Opening hours, a staff member's and a service at 320 and 360 px: no row wider than
+    the screen, and each time whole, "06:00 PM" in a 12-hour locale (Chromium's here) too."""
+    page = signed_in(size)
+    staff_item(page, "Aino Virtanen").locator("summary").click()
+    service_item(page, "Naisten hiustenleikkaus").locator("summary").click()
+    assert sticking_out(page, "#settings") == []
+    assert cut_short(page, "#set-hours, #set-staff, #set-closures") == []
+    check(page, f"settings-hours-{size['width']}")
 
 
 # --- the CSV import ------------------------------------------------------------------------------

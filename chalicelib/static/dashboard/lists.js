@@ -270,7 +270,7 @@ function windowRow(w, i) {
   box.appendChild(days);
   const start = el("input", { type: "time", step: "900", id: `wl-w${i}-start`, value: w.start });
   const end = el("input", { type: "time", step: "900", id: `wl-w${i}-end`, value: w.end });
-  box.appendChild(el("div", { className: "two" },
+  box.appendChild(el("div", { className: "pair" },
     el("div", {}, el("label", { for: start.id, text: t("wl_after") }), start),
     el("div", {}, el("label", { for: end.id, text: t("wl_before") }), end)));
   const remove = el("button", { type: "button", text: t("wl_remove_window") });
