@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalicelib.domain import tokens
 from chalicelib.settings import get_settings
@@ -166,6 +166,18 @@ def rebook_url(slug: str, business_id: str, client_id: str, expires: datetime, *
 def book_url(slug: str, **prefill: str | None) -> str:
     query = urlencode({k: v for k, v in prefill.items() if v})
     return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")
+
+
+def shorter_book_urls(url: str) -> list[str]:
+    """Shorter links to the booking page of `url`, longest first, for a text message with
+    no room for it: without the token that fills in her details (she types them), then
+    the page alone (she chooses the service again). [] for a link with nothing to drop."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return []
+    kept = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "again"])
+    forms = [parts._replace(query=kept).geturl()] if kept and kept != parts.query else []
+    return [*forms, parts._replace(query="").geturl()]
 
 
 def read(token: str, purpose: str, now: datetime) -> tokens.LinkClaims:

@@ -7,8 +7,11 @@ several kinds show alike is one per locale in templates/_<part>/ (the manage lin
 The SMS must fit one GSM-7 segment (160 units). When it does not, it is shortened
 step by step, always the same way: drop the service name, then the staff, then the
 previous time; then cut the business name (at a word break, not below 16 units);
-then drop the greeting name and cut the business name further (or drop it); as a
-last resort cut the prose, keeping the link on the last line whole.
+then drop the greeting name and cut the business name further (or drop it). What is
+left — what happened and when, and the link the message is for — is never cut: a
+"book again" link takes a shorter form, or (a cancellation's) goes altogether; a link
+the message is for takes a second segment instead. Only text longer than two segments
+even so (an owner's own words) is cut, keeping the link on the last line whole.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from chalicelib import links
 from chalicelib.domain.locales import DEFAULT_LOCALE
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify import gsm
@@ -135,17 +139,17 @@ def _render_sms(kind: str, locale: str, ctx: dict) -> str:
     return gsm.to_gsm7("\n".join(line for line in lines if line))
 
 
-def _fits(text: str) -> bool:
-    return gsm.gsm7_length(text) <= gsm.SMS_UNITS
+def _fits(text: str, units: int) -> bool:
+    return gsm.gsm7_length(text) <= units
 
 
-def _hard_cut(text: str) -> str:
+def _hard_cut(text: str, units: int) -> str:
     """Cut the prose, keeping the last line (the link) whole when it fits alone."""
     head, sep, last = text.rpartition("\n")
-    if sep and gsm.gsm7_length(last) < gsm.SMS_UNITS - 1:
-        head = gsm.truncate_gsm7(head, gsm.SMS_UNITS - 1 - gsm.gsm7_length(last)).rstrip()
+    if sep and gsm.gsm7_length(last) < units - 1:
+        head = gsm.truncate_gsm7(head, units - 1 - gsm.gsm7_length(last)).rstrip()
         return f"{head}\n{last}" if head else last
-    return gsm.truncate_gsm7(text, gsm.SMS_UNITS)
+    return gsm.truncate_gsm7(text, units)
 
 
 def _cut_name(name: str, units: int, floor: int) -> str:
@@ -163,12 +167,12 @@ def _cut_name(name: str, units: int, floor: int) -> str:
     return cut.rstrip(" -,.&/")
 
 
-def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) -> str:
+def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int, units: int) -> str:
     """Render with the business name cut just enough to fit (the name appears once)."""
     ctx["business"]["name"] = name
     text = _render_sms(kind, locale, ctx)
-    if not _fits(text):
-        overflow = gsm.gsm7_length(text) - gsm.SMS_UNITS
+    if not _fits(text, units):
+        overflow = gsm.gsm7_length(text) - units
         ctx["business"]["name"] = _cut_name(name, gsm.gsm7_length(name) - overflow, floor)
         text = _render_sms(kind, locale, ctx)
     return text
@@ -178,30 +182,61 @@ def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int) 
 # segments (2 x 153 GSM-7 units) before it is shortened like the rest.
 TWO_SEGMENT_KINDS = {"winback", "nudge", "birthday", "reward", "personal"}  # the owner writes these texts
 TWO_SEGMENT_UNITS = 306
+# A cancellation's "book again" is an aside: rather no link than a date cut short (not
+# the salon's invitation to choose a new time, which is what its message is for). Every
+# other link is what its message is for (change, confirm, book, pay, rate, unsubscribe).
+OPTIONAL_LINKS = {"cancelled": "book_url"}
 
 
-def fit_sms(kind: str, locale: str, ctx: dict) -> str:
-    """The SMS text, shortened deterministically until it fits 160 GSM-7 units."""
+def _link_forms(kind: str, ctx: dict) -> list[dict]:
+    """The message's links as sent, then shorter: the booking page's without her details'
+    token, then alone (links.shorter_book_urls); an optional link last of all left out."""
+    url = ctx.get("book_url")
+    forms: list[dict] = [{}, *({"book_url": short} for short in (links.shorter_book_urls(url) if url else []))]
+    if kind in OPTIONAL_LINKS and not ctx.get("invite"):
+        forms.append({OPTIONAL_LINKS[kind]: None})
+    return forms
+
+
+def _shortened(kind: str, locale: str, ctx: dict, units: int) -> str:
+    """The SMS shortened step by step (module doc) until it fits `units`, or as short as
+    the names allow: what happened, when, and the link are never touched here."""
     ctx = copy.deepcopy(ctx)
     text = _render_sms(kind, locale, ctx)
-    if kind in TWO_SEGMENT_KINDS and gsm.gsm7_length(text) <= TWO_SEGMENT_UNITS:
-        return text
     for section, key in (("service", "name"), ("staff", "name"), (None, "previous_start")):
-        if _fits(text):
+        if _fits(text, units):
             return text
         (ctx[section] if section else ctx)[key] = None
         text = _render_sms(kind, locale, ctx)
-    if _fits(text):
+    if _fits(text, units):
         return text
 
     # Rather a recognisable business name than the greeting; only then cut it further.
-    name = gsm.to_gsm7(ctx["business"]["name"] or "")
-    text = _shorten_business(kind, locale, ctx, name, floor=MIN_BUSINESS_UNITS_WITH_GREETING)
-    if _fits(text) and (ctx["business"]["name"] or not name):
+    # One line, as the SMS shows it, so that its units are the ones the text loses.
+    name = _one_line(gsm.to_gsm7(ctx["business"]["name"] or ""))
+    text = _shorten_business(kind, locale, ctx, name, MIN_BUSINESS_UNITS_WITH_GREETING, units)
+    if _fits(text, units) and (ctx["business"]["name"] or not name):
         return text
     ctx["client"]["first_name"] = None
-    text = _shorten_business(kind, locale, ctx, name, floor=MIN_BUSINESS_UNITS)
-    return text if _fits(text) else _hard_cut(text)
+    text = _shorten_business(kind, locale, ctx, name, MIN_BUSINESS_UNITS, units)
+    if _fits(text, units):
+        return text
+    ctx["business"]["name"] = None
+    return _render_sms(kind, locale, ctx)
+
+
+def fit_sms(kind: str, locale: str, ctx: dict) -> str:
+    """The SMS text, shortened deterministically until it fits 160 GSM-7 units; two
+    segments when the facts and the link the message is for do not fit one."""
+    text = _render_sms(kind, locale, ctx)
+    if kind in TWO_SEGMENT_KINDS and _fits(text, TWO_SEGMENT_UNITS):
+        return text
+    for units in (gsm.SMS_UNITS, TWO_SEGMENT_UNITS):
+        for link in _link_forms(kind, ctx):
+            text = _shortened(kind, locale, {**ctx, **link}, units)
+            if _fits(text, units):
+                return text
+    return _hard_cut(text, TWO_SEGMENT_UNITS)
 
 
 def can_change_at(context: dict, now: datetime | None) -> bool:

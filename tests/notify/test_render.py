@@ -4,9 +4,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.locales import LOCALES
-from chalicelib.notify.gsm import gsm7_length, is_gsm7
-from chalicelib.notify.localtime import format_local
-from chalicelib.notify.render import Rendered, render
+from chalicelib.links import shorter_book_urls
+from chalicelib.notify.gsm import gsm7_length, is_gsm7, to_gsm7
+from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.notify.render import TEMPLATES_DIR, TWO_SEGMENT_KINDS, TWO_SEGMENT_UNITS, Rendered, render
 
 KINDS = ["confirmation", "rescheduled", "cancelled"]
 
@@ -269,6 +270,148 @@ def test_any_names_give_one_gsm7_segment_with_the_link_whole(
     assert gsm7_length(sms) <= 160
     assert sms.endswith(url)
     assert format_local(ctx["start"], locale) in sms
+
+
+# A "book again" link as the product makes it (links.rebook_url): the local stack's host.
+REBOOK_URL = "http://127.0.0.1:8200/book/demo?service=womens-cut&staff=sanna&again=r.mvfdrius.e6zflu7pwyj1.tw06s0._MW9k1JQ_VfQ-tovxtOgvQ"
+
+
+@pytest.mark.parametrize(
+    "locale, when, again",
+    [
+        ("fi", "to 10.12. klo 14.00", "Varaa uusi aika: "),
+        ("sv", "tors 10.12. kl. 14.00", "Boka ny tid: "),
+        ("en", "Thu 10 Dec at 14:00", "Book again: "),
+    ],
+)
+def test_a_long_rebooking_link_never_cuts_the_cancelled_date(make_context, locale, when, again):
+    # The tester's SMS read "Varaus peruttu: to 1" and then the link.
+    ctx = make_context(start="2026-12-10T14:00:00+02:00", staff={"name": "Sanna Korhonen"}, book_url=REBOOK_URL)
+    sms = render("cancelled", locale, ctx).sms
+    assert gsm7_length(sms) <= 160
+    assert f"{when}," in sms or f"{when}." in sms
+    # The same service and stylist, her details typed again: a link that fits, whole.
+    assert sms.endswith(again + "http://127.0.0.1:8200/book/demo?service=womens-cut&staff=sanna")
+
+
+def test_a_rebooking_link_that_fits_no_way_is_left_out_and_the_date_stays(make_context):
+    host = "https://" + "salon-" * 20 + "example.fi"
+    sms = render("cancelled", "fi", make_context(book_url=f"{host}/book/{'x' * 40}?service=a&again=r.x")).sms
+    assert sms == "Hei Maija! Varaus peruttu: ti 24.11. klo 14.00, Naisten hiustenleikkaus (Aino), Salon Aurora."
+
+
+def test_the_salons_invitation_to_choose_a_new_time_keeps_its_link_and_the_date(make_context):
+    host = "https://" + "salon-" * 20 + "example.fi"
+    ctx = make_context(book_url=f"{host}/book/{'x' * 40}?service=a&again=r.x", invite=True)
+    sms = render("cancelled", "fi", ctx).sms
+    assert "ti 24.11. klo 14.00" in sms and sms.endswith(f"Valitse uusi aika: {ctx['book_url']}")  # two segments
+    assert gsm7_length(sms) <= TWO_SEGMENT_UNITS
+
+
+# Every kind's SMS with the product's links on a long host (API Gateway's own address is
+# 60 characters with its stage): the facts are never cut, nor the link the message is
+# for; a second segment only when they do not fit one.
+TOKEN = "x.mvfdrius.qvaiqcqb4hqu.trblc0.KG1xB3cAsuy5qjwXN7_ouA"
+RECEIPT = {
+    "paid_cents": 4770,
+    "at": "2026-11-24T15:00:00+02:00",
+    "total_cents": 4770,
+    "deposit_cents": 0,
+    "method": "card",
+    "vat": [],
+    "number": "R-1",
+}
+WHEN_KINDS = ("confirmation", "rescheduled", "cancelled", "reminder", "waitlist_offer", "feedback_alert")
+
+
+def _kind_case(kind: str, host: str, slug: str) -> tuple[dict, list[str]]:
+    """The kind's own context on `host`, and the context keys of the links it must carry whole."""
+    url = lambda page: f"{host}/{page}/{TOKEN}"  # noqa: E731
+    rebook = f"{host}/book/{slug}?service=womens-cut&staff=aino&again=r.{TOKEN[2:]}"
+    unsubscribe = {"unsubscribe_url": url("u"), "book_url": rebook}
+    cases: dict[str, tuple[dict, list[str]]] = {
+        "confirmation": ({"manage_url": url("m"), "book_url": rebook}, ["manage_url"]),
+        "held": ({"confirm_url": url("h"), "hold_until": "2026-11-20T12:10:00+02:00"}, ["confirm_url"]),
+        "rescheduled": ({"manage_url": url("m")}, ["manage_url"]),
+        "reminder": ({"manage_url": url("m")}, ["manage_url"]),
+        "cancelled": ({"book_url": rebook}, []),
+        "waitlist_offer": ({"offer_url": url("o"), "offer_expires": "2026-11-24T12:00:00+02:00"}, ["offer_url"]),
+        "feedback_request": ({"feedback_url": url("f"), "star_urls": [url("f")] * 5}, ["feedback_url"]),
+        "feedback_alert": ({"rating": 2, "comment": None, "client": {"phone": "+358401234567", "email": None}}, []),
+        "payment_notice": (
+            {"notice": "fee_open", "amount_cents": 4770, "fee_kind": "no_show", "pay_url": url("pay")},
+            ["pay_url"],
+        ),
+        "receipt": ({"receipt": RECEIPT, "business": {"code": None}}, []),
+        "reward": (
+            {"reward": {"kind": "stamps", "description": "-50 %", "expires_on": None}, "card_url": url("l")},
+            ["card_url"],
+        ),
+        "winback": (unsubscribe, ["unsubscribe_url"]),
+        "nudge": (unsubscribe, ["unsubscribe_url"]),
+        "birthday": ({**unsubscribe, "perk": "-20 % koodilla SYNTTARIT"}, ["unsubscribe_url"]),
+        "personal": (
+            {**unsubscribe, "text": "Hei! Olemme kaivanneet sinua, tervetuloa takaisin."},
+            ["unsubscribe_url"],
+        ),
+        "webhook_disabled": (
+            {"endpoint": {"url": f"{host}/hooks/rebook"}, "reason": "gone", "settings_url": url("d")},
+            [],
+        ),
+    }
+    return cases[kind]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(
+        [k.name for k in TEMPLATES_DIR.iterdir() if k.is_dir() and not k.name.startswith("_")] + ["held"]
+    ),
+    locale=st.sampled_from(LOCALES),
+    host_len=st.integers(min_value=10, max_value=70),
+    slug=st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=40),
+    business=names,
+    service=names,
+    staff=names,
+    first_name=names,
+)
+def test_a_long_host_never_cuts_the_facts_or_the_link_of_any_kind(
+    kind, locale, host_len, slug, business, service, staff, first_name
+):
+    host = "https://" + ("varaa.salonki-" * 6)[: host_len - 3] + ".fi"
+    extra, whole = _kind_case(kind, host, slug)
+    names = {"business": {"name": business}, "service": {"name": service}, "staff": {"name": staff}}
+    ctx = build_context(**names, client={"first_name": first_name})
+    for key, value in extra.items():
+        ctx[key] = {**ctx[key], **value} if isinstance(ctx.get(key), dict) else value
+    sms = render("confirmation" if kind == "held" else kind, locale, ctx).sms
+    assert is_gsm7(sms)
+    assert gsm7_length(sms) <= TWO_SEGMENT_UNITS
+    if kind in (*WHEN_KINDS, "held"):
+        assert format_local(ctx["start"], locale) in sms
+    if kind == "held":
+        assert format_time(ctx["hold_until"], locale) in sms
+    if kind in ("payment_notice", "receipt"):
+        assert to_gsm7(format_price(4770, locale)) in sms
+    if kind == "receipt":
+        assert format_date(ctx["receipt"]["at"], locale) in sms
+    for key in whole:
+        assert ctx[key] in sms
+    if kind in ("confirmation", "rescheduled", "reminder", "held", "waitlist_offer", "feedback_request"):
+        assert sms.endswith(ctx[whole[0]])
+    if kind == "cancelled":  # one segment: a shorter link, whole, or none
+        assert gsm7_length(sms) <= 160
+        link = sms.partition("http")[2]
+        assert not link or "http" + link in [ctx["book_url"], *shorter_book_urls(ctx["book_url"])]
+    if gsm7_length(sms) > 160 and kind not in TWO_SEGMENT_KINDS:  # only when the facts and the link fill one
+        assert gsm7_length(render("confirmation" if kind == "held" else kind, locale, bare(ctx)).sms) > 160
+
+
+def bare(ctx: dict) -> dict:
+    """The context with every name gone: what an SMS keeps at the least."""
+    gone = {"business": {"name": None}, "service": {"name": None}, "staff": {"name": None}}
+    gone["client"] = {"first_name": None, "name": None}
+    return ctx | {k: {**ctx[k], **v} for k, v in gone.items()}
 
 
 @pytest.mark.parametrize("kind", ["confirmation", "reminder", "rescheduled"])
