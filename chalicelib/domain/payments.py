@@ -111,15 +111,32 @@ def fee_cents(terms: CancellationTerms, price_cents: int, kind: FeeKind, paid_ce
     return max(0, percent_of(price_cents, percent) - paid_cents)
 
 
-def free_until(start: datetime, terms: CancellationTerms) -> datetime:
-    """Until when a cancellation costs nothing."""
-    return start - timedelta(hours=terms.free_until_hours)
+def free_until(
+    start: datetime, terms: CancellationTerms, booked_at: datetime | None = None, grace_minutes: int = 0
+) -> datetime:
+    """Until when a cancellation costs nothing: `free_until_hours` before the start. A
+    booking made after that (or just before it) is free to cancel for the grace period
+    after it was made — the same grace that lets her change it online, a wrong day fixed
+    at once (domain/booking.py change_deadline) — never after its start. With no grace
+    the deadline is at or before `booked_at`: nothing she pays comes back."""
+    from chalicelib.domain.booking import change_deadline
+
+    if booked_at is None:
+        return start - timedelta(hours=terms.free_until_hours)
+    return change_deadline(start, booked_at, terms.free_until_hours, grace_minutes)
 
 
-def refund_on_cancel_cents(terms: CancellationTerms, start: datetime, now: datetime, paid_cents: int) -> int:
-    """What goes back when the client cancels: all she paid inside the free window,
-    nothing after it (the terms she accepted keep it)."""
-    return paid_cents if now < free_until(start, terms) else 0
+def refund_on_cancel_cents(
+    terms: CancellationTerms,
+    start: datetime,
+    now: datetime,
+    paid_cents: int,
+    booked_at: datetime | None = None,
+    grace_minutes: int = 0,
+) -> int:
+    """What goes back when the client cancels: all she paid until the free deadline
+    (free_until), nothing after it (the terms she accepted keep it)."""
+    return paid_cents if now < free_until(start, terms, booked_at, grace_minutes) else 0
 
 
 def policy_of(payments: Payments, service_policy: PaymentPolicy | None) -> PaymentPolicy:

@@ -211,7 +211,7 @@ def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale:
     return {
         "version": p.version,
         "text": text,
-        "terms": terms_text(t, p.terms.model_dump(), start, b.config.tz, locale),
+        "terms": terms_text(t, p.terms.model_dump(), start, b.config.tz, locale, b.config.rules.change_grace_minutes),
     }
 
 

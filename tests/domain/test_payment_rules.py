@@ -18,6 +18,7 @@ from chalicelib.domain.payments import (
     Payments,
     due_now_cents,
     fee_cents,
+    free_until,
     needs_payment,
     payment_for,
     percent_of,
@@ -74,6 +75,20 @@ def test_cancelling_inside_the_free_window_refunds_everything_and_after_nothing(
     terms = CancellationTerms(free_until_hours=hours)
     refund = refund_on_cancel_cents(terms, start, now, paid)
     assert refund == (paid if minutes_before < 0 else 0)
+
+
+def test_a_booking_made_inside_the_free_window_is_free_to_cancel_for_its_grace_only():
+    start = datetime(2026, 11, 23, 11, tzinfo=UTC)
+    terms = CancellationTerms(free_until_hours=24)
+    early, late = start - timedelta(days=3), start - timedelta(hours=3)
+    assert free_until(start, terms, early, 15) == start - timedelta(hours=24)  # the ordinary deadline
+    assert free_until(start, terms, late, 15) == late + timedelta(minutes=15)  # its grace
+    assert free_until(start, terms, late, 0) <= late  # no grace: never free
+    assert free_until(start, terms, start - timedelta(minutes=5), 15) == start  # never past the start
+    paid = 4770
+    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=14), paid, late, 15) == paid
+    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=15), paid, late, 15) == 0
+    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=1), paid, late, 0) == 0
 
 
 def test_a_deposit_needs_exactly_one_amount():

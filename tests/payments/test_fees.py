@@ -198,3 +198,34 @@ def test_the_calendar_marks_held_and_paid_bookings(pay_client, stripe_env, desk)
     }
     assert marks[paid["id"]] == ("booked", "paid", True)
     assert marks[held["id"]] == ("pending_payment", "held", False)
+
+
+def _late_paid_booking(client, ls):
+    # Booked Mon 10:00 for 13:00 the same day: free to cancel until 10:15, as the pages say.
+    from tests.api.helpers import book
+
+    _, held = book(client, "2026-11-23T13:00:00+02:00", service="highlights", staff="aino", accepted_payment_terms=1)
+    set_up_card(ls, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(client, held)[1]["next"] == "done"
+    return held
+
+
+def test_a_late_booking_cancelled_within_its_grace_gets_the_deposit_back(pay_client, stripe_env, frozen_now):
+    from datetime import timedelta
+
+    held = _late_paid_booking(pay_client, stripe_env)
+    frozen_now["now"] += timedelta(minutes=14)
+    status, view = post(pay_client, f"/api/v1/bookings/{token_of(held['manage_url'])}/cancel", {})
+    assert status == 200 and view["status"] == "cancelled"
+    assert view["payment"]["refunded_cents"] == DEPOSIT
+
+
+def test_a_late_booking_cancelled_after_its_grace_keeps_the_deposit(pay_client, stripe_env, desk, frozen_now):
+    from datetime import timedelta
+
+    held = _late_paid_booking(pay_client, stripe_env)
+    frozen_now["now"] += timedelta(minutes=16)
+    assert post(pay_client, f"/api/v1/bookings/{token_of(held['manage_url'])}/cancel", {})[0] == 409  # by phone only
+    status, _ = desk.post(f"/appointments/{held['id']}/cancel", {"notify": False})
+    assert status == 200
+    assert money_of(desk, held)["refunded_cents"] == 0

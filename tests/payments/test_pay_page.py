@@ -41,3 +41,51 @@ def test_booking_without_the_tick_is_refused_and_with_it_leads_to_the_pay_page(p
     assert f'<script src="{stripe_env.js_url}"></script>' in pay
     assert "€47.70" in pay and "The time is held for you until Mon 23 Nov at 10:10." in pay
     assert 'data-secret="seti_' in pay and 'data-key="pk_test_' in pay
+
+
+# Booked on Mon 23 Nov at 10:00 for 13:00 the same day: the 24 h free window had closed
+# before she booked. Every page says the one deadline there is: the 15 minutes' grace
+# after booking (rules.change_grace_minutes), the policy card's words too.
+LATE = "2026-11-23T13:00:00+02:00"
+LATE_FIELDS = {**FIELDS, "start": LATE, "accept_terms": "1"}
+PAST_DEADLINE = "Sun 22 Nov at 13:00"
+
+
+def _terms(html: str) -> str:
+    return html.split('id="pay-terms">', 1)[1].split("</p>", 1)[0]
+
+
+def test_a_late_booking_is_told_the_free_cancellation_it_really_has_on_every_page(pay_client, stripe_env):
+    from tests.payments.conftest import set_up_card
+
+    _, details = page(pay_client, f"/book/demo?service=highlights&staff=aino&start={LATE.replace('+', '%2B')}&lang=en")
+    assert "you can move or cancel online for 15 minutes after booking" in details
+    assert "Free cancellation for 15 minutes after booking. Later: 50 % of the price" in details
+    assert PAST_DEADLINE not in details
+
+    status, _, headers = form_post(pay_client, "/book/demo", LATE_FIELDS)
+    assert status == 303, _
+    _, pay = page(pay_client, headers["Location"])
+    assert _terms(pay).startswith("Free cancellation until Mon 23 Nov at 10:15. Later: 50 % of the price")
+
+    secret = pay.split('data-secret="', 1)[1].split('"', 1)[0]
+    set_up_card(stripe_env, secret, "4242424242424242")
+    token = headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    assert pay_client.http.post(f"/api/v1/bookings/{token}/payment", body="{}").status_code == 200
+    _, paid = page(pay_client, headers["Location"])  # the page after paying, reloaded
+    assert "Your booking is confirmed!" in paid
+    assert _terms(paid).startswith("Free cancellation until Mon 23 Nov at 10:15.")
+
+
+def test_with_no_grace_a_late_booking_is_told_plainly_that_cancelling_is_not_free(pay_client, stripe_env, aws):
+    from chalicelib.store.businesses import save_config
+    from tests.conftest import demo_config
+
+    cfg = demo_config()
+    save_config(cfg.model_copy(update={"rules": cfg.rules.model_copy(update={"change_grace_minutes": 0})}))
+    _, details = page(pay_client, f"/book/demo?service=highlights&staff=aino&start={LATE.replace('+', '%2B')}&lang=fi")
+    assert "peruutus ei ole maksuton, eikä varatessa maksettua palauteta" in details
+    assert "Maksuton peruutus" not in details
+    status, _, headers = form_post(pay_client, "/book/demo", {**LATE_FIELDS, "lang": "sv"})
+    _, pay = page(pay_client, headers["Location"])
+    assert _terms(pay).startswith("Tiden börjar om mindre än 24 timmar: avbokning är inte gratis")

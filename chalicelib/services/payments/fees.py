@@ -153,12 +153,13 @@ def refund(
 
 
 def after_cancellation(b: Business, appt: Appointment, now: datetime) -> MoneyRecord | None:
-    """Cancelled: inside the free window the deposit goes back by itself; later the
-    accepted terms keep it."""
+    """Cancelled: until the free deadline (the grace after a late booking included) the
+    deposit goes back by itself; later the accepted terms keep it."""
     pay = appt.payment
     if pay is None or pay.kept_cents <= 0:
         return None
-    back = rules.refund_on_cancel_cents(pay.accepted_terms(), appt.start, now, pay.kept_cents)
+    grace = b.config.rules.change_grace_minutes
+    back = rules.refund_on_cancel_cents(pay.accepted_terms(), appt.start, now, pay.kept_cents, appt.created_at, grace)
     return refund(b, appt, back, now, "cancelled inside the free window") if back else None
 
 

@@ -53,15 +53,24 @@ def _open_fee(b: Any, appt: Any, kind: str | None) -> dict[str, Any] | None:
     }
 
 
-def terms_text(t: dict, terms: dict[str, int], start: Any, tz: Any, locale: str) -> str:
+def terms_text(
+    t: dict, terms: dict[str, int], start: Any, tz: Any, locale: str, grace_minutes: int, booked_at: Any = None
+) -> str:
+    """The cancellation terms in her words, every page the same (the details step, the
+    pay page, the page after paying): until when cancelling is free (rules.free_until) —
+    for a booking not yet made inside the window, the grace after booking it — or
+    plainly that it is not free, the start being too near."""
     from chalicelib.notify.localtime import format_local
 
-    deadline = rules.free_until(start, rules.CancellationTerms(**terms))
-    return t["pay_terms"].format(
-        deadline=format_local(deadline.astimezone(tz).isoformat(), locale),
-        late=terms.get("late_cancel_fee_percent", 0),
-        noshow=terms.get("no_show_fee_percent", 0),
-    )
+    accepted = rules.CancellationTerms(**terms)
+    fees = {"late": accepted.late_cancel_fee_percent, "noshow": accepted.no_show_fee_percent}
+    made = booked_at or clock.now()
+    deadline = rules.free_until(start, accepted, made, grace_minutes)
+    if deadline <= made:
+        return t["pay_terms_none"].format(hours=accepted.free_until_hours, **fees)
+    if booked_at is None and deadline > rules.free_until(start, accepted):  # counted from when she books
+        return t["pay_terms_grace"].format(minutes=grace_minutes, **fees)
+    return t["pay_terms"].format(deadline=format_local(deadline.astimezone(tz).isoformat(), locale), **fees)
 
 
 def page(token: str, params: dict, accept_language: str | None) -> tuple[int, str, str]:
@@ -96,6 +105,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
     t = words(locale)
     pay = view.get("payment") or {}
     fee = _open_fee(b, appt, params.get("fee"))
+    grace = b.config.rules.change_grace_minutes
     return (
         200,
         render(
@@ -108,7 +118,11 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             token=token,
             held=appt.status == Status.PENDING_PAYMENT.value,
             fee=fee,
-            terms=terms_text(t, pay.get("terms") or {}, appt.start, b.config.tz, locale) if pay else "",
+            terms=terms_text(
+                t, pay.get("terms") or {}, appt.start, b.config.tz, locale, grace, booked_at=appt.created_at
+            )
+            if pay
+            else "",
         ),
         csp,
     )
