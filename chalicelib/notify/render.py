@@ -54,6 +54,7 @@ _OPTIONAL = {
     "card_url": None,
     "confirm_url": None,  # a held booking's confirmation link (Limits.hold_unconfirmed)
     "hold_until": None,
+    "payment": None,  # what she paid when booking (services/message_plans.py paid_context)
 }
 
 

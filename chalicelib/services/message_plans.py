@@ -75,10 +75,28 @@ def booking_context(
             appt.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes), tz
         ),
         "note": appt.note,
+        "payment": paid_context(b, appt),
         # Her stamp card, rewards and referral link, where the business runs them.
         "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))
         if cfg.loyalty.enabled or cfg.referrals.enabled
         else None,
+    }
+
+
+def paid_context(b: Business, appt: Appointment) -> dict[str, Any] | None:
+    """What she paid when booking (a deposit or the whole price) and until when cancelling
+    gives it back (None: never; domain/payments.py free_until, as the pages say). Made
+    with the booking while it is held: its confirmation leaves only once it is paid."""
+    from chalicelib.domain import payments as rules
+
+    pay = appt.payment
+    if pay is None or pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value):
+        return None
+    free = rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, b.config.rules.change_grace_minutes)
+    return {
+        "kind": pay.kind,
+        "paid_cents": pay.due_cents,
+        "free_until": iso_local(free, b.config.tz) if free > appt.created_at else None,
     }
 
 

@@ -63,9 +63,12 @@ def test_pay_a_deposit_with_a_plain_card(page, stack):
     # Paid, the page says so first and leads on to her calendar and her booking's page.
     expect(page.get_by_role("heading", level=1)).to_have_text("Varaus vahvistettu!")
     expect(page.get_by_role("link", name="Lisää kalenteriin")).to_be_visible()
+    expect(page.locator("#pay-amount-label")).to_have_text("Ennakkomaksu maksettu")  # no longer "...nyt"
     page.reload()  # the server's word, not the script's: booked
     expect(page.locator("#pay-result")).to_have_text("Maksettu – varauksesi on vahvistettu.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Varaus vahvistettu!")
+    expect(page.locator("#pay-amount-label")).to_have_text("Ennakkomaksu maksettu")
+    expect(page.locator("#pay-amount")).to_have_text("47,70 €")
     page.get_by_role("link", name="Hallitse varausta").click()
     page.get_by_role("heading", name="Varauksesi · Salon Aurora").wait_for()  # her booking's own page
     assert len(stack.emails_to(email)) == 1  # the confirmation, once paid

@@ -85,6 +85,26 @@ def test_first_name_is_taken_from_full_name_when_missing(make_context):
     assert r.text.startswith("Hei Liisa,")
 
 
+@pytest.mark.parametrize(
+    "locale, paid, free, never",
+    [
+        ("fi", "Ennakkomaksu maksettu", "Maksuton peruutus ma 23.11. klo 10.15 asti", "Ennakkomaksua ei palauteta"),
+        ("sv", "Handpenning betald", "Gratis avbokning till mån 23.11. kl. 10.15", "Handpenningen återbetalas inte"),
+        ("en", "Deposit paid", "Free cancellation until Mon 23 Nov at 10:15", "The deposit is not refunded"),
+    ],
+)
+def test_a_paid_booking_is_confirmed_with_what_she_paid_and_until_when_it_comes_back(
+    make_context, locale, paid, free, never
+):
+    deposit = {"kind": "deposit", "paid_cents": 4770, "free_until": "2026-11-23T10:15:00+02:00"}
+    r = render("confirmation", locale, make_context(payment=deposit))
+    for part in (r.text, r.html):
+        assert paid in part and format_price(4770, locale) in part and free in part
+    r = render("confirmation", locale, make_context(payment={**deposit, "free_until": None}))
+    assert never in r.text and never in r.html and free not in r.text
+    assert paid not in render("confirmation", locale, make_context()).text
+
+
 # --- rescheduled ----------------------------------------------------------------
 
 

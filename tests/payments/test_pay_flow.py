@@ -72,6 +72,17 @@ def test_paying_the_deposit_with_a_plain_card_confirms_the_booking(pay_client, s
     assert len(sent_emails()) == 1
 
 
+def test_the_confirmation_says_the_deposit_was_paid_and_until_when_it_comes_back(pay_client, stripe_env):
+    # No receipt is sent for a deposit (only after the visit, at the desk): the
+    # confirmation, which leaves once it is paid, is where she reads it.
+    _, held = book_highlights(pay_client)
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    [text] = emails_to("maija@example.com")
+    assert "Ennakkomaksu maksettu: 47,70 €" in text
+    assert "Maksuton peruutus ti 24.11. klo 12.00 asti; sen jälkeen ennakkomaksua ei palauteta." in text
+
+
 def test_a_3d_secure_card_authenticates_and_pays(pay_client, stripe_env):
     _, held = book_highlights(pay_client)
     assert set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184").json()["status"] == "succeeded"

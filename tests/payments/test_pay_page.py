@@ -89,3 +89,18 @@ def test_with_no_grace_a_late_booking_is_told_plainly_that_cancelling_is_not_fre
     status, _, headers = form_post(pay_client, "/book/demo", {**LATE_FIELDS, "lang": "sv"})
     _, pay = page(pay_client, headers["Location"])
     assert _terms(pay).startswith("Tiden börjar om mindre än 24 timmar: avbokning är inte gratis")
+
+
+def test_after_paying_the_page_says_the_deposit_was_paid_not_deposit_now(pay_client, stripe_env):
+    from tests.payments.conftest import set_up_card
+
+    _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
+    _, pay = page(pay_client, headers["Location"])
+    assert 'id="pay-amount-label">Deposit now</dt><dd id="pay-amount">€47.70</dd>' in pay
+    assert 'data-paid="Deposit paid"' in pay  # what the script says once she has paid
+    set_up_card(stripe_env, pay.split('data-secret="', 1)[1].split('"', 1)[0], "4242424242424242")
+    token = headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    assert pay_client.http.post(f"/api/v1/bookings/{token}/payment", body="{}").status_code == 200
+    _, paid = page(pay_client, headers["Location"])
+    assert 'id="pay-amount-label">Deposit paid</dt><dd id="pay-amount">€47.70</dd>' in paid
+    assert "Deposit now" not in paid
