@@ -14,10 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from chalicelib.domain import availability as avail
 from chalicelib.domain.booking import ClientIn, ConsentsIn
@@ -59,7 +58,7 @@ class WindowIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     days: tuple[str, ...] = Field(default=WEEKDAYS, min_length=1, max_length=7)
     start: str = "00:00"
-    end: str = "24:00"
+    end: str = Field(default="24:00", validate_default=True)  # its order check runs on the default too
 
     @field_validator("days")
     @classmethod
@@ -76,11 +75,14 @@ class WindowIn(BaseModel):
         _hhmm(v)
         return v
 
-    @model_validator(mode="after")
-    def _order(self) -> Self:
-        if _hhmm(self.start) >= _hhmm(self.end):
-            raise ValueError("start must be before end")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _order(cls, v: str, info: ValidationInfo) -> str:
+        # On `end`, so that a 422 names the input to fix (windows.0.end), not the window.
+        start = info.data.get("start")
+        if start is not None and _hhmm(start) >= _hhmm(v):
+            raise ValueError("must be after start")
+        return v
 
 
 class WaitlistIn(BaseModel):
@@ -95,13 +97,16 @@ class WaitlistIn(BaseModel):
     client: ClientIn
     consents: ConsentsIn = ConsentsIn()
 
-    @model_validator(mode="after")
-    def _range(self) -> Self:
-        if self.last < self.first:
-            raise ValueError("'to' is before 'from'")
-        if (self.last - self.first).days + 1 > MAX_DAYS:
+    @field_validator("last")
+    @classmethod
+    def _range(cls, v: date, info: ValidationInfo) -> date:
+        # On `to`, so that a 422 names the input to fix, not the whole body.
+        first = info.data.get("first")
+        if first is not None and v < first:
+            raise ValueError("must not be before 'from'")
+        if first is not None and (v - first).days + 1 > MAX_DAYS:
             raise ValueError(f"a range of at most {MAX_DAYS} days")
-        return self
+        return v
 
 
 @dataclass(frozen=True)

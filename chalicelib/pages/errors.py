@@ -2,8 +2,9 @@
 
 The use cases raise RebookError with an English `message` for API callers; the pages
 never show it. They say what the catalogue says for the error (err_<key>, by the
-error's `key`, else its `code`, else its status) and, for the booking form, a message
-next to each field that is wrong (`aria-invalid`, `aria-describedby`)."""
+error's `key`, else its `code`, else its status) and, for the booking and waitlist forms,
+a message next to each field that is wrong (`aria-invalid`, `aria-describedby`:
+templates/_fields.html)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,15 @@ FORM_FIELDS = {
     "client.email": "email",
     "note": "note",
 }
+# The waitlist's "notify me" form: her details as booking's, the dates, and its one time
+# of day (the request's first window).
+WAITLIST_FIELDS = {
+    **FORM_FIELDS,
+    "from": "from",
+    "to": "to",
+    "windows.0.start": "after",
+    "windows.0.end": "before",
+}
 # Fields the client does not type: what is wrong with them is said above the form.
 _FIELD_AS_MESSAGE = {
     "service": "service_unknown",
@@ -75,8 +85,11 @@ def _key(e: RebookError) -> str:
     return _BY_STATUS.get(e.status, "generic")
 
 
-def shown(e: RebookError, t: dict, phone: str | None = None) -> Shown:
-    """The error in the words of `t` (a locale's pages catalogue)."""
+def shown(
+    e: RebookError, t: dict, phone: str | None = None, form: dict[str, str] = FORM_FIELDS, **params: object
+) -> Shown:
+    """The error in the words of `t` (a locale's pages catalogue), with a message for each
+    input of `form` (request field -> input) that is wrong; `params` fill in its words."""
     if e.status in (429, 503):  # a limit, or the database busy: the form is kept
         return Shown(t["too_many_bookings"] if e.status == 429 else t["busy_try_again"], {})
     key = _key(e)
@@ -85,8 +98,8 @@ def shown(e: RebookError, t: dict, phone: str | None = None) -> Shown:
         text = t["err_too_late_call"].format(phone=phone) if phone else t["err_too_late"]
     inputs: dict[str, str] = {}
     for name in e.fields:
-        if name in FORM_FIELDS:
-            inputs.setdefault(FORM_FIELDS[name], t[f"field_{FORM_FIELDS[name]}"])
+        if name in form:
+            inputs.setdefault(form[name], t[f"field_{form[name]}"].format(**params))
         elif name == "client":  # neither a phone number nor an email address
             inputs.setdefault("phone", t["field_contact"])
             inputs.setdefault("email", t["field_contact"])

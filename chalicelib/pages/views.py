@@ -19,10 +19,11 @@ from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadli
 from chalicelib.domain.config import WEEKDAYS, Business
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant
+from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
 from chalicelib.pages import media
-from chalicelib.pages.errors import shown
+from chalicelib.pages.errors import WAITLIST_FIELDS, shown
 from chalicelib.pages.i18n import words
 from chalicelib.services.booking import availability, book, manage
 from chalicelib.services.booking import profile as profiles
@@ -548,9 +549,11 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
     try:
         _, view = join.join(slug, body)
     except RebookError as e:
-        t = words(locale)
+        problem = shown(e, words(locale), b.config.phone, WAITLIST_FIELDS, days=MAX_DAYS)
         params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
-        return e.status, waitlist_form(slug, params, accept_language, error=shown(e, t).message, form=form)
+        return e.status, waitlist_form(
+            slug, params, accept_language, error=problem.message, invalid=problem.fields, form=form
+        )
     return 201, view["manage_url"]
 
 

@@ -249,6 +249,17 @@ def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
         assert page.get_by_label(field).bounding_box()["height"] >= 44, field
     page.get_by_label("Nimi").fill(name)
     page.get_by_label("Puhelin").fill(phone)
+    # Times out of order: the field to fix is marked, with why (not only "check the marked fields").
+    page.get_by_label("Aikaisintaan (valinnainen)").fill("16:00")
+    page.get_by_label("Valmis viimeistään (valinnainen)").fill("12:00")
+    page.get_by_role("button", name="Liity jonoon").click()
+    before = page.get_by_label("Valmis viimeistään (valinnainen)")
+    expect(before).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#before-error")).to_have_text(
+        "”Valmis viimeistään” -ajan on oltava myöhemmin kuin ”Aikaisintaan”."
+    )
+    check_page(page, "waitlist-errors")
+    before.fill("")
     page.get_by_role("button", name="Liity jonoon").click()
     page.get_by_text("Olet jonossa.").wait_for()
     assert re.search(r"/w/w\.[a-z0-9-]+\.[a-z0-9-]+\?lang=fi$", page.url), page.url  # no expiry, no signature

@@ -51,6 +51,45 @@ def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(cli
     assert "You have left the waitlist." in open_link(client, f"/w/{token}?lang=en").body.decode()
 
 
+def test_times_or_dates_out_of_order_mark_the_field_to_fix_in_her_language(client, aws):
+    # The tester's form: "not before 16:00, done by 12:00" said "check the marked fields"
+    # and marked none.
+    from tests.api.test_pages import _input
+
+    data = {
+        "service": "colour",
+        "from": "2026-11-25",
+        "to": "2026-11-27",
+        "after": "16:00",
+        "before": "12:00",
+        "name": "Maija Meikäläinen",
+        "email": "maija@example.com",
+        "lang": "fi",
+    }
+    bad = _post_form(client, "/book/demo/waitlist", data)
+    html = bad.body.decode()
+    assert bad.status_code == 422 and "Tarkista merkityt kentät." in html
+    assert 'id="before-error">”Valmis viimeistään” -ajan on oltava myöhemmin kuin ”Aikaisintaan”.' in html
+    before = _input(html, "before")
+    assert 'aria-invalid="true"' in before and 'aria-describedby="before-error"' in before and 'value="12:00"' in before
+    assert "aria-invalid" not in _input(html, "after") + _input(html, "name") + _input(html, "from")
+
+    bad = _post_form(
+        client,
+        "/book/demo/waitlist",
+        {**data, "after": "", "before": "", "from": "2026-11-27", "to": "2026-11-25", "lang": "sv"},
+    )
+    html = bad.body.decode()
+    assert bad.status_code == 422
+    assert 'id="to-error">Slutdatumet kan inte vara före startdatumet: högst 31 dagar' in html
+    assert 'aria-invalid="true"' in _input(html, "to") and "aria-invalid" not in _input(html, "from")
+
+    bad = _post_form(client, "/book/demo/waitlist", {**data, "email": "", "lang": "en"})
+    html = bad.body.decode()
+    assert 'id="email-error">Give a phone number or an email address (or both).' in html
+    assert 'aria-describedby="contact-hint phone-error"' in _input(html, "phone")
+
+
 def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the_list(client, aws):
     _, booked = book(client, "2026-11-25T13:00:00+02:00")
     join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
