@@ -152,10 +152,14 @@ class Entry:
     source: str = "web"
     marketing: bool = False
     booked_appointment: str | None = None
+    # How the message with her entry's link went when she joined: email, sms, or None
+    # (none: no contact the business reaches, or her waitlist messages of the day used up).
+    confirmed_by: str | None = None
 
     @property
     def contact(self) -> str:
-        """The contact her daily offer cap counts on: her phone, else her email."""
+        """The contact her daily message cap (offers, the joining confirmation) counts on:
+        her phone, else her email."""
         return self.phone or self.email or ""
 
     def is_open(self, today: date) -> bool:

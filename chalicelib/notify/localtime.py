@@ -40,6 +40,19 @@ def format_date(iso: str | datetime, locale: str) -> str:
     return f"{wd} {d.day}.{d.month}.{d.year}"
 
 
+def format_day(iso: str | datetime, locale: str) -> str:
+    """Weekday, day and month without the year (an SMS about the near future).
+
+    fi 'ti 24.11.', sv 'tis 24.11.', en 'Tue 24 Nov'.
+    """
+    loc = normalize(locale)
+    d = _parse(iso)
+    wd = _WEEKDAYS[loc][d.weekday()]
+    if loc == "en":
+        return f"{wd} {d.day} {_MONTHS_EN[d.month - 1]}"
+    return f"{wd} {d.day}.{d.month}."
+
+
 def format_local(iso_local: str | datetime, locale: str) -> str:
     """Weekday, day, month and time without the year (messages are about the near future).
 
@@ -47,12 +60,8 @@ def format_local(iso_local: str | datetime, locale: str) -> str:
     """
     loc = normalize(locale)
     d = _parse(iso_local)
-    wd = _WEEKDAYS[loc][d.weekday()]
-    time = format_time(d, loc)
-    if loc == "en":
-        return f"{wd} {d.day} {_MONTHS_EN[d.month - 1]} at {time}"
-    word = "klo" if loc == "fi" else "kl."
-    return f"{wd} {d.day}.{d.month}. {word} {time}"
+    word = {"fi": "klo", "sv": "kl."}.get(loc, "at")
+    return f"{format_day(d, loc)} {word} {format_time(d, loc)}"
 
 
 def format_price(cents: int, locale: str) -> str:

@@ -27,7 +27,7 @@ from chalicelib import links
 from chalicelib.domain.locales import DEFAULT_LOCALE
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify import gsm
-from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.notify.localtime import format_date, format_day, format_local, format_price, format_time
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html", "sms": "sms.txt"}
@@ -86,6 +86,7 @@ def environment():
     env.filters.update(
         when=localized(format_local),
         date=localized(format_date),
+        day=localized(format_day),
         time=localized(format_time),
         price=localized(format_price),
     )

@@ -560,11 +560,17 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
 def waitlist_page(token: str, params: dict, accept_language: str | None, *, done: str | None = None) -> str:
     from chalicelib.services.waitlist import join
 
-    view = join.get_entry(token)
-    b, _ = join.business_of_token(token)
+    b, entry = join.business_of_token(token)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     return render(
-        "waitlist_entry.html", t=words(locale), locale=locale, entry=view, token=token, biz=_contact(b), done=done
+        "waitlist_entry.html",
+        t=words(locale),
+        locale=locale,
+        entry=join.entry_view(b, entry),
+        token=token,
+        biz=_contact(b),
+        done=done,
+        sent=entry.confirmed_by,
     )
 
 

@@ -569,11 +569,12 @@ def offer_keys(business_id: str, offer_id: str, start: datetime) -> IndexKeys:
     return business_offers(business_id), f"{iso_utc(start)}#{offer_id}"
 
 
-def offer_count_sk(contact: str, day: date) -> str:
-    """A contact's waitlist offers of one local day (the daily cap)."""
+def offer_count_sk(contact: str, day: date, what: str = "WAITN") -> str:
+    """A contact's waitlist offers of one local day (the daily cap); `what` "WAITJ": her
+    joining confirmations of the day (their own cap)."""
     import hashlib
 
-    return f"WAITN#{hashlib.sha256(contact.encode()).hexdigest()[:32]}#{day.isoformat()}"
+    return f"{what}#{hashlib.sha256(contact.encode()).hexdigest()[:32]}#{day.isoformat()}"
 
 
 def offer_hold_keys(business_id: str, offer_id: str, expires: datetime) -> IndexKeys:

@@ -765,8 +765,9 @@ class OfferItem(Base):
 
 class OfferCountItem(Base):
     """BIZ#<id> / WAITN#<hash of contact>#<local day>: `n` offers the contact got that
-    day, against `waitlist.offers_per_day` (a conditional ADD in the offer's transaction).
-    TTL two days."""
+    day, against `waitlist.offers_per_day` (a conditional ADD in the offer's transaction);
+    WAITJ#...: her joining confirmations that day, against `waitlist.entries_per_contact`
+    (in the entry's transaction). TTL two days."""
 
     n = NumberAttribute(default=0)
 

@@ -45,6 +45,10 @@ class EntryClosed(Exception):
     """The entry an edit replaces left the list meanwhile (booked, left, removed)."""
 
 
+class MessagesCapped(Exception):
+    """Her joining confirmations of the day are used up: save the entry without one."""
+
+
 # --- entry <-> item ------------------------------------------------------------------------
 def _iso(t: datetime | None) -> str | None:
     return t.astimezone(UTC).isoformat() if t else None
@@ -85,6 +89,7 @@ def entry_from_dict(d: dict[str, Any]) -> Entry:
         source=d.get("source", "web"),
         marketing=bool(d.get("marketing")),
         booked_appointment=d.get("booked_appointment"),
+        confirmed_by=d.get("confirmed_by"),
     )
 
 
@@ -222,14 +227,21 @@ def save_entry(
     closes: Entry | None = None,
     closes_contacts: Contacts = Contacts(),
     now: datetime | None = None,
+    confirmation: PlannedMessage | None = None,
+    per_day: int = 0,
 ) -> None:
     """Write a new entry, or `entry` over the one it `replaces` (same id, same place in
     the queue), with its day items and the contact's list, in one transaction. `closes`:
     the owner's edit moved the entry to another service or contact — the old entry leaves
     the list (its day items go, `closes_contacts`, its contacts' lists as read that are not
-    `contacts`, forget it) in the same transaction: all of it or nothing."""
+    `contacts`, forget it) in the same transaction: all of it or nothing. `confirmation`:
+    the message with her link, counted on her joining confirmations of the day (at most
+    `per_day`: MessagesCapped when they are used up)."""
     tx = Tx(WaitlistEntryItem)
     tx.put(_entry_item(entry), "entry")
+    if confirmation is not None:
+        outbox.queue(tx, [confirmation], now or entry.updated_at)
+        _count_message(tx, entry, today, per_day, "WAITJ")
     dropped: tuple[str, ...] = ()
     if closes is not None:
         from dataclasses import replace as _replace
@@ -261,11 +273,24 @@ def save_entry(
     try:
         tx.commit()
     except TxFailed as err:
+        if "count" in err.failed:
+            raise MessagesCapped() from err
         if "contact" in err.failed or err.conflict:
             raise ContactChanged() from err
         if "closed" in err.failed:
             raise EntryClosed() from err
         raise
+
+
+def _count_message(tx: Tx, entry: Entry, day: date, per_day: int, what: str = "WAITN") -> None:
+    """Inside `tx`: one more waitlist message (`what`: WAITN an offer, WAITJ a joining
+    confirmation) to her contact on `day`, if under `per_day`."""
+    tx.update(
+        OfferCountItem(keys.biz(entry.business_id), keys.offer_count_sk(entry.contact, day, what)),
+        [OfferCountItem.n.add(1), OfferCountItem.expires_at.set(_expiry(day, timedelta(days=2)))],
+        "count",
+        condition=OfferCountItem.n.does_not_exist() | (OfferCountItem.n < per_day),
+    )
 
 
 def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | None = None) -> bool:
@@ -420,12 +445,7 @@ def make_offer(
         WaitlistEntryItem.status == EntryStatus.OPEN.value,
         "entry",
     )
-    tx.update(
-        OfferCountItem(keys.biz(entry.business_id), keys.offer_count_sk(entry.contact, day)),
-        [OfferCountItem.n.add(1), OfferCountItem.expires_at.set(_expiry(day, timedelta(days=2)))],
-        "count",
-        condition=OfferCountItem.n.does_not_exist() | (OfferCountItem.n < per_day),
-    )
+    _count_message(tx, entry, day, per_day)
     sent = outbox.queue(tx, messages, now)
     webhooks.emit(tx, entry.business_id, [events.waitlist_offered(offer, now)], now)
     try:

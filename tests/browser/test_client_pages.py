@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -263,7 +264,22 @@ def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     page.get_by_role("button", name="Liity jonoon").click()
     page.get_by_text("Olet jonossa.").wait_for()
     assert re.search(r"/w/w\.[a-z0-9-]+\.[a-z0-9-]+\?lang=fi$", page.url), page.url  # no expiry, no signature
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jono · Salon Aurora")  # whose list it is
+    expect(page.locator("#entry-link")).to_contain_text("Lähetimme tämän sivun linkin tekstiviestinä")
     check_page(page, "waitlist-entry")
+    # The link in her text message opens her entry on another device (no cookie there).
+    number, deadline = "+358" + phone.replace(" ", "")[1:], time.monotonic() + 10
+    while True:  # the outbox stream sends it right after the entry's transaction
+        texts = [m["text"] for m in stack.messages()["sms"] if m["to"] == number and "/w/" in m["text"]]
+        if texts or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(texts) == 1, texts
+    elsewhere = page.context.browser.new_context()
+    other = elsewhere.new_page()
+    other.goto(texts[0].rsplit("\n", 1)[-1])
+    other.get_by_role("button", name="Poistu jonosta").wait_for()
+    elsewhere.close()
     leave = page.get_by_role("button", name="Poistu jonosta")
     assert leave.bounding_box()["height"] >= 44  # a thumb's target, as the other pages' buttons
     leave.click()

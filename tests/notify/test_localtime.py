@@ -3,6 +3,7 @@ import pytest
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify.localtime import (
     format_date,
+    format_day,
     format_local,
     format_price,
     format_time,
@@ -38,6 +39,12 @@ def test_format_time(locale, expected):
 )
 def test_format_date(locale, expected):
     assert format_date(START, locale) == expected
+
+
+@pytest.mark.parametrize("locale, expected", [("fi", "ti 24.11."), ("sv", "tis 24.11."), ("en", "Tue 24 Nov")])
+def test_format_day(locale, expected):
+    assert format_day(START, locale) == expected
+    assert format_day("2026-11-24", locale) == expected  # a date alone too
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from chalicelib.domain.locales import LOCALES
 from chalicelib.links import shorter_book_urls
 from chalicelib.notify.gsm import gsm7_length, is_gsm7, to_gsm7
-from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.notify.localtime import format_date, format_day, format_local, format_price, format_time
 from chalicelib.notify.render import TEMPLATES_DIR, TWO_SEGMENT_KINDS, TWO_SEGMENT_UNITS, Rendered, render
 
 KINDS = ["confirmation", "rescheduled", "cancelled"]
@@ -355,6 +355,10 @@ def _kind_case(kind: str, host: str, slug: str) -> tuple[dict, list[str]]:
         "rescheduled": ({"manage_url": url("m")}, ["manage_url"]),
         "reminder": ({"manage_url": url("m")}, ["manage_url"]),
         "cancelled": ({"book_url": rebook}, []),
+        "waitlist_joined": (
+            {"entry_url": url("w"), "first_day": "2026-11-25", "last_day": "2026-11-27", "windows": []},
+            ["entry_url"],
+        ),
         "waitlist_offer": ({"offer_url": url("o"), "offer_expires": "2026-11-24T12:00:00+02:00"}, ["offer_url"]),
         "feedback_request": ({"feedback_url": url("f"), "star_urls": [url("f")] * 5}, ["feedback_url"]),
         "feedback_alert": ({"rating": 2, "comment": None, "client": {"phone": "+358401234567", "email": None}}, []),
@@ -415,9 +419,19 @@ def test_a_long_host_never_cuts_the_facts_or_the_link_of_any_kind(
         assert to_gsm7(format_price(4770, locale)) in sms
     if kind == "receipt":
         assert format_date(ctx["receipt"]["at"], locale) in sms
+    if kind == "waitlist_joined":
+        assert f"{format_day(ctx['first_day'], locale)}-{format_day(ctx['last_day'], locale)}" in sms
     for key in whole:
         assert ctx[key] in sms
-    if kind in ("confirmation", "rescheduled", "reminder", "held", "waitlist_offer", "feedback_request"):
+    if kind in (
+        "confirmation",
+        "rescheduled",
+        "reminder",
+        "held",
+        "waitlist_offer",
+        "waitlist_joined",
+        "feedback_request",
+    ):
         assert sms.endswith(ctx[whole[0]])
     if kind == "cancelled":  # one segment: a shorter link, whole, or none
         assert gsm7_length(sms) <= 160

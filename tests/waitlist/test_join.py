@@ -113,3 +113,50 @@ def test_a_forged_or_other_purpose_link_is_a_404(client):
     token = token_of(body["manage_url"])
     assert get(client, f"/api/v1/waitlist/{token[:-2]}xx")[0] == 404
     assert get(client, f"/api/v1/offers/{token}")[0] == 404
+
+
+def test_joining_sends_her_the_link_to_her_entry_by_email_else_by_sms(client):
+    # The page said "keep this link" and she had no way back but a cookie: the link comes
+    # in a message, transactional (no marketing consent asked), naming the salon.
+    from tests.api.helpers import open_link
+    from tests.conftest import emails_to, sent_sms
+
+    status, body = join(client, service="colour", first="2026-11-25", last="2026-11-27")
+    [email] = emails_to("maija@example.com")
+    assert "olet jonossa (Salon Aurora): Hiusten värjäys, ke 25.11.2026 – pe 27.11.2026." in email
+    assert body["manage_url"] in email
+    assert sent_sms() == []  # one message: by email, as she gave one
+    page = open_link(client, f"/w/{token_of(body['manage_url'])}?lang=fi").body.decode()
+    assert "Jono · Salon Aurora" in page and "Lähetimme tämän sivun linkin sähköpostiisi" in page
+
+    status, body = join(client, name="Liisa", phone="040 765 4321", email=None)
+    [(number, sms, *_)] = sent_sms()
+    assert number == "+358407654321"
+    assert sms == "Olet jonossa: ke 25.11.-pe 27.11., Salon Aurora. Näytä tai poistu jonosta:\n" + body["manage_url"]
+    assert (
+        "Lähetimme tämän sivun linkin tekstiviestinä"
+        in open_link(client, f"/w/{token_of(body['manage_url'])}").body.decode()
+    )
+
+
+def test_a_contacts_joining_confirmations_are_capped_a_day_and_she_joins_all_the_same(client):
+    # Anyone can type a number: no more confirmations a day than entries she may keep (3).
+    from tests.api.helpers import open_link
+    from tests.conftest import sent_sms
+
+    for _ in range(3):
+        assert join(client, name="Liisa", phone="040 765 4321", email=None)[0] == 201  # the same entry, updated
+    status, body = join(client, name="Liisa", phone="040 765 4321", email=None)
+    assert status == 201 and body["status"] == "open"
+    assert len(sent_sms()) == 3
+    page = open_link(client, f"/w/{token_of(body['manage_url'])}").body.decode()
+    assert "Tallenna tämä sivu kirjanmerkiksi" in page and "Lähetimme" not in page
+
+
+def test_an_entry_the_owner_adds_sends_nothing(client, aws):
+    # She phoned: the salon tells her itself; the offers come as ever.
+    from tests.admin.helpers import Desk
+    from tests.conftest import sent_emails, sent_sms
+
+    status, _ = Desk(client, aws.id).post("/waitlist", entry_body(name="Phoned In"))
+    assert status == 201 and sent_emails() == [] and sent_sms() == []

@@ -16,11 +16,14 @@ from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
+from chalicelib.domain.contacts import first_name
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import Entry, EntryStatus, Window
 from chalicelib.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.observability import logger
+from chalicelib.services import message_plans
 from chalicelib.services.booking.profile import business
 from chalicelib.services.validation import parse
 from chalicelib.store import businesses
@@ -30,15 +33,19 @@ ATTEMPTS = 5
 
 
 def join(slug: str, body: object, source: str = "web") -> tuple[int, dict[str, Any]]:
-    """POST /businesses/{slug}/waitlist: 201 with the entry and its manage link."""
+    """POST /businesses/{slug}/waitlist: 201 with the entry and its manage link, which
+    a message sends her too (`confirmation`)."""
     b = business(slug)
-    entry = save(b, body, source=source)
+    entry = save(b, body, source=source, confirm=True)
     return 201, entry_view(b, entry, with_link=True)
 
 
-def save(b: Business, body: object, *, source: str = "web", entry_id: str | None = None) -> Entry:
+def save(
+    b: Business, body: object, *, source: str = "web", entry_id: str | None = None, confirm: bool = False
+) -> Entry:
     """Validate and write an entry: new, the update of her overlapping one, or (the
-    owner's edit) the entry `entry_id`."""
+    owner's edit) the entry `entry_id`. `confirm`: with the message that tells her she is
+    on the list (her own joining; the owner tells her himself)."""
     req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry")
     cfg, now = b.config, clock.now()
     if not cfg.waitlist.enabled:
@@ -61,15 +68,17 @@ def save(b: Business, body: object, *, source: str = "web", entry_id: str | None
         open_ = {k: c for k, c in mine.items() if c.last >= today}
         same: store.ContactEntry | None
         closes, closes_contacts = None, store.Contacts()
+        confirmed_by = None  # an owner's edit of her entry keeps how her link was sent
         if entry_id is not None:
             old = store.get_entry(b.id, entry_id)
             if old is None or old.status != EntryStatus.OPEN.value:
                 raise NotFound("This waitlist entry no longer exists.", key="entry_gone")
             same = mine.get(entry_id) or store.ContactEntry(old.id, old.service_id, old.first, old.last, old.created_at)
+            confirmed_by = old.confirmed_by
             if old.service_id != service.id or (old.phone, old.email) != (req.client.phone, req.client.email):
                 # Another service or contact: the old entry goes and the new one takes its
                 # place, in the new one's transaction (a failure leaves the old one open).
-                closes, same = old, None
+                closes, same, confirmed_by = old, None, None
                 theirs = store.read_contacts(b.id, old.phone, old.email)
                 ours = {(c.kind, c.value) for c in contacts.of}
                 closes_contacts = store.Contacts(tuple(c for c in theirs.of if (c.kind, c.value) not in ours))
@@ -106,9 +115,18 @@ def save(b: Business, body: object, *, source: str = "web", entry_id: str | None
             updated_at=now,
             source=source,
             marketing=req.consents.marketing,
+            confirmed_by=confirmed_by,
         )
+        message = confirmation(b, entry, now) if confirm else None
+        if message is not None:
+            entry = replace(entry, confirmed_by=message.channel)
         try:
-            store.save_entry(entry, contacts, same, today, closes, closes_contacts, now)
+            # As many confirmations a day as she may keep entries open (SMS pumping).
+            per_day = cfg.waitlist.entries_per_contact
+            store.save_entry(entry, contacts, same, today, closes, closes_contacts, now, message, per_day)
+        except store.MessagesCapped:
+            confirm = False  # her confirmations of the day are used up: on the list all the same
+            continue
         except store.EntryClosed:
             raise NotFound("This waitlist entry no longer exists.", key="entry_gone") from None
         except store.ContactChanged:
@@ -118,6 +136,44 @@ def save(b: Business, body: object, *, source: str = "web", entry_id: str | None
             continue
         return entry
     raise Conflict("Another change to this contact's waitlist is being made; please try again.", code="client_busy")
+
+
+JOINED = "waitlist_joined"
+
+
+def confirmation(b: Business, e: Entry, now: datetime) -> PlannedMessage | None:
+    """The message that tells her she is on the list, with her entry's link (where she
+    sees it and leaves it, on any device): by email if she gave one, else by SMS to a
+    number the business texts. Transactional, about her own request: no consent asked.
+    Every save of hers sends one (new dates, a link valid as long), within a daily cap."""
+    channel, recipient = ("email", e.email) if e.email else ("sms", message_plans.sms_to(b, e.phone))
+    if not recipient:
+        return None
+    return PlannedMessage(
+        key=f"{e.id}#joined#{new_id()}",  # each save of hers: a message of its own
+        kind=JOINED,
+        channel=channel,
+        recipient=recipient,
+        locale=e.locale,
+        context=joined_context(b, e),
+        due_at=now,
+        business_id=b.id,
+    )
+
+
+def joined_context(b: Business, e: Entry) -> dict[str, Any]:
+    cfg = b.config
+    service, staff = cfg.service(e.service_id), cfg.staff_member(e.staff_id) if e.staff_id else None
+    return {
+        "business": message_plans.business_context(b),
+        "client": {"name": e.name, "first_name": first_name(e.name)},
+        "service": {"id": e.service_id, "name": service.name.get(e.locale) if service else e.service_id},
+        "staff": {"id": e.staff_id, "name": staff.name if staff else None},
+        "first_day": e.first.isoformat(),
+        "last_day": e.last.isoformat(),
+        "windows": [f"{w['start']}–{w['end']}" for w in (w.to_dict() for w in e.windows)],
+        "entry_url": links.waitlist_url(entry_token(e)),
+    }
 
 
 def entry_token(e: Entry) -> str:
