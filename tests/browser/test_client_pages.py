@@ -240,6 +240,30 @@ def test_stamp_card_and_referral_page(page, stack):
     assert "ref=" in page.url and page.get_by_role("heading", name="Salon Aurora").is_visible()
 
 
+def test_the_staff_to_book_with_are_thumb_sized_names_on_a_small_phone(browser, stack):
+    # They were inline links 19 px tall, "Sanna Korhonen" wrapped over two lines.
+    from tests.browser.conftest import SMALL_PHONE
+
+    context = new_context(browser, viewport=SMALL_PHONE)
+    page = context.new_page()
+    page.goto(f"{stack.api}/book/demo?service=womens-cut")
+    staff = page.locator(".who a")  # the staff picker
+    expect(staff).to_have_text(["Ensimmäinen vapaa", "Aino Virtanen", "Sanna Korhonen"])
+    for i in range(staff.count()):
+        link = staff.nth(i)
+        box = link.bounding_box()
+        lines = link.evaluate(
+            "a => { const r = document.createRange(); r.selectNodeContents(a);"
+            " return new Set([...r.getClientRects()].map((l) => Math.round(l.top))).size }"
+        )
+        assert box["height"] >= 44 and box["width"] >= 44 and lines == 1, (link.inner_text(), box, lines)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= SMALL_PHONE["width"]
+    staff.nth(2).click()
+    expect(page.get_by_role("link", name="Sanna Korhonen")).to_have_attribute("aria-current", "true")
+    check_page(page, "book-time-staff")
+    context.close()
+
+
 def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     """ "Notify me" from a phone: the entry's page at its own address (no secret in the
     address bar), then off the list, and a reload repeats nothing."""

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import (
     ALL_IMPACTS,
     PHONE,
+    SMALL_PHONE,
     accounts,
     new_context,
     open_dashboard,
@@ -399,6 +400,17 @@ def test_every_view_fits_a_phone(owner):
         show(owner, view)
         width = owner.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{view} is {width}px wide on a phone"
+
+
+def test_the_at_risk_figures_see_the_list_link_is_a_thumbs_target_on_a_small_phone(browser, stack, seeded):
+    # It was a 73 x 16 px line of small text.
+    context = new_context(browser, viewport=SMALL_PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, stack)
+    box = page.get_by_role("link", name="Näytä lista").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44, box
+    context.close()
 
 
 def test_language_switch_is_remembered(owner, stack):

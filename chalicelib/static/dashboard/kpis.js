@@ -194,7 +194,7 @@ export function renderSummary() {
   const lapsed = listed ? listed.clients.filter((c) => c.status === "lapsed").length : null;
   box.appendChild(figure("sum_at_risk", number(s.at_risk || 0, 0),
     lapsed === null ? null : el("p", { className: "sub", text: t("sum_lapsed", { n: number(lapsed, 0) }) }),
-    el("a", { href: "#clients", className: "sub", text: t("see_list") })));
+    el("a", { href: "#clients", className: "sub more", text: t("see_list") })));  // .more: a thumb's target
 }
 
 export function forgetSummary() { summary = null; if (state) renderSummary(); }
