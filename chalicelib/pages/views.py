@@ -424,6 +424,11 @@ def manage_page(
         here = address + "?"
         ctx["day_href"] = lambda d: here + urlencode({"date": d, "lang": locale})
         ctx["page_href"] = lambda f: here + urlencode({"from": f, "lang": locale})
+        day = ctx["times"].get("day")
+        ctx["move_href"] = lambda s: here + urlencode({"date": day.isoformat(), "start": s, "lang": locale}) + "#move"
+        # The time she tapped, asked about before anything moves (only one still free).
+        wanted = params.get("start")
+        ctx["move_to"] = wanted if any(s["start"] == wanted for s in ctx["times"].get("slots", [])) else None
     if view["status"] == "cancelled":
         ctx["book_again"] = manage.book_again_url(token)
     return render("manage.html", **ctx)

@@ -157,6 +157,20 @@ def test_manage_page_reschedule_by_post(client):
     assert get(client, f"/api/v1/bookings/{token}")[1]["start"] == "2026-11-25T16:00:00+02:00"
 
 
+def test_a_time_tapped_on_the_manage_page_is_asked_about_before_anything_moves(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    status, html = page(client, f"/m/{token}?date=2026-11-25")
+    assert status == 200 and 'name="start"' not in html  # the times are links, not posts
+    status, html = page(client, f"/m/{token}?date=2026-11-25&start=2026-11-25T16:00:00%2B02:00")
+    assert status == 200 and "Siirretäänkö varaus?" in html
+    assert 'name="start" value="2026-11-25T16:00:00+02:00"' in html and 'aria-current="true"' in html
+    assert get(client, f"/api/v1/bookings/{token}")[1]["start"] == "2026-11-25T12:00:00+02:00"  # nothing moved
+    # A time that is not free (or not a time) asks nothing.
+    status, html = page(client, f"/m/{token}?date=2026-11-25&start=2026-11-25T03:00:00%2B02:00")
+    assert status == 200 and "Siirretäänkö varaus?" not in html
+
+
 def test_bad_link_gets_a_clear_4xx_page(client):
     status, html = page(client, "/m/not-a-token", {"Accept-Language": "sv"})
     assert status == 404 and "Fel" in html

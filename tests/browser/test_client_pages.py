@@ -87,7 +87,11 @@ def test_book_through_the_widget_then_manage_reschedule_and_cancel(page, stack, 
     finally:
         elsewhere.close()
     old_time = page.locator("dd").nth(2).inner_text()
-    page.locator(".slots button").nth(3).click()  # the booked day, three times later
+    page.locator(".slots a").nth(3).click()  # the booked day, three times later: asked first
+    page.get_by_text("Siirretäänkö varaus?").wait_for()
+    assert page.locator("dd").nth(2).inner_text() == old_time  # nothing moved on one tap
+    check_page(page, "manage-move-asked")
+    page.get_by_role("button", name="Kyllä, siirrä tähän aikaan").click()
     page.get_by_text("Varaus on siirretty.").wait_for()
     assert page.locator("dd").nth(2).inner_text() != old_time
     page.get_by_role("link", name="Peru varaus").click()  # one tap asks first
