@@ -316,6 +316,7 @@ def book_submit(
             form=form,
             taken=taken,
             payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
+            policy=change_policy(b, form.get("start", ""), t, locale),  # as on the first showing
             idempotency_key=new_form_key(),
             link=lambda **kw: (
                 f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})

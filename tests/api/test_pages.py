@@ -204,6 +204,7 @@ def test_form_errors_are_in_her_language_next_to_the_field_and_keep_what_she_typ
     assert 'value="Eeva Esimerkki"' in _input(html, "name") and "Pitkät hiukset" in html
     assert "aria-invalid" not in _input(html, "name")
     assert re.search(r'name="marketing" value="yes"\s*checked', html), "the consent she ticked is kept"
+    assert 'id="policy"' in html, "the cancellation policy stays beside the form"
 
     status, html, _ = form_post(client, "/book/demo", {**DETAILS, "lang": "sv", "phone": "12", "email": "x@"})
     assert status == 422 and "not a valid" not in html
