@@ -27,6 +27,7 @@ from chalicelib.pages.errors import WAITLIST_FIELDS, shown
 from chalicelib.pages.i18n import words
 from chalicelib.services.booking import availability, book, manage
 from chalicelib.services.booking import profile as profiles
+from chalicelib.services.booking.views import named_in
 
 
 @lru_cache(maxsize=1)
@@ -365,7 +366,7 @@ def _booking_page(template: str, view: dict[str, Any], token: str, params: dict,
         template,
         t=words(locale),
         locale=locale,
-        booking=view,
+        booking=named_in(view, b, locale),
         token=token,
         biz=_contact(b),
         embed=bool(params.get("embed")),
@@ -393,7 +394,7 @@ def manage_page(
     ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,
-        "booking": view,
+        "booking": named_in(view, b, locale),
         "token": token,
         "address": address,
         "note": status_note,

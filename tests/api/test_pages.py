@@ -171,6 +171,16 @@ def test_a_time_tapped_on_the_manage_page_is_asked_about_before_anything_moves(c
     assert status == 200 and "Siirretäänkö varaus?" not in html
 
 
+def test_the_manage_page_names_her_service_in_the_language_it_is_read_in(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")  # booked in Finnish
+    token = token_of(booked["manage_url"])
+    _, html = page(client, f"/m/{token}?lang=en")
+    assert "Women&#39;s haircut" in html or "Women's haircut" in html
+    assert "Naisten hiustenleikkaus" not in html
+    _, html = page(client, f"/m/{token}?lang=sv")
+    assert "Damklippning" in html
+
+
 def test_bad_link_gets_a_clear_4xx_page(client):
     status, html = page(client, "/m/not-a-token", {"Accept-Language": "sv"})
     assert status == 404 and "Fel" in html

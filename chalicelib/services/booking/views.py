@@ -10,6 +10,15 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 
 
+def named_in(view: dict[str, Any], b: Business, locale: str) -> dict[str, Any]:
+    """The view with her service named in the page's language (a page opened in another
+    language than she booked in: the salon names its services in each)."""
+    service = b.config.service(view["service"]["id"])
+    if service is None:
+        return view
+    return {**view, "service": {**view["service"], "name": service.name.get(locale)}}
+
+
 def booking_view(b: Business, a: Appointment, *, client_name: str | None = None) -> dict[str, Any]:
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)

@@ -11,7 +11,7 @@ from chalicelib.domain.booking import Status
 from chalicelib.domain.locales import negotiate
 from chalicelib.errors import RebookError
 from chalicelib.services.booking import manage
-from chalicelib.services.booking.views import booking_view
+from chalicelib.services.booking.views import booking_view, named_in
 from chalicelib.services.payments import holds
 
 
@@ -113,7 +113,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             t=t,
             locale=locale,
             biz={"name": b.config.name},
-            booking=view,
+            booking=named_in(view, b, locale),
             pay=pay,
             token=token,
             held=appt.status == Status.PENDING_PAYMENT.value,
