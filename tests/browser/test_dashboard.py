@@ -413,6 +413,26 @@ def test_the_at_risk_figures_see_the_list_link_is_a_thumbs_target_on_a_small_pho
     context.close()
 
 
+def test_on_a_small_phone_the_tabs_are_one_row_that_scrolls_sideways(browser, stack, seeded):
+    # Nine tabs wrapped to six rows at 320 px: the whole first screen was tabs.
+    context = new_context(browser, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, stack)
+    tabs = page.locator("#tabs")
+    assert tabs.bounding_box()["height"] < 70, tabs.bounding_box()  # one row of 44 px tabs
+    box = tabs.bounding_box()
+    assert box["y"] + box["height"] < 320, "the tabs leave the first screen to the day's figures"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320  # the row scrolls, not the page
+    # The last tab, chosen by its address, is scrolled into the row's sight.
+    page.goto(page.url.split("#")[0] + "#import")
+    last = tabs.get_by_role("link", name="Tuo asiakkaat")
+    expect(last).to_have_attribute("aria-current", "page")
+    row, box = tabs.bounding_box(), last.bounding_box()
+    assert row["x"] <= box["x"] and box["x"] + box["width"] <= row["x"] + row["width"] + 1, (row, box)
+    context.close()
+
+
 def test_language_switch_is_remembered(owner, stack):
     owner.get_by_role("banner").get_by_label("Kieli").select_option("sv")  # not the waitlist form's
     expect(owner.locator("html")).to_have_attribute("lang", "sv")

@@ -150,10 +150,19 @@ function route() {
     const tab = document.querySelector(`#tabs a[data-view=${v}]`);
     tab.hidden = !!state.denied[v];
     if (v === wanted) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+    if (v === wanted) showTab(tab);
   }
   if (wanted === "client" && before !== "client") routeClient();
   if (wanted === "settings" && before !== "settings") showSettings();
   if (wanted === "import" && before !== "import") showImport();
+}
+
+// On a phone the tabs are one row that scrolls sideways: keep the current one in sight
+// (the row alone scrolls, never the page).
+function showTab(tab) {
+  const row = tab.parentElement;
+  const left = tab.offsetLeft - row.offsetLeft;
+  if (left < row.scrollLeft || left + tab.offsetWidth > row.scrollLeft + row.clientWidth) row.scrollLeft = Math.max(0, left - 8);
 }
 
 function routeClient() {
@@ -230,6 +239,9 @@ async function boot() {
   initTimeOff();
   initSearch();
   setHandlers({ openCard, openBooking, removeTimeOff });
+  // The tabs' links name this page with their view ("/admin#kpis", not "#kpis"): on a phone
+  // the row scrolls, and a bare "#kpis" out of its sight reads as a skip link to nowhere.
+  for (const tab of document.querySelectorAll("#tabs a[data-view]")) tab.setAttribute("href", `${location.pathname}#${tab.dataset.view}`);
   $("walk-in").addEventListener("click", () => openBooking({ walkIn: true }));
   $("time-off").addEventListener("click", () => openTimeOff({}));
   $("sign-out").addEventListener("click", () => { signOut("signed_out"); $("email").focus(); });
