@@ -31,13 +31,9 @@ def format_time(iso: str | datetime, locale: str) -> str:
 
 
 def format_date(iso: str | datetime, locale: str) -> str:
-    """fi 'ti 24.11.2026', sv 'tis 24.11.2026', en 'Tue 24 Nov 2026'."""
-    loc = normalize(locale)
+    """fi 'ti 24.11.2026', sv 'tis 24.11.2026', en 'Tue 24 Nov 2026': the day, then its year."""
     d = _parse(iso)
-    wd = _WEEKDAYS[loc][d.weekday()]
-    if loc == "en":
-        return f"{wd} {d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
-    return f"{wd} {d.day}.{d.month}.{d.year}"
+    return f"{format_day(d, locale)}{' ' if normalize(locale) == 'en' else ''}{d.year}"
 
 
 def format_day(iso: str | datetime, locale: str) -> str:
