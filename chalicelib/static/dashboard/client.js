@@ -60,11 +60,19 @@ function dl(pairs) {
   return list;
 }
 
+// What she had: the service, or for an imported visit with no service of the salon's
+// the file's own words (the visit's note, "Permanentti · Kalle").
+function visitWhat(a) {
+  const id = a.service && a.service.id;
+  const what = serviceName(id, a.service && a.service.name);
+  return id === "import" && a.note ? `${what}: ${a.note}` : what;
+}
+
 function visitRow(a) {
   return el("li", { className: a.status === "cancelled" ? "cancelled" : null },
     el("div", { className: "row" },
       el("span", { className: "time", text: `${day(a.start)} ${clock(a.start)}` }),
-      el("span", { className: "what", text: serviceName(a.service && a.service.id, a.service && a.service.name) }),
+      el("span", { className: "what", text: visitWhat(a) }),
       el("span", { className: "muted", text: staffName(a.staff && a.staff.id) }),
       el("span", { className: `tag ${a.outcome || a.status}`, text: t(statusKey(a)) })));
 }

@@ -2,7 +2,7 @@
 // client and the status line. Nothing is kept but the token (sessionStorage) and the
 // chosen language (localStorage).
 import { $ } from "./dom.js";
-import { lang } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 export const state = {
   config: null,
@@ -33,11 +33,17 @@ export function todayIso() {
 export function service(id) {
   return (state.profile && state.profile.services.find((s) => s.id === id)) || null;
 }
+// A visit brought in by a CSV import has the service and staff member "import" when the
+// file named none the salon has (its words are in the visit's note): said as such.
+const IMPORTED = "import";
+
 export function serviceName(id, fallback) {
+  if (id === IMPORTED) return t("imported_visit");
   const s = service(id);
   return (s && (s.name[lang()] || s.name.fi || s.name.en)) || fallback || id || "";
 }
 export function staffName(id) {
+  if (id === IMPORTED) return "";
   const s = state.profile && state.profile.staff.find((x) => x.id === id);
   return s ? s.name : id || "";
 }
