@@ -42,8 +42,8 @@ def hold_a_time(page, stack, who: str) -> tuple[str, str, str]:
     return email, day_url, href
 
 
-def enter_card(page, number: str) -> None:
-    for field, value in (("number", number), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123")):
+def enter_card(page, number: str, year: str = "30") -> None:
+    for field, value in (("number", number), ("exp_month", "12"), ("exp_year", year), ("cvc", "123")):
         page.locator(f"#card-element input[placeholder={field}]").fill(value)
     page.get_by_role("button", name="Maksa ja vahvista").click()
 
@@ -72,6 +72,17 @@ def test_pay_a_deposit_with_a_plain_card(page, stack):
     page.get_by_role("link", name="Hallitse varausta").click()
     page.get_by_role("heading", name="Varauksesi · Salon Aurora").wait_for()  # her booking's own page
     assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
+
+
+def test_card_details_typed_wrong_are_said_in_stripes_words_and_she_tries_again(page, stack):
+    # The expiry year as four digits: Stripe refuses the card's details, the time stays hers.
+    email, _, _ = hold_a_time(page, stack, "typo")
+    enter_card(page, PLAIN, year="2030")
+    error = page.locator("#pay-error")
+    expect(error).to_have_text("Tarkista kortin tiedot: numero, voimassaolo (KK/VV) ja turvakoodi.")  # not a shrug
+    expect(page.get_by_role("button", name="Maksa ja vahvista")).to_be_enabled()
+    enter_card(page, PLAIN)
+    page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
 
 
 def test_pay_a_deposit_with_a_3d_secure_card(page, stack):
