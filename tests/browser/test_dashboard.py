@@ -248,7 +248,7 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     check_page(owner, "dashboard-kpis-last30")
 
     # A calendar month: the 12 months' charts; the way there from a figure the 30 days lack.
-    owner.locator(".tile[data-kpi=retention_rate]").get_by_role("button", name="Katso kuukauden luku").click()
+    owner.locator(".tile[data-kpi=retention_rate]").get_by_role("button", name="Näytä kuukausi").click()
     expect(owner.get_by_label("Jakso", exact=True)).to_have_value("month")
     retention = owner.locator(".tile[data-kpi=retention_rate]")
     expect(retention.get_by_role("heading")).to_have_text("Asiakaspysyvyys")  # soft hyphen ignored
