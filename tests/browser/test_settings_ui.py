@@ -62,7 +62,9 @@ def signed_in(dashboard):
         page = dashboard(size, role, form)
         page.locator(f"#tabs a[data-view={view}]").click()
         if view == "settings":
-            page.locator("#settings .card").first.wait_for()
+            # A fresh stack's first settings read goes through a cold server (its imports,
+            # the configuration): on a busy machine, two suites side by side, once over 15 s.
+            page.locator("#settings .card").first.wait_for(timeout=45000)
         return page
 
     return open_
