@@ -96,11 +96,14 @@ def days_touched(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def busy_by_staff(sheets: Iterable[DaySheet]) -> dict[str, list[tuple[datetime, datetime]]]:
-    """Taken time per staff member, each stretch once (a booking past midnight is on two sheets)."""
+def busy_by_staff(sheets: Iterable[DaySheet], ignore: str | None = None) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Taken time per staff member, each stretch once (a booking past midnight is on two
+    sheets), apart from `ignore` (the booking being moved: its own time is hers to move into)."""
     seen: dict[str, dict[str, tuple[datetime, datetime]]] = {}
     for sheet in sheets:
         for t in sheet.taken:
+            if t.ref == ignore:
+                continue
             seen.setdefault(sheet.staff_id, {})[t.ref] = (t.start, t.end)
     return {staff: sorted(stretches.values()) for staff, stretches in seen.items()}
 

@@ -419,6 +419,7 @@ def manage_page(
                 view["staff"]["id"],
                 _date_param(params.get("date")),
                 _date_param(params.get("from")),
+                moving=(view["id"], view["start"]),
             )
         except RebookError as e:
             ctx["error"] = ctx["error"] or shown(e, t).message

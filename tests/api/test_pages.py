@@ -171,6 +171,24 @@ def test_a_time_tapped_on_the_manage_page_is_asked_about_before_anything_moves(c
     assert status == 200 and "Siirretäänkö varaus?" not in html
 
 
+def test_she_can_move_her_booking_into_time_overlapping_its_own(client):
+    # Half an hour later the same day: the time overlaps her own booking, which is hers to
+    # move into (a new client is not offered it); her current time is not offered back.
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    _, html = page(client, f"/m/{token}?date=2026-11-25")
+    assert ">12.30<" in html and ">12.15<" in html and ">11.30<" in html
+    assert ">12.00<" not in html
+    _, other = page(client, "/book/demo?service=womens-cut&date=2026-11-25&staff=aino&lang=fi")
+    assert ">12.30<" not in other and ">11.30<" not in other
+    status, _, _ = form_post(client, f"/m/{token}/reschedule", {"start": "2026-11-25T12:30:00+02:00"})
+    assert status == 303
+    assert get(client, f"/api/v1/bookings/{token}")[1]["start"] == "2026-11-25T12:30:00+02:00"
+    # Its old time is free again where the new one does not cover it, and the new one is taken.
+    _, other = page(client, "/book/demo?service=womens-cut&date=2026-11-25&staff=aino&lang=fi")
+    assert ">11.00<" in other and ">12.00<" not in other and ">13.30<" not in other
+
+
 def test_the_manage_page_names_her_service_in_the_language_it_is_read_in(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")  # booked in Finnish
     token = token_of(booked["manage_url"])

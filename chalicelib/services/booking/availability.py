@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 from chalicelib import clock
 from chalicelib.domain import availability as avail
-from chalicelib.domain.daysheet import busy_by_staff
+from chalicelib.domain.daysheet import appointment_ref, busy_by_staff
 from chalicelib.domain.timeutil import iso_local, local_date, parse_instant
 from chalicelib.errors import ValidationFailed
 from chalicelib.services.booking.profile import business
@@ -34,7 +34,8 @@ def _parse_date(value: str | None, name: str) -> date:
     return within_days_we_keep(day, name)
 
 
-def get_availability(slug: str, params: dict[str, str]) -> dict[str, Any]:
+def get_availability(slug: str, params: dict[str, str], moving: str | None = None) -> dict[str, Any]:
+    """Free start times; `moving`: the id of a booking being moved, whose own time counts free."""
     b = business(slug)
     cfg = b.config
     unknown = set(params) - {"service", "from", "to", "staff"}
@@ -62,7 +63,8 @@ def get_availability(slug: str, params: dict[str, str]) -> dict[str, Any]:
     tz = cfg.tz
     # The day sheets say what is taken (bookings and time off); the day after the range
     # too, for a buffer that would run past midnight. One Query.
-    busy = busy_by_staff(daysheets.in_range(b.id, date_from, date_to + timedelta(days=1)))
+    sheets = daysheets.in_range(b.id, date_from, date_to + timedelta(days=1))
+    busy = busy_by_staff(sheets, ignore=appointment_ref(moving) if moving else None)
     free = avail.availability(cfg, service, members, date_from, date_to, now, busy)
     return {
         "business": cfg.slug,
@@ -107,14 +109,21 @@ def nearest_free(
 
 
 def time_step(
-    slug: str, service_id: str, staff_id: str | None, wanted: date | None = None, page_from: date | None = None
+    slug: str,
+    service_id: str,
+    staff_id: str | None,
+    wanted: date | None = None,
+    page_from: date | None = None,
+    moving: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The booking page's time step: a page of PAGE_DAYS days (closed days left out),
     each with its free times — one merged list when anyone will do ("first available":
     a time is offered once, whoever is free then) — and the day shown: `wanted`, else
     the first day of the page with a free time. With neither `wanted` nor `page_from`
     the step opens on the first page with a free time, up to the booking horizon.
-    One availability Query per page read."""
+    One availability Query per page read. `moving`: (id, start) of a booking being moved
+    (the manage page): a time overlapping its own is free to move to, its own start is
+    not offered."""
     b = business(slug)
     cfg = b.config
     today = local_date(clock.now(), cfg.tz)
@@ -131,10 +140,12 @@ def time_step(
         query = {"service": service_id, "from": start.isoformat(), "to": end.isoformat()}
         if staff_id:
             query["staff"] = staff_id
-        free = get_availability(slug, query)
+        free = get_availability(slug, query, moving=moving[0] if moving else None)
         by_day: dict[str, dict[str, str]] = {}
         for member in free["staff"]:
             for s in member["slots"]:
+                if moving and s == moving[1]:
+                    continue
                 # Anyone: a time once, whoever is free then (the booking picks among them).
                 by_day.setdefault(s[:10], {}).setdefault(s, member["id"] if staff_id else "")
         days = []
