@@ -1,11 +1,22 @@
-"""What several benches share: pointing the app at the bench's own local servers, the
-demo salon in its table, and counting the DynamoDB items its requests read."""
+"""What several benches share: their own local servers with the app pointed at them
+(local_bench), the demo salon in its table, and counting the DynamoDB items its requests
+read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from scripts.dynamodb_local import DynamoDBLocal
+
+if TYPE_CHECKING:
+    from scripts.mock_aws import MockAws
 
 DEMO = Path(__file__).resolve().parents[1] / "config" / "businesses" / "demo.yaml"
 
@@ -80,3 +91,62 @@ def count_items_read() -> None:
 
     # The process's one session (chalicelib/aws.py), before any client is made from it.
     aws.session().register("after-call.dynamodb", after)
+
+
+@dataclass
+class LocalBench:
+    """What local_bench yields."""
+
+    ddb: DynamoDBLocal
+    aws: MockAws | None  # the mock SES/SNS, with mock_aws=True
+    business: Any  # the demo salon, with salon=True
+    headers: dict[str, str] = field(default_factory=dict)  # her owner's, with owner=True
+
+    @cached_property
+    def client(self) -> Any:
+        """The Chalice test client of app.py, imported on first use: only the benches that
+        call the API import it (bench/waitlist.py patches the clock before anything does)."""
+        from chalice.test import Client
+
+        from app import app
+
+        return Client(app)
+
+
+@contextlib.contextmanager
+def local_bench(
+    table: str | None,
+    *,
+    count: Callable[[], None],
+    mock_aws: bool = False,
+    owner: bool = False,
+    salon: bool = True,
+    long_lived: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[LocalBench]:
+    """A bench's opening: its own DynamoDB Local (and mock SES/SNS, its sender verified),
+    the app pointed at them (use_local_servers, plus `env`), `count` hooked on the session
+    before any client is made, then the table `table` with the demo salon in it
+    (salon=False: the table only; table=None: neither, the bench makes its own).
+    owner=True: the owner's sign-in, its keys in a temporary directory, and her headers."""
+    with contextlib.ExitStack() as stack:
+        ddb = stack.enter_context(DynamoDBLocal(long_lived=long_lived))
+        aws = None
+        if mock_aws:
+            from scripts.mock_aws import MockAws, verify_sender
+
+            aws = stack.enter_context(MockAws())
+            verify_sender(aws.endpoint, "rebook.local")
+        keys_dir = stack.enter_context(tempfile.TemporaryDirectory()) if owner else None
+        extra = {**(env or {}), **(owner_auth(keys_dir) if keys_dir is not None else {})}
+        use_local_servers(ddb.endpoint, table=table, aws=aws.endpoint if aws else None, **extra)
+        count()
+        business = None
+        if table is not None and salon:
+            business = demo_salon()
+        elif table is not None:
+            from chalicelib.store.db import create_table
+
+            create_table()
+        headers = owner_headers(keys_dir, business.id) if keys_dir is not None and business is not None else {}
+        yield LocalBench(ddb, aws, business, headers)

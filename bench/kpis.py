@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.common import ITEMS_READ, count_items_read, demo_salon, owner_auth, owner_headers, use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
+from bench.common import ITEMS_READ, count_items_read, local_bench
 
 
 def generate(business, appointments: int, clients: int, rng: random.Random) -> None:
@@ -98,20 +96,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    with DynamoDBLocal() as ddb, tempfile.TemporaryDirectory() as keys_dir:
-        use_local_servers(
-            ddb.endpoint,
-            table="rebook-bench-kpis",
-            POWERTOOLS_METRICS_DISABLED="true",
-            **owner_auth(keys_dir),
-        )
-        count_items_read()
-        from chalice.test import Client
-
-        from app import app
+    with local_bench(
+        "rebook-bench-kpis", count=count_items_read, owner=True, env={"POWERTOOLS_METRICS_DISABLED": "true"}
+    ) as bench:
         from chalicelib.services import kpis
 
-        business = demo_salon()
+        business = bench.business
         t0 = time.perf_counter()
         generate(business, args.appointments, args.clients, random.Random(20000))
         written = time.perf_counter() - t0
@@ -131,9 +121,9 @@ def main() -> None:
         synced = time.perf_counter() - t0
         assert synced_clients == args.clients, (synced_clients, args.clients)
 
-        headers = owner_headers(keys_dir, business.id)
+        headers = bench.headers
         latencies, reads = [], []
-        with Client(app) as client:
+        with bench.client as client:
             client.http.get("/api/v1/admin/kpis?period=2026", headers=headers)  # warm: config cache, keys
             for _ in range(args.runs):
                 ITEMS_READ.update(n=0, requests=0)

@@ -17,12 +17,10 @@ import argparse
 import json
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.common import ITEMS_READ, count_items_read, demo_salon, owner_auth, owner_headers, use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
+from bench.common import ITEMS_READ, count_items_read, local_bench
 
 NOW = datetime(2027, 3, 1, 10, tzinfo=UTC)
 VISITS = 6
@@ -113,35 +111,29 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    with DynamoDBLocal() as ddb, tempfile.TemporaryDirectory() as keys_dir:
-        use_local_servers(
-            ddb.endpoint,
-            table="rebook-bench-retention",
-            POWERTOOLS_METRICS_DISABLED="true",
-            **owner_auth(keys_dir),
-            REBOOK_NOW=NOW.isoformat(),
-        )
-        count_items_read()
-        from chalice.test import Client
-
-        from app import app
+    with local_bench(
+        "rebook-bench-retention",
+        count=count_items_read,
+        owner=True,
+        env={"POWERTOOLS_METRICS_DISABLED": "true", "REBOOK_NOW": NOW.isoformat()},
+    ) as bench:
         from chalicelib.services.retention import refresh_client
 
-        business = demo_salon()
+        business = bench.business
         t0 = time.perf_counter()
         generate(business, args.clients, random.Random(500))
         for n in range(args.clients):
             refresh_client(business.id, f"c{n:06d}", NOW, announce=False)
         written = time.perf_counter() - t0
 
-        headers = owner_headers(keys_dir, business.id)
+        headers = bench.headers
         from chalicelib.services.admin import retention_list
 
         pooled = retention_list.READERS
         latencies: list[float] = []
         one_by_one: list[float] = []
         reads: list[tuple[int, int]] = []
-        with Client(app) as client:
+        with bench.client as client:
             client.http.get("/api/v1/admin/retention", headers=headers)  # warm: config cache, keys, model
             # The list's readers against one reader (as it read before the warnings), interleaved.
             for _ in range(args.runs):
