@@ -28,9 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import demo_salon, use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
-from scripts.mock_aws import MockAws, verify_sender
+from bench.common import local_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,14 +101,16 @@ def main() -> None:
     parser.add_argument("--short-lived-jvm", action="store_true")
     args = parser.parse_args()
 
-    with DynamoDBLocal(long_lived=not args.short_lived_jvm) as ddb, MockAws() as aws:
-        verify_sender(aws.endpoint, "rebook.local")
-        use_local_servers(ddb.endpoint, table="rebook-bench", aws=aws.endpoint, POWERTOOLS_METRICS_DISABLED="true")
-        count_dynamodb_requests()
+    with local_bench(
+        "rebook-bench",
+        count=count_dynamodb_requests,
+        mock_aws=True,
+        long_lived=not args.short_lived_jvm,
+        env={"POWERTOOLS_METRICS_DISABLED": "true"},
+    ) as bench:
         import boto3
 
-        business = demo_salon()
-        raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
+        raw = boto3.client("dynamodb", endpoint_url=bench.ddb.endpoint, region_name="eu-north-1")
         # As `make run` starts it (its default poll interval), its output out of the way;
         # it never backs off between bookings (--idle-interval): the figure is the
         # pipeline's, not the local stand-in's idle polling.
@@ -121,21 +121,18 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         try:
-            booked = run_bookings(args.bookings, business.id, raw, args.warmup)
+            booked = run_bookings(bench.client, args.bookings, bench.business.id, raw, args.warmup)
         finally:
             stream.terminate()
             stream.wait(timeout=10)
     report(*booked)
 
 
-def run_bookings(count: int, business_id: str, raw, warmup: int = 0) -> tuple:
-    """`warmup` bookings, then `count` more, each with a raw write timed just before it and
-    its confirmations waited for after it; only the last `count` are reported."""
+def run_bookings(client, count: int, business_id: str, raw, warmup: int = 0) -> tuple:
+    """`warmup` bookings through `client` (the Chalice test client), then `count` more, each
+    with a raw write timed just before it and its confirmations waited for after it; only
+    the last `count` are reported."""
     from datetime import date, timedelta
-
-    from chalice.test import Client
-
-    from app import app
 
     booking_latency: list[float] = []
     raw_latency: list[float] = []
@@ -143,7 +140,7 @@ def run_bookings(count: int, business_id: str, raw, warmup: int = 0) -> tuple:
     booking_calls: list[dict[str, int]] = []
     availability_calls: list[int] = []
     SECONDS.clear()
-    with Client(app) as client:
+    with client:
         day = date.today() + timedelta(days=3)
         client.http.get(f"/api/v1/businesses/demo/availability?service=mens-cut&from={day}&to={day}")  # warm
         raw_write(raw, -1)  # warm

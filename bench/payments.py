@@ -22,10 +22,9 @@ from datetime import date, timedelta
 import requests
 
 from bench.booking import CALLS, count_dynamodb_requests
-from bench.common import demo_salon, use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal, free_port
+from bench.common import local_bench
+from scripts.dynamodb_local import free_port
 from scripts.localstripe_server import PUBLISHABLE_KEY, WEBHOOK_SECRET, LocalStripe
-from scripts.mock_aws import MockAws, verify_sender
 
 JSON = {"Content-Type": "application/json"}
 
@@ -53,17 +52,16 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=10)
     args = parser.parse_args()
 
-    with DynamoDBLocal() as ddb, MockAws() as aws:
-        ls = LocalStripe(free_port()).start()
-        try:
-            verify_sender(aws.endpoint, "rebook.local")
-            use_local_servers(
-                ddb.endpoint, table="rebook-bench", aws=aws.endpoint, POWERTOOLS_METRICS_DISABLED="true", **ls.env()
-            )
-            count_dynamodb_requests()
-            plain, paid, webhook, early = run(ls, args.bookings)
-        finally:
-            ls.stop()
+    with (
+        LocalStripe(free_port()) as ls,
+        local_bench(
+            "rebook-bench",
+            count=count_dynamodb_requests,
+            mock_aws=True,
+            env={"POWERTOOLS_METRICS_DISABLED": "true", **ls.env()},
+        ) as bench,
+    ):
+        plain, paid, webhook, early = run(ls, bench.client, args.bookings)
     print(f"bookings measured: {args.bookings} of each (email + SMS confirmation each)")
     print(f"DynamoDB requests: booking without payment {plain:g}, with a deposit {paid:g} (booking + pay call)")
     print(f"  paid before the outbox stream expanded the booking's plan (within a second): {early:g}")
@@ -74,20 +72,16 @@ def main() -> None:
     )
 
 
-def run(ls: LocalStripe, n: int) -> tuple[float, float, float, int]:
+def run(ls: LocalStripe, client, n: int) -> tuple[float, float, float, int]:
     import stripe
-    from chalice.test import Client
 
-    from app import app
-
-    demo_salon()
     sdk = stripe.StripeClient(ls.env()["REBOOK_STRIPE_SECRET_KEY"], base_addresses={"api": ls.url})
     plain: list[int] = []
     paid: list[int] = []
     first_paid: list[int] = []
     hooks: list[int] = []
     phone = 2000000
-    with Client(app) as client:
+    with client:
 
         def free(service: str, day: date) -> list[tuple[str, str]]:
             q = f"/api/v1/businesses/demo/availability?service={service}&from={day}&to={day}"

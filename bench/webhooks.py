@@ -26,9 +26,7 @@ import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from bench.common import demo_salon, use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
-from scripts.mock_aws import MockAws, verify_sender
+from bench.common import local_bench
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -171,23 +169,16 @@ def main() -> None:
     scripts.outbox_stream.BATCH = args.batch
 
     receiver = Receiver()
-    with DynamoDBLocal() as ddb, MockAws() as aws:
-        verify_sender(aws.endpoint, "rebook.local")
-        use_local_servers(
-            ddb.endpoint,
-            table="rebook-bench-webhooks",
-            aws=aws.endpoint,
-            REBOOK_WEBHOOKS_ALLOW_PRIVATE="1",  # the receiver is on 127.0.0.1
-        )
-        count_dynamodb_requests()
+    with local_bench(
+        "rebook-bench-webhooks",
+        count=count_dynamodb_requests,
+        mock_aws=True,
+        env={"REBOOK_WEBHOOKS_ALLOW_PRIVATE": "1"},  # the receiver is on 127.0.0.1
+    ) as bench:
         from datetime import date, timedelta
 
-        from chalice.test import Client
-
-        from app import app
-
-        business = demo_salon()
-        with Client(app) as client:
+        business = bench.business
+        with bench.client as client:
             day_box = [date.today() + timedelta(days=3)]
             book(client, day_box, 0)  # warm
             without = [sum(book(client, day_box, n).values()) for n in range(1, args.bookings + 1)]
