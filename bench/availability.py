@@ -19,8 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.booking import raw_write
-from bench.common import ITEMS_READ, count_items_read, use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
+from bench.common import ITEMS_READ, count_items_read, local_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "rebook-bench-availability"
@@ -72,31 +71,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    with DynamoDBLocal() as ddb:
-        use_local_servers(
-            ddb.endpoint,
-            table=TABLE,
-            REBOOK_NOW=NOW.isoformat(),
-            POWERTOOLS_METRICS_DISABLED="true",
-        )
-        count_items_read()
+    with local_bench(
+        TABLE,
+        count=count_items_read,
+        salon=False,  # its own: 15 staff
+        env={"REBOOK_NOW": NOW.isoformat(), "POWERTOOLS_METRICS_DISABLED": "true"},
+    ) as bench:
         import boto3
-        from chalice.test import Client
 
-        from app import app
         from chalicelib.domain.config import parse_business_config
         from chalicelib.store.businesses import save_config
-        from chalicelib.store.db import create_table
 
-        create_table()
         business, _ = save_config(parse_business_config(salon()))
         sheets = fill_sheets(business.id, business.config.tz)
-        raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
+        raw = boto3.client("dynamodb", endpoint_url=bench.ddb.endpoint, region_name="eu-north-1")
         last = FIRST + timedelta(days=DAYS - 1)
         url = f"/api/v1/businesses/demo/availability?service=mens-cut&from={FIRST}&to={last}"
 
         latencies, raws, reads = [], [], []
-        with Client(app) as client:
+        with bench.client as client:
             client.http.get(url)  # warm: the config cache, the index
             raw_write(raw, -1, TABLE)
             for i in range(args.runs):

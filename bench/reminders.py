@@ -34,8 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
+from bench.common import local_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -491,10 +490,8 @@ def main() -> None:
     backlog = args.backlog or (2_000 if args.quick else 10_000)
 
     started = time.perf_counter()
-    with DynamoDBLocal() as ddb:
-        use_local_servers(ddb.endpoint)  # each part makes its own table (fresh_table)
+    with local_bench(None, count=count_dynamodb_requests):  # each part makes its own table (fresh_table)
         os.environ.pop("REBOOK_AWS_ENDPOINT", None)
-        count_dynamodb_requests()
         if args.backlog_only:
             backlog_runs, max_run = measure_backlog(backlog)
             print(f"bench: backlog_runs={backlog_runs} max_run_s={max_run:.1f}")

@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.booking import raw_write
-from bench.common import use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
+from bench.common import local_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "rebook-bench-scale"
@@ -348,15 +347,16 @@ def main() -> None:
     rng = random.Random(args.seed)
     started = time.perf_counter()
 
-    with DynamoDBLocal() as ddb:
-        use_local_servers(ddb.endpoint, table=TABLE, REBOOK_NOW=NOW.isoformat(), POWERTOOLS_METRICS_DISABLED="true")
-        hook()
+    with local_bench(
+        TABLE,
+        count=hook,
+        salon=False,  # its own businesses, many
+        env={"REBOOK_NOW": NOW.isoformat(), "POWERTOOLS_METRICS_DISABLED": "true"},
+    ) as bench:
         import boto3
 
         from bench.reminders import fake_send, stub_provider
-        from chalicelib.store.db import create_table
 
-        create_table()
         stub_provider(fake_send)  # the providers are not what this measures
         businesses = make_businesses(args.businesses, rng)
         full = sum(c for _, c in businesses)
@@ -377,7 +377,7 @@ def main() -> None:
             f"{int(full * args.client_share)} loaded ({args.client_share:.1%}), {items} items, "
             f"{messages} reminders and feedback requests, in {load_s:.0f} s"
         )
-        raw = boto3.client("dynamodb", endpoint_url=ddb.endpoint, region_name="eu-north-1")
+        raw = boto3.client("dynamodb", endpoint_url=bench.ddb.endpoint, region_name="eu-north-1")
         n = iter(range(10**9))
 
         def raw_floor() -> float:  # the booking bench's raw write, each on a key of its own

@@ -24,9 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import use_local_servers
-from scripts.dynamodb_local import DynamoDBLocal
-from scripts.mock_aws import MockAws, verify_sender
+from bench.common import local_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Mon 10:00 in Helsinki
@@ -58,22 +56,16 @@ def main() -> None:
     parser.add_argument("--cancels", type=int, default=20)
     args = parser.parse_args()
 
-    with DynamoDBLocal() as ddb, MockAws() as mock:
-        verify_sender(mock.endpoint, "rebook.local")
-        use_local_servers(
-            ddb.endpoint,
-            table="rebook-bench-waitlist",
-            aws=mock.endpoint,
-            REBOOK_NOW=NOW.isoformat(),
-            POWERTOOLS_METRICS_DISABLED="true",
-        )
+    with local_bench(
+        "rebook-bench-waitlist",
+        count=count_items_read,
+        mock_aws=True,
+        salon=False,  # its own: the demo salon under many slugs
+        env={"REBOOK_NOW": NOW.isoformat(), "POWERTOOLS_METRICS_DISABLED": "true"},
+    ):
         from chalicelib import clock
 
         clock.now = lambda: NOW  # the bench's own process; the stream reads REBOOK_NOW
-        count_items_read()
-        from chalicelib.store.db import create_table
-
-        create_table()
         started = time.monotonic()
         businesses = load(args.businesses, args.entries)
         print(
