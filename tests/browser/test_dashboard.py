@@ -202,7 +202,7 @@ def test_wrong_password_is_refused_and_nothing_is_shown(page, stack):
 def test_todays_and_this_weeks_appointments_per_staff_member(owner):
     show(owner, "calendar")
     mikko = owner.locator("#calendar .col[data-staff=mikko]")
-    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("7.30–8.30")
     expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("Naisten hiustenleikkaus")
     expect(owner.locator("#calendar .col")).to_have_count(3)  # every staff member, even with no visits
     check_page(owner, "dashboard-today")
@@ -682,7 +682,7 @@ def test_the_periods_follow_the_pinned_day(pinned):
     # Today and this week: the visit at 07:30 this morning, under its staff member.
     show(owner, "calendar")
     mikko = owner.locator("#calendar .col[data-staff=mikko]")
-    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("07:30–08:30")
+    expect(mikko.locator(".appt", has_text="Tuula Tänään")).to_contain_text("7.30–8.30")
     owner.get_by_role("button", name="Viikko", exact=True).click()
     # The week drawn first: a switch redrawn under the click would take another's button.
     expect(owner.locator("#calendar .cal.week .col")).to_have_count(7)

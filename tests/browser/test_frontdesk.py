@@ -239,14 +239,14 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     # The now-line at noon, in every staff member's column of today.
     now = page.locator("#calendar .col:visible .now-line")
     expect(now.first).to_be_visible()
-    expect(now.first).to_have_attribute("title", "Nyt 12:00")
+    expect(now.first).to_have_attribute("title", "Nyt 12.00")
     # Opening hours and working hours shaded: Aino starts at 11 on Wednesdays.
     expect(column(page, "aino").locator(".shade").first).to_be_attached()
     # A block with its client, service, status and the allergy marker.
     show_staff(page, size, "Aino Virtanen")
     alli = column(page, "aino").locator(".appt", has_text="Alli Allerginen")
     expect(alli).to_be_visible()
-    expect(alli).to_contain_text("15:00–16:00")
+    expect(alli).to_contain_text("15.00–16.00")
     expect(alli).to_contain_text("Naisten hiustenleikkaus")
     expect(alli.locator(".mk.allergy")).to_have_text("Allergia")
     expect(alli.locator(".mk.note")).to_be_visible()
@@ -269,6 +269,46 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     check(page, f"calendar-week-{label(size)}")
     page.get_by_role("button", name="Päivä", exact=True).click()
     expect(page.locator("#calendar .cal.day")).to_be_visible()
+
+
+def choose_language(page, lang: str) -> None:
+    page.get_by_role("banner").get_by_role("combobox").select_option(lang)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+@pytest.mark.parametrize(
+    "lang, visit, hour, now",
+    [
+        ("fi", "15.00–16.00", "9.00", "Nyt 12.00"),
+        ("sv", "15.00–16.00", "9.00", "Nu 12.00"),  # sv-FI, as Intl writes it
+        ("en", "15:00–16:00", "09:00", "Now 12:00"),
+    ],
+)
+def test_times_in_text_are_written_as_the_language_writes_them(owner_at, lang, visit, hour, now, desk):
+    """Finnish writes "9.00" and "15.00", not "09:00": the day grid, its hours and its
+    now-line, the week, the card and its hint all write times through the one formatter
+    of the chosen language; a time input keeps its "15:00" (the browser writes that)."""
+    page = owner_at(PHONE)
+    choose_language(page, lang)
+    show_staff(page, PHONE, "Aino Virtanen")
+    alli = column(page, "aino").locator(".appt", has_text="Alli Allerginen")
+    expect(alli.locator(".t")).to_have_text(visit)
+    expect(page.locator("#calendar .col:visible .now-line").first).to_have_attribute("title", now)
+    expect(page.locator("#calendar .gutter .hour", has_text=re.compile(f"^{re.escape(hour)}$"))).to_have_count(1)
+    free = column(page, "aino").locator(".slot").first
+    expect(free).to_have_accessible_name(re.compile(r"\b1\d:\d\d\b" if lang == "en" else r"\b1\d\.\d\d\b"))
+    alli.click()
+    card = page.locator("#appointment-dialog")
+    expect(card.locator(".when")).to_contain_text(visit)
+    expect(card.locator("#card-marks-hint")).to_contain_text(visit.split("–")[0].replace("15", "14"))
+    card.locator("button", has_text=re.compile("^(Sulje|Stäng|Close)$")).click()
+    page.locator("#cal-week").click()
+    expect(page.locator("#calendar .cal.week .appt", has_text="Alli Allerginen").locator(".t")).to_have_text(visit)
+    # A free time picked in the grid: the sheet's time input keeps the browser's HH:MM.
+    page.locator("#cal-day").click()
+    show_staff(page, PHONE, "Aino Virtanen")
+    column(page, "aino").locator(".slot").first.click()
+    expect(page.locator("#booking-time")).to_have_value(re.compile(r"^\d\d:\d\d$"))
 
 
 def test_the_week_keeps_the_staff_member_chosen_and_shows_today(browser, stack, desk):
@@ -317,7 +357,7 @@ def test_the_appointment_card(owner_at, size, desk):
     for mark in ("Saapui", "Valmis", "Ei saapunut"):
         expect(card.get_by_role("button", name=mark, exact=True)).to_have_count(0)
     expect(card.locator("#card-marks-hint")).to_have_text(
-        "Käynnin voi merkitä saapuneeksi 14:00 alkaen (tuntia ennen alkua), "
+        "Käynnin voi merkitä saapuneeksi 14.00 alkaen (tuntia ennen alkua), "
         "valmiiksi tai saapumatta jääneeksi, kun se on alkanut."
     )
     check(page, f"appointment-card-{label(size)}")
@@ -377,14 +417,15 @@ def test_desk_booking_from_a_free_time(owner_at, size, stack, desk):
     )
     client, email = ("Daisy Desk", "daisy@example.com") if size == PHONE else ("Diana Desk", "diana@example.com")
     show_staff(page, size, name)
-    column(page, staff).get_by_role("button", name=f"Vapaa aika {time}, {name}: varaa").click()
+    shown = time.replace(":", ".")  # "15.00" in Finnish text; the time input's value is "15:00"
+    column(page, staff).get_by_role("button", name=f"Vapaa aika {shown}, {name}: varaa").click()
     sheet = page.get_by_role("dialog", name="Uusi varaus")
     expect(sheet).to_be_visible()
     expect(sheet.get_by_label("Kellonaika")).to_have_value(time)
     sheet.get_by_label(service).check()
-    expect(sheet.locator("#booking-when")).to_contain_text(time)  # its end written out ...
+    expect(sheet.locator("#booking-when")).to_contain_text(shown)  # its end written out ...
     preview = column(page, staff).locator(".preview")  # ... and drawn in the grid
-    expect(preview).to_contain_text(f"{time}–")
+    expect(preview).to_contain_text(f"{shown}–")
     # A new client, with a phone number that is not one: the error next to the field.
     sheet.get_by_role("button", name="Uusi asiakas").click()
     sheet.get_by_label("Nimi", exact=True).fill(client)
@@ -401,13 +442,13 @@ def test_desk_booking_from_a_free_time(owner_at, size, stack, desk):
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
     expect(page.locator("#status")).to_contain_text(f"Varattu: {client}")
-    expect(column(page, staff).locator(".appt", has_text=client)).to_contain_text(f"{time}–")
+    expect(column(page, staff).locator(".appt", has_text=client)).to_contain_text(f"{shown}–")
     assert stack.emails_to(email, wait=20), "a confirmation was sent"
 
 
 def test_desk_booking_for_a_known_client_and_a_time_taken_meanwhile(owner_at, stack, desk):
     page = owner_at(DESKTOP)
-    column(page, "aino").get_by_role("button", name="Vapaa aika 14:00, Aino Virtanen: varaa").click()
+    column(page, "aino").get_by_role("button", name="Vapaa aika 14.00, Aino Virtanen: varaa").click()
     sheet = page.get_by_role("dialog", name="Uusi varaus")
     sheet.get_by_label("Miesten hiustenleikkaus").check()
     sheet.get_by_label("Hae asiakas nimellä").fill("Alli")
@@ -439,25 +480,25 @@ def test_walk_in(owner_at, size, has, desk):
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
     expect(page.locator("#status")).to_contain_text(f"Varattu: {who}")
-    expect(page.locator("#calendar .appt", has_text=who)).to_contain_text("12:00–")
+    expect(page.locator("#calendar .appt", has_text=who)).to_contain_text("12.00–")
 
 
 def test_no_walk_in_is_offered_when_nobody_works(browser, stack, desk):
     """At 03:05 (the phone's clock) nobody works: the sheet says so instead of offering
-    "Now · 03:05–03:35", and cannot be sent (the server would refuse it)."""
+    "Now · 3.05–3.35", and cannot be sent (the server would refuse it)."""
     context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "03:05"))
     try:
         page = open_dashboard(context, stack)
         page.get_by_role("button", name="Walk-in").click()
         sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
         when = sheet.locator("#booking-when")
-        nobody = "Kukaan ei ole töissä nyt (klo 03:05), joten walk-in-asiakasta ei voi ottaa."
+        nobody = "Kukaan ei ole töissä nyt (klo 3.05), joten walk-in-asiakasta ei voi ottaa."
         expect(when).to_have_text(nobody)
         sheet.get_by_label("Miesten hiustenleikkaus").check()
         expect(when).to_have_text(nobody)
         expect(sheet.get_by_role("button", name="Vahvista varaus")).to_be_disabled()
         sheet.get_by_label("Tekijä").select_option("mikko")
-        expect(when).to_have_text("Mikko Laine ei ole töissä nyt (klo 03:05). Valitse joku muu.")
+        expect(when).to_have_text("Mikko Laine ei ole töissä nyt (klo 3.05). Valitse joku muu.")
         check(page, "walk-in-nobody-works")
     finally:
         context.close()
@@ -470,7 +511,7 @@ def test_an_error_about_a_field_not_shown_is_shown_where_she_sees_it(owner_at, s
     visit(stack, "Onni Osoitteeton", None, datetime.fromisoformat(at(stack, "10:00")) - timedelta(days=30))
     page = owner_at(PHONE)
     show_staff(page, PHONE, "Sanna Korhonen")
-    column(page, "sanna").get_by_role("button", name="Vapaa aika 13:30, Sanna Korhonen: varaa").click()
+    column(page, "sanna").get_by_role("button", name="Vapaa aika 13.30, Sanna Korhonen: varaa").click()
     sheet = page.get_by_role("dialog", name="Uusi varaus")
     sheet.get_by_label("Föönaus ja muotoilu").check()
     sheet.get_by_label("Hae asiakas nimellä").fill("Onni Osoi")
@@ -500,9 +541,9 @@ def test_move_a_booking(owner_at, size, has, desk):
         page.get_by_role("dialog", name=who).get_by_role("button", name="Siirrä", exact=True).click()
         expect(page.locator("#move-banner")).to_contain_text(who)
         # Past times are not offered (the desk allows 15 minutes' grace).
-        expect(column(page, "mikko").get_by_role("button", name=re.compile(r"Siirrä tähän: 1[01]:"))).to_have_count(0)
-        column(page, "mikko").get_by_role("button", name="Siirrä tähän: 13:00, Mikko Laine").click()
-        staff, expected = "mikko", "13:00–"
+        expect(column(page, "mikko").get_by_role("button", name=re.compile(r"Siirrä tähän: 1[01]\."))).to_have_count(0)
+        column(page, "mikko").get_by_role("button", name="Siirrä tähän: 13.00, Mikko Laine").click()
+        staff, expected = "mikko", "13.00–"
     else:
 
         def drag_to(target) -> None:
@@ -516,13 +557,13 @@ def test_move_a_booking(owner_at, size, has, desk):
             page.mouse.up()
 
         # Sanna does not cut men's hair: the API's 422 in the page's own words.
-        drag_to(column(page, "sanna").get_by_role("button", name="Vapaa aika 13:00, Sanna Korhonen: varaa"))
+        drag_to(column(page, "sanna").get_by_role("button", name="Vapaa aika 13.00, Sanna Korhonen: varaa"))
         expect(page.locator("#status")).to_have_text(
             "Toiminto epäonnistui: Tarkista merkityt tiedot. Valitse tekijä, joka tekee tämän palvelun."
         )
         wait_calendar(page)
-        drag_to(column(page, "aino").get_by_role("button", name="Vapaa aika 13:00, Aino Virtanen: varaa"))
-        staff, expected = "aino", "13:00–"
+        drag_to(column(page, "aino").get_by_role("button", name="Vapaa aika 13.00, Aino Virtanen: varaa"))
+        staff, expected = "aino", "13.00–"
     expect(page.locator("#status")).to_contain_text(f"{who} siirretty")
     expect(column(page, staff).locator(".appt", has_text=who)).to_contain_text(expected)
     expect(column(page, "mikko").locator(".appt", has_text=who)).to_have_count(1 if staff == "mikko" else 0)
@@ -689,7 +730,7 @@ def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
     # The other size's block of the same hours (if it ran first) stands beside this one.
     block = column(page, "aino").locator(".timeoff-block", has_text=reason)
     expect(block).to_be_visible()
-    expect(block).to_have_accessible_name(f"Poissa: {reason} (14:30–16:30)")
+    expect(block).to_have_accessible_name(f"Poissa: {reason} (14.30–16.30)")
 
 
 def test_the_summary_strip_with_four_figures(owner_at, has):
@@ -748,11 +789,11 @@ def test_a_booking_seen_before_today_is_not_lost_when_the_day_changes(owner_at, 
     expect(page.locator("#calendar .now-line")).to_have_count(0)
     # Each staff member's own working hours from the calendar answer, not the salon's
     # opening hours (9-20 on Thursdays): Aino from 11, Sanna from 12, Mikko 10-18.
-    expect(column(page, "aino").get_by_role("button", name="Vapaa aika 11:00, Aino Virtanen: varaa")).to_be_visible()
-    expect(column(page, "aino").get_by_role("button", name=re.compile(r"Vapaa aika (09|10):"))).to_have_count(0)
-    expect(column(page, "sanna").get_by_role("button", name="Vapaa aika 12:00, Sanna Korhonen: varaa")).to_be_visible()
-    expect(column(page, "sanna").get_by_role("button", name=re.compile(r"Vapaa aika 1[01]:"))).to_have_count(0)
-    expect(column(page, "mikko").get_by_role("button", name=re.compile(r"Vapaa aika (18|19):"))).to_have_count(0)
+    expect(column(page, "aino").get_by_role("button", name="Vapaa aika 11.00, Aino Virtanen: varaa")).to_be_visible()
+    expect(column(page, "aino").get_by_role("button", name=re.compile(r"Vapaa aika (9|10)\."))).to_have_count(0)
+    expect(column(page, "sanna").get_by_role("button", name="Vapaa aika 12.00, Sanna Korhonen: varaa")).to_be_visible()
+    expect(column(page, "sanna").get_by_role("button", name=re.compile(r"Vapaa aika 1[01]\."))).to_have_count(0)
+    expect(column(page, "mikko").get_by_role("button", name=re.compile(r"Vapaa aika (18|19)\."))).to_have_count(0)
     expect(column(page, "sanna").locator(".shade.off").first).to_be_attached()
     with page.expect_response(lambda r: f"date={today(stack).isoformat()}" in r.url):
         page.get_by_role("button", name="Tänään").click()
@@ -782,7 +823,7 @@ def test_the_owner_adds_and_edits_a_waitlist_entry(owner_at, stack):
     dialog.get_by_role("button", name="Tallenna").click()
     expect(dialog).to_be_hidden()
     row = page.locator("#waitlist li", has_text="Jonna Jonottaja")
-    expect(row).to_contain_text("16:00–19:00")
+    expect(row).to_contain_text("16.00–19.00")
     # Edited: the last day moves, the entry stays one.
     row.get_by_role("button", name="Muokkaa: Jonna Jonottaja").click()
     edit = page.get_by_role("dialog", name="Muokkaa jonopaikkaa")

@@ -242,7 +242,7 @@ def test_staff_see_their_own_hours_read_only(signed_in, size):
     box = page.locator("#settings")
     expect(box.get_by_role("heading", name="Työaikasi")).to_be_visible()
     expect(box.locator("#set-own-hours")).to_contain_text("Maanantai")
-    expect(box.locator("#set-own-hours")).to_contain_text("09:00–17:00")
+    expect(box.locator("#set-own-hours")).to_contain_text("9.00–17.00")
     expect(box.locator("input, select, textarea, button")).to_have_count(0)
     expect(page.locator("#tabs a[data-view=import]")).to_be_hidden()
     check(page, f"settings-staff-{label(size)}")

@@ -44,7 +44,7 @@ test("hour lines on an ordinary day, and on the days the clocks turn", () => {
   const labels = (date, from, to) => {
     const top = g.wallToMs(date, from, 0, TZ);
     const bottom = g.wallToMs(date, to, 0, TZ);
-    return g.hourMarks(top, bottom, TZ).map((m) => m.label);
+    return g.hourMarks(top, bottom, TZ).map((m) => g.hhmm(m.t, TZ));
   };
   assert.deepEqual(labels("2026-11-25", 8, 11), ["08:00", "09:00", "10:00"]);
   assert.deepEqual(labels("2027-03-28", 1, 6), ["01:00", "02:00", "04:00", "05:00"]); // 03:00 never happens

@@ -96,11 +96,30 @@ test("money, percentages and dates in the language's conventions", () => {
   i18n.setLang("fi");
   assert.equal(i18n.money(6900, "EUR").replace(/\s/g, " "), "69,00 €");
   assert.equal(i18n.day("2026-11-25T09:00:00+02:00"), "25.11.2026");
-  assert.equal(i18n.clock("2026-11-25T09:05:00+02:00"), "09:05");
   i18n.setLang("en");
   assert.equal(i18n.percent(0.125), "12.5%");
   i18n.setLang("xx");
   assert.equal(i18n.lang(), "fi");
+});
+
+test("times in text as the language writes them: one formatter, whatever the time comes as", () => {
+  const at = Date.parse("2026-11-25T13:30:00+02:00");
+  const words = (lang) => {
+    i18n.setLang(lang);
+    return [
+      i18n.clock("2026-11-25T08:00:00+02:00"), // the API's local ISO: its own wall clock
+      i18n.clock("2026-11-25T09:05:00-05:00"),
+      i18n.clock("13:30"), // opening hours, a waitlist window
+      i18n.clock(at, "Europe/Helsinki"), // an instant, on the business's wall clock
+      i18n.clock(at, "Europe/Stockholm"),
+      i18n.clock("2026-11-25T00:05:00+02:00"),
+    ];
+  };
+  assert.deepEqual(words("fi"), ["8.00", "9.05", "13.30", "13.30", "12.30", "0.05"]);
+  assert.deepEqual(words("sv"), ["8.00", "9.05", "13.30", "13.30", "12.30", "0.05"]); // sv-FI, as Intl has it
+  assert.deepEqual(words("en"), ["08:00", "09:05", "13:30", "13:30", "12:30", "00:05"]);
+  i18n.setLang("fi");
+  assert.equal(i18n.clock("no time here"), "no time here");
 });
 
 test("the API's English errors are shown in the dashboard's own words, by code and by field", async () => {

@@ -3,7 +3,7 @@
 // the client found as you type or created, whether to send a confirmation, confirm.
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { day, errorText, money, t } from "./i18n.js";
+import { clock, day, errorText, money, t } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, currency, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -77,7 +77,7 @@ function updateEnd() {
     return;
   }
   const end = start + s.duration_minutes * g.MINUTE;
-  const range = `${g.hhmm(start, tz())}–${g.hhmm(end, tz())}`;
+  const range = `${clock(start, tz())}–${clock(end, tz())}`;
   when.textContent = sheet.walkIn ? `${t("walk_in_now")} · ${range}` : `${day(g.localIso(start, tz()), { weekday: "short", day: "numeric", month: "numeric" })} ${range}`;
   const staffId = $("booking-staff").value;
   if (staffId && !sheet.walkIn) showPreview({ staff: staffId, start, end }); else clearPreview();
@@ -92,7 +92,7 @@ function walkInBlocked(s, start) {
   const problem = walkInProblem(members, g.zoned(start, tz()).date, start, s ? s.duration_minutes * g.MINUTE : 0);
   if (!problem) return "";
   return t(`walk_in_${problem}_${staffId ? "staff" : "anyone"}`,
-    { time: g.hhmm(start, tz()), name: staffName(staffId), service: s ? serviceName(s.id) : "" });
+    { time: clock(start, tz()), name: staffName(staffId), service: s ? serviceName(s.id) : "" });
 }
 
 async function readToday(forSheet) {
@@ -177,7 +177,7 @@ export function openBooking(opts) {
   if (start !== null) {
     const z = g.zoned(start, tz());
     $("booking-date").value = z.date;
-    $("booking-time").value = `${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")}`;
+    $("booking-time").value = g.hhmm(start, tz());
   } else {
     $("booking-date").value = todayIso();
     $("booking-time").value = "";
@@ -242,7 +242,7 @@ async function submit(e) {
     const view = await api("POST", "/bookings", body, { "Idempotency-Key": sheet.key });
     closeDialog(dialog());
     const who = sheet.client ? sheet.client.name : name;
-    say(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${view.start.slice(11, 16)}` }));
+    say(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}` }));
     changed();
   } catch (err) {
     if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {

@@ -162,7 +162,7 @@ export function renderCalendar() {
   body.style.height = `${height}px`;
   const gutter = el("div", { className: "gutter", "aria-hidden": "true" });
   for (const mark of g.hourMarks(windows[0].top, windows[0].bottom, tz)) {
-    const label = el("span", { className: "hour", text: mark.label });
+    const label = el("span", { className: "hour", text: clock(mark.t, tz) });
     label.style.top = `${mark.y}px`;
     gutter.appendChild(label);
   }
@@ -239,8 +239,8 @@ function renderColumn(member, date, win, active) {
     if (!quarters.length) continue;
     const first = quarters[0];
     const label = cal.moving
-      ? t("move_here", { time: g.hhmm(first, tz), name: member.name })
-      : t("free_time", { time: g.hhmm(first, tz), name: member.name });
+      ? t("move_here", { time: clock(first, tz), name: member.name })
+      : t("free_time", { time: clock(first, tz), name: member.name });
     const slot = el("button", { type: "button", className: "slot", "aria-label": label, "data-start": String(first) });
     slot.style.top = `${g.yOf(s, win.top)}px`;
     slot.style.height = `${g.heightOf(s, s + SLOT * g.MINUTE)}px`;
@@ -261,7 +261,7 @@ function renderColumn(member, date, win, active) {
     const e = Math.min(off.endMs, win.bottom);
     if (e <= s) continue;
     const label = `${t("time_off_block")}${off.reason ? `: ${off.reason}` : ""}`;
-    const block = el("button", { type: "button", className: "timeoff-block", "aria-label": `${label} (${g.hhmm(off.startMs, tz)}–${g.hhmm(off.endMs, tz)})` },
+    const block = el("button", { type: "button", className: "timeoff-block", "aria-label": `${label} (${clock(off.startMs, tz)}–${clock(off.endMs, tz)})` },
       el("span", { text: label }));
     block.style.top = `${g.yOf(s, win.top)}px`;
     block.style.height = `${g.heightOf(s, e)}px`;
@@ -290,15 +290,15 @@ function renderColumn(member, date, win, active) {
   }
   // The booking being made, its end drawn.
   if (cal.preview && cal.preview.staff === member.id && cal.preview.start >= win.top && cal.preview.start < win.bottom) {
-    const p = el("div", { className: "preview", "aria-hidden": "true", text: `${g.hhmm(cal.preview.start, tz)}–${g.hhmm(cal.preview.end, tz)}` });
+    const p = el("div", { className: "preview", "aria-hidden": "true", text: `${clock(cal.preview.start, tz)}–${clock(cal.preview.end, tz)}` });
     p.style.top = `${g.yOf(cal.preview.start, win.top)}px`;
     p.style.height = `${g.heightOf(cal.preview.start, cal.preview.end)}px`;
     col.appendChild(p);
   }
   // Now.
   if (data.now >= win.top && data.now < win.bottom && g.zoned(data.now, tz).date === date) {
-    const now = el("div", { className: "now-line", title: t("now_at", { time: g.hhmm(data.now, tz) }) },
-      el("span", { className: "vh", text: t("now_at", { time: g.hhmm(data.now, tz) }) }));
+    const now = el("div", { className: "now-line", title: t("now_at", { time: clock(data.now, tz) }) },
+      el("span", { className: "vh", text: t("now_at", { time: clock(data.now, tz) }) }));
     now.style.top = `${g.yOf(data.now, win.top)}px`;
     col.appendChild(now);
   }
@@ -446,7 +446,7 @@ export async function moveAppointment(a, staffId, start) {
   const who = appointmentSummary(a).who;
   try {
     await api("POST", `/appointments/${a.id}/reschedule`, body);
-    say(t("moved_to", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${g.hhmm(start, tz)}` }));
+    say(t("moved_to", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }));
   } catch (err) {
     if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
@@ -494,7 +494,7 @@ function enableDrag(b, a) {
     ghost.style.top = `${g.yOf(at, top)}px`;
     ghost.style.left = "2px";
     ghost.style.width = "calc(100% - 4px)";
-    ghost.querySelector(".t").textContent = `${g.hhmm(at, cal.data.tz)}–${g.hhmm(at + (a.endMs - a.startMs), cal.data.tz)}`;
+    ghost.querySelector(".t").textContent = `${clock(at, cal.data.tz)}–${clock(at + (a.endMs - a.startMs), cal.data.tz)}`;
   });
   const finish = (e, drop) => {
     if (!start) return;

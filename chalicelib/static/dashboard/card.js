@@ -114,7 +114,7 @@ function marksHint(a, canMark) {
 
 // A moment of today as its time; of another day with its date.
 function moment(msv) {
-  const time = g.hhmm(msv, tz());
+  const time = clock(msv, tz());
   const date = g.zoned(msv, tz()).date;
   return date === todayIso() ? time : `${day(date, { weekday: "short", day: "numeric", month: "numeric" })} ${time}`;
 }

@@ -59,6 +59,8 @@ export function localIso(t, tz) {
   return `${z.date}T${hh}:${mm}:00${z.offset}`;
 }
 
+// "09:05": an instant's wall clock as a machine writes it, what an <input type="time">
+// takes. Not for text: times in words are i18n.js clock's (the language's own "9.05").
 export function hhmm(t, tz) {
   const z = zoned(t, tz);
   return `${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")}`;
@@ -112,12 +114,13 @@ export function timeAtY(y, top, { px = PX_PER_MIN, step = 15 } = {}) {
   return top + minutes * MINUTE;
 }
 
-// Every whole hour between top and bottom, labelled with the local wall clock.
+// Every whole hour between top and bottom (its label, the local wall clock, is the
+// calendar's to word: i18n.js clock).
 export function hourMarks(top, bottom, tz, px = PX_PER_MIN) {
   const marks = [];
   for (let t = top; t < bottom; t += 15 * MINUTE) {
     const z = zoned(t, tz);
-    if (z.minute === 0) marks.push({ t, y: yOf(t, top, px), label: `${String(z.hour).padStart(2, "0")}:00` });
+    if (z.minute === 0) marks.push({ t, y: yOf(t, top, px) });
   }
   return marks;
 }

@@ -65,8 +65,30 @@ export function monthName(ym, short) {
   return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", month: short ? "short" : "long", year: "numeric" })
     .format(new Date(Date.UTC(y, m - 1, 15)));
 }
-// Times come in the business's own offset: the wall clock is in the string.
-export function clock(iso) { return iso.slice(11, 16); }
+// A time of day in text, as the language writes it (Intl): "8.00" and "13.30" in Finnish
+// and Swedish (sv-FI), "08:00" and "13:30" in English (en-GB). The one formatter of times
+// in words; an <input type="time"> keeps its own HH:MM (grid.js hhmm). `when` is one of
+// - the API's local ISO string: the wall clock in it is the business's (its own offset),
+// - a bare "HH:MM" (opening hours, a waitlist window),
+// - an instant (ms), read on the wall clock of the zone `tz`.
+const clocks = new Map();
+export function clock(when, tz) {
+  let at = when;
+  let zone = tz;
+  if (typeof when !== "number") {
+    const m = /(?:^|T)(\d{1,2}):(\d\d)/.exec(String(when));
+    if (!m || Number(m[1]) > 23) return String(when);
+    at = Date.UTC(2000, 0, 3, Number(m[1]), Number(m[2]));
+    zone = "UTC";
+  }
+  const key = `${intl()} ${zone}`;
+  let f = clocks.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(intl(), { timeZone: zone, timeStyle: "short", hourCycle: "h23" });
+    clocks.set(key, f);
+  }
+  return f.format(new Date(at));
+}
 
 // The owner API's errors are in English (docs/owner-api.md): the dashboard shows its own
 // words for each error `code`, and for a field the API names (error.fields) words of its

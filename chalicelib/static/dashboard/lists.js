@@ -58,7 +58,7 @@ export const RENDER = {
     if (!data.entries.length) { empty(box, "no_waitlist"); return; }
     for (const e of data.entries) {
       const who = e.name;
-      const times = e.windows.map((w) => `${w.start}–${w.end}`).join(", ");
+      const times = e.windows.map((w) => `${clock(w.start)}–${clock(w.end)}`).join(", ");
       const li = el("li", { "data-entry": e.id },
         el("div", { className: "row" },
           el("span", { className: "who", text: who }),

@@ -6,7 +6,7 @@
 // saves a section whole or not at all). A staff member sees her own hours, read-only.
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
-import { lang, plural, t } from "./i18n.js";
+import { clock, lang, plural, t } from "./i18n.js";
 import { api, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
@@ -87,7 +87,7 @@ function ownHours() {
   for (const d of F.DAYS) {
     const iv = (me.hours && me.hours[d]) || [];
     list.appendChild(el("dt", { text: t(DAY_KEYS[d]) }));
-    list.appendChild(el("dd", { text: iv.length ? iv.map(([a, b]) => `${a}–${b}`).join(", ") : t("set_day_off") }));
+    list.appendChild(el("dd", { text: iv.length ? iv.map(([a, b]) => `${clock(a)}–${clock(b)}`).join(", ") : t("set_day_off") }));
   }
   card.appendChild(list);
   card.appendChild(el("p", { className: "muted", text: t("set_read_only") }));
