@@ -311,6 +311,23 @@ def test_times_in_text_are_written_as_the_language_writes_them(owner_at, lang, v
     expect(page.locator("#booking-time")).to_have_value(re.compile(r"^\d\d:\d\d$"))
 
 
+def test_the_status_line_is_not_left_in_the_language_switched_from(owner_at, desk):
+    """The screen reader's status line says what was just done; after a switch of language
+    it holds no sentence of the language switched from."""
+    page = owner_at(PHONE)
+    show_staff(page, PHONE, "Aino Virtanen")
+    column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
+    page.get_by_role("dialog", name="Alli Allerginen").get_by_role("button", name="Siirrä", exact=True).click()
+    status = page.locator("#status")
+    expect(status).to_contain_text("Siirrä: Alli Allerginen")
+    choose_language(page, "sv")
+    expect(page.locator("#move-banner")).to_contain_text("Flytta: Alli Allerginen")  # the move goes on
+    swedish = "Flytta: Alli Allerginen, Damklippning. Tryck på en ledig tid."
+    expect(status).to_have_text(re.compile(f"^(|{re.escape(swedish)})$"))
+    choose_language(page, "fi")
+    expect(status).not_to_contain_text("Flytta")
+
+
 def test_the_week_keeps_the_staff_member_chosen_and_shows_today(browser, stack, desk):
     """On a phone on Saturday (the phone's clock): Sanna chosen for the day is the one
     whose week shows, today's column is scrolled into sight, and back to the day she is

@@ -226,7 +226,12 @@ async function boot() {
   $("lang").addEventListener("change", async (e) => {
     const code = LANGS.includes(e.target.value) ? e.target.value : "fi";
     try { localStorage.setItem(LANG_KEY, code); } catch (err) { /* not remembered */ }
-    try { await useLanguage(code); } catch (err) { say(t("load_failed"), true); }
+    try {
+      await useLanguage(code);
+      // The status line's last sentence is in the language left: a screen reader would
+      // read it again so. What goes on still says so in its own place (the move banner).
+      say("");
+    } catch (err) { say(t("load_failed"), true); }
   });
   initSignIn(start);
   initLists();
