@@ -328,6 +328,56 @@ def test_the_status_line_is_not_left_in_the_language_switched_from(owner_at, des
     expect(status).not_to_contain_text("Flytta")
 
 
+@pytest.fixture(scope="module")
+def long_name(stack):
+    """A visit on Monday of this week by a client whose name fills no narrow column."""
+    monday = today(stack) - timedelta(days=today(stack).weekday())
+    return visit(
+        stack,
+        "Annamari Lindqvist-Järvenpää",
+        "annamari@example.com",
+        datetime(monday.year, monday.month, monday.day, 10, 0, tzinfo=HELSINKI),
+        staff="aino",
+    )
+
+
+@pytest.mark.parametrize("size", [NARROW_PHONE, PHONE], ids=["320", "360"])
+def test_names_in_the_week_are_not_cut_off_without_a_sign(owner_at, size, desk, long_name):
+    """In a phone's narrow week columns a name too long for its block wraps or ends in an
+    ellipsis: none runs out of its block cut mid-word, and no block is smaller to tap."""
+    page = owner_at(size)
+    page.locator("#staff-switch").get_by_role("button", name="Aino Virtanen").click()
+    page.locator("#cal-week").click()
+    expect(page.locator("#calendar .cal.week .appt", has_text="Annamari")).to_be_visible()
+    expect(page.locator("#calendar .cal.week .appt", has_text="Alli Allerginen")).to_be_visible()
+    cut = page.locator("#calendar .cal.week .appt").evaluate_all(
+        """blocks => blocks.flatMap((b) => {
+            const box = b.getBoundingClientRect();
+            const right = box.right - parseFloat(getComputedStyle(b).borderRightWidth);
+            return [...b.querySelectorAll('.t, .who, .mk')]
+              .filter((n) => n.getClientRects().length)
+              .filter((n) => {
+                const style = getComputedStyle(n);
+                const ellipsis = style.textOverflow === 'ellipsis' && style.overflowX !== 'visible';
+                // Past the block's edge (its overflow hides it), or cut by its own box with no "…".
+                const past = [...n.getClientRects()].some((r) => r.right > right + 0.5);
+                return past || (n.scrollWidth > n.clientWidth + 0.5 && !ellipsis);
+              })
+              .map((n) => `${n.className} "${n.textContent}" in ${Math.round(box.width)} px`);
+        })"""
+    )
+    assert cut == [], cut
+    names = page.locator("#calendar .cal.week .appt .who").evaluate_all(
+        "ns => ns.filter((n) => n.getClientRects().length).map((n) => n.getBoundingClientRect().width)"
+    )
+    assert names and min(names) > 0
+    blocks = page.locator("#calendar .cal.week .appt").evaluate_all(
+        "bs => bs.map((b) => [b.getBoundingClientRect().width, b.getBoundingClientRect().height])"
+    )
+    assert min(w for w, _ in blocks) >= 44, blocks  # a thumb's width
+    check(page, f"calendar-week-names-{size['width']}")
+
+
 def test_the_week_keeps_the_staff_member_chosen_and_shows_today(browser, stack, desk):
     """On a phone on Saturday (the phone's clock): Sanna chosen for the day is the one
     whose week shows, today's column is scrolled into sight, and back to the day she is
