@@ -34,6 +34,8 @@ def cancelled(reason: str) -> str:
 
 # BatchGetItem answered with every key unprocessed (what a throttled batch read gets).
 UNPROCESSED = "UnprocessedKeys"
+# No answer at all: the endpoint cannot be reached (a network fault, DynamoDB Local down).
+UNREACHABLE = "EndpointConnectionError"
 
 
 def always(code: str) -> Iterator[str]:
@@ -67,6 +69,10 @@ class Faults:
         if code is None:
             return None  # on to the backend
         self.injected[operation] += 1
+        if code == UNREACHABLE:
+            from botocore.exceptions import EndpointConnectionError
+
+            raise EndpointConnectionError(endpoint_url=request.url)
         # Every before-send handler runs, and moto's (in process) would still apply the
         # request it is shown: show it a harmless read instead. Over HTTP (DynamoDB
         # Local) the first answer stops the send anyway.

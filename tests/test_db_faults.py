@@ -7,12 +7,14 @@ in botocore's send step, inside its retry loop."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, taken_on_sheets, token_of
 from tests.conftest import sent_emails
-from tests.faults import UNPROCESSED, always, cancelled, dynamodb_faults
+from tests.faults import UNPROCESSED, UNREACHABLE, always, cancelled, dynamodb_faults
 from tests.history import at, ran_on_schedule_until
 
 VISIT = "2026-11-25T12:00:00+02:00"
@@ -25,8 +27,6 @@ def _is_unavailable(status, body, headers=None):
 
 
 def _raw_post(client, path, body):
-    import json
-
     r = client.http.post(path, body=json.dumps(body), headers={"Content-Type": "application/json"})
     return r.status_code, json.loads(r.body), r.headers
 
@@ -106,6 +106,16 @@ def test_a_batch_read_throttled_in_part_asks_again_after_a_pause(client):
     with dynamodb_faults({"BatchGetItem": always(UNPROCESSED)}):
         status, body = book(client, "2026-11-25T14:00:00+02:00")
     _is_unavailable(status, body)  # not a tight loop for ever
+
+
+def test_a_database_that_cannot_be_reached_is_503_not_500(client):
+    # PynamoDB wraps botocore's connection error (its `.cause`, linked as __context__).
+    down = {op: always(UNREACHABLE) for op in ("GetItem", "Query", "BatchGetItem")}
+    with dynamodb_faults(down):
+        r = client.http.get("/api/v1/businesses/demo/availability?service=womens-cut&from=2026-11-25&to=2026-11-25")
+        page = client.http.get("/book/demo?service=womens-cut&date=2026-11-25&lang=en")
+    _is_unavailable(r.status_code, json.loads(r.body))
+    assert page.status_code == 503 and int(page.headers["Retry-After"]) >= 1
 
 
 def test_the_booking_page_says_try_again_in_the_client_s_language(client):

@@ -72,9 +72,24 @@ def transient_reasons(reasons: list[str | None]) -> bool:
     )
 
 
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and what it wraps: PynamoDB keeps botocore's error in `.cause` (raised
+    inside an `except`, so Python links it as `__context__`, not `__cause__`)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [error]
+    while todo and len(seen) < 8:
+        e = todo.pop(0)
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        cause = getattr(e, "cause", None)
+        todo += [cause if isinstance(cause, BaseException) else None, e.__cause__, e.__context__]
+    return seen
+
+
 def error_code(error: BaseException) -> str | None:
     """The DynamoDB error code of a PynamoDB or botocore exception, if any."""
-    for e in (error, getattr(error, "cause", None), error.__cause__):
+    for e in _chain(error):
         response = getattr(e, "response", None)
         if isinstance(response, dict):
             code = response.get("Error", {}).get("Code")
@@ -92,7 +107,7 @@ def is_transient(error: BaseException) -> bool:
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import HTTPClientError
 
-    return any(isinstance(e, (BotoConnectionError, HTTPClientError)) for e in (error, error.__cause__))
+    return any(isinstance(e, (BotoConnectionError, HTTPClientError)) for e in _chain(error))
 
 
 def unavailable_for(error: BaseException) -> Unavailable | None:
