@@ -7,7 +7,9 @@ A small table instead of Babel keeps the Lambda package and cold start small.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain.locales import normalize
 
@@ -69,3 +71,25 @@ def format_price(cents: int, locale: str) -> str:
     # Finnish and Swedish group thousands with a space and use a decimal comma.
     grouped = f"{euros:,}".replace(",", " ")
     return f"{sign}{grouped},{rest:02d} €"
+
+
+def format_service_price(cents: int, locale: str, max_cents: int | None = None, discount_cents: int = 0) -> str:
+    """A service's price as she reads it, the one way of every page and message: a fixed
+    price '69,00 €'; a price by the hair's length (Service.price_max_cents) its range
+    '159,00 €–199,00 €'. `cents` is the lowest she pays (a booking's price_cents, after its
+    discount); a booking of such a service with a discount reads 'alkaen 143,10 €' (sv
+    'från', en 'from'): the desk sets the final price and takes the discount off it."""
+    if max_cents is None or max_cents <= cents + discount_cents:
+        return format_price(cents, locale)
+    if discount_cents:
+        word = {"fi": "alkaen", "sv": "från"}.get(normalize(locale), "from")
+        return f"{word} {format_price(cents, locale)}"
+    return f"{format_price(cents, locale)}–{format_price(max_cents, locale)}"
+
+
+def format_price_of(item: Mapping[str, Any], locale: str) -> str:
+    """format_service_price of a service's or a booking's view: its price_cents, and its
+    price_max_cents and discount_cents where it has them."""
+    return format_service_price(
+        item["price_cents"], locale, item.get("price_max_cents"), item.get("discount_cents") or 0
+    )

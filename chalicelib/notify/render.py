@@ -27,7 +27,14 @@ from chalicelib import links
 from chalicelib.domain.locales import DEFAULT_LOCALE
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify import gsm
-from chalicelib.notify.localtime import format_date, format_day, format_local, format_price, format_time
+from chalicelib.notify.localtime import (
+    format_date,
+    format_day,
+    format_local,
+    format_price,
+    format_price_of,
+    format_time,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html", "sms": "sms.txt"}
@@ -41,7 +48,13 @@ MIN_BUSINESS_UNITS = 6
 _OPTIONAL = {
     "business": {"address": None, "phone": None, "sms_sender": None},
     "client": {"name": None, "first_name": None},
-    "service": {"name": None, "duration_minutes": None, "price_cents": None},
+    "service": {
+        "name": None,
+        "duration_minutes": None,
+        "price_cents": None,
+        "price_max_cents": None,
+        "discount_cents": 0,
+    },
     "staff": {"name": None},
     "end": None,
     "previous_start": None,
@@ -89,6 +102,7 @@ def environment():
         day=localized(format_day),
         time=localized(format_time),
         price=localized(format_price),
+        service_price=localized(format_price_of),
     )
     return env
 

@@ -21,7 +21,7 @@ from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
-from chalicelib.notify.localtime import format_date, format_local, format_price, format_time
+from chalicelib.notify.localtime import format_date, format_local, format_price, format_price_of, format_time
 from chalicelib.pages import media
 from chalicelib.pages.errors import WAITLIST_FIELDS, shown
 from chalicelib.pages.i18n import words
@@ -40,7 +40,9 @@ def _env():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(local=format_local, time=format_time, date=format_date, price=format_price)
+    env.filters.update(
+        local=format_local, time=format_time, date=format_date, price=format_price, service_price=format_price_of
+    )
     env.globals["locales"] = LOCALES
     return env
 
@@ -79,7 +81,7 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service:
-        ctx["service"] = next(s for s in profile["services"] if s["id"] == service.id)
+        ctx["service"] = chosen_service(profile, b, service.id)
         ctx["step"] = "time"
         ctx["waitlist"] = b.config.waitlist.enabled
         try:
@@ -108,6 +110,16 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
     ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
     ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
     return render("book.html", **ctx)
+
+
+def chosen_service(profile: dict[str, Any], b: Business, service_id: str) -> dict[str, Any] | None:
+    """The service she chose as the booking page's later steps show it: the public
+    profile's, with the top of its price range (format_price_of)."""
+    service = b.config.service(service_id)
+    found = next((s for s in profile["services"] if s["id"] == service_id), None)
+    if service is None or found is None:
+        return None
+    return {**found, "price_max_cents": service.price_max_cents}
 
 
 def shop_window(b: Business, locale: str, t: dict) -> dict[str, Any]:
@@ -309,7 +321,7 @@ def book_submit(
             biz=profile,
             params=params,
             step="details",
-            service=next((s for s in profile["services"] if s["id"] == form.get("service")), None),
+            service=chosen_service(profile, b, form.get("service", "")),
             start=form.get("start"),
             error=problem.message,
             invalid=problem.fields,

@@ -52,6 +52,10 @@ def booking_context(
             "name": service.name.get(appt.locale) if service else appt.service_id,
             "duration_minutes": service.duration_minutes if service else None,
             "price_cents": appt.price_cents,
+            # The top of its range, where the price depends on the hair's length: the
+            # message shows the range (notify/localtime.py format_price_of).
+            "price_max_cents": service.price_max_cents if service else None,
+            "discount_cents": appt.discount_cents,
         },
         "staff": {"id": appt.staff_id, "name": staff.name if staff else ""},
         "start": iso_local(appt.start, tz),

@@ -438,3 +438,36 @@ def test_every_page_about_her_booking_says_what_she_booked_and_her_discount(temp
     facts = re.sub(r"\s+", " ", html[html.index("<dl>") : html.index("</dl>")])
     for shown in ("Naisten hiustenleikkaus", "Aino Virtanen", "ke 25.11. klo 11.00", "62,10 € (etu −6,90 €)"):
         assert shown in facts
+
+
+def test_a_price_by_hair_length_is_shown_as_its_range_on_every_page_about_her_booking(client):
+    """Hair colouring costs 129–169 € by the hair's length: the details step, her
+    confirmation page, the manage page and the confirmation email once showed its lowest
+    price alone, as if it were what she pays."""
+    from tests.conftest import emails_to
+
+    start = "2026-11-25T12:00:00+02:00"
+    _, details = page(client, f"/book/demo?service=colour&staff=aino&start={start.replace('+', '%2B')}&lang=en")
+    summary = _text(details[details.index('id="summary"') : details.index("</dl>")])
+    assert "Price €129.00–€169.00" in summary
+    status, booked = book(client, start, service="colour", email="range@example.com")
+    assert status == 201, booked
+    token = token_of(booked["manage_url"])
+    for path, range_ in (
+        (f"/m/{token}?lang=fi", "129,00 €–169,00 €"),
+        (f"/m/{token}/booked?lang=en", "€129.00–€169.00"),
+    ):
+        status, html = page(client, path)
+        assert status == 200 and range_ in _text(html[html.index("<dl>") : html.index("</dl>")]), path
+    [email] = emails_to("range@example.com")
+    assert "Hinta: 129,00 €–169,00 €" in email
+
+
+def test_a_discounted_booking_of_a_price_range_reads_from_its_lowest_price():
+    from chalicelib.notify.localtime import format_service_price
+
+    assert format_service_price(6900, "fi") == "69,00 €"
+    assert format_service_price(15900, "sv", 19900) == "159,00 €–199,00 €"
+    assert format_service_price(14310, "fi", 19900, 1590) == "alkaen 143,10 €"
+    assert format_service_price(14310, "en", 19900, 1590) == "from €143.10"
+    assert format_service_price(6210, "fi", 6900, 690) == "62,10 €"  # no range: the price she pays

@@ -104,3 +104,11 @@ def test_after_paying_the_page_says_the_deposit_was_paid_not_deposit_now(pay_cli
     _, paid = page(pay_client, headers["Location"])
     assert 'id="pay-amount-label">Deposit paid</dt><dd id="pay-amount">€47.70</dd>' in paid
     assert "Deposit now" not in paid
+
+
+def test_the_pay_page_shows_the_price_range_and_the_deposit_of_its_lowest_price(pay_client, stripe_env):
+    # Foil highlights cost 159–199 € by the hair's length; the deposit is 30 % of 159 €.
+    _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
+    _, pay = page(pay_client, headers["Location"])
+    assert "<dt>Price</dt><dd>€159.00–€199.00</dd>" in pay
+    assert 'id="pay-amount">€47.70</dd>' in pay

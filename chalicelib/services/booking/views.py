@@ -12,11 +12,16 @@ from chalicelib.domain.timeutil import iso_local
 
 def named_in(view: dict[str, Any], b: Business, locale: str) -> dict[str, Any]:
     """The view with her service named in the page's language (a page opened in another
-    language than she booked in: the salon names its services in each)."""
+    language than she booked in: the salon names its services in each), and the top of
+    its price range where its price depends on the hair's length (format_price_of)."""
     service = b.config.service(view["service"]["id"])
     if service is None:
         return view
-    return {**view, "service": {**view["service"], "name": service.name.get(locale)}}
+    return {
+        **view,
+        "service": {**view["service"], "name": service.name.get(locale)},
+        "price_max_cents": service.price_max_cents,
+    }
 
 
 def booking_view(b: Business, a: Appointment, *, client_name: str | None = None) -> dict[str, Any]:
