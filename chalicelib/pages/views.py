@@ -220,12 +220,23 @@ def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale:
         start = parse_instant(start_iso)
     except ValueError:
         return None
-    amount = format_price(rules.due_now_cents(policy, service.price_cents), locale)
-    text = t[f"pay_policy_{policy.kind.value}"].format(amount=amount)
+    due = rules.due_now_cents(policy, service.price_cents)
+    text = t[f"pay_policy_{policy.kind.value}"].format(amount=format_price(due, locale))
+    grace = b.config.rules.change_grace_minutes
     return {
         "version": p.version,
         "text": text,
-        "terms": terms_text(t, p.terms.model_dump(), start, b.config.tz, locale, b.config.rules.change_grace_minutes),
+        "terms": terms_text(
+            t,
+            p.terms.model_dump(),
+            start,
+            b.config.tz,
+            locale,
+            grace,
+            kind=policy.kind.value,
+            price_cents=service.price_cents,
+            paid_cents=due,
+        ),
     }
 
 

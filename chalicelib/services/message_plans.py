@@ -88,19 +88,38 @@ def booking_context(
 
 
 def paid_context(b: Business, appt: Appointment) -> dict[str, Any] | None:
-    """What she paid when booking (a deposit or the whole price) and until when cancelling
-    gives it back (None: never; domain/payments.py free_until, as the pages say). Made
+    """What she paid when booking (a deposit or the whole price), until when cancelling
+    gives it back (None: never; domain/payments.py free_until) and the terms' words, as
+    the pages say them. Made
     with the booking while it is held: its confirmation leaves only once it is paid."""
     from chalicelib.domain import payments as rules
 
     pay = appt.payment
     if pay is None or pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value):
         return None
-    free = rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, b.config.rules.change_grace_minutes)
+    from chalicelib.pages.i18n import words
+    from chalicelib.services.payments.pay import terms_text
+
+    grace = b.config.rules.change_grace_minutes
+    free = rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, grace)
     return {
         "kind": pay.kind,
         "paid_cents": pay.due_cents,
         "free_until": iso_local(free, b.config.tz) if free > appt.created_at else None,
+        # The terms as the pay page says them, in her language: free until when, then
+        # what a late cancellation and a no-show cost (services/payments/pay.py).
+        "terms": terms_text(
+            words(appt.locale),
+            pay.terms,
+            appt.start,
+            b.config.tz,
+            appt.locale,
+            grace,
+            booked_at=appt.created_at,
+            kind=pay.kind,
+            price_cents=appt.price_cents,
+            paid_cents=pay.due_cents,
+        ),
     }
 
 

@@ -54,23 +54,80 @@ def _open_fee(b: Any, appt: Any, kind: str | None) -> dict[str, Any] | None:
 
 
 def terms_text(
-    t: dict, terms: dict[str, int], start: Any, tz: Any, locale: str, grace_minutes: int, booked_at: Any = None
+    t: dict,
+    terms: dict[str, int],
+    start: Any,
+    tz: Any,
+    locale: str,
+    grace_minutes: int,
+    booked_at: Any = None,
+    *,
+    kind: str,
+    price_cents: int,
+    paid_cents: int,
 ) -> str:
-    """The cancellation terms in her words, every page the same (the details step, the
-    pay page, the page after paying): until when cancelling is free (rules.free_until) —
-    for a booking not yet made inside the window, the grace after booking it — or
-    plainly that it is not free, the start being too near."""
+    """The cancellation terms in her words, every page and message the same (the details
+    step, the pay page, the page after paying, the confirmation): until when cancelling
+    is free (rules.free_until) — for a booking not yet made inside the window, the grace
+    after booking it — or plainly that it is not free, the start being too near; then one
+    sentence for a later cancellation and one for a no-show, saying what the code does
+    (fee_words). `kind` is the booking's PaymentKind, `price_cents` its price (after any
+    discount; a price range's lowest), `paid_cents` what it pays when booking."""
     from chalicelib.notify.localtime import format_local
 
     accepted = rules.CancellationTerms(**terms)
-    fees = {"late": accepted.late_cancel_fee_percent, "noshow": accepted.no_show_fee_percent}
     made = booked_at or clock.now()
     deadline = rules.free_until(start, accepted, made, grace_minutes)
+    cancel = t["terms_if_later"]
     if deadline <= made:
-        return t["pay_terms_none"].format(hours=accepted.free_until_hours, **fees)
-    if booked_at is None and deadline > rules.free_until(start, accepted):  # counted from when she books
-        return t["pay_terms_grace"].format(minutes=grace_minutes, **fees)
-    return t["pay_terms"].format(deadline=format_local(deadline.astimezone(tz).isoformat(), locale), **fees)
+        first, cancel = t["pay_terms_none"].format(hours=accepted.free_until_hours), t["terms_if_cancel"]
+    elif booked_at is None and deadline > rules.free_until(start, accepted):  # counted from when she books
+        first = t["pay_terms_grace"].format(minutes=grace_minutes)
+    else:
+        first = t["pay_terms"].format(deadline=format_local(deadline.astimezone(tz).isoformat(), locale))
+    late, no_show = (
+        fee_words(t, accepted, fee, kind, price_cents, paid_cents, locale, cancel)
+        for fee in (rules.FeeKind.LATE_CANCEL, rules.FeeKind.NO_SHOW)
+    )
+    return f"{first} {late} {no_show}"
+
+
+def fee_words(
+    t: dict,
+    terms: rules.CancellationTerms,
+    fee: rules.FeeKind,
+    kind: str,
+    price_cents: int,
+    paid_cents: int,
+    locale: str,
+    cancel: str = "",
+) -> str:
+    """What a late cancellation or a no-show costs her, as the code does it: what she paid
+    when booking is kept (fees.after_cancellation refunds it only before the free
+    deadline), and the fee of the terms less that (rules.fee_cents) is charged to her card
+    — a no-show's when the salon marks it (admin/calendar.py), a late cancellation's if
+    the salon charges it (admin/money.py). `cancel` opens a late cancellation's sentence:
+    "If you cancel later", or "If you cancel" where no cancelling is free."""
+    from chalicelib.notify.localtime import format_price
+
+    case = "late" if fee == rules.FeeKind.LATE_CANCEL else "noshow"
+    percent = terms.late_cancel_fee_percent if fee == rules.FeeKind.LATE_CANCEL else terms.no_show_fee_percent
+    kept = paid_cents if kind in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value) else 0
+    more = rules.fee_cents(terms, price_cents, fee, kept)
+    if kind == rules.PaymentKind.PREPAY.value:  # the whole price kept: no fee is ever more
+        key = f"terms_{case}_prepay"
+    elif kind == rules.PaymentKind.DEPOSIT.value:
+        key = f"terms_{case}_deposit_more" if more else f"terms_{case}_deposit"
+    else:
+        key = f"terms_{case}_card" if more else f"terms_{case}_free"
+    money = {
+        "paid": format_price(kept, locale),
+        "more": format_price(more, locale),
+        "fee": format_price(more, locale),
+        "percent": percent,
+        "price": format_price(price_cents, locale),
+    }
+    return t[key].format(cancel=cancel, **money)
 
 
 def page(token: str, params: dict, accept_language: str | None) -> tuple[int, str, str]:
@@ -119,7 +176,16 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             held=appt.status == Status.PENDING_PAYMENT.value,
             fee=fee,
             terms=terms_text(
-                t, pay.get("terms") or {}, appt.start, b.config.tz, locale, grace, booked_at=appt.created_at
+                t,
+                pay.get("terms") or {},
+                appt.start,
+                b.config.tz,
+                locale,
+                grace,
+                booked_at=appt.created_at,
+                kind=pay["kind"],
+                price_cents=appt.price_cents,
+                paid_cents=pay["amount_cents"],
             )
             if pay
             else "",
