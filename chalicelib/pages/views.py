@@ -535,15 +535,37 @@ def card_page(token: str, params: dict, accept_language: str | None) -> str:
 # --- the waitlist: "notify me", an entry's page, an offer's page -----------------------------
 def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra: Any) -> str:
     """The booking page's "notify me": the service (and staff) she chose, dates, an
-    optional time of day, her details; POSTs to /book/{slug}/waitlist."""
+    optional time of day, her details; POSTs to /book/{slug}/waitlist. Reached without a
+    service (a shared link, the back button), it asks her to choose one first; an unknown
+    service is a 404 that says so."""
     from datetime import timedelta
 
     profile = profiles.public_profile(slug)
     b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
-    service = b.config.service(params.get("service") or "")
+    if not params.get("service"):
+        return render(
+            "waitlist.html",
+            t=words(locale),
+            locale=locale,
+            biz=profile,
+            service=None,
+            staff="",
+            services=[
+                {
+                    "id": s.id,
+                    "name": s.name.get(locale),
+                    "duration_minutes": s.duration_minutes,
+                    "price_cents": s.price_cents,
+                    "price_max_cents": s.price_max_cents,
+                }
+                for s in b.config.services
+            ],
+            **extra,
+        )
+    service = b.config.service(params["service"])
     if service is None:
-        raise NotFound("Choose a service offered here.", key="not_found")
+        raise NotFound("Choose a service offered here.", key="service_unknown")
     first = _date_param(params.get("date")) or clock.now().astimezone(b.config.tz).date()
     return render(
         "waitlist.html",

@@ -110,3 +110,24 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     left = _post_form(client, f"/o/{liisa}/leave", {"lang": "fi"})
     assert left.status_code == 303 and liisa not in left.headers["Location"]
     assert "Olet poistunut jonosta." in follow(client, left.headers).body.decode()
+
+
+def test_the_waitlist_without_a_service_asks_her_to_choose_one_first_in_her_language(client, aws):
+    """A shared link or the back button once led to a 404 page: the waitlist's link
+    without its service. She gets the waitlist page, which asks for the service first."""
+    r = client.http.get("/book/demo/waitlist?lang=en")
+    html = r.body.decode()
+    assert r.status_code == 200, html
+    assert "Choose the service first: we tell you when a time for it frees up." in html
+    assert "/book/demo/waitlist?service=highlights&amp;lang=en" in html and "€159.00–€199.00" in html
+    assert 'name="service"' not in html  # no form to join without a service
+    r = client.http.get("/book/demo/waitlist", headers={"Accept-Language": "fi"})
+    assert r.status_code == 200 and "Valitse ensin palvelu" in r.body.decode()
+    # The service she picks there leads to the form.
+    r = client.http.get("/book/demo/waitlist?service=highlights&lang=en")
+    assert r.status_code == 200 and 'name="service" value="highlights"' in r.body.decode()
+
+
+def test_an_unknown_service_on_the_waitlist_is_a_clear_404(client, aws):
+    r = client.http.get("/book/demo/waitlist?service=perm&lang=sv")
+    assert r.status_code == 404 and "Välj en tjänst som erbjuds här." in r.body.decode()
