@@ -131,12 +131,25 @@ def refund_on_cancel_cents(
     start: datetime,
     now: datetime,
     paid_cents: int,
+    price_cents: int,
+    kind: str,
     booked_at: datetime | None = None,
     grace_minutes: int = 0,
 ) -> int:
     """What goes back when the client cancels: all she paid until the free deadline
-    (free_until), nothing after it (the terms she accepted keep it)."""
-    return paid_cents if now < free_until(start, terms, booked_at, grace_minutes) else 0
+    (free_until); after it, late_cancel_refund_cents."""
+    if now < free_until(start, terms, booked_at, grace_minutes):
+        return paid_cents
+    return late_cancel_refund_cents(terms, paid_cents, price_cents, kind)
+
+
+def late_cancel_refund_cents(terms: CancellationTerms, paid_cents: int, price_cents: int, kind: str) -> int:
+    """What goes back of what she paid when she cancels after the free deadline. A deposit
+    is kept (what it is for, whatever the late fee); a prepayment is the price of the
+    visit, not a deposit: what she paid above the late-cancellation fee comes back."""
+    if kind != PaymentKind.PREPAY.value:
+        return 0
+    return max(0, paid_cents - percent_of(price_cents, terms.late_cancel_fee_percent))
 
 
 def policy_of(payments: Payments, service_policy: PaymentPolicy | None) -> PaymentPolicy:

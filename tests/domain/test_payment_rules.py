@@ -68,13 +68,36 @@ def test_a_fee_counts_what_was_paid_and_is_never_negative(price, late, no_show, 
         assert 0 <= fee <= price
 
 
-@given(st.integers(min_value=0, max_value=336), st.integers(min_value=-400, max_value=400), st.integers(0, 10_000))
-def test_cancelling_inside_the_free_window_refunds_everything_and_after_nothing(hours, minutes_before, paid):
+@given(
+    st.integers(min_value=0, max_value=336),
+    st.integers(min_value=-400, max_value=400),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    percents,
+    st.sampled_from(["deposit", "prepay"]),
+)
+def test_cancelling_inside_the_free_window_refunds_everything_and_after_a_prepayment_above_the_late_fee(
+    hours, minutes_before, paid, price, late, kind
+):
     start = datetime(2026, 11, 25, 10, tzinfo=UTC)
     now = start - timedelta(hours=hours) + timedelta(minutes=minutes_before)
-    terms = CancellationTerms(free_until_hours=hours)
-    refund = refund_on_cancel_cents(terms, start, now, paid)
-    assert refund == (paid if minutes_before < 0 else 0)
+    terms = CancellationTerms(free_until_hours=hours, late_cancel_fee_percent=late)
+    refund = refund_on_cancel_cents(terms, start, now, paid, price, kind)
+    later = max(0, paid - percent_of(price, late)) if kind == "prepay" else 0
+    assert refund == (paid if minutes_before < 0 else later)
+    assert 0 <= refund <= paid
+
+
+def test_a_late_cancellation_keeps_a_deposit_and_of_a_prepayment_only_the_late_fee():
+    start = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    late = start - timedelta(hours=2)
+    terms = CancellationTerms(free_until_hours=24, late_cancel_fee_percent=50)
+    assert refund_on_cancel_cents(terms, start, late, 15900, 15900, "prepay") == 7950  # half back
+    assert refund_on_cancel_cents(terms, start, late, 4770, 15900, "deposit") == 0  # a deposit is kept
+    small_fee = CancellationTerms(free_until_hours=24, late_cancel_fee_percent=20)
+    assert refund_on_cancel_cents(small_fee, start, late, 4770, 15900, "deposit") == 0  # whatever the fee
+    no_fee = CancellationTerms(free_until_hours=24)
+    assert refund_on_cancel_cents(no_fee, start, late, 15900, 15900, "prepay") == 15900
 
 
 def test_a_booking_made_inside_the_free_window_is_free_to_cancel_for_its_grace_only():
@@ -86,9 +109,10 @@ def test_a_booking_made_inside_the_free_window_is_free_to_cancel_for_its_grace_o
     assert free_until(start, terms, late, 0) <= late  # no grace: never free
     assert free_until(start, terms, start - timedelta(minutes=5), 15) == start  # never past the start
     paid = 4770
-    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=14), paid, late, 15) == paid
-    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=15), paid, late, 15) == 0
-    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=1), paid, late, 0) == 0
+    price = 15900  # the deposit is 30 % of it, the late fee half of it
+    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=14), paid, price, "deposit", late, 15) == paid
+    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=15), paid, price, "deposit", late, 15) == 0
+    assert refund_on_cancel_cents(terms, start, late + timedelta(minutes=1), paid, price, "deposit", late, 0) == 0
 
 
 def test_a_deposit_needs_exactly_one_amount():

@@ -229,3 +229,38 @@ def test_a_late_booking_cancelled_after_its_grace_keeps_the_deposit(pay_client, 
     status, _ = desk.post(f"/appointments/{held['id']}/cancel", {"notify": False})
     assert status == 200
     assert money_of(desk, held)["refunded_cents"] == 0
+
+
+def test_a_prepaid_visit_cancelled_late_keeps_only_the_late_fee(pay_client, stripe_env, desk, aws, frozen_now):
+    """The colour (129,00 €) paid in full when booking; cancelled at the desk after the free
+    deadline: the 50 % late-cancellation fee is kept and the rest goes back by itself, as
+    her terms said (a deposit stays kept: the test above)."""
+    from datetime import timedelta
+
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+    from tests.api.helpers import book
+    from tests.api.test_pages import page
+
+    data = aws.config.model_dump(mode="json")
+    for s in data["services"]:
+        if s["id"] == "colour":
+            s["payment"] = {"kind": "prepay"}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+
+    status, held = book(
+        pay_client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1
+    )
+    assert status == 201 and held["payment"]["amount_cents"] == 12900
+    _, html = page(pay_client, held["payment"]["pay_url"].removeprefix("https://book.example.test") + "?lang=en")
+    assert "If you cancel later, €64.50 of the €129.00 you paid is kept (50 % of the booked price" in html
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    frozen_now["now"] = datetime(2026, 11, 25, 8, tzinfo=UTC)  # two hours before: past the free deadline
+    status, _ = desk.post(f"/appointments/{held['id']}/cancel", {"notify": False})
+    assert status == 200
+    assert money_of(desk, held)["refunded_cents"] == 6450
+    frozen_now["now"] += timedelta(minutes=1)
+    assert desk.post(f"/appointments/{held['id']}/cancel", {"notify": False})[0] == 200  # again: nothing more back
+    assert money_of(desk, held)["refunded_cents"] == 6450

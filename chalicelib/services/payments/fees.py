@@ -153,14 +153,22 @@ def refund(
 
 
 def after_cancellation(b: Business, appt: Appointment, now: datetime) -> MoneyRecord | None:
-    """Cancelled: until the free deadline (the grace after a late booking included) the
-    deposit goes back by itself; later the accepted terms keep it."""
+    """Cancelled: until the free deadline (the grace after a late booking included) what
+    she paid goes back by itself; later a deposit is kept, and of a prepayment what is
+    above the late-cancellation fee of the accepted terms goes back (rules.refund_on_cancel_cents)."""
     pay = appt.payment
     if pay is None or pay.kept_cents <= 0:
         return None
     grace = b.config.rules.change_grace_minutes
-    back = rules.refund_on_cancel_cents(pay.accepted_terms(), appt.start, now, pay.kept_cents, appt.created_at, grace)
-    return refund(b, appt, back, now, "cancelled inside the free window") if back else None
+    terms = pay.accepted_terms()
+    back = rules.refund_on_cancel_cents(
+        terms, appt.start, now, pay.kept_cents, appt.price_cents, pay.kind, appt.created_at, grace
+    )
+    if not back:
+        return None
+    free = now < rules.free_until(appt.start, terms, appt.created_at, grace)
+    why = "cancelled inside the free window" if free else "cancelled late: prepaid above the late-cancellation fee"
+    return refund(b, appt, back, now, why)
 
 
 def settle_paid_fee(b: Business, appt: Appointment, kind: str, now: datetime) -> bool:

@@ -103,18 +103,23 @@ def fee_words(
     cancel: str = "",
 ) -> str:
     """What a late cancellation or a no-show costs her, as the code does it: what she paid
-    when booking is kept (fees.after_cancellation refunds it only before the free
-    deadline), and the fee of the terms less that (rules.fee_cents) is charged to her card
-    — a no-show's when the salon marks it (admin/calendar.py), a late cancellation's if
-    the salon charges it (admin/money.py). `cancel` opens a late cancellation's sentence:
-    "If you cancel later", or "If you cancel" where no cancelling is free."""
+    when booking is kept — of a prepayment a late cancellation gives back what is above
+    its fee (fees.after_cancellation) — and the fee of the terms less that (rules.fee_cents) is
+    charged to her card — a no-show's when the salon marks it (admin/calendar.py), a late
+    cancellation's if the salon charges it (admin/money.py). `cancel` opens a late
+    cancellation's sentence: "If you cancel later", or "If you cancel" where no cancelling
+    is free."""
     from chalicelib.notify.localtime import format_price
 
     case = "late" if fee == rules.FeeKind.LATE_CANCEL else "noshow"
     percent = terms.late_cancel_fee_percent if fee == rules.FeeKind.LATE_CANCEL else terms.no_show_fee_percent
     kept = paid_cents if kind in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value) else 0
     more = rules.fee_cents(terms, price_cents, fee, kept)
-    if kind == rules.PaymentKind.PREPAY.value:  # the whole price kept: no fee is ever more
+    back = rules.late_cancel_refund_cents(terms, kept, price_cents, kind) if case == "late" else 0
+    if back:  # she paid more than the fee: the rest comes back
+        key = "terms_late_part_back" if back < kept else "terms_late_all_back"
+        kept -= back
+    elif kind == rules.PaymentKind.PREPAY.value:  # the whole price kept: no fee is ever more
         key = f"terms_{case}_prepay"
     elif kind == rules.PaymentKind.DEPOSIT.value:
         key = f"terms_{case}_deposit_more" if more else f"terms_{case}_deposit"
@@ -126,6 +131,8 @@ def fee_words(
         "fee": format_price(more, locale),
         "percent": percent,
         "price": format_price(price_cents, locale),
+        "back": format_price(back, locale),
+        "total": format_price(kept + back, locale),
     }
     return t[key].format(cancel=cancel, **money)
 
