@@ -34,6 +34,21 @@ def paid_booking(client, ls, card="4242424242424242"):
     return held
 
 
+def book_colour_paid_by(client, aws, kind):
+    """The colour (129,00 €) paid by `kind` (card_on_file, prepay), booked for Wed 12:00."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+    from tests.api.helpers import book
+
+    data = aws.config.model_dump(mode="json")
+    for s in data["services"]:
+        if s["id"] == "colour":
+            s["payment"] = {"kind": kind}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    return book(client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1)
+
+
 def money_of(desk, booking):
     status, view = desk.get(f"/appointments/{booking['id']}")
     assert status == 200, view
@@ -125,20 +140,7 @@ def test_charges_and_refunds_are_on_her_card_and_in_her_export(pay_client, strip
 def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, stripe_env, desk, aws):
     """A service with a card on file: the card is saved at booking, the booking confirmed
     with nothing charged; the owner charges the 50 % late-cancellation fee off-session."""
-    from chalicelib.domain.config import parse_business_config
-    from chalicelib.store import businesses
-    from tests.api.helpers import book
-
-    data = aws.config.model_dump(mode="json")
-    for s in data["services"]:
-        if s["id"] == "colour":
-            s["payment"] = {"kind": "card_on_file"}
-    businesses.save_config(parse_business_config(data))
-    businesses.clear_cache()
-
-    status, held = book(
-        pay_client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1
-    )
+    status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
     assert status == 201 and held["status"] == "pending_payment" and held["payment"]["amount_cents"] == 0
     set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
     assert finish(pay_client, held)[1]["next"] == "done"
@@ -237,21 +239,9 @@ def test_a_prepaid_visit_cancelled_late_keeps_only_the_late_fee(pay_client, stri
     her terms said (a deposit stays kept: the test above)."""
     from datetime import timedelta
 
-    from chalicelib.domain.config import parse_business_config
-    from chalicelib.store import businesses
-    from tests.api.helpers import book
     from tests.api.test_pages import page
 
-    data = aws.config.model_dump(mode="json")
-    for s in data["services"]:
-        if s["id"] == "colour":
-            s["payment"] = {"kind": "prepay"}
-    businesses.save_config(parse_business_config(data))
-    businesses.clear_cache()
-
-    status, held = book(
-        pay_client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1
-    )
+    status, held = book_colour_paid_by(pay_client, aws, "prepay")
     assert status == 201 and held["payment"]["amount_cents"] == 12900
     _, html = page(pay_client, held["payment"]["pay_url"].removeprefix("https://book.example.test") + "?lang=en")
     assert "If you cancel later, €64.50 of the €129.00 you paid is kept (50 % of the booked price" in html
