@@ -66,6 +66,9 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
         "paid_cents": PRICE,  # the deposit and the rest of the 100 % no-show fee
         "refunded_cents": 0,
         "fees": {"no_show": "succeeded"},
+        "fee_cents": {"no_show": PRICE - DEPOSIT},
+        "chargeable_cents": {},  # the 50 % late fee is less than the 159,00 € kept
+        "pay_urls": {},
     }
     # Undone and marked again, or charged by hand: never a second charge.
     assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
@@ -90,10 +93,16 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
 def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, stripe_env, desk, frozen_now):
     booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
     frozen_now["now"] = AFTER_THE_VISIT
+    assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT, "no_show": PRICE - DEPOSIT}
     desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
-    assert money_of(desk, booking)["mark"] == "fee_owed"
+    owners = money_of(desk, booking)
+    assert owners["mark"] == "fee_owed" and owners["fee_cents"] == {"no_show": PRICE - DEPOSIT}
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
     assert fee["state"] == "open" and fee["pay_url"].startswith("https://book.example.test/pay/")
+    # The owner's card has the pay link to pass on; a staff member's sees the fee, not the link.
+    assert owners["pay_urls"] == {"no_show": fee["pay_url"]}
+    staff = money_of(Desk(pay_client, desk.business_id, role="staff", staff_id="aino"), booking)
+    assert staff["fee_cents"] == {"no_show": PRICE - DEPOSIT} and "pay_urls" not in staff
     asked = emails_to("maija@example.com", "Vahvista maksu")  # her pay link, once (she books in Finnish)
     assert len(asked) == 1 and fee["pay_url"] in asked[0] and "111,30 €" in asked[0]
     status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {})
@@ -150,6 +159,9 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "paid_cents": 0,
         "refunded_cents": 0,
         "fees": {},
+        "fee_cents": {},
+        "chargeable_cents": {"late_cancel": 6450, "no_show": 12900},  # what POST /fees would charge now
+        "pay_urls": {},
     }
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
     assert status == 200 and (fee["amount_cents"], fee["state"]) == (6450, "succeeded")  # 50 % of 129,00 €

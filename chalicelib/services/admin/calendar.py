@@ -35,7 +35,11 @@ from chalicelib.store import clients, daysheets, visits, waitlist
 from chalicelib.store import timeoff as timeoff_store
 
 
-def appointment_view(b: Business, a: Appointment, client: Client | None = None) -> dict[str, Any]:
+def appointment_view(
+    b: Business, a: Appointment, client: Client | None = None, *, money: bool = False
+) -> dict[str, Any]:
+    """The owner API's view of an appointment; `money` (the caller may charge, waive and
+    refund) adds the pay links of open fees."""
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
     view: dict[str, Any] = {
@@ -56,13 +60,7 @@ def appointment_view(b: Business, a: Appointment, client: Client | None = None) 
         "hold_until": iso_local(a.hold_until, tz) if a.held and a.hold_until else None,
     }
     if a.payment is not None:  # paid, held, fee owed... (chalicelib/domain/payments.py)
-        view["payment"] = {
-            "mark": a.payment.mark(a.status),
-            "kind": a.payment.kind,
-            "paid_cents": a.payment.paid_cents,
-            "refunded_cents": a.payment.refunded_cents,
-            "fees": a.payment.fees,
-        }
+        view["payment"] = payment_view(b, a, money)
     if client is not None:
         view["client"].update(
             name=client.name,
@@ -71,6 +69,39 @@ def appointment_view(b: Business, a: Appointment, client: Client | None = None) 
             allergies=client.allergies,
             important_notes=client.important_notes,
         )
+    return view
+
+
+def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, Any]:
+    """What the visit's money is: what she paid (deposit or prepayment, fees collected),
+    what was refunded, each fee's state and amount, and what charging a fee not yet
+    charged would take now (`chargeable_cents`, as POST /fees computes it: the fee of the
+    accepted terms less what is kept; only with a card on file). A read: nothing here
+    decides or moves money."""
+    from chalicelib.domain import payments as money_rules
+
+    pay = a.payment
+    assert pay is not None
+    chargeable: dict[str, int] = {}
+    if pay.payment_method and pay.customer:
+        for kind in money_rules.FeeKind:
+            if kind.value not in pay.fees:
+                cents = money_rules.fee_cents(pay.accepted_terms(), a.price_cents, kind, pay.kept_cents)
+                if cents > 0:
+                    chargeable[kind.value] = cents
+    view: dict[str, Any] = {
+        "mark": pay.mark(a.status),
+        "kind": pay.kind,
+        "paid_cents": pay.paid_cents,
+        "refunded_cents": pay.refunded_cents,
+        "fees": pay.fees,
+        "fee_cents": {k: pay.fee_cents.get(k, 0) for k in pay.fees},
+        "chargeable_cents": chargeable,
+    }
+    if money:
+        from chalicelib.services.payments import fees
+
+        view["pay_urls"] = {k: fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"}
     return view
 
 
@@ -133,15 +164,19 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     for d in days
                 ],
                 "time_off": blocks.get(m.id, []),
-                "appointments": [calendar_view(b, a, people.get(a.client_id)) for a in appts if a.staff_id == m.id],
+                "appointments": [
+                    calendar_view(b, a, people.get(a.client_id), money=p.can("money"))
+                    for a in appts
+                    if a.staff_id == m.id
+                ],
             }
             for m in staff
         ],
     }
 
 
-def calendar_view(b: Business, a: Appointment, client: Client | None) -> dict[str, Any]:
-    view = appointment_view(b, a, client)
+def calendar_view(b: Business, a: Appointment, client: Client | None, *, money: bool = False) -> dict[str, Any]:
+    view = appointment_view(b, a, client, money=money)
     view["markers"] = rules.Markers(
         note=bool(a.note),
         allergy=bool(client and client.allergies),
@@ -233,7 +268,7 @@ def get_appointment(p: Principal, appointment_id: str) -> dict[str, Any]:
     a = _appointment(b, appointment_id)
     client = clients.get_client(b.id, a.client_id)
     audited(p, "read_appointment", a.client_id, {"appointment": a.id})
-    return appointment_view(b, a, client)
+    return appointment_view(b, a, client, money=p.can("money"))
 
 
 def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
@@ -329,7 +364,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             # undo) now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, now)
     audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
-    return appointment_view(b, a, clients.get_client(b.id, a.client_id))
+    return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))
 
 
 def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:
@@ -373,4 +408,4 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
         a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invite)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
         a = _settle_after_cancel(b, a)
-    return appointment_view(b, a, clients.get_client(b.id, a.client_id))
+    return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))
