@@ -1,0 +1,80 @@
+// A visit's money as the appointment card says it, and what the owner may do with it:
+// refund what is still kept of the deposit or prepayment, charge the late-cancellation
+// fee, read an open fee's pay link. Pure (no DOM, no words): tests/js/visitmoney.test.mjs.
+// The amounts are the API's (GET /appointments/{id} `payment`, docs/owner-api.md); this
+// computes nothing the server decides, it only reads it.
+
+// The fees collected (charged and paid), in cents.
+export function feesCollected(p) {
+  const fees = (p && p.fees) || {};
+  const cents = (p && p.fee_cents) || {};
+  return Object.entries(fees).reduce((sum, [k, state]) => sum + (state === "succeeded" ? cents[k] || 0 : 0), 0);
+}
+
+// What the deposit or prepayment took (paid_cents holds the fees collected too).
+export function depositCents(p) {
+  if (!p || !["deposit", "prepay"].includes(p.kind)) return 0;
+  return Math.max(0, (p.paid_cents || 0) - feesCollected(p));
+}
+
+// What may still be refunded: the deposit or prepayment less what went back already
+// (a fee is charged by a payment of its own, not refunded from the card here).
+export function refundableCents(p) {
+  if (!p) return 0;
+  const kept = (p.paid_cents || 0) - (p.refunded_cents || 0);
+  return Math.max(0, Math.min(kept, depositCents(p) - (p.refunded_cents || 0)));
+}
+
+// The lines the card shows: what she paid, what went back, what is still kept, and each
+// fee with its state and amount. [{key, cents?, kind?, state?}]: the card puts them in words.
+export function moneyLines(p) {
+  if (!p || p.mark === "held") return [];
+  const lines = [];
+  const deposit = depositCents(p);
+  if (p.kind === "deposit" && deposit) lines.push({ key: "money_paid_deposit", cents: deposit });
+  else if (p.kind === "prepay" && deposit) lines.push({ key: "money_paid_prepay", cents: deposit });
+  else if (p.kind === "card_on_file") lines.push({ key: "money_card_on_file" });
+  if (p.refunded_cents) {
+    lines.push({ key: "money_refunded", cents: p.refunded_cents });
+    const left = refundableCents(p);
+    if (left) lines.push({ key: "money_not_refunded", cents: left });
+  }
+  for (const [kind, state] of Object.entries(p.fees || {})) {
+    lines.push({ key: "money_fee", kind, state, cents: (p.fee_cents || {})[kind] || 0 });
+  }
+  return lines;
+}
+
+// The late-cancellation fee the owner may charge now, in cents (0: none is offered): a
+// cancelled visit with a card on file whose fee is not charged yet and not covered by what
+// is kept (the API's own figure, `chargeable_cents`), and nothing was given back — a
+// refund means she cancelled in time or the salon cancelled, and then no fee is due.
+export function lateFeeOffer(a) {
+  const p = a && a.payment;
+  if (!p || a.status !== "cancelled" || (p.fees || {}).late_cancel || p.refunded_cents) return 0;
+  return ((p.chargeable_cents || {}).late_cancel) || 0;
+}
+
+// "20", "20,5", "20.50", "1 234,50 €" -> cents; NaN when it is not an amount.
+export function parseAmount(text) {
+  const s = String(text || "").replace(/[\s\u00a0\u202f€]/g, "").replace(",", ".");
+  if (!/^\d+(\.\d{1,2})?$/.test(s)) return NaN;
+  return Math.round(parseFloat(s) * 100);
+}
+
+// Cents as the amount field shows them in the language ("27,70"; no currency, no grouping).
+export function amountText(cents, locale) {
+  return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })
+    .format(cents / 100);
+}
+
+// The refund form's own check, as the API's (1 cent up to what may be refunded; a reason):
+// {amount_cents, reason} or {errors: {amount_cents: "range", reason: "missing"}}.
+export function refundRequest(amountText, reason, refundable) {
+  const errors = {};
+  const cents = parseAmount(amountText);
+  if (!(cents >= 1 && cents <= refundable)) errors.amount_cents = "range";
+  const why = String(reason || "").trim();
+  if (!why) errors.reason = "missing";
+  return Object.keys(errors).length ? { errors } : { amount_cents: cents, reason: why };
+}

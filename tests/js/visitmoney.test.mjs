@@ -1,0 +1,65 @@
+// A visit's money on the appointment card: the lines, what may be refunded, the late fee offered.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as M from "../../chalicelib/static/dashboard/visitmoney.js";
+
+const deposit = { mark: "paid", kind: "deposit", paid_cents: 4770, refunded_cents: 0, fees: {}, fee_cents: {},
+  chargeable_cents: { late_cancel: 3180, no_show: 11130 } };
+
+test("a deposit paid: one line, all of it refundable", () => {
+  assert.deepEqual(M.moneyLines(deposit), [{ key: "money_paid_deposit", cents: 4770 }]);
+  assert.equal(M.refundableCents(deposit), 4770);
+});
+
+test("part refunded: what went back and what is not", () => {
+  const p = { ...deposit, refunded_cents: 2000 };
+  assert.deepEqual(M.moneyLines(p), [
+    { key: "money_paid_deposit", cents: 4770 },
+    { key: "money_refunded", cents: 2000 },
+    { key: "money_not_refunded", cents: 2770 },
+  ]);
+  assert.equal(M.refundableCents(p), 2770);
+  assert.equal(M.refundableCents({ ...deposit, refunded_cents: 4770, mark: "refunded" }), 0);
+});
+
+test("a fee collected is not the deposit: it is its own line and never refunded here", () => {
+  const p = { ...deposit, paid_cents: 15900, fees: { no_show: "succeeded" }, fee_cents: { no_show: 11130 }, chargeable_cents: {} };
+  assert.equal(M.depositCents(p), 4770);
+  assert.equal(M.refundableCents(p), 4770);
+  assert.deepEqual(M.moneyLines(p)[1], { key: "money_fee", kind: "no_show", state: "succeeded", cents: 11130 });
+  const open = { ...deposit, mark: "fee_owed", fees: { no_show: "open" }, fee_cents: { no_show: 11130 } };
+  assert.equal(M.depositCents(open), 4770); // an open fee is not paid
+});
+
+test("a card on file: no deposit to refund, the card said as such", () => {
+  const p = { mark: "card_on_file", kind: "card_on_file", paid_cents: 6450, refunded_cents: 0,
+    fees: { late_cancel: "succeeded" }, fee_cents: { late_cancel: 6450 } };
+  assert.equal(M.refundableCents(p), 0);
+  assert.deepEqual(M.moneyLines(p).map((l) => l.key), ["money_card_on_file", "money_fee"]);
+  assert.deepEqual(M.moneyLines({ ...deposit, mark: "held", paid_cents: 0 }), []); // not paid yet
+});
+
+test("the late fee is offered on a cancelled visit only, once, as the API would charge it", () => {
+  const a = { status: "cancelled", payment: deposit };
+  assert.equal(M.lateFeeOffer(a), 3180);
+  assert.equal(M.lateFeeOffer({ ...a, status: "booked" }), 0);
+  assert.equal(M.lateFeeOffer({ ...a, payment: { ...deposit, fees: { late_cancel: "open" } } }), 0);
+  assert.equal(M.lateFeeOffer({ ...a, payment: { ...deposit, chargeable_cents: {} } }), 0); // covered, or no card
+  assert.equal(M.lateFeeOffer({ ...a, payment: { ...deposit, refunded_cents: 4770 } }), 0); // cancelled in time
+  assert.equal(M.lateFeeOffer({ status: "cancelled" }), 0);
+});
+
+test("amounts as she types them, and the refund's own check", () => {
+  assert.equal(M.parseAmount("20"), 2000);
+  assert.equal(M.parseAmount("20,5"), 2050);
+  assert.equal(M.parseAmount(" 27,70 € "), 2770);
+  assert.equal(M.parseAmount("1 234.50"), 123450);
+  assert.ok(Number.isNaN(M.parseAmount("")));
+  assert.ok(Number.isNaN(M.parseAmount("2,555")));
+  assert.ok(Number.isNaN(M.parseAmount("-5")));
+  assert.equal(M.amountText(2770, "fi-FI"), "27,70");
+  assert.equal(M.amountText(123450, "en-GB"), "1234.50");
+  assert.deepEqual(M.refundRequest("20,00", " stylist ill ", 4770), { amount_cents: 2000, reason: "stylist ill" });
+  assert.deepEqual(M.refundRequest("48", "", 4770), { errors: { amount_cents: "range", reason: "missing" } });
+  assert.deepEqual(M.refundRequest("0", "x", 4770), { errors: { amount_cents: "range" } });
+});
