@@ -209,7 +209,7 @@ def test_a_no_show_fee_is_charged_off_session_from_the_front_desk(browser, stack
                 expect(card.locator(".tag[data-status]")).to_have_text("Ei saapunut")
                 # The rest of the 100 % no-show fee, off-session, to the card she paid the deposit with.
                 expect(card.locator("[data-fee=no_show]")).to_have_text(
-                    "Saapumatta jättämisen maksu: veloitettu kortilta"
+                    "Saapumatta jättämisen maksu 111,30 €: veloitettu kortilta"
                 )
             finally:
                 clock.travel_to(None)

@@ -2,13 +2,17 @@
 // contacts, and what the desk does with it: arrived / completed / no-show, undo (back to
 // booked), move, cancel with a reason (+ tell the client, + invite to book again), and
 // checkout once the visit began: the rest paid, the deposit deducted, a receipt by email.
-import { $, clear, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, money, t } from "./i18n.js";
+// Its money in words (what she paid, what went back, each fee); the owner's money actions
+// (permission "money"): refund, charge the late-cancellation fee, an open fee's pay link
+// and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
+import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
+import { clock, day, errorText, intl, money, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, say, staffName, todayIso, tz } from "./state.js";
+import { api, changed, currency, say, state, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
+import { amountText, lateFeeOffer, moneyLines, refundRequest, refundableCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -49,10 +53,8 @@ function render(errorText) {
   if (a.markers.deposit) flags.push(t("m_deposit"));
   if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
-  // Fees on the card on file: charged, open (her bank wants her to confirm; she got a pay link) or waived.
-  for (const [kind, state] of Object.entries((a.payment && a.payment.fees) || {})) {
-    box.appendChild(el("p", { className: `fee ${state}`, "data-fee": kind, text: `${t(`fee_kind_${kind}`)}: ${t(`fee_state_${state}`)}` }));
-  }
+  const pay = moneySection(a);
+  if (pay) box.appendChild(pay);
   const contacts = contactLinks(client);
   if (contacts) box.appendChild(contacts);
 
@@ -120,11 +122,17 @@ function moment(msv) {
 }
 
 function cancelForm() {
+  // The salon cancels a paid visit: the owner may give the deposit or prepayment back
+  // (a refund after the cancellation; what the terms give back by themselves goes first).
+  const back = mayMoney() && current.status === "booked" ? refundableCents(current.payment) : 0;
+  const refund = back ? el("label", { className: "check" }, el("input", { id: "cancel-refund", type: "checkbox" }), " ",
+    el("span", { text: t(`cancel_refund_${current.payment.kind}`, { amount: money(back, currency()) }) })) : null;
   const form = el("form", { id: "cancel-form", className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: "cancel-reason", text: t("cancel_reason") }),
     el("input", { id: "cancel-reason", type: "text", maxlength: "500" }),
     el("label", { className: "check" }, el("input", { id: "cancel-notify", type: "checkbox", checked: true }), " ", el("span", { text: t("notify_client_cancel") })),
     el("label", { className: "check" }, el("input", { id: "cancel-invite", type: "checkbox" }), " ", el("span", { text: t("invite_rebook") })),
+    refund,
     el("button", { type: "submit", className: "danger", text: t("confirm_cancel") }));
   form.addEventListener("submit", (e) => { e.preventDefault(); cancel(form); });
   return form;
@@ -210,14 +218,231 @@ async function cancel(form) {
   if (body.reason === undefined) delete body.reason;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
+  const giveBack = !!($("cancel-refund") && $("cancel-refund").checked);
+  let view;
   try {
-    await api("POST", `/appointments/${current.id}/cancel`, body);
-    closeDialog(dialog());
-    say(t("cancelled_done", { name: s.who }));
-    changed();
+    view = await api("POST", `/appointments/${current.id}/cancel`, body);
   } catch (err) {
     submit.disabled = false;
     showFieldErrors(form, err, { reason: $("cancel-reason"), notify: $("cancel-notify"), invite: $("cancel-invite") }, $("card-error"));
+    return;
+  }
+  changed();
+  // What the terms gave back by themselves is in the answer: the rest, if she chose so.
+  const back = giveBack ? refundableCents(view.payment) : 0;
+  let text = t("cancelled_done", { name: s.who });
+  let bad = false;
+  if (back) {
+    try {
+      await api("POST", `/appointments/${current.id}/refund`,
+        { amount_cents: back, reason: body.reason || t("cancel_refund_reason") });
+      text = t("cancelled_refunded_done", { name: s.who, amount: money(back, currency()) });
+    } catch (err) {
+      text = t("cancelled_refund_failed", { name: s.who, error: errorText(err) });
+      bad = true;
+    }
+  }
+  if (!(mayMoney() && view.payment) && !bad) {
+    closeDialog(dialog());
+    say(text);
+    return;
+  }
+  // A paid visit: the owner stays on it, cancelled, its money as it is now (a deposit the
+  // terms gave back, the late-cancellation fee to charge, or Refund at hand if it failed).
+  if (back && !bad) return moneyChanged(text);
+  current = { ...current, ...view, markers: current.markers };
+  render(bad ? text : "");
+  if (!bad) $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
+  $("appointment-title").focus();
+  say(text, bad);
+}
+
+// --- the visit's money --------------------------------------------------------------------
+
+function mayMoney() { return ((state.me && state.me.permissions) || []).includes("money"); }
+
+// What she paid, what went back, each fee; for the owner the pay link of an open fee, and
+// what can be done: refund, charge the late-cancellation fee, waive an open fee.
+function moneySection(a) {
+  const p = a.payment;
+  const lines = moneyLines(p);
+  if (!lines.length) return null;
+  const cur = currency();
+  const owner = mayMoney();
+  const box = el("section", { id: "card-money", className: "money", "aria-labelledby": "card-money-title" },
+    el("h3", { id: "card-money-title", text: t("money_title") }));
+  for (const line of lines) {
+    if (line.key === "money_fee") {
+      box.appendChild(el("p", { className: `fee ${line.state}`, "data-fee": line.kind, text: t("money_fee", {
+        fee: t(`fee_kind_${line.kind}`), amount: money(line.cents, cur), state: t(`fee_state_${line.state}`) }) }));
+      const url = owner && line.state === "open" && (p.pay_urls || {})[line.kind];
+      if (url) box.appendChild(payLink(line.kind, url));
+      if (owner && line.state === "open") box.appendChild(waiveForm(line.kind));
+    } else {
+      box.appendChild(el("p", { "data-money": line.key, text: t(line.key, { amount: money(line.cents || 0, cur) }) }));
+    }
+  }
+  if (!owner) return box;
+  const actions = el("div", { className: "actions", role: "group", "aria-label": t("money_title") });
+  const refundable = refundableCents(p);
+  const fee = lateFeeOffer(a);
+  if (refundable) {
+    const b = el("button", { type: "button", text: t("act_refund") });
+    b.addEventListener("click", () => { $("refund-form").hidden = false; $("refund-amount").focus(); });
+    actions.appendChild(b);
+  }
+  if (fee) {
+    const b = el("button", { type: "button", text: t("act_charge_late_fee") });
+    b.addEventListener("click", () => askFirst(t("charge_question", { amount: money(fee, cur), name: appointmentSummary(a).who }),
+      t("charge_yes", { amount: money(fee, cur) }), b, chargeLateFee));
+    actions.appendChild(b);
+  }
+  if (actions.childNodes.length) box.appendChild(actions);
+  if (refundable) box.appendChild(refundForm(refundable));
+  box.appendChild(el("div", { id: "money-confirm", className: "cancel-form", hidden: true }));
+  return box;
+}
+
+// An open fee's pay link: to copy (or share, on a phone) and send to the client again.
+function payLink(kind, url) {
+  const id = `pay-link-${kind}`;
+  const input = el("input", { id, type: "text", readonly: true, value: url, className: "pay-link" });
+  const copy = el("button", { type: "button", text: t("act_copy_link") });
+  copy.addEventListener("click", async () => {
+    input.select();
+    try { await navigator.clipboard.writeText(url); } catch { document.execCommand && document.execCommand("copy"); }
+    say(t("link_copied"));
+  });
+  const row = el("div", { className: "actions" }, copy);
+  if (typeof navigator.share === "function") {
+    const share = el("button", { type: "button", text: t("act_share_link") });
+    share.addEventListener("click", () => navigator.share({ url }).catch(() => {}));
+    row.appendChild(share);
+  }
+  return el("div", { className: "pay-link-box" },
+    el("label", { for: id, text: t("money_pay_link", { fee: t(`fee_kind_${kind}`) }) }), input, row);
+}
+
+function refundForm(refundable) {
+  const cur = currency();
+  const form = el("form", { id: "refund-form", className: "cancel-form", hidden: true, novalidate: true },
+    el("label", { for: "refund-amount", text: `${t("refund_amount")} (${cur === "EUR" ? "€" : cur})` }),
+    el("input", { id: "refund-amount", type: "text", inputmode: "decimal", autocomplete: "off",
+      value: amountText(refundable, intl()), "aria-describedby": "refund-amount-hint" }),
+    el("p", { id: "refund-amount-hint", className: "muted", text: t("refund_amount_hint", { max: money(refundable, cur) }) }),
+    el("label", { for: "refund-reason", text: t("refund_reason") }),
+    el("input", { id: "refund-reason", type: "text", maxlength: "500", required: true }),
+    el("button", { type: "submit", text: t("refund_submit") }));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const asked = refundRequest($("refund-amount").value, $("refund-reason").value, refundable);
+    if (asked.errors) return showFieldErrors(form, { fields: refundWords(asked.errors, refundable) }, refundInputs(), $("card-error"));
+    clearFieldErrors(form);
+    $("card-error").textContent = "";
+    const amount = money(asked.amount_cents, cur);
+    askFirst(t("refund_question", { amount, name: appointmentSummary(current).who }), t("refund_yes", { amount }),
+      form.querySelector("[type=submit]"), (b) => refund(form, asked, b));
+  });
+  return form;
+}
+
+const refundInputs = () => ({ amount_cents: $("refund-amount"), reason: $("refund-reason") });
+
+function refundWords(errors, refundable) {
+  const words = {};
+  if (errors.amount_cents) words.amount_cents = t("refund_amount_range", { min: money(1, currency()), max: money(refundable, currency()) });
+  if (errors.reason) words.reason = t("money_reason_needed");
+  return words;
+}
+
+async function refund(form, asked, button) {
+  const s = appointmentSummary(current);
+  try {
+    const done = await api("POST", `/appointments/${current.id}/refund`, asked);
+    await moneyChanged(t("refunded_done", { name: s.who, amount: money(done.amount_cents, currency()) }));
+  } catch (err) {
+    button.disabled = false;
+    moneyFailed(form, err, refundInputs(), (fields) => refundWords(fields, refundableCents(current.payment)));
+  }
+}
+
+async function chargeLateFee(button) {
+  const s = appointmentSummary(current);
+  try {
+    const fee = await api("POST", `/appointments/${current.id}/fees`, { kind: "late_cancel" });
+    const name = { name: s.who, fee: t("fee_kind_late_cancel"), amount: money(fee.amount_cents, currency()) };
+    await moneyChanged(fee.state === "open" ? t("charge_open_done", name) : t("charged_done", name));
+  } catch (err) {
+    button.disabled = false;
+    $("card-error").textContent = errorText(err);
+  }
+}
+
+function waiveForm(kind) {
+  const id = `waive-reason-${kind}`;
+  const open = el("button", { type: "button", text: t("act_waive") });
+  const form = el("form", { id: `waive-form-${kind}`, className: "cancel-form", hidden: true, novalidate: true },
+    el("label", { for: id, text: t("waive_reason") }),
+    el("input", { id, type: "text", maxlength: "500", required: true }),
+    el("button", { type: "submit", text: t("confirm_waive") }));
+  open.addEventListener("click", () => { form.hidden = false; $(id).focus(); });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const reason = $(id).value.trim();
+    const inputs = { reason: $(id) };
+    if (!reason) return showFieldErrors(form, { fields: { reason: t("money_reason_needed") } }, inputs, $("card-error"));
+    const submit = form.querySelector("[type=submit]");
+    submit.disabled = true;
+    try {
+      await api("POST", `/appointments/${current.id}/fees/${kind}/waive`, { reason });
+      await moneyChanged(t("waived_done", { name: appointmentSummary(current).who, fee: t(`fee_kind_${kind}`) }));
+    } catch (err) {
+      submit.disabled = false;
+      moneyFailed(form, err, inputs, (fields) => (fields.reason ? { reason: t("money_reason_needed") } : {}));
+    }
+  });
+  return el("div", {}, el("div", { className: "actions" }, open), form);
+}
+
+// Money moves only after a second yes: the question says what and how much.
+function askFirst(question, yes, trigger, action) {
+  const box = clear($("money-confirm"));
+  const ok = el("button", { type: "button", className: "danger", text: yes });
+  const back = el("button", { type: "button", text: t("confirm_back") });
+  ok.addEventListener("click", () => { ok.disabled = true; back.disabled = true; action(ok); });
+  back.addEventListener("click", () => { box.hidden = true; trigger.focus(); });
+  box.append(el("p", { id: "money-question", text: question }), el("div", { className: "actions" }, ok, back));
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-labelledby", "money-question");
+  box.hidden = false;
+  ok.focus();
+}
+
+// Done: the card shows the visit's money as the API has it now, the status line says what happened.
+async function moneyChanged(text) {
+  const id = current.id;
+  let view = null;
+  try { view = await api("GET", `/appointments/${id}`); } catch { /* the calendar's reload shows it */ }
+  if (current && current.id === id) {
+    if (view) current = { ...current, ...view, markers: current.markers };
+    render();
+    $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
+    $("appointment-title").focus();
+  }
+  say(text);
+  changed();
+}
+
+// The API refused: a field it names is marked in the card's own words, the rest said below.
+function moneyFailed(form, err, inputs, words) {
+  const box = $("money-confirm");
+  if (box) box.hidden = true;
+  const fields = err && err.status === 422 ? words(err.fields || {}) : {};
+  if (Object.keys(fields).length) {
+    showFieldErrors(form, { fields, message: errorText(err) }, inputs, $("card-error"));
+  } else {
+    clearFieldErrors(form);
+    $("card-error").textContent = errorText(err);
   }
 }
 

@@ -5,7 +5,7 @@
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
 import { api, currency, say, serviceName, staffName, state } from "./state.js";
-import { contactLinks } from "./card.js";
+import { contactLinks, openCard } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
@@ -74,7 +74,27 @@ function visitRow(a) {
       el("span", { className: "time", text: `${day(a.start)} ${clock(a.start)}` }),
       el("span", { className: "what", text: visitWhat(a) }),
       el("span", { className: "muted", text: staffName(a.staff && a.staff.id) }),
-      el("span", { className: `tag ${a.outcome || a.status}`, text: t(statusKey(a)) })));
+      el("span", { className: `tag ${a.outcome || a.status}`, text: t(statusKey(a)) }),
+      moneyButton(a)));
+}
+
+// A visit with money (a deposit, a card on file, a fee) opens its appointment card: a
+// cancelled one is in no calendar, and there the owner refunds or charges its fee.
+function moneyButton(a) {
+  if (!a.payment || a.payment.mark === "held" || !a.id) return null;
+  const b = el("button", { type: "button", className: "plain", text: t("money_title"),
+    "aria-label": `${t("money_title")}: ${day(a.start)} ${clock(a.start)}` });
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    try {
+      openCard(await api("GET", `/appointments/${a.id}`));
+    } catch (err) {
+      say(errorText(err), true);
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
 }
 
 function render() {
