@@ -206,6 +206,12 @@ class BookingPayment:
         """What Rebook's salon holds of the client's money for this booking now."""
         return self.paid_cents - self.refunded_cents
 
+    @property
+    def refundable_cents(self) -> int:
+        """What a refund may give back: the deposit or prepayment not yet refunded (a
+        refund goes back on its PaymentIntent; a fee collected is the salon's to waive)."""
+        return max(0, self.deposit_cents - self.refunded_cents)
+
     def mark(self, status: str) -> str:
         """What the owner's calendar shows: held, fee_owed, paid, card_on_file, refunded."""
         if status == "pending_payment":

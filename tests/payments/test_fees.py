@@ -76,6 +76,9 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
     assert status == 200 and fee["amount_cents"] == PRICE - DEPOSIT and fee["state"] == "succeeded"
     assert money_of(desk, booking)["paid_cents"] == PRICE
+    # A refund goes back on the deposit's payment: a fee collected is not refundable there.
+    status, body = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": DEPOSIT + 1, "reason": "x"})
+    assert status == 422 and body["error"]["fields"] == {"amount_cents": f"1..{DEPOSIT}"}
     # The owner's key figures count it (issue 20, 9): the deposit, the fee, the no-show.
     from datetime import timedelta
 

@@ -121,17 +121,16 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
 def refund(
     b: Business, appt: Appointment, amount_cents: int | None, now: datetime, reason: str | None = None
 ) -> MoneyRecord | None:
-    """Give back `amount_cents` (None: all that is kept) of the deposit or prepayment."""
+    """Give back `amount_cents` (None: all not yet refunded) of the deposit or prepayment."""
     pay = appt.payment
-    if pay is None or not pay.intent or pay.kept_cents <= 0:
+    if pay is None or not pay.intent or pay.refundable_cents <= 0:
         if amount_cents is None:
             return None
         raise Conflict("Nothing was paid for this booking that could be refunded.", code="nothing_to_refund")
-    amount = pay.kept_cents if amount_cents is None else amount_cents
-    if not 0 < amount <= pay.kept_cents:
-        raise ValidationFailed(
-            f"A refund is 1 to {pay.kept_cents} cents.", fields={"amount_cents": f"1..{pay.kept_cents}"}
-        )
+    most = pay.refundable_cents
+    amount = most if amount_cents is None else amount_cents
+    if not 0 < amount <= most:
+        raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
     ref = f"{pay.refunded_cents}-{amount}"  # the same refund asked twice is made once
     made = Account(b.id).refund(appt.id, pay.intent, amount, ref)
     money = MoneyRecord(
@@ -157,12 +156,12 @@ def after_cancellation(b: Business, appt: Appointment, now: datetime) -> MoneyRe
     she paid goes back by itself; later a deposit is kept, and of a prepayment what is
     above the late-cancellation fee of the accepted terms goes back (rules.refund_on_cancel_cents)."""
     pay = appt.payment
-    if pay is None or pay.kept_cents <= 0:
+    if pay is None or pay.refundable_cents <= 0:
         return None
     grace = b.config.rules.change_grace_minutes
     terms = pay.accepted_terms()
     back = rules.refund_on_cancel_cents(
-        terms, appt.start, now, pay.kept_cents, appt.price_cents, pay.kind, appt.created_at, grace
+        terms, appt.start, now, pay.refundable_cents, appt.price_cents, pay.kind, appt.created_at, grace
     )
     if not back:
         return None
