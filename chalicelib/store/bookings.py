@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import UpdateError
@@ -464,7 +464,34 @@ def reschedule_booking(
 ) -> list[Message]:
     """Move a booking: take the new time on the sheets as read and free the old one (with
     `freed`, the outbox item of the old time for the waitlist), in one transaction. If anyone wrote on those sheets meanwhile, nothing changes
-    (SheetChanged: read again) and the old time stays held. The move may change staff."""
+    (SheetChanged: read again) and the old time stays held. The move may change staff.
+    `later`, the reminders and feedback request of the new time, are keyed by it: a visit
+    moved back to a time it had finds those of that time still there, and they stand
+    (the claim checks the visit is at their time again)."""
+    args = (appt, old_days, moved, new_days, sheets, now, messages, lease)
+    try:
+        return _reschedule(*args, later, freed)
+    except _LaterPlanned:
+        there = outbox.planned_keys(appt.business_id, [m.key for m in later])
+        return _reschedule(*args, [m for m in later if m.key not in there], freed)
+
+
+class _LaterPlanned(Exception):
+    """Some of a move's reminders are in the outbox already (the visit was at that time before)."""
+
+
+def _reschedule(
+    appt: Appointment,
+    old_days: Sequence[date],
+    moved: Appointment,
+    new_days: Sequence[date],
+    sheets: Sheets,
+    now: datetime,
+    messages: Sequence[PlannedMessage],
+    lease: timedelta | None,
+    later: Sequence[PlannedMessage],
+    freed: Message | None,
+) -> list[Message]:
     moved_item = to_item(moved)
     tx = Tx(AppointmentItem)
     tx.update(
@@ -492,10 +519,15 @@ def reschedule_booking(
     _free_time(tx, appt, [d for d in old_days if not (same_sheet and d in new_days)])
     clients.on_change(tx, appt.business_id, appt.client_id, now)
     sent = outbox.queue(tx, messages, now, lease)
-    outbox.queue(tx, later, now)
+    outbox.queue(tx, later, now, role="later")
     webhooks.emit(tx, appt.business_id, [events.booking_rescheduled(appt, moved, now)], now, appt.client_id)
     outbox.put(tx, [freed] if freed else [])
-    _commit_change(tx)
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if err.failed == {"later"}:
+            raise _LaterPlanned() from err
+        _failed_change(err)
     return sent
 
 
@@ -503,15 +535,20 @@ def _commit_change(tx: Tx) -> None:
     try:
         tx.commit()
     except TxFailed as err:
-        if err.failed & {"appointment", "client", "sheet-release", "reward-release"}:
-            raise StaleAppointment() from err
-        if daysheets.SHEET in err.failed:
-            raise SheetChanged() from err
-        if "message" in err.failed:
-            raise StaleAppointment() from err
-        if err.conflict:
-            raise Contended() from err
-        raise
+        _failed_change(err)
+
+
+def _failed_change(err: TxFailed) -> NoReturn:
+    """What a change's transaction failing means to its caller."""
+    if err.failed & {"appointment", "client", "sheet-release", "reward-release"}:
+        raise StaleAppointment() from err
+    if daysheets.SHEET in err.failed:
+        raise SheetChanged() from err
+    if "message" in err.failed:
+        raise StaleAppointment() from err
+    if err.conflict:
+        raise Contended() from err
+    raise err
 
 
 def client_history(business_id: str, client_id: str) -> list[Appointment]:

@@ -362,6 +362,15 @@ def get_message(business_id: str, key: str) -> Message | None:
         return None
 
 
+def planned_keys(business_id: str, wanted: Sequence[str]) -> set[str]:
+    """Which of these message keys are in the outbox already (one BatchGetItem)."""
+    if not wanted:
+        return set()
+    db.configure()
+    items = MessageItem.batch_get([(keys.biz(business_id), keys.msg_sk(k)) for k in wanted], consistent_read=True)
+    return {i.key for i in items}
+
+
 @dataclass(frozen=True)
 class DuePage:
     """Some of the messages due in one hour's partitions; `hour` is where a sweep that

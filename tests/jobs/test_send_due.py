@@ -83,6 +83,22 @@ def test_rescheduled_visit_is_reminded_for_its_new_time_only(client):
     assert "to 26.11. klo 15.00" in sent_sms()[-1][1] and len(sent_sms()) == base_sms + 1
 
 
+def test_a_visit_moved_away_and_back_is_reminded_once_for_its_time(client):
+    # A mis-tap undone: 12.00 → 16.00 → 12.00. The reminders planned for 12.00 are still
+    # there and stand again (the move used to fail on them: "booking changed").
+    _, booked = book(client, VISIT)
+    move = f"/api/v1/bookings/{token_of(booked['manage_url'])}/reschedule"
+    assert post(client, move, {"start": "2026-11-25T16:00:00+02:00"})[0] == 200
+    status, back = post(client, move, {"start": VISIT})
+    assert status == 200 and back["start"] == VISIT
+    base_email, base_sms = len(reminder_emails()), len(reminder_sms())
+    run("2026-11-24T12:00:30+02:00")  # 24 h before 12.00
+    run("2026-11-25T10:00:10+02:00")  # 2 h before
+    run("2026-11-25T14:00:30+02:00")  # 2 h before 16.00: nothing (the visit is not there)
+    assert len(reminder_emails()) == base_email + 1
+    assert len(reminder_sms()) == base_sms + 1 and "ke 25.11. klo 12.00" in reminder_sms()[-1]
+
+
 def test_sms_never_in_quiet_hours(client):
     # A 09:00 visit: the 2 h SMS would be 07:00, inside quiet hours 21-08; it moves to 08:00.
     assert book(client, "2026-11-25T09:00:00+02:00", staff="sanna")[0] == 201
