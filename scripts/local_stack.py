@@ -37,7 +37,8 @@ from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_ports, port_is
 from scripts.localstripe_server import LocalStripe
 from scripts.mock_aws import MockAws, verify_sender
 
-LOCAL_DIR = REPO_ROOT / ".local"
+# The stack's data dir; REBOOK_DATA_DIR moves it, for the stack and the tools that find it.
+LOCAL_DIR = Path(os.environ.get("REBOOK_DATA_DIR") or REPO_ROOT / ".local")
 REGION = "eu-north-1"
 DEMO_CONFIG = "config/businesses/demo.yaml"
 
@@ -405,7 +406,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--data-dir",
         type=Path,
         default=LOCAL_DIR,
-        help="where DynamoDB data, logs and the link secret live (default .local/)",
+        help="where DynamoDB data, logs and the link secret live (default .local/, or REBOOK_DATA_DIR; "
+        "the CLI and scripts.sent_messages find a stack by REBOOK_DATA_DIR)",
     )
     return parser.parse_args(argv)
 

@@ -435,6 +435,20 @@ def test_the_local_tools_talk_to_the_running_stack_not_the_default_ports(stack_d
     assert sent_messages.default_endpoint() == "http://127.0.0.1:5005"  # that stack is gone
 
 
+def test_a_stack_started_from_another_data_dir_is_found_by_the_tools_through_rebook_data_dir(tmp_path):
+    # A stack on its own data dir and ports: the CLI and sent_messages find it by the
+    # same REBOOK_DATA_DIR it was started with (they read its stack.json there).
+    import os
+
+    info = {"pid": os.getpid(), "port": 8400, "ddb_port": 8401, "aws_port": 8405}
+    (tmp_path / local_stack.STACK_FILE).write_text(json.dumps(info))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REBOOK_")} | {"REBOOK_DATA_DIR": str(tmp_path)}
+    code = "from scripts import sent_messages; print(sent_messages.default_endpoint())"
+    # The stack's pid must be alive: this test's process stands in for it.
+    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "http://127.0.0.1:8405"
+
+
 def test_sent_messages_survive_a_restart_of_the_mock_server(tmp_path):
     store = tmp_path / "sent-messages.jsonl"
     with MockAws(store=store) as server:
