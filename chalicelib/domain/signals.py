@@ -110,9 +110,15 @@ def no_contact(appointments: Iterable[Appointment], now: datetime) -> Signal | N
     silence, longest = _days(contacts[-1], now), max(gaps)
     if silence <= CONTACT_FACTOR * longest:
         return None
+    # In whole days, as the owner reads it: a silence of hours against gaps of minutes (a
+    # walk-in booked and seen within the hour, a clock moved forward) is no warning, and
+    # "0 days, longer than ever (longest so far 0 days)" is no sentence.
+    days, longest_days = int(silence), round(longest)
+    if longest_days < 1 or days <= longest_days:
+        return None
     # The longest gap so far is the rule's own yardstick, and the owner's: a median would
     # mix the days from booking to visit with those between visits ("usually 3 days").
-    return Signal("no_contact", contacts[-1].isoformat(), {"days": int(silence), "longest_days": round(longest)})
+    return Signal("no_contact", contacts[-1].isoformat(), {"days": days, "longest_days": longest_days})
 
 
 def no_show(appointments: Iterable[Appointment], now: datetime) -> Signal | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chalicelib.domain import signals
 from chalicelib.domain.booking import Appointment
 
@@ -103,6 +106,37 @@ def test_a_recent_booking_is_contact():
     booked = appt(NOW + timedelta(days=10), "booked", made_days_before=12)  # made 2 days ago
     assert signals.no_contact([*history, booked], NOW) is None
     assert signals.no_contact(history[:1], NOW) is None  # no usual yet
+
+
+def test_no_warning_of_a_silence_of_hours_against_gaps_of_minutes():
+    """Seen on a client card: "no contact for 0 days, longer than ever (longest so far 0
+    days)": a walk-in booked minutes before she sat down, seen twice, then hours of quiet
+    (a clock moved forward). Nothing to compare a silence with, and no silence."""
+    first = NOW - timedelta(hours=20)
+    walk_ins = [
+        appt(first, made_days_before=10 / 1440, id="w1"),
+        appt(first + timedelta(hours=1), made_days_before=5 / 1440, id="w2"),
+    ]
+    assert signals.no_contact(walk_ins, NOW) is None
+    # Gaps of under a day still cannot make a year's silence "longer than ever" no warning.
+    assert signals.no_contact(walk_ins, NOW + timedelta(days=3)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    visits=st.lists(
+        st.tuples(st.floats(min_value=0, max_value=400), st.floats(min_value=0, max_value=30)),
+        min_size=0,
+        max_size=6,
+    ),
+    later=st.floats(min_value=0, max_value=400),
+)
+def test_a_no_contact_warning_always_says_a_real_silence(visits, later):
+    history = [appt(days_ago(d), made_days_before=m, id=f"a{i}") for i, (d, m) in enumerate(visits)]
+    s = signals.no_contact(history, NOW + timedelta(days=later))
+    if s is not None:
+        assert s.params["longest_days"] >= 1
+        assert s.params["days"] > s.params["longest_days"] >= 1
 
 
 # --- a no-show ----------------------------------------------------------------------------
