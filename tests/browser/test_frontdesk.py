@@ -766,6 +766,21 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     sheet.get_by_role("button", name="Peruuta").click()
 
 
+def test_a_long_email_does_not_widen_the_client_card(owner_at, stack, desk):
+    """At 360 px a client card whose email is longer than the phone is wide: the email
+    breaks (in her facts and on its link), the page never scrolls sideways."""
+    email = "eeva-maria.pitkaosoitteinen-virtanen.kampaamo@hyvin-pitka-esimerkkiyritys.example.com"
+    seen = visit(stack, "Eeva Pitkäosoite", email, datetime.fromisoformat(at(stack, "10:00")) - timedelta(days=40))
+    page = owner_at(PHONE)
+    page.evaluate("id => { location.hash = `client/${id}`; }", seen["client"])
+    card = page.locator("#client-card")
+    expect(card.get_by_role("heading", level=2, name="Eeva Pitkäosoite")).to_be_visible()
+    expect(card.locator(".facts dd", has_text=email)).to_have_count(1)
+    wide = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert wide[0] <= wide[1] <= PHONE["width"], wide
+    assert sticking_out(page, "#client-card") == []
+
+
 # --- time off, the summary strip, live updates -------------------------------------------
 @SIZES
 def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
