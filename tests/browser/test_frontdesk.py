@@ -162,6 +162,9 @@ def desk(stack):
         "cancel-desktop": public_booking(stack, "mikko", at(stack, "15:00"), "Pertti Peruja", "pertti@example.com"),
         "move-phone": public_booking(stack, "mikko", at(stack, "16:00"), "Minna Muutto", "minna@example.com"),
         "move-desktop": public_booking(stack, "mikko", at(stack, "17:00"), "Matti Muutto", "matti@example.com"),
+        "move-half": public_booking(
+            stack, "aino", at(stack, "18:00"), "Maija Siirto", "maija@example.com", "womens-cut"
+        ),
     }
     ten = datetime.fromisoformat(at(stack, "10:00"))
     people["noshow-phone"] = visit(stack, "Noora Noshow", "noora@example.com", ten, staff="sanna", status="booked")
@@ -610,6 +613,9 @@ def test_move_a_booking(owner_at, size, has, desk):
         # Past times are not offered (the desk allows 15 minutes' grace).
         expect(column(page, "mikko").get_by_role("button", name=re.compile(r"Siirrä tähän: 1[01]\."))).to_have_count(0)
         column(page, "mikko").get_by_role("button", name="Siirrä tähän: 13.00, Mikko Laine").click()
+        ask = page.get_by_role("dialog", name=f"Siirretäänkö {who} 16.00 → 13.00 (Mikko Laine)?")
+        expect(ask.get_by_label("Kerro asiakkaalle")).to_be_checked()
+        ask.get_by_role("button", name="Siirrä", exact=True).click()
         staff, expected = "mikko", "13.00–"
     else:
 
@@ -622,6 +628,10 @@ def test_move_a_booking(owner_at, size, has, desk):
             page.mouse.move(box["x"] + 12, box["y"] + 40, steps=3)
             page.mouse.move(to["x"] + 10, to["y"] + 5, steps=8)
             page.mouse.up()
+            # Asked first, as a tap is: where to, and the client told (ticked).
+            ask = page.get_by_role("dialog", name=re.compile(f"^Siirretäänkö {who} 17.00 → 13.00"))
+            expect(ask.get_by_label("Kerro asiakkaalle")).to_be_checked()
+            ask.get_by_role("button", name="Siirrä", exact=True).click()
 
         # Sanna does not cut men's hair: the API's 422 in the page's own words.
         drag_to(column(page, "sanna").get_by_role("button", name="Vapaa aika 13.00, Sanna Korhonen: varaa"))
@@ -634,6 +644,36 @@ def test_move_a_booking(owner_at, size, has, desk):
     expect(page.locator("#status")).to_contain_text(f"{who} siirretty")
     expect(column(page, staff).locator(".appt", has_text=who)).to_contain_text(expected)
     expect(column(page, "mikko").locator(".appt", has_text=who)).to_have_count(1 if staff == "mikko" else 0)
+
+
+def test_a_move_is_asked_first_and_may_land_under_the_block_moved(owner_at, has, desk):
+    """At 360 px a 60-minute visit moved half an hour later by a tap: the time under the
+    block being moved can be tapped (the block is a ghost of itself while it moves), and
+    the tap asks first, where to and whether the client is told; Back moves nothing."""
+    needs(has, "reschedule")
+    page = owner_at(PHONE)
+    who = "Maija Siirto"
+    show_staff(page, PHONE, "Aino Virtanen")
+    column(page, "aino").locator(".appt", has_text=who).click()
+    page.get_by_role("dialog", name=who).get_by_role("button", name="Siirrä", exact=True).click()
+    here = column(page, "aino").get_by_role("button", name="Siirrä tähän: 18.30, Aino Virtanen")
+    here.click()  # under the block: once the block caught the tap
+    ask = page.get_by_role("dialog", name=f"Siirretäänkö {who} 18.00 → 18.30 (Aino Virtanen)?")
+    expect(ask).to_be_visible()
+    check(page, "move-asked-phone")
+    ask.get_by_role("button", name="Takaisin").click()
+    expect(ask).to_be_hidden()
+    expect(page.locator("#move-banner")).to_contain_text(who)  # still moving, nothing sent
+    expect(column(page, "aino").locator(".appt", has_text=who)).to_contain_text("18.00–19.00")
+    here.click()
+    ask.get_by_label("Kerro asiakkaalle").uncheck()
+    with page.expect_request(lambda r: r.url.endswith("/reschedule")) as sent:
+        ask.get_by_role("button", name="Siirrä", exact=True).click()
+    assert sent.value.post_data_json["notify"] is False
+    expect(page.locator("#status")).to_contain_text(f"{who} siirretty")
+    expect(page.locator("#status")).to_contain_text("Asiakkaalle ei kerrottu.")
+    expect(column(page, "aino").locator(".appt", has_text=who)).to_contain_text("18.30–19.30")
+    expect(page.locator("#move-banner")).to_be_hidden()
 
 
 @SIZES

@@ -3,7 +3,7 @@
 // working hours, breaks and time off shaded, a now-line, appointment blocks. Tapping a
 // block opens its card; tapping a free time opens the desk booking; a block is moved by
 // dragging it (mouse, pen) or with the card's "Move" and a tap on a free time.
-import { $, clear, el } from "./dom.js";
+import { $, clear, el, openDialog } from "./dom.js";
 import { clock, day, errorText, fieldText, t } from "./i18n.js";
 import * as g from "./grid.js";
 import { findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
@@ -431,22 +431,75 @@ export function startMove(a) {
 // --- free time, moves -----------------------------------------------------------------
 function freeTimeTapped(member, at) {
   if (cal.moving) {
-    const a = cal.moving;
-    cal.moving = null;
-    moveAppointment(a, member.id, at);
+    askMove(cal.moving, member.id, at);
     return;
   }
   handlers.openBooking({ staff: member.id, start: at });
 }
 
-export async function moveAppointment(a, staffId, start) {
+// A move is asked first, in a small sheet: "Move Maija 10.00 → 12.30 (Aino)?", whether
+// the client is told (ticked), Move or Back. Back leaves the move going on (another time
+// may be tapped, or the banner's "Don't move" ends it); a drag dropped is simply undone.
+let moveDone = null;
+function moveDialog() {
+  let d = $("move-dialog");
+  if (d) return d;
+  d = el("dialog", { id: "move-dialog", "aria-labelledby": "move-title" });
+  d.addEventListener("close", () => {
+    const done = moveDone;
+    moveDone = null;
+    if (done) done(d.returnValue === "move");
+  });
+  document.body.appendChild(d);
+  return d;
+}
+
+export function moveQuestion(a, staffId, start) {
+  const tz = cal.data.tz;
+  const from = a.startMs ?? Date.parse(a.start);
+  const date = (ms) => g.zoned(ms, tz).date;
+  const when = (ms) => (date(ms) === date(from) && date(start) === date(from)
+    ? clock(ms, tz)
+    : `${day(date(ms), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(ms, tz)}`);
+  const staff = (cal.data.staff.find((m) => m.id === staffId) || {}).name || staffId;
+  return t("move_question", { name: appointmentSummary(a).who, from: when(from), to: when(start), staff });
+}
+
+function askMove(a, staffId, start, { dragged = false } = {}) {
+  const d = moveDialog();
+  const notify = el("input", { id: "move-notify", type: "checkbox", checked: true });
+  const yes = el("button", { type: "submit", value: "move", text: t("act_move") });
+  const back = el("button", { type: "button", text: t("confirm_back") });
+  back.addEventListener("click", () => d.close("back"));
+  const form = el("form", { method: "dialog" },
+    el("h2", { id: "move-title", tabindex: "-1", text: moveQuestion(a, staffId, start) }),
+    el("label", { className: "check" }, notify, " ", el("span", { text: t("move_notify") })),
+    el("div", { className: "buttons" }, back, yes));
+  clear(d).appendChild(form);
+  d.returnValue = "";
+  moveDone = (ok) => {
+    if (ok) {
+      if (cal.moving && cal.moving.id === a.id) cal.moving = null;
+      moveAppointment(a, staffId, start, { notify: notify.checked });
+    } else if (dragged) {
+      renderCalendar();
+    } else {
+      const slot = document.querySelector(`#calendar .col[data-staff="${staffId}"] .slot[data-start="${start}"]`);
+      if (slot) slot.focus();
+    }
+  };
+  openDialog(d, yes);
+}
+
+export async function moveAppointment(a, staffId, start, { notify = true } = {}) {
   const tz = cal.data.tz;
   const body = { start: g.localIso(start, tz) };
   if (staffId !== a.staff.id) body.staff = staffId;
+  if (!notify) body.notify = false;
   const who = appointmentSummary(a).who;
   try {
     await api("POST", `/appointments/${a.id}/reschedule`, body);
-    say(t("moved_to", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }));
+    say(t(notify ? "moved_to" : "moved_to_untold", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }));
   } catch (err) {
     if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
@@ -503,7 +556,7 @@ function enableDrag(b, a) {
     if (ghost) { ghost.remove(); ghost = null; b.classList.remove("dragging"); }
     if (moved) b.dataset.dragged = "1";
     if (moved && drop && target && (target.start !== a.startMs || target.staff !== a.staff.id)) {
-      moveAppointment(a, target.staff, target.start);
+      askMove(a, target.staff, target.start, { dragged: true });
     }
     target = null;
   };
