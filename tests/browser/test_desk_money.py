@@ -164,3 +164,44 @@ def test_a_staff_member_sees_the_money_but_no_money_buttons(browser, stack):
         check(page, "staff-card")
     finally:
         context.close()
+
+
+def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stack):
+    """At 360 px, her visit begun: at the checkout the price in Finnish ("159,00"),
+    the deposit already paid and what is left to pay said before it is recorded, as the
+    price is edited (a comma or a dot); recorded, the card offers no checkout again."""
+    from chalicelib import clock
+
+    who, staff, start = paid_deposit_today(stack, "kassa")
+    begun = start + timedelta(minutes=30)
+    context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE, now=begun.isoformat())
+    try:
+        with stack_env(stack):
+            assert clock.travel_to(begun)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{stack.api}/admin")
+        page.locator("#calendar .cal").wait_for()
+        page.locator("#staff-switch").get_by_role("button", name=NAMES[staff]).click()
+        block = page.locator(f"#calendar .col[data-staff={staff}] .appt", has_text=who)
+        block.click()
+        card = page.get_by_role("dialog", name=who)
+        card.get_by_role("button", name="Kassa", exact=True).click()
+        price = card.get_by_label("Hinta (€)")
+        expect(price).to_have_value("159,00")
+        due = card.locator("#checkout-due")
+        expect(due).to_have_text("Ennakkomaksu 47,70 € vähennetään — maksettavaa 111,30 €")
+        price.fill("150,50")
+        expect(due).to_have_text("Ennakkomaksu 47,70 € vähennetään — maksettavaa 102,80 €")
+        price.fill("150.5")
+        expect(due).to_have_text("Ennakkomaksu 47,70 € vähennetään — maksettavaa 102,80 €")
+        record = card.get_by_role("button", name="Kirjaa maksu")
+        colour = record.evaluate("b => getComputedStyle(b).backgroundColor")
+        assert colour == "rgb(11, 110, 79)", colour  # the dashboard's primary green
+        check(page, "checkout-deposit")
+        record.click()
+        expect(page.locator("#status")).to_contain_text(f"{who}: maksettu 102,80 €")
+        expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)
+    finally:
+        context.close()
+        back_in_time(stack)

@@ -733,9 +733,7 @@ def test_checkout_at_the_desk_with_a_receipt(owner_at, stack, desk):
     card.get_by_role("button", name="Kirjaa maksu").click()
     expect(page.locator("#status")).to_contain_text("Kaisa Kassa: maksettu 69,00 € (Käteinen)")
     assert any(m["subject"].startswith("Kuitti") for m in stack.emails_to("kaisa@example.com", wait=20))
-    card.get_by_role("button", name="Kassa", exact=True).click()
-    card.get_by_role("button", name="Kirjaa maksu").click()  # once per visit
-    expect(card.locator("#card-error")).to_have_text("Käynti on jo maksettu.")
+    expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)  # once per visit
 
 
 @SIZES

@@ -63,3 +63,14 @@ test("amounts as she types them, and the refund's own check", () => {
   assert.deepEqual(M.refundRequest("48", "", 4770), { errors: { amount_cents: "range", reason: "missing" } });
   assert.deepEqual(M.refundRequest("0", "x", 4770), { errors: { amount_cents: "range" } });
 });
+
+test("checkoutDue: the deposit kept comes off the price, never below zero", () => {
+  const p = { kind: "deposit", paid_cents: 4770, refunded_cents: 0, fees: {}, fee_cents: {} };
+  assert.deepEqual(M.checkoutDue(15900, p), { deposit: 4770, due: 11130 });
+  assert.deepEqual(M.checkoutDue(3000, p), { deposit: 3000, due: 0 }); // a lower price: nothing back, nothing due
+  assert.deepEqual(M.checkoutDue(15900, { ...p, refunded_cents: 2000 }), { deposit: 2770, due: 13130 });
+  const fee = { ...p, paid_cents: 4770 + 3180, fees: { late_cancel: "succeeded" }, fee_cents: { late_cancel: 3180 } };
+  assert.deepEqual(M.checkoutDue(15900, fee), { deposit: 4770, due: 11130 }); // a fee is no deposit
+  assert.deepEqual(M.checkoutDue(15900, null), { deposit: 0, due: 15900 });
+  assert.deepEqual(M.checkoutDue(15900, { kind: "card_on_file", paid_cents: 0 }), { deposit: 0, due: 15900 });
+});

@@ -12,10 +12,12 @@ import { api, changed, currency, say, state, staffName, todayIso, tz } from "./s
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, lateFeeOffer, moneyLines, refundRequest, refundableCents } from "./visitmoney.js";
+import { amountText, checkoutDue, lateFeeOffer, moneyLines, parseAmount, refundRequest, refundableCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
+// The visits checked out in this session: their card offers no checkout again.
+const checkedOut = new Set();
 
 export function contactLinks(client) {
   const links = el("p", { className: "contacts" });
@@ -81,7 +83,7 @@ function render(errorText) {
     add("act_undo", (b) => mark("booked", b));
   }
   if (["booked", "arrived", "completed"].includes(a.status) && new Date(a.start) <= new Date()) {
-    add("act_checkout", () => showCheckout());
+    if (!checkedOut.has(a.id)) add("act_checkout", () => showCheckout());
   } else if (a.status === "no_show") {
     add("act_completed", (b) => mark("completed", b));
     add("act_undo", (b) => mark("booked", b));
@@ -146,42 +148,63 @@ function checkoutForm(client) {
   const form = el("form", { id: "checkout-form", className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: "checkout-method", text: t("checkout_method") }), method,
     el("label", { for: "checkout-price", text: t("checkout_price") }),
-    el("input", { id: "checkout-price", type: "number", min: "0", step: "0.01", inputmode: "decimal",
-      value: (current.price_cents / 100).toFixed(2) }),
+    // Text, not a number input: "159,00" with the language's decimal comma, "159.00" read too.
+    el("input", { id: "checkout-price", type: "text", inputmode: "decimal", autocomplete: "off",
+      value: amountText(current.price_cents, intl()), "aria-describedby": "checkout-due" }),
+    el("p", { id: "checkout-due", className: "muted", "aria-live": "polite" }),
     el("label", { className: "check" },
       el("input", { id: "checkout-receipt", type: "checkbox", checked: !!(client && client.email), disabled: !(client && client.email) }),
       " ", el("span", { text: t("checkout_receipt") })),
-    el("button", { type: "submit", text: t("confirm_checkout") }));
+    el("button", { type: "submit", className: "accent", text: t("confirm_checkout") }));
   form.addEventListener("submit", (e) => { e.preventDefault(); checkout(form); });
+  form.querySelector("#checkout-price").addEventListener("input", () => showDue());
   return form;
+}
+
+// Before she records it: the deposit already paid that comes off, and what is left to
+// pay (what she keys into the card terminal), as she edits the price.
+function showDue() {
+  const line = $("checkout-due");
+  if (!line) return;
+  const price = parseAmount($("checkout-price").value);
+  const { deposit, due } = checkoutDue(Number.isFinite(price) ? price : current.price_cents, current.payment);
+  line.textContent = deposit ? t("checkout_deposit_due", { deposit: money(deposit, currency()), due: money(due, currency()) }) : "";
 }
 
 function showCheckout() {
   $("checkout-form").hidden = false;
+  showDue();
   $("checkout-method").focus();
 }
 
 async function checkout(form) {
   const s = appointmentSummary(current);
-  const price = Math.round(parseFloat($("checkout-price").value) * 100);
+  const price = parseAmount($("checkout-price").value);
+  const inputs = { method: $("checkout-method"), price_cents: $("checkout-price") };
+  if (!Number.isFinite(price)) return showFieldErrors(form, { fields: { price_cents: t("checkout_price_bad") } }, inputs, $("card-error"));
   const body = { method: $("checkout-method").value, receipt: $("checkout-receipt").checked };
-  if (Number.isFinite(price) && price !== current.price_cents) body.price_cents = price;
+  if (price !== current.price_cents) body.price_cents = price;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
   try {
     const done = await api("POST", `/appointments/${current.id}/checkout`, body);
-    form.hidden = true;
-    submit.disabled = false; // asked again, the server says it is paid already
+    checkedOut.add(current.id);
     const text = t("checked_out_done", {
       name: s.who, paid: money(done.paid_cents, currency()), method: t(`method_${done.method}`),
       deposit: money(done.deposit_cents, currency()),
     });
     say(text);
-    $("card-error").textContent = "";
+    render(); // paid: no "Checkout" any more
     $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
+    $("appointment-title").focus();
   } catch (err) {
     submit.disabled = false;
-    showFieldErrors(form, err, { method: $("checkout-method"), price_cents: $("checkout-price") }, $("card-error"));
+    if (err.code === "checked_out") { // paid already (another tab, before a reload)
+      checkedOut.add(current.id);
+      render(errorText(err));
+      return;
+    }
+    showFieldErrors(form, err, inputs, $("card-error"));
   }
 }
 

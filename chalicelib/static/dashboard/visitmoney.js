@@ -78,3 +78,12 @@ export function refundRequest(amountText, reason, refundable) {
   if (!why) errors.reason = "missing";
   return Object.keys(errors).length ? { errors } : { amount_cents: cents, reason: why };
 }
+
+// At the desk's checkout: what the deposit or prepayment kept takes off the price, and
+// what is left to pay (the API's rule: the deposit not given back, never below zero).
+export function checkoutDue(priceCents, p) {
+  const kept = Math.max(0, depositCents(p) - ((p && p.refunded_cents) || 0));
+  const price = Math.max(0, priceCents || 0);
+  const deposit = Math.min(kept, price);
+  return { deposit, due: price - deposit };
+}
