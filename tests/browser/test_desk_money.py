@@ -167,7 +167,8 @@ def test_a_staff_member_sees_the_money_but_no_money_buttons(browser, stack):
 
 
 def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stack):
-    """At 360 px, her visit begun: at the checkout the price in Finnish ("159,00"),
+    """At 360 px, her visit begun: the calendar's "€" badge has its word ("Ennakkomaksu",
+    its text in the middle of its pill); at the checkout the price in Finnish ("159,00"),
     the deposit already paid and what is left to pay said before it is recorded, as the
     price is edited (a comma or a dot); recorded, the card offers no checkout again."""
     from chalicelib import clock
@@ -184,6 +185,19 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         page.locator("#calendar .cal").wait_for()
         page.locator("#staff-switch").get_by_role("button", name=NAMES[staff]).click()
         block = page.locator(f"#calendar .col[data-staff={staff}] .appt", has_text=who)
+        badge = block.get_by_role("img", name="Ennakkomaksu")
+        expect(badge).to_have_text("€")
+        expect(badge).to_have_attribute("title", "Ennakkomaksu")
+        off_centre = block.locator(".mk").evaluate_all(
+            """marks => marks.filter((m) => m.getClientRects().length).map((m) => {
+                const box = m.getBoundingClientRect();
+                const range = document.createRange();
+                range.selectNodeContents(m);
+                const text = range.getBoundingClientRect();
+                return [m.textContent, Math.abs((text.top + text.bottom) / 2 - (box.top + box.bottom) / 2)];
+            }).filter(([, off]) => off > 1.5)"""
+        )
+        assert off_centre == [], off_centre
         block.click()
         card = page.get_by_role("dialog", name=who)
         card.get_by_role("button", name="Kassa", exact=True).click()

@@ -345,9 +345,10 @@ export function appointmentSummary(a) {
   return { who, what, marks, status: t(statusKey(a)) };
 }
 
+// A badge of a word or a sign ("Uusi", "€"): its full word is its name (role img: the
+// sign alone is not read), a tooltip too, and the block's name says it.
 function marker(kind, short, long) {
-  return el("span", { className: `mk ${kind}`, title: t(long) },
-    el("span", { "aria-hidden": "true", text: t(short) }), el("span", { className: "vh", text: ` ${t(long)} ` }));
+  return el("span", { className: `mk ${kind}`, role: "img", "aria-label": ` ${t(long)} `, title: t(long), text: t(short) });
 }
 
 function block(a, c, cols, win) {
