@@ -3,6 +3,8 @@ leads to Rebook's pay page, which loads Stripe.js from the configured base."""
 
 from __future__ import annotations
 
+import re
+
 from tests.api.test_pages import form_post, page
 
 START = "2026-11-25T12:00:00+02:00"
@@ -145,3 +147,16 @@ def test_the_deposit_terms_say_one_thing_per_case_on_the_details_step_and_the_pa
     assert _terms(pay) == TERMS_EN
     for two_rules in ("of the price;", "Later:", "no-show:"):
         assert two_rules not in pay
+
+
+def test_a_form_error_keeps_every_box_she_ticked(pay_client):
+    # A bad phone re-renders the form: her ticks stay ("remember me" is never sent: page.js
+    # ticks it again from what the submit saved on this device).
+    form = {**FIELDS, "lang": "fi", "phone": "12", "accept_terms": "1", "marketing": "yes"}
+    status, html, _ = form_post(pay_client, "/book/demo", form)
+    assert status == 422
+    assert re.search(r'name="accept_terms" value="1" required\s*checked', html)
+    assert re.search(r'name="marketing" value="yes"\s*checked', html)
+    # Unticked, they stay unticked.
+    status, html, _ = form_post(pay_client, "/book/demo", {**FIELDS, "phone": "12"})
+    assert status == 422 and not re.search(r'name="accept_terms"[^>]*checked', html)
