@@ -21,7 +21,14 @@ from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
-from chalicelib.notify.localtime import format_date, format_local, format_price, format_price_of, format_time
+from chalicelib.notify.localtime import (
+    format_date,
+    format_day,
+    format_local,
+    format_price,
+    format_price_of,
+    format_time,
+)
 from chalicelib.pages import media
 from chalicelib.pages.errors import WAITLIST_FIELDS, shown
 from chalicelib.pages.i18n import words
@@ -41,7 +48,12 @@ def _env():
         lstrip_blocks=True,
     )
     env.filters.update(
-        local=format_local, time=format_time, date=format_date, price=format_price, service_price=format_price_of
+        local=format_local,
+        time=format_time,
+        date=format_date,
+        day=format_day,
+        price=format_price,
+        service_price=format_price_of,
     )
     env.globals["locales"] = LOCALES
     return env

@@ -72,3 +72,14 @@ def test_anyone_is_one_merged_list_of_times(client):
     assert times and len(times) == len(set(times)) == len(sorted(times))
     links = re.findall(r'<a href="([^"]*start=[^"]*)"', html.split('class="slots"')[1])
     assert not any("staff=" in link for link in links)  # whoever is free then
+
+
+def test_a_day_without_times_is_named_and_the_strip_lands_on_the_chosen_day(client):
+    html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=fi&date=2026-11-28")
+    assert current_day(html) == "la 28.11.2026"
+    assert "Ei vapaita aikoja la 28.11." in html and "tänä päivänä" not in html
+    # Every day of the strip is an anchor its links land on (no JavaScript needed).
+    assert '<span class="none" id="day-2026-11-28" aria-current="date"' in html
+    assert re.search(r'<a id="day-2026-11-27" href="[^"]*date=2026-11-27[^"]*#day-2026-11-27"', html)
+    html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=sv&date=2026-11-28")
+    assert "Inga lediga tider lör 28.11." in html
