@@ -471,7 +471,20 @@ def manage_page(
         ctx["move_to"] = wanted if any(s["start"] == wanted for s in ctx["times"].get("slots", [])) else None
     if view["status"] == "cancelled":
         ctx["book_again"] = manage.book_again_url(token)
+    if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
+        ctx["money"] = money_words(manage.money_on_cancel(token), t, locale, view["status"] == "cancelled")
     return render("manage.html", **ctx)
+
+
+def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool) -> str | None:
+    """What happens to what she paid (manage.money_on_cancel): asked to cancel, what
+    cancelling now gives back or keeps; cancelled, what was refunded or is kept."""
+    if money is None:
+        return None
+    paid, back = money["paid_cents"], money["back_cents"]
+    case = f"back_{money['kind']}" if back >= paid else "back_part" if back else f"kept_{money['kind']}"
+    key = ("money_" if cancelled else "cancel_now_") + case
+    return t[key].format(paid=format_price(paid, locale), back=format_price(back, locale))
 
 
 def salon_of(business_id: str) -> dict[str, Any] | None:

@@ -20,3 +20,59 @@ def test_the_manage_page_shows_the_deposit_paid_and_opens_the_move_on_the_bookin
     # Another day she chose, or a page of days, is still hers to choose.
     _, html = page(pay_client, f"/m/{token}?lang=fi&date=2026-11-26")
     assert re.search(r'aria-current="date"[^>]*>to 26\.11\.2026<', html)
+
+
+def test_cancelling_inside_the_free_window_says_the_deposit_comes_back_where_she_reads_it(pay_client, stripe_env):
+    from tests.conftest import emails_to, sent_sms
+
+    held = paid_booking(pay_client, stripe_env)
+    token = token_of(held["manage_url"])
+    # Asked first: what happens to the money.
+    _, html = page(pay_client, f"/m/{token}?lang=fi&cancel=1")
+    assert '<p id="money">Jos perut nyt, ennakkomaksusi 47,70' in html
+    status, _, headers = form_post(pay_client, f"/m/{token}/cancel", {"reason": "", "lang": "fi"})
+    assert status == 303
+    _, html = page(pay_client, f"/m/{token}?done=cancelled&lang=fi")
+    assert re.search(
+        r"Varaus on peruttu\. Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy tililläsi muutamassa päivässä\.",
+        html,
+    )
+    assert re.search(r"palautettu 47,70.€", html)  # the facts: paid, and refunded
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy tililläsi", mail)
+    [sms] = [m for m in sent_sms() if "peruttu" in m[1]]
+    assert re.search(r"Ennakkomaksu 47,70 € palautetaan kortillesi\.", sms[1]), sms[1]
+    assert "25.11." in sms[1]
+
+
+def test_a_cancellation_that_keeps_the_deposit_says_so():
+    from chalicelib.notify.render import render
+
+    context = {
+        "business": {"name": "Salon Demo"},
+        "client": {"name": "Maija Meikäläinen"},
+        "service": {"name": "Raidat"},
+        "staff": {"name": "Aino"},
+        "start": "2026-11-25T12:00:00+02:00",
+        "payment": {"kind": "deposit", "paid_cents": 4770},
+        "refund_cents": 0,
+    }
+    done = render("cancelled", "fi", context)
+    assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", done.text)
+    assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", done.html)
+    assert "Ennakkomaksua 47,70 € ei palauteta." in done.sms
+    # Nothing paid, or a cancellation by the salon (refund_cents None): nothing said of money.
+    plain = render("cancelled", "fi", {**context, "refund_cents": None})
+    assert "palaute" not in plain.text and "palaute" not in plain.sms
+
+
+def test_the_page_says_what_a_late_cancellation_keeps():
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import money_words
+
+    t = words("fi")
+    deposit = {"kind": "deposit", "paid_cents": 4770, "back_cents": 0}
+    assert money_words(deposit, t, "fi", False) == "Jos perut nyt, ennakkomaksuasi 47,70 € ei palauteta."
+    prepay = {"kind": "prepay", "paid_cents": 12900, "back_cents": 6450}
+    assert money_words(prepay, t, "fi", True).startswith("Maksustasi 129,00 € palautetaan kortillesi 64,50 €;")
+    assert money_words(None, t, "fi", True) is None

@@ -27,19 +27,30 @@ def _changed_meanwhile() -> Conflict:
 
 
 def cancel(
-    b: Business, appt: Appointment, reason: str | None, *, notify: bool = True, invite: bool | None = None
+    b: Business,
+    appt: Appointment,
+    reason: str | None,
+    *,
+    notify: bool = True,
+    invite: bool | None = None,
+    refund_cents: int | None = None,
 ) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
-    out. A cancellation inside the window is a late one, which the KPIs count."""
+    out. A cancellation inside the window is a late one, which the KPIs count.
+    `refund_cents`: what goes back of what she paid (the message says it, or that it is
+    kept when 0); None says nothing of money."""
     now = clock.now()
     client = clients.get_client(b.id, appt.client_id)
     cancelled = replace(
         appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now, cancel_reason=reason, updated_at=now
     )
+    base = None
+    if client and notify and refund_cents is not None:
+        base = {**message_plans.booking_context(b, cancelled, client.name), "refund_cents": refund_cents}
     messages = (
         message_plans.booking_event(
-            b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite
+            b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite, base=base
         )
         if client and notify
         else []

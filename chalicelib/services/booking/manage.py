@@ -42,6 +42,31 @@ def book_again_url(token: str) -> str:
     )
 
 
+def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
+    """What she paid when booking (a deposit or the whole price) and what goes back of it
+    when she cancels; None when she paid nothing (or paid by a card on file)."""
+    from chalicelib.domain import payments as rules
+
+    pay = appt.payment
+    if pay is None or pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value):
+        return None
+    if pay.paid_cents <= 0:
+        return None
+    return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents}
+
+
+def money_on_cancel(token: str) -> dict[str, Any] | None:
+    """The manage page's words on her money: cancelled, what was refunded (back_cents) of
+    what she paid; not yet, what cancelling now would give back (the same rules as
+    payments/fees.py after_cancellation)."""
+    from chalicelib.services.payments import fees
+
+    b, appt = _from_token(token)
+    if appt.status == Status.CANCELLED.value:
+        return cancel_money(appt, appt.payment.refunded_cents if appt.payment else 0)
+    return cancel_money(appt, fees.refund_on_cancel(b, appt, clock.now()))
+
+
 def get_booking(token: str) -> dict[str, Any]:
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
@@ -88,12 +113,15 @@ def cancel_booking(token: str, body: object) -> dict[str, Any]:
     if appt.status == Status.CANCELLED.value:
         return booking_view(b, appt)  # cancelling twice is harmless
     _ensure_changeable(b, appt, "cancelled")
-    cancelled = changes.cancel(b, appt, req.reason)
-    if cancelled.payment is not None:  # inside the free window the deposit goes back
-        from chalicelib.services.payments import fees
+    from chalicelib.services.payments import fees
 
-        if fees.after_cancellation(b, cancelled, clock.now()) is not None:
-            cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
+    # What goes back of what she paid, told in the cancellation message too (when nothing
+    # was paid, the message says nothing of money).
+    money = cancel_money(appt, fees.refund_on_cancel(b, appt, clock.now()))
+    cancelled = changes.cancel(b, appt, req.reason, refund_cents=money["back_cents"] if money else None)
+    # Inside the free window the deposit goes back.
+    if cancelled.payment is not None and fees.after_cancellation(b, cancelled, clock.now()) is not None:
+        cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
     return holds.with_payment(b, cancelled, booking_view(b, cancelled), for_stripe_js=False)
 
 

@@ -151,21 +151,35 @@ def refund(
     return money
 
 
+def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
+    """What her cancelling at `now` gives back of what she paid (after_cancellation does
+    it; the manage page and the cancellation message say it): everything until the free
+    deadline, later what the accepted terms give back (rules.refund_on_cancel_cents)."""
+    pay = appt.payment
+    if pay is None or pay.refundable_cents <= 0:
+        return 0
+    return rules.refund_on_cancel_cents(
+        pay.accepted_terms(),
+        appt.start,
+        now,
+        pay.refundable_cents,
+        appt.price_cents,
+        pay.kind,
+        appt.created_at,
+        b.config.rules.change_grace_minutes,
+    )
+
+
 def after_cancellation(b: Business, appt: Appointment, now: datetime) -> MoneyRecord | None:
     """Cancelled: until the free deadline (the grace after a late booking included) what
     she paid goes back by itself; later a deposit is kept, and of a prepayment what is
     above the late-cancellation fee of the accepted terms goes back (rules.refund_on_cancel_cents)."""
     pay = appt.payment
-    if pay is None or pay.refundable_cents <= 0:
+    back = refund_on_cancel(b, appt, now)
+    if pay is None or not back:
         return None
     grace = b.config.rules.change_grace_minutes
-    terms = pay.accepted_terms()
-    back = rules.refund_on_cancel_cents(
-        terms, appt.start, now, pay.refundable_cents, appt.price_cents, pay.kind, appt.created_at, grace
-    )
-    if not back:
-        return None
-    free = now < rules.free_until(appt.start, terms, appt.created_at, grace)
+    free = now < rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, grace)
     why = "cancelled inside the free window" if free else "cancelled late: prepaid above the late-cancellation fee"
     return refund(b, appt, back, now, why)
 
