@@ -76,3 +76,25 @@ def test_the_page_says_what_a_late_cancellation_keeps():
     prepay = {"kind": "prepay", "paid_cents": 12900, "back_cents": 6450}
     assert money_words(prepay, t, "fi", True).startswith("Maksustasi 129,00 € palautetaan kortillesi 64,50 €;")
     assert money_words(None, t, "fi", True) is None
+
+
+def test_a_declined_card_leads_to_the_same_visit_anew_not_to_pay(pay_client, stripe_env):
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_pay_flow import book_highlights, finish
+
+    _, held = book_highlights(pay_client)
+    pay_path = held["payment"]["pay_url"].removeprefix("https://book.example.test")
+    _, html = page(pay_client, pay_path + "?lang=fi")
+    assert '<h1 id="pay-heading">Maksa vahvistaaksesi varauksen</h1>' in html  # held: she pays
+    assert 'data-released="Aika vapautettiin"' in html  # the script's heading once freed
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002")
+    assert finish(pay_client, held)[0] == 402
+    _, html = page(pay_client, pay_path + "?lang=fi")
+    assert '<h1 id="pay-heading">Aika vapautettiin</h1>' in html and "Maksa vahvistaaksesi" not in html
+    [again] = re.findall(r'<a class="button" href="([^"]+)">Varaa uusi aika</a>', html)
+    again = again.replace("&amp;", "&")
+    for part in ("/book/demo?", "service=highlights", "staff=aino", "date=2026-11-25", "again=", "lang=fi"):
+        assert part in again, again
+    # The link fills in her details on the same service, stylist and day.
+    _, form = page(pay_client, again.removeprefix("https://book.example.test"))
+    assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.2026<', form)

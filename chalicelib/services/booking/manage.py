@@ -28,9 +28,10 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
     return b, appt
 
 
-def book_again_url(token: str) -> str:
+def book_again_url(token: str, *, same_day: bool = False, lang: str | None = None) -> str:
     """After a cancellation: the booking page on the same service and stylist, her details
-    filled in (a rebook token, links.rebook_url)."""
+    filled in (a rebook token, links.rebook_url); `same_day` opens it on the booking's day
+    (a hold the card did not pay: she books the same visit anew)."""
     b, appt = _from_token(token)
     return links.rebook_url(
         b.config.slug,
@@ -39,6 +40,8 @@ def book_again_url(token: str) -> str:
         clock.now() + links.REBOOK_VALID,
         service=appt.service_id,
         staff=appt.staff_id,
+        date=appt.start.astimezone(b.config.tz).date().isoformat() if same_day else None,
+        lang=lang,
     )
 
 

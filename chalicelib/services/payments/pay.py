@@ -181,6 +181,8 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             pay=pay,
             token=token,
             held=appt.status == Status.PENDING_PAYMENT.value,
+            # Freed (declined, or the hold ran out): the same visit anew, her details filled in.
+            again=manage.book_again_url(token, same_day=True, lang=locale),
             fee=fee,
             terms=terms_text(
                 t,
