@@ -439,7 +439,10 @@ def cancel_booking(
         condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
     tx.update(_key(appt), actions, "appointment", condition=condition)
     _free_time(tx, appt, days)
-    clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
+    if only_if_hold_ran_out:  # never confirmed, never a booking: not a cancellation of hers
+        clients.on_change(tx, appt.business_id, appt.client_id, now)
+    else:
+        clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:  # the reward goes back on her card
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
     sent = outbox.queue(tx, messages, now, lease)

@@ -230,7 +230,8 @@ def release(
         condition=_unpaid(),
     )
     bookings.free_time(tx, appt, days)
-    clients.on_cancellation(tx, appt.business_id, appt.client_id, now)
+    # Never a booking: not a cancellation of hers (her card's count), only her KPIs change.
+    clients.on_change(tx, appt.business_id, appt.client_id, now)
     if appt.reward_id:
         rewards.give_back(tx, appt.business_id, appt.client_id, appt.reward_id, appt.id, now)
     outbox.drop_parked(tx, parked, reason)

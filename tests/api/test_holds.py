@@ -157,6 +157,9 @@ def test_an_unconfirmed_hold_frees_the_time_once_and_silently(client, aws, froze
         "stopped_by_budget": 0,
     }  # twice
     assert (len(sent_emails()), len(sent_sms())) == messages  # no cancellation to her
+    from tests.payments.test_client_money import _cancellations
+
+    assert _cancellations(aws.id, body) == 0  # never a booking: not her cancellation on her card
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "cancelled"
     assert post(client, f"/api/v1/bookings/{token}/confirm")[0] == 410
     page = open_link(client, f"/h/{token}?lang=en")

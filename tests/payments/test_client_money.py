@@ -98,3 +98,40 @@ def test_a_declined_card_leads_to_the_same_visit_anew_not_to_pay(pay_client, str
     # The link fills in her details on the same service, stylist and day.
     _, form = page(pay_client, again.removeprefix("https://book.example.test"))
     assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.2026<', form)
+
+
+def _cancellations(business_id: str, booking: dict) -> int:
+    """Her cancellations as the store counts them and as her client card shows them
+    (domain/client_stats.py, from her appointments): the same number, or the test fails."""
+    from chalicelib.domain.client_stats import client_stats
+    from chalicelib.store import bookings, clients
+
+    appt = bookings.get_appointment(business_id, booking["id"])
+    assert appt is not None
+    found = clients.get_client(business_id, appt.client_id)
+    assert found is not None
+    shown = client_stats(bookings.client_history(business_id, appt.client_id), appt.created_at).cancellations
+    assert shown == found.cancellations, (shown, found.cancellations)
+    return found.cancellations
+
+
+def test_a_hold_that_ended_unpaid_is_not_counted_as_her_cancellation(pay_client, stripe_env, aws, frozen_now):
+    from datetime import timedelta
+
+    from chalicelib.jobs.schedule import JOBS
+    from tests.api.helpers import post
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_pay_flow import book_highlights, finish
+
+    _, declined = book_highlights(pay_client)  # the card declined: the time freed at once
+    set_up_card(stripe_env, declined["payment"]["client_secret"], "4000000000000002")
+    assert finish(pay_client, declined)[0] == 402
+    assert _cancellations(aws.id, declined) == 0
+    _, ran_out = book_highlights(pay_client)  # left unpaid: the hold runs out
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    assert _cancellations(aws.id, ran_out) == 0
+    # Her own cancellation of a booking counts, once.
+    booked = paid_booking(pay_client, stripe_env)
+    assert post(pay_client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel", {})[0] == 200
+    assert _cancellations(aws.id, booked) == 1
