@@ -642,11 +642,13 @@ def waitlist_page(token: str, params: dict, accept_language: str | None, *, done
 
     b, entry = join.business_of_token(token)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
+    member = b.config.staff_member(entry.staff_id) if entry.staff_id else None
     return render(
         "waitlist_entry.html",
         t=words(locale),
         locale=locale,
         entry=join.entry_view(b, entry),
+        staff_name=member.name if member else None,
         token=token,
         biz=_contact(b),
         done=done,
@@ -660,4 +662,20 @@ def offer_page(token: str, params: dict, accept_language: str | None, *, taken: 
     view = offers.get_offer(token)
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
-    return render("offer.html", t=words(locale), locale=locale, offer=view, token=token, biz=_contact(b), taken=taken)
+    return render(
+        "offer.html",
+        t=words(locale),
+        locale=locale,
+        offer=view,
+        until=until_words(view["expires_at"], b, locale),
+        token=token,
+        biz=_contact(b),
+        taken=taken,
+    )
+
+
+def until_words(iso: str, b: Business, locale: str) -> str:
+    """Until when, as she reads it: the time alone today ("10.00"), else with its day
+    ("la 12.12. klo 10.00")."""
+    today = clock.now().astimezone(b.config.tz).date().isoformat()
+    return format_time(iso, locale) if iso[:10] == today else format_local(iso, locale)

@@ -131,3 +131,52 @@ def test_the_waitlist_without_a_service_asks_her_to_choose_one_first_in_her_lang
 def test_an_unknown_service_on_the_waitlist_is_a_clear_404(client, aws):
     r = client.http.get("/book/demo/waitlist?service=perm&lang=sv")
     assert r.status_code == 404 and "Välj en tjänst som erbjuds här." in r.body.decode()
+
+
+def test_the_entry_and_its_message_name_the_stylist_she_chose(client, aws):
+    from tests.conftest import sent_sms
+
+    status, body = join(client, staff="aino", name="Liisa", phone="040 765 4321", email=None)
+    assert status == 201
+    page = open_link(client, f"/w/{token_of(body['manage_url'])}?lang=fi").body.decode()
+    assert "Olet jonossa tekijälle Aino Virtanen." in page
+    assert "<dt>Tekijä</dt><dd>Aino Virtanen</dd>" in page
+    [(_, sms, *_)] = sent_sms()
+    assert "25.11." in sms  # the stylist too where the SMS has room: the test below
+    status, anyone = join(client, name="Other", phone="040 888 8888", email=None)
+    page = open_link(client, f"/w/{token_of(anyone['manage_url'])}?lang=fi").body.decode()
+    assert "<dt>Tekijä</dt><dd>Kuka tahansa</dd>" in page and "tekijälle" not in page
+
+
+def test_the_joined_sms_names_the_stylist_where_it_has_room():
+    from chalicelib.notify.render import render
+
+    context = {
+        "business": {"name": "Salon"},
+        "client": {"name": "Liisa"},
+        "service": {"name": "Leikkaus"},
+        "staff": {"name": "Aino"},
+        "entry_url": "https://b.fi/w/x",
+        "first_day": "2026-11-25",
+        "last_day": "2026-11-27",
+        "windows": [],
+    }
+    assert "Olet jonossa: Leikkaus (Aino), ke 25.11.-pe 27.11., Salon." in render("waitlist_joined", "fi", context).sms
+    assert "Du står i kö: Leikkaus (Aino)," in render("waitlist_joined", "sv", context).sms
+    assert "You are on the waitlist: Leikkaus (Aino)," in render("waitlist_joined", "en", context).sms
+
+
+def test_an_offer_open_until_another_day_names_the_day(client, aws, frozen_now):
+    from datetime import timedelta
+
+    _, booked = book(client, "2026-11-25T13:00:00+02:00")
+    join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa] = offer_links("+358407654321")
+    page = open_link(client, f"/o/{liisa}?lang=fi").body.decode()
+    # It runs out on another day than today (Mon 23 Nov): the day is named.
+    until = page.split("Tarjous on voimassa ", 1)[1].split(" asti.", 1)[0]
+    assert until.startswith("ke 25.11. klo "), until
+    frozen_now["now"] += timedelta(days=2)  # read on its day: the time alone is enough
+    page = open_link(client, f"/o/{liisa}?lang=fi").body.decode()
+    assert f"Tarjous on voimassa {until.removeprefix('ke 25.11. klo ')} asti." in page
