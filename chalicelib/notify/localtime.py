@@ -62,28 +62,33 @@ def format_local(iso_local: str | datetime, locale: str) -> str:
     return f"{format_day(d, loc)} {word} {format_time(d, loc)}"
 
 
+NBSP = "\u00a0"  # between a number and its unit: '69,00 €' and '50 %' never break across lines
+
+
 def format_price(cents: int, locale: str) -> str:
-    """fi/sv '69,00 €', en '€69.00'; thousands grouped ('1 250,00 €', '€1,250.00')."""
+    """fi/sv '69,00 €', en '€69.00'; thousands grouped ('1 250,00 €', '€1,250.00'). The
+    spaces are no-break spaces (NBSP): a price is never split across lines on a narrow
+    phone. An SMS sends them as plain spaces (notify/gsm.py to_gsm7: GSM-7 kept)."""
     sign = "-" if cents < 0 else ""
     euros, rest = divmod(abs(int(cents)), 100)
     if normalize(locale) == "en":
         return f"{sign}€{euros:,}.{rest:02d}"
     # Finnish and Swedish group thousands with a space and use a decimal comma.
-    grouped = f"{euros:,}".replace(",", " ")
-    return f"{sign}{grouped},{rest:02d} €"
+    grouped = f"{euros:,}".replace(",", NBSP)
+    return f"{sign}{grouped},{rest:02d}{NBSP}€"
 
 
 def format_service_price(cents: int, locale: str, max_cents: int | None = None, discount_cents: int = 0) -> str:
     """A service's price as she reads it, the one way of every page and message: a fixed
     price '69,00 €'; a price by the hair's length (Service.price_max_cents) its range
-    '159,00 €–199,00 €'. `cents` is the lowest she pays (a booking's price_cents, after its
+    '159,00 €–199,00 €' (no-break spaces: it breaks, if it must, after the dash only). `cents` is the lowest she pays (a booking's price_cents, after its
     discount); a booking of such a service with a discount reads 'alkaen 143,10 €' (sv
     'från', en 'from'): the desk sets the final price and takes the discount off it."""
     if max_cents is None or max_cents <= cents + discount_cents:
         return format_price(cents, locale)
     if discount_cents:
         word = {"fi": "alkaen", "sv": "från"}.get(normalize(locale), "from")
-        return f"{word} {format_price(cents, locale)}"
+        return f"{word}{NBSP}{format_price(cents, locale)}"
     return f"{format_price(cents, locale)}–{format_price(max_cents, locale)}"
 
 

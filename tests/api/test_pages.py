@@ -460,14 +460,14 @@ def test_a_price_by_hair_length_is_shown_as_its_range_on_every_page_about_her_bo
         status, html = page(client, path)
         assert status == 200 and range_ in _text(html[html.index("<dl>") : html.index("</dl>")]), path
     [email] = emails_to("range@example.com")
-    assert "Hinta: 129,00 €–169,00 €" in email
+    assert "Hinta: 129,00\u00a0€–169,00\u00a0€" in email
 
 
 def test_a_discounted_booking_of_a_price_range_reads_from_its_lowest_price():
     from chalicelib.notify.localtime import format_service_price
 
-    assert format_service_price(6900, "fi") == "69,00 €"
-    assert format_service_price(15900, "sv", 19900) == "159,00 €–199,00 €"
-    assert format_service_price(14310, "fi", 19900, 1590) == "alkaen 143,10 €"
-    assert format_service_price(14310, "en", 19900, 1590) == "from €143.10"
-    assert format_service_price(6210, "fi", 6900, 690) == "62,10 €"  # no range: the price she pays
+    assert format_service_price(6900, "fi") == "69,00\u00a0€"
+    assert format_service_price(15900, "sv", 19900) == "159,00\u00a0€–199,00\u00a0€"
+    assert format_service_price(14310, "fi", 19900, 1590) == "alkaen\u00a0143,10\u00a0€"
+    assert format_service_price(14310, "en", 19900, 1590) == "from\u00a0€143.10"
+    assert format_service_price(6210, "fi", 6900, 690) == "62,10\u00a0€"  # no range: the price she pays

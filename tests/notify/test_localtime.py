@@ -74,12 +74,12 @@ def test_single_digit_days_and_months_are_not_padded():
 @pytest.mark.parametrize(
     "cents, locale, expected",
     [
-        (6900, "fi", "69,00 €"),
-        (6900, "sv", "69,00 €"),
+        (6900, "fi", "69,00\u00a0€"),
+        (6900, "sv", "69,00\u00a0€"),
         (6900, "en", "€69.00"),
-        (4550, "fi", "45,50 €"),
+        (4550, "fi", "45,50\u00a0€"),
         (5, "en", "€0.05"),
-        (125000, "fi", "1 250,00 €"),
+        (125000, "fi", "1\u00a0250,00\u00a0€"),
         (125000, "en", "€1,250.00"),
     ],
 )
@@ -106,3 +106,14 @@ def test_normalize_locale_falls_back_to_finnish(given, expected):
 
 def test_unknown_locale_formats_as_finnish():
     assert format_local(START, "de") == "ti 24.11. klo 14.00"
+
+
+def test_a_price_or_a_range_never_breaks_inside_a_price_but_an_sms_keeps_gsm7():
+    from chalicelib.notify import gsm
+    from chalicelib.notify.localtime import format_service_price
+
+    shown = format_service_price(15900, "fi", 19900)
+    assert shown == "159,00\u00a0€–199,00\u00a0€" and " " not in shown  # breaks after the dash, if at all
+    assert " " not in format_service_price(125000, "sv") and " " not in format_service_price(14310, "fi", 19900, 1590)
+    # An SMS sends them as plain spaces: GSM-7, one segment's 160 units.
+    assert gsm.to_gsm7(shown) == "159,00 €-199,00 €" and gsm.gsm7_length(gsm.to_gsm7(shown)) == 19

@@ -27,7 +27,7 @@ def test_finnish_confirmation_says_what_when_who_where_and_how_to_change(context
         assert "ti 24.11. klo 14.00–15.00" in part
         assert "Naisten hiustenleikkaus" in part
         assert "Aino" in part
-        assert "69,00 €" in part
+        assert "69,00\u00a0€" in part
         assert "Fredrikinkatu 20, 00120 Helsinki" in part
         assert "http://127.0.0.1:8000/m/tok_abc123" in part
         assert "ma 23.11. klo 14.00 asti" in part  # the cancellation deadline
@@ -40,7 +40,7 @@ def test_swedish_confirmation(context):
     assert "bekräftad" in r.subject
     assert "Hej Maija" in r.text
     assert "tis 24.11. kl. 14.00–15.00" in r.text
-    assert "69,00 €" in r.text
+    assert "69,00\u00a0€" in r.text
     assert "fram till mån 23.11. kl. 14.00" in r.text
     assert context["manage_url"] in r.text
 

@@ -40,7 +40,13 @@ def test_the_rest_is_paid_at_the_desk_with_the_deposit_deducted_and_a_receipt(
     assert done["vat"] == [{"percent": "25.5", "net_cents": 14263, "vat_cents": 3637, "gross_cents": 17900}]
     assert done["method"] == "cash" and done["receipt_sent"] is True
     [receipt] = emails_to("maija@example.com", "Kuitti")
-    for shown in ("179,00 €", "−47,70 €", "131,30 € (käteinen)", "ALV 25,5 %: 36,37 €", "Y-tunnus 1234567-8"):
+    for shown in (
+        "179,00\u00a0€",
+        "−47,70\u00a0€",
+        "131,30\u00a0€ (käteinen)",
+        "ALV 25,5 %: 36,37\u00a0€",
+        "Y-tunnus 1234567-8",
+    ):
         assert shown in receipt, shown
     # Once per visit: a second checkout is refused and sends nothing.
     status, again = checkout(desk, booking, method="card")

@@ -107,7 +107,7 @@ def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, str
     staff = money_of(Desk(pay_client, desk.business_id, role="staff", staff_id="aino"), booking)
     assert staff["fee_cents"] == {"no_show": PRICE - DEPOSIT} and "pay_urls" not in staff
     asked = emails_to("maija@example.com", "Vahvista maksu")  # her pay link, once (she books in Finnish)
-    assert len(asked) == 1 and fee["pay_url"] in asked[0] and "111,30 €" in asked[0]
+    assert len(asked) == 1 and fee["pay_url"] in asked[0] and "111,30\u00a0€" in asked[0]
     status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {})
     assert status == 422  # a waiver needs its reason
     status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "flu, doctor's note"})
@@ -259,7 +259,7 @@ def test_a_prepaid_visit_cancelled_late_keeps_only_the_late_fee(pay_client, stri
     status, held = book_colour_paid_by(pay_client, aws, "prepay")
     assert status == 201 and held["payment"]["amount_cents"] == 12900
     _, html = page(pay_client, held["payment"]["pay_url"].removeprefix("https://book.example.test") + "?lang=en")
-    assert "If you cancel later, €64.50 of the €129.00 you paid is kept (50 % of the booked price" in html
+    assert "If you cancel later, €64.50 of the €129.00 you paid is kept (50\u00a0% of the booked price" in html
     set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
     assert finish(pay_client, held)[1]["next"] == "done"
     frozen_now["now"] = datetime(2026, 11, 25, 8, tzinfo=UTC)  # two hours before: past the free deadline

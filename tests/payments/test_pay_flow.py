@@ -79,7 +79,7 @@ def test_the_confirmation_says_the_deposit_was_paid_and_until_when_it_comes_back
     set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
     assert finish(pay_client, held)[1]["next"] == "done"
     [text] = emails_to("maija@example.com")
-    assert "Ennakkomaksu maksettu: 47,70 €" in text
+    assert "Ennakkomaksu maksettu: 47,70\u00a0€" in text
     from tests.payments.test_pay_page import TERMS_FI
 
     assert " ".join(TERMS_FI.split()) in " ".join(text.split())  # the pages' words, one sentence per case
@@ -162,7 +162,7 @@ def test_a_payment_after_the_hold_expired_is_refunded(pay_client, stripe_env, fr
     assert status_of(pay_client, held)["status"] == "cancelled"
     assert finish(pay_client, held)[1]["refunded_cents"] == DEPOSIT  # refunded once
     told = emails_to("maija@example.com", "palautettiin kokonaan")
-    assert len(told) == 1 and "47,70 €" in told[0]  # and she was told, once
+    assert len(told) == 1 and "47,70\u00a0€" in told[0]  # and she was told, once
 
 
 def test_stripe_down_is_a_503_and_writes_nothing(pay_client, monkeypatch):

@@ -24,15 +24,15 @@ FIELDS = {
 # does (services/payments/fees.py), one sentence per case.
 TERMS_EN = (
     "Free cancellation until Tue 24 Nov at 12:00. If you cancel later, the deposit of €47.70 is not refunded"
-    " and the salon may also charge €31.80 to your card: in all 50 % of the booked price, €159.00."
+    " and the salon may also charge €31.80 to your card: in all 50\u00a0% of the booked price, €159.00."
     " If you do not come, the deposit of €47.70 is not refunded and €111.30 more is charged to your card:"
-    " in all 100 % of the booked price, €159.00."
+    " in all 100\u00a0% of the booked price, €159.00."
 )
 TERMS_FI = (
-    "Maksuton peruutus ti 24.11. klo 12.00 asti. Jos perut myöhemmin, ennakkomaksua 47,70 € ei palauteta,"
-    " ja salonki voi lisäksi veloittaa kortiltasi 31,80 €: yhteensä 50 % varauksen hinnasta 159,00 €."
-    " Jos et saavu paikalle, ennakkomaksua 47,70 € ei palauteta, ja kortiltasi veloitetaan lisäksi 111,30 €:"
-    " yhteensä 100 % varauksen hinnasta 159,00 €."
+    "Maksuton peruutus ti 24.11. klo 12.00 asti. Jos perut myöhemmin, ennakkomaksua 47,70\u00a0€ ei palauteta,"
+    " ja salonki voi lisäksi veloittaa kortiltasi 31,80\u00a0€: yhteensä 50\u00a0% varauksen hinnasta 159,00\u00a0€."
+    " Jos et saavu paikalle, ennakkomaksua 47,70\u00a0€ ei palauteta, ja kortiltasi veloitetaan lisäksi 111,30\u00a0€:"
+    " yhteensä 100\u00a0% varauksen hinnasta 159,00\u00a0€."
 )
 
 
@@ -104,7 +104,8 @@ def test_with_no_grace_a_late_booking_is_told_plainly_that_cancelling_is_not_fre
     save_config(cfg.model_copy(update={"rules": cfg.rules.model_copy(update={"change_grace_minutes": 0})}))
     _, details = page(pay_client, f"/book/demo?service=highlights&staff=aino&start={LATE.replace('+', '%2B')}&lang=fi")
     assert (
-        "Aika alkaa alle 24 tunnin päästä, joten peruutus ei ole maksuton. Jos perut, ennakkomaksua 47,70 €" in details
+        "Aika alkaa alle 24 tunnin päästä, joten peruutus ei ole maksuton. Jos perut, ennakkomaksua 47,70\u00a0€"
+        in details
     )
     assert "Maksuton peruutus" not in details
     status, _, headers = form_post(pay_client, "/book/demo", {**LATE_FIELDS, "lang": "sv"})
@@ -117,14 +118,14 @@ def test_after_paying_the_page_says_the_deposit_was_paid_not_deposit_now(pay_cli
 
     _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
     _, pay = page(pay_client, headers["Location"])
-    assert 'id="pay-amount-label">Deposit now</dt><dd id="pay-amount">€47.70</dd>' in pay
+    assert 'id="pay-amount-label">Deposit\u00a0now</dt><dd id="pay-amount">€47.70</dd>' in pay
     assert 'data-paid="Deposit paid"' in pay  # what the script says once she has paid
     set_up_card(stripe_env, pay.split('data-secret="', 1)[1].split('"', 1)[0], "4242424242424242")
     token = headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
     assert pay_client.http.post(f"/api/v1/bookings/{token}/payment", body="{}").status_code == 200
     _, paid = page(pay_client, headers["Location"])
     assert 'id="pay-amount-label">Deposit paid</dt><dd id="pay-amount">€47.70</dd>' in paid
-    assert "Deposit now" not in paid
+    assert "Deposit\u00a0now" not in paid
 
 
 def test_the_pay_page_shows_the_price_range_and_the_deposit_of_its_lowest_price(pay_client, stripe_env):
