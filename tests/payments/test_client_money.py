@@ -74,9 +74,8 @@ def test_the_page_says_what_a_late_cancellation_keeps():
     deposit = {"kind": "deposit", "paid_cents": 4770, "back_cents": 0}
     assert money_words(deposit, t, "fi", False) == "Jos perut nyt, ennakkomaksuasi 47,70\u00a0€ ei palauteta."
     prepay = {"kind": "prepay", "paid_cents": 12900, "back_cents": 6450}
-    assert money_words(prepay, t, "fi", True).startswith(
-        "Maksustasi 129,00\u00a0€ palautetaan kortillesi 64,50\u00a0€;"
-    )
+    said = money_words(prepay, t, "fi", True)
+    assert said and said.startswith("Maksustasi 129,00\u00a0€ palautetaan kortillesi 64,50\u00a0€;")
     assert money_words(None, t, "fi", True) is None
 
 
