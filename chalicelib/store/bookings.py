@@ -471,30 +471,30 @@ def reschedule_booking(
     `later`, the reminders and feedback request of the new time, are keyed by it: a visit
     moved back to a time it had finds those of that time still there, and they stand
     (the claim checks the visit is at their time again)."""
-    args = (appt, old_days, moved, new_days, sheets, now, messages, lease)
-    try:
-        return _reschedule(*args, later, freed)
-    except _LaterPlanned:
-        there = outbox.planned_keys(appt.business_id, [m.key for m in later])
-        return _reschedule(*args, [m for m in later if m.key not in there], freed)
+    for attempt in range(2):
+        tx = _reschedule_tx(appt, old_days, moved, new_days, sheets, now, later, freed)
+        sent = outbox.queue(tx, messages, now, lease)
+        try:
+            tx.commit()
+            return sent
+        except TxFailed as err:
+            if err.failed != {"later"} or attempt:
+                _failed_change(err)
+            there = outbox.planned_keys(appt.business_id, [m.key for m in later])
+            later = [m for m in later if m.key not in there]
+    raise AssertionError("unreachable")  # the second attempt returns or raises
 
 
-class _LaterPlanned(Exception):
-    """Some of a move's reminders are in the outbox already (the visit was at that time before)."""
-
-
-def _reschedule(
+def _reschedule_tx(
     appt: Appointment,
     old_days: Sequence[date],
     moved: Appointment,
     new_days: Sequence[date],
     sheets: Sheets,
     now: datetime,
-    messages: Sequence[PlannedMessage],
-    lease: timedelta | None,
     later: Sequence[PlannedMessage],
     freed: Message | None,
-) -> list[Message]:
+) -> Tx:
     moved_item = to_item(moved)
     tx = Tx(AppointmentItem)
     tx.update(
@@ -521,17 +521,10 @@ def _reschedule(
     same_sheet = moved.staff_id == appt.staff_id
     _free_time(tx, appt, [d for d in old_days if not (same_sheet and d in new_days)])
     clients.on_change(tx, appt.business_id, appt.client_id, now)
-    sent = outbox.queue(tx, messages, now, lease)
     outbox.queue(tx, later, now, role="later")
     webhooks.emit(tx, appt.business_id, [events.booking_rescheduled(appt, moved, now)], now, appt.client_id)
     outbox.put(tx, [freed] if freed else [])
-    try:
-        tx.commit()
-    except TxFailed as err:
-        if err.failed == {"later"}:
-            raise _LaterPlanned() from err
-        _failed_change(err)
-    return sent
+    return tx
 
 
 def _commit_change(tx: Tx) -> None:
