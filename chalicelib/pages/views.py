@@ -420,7 +420,7 @@ def manage_page(
 ) -> str:
     """The manage page; its links lead to `address` (the visit's own, where the page is
     opened: chalicelib/api/link_pages.py), its forms post to the token's."""
-    view = manage.get_booking(token)
+    view = manage.get_booking(token, money=True)
     address = address or f"{links.root()}/m/{token}"
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
@@ -472,12 +472,12 @@ def manage_page(
     if view["status"] == "cancelled":
         ctx["book_again"] = manage.book_again_url(token)
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
-        ctx["money"] = money_words(manage.money_on_cancel(token), t, locale, view["status"] == "cancelled")
+        ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
     return render("manage.html", **ctx)
 
 
 def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool) -> str | None:
-    """What happens to what she paid (manage.money_on_cancel): asked to cancel, what
+    """What happens to what she paid (manage.get_booking's money_on_cancel): asked to cancel, what
     cancelling now gives back or keeps; cancelled, what was refunded or is kept."""
     if money is None:
         return None

@@ -58,23 +58,26 @@ def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
     return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents}
 
 
-def money_on_cancel(token: str) -> dict[str, Any] | None:
+def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
     """The manage page's words on her money: cancelled, what was refunded (back_cents) of
     what she paid; not yet, what cancelling now would give back (the same rules as
     payments/fees.py after_cancellation)."""
     from chalicelib.services.payments import fees
 
-    b, appt = _from_token(token)
     if appt.status == Status.CANCELLED.value:
         return cancel_money(appt, appt.payment.refunded_cents if appt.payment else 0)
     return cancel_money(appt, fees.refund_on_cancel(b, appt, clock.now()))
 
 
-def get_booking(token: str) -> dict[str, Any]:
+def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
+    """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same read."""
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
     view = booking_view(b, appt, client_name=client.name if client else None)
-    return holds.with_payment(b, appt, view, for_stripe_js=False)
+    view = holds.with_payment(b, appt, view, for_stripe_js=False)
+    if money:
+        view["money_on_cancel"] = _money_on_cancel(b, appt)
+    return view
 
 
 def booking_ics(token: str) -> bytes:
