@@ -352,12 +352,15 @@ class Retention(BaseModel):
     (`at_risk_after`, `lapsed_after`: x her rhythm past the expected visit) are kept for
     the comparison in bench/lapse.py only; `default_return_days` is the rhythm assumed
     before she has three visits and the prior's typical gap for a business with little
-    history."""
+    history; `return_window_days` the window "will she come back?" is asked over."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     at_risk_after: float = Field(default=0.5, gt=0, le=5)
     lapsed_after: float = Field(default=1.5, gt=0, le=10)
     default_return_days: int = Field(default=42, ge=1, le=730)
+    # "Will she be back?" is asked over this window, and a lapse is fitted as no visit in
+    # it: half a year for a salon; a business whose clients come yearly sets a year or more.
+    return_window_days: int = Field(default=182, ge=28, le=730)
     at_risk_below: float | None = Field(default=None, gt=0, lt=1)
     lapsed_below: float | None = Field(default=None, gt=0, lt=1)
 

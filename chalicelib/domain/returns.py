@@ -65,7 +65,8 @@ SAME_VISIT_DAYS = 1.0
 FORMAT_VERSION = 1
 STATUSES = ("active", "at_risk", "lapsed")
 # "Will she be back?" within half a year: the window fit() judges a lapse in (its
-# thresholds), the owner's list asks about and bench/lapse.py evaluates.
+# thresholds), the owner's list asks about and bench/lapse.py evaluates; a business
+# whose clients come more rarely (a yearly check-up) sets its own (ReturnModel.window_days).
 WINDOW_DAYS = 182.0
 # How far after her last visit turns() looks for her turning at risk or lapsed.
 TURN_LIMIT_DAYS = 3 * 365.0
@@ -462,18 +463,26 @@ class ReturnModel:
         fitted_at: datetime | None = None,
         counts: BGNBD | None = None,
         counts_weight: float = 0.0,
+        window_days: float = WINDOW_DAYS,
     ) -> None:
         if not 0.0 <= counts_weight <= 1.0 or (counts_weight and counts is None):
             raise ValueError("a counting model's weight is in [0, 1], and needs the model")
+        if not 0.0 < window_days <= LONGEST_WINDOW_DAYS:
+            raise ValueError("the window is a positive number of days")
         self.params = params
         self.thresholds = thresholds
         self.clients = clients
         self.fitted_at = fitted_at
         self.counts = counts
         self.counts_weight = counts_weight
+        # The window its thresholds were fitted for ("no visit in it" is a lapse): the one
+        # the owner's P(return) is asked over.
+        self.window_days = window_days
 
     def with_thresholds(self, thresholds: Thresholds) -> ReturnModel:
-        return ReturnModel(self.params, thresholds, self.clients, self.fitted_at, self.counts, self.counts_weight)
+        return ReturnModel(
+            self.params, thresholds, self.clients, self.fitted_at, self.counts, self.counts_weight, self.window_days
+        )
 
     def p_alive(self, visits: Sequence[datetime], as_of: datetime) -> float:
         """P(she is still a client): will come back some day if nothing changes."""
@@ -562,6 +571,7 @@ class ReturnModel:
             "thresholds": asdict(self.thresholds),
             "counts": asdict(self.counts) if self.counts else None,
             "counts_weight": self.counts_weight,
+            "window_days": self.window_days,
         }
 
     @classmethod
@@ -591,6 +601,7 @@ class ReturnModel:
             datetime.fromisoformat(fitted) if fitted else None,
             BGNBD(**{k: float(counts[k]) for k in ("r", "alpha", "a", "b")}) if counts else None,
             float(data.get("counts_weight", 0.0)),
+            float(data.get("window_days", WINDOW_DAYS)),  # stored before 5 Dec 2026: half a year
         )
 
 
@@ -664,6 +675,7 @@ class Validation:
     lapsed_cases: int
     spacing: float = 0.0  # Params.hazard_spacing, from the inner splits' outcomes
     counts_weight: float = 0.0  # ReturnModel.counts_weight, from them too
+    window_days: float = WINDOW_DAYS  # the window all of it was judged in
 
 
 def validate(
@@ -718,7 +730,7 @@ def validate(
     lapsed = sum(1 for r in rows if r.lapsed)
     found = _best_f1_threshold(rows)
     if found is None and expected is None:
-        return Validation(Thresholds(), len(rows), lapsed, spacing, stacked)
+        return Validation(Thresholds(), len(rows), lapsed, spacing, stacked, window_days)
     anchor = Thresholds().lapsed_below if expected is None else expected
     everyone = anchor if found is None else _shrunk(found, anchor, min(lapsed, len(rows) - lapsed))
     regulars = [r for r in rows if r.regular]
@@ -726,7 +738,7 @@ def validate(
     found = _best_f1_threshold(regulars) if gone >= MIN_REGULAR_CASES else None
     regular_anchor = everyone if expected_regular is None else expected_regular
     regular = expected_regular if found is None else _shrunk(found, regular_anchor, gone)
-    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing, stacked)
+    return Validation(Thresholds.around(everyone, regular), len(rows), lapsed, spacing, stacked, window_days)
 
 
 def _inner_splits(
@@ -841,7 +853,9 @@ def _shrunk(fitted: float, towards: float, cases: int) -> float:
 def validated(model: ReturnModel, v: Validation) -> ReturnModel:
     """The model with the inner splits' thresholds, spacing out and stacking."""
     params = replace(model.params, hazard_spacing=v.spacing)
-    return ReturnModel(params, v.thresholds, model.clients, model.fitted_at, model.counts, v.counts_weight)
+    return ReturnModel(
+        params, v.thresholds, model.clients, model.fitted_at, model.counts, v.counts_weight, v.window_days
+    )
 
 
 @dataclass(frozen=True)

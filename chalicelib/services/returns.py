@@ -38,8 +38,13 @@ def prior(cfg: BusinessConfig) -> rules.Prior:
     return rules.Prior(typical_gap_days=float(cfg.retention.default_return_days))
 
 
+def window_days(cfg: BusinessConfig) -> float:
+    """The window the business asks "will she be back?" over (its configuration)."""
+    return float(cfg.retention.return_window_days)
+
+
 def prior_model(cfg: BusinessConfig) -> rules.ReturnModel:
-    return rules.ReturnModel(prior(cfg).params(), thresholds(cfg) or rules.Thresholds())
+    return rules.ReturnModel(prior(cfg).params(), thresholds(cfg) or rules.Thresholds(), window_days=window_days(cfg))
 
 
 def model_for(b: Business) -> rules.ReturnModel:
@@ -59,6 +64,7 @@ def thresholds_in_use(b: Business, model: rules.ReturnModel) -> dict[str, Any]:
         "regular_at_risk_below": None if t.regular_at_risk_below is None else round(t.regular_at_risk_below, 3),
         "regular_lapsed_below": None if t.regular_lapsed_below is None else round(t.regular_lapsed_below, 3),
         "source": source,
+        "window_days": model.window_days,
     }
 
 
@@ -90,11 +96,13 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
     changes nothing."""
     from chalicelib.services import retention  # its figures use this module's models
 
-    as_of = week_of(now)
+    as_of, window = week_of(now), window_days(b.config)
     model, done_until = store.get_with_progress(b.id, thresholds(b.config))
-    if model is not None and model.fitted_at == as_of and done_until == store.ALL_REKEYED:
+    # A window the owner changed is fitted for at the next run, not a week later.
+    current = model is not None and model.fitted_at == as_of and model.window_days == window
+    if model is not None and current and done_until == store.ALL_REKEYED:
         return {"fitted": False, "clients": model.clients, "rekeyed": 0, "left_for_next_run": False}
-    fitted = model is None or model.fitted_at != as_of
+    fitted = not current
     if fitted and fit_reserve and deadline is not None and time.monotonic() + fit_reserve > deadline:
         return {"fitted": False, "clients": model.clients if model else 0, "rekeyed": 0, "left_for_next_run": True}
     visits = completed_visits(b, now)  # the fit counts those before as_of; her figures, all
@@ -103,7 +111,7 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         # Stored with the thresholds fitted to the business's past (two more fits, half a
         # year and a year back), used unless it configures its own; stored either way, so
         # that removing its own takes effect at once, not a week later.
-        model = rules.fit(histories, as_of, centre)
+        model = rules.fit(histories, as_of, centre, window_days=window)
         store.save(b.id, model)
         if (configured := thresholds(b.config)) is not None:
             model = model.with_thresholds(configured)

@@ -21,6 +21,7 @@ def test_the_card_shows_her_standing_and_the_owner_dismisses_a_warning(client, d
     assert status == 200
     s = card["standing"]
     assert s["status"] == "active" and 0 < s["p_return"] <= 1 and s["expected_visit"].startswith("2026-09-0")
+    assert s["window_days"] == 182  # "back within 26 weeks" on her card: the business's window
     assert [w["code"] for w in s["signals"]] == ["no_show"]
     assert s["signals"][0]["params"]["date"].startswith("2026-09-01")
 

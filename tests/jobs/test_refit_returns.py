@@ -151,3 +151,44 @@ def test_a_fit_is_not_begun_without_time_for_it_but_the_first_business_of_a_run_
     assert (first["businesses"], first["fitted"], first["left_for_next_run"]) == (2, 1, True)
     rest = refit_returns.run(when + timedelta(hours=1), budget_seconds=refit_returns.FIT_SECONDS / 2)
     assert (rest["fitted"], rest["left_for_next_run"]) == (1, False)
+
+
+def test_a_business_of_yearly_clients_has_its_own_window_and_a_change_is_fitted_within_the_hour(salon, monkeypatch):
+    from chalicelib.domain import returns as rules
+    from chalicelib.services import returns
+    from chalicelib.store.businesses import get_by_id, save_config
+
+    asked = []
+    fitted = rules.fit
+
+    def fit(histories, as_of, prior, window_days):
+        asked.append(window_days)
+        return fitted(histories, as_of, prior, window_days=window_days)
+
+    monkeypatch.setattr(rules, "fit", fit)
+    run_job("refit_returns", MONDAY + timedelta(hours=1))
+    assert asked == [rules.WINDOW_DAYS]  # half a year unless she says otherwise
+    # A clinic whose patients come once a year: "will she be back?" within a year.
+    data = salon.config.model_dump(mode="json")
+    data["retention"]["return_window_days"] = 365
+    save_config(type(salon.config).model_validate(data))
+    clinic = get_by_id(salon.id)
+    assert clinic is not None
+    run_job("refit_returns", MONDAY + timedelta(hours=2))  # the same week: refitted at once
+    assert asked == [rules.WINDOW_DAYS, 365.0]
+    model = returns.model_for(clinic)
+    assert model.window_days == 365.0 and returns.thresholds_in_use(clinic, model)["window_days"] == 365.0
+    # Her chance of a visit is asked over the year: more than over half a year.
+    kaisa = EVERY_5_WEEKS
+    assert model.p_return(kaisa, MONDAY, 365.0) > model.p_return(kaisa, MONDAY, rules.WINDOW_DAYS)
+    assert run_job("refit_returns", MONDAY + timedelta(hours=3))["fitted"] == 0  # and then left alone
+
+
+@pytest.mark.parametrize("days", [0, 27, 731])
+def test_a_window_shorter_than_four_weeks_or_longer_than_two_years_is_refused(days):
+    from pydantic import ValidationError
+
+    from chalicelib.domain.config import Retention
+
+    with pytest.raises(ValidationError, match="return_window_days"):
+        Retention(return_window_days=days)

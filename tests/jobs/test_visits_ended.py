@@ -98,6 +98,7 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
         "regular_at_risk_below": None,
         "regular_lapsed_below": None,
         "source": "default",
+        "window_days": 182.0,  # "back within 26 weeks"
     }
     maija, kalle_row = body["clients"]
     assert maija["rhythm_days"] == 21 and maija["visits"] == 5 and maija["spend_cents"] == 5 * 6900

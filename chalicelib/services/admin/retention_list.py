@@ -13,7 +13,6 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain import rhythm
 from chalicelib.domain.clients import MAINTENANCE
 from chalicelib.domain.config import Business
-from chalicelib.domain.returns import WINDOW_DAYS
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
@@ -68,7 +67,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         last_visit, rhythm_days = c.last_visit_at, c.rhythm_days
         if last_visit is None or rhythm_days is None:  # none among the candidates (for mypy)
             continue
-        p_return = model.p_return(visits, now, WINDOW_DAYS)
+        p_return = model.p_return(visits, now, model.window_days)
         typical = c.spend_cents / c.visits if c.visits else 0.0
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None

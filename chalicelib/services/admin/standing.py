@@ -16,7 +16,6 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.feedback import Rating
-from chalicelib.domain.returns import WINDOW_DAYS
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import NotFound, ValidationFailed
@@ -64,7 +63,8 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
     expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
     return {
         "status": model.status(visits, now, booked, maintenance=c.relationship == MAINTENANCE),
-        "p_return": round(model.p_return(visits, now, WINDOW_DAYS), 3) if visits else None,
+        "p_return": round(model.p_return(visits, now, model.window_days), 3) if visits else None,
+        "window_days": model.window_days,
         "expected_visit": iso_local(expected, tz) if expected else None,
         "signals": shown(c, warnings(b, c, history, now)),
     }

@@ -233,7 +233,7 @@ const STATUS_KEYS = { active: "st_active", maintenance: "st_maintenance", at_ris
 function standingSection(c, st) {
   const facts = dl([
     [t("cc_status"), t(STATUS_KEYS[st.status] || st.status)],
-    [t("cc_p_return"), st.p_return === null || st.p_return === undefined ? null : percent(st.p_return)],
+    [t("cc_p_return", { weeks: Math.round((st.window_days || 182) / 7) }), st.p_return === null || st.p_return === undefined ? null : percent(st.p_return)],
     [t("cc_expected"), st.expected_visit ? day(st.expected_visit) : null],
   ]);
   const list = el("ul", { className: "list compact signals" });
