@@ -66,7 +66,7 @@ from chalicelib.domain.config import Retention as RetentionRules
 from chalicelib.domain.rhythm import rhythm_days
 from chalicelib.domain.rhythm import status as rhythm_status
 
-WINDOW_DAYS = returns.WINDOW_DAYS  # 26 weeks
+WINDOW_DAYS = returns.WINDOW_DAYS  # 26 weeks; --window sets another (a business's return_window_days)
 REGULAR_VISITS = returns.REGULAR_VISITS
 RECENT_DAYS = 365  # "recent": seen in the year before the cutoff (reported, not a target)
 FIXED_DAYS = 60
@@ -372,7 +372,7 @@ class Scored:
 
 def rule_model(histories: list[list[datetime]], cutoff: datetime) -> Scored:
     # As the product fits it: thresholds and spacing out from inner splits before the cutoff.
-    model = returns.fit(histories, cutoff)
+    model = returns.fit(histories, cutoff, window_days=WINDOW_DAYS)
     p = np.array([model.p_return(h, cutoff, WINDOW_DAYS) for h in histories])
     lapsed = np.array([model.status(h, cutoff, has_future_booking=False) == "lapsed" for h in histories])
     due = np.array([(model.expected_next_visit(h, cutoff) or cutoff) < cutoff for h in histories])
@@ -564,11 +564,15 @@ def paired_interval(row: dict, metric: str, rival: str, draws: int = 400) -> tup
     return float(low), float(high)
 
 
+def _window_words() -> str:
+    return f"{WINDOW_DAYS / 7:g} weeks" if WINDOW_DAYS % 7 == 0 else f"{WINDOW_DAYS:g} days"
+
+
 def print_rows(rows: list[dict]) -> None:
     for row in rows:
         print(
             f"\n{row['data']} {row['cutoff']} {row['subset']}: {row['clients']} clients, {row['returned']} came back, "
-            f"{row['lapsed_share']:.1%} without a visit in the next 26 weeks (model AUC +-{row['auc_se']:.3f} s.e.)"
+            f"{row['lapsed_share']:.1%} without a visit in the next {_window_words()} (model AUC +-{row['auc_se']:.3f} s.e.)"
         )
         print(f"  {'rule':8} {'AUC':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'MCC':>6} {'Brier':>6}")
         for name in RULES:
@@ -637,7 +641,15 @@ def main() -> None:
     parser.add_argument("--when", default="1", help="--file's visit time column: a name or a position")
     parser.add_argument("--dayfirst", action="store_true", help="--file's dates are day first (24.11.2026)")
     parser.add_argument("--cutoff", action="append", type=_utc_day, help="--file's cutoffs (YYYY-MM-DD, repeated)")
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=returns.WINDOW_DAYS,
+        help="days the outcome and the model's thresholds are judged over",
+    )
     args = parser.parse_args()
+    global WINDOW_DAYS
+    WINDOW_DAYS = args.window
     sets = [from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff)] if args.file else data_sets(args)
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]
