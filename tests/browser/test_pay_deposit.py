@@ -53,6 +53,17 @@ def time_is_free(page, day_url: str, href: str) -> None:
     expect(page.locator(f'.slots a[href="{href}"]')).to_have_count(1)
 
 
+def terms_shown(page, shown: bool) -> None:
+    """The deposit due and the cancellation terms: hers to read while the time is held, gone
+    once it is released (nothing left to pay, no terms she still holds)."""
+    main = page.locator("main")
+    for words in ("Ennakkomaksu", "47,70 €", "Maksuton peruutus"):
+        if shown:
+            expect(main).to_contain_text(words, use_inner_text=True)
+        else:
+            expect(main).not_to_contain_text(words, use_inner_text=True)
+
+
 def test_pay_a_deposit_with_a_plain_card(page, stack):
     email, _, _ = hold_a_time(page, stack, "plain")
     check_client_page(page, "pay")
@@ -121,6 +132,7 @@ def test_a_lost_connection_while_paying_lets_her_try_again(page, stack):
 def test_a_declined_card_frees_the_time_at_once(page, stack):
     email, day_url, href = hold_a_time(page, stack, "declined")
     expect(page.locator(f'.slots a[href="{href}"]')).to_have_count(0)
+    terms_shown(page, True)
     enter_card(page, DECLINED)
     expect(page.locator("#pay-error")).to_have_text(
         "Kortti hylättiin ja aika vapautettiin. Varaa uudelleen toisella kortilla."
@@ -129,6 +141,8 @@ def test_a_declined_card_frees_the_time_at_once(page, stack):
     expect(page.get_by_role("button", name="Maksa ja vahvista")).to_be_hidden()
     expect(page.get_by_text("Kortti", exact=True)).to_be_hidden()
     expect(page.locator("#pay-hold")).to_be_hidden()  # no longer "held for you until ..."
+    terms_shown(page, False)  # what she booked stays, with the way to book it anew
+    expect(page.get_by_text("Raidat folioilla")).to_be_visible()
     check_page(page, "deposit-declined")
     page.get_by_role("link", name="Varaa uusi aika").click()
     expect(page.locator("nav.days a").first).to_be_visible()  # the booking page, her service and stylist
@@ -153,6 +167,7 @@ def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
             expect(page.locator("#pay-result")).to_have_text("Varaus raukesi ja aika vapautettiin.")
             expect(page.locator("#pay-form")).to_have_count(0)
             expect(page.get_by_role("link", name="Varaa uusi aika")).to_be_visible()
+            terms_shown(page, False)
             time_is_free(page, day_url, href)
         finally:
             clock.travel_to(None)

@@ -79,6 +79,22 @@ def test_the_page_says_what_a_late_cancellation_keeps():
     assert money_words(None, t, "fi", True) is None
 
 
+# The pay page of the demo's highlights with Aino, Wed 25 Nov at 12:00, read in Finnish: the
+# deposit due and the first words of its terms.
+HELD_MONEY = 'Ennakkomaksu\u00a0nyt</dt><dd id="pay-amount">47,70\u00a0€</dd>'
+HELD_TERMS = "Maksuton peruutus ti 24.11. klo 12.00 asti."
+
+
+def released_says_only_what_she_booked(html: str) -> None:
+    """The time released (a declined card, a hold that ran out): what she booked and a way
+    to book it anew, not the deposit she no longer pays nor the terms she no longer holds."""
+    html = html.split("<main>", 1)[1]  # what she reads (the layout's style names a label too)
+    assert "<dd>Raidat folioilla</dd>" in html and "<dd>ke 25.11. klo 12.00</dd>" in html
+    assert "Varaa uusi aika</a>" in html
+    for gone in ("Ennakkomaksu", "47,70", "Maksuton peruutus", "Jos perut", "Jos et saavu"):
+        assert gone not in html, gone
+
+
 def test_a_declined_card_leads_to_the_same_visit_anew_not_to_pay(pay_client, stripe_env):
     from tests.payments.conftest import set_up_card
     from tests.payments.test_pay_flow import book_highlights, finish
@@ -88,10 +104,12 @@ def test_a_declined_card_leads_to_the_same_visit_anew_not_to_pay(pay_client, str
     _, html = page(pay_client, pay_path + "?lang=fi")
     assert '<h1 id="pay-heading">Maksa vahvistaaksesi varauksen</h1>' in html  # held: she pays
     assert 'data-released="Aika vapautettiin"' in html  # the script's heading once freed
+    assert HELD_MONEY in html and HELD_TERMS in html  # unpaid, the deposit and its terms are hers to read
     set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002")
     assert finish(pay_client, held)[0] == 402
     _, html = page(pay_client, pay_path + "?lang=fi")
     assert '<h1 id="pay-heading">Aika vapautettiin</h1>' in html and "Maksa vahvistaaksesi" not in html
+    released_says_only_what_she_booked(html)
     [again] = re.findall(r'<a class="button" href="([^"]+)">Varaa uusi aika</a>', html)
     again = again.replace("&amp;", "&")
     for part in ("/book/demo?", "service=highlights", "staff=aino", "date=2026-11-25", "again=", "lang=fi"):
@@ -99,6 +117,21 @@ def test_a_declined_card_leads_to_the_same_visit_anew_not_to_pay(pay_client, str
     # The link fills in her details on the same service, stylist and day.
     _, form = page(pay_client, again.removeprefix("https://book.example.test"))
     assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.2026<', form)
+
+
+def test_a_hold_that_ran_out_shows_what_she_booked_and_the_way_anew_not_its_terms(pay_client, stripe_env, frozen_now):
+    from datetime import timedelta
+
+    from chalicelib.jobs.schedule import JOBS
+    from tests.payments.test_pay_flow import book_highlights
+
+    _, held = book_highlights(pay_client)
+    pay_path = held["payment"]["pay_url"].removeprefix("https://book.example.test")
+    frozen_now["now"] += timedelta(minutes=11)  # left unpaid: the hold (10 minutes) runs out
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    _, html = page(pay_client, pay_path + "?lang=fi")
+    assert '<h1 id="pay-heading">Aika vapautettiin</h1>' in html
+    released_says_only_what_she_booked(html)
 
 
 def _cancellations(business_id: str, booking: dict) -> int:
