@@ -581,13 +581,16 @@ def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
     from chalicelib.pages.i18n import words
     from chalicelib.pages.views import render
 
-    booking = BOOKING_VIEW
+    # The pay page's amount is shown while the time is hers (booked here), not once released.
+    booking = {**BOOKING_VIEW, "status": "booked"} if template == "pay.html" else BOOKING_VIEW
     biz = {"name": "Demo", "city": "Helsinki"}
     pay = {"kind": "deposit", "amount_cents": 2000}
     offer = {**booking, "status": "open", "entry": {"status": "open"}, "expires_at": "2026-11-20T10:30:00+02:00"}
     context = {"booking": booking, "offer": offer, "pay": pay, "token": "t", "biz": biz}
     page.set_content(render(template, t=words("fi"), locale="fi", **context))
     expect(page.locator("dd", has_text="Naisten hiustenleikkaus")).to_have_count(1)
+    if template == "pay.html":
+        expect(page.locator("dt", has_text="Ennakkomaksu\u00a0nyt")).to_have_count(1)  # the long label, still there
     if template not in ("manage.html", "offer.html"):  # those name the salon in their heading
         expect(page.locator("dt", has_text="Paikka")).to_have_count(1)  # which salon she booked with
     check_page(page, f"facts-{template.removesuffix('.html')}")
