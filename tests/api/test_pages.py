@@ -434,7 +434,8 @@ def test_every_page_about_her_booking_says_what_she_booked_and_her_discount(temp
     from chalicelib.pages.i18n import words
     from chalicelib.pages.views import render
 
-    html = render(template, t=words("fi"), locale="fi", booking=BOOKING_VIEW, token="t", biz={"name": "Demo"}, pay={})
+    page = {"booking": BOOKING_VIEW, "token": "t", "biz": {"name": "Demo"}, "pay": {}, "link": lambda **kw: "/x"}
+    html = render(template, t=words("fi"), locale="fi", **page)  # `link`: the pay page's language switch
     facts = re.sub(r"\s+", " ", html[html.index("<dl>") : html.index("</dl>")])
     for shown in ("Naisten hiustenleikkaus", "Aino Virtanen", "ke 25.11. klo 11.00", "62,10 € (etu −6,90 €)"):
         assert shown in facts

@@ -586,7 +586,7 @@ def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
     biz = {"name": "Demo", "city": "Helsinki"}
     pay = {"kind": "deposit", "amount_cents": 2000}
     offer = {**booking, "status": "open", "entry": {"status": "open"}, "expires_at": "2026-11-20T10:30:00+02:00"}
-    context = {"booking": booking, "offer": offer, "pay": pay, "token": "t", "biz": biz}
+    context = {"booking": booking, "offer": offer, "pay": pay, "token": "t", "biz": biz, "link": lambda **kw: "/x"}
     page.set_content(render(template, t=words("fi"), locale="fi", **context))
     expect(page.locator("dd", has_text="Naisten hiustenleikkaus")).to_have_count(1)
     if template == "pay.html":

@@ -42,10 +42,10 @@ def hold_a_time(page, stack, who: str) -> tuple[str, str, str]:
     return email, day_url, href
 
 
-def enter_card(page, number: str, year: str = "30") -> None:
+def enter_card(page, number: str, year: str = "30", button: str = "Maksa ja vahvista") -> None:
     for field, value in (("number", number), ("exp_month", "12"), ("exp_year", year), ("cvc", "123")):
         page.locator(f"#card-element input[placeholder={field}]").fill(value)
-    page.get_by_role("button", name="Maksa ja vahvista").click()
+    page.get_by_role("button", name=button).click()
 
 
 def time_is_free(page, day_url: str, href: str) -> None:
@@ -82,6 +82,24 @@ def test_pay_a_deposit_with_a_plain_card(page, stack):
     expect(page.locator("#pay-amount")).to_have_text("47,70 €")
     page.get_by_role("link", name="Hallitse varausta").click()
     page.get_by_role("heading", name="Varauksesi · Salon Aurora").wait_for()  # her booking's own page
+    assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
+
+
+def test_she_reads_the_pay_page_in_swedish_and_pays_there(page, stack):
+    email, _, _ = hold_a_time(page, stack, "svenska")  # booked in Finnish
+    with page.expect_request(lambda r: "/pay/" in r.url and "lang=sv" in r.url) as switched:
+        page.get_by_role("navigation", name="Language").get_by_role("link", name="SV").click()
+    assert "referer" not in switched.value.all_headers()  # the page's address (her token) goes nowhere
+    expect(page.get_by_role("heading", level=1)).to_have_text("Betala för att bekräfta bokningen")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    expect(page.get_by_role("link", name="SV")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#pay-amount-label")).to_have_text("Handpenning nu")
+    expect(page.locator("main")).to_contain_text("Gratis avbokning till", use_inner_text=True)
+    check_client_page(page, "pay-sv")
+    enter_card(page, PLAIN, button="Betala och bekräfta")  # the same hold, paid on the Swedish page
+    page.get_by_text("Betalt – din bokning är bekräftad.").wait_for()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bokningen är bekräftad!")
+    expect(page.locator("#pay-amount-label")).to_have_text("Handpenning betald")
     assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
 
 

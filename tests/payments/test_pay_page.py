@@ -161,3 +161,45 @@ def test_a_form_error_keeps_every_box_she_ticked(pay_client):
     # Unticked, they stay unticked.
     status, html, _ = form_post(pay_client, "/book/demo", {**FIELDS, "phone": "12"})
     assert status == 422 and not re.search(r'name="accept_terms"[^>]*checked', html)
+
+
+def _switch(html: str) -> dict[str, str]:
+    """The language switch's links on a page: {"FI": its address, ...}."""
+    nav = html.split('<nav class="lang" aria-label="Language">', 1)[1].split("</nav>", 1)[0]
+    return {code: href.replace("&amp;", "&") for href, code in re.findall(r'<a href="([^"]+)"[^>]*>(\w\w)</a>', nav)}
+
+
+def test_the_pay_page_switches_language_and_she_still_pays_there(pay_client, stripe_env):
+    from tests.payments.conftest import set_up_card
+
+    _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
+    _, en = page(pay_client, headers["Location"])
+    token = headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    assert _switch(en) == {code: f"/pay/{token}?lang={code.lower()}" for code in ("FI", "SV", "EN")}
+    assert re.search(r'aria-current="true">EN</a>', en)
+    r = pay_client.http.get(_switch(en)["SV"])
+    sv = r.body.decode()
+    assert r.status_code == 200 and '<html lang="sv">' in sv and re.search(r'aria-current="true">SV</a>', sv)
+    assert '<h1 id="pay-heading">Betala för att bekräfta bokningen</h1>' in sv
+    assert 'id="pay-amount-label">Handpenning\u00a0nu</dt><dd id="pay-amount">47,70\u00a0€</dd>' in sv
+    assert _terms(sv).startswith("Gratis avbokning till tis 24.11. kl. 12.00. Om du avbokar senare")
+    assert "Betala och bekräfta</button>" in sv and "Pay to confirm" not in sv
+    # Still hers alone: never stored, and its address (the token) sent on to nobody.
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["Referrer-Policy"] == "no-referrer"
+    # The same hold and the same card setup: paying on the Swedish page books her.
+    secret = sv.split('data-secret="', 1)[1].split('"', 1)[0]
+    assert secret == en.split('data-secret="', 1)[1].split('"', 1)[0]
+    set_up_card(stripe_env, secret, "4242424242424242")
+    assert pay_client.http.post(f"/api/v1/bookings/{token}/payment", body="{}").status_code == 200
+    _, paid = page(pay_client, _switch(en)["SV"])
+    assert '<h1 id="pay-heading">Bokningen är bekräftad!</h1>' in paid and "Handpenning betald" in paid
+
+
+def test_a_fee_links_language_switch_stays_on_the_fee(pay_client, stripe_env):
+    _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
+    token = headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    _, fi = page(pay_client, f"/pay/{token}?fee=no_show&lang=fi")
+    assert _switch(fi)["EN"] == f"/pay/{token}?fee=no_show&lang=en"
+    _, en = page(pay_client, _switch(fi)["EN"])
+    assert '<h1 id="pay-heading">Confirm the payment</h1>' in en
+    assert "There is nothing to pay on this link any more." in en

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from chalicelib import clock
 from chalicelib.domain import payments as rules
@@ -139,6 +139,7 @@ def fee_words(
 
 def page(token: str, params: dict, accept_language: str | None) -> tuple[int, str, str]:
     """The page, its status and its Content-Security-Policy (Stripe.js's origin allowed)."""
+    from chalicelib import links
     from chalicelib.pages.i18n import words
     from chalicelib.pages.views import render
     from chalicelib.settings import get_settings
@@ -180,6 +181,11 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             booking=named_in(view, b, locale),
             pay=pay,
             token=token,
+            # The language switch: this address in another language, a fee's link still the fee's.
+            link=lambda **kw: (
+                f"{links.root()}/pay/{token}?"
+                + urlencode({k: v for k, v in {**params, **kw}.items() if k in ("fee", "lang") and v})
+            ),
             held=appt.status == Status.PENDING_PAYMENT.value,
             # Freed (declined, or the hold ran out): the same visit anew, her details filled in.
             again=manage.book_again_url(token, same_day=True, lang=locale),
