@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import AfterValidator, Field
 
@@ -31,23 +31,53 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 def phone_country(e164: str | None) -> str | None:
     """The ISO 3166 country of a number (phonenumbers' region), or None."""
-    return _phone_facts(e164)[0] if e164 else None
+    return _phone_facts(e164).country if e164 else None
+
+
+def home_country(business_phone: str | None) -> str:
+    """The business's own country, whose numbers it reads in their national form: its own
+    phone's country, else DEFAULT_REGION (the region a number typed without a country code is read in)."""
+    return phone_country(business_phone) or DEFAULT_REGION
+
+
+def phone_display(e164: str | None, home: str = DEFAULT_REGION) -> str | None:
+    """A stored number as people read it: national for one of `home` ("040 1234567"),
+    international otherwise ("+46 70 123 45 67"); as stored if it does not parse."""
+    if not e164:
+        return None
+    facts = _phone_facts(e164)
+    if facts.country is None:
+        return e164
+    return facts.national if facts.country == home else facts.international
+
+
+class _PhoneFacts(NamedTuple):
+    country: str | None  # ISO 3166, None if it does not parse or belongs to no country
+    digits: str  # the digits of its national form
+    national: str  # "040 1234567"
+    international: str  # "+358 40 1234567"
 
 
 # A booking asks about its one number several times (each message's SMS, the search
 # tokens); phonenumbers parses it in ~0.1 ms each time: it is parsed once per number.
 @lru_cache(maxsize=1024)
-def _phone_facts(phone: str) -> tuple[str | None, str]:
-    """(its country or None, the digits of its national form); (None, "") if it does not parse."""
+def _phone_facts(phone: str) -> _PhoneFacts:
+    """What is known of a number; (None, "", "", "") if it does not parse."""
     import phonenumbers
 
     try:
         parsed = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
-        return None, ""
+        return _PhoneFacts(None, "", "", "")
     region = phonenumbers.region_code_for_number(parsed)
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return (region if region and region != "ZZ" else None), "".join(ch for ch in national if ch.isdigit())
+    international = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return _PhoneFacts(
+        region if region and region != "ZZ" else None,
+        "".join(ch for ch in national if ch.isdigit()),
+        national,
+        international,
+    )
 
 
 def sms_allowed(e164: str | None, countries: tuple[str, ...] | list[str]) -> bool:
@@ -78,7 +108,7 @@ def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     parts = [fold(name or "")]
     if phone:
         parts.append(phone.lstrip("+"))
-        parts.append(_phone_facts(phone)[1])
+        parts.append(_phone_facts(phone).digits)
     if email:
         parts.append(email.lower())
     return " ".join(p for p in parts if p)

@@ -222,6 +222,33 @@ def test_a_new_phone_moves_the_client_with_it(client, desk, booked):
     assert client_id_of(desk, other) != cid
 
 
+def test_the_phone_is_shown_as_people_read_it_and_kept_in_e164_for_links(desk, booked, aws):
+    """The client card, the client list and the appointment card show the number in the
+    salon's own country's national form, another country's internationally; `phone`
+    stays E.164 (the tel: and sms: links, the edit form)."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    cid, appt = booked["client"], booked["appointment"]
+
+    def shown() -> set[tuple[str, str]]:
+        _, profile = desk.get(f"/clients/{cid}")
+        _, listed = desk.get("/clients")
+        _, card = desk.get(f"/appointments/{appt}")
+        return {(c["phone"], c["phone_display"]) for c in (profile["client"], *listed["clients"], card["client"])}
+
+    assert shown() == {("+358401234567", "040 1234567")}  # Salon Aurora is in Finland
+    assert desk.patch(f"/clients/{cid}", {"phone": "+46 70 123 45 67"})[0] == 200
+    assert shown() == {("+46701234567", "+46 70 123 45 67")}
+    # A salon in Sweden (its own number Swedish): hers is national there, a Finnish one not.
+    data = aws.config.model_dump(mode="json")
+    businesses.save_config(parse_business_config({**data, "phone": "+46 8 123 456 78"}))
+    businesses.clear_cache()
+    assert shown() == {("+46701234567", "070-123 45 67")}
+    assert desk.patch(f"/clients/{cid}", {"phone": "040 123 4567"})[0] == 200
+    assert shown() == {("+358401234567", "+358 40 1234567")}
+
+
 def test_a_phone_another_client_has_is_409_and_nothing_changes(client, desk, booked):
     maija = booked["client"]
     matti = client_id_of(

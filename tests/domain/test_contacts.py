@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.contacts import first_name, normalize_email, normalize_phone
+from chalicelib.domain.contacts import first_name, home_country, normalize_email, normalize_phone, phone_display
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,29 @@ def test_finnish_mobile_numbers_in_any_format_are_one_number(raw):
 def test_finnish_landline_and_foreign_numbers():
     assert normalize_phone("09 1234 5678") == "+358912345678"
     assert normalize_phone("+46 70 123 45 67") == "+46701234567"
+
+
+@pytest.mark.parametrize(
+    "e164,home,shown",
+    [
+        ("+358401234567", "FI", "040 1234567"),  # the salon's own country: as it is read there
+        ("+358912345678", "FI", "09 12345678"),
+        ("+46701234567", "FI", "+46 70 123 45 67"),  # another country: internationally
+        ("+358401234567", "SE", "+358 40 1234567"),
+        ("+46701234567", "SE", "070-123 45 67"),
+        ("+3580", "FI", "+3580"),  # not a number: as stored
+        (None, "FI", None),
+    ],
+)
+def test_a_number_is_shown_as_people_read_it(e164, home, shown):
+    assert phone_display(e164, home) == shown
+
+
+def test_the_business_country_is_its_own_phones_else_finland():
+    assert home_country("+46 8 123 456 78") == "SE"
+    assert home_country("+358 9 1234 5678") == "FI"
+    assert home_country("09 1234 5678") == "FI"  # no country code: the default region
+    assert home_country(None) == "FI"
 
 
 def test_region_decides_how_a_local_number_is_read():

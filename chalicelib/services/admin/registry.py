@@ -10,7 +10,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.client_stats import client_stats
 from chalicelib.domain.clients import Client, Consent, ProfileUpdate
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import search_needle
+from chalicelib.domain.contacts import home_country, phone_display, search_needle
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
@@ -28,7 +28,8 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
     return {
         "id": c.id,
         "name": c.name,
-        "phone": c.phone,
+        "phone": c.phone,  # E.164, for tel: and sms: links and the edit form
+        "phone_display": phone_display(c.phone, home_country(b.config.phone)),  # as people read it
         "email": c.email,
         "locale": c.locale,
         "birthday": c.birthday,

@@ -5,7 +5,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, money, t } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
+import { api, changed, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
 import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
 import { walkInProblem } from "./calmodel.js";
@@ -114,7 +114,7 @@ function chooseClient(client) {
   $("booking-new-client").setAttribute("aria-expanded", "false");
   if (!client) { $("booking-client-q").focus(); return; }
   box.appendChild(el("span", { className: "who", text: client.name }));
-  const contact = [client.phone, client.email].filter(Boolean).join(" · ");
+  const contact = [phoneText(client), client.email].filter(Boolean).join(" · ");
   if (contact) box.appendChild(el("span", { className: "muted", text: ` ${contact}` }));
   if (client.allergies) box.appendChild(el("p", { className: "allergy-box", text: `${t("m_allergy")}: ${client.allergies}` }));
   const change = el("button", { type: "button", className: "plain", text: t("change_client"), "aria-label": `${t("change_client")}: ${client.name}` });
@@ -136,7 +136,7 @@ function findClients() {
       for (const c of found.clients) {
         const b = el("button", { type: "button", className: "result" },
           el("span", { className: "who", text: c.name }),
-          el("span", { className: "muted", text: [c.phone, c.email].filter(Boolean).join(" · ") }));
+          el("span", { className: "muted", text: [phoneText(c), c.email].filter(Boolean).join(" · ") }));
         b.addEventListener("click", () => { clear(box); chooseClient(c); });
         box.appendChild(el("li", {}, b));
       }

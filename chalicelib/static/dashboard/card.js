@@ -8,7 +8,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, intl, money, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, say, state, staffName, todayIso, tz } from "./state.js";
+import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
@@ -22,7 +22,7 @@ const checkedOut = new Set();
 export function contactLinks(client) {
   const links = el("p", { className: "contacts" });
   if (client && client.phone) {
-    links.appendChild(el("a", { href: `tel:${client.phone}`, className: "contact", text: t("call", { phone: client.phone }) }));
+    links.appendChild(el("a", { href: `tel:${client.phone}`, className: "contact", text: t("call", { phone: phoneText(client) }) }));
     links.appendChild(el("a", { href: `sms:${client.phone}`, className: "contact", text: t("text_message") }));
   }
   if (client && client.email) {

@@ -4,7 +4,7 @@
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
-import { api, currency, say, serviceName, staffName, state } from "./state.js";
+import { api, currency, phoneText, say, serviceName, staffName, state } from "./state.js";
 import { contactLinks, openCard } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
@@ -278,7 +278,7 @@ function parsePrefs(text) {
 function profileView(c) {
   const wrap = el("div", { id: "cc-profile" });
   wrap.appendChild(dl([
-    [t("phone"), c.phone],
+    [t("phone"), phoneText(c)],
     [t("email"), c.email],
     [t("birthday"), birthdayText(c.birthday)],
     [t("important_notes"), c.important_notes],

@@ -47,6 +47,9 @@ export function staffName(id) {
   const s = state.profile && state.profile.staff.find((x) => x.id === id);
   return s ? s.name : id || "";
 }
+// A client's phone as people read it (the API's phone_display: national for the salon's
+// own country, international otherwise); `phone` (E.164) is for tel: and sms: links.
+export function phoneText(c) { return (c && (c.phone_display || c.phone)) || ""; }
 export function staffList() { return (state.profile && state.profile.staff) || []; }
 
 export function say(message, bad) {
