@@ -68,7 +68,7 @@ _OPTIONAL = {
     "confirm_url": None,  # a held booking's confirmation link (Limits.hold_unconfirmed)
     "hold_until": None,
     "payment": None,  # what she paid when booking (services/message_plans.py paid_context)
-    "refund_cents": None,  # a cancellation by her: what goes back of `payment` (0: it is kept)
+    "refund_cents": None,  # a cancellation: what goes back of `payment` (0: it is kept; changes.money_if_cancelled)
 }
 
 

@@ -61,7 +61,7 @@ def test_a_cancellation_that_keeps_the_deposit_says_so():
     assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", done.text)
     assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", done.html)
     assert "Ennakkomaksua 47,70 € ei palauteta." in done.sms
-    # Nothing paid, or a cancellation by the salon (refund_cents None): nothing said of money.
+    # Nothing paid when booking (refund_cents None): nothing said of money.
     plain = render("cancelled", "fi", {**context, "refund_cents": None})
     assert "palaute" not in plain.text and "palaute" not in plain.sms
 
@@ -77,6 +77,67 @@ def test_the_page_says_what_a_late_cancellation_keeps():
     said = money_words(prepay, t, "fi", True)
     assert said and said.startswith("Maksustasi 129,00\u00a0€ palautetaan kortillesi 64,50\u00a0€;")
     assert money_words(None, t, "fi", True) is None
+
+
+def test_the_desks_cancellation_says_what_happens_to_her_money(pay_client, stripe_env, aws, frozen_now):
+    """She phones the salon instead of using her link: the desk's cancellation message says
+    what happens to her deposit in the same words her own cancellation's would (the same
+    rule: what was refunded and what cancelling gives back) — back inside the free window;
+    kept after it; back when the owner gave it back first (the salon cancels)."""
+    from datetime import UTC, datetime
+
+    from tests.admin.helpers import Desk
+    from tests.api.helpers import book
+    from tests.conftest import emails_to, sent_sms
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_pay_flow import finish
+
+    desk = Desk(pay_client, aws.id)
+
+    def paid(start: str, who: str, phone: str) -> dict:
+        status, held = book(
+            pay_client,
+            start,
+            service="highlights",
+            staff="aino",
+            accepted_payment_terms=1,
+            name=f"{who.capitalize()} Asiakas",
+            phone=phone,
+            email=f"{who}@example.com",
+        )
+        assert status == 201, held
+        set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+        assert finish(pay_client, held)[1]["next"] == "done"
+        return held
+
+    def told(held: dict, who: str, e164: str) -> tuple[str, str]:
+        status, view = desk.post(f"/appointments/{held['id']}/cancel", {"reason": "Asiakas soitti"})
+        assert status == 200 and view["status"] == "cancelled", view
+        [mail] = emails_to(f"{who}@example.com", "peruttu")
+        [sms] = [m[1] for m in sent_sms() if m[0] == e164 and "peruttu" in m[1]]
+        return mail, sms
+
+    early = paid_booking(pay_client, stripe_env)  # Maija, Wed 25 Nov at 12:00; today is Mon 23 Nov
+    late = paid("2026-11-26T12:00:00+02:00", "ville", "040 222 3333")
+    given = paid("2026-11-27T12:00:00+02:00", "sini", "040 444 5555")
+
+    mail, sms = told(early, "maija", "+358401234567")
+    assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy tililläsi", mail)
+    assert re.search(r"Ennakkomaksu 47,70 € palautetaan kortillesi\.", sms), sms
+    assert desk.get(f"/appointments/{early['id']}")[1]["payment"]["refunded_cents"] == 4770  # as it says
+
+    frozen_now["now"] = datetime(2026, 11, 26, 6, tzinfo=UTC)  # 8:00 on Thursday: past Ville's free deadline
+    mail, sms = told(late, "ville", "+358402223333")
+    assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", mail)
+    assert "Ennakkomaksua 47,70 € ei palauteta." in sms
+    assert desk.get(f"/appointments/{late['id']}")[1]["payment"]["refunded_cents"] == 0
+
+    # The salon cancels Sini's visit, late too, and gives the deposit back first.
+    assert desk.post(f"/appointments/{given['id']}/refund", {"reason": "Kampaaja sairastui"})[0] == 200
+    mail, sms = told(given, "sini", "+358404445555")
+    assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy tililläsi", mail)
+    assert re.search(r"Ennakkomaksu 47,70 € palautetaan kortillesi\.", sms), sms
+    assert desk.get(f"/appointments/{given['id']}")[1]["payment"]["refunded_cents"] == 4770
 
 
 # The pay page of the demo's highlights with Aino, Wed 25 Nov at 12:00, read in Finnish: the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.domain import availability as avail
@@ -26,6 +27,30 @@ def _changed_meanwhile() -> Conflict:
     return Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
 
 
+def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
+    """What she paid when booking (a deposit or the whole price) and what goes back of it
+    when she cancels; None when she paid nothing (or paid by a card on file)."""
+    from chalicelib.domain import payments as rules
+
+    pay = appt.payment
+    if pay is None or pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value):
+        return None
+    if pay.paid_cents <= 0:
+        return None
+    return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents}
+
+
+def money_if_cancelled(b: Business, appt: Appointment, now: datetime) -> dict[str, Any] | None:
+    """cancel_money of a visit cancelled at `now`, by her link or at the desk: what was
+    refunded already (the owner's refund) and what cancelling gives back
+    (fees.refund_on_cancel, which fees.after_cancellation then refunds). The manage page
+    and the cancellation message say it (chalicelib/pages/views.py money_words)."""
+    from chalicelib.services.payments import fees
+
+    refunded = appt.payment.refunded_cents if appt.payment else 0
+    return cancel_money(appt, refunded + fees.refund_on_cancel(b, appt, now))
+
+
 def cancel(
     b: Business,
     appt: Appointment,
@@ -33,21 +58,21 @@ def cancel(
     *,
     notify: bool = True,
     invite: bool | None = None,
-    refund_cents: int | None = None,
 ) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
-    out. A cancellation inside the window is a late one, which the KPIs count.
-    `refund_cents`: what goes back of what she paid (the message says it, or that it is
-    kept when 0); None says nothing of money."""
+    out. A cancellation inside the window is a late one, which the KPIs count. Whoever
+    cancels, the message says what happens to what she paid (money_if_cancelled: what
+    goes back, or that it is kept); nothing of money when she paid nothing."""
     now = clock.now()
     client = clients.get_client(b.id, appt.client_id)
     cancelled = replace(
         appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now, cancel_reason=reason, updated_at=now
     )
     base = None
-    if client and notify and refund_cents is not None:
-        base = {**message_plans.booking_context(b, cancelled, client.name), "refund_cents": refund_cents}
+    money = money_if_cancelled(b, appt, now) if client and notify else None
+    if client and money is not None:
+        base = {**message_plans.booking_context(b, cancelled, client.name), "refund_cents": money["back_cents"]}
     messages = (
         message_plans.booking_event(
             b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite, base=base

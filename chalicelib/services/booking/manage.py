@@ -13,6 +13,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import message_plans
 from chalicelib.services.booking import changes
+from chalicelib.services.booking.changes import cancel_money, money_if_cancelled
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.payments import holds
 from chalicelib.services.validation import parse
@@ -45,28 +46,13 @@ def book_again_url(token: str, *, same_day: bool = False, lang: str | None = Non
     )
 
 
-def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
-    """What she paid when booking (a deposit or the whole price) and what goes back of it
-    when she cancels; None when she paid nothing (or paid by a card on file)."""
-    from chalicelib.domain import payments as rules
-
-    pay = appt.payment
-    if pay is None or pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value):
-        return None
-    if pay.paid_cents <= 0:
-        return None
-    return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents}
-
-
 def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
     """The manage page's words on her money: cancelled, what was refunded (back_cents) of
     what she paid; not yet, what cancelling now would give back (the same rules as
-    payments/fees.py after_cancellation)."""
-    from chalicelib.services.payments import fees
-
+    payments/fees.py after_cancellation, and as the cancellation message says)."""
     if appt.status == Status.CANCELLED.value:
         return cancel_money(appt, appt.payment.refunded_cents if appt.payment else 0)
-    return cancel_money(appt, fees.refund_on_cancel(b, appt, clock.now()))
+    return money_if_cancelled(b, appt, clock.now())
 
 
 def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
@@ -121,10 +107,8 @@ def cancel_booking(token: str, body: object) -> dict[str, Any]:
     _ensure_changeable(b, appt, "cancelled")
     from chalicelib.services.payments import fees
 
-    # What goes back of what she paid, told in the cancellation message too (when nothing
-    # was paid, the message says nothing of money).
-    money = cancel_money(appt, fees.refund_on_cancel(b, appt, clock.now()))
-    cancelled = changes.cancel(b, appt, req.reason, refund_cents=money["back_cents"] if money else None)
+    # The message says what goes back of what she paid (changes.money_if_cancelled).
+    cancelled = changes.cancel(b, appt, req.reason)
     # Inside the free window the deposit goes back.
     if cancelled.payment is not None and fees.after_cancellation(b, cancelled, clock.now()) is not None:
         cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
