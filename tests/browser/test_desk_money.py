@@ -10,6 +10,7 @@ take today's times of no other module. One owner tab serves every owner test."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -138,6 +139,10 @@ def test_the_salon_cancels_and_gives_the_deposit_back(owner, stack):
         card.get_by_role("button", name="Vahvista peruutus").click()
         expect(owner.locator("#status")).to_have_text(f"Varaus peruttu: {who}. 47,70 € palautettu kortille.")
         expect(card.locator("#card-money")).to_contain_text("Palautettu: 47,70 €")
+        # Given back before the cancellation: its message tells her the deposit comes back.
+        email = f"ill{who.split()[-1]}@example.com"  # someone()'s address for her name
+        told = [m for m in stack.emails_to(email, at_least=2) if "peruttu" in m["subject"]]
+        assert len(told) == 1 and re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi", told[0]["text"]), told
         expect(card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu")).to_have_count(0)
         expect(card.get_by_role("button", name="Palauta rahaa")).to_have_count(0)
         # In no calendar now: her card's visits open it again.

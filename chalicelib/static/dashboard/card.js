@@ -241,43 +241,47 @@ async function cancel(form) {
   if (body.reason === undefined) delete body.reason;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
-  const giveBack = !!($("cancel-refund") && $("cancel-refund").checked);
-  let view;
-  try {
-    view = await api("POST", `/appointments/${current.id}/cancel`, body);
-  } catch (err) {
-    submit.disabled = false;
-    showFieldErrors(form, err, { reason: $("cancel-reason"), notify: $("cancel-notify"), invite: $("cancel-invite") }, $("card-error"));
-    return;
-  }
-  changed();
-  // What the terms gave back by themselves is in the answer: the rest, if she chose so.
-  const back = giveBack ? refundableCents(view.payment) : 0;
-  let text = t("cancelled_done", { name: s.who });
-  let bad = false;
+  const inputs = { reason: $("cancel-reason"), notify: $("cancel-notify"), invite: $("cancel-invite") };
+  // The salon gives back what she paid: refunded first, so that the cancellation message
+  // tells her it comes back (it says what was refunded and what cancelling gives back).
+  const back = $("cancel-refund") && $("cancel-refund").checked ? refundableCents(current.payment) : 0;
   if (back) {
     try {
       await api("POST", `/appointments/${current.id}/refund`,
         { amount_cents: back, reason: body.reason || t("cancel_refund_reason") });
-      text = t("cancelled_refunded_done", { name: s.who, amount: money(back, currency()) });
     } catch (err) {
-      text = t("cancelled_refund_failed", { name: s.who, error: errorText(err) });
-      bad = true;
+      submit.disabled = false;
+      $("card-error").textContent = t("cancel_refund_failed", { error: errorText(err) });
+      return;
     }
   }
-  if (!(mayMoney() && view.payment) && !bad) {
+  let view;
+  try {
+    view = await api("POST", `/appointments/${current.id}/cancel`, body);
+  } catch (err) {
+    if (back) { // refunded, still booked: the card shows the money as it is, then why
+      await moneyChanged(t("refunded_done", { name: s.who, amount: money(back, currency()) }));
+      $("card-error").textContent = errorText(err);
+      return;
+    }
+    submit.disabled = false;
+    showFieldErrors(form, err, inputs, $("card-error"));
+    return;
+  }
+  changed();
+  const text = back ? t("cancelled_refunded_done", { name: s.who, amount: money(back, currency()) }) : t("cancelled_done", { name: s.who });
+  if (!(mayMoney() && view.payment)) {
     closeDialog(dialog());
     say(text);
     return;
   }
   // A paid visit: the owner stays on it, cancelled, its money as it is now (a deposit the
-  // terms gave back, the late-cancellation fee to charge, or Refund at hand if it failed).
-  if (back && !bad) return moneyChanged(text);
+  // terms gave back, the late-cancellation fee to charge).
   current = { ...current, ...view, markers: current.markers };
-  render(bad ? text : "");
-  if (!bad) $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
+  render();
+  $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
   $("appointment-title").focus();
-  say(text, bad);
+  say(text);
 }
 
 // --- the visit's money --------------------------------------------------------------------
