@@ -4,7 +4,7 @@
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
-import { api, currency, phoneText, say, serviceName, staffName, state } from "./state.js";
+import { api, currency, onChanged, phoneText, say, serviceName, staffName, state } from "./state.js";
 import { contactLinks, openCard } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
@@ -45,6 +45,25 @@ export async function showClient(id) {
 
 export function forgetClient() { shown = null; seq++; clear($("client-card")); }
 
+// A change made on a visit's card (a refund, a fee charged or waived, a mark, a
+// cancellation) or a booking: her card is read again, as the calendar is, so its visits
+// and figures are not stale. The card of a visit opened from her list closes onto that
+// visit's button, drawn anew meanwhile.
+let opened = null; // the visit whose card her list opened
+export function initClient() {
+  onChanged(() => { if (shown && state.view === "client") showClient(shown.id); });
+  const dialog = $("appointment-dialog");
+  dialog.addEventListener("close", () => {
+    const id = opened;
+    opened = null;
+    // Left where it was (the card's own Close button), or on nothing: back to her list.
+    const focus = document.activeElement;
+    if (!id || (focus && focus !== document.body && focus.isConnected && !dialog.contains(focus))) return;
+    const again = Array.from($("client-card").querySelectorAll("button[data-visit]")).find((b) => b.dataset.visit === id);
+    if (again) again.focus();
+  });
+}
+
 function section(key, ...children) {
   const id = `cc-${key}`;
   return el("section", { className: "card", "aria-labelledby": id }, el("h3", { id, text: t(key) }), ...children);
@@ -75,19 +94,29 @@ function visitRow(a) {
       el("span", { className: "what", text: visitWhat(a) }),
       el("span", { className: "muted", text: staffName(a.staff && a.staff.id) }),
       el("span", { className: `tag ${a.outcome || a.status}`, text: t(statusKey(a)) }),
+      moneyTag(a),
       moneyButton(a)));
+}
+
+// Her money on a visit, where the owner would look again: a fee she still owes, or all
+// she paid given back (the appointment card has the amounts).
+const MONEY_TAGS = { fee_owed: "visit_money_fee_owed", refunded: "visit_money_refunded" };
+function moneyTag(a) {
+  const key = a.payment && MONEY_TAGS[a.payment.mark];
+  return key ? el("span", { className: `tag money ${a.payment.mark}`, "data-money-mark": a.payment.mark, text: t(key) }) : null;
 }
 
 // A visit with money (a deposit, a card on file, a fee) opens its appointment card: a
 // cancelled one is in no calendar, and there the owner refunds or charges its fee.
 function moneyButton(a) {
   if (!a.payment || a.payment.mark === "held" || !a.id) return null;
-  const b = el("button", { type: "button", className: "plain", text: t("money_title"),
+  const b = el("button", { type: "button", className: "plain", text: t("money_title"), "data-visit": a.id,
     "aria-label": `${t("money_title")}: ${day(a.start)} ${clock(a.start)}` });
   b.addEventListener("click", async () => {
     b.disabled = true;
     try {
       openCard(await api("GET", `/appointments/${a.id}`));
+      opened = a.id;
     } catch (err) {
       say(errorText(err), true);
     } finally {

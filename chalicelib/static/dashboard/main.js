@@ -12,7 +12,7 @@ import { initCard, openCard } from "./card.js";
 import { initBooking, openBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, removeTimeOff } from "./timeoff.js";
 import { clearSearch, initSearch } from "./search.js";
-import { forgetClient, showClient } from "./client.js";
+import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary } from "./kpis.js";
 import { RENDER, clearLists, initLists, setCount, setReload } from "./lists.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
@@ -240,6 +240,7 @@ async function boot() {
   onImported(() => { load("clients"); loadSummary(); });
   initCalendar();
   initCard();
+  initClient();
   initBooking();
   initTimeOff();
   initSearch();
