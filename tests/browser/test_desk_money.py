@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ALL_IMPACTS, SMALL_PHONE, check_as_it_is, signed_in_context
 from tests.browser.seed import stack_env
-from tests.browser.test_pay_deposit import paid_deposit_today
+from tests.browser.test_pay_deposit import THREE_D_SECURE, paid_deposit_today
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "money"
 NAMES = {"aino": "Aino Virtanen", "sanna": "Sanna Korhonen"}
@@ -145,12 +145,75 @@ def test_the_salon_cancels_and_gives_the_deposit_back(owner, stack):
         assert len(told) == 1 and re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi", told[0]["text"]), told
         expect(card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu")).to_have_count(0)
         expect(card.get_by_role("button", name="Palauta rahaa")).to_have_count(0)
-        # In no calendar now: her card's visits open it again.
+        # In no calendar now: her card's visits open it again, the deposit marked given back.
         card.get_by_role("link", name="Asiakaskortti").click()
-        owner.locator("#client-card").get_by_role("button", name="Maksut").click()
+        visit = owner.locator("#client-card li").filter(has=owner.get_by_role("button", name="Maksut"))
+        expect(visit.locator("[data-money-mark]")).to_have_text("Palautettu")
+        visit.get_by_role("button", name="Maksut").click()
         expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
         expect(card.locator("#card-money")).to_contain_text("Palautettu: 47,70 €")
     finally:
+        back_in_time(stack)
+
+
+def test_an_open_fees_pay_link_is_copied_and_shared_and_the_fee_waived_from_her_client_card(browser, stack):
+    """Her bank wants the late-cancellation fee confirmed (a 3-D Secure card on file): the
+    fee stays open, and the owner has its pay link to copy, or to share from a phone (the
+    share sheet stubbed: what the page hands it is read back). Her client card marks the
+    visit's fee open; waived from the card her list opens, the list behind says so at once
+    (read again, as the calendar is), and closing the card lands on that visit's button.
+    Her Swedish number is shown internationally and called by its E.164 form."""
+    who, staff, _ = paid_deposit_today(stack, "avoin", card=THREE_D_SECURE, phone="+46 70 123 45 67")
+    context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.api.rstrip("/"))
+    context.add_init_script("navigator.share = (data) => { window.sharedWith = data; return Promise.resolve(); };")
+    late(stack)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        card = open_card(page, stack, who, staff)
+        expect(card.get_by_role("link", name="Soita +46 70 123 45 67", exact=True)).to_have_attribute(
+            "href", "tel:+46701234567"
+        )
+        card.get_by_role("button", name="Peru varaus").click()
+        card.get_by_role("button", name="Vahvista peruutus").click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
+        card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu").click()
+        card.get_by_role("button", name="Kyllä, veloita 31,80 €").click()
+        expect(page.locator("#status")).to_contain_text(f"{who}: asiakkaan pankki pyytää vahvistamaan maksun")
+        fee = card.locator("[data-fee=late_cancel]")
+        expect(fee).to_have_text("Myöhäisen peruutuksen maksu 31,80 €: avoin – asiakas sai maksulinkin")
+        link = card.get_by_label("Asiakkaan maksulinkki (Myöhäisen peruutuksen maksu)")
+        url = link.input_value()
+        assert re.fullmatch(re.escape(stack.api.rstrip("/")) + r"/pay/[A-Za-z0-9._\-]+\?fee=late_cancel", url), url
+        check(page, "fee-open-pay-link")
+        card.get_by_role("button", name="Kopioi linkki").click()
+        expect(page.locator("#status")).to_have_text("Linkki kopioitu.")
+        assert page.evaluate("navigator.clipboard.readText()") == url
+        card.get_by_role("button", name="Jaa linkki").click()
+        page.wait_for_function("() => window.sharedWith")
+        assert page.evaluate("window.sharedWith") == {"url": url}
+
+        card.get_by_role("link", name="Asiakaskortti").click()
+        client = page.locator("#client-card")
+        expect(client.get_by_role("heading", level=2, name=who)).to_be_visible()
+        visit = client.locator("li").filter(has=page.get_by_role("button", name="Maksut"))
+        expect(visit.locator("[data-money-mark]")).to_have_text("Maksu avoinna")
+        visit.get_by_role("button", name="Maksut").click()
+        expect(fee).to_contain_text("avoin")
+        card.get_by_role("button", name="Jätä perimättä").click()
+        card.get_by_label("Miksi maksu jätetään perimättä?").fill("Sairastui, lääkärintodistus")
+        card.get_by_role("button", name="Jätä maksu perimättä").click()
+        expect(page.locator("#status")).to_have_text(f"{who}: Myöhäisen peruutuksen maksu jätetty perimättä.")
+        expect(fee).to_have_text("Myöhäisen peruutuksen maksu 31,80 €: jätetty perimättä")
+        expect(card.locator(".pay-link")).to_have_count(0)
+        expect(visit.locator("[data-money-mark]")).to_have_count(0)  # her list, read again behind the card
+        check(page, "fee-waived")
+        card.get_by_role("button", name="Sulje").click()
+        expect(card).to_be_hidden()
+        expect(visit.get_by_role("button", name="Maksut")).to_be_focused()
+    finally:
+        context.close()
         back_in_time(stack)
 
 

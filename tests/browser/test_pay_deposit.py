@@ -16,7 +16,7 @@ from tests.browser.conftest import DESKTOP, check_client_page, check_page, new_c
 from tests.browser.seed import stack_env
 from tests.browser.test_client_pages import fill_details, someone
 from tests.browser.test_dashboard import accounts, post_json
-from tests.payments.conftest import set_up_card
+from tests.payments.conftest import authenticate_payment, set_up_card
 
 PLAIN, THREE_D_SECURE, DECLINED = "4242424242424242", "4000002760003184", "4000000000000002"
 
@@ -191,11 +191,12 @@ def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
             clock.travel_to(None)
 
 
-def paid_deposit_today(stack, who: str) -> tuple[str, str, datetime]:
+def paid_deposit_today(stack, who: str, card: str = PLAIN, phone: str | None = None) -> tuple[str, str, datetime]:
     """Highlights at the first free time today (whoever has one: the stack is shared with
-    other modules), its deposit paid with a plain card that stays on file for the fees
-    (the API as the pay page calls it; the browser paths are above): (her name, the staff
-    member, the visit's start)."""
+    other modules), its deposit paid with a card that stays on file for the fees (plain,
+    or one whose bank asks for 3-D Secure: authenticated for the deposit, so a fee charged
+    later off-session stays open; the API as the pay page calls it; the browser paths are
+    above): (her name, the staff member, the visit's start)."""
     day = stack.now.date().isoformat()
     url = f"{stack.api}/api/v1/businesses/demo/availability?service=highlights&from={day}&to={day}"
     with urllib.request.urlopen(url, timeout=10) as r:
@@ -207,13 +208,17 @@ def paid_deposit_today(stack, who: str) -> tuple[str, str, datetime]:
         "service": "highlights",
         "staff": staff,
         "start": start,
-        "client": {"name": name, "email": email, "locale": "fi"},
+        "client": {"name": name, "email": email, "locale": "fi", **({"phone": phone} if phone else {})},
         "accepted_payment_terms": 1,
     }
     status, held = post_json(f"{stack.api}/api/v1/businesses/demo/bookings", body)
     assert status == 201 and held["status"] == "pending_payment", held
-    assert set_up_card(stack.local.stripe, held["payment"]["client_secret"], PLAIN).ok
-    status, done = post_json(f"{stack.api}/api/v1/bookings/{token_of(held['manage_url'])}/payment", {})
+    assert set_up_card(stack.local.stripe, held["payment"]["client_secret"], card).ok
+    pay = f"{stack.api}/api/v1/bookings/{token_of(held['manage_url'])}/payment"
+    status, done = post_json(pay, {})
+    if card != PLAIN and done.get("next") == "authenticate":  # her bank's 3-D Secure, for the deposit
+        assert authenticate_payment(stack.local.stripe, done["client_secret"]).ok
+        status, done = post_json(pay, {})
     assert (status, done["next"]) == (200, "done"), done
     return name, staff, datetime.fromisoformat(start)
 
