@@ -6,6 +6,7 @@ shares (pinned_day)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -13,6 +14,18 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from tests.history import past_visits
+
+# Clients are matched by their phone or email, and the stack may be shared by the test
+# processes (xdist's workers) and their modules: each process numbers its own people,
+# its worker's number in their phone and email, so two tests never book as one client.
+_people = itertools.count(1)
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def someone(prefix: str = "asiakas") -> tuple[str, str, str]:
+    """A new client's (name, email, phone), unlike any other test's."""
+    n = next(_people)
+    return f"{prefix.capitalize()} {n}", f"{prefix}{_WORKER}-{n}@example.com", f"040 7{_WORKER:02d}{n:04d}"
 
 
 @contextmanager

@@ -6,7 +6,6 @@ with axe-core and photographed at phone and desktop width."""
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 
@@ -16,14 +15,7 @@ from playwright.sync_api import expect
 from tests.api.helpers import BOOKING_VIEW
 from tests.browser.conftest import check_client_page as check_page
 from tests.browser.conftest import new_context
-from tests.browser.seed import past_visit
-
-_people = itertools.count(1)
-
-
-def someone(prefix="asiakas"):
-    n = next(_people)
-    return f"{prefix.capitalize()} {n}", f"{prefix}{n}@example.com", f"040 7{n:06d}"
+from tests.browser.seed import past_visit, someone
 
 
 def pick_a_time(f, days_ahead=0, name_field="Nimi"):

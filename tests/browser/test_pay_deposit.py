@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from tests.api.helpers import token_of
 from tests.browser.conftest import DESKTOP, check_client_page, check_page, new_context
-from tests.browser.seed import stack_env
-from tests.browser.test_client_pages import fill_details, someone
+from tests.browser.seed import someone, stack_env
+from tests.browser.test_client_pages import fill_details
 from tests.browser.test_dashboard import accounts, post_json
 from tests.payments.conftest import authenticate_payment, set_up_card
 
