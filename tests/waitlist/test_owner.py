@@ -32,6 +32,7 @@ def test_the_calendar_counts_who_waits_for_each_day_and_service(client, desk):
 def test_the_owner_adds_edits_and_removes_entries(client, desk, aws):
     status, added = desk.post("/waitlist", entry_body(name="Phoned In", phone="040 333 3333", email=None))
     assert status == 201 and added["source"] == "desk" and added["name"] == "Phoned In"
+    assert (added["phone"], added["phone_display"]) == ("+358403333333", "040 3333333")  # as she reads it
     status, bad = desk.post("/waitlist", entry_body(service="nails"))
     assert status == 422 and "service" in bad["error"]["fields"]
     body = entry_body(name="Phoned In", phone="040 333 3333", email=None, first="2026-11-26", last="2026-11-28")

@@ -2,7 +2,7 @@
 // due, low scores and messages that failed for good.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, lang, money, number, plural, t } from "./i18n.js";
-import { api, currency, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
+import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
 import * as W from "./waitlistform.js";
 
@@ -65,7 +65,7 @@ export const RENDER = {
           el("span", { className: "tag", text: serviceName(e.service.id, e.service.name) })),
         el("p", { className: "muted", text: `${day(e.from)} – ${day(e.to)}`
           + (e.staff ? ` · ${staffName(e.staff)}` : "") + (times ? ` · ${times}` : "")
-          + ` · ${[e.phone, e.email].filter(Boolean).join(", ")}` }));
+          + ` · ${[phoneText(e), e.email].filter(Boolean).join(", ")}` }));
       const actions = el("div", { className: "actions" });
       actions.appendChild(action(t("act_edit_entry"), who, () => openEntry(e)));
       actions.appendChild(action(t("act_remove_entry"), who, (b) => removeEntry(e, b)));
