@@ -269,3 +269,17 @@ def test_a_prepaid_visit_cancelled_late_keeps_only_the_late_fee(pay_client, stri
     frozen_now["now"] += timedelta(minutes=1)
     assert desk.post(f"/appointments/{held['id']}/cancel", {"notify": False})[0] == 200  # again: nothing more back
     assert money_of(desk, held)["refunded_cents"] == 6450
+
+
+def test_a_kept_deposit_stays_kept_when_her_pay_page_is_called_again(pay_client, stripe_env, desk, frozen_now):
+    """Paid in time and cancelled late, the deposit is kept: calling the pay page's step
+    again (her manage link opens it) is not a payment that came after its hold ran out,
+    and gives nothing back."""
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+    status, view = desk.post(f"/appointments/{booking['id']}/cancel", {"reason": "Asiakas soitti"})
+    assert status == 200 and view["payment"]["refunded_cents"] == 0
+    status, step = finish(pay_client, booking)
+    assert status == 200 and step["next"] != "refunded", step
+    assert money_of(desk, booking)["refunded_cents"] == 0
+    assert money_of(desk, booking)["mark"] == "paid"

@@ -127,8 +127,10 @@ def finish(
         fresh, parked = read(b, appt.id)
         appt = fresh or appt
     pay = appt.payment
-    if pay is not None and appt.status == Status.CANCELLED.value and pay.intent and not pay.refunded_cents:
-        # Her bank let the charge through after the hold ran out: it all goes back.
+    cancelled = appt.status == Status.CANCELLED.value
+    if pay is not None and cancelled and pay.intent and not pay.refunded_cents and pay.state != PayState.PAID.value:
+        # Her bank let the charge through after the hold ran out: it all goes back. (A
+        # booking paid in time and cancelled later is not this: the terms say what goes back.)
         intent = Account(b.id).payment_intent(pay.intent)
         refund_late_payment(b, appt, intent, now)
     if pay is None or appt.status != Status.PENDING_PAYMENT.value:
