@@ -187,6 +187,11 @@ class BookingPayment:
     terms: dict[str, int] = field(default_factory=dict)  # CancellationTerms as accepted
     fees: dict[str, str] = field(default_factory=dict)  # fee kind -> succeeded | open | waived
     fee_cents: dict[str, int] = field(default_factory=dict)  # fee kind -> its amount as charged
+    # A refund her cancellation gives back, recorded in the cancellation's own transaction
+    # and not made yet (Stripe unreachable; the outbox sweeper makes it: fees.py
+    # owed_refund), and one Stripe refused for good or gave up on: the owner's to settle.
+    refund_owed_cents: int = 0
+    refund_failed_cents: int = 0
 
     @property
     def deposit_cents(self) -> int:
@@ -203,21 +208,28 @@ class BookingPayment:
 
     @property
     def kept_cents(self) -> int:
-        """What Rebook's salon holds of the client's money for this booking now."""
-        return self.paid_cents - self.refunded_cents
+        """What Rebook's salon holds of the client's money for this booking now (a refund
+        owed is hers already: on its way back)."""
+        return self.paid_cents - self.refunded_cents - self.refund_owed_cents
 
     @property
     def refundable_cents(self) -> int:
-        """What a refund may give back: the deposit or prepayment not yet refunded (a
-        refund goes back on its PaymentIntent; a fee collected is the salon's to waive)."""
-        return max(0, self.deposit_cents - self.refunded_cents)
+        """What a refund may give back: the deposit or prepayment not yet refunded nor
+        owed back (a refund goes back on its PaymentIntent; a fee collected is the salon's
+        to waive)."""
+        return max(0, self.deposit_cents - self.refunded_cents - self.refund_owed_cents)
 
     def mark(self, status: str) -> str:
-        """What the owner's calendar shows: held, fee_owed, paid, card_on_file, refunded."""
+        """What the owner's calendar shows: held, refund_failed, fee_owed,
+        refund_pending, paid, card_on_file, refunded."""
         if status == "pending_payment":
             return "held"
+        if self.refund_failed_cents:
+            return "refund_failed"  # hers, and Stripe would not give it back: the owner acts
         if "open" in self.fees.values():
             return "fee_owed"
+        if self.refund_owed_cents:
+            return "refund_pending"  # on its way back, not money kept
         if self.refunded_cents and not self.kept_cents:
             return "refunded"
         if self.paid_cents:

@@ -1,7 +1,9 @@
 """Sending one outbox message, exactly once, whoever hands it over.
 
 Freed time rides the outbox too (an item written with the change that freed it): its
-items are handed to the waitlist's refill (services/waitlist/refill.py `handle`).
+items are handed to the waitlist's refill (services/waitlist/refill.py `handle`). So
+does a refund a cancellation owes (an item written with the cancellation), handed to
+services/payments/fees.py `handle`.
 
 Two callers hand messages here: the outbox stream (chalicelib/services/outbox_stream.py,
 a message right after the transaction that wrote it) and the sweeper
@@ -78,6 +80,10 @@ def send_once(m: Message, now: datetime) -> Handled:
         from chalicelib.services.waitlist import refill
 
         return Handled(refill.handle(m, now))
+    if channel == "stripe":  # a refund a cancellation owes (services/payments/fees.py), not a message
+        from chalicelib.services.payments import fees
+
+        return Handled(fees.handle(m, now))
     if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
         return Handled("held")
     once_since = None

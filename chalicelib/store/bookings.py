@@ -416,11 +416,15 @@ def cancel_booking(
     *,
     only_if_hold_ran_out: bool = False,
     freed: Message | None = None,
+    refund: tuple[BookingPayment, Message] | None = None,
 ) -> list[Message]:
     """Cancel and free the time, atomically, with the cancellation messages and `freed`,
     the outbox item of its freed time for the waitlist (services/waitlist/refill.py).
-    `only_if_hold_ran_out`: only while its hold is unconfirmed and past (the hold
-    expiry; a confirmation that got there first wins, StaleAppointment)."""
+    `refund`: what the cancellation gives back of what she paid, owed from this commit
+    on — the booking's payment with it owed, and the outbox item that makes the refund
+    (services/payments/fees.py owed_on_cancel). `only_if_hold_ran_out`: only while its
+    hold is unconfirmed and past (the hold expiry; a confirmation that got there first
+    wins, StaleAppointment)."""
     tx = Tx(AppointmentItem)
     actions = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -434,6 +438,8 @@ def cancel_booking(
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
+    if refund is not None:
+        actions.append(AppointmentItem.payment.set(refund[0].to_json()))
     condition = _unchanged(appt)
     if only_if_hold_ran_out:
         condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
@@ -449,6 +455,7 @@ def cancel_booking(
     cancelled = events.booking_cancelled(appt, now, by_hold_expiry=only_if_hold_ran_out)
     webhooks.emit(tx, appt.business_id, [cancelled], now, appt.client_id)
     outbox.put(tx, [freed] if freed else [])
+    outbox.put(tx, [refund[1]] if refund else [], role="refund")
     _commit_change(tx)
     return sent
 

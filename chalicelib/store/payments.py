@@ -2,7 +2,10 @@
 
 A charge, fee or refund is written once per booking and kind (a conditional put). A
 Stripe event is applied once: its id is put with a condition in the same transaction as
-what it changes. (The hold of a booking that pays, and its ending: store/holds.py.)
+what it changes. A refund a cancellation owes is an outbox item written with the
+cancellation (store/bookings.py cancel_booking); what came of making it is written here,
+by whoever holds that item. (The hold of a booking that pays, and its ending:
+store/holds.py.)
 """
 
 from __future__ import annotations
@@ -12,18 +15,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
-from chalicelib.domain.messages import Message, PlannedMessage
+from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import bookings, clients, db, keys, outbox, webhooks
-from chalicelib.store.models import AppointmentItem, MoneyItem, StripeEventItem
+from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
 
 EVENT_TTL = timedelta(days=30)
+OWED_REFUND_KEPT = timedelta(days=30)  # the outbox item of an owed refund, once made
 
 
 class EventSeen(Exception):
@@ -155,6 +160,83 @@ def record_money(
     webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
     commit(tx)
     return sent
+
+
+def _payment_update(tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime) -> None:
+    tx.update(
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        [AppointmentItem.payment.set(pay.to_json()), AppointmentItem.updated_at.set(now)],
+        "booking",
+        condition=AppointmentItem.pk.exists(),
+    )
+
+
+def _still_held(m: Message) -> Condition:
+    """The caller still holds this outbox item (its lease as claimed or written)."""
+    held: Condition = (MessageItem.status == MessageStatus.SENDING.value) & (MessageItem.lease_until == m.lease_until)
+    return held
+
+
+def owed_refund_made(
+    money: MoneyRecord, appt: Appointment, payment: BookingPayment, held: Message, now: datetime
+) -> bool:
+    """The refund a cancellation owed, made: its record (once per booking and kind), the
+    booking's payment as it now stands (refunded, no longer owed) and the outbox item
+    that owed it done, in one transaction conditioned on the caller still holding that
+    item. False: another caller holds it now, or recorded it first."""
+    tx = Tx(MoneyItem)
+    tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
+    _payment_update(tx, appt, payment, now)
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
+    tx.update(
+        MessageItem(keys.biz(held.business_id), keys.msg_sk(held.key)),
+        [
+            MessageItem.status.set(MessageStatus.SENT.value),
+            MessageItem.sent_at.set(now),
+            MessageItem.attempts.add(1),
+            MessageItem.provider_id.set(money.intent or ""),
+            MessageItem.lease_until.remove(),
+            MessageItem.last_error.remove(),
+            MessageItem.g3pk.remove(),
+            MessageItem.g3sk.remove(),
+            MessageItem.expires_at.set(now + OWED_REFUND_KEPT),
+        ],
+        "held",
+        condition=_still_held(held),
+    )
+    webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if err.failed & {"held", "money"}:
+            return False
+        if err.conflict:
+            raise bookings.Contended() from err
+        raise
+    return True
+
+
+def owed_refund_not_made(
+    done: Message, held: Message, now: datetime, payment: tuple[Appointment, BookingPayment] | None = None
+) -> bool:
+    """An owed refund not made this time: its outbox item as the attempt left it (due
+    again after a backoff, or failed for good: then on the owner's list of failures) and,
+    given `payment`, the booking's payment as it now stands (the amount no longer owed but
+    failed), in one transaction conditioned on the caller still holding the item. False:
+    another caller holds it now."""
+    tx = Tx(MessageItem)
+    tx.put(outbox.to_item(done, failed_at=now), "held", condition=_still_held(held))
+    if payment is not None:
+        _payment_update(tx, payment[0], payment[1], now)
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "held" in err.failed:
+            return False
+        if err.conflict:
+            raise bookings.Contended() from err
+        raise
+    return True
 
 
 def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:

@@ -160,3 +160,24 @@ def test_the_vat_of_a_finnish_receipt():
     assert vat_in(15900, Decimal("25.5")).vat_cents == 3231  # 159,00 €: 32,31 € VAT, 126,69 € net
     assert vat_in(6900, Decimal("14")).vat_cents == 847
     assert vat_in(6900, Decimal("0")).vat_cents == 0
+
+
+def test_a_refund_owed_is_on_its_way_back_not_kept_and_a_refused_one_is_the_owners():
+    from dataclasses import replace
+
+    from chalicelib.domain.payments import BookingPayment
+
+    paid = BookingPayment(
+        kind="deposit", due_cents=4770, policy_version=1, state="paid", intent="pi_1", paid_cents=4770
+    )
+    assert (paid.mark("booked"), paid.kept_cents, paid.refundable_cents) == ("paid", 4770, 4770)
+    owed = replace(paid, refund_owed_cents=4770)  # cancelled, Stripe not reached yet
+    assert (owed.mark("cancelled"), owed.kept_cents, owed.refundable_cents) == ("refund_pending", 0, 0)
+    made = replace(owed, refund_owed_cents=0, refunded_cents=4770)
+    assert (made.mark("cancelled"), made.kept_cents, made.refundable_cents) == ("refunded", 0, 0)
+    refused = replace(paid, refund_failed_cents=4770)  # Stripe said no: still hers to get back
+    assert (refused.mark("cancelled"), refused.refundable_cents) == ("refund_failed", 4770)
+    assert replace(refused, fees={"no_show": "open"}).mark("cancelled") == "refund_failed"  # what needs her first
+    # Stored before these fields existed: read as nothing owed.
+    old = {k: v for k, v in paid.to_json().items() if not k.startswith("refund_")}
+    assert BookingPayment.from_json(old) == paid

@@ -65,6 +65,8 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
         "kind": "deposit",
         "paid_cents": PRICE,  # the deposit and the rest of the 100 % no-show fee
         "refunded_cents": 0,
+        "refund_pending_cents": 0,
+        "refund_failed_cents": 0,
         "fees": {"no_show": "succeeded"},
         "fee_cents": {"no_show": PRICE - DEPOSIT},
         "chargeable_cents": {},  # the 50 % late fee is less than the 159,00 € kept
@@ -161,6 +163,8 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "kind": "card_on_file",
         "paid_cents": 0,
         "refunded_cents": 0,
+        "refund_pending_cents": 0,
+        "refund_failed_cents": 0,
         "fees": {},
         "fee_cents": {},
         "chargeable_cents": {"late_cancel": 6450, "no_show": 12900},  # what POST /fees would charge now

@@ -96,6 +96,10 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         "kind": pay.kind,
         "paid_cents": pay.paid_cents,
         "refunded_cents": pay.refunded_cents,
+        # Owed back by her cancellation and not refunded yet: on its way (the sweeper
+        # makes it), never money kept; failed: Stripe refused it, the owner settles it.
+        "refund_pending_cents": pay.refund_owed_cents,
+        "refund_failed_cents": pay.refund_failed_cents,
         "fees": pay.fees,
         "fee_cents": {k: pay.fee_cents.get(k, 0) for k in pay.fees},
         "chargeable_cents": chargeable,
@@ -387,14 +391,6 @@ def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:
     return True
 
 
-def _settle_after_cancel(b: Business, a: Appointment) -> Appointment:
-    from chalicelib.services.payments import fees
-
-    if a.payment is None or fees.after_cancellation(b, a, clock.now()) is None:
-        return a
-    return _appointment(b, a.id)
-
-
 def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     """The front desk cancels a booking (the client called, or the salon must): no
     cancellation window; the client is told unless `notify` is false, and `invite` asks
@@ -402,12 +398,17 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     b = business_of(p)
     req: DeskCancelIn = parse(DeskCancelIn, body if body is not None else {}, "cancellation")
     a = _appointment(b, appointment_id)
-    if a.status != Status.CANCELLED.value:
+    if a.status == Status.CANCELLED.value:
+        from chalicelib.services.payments import fees
+
+        a = fees.finish_owed(b, a, clock.now())  # a refund still owed, made now if it is due
+    else:
         if a.status != Status.BOOKED.value:
             raise Conflict(
                 f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.", code=f"booking_{a.status}"
             )
+        # What goes back of what she paid is owed from the cancellation on and refunded
+        # right after it (or by the sweeper, if Stripe cannot be reached).
         a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invite)
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
-        a = _settle_after_cancel(b, a)
     return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))

@@ -43,7 +43,7 @@ def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
 def money_if_cancelled(b: Business, appt: Appointment, now: datetime) -> dict[str, Any] | None:
     """cancel_money of a visit cancelled at `now`, by her link or at the desk: what was
     refunded already (the owner's refund) and what cancelling gives back
-    (fees.refund_on_cancel, which fees.after_cancellation then refunds). The manage page
+    (fees.refund_on_cancel, which the cancellation then owes and refunds). The manage page
     and the cancellation message say it (chalicelib/pages/views.py money_words)."""
     from chalicelib.services.payments import fees
 
@@ -63,7 +63,12 @@ def cancel(
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
     out. A cancellation inside the window is a late one, which the KPIs count. Whoever
     cancels, the message says what happens to what she paid (money_if_cancelled: what
-    goes back, or that it is kept); nothing of money when she paid nothing."""
+    goes back, or that it is kept); nothing of money when she paid nothing. What goes
+    back is owed from the cancellation's own commit (fees.owed_on_cancel) and refunded
+    right after it; if Stripe cannot be reached, the outbox sweeper refunds it later, so
+    what the message promises is never lost. The booking as it then stands."""
+    from chalicelib.services.payments import fees
+
     now = clock.now()
     client = clients.get_client(b.id, appt.client_id)
     cancelled = replace(
@@ -83,16 +88,29 @@ def cancel(
     # Its freed time, recorded in the cancellation's own transaction: offered right after
     # the commit, or by the sweeper if this process never gets there.
     freed = refill.freed(b, f"{appt.id}#{appt.seq}", [(appt.staff_id, appt.start, appt.occupied_until)], now)
+    # What goes back of what she paid: owed from the commit on, held by this request.
+    owed = fees.owed_on_cancel(b, appt, now)
     try:
         sent = bookings.transact_with_retry(
             lambda: bookings.cancel_booking(
-                appt, appt.days(b.config.tz), now, reason, messages, lease=outbox.IMMEDIATE_LEASE, freed=freed
+                appt,
+                appt.days(b.config.tz),
+                now,
+                reason,
+                messages,
+                lease=outbox.IMMEDIATE_LEASE,
+                freed=freed,
+                refund=owed,
             )
         )
     except bookings.StaleAppointment:
         raise _changed_meanwhile() from None
     outbox.deliver(sent, now)
     refill.offer_freed(b, freed, now)
+    if owed is not None:
+        cancelled = replace(cancelled, payment=owed[0])
+        if fees.make_owed(b, owed[1], now) is not None:
+            cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
     return cancelled
 
 

@@ -49,9 +49,10 @@ def book_again_url(token: str, *, same_day: bool = False, lang: str | None = Non
 def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
     """The manage page's words on her money: cancelled, what was refunded (back_cents) of
     what she paid; not yet, what cancelling now would give back (the same rules as
-    payments/fees.py after_cancellation, and as the cancellation message says)."""
-    if appt.status == Status.CANCELLED.value:
-        return cancel_money(appt, appt.payment.refunded_cents if appt.payment else 0)
+    payments/fees.py owed_on_cancel, and as the cancellation message says)."""
+    if appt.status == Status.CANCELLED.value:  # refunded, or still owed to her (on its way)
+        pay = appt.payment
+        return cancel_money(appt, pay.refunded_cents + pay.refund_owed_cents + pay.refund_failed_cents if pay else 0)
     return money_if_cancelled(b, appt, clock.now())
 
 
@@ -102,16 +103,16 @@ def _ensure_changeable(b: Business, appt: Appointment, verb: str) -> None:
 def cancel_booking(token: str, body: object) -> dict[str, Any]:
     b, appt = _from_token(token)
     req: CancelIn = parse(CancelIn, body if body is not None else {}, "cancellation")
-    if appt.status == Status.CANCELLED.value:
-        return booking_view(b, appt)  # cancelling twice is harmless
-    _ensure_changeable(b, appt, "cancelled")
     from chalicelib.services.payments import fees
 
-    # The message says what goes back of what she paid (changes.money_if_cancelled).
+    if appt.status == Status.CANCELLED.value:  # cancelling twice is harmless
+        # A refund still owed (Stripe was unreachable) is made now if it is due.
+        appt = fees.finish_owed(b, appt, clock.now())
+        return holds.with_payment(b, appt, booking_view(b, appt), for_stripe_js=False)
+    _ensure_changeable(b, appt, "cancelled")
+    # The message says what goes back of what she paid (changes.money_if_cancelled); the
+    # cancellation owes it from its commit and refunds it (or the sweeper does, later).
     cancelled = changes.cancel(b, appt, req.reason)
-    # Inside the free window the deposit goes back.
-    if cancelled.payment is not None and fees.after_cancellation(b, cancelled, clock.now()) is not None:
-        cancelled = bookings.get_appointment(b.id, appt.id) or cancelled
     return holds.with_payment(b, cancelled, booking_view(b, cancelled), for_stripe_js=False)
 
 

@@ -5,7 +5,9 @@ off-session PaymentIntent (a merchant-initiated transaction) per booking and kin
 Stripe idempotency key is booking + kind, and the record of it a conditional put. If the
 bank asks the client to authenticate, the fee stays open and she gets a pay link; the
 owner may waive it (audited, with a reason). Cancelled inside the free window, the
-deposit goes back by itself; the owner may refund all or part (audited).
+deposit goes back by itself — owed from the cancellation's own commit, so a refund the
+cancellation message promises is made even when Stripe cannot be reached at that moment
+(owed_on_cancel below); the owner may refund all or part (audited).
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from chalicelib import links
 from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
-from chalicelib.domain.payments import FeeKind, MoneyRecord
+from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, after_attempt, queued
+from chalicelib.domain.payments import BookingPayment, FeeKind, MoneyRecord
 from chalicelib.errors import Conflict, ValidationFailed
-from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
-from chalicelib.observability import logger
+from chalicelib.notify.outbox import IMMEDIATE_LEASE, backoff, deliver
+from chalicelib.observability import count_message, logger
 from chalicelib.services.payments import notices
-from chalicelib.services.payments.stripe_account import Account, PaymentDeclined
+from chalicelib.services.payments.stripe_account import Account, PaymentDeclined, PaymentsUnavailable, RefundRefused
+from chalicelib.store import bookings, businesses
+from chalicelib.store import outbox as outbox_store
 from chalicelib.store import payments as store
 
 
@@ -145,15 +150,18 @@ def refund(
         note=reason,
     )
     try:
-        store.record_money(money, now, payment=(appt, replace(pay, refunded_cents=pay.refunded_cents + amount)))
+        # A refund she was owed and Stripe refused is settled by the owner's own refund.
+        settled = max(0, pay.refund_failed_cents - amount)
+        given = replace(pay, refunded_cents=pay.refunded_cents + amount, refund_failed_cents=settled)
+        store.record_money(money, now, payment=(appt, given))
     except store.MoneyExists:
         return None
     return money
 
 
 def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
-    """What her cancelling at `now` gives back of what she paid (after_cancellation does
-    it; the manage page and the cancellation message say it): everything until the free
+    """What her cancelling at `now` gives back of what she paid (the cancellation owes it:
+    owed_on_cancel; the manage page and the cancellation message say it): everything until the free
     deadline, later what the accepted terms give back (rules.refund_on_cancel_cents)."""
     pay = appt.payment
     if pay is None or pay.refundable_cents <= 0:
@@ -170,18 +178,162 @@ def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
     )
 
 
-def after_cancellation(b: Business, appt: Appointment, now: datetime) -> MoneyRecord | None:
-    """Cancelled: until the free deadline (the grace after a late booking included) what
-    she paid goes back by itself; later a deposit is kept, and of a prepayment what is
-    above the late-cancellation fee of the accepted terms goes back (rules.refund_on_cancel_cents)."""
+# --- the refund a cancellation owes: recorded with it, made right after, never lost --------------
+# Cancelled: until the free deadline (the grace after a late booking included) what she
+# paid goes back by itself; later a deposit is kept, and of a prepayment what is above the
+# late-cancellation fee of the accepted terms goes back (rules.refund_on_cancel_cents).
+# The cancellation's own transaction records what goes back as owed (the booking's
+# payment, `refund_owed_cents`) with an outbox item that makes the refund, held by the
+# request (owed_on_cancel); the request makes it right after the commit (make_owed). If
+# Stripe cannot be reached, the item is due again after the outbox's backoff and the
+# sweeper makes it (dispatch hands it to `handle`); if Stripe refuses it for good, or it
+# is still not made after the outbox's attempts, it is failed: on the owner's list of
+# failures, `refund_failed` on the visit's card, the alarm on failures for good.
+CHANNEL = "stripe"  # outbox items that are not messages: a refund to make
+OWED_REFUND = "refund_owed"
+CANCEL_REF = "cancel"  # one cancellation per booking: its refund's record and Stripe key
+OWED_LEASE = IMMEDIATE_LEASE  # the request's hold on the item; the sweeper's after it
+
+
+def owed_refund_key(appointment_id: str) -> str:
+    return f"{appointment_id}#refund#{CANCEL_REF}"
+
+
+def owed_on_cancel(b: Business, appt: Appointment, now: datetime) -> tuple[BookingPayment, Message] | None:
+    """What cancelling `appt` at `now` gives back, as the cancellation's transaction
+    writes it: the booking's payment with the amount owed, and the outbox item that makes
+    the refund (held by the caller: make_owed right after the commit). None: nothing goes
+    back (no payment, or the terms keep it)."""
     pay = appt.payment
     back = refund_on_cancel(b, appt, now)
-    if pay is None or not back:
+    if pay is None or not back or not pay.intent:
         return None
     grace = b.config.rules.change_grace_minutes
     free = now < rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, grace)
     why = "cancelled inside the free window" if free else "cancelled late: prepaid above the late-cancellation fee"
-    return refund(b, appt, back, now, why)
+    planned = PlannedMessage(
+        key=owed_refund_key(appt.id),
+        kind=OWED_REFUND,
+        channel=CHANNEL,
+        recipient=appt.id,
+        locale=b.config.locale,
+        # Not on her timeline (no client_id): erasing her must not stop her refund.
+        context={"amount_cents": back, "ref": CANCEL_REF, "intent": pay.intent, "reason": why},
+        due_at=now,
+        business_id=b.id,
+        appointment_id=appt.id,
+    )
+    return replace(pay, refund_owed_cents=pay.refund_owed_cents + back), queued(planned, now, OWED_LEASE)
+
+
+def make_owed(b: Business, m: Message | None, now: datetime) -> str | None:
+    """Right after the cancellation's commit, by the request that holds `m`: make the
+    refund. Never raises (the cancellation happened): whatever fails is the sweeper's to
+    finish, after a backoff, or after the item's lease if even that could not be written.
+    What came of it (sent, retry, failed), None if nothing was owed or it broke."""
+    if m is None:
+        return None
+    try:
+        return _make_owed(b, m, now)
+    except Exception:
+        logger().exception("owed refund not made", extra={"appointment_id": m.appointment_id})
+        return None
+
+
+def handle(m: Message, now: datetime) -> str:
+    """The sweeper's (or a repeated cancel's) turn at an owed refund: claimed with the
+    outbox's conditional write (of two callers one gets it), then made. What came of it,
+    in the sweeper's words."""
+    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
+        return "held"
+    result, claimed = outbox_store.claim(m, now, OWED_LEASE)
+    if result != outbox_store.Claim.CLAIMED:
+        return "taken"
+    b = businesses.get_by_id(m.business_id)
+    if b is None:
+        outbox_store.skip(claimed, "business_gone", now)
+        return "skipped"
+    try:
+        return _make_owed(b, claimed, now)
+    except Exception as e:  # the database, say: again after a backoff, as a failed send
+        logger().exception("owed refund not made", extra={"appointment_id": m.appointment_id})
+        appt = bookings.get_appointment(b.id, m.appointment_id or "")
+        return _not_made(appt, claimed, Outcome(MessageStatus.PENDING.value, error=type(e).__name__), now)
+
+
+def finish_owed(b: Business, appt: Appointment, now: datetime) -> Appointment:
+    """A cancelled booking whose refund is still owed, cancelled again (her link, the
+    desk): the refund is made now if its item is due (a backoff running is left to run:
+    a client tapping again must not spend its attempts). The booking as it then stands."""
+    if appt.payment is None or not appt.payment.refund_owed_cents:
+        return appt
+    m = outbox_store.get_message(b.id, owed_refund_key(appt.id))
+    open_ = m is not None and m.status in (MessageStatus.PENDING.value, MessageStatus.SENDING.value)
+    if m is None or not open_ or m.due_at > now or handle(m, now) in ("held", "taken"):
+        return appt
+    return bookings.get_appointment(b.id, appt.id) or appt
+
+
+def _make_owed(b: Business, m: Message, now: datetime) -> str:
+    """Make the refund `m` owes (the caller holds it) and record what came of it."""
+    appt = bookings.get_appointment(b.id, m.appointment_id or "")
+    if appt is None or appt.payment is None:
+        outbox_store.skip(m, "booking_gone", now)
+        return "skipped"
+    amount, ref = int(m.context["amount_cents"]), str(m.context["ref"])
+    try:
+        made = Account(b.id).refund(appt.id, str(m.context["intent"]), amount, ref)
+    except PaymentsUnavailable as e:  # Stripe down, throttling, the network: again later
+        return _not_made(appt, m, Outcome(MessageStatus.PENDING.value, error=e.code), now)
+    except RefundRefused as e:  # asking again changes nothing: the owner's to settle
+        why = f"{e.code}: {e.details.get('stripe_code')}"
+        return _not_made(appt, m, Outcome(MessageStatus.FAILED.value, error=why), now)
+    pay = appt.payment
+    money = MoneyRecord(
+        business_id=b.id,
+        appointment_id=appt.id,
+        client_id=appt.client_id,
+        kind=f"refund-{ref}",
+        amount_cents=amount,
+        state="succeeded",
+        created_at=now,
+        intent=made.id,
+        note=m.context.get("reason"),
+    )
+    paid = replace(
+        pay, refunded_cents=pay.refunded_cents + amount, refund_owed_cents=max(0, pay.refund_owed_cents - amount)
+    )
+    if not store.owed_refund_made(money, appt, paid, m, now):
+        return "taken"
+    count_message("sent", m.channel, m.kind)
+    logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": amount})
+    return "sent"
+
+
+def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datetime) -> str:
+    """The refund not made this time: due again after a backoff, or failed for good (a
+    refusal, or out of attempts) — then the booking's payment says so (owed → failed)."""
+    done = after_attempt(m, outcome, now, backoff)
+    payment = None
+    if done.status == MessageStatus.FAILED.value and appt is not None and appt.payment is not None:
+        pay, amount = appt.payment, int(m.context["amount_cents"])
+        payment = (
+            appt,
+            replace(
+                pay,
+                refund_owed_cents=max(0, pay.refund_owed_cents - amount),
+                refund_failed_cents=pay.refund_failed_cents + amount,
+            ),
+        )
+    if not store.owed_refund_not_made(done, m, now, payment):
+        return "taken"
+    outcome_name = "failed" if done.status == MessageStatus.FAILED.value else "retry"
+    count_message(outcome_name, m.channel, m.kind)  # failed: the alarm on failures for good
+    logger().warning(
+        "owed refund not made",
+        extra={"appointment_id": m.appointment_id, "outcome": outcome_name, "error": outcome.error},
+    )
+    return outcome_name
 
 
 def settle_paid_fee(b: Business, appt: Appointment, kind: str, now: datetime) -> bool:

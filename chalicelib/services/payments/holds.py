@@ -89,6 +89,8 @@ def with_payment(
         "state": pay.state,
         "paid_cents": pay.paid_cents,
         "refunded_cents": pay.refunded_cents,
+        # Owed back to her and not refunded yet (Stripe could not be reached): on its way.
+        "refund_pending_cents": pay.refund_owed_cents + pay.refund_failed_cents,
         "policy_version": pay.policy_version,
         "terms": pay.terms,
     }

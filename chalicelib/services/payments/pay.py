@@ -104,7 +104,7 @@ def fee_words(
 ) -> str:
     """What a late cancellation or a no-show costs her, as the code does it: what she paid
     when booking is kept — of a prepayment a late cancellation gives back what is above
-    its fee (fees.after_cancellation) — and the fee of the terms less that (rules.fee_cents) is
+    its fee (fees.owed_on_cancel) — and the fee of the terms less that (rules.fee_cents) is
     charged to her card — a no-show's when the salon marks it (admin/calendar.py), a late
     cancellation's if the salon charges it (admin/money.py). `cancel` opens a late
     cancellation's sentence: "If you cancel later", or "If you cancel" where no cancelling

@@ -8,7 +8,7 @@ every business and the API is localstripe's. Nothing here logs a key or card dat
 Every call that moves money carries an idempotency key derived from what it is for
 (booking + kind), so a retried request never charges twice. Stripe being down or
 throttling becomes a 503 the client can read (PaymentsUnavailable); a declined card a
-PaymentDeclined.
+PaymentDeclined; a refund Stripe refuses (not a fault of Stripe's) a RefundRefused.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ class PaymentsUnavailable(Unavailable):
 class PaymentDeclined(RebookError):
     status = 402
     code = "payment_declined"
+
+
+class RefundRefused(RebookError):
+    """Stripe answered a refund with a refusal that asking again will not change (the
+    payment refunded already, disputed, unknown; a key revoked): not Stripe being down."""
+
+    status = 409
+    code = "refund_refused"
 
 
 class NotConfigured(PaymentsUnavailable):
@@ -172,8 +180,23 @@ class Account:
         return _call(self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}")
 
     def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str) -> Any:
-        return _call(
-            self.client.v1.refunds.create,
-            {"payment_intent": intent_id, "amount": amount_cents, "metadata": {"booking_id": booking_id}},
-            f"{booking_id}:refund:{ref}",
-        )
+        """A refund on the deposit's or prepayment's PaymentIntent, once per booking and
+        `ref` (the idempotency key: asked again, Stripe answers with the same refund).
+        Stripe down, throttling or busy with the same key: PaymentsUnavailable (ask
+        again later); any other refusal: RefundRefused."""
+        import stripe
+
+        try:
+            return _call(
+                self.client.v1.refunds.create,
+                {"payment_intent": intent_id, "amount": amount_cents, "metadata": {"booking_id": booking_id}},
+                f"{booking_id}:refund:{ref}",
+            )
+        except stripe.StripeError as e:
+            if e.http_status == 409:  # the same key still in flight at Stripe: a moment later
+                raise _unavailable() from e
+            raise RefundRefused(
+                "Stripe refused the refund.", details={"stripe_code": e.code or type(e).__name__}
+            ) from e
+        except PaymentDeclined as e:
+            raise RefundRefused("Stripe refused the refund.", details={"stripe_code": e.code}) from e
