@@ -22,6 +22,21 @@ test("part refunded: what went back and what is not", () => {
   assert.equal(M.refundableCents({ ...deposit, refunded_cents: 4770, mark: "refunded" }), 0);
 });
 
+test("a refund her cancellation owes is on its way, not kept; one that failed is the owner's to give back", () => {
+  const cancelled = { ...deposit, chargeable_cents: { late_cancel: 7950, no_show: 15900 } };
+  const owed = { ...cancelled, mark: "refund_pending", refund_pending_cents: 4770, refund_failed_cents: 0 };
+  assert.deepEqual(M.moneyLines(owed), [
+    { key: "money_paid_deposit", cents: 4770 },
+    { key: "money_refund_pending", cents: 4770 },
+  ]);
+  assert.equal(M.refundableCents(owed), 0); // never refunded twice
+  assert.equal(M.lateFeeOffer({ status: "cancelled", payment: owed }), 0); // cancelled in time
+  const failed = { ...cancelled, mark: "refund_failed", refund_pending_cents: 0, refund_failed_cents: 4770 };
+  assert.deepEqual(M.moneyLines(failed)[1], { key: "money_refund_failed", cents: 4770 });
+  assert.equal(M.refundableCents(failed), 4770); // she may refund it herself
+  assert.equal(M.lateFeeOffer({ status: "cancelled", payment: failed }), 0);
+});
+
 test("a fee collected is not the deposit: it is its own line and never refunded here", () => {
   const p = { ...deposit, paid_cents: 15900, fees: { no_show: "succeeded" }, fee_cents: { no_show: 11130 }, chargeable_cents: {} };
   assert.equal(M.depositCents(p), 4770);

@@ -98,9 +98,14 @@ function visitRow(a) {
       moneyButton(a)));
 }
 
-// Her money on a visit, where the owner would look again: a fee she still owes, or all
-// she paid given back (the appointment card has the amounts).
-const MONEY_TAGS = { fee_owed: "visit_money_fee_owed", refunded: "visit_money_refunded" };
+// Her money on a visit, where the owner would look again: a fee she still owes, a refund
+// on its way or one that failed, or all she paid given back (the appointment card has the amounts).
+const MONEY_TAGS = {
+  fee_owed: "visit_money_fee_owed",
+  refund_pending: "visit_money_refund_pending",
+  refund_failed: "visit_money_refund_failed",
+  refunded: "visit_money_refunded",
+};
 function moneyTag(a) {
   const key = a.payment && MONEY_TAGS[a.payment.mark];
   return key ? el("span", { className: `tag money ${a.payment.mark}`, "data-money-mark": a.payment.mark, text: t(key) }) : null;

@@ -17,12 +17,18 @@ export function depositCents(p) {
   return Math.max(0, (p.paid_cents || 0) - feesCollected(p));
 }
 
-// What may still be refunded: the deposit or prepayment less what went back already
-// (a fee is charged by a payment of its own, not refunded from the card here).
+// What went back or is on its way back: refunded, and owed by her cancellation (the
+// refund not made yet; the server makes it).
+function givenBack(p) {
+  return ((p && p.refunded_cents) || 0) + ((p && p.refund_pending_cents) || 0);
+}
+
+// What may still be refunded: the deposit or prepayment less what went back already or
+// is on its way (a fee is charged by a payment of its own, not refunded from the card here).
 export function refundableCents(p) {
   if (!p) return 0;
-  const kept = (p.paid_cents || 0) - (p.refunded_cents || 0);
-  return Math.max(0, Math.min(kept, depositCents(p) - (p.refunded_cents || 0)));
+  const kept = (p.paid_cents || 0) - givenBack(p);
+  return Math.max(0, Math.min(kept, depositCents(p) - givenBack(p)));
 }
 
 // The lines the card shows: what she paid, what went back, what is still kept, and each
@@ -34,8 +40,12 @@ export function moneyLines(p) {
   if (p.kind === "deposit" && deposit) lines.push({ key: "money_paid_deposit", cents: deposit });
   else if (p.kind === "prepay" && deposit) lines.push({ key: "money_paid_prepay", cents: deposit });
   else if (p.kind === "card_on_file") lines.push({ key: "money_card_on_file" });
-  if (p.refunded_cents) {
-    lines.push({ key: "money_refunded", cents: p.refunded_cents });
+  if (p.refunded_cents) lines.push({ key: "money_refunded", cents: p.refunded_cents });
+  // Her cancellation gives it back and Stripe has not taken the refund yet: on its way,
+  // not kept; refused (or never taken): the owner's to give back.
+  if (p.refund_pending_cents) lines.push({ key: "money_refund_pending", cents: p.refund_pending_cents });
+  if (p.refund_failed_cents) lines.push({ key: "money_refund_failed", cents: p.refund_failed_cents });
+  if (givenBack(p)) {
     const left = refundableCents(p);
     if (left) lines.push({ key: "money_not_refunded", cents: left });
   }
@@ -47,11 +57,11 @@ export function moneyLines(p) {
 
 // The late-cancellation fee the owner may charge now, in cents (0: none is offered): a
 // cancelled visit with a card on file whose fee is not charged yet and not covered by what
-// is kept (the API's own figure, `chargeable_cents`), and nothing was given back — a
-// refund means she cancelled in time or the salon cancelled, and then no fee is due.
+// is kept (the API's own figure, `chargeable_cents`), and nothing was given back or owed
+// back — a refund means she cancelled in time or the salon cancelled, and then no fee is due.
 export function lateFeeOffer(a) {
   const p = a && a.payment;
-  if (!p || a.status !== "cancelled" || (p.fees || {}).late_cancel || p.refunded_cents) return 0;
+  if (!p || a.status !== "cancelled" || (p.fees || {}).late_cancel || givenBack(p) || p.refund_failed_cents) return 0;
   return ((p.chargeable_cents || {}).late_cancel) || 0;
 }
 
@@ -82,7 +92,7 @@ export function refundRequest(amountText, reason, refundable) {
 // At the desk's checkout: what the deposit or prepayment kept takes off the price, and
 // what is left to pay (the API's rule: the deposit not given back, never below zero).
 export function checkoutDue(priceCents, p) {
-  const kept = Math.max(0, depositCents(p) - ((p && p.refunded_cents) || 0));
+  const kept = Math.max(0, depositCents(p) - givenBack(p));
   const price = Math.max(0, priceCents || 0);
   const deposit = Math.min(kept, price);
   return { deposit, due: price - deposit };
