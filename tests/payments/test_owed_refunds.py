@@ -238,3 +238,32 @@ def test_an_owed_refund_stripe_never_takes_fails_after_the_outboxs_attempts(
     assert (owners["mark"], owners["refund_failed_cents"]) == ("refund_failed", DEPOSIT)
     status, failed = desk.get("/messages/failed")
     assert [m["kind"] for m in failed["messages"] if m["appointment_id"] == booking["id"]] == ["refund_owed"]
+
+
+def test_a_stripe_that_hangs_is_given_up_on_in_time_and_the_refund_is_owed(
+    pay_client, stripe_env, aws, frozen_now, swept, monkeypatch
+):
+    """Stripe takes her connection and never answers: the SDK gives up after its timeout
+    (10 s in AWS, inside API Gateway's 29 s; shortened here), and her cancel still
+    answers, the refund owed — not a 504 after a cancellation that happened."""
+    import socket
+    import time
+
+    from chalicelib.services.payments import stripe_account
+    from chalicelib.settings import get_settings
+
+    booking = paid_booking(pay_client, stripe_env)
+    with socket.socket() as silent, monkeypatch.context() as m:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections wait in the backlog: taken, never answered
+        hanging = replace(get_settings(), stripe_api_base=f"http://127.0.0.1:{silent.getsockname()[1]}")
+        m.setattr(stripe_account, "get_settings", lambda: hanging)
+        m.setattr(stripe_account, "_clients", {})
+        m.setattr(stripe_account, "STRIPE_TIMEOUT_SECONDS", 0.5)
+        began = time.monotonic()
+        status, view = cancel_by_her(pay_client, booking)
+        took = time.monotonic() - began
+    assert status == 200 and view["payment"]["refund_pending_cents"] == DEPOSIT, view
+    assert took < 10, took  # two tries of half a second and the retry's pause, not 80 s each
+    sweep(frozen_now, timedelta(minutes=3))  # Stripe answers again: made once
+    assert [r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)] == [DEPOSIT]
