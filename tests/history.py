@@ -21,7 +21,7 @@ uses are named here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -103,7 +103,9 @@ def past_visits(
 ) -> Visits:
     """Her visits at `starts`, each booked three days ahead and completed, and her profile
     as visits_ended leaves it a few minutes after each one. She is found by phone or
-    email like a booking finds her, or is new. A frozen `clock` moves on to then.
+    email like a booking finds her, or is new; with neither she is new once and then
+    picked by her id, as the desk books a client with no contact. A frozen `clock` moves
+    on to then.
     (`status="booked"`: one nobody has marked yet, and no profile update.)"""
     from chalicelib.domain.booking import Appointment
     from chalicelib.domain.clients import BookedClient
@@ -124,6 +126,8 @@ def past_visits(
         start = at(when) if isinstance(when, str) else when
         end = start + timedelta(minutes=svc.duration_minutes)
         match = clients.find_client(b.id, phone, email)
+        if client_id and not (phone or email):  # nothing finds her: the desk picks her by her id
+            match = replace(match, chosen=client_id)
         appt = Appointment(
             id=new_id(),
             business_id=b.id,

@@ -9,7 +9,16 @@ from enum import Enum
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
@@ -61,7 +70,17 @@ def _instant(v: object) -> datetime:
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
+# The validation context of a booking made at the front desk (`parse(..., context=DESK)`):
+# there a client may be booked by her name alone (ClientIn).
+DESK = {"desk": True}
+
+
 class ClientIn(BaseModel):
+    """Who a booking is for. Online she gives a phone or an email (or both): her
+    confirmation and reminders go there, and she is known by it next time. The front desk
+    (validation context DESK) may book a name alone — the walk-in who pays cash and gives
+    no contact: a new client with no contact, told nothing."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=100)
     phone: Phone = None
@@ -76,8 +95,8 @@ class ClientIn(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _contact(self) -> Self:
-        if not self.phone and not self.email:
+    def _contact(self, info: ValidationInfo) -> Self:
+        if not self.phone and not self.email and not (info.context or {}).get("desk"):
             raise ValueError("give a phone number or an email address (or both)")
         return self
 

@@ -107,14 +107,16 @@ class Client:
 
 @dataclass(frozen=True)
 class ClientMatch:
-    """Who a booking's phone and email already belong to, if anyone."""
+    """Who a booking's phone and email already belong to, if anyone; `chosen`: the client
+    the front desk picked (by her id: a client with no contact is found by nothing else)."""
 
     by_phone: str | None
     by_email: str | None
+    chosen: str | None = None
 
     @property
     def client_id(self) -> str | None:
-        return self.by_phone or self.by_email
+        return self.chosen or self.by_phone or self.by_email
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ def fields_from(err: ValidationError) -> dict[str, str]:
     return fields
 
 
-def parse(model, body, what: str):
-    """`body` as `model`: 400 when it is not a JSON object, 422 with `fields` when invalid."""
+def parse(model, body, what: str, context: dict | None = None):
+    """`body` as `model`: 400 when it is not a JSON object, 422 with `fields` when invalid.
+    `context`: what the model's validators may ask of who sends it (domain/booking.py DESK)."""
     if not isinstance(body, dict):
         raise BadRequest(f"The body must be a JSON object describing the {what}.", code="invalid_json")
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except ValidationError as e:
         raise ValidationFailed(f"The {what} has errors; see 'fields'.", fields=fields_from(e)) from None
 

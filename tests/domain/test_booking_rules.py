@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from chalicelib.domain.booking import (
+    DESK,
     Appointment,
     BookingIn,
     CancelIn,
@@ -129,6 +130,16 @@ def test_unknown_client_and_consent_fields_are_rejected():
 def test_a_phone_or_an_email_is_required(contacts):
     c = {"name": "Anna Asiakas", **contacts}
     assert ("client",) in error_locs(body(client=c))
+
+
+@pytest.mark.parametrize("contacts", [{}, {"phone": "", "email": None}])
+def test_the_front_desk_may_book_a_name_alone(contacts):
+    b = BookingIn.model_validate(body(client={"name": "Liisa", **contacts}), context=DESK)
+    assert (b.client.name, b.client.phone, b.client.email) == ("Liisa", None, None)
+    # Everything else is checked as online: the name, and a contact given.
+    for bad in ({"name": ""}, {"name": "Liisa", "phone": "123"}):
+        with pytest.raises(ValidationError):
+            BookingIn.model_validate(body(client=bad), context=DESK)
 
 
 def test_email_alone_is_enough():

@@ -34,6 +34,14 @@ def test_an_email_is_linked_only_when_her_phone_did_not_find_her_either():
     assert booked(ClientMatch("known", "known")).link_email is False
 
 
+def test_a_client_the_desk_picks_is_booked_as_herself_even_with_no_contact():
+    c = booked(ClientMatch(None, None, chosen="liisa"), phone=None, email=None)
+    assert c.client_id == "liisa" and not c.is_new and not c.link_phone and not c.link_email
+    # Picked with her contacts, which find her too: nothing new to link.
+    c = booked(ClientMatch("maija", "maija", chosen="maija"))
+    assert c.client_id == "maija" and not c.is_new and not c.link_phone and not c.link_email
+
+
 def test_a_follow_up_is_due_on_its_earliest_open_action_while_open():
     now = datetime(2026, 11, 23, tzinfo=UTC)
     actions = (

@@ -153,6 +153,32 @@ def test_sms_when_there_is_no_email(client, aws, frozen_now):
     assert "/book/demo?" in text and "/u/" in text
 
 
+def lapse_key(client_id):
+    """Where the win-back index has her (the day of her next step), if anywhere."""
+    from tests.api.helpers import table_items
+
+    [item] = [i for i in table_items() if i["sk"]["S"] == f"CLIENT#{client_id}"]
+    return item.get("g4pk", {}).get("S")
+
+
+def test_a_regular_with_no_contact_is_passed_over_without_an_error(client, aws, frozen_now):
+    """Booked at the desk by her name alone, three times, with a yes to marketing: she
+    lapses like anyone, but neither a win-back nor a birthday greeting has anywhere to go.
+    The job passes her over, and does not try her again the next morning."""
+    regular(frozen_now, phone=None, email=None, name="Liisa")
+    desk = Desk(client, aws.id)
+    [liisa] = desk.get("/clients")[1]["clients"]
+    assert (liisa["phone"], liisa["email"]) == (None, None)
+    assert desk.patch(f"/clients/{liisa['id']}", {"birthday": "1990-03-01"})[0] == 200
+    before = (len(sent_emails()), len(sent_sms()))
+    assert lapse_key(liisa["id"]), "due for a win-back step"
+    summary = run_job("marketing", LAPSE_MORNING)
+    assert (summary["winback_sent"], summary["birthday_sent"]) == (0, 0), summary
+    assert lapse_key(liisa["id"]) is None, "her win-back was looked at and ended"
+    assert run_job("marketing", "2027-03-02T10:05:00+02:00")["winback_sent"] == 0
+    assert (len(sent_emails()), len(sent_sms())) == before
+
+
 def test_the_lapse_morning_is_the_business_own_time_zone(client, maija, frozen_now):
     from chalicelib.store import businesses
 

@@ -279,8 +279,10 @@ def get_appointment(p: Principal, appointment_id: str) -> dict[str, Any]:
 
 def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
     """A booking at the front desk, under the same double-booking guarantee as online:
-    the client by contact details or as an existing `client_id`; the desk's start rules
-    (any 5-minute mark inside the staff member's working hours); `notify` false sends no
+    the client by contact details, by her name alone (a new client with no contact,
+    found by nothing but her id: no message can go to her, `notify` is moot) or as an
+    existing `client_id` (with or without a contact); the desk's start rules (any
+    5-minute mark inside the staff member's working hours); `notify` false sends no
     confirmation; `walk_in` starts now (rounded down to 5 minutes) with anyone free."""
     b = business_of(p)
     if not isinstance(body, dict):
@@ -295,15 +297,13 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
         body["start"] = iso_local(walk_in_start(clock.now()), b.config.tz)
     elif isinstance(body.get("start"), str):
         body["start"] = iso_local(instant_of(body["start"], "start", b), b.config.tz)
+    client: Client | None = None
     if "client_id" in body:
         client = clients.get_client(b.id, valid_id(body.pop("client_id"), "client"))
         if not client or client.is_erased:
             raise NotFound("No such client.")
-        if not (client.phone or client.email):
-            raise ValidationFailed(
-                "The client has no phone or email to confirm the booking to.",
-                fields={"client_id": "no contact details"},
-            )
+        # Her profile's name and contacts: her messages go there (none when she has no
+        # contact); she is booked by her id, whatever her contacts find.
         body["client"] = {
             k: v
             for k, v in {
@@ -318,7 +318,16 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
         # time is not a new consent, so by default nothing is recorded.
         body.setdefault("consents", {"marketing": False})
     source = "walk_in" if options.walk_in else "phone"
-    status, view = book.book(b, body, idempotency_key, source=source, desk=True, notify=options.notify, as_sent=as_sent)
+    status, view = book.book(
+        b,
+        body,
+        idempotency_key,
+        source=source,
+        desk=True,
+        notify=options.notify,
+        as_sent=as_sent,
+        client_id=client.id if client else None,
+    )
     appt = store.get_appointment(b.id, view["id"])
     audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
     return status, view

@@ -161,7 +161,10 @@ def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]
     now = clock.now()
     phone = req.phone if "phone" in sent else c.phone
     email = req.email if "email" in sent else c.email
-    if not (phone or email):
+    # A client who has a contact keeps one: clearing the last would lose the way to reach
+    # her (and the key that finds her) by a slip of the form. One booked at the desk by
+    # her name alone had none: her profile is edited as any other, a contact added later.
+    if (c.phone or c.email) and not (phone or email):
         raise ValidationFailed(
             "Keep a phone number or an email address.",
             fields={"phone": "phone or email required", "email": "phone or email required"},

@@ -21,7 +21,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain import loyalty as perks
-from chalicelib.domain.booking import Appointment, BookingIn, HoldFor, Status
+from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
 from chalicelib.domain.daysheet import days_touched
@@ -63,15 +63,19 @@ def book(
     as_sent: object = None,
     public: bool = False,
     client_ip: str | None = None,
+    client_id: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
-    member's hours, chalicelib/domain/availability.is_allowed_desk_start); `notify`
-    False sends no confirmation (the client is standing at the desk). An Idempotency-Key
-    is checked against the body `as_sent` by the caller when it filled in `body` (a
-    walk-in's start is the time of the request, not of its replay). `public`: the limits
-    per contact and client IP apply, and the request's SMS count against them."""
+    member's hours, chalicelib/domain/availability.is_allowed_desk_start; a client may
+    be given by her name alone, then a new client with no contact who is told nothing);
+    `notify` False sends no confirmation (the client is standing at the desk). An
+    Idempotency-Key is checked against the body `as_sent` by the caller when it filled
+    in `body` (a walk-in's start is the time of the request, not of its replay).
+    `public`: the limits per contact and client IP apply, and the request's SMS count
+    against them. `client_id`: the known client the desk picked (`body`'s client is her
+    profile's name and contacts)."""
     _check_idempotency_key(idempotency_key)
-    req: BookingIn = parse(BookingIn, body, "booking")
+    req: BookingIn = parse(BookingIn, body, "booking", context=DESK if desk else None)
     now = clock.now()
     service = _service(b.config, req)
     staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
@@ -92,6 +96,8 @@ def book(
             raise _not_booked(None)  # taken by someone else: by everyone free at that time
         if public:
             guard.check(b, read.meters, now)  # 429 over a limit
+        if client_id is not None:
+            read = replace(read, client=replace(read.client, chosen=client_id))
         try:
             appt, secret = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
         except (clients.ClientRace, bookings.SheetChanged) as e:
