@@ -1,6 +1,7 @@
 // The desk booking sheet: a free time tapped in the calendar (or "Walk-in", or "Book
 // again" on a client card): the service (durations shown, the end drawn in the grid),
-// the client found as you type or created, whether to send a confirmation, confirm.
+// the client found as you type or created (a name alone will do: no confirmation or
+// reminders then), whether to send a confirmation, confirm.
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, money, t } from "./i18n.js";
@@ -116,6 +117,8 @@ function chooseClient(client) {
   box.appendChild(el("span", { className: "who", text: client.name }));
   const contact = [phoneText(client), client.email].filter(Boolean).join(" · ");
   if (contact) box.appendChild(el("span", { className: "muted", text: ` ${contact}` }));
+  // Booked at the desk by her name alone: nothing to send a confirmation or reminder to.
+  else box.appendChild(el("p", { className: "muted hint", text: t("no_contact_hint") }));
   if (client.allergies) box.appendChild(el("p", { className: "allergy-box", text: `${t("m_allergy")}: ${client.allergies}` }));
   const change = el("button", { type: "button", className: "plain", text: t("change_client"), "aria-label": `${t("change_client")}: ${client.name}` });
   change.addEventListener("click", () => chooseClient(null));
@@ -222,8 +225,9 @@ async function submit(e) {
   const name = $("booking-name").value.trim();
   const phone = $("booking-phone").value.trim();
   const email = $("booking-email").value.trim();
+  // A name alone will do at the desk (the walk-in who gives no contact): the form's hint
+  // says she then gets no confirmation or reminders.
   if (newClient && !name) missing[$("booking-new-fields").hidden ? "client_id" : "client.name"] = t("pick_client");
-  if (newClient && name && !phone && !email) missing["client.phone"] = t("phone_or_email");
   if (Object.keys(missing).length) {
     if (missing.client_id === undefined && $("booking-new-fields").hidden && missing["client.name"]) toggleNewClient();
     showFieldErrors(form, { fields: missing }, inputs, error);
