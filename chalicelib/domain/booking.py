@@ -24,7 +24,7 @@ from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.locales import Locale
-from chalicelib.domain.payments import BookingPayment
+from chalicelib.domain.payments import BookingPayment, CheckedOut
 from chalicelib.domain.timeutil import parse_instant
 
 
@@ -243,6 +243,7 @@ class Appointment:
     hold_for: str | None = None
     hold_confirmed_at: datetime | None = None
     payment: BookingPayment | None = None  # what it pays or secures
+    checkout: CheckedOut | None = None  # checked out at the desk: how, what was paid, when
 
     @property
     def is_active(self) -> bool:

@@ -47,6 +47,7 @@ class Markers:
     first_visit: bool
     deposit: bool = False  # money of the client's is held for it (a deposit or prepayment)
     held: bool = False  # a new client's booking waiting for her confirmation link
+    paid: bool = False  # checked out at the desk
 
     def as_dict(self) -> dict[str, bool]:
         return {
@@ -55,6 +56,7 @@ class Markers:
             "first_visit": self.first_visit,
             "deposit": self.deposit,
             "held": self.held,
+            "paid": self.paid,
         }
 
 

@@ -8,7 +8,7 @@ charged as a fee comes from these functions and the price the server itself comp
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Annotated, Any, Self
@@ -287,6 +287,30 @@ class CheckoutMethod(str, Enum):
     CASH = "cash"
     GIFT_CARD = "gift_card"
     OTHER = "other"
+
+
+@dataclass(frozen=True)
+class CheckedOut:
+    """A visit's checkout as its appointment remembers it: how the rest was paid
+    (CheckoutMethod), what was paid at the desk (the deposit deducted) and when (UTC)."""
+
+    method: str
+    paid_cents: int
+    at: datetime
+
+    @classmethod
+    def of(cls, money: MoneyRecord) -> CheckedOut:
+        """From the checkout's money record."""
+        return cls(
+            method=money.method or CheckoutMethod.OTHER.value, paid_cents=money.amount_cents, at=money.created_at
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "paid_cents": self.paid_cents, "at": self.at.astimezone(UTC).isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CheckedOut:
+        return cls(method=data["method"], paid_cents=int(data["paid_cents"]), at=datetime.fromisoformat(data["at"]))
 
 
 @dataclass(frozen=True)

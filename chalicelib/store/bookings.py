@@ -28,7 +28,7 @@ from chalicelib.domain.ids import id_for_key
 from chalicelib.domain.limits import Entry, Meter
 from chalicelib.domain.loyalty import Reward
 from chalicelib.domain.messages import Message, PlannedMessage
-from chalicelib.domain.payments import BookingPayment
+from chalicelib.domain.payments import BookingPayment, CheckedOut
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import clients, daysheets, db, keys, limits, outbox, rewards, waitlist, webhooks
 from chalicelib.store.models import AppointmentItem, ClientKeyItem, DaySheetItem, IdempotencyItem
@@ -105,6 +105,7 @@ def to_item(a: Appointment) -> AppointmentItem:
         hold_for=a.hold_for,
         hold_confirmed_at=a.hold_confirmed_at,
         payment=a.payment.to_json() if a.payment else None,
+        checkout=a.checkout.to_json() if a.checkout else None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     item.g5pk, item.g5sk = keys.staff_calendar_keys(a.business_id, a.staff_id, a.id, a.start)
@@ -149,6 +150,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         hold_for=i.hold_for,
         hold_confirmed_at=i.hold_confirmed_at,
         payment=BookingPayment.from_json(i.payment) if i.payment else None,
+        checkout=CheckedOut.from_json(i.checkout) if i.checkout else None,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -21,9 +21,9 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
-from chalicelib.domain.payments import BookingPayment, MoneyRecord
+from chalicelib.domain.payments import BookingPayment, CheckedOut, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.store import bookings, clients, db, keys, outbox, webhooks
+from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, webhooks
 from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -216,6 +216,44 @@ def owed_refund_made(
     return True
 
 
+def record_checkout(
+    money: MoneyRecord,
+    appt: Appointment,
+    now: datetime,
+    days: Sequence[date] = (),
+    messages: Sequence[PlannedMessage] = (),
+    lease: timedelta | None = None,
+) -> list[Message]:
+    """A visit checked out at the desk, once (MoneyExists otherwise): its money record and,
+    on the appointment, that it was (`checkout`: how, what was paid, when), so whoever
+    reads the visit next sees it paid; the versions of its day sheets (`days`) move, so a
+    dashboard asking "changed since?" reads it again; with her receipt (leased to the
+    caller) and the payment.succeeded webhook event."""
+    tx = Tx(MoneyItem)
+    tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
+    _checked_out(tx, appt, money, now, days, condition=AppointmentItem.pk.exists())
+    sent = outbox.queue(tx, messages, now, lease)
+    webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
+    commit(tx)
+    return sent
+
+
+def remember_checkout(appt: Appointment, money: MoneyRecord, now: datetime, days: Sequence[date] = ()) -> bool:
+    """A visit checked out before appointments said so (its money record alone): its
+    appointment says it now, unless it does already (False then)."""
+    tx = Tx(AppointmentItem)
+    _checked_out(
+        tx, appt, money, now, days, condition=AppointmentItem.pk.exists() & AppointmentItem.checkout.does_not_exist()
+    )
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if "checkout" in err.failed:
+            return False
+        raise
+    return True
+
+
 def owed_refund_not_made(
     done: Message, held: Message, now: datetime, payment: tuple[Appointment, BookingPayment] | None = None
 ) -> bool:
@@ -237,6 +275,19 @@ def owed_refund_not_made(
             raise bookings.Contended() from err
         raise
     return True
+
+
+def _checked_out(
+    tx: Tx, appt: Appointment, money: MoneyRecord, now: datetime, days: Sequence[date], condition: Condition
+) -> None:
+    tx.update(
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
+        [AppointmentItem.checkout.set(CheckedOut.of(money).to_json()), AppointmentItem.updated_at.set(now)],
+        "checkout",
+        condition=condition,
+    )
+    for day in days:
+        daysheets.touch(tx, appt.business_id, appt.staff_id, day)
 
 
 def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:

@@ -68,7 +68,14 @@ def test_markers_note_allergy_first_visit_and_no_deposit(client, desk, booked, f
     # Maija's booking carries a note; she has no visit yet.
     _, cal = desk.get("/calendar?date=2026-11-25&staff=aino")
     appt = staff_of(cal, "aino")["appointments"][0]
-    assert appt["markers"] == {"note": True, "allergy": False, "first_visit": True, "deposit": False, "held": False}
+    assert appt["markers"] == {
+        "note": True,
+        "allergy": False,
+        "first_visit": True,
+        "deposit": False,
+        "held": False,
+        "paid": False,
+    }
     # The women's cut's 10-minute buffer holds the chair after the end: the desk sees it.
     assert (appt["start"], appt["end"], appt["occupied_until"]) == (
         "2026-11-25T12:00:00+02:00",
@@ -90,6 +97,7 @@ def test_markers_note_allergy_first_visit_and_no_deposit(client, desk, booked, f
         "first_visit": True,
         "deposit": False,
         "held": False,
+        "paid": False,
     }
 
     # After her visit, Maija's next booking is no longer a first visit; the visit itself was.

@@ -95,3 +95,59 @@ def test_without_a_deposit_at_the_services_vat_and_only_once_the_visit_began(pay
     assert status == 200, done
     assert (done["deposit_cents"], done["paid_cents"]) == (0, 6900)
     assert done["vat"] == [{"percent": "14", "net_cents": 6053, "vat_cents": 847, "gross_cents": 6900}]
+
+
+def visit_on_calendar(desk, booking, day="2026-11-25"):
+    status, cal = desk.get(f"/calendar?date={day}")
+    assert status == 200, cal
+    [seen] = [a for s in cal["staff"] for a in s["appointments"] if a["id"] == booking["id"]]
+    return seen, cal["token"]
+
+
+def test_the_visit_says_it_was_checked_out_wherever_the_desk_reads_it(pay_client, stripe_env, desk, frozen_now):
+    """After a reload, on another device, for another staff member: the appointment itself
+    says it was checked out (how, what was paid at the desk, when), in its own GET and in
+    the day's calendar with a "paid" marker; a dashboard asking "changed since?" hears of it;
+    a second checkout is still refused and changes nothing."""
+    booking = paid_booking(pay_client, stripe_env)  # 159,00 €, a 47,70 € deposit paid
+    frozen_now["now"] = AFTER_THE_VISIT
+    before, token = visit_on_calendar(desk, booking)
+    assert before["checkout"] is None and before["markers"]["paid"] is False
+    assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] is None
+
+    status, done = checkout(desk, booking, method="card")
+    assert status == 200, done
+    paid = {"method": "card", "paid_cents": 15900 - DEPOSIT, "at": "2026-11-25T15:30:00+02:00"}
+    status, appt = desk.get(f"/appointments/{booking['id']}")
+    assert status == 200 and appt["checkout"] == paid
+    status, changes = desk.get(f"/calendar/changes?since={token}")
+    assert status == 200 and changes["changed"] is True
+    seen, _ = visit_on_calendar(desk, booking)
+    assert seen["checkout"] == paid and seen["markers"]["paid"] is True
+
+    status, again = checkout(desk, booking, method="cash")
+    assert status == 409 and again["error"]["code"] == "checked_out"
+    assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] == paid
+
+
+def test_a_visit_checked_out_before_appointments_said_so_says_so_after_the_second_try(
+    pay_client, aws, desk, frozen_now
+):
+    """Checked out before this release, a visit has its money record only: its card still
+    offers checkout, and the 409 of that second try writes it onto the appointment."""
+    from chalicelib.domain.payments import MoneyRecord
+    from chalicelib.store import payments
+
+    status, booking = book(pay_client, "2026-11-25T12:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201, booking
+    frozen_now["now"] = AFTER_THE_VISIT
+    old = MoneyRecord(aws.id, booking["id"], "-", "checkout", 6900, "succeeded", AFTER_THE_VISIT, method="cash")
+    payments.record_money(old, AFTER_THE_VISIT)  # as checkout wrote it before
+    assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] is None
+
+    status, again = checkout(desk, booking, method="card")
+    assert status == 409 and again["error"]["code"] == "checked_out"
+    paid = {"method": "cash", "paid_cents": 6900, "at": "2026-11-25T15:30:00+02:00"}
+    assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] == paid
+    seen, _ = visit_on_calendar(desk, booking)
+    assert seen["markers"]["paid"] is True

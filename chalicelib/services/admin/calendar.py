@@ -59,6 +59,12 @@ def appointment_view(
         "client": {"id": a.client_id},
         # Held until the client confirms it by her link, or pays; freed after it if not.
         "hold_until": iso_local(a.hold_until, tz) if a.held and a.hold_until else None,
+        # Checked out at the desk (POST /appointments/{id}/checkout): how, what was paid then.
+        "checkout": (
+            {"method": a.checkout.method, "paid_cents": a.checkout.paid_cents, "at": iso_local(a.checkout.at, tz)}
+            if a.checkout
+            else None
+        ),
     }
     if a.payment is not None:  # paid, held, fee owed... (chalicelib/domain/payments.py)
         view["payment"] = payment_view(b, a, money)
@@ -189,6 +195,7 @@ def calendar_view(b: Business, a: Appointment, client: Client | None, *, money: 
         first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
         deposit=bool(a.payment and a.payment.kept_cents > 0),
         held=a.awaiting_confirmation,
+        paid=a.checkout is not None,
     ).as_dict()
     return view
 

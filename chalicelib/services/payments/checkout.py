@@ -1,8 +1,10 @@
 """Checkout at the desk (issue 20, 5): after a visit the desk records how the rest was
 paid — through Stripe to the card saved at booking, the salon's own card terminal, cash,
 a gift card or otherwise — with the deposit she paid already deducted; once per visit (a
-conditional put). She may get an email receipt with the business's details and the VAT
-in the price (the service's rate, else the business's)."""
+conditional put), and the appointment says so from the same transaction on (how, what was
+paid, when: the dashboard's card and calendar read it there). She may get an email receipt
+with the business's details and the VAT in the price (the service's rate, else the
+business's)."""
 
 from __future__ import annotations
 
@@ -77,8 +79,12 @@ def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tu
         raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code="not_checkable")
     if appt.start > now:
         raise Conflict("The visit has not begun yet.", code="visit_not_started")
-    if store.get_money(b.id, appt.id, KIND) is not None:
-        raise Conflict("This visit was checked out already.", code="checked_out")
+    if appt.checkout is not None:
+        raise _checked_out()
+    done = store.get_money(b.id, appt.id, KIND)
+    if done is not None:  # checked out before appointments said so: from now on it does
+        store.remember_checkout(appt, done, now, appt.days(b.config.tz))
+        raise _checked_out()
     total = appt.price_cents if req.price_cents is None else req.price_cents
     co = rules.checkout(total, deposit_kept(appt), vat_percent(b, appt))
     intent = _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else None
@@ -96,12 +102,16 @@ def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tu
     )
     told = receipt(b, appt, money, co, now) if req.receipt else []
     try:
-        sent = store.record_money(money, now, messages=told, lease=IMMEDIATE_LEASE)
+        sent = store.record_checkout(money, appt, now, appt.days(b.config.tz), messages=told, lease=IMMEDIATE_LEASE)
     except store.MoneyExists:
-        raise Conflict("This visit was checked out already.", code="checked_out") from None
+        raise _checked_out() from None
     deliver(sent, now)
     logger().info("checked out", extra={"appointment_id": appt.id, "method": money.method})
     return money, co, bool(told)
+
+
+def _checked_out() -> Conflict:
+    return Conflict("This visit was checked out already.", code="checked_out")
 
 
 def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> str | None:
