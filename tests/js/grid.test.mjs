@@ -122,7 +122,7 @@ test("the calendar as the grid needs it, with the public opening hours standing 
   assert.equal(g.hhmm(cal.days[0].open[0].start, TZ), "09:00");
   assert.equal(cal.staff[0].hoursKnown, false);
   assert.equal(g.hhmm(cal.staff[0].hours["2026-11-25"][0].end, TZ), "20:00");
-  assert.deepEqual(cal.staff[0].appointments[0].markers, { allergy: true, note: true, first_visit: false, deposit: false, held: false });
+  assert.deepEqual(cal.staff[0].appointments[0].markers, { allergy: true, note: true, first_visit: false, deposit: false, held: false, paid: false });
 });
 
 test("the contract's hours, breaks, time off and markers win", () => {
@@ -141,8 +141,17 @@ test("the contract's hours, breaks, time off and markers win", () => {
   assert.equal(cal.staff[0].hours["2026-11-25"].length, 2);
   assert.deepEqual(cal.staff[1].hours["2026-11-25"], []); // not working that day
   assert.equal(cal.staff[0].timeOff[0].reason, "dentist");
-  assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true, held: true });
+  assert.deepEqual(markersOf(data.staff[0].appointments[0]), { allergy: false, note: false, first_visit: true, deposit: true, held: true, paid: false });
   assert.deepEqual(datesOf("2026-12-30", "2027-01-01"), ["2026-12-30", "2026-12-31", "2027-01-01"]);
+});
+
+test("a visit checked out at the desk is marked paid: by the calendar's marker, else by its own checkout", () => {
+  const checkout = { method: "card", paid_cents: 11130, at: "2026-11-25T14:05:00+02:00" };
+  assert.equal(markersOf({ markers: { paid: true } }).paid, true);
+  assert.equal(markersOf({ markers: { paid: false }, checkout }).paid, false); // the calendar's word wins
+  assert.equal(markersOf({ checkout }).paid, true); // GET /appointments/{id}: no markers
+  assert.equal(markersOf({ checkout: null }).paid, false);
+  assert.equal(markersOf({}).paid, false);
 });
 
 test("a booking's buffer holds the chair: free times and moves leave it out, past times are not offered", async () => {

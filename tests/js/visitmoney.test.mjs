@@ -89,3 +89,12 @@ test("checkoutDue: the deposit kept comes off the price, never below zero", () =
   assert.deepEqual(M.checkoutDue(15900, null), { deposit: 0, due: 15900 });
   assert.deepEqual(M.checkoutDue(15900, { kind: "card_on_file", paid_cents: 0 }), { deposit: 0, due: 15900 });
 });
+
+test("paid at the desk: what, how and when, as the appointment says; the time alone on the visit's day", () => {
+  const a = { start: "2026-11-25T12:00:00+02:00", checkout: { method: "card", paid_cents: 11130, at: "2026-11-25T14:05:00+02:00" } };
+  assert.deepEqual(M.paidAtDesk(a), { cents: 11130, method: "card", at: "2026-11-25T14:05:00+02:00", onVisitDay: true });
+  const later = { ...a, checkout: { ...a.checkout, at: "2026-11-26T09:30:00+02:00" } };
+  assert.equal(M.paidAtDesk(later).onVisitDay, false);
+  assert.equal(M.paidAtDesk({ ...a, checkout: null }), null);
+  assert.equal(M.paidAtDesk({ start: a.start }), null);
+});

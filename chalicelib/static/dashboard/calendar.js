@@ -342,6 +342,7 @@ export function appointmentSummary(a) {
   if (a.markers.first_visit) marks.push(t("m_first_visit"));
   if (a.markers.deposit) marks.push(t("m_deposit"));
   if (a.markers.held) marks.push(t("m_held"));
+  if (a.markers.paid) marks.push(t("m_paid"));
   return { who, what, marks, status: t(statusKey(a)) };
 }
 
@@ -368,8 +369,10 @@ function block(a, c, cols, win) {
     a.markers.allergy ? el("span", { className: "mk allergy", text: t("m_allergy") }) : null,
     a.markers.note ? marker("note", "m_note_short", "m_note") : null,
     a.markers.first_visit ? marker("first", "m_first_short", "m_first_visit") : null,
-    a.markers.deposit ? marker("deposit", "m_deposit_short", "m_deposit") : null,
+    // Checked out, its deposit went into what she paid: "paid" says it all.
+    a.markers.deposit && !a.markers.paid ? marker("deposit", "m_deposit_short", "m_deposit") : null,
     a.markers.held ? marker("held", "m_held_short", "m_held") : null,
+    a.markers.paid ? marker("paid", "m_paid_short", "m_paid") : null,
     " ", el("span", { className: `mk status ${a.status}`, text: s.status })));
   const top = Math.max(a.startMs, win.top);
   b.style.top = `${g.yOf(top, win.top)}px`;

@@ -18,6 +18,9 @@ export function markersOf(a) {
     first_visit: !!m.first_visit,
     deposit: !!m.deposit,
     held: !!m.held, // a new client's booking waiting for her confirmation link
+    // Checked out at the desk: the calendar's marker, else the appointment's own `checkout`
+    // (GET /appointments/{id} has no markers).
+    paid: m.paid !== undefined ? !!m.paid : !!a.checkout,
   };
 }
 

@@ -1,8 +1,9 @@
 // The appointment card: who, what, when, the markers (an allergy first), the client's
 // contacts, and what the desk does with it: arrived / completed / no-show, undo (back to
 // booked), move, cancel with a reason (+ tell the client, + invite to book again), and
-// checkout once the visit began: the rest paid, the deposit deducted, a receipt by email.
-// Its money in words (what she paid, what went back, each fee); the owner's money actions
+// checkout once the visit began: the rest paid, the deposit deducted, a receipt by email;
+// once (the appointment says it was). Its money in words (what she paid, what went back,
+// each fee, what was paid at the desk); the owner's money actions
 // (permission "money"): refund, charge the late-cancellation fee, an open fee's pay link
 // and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
@@ -12,12 +13,10 @@ import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz 
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, checkoutDue, lateFeeOffer, moneyLines, parseAmount, refundRequest, refundableCents } from "./visitmoney.js";
+import { amountText, checkoutDue, lateFeeOffer, moneyLines, paidAtDesk, parseAmount, refundRequest, refundableCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
-// The visits checked out in this session: their card offers no checkout again.
-const checkedOut = new Set();
 
 export function contactLinks(client) {
   const links = el("p", { className: "contacts" });
@@ -83,7 +82,7 @@ function render(errorText) {
     add("act_undo", (b) => mark("booked", b));
   }
   if (["booked", "arrived", "completed"].includes(a.status) && new Date(a.start) <= new Date()) {
-    if (!checkedOut.has(a.id)) add("act_checkout", () => showCheckout());
+    if (!a.checkout) add("act_checkout", () => showCheckout()); // once: the server says when it was
   } else if (a.status === "no_show") {
     add("act_completed", (b) => mark("completed", b));
     add("act_undo", (b) => mark("booked", b));
@@ -107,6 +106,16 @@ function render(errorText) {
   close.addEventListener("click", () => closeDialog(dialog()));
   foot.appendChild(close);
   box.appendChild(foot);
+}
+
+// "Paid at the desk: 111,30 € (card terminal), 14.05": the visit's checkout as the server
+// has it (whoever checked it out, wherever), or null.
+function paidLine(a) {
+  const p = paidAtDesk(a);
+  if (!p) return null;
+  const time = p.onVisitDay ? clock(p.at) : `${day(p.at, { day: "numeric", month: "numeric" })} ${clock(p.at)}`;
+  return el("p", { id: "card-paid", className: "paid",
+    text: t("checkout_paid", { amount: money(p.cents, currency()), method: t(`paid_by_${p.method}`), time }) });
 }
 
 // When the marks not offered yet can be made, or "".
@@ -188,24 +197,36 @@ async function checkout(form) {
   submit.disabled = true;
   try {
     const done = await api("POST", `/appointments/${current.id}/checkout`, body);
-    checkedOut.add(current.id);
+    current = { ...current, checkout: { method: done.method, paid_cents: done.paid_cents, at: done.at },
+      markers: { ...current.markers, paid: true } };
     const text = t("checked_out_done", {
       name: s.who, paid: money(done.paid_cents, currency()), method: t(`method_${done.method}`),
       deposit: money(done.deposit_cents, currency()),
     });
     say(text);
-    render(); // paid: no "Checkout" any more
+    render(); // paid: no "Checkout" any more, the paid line instead
     $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
     $("appointment-title").focus();
+    changed(); // the calendar marks it paid
   } catch (err) {
     submit.disabled = false;
-    if (err.code === "checked_out") { // paid already (another tab, before a reload)
-      checkedOut.add(current.id);
-      render(errorText(err));
+    if (err.code === "checked_out") { // paid already (another device, another staff member)
+      await paidElsewhere(errorText(err));
       return;
     }
     showFieldErrors(form, err, inputs, $("card-error"));
   }
+}
+
+// The server said the visit was checked out already: the card shows it as the server has it.
+async function paidElsewhere(text) {
+  const id = current.id;
+  let view = null;
+  try { view = await api("GET", `/appointments/${id}`); } catch { /* the message says it */ }
+  if (!current || current.id !== id) return;
+  if (view) current = { ...current, ...view, markers: { ...current.markers, paid: !!view.checkout } };
+  render(text);
+  changed();
 }
 
 function showCancel() {
@@ -288,12 +309,14 @@ async function cancel(form) {
 
 function mayMoney() { return ((state.me && state.me.permissions) || []).includes("money"); }
 
-// What she paid, what went back, each fee; for the owner the pay link of an open fee, and
-// what can be done: refund, charge the late-cancellation fee, waive an open fee.
+// What she paid, what went back, each fee, what was paid at the desk; for the owner the pay
+// link of an open fee, and what can be done: refund, charge the late-cancellation fee, waive
+// an open fee.
 function moneySection(a) {
   const p = a.payment;
   const lines = moneyLines(p);
-  if (!lines.length) return null;
+  const paid = paidLine(a);
+  if (!lines.length && !paid) return null;
   const cur = currency();
   const owner = mayMoney();
   const box = el("section", { id: "card-money", className: "money", "aria-labelledby": "card-money-title" },
@@ -309,6 +332,7 @@ function moneySection(a) {
       box.appendChild(el("p", { "data-money": line.key, text: t(line.key, { amount: money(line.cents || 0, cur) }) }));
     }
   }
+  if (paid) box.appendChild(paid);
   if (!owner) return box;
   const actions = el("div", { className: "actions", role: "group", "aria-label": t("money_title") });
   const refundable = refundableCents(p);

@@ -89,6 +89,15 @@ export function refundRequest(amountText, reason, refundable) {
   return Object.keys(errors).length ? { errors } : { amount_cents: cents, reason: why };
 }
 
+// Checked out at the desk, as the appointment says (its `checkout`), or null: what was
+// paid then, how, when (local time), and whether that was the visit's own day (the card
+// then says the time alone).
+export function paidAtDesk(a) {
+  const c = a && a.checkout;
+  if (!c) return null;
+  return { cents: c.paid_cents || 0, method: c.method, at: c.at, onVisitDay: String(c.at).slice(0, 10) === String(a.start).slice(0, 10) };
+}
+
 // At the desk's checkout: what the deposit or prepayment kept takes off the price, and
 // what is left to pay (the API's rule: the deposit not given back, never below zero).
 export function checkoutDue(priceCents, p) {
