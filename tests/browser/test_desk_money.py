@@ -238,7 +238,9 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
     """At 360 px, her visit begun: the calendar's "€" badge has its word ("Ennakkomaksu",
     its text in the middle of its pill); at the checkout the price in Finnish ("159,00"),
     the deposit already paid and what is left to pay said before it is recorded, as the
-    price is edited (a comma or a dot); recorded, the card offers no checkout again."""
+    price is edited (a comma or a dot); recorded, the card offers no checkout again — nor
+    after a reload (the server remembers it, not the tab): her card says what was paid at
+    the desk, how and when, and her block in the day is marked paid."""
     from chalicelib import clock
 
     who, staff, start = paid_deposit_today(stack, "kassa")
@@ -284,6 +286,20 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         record.click()
         expect(page.locator("#status")).to_contain_text(f"{who}: maksettu 102,80 €")
         expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)
+        paid = re.compile(r"^Maksettu kassalla: 102,80\s€ \(maksupääte\), \d{1,2}\.\d{2}$")  # the visit's day: the time
+        expect(card.locator("#card-paid")).to_have_text(paid)
+
+        page.reload()  # what the tab knew is gone: the server says it
+        page.locator("#calendar .cal").wait_for()
+        page.locator("#staff-switch").get_by_role("button", name=NAMES[staff]).click()
+        badge = block.get_by_role("img", name="Maksettu kassalla")
+        expect(badge).to_have_text("€✓")
+        expect(block.get_by_role("img", name="Ennakkomaksu")).to_have_count(0)  # went into what she paid
+        block.click()
+        card = page.get_by_role("dialog", name=who)
+        expect(card.locator("#card-paid")).to_have_text(paid)
+        expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)
+        check(page, "checked-out")
     finally:
         context.close()
         back_in_time(stack)
