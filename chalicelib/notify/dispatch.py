@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
-from chalicelib.domain.config import QuietHours
+from chalicelib.domain.config import Business, QuietHours
 from chalicelib.domain.messages import BOOKING_PLAN, VISIT_KINDS, Message, MessageStatus, visit_as_planned
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
@@ -46,6 +46,23 @@ class Handled:
     reason: str | None = None
     # A booking's plan expanded: what came of the messages it sent at once.
     then: tuple[Handled, ...] = field(default=())
+
+
+def claim_work(m: Message, now: datetime, lease: timedelta) -> tuple[Business, Message] | str:
+    """An outbox item that is work rather than a message (freed time, an owed refund),
+    claimed for its handler: (its business, the item as claimed), or what came instead
+    in the sweeper's words — held (in another's hand), taken (another claimed it first),
+    skipped (the business is gone)."""
+    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
+        return "held"
+    result, claimed = store.claim(m, now, lease)
+    if result != store.Claim.CLAIMED:
+        return "taken"
+    b = businesses.get_by_id(m.business_id)
+    if b is None:
+        store.skip(claimed, "business_gone", now)
+        return "skipped"
+    return b, claimed
 
 
 def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:

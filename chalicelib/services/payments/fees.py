@@ -27,7 +27,7 @@ from chalicelib.notify.outbox import IMMEDIATE_LEASE, backoff, deliver
 from chalicelib.observability import count_message, logger
 from chalicelib.services.payments import notices
 from chalicelib.services.payments.stripe_account import Account, PaymentDeclined, PaymentsUnavailable, RefundRefused
-from chalicelib.store import bookings, businesses
+from chalicelib.store import bookings
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store import payments as store
 
@@ -123,6 +123,23 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
     return replace(found, state="waived", note=reason)
 
 
+def _refund_record(
+    appt: Appointment, ref: str, amount: int, stripe_id: str, note: str | None, now: datetime
+) -> MoneyRecord:
+    """A refund Stripe made, as its money record (kind `refund-<ref>`: once per booking and ref)."""
+    return MoneyRecord(
+        business_id=appt.business_id,
+        appointment_id=appt.id,
+        client_id=appt.client_id,
+        kind=f"refund-{ref}",
+        amount_cents=amount,
+        state="succeeded",
+        created_at=now,
+        intent=stripe_id,
+        note=note,
+    )
+
+
 def refund(
     b: Business, appt: Appointment, amount_cents: int | None, now: datetime, reason: str | None = None
 ) -> MoneyRecord | None:
@@ -138,17 +155,7 @@ def refund(
         raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
     ref = f"{pay.refunded_cents}-{amount}"  # the same refund asked twice is made once
     made = Account(b.id).refund(appt.id, pay.intent, amount, ref)
-    money = MoneyRecord(
-        business_id=b.id,
-        appointment_id=appt.id,
-        client_id=appt.client_id,
-        kind=f"refund-{ref}",
-        amount_cents=amount,
-        state="succeeded",
-        created_at=now,
-        intent=made.id,
-        note=reason,
-    )
+    money = _refund_record(appt, ref, amount, made.id, reason, now)
     try:
         # A refund she was owed and Stripe refused is settled by the owner's own refund.
         settled = max(0, pay.refund_failed_cents - amount)
@@ -244,15 +251,12 @@ def handle(m: Message, now: datetime) -> str:
     """The sweeper's (or a repeated cancel's) turn at an owed refund: claimed with the
     outbox's conditional write (of two callers one gets it), then made. What came of it,
     in the sweeper's words."""
-    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
-        return "held"
-    result, claimed = outbox_store.claim(m, now, OWED_LEASE)
-    if result != outbox_store.Claim.CLAIMED:
-        return "taken"
-    b = businesses.get_by_id(m.business_id)
-    if b is None:
-        outbox_store.skip(claimed, "business_gone", now)
-        return "skipped"
+    from chalicelib.notify.dispatch import claim_work
+
+    work = claim_work(m, now, OWED_LEASE)
+    if isinstance(work, str):
+        return work
+    b, claimed = work
     try:
         return _make_owed(b, claimed, now)
     except Exception as e:  # the database, say: again after a backoff, as a failed send
@@ -289,17 +293,7 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
         why = f"{e.code}: {e.details.get('stripe_code')}"
         return _not_made(appt, m, Outcome(MessageStatus.FAILED.value, error=why), now)
     pay = appt.payment
-    money = MoneyRecord(
-        business_id=b.id,
-        appointment_id=appt.id,
-        client_id=appt.client_id,
-        kind=f"refund-{ref}",
-        amount_cents=amount,
-        state="succeeded",
-        created_at=now,
-        intent=made.id,
-        note=m.context.get("reason"),
-    )
+    money = _refund_record(appt, ref, amount, made.id, m.context.get("reason"), now)
     paid = replace(
         pay, refunded_cents=pay.refunded_cents + amount, refund_owed_cents=max(0, pay.refund_owed_cents - amount)
     )

@@ -150,17 +150,12 @@ def handle(m: Message, now: datetime) -> str:
     """The sweeper's (or the stream's) turn at a freed-time item: claimed with the
     outbox's conditional write (of two runs one gets it), then offered as the request
     would have. What came of it, in the sweeper's words."""
-    from chalicelib.store import outbox
+    from chalicelib.notify.dispatch import claim_work
 
-    if m.status == MessageStatus.SENDING.value and m.lease_until and m.lease_until > now:
-        return "held"
-    result, claimed = outbox.claim(m, now, FREED_LEASE)
-    if result != outbox.Claim.CLAIMED:
-        return "taken"
-    b = businesses.get_by_id(m.business_id)
-    if b is None:
-        outbox.skip(claimed, "business_gone", now)
-        return "skipped"
+    work = claim_work(m, now, FREED_LEASE)
+    if isinstance(work, str):
+        return work
+    b, claimed = work
     try:
         _run_freed(b, claimed, now)
     except Exception as e:
