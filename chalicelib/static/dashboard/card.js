@@ -199,8 +199,9 @@ async function checkout(form) {
     const done = await api("POST", `/appointments/${current.id}/checkout`, body);
     current = { ...current, checkout: { method: done.method, paid_cents: done.paid_cents, at: done.at },
       markers: { ...current.markers, paid: true } };
-    const text = t("checked_out_done", {
-      name: s.who, paid: money(done.paid_cents, currency()), method: t(`method_${done.method}`),
+    // The deposit deducted is said only when there was one; the method as the card's paid line says it.
+    const text = t(done.deposit_cents ? "checked_out_done_deposit" : "checked_out_done", {
+      name: s.who, paid: money(done.paid_cents, currency()), method: t(`paid_by_${done.method}`),
       deposit: money(done.deposit_cents, currency()),
     });
     say(text);
