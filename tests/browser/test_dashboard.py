@@ -307,6 +307,15 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
         re.compile(r"^Riskissä, kun .* alle \d+\s%; poisjäänyt alle \d+\s%\. .*(Rajat|Oletusrajat)")
     )
     check_page(owner, "dashboard-clients")
+    # Her card: her chance of coming back in whole percent, and her expected visit, long
+    # past, said as one that did not come.
+    listed.filter(has_text="Leena Lähtenyt").get_by_role("link", name="Leena Lähtenyt").click()
+    card = owner.locator("#client-card")
+    expect(card.locator("dt", has_text="Käynti odotettiin")).to_have_count(1)
+    expect(
+        card.locator("dt", has_text="Palaa 26 viikon sisällä").locator("xpath=following-sibling::dd[1]")
+    ).to_have_text(re.compile(r"^\d+\s%$"))
+    owner.go_back()
     status = owner.locator("#status")
 
     # A personal message: from the dialog to the local outbox.

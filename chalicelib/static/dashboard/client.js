@@ -4,7 +4,7 @@
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
-import { api, currency, onChanged, phoneText, say, serviceName, staffName, state } from "./state.js";
+import { api, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { contactLinks, openCard } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
@@ -267,8 +267,10 @@ const STATUS_KEYS = { active: "st_active", maintenance: "st_maintenance", at_ris
 function standingSection(c, st) {
   const facts = dl([
     [t("cc_status"), t(STATUS_KEYS[st.status] || st.status)],
-    [t("cc_p_return", { weeks: Math.round((st.window_days || 182) / 7) }), st.p_return === null || st.p_return === undefined ? null : percent(st.p_return)],
-    [t("cc_expected"), st.expected_visit ? day(st.expected_visit) : null],
+    // A chance in whole percent (84 %, not 84,1 %): a decimal claims more than the model knows.
+    [t("cc_p_return", { weeks: Math.round((st.window_days || 182) / 7) }), st.p_return === null || st.p_return === undefined ? null : percent(Math.round(st.p_return * 100) / 100)],
+    // Past, her expected visit is one that did not come: said so, not as still to come.
+    [t(st.expected_visit && st.expected_visit.slice(0, 10) < todayIso() ? "cc_expected_past" : "cc_expected"), st.expected_visit ? day(st.expected_visit) : null],
   ]);
   const list = el("ul", { className: "list compact signals" });
   const owner = state.me && state.me.role === "owner";
