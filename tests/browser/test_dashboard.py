@@ -304,7 +304,9 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(listed).to_have_count(4)
     # Why they are listed, in words: the limits in percent and where they come from.
     expect(owner.locator("#retention-rule")).to_have_text(
-        re.compile(r"^Riskissä, kun .* alle \d+\s%; poisjäänyt alle \d+\s%\. .*(Rajat|Oletusrajat)")
+        re.compile(
+            r"^Riskissä: käynti on myöhässä.*\(alle \d+\s%.*Poisjäänyt: todennäköisesti lähtenyt \(alle \d+\s%\)\. .*(Rajat|Oletusrajat)"
+        )
     )
     check_page(owner, "dashboard-clients")
     # Her card: her chance of coming back in whole percent, and her expected visit, long
@@ -337,7 +339,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     assert not stack.emails_to("nelli@example.com", wait=0)
 
     # Maintenance: off the list at once.
-    owner.get_by_role("button", name="Käy omaan tahtiinsa: Maija Huoltonen").click()
+    owner.get_by_role("button", name="Käy omaan tahtiinsa – älä seuraa: Maija Huoltonen").click()
     expect(status).to_contain_text("Maija Huoltonen käy omaan tahtiinsa")
     expect(listed.filter(has_text="Maija Huoltonen")).to_have_count(0)
 
@@ -449,7 +451,7 @@ def test_language_switch_is_remembered(owner, stack):
     show(owner, "clients")
     expect(owner.get_by_role("heading", level=2)).to_have_text("Kunder i riskzonen och kunder som slutat komma")
     expect(owner.get_by_role("button", name="Skicka meddelande: Riikka Riskinen")).to_be_visible()
-    expect(owner.locator("#retention-rule")).to_contain_text("I riskzonen när sannolikheten")
+    expect(owner.locator("#retention-rule")).to_contain_text("I riskzonen: besöket är försenat")
     owner.reload()  # still signed in (sessionStorage) and still in Swedish (localStorage)
     owner.get_by_role("heading", name="Kunder i riskzonen och kunder som slutat komma").wait_for()
     check_page(owner, "dashboard-clients-sv")
