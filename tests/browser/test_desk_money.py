@@ -300,6 +300,9 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         expect(card.locator("#card-paid")).to_have_text(paid)
         expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)
         check(page, "checked-out")
+        # Her client card's visits say it too.
+        card.get_by_role("link", name="Asiakaskortti").click()
+        expect(page.locator("#client-card [data-money-mark=paid]")).to_have_text("Maksettu kassalla")
     finally:
         context.close()
         back_in_time(stack)

@@ -108,7 +108,9 @@ const MONEY_TAGS = {
 };
 function moneyTag(a) {
   const key = a.payment && MONEY_TAGS[a.payment.mark];
-  return key ? el("span", { className: `tag money ${a.payment.mark}`, "data-money-mark": a.payment.mark, text: t(key) }) : null;
+  if (key) return el("span", { className: `tag money ${a.payment.mark}`, "data-money-mark": a.payment.mark, text: t(key) });
+  // Checked out at the desk: paid, as the calendar's block says (a money matter above wins).
+  return a.checkout ? el("span", { className: "tag money paid", "data-money-mark": "paid", text: t("m_paid") }) : null;
 }
 
 // A visit with money (a deposit, a card on file, a fee) opens its appointment card: a
