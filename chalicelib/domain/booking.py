@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Annotated, Self
+from typing import Annotated, Final, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -54,6 +54,13 @@ HOLD_RAN_OUT = "unconfirmed"
 PAYMENT_EXPIRED = "payment_expired"
 PAYMENT_DECLINED = "payment_declined"
 HOLD_ENDINGS = frozenset({HOLD_RAN_OUT, PAYMENT_EXPIRED, PAYMENT_DECLINED})
+
+# Who cancelled a visit (the appointment's `cancelled_by`): she did (by her link, or she
+# phoned and the desk cancelled it for her), or the salon had to (the stylist is ill). A
+# salon's cancellation is never counted against her: not in her cancellations, not in
+# the early warnings, not as the KPIs' cancellation.
+BY_CLIENT: Final = "client"
+BY_SALON: Final = "salon"
 
 # How a booked visit whose hold waits for the client's confirmation link is shown (the
 # API's and the pages' `status`); stored, it is booked with a `hold_until`.
@@ -160,13 +167,19 @@ class DeskRescheduleIn(BaseModel):
 
 
 class DeskCancelIn(BaseModel):
-    """POST /admin/appointments/{id}/cancel: `invite` puts a booking link for the same
-    service and staff member in the cancellation message."""
+    """POST /admin/appointments/{id}/cancel: `by` who cancels (she phoned, or the salon
+    must); `invite` puts a booking link for the same service and staff member in the
+    cancellation message (by default only when the salon cancels)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reason: str | None = Field(default=None, max_length=500)
     notify: StrictBool = True
-    invite: StrictBool = False
+    invite: StrictBool | None = None
+    by: Literal["client", "salon"] = BY_CLIENT
+
+    @property
+    def invites(self) -> bool:
+        return self.invite if self.invite is not None else self.by == BY_SALON
 
 
 def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
@@ -228,6 +241,7 @@ class Appointment:
     reschedules: int = 0
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    cancelled_by: str | None = None  # BY_SALON, BY_CLIENT; None: hers (stored before it was)
     reminders_off: bool = False
     reward_id: str | None = None  # a reward redeemed on this visit; price_cents is after it
     discount_cents: int = 0
@@ -281,6 +295,11 @@ class Appointment:
     def never_booked(self) -> bool:
         """Cancelled when its hold ended unconfirmed or unpaid: it never was a booking."""
         return self.status == Status.CANCELLED.value and self.cancel_reason in HOLD_ENDINGS
+
+    @property
+    def cancelled_by_salon(self) -> bool:
+        """Cancelled by the salon, not by her: never counted against her."""
+        return self.status == Status.CANCELLED.value and self.cancelled_by == BY_SALON
 
     @property
     def shown_status(self) -> str:

@@ -37,8 +37,11 @@ def client_stats(
         next_booking=upcoming[0] if upcoming else None,
         lifetime_spend_cents=sum(a.price_cents for a in done),
         no_shows=sum(1 for _, o in outcomes if o == "no_show"),
-        # A hold that ended unconfirmed or unpaid never was a booking: not her cancellation.
-        cancellations=sum(1 for a, o in outcomes if o == "cancelled" and not a.never_booked),
+        # A hold that ended unconfirmed or unpaid never was a booking, and the salon's
+        # cancellation was not hers: neither is her cancellation.
+        cancellations=sum(
+            1 for a, o in outcomes if o == "cancelled" and not a.never_booked and not a.cancelled_by_salon
+        ),
         average_rating=round(rating_sum / rating_count, 2) if rating_count else None,
         ratings=rating_count,
     )

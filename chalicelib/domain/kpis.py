@@ -35,6 +35,7 @@ COUNTERS = (
     "appointments",
     "cancelled",
     "late_cancelled",
+    "salon_cancelled",
     "completed",
     "no_show",
     "revenue_cents",
@@ -229,7 +230,9 @@ def contribution(
             # The time the booking holds (its buffer included), whatever its outcome.
             add_staff(a, "booked")
             add_staff(a, "booked_minutes", int((a.occupied_until - a.start).total_seconds() // 60))
-        if a.status == Status.CANCELLED.value:
+        if a.cancelled_by_salon:  # not her cancellation: counted apart
+            add(a.start, "salon_cancelled")
+        elif a.status == Status.CANCELLED.value:
             add(a.start, "cancelled")
             if a.cancelled_at and a.cancelled_at > a.start - timedelta(hours=late_cancel_hours):
                 add(a.start, "late_cancelled")

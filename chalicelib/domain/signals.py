@@ -64,9 +64,13 @@ def _changed(a: Appointment, late_hours: int) -> bool:
 
 
 def changes_in_a_row(appointments: Iterable[Appointment], late_hours: int) -> Signal | None:
-    """Her latest bookings (by when they were made), each moved or cancelled late."""
+    """Her latest bookings (by when they were made), each moved or cancelled late. A
+    booking the salon cancelled says nothing of her: passed over, neither counted nor
+    ending the row."""
     streak: list[Appointment] = []
     for a in sorted(appointments, key=lambda a: (a.created_at, a.start), reverse=True):
+        if a.cancelled_by_salon:
+            continue
         if not _changed(a, late_hours):
             break
         streak.append(a)

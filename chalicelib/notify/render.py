@@ -62,7 +62,8 @@ _OPTIONAL = {
     "note": None,
     "manage_url": None,
     "book_url": None,
-    "invite": None,  # a cancellation by the salon: ask her to choose a new time
+    "invite": None,  # a cancellation at the desk: ask her to choose a new time
+    "by_salon": None,  # a cancellation the salon had to make: it says so, and is sorry
     "reminders_off_url": None,
     "card_url": None,
     "confirm_url": None,  # a held booking's confirmation link (Limits.hold_unconfirmed)

@@ -21,7 +21,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain import webhooks as events
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import BY_SALON, Appointment, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch
 from chalicelib.domain.daysheet import Sheets, Taken, appointment_ref
 from chalicelib.domain.ids import id_for_key
@@ -140,6 +140,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         reschedules=int(i.reschedules or 0),
         cancelled_at=i.cancelled_at,
         cancel_reason=i.cancel_reason,
+        cancelled_by=i.cancelled_by,
         reminders_off=bool(i.reminders_off),
         reward_id=i.reward_id,
         discount_cents=int(discount or 0),
@@ -419,6 +420,7 @@ def cancel_booking(
     only_if_hold_ran_out: bool = False,
     freed: Message | None = None,
     refund: tuple[BookingPayment, Message] | None = None,
+    by: str | None = None,
 ) -> list[Message]:
     """Cancel and free the time, atomically, with the cancellation messages and `freed`,
     the outbox item of its freed time for the waitlist (services/waitlist/refill.py).
@@ -426,7 +428,8 @@ def cancel_booking(
     on — the booking's payment with it owed, and the outbox item that makes the refund
     (services/payments/fees.py owed_on_cancel). `only_if_hold_ran_out`: only while its
     hold is unconfirmed and past (the hold expiry; a confirmation that got there first
-    wins, StaleAppointment)."""
+    wins, StaleAppointment). `by`: who cancelled (BY_CLIENT, BY_SALON); the salon's
+    cancellation is not counted as hers."""
     tx = Tx(AppointmentItem)
     actions = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -440,6 +443,8 @@ def cancel_booking(
     ]
     if reason:
         actions.append(AppointmentItem.cancel_reason.set(reason))
+    if by:
+        actions.append(AppointmentItem.cancelled_by.set(by))
     if refund is not None:
         actions.append(AppointmentItem.payment.set(refund[0].to_json()))
     condition = _unchanged(appt)
@@ -447,7 +452,8 @@ def cancel_booking(
         condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
     tx.update(_key(appt), actions, "appointment", condition=condition)
     _free_time(tx, appt, days)
-    if only_if_hold_ran_out:  # never confirmed, never a booking: not a cancellation of hers
+    # Never confirmed, never a booking; or the salon cancelled it: not a cancellation of hers.
+    if only_if_hold_ran_out or by == BY_SALON:
         clients.on_change(tx, appt.business_id, appt.client_id, now)
     else:
         clients.on_cancellation(tx, appt.business_id, appt.client_id, now)

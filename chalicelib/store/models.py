@@ -221,6 +221,7 @@ class AppointmentItem(Base):
     updated_at = UTCDateTimeAttribute()
     cancelled_at = UTCDateTimeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)  # "salon" or "client" (domain/booking.py BY_*)
     reschedules = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
     reward_id = UnicodeAttribute(null=True)  # a reward redeemed on this visit
@@ -527,6 +528,7 @@ class AggregateItem(Base):
     appointments = NumberAttribute(null=True)
     cancelled = NumberAttribute(null=True)
     late_cancelled = NumberAttribute(null=True)
+    salon_cancelled = NumberAttribute(null=True)
     completed = NumberAttribute(null=True)
     no_show = NumberAttribute(null=True)
     revenue_cents = NumberAttribute(null=True)

@@ -28,6 +28,7 @@ def visit(
     feedback=False,
     cancelled_at=None,
     minutes=60,
+    cancelled_by=None,
 ):
     s = datetime.fromisoformat(start).replace(tzinfo=HEL).astimezone(UTC)
     made = datetime.fromisoformat(created).replace(tzinfo=HEL).astimezone(UTC) if created else s - timedelta(days=7)
@@ -48,6 +49,7 @@ def visit(
         reminded=reminded,
         feedback_requested=feedback,
         cancelled_at=datetime.fromisoformat(cancelled_at).replace(tzinfo=HEL).astimezone(UTC) if cancelled_at else None,
+        cancelled_by=cancelled_by,
     )
 
 
@@ -116,6 +118,15 @@ def test_the_worked_example_in_the_docs():
         f["winback_revenue_cents"],
     ) == (1, 1, 1.0, 6000)
     assert f["no_show_rate_reminded"] == 0.3333 and f["no_show_rate_not_reminded"] == 0.0
+
+
+def test_the_salons_cancellation_is_counted_apart_not_as_a_clients():
+    history = [
+        visit("fia", "2026-11-25T14:00", status="cancelled", cancelled_at="2026-11-25T08:00", cancelled_by="salon"),
+        visit("fia", "2026-11-26T14:00", status="cancelled", cancelled_at="2026-11-26T08:00", cancelled_by="client"),
+    ]
+    nov = kpis.contribution(history, [], HEL, 24)["2026-11"]
+    assert (nov["appointments"], nov["cancelled"], nov["late_cancelled"], nov["salon_cancelled"]) == (2, 1, 1, 1)
 
 
 def test_a_quarter_counts_a_client_once_however_many_months_she_came():

@@ -70,6 +70,18 @@ def test_an_early_cancellation_or_a_kept_visit_breaks_the_row():
     assert signals.changes_in_a_row([moved, kept, moved_again], late_hours=24) is None
 
 
+def test_the_salons_late_cancellations_are_not_hers_and_neither_count_nor_break_the_row():
+    def salon(n: float) -> Appointment:
+        return appt(days_ago(n), "cancelled", made_days_before=5, cancelled_at=days_ago(n) - timedelta(hours=3),
+                    cancelled_by="salon")  # fmt: skip
+
+    assert signals.changes_in_a_row([salon(10), salon(20)], late_hours=24) is None
+    late = appt(days_ago(40), "cancelled", made_days_before=5, cancelled_at=days_ago(40) - timedelta(hours=3))
+    moved = appt(days_ago(30), reschedules=1, made_days_before=5)
+    s = signals.changes_in_a_row([late, moved, salon(10)], late_hours=24)
+    assert s is not None and s.params == {"count": 2} and s.key == f"{moved.id}#2"
+
+
 # --- a falling rating -------------------------------------------------------------------
 def test_a_rating_well_below_her_usual_warns():
     s = signals.falling_rating([(days_ago(90), 5), (days_ago(60), 5), (days_ago(30), 4), (days_ago(2), 3)])

@@ -408,9 +408,10 @@ def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:
 
 
 def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
-    """The front desk cancels a booking (the client called, or the salon must): no
+    """The front desk cancels a booking (the client called, or the salon must: `by`): no
     cancellation window; the client is told unless `notify` is false, and `invite` asks
-    her to choose a new time through a pre-filled booking link."""
+    her to choose a new time through a pre-filled booking link (by default when the
+    salon cancels). The salon's cancellation is not counted as hers."""
     b = business_of(p)
     req: DeskCancelIn = parse(DeskCancelIn, body if body is not None else {}, "cancellation")
     a = _appointment(b, appointment_id)
@@ -425,6 +426,6 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
             )
         # What goes back of what she paid is owed from the cancellation on and refunded
         # right after it (or by the sweeper, if Stripe cannot be reached).
-        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invite)
-        audited(p, "cancel_visit", a.client_id, {"appointment": a.id})
+        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by)
+        audited(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))

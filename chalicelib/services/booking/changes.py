@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.domain import availability as avail
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import BY_CLIENT, BY_SALON, Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import appointment_ref
 from chalicelib.errors import Conflict, SlotTaken, ValidationFailed
@@ -58,10 +58,13 @@ def cancel(
     *,
     notify: bool = True,
     invite: bool | None = None,
+    by: str = BY_CLIENT,
 ) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
-    out. A cancellation inside the window is a late one, which the KPIs count. Whoever
+    out. A cancellation inside the window is a late one, which the KPIs count. `by`: who
+    cancels; the salon's (BY_SALON) is not counted as hers, and its message says the
+    salon had to cancel, and is sorry. Whoever
     cancels, the message says what happens to what she paid (money_if_cancelled: what
     goes back, or that it is kept); nothing of money when she paid nothing. What goes
     back is owed from the cancellation's own commit (fees.owed_on_cancel) and refunded
@@ -72,12 +75,22 @@ def cancel(
     now = clock.now()
     client = clients.get_client(b.id, appt.client_id)
     cancelled = replace(
-        appt, status=Status.CANCELLED.value, seq=appt.seq + 1, cancelled_at=now, cancel_reason=reason, updated_at=now
+        appt,
+        status=Status.CANCELLED.value,
+        seq=appt.seq + 1,
+        cancelled_at=now,
+        cancel_reason=reason,
+        cancelled_by=by,
+        updated_at=now,
     )
     base = None
     money = money_if_cancelled(b, appt, now) if client and notify else None
-    if client and money is not None:
-        base = {**message_plans.booking_context(b, cancelled, client.name), "refund_cents": money["back_cents"]}
+    if client and notify:
+        base = message_plans.booking_context(b, cancelled, client.name)
+        if money is not None:
+            base["refund_cents"] = money["back_cents"]
+        if by == BY_SALON:
+            base["by_salon"] = True
     messages = (
         message_plans.booking_event(
             b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite, base=base
@@ -101,6 +114,7 @@ def cancel(
                 lease=outbox.IMMEDIATE_LEASE,
                 freed=freed,
                 refund=owed,
+                by=by,
             )
         )
     except bookings.StaleAppointment:
