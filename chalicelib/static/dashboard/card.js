@@ -136,15 +136,33 @@ function cancelForm() {
   // The salon cancels a paid visit: the owner may give the deposit or prepayment back
   // (a refund after the cancellation; what the terms give back by themselves goes first).
   const back = mayMoney() && current.status === "booked" ? refundableCents(current.payment) : 0;
-  const refund = back ? el("label", { className: "check" }, el("input", { id: "cancel-refund", type: "checkbox" }), " ",
+  // Only when the salon cancels (not when she phoned).
+  const refund = back ? el("label", { className: "check", hidden: true }, el("input", { id: "cancel-refund", type: "checkbox" }), " ",
     el("span", { text: t(`cancel_refund_${current.payment.kind}`, { amount: money(back, currency()) }) })) : null;
+  // Who cancels: she phoned (her cancellation, as always), or the salon must (the stylist
+  // is ill): then the message says sorry, she is asked to book again (ticked for the
+  // owner) and it is not counted as hers.
+  const by = (value, checked) => el("label", { className: "check" },
+    el("input", { id: `cancel-by-${value}`, type: "radio", name: "cancel-by", value, checked }), " ",
+    el("span", { text: t(`cancel_by_${value}`) }));
+  const invite = el("input", { id: "cancel-invite", type: "checkbox" });
   const form = el("form", { id: "cancel-form", className: "cancel-form", hidden: true, novalidate: true },
+    el("fieldset", { className: "choices" }, el("legend", { text: t("cancel_by") }), by("client", true), by("salon", false)),
     el("label", { for: "cancel-reason", text: t("cancel_reason") }),
     el("input", { id: "cancel-reason", type: "text", maxlength: "500" }),
     el("label", { className: "check" }, el("input", { id: "cancel-notify", type: "checkbox", checked: true }), " ", el("span", { text: t("notify_client_cancel") })),
-    el("label", { className: "check" }, el("input", { id: "cancel-invite", type: "checkbox" }), " ", el("span", { text: t("invite_rebook") })),
+    el("label", { className: "check" }, invite, " ", el("span", { text: t("invite_rebook") })),
     refund,
     el("button", { type: "submit", className: "danger", text: t("confirm_cancel") }));
+  form.addEventListener("change", (e) => {
+    if (e.target.name !== "cancel-by") return;
+    const salon = e.target.value === "salon";
+    invite.checked = salon;
+    if (refund) {
+      refund.hidden = !salon;
+      if (!salon) refund.querySelector("input").checked = false;
+    }
+  });
   form.addEventListener("submit", (e) => { e.preventDefault(); cancel(form); });
   return form;
 }
@@ -255,18 +273,20 @@ async function mark(status, button) {
 
 async function cancel(form) {
   const s = appointmentSummary(current);
+  const by = $("cancel-by-salon").checked ? "salon" : "client";
   const body = withoutDefaults({
+    by,
     reason: $("cancel-reason").value.trim() || undefined,
     notify: $("cancel-notify").checked,
     invite: $("cancel-invite").checked,
-  }, { notify: true, invite: false });
+  }, { by: "client", notify: true, invite: by === "salon" });
   if (body.reason === undefined) delete body.reason;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
   const inputs = { reason: $("cancel-reason"), notify: $("cancel-notify"), invite: $("cancel-invite") };
   // The salon gives back what she paid: refunded first, so that the cancellation message
   // tells her it comes back (it says what was refunded and what cancelling gives back).
-  const back = $("cancel-refund") && $("cancel-refund").checked ? refundableCents(current.payment) : 0;
+  const back = by === "salon" && $("cancel-refund") && $("cancel-refund").checked ? refundableCents(current.payment) : 0;
   if (back) {
     try {
       await api("POST", `/appointments/${current.id}/refund`,
