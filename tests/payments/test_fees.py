@@ -176,6 +176,21 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
     assert money_of(desk, held)["paid_cents"] == 6450
 
 
+def test_the_salons_own_cancellation_has_no_late_fee_for_her(pay_client, stripe_env, desk, aws):
+    """The stylist is ill and the salon cancels a visit whose card is on file: no
+    late-cancellation fee is offered on the owner's card, and none can be charged."""
+    status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
+    assert status == 201
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    status, _ = desk.post(f"/appointments/{held['id']}/cancel", {"by": "salon", "notify": False})
+    assert status == 200
+    assert money_of(desk, held)["chargeable_cents"] == {"no_show": 12900}  # no late_cancel
+    status, body = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
+    assert status == 409 and body["error"]["code"] == "salon_cancelled", body
+    assert money_of(desk, held)["paid_cents"] == 0
+
+
 def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, frozen_now):
     import re
 

@@ -93,7 +93,8 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
     chargeable: dict[str, int] = {}
     if pay.payment_method and pay.customer:
         for kind in money_rules.FeeKind:
-            if kind.value not in pay.fees:
+            # The salon's own cancellation is not hers to pay for.
+            if kind.value not in pay.fees and not (kind == money_rules.FeeKind.LATE_CANCEL and a.cancelled_by_salon):
                 cents = money_rules.fee_cents(pay.accepted_terms(), a.price_cents, kind, pay.kept_cents)
                 if cents > 0:
                     chargeable[kind.value] = cents

@@ -158,9 +158,9 @@ function cancelForm() {
     if (e.target.name !== "cancel-by") return;
     const salon = e.target.value === "salon";
     invite.checked = salon;
-    if (refund) {
+    if (refund) { // the salon cancels: what she paid goes back unless the owner unticks it
       refund.hidden = !salon;
-      if (!salon) refund.querySelector("input").checked = false;
+      refund.querySelector("input").checked = salon;
     }
   });
   form.addEventListener("submit", (e) => { e.preventDefault(); cancel(form); });
