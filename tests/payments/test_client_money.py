@@ -41,7 +41,8 @@ def test_cancelling_inside_the_free_window_says_the_deposit_comes_back_where_she
     [mail] = emails_to("maija@example.com", "peruttu")
     assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy tililläsi", mail)
     [sms] = [m for m in sent_sms() if "peruttu" in m[1]]
-    assert re.search(r"Ennakkomaksu 47,70 € palautetaan kortillesi\.", sms[1]), sms[1]
+    # The money sentence and the link each on a line of its own (was "kortillesi.Varaa").
+    assert re.search(r"Ennakkomaksu 47,70 € palautetaan kortillesi\.\nVaraa uusi aika: ", sms[1]), sms[1]
     assert "25.11." in sms[1]
 
 
