@@ -573,8 +573,15 @@ def test_walk_in(owner_at, size, has, desk):
     expect(sheet.get_by_text(NO_CONTACT_HINT)).to_be_visible()
     who = f"Walter Walkin {label(size)}"
     sheet.get_by_label("Nimi", exact=True).fill(who)
+    # Nobody to send a confirmation to: the box is not left ticked under the hint ...
+    notify = sheet.get_by_label("Lähetä asiakkaalle vahvistus")
+    expect(notify).not_to_be_checked()
+    expect(notify).to_be_disabled()
     if size == DESKTOP:
+        # ... and comes back as it was with an email typed.
         sheet.get_by_label("Sähköposti", exact=True).fill(f"walter.{label(size)}@example.com")
+        expect(notify).to_be_enabled()
+        expect(notify).to_be_checked()
     check(page, f"walk-in-{label(size)}")
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
@@ -588,6 +595,9 @@ def test_walk_in(owner_at, size, has, desk):
         card = page.locator("#client-card")
         expect(card.locator("section", has_text="Tulevat käynnit")).to_contain_text("Miesten hiustenleikkaus")
         expect(card.locator("a.contact")).to_have_count(0)
+        consents = card.locator("section", has_text="Markkinointiviestit")
+        expect(consents).to_contain_text("Ei viestejä: ei puhelinta eikä sähköpostia")
+        expect(consents).not_to_contain_text("Päällä")
         # ... until she gives her phone next time, added on her card.
         phone = someone("walter")[2]
         card.get_by_role("button", name=f"Muokkaa: {who}").click()
@@ -596,6 +606,7 @@ def test_walk_in(owner_at, size, has, desk):
         expect(page.locator("#status")).to_contain_text(f"Tallennettu: {who}")
         e164 = "+358" + phone.replace(" ", "")[1:]
         expect(card.get_by_role("link", name=re.compile("^Soita"))).to_have_attribute("href", f"tel:{e164}")
+        expect(consents).to_contain_text("Päällä")
 
 
 def test_a_known_client_with_no_contact_is_booked_by_the_desk(owner_at, stack, desk):
@@ -610,6 +621,8 @@ def test_a_known_client_with_no_contact_is_booked_by_the_desk(owner_at, stack, d
     sheet.get_by_label("Hae asiakas nimellä").fill("Onni Osoi")
     sheet.get_by_role("button", name=re.compile("Onni Osoitteeton")).click()
     expect(sheet.locator("#booking-client-chosen")).to_contain_text(NO_CONTACT_HINT)
+    expect(sheet.get_by_label("Lähetä asiakkaalle vahvistus")).to_be_disabled()
+    expect(sheet.get_by_label("Lähetä asiakkaalle vahvistus")).not_to_be_checked()
     check(page, "booking-client-without-contacts")
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()

@@ -15,6 +15,18 @@ const dialog = () => $("booking-dialog");
 let sheet = null; // {walkIn, client, key, today: today's calendar for a walk-in}
 let searchTimer = null;
 let searchSeq = 0;
+let notifyWanted = true; // the confirmation box as left while there was a contact to send to
+
+// With no contact (none typed, or a client chosen who has none) there is nobody to send a
+// confirmation to: the box is unticked and disabled; a contact brings it back as it was.
+function updateNotify() {
+  const box = $("booking-notify");
+  const c = sheet && sheet.client;
+  const contact = c ? !!(c.phone || c.email) : !!($("booking-phone").value.trim() || $("booking-email").value.trim());
+  if (!contact && !box.disabled) notifyWanted = box.checked;
+  box.disabled = !contact;
+  box.checked = contact ? notifyWanted : false;
+}
 
 function staffOptions(walkIn, selected) {
   const select = clear($("booking-staff"));
@@ -113,6 +125,7 @@ function chooseClient(client) {
   $("booking-client-find").hidden = !!client;
   $("booking-new-fields").hidden = true;
   $("booking-new-client").setAttribute("aria-expanded", "false");
+  updateNotify();
   if (!client) { $("booking-client-q").focus(); return; }
   box.appendChild(el("span", { className: "who", text: client.name }));
   const contact = [phoneText(client), client.email].filter(Boolean).join(" · ");
@@ -161,6 +174,7 @@ function toggleNewClient() {
       else if (q.includes("@")) $("booking-email").value = q;
       else $("booking-name").value = q;
     }
+    updateNotify();
     $("booking-name").focus();
   }
 }
@@ -191,7 +205,10 @@ export function openBooking(opts) {
   clear($("booking-client-results"));
   chooseClient(o.client || null);
   $("booking-new-fields").hidden = true;
+  notifyWanted = true;
+  $("booking-notify").disabled = false;
   $("booking-notify").checked = true;
+  updateNotify();
   updateEnd();
   const first = document.querySelector("input[name=booking-service]:checked") || document.querySelector("input[name=booking-service]");
   openDialog(dialog(), sheet.walkIn || start !== null ? first : $("booking-time"));
@@ -275,5 +292,7 @@ export function initBooking() {
   $("booking-time").addEventListener("change", updateEnd);
   $("booking-client-q").addEventListener("input", findClients);
   $("booking-new-client").addEventListener("click", toggleNewClient);
+  $("booking-phone").addEventListener("input", updateNotify);
+  $("booking-email").addEventListener("input", updateNotify);
   dialog().addEventListener("close", () => { clearPreview(); sheet = null; });
 }

@@ -227,7 +227,8 @@ function render() {
     box.appendChild(section("cc_consents", dl([
       [t("consent_marketing"), m.granted ? t("yes_since", { date: m.at ? day(m.at) : "" }) : t("no")],
       [t("consent_source"), consentSource(m.source)],
-      [t("reminders"), consents.reminders_off ? t("off") : t("on")],
+      // No phone and no email: no reminder or other message reaches her, whatever is set.
+      [t("reminders"), !c.phone && !c.email ? t("no_messages_no_contact") : consents.reminders_off ? t("off") : t("on")],
     ])));
   }
 }
