@@ -280,6 +280,7 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         assert off_centre == [], off_centre
         block.click()
         card = page.get_by_role("dialog", name=who)
+        expect(card.get_by_role("button", name="Peru varaus")).to_be_visible()  # not paid yet
         card.get_by_role("button", name="Kassa", exact=True).click()
         price = card.get_by_label("Hinta (€)")
         expect(price).to_have_value("159,00")
@@ -296,6 +297,9 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         record.click()
         expect(page.locator("#status")).to_contain_text(f"{who}: maksettu 102,80 €")
         expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)
+        # Paid at the desk, the visit took place: neither a no-show nor to be cancelled.
+        expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
+        expect(card.get_by_role("button", name="Peru varaus")).to_have_count(0)
         paid = re.compile(r"^Maksettu kassalla: 102,80\s€ \(maksupääte\), \d{1,2}\.\d{2}$")  # the visit's day: the time
         expect(card.locator("#card-paid")).to_have_text(paid)
 
@@ -309,6 +313,8 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         card = page.get_by_role("dialog", name=who)
         expect(card.locator("#card-paid")).to_have_text(paid)
         expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)
+        expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
+        expect(card.get_by_role("button", name="Peru varaus")).to_have_count(0)
         check(page, "checked-out")
         # Her client card's visits say it too.
         card.get_by_role("link", name="Asiakaskortti").click()

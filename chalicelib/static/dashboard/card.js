@@ -68,17 +68,19 @@ function render(errorText) {
   // A mark is offered once it can be made (the API's rule); until then the hint says when.
   const now = Date.now();
   const canMark = (m) => markOpensAt(a, m) <= now;
-  const ended = () => { add("act_completed", (b) => mark("completed", b)); add("act_no_show", (b) => mark("no_show", b)); };
+  // A visit checked out (paid at the desk) took place: no "no-show", no cancelling it.
+  const paid = !!a.checkout;
+  const ended = () => { add("act_completed", (b) => mark("completed", b)); if (!paid) add("act_no_show", (b) => mark("no_show", b)); };
   if (a.status === "booked") {
     if (canMark("arrived")) add("act_arrived", (b) => mark("arrived", b));
     if (canMark("completed")) ended();
     add("act_move", () => { closeDialog(dialog()); startMove(current); });
-    add("act_cancel", () => showCancel(), "danger");
+    if (!paid) add("act_cancel", () => showCancel(), "danger");
   } else if (a.status === "arrived") {
     if (canMark("completed")) ended();
     add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
-    add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
+    if (!paid) add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
     add("act_undo", (b) => mark("booked", b));
   }
   if (["booked", "arrived", "completed"].includes(a.status) && new Date(a.start) <= new Date()) {
