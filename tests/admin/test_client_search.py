@@ -98,3 +98,21 @@ def test_a_client_is_found_as_soon_as_her_first_booking_is_made_and_her_keys_rid
     assert not [sk for sk in booking if sk.startswith(("n:", "p:", "e:"))]
     assert [sk for sk in expansion if sk.startswith("n:")]
     assert found(desk, "uusi-kiv") == found(desk, "045 111") == found(desk, "noora@") == ["Noora Uusi-Kivelä"]
+
+
+def test_a_result_says_her_last_visit_once_it_is_known(client, desk, aws):
+    """Two clients of the same name told apart at the desk: each result carries her last
+    visit (in the business's time) once the return figures know it, else null."""
+    from datetime import UTC, datetime
+
+    from chalicelib.store import db, keys
+    from chalicelib.store.models import ClientItem
+
+    people = three_clients(client, desk)
+    db.configure()
+    item = ClientItem(keys.biz(aws.id), keys.client_sk(people["Maija Meikäläinen"]))
+    item.update(actions=[ClientItem.last_visit_at.set(datetime(2026, 10, 2, 9, 30, tzinfo=UTC))])
+    status, body = desk.get("/clients?q=ma")
+    assert status == 200, body
+    last = {c["name"]: c["last_visit_at"] for c in body["clients"]}
+    assert last == {"Maija Meikäläinen": "2026-10-02T12:30:00+03:00", "Matti Virtanen": None}

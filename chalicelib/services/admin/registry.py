@@ -42,6 +42,9 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
         if consent
         else {"granted": False, "at": None, "source": None},
         "reminders_off": c.reminders_off,
+        # Her last visit as the return figures keep it (None until they are known): with
+        # her contact, what tells two clients of the same name apart at the desk.
+        "last_visit_at": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
         "created_at": iso_local(c.created_at, tz),
     }
 
