@@ -558,21 +558,43 @@ NO_CONTACT_HINT = "Ilman puhelinta tai sähköpostia asiakas ei saa vahvistusta 
 
 
 @SIZES
-def test_walk_in(owner_at, size, has, desk):
+def test_walk_in(owner_at, size, has, stack, desk):
     """A walk-in starts now with anyone free. On the phone she gives only her name (she
     pays cash and gives no contact): the sheet says she then gets no confirmation or
     reminders, and she is booked all the same, a client with no contact on her card; on
-    the desktop she gives an email."""
+    the desktop she gives an email. Two clients of one name are told apart in the
+    results by their contact and last visit, and a new client typed with that very name
+    is told that one is already registered."""
     needs(has, "walk_in")
+    twin = f"Veera Vertaus {label(size)}"
+    last = datetime.fromisoformat(at(stack, "10:00")) - timedelta(days=30)
+    visit(stack, twin, f"veera.{label(size)}@example.com", last, every_days=30, visits=2)
+    visit(stack, twin, f"veera.toinen.{label(size)}@example.com", last - timedelta(days=100))
     page = owner_at(size)
+    search_until_found(page, twin, re.escape(f"veera.{label(size)}@example.com"))
+    results = page.locator("#search-results").get_by_role("link", name=re.compile(twin))
+    expect(results).to_have_count(2)
+    expect(results.filter(has_text=f"veera.{label(size)}@example.com")).to_contain_text(
+        f"viimeksi {last.day}.{last.month}.{last.year}"
+    )
+    expect(results.filter(has_text=f"veera.toinen.{label(size)}@example.com")).to_have_count(1)
+    page.get_by_role("searchbox", name="Hae asiakasta").press("Escape")
     page.get_by_role("button", name="Walk-in").click()
     sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
     expect(sheet.get_by_label("Tekijä")).to_have_value("")  # anyone free
     sheet.get_by_label("Miesten hiustenleikkaus").check()
+    sheet.get_by_label("Hae asiakas nimellä").fill(twin)
+    listed = sheet.locator("#booking-client-results").get_by_role("button", name=re.compile(twin))
+    expect(listed).to_have_count(2)
+    expect(listed.filter(has_text=f"veera.{label(size)}@example.com")).to_contain_text("viimeksi")
     sheet.get_by_role("button", name="Uusi asiakas").click()
+    expect(sheet.get_by_label("Nimi", exact=True)).to_have_value(twin)
+    same = "Asiakas tällä nimellä on jo rekisterissä — valitse hänet yllä, jos hän on sama."
+    expect(sheet.get_by_text(same)).to_be_visible()
     expect(sheet.get_by_text(NO_CONTACT_HINT)).to_be_visible()
     who = f"Walter Walkin {label(size)}"
     sheet.get_by_label("Nimi", exact=True).fill(who)
+    expect(sheet.get_by_text(same)).to_be_hidden()
     # Nobody to send a confirmation to: the box is not left ticked under the hint ...
     notify = sheet.get_by_label("Lähetä asiakkaalle vahvistus")
     expect(notify).not_to_be_checked()

@@ -6,7 +6,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, money, t } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
+import { api, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
 import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
 import { walkInProblem } from "./calmodel.js";
@@ -142,17 +142,19 @@ function findClients() {
   const q = $("booking-client-q").value.trim();
   const box = $("booking-client-results");
   clearTimeout(searchTimer);
-  if (q.length < 2) { clear(box); return; }
+  if (q.length < 2) { clear(box); sheet.listed = []; sameNameHint(); return; }
   searchTimer = setTimeout(async () => {
     const seq = ++searchSeq;
     try {
       const found = await api("GET", `/clients?${new URLSearchParams({ q, limit: "6" })}`);
       if (seq !== searchSeq) return;
       clear(box);
+      sheet.listed = found.clients;
+      sameNameHint();
       for (const c of found.clients) {
         const b = el("button", { type: "button", className: "result" },
           el("span", { className: "who", text: c.name }),
-          el("span", { className: "muted", text: [phoneText(c), c.email].filter(Boolean).join(" · ") }));
+          el("span", { className: "muted", text: clientApart(c) }));
         b.addEventListener("click", () => { clear(box); chooseClient(c); });
         box.appendChild(el("li", {}, b));
       }
@@ -161,6 +163,13 @@ function findClients() {
       if (seq === searchSeq) { clear(box).appendChild(el("li", { className: "error", text: errorText(err) })); }
     }
   }, 250);
+}
+
+// A new client's name typed exactly as one listed above: she may be that client.
+function sameNameHint() {
+  const key = (v) => (v || "").trim().toLocaleLowerCase().replace(/\s+/g, " ");
+  const name = key($("booking-name").value);
+  $("booking-same-name").hidden = !(sheet && name && (sheet.listed || []).some((c) => key(c.name) === name));
 }
 
 function toggleNewClient() {
@@ -175,6 +184,7 @@ function toggleNewClient() {
       else $("booking-name").value = q;
     }
     updateNotify();
+    sameNameHint();
     $("booking-name").focus();
   }
 }
@@ -183,7 +193,7 @@ function toggleNewClient() {
 // open({staff, start (ms), service, client, walkIn})
 export function openBooking(opts) {
   const o = opts || {};
-  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null };
+  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null, listed: [] };
   const form = $("booking-form");
   form.reset();
   clearFieldErrors(form);
@@ -205,6 +215,7 @@ export function openBooking(opts) {
   clear($("booking-client-results"));
   chooseClient(o.client || null);
   $("booking-new-fields").hidden = true;
+  sameNameHint();
   notifyWanted = true;
   $("booking-notify").disabled = false;
   $("booking-notify").checked = true;
@@ -292,6 +303,7 @@ export function initBooking() {
   $("booking-time").addEventListener("change", updateEnd);
   $("booking-client-q").addEventListener("input", findClients);
   $("booking-new-client").addEventListener("click", toggleNewClient);
+  $("booking-name").addEventListener("input", sameNameHint);
   $("booking-phone").addEventListener("input", updateNotify);
   $("booking-email").addEventListener("input", updateNotify);
   dialog().addEventListener("close", () => { clearPreview(); sheet = null; });

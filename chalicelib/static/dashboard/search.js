@@ -2,7 +2,7 @@
 // format or email, as you type (GET /clients?q=). Each result opens the client card.
 import { $, clear, el } from "./dom.js";
 import { errorText, t } from "./i18n.js";
-import { api, phoneText } from "./state.js";
+import { api, clientApart } from "./state.js";
 
 let timer = null;
 let seq = 0;
@@ -21,7 +21,7 @@ async function find(q) {
     for (const c of found.clients) {
       const link = el("a", { href: `#client/${c.id}`, className: "result" },
         el("span", { className: "who", text: c.name }),
-        el("span", { className: "muted", text: [phoneText(c), c.email].filter(Boolean).join(" · ") }));
+        el("span", { className: "muted", text: clientApart(c) }));
       link.addEventListener("click", () => { close(); $("search-input").value = ""; });
       box.appendChild(el("li", {}, link));
     }

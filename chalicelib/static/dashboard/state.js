@@ -2,7 +2,7 @@
 // client and the status line. Nothing is kept but the token (sessionStorage) and the
 // chosen language (localStorage).
 import { $ } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { day, lang, t } from "./i18n.js";
 
 export const state = {
   config: null,
@@ -50,6 +50,12 @@ export function staffName(id) {
 // A client's phone as people read it (the API's phone_display: national for the salon's
 // own country, international otherwise); `phone` (E.164) is for tel: and sms: links.
 export function phoneText(c) { return (c && (c.phone_display || c.phone)) || ""; }
+// One muted line that tells two clients of the same name apart in search results: her
+// phone as shown, else her email, and her last visit, where known.
+export function clientApart(c) {
+  return [phoneText(c) || c.email, c.last_visit_at ? t("last_visit_on", { date: day(c.last_visit_at) }) : ""]
+    .filter(Boolean).join(" · ");
+}
 export function staffList() { return (state.profile && state.profile.staff) || []; }
 
 export function say(message, bad) {
