@@ -529,11 +529,18 @@ def test_desk_booking_from_a_free_time(owner_at, size, stack, desk):
     sheet.get_by_label("Puhelin").fill("")
     sheet.get_by_label("Sähköposti", exact=True).fill(email)
     expect(sheet.get_by_label("Lähetä asiakkaalle vahvistus")).to_be_checked()
+    # Her messages go in the salon's language unless she speaks another: on the desktop, Swedish.
+    expect(sheet.get_by_label("Kieli", exact=True)).to_have_value("fi")
+    if size == DESKTOP:
+        sheet.get_by_label("Kieli", exact=True).select_option(label="svenska")
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
     expect(page.locator("#status")).to_contain_text(f"Varattu: {client}")
     expect(column(page, staff).locator(".appt", has_text=client)).to_contain_text(f"{shown}–")
-    assert stack.emails_to(email, wait=20), "a confirmation was sent"
+    sent = stack.emails_to(email, wait=20)
+    assert sent, "a confirmation was sent"
+    expected = "Bokningen är bekräftad" if size == DESKTOP else "Varaus vahvistettu"
+    assert sent[0]["subject"].startswith(expected), sent[0]["subject"]
 
 
 def test_desk_booking_for_a_known_client_and_a_time_taken_meanwhile(owner_at, stack, desk):
@@ -896,8 +903,11 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     # A birthday as she writes it at the desk, day first and without the year; shown so too.
     card.get_by_label("Syntymäpäivä").fill("17.5.")
     card.get_by_label("Toiveet").fill("kahvi: musta")
+    language = "svenska" if size == PHONE else "English"
+    card.get_by_label("Kieli", exact=True).select_option(label=language)
     card.get_by_role("button", name="Tallenna", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Tallennettu: Alli Allerginen")
+    expect(card.locator("#cc-profile dd", has_text=language)).to_have_count(1)
     # Shown as it is read in Finland ("040 5551234"), called by its stored E.164 form.
     national, e164 = phone[:4] + phone[4:].replace(" ", ""), "+358" + phone.replace(" ", "")[1:]
     expect(card.get_by_role("link", name=f"Soita {national}", exact=True)).to_have_attribute("href", f"tel:{e164}")
@@ -907,6 +917,7 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     expect(card.locator("#cc-profile")).not_to_contain_text("--05")
     card.get_by_role("button", name="Muokkaa: Alli Allerginen").click()
     expect(card.get_by_label("Syntymäpäivä")).to_have_value("17.5.")
+    expect(card.get_by_label("Kieli", exact=True)).to_have_value("sv" if size == PHONE else "en")
     card.get_by_role("button", name="Peruuta").click()
     # Where her consent came from in words, not the code it is stored as.
     consents = card.locator("section", has_text="Markkinointiviestit")

@@ -6,7 +6,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, money, t } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
+import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
 import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
 import { walkInProblem } from "./calmodel.js";
@@ -215,6 +215,7 @@ export function openBooking(opts) {
   clear($("booking-client-results"));
   chooseClient(o.client || null);
   $("booking-new-fields").hidden = true;
+  $("booking-locale").value = businessLocale(); // her messages' language, the salon's unless told
   sameNameHint();
   notifyWanted = true;
   $("booking-notify").disabled = false;
@@ -244,6 +245,7 @@ async function submit(e) {
     "client.name": $("booking-name"),
     "client.phone": $("booking-phone"),
     "client.email": $("booking-email"),
+    "client.locale": $("booking-locale"),
     notify: $("booking-notify"),
   };
   const missing = {};
@@ -266,7 +268,7 @@ async function submit(e) {
   if (staffId) body.staff = staffId;
   if (sheet.walkIn) body.walk_in = true; else body.start = g.localIso(start, tz());
   if (sheet.client) body.client_id = sheet.client.id;
-  else body.client = Object.fromEntries(Object.entries({ name, phone, email }).filter(([, v]) => v));
+  else body.client = Object.fromEntries(Object.entries({ name, phone, email, locale: $("booking-locale").value }).filter(([, v]) => v));
   Object.assign(body, withoutDefaults({ notify: $("booking-notify").checked }, { notify: true }));
   const button = $("booking-submit");
   button.disabled = true;

@@ -4,7 +4,7 @@
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
-import { api, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
+import { LANGUAGES, api, businessLocale, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { contactLinks, openCard } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
@@ -297,7 +297,7 @@ function standingSection(c, st) {
 }
 
 // --- the profile: shown, and edited in place -------------------------------------------
-const EDITABLE = ["name", "phone", "email", "birthday", "allergies", "important_notes", "preferences"];
+const EDITABLE = ["name", "phone", "email", "locale", "birthday", "allergies", "important_notes", "preferences"];
 
 function prefsText(prefs) {
   return Object.entries(prefs || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
@@ -314,11 +314,16 @@ function parsePrefs(text) {
   return out;
 }
 
+// The language her messages go in: her own, else the business's.
+function localeOf(c) { return c.locale || businessLocale(); }
+function languageName(code) { return (LANGUAGES.find(([k]) => k === code) || [code, code])[1]; }
+
 function profileView(c) {
   const wrap = el("div", { id: "cc-profile" });
   wrap.appendChild(dl([
     [t("phone"), phoneText(c)],
     [t("email"), c.email],
+    [t("language"), languageName(localeOf(c))],
     [t("birthday"), birthdayText(c.birthday)],
     [t("important_notes"), c.important_notes],
     [t("preferences"), prefsText(c.preferences)],
@@ -342,6 +347,8 @@ function profileForm(c) {
     ...field("name", "text", c.name),
     ...field("phone", "tel", c.phone),
     ...field("email", "email", c.email),
+    el("label", { for: "cc-locale", text: t("language") }),
+    el("select", { id: "cc-locale" }, ...LANGUAGES.map(([k, name]) => el("option", { value: k, text: name, selected: k === localeOf(c) }))),
     ...field("birthday", "text", birthdayInput(c.birthday)),
     el("p", { className: "muted hint", text: t("birthday_hint") }),
     ...field("allergies", "textarea", c.allergies),
@@ -366,6 +373,8 @@ async function saveProfile(form, c) {
     if (k === "preferences") {
       const prefs = parsePrefs(raw);
       if (JSON.stringify(prefs) !== JSON.stringify(c.preferences || {})) body.preferences = Object.keys(prefs).length ? prefs : null;
+    } else if (k === "locale") {
+      if (raw !== localeOf(c)) body.locale = raw;
     } else if (raw !== (k === "birthday" ? birthdayInput(c.birthday) : c[k] || "")) {
       body[k] = raw || null;
     }

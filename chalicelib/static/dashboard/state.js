@@ -56,6 +56,10 @@ export function clientApart(c) {
   return [phoneText(c) || c.email, c.last_visit_at ? t("last_visit_on", { date: day(c.last_visit_at) }) : ""]
     .filter(Boolean).join(" · ");
 }
+// The languages a client's messages go in, by their own names (as the waitlist form's).
+export const LANGUAGES = [["fi", "suomi"], ["sv", "svenska"], ["en", "English"]];
+// The business's own language: a client's messages go in it unless she has another.
+export function businessLocale() { return (state.profile && state.profile.locale) || "fi"; }
 export function staffList() { return (state.profile && state.profile.staff) || []; }
 
 export function say(message, bad) {
