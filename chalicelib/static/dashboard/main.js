@@ -5,7 +5,7 @@ import { $, clear, closeDialog, el } from "./dom.js";
 import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
 import { createApi, request } from "./api.js";
 import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
-import { BASE, say, staffName, state, todayIso } from "./state.js";
+import { BASE, fillLanguageSelects, say, staffName, state, todayIso } from "./state.js";
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
 import { initCard, openCard } from "./card.js";
@@ -234,6 +234,7 @@ async function boot() {
     } catch (err) { say(t("load_failed"), true); }
   });
   initSignIn(start);
+  fillLanguageSelects();
   initLists();
   setReload(load);
   // Imported clients with past visits may be slipping away already.

@@ -58,6 +58,12 @@ export function clientApart(c) {
 }
 // The languages a client's messages go in, by their own names (as the waitlist form's).
 export const LANGUAGES = [["fi", "suomi"], ["sv", "svenska"], ["en", "English"]];
+// The page's language selects (`data-languages`: a desk booking's, a waitlist entry's) from the one list.
+export function fillLanguageSelects() {
+  for (const select of document.querySelectorAll("select[data-languages]")) {
+    select.replaceChildren(...LANGUAGES.map(([value, name]) => Object.assign(document.createElement("option"), { value, text: name })));
+  }
+}
 // The business's own language: a client's messages go in it unless she has another.
 export function businessLocale() { return (state.profile && state.profile.locale) || "fi"; }
 export function staffList() { return (state.profile && state.profile.staff) || []; }
