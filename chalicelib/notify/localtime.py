@@ -98,3 +98,15 @@ def format_price_of(item: Mapping[str, Any], locale: str) -> str:
     return format_service_price(
         item["price_cents"], locale, item.get("price_max_cents"), item.get("discount_cents") or 0
     )
+
+
+# The formatters every template reads, under one name each: the pages pass the locale
+# (`start|when(locale)`), the messages take it from their context (notify/render.py).
+TEMPLATE_FILTERS = {
+    "when": format_local,
+    "date": format_date,
+    "day": format_day,
+    "time": format_time,
+    "price": format_price,
+    "service_price": format_price_of,
+}

@@ -28,12 +28,7 @@ from chalicelib.domain.locales import DEFAULT_LOCALE
 from chalicelib.domain.locales import normalize as normalize_locale
 from chalicelib.notify import gsm
 from chalicelib.notify.localtime import (
-    format_date,
-    format_day,
-    format_local,
-    format_price,
-    format_price_of,
-    format_time,
+    TEMPLATE_FILTERS,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -98,14 +93,7 @@ def environment():
     def localized(fn):
         return pass_context(lambda ctx, value: fn(value, ctx["locale"]))
 
-    env.filters.update(
-        when=localized(format_local),
-        date=localized(format_date),
-        day=localized(format_day),
-        time=localized(format_time),
-        price=localized(format_price),
-        service_price=localized(format_price_of),
-    )
+    env.filters.update({name: localized(fn) for name, fn in TEMPLATE_FILTERS.items()})
     return env
 
 

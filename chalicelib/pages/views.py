@@ -22,11 +22,9 @@ from chalicelib.domain.timeutil import iso_local, parse_instant
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import (
-    format_date,
-    format_day,
+    TEMPLATE_FILTERS,
     format_local,
     format_price,
-    format_price_of,
     format_time,
 )
 from chalicelib.pages import media
@@ -47,14 +45,7 @@ def _env():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        local=format_local,
-        time=format_time,
-        date=format_date,
-        day=format_day,
-        price=format_price,
-        service_price=format_price_of,
-    )
+    env.filters.update(TEMPLATE_FILTERS)
     env.globals["locales"] = LOCALES
     return env
 
