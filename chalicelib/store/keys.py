@@ -66,6 +66,11 @@ def search_sk(token: str, client_id: str) -> str:
     return f"{token}#{client_id}"
 
 
+def wait_search_pk(business_id: str) -> str:
+    """The search keys of the business's waitlist entries (her sort keys: search_sk)."""
+    return f"FINDW#{business_id}"
+
+
 def appt_sk(appointment_id: str) -> str:
     return f"APPT#{appointment_id}"
 

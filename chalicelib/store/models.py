@@ -711,7 +711,16 @@ class SearchKeyItem(Base):
     client_id = UnicodeAttribute()
 
 
-ALL_MODELS = ALL_MODELS + (SearchKeyItem,)
+class WaitSearchKeyItem(Base):
+    """FINDW#<biz> / <token>#<entry>: one way the owner's search finds someone on the
+    waitlist (the client search's tokens of the entry's name and contacts). Put before
+    the entry's write, removed after it leaves the list, TTL two days after its last day;
+    a search reads the entries it names and shows only those open and still matching."""
+
+    entry_id = UnicodeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (SearchKeyItem, WaitSearchKeyItem)
 
 
 # --- the waitlist --------------------------------------------------------------------

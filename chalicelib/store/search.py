@@ -8,6 +8,12 @@ Moved inside the transaction of an owner's edit of her name or contacts; put rig
 after the write that creates her or links a contact (a booking: after its commit, so
 its transaction stays within its item budget; an import's batch; a merge) and removed
 by her erasure; `index_business` writes them for clients from before.
+
+Open waitlist entries have keys of their own, of the same tokens, in `FINDW#<biz>`: the
+desk finds someone who waits but never visited. They are put before the entry's write
+and removed after it leaves the list (TTL: two days after its last day), so a key may
+outlive what it says; a search reads the entries it names and keeps those open and still
+found by the needle (store/waitlist.find_open).
 """
 
 from __future__ import annotations
@@ -15,14 +21,19 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DeleteError
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contacts import search_prefix, search_tokens
 from chalicelib.store import db, keys
-from chalicelib.store.models import ClientItem, SearchKeyItem
+from chalicelib.store.models import ClientItem, SearchKeyItem, WaitSearchKeyItem
 from chalicelib.store.tx import Tx
+
+if TYPE_CHECKING:
+    from chalicelib.domain.waitlist import Entry
 
 
 class BadCursor(Exception):
@@ -130,3 +141,54 @@ def index_business(business_id: str) -> int:
         put_now(business_id, item.sk.removeprefix(keys.CLIENT_PREFIX), tokens_of(item.name, item.phone, item.email))
         n += 1
     return n
+
+
+# --- waitlist entries ------------------------------------------------------------------------
+def _entry_key(e: Entry, token: str) -> WaitSearchKeyItem:
+    item = WaitSearchKeyItem(keys.wait_search_pk(e.business_id), keys.search_sk(token, e.id), entry_id=e.id)
+    item.expires_at = datetime.combine(e.last + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    return item
+
+
+def put_entry_keys(entries: Iterable[Entry]) -> None:
+    """The search keys of waitlist entries, written on their own before the entries are
+    (a key of an entry never written, or since renamed, is passed over when read)."""
+    db.configure()
+    with WaitSearchKeyItem.batch_write() as batch:
+        for e in entries:
+            for token in sorted(tokens_of(e.name, e.phone, e.email)):
+                batch.save(_entry_key(e, token))
+
+
+def drop_entry_keys(e: Entry, now: Entry | None = None) -> None:
+    """An entry left the list, or (`now`) was saved with another name or contacts: the
+    search keys it has no more go (idempotent; the TTL takes any missed)."""
+    db.configure()
+    gone = tokens_of(e.name, e.phone, e.email)
+    if now is not None:
+        gone -= tokens_of(now.name, now.phone, now.email)
+    with WaitSearchKeyItem.batch_write() as batch:
+        for token in sorted(gone):
+            batch.delete(WaitSearchKeyItem(keys.wait_search_pk(e.business_id), keys.search_sk(token, e.id)))
+
+
+def find_entries(business_id: str, needle: str, limit: int) -> list[str]:
+    """Ids of the waitlist entries whose keys start with `needle` (search_text's form),
+    at most `limit` keys read: one Query of the business's own FINDW# partition."""
+    db.configure()
+    ids: list[str] = []
+    for item in WaitSearchKeyItem.query(
+        keys.wait_search_pk(business_id),
+        WaitSearchKeyItem.sk.startswith(search_prefix(needle)),
+        limit=limit,
+        page_size=limit,
+    ):
+        if item.entry_id not in ids:
+            ids.append(item.entry_id)
+    return ids
+
+
+def entry_found_by(e: Entry, needle: str) -> bool:
+    """Whether the entry as it is now is found by `needle` (its keys may be older)."""
+    prefix = search_prefix(needle)
+    return any(t.startswith(prefix) for t in tokens_of(e.name, e.phone, e.email))

@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
-from chalicelib.store import db, keys, outbox, webhooks
+from chalicelib.store import db, keys, outbox, search, webhooks
 from chalicelib.store.models import (
     AggregateItem,
     MessageItem,
@@ -205,6 +205,16 @@ def _write_contacts(
         tx.put(item, "contact", condition=condition)
 
 
+def read_contacts_of(business_id: str, people: Sequence[tuple[str | None, str | None]]) -> list[Contacts]:
+    """The entries of each (phone, email) in `people` (the clients a search found): one
+    BatchGetItem of all their contacts' lists, not read consistently."""
+    db.configure()
+    key_ofs = [contact_keys(business_id, phone, email) for phone, email in people]
+    wanted = [key for key_of in key_ofs for key in key_of.values()]
+    found = db.batch_get(wanted) if wanted else {}
+    return [contacts_from(key_of, found) for key_of in key_ofs]
+
+
 # --- writing entries ---------------------------------------------------------------------------
 def _leave(tx: Tx, closed: Entry, role: str = "entry") -> None:
     """Inside `tx`: the entry as closed (only if it was still open) and its day items gone."""
@@ -229,6 +239,7 @@ def save_entry(
     now: datetime | None = None,
     confirmation: PlannedMessage | None = None,
     per_day: int = 0,
+    was: Entry | None = None,
 ) -> None:
     """Write a new entry, or `entry` over the one it `replaces` (same id, same place in
     the queue), with its day items and the contact's list, in one transaction. `closes`:
@@ -236,7 +247,8 @@ def save_entry(
     the list (its day items go, `closes_contacts`, its contacts' lists as read that are not
     `contacts`, forget it) in the same transaction: all of it or nothing. `confirmation`:
     the message with her link, counted on her joining confirmations of the day (at most
-    `per_day`: MessagesCapped when they are used up)."""
+    `per_day`: MessagesCapped when they are used up). `was`: the entry as read before an
+    edit of it (its search keys of a former name or contact go after)."""
     tx = Tx(WaitlistEntryItem)
     tx.put(_entry_item(entry), "entry")
     if confirmation is not None:
@@ -270,6 +282,7 @@ def save_entry(
     if closes is not None:  # the edit moved her to another service or contact: the old entry left
         happened.insert(0, events.waitlist_closed(closes, EntryStatus.LEFT.value, entry.updated_at, None))
     webhooks.emit(tx, entry.business_id, happened, entry.updated_at)
+    search.put_entry_keys([entry])  # before: she is never on the list yet unfound
     try:
         tx.commit()
     except TxFailed as err:
@@ -280,6 +293,10 @@ def save_entry(
         if "closed" in err.failed:
             raise EntryClosed() from err
         raise
+    if closes is not None:
+        search.drop_entry_keys(closes)
+    if was is not None and was.id == entry.id:
+        search.drop_entry_keys(was, entry)
 
 
 def _count_message(tx: Tx, entry: Entry, day: date, per_day: int, what: str = "WAITN") -> None:
@@ -317,8 +334,11 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
         if "entry" in err.failed:
             return False
         if "contact" in err.failed:  # her list was pruned meanwhile: close without it
-            return _close_without_contacts(closed, entry)
-        raise
+            if not _close_without_contacts(closed, entry):
+                return False
+        else:
+            raise
+    search.drop_entry_keys(entry)
     return True
 
 
@@ -346,6 +366,23 @@ def get_entry(business_id: str, entry_id: str) -> Entry | None:
     except WaitlistEntryItem.DoesNotExist:
         return None
     return entry_from_dict(dict(item.entry))
+
+
+def find_open(business_id: str, needle: str, today: date, limit: int) -> list[Entry]:
+    """The open entries the desk's client search finds by `needle` (search_text's form),
+    first to join first: one Query of their search keys (at most `limit` read) and one
+    BatchGetItem of the entries they name; a key older than its entry's last change is
+    passed over."""
+    ids = search.find_entries(business_id, needle, limit)
+    if not ids:
+        return []
+    found = db.batch_get([(keys.biz(business_id), keys.wait_sk(i)) for i in ids])
+    out = []
+    for raw in found.values():
+        e = entry_from_dict(dict(WaitlistEntryItem.from_raw_data(raw).entry))
+        if e.is_open(today) and search.entry_found_by(e, needle):
+            out.append(e)
+    return sorted(out, key=lambda e: (e.created_at, e.id))
 
 
 def waiting_on(business_id: str, service_id: str, day: date) -> list[Entry]:
@@ -651,6 +688,7 @@ def load_entries(entries: Sequence[Entry], today: date) -> None:
     """Write many open entries and their day items at once (BatchWriteItem; no contact
     lists): seeding a bench or a demo, never a request path."""
     db.configure()
+    search.put_entry_keys(entries)
     with WaitlistEntryItem.batch_write() as batch:
         for e in entries:
             batch.save(_entry_item(e))

@@ -70,8 +70,55 @@ def list_clients(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         raise BadRequest(
             "The cursor is not one this API gave out.", code="invalid_cursor", fields={"cursor": "invalid"}
         ) from None
-    audited(p, "search_clients" if q else "list_clients", None, {"count": len(found)})
-    return {"clients": [client_view(b, c) for c in found], "next_cursor": cursor}
+    views = [client_view(b, c) for c in found]
+    if not needle:
+        audited(p, "list_clients", None, {"count": len(found)})
+        return {"clients": views, "next_cursor": cursor}
+    waiting = _on_the_waitlist(b, needle, found, views, first_page=not params.get("cursor"))
+    audited(p, "search_clients", None, {"count": len(found), "waiting": len(waiting)})
+    return {"clients": views, "waiting": waiting, "next_cursor": cursor}
+
+
+WAITING_KEYS = 20  # search keys of waitlist entries one search reads
+WAITING_SHOWN = 5
+
+
+def _on_the_waitlist(
+    b: Business, needle: str, found: list[Client], views: list[dict[str, Any]], first_page: bool
+) -> list[dict[str, Any]]:
+    """A search also finds who waits on the waitlist: each client found says which open
+    entries her contacts have (`waiting` on her result), and, on the first page, the open
+    entries the needle finds that are no found client's come apart (the owner's waitlist
+    view of each). One BatchGetItem of the clients' contacts' lists; one Query of the
+    entries' search keys and one BatchGetItem of the entries."""
+    from chalicelib.services.admin.waitlist import owner_view
+    from chalicelib.services.waitlist.join import service_ref
+    from chalicelib.store import waitlist
+
+    day = clock.now().astimezone(b.config.tz).date()
+    theirs: set[str] = set()
+    contacts = waitlist.read_contacts_of(b.id, [(c.phone, c.email) for c in found])
+    for view, of in zip(views, contacts, strict=True):
+        open_ = sorted((e for e in of.entries().values() if e.last >= day), key=lambda e: (e.created_at, e.entry_id))
+        theirs.update(e.entry_id for e in open_)
+        view["waiting"] = [
+            {
+                "entry_id": e.entry_id,
+                "service": service_ref(b, e.service_id, None),
+                "from": e.first.isoformat(),
+                "to": e.last.isoformat(),
+            }
+            for e in open_
+        ]
+    if not first_page:
+        return []
+    contacts_found = {v for c in found for v in (c.phone, c.email) if v}
+    apart = [
+        e
+        for e in waitlist.find_open(b.id, needle, day, WAITING_KEYS)
+        if e.id not in theirs and not {e.phone, e.email} & contacts_found
+    ]
+    return [owner_view(b, e) for e in apart[:WAITING_SHOWN]]
 
 
 def get_profile(p: Principal, client_id: str) -> dict[str, Any]:

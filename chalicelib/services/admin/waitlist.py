@@ -20,7 +20,7 @@ from chalicelib.store import waitlist as store
 MAX_DAYS = 366
 
 
-def _view(b, e) -> dict[str, Any]:
+def owner_view(b, e) -> dict[str, Any]:
     view = join.entry_view(b, e)
     view.update(name=e.name, phone=e.phone, email=e.email, locale=e.locale, source=e.source)
     view["phone_display"] = phone_display(e.phone, home_country(b.config.phone))  # as on her client card
@@ -41,7 +41,7 @@ def entries(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     counts = store.waiting_counts(b.id, first, last)
     audited(p, "read_waitlist", None)
     return {
-        "entries": [_view(b, e) for e in sorted(found, key=lambda e: (e.created_at, e.id))],
+        "entries": [owner_view(b, e) for e in sorted(found, key=lambda e: (e.created_at, e.id))],
         "waiting": [{"date": d.isoformat(), "service": s, "count": n} for (d, s), n in sorted(counts.items())],
     }
 
@@ -50,7 +50,7 @@ def add(p: Principal, body: object) -> dict[str, Any]:
     b = business_of(p)
     e = join.save(b, body, source="desk")
     audited(p, "add_waitlist_entry", None, {"entry": e.id})
-    return _view(b, e)
+    return owner_view(b, e)
 
 
 def _entry(b, entry_id: str):
@@ -65,7 +65,7 @@ def edit(p: Principal, entry_id: str, body: object) -> dict[str, Any]:
     old = _entry(b, entry_id)
     e = join.save(b, body, source=old.source, entry_id=old.id)
     audited(p, "edit_waitlist_entry", None, {"entry": e.id})
-    return _view(b, e)
+    return owner_view(b, e)
 
 
 def remove(p: Principal, entry_id: str) -> None:

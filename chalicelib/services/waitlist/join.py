@@ -69,6 +69,7 @@ def save(
         same: store.ContactEntry | None
         closes, closes_contacts = None, store.Contacts()
         confirmed_by = None  # an owner's edit of her entry keeps how her link was sent
+        old = None
         if entry_id is not None:
             old = store.get_entry(b.id, entry_id)
             if old is None or old.status != EntryStatus.OPEN.value:
@@ -123,7 +124,7 @@ def save(
         try:
             # As many confirmations a day as she may keep entries open (SMS pumping).
             per_day = cfg.waitlist.entries_per_contact
-            store.save_entry(entry, contacts, same, today, closes, closes_contacts, now, message, per_day)
+            store.save_entry(entry, contacts, same, today, closes, closes_contacts, now, message, per_day, old)
         except store.MessagesCapped:
             confirm = False  # her confirmations of the day are used up: on the list all the same
             continue
@@ -186,13 +187,18 @@ def _valid_until(e: Entry) -> datetime:
     return datetime.combine(e.last + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
 
 
+def service_ref(b: Business, service_id: str, locale: str | None) -> dict[str, Any]:
+    """An entry's service as its views name it: in her language (None: the business's)."""
+    service = b.config.service(service_id)
+    return {"id": service_id, "name": service.name.get(locale or b.config.locale) if service else service_id}
+
+
 def entry_view(b: Business, e: Entry, with_link: bool = False) -> dict[str, Any]:
     cfg = b.config
-    service = cfg.service(e.service_id)
     view: dict[str, Any] = {
         "id": e.id,
         "status": e.status if e.status != EntryStatus.OPEN.value or e.is_open(_today(b)) else "expired",
-        "service": {"id": e.service_id, "name": service.name.get(e.locale) if service else e.service_id},
+        "service": service_ref(b, e.service_id, e.locale),
         "staff": e.staff_id,
         "from": e.first.isoformat(),
         "to": e.last.isoformat(),
