@@ -1083,3 +1083,12 @@ def test_the_owner_adds_and_edits_a_waitlist_entry(owner_at, stack):
     status, listed = admin(stack, "GET", "/waitlist")
     [mine] = [e for e in listed["entries"] if e["name"] == "Jonna Jonottaja"]
     assert (mine["from"], mine["to"], mine["staff"]) == (first.isoformat(), first.isoformat(), "aino")
+    # She calls again: the header search finds her, on the waitlist (she is no client), and
+    # her result opens her entry.
+    result = search_until_found(page, "jonna", "Jonna Jonottaja")
+    expect(result).to_contain_text("Jonossa:")
+    expect(result).to_contain_text("16.00–19.00")
+    result.click()
+    again = page.get_by_role("dialog", name="Muokkaa jonopaikkaa")
+    expect(again.get_by_label("Nimi")).to_have_value("Jonna Jonottaja")
+    expect(page.locator("#view-waitlist")).to_be_visible()

@@ -1,7 +1,7 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores and messages that failed for good.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, lang, money, number, plural, t } from "./i18n.js";
+import { clock, day, errorText, intl, lang, money, number, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
 import * as W from "./waitlistform.js";
@@ -51,6 +51,20 @@ function slippingRule(th) {
   return `${text} ${t(`slipping_rule_${th.source}`)}`;
 }
 
+// The days and times a waitlist entry wishes, in words: its dates, the staff member asked
+// for, each window's weekdays and hours ("25.11. – 27.11. · Aino · ma, ti 09:00–12:00").
+const WEEKDAY_OF = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };  // Jan 2024 began on a Monday
+function weekday(d) {
+  return new Intl.DateTimeFormat(intl(), { weekday: "short", timeZone: "UTC" }).format(new Date(Date.UTC(2024, 0, WEEKDAY_OF[d])));
+}
+export function entryWished(e) {
+  const windows = (e.windows || []).map((w) => {
+    const days = (w.days || []).length && w.days.length < 7 ? `${w.days.map(weekday).join(", ")} ` : "";
+    return `${days}${clock(w.start)}–${clock(w.end)}`;
+  });
+  return [`${day(e.from)} – ${day(e.to)}`, e.staff ? staffName(e.staff) : "", ...windows].filter(Boolean).join(" · ");
+}
+
 export const RENDER = {
   // Who waits for what (issue 21): first to join first; the owner removes an entry here.
   waitlist(box, data) {
@@ -58,14 +72,11 @@ export const RENDER = {
     if (!data.entries.length) { empty(box, "no_waitlist"); return; }
     for (const e of data.entries) {
       const who = e.name;
-      const times = e.windows.map((w) => `${clock(w.start)}–${clock(w.end)}`).join(", ");
       const li = el("li", { "data-entry": e.id },
         el("div", { className: "row" },
           el("span", { className: "who", text: who }),
           el("span", { className: "tag", text: serviceName(e.service.id, e.service.name) })),
-        el("p", { className: "muted", text: `${day(e.from)} – ${day(e.to)}`
-          + (e.staff ? ` · ${staffName(e.staff)}` : "") + (times ? ` · ${times}` : "")
-          + ` · ${[phoneText(e), e.email].filter(Boolean).join(", ")}` }));
+        el("p", { className: "muted", text: `${entryWished(e)} · ${[phoneText(e), e.email].filter(Boolean).join(", ")}` }));
       const actions = el("div", { className: "actions" });
       actions.appendChild(action(t("act_edit_entry"), who, () => openEntry(e)));
       actions.appendChild(action(t("act_remove_entry"), who, (b) => removeEntry(e, b)));

@@ -1,8 +1,11 @@
 // Client search in the header, everywhere: name (ignoring case and accents), phone in any
-// format or email, as you type (GET /clients?q=). Each result opens the client card.
+// format or email, as you type (GET /clients?q=). Each result opens the client card; one
+// who waits on the waitlist but is no client comes apart ("On the waitlist: ...") and
+// opens her waitlist entry; a client who also waits says so on her result.
 import { $, clear, el } from "./dom.js";
 import { errorText, t } from "./i18n.js";
-import { api, clientApart } from "./state.js";
+import { api, clientApart, serviceName } from "./state.js";
+import { entryWished, openEntry } from "./lists.js";
 
 let timer = null;
 let seq = 0;
@@ -19,14 +22,25 @@ async function find(q) {
     if (mine !== seq) return;
     clear(box);
     for (const c of found.clients) {
+      const waits = (c.waiting || []).map((w) => serviceName(w.service.id, w.service.name));
       const link = el("a", { href: `#client/${c.id}`, className: "result" },
         el("span", { className: "who", text: c.name }),
         el("span", { className: "muted", text: clientApart(c) }));
+      if (waits.length) link.appendChild(el("span", { className: "muted", text: t("search_client_waiting", { services: waits.join(", ") }) }));
       link.addEventListener("click", () => { close(); $("search-input").value = ""; });
       box.appendChild(el("li", {}, link));
     }
-    if (!found.clients.length) box.appendChild(el("li", { className: "muted", text: t("no_clients_found") }));
-    $("search-count").textContent = t("clients_found", { n: found.clients.length });
+    const waiting = found.waiting || [];
+    for (const e of waiting) {
+      const link = el("a", { href: "#waitlist", className: "result waiting", "data-entry": e.id },
+        el("span", { className: "who", text: e.name }),
+        el("span", { className: "muted", text: t("search_on_waitlist", { service: serviceName(e.service.id, e.service.name), when: entryWished(e) }) }));
+      link.addEventListener("click", () => { close(); $("search-input").value = ""; openEntry(e); });
+      box.appendChild(el("li", {}, link));
+    }
+    if (!found.clients.length && !waiting.length) box.appendChild(el("li", { className: "muted", text: t("no_clients_found") }));
+    $("search-count").textContent = t("clients_found", { n: found.clients.length })
+      + (waiting.length ? ` · ${t("search_waiting_found", { n: waiting.length })}` : "");
     box.hidden = false;
   } catch (err) {
     if (mine !== seq) return;
