@@ -191,10 +191,16 @@ REASONS: dict[str, dict[str, str]] = {
         "sv": "Namn saknas.",
         "en": "The name is missing.",
     },
+    # Imports before name-only rows were taken said this (their summaries are kept 30 days).
     "no_contact": {
         "fi": "Ei puhelinnumeroa eikä sähköpostia: asiakas tarvitsee jommankumman.",
         "sv": "Varken telefonnummer eller e-post: kunden behöver det ena.",
         "en": "No phone number or email: a client needs one of them.",
+    },
+    "erased_no_contact": {
+        "fi": "Tämänniminen asiakas ilman yhteystietoja on poistettu: lisää puhelinnumero tai sähköposti.",
+        "sv": "En kund med detta namn utan kontaktuppgifter har raderats: lägg till telefonnummer eller e-post.",
+        "en": "A client of this name with no contact was erased: add a phone number or email.",
     },
     "bad_phone": {
         "fi": "Puhelinnumero ei kelpaa: {value}",
@@ -552,9 +558,9 @@ def parse_row(
         return Rejected(number, "no_name")
     if len(name) > 100:
         return Rejected(number, "too_long")
+    # A name alone is a client with no contact, as the front desk books one (ClientIn in
+    # the context DESK): she is sent nothing and found by her name.
     raw_phone, raw_email = get("phone"), get("email")
-    if not raw_phone and not raw_email:
-        return Rejected(number, "no_contact")
     phone = email = None
     if raw_phone:
         try:
@@ -614,6 +620,11 @@ class Group:
         return next((r.email for r in self.rows if r.email), None)
 
     @property
+    def contactless(self) -> bool:
+        """Rows of a name with no phone nor email: a client with no contact."""
+        return self.phone is None and self.email is None
+
+    @property
     def visits(self) -> list[Visit]:
         """Its visits, oldest first; the same visit written twice counts once."""
         seen: dict[tuple[datetime, str], Visit] = {}
@@ -625,7 +636,7 @@ class Group:
 
 def group_rows(rows: Sequence[Row]) -> list[Group]:
     """Rows that share a phone or an email (directly or through other rows) are one
-    client; groups in the order of their first row."""
+    client, and rows with neither of the same name; groups in the order of their first row."""
     parent = list(range(len(rows)))
 
     def root(i: int) -> int:
@@ -636,7 +647,9 @@ def group_rows(rows: Sequence[Row]) -> list[Group]:
 
     owner: dict[str, int] = {}
     for i, r in enumerate(rows):
-        for contact in (f"p:{r.phone}" if r.phone else None, f"e:{r.email}" if r.email else None):
+        # Rows with no contact are one client by the same name (one row per visit).
+        alone = None if r.phone or r.email else f"n:{fold(r.name)}"
+        for contact in (f"p:{r.phone}" if r.phone else None, f"e:{r.email}" if r.email else None, alone):
             if contact is None:
                 continue
             if contact in owner:
@@ -663,7 +676,12 @@ def stable_id(*parts: str, length: int = 12) -> str:
     return "".join(out)
 
 
-def client_id_for(import_id: str, group: Group) -> str:
+def client_id_for(import_id: str, group: Group, business_id: str) -> str:
+    """A new client's id: of the import and her first row; with no contact, of her name
+    alone, the same in every import of the business (nothing else tells her again:
+    importing the file again merges into her, not a second client of the name)."""
+    if group.contactless:
+        return stable_id("import-client-name", business_id, fold(group.first.name))
     return stable_id("import-client", import_id, str(group.first.number))
 
 
@@ -755,6 +773,10 @@ class ImportedClient:
     notes: tuple[str, ...]
     visits: tuple[Visit, ...]
 
+    @property
+    def contactless(self) -> bool:
+        return self.phone is None and self.email is None
+
 
 def client_from_json(data: Mapping[str, Any]) -> ImportedClient:
     return ImportedClient(
@@ -816,6 +838,7 @@ class ImportRecord:
     created: int = 0
     merged: int = 0
     visits: int = 0
+    contactless: int = 0  # of those created, clients with no contact (a name alone)
     rejected: tuple[Mapping[str, Any], ...] = ()  # Rejected.as_dict(), the first MAX_REJECTED_KEPT
     rejected_total: int = 0
     started_at: datetime | None = None
@@ -833,6 +856,7 @@ class ChunkResult:
     created: int = 0
     merged: int = 0
     visits: int = 0
+    contactless: int = 0  # of those created, clients with no contact
     rows: int = 0  # rows of the chunk, rejected ones included
     rejected: tuple[Rejected, ...] = ()
 

@@ -622,6 +622,7 @@ class ImportItem(Base):
     chunks_done = NumberAttribute(default=0)
     done_rows = NumberAttribute(default=0)
     created = NumberAttribute(default=0)
+    contactless = NumberAttribute(null=True)  # of those created, clients with no contact
     merged = NumberAttribute(default=0)
     visits = NumberAttribute(default=0)
     rejected = JSONAttribute(null=True)  # [{row, code, params}], the first few hundred

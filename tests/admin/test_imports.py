@@ -150,6 +150,40 @@ def test_stamps_from_imported_visits_earn_a_reward_silently(desk, frozen_now):
     assert len(sent_emails()) == emails and not [m for m in sent_sms() if "+358407777777" in str(m)]
 
 
+NAME_ONLY = [
+    "Kaisa Käteinen;;;;1.9.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;Maksaa käteisellä",
+    "kaisa  käteinen;;;;1.10.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;",  # one row per visit
+    ";;;;1.10.2026;;;;",  # no name: still nobody
+    "Pekka Puro;0402222222;;;;;;;",
+]
+
+
+def test_a_row_with_a_name_alone_is_a_client_with_no_contact_told_nothing(desk):
+    emails, sms = len(sent_emails()), len(sent_sms())
+    body = preview(desk, {"csv": "\n".join([HEADER, *NAME_ONLY]), "stamps": False})
+    dry = body["dry_run"]
+    assert (dry["create"], dry["contactless"], dry["merge"], dry["visits"]) == (2, 1, 1, 2)
+    assert [(r["row"], r["code"]) for r in dry["rejected"]] == [(4, "no_name")]
+    assert desk.post(f"/imports/{body['id']}/run")[0] == 202
+    _, done = desk.get(f"/imports/{body['id']}")
+    assert (done["created"], done["contactless"], done["merged"], done["visits"]) == (2, 1, 1, 2)
+    kaisa = clients_of(desk)["Kaisa Käteinen"]
+    assert (kaisa["phone"], kaisa["email"]) == (None, None)
+    _, stats = desk.get(f"/clients/{kaisa['id']}/stats")
+    assert stats["visits"] == 2
+    status, found = desk.get("/clients?q=kaisa")  # the desk finds her by her name
+    assert status == 200 and [c["id"] for c in found["clients"]] == [kaisa["id"]]
+    assert (len(sent_emails()), len(sent_sms())) == (emails, sms)
+
+    # The same file again: she is recognised by her name alone, not made twice.
+    again = preview(desk, {"csv": "\n".join([HEADER, *NAME_ONLY]), "stamps": False})
+    assert (again["dry_run"]["create"], again["dry_run"]["contactless"], again["dry_run"]["visits"]) == (0, 0, 0)
+    desk.post(f"/imports/{again['id']}/run")
+    _, done = desk.get(f"/imports/{again['id']}")
+    assert (done["created"], done["contactless"], done["merged"], done["visits"]) == (0, 0, 3, 0)
+    assert [c["name"] for c in clients_of(desk).values()].count("Kaisa Käteinen") == 1
+
+
 def test_the_same_file_twice_merges_into_the_first_import(desk, booked):
     first = preview(desk, cp1252())
     desk.post(f"/imports/{first['id']}/run")
@@ -330,3 +364,15 @@ def test_a_chunk_that_keeps_failing_fails_the_import(desk, frozen_now, monkeypat
     # Off the job's list: the next run does not see it.
     assert run_job("imports", frozen_now["now"])["imports"] == 0
     assert not [i for i in table_items() if i["sk"]["S"].startswith("CLIENT#")]
+
+
+def test_a_name_alone_whose_client_was_erased_is_not_brought_back_without_a_contact(desk):
+    first = preview(desk, {"csv": "\n".join([HEADER, NAME_ONLY[0]]), "stamps": False})
+    desk.post(f"/imports/{first['id']}/run")
+    kaisa = clients_of(desk)["Kaisa Käteinen"]
+    status, body = desk.delete(f"/clients/{kaisa['id']}")
+    assert status == 200, body
+    again = preview(desk, {"csv": "\n".join([HEADER, NAME_ONLY[0]]), "stamps": False})
+    assert again["dry_run"]["create"] == 0
+    assert [(r["row"], r["code"]) for r in again["dry_run"]["rejected"]] == [(2, "erased_no_contact")]
+    assert "Kaisa Käteinen" not in clients_of(desk)

@@ -185,7 +185,9 @@ def test_a_row_is_read_or_rejected_with_its_reason():
     assert row.name == "Maija Meikäläinen" and row.phone == "+358401234567" and row.email == "maija@example.com"
     assert row.visit.start == datetime(2026, 3, 14, 10, 0, tzinfo=UTC)  # no time: noon, Helsinki
     assert _row(3, "", "0401234567", "", "", "") == ci.Rejected(3, "no_name")
-    assert _row(4, "Liisa", "", "", "", "").code == "no_contact"
+    alone = _row(4, "Liisa", "", "", "", "")  # a name alone: a client with no contact
+    assert (alone.name, alone.phone, alone.email) == ("Liisa", None, None)
+    assert _row(4, "", "", "", "", "").code == "no_name"  # still not nothing
     assert _row(5, "Liisa", "12", "", "", "").code == "bad_phone"
     assert _row(6, "Liisa", "", "liisa@", "", "").code == "bad_email"
     assert _row(7, "Liisa", "0401234567", "", "31.2.2026", "").code == "bad_date"
@@ -196,7 +198,8 @@ def test_a_row_is_read_or_rejected_with_its_reason():
 
 def test_reasons_speak_the_owners_language():
     assert ci.reason_text("bad_phone", "sv", {"value": "12"}) == "Telefonnumret är ogiltigt: 12"
-    assert ci.reason_text("no_contact", "fi").startswith("Ei puhelinnumeroa")
+    assert ci.reason_text("no_contact", "fi").startswith("Ei puhelinnumeroa")  # older imports' summaries
+    assert ci.reason_text("erased_no_contact", "fi").startswith("Tämänniminen asiakas")
     assert ci.reason_text("no_name", "de") == "The name is missing."
 
 
@@ -214,10 +217,27 @@ def test_rows_sharing_a_phone_or_an_email_are_one_client():
     assert len(groups[0].visits) == 2
 
 
+def test_rows_of_a_name_alone_are_one_client_by_that_name_apart_from_those_with_contacts():
+    rows = [
+        _row(2, "Anna Aho", "", "", "1.9.2026", ""),
+        _row(3, "Anna Aho", "0401234567", "", "", ""),  # someone with a phone: another client
+        _row(4, "anna  AHO", "", "", "1.10.2026", ""),  # the same name, one row per visit
+        _row(5, "Bea", "", "", "", ""),
+    ]
+    groups = ci.group_rows(rows)
+    assert [[r.number for r in g.rows] for g in groups] == [[2, 4], [3], [5]]
+    assert [g.contactless for g in groups] == [True, False, True]
+    assert len(groups[0].visits) == 2
+
+
 def test_ids_are_deterministic_and_look_like_ours():
     g = ci.group_rows([_row(2, "Maija", "0401234567", "", "", "")])[0]
-    cid = ci.client_id_for("imp1", g)
-    assert cid == ci.client_id_for("imp1", g) != ci.client_id_for("imp2", g)
+    cid = ci.client_id_for("imp1", g, "biz1")
+    assert cid == ci.client_id_for("imp1", g, "biz1") != ci.client_id_for("imp2", g, "biz1")
+    # A name alone: the same id in every import of the business (imported again: merged).
+    alone = ci.group_rows([_row(2, "Anna Aho", "", "", "", "")])[0]
+    assert ci.client_id_for("imp1", alone, "biz1") == ci.client_id_for("imp2", alone, "biz1")
+    assert ci.client_id_for("imp1", alone, "biz1") != ci.client_id_for("imp1", alone, "biz2")
     assert len(cid) == 12 and cid.isalnum() and cid.islower()
     v = ci.Visit(datetime(2026, 3, 14, 10, tzinfo=UTC), "Leikkaus")
     assert ci.visit_id_for(cid, v, "womens-cut") == ci.visit_id_for(cid, v, "womens-cut")

@@ -101,6 +101,7 @@ def view(rec: rules.ImportRecord, locale: str) -> dict[str, Any]:
         "total_rows": rec.total_rows,
         "done_rows": rec.done_rows,
         "created": rec.created,
+        "contactless": rec.contactless,  # of those created, clients with no contact
         "merged": rec.merged,
         "visits": rec.visits,
         "rejected": _rejected_view(rec.rejected, locale),
@@ -176,16 +177,23 @@ def _plan(
             skipped_visits += parsed.visit_skipped
     groups = rules.group_rows(rows)
     owners = store.contact_owners(b.id, _contacts(groups))
+    ids = [rules.client_id_for(import_id, g, b.id) for g in groups]
+    named = _named_clients(b, [ids[i] for i, g in enumerate(groups) if g.contactless])
     names = rules.Names(cfg)
-    create = merge = 0
+    create = merge = contactless = 0
     merge_visits: dict[str, Appointment] = {}
     new_visits = 0
     chunks: list[list[dict[str, Any]]] = [[]]
     size = 0
     years = cfg.privacy.erase_inactive_after_years
-    for g in groups:
-        cid = rules.client_id_for(import_id, g)
+    for i, g in enumerate(groups):
+        cid = ids[i]
         target = _target(owners, g.phone, g.email)
+        if g.contactless and cid in named:  # a name alone imported before: hers
+            if named[cid].is_erased:
+                rejected += [rules.Rejected(r.number, "erased_no_contact") for r in g.rows]
+                continue
+            target = cid
         if target is None:
             last = rules.inactive_too_long(g, years, today)
             if last:
@@ -195,6 +203,7 @@ def _plan(
                 ]
                 continue
             create += 1
+            contactless += g.contactless
             merge += len(g.rows) - 1
             new_visits += len(g.visits)
         else:
@@ -214,6 +223,7 @@ def _plan(
     chunks = [c for c in chunks if c]
     dry_run = {
         "create": create,
+        "contactless": contactless,
         "merge": merge,
         "visits": new_visits + len(set(merge_visits) - set(existing)),
         "visits_skipped": skipped_visits,
@@ -251,6 +261,12 @@ def _contacts(groups: Sequence[Any]) -> list[tuple[str, str]]:
         if g.email:
             out.append(("email", g.email))
     return out
+
+
+def _named_clients(b: Business, client_ids: Sequence[str]) -> dict[str, Client]:
+    """The clients with no contact an import made before under these ids (a name alone
+    gets the same id in every import): one BatchGetItem per 100."""
+    return clients.get_clients(b.id, set(client_ids)) if client_ids else {}
 
 
 def _target(owners: Mapping[tuple[str, str], str], phone: str | None, email: str | None) -> str | None:
@@ -434,9 +450,15 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     new: list[rules.ImportedClient] = []
     earlier: list[rules.ImportedClient] = []  # created by an earlier attempt at this chunk
     merges: list[tuple[rules.ImportedClient, str]] = []
+    named = _named_clients(b, [c.client_id for c in items if c.contactless])
     for c in items:
         target = _target(owners, c.phone, c.email)
-        if target == c.client_id:
+        if c.contactless and c.client_id in named:  # a name alone imported before (or by an earlier attempt)
+            if named[c.client_id].is_erased:
+                rejected += [rules.Rejected(r, "erased_no_contact") for r in c.rows]
+            else:
+                merges.append((c, c.client_id))
+        elif target == c.client_id:
             earlier.append(c)
         elif target is not None:
             merges.append((c, target))
@@ -521,6 +543,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     ok_rows = sum(len(c.rows) for c in [*created, *merged_ok])
     return rules.ChunkResult(
         created=len(created),
+        contactless=sum(1 for c in new if c.contactless),
         merged=ok_rows - len(created),
         visits=len(ours),
         rows=rows,
