@@ -26,10 +26,11 @@ test("a field belongs to one column; a mapping needs a name and a phone or email
 
 test("figures: the dry run before the run, the run's own after", () => {
   const view = { status: "previewed", total_rows: 4, done_rows: 0, created: 0, merged: 0, visits: 0, rejected: [], rejected_total: 0,
-    dry_run: { create: 2, merge: 1, visits: 3, rejected: [{ row: 4, code: "bad_phone", reason: "bad" }], rejected_total: 1 } };
-  assert.deepEqual(M.figures(view), { create: 2, merge: 1, visits: 3, rejected: view.dry_run.rejected, rejectedTotal: 1 });
+    dry_run: { create: 2, contactless: 1, merge: 1, visits: 3, rejected: [{ row: 4, code: "bad_phone", reason: "bad" }], rejected_total: 1 } };
+  assert.deepEqual(M.figures(view), { create: 2, contactless: 1, merge: 1, visits: 3, rejected: view.dry_run.rejected, rejectedTotal: 1 });
   const done = { ...view, status: "done", done_rows: 4, created: 1, merged: 2, visits: 3, rejected: [], rejected_total: 1 };
   assert.equal(M.figures(done).create, 1);
+  assert.equal(M.figures(done).contactless, 0);  // an import from before the count: none said
   assert.deepEqual(M.progress(done), { done: 4, total: 4, finished: true, failed: false, percent: 100 });
   assert.equal(M.progress({ status: "running", total_rows: 3, done_rows: 1 }).percent, 33);
 });

@@ -49,14 +49,15 @@ export function body(base64, mapping, stamps) {
   return b;
 }
 
-// The figures of an import's view: the dry run's before the run, the run's after.
+// The figures of an import's view: the dry run's before the run, the run's after
+// (`contactless`: of the new clients, those with a name alone, who are sent nothing).
 export function figures(view) {
   const ran = view.status === "running" || view.status === "done";
   const d = view.dry_run || {};
   return ran
-    ? { create: view.created || 0, merge: view.merged || 0, visits: view.visits || 0,
+    ? { create: view.created || 0, contactless: view.contactless || 0, merge: view.merged || 0, visits: view.visits || 0,
       rejected: view.rejected || [], rejectedTotal: view.rejected_total || 0 }
-    : { create: d.create || 0, merge: d.merge || 0, visits: d.visits || 0,
+    : { create: d.create || 0, contactless: d.contactless || 0, merge: d.merge || 0, visits: d.visits || 0,
       rejected: d.rejected || [], rejectedTotal: d.rejected_total || 0 };
 }
 

@@ -132,7 +132,9 @@ function mappingCard() {
 // --- step 3: the dry run, the stamps, and Import --------------------------------------------
 function figuresList(f) {
   const dl = el("dl", { className: "facts", id: "imp-figures" });
-  for (const [k, v] of [["imp_create", f.create], ["imp_merge", f.merge], ["imp_visits", f.visits], ["imp_rejected", f.rejectedTotal]]) {
+  const rows = [["imp_create", f.create], ["imp_merge", f.merge], ["imp_visits", f.visits], ["imp_rejected", f.rejectedTotal]];
+  if (f.contactless) rows.splice(1, 0, ["imp_contactless", f.contactless]);  // a name alone: sent nothing
+  for (const [k, v] of rows) {
     dl.append(el("dt", { text: t(k) }), el("dd", { text: number(v, 0) }));
   }
   return dl;
