@@ -164,14 +164,20 @@ def cmd_index_staff_calendars(args) -> None:
 
 
 def cmd_index_client_search(args) -> None:
-    """Write the search keys of a business's clients from before they existed (the owner's
-    search finds clients only through them; run once per business after that release)."""
+    """Write the search keys of a business's clients, and of its open waitlist entries,
+    from before they existed (the owner's search finds them only through them; run once
+    per business after each of those releases; repeatable)."""
     from chalicelib.store import businesses, search
 
     b = businesses.get_by_slug(args.business)
     if b is None:
         raise SystemExit(f"no business {args.business!r}")
     print(f"{search.index_business(b.id)} clients of {args.business} indexed for the owner's search")
+    from chalicelib import clock
+    from chalicelib.store import waitlist
+
+    today = clock.now().astimezone(b.config.tz).date()
+    print(f"{waitlist.index_search(b.id, today)} open waitlist entries of {args.business} indexed for it")
 
 
 def cmd_owner_token(args) -> None:

@@ -385,6 +385,15 @@ def find_open(business_id: str, needle: str, today: date, limit: int) -> list[En
     return sorted(out, key=lambda e: (e.created_at, e.id))
 
 
+def index_search(business_id: str, today: date) -> int:
+    """Write the search keys of the business's open entries (those from before the keys
+    existed): one Query of its WAIT# range, a migration's read, never a request's.
+    Repeatable; returns how many entries it indexed."""
+    open_ = [e for e in entries_of(business_id) if e.is_open(today)]
+    search.put_entry_keys(open_)
+    return len(open_)
+
+
 def waiting_on(business_id: str, service_id: str, day: date) -> list[Entry]:
     """The open entries for a service on a local day, in queue order: one Query that reads
     only them."""

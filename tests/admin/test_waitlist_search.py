@@ -81,3 +81,16 @@ def test_another_business_waitlist_is_not_searched(client, desk, other):
     status, _ = post(client, "/api/v1/businesses/other-salon/waitlist", entry_body(name="Helmi Muualla"))
     assert status == 201
     assert search(desk, "helmi")["waiting"] == []
+
+
+def test_entries_from_before_the_keys_are_found_after_the_migration(client, desk, aws, frozen_now):
+    from chalicelib.store import waitlist
+    from chalicelib.store.models import WaitSearchKeyItem
+
+    _, added = desk.post("/waitlist", entry_body(name="Helmi Jonottaja", phone="040 987 6543", email=None))
+    for item in WaitSearchKeyItem.query(f"FINDW#{aws.id}"):  # as written before they existed
+        item.delete()
+    assert waiting_names(desk, "helmi") == []
+    today = frozen_now["now"].date()
+    assert waitlist.index_search(aws.id, today) == 1
+    assert [e["id"] for e in search(desk, "helmi")["waiting"]] == [added["id"]]
