@@ -814,12 +814,18 @@ def test_cancel_a_booking(owner_at, size, stack, desk):
     expect(column(page, "mikko").locator(".appt", has_text=who)).to_have_count(0)
     email = "peppi@example.com" if size == PHONE else "pertti@example.com"
     assert any("peru" in m["subject"].lower() for m in stack.emails_to(email, wait=20))
-    # On her card the cancelled time is still ahead, marked cancelled, not a past visit.
+    # On her card the cancelled time is not upcoming (nothing is coming), nor a past
+    # visit: it is listed apart, marked cancelled.
     page.get_by_role("searchbox", name="Hae asiakasta").fill(who.split(maxsplit=1)[0])
     page.locator("#search-results").get_by_role("link", name=re.compile(who)).click()
     client_card = page.locator("#client-card")
-    expect(client_card.locator("section", has_text="Tulevat käynnit")).to_contain_text("Peruttu")
-    expect(client_card.locator("section", has_text="Aiemmat käynnit")).to_contain_text("Ei aiempia käyntejä.")
+    upcoming = client_card.get_by_role("region", name="Tulevat käynnit", exact=True)
+    expect(upcoming).to_have_text(re.compile(r"Ei tulevia käyntejä\.$"))
+    expect(upcoming.locator(".tag")).to_have_count(0)
+    cancelled = client_card.get_by_role("region", name="Perutut tulevat käynnit", exact=True)
+    expect(cancelled.locator(".tag")).to_have_text("Peruttu")
+    past = client_card.get_by_role("region", name="Aiemmat käynnit", exact=True)
+    expect(past).to_contain_text("Ei aiempia käyntejä.")
 
 
 @SIZES

@@ -10,6 +10,7 @@ import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
+import { splitVisits } from "./cardvisits.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
@@ -172,12 +173,13 @@ function render() {
   // Visits.
   const now = Date.now();
   const appts = (history && history.appointments) || [];
-  // A future time she cancelled is not a past visit: it stays under upcoming, marked cancelled.
-  const upcoming = appts.filter((a) => Date.parse(a.start) >= now).reverse();
-  const past = appts.filter((a) => Date.parse(a.start) < now);
+  // Upcoming is what is still coming; a future time cancelled is neither coming nor past:
+  // listed apart under it, where its money (a deposit to give back, a fee) is found.
+  const { upcoming, cancelled, past } = splitVisits(appts, now);
   const up = el("ul", { className: "list compact" }, upcoming.map(visitRow));
   if (!upcoming.length) up.appendChild(el("li", { className: "muted", text: t("no_upcoming") }));
   box.appendChild(section("cc_upcoming", up));
+  if (cancelled.length) box.appendChild(section("cc_cancelled_ahead", el("ul", { className: "list compact" }, cancelled.map(visitRow))));
   const pastList = el("ul", { className: "list compact" }, past.slice(0, 20).map(visitRow));
   if (!past.length) pastList.appendChild(el("li", { className: "muted", text: t("no_past") }));
   box.appendChild(section("cc_past", pastList));
