@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.visits import outcome
 
-CODES = ("spacing_out", "changes_in_a_row", "falling_rating", "followup_overdue", "no_contact", "no_show")
+CODES = ("spacing_out", "changes_in_a_row", "falling_rating", "followup_overdue", "no_contact", "no_show", "one_visit")
 
 # Spacing out: her last two gaps average this much longer than her earlier median gap.
 SPACING_FACTOR = 1.5
@@ -136,6 +136,19 @@ def no_show(appointments: Iterable[Appointment], now: datetime) -> Signal | None
     return Signal("no_show", last.id, {"date": last.start.isoformat()})
 
 
+# The statuses (chalicelib/domain/returns.py STATUSES) a reason is owed for.
+SLIPPING = ("at_risk", "lapsed")
+
+
+def one_visit(visits: Sequence[datetime], status: str | None) -> Signal | None:
+    """At risk or lapsed on a single visit: no rhythm of her own yet (the rules above
+    need two visits or more), so the return model judged her silence by the salon's
+    usual return. Said, with the visit's date, so that her status has a reason."""
+    if len(visits) != 1 or status not in SLIPPING:
+        return None
+    return Signal("one_visit", visits[0].isoformat(), {"date": visits[0].isoformat()})
+
+
 def warnings(
     appointments: Sequence[Appointment],
     ratings: Iterable[tuple[datetime, int]],
@@ -143,8 +156,10 @@ def warnings(
     now: datetime,
     today: date,
     late_cancel_hours: int,
+    status: str | None = None,
 ) -> list[Signal]:
-    """Every rule's warning, in the order of CODES."""
+    """Every rule's warning, in the order of CODES. `status` is hers by the return
+    model (active, at_risk, lapsed; None: not known)."""
     visits = [a.start for a in appointments if outcome(a, now) == "completed"]
     found = (
         spacing_out(visits),
@@ -153,6 +168,7 @@ def warnings(
         followup_overdue(followup_dues, today),
         no_contact(appointments, now),
         no_show(appointments, now),
+        one_visit(visits, status),
     )
     return [s for s in found if s is not None]
 

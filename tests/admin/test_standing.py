@@ -48,6 +48,21 @@ def test_a_lapsed_client_card_says_lapsed(client, desk, frozen_now):
     assert s["status"] == "lapsed" and s["p_return"] < 0.5
 
 
+def test_a_client_lapsed_on_a_single_visit_is_told_why_on_her_card_and_in_the_list(client, desk, frozen_now):
+    # Her one visit gives no rhythm of her own for the warnings to judge: her card and the
+    # at-risk list say that, with the visit's day, instead of a bare "lapsed".
+    v = past_visits(["2026-06-01T12:00:00+03:00"], clock=frozen_now)
+    frozen_now["now"] = at("2026-06-01T12:00:00+03:00") + timedelta(days=300)
+    s = desk.get(f"/clients/{v.client_id}")[1]["standing"]
+    assert s["status"] == "lapsed"
+    assert [(w["code"], w["params"]["date"][:10]) for w in s["signals"]] == [("one_visit", "2026-06-01")]
+    [listed] = desk.get("/retention")[1]["clients"]
+    assert listed["signals"] == s["signals"]
+    # The owner has read it: dismissed, it stays away.
+    status, after = desk.post(f"/clients/{v.client_id}/signals/one_visit/dismiss")
+    assert status == 200 and after["status"] == "lapsed" and after["signals"] == []
+
+
 def test_the_at_risk_list_shows_the_warnings_her_card_shows(client, desk, frozen_now):
     # The list reads her ratings and the business's due follow-ups for every client at
     # once; what it says must be what her card says.

@@ -160,6 +160,28 @@ def test_her_latest_visit_a_no_show_warns_until_she_comes_again():
     assert signals.no_show([appt(days_ago(200), "no_show")], NOW) is None  # long ago
 
 
+# --- one visit: no rhythm of her own ----------------------------------------------------
+def test_at_risk_or_lapsed_on_a_single_visit_says_so_with_its_date():
+    only = days_ago(150)
+    for status in ("at_risk", "lapsed"):
+        s = signals.one_visit([only], status)
+        assert s is not None and s.key == only.isoformat() and s.params == {"date": only.isoformat()}
+    assert signals.one_visit([only], "active") is None  # no status to explain
+    assert signals.one_visit([only], None) is None  # not known
+    assert signals.one_visit([days_ago(300), only], "lapsed") is None  # a rhythm of her own
+    assert signals.one_visit([], "lapsed") is None
+
+
+def test_her_one_visit_is_the_reason_for_her_status_among_the_warnings():
+    history = [appt(days_ago(150))]
+    assert signals.warnings(history, [], [], NOW, NOW.date(), 24) == []  # status unknown: no reason
+    found = signals.warnings(history, [], [], NOW, NOW.date(), 24, status="lapsed")
+    assert [(s.code, s.params) for s in found] == [("one_visit", {"date": days_ago(150).isoformat()})]
+    # A cancelled or missed visit is no visit: one completed visit is what counts.
+    history.append(appt(days_ago(100), "cancelled"))
+    assert "one_visit" in [s.code for s in signals.warnings(history, [], [], NOW, NOW.date(), 24, status="lapsed")]
+
+
 # --- all together, and dismissed ------------------------------------------------------------
 def test_warnings_in_order_and_a_dismissal_holds_for_the_same_evidence_only():
     history = [appt(days_ago(d), made_days_before=3) for d in (300, 272, 244, 216, 160, 100)]

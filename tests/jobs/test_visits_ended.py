@@ -108,9 +108,9 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     )
     assert maija["value_at_risk_cents"] > kalle_row["value_at_risk_cents"] > 0
     # Why, beside her status: silent longer than ever (she booked three days ahead, came
-    # three weeks apart); Kalle's one visit says nothing yet.
+    # three weeks apart); Kalle's one visit gives no rhythm of his own: said so, with its day.
     assert maija["signals"] == [{"code": "no_contact", "params": {"days": 44, "longest_days": 18}}]
-    assert kalle_row["signals"] == []
+    assert [(s["code"], s["params"]["date"][:10]) for s in kalle_row["signals"]] == [("one_visit", "2027-02-19")]
     assert desk.get("/retention?status=gone")[0] == 422
 
     # A booking takes her off the list at once; "maintenance" takes Kalle off it.

@@ -80,7 +80,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 "p_return": round(p_return, 3),
                 "value_at_risk_cents": round((1.0 - p_return) * typical),
                 "rhythm_days": c.rhythm_days,
-                "signals": shown(c, warnings(b, c, history, now, dues[c.id], rated)),  # why, beside her status
+                "signals": shown(c, warnings(b, c, history, now, dues[c.id], rated, state)),  # why, beside her status
                 "last_visit": iso_local(last_visit, tz),
                 "expected_visit": iso_local(rhythm.expected_next(last_visit, rhythm_days), tz),
                 "last_service": {

@@ -16,6 +16,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.feedback import Rating
+from chalicelib.domain.returns import ReturnModel
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import NotFound, ValidationFailed
@@ -32,6 +33,12 @@ def _ratings(history: Sequence[Appointment], rated: Sequence[Rating], now: datet
     return sorted((r.visit_start, r.rating) for r in rated if r.appointment_id in done)[-RATED_VISITS:]
 
 
+def status_of(b: Business, c: Client, history: Sequence[Appointment], now: datetime, model: ReturnModel) -> str:
+    """Her status by the business's return model: active, at_risk, lapsed or maintenance."""
+    booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
+    return model.status(returns.visit_starts(history, now), now, booked, maintenance=c.relationship == MAINTENANCE)
+
+
 def warnings(
     b: Business,
     c: Client,
@@ -39,15 +46,17 @@ def warnings(
     now: datetime,
     dues: Sequence[date | None] | None = None,
     rated: Sequence[Rating] | None = None,
+    status: str | None = None,
 ) -> list[rules.Signal]:
     """Her warnings. `dues` (her open follow-ups' due dates) and `rated` (her ratings) as
-    the at-risk list read them for many clients at once; read here when None."""
+    the at-risk list read them for many clients at once; read here when None. `status`:
+    hers by the return model, as the caller found it (the reason a single visit gives)."""
     if dues is None:
         dues = [f.due for f in followups.for_client(b.id, c.id)]
     if rated is None:
         rated = feedback.of_client(b.id, c.id)
     late_hours = b.config.rules.cancellation_window_hours
-    return rules.warnings(history, _ratings(history, rated, now), dues, now, today(b), late_hours)
+    return rules.warnings(history, _ratings(history, rated, now), dues, now, today(b), late_hours, status)
 
 
 def shown(c: Client, found: Sequence[rules.Signal]) -> list[dict[str, Any]]:
@@ -58,15 +67,15 @@ def shown(c: Client, found: Sequence[rules.Signal]) -> list[dict[str, Any]]:
 def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str, Any]:
     now, tz = clock.now(), b.config.tz
     visits = returns.visit_starts(history, now)
-    booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
     model = returns.model_for(b)
+    status = status_of(b, c, history, now, model)
     expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
     return {
-        "status": model.status(visits, now, booked, maintenance=c.relationship == MAINTENANCE),
+        "status": status,
         "p_return": round(model.p_return(visits, now, model.window_days), 3) if visits else None,
         "window_days": model.window_days,
         "expected_visit": iso_local(expected, tz) if expected else None,
-        "signals": shown(c, warnings(b, c, history, now)),
+        "signals": shown(c, warnings(b, c, history, now, status=status)),
     }
 
 
@@ -79,8 +88,9 @@ def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
     if code not in rules.CODES:
         raise ValidationFailed("No such warning.", fields={"code": f"expected one of {', '.join(rules.CODES)}"})
     c = client_or_404(b, client_id)
-    history = bookings.client_history(b.id, c.id)
-    current = next((s for s in warnings(b, c, history, clock.now()) if s.code == code), None)
+    history, now = bookings.client_history(b.id, c.id), clock.now()
+    status = status_of(b, c, history, now, returns.model_for(b))
+    current = next((s for s in warnings(b, c, history, now, status=status) if s.code == code), None)
     if current is None:
         raise NotFound("She has no such warning now.")
     if not clients.dismiss_signal(c, code, current.key):

@@ -12,6 +12,7 @@ export function signalText(s) {
     case "followup_overdue": return plural("sig_followup_overdue", p.days);
     case "no_contact": return plural("sig_no_contact", p.days, { longest: plural("days_n", p.longest_days) });
     case "no_show": return t("sig_no_show", { date: day(p.date) });
+    case "one_visit": return t("sig_one_visit", { date: day(p.date) });
     default: return s.code;
   }
 }
