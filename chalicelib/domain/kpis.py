@@ -407,6 +407,7 @@ def _figures(c: Mapping[str, int], previous: Mapping[str, int]) -> dict[str, Fig
         "no_show_rate": _ratio(g("no_show"), due),
         "cancellation_rate": _ratio(g("cancelled"), g("appointments")),
         "late_cancellation_rate": _ratio(g("late_cancelled"), g("appointments")),
+        "salon_cancellation_rate": _ratio(g("salon_cancelled"), g("appointments")),
         "average_rating": _ratio(g("ratings_sum"), g("ratings_count"), digits=2),
         "response_rate": _ratio(g("ratings_count"), g("feedback_requested")),
         "winback_messages": _count(g("winback_messages")),

@@ -219,7 +219,7 @@ def test_todays_and_this_weeks_appointments_per_staff_member(owner):
 def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
-    expect(tiles).to_have_count(33)  # with the "next visit" figures and the money group
+    expect(tiles).to_have_count(34)  # with the "next visit" figures and the money group
     # The page opens on the last 30 days (today included), compared with the 30 before.
     expect(owner.get_by_label("Jakso", exact=True)).to_have_value("last30")
     expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
@@ -263,6 +263,13 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     expect(owner.locator(".tile[data-kpi=average_rating] .value")).not_to_have_text("–")
     retention.get_by_text("Mikä tämä on?").click()
     expect(retention.get_by_text("Edellisellä jaksolla käyneistä")).to_be_visible()
+    # The salon's own cancellations, beside the client's, with what the figure means.
+    cancellations = owner.locator(".tile[data-kpi*=cancellation_rate]").get_by_role("heading")
+    expect(cancellations).to_have_text(["Peruutukset", "Myöhäiset peruutukset", "Salongin perumat"])
+    salon = owner.locator(".tile[data-kpi=salon_cancellation_rate]")
+    expect(salon.locator(".value")).to_have_text(re.compile(r"^\d+(,\d)?\s%$"))
+    salon.get_by_text("Mikä tämä on?").click()
+    expect(salon.get_by_text("jotka salonki perui itse")).to_be_visible()
     check_page(owner, "dashboard-kpis")
     this_year = str(stack.now.astimezone(HELSINKI).year)
     owner.get_by_label("Jakso", exact=True).select_option("year")
@@ -271,7 +278,7 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     with owner.expect_response(lambda r: "/kpis?period=" + str(int(this_year) - 1) in r.url):
         owner.get_by_role("button", name="Edellinen jakso").click()
     expect(owner.locator("#period-label")).to_have_text(str(int(this_year) - 1))
-    expect(tiles).to_have_count(33)  # with the "next visit" figures and the money group
+    expect(tiles).to_have_count(34)  # with the "next visit" figures and the money group
     with owner.expect_response(lambda r: "/kpis?period=last7" in r.url):
         owner.get_by_label("Jakso", exact=True).select_option("last7")
     expect(owner.locator(".tile[data-kpi=average_rating] desc")).to_have_text(re.compile(r"^([^;]+; ){6}[^;]+$"))

@@ -127,6 +127,9 @@ def test_the_salons_cancellation_is_counted_apart_not_as_a_clients():
     ]
     nov = kpis.contribution(history, [], HEL, 24)["2026-11"]
     assert (nov["appointments"], nov["cancelled"], nov["late_cancelled"], nov["salon_cancelled"]) == (2, 1, 1, 1)
+    # Its own figure (the dashboard's tile "Cancelled by the salon"), in neither of hers.
+    f = {k: v["value"] for k, v in kpis.figures(nov, {}).items()}
+    assert (f["salon_cancellation_rate"], f["cancellation_rate"], f["late_cancellation_rate"]) == (0.5, 0.5, 0.5)
 
 
 def test_a_quarter_counts_a_client_once_however_many_months_she_came():

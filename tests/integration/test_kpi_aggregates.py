@@ -331,6 +331,7 @@ def recount(items, period: str) -> dict[str, tuple[int, int | None]]:
         "no_show_rate": (len(noshow), len(due)),
         "cancellation_rate": (len(cancelled), len(mine)),
         "late_cancellation_rate": (len(late), len(mine)),
+        "salon_cancellation_rate": (sum(a.get("cancelled_by", {}).get("S") == "salon" for a in mine), len(mine)),
         "average_rating": (sum(ratings), len(ratings)),
         "response_rate": (len(ratings), sum(1 for a in done if a["appointment_id"]["S"] in requested)),
         "winback_messages": (len(winbacks), None),

@@ -8,7 +8,7 @@ import { api, currency, state } from "./state.js";
 export const GROUPS = [
   ["g_clients", ["retention_rate", "new_clients", "returning_clients", "visit_frequency", "average_spend_cents"]],
   ["g_visits", ["visits", "revenue_cents", "revenue_per_visit_cents", "no_show_rate", "cancellation_rate",
-    "late_cancellation_rate", "no_show_rate_reminded", "no_show_rate_not_reminded"]],
+    "late_cancellation_rate", "salon_cancellation_rate", "no_show_rate_reminded", "no_show_rate_not_reminded"]],
   ["g_rebooking", ["rebooking_rate_30", "rebooking_rate_60", "rebooking_rate_90", "rebooked_before_leaving_rate"]],
   ["g_satisfaction", ["average_rating", "response_rate"]],
   ["g_winback", ["winback_messages", "winback_conversions", "winback_conversion_rate", "winback_revenue_cents"]],
