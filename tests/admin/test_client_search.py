@@ -116,3 +116,20 @@ def test_a_result_says_her_last_visit_once_it_is_known(client, desk, aws):
     assert status == 200, body
     last = {c["name"]: c["last_visit_at"] for c in body["clients"]}
     assert last == {"Maija Meikäläinen": "2026-10-02T12:30:00+03:00", "Matti Virtanen": None}
+
+
+def test_a_client_of_one_visit_has_her_last_visit_in_the_results_too(client, desk, frozen_now):
+    """Her last visit is not her rhythm's (that needs visits to space): one visit, marked
+    at the desk or completed unmarked by the after-visit job, is shown as well."""
+    from tests.history import run_on_schedule
+
+    people = three_clients(client, desk)  # each booked once, on Wed 25 Nov
+    _, history = desk.get(f"/clients/{people['Maija Meikäläinen']}/history")
+    frozen_now["now"] = at("2026-11-25T13:30:00+02:00")
+    marked = desk.post(f"/appointments/{history['appointments'][0]['id']}/status", {"status": "completed"})
+    assert marked[0] == 200, marked
+    last = {c["name"]: c["last_visit_at"] for c in desk.get("/clients?q=ma")[1]["clients"]}
+    assert last == {"Maija Meikäläinen": "2026-11-25T12:00:00+02:00", "Matti Virtanen": None}  # his is unmarked
+    run_on_schedule("visits_ended", at("2026-11-25T16:00:00+02:00"))
+    last = {c["name"]: c["last_visit_at"] for c in desk.get("/clients?q=ma")[1]["clients"]}
+    assert last == {"Maija Meikäläinen": "2026-11-25T12:00:00+02:00", "Matti Virtanen": "2026-11-25T12:00:00+02:00"}
