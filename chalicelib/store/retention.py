@@ -73,6 +73,19 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Cli
             ClientItem.g4pk.set(g4[0]),
             ClientItem.g4sk.set(g4[1]),
         ]
+    elif not f.visits:
+        # Her only visit undone (marked back to booked, or a no-show): no last visit to
+        # show at the desk, no rhythm, on neither the at-risk nor the lapse index.
+        actions += [
+            ClientItem.last_visit_at.remove(),
+            ClientItem.rhythm_days.remove(),
+            ClientItem.at_risk_on.remove(),
+            ClientItem.lapsed_on.remove(),
+            ClientItem.g1pk.remove(),
+            ClientItem.g1sk.remove(),
+            ClientItem.g4pk.remove(),
+            ClientItem.g4sk.remove(),
+        ]
     item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
     try:
         item.update(actions=actions, condition=clients.unerased())

@@ -133,3 +133,20 @@ def test_a_client_of_one_visit_has_her_last_visit_in_the_results_too(client, des
     run_on_schedule("visits_ended", at("2026-11-25T16:00:00+02:00"))
     last = {c["name"]: c["last_visit_at"] for c in desk.get("/clients?q=ma")[1]["clients"]}
     assert last == {"Maija Meikäläinen": "2026-11-25T12:00:00+02:00", "Matti Virtanen": "2026-11-25T12:00:00+02:00"}
+
+
+def test_her_only_visit_undone_leaves_no_last_visit_in_the_results(client, desk, frozen_now):
+    """Marked completed by mistake and put back: she has had no visit, and the desk's
+    results say none (not the day of a visit that did not happen)."""
+    people = three_clients(client, desk)
+    _, history = desk.get(f"/clients/{people['Maija Meikäläinen']}/history")
+    appt = history["appointments"][0]["id"]
+    frozen_now["now"] = at("2026-11-25T12:30:00+02:00")
+    assert desk.post(f"/appointments/{appt}/status", {"status": "completed"})[0] == 200
+    assert desk.get("/clients?q=mei")[1]["clients"][0]["last_visit_at"] == "2026-11-25T12:00:00+02:00"
+    assert desk.post(f"/appointments/{appt}/status", {"status": "booked"})[0] == 200
+    assert desk.get("/clients?q=mei")[1]["clients"][0]["last_visit_at"] is None
+    # Her visit done after all: back again.
+    frozen_now["now"] = at("2026-11-25T13:30:00+02:00")
+    assert desk.post(f"/appointments/{appt}/status", {"status": "completed"})[0] == 200
+    assert desk.get("/clients?q=mei")[1]["clients"][0]["last_visit_at"] == "2026-11-25T12:00:00+02:00"
