@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import DeleteError
@@ -16,8 +16,9 @@ from pynamodb.models import Model
 from chalicelib.domain.clients import Client
 from chalicelib.domain.messages import BOOKING_PLAN, OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
+from chalicelib.domain.waitlist import Entry, EntryStatus
 from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
-from chalicelib.store import clients, db, keys, outbox, search, webhooks
+from chalicelib.store import clients, db, keys, outbox, search, waitlist, webhooks
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -91,6 +92,7 @@ class Export:
     rewards: list[dict[str, Any]]
     webhook_endpoints: list[dict[str, Any]]  # where webhooks about her went: [{id, url}]
     money: list[dict[str, Any]] = field(default_factory=list)  # charges, fees, refunds
+    waitlist: list[dict[str, Any]] = field(default_factory=list)  # her entries her contacts' lists name
 
 
 def export(business_id: str, client_id: str) -> Export | None:
@@ -123,10 +125,57 @@ def export(business_id: str, client_id: str) -> Export | None:
             for r in RewardItem.query(keys.biz(b), RewardItem.sk.startswith(keys.rewards_of(c)), consistent_read=True)
         ],
         money=[_plain(m) for m in _timeline(MoneyItem, b, c, keys.TIMELINE_MONEY)],
+        waitlist=[waitlist.entry_to_dict(e) for e in _waitlist_entries(client)],
     )
 
 
 # --- erasure --------------------------------------------------------------------------------
+def _erase_message(m: MessageItem) -> None:
+    """What a message said and to whom go; one still to be sent is never sent."""
+    actions: list[Action] = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
+    if m.status in OPEN_STATUSES:
+        # Never send to a person who asked to be forgotten.
+        actions += [
+            MessageItem.status.set(MessageStatus.SKIPPED.value),
+            MessageItem.last_error.set("client_erased"),
+            MessageItem.g3pk.remove(),
+            MessageItem.g3sk.remove(),
+        ]
+    m.update(actions=actions)
+
+
+def _erase_waitlist(client: Client, now: datetime) -> int:
+    """Her waitlist entries (found by her phone's and email's lists, as the waitlist
+    knows people: not by client id): an open one leaves the list, so no freed time is
+    offered to her; each loses her name and contacts, as do its search keys and the
+    messages it sent her (its joining confirmations, the offers made to it). Closed
+    entries her lists no longer name keep her name until their TTL (a month after their
+    last day). Returns how many entries."""
+    b = client.business_id
+    n = 0
+    for found in _waitlist_entries(client):
+        e = found
+        if e.status == EntryStatus.OPEN.value and waitlist.close_entry(e, EntryStatus.LEFT.value, now):
+            e = waitlist.get_entry(b, e.id) or e  # as closed: blanked below
+        search.drop_entry_keys(e)
+        offers = waitlist.offers_between(b, waitlist.day_start(e.first), waitlist.day_start(e.last + timedelta(days=2)))
+        for prefix in [f"{e.id}#", *(f"{o.id}#" for o in offers if o.entry_id == e.id)]:
+            for m in MessageItem.query(keys.biz(b), MessageItem.sk.startswith(keys.msg_sk(prefix))):
+                _erase_message(m)
+        waitlist.blank_entry(e, ERASED_NAME)
+        n += 1
+    waitlist.forget_contacts(b, waitlist.read_contacts(b, client.phone, client.email))
+    return n
+
+
+def _waitlist_entries(client: Client) -> list[Entry]:
+    """Her waitlist entries that her phone's and email's lists name (the waitlist knows
+    people by contact, not by client id): one BatchGetItem, then one read per entry."""
+    found = waitlist.read_contacts(client.business_id, client.phone, client.email)
+    entries = (waitlist.get_entry(client.business_id, entry_id) for entry_id in found.entries())
+    return [e for e in entries if e is not None]
+
+
 def erase(client: Client, now: datetime) -> dict[str, int]:
     """Remove the client's personal data from every item that holds it; keep what the
     counts need (appointments' times, services, prices, statuses) under the bare id.
@@ -160,17 +209,9 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
     for m in _timeline(MessageItem, b, c, keys.TIMELINE_MESSAGES):
         if m.kind == WEBHOOK_EVENT:
             continue  # ids only; integrations must hear of her changes, then of her erasure
-        actions: list[Action] = [MessageItem.recipient.set("erased"), MessageItem.context.set({"erased": True})]
-        if m.status in OPEN_STATUSES:
-            # Never send to a person who asked to be forgotten.
-            actions += [
-                MessageItem.status.set(MessageStatus.SKIPPED.value),
-                MessageItem.last_error.set("client_erased"),
-                MessageItem.g3pk.remove(),
-                MessageItem.g3sk.remove(),
-            ]
-        m.update(actions=actions)
+        _erase_message(m)
         counts["messages"] += 1
+    counts["waitlist"] = _erase_waitlist(client, now)
     for f in _timeline(FeedbackItem, b, c, keys.TIMELINE_FEEDBACK):
         if f.comment:  # the rating stays in the counts; her words go
             f.update(actions=[FeedbackItem.comment.remove()])

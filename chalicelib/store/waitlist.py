@@ -358,6 +358,31 @@ def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
     return True
 
 
+# --- erasure (store/client_data.py) ----------------------------------------------------------
+def day_start(day: date) -> datetime:
+    """The UTC midnight of a day: a bound for offers_between around an entry's days."""
+    return _expiry(day, timedelta(0))
+
+
+def blank_entry(e: Entry, erased_name: str) -> None:
+    """The entry's item without her name and contacts (GDPR erasure); the rest, which
+    the waitlist's figures read, stays."""
+    from dataclasses import replace
+
+    db.configure()
+    blank = replace(e, name=erased_name, phone=None, email=None)
+    WaitlistEntryItem(keys.biz(e.business_id), keys.wait_sk(e.id)).update(
+        actions=[WaitlistEntryItem.entry.set(entry_to_dict(blank))]
+    )
+
+
+def forget_contacts(business_id: str, contacts: Contacts) -> None:
+    """Her phone's and email's entry lists go (GDPR erasure)."""
+    db.configure()
+    for c in contacts.of:
+        WaitContactItem(keys.biz(business_id), keys.wait_contact_sk(c.kind, c.value)).delete()
+
+
 # --- reading entries ------------------------------------------------------------------------------
 def get_entry(business_id: str, entry_id: str) -> Entry | None:
     db.configure()

@@ -189,3 +189,36 @@ def test_audit_trail_records_who_read_changed_exported_and_erased(desk, staff_de
     assert update["detail"] == {"fields": ["allergies"]}  # field names, never the values
     assert "latex" not in str(trail)
     assert desk.get("/audit?month=2026-13")[0] == 422
+
+
+def test_erasure_takes_her_off_the_waitlist_and_out_of_its_messages(client, desk, booked, frozen_now):
+    """She also waits for a time on Thursday and was offered one: erased, she is off the
+    list (no freed time is offered to her again), found by no search, and neither her
+    entry nor the messages the waitlist sent her keep her name or contacts."""
+    from tests.waitlist.helpers import join, offer_links
+
+    status, waiting = join(client, first="2026-11-26", last="2026-11-27")  # Maija's name, phone and email
+    assert status == 201, waiting
+    status, liisa = book(client, "2026-11-26T13:00:00+02:00", name="Liisa Virtanen", phone="040 765 4321", email=None)
+    assert status == 201, liisa
+    assert post(client, f"/api/v1/bookings/{token_of(liisa['manage_url'])}/cancel")[0] == 200
+    [offer] = offer_links("+358401234567")  # the freed time, texted to her
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # her own visit is over
+    run_on_schedule("send_due", frozen_now["now"])
+    assert [e["name"] for e in desk.get("/waitlist")[1]["entries"]] == ["Maija Meikäläinen"]
+    status, data = desk.get(f"/clients/{booked['client']}/export")  # her export has her entry
+    assert [(w["id"], w["first"], w["last"], w["status"]) for w in data["waitlist"]] == [
+        (waiting["id"], "2026-11-26", "2026-11-27", "open")
+    ]
+
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200, body
+    assert body["items"]["waitlist"] == 1
+    assert [e for e in desk.get("/waitlist")[1]["entries"] if e["status"] == "open"] == []
+    assert desk.get("/clients?q=maija")[1]["waiting"] == []
+    assert desk.get("/clients?q=040 123")[1]["waiting"] == []
+    assert post(client, f"/api/v1/offers/{offer}/book")[0] != 201  # the offer made before is hers no more
+    for item in table_items():
+        text = str(item)
+        for trace in TRACES:
+            assert trace not in text, f"{trace!r} survived in {item['pk']} / {item['sk']}"

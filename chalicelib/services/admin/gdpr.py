@@ -44,6 +44,7 @@ def export(p: Principal, client_id: str) -> dict[str, Any]:
         # Where webhooks about her went (ids only; docs/webhooks.md): receivers to ask too.
         "webhook_endpoints": found.webhook_endpoints,
         "payments": found.money,
+        "waitlist": found.waitlist,  # her entries, by her phone and email
         "consents": [{"granted": e.granted, "at": iso_utc(e.at), "source": e.source} for e in c.consent_log],
     }
     audited(p, "export_client", c.id)
