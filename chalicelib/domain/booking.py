@@ -257,6 +257,9 @@ class Appointment:
     hold_for: str | None = None
     hold_confirmed_at: datetime | None = None
     payment: BookingPayment | None = None  # what it pays or secures
+    # Bumped by every write of `payment`: a write of it from a read is conditioned on it
+    # (store/payments.py), so two writers never lose each other's change.
+    payment_rev: int = 0
     checkout: CheckedOut | None = None  # checked out at the desk: how, what was paid, when
 
     @property

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import BY_SALON, Appointment, Status
@@ -105,6 +106,7 @@ def to_item(a: Appointment) -> AppointmentItem:
         hold_for=a.hold_for,
         hold_confirmed_at=a.hold_confirmed_at,
         payment=a.payment.to_json() if a.payment else None,
+        payment_rev=a.payment_rev or None,
         checkout=a.checkout.to_json() if a.checkout else None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
@@ -151,6 +153,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         hold_for=i.hold_for,
         hold_confirmed_at=i.hold_confirmed_at,
         payment=BookingPayment.from_json(i.payment) if i.payment else None,
+        payment_rev=int(i.payment_rev or 0),
         checkout=CheckedOut.from_json(i.checkout) if i.checkout else None,
     )
 
@@ -431,7 +434,7 @@ def cancel_booking(
     wins, StaleAppointment). `by`: who cancelled (BY_CLIENT, BY_SALON); the salon's
     cancellation is not counted as hers."""
     tx = Tx(AppointmentItem)
-    actions = [
+    actions: list[Action] = [
         AppointmentItem.status.set(Status.CANCELLED.value),
         AppointmentItem.cancelled_at.set(now),
         AppointmentItem.updated_at.set(now),
@@ -445,9 +448,14 @@ def cancel_booking(
         actions.append(AppointmentItem.cancel_reason.set(reason))
     if by:
         actions.append(AppointmentItem.cancelled_by.set(by))
-    if refund is not None:
-        actions.append(AppointmentItem.payment.set(refund[0].to_json()))
     condition = _unchanged(appt)
+    if refund is not None:
+        from chalicelib.store import payments  # it builds on this module
+
+        # Owed from the payment as read: an owner's refund committed since is not overwritten
+        # (StaleAppointment; the caller reads again: services/booking/changes.py cancel).
+        actions.extend(payments.payment_set(refund[0]))
+        condition &= payments.payment_as_read(appt)
     if only_if_hold_ran_out:
         condition &= AppointmentItem.g4pk.exists() & (AppointmentItem.hold_until <= now)
     tx.update(_key(appt), actions, "appointment", condition=condition)

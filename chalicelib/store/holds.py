@@ -165,7 +165,7 @@ def paid(
         AppointmentItem(item.pk, item.sk),
         [
             AppointmentItem.status.set(Status.BOOKED.value),
-            AppointmentItem.payment.set(payment.to_json()),
+            *payments.payment_set(payment),
             AppointmentItem.updated_at.set(now),
             AppointmentItem.g3pk.set(g3pk),
             AppointmentItem.g3sk.set(g3sk),
@@ -190,7 +190,7 @@ def note_intent(appt: Appointment, payment: BookingPayment, now: datetime) -> No
     db.configure()
     try:
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
-            actions=[AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
+            actions=[*payments.payment_set(payment), AppointmentItem.updated_at.set(now)],
             condition=_unpaid(),
         )
     except UpdateError as err:
@@ -220,7 +220,7 @@ def release(
             AppointmentItem.status.set(Status.CANCELLED.value),
             AppointmentItem.cancelled_at.set(now),
             AppointmentItem.cancel_reason.set(reason),
-            AppointmentItem.payment.set(payment.to_json()),
+            *payments.payment_set(payment),
             AppointmentItem.updated_at.set(now),
             AppointmentItem.seq.add(1),
             AppointmentItem.g4pk.remove(),

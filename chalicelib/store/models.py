@@ -235,6 +235,7 @@ class AppointmentItem(Base):
     hold_for = UnicodeAttribute(null=True)  # what for: domain.booking.HoldFor (none: confirmation)
     hold_confirmed_at = UTCDateTimeAttribute(null=True)  # she confirmed it by her link
     payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
+    payment_rev = NumberAttribute(null=True)  # bumped by every write of `payment` (store/payments.py)
     checkout = JSONAttribute(null=True)  # domain.payments.CheckedOut: checked out at the desk (method, paid, when)
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)

@@ -10,9 +10,10 @@ store/holds.py.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -26,6 +27,8 @@ from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, webhooks
 from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
+
+T = TypeVar("T")
 
 EVENT_TTL = timedelta(days=30)
 OWED_REFUND_KEPT = timedelta(days=30)  # the outbox item of an owed refund, once made
@@ -107,6 +110,8 @@ def commit(tx: Tx) -> None:
             raise EventSeen() from err
         if "money" in err.failed:
             raise MoneyExists() from err
+        if "booking" in err.failed:
+            raise PaymentChanged() from err
         if err.conflict:
             raise bookings.Contended() from err
         raise
@@ -147,12 +152,7 @@ def record_money(
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     if payment is not None:
         appt, pay = payment
-        tx.update(
-            AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-            [AppointmentItem.payment.set(pay.to_json()), AppointmentItem.updated_at.set(now)],
-            "booking",
-            condition=AppointmentItem.pk.exists(),
-        )
+        _payment_update(tx, appt, pay, now)
         clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     put_event(tx, event, now)
     sent = outbox.queue(tx, messages, now, lease)
@@ -162,12 +162,50 @@ def record_money(
     return sent
 
 
+# --- the booking's payment: written from a read, never over another writer's change ----------
+# The payment is one JSON attribute of the appointment, so a write sets all of it: two
+# writers from the same read (the owner's refund and her cancellation owing one, a
+# refund failing at Stripe) would each drop the other's change. Every write of it bumps
+# `payment_rev`, and a write from a read is conditioned on the revision read: the
+# second writer gets PaymentChanged, reads again and writes once more (fresh_payment).
+class PaymentChanged(Exception):
+    """The booking's payment was written by someone else since it was read."""
+
+
+def payment_set(pay: BookingPayment) -> list[Action]:
+    """The actions of any write of a booking's payment: it, and its revision bumped."""
+    return [AppointmentItem.payment.set(pay.to_json()), AppointmentItem.payment_rev.add(1)]
+
+
+def payment_as_read(appt: Appointment) -> Condition:
+    """Condition: the booking's payment is still the revision `appt` was read at."""
+    if appt.payment_rev:
+        same: Condition = AppointmentItem.payment_rev == appt.payment_rev
+        return same
+    return AppointmentItem.payment_rev.does_not_exist()
+
+
+def fresh_payment(appt: Appointment, write: Callable[[Appointment], T]) -> T:
+    """`write(appt)`, which writes the booking's payment as `appt` read it; if another
+    writer changed it meanwhile (PaymentChanged), read the booking again and write once
+    more from that read. A second PaymentChanged is the caller's (a busy booking)."""
+    try:
+        return write(appt)
+    except PaymentChanged:
+        fresh = bookings.get_appointment(appt.business_id, appt.id)
+        if fresh is None:
+            raise
+        return write(fresh)
+
+
 def _payment_update(tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime) -> None:
+    """The booking's payment as it now stands, from `appt`'s read of it (PaymentChanged
+    from commit when someone wrote it since)."""
     tx.update(
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-        [AppointmentItem.payment.set(pay.to_json()), AppointmentItem.updated_at.set(now)],
+        [*payment_set(pay), AppointmentItem.updated_at.set(now)],
         "booking",
-        condition=AppointmentItem.pk.exists(),
+        condition=AppointmentItem.pk.exists() & payment_as_read(appt),
     )
 
 
@@ -210,6 +248,8 @@ def owed_refund_made(
     except TxFailed as err:
         if err.failed & {"held", "money"}:
             return False
+        if "booking" in err.failed:
+            raise PaymentChanged() from err
         if err.conflict:
             raise bookings.Contended() from err
         raise
@@ -271,6 +311,8 @@ def owed_refund_not_made(
     except TxFailed as err:
         if "held" in err.failed:
             return False
+        if "booking" in err.failed:
+            raise PaymentChanged() from err
         if err.conflict:
             raise bookings.Contended() from err
         raise
@@ -294,12 +336,7 @@ def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> No
     """The booking's payment as it now stands (a fee paid or waived), her KPI counts
     marked for the next sync."""
     tx = Tx(AppointmentItem)
-    tx.update(
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-        [AppointmentItem.payment.set(payment.to_json()), AppointmentItem.updated_at.set(now)],
-        "booking",
-        condition=AppointmentItem.pk.exists(),
-    )
+    _payment_update(tx, appt, payment, now)
     clients.on_change(tx, appt.business_id, appt.client_id, now)
     commit(tx)
 

@@ -70,6 +70,14 @@ def cancel(
     back is owed from the cancellation's own commit (fees.owed_on_cancel) and refunded
     right after it; if Stripe cannot be reached, the outbox sweeper refunds it later, so
     what the message promises is never lost. The booking as it then stands."""
+    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, again=False)
+
+
+def _cancel(
+    b: Business, appt: Appointment, reason: str | None, *, notify: bool, invite: bool | None, by: str, again: bool
+) -> Appointment:
+    """cancel, from `appt` as read; `again`: the second read, after her payment changed
+    between the first read and the write (the owner refunded meanwhile)."""
     from chalicelib.services.payments import fees
 
     now = clock.now()
@@ -118,7 +126,12 @@ def cancel(
             )
         )
     except bookings.StaleAppointment:
-        raise _changed_meanwhile() from None
+        fresh = bookings.get_appointment(b.id, appt.id) if owed is not None and not again else None
+        if fresh is None or (fresh.status, fresh.seq) != (appt.status, appt.seq):
+            raise _changed_meanwhile() from None
+        # Only her payment changed since the read (an owner's refund, say): what goes back,
+        # and what the message says of it, from the payment as it now stands.
+        return _cancel(b, fresh, reason, notify=notify, invite=invite, by=by, again=True)
     outbox.deliver(sent, now)
     refill.offer_freed(b, freed, now)
     if owed is not None:

@@ -84,23 +84,23 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         created_at=now,
         intent=intent_id,
     )
-    fees = {**pay.fees, kind.value: state}
-    fee_cents = {**pay.fee_cents, kind.value: amount}
-    paid = pay.paid_cents + (amount if state == "succeeded" else 0)
     # Her bank wants her to confirm: she gets the pay link by email and SMS.
     told = (
         notices.plan(b, appt, "fee_open", amount, now, kind.value, fee_pay_url(b, appt, kind.value))
         if state == "open"
         else []
     )
+
+    def charged(a: Appointment) -> list[Message]:
+        p = a.payment or pay
+        fees = {**p.fees, kind.value: state}
+        fee_cents = {**p.fee_cents, kind.value: amount}
+        paid = p.paid_cents + (amount if state == "succeeded" else 0)
+        payment = (a, replace(p, fees=fees, fee_cents=fee_cents, paid_cents=paid))
+        return store.record_money(money, now, payment=payment, messages=told, lease=IMMEDIATE_LEASE)
+
     try:
-        sent = store.record_money(
-            money,
-            now,
-            payment=(appt, replace(pay, fees=fees, fee_cents=fee_cents, paid_cents=paid)),
-            messages=told,
-            lease=IMMEDIATE_LEASE,
-        )
+        sent = store.fresh_payment(appt, charged)
     except store.MoneyExists:
         return store.get_money(b.id, appt.id, kind.value)
     deliver(sent, now)
@@ -119,7 +119,12 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
     if not store.settle_money(found, "waived", now, reason):
         raise Conflict("The fee changed meanwhile; reload and try again.", code="fee_changed")
     if appt.payment is not None:
-        store.set_payment(appt, replace(appt.payment, fees={**appt.payment.fees, kind: "waived"}), now)
+
+        def waived(a: Appointment) -> None:
+            if a.payment is not None:
+                store.set_payment(a, replace(a.payment, fees={**a.payment.fees, kind: "waived"}), now)
+
+        store.fresh_payment(appt, waived)
     return replace(found, state="waived", note=reason)
 
 
@@ -156,13 +161,21 @@ def refund(
     ref = f"{pay.refunded_cents}-{amount}"  # the same refund asked twice is made once
     made = Account(b.id).refund(appt.id, pay.intent, amount, ref)
     money = _refund_record(appt, ref, amount, made.id, reason, now)
-    try:
+
+    def given(a: Appointment) -> None:
         # A refund she was owed and Stripe refused is settled by the owner's own refund.
-        settled = max(0, pay.refund_failed_cents - amount)
-        given = replace(pay, refunded_cents=pay.refunded_cents + amount, refund_failed_cents=settled)
-        store.record_money(money, now, payment=(appt, given))
+        p = a.payment or pay
+        settled = max(0, p.refund_failed_cents - amount)
+        store.record_money(
+            money, now, payment=(a, replace(p, refunded_cents=p.refunded_cents + amount, refund_failed_cents=settled))
+        )
+
+    try:
+        store.fresh_payment(appt, given)
     except store.MoneyExists:
         return None
+    except store.PaymentChanged:  # written twice meanwhile: the same request again makes no second refund
+        raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
     return money
 
 
@@ -292,12 +305,17 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
     except RefundRefused as e:  # asking again changes nothing: the owner's to settle
         why = f"{e.code}: {e.details.get('stripe_code')}"
         return _not_made(appt, m, Outcome(MessageStatus.FAILED.value, error=why), now)
-    pay = appt.payment
     money = _refund_record(appt, ref, amount, made.id, m.context.get("reason"), now)
-    paid = replace(
-        pay, refunded_cents=pay.refunded_cents + amount, refund_owed_cents=max(0, pay.refund_owed_cents - amount)
-    )
-    if not store.owed_refund_made(money, appt, paid, m, now):
+    pay = appt.payment
+
+    def made_(a: Appointment) -> bool:
+        p = a.payment or pay
+        paid = replace(
+            p, refunded_cents=p.refunded_cents + amount, refund_owed_cents=max(0, p.refund_owed_cents - amount)
+        )
+        return store.owed_refund_made(money, a, paid, m, now)
+
+    if not store.fresh_payment(appt, made_):
         return "taken"
     count_message("sent", m.channel, m.kind)
     logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": amount})
@@ -308,18 +326,17 @@ def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datet
     """The refund not made this time: due again after a backoff, or failed for good (a
     refusal, or out of attempts) — then the booking's payment says so (owed → failed)."""
     done = after_attempt(m, outcome, now, backoff)
-    payment = None
-    if done.status == MessageStatus.FAILED.value and appt is not None and appt.payment is not None:
-        pay, amount = appt.payment, int(m.context["amount_cents"])
-        payment = (
-            appt,
-            replace(
-                pay,
-                refund_owed_cents=max(0, pay.refund_owed_cents - amount),
-                refund_failed_cents=pay.refund_failed_cents + amount,
-            ),
-        )
-    if not store.owed_refund_not_made(done, m, now, payment):
+    amount = int(m.context["amount_cents"])
+
+    def failed(a: Appointment | None) -> bool:
+        payment = None
+        if done.status == MessageStatus.FAILED.value and a is not None and a.payment is not None:
+            owed = max(0, a.payment.refund_owed_cents - amount)
+            failed_cents = a.payment.refund_failed_cents + amount
+            payment = (a, replace(a.payment, refund_owed_cents=owed, refund_failed_cents=failed_cents))
+        return store.owed_refund_not_made(done, m, now, payment)
+
+    if not (store.fresh_payment(appt, failed) if appt is not None else failed(None)):
         return "taken"
     outcome_name = "failed" if done.status == MessageStatus.FAILED.value else "retry"
     count_message(outcome_name, m.channel, m.kind)  # failed: the alarm on failures for good
@@ -336,7 +353,11 @@ def settle_paid_fee(b: Business, appt: Appointment, kind: str, now: datetime) ->
     if found is None or appt.payment is None or not store.settle_money(found, "succeeded", now):
         return False
     pay = appt.payment
-    store.set_payment(
-        appt, replace(pay, fees={**pay.fees, kind: "succeeded"}, paid_cents=pay.paid_cents + found.amount_cents), now
-    )
+
+    def paid(a: Appointment) -> None:
+        p = a.payment or pay
+        settled = replace(p, fees={**p.fees, kind: "succeeded"}, paid_cents=p.paid_cents + found.amount_cents)
+        store.set_payment(a, settled, now)
+
+    store.fresh_payment(appt, paid)
     return True

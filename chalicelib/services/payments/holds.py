@@ -281,7 +281,6 @@ def refund_late_payment(b: Business, appt: Appointment, intent: Any, now: dateti
         return False
     amount = int(intent.amount)
     refund = Account(b.id).refund(appt.id, intent.id, amount, "late")
-    refunded = replace(pay, intent=intent.id, paid_cents=amount, refunded_cents=amount)
     money = MoneyRecord(
         business_id=appt.business_id,
         appointment_id=appt.id,
@@ -296,8 +295,13 @@ def refund_late_payment(b: Business, appt: Appointment, intent: Any, now: dateti
     from chalicelib.services.payments import notices
 
     told = notices.plan(b, appt, "late_refund", amount, now)  # and she is told so
+
+    def refunded(a: Appointment) -> list[Message]:
+        back = replace(a.payment or pay, intent=intent.id, paid_cents=amount, refunded_cents=amount)
+        return payments.record_money(money, now, payment=(a, back), messages=told, lease=outbox.IMMEDIATE_LEASE)
+
     try:
-        sent = payments.record_money(money, now, payment=(appt, refunded), messages=told, lease=outbox.IMMEDIATE_LEASE)
+        sent = payments.fresh_payment(appt, refunded)
     except payments.MoneyExists:
         return False
     outbox.deliver(sent, now)
