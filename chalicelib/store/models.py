@@ -352,7 +352,7 @@ class MoneyItem(Base):
     client_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # deposit | prepay | no_show | late_cancel | refund-... | checkout
     amount_cents = NumberAttribute()
-    state = UnicodeAttribute()  # succeeded | open | waived
+    state = UnicodeAttribute()  # succeeded | open | waived | failed (a refund Stripe failed later)
     intent = UnicodeAttribute(null=True)  # the Stripe PaymentIntent or Refund id
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -31,6 +31,7 @@ from chalicelib.store.tx import Tx, TxFailed
 T = TypeVar("T")
 
 EVENT_TTL = timedelta(days=30)
+REFUND_FAILED = "failed"  # a refund record's state once Stripe failed it (its webhook event)
 OWED_REFUND_KEPT = timedelta(days=30)  # the outbox item of an owed refund, once made
 
 
@@ -135,6 +136,18 @@ def get_money(business_id: str, appointment_id: str, kind: str) -> MoneyRecord |
         )
     except MoneyItem.DoesNotExist:
         return None
+
+
+def refund_of(business_id: str, appointment_id: str, stripe_id: str) -> MoneyRecord | None:
+    """The booking's refund that Stripe knows as `stripe_id` (one Query of the booking's
+    refund records: a booking has a few at most), or None: not one of ours."""
+    db.configure()
+    found = MoneyItem.query(
+        keys.biz(business_id),
+        MoneyItem.sk.startswith(keys.money_sk(appointment_id, "refund-")),
+        consistent_read=True,
+    )
+    return next((_to_money(i) for i in found if i.intent == stripe_id), None)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -247,6 +260,43 @@ def owed_refund_made(
         tx.commit()
     except TxFailed as err:
         if err.failed & {"held", "money"}:
+            return False
+        if "booking" in err.failed:
+            raise PaymentChanged() from err
+        if err.conflict:
+            raise bookings.Contended() from err
+        raise
+    return True
+
+
+def refund_failed(
+    money: MoneyRecord,
+    appt: Appointment,
+    payment: BookingPayment,
+    failed: Message,
+    event: tuple[str, str],
+    now: datetime,
+) -> bool:
+    """A refund Stripe took and failed later (its webhook event): its record `failed`
+    (only from `succeeded`), the booking's payment as it now stands (the amount no longer
+    refunded but failed: PaymentChanged if written since `appt` read it), `failed` — its
+    outbox item failed for good, on the owner's list of failures — and the event, in one
+    transaction. False: the event was applied before, or the refund had failed already."""
+    tx = Tx(MoneyItem)
+    tx.update(
+        MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)),
+        [MoneyItem.state.set(REFUND_FAILED), MoneyItem.updated_at.set(now)],
+        "money",
+        condition=MoneyItem.state == "succeeded",
+    )
+    _payment_update(tx, appt, payment, now)
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
+    tx.put(outbox.to_item(failed, failed_at=now), "failed")  # over the item that owed it, if one did
+    put_event(tx, event, now)
+    try:
+        tx.commit()
+    except TxFailed as err:
+        if err.failed & {"event", "money"}:
             return False
         if "booking" in err.failed:
             raise PaymentChanged() from err

@@ -158,7 +158,7 @@ def refund(
     amount = most if amount_cents is None else amount_cents
     if not 0 < amount <= most:
         raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
-    ref = f"{pay.refunded_cents}-{amount}"  # the same refund asked twice is made once
+    ref = _new_refund_ref(b, appt, f"{pay.refunded_cents}-{amount}")  # the same refund asked twice is made once
     made = Account(b.id).refund(appt.id, pay.intent, amount, ref)
     money = _refund_record(appt, ref, amount, made.id, reason, now)
 
@@ -177,6 +177,19 @@ def refund(
     except store.PaymentChanged:  # written twice meanwhile: the same request again makes no second refund
         raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
     return money
+
+
+def _new_refund_ref(b: Business, appt: Appointment, ref: str) -> str:
+    """`ref`, unless a refund of that ref failed at Stripe after it was made (its money
+    back on the payment, the same figures again): then `ref.2`, `ref.3`, … — a new refund,
+    not Stripe's answer to the failed one's idempotency key."""
+    tried, n = ref, 1
+    while (
+        prior := store.get_money(b.id, appt.id, f"refund-{tried}")
+    ) is not None and prior.state == store.REFUND_FAILED:
+        n += 1
+        tried = f"{ref}.{n}"
+    return tried
 
 
 def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
@@ -215,8 +228,26 @@ CANCEL_REF = "cancel"  # one cancellation per booking: its refund's record and S
 OWED_LEASE = IMMEDIATE_LEASE  # the request's hold on the item; the sweeper's after it
 
 
-def owed_refund_key(appointment_id: str) -> str:
-    return f"{appointment_id}#refund#{CANCEL_REF}"
+def owed_refund_key(appointment_id: str, ref: str = CANCEL_REF) -> str:
+    return f"{appointment_id}#refund#{ref}"
+
+
+def _owed_message(
+    b: Business, appt: Appointment, ref: str, amount: int, intent: str, why: str, now: datetime
+) -> PlannedMessage:
+    """The outbox item of a refund owed to her (kind `refund_owed`, channel `stripe`)."""
+    return PlannedMessage(
+        key=owed_refund_key(appt.id, ref),
+        kind=OWED_REFUND,
+        channel=CHANNEL,
+        recipient=appt.id,
+        locale=b.config.locale,
+        # Not on her timeline (no client_id): erasing her must not stop her refund.
+        context={"amount_cents": amount, "ref": ref, "intent": intent, "reason": why},
+        due_at=now,
+        business_id=b.id,
+        appointment_id=appt.id,
+    )
 
 
 def owed_on_cancel(b: Business, appt: Appointment, now: datetime) -> tuple[BookingPayment, Message] | None:
@@ -231,18 +262,7 @@ def owed_on_cancel(b: Business, appt: Appointment, now: datetime) -> tuple[Booki
     grace = b.config.rules.change_grace_minutes
     free = now < rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, grace)
     why = "cancelled inside the free window" if free else "cancelled late: prepaid above the late-cancellation fee"
-    planned = PlannedMessage(
-        key=owed_refund_key(appt.id),
-        kind=OWED_REFUND,
-        channel=CHANNEL,
-        recipient=appt.id,
-        locale=b.config.locale,
-        # Not on her timeline (no client_id): erasing her must not stop her refund.
-        context={"amount_cents": back, "ref": CANCEL_REF, "intent": pay.intent, "reason": why},
-        due_at=now,
-        business_id=b.id,
-        appointment_id=appt.id,
-    )
+    planned = _owed_message(b, appt, CANCEL_REF, back, pay.intent, why, now)
     return replace(pay, refund_owed_cents=pay.refund_owed_cents + back), queued(planned, now, OWED_LEASE)
 
 
@@ -345,6 +365,46 @@ def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datet
         extra={"appointment_id": m.appointment_id, "outcome": outcome_name, "error": outcome.error},
     )
     return outcome_name
+
+
+# --- a refund Stripe took and failed later --------------------------------------------------------
+# A refund Stripe creates may be `pending` and fail later (the card closed, say): Stripe
+# says so by webhook (refund.failed; refund.updated / charge.refund.updated with status
+# failed or canceled). Its money is hers again and not back: the same state as a refund
+# Stripe refused for good (refund_failed_cents, the owner's list of failures, the alarm),
+# and the owner settles it the same way, with her own refund.
+REFUND_GONE = ("failed", "canceled")  # a refund's statuses at Stripe that give nothing back
+
+
+def refund_failed(
+    b: Business, appt: Appointment, refund: dict[str, Any], event: tuple[str, str], now: datetime
+) -> bool:
+    """Stripe's word that the booking's refund `refund` (its object in the event) failed:
+    applied once (the event, and the record only from `succeeded`). False: not one of ours,
+    applied before, or it failed already."""
+    money = store.refund_of(b.id, appt.id, str(refund.get("id")))
+    if money is None or appt.payment is None or money.state != "succeeded":
+        if money is None:
+            logger().warning("stripe refund event for no refund of ours", extra={"appointment_id": appt.id})
+        store.claim_event(*event, now)
+        return False
+    pay, amount, ref = appt.payment, money.amount_cents, money.kind.removeprefix("refund-")
+    why = f"refund_failed: {refund.get('failure_reason') or refund.get('status')}"
+    m = _owed_message(b, appt, ref, amount, pay.intent or "", money.note or "", now)
+    failed = after_attempt(queued(m, now), Outcome(MessageStatus.FAILED.value, error=why), now, backoff)
+
+    def undone(a: Appointment) -> bool:
+        p = a.payment or pay
+        back = replace(
+            p, refunded_cents=max(0, p.refunded_cents - amount), refund_failed_cents=p.refund_failed_cents + amount
+        )
+        return store.refund_failed(money, a, back, failed, event, now)
+
+    if not store.fresh_payment(appt, undone):
+        return False
+    count_message("failed", CHANNEL, OWED_REFUND)  # the alarm on failures for good
+    logger().warning("refund failed at stripe", extra={"appointment_id": appt.id, "amount_cents": amount, "error": why})
+    return True
 
 
 def settle_paid_fee(b: Business, appt: Appointment, kind: str, now: datetime) -> bool:

@@ -196,7 +196,12 @@ class Account:
         try:
             return _call(
                 self.client.v1.refunds.create,
-                {"payment_intent": intent_id, "amount": amount_cents, "metadata": {"booking_id": booking_id}},
+                {
+                    "payment_intent": intent_id,
+                    "amount": amount_cents,
+                    # The webhook finds the business (its signing secret) and the booking from these.
+                    "metadata": {"business_id": self.business_id, "booking_id": booking_id},
+                },
                 f"{booking_id}:refund:{ref}",
             )
         except stripe.StripeError as e:

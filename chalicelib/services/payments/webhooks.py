@@ -8,7 +8,8 @@ guess only fails the check. A bad signature is a 400 with nothing recorded.
 Each event is applied at most once: its id is put with a condition in the same
 transaction as the change it makes (store/payments.py). Events may come in any order
 and more than once; every change is conditioned on the booking's state, so a late or
-repeated event changes nothing. Unknown types are acknowledged and ignored.
+repeated event changes nothing. Unknown types are acknowledged and ignored, and so is an
+event about a refund that is not one of ours (logged).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from chalicelib.services.payments.stripe_account import NotConfigured, keys_for
 from chalicelib.store import businesses
 from chalicelib.store import payments as store
 
-HANDLED = ("payment_intent.succeeded", "setup_intent.succeeded", "setup_intent.setup_failed")
+# A refund that failed after Stripe took it: refund.failed (newer API versions), or
+# refund.updated / charge.refund.updated with its status failed or canceled (fees.refund_failed).
+REFUND_EVENTS = ("refund.failed", "refund.updated", "charge.refund.updated")
+HANDLED = ("payment_intent.succeeded", "setup_intent.succeeded", "setup_intent.setup_failed", *REFUND_EVENTS)
 
 
 def _bad_signature() -> BadRequest:
@@ -62,6 +66,8 @@ def receive(raw: bytes, signature: str | None) -> dict[str, Any]:
     except (stripe.SignatureVerificationError, ValueError):
         raise _bad_signature() from None
     if event.type not in HANDLED or b is None:
+        if event.type in REFUND_EVENTS:  # a refund not made by Rebook (no business of ours on it)
+            logger().warning("stripe refund event for no refund of ours", extra={"event_type": event.type})
         return {"received": True, "applied": False}
     applied = _apply(b, event.id, event.type, unverified["data"]["object"])  # verified now
     logger().info("stripe event", extra={"event_type": event.type, "applied": applied})
@@ -75,7 +81,15 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     appt, parked = holds.read(b, booking_id) if isinstance(booking_id, str) and booking_id else (None, [])
     tag = (event_id, event_type)
     if appt is None or appt.payment is None:
+        if event_type in REFUND_EVENTS:  # acknowledged: Stripe asking again would change nothing
+            logger().warning("stripe refund event for no booking of ours", extra={"event_type": event_type})
+            store.claim_event(event_id, event_type, now)
+            return False
         return store.claim_event(event_id, event_type, now)
+    if event_type in REFUND_EVENTS:
+        if event_type != "refund.failed" and obj.get("status") not in fees.REFUND_GONE:
+            return store.claim_event(event_id, event_type, now)  # pending → succeeded: as recorded
+        return fees.refund_failed(b, appt, obj, tag, now)
     pay = appt.payment
     held = appt.status == Status.PENDING_PAYMENT.value
     if event_type == "payment_intent.succeeded":

@@ -1,0 +1,123 @@
+"""A refund Stripe took and failed later (refund.failed; refund.updated or
+charge.refund.updated with status failed or canceled), told by a signed webhook: the
+money is hers again and not back — the booking's payment `refund_failed`, the owner's
+list of failures and the alarm's metric — once per event, and the owner's own refund
+settles it. Events about refunds that are not ours are acknowledged and change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.payments.test_fees import money_of, paid_booking
+from tests.payments.test_owed_refunds import cancel_by_her, refunds_at_stripe
+from tests.payments.test_pay_flow import DEPOSIT
+from tests.payments.test_webhooks import deliver, event
+
+PART = 770
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+@pytest.fixture
+def alarms(monkeypatch):
+    """The outcomes counted on the message metrics (failed: the alarm's)."""
+    from chalicelib.services.payments import fees
+
+    counted: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(fees, "count_message", lambda *a: counted.append(a))
+    return counted
+
+
+def failed_at_stripe(refund: dict, status: str = "failed") -> dict:
+    return {**refund, "status": status, "failure_reason": "expired_or_canceled_card"}
+
+
+def failures_of(desk, booking) -> list[dict]:
+    status, failed = desk.get("/messages/failed")
+    assert status == 200, failed
+    return [m for m in failed["messages"] if m["appointment_id"] == booking["id"]]
+
+
+def test_an_owners_refund_that_fails_later_is_hers_again_until_the_owner_refunds_it(
+    pay_client, stripe_env, aws, desk, alarms
+):
+    booking = paid_booking(pay_client, stripe_env)
+    status, _ = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "late start"})
+    assert status == 200
+    [refund] = refunds_at_stripe(stripe_env, aws, booking)
+    assert refund["metadata"] == {"business_id": aws.id, "booking_id": booking["id"]}
+
+    failed = event("evt_refund_failed_1", "refund.failed", failed_at_stripe(refund))
+    assert deliver(pay_client, failed) == (200, {"received": True, "applied": True})
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("refund_failed", 0, PART)
+    [item] = failures_of(desk, booking)
+    assert item["kind"] == "refund_owed" and "expired_or_canceled_card" in item["error"]
+    assert alarms == [("failed", "stripe", "refund_owed")]
+    # Her card says the refund failed; the KPIs no longer count it as given back.
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    _, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert [(m["kind"], m["state"]) for m in card["payments"]] == [
+        ("deposit", "succeeded"),
+        (f"refund-0-{PART}", "failed"),
+    ]
+
+    # The same event again, or Stripe's other word for it: nothing more.
+    assert deliver(pay_client, failed) == (200, {"received": True, "applied": False})
+    updated = event("evt_refund_failed_2", "charge.refund.updated", failed_at_stripe(refund))
+    assert deliver(pay_client, updated) == (200, {"received": True, "applied": False})
+    assert money_of(desk, booking)["refund_failed_cents"] == PART
+    assert len(failures_of(desk, booking)) == 1 and len(alarms) == 1
+
+    # The owner gives it back again: a new refund at Stripe (not the failed one's answer).
+    status, again = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "again"})
+    assert status == 200, again
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("paid", PART, 0)
+    assert [r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)] == [PART, PART]
+
+
+def test_a_cancellations_refund_canceled_at_stripe_is_the_owners_to_settle(
+    pay_client, stripe_env, aws, desk, frozen_now, alarms
+):
+    booking = paid_booking(pay_client, stripe_env)
+    assert cancel_by_her(pay_client, booking)[0] == 200
+    assert money_of(desk, booking)["mark"] == "refunded"
+    [refund] = refunds_at_stripe(stripe_env, aws, booking)
+
+    canceled = event("evt_refund_canceled", "refund.updated", failed_at_stripe(refund, "canceled"))
+    assert deliver(pay_client, canceled) == (200, {"received": True, "applied": True})
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("refund_failed", 0, DEPOSIT)
+    [item] = failures_of(desk, booking)
+    assert item["key"] == f"{booking['id']}#refund#cancel" and item["kind"] == "refund_owed"
+    assert ("failed", "stripe", "refund_owed") in alarms
+
+    status, refund_again = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "canceled at Stripe"})
+    assert status == 200 and refund_again["amount_cents"] == DEPOSIT
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("refunded", DEPOSIT, 0)
+
+
+def test_refund_events_that_change_nothing_are_acknowledged(pay_client, stripe_env, aws, desk, alarms):
+    booking = paid_booking(pay_client, stripe_env)
+    desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "late start"})
+    [refund] = refunds_at_stripe(stripe_env, aws, booking)
+    # A pending refund that went through: as recorded.
+    done = event("evt_refund_done", "refund.updated", {**refund, "status": "succeeded"})
+    assert deliver(pay_client, done)[0] == 200
+    # A refund of this booking that is not ours, and one of a booking that is not.
+    theirs = event("evt_refund_theirs", "refund.failed", failed_at_stripe({**refund, "id": "re_not_ours"}))
+    assert deliver(pay_client, theirs) == (200, {"received": True, "applied": False})
+    unknown = {**refund, "metadata": {"business_id": aws.id, "booking_id": "no-such-booking"}}
+    assert deliver(pay_client, event("evt_refund_unknown", "refund.failed", failed_at_stripe(unknown))) == (
+        200,
+        {"received": True, "applied": False},
+    )
+    owners = money_of(desk, booking)
+    assert (owners["refunded_cents"], owners["refund_failed_cents"]) == (PART, 0)
+    assert failures_of(desk, booking) == [] and alarms == []
