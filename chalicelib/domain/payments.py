@@ -263,7 +263,7 @@ def payment_for(payments: Payments, policy: PaymentPolicy, price_cents: int) -> 
 class MoneyRecord:
     """One charge, fee or refund of a booking (the client's card, her GDPR export, the
     owner's KPIs). `state`: succeeded, open (the bank asks the client to authenticate),
-    waived (the owner let it go)."""
+    waived (the owner let it go), failed (a refund Stripe took and failed later)."""
 
     business_id: str
     appointment_id: str
