@@ -67,6 +67,16 @@ def city_of(zone: str) -> str:
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+def _instant_param(value: str) -> bool:
+    """Whether a link's `start` is a time with its offset (anything else: a 200 page that
+    asks her to choose a time, never a 500)."""
+    try:
+        parse_instant(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _date_param(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value and len(value) == 10 else None
@@ -94,6 +104,8 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
         except RebookError as e:
             ctx["error"] = shown(e, t).message
             ctx["times"] = {"days": [], "slots": [], "day": None}
+        if start and not _instant_param(start):  # a link cut short or mangled: choose again
+            ctx["error"], start = t["start_not_a_time"], None
         if start:
             ctx["step"] = "details"
             ctx["start"] = start

@@ -39,6 +39,18 @@ def test_booking_page_walks_service_time_details(client):
     assert status == 200 and 'name="name"' in html and "ke 25.11. klo 11.00" in html
 
 
+@pytest.mark.parametrize(
+    "start", ["banana", "2026-11-25T25:00:00%2B02:00", "2026-11-25T11:00:00 02:00", "2026-11-25T11:00"]
+)
+def test_a_mangled_time_in_a_booking_link_asks_her_to_choose_one(client, start):
+    """A link cut short or mangled on its way (Instagram, a copy-paste; '+' read as a
+    space): the page of times with a word on it, never a 500 or a form for no time."""
+    status, html = page(client, f"/book/demo?service=womens-cut&date=2026-11-25&staff=aino&start={start}&lang=fi")
+    assert status == 200, html[:300]
+    assert "Linkin aika ei ole kelvollinen" in html and 'name="name"' not in html
+    assert ">11.00<" in html  # the day's times to choose from
+
+
 def test_booking_from_the_page_form(client):
     status, html, headers = form_post(
         client,
