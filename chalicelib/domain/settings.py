@@ -30,6 +30,14 @@ SECTIONS: dict[str, str | tuple[str, ...]] = {
     "messages": ("review_link", "sender_name", "sms_sender"),
     # The booking page's shop window: introduction, map link, rating (docs/owner-api.md).
     "shop": "shop",
+    # Who counts as slipping away: the return window, the rhythm assumed for a new client
+    # and the at-risk/lapsed limits (docs/owner-api.md "Settings").
+    "retention": "retention",
+    # Win-back, "time for your next visit" and birthday messages, the marketing cap and
+    # the hours no SMS goes out (reminders and waitlist offers wait for them too).
+    "marketing": ("marketing", "quiet_hours"),
+    # When the feedback request goes out after a visit, and what is a low score.
+    "feedback": "feedback",
 }
 # The key of an error about the section as a whole (a service no staff member offers,
 # a body of the wrong type) rather than one place in it.

@@ -19,7 +19,10 @@ def _sections(desk):
 def test_owner_sees_every_section_and_may_edit(desk):
     body = _sections(desk)
     assert body["can_edit"] is True
-    assert set(body["sections"]) == {"hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"}
+    assert set(body["sections"]) == {
+        *("hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"),
+        *("retention", "marketing", "feedback"),
+    }
     s = body["sections"]
     assert s["hours"]["mon"] == [["09:00", "18:00"]]
     assert "2026-12-24" in s["closures"]
@@ -101,6 +104,107 @@ def test_the_shop_section_sets_the_booking_pages_introduction_and_rating(desk, c
     businesses.clear_cache()
     html = client.http.get("/book/demo?lang=fi").body.decode()
     assert "Uusi esittely." in html and 'class="cover"' in html  # the cover kept
+
+
+# Every field of the retention, marketing and feedback sections the screen edits: a value
+# other than the demo's, which is saved and read back (and used by the business).
+RETENTION_FIELDS = [
+    ("retention", ("return_window_days",), 364),
+    ("retention", ("default_return_days",), 56),
+    ("retention", ("at_risk_below",), 0.7),
+    ("retention", ("lapsed_below",), 0.4),
+    ("marketing", ("marketing", "min_days_between"), 28),
+    ("marketing", ("marketing", "send_at"), "11:30"),
+    ("marketing", ("marketing", "winback_messages"), 0),
+    ("marketing", ("marketing", "winback_days_between"), 35),
+    ("marketing", ("marketing", "birthday_greetings"), False),
+    ("marketing", ("marketing", "birthday_perk"), "Kahvi talon puolesta"),
+    ("marketing", ("marketing", "next_visit_nudge"), True),
+    ("marketing", ("marketing", "nudge_lead_days"), 7),
+    ("marketing", ("quiet_hours", "start"), "20:00"),
+    ("marketing", ("quiet_hours", "end"), "09:00"),
+    ("feedback", ("delay_hours",), 4.5),
+    ("feedback", ("day_start",), "10:00"),
+    ("feedback", ("day_end",), "19:00"),
+    ("feedback", ("low_score",), 2),
+    ("feedback", ("min_days_between",), 30),
+]
+
+
+def _with(value, path, new):
+    out = {**value}
+    if len(path) == 1:
+        out[path[0]] = new
+    else:
+        out[path[0]] = _with(value[path[0]], path[1:], new)
+    return out
+
+
+def _at(value, path):
+    for key in path:
+        value = value[key]
+    return value
+
+
+@pytest.mark.parametrize(("section", "path", "new"), RETENTION_FIELDS, ids=[".".join(f[1]) for f in RETENTION_FIELDS])
+def test_each_retention_and_marketing_field_is_saved(desk, section, path, new):
+    value = _sections(desk)["sections"][section]
+    assert _at(value, path) != new
+    if path == ("at_risk_below",):  # the two limits go together (or neither: fitted)
+        value = _with(value, ("lapsed_below",), 0.3)
+    if path == ("lapsed_below",):
+        value = _with(value, ("at_risk_below",), 0.9)
+    status, body = desk.put(f"/settings/{section}", _with(value, path, new))
+    assert status == 200, body
+    assert f"{section}.{'.'.join(path)}" in body["changed"]
+    assert _at(_sections(desk)["sections"][section], path) == new
+    # The business runs on it: the grouped section's paths start at the configuration.
+    in_config = path if section == "marketing" else (section, *path)
+    assert _at(business().config.model_dump(mode="json"), in_config) == new
+
+
+@pytest.mark.parametrize(
+    ("section", "path", "bad", "says"),
+    [
+        ("retention", ("return_window_days",), 27, "greater than or equal to 28"),
+        ("retention", ("return_window_days",), 731, "less than or equal to 730"),
+        ("retention", ("default_return_days",), 0, "greater than or equal to 1"),
+        ("retention", ("at_risk_below",), 1.0, "less than 1"),
+        ("marketing", ("marketing", "min_days_between"), 181, "less than or equal to 180"),
+        ("marketing", ("marketing", "winback_messages"), 6, "less than or equal to 5"),
+        ("marketing", ("marketing", "winback_days_between"), 0, "greater than or equal to 1"),
+        ("marketing", ("marketing", "nudge_lead_days"), 31, "less than or equal to 30"),
+        ("marketing", ("marketing", "send_at"), "25:00", "not a time"),
+        ("marketing", ("quiet_hours", "start"), "21:07", "5-minute"),
+        ("feedback", ("delay_hours",), 73, "less than or equal to 72"),
+        ("feedback", ("low_score",), 5, "less than or equal to 4"),
+        ("feedback", ("min_days_between",), -1, "greater than or equal to 0"),
+    ],
+)
+def test_retention_and_marketing_bounds_are_refused_on_their_field(desk, section, path, bad, says):
+    before = _sections(desk)
+    value = before["sections"][section]
+    if path == ("at_risk_below",):
+        value = _with(value, ("lapsed_below",), 0.5)
+    status, body = desk.put(f"/settings/{section}", _with(value, path, bad))
+    assert status == 422, body
+    assert says in body["error"]["fields"][".".join(path)], body
+    assert _sections(desk) == before  # nothing saved
+
+
+@pytest.mark.parametrize(
+    ("section", "change", "says"),
+    [
+        ("retention", {"at_risk_below": 0.7}, "set both"),
+        ("retention", {"at_risk_below": 0.5, "lapsed_below": 0.6}, "at most at_risk_below"),
+        ("feedback", {"day_start": "20:00", "day_end": "09:00"}, "day_start must be before day_end"),
+    ],
+)
+def test_retention_and_feedback_rules_across_fields_are_refused(desk, section, change, says):
+    value = _sections(desk)["sections"][section]
+    status, body = desk.put(f"/settings/{section}", {**value, **change})
+    assert status == 422, body
+    assert says in body["error"]["fields"]["_"], body
 
 
 def test_errors_are_keyed_by_path_inside_the_section(desk):
