@@ -24,6 +24,13 @@ const sections = {
   messages: { review_link: "https://g.page/x", sender_name: null, sms_sender: "Aurora" },
   shop: { intro: { fi: "Kampaamo Kampissa.", sv: null, en: "A salon in Kamppi." }, cover: "demo-cover", logo: null,
     map_url: null, show_rating: true, rating_min_count: 5 },
+  retention: { at_risk_after: 0.5, lapsed_after: 1.5, default_return_days: 45, return_window_days: 182, at_risk_below: 0.8, lapsed_below: 0.6 },
+  marketing: {
+    marketing: { min_days_between: 14, send_at: "10:00", winback_messages: 2, winback_days_between: 21, birthday_greetings: true,
+      birthday_perk: null, next_visit_nudge: false, nudge_lead_days: 3 },
+    quiet_hours: { start: "21:00", end: "08:00" },
+  },
+  feedback: { delay_hours: 1.5, day_start: "09:00", day_end: "20:00", low_score: 3, min_days_between: 7 },
 };
 
 test("every section round-trips through its form unchanged", () => {
@@ -141,4 +148,60 @@ test("the API's English messages become the catalogue's keys", () => {
   assert.equal(F.explain("List should have at most 4 items after validation, not 5").key, "err_too_many");
   assert.equal(F.explain("Input should be a valid date or datetime, month value is outside expected range").key, "err_date");
   assert.equal(F.explain("something new").key, "err_invalid");
+});
+
+test("retention: spans of whole weeks in weeks, others in days; the limits as percentages, empty: fitted", () => {
+  const form = F.toForm("retention", sections.retention, sections);
+  assert.deepEqual(form.return_window_days, { n: "26", unit: "weeks" });
+  assert.deepEqual(form.default_return_days, { n: "45", unit: "days" });
+  assert.equal(form.at_risk_below, "80");
+  form.return_window_days.n = "52";
+  form.default_return_days = { n: "8", unit: "weeks" };
+  form.at_risk_below = "72,5";
+  form.lapsed_below = "";
+  const { value } = F.fromForm("retention", form);
+  assert.equal(value.return_window_days, 364);
+  assert.equal(value.default_return_days, 56);
+  assert.equal(value.at_risk_below, 0.725);
+  assert.equal(value.lapsed_below, null);
+  assert.equal(value.at_risk_after, 0.5); // kept as it was
+  form.return_window_days.n = "puoli vuotta";
+  assert.equal(F.fromForm("retention", form).value.return_window_days, "puoli vuotta"); // the server names it
+});
+
+test("marketing and feedback: switches, times, the perk empty as null, hours with a decimal comma", () => {
+  const form = F.toForm("marketing", sections.marketing, sections);
+  assert.deepEqual(form.marketing.winback_days_between, { n: "3", unit: "weeks" });
+  form.marketing.next_visit_nudge = true;
+  form.marketing.nudge_lead_days = "5";
+  form.marketing.birthday_greetings = false;
+  form.marketing.birthday_perk = "  ";
+  form.quiet_hours.start = "20:00";
+  const { value } = F.fromForm("marketing", form);
+  assert.equal(value.marketing.next_visit_nudge, true);
+  assert.equal(value.marketing.nudge_lead_days, 5);
+  assert.equal(value.marketing.birthday_greetings, false);
+  assert.equal(value.marketing.birthday_perk, null);
+  assert.equal(value.quiet_hours.start, "20:00");
+  const fb = F.toForm("feedback", sections.feedback, sections, ",");
+  assert.equal(fb.delay_hours, "1,5");
+  fb.delay_hours = "2,25";
+  assert.equal(F.fromForm("feedback", fb).value.delay_hours, 2.25);
+});
+
+test("a bound in days is said in the unit she typed; a limit's bound as a percentage", () => {
+  const form = F.toForm("retention", sections.retention, sections);
+  assert.deepEqual(F.explainAt("retention", "return_window_days", "Input should be greater than or equal to 28", form),
+    { key: "err_min_weeks", vars: { n: "4" } });
+  assert.deepEqual(F.explainAt("retention", "return_window_days", "Input should be less than or equal to 730", form),
+    { key: "err_max_weeks", vars: { n: "104" } });
+  assert.deepEqual(F.explainAt("retention", "default_return_days", "Input should be greater than or equal to 1", form),
+    { key: "err_min_days", vars: { n: "1" } });
+  assert.deepEqual(F.explainAt("retention", "at_risk_below", "Input should be less than 1", form), { key: "err_percent", vars: {} });
+  assert.equal(F.explainAt("retention", "_", "Value error, lapsed_below must be at most at_risk_below", form).key, "err_limits_order");
+  const m = F.toForm("marketing", sections.marketing, sections);
+  assert.deepEqual(F.explainAt("marketing", "marketing.winback_days_between", "Input should be greater than or equal to 1", m),
+    { key: "err_min_weeks", vars: { n: "1" } });
+  assert.equal(F.explainAt("marketing", "marketing.winback_messages", "Input should be less than or equal to 5", m).key, "err_max");
+  assert.equal(F.explainAt("feedback", "_", "Value error, day_start must be before day_end", m).key, "err_day_window");
 });

@@ -6,12 +6,18 @@
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
-export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"];
+export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
 // change_grace_minutes: how long a booking made inside the cancellation window may still be
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
 export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
 export const MAX_REMINDERS = 4;
+// Spans of days the owner may write in weeks (a unit chosen beside the number; a span
+// that is not whole weeks is shown in days, so nothing is rounded on a save).
+export const DAY_SPANS = { retention: ["return_window_days", "default_return_days"],
+  marketing: ["marketing.min_days_between", "marketing.winback_days_between"] };
+// The at-risk and lapsed limits: a chance (0-1) in the API, a percentage on the screen.
+export const PERCENTS = { retention: ["at_risk_below", "lapsed_below"] };
 export const WHOLE = "_";
 
 const str = (v) => (v === null || v === undefined ? "" : String(v));
@@ -39,6 +45,36 @@ export function textToCents(text) {
   const m = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(s);
   if (!m) return null;
   return Number(m[1]) * 100 + Number((m[2] || "0").padEnd(2, "0"));
+}
+
+// Days as the owner reads them: {n: "26", unit: "weeks"} for 182, {n: "10", unit: "days"} for 10.
+export function daysToForm(days) {
+  if (typeof days === "number" && days > 0 && days % 7 === 0) return { n: String(days / 7), unit: "weeks" };
+  return { n: str(days), unit: "days" };
+}
+
+// Back to days; what is not a whole number goes as typed, for the server to name.
+export function daysFromForm(f) {
+  const v = intOrRaw(f && f.n);
+  return typeof v === "number" && f.unit === "weeks" ? v * 7 : v;
+}
+
+// A chance as a percentage: 0.8 -> "80"; none (null) -> "" (fitted to her own past).
+export function percentToForm(p) {
+  return typeof p === "number" ? String(Math.round(p * 10000) / 100) : "";
+}
+
+// "80" or "72,5" -> 0.8, 0.725; empty -> null; anything else as typed (the server says so).
+export function percentFromForm(text) {
+  const s = str(text).replace(/[\s%]/g, "").replace(",", ".");
+  if (s === "") return null;
+  return /^-?\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * 100) / 10000 : s;
+}
+
+// A decimal number as typed ("1,5" or "1.5"); else as typed.
+export function decimalOrRaw(text) {
+  const s = str(text).trim().replace(",", ".");
+  return /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : str(text).trim();
 }
 
 function localizedToForm(v) {
@@ -130,6 +166,44 @@ export function toForm(name, value, all, decimal = ",") {
         logo: v.logo ?? null,
       };
     }
+    case "retention": {
+      const v = value || {};
+      return {
+        return_window_days: daysToForm(v.return_window_days),
+        default_return_days: daysToForm(v.default_return_days),
+        at_risk_below: percentToForm(v.at_risk_below),
+        lapsed_below: percentToForm(v.lapsed_below),
+        at_risk_after: v.at_risk_after, // the old rhythm rule's multiples: kept as they are
+        lapsed_after: v.lapsed_after,
+      };
+    }
+    case "marketing": {
+      const m = (value && value.marketing) || {};
+      const q = (value && value.quiet_hours) || {};
+      return {
+        marketing: {
+          min_days_between: daysToForm(m.min_days_between),
+          send_at: str(m.send_at),
+          winback_messages: str(m.winback_messages),
+          winback_days_between: daysToForm(m.winback_days_between),
+          birthday_greetings: m.birthday_greetings !== false,
+          birthday_perk: str(m.birthday_perk),
+          next_visit_nudge: m.next_visit_nudge === true,
+          nudge_lead_days: str(m.nudge_lead_days),
+        },
+        quiet_hours: { start: str(q.start), end: str(q.end) },
+      };
+    }
+    case "feedback": {
+      const v = value || {};
+      return {
+        delay_hours: str(v.delay_hours).replace(".", decimal),
+        day_start: str(v.day_start),
+        day_end: str(v.day_end),
+        low_score: str(v.low_score),
+        min_days_between: str(v.min_days_between),
+      };
+    }
     default: throw new Error(`unknown section ${name}`);
   }
 }
@@ -215,6 +289,42 @@ export function fromForm(name, form) {
         logo: form.logo ?? null,
       };
       break;
+    case "retention":
+      value = {
+        return_window_days: daysFromForm(form.return_window_days),
+        default_return_days: daysFromForm(form.default_return_days),
+        at_risk_below: percentFromForm(form.at_risk_below),
+        lapsed_below: percentFromForm(form.lapsed_below),
+        at_risk_after: form.at_risk_after,
+        lapsed_after: form.lapsed_after,
+      };
+      break;
+    case "marketing": {
+      const m = form.marketing;
+      value = {
+        marketing: {
+          min_days_between: daysFromForm(m.min_days_between),
+          send_at: str(m.send_at).trim(),
+          winback_messages: intOrRaw(m.winback_messages),
+          winback_days_between: daysFromForm(m.winback_days_between),
+          birthday_greetings: !!m.birthday_greetings,
+          birthday_perk: str(m.birthday_perk).trim() || null,
+          next_visit_nudge: !!m.next_visit_nudge,
+          nudge_lead_days: intOrRaw(m.nudge_lead_days),
+        },
+        quiet_hours: { start: str(form.quiet_hours.start).trim(), end: str(form.quiet_hours.end).trim() },
+      };
+      break;
+    }
+    case "feedback":
+      value = {
+        delay_hours: decimalOrRaw(form.delay_hours),
+        day_start: str(form.day_start).trim(),
+        day_end: str(form.day_end).trim(),
+        low_score: intOrRaw(form.low_score),
+        min_days_between: intOrRaw(form.min_days_between),
+      };
+      break;
     default: throw new Error(`unknown section ${name}`);
   }
   return { value, errors };
@@ -273,6 +383,11 @@ const EXPLAIN = [
   [/at least 1 character/i, "err_required"],
   [/greater than or equal to (-?\d+)/i, "err_min", "n"],
   [/less than or equal to (-?\d+)/i, "err_max", "n"],
+  [/greater than (-?\d+)/i, "err_above", "n"],
+  [/less than (-?\d+)/i, "err_below", "n"],
+  [/set both at_risk_below and lapsed_below/i, "err_limits_both"],
+  [/lapsed_below must be at most at_risk_below/i, "err_limits_order"],
+  [/day_start must be before day_end/i, "err_day_window"],
   [/at most (\d+) characters?/i, "err_too_long", "n"],
   [/at most (\d+) items?/i, "err_too_many", "n"],
   [/at least 1 item/i, "err_at_least_one"],
@@ -302,6 +417,21 @@ export function explain(message) {
     if (found) return { key, vars: name ? { [name]: found[1] } : {} };
   }
   return { key: "err_invalid", vars: {} };
+}
+
+// An error in the unit the owner typed: a bound in days said in weeks when she wrote
+// weeks (28 days: "at least 4 weeks"), a chance's bound as a percentage.
+export function explainAt(section, path, message, form) {
+  const said = explain(message);
+  const { key, vars } = said;
+  if ((PERCENTS[section] || []).includes(path) && ["err_min", "err_max", "err_above", "err_below"].includes(key)) {
+    return { key: "err_percent", vars: {} };
+  }
+  if (!(DAY_SPANS[section] || []).includes(path) || (key !== "err_min" && key !== "err_max")) return said;
+  const f = path.split(".").reduce((o, k) => (o ? o[k] : undefined), form);
+  if (!f || f.unit !== "weeks") return { key: `${key}_days`, vars };
+  const days = Number(vars.n);
+  return { key: `${key}_weeks`, vars: { n: String(key === "err_min" ? Math.ceil(days / 7) : Math.floor(days / 7)) } };
 }
 
 // --- API keys (apikeys.js) ---------------------------------------------------------------
