@@ -235,6 +235,57 @@ def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):
     check(page, "settings-conflict-phone")
 
 
+# --- who counts as slipping away, and the marketing messages -----------------------------
+def test_the_owner_sets_the_return_window_and_the_nudge_and_sees_them_after_reload(signed_in, stack):
+    """Asiakaspito and Markkinointiviestit at 360 px: the return window in weeks (a bound
+    the API refuses said in weeks on its field, nothing saved), the "time for your next
+    visit" nudge switched on with its lead time; after a reload both read back as saved."""
+    before = settings(stack)
+    page = signed_in(PHONE)
+    try:
+        retention = page.locator("#set-retention")
+        expect(retention.get_by_role("heading", name="Asiakaspito")).to_be_visible()
+        window = retention.get_by_label("Paluuaika", exact=True)
+        expect(window).to_have_value("26")  # 182 days, in weeks
+        expect(retention.get_by_label("Paluuaika: yksikkö")).to_have_value("weeks")
+        expect(retention).to_contain_text("Palaako asiakas tämän ajan sisällä?")
+        # Three weeks is under the API's 28 days: refused on the field, in weeks.
+        window.fill("3")
+        retention.get_by_role("button", name="Tallenna", exact=True).click()
+        expect(window).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{window.get_attribute('aria-describedby')}")).to_have_text("Vähintään 4 viikkoa.")
+        assert settings(stack)["retention"] == before["retention"]
+        check(page, "settings-retention-error-phone")
+        window.fill("40")
+        save(page, "retention")
+        assert settings(stack)["retention"]["return_window_days"] == 280
+
+        marketing = page.locator("#set-marketing")
+        expect(marketing.get_by_role("heading", name="Markkinointiviestit")).to_be_visible()
+        nudge = marketing.get_by_label("Muistuta seuraavasta käynnistä")
+        expect(nudge).not_to_be_checked()
+        nudge.check()
+        marketing.get_by_label("Päivää ennen odotettua käyntiä").fill("5")
+        save(page, "marketing")
+        saved = settings(stack)["marketing"]["marketing"]
+        assert saved["next_visit_nudge"] is True and saved["nudge_lead_days"] == 5
+
+        page.reload()
+        page.locator("#settings .card").first.wait_for(timeout=45000)
+        retention = page.locator("#set-retention")
+        expect(retention.get_by_label("Paluuaika", exact=True)).to_have_value("40")
+        expect(retention.get_by_label("Paluuaika: yksikkö")).to_have_value("weeks")
+        marketing = page.locator("#set-marketing")
+        expect(marketing.get_by_label("Muistuta seuraavasta käynnistä")).to_be_checked()
+        expect(marketing.get_by_label("Päivää ennen odotettua käyntiä")).to_have_value("5")
+        assert sticking_out(page, "#settings") == []
+        assert cut_short(page, "#set-marketing, #set-feedback") == []
+        check(page, "settings-retention-marketing-phone")
+    finally:  # the rest of the module's stack keeps the demo's retention and marketing
+        for name in ("retention", "marketing"):
+            assert admin(stack, "PUT", f"/settings/{name}", before[name])[0] == 200
+
+
 # --- staff --------------------------------------------------------------------------------------
 @SIZES
 def test_staff_see_their_own_hours_read_only(signed_in, size):

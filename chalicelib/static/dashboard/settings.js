@@ -1,5 +1,6 @@
 // The settings screen (#settings): one page, a card per section (opening hours,
-// closures, services, staff, booking rules, reminders, messages), each saved on its own
+// closures, services, staff, booking rules, reminders, messages, the booking page, who counts
+// as slipping away, marketing messages, feedback requests), each saved on its own
 // with PUT /settings/{section} and If-Match: <version>. A 422's fields are marked on
 // their inputs (aria-invalid and the message next to it, in the owner's language); a 409
 // says someone else saved and reloads the section; nothing is half-saved (the server
@@ -72,7 +73,7 @@ export function renderSettings() {
   clear(box);
   if (!loaded.can_edit) { box.appendChild(ownHours()); return; }
   box.appendChild(el("p", { className: "muted", text: t("set_intro") }));
-  for (const name of ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"]) box.appendChild(sectionCard(name));
+  for (const name of F.SECTIONS) box.appendChild(sectionCard(name));
   box.appendChild(webhooksCard());
   box.appendChild(apiKeysCard());
 }
@@ -96,7 +97,8 @@ function ownHours() {
 
 // --- a section's card ------------------------------------------------------------------
 const TITLES = { hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
-  rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop" };
+  rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop",
+  retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback" };
 
 function sectionCard(name) {
   const hid = `set-${name}-h`;
@@ -140,6 +142,31 @@ function selectField(section, path, labelText, obj, key, options) {
   input.addEventListener("change", () => { obj[key] = input.value; });
   return el("div", { className: "set-field" }, el("label", { for: id, text: labelText }), input);
 }
+
+// A span of days, in weeks or days as she chooses (settingsform.js DAY_SPANS).
+function daysField(section, path, labelText, obj, key) {
+  const id = idOf(section, path);
+  const f = obj[key];
+  const input = el("input", { id, "data-path": path, type: "number", inputmode: "numeric", min: "0" });
+  input.value = f.n;
+  input.addEventListener("input", () => { f.n = input.value; });
+  const unit = el("select", { id: `${id}-unit`, "aria-label": `${labelText}: ${t("set_unit")}` });
+  for (const [v, k] of [["weeks", "set_unit_weeks"], ["days", "set_unit_days"]]) unit.appendChild(el("option", { value: v, text: t(k) }));
+  unit.value = f.unit;
+  unit.addEventListener("change", () => { f.unit = unit.value; });
+  return el("div", { className: "set-field" }, el("label", { for: id, text: labelText }), el("div", { className: "with-unit" }, input, unit));
+}
+
+// An on/off switch bound to `obj[key]` (a boolean).
+function checkField(section, path, labelText, obj, key) {
+  const id = idOf(section, path);
+  const box = el("input", { type: "checkbox", id, "data-path": path, checked: obj[key] || null });
+  box.addEventListener("change", () => { obj[key] = box.checked; });
+  return el("div", { className: "choice" }, box, el("label", { for: id, text: labelText }));
+}
+
+// The one-line explanation under a field.
+const hint = (key, vars) => el("p", { className: "muted hint", text: t(key, vars) });
 
 function button(text, onClick, attrs = {}) {
   const b = el("button", { type: "button", className: "plain", ...attrs, text });
@@ -308,6 +335,58 @@ const BUILD = {
       field(name, "rating_min_count", t("set_rating_min_count"), form, "rating_min_count", { type: "number", inputmode: "numeric", min: "1" }),
       el("p", { className: "muted hint", text: t("set_rating_hint") }));
   },
+  // Who counts as slipping away (docs/retention.md).
+  retention(box, form, name) {
+    const pct = { type: "text", inputmode: "decimal", maxlength: "6" };
+    box.append(
+      daysField(name, "return_window_days", t("set_return_window"), form, "return_window_days"),
+      hint("set_return_window_hint"),
+      daysField(name, "default_return_days", t("set_default_return"), form, "default_return_days"),
+      hint("set_default_return_hint"),
+      el("div", { className: "two" },
+        field(name, "at_risk_below", t("set_at_risk_below"), form, "at_risk_below", pct),
+        field(name, "lapsed_below", t("set_lapsed_below"), form, "lapsed_below", pct)),
+      hint("set_limits_hint"));
+  },
+  // Win-back, "time for your next visit", birthdays, the cap and the quiet hours.
+  marketing(box, form, name) {
+    const m = form.marketing;
+    const q = form.quiet_hours;
+    const num = (min) => ({ type: "number", inputmode: "numeric", min });
+    box.append(
+      el("p", { className: "muted hint", text: t("set_marketing_intro") }),
+      field(name, "marketing.winback_messages", t("set_winback_messages"), m, "winback_messages", { ...num("0"), max: "5" }),
+      hint("set_winback_messages_hint"),
+      daysField(name, "marketing.winback_days_between", t("set_winback_between"), m, "winback_days_between"),
+      hint("set_winback_between_hint"),
+      checkField(name, "marketing.next_visit_nudge", t("set_nudge"), m, "next_visit_nudge"),
+      field(name, "marketing.nudge_lead_days", t("set_nudge_lead"), m, "nudge_lead_days", { ...num("0"), max: "30" }),
+      hint("set_nudge_hint"),
+      checkField(name, "marketing.birthday_greetings", t("set_birthday"), m, "birthday_greetings"),
+      field(name, "marketing.birthday_perk", t("set_birthday_perk"), m, "birthday_perk", { type: "text", maxlength: "200" }),
+      hint("set_birthday_hint"),
+      daysField(name, "marketing.min_days_between", t("set_marketing_cap"), m, "min_days_between"),
+      hint("set_marketing_cap_hint"),
+      field(name, "marketing.send_at", t("set_send_at"), m, "send_at", { type: "time", step: "300" }),
+      hint("set_send_at_hint"),
+      el("div", { className: "two" },
+        field(name, "quiet_hours.start", t("set_quiet_start"), q, "start", { type: "time", step: "300" }),
+        field(name, "quiet_hours.end", t("set_quiet_end"), q, "end", { type: "time", step: "300" })),
+      hint("set_quiet_hint"));
+  },
+  feedback(box, form, name) {
+    box.append(
+      field(name, "delay_hours", t("set_feedback_delay"), form, "delay_hours", { type: "text", inputmode: "decimal", maxlength: "5" }),
+      hint("set_feedback_delay_hint"),
+      el("div", { className: "two" },
+        field(name, "day_start", t("set_feedback_from"), form, "day_start", { type: "time", step: "300" }),
+        field(name, "day_end", t("set_feedback_until"), form, "day_end", { type: "time", step: "300" })),
+      hint("set_feedback_hours_hint"),
+      field(name, "low_score", t("set_low_score"), form, "low_score", { type: "number", inputmode: "numeric", min: "1", max: "4" }),
+      hint("set_low_score_hint"),
+      field(name, "min_days_between", t("set_feedback_between"), form, "min_days_between", { type: "number", inputmode: "numeric", min: "0" }),
+      hint("set_feedback_between_hint"));
+  },
 };
 
 // --- saving ------------------------------------------------------------------------------
@@ -324,8 +403,8 @@ function clearMarks(form) {
   if (g) g.textContent = "";
 }
 
-function words(message) {
-  const { key, vars } = F.explain(message);
+function words(message, name, path) {
+  const { key, vars } = F.explainAt(name, path, message, forms[name]);
   return vars.n === undefined ? t(key, vars) : plural(key, Number(vars.n)); // "At most 1 character."
 }
 
@@ -339,7 +418,7 @@ function markErrors(name, form, fields) {
   let first = null;
   for (const [path, message] of Object.entries(fields || {})) {
     const at = F.targetFor(path, new Set(places.keys()));
-    if (at === F.WHOLE) { general.push(words(message)); continue; }
+    if (at === F.WHOLE) { general.push(words(message, name, path)); continue; }
     let node = places.get(at);
     for (let d = node.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) d.open = true;
     if (node.tagName === "DETAILS" || node.tagName === "LI") {
@@ -347,8 +426,8 @@ function markErrors(name, form, fields) {
       node = node.querySelector("input, select") || node;
     }
     const id = `${node.id}-error`;
-    if ($(id)) { $(id).textContent += ` ${words(message)}`; continue; }
-    const note = el("p", { className: "field-error", id, text: words(message) });
+    if ($(id)) { $(id).textContent += ` ${words(message, name, path)}`; continue; }
+    const note = el("p", { className: "field-error", id, text: words(message, name, path) });
     // Inside the input's own box (a grid cell), or after its row of times.
     const wrap = node.closest(".set-field");
     if (wrap) wrap.appendChild(note);
