@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -172,6 +173,17 @@ def test_a_personal_text_message_must_fit(client, desk):
     assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Hei! Uusia aikoja."})[0] == 202
     [(_, sms)] = sent_sms()[before:]
     assert sms.startswith("Hei! Uusia aikoja.") and "/u/" in sms
+
+
+def test_the_dashboard_counts_a_personal_message_to_the_limits_the_api_takes():
+    # The message sheet's counter (messagelimit.js) stops her where the API would refuse.
+    from chalicelib.domain.registry import PersonalMessageIn
+    from chalicelib.services.admin.messages import SMS_TEXT_UNITS
+
+    js = (Path(__file__).parents[2] / "chalicelib/static/dashboard/messagelimit.js").read_text()
+    assert f"export const SMS_UNITS = {SMS_TEXT_UNITS};" in js
+    [text_max] = [m.max_length for m in PersonalMessageIn.model_fields["text"].metadata if hasattr(m, "max_length")]
+    assert f"export const TEXT_MAX = {text_max};" in js
 
 
 def test_a_long_personal_text_message_keeps_every_word_and_its_links(client, desk):

@@ -340,12 +340,34 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(status).to_have_text("Viesti asiakkaalle Riikka Riskinen on matkalla.")
     sent = stack.emails_to("riikka@example.com", wait=20)
     assert any("Meillä olisi ensi viikolla aikoja" in m["text"] for m in sent), [m["subject"] for m in sent]
+    # The note is in sight, scrolled down the list as she is (it was drawn off-screen above).
+    owner.set_viewport_size({"width": 360, "height": 400})
+    listed.last.scroll_into_view_if_needed()
+    assert owner.evaluate("() => window.scrollY") > 0
+    expect(status).to_be_in_viewport()
 
-    # No marketing consent: a friendly note, nothing sent.
+    # A second message within the marketing cap is refused: the sheet stays open with
+    # what she typed, and says why where she typed it.
+    owner.get_by_role("button", name="Lähetä viesti: Riikka Riskinen").click()
+    dialog.get_by_label("Viesti").fill("Vielä yksi muistutus, Riikka!")
+    dialog.get_by_role("button", name="Lähetä").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Riikka Riskinen sai markkinointiviestin äskettäin, eikä uutta voi vielä lähettää."
+    )
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Viesti")).to_have_value("Vielä yksi muistutus, Riikka!")
+    dialog.get_by_role("button", name="Peruuta").click()
+    owner.set_viewport_size(PHONE)
+
+    # No marketing consent: said before she types, with her contacts instead of a text box.
     owner.get_by_role("button", name="Lähetä viesti: Nelli Nolupa").click()
-    owner.get_by_role("dialog").get_by_label("Viesti").fill("Hei Nelli!")
-    owner.get_by_role("dialog").get_by_role("button", name="Lähetä").click()
-    expect(status).to_contain_text("Nelli Nolupa ei ole antanut lupaa viesteihin")
+    dialog = owner.get_by_role("dialog", name="Viesti: Nelli Nolupa")
+    expect(dialog).to_contain_text("Nelli Nolupa ei ole antanut lupaa viesteihin")
+    expect(dialog.get_by_label("Viesti")).to_be_hidden()
+    expect(dialog.get_by_role("button", name="Lähetä")).to_be_hidden()
+    expect(dialog.get_by_role("link", name="nelli@example.com")).to_have_attribute("href", "mailto:nelli@example.com")
+    check_page(owner, "dashboard-message-no-consent")
+    dialog.get_by_role("button", name="Peruuta").click()
     assert not stack.emails_to("nelli@example.com", wait=0)
 
     # Maintenance: off the list at once.

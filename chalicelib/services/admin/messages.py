@@ -17,6 +17,11 @@ from chalicelib.services.admin.common import audited, business_of, page_limit, p
 from chalicelib.store import clients
 from chalicelib.store import outbox as store
 
+# A personal message by SMS (a client with a phone and no email) must fit two segments
+# together with the rebook and unsubscribe links; the dashboard counts to the same limit
+# (chalicelib/static/dashboard/messagelimit.js SMS_UNITS).
+SMS_TEXT_UNITS = TWO_SEGMENT_UNITS - 100
+
 _WHY = {
     "no_consent": "The client has not agreed to marketing messages (or has unsubscribed).",
     "no_contact": "The client has no email address or phone number.",
@@ -55,7 +60,7 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
     c = clients.get_client(b.id, valid_id(client_id, "client"))
     if not c or c.is_erased:
         raise NotFound("No such client.")
-    if not c.email and c.phone and gsm.gsm7_length(gsm.to_gsm7(req.text)) > TWO_SEGMENT_UNITS - 100:
+    if not c.email and c.phone and gsm.gsm7_length(gsm.to_gsm7(req.text)) > SMS_TEXT_UNITS:
         # By SMS it must fit two messages together with the rebook and unsubscribe links.
         raise ValidationFailed(
             "Too long for a text message; keep it under about 200 characters.", fields={"text": "too long for SMS"}

@@ -73,7 +73,13 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         service = b.config.service(last.service_id) if last else None
         out.append(
             {
-                "client": {"id": c.id, "name": c.name, "phone": c.phone, "email": c.email},
+                "client": {
+                    "id": c.id,
+                    "name": c.name,
+                    "phone": c.phone,
+                    "email": c.email,
+                    "marketing": {"granted": c.wants_marketing},  # a personal message needs it
+                },
                 "status": state,
                 "visits": c.visits,
                 "spend_cents": c.spend_cents,

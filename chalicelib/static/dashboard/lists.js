@@ -4,6 +4,8 @@ import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldError
 import { clock, day, errorText, intl, lang, money, number, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
+import { contactLinks } from "./card.js";
+import { SMS_UNITS, TEXT_MAX, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
 
 let reload = () => Promise.resolve();
@@ -185,15 +187,46 @@ export function openMessage(client) {
   dialogClient = client;
   $("message-title").textContent = t("message_to", { name: client.name });
   $("message-text").value = "";
-  openDialog($("message-dialog"), $("message-text"));
+  $("message-error").textContent = "";
+  // Without her consent nothing can go: said before the owner types, with her contacts
+  // to call or text her from the owner's own phone instead.
+  const allowed = mayMessage(client);
+  $("message-compose").hidden = !allowed;
+  $("message-send").hidden = !allowed;
+  const refused = clear($("message-no-consent"));
+  refused.hidden = allowed;
+  if (!allowed) {
+    const contacts = contactLinks(client);
+    refused.appendChild(el("p", { id: "message-no-consent-text",
+      text: t(contacts ? "message_no_consent" : "message_no_consent_no_contact", { name: client.name }) }));
+    if (contacts) refused.appendChild(contacts);
+  }
+  countMessage();
+  openDialog($("message-dialog"), allowed ? $("message-text") : $("message-title"));
+}
+
+// What the text takes of what the API accepts for her channel, shown as she types.
+function countMessage() {
+  const room = messageRoom(dialogClient, $("message-text").value);
+  const box = $("message-text");
+  box.maxLength = room.channel === "sms" ? room.max : TEXT_MAX; // an SMS unit is at least one character
+  const count = $("message-count");
+  count.textContent = t(room.channel === "sms" ? "message_count_sms" : "message_count", { used: number(room.used, 0), max: number(room.max, 0) });
+  count.className = room.over ? "error" : "muted";
+  $("message-hint").textContent = t(room.channel === "sms" ? "message_hint_sms" : "message_hint");
+  return room;
 }
 
 async function sendMessage(e) {
   e.preventDefault();
   const client = dialogClient;
   const text = $("message-text").value.trim();
-  const button = e.target.querySelector("[type=submit]");
+  const button = $("message-send");
+  const error = $("message-error");
   if (!text) { $("message-text").focus(); return; }
+  const room = countMessage();
+  if (room.over) { error.textContent = t("message_too_long_sms", { max: number(room.max, 0) }); $("message-text").focus(); return; }
+  error.textContent = "";
   button.disabled = true;
   try {
     await api("POST", `/clients/${client.id}/messages`, { text });
@@ -201,12 +234,18 @@ async function sendMessage(e) {
     say(t("sent", { name: client.name }));
     setTimeout(() => reload("failed"), 1500); // a message that could not go shows up there
   } catch (err) {
-    closeDialog($("message-dialog"));
-    if (["no_consent", "no_contact", "capped"].includes(err.code)) say(t(err.code, { name: client.name }), true);
-    else failed(err);
+    // Refused: the sheet stays open with her words, and says why.
+    error.textContent = messageRefusal(err, client);
+    $("message-text").focus();
   } finally {
     button.disabled = false;
   }
+}
+
+function messageRefusal(err, client) {
+  if (["no_consent", "no_contact", "capped"].includes(err.code)) return t(err.code, { name: client.name });
+  if (err.fields && /SMS/.test(err.fields.text || "")) return t("message_too_long_sms", { max: number(SMS_UNITS, 0) });
+  return t("action_failed", { message: errorText(err) });
 }
 
 async function setMaintenance(client, button) {
@@ -372,6 +411,7 @@ export function initLists() {
   });
   $("waitlist-form").addEventListener("submit", saveEntry);
   $("message-form").addEventListener("submit", sendMessage);
+  $("message-text").addEventListener("input", () => { countMessage(); $("message-error").textContent = ""; });
   $("followup-form").addEventListener("submit", addFollowUp);
 }
 
