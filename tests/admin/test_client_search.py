@@ -53,6 +53,12 @@ def test_a_page_of_search_results_goes_on_with_its_cursor(client, desk):
     assert status == 400 and body["error"]["code"] == "invalid_cursor"
 
 
+def test_a_search_too_long_names_its_limit(desk):
+    # The dashboard says the limit in words of its own (i18n.js fieldText reads the number).
+    status, body = desk.get("/clients?q=" + "a" * 101)
+    assert status == 422 and body["error"]["fields"] == {"q": "at most 100 characters"}
+
+
 def test_erasure_removes_every_search_key(client, desk, frozen_now):
     people = three_clients(client, desk)
     maija = people["Maija Meikäläinen"]

@@ -291,6 +291,12 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         price.fill("150.5")
         expect(due).to_have_text("Ennakkomaksu 47,70 € vähennetään — maksettavaa 102,80 €")
         record = card.get_by_role("button", name="Kirjaa maksu")
+        # Over the API's maximum: the maximum is said beside the price, which keeps what she typed.
+        price.fill("20000")
+        record.click()
+        expect(card.locator("#checkout-price-error")).to_have_text(re.compile(r"^Enintään 10\s000,00\s€\.$"))
+        expect(price).to_have_value("20000")
+        price.fill("150.5")
         colour = record.evaluate("b => getComputedStyle(b).backgroundColor")
         assert colour == "rgb(11, 110, 79)", colour  # the dashboard's primary green
         check(page, "checkout-deposit")

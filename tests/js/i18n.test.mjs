@@ -146,3 +146,13 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.fieldText("repeat.weekly_until", "is before the first occurrence"), fi.f_weekly_until);
   assert.equal(i18n.fieldText("tags.3", "too long"), fi.f_invalid);
 });
+
+test("a limit the API names is said with its number: a price's in money, a text's in characters", () => {
+  i18n.setCatalogue("fi", load("fi"));
+  i18n.setLang("fi");
+  // Checkout over the maximum, allergies over 2000 characters, a search over 100 (no input marked).
+  assert.equal(i18n.fieldText("price_cents", "Input should be less than or equal to 1000000", "EUR"), "Enintään 10\u00a0000,00\u00a0€.");
+  assert.equal(i18n.fieldText("allergies", "String should have at most 2000 characters"), "Enintään 2\u00a0000 merkkiä.");
+  assert.equal(i18n.reasonText({ status: 422, code: "validation_failed", fields: { q: "at most 100 characters" } }), "Enintään 100 merkkiä.");
+  assert.equal(i18n.reasonText({ status: 409, code: "slot_taken", fields: {} }), load("fi").dashboard.err_slot_taken);
+});

@@ -62,7 +62,7 @@ def list_clients(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     limit = page_limit(params, 25, MAX_PAGE)
     q = (params.get("q") or "").strip()
     if len(q) > 100:
-        raise ValidationFailed("The search is at most 100 characters.", fields={"q": "too long"})
+        raise ValidationFailed("The search is at most 100 characters.", fields={"q": "at most 100 characters"})
     needle = search_needle(q) if q else None
     try:
         found, cursor = clients.list_clients(b.id, needle or None, limit, params.get("cursor"))

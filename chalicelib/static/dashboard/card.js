@@ -235,7 +235,7 @@ async function checkout(form) {
       await paidElsewhere(errorText(err));
       return;
     }
-    showFieldErrors(form, err, inputs, $("card-error"));
+    showFieldErrors(form, err, inputs, $("card-error"), currency());
   }
 }
 

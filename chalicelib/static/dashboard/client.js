@@ -336,12 +336,15 @@ function profileView(c) {
   return wrap;
 }
 
+const MAX_LENGTH = { name: "100", allergies: "2000", important_notes: "2000" };
+
 function profileForm(c) {
   const field = (key, type, value) => {
     const id = `cc-${key.replace("_", "-")}`;
+    const maxlength = MAX_LENGTH[key]; // as the API takes them (domain/registry.py ClientUpdate)
     const input = type === "textarea"
-      ? el("textarea", { id, rows: "3" })
-      : el("input", { id, type, autocomplete: "off" });
+      ? el("textarea", { id, rows: "3", maxlength })
+      : el("input", { id, type, autocomplete: "off", maxlength });
     input.value = value || "";
     return [el("label", { for: id, text: t(key) }), input];
   };

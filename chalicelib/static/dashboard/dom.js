@@ -39,15 +39,16 @@ export function closeDialog(d) {
 // ("client.phone") to an input; what names no input, or an input not shown (a walk-in's
 // hidden time), goes to `general`, where it is seen. An error of the API (it has a
 // status) is put in the dashboard's own words, by its code and by field; the form's own
-// checks ({fields} without a status) come already in words.
-export function showFieldErrors(form, err, inputs, general) {
+// checks ({fields} without a status) come already in words. `currency`: a price's limit
+// in money.
+export function showFieldErrors(form, err, inputs, general, currency) {
   clearFieldErrors(form);
   const fromApi = !!err && err.status !== undefined;
   const rest = [];
   const fields = (err && err.fields) || {};
   let first = null;
   for (const [path, reason] of Object.entries(fields)) {
-    const message = fromApi ? fieldText(path, reason) : String(reason);
+    const message = fromApi ? fieldText(path, reason, currency) : String(reason);
     const input = inputs[path] || inputs[path.split(".").pop()];
     if (!input || !shown(input)) { rest.push(message); continue; }
     const id = input.id + "-error";

@@ -109,7 +109,11 @@ export function errorText(err) {
   return t("err_other");
 }
 
-export function fieldText(path, reason) {
+// A field the API refused, in the dashboard's words: a limit the API names ("at most 2000
+// characters", "less than or equal to 1000000" of a price in cents) with its number, as
+// the owner wrote it; else the field's own words, else "check this".
+const LIMITS = new Set(["err_too_long", "err_too_many", "err_min", "err_max"]);
+export function fieldText(path, reason, currency) {
   const name = String(path).split(".").pop();
   const why = String(reason || "");
   if (name === "start") {
@@ -119,5 +123,62 @@ export function fieldText(path, reason) {
     if (/minute mark/.test(why)) return t("f_start_mark");
     if (/no longer free|taken/.test(why)) return t("f_start_free");
   }
+  const { key, vars } = explain(why);
+  if (LIMITS.has(key)) {
+    const n = Number(vars.n);
+    return /_cents$/.test(name) ? t(key, { n: money(n, currency) }) : plural(key, n);
+  }
   return has(`f_${name}`) ? t(`f_${name}`) : t("f_invalid");
 }
+
+// What the API said is wrong, when there is no input to mark (a search box): the
+// fields' own words, else the words for its code.
+export function reasonText(err, currency) {
+  const fields = Object.entries((err && err.fields) || {});
+  return fields.length ? fields.map(([path, reason]) => fieldText(path, reason, currency)).join(" ") : errorText(err);
+}
+
+// The API's messages are English (pydantic's and the loader's): each becomes a key of the
+// catalogue and its values, so the owner reads it in her language.
+const EXPLAIN = [
+  [/^(required|Field required)$/i, "err_required"],
+  [/^price$/, "err_price"],
+  [/at least 1 character/i, "err_required"],
+  [/greater than or equal to (-?\d+)/i, "err_min", "n"],
+  [/less than or equal to (-?\d+)/i, "err_max", "n"],
+  [/greater than (-?\d+)/i, "err_above", "n"],
+  [/less than (-?\d+)/i, "err_below", "n"],
+  [/set both at_risk_below and lapsed_below/i, "err_limits_both"],
+  [/lapsed_below must be at most at_risk_below/i, "err_limits_order"],
+  [/day_start must be before day_end/i, "err_day_window"],
+  [/at most (\d+) characters?/i, "err_too_long", "n"],
+  [/at most (\d+) items?/i, "err_too_many", "n"],
+  [/at least 1 item/i, "err_at_least_one"],
+  [/duration plus buffer may be at most (\d+)/i, "err_occupancy", "n"],
+  [/multiple of (\d+)/i, "err_multiple", "n"],
+  [/(\d+)-minute boundary/i, "err_multiple", "n"],
+  [/valid integer|valid number/i, "err_number"],
+  [/https:\/\/ URL/i, "err_https"],
+  [/not a time like|valid string|is past midnight/i, "err_time"],
+  [/ends before it starts/i, "err_interval_order"],
+  [/overlap/i, "err_overlap"],
+  [/no staff member offers: (.+)$/i, "err_unserved", "ids"],
+  [/offers unknown services: (.+)$/i, "err_unknown_services", "ids"],
+  [/duplicate (?:service|staff) ids: (.+)$/i, "err_duplicate", "ids"],
+  [/must be email or sms/i, "err_channel"],
+  [/either hours_before or day_before_at/i, "err_reminder_timing"],
+  [/sender ID needs at least one letter|should match pattern/i, "err_sms_sender"],
+  [/letters, digits, spaces and simple punctuation/i, "err_sender_name"],
+  [/valid date|date in the format|input should be a valid date/i, "err_date"],
+  [/unknown field/i, "err_invalid"],
+];
+
+export function explain(message) {
+  const m = message === null || message === undefined ? "" : String(message);
+  for (const [re, key, name] of EXPLAIN) {
+    const found = re.exec(m);
+    if (found) return { key, vars: name ? { [name]: found[1] } : {} };
+  }
+  return { key: "err_invalid", vars: {} };
+}
+

@@ -3,7 +3,7 @@
 // who waits on the waitlist but is no client comes apart ("On the waitlist: ...") and
 // opens her waitlist entry; a client who also waits says so on her result.
 import { $, clear, el } from "./dom.js";
-import { errorText, t } from "./i18n.js";
+import { reasonText, t } from "./i18n.js";
 import { api, clientApart, serviceName } from "./state.js";
 import { entryWished, openEntry } from "./lists.js";
 
@@ -44,7 +44,7 @@ async function find(q) {
     box.hidden = false;
   } catch (err) {
     if (mine !== seq) return;
-    clear(box).appendChild(el("li", { className: "error", text: errorText(err) }));
+    clear(box).appendChild(el("li", { className: "error", text: reasonText(err) }));
     box.hidden = false;
   }
 }

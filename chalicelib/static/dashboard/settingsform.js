@@ -4,6 +4,8 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
+import { explain } from "./i18n.js";
+
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
 export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
@@ -375,49 +377,8 @@ export function targetFor(path, known) {
   return WHOLE;
 }
 
-// The API's messages are English (pydantic's and the loader's): each becomes a key of the
-// catalogue and its values, so the owner reads it in her language.
-const EXPLAIN = [
-  [/^(required|Field required)$/i, "err_required"],
-  [/^price$/, "err_price"],
-  [/at least 1 character/i, "err_required"],
-  [/greater than or equal to (-?\d+)/i, "err_min", "n"],
-  [/less than or equal to (-?\d+)/i, "err_max", "n"],
-  [/greater than (-?\d+)/i, "err_above", "n"],
-  [/less than (-?\d+)/i, "err_below", "n"],
-  [/set both at_risk_below and lapsed_below/i, "err_limits_both"],
-  [/lapsed_below must be at most at_risk_below/i, "err_limits_order"],
-  [/day_start must be before day_end/i, "err_day_window"],
-  [/at most (\d+) characters?/i, "err_too_long", "n"],
-  [/at most (\d+) items?/i, "err_too_many", "n"],
-  [/at least 1 item/i, "err_at_least_one"],
-  [/duration plus buffer may be at most (\d+)/i, "err_occupancy", "n"],
-  [/multiple of (\d+)/i, "err_multiple", "n"],
-  [/(\d+)-minute boundary/i, "err_multiple", "n"],
-  [/valid integer|valid number/i, "err_number"],
-  [/https:\/\/ URL/i, "err_https"],
-  [/not a time like|valid string|is past midnight/i, "err_time"],
-  [/ends before it starts/i, "err_interval_order"],
-  [/overlap/i, "err_overlap"],
-  [/no staff member offers: (.+)$/i, "err_unserved", "ids"],
-  [/offers unknown services: (.+)$/i, "err_unknown_services", "ids"],
-  [/duplicate (?:service|staff) ids: (.+)$/i, "err_duplicate", "ids"],
-  [/must be email or sms/i, "err_channel"],
-  [/either hours_before or day_before_at/i, "err_reminder_timing"],
-  [/sender ID needs at least one letter|should match pattern/i, "err_sms_sender"],
-  [/letters, digits, spaces and simple punctuation/i, "err_sender_name"],
-  [/valid date|date in the format|input should be a valid date/i, "err_date"],
-  [/unknown field/i, "err_invalid"],
-];
-
-export function explain(message) {
-  const m = str(message);
-  for (const [re, key, name] of EXPLAIN) {
-    const found = re.exec(m);
-    if (found) return { key, vars: name ? { [name]: found[1] } : {} };
-  }
-  return { key: "err_invalid", vars: {} };
-}
+// The API's English field messages in the catalogue's words: one list, in i18n.js.
+export { explain };
 
 // An error in the unit the owner typed: a bound in days said in weeks when she wrote
 // weeks (28 days: "at least 4 weeks"), a chance's bound as a percentage.
