@@ -28,6 +28,24 @@ def outbox_kinds():
 
 
 # --- desk booking ------------------------------------------------------------------------
+def test_a_desk_booking_over_an_existing_one_says_it_overlaps_and_when(client, desk):
+    status, first = desk.post("/bookings", booking_body("2026-11-25T12:00:00+02:00", staff="aino", email=None))
+    assert status == 201, first
+    body = booking_body("2026-11-25T12:15:00+02:00", staff="aino", name="Toinen", phone="040 222 3333", email=None)
+    status, err = desk.post("/bookings", body)
+    assert status == 409 and err["error"]["code"] == "slot_taken", err
+    assert err["error"]["reason"] == "overlaps"
+    # Her time as the calendar keeps it: the hour's cut and its ten minutes' clearing up.
+    assert err["error"]["overlaps"] == {
+        "start": "2026-11-25T12:00:00+02:00",
+        "end": "2026-11-25T13:10:00+02:00",
+        "time_off": False,
+    }
+    # The public booking keeps its own words: somebody was quicker.
+    status, err = book(client, "2026-11-25T12:00:00+02:00", staff="aino", name="Netti", phone="040 222 4444")
+    assert status == 409 and "reason" not in err["error"], err
+
+
 def test_desk_books_any_five_minute_mark_inside_working_hours_without_notice(desk):
     # 11:05 is off the online 15-minute grid; the desk may book it.
     status, body = desk.post("/bookings", booking_body("2026-11-25T11:05:00+02:00", email=None))

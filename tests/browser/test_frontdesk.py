@@ -552,10 +552,16 @@ def test_desk_booking_for_a_known_client_and_a_time_taken_meanwhile(owner_at, st
     sheet.get_by_role("button", name=re.compile("Alli Allerginen")).click()
     expect(sheet.locator("#booking-client-chosen")).to_contain_text("Alli Allerginen")
     expect(sheet.locator("#booking-client-chosen .allergy-box")).to_contain_text("Ammoniakki")
-    # Somebody books the same time on the web meanwhile.
+    # Somebody books the same time on the web meanwhile: at the desk, the time overlaps
+    # a booking the calendar has (just made or made long ago), said with its time.
     public_booking(stack, "aino", at(stack, "14:00"), "Nopea Netti", "nopea@example.com", "mens-cut")
     sheet.get_by_role("button", name="Vahvista varaus").click()
-    expect(sheet.locator("#booking-error")).to_contain_text("Aika ehdittiin juuri varata")
+    expect(sheet.locator("#booking-time-error")).to_have_text(
+        re.compile(
+            r"^Aika menee päällekkäin olemassa olevan varauksen kanssa: tekijä on varattu klo 14\.00–1\d\.\d\d\. "
+        )
+    )
+    expect(sheet.locator("#booking-client-chosen")).to_contain_text("Alli Allerginen")  # nothing lost
     # The calendar reloaded: the web booking shows.
     expect(column(page, "aino").locator(".appt", has_text="Nopea Netti")).to_be_visible()
     sheet.get_by_role("button", name="Peruuta").click()

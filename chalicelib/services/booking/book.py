@@ -24,10 +24,11 @@ from chalicelib.domain import loyalty as perks
 from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
-from chalicelib.domain.daysheet import days_touched
+from chalicelib.domain.daysheet import Taken, days_touched
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.privacy import erase_due
+from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
 from chalicelib.services import loyalty, message_plans
 from chalicelib.services.booking import guard
@@ -92,6 +93,9 @@ def book(
         if read.replay is not None:
             return 201, _replay(b, read.replay, idem)
         member = next((m for m in staff if not read.sheets.clashes(m.id, days, req.start, end)), None)
+        if member is None and desk and attempt == 0:
+            # At the desk the calendar is in front of her: the time overlaps what is there.
+            raise _overlaps(b, [t for m in staff for t in read.sheets.clashes(m.id, days, req.start, end)])
         if member is None:
             raise _not_booked(None)  # taken by someone else: by everyone free at that time
         if public:
@@ -325,6 +329,25 @@ def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str
     if appt is None:
         raise NotFound("This booking no longer exists.", key="booking_gone")
     return payment_holds.with_payment(b, appt, booking_view(b, appt))
+
+
+def _overlaps(b: Business, clashes: list[Taken]) -> SlotTaken:
+    """A desk booking over what the calendar already has (a booking, time off): 409
+    slot_taken refined by `reason: overlaps`, with the first stretch it overlaps."""
+    first = min(clashes, key=lambda t: t.start)
+    tz = b.config.tz
+    return SlotTaken(
+        "The time overlaps an existing booking or time off. Please choose another time.",
+        fields={"start": "overlaps an existing booking"},
+        details={
+            "reason": "overlaps",
+            "overlaps": {
+                "start": iso_local(first.start, tz),
+                "end": iso_local(first.end, tz),
+                "time_off": first.is_time_off,
+            },
+        },
+    )
 
 
 def _not_booked(last_error: Exception | None) -> RebookError:

@@ -279,7 +279,14 @@ async function submit(e) {
     say(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}` }));
     changed();
   } catch (err) {
-    if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {
+    // Not a race: the calendar has a booking (or time off) there already, and the API says when.
+    const o = err.status === 409 && err.details && err.details.reason === "overlaps" ? err.details.overlaps : null;
+    if (o) {
+      const time = `${clock(o.start)}–${clock(o.end)}`;
+      showFieldErrors(form, { fields: { start: t(o.time_off ? "booking_overlaps_time_off" : "booking_overlaps", { time }) } }, inputs, error);
+      sheet.key = newIdempotencyKey();
+      changed(); // what it overlaps shows in the calendar
+    } else if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {
       error.textContent = t("slot_taken_reloaded");
       sheet.key = newIdempotencyKey();
       changed();
