@@ -105,8 +105,12 @@ def test_a_late_cancellation_by_phone_and_its_fee_charged_to_the_card_on_file(ow
     try:
         card = open_card(owner, stack, who, staff)
         card.get_by_role("button", name="Peru varaus").click()
-        # She phoned: her own cancellation, as the form assumes; no deposit back offered.
-        expect(card.get_by_role("radio", name="Asiakas perui")).to_be_checked()
+        # Nothing is assumed: who cancelled is asked first.
+        expect(card.get_by_role("radio", name="Asiakas perui")).not_to_be_checked()
+        expect(card.get_by_role("radio", name="Salonki perui")).not_to_be_checked()
+        expect(card.get_by_role("button", name="Valitse ensin, kuka perui")).to_be_disabled()
+        # She phoned: her own cancellation; no deposit back offered, no invitation.
+        card.get_by_role("radio", name="Asiakas perui").check()
         expect(card.get_by_label("Palauta ennakkomaksu 47,70 € (salonki peruu)")).to_be_hidden()
         expect(card.get_by_label("Kutsu varaamaan uusi aika")).not_to_be_checked()
         card.get_by_role("button", name="Vahvista peruutus").click()
@@ -186,6 +190,7 @@ def test_an_open_fees_pay_link_is_copied_and_shared_and_the_fee_waived_from_her_
             "href", "tel:+46701234567"
         )
         card.get_by_role("button", name="Peru varaus").click()
+        card.get_by_role("radio", name="Asiakas perui").check()
         card.get_by_role("button", name="Vahvista peruutus").click()
         expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
         card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu").click()

@@ -814,6 +814,8 @@ def test_cancel_a_booking(owner_at, size, stack, desk):
     column(page, "mikko").locator(".appt", has_text=who).click()
     card = page.get_by_role("dialog", name=who)
     card.get_by_role("button", name="Peru varaus").click()
+    expect(card.get_by_role("button", name="Valitse ensin, kuka perui")).to_be_disabled()
+    card.get_by_role("radio", name="Asiakas perui").check()
     card.get_by_label("Peruutuksen syy").fill("Asiakas soitti")
     expect(card.get_by_label("Ilmoita asiakkaalle")).to_be_checked()
     expect(card.get_by_label("Kutsu varaamaan uusi aika")).not_to_be_checked()

@@ -141,23 +141,26 @@ function cancelForm() {
   // Only when the salon cancels (not when she phoned).
   const refund = back ? el("label", { className: "check", hidden: true }, el("input", { id: "cancel-refund", type: "checkbox" }), " ",
     el("span", { text: t(`cancel_refund_${current.payment.kind}`, { amount: money(back, currency()) }) })) : null;
-  // Who cancels: she phoned (her cancellation, as always), or the salon must (the stylist
-  // is ill): then the message says sorry, she is asked to book again (ticked for the
-  // owner) and it is not counted as hers.
-  const by = (value, checked) => el("label", { className: "check" },
-    el("input", { id: `cancel-by-${value}`, type: "radio", name: "cancel-by", value, checked }), " ",
+  // Who cancels: she phoned (her cancellation), or the salon must (the stylist is ill):
+  // then the message says sorry, she is asked to book again (ticked for the owner) and it
+  // is not counted as hers. Neither is chosen for the owner: the confirm button asks first.
+  const by = (value) => el("label", { className: "check" },
+    el("input", { id: `cancel-by-${value}`, type: "radio", name: "cancel-by", value, required: true }), " ",
     el("span", { text: t(`cancel_by_${value}`) }));
   const invite = el("input", { id: "cancel-invite", type: "checkbox" });
   const form = el("form", { id: "cancel-form", className: "cancel-form", hidden: true, novalidate: true },
-    el("fieldset", { className: "choices" }, el("legend", { text: t("cancel_by") }), by("client", true), by("salon", false)),
+    el("fieldset", { className: "choices" }, el("legend", { text: t("cancel_by") }), by("client"), by("salon")),
     el("label", { for: "cancel-reason", text: t("cancel_reason") }),
     el("input", { id: "cancel-reason", type: "text", maxlength: "500" }),
     el("label", { className: "check" }, el("input", { id: "cancel-notify", type: "checkbox", checked: true }), " ", el("span", { text: t("notify_client_cancel") })),
     el("label", { className: "check" }, invite, " ", el("span", { text: t("invite_rebook") })),
     refund,
-    el("button", { type: "submit", className: "danger", text: t("confirm_cancel") }));
+    el("button", { type: "submit", id: "cancel-confirm", className: "danger", disabled: true, text: t("cancel_choose_first") }));
   form.addEventListener("change", (e) => {
     if (e.target.name !== "cancel-by") return;
+    const confirm = $("cancel-confirm");
+    confirm.disabled = false;
+    confirm.textContent = t("confirm_cancel");
     const salon = e.target.value === "salon";
     invite.checked = salon;
     if (refund) { // the salon cancels: what she paid goes back unless the owner unticks it
@@ -253,7 +256,8 @@ async function paidElsewhere(text) {
 function showCancel() {
   const form = $("cancel-form");
   form.hidden = false;
-  $("cancel-reason").focus();
+  $("cancel-by-client").focus(); // who cancelled: the first thing to say
+
 }
 
 async function mark(status, button) {
@@ -275,6 +279,7 @@ async function mark(status, button) {
 
 async function cancel(form) {
   const s = appointmentSummary(current);
+  if (!$("cancel-by-salon").checked && !$("cancel-by-client").checked) { $("cancel-by-client").focus(); return; }
   const by = $("cancel-by-salon").checked ? "salon" : "client";
   const body = withoutDefaults({
     by,
