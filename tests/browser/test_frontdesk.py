@@ -430,6 +430,32 @@ def test_the_week_keeps_the_staff_member_chosen_and_shows_today(browser, stack, 
         context.close()
 
 
+def test_an_open_card_follows_the_language_switch_and_keeps_what_was_typed(owner_at, desk):
+    page = owner_at(DESKTOP)
+    column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
+    card = page.get_by_role("dialog", name="Alli Allerginen")
+    card.get_by_role("button", name="Peru varaus").click()
+    card.get_by_role("radio", name="Salonki perui").check()
+    card.get_by_label("Kutsu varaamaan uusi aika").uncheck()
+    card.get_by_label("Peruutuksen syy").fill("Kampaaja sairastui")
+    # The language changes with the card open (the menu is behind the card: as another
+    # part of the page would change it).
+    page.evaluate(
+        "() => { const s = document.getElementById('lang'); s.value = 'en'; s.dispatchEvent(new Event('change')); }"
+    )
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(card.get_by_role("group", name="Who cancels?")).to_be_visible()
+    expect(card.get_by_role("radio", name="The salon cancels")).to_be_checked()
+    expect(card.get_by_label("Invite to book again")).not_to_be_checked()
+    expect(card.get_by_label("Reason for cancelling")).to_have_value("Kampaaja sairastui")
+    expect(card.get_by_role("button", name="Confirm cancellation")).to_be_enabled()
+    page.evaluate(
+        "() => { const s = document.getElementById('lang'); s.value = 'fi'; s.dispatchEvent(new Event('change')); }"
+    )
+    expect(card.get_by_role("button", name="Vahvista peruutus")).to_be_visible()
+    card.get_by_role("button", name="Sulje").click()
+
+
 @SIZES
 def test_the_appointment_card(owner_at, size, desk):
     page = owner_at(size)

@@ -36,6 +36,28 @@ export function openCard(a) {
   openDialog(dialog(), $("appointment-title"));
 }
 
+// The dashboard's language changed with the card open: drawn again in it, with what the
+// owner had opened and typed in its forms as it was (a choice made, the change it made).
+export function relabelCard() {
+  if (!current || !dialog().open) return;
+  const box = $("appointment-card");
+  const opened = [...box.querySelectorAll("form[id]")].filter((f) => !f.hidden).map((f) => f.id);
+  const typed = [...box.querySelectorAll("input[id], select[id], textarea[id]")]
+    .map((n) => [n.id, n.type === "checkbox" || n.type === "radio" ? n.checked : n.value]);
+  const focused = box.contains(document.activeElement) ? document.activeElement.id : null;
+  render();
+  for (const id of opened) if ($(id)) $(id).hidden = false;
+  for (const [id, value] of typed) {
+    const n = $(id);
+    if (!n) continue;
+    if (typeof value !== "boolean") { n.value = value; n.dispatchEvent(new Event("input", { bubbles: true })); continue; }
+    if (n.checked === value) continue;
+    n.checked = value;
+    if (n.type === "radio") n.dispatchEvent(new Event("change", { bubbles: true })); // its defaults first; the boxes after it restored
+  }
+  ($(focused) || $("appointment-title")).focus();
+}
+
 function render(errorText) {
   const a = current;
   const s = appointmentSummary(a);

@@ -8,7 +8,7 @@ import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, w
 import { BASE, fillLanguageSelects, say, staffName, state, todayIso } from "./state.js";
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
-import { initCard, openCard } from "./card.js";
+import { initCard, openCard, relabelCard } from "./card.js";
 import { initBooking, openBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, removeTimeOff } from "./timeoff.js";
 import { clearSearch, initSearch } from "./search.js";
@@ -129,6 +129,7 @@ function renderAll() {
   renderCalendar();
   renderSummary();
   if (state.view === "client") routeClient();
+  relabelCard(); // a visit's card open: in the new language too
   renderSettings();
   renderImport();
 }
