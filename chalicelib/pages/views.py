@@ -84,7 +84,9 @@ def _date_param(value: str | None) -> date | None:
         return None
 
 
-def book_page(slug: str, params: dict, accept_language: str | None) -> str:
+def book_page(slug: str, params: dict, accept_language: str | None, typed: dict | None = None) -> str:
+    """The booking page's step for `params` (service, staff, start: a GET link); `typed`,
+    the details she already typed (a time chosen after losing a race: book_submit)."""
     profile = profiles.public_profile(slug)
     b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
@@ -114,8 +116,10 @@ def book_page(slug: str, params: dict, accept_language: str | None) -> str:
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
-            known = returning_client(b, params.get("again"))
-            if known:
+            known = None if typed else returning_client(b, params.get("again"))
+            if typed:
+                ctx["form"] = typed
+            elif known:
                 ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
@@ -302,6 +306,8 @@ def book_submit(
 ) -> tuple[int, str | Booked, int | None]:
     """(201, where the booking is shown) or (4xx, the form again with what to fix), and
     the Retry-After of a 429 (a limit) or a 503 (the database busy)."""
+    if form.get("pick"):  # a time offered after losing a race, her fields with it: not a booking yet
+        return 200, picked_again(slug, form, accept_language), None
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     body = {
@@ -366,6 +372,22 @@ def book_submit(
         token = result["manage_url"].rsplit("/", 1)[1]
         return 201, Booked(f"{links.root()}/pay/{token}?" + urlencode({"lang": locale})), None
     return 201, booked_location(result, locale, bool(form.get("embed"))), None
+
+
+# What she typed that a time chosen anew keeps; the payment terms' tick is asked again
+# (the terms she accepted named the other time's deadline).
+KEPT_FIELDS = ("name", "phone", "email", "note", "marketing")
+
+
+def picked_again(slug: str, form: dict, accept_language: str | None) -> str:
+    """One of the nearest times, tapped on the "just taken" page: a button of her details
+    form, so what she typed comes with it in the POST (never in an address). The details
+    step for that time with her fields filled in (book_page: a time no longer offered
+    shows the day's times instead)."""
+    start, _, staff = form["pick"].partition(" ")
+    params = {k: form.get(k, "") for k in ("service", "lang", "card", "reward", "ref", "embed")}
+    params.update(start=start, staff=staff, date=start[:10])
+    return book_page(slug, params, accept_language, typed={k: form.get(k, "") for k in KEPT_FIELDS})
 
 
 def hold_minutes(view: dict[str, Any]) -> int | None:

@@ -259,6 +259,33 @@ def test_form_errors_are_in_her_language_next_to_the_field_and_keep_what_she_typ
     assert status == 422 and "does not offer" not in html and "Tämä tekijä ei tee valittua palvelua" in html
 
 
+def _pick_buttons(html: str) -> list[str]:
+    return re.findall(r'<button type="submit" form="details" formnovalidate name="pick" value="([^"]+)"', html)
+
+
+def test_a_nearest_time_chosen_after_losing_a_race_keeps_what_she_typed(client):
+    # Walk report #6: the nearest times were links, and the form they opened was empty.
+    book(client, "2026-11-25T11:00:00+02:00", staff="aino")  # someone else was quicker
+    typed = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@example.com"}
+    status, html, _ = form_post(client, "/book/demo", typed)
+    assert status == 409 and "Joku ehti varata tämän ajan" in html
+    picks = _pick_buttons(html)
+    assert picks and 'id="details"' in html and 'href="/book/demo?' not in html.split("Lähimmät vapaat ajat")[1][:400]
+    assert all("Eeva" not in p and "040" not in p for p in picks)  # nothing of hers in a value or address
+    assert "2026-11-25T11:00:00+02:00 aino" not in picks and "2026-11-25T12:15:00+02:00 aino" in picks
+
+    status, html, _ = form_post(client, "/book/demo", {**typed, "pick": "2026-11-25T12:15:00+02:00 aino"})
+    assert status == 200 and "Joku ehti" not in html
+    assert "ke 25.11. klo 12.15" in html and 'value="2026-11-25T12:15:00+02:00"' in html
+    assert 'value="Eeva Esimerkki"' in _input(html, "name") and 'value="040 123 4567"' in _input(html, "phone")
+    assert 'value="eeva@example.com"' in _input(html, "email") and ">Pitkät hiukset</textarea>" in html
+    assert re.search(r'name="marketing" value="yes"\s*checked', html)
+    assert count_by_prefix(table_items(), "APPT#") == 1  # choosing a time books nothing yet
+
+    status, _, headers = form_post(client, "/book/demo", {**typed, "start": "2026-11-25T12:15:00+02:00"})
+    assert status == 303 and "/booked" in headers["Location"]
+
+
 def test_error_pages_are_in_her_language(client):
     status, html = page(client, "/book/nosuch", {"Accept-Language": "sv-FI"})
     assert status == 404 and "No business called" not in html and "Företaget hittades inte" in html
