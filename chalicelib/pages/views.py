@@ -99,15 +99,19 @@ def book_page(slug: str, params: dict, accept_language: str | None, typed: dict 
         ctx["service"] = chosen_service(profile, b, service.id)
         ctx["step"] = "time"
         ctx["waitlist"] = b.config.waitlist.enabled
+        if start and not _instant_param(start):  # a link cut short or mangled: choose again
+            ctx["error"], start = t["start_not_a_time"], None
+        # A link's time opens its own day: the times it is checked against are the page's.
+        day = parse_instant(start).astimezone(b.config.tz).date() if start else _date_param(params.get("date"))
         try:
             ctx["times"] = availability.time_step(
-                slug, service.id, staff_id or None, _date_param(params.get("date")), _date_param(params.get("from"))
+                slug, service.id, staff_id or None, day, _date_param(params.get("from"))
             )
         except RebookError as e:
             ctx["error"] = shown(e, t).message
             ctx["times"] = {"days": [], "slots": [], "day": None}
-        if start and not _instant_param(start):  # a link cut short or mangled: choose again
-            ctx["error"], start = t["start_not_a_time"], None
+        if start and not offered(ctx["times"], start):  # past, off the grid, too far ahead, taken
+            ctx["error"], start = ctx["error"] or t["start_not_offered"], None
         if start:
             ctx["step"] = "details"
             ctx["start"] = start
@@ -129,6 +133,13 @@ def book_page(slug: str, params: dict, accept_language: str | None, typed: dict 
     ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
     ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
     return render("book.html", **ctx)
+
+
+def offered(times: dict[str, Any], start: str) -> bool:
+    """Whether a link's time (with its offset) is one of the times the page offers on its
+    day (availability.time_step): the details form is for those only."""
+    wanted = parse_instant(start)
+    return any(parse_instant(s["start"]) == wanted for s in times.get("slots", []))
 
 
 def chosen_service(profile: dict[str, Any], b: Business, service_id: str) -> dict[str, Any] | None:

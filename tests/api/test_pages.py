@@ -51,6 +51,32 @@ def test_a_mangled_time_in_a_booking_link_asks_her_to_choose_one(client, start):
     assert ">11.00<" in html  # the day's times to choose from
 
 
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-11-20T11:00:00%2B02:00",  # gone (now is Mon 23.11. 10.00)
+        "2026-11-23T09:00:00%2B02:00",  # earlier today
+        "2026-11-25T11:07:00%2B02:00",  # off the grid
+        "2027-06-02T11:00:00%2B03:00",  # past the booking horizon
+        "2026-11-25T12:00:00%2B02:00",  # taken
+    ],
+)
+def test_a_link_to_a_time_not_offered_shows_the_days_times_not_the_form(client, start):
+    # Walk report #12: the whole form, with "starts in under 48 hours" for a past time,
+    # and the refusal only after she had typed and sent it.
+    book(client, "2026-11-25T12:00:00+02:00", staff="aino")
+    status, html = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start}&lang=fi")
+    assert status == 200, html[:300]
+    assert "Linkin aikaa ei voi varata" in html and 'name="name"' not in html and 'id="policy"' not in html
+    assert 'class="slots"' in html  # the times to choose from
+
+
+def test_a_link_to_an_offered_time_opens_its_own_day_and_the_form(client):
+    status, html = page(client, "/book/demo?service=womens-cut&staff=aino&start=2026-11-27T11:00:00%2B02:00&lang=fi")
+    assert status == 200 and 'name="name"' in html and "pe 27.11. klo 11.00" in html
+    assert "Linkin aikaa" not in html
+
+
 def test_booking_from_the_page_form(client):
     status, html, headers = form_post(
         client,
@@ -108,7 +134,8 @@ def test_a_double_submit_or_a_reload_gets_the_same_booking_not_someone_else_book
         status, html = followed(client, first[2])
         assert status == 200 and "Your booking is confirmed" in html and "Eve" not in html.split("<main>")[0]
     # The form a page renders is new each time: another booking needs another key.
-    _, again = page(client, f"/book/demo?service=womens-cut&staff=aino&start={start.replace('+', '%2B')}&lang=en")
+    other = start.replace("11:00", "13:00").replace("+", "%2B")  # hers is taken now: not offered again
+    _, again = page(client, f"/book/demo?service=womens-cut&staff=aino&start={other}&lang=en")
     assert _form_key(again) != fields["idempotency_key"]
 
 
