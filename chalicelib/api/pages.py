@@ -284,7 +284,7 @@ def waitlist_join(slug):
 def waitlist_entry(token, address):
     """A waitlist entry's link: see it; leaving is the page's POST. At the entry's own
     address with the link's token in a cookie (chalicelib/api/link_pages.py)."""
-    return _html(views.waitlist_page(token, pages.current_request.query_params or {}, _lang()))
+    return _html(views.waitlist_page(token, pages.current_request.query_params or {}, _lang(), address=address))
 
 
 @pages.route("/w/{token}", methods=["POST"], content_types=FORM)

@@ -479,6 +479,7 @@ def manage_page(
         },
         "confirm_cancel": params.get("cancel") == "1",
         "hold_minutes": hold_minutes(view),
+        "link": own_address_in(address, params, ("date", "from", "start", "cancel")),
     }
     if view["can_change"]:
         # The booking page's time step for her stylist and service (issue 17, 6), opened
@@ -510,6 +511,15 @@ def manage_page(
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
         ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
     return render("manage.html", **ctx)
+
+
+def own_address_in(address: str, params: dict, kept: tuple[str, ...]):
+    """The language switch's `link(lang=...)` of a personal page: its own address (the
+    visit's, whose cookie holds the link's token: nothing secret in it) with the `kept`
+    parameters of what she is looking at."""
+    return lambda **kw: (
+        address + "?" + urlencode({k: v for k, v in {**params, **kw}.items() if (k in kept or k == "lang") and v})
+    )
 
 
 def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool) -> str | None:
@@ -673,7 +683,11 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
     return 201, view["manage_url"]
 
 
-def waitlist_page(token: str, params: dict, accept_language: str | None, *, done: str | None = None) -> str:
+def waitlist_page(
+    token: str, params: dict, accept_language: str | None, *, done: str | None = None, address: str | None = None
+) -> str:
+    """An entry's page; its language switch leads to `address` (the entry's own, where the
+    page is opened: chalicelib/api/link_pages.py), its form posts to the token's."""
     from chalicelib.services.waitlist import join
 
     b, entry = join.business_of_token(token)
@@ -689,6 +703,7 @@ def waitlist_page(token: str, params: dict, accept_language: str | None, *, done
         biz=_contact(b),
         done=done,
         sent=entry.confirmed_by,
+        link=own_address_in(address or f"{links.root()}/w/{token}", params, ()),
     )
 
 

@@ -387,6 +387,38 @@ def test_a_message_link_opens_the_page_at_the_visits_own_address(client):
     assert r.status_code == 404 and "Set-Cookie" not in r.headers
 
 
+def _lang_links(html: str) -> dict[str, str]:
+    nav = re.search(r'<nav class="lang" aria-label="Language">(.*?)</nav>', html, re.S)
+    assert nav, "no language switch"
+    return {code: href.replace("&amp;", "&") for href, code in re.findall(r'<a href="([^"]+)"[^>]*>(\w\w)</a>', nav[1])}
+
+
+def test_the_manage_and_waitlist_pages_switch_language_at_their_own_address(client):
+    # Walk report #18: neither had the FI/SV/EN switch the booking and pay pages have.
+    from tests.waitlist.helpers import join
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    address = "/m/" + ".".join(token.split(".")[:3])
+    status, html = page(client, f"/m/{token}?lang=fi&date=2026-11-26")
+    assert status == 200 and "Varauksesi" in html
+    switch = _lang_links(html)
+    assert switch["SV"] == f"{address}?lang=sv&date=2026-11-26"  # the day she looks at; no secret in it
+    assert all(token not in href for href in switch.values())
+    r = client.http.get(switch["EN"], headers={"Cookie": f"link={token}"})  # her browser holds the cookie
+    assert r.status_code == 200 and "Your booking" in r.body.decode()
+
+    _, entry = join(client, first="2026-11-25", last="2026-11-26", name="Liisa", phone="040 765 4321", email=None)
+    wtoken = token_of(entry["manage_url"])
+    waddress = "/w/" + ".".join(wtoken.split(".")[:3])
+    status, html = page(client, f"/w/{wtoken}?lang=fi")
+    assert status == 200 and "<h1>Jono · " in html
+    switch = _lang_links(html)
+    assert switch["EN"] == f"{waddress}?lang=en" and all(wtoken not in href for href in switch.values())
+    r = client.http.get(switch["EN"], headers={"Cookie": f"link={wtoken}"})
+    assert r.status_code == 200 and "You are on the waitlist" in r.body.decode()
+
+
 def test_the_small_things_a_client_reads(client):
     # Issue 17 (7): no raw zone name, the salon's phone a tel: link, the summary before
     # confirming says who and how much, and that a phone or an email is needed.
