@@ -28,8 +28,29 @@ def _parse(value: str | datetime) -> datetime:
 def format_time(iso: str | datetime, locale: str) -> str:
     """fi/sv '14.00', en '14:00'."""
     t = _parse(iso)
+    return _clock(t.hour, t.minute, locale)
+
+
+def _clock(hour: int, minute: int, locale: str) -> str:
     sep = ":" if normalize(locale) == "en" else "."
-    return f"{t.hour:02d}{sep}{t.minute:02d}"
+    return f"{hour:02d}{sep}{minute:02d}"
+
+
+def format_window(window: Mapping[str, Any], locale: str) -> str:
+    """A time-of-day window ({"start": "HH:MM", "end": "HH:MM"}, "24:00" the day's end: a
+    waitlist entry's) as format_time writes times: fi/sv '16.00–24.00', en '16:00–24:00'."""
+    start, end = (str(window[k]).split(":") for k in ("start", "end"))
+    return f"{_clock(int(start[0]), int(start[1]), locale)}–{_clock(int(end[0]), int(end[1]), locale)}"
+
+
+def format_date_span(span: tuple[str, str], locale: str, short: bool = False) -> str:
+    """Days from first to last (ISO dates): fi 'ti 8.12.2026 – to 10.12.2026', one day once
+    ('ti 8.12.2026'); `short` (an SMS) without the year: 'ti 8.12.-to 10.12.'."""
+    first, last = span
+    write = format_day if short else format_date
+    if first == last:
+        return write(first, locale)
+    return f"{write(first, locale)}{'-' if short else ' – '}{write(last, locale)}"
 
 
 def format_date(iso: str | datetime, locale: str) -> str:
@@ -107,6 +128,9 @@ TEMPLATE_FILTERS = {
     "date": format_date,
     "day": format_day,
     "time": format_time,
+    "window": format_window,
+    "date_span": format_date_span,
+    "day_span": lambda span, locale: format_date_span(span, locale, short=True),
     "price": format_price,
     "service_price": format_price_of,
 }

@@ -22,6 +22,7 @@ from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import Entry, EntryStatus, Window
 from chalicelib.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from chalicelib.notify.localtime import format_window
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
 from chalicelib.services.booking.profile import business
@@ -172,7 +173,7 @@ def joined_context(b: Business, e: Entry) -> dict[str, Any]:
         "staff": {"id": e.staff_id, "name": staff.name if staff else None},
         "first_day": e.first.isoformat(),
         "last_day": e.last.isoformat(),
-        "windows": [f"{w['start']}–{w['end']}" for w in (w.to_dict() for w in e.windows)],
+        "windows": [format_window(w.to_dict(), e.locale) for w in e.windows],  # rendered in e.locale
         "entry_url": links.waitlist_url(entry_token(e)),
     }
 
