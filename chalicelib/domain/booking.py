@@ -305,6 +305,12 @@ class Appointment:
         return self.status == Status.CANCELLED.value and self.cancelled_by == BY_SALON
 
     @property
+    def rebook_staff(self) -> str | None:
+        """The stylist a "book again" link chooses for her: hers, unless the salon cancelled
+        (the stylist may be ill: she chooses, anyone free by default)."""
+        return None if self.cancelled_by_salon else self.staff_id
+
+    @property
     def shown_status(self) -> str:
         return AWAITING_CONFIRMATION if self.awaiting_confirmation else self.status
 

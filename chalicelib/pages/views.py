@@ -508,6 +508,7 @@ def manage_page(
         ctx["move_to"] = wanted if any(s["start"] == wanted for s in ctx["times"].get("slots", [])) else None
     if view["status"] == "cancelled":
         ctx["book_again"] = manage.book_again_url(token)
+        ctx["by_salon"] = view.get("cancelled_by_salon", False)
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
         ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
     return render("manage.html", **ctx)

@@ -62,14 +62,15 @@ def booking_context(
         "end": iso_local(appt.end, tz),
         "previous_start": iso_local(previous_start, tz) if previous_start else None,
         "manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end)),
-        # "Book again": the same service and stylist, her details filled in from the token.
+        # "Book again": the same service and stylist (not one the salon cancelled for:
+        # Appointment.rebook_staff), her details filled in from the token.
         "book_url": links.rebook_url(
             cfg.slug,
             b.id,
             appt.client_id,
             appt.end + links.REBOOK_VALID,
             service=appt.service_id,
-            staff=appt.staff_id,
+            staff=appt.rebook_staff,
         ),
         "appointment_id": appt.id,
         "sequence": appt.seq,

@@ -8,32 +8,44 @@ has booked Wed 25 Nov 12:00 with Aino; the salon's cancellation window is 24 hou
 
 from __future__ import annotations
 
+import re
+
 from tests.admin.test_csv_export import rows
-from tests.api.helpers import book
+from tests.api.helpers import book, open_link, token_of
 from tests.conftest import emails_to, sent_sms
 from tests.history import at
 
 
-def test_the_salon_cancels_says_so_says_sorry_and_asks_her_to_book_again(desk, booked):
+def test_the_salon_cancels_says_so_says_sorry_and_asks_her_to_book_again(client, desk, booked):
     before = len(sent_sms())
     status, body = desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "salon", "reason": "Aino is ill"})
     assert status == 200 and body["status"] == "cancelled", body
     mail = emails_to("maija@example.com", "peru")[-1]  # Maija books in Finnish
     assert "jouduimme perumaan varauksesi" in mail and "Pahoittelemme" in mail
     assert "varauksesi on peruttu" not in mail
-    # Asked to book again by default, the same service and stylist chosen for her.
-    assert "Valitse uusi aika" in mail and "/book/demo?service=womens-cut&staff=aino" in mail
+    # Asked to book again by default, the same service chosen for her but not the
+    # stylist (walk report #19: Aino may be ill; she chooses, anyone free by default).
+    assert "Valitse uusi aika" in mail and "/book/demo?service=womens-cut&again=" in mail
+    assert "staff=aino" not in mail and "tekijä Aino" not in mail and "sama palvelu on jo valittuna" in mail
     [(_, sms)] = sent_sms()[before:]
     assert "Jouduimme perumaan varauksesi" in sms and "Pahoittelemme" in sms
-    assert "Valitse uusi aika: https://book.example.test/book/demo" in sms
+    assert "Valitse uusi aika: https://book.example.test/book/demo" in sms and "staff=aino" not in sms
+    # Her manage page says the same: the salon cancelled, sorry, and a new time to book.
+    html = open_link(client, f"/m/{token_of(booked['booking']['manage_url'])}?lang=fi").body.decode()
+    assert "<dd>Salonki perui varauksen</dd>" in html and "Pahoittelemme!" in html
+    [again] = re.findall(r'<a class="button" href="([^"]+)">Varaa uusi aika</a>', html)
+    assert "service=womens-cut" in again and "staff=" not in again
 
 
-def test_her_own_cancellation_at_the_desk_reads_as_before(desk, booked):
+def test_her_own_cancellation_at_the_desk_reads_as_before(client, desk, booked):
     status, _ = desk.post(f"/appointments/{booked['appointment']}/cancel", {})
     assert status == 200
     mail = emails_to("maija@example.com", "peru")[-1]
     assert "varauksesi on peruttu" in mail
     assert "jouduimme" not in mail and "Pahoittelemme" not in mail and "Valitse uusi aika" not in mail
+    html = open_link(client, f"/m/{token_of(booked['booking']['manage_url'])}?lang=fi").body.decode()
+    assert "<dd>Peruttu</dd>" in html and "Pahoittelemme" not in html
+    assert re.search(r'<a href="[^"]*staff=aino[^"]*">Varaa uusi aika</a>', html)  # her stylist, as before
     status, body = desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "stylist"})
     assert status == 422, body
 

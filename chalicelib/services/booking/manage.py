@@ -30,9 +30,10 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
 
 
 def book_again_url(token: str, *, same_day: bool = False, lang: str | None = None) -> str:
-    """After a cancellation: the booking page on the same service and stylist, her details
-    filled in (a rebook token, links.rebook_url); `same_day` opens it on the booking's day
-    (a hold the card did not pay: she books the same visit anew)."""
+    """After a cancellation: the booking page on the same service and stylist (not when the
+    salon cancelled: Appointment.rebook_staff), her details filled in (a rebook token,
+    links.rebook_url); `same_day` opens it on the booking's day (a hold the card did not
+    pay: she books the same visit anew)."""
     b, appt = _from_token(token)
     return links.rebook_url(
         b.config.slug,
@@ -40,7 +41,7 @@ def book_again_url(token: str, *, same_day: bool = False, lang: str | None = Non
         appt.client_id,
         clock.now() + links.REBOOK_VALID,
         service=appt.service_id,
-        staff=appt.staff_id,
+        staff=appt.rebook_staff,
         date=appt.start.astimezone(b.config.tz).date().isoformat() if same_day else None,
         lang=lang,
     )
@@ -57,13 +58,15 @@ def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
 
 
 def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
-    """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same read."""
+    """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same
+    read, and `cancelled_by_salon` (the page says so, and is sorry)."""
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
     view = booking_view(b, appt, client_name=client.name if client else None)
     view = holds.with_payment(b, appt, view, for_stripe_js=False)
     if money:
         view["money_on_cancel"] = _money_on_cancel(b, appt)
+        view["cancelled_by_salon"] = appt.cancelled_by_salon
     return view
 
 
