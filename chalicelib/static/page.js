@@ -57,7 +57,8 @@
 })();
 
 /* "Remember my details on this device": kept in this browser's localStorage only when she
- * ticks the box (and sends the form), filled in next time, forgotten with one button. */
+ * ticks the box (and sends the form), filled in next time, forgotten (and emptied from
+ * the form) with one button. */
 (function () {
   "use strict";
   var box = document.getElementById("remember");
@@ -77,6 +78,8 @@
   }
   document.getElementById("forget").addEventListener("click", function () {
     localStorage.removeItem(key);
+    // Off this form too: the next person at this device does not book in her name.
+    fields.forEach(function (f) { if (form.elements[f]) form.elements[f].value = ""; });
     box.checked = false;
     forgetRow.hidden = true;
     document.getElementById("forgotten").textContent = document.getElementById("forgotten").getAttribute("data-text");

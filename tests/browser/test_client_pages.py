@@ -482,6 +482,8 @@ def test_her_details_are_remembered_on_the_device_only_when_she_asks(browser, st
     page.get_by_role("button", name="Unohda tietoni tältä laitteelta").click()
     page.get_by_text("Tietosi poistettiin tältä laitteelta.").wait_for()
     assert page.evaluate(stored) == []
+    for label in ("Nimi", "Puhelin", "Sähköposti"):  # gone from the form she sees too (walk report #21)
+        expect(page.get_by_label(label)).to_have_value("")
     page.reload()
     expect(page.get_by_label("Nimi")).to_have_value("")
     context.close()
