@@ -41,8 +41,9 @@ def business_closed(cfg: BusinessConfig, day: date) -> bool:
     return not cfg.opening_hours.for_weekday(day.weekday()) and not any(day in m.exceptions for m in cfg.staff)
 
 
-def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[datetime, datetime]]:
-    """When `staff` can serve clients on local date `day`, as UTC instants."""
+def working_wall(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[int, int]]:
+    """When `staff` can serve clients on local date `day` (opening hours x her hours, her
+    days off and exceptions; not her time off), as local minutes [start, end)."""
     if day in cfg.closures:
         return []
     business = cfg.opening_hours.for_weekday(day.weekday())
@@ -50,10 +51,14 @@ def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tupl
     # event) opens that date for that staff member only.
     if day in staff.exceptions and not business:
         business = staff.exceptions[day]
+    return _intersect(business, staff_hours_on(staff, day))
+
+
+def working_intervals(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[datetime, datetime]]:
+    """When `staff` can serve clients on local date `day`, as UTC instants."""
     tz = cfg.tz
     return [
-        (local_wall_to_utc(day, lo, tz), local_wall_to_utc(day, hi, tz))
-        for lo, hi in _intersect(business, staff_hours_on(staff, day))
+        (local_wall_to_utc(day, lo, tz), local_wall_to_utc(day, hi, tz)) for lo, hi in working_wall(cfg, staff, day)
     ]
 
 

@@ -23,6 +23,7 @@ from chalicelib.domain.booking import ClientIn, ConsentsIn
 from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.isoday import IsoDay
+from chalicelib.domain.timeutil import daterange
 
 # An entry's dates span at most this many days (as availability's range): its day
 # index items are written in one transaction with it (chalicelib/store/waitlist.py).
@@ -306,6 +307,27 @@ def range_problem(cfg: BusinessConfig, first: date, last: date, now: datetime) -
     elif last > horizon:
         problems["to"] = f"is too far ahead: at most {cfg.rules.max_horizon_days} days ahead"
     return problems
+
+
+def can_be_served(
+    cfg: BusinessConfig, service: Service, members: Sequence[Staff], first: date, last: date, windows: Sequence[Window]
+) -> bool:
+    """Could an entry ever be offered a time: does one of `members` (the staff member she
+    chose, else everyone who does the service) work, by the opening hours and her hours,
+    long enough for the service on one of the days `first`..`last` inside one of the
+    windows? Time off is not counted: it may be taken back. At most MAX_DAYS x staff."""
+    need = service.duration_minutes
+    for day in daterange(first, last):
+        for member in members:
+            for lo, hi in avail.working_wall(cfg, member, day):
+                spans = (
+                    [(lo, hi)]
+                    if not windows
+                    else [(max(lo, w.start), min(hi, w.end)) for w in windows if day.weekday() in w.weekdays]
+                )
+                if any(end - start >= need for start, end in spans):
+                    return True
+    return False
 
 
 def refill_figures(

@@ -50,6 +50,12 @@ WAITLIST_FIELDS = {
     "windows.0.start": "after",
     "windows.0.end": "before",
 }
+# A field's reason (the API's English words) -> the end of a message of its own for the
+# input, field_<input>_<end>, where the catalogue has one (else field_<input>).
+_REASONS = (
+    ("staff member chosen does not work", "staff_off"),
+    ("no one who does the service works", "nobody_works"),
+)
 # Fields the client does not type: what is wrong with them is said above the form.
 _FIELD_AS_MESSAGE = {
     "service": "service_unknown",
@@ -99,7 +105,10 @@ def shown(
     inputs: dict[str, str] = {}
     for name in e.fields:
         if name in form:
-            inputs.setdefault(form[name], t[f"field_{form[name]}"].format(**params))
+            key = f"field_{form[name]}"
+            end = next((end for words, end in _REASONS if words in e.fields[name]), None)
+            key = f"{key}_{end}" if end and f"{key}_{end}" in t else key
+            inputs.setdefault(form[name], t[key].format(**params))
         elif name == "client":  # neither a phone number nor an email address
             inputs.setdefault("phone", t["field_contact"])
             inputs.setdefault("email", t["field_contact"])

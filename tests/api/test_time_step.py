@@ -25,7 +25,7 @@ def day_chips(html: str) -> tuple[list[str], list[str]]:
     """(days with times, days marked as without) in the day strip."""
     strip = html.split('class="days"')[1].split("</nav>", maxsplit=1)[0]
     free = re.findall(r"<a [^>]*>([^<]+)</a>", strip)
-    none = re.findall(r'<span class="none"[^>]*>([^<]+)<', strip)
+    none = re.findall(r'<span class="none[^"]*"[^>]*>([^<]+)<', strip)
     return [d.strip() for d in free], [d.strip() for d in none]
 
 
@@ -74,12 +74,30 @@ def test_anyone_is_one_merged_list_of_times(client):
     assert not any("staff=" in link for link in links)  # whoever is free then
 
 
-def test_a_day_without_times_is_named_and_the_strip_lands_on_the_chosen_day(client):
-    html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=fi&date=2026-11-28")
-    assert current_day(html) == "la 28.11.2026"
-    assert "Ei vapaita aikoja la 28.11." in html and "tänä päivänä" not in html
+def test_a_day_without_times_is_named_and_the_strip_lands_on_the_chosen_day(client, frozen_now):
+    frozen_now["now"] = at("2026-11-23T19:30:00+02:00")  # Monday evening: nothing left today
+    html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=fi&date=2026-11-23")
+    assert current_day(html) == "ma 23.11.2026"
+    assert "Ei vapaita aikoja ma 23.11." in html and "tänä päivänä" not in html
     # Every day of the strip is an anchor its links land on (no JavaScript needed).
-    assert '<span class="none" id="day-2026-11-28" aria-current="date"' in html
-    assert re.search(r'<a id="day-2026-11-27" href="[^"]*date=2026-11-27[^"]*#day-2026-11-27"', html)
-    html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=sv&date=2026-11-28")
-    assert "Inga lediga tider lör 28.11." in html
+    assert '<span class="none" id="day-2026-11-23" aria-current="date"' in html
+    assert re.search(r'<a id="day-2026-11-24" href="[^"]*date=2026-11-24[^"]*#day-2026-11-24"', html)
+    assert 'id="notify-me"' in html  # fully booked: she may wait for a time
+    html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=sv&date=2026-11-23")
+    assert "Inga lediga tider mån 23.11." in html
+
+
+def test_a_day_the_staff_member_does_not_work_says_so_and_offers_no_waitlist(client):
+    # The tester's walk: Sanna has no Tuesday hours; "no free times" read as fully booked,
+    # and "notify me" made an entry no time could ever be offered to.
+    html = html_of(client, "/book/demo?service=womens-cut&staff=sanna&lang=fi&date=2026-11-24")
+    assert current_day(html) == "ti 24.11.2026"
+    assert "Sanna Korhonen ei ole töissä ti 24.11." in html and "Ei vapaita aikoja" not in html
+    assert 'ti 24.11.2026<span class="sr-only"> – ei töissä</span>' in html
+    assert 'id="notify-me"' not in html and "/waitlist?" not in html
+    assert "Seuraava vapaa päivä: ke 25.11.2026" in html
+    html = html_of(client, "/book/demo?service=womens-cut&staff=sanna&lang=en&date=2026-11-24")
+    assert "Sanna Korhonen does not work on Tue 24 Nov." in html
+    # Anyone: Aino works on Tuesdays, so it is a day of the service.
+    html = html_of(client, "/book/demo?service=womens-cut&lang=fi&date=2026-11-24")
+    assert "ei töissä" not in html and 'id="notify-me"' in html

@@ -64,6 +64,12 @@ def test_an_entry_is_found_by_business_service_and_day(client, aws):
         ({"locale": "de"}, 422, "client.locale"),
         ({"windows": [{"days": ["mon"], "start": "18:00", "end": "16:00"}]}, 422, "windows.0.end"),
         ({"windows": [{"days": ["someday"]}]}, 422, "windows.0.days"),
+        # No time could ever be offered: Sanna has no Tuesday hours; she ends at 18.00 on
+        # Mondays; a 15-minute window is shorter than the service; no one cuts after 20.00.
+        ({"staff": "sanna", "first": "2026-11-24", "last": "2026-11-24"}, 422, "from"),
+        ({"staff": "sanna", "windows": [{"days": ["mon"], "start": "18:00", "end": "20:00"}]}, 422, "from"),
+        ({"staff": "aino", "windows": [{"start": "16:00", "end": "16:15"}]}, 422, "from"),
+        ({"windows": [{"start": "20:00", "end": "24:00"}]}, 422, "from"),
     ],
 )
 def test_bad_input_is_a_clear_4xx_naming_the_field_and_writes_nothing(client, changes, status, field):
@@ -160,3 +166,12 @@ def test_an_entry_the_owner_adds_sends_nothing(client, aws):
 
     status, _ = Desk(client, aws.id).post("/waitlist", entry_body(name="Phoned In"))
     assert status == 201 and sent_emails() == [] and sent_sms() == []
+
+
+def test_an_entry_a_time_could_be_offered_to_is_taken_on_any_working_day(client):
+    # Sanna works on Wednesdays: a Tuesday-to-Wednesday entry waits for her Wednesday.
+    status, body = join(client, staff="sanna", first="2026-11-24", last="2026-11-25")
+    assert status == 201, body
+    # Anyone: Aino works on Tuesdays.
+    status, body = join(client, first="2026-11-24", last="2026-11-24", phone="040 765 4321", email=None)
+    assert status == 201, body

@@ -35,6 +35,9 @@ def test_the_owner_adds_edits_and_removes_entries(client, desk, aws):
     assert (added["phone"], added["phone_display"]) == ("+358403333333", "040 3333333")  # as she reads it
     status, bad = desk.post("/waitlist", entry_body(service="nails"))
     assert status == 422 and "service" in bad["error"]["fields"]
+    # Sanna has no Tuesday hours: a Tuesday-only entry for her could never be offered.
+    status, bad = desk.post("/waitlist", entry_body(staff="sanna", first="2026-11-24", last="2026-11-24"))
+    assert status == 422 and list(bad["error"]["fields"]) == ["from"], bad
     body = entry_body(name="Phoned In", phone="040 333 3333", email=None, first="2026-11-26", last="2026-11-28")
     status, edited = desk.put(f"/waitlist/{added['id']}", body)
     assert status == 200 and edited["id"] == added["id"] and edited["from"] == "2026-11-26"

@@ -208,3 +208,26 @@ def test_an_offer_open_until_another_day_names_the_day(client, aws, frozen_now):
     frozen_now["now"] += timedelta(days=2)  # read on its day: the time alone is enough
     page = open_link(client, f"/o/{liisa}?lang=fi").body.decode()
     assert f"Tarjous on voimassa {until.removeprefix('ke 25.11. klo ')} asti." in page
+
+
+def test_days_the_staff_member_never_works_are_refused_on_the_start_date(client, aws):
+    # The tester's Tuesday-only entry for Sanna, who has no Tuesday hours.
+    from tests.api.test_pages import _input
+
+    data = {
+        "service": "womens-cut",
+        "staff": "sanna",
+        "from": "2026-11-24",
+        "to": "2026-11-24",
+        "name": "Maija Meikäläinen",
+        "email": "maija@example.com",
+        "lang": "fi",
+    }
+    bad = _post_form(client, "/book/demo/waitlist", data)
+    html = bad.body.decode()
+    assert bad.status_code == 422 and "Tarkista merkityt kentät." in html
+    assert 'id="from-error">Valitsemasi tekijä ei ole töissä näinä päivinä ja kellonaikoina.' in html
+    assert 'aria-invalid="true"' in _input(html, "from") and 'value="Maija Meikäläinen"' in _input(html, "name")
+    bad = _post_form(client, "/book/demo/waitlist", {**data, "staff": "", "after": "20:00", "lang": "en"})
+    assert bad.status_code == 422
+    assert 'id="from-error">No one who does this service works on these days and times.' in bad.body.decode()

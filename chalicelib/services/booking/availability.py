@@ -116,8 +116,9 @@ def time_step(
     page_from: date | None = None,
     moving: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The booking page's time step: a page of PAGE_DAYS days (closed days left out),
-    each with its free times — one merged list when anyone will do ("first available":
+    """The booking page's time step: a page of PAGE_DAYS days (closed days left out,
+    days the staff member asked for, or everyone doing the service, does not work marked
+    `off`), each with its free times — one merged list when anyone will do ("first available":
     a time is offered once, whoever is free then) — and the day shown: `wanted`, else
     the first day of the page with a free time. With neither `wanted` nor `page_from`
     the step opens on the first page with a free time, up to the booking horizon.
@@ -128,6 +129,8 @@ def time_step(
     cfg = b.config
     today = local_date(clock.now(), cfg.tz)
     last = today + timedelta(days=cfg.rules.max_horizon_days)
+    members = [m for m in cfg.staff_for(service_id) if not staff_id or m.id == staff_id]
+    chosen = cfg.staff_member(staff_id) if staff_id else None
 
     def clamp(d: date) -> date:
         return min(max(d, today), last)
@@ -154,7 +157,14 @@ def time_step(
             if avail.business_closed(cfg, d):
                 continue
             slots = by_day.get(d.isoformat(), {})
-            days.append({"date": d, "slots": [{"start": s, "staff": who} for s, who in sorted(slots.items())]})
+            days.append(
+                {
+                    "date": d,
+                    "slots": [{"start": s, "staff": who} for s, who in sorted(slots.items())],
+                    # No one asked for works that day (her weekday off): not "fully booked".
+                    "off": not slots and not any(avail.working_intervals(cfg, m, d) for m in members),
+                }
+            )
         return days
 
     if wanted is not None or page_from is not None:
@@ -175,6 +185,8 @@ def time_step(
     return {
         "days": days,
         "day": shown["date"] if shown else clamp(wanted or today),
+        "off": bool(shown and shown["off"]),  # the day shown is one no one asked for works
+        "who": chosen.name if chosen else None,
         "slots": shown["slots"] if shown else [],
         "next_free": following,
         "prev_page": start - timedelta(days=PAGE_DAYS) if start > today else None,

@@ -62,6 +62,15 @@ def save(
     problems = rules.range_problem(cfg, req.first, req.last, now)
     if problems:
         raise ValidationFailed("The dates have errors; see 'fields'.", fields=problems)
+    members = [m for m in cfg.staff_for(service.id) if not req.staff or m.id == req.staff]
+    windows = [Window.of(w) for w in req.windows]
+    if not rules.can_be_served(cfg, service, members, req.first, req.last, windows):
+        why = (
+            "the staff member chosen does not work on these days and times"
+            if req.staff
+            else "no one who does the service works on these days and times"
+        )
+        raise ValidationFailed(f"No time could ever be offered: {why}.", fields={"from": why})
     today = now.astimezone(cfg.tz).date()
     for attempt in range(ATTEMPTS):
         contacts = store.read_contacts(b.id, req.client.phone, req.client.email)
@@ -108,7 +117,7 @@ def save(
             staff_id=req.staff,
             first=req.first,
             last=req.last,
-            windows=tuple(Window.of(w) for w in req.windows),
+            windows=tuple(windows),
             name=req.client.name,
             phone=req.client.phone,
             email=req.client.email,

@@ -123,6 +123,11 @@ export function fieldText(path, reason, currency) {
     if (/minute mark/.test(why)) return t("f_start_mark");
     if (/no longer free|taken/.test(why)) return t("f_start_free");
   }
+  if (name === "from") {
+    // A waitlist entry no one could ever be offered (chalicelib/services/waitlist/join.py).
+    if (/staff member chosen does not work/.test(why)) return t("f_from_staff_off");
+    if (/no one who does the service works/.test(why)) return t("f_from_nobody_works");
+  }
   const { key, vars } = explain(why);
   if (LIMITS.has(key)) {
     const n = Number(vars.n);
