@@ -56,6 +56,14 @@ class ClientUpdate(BaseModel):
     relationship: str | None = None
     marketing: StrictBool | None = None  # consent given or withdrawn in person / by phone
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        # Sent as null (a blank input): with the body's other errors, not after them.
+        if v is None:
+            raise ValueError("required: a client needs a name")
+        return v
+
     @field_validator("birthday")
     @classmethod
     def _birthday(cls, v: str | None) -> str | None:

@@ -98,6 +98,13 @@ class WaitlistIn(BaseModel):
     client: ClientIn
     consents: ConsentsIn = ConsentsIn()
 
+    # The business's days (validation context `dates_context`): each date in them, told
+    # apart from the other errors of the body and with them, each in its own words.
+    @field_validator("first")
+    @classmethod
+    def _first(cls, v: date, info: ValidationInfo) -> date:
+        return _within_business_days(v, info)
+
     @field_validator("last")
     @classmethod
     def _range(cls, v: date, info: ValidationInfo) -> date:
@@ -105,9 +112,29 @@ class WaitlistIn(BaseModel):
         first = info.data.get("first")
         if first is not None and v < first:
             raise ValueError("must not be before 'from'")
+        _within_business_days(v, info)
         if first is not None and (v - first).days + 1 > MAX_DAYS:
             raise ValueError(f"a range of at most {MAX_DAYS} days")
         return v
+
+
+def dates_context(cfg: BusinessConfig, now: datetime) -> dict[str, object]:
+    """The validation context of an entry of this business now: its today and the last day
+    of its booking horizon, in its time zone."""
+    return {
+        "today": now.astimezone(cfg.tz).date(),
+        "horizon": (now + timedelta(days=cfg.rules.max_horizon_days)).astimezone(cfg.tz).date(),
+        "horizon_days": cfg.rules.max_horizon_days,
+    }
+
+
+def _within_business_days(v: date, info: ValidationInfo) -> date:
+    ctx = info.context or {}
+    if "today" in ctx and v < ctx["today"]:
+        raise ValueError("is in the past")
+    if "horizon" in ctx and v > ctx["horizon"]:
+        raise ValueError(f"is too far ahead: at most {ctx['horizon_days']} days ahead")
+    return v
 
 
 @dataclass(frozen=True)
@@ -291,22 +318,6 @@ def sms_send_time(now: datetime, quiet: QuietHours, tz: ZoneInfo, latest: dateti
 def offer_deadline(cfg: BusinessConfig, start: datetime) -> datetime:
     """The last moment an offered start can be booked online (its minimum notice)."""
     return start - timedelta(minutes=cfg.rules.min_notice_minutes)
-
-
-def range_problem(cfg: BusinessConfig, first: date, last: date, now: datetime) -> dict[str, str]:
-    """What is wrong with an entry's dates for this business now (empty: nothing)."""
-    today = now.astimezone(cfg.tz).date()
-    horizon = (now + timedelta(days=cfg.rules.max_horizon_days)).astimezone(cfg.tz).date()
-    problems = {}
-    if last < today:
-        problems["to"] = "is in the past"
-    elif first < today:
-        problems["from"] = "is in the past"
-    if first > horizon:
-        problems["from"] = f"is too far ahead: at most {cfg.rules.max_horizon_days} days ahead"
-    elif last > horizon:
-        problems["to"] = f"is too far ahead: at most {cfg.rules.max_horizon_days} days ahead"
-    return problems
 
 
 def can_be_served(

@@ -53,6 +53,10 @@ WAITLIST_FIELDS = {
 # A field's reason (the API's English words) -> the end of a message of its own for the
 # input, field_<input>_<end>, where the catalogue has one (else field_<input>).
 _REASONS = (
+    ("is in the past", "past"),
+    ("is too far ahead", "too_far"),
+    ("must not be before", "before_from"),
+    ("a range of at most", "too_long"),
     ("staff member chosen does not work", "staff_off"),
     ("no one who does the service works", "nobody_works"),
 )

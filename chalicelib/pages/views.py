@@ -676,7 +676,9 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
     try:
         _, view = join.join(slug, body)
     except RebookError as e:
-        problem = shown(e, words(locale), b.config.phone, WAITLIST_FIELDS, days=MAX_DAYS)
+        problem = shown(
+            e, words(locale), b.config.phone, WAITLIST_FIELDS, days=MAX_DAYS, horizon=b.config.rules.max_horizon_days
+        )
         params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
         return e.status, waitlist_form(
             slug, params, accept_language, error=problem.message, invalid=problem.fields, form=form

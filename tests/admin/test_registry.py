@@ -163,6 +163,13 @@ def test_invalid_profile_edits_are_422_and_change_nothing_and_one_contact_must_s
     ):
         status, resp = desk.patch(f"/clients/{cid}", body)
         assert status == 422, (body, resp)
+    # The tester's edit: a blank name was named only once the other errors were fixed.
+    # Every field's error at once, hers (a contact to keep) with the body's.
+    bad = {"name": None, "phone": "12", "birthday": "31.2.", "allergies": "x" * 2001}
+    status, resp = desk.patch(f"/clients/{cid}", bad)
+    assert status == 422 and set(resp["error"]["fields"]) == {"name", "phone", "birthday", "allergies"}, resp
+    status, resp = desk.patch(f"/clients/{cid}", {"name": None, "phone": None, "email": None})
+    assert status == 422 and set(resp["error"]["fields"]) == {"name", "phone", "email"}, resp
     _, profile = desk.get(f"/clients/{cid}")
     c = profile["client"]
     assert c["birthday"] is None and c["relationship"] == "active" and c["locale"] == "fi"

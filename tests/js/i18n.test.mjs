@@ -145,6 +145,11 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours, or the service would run past closing"), fi.f_start);
   assert.equal(i18n.fieldText("repeat.weekly_until", "is before the first occurrence"), fi.f_weekly_until);
   assert.equal(i18n.fieldText("tags.3", "too long"), fi.f_invalid);
+  // A waitlist entry's dates: each reason its own words, not one sentence of every rule.
+  assert.equal(i18n.fieldText("from", "is in the past"), fi.f_date_past);
+  assert.equal(i18n.fieldText("to", "must not be before 'from'"), fi.wl_to_before_from);
+  assert.equal(i18n.fieldText("to", "a range of at most 31 days"), "Enintään 31 päivää kerrallaan.");
+  assert.equal(i18n.fieldText("from", "the staff member chosen does not work on these days and times"), fi.f_from_staff_off);
 });
 
 test("a limit the API names is said with its number: a price's in money, a text's in characters", () => {

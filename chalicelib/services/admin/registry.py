@@ -203,22 +203,27 @@ _CLEARABLE = ("birthday", "preferences", "allergies", "important_notes", "tags")
 
 def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]:
     b = business_of(p)
-    req: ClientUpdate = parse(ClientUpdate, body, "client update")
+    # Every field's error at once: the body's own and the stored client's (her contact).
+    try:
+        req: ClientUpdate | None = parse(ClientUpdate, body, "client update")
+        problems: dict[str, str] = {}
+    except ValidationFailed as e:
+        req, problems = None, dict(e.fields)
     c = client_or_404(b, client_id)
-    sent = req.model_fields_set
-    if "name" in sent and not req.name:
-        raise ValidationFailed("A client needs a name.", fields={"name": "required"})
-    now = clock.now()
-    phone = req.phone if "phone" in sent else c.phone
-    email = req.email if "email" in sent else c.email
+    raw = body if isinstance(body, dict) else {}  # parse refused anything else with a 400
     # A client who has a contact keeps one: clearing the last would lose the way to reach
     # her (and the key that finds her) by a slip of the form. One booked at the desk by
     # her name alone had none: her profile is edited as any other, a contact added later.
-    if (c.phone or c.email) and not (phone or email):
-        raise ValidationFailed(
-            "Keep a phone number or an email address.",
-            fields={"phone": "phone or email required", "email": "phone or email required"},
-        )
+    kept = [raw.get(k) if k in raw else getattr(c, k) for k in ("phone", "email")]
+    if (c.phone or c.email) and not any(v.strip() if isinstance(v, str) else v for v in kept):
+        for k in ("phone", "email"):
+            problems.setdefault(k, "phone or email required")
+    if req is None or problems:
+        raise ValidationFailed("The client update has errors; see 'fields'.", fields=problems)
+    sent = req.model_fields_set
+    now = clock.now()
+    phone = req.phone if "phone" in sent else c.phone
+    email = req.email if "email" in sent else c.email
     change = ProfileUpdate(
         fields=_changed_fields(req, c, phone, email),
         marketing=Consent(req.marketing, now, f"owner:{p.user_id}")

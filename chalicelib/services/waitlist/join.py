@@ -47,8 +47,8 @@ def save(
     """Validate and write an entry: new, the update of her overlapping one, or (the
     owner's edit) the entry `entry_id`. `confirm`: with the message that tells her she is
     on the list (her own joining; the owner tells her himself)."""
-    req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry")
     cfg, now = b.config, clock.now()
+    req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry", rules.dates_context(cfg, now))
     if not cfg.waitlist.enabled:
         raise Conflict("This business does not keep a waitlist.", code="waitlist_off")
     service = cfg.service(req.service)
@@ -59,9 +59,6 @@ def save(
             "That staff member does not offer this service.",
             fields={"staff": "unknown staff or does not offer the service"},
         )
-    problems = rules.range_problem(cfg, req.first, req.last, now)
-    if problems:
-        raise ValidationFailed("The dates have errors; see 'fields'.", fields=problems)
     members = [m for m in cfg.staff_for(service.id) if not req.staff or m.id == req.staff]
     windows = [Window.of(w) for w in req.windows]
     if not rules.can_be_served(cfg, service, members, req.first, req.last, windows):

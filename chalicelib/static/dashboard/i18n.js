@@ -123,10 +123,15 @@ export function fieldText(path, reason, currency) {
     if (/minute mark/.test(why)) return t("f_start_mark");
     if (/no longer free|taken/.test(why)) return t("f_start_free");
   }
-  if (name === "from") {
-    // A waitlist entry no one could ever be offered (chalicelib/services/waitlist/join.py).
+  if (name === "from" || name === "to") {
+    // A waitlist entry's dates (chalicelib/domain/waitlist.py), each reason its own words.
     if (/staff member chosen does not work/.test(why)) return t("f_from_staff_off");
     if (/no one who does the service works/.test(why)) return t("f_from_nobody_works");
+    if (/in the past/.test(why)) return t("f_date_past");
+    if (/too far ahead/.test(why)) return t("f_date_far");
+    if (/must not be before/.test(why)) return t("wl_to_before_from");
+    const most = /a range of at most (\d+)/.exec(why);
+    if (most) return t("f_range_long", { n: most[1] });
   }
   const { key, vars } = explain(why);
   if (LIMITS.has(key)) {
