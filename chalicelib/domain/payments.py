@@ -207,6 +207,11 @@ class BookingPayment:
         return self.paid_cents > 0 or self.payment_method is not None
 
     @property
+    def card_saved(self) -> bool:
+        """A card saved at booking that the salon can charge later (a fee, the checkout)."""
+        return bool(self.payment_method and self.customer)
+
+    @property
     def kept_cents(self) -> int:
         """What Rebook's salon holds of the client's money for this booking now (a refund
         owed is hers already: on its way back)."""

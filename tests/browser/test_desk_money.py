@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ALL_IMPACTS, SMALL_PHONE, check_as_it_is, signed_in_context
-from tests.browser.seed import stack_env
+from tests.browser.seed import someone, stack_env, visit
 from tests.browser.test_pay_deposit import THREE_D_SECURE, paid_deposit_today
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "money"
-NAMES = {"aino": "Aino Virtanen", "sanna": "Sanna Korhonen"}
+NAMES = {"aino": "Aino Virtanen", "sanna": "Sanna Korhonen", "mikko": "Mikko Laine"}
 GRACE = timedelta(minutes=16)  # past the demo's 15 minutes to change a booking made today
 
 
@@ -287,6 +287,9 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         card = page.get_by_role("dialog", name=who)
         expect(card.get_by_role("button", name="Peru varaus")).to_be_visible()  # not paid yet
         card.get_by_role("button", name="Kassa", exact=True).click()
+        # Her deposit's card stays on file, and she has an email: both are offered.
+        assert "Tallennettu kortti (Stripe)" in card.locator("#checkout-method option").all_text_contents()
+        expect(card.get_by_label("Lähetä kuitti sähköpostiin")).to_be_checked()
         price = card.get_by_label("Hinta (€)")
         expect(price).to_have_value("159,00")
         due = card.locator("#checkout-due")
@@ -333,3 +336,25 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
     finally:
         context.close()
         back_in_time(stack)
+
+
+def test_checkout_offers_only_what_can_apply_and_opens_once_she_arrived(owner, stack):
+    """The tester's walk-in with no card saved and no email, come early: before her time
+    the card has no "Kassa"; once marked arrived it has, and its form offers neither her
+    saved card (Stripe) nor an email receipt — a cash payment is recorded."""
+    who, _, _ = someone("etuajassa")
+    visit(stack, who, None, stack.now + timedelta(minutes=45), staff="mikko", service="mens-cut", status="booked")
+    card = open_card(owner, stack, who, "mikko")
+    checkout = card.get_by_role("button", name="Kassa", exact=True)
+    expect(checkout).to_have_count(0)  # not begun, not arrived
+    card.get_by_role("button", name="Saapui").click()
+    expect(checkout).to_be_visible()
+    checkout.click()
+    methods = card.locator("#checkout-method option").all_text_contents()
+    assert "Käteinen" in methods and "Tallennettu kortti (Stripe)" not in methods, methods
+    expect(card.get_by_text("Lähetä kuitti sähköpostiin")).to_have_count(0)
+    check(owner, "checkout-walk-in")
+    card.get_by_label("Maksutapa").select_option(label="Käteinen")
+    card.get_by_role("button", name="Kirjaa maksu").click()
+    expect(owner.locator("#status")).to_contain_text(f"{who}: maksettu")
+    expect(checkout).to_have_count(0)

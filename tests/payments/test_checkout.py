@@ -86,6 +86,7 @@ def test_without_a_deposit_at_the_services_vat_and_only_once_the_visit_began(pay
     frozen_now["now"] = BEFORE_THE_VISIT
     status, early = checkout(desk, booking, method="gift_card")
     assert status == 409 and early["error"]["code"] == "visit_not_started"
+    assert "payment" not in desk.get(f"/appointments/{booking['id']}")[1]  # no card saved: none offered
     frozen_now["now"] = AFTER_THE_VISIT
     status, bad = checkout(desk, booking, method="bitcoin")
     assert status == 422 and "method" in bad["error"]["fields"]
@@ -95,6 +96,22 @@ def test_without_a_deposit_at_the_services_vat_and_only_once_the_visit_began(pay
     assert status == 200, done
     assert (done["deposit_cents"], done["paid_cents"]) == (0, 6900)
     assert done["vat"] == [{"percent": "14", "net_cents": 6053, "vat_cents": 847, "gross_cents": 6900}]
+
+
+def test_she_arrived_early_and_is_checked_out_before_her_time(pay_client, desk, frozen_now):
+    # The tester's visit: marked arrived, no "Kassa" until its start time.
+    status, booking = book(pay_client, "2026-11-25T12:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201, booking
+    frozen_now["now"] = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 11.30, her visit at 12.00
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "arrived"})[0] == 200
+    status, done = checkout(desk, booking, method="cash")
+    assert status == 200 and done["paid_cents"] == 6900, done
+
+
+def test_the_desk_is_told_whether_a_card_is_saved(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    status, appt = desk.get(f"/appointments/{booking['id']}")
+    assert status == 200 and appt["payment"]["card_saved"] is True, appt
 
 
 def visit_on_calendar(desk, booking, day="2026-11-25"):

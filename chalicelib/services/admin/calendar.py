@@ -91,7 +91,7 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
     pay = a.payment
     assert pay is not None
     chargeable: dict[str, int] = {}
-    if pay.payment_method and pay.customer:
+    if pay.card_saved:
         for kind in money_rules.FeeKind:
             # The salon's own cancellation is not hers to pay for.
             if kind.value not in pay.fees and not (kind == money_rules.FeeKind.LATE_CANCEL and a.cancelled_by_salon):
@@ -110,6 +110,8 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         "fees": pay.fees,
         "fee_cents": {k: pay.fee_cents.get(k, 0) for k in pay.fees},
         "chargeable_cents": chargeable,
+        # A card saved at booking: the checkout may charge it ("card_on_file").
+        "card_saved": pay.card_saved,
     }
     if money:
         from chalicelib.services.payments import fees

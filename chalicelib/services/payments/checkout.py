@@ -77,7 +77,8 @@ def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tu
     how she pays). The record, what it came to, and whether a receipt was sent."""
     if appt.status not in CHECKABLE:
         raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code="not_checkable")
-    if appt.start > now:
+    # She arrived early (the desk marks her from a while before her time): hers to pay.
+    if appt.start > now and appt.status != Status.ARRIVED.value:
         raise Conflict("The visit has not begun yet.", code="visit_not_started")
     if appt.checkout is not None:
         raise _checked_out()
@@ -118,8 +119,9 @@ def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> str | N
     pay = appt.payment
     if amount <= 0:
         return None
-    if pay is None or not pay.payment_method or not pay.customer:
+    if pay is None or not pay.card_saved:
         raise Conflict("There is no card on file for this booking.", code="no_card_on_file")
+    assert pay.customer and pay.payment_method  # card_saved
     intent = Account(b.id).charge(
         appt.id, KIND, amount, b.config.currency, pay.customer, pay.payment_method, appt.client_id, off_session=True
     )  # declined: 402, nothing recorded

@@ -105,7 +105,8 @@ function render(errorText) {
     if (!paid) add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
     add("act_undo", (b) => mark("booked", b));
   }
-  if (["booked", "arrived", "completed"].includes(a.status) && new Date(a.start) <= new Date()) {
+  // Checkout once the visit began, or once she arrived (early, too): the API's rule.
+  if (["booked", "arrived", "completed"].includes(a.status) && (a.status === "arrived" || new Date(a.start) <= new Date())) {
     if (!a.checkout) add("act_checkout", () => showCheckout()); // once: the server says when it was
   } else if (a.status === "no_show") {
     add("act_completed", (b) => mark("completed", b));
@@ -196,9 +197,13 @@ function cancelForm() {
 
 const METHODS = ["card", "cash", "card_on_file", "gift_card", "other"];
 
+// Only what can apply: her saved card when the booking saved one, a receipt when she has
+// an email address.
 function checkoutForm(client) {
+  const saved = !!(current.payment && current.payment.card_saved);
   const method = el("select", { id: "checkout-method" },
-    ...METHODS.map((m) => el("option", { value: m, text: t(`method_${m}`) })));
+    ...METHODS.filter((m) => m !== "card_on_file" || saved).map((m) => el("option", { value: m, text: t(`method_${m}`) })));
+  const email = !!(client && client.email);
   const form = el("form", { id: "checkout-form", className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: "checkout-method", text: t("checkout_method") }), method,
     el("label", { for: "checkout-price", text: t("checkout_price") }),
@@ -206,9 +211,9 @@ function checkoutForm(client) {
     el("input", { id: "checkout-price", type: "text", inputmode: "decimal", autocomplete: "off",
       value: amountText(current.price_cents, intl()), "aria-describedby": "checkout-due" }),
     el("p", { id: "checkout-due", className: "muted", "aria-live": "polite" }),
-    el("label", { className: "check" },
-      el("input", { id: "checkout-receipt", type: "checkbox", checked: !!(client && client.email), disabled: !(client && client.email) }),
-      " ", el("span", { text: t("checkout_receipt") })),
+    email ? el("label", { className: "check" },
+      el("input", { id: "checkout-receipt", type: "checkbox", checked: true }),
+      " ", el("span", { text: t("checkout_receipt") })) : null,
     el("button", { type: "submit", className: "accent", text: t("confirm_checkout") }));
   form.addEventListener("submit", (e) => { e.preventDefault(); checkout(form); });
   form.querySelector("#checkout-price").addEventListener("input", () => showDue());
@@ -236,7 +241,8 @@ async function checkout(form) {
   const price = parseAmount($("checkout-price").value);
   const inputs = { method: $("checkout-method"), price_cents: $("checkout-price") };
   if (!Number.isFinite(price)) return showFieldErrors(form, { fields: { price_cents: t("checkout_price_bad") } }, inputs, $("card-error"));
-  const body = { method: $("checkout-method").value, receipt: $("checkout-receipt").checked };
+  const receipt = $("checkout-receipt");
+  const body = { method: $("checkout-method").value, receipt: !!(receipt && receipt.checked) };
   if (price !== current.price_cents) body.price_cents = price;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
