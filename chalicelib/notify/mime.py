@@ -37,9 +37,14 @@ class _Encoded(str):
 
 
 def _header(name: str, value: str) -> str:
-    if value.isascii():
-        return value
-    return _Encoded(name, value, Header(value, "utf-8", header_name=name).encode(linesep="\r\n"))
+    # ASCII folded here too: the SMTP policy folds a long ASCII subject right after
+    # "Subject:", and a reader keeps the fold's space ("Subject: Jouduimme..." came back
+    # as " Jouduimme..."); Header folds at the value's own spaces.
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    encoded = Header(value, charset, header_name=name).encode(linesep="\r\n")
+    if value.isascii() and not encoded.split("\r\n", 1)[0]:
+        encoded = value  # no space to fold at in its first 78: one line (RFC 5322 allows 998)
+    return _Encoded(name, value, encoded)
 
 
 def _address(name: str, value: str) -> str:

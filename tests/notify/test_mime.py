@@ -91,6 +91,29 @@ def test_long_non_ascii_subject_and_sender_keep_their_spaces():
     assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
 
 
+@pytest.mark.parametrize(
+    "kind, extra",
+    [
+        ("confirmation", {}),
+        ("rescheduled", {}),
+        ("reminder", {}),
+        ("cancelled", {}),
+        ("cancelled", {"by_salon": True}),
+    ],
+)
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+@pytest.mark.parametrize("service", ["Naisten hiustenleikkaus", "Naisten hiustenleikkaus ja föönaus", "Leikkaus"])
+def test_a_subject_reads_back_as_rendered_with_no_space_before_or_after(make_context, kind, extra, locale, service):
+    # The tester's salon cancellation read " Jouduimme perumaan varauksesi: …": a long ASCII
+    # subject was folded right after "Subject:", and the reader kept the fold's space.
+    subject = render(kind, locale, make_context(service={"name": service}, **extra)).subject
+    raw = build_email(sender="Salon Aurora <b@rebook.local>", to="m@example.com", subject=subject, text="t", html="h")
+    folded = email.message_from_bytes(raw)["Subject"].replace("\r\n", "")  # unfolded as RFC 5322 says
+    for read in (parse(raw)["Subject"], str(make_header(decode_header(folded)))):
+        assert read == subject and read == read.strip(), (read, subject)
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+
+
 def test_international_domain_is_punycoded():
     raw = build_email(sender="a@rebook.local", to="maija@hiusmäki.fi", subject="s", text="t", html="<p>t</p>")
     assert parse(raw)["To"].addresses[0].domain == "hiusmäki.fi".encode("idna").decode() == "xn--hiusmki-9wa.fi"

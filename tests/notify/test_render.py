@@ -194,6 +194,14 @@ def test_subject_is_one_line(context, kind, locale):
     assert "\n" not in subject and subject == subject.strip() and subject
 
 
+def test_no_subject_template_of_any_kind_or_language_starts_or_ends_with_a_space():
+    subjects = sorted(TEMPLATES_DIR.glob("*/*.subject.txt"))
+    assert len(subjects) >= 3 * 10
+    for path in subjects:
+        text = path.read_text(encoding="utf-8").removesuffix("\n")
+        assert text == text.strip() and "\n" not in text, path
+
+
 # --- SMS ------------------------------------------------------------------------
 
 
