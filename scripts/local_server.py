@@ -17,7 +17,11 @@ Ctrl-C never waits on a client that keeps its connection open).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 from scripts.dynamodb_local import REPO_ROOT
@@ -25,15 +29,54 @@ from scripts.dynamodb_local import REPO_ROOT
 # Connections the kernel keeps waiting for accept(); 50 concurrent clients with room to
 # spare (the kernel caps it at net.core.somaxconn, 4096 on current Linux).
 REQUEST_QUEUE_SIZE = 128
+# While this file exists (scripts/local_stack.py: until the table is made and the demo
+# salon loaded) every request is a 503 with Retry-After, not the app's 500 of a missing
+# table. Unset: always ready.
+STARTING_ENV = "REBOOK_STARTING_FILE"
+STARTING_BODY = json.dumps(
+    {"error": {"code": "unavailable", "message": "The local stack is still starting; try again.", "fields": {}}}
+).encode()
+
+
+class _Starting(BaseHTTPRequestHandler):
+    """Every request while the stack starts: 503, Retry-After: 1."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if 0 < length <= 1_000_000:
+            self.rfile.read(length)  # read, so closing does not reset her connection
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", str(len(STARTING_BODY)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(STARTING_BODY)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 def server_class() -> type:
     from chalice.local import ThreadedHTTPServer
 
+    starting = os.environ.get(STARTING_ENV)
+
     class BacklogServer(ThreadedHTTPServer):
         request_queue_size = REQUEST_QUEUE_SIZE
         daemon_threads = True
         allow_reuse_address = True
+        ready = not starting
+
+        def finish_request(self, request: Any, client_address: Any) -> None:
+            if not self.ready and starting:
+                if Path(starting).exists():
+                    _Starting(request, client_address, self)
+                    return
+                type(self).ready = True  # once ready, for good: no file check per request
+            super().finish_request(request, client_address)
 
     return BacklogServer
 

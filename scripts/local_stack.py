@@ -34,6 +34,7 @@ from pathlib import Path
 
 from chalicelib.auth.local_keys import LOCAL_AUDIENCE, LOCAL_ISSUER
 from scripts.dynamodb_local import REPO_ROOT, DynamoDBLocal, free_ports, port_is_free, stop_process_group
+from scripts.local_server import STARTING_ENV
 from scripts.localstripe_server import LocalStripe
 from scripts.mock_aws import MockAws, verify_sender
 
@@ -108,6 +109,7 @@ def local_accounts(local_dir: Path = LOCAL_DIR) -> list[dict]:
 
 STACK_FILE = "stack.json"  # in the data dir while a stack runs: its ports, for the local tools
 CLOCK_FILE = "clock.json"  # where `rebook_cli run-job --now` moves the stack's clock
+STARTING_FILE = "starting"  # while it exists the API answers 503 (scripts/local_server.py)
 
 
 def running_stack(local_dir: Path | None = None) -> dict | None:
@@ -266,6 +268,11 @@ class LocalStack:
         self.stripe.send_webhooks_to(f"{self.api}/webhooks/stripe")
         self.env.update(self.stripe.env())
         self.accounts = local_accounts(self.local_dir)  # before the API server reads them
+        # Until the table is made and the demo salon loaded, the API answers 503 with
+        # Retry-After (not a 500 of a missing table); not with --reload (chalice local).
+        starting = self.local_dir / STARTING_FILE
+        starting.write_text("", encoding="utf-8")
+        self.env[STARTING_ENV] = str(starting)
         self.spawn("API server", self.api_command())  # it reaches the table only when asked
 
         self._starting(self.ddb.wait_ready)
@@ -274,6 +281,7 @@ class LocalStack:
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.
         verify_sender(self.aws.endpoint, sender.rpartition("@")[2] or sender, REGION)
+        starting.unlink(missing_ok=True)
         # New messages (a booking's confirmations) leave from the table's stream, as the
         # deployed trigger sends them: a poller calls the same trigger.
         print("Starting the outbox stream (DynamoDB Local's stream -> app.send_from_outbox) ...")
@@ -349,6 +357,7 @@ class LocalStack:
             return False
 
     def stop(self) -> None:
+        (self.local_dir / STARTING_FILE).unlink(missing_ok=True)
         stack_file = self.local_dir / STACK_FILE
         try:
             if json.loads(stack_file.read_text(encoding="utf-8")).get("pid") == os.getpid():

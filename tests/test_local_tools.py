@@ -513,3 +513,46 @@ def test_run_job_now_moves_the_local_stacks_clock_so_its_links_open_then(tmp_pat
         assert clock.travel_to(moment) is False
     finally:
         reset_settings()
+
+
+def test_while_the_stack_starts_the_api_answers_503_with_retry_after_then_the_app(tmp_path, monkeypatch):
+    # The tester's GET /api/v1/businesses/demo during start-up was a 500 with a traceback
+    # (no table yet); the README says to wait for a 200 through 503s.
+    import threading
+    import urllib.error
+    import urllib.request
+    from http.server import BaseHTTPRequestHandler
+
+    from scripts import local_server
+
+    class App(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    starting = tmp_path / local_stack.STARTING_FILE
+    starting.write_text("")
+    monkeypatch.setenv(local_server.STARTING_ENV, str(starting))
+    server = local_server.server_class()(("127.0.0.1", 0), App)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/businesses/demo"
+    try:
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url, timeout=5)
+        assert e.value.code == 503 and e.value.headers["Retry-After"] == "1"
+        assert json.load(e.value)["error"]["code"] == "unavailable"
+        request = urllib.request.Request(url, data=b'{"a": 1}', method="POST")
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(request, timeout=5)
+        assert e.value.code == 503
+        starting.unlink()  # the table made, the salon loaded
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert (r.status, r.read()) == (200, b"ok")
+    finally:
+        server.shutdown()
+        server.server_close()
