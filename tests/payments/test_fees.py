@@ -70,6 +70,7 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
         "fees": {"no_show": "succeeded"},
         "fee_cents": {"no_show": PRICE - DEPOSIT},
         "chargeable_cents": {},  # the 50 % late fee is less than the 159,00 € kept
+        "card_saved": True,
         "pay_urls": {},
     }
     # Undone and marked again, or charged by hand: never a second charge.
@@ -168,6 +169,7 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "fees": {},
         "fee_cents": {},
         "chargeable_cents": {"late_cancel": 6450, "no_show": 12900},  # what POST /fees would charge now
+        "card_saved": True,  # the checkout may charge it too
         "pay_urls": {},
     }
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
