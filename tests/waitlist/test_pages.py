@@ -164,7 +164,7 @@ def test_the_entry_and_its_message_name_the_stylist_she_chose(client, aws):
 
 
 def test_an_entrys_times_and_days_read_as_every_other_time_does(client, aws):
-    # Walk report #15: "09:00–17:00", "klo 10:00–10:30" and "ti 8.12.2026 – ti 8.12.2026".
+    # Walk report #15: "09:00–17:00", "klo 10:00–11:30" and "ti 8.12.2026 – ti 8.12.2026".
     from tests.conftest import emails_to
 
     data = {
@@ -172,21 +172,23 @@ def test_an_entrys_times_and_days_read_as_every_other_time_does(client, aws):
         "from": "2026-11-25",
         "to": "2026-11-25",
         "after": "10:00",
-        "before": "10:30",
+        "before": "11:30",
         "name": "Liisa Virtanen",
         "email": "liisa@example.com",
         "lang": "fi",
     }
+    # A window the hour's cut (and its buffer) fits in: a shorter one is refused (it
+    # could never be offered).
     r = _post_form(client, "/book/demo/waitlist", data)
     assert r.status_code == 303
     entry = follow(client, r.headers).body.decode()
-    assert "<dd>10.00–10.30</dd>" in entry and "<dd>ke 25.11.2026</dd>" in entry
+    assert "<dd>10.00–11.30</dd>" in entry and "<dd>ke 25.11.2026</dd>" in entry
     [email] = emails_to("liisa@example.com")
-    assert "ke 25.11.2026, klo 10.00–10.30." in email and "10:00" not in email
+    assert "ke 25.11.2026, klo 10.00–11.30." in email and "10:00" not in email
     assert "ke 25.11.2026 – ke 25.11.2026" not in email
     r = _post_form(client, "/book/demo/waitlist", {**data, "to": "2026-11-27", "lang": "en", "email": "l@example.com"})
     entry = follow(client, r.headers).body.decode()
-    assert "<dd>10:00–10:30</dd>" in entry and "<dd>Wed 25 Nov 2026 – Fri 27 Nov 2026</dd>" in entry
+    assert "<dd>10:00–11:30</dd>" in entry and "<dd>Wed 25 Nov 2026 – Fri 27 Nov 2026</dd>" in entry
 
 
 def test_the_joined_sms_names_the_stylist_where_it_has_room():
