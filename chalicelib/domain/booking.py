@@ -267,6 +267,14 @@ class Appointment:
         return self.status in ACTIVE_STATUSES
 
     @property
+    def came_to_cents(self) -> int:
+        """What the visit came to: the total the desk checked out (it may set the final
+        price), else its booked price — what revenue and her spend count."""
+        if self.checkout is not None and self.checkout.total_cents is not None:
+            return self.checkout.total_cents
+        return self.price_cents
+
+    @property
     def waits_for(self) -> str | None:
         """What its hold still waits for (a HoldFor value), or None: not held, or no more.
         (A hold stored before `hold_for` was is a confirmation's.)"""

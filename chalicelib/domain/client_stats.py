@@ -35,7 +35,7 @@ def client_stats(
         average_interval_days=round(mean(gaps), 1) if gaps else None,
         last_visit=done[-1].start if done else None,
         next_booking=upcoming[0] if upcoming else None,
-        lifetime_spend_cents=sum(a.price_cents for a in done),
+        lifetime_spend_cents=sum(a.came_to_cents for a in done),
         no_shows=sum(1 for _, o in outcomes if o == "no_show"),
         # A hold that ended unconfirmed or unpaid never was a booking, and the salon's
         # cancellation was not hers: neither is her cancellation.

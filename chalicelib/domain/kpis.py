@@ -252,9 +252,9 @@ def contribution(
         _money(a, add)
     for a in done:
         add(a.start, "completed")
-        add(a.start, "revenue_cents", a.price_cents)
+        add(a.start, "revenue_cents", a.came_to_cents)
         add_staff(a, "completed")
-        add_staff(a, "revenue_cents", a.price_cents)
+        add_staff(a, "revenue_cents", a.came_to_cents)
         if a.feedback_requested:
             add(a.start, "feedback_requested")
         # The bookings that follow this visit (any made before it, too: she already had one).
@@ -314,7 +314,7 @@ def _credited(sent: list[datetime], kept: list[Appointment], window: timedelta) 
 
 
 def _completed_revenue(bookings: list[Appointment]) -> int:
-    return sum(b.price_cents for b in bookings if b.status == Status.COMPLETED.value)
+    return sum(b.came_to_cents for b in bookings if b.status == Status.COMPLETED.value)
 
 
 def _winbacks(sent: list[datetime], kept: list[Appointment], add: Callable[..., None]) -> None:

@@ -302,20 +302,39 @@ class CheckedOut:
     method: str
     paid_cents: int
     at: datetime
+    # What the visit came to (the desk may set the final price: a price by the hair's
+    # length); None for a checkout remembered before it was kept.
+    total_cents: int | None = None
 
     @classmethod
     def of(cls, money: MoneyRecord) -> CheckedOut:
         """From the checkout's money record."""
         return cls(
-            method=money.method or CheckoutMethod.OTHER.value, paid_cents=money.amount_cents, at=money.created_at
+            method=money.method or CheckoutMethod.OTHER.value,
+            paid_cents=money.amount_cents,
+            at=money.created_at,
+            total_cents=money.total_cents,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"method": self.method, "paid_cents": self.paid_cents, "at": self.at.astimezone(UTC).isoformat()}
+        out: dict[str, Any] = {
+            "method": self.method,
+            "paid_cents": self.paid_cents,
+            "at": self.at.astimezone(UTC).isoformat(),
+        }
+        if self.total_cents is not None:
+            out["total_cents"] = self.total_cents
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckedOut:
-        return cls(method=data["method"], paid_cents=int(data["paid_cents"]), at=datetime.fromisoformat(data["at"]))
+        total = data.get("total_cents")
+        return cls(
+            method=data["method"],
+            paid_cents=int(data["paid_cents"]),
+            at=datetime.fromisoformat(data["at"]),
+            total_cents=None if total is None else int(total),
+        )
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def figures_of(cfg: BusinessConfig, done: Sequence[Appointment], model: ReturnMo
     never = last.start + timedelta(days=TURN_LIMIT_DAYS)  # not within the model's horizon
     return rules.VisitFigures(
         visits=len(done),
-        spend_cents=sum(a.price_cents for a in done),
+        spend_cents=sum(a.came_to_cents for a in done),
         stamps=stamps,
         last_visit=last.start,
         rhythm=rhythm,

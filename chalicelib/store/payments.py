@@ -322,6 +322,7 @@ def record_checkout(
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     _checked_out(tx, appt, money, now, days, condition=AppointmentItem.pk.exists())
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # what it came to: her KPI counts
     sent = outbox.queue(tx, messages, now, lease)
     webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
     commit(tx)
@@ -335,6 +336,7 @@ def remember_checkout(appt: Appointment, money: MoneyRecord, now: datetime, days
     _checked_out(
         tx, appt, money, now, days, condition=AppointmentItem.pk.exists() & AppointmentItem.checkout.does_not_exist()
     )
+    clients.on_change(tx, appt.business_id, appt.client_id, now)
     try:
         tx.commit()
     except TxFailed as err:

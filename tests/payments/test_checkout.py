@@ -4,7 +4,7 @@ deducted, once per visit; an email receipt with the business's details and the V
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -168,3 +168,30 @@ def test_a_visit_checked_out_before_appointments_said_so_says_so_after_the_secon
     assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] == paid
     seen, _ = visit_on_calendar(desk, booking)
     assert seen["markers"]["paid"] is True
+
+
+def test_the_price_the_desk_set_is_what_the_visit_came_to_in_the_figures(pay_client, aws, desk, frozen_now):
+    """A longer cut at 45,50 € where 42,00 € was booked (an outside walkthrough found the
+    KPIs and her spend kept the booked price): the revenue of the month, of the last
+    seven days and the stylist's, and her lifetime spend, count what the desk took."""
+    from tests.history import at, run_job
+
+    frozen_now["now"] = at("2026-11-23T10:07:00+02:00")
+    status, walk_in = desk.post("/bookings", {"service": "mens-cut", "walk_in": True, "client": {"name": "Pekka"}})
+    assert status == 201, walk_in
+    assert desk.post(f"/appointments/{walk_in['id']}/status", {"status": "arrived"})[0] == 200
+    assert desk.post(f"/appointments/{walk_in['id']}/status", {"status": "completed"})[0] == 200
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))  # counted at the price booked
+    assert desk.get("/kpis?period=2026-11")[1]["kpis"]["revenue_cents"]["value"] == 4200
+    frozen_now["now"] += timedelta(minutes=2)
+    status, done = checkout(desk, walk_in, method="cash", price_cents=4550)
+    assert status == 200 and done["total_cents"] == 4550, done
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))  # the checkout marked her again
+    for period in ("2026-11", "last7"):
+        _, kpis = desk.get(f"/kpis?period={period}")
+        assert kpis["kpis"]["revenue_cents"]["value"] == 4550, (period, kpis["kpis"]["revenue_cents"])
+    _, month = desk.get("/kpis?period=2026-11")
+    assert [(s["staff"], s["revenue_cents"]) for s in month["staff"] if s["visits"]] == [("aino", 4550)]
+    client_id = desk.get(f"/appointments/{walk_in['id']}")[1]["client"]["id"]
+    _, stats = desk.get(f"/clients/{client_id}/stats")
+    assert stats["lifetime_spend_cents"] == 4550, stats
