@@ -103,10 +103,15 @@ def _to_money(i: MoneyItem) -> MoneyRecord:
     )
 
 
-def commit(tx: Tx) -> None:
+def commit(tx: Tx, done_if: frozenset[str] = frozenset()) -> bool:
+    """Commit a transaction of the booking's money. False when a condition of `done_if`
+    failed (the change was made before: a replay); else EventSeen, MoneyExists,
+    PaymentChanged (the payment was written since it was read) or Contended."""
     try:
         tx.commit()
     except TxFailed as err:
+        if err.failed & done_if:
+            return False
         if "event" in err.failed:
             raise EventSeen() from err
         if "money" in err.failed:
@@ -116,6 +121,7 @@ def commit(tx: Tx) -> None:
         if err.conflict:
             raise bookings.Contended() from err
         raise
+    return True
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -256,17 +262,7 @@ def owed_refund_made(
         condition=_still_held(held),
     )
     webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
-    try:
-        tx.commit()
-    except TxFailed as err:
-        if err.failed & {"held", "money"}:
-            return False
-        if "booking" in err.failed:
-            raise PaymentChanged() from err
-        if err.conflict:
-            raise bookings.Contended() from err
-        raise
-    return True
+    return commit(tx, done_if=frozenset({"held", "money"}))
 
 
 def refund_failed(
@@ -293,17 +289,7 @@ def refund_failed(
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     tx.put(outbox.to_item(failed, failed_at=now), "failed")  # over the item that owed it, if one did
     put_event(tx, event, now)
-    try:
-        tx.commit()
-    except TxFailed as err:
-        if err.failed & {"event", "money"}:
-            return False
-        if "booking" in err.failed:
-            raise PaymentChanged() from err
-        if err.conflict:
-            raise bookings.Contended() from err
-        raise
-    return True
+    return commit(tx, done_if=frozenset({"event", "money"}))
 
 
 def record_checkout(
@@ -358,17 +344,7 @@ def owed_refund_not_made(
     tx.put(outbox.to_item(done, failed_at=now), "held", condition=_still_held(held))
     if payment is not None:
         _payment_update(tx, payment[0], payment[1], now)
-    try:
-        tx.commit()
-    except TxFailed as err:
-        if "held" in err.failed:
-            return False
-        if "booking" in err.failed:
-            raise PaymentChanged() from err
-        if err.conflict:
-            raise bookings.Contended() from err
-        raise
-    return True
+    return commit(tx, done_if=frozenset({"held"}))
 
 
 def _checked_out(
