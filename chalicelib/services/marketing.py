@@ -235,11 +235,25 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget:
 
 # --- personal messages ---------------------------------------------------------------
 class PersonalNotSent(Exception):
-    """Why a personal message could not go: no_contact | no_consent | capped."""
+    """Why a personal message could not go: no_contact | no_consent | capped | too_long
+    (by SMS: `room`, the GSM-7 units her words may take beside the links)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, room: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.room = room
+
+
+def sms_room(kind: str, locale: str, context: dict[str, Any], now: datetime) -> int:
+    """The GSM-7 units the owner's `text` may take in a two-part SMS of `kind` beside its
+    links as they are for this client (her rebook link and unsubscribe token): the
+    message rendered around one character, measured. Longer words would cut the links
+    (render keeps the last line whole, not the rebook link before it)."""
+    from chalicelib.notify import gsm
+    from chalicelib.notify.render import TWO_SEGMENT_UNITS, render
+
+    around = gsm.gsm7_length(render(kind, locale, {**context, "text": "x"}, now).sms) - 1
+    return TWO_SEGMENT_UNITS - around
 
 
 def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
@@ -252,6 +266,12 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     planned = message_plans.to_client(b, c, f"{c.id}#personal#{sortable_utc(now)}", "personal", context, now)
     if planned is None:
         raise PersonalNotSent("no_contact")
+    if planned.channel == "sms":
+        from chalicelib.notify import gsm
+
+        room = sms_room("personal", c.locale, context, now)
+        if gsm.gsm7_length(gsm.to_gsm7(text)) > room:
+            raise PersonalNotSent("too_long", room)
     try:
         messages = store.send_personal(c, planned, now, _cap_since(b, now), outbox.IMMEDIATE_LEASE)
     except (store.NotAllowed, store.AlreadySent):

@@ -245,6 +245,9 @@ async function sendMessage(e) {
 function messageRefusal(err, client) {
   if (["no_consent", "no_contact", "capped"].includes(err.code)) return t(err.code, { name: client.name });
   if (err.fields && /SMS/.test(err.fields.text || "")) return t("message_too_long_sms", { max: number(SMS_UNITS, 0) });
+  // Her links as they are leave less room than the counter's: the API says how much.
+  const room = /at most (\d+) characters/.exec((err.fields && err.fields.text) || "");
+  if (room) return t("message_too_long_sms", { max: number(Number(room[1]), 0) });
   return t("action_failed", { message: errorText(err) });
 }
 
