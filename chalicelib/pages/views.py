@@ -617,11 +617,14 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
     profile = profiles.public_profile(slug)
     b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
+    # The language switch: this form's address in each language, her service and day kept.
+    link = own_address_in(f"{links.root()}/book/{slug}/waitlist", params, ("service", "staff", "date"))
     if not params.get("service"):
         return render(
             "waitlist.html",
             t=words(locale),
             locale=locale,
+            link=link,
             biz=profile,
             service=None,
             staff="",
@@ -645,6 +648,7 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
         "waitlist.html",
         t=words(locale),
         locale=locale,
+        link=link,
         biz=profile,
         service=next(s for s in profile["services"] if s["id"] == service.id),
         staff=params.get("staff") or "",

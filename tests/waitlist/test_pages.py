@@ -248,3 +248,16 @@ def test_days_the_staff_member_never_works_are_refused_on_the_start_date(client,
     bad = _post_form(client, "/book/demo/waitlist", {**data, "staff": "", "after": "20:00", "lang": "en"})
     assert bad.status_code == 422
     assert 'id="from-error">No one who does this service works on these days and times.' in bad.body.decode()
+
+
+def test_the_waitlist_form_switches_language_keeping_her_service_and_day(client, aws):
+    # Second walk report: only `?lang=sv` in the address changed its language.
+    from tests.api.test_pages import _lang_links
+
+    r = client.http.get("/book/demo/waitlist?service=womens-cut&staff=aino&date=2026-11-25&lang=fi")
+    links = _lang_links(r.body.decode())
+    assert links["SV"] == "/book/demo/waitlist?service=womens-cut&staff=aino&date=2026-11-25&lang=sv", links
+    html = client.http.get(links["SV"]).body.decode()
+    assert 'lang="sv"' in html and 'name="service" value="womens-cut"' in html and 'value="2026-11-25"' in html
+    # Without a service (she chooses it first) the switch is there too.
+    assert set(_lang_links(client.http.get("/book/demo/waitlist?lang=en").body.decode())) == {"FI", "SV", "EN"}
