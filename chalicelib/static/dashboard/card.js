@@ -102,8 +102,9 @@ function render(errorText) {
     if (canMark("completed")) ended();
     add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
-    if (!paid) add("act_no_show", (b) => mark("no_show", b)); // a mark may be corrected
-    add("act_undo", (b) => mark("booked", b));
+    // A mark may be corrected — not a visit paid at the desk: it took place.
+    if (!paid) add("act_no_show", (b) => mark("no_show", b));
+    if (!paid) add("act_undo", (b) => mark("booked", b));
   }
   // Checkout once the visit began, or once she arrived (early, too): the API's rule.
   if (["booked", "arrived", "completed"].includes(a.status) && (a.status === "arrived" || new Date(a.start) <= new Date())) {
