@@ -205,3 +205,13 @@ test("a bound in days is said in the unit she typed; a limit's bound as a percen
   assert.equal(F.explainAt("marketing", "marketing.winback_messages", "Input should be less than or equal to 5", m).key, "err_max");
   assert.equal(F.explainAt("feedback", "_", "Value error, day_start must be before day_end", m).key, "err_day_window");
 });
+
+test("switching a span's unit keeps the span: weeks to days exactly, days to the nearest week", () => {
+  // The second walkthrough: 26 weeks switched to days silently became 26 days.
+  assert.deepEqual(F.switchUnit({ n: "26", unit: "weeks" }, "days"), { n: "182", unit: "days" });
+  assert.deepEqual(F.switchUnit({ n: "182", unit: "days" }, "weeks"), { n: "26", unit: "weeks" });
+  assert.deepEqual(F.switchUnit({ n: "10", unit: "days" }, "weeks"), { n: "1", unit: "weeks" });
+  assert.deepEqual(F.switchUnit({ n: "abc", unit: "days" }, "weeks"), { n: "abc", unit: "weeks" });
+  assert.deepEqual(F.switchUnit({ n: "4", unit: "weeks" }, "weeks"), { n: "4", unit: "weeks" });
+  assert.equal(F.daysFromForm(F.switchUnit({ n: "26", unit: "weeks" }, "days")), 182);
+});

@@ -153,7 +153,10 @@ function daysField(section, path, labelText, obj, key) {
   const unit = el("select", { id: `${id}-unit`, "aria-label": `${labelText}: ${t("set_unit")}` });
   for (const [v, k] of [["weeks", "set_unit_weeks"], ["days", "set_unit_days"]]) unit.appendChild(el("option", { value: v, text: t(k) }));
   unit.value = f.unit;
-  unit.addEventListener("change", () => { f.unit = unit.value; });
+  unit.addEventListener("change", () => {
+    Object.assign(f, F.switchUnit(f, unit.value)); // the same span in the other unit
+    input.value = f.n;
+  });
   return el("div", { className: "set-field" }, el("label", { for: id, text: labelText }), el("div", { className: "with-unit" }, input, unit));
 }
 

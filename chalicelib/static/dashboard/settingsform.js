@@ -55,6 +55,14 @@ export function daysToForm(days) {
   return { n: str(days), unit: "days" };
 }
 
+// The unit switched beside the number: the span stays the same ("26" weeks -> "182"
+// days); days to weeks to the nearest whole week, which she sees. Not a number: kept.
+export function switchUnit(f, unit) {
+  const v = intOrRaw(f && f.n);
+  if (typeof v !== "number" || f.unit === unit) return { n: f.n, unit };
+  return { n: String(unit === "days" ? v * 7 : Math.round(v / 7)), unit };
+}
+
 // Back to days; what is not a whole number goes as typed, for the server to name.
 export function daysFromForm(f) {
   const v = intOrRaw(f && f.n);
