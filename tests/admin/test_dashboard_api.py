@@ -152,6 +152,10 @@ def test_a_personal_message_goes_out_with_a_rebook_and_an_unsubscribe_link(clien
     # Marketing is capped: a second one within 14 days is refused, and says why.
     status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Vielä yksi"})
     assert status == 409 and body["error"]["code"] == "capped"
+    # From when the next may go (the business's 14 days), and her card says it before.
+    assert body["error"]["next_at"].startswith("2026-12-0"), body
+    _, card = desk.get(f"/clients/{client_id(desk)}")
+    assert card["client"]["marketing"]["next_at"] == body["error"]["next_at"]
     assert len(emails_to("maija@example.com")) == before + 1
 
 

@@ -126,7 +126,7 @@ def test_imported_visits_count_in_the_rhythm_the_kpis_and_no_message_goes_out(de
     assert status == 200 and [c["client"]["id"] for c in slipping["clients"]] == [riitta["id"]]
     # ...but an imported client has given no marketing consent: the list says so (the
     # dashboard offers her phone instead of a message), no win-back, nothing at all.
-    assert slipping["clients"][0]["client"]["marketing"] == {"granted": False}
+    assert slipping["clients"][0]["client"]["marketing"] == {"granted": False, "next_at": None}
     frozen_now["now"] += timedelta(minutes=1)  # the KPI sync leaves marks of the last seconds
     for job in ("send_due", "visits_ended", "kpi_sync", "marketing", "imports"):
         run_on_schedule(job, frozen_now["now"])

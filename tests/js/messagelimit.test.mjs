@@ -1,7 +1,7 @@
 // The personal message's room: what the API accepts for the client's channel.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SMS_UNITS, TEXT_MAX, mayMessage, messageRoom, smsUnits } from "../../chalicelib/static/dashboard/messagelimit.js";
+import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom, smsUnits } from "../../chalicelib/static/dashboard/messagelimit.js";
 
 test("SMS units are counted as the API counts them (notify/gsm.py)", () => {
   // The same texts give 29 and 16 with gsm.gsm7_length(gsm.to_gsm7(text.strip())).
@@ -25,4 +25,14 @@ test("only a client who agreed to marketing may be messaged", () => {
   assert.equal(mayMessage({ marketing: { granted: true } }), true);
   assert.equal(mayMessage({ marketing: { granted: false } }), false);
   assert.equal(mayMessage({}), false);
+});
+
+test("the marketing cap holds until its next_at, and then lets a message go", () => {
+  const now = Date.parse("2026-11-23T10:00:00+02:00");
+  const capped = { marketing: { granted: true, next_at: "2026-12-07T10:00:00+02:00" } };
+  assert.equal(cappedUntil(capped, now), "2026-12-07T10:00:00+02:00");
+  assert.equal(cappedUntil(capped, Date.parse("2026-12-07T10:00:01+02:00")), null);
+  assert.equal(cappedUntil({ marketing: { granted: true, next_at: null } }, now), null);
+  assert.equal(cappedUntil({ marketing: { granted: true } }, now), null);
+  assert.equal(cappedUntil(null, now), null);
 });

@@ -53,6 +53,12 @@ def test_we_miss_you_at_local_morning_naming_the_last_service(client, maija, fro
     assert "List-Unsubscribe: <https://book.example.test/u/" in m.raw_data
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in m.raw_data
     assert run_job("marketing", "2027-03-01T11:05:00+02:00")["winback_sent"] == 0  # hourly runs: once
+    # The at-risk list says when the cap lets the owner's own words go to her.
+    frozen_now["now"] = at("2027-03-01T11:10:00+02:00")
+    _, lapsed = maija.get("/retention?status=lapsed")
+    [listed] = [c["client"] for c in lapsed["clients"]]
+    assert listed["marketing"]["granted"] is True
+    assert listed["marketing"]["next_at"].startswith("2027-03-15T10:0"), listed  # the demo salon's 14 days
 
 
 def test_at_most_two_messages_21_days_apart(client, maija, frozen_now):

@@ -74,6 +74,9 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
                 f"Too long for a text message with its links: at most {e.room} characters.",
                 fields={"text": f"at most {e.room} characters"},
             ) from None
-        raise Conflict(_WHY[e.reason], code=e.reason) from None
+        details = {}
+        if e.reason == "capped" and (at := marketing.next_allowed(b, c, clock.now())):
+            details["next_at"] = iso_local(at, b.config.tz)  # the sheet says when it may go
+        raise Conflict(_WHY[e.reason], code=e.reason, details=details or None) from None
     audited(p, "send_personal_message", c.id, {"channel": message.channel})
     return 202, {"message": {"key": message.key, "channel": message.channel, "status": message.status}}

@@ -14,6 +14,7 @@ from chalicelib.domain.contacts import home_country, phone_display, search_needl
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.services import marketing
 from chalicelib.services.admin import standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
@@ -38,9 +39,15 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
         "important_notes": c.important_notes,
         "tags": list(c.tags),
         "relationship": c.relationship or "active",
-        "marketing": {"granted": consent.granted, "at": iso_local(consent.at, tz), "source": consent.source}
-        if consent
-        else {"granted": False, "at": None, "source": None},
+        "marketing": {
+            **(
+                {"granted": consent.granted, "at": iso_local(consent.at, tz), "source": consent.source}
+                if consent
+                else {"granted": False, "at": None, "source": None}
+            ),
+            # The cap: when the next marketing message (the owner's own words too) may go.
+            "next_at": iso_local(nxt, tz) if (nxt := marketing.next_allowed(b, c, clock.now())) else None,
+        },
         "reminders_off": c.reminders_off,
         # Her last visit as the return figures keep it (None until they are known): with
         # her contact, what tells two clients of the same name apart at the desk.

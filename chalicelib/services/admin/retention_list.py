@@ -16,7 +16,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
-from chalicelib.services import returns
+from chalicelib.services import marketing, returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.services.admin.standing import shown, warnings
 from chalicelib.store import bookings, feedback, followups
@@ -78,7 +78,11 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     "name": c.name,
                     "phone": c.phone,
                     "email": c.email,
-                    "marketing": {"granted": c.wants_marketing},  # a personal message needs it
+                    # A personal message needs her consent, and the cap's room (next_at: not yet).
+                    "marketing": {
+                        "granted": c.wants_marketing,
+                        "next_at": _maybe_local(marketing.next_allowed(b, c, now), tz),
+                    },
                 },
                 "status": state,
                 "visits": c.visits,
@@ -123,3 +127,7 @@ def at_risk_count(b: Business, now: datetime, day: date) -> int:
         if not any(outcome(a, now) in ("upcoming", "in_progress") for a in ahead):
             count += 1
     return count
+
+
+def _maybe_local(instant: datetime | None, tz: Any) -> str | None:
+    return iso_local(instant, tz) if instant else None

@@ -5,7 +5,7 @@ import { clock, day, errorText, intl, lang, money, number, plural, t } from "./i
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
-import { SMS_UNITS, TEXT_MAX, mayMessage, messageRoom } from "./messagelimit.js";
+import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
 
 let reload = () => Promise.resolve();
@@ -190,15 +190,20 @@ export function openMessage(client) {
   $("message-error").textContent = "";
   // Without her consent nothing can go: said before the owner types, with her contacts
   // to call or text her from the owner's own phone instead.
-  const allowed = mayMessage(client);
+  // Nor while the marketing cap holds: said with the day it may go.
+  const consent = mayMessage(client);
+  const capped = consent ? cappedUntil(client) : null;
+  const allowed = consent && !capped;
   $("message-compose").hidden = !allowed;
   $("message-send").hidden = !allowed;
   const refused = clear($("message-no-consent"));
   refused.hidden = allowed;
   if (!allowed) {
     const contacts = contactLinks(client);
-    refused.appendChild(el("p", { id: "message-no-consent-text",
-      text: t(contacts ? "message_no_consent" : "message_no_consent_no_contact", { name: client.name }) }));
+    const why = capped
+      ? t(contacts ? "message_capped_until" : "message_capped_until_no_contact", { name: client.name, date: day(capped) })
+      : t(contacts ? "message_no_consent" : "message_no_consent_no_contact", { name: client.name });
+    refused.appendChild(el("p", { id: "message-no-consent-text", text: why }));
     if (contacts) refused.appendChild(contacts);
   }
   countMessage();
@@ -243,6 +248,9 @@ async function sendMessage(e) {
 }
 
 function messageRefusal(err, client) {
+  if (err.code === "capped" && err.details && err.details.next_at) {
+    return t("message_capped_until_no_contact", { name: client.name, date: day(err.details.next_at) });
+  }
   if (["no_consent", "no_contact", "capped"].includes(err.code)) return t(err.code, { name: client.name });
   if (err.fields && /SMS/.test(err.fields.text || "")) return t("message_too_long_sms", { max: number(SMS_UNITS, 0) });
   // Her links as they are leave less room than the counter's: the API says how much.

@@ -30,3 +30,10 @@ export function messageRoom(client, text) {
 export function mayMessage(client) {
   return !!(client && client.marketing && client.marketing.granted);
 }
+
+// The marketing cap: when the next message may go to her (the API's next_at), while it
+// is still ahead; null when one may go now.
+export function cappedUntil(client, now = Date.now()) {
+  const at = client && client.marketing && client.marketing.next_at;
+  return at && Date.parse(at) > now ? at : null;
+}
