@@ -23,6 +23,7 @@ from chalicelib.domain.booking import ClientIn, ConsentsIn
 from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.isoday import IsoDay
+from chalicelib.domain.reminders import in_quiet_hours  # one rule for every SMS
 from chalicelib.domain.timeutil import daterange
 
 # An entry's dates span at most this many days (as availability's range): its day
@@ -295,12 +296,6 @@ def matches(
         if starts:
             out.append((entry, starts[0]))
     return out
-
-
-def in_quiet_hours(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
-    local = t.astimezone(tz)
-    m, qs, qe = local.hour * 60 + local.minute, quiet.start_minutes, quiet.end_minutes
-    return (qs <= m or m < qe) if qs > qe else qs <= m < qe
 
 
 def sms_send_time(now: datetime, quiet: QuietHours, tz: ZoneInfo, latest: datetime) -> datetime | None:

@@ -707,3 +707,13 @@ def test_quiet_hours_ending_in_the_repeated_autumn_hour_defer_rather_than_skip()
     decision = decide_at_send_time("sms", now, now + timedelta(hours=3), quiet, HKI)
     assert decision.action == "defer"
     assert decision.at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 03:30 local, second time
+
+
+def test_quiet_hours_with_the_same_start_and_end_are_none_for_reminders_and_offers_alike():
+    # The settings card says so: 08:00-08:00 is no quiet time (not a whole day of it).
+    from chalicelib.domain import waitlist
+
+    none = QuietHours(start="08:00", end="08:00")
+    for hour in (0, 7, 8, 12, 23):
+        assert in_quiet_hours(nov(24, hour, 30), none, HEL) is False
+    assert waitlist.sms_send_time(nov(24, 3, 0), none, HEL, nov(24, 12, 0)) == nov(24, 3, 0)
