@@ -14,7 +14,16 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from chalicelib.domain.locales import Locale
 from chalicelib.domain.payments import PaymentPolicy, Payments, VatPercent
@@ -334,11 +343,14 @@ class FeedbackSettings(BaseModel):
         _parse_hhmm(v)
         return v
 
-    @model_validator(mode="after")
-    def _window(self) -> Self:
-        if _parse_hhmm(self.day_start) >= _parse_hhmm(self.day_end):
+    @field_validator("day_end")
+    @classmethod
+    def _window(cls, v: str, info: ValidationInfo) -> str:
+        # On day_end's own path: the settings card marks the field to fix.
+        start = info.data.get("day_start")
+        if start is not None and _parse_hhmm(start) >= _parse_hhmm(v):
             raise ValueError("day_start must be before day_end")
-        return self
+        return v
 
 
 class Retention(BaseModel):
