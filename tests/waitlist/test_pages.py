@@ -17,6 +17,17 @@ def _post_form(client, path, data):
     return client.http.post(path, body=urlencode(data), headers=FORM)
 
 
+MAIJA_WAITS = {"name": "Maija Meikäläinen", "email": "maija@example.com", "lang": "fi"}
+
+
+def _refused(client, **form) -> str:
+    """Maija's waitlist form with `form`, refused: the page again with its marked fields."""
+    bad = _post_form(client, "/book/demo/waitlist", {**MAIJA_WAITS, **form})
+    html = bad.body.decode()
+    assert bad.status_code == 422 and "Tarkista merkityt kentät." in html, html[:300]
+    return html
+
+
 def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(client, aws):
     page = client.http.get("/book/demo?service=womens-cut&lang=en").body.decode()
     assert "Notify me when a time frees up" in page and "/book/demo/waitlist?service=womens-cut" in page
@@ -57,18 +68,14 @@ def test_times_or_dates_out_of_order_mark_the_field_to_fix_in_her_language(clien
     from tests.api.test_pages import _input
 
     data = {
+        **MAIJA_WAITS,
         "service": "colour",
         "from": "2026-11-25",
         "to": "2026-11-27",
         "after": "16:00",
         "before": "12:00",
-        "name": "Maija Meikäläinen",
-        "email": "maija@example.com",
-        "lang": "fi",
     }
-    bad = _post_form(client, "/book/demo/waitlist", data)
-    html = bad.body.decode()
-    assert bad.status_code == 422 and "Tarkista merkityt kentät." in html
+    html = _refused(client, **data)
     assert 'id="before-error">”Valmis viimeistään” -ajan on oltava myöhemmin kuin ”Aikaisintaan”.' in html
     before = _input(html, "before")
     assert 'aria-invalid="true"' in before and 'aria-describedby="before-error"' in before and 'value="12:00"' in before
@@ -231,18 +238,8 @@ def test_days_the_staff_member_never_works_are_refused_on_the_start_date(client,
     # The tester's Tuesday-only entry for Sanna, who has no Tuesday hours.
     from tests.api.test_pages import _input
 
-    data = {
-        "service": "womens-cut",
-        "staff": "sanna",
-        "from": "2026-11-24",
-        "to": "2026-11-24",
-        "name": "Maija Meikäläinen",
-        "email": "maija@example.com",
-        "lang": "fi",
-    }
-    bad = _post_form(client, "/book/demo/waitlist", data)
-    html = bad.body.decode()
-    assert bad.status_code == 422 and "Tarkista merkityt kentät." in html
+    data = {**MAIJA_WAITS, "service": "womens-cut", "staff": "sanna", "from": "2026-11-24", "to": "2026-11-24"}
+    html = _refused(client, **data)
     assert 'id="from-error">Valitsemasi tekijä ei ole töissä näinä päivinä ja kellonaikoina.' in html
     assert 'aria-invalid="true"' in _input(html, "from") and 'value="Maija Meikäläinen"' in _input(html, "name")
     bad = _post_form(client, "/book/demo/waitlist", {**data, "staff": "", "after": "20:00", "lang": "en"})
