@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import DeleteError
@@ -158,7 +158,9 @@ def _erase_waitlist(client: Client, now: datetime) -> int:
         if e.status == EntryStatus.OPEN.value and waitlist.close_entry(e, EntryStatus.LEFT.value, now):
             e = waitlist.get_entry(b, e.id) or e  # as closed: blanked below
         search.drop_entry_keys(e)
-        offers = waitlist.offers_between(b, waitlist.day_start(e.first), waitlist.day_start(e.last + timedelta(days=2)))
+        # Offers of times on her days (UTC midnights a day either side: local days).
+        since = datetime.combine(e.first - timedelta(days=1), time.min, tzinfo=UTC)
+        offers = waitlist.offers_between(b, since, datetime.combine(e.last + timedelta(days=2), time.min, tzinfo=UTC))
         for prefix in [f"{e.id}#", *(f"{o.id}#" for o in offers if o.entry_id == e.id)]:
             for m in MessageItem.query(keys.biz(b), MessageItem.sk.startswith(keys.msg_sk(prefix))):
                 _erase_message(m)

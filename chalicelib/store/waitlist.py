@@ -359,11 +359,6 @@ def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
 
 
 # --- erasure (store/client_data.py) ----------------------------------------------------------
-def day_start(day: date) -> datetime:
-    """The UTC midnight of a day: a bound for offers_between around an entry's days."""
-    return _expiry(day, timedelta(0))
-
-
 def blank_entry(e: Entry, erased_name: str) -> None:
     """The entry's item without her name and contacts (GDPR erasure); the rest, which
     the waitlist's figures read, stays."""

@@ -81,7 +81,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     # A personal message needs her consent, and the cap's room (next_at: not yet).
                     "marketing": {
                         "granted": c.wants_marketing,
-                        "next_at": _maybe_local(marketing.next_allowed(b, c, now), tz),
+                        "next_at": iso_local(nxt, tz) if (nxt := marketing.next_allowed(b, c, now)) else None,
                     },
                 },
                 "status": state,
@@ -127,7 +127,3 @@ def at_risk_count(b: Business, now: datetime, day: date) -> int:
         if not any(outcome(a, now) in ("upcoming", "in_progress") for a in ahead):
             count += 1
     return count
-
-
-def _maybe_local(instant: datetime | None, tz: Any) -> str | None:
-    return iso_local(instant, tz) if instant else None
