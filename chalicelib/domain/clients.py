@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 # The profile fields the owner may change or clear (chalicelib/domain/registry.py ClientUpdate).
@@ -103,6 +103,14 @@ class Client:
     def wants_marketing(self) -> bool:
         """She consents to marketing messages and has not been erased."""
         return bool(self.marketing and self.marketing.granted) and not self.is_erased
+
+    def next_marketing_at(self, min_days_between: int, now: datetime) -> datetime | None:
+        """When the business's cap (one marketing message in `min_days_between` days) lets
+        the next one go to her — the owner's own words too —, or None: it may go now."""
+        if self.last_marketing_at is None:
+            return None
+        at = self.last_marketing_at + timedelta(days=min_days_between)
+        return at if at > now else None
 
 
 @dataclass(frozen=True)

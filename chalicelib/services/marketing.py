@@ -70,15 +70,6 @@ def _cap_since(b: Business, now: datetime) -> datetime:
     return now - timedelta(days=b.config.marketing.min_days_between)
 
 
-def next_allowed(b: Business, c: Client, now: datetime) -> datetime | None:
-    """When the cap lets the next marketing message go to her (the owner's own words
-    too), or None: it may go now."""
-    if c.last_marketing_at is None:
-        return None
-    at = c.last_marketing_at + timedelta(days=b.config.marketing.min_days_between)
-    return at if at > now else None
-
-
 def _sent(kind: str, summary: dict[str, int], now: datetime, send: Callable[[], list[Message]]) -> bool:
     """Send through `send` (one of store.send_*), deliver, and count what came of it."""
     try:

@@ -75,7 +75,7 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
                 fields={"text": f"at most {e.room} characters"},
             ) from None
         details = {}
-        if e.reason == "capped" and (at := marketing.next_allowed(b, c, clock.now())):
+        if e.reason == "capped" and (at := c.next_marketing_at(b.config.marketing.min_days_between, clock.now())):
             details["next_at"] = iso_local(at, b.config.tz)  # the sheet says when it may go
         raise Conflict(_WHY[e.reason], code=e.reason, details=details or None) from None
     audited(p, "send_personal_message", c.id, {"channel": message.channel})

@@ -14,7 +14,6 @@ from chalicelib.domain.contacts import home_country, phone_display, search_needl
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from chalicelib.services import marketing
 from chalicelib.services.admin import standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
@@ -46,7 +45,9 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
                 else {"granted": False, "at": None, "source": None}
             ),
             # The cap: when the next marketing message (the owner's own words too) may go.
-            "next_at": iso_local(nxt, tz) if (nxt := marketing.next_allowed(b, c, clock.now())) else None,
+            "next_at": iso_local(nxt, tz)
+            if (nxt := c.next_marketing_at(b.config.marketing.min_days_between, clock.now()))
+            else None,
         },
         "reminders_off": c.reminders_off,
         # Her last visit as the return figures keep it (None until they are known): with

@@ -16,7 +16,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import ValidationFailed
-from chalicelib.services import marketing, returns
+from chalicelib.services import returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.services.admin.standing import shown, warnings
 from chalicelib.store import bookings, feedback, followups
@@ -81,7 +81,9 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     # A personal message needs her consent, and the cap's room (next_at: not yet).
                     "marketing": {
                         "granted": c.wants_marketing,
-                        "next_at": iso_local(nxt, tz) if (nxt := marketing.next_allowed(b, c, now)) else None,
+                        "next_at": iso_local(nxt, tz)
+                        if (nxt := c.next_marketing_at(b.config.marketing.min_days_between, now))
+                        else None,
                     },
                 },
                 "status": state,
