@@ -22,7 +22,8 @@ from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import sortable_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
-from chalicelib.notify import outbox
+from chalicelib.notify import gsm, outbox
+from chalicelib.notify.render import TWO_SEGMENT_UNITS, render
 from chalicelib.observability import logger
 from chalicelib.services import message_plans, returns
 from chalicelib.store import bookings, businesses, clients, jobs
@@ -249,9 +250,6 @@ def sms_room(kind: str, locale: str, context: dict[str, Any], now: datetime) -> 
     links as they are for this client (her rebook link and unsubscribe token): the
     message rendered around one character, measured. Longer words would cut the links
     (render keeps the last line whole, not the rebook link before it)."""
-    from chalicelib.notify import gsm
-    from chalicelib.notify.render import TWO_SEGMENT_UNITS, render
-
     around = gsm.gsm7_length(render(kind, locale, {**context, "text": "x"}, now).sms) - 1
     return TWO_SEGMENT_UNITS - around
 
@@ -267,8 +265,6 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     if planned is None:
         raise PersonalNotSent("no_contact")
     if planned.channel == "sms":
-        from chalicelib.notify import gsm
-
         room = sms_room("personal", c.locale, context, now)
         if gsm.gsm7_length(gsm.to_gsm7(text)) > room:
             raise PersonalNotSent("too_long", room)
