@@ -22,12 +22,16 @@ def outcome(a: Appointment, now: datetime) -> str:
 
 def mark_problem(a: Appointment, mark: str, now: datetime) -> tuple[str, str] | None:
     """Why `mark` cannot be set on this visit now, or None when it can: a reason for
-    programs (cancelled, already_marked, not_started; the dashboard says each in its own
-    words) and the words for people."""
+    programs (cancelled, already_marked, not_started, checked_out; the dashboard says
+    each in its own words) and the words for people."""
     if a.status == Status.CANCELLED.value:
         return "cancelled", "the booking was cancelled"
     if a.status == mark:
         return None  # idempotent
+    if a.checkout is not None and mark in (Status.NO_SHOW.value, Status.BOOKED.value):
+        # She paid at the desk, so she came: a no-show would charge its fee on top of what
+        # she paid, an undo would leave a booking paid for that can be cancelled.
+        return "checked_out", "the visit was checked out and paid at the desk"
     if mark == Status.BOOKED.value:
         return None  # undo a wrong mark
     if mark == Status.ARRIVED.value:

@@ -195,3 +195,50 @@ def test_the_price_the_desk_set_is_what_the_visit_came_to_in_the_figures(pay_cli
     client_id = desk.get(f"/appointments/{walk_in['id']}")[1]["client"]["id"]
     _, stats = desk.get(f"/clients/{client_id}/stats")
     assert stats["lifetime_spend_cents"] == 4550, stats
+
+
+def test_a_visit_paid_at_the_desk_is_not_marked_a_no_show_undone_moved_or_cancelled(
+    pay_client, stripe_env, desk, frozen_now
+):
+    """Checked out by card on file, the visit took place: a cancellation would have
+    refunded her deposit as well, a later no-show mark would have charged its fee on top
+    of what she paid, an undo would have left a paid booking. Each is refused and charges,
+    refunds and changes nothing; marking it completed still works."""
+    from chalicelib.store import payments
+
+    booking = paid_booking(pay_client, stripe_env)  # a no-show fee beyond the deposit in its terms
+    frozen_now["now"] = AFTER_THE_VISIT
+    assert checkout(desk, booking, method="card_on_file")[0] == 200
+    path = f"/appointments/{booking['id']}"
+    status, body = desk.post(f"{path}/cancel", {"by": "client"})
+    assert status == 409 and body["error"]["code"] == "checked_out", body
+    status, body = desk.post(f"{path}/reschedule", {"start": "2026-11-27T12:00:00+02:00"})
+    assert status == 409 and body["error"]["code"] == "checked_out", body
+    status, body = desk.post(f"{path}/status", {"status": "completed"})
+    assert status == 200 and body["status"] == "completed", body
+    for mark in ("no_show", "booked"):
+        status, body = desk.post(f"{path}/status", {"status": mark})
+        assert status == 409 and body["error"]["code"] == "invalid_mark", (mark, body)
+        assert body["error"]["reason"] == "checked_out", mark
+    assert payments.get_money(desk.business_id, booking["id"], "no_show") is None
+    _, appt = desk.get(path)
+    assert appt["status"] == "completed" and appt["payment"]["refunded_cents"] == 0, appt
+
+
+def test_the_appointments_export_says_what_a_checked_out_visit_came_to(pay_client, aws, desk, frozen_now):
+    """The accountant's sheet: the booked price, and once checked out what the desk took."""
+    from tests.admin.test_csv_export import rows
+
+    status, booking = book(pay_client, "2026-11-25T12:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201, booking
+    status, later = book(pay_client, "2026-11-26T12:00:00+02:00", service="womens-cut", staff="aino")
+    assert status == 201, later
+    frozen_now["now"] = AFTER_THE_VISIT
+    assert checkout(desk, booking, method="cash", price_cents=7450)[0] == 200
+    status, body = desk.get("/export/appointments.csv?from=2026-11-01&to=2026-11-30")
+    assert status == 200
+    sheet = {r["id"]: r for r in rows(body)}
+    paid, unpaid = sheet[booking["id"]], sheet[later["id"]]
+    assert (paid["price_cents"], paid["checkout_total_cents"], paid["checkout_method"]) == ("6900", "7450", "cash")
+    assert paid["checked_out_at"] == "2026-11-25T15:30:00+02:00"
+    assert (unpaid["checkout_total_cents"], unpaid["checkout_method"], unpaid["checked_out_at"]) == ("", "", "")

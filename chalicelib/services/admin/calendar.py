@@ -352,10 +352,18 @@ def reschedule(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     a = _appointment(b, appointment_id)
     if a.status != Status.BOOKED.value:
         raise Conflict(f"This visit is {a.status.replace('_', ' ')} and cannot be moved.", code=f"booking_{a.status}")
+    _not_paid_at_the_desk(a)
     moved = changes.move(b, a, start, req.staff, desk=True, notify=req.notify)
     if moved is not a:
         audited(p, "reschedule_visit", a.client_id, {"appointment": a.id})
     return appointment_view(b, moved, clients.get_client(b.id, a.client_id))
+
+
+def _not_paid_at_the_desk(a: Appointment) -> None:
+    """A visit checked out at the desk took place and is paid: it is not moved or
+    cancelled (a cancellation would refund her deposit on top)."""
+    if a.checkout is not None:
+        raise Conflict("This visit is paid already.", code="checked_out")
 
 
 def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
@@ -427,6 +435,7 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
             raise Conflict(
                 f"This visit is {a.status.replace('_', ' ')} and cannot be cancelled.", code=f"booking_{a.status}"
             )
+        _not_paid_at_the_desk(a)
         # What goes back of what she paid is owed from the cancellation on and refunded
         # right after it (or by the sweeper, if Stripe cannot be reached).
         a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by)

@@ -47,6 +47,11 @@ APPOINTMENT_COLUMNS = [
     "created_at",
     "cancelled_at",
     "reschedules",
+    # Checked out at the desk: what the visit came to (the desk may set the final price),
+    # how the rest was paid and when; empty until then. Last, so older sheets keep their columns.
+    "checkout_total_cents",
+    "checkout_method",
+    "checked_out_at",
 ]
 
 
@@ -125,6 +130,9 @@ def appointments_csv(p: Principal, params: dict) -> tuple[str, str]:
             "created_at": iso_local(a.created_at, tz),
             "cancelled_at": iso_local(a.cancelled_at, tz) if a.cancelled_at else None,
             "reschedules": a.reschedules,
+            "checkout_total_cents": a.came_to_cents if a.checkout else None,
+            "checkout_method": a.checkout.method if a.checkout else None,
+            "checked_out_at": iso_local(a.checkout.at, tz) if a.checkout else None,
         }
         for a in appts
     )
