@@ -44,6 +44,7 @@ EVENT_TYPES = (
     "client.erased",
     "payment.succeeded",
     "payment.refunded",
+    "payment.refund_failed",
     "fee.charged",
     "waitlist.joined",
     "waitlist.offered",
@@ -401,6 +402,13 @@ def money_recorded(money: MoneyRecord, now: datetime) -> Event | None:
     if money.total_cents is not None:
         data["total_cents"] = money.total_cents
     return Event(event, now, data)
+
+
+def refund_failed(money: MoneyRecord, now: datetime) -> Event:
+    """A refund told before as payment.refunded that Stripe failed later: the amount is
+    not back with her (an integration that counted it refunded takes it back)."""
+    data = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": "refund"}
+    return Event("payment.refund_failed", now, {**data, "amount_cents": money.amount_cents})
 
 
 # --- the owner's requests -----------------------------------------------------------------

@@ -276,8 +276,9 @@ def refund_failed(
     """A refund Stripe took and failed later (its webhook event): its record `failed`
     (only from `succeeded`), the booking's payment as it now stands (the amount no longer
     refunded but failed: PaymentChanged if written since `appt` read it), `failed` — its
-    outbox item failed for good, on the owner's list of failures — and the event, in one
-    transaction. False: the event was applied before, or the refund had failed already."""
+    outbox item failed for good, on the owner's list of failures —, the Stripe event and
+    the payment.refund_failed webhook event, in one transaction. False: the event was
+    applied before, or the refund had failed already."""
     tx = Tx(MoneyItem)
     tx.update(
         MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)),
@@ -289,6 +290,7 @@ def refund_failed(
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     tx.put(outbox.to_item(failed, failed_at=now), "failed")  # over the item that owed it, if one did
     put_event(tx, event, now)
+    webhooks.emit(tx, money.business_id, [events.refund_failed(money, now)], now, money.client_id)
     return commit(tx, done_if=frozenset({"event", "money"}))
 
 

@@ -13,6 +13,7 @@ from tests.payments.test_fees import money_of, paid_booking
 from tests.payments.test_owed_refunds import cancel_by_her, refunds_at_stripe
 from tests.payments.test_pay_flow import DEPOSIT
 from tests.payments.test_webhooks import deliver, event
+from tests.webhooks.test_money_events import webhook_events
 
 PART = 770
 
@@ -72,6 +73,9 @@ def test_an_owners_refund_that_fails_later_is_hers_again_until_the_owner_refunds
     assert deliver(pay_client, updated) == (200, {"received": True, "applied": False})
     assert money_of(desk, booking)["refund_failed_cents"] == PART
     assert len(failures_of(desk, booking)) == 1 and len(alarms) == 1
+    # The integrations heard of the refund, then once of its failure (with its amount).
+    told = [(e["type"], e["data"]["amount_cents"]) for e in webhook_events(aws.id) if e["type"].startswith("payment.")]
+    assert told.count(("payment.refunded", PART)) == 1 and told.count(("payment.refund_failed", PART)) == 1, told
 
     # The owner gives it back again: a new refund at Stripe (not the failed one's answer).
     status, again = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "again"})
