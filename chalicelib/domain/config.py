@@ -38,14 +38,14 @@ MAX_OCCUPANCY_MINUTES = 12 * 60
 MAX_REMINDER_RULES = 4
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
-_HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+_HHMM = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)")  # fullmatch: "09:00\n" is not a time
 
 Id = Annotated[str, Field(pattern=_ID)]
 
 
 def _parse_hhmm(value: str) -> int:
     """'09:30' -> minutes after midnight; '24:00' allowed as end of day."""
-    m = _HHMM.match(value)
+    m = _HHMM.fullmatch(value)
     if not m:
         raise ValueError(f"'{value}' is not a time like 09:30")
     minutes = int(m.group(1)) * 60 + int(m.group(2))
@@ -53,6 +53,15 @@ def _parse_hhmm(value: str) -> int:
         raise ValueError(f"'{value}' is past midnight")
     if minutes % GRANULE_MINUTES:
         raise ValueError(f"'{value}' must be on a {GRANULE_MINUTES}-minute boundary")
+    return minutes
+
+
+def _parse_moment(value: str) -> int:
+    """A moment of the day ('10:00' to send at): '24:00' ends a day but is none (a
+    sending time of 24:00 would never come)."""
+    minutes = _parse_hhmm(value)
+    if minutes == 24 * 60:
+        raise ValueError(f"'{value}' is the end of the day; a time of day is 00:00-23:59")
     return minutes
 
 
@@ -283,7 +292,7 @@ class ReminderRule(BaseModel):
     @classmethod
     def _at(cls, v: str | None) -> str | None:
         if v is not None:
-            _parse_hhmm(v)
+            _parse_moment(v)
         return v
 
     @model_validator(mode="after")
@@ -309,10 +318,19 @@ class QuietHours(BaseModel):
     start: str = "21:00"
     end: str = "08:00"
 
-    @field_validator("start", "end")
+    @field_validator("start")
     @classmethod
-    def _time(cls, v: str) -> str:
-        _parse_hhmm(v)
+    def _start(cls, v: str) -> str:
+        _parse_moment(v)
+        return v
+
+    @field_validator("end")
+    @classmethod
+    def _end(cls, v: str, info: ValidationInfo) -> str:
+        end, start = _parse_hhmm(v), info.data.get("start")
+        if start is not None and _parse_hhmm(start) == 0 and end == 24 * 60:
+            # Every SMS held for ever (reminders, waitlist offers): surely not meant.
+            raise ValueError("quiet hours cannot cover the whole day")
         return v
 
     @property
@@ -337,18 +355,18 @@ class FeedbackSettings(BaseModel):
     low_score: int = Field(default=3, ge=1, le=4)  # at or below: the owner is alerted
     min_days_between: int = Field(default=7, ge=0, le=90)  # per client
 
-    @field_validator("day_start", "day_end")
+    @field_validator("day_start")
     @classmethod
-    def _time(cls, v: str) -> str:
-        _parse_hhmm(v)
+    def _start(cls, v: str) -> str:
+        _parse_moment(v)
         return v
 
     @field_validator("day_end")
     @classmethod
     def _window(cls, v: str, info: ValidationInfo) -> str:
         # On day_end's own path: the settings card marks the field to fix.
-        start = info.data.get("day_start")
-        if start is not None and _parse_hhmm(start) >= _parse_hhmm(v):
+        end, start = _parse_hhmm(v), info.data.get("day_start")
+        if start is not None and _parse_hhmm(start) >= end:
             raise ValueError("day_start must be before day_end")
         return v
 
@@ -405,7 +423,7 @@ class Marketing(BaseModel):
     @field_validator("send_at")
     @classmethod
     def _time(cls, v: str) -> str:
-        _parse_hhmm(v)
+        _parse_moment(v)
         return v
 
 

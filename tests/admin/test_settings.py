@@ -175,6 +175,10 @@ def test_each_retention_and_marketing_field_is_saved(desk, section, path, new):
         ("marketing", ("marketing", "winback_days_between"), 0, "greater than or equal to 1"),
         ("marketing", ("marketing", "nudge_lead_days"), 31, "less than or equal to 30"),
         ("marketing", ("marketing", "send_at"), "25:00", "not a time"),
+        # A sending time of 24:00 never comes (a reviewer's: win-back stopped without a word).
+        ("marketing", ("marketing", "send_at"), "24:00", "end of the day"),
+        ("marketing", ("marketing", "send_at"), "09:00\n", "not a time"),
+        ("feedback", ("day_start",), "24:00", "end of the day"),
         ("marketing", ("quiet_hours", "start"), "21:07", "5-minute"),
         ("feedback", ("delay_hours",), 73, "less than or equal to 72"),
         ("feedback", ("low_score",), 5, "less than or equal to 4"),
@@ -199,6 +203,8 @@ def test_retention_and_marketing_bounds_are_refused_on_their_field(desk, section
         ("retention", {"at_risk_below": 0.5, "lapsed_below": 0.6}, "at most at_risk_below", "_"),
         # On the end's own path: the card marks the field to fix (a walkthrough saw none marked).
         ("feedback", {"day_start": "20:00", "day_end": "09:00"}, "day_start must be before day_end", "day_end"),
+        # Every SMS (reminders, waitlist offers) held for ever.
+        ("marketing", {"quiet_hours": {"start": "00:00", "end": "24:00"}}, "whole day", "quiet_hours.end"),
     ],
 )
 def test_retention_and_feedback_rules_across_fields_are_refused(desk, section, change, says, where):
@@ -285,6 +291,10 @@ def test_a_stale_version_is_409_and_nothing_is_saved(desk):
     )
     assert status == 409 and answer["error"]["code"] == "settings_changed"
     assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 120
+    # A version that is no number a GET gave (superscript digits, 5 000 of them): 400, not a 500.
+    for odd in ("²", 'W/"¹"', "9" * 5000):
+        status, answer = desk.put("/settings/rules", rules, headers={"If-Match": odd})
+        assert status == 400 and answer["error"]["code"] == "bad_version", (odd, answer)
 
 
 def test_the_whole_config_with_a_stale_version_is_409_and_nothing_is_saved(desk):
