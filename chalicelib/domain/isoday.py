@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
-from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY
+from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY, within_days_kept
 
 
 def _text(v: object) -> object:
@@ -18,7 +18,7 @@ def _text(v: object) -> object:
 
 
 def _kept(d: date) -> date:
-    if not FIRST_DAY <= d <= LAST_DAY:
+    if not within_days_kept(d):
         raise ValueError(f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
     return d
 

@@ -15,6 +15,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.config import Loyalty, Perk
+from chalicelib.domain.digits import whole_number
 
 WELCOME = "welcome"
 
@@ -135,9 +136,7 @@ def referral_reward_id(referred_client_id: str) -> str:
 
 
 def loyalty_number(reward_id: str) -> int | None:
-    if reward_id.startswith("loy-") and reward_id[4:].isdigit():
-        return int(reward_id[4:])
-    return None
+    return whole_number(reward_id[4:]) if reward_id.startswith("loy-") else None
 
 
 def counted_visits(visit_starts: list[datetime], cfg: Loyalty, tz: ZoneInfo) -> int:

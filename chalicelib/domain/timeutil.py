@@ -53,11 +53,19 @@ def _iso(value: object, not_text: str) -> datetime:
         raise ValueError("expected an ISO 8601 time such as 2026-11-24T14:00:00+02:00") from None
 
 
+def within_days_kept(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def parse_instant(value: str) -> datetime:
-    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected."""
+    """Parse an ISO 8601 timestamp that carries an offset (or Z); naive times are rejected,
+    and so are times off FIRST_DAY..LAST_DAY (at year 1 or 9999 moving it to UTC, to a
+    salon's zone or a week on would overflow: bad input, never a 500)."""
     parsed = _iso(value, "expected an ISO 8601 time with offset")
     if parsed.tzinfo is None:
         raise ValueError("the time must carry its UTC offset, e.g. +02:00")
+    if not within_days_kept(parsed.date()):
+        raise ValueError(f"the time must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
     return parsed.astimezone(UTC)
 
 

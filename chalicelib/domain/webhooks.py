@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from chalicelib.domain.booking import Appointment
+from chalicelib.domain.digits import whole_number
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.payments import FeeKind, MoneyRecord
 from chalicelib.domain.timeutil import iso_utc
@@ -365,8 +366,9 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    seconds = whole_number(value, 9)  # a receiver's header: more than years is no answer
+    if seconds is not None:
+        return timedelta(seconds=seconds)
     from email.utils import parsedate_to_datetime
 
     try:

@@ -17,8 +17,9 @@ from urllib.parse import quote, urlencode
 from chalicelib import clock, links
 from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
 from chalicelib.domain.config import WEEKDAYS, Business
+from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
-from chalicelib.domain.timeutil import iso_local, parse_instant
+from chalicelib.domain.timeutil import iso_local, parse_instant, within_days_kept
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import (
@@ -78,10 +79,12 @@ def _instant_param(value: str) -> bool:
 
 
 def _date_param(value: str | None) -> date | None:
+    """A link's day, or None (not one, or out of the calendar Rebook keeps: as not given)."""
     try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
+        day = date.fromisoformat(value) if value and len(value) == 10 else None
     except ValueError:
         return None
+    return day if day and within_days_kept(day) else None
 
 
 def book_page(slug: str, params: dict, accept_language: str | None, typed: dict | None = None) -> str:
@@ -338,8 +341,9 @@ def book_submit(
         body["reward"] = {"id": form["reward"], "card": form.get("card") or None}
     if form.get("ref"):  # from a referral link
         body["referral"] = form["ref"]
-    if form.get("accept_terms", "").isdigit():  # the payment terms' version she ticked
-        body["accepted_payment_terms"] = int(form["accept_terms"])
+    ticked = whole_number(form.get("accept_terms"))  # the payment terms' version she ticked
+    if ticked is not None:
+        body["accepted_payment_terms"] = ticked
     try:
         _, result = book.create_booking(
             slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import ValidationError
 
 from chalicelib.domain.settings import field_message
-from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY
+from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY, within_days_kept
 from chalicelib.errors import BadRequest, ValidationFailed
 
 
@@ -33,7 +33,7 @@ def parse(model, body, what: str, context: dict | None = None):
 def within_days_we_keep(day: date, name: str) -> date:
     """A date a business can mean (FIRST_DAY..LAST_DAY): a day or a week added to it, or
     its midnight in any time zone, then never runs off the calendar (year 1 or 9999)."""
-    if not FIRST_DAY <= day <= LAST_DAY:
+    if not within_days_kept(day):
         raise ValidationFailed(
             f"'{name}' must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.",
             fields={name: "out of range"},

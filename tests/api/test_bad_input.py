@@ -45,6 +45,8 @@ def only_config_items():
         (booking_body("2027-06-01T12:00:00+03:00"), "start"),  # beyond the 90-day horizon
         (booking_body("2026-11-25T12:00:00"), "start"),  # no offset
         (booking_body("tomorrow"), "start"),
+        (booking_body("9999-12-31T23:59:00-05:00"), "start"),  # past the calendar's end in UTC
+        (booking_body("0001-01-01T00:30:00+02:00"), "start"),  # before its start
         (booking_body(GOOD, phone="12345"), "client.phone"),
         (booking_body(GOOD, email="not-an-email"), "client.email"),
         (booking_body(GOOD, phone=None, email=None), "client"),

@@ -40,7 +40,15 @@ def test_booking_page_walks_service_time_details(client):
 
 
 @pytest.mark.parametrize(
-    "start", ["banana", "2026-11-25T25:00:00%2B02:00", "2026-11-25T11:00:00 02:00", "2026-11-25T11:00"]
+    "start",
+    [
+        "banana",
+        "2026-11-25T25:00:00%2B02:00",
+        "2026-11-25T11:00:00 02:00",
+        "2026-11-25T11:00",
+        "9999-12-31T23:00:00%2B00:00",  # a fuzzer's: the calendar's end, overflowing in a zone
+        "0001-01-01T00:30:00%2B02:00",
+    ],
 )
 def test_a_mangled_time_in_a_booking_link_asks_her_to_choose_one(client, start):
     """A link cut short or mangled on its way (Instagram, a copy-paste; '+' read as a
@@ -570,3 +578,24 @@ def test_a_discounted_booking_of_a_price_range_reads_from_its_lowest_price():
     assert format_service_price(14310, "fi", 19900, 1590) == "alkaen\u00a0143,10\u00a0€"
     assert format_service_price(14310, "en", 19900, 1590) == "from\u00a0€143.10"
     assert format_service_price(6210, "fi", 6900, 690) == "62,10\u00a0€"  # no range: the price she pays
+
+
+def test_times_and_numbers_at_the_calendars_ends_are_bad_input_not_a_500(client):
+    """A fuzzer's values (a reviewer's 500s): a time at year 9999 tapped from the "just
+    taken" page, the waitlist form's day at the calendar's end, a payment terms version in
+    superscript digits or 5 000 digits long."""
+    status, html, _ = form_post(
+        client, "/book/demo", {"service": "womens-cut", "pick": "9999-12-31T23:00:00+00:00 aino"}
+    )
+    assert status == 200 and "Linkin aika ei ole kelvollinen" in html, html[:300]
+    status, html = page(client, "/book/demo/waitlist?service=womens-cut&date=9999-12-31&lang=fi")
+    assert status == 200 and 'value="2026-11-23"' in html, html[:300]  # from today, as without a day
+    for ticked in ("²", "9" * 5000):
+        fields = {
+            "service": "womens-cut",
+            "start": "2026-11-25T11:00:00+02:00",
+            "name": "Xy Z",
+            "email": "x@example.com",
+        }
+        status, html, _ = form_post(client, "/book/demo", {**fields, "accept_terms": ticked})
+        assert status == 303, (status, html[:300])  # booked (a service without terms: the tick is no matter)

@@ -5,7 +5,7 @@ receiver (down, 500, slower than the timeout, 410, 429); time moves through the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -338,3 +338,14 @@ def test_client_changes_say_which_fields_changed_never_their_values(client, hook
         {"client_id": client_id, "changed": ["marketing_consent"]},
     ]
     assert "ammonia" not in str([d.payload for d in r.deliveries])
+
+
+def test_a_receivers_retry_after_that_is_no_number_of_seconds_is_not_obeyed():
+    """A receiver's header, not ours: superscript or Arabic-Indic digits, or a number of
+    seconds beyond years, are no answer (the usual backoff), never a crash of the sender."""
+    from chalicelib.domain.webhooks import parse_retry_after
+
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert parse_retry_after("3600", now) == timedelta(hours=1)
+    for odd in ("²", "١٢٠", "9" * 5000, "99999999999"):
+        assert parse_retry_after(odd, now) is None, odd

@@ -9,6 +9,7 @@ from chalicelib.auth.principal import OWNER_ONLY, Principal
 from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
 from chalicelib.domain.config import Business, parse_business_config
+from chalicelib.domain.digits import whole_number
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited, business_of
 from chalicelib.services.validation import fields_from
@@ -98,9 +99,10 @@ def _expected_version(if_match: str | None, version: int) -> None:
     if if_match in (None, ""):
         return
     tag = str(if_match).strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    asked = whole_number(tag)
+    if asked is None:
         raise BadRequest("If-Match must be the version GET /settings returned.", code="bad_version")
-    if int(tag) != version:
+    if asked != version:
         raise Conflict(
             "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
             code="settings_changed",
