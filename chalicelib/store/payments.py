@@ -144,16 +144,20 @@ def get_money(business_id: str, appointment_id: str, kind: str) -> MoneyRecord |
         return None
 
 
-def refund_of(business_id: str, appointment_id: str, stripe_id: str) -> MoneyRecord | None:
-    """The booking's refund that Stripe knows as `stripe_id` (one Query of the booking's
-    refund records: a booking has a few at most), or None: not one of ours."""
+def refunds_of(business_id: str, appointment_id: str) -> list[MoneyRecord]:
+    """The booking's refund records, made or failed (one Query: a booking has a few at most)."""
     db.configure()
     found = MoneyItem.query(
         keys.biz(business_id),
         MoneyItem.sk.startswith(keys.money_sk(appointment_id, "refund-")),
         consistent_read=True,
     )
-    return next((_to_money(i) for i in found if i.intent == stripe_id), None)
+    return [_to_money(i) for i in found]
+
+
+def refund_of(business_id: str, appointment_id: str, stripe_id: str) -> MoneyRecord | None:
+    """The booking's refund that Stripe knows as `stripe_id`, or None: not one of ours."""
+    return next((m for m in refunds_of(business_id, appointment_id) if m.intent == stripe_id), None)
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_charges_and_refunds_are_on_her_card_and_in_her_export(pay_client, strip
     assert status == 200
     assert [(m["kind"], m["amount_cents"], m["state"]) for m in card["payments"]] == [
         ("deposit", DEPOSIT, "succeeded"),
-        ("refund-0-770", 770, "succeeded"),
+        ("refund-n0-770", 770, "succeeded"),
     ]
     status, export = desk.get(f"/clients/{card['client']['id']}/export")
     assert status == 200

@@ -64,7 +64,7 @@ def test_an_owners_refund_that_fails_later_is_hers_again_until_the_owner_refunds
     _, card = desk.get(f"/clients/{visit['client']['id']}")
     assert [(m["kind"], m["state"]) for m in card["payments"]] == [
         ("deposit", "succeeded"),
-        (f"refund-0-{PART}", "failed"),
+        (f"refund-n0-{PART}", "failed"),
     ]
 
     # The same event again, or Stripe's other word for it: nothing more.
@@ -125,3 +125,40 @@ def test_refund_events_that_change_nothing_are_acknowledged(pay_client, stripe_e
     owners = money_of(desk, booking)
     assert (owners["refunded_cents"], owners["refund_failed_cents"]) == (PART, 0)
     assert failures_of(desk, booking) == [] and alarms == []
+
+
+def test_settling_a_failed_refund_is_a_new_refund_even_when_the_figures_recur(pay_client, stripe_env, aws, desk):
+    """A reviewer's: two refunds of 5,00 €, the first fails at Stripe; the refunded figure
+    is back where it stood before the second, so a key made of the figures named the second
+    refund again and the owner's settling refund was answered "made already" (with real
+    Stripe: the old refund, nothing to her)."""
+    booking = paid_booking(pay_client, stripe_env)
+    path = f"/appointments/{booking['id']}/refund"
+    from chalicelib.store import payments
+
+    made = [desk.post(path, {"amount_cents": 500, "reason": "late start"}) for _ in range(2)]
+    assert [status for status, _ in made] == [200, 200], made
+    record = payments.get_money(aws.id, booking["id"], made[0][1]["kind"])  # the first of the two fails
+    assert record is not None
+    [first] = [r for r in refunds_at_stripe(stripe_env, aws, booking) if r["id"] == record.intent]
+    assert deliver(pay_client, event("evt_refund_failed_5", "refund.failed", failed_at_stripe(first)))[1]["applied"]
+    owners = money_of(desk, booking)
+    assert (owners["refunded_cents"], owners["refund_failed_cents"]) == (500, 500)
+    status, settled = desk.post(path, {"amount_cents": 500, "reason": "again"})
+    assert status == 200, settled
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("paid", 1000, 0)
+    assert len(refunds_at_stripe(stripe_env, aws, booking)) == 3  # each a refund of its own
+
+
+def test_her_cancellation_after_a_failed_refund_gives_it_back_too(pay_client, stripe_env, aws, desk, frozen_now):
+    """The failed 7,70 € is hers again, and her cancellation in the free window refunds all
+    she paid: the failure is settled by it, not left on the owner's list."""
+    booking = paid_booking(pay_client, stripe_env)
+    assert desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "late start"})[0] == 200
+    [refund] = refunds_at_stripe(stripe_env, aws, booking)
+    assert deliver(pay_client, event("evt_refund_failed_6", "refund.failed", failed_at_stripe(refund)))[1]["applied"]
+    assert cancel_by_her(pay_client, booking)[0] == 200
+    owners = money_of(desk, booking)
+    assert (owners["refunded_cents"], owners["refund_failed_cents"]) == (DEPOSIT, 0), owners
+    assert owners["mark"] != "refund_failed", owners

@@ -49,7 +49,7 @@ def test_a_cancellation_between_the_owners_refund_and_its_write_keeps_both(
     monkeypatch.setattr(Account, "refund", refund_then_cancelled)
     status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "late start"})
     assert status == 200, refund
-    assert meanwhile == [f"0-{PART}"]
+    assert meanwhile == [f"n0-{PART}"]
     owners = money_of(desk, booking)
     # The owner's refund and what the cancellation owes are both on the payment.
     assert (owners["refunded_cents"], owners["refund_pending_cents"]) == (PART, DEPOSIT)

@@ -158,7 +158,7 @@ def refund(
     amount = most if amount_cents is None else amount_cents
     if not 0 < amount <= most:
         raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
-    ref = _new_refund_ref(b, appt, f"{pay.refunded_cents}-{amount}")  # the same refund asked twice is made once
+    ref = _new_refund_ref(b, appt, amount)
     made = Account(b.id).refund(appt.id, pay.intent, amount, ref)
     money = _refund_record(appt, ref, amount, made.id, reason, now)
 
@@ -179,17 +179,14 @@ def refund(
     return money
 
 
-def _new_refund_ref(b: Business, appt: Appointment, ref: str) -> str:
-    """`ref`, unless a refund of that ref failed at Stripe after it was made (its money
-    back on the payment, the same figures again): then `ref.2`, `ref.3`, … — a new refund,
-    not Stripe's answer to the failed one's idempotency key."""
-    tried, n = ref, 1
-    while (
-        prior := store.get_money(b.id, appt.id, f"refund-{tried}")
-    ) is not None and prior.state == store.REFUND_FAILED:
-        n += 1
-        tried = f"{ref}.{n}"
-    return tried
+def _new_refund_ref(b: Business, appt: Appointment, amount: int) -> str:
+    """The owner's refund's ref (its record `refund-<ref>` and its Stripe idempotency key):
+    how many refunds the booking has had, and the amount. Asked twice before either is
+    recorded (a double tap; a retry after its write lost a race) it is the same refund, which
+    Stripe makes once; any refund recorded since, made or failed, moves it on, so a new
+    refund is never answered with an old one (a booking's refunded figures recur once a
+    refund fails at Stripe, so they cannot name one)."""
+    return f"n{len(store.refunds_of(b.id, appt.id))}-{amount}"
 
 
 def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
@@ -331,7 +328,11 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
     def made_(a: Appointment) -> bool:
         p = a.payment or pay
         paid = replace(
-            p, refunded_cents=p.refunded_cents + amount, refund_owed_cents=max(0, p.refund_owed_cents - amount)
+            p,
+            refunded_cents=p.refunded_cents + amount,
+            refund_owed_cents=max(0, p.refund_owed_cents - amount),
+            # As the owner's own refund does: what goes back settles a refund that failed.
+            refund_failed_cents=max(0, p.refund_failed_cents - amount),
         )
         return store.owed_refund_made(money, a, paid, m, now)
 
