@@ -194,17 +194,36 @@ def record_chunk(rec: ImportRecord, n: int, result: ChunkResult, now: datetime) 
         ImportItem.updated_at.set(now),
     ]
     if last:
-        actions += [
-            ImportItem.status.set(Status.DONE),
-            ImportItem.finished_at.set(now),
-            ImportItem.g4pk.remove(),
-            ImportItem.g4sk.remove(),
-            ImportItem.lease_until.remove(),
-            ImportItem.expires_at.set(now + RECORD_TTL),
-        ]
+        actions += _done(now)
     item = _key(rec.business_id, rec.id)
     try:
         item.update(actions=actions, condition=(ImportItem.status == Status.RUNNING) & (ImportItem.chunks_done == n))
+    except UpdateError as e:
+        raise ImportTaken() from e
+    return _record(item)
+
+
+def _done(now: datetime) -> list[Action]:
+    return [
+        ImportItem.status.set(Status.DONE),
+        ImportItem.finished_at.set(now),
+        ImportItem.g4pk.remove(),
+        ImportItem.g4sk.remove(),
+        ImportItem.lease_until.remove(),
+        ImportItem.expires_at.set(now + RECORD_TTL),
+    ]
+
+
+def finish_empty(rec: ImportRecord, now: datetime) -> ImportRecord:
+    """A running import with no chunk left to do and none to count (every row was rejected
+    by the dry run: no chunk at all) is done; ImportTaken if it is not running any more."""
+    db.configure()
+    item = _key(rec.business_id, rec.id)
+    try:
+        item.update(
+            actions=[*_done(now), ImportItem.updated_at.set(now)],
+            condition=(ImportItem.status == Status.RUNNING) & (ImportItem.chunks_done >= rec.chunks),
+        )
     except UpdateError as e:
         raise ImportTaken() from e
     return _record(item)

@@ -378,3 +378,17 @@ def test_a_name_alone_whose_client_was_erased_is_not_brought_back_without_a_cont
     assert again["dry_run"]["create"] == 0
     assert [(r["row"], r["code"]) for r in again["dry_run"]["rejected"]] == [(2, "erased_no_contact")]
     assert "Kaisa Käteinen" not in clients_of(desk)
+
+
+def test_a_file_whose_every_row_is_rejected_runs_to_done(desk):
+    """No row goes in, so the dry run stores no chunk: the run finishes at once (it stayed
+    `running` for ever, and on the job's list) and reports the rejected rows."""
+    from chalicelib.store import imports as store
+
+    body = preview(desk, {"csv": "\n".join([HEADER, "Virhe;12;;;;;;;", ";0403333333;;;;;;;"])})
+    assert body["dry_run"]["create"] == 0 and body["dry_run"]["rejected_total"] == 2
+    status, done = desk.post(f"/imports/{body['id']}/run")
+    assert status == 202 and done["status"] == "done" and done["done_rows"] == 2 and done["rejected_total"] == 2
+    assert not store.running()
+    status, again = desk.post(f"/imports/{body['id']}/run")
+    assert status == 200 and again["status"] == "done"

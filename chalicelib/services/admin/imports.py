@@ -367,6 +367,12 @@ def work(b: Business, import_id: str, budget_seconds: float) -> dict[str, int]:
                 store.count_failure(rec, now, GIVE_UP_AFTER)
                 return done
             done["chunks"] += 1
+        if rec.status == rules.Status.RUNNING and rec.chunks == 0:
+            # Every row was rejected by the dry run: no chunk to do, and none to finish it.
+            try:
+                rec = store.finish_empty(rec, clock.now())
+            except store.ImportTaken:
+                return done
         if rec.status == rules.Status.DONE:
             store.delete_chunks(b.id, rec.id, rec.chunks)
             logger().info(
