@@ -48,6 +48,11 @@ DEFAULT_VISIT_MINUTES = 60
 # configuration does not know (the file's name for it is kept in the visit's note).
 UNKNOWN = "import"
 MAX_PRICE_CENTS = 10_000_00
+# Visits of one client in one import. A client's rows travel to the run as one entry of
+# a chunk item (a DynamoDB item holds 400 KB); a visit takes some 110-200 bytes there, so
+# 1 000 keep her well inside a chunk (CHUNK_BYTES). That is 20 years of a visit every week;
+# more is a file of one name or one shared phone on every row: the owner splits it.
+MAX_VISITS_PER_CLIENT = 1_000
 
 # Header names as the exports and spreadsheets write them (folded: lower case, no
 # accents, punctuation as spaces), best first for each field.
@@ -246,6 +251,17 @@ REASONS: dict[str, dict[str, str]] = {
         "fi": "Viimeisin käynti {value} on yli {years} vuoden takaa: asiakastiedot poistettaisiin heti (tietosuoja-asetus).",
         "sv": "Senaste besöket {value} är över {years} år sedan: uppgifterna skulle raderas direkt (dataskydd).",
         "en": "The last visit {value} is over {years} years ago: the client would be erased at once (privacy setting).",
+    },
+    # Rows of one client (same phone, email, or name with neither) too many for one import.
+    "too_many_visits": {
+        "fi": "Tällä asiakkaalla on tiedostossa {count} käyntiä; yksi tuonti ottaa enintään {max} käyntiä asiakasta kohden: jaa hänen rivinsä useaan tiedostoon ja tuo ne peräkkäin.",
+        "sv": "Kunden har {count} besök i filen; en import tar högst {max} besök per kund: dela hennes rader i flera filer och importera dem efter varandra.",
+        "en": "This client has {count} visits in the file; one import takes at most {max} visits per client: split her rows into several files and import them one after the other.",
+    },
+    "client_too_big": {
+        "fi": "Tämän asiakkaan rivit ovat liian suuret yhteen tuontiin (käynnit, muistiinpanot ja nimet yli {kb} kt): jaa hänen rivinsä useaan tiedostoon ja tuo ne peräkkäin.",
+        "sv": "Kundens rader är för stora för en import (besök, anteckningar och namn över {kb} kB): dela hennes rader i flera filer och importera dem efter varandra.",
+        "en": "This client's rows are too big for one import (her visits, notes and names take over {kb} KB): split her rows into several files and import them one after the other.",
     },
 }
 

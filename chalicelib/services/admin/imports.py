@@ -202,6 +202,13 @@ def _plan(
                     for r in g.rows
                 ]
                 continue
+        entry = rules.group_to_json(g, cid)
+        entry_size = len(str(entry))
+        too_big = _too_big(entry)
+        if too_big:
+            rejected += [rules.Rejected(r.number, *too_big) for r in g.rows]
+            continue
+        if target is None:
             create += 1
             contactless += g.contactless
             merge += len(g.rows) - 1
@@ -211,8 +218,6 @@ def _plan(
             for v in g.visits:
                 a = _appointment(b, names, target, v, stamps)
                 merge_visits[a.id] = a
-        entry = rules.group_to_json(g, cid)
-        entry_size = len(str(entry))
         if chunks[-1] and (len(chunks[-1]) >= CHUNK_CLIENTS or size + entry_size > CHUNK_BYTES):
             chunks.append([])
             size = 0
@@ -251,6 +256,20 @@ def _plan(
         rejected_total=len(rejected),
     )
     return rec, chunks
+
+
+def _too_big(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Why one client's rows cannot go in one import, if they cannot: she is one entry of
+    one chunk item, which DynamoDB caps at 400 KB (a 500 at the upload, before this). A
+    file of one name or one shared phone on thousands of rows is refused by its rows,
+    with a reason that says how to split it, and the rest of the file goes in."""
+    visits = len(entry["visits"])
+    if visits > rules.MAX_VISITS_PER_CLIENT:
+        return "too_many_visits", {"count": visits, "max": rules.MAX_VISITS_PER_CLIENT}
+    # Long notes or names (a cell is not capped by length): her entry's UTF-8 bytes.
+    if len(str(entry).encode()) > CHUNK_BYTES:
+        return "client_too_big", {"kb": CHUNK_BYTES // 1000}
+    return None
 
 
 def _contacts(groups: Sequence[Any]) -> list[tuple[str, str]]:
