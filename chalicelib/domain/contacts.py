@@ -6,7 +6,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Annotated, NamedTuple
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo
 
 DEFAULT_REGION = "FI"
 # phonenumbers and email_validator are imported where a number or an address is read,
@@ -156,10 +156,26 @@ def search_needle(query: str) -> str:
     return fold(q)
 
 
+# The validation context key of the region a number without its country code is read in:
+# the business's own country (phone_context), not always Finland's — a Stockholm salon's
+# client typing "070 123 45 67" means +46 70…, and read as +358 70… her SMS would go to
+# someone else.
+PHONE_REGION = "phone_region"
+
+
+def phone_context(business_phone: str | None) -> dict[str, str]:
+    """The validation context that reads numbers as the business's own country does."""
+    return {PHONE_REGION: home_country(business_phone)}
+
+
+def _phone(v: str | None, info: ValidationInfo) -> str | None:
+    if not v:
+        return None
+    return normalize_phone(v, (info.context or {}).get(PHONE_REGION) or DEFAULT_REGION)
+
+
 # Contact fields as clients and owners send them: normalized, or None when left empty.
-Phone = Annotated[
-    Annotated[str, Field(max_length=40)] | None, AfterValidator(lambda v: normalize_phone(v) if v else None)
-]
+Phone = Annotated[Annotated[str, Field(max_length=40)] | None, AfterValidator(_phone)]
 Email = Annotated[
     Annotated[str, Field(max_length=254)] | None, AfterValidator(lambda v: normalize_email(v) if v else None)
 ]

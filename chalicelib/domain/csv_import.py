@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.config import BusinessConfig
-from chalicelib.domain.contacts import fold, normalize_email, normalize_phone
+from chalicelib.domain.contacts import DEFAULT_REGION, fold, normalize_email, normalize_phone
 from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.registry import parse_birthday
 
@@ -448,11 +448,12 @@ def _short(value: str) -> str:
     return value if len(value) <= 40 else value[:37] + "..."
 
 
-def parse_phone(raw: str) -> str:
-    """A phone as the exports write it: any format normalize_phone takes, or the digits
-    with the country code but without the '+' (a spreadsheet drops it)."""
+def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """A phone as the exports write it: any format normalize_phone takes (a national one
+    in the business's country, `region`), or the digits with the country code but without
+    the '+' (a spreadsheet drops it)."""
     try:
-        return normalize_phone(raw)
+        return normalize_phone(raw, region)
     except ValueError:
         digits = "".join(ch for ch in raw if ch.isdigit())
         if raw.strip().startswith("00") or len(digits) < 10:
@@ -560,9 +561,10 @@ def parse_row(
     columns: Mapping[str, int],
     tz: ZoneInfo,
     today: date,
+    region: str = DEFAULT_REGION,
 ) -> Row | Rejected:
     """One row read with the mapping (columns_of): a Row, or why it is rejected (the
-    first problem)."""
+    first problem). `region`: the business's country, its phone numbers' national form."""
 
     def get(fld: str) -> str:
         pos = columns.get(fld)
@@ -580,7 +582,7 @@ def parse_row(
     phone = email = None
     if raw_phone:
         try:
-            phone = _phone(raw_phone)
+            phone = _phone(raw_phone, region)
         except ValueError:
             return Rejected(number, "bad_phone", {"value": _short(raw_phone)})
     if raw_email:

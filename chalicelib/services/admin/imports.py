@@ -31,6 +31,7 @@ from chalicelib.domain import csv_import as rules
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
+from chalicelib.domain.contacts import home_country
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.locales import negotiate
 from chalicelib.domain.privacy import erase_due
@@ -169,7 +170,7 @@ def _plan(
     skipped_visits = 0
     columns = rules.columns_of(table.headers, mapping)
     for number, cells in table.rows:
-        parsed = rules.parse_row(number, cells, columns, cfg.tz, today)
+        parsed = rules.parse_row(number, cells, columns, cfg.tz, today, home_country(cfg.phone))
         if isinstance(parsed, rules.Rejected):
             rejected.append(parsed)
         else:

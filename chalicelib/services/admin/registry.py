@@ -10,7 +10,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.client_stats import client_stats
 from chalicelib.domain.clients import Client, Consent, ProfileUpdate
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import home_country, phone_display, search_needle
+from chalicelib.domain.contacts import home_country, phone_context, phone_display, search_needle
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
@@ -213,7 +213,7 @@ def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]
     b = business_of(p)
     # Every field's error at once: the body's own and the stored client's (her contact).
     try:
-        req: ClientUpdate | None = parse(ClientUpdate, body, "client update")
+        req: ClientUpdate | None = parse(ClientUpdate, body, "client update", phone_context(b.config.phone))
         problems: dict[str, str] = {}
     except ValidationFailed as e:
         req, problems = None, dict(e.fields)

@@ -24,6 +24,7 @@ from chalicelib.domain import loyalty as perks
 from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
+from chalicelib.domain.contacts import phone_context
 from chalicelib.domain.daysheet import Taken, days_touched
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import PlannedMessage
@@ -76,7 +77,8 @@ def book(
     against them. `client_id`: the known client the desk picked (`body`'s client is her
     profile's name and contacts)."""
     _check_idempotency_key(idempotency_key)
-    req: BookingIn = parse(BookingIn, body, "booking", context=DESK if desk else None)
+    context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
+    req: BookingIn = parse(BookingIn, body, "booking", context=context)
     now = clock.now()
     service = _service(b.config, req)
     staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)

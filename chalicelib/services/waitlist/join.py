@@ -16,7 +16,7 @@ from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import first_name
+from chalicelib.domain.contacts import first_name, phone_context
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.timeutil import iso_local
@@ -48,7 +48,8 @@ def save(
     owner's edit) the entry `entry_id`. `confirm`: with the message that tells her she is
     on the list (her own joining; the owner tells her himself)."""
     cfg, now = b.config, clock.now()
-    req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry", rules.dates_context(cfg, now))
+    context = {**rules.dates_context(cfg, now), **phone_context(cfg.phone)}
+    req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry", context)
     if not cfg.waitlist.enabled:
         raise Conflict("This business does not keep a waitlist.", code="waitlist_off")
     service = cfg.service(req.service)
