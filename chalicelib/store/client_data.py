@@ -92,7 +92,7 @@ class Export:
     rewards: list[dict[str, Any]]
     webhook_endpoints: list[dict[str, Any]]  # where webhooks about her went: [{id, url}]
     money: list[dict[str, Any]] = field(default_factory=list)  # charges, fees, refunds
-    waitlist: list[dict[str, Any]] = field(default_factory=list)  # her entries her contacts' lists name
+    waitlist: list[dict[str, Any]] = field(default_factory=list)  # her entries (open, closed) her contacts' lists name
 
 
 def export(business_id: str, client_id: str) -> Export | None:
@@ -149,8 +149,8 @@ def _erase_waitlist(client: Client, now: datetime) -> int:
     knows people: not by client id): an open one leaves the list, so no freed time is
     offered to her; each loses her name and contacts, as do its search keys and the
     messages it sent her (its joining confirmations, the offers made to it). Closed
-    entries her lists no longer name keep her name until their TTL (a month after their
-    last day). Returns how many entries."""
+    entries too: her lists keep them, marked closed, as long as their items are kept.
+    Returns how many entries."""
     b = client.business_id
     n = 0
     for found in _waitlist_entries(client):
@@ -171,10 +171,11 @@ def _erase_waitlist(client: Client, now: datetime) -> int:
 
 
 def _waitlist_entries(client: Client) -> list[Entry]:
-    """Her waitlist entries that her phone's and email's lists name (the waitlist knows
-    people by contact, not by client id): one BatchGetItem, then one read per entry."""
+    """Her waitlist entries, open and closed, that her phone's and email's lists name
+    (the waitlist knows people by contact, not by client id): one BatchGetItem, then one
+    read per entry."""
     found = waitlist.read_contacts(client.business_id, client.phone, client.email)
-    entries = (waitlist.get_entry(client.business_id, entry_id) for entry_id in found.entries())
+    entries = (waitlist.get_entry(client.business_id, entry_id) for entry_id in found.every())
     return [e for e in entries if e is not None]
 
 

@@ -752,8 +752,9 @@ class WaitDayItem(Base):
 
 class WaitContactItem(Base):
     """BIZ#<id> / WAITC#<hash of phone or email>: the contact's entries, `e` maps entry id
-    to '<service>|<first>|<last>' (duplicates and the per-contact limit); `v` counts the
-    writes, each conditioned on the `v` read."""
+    to '<service>|<first>|<last>|<joined>' (open: duplicates and the per-contact limit),
+    '...|closed' for one that left the list or whose days passed, kept until its item's
+    TTL (GDPR erasure finds it); `v` counts the writes, each conditioned on the `v` read."""
 
     e = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # PynamoDB's MapAttribute.__init__ is untyped
     v = NumberAttribute(default=0)

@@ -118,8 +118,12 @@ def _day_item(e: Entry, day: date) -> WaitDayItem:
     return item
 
 
-def _contact_value(e: Entry) -> str:
-    return f"{e.service_id}|{e.first.isoformat()}|{e.last.isoformat()}|{keys.sortable_time(e.created_at)}"
+CLOSED_MARK = "closed"  # the last field of a closed entry's value in her contact's list
+
+
+def _contact_value(e: Entry, closed: bool = False) -> str:
+    value = f"{e.service_id}|{e.first.isoformat()}|{e.last.isoformat()}|{keys.sortable_time(e.created_at)}"
+    return f"{value}|{CLOSED_MARK}" if closed else value
 
 
 # --- the contact's entries -------------------------------------------------------------------
@@ -130,16 +134,24 @@ class ContactEntry:
     first: date
     last: date
     created_at: datetime
+    closed: bool = False
+
+    def value(self) -> str:
+        value = f"{self.service_id}|{self.first}|{self.last}|{keys.sortable_time(self.created_at)}"
+        return f"{value}|{CLOSED_MARK}" if self.closed else value
 
 
 @dataclass(frozen=True)
 class Contact:
-    """One contact's (phone or email) entries as read, and the version read."""
+    """One contact's (phone or email) entries as read, and the version read: `entries`
+    the open ones (duplicates, the per-contact limit, offers), `closed` those that left
+    the list and are still kept (what erasure blanks with the open ones)."""
 
     kind: str
     value: str
     entries: tuple[ContactEntry, ...] = ()
     version: int = 0
+    closed: tuple[ContactEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,13 +159,25 @@ class Contacts:
     of: tuple[Contact, ...] = field(default_factory=tuple)
 
     def entries(self) -> dict[str, ContactEntry]:
+        """The open entries of her contacts."""
         return {c.entry_id: c for contact in self.of for c in contact.entries}
+
+    def every(self) -> dict[str, ContactEntry]:
+        """Every entry of her contacts still kept, open or closed (GDPR export, erasure)."""
+        out = {c.entry_id: c for contact in self.of for c in contact.closed}
+        out.update(self.entries())
+        return out
 
 
 def _contact_entry(entry_id: str, raw: str) -> ContactEntry:
-    service, first, last, created = raw.split("|")
+    service, first, last, created, *mark = raw.split("|")
     return ContactEntry(
-        entry_id, service, date.fromisoformat(first), date.fromisoformat(last), keys.parse_sortable_time(created)
+        entry_id,
+        service,
+        date.fromisoformat(first),
+        date.fromisoformat(last),
+        keys.parse_sortable_time(created),
+        closed=mark == [CLOSED_MARK],
     )
 
 
@@ -173,8 +197,15 @@ def contacts_from(key_of: dict[tuple[str, str], tuple[str, str]], found: dict[tu
             continue
         item = WaitContactItem.from_raw_data(raw)
         e = dict(item.e.as_dict()) if item.e else {}  # type: ignore[no-untyped-call]
+        every = [_contact_entry(k, str(v)) for k, v in sorted(e.items())]
         out.append(
-            Contact(kind, value, tuple(_contact_entry(k, str(v)) for k, v in sorted(e.items())), int(item.v or 0))
+            Contact(
+                kind,
+                value,
+                tuple(x for x in every if not x.closed),
+                int(item.v or 0),
+                tuple(x for x in every if x.closed),
+            )
         )
     return Contacts(tuple(out))
 
@@ -189,17 +220,22 @@ def read_contacts(business_id: str, phone: str | None, email: str | None) -> Con
 def _write_contacts(
     tx: Tx, business_id: str, contacts: Contacts, entry: Entry | None, drop: Sequence[str], keep_after: date
 ) -> None:
-    """Each contact's map with `entry` in it (None: only `drop`ped), past entries pruned,
-    on the version read."""
+    """Each contact's map with `entry` in it (None: only `drop`ped), on the version read.
+    An entry `drop`ped (it left the list) or past its last day is kept marked closed
+    until its item's TTL (erasure finds it by her contact), then pruned."""
+    from dataclasses import replace as _replace
+
     for c in contacts.of:
         pk, sk = keys.biz(business_id), keys.wait_contact_sk(c.kind, c.value)
-        current = {x.entry_id: x for x in c.entries if x.last >= keep_after and x.entry_id not in drop}
-        values = {
-            k: f"{x.service_id}|{x.first}|{x.last}|{keys.sortable_time(x.created_at)}" for k, x in current.items()
-        }
+        current = [
+            x if x.last >= keep_after and x.entry_id not in drop else _replace(x, closed=True)
+            for x in (*c.closed, *c.entries)
+        ]
+        kept = [x for x in current if x.last + ENTRY_KEEP >= keep_after]
+        values = {x.entry_id: x.value() for x in kept}
         if entry is not None:
             values[entry.id] = _contact_value(entry)
-        last = max(([entry.last] if entry else []) + [x.last for x in current.values()], default=keep_after)
+        last = max(([entry.last] if entry else []) + [x.last for x in kept], default=keep_after)
         item = WaitContactItem(pk, sk, e=values, v=c.version + 1, expires_at=_expiry(last, ENTRY_KEEP))
         condition = WaitContactItem.pk.does_not_exist() if c.version == 0 else WaitContactItem.v == c.version
         tx.put(item, "contact", condition=condition)
@@ -312,7 +348,8 @@ def _count_message(tx: Tx, entry: Entry, day: date, per_day: int, what: str = "W
 
 def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | None = None) -> bool:
     """The entry leaves the list (booked, left or removed): its day items go, the
-    contacts' lists forget it. False when it was closed already."""
+    contacts' lists keep it marked closed (no longer open for duplicates, the limit or
+    offers; found by erasure until its TTL). False when it was closed already."""
     from dataclasses import replace
 
     db.configure()
@@ -323,7 +360,7 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
         if value:
             tx.update(
                 WaitContactItem(keys.biz(entry.business_id), keys.wait_contact_sk(kind, value)),
-                [WaitContactItem.e[entry.id].remove(), WaitContactItem.v.add(1)],
+                [WaitContactItem.e[entry.id].set(_contact_value(entry, closed=True)), WaitContactItem.v.add(1)],
                 "contact",
                 condition=WaitContactItem.pk.exists(),
             )
@@ -333,7 +370,7 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
     except TxFailed as err:
         if "entry" in err.failed:
             return False
-        if "contact" in err.failed:  # her list was pruned meanwhile: close without it
+        if "contact" in err.failed:  # a contact has no list (seeded entries): start one
             if not _close_without_contacts(closed, entry):
                 return False
         else:
@@ -342,20 +379,46 @@ def close_entry(entry: Entry, status: str, now: datetime, appointment_id: str | 
     return True
 
 
-def _close_without_contacts(closed: Entry, entry: Entry) -> bool:
-    tx = Tx(WaitlistEntryItem)
-    _leave(tx, closed)
-    webhooks.emit(
-        tx,
-        entry.business_id,
-        [events.waitlist_closed(entry, closed.status, closed.updated_at, closed.booked_appointment)],
-        closed.updated_at,
-    )
-    try:
-        tx.commit()
-    except TxFailed:
-        return False
-    return True
+def _close_without_contacts(closed: Entry, entry: Entry, attempts: int = 3) -> bool:
+    """Close `entry` where a contact of hers has no list (entries seeded without one):
+    the lists there are (read now) mark it closed and a missing one is put with it alone,
+    conditioned on the versions read; a list written meanwhile is read again. Only when
+    they keep changing does the entry close without them. False when it was closed already."""
+    for attempt in range(attempts + 1):
+        tx = Tx(WaitlistEntryItem)
+        _leave(tx, closed)
+        if attempt < attempts:
+            _mark_closed_in_lists(tx, entry)
+        webhooks.emit(
+            tx,
+            entry.business_id,
+            [events.waitlist_closed(entry, closed.status, closed.updated_at, closed.booked_appointment)],
+            closed.updated_at,
+        )
+        try:
+            tx.commit()
+        except TxFailed as err:
+            if "entry" in err.failed or attempt == attempts:
+                return False
+            continue
+        return True
+    return False
+
+
+def _mark_closed_in_lists(tx: Tx, entry: Entry) -> None:
+    """Inside `tx`: her contacts' lists (read now) with `entry` marked closed."""
+    mark = ContactEntry(entry.id, entry.service_id, entry.first, entry.last, entry.created_at, closed=True)
+    for c in read_contacts(entry.business_id, entry.phone, entry.email).of:
+        listed = [x for x in (*c.closed, *c.entries) if x.entry_id != entry.id]
+        item = WaitContactItem(
+            keys.biz(entry.business_id),
+            keys.wait_contact_sk(c.kind, c.value),
+            e={**{x.entry_id: x.value() for x in listed}, entry.id: mark.value()},
+            v=c.version + 1,
+            expires_at=_expiry(max([entry.last, *(x.last for x in listed)]), ENTRY_KEEP),
+        )
+        condition = WaitContactItem.pk.does_not_exist() if c.version == 0 else WaitContactItem.v == c.version
+        tx.put(item, "contact", condition=condition)
 
 
 # --- erasure (store/client_data.py) ----------------------------------------------------------
