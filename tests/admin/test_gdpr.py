@@ -222,3 +222,46 @@ def test_erasure_takes_her_off_the_waitlist_and_out_of_its_messages(client, desk
         text = str(item)
         for trace in TRACES:
             assert trace not in text, f"{trace!r} survived in {item['pk']} / {item['sk']}"
+
+
+def test_erasure_blanks_her_waitlist_entries_closed_before_it(client, desk, booked, frozen_now):
+    """Three of her entries closed before the erasure — one she booked from an offer, one
+    she left by her link, one the desk removed — are hers all the same: erased, none of
+    them, their messages (joining confirmations, the offer) nor the offers list keep her
+    name, phone or email."""
+    from tests.waitlist.helpers import join, offer_links
+
+    status, offered = join(client, first="2026-11-26", last="2026-11-27")
+    assert status == 201, offered
+    status, left = join(client, first="2026-11-30", last="2026-12-01")
+    assert status == 201, left
+    status, removed = join(client, first="2026-12-02", last="2026-12-03")
+    assert status == 201, removed
+    status, liisa = book(client, "2026-11-26T13:00:00+02:00", name="Liisa Virtanen", phone="040 765 4321", email=None)
+    assert status == 201, liisa
+    assert post(client, f"/api/v1/bookings/{token_of(liisa['manage_url'])}/cancel")[0] == 200
+    [offer] = offer_links("+358401234567")
+    assert post(client, f"/api/v1/offers/{offer}/book")[0] == 201  # booked from the offer: closed
+    assert post(client, f"/api/v1/waitlist/{token_of(left['manage_url'])}/leave")[1]["status"] == "left"
+    assert desk.delete(f"/waitlist/{removed['id']}")[0] in (200, 204)
+    frozen_now["now"] = at("2026-11-27T10:00:00+02:00")  # her visits are over
+    run_on_schedule("send_due", frozen_now["now"])
+    assert [o["name"] for o in desk.get("/waitlist/offers?from=2026-11-23&to=2026-11-30")[1]["offers"]] == [
+        "Maija Meikäläinen"
+    ]
+    status, data = desk.get(f"/clients/{booked['client']}/export")  # her export has them all
+    assert sorted((w["id"], w["status"]) for w in data["waitlist"]) == sorted(
+        [(offered["id"], "booked"), (left["id"], "left"), (removed["id"], "left")]
+    )
+
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200, body
+    assert body["items"]["waitlist"] == 3
+    status, offers = desk.get("/waitlist/offers?from=2026-11-23&to=2026-11-30")
+    assert status == 200 and [o["name"] for o in offers["offers"]] == ["(erased)"]
+    assert {e["name"] for e in desk.get("/waitlist")[1]["entries"]} <= {"(erased)"}
+    assert desk.get("/clients?q=maija")[1]["waiting"] == []
+    left_over = sorted(
+        (item["pk"]["S"], item["sk"]["S"], trace) for item in table_items() for trace in TRACES if trace in str(item)
+    )
+    assert left_over == []

@@ -1,0 +1,65 @@
+"""Her contact's list of waitlist entries keeps every entry of hers still kept: the open
+ones (duplicates, the per-contact limit, offers) and, marked closed, those that left the
+list or whose days passed, until their items' TTL — so erasure finds them all by her
+phone or email (docs/data-model.md, "Waitlist contact"). Now: Mon 23 Nov 2026."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.history import at
+from tests.waitlist.helpers import join
+
+PHONE = "+358401234567"
+
+
+@pytest.fixture
+def desk(client, aws):
+    from tests.admin.helpers import Desk
+
+    return Desk(client, aws.id)
+
+
+def _lists(aws):
+    from chalicelib.store import waitlist
+
+    found = waitlist.read_contacts(aws.id, PHONE, "maija@example.com")
+    return sorted(found.entries()), sorted(found.every())
+
+
+def test_a_closed_entry_stays_on_her_lists_marked_closed(client, desk, aws):
+    status, first = join(client, first="2026-11-24", last="2026-11-25")
+    assert status == 201, first
+    status, second = join(client, first="2026-11-30", last="2026-12-01")
+    assert status == 201, second
+    assert desk.delete(f"/waitlist/{first['id']}")[0] in (200, 204)
+    assert _lists(aws) == ([second["id"]], sorted([first["id"], second["id"]]))
+    status, third = join(client, first="2026-11-24", last="2026-11-25")  # not a duplicate of the closed one
+    assert status == 201 and third["id"] != first["id"]
+
+
+def test_an_entry_whose_days_passed_is_kept_closed_until_its_ttl(client, aws, frozen_now):
+    status, passed = join(client, first="2026-11-23", last="2026-11-24")
+    assert status == 201, passed
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")
+    status, later = join(client, first="2026-11-27", last="2026-11-28")  # her list is written again
+    assert status == 201, later
+    assert _lists(aws) == ([later["id"]], sorted([passed["id"], later["id"]]))
+    frozen_now["now"] = at("2026-12-26T10:00:00+02:00")  # a month after the first's last day: its item's TTL
+    status, last = join(client, first="2026-12-28", last="2026-12-29")
+    assert status == 201, last
+    assert _lists(aws) == ([last["id"]], sorted([later["id"], last["id"]]))
+
+
+def test_an_entry_closed_where_her_list_is_missing_starts_one(client, desk, aws):
+    """Entries seeded without contact lists (load_entries), or a list gone: closing the
+    entry puts a list with it, closed, so erasure still finds it."""
+    from chalicelib.store import waitlist
+
+    status, entry = join(client, first="2026-11-24", last="2026-11-25")
+    assert status == 201, entry
+    waitlist.forget_contacts(aws.id, waitlist.read_contacts(aws.id, PHONE, "maija@example.com"))
+    assert _lists(aws) == ([], [])
+    assert desk.delete(f"/waitlist/{entry['id']}")[0] in (200, 204)
+    assert waitlist.get_entry(aws.id, entry["id"]).status == "left"
+    assert _lists(aws) == ([], [entry["id"]])
