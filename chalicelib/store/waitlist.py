@@ -281,7 +281,7 @@ def save_entry(
     the queue), with its day items and the contact's list, in one transaction. `closes`:
     the owner's edit moved the entry to another service or contact — the old entry leaves
     the list (its day items go, `closes_contacts`, its contacts' lists as read that are not
-    `contacts`, forget it) in the same transaction: all of it or nothing. `confirmation`:
+    `contacts`, mark it closed) in the same transaction: all of it or nothing. `confirmation`:
     the message with her link, counted on her joining confirmations of the day (at most
     `per_day`: MessagesCapped when they are used up). `was`: the entry as read before an
     edit of it (its search keys of a former name or contact go after)."""
