@@ -165,8 +165,9 @@ def cmd_index_staff_calendars(args) -> None:
 
 def cmd_index_client_search(args) -> None:
     """Write the search keys of a business's clients, and of its open waitlist entries,
-    from before they existed (the owner's search finds them only through them; run once
-    per business after each of those releases; repeatable)."""
+    from before they existed (the owner's search finds them only through them), and mark
+    its closed waitlist entries on their contacts' lists (erasure finds them only there);
+    run once per business after each of those releases; repeatable."""
     from chalicelib.store import businesses, search
 
     b = businesses.get_by_slug(args.business)
@@ -178,6 +179,8 @@ def cmd_index_client_search(args) -> None:
 
     today = clock.now().astimezone(b.config.tz).date()
     print(f"{waitlist.index_search(b.id, today)} open waitlist entries of {args.business} indexed for it")
+    closed = waitlist.index_closed(b.id, today)
+    print(f"{closed} closed waitlist entries of {args.business} marked on their contacts' lists (erasure)")
 
 
 def cmd_owner_token(args) -> None:

@@ -477,6 +477,49 @@ def index_search(business_id: str, today: date) -> int:
     return len(open_)
 
 
+def index_closed(business_id: str, today: date, attempts: int = 3) -> int:
+    """Mark on her contacts' lists the business's kept entries that are no longer open
+    and that the lists do not name (closed, or pruned when their days passed, before the
+    lists kept them), so that erasure finds them: one Query of its WAIT# range, a
+    migration's read, never a request's; each list written once, on the version read.
+    Repeatable; returns how many entries it marked."""
+    by_contact: dict[tuple[str, str], list[Entry]] = {}
+    for e in entries_of(business_id):
+        if e.is_open(today):
+            continue
+        for kind, value in (("phone", e.phone), ("email", e.email)):
+            if value:
+                by_contact.setdefault((kind, value), []).append(e)
+    marked: set[str] = set()
+    for (kind, value), entries in by_contact.items():
+        for _ in range(attempts):
+            phone, email = (value, None) if kind == "phone" else (None, value)
+            [c] = read_contacts(business_id, phone, email).of
+            listed = [*c.closed, *c.entries]
+            missing = [e for e in entries if e.id not in {x.entry_id for x in listed}]
+            if not missing:
+                break
+            tx = Tx(WaitContactItem)
+            tx.put(
+                WaitContactItem(
+                    keys.biz(business_id),
+                    keys.wait_contact_sk(kind, value),
+                    e={x.entry_id: x.value() for x in listed} | {e.id: _contact_value(e, closed=True) for e in missing},
+                    v=c.version + 1,
+                    expires_at=_expiry(max([*(x.last for x in listed), *(e.last for e in missing)]), ENTRY_KEEP),
+                ),
+                "contact",
+                condition=WaitContactItem.pk.does_not_exist() if c.version == 0 else WaitContactItem.v == c.version,
+            )
+            try:
+                tx.commit()
+            except TxFailed:
+                continue  # the list was written meanwhile: read it again
+            marked.update(e.id for e in missing)
+            break
+    return len(marked)
+
+
 def waiting_on(business_id: str, service_id: str, day: date) -> list[Entry]:
     """The open entries for a service on a local day, in queue order: one Query that reads
     only them."""

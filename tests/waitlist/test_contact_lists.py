@@ -5,6 +5,8 @@ phone or email (docs/data-model.md, "Waitlist contact"). Now: Mon 23 Nov 2026.""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.history import at
@@ -61,5 +63,28 @@ def test_an_entry_closed_where_her_list_is_missing_starts_one(client, desk, aws)
     waitlist.forget_contacts(aws.id, waitlist.read_contacts(aws.id, PHONE, "maija@example.com"))
     assert _lists(aws) == ([], [])
     assert desk.delete(f"/waitlist/{entry['id']}")[0] in (200, 204)
-    assert waitlist.get_entry(aws.id, entry["id"]).status == "left"
+    closed = waitlist.get_entry(aws.id, entry["id"])
+    assert closed is not None and closed.status == "left"
     assert _lists(aws) == ([], [entry["id"]])
+
+
+def test_entries_closed_before_the_lists_kept_them_are_marked_by_the_migration(client, desk, aws):
+    """An entry closed before this release left her lists: `index_closed` (rebook_cli
+    index-client-search) marks it there, once, and an open one is left as it is."""
+    from chalicelib.store import keys, waitlist
+    from chalicelib.store.models import WaitContactItem
+
+    status, closed = join(client, first="2026-11-24", last="2026-11-25")
+    assert status == 201, closed
+    status, still = join(client, first="2026-11-30", last="2026-12-01")
+    assert status == 201, still
+    assert desk.delete(f"/waitlist/{closed['id']}")[0] in (200, 204)
+    for kind, value in (("phone", PHONE), ("email", "maija@example.com")):  # as the lists were before
+        WaitContactItem(keys.biz(aws.id), keys.wait_contact_sk(kind, value)).update(
+            actions=[WaitContactItem.e[closed["id"]].remove()]
+        )
+    assert _lists(aws) == ([still["id"]], [still["id"]])
+    today = date(2026, 11, 23)
+    assert waitlist.index_closed(aws.id, today) == 1
+    assert _lists(aws) == ([still["id"]], sorted([closed["id"], still["id"]]))
+    assert waitlist.index_closed(aws.id, today) == 0  # repeatable
