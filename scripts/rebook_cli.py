@@ -298,7 +298,44 @@ def main(argv=None) -> None:
     p.set_defaults(fn=cmd_run_scheduler)
     args = parser.parse_args(argv)
     use_local_stack_by_default()
-    args.fn(args)
+    try:
+        args.fn(args)
+    except Exception as e:
+        problem = aws_problem(e)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        sys.exit(2)
+
+
+def aws_problem(exc: BaseException) -> str | None:
+    """One line for DynamoDB out of reach or AWS credentials missing (PynamoDB wraps
+    botocore's errors: its `cause`), else None."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+
+    from chalicelib.settings import get_settings
+
+    s = get_settings()
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, NoCredentialsError | PartialCredentialsError):
+            return (
+                f"no AWS credentials for REBOOK_STAGE={s.stage}: set them (aws configure, AWS_PROFILE, or "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or unset REBOOK_STAGE to use the local stack"
+            )
+        if isinstance(e, BotoConnectionError):
+            endpoint = s.dynamodb_endpoint or getattr(e, "kwargs", {}).get("endpoint_url") or f"AWS ({s.region})"
+            if s.is_local:
+                return (
+                    f"cannot reach DynamoDB at {endpoint}: is the local stack running? Start it with `make run`, "
+                    "or set REBOOK_DATA_DIR to the data dir of the stack you started"
+                )
+            return f"cannot reach {endpoint}: check the network and AWS_REGION ({s.region})"
+        e = getattr(e, "cause", None) or e.__cause__ or e.__context__
+    return None
 
 
 if __name__ == "__main__":

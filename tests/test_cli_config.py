@@ -1,4 +1,5 @@
-"""`rebook validate-business`: an owner checks a config file before loading it."""
+"""`rebook validate-business`: an owner checks a config file before loading it; the
+CLI's failures to reach DynamoDB or AWS are one line each."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "config" / "businesses" / "demo.yaml"
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REBOOK_")}
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("REBOOK_", "AWS_"))}
     return subprocess.run(
         [sys.executable, "-m", "scripts.rebook_cli", *args],
         cwd=ROOT,
-        env=env,
+        env=clean | (env or {}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -151,3 +152,41 @@ def test_timezone_naming_a_region_is_a_listed_problem(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.returncode == 2
     assert "timezone: " in result.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_no_local_stack_is_one_line_and_exit_2(tmp_path):
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+    result = run_cli(
+        "owner-token", "demo", env={"REBOOK_DATA_DIR": str(tmp_path), "REBOOK_DYNAMODB_ENDPOINT": endpoint}
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: cannot reach DynamoDB at {endpoint}: is the local stack running? Start it with `make run`, "
+        "or set REBOOK_DATA_DIR to the data dir of the stack you started"
+    )
+
+
+def test_no_aws_credentials_is_one_line_and_exit_2(tmp_path):
+    nowhere = str(tmp_path / "none")
+    result = run_cli(
+        "load-business",
+        str(DEMO),
+        env={
+            "REBOOK_STAGE": "dev",
+            "AWS_SHARED_CREDENTIALS_FILE": nowhere,
+            "AWS_CONFIG_FILE": nowhere,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_DEFAULT_REGION": "eu-north-1",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no AWS credentials for REBOOK_STAGE=dev: ")
+    assert len(result.stderr.strip().splitlines()) == 1
