@@ -63,8 +63,25 @@ def cmd_create_table(_args) -> None:
     print(f"table {get_settings().table_name}: {'created' if created else 'already exists'}")
 
 
+def unknown_images(cfg) -> list[str]:
+    """The `cover`, `logo` and `photo` names the image set (chalicelib/static/img/
+    manifest.json) does not have: the page would show no image there."""
+    from chalicelib.pages.media import manifest
+
+    named = [("shop.cover", cfg.shop.cover), ("shop.logo", cfg.shop.logo)]
+    named += [(f"staff[{i}].photo", s.photo) for i, s in enumerate(cfg.staff)]
+    have = manifest()
+    return [
+        f"{where}: no image '{name}' in chalicelib/static/img/manifest.json"
+        for where, name in named
+        if name and name not in have
+    ]
+
+
 def cmd_validate_business(args) -> None:
     cfg = read_config_file(args.file)
+    for problem in unknown_images(cfg):
+        print(f"warning: {problem} (the page shows none)", file=sys.stderr)
     print(f"ok: {cfg.slug} ({cfg.name}): {len(cfg.services)} services, {len(cfg.staff)} staff")
 
 

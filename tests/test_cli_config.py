@@ -154,6 +154,20 @@ def test_timezone_naming_a_region_is_a_listed_problem(tmp_path):
     assert "timezone: " in result.stderr
 
 
+def test_an_image_name_the_set_does_not_have_is_a_warning_not_a_failure(tmp_path):
+    data = demo_data()
+    data["shop"]["logo"] = "my-salon-logo"
+    data["staff"][1]["photo"] = "mikko-2027"
+    result = run_cli("validate-business", str(write_yaml(tmp_path, data)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: demo ")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: shop.logo: no image 'my-salon-logo' in chalicelib/static/img/manifest.json (the page shows none)",
+        "warning: staff[1].photo: no image 'mikko-2027' in chalicelib/static/img/manifest.json (the page shows none)",
+    ]
+
+
 def free_port() -> int:
     import socket
 
