@@ -89,12 +89,20 @@ def cmd_load_business(args) -> None:
     from datetime import timedelta
 
     from chalicelib import clock
+    from chalicelib.store import businesses
     from chalicelib.store.bookings import put_on_day_sheets
     from chalicelib.store.businesses import save_config
 
     cfg = read_config_file(args.file)
     if args.create_table:
         cmd_create_table(args)
+    stored = businesses.get_by_slug(cfg.slug)
+    if stored and payment_terms_changed_silently(stored.config, cfg):
+        sys.exit(
+            f"error: {args.file} changes the payment terms (payments.policy, payments.terms or a service's "
+            f"payment) but keeps payments.version {cfg.payments.version}: raise payments.version, so new "
+            "bookings record the terms their clients accepted"
+        )
     business, created = save_config(cfg)
     print(
         f"{'created' if created else 'updated'} business '{cfg.slug}' (id {business.id}): "
@@ -105,6 +113,13 @@ def cmd_load_business(args) -> None:
     moved = put_on_day_sheets(business.id, cfg.tz, now - timedelta(days=1), now + timedelta(days=400))
     if moved:
         print(f"put {moved} booked visits on the staff's day sheets")
+
+
+def payment_terms_changed_silently(old, new) -> bool:
+    """True when the terms a client accepts changed and payments.version did not."""
+    from chalicelib.domain.config import payment_terms
+
+    return old.payments.version == new.payments.version and payment_terms(old) != payment_terms(new)
 
 
 def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):

@@ -1,5 +1,5 @@
-"""`rebook validate-business`: an owner checks a config file before loading it; the
-CLI's failures to reach DynamoDB or AWS are one line each."""
+"""`rebook validate-business` and `load-business`: an owner checks a config file before
+loading it; the CLI's failures to reach DynamoDB or AWS are one line each."""
 
 from __future__ import annotations
 
@@ -166,6 +166,37 @@ def test_an_image_name_the_set_does_not_have_is_a_warning_not_a_failure(tmp_path
         "warning: shop.logo: no image 'my-salon-logo' in chalicelib/static/img/manifest.json (the page shows none)",
         "warning: staff[1].photo: no image 'mikko-2027' in chalicelib/static/img/manifest.json (the page shows none)",
     ]
+
+
+def load_business(capsys, path: Path) -> str:
+    from scripts import rebook_cli
+
+    rebook_cli.main(["load-business", str(path)])
+    return capsys.readouterr().out
+
+
+def test_load_business_refuses_new_payment_terms_under_the_stored_version(aws, tmp_path, capsys):
+    data = demo_data()
+    data["payments"]["terms"]["no_show_fee_percent"] = 90
+    with pytest.raises(SystemExit) as exit_:
+        load_business(capsys, write_yaml(tmp_path, data))
+    assert "payments.version" in str(exit_.value) and exit_.value.code != 0
+
+    service = next(s for s in data["services"] if s.get("payment"))
+    del service["payment"]  # a service's own policy is part of the terms too
+    data["payments"]["terms"] = demo_data()["payments"]["terms"]
+    with pytest.raises(SystemExit, match=r"payments\.version"):
+        load_business(capsys, write_yaml(tmp_path, data))
+
+    data["payments"]["version"] = demo_data()["payments"].get("version", 1) + 1
+    assert load_business(capsys, write_yaml(tmp_path, data)).startswith("updated business 'demo'")
+
+
+def test_load_business_takes_other_changes_under_the_same_version(aws, tmp_path, capsys):
+    data = demo_data()
+    data["name"] = "Salon Aurora & Co"
+    data["payments"]["hold_minutes"] = 15  # not a term the client accepts
+    assert load_business(capsys, write_yaml(tmp_path, data)).startswith("updated business 'demo'")
 
 
 def free_port() -> int:

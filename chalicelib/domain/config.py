@@ -702,3 +702,13 @@ class Business:
 def parse_business_config(data: Mapping[str, Any]) -> BusinessConfig:
     """Validate raw config data; raises pydantic.ValidationError."""
     return BusinessConfig.model_validate(data)
+
+
+def payment_terms(config: BusinessConfig) -> dict[str, Any]:
+    """What a client accepts with `payments.version` (docs/payments.md): the business's
+    payment policy and cancellation terms, and each service's own policy."""
+    return {
+        "policy": config.payments.policy.model_dump(mode="json"),
+        "terms": config.payments.terms.model_dump(mode="json"),
+        "services": {s.id: s.payment.model_dump(mode="json") for s in config.services if s.payment is not None},
+    }
