@@ -11,8 +11,12 @@ export CDK_DISABLE_VERSION_CHECK=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=
 # Never reach for an account: synth needs none, and a stray profile must not leak in.
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 stages=${STAGES:-dev prod}
+# jsii's Python runtime prints each line its Node process writes to stderr outside its
+# protocol as bytes (`b'!!  Node 20 is end-of-life ...\n'`): the sed turns those back into
+# text (an end-of-life Node's banner; docs/deploy.md §0).
 for stage in $stages; do
-  ../node_modules/.bin/cdk synth -c stage="$stage" -o "cdk.out/$stage" --no-notices -q >/dev/null
+  ../node_modules/.bin/cdk synth -c stage="$stage" -o "cdk.out/$stage" --no-notices -q >/dev/null \
+    2> >(sed -E "s/^b'(.*)\\\\n'\$/\\1/" >&2)
   echo "synthesized infra/cdk.out/$stage/rebook-$stage.template.json"
 done
 rc=0
