@@ -285,14 +285,17 @@ def _money(a: Appointment, add: Callable[..., None]) -> None:
     if deposit := pay.deposit_cents:
         add(a.start, "deposits")
         add(a.start, "deposit_cents", deposit)
-    charged = sum(pay.fee_cents.get(k, 0) for k, state in pay.fees.items() if state != "waived")
-    collected = sum(pay.fee_cents.get(k, 0) for k, state in pay.fees.items() if state == "succeeded")
+    # A fee given back (a no-show mark undone, the owner's refund) is neither charged nor
+    # collected (a refund Stripe failed is still the salon's money); refunds count what
+    # went back of deposits and prepayments.
+    charged = pay.fees_in("open", "succeeded", "refund_failed")
+    collected = pay.fees_collected_cents
     if charged:
         add(a.start, "fees_charged_cents", charged)
     if collected:
         add(a.start, "fees_collected_cents", collected)
-    if pay.refunded_cents:
-        add(a.start, "refunds_cents", pay.refunded_cents)
+    if refunded := pay.deposit_refunded_cents:
+        add(a.start, "refunds_cents", refunded)
 
 
 def without_days_before(counts: Mapping[str, Mapping[str, int]], first: date) -> Counts:

@@ -161,6 +161,42 @@ def hold_until(now: datetime, payments: Payments) -> datetime:
     return now + timedelta(minutes=payments.hold_minutes)
 
 
+class FeeState(str, Enum):
+    """A fee's state on the booking's payment."""
+
+    OPEN = "open"  # the bank asks her to authenticate: a pay link
+    SUCCEEDED = "succeeded"  # charged and paid
+    WAIVED = "waived"  # open, and the owner let it go (or the no-show mark was undone)
+    # Charged and paid, then given back (a no-show mark undone, the owner's refund): owed
+    # back (the refund not made yet), refunded, or its refund failed (the owner's to settle).
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
+    REFUND_FAILED = "refund_failed"
+
+
+# The fees whose money came in (paid_cents holds them), given back since or not.
+FEE_TAKEN = (
+    FeeState.SUCCEEDED.value,
+    FeeState.REFUNDING.value,
+    FeeState.REFUNDED.value,
+    FeeState.REFUND_FAILED.value,
+)
+
+
+def fee_refund_ref(kind: str, attempt: int = 0) -> str:
+    """The ref of the refund of a booking's fee (its record `refund-<ref>`, its Stripe
+    idempotency key `<booking>:refund:<ref>`, its owed outbox item): once per booking and
+    fee; a refund of it made again after Stripe failed the first gets a ref of its own."""
+    return f"fee-{kind}" if not attempt else f"fee-{kind}-n{attempt}"
+
+
+def fee_of_refund(ref: str) -> str | None:
+    """The fee kind a refund's ref gives back (fee_refund_ref), or None: not a fee's."""
+    if not ref.startswith("fee-"):
+        return None
+    return ref.removeprefix("fee-").split("-")[0]
+
+
 class PayState(str, Enum):
     HELD = "held"  # the time is held while the client pays
     PAID = "paid"  # the deposit or prepayment went through
@@ -185,7 +221,7 @@ class BookingPayment:
     paid_cents: int = 0
     refunded_cents: int = 0
     terms: dict[str, int] = field(default_factory=dict)  # CancellationTerms as accepted
-    fees: dict[str, str] = field(default_factory=dict)  # fee kind -> succeeded | open | waived
+    fees: dict[str, str] = field(default_factory=dict)  # fee kind -> its FeeState
     fee_cents: dict[str, int] = field(default_factory=dict)  # fee kind -> its amount as charged
     # A refund her cancellation gives back, recorded in the cancellation's own transaction
     # and not made yet (Stripe unreachable; the outbox sweeper makes it: fees.py
@@ -193,12 +229,35 @@ class BookingPayment:
     refund_owed_cents: int = 0
     refund_failed_cents: int = 0
 
+    def fees_in(self, *states: str) -> int:
+        """The fees in these states (FeeState), in cents."""
+        return sum(self.fee_cents.get(k, 0) for k, state in self.fees.items() if state in states)
+
     @property
     def deposit_cents(self) -> int:
         """What the booking's deposit or prepayment took (paid_cents holds the fees
-        collected too)."""
-        fees = sum(self.fee_cents.get(k, 0) for k, state in self.fees.items() if state == "succeeded")
-        return max(0, self.paid_cents - fees)
+        collected too, given back since or not)."""
+        return max(0, self.paid_cents - self.fees_in(*FEE_TAKEN))
+
+    @property
+    def fees_collected_cents(self) -> int:
+        """The fees charged, paid and not given back (nor on their way back)."""
+        return self.fees_in(FeeState.SUCCEEDED.value, FeeState.REFUND_FAILED.value)
+
+    @property
+    def deposit_refunded_cents(self) -> int:
+        """Of refunded_cents, what went back of the deposit or prepayment (not a fee's)."""
+        return max(0, self.refunded_cents - self.fees_in(FeeState.REFUNDED.value))
+
+    @property
+    def deposit_owed_cents(self) -> int:
+        """Of refund_owed_cents, what is owed back of the deposit or prepayment."""
+        return max(0, self.refund_owed_cents - self.fees_in(FeeState.REFUNDING.value))
+
+    @property
+    def deposit_failed_cents(self) -> int:
+        """Of refund_failed_cents, a refund of the deposit or prepayment that failed."""
+        return max(0, self.refund_failed_cents - self.fees_in(FeeState.REFUND_FAILED.value))
 
     @property
     def protected(self) -> bool:
@@ -222,7 +281,15 @@ class BookingPayment:
         """What a refund may give back: the deposit or prepayment not yet refunded nor
         owed back (a refund goes back on its PaymentIntent; a fee collected is the salon's
         to waive)."""
-        return max(0, self.deposit_cents - self.refunded_cents - self.refund_owed_cents)
+        return max(0, self.deposit_cents - self.deposit_refunded_cents - self.deposit_owed_cents)
+
+    def fee_refundable_cents(self, kind: str) -> int:
+        """What a refund of the fee `kind` gives back: all of it, if it was collected and
+        is neither given back nor on its way back (a refund of it that failed may be made
+        again)."""
+        if self.fees.get(kind) in (FeeState.SUCCEEDED.value, FeeState.REFUND_FAILED.value):
+            return self.fee_cents.get(kind, 0)
+        return 0
 
     def mark(self, status: str) -> str:
         """What the owner's calendar shows: held, refund_failed, fee_owed,

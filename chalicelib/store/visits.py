@@ -6,31 +6,54 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.messages import Message
+from chalicelib.domain.payments import BookingPayment
 from chalicelib.store import clients, daysheets, keys, webhooks
 from chalicelib.store.bookings import StaleAppointment
 from chalicelib.store.models import AppointmentItem
 from chalicelib.store.tx import Tx, TxFailed
 
 
-def mark(appt: Appointment, status: str, now: datetime, days: Sequence[date] = ()) -> None:
+def mark(
+    appt: Appointment,
+    status: str,
+    now: datetime,
+    days: Sequence[date] = (),
+    refund: tuple[BookingPayment, Message] | None = None,
+) -> None:
     """Set the visit's status if it is unchanged since read; keep the client's no-show
     count and the visits-ended index (no feedback request for a no-show) in step, and
     move the versions of the day sheets that hold it (`days`), so a dashboard asking
-    "changed since?" sees the mark."""
-    actions = [AppointmentItem.status.set(status), AppointmentItem.updated_at.set(now), AppointmentItem.seq.add(1)]
+    "changed since?" sees the mark. `refund`: a no-show fee given back by the mark (its
+    undo), owed from this commit on — the booking's payment with it owed, written from
+    the payment as read, and the outbox item that makes the refund
+    (services/payments/fees.py owed_on_no_show_undone)."""
+    from chalicelib.store import outbox, payments
+
+    actions: list[Action] = [
+        AppointmentItem.status.set(status),
+        AppointmentItem.updated_at.set(now),
+        AppointmentItem.seq.add(1),
+    ]
     if status == Status.NO_SHOW.value:
         actions += [AppointmentItem.g3pk.remove(), AppointmentItem.g3sk.remove()]
     else:
         g3pk, g3sk = keys.end_keys(appt.id, appt.end)
         actions += [AppointmentItem.g3pk.set(g3pk), AppointmentItem.g3sk.set(g3sk)]
+    condition = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq)
+    if refund is not None:
+        actions += payments.payment_set(refund[0])
+        condition &= payments.payment_as_read(appt)
     tx = Tx(AppointmentItem)
     tx.update(
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
         actions,
         "appointment",
-        condition=(AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq),
+        condition=condition,
     )
     for day in days:
         daysheets.touch(tx, appt.business_id, appt.staff_id, day)
@@ -39,6 +62,9 @@ def mark(appt: Appointment, status: str, now: datetime, days: Sequence[date] = (
         clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)
     marked = replace(appt, status=status, seq=appt.seq + 1, updated_at=now)
     webhooks.emit(tx, appt.business_id, [events.visit_marked(marked, status, now)], now, appt.client_id)
+    if refund is not None:
+        # (Her KPI counts follow the mark: services/admin/calendar.py refreshes her.)
+        outbox.put(tx, [refund[1]], role="refund")
     try:
         tx.commit()
     except TxFailed as err:

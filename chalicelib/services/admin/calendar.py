@@ -383,13 +383,24 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         )
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
     if a.status != status:
+        from chalicelib.services.payments import fees
+
+        # A no-show undone or corrected: the fee she paid for it goes back, owed from the
+        # mark's own commit and refunded right after it (the sweeper's if Stripe cannot
+        # be reached); an open one is waived.
+        undone = a.status == Status.NO_SHOW.value
+        owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
         try:
-            visits.mark(a, status, now, a.days(b.config.tz))
+            visits.mark(a, status, now, a.days(b.config.tz), refund=owed)
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
+        if owed is not None:
+            fees.make_owed(b, owed[1], now)
         a = _appointment(b, a.id)
+        if undone and fees.waive_on_undo(b, a, now):
+            a = _appointment(b, a.id)
         if status == Status.NO_SHOW.value and _no_show_fee(b, a, now):
             a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
         if status != Status.ARRIVED.value:

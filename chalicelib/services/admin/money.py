@@ -30,6 +30,9 @@ class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     amount_cents: int | None = Field(default=None, ge=1, le=10_000_00)  # None: all that is kept
     reason: str = Field(min_length=1, max_length=500)
+    # A fee collected (late_cancel, no_show), refunded whole on its own payment; none: the
+    # deposit or prepayment.
+    fee: FeeKind | None = None
 
 
 def _booking(p: Principal, appointment_id: str) -> tuple[Any, Any]:
@@ -72,10 +75,11 @@ def refund(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     p.require("money")
     req: RefundIn = parse(RefundIn, body, "refund")
     b, a = _booking(p, appointment_id)
-    money = fees.refund(b, a, req.amount_cents, clock.now(), req.reason)
+    money = fees.refund(b, a, req.amount_cents, clock.now(), req.reason, fee=req.fee)
     if money is None:
         raise Conflict("This refund was made already.", code="refund_made")
-    audited(p, "refund", a.client_id, {"appointment": a.id, "amount_cents": money.amount_cents})
+    what = {"appointment": a.id, "amount_cents": money.amount_cents}
+    audited(p, "refund", a.client_id, {**what, "fee": req.fee.value} if req.fee else what)
     return fees.money_view(money, b.config.tz)
 
 

@@ -47,7 +47,7 @@ def money_if_cancelled(b: Business, appt: Appointment, now: datetime) -> dict[st
     and the cancellation message say it (chalicelib/pages/views.py money_words)."""
     from chalicelib.services.payments import fees
 
-    refunded = appt.payment.refunded_cents if appt.payment else 0
+    refunded = appt.payment.deposit_refunded_cents if appt.payment else 0  # not a fee's refund
     return cancel_money(appt, refunded + fees.refund_on_cancel(b, appt, now))
 
 

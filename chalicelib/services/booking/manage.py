@@ -53,7 +53,8 @@ def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
     payments/fees.py owed_on_cancel, and as the cancellation message says)."""
     if appt.status == Status.CANCELLED.value:  # refunded, or still owed to her (on its way)
         pay = appt.payment
-        return cancel_money(appt, pay.refunded_cents + pay.refund_owed_cents + pay.refund_failed_cents if pay else 0)
+        back = pay.deposit_refunded_cents + pay.deposit_owed_cents + pay.deposit_failed_cents if pay else 0
+        return cancel_money(appt, back)  # of what she paid before: a fee given back is not
     return money_if_cancelled(b, appt, clock.now())
 
 

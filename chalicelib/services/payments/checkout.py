@@ -49,7 +49,7 @@ def vat_percent(b: Business, appt: Appointment) -> Decimal:
 def deposit_kept(appt: Appointment) -> int:
     """What she paid before the visit and was not given back."""
     pay = appt.payment
-    return max(0, pay.deposit_cents - pay.refunded_cents) if pay else 0
+    return max(0, pay.deposit_cents - pay.deposit_refunded_cents) if pay else 0
 
 
 def vat_lines(co: rules.Checkout) -> list[dict[str, Any]]:

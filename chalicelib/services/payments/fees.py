@@ -21,7 +21,7 @@ from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, after_attempt, queued
-from chalicelib.domain.payments import BookingPayment, FeeKind, MoneyRecord
+from chalicelib.domain.payments import BookingPayment, FeeKind, FeeState, MoneyRecord, fee_of_refund, fee_refund_ref
 from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.notify.outbox import IMMEDIATE_LEASE, backoff, deliver
 from chalicelib.observability import count_message, logger
@@ -146,9 +146,17 @@ def _refund_record(
 
 
 def refund(
-    b: Business, appt: Appointment, amount_cents: int | None, now: datetime, reason: str | None = None
+    b: Business,
+    appt: Appointment,
+    amount_cents: int | None,
+    now: datetime,
+    reason: str | None = None,
+    fee: FeeKind | None = None,
 ) -> MoneyRecord | None:
-    """Give back `amount_cents` (None: all not yet refunded) of the deposit or prepayment."""
+    """Give back `amount_cents` (None: all not yet refunded) of the deposit or prepayment;
+    with `fee`, that fee collected, whole, on its own payment (refund_fee)."""
+    if fee is not None:
+        return refund_fee(b, appt, fee.value, amount_cents, now, reason)
     pay = appt.payment
     if pay is None or not pay.intent or pay.refundable_cents <= 0:
         if amount_cents is None:
@@ -165,7 +173,7 @@ def refund(
     def given(a: Appointment) -> None:
         # A refund she was owed and Stripe refused is settled by the owner's own refund.
         p = a.payment or pay
-        settled = max(0, p.refund_failed_cents - amount)
+        settled = p.refund_failed_cents - min(amount, p.deposit_failed_cents)  # not a fee's
         store.record_money(
             money, now, payment=(a, replace(p, refunded_cents=p.refunded_cents + amount, refund_failed_cents=settled))
         )
@@ -176,6 +184,49 @@ def refund(
         return None
     except store.PaymentChanged:  # written twice meanwhile: the same request again makes no second refund
         raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
+    return money
+
+
+def refund_fee(
+    b: Business, appt: Appointment, kind: str, amount_cents: int | None, now: datetime, reason: str | None
+) -> MoneyRecord | None:
+    """The owner gives back a fee collected (a late-cancellation or no-show fee), whole, on
+    the fee's own PaymentIntent: made at once (Stripe unreachable: 503, nothing written),
+    recorded as `refund-fee-<kind>`, the fee `refunded` on the booking's payment. A refund
+    of it that failed at Stripe is settled the same way (a ref of its own). None: made
+    already (its record exists)."""
+    pay = appt.payment
+    most = pay.fee_refundable_cents(kind) if pay is not None else 0
+    found = store.get_money(b.id, appt.id, kind)
+    if pay is None or not most or found is None or not found.intent:
+        raise Conflict("No fee of this kind was collected that could be refunded.", code="nothing_to_refund")
+    if amount_cents is not None and amount_cents != most:
+        raise ValidationFailed(
+            f"A fee is refunded whole: {most} cents.", fields={"amount_cents": f"{most} (the fee) or none"}
+        )
+    again = pay.fees.get(kind) == FeeState.REFUND_FAILED.value
+    ref = fee_refund_ref(kind, len(store.refunds_of(b.id, appt.id)) if again else 0)
+    made = Account(b.id).refund(appt.id, found.intent, most, ref)
+    money = _refund_record(appt, ref, most, made.id, reason, now)
+
+    def given(a: Appointment) -> None:
+        p = a.payment or pay
+        failed = p.refund_failed_cents - (most if p.fees.get(kind) == FeeState.REFUND_FAILED.value else 0)
+        back = replace(
+            p,
+            fees={**p.fees, kind: FeeState.REFUNDED.value},
+            refunded_cents=p.refunded_cents + most,
+            refund_failed_cents=max(0, failed),
+        )
+        store.record_money(money, now, payment=(a, back))
+
+    try:
+        store.fresh_payment(appt, given)
+    except store.MoneyExists:
+        return None
+    except store.PaymentChanged:
+        raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
+    logger().info("fee refunded", extra={"appointment_id": appt.id, "kind": kind, "amount_cents": most})
     return money
 
 
@@ -263,6 +314,43 @@ def owed_on_cancel(b: Business, appt: Appointment, now: datetime) -> tuple[Booki
     return replace(pay, refund_owed_cents=pay.refund_owed_cents + back), queued(planned, now, OWED_LEASE)
 
 
+NO_SHOW_UNDONE = "the no-show mark was undone"
+
+
+def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tuple[BookingPayment, Message] | None:
+    """A no-show mark undone or corrected (booked, arrived, completed): the no-show fee
+    she paid goes back, as the correction's transaction writes it — the fee `refunding`,
+    its amount owed (`refund_owed_cents`), and the outbox item that makes the refund on
+    the fee's own PaymentIntent (ref `fee-no_show`: once per booking and fee), held by the
+    caller (make_owed right after the commit; the sweeper if Stripe cannot be reached).
+    None: no fee of it was collected (an open one is waived instead: waive_on_undo)."""
+    pay, kind = appt.payment, FeeKind.NO_SHOW.value
+    if pay is None or pay.fees.get(kind) != FeeState.SUCCEEDED.value:
+        return None
+    found = store.get_money(b.id, appt.id, kind)
+    if found is None or not found.intent or found.state != "succeeded":
+        return None
+    amount = pay.fee_cents.get(kind, found.amount_cents)
+    planned = _owed_message(b, appt, fee_refund_ref(kind), amount, found.intent, NO_SHOW_UNDONE, now)
+    owed = replace(
+        pay, fees={**pay.fees, kind: FeeState.REFUNDING.value}, refund_owed_cents=pay.refund_owed_cents + amount
+    )
+    return owed, queued(planned, now, OWED_LEASE)
+
+
+def waive_on_undo(b: Business, appt: Appointment, now: datetime) -> bool:
+    """A no-show mark undone or corrected: its fee still open (her bank asked her to
+    authenticate) is waived, so her pay link asks nothing more. True if one was."""
+    pay = appt.payment
+    if pay is None or pay.fees.get(FeeKind.NO_SHOW.value) != FeeState.OPEN.value:
+        return False
+    try:
+        waive_fee(b, appt, FeeKind.NO_SHOW.value, NO_SHOW_UNDONE, now)
+    except Conflict:  # paid or waived meanwhile
+        return False
+    return True
+
+
 def make_owed(b: Business, m: Message | None, now: datetime) -> str | None:
     """Right after the cancellation's commit, by the request that holds `m`: make the
     refund. Never raises (the cancellation happened): whatever fails is the sweeper's to
@@ -325,15 +413,20 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
     money = _refund_record(appt, ref, amount, made.id, m.context.get("reason"), now)
     pay = appt.payment
 
+    fee = fee_of_refund(ref)
+
     def made_(a: Appointment) -> bool:
         p = a.payment or pay
         paid = replace(
             p,
             refunded_cents=p.refunded_cents + amount,
             refund_owed_cents=max(0, p.refund_owed_cents - amount),
-            # As the owner's own refund does: what goes back settles a refund that failed.
-            refund_failed_cents=max(0, p.refund_failed_cents - amount),
+            # As the owner's own refund does: what goes back settles a refund that failed
+            # (a fee's refund gives back the fee, and settles nothing else).
+            refund_failed_cents=p.refund_failed_cents - (0 if fee else min(amount, p.deposit_failed_cents)),
         )
+        if fee:
+            paid = replace(paid, fees={**p.fees, fee: FeeState.REFUNDED.value})
         return store.owed_refund_made(money, a, paid, m, now)
 
     if not store.fresh_payment(appt, made_):
@@ -354,7 +447,10 @@ def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datet
         if done.status == MessageStatus.FAILED.value and a is not None and a.payment is not None:
             owed = max(0, a.payment.refund_owed_cents - amount)
             failed_cents = a.payment.refund_failed_cents + amount
-            payment = (a, replace(a.payment, refund_owed_cents=owed, refund_failed_cents=failed_cents))
+            p = replace(a.payment, refund_owed_cents=owed, refund_failed_cents=failed_cents)
+            if fee := fee_of_refund(str(m.context.get("ref", ""))):
+                p = replace(p, fees={**p.fees, fee: FeeState.REFUND_FAILED.value})
+            payment = (a, p)
         return store.owed_refund_not_made(done, m, now, payment)
 
     if not (store.fresh_payment(appt, failed) if appt is not None else failed(None)):
@@ -399,6 +495,8 @@ def refund_failed(
         back = replace(
             p, refunded_cents=max(0, p.refunded_cents - amount), refund_failed_cents=p.refund_failed_cents + amount
         )
+        if fee := fee_of_refund(ref):
+            back = replace(back, fees={**p.fees, fee: FeeState.REFUND_FAILED.value})
         return store.refund_failed(money, a, back, failed, event, now)
 
     if not store.fresh_payment(appt, undone):
