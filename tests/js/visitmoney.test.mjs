@@ -46,6 +46,21 @@ test("a fee collected is not the deposit: it is its own line and never refunded 
   assert.equal(M.depositCents(open), 4770); // an open fee is not paid
 });
 
+test("a fee given back (a no-show undone) is said on its own line, and the deposit stays the deposit", () => {
+  const p = { ...deposit, paid_cents: 15900, refunded_cents: 11130, fees: { no_show: "refunded" },
+    fee_cents: { no_show: 11130 }, chargeable_cents: {} };
+  assert.equal(M.depositCents(p), 4770);
+  assert.equal(M.refundableCents(p), 4770);
+  assert.deepEqual(M.moneyLines(p).map((l) => [l.key, l.state, l.cents]), [
+    ["money_paid_deposit", undefined, 4770],
+    ["money_fee", "refunded", 11130],
+  ]);
+  assert.deepEqual(M.checkoutDue(15900, p), { deposit: 4770, due: 11130 });
+  const owed = { ...p, refunded_cents: 0, refund_pending_cents: 11130, fees: { no_show: "refunding" } };
+  assert.equal(M.refundableCents(owed), 4770);
+  assert.deepEqual(M.moneyLines(owed).map((l) => l.key), ["money_paid_deposit", "money_fee"]);
+});
+
 test("a card on file: no deposit to refund, the card said as such", () => {
   const p = { mark: "card_on_file", kind: "card_on_file", paid_cents: 6450, refunded_cents: 0,
     fees: { late_cancel: "succeeded" }, fee_cents: { late_cancel: 6450 } };

@@ -4,11 +4,21 @@
 // The amounts are the API's (GET /appointments/{id} `payment`, docs/owner-api.md); this
 // computes nothing the server decides, it only reads it.
 
-// The fees collected (charged and paid), in cents.
-export function feesCollected(p) {
+// The fees in these states, in cents.
+function feesIn(p, states) {
   const fees = (p && p.fees) || {};
   const cents = (p && p.fee_cents) || {};
-  return Object.entries(fees).reduce((sum, [k, state]) => sum + (state === "succeeded" ? cents[k] || 0 : 0), 0);
+  return Object.entries(fees).reduce((sum, [k, state]) => sum + (states.includes(state) ? cents[k] || 0 : 0), 0);
+}
+
+// The fees whose money came in (paid_cents holds them), given back since or not: a fee
+// refunded (a no-show mark undone, the owner's refund) is "refunding" until Stripe takes
+// the refund, then "refunded"; "refund_failed" when Stripe failed it.
+const FEE_TAKEN = ["succeeded", "refunding", "refunded", "refund_failed"];
+
+// The fees collected (charged and paid), in cents.
+export function feesCollected(p) {
+  return feesIn(p, FEE_TAKEN);
 }
 
 // What the deposit or prepayment took (paid_cents holds the fees collected too).
@@ -17,10 +27,19 @@ export function depositCents(p) {
   return Math.max(0, (p.paid_cents || 0) - feesCollected(p));
 }
 
-// What went back or is on its way back: refunded, and owed by her cancellation (the
-// refund not made yet; the server makes it).
+// Of what was refunded and is on its way back, a fee's: the fee's own line says it.
+function feeRefunded(p) {
+  return feesIn(p, ["refunded"]);
+}
+function feeRefunding(p) {
+  return feesIn(p, ["refunding"]);
+}
+
+// What went back or is on its way back of the deposit or prepayment: refunded, and owed
+// by her cancellation (the refund not made yet; the server makes it).
 function givenBack(p) {
-  return ((p && p.refunded_cents) || 0) + ((p && p.refund_pending_cents) || 0);
+  const refunded = Math.max(0, ((p && p.refunded_cents) || 0) - feeRefunded(p));
+  return refunded + Math.max(0, ((p && p.refund_pending_cents) || 0) - feeRefunding(p));
 }
 
 // What may still be refunded: the deposit or prepayment less what went back already or
@@ -40,10 +59,13 @@ export function moneyLines(p) {
   if (p.kind === "deposit" && deposit) lines.push({ key: "money_paid_deposit", cents: deposit });
   else if (p.kind === "prepay" && deposit) lines.push({ key: "money_paid_prepay", cents: deposit });
   else if (p.kind === "card_on_file") lines.push({ key: "money_card_on_file" });
-  if (p.refunded_cents) lines.push({ key: "money_refunded", cents: p.refunded_cents });
+  // A fee given back is said on the fee's own line ("refunded"), not here.
+  const refunded = Math.max(0, (p.refunded_cents || 0) - feeRefunded(p));
+  if (refunded) lines.push({ key: "money_refunded", cents: refunded });
   // Her cancellation gives it back and Stripe has not taken the refund yet: on its way,
   // not kept; refused (or never taken): the owner's to give back.
-  if (p.refund_pending_cents) lines.push({ key: "money_refund_pending", cents: p.refund_pending_cents });
+  const pending = Math.max(0, (p.refund_pending_cents || 0) - feeRefunding(p));
+  if (pending) lines.push({ key: "money_refund_pending", cents: pending });
   if (p.refund_failed_cents) lines.push({ key: "money_refund_failed", cents: p.refund_failed_cents });
   if (givenBack(p)) {
     const left = refundableCents(p);
