@@ -1,0 +1,202 @@
+"""A no-show marked by mistake: she came after all. Undoing the mark (or correcting it
+to completed) gives the no-show fee she paid back to her card, at Stripe, once — owed
+from the correction's own commit, so the sweeper makes it when Stripe cannot be reached
+— and waives a fee still open. Her payment, her card, the checkout and the KPIs follow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import requests
+
+from tests.admin.helpers import Desk
+from tests.history import run_job
+from tests.payments.test_fees import AFTER_THE_VISIT, PRICE, money_of, paid_booking
+from tests.payments.test_owed_refunds import refunds_at_stripe, stripe_unreachable
+from tests.payments.test_pay_flow import DEPOSIT
+
+FEE = PRICE - DEPOSIT  # the 100 % no-show fee less the deposit kept: 111,30 €
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def fee_refunds_at_stripe(ls, aws, booking, kind="no_show") -> list[dict]:
+    """The refunds localstripe holds for the fee's own payment."""
+    from chalicelib.store import payments
+    from scripts.localstripe_server import SECRET_KEY
+
+    fee = payments.get_money(aws.id, booking["id"], kind)
+    assert fee is not None and fee.intent
+    r = requests.get(f"{ls.url}/v1/refunds", params={"payment_intent": fee.intent}, auth=(SECRET_KEY, ""), timeout=10)
+    r.raise_for_status()
+    return r.json()["data"]
+
+
+def mark(desk, booking, status):
+    return desk.post(f"/appointments/{booking['id']}/status", {"status": status})
+
+
+def no_show_charged(pay_client, stripe_env, desk, frozen_now, card="4242424242424242"):
+    booking = paid_booking(pay_client, stripe_env, card=card)
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, marked = mark(desk, booking, "no_show")
+    assert status == 200, marked
+    return booking
+
+
+def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, desk, frozen_now):
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    assert money_of(desk, booking)["fees"] == {"no_show": "succeeded"}
+    status, undone = mark(desk, booking, "booked")  # after the visit's end: completed
+    assert status == 200, undone
+    # The desk's answer says the fee went back.
+    assert undone["status"] == "completed"
+    assert undone["payment"]["fees"] == {"no_show": "refunded"}
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    assert refunds_at_stripe(stripe_env, aws, booking) == []  # the deposit stays
+    owners = money_of(desk, booking)
+    assert owners == {
+        "mark": "paid",
+        "kind": "deposit",
+        "paid_cents": PRICE,
+        "refunded_cents": FEE,
+        "refund_pending_cents": 0,
+        "refund_failed_cents": 0,
+        "fees": {"no_show": "refunded"},
+        "fee_cents": {"no_show": FEE},
+        "chargeable_cents": {"late_cancel": 7950 - DEPOSIT},  # as before the no-show: the fee is not again
+        "card_saved": True,
+        "pay_urls": {},
+    }
+    # Undone twice, marked completed, marked a no-show again: nothing more moves.
+    for again in ("booked", "completed", "no_show", "completed"):
+        assert mark(desk, booking, again)[0] == 200
+    assert len(fee_refunds_at_stripe(stripe_env, aws, booking)) == 1
+    assert money_of(desk, booking)["refunded_cents"] == FEE
+    # The deposit is still the deposit: refundable up to it, and the checkout deducts it.
+    status, body = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": DEPOSIT + 1, "reason": "x"})
+    assert status == 422 and body["error"]["fields"] == {"amount_cents": f"1..{DEPOSIT}"}
+    status, done = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert status == 200, done
+    assert done["paid_cents"] == PRICE - DEPOSIT
+    # Her card lists the fee and its refund; her spend is the visit's price.
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    status, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert status == 200, card
+    assert sorted((m["kind"], m["amount_cents"], m["state"]) for m in card["payments"]) == [
+        ("checkout", PRICE - DEPOSIT, "succeeded"),
+        ("deposit", DEPOSIT, "succeeded"),
+        ("no_show", FEE, "succeeded"),
+        ("refund-fee-no_show", FEE, "succeeded"),
+    ]
+    assert card["stats"]["lifetime_spend_cents"] == PRICE
+    assert card["stats"]["no_shows"] == 0
+    # The key figures count no fee and no refund of the deposit; the visit's revenue once.
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))
+    status, kpis = desk.get("/kpis?period=2026-11")
+    assert status == 200, kpis
+    f = {k: v["value"] for k, v in kpis["kpis"].items()}
+    assert (f["deposits_taken"], f["deposits_taken_cents"]) == (1, DEPOSIT)
+    assert (f["fees_charged_cents"], f["fees_collected_cents"], f["refunds_cents"]) == (0, 0, 0)
+    assert f["revenue_cents"] == PRICE
+
+
+def test_a_no_show_corrected_to_completed_refunds_its_fee(pay_client, stripe_env, aws, desk, frozen_now):
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    status, done = mark(desk, booking, "completed")
+    assert status == 200 and done["payment"]["fees"] == {"no_show": "refunded"}
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    # Stripe's idempotency key is the booking's and the fee's.
+    from chalicelib.store import payments
+
+    [refund] = [m for m in payments.refunds_of(aws.id, booking["id"])]
+    assert (refund.kind, refund.amount_cents, refund.note) == ("refund-fee-no_show", FEE, "the no-show mark was undone")
+
+
+def test_an_undone_no_show_with_stripe_unreachable_is_refunded_by_the_sweeper(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    from chalicelib.store import jobs
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    with stripe_unreachable(monkeypatch):
+        status, undone = mark(desk, booking, "booked")
+    # The correction happened; the fee is on its way back, not kept.
+    assert status == 200, undone
+    assert undone["status"] == "completed"
+    pay = undone["payment"]
+    assert (pay["mark"], pay["fees"], pay["refund_pending_cents"]) == ("refund_pending", {"no_show": "refunding"}, FEE)
+    assert fee_refunds_at_stripe(stripe_env, aws, booking) == []
+    # Stripe is back: the sweeper makes it, once.
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=3)
+    run_job("send_due", frozen_now["now"])
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"]) == (
+        "paid",
+        {"no_show": "refunded"},
+        FEE,
+        0,
+    )
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=30)
+    run_job("send_due", frozen_now["now"])
+    assert mark(desk, booking, "booked")[0] == 200
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+
+
+def test_an_undone_no_show_waives_its_open_fee(pay_client, stripe_env, aws, desk, frozen_now):
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now, card="4000002760003184")
+    assert money_of(desk, booking)["fees"] == {"no_show": "open"}
+    status, undone = mark(desk, booking, "booked")
+    assert status == 200, undone
+    assert undone["payment"]["fees"] == {"no_show": "waived"} and undone["payment"]["mark"] == "paid"
+    assert undone["payment"]["pay_urls"] == {}
+    from chalicelib.store import payments
+
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and (fee.state, fee.note) == ("waived", "the no-show mark was undone")
+    assert payments.refunds_of(aws.id, booking["id"]) == []
+
+
+def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, aws, desk):
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_fees import book_colour_paid_by
+    from tests.payments.test_pay_flow import finish
+
+    status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
+    assert status == 201
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    assert desk.post(f"/appointments/{held['id']}/cancel", {"notify": False})[0] == 200
+    status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
+    assert status == 200 and fee["amount_cents"] == 6450
+    # The deposit's refund has nothing to give back; the fee's does, whole.
+    status, body = desk.post(f"/appointments/{held['id']}/refund", {"reason": "x", "amount_cents": 100})
+    assert status == 409 and body["error"]["code"] == "nothing_to_refund"
+    status, body = desk.post(
+        f"/appointments/{held['id']}/refund", {"reason": "x", "fee": "late_cancel", "amount_cents": 100}
+    )
+    assert status == 422, body
+    status, body = desk.post(f"/appointments/{held['id']}/refund", {"reason": "x", "fee": "no_show"})
+    assert status == 409 and body["error"]["code"] == "nothing_to_refund"
+    status, refund = desk.post(f"/appointments/{held['id']}/refund", {"reason": "bus strike", "fee": "late_cancel"})
+    assert status == 200, refund
+    assert (refund["kind"], refund["amount_cents"]) == ("refund-fee-late_cancel", 6450)
+    status, again = desk.post(f"/appointments/{held['id']}/refund", {"reason": "bus strike", "fee": "late_cancel"})
+    assert status == 409, again
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, held, "late_cancel")] == [6450]
+    owners = money_of(desk, held)
+    assert (owners["fees"], owners["paid_cents"], owners["refunded_cents"], owners["mark"]) == (
+        {"late_cancel": "refunded"},
+        6450,
+        6450,
+        "refunded",
+    )
+    status, audit = desk.get("/audit?month=2026-11")
+    assert any(
+        e["action"] == "refund" and (e.get("detail") or {}).get("fee") == "late_cancel" for e in audit["entries"]
+    )
