@@ -4,7 +4,8 @@ A no-show marked by the owner, or a late cancellation the owner charges, becomes
 off-session PaymentIntent (a merchant-initiated transaction) per booking and kind: the
 Stripe idempotency key is booking + kind, and the record of it a conditional put. If the
 bank asks the client to authenticate, the fee stays open and she gets a pay link; the
-owner may waive it (audited, with a reason). Cancelled inside the free window, the
+owner may waive it (audited, with a reason). A fee charged at once is told to her in the
+record's own transaction, once (notices.fee_charged). Cancelled inside the free window, the
 deposit goes back by itself — owed from the cancellation's own commit, so a refund the
 cancellation message promises is made even when Stripe cannot be reached at that moment
 (owed_on_cancel below); the owner may refund all or part (audited).
@@ -84,11 +85,12 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         created_at=now,
         intent=intent_id,
     )
-    # Her bank wants her to confirm: she gets the pay link by email and SMS.
+    # Her bank wants her to confirm: she gets the pay link by email and SMS. Charged: she
+    # is told so (email, else SMS), once: the message is written with the fee's record.
     told = (
         notices.plan(b, appt, "fee_open", amount, now, kind.value, fee_pay_url(b, appt, kind.value))
         if state == "open"
-        else []
+        else notices.fee_charged(b, appt, kind.value, amount, now)
     )
 
     def charged(a: Appointment) -> list[Message]:

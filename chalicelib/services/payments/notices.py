@@ -1,6 +1,7 @@
 """What the client is told about money after the booking: a fee her bank wants her to
-confirm (with the pay link), a payment refunded because it came after the hold ran out.
-Transactional messages through the outbox, once each (keyed by booking and notice)."""
+confirm (with the pay link), a fee charged to the card she saved, a payment refunded
+because it came after the hold ran out. Transactional messages through the outbox, once
+each (keyed by booking and notice)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,30 @@ def plan(
         )
         for ch, recipient in to.items()
     ]
+
+
+FEE_CHARGED = "fee_charged"
+
+
+def fee_charged_key(appointment_id: str, fee_kind: str) -> str:
+    """One "fee charged" message per booking and fee kind, whichever channel it went by."""
+    return f"{appointment_id}#{FEE_CHARGED}-{fee_kind}"
+
+
+def fee_charged(
+    b: Business, appt: Appointment, fee_kind: str, amount_cents: int, now: datetime
+) -> list[PlannedMessage]:
+    """A fee charged off-session to the card she saved: which visit, which fee, how much,
+    under the terms she accepted, and the salon's phone. By email, else by SMS (as her
+    receipt-like messages go: one message, not both); transactional, so neither consent
+    nor a cap applies. Planned in the fee's own transaction (fees.charge_fee)."""
+    client = clients.get_client(b.id, appt.client_id)
+    if client is None or client.is_erased:
+        return []
+    channel, recipient = ("email", client.email) if client.email else ("sms", message_plans.sms_to(b, client.phone))
+    if not recipient:
+        return []
+    context = message_plans.booking_context(b, appt, client.name)
+    context.update(amount_cents=amount_cents, fee_kind=fee_kind)
+    key = fee_charged_key(appt.id, fee_kind)
+    return [message_plans.about_visit(appt, key, FEE_CHARGED, channel, recipient, context, now)]
