@@ -24,6 +24,7 @@ from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import (
     TEMPLATE_FILTERS,
+    format_day,
     format_local,
     format_price,
     format_time,
@@ -515,7 +516,20 @@ def manage_page(
         ctx["by_salon"] = view.get("cancelled_by_salon", False)
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
         ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
+    ctx["fees"] = fee_words(view.get("fees_charged") or [], t, locale)
     return render("manage.html", **ctx)
+
+
+def fee_words(fees: list[dict[str, Any]], t: dict, locale: str) -> list[str]:
+    """A line per fee charged to her saved card (manage.get_booking's fees_charged):
+    "No-show fee 111,30 € charged to your card on Mon 7 Dec."."""
+    return [
+        t[f"fee_charged_{f['kind']}"].format(
+            amount=format_price(f["amount_cents"], locale), date=format_day(f["at"], locale)
+        )
+        for f in fees
+        if f"fee_charged_{f['kind']}" in t
+    ]
 
 
 def own_address_in(address: str, params: dict, kept: tuple[str, ...]):

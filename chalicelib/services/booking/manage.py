@@ -60,7 +60,7 @@ def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
 
 def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
     """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same
-    read, and `cancelled_by_salon` (the page says so, and is sorry)."""
+    read, `cancelled_by_salon` (the page says so, and is sorry) and `fees_charged`."""
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
     view = booking_view(b, appt, client_name=client.name if client else None)
@@ -68,7 +68,25 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
     if money:
         view["money_on_cancel"] = _money_on_cancel(b, appt)
         view["cancelled_by_salon"] = appt.cancelled_by_salon
+        view["fees_charged"] = _fees_charged(b, appt)
     return view
+
+
+def _fees_charged(b: Business, appt: Appointment) -> list[dict[str, Any]]:
+    """The fees charged to her saved card for this visit (late cancellation, no-show): the
+    kind, the amount and when (the fee's record: one read per fee the booking says was
+    charged, so none for almost every booking). Open or waived fees are not charged."""
+    from chalicelib.store import payments as money_store
+
+    pay = appt.payment
+    if pay is None:
+        return []
+    charged = []
+    for kind in sorted(k for k, state in pay.fees.items() if state == "succeeded"):
+        m = money_store.get_money(b.id, appt.id, kind)
+        if m is not None and m.state == "succeeded":
+            charged.append({"kind": kind, "amount_cents": m.amount_cents, "at": iso_local(m.created_at, b.config.tz)})
+    return charged
 
 
 def booking_ics(token: str) -> bytes:
