@@ -65,6 +65,7 @@ _OPTIONAL = {
     "hold_until": None,
     "payment": None,  # what she paid when booking (services/message_plans.py paid_context)
     "refund_cents": None,  # a cancellation: what goes back of `payment` (0: it is kept; changes.money_if_cancelled)
+    "refunded_before_cents": None,  # a cancellation: what the owner refunded of `payment` before it
 }
 
 

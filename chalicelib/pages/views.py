@@ -543,13 +543,22 @@ def own_address_in(address: str, params: dict, kept: tuple[str, ...]):
 
 def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool) -> str | None:
     """What happens to what she paid (manage.get_booking's money_on_cancel): asked to cancel, what
-    cancelling now gives back or keeps; cancelled, what was refunded or is kept."""
+    cancelling now gives back or keeps; cancelled, what its cancellation refunded or kept. What the
+    owner refunded before (earlier_cents) is said apart: what comes back now is only the rest."""
     if money is None:
         return None
-    paid, back = money["paid_cents"], money["back_cents"]
-    case = f"back_{money['kind']}" if back >= paid else "back_part" if back else f"kept_{money['kind']}"
+    paid, back, earlier = money["paid_cents"], money["back_cents"], money.get("earlier_cents", 0)
+    if earlier:
+        case = "back_earlier" if back else "refunded_earlier" if earlier >= paid else "kept_earlier"
+    else:
+        case = f"back_{money['kind']}" if back >= paid else "back_part" if back else f"kept_{money['kind']}"
     key = ("money_" if cancelled else "cancel_now_") + case
-    return t[key].format(paid=format_price(paid, locale), back=format_price(back, locale))
+    return t[key].format(
+        paid=format_price(paid, locale),
+        back=format_price(back, locale),
+        earlier=format_price(earlier, locale),
+        rest=format_price(max(0, paid - earlier - back), locale),
+    )
 
 
 def salon_of(business_id: str) -> dict[str, Any] | None:

@@ -84,7 +84,7 @@ def test_the_desks_cancellation_says_what_happens_to_her_money(pay_client, strip
     """She phones the salon instead of using her link: the desk's cancellation message says
     what happens to her deposit in the same words her own cancellation's would (the same
     rule: what was refunded and what cancelling gives back) — back inside the free window;
-    kept after it; back when the owner gave it back first (the salon cancels)."""
+    kept after it; when the owner gave it back first, that it was refunded already."""
     from datetime import UTC, datetime
 
     from tests.admin.helpers import Desk
@@ -136,8 +136,9 @@ def test_the_desks_cancellation_says_what_happens_to_her_money(pay_client, strip
     # The salon cancels Sini's visit, late too, and gives the deposit back first.
     assert desk.post(f"/appointments/{given['id']}/refund", {"reason": "Kampaaja sairastui"})[0] == 200
     mail, sms = told(given, "sini", "+358404445555")
-    assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy tililläsi", mail)
-    assert re.search(r"Ennakkomaksu 47,70 € palautetaan kortillesi\.", sms), sms
+    # All of it went back before the cancellation: said so, not promised again nor called kept.
+    assert re.search(r"Maksusi 47,70.€ on jo palautettu kortillesi kokonaan\.", mail)
+    assert re.search(r"Maksu 47,70 € on jo palautettu kokonaan\.", sms), sms
     assert desk.get(f"/appointments/{given['id']}")[1]["payment"]["refunded_cents"] == 4770
 
 

@@ -27,9 +27,11 @@ def _changed_meanwhile() -> Conflict:
     return Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
 
 
-def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
-    """What she paid when booking (a deposit or the whole price) and what goes back of it
-    when she cancels; None when she paid nothing (or paid by a card on file)."""
+def cancel_money(appt: Appointment, back_cents: int, earlier_cents: int = 0) -> dict[str, Any] | None:
+    """What she paid when booking (a deposit or the whole price), what her cancellation
+    gives back of it (back_cents: what comes back now, not counting what was refunded
+    before) and what the owner refunded before it (earlier_cents); None when she paid
+    nothing (or paid by a card on file)."""
     from chalicelib.domain import payments as rules
 
     pay = appt.payment
@@ -37,18 +39,38 @@ def cancel_money(appt: Appointment, back_cents: int) -> dict[str, Any] | None:
         return None
     if pay.paid_cents <= 0:
         return None
-    return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents}
+    return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents, "earlier_cents": earlier_cents}
 
 
 def money_if_cancelled(b: Business, appt: Appointment, now: datetime) -> dict[str, Any] | None:
-    """cancel_money of a visit cancelled at `now`, by her link or at the desk: what was
-    refunded already (the owner's refund) and what cancelling gives back
-    (fees.refund_on_cancel, which the cancellation then owes and refunds). The manage page
-    and the cancellation message say it (chalicelib/pages/views.py money_words)."""
+    """cancel_money of a visit cancelled at `now`, by her link or at the desk: what
+    cancelling gives back now (fees.refund_on_cancel, which the cancellation then owes and
+    refunds) and what was refunded already (the owner's refund). The manage page and the
+    cancellation message say both (chalicelib/pages/views.py money_words)."""
     from chalicelib.services.payments import fees
 
     refunded = appt.payment.deposit_refunded_cents if appt.payment else 0  # not a fee's refund
-    return cancel_money(appt, refunded + fees.refund_on_cancel(b, appt, now))
+    return cancel_money(appt, fees.refund_on_cancel(b, appt, now), refunded)
+
+
+def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
+    """cancel_money of a visit already cancelled: what its cancellation gave back (its
+    refund's record `refund-cancel`; not made yet, what is owed or failed of it) and what
+    the owner refunded apart from it."""
+    from chalicelib.services.payments import fees
+    from chalicelib.store import payments as money_store
+
+    pay = appt.payment
+    if pay is None or cancel_money(appt, 0) is None:
+        return None
+    made = money_store.get_money(b.id, appt.id, f"refund-{fees.CANCEL_REF}")
+    if made is not None:
+        back = made.amount_cents
+        earlier = pay.deposit_refunded_cents - (made.amount_cents if made.state == "succeeded" else 0)
+    else:  # owed (Stripe unreachable) or refused: the cancellation's only refund
+        back = pay.deposit_owed_cents + pay.deposit_failed_cents
+        earlier = pay.deposit_refunded_cents
+    return cancel_money(appt, back, max(0, earlier))
 
 
 def cancel(
@@ -96,7 +118,8 @@ def _cancel(
     if client and notify:
         base = message_plans.booking_context(b, cancelled, client.name)
         if money is not None:
-            base["refund_cents"] = money["back_cents"]
+            base["refund_cents"] = money["back_cents"]  # what comes back now
+            base["refunded_before_cents"] = money["earlier_cents"]  # the owner's refund before it
         if by == BY_SALON:
             base["by_salon"] = True
     messages = (

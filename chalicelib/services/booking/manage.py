@@ -13,7 +13,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import message_plans
 from chalicelib.services.booking import changes
-from chalicelib.services.booking.changes import cancel_money, money_if_cancelled
+from chalicelib.services.booking.changes import money_if_cancelled, money_of_cancelled
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.payments import holds
 from chalicelib.services.validation import parse
@@ -48,13 +48,12 @@ def book_again_url(token: str, *, same_day: bool = False, lang: str | None = Non
 
 
 def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
-    """The manage page's words on her money: cancelled, what was refunded (back_cents) of
-    what she paid; not yet, what cancelling now would give back (the same rules as
-    payments/fees.py owed_on_cancel, and as the cancellation message says)."""
+    """The manage page's words on her money: cancelled, what its cancellation gave back
+    (back_cents) and what was refunded apart from it (earlier_cents); not yet, what
+    cancelling now would give back (the same rules as payments/fees.py owed_on_cancel, and
+    as the cancellation message says) and what the owner refunded already."""
     if appt.status == Status.CANCELLED.value:  # refunded, or still owed to her (on its way)
-        pay = appt.payment
-        back = pay.deposit_refunded_cents + pay.deposit_owed_cents + pay.deposit_failed_cents if pay else 0
-        return cancel_money(appt, back)  # of what she paid before: a fee given back is not
+        return money_of_cancelled(b, appt)
     return money_if_cancelled(b, appt, clock.now())
 
 

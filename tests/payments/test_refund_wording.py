@@ -1,0 +1,124 @@
+"""What she is told of her money when a booking the owner refunded part of first is
+cancelled: what comes back now (the cancellation's own refund, fees.refund_on_cancel) and
+what was refunded earlier — never the whole deposit again, and never "kept" when all of
+it went back before."""
+
+from __future__ import annotations
+
+import re
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import token_of
+from tests.api.test_pages import form_post, page
+from tests.conftest import emails_to, sent_sms
+from tests.payments.test_fees import money_of, paid_booking
+from tests.payments.test_owed_refunds import cancel_by_her
+
+NBSP = "\u00a0"
+
+
+def refunded_first(pay_client, aws, booking, *amounts: int) -> Desk:
+    desk = Desk(pay_client, aws.id)
+    for cents in amounts:
+        status, body = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": cents, "reason": "x"})
+        assert status == 200, body
+    return desk
+
+
+def test_her_cancellation_after_a_partial_refund_names_what_comes_back_now(pay_client, stripe_env, aws):
+    booking = paid_booking(pay_client, stripe_env)  # 47,70 € deposit, inside the free window
+    desk = refunded_first(pay_client, aws, booking, 1000, 500)
+    token = token_of(booking["manage_url"])
+
+    _, html = page(pay_client, f"/m/{token}?lang=fi&cancel=1")
+    said = re.search(r'<p id="money">([^<]*)</p>', html)
+    assert said, html
+    assert said[1] == (
+        f"Maksustasi 47,70{NBSP}€ on jo palautettu 15,00{NBSP}€. Jos perut nyt, kortillesi palautetaan 32,70{NBSP}€."
+    )
+    _, html = page(pay_client, f"/m/{token}?lang=en&cancel=1")
+    assert "€15.00 of your payment of €47.70 was refunded earlier. If you cancel now, €32.70 will be refunded" in html
+
+    status, _, _ = form_post(pay_client, f"/m/{token}/cancel", {"reason": "", "lang": "fi"})
+    assert status == 303
+    money = money_of(desk, booking)
+    assert money["refunded_cents"] == 4770  # 15,00 € before, 32,70 € by the cancellation
+
+    _, html = page(pay_client, f"/m/{token}?done=cancelled&lang=fi")
+    assert "47,70\u00a0€ palautetaan" not in html
+    assert re.search(
+        r"Maksustasi 47,70.€ palautettiin aiemmin 15,00.€, ja nyt kortillesi palautetaan 32,70.€; se näkyy", html
+    )
+    _, html = page(pay_client, f"/m/{token}?done=cancelled&lang=sv")
+    assert re.search(r"Av din betalning på 47,70.€ betalades 15,00.€ tillbaka tidigare, och nu betalas 32,70.€", html)
+
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert "Ennakkomaksusi 47,70" not in mail
+    assert re.search(r"Maksustasi 47,70.€ palautettiin aiemmin 15,00.€, ja nyt kortillesi palautetaan 32,70.€", mail)
+    [sms] = [m[1] for m in sent_sms() if "peruttu" in m[1]]
+    assert re.search(r"Kortillesi palautetaan nyt 32,70.€ \(aiemmin palautettu 15,00.€\)\.", sms), sms
+
+
+def test_her_cancellation_via_the_api_tells_the_same(pay_client, stripe_env, aws):
+    booking = paid_booking(pay_client, stripe_env)
+    refunded_first(pay_client, aws, booking, 1000, 500)
+    status, view = cancel_by_her(pay_client, booking)
+    assert status == 200 and view["status"] == "cancelled", view
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert re.search(r"palautettiin aiemmin 15,00.€, ja nyt kortillesi palautetaan 32,70.€", mail)
+
+
+def test_the_salons_cancellation_after_a_partial_refund_names_the_rest(pay_client, stripe_env, aws):
+    booking = paid_booking(pay_client, stripe_env)
+    desk = refunded_first(pay_client, aws, booking, 2000)
+    status, view = desk.post(f"/appointments/{booking['id']}/cancel", {"reason": "Kampaaja sairastui", "by": "salon"})
+    assert status == 200 and view["status"] == "cancelled", view
+    assert money_of(desk, booking)["refunded_cents"] == 4770
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert "Ennakkomaksusi 47,70" not in mail
+    assert re.search(r"palautettiin aiemmin 20,00.€, ja nyt kortillesi palautetaan 27,70.€", mail)
+    [sms] = [m[1] for m in sent_sms() if "Jouduimme perumaan" in m[1]]
+    assert "47,70" not in sms
+    assert re.search(r"Kortillesi palautetaan nyt 27,70.€ \(aiemmin palautettu 20,00.€\)\.", sms), sms
+
+
+def test_all_refunded_before_the_cancellation_is_not_called_kept(pay_client, stripe_env, aws):
+    booking = paid_booking(pay_client, stripe_env)
+    desk = refunded_first(pay_client, aws, booking, 4770)
+    token = token_of(booking["manage_url"])
+    _, html = page(pay_client, f"/m/{token}?lang=fi&cancel=1")
+    assert f"Maksusi 47,70{NBSP}€ on jo palautettu kortillesi kokonaan." in html
+    assert "ei palauteta" not in html.split("<main>", 1)[1].split('id="money"', 1)[1].split("</p>", 1)[0]
+    status, view = desk.post(f"/appointments/{booking['id']}/cancel", {"reason": "Kampaaja sairastui", "by": "salon"})
+    assert status == 200, view
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert re.search(r"Maksusi 47,70.€ on jo palautettu kortillesi kokonaan\.", mail)
+    assert "ei palauteta" not in mail
+    [sms] = [m[1] for m in sent_sms() if "Jouduimme perumaan" in m[1]]
+    assert "Maksu 47,70 € on jo palautettu kokonaan." in sms and "ei palauteta" not in sms
+    _, html = page(pay_client, f"/m/{token}?done=cancelled&lang=fi")
+    assert f"Maksusi 47,70{NBSP}€ on jo palautettu kortillesi kokonaan." in html
+
+
+def test_the_words_in_every_case():
+    from chalicelib.notify.render import render
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import money_words
+
+    late = {"kind": "deposit", "paid_cents": 4770, "back_cents": 0, "earlier_cents": 1500}
+    for loc, rest in (("fi", "loppua 32,70"), ("sv", "resten, 32,70"), ("en", "the rest, €32.70")):
+        said = money_words(late, words(loc), loc, True)
+        assert said and rest in said.replace(NBSP, " ") and "15" in said, said
+    context = {
+        "business": {"name": "Salon Demo"},
+        "client": {"name": "Maija Meikäläinen"},
+        "start": "2026-11-25T12:00:00+02:00",
+        "payment": {"kind": "deposit", "paid_cents": 4770},
+        "refund_cents": 3270,
+        "refunded_before_cents": 1500,
+    }
+    for loc in ("fi", "sv", "en"):
+        done = render("cancelled", loc, context)
+        for part in (done.text, done.html, done.sms):
+            assert re.search(r"32[,.]70", part) and re.search(r"15[,.]00", part), (loc, part)
+            assert "47,70 € palaut" not in part
