@@ -203,3 +203,92 @@ def test_a_fee_links_language_switch_stays_on_the_fee(pay_client, stripe_env):
     _, en = page(pay_client, _switch(fi)["EN"])
     assert '<h1 id="pay-heading">Confirm the payment</h1>' in en
     assert "There is nothing to pay on this link any more." in en
+
+
+# --- her pay link after the hold: paid, visited, cancelled, or released -------------------------
+def _pay_path(booking: dict) -> str:
+    from tests.api.helpers import token_of
+
+    return f"/pay/{token_of(booking['manage_url'])}"
+
+
+def _said(html: str) -> tuple[str, str]:
+    heading = re.search(r'<h1 id="pay-heading">([^<]*)</h1>', html)
+    result = re.search(r'<p id="pay-result" role="status">([^<]*)</p>', html)
+    assert heading and result, html
+    return heading[1], result[1]
+
+
+def test_a_paid_booking_visited_says_it_was_paid_with_her_manage_link(pay_client, stripe_env, aws, frozen_now):
+    from tests.admin.helpers import Desk
+    from tests.payments.test_fees import AFTER_THE_VISIT, paid_booking
+
+    booking = paid_booking(pay_client, stripe_env)
+    _, html = page(pay_client, _pay_path(booking) + "?lang=fi")
+    assert _said(html) == ("Varaus vahvistettu!", "Maksettu – varauksesi on vahvistettu.")
+    assert f'href="{booking["manage_url"]}"' in html
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "arrived"})[0] == 200
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "completed"})[0] == 200
+    for lang, said in (
+        ("fi", ("Maksettu", "Maksoit tästä varauksesta 47,70\u00a0€.")),
+        ("en", ("Paid", "You paid €47.70 for this booking.")),
+    ):
+        _, html = page(pay_client, _pay_path(booking) + f"?lang={lang}")
+        assert _said(html) == said
+        assert f'<a href="{booking["manage_url"]}">' in html
+        for wrong in ("vapautettiin", "raukesi", "released", "ran out", "Varaa uusi aika", "Book again"):
+            assert wrong not in html.split("<main>", 1)[1], (lang, wrong)
+
+
+def test_a_paid_booking_cancelled_later_says_cancelled_and_what_was_refunded(pay_client, stripe_env):
+    from tests.payments.test_fees import paid_booking
+    from tests.payments.test_owed_refunds import cancel_by_her
+
+    booking = paid_booking(pay_client, stripe_env)
+    status, view = cancel_by_her(pay_client, booking)
+    assert status == 200 and view["status"] == "cancelled", view
+    _, html = page(pay_client, _pay_path(booking) + "?lang=fi")
+    heading, result = _said(html)
+    assert heading == "Varaus peruttu"
+    assert result.startswith("Varaus on peruttu. Ennakkomaksusi 47,70\u00a0€ palautetaan kortillesi"), result
+    assert "palautettu 47,70\u00a0€" in html  # the facts: paid, and refunded
+    assert f'<a href="{booking["manage_url"]}">' in html
+    assert "vapautettiin" not in html.split("<main>", 1)[1] and "raukesi" not in html
+    _, html = page(pay_client, _pay_path(booking) + "?lang=sv")
+    heading, result = _said(html)
+    assert heading == "Bokningen avbokad"
+    assert result.startswith("Bokningen är avbokad. Din handpenning på 47,70\u00a0€ betalas tillbaka"), result
+
+
+def test_only_a_hold_that_ran_out_unpaid_says_the_time_was_released(pay_client, stripe_env, frozen_now):
+    from datetime import timedelta
+
+    from chalicelib.jobs.schedule import JOBS
+    from tests.payments.test_pay_flow import book_highlights
+
+    _, held = book_highlights(pay_client)
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    _, html = page(pay_client, _pay_path(held) + "?lang=fi")
+    assert _said(html) == ("Aika vapautettiin", "Varaus raukesi ja aika vapautettiin.")
+    _, html = page(pay_client, _pay_path(held) + "?lang=en")
+    assert _said(html) == ("The time was released", "The hold ran out and the time was released.")
+
+
+def test_a_declined_card_still_says_declined_on_reload(pay_client, stripe_env):
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_pay_flow import book_highlights, finish
+
+    _, held = book_highlights(pay_client)
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002")
+    assert finish(pay_client, held)[0] == 402
+    _, html = page(pay_client, _pay_path(held) + "?lang=fi")
+    assert _said(html) == (
+        "Aika vapautettiin",
+        "Kortti hylättiin ja aika vapautettiin. Varaa uudelleen toisella kortilla.",
+    )
+    assert "raukesi" not in html
+    _, html = page(pay_client, _pay_path(held) + "?lang=en")
+    assert _said(html)[1].startswith("The card was declined and the time was released.")

@@ -137,6 +137,33 @@ def fee_words(
     return t[key].format(cancel=cancel, **money)
 
 
+def page_state(appt: Any) -> str:
+    """What the pay page says of a booking (her link to pay outlives the hold): `held`
+    (she pays), `booked`, `visited` (arrived, completed, no-show), `cancelled` (booked —
+    paid or on a card — and cancelled later), and, the time released unpaid, `declined`
+    (the card was declined), `refunded` (paid after the hold ran out: all of it went
+    back) or `expired` (the hold ran out unpaid)."""
+    pay = appt.payment
+    if appt.status == Status.PENDING_PAYMENT.value:
+        return "held"
+    if appt.status == Status.BOOKED.value:
+        return "booked"
+    if appt.status != Status.CANCELLED.value:
+        return "visited"
+    unpaid = pay is None or pay.state in (
+        rules.PayState.HELD.value,
+        rules.PayState.EXPIRED.value,
+        rules.PayState.DECLINED.value,
+    )
+    if not unpaid:
+        return "cancelled"
+    if pay is not None and pay.state == rules.PayState.DECLINED.value:
+        return "declined"
+    if pay is not None and pay.refunded_cents:
+        return "refunded"
+    return "expired"
+
+
 def page(token: str, params: dict, accept_language: str | None) -> tuple[int, str, str]:
     """The page, its status and its Content-Security-Policy (Stripe.js's origin allowed)."""
     from chalicelib import links
@@ -170,6 +197,13 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
     t = words(locale)
     pay = view.get("payment") or {}
     fee = _open_fee(b, appt, params.get("fee"))
+    state = page_state(appt)
+    money = None
+    if state == "cancelled":  # paid and cancelled later: what was refunded, as her manage page says it
+        from chalicelib.pages.views import money_words
+        from chalicelib.services.booking.changes import money_of_cancelled
+
+        money = money_words(money_of_cancelled(b, appt), t, locale, True)
     grace = b.config.rules.change_grace_minutes
     return (
         200,
@@ -187,6 +221,8 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
                 + urlencode({k: v for k, v in {**params, **kw}.items() if k in ("fee", "lang") and v})
             ),
             held=appt.status == Status.PENDING_PAYMENT.value,
+            state=state,
+            money=money,
             # Freed (declined, or the hold ran out): the same visit anew, her details filled in.
             again=manage.book_again_url(token, same_day=True, lang=locale),
             fee=fee,
