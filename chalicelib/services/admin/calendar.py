@@ -83,18 +83,19 @@ def appointment_view(
 def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, Any]:
     """What the visit's money is: what she paid (deposit or prepayment, fees collected),
     what was refunded, each fee's state and amount, and what charging a fee not yet
-    charged would take now (`chargeable_cents`, as POST /fees computes it: the fee of the
-    accepted terms less what is kept; only with a card on file). A read: nothing here
-    decides or moves money."""
+    charged would take now (`chargeable_cents`, as POST /fees computes it: only a fee
+    whose event happened — a no-show marked, her own late cancellation; fees.fee_refusal
+    — the fee of the accepted terms less what is kept; only with a card on file). A
+    read: nothing here decides or moves money."""
     from chalicelib.domain import payments as money_rules
+    from chalicelib.services.payments import fees
 
     pay = a.payment
     assert pay is not None
     chargeable: dict[str, int] = {}
     if pay.card_saved:
         for kind in money_rules.FeeKind:
-            # The salon's own cancellation is not hers to pay for.
-            if kind.value not in pay.fees and not (kind == money_rules.FeeKind.LATE_CANCEL and a.cancelled_by_salon):
+            if kind.value not in pay.fees and fees.fee_refusal(b, a, kind) is None:
                 cents = money_rules.fee_cents(pay.accepted_terms(), a.price_cents, kind, pay.kept_cents)
                 if cents > 0:
                     chargeable[kind.value] = cents
@@ -114,8 +115,6 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         "card_saved": pay.card_saved,
     }
     if money:
-        from chalicelib.services.payments import fees
-
         view["pay_urls"] = {k: fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"}
     return view
 

@@ -46,10 +46,8 @@ def charge_fee(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     p.require("money")
     req: FeeIn = parse(FeeIn, body, "fee")
     b, a = _booking(p, appointment_id)
-    if req.kind == FeeKind.LATE_CANCEL and a.cancelled_by_salon:
-        raise Conflict(
-            "The salon cancelled this visit: there is no late-cancellation fee to charge.", code="salon_cancelled"
-        )
+    # A fee whose event did not happen (no no-show, no late cancellation of hers) is
+    # refused there: 409 no_fee with its reason (salon_cancelled for the salon's own).
     money = fees.charge_fee(b, a, req.kind, clock.now())
     if money is None:
         raise Conflict(

@@ -19,7 +19,7 @@ from typing import Any
 
 from chalicelib import links
 from chalicelib.domain import payments as rules
-from chalicelib.domain.booking import Appointment
+from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, after_attempt, queued
 from chalicelib.domain.payments import BookingPayment, FeeKind, FeeState, MoneyRecord, fee_of_refund, fee_refund_ref
@@ -46,9 +46,44 @@ def money_view(m: MoneyRecord, tz: Any) -> dict[str, Any]:
     }
 
 
+# Why a fee's event did not happen (fee_refusal): the reason POST /fees gives with its 409.
+NOT_NO_SHOW = "not_no_show"  # a no-show fee on a visit not marked no-show
+NOT_CANCELLED = "not_cancelled"  # a late-cancellation fee on a visit not cancelled
+NEVER_BOOKED = "never_booked"  # its hold ended unconfirmed or unpaid: never a booking
+SALON_CANCELLED = "salon_cancelled"  # the salon cancelled it: not hers to pay for
+CANCELLED_IN_TIME = "cancelled_in_time"  # she cancelled before the free deadline of her terms
+
+
+def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
+    """Why the fee of `kind` is not the client's to pay (a reason above), or None: its
+    event happened. A no-show fee only for a visit marked no-show; a late-cancellation
+    fee only for a booking she cancelled (by her link, or the desk for her: `by`
+    client) at or after the free deadline of the terms she accepted — the deadline that
+    decides what her cancellation gives back (rules.free_until, the grace after a late
+    booking included)."""
+    if kind == FeeKind.NO_SHOW:
+        return None if appt.status == Status.NO_SHOW.value else NOT_NO_SHOW
+    if appt.status != Status.CANCELLED.value:
+        return NOT_CANCELLED
+    if appt.never_booked:
+        return NEVER_BOOKED
+    if appt.cancelled_by_salon:
+        return SALON_CANCELLED
+    pay = appt.payment
+    terms = pay.accepted_terms() if pay is not None else rules.CancellationTerms()
+    deadline = rules.free_until(appt.start, terms, appt.created_at, b.config.rules.change_grace_minutes)
+    if appt.cancelled_at is None or appt.cancelled_at < deadline:
+        return CANCELLED_IN_TIME
+    return None
+
+
 def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> MoneyRecord | None:
     """The fee of the terms the client accepted, charged off-session once. None: nothing
-    to charge (no card on file, no fee in the terms, or the deposit covers it)."""
+    to charge (no card on file, no fee in the terms, or the deposit covers it). A fee
+    whose event did not happen (fee_refusal) is refused: Conflict, nothing charged."""
+    why = fee_refusal(b, appt, kind)
+    if why is not None:
+        raise Conflict(_REFUSALS[why], code=why if why == SALON_CANCELLED else "no_fee", details={"reason": why})
     pay = appt.payment
     if pay is None or not pay.payment_method or not pay.customer:
         return None
@@ -108,6 +143,15 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
     deliver(sent, now)
     logger().info("fee charged", extra={"appointment_id": appt.id, "kind": kind.value, "state": state})
     return money
+
+
+_REFUSALS = {
+    NOT_NO_SHOW: "No fee to charge: the visit is not marked no-show.",
+    NOT_CANCELLED: "No fee to charge: the visit is not cancelled, and a late-cancellation fee is only for a late cancellation.",
+    NEVER_BOOKED: "No fee to charge: the booking was never confirmed.",
+    SALON_CANCELLED: "The salon cancelled this visit: there is no late-cancellation fee to charge.",
+    CANCELLED_IN_TIME: "No fee to charge: the client cancelled in time, before the free deadline of her terms.",
+}
 
 
 def fee_pay_url(b: Business, appt: Appointment, kind: str) -> str:
