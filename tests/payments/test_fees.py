@@ -99,7 +99,8 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
 def test_a_fee_the_bank_wants_authenticated_is_open_until_waived(pay_client, stripe_env, desk, frozen_now):
     booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
     frozen_now["now"] = AFTER_THE_VISIT
-    assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT, "no_show": PRICE - DEPOSIT}
+    # Not marked no-show, not cancelled: no fee's event happened, none is offered.
+    assert money_of(desk, booking)["chargeable_cents"] == {}
     desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
     owners = money_of(desk, booking)
     assert owners["mark"] == "fee_owed" and owners["fee_cents"] == {"no_show": PRICE - DEPOSIT}
@@ -152,9 +153,11 @@ def test_charges_and_refunds_are_on_her_card_and_in_her_export(pay_client, strip
     assert sorted(m["amount_cents"] for m in export["payments"]) == [770, DEPOSIT]
 
 
-def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, stripe_env, desk, aws):
+def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, stripe_env, desk, aws, frozen_now):
     """A service with a card on file: the card is saved at booking, the booking confirmed
-    with nothing charged; the owner charges the 50 % late-cancellation fee off-session."""
+    with nothing charged; once she cancels late (she phoned two hours before), the owner
+    charges the 50 % late-cancellation fee off-session — not before: a fee is charged
+    for its event only."""
     status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
     assert status == 201 and held["status"] == "pending_payment" and held["payment"]["amount_cents"] == 0
     set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
@@ -168,29 +171,109 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "refund_failed_cents": 0,
         "fees": {},
         "fee_cents": {},
-        "chargeable_cents": {"late_cancel": 6450, "no_show": 12900},  # what POST /fees would charge now
+        "chargeable_cents": {},  # booked: neither cancelled late nor a no-show, nothing to charge
         "card_saved": True,  # the checkout may charge it too
         "pay_urls": {},
     }
+    for kind, reason in (("late_cancel", "not_cancelled"), ("no_show", "not_no_show")):
+        status, body = desk.post(f"/appointments/{held['id']}/fees", {"kind": kind})
+        assert status == 409 and (body["error"]["code"], body["error"]["reason"]) == ("no_fee", reason), body
+    assert fee_intents(held) == []
+    frozen_now["now"] = datetime(2026, 11, 25, 8, tzinfo=UTC)  # two hours before: past the free deadline
+    status, _ = desk.post(f"/appointments/{held['id']}/cancel", {"by": "client", "notify": False})
+    assert status == 200
+    assert money_of(desk, held)["chargeable_cents"] == {"late_cancel": 6450}  # what POST /fees would charge now
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
     assert status == 200 and (fee["amount_cents"], fee["state"]) == (6450, "succeeded")  # 50 % of 129,00 €
     assert desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})[1]["amount_cents"] == 6450  # once
     assert money_of(desk, held)["paid_cents"] == 6450
+    assert money_of(desk, held)["chargeable_cents"] == {}
+    assert desk.post(f"/appointments/{held['id']}/fees", {"kind": "no_show"})[0] == 409  # cancelled: no no-show
+    assert [(i["metadata"]["kind"], i["amount"]) for i in fee_intents(held)] == [("late_cancel", 6450)]
 
 
-def test_the_salons_own_cancellation_has_no_late_fee_for_her(pay_client, stripe_env, desk, aws):
-    """The stylist is ill and the salon cancels a visit whose card is on file: no
-    late-cancellation fee is offered on the owner's card, and none can be charged."""
+def test_the_salons_own_cancellation_has_no_late_fee_for_her(pay_client, stripe_env, desk, aws, frozen_now):
+    """The stylist is ill and the salon cancels, late, a visit whose card is on file: no
+    fee is offered on the owner's card (she neither cancelled nor failed to come), and
+    none can be charged."""
     status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
     assert status == 201
     set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
     assert finish(pay_client, held)[1]["next"] == "done"
+    frozen_now["now"] = datetime(2026, 11, 25, 8, tzinfo=UTC)  # inside the late window
     status, _ = desk.post(f"/appointments/{held['id']}/cancel", {"by": "salon", "notify": False})
     assert status == 200
-    assert money_of(desk, held)["chargeable_cents"] == {"no_show": 12900}  # no late_cancel
+    assert money_of(desk, held)["chargeable_cents"] == {}  # no late_cancel, and no no-show either
     status, body = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
     assert status == 409 and body["error"]["code"] == "salon_cancelled", body
+    assert body["error"]["reason"] == "salon_cancelled"
+    status, body = desk.post(f"/appointments/{held['id']}/fees", {"kind": "no_show"})
+    assert status == 409 and (body["error"]["code"], body["error"]["reason"]) == ("no_fee", "not_no_show"), body
     assert money_of(desk, held)["paid_cents"] == 0
+    assert fee_intents(held) == []
+
+
+def fee_intents(booking):
+    """The fees' PaymentIntents Stripe (localstripe) holds for the booking."""
+    import stripe
+
+    from chalicelib.settings import get_settings
+
+    s = get_settings()
+    sdk = stripe.StripeClient(s.stripe_secret_key or "", base_addresses={"api": s.stripe_api_base})
+    found = [i.to_dict() for i in sdk.v1.payment_intents.list({"limit": 100}).data]
+    return [
+        i
+        for i in found
+        if i["metadata"].get("booking_id") == booking["id"] and i["metadata"].get("kind") in ("late_cancel", "no_show")
+    ]
+
+
+def calendar_money(desk, booking):
+    """The visit's payment as GET /calendar shows it (the owner's dashboard reads it)."""
+    status, cal = desk.get("/calendar?date=2026-11-25&view=day")
+    assert status == 200, cal
+    [a] = [a for member in cal["staff"] for a in member["appointments"] if a["id"] == booking["id"]]
+    return a["payment"]
+
+
+def test_cancelled_in_time_by_her_link_no_fee_can_be_charged(pay_client, stripe_env, desk, frozen_now):
+    """Maija cancelled two days before by her manage link, in time: her deposit went back
+    and neither fee is hers to pay — not offered, and refused if asked for."""
+    booking = paid_booking(pay_client, stripe_env)
+    status, view = post(pay_client, f"/api/v1/bookings/{token_of(booking['manage_url'])}/cancel", {})
+    assert status == 200 and view["payment"]["refunded_cents"] == DEPOSIT
+    assert money_of(desk, booking)["chargeable_cents"] == {}
+    assert calendar_money(desk, booking)["chargeable_cents"] == {}
+    frozen_now["now"] = AFTER_THE_VISIT
+    for kind, reason in (("late_cancel", "cancelled_in_time"), ("no_show", "not_no_show")):
+        status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": kind})
+        assert status == 409 and (body["error"]["code"], body["error"]["reason"]) == ("no_fee", reason), body
+    owners = money_of(desk, booking)
+    assert (owners["paid_cents"], owners["fees"], owners["chargeable_cents"]) == (DEPOSIT, {}, {})
+    assert fee_intents(booking) == []
+
+
+def test_cancelled_late_for_her_at_the_desk_the_late_fee_is_charged_once(pay_client, stripe_env, desk, frozen_now):
+    """She phoned on the morning of the visit and the desk cancelled it for her (`by`
+    client): a late cancellation of hers. Her deposit is kept, and the rest of the 50 %
+    late fee is chargeable, once; a no-show fee is not."""
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+    status, _ = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})
+    assert status == 200
+    assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
+    assert calendar_money(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
+    status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert status == 409 and body["error"]["reason"] == "not_no_show", body
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "late_cancel"})
+    assert status == 200 and (fee["amount_cents"], fee["state"]) == (7950 - DEPOSIT, "succeeded")
+    assert (
+        desk.post(f"/appointments/{booking['id']}/fees", {"kind": "late_cancel"})[1]["amount_cents"] == 7950 - DEPOSIT
+    )
+    owners = money_of(desk, booking)
+    assert (owners["paid_cents"], owners["chargeable_cents"]) == (7950, {})
+    assert [(i["metadata"]["kind"], i["amount"]) for i in fee_intents(booking)] == [("late_cancel", 7950 - DEPOSIT)]
 
 
 def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, frozen_now):
