@@ -242,3 +242,49 @@ def test_the_appointments_export_says_what_a_checked_out_visit_came_to(pay_clien
     assert (paid["price_cents"], paid["checkout_total_cents"], paid["checkout_method"]) == ("6900", "7450", "cash")
     assert paid["checked_out_at"] == "2026-11-25T15:30:00+02:00"
     assert (unpaid["checkout_total_cents"], unpaid["checkout_method"], unpaid["checked_out_at"]) == ("", "", "")
+
+
+def test_a_price_below_the_deposit_kept_is_refused_until_the_difference_is_refunded(
+    pay_client, stripe_env, desk, frozen_now
+):
+    """Kirsi paid a 47,70 € deposit and the visit came to 30,00 €: the 17,70 € she paid
+    above it must not vanish into the checkout. Refused, with the least price (the
+    deposit kept), and nothing recorded; refunded the difference, the checkout at that
+    price works and her receipt says the deposit kept."""
+    booking = paid_booking(pay_client, stripe_env)  # highlights, 159,00 €, a 47,70 € deposit paid
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, body = checkout(desk, booking, method="cash", price_cents=3000, receipt=True)
+    assert status == 422, body
+    assert body["error"]["fields"] == {
+        "price_cents": f"greater than or equal to {DEPOSIT} (the deposit kept; refund the difference first)"
+    }
+    assert "refund the difference first" in body["error"]["message"]
+    visit = desk.get(f"/appointments/{booking['id']}")[1]
+    assert visit["checkout"] is None
+    assert emails_to("maija@example.com", "Kuitti") == []
+    client_id = visit["client"]["id"]
+    assert "checkout" not in [m["kind"] for m in desk.get(f"/clients/{client_id}")[1]["payments"]]
+    # The owner gives back what she paid above the price, then checks out at it.
+    status, refund = desk.post(
+        f"/appointments/{booking['id']}/refund", {"amount_cents": DEPOSIT - 3000, "reason": "short hair"}
+    )
+    assert status == 200, refund
+    status, done = checkout(desk, booking, method="cash", price_cents=3000, receipt=True)
+    assert status == 200, done
+    assert (done["total_cents"], done["deposit_cents"], done["paid_cents"]) == (3000, 3000, 0)
+    [receipt] = emails_to("maija@example.com", "Kuitti")
+    for shown in (
+        "Hinta: 30,00\u00a0€",
+        "Ennakkomaksu (maksettu varatessa): −30,00\u00a0€",
+        "Maksettu nyt: 0,00\u00a0€",
+    ):
+        assert shown in receipt, shown  # the deposit kept (47,70 € less the 17,70 € refunded)
+    assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"]["paid_cents"] == 0
+
+
+def test_a_price_at_the_deposit_kept_is_checked_out(pay_client, stripe_env, desk, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, done = checkout(desk, booking, method="cash", price_cents=DEPOSIT)
+    assert status == 200, done
+    assert (done["total_cents"], done["deposit_cents"], done["paid_cents"]) == (DEPOSIT, DEPOSIT, 0)

@@ -20,7 +20,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.payments import CheckoutMethod, MoneyRecord
 from chalicelib.domain.timeutil import iso_local
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
@@ -74,7 +74,10 @@ def view(b: Business, m: MoneyRecord, co: rules.Checkout) -> dict[str, Any]:
 
 def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tuple[MoneyRecord, rules.Checkout, bool]:
     """Record the rest of the visit as paid (charging the card on file first when that is
-    how she pays). The record, what it came to, and whether a receipt was sent."""
+    how she pays). The record, what it came to, and whether a receipt was sent. A price
+    below the deposit kept is refused (422 on `price_cents`): what she paid above it is
+    refunded first (POST /appointments/{id}/refund), and then the checkout deducts the
+    deposit kept."""
     if appt.status not in CHECKABLE:
         raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code="not_checkable")
     # She arrived early (the desk marks her from a while before her time): hers to pay.
@@ -87,7 +90,15 @@ def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tu
         store.remember_checkout(appt, done, now, appt.days(b.config.tz))
         raise _checked_out()
     total = appt.price_cents if req.price_cents is None else req.price_cents
-    co = rules.checkout(total, deposit_kept(appt), vat_percent(b, appt))
+    kept = deposit_kept(appt)
+    if total < kept:
+        # What she overpaid would vanish: the owner refunds it first, then checks out.
+        raise ValidationFailed(
+            f"The price is at least the deposit kept, {kept} cents: refund the difference first "
+            "(POST /appointments/{id}/refund), then check out.",
+            fields={"price_cents": f"greater than or equal to {kept} (the deposit kept; refund the difference first)"},
+        )
+    co = rules.checkout(total, kept, vat_percent(b, appt))
     intent = _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else None
     money = MoneyRecord(
         business_id=b.id,
