@@ -13,7 +13,7 @@ import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz 
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, checkoutDue, lateFeeOffer, moneyLines, paidAtDesk, parseAmount, refundRequest, refundableCents } from "./visitmoney.js";
+import { amountText, checkoutRequest, lateFeeOffer, moneyLines, paidAtDesk, refundRequest, refundableCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -223,12 +223,21 @@ function checkoutForm(client) {
 
 // Before she records it: the deposit already paid that comes off, and what is left to
 // pay (what she keys into the card terminal), as she edits the price.
+// A price that is not an amount, or below the deposit kept, says so there (never the
+// booked price's figures instead).
 function showDue() {
   const line = $("checkout-due");
   if (!line) return;
-  const price = parseAmount($("checkout-price").value);
-  const { deposit, due } = checkoutDue(Number.isFinite(price) ? price : current.price_cents, current.payment);
+  const read = checkoutRequest($("checkout-price").value, current.payment);
+  if (read.errors) { line.textContent = checkoutPriceText(read); return; }
+  const { deposit, due } = read;
   line.textContent = deposit ? t("checkout_deposit_due", { deposit: money(deposit, currency()), due: money(due, currency()) }) : "";
+}
+
+// The checkout price's problem in words: not an amount, or below the deposit kept.
+function checkoutPriceText(read) {
+  if (read.errors.price_cents === "below_deposit") return t("checkout_price_below_deposit", { deposit: money(read.least, currency()) });
+  return t("checkout_price_bad");
 }
 
 function showCheckout() {
@@ -239,9 +248,11 @@ function showCheckout() {
 
 async function checkout(form) {
   const s = appointmentSummary(current);
-  const price = parseAmount($("checkout-price").value);
+  const read = checkoutRequest($("checkout-price").value, current.payment);
   const inputs = { method: $("checkout-method"), price_cents: $("checkout-price") };
-  if (!Number.isFinite(price)) return showFieldErrors(form, { fields: { price_cents: t("checkout_price_bad") } }, inputs, $("card-error"));
+  // Not an amount, or below the deposit kept: said beside the price, nothing sent.
+  if (read.errors) return showFieldErrors(form, { fields: { price_cents: checkoutPriceText(read) } }, inputs, $("card-error"));
+  const price = read.price_cents;
   const receipt = $("checkout-receipt");
   const body = { method: $("checkout-method").value, receipt: !!(receipt && receipt.checked) };
   if (price !== current.price_cents) body.price_cents = price;

@@ -134,6 +134,10 @@ export function fieldText(path, reason, currency) {
     if (most) return t("f_range_long", { n: most[1] });
   }
   const { key, vars } = explain(why);
+  // A checkout's price below the deposit kept (the API names the least price): refund first.
+  if (name === "price_cents" && key === "err_min" && /deposit kept/.test(why)) {
+    return t("checkout_price_below_deposit", { deposit: money(Number(vars.n), currency) });
+  }
   if (LIMITS.has(key)) {
     const n = Number(vars.n);
     return /_cents$/.test(name) ? t(key, { n: money(n, currency) }) : plural(key, n);

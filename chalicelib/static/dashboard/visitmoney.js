@@ -120,11 +120,29 @@ export function paidAtDesk(a) {
   return { cents: c.paid_cents || 0, method: c.method, at: c.at, onVisitDay: String(c.at).slice(0, 10) === String(a.start).slice(0, 10) };
 }
 
+// What the deposit or prepayment she paid still keeps (not given back nor on its way).
+export function depositKept(p) {
+  return Math.max(0, depositCents(p) - givenBack(p));
+}
+
 // At the desk's checkout: what the deposit or prepayment kept takes off the price, and
-// what is left to pay (the API's rule: the deposit not given back, never below zero).
+// what is left to pay (the API's rule: the deposit not given back). A price below the
+// deposit kept is no checkout (the API's 422): `below` says so, and what she paid above
+// the price is refunded first.
 export function checkoutDue(priceCents, p) {
-  const kept = Math.max(0, depositCents(p) - givenBack(p));
+  const kept = depositKept(p);
   const price = Math.max(0, priceCents || 0);
   const deposit = Math.min(kept, price);
-  return { deposit, due: price - deposit };
+  return { deposit, due: price - deposit, below: price < kept };
+}
+
+// The checkout form's price, read as the API takes it: {price_cents, deposit, due}, or
+// {errors: {price_cents: "invalid"}} when it is not an amount (never the booked price
+// instead), or {errors: {price_cents: "below_deposit"}, least} below the deposit kept.
+export function checkoutRequest(priceText, p) {
+  const price = parseAmount(priceText);
+  if (!Number.isFinite(price)) return { errors: { price_cents: "invalid" } };
+  const { deposit, due, below } = checkoutDue(price, p);
+  if (below) return { errors: { price_cents: "below_deposit" }, least: depositKept(p) };
+  return { price_cents: price, deposit, due };
 }
