@@ -306,6 +306,21 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         record.click()
         expect(card.locator("#checkout-price-error")).to_have_text(re.compile(r"^Enintään 10\s000,00\s€\.$"))
         expect(price).to_have_value("20000")
+        # Not an amount: said at once and beside the price, never the booked price's figures; nothing sent.
+        sent = []
+        page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and r.url.endswith("/checkout") else None)
+        price.fill("abc")
+        expect(due).to_have_text("Kirjoita hinta euroina, esim. 59,90.")
+        record.click()
+        expect(card.locator("#checkout-price-error")).to_have_text("Kirjoita hinta euroina, esim. 59,90.")
+        expect(price).to_have_value("abc")
+        # Below the 47,70 € deposit kept: refund the difference first; nothing recorded.
+        below = re.compile(r"^Hinta on vähintään maksettu ennakkomaksu 47,70\s€: palauta erotus ensin")
+        price.fill("30")
+        expect(due).to_have_text(below)
+        record.click()
+        expect(card.locator("#checkout-price-error")).to_have_text(below)
+        assert sent == [], sent
         price.fill("150.5")
         colour = record.evaluate("b => getComputedStyle(b).backgroundColor")
         assert colour == "rgb(11, 110, 79)", colour  # the dashboard's primary green

@@ -145,6 +145,10 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours, or the service would run past closing"), fi.f_start);
   assert.equal(i18n.fieldText("repeat.weekly_until", "is before the first occurrence"), fi.f_weekly_until);
   assert.equal(i18n.fieldText("tags.3", "too long"), fi.f_invalid);
+  // A checkout below the deposit kept: the least price with its number, and what to do first.
+  const below = i18n.fieldText("price_cents", "greater than or equal to 4770 (the deposit kept; refund the difference first)", "EUR");
+  assert.equal(below.replace(/\s/g, " "), fi.checkout_price_below_deposit.replace("{deposit}", "47,70 €"));
+  assert.equal(i18n.fieldText("price_cents", "Input should be greater than or equal to 0", "EUR").replace(/\s/g, " "), "Vähintään 0,00 €.");
   // A waitlist entry's dates: each reason its own words, not one sentence of every rule.
   assert.equal(i18n.fieldText("from", "is in the past"), fi.f_date_past);
   assert.equal(i18n.fieldText("to", "must not be before 'from'"), fi.wl_to_before_from);

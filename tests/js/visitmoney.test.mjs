@@ -94,15 +94,30 @@ test("amounts as she types them, and the refund's own check", () => {
   assert.deepEqual(M.refundRequest("0", "x", 4770), { errors: { amount_cents: "range" } });
 });
 
-test("checkoutDue: the deposit kept comes off the price, never below zero", () => {
+test("checkoutDue: the deposit kept comes off the price; a price below it is no checkout", () => {
   const p = { kind: "deposit", paid_cents: 4770, refunded_cents: 0, fees: {}, fee_cents: {} };
-  assert.deepEqual(M.checkoutDue(15900, p), { deposit: 4770, due: 11130 });
-  assert.deepEqual(M.checkoutDue(3000, p), { deposit: 3000, due: 0 }); // a lower price: nothing back, nothing due
-  assert.deepEqual(M.checkoutDue(15900, { ...p, refunded_cents: 2000 }), { deposit: 2770, due: 13130 });
+  assert.deepEqual(M.checkoutDue(15900, p), { deposit: 4770, due: 11130, below: false });
+  // A lower price than the deposit kept: what she paid above it would vanish (the API's 422).
+  assert.deepEqual(M.checkoutDue(3000, p), { deposit: 3000, due: 0, below: true });
+  assert.deepEqual(M.checkoutDue(4770, p), { deposit: 4770, due: 0, below: false });
+  assert.deepEqual(M.checkoutDue(15900, { ...p, refunded_cents: 2000 }), { deposit: 2770, due: 13130, below: false });
   const fee = { ...p, paid_cents: 4770 + 3180, fees: { late_cancel: "succeeded" }, fee_cents: { late_cancel: 3180 } };
-  assert.deepEqual(M.checkoutDue(15900, fee), { deposit: 4770, due: 11130 }); // a fee is no deposit
-  assert.deepEqual(M.checkoutDue(15900, null), { deposit: 0, due: 15900 });
-  assert.deepEqual(M.checkoutDue(15900, { kind: "card_on_file", paid_cents: 0 }), { deposit: 0, due: 15900 });
+  assert.deepEqual(M.checkoutDue(15900, fee), { deposit: 4770, due: 11130, below: false }); // a fee is no deposit
+  assert.deepEqual(M.checkoutDue(15900, null), { deposit: 0, due: 15900, below: false });
+  assert.deepEqual(M.checkoutDue(15900, { kind: "card_on_file", paid_cents: 0 }), { deposit: 0, due: 15900, below: false });
+});
+
+test("checkoutRequest: a price that is not an amount is refused, never read as the booked price", () => {
+  const p = { kind: "deposit", paid_cents: 4770, refunded_cents: 0, fees: {}, fee_cents: {} };
+  for (const text of ["abc", "", "  ", "12,345", "-5", "1e3"]) {
+    assert.deepEqual(M.checkoutRequest(text, p), { errors: { price_cents: "invalid" } }, text);
+  }
+  assert.deepEqual(M.checkoutRequest("150,50", p), { price_cents: 15050, deposit: 4770, due: 10280 });
+  assert.deepEqual(M.checkoutRequest("59.9", null), { price_cents: 5990, deposit: 0, due: 5990 });
+  // Below the deposit kept: refund the difference first (its least price said).
+  assert.deepEqual(M.checkoutRequest("30,00", p), { errors: { price_cents: "below_deposit" }, least: 4770 });
+  // Refunded the 17,70 € difference: 30,00 € is the deposit kept, nothing to pay.
+  assert.deepEqual(M.checkoutRequest("30,00", { ...p, refunded_cents: 1770 }), { price_cents: 3000, deposit: 3000, due: 0 });
 });
 
 test("paid at the desk: what, how and when, as the appointment says; the time alone on the visit's day", () => {
