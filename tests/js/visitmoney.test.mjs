@@ -55,7 +55,7 @@ test("a fee given back (a no-show undone) is said on its own line, and the depos
     ["money_paid_deposit", undefined, 4770],
     ["money_fee", "refunded", 11130],
   ]);
-  assert.deepEqual(M.checkoutDue(15900, p), { deposit: 4770, due: 11130 });
+  assert.deepEqual(M.checkoutDue(15900, p), { deposit: 4770, due: 11130, below: false });
   const owed = { ...p, refunded_cents: 0, refund_pending_cents: 11130, fees: { no_show: "refunding" } };
   assert.equal(M.refundableCents(owed), 4770);
   assert.deepEqual(M.moneyLines(owed).map((l) => l.key), ["money_paid_deposit", "money_fee"]);

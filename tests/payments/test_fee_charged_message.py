@@ -4,6 +4,8 @@ per booking and fee kind, written with the fee's record; her manage page shows i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from chalicelib.notify.gsm import gsm7_length
@@ -68,11 +70,13 @@ def test_a_client_with_only_a_phone_gets_one_sms(pay_client, stripe_env, desk, f
     assert len([m for m in sent_sms() if "Saapumatta" in m[1]]) == 1
 
 
-def test_a_late_cancellation_fee_charged_is_told_too(pay_client, stripe_env, desk, aws):
+def test_a_late_cancellation_fee_charged_is_told_too(pay_client, stripe_env, desk, aws, frozen_now):
     status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
     assert status == 201
     set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
     assert finish(pay_client, held)[1]["next"] == "done"
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+    assert desk.post(f"/appointments/{held['id']}/cancel", {"by": "client", "notify": False})[0] == 200
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
     assert status == 200 and fee["state"] == "succeeded"
     [mail] = emails_to("maija@example.com", "veloitimme myöhäisen peruutuksen maksun")
