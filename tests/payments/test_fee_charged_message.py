@@ -4,8 +4,6 @@ per booking and fee kind, written with the fee's record; her manage page shows i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from chalicelib.notify.gsm import gsm7_length
@@ -14,7 +12,13 @@ from tests.api.helpers import token_of
 from tests.api.test_pages import page
 from tests.conftest import emails_to, sent_sms
 from tests.payments.conftest import set_up_card
-from tests.payments.test_fees import AFTER_THE_VISIT, PRICE, book_colour_paid_by, money_of, paid_booking
+from tests.payments.test_fees import (
+    AFTER_THE_VISIT,
+    PRICE,
+    cancelled_late_with_card_on_file,
+    money_of,
+    paid_booking,
+)
 from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish
 
 CHARGED_FI = "veloitimme saapumatta jättämisen maksun"
@@ -71,12 +75,7 @@ def test_a_client_with_only_a_phone_gets_one_sms(pay_client, stripe_env, desk, f
 
 
 def test_a_late_cancellation_fee_charged_is_told_too(pay_client, stripe_env, desk, aws, frozen_now):
-    status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
-    assert status == 201
-    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
-    assert finish(pay_client, held)[1]["next"] == "done"
-    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
-    assert desk.post(f"/appointments/{held['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    held = cancelled_late_with_card_on_file(pay_client, stripe_env, aws, desk, frozen_now)
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
     assert status == 200 and fee["state"] == "succeeded"
     [mail] = emails_to("maija@example.com", "veloitimme myöhäisen peruutuksen maksun")

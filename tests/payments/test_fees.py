@@ -49,6 +49,21 @@ def book_colour_paid_by(client, aws, kind):
     return book(client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1)
 
 
+def cancelled_late_with_card_on_file(client, ls, aws, desk, frozen_now):
+    """The colour booked with her card on file (no deposit), cancelled for her at the desk
+    at 8:00 on the day (`by` client: past the free deadline): its late fee is chargeable."""
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_pay_flow import finish
+
+    status, held = book_colour_paid_by(client, aws, "card_on_file")
+    assert status == 201, held
+    set_up_card(ls, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(client, held)[1]["next"] == "done"
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)
+    assert desk.post(f"/appointments/{held['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    return held
+
+
 def money_of(desk, booking):
     status, view = desk.get(f"/appointments/{booking['id']}")
     assert status == 200, view

@@ -5,7 +5,7 @@ from the correction's own commit, so the sweeper makes it when Stripe cannot be 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -163,16 +163,9 @@ def test_an_undone_no_show_waives_its_open_fee(pay_client, stripe_env, aws, desk
 
 
 def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, aws, desk, frozen_now):
-    from tests.payments.conftest import set_up_card
-    from tests.payments.test_fees import book_colour_paid_by
-    from tests.payments.test_pay_flow import finish
+    from tests.payments.test_fees import cancelled_late_with_card_on_file
 
-    status, held = book_colour_paid_by(pay_client, aws, "card_on_file")
-    assert status == 201
-    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
-    assert finish(pay_client, held)[1]["next"] == "done"
-    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
-    assert desk.post(f"/appointments/{held['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    held = cancelled_late_with_card_on_file(pay_client, stripe_env, aws, desk, frozen_now)
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
     assert status == 200 and fee["amount_cents"] == 6450
     # The deposit's refund has nothing to give back; the fee's does, whole.
