@@ -18,7 +18,7 @@ from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome, status_after_undo
-from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.services import retention
 from chalicelib.services.admin.common import (
@@ -389,6 +389,14 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         # be reached); an open one is waived.
         undone = a.status == Status.NO_SHOW.value
         owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
+        fee_open = undone and a.payment is not None and a.payment.fees.get("no_show") == "open"
+        if p.key_id is not None and (owed is not None or fee_open):
+            # An integration's key moves no money (as on the money routes): the fee's
+            # refund or waiver is the owner's, from her desk.
+            raise Forbidden(
+                "Undoing this no-show gives its fee back; an API key cannot: the owner undoes it at her desk.",
+                code="not_for_api_keys",
+            )
         try:
             visits.mark(a, status, now, a.days(b.config.tz), refund=owed)
         except store.StaleAppointment:
@@ -400,7 +408,8 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         a = _appointment(b, a.id)
         if undone and fees.waive_on_undo(b, a, now):
             a = _appointment(b, a.id)
-        if status == Status.NO_SHOW.value and _no_show_fee(b, a, now):
+        # A key's no-show charges no fee: the owner charges it from the visit's card.
+        if status == Status.NO_SHOW.value and p.key_id is None and _no_show_fee(b, a, now):
             a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
         if status != Status.ARRIVED.value:
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
