@@ -100,7 +100,7 @@ def cmd_load_business(args) -> None:
     if stored and payment_terms_changed_silently(stored.config, cfg):
         sys.exit(
             f"error: {args.file} changes the payment terms (payments.policy, payments.terms or a service's "
-            f"payment) but keeps payments.version {cfg.payments.version}: raise payments.version, so new "
+            f"payment) without raising payments.version (stored {stored.config.payments.version}, given {cfg.payments.version}): raise it, so new "
             "bookings record the terms their clients accepted"
         )
     business, created = save_config(cfg)
@@ -116,10 +116,11 @@ def cmd_load_business(args) -> None:
 
 
 def payment_terms_changed_silently(old, new) -> bool:
-    """True when the terms a client accepts changed and payments.version did not."""
+    """True when the terms a client accepts changed and payments.version was not raised (a
+    lower one would name again a version that already named other terms: an older file)."""
     from chalicelib.domain.config import payment_terms
 
-    return old.payments.version == new.payments.version and payment_terms(old) != payment_terms(new)
+    return new.payments.version <= old.payments.version and payment_terms(old) != payment_terms(new)
 
 
 def parse_moment(text: str, tz_name: str = "Europe/Helsinki"):

@@ -190,6 +190,9 @@ def test_load_business_refuses_new_payment_terms_under_the_stored_version(aws, t
 
     data["payments"]["version"] = demo_data()["payments"].get("version", 1) + 1
     assert load_business(capsys, write_yaml(tmp_path, data)).startswith("updated business 'demo'")
+    # An older file (the terms before, under a lower version) names a version again: refused.
+    with pytest.raises(SystemExit, match=r"payments\.version"):
+        load_business(capsys, write_yaml(tmp_path, demo_data()))
 
 
 def test_load_business_takes_other_changes_under_the_same_version(aws, tmp_path, capsys):
