@@ -23,7 +23,7 @@ from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, after_attempt, queued
 from chalicelib.domain.payments import BookingPayment, FeeKind, FeeState, MoneyRecord, fee_of_refund, fee_refund_ref
-from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.notify.outbox import IMMEDIATE_LEASE, backoff, deliver
 from chalicelib.observability import count_message, logger
 from chalicelib.services.payments import notices
@@ -510,6 +510,12 @@ def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datet
     return outcome_name
 
 
+class RefundNotRecordedYet(Unavailable):
+    """A refund event that came before Rebook recorded the refund (503: Stripe retries)."""
+
+    retry_after = 60
+
+
 # --- a refund Stripe took and failed later --------------------------------------------------------
 # A refund Stripe creates may be `pending` and fail later (the card closed, say): Stripe
 # says so by webhook (refund.failed; refund.updated / charge.refund.updated with status
@@ -526,9 +532,16 @@ def refund_failed(
     applied once (the event, and the record only from `succeeded`). False: not one of ours,
     applied before, or it failed already."""
     money = store.refund_of(b.id, appt.id, str(refund.get("id")))
-    if money is None or appt.payment is None or money.state != "succeeded":
-        if money is None:
-            logger().warning("stripe refund event for no refund of ours", extra={"appointment_id": appt.id})
+    if money is None:
+        # Made by Rebook (its metadata names this booking) and not recorded yet: its write
+        # is a moment behind Stripe (or the sweeper's, after a backoff). Acknowledged now,
+        # the failure would be lost and the refund recorded as made: Stripe is asked to
+        # send it again (it retries a non-2xx for days), not claimed.
+        logger().warning("stripe refund event before its refund is recorded", extra={"appointment_id": appt.id})
+        raise RefundNotRecordedYet(
+            "This refund is not recorded yet; send the event again later.", code="refund_not_recorded_yet"
+        )
+    if appt.payment is None or money.state != "succeeded":
         store.claim_event(*event, now)
         return False
     pay, amount, ref = appt.payment, money.amount_cents, money.kind.removeprefix("refund-")
