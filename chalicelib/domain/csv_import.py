@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -836,6 +837,14 @@ class Status:
 
 
 MAX_REJECTED_KEPT = 500  # rejected rows listed; the total is counted beyond
+
+
+def stored_size(value: Any) -> int:
+    """Bytes of `value` as the store writes it, which is what DynamoDB's 400 KB an item
+    counts: the record's and the chunks' JSON attributes are pynamodb's JSONAttribute,
+    json.dumps with its defaults. Its ensure_ascii writes "ä" as \\u00e4 (6 bytes) and an
+    emoji as two of them (12), so characters or UTF-8 bytes undercount Finnish text."""
+    return len(json.dumps(value).encode())
 
 
 @dataclass(frozen=True)

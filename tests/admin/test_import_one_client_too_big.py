@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from chalicelib.domain import csv_import as rules
 from chalicelib.store import imports as store
+from chalicelib.store.models import ImportChunkItem, ImportItem
 
 HEADER = "Nimi;Puhelin;Sähköposti;Syntymäpäivä;Käyntipäivä;Palvelu;Hinta;Työntekijä;Lisätiedot"
 OTHER = "Pekka Puro;0402222222;;;1.10.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;"
@@ -101,3 +102,44 @@ def test_rows_of_one_client_too_long_for_a_chunk_are_refused(desk):
     assert "150 KB" in dry["rejected"][0]["reason"]
     done = _run_to_the_end(desk, body["id"])
     assert done["created"] == 1 and done["rejected_total"] == len(rows)
+
+
+# Sizes as the chunk item stores them (a reviewer's finding): pynamodb's JSONAttribute
+# writes json.dumps with ensure_ascii, where "ä" takes 6 bytes and an emoji 12. Counted
+# in characters (or UTF-8 bytes), a client under the cap, or a chunk of clients packed
+# by characters, was over DynamoDB's 400 KB an item: the upload answered 500.
+def test_one_client_with_finnish_notes_over_the_cap_as_stored_is_refused_not_a_500(desk):
+    """36 rows of 1 990 'ä' a note: 72 000 characters, over 400 KB as stored."""
+    rows = [
+        f"Noora Notes;0405556666;;;{(d % 28) + 1}.1.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;{d:04d}{'ä' * 1990}"
+        for d in range(36)
+    ]
+    body = _upload(desk, [*rows, OTHER], headers={"Accept-Language": "en"})
+    dry = body["dry_run"]
+    assert dry["create"] == 1 and dry["rejected_total"] == len(rows)
+    assert {r["code"] for r in dry["rejected"]} == {"client_too_big"}
+    done = _run_to_the_end(desk, body["id"])
+    assert done["created"] == 1 and done["rejected_total"] == len(rows)
+
+
+def test_clients_with_finnish_notes_are_packed_by_their_stored_size_not_a_500(desk, aws):
+    """100 clients of 1 400 'ä' a note: one chunk by characters, 840 KB as stored."""
+    rows = [
+        f"Client {i:03d};04055{i:05d};;;1.10.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;{'ä' * 1400}"
+        for i in range(100)
+    ]
+    body = _upload(desk, rows)
+    assert body["dry_run"]["create"] == 100 and body["dry_run"]["rejected_total"] == 0
+    rec = store.get(aws.id, body["id"])
+    assert rec is not None and rec.chunks >= 6  # 8 400 bytes a client, 150 KB a chunk
+    done = _run_to_the_end(desk, body["id"])
+    assert done["created"] == 100 and done["rejected_total"] == 0
+
+
+def test_a_size_is_counted_as_the_item_stores_it():
+    """stored_size is the JSON the chunk's and the record's attributes write, in bytes."""
+    entry = {"name": "Noora Nöö 😀", "notes": "ä" * 10, "visits": [{"price": None, "ok": True}]}
+    for attribute in (ImportChunkItem.clients, ImportItem.rejected, ImportItem.dry_run):
+        written = attribute.serialize([entry])
+        assert written is not None and rules.stored_size([entry]) == len(written.encode())
+    assert rules.stored_size("ä") == len('"\\u00e4"') and rules.stored_size("😀") == 14

@@ -45,7 +45,7 @@ from chalicelib.store import imports as store
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # the JSON body of POST /imports (Lambda takes 6 MB)
 CHUNK_CLIENTS = 100
-CHUNK_BYTES = 150_000  # of a chunk's JSON; a DynamoDB item holds 400 KB
+CHUNK_BYTES = 150_000  # of a chunk's JSON as stored (rules.stored_size); a DynamoDB item holds 400 KB
 LEASE = timedelta(seconds=60)  # who works on an import; a crashed worker's lease runs out
 RUN_REQUEST_SECONDS = 4.0  # the run request does chunks for this long, then leaves them to the job
 JOB_SECONDS = 20.0  # the job's Lambda has 30 s
@@ -204,8 +204,8 @@ def _plan(
                 ]
                 continue
         entry = rules.group_to_json(g, cid)
-        entry_size = len(str(entry))
-        too_big = _too_big(entry)
+        entry_size = rules.stored_size(entry)
+        too_big = _too_big(entry, entry_size)
         if too_big:
             rejected += [rules.Rejected(r.number, *too_big) for r in g.rows]
             continue
@@ -223,7 +223,7 @@ def _plan(
             chunks.append([])
             size = 0
         chunks[-1].append(entry)
-        size += entry_size
+        size += entry_size + 2  # the chunk is their list: ", " between entries
     existing = store.existing_appointments(b.id, merge_visits) if merge_visits else {}
     rejected.sort(key=lambda r: r.row)
     chunks = [c for c in chunks if c]
@@ -259,16 +259,18 @@ def _plan(
     return rec, chunks
 
 
-def _too_big(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+def _too_big(entry: Mapping[str, Any], size: int) -> tuple[str, dict[str, Any]] | None:
     """Why one client's rows cannot go in one import, if they cannot: she is one entry of
     one chunk item, which DynamoDB caps at 400 KB (a 500 at the upload, before this). A
     file of one name or one shared phone on thousands of rows is refused by its rows,
-    with a reason that says how to split it, and the rest of the file goes in."""
+    with a reason that says how to split it, and the rest of the file goes in. `size` is
+    her entry's bytes as the chunk stores it (rules.stored_size)."""
     visits = len(entry["visits"])
     if visits > rules.MAX_VISITS_PER_CLIENT:
         return "too_many_visits", {"count": visits, "max": rules.MAX_VISITS_PER_CLIENT}
-    # Long notes or names (a cell is not capped by length): her entry's UTF-8 bytes.
-    if len(str(entry).encode()) > CHUNK_BYTES:
+    # Long notes or names (a cell is not capped by length): her entry as stored, where
+    # "ä" takes 6 bytes and an emoji 12.
+    if size > CHUNK_BYTES:
         return "client_too_big", {"kb": CHUNK_BYTES // 1000}
     return None
 
