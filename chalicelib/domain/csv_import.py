@@ -837,6 +837,10 @@ class Status:
 
 
 MAX_REJECTED_KEPT = 500  # rejected rows listed; the total is counted beyond
+# ... and at most this many bytes of them as stored (stored_size): the record item holds
+# the list twice (the dry run's and the run's) in DynamoDB's 400 KB, and a row quotes its
+# bad value (40 characters, an emoji 12 bytes as stored).
+MAX_REJECTED_BYTES = 100_000
 
 
 def stored_size(value: Any) -> int:
@@ -845,6 +849,22 @@ def stored_size(value: Any) -> int:
     json.dumps with its defaults. Its ensure_ascii writes "ä" as \\u00e4 (6 bytes) and an
     emoji as two of them (12), so characters or UTF-8 bytes undercount Finnish text."""
     return len(json.dumps(value).encode())
+
+
+def kept_rejected(kept: Iterable[Mapping[str, Any]], more: Iterable[Rejected]) -> list[dict[str, Any]]:
+    """The rejected rows the record lists: those kept so far, then more of them while
+    they number at most MAX_REJECTED_KEPT and take at most MAX_REJECTED_BYTES as stored."""
+    out = [dict(r) for r in kept]
+    size = stored_size(out)
+    for r in more:
+        if len(out) >= MAX_REJECTED_KEPT:
+            break
+        entry = r.as_dict()
+        size += stored_size(entry) + 2  # ", " between entries
+        if size > MAX_REJECTED_BYTES:
+            break
+        out.append(entry)
+    return out
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.contacts import search_text
-from chalicelib.domain.csv_import import MAX_REJECTED_KEPT, ChunkResult, ImportRecord, Merge, NewClient, Status
+from chalicelib.domain.csv_import import ChunkResult, ImportRecord, Merge, NewClient, Status, kept_rejected
 from chalicelib.domain.webhooks import EVENTS_PER_ITEM
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, clients, db, keys, search, webhooks
@@ -178,9 +178,7 @@ def record_chunk(rec: ImportRecord, n: int, result: ChunkResult, now: datetime) 
     """Count chunk `n` done, once (ImportTaken if it was counted already); the last one
     finishes the import and takes it off the job's list."""
     db.configure()
-    rejected = [dict(r) for r in rec.rejected]
-    room = max(0, MAX_REJECTED_KEPT - len(rejected))
-    rejected += [r.as_dict() for r in result.rejected[:room]]
+    rejected = kept_rejected(rec.rejected, result.rejected)
     last = n + 1 >= rec.chunks
     actions: list[Action] = [
         ImportItem.chunks_done.set(n + 1),

@@ -143,3 +143,28 @@ def test_a_size_is_counted_as_the_item_stores_it():
         written = attribute.serialize([entry])
         assert written is not None and rules.stored_size([entry]) == len(written.encode())
     assert rules.stored_size("ä") == len('"\\u00e4"') and rules.stored_size("😀") == 14
+
+
+def test_rejected_rows_quoting_emoji_are_listed_as_far_as_the_record_holds_them_not_a_500(desk):
+    """The record lists the rejected rows twice (the dry run's, the run's), each quoting
+    its bad value: 500 phones of 40 emoji were 250 KB a list as stored, over 400 KB."""
+    rows = [f"Client {i:04d};{'😀' * 40};;;1.10.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;" for i in range(1000)]
+    body = _upload(desk, [*rows, OTHER], headers={"Accept-Language": "en"})
+    dry = body["dry_run"]
+    assert dry["create"] == 1 and dry["rejected_total"] == len(rows)
+    assert 100 < len(dry["rejected"]) < rules.MAX_REJECTED_KEPT
+    assert dry["rejected"][0]["row"] == 2 and dry["rejected"][0]["code"] == "bad_phone"
+    assert dry["rejected"][0]["reason"].endswith("😀" * 40)
+    done = _run_to_the_end(desk, body["id"])
+    assert done["created"] == 1 and done["rejected_total"] == len(rows)
+    assert len(done["rejected"]) == len(dry["rejected"])
+
+
+def test_the_rejected_rows_kept_stop_at_their_count_or_their_size_as_stored():
+    small = [rules.Rejected(n, "no_name") for n in range(2, 1000)]
+    assert len(rules.kept_rejected((), small)) == rules.MAX_REJECTED_KEPT
+    big = [rules.Rejected(n, "bad_phone", {"value": "😀" * 40}) for n in range(2, 1000)]
+    kept = rules.kept_rejected((), big)
+    assert rules.stored_size(kept) <= rules.MAX_REJECTED_BYTES < rules.stored_size([*kept, big[len(kept)].as_dict()])
+    more = rules.kept_rejected(kept[:10], big[10:])  # the run adds to what the preview kept
+    assert more == kept

@@ -227,13 +227,14 @@ def _plan(
     existing = store.existing_appointments(b.id, merge_visits) if merge_visits else {}
     rejected.sort(key=lambda r: r.row)
     chunks = [c for c in chunks if c]
+    listed = rules.kept_rejected((), rejected)
     dry_run = {
         "create": create,
         "contactless": contactless,
         "merge": merge,
         "visits": new_visits + len(set(merge_visits) - set(existing)),
         "visits_skipped": skipped_visits,
-        "rejected": [r.as_dict() for r in rejected[: rules.MAX_REJECTED_KEPT]],
+        "rejected": listed,
         "rejected_total": len(rejected),
     }
     rec = rules.ImportRecord(
@@ -253,7 +254,7 @@ def _plan(
         total_rows=len(table.rows),
         chunks=len(chunks),
         done_rows=len(rejected),  # rejected by the preview: done with
-        rejected=tuple(r.as_dict() for r in rejected[: rules.MAX_REJECTED_KEPT]),
+        rejected=tuple(listed),
         rejected_total=len(rejected),
     )
     return rec, chunks
