@@ -27,6 +27,9 @@ from chalicelib.domain.registry import parse_birthday
 
 MAX_ROWS = 20_000
 MAX_CELL = 2_000  # characters kept of a notes cell
+# The header row as stored (stored_size): the record keeps it twice (the columns, the
+# mapping's keys) in DynamoDB's 400 KB an item, next to two lists of rejected rows.
+MAX_HEADER_BYTES = 30_000
 IGNORE = "-"
 FIELDS = (
     "name",
@@ -333,6 +336,8 @@ def read_table(text: str, delimiter: str | None = None, max_rows: int = MAX_ROWS
                 continue
             if headers is None:
                 headers = _unique_headers(cells)
+                if stored_size(headers) > MAX_HEADER_BYTES:
+                    raise FileError("The first row is too long for column names; is it the header row?")
                 continue
             rows.append((reader.line_num, cells))
             if len(rows) > max_rows:

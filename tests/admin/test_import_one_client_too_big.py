@@ -168,3 +168,15 @@ def test_the_rejected_rows_kept_stop_at_their_count_or_their_size_as_stored():
     assert rules.stored_size(kept) <= rules.MAX_REJECTED_BYTES < rules.stored_size([*kept, big[len(kept)].as_dict()])
     more = rules.kept_rejected(kept[:10], big[10:])  # the run adds to what the preview kept
     assert more == kept
+
+
+def test_a_header_row_too_long_as_stored_is_a_bad_file_not_a_500(desk):
+    """The record keeps the columns and the mapping: a first row of 40 000 'ä' (240 KB
+    as stored, twice) took it over 400 KB."""
+    header = f"Nimi;Puhelin;{'ä' * 40_000};Käyntipäivä"
+    status, body = desk.post("/imports", {"csv": "\n".join([header, OTHER]), "stamps": False})
+    assert status == 422 and body["error"]["code"] == "bad_file", body
+    assert "header row" in body["error"]["fields"]["csv"]
+    # A long header that fits is read as before.
+    header = f"Nimi;Puhelin;{'ä' * 4_000};Käyntipäivä"
+    assert rules.read_table("\n".join([header, OTHER])).headers[2] == "ä" * 4_000

@@ -52,6 +52,8 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them():
     with pytest.raises(ci.FileError, match="more than 2 rows"):
         ci.read_table("Nimi\na\nb\nc\n", max_rows=2)
     assert ci.read_table("Phone;Phone;\n1;2;3\n").headers == ("Phone", "Phone (2)", "column 3")
+    with pytest.raises(ci.FileError, match="header row"):  # kept by the record, as stored
+        ci.read_table(f"Nimi;{'ä' * (ci.MAX_HEADER_BYTES // 6)}\na;b\n")
 
 
 @pytest.mark.parametrize(
