@@ -186,7 +186,8 @@ FEE_TAKEN = (
 def fee_refund_ref(kind: str, attempt: int = 0) -> str:
     """The ref of the refund of a booking's fee (its record `refund-<ref>`, its Stripe
     idempotency key `<booking>:refund:<ref>`, its owed outbox item): once per booking and
-    fee; a refund of it made again after Stripe failed the first gets a ref of its own."""
+    fee (`fee-<kind>`); a refund of it made again after Stripe failed or refused the first
+    gets a ref of its own, `fee-<kind>-n<attempt>` with attempt 1 and up (0: the first)."""
     return f"fee-{kind}" if not attempt else f"fee-{kind}-n{attempt}"
 
 

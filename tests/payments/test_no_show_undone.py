@@ -194,3 +194,42 @@ def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, a
     assert any(
         e["action"] == "refund" and (e.get("detail") or {}).get("fee") == "late_cancel" for e in audit["entries"]
     )
+
+
+def test_settling_a_refused_fee_refund_is_a_new_refund_not_the_refused_key(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The undo's refund of the fee refused for good (no record of it): the owner's refund
+    that settles it has a key of its own — Stripe replays a refused request's answer to
+    the same key for 24 hours."""
+    import stripe
+
+    from chalicelib.services.payments.stripe_account import Account
+    from tests.payments.test_owed_refunds import stripe_answers_refunds_with
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    real = Account.refund
+    refs: list[str] = []
+
+    def spy(self, booking_id, intent_id, amount_cents, ref):
+        refs.append(ref)
+        return real(self, booking_id, intent_id, amount_cents, ref)
+
+    monkeypatch.setattr(Account, "refund", spy)
+    refused = stripe.InvalidRequestError("refused", param=None, code="charge_disputed", http_status=400)
+    with stripe_answers_refunds_with(monkeypatch, aws.id, refused):
+        status, undone = mark(desk, booking, "booked")
+        assert status == 200, undone
+    assert undone["payment"]["fees"] == {"no_show": "refund_failed"}, undone["payment"]
+    status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "settle", "fee": "no_show"})
+    assert status == 200, refund
+    assert refs == ["fee-no_show", "fee-no_show-n1"]
+    assert (refund["kind"], refund["amount_cents"]) == ("refund-fee-no_show-n1", FEE)
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refunded_cents"], owners["refund_failed_cents"], owners["mark"]) == (
+        {"no_show": "refunded"},
+        FEE,
+        0,
+        "paid",
+    )
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]

@@ -239,7 +239,8 @@ def refund_fee(
     """The owner gives back a fee collected (a late-cancellation or no-show fee), whole, on
     the fee's own PaymentIntent: made at once (Stripe unreachable: 503, nothing written),
     recorded as `refund-fee-<kind>`, the fee `refunded` on the booking's payment. A refund
-    of it that failed at Stripe is settled the same way (a ref of its own). None: made
+    of it that failed at Stripe is settled the same way, with a ref of its own
+    (`fee-<kind>-n<attempt>`, attempt 1 and up: never the failed refund's key). None: made
     already (its record exists)."""
     pay = appt.payment
     most = pay.fee_refundable_cents(kind) if pay is not None else 0
@@ -250,8 +251,11 @@ def refund_fee(
         raise ValidationFailed(
             f"A fee is refunded whole: {most} cents.", fields={"amount_cents": f"{most} (the fee) or none"}
         )
+    # Settling a refund of it that failed: a ref never used before, never the failed one's
+    # (refused for good it left no record; Stripe replays a refused key's answer for 24 h).
+    # Attempts count from 1, past every refund the booking has recorded.
     again = pay.fees.get(kind) == FeeState.REFUND_FAILED.value
-    ref = fee_refund_ref(kind, len(store.refunds_of(b.id, appt.id)) if again else 0)
+    ref = fee_refund_ref(kind, len(store.refunds_of(b.id, appt.id)) + 1 if again else 0)
     made = Account(b.id).refund(appt.id, found.intent, most, ref)
     money = _refund_record(appt, ref, most, made.id, reason, now)
 
