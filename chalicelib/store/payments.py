@@ -249,6 +249,23 @@ def owed_refund_made(
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     _payment_update(tx, appt, payment, now)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
+    _owed_item_done(tx, held, money, now)
+    webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
+    return commit(tx, done_if=frozenset({"held", "money"}))
+
+
+def owed_refund_found(money: MoneyRecord, held: Message, now: datetime) -> bool:
+    """The refund an outbox item owes, found recorded already (`money`, its record: the
+    same ref, so the same Stripe key and refund, recorded by whoever wrote it first, who
+    settled what was owed): the item done, nothing else written, conditioned on the
+    caller still holding it. False: another caller holds it now."""
+    tx = Tx(MessageItem)
+    _owed_item_done(tx, held, money, now)
+    return commit(tx, done_if=frozenset({"held"}))
+
+
+def _owed_item_done(tx: Tx, held: Message, money: MoneyRecord, now: datetime) -> None:
+    """The outbox item of an owed refund, made: sent, out of the due index, kept a while."""
     tx.update(
         MessageItem(keys.biz(held.business_id), keys.msg_sk(held.key)),
         [
@@ -265,8 +282,6 @@ def owed_refund_made(
         "held",
         condition=_still_held(held),
     )
-    webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
-    return commit(tx, done_if=frozenset({"held", "money"}))
 
 
 def refund_failed(

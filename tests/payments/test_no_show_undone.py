@@ -196,6 +196,57 @@ def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, a
     )
 
 
+def test_the_owners_fee_refund_and_the_undo_at_the_same_moment_refund_it_once(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The owner refunds the fee; Stripe makes it, and before her write the desk undoes the
+    no-show (the fee `refunding`, owed, its outbox item): her write, from the new read,
+    settles what the undo owes, and the owed item finds the refund made (the same key) and
+    ends — no second count, no call to Stripe on every sweep."""
+    from chalicelib.services.payments import fees
+    from chalicelib.services.payments.stripe_account import Account
+    from chalicelib.store import jobs, outbox
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    real = Account.refund
+    calls: list[str] = []
+
+    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
+        calls.append(ref)
+        made = real(self, booking_id, intent_id, amount_cents, ref)
+        if len(calls) == 1:  # the owner's refund is made; before it is written, the desk undoes the no-show
+            with monkeypatch.context() as m:
+                m.setattr(fees, "make_owed", lambda *a, **kw: None)  # owed: the sweeper's to make
+                status, body = mark(desk, booking, "booked")
+                assert status == 200, body
+        return made
+
+    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
+    assert status == 200, refund
+    assert (refund["kind"], refund["amount_cents"]) == ("refund-fee-no_show", FEE)
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
+        {"no_show": "refunded"},
+        FEE,
+        0,
+        "paid",
+    )
+    # The sweeper, for a day: the owed item ends at once, and Stripe is not asked again.
+    for minutes in (3, 30, *range(60, 25 * 60, 60)):
+        frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=minutes)
+        run_job("send_due", frozen_now["now"])
+    assert calls == ["fee-no_show"]
+    m = outbox.get_message(aws.id, fees.owed_refund_key(booking["id"], "fee-no_show"))
+    assert m is not None and m.status == "sent", m
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    assert money_of(desk, booking) == owners
+    # The deposit is still the deposit's to refund.
+    status, body = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": DEPOSIT + 1, "reason": "x"})
+    assert status == 422 and body["error"]["fields"] == {"amount_cents": f"1..{DEPOSIT}"}
+
+
 def test_settling_a_refused_fee_refund_is_a_new_refund_not_the_refused_key(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):
@@ -233,3 +284,40 @@ def test_settling_a_refused_fee_refund_is_a_new_refund_not_the_refused_key(
         "paid",
     )
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+
+
+def test_the_undos_refund_written_first_leaves_the_owners_refund_made_already(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The other order: the undo's owed refund (the same ref, so the same Stripe key) is
+    made and written while the owner's is on its way; hers finds it recorded (409
+    refund_made) and nothing is counted twice."""
+    from chalicelib.services.payments import fees
+    from chalicelib.services.payments.stripe_account import Account
+    from chalicelib.store import outbox
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    real = Account.refund
+    calls: list[str] = []
+
+    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
+        calls.append(ref)
+        made = real(self, booking_id, intent_id, amount_cents, ref)
+        if len(calls) == 1:  # the owner's refund is made; the desk undoes the no-show and its refund is written
+            status, body = mark(desk, booking, "booked")
+            assert status == 200 and body["payment"]["fees"] == {"no_show": "refunded"}, body
+        return made
+
+    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    status, body = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
+    assert status == 409 and body["error"]["code"] == "refund_made", body
+    assert calls == ["fee-no_show", "fee-no_show"]  # one key: Stripe makes one refund
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
+        {"no_show": "refunded"},
+        FEE,
+        0,
+        "paid",
+    )
+    m = outbox.get_message(aws.id, fees.owed_refund_key(booking["id"], "fee-no_show"))
+    assert m is not None and m.status == "sent", m

@@ -261,12 +261,18 @@ def refund_fee(
 
     def given(a: Appointment) -> None:
         p = a.payment or pay
-        failed = p.refund_failed_cents - (most if p.fees.get(kind) == FeeState.REFUND_FAILED.value else 0)
+        state = p.fees.get(kind)
+        failed = p.refund_failed_cents - (most if state == FeeState.REFUND_FAILED.value else 0)
+        # Undone meanwhile (a no-show mark): the fee is owed back by an outbox item with this
+        # same ref, so the same Stripe key — this refund. What it owes is settled here; the
+        # item, finding this record, ends (_make_owed).
+        owed = p.refund_owed_cents - (most if state == FeeState.REFUNDING.value else 0)
         back = replace(
             p,
             fees={**p.fees, kind: FeeState.REFUNDED.value},
             refunded_cents=p.refunded_cents + most,
             refund_failed_cents=max(0, failed),
+            refund_owed_cents=max(0, owed),
         )
         store.record_money(money, now, payment=(a, back))
 
@@ -453,6 +459,8 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
         outbox_store.skip(m, "booking_gone", now)
         return "skipped"
     amount, ref = int(m.context["amount_cents"]), str(m.context["ref"])
+    if _made_before(b, appt, m, ref, now):
+        return "sent"
     try:
         made = Account(b.id).refund(appt.id, str(m.context["intent"]), amount, ref)
     except PaymentsUnavailable as e:  # Stripe down, throttling, the network: again later
@@ -479,11 +487,24 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
             paid = replace(paid, fees={**p.fees, fee: FeeState.REFUNDED.value})
         return store.owed_refund_made(money, a, paid, m, now)
 
-    if not store.fresh_payment(appt, made_):
-        return "taken"
+    if not store.fresh_payment(appt, made_):  # another holds the item, or recorded the refund first
+        return "sent" if _made_before(b, appt, m, ref, now) else "taken"
     count_message("sent", m.channel, m.kind)
     logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": amount})
     return "sent"
+
+
+def _made_before(b: Business, appt: Appointment, m: Message, ref: str, now: datetime) -> bool:
+    """The refund `m` owes is recorded already (`refund-<ref>`): the same ref is the same
+    Stripe key, so the same refund — the owner's refund of a fee made as the no-show was
+    undone, say, whose write settled what was owed. Nothing is settled twice and Stripe
+    is not asked again: the item ends (done). True if it did."""
+    found = store.get_money(b.id, appt.id, f"refund-{ref}")
+    if found is None or not store.owed_refund_found(found, m, now):
+        return False
+    count_message("sent", m.channel, m.kind)
+    logger().info("owed refund made before", extra={"appointment_id": appt.id, "ref": ref})
+    return True
 
 
 def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datetime) -> str:
