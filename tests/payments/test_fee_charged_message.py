@@ -56,7 +56,7 @@ def test_a_no_show_fee_charged_tells_her_once_by_email(pay_client, stripe_env, d
     assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
     no_show(desk, booking)
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
-    assert status == 200 and fee["state"] == "succeeded"
+    assert status == 409 and fee["error"]["reason"] == "given_back"  # given back at the undo
     assert len(emails_to("maija@example.com", CHARGED_FI)) == 1
 
 

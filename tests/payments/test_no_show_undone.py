@@ -75,6 +75,9 @@ def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, des
     # Undone twice, marked completed, marked a no-show again: nothing more moves.
     for again in ("booked", "completed", "no_show", "completed"):
         assert mark(desk, booking, again)[0] == 200
+        if again == "no_show":  # asked to charge it again: refused, not the old charge as if new
+            status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+            assert status == 409 and body["error"]["reason"] == "given_back", body
     assert len(fee_refunds_at_stripe(stripe_env, aws, booking)) == 1
     assert money_of(desk, booking)["refunded_cents"] == FEE
     # The deposit is still the deposit: refundable up to it, and the checkout deducts it.
@@ -182,6 +185,8 @@ def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, a
     assert (refund["kind"], refund["amount_cents"]) == ("refund-fee-late_cancel", 6450)
     status, again = desk.post(f"/appointments/{held['id']}/refund", {"reason": "bus strike", "fee": "late_cancel"})
     assert status == 409, again
+    status, charged = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
+    assert status == 409 and charged["error"]["reason"] == "given_back", charged  # not "succeeded" again
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, held, "late_cancel")] == [6450]
     owners = money_of(desk, held)
     assert (owners["fees"], owners["paid_cents"], owners["refunded_cents"], owners["mark"]) == (

@@ -52,6 +52,7 @@ NOT_CANCELLED = "not_cancelled"  # a late-cancellation fee on a visit not cancel
 NEVER_BOOKED = "never_booked"  # its hold ended unconfirmed or unpaid: never a booking
 SALON_CANCELLED = "salon_cancelled"  # the salon cancelled it: not hers to pay for
 CANCELLED_IN_TIME = "cancelled_in_time"  # she cancelled before the free deadline of her terms
+GIVEN_BACK = "given_back"  # charged once and given back (a no-show undone, the owner's refund)
 
 
 def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
@@ -60,7 +61,13 @@ def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
     fee only for a booking she cancelled (by her link, or the desk for her: `by`
     client) at or after the free deadline of the terms she accepted — the deadline that
     decides what her cancellation gives back (rules.free_until, the grace after a late
-    booking included)."""
+    booking included). A fee given back is not charged again (its record and Stripe key
+    are the first charge's: asked again, the answer would read as charged)."""
+    if appt.payment is not None and appt.payment.fees.get(kind.value) in (
+        FeeState.REFUNDING.value,
+        FeeState.REFUNDED.value,
+    ):
+        return GIVEN_BACK
     if kind == FeeKind.NO_SHOW:
         return None if appt.status == Status.NO_SHOW.value else NOT_NO_SHOW
     if appt.status != Status.CANCELLED.value:
@@ -151,6 +158,7 @@ _REFUSALS = {
     NEVER_BOOKED: "No fee to charge: the booking was never confirmed.",
     SALON_CANCELLED: "The salon cancelled this visit: there is no late-cancellation fee to charge.",
     CANCELLED_IN_TIME: "No fee to charge: the client cancelled in time, before the free deadline of her terms.",
+    GIVEN_BACK: "No fee to charge: this fee was charged once and given back to her.",
 }
 
 
