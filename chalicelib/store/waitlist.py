@@ -218,11 +218,19 @@ def read_contacts(business_id: str, phone: str | None, email: str | None) -> Con
 
 
 def _write_contacts(
-    tx: Tx, business_id: str, contacts: Contacts, entry: Entry | None, drop: Sequence[str], keep_after: date
+    tx: Tx,
+    business_id: str,
+    contacts: Contacts,
+    entry: Entry | None,
+    drop: Sequence[str],
+    keep_after: date,
+    gone: Sequence[str] = (),
 ) -> None:
-    """Each contact's map with `entry` in it (None: only `drop`ped), on the version read.
-    An entry `drop`ped (it left the list) or past its last day is kept marked closed
-    until its item's TTL (erasure finds it by her contact), then pruned."""
+    """Each contact's map with `entry` in it (None: only `drop`ped or `gone`), on the
+    version read. An entry `drop`ped (it left the list) or past its last day is kept
+    marked closed until its item's TTL (erasure finds it by her contact), then pruned.
+    An entry `gone` leaves the map entirely (an edit moved it off this contact: it was
+    never this contact's, and her export or erasure must not find it)."""
     from dataclasses import replace as _replace
 
     for c in contacts.of:
@@ -230,6 +238,7 @@ def _write_contacts(
         current = [
             x if x.last >= keep_after and x.entry_id not in drop else _replace(x, closed=True)
             for x in (*c.closed, *c.entries)
+            if x.entry_id not in gone
         ]
         kept = [x for x in current if x.last + ENTRY_KEEP >= keep_after]
         values = {x.entry_id: x.value() for x in kept}
@@ -280,8 +289,9 @@ def save_entry(
     """Write a new entry, or `entry` over the one it `replaces` (same id, same place in
     the queue), with its day items and the contact's list, in one transaction. `closes`:
     the owner's edit moved the entry to another service or contact — the old entry leaves
-    the list (its day items go, `closes_contacts`, its contacts' lists as read that are not
-    `contacts`, mark it closed) in the same transaction: all of it or nothing. `confirmation`:
+    the list (its day items go; `closes_contacts`, its contacts' lists as read that are not
+    `contacts`, drop it entirely — it was never theirs —, while `contacts` it keeps mark it
+    closed) in the same transaction: all of it or nothing. `confirmation`:
     the message with her link, counted on her joining confirmations of the day (at most
     `per_day`: MessagesCapped when they are used up). `was`: the entry as read before an
     edit of it (its search keys of a former name or contact go after)."""
@@ -296,7 +306,9 @@ def save_entry(
 
         _leave(tx, _replace(closes, status=EntryStatus.LEFT.value, updated_at=now or entry.updated_at), "closed")
         dropped = (closes.id,)
-        _write_contacts(tx, entry.business_id, closes_contacts, None, dropped, today)
+        # The contacts it moved off: it leaves their lists entirely (a mistyped phone was
+        # another person's); the contacts it keeps mark it closed below.
+        _write_contacts(tx, entry.business_id, closes_contacts, None, (), today, gone=dropped)
     days = set(entry.days())
     if replaces is not None:
         old = replaces.first

@@ -265,3 +265,48 @@ def test_erasure_blanks_her_waitlist_entries_closed_before_it(client, desk, book
         (item["pk"]["S"], item["sk"]["S"], trace) for item in table_items() for trace in TRACES if trace in str(item)
     )
     assert left_over == []
+
+
+def _liisa_and_a_phone_typo_corrected(client, desk):
+    """Liisa booked with her phone; the desk then put Maria on the waitlist with Liisa's
+    number by mistake and corrected it to Maria's own. Returns Liisa's client id and the
+    entry's id before and after the correction (a move to another contact: a new id)."""
+    from tests.waitlist.helpers import entry_body
+
+    status, booking = book(client, "2026-11-25T12:00:00+02:00", name="Liisa Owner", phone="040 555 5555", email=None)
+    assert status == 201, booking
+    status, added = desk.post(
+        "/waitlist", entry_body(name="Maria Other", phone="040 555 5555", email="maria@example.com")
+    )
+    assert status == 201, added
+    fixed = entry_body(name="Maria Other", phone="040 666 6666", email="maria@example.com")
+    status, edited = desk.put(f"/waitlist/{added['id']}", fixed)
+    assert status == 200, edited
+    _, found = desk.get("/clients?q=Liisa")
+    [liisa] = [c for c in found["clients"] if c["name"] == "Liisa Owner"]
+    return liisa["id"], added["id"], edited["id"]
+
+
+def test_an_entry_moved_off_a_mistyped_phone_is_not_in_that_phones_clients_export(client, desk):
+    liisa, _, _ = _liisa_and_a_phone_typo_corrected(client, desk)
+    status, data = desk.get(f"/clients/{liisa}/export")
+    assert status == 200, data
+    assert data["waitlist"] == []
+    assert "Maria" not in str(data) and "maria@example.com" not in str(data)
+
+
+def test_erasing_the_client_of_a_mistyped_phone_leaves_the_entry_moved_off_it(client, desk, aws, frozen_now):
+    from chalicelib.store import waitlist
+
+    liisa, before, after = _liisa_and_a_phone_typo_corrected(client, desk)
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # Liisa's visit is over
+    status, body = desk.delete(f"/clients/{liisa}")
+    assert status == 200, body
+    assert body["items"]["waitlist"] == 0
+    assert [(e["name"], e["status"]) for e in desk.get("/waitlist")[1]["entries"] if e["status"] == "open"] == [
+        ("Maria Other", "open")
+    ]
+    for entry_id in (before, after):  # the entry as moved, and as it was before: Maria's, untouched
+        e = waitlist.get_entry(aws.id, entry_id)
+        assert e is not None and (e.name, e.email) == ("Maria Other", "maria@example.com")
+

@@ -88,3 +88,22 @@ def test_entries_closed_before_the_lists_kept_them_are_marked_by_the_migration(c
     assert waitlist.index_closed(aws.id, today) == 1
     assert _lists(aws) == ([still["id"]], sorted([closed["id"], still["id"]]))
     assert waitlist.index_closed(aws.id, today) == 0  # repeatable
+
+
+def test_an_entry_an_edit_moves_to_another_phone_leaves_the_old_phones_list(client, desk, aws):
+    """The desk corrects a mistyped phone: the entry was never that phone's, so it leaves
+    its list entirely; the email it keeps still names it, marked closed, beside the new
+    one. An edit to another service only closes it on her lists."""
+    from chalicelib.store import waitlist
+    from tests.waitlist.helpers import entry_body
+
+    status, added = desk.post("/waitlist", entry_body(phone="040 555 5555"))
+    assert status == 201, added
+    status, moved = desk.put(f"/waitlist/{added['id']}", entry_body())
+    assert status == 200 and moved["id"] != added["id"], moved
+    typo = waitlist.read_contacts(aws.id, "+358405555555", None)
+    assert (typo.entries(), typo.every()) == ({}, {})
+    assert _lists(aws) == ([moved["id"]], sorted([added["id"], moved["id"]]))
+    status, other = desk.put(f"/waitlist/{moved['id']}", entry_body(service="colour"))
+    assert status == 200 and other["id"] != moved["id"], other
+    assert _lists(aws) == ([other["id"]], sorted([added["id"], moved["id"], other["id"]]))
