@@ -173,10 +173,19 @@ def _erase_waitlist(client: Client, now: datetime) -> int:
 def _waitlist_entries(client: Client) -> list[Entry]:
     """Her waitlist entries, open and closed, that her phone's and email's lists name
     (the waitlist knows people by contact, not by client id): one BatchGetItem, then one
-    read per entry."""
+    read per entry. Only those whose stored phone or email is hers: a list naming
+    another person's entry (one an edit moved off a mistyped contact, before such moves
+    left the old contact's list) never gives that person's entry to her export or erasure."""
     found = waitlist.read_contacts(client.business_id, client.phone, client.email)
     entries = (waitlist.get_entry(client.business_id, entry_id) for entry_id in found.every())
-    return [e for e in entries if e is not None]
+    return [e for e in entries if e is not None and _is_hers(e, client)]
+
+
+def _is_hers(e: Entry, client: Client) -> bool:
+    """Whether the entry's stored phone or email is the client's."""
+    if client.phone and e.phone == client.phone:
+        return True
+    return bool(client.email and e.email and e.email.casefold() == client.email.casefold())
 
 
 def erase(client: Client, now: datetime) -> dict[str, int]:

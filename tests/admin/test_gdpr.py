@@ -310,3 +310,31 @@ def test_erasing_the_client_of_a_mistyped_phone_leaves_the_entry_moved_off_it(cl
         e = waitlist.get_entry(aws.id, entry_id)
         assert e is not None and (e.name, e.email) == ("Maria Other", "maria@example.com")
 
+
+def test_export_and_erasure_take_only_entries_whose_contacts_are_hers(client, desk, aws, booked, frozen_now):
+    """A contact's list naming an entry that is not hers (written so before an edit's
+    move left the old contact's list): neither her export nor her erasure takes it."""
+    from chalicelib.store import keys, waitlist
+    from chalicelib.store.models import WaitContactItem
+    from tests.waitlist.helpers import entry_body
+
+    status, other = desk.post(
+        "/waitlist", entry_body(name="Maria Other", phone="040 666 6666", email="maria@example.com")
+    )
+    assert status == 201, other
+    stray = waitlist.get_entry(aws.id, other["id"])
+    assert stray is not None
+    WaitContactItem(
+        keys.biz(aws.id),
+        keys.wait_contact_sk("phone", "+358401234567"),
+        e={stray.id: waitlist._contact_value(stray, closed=True)},
+        v=1,
+    ).save()
+    assert stray.id in waitlist.read_contacts(aws.id, "+358401234567", None).every()
+    status, data = desk.get(f"/clients/{booked['client']}/export")
+    assert status == 200 and data["waitlist"] == []
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # her visit is over
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200 and body["items"]["waitlist"] == 0
+    kept = waitlist.get_entry(aws.id, stray.id)
+    assert kept is not None and (kept.name, kept.status) == ("Maria Other", "open")
