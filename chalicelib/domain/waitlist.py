@@ -184,6 +184,9 @@ class Entry:
     # How the message with her entry's link went when she joined: email, sms, or None
     # (none: no contact the business reaches, or her waitlist messages of the day used up).
     confirmed_by: str | None = None
+    # The entry an owner's edit moved this one to (another service or contact): it left
+    # the list then, and the contacts it moved off never name it (docs/data-model.md).
+    moved_to: str | None = None
 
     @property
     def contact(self) -> str:

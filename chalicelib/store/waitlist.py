@@ -90,6 +90,7 @@ def entry_from_dict(d: dict[str, Any]) -> Entry:
         marketing=bool(d.get("marketing")),
         booked_appointment=d.get("booked_appointment"),
         confirmed_by=d.get("confirmed_by"),
+        moved_to=d.get("moved_to"),
     )
 
 
@@ -304,7 +305,8 @@ def save_entry(
     if closes is not None:
         from dataclasses import replace as _replace
 
-        _leave(tx, _replace(closes, status=EntryStatus.LEFT.value, updated_at=now or entry.updated_at), "closed")
+        left = _replace(closes, status=EntryStatus.LEFT.value, updated_at=now or entry.updated_at, moved_to=entry.id)
+        _leave(tx, left, "closed")
         dropped = (closes.id,)
         # The contacts it moved off: it leaves their lists entirely (a mistyped phone was
         # another person's); the contacts it keeps mark it closed below.
@@ -494,14 +496,22 @@ def index_closed(business_id: str, today: date, attempts: int = 3) -> int:
     and that the lists do not name (closed, or pruned when their days passed, before the
     lists kept them), so that erasure finds them: one Query of its WAIT# range, a
     migration's read, never a request's; each list written once, on the version read.
-    Repeatable; returns how many entries it marked."""
+    Repeatable; returns how many entries it marked. An entry an edit moved to another
+    contact is marked only on the contacts the entry it moved to keeps (the others were
+    never its contact's: a mistyped phone), and nowhere when that entry is gone."""
+    kept = entries_of(business_id)
+    by_id = {e.id: e for e in kept}
     by_contact: dict[tuple[str, str], list[Entry]] = {}
-    for e in entries_of(business_id):
+    for e in kept:
         if e.is_open(today):
             continue
+        successor = by_id.get(e.moved_to) if e.moved_to else None
         for kind, value in (("phone", e.phone), ("email", e.email)):
-            if value:
-                by_contact.setdefault((kind, value), []).append(e)
+            if not value:
+                continue
+            if e.moved_to and (successor is None or value not in (successor.phone, successor.email)):
+                continue
+            by_contact.setdefault((kind, value), []).append(e)
     marked: set[str] = set()
     for (kind, value), entries in by_contact.items():
         for _ in range(attempts):

@@ -107,3 +107,21 @@ def test_an_entry_an_edit_moves_to_another_phone_leaves_the_old_phones_list(clie
     status, other = desk.put(f"/waitlist/{moved['id']}", entry_body(service="colour"))
     assert status == 200 and other["id"] != moved["id"], other
     assert _lists(aws) == ([other["id"]], sorted([added["id"], moved["id"], other["id"]]))
+
+
+def test_the_migration_puts_no_entry_back_on_a_contact_an_edit_moved_it_off(client, desk, aws):
+    """`index_closed` marks a moved entry only on the contacts it kept (the email), never
+    on the mistyped phone it was moved off."""
+    from chalicelib.store import waitlist
+    from tests.waitlist.helpers import entry_body
+
+    status, added = desk.post("/waitlist", entry_body(phone="040 555 5555"))
+    assert status == 201, added
+    status, moved = desk.put(f"/waitlist/{added['id']}", entry_body())
+    assert status == 200, moved
+    old = waitlist.get_entry(aws.id, added["id"])
+    assert old is not None and (old.status, old.moved_to) == ("left", moved["id"])
+    waitlist.forget_contacts(aws.id, waitlist.read_contacts(aws.id, PHONE, "maija@example.com"))
+    assert waitlist.index_closed(aws.id, date(2026, 11, 23)) == 1
+    assert waitlist.read_contacts(aws.id, "+358405555555", None).every() == {}
+    assert _lists(aws) == ([], [added["id"]])
