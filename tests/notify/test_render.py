@@ -349,7 +349,16 @@ RECEIPT = {
     "vat": [],
     "number": "R-1",
 }
-WHEN_KINDS = ("confirmation", "rescheduled", "cancelled", "reminder", "waitlist_offer", "feedback_alert", "fee_charged")
+WHEN_KINDS = (
+    "confirmation",
+    "rescheduled",
+    "cancelled",
+    "reminder",
+    "waitlist_offer",
+    "feedback_alert",
+    "fee_charged",
+    "fee_refunded",
+)
 
 
 def _kind_case(kind: str, host: str, slug: str) -> tuple[dict, list[str]]:
@@ -376,6 +385,7 @@ def _kind_case(kind: str, host: str, slug: str) -> tuple[dict, list[str]]:
         ),
         "receipt": ({"receipt": RECEIPT, "business": {"code": None}}, []),
         "fee_charged": ({"amount_cents": 4770, "fee_kind": "no_show"}, []),
+        "fee_refunded": ({"amount_cents": 4770, "fee_kind": "no_show"}, []),
         "reward": (
             {"reward": {"kind": "stamps", "description": "-50 %", "expires_on": None}, "card_url": url("l")},
             ["card_url"],
@@ -424,7 +434,7 @@ def test_a_long_host_never_cuts_the_facts_or_the_link_of_any_kind(
         assert format_local(ctx["start"], locale) in sms
     if kind == "held":
         assert format_time(ctx["hold_until"], locale) in sms
-    if kind in ("payment_notice", "receipt", "fee_charged"):
+    if kind in ("payment_notice", "receipt", "fee_charged", "fee_refunded"):
         assert to_gsm7(format_price(4770, locale)) in sms
     if kind == "receipt":
         assert format_date(ctx["receipt"]["at"], locale) in sms
