@@ -239,19 +239,28 @@ def _still_held(m: Message) -> Condition:
 
 
 def owed_refund_made(
-    money: MoneyRecord, appt: Appointment, payment: BookingPayment, held: Message, now: datetime
-) -> bool:
-    """The refund a cancellation owed, made: its record (once per booking and kind), the
-    booking's payment as it now stands (refunded, no longer owed) and the outbox item
-    that owed it done, in one transaction conditioned on the caller still holding that
-    item. False: another caller holds it now, or recorded it first."""
+    money: MoneyRecord,
+    appt: Appointment,
+    payment: BookingPayment,
+    held: Message,
+    now: datetime,
+    messages: Sequence[PlannedMessage] = (),
+    lease: timedelta | None = None,
+) -> list[Message] | None:
+    """The refund a cancellation (or a no-show undone) owed, made: its record (once per
+    booking and kind), the booking's payment as it now stands (refunded, no longer owed),
+    the outbox item that owed it done and what the client is told of it (a fee given
+    back: leased to the caller), in one transaction conditioned on the caller still
+    holding that item. The messages written; None: another caller holds the item now, or
+    recorded the refund first (then nothing is written, her message neither)."""
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     _payment_update(tx, appt, payment, now)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     _owed_item_done(tx, held, money, now)
+    sent = outbox.queue(tx, messages, now, lease)
     webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
-    return commit(tx, done_if=frozenset({"held", "money"}))
+    return sent if commit(tx, done_if=frozenset({"held", "money"})) else None
 
 
 def owed_refund_found(money: MoneyRecord, held: Message, now: datetime) -> bool:

@@ -266,8 +266,10 @@ def refund_fee(
     ref = fee_refund_ref(kind, len(store.refunds_of(b.id, appt.id)) + 1 if again else 0)
     made = Account(b.id).refund(appt.id, found.intent, most, ref)
     money = _refund_record(appt, ref, most, made.id, reason, now)
+    # She is told it went back, once per refund: the message is written with its record.
+    told = notices.fee_refunded(b, appt, kind, ref, most, now)
 
-    def given(a: Appointment) -> None:
+    def given(a: Appointment) -> list[Message]:
         p = a.payment or pay
         state = p.fees.get(kind)
         failed = p.refund_failed_cents - (most if state == FeeState.REFUND_FAILED.value else 0)
@@ -282,14 +284,15 @@ def refund_fee(
             refund_failed_cents=max(0, failed),
             refund_owed_cents=max(0, owed),
         )
-        store.record_money(money, now, payment=(a, back))
+        return store.record_money(money, now, payment=(a, back), messages=told, lease=IMMEDIATE_LEASE)
 
     try:
-        store.fresh_payment(appt, given)
+        sent = store.fresh_payment(appt, given)
     except store.MoneyExists:
         return None
     except store.PaymentChanged:
         raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
+    deliver(sent, now)
     logger().info("fee refunded", extra={"appointment_id": appt.id, "kind": kind, "amount_cents": most})
     return money
 
@@ -480,6 +483,9 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
     pay = appt.payment
 
     fee = fee_of_refund(ref)
+    # A fee given back: she is told, once per refund, in the transaction that records it.
+    told = notices.fee_refunded(b, appt, fee, ref, amount, now) if fee else []
+    sent: list[Message] = []
 
     def made_(a: Appointment) -> bool:
         p = a.payment or pay
@@ -493,10 +499,13 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
         )
         if fee:
             paid = replace(paid, fees={**p.fees, fee: FeeState.REFUNDED.value})
-        return store.owed_refund_made(money, a, paid, m, now)
+        written = store.owed_refund_made(money, a, paid, m, now, messages=told, lease=IMMEDIATE_LEASE)
+        sent[:] = written or []
+        return written is not None
 
     if not store.fresh_payment(appt, made_):  # another holds the item, or recorded the refund first
         return "sent" if _made_before(b, appt, m, ref, now) else "taken"
+    deliver(sent, now)
     count_message("sent", m.channel, m.kind)
     logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": amount})
     return "sent"

@@ -1,6 +1,6 @@
 """What the client is told about money after the booking: a fee her bank wants her to
-confirm (with the pay link), a fee charged to the card she saved, a payment refunded
-because it came after the hold ran out. Transactional messages through the outbox, once
+confirm (with the pay link), a fee charged to the card she saved and given back, a
+payment refunded because it came after the hold ran out. Transactional messages through the outbox, once
 each (keyed by booking and notice)."""
 
 from __future__ import annotations
@@ -62,3 +62,33 @@ def fee_charged(
     context.update(amount_cents=amount_cents, fee_kind=fee_kind)
     key = fee_charged_key(appt.id, fee_kind)
     return [message_plans.about_visit(appt, key, FEE_CHARGED, channel, recipient, context, now)]
+
+
+FEE_REFUNDED = "fee_refunded"
+
+
+def fee_refunded_key(appointment_id: str, ref: str) -> str:
+    """One "fee refunded" message per booking and refund ref (`fee-<kind>`, or
+    `fee-<kind>-n<attempt>` settling one that failed): the same ref is the same Stripe
+    refund, so the undo's owed refund and the owner's, seeing the same one, tell her once."""
+    return f"{appointment_id}#{FEE_REFUNDED}-{ref}"
+
+
+def fee_refunded(
+    b: Business, appt: Appointment, fee_kind: str, ref: str, amount_cents: int, now: datetime
+) -> list[PlannedMessage]:
+    """A fee charged to her card given back (a no-show mark undone, or the owner's refund
+    of it): which visit, which fee, how much, back to the card it was charged to (a few
+    days at her bank), and the salon's phone. By email, else by SMS, as fee_charged;
+    transactional. Planned in the refund record's own transaction (fees.refund_fee,
+    fees._make_owed). Not for a deposit (the cancellation message tells that)."""
+    client = clients.get_client(b.id, appt.client_id)
+    if client is None or client.is_erased:
+        return []
+    channel, recipient = ("email", client.email) if client.email else ("sms", message_plans.sms_to(b, client.phone))
+    if not recipient:
+        return []
+    context = message_plans.booking_context(b, appt, client.name)
+    context.update(amount_cents=amount_cents, fee_kind=fee_kind)
+    key = fee_refunded_key(appt.id, ref)
+    return [message_plans.about_visit(appt, key, FEE_REFUNDED, channel, recipient, context, now)]
