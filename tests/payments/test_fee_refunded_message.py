@@ -144,3 +144,21 @@ def test_the_undos_refund_written_first_tells_her_once(pay_client, stripe_env, a
     assert status == 409 and body["error"]["code"] == "refund_made", body
     assert calls == ["fee-no_show", "fee-no_show"]
     assert len(refunded_mails()) == 1
+
+
+def test_an_undo_refunded_by_the_sweeper_tells_her_then_once(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    from chalicelib.store import jobs
+    from tests.payments.test_owed_refunds import stripe_unreachable
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    with stripe_unreachable(monkeypatch):
+        assert mark(desk, booking, "booked")[0] == 200
+    assert refunded_mails() == []  # owed, not made: nothing to tell yet
+    for minutes in (3, 30, 90):
+        frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=minutes)
+        run_job("send_due", frozen_now["now"])
+    assert money_of(desk, booking)["fees"] == {"no_show": "refunded"}
+    assert len(refunded_mails()) == 1
