@@ -516,20 +516,51 @@ def manage_page(
         ctx["by_salon"] = view.get("cancelled_by_salon", False)
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
         ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
-    ctx["fees"] = fee_words(view.get("fees_charged") or [], t, locale)
+    ctx["money_lines"] = money_lines(view.get("money_facts"), t, locale)
     return render("manage.html", **ctx)
 
 
-def fee_words(fees: list[dict[str, Any]], t: dict, locale: str) -> list[str]:
-    """A line per fee charged to her saved card (manage.get_booking's fees_charged):
-    "No-show fee 111,30 € charged to your card on Mon 7 Dec."."""
-    return [
-        t[f"fee_charged_{f['kind']}"].format(
-            amount=format_price(f["amount_cents"], locale), date=format_day(f["at"], locale)
+def sentence(text: str) -> str:
+    """`text` with its full stop: one, where it already ends in a date's dot (fi/sv
+    "pe 11.12.")."""
+    return text if text.endswith(".") else text + "."
+
+
+def money_lines(facts: dict[str, Any] | None, t: dict, locale: str) -> dict[str, Any]:
+    """Her money's lines on her manage page and her pay page, the same on both (from
+    manage.money_facts): `deposit_back`, what of the deposit or prepayment came back or is
+    on its way back (its own refunds only, never a fee's); `fees`, a line per fee charged
+    to her saved card with its state ("No-show fee €111.30 charged to your card on Fri
+    11 Dec and refunded."); `paid_note`, what she paid in all (fees included) and what
+    came back of it."""
+    if not facts:
+        return {"deposit_back": "", "fees": [], "paid_note": ""}
+
+    def price(cents: int) -> str:
+        return format_price(cents, locale)
+
+    back = []
+    if facts["deposit_refunded_cents"]:
+        back.append(t["pay_refunded_amount"].format(amount=price(facts["deposit_refunded_cents"])))
+    if facts["deposit_owed_cents"]:
+        back.append(t["pay_refunding_amount"].format(amount=price(facts["deposit_owed_cents"])))
+    fees = [
+        sentence(
+            t[f"fee_{'charged' if f['state'] == 'charged' else f['state']}_{f['kind']}"].format(
+                amount=price(f["amount_cents"]), date=format_day(f["at"], locale)
+            )
         )
-        for f in fees
+        for f in facts["fees"]
         if f"fee_charged_{f['kind']}" in t
     ]
+    note = []
+    if facts["paid_cents"]:
+        note.append(t["pay_paid_note"].format(amount=price(facts["paid_cents"])))
+        if facts["refunded_cents"]:
+            note.append(t["pay_paid_back_note"].format(amount=price(facts["refunded_cents"])))
+        if facts["owed_cents"]:
+            note.append(t["pay_paid_owed_note"].format(amount=price(facts["owed_cents"])))
+    return {"deposit_back": ", ".join(back), "fees": fees, "paid_note": " ".join(note)}
 
 
 def own_address_in(address: str, params: dict, kept: tuple[str, ...]):

@@ -59,7 +59,7 @@ def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
 
 def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
     """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same
-    read, `cancelled_by_salon` (the page says so, and is sorry) and `fees_charged`."""
+    read, `cancelled_by_salon` (the page says so, and is sorry) and `money_facts`."""
     b, appt = _from_token(token)
     client = clients.get_client(b.id, appt.client_id)
     view = booking_view(b, appt, client_name=client.name if client else None)
@@ -67,24 +67,55 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
     if money:
         view["money_on_cancel"] = _money_on_cancel(b, appt)
         view["cancelled_by_salon"] = appt.cancelled_by_salon
-        view["fees_charged"] = _fees_charged(b, appt)
+        view["money_facts"] = money_facts(b, appt)
     return view
+
+
+def money_facts(b: Business, appt: Appointment) -> dict[str, Any] | None:
+    """Her money on this booking as her manage page and her pay page both say it: what
+    its deposit or prepayment took and what of it came back or is on its way back (its
+    own refunds only: a fee given back is not the deposit's), each fee charged to her card
+    with its state, and what she paid in all (fees included) and got back in all."""
+    pay = appt.payment
+    if pay is None:
+        return None
+    return {
+        "kind": pay.kind,
+        "deposit_cents": pay.deposit_cents,
+        "deposit_refunded_cents": pay.deposit_refunded_cents,
+        "deposit_owed_cents": pay.deposit_owed_cents + pay.deposit_failed_cents,
+        "fees": _fees_charged(b, appt),
+        "paid_cents": pay.paid_cents,
+        "refunded_cents": pay.refunded_cents,
+        "owed_cents": pay.refund_owed_cents + pay.refund_failed_cents,
+    }
 
 
 def _fees_charged(b: Business, appt: Appointment) -> list[dict[str, Any]]:
     """The fees charged to her saved card for this visit (late cancellation, no-show): the
-    kind, the amount and when (the fee's record: one read per fee the booking says was
-    charged, so none for almost every booking). Open or waived fees are not charged."""
+    kind, the amount, when, and its state: `charged` (paid; a refund of it that failed is
+    still the salon's to settle: not back yet), `refunding` (given back, on its way) or
+    `refunded` (the fee's record: one read per fee the booking says was charged, so none
+    for almost every booking). Open or waived fees are not charged."""
+    from chalicelib.domain.payments import FEE_TAKEN, FeeState
     from chalicelib.store import payments as money_store
 
     pay = appt.payment
     if pay is None:
         return []
+    shown = {FeeState.REFUNDING.value: "refunding", FeeState.REFUNDED.value: "refunded"}
     charged = []
-    for kind in sorted(k for k, state in pay.fees.items() if state == "succeeded"):
+    for kind in sorted(k for k, state in pay.fees.items() if state in FEE_TAKEN):
         m = money_store.get_money(b.id, appt.id, kind)
         if m is not None and m.state == "succeeded":
-            charged.append({"kind": kind, "amount_cents": m.amount_cents, "at": iso_local(m.created_at, b.config.tz)})
+            charged.append(
+                {
+                    "kind": kind,
+                    "amount_cents": m.amount_cents,
+                    "at": iso_local(m.created_at, b.config.tz),
+                    "state": shown.get(pay.fees[kind], "charged"),
+                }
+            )
     return charged
 
 

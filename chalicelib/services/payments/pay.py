@@ -137,9 +137,11 @@ def fee_words(
     return t[key].format(cancel=cancel, **money)
 
 
-def page_state(appt: Any) -> str:
+def page_state(appt: Any, now: Any = None) -> str:
     """What the pay page says of a booking (her link to pay outlives the hold): `held`
-    (she pays), `booked`, `visited` (arrived, completed, no-show), `cancelled` (booked —
+    (she pays), `booked`, `visited` (arrived, completed, no-show; or still booked but
+    checked out at the desk — a no-show mark undone — or its start passed: no cancellation
+    terms for a visit that already happened), `cancelled` (booked —
     paid or on a card — and cancelled later), and, the time released unpaid, `declined`
     (the card was declined), `refunded` (paid after the hold ran out: all of it went
     back) or `expired` (the hold ran out unpaid)."""
@@ -147,7 +149,8 @@ def page_state(appt: Any) -> str:
     if appt.status == Status.PENDING_PAYMENT.value:
         return "held"
     if appt.status == Status.BOOKED.value:
-        return "booked"
+        over = appt.checkout is not None or appt.start <= (now or clock.now())
+        return "visited" if over else "booked"
     if appt.status != Status.CANCELLED.value:
         return "visited"
     unpaid = pay is None or pay.state in (
@@ -168,7 +171,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
     """The page, its status and its Content-Security-Policy (Stripe.js's origin allowed)."""
     from chalicelib import links
     from chalicelib.pages.i18n import words
-    from chalicelib.pages.views import render
+    from chalicelib.pages.views import money_lines, render
     from chalicelib.settings import get_settings
 
     js = get_settings().stripe_js_url
@@ -197,7 +200,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
     t = words(locale)
     pay = view.get("payment") or {}
     fee = _open_fee(b, appt, params.get("fee"))
-    state = page_state(appt)
+    state = page_state(appt, clock.now())
     money = None
     if state == "cancelled":  # paid and cancelled later: what was refunded, as her manage page says it
         from chalicelib.pages.views import money_words
@@ -223,6 +226,9 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             held=appt.status == Status.PENDING_PAYMENT.value,
             state=state,
             money=money,
+            # Her money's lines, the same as her manage page's: what the deposit took and got
+            # back, each fee charged and its state, what she paid in all and got back.
+            money_lines=money_lines(manage.money_facts(b, appt), t, locale),
             # Freed (declined, or the hold ran out): the same visit anew, her details filled in.
             again=manage.book_again_url(token, same_day=True, lang=locale),
             fee=fee,
