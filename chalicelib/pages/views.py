@@ -48,6 +48,7 @@ def _env():
         lstrip_blocks=True,
     )
     env.filters.update(TEMPLATE_FILTERS)
+    env.filters["sentence"] = sentence
     env.globals["locales"] = LOCALES
     return env
 

@@ -190,3 +190,21 @@ def test_a_booked_visit_whose_start_has_passed_reads_as_visited(pay_client, stri
     html = pay_page(pay_client, booking, "en")
     assert 'id="pay-terms"' not in html and "Free cancellation" not in html
     assert "You paid €47.70 for this booking." in said(html)
+
+
+def test_her_manage_pages_day_without_times_ends_in_one_full_stop(pay_client, stripe_env):
+    """The reschedule step on her manage page: "Aino Virtanen ei ole töissä la 28.11.", once."""
+    from tests.api.helpers import token_of
+
+    booking = paid_booking(pay_client, stripe_env)
+    for lang, day in (("fi", "la 28.11."), ("sv", "lör 28.11."), ("en", "Sat 28 Nov")):
+        status, html = page(pay_client, f"/m/{token_of(booking['manage_url'])}?lang={lang}&date=2026-11-28")
+        assert status == 200
+        text = said(html)
+        said_day = {
+            "fi": "Aino Virtanen ei ole töissä",
+            "sv": "Aino Virtanen arbetar inte",
+            "en": "Aino Virtanen does not work on",
+        }
+        assert f"{said_day[lang]} {day}{'.' if lang == 'en' else ''} " in text, text
+        no_double_stop(text)
