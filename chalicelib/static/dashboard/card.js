@@ -229,9 +229,23 @@ function showDue() {
   const line = $("checkout-due");
   if (!line) return;
   const read = checkoutRequest($("checkout-price").value, current.payment);
+  priceErrorFollows(read);
   if (read.errors) { line.textContent = checkoutPriceText(read); return; }
   const { deposit, due } = read;
   line.textContent = deposit ? t("checkout_deposit_due", { deposit: money(deposit, currency()), due: money(due, currency()) }) : "";
+}
+
+// The price's error said beside it ("Kirjaa maksu" refused it) follows what she types: a
+// price still wrong says its problem now, a valid one clears it (and what the card said of it).
+function priceErrorFollows(read) {
+  const note = $("checkout-price-error");
+  if (!note) return;
+  if (read.errors) { note.textContent = checkoutPriceText(read); return; }
+  note.remove();
+  const input = $("checkout-price");
+  input.removeAttribute("aria-invalid");
+  input.setAttribute("aria-describedby", "checkout-due");
+  $("card-error").textContent = "";
 }
 
 // The checkout price's problem in words: not an amount, or below the deposit kept.
