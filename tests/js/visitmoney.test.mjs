@@ -128,3 +128,11 @@ test("paid at the desk: what, how and when, as the appointment says; the time al
   assert.equal(M.paidAtDesk({ ...a, checkout: null }), null);
   assert.equal(M.paidAtDesk({ start: a.start }), null);
 });
+
+test("a visit checked out at the desk offers no refund of its deposit: it went into what she paid", () => {
+  const a = { status: "completed", payment: deposit };
+  assert.equal(M.depositRefundOffer(a), 4770);
+  assert.equal(M.depositRefundOffer({ ...a, checkout: { method: "card", paid_cents: 11130, at: "2026-11-25T14:05:00+02:00" } }), 0);
+  assert.equal(M.depositRefundOffer({ status: "booked" }), 0);
+  assert.equal(M.depositRefundOffer(null), 0);
+});

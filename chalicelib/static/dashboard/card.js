@@ -13,7 +13,7 @@ import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz 
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, checkoutRequest, lateFeeOffer, moneyLines, paidAtDesk, refundRequest, refundableCents } from "./visitmoney.js";
+import { amountText, checkoutRequest, depositRefundOffer, lateFeeOffer, moneyLines, paidAtDesk, refundRequest, refundableCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -90,17 +90,18 @@ function render(errorText) {
   // A mark is offered once it can be made (the API's rule); until then the hint says when.
   const now = Date.now();
   const canMark = (m) => markOpensAt(a, m) <= now;
-  // A visit checked out (paid at the desk) took place: no "no-show", no cancelling it.
+  // A visit checked out (paid at the desk) took place: no "no-show", no cancelling it, no
+  // moving it, no undoing its mark (the API refuses them all: checked_out).
   const paid = !!a.checkout;
   const ended = () => { add("act_completed", (b) => mark("completed", b)); if (!paid) add("act_no_show", (b) => mark("no_show", b)); };
   if (a.status === "booked") {
     if (canMark("arrived")) add("act_arrived", (b) => mark("arrived", b));
     if (canMark("completed")) ended();
-    add("act_move", () => { closeDialog(dialog()); startMove(current); });
+    if (!paid) add("act_move", () => { closeDialog(dialog()); startMove(current); });
     if (!paid) add("act_cancel", () => showCancel(), "danger");
   } else if (a.status === "arrived") {
     if (canMark("completed")) ended();
-    add("act_undo", (b) => mark("booked", b));
+    if (!paid) add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
     // A mark may be corrected — not a visit paid at the desk: it took place.
     if (!paid) add("act_no_show", (b) => mark("no_show", b));
@@ -417,7 +418,7 @@ function moneySection(a) {
   if (paid) box.appendChild(paid);
   if (!owner) return box;
   const actions = el("div", { className: "actions", role: "group", "aria-label": t("money_title") });
-  const refundable = refundableCents(p);
+  const refundable = depositRefundOffer(a); // none once checked out: the deposit went into what she paid
   const fee = lateFeeOffer(a);
   if (refundable) {
     const b = el("button", { type: "button", text: t("act_refund") });

@@ -146,3 +146,11 @@ export function checkoutRequest(priceText, p) {
   if (below) return { errors: { price_cents: "below_deposit" }, least: depositKept(p) };
   return { price_cents: price, deposit, due };
 }
+
+// What the card offers to refund of the deposit or prepayment, in cents (0: no "Refund"):
+// what is kept, unless the visit was checked out at the desk — the deposit went into what
+// she paid then (deducted from the price), and a refund would give it back twice.
+export function depositRefundOffer(a) {
+  if (!a || a.checkout) return 0;
+  return refundableCents(a.payment);
+}
