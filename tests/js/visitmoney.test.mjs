@@ -129,6 +129,26 @@ test("paid at the desk: what, how and when, as the appointment says; the time al
   assert.equal(M.paidAtDesk({ start: a.start }), null);
 });
 
+test("a fee collected is the owner's to refund, whole, on its own: charged, or its refund failed", () => {
+  const p = { kind: "card_on_file", paid_cents: 3180, refunded_cents: 0, fees: { late_cancel: "succeeded" },
+    fee_cents: { late_cancel: 3180 } };
+  assert.equal(M.feeRefundable(p, "late_cancel"), 3180);
+  assert.equal(M.feeRefundable({ ...p, fees: { late_cancel: "refund_failed" } }, "late_cancel"), 3180);
+  for (const state of ["open", "waived", "refunding", "refunded"]) {
+    assert.equal(M.feeRefundable({ ...p, fees: { late_cancel: state } }, "late_cancel"), 0, state);
+  }
+  assert.equal(M.feeRefundable(p, "no_show"), 0);
+  assert.equal(M.feeRefundable(null, "late_cancel"), 0);
+  // Never part of what the deposit's form refunds.
+  assert.equal(M.refundableCents({ ...deposit, paid_cents: 4770 + 3180, ...{ fees: p.fees, fee_cents: p.fee_cents } }), 4770);
+});
+
+test("feeRefundRequest: a reason is required, no amount (the fee goes back whole)", () => {
+  assert.deepEqual(M.feeRefundRequest("late_cancel", "  Sairastui  "), { fee: "late_cancel", reason: "Sairastui" });
+  assert.deepEqual(M.feeRefundRequest("no_show", "   "), { errors: { reason: "missing" } });
+  assert.deepEqual(M.feeRefundRequest("no_show", undefined), { errors: { reason: "missing" } });
+});
+
 test("a visit checked out at the desk offers no refund of its deposit: it went into what she paid", () => {
   const a = { status: "completed", payment: deposit };
   assert.equal(M.depositRefundOffer(a), 4770);

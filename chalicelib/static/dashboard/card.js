@@ -13,7 +13,8 @@ import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz 
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, checkoutRequest, depositRefundOffer, lateFeeOffer, moneyLines, paidAtDesk, refundRequest, refundableCents } from "./visitmoney.js";
+import { amountText, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, paidAtDesk,
+  refundRequest, refundableCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -297,7 +298,8 @@ async function checkout(form) {
   }
 }
 
-// The server said the visit was checked out already: the card shows it as the server has it.
+// The server said the visit was checked out already (or a fee refunded already): the card
+// shows it as the server has it, and why below.
 async function paidElsewhere(text) {
   const id = current.id;
   let view = null;
@@ -411,6 +413,8 @@ function moneySection(a) {
       const url = owner && line.state === "open" && (p.pay_urls || {})[line.kind];
       if (url) box.appendChild(payLink(line.kind, url));
       if (owner && line.state === "open") box.appendChild(waiveForm(line.kind));
+      // Collected: the owner gives it back whole, next to its own line (not the deposit's form).
+      if (owner && feeRefundable(p, line.kind)) box.appendChild(feeRefundForm(line.kind, feeRefundable(p, line.kind)));
     } else {
       box.appendChild(el("p", { "data-money": line.key, text: t(line.key, { amount: money(line.cents || 0, cur) }) }));
     }
@@ -536,6 +540,46 @@ function waiveForm(kind) {
     }
   });
   return el("div", {}, el("div", { className: "actions" }, open), form);
+}
+
+// A fee collected, given back whole on its own payment: a reason first (required, as the
+// API's), then the amount confirmed; the fee's line then says it was refunded.
+function feeRefundForm(kind, cents) {
+  const id = `fee-refund-reason-${kind}`;
+  const open = el("button", { type: "button", id: `fee-refund-${kind}`, text: t("act_refund_fee") });
+  const form = el("form", { id: `fee-refund-form-${kind}`, className: "cancel-form", hidden: true, novalidate: true },
+    el("label", { for: id, text: t("fee_refund_reason") }),
+    el("input", { id, type: "text", maxlength: "500", required: true }),
+    el("button", { type: "submit", text: t("refund_submit") }));
+  open.addEventListener("click", () => { form.hidden = false; $(id).focus(); });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const inputs = { reason: $(id) };
+    const asked = feeRefundRequest(kind, $(id).value);
+    if (asked.errors) return showFieldErrors(form, { fields: { reason: t("money_reason_needed") } }, inputs, $("card-error"));
+    clearFieldErrors(form);
+    $("card-error").textContent = "";
+    const words = { fee: t(`fee_kind_${kind}`), amount: money(cents, currency()), name: appointmentSummary(current).who };
+    askFirst(t("fee_refund_question", words), t("refund_yes", words), form.querySelector("[type=submit]"),
+      (b) => refundFee(form, asked, inputs, words, b));
+  });
+  return el("div", {}, el("div", { className: "actions" }, open), form);
+}
+
+async function refundFee(form, asked, inputs, words, button) {
+  try {
+    await api("POST", `/appointments/${current.id}/refund`, asked);
+    await moneyChanged(t("fee_refunded_done", words));
+  } catch (err) {
+    button.disabled = false;
+    // Refunded already (another tab, a no-show undone): this fee's own words, and the card
+    // as the API has it now.
+    if (err && err.code === "nothing_to_refund") {
+      await paidElsewhere(t("err_fee_nothing_to_refund"));
+      return;
+    }
+    moneyFailed(form, err, inputs, (fields) => (fields.reason ? { reason: t("money_reason_needed") } : {}));
+  }
 }
 
 // Money moves only after a second yes: the question says what and how much.

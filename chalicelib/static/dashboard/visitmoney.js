@@ -147,6 +147,23 @@ export function checkoutRequest(priceText, p) {
   return { price_cents: price, deposit, due };
 }
 
+// A fee collected that the owner may give back, in cents (0: none): charged and paid
+// (`succeeded`), or its refund failed at Stripe (`refund_failed`, settled by refunding it
+// again). Refunded whole, on the fee's own payment (POST /refund with `fee`), never from
+// the deposit's refund form.
+export function feeRefundable(p, kind) {
+  const state = ((p && p.fees) || {})[kind];
+  if (!["succeeded", "refund_failed"].includes(state)) return 0;
+  return ((p && p.fee_cents) || {})[kind] || 0;
+}
+
+// The fee refund's own check, as the API's (a reason required; the fee whole, so no
+// amount): {fee, reason} or {errors: {reason: "missing"}}.
+export function feeRefundRequest(kind, reason) {
+  const why = String(reason || "").trim();
+  return why ? { fee: kind, reason: why } : { errors: { reason: "missing" } };
+}
+
 // What the card offers to refund of the deposit or prepayment, in cents (0: no "Refund"):
 // what is kept, unless the visit was checked out at the desk — the deposit went into what
 // she paid then (deducted from the price), and a refund would give it back twice.
