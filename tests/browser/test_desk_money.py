@@ -172,6 +172,61 @@ def test_the_salon_cancels_and_gives_the_deposit_back(owner, stack):
         back_in_time(stack)
 
 
+def test_the_owner_refunds_a_late_cancellation_fee_from_its_own_line(owner, stack):
+    """The fee collected has its own "Palauta maksu" next to its line (the deposit's
+    "Palauta rahaa" refunds the deposit only, and says so): a reason required, the amount
+    confirmed, refunded whole; its line then says it went back to the card."""
+    who, staff, _ = paid_deposit_today(stack, "maksupalautus")
+    late(stack)
+    try:
+        card = open_card(owner, stack, who, staff)
+        card.get_by_role("button", name="Peru varaus").click()
+        card.get_by_role("radio", name="Asiakas perui").check()
+        card.get_by_role("button", name="Vahvista peruutus").click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
+        card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu").click()
+        card.get_by_role("button", name="Kyllä, veloita 31,80 €").click()
+        fee = card.locator("[data-fee=late_cancel]")
+        expect(fee).to_have_text("Myöhäisen peruutuksen maksu 31,80 €: veloitettu kortilta")
+        # The deposit's form says what it refunds, and that the fee has its own button.
+        card.get_by_role("button", name="Palauta rahaa").click()
+        expect(card.locator("#refund-amount-hint")).to_have_text(
+            re.compile(r"^Enintään 47,70\s€, vain ennakkomaksusta\. Veloitetulla maksulla on oma Palauta maksu")
+        )
+        refund_fee = card.get_by_role("button", name="Palauta maksu", exact=True)
+        refund_fee.click()
+        reason = card.get_by_label("Miksi maksu palautetaan?")
+        card.locator("#fee-refund-form-late_cancel").get_by_role("button", name="Jatka").click()
+        # A reason is required: said on its field, nothing asked or sent.
+        expect(reason).to_have_attribute("aria-invalid", "true")
+        expect(card.locator("#fee-refund-reason-late_cancel-error")).to_have_text(
+            "Kirjoita syy: se tallennetaan maksun tietoihin."
+        )
+        expect(card.locator("#money-question")).to_be_hidden()
+        reason.fill("Sairastui, lääkärintodistus")
+        card.locator("#fee-refund-form-late_cancel").get_by_role("button", name="Jatka").click()
+        expect(card.locator("#money-question")).to_have_text(
+            f"Myöhäisen peruutuksen maksu 31,80 €: palautetaanko se kokonaan kortille, jolta {who} sen maksoi?"
+        )
+        check(owner, "fee-refund-asked")
+        card.get_by_role("button", name="Kyllä, palauta 31,80 €").click()
+        expect(owner.locator("#status")).to_have_text(
+            f"{who}: Myöhäisen peruutuksen maksu 31,80 € palautettu kortille."
+        )
+        expect(fee).to_have_text("Myöhäisen peruutuksen maksu 31,80 €: palautettu kortille")
+        expect(refund_fee).to_have_count(0)  # once
+        expect(card.locator("#card-money")).to_contain_text("Ennakkomaksu maksettu: 47,70 €")  # the deposit is kept
+        check(owner, "fee-refunded")
+        # The server has it so: her client card's visit opens the card again, the same.
+        card.get_by_role("link", name="Asiakaskortti").click()
+        visit = owner.locator("#client-card li").filter(has=owner.get_by_role("button", name="Maksut"))
+        visit.get_by_role("button", name="Maksut").click()
+        expect(fee).to_have_text("Myöhäisen peruutuksen maksu 31,80 €: palautettu kortille")
+        expect(refund_fee).to_have_count(0)
+    finally:
+        back_in_time(stack)
+
+
 def test_an_open_fees_pay_link_is_copied_and_shared_and_the_fee_waived_from_her_client_card(browser, stack):
     """Her bank wants the late-cancellation fee confirmed (a 3-D Secure card on file): the
     fee stays open, and the owner has its pay link to copy, or to share from a phone (the
