@@ -789,11 +789,16 @@ def test_move_a_booking(owner_at, size, has, desk):
             expect(ask.get_by_label("Kerro asiakkaalle")).to_be_checked()
             ask.get_by_role("button", name="Siirrä", exact=True).click()
 
-        # Sanna does not cut men's hair: the API's 422 in the page's own words.
+        # Sanna does not cut men's hair: the API's 422 in the page's own words, on the
+        # visit's card (where its errors go), not in the status line away from the drop.
         drag_to(column(page, "sanna").get_by_role("button", name="Vapaa aika 13.00, Sanna Korhonen: varaa"))
-        expect(page.locator("#status")).to_have_text(
+        card = page.get_by_role("dialog", name=who)
+        expect(card.locator("#card-error")).to_have_text(
             "Toiminto epäonnistui: Tarkista merkityt tiedot. Valitse tekijä, joka tekee tämän palvelun."
         )
+        expect(page.locator("#status")).to_have_text("")
+        card.get_by_role("button", name="Sulje").click()
+        expect(card).to_be_hidden()
         wait_calendar(page)
         drag_to(column(page, "aino").get_by_role("button", name="Vapaa aika 13.00, Aino Virtanen: varaa"))
         staff, expected = "aino", "13.00–"

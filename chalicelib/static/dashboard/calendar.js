@@ -508,9 +508,13 @@ export async function moveAppointment(a, staffId, start, { notify = true } = {})
     if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
     else {
-      // No form to mark: the field's words (the time, the staff member) go in the status line.
+      // Refused: said where the visit's other errors go — its card, opened again on it —
+      // not in the status line away from where she tapped; the field's words (the time,
+      // the staff member) with it.
       const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
-      say([t("action_failed", { message: errorText(err) }), ...why].join(" "), true);
+      const text = [t("action_failed", { message: errorText(err) }), ...why].join(" ");
+      say("");
+      handlers.openCard(a, text);
     }
   }
   changed();

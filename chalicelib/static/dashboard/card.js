@@ -31,9 +31,10 @@ export function contactLinks(client) {
   return links.childNodes.length ? links : null;
 }
 
-export function openCard(a) {
+// `error`: what was refused of it (a move), said where the card's errors go.
+export function openCard(a, error) {
   current = { ...a, markers: a.markers || markersOf(a) };
-  render();
+  render(error);
   openDialog(dialog(), $("appointment-title"));
 }
 
