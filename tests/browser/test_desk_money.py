@@ -75,7 +75,7 @@ def test_the_owner_refunds_part_of_a_deposit(owner, stack):
     card = open_card(owner, stack, who, staff)
     money = card.locator("#card-money")
     expect(money).to_contain_text("Ennakkomaksu maksettu: 47,70 €")
-    card.get_by_role("button", name="Palauta rahaa").click()
+    card.get_by_role("button", name="Palauta ennakkomaksua").click()
     amount, reason = card.get_by_label("Palautettava summa (€)"), card.get_by_label("Palautuksen syy")
     expect(amount).to_have_value("47,70")  # all that is kept, editable
     amount.fill("20")
@@ -160,7 +160,7 @@ def test_the_salon_cancels_and_gives_the_deposit_back(owner, stack):
         )
         assert "Pahoittelemme" in told[0]["text"] and "Valitse sinulle sopiva uusi aika" in told[0]["text"], told
         expect(card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu")).to_have_count(0)
-        expect(card.get_by_role("button", name="Palauta rahaa")).to_have_count(0)
+        expect(card.get_by_role("button", name="Palauta ennakkomaksua")).to_have_count(0)
         # In no calendar now: her card's visits open it again, the deposit marked given back.
         card.get_by_role("link", name="Asiakaskortti").click()
         visit = owner.locator("#client-card li").filter(has=owner.get_by_role("button", name="Maksut"))
@@ -173,8 +173,8 @@ def test_the_salon_cancels_and_gives_the_deposit_back(owner, stack):
 
 
 def test_the_owner_refunds_a_late_cancellation_fee_from_its_own_line(owner, stack):
-    """The fee collected has its own "Palauta maksu" next to its line (the deposit's
-    "Palauta rahaa" refunds the deposit only, and says so): a reason required, the amount
+    """The fee collected has its own "Palauta maksu 31,80 €" next to its line (the deposit's
+    "Palauta ennakkomaksua" refunds the deposit only, and says so): a reason required, the amount
     confirmed, refunded whole; its line then says it went back to the card."""
     who, staff, _ = paid_deposit_today(stack, "maksupalautus")
     late(stack)
@@ -189,11 +189,11 @@ def test_the_owner_refunds_a_late_cancellation_fee_from_its_own_line(owner, stac
         fee = card.locator("[data-fee=late_cancel]")
         expect(fee).to_have_text("Myöhäisen peruutuksen maksu 31,80 €: veloitettu kortilta")
         # The deposit's form says what it refunds, and that the fee has its own button.
-        card.get_by_role("button", name="Palauta rahaa").click()
+        card.get_by_role("button", name="Palauta ennakkomaksua").click()
         expect(card.locator("#refund-amount-hint")).to_have_text(
             re.compile(r"^Enintään 47,70\s€, vain ennakkomaksusta\. Veloitetulla maksulla on oma Palauta maksu")
         )
-        refund_fee = card.get_by_role("button", name="Palauta maksu", exact=True)
+        refund_fee = card.get_by_role("button", name=re.compile(r"^Palauta maksu 31,80\s€$"))
         refund_fee.click()
         reason = card.get_by_label("Miksi maksu palautetaan?")
         card.locator("#fee-refund-form-late_cancel").get_by_role("button", name="Jatka").click()
@@ -297,7 +297,7 @@ def test_a_staff_member_sees_the_money_but_no_money_buttons(browser, stack):
         page.set_default_timeout(15000)
         card = open_card(page, stack, who, staff)
         expect(card.locator("#card-money")).to_contain_text("Ennakkomaksu maksettu: 47,70 €")
-        for owners in ("Palauta rahaa", "Veloita myöhäisen peruutuksen maksu"):
+        for owners in ("Palauta ennakkomaksua", "Veloita myöhäisen peruutuksen maksu"):
             expect(card.get_by_role("button", name=owners)).to_have_count(0)
         card.get_by_role("button", name="Peru varaus").click()
         expect(card.locator("#cancel-refund")).to_have_count(0)
@@ -401,7 +401,7 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
         expect(card.get_by_role("button", name="Peru varaus")).to_have_count(0)
         expect(card.get_by_role("button", name="Siirrä")).to_have_count(0)
-        expect(card.get_by_role("button", name="Palauta rahaa")).to_have_count(0)
+        expect(card.get_by_role("button", name="Palauta ennakkomaksua")).to_have_count(0)
         paid = re.compile(r"^Maksettu kassalla: 102,80\s€ \(maksupääte\), \d{1,2}\.\d{2}$")  # the visit's day: the time
         expect(card.locator("#card-paid")).to_have_text(paid)
 
@@ -418,7 +418,7 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
         expect(card.get_by_role("button", name="Peru varaus")).to_have_count(0)
         expect(card.get_by_role("button", name="Siirrä")).to_have_count(0)
-        expect(card.get_by_role("button", name="Palauta rahaa")).to_have_count(0)
+        expect(card.get_by_role("button", name="Palauta ennakkomaksua")).to_have_count(0)
         check(page, "checked-out")
         # Her client card's visits say it too.
         card.get_by_role("link", name="Asiakaskortti").click()

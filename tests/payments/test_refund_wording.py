@@ -56,7 +56,7 @@ def test_her_cancellation_after_a_partial_refund_names_what_comes_back_now(pay_c
     assert "Ennakkomaksusi 47,70" not in mail
     assert re.search(r"Maksustasi 47,70.€ palautettiin aiemmin 15,00.€, ja nyt kortillesi palautetaan 32,70.€", mail)
     [sms] = [m[1] for m in sent_sms() if "peruttu" in m[1]]
-    assert re.search(r"Kortillesi palautetaan nyt 32,70.€ \(aiemmin 15,00.€\)\.", sms), sms
+    assert re.search(r"Kortillesi palautetaan nyt 32,70.€ \(jo palautettu 15,00.€\)\.", sms), sms
 
 
 def test_her_cancellation_via_the_api_tells_the_same(pay_client, stripe_env, aws):
@@ -79,7 +79,7 @@ def test_the_salons_cancellation_after_a_partial_refund_names_the_rest(pay_clien
     assert re.search(r"palautettiin aiemmin 20,00.€, ja nyt kortillesi palautetaan 27,70.€", mail)
     [sms] = [m[1] for m in sent_sms() if "Jouduimme perumaan" in m[1]]
     assert "47,70" not in sms
-    assert re.search(r"Kortillesi palautetaan nyt 27,70.€ \(aiemmin 20,00.€\)\.", sms), sms
+    assert re.search(r"Kortillesi palautetaan nyt 27,70.€ \(jo palautettu 20,00.€\)\.", sms), sms
 
 
 def test_all_refunded_before_the_cancellation_is_not_called_kept(pay_client, stripe_env, aws):

@@ -97,7 +97,7 @@ function render(errorText) {
   const paid = !!a.checkout;
   const ended = () => { add("act_completed", (b) => mark("completed", b)); if (!paid) add("act_no_show", (b) => mark("no_show", b)); };
   if (a.status === "booked") {
-    if (canMark("arrived")) add("act_arrived", (b) => mark("arrived", b));
+    if (!paid && canMark("arrived")) add("act_arrived", (b) => mark("arrived", b)); // paid: she came
     if (canMark("completed")) ended();
     if (!paid) add("act_move", () => { closeDialog(dialog()); startMove(current); });
     if (!paid) add("act_cancel", () => showCancel(), "danger");
@@ -547,7 +547,8 @@ function waiveForm(kind) {
 // API's), then the amount confirmed; the fee's line then says it was refunded.
 function feeRefundForm(kind, cents) {
   const id = `fee-refund-reason-${kind}`;
-  const open = el("button", { type: "button", id: `fee-refund-${kind}`, text: t("act_refund_fee") });
+  // Its amount on the button: not to be taken for the deposit's "refund" beside it.
+  const open = el("button", { type: "button", id: `fee-refund-${kind}`, text: t("act_refund_fee", { amount: money(cents, currency()) }) });
   const form = el("form", { id: `fee-refund-form-${kind}`, className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: id, text: t("fee_refund_reason") }),
     el("input", { id, type: "text", maxlength: "500", required: true }),
