@@ -532,8 +532,8 @@ def money_lines(facts: dict[str, Any] | None, t: dict, locale: str) -> dict[str,
     manage.money_facts): `deposit_back`, what of the deposit or prepayment came back or is
     on its way back (its own refunds only, never a fee's); `fees`, a line per fee charged
     to her saved card with its state ("No-show fee €111.30 charged to your card on Fri
-    11 Dec and refunded."); `paid_note`, what she paid in all (fees included) and what
-    came back of it."""
+    11 Dec and refunded."); `paid_note`, what she paid and what came back of it, only
+    where no fee was charged (with one, the lines above say it item by item)."""
     if not facts:
         return {"deposit_back": "", "fees": [], "paid_note": ""}
 
@@ -555,7 +555,9 @@ def money_lines(facts: dict[str, Any] | None, t: dict, locale: str) -> dict[str,
         if f"fee_charged_{f['kind']}" in t
     ]
     note = []
-    if facts["paid_cents"]:
+    # A fee charged has its own line with its state: a total with it in would read as a
+    # full-price charge ("Maksoit 159,00 €"), so the lines say it item by item.
+    if facts["paid_cents"] and not facts["fees"]:
         note.append(t["pay_paid_note"].format(amount=price(facts["paid_cents"])))
         if facts["refunded_cents"]:
             note.append(t["pay_paid_back_note"].format(amount=price(facts["refunded_cents"])))
