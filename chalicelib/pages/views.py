@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -518,6 +518,14 @@ def manage_page(
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
         ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
     ctx["money_lines"] = money_lines(view.get("money_facts"), t, locale)
+    # Checked out at the desk, the visit took place and is paid: nothing left to change or
+    # call about. A calendar entry only for a visit still to come.
+    ctx["checked_out"] = view.get("checked_out", False)
+    ctx["to_come"] = (
+        view["status"] in ("booked", "awaiting_confirmation", "pending_payment")
+        and not ctx["checked_out"]
+        and datetime.fromisoformat(view["start"]) > clock.now()
+    )
     return render("manage.html", **ctx)
 
 

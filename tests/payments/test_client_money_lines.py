@@ -149,7 +149,17 @@ def test_the_pay_page_after_a_no_show_fee_says_it_item_by_item(pay_client, strip
     assert f"Saapumatta jättämisen maksu 111,30{NB}€ veloitettiin kortiltasi ke 25.11." in text
     assert "palautettu" not in text and "palautettiin" not in text
     no_double_stop(text)
-    assert "Et saapunut" in said(manage_page(pay_client, booking, "fi"))
+    manage = manage_page(pay_client, booking, "fi")
+    assert "Et saapunut" in said(manage)
+    # A visit marked no-show is not one to put in her calendar.
+    assert "calendar.ics" not in manage and "Lisää kalenteriin" not in manage
+
+
+def test_only_a_visit_still_to_come_offers_her_calendar(pay_client, stripe_env, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)
+    assert "Lisää kalenteriin" in manage_page(pay_client, booking, "fi")
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(hours=1)
+    assert "Lisää kalenteriin" not in manage_page(pay_client, booking, "fi")
 
 
 def test_the_pay_page_after_a_partial_refund_says_what_came_back(pay_client, stripe_env, desk, frozen_now):
@@ -185,7 +195,17 @@ def test_a_visit_checked_out_while_still_booked_reads_as_visited(pay_client, str
     text = said(html)
     assert "Maksoit tästä varauksesta" not in text and "Sinulle on palautettu" not in text
     assert "ja palautettiin." in text
+    assert "Käynti toteutui, ja se on maksettu kassalla." in text
     no_double_stop(text)
+    # Her manage page: the visit took place and is paid, nothing to call about.
+    manage = manage_page(pay_client, booking, "fi")
+    shown = re.search(r"<dd>([^<]*)</dd>\s*</dl>", manage)  # the status: the last fact
+    assert shown and shown[1] == "Käynti toteutui", shown
+    assert "Vahvistettu" not in manage and "Soita meille" not in manage
+    assert "Käynti toteutui, ja se on maksettu kassalla." in said(manage)
+    assert "Lisää kalenteriin" not in manage
+    en = said(manage_page(pay_client, booking, "en"))
+    assert "Your visit took place and was paid at the desk." in en and "Please call us" not in en
 
 
 def test_a_booked_visit_whose_start_has_passed_reads_as_visited(pay_client, stripe_env, frozen_now):

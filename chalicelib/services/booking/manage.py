@@ -68,6 +68,7 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
         view["money_on_cancel"] = _money_on_cancel(b, appt)
         view["cancelled_by_salon"] = appt.cancelled_by_salon
         view["money_facts"] = money_facts(b, appt)
+        view["checked_out"] = appt.checkout is not None
     return view
 
 

@@ -225,6 +225,8 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             ),
             held=appt.status == Status.PENDING_PAYMENT.value,
             state=state,
+            # Checked out at the desk: the visit took place and is paid (her manage page says so too).
+            checked_out=appt.checkout is not None,
             money=money,
             # Her money's lines, the same as her manage page's: what the deposit took and got
             # back, each fee charged and its state, what she paid in all and got back.
