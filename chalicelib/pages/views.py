@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from markupsafe import Markup, escape
+
 from chalicelib import clock, links
 from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
 from chalicelib.domain.config import WEEKDAYS, Business
@@ -49,8 +51,22 @@ def _env():
     )
     env.filters.update(TEMPLATE_FILTERS)
     env.filters["sentence"] = sentence
+    env.filters["kept"] = kept
+    env.filters["fill"] = fill
     env.globals["locales"] = LOCALES
     return env
+
+
+def kept(value: object) -> Markup:
+    """A date-time or a price (range) kept on one line where the line has room for it
+    ("ma 7.12. klo 10.00", not "ma 7.12. klo" over "10.00"): a page's only (the layout's
+    `.keep`, an inline block: wider than its column, it still wraps rather than overflow)."""
+    return Markup('<span class="keep">{}</span>').format(value)
+
+
+def fill(text: str, **values: object) -> Markup:
+    """A sentence from the strings with its values filled in, escaped, a `kept` value kept."""
+    return Markup(escape(text)).format(**values)
 
 
 def render(template: str, **ctx) -> str:

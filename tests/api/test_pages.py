@@ -543,6 +543,9 @@ def test_every_page_about_her_booking_says_what_she_booked_and_her_discount(temp
     page = {"booking": BOOKING_VIEW, "token": "t", "biz": {"name": "Demo"}, "pay": {}, "link": lambda **kw: "/x"}
     html = render(template, t=words("fi"), locale="fi", **page)  # `link`: the pay page's language switch
     facts = re.sub(r"\s+", " ", html[html.index("<dl>") : html.index("</dl>")])
+    # A date-time and a price each kept on one line where it fits on a narrow phone.
+    assert '<span class="keep">ke 25.11. klo 11.00</span>' in facts and '<span class="keep">62,10 €</span>' in facts
+    facts = re.sub(r"</?span[^>]*>", "", facts)
     for shown in ("Naisten hiustenleikkaus", "Aino Virtanen", "ke 25.11. klo 11.00", "62,10 € (etu −6,90 €)"):
         assert shown in facts
 

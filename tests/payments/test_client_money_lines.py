@@ -157,7 +157,10 @@ def test_the_pay_page_after_a_no_show_fee_says_it_item_by_item(pay_client, strip
 
 def test_only_a_visit_still_to_come_offers_her_calendar(pay_client, stripe_env, frozen_now):
     booking = paid_booking(pay_client, stripe_env)
-    assert "Lisää kalenteriin" in manage_page(pay_client, booking, "fi")
+    before = manage_page(pay_client, booking, "fi")
+    assert "Lisää kalenteriin" in before
+    # Its free-cancellation deadline kept on one line where it fits ("ti / 8.12. klo 10.00" broke).
+    assert re.search(r'verkossa <span class="keep">[^<]+ klo [^<]+</span> asti', before), before
     frozen_now["now"] = AFTER_THE_VISIT + timedelta(hours=1)
     assert "Lisää kalenteriin" not in manage_page(pay_client, booking, "fi")
 
@@ -171,7 +174,9 @@ def test_the_pay_page_after_a_partial_refund_says_what_came_back(pay_client, str
     assert mark(desk, booking, "completed")[0] == 200
     for html in (pay_page(pay_client, booking, "fi"), manage_page(pay_client, booking, "fi")):
         assert f"Ennakkomaksu maksettu 47,70{NB}€ (palautettu 17,70{NB}€)" in said(html)
-    text = said(pay_page(pay_client, booking, "fi"))
+    html = pay_page(pay_client, booking, "fi")
+    assert f'<span class="keep">(palautettu 17,70{NB}€)</span>' in html  # not "(palautettu" over "17,70 €)"
+    text = said(html)
     assert f"Maksoit tästä varauksesta 47,70{NB}€. Sinulle on palautettu 17,70{NB}€." in text
     en = said(pay_page(pay_client, booking, "en"))
     assert "You paid €47.70 for this booking. €17.70 has been refunded to you." in en

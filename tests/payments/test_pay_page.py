@@ -132,7 +132,7 @@ def test_the_pay_page_shows_the_price_range_and_the_deposit_of_its_lowest_price(
     # Foil highlights cost 159–199 € by the hair's length; the deposit is 30 % of 159 €.
     _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
     _, pay = page(pay_client, headers["Location"])
-    assert "<dt>Price</dt><dd>€159.00–€199.00</dd>" in pay
+    assert '<dt>Price</dt><dd><span class="keep">€159.00–€199.00</span></dd>' in pay
     assert 'id="pay-amount">€47.70</dd>' in pay
 
 
