@@ -52,6 +52,14 @@ def fee_charged(
     under the terms she accepted, and the salon's phone. By email, else by SMS (as her
     receipt-like messages go: one message, not both); transactional, so neither consent
     nor a cap applies. Planned in the fee's own transaction (fees.charge_fee)."""
+    return _about_fee(b, appt, FEE_CHARGED, fee_charged_key(appt.id, fee_kind), fee_kind, amount_cents, now)
+
+
+def _about_fee(
+    b: Business, appt: Appointment, kind: str, key: str, fee_kind: str, amount_cents: int, now: datetime
+) -> list[PlannedMessage]:
+    """A message about one of her fees: by email, else by SMS (one, not both); none for an
+    erased client or one Rebook cannot reach."""
     client = clients.get_client(b.id, appt.client_id)
     if client is None or client.is_erased:
         return []
@@ -60,8 +68,7 @@ def fee_charged(
         return []
     context = message_plans.booking_context(b, appt, client.name)
     context.update(amount_cents=amount_cents, fee_kind=fee_kind)
-    key = fee_charged_key(appt.id, fee_kind)
-    return [message_plans.about_visit(appt, key, FEE_CHARGED, channel, recipient, context, now)]
+    return [message_plans.about_visit(appt, key, kind, channel, recipient, context, now)]
 
 
 FEE_REFUNDED = "fee_refunded"
@@ -82,13 +89,4 @@ def fee_refunded(
     days at her bank), and the salon's phone. By email, else by SMS, as fee_charged;
     transactional. Planned in the refund record's own transaction (fees.refund_fee,
     fees._make_owed). Not for a deposit (the cancellation message tells that)."""
-    client = clients.get_client(b.id, appt.client_id)
-    if client is None or client.is_erased:
-        return []
-    channel, recipient = ("email", client.email) if client.email else ("sms", message_plans.sms_to(b, client.phone))
-    if not recipient:
-        return []
-    context = message_plans.booking_context(b, appt, client.name)
-    context.update(amount_cents=amount_cents, fee_kind=fee_kind)
-    key = fee_refunded_key(appt.id, ref)
-    return [message_plans.about_visit(appt, key, FEE_REFUNDED, channel, recipient, context, now)]
+    return _about_fee(b, appt, FEE_REFUNDED, fee_refunded_key(appt.id, ref), fee_kind, amount_cents, now)
