@@ -571,9 +571,7 @@ def money_lines(facts: dict[str, Any] | None, t: dict, locale: str) -> dict[str,
         back.append(t["pay_refunding_amount"].format(amount=price(facts["deposit_owed_cents"])))
     fees = [
         sentence(
-            t[f"fee_{'charged' if f['state'] == 'charged' else f['state']}_{f['kind']}"].format(
-                amount=price(f["amount_cents"]), date=format_day(f["at"], locale)
-            )
+            t[f"fee_{f['state']}_{f['kind']}"].format(amount=price(f["amount_cents"]), date=format_day(f["at"], locale))
         )
         for f in facts["fees"]
         if f"fee_charged_{f['kind']}" in t

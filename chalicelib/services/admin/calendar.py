@@ -382,6 +382,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         )
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
     if a.status != status:
+        from chalicelib.domain.payments import FeeKind, FeeState
         from chalicelib.services.payments import fees
 
         # A no-show undone or corrected: the fee she paid for it goes back, owed from the
@@ -389,7 +390,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         # be reached); an open one is waived.
         undone = a.status == Status.NO_SHOW.value
         owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
-        fee_open = undone and a.payment is not None and a.payment.fees.get("no_show") == "open"
+        fee_open = undone and a.payment is not None and a.payment.fees.get(FeeKind.NO_SHOW.value) == FeeState.OPEN.value
         if p.key_id is not None and (owed is not None or fee_open):
             # An integration's key moves no money (as on the money routes): the fee's
             # refund or waiver is the owner's, from her desk.
