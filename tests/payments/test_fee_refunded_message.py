@@ -16,7 +16,7 @@ from tests.conftest import emails_to, sent_sms
 from tests.history import run_job
 from tests.payments.conftest import set_up_card
 from tests.payments.test_fees import AFTER_THE_VISIT, cancelled_late_with_card_on_file, money_of
-from tests.payments.test_no_show_undone import mark, no_show_charged
+from tests.payments.test_no_show_undone import mark, no_show_charged, undone_during_the_owners_refund
 from tests.payments.test_pay_flow import book_highlights, finish
 
 REFUNDED_FI = "palautimme saapumatta jättämisen maksun"
@@ -94,25 +94,11 @@ def test_the_undo_and_the_owners_refund_racing_tell_her_once(
     """The owner's refund is made at Stripe; before it is written the desk undoes the
     no-show (owed, the sweeper's to make): her write tells her, the owed item finds the
     refund made (the same ref) and ends, telling nothing more."""
-    from chalicelib.services.payments import fees
-    from chalicelib.services.payments.stripe_account import Account
     from chalicelib.store import jobs
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
     jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
-    real = Account.refund
-    calls: list[str] = []
-
-    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
-        calls.append(ref)
-        made = real(self, booking_id, intent_id, amount_cents, ref)
-        if len(calls) == 1:
-            with monkeypatch.context() as m:
-                m.setattr(fees, "make_owed", lambda *a, **kw: None)  # owed: the sweeper's to make
-                assert mark(desk, booking, "booked")[0] == 200
-        return made
-
-    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    calls, _ = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=True)
     status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
     assert status == 200, refund
     for minutes in (3, 30, 90):
@@ -126,20 +112,9 @@ def test_the_undo_and_the_owners_refund_racing_tell_her_once(
 def test_the_undos_refund_written_first_tells_her_once(pay_client, stripe_env, aws, desk, frozen_now, monkeypatch):
     """The other order: the undo's refund (the same ref) is made and written, telling her,
     while the owner's is on its way; hers finds it recorded (409) and tells nothing."""
-    from chalicelib.services.payments.stripe_account import Account
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
-    real = Account.refund
-    calls: list[str] = []
-
-    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
-        calls.append(ref)
-        made = real(self, booking_id, intent_id, amount_cents, ref)
-        if len(calls) == 1:
-            assert mark(desk, booking, "booked")[0] == 200
-        return made
-
-    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    calls, _ = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=False)
     status, body = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
     assert status == 409 and body["error"]["code"] == "refund_made", body
     assert calls == ["fee-no_show", "fee-no_show"]

@@ -48,6 +48,33 @@ def no_show_charged(pay_client, stripe_env, desk, frozen_now, card="424242424242
     return booking
 
 
+def undone_during_the_owners_refund(monkeypatch, desk, booking, *, owed: bool) -> tuple[list[str], list[dict]]:
+    """Stripe makes the first refund asked (the owner's refund of the fee) and, before it
+    is written, the desk undoes the no-show: its refund owed to the sweeper (`owed`) or
+    made and written at once. The refs Stripe was asked with, and the undo's answer."""
+    from chalicelib.services.payments import fees
+    from chalicelib.services.payments.stripe_account import Account
+
+    real = Account.refund
+    calls: list[str] = []
+    undone: list[dict] = []
+
+    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
+        calls.append(ref)
+        made = real(self, booking_id, intent_id, amount_cents, ref)
+        if len(calls) == 1:
+            with monkeypatch.context() as m:
+                if owed:
+                    m.setattr(fees, "make_owed", lambda *a, **kw: None)  # owed: the sweeper's to make
+                status, body = mark(desk, booking, "booked")
+                assert status == 200, body
+                undone.append(body)
+        return made
+
+    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    return calls, undone
+
+
 def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, desk, frozen_now):
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
     assert money_of(desk, booking)["fees"] == {"no_show": "succeeded"}
@@ -209,25 +236,11 @@ def test_the_owners_fee_refund_and_the_undo_at_the_same_moment_refund_it_once(
     settles what the undo owes, and the owed item finds the refund made (the same key) and
     ends — no second count, no call to Stripe on every sweep."""
     from chalicelib.services.payments import fees
-    from chalicelib.services.payments.stripe_account import Account
     from chalicelib.store import jobs, outbox
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
     jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
-    real = Account.refund
-    calls: list[str] = []
-
-    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
-        calls.append(ref)
-        made = real(self, booking_id, intent_id, amount_cents, ref)
-        if len(calls) == 1:  # the owner's refund is made; before it is written, the desk undoes the no-show
-            with monkeypatch.context() as m:
-                m.setattr(fees, "make_owed", lambda *a, **kw: None)  # owed: the sweeper's to make
-                status, body = mark(desk, booking, "booked")
-                assert status == 200, body
-        return made
-
-    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    calls, _ = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=True)
     status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
     assert status == 200, refund
     assert (refund["kind"], refund["amount_cents"]) == ("refund-fee-no_show", FEE)
@@ -298,23 +311,12 @@ def test_the_undos_refund_written_first_leaves_the_owners_refund_made_already(
     made and written while the owner's is on its way; hers finds it recorded (409
     refund_made) and nothing is counted twice."""
     from chalicelib.services.payments import fees
-    from chalicelib.services.payments.stripe_account import Account
     from chalicelib.store import outbox
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
-    real = Account.refund
-    calls: list[str] = []
-
-    def refund_then_undone(self, booking_id, intent_id, amount_cents, ref):
-        calls.append(ref)
-        made = real(self, booking_id, intent_id, amount_cents, ref)
-        if len(calls) == 1:  # the owner's refund is made; the desk undoes the no-show and its refund is written
-            status, body = mark(desk, booking, "booked")
-            assert status == 200 and body["payment"]["fees"] == {"no_show": "refunded"}, body
-        return made
-
-    monkeypatch.setattr(Account, "refund", refund_then_undone)
+    calls, undone = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=False)
     status, body = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
+    assert undone[0]["payment"]["fees"] == {"no_show": "refunded"}, undone
     assert status == 409 and body["error"]["code"] == "refund_made", body
     assert calls == ["fee-no_show", "fee-no_show"]  # one key: Stripe makes one refund
     owners = money_of(desk, booking)
