@@ -239,7 +239,7 @@ def _still_held(m: Message) -> Condition:
 
 
 def owed_refund_made(
-    money: MoneyRecord,
+    money: MoneyRecord | None,
     appt: Appointment,
     payment: BookingPayment,
     held: Message,
@@ -248,18 +248,21 @@ def owed_refund_made(
     lease: timedelta | None = None,
 ) -> list[Message] | None:
     """The refund a cancellation (or a no-show undone) owed, made: its record (once per
-    booking and kind), the booking's payment as it now stands (refunded, no longer owed),
+    booking and kind; None: Stripe had nothing left to give back, another refund took it
+    all), the booking's payment as it now stands (refunded, no longer owed),
     the outbox item that owed it done and what the client is told of it (a fee given
     back: leased to the caller), in one transaction conditioned on the caller still
     holding that item. The messages written; None: another caller holds the item now, or
     recorded the refund first (then nothing is written, her message neither)."""
     tx = Tx(MoneyItem)
-    tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
+    if money is not None:
+        tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     _payment_update(tx, appt, payment, now)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
-    _owed_item_done(tx, held, money, now)
+    _owed_item_done(tx, held, money.intent if money is not None else None, now)
     sent = outbox.queue(tx, messages, now, lease)
-    webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
+    if money is not None:
+        webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
     return sent if commit(tx, done_if=frozenset({"held", "money"})) else None
 
 
@@ -269,19 +272,20 @@ def owed_refund_found(money: MoneyRecord, held: Message, now: datetime) -> bool:
     settled what was owed): the item done, nothing else written, conditioned on the
     caller still holding it. False: another caller holds it now."""
     tx = Tx(MessageItem)
-    _owed_item_done(tx, held, money, now)
+    _owed_item_done(tx, held, money.intent, now)
     return commit(tx, done_if=frozenset({"held"}))
 
 
-def _owed_item_done(tx: Tx, held: Message, money: MoneyRecord, now: datetime) -> None:
-    """The outbox item of an owed refund, made: sent, out of the due index, kept a while."""
+def _owed_item_done(tx: Tx, held: Message, refund_id: str | None, now: datetime) -> None:
+    """The outbox item of an owed refund, made (`refund_id`: Stripe's): sent, out of the
+    due index, kept a while."""
     tx.update(
         MessageItem(keys.biz(held.business_id), keys.msg_sk(held.key)),
         [
             MessageItem.status.set(MessageStatus.SENT.value),
             MessageItem.sent_at.set(now),
             MessageItem.attempts.add(1),
-            MessageItem.provider_id.set(money.intent or ""),
+            MessageItem.provider_id.set(refund_id or ""),
             MessageItem.lease_until.remove(),
             MessageItem.last_error.remove(),
             MessageItem.g3pk.remove(),

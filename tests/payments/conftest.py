@@ -4,6 +4,7 @@ official SDK talks to it over HTTP, the tests pay as Stripe.js would. No SDK moc
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import requests
@@ -27,6 +28,15 @@ def stripe_env(monkeypatch, env, localstripe):
         monkeypatch.setenv(k, v)
     reset_caches()
     yield localstripe
+
+
+@pytest.fixture
+def swept(frozen_now):
+    """The sweeper ran every minute until the test began (it looks back minutes, not 48 hours)."""
+    from chalicelib.store import jobs
+    from tests.conftest import FROZEN_NOW
+
+    jobs.set_watermark("send_due", FROZEN_NOW - timedelta(minutes=1), FROZEN_NOW - timedelta(minutes=1))
 
 
 @pytest.fixture

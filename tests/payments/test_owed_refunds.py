@@ -24,14 +24,6 @@ def desk(pay_client, aws):
     return Desk(pay_client, aws.id)
 
 
-@pytest.fixture
-def swept(frozen_now):
-    """The sweeper ran every minute until the test began (it looks back minutes, not 48 hours)."""
-    from chalicelib.store import jobs
-
-    jobs.set_watermark("send_due", FROZEN_NOW - timedelta(minutes=1), FROZEN_NOW - timedelta(minutes=1))
-
-
 @contextmanager
 def stripe_unreachable(monkeypatch):
     """Nothing answers at Stripe's address (the SDK's requests fail to connect)."""

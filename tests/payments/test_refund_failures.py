@@ -50,7 +50,7 @@ def test_an_owners_refund_that_fails_later_is_hers_again_until_the_owner_refunds
     status, _ = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "late start"})
     assert status == 200
     [refund] = refunds_at_stripe(stripe_env, aws, booking)
-    assert refund["metadata"] == {"business_id": aws.id, "booking_id": booking["id"]}
+    assert refund["metadata"] == {"business_id": aws.id, "booking_id": booking["id"], "ref": f"n0-{PART}"}
 
     failed = event("evt_refund_failed_1", "refund.failed", failed_at_stripe(refund))
     assert deliver(pay_client, failed) == (200, {"received": True, "applied": True})

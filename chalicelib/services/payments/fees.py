@@ -473,29 +473,32 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
     if _made_before(b, appt, m, ref, now):
         return "sent"
     try:
-        made = Account(b.id).refund(appt.id, str(m.context["intent"]), amount, ref)
+        made = _refund_what_is_left(b, appt, str(m.context["intent"]), amount, ref)
     except PaymentsUnavailable as e:  # Stripe down, throttling, the network: again later
         return _not_made(appt, m, Outcome(MessageStatus.PENDING.value, error=e.code), now)
     except RefundRefused as e:  # asking again changes nothing: the owner's to settle
         why = f"{e.code}: {e.details.get('stripe_code')}"
         return _not_made(appt, m, Outcome(MessageStatus.FAILED.value, error=why), now)
-    money = _refund_record(appt, ref, amount, made.id, m.context.get("reason"), now)
+    # What went back now: all that was owed, or what Stripe still had of it (the rest went
+    # back by another refund — the owner's at the same moment — which records itself).
+    back = int(made.amount) if made is not None else 0
+    money = _refund_record(appt, ref, back, made.id, m.context.get("reason"), now) if made is not None else None
     pay = appt.payment
 
     fee = fee_of_refund(ref)
     # A fee given back: she is told, once per refund, in the transaction that records it.
-    told = notices.fee_refunded(b, appt, fee, ref, amount, now) if fee else []
+    told = notices.fee_refunded(b, appt, fee, ref, back, now) if fee and back else []
     sent: list[Message] = []
 
     def made_(a: Appointment) -> bool:
         p = a.payment or pay
         paid = replace(
             p,
-            refunded_cents=p.refunded_cents + amount,
+            refunded_cents=p.refunded_cents + back,
             refund_owed_cents=max(0, p.refund_owed_cents - amount),
             # As the owner's own refund does: what goes back settles a refund that failed
             # (a fee's refund gives back the fee, and settles nothing else).
-            refund_failed_cents=p.refund_failed_cents - (0 if fee else min(amount, p.deposit_failed_cents)),
+            refund_failed_cents=p.refund_failed_cents - (0 if fee else min(back, p.deposit_failed_cents)),
         )
         if fee:
             paid = replace(paid, fees={**p.fees, fee: FeeState.REFUNDED.value})
@@ -507,8 +510,38 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
         return "sent" if _made_before(b, appt, m, ref, now) else "taken"
     deliver(sent, now)
     count_message("sent", m.channel, m.kind)
-    logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": amount})
+    logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": back, "owed_cents": amount})
     return "sent"
+
+
+def _refund_what_is_left(b: Business, appt: Appointment, intent: str, amount: int, ref: str) -> Any | None:
+    """The refund of `amount` owed under `ref`, as Stripe can make it: read first what it
+    holds of the payment's refunds (Account.refund_room). One made under `ref` already (an
+    answer lost, a refund of the same ref by the owner) is that refund, not asked again;
+    otherwise what is owed, or only what Stripe can still give back when another refund took
+    the rest meanwhile (the owner's, made at Stripe as the cancellation committed) — nothing
+    at all (None) when that took everything. The idempotency key is the ref's while the
+    amount is the one owed, so every attempt at it is one refund; a smaller amount is a
+    request of its own (`<ref>-<amount>`: Stripe refuses a key asked again with another
+    amount), the same for every attempt that finds Stripe as it is. Refused by Stripe, it
+    reads Stripe again: a refund that took the rest between the read and the refund is
+    settled the same way, not failed; Stripe as it was, the refusal stands."""
+    account = Account(b.id)
+    # Refunds Stripe's webhook said failed give nothing back, whatever a slower list says.
+    gone = frozenset(r.intent for r in store.refunds_of(b.id, appt.id) if r.state == "failed" and r.intent)
+    room = account.refund_room(intent, ref, gone)
+    while room.made is None:
+        back = min(amount, room.left_cents)
+        if back <= 0:
+            return None
+        try:
+            return account.refund(appt.id, intent, back, ref, key=ref if back == amount else f"{ref}-{back}")
+        except RefundRefused:
+            again = account.refund_room(intent, ref, gone)
+            if again.made is None and again.left_cents >= back:  # Stripe as it was: refused for good
+                raise
+            room = again  # less left than asked: each turn asks less, so this ends
+    return room.made
 
 
 def _made_before(b: Business, appt: Appointment, m: Message, ref: str, now: datetime) -> bool:
@@ -563,8 +596,8 @@ class RefundNotRecordedYet(Unavailable):
 # says so by webhook (refund.failed; refund.updated / charge.refund.updated with status
 # failed or canceled). Its money is hers again and not back: the same state as a refund
 # Stripe refused for good (refund_failed_cents, the owner's list of failures, the alarm),
-# and the owner settles it the same way, with her own refund.
-REFUND_GONE = ("failed", "canceled")  # a refund's statuses at Stripe that give nothing back
+# and the owner settles it the same way, with her own refund (stripe_account.REFUND_GONE:
+# the statuses that give nothing back).
 
 
 def refund_failed(

@@ -186,9 +186,10 @@ class Account:
             params["off_session"] = True
         return _call(self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}")
 
-    def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str) -> Any:
+    def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str, key: str | None = None) -> Any:
         """A refund on the deposit's or prepayment's PaymentIntent, once per booking and
-        `ref` (the idempotency key: asked again, Stripe answers with the same refund).
+        `ref` (the idempotency key `<booking>:refund:<key or ref>`: asked again, Stripe
+        answers with the same refund; `ref` is in its metadata, so refund_room finds it).
         Stripe down, throttling or busy with the same key: PaymentsUnavailable (ask
         again later); any other refusal: RefundRefused."""
         import stripe
@@ -200,9 +201,9 @@ class Account:
                     "payment_intent": intent_id,
                     "amount": amount_cents,
                     # The webhook finds the business (its signing secret) and the booking from these.
-                    "metadata": {"business_id": self.business_id, "booking_id": booking_id},
+                    "metadata": {"business_id": self.business_id, "booking_id": booking_id, "ref": ref},
                 },
-                f"{booking_id}:refund:{ref}",
+                f"{booking_id}:refund:{key or ref}",
             )
         except stripe.StripeError as e:
             if e.http_status == 409:  # the same key still in flight at Stripe: a moment later
@@ -212,3 +213,37 @@ class Account:
             ) from e
         except PaymentDeclined as e:
             raise RefundRefused("Stripe refused the refund.", details={"stripe_code": e.code}) from e
+
+    def refund_room(self, intent_id: str, ref: str, gone: frozenset[str] = frozenset()) -> RefundRoom:
+        """What Stripe holds of the refunds of the PaymentIntent `intent_id`: the one made
+        under `ref` (its metadata), and how much it can still give back — the payment less
+        every refund not failed or canceled (nor in `gone`: the ids Stripe's webhook said
+        failed), whoever made it (the owner's own refund at the same moment, say). Stripe
+        down: PaymentsUnavailable; any other refusal: RefundRefused."""
+        import stripe
+
+        try:
+            intent = self.payment_intent(intent_id)
+            listed = _call(self.client.v1.refunds.list, {"payment_intent": intent_id, "limit": 100})
+        except stripe.StripeError as e:
+            raise RefundRefused(
+                "Stripe refused the refund.", details={"stripe_code": e.code or type(e).__name__}
+            ) from e
+        made, taken = None, 0
+        for r in listed.data:
+            if r.status in REFUND_GONE or r.id in gone:
+                continue
+            taken += r.amount
+            meta = r.metadata
+            if made is None and meta and "ref" in meta and meta["ref"] == ref:
+                made = r
+        return RefundRoom(made, max(0, int(intent.amount) - taken))
+
+
+REFUND_GONE = ("failed", "canceled")  # a refund's statuses at Stripe that give nothing back
+
+
+@dataclass(frozen=True)
+class RefundRoom:
+    made: Any | None  # the refund made under the ref asked about, if Stripe has one
+    left_cents: int  # what Stripe can still give back of the payment

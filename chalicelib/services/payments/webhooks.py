@@ -25,7 +25,7 @@ from chalicelib.domain.payments import PayState
 from chalicelib.errors import BadRequest
 from chalicelib.observability import logger
 from chalicelib.services.payments import fees, holds
-from chalicelib.services.payments.stripe_account import NotConfigured, keys_for
+from chalicelib.services.payments.stripe_account import REFUND_GONE, NotConfigured, keys_for
 from chalicelib.store import businesses
 from chalicelib.store import payments as store
 
@@ -87,7 +87,7 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
             return False
         return store.claim_event(event_id, event_type, now)
     if event_type in REFUND_EVENTS:
-        if event_type != "refund.failed" and obj.get("status") not in fees.REFUND_GONE:
+        if event_type != "refund.failed" and obj.get("status") not in REFUND_GONE:
             return store.claim_event(event_id, event_type, now)  # pending → succeeded: as recorded
         return fees.refund_failed(b, appt, obj, tag, now)
     pay = appt.payment
