@@ -229,6 +229,10 @@ class BookingPayment:
     # owed_refund), and one Stripe refused for good or gave up on: the owner's to settle.
     refund_owed_cents: int = 0
     refund_failed_cents: int = 0
+    # The owner's refunds Stripe refused at once (nothing of them recorded): each moves the
+    # key of her next refund on (fees.py _owner_refund_count), as a recorded refund does:
+    # Stripe answers a key it refused with the saved refusal for 24 hours.
+    refunds_refused: int = 0
 
     def fees_in(self, *states: str) -> int:
         """The fees in these states (FeeState), in cents."""

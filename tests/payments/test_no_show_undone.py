@@ -304,6 +304,73 @@ def test_settling_a_refused_fee_refund_is_a_new_refund_not_the_refused_key(
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
 
 
+def settled_after_a_refusal(desk, booking, body: dict, at) -> tuple[dict, dict]:
+    """The owner's settling refund, refused by Stripe at once (tapped twice: the same
+    attempt), then tried again once Stripe takes it (tapped twice again). The answers of
+    the second try: the first tap's and the second's."""
+    path = f"/appointments/{booking['id']}/refund"
+    at.refusing, taps = True, []
+    at.meanwhile.append(lambda: taps.append(desk.post(path, body)))
+    status, refused = desk.post(path, body)
+    assert status == 409 and refused["error"]["code"] == "refund_refused", refused
+    assert taps[0][0] == 409 and taps[0][1]["error"]["code"] == "refund_refused", taps
+    at.refusing = False  # the dispute is over: Stripe would take it now
+    at.meanwhile.append(lambda: taps.append(desk.post(path, body)))
+    status, first = desk.post(path, body)
+    assert len(taps) == 2
+    return {"status": status, **first}, {"status": taps[1][0], **taps[1][1]}
+
+
+def test_the_owners_fee_refund_refused_at_once_is_asked_anew_when_she_tries_again(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """Her settling refund refused at once leaves no record: tried again, it is a new
+    request to Stripe (a refused key's answer is replayed for 24 hours), and a double tap
+    of one attempt is still one refund."""
+    from tests.payments.test_owed_refunds import stripe_keeping_refund_keys
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    with stripe_keeping_refund_keys(monkeypatch, aws.id) as at:
+        at.refusing = True
+        status, undone = mark(desk, booking, "booked")
+        assert status == 200 and undone["payment"]["fees"] == {"no_show": "refund_failed"}, undone
+        outer, inner = settled_after_a_refusal(desk, booking, {"reason": "settle", "fee": "no_show"}, at)
+    # The double tap: the inner tap made and recorded it, the outer found it made.
+    assert (inner["status"], inner.get("kind"), inner.get("amount_cents")) == (200, "refund-fee-no_show-n2", FEE), inner
+    assert (outer["status"], outer["error"]["code"]) == (409, "refund_made")
+    key = f"{booking['id']}:refund:fee-no_show"
+    assert at.asked == [key, f"{key}-n1", f"{key}-n1", f"{key}-n2", f"{key}-n2"]
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refunded_cents"], owners["refund_failed_cents"]) == (
+        {"no_show": "refunded"},
+        FEE,
+        0,
+    )
+
+
+def test_the_owners_deposit_refund_refused_at_once_is_asked_anew_when_she_tries_again(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    from tests.payments.test_owed_refunds import cancel_by_her, stripe_keeping_refund_keys
+
+    booking = paid_booking(pay_client, stripe_env)
+    with stripe_keeping_refund_keys(monkeypatch, aws.id) as at:
+        at.refusing = True
+        assert cancel_by_her(pay_client, booking)[0] == 200
+        assert money_of(desk, booking)["mark"] == "refund_failed"
+        outer, inner = settled_after_a_refusal(desk, booking, {"reason": "settle"}, at)
+    assert (inner["status"], inner.get("kind"), inner.get("amount_cents")) == (200, f"refund-n1-{DEPOSIT}", DEPOSIT), (
+        inner
+    )
+    assert (outer["status"], outer["error"]["code"]) == (409, "refund_made")
+    key = f"{booking['id']}:refund"
+    assert at.asked == [f"{key}:cancel", *[f"{key}:n0-{DEPOSIT}"] * 2, *[f"{key}:n1-{DEPOSIT}"] * 2]
+    assert [r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)] == [DEPOSIT]
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("refunded", DEPOSIT, 0)
+
+
 def test_the_undos_refund_written_first_leaves_the_owners_refund_made_already(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):

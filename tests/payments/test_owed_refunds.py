@@ -54,6 +54,46 @@ def stripe_answers_refunds_with(monkeypatch, business_id: str, error: Exception)
         yield calls
 
 
+@contextmanager
+def stripe_keeping_refund_keys(monkeypatch, business_id: str):
+    """Stripe's idempotency, which localstripe leaves out: a refund's key asked again gets
+    the first answer — the refund made, or the refusal (for 24 hours). While `refusing` is
+    set, Stripe refuses the refunds of new keys (the payment disputed, say). `asked`: the
+    keys in order; `meanwhile`: called once, after the next answer (a double tap)."""
+    from types import SimpleNamespace
+
+    import stripe
+
+    from chalicelib.services.payments.stripe_account import Account
+
+    refunds = Account(business_id).client.v1.refunds
+    real = refunds.create
+    answers: dict[str, object] = {}
+    at = SimpleNamespace(refusing=False, asked=[], meanwhile=[])
+
+    def create(*args, params, options, **kw):
+        key = options["idempotency_key"]
+        at.asked.append(key)
+        if key not in answers:
+            answers[key] = (
+                stripe.InvalidRequestError(
+                    "Charge has been charged back.", None, code="charge_disputed", http_status=400
+                )
+                if at.refusing
+                else real(*args, params=params, options=options, **kw)
+            )
+        while at.meanwhile:
+            at.meanwhile.pop()()
+        answer = answers[key]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    with monkeypatch.context() as m:
+        m.setattr(refunds, "create", create)
+        yield at
+
+
 def connection_error() -> Exception:
     import stripe
 

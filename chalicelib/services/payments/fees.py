@@ -221,7 +221,7 @@ def refund(
     if not 0 < amount <= most:
         raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
     ref = _new_refund_ref(b, appt, amount)
-    made = Account(b.id).refund(appt.id, pay.intent, amount, ref)
+    made = _owners_refund(b, appt, pay.intent, amount, ref, now)
     money = _refund_record(appt, ref, amount, made.id, reason, now)
 
     def given(a: Appointment) -> None:
@@ -261,10 +261,10 @@ def refund_fee(
         )
     # Settling a refund of it that failed: a ref never used before, never the failed one's
     # (refused for good it left no record; Stripe replays a refused key's answer for 24 h).
-    # Attempts count from 1, past every refund the booking has recorded.
+    # Attempts count from 1, past every refund the booking has recorded or Stripe refused.
     again = pay.fees.get(kind) == FeeState.REFUND_FAILED.value
-    ref = fee_refund_ref(kind, len(store.refunds_of(b.id, appt.id)) + 1 if again else 0)
-    made = Account(b.id).refund(appt.id, found.intent, most, ref)
+    ref = fee_refund_ref(kind, _owner_refund_count(b, appt) + 1 if again else 0)
+    made = _owners_refund(b, appt, found.intent, most, ref, now)
     money = _refund_record(appt, ref, most, made.id, reason, now)
     # She is told it went back, once per refund: the message is written with its record.
     told = notices.fee_refunded(b, appt, kind, ref, most, now)
@@ -301,10 +301,41 @@ def _new_refund_ref(b: Business, appt: Appointment, amount: int) -> str:
     """The owner's refund's ref (its record `refund-<ref>` and its Stripe idempotency key):
     how many refunds the booking has had, and the amount. Asked twice before either is
     recorded (a double tap; a retry after its write lost a race) it is the same refund, which
-    Stripe makes once; any refund recorded since, made or failed, moves it on, so a new
-    refund is never answered with an old one (a booking's refunded figures recur once a
-    refund fails at Stripe, so they cannot name one)."""
-    return f"n{len(store.refunds_of(b.id, appt.id))}-{amount}"
+    Stripe makes once; any refund recorded since, made or failed, or refused by Stripe at
+    once, moves it on, so a new refund is never answered with an old one (a booking's
+    refunded figures recur once a refund fails at Stripe, so they cannot name one)."""
+    return f"n{_owner_refund_count(b, appt)}-{amount}"
+
+
+def _owner_refund_count(b: Business, appt: Appointment) -> int:
+    """How many refunds the booking has had: recorded (made, or failed later at Stripe), and
+    the owner's that Stripe refused at once (`refunds_refused`: they leave no record, and
+    Stripe answers a refused key with its refusal for 24 hours, so each one moves the count
+    on and her next attempt is asked anew)."""
+    refused = appt.payment.refunds_refused if appt.payment is not None else 0
+    return len(store.refunds_of(b.id, appt.id)) + refused
+
+
+def _owners_refund(b: Business, appt: Appointment, intent: str, amount: int, ref: str, now: datetime) -> Any:
+    """The owner's refund made at Stripe under `ref`. Refused at once (RefundRefused, her
+    409), the refusal is counted on the booking's payment (`refunds_refused`), so the
+    next attempt has a key of its own and Stripe is asked again; counted once per attempt:
+    a double tap's second refusal of the same key (the count moved since the read) adds
+    nothing."""
+    try:
+        return Account(b.id).refund(appt.id, intent, amount, ref)
+    except RefundRefused:
+        seen = appt.payment.refunds_refused if appt.payment is not None else 0
+
+        def counted(a: Appointment) -> None:
+            if a.payment is not None and a.payment.refunds_refused == seen:
+                store.set_payment(a, replace(a.payment, refunds_refused=seen + 1), now)
+
+        try:
+            store.fresh_payment(appt, counted)
+        except store.PaymentChanged:  # a busy booking: the refusal stands, uncounted
+            logger().warning("refused refund not counted", extra={"appointment_id": appt.id})
+        raise
 
 
 def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
