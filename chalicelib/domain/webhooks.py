@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.payments import FeeKind, MoneyRecord
+from chalicelib.domain.payments import FeeKind, MoneyRecord, fee_of_refund
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer
 
@@ -394,11 +394,8 @@ def money_recorded(money: MoneyRecord, now: datetime) -> Event | None:
         return None
     kind = money.kind
     if kind.startswith("refund"):
-        event, kind = "payment.refunded", "refund"
-    elif kind in FEE_KINDS:
-        event = "fee.charged"
-    else:
-        event = "payment.succeeded"
+        return Event("payment.refunded", now, _refund_data(money))
+    event = "fee.charged" if kind in FEE_KINDS else "payment.succeeded"
     data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": kind}
     data["amount_cents"] = money.amount_cents
     if money.total_cents is not None:
@@ -409,8 +406,17 @@ def money_recorded(money: MoneyRecord, now: datetime) -> Event | None:
 def refund_failed(money: MoneyRecord, now: datetime) -> Event:
     """A refund told before as payment.refunded that Stripe failed later: the amount is
     not back with her (an integration that counted it refunded takes it back)."""
-    data = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": "refund"}
-    return Event("payment.refund_failed", now, {**data, "amount_cents": money.amount_cents})
+    return Event("payment.refund_failed", now, _refund_data(money))
+
+
+def _refund_data(money: MoneyRecord) -> dict[str, Any]:
+    """A refund's payload: kind `refund`, and `fee` (late_cancel, no_show) when it gave
+    back a fee rather than the deposit or prepayment (its ref: fee_of_refund)."""
+    data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": "refund"}
+    data["amount_cents"] = money.amount_cents
+    if fee := fee_of_refund(money.kind.removeprefix("refund-")):
+        data["fee"] = fee
+    return data
 
 
 # --- the owner's requests -----------------------------------------------------------------

@@ -397,3 +397,21 @@ def test_the_undos_refund_written_first_leaves_the_owners_refund_made_already(
     )
     m = outbox.get_message(aws.id, fees.owed_refund_key(booking["id"], "fee-no_show"))
     assert m is not None and m.status == "sent", m
+
+
+def test_the_integrations_hear_which_fee_an_undo_and_the_owners_refund_gave_back(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """payment.refunded of a fee names it (`fee`), so a receiver tells a no-show fee given
+    back from the deposit; the deposit's own refund names none."""
+    from tests.webhooks.test_money_events import webhook_events
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    assert mark(desk, booking, "booked")[0] == 200  # the no-show fee goes back
+    status, _ = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 1000, "reason": "x"})
+    assert status == 200
+    told = [e["data"] for e in webhook_events(aws.id) if e["type"] == "payment.refunded"]
+    assert sorted((d["booking_id"], d["amount_cents"], d.get("fee")) for d in told) == [
+        (booking["id"], 1000, None),
+        (booking["id"], FEE, "no_show"),
+    ]

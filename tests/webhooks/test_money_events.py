@@ -81,3 +81,28 @@ def test_amounts_carry_the_business_currency_and_other_events_none(aws, monkeypa
     assert told["booking.created"]["currency"] == "SEK" and told["booking.created"]["price_cents"] == 6500
     assert told["payment.succeeded"]["currency"] == "SEK"
     assert "currency" not in told["client.created"]
+
+
+def money_event_schema() -> dict:
+    """docs/openapi.yaml's WebhookMoneyEventData, for jsonschema (no $refs in it)."""
+    from tests.contract.fuzzing import document
+
+    return document()["components"]["schemas"]["WebhookMoneyEventData"]
+
+
+def test_a_fee_refund_says_which_fee_and_a_deposit_refund_says_none(aws):
+    """payment.refunded names the fee it gave back (the owner's refund of it, settling one
+    that failed, a no-show undone), as the schema documents; a deposit's refund names none."""
+    import jsonschema
+
+    from chalicelib.store import payments
+
+    payments.record_money(_money(aws.id, "refund-fee-no_show", "succeeded", 11130), NOW)
+    payments.record_money(_money(aws.id, "refund-fee-late_cancel-n2", "succeeded", 2385), NOW)
+    payments.record_money(_money(aws.id, "refund-cancel", "succeeded", 4770), NOW)
+    payments.record_money(_money(aws.id, "no_show", "succeeded", 11130), NOW)
+    told = webhook_events(aws.id)
+    refunds = sorted((e["data"]["amount_cents"], e["data"].get("fee")) for e in told if e["type"] == "payment.refunded")
+    assert refunds == [(2385, "late_cancel"), (4770, None), (11130, "no_show")]
+    for e in told:
+        jsonschema.validate(e["data"], money_event_schema())
