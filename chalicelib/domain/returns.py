@@ -491,6 +491,12 @@ class ReturnModel:
             return 1.0
         return self._stacked(_client(self.params, h).alive(), lambda m: m.alive(*_counted(h)))
 
+    def p_still_client(self, visits: Sequence[datetime], as_of: datetime) -> float:
+        """The chance `status()` judges her by once her visit is due (her own P(alive), not
+        stacked): what the owner's limits are set against, shown beside her status."""
+        h = summarize(visits, as_of)
+        return 1.0 if h is None else _client(self.params, h).alive()
+
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
         """P(at least one visit in (as_of, as_of + within_days]); an infinite window is a
         century's (no client's story is longer)."""

@@ -48,6 +48,31 @@ def test_a_lapsed_client_card_says_lapsed(client, desk, frozen_now):
     assert s["status"] == "lapsed" and s["p_return"] < 0.5
 
 
+def test_the_card_shows_the_chance_her_status_is_judged_by(client, desk, frozen_now):
+    # Beside "back within 26 weeks" the card shows the chance the owner's limits are set
+    # against (still a client): overdue and shown active, it is at or above the at-risk
+    # limit; lapsed, below the lapsed limit — never "active" beside a chance under her
+    # limits with nothing to say why. (A new business: the default limits.)
+    from chalicelib.domain.returns import Thresholds
+
+    limits = Thresholds()
+    v = past_visits(MONTHLY, clock=frozen_now)
+    seen = []
+    for days in (20, 45, 60, 90, 200):
+        frozen_now["now"] = at("2026-08-03T12:00:00+03:00") + timedelta(days=days)
+        s = desk.get(f"/clients/{v.client_id}")[1]["standing"]
+        assert 0 <= s["p_still_client"] <= 1
+        overdue = s["expected_visit"] < frozen_now["now"].isoformat()
+        if s["status"] == "active" and overdue:
+            assert s["p_still_client"] >= limits.at_risk_below
+        seen.append((s["status"], s["p_still_client"]))
+    assert seen[0][0] == "active" and seen[-1][0] == "lapsed"
+    assert seen[-1][1] < limits.lapsed_below
+    # More silence, never a better chance.
+    chances = [c for _, c in seen]
+    assert chances == sorted(chances, reverse=True) and chances[0] > chances[-1]
+
+
 def test_a_client_lapsed_on_a_single_visit_is_told_why_on_her_card_and_in_the_list(client, desk, frozen_now):
     # Her one visit gives no rhythm of her own for the warnings to judge: her card and the
     # at-risk list say that, with the visit's day, instead of a bare "lapsed".

@@ -72,6 +72,9 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
     expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
     return {
         "status": status,
+        # The chance her status is judged by, beside the chance she comes within the window:
+        # a slow regular is still hers (active) though unlikely back within 26 weeks.
+        "p_still_client": round(model.p_still_client(visits, now), 3) if visits else None,
         "p_return": round(model.p_return(visits, now, model.window_days), 3) if visits else None,
         "window_days": model.window_days,
         "expected_visit": iso_local(expected, tz) if expected else None,

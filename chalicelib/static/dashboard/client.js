@@ -272,6 +272,7 @@ const STATUS_KEYS = { active: "st_active", maintenance: "st_maintenance", at_ris
 function standingSection(c, st) {
   const facts = dl([
     [t("cc_status"), t(STATUS_KEYS[st.status] || st.status)],
+    [t("cc_still_client"), st.p_still_client === null || st.p_still_client === undefined ? null : percent(Math.round(st.p_still_client * 100) / 100)],
     // A chance in whole percent (84 %, not 84,1 %): a decimal claims more than the model knows.
     [t("cc_p_return", { weeks: Math.round((st.window_days || 182) / 7) }), st.p_return === null || st.p_return === undefined ? null : percent(Math.round(st.p_return * 100) / 100)],
     // Past, her expected visit is one that did not come: said so, not as still to come.
