@@ -23,6 +23,7 @@ from typing import Any
 
 from chalicelib.domain.availability import working_intervals
 from chalicelib.domain.config import BusinessConfig, Staff
+from chalicelib.domain.csv_import import UNKNOWN as IMPORTED_STAFF
 from chalicelib.domain.timeutil import daterange
 
 Block = tuple[datetime, datetime]  # [start, end) in UTC
@@ -68,7 +69,8 @@ def per_staff(
 ) -> list[dict[str, Any]]:
     """Occupancy, visits and revenue of each staff member over first..last: everyone in
     the configuration (in its order), then anyone no longer in it who has counters in
-    the period (her working minutes are unknown: 0). `counters` maps a staff id to her
+    the period (her working minutes are unknown: 0; no name, `not_in_team` says why:
+    `removed` from the configuration, or `imported` visits whose staff matched no one). `counters` maps a staff id to her
     counters (chalicelib/domain/kpis.py STAFF_COUNTERS) summed over the period."""
     out = []
     known = {s.id for s in cfg.staff}
@@ -77,11 +79,14 @@ def per_staff(
         working = working_minutes(cfg, s, first, last, (time_off or {}).get(s.id, ()))
         out.append(_entry(s.id, s.name, c, working))
     for staff_id in sorted(set(counters) - known):
-        out.append(_entry(staff_id, staff_id, counters[staff_id], 0))
+        # No name to show: the dashboard words "imported, staff unknown" or "former staff"
+        # (a raw id — "import" — read as a member of staff called so).
+        gone = "imported" if staff_id == IMPORTED_STAFF else "removed"
+        out.append({**_entry(staff_id, None, counters[staff_id], 0), "not_in_team": gone})
     return out
 
 
-def _entry(staff_id: str, name: str, c: Mapping[str, int], working: int) -> dict[str, Any]:
+def _entry(staff_id: str, name: str | None, c: Mapping[str, int], working: int) -> dict[str, Any]:
     booked = int(c.get("booked_minutes", 0))
     return {
         "staff": staff_id,

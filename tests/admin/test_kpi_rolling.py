@@ -182,6 +182,24 @@ def test_a_staff_member_with_no_hours_has_no_occupancy(aws, desk, frozen_now):
     )
 
 
+def test_visits_of_no_one_in_the_team_are_not_listed_as_staff_named_by_an_id(aws, desk, frozen_now):
+    # An imported visit whose staff matched no one is kept under "import"; a former
+    # member's visits under her id. Neither is a member of staff called so: the report's
+    # rows say why they have no name, the summary's occupancy (of the team's hours) leaves
+    # them out.
+    past_visits(["2026-11-23T10:00:00+02:00"], **person(1), staff="import")
+    past_visits(["2026-11-24T10:00:00+02:00"], **person(2), staff="leena")
+    frozen_now["now"] = at("2026-11-25T18:00:00+02:00")
+    sync(frozen_now)
+    for path in ("/kpis?period=last7", "/kpis?period=2026-11"):
+        imported, former = staff(get(desk, path), "import"), staff(get(desk, path), "leena")
+        assert (imported["name"], imported["not_in_team"], imported["revenue_cents"]) == (None, "imported", 6900)
+        assert (former["name"], former["not_in_team"]) == (None, "removed"), path
+        assert all("not_in_team" not in s for s in get(desk, path)["staff"] if s["staff"] in ("aino", "mikko"))
+    listed = {o["staff"] for o in get(desk, "/kpis/summary")["occupancy"]}
+    assert listed == {s.id for s in aws.config.staff}
+
+
 # --- the summary -------------------------------------------------------------------------
 def test_the_summary_of_the_four_figures_an_owner_checks_most(aws, desk, frozen_now):
     a_fortnight(frozen_now)

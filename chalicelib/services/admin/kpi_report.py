@@ -163,6 +163,7 @@ def summary(p: Principal) -> dict[str, Any]:
             "occupancy": [
                 {k: s[k] for k in ("staff", "name", "booked_minutes", "working_minutes", "rate")}
                 for s in occupancy.per_staff(b.config, *w, staff, off)
+                if "not_in_team" not in s  # occupancy is of the team's working hours
             ],
         }
 

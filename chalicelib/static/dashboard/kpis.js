@@ -127,6 +127,12 @@ function hours(minutes) { return number((minutes || 0) / 60, 1); }
 function rateText(r) { return r === null || r === undefined ? "–" : percent(r); }
 
 // Occupancy and revenue per staff member, with the period before where the API gives it.
+// Visits of no one in the team now: imported under no known name, or a former member's.
+const NOT_IN_TEAM = { imported: "staff_imported", removed: "staff_removed" };
+function staffName(s) {
+  return s.name || (NOT_IN_TEAM[s.not_in_team] ? t(NOT_IN_TEAM[s.not_in_team]) : s.staff);
+}
+
 function staffTable(staff) {
   // The table's scrolling box is the one landmark named by the heading (one region, one name).
   const section = el("section", { className: "kpi-group staff-kpis" },
@@ -139,7 +145,7 @@ function staffTable(staff) {
     const cell = (text, prev) => el("td", {}, text, prev === undefined ? null
       : el("span", { className: "was", text: ` (${t("before_short", { value: prev })})` }));
     body.appendChild(el("tr", { "data-staff": s.staff },
-      el("th", { scope: "row", text: s.name || s.staff }),
+      el("th", { scope: "row", text: staffName(s) }),
       cell(rateText(s.rate), was ? rateText(was.rate) : undefined),
       cell(`${hours(s.booked_minutes)} / ${hours(s.working_minutes)} h`),
       cell(number(s.bookings || 0, 0), was ? number(was.bookings || 0, 0) : undefined),
@@ -182,7 +188,7 @@ export function renderSummary() {
   const wasOcc = Object.fromEntries(((was && was.occupancy) || []).map((o) => [o.staff, o]));
   for (const o of s.occupancy || []) {
     const prev = wasOcc[o.staff];
-    occ.appendChild(el("li", {}, el("span", { text: o.name || o.staff }), " ",
+    occ.appendChild(el("li", {}, el("span", { text: staffName(o) }), " ",
       el("strong", { text: rateText(o.rate) }),
       prev ? el("span", { className: "was", text: ` (${t("before_short", { value: rateText(prev.rate) })})` }) : null));
   }
