@@ -81,8 +81,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "last_name": ("sukunimi", "efternamn", "last name", "lastname", "surname", "family name"),
     "phone": (
         "matkapuhelin",
+        "matkapuhelinnumero",
+        "mobiili",
+        "mobiilinumero",
+        "kannykka",
         "puhelin",
         "puhelinnumero",
+        "puhelin nro",
         "gsm",
         "puh",
         "mobil",

@@ -103,6 +103,11 @@ def test_the_mapping_is_suggested_from_fi_sv_en_headers(headers, expected):
     assert ci.suggest_mapping(headers) == expected
 
 
+@pytest.mark.parametrize("header", ["Mobiili", "Matkapuhelinnumero", "Kännykkä", "Mobiilinumero", "Puhelin nro."])
+def test_the_phone_column_is_found_by_the_names_finnish_exports_give_it(header):
+    assert ci.suggest_mapping(["Nimi", header]) == {"Nimi": "name", header: "phone"}
+
+
 def test_a_mapping_is_checked():
     headers = ["Nimi", "Puhelin"]
     assert ci.mapping_errors({"Nimi": "name", "Puhelin": "phone"}, headers) == {}
