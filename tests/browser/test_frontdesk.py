@@ -456,6 +456,57 @@ def test_an_open_card_follows_the_language_switch_and_keeps_what_was_typed(owner
     card.get_by_role("button", name="Sulje").click()
 
 
+def switch_language_behind_a_sheet(page, lang: str) -> None:
+    """The language changes with a sheet open (the menu is behind it: as another part of
+    the page would change it)."""
+    page.evaluate(
+        "(lang) => { const s = document.getElementById('lang'); s.value = lang; s.dispatchEvent(new Event('change')); }",
+        lang,
+    )
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+def test_the_booking_and_message_sheets_follow_the_language_switch_and_keep_what_was_typed(owner_at, desk):
+    page = owner_at(DESKTOP)
+    column(page, "sanna").get_by_role("button", name="Vapaa aika 13.00, Sanna Korhonen: varaa").click()
+    sheet = page.get_by_role("dialog", name="Uusi varaus")
+    sheet.get_by_label("Föönaus ja muotoilu").check()
+    expect(sheet.locator("#booking-when")).to_contain_text("13.00–13.45")
+    sheet.get_by_role("button", name="Uusi asiakas").click()
+    sheet.get_by_label("Nimi", exact=True).fill("Kielo Kielinen")
+    sheet.get_by_label("Puhelin").fill("12")
+    sheet.get_by_role("button", name="Vahvista varaus").click()
+    expect(sheet.locator("#booking-phone-error")).to_have_text("Tarkista puhelinnumero (esim. 040 123 4567).")
+    switch_language_behind_a_sheet(page, "en")
+    sheet = page.get_by_role("dialog", name="New booking")
+    expect(sheet).to_be_visible()
+    expect(sheet.get_by_label("Blow-dry and styling")).to_be_checked()
+    expect(sheet.locator("#booking-when")).to_contain_text("13:00–13:45")
+    expect(sheet.get_by_label("Staff member")).to_have_value("sanna")
+    expect(sheet.get_by_label("Name", exact=True)).to_have_value("Kielo Kielinen")
+    expect(sheet.get_by_role("textbox", name="Phone")).to_have_value("12")
+    expect(sheet.locator("#booking-phone-error")).to_have_text("Check the phone number (e.g. 040 123 4567).")
+    expect(sheet.locator("#booking-error")).to_have_text("Check the marked fields.")
+    expect(sheet.get_by_label("Time", exact=True)).to_have_value("13:00")
+    sheet.get_by_role("button", name="Cancel").click()
+    switch_language_behind_a_sheet(page, "fi")
+
+    page.get_by_role("searchbox", name="Hae asiakasta").fill("Alli")
+    page.locator("#search-results").get_by_role("link", name=re.compile("Alli Allerginen")).click()
+    page.locator("#client-card").get_by_role("button", name="Lähetä viesti").click()
+    message = page.get_by_role("dialog", name="Viesti: Alli Allerginen")
+    message.get_by_label("Viesti").fill("Hei Alli!")
+    expect(message.locator("#message-count")).to_have_text(re.compile(r"^9/1\s000 merkkiä$"))
+    switch_language_behind_a_sheet(page, "en")
+    message = page.get_by_role("dialog", name="Message to Alli Allerginen")
+    expect(message).to_be_visible()
+    expect(message.get_by_label("Message")).to_have_value("Hei Alli!")
+    expect(message.get_by_label("Message")).to_be_focused()
+    expect(message.locator("#message-count")).to_have_text("9/1,000 characters")
+    switch_language_behind_a_sheet(page, "fi")
+    page.get_by_role("dialog", name="Viesti: Alli Allerginen").get_by_role("button", name="Peruuta").click()
+
+
 @SIZES
 def test_the_appointment_card(owner_at, size, desk):
     page = owner_at(size)

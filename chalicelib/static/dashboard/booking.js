@@ -120,13 +120,19 @@ async function readToday(forSheet) {
 // --- the client -----------------------------------------------------------------------
 function chooseClient(client) {
   sheet.client = client;
-  const box = clear($("booking-client-chosen"));
-  box.hidden = !client;
   $("booking-client-find").hidden = !!client;
   $("booking-new-fields").hidden = true;
   $("booking-new-client").setAttribute("aria-expanded", "false");
   updateNotify();
-  if (!client) { $("booking-client-q").focus(); return; }
+  drawChosen();
+  if (!client) $("booking-client-q").focus();
+}
+
+function drawChosen() {
+  const client = sheet.client;
+  const box = clear($("booking-client-chosen"));
+  box.hidden = !client;
+  if (!client) return;
   box.appendChild(el("span", { className: "who", text: client.name }));
   const contact = [phoneText(client), client.email].filter(Boolean).join(" · ");
   if (contact) box.appendChild(el("span", { className: "muted", text: ` ${contact}` }));
@@ -142,27 +148,37 @@ function findClients() {
   const q = $("booking-client-q").value.trim();
   const box = $("booking-client-results");
   clearTimeout(searchTimer);
-  if (q.length < 2) { clear(box); sheet.listed = []; sameNameHint(); return; }
+  if (q.length < 2) { clear(box); sheet.listed = []; sheet.results = null; sameNameHint(); return; }
   searchTimer = setTimeout(async () => {
     const seq = ++searchSeq;
     try {
       const found = await api("GET", `/clients?${new URLSearchParams({ q, limit: "6" })}`);
       if (seq !== searchSeq) return;
-      clear(box);
       sheet.listed = found.clients;
+      sheet.results = { clients: found.clients };
       sameNameHint();
-      for (const c of found.clients) {
-        const b = el("button", { type: "button", className: "result" },
-          el("span", { className: "who", text: c.name }),
-          el("span", { className: "muted", text: clientApart(c) }));
-        b.addEventListener("click", () => { clear(box); chooseClient(c); });
-        box.appendChild(el("li", {}, b));
-      }
-      if (!found.clients.length) box.appendChild(el("li", { className: "muted", text: t("no_clients_found") }));
     } catch (err) {
-      if (seq === searchSeq) { clear(box).appendChild(el("li", { className: "error", text: errorText(err) })); }
+      if (seq !== searchSeq) return;
+      sheet.results = { error: err };
     }
+    drawResults();
   }, 250);
+}
+
+// The clients found (or why the search failed), in the dashboard's language.
+function drawResults() {
+  const box = clear($("booking-client-results"));
+  const r = sheet.results;
+  if (!r) return;
+  if (r.error) { box.appendChild(el("li", { className: "error", text: errorText(r.error) })); return; }
+  for (const c of r.clients) {
+    const b = el("button", { type: "button", className: "result" },
+      el("span", { className: "who", text: c.name }),
+      el("span", { className: "muted", text: clientApart(c) }));
+    b.addEventListener("click", () => { clear(box); sheet.results = null; chooseClient(c); });
+    box.appendChild(el("li", {}, b));
+  }
+  if (!r.clients.length) box.appendChild(el("li", { className: "muted", text: t("no_clients_found") }));
 }
 
 // A new client's name typed exactly as one listed above: she may be that client.
@@ -193,12 +209,12 @@ function toggleNewClient() {
 // open({staff, start (ms), service, client, walkIn})
 export function openBooking(opts) {
   const o = opts || {};
-  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null, listed: [] };
+  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null, listed: [], results: null, problem: null };
   const form = $("booking-form");
   form.reset();
   clearFieldErrors(form);
   $("booking-error").textContent = "";
-  $("booking-title").textContent = sheet.walkIn ? t("walk_in_title") : t("new_booking");
+  drawTitle();
   $("booking-time-fields").hidden = sheet.walkIn;
   const start = o.start || null;
   if (start !== null) {
@@ -212,7 +228,7 @@ export function openBooking(opts) {
   const mine = state.me && state.me.staff_id;
   staffOptions(sheet.walkIn, o.staff || (sheet.walkIn ? "" : mine || (staffList()[0] || {}).id));
   renderServices(o.service || null);
-  clear($("booking-client-results"));
+  drawResults();
   chooseClient(o.client || null);
   $("booking-new-fields").hidden = true;
   $("booking-locale").value = businessLocale(); // her messages' language, the salon's unless told
@@ -227,15 +243,38 @@ export function openBooking(opts) {
   if (sheet.walkIn) readToday(sheet);
 }
 
-async function submit(e) {
-  e.preventDefault();
-  const form = $("booking-form");
-  clearFieldErrors(form);
-  const error = $("booking-error");
-  error.textContent = "";
+function drawTitle() {
+  $("booking-title").textContent = sheet.walkIn ? t("walk_in_title") : t("new_booking");
+}
+
+// The dashboard's language changed with the sheet open: its words drawn again in it (the
+// title, the staff and service choices, the client found or chosen, when, what was refused),
+// what the owner typed and chose as it was.
+export function relabelBooking() {
+  if (!sheet || !dialog().open) return;
+  const focused = dialog().contains(document.activeElement) ? document.activeElement : null;
   const s = chosenService();
-  const start = startMs();
-  const inputs = {
+  drawTitle();
+  staffOptions(sheet.walkIn, $("booking-staff").value);
+  renderServices(s ? s.id : null);
+  drawResults();
+  drawChosen();
+  updateEnd();
+  if (sheet.problem) sheet.problem();
+  if (!focused) return;
+  const back = (focused.id && $(focused.id)) || ($("booking-client-find").hidden ? $("booking-staff") : $("booking-client-q"));
+  back.focus();
+}
+
+// What was refused, said where it belongs, and again in another language (relabelBooking).
+function complain(show) {
+  if (sheet) sheet.problem = show;
+  show();
+}
+
+// The input each field of an error (the form's own checks, the API's) is said next to.
+function inputsOf() {
+  return {
     service: document.querySelector("input[name=booking-service]") || $("booking-service-list"),
     staff: $("booking-staff"),
     start: $("booking-time"),
@@ -248,19 +287,31 @@ async function submit(e) {
     "client.locale": $("booking-locale"),
     notify: $("booking-notify"),
   };
-  const missing = {};
-  if (!s) missing.service = t("pick_service");
-  if (!sheet.walkIn && start === null) missing.start = t("pick_time");
+}
+
+async function submit(e) {
+  e.preventDefault();
+  const form = $("booking-form");
+  clearFieldErrors(form);
+  const error = $("booking-error");
+  error.textContent = "";
+  sheet.problem = null;
+  const s = chosenService();
+  const start = startMs();
+  const missing = {}; // a field's path: the key of its words
+  if (!s) missing.service = "pick_service";
+  if (!sheet.walkIn && start === null) missing.start = "pick_time";
   const newClient = !sheet.client;
   const name = $("booking-name").value.trim();
   const phone = $("booking-phone").value.trim();
   const email = $("booking-email").value.trim();
   // A name alone will do at the desk (the walk-in who gives no contact): the form's hint
   // says she then gets no confirmation or reminders.
-  if (newClient && !name) missing[$("booking-new-fields").hidden ? "client_id" : "client.name"] = t("pick_client");
+  if (newClient && !name) missing[$("booking-new-fields").hidden ? "client_id" : "client.name"] = "pick_client";
   if (Object.keys(missing).length) {
     if (missing.client_id === undefined && $("booking-new-fields").hidden && missing["client.name"]) toggleNewClient();
-    showFieldErrors(form, { fields: missing }, inputs, error);
+    complain(() => showFieldErrors(form, { fields: Object.fromEntries(Object.entries(missing).map(([path, key]) => [path, t(key)])) },
+      inputsOf(), error));
     return;
   }
   const body = { service: s.id };
@@ -282,18 +333,18 @@ async function submit(e) {
     // Not a race: the calendar has a booking (or time off) there already, and the API says when.
     const o = err.status === 409 && err.details && err.details.reason === "overlaps" ? err.details.overlaps : null;
     if (o) {
-      const time = `${clock(o.start)}–${clock(o.end)}`;
-      showFieldErrors(form, { fields: { start: t(o.time_off ? "booking_overlaps_time_off" : "booking_overlaps", { time }) } }, inputs, error);
+      complain(() => showFieldErrors(form, { fields: { start: t(o.time_off ? "booking_overlaps_time_off" : "booking_overlaps",
+        { time: `${clock(o.start)}–${clock(o.end)}` }) } }, inputsOf(), error));
       sheet.key = newIdempotencyKey();
       changed(); // what it overlaps shows in the calendar
     } else if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {
-      error.textContent = t("slot_taken_reloaded");
+      complain(() => { error.textContent = t("slot_taken_reloaded"); });
       sheet.key = newIdempotencyKey();
       changed();
     } else if (routeMissing(err)) {
-      error.textContent = t("not_available_yet");
+      complain(() => { error.textContent = t("not_available_yet"); });
     } else {
-      showFieldErrors(form, err, inputs, error);
+      complain(() => showFieldErrors(form, err, inputsOf(), error));
       sheet.key = newIdempotencyKey();
     }
   } finally {

@@ -180,14 +180,24 @@ export const RENDER = {
 
 // --- the one-click actions -------------------------------------------------------------
 let dialogClient = null;
+let messageProblem = null; // why the message did not go, in the language of the moment (a function)
 let afterFollowUp = null;
 function failed(err) { say(t("action_failed", { message: errorText(err) }), true); }
 
 export function openMessage(client) {
   dialogClient = client;
-  $("message-title").textContent = t("message_to", { name: client.name });
+  messageProblem = null;
   $("message-text").value = "";
-  $("message-error").textContent = "";
+  const allowed = drawMessage();
+  openDialog($("message-dialog"), allowed ? $("message-text") : $("message-title"));
+}
+
+// The sheet's words for its client, in the dashboard's language (again when it changes
+// with the sheet open: what she typed stays in its box). True when a message may go.
+function drawMessage() {
+  const client = dialogClient;
+  $("message-title").textContent = t("message_to", { name: client.name });
+  $("message-error").textContent = messageProblem ? messageProblem() : "";
   // Without her consent nothing can go: said before the owner types, with her contacts
   // to call or text her from the owner's own phone instead.
   // Nor while the marketing cap holds: said with the day it may go.
@@ -207,7 +217,12 @@ export function openMessage(client) {
     if (contacts) refused.appendChild(contacts);
   }
   countMessage();
-  openDialog($("message-dialog"), allowed ? $("message-text") : $("message-title"));
+  return allowed;
+}
+
+// The dashboard's language changed with the sheet open.
+export function relabelMessage() {
+  if (dialogClient && $("message-dialog").open) drawMessage();
 }
 
 // What the text takes of what the API accepts for her channel, shown as she types.
@@ -230,7 +245,9 @@ async function sendMessage(e) {
   const error = $("message-error");
   if (!text) { $("message-text").focus(); return; }
   const room = countMessage();
-  if (room.over) { error.textContent = t("message_too_long_sms", { max: number(room.max, 0) }); $("message-text").focus(); return; }
+  const refuse = (why) => { messageProblem = why; error.textContent = why(); $("message-text").focus(); };
+  if (room.over) { refuse(() => t("message_too_long_sms", { max: number(room.max, 0) })); return; }
+  messageProblem = null;
   error.textContent = "";
   button.disabled = true;
   try {
@@ -240,8 +257,7 @@ async function sendMessage(e) {
     setTimeout(() => reload("failed"), 1500); // a message that could not go shows up there
   } catch (err) {
     // Refused: the sheet stays open with her words, and says why.
-    error.textContent = messageRefusal(err, client);
-    $("message-text").focus();
+    refuse(() => messageRefusal(err, client));
   } finally {
     button.disabled = false;
   }
@@ -422,7 +438,7 @@ export function initLists() {
   });
   $("waitlist-form").addEventListener("submit", saveEntry);
   $("message-form").addEventListener("submit", sendMessage);
-  $("message-text").addEventListener("input", () => { countMessage(); $("message-error").textContent = ""; });
+  $("message-text").addEventListener("input", () => { countMessage(); messageProblem = null; $("message-error").textContent = ""; });
   $("followup-form").addEventListener("submit", addFollowUp);
 }
 

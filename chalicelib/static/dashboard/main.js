@@ -9,12 +9,12 @@ import { BASE, fillLanguageSelects, say, staffName, state, todayIso } from "./st
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
 import { initCard, openCard, relabelCard } from "./card.js";
-import { initBooking, openBooking } from "./booking.js";
+import { initBooking, openBooking, relabelBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, removeTimeOff } from "./timeoff.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary } from "./kpis.js";
-import { RENDER, clearLists, initLists, setCount, setReload } from "./lists.js";
+import { RENDER, clearLists, initLists, relabelMessage, setCount, setReload } from "./lists.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, showImport } from "./imports.js";
 
@@ -130,6 +130,8 @@ function renderAll() {
   renderSummary();
   if (state.view === "client") routeClient();
   relabelCard(); // a visit's card open: in the new language too
+  relabelBooking(); // so the desk's booking sheet,
+  relabelMessage(); // and the message to a client
   renderSettings();
   renderImport();
 }
