@@ -33,6 +33,24 @@ test("every key the dashboard's modules use is in the catalogue", () => {
   assert.deepEqual(missing, []);
 });
 
+// A message's kind is its templates' folder (chalicelib/notify/render.py: "a new kind is
+// only new template files"): each kind the server can send, to a client or to the owner,
+// is named in the owner's words where the dashboard lists messages (lists.js k_<kind>),
+// never as its code.
+test("every kind of message the server sends has its label in every language", () => {
+  const templates = new URL("../../chalicelib/notify/templates/", import.meta.url);
+  const kinds = readdirSync(templates, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("_")).map((d) => d.name).sort();
+  assert.ok(kinds.includes("confirmation") && kinds.includes("fee_charged"), kinds.join(", "));
+  for (const l of ["fi", "sv", "en"]) {
+    const words = load(l).dashboard;
+    const missing = kinds.filter((k) => !words[`k_${k}`] || words[`k_${k}`] === k);
+    assert.deepEqual(missing, [], `${l}: kinds without a label`);
+    const stale = Object.keys(words).filter((key) => key.startsWith("k_") && !kinds.includes(key.slice(2)));
+    assert.deepEqual(stale, [], `${l}: labels of no kind`);
+  }
+});
+
 test("placeholders are the same in every language", () => {
   const [fi, sv, en] = ["fi", "sv", "en"].map(load);
   const names = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(",");
