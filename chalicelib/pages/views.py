@@ -554,12 +554,13 @@ def sentence(text: str) -> str:
 def money_lines(facts: dict[str, Any] | None, t: dict, locale: str) -> dict[str, Any]:
     """Her money's lines on her manage page and her pay page, the same on both (from
     manage.money_facts): `deposit_back`, what of the deposit or prepayment came back or is
-    on its way back (its own refunds only, never a fee's); `fees`, a line per fee charged
-    to her saved card with its state ("No-show fee €111.30 charged to your card on Fri
-    11 Dec and refunded."); `paid_note`, what she paid and what came back of it, only
-    where no fee was charged (with one, the lines above say it item by item)."""
+    on its way back (its own refunds only, never a fee's), a phrase each ("refunded €15.00",
+    "being refunded €32.70": the page keeps each whole, under the amount); `fees`, a line
+    per fee charged to her saved card with its state ("No-show fee €111.30 charged to your
+    card on Fri 11 Dec and refunded."); `paid_note`, what she paid and what came back of
+    it, only where no fee was charged (with one, the lines above say it item by item)."""
     if not facts:
-        return {"deposit_back": "", "fees": [], "paid_note": ""}
+        return {"deposit_back": [], "fees": [], "paid_note": ""}
 
     def price(cents: int) -> str:
         return format_price(cents, locale)
@@ -585,7 +586,7 @@ def money_lines(facts: dict[str, Any] | None, t: dict, locale: str) -> dict[str,
             note.append(t["pay_paid_back_note"].format(amount=price(facts["refunded_cents"])))
         if facts["owed_cents"]:
             note.append(t["pay_paid_owed_note"].format(amount=price(facts["owed_cents"])))
-    return {"deposit_back": ", ".join(back), "fees": fees, "paid_note": " ".join(note)}
+    return {"deposit_back": back, "fees": fees, "paid_note": " ".join(note)}
 
 
 def own_address_in(address: str, params: dict, kept: tuple[str, ...]):

@@ -570,6 +570,56 @@ def test_the_client_pages_pass_the_nu_html_checker(stack):
     assert _nu_errors(pages) == []
 
 
+# The money lines' amounts (a line's first words) and kept phrases (views.kept: a price,
+# what came back of it) that take more than one line; and whether the page scrolls sideways.
+MONEY_LINES = r"""() => {
+    const dds = [...document.querySelectorAll('dd')].filter((dd) => /\d[,.]\d\d/.test(dd.textContent));
+    const lines = (node) => {
+      const r = document.createRange();
+      r.selectNodeContents(node);
+      const tops = new Set([...r.getClientRects()].map((b) => Math.round(b.top)));
+      return tops.size;
+    };
+    return {
+      sideways: document.documentElement.scrollWidth > innerWidth,
+      broken: [...dds.map((dd) => dd.firstChild), ...dds.flatMap((dd) => [...dd.querySelectorAll('.keep')])]
+        .filter((n) => n && lines(n) > 1).map((n) => n.textContent),
+    };
+}"""
+
+
+@pytest.mark.parametrize("template", ["manage.html", "pay.html"])
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_her_money_lines_read_whole_on_a_small_phone(page, template, lang):
+    """A deposit part refunded, the rest on its way back, and a discount: at 360 px the
+    value column once split the note mid-phrase ("47,70 € (palautettu" over "15,00 €)").
+    The amount is one line, its note each phrase whole under it; so at 390 px and on a
+    desktop, and nothing wider than the screen."""
+    from chalicelib.notify.localtime import format_price
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import money_lines, render
+    from tests.browser.conftest import DESKTOP, PHONE, SMALL_PHONE
+
+    t = words(lang)
+    pay = {"kind": "deposit", "amount_cents": 4770, "paid_cents": 4770, "state": "paid"}
+    booking = {**BOOKING_VIEW, "status": "booked", "payment": pay}
+    context = {"booking": booking, "pay": pay, "token": "t", "biz": {"name": "Salon Aurora", "city": "Helsinki"}}
+    for refunded, owed in ((1500, 0), (1500, 3270)):
+        facts = {"deposit_refunded_cents": refunded, "deposit_owed_cents": owed, "fees": []}
+        facts |= {"paid_cents": 4770, "refunded_cents": refunded, "owed_cents": owed}
+        lines = money_lines(facts, t, lang)
+        page.set_content(render(template, t=t, locale=lang, money_lines=lines, link=lambda **kw: "/x", **context))
+        amount = page.locator("dd", has_text=lines["deposit_back"][0])
+        expect(amount).to_have_count(1)
+        for size in (SMALL_PHONE, PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            assert page.evaluate(MONEY_LINES) == {"sideways": False, "broken": []}, (template, lang, owed, size)
+            # The amount first, on its own line; what came back under it, whole.
+            text = amount.inner_text().replace("\u00a0", " ")
+            assert text.split("\n")[0] == format_price(4770, lang).replace("\u00a0", " "), text
+    check_page(page, f"money-lines-{template.removesuffix('.html')}-{lang}")
+
+
 @pytest.mark.parametrize("template", ["booked.html", "manage.html", "hold.html", "pay.html", "offer.html"])
 def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
     """The facts of her booking (or of a waitlist offer) with a long Finnish word and the
