@@ -491,6 +491,20 @@ def test_the_booking_and_message_sheets_follow_the_language_switch_and_keep_what
     sheet.get_by_role("button", name="Cancel").click()
     switch_language_behind_a_sheet(page, "fi")
 
+    # A walk-in for a client found: "anyone free" and the client chosen, in the new words.
+    page.get_by_role("button", name="Walk-in", exact=True).click()
+    sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
+    sheet.get_by_label("Hae asiakas nimellä").fill("Alli")
+    sheet.get_by_role("button", name=re.compile("Alli Allerginen")).click()
+    expect(sheet.get_by_role("button", name="Vaihda asiakas: Alli Allerginen")).to_be_visible()
+    switch_language_behind_a_sheet(page, "en")
+    sheet = page.get_by_role("dialog", name="Walk-in now")
+    expect(sheet.get_by_role("button", name="Change client: Alli Allerginen")).to_be_visible()
+    expect(sheet.locator("#booking-client-chosen .allergy-box")).to_have_text("Allergy: Ammoniakki")
+    expect(sheet.get_by_label("Staff member").locator("option:checked")).to_have_text("Anyone free")
+    sheet.get_by_role("button", name="Cancel").click()
+    switch_language_behind_a_sheet(page, "fi")
+
     page.get_by_role("searchbox", name="Hae asiakasta").fill("Alli")
     page.locator("#search-results").get_by_role("link", name=re.compile("Alli Allerginen")).click()
     page.locator("#client-card").get_by_role("button", name="Lähetä viesti").click()
