@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
@@ -51,14 +52,29 @@ def complete(appt: Appointment, now: datetime) -> bool:
     return True
 
 
+def _winback_begun(last_visit: datetime) -> Condition:
+    """Her win-back has begun since `last_visit`, her last visit still: a message of the
+    episode went out (its episode is her lapse day, marketing.send_winback). Her lapse day
+    and the day of her next step (g4) are then the episode's own, until her next visit."""
+    begun: Condition = (
+        (ClientItem.last_visit_at == last_visit)
+        & (ClientItem.winback_episode == ClientItem.lapsed_on)
+        & (ClientItem.winback_sent > 0)
+    )
+    return begun
+
+
 def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Client | None:
-    """The client as she is after the update; None if she is gone or erased."""
+    """The client as she is after the update; None if she is gone or erased. A client
+    whose win-back has begun since her last visit keeps her lapse day and next step (the
+    weekly refit must not move the episode under the win-back job)."""
     db.configure()
     actions: list[Action] = [
         ClientItem.visits.set(f.visits),
         ClientItem.spend_cents.set(f.spend_cents),
         ClientItem.stamps.set(f.stamps),
     ]
+    lapse: list[Action] = []
     last_visit, rhythm, at_risk_on, lapsed_on = f.last_visit, f.rhythm, f.at_risk_on, f.lapsed_on
     if last_visit and rhythm is not None and at_risk_on and lapsed_on:
         g1 = keys.risk_keys(business_id, client_id, at_risk_on.isoformat())
@@ -67,9 +83,11 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Cli
             ClientItem.last_visit_at.set(last_visit),
             ClientItem.rhythm_days.set(round(rhythm, 2)),
             ClientItem.at_risk_on.set(at_risk_on.isoformat()),
-            ClientItem.lapsed_on.set(lapsed_on.isoformat()),
             ClientItem.g1pk.set(g1[0]),
             ClientItem.g1sk.set(g1[1]),
+        ]
+        lapse = [
+            ClientItem.lapsed_on.set(lapsed_on.isoformat()),
             ClientItem.g4pk.set(g4[0]),
             ClientItem.g4sk.set(g4[1]),
         ]
@@ -87,6 +105,12 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Cli
             ClientItem.g4sk.remove(),
         ]
     item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
+    if lapse and last_visit:
+        try:
+            item.update(actions=actions + lapse, condition=clients.unerased() & ~_winback_begun(last_visit))
+            return clients.to_client(item)
+        except UpdateError:
+            pass  # her win-back has begun (or she was erased): the rest of her figures
     try:
         item.update(actions=actions, condition=clients.unerased())
     except UpdateError:

@@ -215,3 +215,22 @@ def test_a_run_stopped_by_its_budget_is_gone_on_with_by_the_next_and_the_round_e
     assert len(winbacks()) == len(winbacks("liisa@example.com")) == 1  # each once
     third = marketing.run(at("2027-03-01T12:05:00+02:00"))  # a new round, from its start
     assert (third["winback_sent"], third["resumed"]) == (0, 0) and third["units"] > second["units"]
+
+
+def test_the_weekly_refits_keep_the_episode_and_the_second_message_goes(client, maija, frozen_now):
+    """Each Monday's refit re-keys every client to the week's model; one whose win-back
+    has begun keeps her lapse day and her next step (21 days on), which the job reads
+    only within its last week of days."""
+    from chalicelib.store import clients
+
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    [maija_id] = [c.id for c in clients.all_clients(business().id)]
+    for monday in ("2027-03-08", "2027-03-15", "2027-03-22"):
+        assert run_job("refit_returns", f"{monday}T03:00:00+02:00")["fitted"] == 1
+        c = clients.get_client(business().id, maija_id)
+        assert c and (str(c.lapsed_on), str(c.winback_step_on), c.winback_sent) == ("2027-03-01", "2027-03-22", 1)
+    assert run_job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 1  # day 21
+    assert len(winbacks()) == 2
+    assert lapse_key(maija_id) is None  # the episode is over ...
+    run_job("refit_returns", "2027-03-29T03:00:00+03:00")
+    assert lapse_key(maija_id) is None  # ... and stays over
