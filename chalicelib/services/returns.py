@@ -6,6 +6,7 @@ job read) are those of the new model."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -68,6 +69,13 @@ def thresholds_in_use(b: Business, model: rules.ReturnModel) -> dict[str, Any]:
     }
 
 
+def settings_of(cfg: BusinessConfig) -> str:
+    """The retention settings a stored fit and its clients' days are for: a change of any
+    of them (window, thresholds, default return days) is fitted for and re-keyed by the
+    next hourly run, not a week later."""
+    return json.dumps(cfg.retention.model_dump(mode="json"), sort_keys=True)
+
+
 def week_of(now: datetime) -> datetime:
     """The fit's moment: Monday 00:00 UTC of this week, so that every run in one week
     fits the same visits to the same numbers."""
@@ -96,10 +104,10 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
     changes nothing."""
     from chalicelib.services import retention  # its figures use this module's models
 
-    as_of, window = week_of(now), window_days(b.config)
-    model, done_until = store.get_with_progress(b.id, thresholds(b.config))
-    # A window the owner changed is fitted for at the next run, not a week later.
-    current = model is not None and model.fitted_at == as_of and model.window_days == window
+    as_of, window, settings = week_of(now), window_days(b.config), settings_of(b.config)
+    model, done_until, fitted_for = store.get_with_progress(b.id, thresholds(b.config))
+    # A retention setting the owner changed is fitted for and re-keyed at the next run.
+    current = model is not None and model.fitted_at == as_of and fitted_for == settings
     if model is not None and current and done_until == store.ALL_REKEYED:
         return {"fitted": False, "clients": model.clients, "rekeyed": 0, "left_for_next_run": False}
     fitted = not current
@@ -112,7 +120,7 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         # year and a year back), used unless it configures its own; stored either way, so
         # that removing its own takes effect at once, not a week later.
         model = rules.fit(histories, as_of, centre, window_days=window)
-        store.save(b.id, model)
+        store.save(b.id, model, settings)
         if (configured := thresholds(b.config)) is not None:
             model = model.with_thresholds(configured)
         done_until = ""

@@ -83,13 +83,15 @@ class BusinessItem(Base):
 
 class ReturnModelItem(Base):
     """BIZ#<id> / RETURNS: the business's fitted return model (chalicelib/domain/returns.py
-    ReturnModel.to_dict: a dozen numbers), refitted weekly."""
+    ReturnModel.to_dict: a dozen numbers), refitted weekly and when the business's
+    retention settings change."""
 
     business_id = UnicodeAttribute()
     model = JSONAttribute()
     fitted_at = UTCDateTimeAttribute()
     clients = NumberAttribute(default=0)
     rekeyed_until = UnicodeAttribute(null=True)  # the last client id re-keyed to it; "~" when all are
+    settings = UnicodeAttribute(null=True)  # the retention settings it was fitted and re-keyed for
 
 
 # --- clients -----------------------------------------------------------------------

@@ -37,16 +37,18 @@ def get(business_id: str, thresholds: Thresholds | None) -> ReturnModel | None:
     return _model(item, thresholds) if item else None
 
 
-def get_with_progress(business_id: str, thresholds: Thresholds | None) -> tuple[ReturnModel | None, str]:
-    """The stored model and the last client id re-keyed to it ("" none yet, ALL_REKEYED all)."""
+def get_with_progress(business_id: str, thresholds: Thresholds | None) -> tuple[ReturnModel | None, str, str | None]:
+    """The stored model, the last client id re-keyed to it ("" none yet, ALL_REKEYED all)
+    and the settings it was fitted and re-keyed for (save's; None: stored before they were kept)."""
     item = _item(business_id)
     if item is None:
-        return None, ""
-    return _model(item, thresholds), item.rekeyed_until or ""
+        return None, "", None
+    return _model(item, thresholds), item.rekeyed_until or "", item.settings
 
 
-def save(business_id: str, model: ReturnModel) -> None:
-    """Replace the stored model; none of the clients is re-keyed to it yet."""
+def save(business_id: str, model: ReturnModel, settings: str) -> None:
+    """Replace the stored model, fitted for the business's retention `settings`; none of
+    the clients is re-keyed to it yet."""
     db.configure()
     if model.fitted_at is None:
         raise ValueError("a stored model says when it was fitted")
@@ -58,6 +60,7 @@ def save(business_id: str, model: ReturnModel) -> None:
         fitted_at=model.fitted_at,
         clients=model.clients,
         rekeyed_until="",
+        settings=settings,
     ).save()
 
 

@@ -36,6 +36,17 @@ def _other_business(**retention):
     return b
 
 
+def _set_retention(b, **changes):
+    from chalicelib.store.businesses import get_by_id, save_config
+
+    data = b.config.model_dump(mode="json")
+    data["retention"] = data["retention"] | changes
+    save_config(type(b.config).model_validate(data))
+    changed = get_by_id(b.id)
+    assert changed is not None
+    return changed
+
+
 def _days(b):
     from chalicelib.store import clients
 
@@ -156,7 +167,6 @@ def test_a_fit_is_not_begun_without_time_for_it_but_the_first_business_of_a_run_
 def test_a_business_of_yearly_clients_has_its_own_window_and_a_change_is_fitted_within_the_hour(salon, monkeypatch):
     from chalicelib.domain import returns as rules
     from chalicelib.services import returns
-    from chalicelib.store.businesses import get_by_id, save_config
 
     asked = []
     fitted = rules.fit
@@ -169,11 +179,7 @@ def test_a_business_of_yearly_clients_has_its_own_window_and_a_change_is_fitted_
     run_job("refit_returns", MONDAY + timedelta(hours=1))
     assert asked == [rules.WINDOW_DAYS]  # half a year unless she says otherwise
     # A clinic whose patients come once a year: "will she be back?" within a year.
-    data = salon.config.model_dump(mode="json")
-    data["retention"]["return_window_days"] = 365
-    save_config(type(salon.config).model_validate(data))
-    clinic = get_by_id(salon.id)
-    assert clinic is not None
+    clinic = _set_retention(salon, return_window_days=365)
     run_job("refit_returns", MONDAY + timedelta(hours=2))  # the same week: refitted at once
     assert asked == [rules.WINDOW_DAYS, 365.0]
     model = returns.model_for(clinic)
@@ -182,6 +188,32 @@ def test_a_business_of_yearly_clients_has_its_own_window_and_a_change_is_fitted_
     kaisa = EVERY_5_WEEKS
     assert model.p_return(kaisa, MONDAY, 365.0) > model.p_return(kaisa, MONDAY, rules.WINDOW_DAYS)
     assert run_job("refit_returns", MONDAY + timedelta(hours=3))["fitted"] == 0  # and then left alone
+
+
+def test_a_change_of_her_thresholds_or_default_return_days_is_re_keyed_within_the_hour(salon):
+    """The owner's own thresholds change every client's status at once (the card, the
+    list): her lapse day, which the win-back job reads, follows at the next hourly run."""
+    from chalicelib.services import returns
+
+    assert run_job("refit_returns", MONDAY + timedelta(hours=1))["fitted"] == 1
+    before = _days(salon)["Maija"][1]
+    lenient = _set_retention(salon, at_risk_below=0.02, lapsed_below=0.01)
+    assert run_job("refit_returns", MONDAY + timedelta(hours=2)) == {
+        "businesses": 1,
+        "fitted": 1,
+        "rekeyed": 3,
+        "left_for_next_run": False,
+    }
+    model = returns.model_for(lenient)
+    _, lapsed = model.turns(EVERY_3_WEEKS, EVERY_3_WEEKS[-1] + timedelta(seconds=1))
+    after = _days(salon)["Maija"][1]
+    assert before is not None and after is not None and after > before
+    assert lapsed is not None and after in (
+        (lapsed.astimezone(salon.config.tz) + timedelta(days=d)).date() for d in (0, 1)
+    )
+    assert run_job("refit_returns", MONDAY + timedelta(hours=3))["fitted"] == 0  # then left alone
+    _set_retention(lenient, default_return_days=60)  # the prior's typical gap and a new client's rhythm
+    assert run_job("refit_returns", MONDAY + timedelta(hours=4))["fitted"] == 1
 
 
 @pytest.mark.parametrize("days", [0, 27, 731])
