@@ -25,7 +25,7 @@ from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
 from chalicelib.notify import gsm, outbox
 from chalicelib.notify.render import TWO_SEGMENT_UNITS, render
 from chalicelib.observability import logger
-from chalicelib.services import message_plans, returns
+from chalicelib.services import message_plans, retention, returns
 from chalicelib.store import bookings, businesses, clients, jobs
 from chalicelib.store import marketing as store
 from chalicelib.store import retention as retention_store
@@ -98,6 +98,22 @@ def _winback_day(day: date, now: datetime, summary: dict[str, int], budget: Budg
         _winback_step(c, now, summary)
 
 
+def _lapsed_now(b: Business, c: Client, history: Sequence[Appointment], now: datetime) -> bool:
+    """Whether the business's model as it is now (its thresholds changed since her lapse
+    day was keyed, or a refit moved them) calls her lapsed. If not, she is re-keyed to it
+    (figures_of, as the refit does) and her step waits for the lapse day it gives."""
+    model = returns.model_for(b)
+    if model.status(returns.visit_starts(history, now), now, has_future_booking=False) == "lapsed":
+        return True
+    f = retention.figures_of(b.config, [a for a in history if outcome(a, now) == "completed"], model)
+    fresh = retention_store.set_client_figures(b.id, c.id, f)
+    tomorrow = now.astimezone(b.config.tz).date() + timedelta(days=1)
+    step = max(f.lapsed_on or tomorrow, tomorrow)
+    if fresh and fresh.winback_step_on != step:
+        clients.schedule_winback(fresh, step)  # also the next step of a win-back begun (kept by the re-key)
+    return False
+
+
 def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
     b = businesses.get_by_id(c.business_id)
     step_day = c.winback_step_on
@@ -119,6 +135,9 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
     if not eligible or episode is None:
         clients.schedule_winback(c, None)
         summary["winback_stopped"] += 1
+        return
+    if not _lapsed_now(b, c, history, now):
+        summary["winback_not_lapsed"] += 1  # never "we miss you" to one her card calls active or at risk
         return
     if sent and c.last_marketing_at and now - c.last_marketing_at < timedelta(days=cfg.winback_days_between):
         # Never closer together than winback_days_between, whatever moved the step.
@@ -352,6 +371,7 @@ def run(now: datetime, simulated: bool = False, budget_seconds: float = BUDGET_S
             "winback_sent",
             "winback_not_allowed",
             "winback_stopped",
+            "winback_not_lapsed",
             "nudge_sent",
             "nudge_not_allowed",
             "nudge_booked",

@@ -6,6 +6,7 @@ consent, unsubscribe and maintenance are respected; unsubscribe is a POST (RFC 8
 from __future__ import annotations
 
 import quopri
+from datetime import date
 
 import pytest
 
@@ -234,3 +235,63 @@ def test_the_weekly_refits_keep_the_episode_and_the_second_message_goes(client, 
     assert lapse_key(maija_id) is None  # the episode is over ...
     run_job("refit_returns", "2027-03-29T03:00:00+03:00")
     assert lapse_key(maija_id) is None  # ... and stays over
+
+
+def _own_thresholds(desk, at_risk_below, lapsed_below):
+    _, current = desk.get("/settings")
+    section = dict(current["sections"]["retention"], at_risk_below=at_risk_below, lapsed_below=lapsed_below)
+    status, body = desk.put("/settings/retention", section)
+    assert status == 200, body
+
+
+def _standing(desk, frozen_now, when):
+    frozen_now["now"] = at(when)
+    [c] = desk.get("/clients")[1]["clients"]
+    return c["id"], desk.get(f"/clients/{c['id']}")[1]["standing"]["status"]
+
+
+def test_relaxed_thresholds_no_winback_to_a_client_her_card_calls_active(client, maija, frozen_now):
+    """The owner relaxes her thresholds on Monday afternoon ("only when they are really
+    gone"): her client's card says active at once, and the next morning brings no "we
+    miss you" (the hourly refit re-keyed her)."""
+    run_job("refit_returns", "2027-03-01T02:30:00+02:00")  # Monday: the week's fit
+    frozen_now["now"] = at("2027-03-01T12:00:00+02:00")
+    _own_thresholds(maija, 0.02, 0.01)
+    run_job("refit_returns", "2027-03-02T09:30:00+02:00")  # the hourly run, the next morning
+    assert _standing(maija, frozen_now, "2027-03-02T10:00:00+02:00")[1] == "active"
+    assert run_job("marketing", "2027-03-02T10:05:00+02:00")["winback_sent"] == 0
+    assert winbacks() == []
+
+
+def test_a_winback_step_asks_the_model_in_use_and_waits_for_her_lapse_day_by_it(client, maija, frozen_now):
+    """Her thresholds changed after her step was keyed, the refit not at her yet: the step
+    finds her not lapsed by the model as it is, sends nothing and waits for the lapse day
+    that model gives."""
+    from chalicelib.store import clients
+
+    frozen_now["now"] = at("2027-02-28T12:00:00+02:00")
+    _own_thresholds(maija, 0.02, 0.01)
+    cid, status = _standing(maija, frozen_now, "2027-03-01T10:00:00+02:00")
+    assert status == "active"
+    summary = run_job("marketing", LAPSE_MORNING)
+    assert winbacks() == [] and summary["winback_sent"] == 0
+    assert summary["winback_not_lapsed"] == 1
+    c = clients.get_client(business().id, cid)
+    assert c and c.lapsed_on and c.lapsed_on > at(LAPSE_MORNING).date() and c.winback_step_on == c.lapsed_on
+    assert run_job("marketing", "2027-03-02T10:05:00+02:00")["winback_not_lapsed"] == 0  # not read again
+
+
+def test_the_second_message_of_a_begun_winback_asks_the_model_in_use_too(client, maija, frozen_now):
+    from chalicelib.store import clients
+
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    frozen_now["now"] = at("2027-03-10T12:00:00+02:00")
+    _own_thresholds(maija, 0.02, 0.01)
+    cid, status = _standing(maija, frozen_now, "2027-03-22T10:00:00+02:00")
+    assert status == "active"
+    summary = run_job("marketing", "2027-03-22T10:05:00+02:00")  # the step's day (21 days on)
+    assert len(winbacks()) == 1 and summary["winback_sent"] == 0
+    assert summary["winback_not_lapsed"] == 1
+    c = clients.get_client(business().id, cid)
+    assert c and c.winback_sent == 1 and c.winback_step_on and c.winback_step_on > date(2027, 3, 22)
+    assert str(c.lapsed_on) == "2027-03-01"  # still the episode: its second message when she lapses by it
