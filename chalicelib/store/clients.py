@@ -472,16 +472,38 @@ def _rekey(c: Client, index: str, pair: tuple[str, str] | None) -> None:
     item_key(c).update(actions=actions)
 
 
+# Tries of a dismissal that keeps meeting another one written meanwhile, before ClientChanged.
+DISMISS_ATTEMPTS = 5
+
+
 def dismiss_signal(c: Client, code: str, key: str) -> bool:
     """Keep the owner's dismissal of an early warning (the key it rested on); False if
-    she was erased meanwhile."""
+    she was erased meanwhile. The map of dismissals is written on the condition that it
+    is still as read: when another dismissal came in between (a second device, a second
+    warning tapped), it is read again and this one added to it, so both hold."""
     db.configure()
-    dismissed = {**c.signals_dismissed, code: key}
-    try:
-        item_key(c).update(actions=[ClientItem.signals_dismissed.set(dismissed)], condition=unerased())
-    except UpdateError:
-        return False
-    return True
+    seen: dict[str, str] | None = dict(c.signals_dismissed) or None
+    for _ in range(DISMISS_ATTEMPTS):
+        as_read = (
+            ClientItem.signals_dismissed.does_not_exist() if seen is None else ClientItem.signals_dismissed == seen
+        )
+        try:
+            item_key(c).update(
+                actions=[ClientItem.signals_dismissed.set({**(seen or {}), code: key})],
+                condition=unerased() & as_read,
+            )
+            return True
+        except UpdateError as err:
+            if err.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        try:
+            fresh = ClientItem.get(keys.biz(c.business_id), keys.client_sk(c.id), consistent_read=True)
+        except ClientItem.DoesNotExist:
+            return False
+        if fresh.erased_at is not None:
+            return False
+        seen = fresh.signals_dismissed
+    raise ClientChanged()
 
 
 def schedule_winback(c: Client, day: date | None) -> None:

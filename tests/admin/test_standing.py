@@ -110,3 +110,70 @@ def test_the_at_risk_list_shows_the_warnings_her_card_shows(client, desk, frozen
         "followup_overdue": {"days": 75},
         "no_contact": {"days": 105, "longest_days": 30},  # 1 Jul to the booking of 3 Aug
     }
+
+
+def test_two_dismissals_at_the_same_time_both_hold(client, desk, aws, frozen_now, monkeypatch):
+    # Two devices (or two warnings tapped on the at-risk list): the second dismissal is
+    # written while the first is between its read of the client and its write. Both
+    # answer 200 and are audited; neither warning may come back on her card.
+    from chalicelib.store import audit, bookings
+
+    v = past_visits(MONTHLY, clock=frozen_now)
+    past_visits(["2026-09-01T12:00:00+03:00"], status="no_show")
+    frozen_now["now"] = at("2026-09-01T15:00:00+03:00")
+    plan = {"goal": "Pitkät hiukset", "actions": [{"text": "Soita", "due": "2026-09-01"}]}
+    assert desk.post(f"/clients/{v.client_id}/follow-ups", plan)[0] == 201
+    frozen_now["now"] = at("2026-09-02T12:00:00+03:00")
+    codes = [w["code"] for w in desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"]]
+    assert {"no_show", "followup_overdue"} <= set(codes), codes
+
+    real = bookings.client_history
+    between: list[int | None] = []
+
+    def history(business_id, client_id):
+        if not between:
+            between.append(None)  # once: the request below reads her history too
+            between[0] = desk.post(f"/clients/{v.client_id}/signals/followup_overdue/dismiss")[0]
+        return real(business_id, client_id)
+
+    monkeypatch.setattr(bookings, "client_history", history)
+    status, after = desk.post(f"/clients/{v.client_id}/signals/no_show/dismiss")
+    monkeypatch.setattr(bookings, "client_history", real)
+    assert between == [200] and status == 200
+
+    shown = [w["code"] for w in desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"]]
+    assert "followup_overdue" not in shown and "no_show" not in shown, shown
+    assert [w["code"] for w in after["signals"]] == shown
+    entries = audit.month(aws.id, "2026-09", v.client_id)
+    assert sorted((e.detail or {})["code"] for e in entries if e.action == "dismiss_signal") == [
+        "followup_overdue",
+        "no_show",
+    ]
+
+
+def test_a_dismissal_that_keeps_meeting_another_says_reload(client, desk, aws, frozen_now, monkeypatch):
+    # Every time it reads her dismissals again, another has just been written: after a
+    # few rounds the owner is told to reload (409 client_changed), nothing half-written.
+    from chalicelib.store import clients
+    from chalicelib.store.models import ClientItem
+
+    v = past_visits(MONTHLY, clock=frozen_now)
+    past_visits(["2026-09-01T12:00:00+03:00"], status="no_show")
+    frozen_now["now"] = at("2026-09-02T12:00:00+03:00")
+    real = ClientItem.get
+    rounds: list[str] = []
+
+    def get(*args, **kwargs):  # each read of her (the request's, the retries') meets a new dismissal
+        item = real(*args, **kwargs)
+        rounds.append(str(len(rounds)))
+        clients.item_key(clients.to_client(item)).update(actions=[ClientItem.signals_dismissed.set({"x": rounds[-1]})])
+        return item
+
+    monkeypatch.setattr(ClientItem, "get", get)
+    status, body = desk.post(f"/clients/{v.client_id}/signals/no_show/dismiss")
+    monkeypatch.setattr(ClientItem, "get", real)
+    assert status == 409 and body["error"]["code"] == "client_changed"
+    assert len(rounds) > clients.DISMISS_ATTEMPTS
+    after = clients.get_client(aws.id, v.client_id)
+    assert after is not None and after.signals_dismissed == {"x": rounds[-1]}  # the other write stands
+    assert [w["code"] for w in desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"]] == ["no_show"]

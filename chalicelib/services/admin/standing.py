@@ -19,7 +19,7 @@ from chalicelib.domain.feedback import Rating
 from chalicelib.domain.returns import ReturnModel
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services import returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.store import bookings, clients, feedback, followups
@@ -96,7 +96,11 @@ def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
     current = next((s for s in warnings(b, c, history, now, status=status) if s.code == code), None)
     if current is None:
         raise NotFound("She has no such warning now.")
-    if not clients.dismiss_signal(c, code, current.key):
+    try:
+        kept = clients.dismiss_signal(c, code, current.key)
+    except clients.ClientChanged:
+        raise Conflict("The client was changed meanwhile; reload and try again.", code="client_changed") from None
+    if not kept:
         raise NotFound("No such client.")
     audited(p, "dismiss_signal", c.id, {"code": code})
     fresh = clients.get_client(b.id, c.id) or c
