@@ -102,6 +102,14 @@ def first_name(full_name: str) -> str:
     return (full_name or "").strip().split(" ")[0]
 
 
+def same_name(a: str | None, b: str | None) -> bool:
+    """Whether two names can be one person's: the first word of one is a word of the
+    other, case and accents aside ("Maija" and "Meikäläinen Maija" are Maija
+    Meikäläinen's; "Liisa Virtanen" is not Maija Virtanen's). An empty name says nothing."""
+    wa, wb = fold(a or "").split(), fold(b or "").split()
+    return not wa or not wb or wa[0] in wb or wb[0] in wa
+
+
 def search_text(name: str | None, phone: str | None, email: str | None) -> str:
     """What the owner's client search matches against: the name folded (case and
     accents), the phone's digits in international and national form, the email."""

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from chalicelib.domain import availability as avail
 from chalicelib.domain.booking import ClientIn, ConsentsIn
 from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
+from chalicelib.domain.contacts import same_name
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.isoday import IsoDay
 from chalicelib.domain.reminders import in_quiet_hours  # one rule for every SMS
@@ -226,6 +227,23 @@ class Offer:
     taken_at: datetime | None = None
     price_cents: int = 0
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def is_persons(entry: Entry, name: str | None, phone: str | None, email: str | None) -> bool:
+    """Whether the entry is the person's with this name, phone and email (the GDPR export
+    and erasure of a client; the waitlist knows people by contact, and anyone can join
+    with any number): its phone or email is hers, and nothing in it names another
+    person — its name is hers (contacts.same_name), or its email is hers and its phone
+    is none, hers, or one she never gave (she has none on file). Her phone with another's
+    name (a daughter joining with her mother's number) is not hers, with or without an
+    email of its own; nor is her email with another's name and phone."""
+    email_hers = bool(email and entry.email and entry.email.casefold() == email.casefold())
+    phone_hers = bool(phone and entry.phone == phone)
+    if not (email_hers or phone_hers):
+        return False
+    if same_name(entry.name, name):
+        return True
+    return email_hers and (phone_hers or not (phone and entry.phone))
 
 
 def offer_id(entry_id: str, staff_id: str, start: datetime) -> str:

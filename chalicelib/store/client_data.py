@@ -16,7 +16,7 @@ from pynamodb.models import Model
 from chalicelib.domain.clients import Client
 from chalicelib.domain.messages import BOOKING_PLAN, OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_utc
-from chalicelib.domain.waitlist import Entry, EntryStatus
+from chalicelib.domain.waitlist import Entry, EntryStatus, is_persons
 from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
 from chalicelib.store import clients, db, keys, outbox, search, waitlist, webhooks
 from chalicelib.store.models import (
@@ -153,7 +153,9 @@ def _erase_waitlist(client: Client, now: datetime) -> int:
     Returns how many entries."""
     b = client.business_id
     n = 0
-    for found in _waitlist_entries(client):
+    listed = _listed(client)
+    hers = [e for e in listed.values() if e is not None and _is_hers(e, client)]
+    for found in hers:
         e = found
         if e.status == EntryStatus.OPEN.value and waitlist.close_entry(e, EntryStatus.LEFT.value, now):
             e = waitlist.get_entry(b, e.id) or e  # as closed: blanked below
@@ -166,26 +168,31 @@ def _erase_waitlist(client: Client, now: datetime) -> int:
                 _erase_message(m)
         waitlist.blank_entry(e, ERASED_NAME)
         n += 1
-    waitlist.forget_contacts(b, waitlist.read_contacts(b, client.phone, client.email))
+    # Her lists lose her entries, and those no one's any more (blanked by an erasure of
+    # hers that stopped half-way, or expired); another person's entry stays on them.
+    gone = [e.id for e in hers] + [i for i, e in listed.items() if e is None or not (e.phone or e.email)]
+    waitlist.forget_contacts(b, waitlist.read_contacts(b, client.phone, client.email), gone)
     return n
 
 
-def _waitlist_entries(client: Client) -> list[Entry]:
-    """Her waitlist entries, open and closed, that her phone's and email's lists name
-    (the waitlist knows people by contact, not by client id): one BatchGetItem, then one
-    read per entry. Only those whose stored phone or email is hers: a list naming
-    another person's entry (one an edit moved off a mistyped contact, before such moves
-    left the old contact's list) never gives that person's entry to her export or erasure."""
+def _listed(client: Client) -> dict[str, Entry | None]:
+    """The waitlist entries, open and closed, that her phone's and email's lists name (the
+    waitlist knows people by contact, not by client id), by id (None: its item is gone):
+    one BatchGetItem, then one read per entry."""
     found = waitlist.read_contacts(client.business_id, client.phone, client.email)
-    entries = (waitlist.get_entry(client.business_id, entry_id) for entry_id in found.every())
-    return [e for e in entries if e is not None and _is_hers(e, client)]
+    return {entry_id: waitlist.get_entry(client.business_id, entry_id) for entry_id in found.every()}
 
 
 def _is_hers(e: Entry, client: Client) -> bool:
-    """Whether the entry's stored phone or email is the client's."""
-    if client.phone and e.phone == client.phone:
-        return True
-    return bool(client.email and e.email and e.email.casefold() == client.email.casefold())
+    """Whether a listed entry is hers (domain.waitlist.is_persons): not one another person
+    made with her phone (her own name and email), nor one an edit moved off a mistyped
+    contact. Her export and her erasure take only these."""
+    return is_persons(e, client.name, client.phone, client.email)
+
+
+def _waitlist_entries(client: Client) -> list[Entry]:
+    """Her waitlist entries, open and closed."""
+    return [e for e in _listed(client).values() if e is not None and _is_hers(e, client)]
 
 
 def erase(client: Client, now: datetime) -> dict[str, int]:

@@ -11,11 +11,12 @@ of the day, and only while the entry is open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
@@ -448,11 +449,31 @@ def blank_entry(e: Entry, erased_name: str) -> None:
     )
 
 
-def forget_contacts(business_id: str, contacts: Contacts) -> None:
-    """Her phone's and email's entry lists go (GDPR erasure)."""
+def forget_contacts(business_id: str, contacts: Contacts, hers: Collection[str]) -> None:
+    """Her entries (`hers`) leave her phone's and email's entry lists (GDPR erasure); a
+    list that names no one else's entry goes. Another person's entry made with her
+    contact (a daughter with her mother's number) stays on it: still counted for the
+    contact's limit and duplicates, and closed as usual when it leaves the list."""
     db.configure()
     for c in contacts.of:
-        WaitContactItem(keys.biz(business_id), keys.wait_contact_sk(c.kind, c.value)).delete()
+        item = WaitContactItem(keys.biz(business_id), keys.wait_contact_sk(c.kind, c.value))
+        named = {x.entry_id for x in (*c.entries, *c.closed)}
+        if not named - set(hers):
+            try:
+                item.delete(condition=WaitContactItem.v == c.version if c.version else None)
+                continue
+            except DeleteError as err:
+                if err.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            # Written meanwhile (a join with her contact): take out only hers.
+        gone = [WaitContactItem.e[entry_id].remove() for entry_id in sorted(set(hers) & named)]
+        if not gone:
+            continue
+        try:
+            item.update(actions=[*gone, WaitContactItem.v.add(1)], condition=WaitContactItem.pk.exists())
+        except UpdateError as err:
+            if err.cause_response_code != "ConditionalCheckFailedException":
+                raise  # else: no list (gone meanwhile), nothing to take out
 
 
 # --- reading entries ------------------------------------------------------------------------------

@@ -338,3 +338,42 @@ def test_export_and_erasure_take_only_entries_whose_contacts_are_hers(client, de
     assert status == 200 and body["items"]["waitlist"] == 0
     kept = waitlist.get_entry(aws.id, stray.id)
     assert kept is not None and (kept.name, kept.status) == ("Maria Other", "open")
+
+
+def test_export_and_erasure_leave_another_persons_entry_made_with_her_phone(client, desk, aws, booked, frozen_now):
+    """Her daughter joins the waitlist twice with her mother's phone but her own name
+    (once with her own email, once with none); Maija waits herself too. Maija's export
+    has only her own entry (none of her daughter's name, email or dates), and erasing
+    Maija blanks her own entry but leaves her daughter's open, on the phone's list."""
+    from chalicelib.store import waitlist
+    from tests.waitlist.helpers import join
+
+    status, own = join(client, first="2026-11-30", last="2026-12-01")  # Maija's name, phone and email
+    assert status == 201, own
+    status, liisa = join(
+        client, first="2026-11-26", last="2026-11-27", name="Liisa Virtanen", email="liisa@example.net"
+    )
+    assert status == 201, liisa
+    status, kid = join(client, first="2026-12-02", last="2026-12-03", name="Liisa Meikäläinen", email=None)
+    assert status == 201, kid
+
+    status, data = desk.get(f"/clients/{booked['client']}/export")
+    assert status == 200, data
+    assert [(w["id"], w["name"], w["first"], w["status"]) for w in data["waitlist"]] == [
+        (own["id"], "Maija Meikäläinen", "2026-11-30", "open")
+    ]
+    assert "Liisa" not in str(data) and "liisa@example.net" not in str(data)
+
+    frozen_now["now"] = at("2026-11-25T14:00:00+02:00")  # her visit is over
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200, body
+    assert body["items"]["waitlist"] == 1
+    mine = waitlist.get_entry(aws.id, own["id"])
+    assert mine is not None and (mine.name, mine.phone, mine.email, mine.status) == ("(erased)", None, None, "left")
+    waiting = desk.get("/waitlist")[1]["entries"]
+    assert sorted((e["name"], e["status"]) for e in waiting if e["status"] == "open") == [
+        ("Liisa Meikäläinen", "open"),
+        ("Liisa Virtanen", "open"),
+    ]
+    assert set(waitlist.read_contacts(aws.id, "+358401234567", None).entries()) == {liisa["id"], kid["id"]}
+    assert desk.get("/clients?q=liisa")[1]["waiting"] != []  # the desk still finds her daughter waiting

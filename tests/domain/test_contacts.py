@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.contacts import first_name, home_country, normalize_email, normalize_phone, phone_display
+from chalicelib.domain.contacts import (
+    first_name,
+    home_country,
+    normalize_email,
+    normalize_phone,
+    phone_display,
+    same_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -121,3 +128,18 @@ def test_invalid_emails_raise_value_error(raw):
 @pytest.mark.parametrize("full,first", [("Anna Korhonen", "Anna"), ("  Anna  ", "Anna"), ("", ""), (None, "")])
 def test_first_name(full, first):
     assert first_name(full) == first
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Maija Meikäläinen", "maija", True),
+        ("Maija Meikäläinen", "MEIKALAINEN Maija", True),
+        ("Anna-Liisa Virtanen", "Anna-Liisa", True),
+        ("Maija Meikäläinen", "", True),  # an empty name says nothing
+        ("Liisa Virtanen", "Maija Virtanen", False),  # one family, two people
+        ("Anna-Liisa Virtanen", "Liisa Virtanen", False),
+    ],
+)
+def test_two_names_are_one_persons_when_one_starts_with_a_word_of_the_other(a, b, same):
+    assert same_name(a, b) is same and same_name(b, a) is same

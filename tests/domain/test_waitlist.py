@@ -5,9 +5,11 @@ of the offer SMS."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,7 @@ from chalicelib.domain.waitlist import (
     Window,
     WindowIn,
     fits_windows,
+    is_persons,
     matches,
     offer_id,
     offer_starts,
@@ -124,8 +127,6 @@ def test_every_offered_start_fits_the_entry_and_the_rules(
 
 
 def test_matches_come_in_queue_order_and_skip_closed_and_past_entries():
-    from dataclasses import replace
-
     aino = CFG.staff_member("aino")
     assert aino
     freed = (datetime(2026, 11, 25, 11, 0, tzinfo=UTC), datetime(2026, 11, 25, 12, 10, tzinfo=UTC))
@@ -177,3 +178,34 @@ def test_an_offer_sms_waits_for_the_quiet_hours_to_end_even_on_the_autumn_dst_ni
     # Outside the quiet hours it goes now.
     day = datetime(2027, 10, 30, 9, 0, tzinfo=UTC)
     assert sms_send_time(day, quiet, HEL, latest) == day
+
+
+MAIJA = ("Maija Meikäläinen", "+358401234567", "maija@example.com")
+
+
+@pytest.mark.parametrize(
+    ("name", "phone", "email", "hers"),
+    [
+        ("Maija Meikäläinen", "+358401234567", "maija@example.com", True),
+        ("maija", "+358401234567", None, True),  # her phone, her first name, no email
+        ("Meikalainen Maija", "+358401234567", None, True),  # surname first, no accents
+        ("Maiju", None, "MAIJA@example.com", True),  # her email, no phone: her nickname is hers
+        ("Maiju", "+358401234567", "maija@example.com", True),  # both contacts hers
+        ("Maija Meikäläinen", "+358409999999", "maija@example.com", True),  # her email, a new number
+        ("Maija Meikäläinen", "+358401234567", "work@example.com", True),  # her phone and name, another email
+        # Another person's entry with one of her contacts:
+        ("Liisa Virtanen", "+358401234567", "liisa@example.net", False),  # the reviewer's case
+        ("Liisa Meikäläinen", "+358401234567", None, False),  # a daughter with her mother's phone
+        ("Liisa Virtanen", "+358409999999", "maija@example.com", False),  # her email, another's phone and name
+        ("Maija Meikäläinen", "+358409999999", "other@example.com", False),  # no contact of hers
+    ],
+)
+def test_an_entry_is_hers_only_when_nothing_in_it_names_another_person(name, phone, email, hers):
+    e = replace(entry(), name=name, phone=phone, email=email)
+    assert is_persons(e, *MAIJA) is hers
+
+
+def test_an_entry_with_an_email_she_never_gave_is_hers_by_phone_and_name():
+    e = replace(entry(), name="Maija M", email="maija.work@example.com")
+    assert is_persons(e, "Maija Meikäläinen", "+358401234567", None)
+    assert not is_persons(replace(e, name="Liisa M"), "Maija Meikäläinen", "+358401234567", None)

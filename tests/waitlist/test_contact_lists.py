@@ -60,7 +60,8 @@ def test_an_entry_closed_where_her_list_is_missing_starts_one(client, desk, aws)
 
     status, entry = join(client, first="2026-11-24", last="2026-11-25")
     assert status == 201, entry
-    waitlist.forget_contacts(aws.id, waitlist.read_contacts(aws.id, PHONE, "maija@example.com"))
+    lists = waitlist.read_contacts(aws.id, PHONE, "maija@example.com")
+    waitlist.forget_contacts(aws.id, lists, lists.every())
     assert _lists(aws) == ([], [])
     assert desk.delete(f"/waitlist/{entry['id']}")[0] in (200, 204)
     closed = waitlist.get_entry(aws.id, entry["id"])
@@ -121,7 +122,8 @@ def test_the_migration_puts_no_entry_back_on_a_contact_an_edit_moved_it_off(clie
     assert status == 200, moved
     old = waitlist.get_entry(aws.id, added["id"])
     assert old is not None and (old.status, old.moved_to) == ("left", moved["id"])
-    waitlist.forget_contacts(aws.id, waitlist.read_contacts(aws.id, PHONE, "maija@example.com"))
+    lists = waitlist.read_contacts(aws.id, PHONE, "maija@example.com")
+    waitlist.forget_contacts(aws.id, lists, lists.every())
     assert waitlist.index_closed(aws.id, date(2026, 11, 23)) == 1
     assert waitlist.read_contacts(aws.id, "+358405555555", None).every() == {}
     assert _lists(aws) == ([], [added["id"]])
