@@ -28,6 +28,33 @@ def test_clients_csv_has_every_client_and_neutralizes_formulas(client, desk, oth
     assert "export_clients_csv" in entries
 
 
+def test_no_cell_is_a_formula_however_a_spreadsheet_splits_the_lines(client, desk):
+    # A public booker chooses her name: a Finnish or Swedish Excel splits a .csv at ';'
+    # (docs/import.md), so a formula after a ';' (or ',', a tab, a line break) inside a
+    # name would start a cell of its own. Ordinary names, hyphens and all, stay as they are.
+    evil = 'Maija;=HYPERLINK("https://evil.example/login")'
+    for at, name, phone in (
+        ("2026-11-25T12:00:00+02:00", evil, "040 111 2222"),
+        ("2026-11-25T14:00:00+02:00", "Anna-Liisa Virtanen-Korhonen", "040 333 4444"),
+        ("2026-11-25T16:00:00+02:00", "Tiina, -2+3", "040 555 6666"),
+    ):
+        assert book(client, at, name=name, phone=phone, email=None)[0] == 201
+    for path in ("/export/clients.csv", "/export/appointments.csv?from=2026-11-01&to=2026-11-30"):
+        status, body = desk.get(path)
+        assert status == 200
+        text = body.decode("utf-8")[1:]
+        for delimiter in (";", ",", "\t"):
+            cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+            formulas = [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@")]
+            assert not formulas, f"read split at {delimiter!r}, these cells are formulas: {formulas}"
+        names = {r.get("name") or r["client_name"] for r in rows(body)}
+        assert names == {
+            'Maija;\'=HYPERLINK("https://evil.example/login")',
+            "Anna-Liisa Virtanen-Korhonen",
+            "Tiina, '-2+3",
+        }
+
+
 def test_appointments_csv_for_a_period(client, desk):
     book(client, "2026-11-25T12:00:00+02:00")
     book(client, "2026-12-02T12:00:00+02:00", name="Kalle", phone="040 555 6666", email=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from chalicelib.auth.principal import Principal
@@ -55,10 +56,22 @@ APPOINTMENT_COLUMNS = [
 ]
 
 
+# Where a spreadsheet may start a cell inside ours: at its start, and after any character
+# one splits a line at — ';' (Excel in Finland and Sweden, docs/import.md), ',', a tab — or
+# a line break; spaces before a formula character do not stop it.
+_FORMULA_START = re.compile(r"(^|[;,\t\r\n])( *)(?=[=+\-@])")
+
+
 def _safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    """A cell no spreadsheet will run as a formula (CSV injection, as OWASP advises): a
+    single quote before a formula character (= + - @) that starts the cell or a part of
+    it a spreadsheet may read as a cell of its own ("Maija;=HYPERLINK(...)" read by a
+    Finnish Excel), and before a tab or carriage return that starts it. "Anna-Liisa"
+    stays as it is: a '-' inside a word starts nothing."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    if text[:1] in ("\t", "\r"):
+        text = "'" + text
+    return _FORMULA_START.sub(r"\1\2'", text)
 
 
 def _csv(columns: list[str], rows) -> str:
