@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from markupsafe import Markup, escape
 
@@ -146,6 +146,8 @@ def book_page(slug: str, params: dict, accept_language: str | None, typed: dict 
                 ctx["form"] = typed
             elif known:
                 ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
+        elif typed:  # her details carried on through the times (picked_again), never in a link
+            ctx["kept"] = typed
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -338,7 +340,7 @@ def book_submit(
 ) -> tuple[int, str | Booked, int | None]:
     """(201, where the booking is shown) or (4xx, the form again with what to fix), and
     the Retry-After of a 429 (a limit) or a 503 (the database busy)."""
-    if form.get("pick"):  # a time offered after losing a race, her fields with it: not a booking yet
+    if form.get("pick") or "choose" in form:  # after losing a race, her fields with it: not a booking yet
         return 200, picked_again(slug, form, accept_language), None
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
@@ -412,14 +414,25 @@ def book_submit(
 KEPT_FIELDS = ("name", "phone", "email", "note", "marketing")
 
 
+# What a `choose` button of the time step may set (its day, its page of days, who).
+CHOSEN = ("date", "from", "staff")
+
+
 def picked_again(slug: str, form: dict, accept_language: str | None) -> str:
-    """One of the nearest times, tapped on the "just taken" page: a button of her details
-    form, so what she typed comes with it in the POST (never in an address). The details
-    step for that time with her fields filled in (book_page: a time no longer offered
-    shows the day's times instead)."""
-    start, _, staff = form["pick"].partition(" ")
+    """A time, or a way to one, tapped after losing a race: a button of her details form,
+    so what she typed comes with it in the POST (never in an address). `pick`, one of the
+    nearest times (or of the day's, below): the details step for it with her fields filled
+    in (book_page: a time no longer offered shows the day's times instead). `choose`, when
+    no time was near (date=…) and on the time step that opens then (another day, page of
+    days, stylist: CHOSEN): the time step, its times and links buttons of a form carrying
+    her fields on."""
     params = {k: form.get(k, "") for k in ("service", "lang", "card", "reward", "ref", "embed")}
-    params.update(start=start, staff=staff, date=start[:10])
+    if form.get("pick"):
+        start, _, staff = form["pick"].partition(" ")
+        params.update(start=start, staff=staff, date=start[:10])
+    else:
+        params["staff"] = form.get("staff", "")
+        params.update((k, v) for k, v in parse_qsl(form.get("choose", ""), keep_blank_values=True) if k in CHOSEN)
     return book_page(slug, params, accept_language, typed={k: form.get(k, "") for k in KEPT_FIELDS})
 
 

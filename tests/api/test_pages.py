@@ -321,6 +321,46 @@ def test_a_nearest_time_chosen_after_losing_a_race_keeps_what_she_typed(client):
     assert status == 303 and "/booked" in headers["Location"]
 
 
+def _choose_buttons(html: str) -> list[str]:
+    return re.findall(r'<button[^>]* form="details" formnovalidate name="choose" value="([^"]*)"', html)
+
+
+def test_losing_a_race_with_no_time_near_keeps_what_she_typed_through_the_times(client, aws):
+    # The "just taken" page with no nearest time had only a link to the times: what she
+    # typed (name, phone, email, note, consent) was gone.
+    from tests.admin.helpers import Desk
+
+    book(client, "2026-11-25T11:00:00+02:00", staff="aino")  # someone else was quicker
+    status, body = Desk(client, aws.id).post(  # and Aino is away the rest of the week
+        "/time-off", {"staff": "aino", "start": "2026-11-25T12:00", "end": "2026-12-03T00:00"}
+    )
+    assert status == 201, body
+    typed = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@example.com"}
+    status, html, _ = form_post(client, "/book/demo", typed)
+    assert status == 409 and "Joku ehti varata tämän ajan" in html and not _pick_buttons(html)
+    alert = html.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "Lähipäivinä ei ole vapaita aikoja" in alert and 'href="' not in alert  # no link that drops her fields
+    assert _choose_buttons(alert) == ["date=2026-11-25"] and "Valitse toinen aika" in alert
+
+    # Back to the times with her fields: every way on is a button of a form carrying them.
+    status, html, _ = form_post(client, "/book/demo", {**typed, "choose": "date=2026-11-25"})
+    assert status == 200 and 'name="name" value="Eeva Esimerkki"' in html
+    assert 'name="phone" value="040 123 4567"' in html and 'name="marketing" value="yes"' in html
+    addresses = " ".join(re.findall(r'(?:href|action)="([^"]*)"', html))
+    assert "Eeva" not in addresses and "040" not in addresses and "eeva@" not in addresses
+    assert "staff=" in _choose_buttons(html) and "staff=sanna" in _choose_buttons(html)  # first available, someone else
+    assert any(c.startswith("date=2026-11-2") for c in _choose_buttons(html))  # another day
+    # Anyone free: the day's times are buttons of her form too.
+    status, html, _ = form_post(client, "/book/demo", {**typed, "choose": "staff="})
+    picks = _pick_buttons(html)
+    assert status == 200 and picks and all("aino" not in p for p in picks), picks
+    status, html, _ = form_post(client, "/book/demo", {**typed, "staff": "", "pick": picks[0]})
+    assert status == 200 and f'name="start" value="{picks[0].split()[0]}"' in html
+    assert 'value="Eeva Esimerkki"' in _input(html, "name") and 'value="eeva@example.com"' in _input(html, "email")
+    assert ">Pitkät hiukset</textarea>" in html and re.search(r'name="marketing" value="yes"\s*checked', html)
+    assert count_by_prefix(table_items(), "APPT#") == 1  # choosing books nothing yet
+
+
 def test_error_pages_are_in_her_language(client):
     status, html = page(client, "/book/nosuch", {"Accept-Language": "sv-FI"})
     assert status == 404 and "No business called" not in html and "Företaget hittades inte" in html
