@@ -169,13 +169,16 @@ class DeskRescheduleIn(BaseModel):
 class DeskCancelIn(BaseModel):
     """POST /admin/appointments/{id}/cancel: `by` who cancels (she phoned, or the salon
     must); `invite` puts a booking link for the same service and staff member in the
-    cancellation message (by default only when the salon cancels)."""
+    cancellation message (by default only when the salon cancels); `refund` (the owner's:
+    money) gives back all she paid that is still held, as the cancellation's own refund,
+    so that its message says what comes back now and what came back before."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reason: str | None = Field(default=None, max_length=500)
     notify: StrictBool = True
     invite: StrictBool | None = None
     by: Literal["client", "salon"] = BY_CLIENT
+    refund: StrictBool = False
 
     @property
     def invites(self) -> bool:

@@ -6,6 +6,9 @@ it went back before."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+
+import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import token_of
@@ -80,6 +83,59 @@ def test_the_salons_cancellation_after_a_partial_refund_names_the_rest(pay_clien
     [sms] = [m[1] for m in sent_sms() if "Jouduimme perumaan" in m[1]]
     assert "47,70" not in sms
     assert re.search(r"Kortillesi palautetaan nyt 27,70.€ \(jo palautettu 20,00.€\)\.", sms), sms
+
+
+THE_MORNING_OF_IT = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+
+
+@pytest.mark.parametrize(
+    ("before", "mail_says", "sms_says"),
+    [
+        (
+            (),
+            r"Ennakkomaksusi 47,70.€ palautetaan kortillesi; se näkyy",
+            r"Ennakkomaksu 47,70.€ palautetaan kortillesi\.",
+        ),
+        (
+            (2000,),
+            r"Maksustasi 47,70.€ palautettiin aiemmin 20,00.€, ja nyt kortillesi palautetaan 27,70.€; se näkyy",
+            r"Kortillesi palautetaan nyt 27,70.€ \(jo palautettu 20,00.€\)\.",
+        ),
+        (
+            (4770,),
+            r"Maksusi 47,70.€ on jo palautettu kortillesi kokonaan\.",
+            r"Maksu 47,70.€ on jo palautettu kokonaan\.",
+        ),
+    ],
+    ids=["nothing_before", "part_before", "all_before"],
+)
+def test_the_salon_cancels_and_gives_back_the_rest_in_the_same_step(
+    pay_client, stripe_env, aws, frozen_now, before, mail_says, sms_says
+):
+    # The desk's "give the deposit back (the salon cancels)" refunded first and cancelled
+    # after: the message said it was "already refunded in full" — also of the 47,70 € that
+    # went back with the cancellation itself. Late, too, where her own terms keep it.
+    booking = paid_booking(pay_client, stripe_env)
+    desk = refunded_first(pay_client, aws, booking, *before)
+    frozen_now["now"] = THE_MORNING_OF_IT
+    body = {"reason": "Kampaaja sairastui", "by": "salon", "refund": True}
+    status, view = desk.post(f"/appointments/{booking['id']}/cancel", body)
+    assert status == 200 and view["status"] == "cancelled", view
+    assert money_of(desk, booking)["refunded_cents"] == 4770  # all of it back, in any case
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert re.search(mail_says, mail) and "ei palauteta" not in mail, mail
+    [sms] = [m[1] for m in sent_sms() if "Jouduimme perumaan" in m[1]]
+    assert re.search(sms_says, sms) and "ei palauteta" not in sms, sms
+    _, html = page(pay_client, f"/m/{token_of(booking['manage_url'])}?done=cancelled&lang=fi")
+    assert re.search(mail_says.split(";")[0], html), html  # her manage page says the same
+
+
+def test_giving_back_on_cancelling_is_the_owners(pay_client, stripe_env, aws):
+    booking = paid_booking(pay_client, stripe_env)
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    status, body = staff.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "refund": True})
+    assert status == 403 and body["error"]["code"] == "owner_only", body
+    assert money_of(Desk(pay_client, aws.id), booking)["refunded_cents"] == 0
 
 
 def test_all_refunded_before_the_cancellation_is_not_called_kept(pay_client, stripe_env, aws):

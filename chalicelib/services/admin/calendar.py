@@ -445,6 +445,8 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     salon cancels). The salon's cancellation is not counted as hers."""
     b = business_of(p)
     req: DeskCancelIn = parse(DeskCancelIn, body if body is not None else {}, "cancellation")
+    if req.refund:  # giving money back is the owner's
+        p.require("money")
     a = _appointment(b, appointment_id)
     if a.status == Status.CANCELLED.value:
         from chalicelib.services.payments import fees
@@ -458,6 +460,6 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
         _not_paid_at_the_desk(a)
         # What goes back of what she paid is owed from the cancellation on and refunded
         # right after it (or by the sweeper, if Stripe cannot be reached).
-        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by)
-        audited(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by})
+        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund)
+        audited(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by, "refund": req.refund})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))

@@ -42,15 +42,16 @@ def cancel_money(appt: Appointment, back_cents: int, earlier_cents: int = 0) -> 
     return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents, "earlier_cents": earlier_cents}
 
 
-def money_if_cancelled(b: Business, appt: Appointment, now: datetime) -> dict[str, Any] | None:
+def money_if_cancelled(b: Business, appt: Appointment, now: datetime, give_back: bool = False) -> dict[str, Any] | None:
     """cancel_money of a visit cancelled at `now`, by her link or at the desk: what
     cancelling gives back now (fees.refund_on_cancel, which the cancellation then owes and
-    refunds) and what was refunded already (the owner's refund). The manage page and the
-    cancellation message say both (chalicelib/pages/views.py money_words)."""
+    refunds; `give_back`, the desk's: all still held) and what was refunded already (the
+    owner's refund). The manage page and the cancellation message say both
+    (chalicelib/pages/views.py money_words)."""
     from chalicelib.services.payments import fees
 
     refunded = appt.payment.deposit_refunded_cents if appt.payment else 0  # not a fee's refund
-    return cancel_money(appt, fees.refund_on_cancel(b, appt, now), refunded)
+    return cancel_money(appt, fees.refund_on_cancel(b, appt, now, give_back), refunded)
 
 
 def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
@@ -81,6 +82,7 @@ def cancel(
     notify: bool = True,
     invite: bool | None = None,
     by: str = BY_CLIENT,
+    give_back: bool = False,
 ) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
@@ -91,12 +93,23 @@ def cancel(
     goes back, or that it is kept); nothing of money when she paid nothing. What goes
     back is owed from the cancellation's own commit (fees.owed_on_cancel) and refunded
     right after it; if Stripe cannot be reached, the outbox sweeper refunds it later, so
-    what the message promises is never lost. The booking as it then stands."""
-    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, again=False)
+    what the message promises is never lost. `give_back` (the desk, the salon cancelling):
+    all she paid that is still held goes back with the cancellation, whatever the terms
+    keep, and the message says it comes back now (the owner's earlier refunds apart). The
+    booking as it then stands."""
+    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=False)
 
 
 def _cancel(
-    b: Business, appt: Appointment, reason: str | None, *, notify: bool, invite: bool | None, by: str, again: bool
+    b: Business,
+    appt: Appointment,
+    reason: str | None,
+    *,
+    notify: bool,
+    invite: bool | None,
+    by: str,
+    give_back: bool,
+    again: bool,
 ) -> Appointment:
     """cancel, from `appt` as read; `again`: the second read, after her payment changed
     between the first read and the write (the owner refunded meanwhile)."""
@@ -114,7 +127,7 @@ def _cancel(
         updated_at=now,
     )
     base = None
-    money = money_if_cancelled(b, appt, now) if client and notify else None
+    money = money_if_cancelled(b, appt, now, give_back) if client and notify else None
     if client and notify:
         base = message_plans.booking_context(b, cancelled, client.name)
         if money is not None:
@@ -133,7 +146,7 @@ def _cancel(
     # the commit, or by the sweeper if this process never gets there.
     freed = refill.freed(b, f"{appt.id}#{appt.seq}", [(appt.staff_id, appt.start, appt.occupied_until)], now)
     # What goes back of what she paid: owed from the commit on, held by this request.
-    owed = fees.owed_on_cancel(b, appt, now)
+    owed = fees.owed_on_cancel(b, appt, now, give_back)
     try:
         sent = bookings.transact_with_retry(
             lambda: bookings.cancel_booking(
@@ -154,7 +167,7 @@ def _cancel(
             raise _changed_meanwhile() from None
         # Only her payment changed since the read (an owner's refund, say): what goes back,
         # and what the message says of it, from the payment as it now stands.
-        return _cancel(b, fresh, reason, notify=notify, invite=invite, by=by, again=True)
+        return _cancel(b, fresh, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=True)
     outbox.deliver(sent, now)
     refill.offer_freed(b, freed, now)
     if owed is not None:

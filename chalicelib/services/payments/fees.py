@@ -338,13 +338,16 @@ def _owners_refund(b: Business, appt: Appointment, intent: str, amount: int, ref
         raise
 
 
-def refund_on_cancel(b: Business, appt: Appointment, now: datetime) -> int:
+def refund_on_cancel(b: Business, appt: Appointment, now: datetime, give_back: bool = False) -> int:
     """What her cancelling at `now` gives back of what she paid (the cancellation owes it:
     owed_on_cancel; the manage page and the cancellation message say it): everything until the free
-    deadline, later what the accepted terms give back (rules.refund_on_cancel_cents)."""
+    deadline, later what the accepted terms give back (rules.refund_on_cancel_cents);
+    `give_back` (the desk's, when the salon cancels): everything still held."""
     pay = appt.payment
     if pay is None or pay.refundable_cents <= 0:
         return 0
+    if give_back:
+        return pay.refundable_cents
     return rules.refund_on_cancel_cents(
         pay.accepted_terms(),
         appt.start,
@@ -396,18 +399,26 @@ def _owed_message(
     )
 
 
-def owed_on_cancel(b: Business, appt: Appointment, now: datetime) -> tuple[BookingPayment, Message] | None:
+def owed_on_cancel(
+    b: Business, appt: Appointment, now: datetime, give_back: bool = False
+) -> tuple[BookingPayment, Message] | None:
     """What cancelling `appt` at `now` gives back, as the cancellation's transaction
     writes it: the booking's payment with the amount owed, and the outbox item that makes
     the refund (held by the caller: make_owed right after the commit). None: nothing goes
-    back (no payment, or the terms keep it)."""
+    back (no payment, or the terms keep it). `give_back`: all still held (refund_on_cancel)."""
     pay = appt.payment
-    back = refund_on_cancel(b, appt, now)
+    back = refund_on_cancel(b, appt, now, give_back)
     if pay is None or not back or not pay.intent:
         return None
     grace = b.config.rules.change_grace_minutes
     free = now < rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, grace)
-    why = "cancelled inside the free window" if free else "cancelled late: prepaid above the late-cancellation fee"
+    why = (
+        "cancelled at the desk: given back"
+        if give_back
+        else "cancelled inside the free window"
+        if free
+        else "cancelled late: prepaid above the late-cancellation fee"
+    )
     planned = _owed_message(b, appt, CANCEL_REF, back, pay.intent, why, now)
     return replace(pay, refund_owed_cents=pay.refund_owed_cents + back), queued(planned, now, OWED_LEASE)
 

@@ -339,38 +339,24 @@ async function cancel(form) {
   const s = appointmentSummary(current);
   if (!$("cancel-by-salon").checked && !$("cancel-by-client").checked) { $("cancel-by-client").focus(); return; }
   const by = $("cancel-by-salon").checked ? "salon" : "client";
+  // The salon gives back what she paid: with the cancellation itself (`refund`), so that
+  // its message tells her what comes back now and what came back before.
+  const back = by === "salon" && $("cancel-refund") && $("cancel-refund").checked ? refundableCents(current.payment) : 0;
   const body = withoutDefaults({
     by,
     reason: $("cancel-reason").value.trim() || undefined,
     notify: $("cancel-notify").checked,
     invite: $("cancel-invite").checked,
-  }, { by: "client", notify: true, invite: by === "salon" });
+    refund: back > 0,
+  }, { by: "client", notify: true, invite: by === "salon", refund: false });
   if (body.reason === undefined) delete body.reason;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
   const inputs = { reason: $("cancel-reason"), notify: $("cancel-notify"), invite: $("cancel-invite") };
-  // The salon gives back what she paid: refunded first, so that the cancellation message
-  // tells her it comes back (it says what was refunded and what cancelling gives back).
-  const back = by === "salon" && $("cancel-refund") && $("cancel-refund").checked ? refundableCents(current.payment) : 0;
-  if (back) {
-    try {
-      await api("POST", `/appointments/${current.id}/refund`,
-        { amount_cents: back, reason: body.reason || t("cancel_refund_reason") });
-    } catch (err) {
-      submit.disabled = false;
-      $("card-error").textContent = t("cancel_refund_failed", { error: errorText(err) });
-      return;
-    }
-  }
   let view;
   try {
     view = await api("POST", `/appointments/${current.id}/cancel`, body);
   } catch (err) {
-    if (back) { // refunded, still booked: the card shows the money as it is, then why
-      await moneyChanged(t("refunded_done", { name: s.who, amount: money(back, currency()) }));
-      $("card-error").textContent = errorText(err);
-      return;
-    }
     submit.disabled = false;
     showFieldErrors(form, err, inputs, $("card-error"));
     return;
