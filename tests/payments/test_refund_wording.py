@@ -130,6 +130,46 @@ def test_the_salon_cancels_and_gives_back_the_rest_in_the_same_step(
     assert re.search(mail_says.split(";")[0], html), html  # her manage page says the same
 
 
+@pytest.mark.parametrize(
+    ("back", "earlier", "says"),
+    [
+        (
+            4770,
+            0,
+            {"sv": "Din handpenning på 47,70 € betalas tillbaka", "en": "Your deposit of €47.70 will be refunded"},
+        ),
+        (
+            2770,
+            2000,
+            {
+                "sv": "Av din betalning på 47,70 € betalades 20,00 € tillbaka tidigare, och nu betalas 27,70 €",
+                "en": "€20.00 of your payment of €47.70 was refunded earlier; €27.70 is refunded to your card now",
+            },
+        ),
+        (0, 4770, {"sv": "har redan betalats tillbaka till ditt kort i sin helhet", "en": "already been refunded"}),
+    ],
+    ids=["nothing_before", "part_before", "all_before"],
+)
+def test_the_salons_give_back_in_swedish_and_english(back, earlier, says):
+    """The money of the salon's give-back (above, in Finnish) as the sv and en messages say it."""
+    from chalicelib.notify.render import render
+
+    context = {
+        "business": {"name": "Salon Demo"},
+        "client": {"name": "Maija Meikäläinen", "first_name": "Maija"},
+        "start": "2026-11-25T12:00:00+02:00",
+        "payment": {"kind": "deposit", "paid_cents": 4770},
+        "refund_cents": back,
+        "refunded_before_cents": earlier,
+        "by_salon": True,
+    }
+    for loc, said in says.items():
+        done = render("cancelled", loc, context)
+        assert said in done.text.replace(NBSP, " "), (loc, done.text)
+        assert "not refunded" not in done.text and "återbetalas inte" not in done.text
+        assert re.search(r"27[,.]70|47[,.]70", done.sms), (loc, done.sms)
+
+
 def test_giving_back_on_cancelling_is_the_owners(pay_client, stripe_env, aws):
     booking = paid_booking(pay_client, stripe_env)
     staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
