@@ -741,11 +741,14 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
     if service is None:
         raise NotFound("Choose a service offered here.", key="service_unknown")
     first = _date_param(params.get("date")) or clock.now().astimezone(b.config.tz).date()
+    # Back to the times she came from: her service, stylist and day, in her language.
+    came_from = {"service": service.id, "staff": params.get("staff"), "date": params.get("date"), "lang": locale}
     return render(
         "waitlist.html",
         t=words(locale),
         locale=locale,
         link=link,
+        back=f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in came_from.items() if v}),
         biz=profile,
         service=next(s for s in profile["services"] if s["id"] == service.id),
         staff=params.get("staff") or "",

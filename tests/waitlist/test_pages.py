@@ -28,6 +28,24 @@ def _refused(client, **form) -> str:
     return html
 
 
+def test_back_from_the_waitlist_form_keeps_her_language_and_day(client, aws):
+    # Walk at 360 px: "← Tillbaka" on the Swedish form opened the booking page in Finnish,
+    # on the first free day, not on the day she came from.
+    form = client.http.get("/book/demo/waitlist?service=highlights&staff=sanna&date=2026-11-25&lang=sv")
+    html = form.body.decode()
+    back = html.split('class="back" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert back == "/book/demo?service=highlights&staff=sanna&date=2026-11-25&lang=sv", back
+    page = client.http.get(back).body.decode()
+    assert '<html lang="sv"' in page and "Slingor med folie" in page
+    assert 'aria-current="date"' in page.split("ons 25.11.", 1)[0].rsplit("<", 1)[1], "her day"
+    # A form sent back with a mistake keeps it too.
+    bad = _post_form(client, "/book/demo/waitlist", {"service": "highlights", "from": "2026-11-25", "lang": "en"})
+    assert (
+        bad.status_code == 422
+        and 'class="back" href="/book/demo?service=highlights&amp;date=2026-11-25&amp;lang=en"' in (bad.body.decode())
+    )
+
+
 def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(client, aws):
     page = client.http.get("/book/demo?service=womens-cut&lang=en").body.decode()
     assert "Notify me when a time frees up" in page and "/book/demo/waitlist?service=womens-cut" in page
