@@ -743,6 +743,7 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
     first = _date_param(params.get("date")) or clock.now().astimezone(b.config.tz).date()
     # Back to the times she came from: her service, stylist and day, in her language.
     came_from = {"service": service.id, "staff": params.get("staff"), "date": params.get("date"), "lang": locale}
+    member = b.config.staff_member(params.get("staff") or "")  # the stylist she waits for, if one
     return render(
         "waitlist.html",
         t=words(locale),
@@ -752,6 +753,7 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
         biz=profile,
         service=next(s for s in profile["services"] if s["id"] == service.id),
         staff=params.get("staff") or "",
+        staff_name=member.name if member else None,
         first=first.isoformat(),
         last=(first + timedelta(days=6)).isoformat(),
         **extra,

@@ -46,6 +46,18 @@ def test_back_from_the_waitlist_form_keeps_her_language_and_day(client, aws):
     )
 
 
+def test_the_waitlist_form_says_whom_she_waits_for(client, aws):
+    # Walk at 360 px: from Sanna's times the form joined her to Sanna's list only, and said
+    # so only once she had joined.
+    html = client.http.get("/book/demo/waitlist?service=highlights&staff=sanna&date=2026-11-25&lang=fi").body.decode()
+    said = html.split('<p id="waitlist-staff">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith("Jonotat tekijälle Sanna Korhonen.") and "Kuka tahansa käy" in said
+    anyone = said.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert anyone == "/book/demo/waitlist?service=highlights&date=2026-11-25&lang=fi", anyone
+    html = client.http.get(anyone).body.decode()
+    assert 'id="waitlist-staff"' not in html and 'name="staff" value=""' in html
+
+
 def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(client, aws):
     page = client.http.get("/book/demo?service=womens-cut&lang=en").body.decode()
     assert "Notify me when a time frees up" in page and "/book/demo/waitlist?service=womens-cut" in page
