@@ -19,6 +19,21 @@
   }
 })();
 
+/* The time step's strip of days is wider than a phone: the chosen day is scrolled into
+ * it. A link to a day lands on its anchor without this; the manage page opened from a
+ * message, and the times reached by a button of her form, have none. Only the strip
+ * scrolls (its own scrollLeft), never the page. */
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("nav.days"), function (strip) {
+    var day = strip.querySelector("[aria-current=date]");
+    if (!day) return;
+    var left = day.offsetLeft - strip.clientLeft, right = left + day.offsetWidth;
+    if (left >= strip.scrollLeft && right <= strip.scrollLeft + strip.clientWidth) return;
+    strip.scrollLeft = left - (strip.clientWidth - day.offsetWidth) / 2; // centred, as far as it goes
+  });
+})();
+
 /* Inside the widget's dialog: Escape closes it (the key never reaches the host page). */
 (function () {
   "use strict";

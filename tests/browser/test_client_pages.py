@@ -275,6 +275,34 @@ def test_the_staff_to_book_with_are_thumb_sized_names_on_a_small_phone(browser, 
     context.close()
 
 
+def test_the_chosen_day_is_in_view_in_the_strip_of_days_on_a_small_phone(browser, stack):
+    # Walk at 360 px: the manage page's "move" strip opened at today, the booked day ten
+    # days on off the screen to the right (a link to a day scrolls to its anchor; this page
+    # is opened from a message, with none).
+    from tests.browser.conftest import SMALL_PHONE
+
+    context = new_context(browser, viewport=SMALL_PHONE)
+    page = context.new_page()
+    page.goto(f"{stack.api}/book/demo?service=womens-cut")
+    pick_a_time(page, days_ahead=9)
+    name, email, phone = someone("strip")
+    fill_details(page, name, email, phone, marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    [confirmation] = stack.emails_to(email)
+    page.goto(stack.link_in(confirmation, "/m/"))
+    strip = page.locator("nav.days")
+    day = strip.locator("[aria-current=date]")
+    expect(day).to_be_in_viewport(ratio=1)
+    box, shown = day.bounding_box(), strip.bounding_box()
+    assert shown["x"] <= box["x"] and box["x"] + box["width"] <= shown["x"] + shown["width"], (box, shown)
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    )  # the strip scrolled, not the page
+    assert page.evaluate("window.scrollY") == 0  # and the page is where it opens
+    context.close()
+
+
 def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     """ "Notify me" from a phone: the entry's page at its own address (no secret in the
     address bar), then off the list, and a reload repeats nothing."""
