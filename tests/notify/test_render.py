@@ -105,6 +105,30 @@ def test_a_paid_booking_is_confirmed_with_what_she_paid_and_until_when_it_comes_
     assert paid not in render("confirmation", locale, make_context()).text
 
 
+@pytest.mark.parametrize(
+    "locale, said, held",
+    [
+        ("fi", "Sitä ei ole vielä vahvistettu.", "Aika on varattu sinulle vain klo 10.30 asti."),
+        ("sv", "Den är inte bekräftad än.", "Tiden hålls för dig bara till 10.30."),
+        ("en", "It is not confirmed yet.", "Your time is held for you only until 10:30."),
+    ],
+)
+def test_the_plain_text_confirmation_keeps_its_paragraphs_apart(make_context, locale, said, held):
+    # Walk at 360 px (its email's text part): "It is not confirmed yet.Your time is held
+    # for you only until…" ran together on one line; the greeting's sentence ran into the
+    # details, and the cancellation terms into the line that says until when to change.
+    terms = {"kind": "deposit", "paid_cents": 4770, "terms": "Free cancellation until Monday."}
+    held_ctx = make_context(confirm_url="https://x.test/h/tok", hold_until="2026-11-23T10:30:00+02:00")
+    text = render("confirmation", locale, held_ctx).text
+    assert f"{said}\n\n{held}" in text, text
+    for ctx in (held_ctx, make_context(payment=terms)):
+        paragraphs = render("confirmation", locale, ctx).text.split("\n\n")
+        details = next(p for p in paragraphs if "Naisten hiustenleikkaus (60 min)" in p)
+        assert details.splitlines()[0].endswith("Naisten hiustenleikkaus (60 min)"), details  # its own paragraph
+    paragraphs = render("confirmation", locale, make_context(payment=terms)).text.split("\n\n")
+    assert "Free cancellation until Monday." in paragraphs, paragraphs  # the terms a paragraph of their own
+
+
 # --- rescheduled ----------------------------------------------------------------
 
 
