@@ -5,6 +5,7 @@ just taken and she is still on the list."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from tests.api.helpers import book, follow, open_link, post, token_of
@@ -159,6 +160,11 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     text = follow(client, lost.headers).body.decode()
     assert "That time was just taken — you are still on the list." in text
     assert "The next free time that suits you" in text and "Book this time" not in text
+    # Its link opens that time's details in her language (walk at 360 px: in the browser's).
+    [nxt] = re.findall(r'<a href="(/book/demo\?[^"]*)">Confirm booking</a>', text)
+    assert "lang=en" in nxt, nxt
+    details = client.http.get(nxt.replace("&amp;", "&"), headers={"Accept-Language": "fi"}).body.decode()
+    assert '<html lang="en"' in details and 'name="name"' in details and "Your details" in details
     left = _post_form(client, f"/o/{liisa}/leave", {"lang": "fi"})
     assert left.status_code == 303 and liisa not in left.headers["Location"]
     assert "Olet poistunut jonosta." in follow(client, left.headers).body.decode()
