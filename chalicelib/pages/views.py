@@ -29,6 +29,7 @@ from chalicelib.notify.localtime import (
     format_day,
     format_local,
     format_price,
+    format_service_price,
     format_time,
 )
 from chalicelib.pages import media
@@ -822,11 +823,13 @@ def offer_page(token: str, params: dict, accept_language: str | None, *, taken: 
     view = offers.get_offer(token)
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
+    service = b.config.service(view["service"]["id"])  # what it costs, said before the one tap
     return render(
         "offer.html",
         t=words(locale),
         locale=locale,
         offer=view,
+        price=format_service_price(service.price_cents, locale, service.price_max_cents) if service else None,
         until=until_words(view["expires_at"], b, locale),
         token=token,
         biz=_contact(b),
