@@ -52,7 +52,7 @@ def test_the_waitlist_form_says_whom_she_waits_for(client, aws):
     # so only once she had joined.
     html = client.http.get("/book/demo/waitlist?service=highlights&staff=sanna&date=2026-11-25&lang=fi").body.decode()
     said = html.split('<p id="waitlist-staff">', 1)[1].split("</p>", 1)[0]
-    assert said.startswith("Jonotat tekijälle Sanna Korhonen.") and "Kuka tahansa käy" in said
+    assert said.startswith("Liityt jonoon tekijälle Sanna Korhonen.") and "Kuka tahansa käy" in said
     anyone = said.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     assert anyone == "/book/demo/waitlist?service=highlights&date=2026-11-25&lang=fi", anyone
     html = client.http.get(anyone).body.decode()
