@@ -236,6 +236,8 @@ REASONS: dict[str, dict[str, str]] = {
         "sv": "Besöksdatumet är ogiltigt: {value} (t.ex. 14.3.2026 10:00)",
         "en": "The visit date is not valid: {value} (e.g. 14.3.2026 10:00)",
     },
+    # Imports before 5 Dec 2026 rejected a row of a visit booked ahead (their summaries are
+    # kept 30 days); now her row goes in and the dry run lists the visit (FutureVisit).
     "future_visit": {
         "fi": "Käynti on tänään tai myöhemmin ({value}): vain menneet käynnit tuodaan.",
         "sv": "Besöket är i dag eller senare ({value}): bara tidigare besök importeras.",
@@ -438,6 +440,29 @@ class Row:
     notes: str | None = None
     visit: Visit | None = None
     visit_skipped: bool = False  # its status says the visit did not take place
+    future: FutureVisit | None = None  # a visit today or later: not imported, listed
+
+
+@dataclass(frozen=True)
+class FutureVisit:
+    """A visit on the import's day or later: only past visits are imported, so it is left
+    out (her row still is imported) and the dry run lists it for the owner to book at the
+    desk. The day and time as the business's wall clock; names as the file writes them."""
+
+    row: int
+    day: date
+    at: time | None  # None: the file gives no time of day
+    service: str | None = None
+    staff: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "date": self.day.isoformat(),
+            "time": self.at.strftime("%H:%M") if self.at else None,
+            "service": _short(self.service) if self.service else None,
+            "staff": _short(self.staff) if self.staff else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -607,7 +632,7 @@ def parse_row(
             birthday = parse_birthday_cell(get("birthday"))
         except ValueError:
             return Rejected(number, "bad_birthday", {"value": _short(get("birthday"))})
-    visit, skipped = None, False
+    visit, skipped, future = None, False, None
     if get("visit_date"):
         if fold(get("status")) in NOT_VISITED:
             skipped = True
@@ -616,17 +641,20 @@ def parse_row(
                 start, time_known = _visit_start(get("visit_date"), tz)
             except ValueError:
                 return Rejected(number, "bad_date", {"value": _short(get("visit_date"))})
-            if start.astimezone(tz).date() >= today:
-                return Rejected(number, "future_visit", {"value": _short(get("visit_date"))})
-            price = None
-            if get("price"):
-                try:
-                    price = parse_price(get("price"))
-                except ValueError:
-                    return Rejected(number, "bad_price", {"value": _short(get("price"))})
-            visit = Visit(start, get("service") or None, get("staff") or None, price, time_known)
+            local = start.astimezone(tz)
+            if local.date() >= today:  # booked ahead: she is imported, the visit listed to book
+                at = local.time().replace(second=0, microsecond=0) if time_known else None
+                future = FutureVisit(number, local.date(), at, get("service") or None, get("staff") or None)
+            else:
+                price = None
+                if get("price"):
+                    try:
+                        price = parse_price(get("price"))
+                    except ValueError:
+                        return Rejected(number, "bad_price", {"value": _short(get("price"))})
+                visit = Visit(start, get("service") or None, get("staff") or None, price, time_known)
     notes = get("notes")[:MAX_CELL] or None
-    return Row(number, name, phone, email, birthday, notes, visit, skipped)
+    return Row(number, name, phone, email, birthday, notes, visit, skipped, future)
 
 
 # --- rows of one person, grouped ----------------------------------------------------------------
@@ -851,6 +879,10 @@ MAX_REJECTED_KEPT = 500  # rejected rows listed; the total is counted beyond
 # the list twice (the dry run's and the run's) in DynamoDB's 400 KB, and a row quotes its
 # bad value (40 characters, an emoji 12 bytes as stored).
 MAX_REJECTED_BYTES = 100_000
+# Visits booked ahead (today or later) the dry run lists for the owner to book at the
+# desk: the record holds the list once, next to the rejected rows'.
+MAX_FUTURE_KEPT = 500
+MAX_FUTURE_BYTES = 40_000
 
 
 def stored_size(value: Any) -> int:
@@ -861,20 +893,34 @@ def stored_size(value: Any) -> int:
     return len(json.dumps(value).encode())
 
 
+def kept_within(
+    kept: Iterable[Mapping[str, Any]], more: Iterable[Mapping[str, Any]], count: int, size_bytes: int
+) -> list[dict[str, Any]]:
+    """A list the record keeps: the entries kept so far, then more of them while they
+    number at most `count` and take at most `size_bytes` as stored (stored_size)."""
+    out = [dict(r) for r in kept]
+    size = stored_size(out)
+    for entry in more:
+        if len(out) >= count:
+            break
+        size += stored_size(entry) + 2  # ", " between entries
+        if size > size_bytes:
+            break
+        out.append(dict(entry))
+    return out
+
+
 def kept_rejected(kept: Iterable[Mapping[str, Any]], more: Iterable[Rejected]) -> list[dict[str, Any]]:
     """The rejected rows the record lists: those kept so far, then more of them while
     they number at most MAX_REJECTED_KEPT and take at most MAX_REJECTED_BYTES as stored."""
-    out = [dict(r) for r in kept]
-    size = stored_size(out)
-    for r in more:
-        if len(out) >= MAX_REJECTED_KEPT:
-            break
-        entry = r.as_dict()
-        size += stored_size(entry) + 2  # ", " between entries
-        if size > MAX_REJECTED_BYTES:
-            break
-        out.append(entry)
-    return out
+    return kept_within(kept, (r.as_dict() for r in more), MAX_REJECTED_KEPT, MAX_REJECTED_BYTES)
+
+
+def kept_future(visits: Iterable[FutureVisit]) -> list[dict[str, Any]]:
+    """The future visits the dry run lists (FutureVisit.as_dict), by row, as far as
+    MAX_FUTURE_KEPT and MAX_FUTURE_BYTES as stored; the dry run counts them all."""
+    entries = (v.as_dict() for v in sorted(visits, key=lambda v: v.row))
+    return kept_within((), entries, MAX_FUTURE_KEPT, MAX_FUTURE_BYTES)
 
 
 @dataclass(frozen=True)

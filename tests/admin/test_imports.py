@@ -59,16 +59,18 @@ def test_the_dry_run_counts_and_changes_nothing(desk, booked):
         "Lisätiedot": "notes",
     }
     dry = body["dry_run"]
-    # Liisa (3 rows) and Pekka are new; Liisa's 2nd and 3rd rows and Maija (an existing client) merge.
-    assert (dry["create"], dry["merge"], dry["visits"]) == (2, 3, 4)
+    # Liisa (3 rows), Pekka and Tuleva are new; Liisa's 2nd and 3rd rows and Maija (an existing client) merge.
+    assert (dry["create"], dry["merge"], dry["visits"]) == (3, 3, 4)
     assert [(r["row"], r["code"]) for r in dry["rejected"]] == [
         (7, "bad_phone"),
         (8, "no_name"),
-        (9, "future_visit"),
         (10, "inactive_too_long"),
     ]
     assert dry["rejected"][0]["reason"] == "Telefonnumret är ogiltigt: 12"  # the owner's language
-    assert body["total_rows"] == 9 and body["done_rows"] == 4
+    # Tuleva's visit is booked ahead: she goes in, the visit is listed to book at the desk.
+    assert dry["future_visits"] == [{"row": 9, "date": "2026-12-01", "time": None, "service": None, "staff": None}]
+    assert dry["future_visits_total"] == 1
+    assert body["total_rows"] == 9 and body["done_rows"] == 3
     assert clients_of(desk) == before
 
 
@@ -80,12 +82,13 @@ def test_run_imports_clients_visits_and_merges_like_the_dry_run(desk, booked):
     assert run["status"] == "done"  # a small file is done within the request
     status, done = desk.get(f"/imports/{body['id']}")
     assert status == 200
-    assert (done["created"], done["merged"], done["visits"]) == (2, 3, 4)
+    assert (done["created"], done["merged"], done["visits"]) == (3, 3, 4)
     assert done["done_rows"] == done["total_rows"] == 9
-    assert [r["row"] for r in done["rejected"]] == [7, 8, 9, 10] and done["rejected_total"] == 4
+    assert [r["row"] for r in done["rejected"]] == [7, 8, 10] and done["rejected_total"] == 3
+    assert [v["row"] for v in done["dry_run"]["future_visits"]] == [9]  # the result still lists it
 
     everyone = clients_of(desk)
-    assert set(everyone) == {"Maija Meikäläinen", "Liisa Laine", "Pekka Puro"}
+    assert set(everyone) == {"Maija Meikäläinen", "Liisa Laine", "Pekka Puro", "Tuleva"}
     _, liisa = desk.get(f"/clients/{everyone['Liisa Laine']['id']}")
     c = liisa["client"]
     assert c["phone"] == "+358401111111" and c["email"] == "liisa@example.com" and c["birthday"] == "1985-03-14"
@@ -191,10 +194,10 @@ def test_the_same_file_twice_merges_into_the_first_import(desk, booked):
     desk.post(f"/imports/{first['id']}/run")
     again = preview(desk, cp1252())
     assert (again["dry_run"]["create"], again["dry_run"]["visits"]) == (0, 0)
-    assert again["dry_run"]["merge"] == 5
+    assert again["dry_run"]["merge"] == 6
     desk.post(f"/imports/{again['id']}/run")
     _, done = desk.get(f"/imports/{again['id']}")
-    assert (done["created"], done["merged"], done["visits"]) == (0, 5, 0)
+    assert (done["created"], done["merged"], done["visits"]) == (0, 6, 0)
     liisa = clients_of(desk)["Liisa Laine"]
     _, stats = desk.get(f"/clients/{liisa['id']}/stats")
     assert stats["visits"] == 3
@@ -341,7 +344,7 @@ def test_contacts_are_found_by_query_or_by_key_alike(desk, booked, monkeypatch, 
 
     monkeypatch.setattr(store, "QUERY_CONTACTS_FROM", query_from)
     dry = preview(desk, cp1252())["dry_run"]
-    assert (dry["create"], dry["merge"], dry["visits"]) == (2, 3, 4)
+    assert (dry["create"], dry["merge"], dry["visits"]) == (3, 3, 4)
 
 
 def test_a_chunk_that_keeps_failing_fails_the_import(desk, frozen_now, monkeypatch):
@@ -392,3 +395,37 @@ def test_a_file_whose_every_row_is_rejected_runs_to_done(desk):
     assert not store.running()
     status, again = desk.post(f"/imports/{body['id']}/run")
     assert status == 200 and again["status"] == "done"
+
+
+BOOKED_AHEAD = [
+    "Tuleva Käynti;040 222 1111;tuleva@example.com;;24.12.2026;Naisten hiustenleikkaus;69;Aino;",
+    "Riikka Rinne;040 555 1111;;;1.10.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;",
+    "Riikka Rinne;040 555 1111;;;23.11.2026 klo 15.30;Föönaus ja muotoilu;50 kr;Kalle;",  # today: ahead too
+]
+
+
+def test_a_client_booked_ahead_is_imported_and_her_visits_ahead_listed_to_book_at_the_desk(desk):
+    """A salon moving over has clients whose only row is a booking to come (24.12.): she
+    was rejected whole ("future_visit"). Now she goes in with her contacts, the visit is
+    left out, and the dry run and the result list it: row, day, time, service, staff."""
+    body = preview(desk, {"csv": "\n".join([HEADER, *BOOKED_AHEAD]), "stamps": False})
+    dry = body["dry_run"]
+    assert (dry["create"], dry["merge"], dry["visits"], dry["rejected_total"]) == (2, 1, 1, 0)
+    assert dry["future_visits"] == [
+        {"row": 2, "date": "2026-12-24", "time": None, "service": "Naisten hiustenleikkaus", "staff": "Aino"},
+        {"row": 4, "date": "2026-11-23", "time": "15:30", "service": "Föönaus ja muotoilu", "staff": "Kalle"},
+    ]
+    assert dry["future_visits_total"] == 2
+    status, done = desk.post(f"/imports/{body['id']}/run")
+    assert status == 202 and done["status"] == "done" and done["rejected_total"] == 0
+    assert (done["created"], done["visits"]) == (2, 1)
+    assert [v["row"] for v in done["dry_run"]["future_visits"]] == [2, 4]
+    everyone = clients_of(desk)
+    tuleva = everyone["Tuleva Käynti"]
+    assert (tuleva["phone"], tuleva["email"]) == ("+358402221111", "tuleva@example.com")
+    _, history = desk.get(f"/clients/{tuleva['id']}/history")
+    assert history["appointments"] == []  # nothing booked for her: the owner books it at the desk
+    _, card = desk.get(f"/clients/{tuleva['id']}")
+    assert card["client"]["marketing"]["granted"] is False  # no consent, as every imported client
+    _, history = desk.get(f"/clients/{everyone['Riikka Rinne']['id']}/history")
+    assert [a["start"] for a in history["appointments"]] == ["2026-10-01T10:00:00+03:00"]  # her past visit

@@ -198,9 +198,34 @@ def test_a_row_is_read_or_rejected_with_its_reason():
     assert _row(5, "Liisa", "12", "", "", "").code == "bad_phone"
     assert _row(6, "Liisa", "", "liisa@", "", "").code == "bad_email"
     assert _row(7, "Liisa", "0401234567", "", "31.2.2026", "").code == "bad_date"
-    assert _row(8, "Liisa", "0401234567", "", "23.11.2026", "").code == "future_visit"
+    booked_ahead = _row(8, "Liisa", "0401234567", "", "23.11.2026", "")  # today or later: she goes in, not the visit
+    assert booked_ahead.phone == "+358401234567" and booked_ahead.visit is None
+    assert booked_ahead.future == ci.FutureVisit(8, date(2026, 11, 23), None)
     cancelled = _row(9, "Liisa", "0401234567", "", "1.11.2026", "Peruttu")
     assert cancelled.visit is None and cancelled.visit_skipped
+
+
+def test_a_visit_booked_ahead_is_listed_with_its_day_time_and_names_not_imported():
+    headers = ("Nimi", "Puhelin", "Käyntipäivä", "Palvelu", "Tekijä", "Hinta")
+    columns = ci.columns_of(headers, ci.suggest_mapping(headers))
+    row = ci.parse_row(
+        7, ("Tuleva", "0402221111", "24.12.2026 klo 9.30", "Leikkaus", "Aino", "50 kr"), columns, HKI, TODAY
+    )
+    assert isinstance(row, ci.Row) and row.visit is None  # its price is not read: the visit is not imported
+    assert row.future is not None and row.future.as_dict() == {
+        "row": 7,
+        "date": "2026-12-24",
+        "time": "09:30",
+        "service": "Leikkaus",
+        "staff": "Aino",
+    }
+    past = ci.parse_row(8, ("Tuleva", "0402221111", "1.11.2026", "", "", ""), columns, HKI, TODAY)
+    assert isinstance(past, ci.Row)
+    group = ci.group_rows([row, past])[0]
+    assert [v.start.date() for v in group.visits] == [date(2026, 11, 1)]
+    many = [ci.FutureVisit(n, date(2026, 12, 24), None, "😀" * 40) for n in range(1000, 1, -1)]
+    kept = ci.kept_future(many)
+    assert kept[0]["row"] == 2 and len(kept) < ci.MAX_FUTURE_KEPT and ci.stored_size(kept) <= ci.MAX_FUTURE_BYTES
 
 
 def test_reasons_speak_the_owners_language():

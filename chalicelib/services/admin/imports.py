@@ -86,7 +86,7 @@ def _rejected_view(entries: Sequence[Mapping[str, Any]], locale: str) -> list[di
 
 
 def view(rec: rules.ImportRecord, locale: str) -> dict[str, Any]:
-    dry = dict(rec.dry_run)
+    dry = {"future_visits": [], "future_visits_total": 0, **rec.dry_run}  # none listed before 5 Dec 2026
     dry["rejected"] = _rejected_view(dry.get("rejected") or [], locale)
     return {
         "id": rec.id,
@@ -184,6 +184,7 @@ def _plan(
     create = merge = contactless = 0
     merge_visits: dict[str, Appointment] = {}
     new_visits = 0
+    future: list[rules.FutureVisit] = []  # of the rows that go in: visits booked ahead, to book at the desk
     chunks: list[list[dict[str, Any]]] = [[]]
     size = 0
     years = cfg.privacy.erase_inactive_after_years
@@ -219,6 +220,7 @@ def _plan(
             for v in g.visits:
                 a = _appointment(b, names, target, v, stamps)
                 merge_visits[a.id] = a
+        future += [r.future for r in g.rows if r.future]
         if chunks[-1] and (len(chunks[-1]) >= CHUNK_CLIENTS or size + entry_size > CHUNK_BYTES):
             chunks.append([])
             size = 0
@@ -234,6 +236,8 @@ def _plan(
         "merge": merge,
         "visits": new_visits + len(set(merge_visits) - set(existing)),
         "visits_skipped": skipped_visits,
+        "future_visits": rules.kept_future(future),
+        "future_visits_total": len(future),
         "rejected": listed,
         "rejected_total": len(rejected),
     }
