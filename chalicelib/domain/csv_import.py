@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -786,6 +786,24 @@ class Names:
         return self._staff.get(fold(raw)) if raw else None
 
 
+def unmatched(raws: Iterable[str | None], known: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """The file's names (of services, or of staff) that `known` matches to none of the
+    business's: each name once, as first written (case and accents ignored, as matching
+    ignores them), with how many `rows` name it; most rows first. Its visits are kept
+    under UNKNOWN, the name in their note."""
+    found: dict[str, dict[str, Any]] = {}
+    for raw in raws:
+        if raw and known(raw) is None:
+            found.setdefault(fold(raw), {"name": _short(raw), "rows": 0})["rows"] += 1
+    return sorted(found.values(), key=lambda e: (-e["rows"], fold(e["name"])))
+
+
+def kept_unmatched(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The unmatched names the dry run lists, as far as MAX_UNMATCHED_KEPT and
+    MAX_UNMATCHED_BYTES as stored; it counts them all."""
+    return kept_within((), entries, MAX_UNMATCHED_KEPT, MAX_UNMATCHED_BYTES)
+
+
 def match_service(cfg: BusinessConfig, raw: str | None) -> str | None:
     return Names(cfg).service(raw)
 
@@ -883,6 +901,9 @@ MAX_REJECTED_BYTES = 100_000
 # desk: the record holds the list once, next to the rejected rows'.
 MAX_FUTURE_KEPT = 500
 MAX_FUTURE_BYTES = 40_000
+# Service and staff names of the file that match none of the business's, each list.
+MAX_UNMATCHED_KEPT = 100
+MAX_UNMATCHED_BYTES = 15_000
 
 
 def stored_size(value: Any) -> int:

@@ -429,3 +429,23 @@ def test_a_client_booked_ahead_is_imported_and_her_visits_ahead_listed_to_book_a
     assert card["client"]["marketing"]["granted"] is False  # no consent, as every imported client
     _, history = desk.get(f"/clients/{everyone['Riikka Rinne']['id']}/history")
     assert [a["start"] for a in history["appointments"]] == ["2026-10-01T10:00:00+03:00"]  # her past visit
+
+
+def test_the_dry_run_names_the_services_and_staff_that_match_nothing_once_with_their_rows(desk, booked):
+    """A service or staff name the settings do not know ("Tuntematon palvelu", "Joku")
+    was kept under a placeholder without a word: the dry run lists each name once, as
+    first written, with how many rows name it, most first; a name that matches is not."""
+    rows = [
+        "Maija Meikäläinen;040 123 4567;;;2.11.2026;Tuntematon palvelu;69;Joku;",
+        "Liisa Laine;040 111 1111;;;1.10.2026;tuntematon PALVELU;69;Aino;",  # the same name, matched as names are
+        "Liisa Laine;040 111 1111;;;1.9.2026;Permanentti;120;joku;",
+        "Pekka Puro;0402222222;;;3.11.2026;Naisten hiustenleikkaus;;Kalle;",
+        "Virhe;12;;;1.9.2026;Rejected row;;Nobody;",  # a rejected row's names are not counted
+        "Tuleva;0404444444;;;1.12.2026;Ahead;;Later;",  # nor those of a visit booked ahead
+    ]
+    body = preview(desk, {"csv": "\n".join([HEADER, *rows]), "stamps": False})
+    dry = body["dry_run"]
+    assert dry["unknown_services"] == [{"name": "Tuntematon palvelu", "rows": 2}, {"name": "Permanentti", "rows": 1}]
+    assert dry["unknown_staff"] == [{"name": "Joku", "rows": 2}, {"name": "Kalle", "rows": 1}]
+    assert (dry["unknown_services_total"], dry["unknown_staff_total"]) == (2, 2)
+    assert dry["visits"] == 4  # kept all the same, under the placeholder

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain import csv_import as ci
+from chalicelib.domain.contacts import fold
 
 HKI = ZoneInfo("Europe/Helsinki")
 TODAY = date(2026, 11, 23)
@@ -226,6 +227,18 @@ def test_a_visit_booked_ahead_is_listed_with_its_day_time_and_names_not_imported
     many = [ci.FutureVisit(n, date(2026, 12, 24), None, "😀" * 40) for n in range(1000, 1, -1)]
     kept = ci.kept_future(many)
     assert kept[0]["row"] == 2 and len(kept) < ci.MAX_FUTURE_KEPT and ci.stored_size(kept) <= ci.MAX_FUTURE_BYTES
+
+
+def test_names_matching_nothing_are_counted_once_each_and_listed_as_far_as_the_record_holds():
+    known = {"aino": "aino"}.get
+    names = ["Joku", None, "Aino", "JOKU", "Kalle", "", "jóku"]
+    assert ci.unmatched(names, lambda n: known(fold(n))) == [
+        {"name": "Joku", "rows": 3},
+        {"name": "Kalle", "rows": 1},
+    ]
+    many = [{"name": "😀" * 40, "rows": 1}] * 1000
+    kept = ci.kept_unmatched(many)
+    assert 10 < len(kept) <= ci.MAX_UNMATCHED_KEPT and ci.stored_size(kept) <= ci.MAX_UNMATCHED_BYTES
 
 
 def test_reasons_speak_the_owners_language():

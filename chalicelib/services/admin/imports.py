@@ -86,7 +86,9 @@ def _rejected_view(entries: Sequence[Mapping[str, Any]], locale: str) -> list[di
 
 
 def view(rec: rules.ImportRecord, locale: str) -> dict[str, Any]:
-    dry = {"future_visits": [], "future_visits_total": 0, **rec.dry_run}  # none listed before 5 Dec 2026
+    # Listed since 5 Dec 2026: an older dry run has none of them.
+    since = ("future_visits", "unknown_services", "unknown_staff")
+    dry = {**{k: [] for k in since}, **{f"{k}_total": 0 for k in since}, **rec.dry_run}
     dry["rejected"] = _rejected_view(dry.get("rejected") or [], locale)
     return {
         "id": rec.id,
@@ -185,6 +187,7 @@ def _plan(
     merge_visits: dict[str, Appointment] = {}
     new_visits = 0
     future: list[rules.FutureVisit] = []  # of the rows that go in: visits booked ahead, to book at the desk
+    kept_visits: list[rules.Visit] = []  # of the rows that go in, a visit a row
     chunks: list[list[dict[str, Any]]] = [[]]
     size = 0
     years = cfg.privacy.erase_inactive_after_years
@@ -221,6 +224,7 @@ def _plan(
                 a = _appointment(b, names, target, v, stamps)
                 merge_visits[a.id] = a
         future += [r.future for r in g.rows if r.future]
+        kept_visits += [r.visit for r in g.rows if r.visit]
         if chunks[-1] and (len(chunks[-1]) >= CHUNK_CLIENTS or size + entry_size > CHUNK_BYTES):
             chunks.append([])
             size = 0
@@ -230,6 +234,9 @@ def _plan(
     rejected.sort(key=lambda r: r.row)
     chunks = [c for c in chunks if c]
     listed = rules.kept_rejected((), rejected)
+    # Names the settings do not know: their visits go in under UNKNOWN; she fixes the file or accepts.
+    unknown_services = rules.unmatched((v.service for v in kept_visits), names.service)
+    unknown_staff = rules.unmatched((v.staff for v in kept_visits), names.staff)
     dry_run = {
         "create": create,
         "contactless": contactless,
@@ -238,6 +245,10 @@ def _plan(
         "visits_skipped": skipped_visits,
         "future_visits": rules.kept_future(future),
         "future_visits_total": len(future),
+        "unknown_services": rules.kept_unmatched(unknown_services),
+        "unknown_services_total": len(unknown_services),
+        "unknown_staff": rules.kept_unmatched(unknown_staff),
+        "unknown_staff_total": len(unknown_staff),
         "rejected": listed,
         "rejected_total": len(rejected),
     }
