@@ -383,6 +383,42 @@ def test_csv_import_with_a_bad_row(signed_in, stack, size):
     assert status == 200 and not found["clients"], found  # the bad row was not imported
 
 
+def test_csv_import_lists_the_visits_booked_ahead_and_the_names_that_match_nothing(signed_in, stack):
+    """A client whose only row is booked ahead was rejected whole; a service or staff
+    name that matched nothing went in under a placeholder without a word. The dry run
+    lists both in the owner's words (fi, then en), and the result the visits to book."""
+    page = signed_in(PHONE, view="import")
+    box = page.locator("#import")
+    text = (
+        "Nimi;Puhelin;Käyntipäivä;Palvelu;Tekijä\r\n"
+        "Tuula Tuleva;040 555 0901;24.12.2099 10:00;Naisten hiustenleikkaus;Aino\r\n"
+        "Outi Outo;040 555 0902;1.10.2026;Tuntematon palvelu;Joku\r\n"
+        "Outi Outo;040 555 0902;2.10.2026 14:00;tuntematon PALVELU;Aino\r\n"
+    )
+    box.get_by_label("CSV-tiedosto").set_input_files(
+        files=[{"name": "tulevat.csv", "mimeType": "text/csv", "buffer": text.encode("cp1252")}]
+    )
+    box.get_by_role("button", name="Tarkista tiedosto").click()
+    expect(box.locator("#imp-figures")).to_contain_text("Uusia asiakkaita2")
+    expect(box.locator("#imp-figures")).to_contain_text("Hylättyjä rivejä0")
+    expect(box.get_by_role("heading", name="Tulevat käynnit: varaa ne kalenterista")).to_be_visible()
+    expect(box.locator("#imp-future li")).to_have_text(
+        ["Rivi 2: 24.12.2099 klo 10.00 · Naisten hiustenleikkaus · Aino"]
+    )
+    expect(box.locator("#imp-unknown-services li")).to_have_text(["Tuntematon palvelu (2 riviä)"])
+    expect(box.locator("#imp-unknown-staff li")).to_have_text(["Joku (1 rivi)"])
+    expect(box).not_to_contain_text("future_visit")
+    check(page, "import-ahead-unknown-phone")
+    page.get_by_role("banner").get_by_label("Kieli").select_option("en")
+    expect(box.locator("#imp-future li")).to_have_text(["Row 2: 24/12/2099 at 10:00 · Naisten hiustenleikkaus · Aino"])
+    expect(box.locator("#imp-unknown-staff li")).to_have_text(["Joku (1 row)"])
+    box.get_by_role("button", name="Import 3 rows").click()
+    expect(box.get_by_role("heading", name="Import done")).to_be_visible(timeout=60000)
+    expect(box.locator("#imp-future li")).to_have_text([re.compile(r"Row 2: 24/12/2099")])
+    status, found = admin(stack, "GET", f"/clients?q={quote('Tuula Tuleva')}")
+    assert status == 200 and [c["name"] for c in found["clients"]] == ["Tuula Tuleva"], found
+
+
 def test_a_file_too_big_is_refused_before_it_is_sent(signed_in):
     page = signed_in(PHONE, view="import")
     box = page.locator("#import")

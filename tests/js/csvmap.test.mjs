@@ -42,3 +42,13 @@ test("upload errors in the owner's words", () => {
   assert.equal(M.uploadError({ status: 403, code: "owner_only" }), "imp_owner_only");
   assert.equal(M.uploadError({ status: 0, code: "network" }), "imp_failed");
 });
+
+test("dry-run facts: visits booked ahead and names that match nothing, none in an older dry run", () => {
+  const future = [{ row: 9, date: "2026-12-24", time: null, service: "Naisten hiustenleikkaus", staff: "Aino" }];
+  const view = { status: "done", dry_run: { future_visits: future, future_visits_total: 3,
+    unknown_services: [{ name: "Tuntematon palvelu", rows: 2 }], unknown_services_total: 1, unknown_staff: [], unknown_staff_total: 0 } };
+  assert.deepEqual(M.dryFacts(view), { future: { items: future, more: 2 },
+    services: { items: [{ name: "Tuntematon palvelu", rows: 2 }], more: 0 }, staff: { items: [], more: 0 } });
+  const old = M.dryFacts({ status: "previewed", dry_run: { create: 1, rejected: [], rejected_total: 0 } });
+  assert.deepEqual(old, { future: { items: [], more: 0 }, services: { items: [], more: 0 }, staff: { items: [], more: 0 } });
+});

@@ -61,6 +61,19 @@ export function figures(view) {
       rejected: d.rejected || [], rejectedTotal: d.rejected_total || 0 };
 }
 
+// What the dry run tells beyond its figures (none in one from before 5 Dec 2026): the
+// visits booked ahead, which are not imported and the owner books at the desk, and the
+// service and staff names that match nothing. Each: the entries listed and how many
+// more the server counted than it listed.
+export function dryFacts(view) {
+  const d = (view && view.dry_run) || {};
+  const list = (key) => {
+    const items = d[key] || [];
+    return { items, more: Math.max((d[`${key}_total`] || 0) - items.length, 0) };
+  };
+  return { future: list("future_visits"), services: list("unknown_services"), staff: list("unknown_staff") };
+}
+
 export function progress(view) {
   const total = view.total_rows || 0;
   const done = Math.min(view.done_rows || 0, total);

@@ -1,13 +1,15 @@
 // The CSV import (#import, the owner's): choose a file (sent as it is, base64, so the
 // server detects its encoding), check which column is what (the server's suggestion,
 // each column a select), read the dry run (to create, merged, visits, the rows it cannot
-// take and why), choose whether imported visits earn stamps, then run it and watch the
+// take and why, the visits booked ahead to book at the desk, the service and staff names
+// that match nothing), choose whether imported visits earn stamps, then run it and watch the
 // progress (POST /imports/{id}/run again about every second until it is done). Nothing
 // is saved before "Import". The pure parts: csvmap.js.
 import { $, clear, el } from "./dom.js";
 import { number, plural, t } from "./i18n.js";
 import { api, say } from "./state.js";
 import * as M from "./csvmap.js";
+import { clock, day } from "./i18n.js";
 
 const POLL_MS = 1000;
 let imported = () => {}; // what else shows imported clients (main.js: the at-risk list)
@@ -150,6 +152,42 @@ function rejectedList(f) {
   return wrap;
 }
 
+// --- what the dry run tells beyond its figures (M.dryFacts) -----------------------------------
+// The visits booked ahead: not imported (her row is), each with its row, day, time,
+// service and staff member, for the owner to book in the calendar.
+function futureList(v) {
+  const { items, more } = M.dryFacts(v).future;
+  if (!items.length) return null;
+  const wrap = el("div", {}, el("h4", { id: "imp-future-h", text: t("imp_future_h") }),
+    el("p", { className: "muted", text: t("imp_future_hint") }));
+  const list = el("ul", { className: "list compact", id: "imp-future", "aria-labelledby": "imp-future-h" });
+  for (const a of items) {
+    const when = a.time ? t("imp_future_when", { date: day(a.date), time: clock(a.time) }) : day(a.date);
+    list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: a.row }) }), ` ${[when, a.service, a.staff].filter(Boolean).join(" · ")}`));
+  }
+  wrap.appendChild(list);
+  if (more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", more) }));
+  return wrap;
+}
+
+// The service and staff names of the file that match nothing in the settings: each once,
+// with its rows; their visits go in without a service or staff member unless she fixes them.
+function unknownNames(v) {
+  const { services, staff } = M.dryFacts(v);
+  if (!services.items.length && !staff.items.length) return null;
+  const wrap = el("div", { id: "imp-unknown" }, el("h4", { id: "imp-unknown-h", text: t("imp_unknown_h") }),
+    el("p", { className: "muted", text: t("imp_unknown_hint") }));
+  for (const [key, names, id] of [["imp_unknown_services", services, "imp-unknown-services"], ["imp_unknown_staff", staff, "imp-unknown-staff"]]) {
+    if (!names.items.length) continue;
+    wrap.appendChild(el("h5", { id: `${id}-h`, text: t(key) }));
+    const list = el("ul", { className: "list compact", id, "aria-labelledby": `${id}-h` });
+    for (const n of names.items) list.appendChild(el("li", { text: plural("imp_unknown_rows", n.rows, { name: n.name }) }));
+    wrap.appendChild(list);
+    if (names.more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_names", names.more) }));
+  }
+  return wrap;
+}
+
 function dryRunCard() {
   const v = st.view;
   const f = M.figures(v);
@@ -157,6 +195,7 @@ function dryRunCard() {
     el("h3", { id: "imp-dry-h", text: t("imp_step_dry_run") }),
     el("p", { className: "muted", text: plural("imp_dry_run_hint", v.total_rows) }),
     figuresList(f), rejectedList(f));
+  card.append(...[futureList(v), unknownNames(v)].filter(Boolean));
   const stamps = el("input", { type: "checkbox", id: "imp-stamps", checked: st.stamps || null });
   stamps.addEventListener("change", () => { st.stamps = stamps.checked; preview(st.mapping); });
   card.appendChild(el("label", { className: "check", for: "imp-stamps" }, stamps, el("span", { text: t("imp_stamps") })));
@@ -180,6 +219,8 @@ function runCard() {
   card.append(bar, el("p", { id: "imp-progress-text", text: plural("imp_progress", p.total, { done: number(p.done, 0), percent: p.percent }) }));
   if (p.finished || p.failed) {
     card.append(figuresList(f), rejectedList(f));
+    const ahead = futureList(v);  // still to book at the desk after the import
+    if (ahead) card.appendChild(ahead);
     const again = el("button", { type: "button", className: "plain", text: t("imp_another") });
     again.addEventListener("click", () => { st = null; showImport(); const i = $("imp-file"); if (i) i.focus(); });
     card.appendChild(again);
