@@ -1,8 +1,7 @@
 // The CSV import (#import, the owner's): choose a file (sent as it is, base64, so the
 // server detects its encoding), check which column is what (the server's suggestion,
 // each column a select), read the dry run (to create, merged, visits, the rows it cannot
-// take and why, the visits booked ahead to book at the desk, the service and staff names
-// that match nothing), choose whether imported visits earn stamps, then run it and watch the
+// take and why), choose whether imported visits earn stamps, then run it and watch the
 // progress (POST /imports/{id}/run again about every second until it is done). Nothing
 // is saved before "Import". The pure parts: csvmap.js.
 import { $, clear, el } from "./dom.js";
