@@ -19,6 +19,9 @@ from chalicelib.domain.timeutil import parse_utc
 MAX_ATTEMPTS = 8
 # Kinds that are about one visit and must not go out for a cancelled or moved one.
 VISIT_KINDS = frozenset({"reminder", "feedback_request"})
+# Kinds about the client rather than one visit (services/message_plans.py to_client): by
+# SMS they wait out the quiet hours, when planned and when sent.
+CLIENT_KINDS = frozenset({"winback", "nudge", "birthday", "personal", "reward"})
 
 
 class MessageStatus(str, Enum):
@@ -81,7 +84,10 @@ class Message:
 
 def queued(m: PlannedMessage, now: datetime, lease: timedelta | None = None) -> Message:
     """The outbox message of a planned one: pending until due, or — with `lease` —
-    held by the request that sends it at once (the sweeper's after the lease)."""
+    held by the request that sends it at once (the sweeper's after the lease); one
+    planned for later (an SMS held past quiet hours) stays pending until then."""
+    if m.due_at > now:
+        lease = None
     due = now + lease if lease else m.due_at
     return Message(
         business_id=m.business_id,

@@ -47,6 +47,21 @@ def in_quiet_hours(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
     return (m >= qs or m < qe) if qs > qe else (qs <= m < qe)
 
 
+def quiet_hours_over(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> datetime:
+    """When an SMS that may not wait for a visit's start (a win-back, a birthday greeting,
+    the owner's own words) may go: `t` outside quiet hours, else the first whole minute
+    after them. Stepped in UTC, so DST nights come out right; quiet hours never cover the
+    whole day (domain/config.py QuietHours), so the end comes within a day."""
+    if not in_quiet_hours(t, quiet, tz):
+        return t
+    at = t.replace(second=0, microsecond=0)
+    for _ in range(24 * 60 + 1):
+        at += _MINUTE
+        if not in_quiet_hours(at, quiet, tz):
+            return at
+    return at
+
+
 def allowed_sms_time(
     t: datetime, quiet: QuietHours, tz: ZoneInfo, earliest: datetime, visit_start: datetime
 ) -> datetime | None:

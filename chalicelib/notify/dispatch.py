@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import Business, QuietHours
-from chalicelib.domain.messages import BOOKING_PLAN, VISIT_KINDS, Message, MessageStatus, visit_as_planned
+from chalicelib.domain.messages import BOOKING_PLAN, CLIENT_KINDS, VISIT_KINDS, Message, MessageStatus, visit_as_planned
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from chalicelib.notify import outbox
@@ -111,6 +111,12 @@ def send_once(m: Message, now: datetime) -> Handled:
             return _skipped(m, "too_late", now)
         days = int(m.context.get("feedback_every_days", 7))
         once_since = now - timedelta(days=days)
+    elif kind in CLIENT_KINDS and channel == "sms":
+        rules = _send_rules(m)  # a retry that falls in the quiet hours waits for their end
+        if rules and reminder_rules.in_quiet_hours(now, *rules):
+            if store.defer(m, reminder_rules.quiet_hours_over(now, *rules)):
+                return Handled("deferred")
+            return Handled("held")
     elif kind in VISIT_KINDS:
         visit_start = parse_utc(m.context["visit_start_utc"])
         rules = _send_rules(m)

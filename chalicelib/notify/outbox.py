@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from chalicelib.domain.messages import Message, Outcome, after_attempt
+from chalicelib.domain.messages import Message, MessageStatus, Outcome, after_attempt
 from chalicelib.observability import count_sms_budget_exhausted, logger
 from chalicelib.settings import get_settings
 
@@ -125,18 +125,25 @@ def attempt(message: Message, now: datetime | None = None) -> Outcome:
     return Outcome("sent", provider_id=provider_id)
 
 
+def _due_later(m: Message, now: datetime) -> bool:
+    return m.status == MessageStatus.PENDING.value and m.due_at > now
+
+
 def deliver(messages: list[Message], now: datetime) -> list[Message]:
     """Send messages this process holds the lease on, then record all results at once;
-    the messages as recorded (sent, due for a retry, failed).
+    the messages as recorded (sent, due for a retry, failed). One it does not hold (due
+    later: an SMS held past quiet hours) comes back as it is, for the sweeper.
 
     Never raises: the change that caused the messages has already committed, and a
     message whose result could not be recorded is picked up when its lease ends.
     """
     from chalicelib.store import outbox as store
 
-    results = [(m, attempt(m, now)) for m in messages]
+    results = [(m, attempt(m, now)) for m in messages if not _due_later(m, now)]
     try:
-        return store.record_outcomes(results, now, backoff)
+        done = store.record_outcomes(results, now, backoff)
     except Exception:
-        logger().exception("could not record outcomes", extra={"messages": len(messages)})
-        return [after_attempt(m, outcome, now, backoff) for m, outcome in results]
+        logger().exception("could not record outcomes", extra={"messages": len(results)})
+        done = [after_attempt(m, outcome, now, backoff) for m, outcome in results]
+    recorded = {m.key: m for m in done}
+    return [recorded.get(m.key, m) for m in messages]

@@ -127,10 +127,17 @@ def paid_context(b: Business, appt: Appointment) -> dict[str, Any] | None:
 def to_client(
     b: Business, c: Client, key: str, kind: str, context: dict[str, Any], now: datetime
 ) -> PlannedMessage | None:
-    """A message about the client rather than one visit: by email, else by SMS."""
+    """A message about the client rather than one visit: by email, else by SMS — which
+    waits for the end of the quiet hours (the sender holds it again if a retry falls in
+    them: notify/dispatch.py, with the quiet hours it was planned with)."""
     channel, recipient = ("email", c.email) if c.email else ("sms", sms_to(b, c.phone))
     if not recipient:
         return None
+    due_at = now
+    if channel == "sms":
+        cfg = b.config
+        due_at = reminder_rules.quiet_hours_over(now, cfg.quiet_hours, cfg.tz)
+        context = {**context, "quiet_hours": cfg.quiet_hours.model_dump()}
     return PlannedMessage(
         key=key,
         kind=kind,
@@ -138,7 +145,7 @@ def to_client(
         recipient=recipient,
         locale=c.locale,
         context=context,
-        due_at=now,
+        due_at=due_at,
         business_id=b.id,
         client_id=c.id,
     )

@@ -30,13 +30,16 @@ def backoff(attempts: int) -> timedelta:
 def test_a_planned_message_waits_until_due_unless_the_request_sends_it_at_once():
     waiting = queued(PLANNED, NOW)
     assert (waiting.status, waiting.due_at, waiting.lease_until, waiting.created_at) == ("pending", DUE, None, NOW)
-    leased = queued(PLANNED, NOW, timedelta(minutes=2))
+    leased = queued(replace(PLANNED, due_at=NOW), NOW, timedelta(minutes=2))
     assert leased.status == "sending"
     assert leased.due_at == leased.lease_until == NOW + timedelta(minutes=2)  # the sweeper's after the lease
+    # Planned for later (an SMS held past the quiet hours): not held to send at once.
+    later = queued(PLANNED, NOW, timedelta(minutes=2))
+    assert (later.status, later.due_at, later.lease_until) == ("pending", DUE, None)
 
 
 def test_an_attempt_sends_retries_with_backoff_or_fails_for_good():
-    m = queued(PLANNED, NOW, timedelta(minutes=2))
+    m = queued(replace(PLANNED, due_at=NOW), NOW, timedelta(minutes=2))  # held by the request that sends it
     sent = after_attempt(m, Outcome("sent", provider_id="p-1"), NOW, backoff)
     assert (sent.status, sent.provider_id, sent.sent_at, sent.attempts, sent.lease_until) == (
         "sent",

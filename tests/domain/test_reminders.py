@@ -717,3 +717,14 @@ def test_quiet_hours_with_the_same_start_and_end_are_none_for_reminders_and_offe
     for hour in (0, 7, 8, 12, 23):
         assert in_quiet_hours(nov(24, hour, 30), none, HEL) is False
     assert waitlist.sms_send_time(nov(24, 3, 0), none, HEL, nov(24, 12, 0)) == nov(24, 3, 0)
+
+
+def test_a_client_message_sms_waits_for_the_end_of_the_quiet_hours_across_the_switches():
+    # Win-back, birthday, the owner's own words: no visit to arrive before, just morning.
+    from chalicelib.domain.reminders import quiet_hours_over
+
+    assert wall(quiet_hours_over(z(2027, 2, 20, 21, 30), QUIET, HEL)) == "2027-02-21T08:00+02:00"  # 23:30 local
+    assert wall(quiet_hours_over(z(2027, 3, 28, 0, 30), QUIET, HEL)) == "2027-03-28T08:00+03:00"  # spring night
+    assert wall(quiet_hours_over(z(2026, 10, 25, 0, 30), QUIET, HEL)) == "2026-10-25T08:00+02:00"  # autumn night
+    day = datetime(2027, 2, 21, 10, 5, 17, tzinfo=UTC)
+    assert quiet_hours_over(day, QUIET, HEL) == day  # 12:05 local: at once, to the second

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.messages import MessageStatus
 from chalicelib.domain.registry import PersonalMessageIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
@@ -79,4 +80,7 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
             details["next_at"] = iso_local(at, b.config.tz)  # the sheet says when it may go
         raise Conflict(_WHY[e.reason], code=e.reason, details=details or None) from None
     audited(p, "send_personal_message", c.id, {"channel": message.channel})
-    return 202, {"message": {"key": message.key, "channel": message.channel, "status": message.status}}
+    out = {"key": message.key, "channel": message.channel, "status": message.status}
+    if message.status == MessageStatus.PENDING.value and not message.attempts:
+        out["due_at"] = iso_local(message.due_at, b.config.tz)  # an SMS held until the quiet hours end
+    return 202, {"message": out}

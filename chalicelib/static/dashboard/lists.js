@@ -253,9 +253,11 @@ async function sendMessage(e) {
   error.textContent = "";
   button.disabled = true;
   try {
-    await api("POST", `/clients/${client.id}/messages`, { text });
+    const done = await api("POST", `/clients/${client.id}/messages`, { text });
     closeDialog($("message-dialog"));
-    say(t("sent", { name: client.name }));
+    // An SMS in the quiet hours waits for their end: the API says when it goes.
+    const at = done && done.message && done.message.due_at;
+    say(at ? t("sent_at", { name: client.name, time: clock(at) }) : t("sent", { name: client.name }));
     setTimeout(() => reload("failed"), 1500); // a message that could not go shows up there
   } catch (err) {
     // Refused: the sheet stays open with her words, and says why.
