@@ -14,7 +14,8 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.domain.booking import Status
-from chalicelib.domain.timeutil import parse_utc
+from chalicelib.domain.clients import MAINTENANCE, Client
+from chalicelib.domain.timeutil import iso_utc, parse_utc
 
 MAX_ATTEMPTS = 8
 # Kinds that are about one visit and must not go out for a cancelled or moved one.
@@ -22,6 +23,11 @@ VISIT_KINDS = frozenset({"reminder", "feedback_request"})
 # Kinds about the client rather than one visit (services/message_plans.py to_client): by
 # SMS they wait out the quiet hours, when planned and when sent.
 CLIENT_KINDS = frozenset({"winback", "nudge", "birthday", "personal", "reward"})
+# Of them, marketing: only with her consent (services/marketing.py), checked when queued
+# and again when sent (`marketing_dropped`).
+MARKETING_KINDS = frozenset({"winback", "nudge", "birthday", "personal"})
+# Of those, the ones a booking or a visit answers (and maintenance ends).
+RETENTION_KINDS = frozenset({"winback", "nudge"})
 
 
 class MessageStatus(str, Enum):
@@ -169,6 +175,37 @@ def visit_as_planned(m: Message) -> VisitAsPlanned | None:
         took_place = frozenset({Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value})
         return VisitAsPlanned(start, took_place, reminders_on=False)
     return VisitAsPlanned(start, frozenset({Status.BOOKED.value}), reminders_on=True)
+
+
+def client_as_queued(c: Client) -> dict[str, Any]:
+    """What a marketing message keeps of her when it is queued (its context's
+    `client_as_queued`), so the sender can tell whether she has booked or come since."""
+    return {"bookings": c.bookings, "last_visit_at": iso_utc(c.last_visit_at) if c.last_visit_at else None}
+
+
+def marketing_dropped(m: Message, c: Client | None) -> str | None:
+    """Why a marketing message must not go to her now that it is sent (a retry, a
+    message held past quiet hours), or None: she still consents and is not erased; and
+    for a win-back or nudge, she is not in maintenance, has booked nothing since it was
+    queued (a booking counts even if she cancelled it since: she answered) and had no
+    visit since. Her client item as it is now is all it takes."""
+    if c is None or c.is_erased:
+        return "client_erased"
+    if not c.wants_marketing:
+        return "no_consent"
+    if m.kind not in RETENTION_KINDS:
+        return None
+    if c.relationship == MAINTENANCE:
+        return "maintenance"
+    then = m.context.get("client_as_queued")
+    if then is None:
+        return None  # queued before it was kept
+    if c.bookings > int(then["bookings"]):
+        return "booked"
+    last = then.get("last_visit_at")
+    if c.last_visit_at is not None and (last is None or c.last_visit_at > parse_utc(last)):
+        return "visited"
+    return None
 
 
 def booking_message_keys(appointment_id: str, kind: str, seq: int, channels: list[str]) -> dict[str, str]:

@@ -21,12 +21,21 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.config import Business, QuietHours
-from chalicelib.domain.messages import BOOKING_PLAN, CLIENT_KINDS, VISIT_KINDS, Message, MessageStatus, visit_as_planned
+from chalicelib.domain.messages import (
+    BOOKING_PLAN,
+    CLIENT_KINDS,
+    MARKETING_KINDS,
+    VISIT_KINDS,
+    Message,
+    MessageStatus,
+    marketing_dropped,
+    visit_as_planned,
+)
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message, logger
-from chalicelib.store import bookings, businesses
+from chalicelib.store import bookings, businesses, clients
 from chalicelib.store import outbox as store
 
 # How long a sender holds a claimed message; if it dies mid-send, the sweeper takes
@@ -85,7 +94,8 @@ def _skipped(m: Message, reason: str, now: datetime) -> Handled:
 
 def send_once(m: Message, now: datetime) -> Handled:
     """Send a due message if this caller wins its claim (a conditional write); record
-    what came of it. A reminder or feedback request is re-checked against its visit."""
+    what came of it. A reminder or feedback request is re-checked against its visit, a
+    marketing message against her consent and whether she has booked or come since."""
     kind, channel = m.kind, m.channel
     if kind == BOOKING_PLAN:
         return _expand(m, now)
@@ -111,9 +121,13 @@ def send_once(m: Message, now: datetime) -> Handled:
             return _skipped(m, "too_late", now)
         days = int(m.context.get("feedback_every_days", 7))
         once_since = now - timedelta(days=days)
-    elif kind in CLIENT_KINDS and channel == "sms":
-        rules = _send_rules(m)  # a retry that falls in the quiet hours waits for their end
-        if rules and reminder_rules.in_quiet_hours(now, *rules):
+    elif kind in CLIENT_KINDS:
+        if kind in MARKETING_KINDS:  # does it still hold of her? One read of her item.
+            her = clients.get_client(m.business_id, m.client_id) if m.client_id else None
+            if why := marketing_dropped(m, her):
+                return _skipped(m, why, now)
+        rules = _send_rules(m) if channel == "sms" else None
+        if rules and reminder_rules.in_quiet_hours(now, *rules):  # a retry waits for their end
             if store.defer(m, reminder_rules.quiet_hours_over(now, *rules)):
                 return Handled("deferred")
             return Handled("held")

@@ -18,7 +18,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business, _parse_hhmm
 from chalicelib.domain.contacts import first_name
-from chalicelib.domain.messages import Message
+from chalicelib.domain.messages import Message, client_as_queued
 from chalicelib.domain.timeutil import sortable_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
@@ -62,6 +62,8 @@ def _context(b: Business, c: Client, now: datetime, **extra: Any) -> dict[str, A
         "unsubscribe_url": unsubscribe,
         # RFC 8058: mail clients offer "unsubscribe" and POST "List-Unsubscribe=One-Click" to it.
         "headers": {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        # Whether she booked or came since, when it is sent (notify/dispatch.py).
+        "client_as_queued": client_as_queued(c),
         **extra,
     }
 

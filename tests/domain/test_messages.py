@@ -93,3 +93,33 @@ def test_a_booking_plan_gives_back_every_message_it_carries_each_context_whole()
     assert len(stored["contexts"]) == 4  # the two confirmations share one
     plan = queued(replace(PLANNED, key="a1#plan", kind="booking_plan", context=stored, due_at=NOW), NOW)
     assert planned_in(plan) == messages
+
+
+def test_a_marketing_message_is_dropped_when_it_no_longer_holds_of_her_at_send_time():
+    from chalicelib.domain.clients import Client, Consent
+    from chalicelib.domain.messages import client_as_queued, marketing_dropped
+
+    last = datetime(2026, 10, 1, 10, 0, tzinfo=UTC)
+    her = Client(
+        "b", "c1", "Maija", "fi", NOW, marketing=Consent(True, NOW, "booking:web"), bookings=3, last_visit_at=last
+    )
+
+    def message(kind: str, then: Client | None = her) -> Message:
+        context = {"client_as_queued": client_as_queued(then)} if then else {}
+        return replace(queued(replace(PLANNED, kind=kind, context=context), NOW), client_id="c1")
+
+    assert marketing_dropped(message("winback"), her) is None  # nothing changed: it goes
+    assert marketing_dropped(message("winback"), None) == "client_erased"
+    assert marketing_dropped(message("birthday"), replace(her, erased_at=NOW)) == "client_erased"
+    assert (
+        marketing_dropped(message("personal"), replace(her, marketing=Consent(False, NOW, "one_click"))) == "no_consent"
+    )
+    assert marketing_dropped(message("nudge"), replace(her, relationship="maintenance")) == "maintenance"
+    assert marketing_dropped(message("winback"), replace(her, bookings=4)) == "booked"
+    assert marketing_dropped(message("nudge"), replace(her, last_visit_at=last + timedelta(days=30))) == "visited"
+    # The owner's words and a birthday greeting are not answered by a booking, nor ended by maintenance.
+    moved_on = replace(her, bookings=4, relationship="maintenance")
+    assert marketing_dropped(message("personal"), moved_on) is None
+    assert marketing_dropped(message("birthday"), moved_on) is None
+    # Queued before the sender kept what she was then: consent still counts.
+    assert marketing_dropped(message("winback", then=None), replace(her, bookings=4)) is None

@@ -295,3 +295,68 @@ def test_the_second_message_of_a_begun_winback_asks_the_model_in_use_too(client,
     c = clients.get_client(business().id, cid)
     assert c and c.winback_sent == 1 and c.winback_step_on and c.winback_step_on > date(2027, 3, 22)
     assert str(c.lapsed_on) == "2027-03-01"  # still the episode: its second message when she lapses by it
+
+
+# --- a retried win-back is checked again when it is sent ----------------------------------
+@pytest.fixture
+def throttled_winback(client, maija, frozen_now, monkeypatch):
+    """Her win-back written on the lapse morning, its first send throttled by SES: due
+    again for the sweeper a minute or two later. Her client id."""
+    from chalicelib.notify import channels
+
+    real = channels.send_email
+    failing = {"on": True}
+
+    def throttled(*a, **kw):
+        if failing["on"]:
+            raise channels.SendError("ses:Throttling", throttled=True)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(channels, "send_email", throttled)
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1  # written; the send was throttled
+    failing["on"] = False
+    assert winbacks() == []
+    frozen_now["now"] = at("2027-03-01T10:10:00+02:00")
+    return maija.get("/clients")[1]["clients"][0]["id"]
+
+
+def sweep_the_hour():
+    for minute in range(15, 60, 5):
+        run_job("send_due", f"2027-03-01T10:{minute:02d}:00+02:00")
+
+
+def winback_item():
+    from tests.api.helpers import table_items
+
+    [item] = [i for i in table_items() if "#winback#" in i["sk"]["S"]]
+    return item["status"]["S"], item.get("last_error", {}).get("S")
+
+
+def test_a_retried_winback_is_not_sent_after_she_unsubscribed_and_booked(client, aws, throttled_winback, frozen_now):
+    from chalicelib.store import marketing as mstore
+
+    mstore.unsubscribe(aws.id, throttled_winback, frozen_now["now"], "unsubscribe_page")
+    assert book(client, "2027-03-10T12:00:00+02:00")[0] == 201
+    sweep_the_hour()
+    assert winbacks() == [], "the win-back went out after she unsubscribed and booked"
+    assert winback_item() == ("skipped", "no_consent")  # recorded, as other skips are
+
+
+def test_a_retried_winback_is_not_sent_after_she_booked(client, throttled_winback):
+    assert book(client, "2027-03-10T12:00:00+02:00")[0] == 201  # she still consents
+    sweep_the_hour()
+    assert winbacks() == [], "the win-back went out after she booked"
+    assert winback_item() == ("skipped", "booked")
+
+
+def test_a_retried_winback_is_not_sent_once_she_is_in_maintenance(client, maija, throttled_winback):
+    assert maija.patch(f"/clients/{throttled_winback}", {"relationship": "maintenance"})[0] == 200
+    sweep_the_hour()
+    assert winbacks() == []
+    assert winback_item() == ("skipped", "maintenance")
+
+
+def test_a_retried_winback_that_still_holds_is_sent_once(client, throttled_winback):
+    sweep_the_hour()
+    assert len(winbacks()) == 1
+    assert winback_item() == ("sent", None)
