@@ -86,3 +86,22 @@ def test_a_personal_sms_retried_into_the_quiet_hours_waits_for_their_end(client,
         assert texts_to_maija(before) == [], f"the retried SMS went out at {moment}, inside quiet hours"
     run_job("send_due", "2027-02-21T08:00:00+02:00")
     assert len(texts_to_maija(before)) == 1
+
+
+def test_a_reward_announced_by_sms_at_night_goes_in_the_morning(client, aws, frozen_now):
+    from tests.loyalty.helpers import set_programme
+
+    set_programme(loyalty={"stamps_for_reward": 3})
+    desk = Desk(client, aws.id)
+    v = past_visits(TUESDAYS[:2], email=None, clock=frozen_now)
+    frozen_now["now"] = at("2027-01-20T22:30:00+02:00")  # the owner's evening at the card
+    before = len(sent_sms())
+    status, card = desk.post(
+        f"/clients/{v.client_id}/loyalty/adjustments", {"stamps": 1, "reason": "Visit at the fair"}
+    )
+    assert status == 201 and card["rewards"][0]["id"] == "loy-1", card
+    assert texts_to_maija(before) == [], "the reward's SMS went out at 22:30, inside quiet hours"
+    run_job("send_due", "2027-01-21T07:59:00+02:00")
+    assert texts_to_maija(before) == []
+    run_job("send_due", "2027-01-21T08:00:00+02:00")
+    assert len(texts_to_maija(before)) == 1
