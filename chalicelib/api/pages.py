@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
@@ -17,6 +18,9 @@ from chalicelib.errors import RebookError
 from chalicelib.observability import logger
 from chalicelib.pages.errors import shown
 from chalicelib.pages.i18n import words
+
+if TYPE_CHECKING:
+    from chalicelib.pages.views import Booked
 
 views = lazy("chalicelib.pages.views")
 pages = Blueprint(__name__)
@@ -134,17 +138,24 @@ def book_submit(slug):
 
     status, body, retry_after = views.book_submit(slug, _form(), _lang(), client_ip(pages.current_request))
     if isinstance(body, views.Booked):  # booked: redirect after POST, so a reload never posts again
-        if body.hand_over:  # her confirmation at the visit's own address (link_pages.py)
-            return link_pages.handing_over(body.location, body.hand_over, "manage")
-        return Response(body="", status_code=303, headers={"Location": body.location, "Cache-Control": "no-store"})
+        return _to_booked(body)
     return _html(body, status, retry_after)
+
+
+def _to_booked(booked: Booked) -> Response:
+    """The 303 to where a booking made on a page is shown: at the visit's own address with
+    the manage token handed over in its cookie (link_pages.py), so the address bar never
+    shows it; the widget's frame (no hand-over) at the token's."""
+    if booked.hand_over:
+        return link_pages.handing_over(booked.location, booked.hand_over, "manage")
+    return Response(body="", status_code=303, headers={"Location": booked.location, "Cache-Control": "no-store"})
 
 
 @pages.route("/m/{token}/booked", methods=["GET"])
 @html_view
 def booked(token):
-    """At the visit's own address with her cookie (the booking page's redirect), or at the
-    token's (the widget's frame, a waitlist offer, a payment)."""
+    """At the visit's own address with her cookie (the redirect of the booking page or of
+    a waitlist offer's page), or at the token's (the widget's frame, a payment)."""
     token = link_pages.token_at(pages.current_request, token, "manage")
     return _html(views.booked_page(token, pages.current_request.query_params or {}, _lang()))
 
@@ -324,8 +335,8 @@ def offer_book(token):
         if e.code != "offer_taken":
             raise
         return link_pages.back_to_page(token, "offer", {"taken": "1", "lang": form.get("lang", "")})
-    query = urlencode({"lang": form.get("lang", "")})
-    return Response(body="", status_code=303, headers={"Location": f"{booked['manage_url']}/booked?{query}"})
+    # Her confirmation as a booking made on the booking page shows it: the token in its cookie.
+    return _to_booked(views.booked_location(booked, negotiate(form.get("lang"), _lang(), "fi"), embed=False))
 
 
 @pages.route("/o/{token}/leave", methods=["POST"], content_types=FORM)

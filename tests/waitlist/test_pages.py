@@ -299,3 +299,25 @@ def test_the_waitlist_form_switches_language_keeping_her_service_and_day(client,
     assert 'lang="sv"' in html and 'name="service" value="womens-cut"' in html and 'value="2026-11-25"' in html
     # Without a service (she chooses it first) the switch is there too.
     assert set(_lang_links(client.http.get("/book/demo/waitlist?lang=en").body.decode())) == {"FI", "SV", "EN"}
+
+
+def test_booking_from_an_offer_lands_on_the_visits_own_address_without_its_token(client, aws):
+    # Walk report (360 px): after "Book this time" the address bar held the whole manage
+    # link, /m/m.<biz>.<appt>.<expiry>.<signature>/booked, which can cancel or move her
+    # booking; a booking made on the booking page lands at the visit's own address with
+    # the token in a cookie (docs/widget.md: "the address bar never shows the token").
+    import re
+
+    _, booked = book(client, "2026-11-25T13:00:00+02:00")
+    join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa] = offer_links("+358407654321")
+    r = _post_form(client, f"/o/{liisa}/book", {"lang": "en"})
+    assert r.status_code == 303, r.body
+    [token] = re.findall(r"^link=([\w.\-]+);", r.headers.get("Set-Cookie", ""))
+    address = "/m/" + ".".join(token.split(".")[:3])
+    assert token.startswith("m.") and r.headers["Location"] == f"{address}/booked?lang=en"
+    assert token not in r.headers["Location"] and "HttpOnly" in r.headers["Set-Cookie"]
+    page = follow(client, r.headers).body.decode()
+    assert "Your booking is confirmed" in page
+    assert client.http.get(f"{address}/booked?lang=en").status_code == 403  # not hers on another device
