@@ -319,7 +319,7 @@ def offer(token, address):
 
     params: dict[str, str] = dict(pages.current_request.query_params or {})
     taken = offers.next_after_taken(token) if params.get("taken") == "1" else None
-    return _html(views.offer_page(token, params, _lang(), taken=taken))
+    return _html(views.offer_page(token, params, _lang(), taken=taken, address=address))
 
 
 @pages.route("/o/{token}/book", methods=["POST"], content_types=FORM)

@@ -447,8 +447,9 @@ def hold_minutes(view: dict[str, Any]) -> int | None:
 
 
 def _contact(b: Business) -> dict[str, Any]:
-    """What the booked and hold pages say of the salon: its name, page and phone."""
-    return {"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone}
+    """What the booked, hold, waitlist and offer pages say of the salon: its name, page,
+    phone and address."""
+    return {"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone, "address": b.config.address}
 
 
 def booked_page(token: str, params: dict, accept_language: str | None) -> str:
@@ -807,7 +808,7 @@ def waitlist_page(
         "waitlist_entry.html",
         t=words(locale),
         locale=locale,
-        entry=join.entry_view(b, entry),
+        entry=join.entry_view(b, entry, locale=locale),
         staff_name=member.name if member else None,
         token=token,
         biz=_contact(b),
@@ -817,23 +818,31 @@ def waitlist_page(
     )
 
 
-def offer_page(token: str, params: dict, accept_language: str | None, *, taken: dict | None = None) -> str:
+def offer_page(
+    token: str, params: dict, accept_language: str | None, *, taken: dict | None = None, address: str | None = None
+) -> str:
+    """An offer's page: the time with the facts of the booking it would be (salon and its
+    address, service and its length, stylist, time, price: `_booking_facts.html`, as on
+    her confirmation), in the page's language; its language switch leads to `address`
+    (the offer's own: chalicelib/api/link_pages.py), its forms post to the token's."""
     from chalicelib.services.waitlist import offers
 
     view = offers.get_offer(token)
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
-    service = b.config.service(view["service"]["id"])  # what it costs, said before the one tap
+    service = b.config.service(view["service"]["id"])
+    if service is not None:  # what booking it charges (services/booking/book.py: the service's price)
+        view = {**view, "price_cents": service.price_cents, "price_max_cents": service.price_max_cents}
     return render(
         "offer.html",
         t=words(locale),
         locale=locale,
-        offer=view,
-        price=format_service_price(service.price_cents, locale, service.price_max_cents) if service else None,
+        offer=named_in(view, b, locale),
         until=until_words(view["expires_at"], b, locale),
         token=token,
-        biz=_contact(b),
+        biz={**_contact(b), "city": city_of(b.config.timezone)},
         taken=taken,
+        link=own_address_in(address or f"{links.root()}/o/{token}", params, ("taken",)),
     )
 
 

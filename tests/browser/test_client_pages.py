@@ -658,7 +658,7 @@ def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
 
     # The pay page's amount is shown while the time is hers (booked here), not once released.
     booking = {**BOOKING_VIEW, "status": "booked"} if template == "pay.html" else BOOKING_VIEW
-    biz = {"name": "Demo", "city": "Helsinki"}
+    biz = {"name": "Demo", "city": "Helsinki", "address": "Fredrikinkatu 20, 00120 Helsinki"}
     pay = {"kind": "deposit", "amount_cents": 2000}
     offer = {**booking, "status": "open", "entry": {"status": "open"}, "expires_at": "2026-11-20T10:30:00+02:00"}
     context = {"booking": booking, "offer": offer, "pay": pay, "token": "t", "biz": biz, "link": lambda **kw: "/x"}
@@ -666,6 +666,6 @@ def test_what_she_booked_fits_a_small_phone_in_finnish(page, template):
     expect(page.locator("dd", has_text="Naisten hiustenleikkaus")).to_have_count(1)
     if template == "pay.html":
         expect(page.locator("dt", has_text="Ennakkomaksu\u00a0nyt")).to_have_count(1)  # the long label, still there
-    if template not in ("manage.html", "offer.html"):  # those name the salon in their heading
-        expect(page.locator("dt", has_text="Paikka")).to_have_count(1)  # which salon she booked with
+    if template != "manage.html":  # it names the salon in its heading
+        expect(page.locator("dt", has_text="Paikka")).to_have_count(1)  # which salon she booked with (or is offered)
     check_page(page, f"facts-{template.removesuffix('.html')}")

@@ -152,7 +152,10 @@ def released_says_only_what_she_booked(html: str) -> None:
     """The time released (a declined card, a hold that ran out): what she booked and a way
     to book it anew, not the deposit she no longer pays nor the terms she no longer holds."""
     html = html.split("<main>", 1)[1]  # what she reads (the layout's style names a label too)
-    assert "<dd>Raidat folioilla</dd>" in html and '<dd><span class="keep">ke 25.11. klo 12.00</span></dd>' in html
+    assert (
+        "<dd>Raidat folioilla (150 min)</dd>" in html
+        and '<dd><span class="keep">ke 25.11. klo 12.00</span></dd>' in html
+    )
     assert "Varaa uusi aika</a>" in html
     for gone in ("Ennakkomaksu", "47,70", "Maksuton peruutus", "Jos perut", "Jos et saavu"):
         assert gone not in html, gone

@@ -321,3 +321,40 @@ def test_booking_from_an_offer_lands_on_the_visits_own_address_without_its_token
     page = follow(client, r.headers).body.decode()
     assert "Your booking is confirmed" in page
     assert client.http.get(f"{address}/booked?lang=en").status_code == 403  # not hers on another device
+
+
+def test_an_offers_page_says_where_how_long_and_how_much_in_the_pages_language(client, aws):
+    # Walk report (360 px): the offer page showed only service, stylist and time (no
+    # salon, address, duration or price: she booked without seeing 42,00 €), had no
+    # FI/SV/EN switch, and kept the service in the language she joined in.
+    from tests.api.test_pages import _lang_links, _text
+
+    _, booked = book(client, "2026-11-25T13:00:00+02:00", service="mens-cut")
+    join(client, service="mens-cut", first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321")
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa] = offer_links("+358407654321")
+    opened = client.http.get(f"/o/{liisa}?lang=fi")
+    address = opened.headers["Location"].split("?")[0]
+    page = follow(client, opened.headers).body.decode()
+    facts = _text(page.split('<div class="card">', 1)[1].split("</div>", 1)[0])
+    assert "Paikka Salon Aurora, Fredrikinkatu 20, 00120 Helsinki" in facts, facts
+    assert "Palvelu Miesten hiustenleikkaus (30 min)" in facts and "Hinta 42,00 €" in facts, facts
+    assert "Tekijä Aino Virtanen" in facts and "ke 25.11. klo 13.00" in facts, facts
+    switch = _lang_links(page)
+    assert switch["SV"] == f"{address}?lang=sv" and all(liisa not in href for href in switch.values())
+    cookie = {"Cookie": opened.headers["Set-Cookie"].split(";")[0]}
+    sv = client.http.get(switch["SV"], headers=cookie).body.decode()
+    assert "Herrklippning (30 min)" in sv and "Miesten hiustenleikkaus" not in sv and "42,00\u00a0€" in sv
+    en = client.http.get(switch["EN"], headers=cookie).body.decode()
+    assert "Men&#39;s haircut (30 min)" in en and "€42.00" in en and "Book this time" in en
+
+
+def test_an_entrys_page_names_the_service_in_the_pages_language(client, aws):
+    # Walk report (360 px): joined in Finnish, her entry's page in English still said
+    # "Miesten hiustenleikkaus".
+    _, entry = join(client, service="mens-cut", name="Liisa", phone="040 765 4321", email=None, locale="fi")
+    token = token_of(entry["manage_url"])
+    en = open_link(client, f"/w/{token}?lang=en").body.decode()
+    assert "<dt>Service</dt><dd>Men&#39;s haircut</dd>" in en and "Miesten" not in en
+    sv = open_link(client, f"/w/{token}?lang=sv").body.decode()
+    assert "<dd>Herrklippning</dd>" in sv

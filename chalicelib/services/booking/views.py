@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalicelib import clock, links
@@ -12,16 +13,19 @@ from chalicelib.domain.timeutil import iso_local
 
 def named_in(view: dict[str, Any], b: Business, locale: str) -> dict[str, Any]:
     """The view with her service named in the page's language (a page opened in another
-    language than she booked in: the salon names its services in each), and the top of
-    its price range where its price depends on the hair's length (format_price_of)."""
+    language than she booked in: the salon names its services in each), the top of its
+    price range where its price depends on the hair's length (format_price_of), and how
+    long the visit takes (its start to its end, in minutes). A booking's view, or a
+    waitlist offer's (the same facts: the offer's page shows them as the booking's)."""
     service = b.config.service(view["service"]["id"])
     if service is None:
         return view
-    return {
-        **view,
-        "service": {**view["service"], "name": service.name.get(locale)},
-        "price_max_cents": service.price_max_cents,
-    }
+    named = {**view, "service": {**view["service"], "name": service.name.get(locale)}}
+    named["price_max_cents"] = service.price_max_cents
+    if view.get("start") and view.get("end"):
+        length = datetime.fromisoformat(view["end"]) - datetime.fromisoformat(view["start"])
+        named["duration_minutes"] = int(length.total_seconds() // 60)
+    return named
 
 
 def booking_view(b: Business, a: Appointment, *, client_name: str | None = None) -> dict[str, Any]:

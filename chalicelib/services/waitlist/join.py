@@ -201,12 +201,13 @@ def service_ref(b: Business, service_id: str, locale: str | None) -> dict[str, A
     return {"id": service_id, "name": service.name.get(locale or b.config.locale) if service else service_id}
 
 
-def entry_view(b: Business, e: Entry, with_link: bool = False) -> dict[str, Any]:
+def entry_view(b: Business, e: Entry, with_link: bool = False, locale: str | None = None) -> dict[str, Any]:
+    """The entry, its service named in `locale` (a page's language), else in hers."""
     cfg = b.config
     view: dict[str, Any] = {
         "id": e.id,
         "status": e.status if e.status != EntryStatus.OPEN.value or e.is_open(_today(b)) else "expired",
-        "service": service_ref(b, e.service_id, e.locale),
+        "service": service_ref(b, e.service_id, locale or e.locale),
         "staff": e.staff_id,
         "from": e.first.isoformat(),
         "to": e.last.isoformat(),
