@@ -742,7 +742,10 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
     service = b.config.service(params["service"])
     if service is None:
         raise NotFound("Choose a service offered here.", key="service_unknown")
-    first = _date_param(params.get("date")) or clock.now().astimezone(b.config.tz).date()
+    # From a day's times (the booking page's "notify me" names the day she looked at, full):
+    # that day, until that day, as she wanted it; opened without a day, the week from today.
+    day = _date_param(params.get("date"))
+    first = day or clock.now().astimezone(b.config.tz).date()
     # Back to the times she came from: her service, stylist and day, in her language.
     came_from = {"service": service.id, "staff": params.get("staff"), "date": params.get("date"), "lang": locale}
     member = b.config.staff_member(params.get("staff") or "")  # the stylist she waits for, if one
@@ -757,7 +760,7 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
         staff=params.get("staff") or "",
         staff_name=member.name if member else None,
         first=first.isoformat(),
-        last=(first + timedelta(days=6)).isoformat(),
+        last=(first if day else first + timedelta(days=6)).isoformat(),
         **extra,
     )
 
