@@ -120,6 +120,15 @@ test("money, percentages and dates in the language's conventions", () => {
   assert.equal(i18n.lang(), "fi");
 });
 
+test("a span of days reads as one date when it is one day", () => {
+  // Walk report (360 px): the desk's waitlist showed a one-day entry as "8.12.2026 – 8.12.2026".
+  i18n.setLang("fi");
+  assert.equal(i18n.days("2026-12-08", "2026-12-08"), "8.12.2026");
+  assert.equal(i18n.days("2026-12-08", "2026-12-10"), "8.12.2026 – 10.12.2026");
+  i18n.setLang("en");
+  assert.equal(i18n.days("2026-12-08", "2026-12-08"), "08/12/2026");
+});
+
 test("times in text as the language writes them: one formatter, whatever the time comes as", () => {
   const at = Date.parse("2026-11-25T13:30:00+02:00");
   const words = (lang) => {

@@ -60,6 +60,10 @@ export function day(iso, opts) {
   return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", ...(opts || { day: "numeric", month: "numeric", year: "numeric" }) })
     .format(new Date(Date.UTC(y, m - 1, d, 12)));
 }
+// From one day to another ("8.12.2026 – 10.12.2026"); one day is one date ("8.12.2026").
+export function days(from, to) {
+  return !to || to.slice(0, 10) === from.slice(0, 10) ? day(from) : `${day(from)} – ${day(to)}`;
+}
 export function monthName(ym, short) {
   const [y, m] = ym.split("-").map(Number);
   return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", month: short ? "short" : "long", year: "numeric" })

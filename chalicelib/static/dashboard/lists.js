@@ -1,7 +1,7 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores and messages that failed for good.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, has, intl, lang, money, number, plural, t } from "./i18n.js";
+import { clock, day, days, errorText, has, intl, lang, money, number, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
@@ -54,7 +54,8 @@ function slippingRule(th) {
 }
 
 // The days and times a waitlist entry wishes, in words: its dates, the staff member asked
-// for, each window's weekdays and hours ("25.11. – 27.11. · Aino · ma, ti 09:00–12:00").
+// for, each window's weekdays and hours ("25.11. – 27.11. · Aino · ma, ti 09:00–12:00"; one
+// day, one date).
 const WEEKDAY_OF = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };  // Jan 2024 began on a Monday
 function weekday(d) {
   return new Intl.DateTimeFormat(intl(), { weekday: "short", timeZone: "UTC" }).format(new Date(Date.UTC(2024, 0, WEEKDAY_OF[d])));
@@ -64,7 +65,7 @@ export function entryWished(e) {
     const days = (w.days || []).length && w.days.length < 7 ? `${w.days.map(weekday).join(", ")} ` : "";
     return `${days}${clock(w.start)}–${clock(w.end)}`;
   });
-  return [`${day(e.from)} – ${day(e.to)}`, e.staff ? staffName(e.staff) : "", ...windows].filter(Boolean).join(" · ");
+  return [days(e.from, e.to), e.staff ? staffName(e.staff) : "", ...windows].filter(Boolean).join(" · ");
 }
 
 export const RENDER = {
