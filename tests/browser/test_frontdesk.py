@@ -1202,6 +1202,10 @@ def test_the_owner_adds_and_edits_a_waitlist_entry(owner_at, stack):
     edit.get_by_role("button", name="Tallenna").click()
     expect(edit).to_be_hidden()
     expect(page.locator("#waitlist li", has_text="Jonna Jonottaja")).to_have_count(1)
+    # One day reads as one date (walk report: "8.12.2026 – 8.12.2026").
+    one_day = f"{first.day}.{first.month}.{first.year} · Aino Virtanen · 16.00–19.00"
+    wished = page.locator("#waitlist li", has_text="Jonna Jonottaja").locator("p.muted")
+    expect(wished).to_have_text(re.compile("^" + re.escape(one_day)))
     status, listed = admin(stack, "GET", "/waitlist")
     [mine] = [e for e in listed["entries"] if e["name"] == "Jonna Jonottaja"]
     assert (mine["from"], mine["to"], mine["staff"]) == (first.isoformat(), first.isoformat(), "aino")
