@@ -219,7 +219,7 @@ def test_todays_and_this_weeks_appointments_per_staff_member(owner):
 def test_key_figures_with_a_chart_per_month(owner, stack):
     show(owner, "kpis")
     tiles = owner.locator("#kpis .tile")
-    expect(tiles).to_have_count(34)  # with the "next visit" figures and the money group
+    expect(tiles).to_have_count(40)  # with the "next visit" figures, the money group and the waitlist
     # The page opens on the last 30 days (today included), compared with the 30 before.
     expect(owner.get_by_label("Jakso", exact=True)).to_have_value("last30")
     expect(owner.locator("#period-label")).to_have_text("Viimeiset 30 päivää")
@@ -232,6 +232,25 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     assert "päivittäin" in rating.get_by_role("img").locator("title").first.text_content()
     # Distinct clients do not add up from days: said, not left blank without a word.
     expect(owner.locator(".tile[data-kpi=retention_rate] .note")).to_be_visible()
+    # The waitlist's figures of the same days (GET /waitlist/kpis), each with its definition
+    # (walk report: the KPI page had no waitlist section).
+    waitlist = owner.locator(".kpi-group[data-group=waitlist]")
+    expect(waitlist.get_by_role("heading", level=3)).to_have_text("Jono: vapautuneet ajat")
+    expect(waitlist.locator(".tile h4")).to_have_text(
+        [
+            "Vapautuneet minuutit",
+            "Täytetyt minuutit",
+            "Täyttöaste",
+            "Täytöt",
+            "Takaisin saatu myynti",
+            "Täyttöajan mediaani",
+        ]
+    )
+    expect(waitlist.locator(".tile[data-kpi=refilled_minutes] .value")).to_have_text("0 min")
+    expect(waitlist.locator(".tile[data-kpi=median_seconds_to_refill] .value")).to_have_text("–")  # no refill yet
+    rate = waitlist.locator(".tile[data-kpi=refill_rate]")
+    rate.get_by_text("Mikä tämä on?").click()
+    expect(rate.get_by_text("Täytetyt minuutit jaettuna vapautuneilla")).to_be_visible()
     # On a small phone no word of a figure's name is cut in two but where it may be hyphenated.
     owner.set_viewport_size({"width": 360, "height": 740})
     cut = owner.evaluate(WORDS_CUT, "#kpis .tile h4")
@@ -278,7 +297,7 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     with owner.expect_response(lambda r: "/kpis?period=" + str(int(this_year) - 1) in r.url):
         owner.get_by_role("button", name="Edellinen jakso").click()
     expect(owner.locator("#period-label")).to_have_text(str(int(this_year) - 1))
-    expect(tiles).to_have_count(34)  # with the "next visit" figures and the money group
+    expect(tiles).to_have_count(40)  # with the "next visit" figures, the money group and the waitlist
     with owner.expect_response(lambda r: "/kpis?period=last7" in r.url):
         owner.get_by_label("Jakso", exact=True).select_option("last7")
     expect(owner.locator(".tile[data-kpi=average_rating] desc")).to_have_text(re.compile(r"^([^;]+; ){6}[^;]+$"))

@@ -1218,3 +1218,31 @@ def test_the_owner_adds_and_edits_a_waitlist_entry(owner_at, stack):
     again = page.get_by_role("dialog", name="Muokkaa jonopaikkaa")
     expect(again.get_by_label("Nimi")).to_have_value("Jonna Jonottaja")
     expect(page.locator("#view-waitlist")).to_be_visible()
+
+
+def test_the_waitlist_tab_says_who_was_offered_a_freed_time(owner_at, stack):
+    # Walk report (360 px): the tab never said who was offered a freed time or who took
+    # it; entries just vanished. Under the entries, the recent offers (GET /waitlist/offers).
+    day = today(stack) + timedelta(days=2)
+    query = f"service=womens-cut&staff=aino&from={day.isoformat()}&to={(day + timedelta(days=6)).isoformat()}"
+    with urllib.request.urlopen(f"{stack.api}/api/v1/businesses/demo/availability?{query}", timeout=10) as r:
+        [aino] = json.load(r)["staff"]
+    start = aino["slots"][0]
+    entry = {"service": "womens-cut", "staff": "aino", "from": start[:10], "to": start[:10]}
+    client = {"name": "Olli Odottaja", "phone": "040 555 7711", "locale": "fi"}
+    status, body = admin(stack, "POST", "/waitlist", {**entry, "client": client})
+    assert status == 201, body
+    booked = public_booking(stack, "aino", start, "Veera Varaaja", "veera@example.com", "womens-cut")
+    token = booked["manage_url"].rsplit("/", 1)[1]
+    status, body = post_json(f"{stack.api}/api/v1/bookings/{token}/cancel", {})
+    assert status == 200, body  # her cancellation frees the time: offered to Olli at once
+    page = owner_at(PHONE)
+    page.locator("nav").get_by_role("link", name="Jono").click()
+    page.wait_for_function("() => !document.getElementById('waitlist').hasAttribute('aria-busy')")
+    offers = page.get_by_role("list", name="Viimeisimmät tarjoukset")
+    row = offers.locator("li", has_text="Olli Odottaja")
+    expect(row).to_contain_text("Voimassa")
+    start_at = datetime.fromisoformat(start)
+    expect(row).to_contain_text(f"{start_at.day}.{start_at.month}. {start_at.hour}.{start_at.minute:02d}")
+    expect(row).to_contain_text("Naisten hiustenleikkaus · Aino Virtanen · tarjottu")
+    check(page, "waitlist-recent-offers")

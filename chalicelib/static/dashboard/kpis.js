@@ -4,6 +4,7 @@ import { $, clear, el } from "./dom.js";
 import { day, kpiWords, money, monthName, number, percent, plural, t } from "./i18n.js";
 import { isRolling, monthsOf } from "./periods.js";
 import { api, currency, state } from "./state.js";
+import { WAITLIST_KPIS, waitlistValue } from "./waitlistview.js";
 
 export const GROUPS = [
   ["g_clients", ["retention_rate", "new_clients", "returning_clients", "visit_frequency", "average_spend_cents"]],
@@ -110,7 +111,31 @@ export function renderKpis(box, data, period) {
     section.appendChild(tiles);
     box.appendChild(section);
   }
+  if (data.waitlist) box.appendChild(waitlistGroup(data.waitlist));
   if (Array.isArray(data.staff) && data.staff.length) box.appendChild(staffTable(data.staff));
+}
+
+// The page's figures with the waitlist's of the same days (GET /waitlist/kpis); without
+// them (not answered) the page shows the rest.
+export function withWaitlist(data) {
+  const r = data && data.range;
+  if (!r || !r.from) return data;
+  return api("GET", `/waitlist/kpis?from=${r.from}&to=${r.to}`).then((waitlist) => ({ ...data, waitlist }), () => data);
+}
+
+// The waitlist's figures (docs/kpis.md "The waitlist"): a tile each, with its definition.
+function waitlistGroup(w) {
+  const section = el("section", { className: "kpi-group", "data-group": "waitlist" },
+    el("h3", { text: t("g_waitlist") }), el("p", { className: "muted", text: t("g_waitlist_note") }));
+  const tiles = el("div", { className: "tiles" });
+  for (const key of WAITLIST_KPIS) {
+    const words = kpiWords(key);
+    tiles.appendChild(el("article", { className: "tile", "data-kpi": key },
+      el("h4", { text: words.name }), el("p", { className: "value", text: waitlistValue(key, w[key], currency()) }),
+      el("details", {}, el("summary", { text: t("what_is") }), el("p", { text: words.help }))));
+  }
+  section.appendChild(tiles);
+  return section;
 }
 
 // Figures of distinct clients: not given for the last 7 or 30 days (docs/kpis.md).

@@ -7,6 +7,7 @@ import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
+import { recentOffers } from "./waitlistview.js";
 
 let reload = () => Promise.resolve();
 export function setReload(fn) { reload = fn; }
@@ -68,10 +69,27 @@ export function entryWished(e) {
   return [days(e.from, e.to), e.staff ? staffName(e.staff) : "", ...windows].filter(Boolean).join(" · ");
 }
 
+// The recent offers of freed time under the entries: to whom, which time, and whether she
+// took it, someone else was first, it ran out or is still open (waitlistview.js).
+function renderOffers(box, offers) {
+  const rows = recentOffers(offers, Date.now());
+  if (!rows.length) { empty(box, "no_recent_offers"); return; }
+  const at = (iso) => `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
+  for (const o of rows) {
+    box.appendChild(el("li", { "data-offer": o.id, "data-state": o.state },
+      el("div", { className: "row" },
+        el("span", { className: "who", text: o.name || "–" }),
+        el("span", { className: `tag ${o.state}`, text: t(`offer_state_${o.state}`) })),
+      el("p", { className: "muted", text: [at(o.start), serviceName(o.service), staffName(o.staff),
+        t("offered_at", { when: at(o.offered_at) })].join(" · ") })));
+  }
+}
+
 export const RENDER = {
   // Who waits for what (issue 21): first to join first; the owner removes an entry here.
   waitlist(box, data) {
     setCount("waitlist", data.entries.length);
+    renderOffers(clear($("waitlist-offers")), data.offers);
     if (!data.entries.length) { empty(box, "no_waitlist"); return; }
     for (const e of data.entries) {
       const who = e.name;
@@ -448,5 +466,5 @@ export function initLists() {
 }
 
 export function clearLists() {
-  for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "feedback-summary", "retention-rule"]) clear($(id));
+  for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "waitlist-offers", "feedback-summary", "retention-rule"]) clear($(id));
 }

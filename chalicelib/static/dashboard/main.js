@@ -13,8 +13,9 @@ import { initBooking, openBooking, relabelBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, removeTimeOff } from "./timeoff.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
-import { forgetSummary, loadSummary, renderKpis, renderSummary } from "./kpis.js";
+import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
 import { RENDER, clearLists, initLists, relabelMessage, setCount, setReload } from "./lists.js";
+import { offersPath } from "./waitlistview.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, showImport } from "./imports.js";
 
@@ -51,12 +52,14 @@ function applyLanguage() {
 
 // --- the lists and the key figures (the calendar loads itself) -------------------------
 const LOADERS = {
-  kpis: () => state.api("GET", `/kpis?period=${periodKey(period)}`),
+  kpis: () => state.api("GET", `/kpis?period=${periodKey(period)}`).then(withWaitlist),
   clients: () => state.api("GET", "/retention"),
   followups: () => state.api("GET", "/follow-ups/due"),
   feedback: () => state.api("GET", "/feedback"),
   failed: () => state.api("GET", "/messages/failed"),
-  waitlist: () => state.api("GET", "/waitlist"),
+  // Who waits, and the recent offers of freed time (who was offered it, who took it).
+  waitlist: () => Promise.all([state.api("GET", "/waitlist"), state.api("GET", offersPath(todayIso()))])
+    .then(([waiting, offered]) => ({ ...waiting, offers: offered.offers })),
 };
 const CONTAINERS = { kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed", waitlist: "waitlist" };
 const requests = {};
