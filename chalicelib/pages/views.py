@@ -29,7 +29,6 @@ from chalicelib.notify.localtime import (
     format_day,
     format_local,
     format_price,
-    format_service_price,
     format_time,
 )
 from chalicelib.pages import media
