@@ -264,8 +264,9 @@ def test_an_offer_open_until_another_day_names_the_day(client, aws, frozen_now):
     page = open_link(client, f"/o/{liisa}?lang=fi").body.decode()
     # Where and at what price, before the one tap that books it (walk at 360 px: neither).
     facts = re.sub(r"<[^>]+>", " ", page.split("<dl>", 1)[1].split("</dl>", 1)[0])
-    assert " ".join(facts.split()) == "Paikka Salon Aurora Palvelu Naisten hiustenleikkaus Tekijä Aino Virtanen " + (
-        "Aika ke 25.11. klo 13.00 Hinta 69,00 €"
+    assert " ".join(facts.split()) == (
+        "Paikka Salon Aurora, Fredrikinkatu 20, 00120 Helsinki Palvelu Naisten hiustenleikkaus (60 min) "
+        "Tekijä Aino Virtanen Aika ke 25.11. klo 13.00 Hinta 69,00 €"
     ), facts
     # It runs out on another day than today (Mon 23 Nov): the day is named.
     until = page.split("Tarjous on voimassa ", 1)[1].split(" asti.", 1)[0]
