@@ -269,6 +269,28 @@ def test_the_owner_sets_the_return_window_and_the_nudge_and_sees_them_after_relo
         save(page, "marketing")
         saved = settings(stack)["marketing"]["marketing"]
         assert saved["next_visit_nudge"] is True and saved["nudge_lead_days"] == 5
+        # The spacing cap, "10 päivää": she types 3, then picks weeks: 3 weeks (it read
+        # "0 viikkoa" and saved no cap at all); 10 typed in weeks, then days: 10 days (it
+        # saved 70). The saved span switched untouched stays the same span.
+        cap = marketing.get_by_label("Markkinointiviestien väli vähintään", exact=True)
+        cap_unit = marketing.get_by_label("Markkinointiviestien väli vähintään: yksikkö")
+        expect(cap).to_have_value("2")  # the demo's 14 days
+        cap_unit.select_option("days")
+        expect(cap).to_have_value("14")
+        cap.fill("10")
+        save(page, "marketing")
+        expect(cap).to_have_value("10")
+        expect(cap_unit).to_have_value("days")
+        cap.fill("3")
+        cap_unit.select_option("weeks")
+        expect(cap).to_have_value("3")
+        save(page, "marketing")
+        assert settings(stack)["marketing"]["marketing"]["min_days_between"] == 21
+        cap.fill("10")
+        cap_unit.select_option("days")
+        expect(cap).to_have_value("10")
+        save(page, "marketing")
+        assert settings(stack)["marketing"]["marketing"]["min_days_between"] == 10
 
         page.reload()
         page.locator("#settings .card").first.wait_for(timeout=45000)

@@ -214,4 +214,20 @@ test("switching a span's unit keeps the span: weeks to days exactly, days to the
   assert.deepEqual(F.switchUnit({ n: "abc", unit: "days" }, "weeks"), { n: "abc", unit: "weeks" });
   assert.deepEqual(F.switchUnit({ n: "4", unit: "weeks" }, "weeks"), { n: "4", unit: "weeks" });
   assert.equal(F.daysFromForm(F.switchUnit({ n: "26", unit: "weeks" }, "days")), 182);
+  assert.deepEqual(F.switchUnit({ n: "3", unit: "days" }, "weeks"), { n: "1", unit: "weeks" }); // never 0: no cap at all
+});
+
+test("a number she typed keeps its meaning in the unit she picks after it", () => {
+  // The third walkthrough: "10 päivää", she types 3 and picks weeks: it read 0 weeks and
+  // saved min_days_between 0 (no cap); 10 typed in weeks, then days, saved 70.
+  const m = F.toForm("marketing", { ...sections.marketing, marketing: { ...sections.marketing.marketing, min_days_between: 10 } }, sections);
+  const cap = m.marketing.min_days_between;
+  assert.deepEqual(cap, { n: "10", unit: "days" });
+  Object.assign(cap, { n: "3", typed: true }); // what the input does
+  Object.assign(cap, F.switchUnit(cap, "weeks"));
+  assert.equal(cap.n, "3");
+  assert.equal(F.fromForm("marketing", m).value.marketing.min_days_between, 21);
+  const back = F.switchUnit({ n: "10", unit: "weeks", typed: true }, "days");
+  assert.equal(back.n, "10");
+  assert.equal(F.daysFromForm(back), 10);
 });

@@ -149,12 +149,12 @@ function daysField(section, path, labelText, obj, key) {
   const f = obj[key];
   const input = el("input", { id, "data-path": path, type: "number", inputmode: "numeric", min: "0" });
   input.value = f.n;
-  input.addEventListener("input", () => { f.n = input.value; });
+  input.addEventListener("input", () => { f.n = input.value; f.typed = true; }); // her number: the unit says what it counts
   const unit = el("select", { id: `${id}-unit`, "aria-label": `${labelText}: ${t("set_unit")}` });
   for (const [v, k] of [["weeks", "set_unit_weeks"], ["days", "set_unit_days"]]) unit.appendChild(el("option", { value: v, text: t(k) }));
   unit.value = f.unit;
   unit.addEventListener("change", () => {
-    Object.assign(f, F.switchUnit(f, unit.value)); // the same span in the other unit
+    Object.assign(f, F.switchUnit(f, unit.value));
     input.value = f.n;
   });
   return el("div", { className: "set-field" }, el("label", { for: id, text: labelText }), el("div", { className: "with-unit" }, input, unit));

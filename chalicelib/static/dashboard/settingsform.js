@@ -55,12 +55,16 @@ export function daysToForm(days) {
   return { n: str(days), unit: "days" };
 }
 
-// The unit switched beside the number: the span stays the same ("26" weeks -> "182"
-// days); days to weeks to the nearest whole week, which she sees. Not a number: kept.
+// The unit switched beside the number. A number she typed keeps its meaning: the unit
+// says what it counts ("3", then weeks: 3 weeks). A number she did not type is the saved
+// span, which stays the same ("26" weeks -> "182" days; 14 days -> "2" weeks); a span
+// that is not whole weeks goes to the nearest week, never to 0, which she sees. Not a
+// number: kept. `f.typed` is set by the input (settings.js daysField).
 export function switchUnit(f, unit) {
   const v = intOrRaw(f && f.n);
-  if (typeof v !== "number" || f.unit === unit) return { n: f.n, unit };
-  return { n: String(unit === "days" ? v * 7 : Math.round(v / 7)), unit };
+  if (f.typed || typeof v !== "number" || f.unit === unit) return { ...f, unit };
+  const n = unit === "days" ? v * 7 : v > 0 ? Math.max(1, Math.round(v / 7)) : v;
+  return { ...f, n: String(n), unit };
 }
 
 // Back to days; what is not a whole number goes as typed, for the server to name.
