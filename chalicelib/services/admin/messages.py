@@ -3,6 +3,7 @@ message to a client (the dashboard's one-click action for clients slipping away)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib import clock
@@ -67,8 +68,9 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
         raise ValidationFailed(
             "Too long for a text message; keep it under about 200 characters.", fields={"text": "too long for SMS"}
         )
+    now = clock.now()
     try:
-        [message] = marketing.personal(b, c, req.text, clock.now())
+        [message] = marketing.personal(b, c, req.text, now)
     except marketing.PersonalNotSent as e:
         if e.reason == "too_long":  # her links as they are leave less room than the usual
             raise ValidationFailed(
@@ -76,11 +78,13 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
                 fields={"text": f"at most {e.room} characters"},
             ) from None
         details = {}
-        if e.reason == "capped" and (at := c.next_marketing_at(b.config.marketing.min_days_between, clock.now())):
+        if e.reason == "capped" and (at := c.next_marketing_at(b.config.marketing.min_days_between, now)):
             details["next_at"] = iso_local(at, b.config.tz)  # the sheet says when it may go
         raise Conflict(_WHY[e.reason], code=e.reason, details=details or None) from None
     audited(p, "send_personal_message", c.id, {"channel": message.channel})
     out = {"key": message.key, "channel": message.channel, "status": message.status}
     if message.status == MessageStatus.PENDING.value and not message.attempts:
         out["due_at"] = iso_local(message.due_at, b.config.tz)  # an SMS held until the quiet hours end
-    return 202, {"message": out}
+    # Her cap from this message on, as her card says it: the dialog opened again knows it.
+    nxt = replace(c, last_marketing_at=now).next_marketing_at(b.config.marketing.min_days_between, now)
+    return 202, {"message": out, "marketing": {"next_at": iso_local(nxt, b.config.tz) if nxt else None}}

@@ -273,6 +273,7 @@ async function sendMessage(e) {
   button.disabled = true;
   try {
     const done = await api("POST", `/clients/${client.id}/messages`, { text });
+    capFrom(client, done && done.marketing && done.marketing.next_at);
     closeDialog($("message-dialog"));
     // An SMS in the quiet hours waits for their end: the API says when it goes.
     const at = done && done.message && done.message.due_at;
@@ -280,10 +281,18 @@ async function sendMessage(e) {
     setTimeout(() => reload("failed"), 1500); // a message that could not go shows up there
   } catch (err) {
     // Refused: the sheet stays open with her words, and says why.
+    if (err.code === "capped") capFrom(client, err.details && err.details.next_at);
     refuse(() => messageRefusal(err, client));
   } finally {
     button.disabled = false;
   }
+}
+
+// The cap as the API last said it, kept on her (the list's or the card's client): the
+// dialog opened again says when the next may go before she types (messagelimit.cappedUntil).
+function capFrom(client, nextAt) {
+  if (nextAt === undefined) return;
+  client.marketing = { ...(client.marketing || {}), next_at: nextAt };
 }
 
 function messageRefusal(err, client) {
