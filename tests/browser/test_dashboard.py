@@ -361,6 +361,10 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dialog = owner.get_by_role("dialog", name="Viesti: Riikka Riskinen")
     expect(dialog).to_be_visible()
     check_page(owner, "dashboard-message")
+    # Nothing written: the sheet says so where she types (it only moved the focus back).
+    dialog.get_by_role("button", name="Lähetä").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Kirjoita viesti ensin.")
+    expect(dialog.get_by_label("Viesti")).to_be_focused()
     dialog.get_by_label("Viesti").fill("Hei Riikka! Meillä olisi ensi viikolla aikoja – tervetuloa!")
     dialog.get_by_role("button", name="Lähetä").click()
     expect(status).to_have_text("Viesti asiakkaalle Riikka Riskinen on matkalla.")

@@ -264,7 +264,7 @@ async function sendMessage(e) {
   const text = $("message-text").value.trim();
   const button = $("message-send");
   const error = $("message-error");
-  if (!text) { $("message-text").focus(); return; }
+  if (!text) { error.textContent = t("message_empty"); $("message-text").focus(); return; }
   const room = countMessage();
   const refuse = (why) => { messageProblem = why; error.textContent = why(); $("message-text").focus(); };
   if (room.over) { refuse(() => t("message_too_long_sms", { max: number(room.max, 0) })); return; }
