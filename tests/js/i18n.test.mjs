@@ -114,8 +114,11 @@ test("money, percentages and dates in the language's conventions", () => {
   i18n.setLang("fi");
   assert.equal(i18n.money(6900, "EUR").replace(/\s/g, " "), "69,00 €");
   assert.equal(i18n.day("2026-11-25T09:00:00+02:00"), "25.11.2026");
+  assert.equal(i18n.percentNumber(0.755), "75,5"); // the list's "alle 75,5 %", not "alle 76 %"
+  assert.equal(i18n.percentNumber(0.8), "80");
   i18n.setLang("en");
   assert.equal(i18n.percent(0.125), "12.5%");
+  assert.equal(i18n.percentNumber(0.755), "75.5");
   i18n.setLang("xx");
   assert.equal(i18n.lang(), "fi");
 });

@@ -165,6 +165,11 @@ test("retention: spans of whole weeks in weeks, others in days; the limits as pe
   assert.equal(value.at_risk_below, 0.725);
   assert.equal(value.lapsed_below, null);
   assert.equal(value.at_risk_after, 0.5); // kept as it was
+  // A limit with a decimal reads back with the language's mark ("75.5" in the Finnish screen).
+  const half = { ...sections.retention, at_risk_below: 0.755 };
+  assert.equal(F.toForm("retention", half, sections, ",").at_risk_below, "75,5");
+  assert.equal(F.toForm("retention", half, sections, ".").at_risk_below, "75.5");
+  assert.equal(F.fromForm("retention", F.toForm("retention", half, sections, ",")).value.at_risk_below, 0.755);
   form.return_window_days.n = "puoli vuotta";
   assert.equal(F.fromForm("retention", form).value.return_window_days, "puoli vuotta"); // the server names it
 });

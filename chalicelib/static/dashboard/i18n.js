@@ -51,6 +51,11 @@ export function money(cents, currency) {
 export function number(v, digits) {
   return new Intl.NumberFormat(intl(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v);
 }
+// A chance (0-1) as the number of percent, to a tenth, for a phrase that has its own
+// "%": 0.755 -> "75,5" (fi, sv), "75.5" (en); 0.8 -> "80".
+export function percentNumber(p) {
+  return number(Math.round(p * 1000) / 10, 1);
+}
 export function percent(v) {
   return new Intl.NumberFormat(intl(), { style: "percent", maximumFractionDigits: 1 }).format(v);
 }

@@ -1,7 +1,7 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores and messages that failed for good.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, days, errorText, has, intl, lang, money, number, plural, t } from "./i18n.js";
+import { clock, day, days, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
@@ -45,7 +45,7 @@ let slippingShown = "";
 // percent, regulars' own if they differ, and where they come from (docs/retention.md).
 function slippingRule(th) {
   if (!th) return "";
-  const pct = (x) => Math.round(x * 100);
+  const pct = percentNumber; // 75,5 %, not "alle 76 %" for a limit of 75.5 %
   let text = t("slipping_rule", { at_risk: pct(th.at_risk_below), lapsed: pct(th.lapsed_below) });
   if (th.regular_lapsed_below != null
       && (pct(th.regular_lapsed_below) !== pct(th.lapsed_below) || pct(th.regular_at_risk_below) !== pct(th.at_risk_below))) {

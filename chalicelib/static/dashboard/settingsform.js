@@ -73,9 +73,10 @@ export function daysFromForm(f) {
   return typeof v === "number" && f.unit === "weeks" ? v * 7 : v;
 }
 
-// A chance as a percentage: 0.8 -> "80"; none (null) -> "" (fitted to her own past).
-export function percentToForm(p) {
-  return typeof p === "number" ? String(Math.round(p * 10000) / 100) : "";
+// A chance as a percentage with the language's decimal mark: 0.8 -> "80", 0.755 -> "75,5"
+// (fi, sv) or "75.5" (en); none (null) -> "" (fitted to her own past).
+export function percentToForm(p, decimal = ",") {
+  return typeof p === "number" ? String(Math.round(p * 10000) / 100).replace(".", decimal) : "";
 }
 
 // "80" or "72,5" -> 0.8, 0.725; empty -> null; anything else as typed (the server says so).
@@ -185,8 +186,8 @@ export function toForm(name, value, all, decimal = ",") {
       return {
         return_window_days: daysToForm(v.return_window_days),
         default_return_days: daysToForm(v.default_return_days),
-        at_risk_below: percentToForm(v.at_risk_below),
-        lapsed_below: percentToForm(v.lapsed_below),
+        at_risk_below: percentToForm(v.at_risk_below, decimal),
+        lapsed_below: percentToForm(v.lapsed_below, decimal),
         at_risk_after: v.at_risk_after, // the old rhythm rule's multiples: kept as they are
         lapsed_after: v.lapsed_after,
       };
