@@ -135,6 +135,33 @@ def test_invalid_follow_ups_are_422(desk, booked):
     assert status == 404
 
 
+def test_an_action_to_do_cannot_be_due_in_the_past_but_today_is_fine(desk, booked, frozen_now):
+    cid = booked["client"]  # the clock: Monday 23 Nov 2026 in Helsinki
+    status, resp = desk.post(f"/clients/{cid}/follow-ups", {"actions": [action("Call", "2026-11-01", "aino")]})
+    assert status == 422 and resp["error"]["code"] == "validation_failed", resp
+    assert resp["error"]["fields"] == {"actions.0.due": "is in the past"}
+    assert desk.get(f"/clients/{cid}/follow-ups")[1]["follow_ups"] == []
+    # Done in the past is a record, not a plan; today is still today.
+    status, fup = desk.post(
+        f"/clients/{cid}/follow-ups",
+        {"actions": [action("Sent the care guide", "2026-11-20", done=True), action("Call", "2026-11-23", "aino")]},
+    )
+    assert status == 201, fup
+    # The day after, the overdue call keeps its date and can be marked done; a new action
+    # given a past day is refused.
+    frozen_now["now"] = at("2026-11-24T10:00:00+02:00")
+    plan = {"actions": [action("Sent the care guide", "2026-11-20", done=True), action("Call", "2026-11-23", "aino")]}
+    status, _ = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", plan)
+    assert status == 200
+    plan["actions"].append(action("Mail", "2026-11-22"))
+    status, resp = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", plan)
+    assert status == 422 and resp["error"]["fields"] == {"actions.2.due": "is in the past"}
+    plan["actions"][1]["done"] = True
+    plan["actions"][2]["due"] = "2026-11-24"
+    status, updated = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", plan)
+    assert status == 200 and updated["due"] == "2026-11-24"
+
+
 def test_maintenance_relationship_shows_in_the_profile(desk, booked):
     cid = booked["client"]
     status, body = desk.patch(f"/clients/{cid}", {"relationship": "maintenance"})

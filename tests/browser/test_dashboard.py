@@ -412,7 +412,16 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dialog = owner.get_by_role("dialog", name="Seuranta: Leena Lähtenyt")
     check_page(owner, "dashboard-follow-up")
     dialog.get_by_label("Mitä tehdään").fill("Soita ja tarjoa aikaa")
-    assert dialog.get_by_label("Määräpäivä").input_value() == stack.now.astimezone(HELSINKI).date().isoformat()
+    due_day = dialog.get_by_label("Määräpäivä")
+    today = stack.now.astimezone(HELSINKI).date().isoformat()
+    assert due_day.input_value() == today
+    # A day gone by is refused on its field, with the words why (it was saved without a word).
+    due_day.fill("2026-11-01")
+    dialog.get_by_role("button", name="Tallenna").click()
+    expect(due_day).to_have_attribute("aria-invalid", "true")
+    expect(owner.locator(f"#{due_day.get_attribute('aria-describedby')}")).to_have_text("Päivä on jo mennyt.")
+    expect(dialog).to_be_visible()
+    due_day.fill(today)
     dialog.get_by_role("button", name="Tallenna").click()
     expect(status).to_contain_text("Seuranta lisätty: Leena Lähtenyt")
     expect(owner.locator("#count-followups")).to_have_text("1")

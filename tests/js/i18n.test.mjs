@@ -170,6 +170,7 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.errorText({ ...notYet, details: { reason: "something_new" } }), fi.err_invalid_mark);
   assert.equal(i18n.fieldText("client.phone", "not a valid phone number"), fi.f_phone);
   assert.equal(i18n.fieldText("start", "is in the past"), fi.f_start_past);
+  assert.equal(i18n.fieldText("actions.0.due", "is in the past"), fi.f_date_past); // a follow-up's action
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours"), fi.f_start);
   // The API's whole reason: "past closing" is about the hours, not a time gone by.
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours, or the service would run past closing"), fi.f_start);

@@ -41,13 +41,23 @@ def view(b: Business, f: FollowUp, client: Client | None = None) -> dict[str, An
     return out
 
 
-def _actions(b: Business, req: FollowUpIn) -> tuple[FollowUpAction, ...]:
+def _actions(b: Business, req: FollowUpIn, before: tuple[FollowUpAction, ...] = ()) -> tuple[FollowUpAction, ...]:
     staff_ids = {m.id for m in b.config.staff}
     for i, a in enumerate(req.actions):
         if a.staff and a.staff not in staff_ids:
             raise ValidationFailed(
                 "An action names an unknown staff member.", fields={f"actions.{i}.staff": "unknown staff"}
             )
+    # An action still to do is due today or later (local); a due date it already had stays
+    # as it was, so an overdue action can still be edited or marked done.
+    first_day, had = today(b), {a.due for a in before}
+    past = {
+        f"actions.{i}.due": "is in the past"
+        for i, a in enumerate(req.actions)
+        if a.due and a.due < first_day and not a.done and a.due not in had
+    }
+    if past:
+        raise ValidationFailed("An action's due date is in the past.", fields=past)
     return tuple(FollowUpAction(text=a.text, due=a.due, staff=a.staff, done=a.done) for a in req.actions)
 
 
@@ -83,7 +93,7 @@ def update(p: Principal, client_id: str, followup_id: str, body: object) -> dict
     changed = replace(
         f,
         goal=req.goal,
-        actions=_actions(b, req),
+        actions=_actions(b, req, f.actions),
         next_step=req.next_step,
         status="closed" if req.closed else "open",
         updated_at=clock.now(),

@@ -132,6 +132,7 @@ export function fieldText(path, reason, currency) {
     if (/minute mark/.test(why)) return t("f_start_mark");
     if (/no longer free|taken/.test(why)) return t("f_start_free");
   }
+  if (name === "due" && /in the past/.test(why)) return t("f_date_past"); // a follow-up's action
   if (name === "from" || name === "to") {
     // A waitlist entry's dates (chalicelib/domain/waitlist.py), each reason its own words.
     if (/staff member chosen does not work/.test(why)) return t("f_from_staff_off");

@@ -323,16 +323,27 @@ export function openFollowUp(client, then) {
   $("followup-title").textContent = t("followup_for", { name: client.name });
   $("followup-text").value = t("default_followup");
   $("followup-due").value = todayIso();
+  $("followup-due").min = todayIso(); // today or later, as the API takes it
+  clearFieldErrors($("followup-form"));
+  $("followup-error").textContent = "";
   openDialog($("followup-dialog"), $("followup-text"));
 }
 
 async function addFollowUp(e) {
   e.preventDefault();
+  const form = e.target;
   const client = dialogClient;
   const text = $("followup-text").value.trim();
   const due = $("followup-due").value;
-  const button = e.target.querySelector("[type=submit]");
-  if (!text || !due) { (text ? $("followup-due") : $("followup-text")).focus(); return; }
+  const button = form.querySelector("[type=submit]");
+  const inputs = { text: $("followup-text"), due: $("followup-due") };
+  const missing = {};
+  if (!text) missing.text = t("err_required");
+  if (!due) missing.due = t("err_required");
+  else if (due < todayIso()) missing.due = t("f_date_past"); // ISO days compare as text
+  if (Object.keys(missing).length) { showFieldErrors(form, { fields: missing }, inputs, $("followup-error")); return; }
+  clearFieldErrors(form);
+  $("followup-error").textContent = "";
   button.disabled = true;
   try {
     await api("POST", `/clients/${client.id}/follow-ups`, { next_step: text, actions: [{ text, due }] });
@@ -340,7 +351,11 @@ async function addFollowUp(e) {
     say(t("followup_added", { name: client.name, date: day(due) }));
     await reload("followups");
     if (afterFollowUp) afterFollowUp();
-  } catch (err) { closeDialog($("followup-dialog")); failed(err); } finally { button.disabled = false; }
+  } catch (err) {
+    // Refused input stays in the sheet, marked on its field (actions.0.due: the date).
+    if (err.status === 422) showFieldErrors(form, err, inputs, $("followup-error"));
+    else { closeDialog($("followup-dialog")); failed(err); }
+  } finally { button.disabled = false; }
 }
 
 async function markDone(f, button) {
