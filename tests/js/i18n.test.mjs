@@ -100,6 +100,18 @@ test("counts take the language's plural form: 1 booking, 0 and 2 bookings", () =
   assert.equal(i18n.plural("err_min", 5), "At least 5."); // a key without forms: the plain one
 });
 
+test("the second retention group has one word per language, the list's and the card's", () => {
+  // The third walkthrough: settings said "Menetetty / Förlorad / Lost" for "Poisjäänyt /
+  // Slutat komma / Lapsed".
+  const other = { fi: /menetet/i, sv: /förlora/i, en: /\blost\b/i };
+  const word = { fi: /poisjä/i, sv: /slutat komma/i, en: /\blapsed\b/i };
+  for (const l of ["fi", "sv", "en"]) {
+    const d = load(l).dashboard;
+    assert.deepEqual(Object.keys(d).filter((k) => other[l].test(d[k])), [], l);
+    for (const k of ["lapsed", "set_lapsed_below", "set_winback_messages", "err_limits_order"]) assert.match(d[k], word[l], `${l} ${k}`);
+  }
+});
+
 test("t() fills placeholders and falls back to the key", () => {
   i18n.setCatalogue("en", load("en"));
   i18n.setLang("en");
