@@ -38,6 +38,18 @@ test("the token goes along; a 401 ends the session", async () => {
   assert.equal(ended, 1);
 });
 
+test("every request says the dashboard's language, as it is at the time", async () => {
+  // The third walkthrough: an import's rejected rows came in the browser's language.
+  let chosen = "en";
+  const sent = [];
+  const api = createApi({ base: "/", getToken: () => "tok", onSessionEnded: () => {}, getLang: () => chosen,
+    fetchFn: async (url, init) => { sent.push(init.headers["Accept-Language"]); return reply(200, {}); } });
+  await api("GET", "/imports/i1");
+  chosen = "sv";
+  await api("POST", "/imports", { file: "x" });
+  assert.deepEqual(sent, ["en", "sv"]);
+});
+
 test("a 403 other than owner_only asks /me whether the token is still good", async () => {
   let ended = 0;
   const urls = [];

@@ -35,13 +35,16 @@ export async function request(method, url, { body, headers, fetchFn } = {}) {
 
 // api(method, path, body, headers) against <base>api/v1/admin. A 401 ends the session; a
 // 403 that is not "owner only" may be an expired token the gateway refused: /me tells.
-export function createApi({ base, getToken, onSessionEnded, fetchFn }) {
+// Every request says the dashboard's language (getLang), not the browser's: what the API
+// words itself (an import's rejected rows) comes in the language she chose.
+export function createApi({ base, getToken, onSessionEnded, fetchFn, getLang }) {
   async function api(method, path, body, headers) {
     const token = getToken();
+    const language = getLang ? { "Accept-Language": getLang() } : {};
     try {
       return await request(method, `${base}api/v1/admin${path}`, {
         body,
-        headers: { Authorization: `Bearer ${token}`, ...(headers || {}) },
+        headers: { Authorization: `Bearer ${token}`, ...language, ...(headers || {}) },
         fetchFn,
       });
     } catch (err) {

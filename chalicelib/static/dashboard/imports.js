@@ -97,6 +97,21 @@ async function preview(mapping) {
   }
 }
 
+// The dashboard's language changed: the rows it cannot take, which the server words, are
+// read again in the new one (GET /imports/{id}; every request says the language). An
+// answer on its way (a dry run, the run's polling) brings the new words itself.
+export async function rewordImport() {
+  if (!st || !st.view || !st.view.id || st.busy) return;
+  const mine = seq;
+  const id = st.view.id;
+  try {
+    const view = await api("GET", `/imports/${encodeURIComponent(id)}`);
+    if (mine !== seq || !st || !st.view || st.view.id !== id || st.busy) return;
+    st.view = view;
+    renderImport();
+  } catch (err) { /* the words it had stay */ }
+}
+
 // --- step 2: the columns ----------------------------------------------------------------
 function mappingCard() {
   const form = el("form", { className: "card", id: "imp-map-form", novalidate: true, "aria-labelledby": "imp-map-h" });

@@ -17,7 +17,7 @@ import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } f
 import { RENDER, clearLists, initLists, relabelMessage, setCount, setReload } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
-import { forgetImport, onImported, renderImport, showImport } from "./imports.js";
+import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
 
 const LANG_KEY = "rebook.dashboard.lang";
 const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "waitlist", "client", "settings", "import"];
@@ -46,7 +46,7 @@ function applyLanguage() {
   for (const n of document.querySelectorAll("[data-t]")) n.textContent = t(n.getAttribute("data-t"));
   for (const n of document.querySelectorAll("[data-t-label]")) n.setAttribute("aria-label", t(n.getAttribute("data-t-label")));
   for (const n of document.querySelectorAll("[data-t-placeholder]")) n.setAttribute("placeholder", t(n.getAttribute("data-t-placeholder")));
-  if (state.me) renderAll();
+  if (state.me) { renderAll(); rewordImport(); }
   document.title = (state.me ? `${state.me.business.name} – ` : "") + "Rebook";
 }
 
@@ -228,7 +228,7 @@ async function boot() {
   setLang(pickLanguage());
   try { await useLanguage(lang()); } catch (e) { /* the page's own Finnish words stay */ }
   period = withKind(currentPeriod(todayIso(), "month"), DEFAULT_KIND, todayIso());
-  state.api = createApi({ base: BASE, getToken: () => state.token, onSessionEnded: () => signOut("session_ended") });
+  state.api = createApi({ base: BASE, getToken: () => state.token, onSessionEnded: () => signOut("session_ended"), getLang: lang });
   $("lang").addEventListener("change", async (e) => {
     const code = LANGS.includes(e.target.value) ? e.target.value : "fi";
     try { localStorage.setItem(LANG_KEY, code); } catch (err) { /* not remembered */ }
