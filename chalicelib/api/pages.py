@@ -325,18 +325,25 @@ def offer(token, address):
 @pages.route("/o/{token}/book", methods=["POST"], content_types=FORM)
 @html_view
 def offer_book(token):
+    from chalicelib.domain.digits import whole_number
     from chalicelib.errors import Conflict
     from chalicelib.services.waitlist import offers
 
     form = _form()
+    ticked = whole_number(form.get("accept_terms"))  # the payment terms' version she ticked
     try:
-        _, booked = offers.book(token)
+        _, booked = offers.book(token, {} if ticked is None else {"accepted_payment_terms": ticked})
     except Conflict as e:
         if e.code != "offer_taken":
             raise
         return link_pages.back_to_page(token, "offer", {"taken": "1", "lang": form.get("lang", "")})
-    # Her confirmation as a booking made on the booking page shows it: the token in its cookie.
-    return _to_booked(views.booked_location(booked, negotiate(form.get("lang"), _lang(), "fi"), embed=False))
+    except RebookError as e:
+        if e.status != 422:  # the terms not ticked: the offer again, saying so
+            raise
+        return _html(views.offer_page(token, form, _lang(), failure=e), e.status)
+    # As a booking made on the booking page: on to the pay page while it is held for her
+    # payment, else her confirmation (the token in its cookie).
+    return _to_booked(views.after_booking(booked, negotiate(form.get("lang"), _lang(), "fi"), embed=False))
 
 
 @pages.route("/o/{token}/leave", methods=["POST"], content_types=FORM)

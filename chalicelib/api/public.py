@@ -111,8 +111,9 @@ def get_offer(token):
 @public.route(PREFIX + "/offers/{token}/book", methods=["POST"], cors=CORS)
 @handler
 def book_offer(token):
-    """One tap: the offered time, booked through the booking's own transaction."""
-    return offers.book(token)
+    """One tap: the offered time, booked through the booking's own transaction (a service
+    that takes payment: with the payment terms' version she ticked, held while she pays)."""
+    return offers.book(token, json_body(public.current_request))
 
 
 @public.route(PREFIX + "/offers/{token}/leave", methods=["POST"], cors=CORS)

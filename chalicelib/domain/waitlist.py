@@ -120,6 +120,14 @@ class WaitlistIn(BaseModel):
         return v
 
 
+class OfferBookIn(BaseModel):
+    """Body of POST /offers/{token}/book (none is as empty): a service that takes payment
+    needs the version of the payment terms she saw ticked, as a booking from the page does."""
+
+    model_config = ConfigDict(extra="forbid")
+    accepted_payment_terms: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
 def dates_context(cfg: BusinessConfig, now: datetime) -> dict[str, object]:
     """The validation context of an entry of this business now: its today and the last day
     of its booking horizon, in its time zone."""

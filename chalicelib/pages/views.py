@@ -335,6 +335,15 @@ def booked_location(view: dict, locale: str, embed: bool) -> Booked:
     return Booked(f"{links.visit_page(token)}/booked?" + urlencode({"lang": locale}), hand_over=token)
 
 
+def after_booking(view: dict, locale: str, embed: bool) -> Booked:
+    """Where a booking made on a page (the booking page, a waitlist offer's) goes next:
+    on to the pay page while the time is held for her payment, else where it is shown."""
+    if view.get("status") == "pending_payment":
+        token = view["manage_url"].rsplit("/", 1)[1]
+        return Booked(f"{links.root()}/pay/{token}?" + urlencode({"lang": locale}))
+    return booked_location(view, locale, embed)
+
+
 def book_submit(
     slug: str, form: dict, accept_language: str | None, client_ip: str | None = None
 ) -> tuple[int, str | Booked, int | None]:
@@ -403,10 +412,7 @@ def book_submit(
             ),
         )
         return e.status, page, e.retry_after
-    if result.get("status") == "pending_payment":  # on to the pay page while the time is held
-        token = result["manage_url"].rsplit("/", 1)[1]
-        return 201, Booked(f"{links.root()}/pay/{token}?" + urlencode({"lang": locale})), None
-    return 201, booked_location(result, locale, bool(form.get("embed"))), None
+    return 201, after_booking(result, locale, bool(form.get("embed"))), None
 
 
 # What she typed that a time chosen anew keeps; the payment terms' tick is asked again
@@ -821,12 +827,20 @@ def waitlist_page(
 
 
 def offer_page(
-    token: str, params: dict, accept_language: str | None, *, taken: dict | None = None, address: str | None = None
+    token: str,
+    params: dict,
+    accept_language: str | None,
+    *,
+    taken: dict | None = None,
+    address: str | None = None,
+    failure: RebookError | None = None,
 ) -> str:
     """An offer's page: the time with the facts of the booking it would be (salon and its
     address, service and its length, stylist, time, price: `_booking_facts.html`, as on
-    her confirmation), in the page's language; its language switch leads to `address`
-    (the offer's own: chalicelib/api/link_pages.py), its forms post to the token's."""
+    her confirmation), in the page's language, and a service's payment terms to tick as
+    on the booking page; its language switch leads to `address` (the offer's own:
+    chalicelib/api/link_pages.py), its forms post to the token's. `failure`: why her tap
+    did not book (shown above the button)."""
     from chalicelib.services.waitlist import offers
 
     view = offers.get_offer(token)
@@ -835,10 +849,13 @@ def offer_page(
     service = b.config.service(view["service"]["id"])
     if service is not None:  # what booking it charges (services/booking/book.py: the service's price)
         view = {**view, "price_cents": service.price_cents, "price_max_cents": service.price_max_cents}
+    t = words(locale)
     return render(
         "offer.html",
-        t=words(locale),
+        t=t,
         locale=locale,
+        payment_terms=payment_terms(b, view["service"]["id"], view["start"], t, locale),
+        error=shown(failure, t, b.config.phone).message if failure else None,
         offer=named_in(view, b, locale),
         until=until_words(view["expires_at"], b, locale),
         token=token,

@@ -224,6 +224,7 @@ ADMIN = "/api/v1/admin"
         ("post", ADMIN + "/appointments/{appointment_id}/checkout", "chalicelib.services.payments.checkout:CheckoutIn"),
         ("post", ADMIN + "/imports", "chalicelib.services.admin.imports:ImportIn"),
         ("post", "/api/v1/businesses/{slug}/waitlist", "chalicelib.domain.waitlist:WaitlistIn"),
+        ("post", "/api/v1/offers/{token}/book", "chalicelib.domain.waitlist:OfferBookIn"),
         ("post", ADMIN + "/webhooks", "chalicelib.domain.webhooks:EndpointIn"),
         ("patch", ADMIN + "/webhooks/{endpoint_id}", "chalicelib.domain.webhooks:EndpointPatch"),
     ],

@@ -66,6 +66,7 @@ def book(
     public: bool = False,
     client_ip: str | None = None,
     client_id: str | None = None,
+    pays: bool = False,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start; a client may
@@ -75,7 +76,9 @@ def book(
     in `body` (a walk-in's start is the time of the request, not of its replay).
     `public`: the limits per contact and client IP apply, and the request's SMS count
     against them. `client_id`: the known client the desk picked (`body`'s client is her
-    profile's name and contacts)."""
+    profile's name and contacts). A service's payment terms apply (`payment_needed`: the
+    terms ticked, the booking held while she pays) when `public`, or `pays` (a waitlist
+    offer's tap: the link proves her contact, the salon's deposit still holds the time)."""
     _check_idempotency_key(idempotency_key)
     context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
@@ -105,7 +108,9 @@ def book(
         if client_id is not None:
             read = replace(read, client=replace(read.client, chosen=client_id))
         try:
-            appt, secret = _commit(b, req, service, member, read, days, offer, idem, source, now, notify, public)
+            appt, secret = _commit(
+                b, req, service, member, read, days, offer, idem, source, now, notify, public, pays or public
+            )
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
             bookings.pause_before_retry(attempt)
@@ -193,15 +198,16 @@ def _commit(
     now: datetime,
     notify: bool = True,
     public: bool = False,
+    pays: bool = False,
 ) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
-    `public`). The appointment (its confirmations wait in the outbox, pending) and, when
+    `public`; held while she pays when `pays` and the service takes payment). The appointment (its confirmations wait in the outbox, pending) and, when
     it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
     appt = _appointment(b, req, service, member, match, use, source, now, idem)
-    pay = payment_holds.payment_needed(b, service, appt, req) if public else None
+    pay = payment_holds.payment_needed(b, service, appt, req) if pays else None
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
         appt, secret = payment_holds.hold(b, appt, pay, idem[0] if idem else None, now)

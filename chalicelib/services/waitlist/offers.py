@@ -3,7 +3,10 @@
 Booking goes through the booking's own transaction (chalicelib/services/booking/book.py),
 so of ten people tapping the same offered time exactly one gets it; the others hear
 "just taken — you are still on the list" and, where there is one, the next free time
-that fits their entry.
+that fits their entry. A service that takes payment (a deposit, prepayment or card on
+file) books as a public booking of it does: the terms shown on the offer's page and
+ticked, the time held while she pays on the pay page (services/payments/holds.py), and
+an unpaid hold released back to the waitlist when it runs out.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from chalicelib.domain import waitlist as rules
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import busy_by_staff
 from chalicelib.domain.timeutil import iso_local, parse_utc
-from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus
+from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferBookIn, OfferStatus
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.observability import logger
+from chalicelib.services.validation import parse
 from chalicelib.store import businesses, daysheets
 from chalicelib.store import waitlist as store
 
@@ -54,12 +58,16 @@ def get_offer(token: str) -> dict[str, Any]:
     return offer_view(b, offer, entry)
 
 
-def book(token: str) -> tuple[int, dict[str, Any]]:
+def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
     """POST: book the offered time for her. 201 with the booking; 409 `offer_taken` (with
     the next free time that fits her entry, if any) when someone was quicker; 410 when
-    the offer ran out."""
+    the offer ran out. A service that takes payment goes as a public booking of it does:
+    422 `payment_terms_not_accepted` without the terms' version ticked (`body`), else held
+    while she pays (`pending_payment`, its pay page in `payment.pay_url`)."""
     from chalicelib.services.booking import book as booking
+    from chalicelib.services.payments import holds as payment_holds
 
+    req: OfferBookIn = parse(OfferBookIn, {} if body is None else body, "booking")
     b, offer, entry = _from_token(token)
     now = clock.now()
     if offer.status == OfferStatus.TAKEN.value and entry.booked_appointment:
@@ -67,13 +75,13 @@ def book(token: str) -> tuple[int, dict[str, Any]]:
         from chalicelib.store import bookings
 
         appt = bookings.get_appointment(b.id, entry.booked_appointment)
-        if appt is not None:
-            return 201, booking_view(b, appt)  # tapped twice: the booking she has
+        if appt is not None:  # tapped twice: the booking she has (its pay page while held)
+            return 201, payment_holds.with_payment(b, appt, booking_view(b, appt))
     if entry.status != EntryStatus.OPEN.value:
         raise Conflict("You are no longer on the waitlist for this.", code="entry_closed")
     if offer.expires_at <= now:
         raise Gone("This offer has expired.", code="offer_expired")
-    body = {
+    booking_body: dict[str, Any] = {
         "service": offer.service_id,
         "staff": offer.staff_id,
         "start": offer.start.isoformat(),
@@ -84,10 +92,13 @@ def book(token: str) -> tuple[int, dict[str, Any]]:
         },
         "consents": {"marketing": entry.marketing},
     }
+    if req.accepted_payment_terms is not None:
+        booking_body["accepted_payment_terms"] = req.accepted_payment_terms
     try:
-        # The link proves the contact: booked as at the desk's trust (no hold), by the
-        # online rules (notice, hours), in the booking's own transaction.
-        status, answer = booking.book(b, body, source="waitlist")
+        # The link proves the contact: no hold for her confirmation, by the online rules
+        # (notice, hours), in the booking's own transaction. The service's payment terms
+        # hold as on a public booking: a deposit keeps the time while she pays.
+        status, answer = booking.book(b, booking_body, source="waitlist", pays=True)
     except ValidationFailed as err:
         if "start" not in err.fields:
             raise

@@ -1,0 +1,131 @@
+"""A waitlist offer of a service that takes a deposit books as a public booking of it does,
+against localstripe: the terms on the offer's page before the tap, the time held while she
+pays on the pay page, booked once paid; left unpaid, the hold runs out and the time is free
+(and offered to the list) again. Before, the tap booked foil highlights straight to
+"booked" with no deposit, no card and no terms: the salon's no-show protection skipped on
+exactly the prime-time slot a waitlist refills."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.api.helpers import get, post, slots, token_of
+from tests.api.test_pages import form_post, page
+from tests.conftest import emails_to
+from tests.payments.conftest import set_up_card
+from tests.payments.test_pay_flow import DEPOSIT, START, book_highlights, finish, status_of
+from tests.payments.test_pay_page import TERMS_FI
+from tests.waitlist.helpers import join, offer_links
+
+LIISA = "+358407654321"
+
+
+def _offered_highlights(pay_client, frozen_now) -> str:
+    """Maija's deposit hold on foil highlights runs out unpaid; Liisa, waiting for that
+    day, is offered its time: her offer link."""
+    from chalicelib.jobs.schedule import JOBS
+
+    status, held = book_highlights(pay_client)
+    assert status == 201 and held["status"] == "pending_payment", held
+    status, _ = join(
+        pay_client,
+        service="highlights",
+        first="2026-11-25",
+        last="2026-11-25",
+        name="Liisa Virtanen",
+        phone="040 765 4321",
+        email="liisa@example.com",
+    )
+    assert status == 201
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    [link] = offer_links(LIISA)
+    assert get(pay_client, f"/api/v1/offers/{link}")[1]["start"] == START
+    return link
+
+
+def test_an_offer_of_a_deposit_service_is_held_until_paid_and_then_booked(pay_client, stripe_env, frozen_now):
+    link = _offered_highlights(pay_client, frozen_now)
+    # Without the terms ticked: refused as the booking page refuses it, and still hers to take.
+    status, body = post(pay_client, f"/api/v1/offers/{link}/book", {})
+    assert status == 422 and body["error"]["code"] == "payment_terms_not_accepted", body
+    assert body["error"]["fields"] == {"accepted_payment_terms": "must be 1, the version shown"}
+    assert get(pay_client, f"/api/v1/offers/{link}")[1]["status"] == "open"
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201, held
+    assert held["status"] == "pending_payment" and held["start"] == START
+    assert held["payment"]["kind"] == "deposit" and held["payment"]["amount_cents"] == DEPOSIT
+    assert held["payment"]["client_secret"].startswith("seti_") and "/pay/" in held["payment"]["pay_url"]
+    assert emails_to("liisa@example.com", "Ennakkomaksu maksettu") == []  # no confirmation while unpaid
+    assert START not in slots(pay_client, service="highlights", day="2026-11-25")["aino"]  # held for her
+    # Tapped again: the same held booking, its pay page with it.
+    again = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert again[0] == 201 and again[1]["id"] == held["id"] and again[1]["payment"]["pay_url"]
+
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242").ok
+    status, done = finish(pay_client, held)
+    assert (status, done["next"], done["status"]) == (200, "done", "booked")
+    assert status_of(pay_client, held)["status"] == "booked"
+    [text] = emails_to("liisa@example.com", "Ennakkomaksu maksettu")
+    assert "47,70\u00a0€" in text
+
+
+def test_the_offer_page_shows_the_deposit_and_terms_and_its_tap_leads_to_the_pay_page(
+    pay_client, stripe_env, frozen_now
+):
+    link = _offered_highlights(pay_client, frozen_now)
+    status, html = page(pay_client, f"/o/{link}?lang=fi")
+    assert status == 200
+    assert "Varattaessa maksetaan ennakkomaksu 47,70\u00a0€." in html, html
+    assert " ".join(TERMS_FI.split()) in " ".join(html.split())
+    assert 'name="accept_terms" value="1" required' in html
+
+    status, refused, _ = form_post(pay_client, f"/o/{link}/book", {"lang": "fi"})
+    assert status == 422 and "Hyväksy maksu- ja peruutusehdot ennen varaamista." in refused
+    assert 'id="payment-terms"' in refused  # the terms to tick again, above the same button
+    assert get(pay_client, f"/api/v1/offers/{link}")[1]["status"] == "open"
+
+    status, _, headers = form_post(pay_client, f"/o/{link}/book", {"lang": "fi", "accept_terms": "1"})
+    assert status == 303 and headers["Location"].startswith("/pay/"), headers
+    status, pay = page(pay_client, headers["Location"])
+    assert status == 200 and f'<script src="{stripe_env.js_url}"></script>' in pay
+    token = headers["Location"].split("/pay/", 1)[1].split("?")[0]
+    assert get(pay_client, f"/api/v1/bookings/{token}")[1]["status"] == "pending_payment"
+
+
+def test_an_unpaid_offer_hold_runs_out_and_frees_the_time_for_the_list(pay_client, frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+
+    link = _offered_highlights(pay_client, frozen_now)
+    join(
+        pay_client,
+        service="highlights",
+        first="2026-11-25",
+        last="2026-11-25",
+        name="Kaisa Next",
+        phone="040 888 8888",
+        email=None,
+    )
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    assert START not in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    assert get(pay_client, f"/api/v1/bookings/{token_of(held['manage_url'])}")[1]["status"] == "cancelled"
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]  # free again
+    assert len(offer_links("+358408888888")) == 1  # and offered to the next on the list
+
+
+def test_an_offer_of_a_service_without_payment_books_at_once(pay_client, frozen_now):
+    from tests.api.helpers import book
+
+    status, booked = book(pay_client, "2026-11-25T13:00:00+02:00")
+    assert status == 201 and booked["status"] == "booked"
+    join(pay_client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
+    post(pay_client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [link] = offer_links(LIISA)
+    assert "accept_terms" not in page(pay_client, f"/o/{link}?lang=fi")[1]
+    status, mine = post(pay_client, f"/api/v1/offers/{link}/book")
+    assert status == 201 and mine["status"] == "booked" and "payment" not in mine
