@@ -362,7 +362,8 @@ def judge(r: Response, attempts_before: int) -> Verdict:
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Retry-After as seconds or an HTTP date."""
+    """Retry-After as seconds or an HTTP date; None for anything else (a receiver's
+    header: a date out of range is no answer, never a crash of the sender)."""
     if not value:
         return None
     value = value.strip()
@@ -373,7 +374,7 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
 
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return max(when - now, timedelta(0)) if when.tzinfo else None
 

@@ -88,6 +88,9 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_p
         return rules.Response(None, error="timeout")
     except (OSError, http.client.HTTPException) as e:
         return rules.Response(None, error=type(e).__name__)
+    except Exception as e:  # a fault of ours: still an attempt on record (retried), never a delivery held forever
+        logger().exception("webhook attempt failed", extra={"error": type(e).__name__})
+        return rules.Response(None, error=type(e).__name__)
 
 
 def _now() -> datetime:

@@ -200,6 +200,33 @@ def test_429_with_retry_after_slows_down(client, hook, frozen_now):
     assert len(r.deliveries) == 4
 
 
+def test_a_2xx_with_a_retry_after_date_out_of_range_is_delivered_once(client, hook, frozen_now):
+    """A receiver's absurd Retry-After (the year 99999999999) on a 200: the delivery is on
+    record as sent, and no lease running out sends it again."""
+    r = hook["receiver"]
+    r.answer = (200, {"Retry-After": "Mon, 01 Jan 99999999999 00:00:00 GMT"})
+    _book(client)
+    for _ in range(3):
+        sweep(frozen_now, timedelta(minutes=30))
+    assert sorted(r.types()) == ["booking.created", "client.created"]
+    log = deliveries(hook["business"], hook["endpoint"])
+    assert [(d.status, d.attempts, d.last_error) for d in log] == [("sent", 1, None)] * 2
+
+
+def test_a_fault_of_ours_in_an_attempt_is_on_record_and_retried_not_held(client, hook, frozen_now, monkeypatch):
+    """post() never raises: whatever breaks while reading an answer is an attempt that
+    failed (retried on the schedule), never a delivery left held and sent after each lease."""
+    from chalicelib.domain import webhooks as rules
+
+    def broken(value, now):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(rules, "parse_retry_after", broken)
+    _book(client)
+    log = deliveries(hook["business"], hook["endpoint"])
+    assert [(d.status, d.attempts, d.last_error) for d in log] == [("pending", 1, "RuntimeError")] * 2
+
+
 def test_retries_span_more_than_a_day_then_stop(client, hook, frozen_now):
     from chalicelib.domain.messages import MAX_ATTEMPTS
 
@@ -347,5 +374,5 @@ def test_a_receivers_retry_after_that_is_no_number_of_seconds_is_not_obeyed():
 
     now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     assert parse_retry_after("3600", now) == timedelta(hours=1)
-    for odd in ("²", "١٢٠", "9" * 5000, "99999999999"):
+    for odd in ("²", "١٢٠", "9" * 5000, "99999999999", "Mon, 01 Jan 99999999999 00:00:00 GMT"):
         assert parse_retry_after(odd, now) is None, odd
