@@ -44,7 +44,7 @@ class Settings:
     # REBOOK_WEBHOOKS_ALLOW_PRIVATE=1: webhooks may go to private/loopback addresses and
     # plain http (the tests' receiver, `make run`); honoured only in local and test stages.
     webhooks_allow_private: bool = False
-    webhook_timeout_seconds: float = 5.0  # REBOOK_WEBHOOK_TIMEOUT: connect + answer, per attempt
+    webhook_timeout_seconds: float = 5.0  # REBOOK_WEBHOOK_TIMEOUT: connect + send + answer, in all, per attempt
     # Stripe (docs/payments.md). Each business has its own Stripe account: its keys are
     # one Secrets Manager secret, <stripe_secret_prefix><business id>, in AWS; locally
     # and in tests one set of keys from the environment serves every business, and the

@@ -15,6 +15,7 @@ address checked, never to a second lookup. Local stages may allow private addres
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import json
 import math
@@ -26,6 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.domain import webhooks as rules
@@ -55,8 +57,74 @@ def _addresses(host: str, port: int, allow_private: bool) -> list[tuple[int, str
     return out
 
 
+def _time_left(deadline: float) -> float:
+    """Seconds to the attempt's deadline (time.monotonic); TimeoutError once it passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline")
+    return left
+
+
+class _Deadline:
+    """A connected socket whose every operation ends by one deadline: each send and read
+    waits at most the time left, so a receiver dripping its answer a byte at a time
+    cannot hold an attempt past its timeout (a socket's own timeout restarts at every
+    byte). What http.client uses of a socket: sendall, makefile("rb") and close, which,
+    as a socket's, closes it once its files are closed too."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock, self._deadline = sock, deadline
+        self._files = 0
+        self._closed = False
+
+    def wait_left(self) -> None:
+        self._sock.settimeout(_time_left(self._deadline))
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data).cast("B")
+        while view:
+            self.wait_left()
+            view = view[self._sock.send(view) :]
+
+    def recv_into(self, buffer: memoryview) -> int:
+        self.wait_left()
+        return self._sock.recv_into(buffer)
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        self._files += 1
+        return io.BufferedReader(_Reader(self))
+
+    def file_closed(self) -> None:
+        self._files -= 1
+        if self._closed and not self._files:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if not self._files:
+            self._sock.close()
+
+
+class _Reader(io.RawIOBase):
+    def __init__(self, sock: _Deadline):
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._sock.recv_into(memoryview(buffer).cast("B"))
+
+    def close(self) -> None:
+        if not self.closed:
+            self._sock.file_closed()
+        super().close()
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_private: bool) -> rules.Response:
-    """POST once; what came of it (never raises)."""
+    """POST once, connect, send and answer within `timeout` seconds in all (then it is a
+    timeout); what came of it (never raises)."""
+    deadline = time.monotonic() + timeout
     parts = urlsplit(url)
     host = parts.hostname or ""
     https = parts.scheme == "https"
@@ -65,21 +133,26 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_p
     try:
         family, address = _addresses(host, port, allow_private)[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
         try:
+            sock.settimeout(_time_left(deadline))
             sock.connect((address, port))
             if https:
+                sock.settimeout(_time_left(deadline))  # the handshake's: the time left
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         except BaseException:
             sock.close()
             raise
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        conn.sock = sock  # connected to the address checked above
+        conn.sock = _Deadline(sock, deadline)  # connected to the address checked above
         try:
             conn.request("POST", path, body=body, headers=headers)
             answer = conn.getresponse()
-            answer.read(MAX_BODY)
-            return rules.Response(answer.status, rules.parse_retry_after(answer.getheader("Retry-After"), _now()), None)
+            try:
+                answer.read(MAX_BODY)
+                retry_after = rules.parse_retry_after(answer.getheader("Retry-After"), _now())
+                return rules.Response(answer.status, retry_after, None)
+            finally:
+                answer.close()
         finally:
             conn.close()
     except Blocked as e:

@@ -174,6 +174,65 @@ def test_slower_than_the_timeout_is_retried(client, hook, frozen_now, monkeypatc
     assert {d.status for d in log} == {"sent"} and {d.provider_id for d in log} == {"http_200"}
 
 
+def _dripping_receiver(head: bytes, drip: bytes, seconds: float):
+    """A receiver that reads the request, sends `head`, then one byte of `drip` every
+    0.05 s for `seconds` (each byte well within any socket timeout); its port and a stop."""
+    import socket
+    import threading
+    import time
+
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def run():
+        conn, _ = server.accept()
+        try:
+            conn.recv(65536)
+            conn.sendall(head)
+            until = time.monotonic() + seconds
+            for byte in drip:
+                if time.monotonic() > until or stop.wait(0.05):
+                    break
+                conn.sendall(bytes([byte]))
+        except OSError:
+            pass  # the sender hung up
+        finally:
+            conn.close()
+            server.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return server.getsockname()[1], stop
+
+
+@pytest.mark.parametrize(
+    ("head", "drip"),
+    [
+        (b"", b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 1000),  # the status line and headers
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", b"a" * 1000),  # the body
+    ],
+    ids=["headers", "body"],
+)
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(head, drip):
+    """REBOOK_WEBHOOK_TIMEOUT is what one attempt may take in all: a receiver answering a
+    byte at a time (for 5 s here) holds it no longer than that (1 s), and it is a timeout,
+    retried."""
+    import time
+
+    from chalicelib.domain import webhooks as rules
+    from chalicelib.notify.webhooks import post
+
+    port, stop = _dripping_receiver(head, drip, seconds=5)
+    started = time.monotonic()
+    try:
+        answer = post(f"http://127.0.0.1:{port}/hook", b"{}", {}, timeout=1.0, allow_private=True)
+    finally:
+        stop.set()
+    took = time.monotonic() - started
+    assert 0.9 <= took < 2, f"one attempt took {took:.1f} s with a 1 s timeout"
+    assert answer == rules.Response(None, error="timeout")
+    assert rules.judge(answer, 0).outcome == "pending"
+
+
 def test_a_410_disables_the_endpoint_and_tells_the_owner(client, hook, frozen_now):
     r, desk = hook["receiver"], hook["desk"]
     r.answer = 410
