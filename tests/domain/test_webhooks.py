@@ -71,13 +71,24 @@ def test_retry_after_as_seconds_or_a_date():
         "fc00::1",
         "::ffff:127.0.0.1",
         "224.0.0.1",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of the metadata service
+        "2002:c0a8:101::",  # 6to4 of 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "2001::1",
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b:1::5db8:d822",  # local-use NAT64
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_not_public(address):
     assert not w.is_public(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"])
+@pytest.mark.parametrize(
+    "address",
+    ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "2002:5db8:d822::1", "::ffff:93.184.216.34"],
+)
 def test_public_addresses_are(address):
     assert w.is_public(ipaddress.ip_address(address))
 
@@ -90,6 +101,8 @@ def test_public_addresses_are(address):
         "https://localhost/x",
         "https://user:pw@hooks.example.com/",
         "https://[::1]/x",
+        "https://[2002:7f00:1::]/x",
+        "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x",
         "ftp://hooks.example.com/",
         "https:///nohost",
         "https://hooks.example.com:99999/",
