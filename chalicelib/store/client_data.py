@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from chalicelib.domain.messages import BOOKING_PLAN, OPEN_STATUSES, Message, Mes
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.waitlist import Entry, EntryStatus, is_persons
 from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
-from chalicelib.store import clients, db, keys, outbox, search, waitlist, webhooks
+from chalicelib.store import clients, daysheets, db, keys, outbox, search, waitlist, webhooks
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -195,10 +195,11 @@ def _waitlist_entries(client: Client) -> list[Entry]:
     return [e for e in _listed(client).values() if e is not None and _is_hers(e, client)]
 
 
-def erase(client: Client, now: datetime) -> dict[str, int]:
+def erase(client: Client, now: datetime, calendars: Collection[str] = ()) -> dict[str, int]:
     """Remove the client's personal data from every item that holds it; keep what the
     counts need (appointments' times, services, prices, statuses) under the bare id.
-    Each step is idempotent, and the profile is blanked last, so an interrupted
+    Each step is idempotent, and the profile is blanked last, with the versions of the
+    staff `calendars` whose feeds show her name (so that they drop it), so an interrupted
     erasure is finished by running it again. Returns how many items were touched."""
     db.configure()
     b, c = client.business_id, client.id
@@ -273,6 +274,8 @@ def erase(client: Client, now: datetime) -> dict[str, int]:
         ],
         "client",
     )
+    for staff_id in sorted(calendars):
+        daysheets.calendar_moved(tx, b, staff_id)
     webhooks.emit(tx, b, [client_erased(c, now)], now)
     tx.commit()
     return counts

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.timeutil import parse_utc
-from chalicelib.store import db, keys, search
+from chalicelib.store import daysheets, db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -399,10 +399,11 @@ def _profile_actions(c: Client, change: ProfileUpdate, now: datetime) -> list[Ac
     return actions
 
 
-def update_profile(c: Client, change: ProfileUpdate, now: datetime) -> None:
+def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: Collection[str] = ()) -> None:
     """Apply the owner's change to the profile read as `c` (only if unchanged since:
-    its updated_at), moving phone and email keys in the same transaction. ContactInUse
-    when another client has the new contact; ClientChanged when the profile moved on."""
+    its updated_at), moving phone and email keys, and the versions of the staff
+    `calendars` whose feeds show her name, in the same transaction. ContactInUse when
+    another client has the new contact; ClientChanged when the profile moved on."""
     pk = keys.biz(c.business_id)
     tx = Tx(ClientItem)
     unchanged = ClientItem.erased_at.does_not_exist() & (
@@ -437,6 +438,8 @@ def update_profile(c: Client, change: ProfileUpdate, now: datetime) -> None:
     from chalicelib.domain.webhooks import client_updated
     from chalicelib.store import webhooks
 
+    for staff_id in sorted(calendars):
+        daysheets.calendar_moved(tx, c.business_id, staff_id)
     changed = [*change.fields, *(["marketing_consent"] if change.marketing is not None else [])]
     webhooks.emit(tx, c.business_id, [client_updated(c.id, changed, now)], now, c.id)
     try:

@@ -200,3 +200,52 @@ def test_a_staff_feed_of_bookings_made_before_staff_calendars_after_the_migratio
     assert bookings.index_staff_calendars(aws.id) == 1
     assert bookings.index_staff_calendars(aws.id) == 0  # repeatable
     assert set(events(client, url)) == {f"{booked['appointment']}@rebook"}
+
+
+def test_an_erased_client_leaves_the_feeds_even_for_a_calendar_polling_with_its_etag(client, desk, booked, frozen_now):
+    """GDPR erasure: the next poll of every feed that showed her visit gets the feed again
+    (200, not 304), and her name is gone from it."""
+    from datetime import timedelta
+
+    uid = f"{booked['appointment']}@rebook"
+    frozen_now["now"] += timedelta(days=2, hours=6)  # Wed 25 Nov, after her 12:00 visit
+    status, body = desk.post(f"/appointments/{booked['appointment']}/status", {"status": "completed"})
+    assert status == 200, body
+    urls = {f: u for f, u in feed_urls(desk).items() if f in ("business", "aino")}
+    tags = {}
+    for feed, url in urls.items():
+        assert "Meikäläinen" in str(events(client, url)[uid]["SUMMARY"])
+        tags[feed] = fetch(client, url).headers["ETag"]
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200, body
+    for feed, url in urls.items():
+        again = client.http.get(url.removeprefix(PUBLIC), headers={"If-None-Match": tags[feed]})
+        assert again.status_code == 200, feed
+        summary = str(Calendar.from_ical(again.body).walk("VEVENT")[0]["SUMMARY"])
+        assert summary == "Naisten hiustenleikkaus", (feed, summary)
+
+
+def test_a_renamed_client_is_renamed_in_the_feeds_that_show_her_only(client, desk, booked):
+    """The owner corrects a name: the feeds that show her visit give the new name at the
+    next poll; a staff member's feed without her visits stays as it was (304)."""
+    status, _ = book(
+        client,
+        "2026-11-25T12:00:00+02:00",
+        staff="sanna",
+        name="Satu Salo",
+        phone="040 222 2222",
+        email="satu@example.com",
+    )
+    assert status == 201
+    urls = {f: u for f, u in feed_urls(desk).items() if f in ("business", "aino", "sanna")}
+    tags = {feed: fetch(client, url).headers["ETag"] for feed, url in urls.items()}
+    status, body = desk.patch(f"/clients/{booked['client']}", {"name": "Maija Virtanen"})
+    assert status == 200, body
+    uid = f"{booked['appointment']}@rebook"
+    for feed in ("business", "aino"):
+        again = client.http.get(urls[feed].removeprefix(PUBLIC), headers={"If-None-Match": tags[feed]})
+        assert again.status_code == 200, feed
+        summaries = {str(e["UID"]): str(e["SUMMARY"]) for e in Calendar.from_ical(again.body).walk("VEVENT")}
+        assert summaries[uid] == "Naisten hiustenleikkaus – Maija Virtanen", feed
+    sanna = client.http.get(urls["sanna"].removeprefix(PUBLIC), headers={"If-None-Match": tags["sanna"]})
+    assert sanna.status_code == 304

@@ -5,6 +5,7 @@ cancelled visits stay in the feed as STATUS:CANCELLED so subscribed calendars dr
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,13 @@ from chalicelib.settings import get_settings
 from chalicelib.store import bookings, businesses, clients, daysheets, feeds
 
 PAST, AHEAD = timedelta(days=60), timedelta(days=365)  # what a subscription shows
+
+
+def calendars_showing(appts: Iterable[Appointment], now: datetime) -> set[str]:
+    """The staff calendars whose feeds (and the business feed) show one of these visits
+    now: what a change to the client's name, or her erasure, moves (daysheets' calendar
+    versions, which the feeds' ETags cover), so that a polling calendar gets her new name."""
+    return {a.staff_id for a in appts if now - PAST <= a.start < now + AHEAD}
 
 
 def _feeds(b: Business) -> list[str]:
@@ -76,8 +84,9 @@ _BUILT_MAX = 256
 
 def etag_of(feed: str, config_version: int, calendar: dict[str, int], today: date) -> str:
     """What the feed shows changes only with its staff's calendar versions (every booking,
-    move, cancellation and visit mark moves one), the config (names, address) and the day
-    (the window slides)."""
+    move, cancellation and visit mark moves one, and so does a change to the name of a
+    client in the feed, or her erasure: calendars_showing), the config (names, address)
+    and the day (the window slides)."""
     parts = [feed, str(config_version), today.isoformat(), *(f"{s}:{v}" for s, v in sorted(calendar.items()))]
     return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:20] + '"'
 

@@ -15,6 +15,7 @@ from chalicelib.domain.visits import outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.jobs.budget import Budget
 from chalicelib.observability import logger
+from chalicelib.services.admin import feeds
 from chalicelib.services.admin.common import audited, business_of, valid_id
 from chalicelib.services.admin.registry import client_or_404
 from chalicelib.store import audit, bookings, businesses, client_data, clients
@@ -58,14 +59,15 @@ def erase(p: Principal, client_id: str) -> dict[str, Any]:
     b = business_of(p)
     c = client_or_404(b, client_id)
     now = clock.now()
-    upcoming = [a for a in bookings.client_history(b.id, c.id) if outcome(a, now) in ("upcoming", "in_progress")]
+    history = bookings.client_history(b.id, c.id)
+    upcoming = [a for a in history if outcome(a, now) in ("upcoming", "in_progress")]
     if upcoming:
         raise Conflict(
             "The client has upcoming bookings; cancel them before erasing the client.",
             code="has_upcoming_bookings",
             details={"appointments": [a.id for a in upcoming]},
         )
-    counts = client_data.erase(c, now)
+    counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
     audited(p, "erase_client", c.id, counts)
     return {"erased": c.id, "items": counts}
 
@@ -116,7 +118,7 @@ def erase_inactive(day: date, now: datetime, budget: Budget | None = None) -> di
             clients.schedule_erasure(c, due)
             summary["postponed"] += 1
             continue
-        counts = client_data.erase(c, now)
+        counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
         audit.record(
             b.id, "system:erase_inactive", "system", "erase_client", c.id, now, {"reason": "inactive", **counts}
         )

@@ -14,7 +14,7 @@ from chalicelib.domain.contacts import home_country, phone_context, phone_displa
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from chalicelib.services.admin import standing
+from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
 from chalicelib.store import bookings, client_data, clients, notes
@@ -238,9 +238,12 @@ def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]
         if "marketing" in sent and req.marketing is not None
         else None,
     )
+    calendars: set[str] = set()
+    if change.fields.get("name", c.name) != c.name:  # the calendar feeds that show her name show the new one
+        calendars = feeds.calendars_showing(bookings.client_starting_from(b.id, c.id, now - feeds.PAST), now)
     if change:
         try:
-            clients.update_profile(c, change, now)
+            clients.update_profile(c, change, now, calendars)
         except clients.ContactInUse as e:
             raise Conflict(
                 f"Another client already has this {e.kind}.",
