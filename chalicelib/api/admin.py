@@ -444,7 +444,7 @@ def add_followup(p, client_id):
 
 @owner_route("/clients/{client_id}/follow-ups/{followup_id}", methods=["PUT"], scope=WRITE_CLIENTS)
 def update_followup(p, client_id, followup_id):
-    return followups.update(p, client_id, followup_id, _body())
+    return followups.update(p, client_id, followup_id, _body(), admin.current_request.headers.get("if-match"))
 
 
 @owner_route("/follow-ups/due", scope=READ)

@@ -170,3 +170,35 @@ def test_maintenance_relationship_shows_in_the_profile(desk, booked):
     assert profile["client"]["relationship"] == "maintenance"
     _, listed = desk.get("/clients?q=maija")
     assert listed["clients"][0]["relationship"] == "maintenance"
+
+
+def test_a_stale_device_does_not_overwrite_a_follow_up_another_device_saved(desk, booked):
+    """Both devices show a follow-up; the phone marks its action done; the tablet, on the
+    version it showed, adds a next step: refused with 409, and the phone's 'done' stays.
+    The clock does not move between the saves: each save still gets its own version."""
+    cid = booked["client"]
+    status, fup = desk.post(
+        f"/clients/{cid}/follow-ups", {"goal": "Grow hair out", "actions": [action("Trim ends", "2026-12-10")]}
+    )
+    assert status == 201, fup
+    path, shown = f"/clients/{cid}/follow-ups/{fup['id']}", {"If-Match": str(fup["version"])}
+    status, phone = desk.put(
+        path, {"goal": "Grow hair out", "actions": [action("Trim ends", "2026-12-10", done=True)]}, headers=shown
+    )
+    assert status == 200 and phone["version"] != fup["version"], phone
+    status, tablet = desk.put(
+        path,
+        {"goal": "Grow hair out", "actions": [action("Trim ends", "2026-12-10")], "next_step": "Call in January"},
+        headers=shown,
+    )
+    assert status == 409, tablet
+    assert tablet["error"]["code"] == "followup_changed" and tablet["error"]["version"] == phone["version"]
+    _, mine = desk.get(f"/clients/{cid}/follow-ups")
+    (now,) = mine["follow_ups"]
+    assert now["actions"][0]["done"] is True and now["next_step"] is None and now["version"] == phone["version"]
+    # Reloaded, the tablet's save goes through; without If-Match (an API key) a save goes as before.
+    reloaded = {"goal": "Grow hair out", "actions": now["actions"], "next_step": "Call in January"}
+    status, again = desk.put(path, reloaded, headers={"If-Match": f'"{now["version"]}"'})
+    assert status == 200 and again["next_step"] == "Call in January", again
+    assert desk.put(path, {"goal": "Another goal"})[0] == 200
+    assert desk.put(path, {"goal": "x"}, headers={"If-Match": "yesterday"})[1]["error"]["code"] == "bad_version"

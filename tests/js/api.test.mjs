@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createApi, request, routeMissing, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
+import { createApi, ifMatch, request, routeMissing, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
 
 function reply(status, body) {
   return { ok: status < 400, status, statusText: "x", text: async () => (body === undefined ? "" : JSON.stringify(body)) };
@@ -87,4 +87,11 @@ test("what else an error carries is kept as its details", () => {
   const e = toError(422, { error: { code: "bad_mapping", message: "m", fields: { mapping: "x" }, columns: ["A"], mapping: { A: "-" } } });
   assert.deepEqual(e.details, { columns: ["A"], mapping: { A: "-" } });
   assert.equal(toError(404, { error: { code: "not_found", message: "", fields: {} } }).details, undefined);
+});
+
+test("If-Match carries the version the screen showed; none when the server gave none", () => {
+  assert.deepEqual(ifMatch(1796479068833000), { "If-Match": "1796479068833000" });
+  assert.deepEqual(ifMatch(0), { "If-Match": "0" });
+  assert.equal(ifMatch(undefined), undefined);
+  assert.equal(ifMatch(null), undefined);
 });

@@ -9,8 +9,9 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.config import Business
+from chalicelib.domain.digits import whole_number
 from chalicelib.domain.timeutil import parse_local_or_instant
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.validation import (
     parse,  # noqa: F401 (the owner use cases import it from here)
     within_days_we_keep,
@@ -43,6 +44,20 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
         raise ValidationFailed(
             f"'{name}' must be a date like 2026-11-24.", fields={name: "expected YYYY-MM-DD"}
         ) from None
+
+
+def expect_version(if_match: str | None, version: int, source: str, code: str, message: str) -> None:
+    """`If-Match: <version>` (the `version` of `source`) on a change: refused with a 409
+    `code` (and the version now) if the record moved on since the caller read it. No
+    If-Match, no check: API keys and older clients write as before."""
+    if if_match in (None, ""):
+        return
+    tag = str(if_match).strip().removeprefix("W/").strip('"')
+    asked = whole_number(tag)
+    if asked is None:
+        raise BadRequest(f"If-Match must be the version {source} returned.", code="bad_version")
+    if asked != version:
+        raise Conflict(message, code=code, details={"version": version})
 
 
 def page_limit(params: dict[str, str] | None, default: int, most: int) -> int:

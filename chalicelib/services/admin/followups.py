@@ -12,8 +12,17 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.registry import FollowUp, FollowUpAction, FollowUpIn
 from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.versions import stamp_after, version_of
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.services.admin.common import audited, business_of, parse, parse_date, today, valid_id
+from chalicelib.services.admin.common import (
+    audited,
+    business_of,
+    expect_version,
+    parse,
+    parse_date,
+    today,
+    valid_id,
+)
 from chalicelib.services.admin.registry import client_or_404
 from chalicelib.store import clients, followups
 
@@ -35,6 +44,8 @@ def view(b: Business, f: FollowUp, client: Client | None = None) -> dict[str, An
         "created_at": iso_local(f.created_at, tz),
         "updated_at": iso_local(f.updated_at, tz),
         "created_by": f.created_by,
+        # For If-Match on PUT: a device's save is refused once another device saved since.
+        "version": version_of(f.updated_at),
     }
     if client is not None:
         out["client"]["name"] = client.name
@@ -83,25 +94,31 @@ def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, A
     return 201, view(b, f)
 
 
-def update(p: Principal, client_id: str, followup_id: str, body: object) -> dict[str, Any]:
+CHANGED = "The follow-up was changed meanwhile (on another device?). Reload it and make your change again."
+
+
+def update(p: Principal, client_id: str, followup_id: str, body: object, if_match: str | None = None) -> dict[str, Any]:
+    """Replace the follow-up; with `If-Match: <version>` (of the follow-up as the caller
+    showed it) only if nobody saved it since: 409 `followup_changed` otherwise."""
     b = business_of(p)
     req: FollowUpIn = parse(FollowUpIn, body, "follow-up")
     c = client_or_404(b, client_id)
     f = followups.get(b.id, c.id, valid_id(followup_id, "follow-up"))
     if not f:
         raise NotFound("No such follow-up.")
+    expect_version(if_match, version_of(f.updated_at), "GET /clients/{id}/follow-ups", "followup_changed", CHANGED)
     changed = replace(
         f,
         goal=req.goal,
         actions=_actions(b, req, f.actions),
         next_step=req.next_step,
         status="closed" if req.closed else "open",
-        updated_at=clock.now(),
+        updated_at=stamp_after(clock.now(), f.updated_at),
     )
     try:
         followups.save(changed, f.updated_at)
     except followups.FollowUpChanged:
-        raise Conflict("The follow-up was changed meanwhile; reload and try again.", code="followup_changed") from None
+        raise Conflict(CHANGED, code="followup_changed") from None
     audited(p, "update_followup", c.id, {"followup": f.id})
     return view(b, changed)
 

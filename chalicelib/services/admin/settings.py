@@ -9,11 +9,12 @@ from chalicelib.auth.principal import OWNER_ONLY, Principal
 from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
 from chalicelib.domain.config import Business, parse_business_config
-from chalicelib.domain.digits import whole_number
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from chalicelib.services.admin.common import audited, business_of
+from chalicelib.services.admin.common import audited, business_of, expect_version
 from chalicelib.services.validation import fields_from
 from chalicelib.store import businesses
+
+CHANGED = "The settings were changed meanwhile (on another device?). Reload them and make your change again."
 
 
 def whoami(p: Principal) -> dict:
@@ -70,10 +71,7 @@ def _save(b: Business, cfg, version: int) -> tuple:
     try:
         saved, new_version = businesses.replace_config(b.id, cfg, version, freed)
     except businesses.ConfigChanged:
-        raise Conflict(
-            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
-            code="settings_changed",
-        ) from None
+        raise Conflict(CHANGED, code="settings_changed") from None
     refill.offer_freed(saved, freed, now)
     return saved, new_version
 
@@ -96,18 +94,7 @@ def get_settings(p: Principal) -> dict:
 
 def _expected_version(if_match: str | None, version: int) -> None:
     """An `If-Match: <version>` from GET /settings: refused if the config moved on since."""
-    if if_match in (None, ""):
-        return
-    tag = str(if_match).strip().removeprefix("W/").strip('"')
-    asked = whole_number(tag)
-    if asked is None:
-        raise BadRequest("If-Match must be the version GET /settings returned.", code="bad_version")
-    if asked != version:
-        raise Conflict(
-            "The settings were changed meanwhile (on another device?). Reload them and make your change again.",
-            code="settings_changed",
-            details={"version": version},
-        )
+    expect_version(if_match, version, "GET /settings", "settings_changed", CHANGED)
 
 
 def put_section(p: Principal, name: str, body, if_match: str | None = None) -> dict:

@@ -73,6 +73,13 @@ export function withoutDefaults(body, defaults) {
   return out;
 }
 
+// `If-Match: <version>` of a record as the dashboard showed it (a client, a follow-up,
+// the settings): the server refuses the save with 409 if another device saved since.
+// None when the server gave no version (an older one): the save goes as before.
+export function ifMatch(version) {
+  return version === undefined || version === null ? undefined : { "If-Match": String(version) };
+}
+
 export function newIdempotencyKey() {
   if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
   return `k${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;

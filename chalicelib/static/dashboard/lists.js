@@ -3,6 +3,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, days, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
+import { ifMatch } from "./api.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
@@ -363,11 +364,18 @@ async function markDone(f, button) {
   const body = { goal: f.goal, next_step: f.next_step, closed: true,
     actions: (f.actions || []).map((a) => ({ text: a.text, due: a.due, staff: a.staff, done: true })) };
   try {
-    await api("PUT", `/clients/${f.client.id}/follow-ups/${f.id}`, body);
+    // The version the list showed: a save another device made since is not overwritten.
+    await api("PUT", `/clients/${f.client.id}/follow-ups/${f.id}`, body, ifMatch(f.version));
     say(t("followup_done", { name: f.client.name || "" }));
     await reload("followups");
     $("h-followups").focus();
-  } catch (err) { failed(err); } finally { button.disabled = false; }
+  } catch (err) {
+    if (err.status === 409 && err.code === "followup_changed") {
+      await reload("followups");
+      say(t("followup_changed_elsewhere"), true);
+      $("h-followups").focus();
+    } else failed(err);
+  } finally { button.disabled = false; }
 }
 
 async function removeEntry(entry, button) {
