@@ -336,7 +336,7 @@ def get_client(p, client_id):
 
 @owner_route("/clients/{client_id}", methods=["PATCH"], scope=WRITE_CLIENTS)
 def update_client(p, client_id):
-    return registry.update_profile(p, client_id, _body())
+    return registry.update_profile(p, client_id, _body(), admin.current_request.headers.get("if-match"))
 
 
 @owner_route("/clients/{client_id}", methods=["DELETE"], scope=None)

@@ -22,6 +22,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, ClientMatch, Consent, ProfileUpdate
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.timeutil import parse_utc
+from chalicelib.domain.versions import stamp_after
 from chalicelib.store import daysheets, db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
@@ -411,7 +412,8 @@ def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: C
     )
     tx.update(
         item_key(c),
-        [*_profile_actions(c, change, now), ClientItem.updated_at.set(now)],
+        # A new version even when the clock has not moved past the one read.
+        [*_profile_actions(c, change, now), ClientItem.updated_at.set(stamp_after(now, c.updated_at))],
         "client",
         condition=ClientItem.pk.exists() & unchanged,
     )

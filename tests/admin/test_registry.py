@@ -288,6 +288,31 @@ def test_a_phone_another_client_has_is_409_and_nothing_changes(client, desk, boo
     assert client_id_of(desk, again) == maija
 
 
+def test_a_stale_device_does_not_erase_an_allergy_another_device_added(desk, booked):
+    """Both devices show her card with no allergies; the phone saves "Ammonia"; the tablet,
+    on the card it showed, saves "Latex": refused with 409, and "Ammonia" stays. The clock
+    does not move between the saves: each save still gets its own version."""
+    path = f"/clients/{booked['client']}"
+    _, seen = desk.get(path)
+    shown = {"If-Match": str(seen["client"]["version"])}
+    status, phone = desk.patch(path, {"allergies": "Ammonia"}, headers=shown)
+    assert status == 200 and phone["client"]["version"] != seen["client"]["version"], phone
+    status, tablet = desk.patch(path, {"allergies": "Latex"}, headers=shown)
+    assert status == 409, tablet
+    assert tablet["error"]["code"] == "client_changed" and tablet["error"]["version"] == phone["client"]["version"]
+    _, now = desk.get(path)
+    assert now["client"]["allergies"] == "Ammonia" and now["client"]["version"] == phone["client"]["version"]
+    # Reloaded, the tablet's save goes through; without If-Match (an API key) a save goes as before.
+    status, again = desk.patch(
+        path, {"allergies": "Ammonia, latex"}, headers={"If-Match": f'"{now["client"]["version"]}"'}
+    )
+    assert status == 200 and again["client"]["allergies"] == "Ammonia, latex", again
+    assert desk.patch(path, {"important_notes": "Sensitive scalp"})[0] == 200
+    assert (
+        desk.patch(path, {"allergies": "x"}, headers={"If-Match": "W/yesterday"})[1]["error"]["code"] == "bad_version"
+    )
+
+
 # --- history and stats -----------------------------------------------------------------
 def test_history_lists_visits_newest_first_with_outcomes_and_messages(client, desk, booked, frozen_now):
     later = book_ok(client, "2026-11-27T12:00:00+02:00")

@@ -13,10 +13,11 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.contacts import home_country, phone_context, phone_display, search_needle
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.versions import version_of
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
-from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
+from chalicelib.services.admin.common import audited, business_of, expect_version, page_limit, parse, valid_id
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
@@ -54,6 +55,8 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
         # her contact, what tells two clients of the same name apart at the desk.
         "last_visit_at": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
         "created_at": iso_local(c.created_at, tz),
+        # For If-Match on PATCH: a device's save is refused once another device saved since.
+        "version": version_of(c.updated_at),
     }
 
 
@@ -209,7 +212,12 @@ def get_consents(p: Principal, client_id: str) -> dict[str, Any]:
 _CLEARABLE = ("birthday", "preferences", "allergies", "important_notes", "tags")
 
 
-def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]:
+CHANGED = "The client was changed meanwhile (on another device?). Reload her card and make your change again."
+
+
+def update_profile(p: Principal, client_id: str, body: object, if_match: str | None = None) -> dict[str, Any]:
+    """Change the fields sent; with `If-Match: <version>` (of the client as the caller
+    showed her) only if nobody saved her since: 409 `client_changed` otherwise."""
     b = business_of(p)
     # Every field's error at once: the body's own and the stored client's (her contact).
     try:
@@ -218,6 +226,7 @@ def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]
     except ValidationFailed as e:
         req, problems = None, dict(e.fields)
     c = client_or_404(b, client_id)
+    expect_version(if_match, version_of(c.updated_at), "GET /clients/{id}", "client_changed", CHANGED)
     raw = body if isinstance(body, dict) else {}  # parse refused anything else with a 400
     # A client who has a contact keeps one: clearing the last would lose the way to reach
     # her (and the key that finds her) by a slip of the form. One booked at the desk by
@@ -251,7 +260,7 @@ def update_profile(p: Principal, client_id: str, body: object) -> dict[str, Any]
                 fields={e.kind: "belongs to another client"},
             ) from None
         except clients.ClientChanged:
-            raise Conflict("The client was changed meanwhile; reload and try again.", code="client_changed") from None
+            raise Conflict(CHANGED, code="client_changed") from None
     audited(p, "update_client", c.id, {"fields": sorted(sent)})
     return {"client": client_view(b, client_or_404(b, c.id))}
 

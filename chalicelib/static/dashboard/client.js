@@ -11,6 +11,7 @@ import { openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
 import { splitVisits } from "./cardvisits.js";
+import { ifMatch } from "./api.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
@@ -389,13 +390,21 @@ async function saveProfile(form, c) {
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
   try {
-    const updated = await api("PATCH", `/clients/${c.id}`, body);
+    // The version the card showed: a save another device made since is not overwritten.
+    const updated = await api("PATCH", `/clients/${c.id}`, body, ifMatch(c.version));
     shown.profile.client = updated.client;
     say(t("client_saved", { name: updated.client.name }));
     render();
     $("cc-edit").focus();
   } catch (err) {
     button.disabled = false;
+    if (err.status === 409 && err.code === "client_changed") {
+      // As the settings screen does: her card as it is now, and she makes her change again.
+      await showClient(c.id);
+      say(t("client_changed_elsewhere", { name: c.name }), true);
+      if ($("cc-edit")) $("cc-edit").focus();
+      return;
+    }
     showFieldErrors(form, err, inputs, $("cc-profile-error"));
   }
 }
