@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import loyalty as rules
-from chalicelib.domain.booking import RewardUse
+from chalicelib.domain.booking import Appointment, RewardUse
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business, Perk
 from chalicelib.domain.contacts import first_name
@@ -65,6 +65,19 @@ def settle(b: Business, c: Client, now: datetime, announce: bool = True) -> dict
                     announce,
                 )
     return done
+
+
+def after_give_back(b: Business, appt: Appointment, now: datetime) -> None:
+    """A cancelled booking (or a hold that ended unpaid) put its loyalty reward back on her
+    card: the card is settled, so a reward her stamps no longer cover — the visit that
+    earned it corrected to a no-show while the reward was reserved — is withdrawn instead
+    of offered again. (Should this process die before it, her card's next settlement
+    withdraws it.)"""
+    if not appt.reward_id or rules.loyalty_number(appt.reward_id) is None:
+        return
+    c = clients.get_client(b.id, appt.client_id)
+    if c is not None:
+        settle(b, c, now)
 
 
 def _issue(

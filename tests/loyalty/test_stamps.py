@@ -99,6 +99,30 @@ def test_redeeming_halves_the_price_once_and_cancelling_gives_it_back(client, de
     assert desk.get(f"/clients/{client_id(desk)}/loyalty")[1]["stamps"] == 1
 
 
+def test_a_reward_the_stamps_no_longer_cover_is_withdrawn_when_its_booking_is_cancelled(client, desk, frozen_now):
+    """Her reward is reserved on a booking when the visit that earned it is corrected to a
+    no-show (kept: it is in use); the booking is then cancelled: the reward does not go
+    back on a card whose stamps no longer cover it, and cannot be booked again."""
+    ids = past_visits(THURSDAYS[:3], clock=frozen_now).appointment_ids
+    token = card_token()
+    use = {"id": "loy-1", "card": token}
+    status, booking = book(client, THURSDAYS[4], reward=use)
+    assert status == 201 and booking["discount_cents"] == 3450, booking
+    assert desk.post(f"/appointments/{ids[-1]}/status", {"status": "no_show"})[0] == 200
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert card["stamps"] == 2 and [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "redeemed")]
+    assert post(client, f"/api/v1/bookings/{token_of(booking['manage_url'])}/cancel", {})[0] == 200
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert card["stamps"] == 2 and [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "revoked")]
+    assert get(client, f"/api/v1/cards/{token}")[1]["card"]["rewards"] == []  # her card page offers nothing
+    status, again = book(client, THURSDAYS[5], reward=use)
+    assert status == 409 and again["error"]["code"] == "reward_unavailable", again
+    # Her third visit again: the card fills once more and a new reward is hers.
+    visit(client, frozen_now, THURSDAYS[6])
+    card = desk.get(f"/clients/{client_id(desk)}/loyalty")[1]
+    assert [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "revoked"), ("loy-2", "available")]
+
+
 def test_a_reward_is_only_hers(client, desk, frozen_now):
     token = full_card(frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)

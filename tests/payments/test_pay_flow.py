@@ -221,3 +221,29 @@ def test_one_job_ends_both_kinds_of_hold_asking_stripe_first(pay_client, aws, st
     # The paid booking's confirmation left through the outbox stream, once, with no link.
     mails = emails_to("maija@example.com")
     assert len(mails) == 2 and len([m for m in mails if "/h/" in m]) == 1
+
+
+def test_a_hold_that_runs_out_withdraws_a_reward_the_stamps_no_longer_cover(pay_client, aws, frozen_now):
+    """A deposit booking holds her reward while she pays; meanwhile the visit that earned it
+    is corrected to a no-show; the hold runs out unpaid: the reward does not go back on a
+    card whose stamps no longer cover it."""
+    from chalicelib.jobs.schedule import JOBS
+    from tests.admin.helpers import Desk
+    from tests.history import past_visits
+    from tests.loyalty.helpers import THURSDAYS, set_programme
+    from tests.loyalty.test_stamps import card_token
+
+    set_programme(loyalty={"stamps_for_reward": 3})
+    desk = Desk(pay_client, aws.id)
+    ids = past_visits(THURSDAYS[:3], clock=frozen_now).appointment_ids
+    reward = {"id": "loy-1", "card": card_token()}
+    status, held = book(
+        pay_client, THURSDAYS[4], service="highlights", staff="aino", accepted_payment_terms=1, reward=reward
+    )
+    assert status in (201, 202) and held["status"] == "pending_payment", held
+    assert desk.post(f"/appointments/{ids[-1]}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    cid = next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == "Maija Meikäläinen")
+    card = desk.get(f"/clients/{cid}/loyalty")[1]
+    assert card["stamps"] == 2 and [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "revoked")], card

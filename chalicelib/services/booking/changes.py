@@ -170,6 +170,10 @@ def _cancel(
         return _cancel(b, fresh, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=True)
     outbox.deliver(sent, now)
     refill.offer_freed(b, freed, now)
+    if appt.reward_id:  # back on her card: kept only if her stamps still cover it
+        from chalicelib.services import loyalty
+
+        loyalty.after_give_back(b, appt, now)
     if owed is not None:
         cancelled = replace(cancelled, payment=owed[0])
         if fees.make_owed(b, owed[1], now) is not None:

@@ -256,6 +256,10 @@ def release(
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
     refill.offer_freed(b, freed, now)
+    if appt.reward_id:  # back on her card: kept only if her stamps still cover it
+        from chalicelib.services import loyalty
+
+        loyalty.after_give_back(b, appt, now)
     return True
 
 
