@@ -435,6 +435,41 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(owner.locator("#followups")).to_contain_text("Ei ajankohtaisia seurantoja.")
 
 
+def test_mark_done_on_a_follow_up_another_device_changed_overwrites_nothing(owner, stack):
+    """The list shows a follow-up; another device saves a next step on it; Mark done on the
+    list as it was is refused: the list is read again and says so, the other device's
+    next step stays, and Mark done then goes through."""
+    from tests.browser.test_frontdesk import admin
+
+    status, found = admin(stack, "GET", "/clients?q=Leena")
+    assert status == 200, found
+    cid = found["clients"][0]["id"]
+    today = stack.now.astimezone(HELSINKI).date().isoformat()
+    plan = {"goal": "Värjäys", "actions": [{"text": "Soita värjäyksestä", "due": today}]}
+    status, made = admin(stack, "POST", f"/clients/{cid}/follow-ups", plan)
+    assert status == 201, made
+    show(owner, "followups")
+    due = owner.locator(f"#followups > li[data-followup='{made['id']}']")
+    expect(due).to_have_count(1)
+    # The tablet adds a next step meanwhile.
+    status, saved = admin(stack, "PUT", f"/clients/{cid}/follow-ups/{made['id']}", {**plan, "next_step": "Tarjoa aika"})
+    assert status == 200, saved
+    due.get_by_role("button", name="Merkitse tehdyksi: Leena Lähtenyt").click()
+    status_line = owner.locator("#status")
+    expect(status_line).to_contain_text("Joku muu muutti juuri tätä seurantaa")
+    expect(due).to_have_count(1)
+    _, mine = admin(stack, "GET", f"/clients/{cid}/follow-ups")
+    [now] = [f for f in mine["follow_ups"] if f["id"] == made["id"]]
+    assert (now["status"], now["next_step"]) == ("open", "Tarjoa aika")
+    # On the list as read again, Mark done goes through, the next step kept.
+    due.get_by_role("button", name="Merkitse tehdyksi: Leena Lähtenyt").click()
+    expect(status_line).to_have_text("Seuranta merkitty tehdyksi: Leena Lähtenyt.")
+    expect(due).to_have_count(0)
+    _, mine = admin(stack, "GET", f"/clients/{cid}/follow-ups")
+    [now] = [f for f in mine["follow_ups"] if f["id"] == made["id"]]
+    assert (now["status"], now["next_step"]) == ("closed", "Tarjoa aika")
+
+
 def test_a_list_opened_again_is_read_again_and_the_summary_adds_up_to_it(owner, stack):
     """A client slipping away since the list was read (seeded here; an import or another
     device would do it) shows when the list is opened again, and in its count on the nav;
