@@ -1064,6 +1064,33 @@ def test_a_long_email_does_not_widen_the_client_card(owner_at, stack, desk):
     assert sticking_out(page, "#client-card") == []
 
 
+def test_a_profile_save_on_a_card_another_device_changed_overwrites_nothing(owner_at, stack, desk):
+    """Her card is open for editing; another device saves her allergy meanwhile; the save
+    from the card as it was is refused: the card is read again (the other device's
+    allergy on it) and the status line says to make the change again."""
+    seen = visit(
+        stack, "Outi Ohje", "outi@example.com", datetime.fromisoformat(at(stack, "10:00")) - timedelta(days=30)
+    )
+    page = owner_at(PHONE)
+    page.evaluate("id => { location.hash = `client/${id}`; }", seen["client"])
+    card = page.locator("#client-card")
+    expect(card.get_by_role("heading", level=2, name="Outi Ohje")).to_be_visible()
+    card.get_by_role("button", name="Muokkaa: Outi Ohje").click()
+    card.get_by_label("Allergiat").fill("Lateksi")
+    status, _ = admin(stack, "PATCH", f"/clients/{seen['client']}", {"allergies": "Ammoniakki"})  # the other device
+    assert status == 200
+    card.get_by_role("button", name="Tallenna", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Joku muu tallensi juuri asiakkaan Outi Ohje tietoja")
+    expect(card.locator(".allergy-box")).to_contain_text("Ammoniakki")
+    expect(card.locator(".allergy-box")).not_to_contain_text("Lateksi")
+    # Made again on the card as it is now: saved.
+    card.get_by_role("button", name="Muokkaa: Outi Ohje").click()
+    card.get_by_label("Allergiat").fill("Ammoniakki, lateksi")
+    card.get_by_role("button", name="Tallenna", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Tallennettu: Outi Ohje")
+    expect(card.locator(".allergy-box")).to_contain_text("Ammoniakki, lateksi")
+
+
 # --- time off, the summary strip, live updates -------------------------------------------
 @SIZES
 def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
