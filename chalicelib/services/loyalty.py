@@ -219,6 +219,9 @@ def card_view(b: Business, c: Client, now: datetime, *, for_client: bool, locale
             "status": status,
             "expires_on": r.expires_on.isoformat() if r.expires_on else None,
             "description": rules.describe(r.perk, locale, currency),
+            # What it takes off (one of the two): the desk shows the price with it.
+            "percent_off": r.perk.percent_off,
+            "amount_off_cents": r.perk.amount_off_cents,
             "issued_at": r.issued_at.isoformat(),
             "appointment_id": r.appointment_id,
         }

@@ -1273,3 +1273,52 @@ def test_the_waitlist_tab_says_who_was_offered_a_freed_time(owner_at, stack):
     expect(row).to_contain_text(f"{start_at.day}.{start_at.month}. {start_at.hour}.{start_at.minute:02d}")
     expect(row).to_contain_text("Naisten hiustenleikkaus · Aino Virtanen · tarjottu")
     check(page, "waitlist-recent-offers")
+
+
+def test_a_stamp_card_reward_is_used_at_the_desk(owner_at, stack, desk):
+    # Her card said "-50 % seuraavasta käynnistä — Käytettävissä" and nothing at the desk
+    # could use it: no booking sheet sent a reward.
+    name, email = "Leena Leima", "leena.leima@example.com"
+    client = visit(stack, name, email, datetime.fromisoformat(at(stack, "10:00")) - timedelta(days=7))["client"]
+    status, card = admin(
+        stack, "POST", f"/clients/{client}/loyalty/adjustments", {"stamps": 10, "reason": "Paperikortin leimat"}
+    )
+    assert status == 201 and [r["status"] for r in card["rewards"]] == ["available"], card
+    page = owner_at(PHONE)
+    search_until_found(page, "Leena Leima", name).click()
+    loyalty = page.locator("#client-card section", has_text="Leimakortti ja edut")
+    expect(loyalty).to_contain_text("Käytettävissä")
+    loyalty.get_by_role("button", name="Käytä seuraavassa varauksessa: -50 % seuraavasta käynnistä").click()
+    sheet = page.get_by_role("dialog", name="Uusi varaus")
+    expect(sheet.locator("#booking-client-chosen")).to_contain_text(name)
+    use = sheet.get_by_label("Käytä etu: -50 % seuraavasta käynnistä")
+    expect(use).to_be_checked()  # chosen by the card's shortcut
+    expect(sheet.get_by_label("Naisten hiustenleikkaus")).to_be_checked()  # her last visit's service
+    expect(sheet.locator("#booking-reward-price")).to_have_text(
+        re.compile(r"^Hinta edun kanssa 34,50\s€ \(ilman etua 69,00\s€\)$")
+    )
+    check(page, "booking-sheet-reward-phone")
+    sheet.get_by_label("Tekijä").select_option("sanna")
+    friday = today(stack) + timedelta(days=2)  # a day no other test books
+    sheet.get_by_label("Päivä").fill(friday.isoformat())
+    sheet.get_by_label("Kellonaika").fill("12:00")
+    sheet.get_by_role("button", name="Vahvista varaus").click()
+    expect(sheet).to_be_hidden()
+    expect(page.locator("#status")).to_contain_text(f"Varattu: {name}")
+    # Used: her card says so at once, and the API's card too.
+    expect(loyalty.locator(".tag")).to_have_text(["Käytetty"])
+    expect(loyalty.get_by_role("button", name=re.compile("Käytä seuraavassa varauksessa"))).to_have_count(0)
+    status, card = admin(stack, "GET", f"/clients/{client}/loyalty")
+    assert [r["status"] for r in card["rewards"]] == ["redeemed"], card
+    # The visit's card in the calendar says the reward and the price after it.
+    page.get_by_role("link", name="Kalenteri").click()
+    for _ in range(2):
+        page.locator("#cal-next").click()
+        wait_calendar(page)
+    expect(page.locator("#cal-range")).to_contain_text(f"{friday.day}. marraskuuta")
+    show_staff(page, PHONE, "Sanna Korhonen")
+    column(page, "sanna").locator(".appt", has_text=name).click()
+    expect(page.locator("#appointment-card .reward-used")).to_have_text(
+        re.compile(r"^Etu käytetty: hinta 34,50\s€ \(alennus 34,50\s€\)$")
+    )
+    check(page, "appointment-card-reward-phone")

@@ -156,3 +156,11 @@ test("a visit checked out at the desk offers no refund of its deposit: it went i
   assert.equal(M.depositRefundOffer({ status: "booked" }), 0);
   assert.equal(M.depositRefundOffer(null), 0);
 });
+
+test("the price a reward leaves is the server's: half rounded as price_after, an amount never below zero", () => {
+  assert.equal(M.priceWithReward(6900, { percent_off: 50 }), 3450);
+  assert.equal(M.priceWithReward(6901, { percent_off: 50 }), 3450); // 3450.5 off rounds up, as (p * 50 + 50) // 100
+  assert.equal(M.priceWithReward(6900, { percent_off: null, amount_off_cents: 1000 }), 5900);
+  assert.equal(M.priceWithReward(500, { amount_off_cents: 1000 }), 0);
+  assert.equal(M.priceWithReward(6900, null), 6900);
+});

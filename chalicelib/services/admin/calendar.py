@@ -54,6 +54,9 @@ def appointment_view(
         "service": {"id": a.service_id, "name": service.name.get(cfg.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
         "price_cents": a.price_cents,
+        # A stamp-card (or welcome) reward redeemed on this visit: price_cents is after it.
+        "discount_cents": a.discount_cents,
+        "reward": a.reward_id,
         "source": a.source,
         "note": a.note,
         "client": {"id": a.client_id},

@@ -1,7 +1,8 @@
 // The desk booking sheet: a free time tapped in the calendar (or "Walk-in", or "Book
 // again" on a client card): the service (durations shown, the end drawn in the grid),
 // the client found as you type or created (a name alone will do: no confirmation or
-// reminders then), whether to send a confirmation, confirm.
+// reminders then), a reward on her stamp card to use (the price shown with it), whether to
+// send a confirmation, confirm.
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, money, t } from "./i18n.js";
@@ -10,9 +11,10 @@ import { api, businessLocale, changed, clientApart, currency, phoneText, say, se
 import * as g from "./grid.js";
 import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
 import { walkInProblem } from "./calmodel.js";
+import { priceWithReward } from "./visitmoney.js";
 
 const dialog = () => $("booking-dialog");
-let sheet = null; // {walkIn, client, key, today: today's calendar for a walk-in}
+let sheet = null; // {walkIn, client, key, today: today's calendar for a walk-in, rewards: hers to use, useReward}
 let searchTimer = null;
 let searchSeq = 0;
 let notifyWanted = true; // the confirmation box as left while there was a contact to send to
@@ -92,6 +94,7 @@ function updateEnd() {
   const end = start + s.duration_minutes * g.MINUTE;
   const range = `${clock(start, tz())}–${clock(end, tz())}`;
   when.textContent = sheet.walkIn ? `${t("walk_in_now")} · ${range}` : `${day(g.localIso(start, tz()), { weekday: "short", day: "numeric", month: "numeric" })} ${range}`;
+  drawRewardPrice();
   const staffId = $("booking-staff").value;
   if (staffId && !sheet.walkIn) showPreview({ staff: staffId, start, end }); else clearPreview();
 }
@@ -120,12 +123,59 @@ async function readToday(forSheet) {
 // --- the client -----------------------------------------------------------------------
 function chooseClient(client) {
   sheet.client = client;
+  if (!client) sheet.useReward = false; // another client's reward is not chosen for her
   $("booking-client-find").hidden = !!client;
   $("booking-new-fields").hidden = true;
   $("booking-new-client").setAttribute("aria-expanded", "false");
   updateNotify();
   drawChosen();
+  readRewards(sheet);
   if (!client) $("booking-client-q").focus();
+}
+
+// --- a reward from her stamp card -------------------------------------------------------
+// The rewards the chosen client can use now (the one that runs out first offered), read
+// from her card (GET /clients/{id}/loyalty); the desk books with one without the card link.
+async function readRewards(forSheet) {
+  const client = forSheet.client;
+  forSheet.rewards = [];
+  drawReward();
+  if (!client || !client.id) return;
+  let card = null;
+  try {
+    card = await api("GET", `/clients/${encodeURIComponent(client.id)}/loyalty`);
+  } catch (err) { return; } // no card to read: booked without a reward
+  if (sheet !== forSheet || forSheet.client !== client) return;
+  const last = (r) => r.expires_on || "9999-12-31";
+  forSheet.rewards = (card.rewards || []).filter((r) => r.status === "available")
+    .sort((a, b) => last(a).localeCompare(last(b)));
+  drawReward();
+}
+
+function chosenReward() {
+  const box = $("booking-reward-use");
+  return sheet && sheet.rewards && sheet.rewards.length && box && box.checked ? sheet.rewards[0] : null;
+}
+
+function drawReward() {
+  const box = clear($("booking-reward"));
+  const r = sheet && sheet.rewards && sheet.rewards[0];
+  box.hidden = !r;
+  if (!r) return;
+  const input = el("input", { type: "checkbox", id: "booking-reward-use", checked: !!sheet.useReward });
+  input.addEventListener("change", () => { sheet.useReward = input.checked; drawRewardPrice(); });
+  box.appendChild(el("label", { className: "check" }, input, " ", el("span", { text: t("use_reward", { reward: r.description || r.id }) })));
+  box.appendChild(el("p", { id: "booking-reward-price", className: "muted", role: "status" }));
+  drawRewardPrice();
+}
+
+// The chosen service's price with the reward, beside the choice.
+function drawRewardPrice() {
+  const line = $("booking-reward-price");
+  if (!line) return;
+  const r = chosenReward();
+  const s = chosenService();
+  line.textContent = r && s ? t("price_with_reward", { price: money(priceWithReward(s.price_cents, r), currency()), full: money(s.price_cents, currency()) }) : "";
 }
 
 function drawChosen() {
@@ -206,10 +256,11 @@ function toggleNewClient() {
 }
 
 // --- opening and confirming -----------------------------------------------------------
-// open({staff, start (ms), service, client, walkIn})
+// open({staff, start (ms), service, client, walkIn, reward: true to use her reward})
 export function openBooking(opts) {
   const o = opts || {};
-  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null, listed: [], results: null, problem: null };
+  sheet = { walkIn: !!o.walkIn, client: null, key: newIdempotencyKey(), today: null, listed: [], results: null, problem: null,
+    rewards: [], useReward: !!o.reward };
   const form = $("booking-form");
   form.reset();
   clearFieldErrors(form);
@@ -259,6 +310,7 @@ export function relabelBooking() {
   renderServices(s ? s.id : null);
   drawResults();
   drawChosen();
+  drawReward();
   updateEnd();
   if (sheet.problem) sheet.problem();
   if (!focused) return;
@@ -286,6 +338,7 @@ function inputsOf() {
     "client.email": $("booking-email"),
     "client.locale": $("booking-locale"),
     notify: $("booking-notify"),
+    reward: $("booking-reward-use") || $("booking-notify"),
   };
 }
 
@@ -320,6 +373,8 @@ async function submit(e) {
   if (sheet.walkIn) body.walk_in = true; else body.start = g.localIso(start, tz());
   if (sheet.client) body.client_id = sheet.client.id;
   else body.client = Object.fromEntries(Object.entries({ name, phone, email, locale: $("booking-locale").value }).filter(([, v]) => v));
+  const reward = chosenReward();
+  if (reward) body.reward = { id: reward.id };
   Object.assign(body, withoutDefaults({ notify: $("booking-notify").checked }, { notify: true }));
   const button = $("booking-submit");
   button.disabled = true;

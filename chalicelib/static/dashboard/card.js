@@ -78,6 +78,8 @@ function render(errorText) {
   if (a.markers.deposit) flags.push(t("m_deposit"));
   if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
+  // A reward from her card used on this visit: the price is after it.
+  if (a.reward) box.appendChild(el("p", { className: "reward-used", text: t("reward_price", { price: money(a.price_cents, currency()), discount: money(a.discount_cents || 0, currency()) }) }));
   const pay = moneySection(a);
   if (pay) box.appendChild(pay);
   const contacts = contactLinks(client);

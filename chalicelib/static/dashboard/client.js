@@ -148,7 +148,8 @@ function render() {
   const top = el("div", { className: "actions" });
   const again = el("button", { type: "button", className: "accent", text: t("book_again") });
   const last = history && (history.appointments || []).find((a) => a.status !== "cancelled");
-  again.addEventListener("click", () => openBooking({ client: c, staff: last && last.staff && last.staff.id, service: last && last.service && last.service.id }));
+  const bookAgain = (reward) => openBooking({ client: c, staff: last && last.staff && last.staff.id, service: last && last.service && last.service.id, reward });
+  again.addEventListener("click", () => bookAgain(false));
   top.appendChild(again);
   const message = el("button", { type: "button", text: t("act_message") });
   message.addEventListener("click", () => openMessage(c));
@@ -217,8 +218,16 @@ function render() {
     if (loyalty.loyalty) parts.push(el("p", { text: t("stamps_of", { stamps: loyalty.stamps, total: loyalty.stamps_for_reward }) }));
     const rewards = el("ul", { className: "list compact" });
     for (const r of loyalty.rewards || []) {
-      rewards.appendChild(el("li", {}, el("span", { text: r.description || r.kind }), " ",
-        el("span", { className: `tag ${r.status}`, text: t(`reward_${r.status}`) })));
+      const item = el("li", {}, el("span", { text: r.description || r.kind }), " ",
+        el("span", { className: `tag ${r.status}`, text: t(`reward_${r.status}`) }));
+      // A reward she can use: the desk's booking sheet opens with it chosen (and its price).
+      if (r.status === "available") {
+        const use = el("button", { type: "button", className: "plain", text: t("use_reward_next"),
+          "aria-label": `${t("use_reward_next")}: ${r.description || r.kind}` });
+        use.addEventListener("click", () => bookAgain(true));
+        item.appendChild(el("div", {}, use));
+      }
+      rewards.appendChild(item);
     }
     if (rewards.childNodes.length) parts.push(rewards);
     box.appendChild(section("cc_loyalty", ...parts));

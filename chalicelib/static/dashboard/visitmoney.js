@@ -2,7 +2,9 @@
 // refund what is still kept of the deposit or prepayment, charge the late-cancellation
 // fee, read an open fee's pay link. Pure (no DOM, no words): tests/js/visitmoney.test.mjs.
 // The amounts are the API's (GET /appointments/{id} `payment`, docs/owner-api.md); this
-// computes nothing the server decides, it only reads it.
+// computes nothing the server decides, it only reads it — but for the price a reward
+// would leave, shown in the desk's booking sheet before the booking is made (the server's
+// rule, domain/loyalty.py price_after, prices the booking).
 
 // The fees in these states, in cents.
 function feesIn(p, states) {
@@ -170,4 +172,12 @@ export function feeRefundRequest(kind, reason) {
 export function depositRefundOffer(a) {
   if (!a || a.checkout) return 0;
   return refundableCents(a.payment);
+}
+
+// The price of a visit with a reward from her card (GET /clients/{id}/loyalty: its
+// `percent_off` or `amount_off_cents`), in cents, never below zero: price_after's rule.
+export function priceWithReward(cents, reward) {
+  const price = cents || 0;
+  if (reward && reward.percent_off) return price - Math.floor((price * reward.percent_off + 50) / 100);
+  return Math.max(0, price - Math.min(price, (reward && reward.amount_off_cents) || 0));
 }
