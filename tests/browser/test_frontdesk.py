@@ -294,6 +294,28 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     expect(page.locator("#calendar .cal.day")).to_be_visible()
 
 
+@pytest.mark.parametrize("role", ["owner", "staff"])
+def test_today_on_a_phone_opens_with_the_day_on_the_first_screen(owner_at, role, desk):
+    # At 360x740 the header, the tabs, four figure tiles and two rows of calendar buttons
+    # filled the screen, and the grid opened at 08:00: the first visit and the now-line
+    # were well below the fold.
+    page = owner_at(PHONE, role=role)
+    wait_calendar(page)
+    if role == "owner":
+        expect(page.locator("#summary-figures .figure")).to_have_count(4)  # drawn, below the day
+    now = page.locator("#calendar .col.active .now-line")
+    expect(now).to_have_count(1)
+    box = now.bounding_box()
+    assert box and 0 <= box["y"] < PHONE["height"] - 60, box  # with the hour after it in sight
+    visits = page.locator("#calendar .col.active .appt")
+    assert visits.count(), "her day has visits"
+    assert any(0 <= (visits.nth(i).bounding_box() or {"y": -1})["y"] < PHONE["height"] for i in range(visits.count()))
+    # The calendar's buttons are one row.
+    tops = {round(b.bounding_box()["y"]) for b in page.locator(".cal-toolbar button").all()}
+    assert len(tops) == 1, tops
+    check(page, f"today-first-screen-{role}")
+
+
 def choose_language(page, lang: str) -> None:
     page.get_by_role("banner").get_by_role("combobox").select_option(lang)
     expect(page.locator("html")).to_have_attribute("lang", lang)

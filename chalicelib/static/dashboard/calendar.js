@@ -20,6 +20,7 @@ export const cal = {
   date: null,
   staff: null, // the staff member chosen: her column of the day on a phone, and her week
   scrolledWeek: null, // the week whose sideways scroll is hers (renderCalendar)
+  scrolledNow: false, // today's day on a phone was scrolled to the now-line once (scrollToNow)
   data: null,
   moving: null,
   preview: null,
@@ -86,6 +87,7 @@ export function forgetCalendar() {
   cal.date = null;
   cal.staff = null;
   cal.scrolledWeek = null;
+  cal.scrolledNow = false;
   cal.seq++;
   stopLive();
   clear($("calendar"));
@@ -179,6 +181,19 @@ export function renderCalendar() {
   box.appendChild(grid);
   if (cal.view === "week") scrollWeek(scroller, head.querySelector(".col-head.today"), scrolled);
   else cal.scrolledWeek = null;
+  if (cal.view === "day") scrollToNow(body.querySelector(".col.active .now-line"));
+}
+
+// Today's day on a phone opens at now, not at the first opening hour: drawn first with the
+// now-line below the first screen, the page is scrolled to put it an hour (or a quarter of
+// the screen) from the top. Once: a poll or a change draws it again where she scrolled.
+const PHONE = "(max-width: 39.99rem)";
+function scrollToNow(line) {
+  if (cal.scrolledNow || !line || !line.offsetParent || !window.matchMedia(PHONE).matches) return;
+  cal.scrolledNow = true;
+  const top = line.getBoundingClientRect().top;
+  const room = Math.max(60 * g.PX_PER_MIN, window.innerHeight / 4);
+  if (top > window.innerHeight - room) window.scrollBy(0, top - room);
 }
 
 // A week wider than the phone: drawn first, today's column in sight; drawn again (a
@@ -589,6 +604,7 @@ export function appointmentById(id) { return cal.data ? findAppointment(cal.data
 function go(view, date) {
   cal.view = view;
   cal.date = date;
+  cal.scrolledNow = false; // "Tänään" (or back to today) opens at now again
   loadCalendar();
 }
 
