@@ -275,20 +275,23 @@ class History:
 
 def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
     """Her visits and the moment, comparable, however an outside caller's records come:
-    where one is naive and the other not, the naive ones are read as UTC (as the interface
-    has it); a day given as a date is its midnight, UTC; a pandas Series or a numpy array
-    reads as the list of its values."""
-    as_of = _instant(as_of)
+    each as an instant in UTC (the calendar month and the days between visits are read
+    from it): one with a zone converted, so the same instants give the same answers in any
+    zone and across a DST change; a naive one read as UTC (as the interface has it); a day
+    given as a date as its midnight UTC. A pandas Series or a numpy array reads as the
+    list of its values."""
     visits = _listed(visits)
-    if visits and not isinstance(visits[0], datetime):
-        visits = [_instant(v) for v in visits]
-    if not visits or (visits[0].tzinfo is None) == (as_of.tzinfo is None):
-        return visits, as_of
+    if visits and not (isinstance(visits[0], datetime) and visits[0].tzinfo is UTC):
+        visits = [_utc(v) for v in visits]
+    return visits, _utc(as_of)
 
-    def utc(t: datetime) -> datetime:
-        return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
-    return [utc(v) for v in visits], utc(as_of)
+def _utc(t: date) -> datetime:
+    """A moment as an instant in UTC: with a zone, converted; naive, read as UTC."""
+    t = _instant(t)
+    if t.tzinfo is UTC:
+        return t
+    return t.replace(tzinfo=UTC) if t.utcoffset() is None else t.astimezone(UTC)
 
 
 def _instant(t: date) -> datetime:
@@ -617,13 +620,13 @@ def fit(
     prior: Prior = Prior(),
     window_days: float = WINDOW_DAYS,
 ) -> ReturnModel:
-    """The business's model as the product uses it (each history: a client's visits, UTC;
-    only those before `as_of` count): the population fitted to its clients
+    """The business's model as the product uses it (each history: a client's visits, in
+    any zone, read in UTC; only those before `as_of` count): the population fitted to its clients
     (fit_population), then the lapse thresholds and spacing out's strength from what
     became of its clients after its own earlier moments (validate(), for "no visit in
     `window_days`"), and the counting model's weight in P(return) from them too. With no
     clients the result is the prior itself."""
-    as_of, histories = _instant(as_of), _listed(histories)
+    as_of, histories = _utc(as_of), _listed(histories)
     model = fit_population(histories, as_of, prior)
     return validated(model, validate(histories, as_of, window_days, prior, model=model))
 
@@ -634,7 +637,7 @@ def fit_population(
     """The population alone, fitted to the clients as of `as_of`: the default thresholds,
     no spacing out, no stacking; with the counting model if `counting` (each of
     validate()'s inner splits fits the renewal model only)."""
-    as_of, histories = _instant(as_of), _listed(histories)
+    as_of, histories = _utc(as_of), _listed(histories)
     summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
     centre = prior.params()
     if not summaries:
@@ -699,7 +702,7 @@ def validate(
     more the fewer outcomes the inner splits had. The same outcomes give spacing out's
     strength and, judged with `model`'s own fits, the counting model's weight (from half
     windows when the records are younger than one)."""
-    as_of, histories = _instant(as_of), _listed(histories)
+    as_of, histories = _utc(as_of), _listed(histories)
     rows: list[_Case] = []
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.

@@ -8,6 +8,7 @@ import math
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -617,3 +618,29 @@ def test_records_from_the_calendars_first_year_fit_as_they_would_two_thousand_ye
     model = fit(early, as_of - at)
     assert model.to_dict() | {"fitted_at": None} == fit(later, as_of - at + shift).to_dict() | {"fitted_at": None}
     assert 0.0 <= model.p_return(early[0], as_of - at, 182) <= 1.0
+
+
+def test_the_same_instants_written_in_another_zone_give_the_same_answers():
+    """An outside caller's records may carry the business's zone: they are the same
+    instants, so the same history (a visit at 23:30 UTC on 31 August is 02:30 on
+    1 September in Helsinki: August's breaks, not September's), the same fit, and two
+    visits 23 hours apart across the spring DST change one visit, as in UTC."""
+    hel = ZoneInfo("Europe/Helsinki")
+    september = (0.0,) * 8 + (3.0,) + (0.0,) * 3  # breaks begin in September
+    model = ReturnModel(replace(Prior().params(), season=september))
+    visits = visits_with([35.0, 42.0, 30.0])
+    visits = [v + (datetime(2025, 8, 31, 23, 30, tzinfo=UTC) - visits[-1]) for v in visits]
+    local = [v.astimezone(hel) for v in visits]
+    now = datetime(2026, 2, 21, 5, 12, tzinfo=UTC)
+    assert returns.summarize(local, now) == returns.summarize(visits, now)
+    for as_of in (now, now.astimezone(hel)):
+        assert model.p_return(local, as_of, 182) == model.p_return(visits, now, 182)
+        assert model.p_alive(local, as_of) == model.p_alive(visits, now)
+        assert model.status(local, as_of, False) == model.status(visits, now, False)
+        assert model.turns(local, as_of) == model.turns(visits, now)
+    saturday, sunday = datetime(2024, 3, 30, 12, tzinfo=hel), datetime(2024, 3, 31, 12, tzinfo=hel)
+    history = returns.summarize([saturday, sunday], datetime(2024, 6, 1, tzinfo=hel))
+    assert history is not None and history.log_gaps == ()
+    histories, as_of = generate(Prior().params(), 200, seed=9, years=1.5)
+    in_helsinki = [[v.astimezone(hel) for v in h] for h in histories]
+    assert fit(in_helsinki, as_of.astimezone(hel)).to_dict() == fit(histories, as_of).to_dict()
