@@ -281,8 +281,8 @@ def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datet
     given as a date as its midnight UTC. A pandas Series or a numpy array reads as the
     list of its values."""
     visits = _listed(visits)
-    if visits and not (isinstance(visits[0], datetime) and visits[0].tzinfo is UTC):
-        visits = [_utc(v) for v in visits]
+    if not all(isinstance(v, datetime) and v.tzinfo is UTC for v in visits):
+        visits = [_utc(v) for v in visits]  # each on its own: a history may mix them
     return visits, _utc(as_of)
 
 

@@ -644,3 +644,22 @@ def test_the_same_instants_written_in_another_zone_give_the_same_answers():
     histories, as_of = generate(Prior().params(), 200, seed=9, years=1.5)
     in_helsinki = [[v.astimezone(hel) for v in h] for h in histories]
     assert fit(in_helsinki, as_of.astimezone(hel)).to_dict() == fit(histories, as_of).to_dict()
+
+
+def test_a_history_mixing_zones_naive_instants_and_dates_is_read_as_the_same_instants():
+    """Each visit is read on its own (once only the first was looked at, and a naive or a
+    date after an aware one raised TypeError): the same answers as her UTC history, and
+    one such client among many does not stop the business's fit."""
+    hel = ZoneInfo("Europe/Helsinki")
+    histories, as_of = generate(Prior().params(), 120, seed=12, years=1.5)
+    utc = [[v.replace(hour=0, minute=0, second=0, microsecond=0) for v in h] for h in histories]
+    her = next(h for h in utc if len(h) >= 4)
+    for mixed in (
+        [her[0], her[1].replace(tzinfo=None), her[2].astimezone(hel), her[3].date(), *her[4:]],
+        [her[0].date(), her[1].astimezone(hel), her[2], her[3].replace(tzinfo=None), *her[4:]],
+    ):
+        for model in (ReturnModel(Prior().params()), fit(utc, as_of)):
+            assert model.p_return(mixed, as_of, 182) == model.p_return(her, as_of, 182)  # type: ignore[arg-type]
+            assert model.status(mixed, as_of, False) == model.status(her, as_of, False)  # type: ignore[arg-type]
+        others = [h for h in utc if h is not her]
+        assert fit([*others, mixed], as_of).to_dict() == fit([*others, her], as_of).to_dict()  # type: ignore[list-item]
