@@ -502,9 +502,9 @@ class ReturnModel:
 
     def p_return(self, visits: Sequence[datetime], as_of: datetime, within_days: float) -> float:
         """P(at least one visit in (as_of, as_of + within_days]); an infinite window is a
-        century's (no client's story is longer)."""
-        if math.isnan(within_days):
-            raise ValueError("within_days must be a number of days")
+        century's (no client's story is longer); a negative one or NaN is refused."""
+        if not within_days >= 0.0:  # NaN too
+            raise ValueError("within_days must be a number of days, not negative")
         within_days = min(within_days, LONGEST_WINDOW_DAYS)
         h = summarize(visits, as_of)
         if h is None:

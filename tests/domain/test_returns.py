@@ -663,3 +663,15 @@ def test_a_history_mixing_zones_naive_instants_and_dates_is_read_as_the_same_ins
             assert model.status(mixed, as_of, False) == model.status(her, as_of, False)  # type: ignore[arg-type]
         others = [h for h in utc if h is not her]
         assert fit([*others, mixed], as_of).to_dict() == fit([*others, her], as_of).to_dict()  # type: ignore[list-item]
+
+
+def test_a_window_before_the_moment_is_refused_not_answered_never():
+    """P(a visit within -30 days) is a caller's mistake, refused as a NaN window is (once
+    a quiet 0.0: "she will not come back"); a window of no days is no visit."""
+    model = ReturnModel(Prior().params(), counts=BGNBD(0.243, 4.414 * 7, 0.793, 2.426), counts_weight=0.5)
+    visits = visits_with([30.0, 35.0, 28.0])
+    now = visits[-1] + timedelta(days=40)
+    for window in (-30.0, -math.inf, -1e-9):
+        with pytest.raises(ValueError):
+            model.p_return(visits, now, window)
+    assert model.p_return(visits, now, 0.0) == 0.0
