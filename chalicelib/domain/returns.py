@@ -35,6 +35,7 @@ Pure Python (math only): it runs inside the Lambda on the request path.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from bisect import bisect_left
 from collections import defaultdict
@@ -638,7 +639,7 @@ def fit_population(
     no spacing out, no stacking; with the counting model if `counting` (each of
     validate()'s inner splits fits the renewal model only)."""
     as_of, histories = _utc(as_of), _listed(histories)
-    summaries = [h for h in (summarize(v, as_of) for v in histories) if h is not None]
+    summaries = _in_canonical_order([h for h in (summarize(v, as_of) for v in histories) if h is not None])
     centre = prior.params()
     if not summaries:
         return ReturnModel(centre, Thresholds(), 0, as_of, prior.counts() if counting else None)
@@ -704,9 +705,12 @@ def validate(
     windows when the records are younger than one)."""
     as_of, histories = _utc(as_of), _listed(histories)
     rows: list[_Case] = []
+    # The clients seen by the moment (no other has an outcome or an expected one), in
+    # their canonical order, so that the samples below are the same however listed.
+    seen = _canonical_clients(histories, as_of)
     # Each split's outcomes from at most MAX_VALIDATION_CLIENTS clients, evenly spread:
     # a big business's threshold is as sure from them, in half the weekly job's time.
-    judged = _evenly(histories, MAX_VALIDATION_CLIENTS)
+    judged = _evenly(seen, MAX_VALIDATION_CLIENTS)
     now = model or fit_population(histories, as_of, prior)
     outcomes: list[_Outcome] = []
     for start, cases in _inner_splits(judged, as_of, window_days, splits):
@@ -731,7 +735,7 @@ def validate(
         rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
     # The expected best from fewer still (its curve is smooth): each client costs her
     # P(return) over the window, 0.35 ms; 5 000 of them were a quarter of the weekly fit.
-    sample = _evenly(histories, MAX_EXPECTED_CLIENTS)
+    sample = _evenly(seen, MAX_EXPECTED_CLIENTS)
     spaced = replace(now.params, hazard_spacing=spacing)
     clients = [_client(spaced, h) for h in (summarize(v, as_of) for v in sample) if h is not None]
     expected = expected_f1_threshold(clients, window_days, MIN_EXPECTED_CASES)
@@ -912,8 +916,34 @@ MIN_LOG_SPREAD = 0.1
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
 
 
+def _order_key(h: History) -> tuple[bytes, float, tuple[float, ...], tuple[int, ...]]:
+    """Her place in the canonical order: a hash of her history's content (her visits as
+    the fit sees them), then the content itself; the same for the same visits however
+    the clients are listed, and as good as a random draw for everything that samples."""
+    content = (h.last_visit.timestamp(), h.log_gaps, h.months)
+    return hashlib.blake2b(repr(content).encode(), digest_size=8).digest(), *content
+
+
+def _in_canonical_order(summaries: list[History]) -> list[History]:
+    """The clients in an order fixed by their histories alone (a pseudo-random one, from
+    _order_key), so that every sample (_evenly, the breaks' first MAX_TAIL_GAPS gaps),
+    the calendar's folds and every sum in the fit are the same whatever order the caller
+    listed them in, and each spreads over all of them, not over the first listed or
+    the oldest."""
+    return sorted(summaries, key=_order_key)
+
+
+def _canonical_clients(histories: Sequence[Sequence[datetime]], as_of: datetime) -> list[Sequence[datetime]]:
+    """The histories with a visit before `as_of`, in the canonical order of their
+    summaries then (_in_canonical_order)."""
+    keyed = [(_order_key(h), v) for v, h in ((v, summarize(v, as_of)) for v in histories) if h is not None]
+    keyed.sort(key=lambda kv: kv[0])
+    return [v for _, v in keyed]
+
+
 def _evenly(items: Sequence[T], most: int) -> list[T]:
-    """At most `most` of `items`, evenly spread."""
+    """At most `most` of `items`, evenly spread (over the canonical order: a
+    pseudo-random sample)."""
     n = len(items)
     return [items[i * n // most] for i in range(most)] if n > most else list(items)
 
@@ -958,7 +988,8 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
 
 def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: float) -> Params:
     """Breaks and the degrees-of-freedom cap: whatever best predicts each client's next
-    gap from her earlier ones (the prequential log score, Dawid 1984)."""
+    gap from her earlier ones (the prequential log score, Dawid 1984), from the clients
+    first in the canonical order (a pseudo-random sample) until MAX_TAIL_GAPS gaps."""
     clients, total = [], 0
     for h in summaries:
         if h.log_gaps and total < MAX_TAIL_GAPS:
@@ -1047,10 +1078,10 @@ def _gap_weights(summaries: list[History]) -> list[list[float]]:
 
 
 def _fit_calendar(sequences: list[_Gaps], p: Params, counts: list[list[float]]) -> Params:
-    """The months' breaks only if they predict: fitted on every other client, they must
-    score the others' gaps better than the year's breaks do, both ways round, by
-    SEASON_MIN_GAIN (two-fold cross-validation; a business with no calendar in its
-    clients' lives keeps none)."""
+    """The months' breaks only if they predict: fitted on every other client (in the
+    canonical order: a pseudo-random half), they must score the others' gaps better than
+    the year's breaks do, both ways round, by SEASON_MIN_GAIN (two-fold cross-validation;
+    a business with no calendar in its clients' lives keeps none)."""
     gain = 0.0
     for half in (0, 1):
         calendar = _fit_season(sequences[half::2], p, counts[half::2])
