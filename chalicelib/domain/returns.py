@@ -11,7 +11,8 @@ The model ("renewal with breaks and leaving"; docs/retention.md has the referenc
 - Now and then a gap is a break instead (a baby, a summer at the cottage): log-normal
   across the business, as often for her as her own past breaks suggest. Where the
   business's past shows it, how likely a break is and how long it lasts depend on the
-  month her gap began (the calendar: seasonal clients stop in autumn until spring).
+  time of year her gap began (the calendar: seasonal clients stop in autumn until spring;
+  each month's at its middle, blended between).
 - She leaves for good right after a visit with probability p, Beta(a, b) across clients
   (as in the MBG/NBD), or at any moment in between at a rate that is Gamma distributed
   across clients (as in the Pareto/NBD), so the longer she has stayed, the likelier she
@@ -38,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import math
 from bisect import bisect_left
+from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -146,9 +148,10 @@ class Params:
     hazard_rate: float
     # Breaks by the month their gap began (January first): the log-odds of one against
     # the year's share, and how long it lasts, as shares of the cells of BREAK_CELLS
-    # (month after month). Seasonal clients stop in autumn until spring, or for a year
-    # and a half when they skip a summer; no one curve holds that. Empty: no calendar,
-    # every break N(break_mu, break_sigma) on the log scale.
+    # (month after month), each month's at its middle, blended between two middles
+    # (month_of). Seasonal clients stop in autumn until spring, or for a year and a half
+    # when they skip a summer; no one curve holds that. Empty: no calendar, every break
+    # N(break_mu, break_sigma) on the log scale.
     season: tuple[float, ...] = NO_SEASON
     season_breaks: tuple[float, ...] = ()
     # Spacing out: her rate of leaving in between is multiplied by exp(this x how many of
@@ -161,9 +164,20 @@ class Params:
         if len(self.season) != 12 or len(self.season_breaks) not in (0, 12 * BREAK_CELLS):
             raise ValueError("a season has twelve months")
 
-    def pause_in(self, month: int) -> Pause:
-        """How long a break whose gap began in `month` lasts."""
-        return self._pauses[month]
+    def pause_at(self, month: float) -> Pause:
+        """How long a break whose gap began at `month` (a place in the year, month_of)
+        lasts: the two nearest months' cells blended as month_of weighs them."""
+        lo, hi, w = _neighbours(month)
+        if not self.season_breaks or not w:
+            return self._pauses[lo]
+        a, b = self._pauses[lo].cells, self._pauses[hi].cells
+        cells = tuple((1.0 - w) * x + w * y for x, y in zip(a, b, strict=True))
+        return Pause(self.break_mu, self.break_sigma, cells, _tails(cells))
+
+    def season_at(self, month: float) -> float:
+        """The log-odds of a break for a gap begun at `month` (month_of), blended."""
+        lo, hi, w = _neighbours(month)
+        return (1.0 - w) * self.season[lo] + w * self.season[hi] if w else self.season[lo]
 
     @cached_property
     def _pauses(self) -> list[Pause]:
@@ -177,6 +191,28 @@ class Params:
 # grid's), the last ending at 2^12 days (11 years; longer gaps fall in it).
 BREAK_CELLS = 24
 HALF_LOG2 = math.log(2.0) / 2.0
+
+
+def month_of(t: datetime) -> float:
+    """Where in the year `t` is, in months from the middle of January: each month's middle
+    is its index (0 = January), and a moment between two middles weighs both by nearness,
+    so a calendar of breaks moves smoothly through the year (two minutes across a month's
+    end are not a step from one month's breaks to the next's)."""
+    seconds = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+    elapsed = (t.day - 1 + seconds / DAY_SECONDS) / monthrange(t.year, t.month)[1]
+    return (t.month - 1 + elapsed - 0.5) % 12.0
+
+
+def _neighbours(month: float) -> tuple[int, int, float]:
+    """The months whose middles `month` lies between, and the later one's weight."""
+    lo = math.floor(month)
+    w = month - lo
+    return lo % 12, (lo + 1) % 12, w
+
+
+def _calendar_month(month: float) -> int:
+    """The calendar month (0 = January) a place in the year (month_of) falls in."""
+    return int(month + 0.5) % 12
 
 
 def _cell_of(log_days: float) -> int:
@@ -261,17 +297,17 @@ def _is_regular(h: History) -> bool:
 @dataclass(frozen=True)
 class History:
     """A client at a moment: the logs of her completed gaps in days (oldest first), the
-    days from her first to her last visit, her last visit and the days since, and the
-    month (0 = January) each of her gaps began, the last one's the month of her last visit."""
+    days from her first to her last visit, her last visit and the days since, and where
+    in the year (month_of) each of her gaps began, the last one's at her last visit."""
 
     log_gaps: tuple[float, ...]
     span_days: float
     last_visit: datetime
     days_since: float
-    months: tuple[int, ...]
+    months: tuple[float, ...]
 
-    def next_month(self) -> int:
-        return self.last_visit.month - 1
+    def next_month(self) -> float:
+        return month_of(self.last_visit)
 
 
 def _in_utc(visits: Sequence[datetime], as_of: datetime) -> tuple[Sequence[datetime], datetime]:
@@ -319,14 +355,14 @@ def summarize(visits: Sequence[datetime], as_of: datetime) -> History | None:
     """Her history as of `as_of` (later visits ignored); None before her first visit."""
     visits, as_of = _in_utc(visits, as_of)
     days: list[float] = []
-    months: list[int] = []
+    months: list[float] = []
     last: datetime | None = None
     for v in sorted(v for v in visits if v < as_of):
         if last is not None and (v - last).total_seconds() / DAY_SECONDS < SAME_VISIT_DAYS:
             continue
         if last is not None:
             days.append((v - last).total_seconds() / DAY_SECONDS)
-            months.append(last.month - 1)
+            months.append(month_of(last))
         last = v
     if last is None:
         return None
@@ -361,7 +397,7 @@ def next_gap(p: Params, h: History, chances: list[float] | None = None) -> NextG
     loc, scale, df = _rhythm(p, h.log_gaps)
     _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps), h.months, chances)
     month = h.next_month()
-    return NextGap(loc, scale, df, _in_season(share, p.season[month]), p.pause_in(month))
+    return NextGap(loc, scale, df, _in_season(share, p.season_at(month)), p.pause_at(month))
 
 
 @dataclass(frozen=True)
@@ -916,7 +952,7 @@ MIN_LOG_SPREAD = 0.1
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
 
 
-def _order_key(h: History) -> tuple[bytes, float, tuple[float, ...], tuple[int, ...]]:
+def _order_key(h: History) -> tuple[bytes, float, tuple[float, ...], tuple[float, ...]]:
     """Her place in the canonical order: a hash of her history's content (her visits as
     the fit sees them), then the content itself; the same for the same visits however
     the clients are listed, and as good as a random draw for everything that samples."""
@@ -1017,11 +1053,11 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
 @dataclass(frozen=True)
 class _Gaps:
     """One client's completed gaps as the tail's fit sees them: their logs, each one's
-    density under her rhythm from the gaps before it, and the month each began."""
+    density under her rhythm from the gaps before it, and where in the year each began."""
 
     log_gaps: tuple[float, ...]
     rhythm: list[float]
-    months: tuple[int, ...]
+    months: tuple[float, ...]
 
 
 # A gap that began this long before the fit has had time to end even as a break; later
@@ -1050,11 +1086,11 @@ def _gap_weights(summaries: list[History]) -> list[list[float]]:
     begun: list[list[float]] = []
     for h in summaries:
         ago, agos = h.days_since, []
-        starts[h.next_month()].append(ago)  # the open gap
+        starts[_calendar_month(h.next_month())].append(ago)  # the open gap
         for y, month in zip(reversed(h.log_gaps), reversed(h.months), strict=True):
             ago += math.exp(y)
             agos.append(ago)
-            starts[month].append(ago)
+            starts[_calendar_month(month)].append(ago)
         begun.append(agos[::-1])
     for row in starts:
         row.sort()
@@ -1072,7 +1108,8 @@ def _gap_weights(summaries: list[History]) -> list[list[float]]:
             elif days <= SEASON_SETTLED_DAYS:
                 weights.append(1.0)
             else:
-                weights.append(min(SEASON_MAX_WEIGHT, seen(month, SEASON_SETTLED_DAYS) / max(1, seen(month, days))))
+                m = _calendar_month(month)
+                weights.append(min(SEASON_MAX_WEIGHT, seen(m, SEASON_SETTLED_DAYS) / max(1, seen(m, days))))
         out.append(weights)
     return out
 
@@ -1105,10 +1142,11 @@ def _fit_season(sequences: list[_Gaps], p: Params, counts: list[list[float]]) ->
             chances: list[float] = []
             _breaks(p, g.log_gaps, g.rhythm, g.months, chances)
             for chance, y, month, count in zip(chances, g.log_gaps, g.months, own, strict=True):
-                if count:
-                    weight[month] += chance * count
-                    cells[month * BREAK_CELLS + _cell_of(y)] += chance * count
-                    gaps[month] += count
+                if count:  # each month's from the gaps begun in it: its middle's
+                    m = _calendar_month(month)
+                    weight[m] += chance * count
+                    cells[m * BREAK_CELLS + _cell_of(y)] += chance * count
+                    gaps[m] += count
         if not sum(gaps):
             return p
         year = bound(sum(weight) / sum(gaps), 1e-4, 0.5)
@@ -1226,7 +1264,7 @@ def _breaks(
     p: Params,
     log_gaps: Sequence[float],
     rhythm: Sequence[float],
-    months: Sequence[int],
+    months: Sequence[float],
     chances: list[float] | None = None,
 ) -> tuple[float, float]:
     """Through her gaps in order: the log score of each as her rhythm (its density given)
@@ -1237,9 +1275,12 @@ def _breaks(
     norm, half_inv_var = normal_pdf(p.break_mu, p.break_mu, p.break_sigma), 0.5 / p.break_sigma**2
     lengths = p.season_breaks
     for j, (y, f, month) in enumerate(zip(log_gaps, rhythm, months, strict=True)):
-        share = _in_season((prior + breaks) / (p.break_weight + j), p.season[month])
-        if lengths:  # the month's cells (a density on the log scale)
-            pause = share * lengths[month * BREAK_CELLS + _cell_of(y)] / HALF_LOG2
+        share = _in_season((prior + breaks) / (p.break_weight + j), p.season_at(month))
+        if lengths:  # the month's cells (a density on the log scale), the neighbours' blended
+            lo, hi, w = _neighbours(month)
+            cell = _cell_of(y)
+            length = (1.0 - w) * lengths[lo * BREAK_CELLS + cell] + w * lengths[hi * BREAK_CELLS + cell]
+            pause = share * length / HALF_LOG2
         else:
             pause = share * norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2)
         mix = (1.0 - share) * f + pause + 1e-300

@@ -303,7 +303,8 @@ def test_the_fit_learns_the_month_breaks_begin_in():
     assert got.season[8] > max(x for i, x in enumerate(got.season) if i != 8) + 1.0
     flat = replace(got, season=(0.0,) * 12, season_breaks=())
     december = datetime(2029, 12, 15, 12, tzinfo=UTC)
-    since_september = [december - timedelta(days=100 + 28 * k) for k in range(6, -1, -1)]
+    # Silent since the middle of September, where September's breaks hold undiluted.
+    since_september = [december - timedelta(days=90 + 28 * k) for k in range(6, -1, -1)]
     since_may = [v - timedelta(days=120) for v in since_september]
     seasonal, calendarless = ReturnModel(got), ReturnModel(flat)
     assert ReturnModel.from_dict(json.loads(json.dumps(seasonal.to_dict()))).params == got
@@ -702,3 +703,29 @@ def test_the_same_clients_listed_in_any_order_get_the_same_model_and_statuses(mo
         for h in histories:
             assert other.status(h, as_of, False) == model.status(h, as_of, False)
             assert other.p_return(h, as_of, 182) == model.p_return(h, as_of, 182)
+
+
+def test_the_calendar_of_breaks_moves_smoothly_across_a_months_end():
+    """Each month's breaks hold at its middle and blend into the next's between: a last
+    visit two minutes before or after midnight on 31 August gives nearly the same chances
+    and the same status (once a step from August's breaks to September's: 0.17 against
+    0.45 on a fitted salon), while the middle of September keeps September's breaks."""
+    september = (0.0,) * 8 + (3.0,) + (0.0,) * 3
+    model = ReturnModel(replace(Prior().params(), season=september, season_breaks=calendar_of(random.Random(3))))
+    flat = ReturnModel(Prior().params())
+    earlier = visits_with([35.0, 42.0, 30.0, 38.0])
+    for end in (datetime(2025, 8, 31, 23, 59, tzinfo=UTC), datetime(2025, 12, 31, 23, 59, tzinfo=UTC)):
+        before = [v + (end - earlier[-1]) for v in earlier]
+        after = [*before[:-1], end + timedelta(minutes=2)]
+        for days in (45.0, 120.0, 170.0):
+            now = end + timedelta(days=days)
+            assert model.p_return(after, now, 182) == pytest.approx(model.p_return(before, now, 182), abs=0.01)
+            assert model.p_alive(after, now) == pytest.approx(model.p_alive(before, now), abs=0.01)
+            assert model.status(after, now, False) == model.status(before, now, False)
+    mid_september = datetime(2025, 9, 16, tzinfo=UTC)
+    assert returns.month_of(mid_september) == 8.0
+    h = returns.summarize([mid_september - timedelta(days=40), mid_september], mid_september + timedelta(days=60))
+    assert h is not None
+    gap = returns.next_gap(model.params, h)
+    assert gap.pause == model.params.pause_at(8.0) and gap.pause.cells == model.params._pauses[8].cells
+    assert gap.break_share > 5 * returns.next_gap(flat.params, h).break_share
