@@ -210,6 +210,11 @@ def _neighbours(month: float) -> tuple[int, int, float]:
     return lo % 12, (lo + 1) % 12, w
 
 
+def _places(months: Sequence[float]) -> tuple[tuple[int, int, float], ...]:
+    """_neighbours of each place in the year."""
+    return tuple(_neighbours(m) for m in months)
+
+
 def _calendar_month(month: float) -> int:
     """The calendar month (0 = January) a place in the year (month_of) falls in."""
     return int(month + 0.5) % 12
@@ -395,7 +400,7 @@ def next_gap(p: Params, h: History, chances: list[float] | None = None) -> NextG
     """Her next gap as her history tells it: her rhythm and her own share of breaks.
     `chances`, if given, gets how likely each of her gaps was a break."""
     loc, scale, df = _rhythm(p, h.log_gaps)
-    _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps), h.months, chances)
+    _, share = _breaks(p, h.log_gaps, _rhythm_densities(p, h.log_gaps), _places(h.months), chances)
     month = h.next_month()
     return NextGap(loc, scale, df, _in_season(share, p.season_at(month)), p.pause_at(month))
 
@@ -1037,7 +1042,7 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
 
     def densities(cap: float, among: list[History] = clients) -> list[_Gaps]:
         capped = replace(rhythm, max_df=cap)
-        return [_Gaps(h.log_gaps, _rhythm_densities(capped, h.log_gaps), h.months) for h in among]
+        return [_Gaps(h.log_gaps, _rhythm_densities(capped, h.log_gaps), h.months, _places(h.months)) for h in among]
 
     fitted = _fit_breaks(densities(rhythm.max_df), rhythm, centre, weight)
     best_cap = max(DF_CHOICES, key=lambda cap: _tail_score(densities(cap), fitted))
@@ -1053,11 +1058,13 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
 @dataclass(frozen=True)
 class _Gaps:
     """One client's completed gaps as the tail's fit sees them: their logs, each one's
-    density under her rhythm from the gaps before it, and where in the year each began."""
+    density under her rhythm from the gaps before it, and where in the year each began
+    (also as _places, worked out once for the fit's many rounds)."""
 
     log_gaps: tuple[float, ...]
     rhythm: list[float]
     months: tuple[float, ...]
+    places: tuple[tuple[int, int, float], ...]
 
 
 # A gap that began this long before the fit has had time to end even as a break; later
@@ -1140,7 +1147,7 @@ def _fit_season(sequences: list[_Gaps], p: Params, counts: list[list[float]]) ->
         cells = [0.0] * (12 * BREAK_CELLS)
         for g, own in zip(sequences, counts, strict=True):
             chances: list[float] = []
-            _breaks(p, g.log_gaps, g.rhythm, g.months, chances)
+            _breaks(p, g.log_gaps, g.rhythm, g.places, chances)
             for chance, y, month, count in zip(chances, g.log_gaps, g.months, own, strict=True):
                 if count:  # each month's from the gaps begun in it: its middle's
                     m = _calendar_month(month)
@@ -1172,7 +1179,7 @@ def _fit_breaks(sequences: list[_Gaps], p: Params, centre: Params, weight: float
 
 
 def _tail_score(sequences: list[_Gaps], p: Params) -> float:
-    return sum(_breaks(p, g.log_gaps, g.rhythm, g.months)[0] for g in sequences)
+    return sum(_breaks(p, g.log_gaps, g.rhythm, g.places)[0] for g in sequences)
 
 
 def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
@@ -1264,20 +1271,22 @@ def _breaks(
     p: Params,
     log_gaps: Sequence[float],
     rhythm: Sequence[float],
-    months: Sequence[float],
+    places: Sequence[tuple[int, int, float]],
     chances: list[float] | None = None,
 ) -> tuple[float, float]:
     """Through her gaps in order: the log score of each as her rhythm (its density given)
-    or a break, her share of breaks learnt from the gaps before it and set to the month
-    the gap began; and her share after the last one (before its month). `chances`, if
-    given, gets how likely each gap was a break."""
+    or a break, her share of breaks learnt from the gaps before it and set to the time of
+    year the gap began (`places`: _places of her months, the two months' blended); and
+    her share after the last one (before its month). `chances`, if given, gets how likely
+    each gap was a break."""
     score, breaks, prior = 0.0, 0.0, p.break_share * p.break_weight
     norm, half_inv_var = normal_pdf(p.break_mu, p.break_mu, p.break_sigma), 0.5 / p.break_sigma**2
-    lengths = p.season_breaks
-    for j, (y, f, month) in enumerate(zip(log_gaps, rhythm, months, strict=True)):
-        share = _in_season((prior + breaks) / (p.break_weight + j), p.season_at(month))
-        if lengths:  # the month's cells (a density on the log scale), the neighbours' blended
-            lo, hi, w = _neighbours(month)
+    season, lengths = p.season if any(p.season) else None, p.season_breaks
+    for j, (y, f, (lo, hi, w)) in enumerate(zip(log_gaps, rhythm, places, strict=True)):
+        share = (prior + breaks) / (p.break_weight + j)
+        if season:
+            share = _in_season(share, (1.0 - w) * season[lo] + w * season[hi])
+        if lengths:  # the months' cells (a density on the log scale), blended
             cell = _cell_of(y)
             length = (1.0 - w) * lengths[lo * BREAK_CELLS + cell] + w * lengths[hi * BREAK_CELLS + cell]
             pause = share * length / HALF_LOG2
