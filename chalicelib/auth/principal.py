@@ -15,7 +15,8 @@ ROLES = ("owner", "staff")
 # Staff run the calendar and look after clients and notes; export, erasure, the audit
 # trail, the business's settings, its figures (KPIs: revenue) and importing clients
 # from another system are the owner's, and so is dismissing a client's early warning; so
-# are a booking's money (charging a fee by hand, waiving it, refunding). Marking a no-show
+# are a booking's money (charging a fee by hand, waiving it, refunding, charging her saved
+# card above the visit's price at the checkout). Marking a no-show
 # charges its fee by the accepted terms.
 OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings", "money"}
 

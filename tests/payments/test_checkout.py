@@ -288,3 +288,61 @@ def test_a_price_at_the_deposit_kept_is_checked_out(pay_client, stripe_env, desk
     status, done = checkout(desk, booking, method="cash", price_cents=DEPOSIT)
     assert status == 200, done
     assert (done["total_cents"], done["deposit_cents"], done["paid_cents"]) == (DEPOSIT, DEPOSIT, 0)
+
+
+def charged_at_checkout(business_id, booking):
+    """What Stripe charged her card for the visit's checkout, in cents (None: nothing)."""
+    from chalicelib.store import payments
+    from tests.payments.test_webhooks import intent
+
+    record = payments.get_money(business_id, booking["id"], "checkout")
+    return intent(record.intent)["amount"] if record is not None and record.intent else None
+
+
+def test_staff_charge_the_card_on_file_up_to_the_visits_price_and_no_more(pay_client, stripe_env, aws, frozen_now):
+    """Charging by hand is the owner's (`money`): staff may not charge fees, nor charge her
+    saved card off-session at a price they choose. Up to the visit's price — the top of
+    the highlights' range by hair length, 199,00 € — is the desk's; above it, the owner's."""
+    booking = paid_booking(pay_client, stripe_env)  # highlights 159,00–199,00 €, 47,70 € deposit, card saved
+    frozen_now["now"] = AFTER_THE_VISIT
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    status, body = checkout(staff, booking, method="card_on_file", price_cents=1_000_000)
+    assert status == 403, body
+    assert body["error"]["code"] == "owner_only" and body["error"]["reason"] == "card_above_price", body
+    assert body["error"]["limit_cents"] == 19900
+    assert charged_at_checkout(aws.id, booking) is None  # her card was not touched
+    assert desk_strings_say("err_owner_only_card_above_price")
+    # Just above the range: still the owner's.
+    assert checkout(staff, booking, method="card_on_file", price_cents=19901)[0] == 403
+    # The top of the range is the desk's.
+    status, done = checkout(staff, booking, method="card_on_file", price_cents=19900)
+    assert status == 200, done
+    assert charged_at_checkout(aws.id, booking) == 19900 - DEPOSIT
+
+
+def test_the_owner_charges_the_card_on_file_above_the_price_and_staff_take_cash(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Above the visit's price her saved card is the owner's to charge; cash or the salon's
+    own terminal move no stored card, so staff record them at the price the desk sets."""
+    booking = paid_booking(pay_client, stripe_env)
+    status, cut = book(pay_client, "2026-11-25T12:00:00+02:00", service="mens-cut", staff="mikko")
+    assert status == 201, cut
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, done = checkout(desk, booking, method="card_on_file", price_cents=25000)
+    assert status == 200, done
+    assert charged_at_checkout(aws.id, booking) == 25000 - DEPOSIT
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    status, done = checkout(staff, cut, method="cash", price_cents=25000)
+    assert status == 200 and done["paid_cents"] == 25000, done  # a 42,00 € cut, 250,00 € in cash
+
+
+def desk_strings_say(key):
+    """The dashboard has words for it in each language (Finnish first)."""
+    import json
+    from pathlib import Path
+
+    catalogues = Path(__file__).parents[2] / "chalicelib" / "strings"
+    return all(
+        json.loads((catalogues / f"{lang}.json").read_text())["dashboard"].get(key) for lang in ("fi", "sv", "en")
+    )

@@ -20,7 +20,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.payments import CheckoutMethod, MoneyRecord
 from chalicelib.domain.timeutil import iso_local
-from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
@@ -72,12 +72,26 @@ def view(b: Business, m: MoneyRecord, co: rules.Checkout) -> dict[str, Any]:
     }
 
 
-def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tuple[MoneyRecord, rules.Checkout, bool]:
+def staff_card_limit(b: Business, appt: Appointment) -> int:
+    """The most a card-on-file checkout by staff may come to: the visit's price as booked,
+    or for a price by hair length the top of the service's range (`price_max_cents`, less
+    the reward's discount taken off the booked price) — what the checkout form offers and
+    the desk may set. Rebook sells no extras or products at the checkout: charging her
+    saved card more is the owner's (`money`), as charging a fee by hand is."""
+    service = b.config.service(appt.service_id)
+    top = service.price_max_cents if service is not None and service.price_max_cents is not None else 0
+    return max(appt.price_cents, top - appt.discount_cents)
+
+
+def settle(
+    b: Business, appt: Appointment, req: CheckoutIn, now: datetime, card_limit: int | None = None
+) -> tuple[MoneyRecord, rules.Checkout, bool]:
     """Record the rest of the visit as paid (charging the card on file first when that is
     how she pays). The record, what it came to, and whether a receipt was sent. A price
     below the deposit kept is refused (422 on `price_cents`): what she paid above it is
     refunded first (POST /appointments/{id}/refund), and then the checkout deducts the
-    deposit kept."""
+    deposit kept. `card_limit` (staff: staff_card_limit): a card-on-file checkout at a
+    price above it is refused, 403 owner_only, nothing charged."""
     if appt.status not in CHECKABLE:
         raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code="not_checkable")
     # She arrived early (the desk marks her from a while before her time): hers to pay.
@@ -90,6 +104,13 @@ def settle(b: Business, appt: Appointment, req: CheckoutIn, now: datetime) -> tu
         store.remember_checkout(appt, done, now, appt.days(b.config.tz))
         raise _checked_out()
     total = appt.price_cents if req.price_cents is None else req.price_cents
+    if req.method == CheckoutMethod.CARD_ON_FILE and card_limit is not None and total > card_limit:
+        raise Forbidden(
+            f"Only the business owner can charge the card on file more than the visit's price ({card_limit} cents); "
+            "take the rest by card terminal or cash, or ask the owner.",
+            code="owner_only",
+            details={"reason": "card_above_price", "limit_cents": card_limit},
+        )
     kept = deposit_kept(appt)
     if total < kept:
         # What she overpaid would vanish: the owner refunds it first, then checks out.
