@@ -338,15 +338,32 @@ def record_checkout(
     on the appointment, that it was (`checkout`: how, what was paid, when), so whoever
     reads the visit next sees it paid; the versions of its day sheets (`days`) move, so a
     dashboard asking "changed since?" reads it again; with her receipt (leased to the
-    caller) and the payment.succeeded webhook event."""
+    caller) and the payment.succeeded webhook event. Only on the appointment as `appt`
+    read it — its status and `seq` unchanged: a no-show marked or a cancellation made
+    meanwhile (another device) moved them — else bookings.StaleAppointment, nothing written."""
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
-    _checked_out(tx, appt, money, now, days, condition=AppointmentItem.pk.exists())
+    as_read = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq)
+    _checked_out(tx, appt, money, now, days, condition=as_read)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # what it came to: her KPI counts
     sent = outbox.queue(tx, messages, now, lease)
     webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
-    commit(tx)
+    try:
+        commit(tx)
+    except TxFailed as err:
+        if "checkout" in err.failed:
+            raise bookings.StaleAppointment() from err
+        raise
     return sent
+
+
+def owe_refund(held: Message) -> bool:
+    """The outbox item of a refund owed (held by the caller, who makes it right after:
+    services/payments/fees.py make_owed; the sweeper if Stripe cannot be reached), put
+    once. False: it was put before (the same charge owed back already)."""
+    tx = Tx(MessageItem)
+    outbox.put(tx, [held], role="refund")
+    return commit(tx, done_if=frozenset({"refund"}))
 
 
 def remember_checkout(appt: Appointment, money: MoneyRecord, now: datetime, days: Sequence[date] = ()) -> bool:

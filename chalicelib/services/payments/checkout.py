@@ -24,8 +24,9 @@ from chalicelib.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
+from chalicelib.services.payments import fees
 from chalicelib.services.payments.stripe_account import Account
-from chalicelib.store import clients
+from chalicelib.store import bookings, clients
 from chalicelib.store import payments as store
 
 KIND = "checkout"
@@ -137,7 +138,22 @@ def settle(
     try:
         sent = store.record_checkout(money, appt, now, appt.days(b.config.tz), messages=told, lease=IMMEDIATE_LEASE)
     except store.MoneyExists:
+        found = store.get_money(b.id, appt.id, KIND)
+        if intent is not None and (found is None or found.intent != intent):
+            fees.give_back_checkout(b, appt, intent, co.due_cents, now)  # another checkout's is the one kept
         raise _checked_out() from None
+    except bookings.StaleAppointment:
+        # Another device marked it a no-show (its fee charged) or cancelled it meanwhile:
+        # this checkout is not recorded, and what it charged goes back to her card at once.
+        if intent is not None:
+            fees.give_back_checkout(b, appt, intent, co.due_cents, now)
+        raise Conflict(
+            "The visit was changed meanwhile (marked or cancelled on another device), so it was not checked out"
+            + ("; the card charge is being refunded" if intent else "")
+            + ". Reload and look again.",
+            code="appointment_changed",
+            details={"reason": "checkout_refunded"} if intent else {},
+        ) from None
     deliver(sent, now)
     logger().info("checked out", extra={"appointment_id": appt.id, "method": money.method})
     return money, co, bool(told)
@@ -154,8 +170,18 @@ def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> str | N
     if pay is None or not pay.card_saved:
         raise Conflict("There is no card on file for this booking.", code="no_card_on_file")
     assert pay.customer and pay.payment_method  # card_saved
+    # Keyed by the visit's `seq` as read: asked again unchanged, Stripe answers with the same
+    # charge; after a change that sent a charge back (give_back_checkout), a new one.
     intent = Account(b.id).charge(
-        appt.id, KIND, amount, b.config.currency, pay.customer, pay.payment_method, appt.client_id, off_session=True
+        appt.id,
+        KIND,
+        amount,
+        b.config.currency,
+        pay.customer,
+        pay.payment_method,
+        appt.client_id,
+        off_session=True,
+        key=f"s{appt.seq}",
     )  # declined: 402, nothing recorded
     if intent.status != "succeeded":
         raise Conflict(

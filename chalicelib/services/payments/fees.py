@@ -377,6 +377,35 @@ CANCEL_REF = "cancel"  # one cancellation per booking: its refund's record and S
 OWED_LEASE = IMMEDIATE_LEASE  # the request's hold on the item; the sweeper's after it
 
 
+CHECKOUT_REF = "checkout"  # a card-on-file checkout charged and not recorded: `checkout-<intent>`
+CHECKOUT_LOST = "checked out while the visit changed: charged, not recorded"
+
+
+def checkout_ref(intent_id: str) -> str:
+    """The ref of the refund of a card-on-file checkout's charge (once per charge)."""
+    return f"{CHECKOUT_REF}-{intent_id}"
+
+
+def _of_checkout(ref: str) -> bool:
+    return ref.startswith(f"{CHECKOUT_REF}-")
+
+
+def give_back_checkout(b: Business, appt: Appointment, intent_id: str, amount: int, now: datetime) -> str | None:
+    """A card-on-file checkout charged at Stripe whose record lost to another change of the
+    visit (a no-show marked, a cancellation, another checkout: services/payments/checkout.py):
+    the charge goes back at once, the same way a cancellation's refund does — an owed
+    refund item (ref `checkout-<intent>`, the charge's own PaymentIntent) put first, made
+    right after (make_owed), the sweeper's if Stripe cannot be reached, failed for good on
+    the owner's list of failures. The booking's payment is not touched: the checkout's charge
+    never counted in it. What came of it (make_owed), None if owed already."""
+    planned = _owed_message(b, appt, checkout_ref(intent_id), amount, intent_id, CHECKOUT_LOST, now)
+    held = queued(planned, now, OWED_LEASE)
+    if not store.owe_refund(held):
+        return None
+    logger().warning("checkout charge owed back", extra={"appointment_id": appt.id, "amount_cents": amount})
+    return make_owed(b, held, now)
+
+
 def owed_refund_key(appointment_id: str, ref: str = CANCEL_REF) -> str:
     return f"{appointment_id}#refund#{ref}"
 
@@ -534,13 +563,18 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
 
     def made_(a: Appointment) -> bool:
         p = a.payment or pay
-        paid = replace(
-            p,
-            refunded_cents=p.refunded_cents + back,
-            refund_owed_cents=max(0, p.refund_owed_cents - amount),
-            # As the owner's own refund does: what goes back settles a refund that failed
-            # (a fee's refund gives back the fee, and settles nothing else).
-            refund_failed_cents=p.refund_failed_cents - (0 if fee else min(back, p.deposit_failed_cents)),
+        # A checkout's charge given back: it never counted in the booking's payment.
+        paid = (
+            p
+            if _of_checkout(ref)
+            else replace(
+                p,
+                refunded_cents=p.refunded_cents + back,
+                refund_owed_cents=max(0, p.refund_owed_cents - amount),
+                # As the owner's own refund does: what goes back settles a refund that failed
+                # (a fee's refund gives back the fee, and settles nothing else).
+                refund_failed_cents=p.refund_failed_cents - (0 if fee else min(back, p.deposit_failed_cents)),
+            )
         )
         if fee:
             paid = replace(paid, fees={**p.fees, fee: FeeState.REFUNDED.value})
@@ -607,7 +641,8 @@ def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datet
 
     def failed(a: Appointment | None) -> bool:
         payment = None
-        if done.status == MessageStatus.FAILED.value and a is not None and a.payment is not None:
+        checkout = _of_checkout(str(m.context.get("ref", "")))  # not in the payment: on the failures list only
+        if done.status == MessageStatus.FAILED.value and a is not None and a.payment is not None and not checkout:
             owed = max(0, a.payment.refund_owed_cents - amount)
             failed_cents = a.payment.refund_failed_cents + amount
             p = replace(a.payment, refund_owed_cents=owed, refund_failed_cents=failed_cents)

@@ -165,10 +165,12 @@ class Account:
         client_id: str,
         *,
         off_session: bool,
+        key: str | None = None,
     ) -> Any:
         """A PaymentIntent confirmed at once with the card on file: the deposit while the
         client is on the pay page, or a fee charged later off-session. Exactly once per
-        booking and kind (the idempotency key)."""
+        booking and kind (the idempotency key `<booking>:<kind>`; `key`, when given,
+        `<booking>:<kind>:<key>`: a checkout's, once per charge of it)."""
         params: dict[str, Any] = {
             "amount": amount_cents,
             "currency": currency.lower(),
@@ -184,7 +186,7 @@ class Account:
         }
         if off_session:
             params["off_session"] = True
-        return _call(self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}")
+        return _call(self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}" + (f":{key}" if key else ""))
 
     def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str, key: str | None = None) -> Any:
         """A refund on the deposit's or prepayment's PaymentIntent, once per booking and

@@ -293,7 +293,9 @@ async function checkout(form) {
     changed(); // the calendar marks it paid
   } catch (err) {
     submit.disabled = false;
-    if (err.code === "checked_out") { // paid already (another device, another staff member)
+    // Paid already (another device, another staff member), or marked or cancelled there
+    // meanwhile (any card charge of it going back): the card as the server has it now.
+    if (err.code === "checked_out" || err.code === "appointment_changed") {
       await paidElsewhere(errorText(err));
       return;
     }
@@ -301,7 +303,7 @@ async function checkout(form) {
   }
 }
 
-// The server said the visit was checked out already (or a fee refunded already): the card
+// The server said the visit was checked out already, or changed meanwhile (or a fee refunded already): the card
 // shows it as the server has it, and why below.
 async function paidElsewhere(text) {
   const id = current.id;

@@ -1,0 +1,138 @@
+"""Two devices at the desk: one checks the visit out with the card on file while the other
+marks it a no-show (its fee charged) or cancels it. The checkout is recorded only on the
+visit as it read it; charged meanwhile, its charge goes back to her card at once (an owed
+refund: the sweeper's if Stripe cannot be reached), and the desk hears why (409)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import requests
+
+from tests.admin.helpers import Desk
+from tests.history import run_job
+from tests.payments.test_fees import AFTER_THE_VISIT, paid_booking
+from tests.payments.test_pay_flow import DEPOSIT
+
+DUE = 15900 - DEPOSIT  # highlights 159,00 €, the 47,70 € deposit deducted
+
+
+@contextmanager
+def the_other_device_first(monkeypatch, aws, change):
+    """`change(other_device)` lands between the checkout's read (and Stripe charge) and its write."""
+    from chalicelib.auth.principal import Principal
+    from chalicelib.services.payments import checkout as co
+
+    real = co.store.record_checkout
+    other_device = Principal(user_id="u2", business_id=aws.id, role="owner")
+
+    def meanwhile(*a, **kw):
+        change(other_device)
+        return real(*a, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(co.store, "record_checkout", meanwhile)
+        yield
+
+
+def checkout_refunds(ls, aws, booking) -> list[tuple[int, int, str]]:
+    """The checkout charges given back: (charged, refunded at Stripe, the record's state)."""
+    from chalicelib.store import payments
+    from scripts.localstripe_server import SECRET_KEY
+    from tests.payments.test_webhooks import intent
+
+    found = []
+    for m in payments.refunds_of(aws.id, booking["id"]):
+        if not m.kind.startswith("refund-checkout-"):
+            continue
+        pi = m.kind.removeprefix("refund-checkout-")
+        r = requests.get(f"{ls.url}/v1/refunds", params={"payment_intent": pi}, auth=(SECRET_KEY, ""), timeout=10)
+        r.raise_for_status()
+        found.append((intent(pi)["amount"], sum(x["amount"] for x in r.json()["data"]), m.state))
+    return found
+
+
+def assert_not_checked_out(desk, aws, booking, status, body):
+    from chalicelib.store import payments
+
+    assert status == 409, body
+    assert (body["error"]["code"], body["error"]["reason"]) == ("appointment_changed", "checkout_refunded"), body
+    assert payments.get_money(aws.id, booking["id"], "checkout") is None
+    visit = desk.get(f"/appointments/{booking['id']}")[1]
+    assert visit["checkout"] is None
+    return visit
+
+
+def test_a_no_show_marked_meanwhile_stops_the_checkout_and_gives_its_charge_back(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    from chalicelib.services.admin import calendar
+    from chalicelib.store import payments
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    with the_other_device_first(
+        monkeypatch, aws, lambda other: calendar.mark_visit(other, booking["id"], {"status": "no_show"})
+    ):
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    visit = assert_not_checked_out(desk, aws, booking, status, body)
+    assert visit["status"] == "no_show"
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and fee.state == "succeeded"  # the fee is what she pays
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]  # the checkout's charge: back
+
+
+def test_a_cancellation_meanwhile_stops_the_checkout_and_gives_its_charge_back(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    from chalicelib.services.admin import calendar
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    with the_other_device_first(
+        monkeypatch,
+        aws,
+        lambda other: calendar.cancel_visit(other, booking["id"], {"by": "salon", "notify": False}),
+    ):
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    visit = assert_not_checked_out(desk, aws, booking, status, body)
+    assert visit["status"] == "cancelled"
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
+
+
+def test_stripe_unreachable_for_the_refund_the_sweeper_gives_the_charge_back_once(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    from datetime import timedelta
+
+    from chalicelib.services.admin import calendar
+    from chalicelib.services.payments import stripe_account
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    real_refund = stripe_account.Account.refund_room
+
+    def no_stripe(*a, **kw):
+        raise stripe_account.PaymentsUnavailable("down (injected)")
+
+    def cancel_then_stripe_goes_down(other):
+        calendar.cancel_visit(other, booking["id"], {"by": "salon", "notify": False})
+        monkeypatch.setattr(stripe_account.Account, "refund_room", no_stripe)
+
+    with the_other_device_first(monkeypatch, aws, cancel_then_stripe_goes_down):
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert_not_checked_out(desk, aws, booking, status, body)
+    assert checkout_refunds(stripe_env, aws, booking) == []  # owed, not made yet
+    monkeypatch.setattr(stripe_account.Account, "refund_room", real_refund)
+    # Until the sweeper comes, after the outbox's backoff (its due time: wait for it, as the job would).
+    for hours in (1, 6, 24):
+        frozen_now["now"] = AFTER_THE_VISIT + timedelta(hours=hours)
+        run_job("send_due", frozen_now["now"])
+        if checkout_refunds(stripe_env, aws, booking):
+            break
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
+    run_job("send_due", frozen_now["now"] + timedelta(days=1))  # once: another run gives nothing more
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
