@@ -239,6 +239,9 @@ class AppointmentItem(Base):
     payment = JSONAttribute(null=True)  # domain.payments.BookingPayment (Stripe ids, no card data)
     payment_rev = NumberAttribute(null=True)  # bumped by every write of `payment` (store/payments.py)
     checkout = JSONAttribute(null=True)  # domain.payments.CheckedOut: checked out at the desk (method, paid, when)
+    # A card-on-file checkout's charge asked of Stripe, its outcome not known yet: its key
+    # `s<seq>:<amount>` (store/payments.py start_card_checkout).
+    checkout_charging = UnicodeAttribute(null=True)
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)
     # Its plan (the messages it makes, store/outbox.py put_plan) until expanded, and the

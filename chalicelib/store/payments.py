@@ -366,6 +366,62 @@ def owe_refund(held: Message) -> bool:
     return commit(tx, done_if=frozenset({"refund"}))
 
 
+class ChargeUnsettled(Exception):
+    """An earlier card-on-file checkout charge of the visit, at another amount, whose outcome
+    is not known (Stripe did not answer): asking at a new amount could charge her twice."""
+
+    def __init__(self, amount_cents: int):
+        super().__init__(amount_cents)
+        self.amount_cents = amount_cents
+
+
+def _charge_amount(key: str) -> int:
+    return int(key.rpartition(":")[2])
+
+
+def start_card_checkout(appt: Appointment, key: str) -> str:
+    """Before a card-on-file checkout asks Stripe to charge her: `key` (`s<seq>:<amount>`,
+    the charge's idempotency key) noted on the appointment, so an attempt whose answer is
+    lost is not forgotten. An earlier attempt's key still there (its outcome unknown): at
+    the same amount, that key — the same charge, which Stripe answers with; at another,
+    ChargeUnsettled. The key the charge is asked with. Gone: bookings.StaleAppointment."""
+    db.configure()
+    item = AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id))
+    for _ in range(2):
+        try:
+            item.update(
+                [AppointmentItem.checkout_charging.set(key)],
+                condition=AppointmentItem.pk.exists() & AppointmentItem.checkout_charging.does_not_exist(),
+            )
+            return key
+        except UpdateError as err:
+            if not _conditional(err):
+                raise
+        try:
+            found = AppointmentItem.get(item.pk, item.sk, consistent_read=True)
+        except AppointmentItem.DoesNotExist:
+            raise bookings.StaleAppointment() from None
+        earlier = found.checkout_charging
+        if earlier is not None:
+            if _charge_amount(earlier) == _charge_amount(key):
+                return str(earlier)
+            raise ChargeUnsettled(_charge_amount(earlier))
+    raise bookings.Contended()
+
+
+def card_checkout_settled(appt: Appointment, key: str) -> None:
+    """The card-on-file checkout charge asked under `key` has a known outcome (declined, her
+    bank wants her, given back): its note goes, unless another attempt's stands now."""
+    db.configure()
+    try:
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+            [AppointmentItem.checkout_charging.remove()], condition=AppointmentItem.checkout_charging == key
+        )
+    except UpdateError as err:
+        if not _conditional(err):
+            raise
+
+
 def remember_checkout(appt: Appointment, money: MoneyRecord, now: datetime, days: Sequence[date] = ()) -> bool:
     """A visit checked out before appointments said so (its money record alone): its
     appointment says it now, unless it does already (False then)."""
@@ -403,7 +459,11 @@ def _checked_out(
 ) -> None:
     tx.update(
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-        [AppointmentItem.checkout.set(CheckedOut.of(money).to_json()), AppointmentItem.updated_at.set(now)],
+        [
+            AppointmentItem.checkout.set(CheckedOut.of(money).to_json()),
+            AppointmentItem.checkout_charging.remove(),  # its charge's outcome: recorded
+            AppointmentItem.updated_at.set(now),
+        ],
         "checkout",
         condition=condition,
     )

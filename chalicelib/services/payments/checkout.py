@@ -25,7 +25,7 @@ from chalicelib.notify.outbox import IMMEDIATE_LEASE, deliver
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
 from chalicelib.services.payments import fees
-from chalicelib.services.payments.stripe_account import Account
+from chalicelib.services.payments.stripe_account import Account, PaymentDeclined
 from chalicelib.store import bookings, clients
 from chalicelib.store import payments as store
 
@@ -121,7 +121,9 @@ def settle(
             fields={"price_cents": f"greater than or equal to {kept} (the deposit kept; refund the difference first)"},
         )
     co = rules.checkout(total, kept, vat_percent(b, appt))
-    intent = _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else None
+    intent, key = (
+        _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else (None, None)
+    )
     money = MoneyRecord(
         business_id=b.id,
         appointment_id=appt.id,
@@ -140,13 +142,13 @@ def settle(
     except store.MoneyExists:
         found = store.get_money(b.id, appt.id, KIND)
         if intent is not None and (found is None or found.intent != intent):
-            fees.give_back_checkout(b, appt, intent, co.due_cents, now)  # another checkout's is the one kept
+            _give_back(b, appt, intent, key, co.due_cents, now)  # another checkout's is the one kept
         raise _checked_out() from None
     except bookings.StaleAppointment:
         # Another device marked it a no-show (its fee charged) or cancelled it meanwhile:
         # this checkout is not recorded, and what it charged goes back to her card at once.
         if intent is not None:
-            fees.give_back_checkout(b, appt, intent, co.due_cents, now)
+            _give_back(b, appt, intent, key, co.due_cents, now)
         raise Conflict(
             "The visit was changed meanwhile (marked or cancelled on another device), so it was not checked out"
             + ("; the card charge is being refunded" if intent else "")
@@ -163,31 +165,59 @@ def _checked_out() -> Conflict:
     return Conflict("This visit was checked out already.", code="checked_out")
 
 
-def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> str | None:
+def _give_back(b: Business, appt: Appointment, intent: str, key: str | None, amount: int, now: datetime) -> None:
+    """The card-on-file charge `intent` not recorded: owed back to her at once, and its
+    outcome known (a new attempt may be at another amount)."""
+    fees.give_back_checkout(b, appt, intent, amount, now)
+    if key is not None:
+        store.card_checkout_settled(appt, key)
+
+
+def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> tuple[str | None, str | None]:
+    """Charge her saved card `amount` off-session: Stripe's PaymentIntent id and the charge's
+    key (`s<seq>:<amount>`), or (None, None) with nothing to charge. Asked again at the
+    same amount, the visit unchanged, it is the same charge (Stripe answers with it); at
+    another amount a new one — unless an earlier attempt's outcome is unknown (Stripe did
+    not answer it): then 409 `checkout_charge_unknown`, nothing asked, so she is never
+    charged twice; the earlier price asked again settles it (store.start_card_checkout)."""
     pay = appt.payment
     if amount <= 0:
-        return None
+        return None, None
     if pay is None or not pay.card_saved:
         raise Conflict("There is no card on file for this booking.", code="no_card_on_file")
     assert pay.customer and pay.payment_method  # card_saved
-    # Keyed by the visit's `seq` as read: asked again unchanged, Stripe answers with the same
-    # charge; after a change that sent a charge back (give_back_checkout), a new one.
-    intent = Account(b.id).charge(
-        appt.id,
-        KIND,
-        amount,
-        b.config.currency,
-        pay.customer,
-        pay.payment_method,
-        appt.client_id,
-        off_session=True,
-        key=f"s{appt.seq}",
-    )  # declined: 402, nothing recorded
-    if intent.status != "succeeded":
+    # Keyed by the visit's `seq` as read, and the amount: after a change that sent a charge
+    # back (give_back_checkout) a new charge, never the one given back.
+    try:
+        key = store.start_card_checkout(appt, f"s{appt.seq}:{amount}")
+    except store.ChargeUnsettled as e:
+        raise Conflict(
+            f"An earlier card charge of {e.amount_cents} cents for this visit may have gone through (Stripe did "
+            "not answer it): check out again at that earlier price to settle it, then refund any difference.",
+            code="checkout_charge_unknown",
+            details={"charge_cents": e.amount_cents},
+        ) from None
+    try:
+        intent = Account(b.id).charge(
+            appt.id,
+            KIND,
+            amount,
+            b.config.currency,
+            pay.customer,
+            pay.payment_method,
+            appt.client_id,
+            off_session=True,
+            key=key,
+        )
+    except PaymentDeclined:  # 402, nothing charged nor recorded
+        store.card_checkout_settled(appt, key)
+        raise
+    if intent.status != "succeeded":  # nothing charged: her bank wants her
+        store.card_checkout_settled(appt, key)
         raise Conflict(
             "Her bank wants her to confirm this payment: take it another way.", code="card_needs_authentication"
         )
-    return str(intent.id)
+    return str(intent.id), key
 
 
 def receipt(b: Business, appt: Appointment, m: MoneyRecord, co: rules.Checkout, now: datetime) -> list[PlannedMessage]:

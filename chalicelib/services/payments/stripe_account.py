@@ -43,6 +43,15 @@ class RefundRefused(RebookError):
     code = "refund_refused"
 
 
+class ChargeConflict(RebookError):
+    """Stripe answered a charge's idempotency key with `idempotency_error`: the key was used
+    with other details, or its first request is still in flight. Not a fault of Rebook's
+    nor Stripe being down: nothing new was charged by this request."""
+
+    status = 409
+    code = "charge_conflict"
+
+
 class NotConfigured(PaymentsUnavailable):
     """The business takes payments but has connected no Stripe account."""
 
@@ -186,7 +195,18 @@ class Account:
         }
         if off_session:
             params["off_session"] = True
-        return _call(self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}" + (f":{key}" if key else ""))
+        import stripe
+
+        try:
+            return _call(
+                self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}" + (f":{key}" if key else "")
+            )
+        except stripe.IdempotencyError as e:
+            raise ChargeConflict(
+                "Stripe is still handling an earlier request for this charge, or had it with other details: "
+                "nothing new was charged. Reload and try again in a moment.",
+                details={"stripe_code": e.code or "idempotency_error"},
+            ) from e
 
     def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str, key: str | None = None) -> Any:
         """A refund on the deposit's or prepayment's PaymentIntent, once per booking and
