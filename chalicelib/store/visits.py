@@ -45,6 +45,10 @@ def mark(
         g3pk, g3sk = keys.end_keys(appt.id, appt.end)
         actions += [AppointmentItem.g3pk.set(g3pk), AppointmentItem.g3sk.set(g3sk)]
     condition = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq)
+    if status in (Status.NO_SHOW.value, Status.BOOKED.value):
+        # Not on a visit checked out at the desk meanwhile (a checkout leaves `seq` alone):
+        # she paid, so she came — a no-show would charge its fee on top (domain/visits.py).
+        condition &= AppointmentItem.checkout.does_not_exist()
     if refund is not None:
         actions += payments.payment_set(refund[0])
         condition &= payments.payment_as_read(appt)

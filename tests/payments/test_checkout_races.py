@@ -136,3 +136,51 @@ def test_stripe_unreachable_for_the_refund_the_sweeper_gives_the_charge_back_onc
     assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
     run_job("send_due", frozen_now["now"] + timedelta(days=1))  # once: another run gives nothing more
     assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
+
+
+def checked_out_meanwhile(monkeypatch, module, name, aws, booking):
+    """The desk's checkout (cash) lands between `module.name`'s caller's read and its write."""
+    from chalicelib.auth.principal import Principal
+    from chalicelib.services.admin import money
+
+    real = getattr(module, name)
+    desk_device = Principal(user_id="u3", business_id=aws.id, role="staff", staff_id="aino")
+
+    def meanwhile(*a, **kw):
+        monkeypatch.setattr(module, name, real)
+        money.checkout(desk_device, booking["id"], {"method": "cash"})
+        return real(*a, **kw)
+
+    monkeypatch.setattr(module, name, meanwhile)
+
+
+def test_a_checkout_landing_during_a_no_show_mark_stops_the_mark_and_its_fee(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    from chalicelib.store import payments, visits
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    checked_out_meanwhile(monkeypatch, visits, "mark", aws, booking)
+    status, body = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+    assert status == 409 and body["error"]["code"] == "appointment_changed", body
+    visit = desk.get(f"/appointments/{booking['id']}")[1]
+    assert visit["status"] != "no_show" and visit["checkout"]["method"] == "cash"
+    assert payments.get_money(aws.id, booking["id"], "no_show") is None  # no fee on top of what she paid
+
+
+def test_a_checkout_landing_during_a_cancellation_stops_the_cancellation(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    from chalicelib.store import bookings
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    checked_out_meanwhile(monkeypatch, bookings, "cancel_booking", aws, booking)
+    status, body = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "notify": False})
+    assert status == 409, body
+    visit = desk.get(f"/appointments/{booking['id']}")[1]
+    assert visit["status"] == "booked" and visit["checkout"]["method"] == "cash"
+    assert visit["payment"]["refund_pending_cents"] == 0  # nothing given back of a paid visit
