@@ -184,3 +184,42 @@ def test_a_checkout_landing_during_a_cancellation_stops_the_cancellation(
     visit = desk.get(f"/appointments/{booking['id']}")[1]
     assert visit["status"] == "booked" and visit["checkout"]["method"] == "cash"
     assert visit["payment"]["refund_pending_cents"] == 0  # nothing given back of a paid visit
+
+
+def test_the_checkout_charges_refund_failing_later_leaves_the_deposit_alone_and_is_the_owners_to_settle(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    """Stripe fails the refund of the checkout's charge later (her card closed): the owner
+    sees it on the list of failures; the booking's deposit figures, which never held that
+    charge, stay as they were."""
+    from chalicelib.services.admin import calendar
+    from tests.payments.test_fees import money_of
+    from tests.payments.test_owed_refunds import refunds_at_stripe
+    from tests.payments.test_refund_failures import failed_at_stripe, failures_of
+    from tests.payments.test_webhooks import deliver, event
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    with the_other_device_first(
+        monkeypatch, aws, lambda other: calendar.cancel_visit(other, booking["id"], {"by": "client", "notify": False})
+    ):
+        assert desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})[0] == 409
+    before = money_of(desk, booking)
+    deposit_refunds = {r["id"] for r in refunds_at_stripe(stripe_env, aws, booking)}
+    from chalicelib.store import payments
+
+    [back] = [m for m in payments.refunds_of(aws.id, booking["id"]) if m.kind.startswith("refund-checkout-")]
+    assert back.intent not in deposit_refunds
+    refund = {
+        "id": back.intent,
+        "object": "refund",
+        "amount": DUE,
+        "metadata": {"business_id": aws.id, "booking_id": booking["id"], "ref": back.kind.removeprefix("refund-")},
+    }
+    assert deliver(pay_client, event("evt_checkout_refund_failed", "refund.failed", failed_at_stripe(refund)))[0] == 200
+    after = money_of(desk, booking)
+    assert {k: after[k] for k in ("mark", "refunded_cents", "refund_failed_cents")} == {
+        k: before[k] for k in ("mark", "refunded_cents", "refund_failed_cents")
+    }
+    assert [m["kind"] for m in failures_of(desk, booking)] == ["refund_owed"]

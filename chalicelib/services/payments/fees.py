@@ -703,8 +703,14 @@ def refund_failed(
 
     def undone(a: Appointment) -> bool:
         p = a.payment or pay
-        back = replace(
-            p, refunded_cents=max(0, p.refunded_cents - amount), refund_failed_cents=p.refund_failed_cents + amount
+        # A checkout's charge given back never counted in the payment: its failure is on
+        # the owner's list of failures only (settled at Stripe, not from the deposit).
+        back = (
+            p
+            if _of_checkout(ref)
+            else replace(
+                p, refunded_cents=max(0, p.refunded_cents - amount), refund_failed_cents=p.refund_failed_cents + amount
+            )
         )
         if fee := fee_of_refund(ref):
             back = replace(back, fees={**p.fees, fee: FeeState.REFUND_FAILED.value})
