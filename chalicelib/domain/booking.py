@@ -264,6 +264,9 @@ class Appointment:
     # (store/payments.py), so two writers never lose each other's change.
     payment_rev: int = 0
     checkout: CheckedOut | None = None  # checked out at the desk: how, what was paid, when
+    # A card-on-file checkout charge asked of Stripe whose outcome is not known yet: its key
+    # `s<seq>:<amount>` (store/payments.py start_card_checkout).
+    checkout_charging: str | None = None
 
     @property
     def is_active(self) -> bool:

@@ -155,6 +155,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         payment=BookingPayment.from_json(i.payment) if i.payment else None,
         payment_rev=int(i.payment_rev or 0),
         checkout=CheckedOut.from_json(i.checkout) if i.checkout else None,
+        checkout_charging=i.checkout_charging,
     )
 
 

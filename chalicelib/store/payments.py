@@ -375,7 +375,8 @@ class ChargeUnsettled(Exception):
         self.amount_cents = amount_cents
 
 
-def _charge_amount(key: str) -> int:
+def charging_cents(key: str) -> int:
+    """The amount of a card-on-file checkout charge's key (`s<seq>:<amount>`)."""
     return int(key.rpartition(":")[2])
 
 
@@ -403,9 +404,9 @@ def start_card_checkout(appt: Appointment, key: str) -> str:
             raise bookings.StaleAppointment() from None
         earlier = found.checkout_charging
         if earlier is not None:
-            if _charge_amount(earlier) == _charge_amount(key):
+            if charging_cents(earlier) == charging_cents(key):
                 return str(earlier)
-            raise ChargeUnsettled(_charge_amount(earlier))
+            raise ChargeUnsettled(charging_cents(earlier))
     raise bookings.Contended()
 
 

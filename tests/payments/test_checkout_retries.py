@@ -100,6 +100,9 @@ def test_an_answer_lost_at_stripe_then_another_price_is_refused_and_the_same_pri
         assert status == 409, body
         assert (body["error"]["code"], body["error"]["charge_cents"]) == ("checkout_charge_unknown", 15900 - DEPOSIT)
         assert len(at.asked) == 1  # Stripe was not asked
+        # Nor is she asked to pay it another way (cash, the salon's terminal) meanwhile.
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "cash"})
+        assert status == 409 and body["error"]["code"] == "checkout_charge_unknown", body
         # The earlier price again: the same key, Stripe's first answer, recorded once.
         status, done = checkout(desk, booking, price_cents=15900)
         assert status == 200, done

@@ -121,6 +121,9 @@ def settle(
             fields={"price_cents": f"greater than or equal to {kept} (the deposit kept; refund the difference first)"},
         )
     co = rules.checkout(total, kept, vat_percent(b, appt))
+    if appt.checkout_charging is not None and req.method != CheckoutMethod.CARD_ON_FILE:
+        # Her card may have paid it already: another way now could take it twice.
+        raise _charge_unknown(store.charging_cents(appt.checkout_charging))
     intent, key = (
         _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else (None, None)
     )
@@ -165,6 +168,15 @@ def _checked_out() -> Conflict:
     return Conflict("This visit was checked out already.", code="checked_out")
 
 
+def _charge_unknown(amount: int) -> Conflict:
+    return Conflict(
+        f"An earlier card charge of {amount} cents for this visit may have gone through (Stripe did not answer "
+        "it): check out again with the card on file at that earlier price to settle it, then refund any difference.",
+        code="checkout_charge_unknown",
+        details={"charge_cents": amount},
+    )
+
+
 def _give_back(b: Business, appt: Appointment, intent: str, key: str | None, amount: int, now: datetime) -> None:
     """The card-on-file charge `intent` not recorded: owed back to her at once, and its
     outcome known (a new attempt may be at another amount)."""
@@ -191,12 +203,7 @@ def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> tuple[s
     try:
         key = store.start_card_checkout(appt, f"s{appt.seq}:{amount}")
     except store.ChargeUnsettled as e:
-        raise Conflict(
-            f"An earlier card charge of {e.amount_cents} cents for this visit may have gone through (Stripe did "
-            "not answer it): check out again at that earlier price to settle it, then refund any difference.",
-            code="checkout_charge_unknown",
-            details={"charge_cents": e.amount_cents},
-        ) from None
+        raise _charge_unknown(e.amount_cents) from None
     try:
         intent = Account(b.id).charge(
             appt.id,
