@@ -16,8 +16,9 @@ ROLES = ("owner", "staff")
 # trail, the business's settings, its figures (KPIs: revenue) and importing clients
 # from another system are the owner's, and so is dismissing a client's early warning; so
 # are a booking's money (charging a fee by hand, waiving it, refunding, charging her saved
-# card above the visit's price at the checkout). Marking a no-show
-# charges its fee by the accepted terms.
+# card above the visit's price at the checkout). The owner's no-show mark charges its fee
+# by the accepted terms; a staff member's charges none (the owner may), and undoing a
+# no-show whose fee was taken is the owner's (it gives the fee back).
 OWNER_ONLY = {"export", "erase", "settings", "audit", "loyalty", "kpis", "import", "warnings", "money"}
 
 

@@ -164,3 +164,19 @@ test("the price a reward leaves is the server's: half rounded as price_after, an
   assert.equal(M.priceWithReward(500, { amount_off_cents: 1000 }), 0);
   assert.equal(M.priceWithReward(6900, null), 6900);
 });
+
+test("a no-show a staff member marked leaves its fee for the owner to charge; charged, nothing more is offered", () => {
+  const card = { ...deposit, kind: "deposit", card_saved: true, chargeable_cents: { no_show: 11130 } };
+  assert.equal(M.noShowFeeOffer({ status: "no_show", payment: card }), 11130);
+  assert.equal(M.noShowFeeOffer({ status: "completed", payment: card }), 0);
+  assert.equal(M.noShowFeeOffer({ status: "no_show", payment: { ...card, fees: { no_show: "succeeded" } } }), 0);
+  assert.equal(M.noShowFeeOffer({ status: "no_show", payment: null }), 0);
+});
+
+test("undoing a no-show whose fee was taken gives it back: the owner's, not staff's", () => {
+  assert.equal(M.undoMovesFee({ ...deposit, fees: { no_show: "succeeded" } }), true);
+  assert.equal(M.undoMovesFee({ ...deposit, fees: { no_show: "open" } }), true);
+  assert.equal(M.undoMovesFee({ ...deposit, fees: { no_show: "refunded" } }), false);
+  assert.equal(M.undoMovesFee({ ...deposit, fees: {} }), false);
+  assert.equal(M.undoMovesFee(null), false);
+});

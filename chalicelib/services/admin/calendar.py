@@ -394,12 +394,18 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         undone = a.status == Status.NO_SHOW.value
         owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
         fee_open = undone and a.payment is not None and a.payment.fees.get(FeeKind.NO_SHOW.value) == FeeState.OPEN.value
-        if p.key_id is not None and (owed is not None or fee_open):
-            # An integration's key moves no money (as on the money routes): the fee's
-            # refund or waiver is the owner's, from her desk.
+        if (owed is not None or fee_open) and not _moves_money(p):
+            # Neither an integration's key nor a staff member moves money (as on the money
+            # routes): the fee's refund or waiver is the owner's, from her desk.
+            if p.key_id is not None:
+                raise Forbidden(
+                    "Undoing this no-show gives its fee back; an API key cannot: the owner undoes it at her desk.",
+                    code="not_for_api_keys",
+                )
             raise Forbidden(
-                "Undoing this no-show gives its fee back; an API key cannot: the owner undoes it at her desk.",
-                code="not_for_api_keys",
+                "Undoing this no-show gives its fee back; only the business owner can.",
+                code="owner_only",
+                details={"reason": "no_show_fee"},
             )
         try:
             visits.mark(a, status, now, a.days(b.config.tz), refund=owed)
@@ -412,8 +418,9 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         a = _appointment(b, a.id)
         if undone and fees.waive_on_undo(b, a, now):
             a = _appointment(b, a.id)
-        # A key's no-show charges no fee: the owner charges it from the visit's card.
-        if status == Status.NO_SHOW.value and p.key_id is None and _no_show_fee(b, a, now):
+        # A key's or a staff member's no-show charges no fee: the owner charges it from
+        # the visit's card (its `chargeable_cents`).
+        if status == Status.NO_SHOW.value and _moves_money(p) and _no_show_fee(b, a, now):
             a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
         if status != Status.ARRIVED.value:
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
@@ -421,6 +428,12 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             retention.refresh_client(b.id, a.client_id, now)
     audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))
+
+
+def _moves_money(p: Principal) -> bool:
+    """May this caller's visit mark charge or give back a fee? The owner signed in: not an
+    integration's key, nor a staff member (a booking's money is the owner's, "money")."""
+    return p.key_id is None and p.can("money")
 
 
 def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:

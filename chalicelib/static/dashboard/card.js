@@ -13,8 +13,8 @@ import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz 
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, paidAtDesk,
-  refundRequest, refundableCents } from "./visitmoney.js";
+import { amountText, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
+  paidAtDesk, refundRequest, refundableCents, undoMovesFee } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -114,11 +114,12 @@ function render(errorText) {
   // Checkout once the visit began, or once she arrived (early, too): the API's rule.
   if (["booked", "arrived", "completed"].includes(a.status) && (a.status === "arrived" || new Date(a.start) <= new Date())) {
     if (!a.checkout) add("act_checkout", () => showCheckout()); // once: the server says when it was
-  } else if (a.status === "no_show") {
+  } else if (a.status === "no_show" && (mayMoney() || !undoMovesFee(a.payment))) {
+    // Its fee taken, the undo gives it back: the owner's (staff are told below).
     add("act_completed", (b) => mark("completed", b));
     add("act_undo", (b) => mark("booked", b));
   }
-  const hint = marksHint(a, canMark);
+  const hint = a.status === "no_show" && !mayMoney() && undoMovesFee(a.payment) ? t("marks_owner_undoes") : marksHint(a, canMark);
   if (hint) {
     box.appendChild(el("p", { id: "card-marks-hint", className: "muted", text: hint }));
     actions.setAttribute("aria-describedby", "card-marks-hint");
@@ -411,7 +412,13 @@ function moneySection(a) {
     }
   }
   if (paid) box.appendChild(paid);
-  if (!owner) return box;
+  const noShowFee = noShowFeeOffer(a);
+  if (!owner) {
+    // Marked by staff (or an integration), the no-show's fee is the owner's to charge.
+    if (noShowFee) box.appendChild(el("p", { id: "card-fee-owner", className: "muted",
+      text: t("fee_owner_can_charge", { fee: t("fee_kind_no_show"), amount: money(noShowFee, cur) }) }));
+    return box;
+  }
   const actions = el("div", { className: "actions", role: "group", "aria-label": t("money_title") });
   const refundable = depositRefundOffer(a); // none once checked out: the deposit went into what she paid
   const fee = lateFeeOffer(a);
@@ -423,7 +430,13 @@ function moneySection(a) {
   if (fee) {
     const b = el("button", { type: "button", text: t("act_charge_late_fee") });
     b.addEventListener("click", () => askFirst(t("charge_question", { amount: money(fee, cur), name: appointmentSummary(a).who }),
-      t("charge_yes", { amount: money(fee, cur) }), b, chargeLateFee));
+      t("charge_yes", { amount: money(fee, cur) }), b, (ok) => chargeFee("late_cancel", ok)));
+    actions.appendChild(b);
+  }
+  if (noShowFee) {
+    const b = el("button", { type: "button", id: "charge-no-show-fee", text: t("act_charge_no_show_fee", { amount: money(noShowFee, cur) }) });
+    b.addEventListener("click", () => askFirst(t("charge_no_show_question", { amount: money(noShowFee, cur), name: appointmentSummary(a).who }),
+      t("charge_yes", { amount: money(noShowFee, cur) }), b, (ok) => chargeFee("no_show", ok)));
     actions.appendChild(b);
   }
   if (actions.childNodes.length) box.appendChild(actions);
@@ -495,11 +508,11 @@ async function refund(form, asked, button) {
   }
 }
 
-async function chargeLateFee(button) {
+async function chargeFee(kind, button) {
   const s = appointmentSummary(current);
   try {
-    const fee = await api("POST", `/appointments/${current.id}/fees`, { kind: "late_cancel" });
-    const name = { name: s.who, fee: t("fee_kind_late_cancel"), amount: money(fee.amount_cents, currency()) };
+    const fee = await api("POST", `/appointments/${current.id}/fees`, { kind });
+    const name = { name: s.who, fee: t(`fee_kind_${kind}`), amount: money(fee.amount_cents, currency()) };
     await moneyChanged(fee.state === "open" ? t("charge_open_done", name) : t("charged_done", name));
   } catch (err) {
     button.disabled = false;

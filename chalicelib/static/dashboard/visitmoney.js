@@ -181,3 +181,19 @@ export function priceWithReward(cents, reward) {
   if (reward && reward.percent_off) return price - Math.floor((price * reward.percent_off + 50) / 100);
   return Math.max(0, price - Math.min(price, (reward && reward.amount_off_cents) || 0));
 }
+
+// The no-show fee a no-show marked (a staff member's, an integration's) left for the owner
+// to charge, in cents (0: none): the visit marked no-show, its fee not charged yet, with
+// the API's own figure (`chargeable_cents`). The owner is offered it; staff are told so.
+export function noShowFeeOffer(a) {
+  const p = a && a.payment;
+  if (!p || a.status !== "no_show" || (p.fees || {}).no_show) return 0;
+  return ((p.chargeable_cents || {}).no_show) || 0;
+}
+
+// Undoing the no-show (or correcting it to completed) gives its fee back: refunded when it
+// was collected (`succeeded`), waived when open. That is the owner's (permission "money"):
+// staff are not offered it (the API answers them 403 owner_only).
+export function undoMovesFee(p) {
+  return ["succeeded", "open"].includes(((p && p.fees) || {}).no_show);
+}
