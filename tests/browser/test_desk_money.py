@@ -455,3 +455,48 @@ def test_checkout_offers_only_what_can_apply_and_opens_once_she_arrived(owner, s
     expect(card.locator("#card-paid")).to_be_visible()
     for gone in ("Kumoa merkintä", "Siirrä", "Ei saapunut", "Kassa"):
         expect(card.get_by_role("button", name=gone, exact=True)).to_have_count(0)
+
+
+def test_a_no_show_asks_before_charging_its_fee_and_its_undo_before_refunding_it(browser, stack):
+    """A reviewer's stray tap: "Ei saapunut" charged 111,30 € at once, "Kumoa merkintä"
+    refunded it at once. Each asks first, naming the amount (as the late fee does), "Takaisin"
+    moves nothing, and the status line says what was charged and what goes back."""
+    from chalicelib import clock
+
+    who, staff, start = paid_deposit_today(stack, "eisaapunut")
+    begun = start + timedelta(minutes=20)
+    context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE, now=begun.isoformat())
+    try:
+        with stack_env(stack):
+            assert clock.travel_to(begun)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        card = open_card(page, stack, who, staff)
+        question = f"Merkitäänkö {who} saapumatta jääneeksi? Saapumatta jättämisen maksu 111,30 € veloitetaan kortilta, jonka hän tallensi varatessaan."
+        card.get_by_role("button", name="Ei saapunut").click()
+        expect(card.locator("#mark-question")).to_have_text(question)
+        card.locator("#mark-confirm").get_by_role("button", name="Takaisin").click()
+        expect(card.locator("#mark-confirm")).to_be_hidden()
+        expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")  # nothing was marked
+        card.get_by_role("button", name="Ei saapunut").click()
+        check(page, "no-show-asked")
+        card.get_by_role("button", name="Kyllä, merkitse ja veloita 111,30 €").click()
+        expect(page.locator("#status")).to_have_text(
+            f"{who} merkitty saapumatta jääneeksi: saapumatta jättämisen maksu 111,30 € veloitettu kortilta."
+        )
+        expect(card.locator("[data-fee=no_show]")).to_have_text(
+            "Saapumatta jättämisen maksu 111,30 €: veloitettu kortilta"
+        )
+        card.get_by_role("button", name="Kumoa merkintä").click()
+        expect(card.locator("#mark-question")).to_have_text(
+            f"Kumotaanko merkintä? Saapumatta jättämisen maksu 111,30 € palautetaan kortille, jolta {who} sen maksoi."
+        )
+        check(page, "no-show-undo-asked")
+        card.get_by_role("button", name="Kyllä, palauta 111,30 €").click()
+        expect(page.locator("#status")).to_have_text(
+            f"Merkintä korjattu: saapumatta jättämisen maksu 111,30 € palautetaan kortille, jolta {who} sen maksoi."
+        )
+        expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")
+    finally:
+        context.close()
+        back_in_time(stack)

@@ -180,3 +180,20 @@ test("undoing a no-show whose fee was taken gives it back: the owner's, not staf
   assert.equal(M.undoMovesFee({ ...deposit, fees: {} }), false);
   assert.equal(M.undoMovesFee(null), false);
 });
+
+test("the owner's no-show asks first when it would charge a fee, naming the API's amount; none, no question", () => {
+  const p = { ...deposit, card_saved: true, no_show_fee_cents: 11130 };
+  for (const status of ["booked", "arrived", "completed"]) assert.equal(M.noShowMarkFee({ status, payment: p }), 11130);
+  assert.equal(M.noShowMarkFee({ status: "no_show", payment: p }), 0);
+  assert.equal(M.noShowMarkFee({ status: "booked", payment: p, checkout: { paid_cents: 100 } }), 0);
+  assert.equal(M.noShowMarkFee({ status: "booked", payment: { ...p, no_show_fee_cents: 0 } }), 0);
+  assert.equal(M.noShowMarkFee({ status: "booked", payment: null }), 0);
+});
+
+test("undoing a no-show asks first naming the refund when its fee was collected; open or none, nothing to refund", () => {
+  const taken = { ...deposit, fees: { no_show: "succeeded" }, fee_cents: { no_show: 11130 } };
+  assert.equal(M.undoRefundCents({ status: "no_show", payment: taken }), 11130);
+  assert.equal(M.undoRefundCents({ status: "no_show", payment: { ...taken, fees: { no_show: "open" } } }), 0);
+  assert.equal(M.undoRefundCents({ status: "no_show", payment: { ...taken, fees: { no_show: "refunded" } } }), 0);
+  assert.equal(M.undoRefundCents({ status: "completed", payment: taken }), 0);
+});

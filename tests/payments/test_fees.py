@@ -73,6 +73,8 @@ def money_of(desk, booking):
 def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, desk, frozen_now):
     booking = paid_booking(pay_client, stripe_env)
     frozen_now["now"] = AFTER_THE_VISIT
+    # What her no-show would charge, before it is marked: the desk's "No-show" asks first, naming it.
+    assert money_of(desk, booking)["no_show_fee_cents"] == PRICE - DEPOSIT
     status, marked = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
     assert status == 200 and marked["payment"]["fees"] == {"no_show": "succeeded"}  # the desk's card shows it
     assert money_of(desk, booking) == {
@@ -85,6 +87,7 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
         "fees": {"no_show": "succeeded"},
         "fee_cents": {"no_show": PRICE - DEPOSIT},
         "chargeable_cents": {},  # the 50 % late fee is less than the 159,00 € kept
+        "no_show_fee_cents": 0,  # charged: marked again, nothing more
         "card_saved": True,
         "pay_urls": {},
     }
@@ -187,6 +190,7 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "fees": {},
         "fee_cents": {},
         "chargeable_cents": {},  # booked: neither cancelled late nor a no-show, nothing to charge
+        "no_show_fee_cents": 12900,  # what her no-show would charge (the 100 % fee of 129,00 €: asked first)
         "card_saved": True,  # the checkout may charge it too
         "pay_urls": {},
     }

@@ -96,6 +96,7 @@ def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, des
         "fees": {"no_show": "refunded"},
         "fee_cents": {"no_show": FEE},
         "chargeable_cents": {},  # booked again: no fee's event has happened (and the no-show's is given back)
+        "no_show_fee_cents": 0,  # given back: marked again, it charges nothing (docs/payments.md)
         "card_saved": True,
         "pay_urls": {},
     }

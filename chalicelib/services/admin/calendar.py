@@ -102,6 +102,19 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
                 cents = money_rules.fee_cents(pay.accepted_terms(), a.price_cents, kind, pay.kept_cents)
                 if cents > 0:
                     chargeable[kind.value] = cents
+    # What marking her a no-show now would charge (the owner's mark: the desk asks first,
+    # naming it); 0 when it charges nothing (no card, no fee in her terms, covered, charged
+    # before, or a visit that cannot be marked no-show).
+    no_show = 0
+    if (
+        pay.card_saved
+        and a.checkout is None
+        and a.status in (Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value)
+        and money_rules.FeeKind.NO_SHOW.value not in pay.fees
+    ):
+        no_show = money_rules.fee_cents(
+            pay.accepted_terms(), a.price_cents, money_rules.FeeKind.NO_SHOW, pay.kept_cents
+        )
     view: dict[str, Any] = {
         "mark": pay.mark(a.status),
         "kind": pay.kind,
@@ -114,6 +127,7 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         "fees": pay.fees,
         "fee_cents": {k: pay.fee_cents.get(k, 0) for k in pay.fees},
         "chargeable_cents": chargeable,
+        "no_show_fee_cents": max(0, no_show),
         # A card saved at booking: the checkout may charge it ("card_on_file").
         "card_saved": pay.card_saved,
     }

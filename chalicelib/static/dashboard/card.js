@@ -14,7 +14,7 @@ import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
 import { amountText, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
-  paidAtDesk, refundRequest, refundableCents, undoMovesFee } from "./visitmoney.js";
+  noShowMarkFee, paidAtDesk, refundRequest, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -97,7 +97,7 @@ function render(errorText) {
   // A visit checked out (paid at the desk) took place: no "no-show", no cancelling it, no
   // moving it, no undoing its mark (the API refuses them all: checked_out).
   const paid = !!a.checkout;
-  const ended = () => { add("act_completed", (b) => mark("completed", b)); if (!paid) add("act_no_show", (b) => mark("no_show", b)); };
+  const ended = () => { add("act_completed", (b) => mark("completed", b)); if (!paid) add("act_no_show", (b) => markOrAsk("no_show", b)); };
   if (a.status === "booked") {
     if (!paid && canMark("arrived")) add("act_arrived", (b) => mark("arrived", b)); // paid: she came
     if (canMark("completed")) ended();
@@ -108,7 +108,7 @@ function render(errorText) {
     if (!paid) add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
     // A mark may be corrected — not a visit paid at the desk: it took place.
-    if (!paid) add("act_no_show", (b) => mark("no_show", b));
+    if (!paid) add("act_no_show", (b) => markOrAsk("no_show", b));
     if (!paid) add("act_undo", (b) => mark("booked", b));
   }
   // Checkout once the visit began, or once she arrived (early, too): the API's rule.
@@ -116,8 +116,8 @@ function render(errorText) {
     if (!a.checkout) add("act_checkout", () => showCheckout()); // once: the server says when it was
   } else if (a.status === "no_show" && (mayMoney() || !undoMovesFee(a.payment))) {
     // Its fee taken, the undo gives it back: the owner's (staff are told below).
-    add("act_completed", (b) => mark("completed", b));
-    add("act_undo", (b) => mark("booked", b));
+    add("act_completed", (b) => markOrAsk("completed", b));
+    add("act_undo", (b) => markOrAsk("booked", b));
   }
   const hint = a.status === "no_show" && !mayMoney() && undoMovesFee(a.payment) ? t("marks_owner_undoes") : marksHint(a, canMark);
   if (hint) {
@@ -125,6 +125,7 @@ function render(errorText) {
     actions.setAttribute("aria-describedby", "card-marks-hint");
   }
   box.appendChild(actions);
+  box.appendChild(el("div", { id: "mark-confirm", className: "cancel-form", hidden: true }));
   box.appendChild(cancelForm());
   box.appendChild(checkoutForm(client));
   box.appendChild(el("p", { id: "card-error", className: "error", role: "alert", text: errorText || "" }));
@@ -323,18 +324,50 @@ function showCancel() {
 
 }
 
+// A mark that moves money asks first, naming the amount, as the late fee does: the owner's
+// no-show that charges its fee, an undo (or completed) of a no-show that refunds its fee.
+function markOrAsk(status, button) {
+  const who = appointmentSummary(current).who;
+  const fee = status === "no_show" && mayMoney() ? noShowMarkFee(current) : 0;
+  const back = status === "no_show" ? 0 : undoRefundCents(current);
+  if (!fee && !back) return mark(status, button);
+  const amount = money(fee || back, currency());
+  const question = fee ? t("no_show_question", { name: who, amount })
+    : t(status === "completed" ? "completed_refund_question" : "undo_refund_question", { name: who, amount });
+  askFirst(question, t(fee ? "no_show_yes" : "undo_refund_yes", { amount }), button, (ok) => mark(status, ok), "mark-confirm");
+}
+
+// What the status line says of a mark: the fee it charged, or gave back, by name and amount.
+function markedText(status, who, before, after) {
+  const fee = (p) => ((p && p.fees) || {}).no_show;
+  const amount = money(((after && after.fee_cents) || {}).no_show || 0, currency());
+  if (status === "no_show" && fee(before) !== fee(after)) {
+    if (fee(after) === "succeeded") return t("marked_no_show_charged", { name: who, amount });
+    if (fee(after) === "open") return t("marked_no_show_open", { name: who, amount });
+  }
+  if (status === "no_show" && !mayMoney() && after && noShowFeeOffer({ status, payment: after })) {
+    return t("marked_no_show_owner_charges", { name: who, amount: money(after.chargeable_cents.no_show, currency()) });
+  }
+  if (status !== "no_show" && fee(before) === "succeeded" && ["refunding", "refunded"].includes(fee(after))) {
+    return t("marked_fee_refunded", { name: who, amount });
+  }
+  return t(`marked_${status}`, { name: who });
+}
+
 async function mark(status, button) {
   button.disabled = true;
   const s = appointmentSummary(current);
   try {
     const view = await api("POST", `/appointments/${current.id}/status`, { status });
+    const before = current.payment;
     current = { ...current, ...view, markers: current.markers };
-    say(t(`marked_${status}`, { name: s.who }));
+    say(markedText(status, s.who, before, view.payment));
     render();
     $("appointment-title").focus();
     changed();
   } catch (err) {
     button.disabled = false;
+    if ($("mark-confirm")) $("mark-confirm").hidden = true; // the question answered: why not, below
     const text = status === "booked" && (err.status === 422 || routeMissing(err)) ? t("undo_not_available") : errorText(err);
     $("card-error").textContent = text;
   }
@@ -587,16 +620,18 @@ async function refundFee(form, asked, inputs, words, button) {
   }
 }
 
-// Money moves only after a second yes: the question says what and how much.
-function askFirst(question, yes, trigger, action) {
-  const box = clear($("money-confirm"));
+// Money moves only after a second yes: the question says what and how much (in the
+// money section's box, or the marks' own).
+function askFirst(question, yes, trigger, action, boxId = "money-confirm") {
+  const box = clear($(boxId));
   const ok = el("button", { type: "button", className: "danger", text: yes });
   const back = el("button", { type: "button", text: t("confirm_back") });
   ok.addEventListener("click", () => { ok.disabled = true; back.disabled = true; action(ok); });
   back.addEventListener("click", () => { box.hidden = true; trigger.focus(); });
-  box.append(el("p", { id: "money-question", text: question }), el("div", { className: "actions" }, ok, back));
+  const qid = boxId === "money-confirm" ? "money-question" : "mark-question";
+  box.append(el("p", { id: qid, text: question }), el("div", { className: "actions" }, ok, back));
   box.setAttribute("role", "group");
-  box.setAttribute("aria-labelledby", "money-question");
+  box.setAttribute("aria-labelledby", qid);
   box.hidden = false;
   ok.focus();
 }

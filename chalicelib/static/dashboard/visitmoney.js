@@ -197,3 +197,19 @@ export function noShowFeeOffer(a) {
 export function undoMovesFee(p) {
   return ["succeeded", "open"].includes(((p && p.fees) || {}).no_show);
 }
+
+// What the owner's "No-show" would charge now, in cents (0: nothing, so nothing to ask):
+// the API's own figure (`no_show_fee_cents`) on a visit that can still be marked no-show.
+export function noShowMarkFee(a) {
+  const p = a && a.payment;
+  if (!p || !["booked", "arrived", "completed"].includes(a.status) || a.checkout) return 0;
+  return p.no_show_fee_cents || 0;
+}
+
+// What undoing a no-show (or correcting it to completed) refunds to her card, in cents
+// (0: nothing moves): its fee collected. An open fee is waived instead (nothing was paid).
+export function undoRefundCents(a) {
+  const p = a && a.payment;
+  if (!p || a.status !== "no_show" || (p.fees || {}).no_show !== "succeeded") return 0;
+  return (p.fee_cents || {}).no_show || 0;
+}
