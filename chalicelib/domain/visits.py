@@ -42,7 +42,13 @@ def mark_problem(a: Appointment, mark: str, now: datetime) -> tuple[str, str] | 
         return None
     if now < a.start:
         return "not_started", "the visit has not begun yet"
-    return None  # completed <-> no-show may be corrected
+    if mark == Status.NO_SHOW.value and a.status == Status.COMPLETED.value and now < a.end:
+        # Marked completed during the visit: its undo brings it back to booked, so a no-show
+        # (which charges its fee) is not one stray tap beside "undo" on a completed visit.
+        # After its end an undo leaves it completed (status_after_undo: the after-visit job
+        # completes a visit nobody marked), so there the no-show corrects it directly.
+        return "already_marked", "the visit is already marked completed; undo that mark first"
+    return None  # no-show -> completed may be corrected; completed -> no-show after the end
 
 
 def status_after_undo(a: Appointment, now: datetime) -> str:

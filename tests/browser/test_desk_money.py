@@ -500,3 +500,30 @@ def test_a_no_show_asks_before_charging_its_fee_and_its_undo_before_refunding_it
     finally:
         context.close()
         back_in_time(stack)
+
+
+def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stack):
+    """A reviewer's Valmis card offered "Ei saapunut" right beside "Kumoa merkintä": during
+    the visit the mark is undone first (the API refuses the no-show: already_marked), then
+    "Ei saapunut" is offered again."""
+    from chalicelib import clock
+
+    who, staff, start = paid_deposit_today(stack, "valmisjo")
+    begun = start + timedelta(minutes=20)
+    context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE, now=begun.isoformat())
+    try:
+        with stack_env(stack):
+            assert clock.travel_to(begun)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        card = open_card(page, stack, who, staff)
+        card.get_by_role("button", name="Valmis", exact=True).click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
+        expect(card.get_by_role("button", name="Kumoa merkintä")).to_be_visible()
+        expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
+        card.get_by_role("button", name="Kumoa merkintä").click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")
+        expect(card.get_by_role("button", name="Ei saapunut")).to_be_visible()
+    finally:
+        context.close()
+        back_in_time(stack)

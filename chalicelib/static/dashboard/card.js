@@ -107,9 +107,13 @@ function render(errorText) {
     if (canMark("completed")) ended();
     if (!paid) add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
-    // A mark may be corrected — not a visit paid at the desk: it took place.
-    if (!paid) add("act_no_show", (b) => markOrAsk("no_show", b));
-    if (!paid) add("act_undo", (b) => mark("booked", b));
+    // A mark may be corrected — not a visit paid at the desk: it took place. During the
+    // visit, undo first (back to booked; the API refuses a no-show: already_marked); after
+    // its end an undo would leave it completed (the after-visit rule), so only the no-show
+    // corrects it, asked first when it charges a fee.
+    const over = new Date(a.end) <= new Date(now);
+    if (!paid && over) add("act_no_show", (b) => markOrAsk("no_show", b));
+    if (!paid && !over) add("act_undo", (b) => mark("booked", b));
   }
   // Checkout once the visit began, or once she arrived (early, too): the API's rule.
   if (["booked", "arrived", "completed"].includes(a.status) && (a.status === "arrived" || new Date(a.start) <= new Date())) {
