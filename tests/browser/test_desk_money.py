@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, SMALL_PHONE, check_as_it_is, signed_in_context
+from tests.browser.conftest import (
+    ALL_IMPACTS,
+    SMALL_PHONE,
+    check_as_it_is,
+    new_context,
+    sign_in_with_form,
+    signed_in_context,
+)
 from tests.browser.seed import someone, stack_env, visit
 from tests.browser.test_pay_deposit import THREE_D_SECURE, paid_deposit_today
 
@@ -49,6 +56,16 @@ def open_card(page, stack, who: str, staff: str):
     card = page.get_by_role("dialog", name=who)
     expect(card).to_be_visible()
     return card
+
+
+def signed_in_then(browser, stack, role: str, at):
+    """A 360 px tab signed in through the form at `at` (the stack's clock moved there: a
+    later day's visit, so the day's cached token would be expired there), its own profile."""
+    context = new_context(browser, viewport=SMALL_PHONE, now=at.isoformat())
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in_with_form(page, stack, role)
+    return context, page
 
 
 def check(page, name: str) -> None:
@@ -463,14 +480,12 @@ def test_a_no_show_asks_before_charging_its_fee_and_its_undo_before_refunding_it
     moves nothing, and the status line says what was charged and what goes back."""
     from chalicelib import clock
 
-    who, staff, start = paid_deposit_today(stack, "eisaapunut")
-    begun = start + timedelta(minutes=20)
-    context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE, now=begun.isoformat())
+    who, staff, start = paid_deposit_today(stack, "eisaapunut", days_ahead=1)
+    begun = start + timedelta(minutes=20)  # tomorrow: signed in then, the server's clock there too
+    with stack_env(stack):
+        assert clock.travel_to(begun)
+    context, page = signed_in_then(browser, stack, "owner", begun)
     try:
-        with stack_env(stack):
-            assert clock.travel_to(begun)
-        page = context.new_page()
-        page.set_default_timeout(15000)
         card = open_card(page, stack, who, staff)
         question = f"Merkitäänkö {who} saapumatta jääneeksi? Saapumatta jättämisen maksu 111,30 € veloitetaan kortilta, jonka hän tallensi varatessaan."
         card.get_by_role("button", name="Ei saapunut").click()
@@ -508,14 +523,12 @@ def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stac
     "Ei saapunut" is offered again."""
     from chalicelib import clock
 
-    who, staff, start = paid_deposit_today(stack, "valmisjo")
-    begun = start + timedelta(minutes=20)
-    context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE, now=begun.isoformat())
+    who, staff, start = paid_deposit_today(stack, "valmisjo", days_ahead=1)
+    begun = start + timedelta(minutes=20)  # tomorrow: signed in then, the server's clock there too
+    with stack_env(stack):
+        assert clock.travel_to(begun)
+    context, page = signed_in_then(browser, stack, "owner", begun)
     try:
-        with stack_env(stack):
-            assert clock.travel_to(begun)
-        page = context.new_page()
-        page.set_default_timeout(15000)
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Valmis", exact=True).click()
         expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
@@ -524,6 +537,53 @@ def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stac
         card.get_by_role("button", name="Kumoa merkintä").click()
         expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")
         expect(card.get_by_role("button", name="Ei saapunut")).to_be_visible()
+    finally:
+        context.close()
+        back_in_time(stack)
+
+
+def test_a_staff_members_no_show_leaves_its_fee_to_the_owner_and_its_undo_too(browser, stack):
+    """A reviewer signed in as staff: "Ei saapunut" charged 111,30 €, "Kumoa" refunded it.
+    Staff move no money: her no-show charges nothing (the card says the owner can charge
+    it), the owner charges it from the card, and then staff are offered no undo."""
+    from chalicelib import clock
+
+    who, staff, start = paid_deposit_today(stack, "henkilokunta", days_ahead=1)
+    begun = start + timedelta(minutes=20)  # tomorrow: signed in then, the server's clock there too
+    with stack_env(stack):
+        assert clock.travel_to(begun)
+    context, page = signed_in_then(browser, stack, "staff", begun)
+    try:
+        card = open_card(page, stack, who, staff)
+        card.get_by_role("button", name="Ei saapunut").click()  # nothing to ask: it charges nothing
+        expect(page.locator("#status")).to_have_text(
+            f"{who} merkitty saapumatta jääneeksi. Omistaja voi veloittaa maksun 111,30 €."
+        )
+        expect(card.locator("#card-fee-owner")).to_have_text(
+            "Saapumatta jättämisen maksu 111,30 €: omistaja voi veloittaa sen kortilta."
+        )
+        expect(card.get_by_role("button", name="Kumoa merkintä")).to_be_visible()  # no fee taken: hers to undo
+        check(page, "staff-no-show")
+
+        owners, owner = signed_in_then(browser, stack, "owner", begun)
+        mine = open_card(owner, stack, who, staff)
+        mine.get_by_role("button", name="Veloita saapumatta jättämisen maksu 111,30 €").click()
+        expect(mine.locator("#money-question")).to_have_text(
+            f"Veloitetaanko saapumatta jättämisen maksu 111,30 € kortilta, jonka {who} tallensi varatessaan?"
+        )
+        mine.get_by_role("button", name="Kyllä, veloita 111,30 €").click()
+        expect(mine.locator("[data-fee=no_show]")).to_have_text(
+            "Saapumatta jättämisen maksu 111,30 €: veloitettu kortilta"
+        )
+        owners.close()
+
+        card = open_card(page, stack, who, staff)
+        expect(card.locator("[data-fee=no_show]")).to_be_visible()
+        for owners in ("Kumoa merkintä", "Valmis"):
+            expect(card.get_by_role("button", name=owners, exact=True)).to_have_count(0)
+        expect(card.locator("#card-marks-hint")).to_have_text(
+            "Saapumatta jättämisen maksu on veloitettu: vain omistaja voi kumota merkinnän (maksu palautetaan)."
+        )
     finally:
         context.close()
         back_in_time(stack)

@@ -191,13 +191,16 @@ def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
             clock.travel_to(None)
 
 
-def paid_deposit_today(stack, who: str, card: str = PLAIN, phone: str | None = None) -> tuple[str, str, datetime]:
+def paid_deposit_today(
+    stack, who: str, card: str = PLAIN, phone: str | None = None, days_ahead: int = 0
+) -> tuple[str, str, datetime]:
     """Highlights at the first free time today (whoever has one: the stack is shared with
     other modules), its deposit paid with a card that stays on file for the fees (plain,
     or one whose bank asks for 3-D Secure: authenticated for the deposit, so a fee charged
     later off-session stays open; the API as the pay page calls it; the browser paths are
-    above): (her name, the staff member, the visit's start)."""
-    day = stack.now.date().isoformat()
+    above): (her name, the staff member, the visit's start). `days_ahead`: a later day's
+    first free time instead (a test that moves the clock to the visit, when today is full)."""
+    day = (stack.now.date() + timedelta(days=days_ahead)).isoformat()
     url = f"{stack.api}/api/v1/businesses/demo/availability?service=highlights&from={day}&to={day}"
     with urllib.request.urlopen(url, timeout=10) as r:
         free = [(m["slots"][0], m["id"]) for m in json.load(r)["staff"] if m["slots"]]
