@@ -247,6 +247,8 @@ def test_a_no_show_fee_is_charged_off_session_from_the_front_desk(browser, stack
                 page.locator(f"#calendar .col[data-staff={staff}] .appt", has_text=who).click()
                 card = page.get_by_role("dialog", name=who)
                 card.get_by_role("button", name="Ei saapunut", exact=True).click()
+                # It charges her card: asked first, naming the fee (test_desk_money.py).
+                card.get_by_role("button", name="Kyllä, merkitse ja veloita 111,30 €").click()
                 expect(card.locator(".tag[data-status]")).to_have_text("Ei saapunut")
                 # The rest of the 100 % no-show fee, off-session, to the card she paid the deposit with.
                 expect(card.locator("[data-fee=no_show]")).to_have_text(
