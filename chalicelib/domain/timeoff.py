@@ -134,3 +134,18 @@ def problems(start: datetime, end: datetime, weekly_until: date | None, now: dat
 
 def overlaps(t: TimeOff, tz: ZoneInfo, lo: datetime, hi: datetime) -> bool:
     return any(o.start < hi and lo < o.end for o in occurrences(t, tz))
+
+
+def same_time_off(new: TimeOff, existing: list[TimeOff], tz: ZoneInfo) -> tuple[TimeOff, Occurrence] | None:
+    """The first block of `existing` that is the same staff member's (or, for a whole-salon
+    block, the whole salon's) and overlaps an occurrence of `new`, with its occurrence:
+    the same time off entered twice. Blocks only touching (one ends as the next starts)
+    do not overlap; a staff member's own block under the salon's closure does not count."""
+    mine = occurrences(new, tz)
+    for t in sorted(existing, key=lambda x: (x.start, x.id)):
+        if t.id == new.id or t.staff_id != new.staff_id:
+            continue
+        for o in occurrences(t, tz):
+            if any(m.start < o.end and o.start < m.end for m in mine):
+                return t, o
+    return None

@@ -330,9 +330,10 @@ def test_a_recount_fills_the_days_of_history_counted_before_they_existed(aws, de
     assert get(desk, "/kpis?period=2026-11")["kpis"]["visits"]["value"] == 1  # not counted twice
 
 
-def test_time_off_comes_out_of_the_working_minutes(aws, desk, frozen_now):
+def test_time_off_comes_out_of_the_working_minutes(aws, desk, frozen_now, monkeypatch):
     """Occupancy's working minutes less the front desk's time off (issue 16.4), by hand:
-    Aino off Wed 25 Nov 14-16 and 15-17 (overlapping: 14-17 counts once, 180 min) and
+    Aino off Wed 25 Nov 14-16 and 15-17 (overlapping, as blocks saved before the API
+    refused the same staff member's overlaps may: 14-17 counts once, 180 min) and
     Thu 26 Nov 19:30-21 (her hours end at 20: 30 min); the whole salon off Fridays 12-13
     until 4 Dec (60 min each on 27 Nov; 4 Dec is outside the week)."""
     for block in (
@@ -341,7 +342,9 @@ def test_time_off_comes_out_of_the_working_minutes(aws, desk, frozen_now):
         {"staff": "aino", "start": "2026-11-26T19:30", "end": "2026-11-26T21:00"},
         {"start": "2026-11-27T12:00", "end": "2026-11-27T13:00", "repeat": {"weekly_until": "2026-12-04"}},
     ):
-        status, body = desk.post("/time-off", block)
+        with monkeypatch.context() as m:
+            m.setattr("chalicelib.services.admin.time_off._not_twice", lambda *a, **k: None)
+            status, body = desk.post("/time-off", block)
         assert status == 201, body
     frozen_now["now"] = at("2026-11-27T18:00:00+02:00")
 

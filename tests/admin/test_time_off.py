@@ -106,6 +106,54 @@ def test_the_answer_lists_the_bookings_covered_with_a_free_time_for_each(client,
     assert appt["status"] == "booked"
 
 
+def test_the_same_time_off_twice_is_refused_naming_the_one_there(desk, staff_desk):
+    """Aino's dentist entered by the owner, then again by Aino: the second is a 409 that
+    names the first (its time and reason), and only one block is written. Another staff
+    member's block, the whole salon's and a block that only touches hers are fine."""
+    dentist = {"staff": "aino", "start": "2026-11-25T13:15", "end": "2026-11-25T17:00", "reason": "Hammaslääkäri"}
+    status, first = desk.post("/time-off", dentist)
+    assert status == 201, first
+    refs = time_off_refs()
+    for attempt in (dentist, dentist | {"start": "2026-11-25T16:00", "end": "2026-11-25T18:00", "reason": ""}):
+        status, err = staff_desk.post("/time-off", attempt)
+        assert status == 409, err
+        assert err["error"]["code"] == "time_off_overlaps" and "start" in err["error"]["fields"], err
+        assert err["error"]["overlaps"] == {
+            "id": first["id"],
+            "staff": "aino",
+            "whole_salon": False,
+            "start": "2026-11-25T13:15:00+02:00",
+            "end": "2026-11-25T17:00:00+02:00",
+            "reason": "Hammaslääkäri",
+        }
+    # A weekly block: its second Tuesday is taken as much as its first.
+    weekly = {
+        "staff": "aino",
+        "start": "2026-11-24T08:00",
+        "end": "2026-11-24T09:00",
+        "repeat": {"weekly_until": "2026-12-31"},
+    }
+    status, tuesdays = desk.post("/time-off", weekly)
+    assert status == 201, tuesdays
+    status, err = staff_desk.post(
+        "/time-off", {"staff": "aino", "start": "2026-12-01T08:30", "end": "2026-12-01T10:00"}
+    )
+    assert status == 409 and err["error"]["overlaps"]["start"] == "2026-12-01T08:00:00+02:00", err
+    assert len(blocks_in_table()) == 2 and set(refs) <= set(time_off_refs())
+    for fine in (
+        {"staff": "aino", "start": "2026-11-25T17:00", "end": "2026-11-25T18:00"},  # right after
+        {"staff": "sanna", "start": "2026-11-25T13:15", "end": "2026-11-25T17:00"},
+        {"start": "2026-11-25T12:00", "end": "2026-11-25T14:00", "reason": "Koulutus"},
+    ):
+        status, body = desk.post("/time-off", fine)
+        assert status == 201, (fine, body)
+    # An edit may move a block over its own time, not onto another's.
+    status, moved = desk.put(f"/time-off/{first['id']}", dentist | {"end": "2026-11-25T16:00"})
+    assert status == 200, moved
+    status, err = desk.put(f"/time-off/{moved['id']}", dentist | {"end": "2026-11-25T17:30"})
+    assert status == 409 and err["error"]["overlaps"]["start"] == "2026-11-25T17:00:00+02:00", err
+
+
 def test_whole_salon_time_off_is_on_every_staff_members_sheets(client, desk, booked):
     status, body = desk.post(
         "/time-off", {"start": "2026-11-25T00:00", "end": "2026-11-26T00:00", "reason": "Koulutuspäivä"}

@@ -1137,6 +1137,12 @@ def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
     dialog.get_by_label("Alkaa").fill(f"{d}T14:30")
     dialog.get_by_label("Päättyy").fill(f"{d}T16:30")
     reason = "Hammaslääkäri" if size == PHONE else "Fysioterapia"
+    # The other size's block of the same hours (if it ran first) is removed first: the
+    # same staff member's time off twice is refused (its own test below).
+    _, listed = admin(stack, "GET", f"/time-off?from={d}&to={d}")
+    for block in listed.get("time_off", []):
+        if block["staff"] == "aino" and block["start"].startswith(f"{d}T14:30"):
+            assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
     dialog.get_by_label("Syy").fill(reason)
     check(page, f"time-off-{label(size)}")
     dialog.get_by_role("button", name="Tallenna").click()
@@ -1146,10 +1152,37 @@ def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
     expect(covered).to_contain_text("Pidetään ennallaan.")
     dialog.get_by_role("button", name="Valmis").click()
     show_staff(page, size, "Aino Virtanen")
-    # The other size's block of the same hours (if it ran first) stands beside this one.
     block = column(page, "aino").locator(".timeoff-block", has_text=reason)
     expect(block).to_be_visible()
     expect(block).to_have_accessible_name(f"Poissa: {reason} (14.30–16.30)")
+
+
+def test_the_same_time_off_twice_is_refused_naming_the_one_there(owner_at, has, stack, desk):
+    """Mikko's dentist saved, then the same again: the form says which time off is there
+    already (whose, when, why) next to the start, and keeps what she typed."""
+    needs(has, "time_off")
+    page = owner_at(DESKTOP)
+    d = today(stack) + timedelta(days=20)
+    weekday = ["ma", "ti", "ke", "to", "pe", "la", "su"][d.weekday()]
+    dialog = page.get_by_role("dialog", name="Poissaolo")
+    for attempt in (1, 2):
+        page.get_by_role("button", name="Poissaolo").click()
+        dialog.get_by_label("Kuka on poissa").select_option("mikko")
+        dialog.get_by_label("Alkaa").fill(f"{d.isoformat()}T07:00")
+        dialog.get_by_label("Päättyy").fill(f"{d.isoformat()}T07:30")
+        dialog.get_by_label("Syy").fill("Hammaslääkäri")
+        dialog.get_by_role("button", name="Tallenna").click()
+        if attempt == 1:
+            dialog.get_by_role("button", name="Valmis").click()
+            expect(dialog).to_be_hidden()
+    expect(dialog.locator("#timeoff-start-error")).to_have_text(
+        f"Tälle ajalle on jo poissaolo: Mikko Laine {weekday} {d.day}.{d.month}. 7.00–7.30 (Hammaslääkäri)."
+        " Muuta tai poista se, älä tallenna samaa kahdesti."
+    )
+    expect(dialog.get_by_label("Syy")).to_have_value("Hammaslääkäri")
+    _, listed = admin(stack, "GET", f"/time-off?from={d.isoformat()}&to={d.isoformat()}")
+    assert [t["staff"] for t in listed["time_off"]] == ["mikko"]
+    dialog.get_by_role("button", name="Peruuta").click()
 
 
 def test_the_summary_strip_with_four_figures(owner_at, has):

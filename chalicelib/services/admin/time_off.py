@@ -108,9 +108,39 @@ def _written(
     }
 
 
+def _not_twice(b: Business, t: rules.TimeOff, replaces: rules.TimeOff | None = None) -> None:
+    """409 time_off_overlaps: the staff member (or the whole salon) has a block over this
+    time already (the same time off entered twice, by the owner and by the staff member):
+    the answer names it, so she can edit that one instead. One Query of the blocks ending
+    after the new one starts."""
+    tz = b.config.tz
+    others = [x for x in store.ending_after(b.id, t.start) if replaces is None or x.id != replaces.id]
+    found = rules.same_time_off(t, others, tz)
+    if found is None:
+        return
+    old, o = found
+    raise Conflict(
+        "This time off overlaps time off already there; edit or remove that one instead.",
+        code="time_off_overlaps",
+        fields={"start": "overlaps existing time off"},
+        details={
+            "overlaps": {
+                "id": old.id,
+                "staff": old.staff_id,
+                "whole_salon": old.whole_salon,
+                "start": iso_local(o.start, tz),
+                "end": iso_local(o.end, tz),
+                "reason": old.reason,
+            }
+        },
+    )
+
+
 def create(p: Principal, body: object) -> dict[str, Any]:
     b = business_of(p)
-    return _written(p, b, _block(b, body, clock.now()), "add_time_off")
+    t = _block(b, body, clock.now())
+    _not_twice(b, t)
+    return _written(p, b, t, "add_time_off")
 
 
 def edit(p: Principal, time_off_id: str, body: object) -> dict[str, Any]:
@@ -125,6 +155,7 @@ def edit(p: Principal, time_off_id: str, body: object) -> dict[str, Any]:
         raise NotFound("No such time off.")
     now = clock.now()
     new = _block(b, body, now)
+    _not_twice(b, new, replaces=old)
     freed = refill.freed(
         b,
         f"timeoff#{old.id}",

@@ -62,11 +62,24 @@ async function submit(e) {
     say(t("time_off_saved"));
     showCovered(saved.covered || []);
   } catch (err) {
+    const o = err.status === 409 && err.code === "time_off_overlaps" && err.details && err.details.overlaps;
     if (routeMissing(err)) $("timeoff-error").textContent = t("not_available_yet");
+    else if (o) showFieldErrors(form, { fields: { start: overlapText(o) } }, inputs, $("timeoff-error"));
     else showFieldErrors(form, err, inputs, $("timeoff-error"));
   } finally {
     button.disabled = false;
   }
+}
+
+// The same time off entered twice (409 time_off_overlaps): the one there already, named.
+function overlapText(o) {
+  const when = (x) => `${day(x, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(x)}`;
+  const sameDay = o.start.slice(0, 10) === o.end.slice(0, 10);
+  return t("time_off_overlaps", {
+    who: o.whole_salon ? t("whole_salon") : staffName(o.staff),
+    time: `${when(o.start)}–${sameDay ? clock(o.end) : when(o.end)}`,
+    reason: o.reason ? ` (${o.reason})` : "",
+  });
 }
 
 function showCovered(covered) {
