@@ -1185,6 +1185,40 @@ def test_the_same_time_off_twice_is_refused_naming_the_one_there(owner_at, has, 
     dialog.get_by_role("button", name="Peruuta").click()
 
 
+def test_time_off_is_for_the_staff_member_on_screen_never_the_whole_salon_unasked(owner_at, has, stack, desk):
+    """Looking at Aino's column on the phone, Poissaolo is Aino's; on the desktop's day of
+    every column nobody is chosen for her: saving only the times says to choose who is
+    away, and nothing is saved (the whole salon is closed only when she chooses it)."""
+    needs(has, "time_off")
+    page = owner_at(PHONE)
+    show_staff(page, PHONE, "Aino Virtanen")
+    page.get_by_role("button", name="Poissaolo").click()
+    dialog = page.get_by_role("dialog", name="Poissaolo")
+    expect(dialog.get_by_label("Kuka on poissa")).to_have_value("aino")
+    dialog.get_by_role("button", name="Peruuta").click()
+    show_staff(page, PHONE, "Sanna Korhonen")
+    page.get_by_role("button", name="Poissaolo").click()
+    expect(dialog.get_by_label("Kuka on poissa")).to_have_value("sanna")
+    dialog.get_by_role("button", name="Peruuta").click()
+
+    page = owner_at(DESKTOP)
+    page.get_by_role("button", name="Poissaolo").click()
+    dialog = page.get_by_role("dialog", name="Poissaolo")
+    who = dialog.get_by_label("Kuka on poissa")
+    expect(who).to_have_value("")
+    expect(who.locator("option:checked")).to_have_text("Valitse…")
+    expect(who).to_have_attribute("required", "")
+    d = today(stack).isoformat()
+    dialog.get_by_label("Alkaa").fill(f"{d}T18:00")
+    dialog.get_by_label("Päättyy").fill(f"{d}T19:00")
+    dialog.get_by_role("button", name="Tallenna").click()
+    expect(dialog.locator("#timeoff-staff-error")).to_have_text("Valitse, kuka on poissa.")
+    expect(who).to_have_attribute("aria-invalid", "true")
+    _, listed = admin(stack, "GET", f"/time-off?from={d}&to={d}")
+    assert [t for t in listed["time_off"] if t["start"].startswith(f"{d}T18:00")] == []
+    dialog.get_by_role("button", name="Peruuta").click()
+
+
 def test_the_summary_strip_with_four_figures(owner_at, has):
     needs(has, "summary")
     page = owner_at(DESKTOP)

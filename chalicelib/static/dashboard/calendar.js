@@ -103,6 +103,14 @@ function visibleStaff() {
   return cal.view === "week" ? all.filter((m) => m.id === cal.staff) : all;
 }
 
+// The staff member whose time she is looking at: the week's, or the one column a phone's
+// day shows (its staff switch is on the screen); null when the day shows everyone's.
+export function staffOnScreen() {
+  if (!cal.data || !cal.staff || state.view !== "calendar") return null;
+  if (cal.view === "week") return cal.staff;
+  return $("staff-switch").getClientRects().length ? cal.staff : null;
+}
+
 function defaultStaff(all) {
   const mine = state.me && state.me.staff_id;
   return (all.find((m) => m.id === mine) || all[0] || {}).id || null;

@@ -7,6 +7,7 @@ import { clock, day, errorText, fieldText, t } from "./i18n.js";
 import { routeMissing } from "./api.js";
 import { api, changed, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
+import { staffOnScreen } from "./calendar.js";
 
 const dialog = () => $("timeoff-dialog");
 let saved = null;
@@ -26,15 +27,27 @@ export function openTimeOff(opts) {
   clearFieldErrors(form);
   $("timeoff-error").textContent = "";
   clear($("timeoff-covered")).hidden = true;
-  const select = clear($("timeoff-staff"));
-  if (state.me && state.me.role === "owner") select.appendChild(el("option", { value: "", text: t("whole_salon") }));
-  for (const m of staffList()) select.appendChild(el("option", { value: m.id, text: m.name }));
-  select.value = o.staff || (state.me && state.me.staff_id) || (select.options[0] && select.options[0].value) || "";
+  // Whose time off: the staff member whose time she is looking at (the week's, the one
+  // column of a phone's day), a staff member's own, else nobody until she chooses: never
+  // the whole salon unasked.
+  const own = state.me && state.me.role !== "owner" ? state.me.staff_id : null;
+  staffChoices(o.staff || staffOnScreen() || own || "");
   const start = o.start || g.floorTo(Date.now(), 60, tz()) + 60 * g.MINUTE;
   $("timeoff-start").value = localInput(start);
   $("timeoff-end").value = localInput(start + 60 * g.MINUTE);
   $("timeoff-until-box").hidden = true;
   openDialog(dialog(), $("timeoff-staff"));
+}
+
+const WHOLE_SALON = "whole_salon"; // the option's value ("" is the choice not made yet)
+
+function staffChoices(selected) {
+  const select = clear($("timeoff-staff"));
+  select.appendChild(el("option", { value: "", text: t("choose_who_away") }));
+  if (state.me && state.me.role === "owner") select.appendChild(el("option", { value: WHOLE_SALON, text: t("whole_salon") }));
+  for (const m of staffList()) select.appendChild(el("option", { value: m.id, text: m.name }));
+  select.value = selected;
+  if (select.value !== selected) select.value = "";
 }
 
 async function submit(e) {
@@ -46,13 +59,14 @@ async function submit(e) {
   const start = $("timeoff-start").value;
   const end = $("timeoff-end").value;
   const missing = {};
+  if (!$("timeoff-staff").value) missing.staff = t("pick_who_away");
   if (!start) missing.start = t("pick_time");
   if (!end) missing.end = t("pick_time");
   if (start && end && end <= start) missing.end = t("end_after_start");
   if ($("timeoff-repeat").checked && !$("timeoff-until").value) missing["repeat.weekly_until"] = t("pick_date");
   if (Object.keys(missing).length) { showFieldErrors(form, { fields: missing }, inputs, $("timeoff-error")); return; }
   const body = { start: `${start}:00`, end: `${end}:00`, reason: $("timeoff-reason").value.trim() };
-  if ($("timeoff-staff").value) body.staff = $("timeoff-staff").value;
+  if ($("timeoff-staff").value !== WHOLE_SALON) body.staff = $("timeoff-staff").value;
   if ($("timeoff-repeat").checked) body.repeat = { weekly_until: $("timeoff-until").value };
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
