@@ -1219,6 +1219,54 @@ def test_time_off_is_for_the_staff_member_on_screen_never_the_whole_salon_unaske
     dialog.get_by_role("button", name="Peruuta").click()
 
 
+def test_time_off_follows_the_language_switch_and_keeps_what_was_chosen(owner_at, has, stack, desk):
+    """The form (who is away, what was refused) and, once saved, the bookings it covers
+    with their choices and what became of them, drawn again in Swedish and back."""
+    needs(has, "time_off")
+    week = today(stack) + timedelta(days=7)
+    one = datetime(week.year, week.month, week.day, 13, 0, tzinfo=HELSINKI).isoformat()
+    public_booking(stack, "sanna", one, "Siri Svensk", "siri@example.com", "blowdry")
+    public_booking(stack, "sanna", one.replace("T13:00", "T14:00"), "Sixten Svensk", "sixten@example.com", "blowdry")
+    page = owner_at(DESKTOP)
+    page.get_by_role("button", name="Poissaolo").click()
+    dialog = page.get_by_role("dialog", name="Poissaolo")
+    dialog.get_by_label("Alkaa").fill(f"{week.isoformat()}T12:30")
+    dialog.get_by_label("Päättyy").fill(f"{week.isoformat()}T15:00")
+    dialog.get_by_label("Syy").fill("Kurssi")
+    dialog.get_by_role("button", name="Tallenna").click()
+    expect(dialog.locator("#timeoff-staff-error")).to_have_text("Valitse, kuka on poissa.")
+    switch_language_behind_a_sheet(page, "sv")
+    dialog = page.get_by_role("dialog", name="Frånvaro")
+    who = dialog.get_by_label("Vem är borta")
+    expect(dialog.locator("#timeoff-staff-error")).to_have_text("Välj vem som är borta.")
+    expect(who.locator("option")).to_have_text(
+        ["Välj…", "Hela salongen", "Aino Virtanen", "Mikko Laine", "Sanna Korhonen"]
+    )
+    who.select_option("sanna")
+    expect(dialog.get_by_label("Orsak")).to_have_value("Kurssi")
+    dialog.get_by_role("button", name="Spara").click()
+    sheet = page.locator("#timeoff-dialog")  # by any name
+    siri = sheet.locator(".covered > li", has_text="Siri Svensk")
+    expect(dialog.get_by_role("heading", name="Bokningar under frånvaron: 2")).to_be_visible()
+    siri.get_by_role("button", name="Behåll: Siri Svensk").click()
+    expect(siri).to_contain_text("Behålls som den är.")
+    sixten = sheet.locator(".covered > li", has_text="Sixten Svensk")
+    sixten.get_by_role("button", name=re.compile("^Flytta: ")).focus()
+    switch_language_behind_a_sheet(page, "fi")
+    dialog = page.get_by_role("dialog", name="Poissaolo")
+    expect(dialog.get_by_role("heading", name="Poissaolon aikana on varauksia: 2")).to_be_visible()
+    expect(siri).to_contain_text("Pidetään ennallaan.")
+    expect(siri.get_by_role("button")).to_have_count(0)
+    expect(sixten.get_by_role("button", name=re.compile("^Siirrä: .*: Sixten Svensk$"))).to_be_focused()
+    expect(sixten.get_by_role("button", name="Pidä: Sixten Svensk")).to_be_visible()
+    expect(sixten.get_by_role("button", name="Peru ja kutsu uuteen aikaan: Sixten Svensk")).to_be_visible()
+    switch_language_behind_a_sheet(page, "en")
+    expect(sheet.locator("#timeoff-covered")).not_to_contain_text("Pidä")
+    expect(page.get_by_role("dialog", name="Time off").get_by_role("button", name="Done")).to_be_visible()
+    switch_language_behind_a_sheet(page, "fi")
+    dialog.get_by_role("button", name="Valmis").click()
+
+
 def test_the_summary_strip_with_four_figures(owner_at, has):
     needs(has, "summary")
     page = owner_at(DESKTOP)

@@ -10,7 +10,7 @@ import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
 import { initCard, openCard, relabelCard } from "./card.js";
 import { initBooking, openBooking, relabelBooking } from "./booking.js";
-import { initTimeOff, openTimeOff, removeTimeOff } from "./timeoff.js";
+import { initTimeOff, openTimeOff, relabelTimeOff, removeTimeOff } from "./timeoff.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
@@ -135,6 +135,7 @@ function renderAll() {
   relabelCard(); // a visit's card open: in the new language too
   relabelBooking(); // so the desk's booking sheet,
   relabelMessage(); // and the message to a client
+  relabelTimeOff(); // and time off with the bookings it covers
   renderSettings();
   renderImport();
 }

@@ -10,7 +10,8 @@ import * as g from "./grid.js";
 import { staffOnScreen } from "./calendar.js";
 
 const dialog = () => $("timeoff-dialog");
-let saved = null;
+let saved = null; // the block saved, with `outcomes`: what became of each booking it covers
+let problem = null; // what the form was refused for, said again in another language
 
 function localInput(msv) {
   const z = g.zoned(msv, tz());
@@ -21,6 +22,7 @@ function localInput(msv) {
 export function openTimeOff(opts) {
   const o = opts || {};
   saved = null;
+  problem = null;
   const form = $("timeoff-form");
   form.reset();
   form.hidden = false;
@@ -59,35 +61,47 @@ async function submit(e) {
   const start = $("timeoff-start").value;
   const end = $("timeoff-end").value;
   const missing = {};
-  if (!$("timeoff-staff").value) missing.staff = t("pick_who_away");
-  if (!start) missing.start = t("pick_time");
-  if (!end) missing.end = t("pick_time");
-  if (start && end && end <= start) missing.end = t("end_after_start");
-  if ($("timeoff-repeat").checked && !$("timeoff-until").value) missing["repeat.weekly_until"] = t("pick_date");
-  if (Object.keys(missing).length) { showFieldErrors(form, { fields: missing }, inputs, $("timeoff-error")); return; }
+  if (!$("timeoff-staff").value) missing.staff = "pick_who_away";
+  if (!start) missing.start = "pick_time";
+  if (!end) missing.end = "pick_time";
+  if (start && end && end <= start) missing.end = "end_after_start";
+  if ($("timeoff-repeat").checked && !$("timeoff-until").value) missing["repeat.weekly_until"] = "pick_date";
+  problem = null;
+  if (Object.keys(missing).length) {
+    complain(() => showFieldErrors(form, { fields: Object.fromEntries(Object.entries(missing).map(([k, key]) => [k, t(key)])) },
+      inputs, $("timeoff-error")));
+    return;
+  }
   const body = { start: `${start}:00`, end: `${end}:00`, reason: $("timeoff-reason").value.trim() };
   if ($("timeoff-staff").value !== WHOLE_SALON) body.staff = $("timeoff-staff").value;
   if ($("timeoff-repeat").checked) body.repeat = { weekly_until: $("timeoff-until").value };
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
   try {
-    saved = await api("POST", "/time-off", body);
+    saved = { ...(await api("POST", "/time-off", body)), outcomes: {} };
     changed();
     say(t("time_off_saved"));
-    showCovered(saved.covered || []);
+    showCovered();
+    $("covered-title").focus();
   } catch (err) {
     const o = err.status === 409 && err.code === "time_off_overlaps" && err.details && err.details.overlaps;
-    if (routeMissing(err)) $("timeoff-error").textContent = t("not_available_yet");
-    else if (o) showFieldErrors(form, { fields: { start: overlapText(o) } }, inputs, $("timeoff-error"));
-    else showFieldErrors(form, err, inputs, $("timeoff-error"));
+    if (routeMissing(err)) complain(() => { $("timeoff-error").textContent = t("not_available_yet"); });
+    else if (o) complain(() => showFieldErrors(form, { fields: { start: overlapText(o) } }, inputs, $("timeoff-error")));
+    else complain(() => showFieldErrors(form, err, inputs, $("timeoff-error")));
   } finally {
     button.disabled = false;
   }
 }
 
+function complain(show) {
+  problem = show;
+  show();
+}
+
+const when = (iso) => `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
+
 // The same time off entered twice (409 time_off_overlaps): the one there already, named.
 function overlapText(o) {
-  const when = (x) => `${day(x, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(x)}`;
   const sameDay = o.start.slice(0, 10) === o.end.slice(0, 10);
   return t("time_off_overlaps", {
     who: o.whole_salon ? t("whole_salon") : staffName(o.staff),
@@ -96,7 +110,8 @@ function overlapText(o) {
   });
 }
 
-function showCovered(covered) {
+function showCovered() {
+  const covered = saved.covered || [];
   $("timeoff-form").hidden = true;
   const box = clear($("timeoff-covered"));
   box.hidden = false;
@@ -104,42 +119,48 @@ function showCovered(covered) {
   const list = el("ul", { className: "list covered" });
   for (const a of covered) list.appendChild(coveredRow(a));
   box.appendChild(list);
-  const done = el("button", { type: "button", className: "primary", text: t("done") });
+  const done = el("button", { type: "button", className: "primary", id: "covered-done", text: t("done") });
   done.addEventListener("click", () => closeDialog(dialog()));
   box.appendChild(done);
-  $("covered-title").focus();
 }
 
+// A covered booking: kept, moved or cancelled (its outcome, in words of the language
+// shown), or its three choices.
 function coveredRow(a) {
   const who = (a.client && a.client.name) || t("no_name");
   const li = el("li", { "data-appointment": a.id },
     el("div", { className: "row" },
-      el("span", { className: "time", text: `${day(a.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(a.start)}` }),
+      el("span", { className: "time", text: when(a.start) }),
       el("span", { className: "who", text: who }),
       el("span", { className: "muted", text: serviceName(a.service && a.service.id, a.service && a.service.name) })));
   const outcome = el("p", { className: "status-line", role: "status" });
   const actions = el("div", { className: "actions" });
+  const said = saved.outcomes[a.id];
+  if (said) outcome.textContent = said.text();
+  const note = (text, done) => {
+    saved.outcomes[a.id] = { text, done };
+    if (!li.isConnected) { showCovered(); return; } // drawn again (a language switch) while it was sent
+    outcome.textContent = text();
+    if (done) actions.remove();
+  };
   const add = (label, fn) => {
     const b = el("button", { type: "button", "aria-label": `${label}: ${who}`, text: label });
     b.addEventListener("click", () => fn(b));
     actions.appendChild(b);
   };
-  const finish = (text) => { actions.remove(); outcome.textContent = text; };
-  add(t("keep"), () => finish(t("kept")));
+  add(t("keep"), () => note(() => t("kept"), true));
   if (a.proposal && a.proposal.start) {
-    const when = `${day(a.proposal.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(a.proposal.start)}`;
-    add(t("move_to", { time: when }), async (b) => {
+    add(t("move_to", { time: when(a.proposal.start) }), async (b) => {
       b.disabled = true;
       try {
         const body = { start: a.proposal.start };
         if (a.proposal.staff && a.proposal.staff !== (a.staff && a.staff.id)) body.staff = a.proposal.staff;
         await api("POST", `/appointments/${a.id}/reschedule`, body);
-        finish(t("moved_to", { name: who, time: `${when} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }));
+        note(() => t("moved_to", { name: who, time: `${when(a.proposal.start)} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }), true);
         changed();
       } catch (err) {
         b.disabled = false;
-        const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
-        outcome.textContent = [errorText(err), ...why].join(" ");
+        note(() => [errorText(err), ...Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason))].join(" "), false);
       }
     });
   }
@@ -147,13 +168,34 @@ function coveredRow(a) {
     b.disabled = true;
     try {
       await api("POST", `/appointments/${a.id}/cancel`, { reason: (saved && saved.reason) || t("time_off"), invite: true });
-      finish(t("cancelled_invited", { name: who }));
+      note(() => t("cancelled_invited", { name: who }), true);
       changed();
-    } catch (err) { b.disabled = false; outcome.textContent = errorText(err); }
+    } catch (err) { b.disabled = false; note(() => errorText(err), false); }
   });
-  li.appendChild(actions);
+  if (!(said && said.done)) li.appendChild(actions);
   li.appendChild(outcome);
   return li;
+}
+
+// The dashboard's language changed with the sheet open: its words drawn again in it (who
+// is away, what was refused, the bookings the saved time off covers and what became of
+// each), what she typed and chose as it was, and the focus where it was.
+export function relabelTimeOff() {
+  if (!dialog().open) return;
+  const focused = dialog().contains(document.activeElement) ? document.activeElement : null;
+  const row = focused && focused.closest("li[data-appointment]");
+  const nth = row ? [...row.querySelectorAll("button")].indexOf(focused) : -1;
+  staffChoices($("timeoff-staff").value);
+  if (problem) {
+    clearFieldErrors($("timeoff-form"));
+    problem();
+  }
+  if (saved) showCovered();
+  if (!focused) return;
+  const again = row ? dialog().querySelector(`li[data-appointment="${row.dataset.appointment}"]`) : null;
+  const back = (again && again.querySelectorAll("button")[nth])
+    || (focused.id && $(focused.id)) || (saved ? $("covered-title") : $("timeoff-staff"));
+  back.focus();
 }
 
 export async function removeTimeOff(off) {
