@@ -200,3 +200,28 @@ test("a walk-in now: somebody must work now, and until the service would end", a
   assert.equal(walkInProblem(cal.staff, "2026-11-25", at("19:00"), hour), null); // ends as she does
   assert.equal(walkInProblem(cal.staff, "2026-11-25", at("20:00"), 0), "off"); // her day just ended
 });
+
+test("a walk-in when everyone working is busy: who is free first today, and when", async () => {
+  const { walkInNext, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const hours = (from, to) => [{ date: "2026-12-07", intervals: [{ start: `2026-12-07T${from}:00+02:00`, end: `2026-12-07T${to}:00+02:00` }] }];
+  const booked = (id, from, to, held) => ({ id, status: "booked", start: `2026-12-07T${from}:00+02:00`, end: `2026-12-07T${to}:00+02:00`,
+    occupied_until: `2026-12-07T${held || to}:00+02:00` });
+  const cal = norm({
+    from: "2026-12-07", to: "2026-12-07", timezone: "Europe/Helsinki",
+    days: [{ date: "2026-12-07", closed: false, open: [{ start: "2026-12-07T09:00:00+02:00", end: "2026-12-07T20:00:00+02:00" }] }],
+    staff: [
+      { id: "aino", name: "Aino", hours: hours("09:00", "17:00"), appointments: [booked("w", "12:40", "13:10", "13:15")] },
+      { id: "sanna", name: "Sanna", hours: hours("09:00", "18:00"), appointments: [booked("s", "12:00", "14:00")],
+        time_off: [{ id: "t", start: "2026-12-07T14:00:00+02:00", end: "2026-12-07T14:30:00+02:00" }] },
+    ],
+  }, null, 0);
+  const at = (hhmm) => Date.parse(`2026-12-07T${hhmm}:00+02:00`);
+  const half = { length: 30 * 60000, held: 30 * 60000 };
+  // 12:40: Aino has the walk-in until 13:10 and its buffer to 13:15; Sanna is busy until 14:30.
+  assert.deepEqual(walkInNext(cal.staff, "2026-12-07", at("12:40"), half), { free: false, next: { id: "aino", start: at("13:15") } });
+  assert.deepEqual(walkInNext([cal.staff[1]], "2026-12-07", at("12:40"), half), { free: false, next: { id: "sanna", start: at("14:30") } });
+  assert.deepEqual(walkInNext(cal.staff, "2026-12-07", at("12:00"), half), { free: true, next: null }); // Aino, until 12:40
+  assert.equal(walkInNext(cal.staff, "2026-12-07", at("12:20"), half).free, false); // 30 minutes would run into 12:40
+  // Nobody free again today for a service that long.
+  assert.deepEqual(walkInNext([cal.staff[0]], "2026-12-07", at("12:40"), { length: 4 * 3600000 }), { free: false, next: null });
+});

@@ -10,7 +10,7 @@ import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
 import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
-import { walkInProblem } from "./calmodel.js";
+import { walkInNext, walkInProblem } from "./calmodel.js";
 import { priceWithReward } from "./visitmoney.js";
 
 const dialog = () => $("booking-dialog");
@@ -78,7 +78,9 @@ function updateEnd() {
   const start = startMs();
   const when = $("booking-when");
   // "Now" is offered only when somebody works now, long enough for the service.
+  sheet.next = null;
   const blocked = sheet.walkIn ? walkInBlocked(s, start) : "";
+  drawNext();
   when.classList.toggle("error", !!blocked);
   $("booking-submit").disabled = !!blocked;
   if (blocked) {
@@ -105,15 +107,53 @@ function walkInBlocked(s, start) {
   if (!sheet.today) return "";
   const staffId = $("booking-staff").value;
   const members = sheet.today.staff.filter((m) => (staffId ? m.id === staffId : !s || !s.staff || s.staff.includes(m.id)));
-  const problem = walkInProblem(members, g.zoned(start, tz()).date, start, s ? s.duration_minutes * g.MINUTE : 0);
-  if (!problem) return "";
-  return t(`walk_in_${problem}_${staffId ? "staff" : "anyone"}`,
-    { time: clock(start, tz()), name: staffName(staffId), service: s ? serviceName(s.id) : "" });
+  const date = g.zoned(start, tz()).date;
+  const problem = walkInProblem(members, date, start, s ? s.duration_minutes * g.MINUTE : 0);
+  const who = staffId ? "staff" : "anyone";
+  if (problem) {
+    return t(`walk_in_${problem}_${who}`, { time: clock(start, tz()), name: staffName(staffId), service: s ? serviceName(s.id) : "" });
+  }
+  // Working, but with a client (or away): nobody to take her now. Who is free next today
+  // and when (for the service picked, else the shortest one), and a booking at that time.
+  const shortest = Math.min(...servicesFor(staffId).map((x) => x.duration_minutes));
+  const length = (s ? s.duration_minutes : Number.isFinite(shortest) ? shortest : 5) * g.MINUTE;
+  const free = walkInNext(members, date, start, { length, held: length });
+  if (free.free) return "";
+  sheet.next = free.next;
+  if (!free.next) return t(`walk_in_busy_all_day_${who}`, { name: staffName(staffId) });
+  return t(`walk_in_busy_${who}`, { name: staffName(staffId), next: staffName(free.next.id), time: clock(free.next.start, tz()) });
 }
 
-async function readToday(forSheet) {
+// The next free time offered at once: the sheet becomes a booking at that time with that
+// staff member, the service and the client as she left them.
+function drawNext() {
+  const b = $("booking-next");
+  const next = sheet && sheet.walkIn ? sheet.next : null;
+  b.hidden = !next;
+  if (next) b.textContent = t("walk_in_book_next", { time: clock(next.start, tz()), name: staffName(next.id) });
+}
+
+function bookNext() {
+  const next = sheet && sheet.next;
+  if (!next) return;
+  const s = chosenService();
+  sheet.walkIn = false;
+  sheet.next = null;
+  sheet.problem = null;
+  $("booking-error").textContent = "";
+  drawTitle();
+  $("booking-time-fields").hidden = false;
+  $("booking-date").value = g.zoned(next.start, tz()).date;
+  $("booking-time").value = g.hhmm(next.start, tz());
+  staffOptions(false, next.id);
+  renderServices(s && servicesFor(next.id).some((x) => x.id === s.id) ? s.id : null);
+  updateEnd();
+  $("booking-time").focus();
+}
+
+async function readToday(forSheet, fresh) {
   try {
-    const today = await todayCalendar();
+    const today = await todayCalendar(fresh);
     if (sheet !== forSheet) return;
     sheet.today = today;
     updateEnd();
@@ -387,7 +427,14 @@ async function submit(e) {
   } catch (err) {
     // Not a race: the calendar has a booking (or time off) there already, and the API says when.
     const o = err.status === 409 && err.details && err.details.reason === "overlaps" ? err.details.overlaps : null;
-    if (o) {
+    if (o && sheet.walkIn) {
+      // The walk-in has no time to change: taken meanwhile (or by a buffer the calendar
+      // does not draw). Today read again says who is free next and offers that time.
+      complain(() => { error.textContent = t("walk_in_taken"); });
+      sheet.key = newIdempotencyKey();
+      changed();
+      readToday(sheet, true);
+    } else if (o) {
       complain(() => showFieldErrors(form, { fields: { start: t(o.time_off ? "booking_overlaps_time_off" : "booking_overlaps",
         { time: `${clock(o.start)}–${clock(o.end)}` }) } }, inputsOf(), error));
       sheet.key = newIdempotencyKey();
@@ -409,6 +456,7 @@ async function submit(e) {
 
 export function initBooking() {
   $("booking-form").addEventListener("submit", submit);
+  $("booking-next").addEventListener("click", bookNext);
   $("booking-staff").addEventListener("change", () => {
     const s = chosenService();
     renderServices(s && servicesFor($("booking-staff").value).some((x) => x.id === s.id) ? s.id : null);

@@ -70,9 +70,9 @@ export async function loadCalendar({ quiet } = {}) {
 
 // Today's calendar: the range shown when it holds today (the week's answer has every staff
 // member too), else asked for. The walk-in sheet reads who works now from it.
-export async function todayCalendar() {
+export async function todayCalendar(fresh) {
   const today = todayIso();
-  if (cal.data && cal.data.dates.includes(today)) return cal.data;
+  if (!fresh && cal.data && cal.data.dates.includes(today)) return cal.data;
   const data = await api("GET", `/calendar?${new URLSearchParams({ view: "day", date: today })}`);
   return normalizeCalendar(data, state.profile, Date.now());
 }

@@ -103,6 +103,23 @@ export function walkInProblem(members, date, at, length) {
   return working.some((m) => worksUntil(m, at + (length || 0))) ? null : "short";
 }
 
+// Whether one of `members` can take a walk-in that starts at `at` and lasts `length` ms
+// (`held` with its buffer) by what the calendar shows — her hours around it, clear of
+// bookings with their buffers and of time off (fitsAt) — and if nobody can, who can
+// first later today and when (5-minute steps, as a walk-in starts): {free, next: {id,
+// start} | null}. The server decides; this says so before she fills the sheet in.
+export const WALK_IN_STEP_MS = 5 * 60000;
+export function walkInNext(members, date, at, { length, held }) {
+  const fit = { length: length || 0, held: held || length || 0, nowMs: at };
+  if (members.some((m) => fitsAt(m, date, at, fit))) return { free: true, next: null };
+  const last = Math.max(at, ...members.flatMap((m) => (m.hours[date] || []).map((iv) => iv.end)));
+  for (let t = at + WALK_IN_STEP_MS; t + fit.length <= last; t += WALK_IN_STEP_MS) {
+    const m = members.find((x) => fitsAt(x, date, t, fit));
+    if (m) return { free: false, next: { id: m.id, start: t } };
+  }
+  return { free: false, next: null };
+}
+
 // From when the desk may mark a visit (chalicelib/domain/visits.py): arrived from an hour
 // before its start, completed and no-show once it has begun.
 export const ARRIVAL_EARLIEST_MS = 60 * 60000;
