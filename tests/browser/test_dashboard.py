@@ -448,6 +448,7 @@ def test_mark_done_on_a_follow_up_another_device_changed_overwrites_nothing(owne
     plan = {"goal": "Värjäys", "actions": [{"text": "Soita värjäyksestä", "due": today}]}
     status, made = admin(stack, "POST", f"/clients/{cid}/follow-ups", plan)
     assert status == 201, made
+    show(owner, "calendar")  # the tab may be on the list already (the test before): opened anew, read anew
     show(owner, "followups")
     due = owner.locator(f"#followups > li[data-followup='{made['id']}']")
     expect(due).to_have_count(1)
