@@ -528,11 +528,16 @@ def test_the_at_risk_figures_see_the_list_link_is_a_thumbs_target_on_a_small_pho
     page = context.new_page()
     page.set_default_timeout(15000)
     sign_in(page, stack)
-    # Measured in one step inside the page: the figures are drawn again when the clients'
-    # list arrives, and a box read apart from the wait could find the link replaced (None).
-    box = page.get_by_role("link", name="Näytä lista").evaluate(
-        "e => { const r = e.getBoundingClientRect(); return {width: r.width, height: r.height}; }"
-    )
+    # Found and measured in one step inside the page, until it has a box: the figures are
+    # drawn again when the clients' list arrives, and a link read apart from the wait could
+    # be the one just replaced (detached: 0 x 0).
+    box = page.wait_for_function(
+        """() => {
+        const e = [...document.querySelectorAll("a")].find((a) => a.textContent.trim() === "Näytä lista");
+        const r = e && e.isConnected ? e.getBoundingClientRect() : null;
+        return r && r.width > 0 ? {width: r.width, height: r.height} : null;
+        }"""
+    ).json_value()
     assert box["height"] >= 44 and box["width"] >= 44, box
     context.close()
 
