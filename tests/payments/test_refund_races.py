@@ -172,6 +172,20 @@ def test_her_cancellation_committed_during_the_owners_part_refund_gives_back_onl
     # At Stripe: the owner's part and the rest, once each — the deposit, never more.
     assert sorted(r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)) == sorted([PART, DEPOSIT - PART])
     # The card says all of it went back, nothing owed, nothing failed.
+    all_back(desk, booking)
+    # By whom: the owner's refund and the cancellation's, each its own amount.
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    _, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert sorted((m["kind"], m["amount_cents"], m["note"]) for m in card["payments"] if m["kind"] != "deposit") == [
+        ("refund-cancel", DEPOSIT - PART, "cancelled inside the free window"),
+        (f"refund-n0-{PART}", PART, "late start"),
+    ]
+    _, failed = desk.get("/messages/failed")
+    assert [m for m in failed["messages"] if m["appointment_id"] == booking["id"]] == []
+
+
+def all_back(desk, booking) -> None:
+    """The owner's card says the whole deposit went back: nothing owed, nothing failed."""
     owners = money_of(desk, booking)
     assert (
         owners["mark"],
@@ -184,15 +198,6 @@ def test_her_cancellation_committed_during_the_owners_part_refund_gives_back_onl
         0,
         0,
     )
-    # By whom: the owner's refund and the cancellation's, each its own amount.
-    _, visit = desk.get(f"/appointments/{booking['id']}")
-    _, card = desk.get(f"/clients/{visit['client']['id']}")
-    assert sorted((m["kind"], m["amount_cents"], m["note"]) for m in card["payments"] if m["kind"] != "deposit") == [
-        ("refund-cancel", DEPOSIT - PART, "cancelled inside the free window"),
-        (f"refund-n0-{PART}", PART, "late start"),
-    ]
-    _, failed = desk.get("/messages/failed")
-    assert [m for m in failed["messages"] if m["appointment_id"] == booking["id"]] == []
 
 
 def test_her_cancellation_committed_during_the_owners_whole_refund_asks_stripe_for_nothing_more(
@@ -206,18 +211,7 @@ def test_her_cancellation_committed_during_the_owners_whole_refund_asks_stripe_f
         sweep(frozen_now, timedelta(minutes=3))
     assert refused == []  # not "already refunded": Stripe was read first
     assert [r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)] == [DEPOSIT]
-    owners = money_of(desk, booking)
-    assert (
-        owners["mark"],
-        owners["refunded_cents"],
-        owners["refund_pending_cents"],
-        owners["refund_failed_cents"],
-    ) == (
-        "refunded",
-        DEPOSIT,
-        0,
-        0,
-    )
+    all_back(desk, booking)
     _, visit = desk.get(f"/appointments/{booking['id']}")
     _, card = desk.get(f"/clients/{visit['client']['id']}")
     assert [(m["kind"], m["amount_cents"]) for m in card["payments"]] == [
