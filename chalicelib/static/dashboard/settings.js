@@ -7,6 +7,7 @@
 // saves a section whole or not at all). A staff member sees her own hours, read-only.
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
+import { ifMatch } from "./api.js";
 import { clock, lang, plural, t } from "./i18n.js";
 import { api, say, state } from "./state.js";
 import * as F from "./settingsform.js";
@@ -456,7 +457,7 @@ async function saveSection(name, form) {
     if (name === "services" && F.offersChanged(loaded.sections.staff, F.withIds(name, forms[name]))) {
       saved = await saveServicesWithStaff(value);
     } else {
-      saved = await api("PUT", `/settings/${name}`, value, { "If-Match": String(loaded.version) });
+      saved = await api("PUT", `/settings/${name}`, value, ifMatch(loaded.version));
     }
     loaded.version = saved.version;
     for (const [k, v] of Object.entries(saved.sections || { [name]: saved.value })) {
@@ -498,7 +499,7 @@ async function saveServicesWithStaff(services) {
   const staff = F.staffWithOffers(fresh.sections.staff, withIds);
   const { config } = await api("GET", "/business");
   try {
-    await api("PUT", "/business", { config: { ...config, services, staff } }, { "If-Match": String(fresh.version) });
+    await api("PUT", "/business", { config: { ...config, services, staff } }, ifMatch(fresh.version));
   } catch (err) {
     err.fromConfig = true;
     throw err;
