@@ -24,7 +24,7 @@ from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
 from chalicelib.domain.contacts import same_name
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.isoday import IsoDay
-from chalicelib.domain.reminders import in_quiet_hours  # one rule for every SMS
+from chalicelib.domain.reminders import quiet_hours_over  # one rule for every SMS
 from chalicelib.domain.timeutil import daterange
 
 # An entry's dates span at most this many days (as availability's range): its day
@@ -328,14 +328,10 @@ def matches(
 
 
 def sms_send_time(now: datetime, quiet: QuietHours, tz: ZoneInfo, latest: datetime) -> datetime | None:
-    """When an offer SMS may go: now, or the end of the quiet hours (stepped in UTC, so
-    DST nights are right); None when that is after `latest` (it could not be taken in
-    time: the offer is skipped)."""
-    t = now
-    while in_quiet_hours(t, quiet, tz):
-        t = (t + timedelta(minutes=5)).replace(second=0, microsecond=0)
-        if t > latest:
-            return None
+    """When an offer SMS may go: now, or the first minute after the quiet hours (the one
+    rule every client SMS waits by, reminders.quiet_hours_over); None when that is after
+    `latest` (it could not be taken in time: the offer is skipped)."""
+    t = quiet_hours_over(now, quiet, tz)
     return t if t <= latest else None
 
 

@@ -180,6 +180,14 @@ def test_an_offer_sms_waits_for_the_quiet_hours_to_end_even_on_the_autumn_dst_ni
     assert sms_send_time(day, quiet, HEL, latest) == day
 
 
+def test_an_offer_sms_made_at_an_odd_minute_goes_when_the_quiet_hours_end_not_minutes_after():
+    # The same end every client SMS waits for: 08:00, not the next step of five from 21:03.
+    quiet = QuietHours(start="21:00", end="08:00")
+    now = datetime(2027, 11, 10, 19, 3, 27, tzinfo=UTC)  # 21:03:27 in Helsinki (+02)
+    at = sms_send_time(now, quiet, HEL, datetime(2027, 11, 11, 12, 0, tzinfo=UTC))
+    assert at is not None and at.astimezone(HEL).strftime("%H:%M:%S") == "08:00:00"
+
+
 MAIJA = ("Maija Meikäläinen", "+358401234567", "maija@example.com")
 
 
