@@ -21,6 +21,7 @@ import json
 import math
 import socket
 import ssl
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -47,8 +48,30 @@ class Blocked(Exception):
     """The endpoint resolves to an address we never send to."""
 
 
-def _addresses(host: str, port: int, allow_private: bool) -> list[tuple[int, str]]:
-    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+def _lookup(host: str, port: int, deadline: float) -> list[Any]:
+    """getaddrinfo within the attempt's deadline: the resolver has no timeout of its own
+    (a slow name server held an attempt for the resolver's 5 s × tries), so it runs in a
+    daemon thread we stop waiting for; a late answer is dropped with it."""
+    box: dict[str, Any] = {}
+
+    def resolve() -> None:
+        try:
+            box["found"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except BaseException as e:  # handed to the attempt below
+            box["error"] = e
+
+    lookup = threading.Thread(target=resolve, name="webhook-dns", daemon=True)
+    lookup.start()
+    lookup.join(_time_left(deadline))
+    if lookup.is_alive():
+        raise TimeoutError("dns")
+    if "error" in box:
+        raise box["error"]
+    return list(box["found"])
+
+
+def _addresses(host: str, port: int, allow_private: bool, deadline: float) -> list[tuple[int, str]]:
+    found = _lookup(host, port, deadline)
     out: list[tuple[int, str]] = [(int(family), str(sockaddr[0])) for family, _, _, _, sockaddr in found]
     if not out:
         raise Blocked("unresolved")
@@ -131,7 +154,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_p
     port = parts.port or (443 if https else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        family, address = _addresses(host, port, allow_private)[0]
+        family, address = _addresses(host, port, allow_private, deadline)[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.settimeout(_time_left(deadline))

@@ -233,6 +233,35 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(head, drip):
     assert rules.judge(answer, 0).outcome == "pending"
 
 
+def test_a_name_server_that_does_not_answer_is_cut_off_at_the_timeout(monkeypatch):
+    """The DNS lookup is inside the attempt's deadline too: a resolver hanging (for 5 s
+    here) holds the attempt no longer than the timeout (1 s), and it is a timeout, retried."""
+    import socket
+    import threading
+    import time
+
+    from chalicelib.domain import webhooks as rules
+    from chalicelib.notify.webhooks import post
+
+    released = threading.Event()
+    real = socket.getaddrinfo
+
+    def slow_name_server(*args, **kwargs):
+        released.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_name_server)
+    started = time.monotonic()
+    try:
+        answer = post("http://hooks.example.invalid/hook", b"{}", {}, timeout=1.0, allow_private=False)
+    finally:
+        released.set()
+    took = time.monotonic() - started
+    assert 0.9 <= took < 2, f"one attempt took {took:.1f} s with a 1 s timeout"
+    assert answer == rules.Response(None, error="timeout")
+    assert rules.judge(answer, 0).outcome == "pending"
+
+
 def test_a_410_disables_the_endpoint_and_tells_the_owner(client, hook, frozen_now):
     r, desk = hook["receiver"], hook["desk"]
     r.answer = 410
