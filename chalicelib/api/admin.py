@@ -26,6 +26,7 @@ floods = lazy("chalicelib.services.admin.floods")
 followups = lazy("chalicelib.services.admin.followups")
 gdpr = lazy("chalicelib.services.admin.gdpr")
 registry = lazy("chalicelib.services.admin.registry")
+reminder_list = lazy("chalicelib.services.admin.reminder_list")
 retention_list = lazy("chalicelib.services.admin.retention_list")
 standing = lazy("chalicelib.services.admin.standing")
 settings = lazy("chalicelib.services.admin.settings")
@@ -173,6 +174,11 @@ def get_calendar(p):
 @owner_route("/calendar/changes", scope=READ)
 def calendar_changes(p):
     return calendar.calendar_changes(p, _query())
+
+
+@owner_route("/reminders", scope=READ)
+def day_reminders(p):
+    return reminder_list.day_reminders(p, _query())
 
 
 @owner_route("/bookings", methods=["POST"], scope=WRITE_BOOKINGS)

@@ -371,6 +371,15 @@ def planned_keys(business_id: str, wanted: Sequence[str]) -> set[str]:
     return {i.key for i in items}
 
 
+def get_messages(business_id: str, wanted: Sequence[str]) -> dict[str, Message]:
+    """Those of these message keys in the outbox, by key (BatchGetItem, 100 keys a request)."""
+    if not wanted:
+        return {}
+    db.configure()
+    items = MessageItem.batch_get([(keys.biz(business_id), keys.msg_sk(k)) for k in wanted], consistent_read=True)
+    return {m.key: m for m in map(to_message, items)}
+
+
 @dataclass(frozen=True)
 class DuePage:
     """Some of the messages due in one hour's partitions; `hour` is where a sweep that

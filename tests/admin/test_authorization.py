@@ -29,6 +29,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("PUT", "/settings/rules", {"max_horizon_days": 60}),
     ("GET", "/calendar?date=2026-11-25", None),
     ("GET", "/calendar/changes?since=20261123-20261129-0000000000000000", None),
+    ("GET", "/reminders?date=2026-11-25", None),
     (
         "POST",
         "/bookings",

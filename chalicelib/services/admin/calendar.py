@@ -158,7 +158,7 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     sheets = daysheets.in_range(b.id, days[0], days[-1], consistent=True)
     wanted = {m.id for m in staff}
     appts = [
-        a for a in _appointments_on(b, [s for s in sheets if s.staff_id in wanted], first, last) if a.staff_id in wanted
+        a for a in appointments_on(b, [s for s in sheets if s.staff_id in wanted], first, last) if a.staff_id in wanted
     ]
     people = clients.get_clients(b.id, {a.client_id for a in appts})
     blocks = _time_off_by_staff(b, sheets, wanted)
@@ -219,7 +219,7 @@ def calendar_view(b: Business, a: Appointment, client: Client | None, *, money: 
     return view
 
 
-def _appointments_on(b: Business, sheets: list[DaySheet], first: date, last: date) -> list[Appointment]:
+def appointments_on(b: Business, sheets: list[DaySheet], first: date, last: date) -> list[Appointment]:
     """The appointments starting in the range (one Query on the calendar index), checked
     against the sheets (read consistently, before): a booking a sheet holds that the index
     does not show yet (it lags the table by a moment, or it began the evening before),

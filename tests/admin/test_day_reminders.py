@@ -1,0 +1,118 @@
+"""The desk's "who gets a reminder tomorrow?": each visit of a day with its reminders —
+when each goes, by which channel, what came of it — or why there is none.
+
+The clock is frozen at Mon 23 Nov 2026 10:00 Helsinki; the demo salon reminds by email
+24 h before and by SMS 2 h before, no SMS 21:00-08:00.
+"""
+
+from __future__ import annotations
+
+from tests.api.helpers import book, booking_body, post
+from tests.conftest import drain_outbox
+from tests.history import at, run_job
+
+
+def by_client(answer):
+    return {v["client"]["name"]: {r["channel"]: r for r in v["reminders"]} for v in answer["visits"]}
+
+
+def conforms(answer):
+    """The answer is what docs/openapi.yaml says it is."""
+    import jsonschema
+
+    from tests.contract.fuzzing import document
+
+    jsonschema.validate(answer, document()["components"]["schemas"]["DayRemindersOut"])
+
+
+def line(status, at, reason=None, **more):
+    return {"status": status, "at": at, "reason": reason, **more}
+
+
+def test_tomorrow_says_who_is_reminded_when_and_how_and_who_is_not_and_why(client, desk, staff_desk, other):
+    from chalicelib.store import bookings
+
+    # Maija, booked a day ahead: an email 24 h before, an SMS 2 h before.
+    assert book(client, "2026-11-24T12:00:00+02:00")[0] == 201
+    # Pekka at 09:00: booked inside the email's 24 h; the 07:00 SMS waits for 08:00.
+    assert (
+        book(client, "2026-11-24T09:00:00+02:00", name="Pekka Puu", phone="040 765 4321", email="pekka@example.com")[0]
+        == 201
+    )
+    # Sari gave only her email, and then turned her reminders off.
+    status, sari = book(client, "2026-11-24T14:00:00+02:00", name="Sari Salo", phone=None, email="sari@example.com")
+    assert status == 201, sari
+    # Liisa was booked at the desk by her name alone.
+    status, liisa = desk.post(
+        "/bookings",
+        {"service": "mens-cut", "staff": "aino", "start": "2026-11-24T16:00:00+02:00", "client": {"name": "Liisa"}},
+    )
+    assert status == 201, liisa
+    # Another business's client tomorrow: never on this list.
+    status, _ = post(
+        client,
+        "/api/v1/businesses/other-salon/bookings",
+        booking_body("2026-11-24T13:00:00+02:00", name="Toisen Asiakas"),
+    )
+    assert status == 201
+    drain_outbox()
+    appt = next(
+        a
+        for a in bookings.list_appointments(
+            desk.business_id, at("2026-11-24T00:00:00+02:00"), at("2026-11-25T00:00:00+02:00")
+        )
+        if a.start.hour == 12
+    )
+    assert appt.start == at("2026-11-24T14:00:00+02:00")
+    bookings.set_reminders_off(appt, True, appt.created_at)
+
+    status, answer = desk.get("/reminders")  # tomorrow by default
+    assert status == 200, answer
+    assert answer["date"] == "2026-11-24" and answer["timezone"] == "Europe/Helsinki"
+    conforms(answer)
+    assert [(v["start"], v["client"]["name"]) for v in answer["visits"]] == [
+        ("2026-11-24T09:00:00+02:00", "Pekka Puu"),
+        ("2026-11-24T12:00:00+02:00", "Maija Meikäläinen"),
+        ("2026-11-24T14:00:00+02:00", "Sari Salo"),
+        ("2026-11-24T16:00:00+02:00", "Liisa"),
+    ]
+    seen = {
+        name: {ch: {k: r[k] for k in r if k not in ("rule", "channel")} for ch, r in lines.items()}
+        for name, lines in by_client(answer).items()
+    }
+    assert seen == {
+        "Maija Meikäläinen": {
+            "email": line("pending", "2026-11-23T12:00:00+02:00"),
+            "sms": line("pending", "2026-11-24T10:00:00+02:00"),
+        },
+        "Pekka Puu": {
+            "email": line("none", None, "booked_inside_lead_time", planned_for="2026-11-23T09:00:00+02:00"),
+            "sms": line(
+                "pending", "2026-11-24T08:00:00+02:00", "quiet_hours_moved", planned_for="2026-11-24T07:00:00+02:00"
+            ),
+        },
+        "Sari Salo": {"email": line("none", None, "reminders_off"), "sms": line("none", None, "reminders_off")},
+        "Liisa": {"email": line("none", None, "no_email"), "sms": line("none", None, "no_phone")},
+    }
+
+    # Once the email has gone, the list says so; staff, who run the calendar, see it too.
+    run_job("send_due", "2026-11-23T12:01:00+02:00")
+    status, answer = staff_desk.get("/reminders?date=2026-11-24")
+    assert status == 200, answer
+    maija = by_client(answer)["Maija Meikäläinen"]
+    assert (maija["email"]["status"], maija["sms"]["status"]) == ("sent", "pending")
+
+    # The other business sees its own client only.
+    from tests.admin.helpers import Desk
+
+    _, theirs = Desk(client, other.id).get("/reminders?date=2026-11-24")
+    assert [v["client"]["name"] for v in theirs["visits"]] == ["Toisen Asiakas"]
+
+
+def test_a_day_that_is_not_a_date_is_refused_in_the_error_shape(desk):
+    for bad in ("2026-13-01", "tomorrow", "24.11.2026"):
+        status, body = desk.get(f"/reminders?date={bad}")
+        assert status == 422, body
+        assert body["error"]["code"] == "validation_failed" and body["error"]["fields"] == {
+            "date": "expected YYYY-MM-DD"
+        }
