@@ -116,3 +116,6 @@ def test_a_day_that_is_not_a_date_is_refused_in_the_error_shape(desk):
         assert body["error"]["code"] == "validation_failed" and body["error"]["fields"] == {
             "date": "expected YYYY-MM-DD"
         }
+    # A date, but not one a business can mean (the dashboard's date field lets her type it).
+    status, body = desk.get("/reminders?date=0001-01-01")
+    assert status == 422 and body["error"]["fields"] == {"date": "out of range"}, body

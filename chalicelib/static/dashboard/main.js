@@ -11,6 +11,7 @@ import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers
 import { initCard, openCard, relabelCard } from "./card.js";
 import { initBooking, openBooking, relabelBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, relabelTimeOff, removeTimeOff } from "./timeoff.js";
+import { initReminders, openReminders, relabelReminders } from "./reminders.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
@@ -136,6 +137,7 @@ function renderAll() {
   relabelBooking(); // so the desk's booking sheet,
   relabelMessage(); // and the message to a client
   relabelTimeOff(); // and time off with the bookings it covers
+  relabelReminders(); // and who gets a reminder
   renderSettings();
   renderImport();
 }
@@ -251,6 +253,7 @@ async function boot() {
   initClient();
   initBooking();
   initTimeOff();
+  initReminders();
   initSearch();
   setHandlers({ openCard, openBooking, removeTimeOff });
   // The tabs' links name this page with their view ("/admin#kpis", not "#kpis"): on a phone
@@ -258,6 +261,7 @@ async function boot() {
   for (const tab of document.querySelectorAll("#tabs a[data-view]")) tab.setAttribute("href", `${location.pathname}#${tab.dataset.view}`);
   $("walk-in").addEventListener("click", () => openBooking({ walkIn: true }));
   $("time-off").addEventListener("click", () => openTimeOff({}));
+  $("cal-reminders").addEventListener("click", openReminders);
   $("sign-out").addEventListener("click", () => { signOut("signed_out"); $("email").focus(); });
   window.addEventListener("hashchange", () => {
     if (!state.me) return;

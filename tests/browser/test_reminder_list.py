@@ -1,0 +1,95 @@
+"""The desk's "who gets a reminder tomorrow?" in the owner dashboard at a phone's 360 px:
+the calendar's *Muistutukset* opens tomorrow's visits, each with when its reminders go and
+by which channel, or why she gets none; a day the API refuses is said at the day's field
+in the page's words. On a stack of its own (the clock at Wed 25 Nov 2026 12:00), so the
+visits of tomorrow are the ones booked here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import (
+    ALL_IMPACTS,
+    SMALL_PHONE,
+    check_as_it_is,
+    cut_short,
+    dashboard_token,
+    post_json,
+    sticking_out,
+)
+from tests.browser.seed import someone
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "reminders"
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack):
+    return own_stack
+
+
+def book(stack, start: str, client: dict) -> None:
+    body = {"service": "mens-cut", "staff": "mikko", "start": start, "client": client}
+    status, data = post_json(f"{stack.api}/api/v1/businesses/demo/bookings", body)
+    assert status == 201, data
+
+
+def test_tomorrows_reminders_on_a_phone(stack, dashboard):
+    late, late_email, late_phone = someone("myohassa")
+    mail_only, mail_email, _ = someone("sahkoposti")
+    # Booked at noon for tomorrow 11:00: too late for the 24 h email; the 2 h SMS at 9.00.
+    book(stack, "2026-11-26T11:00:00+02:00", {"name": late, "email": late_email, "phone": late_phone})
+    # An email only: the email goes today at 14.00, no SMS without a phone.
+    book(stack, "2026-11-26T14:00:00+02:00", {"name": mail_only, "email": mail_email})
+    # A walk-in's name alone, at the desk: nothing to send her.
+    status, data = post_json(
+        f"{stack.api}/api/v1/admin/bookings",
+        {"service": "mens-cut", "staff": "mikko", "start": "2026-11-26T16:00:00+02:00", "client": {"name": "Liisa"}},
+        {"Authorization": f"Bearer {dashboard_token(stack)}"},
+    )
+    assert status == 201, data
+
+    page = dashboard(SMALL_PHONE)
+    page.get_by_role("button", name="Muistutukset", exact=True).click()
+    sheet = page.locator("#reminders-dialog")
+    expect(sheet.get_by_role("heading", name="Kuka saa muistutuksen")).to_be_visible()
+    expect(sheet.get_by_label("Käyntien päivä")).to_have_value("2026-11-26")  # tomorrow
+
+    def visit(name):
+        return sheet.locator("#reminders-list > ul > li", has_text=name)
+
+    expect(visit(late).locator(".reminder-visit")).to_have_text(re.compile(rf"^11\.00 {late}\s*Mikko Laine$"))
+    expect(visit(late).locator(".reminder-lines li")).to_have_text(
+        [
+            re.compile(
+                r"^Sähköposti: ei muistutusta – varattu liian myöhään: muistutus olisi lähtenyt ke 25\.11\. 11\.00$"
+            ),
+            re.compile(r"^Tekstiviesti: lähtee to 26\.11\. 9\.00$"),
+        ]
+    )
+    expect(visit(mail_only).locator(".reminder-lines li")).to_have_text(
+        ["Sähköposti: lähtee ke 25.11. 14.00", "Tekstiviesti: ei muistutusta – asiakkaalla ei ole puhelinnumeroa"]
+    )
+    expect(visit("Liisa").locator(".reminder-lines li")).to_have_text(
+        [
+            "Sähköposti: ei muistutusta – asiakkaalla ei ole sähköpostiosoitetta",
+            "Tekstiviesti: ei muistutusta – asiakkaalla ei ole puhelinnumeroa",
+        ]
+    )
+    assert sticking_out(page, "#reminders-dialog") == []
+    assert cut_short(page, "#reminders-dialog") == []
+    check_as_it_is(page, ARTIFACTS, "tomorrow", ALL_IMPACTS)
+
+    # Another day: the list follows it; a day with no visits says so.
+    sheet.get_by_label("Käyntien päivä").fill("2026-11-27")
+    expect(sheet.locator("#reminders-list")).to_have_text("Ei käyntejä tänä päivänä.")
+
+    # A day the API refuses (outside the years it keeps): said at the field, in her words.
+    day = sheet.get_by_label("Käyntien päivä")
+    day.fill("0001-01-01")
+    expect(sheet.locator("#reminders-date-error")).to_have_text("Valitse päivä vuosilta 1900–2199.")
+    expect(day).to_have_attribute("aria-invalid", "true")
+    check_as_it_is(page, ARTIFACTS, "bad-day", ALL_IMPACTS)
