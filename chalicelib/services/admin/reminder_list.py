@@ -12,7 +12,7 @@ from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.messages import OPEN_STATUSES, Message
+from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.services.admin.calendar import appointments_on
 from chalicelib.services.admin.common import audited, business_of, parse_date, today
@@ -60,7 +60,8 @@ def day_reminders(p: Principal, params: dict[str, str]) -> dict[str, Any]:
 def _reminders(b: Business, a: Appointment, c: Client | None, found: dict[str, Message]) -> list[dict[str, Any]]:
     cfg, tz = b.config, b.config.tz
     contact = {"email": c.email if c else None, "sms": sms_to(b, c.phone) if c else None}
-    # Why a rule has no message: the plan the booking made, made again as it was made.
+    # Why a rule has no message: the booking's plan made again, at the moment it was made as
+    # near as the visit tells (booked, or its last change for a moved one).
     booked_at = a.updated_at if a.reschedules else a.created_at
     planned = {
         r.rule_id: r
@@ -77,7 +78,7 @@ def _reminders(b: Business, a: Appointment, c: Client | None, found: dict[str, M
             # Turned off after booking: the sender skips what was planned (store/outbox.py claim).
             line["reason"] = "reminders_off"
         elif m is not None:
-            at = m.sent_at if m.sent_at and m.status == "sent" else m.due_at
+            at = m.sent_at if m.sent_at and m.status == MessageStatus.SENT.value else m.due_at
             line.update(status=m.status, at=iso_local(at, tz), reason=m.last_error)
             moved = rule.channel == "sms" and reminder_rules.in_quiet_hours(nominal, cfg.quiet_hours, tz)
             if m.status in OPEN_STATUSES and moved:  # the SMS waits for the quiet hours' end
