@@ -267,6 +267,9 @@ class Appointment:
     # A card-on-file checkout charge asked of Stripe whose outcome is not known yet: its key
     # `s<seq>:<amount>` (store/payments.py start_card_checkout).
     checkout_charging: str | None = None
+    # The waitlist offer it was booked from (source `waitlist`): paid, it counts as the
+    # offer's refill; its hold run out unpaid, the entry is open again (docs/waitlist.md).
+    waitlist_offer: str | None = None
 
     @property
     def is_active(self) -> bool:

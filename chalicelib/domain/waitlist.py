@@ -25,7 +25,7 @@ from chalicelib.domain.contacts import same_name
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.isoday import IsoDay
 from chalicelib.domain.reminders import quiet_hours_over  # one rule for every SMS
-from chalicelib.domain.timeutil import daterange
+from chalicelib.domain.timeutil import daterange, parse_utc
 
 # An entry's dates span at most this many days (as availability's range): its day
 # index items are written in one transaction with it (chalicelib/store/waitlist.py).
@@ -359,6 +359,30 @@ def can_be_served(
                 if any(end - start >= need for start, end in spans):
                     return True
     return False
+
+
+@dataclass(frozen=True)
+class RefillCount:
+    """One booking through an offer, as the waitlist's figures count it (docs/kpis.md): on
+    the local day of the offered time, its minutes (the service's, no buffer), its price
+    and the seconds from the freeing to the refill."""
+
+    day: date
+    minutes: int
+    revenue_cents: int
+    seconds: int
+
+
+def refill_of(offer: Offer, price_cents: int, tz: ZoneInfo, now: datetime) -> RefillCount:
+    """The refill of `offer` booked (or, held for its deposit, paid) at `now` for
+    `price_cents`: timed from when its time was first freed (queue mode: not the later offer)."""
+    freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+    return RefillCount(
+        offer.start.astimezone(tz).date(),
+        int((offer.end - offer.start).total_seconds() // 60),
+        price_cents,
+        max(0, int((now - freed_at).total_seconds())),
+    )
 
 
 def refill_figures(

@@ -108,6 +108,7 @@ def to_item(a: Appointment) -> AppointmentItem:
         payment=a.payment.to_json() if a.payment else None,
         payment_rev=a.payment_rev or None,
         checkout=a.checkout.to_json() if a.checkout else None,
+        waitlist_offer=a.waitlist_offer,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     item.g5pk, item.g5sk = keys.staff_calendar_keys(a.business_id, a.staff_id, a.id, a.start)
@@ -156,6 +157,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         payment_rev=int(i.payment_rev or 0),
         checkout=CheckedOut.from_json(i.checkout) if i.checkout else None,
         checkout_charging=i.checkout_charging,
+        waitlist_offer=i.waitlist_offer,
     )
 
 

@@ -24,7 +24,8 @@ from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import HOLD_RAN_OUT, Appointment, Status
 from chalicelib.domain.messages import Message, MessageStatus
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
-from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, payments, rewards, webhooks
+from chalicelib.domain.waitlist import RefillCount
+from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, payments, rewards, waitlist, webhooks
 from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem
 from chalicelib.store.tx import Tx, TxFailed
 
@@ -153,11 +154,13 @@ def paid(
     parked: Sequence[Message],
     now: datetime,
     event: tuple[str, str] | None = None,
+    refill: RefillCount | None = None,
 ) -> None:
     """The held booking is paid (or its card saved): booked, off the holds index, on the
     index of visits ending, with its payment recorded and its parked confirmations
-    released to the outbox stream. HoldGone if it no longer was held; EventSeen for an
-    event applied before."""
+    released to the outbox stream; `refill`, a waitlist offer's booking, counted on the
+    waitlist's figures in the same transaction (once). HoldGone if it no longer was held;
+    EventSeen for an event applied before."""
     item = bookings.to_item(appt)
     g3pk, g3sk = keys.end_keys(appt.id, appt.end)
     tx = Tx(AppointmentItem)
@@ -180,6 +183,8 @@ def paid(
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # a deposit taken: her KPI counts
     payments.put_event(tx, event, now)
     outbox.release_parked(tx, parked, now)
+    if refill is not None:
+        waitlist.count_refill(appt.business_id, refill, tx)
     if money is not None:  # payment.succeeded (a card only saved sends none)
         webhooks.emit(tx, appt.business_id, [events.money_recorded(money, now)], now, appt.client_id)
     _commit(tx)

@@ -242,6 +242,7 @@ class AppointmentItem(Base):
     # A card-on-file checkout's charge asked of Stripe, its outcome not known yet: its key
     # `s<seq>:<amount>` (store/payments.py start_card_checkout).
     checkout_charging = UnicodeAttribute(null=True)
+    waitlist_offer = UnicodeAttribute(null=True)  # the waitlist offer it was booked from
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)
     # Its plan (the messages it makes, store/outbox.py put_plan) until expanded, and the

@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
-from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, Window
+from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, RefillCount, Window
 from chalicelib.store import db, keys, outbox, search, webhooks
 from chalicelib.store.models import (
     AggregateItem,
@@ -818,19 +818,23 @@ def _counted_before(item: MessageItem, m: Message, chunk: int) -> bool:
     return found.lease_until == m.lease_until and int(found.counted_chunks or 0) > chunk
 
 
-def count_refill(business_id: str, day: date, minutes: int, revenue_cents: int, seconds: int) -> None:
-    """A freed time booked again through an offer, on its day's aggregate."""
+def count_refill(business_id: str, refill: RefillCount, tx: Tx | None = None) -> None:
+    """A freed time booked again through an offer, on its day's aggregate (inside `tx`:
+    counted in that transaction, e.g. the one that books a held offer paid)."""
     db.configure()
-    AggregateItem(keys.biz(business_id), keys.aggregate_sk(day.isoformat())).update(
-        actions=[
-            AggregateItem.waitlist_refilled_minutes.add(minutes),
-            AggregateItem.waitlist_refills.add(1),
-            AggregateItem.waitlist_revenue_cents.add(revenue_cents),
-            AggregateItem.waitlist_refill_seconds.set(
-                (AggregateItem.waitlist_refill_seconds | []).append([max(0, seconds)])
-            ),
-        ]
-    )
+    item = AggregateItem(keys.biz(business_id), keys.aggregate_sk(refill.day.isoformat()))
+    actions: list[Action] = [
+        AggregateItem.waitlist_refilled_minutes.add(refill.minutes),
+        AggregateItem.waitlist_refills.add(1),
+        AggregateItem.waitlist_revenue_cents.add(refill.revenue_cents),
+        AggregateItem.waitlist_refill_seconds.set(
+            (AggregateItem.waitlist_refill_seconds | []).append([max(0, refill.seconds)])
+        ),
+    ]
+    if tx is not None:
+        tx.update(item, actions, "aggregate")
+    else:
+        item.update(actions=actions)
 
 
 @dataclass(frozen=True)

@@ -129,3 +129,44 @@ def test_an_offer_of_a_service_without_payment_books_at_once(pay_client, frozen_
     assert "accept_terms" not in page(pay_client, f"/o/{link}?lang=fi")[1]
     status, mine = post(pay_client, f"/api/v1/offers/{link}/book")
     assert status == 201 and mine["status"] == "booked" and "payment" not in mine
+
+
+def _refills(pay_client, aws) -> dict:
+    from tests.admin.helpers import Desk
+
+    status, figures = Desk(pay_client, aws.id).get("/waitlist/kpis?from=2026-11-25&to=2026-11-25")
+    assert status == 200, figures
+    return figures
+
+
+def test_an_offer_held_for_its_deposit_counts_as_refilled_only_once_paid(pay_client, stripe_env, frozen_now, aws):
+    """Before, the tap counted the refill at once: the key figures (and the desk's waitlist
+    figures) showed a refill and its revenue for a deposit never paid."""
+    link = _offered_highlights(pay_client, frozen_now)
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    figures = _refills(pay_client, aws)
+    assert (figures["refills"], figures["refilled_minutes"], figures["revenue_recovered_cents"]) == (0, 0, 0)
+    assert figures["median_seconds_to_refill"] is None
+
+    frozen_now["now"] += timedelta(minutes=3)
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242").ok
+    assert finish(pay_client, held)[1]["status"] == "booked"
+    assert finish(pay_client, held)[1]["status"] == "booked"  # the page asks again: counted once
+    figures = _refills(pay_client, aws)
+    assert figures["refills"] == 1 and figures["refilled_minutes"] > 0
+    assert figures["revenue_recovered_cents"] == held["price_cents"]
+    assert figures["median_seconds_to_refill"] == 3 * 60  # freed when Maija's hold ran out, refilled once paid
+
+
+def test_an_offer_hold_that_runs_out_unpaid_is_no_refill(pay_client, frozen_now, aws):
+    from chalicelib.jobs.schedule import JOBS
+
+    link = _offered_highlights(pay_client, frozen_now)
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    figures = _refills(pay_client, aws)
+    assert (figures["refills"], figures["refilled_minutes"], figures["revenue_recovered_cents"]) == (0, 0, 0)
+    assert figures["freed_minutes"] > 0  # freed twice, refilled never

@@ -67,6 +67,7 @@ def book(
     client_ip: str | None = None,
     client_id: str | None = None,
     pays: bool = False,
+    waitlist_offer: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start; a client may
@@ -78,7 +79,8 @@ def book(
     against them. `client_id`: the known client the desk picked (`body`'s client is her
     profile's name and contacts). A service's payment terms apply (`payment_needed`: the
     terms ticked, the booking held while she pays) when `public`, or `pays` (a waitlist
-    offer's tap: the link proves her contact, the salon's deposit still holds the time)."""
+    offer's tap: the link proves her contact, the salon's deposit still holds the time);
+    `waitlist_offer`, that offer's id, kept on the appointment (paid, it is the offer's refill)."""
     _check_idempotency_key(idempotency_key)
     context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
@@ -109,7 +111,20 @@ def book(
             read = replace(read, client=replace(read.client, chosen=client_id))
         try:
             appt, secret = _commit(
-                b, req, service, member, read, days, offer, idem, source, now, notify, public, pays or public
+                b,
+                req,
+                service,
+                member,
+                read,
+                days,
+                offer,
+                idem,
+                source,
+                now,
+                notify,
+                public,
+                pays or public,
+                waitlist_offer,
             )
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
@@ -199,6 +214,7 @@ def _commit(
     notify: bool = True,
     public: bool = False,
     pays: bool = False,
+    waitlist_offer: str | None = None,
 ) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
@@ -206,7 +222,7 @@ def _commit(
     it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
-    appt = _appointment(b, req, service, member, match, use, source, now, idem)
+    appt = replace(_appointment(b, req, service, member, match, use, source, now, idem), waitlist_offer=waitlist_offer)
     pay = payment_holds.payment_needed(b, service, appt, req) if pays else None
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid

@@ -29,6 +29,7 @@ from chalicelib.domain.config import Business, Service
 from chalicelib.domain.messages import Message, booking_message_keys
 from chalicelib.domain.payments import BookingPayment, MoneyRecord, PayState
 from chalicelib.domain.timeutil import iso_local
+from chalicelib.domain.waitlist import RefillCount
 from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.observability import logger
@@ -210,11 +211,21 @@ def _confirm(
     confirmations released to the outbox stream (which sends them, once). False if it was
     no longer held (or the event was applied before)."""
     try:
-        store.paid(appt, pay, money, parked, now, event)
+        store.paid(appt, pay, money, parked, now, event, _refill(b, appt, now))
     except (store.HoldGone, payments.EventSeen, payments.MoneyExists):
         return False
     logger().info("booking paid", extra={"appointment_id": appt.id, "kind": pay.kind})
     return True
+
+
+def _refill(b: Business, appt: Appointment, now: datetime) -> RefillCount | None:
+    """A booking from a waitlist offer, paid now: the offer's refill (docs/kpis.md), which
+    the paying transaction counts; until paid it is none."""
+    from chalicelib.domain.waitlist import refill_of
+    from chalicelib.store import waitlist
+
+    offer = waitlist.get_offer(b.id, appt.waitlist_offer) if appt.waitlist_offer else None
+    return refill_of(offer, appt.price_cents, b.config.tz, now) if offer else None
 
 
 def confirm_from_event(

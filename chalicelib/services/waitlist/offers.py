@@ -16,9 +16,10 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
+from chalicelib.domain.booking import Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import busy_by_staff
-from chalicelib.domain.timeutil import iso_local, parse_utc
+from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferBookIn, OfferStatus
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.observability import logger
@@ -98,7 +99,7 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
         # The link proves the contact: no hold for her confirmation, by the online rules
         # (notice, hours), in the booking's own transaction. The service's payment terms
         # hold as on a public booking: a deposit keeps the time while she pays.
-        status, answer = booking.book(b, booking_body, source="waitlist", pays=True)
+        status, answer = booking.book(b, booking_body, source="waitlist", pays=True, waitlist_offer=offer.id)
     except ValidationFailed as err:
         if "start" not in err.fields:
             raise
@@ -109,14 +110,11 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
         raise _taken(b, offer, entry, now) from None
     store.set_offer_status(offer, OfferStatus.TAKEN.value, now, answer["id"])
     store.close_entry(entry, EntryStatus.BOOKED.value, now, answer["id"])
-    freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
-    store.count_refill(
-        b.id,
-        offer.start.astimezone(b.config.tz).date(),
-        int((offer.end - offer.start).total_seconds() // 60),
-        int(answer.get("price_cents") or offer.price_cents),
-        int((now - freed_at).total_seconds()),
-    )
+    if answer.get("status") != Status.PENDING_PAYMENT.value:
+        # Booked at once: refilled now. A booking held for its deposit is a refill only once
+        # paid (services/payments/holds.py counts it in the paying transaction).
+        price = int(answer.get("price_cents") or offer.price_cents)
+        store.count_refill(b.id, rules.refill_of(offer, price, b.config.tz, now))
     logger().info("waitlist offer taken", extra={"business_id": b.id, "offer_id": offer.id})
     return status, answer
 
