@@ -44,6 +44,9 @@ class OfferStatus(str, Enum):
     OPEN = "open"
     TAKEN = "taken"  # she booked it
     LOST = "lost"  # someone else booked the time first
+    # She booked it held for its payment and never paid (the hold ran out, the card was
+    # declined): the time went back to the list, her entry is open again (docs/waitlist.md).
+    UNPAID = "unpaid"
 
 
 def _hhmm(v: str) -> int:

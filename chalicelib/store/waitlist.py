@@ -403,7 +403,7 @@ def _close_without_contacts(closed: Entry, entry: Entry, attempts: int = 3) -> b
         tx = Tx(WaitlistEntryItem)
         _leave(tx, closed)
         if attempt < attempts:
-            _mark_closed_in_lists(tx, entry)
+            _mark_in_lists(tx, entry)
         webhooks.emit(
             tx,
             entry.business_id,
@@ -420,10 +420,13 @@ def _close_without_contacts(closed: Entry, entry: Entry, attempts: int = 3) -> b
     return False
 
 
-def _mark_closed_in_lists(tx: Tx, entry: Entry) -> None:
-    """Inside `tx`: her contacts' lists (read now) with `entry` marked closed."""
-    mark = ContactEntry(entry.id, entry.service_id, entry.first, entry.last, entry.created_at, closed=True)
-    for c in read_contacts(entry.business_id, entry.phone, entry.email).of:
+def _mark_in_lists(tx: Tx, entry: Entry, closed: bool = True, contacts: Contacts | None = None) -> None:
+    """Inside `tx`: her contacts' lists (`contacts`, else read now) with `entry` marked
+    closed (`closed` False: open again), each on the version read."""
+    mark = ContactEntry(entry.id, entry.service_id, entry.first, entry.last, entry.created_at, closed=closed)
+    if contacts is None:
+        contacts = read_contacts(entry.business_id, entry.phone, entry.email)
+    for c in contacts.of:
         listed = [x for x in (*c.closed, *c.entries) if x.entry_id != entry.id]
         item = WaitContactItem(
             keys.biz(entry.business_id),
@@ -434,6 +437,62 @@ def _mark_closed_in_lists(tx: Tx, entry: Entry) -> None:
         )
         condition = WaitContactItem.pk.does_not_exist() if c.version == 0 else WaitContactItem.v == c.version
         tx.put(item, "contact", condition=condition)
+
+
+def unpaid_offer(offer: Offer, entry: Entry | None, today: date, now: datetime, limit: int, attempts: int = 3) -> bool:
+    """The booking `offer` was taken with, held for its payment, ended unpaid: the offer is
+    marked unpaid and `entry` (closed as booked with it) is open again — same id, same place
+    in the queue, its day items from `today`, her contacts' lists marking it open — in one
+    transaction conditioned on the offer still taken and the entry still booked. The entry
+    stays closed when its days have passed, when she joined again for the service over its
+    dates meanwhile (that entry stands) or when a contact of hers has `limit` open entries.
+    True when the entry was opened again."""
+    from dataclasses import replace
+
+    db.configure()
+    for _ in range(attempts):
+        tx = Tx(OfferItem)
+        tx.put(
+            _offer_item(replace(offer, status=OfferStatus.UNPAID.value)),
+            "offer",
+            condition=OfferItem.status == OfferStatus.TAKEN.value,
+        )
+        reopened = _reopen(tx, entry, today, now, limit) if entry is not None else None
+        if reopened is not None:
+            search.put_entry_keys([reopened])  # before: she is never on the list yet unfound
+        try:
+            tx.commit()
+        except TxFailed as err:
+            if "offer" in err.failed or "entry" in err.failed:
+                return False  # done before (or the entry changed meanwhile)
+            if "contact" in err.failed or err.conflict:
+                continue  # her list was written meanwhile: read it again
+            raise
+        return reopened is not None
+    return False
+
+
+def _reopen(tx: Tx, entry: Entry, today: date, now: datetime, limit: int) -> Entry | None:
+    """Inside `tx`: `entry`, closed as booked, open again (None: it stays closed)."""
+    from dataclasses import replace
+
+    if entry.status != EntryStatus.BOOKED.value or entry.last < today:
+        return None
+    contacts = read_contacts(entry.business_id, entry.phone, entry.email)
+    for c in contacts.of:
+        others = [x for x in c.entries if x.entry_id != entry.id and x.last >= today]
+        if len(others) >= limit or any(
+            x.service_id == entry.service_id and x.first <= entry.last and entry.first <= x.last for x in others
+        ):
+            return None
+    reopened = replace(entry, status=EntryStatus.OPEN.value, updated_at=now, booked_appointment=None)
+    tx.put(_entry_item(reopened), "entry", condition=WaitlistEntryItem.status == EntryStatus.BOOKED.value)
+    for day in reopened.days():
+        if day >= today:
+            tx.put(_day_item(reopened, day), "day")
+    _mark_in_lists(tx, reopened, closed=False, contacts=contacts)
+    webhooks.emit(tx, entry.business_id, [events.waitlist_joined(reopened, True, now)], now)
+    return reopened
 
 
 # --- erasure (store/client_data.py) ----------------------------------------------------------

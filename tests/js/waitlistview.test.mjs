@@ -30,10 +30,19 @@ test("the recent offers: newest first, each taken, lost, expired or still open",
   assert.equal(W.offersPath("2026-11-23"), "/waitlist/offers?from=2026-11-09&to=2027-02-21");
 });
 
+test("an offer she booked held for its deposit and never paid shows as not paid, not taken", () => {
+  // Before, the desk read any status but taken and lost from the clock: "expired" at best.
+  const now = Date.parse("2026-11-23T12:00:00+02:00");
+  const unpaid = offer("unpaid", "2026-11-23T11:00:00+02:00", "unpaid", "2026-11-23T13:00:00+02:00");
+  assert.deepEqual(W.recentOffers([unpaid], now).map((o) => o.state), ["unpaid"]);
+  i18n.setLang("en");
+  assert.equal(i18n.t("offer_state_unpaid"), "Not paid");
+});
+
 test("every offer state and waitlist figure has its words in each language", () => {
   for (const l of ["fi", "sv", "en"]) {
     i18n.setLang(l);
-    for (const s of ["taken", "lost", "expired", "open"]) assert.notEqual(i18n.t(`offer_state_${s}`), `offer_state_${s}`, `${l} ${s}`);
+    for (const s of ["taken", "lost", "unpaid", "expired", "open"]) assert.notEqual(i18n.t(`offer_state_${s}`), `offer_state_${s}`, `${l} ${s}`);
     for (const k of W.WAITLIST_KPIS) {
       const words = i18n.kpiWords(k);
       assert.ok(words.name !== k && words.help, `${l} ${k}`);

@@ -170,3 +170,81 @@ def test_an_offer_hold_that_runs_out_unpaid_is_no_refill(pay_client, frozen_now,
     figures = _refills(pay_client, aws)
     assert (figures["refills"], figures["refilled_minutes"], figures["revenue_recovered_cents"]) == (0, 0, 0)
     assert figures["freed_minutes"] > 0  # freed twice, refilled never
+
+
+def test_her_entry_is_open_again_when_the_offer_hold_runs_out_unpaid(pay_client, frozen_now, aws):
+    """Before, her entry closed at the tap and stayed closed when she never paid: off the
+    list she still wanted to be on, offered nothing more."""
+    from chalicelib.jobs.schedule import JOBS
+    from tests.admin.helpers import Desk
+    from tests.api.helpers import book
+
+    desk = Desk(pay_client, aws.id)
+    link = _offered_highlights(pay_client, frozen_now)
+    join(
+        pay_client,
+        service="highlights",
+        first="2026-11-25",
+        last="2026-11-25",
+        name="Kaisa Next",
+        phone="040 888 8888",
+        email=None,
+    )
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    assert get(pay_client, f"/api/v1/offers/{link}")[1]["entry"]["status"] == "booked"  # she took it
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+
+    offer = get(pay_client, f"/api/v1/offers/{link}")[1]
+    assert offer["entry"]["status"] == "open" and offer["status"] == "unpaid", offer
+    _, listed = desk.get("/waitlist")
+    assert sorted(e["name"] for e in listed["entries"]) == ["Kaisa Next", "Liisa Virtanen"]
+    _, counts = desk.get("/waitlist?from=2026-11-25&to=2026-11-25")
+    assert counts["waiting"] == [{"date": "2026-11-25", "service": "highlights", "count": 2}]
+    _, offers = desk.get("/waitlist/offers?from=2026-11-25&to=2026-11-25")
+    assert {o["name"]: o["status"] for o in offers["offers"]} == {"Liisa Virtanen": "unpaid", "Kaisa Next": "open"}
+    # The time went to the next on the list, not back to her; her old link books nothing.
+    assert len(offer_links(LIISA)) == 1 and len(offer_links("+358408888888")) == 1
+    status, html = page(pay_client, f"/o/{link}?lang=fi")
+    assert status == 200 and "joten aika tarjottiin jonossa seuraavalle. Olet yhä jonossa" in html, html
+    assert "accept_terms" not in html
+    status, body = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 410 and body["error"]["code"] == "offer_expired", body
+    # Still on the list: the next freed time that fits is offered to her again.
+    status, other = book(
+        pay_client,
+        "2026-11-25T15:00:00+02:00",
+        service="highlights",
+        staff="aino",
+        accepted_payment_terms=1,
+        name="Three",
+        phone="040 333 3333",
+        email="three@example.com",
+    )
+    assert status == 201 and other["status"] == "pending_payment", other
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    assert len(offer_links(LIISA)) == 2
+
+
+def test_an_entry_whose_days_passed_stays_closed_when_its_offer_hold_ends_unpaid(pay_client, frozen_now, aws):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.jobs.schedule import JOBS
+    from tests.admin.helpers import Desk
+
+    link = _offered_highlights(pay_client, frozen_now)
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    # The job ends the hold only after her last day (it was down): nothing to wait for.
+    frozen_now["now"] = datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    from chalicelib.store import waitlist
+
+    [entry] = waitlist.entries_of(aws.id)
+    assert entry.status == "booked" and not waitlist.waiting_on(aws.id, "highlights", entry.last)  # not reopened
+    _, offers = Desk(pay_client, aws.id).get("/waitlist/offers?from=2026-11-25&to=2026-11-25")
+    assert [o["status"] for o in offers["offers"]] == ["unpaid"]
+    assert Desk(pay_client, aws.id).get("/waitlist")[1]["entries"] == []

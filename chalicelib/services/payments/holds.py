@@ -266,6 +266,10 @@ def release(
     except (store.HoldGone, payments.EventSeen):
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
+    if appt.waitlist_offer:  # booked from an offer and never paid: she is on the list again
+        from chalicelib.services.waitlist import offers
+
+        offers.unpaid(b, appt, now)
     refill.offer_freed(b, freed, now)
     if appt.reward_id:  # back on her card: kept only if her stamps still cover it
         from chalicelib.services import loyalty

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import busy_by_staff
 from chalicelib.domain.timeutil import iso_local
@@ -80,7 +80,7 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
             return 201, payment_holds.with_payment(b, appt, booking_view(b, appt))
     if entry.status != EntryStatus.OPEN.value:
         raise Conflict("You are no longer on the waitlist for this.", code="entry_closed")
-    if offer.expires_at <= now:
+    if offer.expires_at <= now or offer.status == OfferStatus.UNPAID.value:  # unpaid: the time went to the list
         raise Gone("This offer has expired.", code="offer_expired")
     booking_body: dict[str, Any] = {
         "service": offer.service_id,
@@ -117,6 +117,31 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
         store.count_refill(b.id, rules.refill_of(offer, price, b.config.tz, now))
     logger().info("waitlist offer taken", extra={"business_id": b.id, "offer_id": offer.id})
     return status, answer
+
+
+def unpaid(b: Business, appt: Appointment, now: datetime) -> bool:
+    """A booking from an offer, held for its payment, ended unpaid (the hold ran out, the
+    card was declined; services/payments/holds.py release): the offer is marked unpaid and
+    her entry is open again — she still wants a time — unless its days have passed
+    (store/waitlist.py unpaid_offer). The freed time goes to the list as any released
+    hold's; the offer's id keeps it from going back to her. True when her entry opened
+    again; never raises (the hold's end stands)."""
+    if not appt.waitlist_offer:
+        return False
+    try:
+        offer = store.get_offer(b.id, appt.waitlist_offer)
+        if offer is None or offer.appointment_id != appt.id:
+            return False
+        entry = store.get_entry(b.id, offer.entry_id)
+        if entry is not None and entry.booked_appointment != appt.id:
+            entry = None  # closed otherwise since: the offer alone is marked
+        today = now.astimezone(b.config.tz).date()
+        reopened = store.unpaid_offer(offer, entry, today, now, b.config.waitlist.entries_per_contact)
+    except Exception:
+        logger().exception("waitlist entry not reopened", extra={"business_id": b.id, "appointment_id": appt.id})
+        return False
+    logger().info("waitlist offer unpaid", extra={"business_id": b.id, "offer_id": offer.id, "reopened": reopened})
+    return reopened
 
 
 def next_after_taken(token: str) -> dict[str, Any]:

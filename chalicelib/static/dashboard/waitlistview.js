@@ -1,6 +1,6 @@
 // What the waitlist did, as the desk reads it (docs/waitlist.md, docs/kpis.md "The
 // waitlist"): the recent offers of freed time (GET /waitlist/offers) — to whom, which time,
-// taken, lost, expired or still open — and the waitlist's figures (GET /waitlist/kpis).
+// taken, lost, not paid, expired or still open — and the waitlist's figures (GET /waitlist/kpis).
 // Pure: no page, no requests (tests/js/waitlistview.test.mjs).
 import { money, number, percent, t } from "./i18n.js";
 
@@ -21,9 +21,10 @@ export function offersPath(today) {
 }
 
 // An offer's state: "taken" (she booked it), "lost" (someone else booked the time first),
-// "expired" (it ran out untaken) or "open" (she may still book it). `now`: milliseconds.
+// "unpaid" (she booked it held for its deposit and never paid: the time went back to the
+// list), "expired" (it ran out untaken) or "open" (she may still book it). `now`: milliseconds.
 export function offerState(offer, now) {
-  if (offer.status === "taken" || offer.status === "lost") return offer.status;
+  if (["taken", "lost", "unpaid"].includes(offer.status)) return offer.status;
   return Date.parse(offer.expires_at) <= now ? "expired" : "open";
 }
 
