@@ -248,3 +248,32 @@ def test_an_entry_whose_days_passed_stays_closed_when_its_offer_hold_ends_unpaid
     _, offers = Desk(pay_client, aws.id).get("/waitlist/offers?from=2026-11-25&to=2026-11-25")
     assert [o["status"] for o in offers["offers"]] == ["unpaid"]
     assert Desk(pay_client, aws.id).get("/waitlist")[1]["entries"] == []
+
+
+def test_the_offer_of_a_deposit_service_says_the_deposit_asked_not_one_tap(pay_client, frozen_now):
+    """Before, the offer said "book it in one tap" and nothing of the 47,70 € the tap leads
+    to paying: she found out on the pay page."""
+    from chalicelib.jobs.schedule import JOBS
+    from tests import conftest
+
+    status, held = book_highlights(pay_client)
+    assert status == 201 and held["status"] == "pending_payment", held
+    join(pay_client, service="highlights", first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321")
+    join(
+        pay_client,
+        service="highlights",
+        first="2026-11-25",
+        last="2026-11-25",
+        name="Kate",
+        phone=None,
+        email="kate@example.com",
+        locale="en",
+    )
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    assert len(offer_links(LIISA)) == 1
+    [sms] = [text for number, text, *_ in conftest.sent_sms() if number == LIISA and "/o/" in text]
+    assert "Ennakkomaksu 47,70 €" in sms, sms
+    [email] = emails_to("kate@example.com", "A time came free")
+    assert "A deposit of €47.70 is asked to confirm the booking" in email, email
+    assert "one tap" not in email

@@ -184,6 +184,52 @@ def test_the_offer_sms_fits_one_segment_with_long_names(locale):
     assert "13" in sms
 
 
+OFFER_PAYMENT_WORDS = {
+    ("fi", "deposit"): ("Ajan vahvistamiseksi pyydetään ennakkomaksu 47,70\u00a0€.", "Ennakkomaksu 47,70 €."),
+    ("fi", "prepay"): (
+        "Ajan vahvistamiseksi pyydetään koko hinta, 47,70\u00a0€, etukäteen.",
+        "Maksu etukäteen 47,70 €.",
+    ),
+    ("fi", "card_on_file"): ("pyydetään kortin tallennus; nyt ei veloiteta mitään.", "Vaatii kortin."),
+    ("sv", "deposit"): ("En handpenning på 47,70\u00a0€ tas ut för att bekräfta bokningen.", "Handpenning 47,70 €."),
+    ("sv", "prepay"): ("Hela priset, 47,70\u00a0€, betalas i förväg", "Förskott 47,70 €."),
+    ("sv", "card_on_file"): ("Ett kort sparas för att bekräfta bokningen; inget debiteras nu.", "Kort krävs."),
+    ("en", "deposit"): ("A deposit of €47.70 is asked to confirm the booking.", "Deposit €47.70."),
+    ("en", "prepay"): ("The full price, €47.70, is paid in advance to confirm the booking.", "Prepayment €47.70."),
+    ("en", "card_on_file"): ("A card is saved to confirm the booking; nothing is charged now.", "Card required."),
+}
+ONE_TAP = {"fi": "yhdellä napautuksella", "sv": "med ett tryck", "en": "in one tap"}
+
+
+@pytest.mark.parametrize(("locale", "kind"), sorted(OFFER_PAYMENT_WORDS))
+def test_the_offer_of_a_service_that_takes_payment_says_what_confirming_it_asks(locale, kind):
+    """Before, every offer said "book it in one tap", deposit or not: the 47,70 € came as a
+    surprise on the pay page. The SMS keeps the facts and the link whole (two segments
+    when they must)."""
+    from chalicelib.notify import gsm, render
+
+    url = "https://book.example.test/o/o.abcdefghijkl.0123456789abcdef0123.zzzzzz.ABCDEFGHIJKLMNOPQRSTUV"
+    context: dict[str, object] = {
+        "business": {"name": "Kauneushoitola Aurinkoinen Iltapäivä Oy", "timezone": "Europe/Helsinki"},
+        "client": {"name": "Maria-Kristiina Vähä-Kangasniemi"},
+        "service": {"name": "Raidat folioilla"},
+        "staff": {"name": "Aino"},
+        "start": "2026-11-25T13:00:00+02:00",
+        "end": "2026-11-25T15:30:00+02:00",
+        "offer_url": url,
+        "offer_expires": "2026-11-25T11:00:00+02:00",
+        "payment": {"kind": kind, "amount_cents": 4770},
+    }
+    said, short = OFFER_PAYMENT_WORDS[(locale, kind)]
+    done = render.render("waitlist_offer", locale, context)
+    assert said in done.text and said in done.html.replace("&nbsp;", "\u00a0"), done.text
+    assert ONE_TAP[locale] not in done.text
+    assert gsm.to_gsm7(short) in done.sms and done.sms.endswith(url), done.sms
+    assert gsm.gsm7_length(done.sms) <= 2 * 153
+    without = render.render("waitlist_offer", locale, {**context, "payment": None})
+    assert ONE_TAP[locale] in without.text and gsm.to_gsm7(short) not in without.sms
+
+
 def test_an_expired_offer_is_not_sent_and_its_link_is_gone(client, aws, frozen_now):
     from chalicelib.services.waitlist.refill import time_freed
 

@@ -351,11 +351,26 @@ def offer_context(b: Business, entry: Entry, offer: Offer) -> dict[str, Any]:
         "staff": {"id": offer.staff_id, "name": staff.name if staff else ""},
         "start": iso_local(offer.start, cfg.tz),
         "end": iso_local(offer.end, cfg.tz),
+        # A service that takes payment: what confirming it asks (the booking page's terms).
+        "payment": _payment(b, offer),
         "offer_url": links.offer_url(token),
         "offer_expires": iso_local(offer.expires_at, cfg.tz),
         # The sender skips an offer whose link ran out before it could leave.
         "offer_expires_utc": iso_utc(offer.expires_at),
     }
+
+
+def _payment(b: Business, offer: Offer) -> dict[str, Any] | None:
+    """What booking the offer asks of her before it is hers (a deposit, the whole price,
+    a card saved), as its pay page will: None when it books at once."""
+    from chalicelib.domain import payments
+
+    cfg = b.config
+    service = cfg.service(offer.service_id)
+    if service is None:
+        return None
+    pay = payments.payment_for(cfg.payments, payments.policy_of(cfg.payments, service.payment), offer.price_cents)
+    return {"kind": pay.kind, "amount_cents": pay.due_cents} if pay else None
 
 
 # --- queue mode: the job --------------------------------------------------------------------
