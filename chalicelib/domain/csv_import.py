@@ -690,6 +690,11 @@ class Group:
                 seen.setdefault((r.visit.start, fold(r.visit.service or "")), r.visit)
         return sorted(seen.values(), key=lambda v: v.start)
 
+    @property
+    def booked_ahead(self) -> bool:
+        """A row of hers is a visit today or later (FutureVisit): she is a client now."""
+        return any(r.future for r in self.rows)
+
 
 def group_rows(rows: Sequence[Row]) -> list[Group]:
     """Rows that share a phone or an email (directly or through other rows) are one
@@ -752,11 +757,13 @@ def note_id_for(client_id: str, text: str) -> str:
     return stable_id("import-note", client_id, text)
 
 
-def inactive_too_long(group: Group, years: int, today: date) -> date | None:
+def inactive_too_long(group: Group | ImportedClient, years: int, today: date) -> date | None:
     """The local day of her last visit, when it is so long ago that a new client would be
-    due for automatic erasure already."""
+    due for automatic erasure already; never for one booked ahead (a visit of hers in the
+    file is today or later): she is a client now, however long ago her last visit was.
+    The dry run and the run ask the same."""
     visits = group.visits
-    if not visits:
+    if not visits or group.booked_ahead:
         return None
     last = visits[-1].start
     return last.date() if erase_due(last, years) <= today else None
@@ -832,6 +839,7 @@ def group_to_json(group: Group, client_id: str) -> dict[str, Any]:
             }
             for v in group.visits
         ],
+        "ahead": group.booked_ahead,
     }
 
 
@@ -847,6 +855,7 @@ class ImportedClient:
     birthday: str | None
     notes: tuple[str, ...]
     visits: tuple[Visit, ...]
+    booked_ahead: bool = False  # a visit of hers in the file is today or later (Group.booked_ahead)
 
     @property
     def contactless(self) -> bool:
@@ -872,6 +881,7 @@ def client_from_json(data: Mapping[str, Any]) -> ImportedClient:
             )
             for v in data.get("visits") or ()
         ),
+        booked_ahead=bool(data.get("ahead")),
     )
 
 

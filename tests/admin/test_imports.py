@@ -449,3 +449,52 @@ def test_the_dry_run_names_the_services_and_staff_that_match_nothing_once_with_t
     assert dry["unknown_staff"] == [{"name": "Joku", "rows": 2}, {"name": "Kalle", "rows": 1}]
     assert (dry["unknown_services_total"], dry["unknown_staff_total"]) == (2, 2)
     assert dry["visits"] == 4  # kept all the same, under the placeholder
+
+
+def test_a_client_gone_for_years_but_booked_ahead_is_imported_in_the_dry_run_and_the_run_alike(desk):
+    """Her last visit (1.1.2020) is older than the business keeps an inactive client (3
+    years), but the file has her booked for 10.12.2026: she is a client now. She was
+    rejected as inactive_too_long and her booking not listed; now she goes in with her
+    past visit and her visit ahead is listed like the others, in the dry run and the run."""
+    rows = [
+        "Palaava;0407777777;;;1.1.2020;Naisten hiustenleikkaus;69;Aino;",
+        "Palaava;0407777777;;;10.12.2026 14:00;Naisten hiustenleikkaus;69;Aino;",
+        "Vanha;0405555555;;;1.1.2020;;;;",  # gone for years with nothing ahead: still not imported
+    ]
+    body = preview(desk, {"csv": "\n".join([HEADER, *rows]), "stamps": False})
+    dry = body["dry_run"]
+    assert [(r["row"], r["code"]) for r in dry["rejected"]] == [(4, "inactive_too_long")]
+    assert (dry["create"], dry["merge"], dry["visits"]) == (1, 1, 1)
+    assert dry["future_visits"] == [
+        {"row": 3, "date": "2026-12-10", "time": "14:00", "service": "Naisten hiustenleikkaus", "staff": "Aino"}
+    ]
+    status, done = desk.post(f"/imports/{body['id']}/run")
+    assert status == 202 and done["status"] == "done"
+    assert (done["created"], done["merged"], done["visits"]) == (1, 1, 1)
+    assert [(r["row"], r["code"]) for r in done["rejected"]] == [(4, "inactive_too_long")]
+    assert [v["row"] for v in done["dry_run"]["future_visits"]] == [3]
+    everyone = clients_of(desk)
+    assert "Palaava" in everyone and "Vanha" not in everyone
+    _, history = desk.get(f"/clients/{everyone['Palaava']['id']}/history")
+    assert [a["start"][:10] for a in history["appointments"]] == ["2020-01-01"]  # her past visit; the one ahead to book
+
+
+def test_a_client_imported_for_her_booking_ahead_is_kept_the_privacy_years_from_the_import(desk, frozen_now):
+    """Her last visit (2020) would have made her due for erasure in 2023, a day the daily
+    job never reads again: she would be kept for ever, her booking or not. Her booking
+    ahead is her activity as of the import: she is due three years from it."""
+    from chalicelib.store import clients
+    from tests.history import business, run_job
+
+    rows = ["Palaava;0407777777;;;1.1.2020;;;;", "Palaava;0407777777;;;10.12.2026;;;;"]
+    body = preview(desk, {"csv": "\n".join([HEADER, *rows]), "stamps": False})
+    assert desk.post(f"/imports/{body['id']}/run")[0] == 202
+    c = clients.get_client(business().id, clients_of(desk)["Palaava"]["id"])
+    assert c and c.last_activity and c.last_activity.date() == frozen_now["now"].date()
+    gone = frozen_now["now"] + timedelta(days=3 * 366)
+    frozen_now["now"] += timedelta(days=3 * 365 - 1)
+    run_job("erase_inactive", frozen_now["now"])
+    assert "Palaava" in clients_of(desk)  # not yet: three years after the import
+    frozen_now["now"] = gone
+    run_job("erase_inactive", gone)
+    assert "Palaava" not in clients_of(desk)  # nothing happened since: erased as any inactive client

@@ -447,6 +447,8 @@ def _new_client(
     appts = [_appointment(b, names, c.client_id, v, stamps) for v in c.visits]
     f = retention.figures_of(cfg, appts, model)
     last_activity = max((a.end for a in appts), default=now) if appts else now
+    if c.booked_ahead:  # her visit booked ahead is activity as of now: not due for erasure for years
+        last_activity = max(last_activity, now)
     return rules.NewClient(
         business_id=b.id,
         client_id=c.client_id,
@@ -507,9 +509,11 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         elif target is not None:
             merges.append((c, target))
         else:
-            last = _last_visit_day(c)
-            if last and erase_due(max(v.start for v in c.visits), years) <= today:
-                rejected += [rules.Rejected(r, "inactive_too_long", {"value": last, "years": years}) for r in c.rows]
+            last = rules.inactive_too_long(c, years, today)
+            if last:
+                rejected += [
+                    rules.Rejected(r, "inactive_too_long", {"value": last.isoformat(), "years": years}) for r in c.rows
+                ]
             else:
                 new.append(c)
     names = rules.Names(cfg)
@@ -593,7 +597,3 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         rows=rows,
         rejected=tuple(sorted(rejected, key=lambda r: r.row)),
     )
-
-
-def _last_visit_day(c: rules.ImportedClient) -> str | None:
-    return max(v.start for v in c.visits).date().isoformat() if c.visits else None
