@@ -19,6 +19,15 @@ from statistics import median
 from chalicelib.domain.config import Retention as RetentionRules
 
 MIN_VISITS_FOR_OWN_RHYTHM = 3
+# The win-back job reads the step days (the lapse index) of the last week: a missed run is caught up.
+WINBACK_LOOKBACK_DAYS = 7
+
+
+def winback_reach(today: date) -> date:
+    """The oldest step day the win-back job still reads on `today`. A lapse day re-keyed
+    before it (her thresholds tightened, a refit moved it back) would never be read: her
+    step is keyed on `today` instead (store/retention.py set_client_figures)."""
+    return today - timedelta(days=WINBACK_LOOKBACK_DAYS)
 
 
 @dataclass(frozen=True)

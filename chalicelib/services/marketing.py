@@ -30,7 +30,7 @@ from chalicelib.store import bookings, businesses, clients, jobs
 from chalicelib.store import marketing as store
 from chalicelib.store import retention as retention_store
 
-LOOKBACK_DAYS = 7  # lapse steps missed by an outage are still taken
+LOOKBACK_DAYS = rhythm.WINBACK_LOOKBACK_DAYS  # lapse steps missed by an outage are still taken
 
 
 def _morning_reached(b: Business, now: datetime) -> bool:
@@ -108,8 +108,9 @@ def _lapsed_now(b: Business, c: Client, history: Sequence[Appointment], now: dat
     if model.status(returns.visit_starts(history, now), now, has_future_booking=False) == "lapsed":
         return True
     f = retention.figures_of(b.config, [a for a in history if outcome(a, now) == "completed"], model)
-    fresh = retention_store.set_client_figures(b.id, c.id, f)
-    tomorrow = now.astimezone(b.config.tz).date() + timedelta(days=1)
+    today = now.astimezone(b.config.tz).date()
+    fresh = retention_store.set_client_figures(b.id, c.id, f, today)
+    tomorrow = today + timedelta(days=1)
     step = max(f.lapsed_on or tomorrow, tomorrow)
     if fresh and fresh.winback_step_on != step:
         clients.schedule_winback(fresh, step)  # also the next step of a win-back begun (kept by the re-key)

@@ -62,6 +62,6 @@ def refresh_client(business_id: str, client_id: str, now: datetime, announce: bo
     history = bookings.client_history(business_id, client_id)
     model = returns.model_for(b)
     f = figures_of(b.config, [a for a in history if outcome(a, now) == "completed"], model)
-    client = store.set_client_figures(business_id, client_id, f)
+    client = store.set_client_figures(business_id, client_id, f, now.astimezone(b.config.tz).date())
     if client:
         loyalty.settle(b, client, now, announce=announce)

@@ -125,11 +125,13 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
             model = model.with_thresholds(configured)
         done_until = ""
     rekeyed, last = 0, done_until
+    today = now.astimezone(b.config.tz).date()  # a lapse day keyed behind the win-back job's days: her step today
     for client_id in sorted(c for c in visits if c > done_until):
         if deadline is not None and time.monotonic() > deadline:
             store.rekeyed(b.id, as_of, last)
             return {"fitted": fitted, "clients": model.clients, "rekeyed": rekeyed, "left_for_next_run": True}
-        if figures_store.set_client_figures(b.id, client_id, retention.figures_of(b.config, visits[client_id], model)):
+        f = retention.figures_of(b.config, visits[client_id], model)
+        if figures_store.set_client_figures(b.id, client_id, f, today):
             rekeyed += 1
         last = client_id
     store.rekeyed(b.id, as_of, store.ALL_REKEYED)

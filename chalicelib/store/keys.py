@@ -454,6 +454,11 @@ def lapse_keys(business_id: str, client_id: str, lapsed_on: str) -> IndexKeys:
     return day_bucket("LAPSE", lapsed_on, shard_of(client_id)), f"{business_id}#{client_id}"
 
 
+def lapse_from(day: str) -> str:
+    """The lowest g4pk of the lapse index on `day`: a key at or above it is that day or later."""
+    return f"LAPSE#{day}#"
+
+
 def followups_due(business_id: str) -> str:
     return f"FUPDUE#{business_id}"
 

@@ -14,7 +14,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import ACTIVE_STATUSES, Appointment, Status
 from chalicelib.domain.clients import Client
-from chalicelib.domain.rhythm import VisitFigures
+from chalicelib.domain.rhythm import VisitFigures, winback_reach
 from chalicelib.store import bookings, clients, db, keys, webhooks
 from chalicelib.store.models import AppointmentItem, ClientItem
 from chalicelib.store.tx import Tx, TxFailed
@@ -64,10 +64,17 @@ def _winback_begun(last_visit: datetime) -> Condition:
     return begun
 
 
-def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Client | None:
+def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today: date) -> Client | None:
     """The client as she is after the update; None if she is gone or erased. A client
     whose win-back has begun since her last visit keeps her lapse day and next step (the
-    weekly refit must not move the episode under the win-back job)."""
+    weekly refit must not move the episode under the win-back job).
+
+    A lapse day before the days the win-back job reads (`winback_reach` of `today`, the
+    business's day) keeps her step on `today` when it was still to be read (keyed at or
+    after those days: her thresholds were tightened, a refit moved her day back), so her
+    win-back of the episode is not lost; her lapse day (the episode) is the day as it is.
+    A step read already or ended (she lapsed long ago, had no consent, was keyed by an
+    import) stays behind: a tightening brings nobody back into the job twice."""
     db.configure()
     actions: list[Action] = [
         ClientItem.visits.set(f.visits),
@@ -105,9 +112,20 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures) -> Cli
             ClientItem.g4sk.remove(),
         ]
     item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
-    if lapse and last_visit:
+    if lapse and last_visit and lapsed_on:
+        free = clients.unerased() & ~_winback_begun(last_visit)
+        reach = winback_reach(today)
+        if lapsed_on < reach:
+            pending = ClientItem.g4pk >= keys.lapse_from(reach.isoformat())
+            try:
+                item.update(actions=actions + lapse, condition=free & ~pending)
+                return clients.to_client(item)
+            except UpdateError:
+                pass  # her step was still to be read (or begun, or she was erased): on today
+            g4 = keys.lapse_keys(business_id, client_id, today.isoformat())
+            lapse = [lapse[0], ClientItem.g4pk.set(g4[0]), ClientItem.g4sk.set(g4[1])]
         try:
-            item.update(actions=actions + lapse, condition=clients.unerased() & ~_winback_begun(last_visit))
+            item.update(actions=actions + lapse, condition=free)
             return clients.to_client(item)
         except UpdateError:
             pass  # her win-back has begun (or she was erased): the rest of her figures

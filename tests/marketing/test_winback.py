@@ -297,6 +297,56 @@ def test_the_second_message_of_a_begun_winback_asks_the_model_in_use_too(client,
     assert str(c.lapsed_on) == "2027-03-01"  # still the episode: its second message when she lapses by it
 
 
+def test_tightened_thresholds_that_put_her_lapse_day_weeks_back_bring_her_one_winback(client, maija, frozen_now):
+    """The owner relaxed her thresholds before Maija's lapse day (1 Mar), then tightens
+    them again on 15 Apr: the hourly refit puts her lapse day back on 1 Mar, six weeks
+    before the days the job reads, and she never got "we miss you". Now her step is keyed
+    on the day of the refit: one win-back that morning, not again on the next runs or the
+    next refit, and the second 21 days on, as in any episode."""
+    from chalicelib.store import clients
+
+    frozen_now["now"] = at("2027-02-20T12:00:00+02:00")
+    _own_thresholds(maija, 0.02, 0.01)
+    run_job("refit_returns", "2027-02-20T13:30:00+02:00")
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 0  # relaxed: not lapsed on 1 Mar
+    frozen_now["now"] = at("2027-04-15T08:00:00+03:00")
+    _own_thresholds(maija, 0.8, 0.6)
+    run_job("refit_returns", "2027-04-15T09:30:00+03:00")  # the hourly run re-keys her
+    cid, status = _standing(maija, frozen_now, "2027-04-15T10:00:00+03:00")
+    assert status == "lapsed"
+    assert run_job("marketing", "2027-04-15T10:05:00+03:00")["winback_sent"] == 1
+    [m] = winbacks()
+    assert "Naisten hiustenleikkaus" in decoded(m)
+    assert run_job("marketing", "2027-04-15T11:05:00+03:00")["winback_sent"] == 0
+    run_job("refit_returns", "2027-04-19T03:00:00+03:00")  # Monday: the week's fit keeps the episode
+    assert run_job("marketing", "2027-04-19T10:05:00+03:00")["winback_sent"] == 0
+    c = clients.get_client(business().id, cid)
+    assert c and (str(c.lapsed_on), str(c.winback_step_on), c.winback_sent) == ("2027-03-01", "2027-05-06", 1)
+    assert run_job("marketing", "2027-05-06T10:05:00+03:00")["winback_sent"] == 1
+    assert len(winbacks()) == 2 and lapse_key(cid) is None
+
+
+def test_a_large_tightening_sends_nothing_to_a_client_who_had_her_winback(client, maija, frozen_now):
+    """Maija had both messages of her episode (1 and 22 Mar); the owner relaxes her
+    thresholds and then tightens them far: her lapse day stays the episode's, nothing more
+    goes to her."""
+    from chalicelib.store import clients
+
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    assert run_job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 1
+    frozen_now["now"] = at("2027-03-25T12:00:00+02:00")
+    _own_thresholds(maija, 0.02, 0.01)
+    run_job("refit_returns", "2027-03-25T13:30:00+02:00")
+    frozen_now["now"] = at("2027-04-15T08:00:00+03:00")
+    _own_thresholds(maija, 0.99, 0.98)
+    run_job("refit_returns", "2027-04-15T09:30:00+03:00")
+    for day in range(15, 31):
+        assert run_job("marketing", f"2027-04-{day}T10:05:00+03:00")["winback_sent"] == 0
+    [c] = clients.all_clients(business().id)
+    assert str(c.lapsed_on) == "2027-03-01" and c.winback_sent == 2 and lapse_key(c.id) is None
+    assert len(winbacks()) == 2
+
+
 # --- a retried win-back is checked again when it is sent ----------------------------------
 @pytest.fixture
 def throttled_winback(client, maija, frozen_now, monkeypatch):
