@@ -435,6 +435,41 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(owner.locator("#followups")).to_contain_text("Ei ajankohtaisia seurantoja.")
 
 
+def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
+    """The list puts the most value at stake first, the long gone at the top; the owner
+    chooses "slipping most recently first": the list is read in that order (Riikka, at
+    risk for a week, before the clients lapsed weeks and months ago), each says since
+    when, and the choice holds when the list is opened again, until she changes it."""
+    from tests.browser.test_frontdesk import admin
+
+    show(owner, "clients")
+    listed = owner.locator("#retention > li")
+    order = owner.get_by_role("group", name="Järjestys")
+    expect(order.get_by_role("button")).to_have_text(["Arvokkaimmat ensin", "Viimeksi lipsuneet ensin"])
+    expect(order.get_by_role("button", name="Arvokkaimmat ensin")).to_have_attribute("aria-pressed", "true")
+    _, by_value = admin(stack, "GET", "/retention")
+    expect(listed.locator(".who")).to_have_text([c["client"]["name"] for c in by_value["clients"]])
+    with owner.expect_response(lambda r: "/retention?order=recent" in r.url):
+        order.get_by_role("button", name="Viimeksi lipsuneet ensin").click()
+    expect(order.get_by_role("button", name="Viimeksi lipsuneet ensin")).to_have_attribute("aria-pressed", "true")
+    expect(order.get_by_role("button", name="Arvokkaimmat ensin")).to_have_attribute("aria-pressed", "false")
+    _, by_recent = admin(stack, "GET", "/retention?order=recent")
+    recent = [c["client"]["name"] for c in by_recent["clients"]]
+    assert recent[0] == "Riikka Riskinen" and recent != [c["client"]["name"] for c in by_value["clients"]]
+    expect(listed.locator(".who")).to_have_text(recent)
+    since = by_recent["clients"][0]["status_since"]
+    day = f"{int(since[8:])}.{int(since[5:7])}.{since[:4]}"
+    expect(listed.first).to_contain_text(f"{day} alkaen")
+    check_page(owner, "dashboard-clients-recent")
+    show(owner, "calendar")
+    with owner.expect_response(lambda r: "/retention?order=recent" in r.url):
+        show(owner, "clients")
+    expect(listed.locator(".who")).to_have_text(recent)
+    with owner.expect_response(lambda r: r.url.endswith("/api/v1/admin/retention")):
+        order.get_by_role("button", name="Arvokkaimmat ensin").click()
+    expect(listed.locator(".who")).to_have_text([c["client"]["name"] for c in by_value["clients"]])
+
+
 def test_mark_done_on_a_follow_up_another_device_changed_overwrites_nothing(owner, stack):
     """The list shows a follow-up; another device saves a next step on it; Mark done on the
     list as it was is refused: the list is read again and says so, the other device's

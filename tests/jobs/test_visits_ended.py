@@ -120,6 +120,28 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     assert slipping("2027-04-03T13:00:00+02:00") == []
 
 
+def test_the_owner_may_list_who_slipped_most_recently_first(client, desk, frozen_now):
+    """The list puts the most value at stake first (issue 22): Maija, lapsed since 20 Mar,
+    before Kalle, lapsed since 3 Apr. `order=recent` puts who turned at risk or lapsed
+    most recently first, each with the day she did (`status_since`); a bad order is a 400."""
+    for day in ("2026-11-26", "2026-12-17", "2027-01-07", "2027-01-28", "2027-02-18"):
+        visit(client, frozen_now, f"{day}T12:00:00+02:00")
+    visit(client, frozen_now, "2027-02-19T12:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
+    frozen_now["now"] = at("2027-04-03T12:00:00+02:00")
+
+    def listed(query):
+        status, body = desk.get(f"/retention{query}")
+        assert status == 200, body
+        return [(c["client"]["name"], c["status"], c["status_since"]) for c in body["clients"]]
+
+    maija, kalle = ("Maija Meikäläinen", "lapsed", "2027-03-21"), ("Kalle Kävijä", "lapsed", "2027-04-03")
+    assert listed("") == listed("?order=value") == [maija, kalle]
+    assert listed("?order=recent") == [kalle, maija]
+    assert listed("?order=recent&status=lapsed") == [kalle, maija]
+    status, body = desk.get("/retention?order=newest")
+    assert status == 400 and body["error"]["code"] == "bad_order" and "order" in body["error"]["fields"]
+
+
 def test_a_run_stopped_by_its_budget_leaves_the_rest_for_the_next(client, desk, frozen_now):
     from chalicelib.jobs import visits_ended
     from chalicelib.store import jobs

@@ -15,7 +15,7 @@ from chalicelib.domain.clients import MAINTENANCE
 from chalicelib.domain.config import Business
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import BadRequest, ValidationFailed
 from chalicelib.services import returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.services.admin.standing import shown, warnings
@@ -23,6 +23,10 @@ from chalicelib.store import bookings, feedback, followups
 from chalicelib.store import retention as store
 
 STATUSES = ("at_risk", "lapsed")
+# The list's orders (`order`): the value the business stands to lose, most first (the
+# default, issue 22), or the day she turned at risk or lapsed (her status's), newest first:
+# who is slipping now, before those long gone.
+ORDERS = ("value", "recent")
 # Open follow-ups due by today read for the list's warnings (the most overdue first).
 FOLLOWUPS_READ = 1000
 # Clients whose records the list reads at once.
@@ -31,23 +35,28 @@ READERS = 8
 
 def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     """At risk and lapsed as the business's return model says, ordered by the value the
-    business stands to lose: (1 - P(she returns within half a year)) x her typical spend;
-    each with her early warnings (why, in plain words); with the thresholds in use and
-    where they come from."""
+    business stands to lose: (1 - P(she returns within half a year)) x her typical spend,
+    or with `order=recent` by the day she turned into her status, newest first; each with
+    her early warnings (why, in plain words); with the thresholds in use and where they
+    come from."""
     b = business_of(p)
     wanted = (params or {}).get("status")
     if wanted and wanted not in STATUSES:
         raise ValidationFailed("'status' is at_risk or lapsed.", fields={"status": "expected at_risk or lapsed"})
+    order = (params or {}).get("order") or ORDERS[0]
+    if order not in ORDERS:
+        raise BadRequest("'order' is value or recent.", code="bad_order", fields={"order": "expected value or recent"})
     now, tz = clock.now(), b.config.tz
     model = returns.model_for(b)
     # Her early warnings' overdue follow-ups: the business's open ones due by today, one
     # Query for the whole list rather than one per client.
     dues: dict[str, list[date | None]] = defaultdict(list)
-    for f in followups.due_until(b.id, today(b), limit=FOLLOWUPS_READ):
+    day = today(b)
+    for f in followups.due_until(b.id, day, limit=FOLLOWUPS_READ):
         dues[f.client_id].append(f.due)
     candidates = [
         c
-        for c in store.at_risk_since(b.id, today(b))
+        for c in store.at_risk_since(b.id, day)
         if not c.is_erased and c.relationship != MAINTENANCE and c.last_visit_at and c.rhythm_days is not None
     ]
     # Each one's history, then the listed ones' ratings, read a few clients at a time: one
@@ -71,6 +80,9 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         typical = c.spend_cents / c.visits if c.visits else 0.0
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None
+        # The day she turned into her status (her keyed at-risk or lapse day; one the model
+        # in use has reached before it, thresholds changed since she was keyed, is today).
+        since = min((c.lapsed_on if state == "lapsed" else c.at_risk_on) or day, day)
         out.append(
             {
                 "client": {
@@ -87,6 +99,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     },
                 },
                 "status": state,
+                "status_since": since.isoformat(),
                 "visits": c.visits,
                 "spend_cents": c.spend_cents,
                 "p_return": round(p_return, 3),
@@ -105,6 +118,8 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
             }
         )
     out.sort(key=lambda x: (-x["value_at_risk_cents"], -x["spend_cents"], x["client"]["name"]))
+    if order == "recent":  # stable: the same day, the most value first
+        out.sort(key=lambda x: x["status_since"], reverse=True)
     audited(p, "read_slipping_clients", None, {"count": len(out)})
     return {"clients": out, "thresholds": returns.thresholds_in_use(b, model)}
 

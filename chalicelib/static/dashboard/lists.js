@@ -9,6 +9,7 @@ import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
 import { recentOffers } from "./waitlistview.js";
+import { ORDER_KEY, orderOf, retentionPath } from "./slipping.js";
 
 let reload = () => Promise.resolve();
 export function setReload(fn) { reload = fn; }
@@ -41,6 +42,17 @@ function failure(reason) {
 
 // Which of the slipping clients the list shows: "" all, "at_risk" or "lapsed".
 let slippingShown = "";
+// In which order (slipping.js): the most value first, or who slipped most recently first;
+// the owner's choice, remembered on the device.
+let slippingOrder = null;
+function currentOrder() {
+  if (slippingOrder === null) {
+    try { slippingOrder = orderOf(localStorage.getItem(ORDER_KEY)); } catch (e) { slippingOrder = orderOf(null); }
+  }
+  return slippingOrder;
+}
+// The list's request, in the chosen order (main.js loads it).
+export function slippingPath() { return retentionPath(currentOrder()); }
 
 // When a client is listed, in words: the thresholds of P(she is still a client) in
 // percent, regulars' own if they differ, and where they come from (docs/retention.md).
@@ -117,6 +129,10 @@ export const RENDER = {
       b.querySelector(".count").textContent = ` ${number(n, 0)}`;
     }
     $("retention-filter").hidden = !data.clients.length;
+    for (const b of $("retention-order").querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.order === currentOrder()));
+    }
+    $("retention-order").hidden = !data.clients.length;
     const shown = data.clients.filter((c) => !slippingShown || c.status === slippingShown);
     if (!shown.length) { empty(box, slippingShown ? `no_slipping_${slippingShown}` : "no_slipping"); return; }
     for (const c of shown) {
@@ -125,7 +141,8 @@ export const RENDER = {
         el("div", { className: "row" },
           el("a", { className: "who", href: `#client/${c.client.id}`, text: name }),
           el("span", { className: `tag ${c.status}`, text: t(c.status) })),
-        el("p", { className: "muted", text: t("last_visit", { date: day(c.last_visit) })
+        el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { date: day(c.status_since) })} · ` : "")
+          + t("last_visit", { date: day(c.last_visit) })
           + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
           + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
         el("p", { className: "muted", text: t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }) }));
@@ -483,6 +500,17 @@ export function initLists() {
     b.addEventListener("click", () => {
       slippingShown = b.dataset.status;
       if (state.data.clients && state.data.clients.ok) RENDER.clients(clear($("retention")), state.data.clients.ok);
+    });
+  }
+  // The order is the API's (GET /retention?order=…): the list is read again in it.
+  for (const b of $("retention-order").querySelectorAll("button")) {
+    b.addEventListener("click", () => {
+      slippingOrder = orderOf(b.dataset.order);
+      try { localStorage.setItem(ORDER_KEY, slippingOrder); } catch (err) { /* not remembered */ }
+      for (const o of $("retention-order").querySelectorAll("button")) {
+        o.setAttribute("aria-pressed", String(o.dataset.order === slippingOrder));
+      }
+      reload("clients");
     });
   }
   $("waitlist-add").addEventListener("click", () => openEntry(null));

@@ -15,7 +15,7 @@ import { initReminders, openReminders, relabelReminders } from "./reminders.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
-import { RENDER, clearLists, initLists, relabelMessage, setCount, setReload } from "./lists.js";
+import { RENDER, clearLists, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
@@ -54,7 +54,7 @@ function applyLanguage() {
 // --- the lists and the key figures (the calendar loads itself) -------------------------
 const LOADERS = {
   kpis: () => state.api("GET", `/kpis?period=${periodKey(period)}`).then(withWaitlist),
-  clients: () => state.api("GET", "/retention"),
+  clients: () => state.api("GET", slippingPath()),  // in the order the owner chose (lists.js)
   followups: () => state.api("GET", "/follow-ups/due"),
   feedback: () => state.api("GET", "/feedback"),
   failed: () => state.api("GET", "/messages/failed"),
