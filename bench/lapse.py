@@ -34,6 +34,7 @@ Data sets:
   index date (the data carry no dates), her follow-up's end known (see clinic()).
 
     .venv/bin/python bench/lapse.py [--data all|synthetic|movielens|clinic] [--clients 10000] [--seed 7] [--cutoffs N]
+    .venv/bin/python bench/lapse.py --data synthetic --order-salt 1   # other clients in the fit's capped samples
     .venv/bin/python bench/lapse.py --data young|cohort   # a business new to Rebook (reported only)
     .venv/bin/python bench/lapse.py --data cdnowlike      # BG/NBD's own ground, CDNOW's parameters (reported only)
     .venv/bin/python bench/lapse.py --data paretolike     # Pareto/NBD's, the same (reported only)
@@ -647,9 +648,15 @@ def main() -> None:
         default=returns.WINDOW_DAYS,
         help="days the outcome and the model's thresholds are judged over",
     )
+    parser.add_argument(
+        "--order-salt",
+        default="",
+        help="salt the fit's canonical order (returns.ORDER_SALT): other clients in its capped samples",
+    )
     args = parser.parse_args()
     global WINDOW_DAYS
     WINDOW_DAYS = args.window
+    returns.ORDER_SALT = args.order_salt.encode()
     sets = [from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff)] if args.file else data_sets(args)
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]

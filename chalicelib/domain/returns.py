@@ -957,12 +957,20 @@ MIN_LOG_SPREAD = 0.1
 DF_CHOICES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 50.0, 200.0)
 
 
+# Prefixed to what _order_key hashes: empty (the product's canonical order); another salt
+# draws other pseudo-random samples from the same clients, so that a probe can see how
+# much the capped stages' figures move with which clients they see (bench/lapse.py
+# --order-salt; docs/retention-log.md).
+ORDER_SALT = b""
+
+
 def _order_key(h: History) -> tuple[bytes, float, tuple[float, ...], tuple[float, ...]]:
     """Her place in the canonical order: a hash of her history's content (her visits as
-    the fit sees them), then the content itself; the same for the same visits however
-    the clients are listed, and as good as a random draw for everything that samples."""
+    the fit sees them; ORDER_SALT before it), then the content itself; the same for the
+    same visits however the clients are listed, and as good as a random draw for
+    everything that samples."""
     content = (h.last_visit.timestamp(), h.log_gaps, h.months)
-    return hashlib.blake2b(repr(content).encode(), digest_size=8).digest(), *content
+    return hashlib.blake2b(ORDER_SALT + repr(content).encode(), digest_size=8).digest(), *content
 
 
 def _in_canonical_order(summaries: list[History]) -> list[History]:

@@ -705,6 +705,20 @@ def test_the_same_clients_listed_in_any_order_get_the_same_model_and_statuses(mo
             assert other.p_return(h, as_of, 182) == model.p_return(h, as_of, 182)
 
 
+def test_a_salted_order_draws_other_samples_from_the_same_clients_in_any_listing(monkeypatch):
+    """ORDER_SALT (bench/lapse.py --order-salt) is how a probe sees what the capped samples
+    cost: with it the fit samples other clients (another model from the same ones) but is
+    still the clients' own, the same to the last digit however they are listed."""
+    for name, most in (("MAX_TAIL_GAPS", 300), ("MAX_LEAVING_CLIENTS", 80), ("MAX_EXPECTED_CLIENTS", 90)):
+        monkeypatch.setattr(returns, name, most)
+    histories, as_of = generate(Prior(typical_gap_days=30.0).params(), 250, seed=13, years=2.5)
+    unsalted = fit(histories, as_of).to_dict()
+    monkeypatch.setattr(returns, "ORDER_SALT", b"1")
+    salted = fit(histories, as_of).to_dict()
+    assert salted != unsalted
+    assert fit(histories[::-1], as_of).to_dict() == salted
+
+
 def test_the_calendar_of_breaks_moves_smoothly_across_a_months_end():
     """Each month's breaks hold at its middle and blend into the next's between: a last
     visit two minutes before or after midnight on 31 August gives nearly the same chances
