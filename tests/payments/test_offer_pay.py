@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.admin.helpers import Desk
 from tests.api.helpers import get, post, slots, token_of
 from tests.api.test_pages import form_post, page
 from tests.conftest import emails_to
@@ -277,3 +278,61 @@ def test_the_offer_of_a_deposit_service_says_the_deposit_asked_not_one_tap(pay_c
     [email] = emails_to("kate@example.com", "A time came free")
     assert "A deposit of €47.70 is asked to confirm the booking" in email, email
     assert "one tap" not in email
+
+
+def test_her_entry_opens_again_when_the_database_failed_right_after_the_hold_ended(
+    pay_client, frozen_now, aws, monkeypatch
+):
+    """Before, her entry was opened again in a transaction of its own after the release's: the
+    database gone between the two (a crash, a timeout) left her off the list for good — the
+    retried freed time offered the time to the next on the list, and her entry stayed closed."""
+    from chalicelib.jobs.schedule import JOBS
+    from chalicelib.store import holds
+    from tests.faults import UNREACHABLE, dynamodb_faults
+
+    link = _offered_highlights(pay_client, frozen_now)
+    join(
+        pay_client,
+        service="highlights",
+        first="2026-11-25",
+        last="2026-11-25",
+        name="Kaisa Next",
+        phone="040 888 8888",
+        email=None,
+    )
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    frozen_now["now"] += timedelta(minutes=11)
+
+    down = {"now": False}
+    release = holds.release
+
+    def release_then_down(*args, **kwargs):
+        release(*args, **kwargs)
+        down["now"] = True  # the release committed; nothing after it reaches the database
+
+    def answers():
+        while True:
+            yield UNREACHABLE if down["now"] else None
+
+    monkeypatch.setattr(holds, "release", release_then_down)
+    operations = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem")
+    with dynamodb_faults({op: answers() for op in (*operations, "TransactWriteItems", "TransactGetItems")}):
+        try:
+            JOBS["hold_expiry"].run(frozen_now["now"])
+        except Exception:
+            pass  # the job's own bookkeeping failed too
+    monkeypatch.setattr(holds, "release", release)
+    assert down["now"]
+    assert get(pay_client, f"/api/v1/bookings/{token_of(held['manage_url'])}")[1]["status"] == "cancelled"
+
+    # The database is back: the sweeper's next run after the freed time's lease does the rest.
+    frozen_now["now"] += timedelta(minutes=3)
+    JOBS["send_due"].run(frozen_now["now"])
+    offer = get(pay_client, f"/api/v1/offers/{link}")[1]
+    assert offer["entry"]["status"] == "open" and offer["status"] == "unpaid", offer
+    assert len(offer_links("+358408888888")) == 1 and len(offer_links(LIISA)) == 1
+    JOBS["send_due"].run(frozen_now["now"] + timedelta(minutes=5))  # run again: nothing twice
+    assert len(offer_links("+358408888888")) == 1 and len(offer_links(LIISA)) == 1
+    _, listed = Desk(pay_client, aws.id).get("/waitlist")
+    assert sorted(e["name"] for e in listed["entries"]) == ["Kaisa Next", "Liisa Virtanen"]

@@ -260,16 +260,17 @@ def release(
     # recorded in the release's own transaction (it ends a hold once: the key is the booking's).
     from chalicelib.services.waitlist import refill
 
-    freed = refill.freed(b, f"{appt.id}#unpaid", [(appt.staff_id, appt.start, appt.occupied_until)], now)
+    # Booked from a waitlist offer: her entry is opened again by the same item, before its
+    # time is offered (done again if anything fails after this commit).
+    unpaid = (appt.waitlist_offer, appt.id) if appt.waitlist_offer else None
+    freed = refill.freed(
+        b, f"{appt.id}#unpaid", [(appt.staff_id, appt.start, appt.occupied_until)], now, unpaid_offer=unpaid
+    )
     try:
         store.release(appt, pay, appt.days(b.config.tz), now, reason, event, parked or [], freed)
     except (store.HoldGone, payments.EventSeen):
         return False
     logger().info("hold released", extra={"appointment_id": appt.id, "reason": reason})
-    if appt.waitlist_offer:  # booked from an offer and never paid: she is on the list again
-        from chalicelib.services.waitlist import offers
-
-        offers.unpaid(b, appt, now)
     refill.offer_freed(b, freed, now)
     if appt.reward_id:  # back on her card: kept only if her stamps still cover it
         from chalicelib.services import loyalty

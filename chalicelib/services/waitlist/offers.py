@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import busy_by_staff
 from chalicelib.domain.timeutil import iso_local
@@ -119,27 +119,23 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
     return status, answer
 
 
-def unpaid(b: Business, appt: Appointment, now: datetime) -> bool:
-    """A booking from an offer, held for its payment, ended unpaid (the hold ran out, the
-    card was declined; services/payments/holds.py release): the offer is marked unpaid and
-    her entry is open again — she still wants a time — unless its days have passed
-    (store/waitlist.py unpaid_offer). The freed time goes to the list as any released
-    hold's; the offer's id keeps it from going back to her. True when her entry opened
-    again; never raises (the hold's end stands)."""
-    if not appt.waitlist_offer:
+def unpaid(b: Business, offer_id: str, appointment_id: str, now: datetime) -> bool:
+    """A booking (`appointment_id`) from an offer, held for its payment, ended unpaid (the
+    hold ran out, the card was declined; services/payments/holds.py release): the offer is
+    marked unpaid and her entry is open again — she still wants a time — unless its days
+    have passed (store/waitlist.py unpaid_offer). Done by the release's freed-time item
+    (services/waitlist/refill.py), before its time is offered: a fault between the
+    release and this leaves the item due, and it is done again; done before, it does
+    nothing (the offer is no longer taken). The offer's id keeps the time from going back
+    to her. True when her entry opened again; raises on a failure (the item is retried)."""
+    offer = store.get_offer(b.id, offer_id)
+    if offer is None or offer.appointment_id != appointment_id or offer.status != OfferStatus.TAKEN.value:
         return False
-    try:
-        offer = store.get_offer(b.id, appt.waitlist_offer)
-        if offer is None or offer.appointment_id != appt.id:
-            return False
-        entry = store.get_entry(b.id, offer.entry_id)
-        if entry is not None and entry.booked_appointment != appt.id:
-            entry = None  # closed otherwise since: the offer alone is marked
-        today = now.astimezone(b.config.tz).date()
-        reopened = store.unpaid_offer(offer, entry, today, now, b.config.waitlist.entries_per_contact)
-    except Exception:
-        logger().exception("waitlist entry not reopened", extra={"business_id": b.id, "appointment_id": appt.id})
-        return False
+    entry = store.get_entry(b.id, offer.entry_id)
+    if entry is not None and entry.booked_appointment != appointment_id:
+        entry = None  # closed otherwise since: the offer alone is marked
+    today = now.astimezone(b.config.tz).date()
+    reopened = store.unpaid_offer(offer, entry, today, now, b.config.waitlist.entries_per_contact)
     logger().info("waitlist offer unpaid", extra={"business_id": b.id, "offer_id": offer.id, "reopened": reopened})
     return reopened
 

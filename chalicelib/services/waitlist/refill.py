@@ -102,6 +102,7 @@ def freed(
     many: bool = False,
     remove_time_off: str | None = None,
     freed_at: datetime | None = None,
+    unpaid_offer: tuple[str, str] | None = None,
 ) -> Message | None:
     """The outbox item of time a change frees, to be written in the change's own
     transaction, held by the request (`offer_freed` right after the commit; the sweeper
@@ -111,8 +112,11 @@ def freed(
     Query). `remove_time_off`: the block the change replaced, removed from its sheets
     first (time off edited or removed: services/admin/time_off.py). `freed_at`: freed
     before (the queue passing a run-out hold on): its minutes were counted then, and the
-    time to refill counts from then. None: nothing to do."""
-    if remove_time_off is None and (not stretches or not b.config.waitlist.enabled):
+    time to refill counts from then. `unpaid_offer`: (offer, appointment) of a booking from
+    a waitlist offer whose payment hold ended unpaid: her entry is opened again first
+    (services/waitlist/offers.py unpaid), even with the waitlist turned off since.
+    None: nothing to do."""
+    if remove_time_off is None and unpaid_offer is None and (not stretches or not b.config.waitlist.enabled):
         return None
     planned = PlannedMessage(
         key=f"freed#{key}",
@@ -125,6 +129,7 @@ def freed(
             "many": many,
             "remove_time_off": remove_time_off,
             "freed_at": iso_utc(freed_at) if freed_at else None,
+            "unpaid_offer": list(unpaid_offer) if unpaid_offer else None,
         },
         due_at=now,
         business_id=b.id,
@@ -184,6 +189,11 @@ def _run_freed(b: Business, m: Message, now: datetime) -> Refill:
     minutes and mark the item done in one transaction. Raises on a failure (the item is
     tried again: offers are made once by their ids, the minutes counted once)."""
     done = Refill()
+    unpaid = m.context.get("unpaid_offer")
+    if unpaid:  # first: her entry open again, the offer marked so the time goes to the next
+        from chalicelib.services.waitlist.offers import unpaid as reopen
+
+        reopen(b, str(unpaid[0]), str(unpaid[1]), now)
     block = m.context.get("remove_time_off")
     if block:
         from chalicelib.services.admin.time_off import remove_replaced
