@@ -119,3 +119,27 @@ def test_a_day_that_is_not_a_date_is_refused_in_the_error_shape(desk):
     # A date, but not one a business can mean (the dashboard's date field lets her type it).
     status, body = desk.get("/reminders?date=0001-01-01")
     assert status == 422 and body["error"]["fields"] == {"date": "out of range"}, body
+
+
+def test_a_visit_moved_to_another_day_is_not_listed_on_its_old_day(client, desk, monkeypatch):
+    """Before, a visit moved to another day while the calendar index still showed it on its
+    old day was read again by key and listed on the old day's sheet with its new start: the
+    desk saw Wednesday's visit (and its reminders) among Tuesday's."""
+    from chalicelib.store import bookings
+
+    status, maija = book(client, "2026-11-24T12:00:00+02:00")
+    assert status == 201, maija
+    real = bookings.list_appointments
+    old = real(desk.business_id, at("2026-11-24T00:00:00+02:00"), at("2026-11-25T00:00:00+02:00"))
+    assert [a.id for a in old] == [maija["id"]]
+    status, moved = desk.post(
+        f"/appointments/{maija['id']}/reschedule", {"start": "2026-11-25T12:00:00+02:00", "notify": False}
+    )
+    assert status == 200, moved
+    monkeypatch.setattr(bookings, "list_appointments", lambda *a: list(old))  # the index lags the move
+
+    status, answer = desk.get("/reminders?date=2026-11-24")
+    assert status == 200 and answer["visits"] == [], answer
+    monkeypatch.setattr(bookings, "list_appointments", real)
+    status, answer = desk.get("/reminders?date=2026-11-25")
+    assert [v["start"] for v in answer["visits"]] == ["2026-11-25T12:00:00+02:00"], answer

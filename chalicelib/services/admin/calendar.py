@@ -224,13 +224,13 @@ def appointments_on(b: Business, sheets: list[DaySheet], first: date, last: date
     against the sheets (read consistently, before): a booking a sheet holds that the index
     does not show yet (it lags the table by a moment, or it began the evening before),
     and one the index shows as active at a time its sheet no longer holds (just
-    cancelled or moved), are read by key."""
+    cancelled or moved), are read by key — and left out when moved out of the range."""
     tz = b.config.tz
-    found = {
-        a.id: a for a in store.list_appointments(b.id, local_wall_to_utc(first, 0, tz), local_wall_to_utc(last, 0, tz))
-    }
+    lo, hi = local_wall_to_utc(first, 0, tz), local_wall_to_utc(last, 0, tz)
+    found = {a.id: a for a in store.list_appointments(b.id, lo, hi)}
     held = {(s.staff_id, s.day): {t.ref: t for t in s.taken} for s in sheets}
-    stale = {t.appointment_id for refs in held.values() for t in refs.values() if t.appointment_id} - set(found)
+    on_sheets = {t.appointment_id for refs in held.values() for t in refs.values() if t.appointment_id}
+    stale = on_sheets - set(found)
     for a in found.values():
         refs = held.get((a.staff_id, a.start.astimezone(tz).date()))
         if a.is_active and refs is not None:
@@ -239,8 +239,10 @@ def appointments_on(b: Business, sheets: list[DaySheet], first: date, last: date
                 stale.add(a.id)
     for appointment_id in sorted(i for i in stale if i):
         fresh = store.get_appointment(b.id, appointment_id)
-        if fresh is not None:
+        if fresh is not None and (lo <= fresh.start < hi or fresh.id in on_sheets):
             found[fresh.id] = fresh
+        elif fresh is not None:  # moved to a day outside the range: the index had not caught up
+            found.pop(fresh.id, None)
     return sorted(found.values(), key=lambda a: (a.start, a.id))
 
 
