@@ -336,3 +336,43 @@ def test_her_entry_opens_again_when_the_database_failed_right_after_the_hold_end
     assert len(offer_links("+358408888888")) == 1 and len(offer_links(LIISA)) == 1
     _, listed = Desk(pay_client, aws.id).get("/waitlist")
     assert sorted(e["name"] for e in listed["entries"]) == ["Kaisa Next", "Liisa Virtanen"]
+
+
+def test_a_payment_whose_webhook_read_the_hold_just_before_it_ran_out_is_refunded(
+    pay_client, stripe_env, frozen_now, aws, monkeypatch
+):
+    """Before, the webhook of a payment that went through as the hold_expiry job released the
+    hold (the webhook read it held, the job's release committed first) failed to confirm it
+    and stopped there: her 47,70 € taken, no booking, no refund — she was back on the list
+    instead, having paid for the time that went to the next."""
+    from chalicelib.jobs.schedule import JOBS
+    from chalicelib.services.payments import holds
+    from chalicelib.store import businesses
+    from tests.payments.conftest import authenticate_payment
+    from tests.payments.test_webhooks import deliver, event, intent
+
+    link = _offered_highlights(pay_client, frozen_now)
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184").ok  # 3-D Secure
+    _, step = finish(pay_client, held)
+    assert step["next"] == "authenticate", step
+    b = businesses.get_by_id(aws.id)
+    assert b is not None
+    as_read = holds.read(b, held["id"])  # the webhook's read, still held
+
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1  # Stripe said: not paid yet
+    authenticate_payment(stripe_env, step["client_secret"])  # and then it was
+    reads = iter([as_read])
+    real_read = holds.read
+    monkeypatch.setattr(holds, "read", lambda b, appointment_id: next(reads, None) or real_read(b, appointment_id))
+    pi = intent(step["client_secret"].split("_secret_")[0])
+    assert deliver(pay_client, event("evt_raced", "payment_intent.succeeded", pi))[0] == 200
+    monkeypatch.undo()
+
+    view = status_of(pay_client, held)
+    assert view["status"] == "cancelled" and view["payment"]["refunded_cents"] == DEPOSIT, view
+    offer = get(pay_client, f"/api/v1/offers/{link}")[1]
+    assert offer["status"] == "unpaid" and offer["entry"]["status"] == "open", offer
+    assert _refills(pay_client, aws)["refills"] == 0

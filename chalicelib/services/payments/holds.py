@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from chalicelib import clock, links
@@ -209,10 +210,19 @@ def _confirm(
 ) -> bool:
     """Booked, in one transaction conditioned on it still being held, its parked
     confirmations released to the outbox stream (which sends them, once). False if it was
-    no longer held (or the event was applied before)."""
+    no longer held (or the event was applied before): a charge that went through as its
+    hold was released (read held by the webhook or the page, released by the hold_expiry
+    job in between) is refunded, as a payment after the hold's end is."""
     try:
         store.paid(appt, pay, money, parked, now, event, _refill(b, appt, now))
-    except (store.HoldGone, payments.EventSeen, payments.MoneyExists):
+    except store.HoldGone:
+        if money is not None and pay.intent:
+            fresh, _ = read(b, appt.id)
+            if fresh is not None and fresh.status == Status.CANCELLED.value:
+                paid = SimpleNamespace(id=pay.intent, status="succeeded", amount=money.amount_cents)
+                refund_late_payment(b, fresh, paid, now)
+        return False
+    except (payments.EventSeen, payments.MoneyExists):
         return False
     logger().info("booking paid", extra={"appointment_id": appt.id, "kind": pay.kind})
     return True
