@@ -376,3 +376,37 @@ def test_a_payment_whose_webhook_read_the_hold_just_before_it_ran_out_is_refunde
     offer = get(pay_client, f"/api/v1/offers/{link}")[1]
     assert offer["status"] == "unpaid" and offer["entry"]["status"] == "open", offer
     assert _refills(pay_client, aws)["refills"] == 0
+
+
+def test_the_pay_page_that_read_the_hold_just_before_it_ran_out_does_not_say_booked(
+    pay_client, stripe_env, frozen_now, aws, monkeypatch
+):
+    """Before, the pay page whose charge went through as the hold_expiry job released the
+    hold answered "done", status "booked": she left believing she had the time, which had
+    gone to the next on the list."""
+    from chalicelib.jobs.schedule import JOBS
+    from chalicelib.services.payments import holds
+    from chalicelib.store import businesses
+    from tests.payments.conftest import authenticate_payment
+
+    link = _offered_highlights(pay_client, frozen_now)
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184").ok  # 3-D Secure
+    _, step = finish(pay_client, held)
+    assert step["next"] == "authenticate", step
+    b = businesses.get_by_id(aws.id)
+    assert b is not None
+    as_read = holds.read(b, held["id"])  # the page's read, still held
+
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1  # Stripe said: not paid yet
+    authenticate_payment(stripe_env, step["client_secret"])  # and then it was
+    reads = iter([as_read])
+    real_read = holds.read
+    monkeypatch.setattr(holds, "read", lambda b, appointment_id: next(reads, None) or real_read(b, appointment_id))
+    status, done = finish(pay_client, held)
+    monkeypatch.undo()
+    assert status == 200 and (done["status"], done["next"]) == ("cancelled", "refunded"), done
+    assert done["refunded_cents"] == DEPOSIT
+    assert status_of(pay_client, held)["payment"]["refunded_cents"] == DEPOSIT

@@ -152,8 +152,10 @@ def finish(
         return _declined(b, appt, pay, now, parked)
     pay = replace(pay, payment_method=setup.payment_method)
     if pay.kind not in CHARGED_KINDS:
-        _confirm(b, appt, replace(pay, state=PayState.CARD_SAVED.value), None, now, parked)
-        return _after(b, appt, booked=True)
+        # Not confirmed here: the webhook was first (booked), or the hold ended meanwhile.
+        return _after(
+            b, appt, booked=_confirm(b, appt, replace(pay, state=PayState.CARD_SAVED.value), None, now, parked)
+        )
     try:
         intent = account.charge(
             appt.id,
@@ -176,8 +178,9 @@ def _on_intent(
 ) -> dict[str, Any]:
     if intent.status == "succeeded":
         paid = replace(pay, intent=intent.id, state=PayState.PAID.value, paid_cents=int(intent.amount))
-        _confirm(b, appt, paid, _charge_record(appt, paid, now), now, parked)
-        return _after(b, appt, booked=True)
+        # Not confirmed here: the webhook was first (booked), or the hold ended meanwhile
+        # (the charge refunded): the page says what the booking is now.
+        return _after(b, appt, booked=_confirm(b, appt, paid, _charge_record(appt, paid, now), now, parked))
     if intent.status == "requires_action":
         store.note_intent(appt, pay, now)
         return {"status": appt.status, "next": "authenticate", "client_secret": intent.client_secret}
