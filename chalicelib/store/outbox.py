@@ -208,6 +208,17 @@ def _plan_on(business_id: str, appointment_id: str) -> Message | None:
     return plan_of(item)
 
 
+def waiting_plans(business_id: str, appointment_ids: Iterable[str]) -> dict[str, Message]:
+    """The plans still on these appointments (not expanded yet), by appointment id: one
+    consistent BatchGetItem (100 keys a request)."""
+    wanted = sorted(set(appointment_ids))
+    if not wanted:
+        return {}
+    db.configure()
+    items = AppointmentItem.batch_get([(keys.biz(business_id), keys.appt_sk(i)) for i in wanted], consistent_read=True)
+    return {i.appointment_id: plan for i in items if (plan := plan_of(i)) is not None}
+
+
 def waiting_plan(business_id: str, appointment_id: str) -> Message | None:
     """A booking's plan if it is still waiting to be expanded, on its appointment or
     (written before) an item of its own."""

@@ -143,3 +143,33 @@ def test_a_visit_moved_to_another_day_is_not_listed_on_its_old_day(client, desk,
     monkeypatch.setattr(bookings, "list_appointments", real)
     status, answer = desk.get("/reminders?date=2026-11-25")
     assert [v["start"] for v in answer["visits"]] == ["2026-11-25T12:00:00+02:00"], answer
+
+
+def test_a_visit_whose_plan_is_not_expanded_yet_shows_the_reminders_it_planned(client, desk):
+    """Before, a booking whose plan was still on its appointment (the expansion right after
+    the booking failed; the sweeper does it later) showed no reminder on either rule and
+    "the reminder settings changed after the booking": untrue, both were on their way."""
+    from chalicelib.store import outbox
+    from tests.faults import dynamodb_faults
+
+    # The booking's transaction goes through; its expansion's (right after it) fails.
+    with dynamodb_faults({"TransactWriteItems": [None, *["InternalServerError"] * 100]}):
+        status, maija = book(client, "2026-11-24T12:00:00+02:00")
+    assert status == 201, maija
+    assert outbox.waiting_plan(desk.business_id, maija["id"]) is not None  # not expanded
+    expected = {
+        "email": line("pending", "2026-11-23T12:00:00+02:00"),
+        "sms": line("pending", "2026-11-24T10:00:00+02:00"),
+    }
+
+    def seen():
+        status, answer = desk.get("/reminders?date=2026-11-24")
+        assert status == 200, answer
+        conforms(answer)
+        [lines] = by_client(answer).values()
+        return {ch: {k: r[k] for k in r if k not in ("rule", "channel")} for ch, r in lines.items()}
+
+    assert seen() == expected  # read from the plan on the appointment
+    run_job("send_due", "2026-11-23T10:05:00+02:00")  # the sweeper expands it
+    assert outbox.waiting_plan(desk.business_id, maija["id"]) is None
+    assert seen() == expected  # the same, from the outbox

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
-from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus
+from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus, planned_in, queued
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.services.admin.calendar import appointments_on
 from chalicelib.services.admin.common import audited, business_of, parse_date, today
@@ -33,6 +34,7 @@ def day_reminders(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     found = store.get_messages(
         b.id, [reminder_key(a, rule.id, rule.channel) for a in visits for rule in b.config.reminders]
     )
+    found.update(_not_expanded(b, visits, found))
     audited(p, "read_reminders", None, {"date": day.isoformat()})
     return {
         "date": day.isoformat(),
@@ -54,6 +56,22 @@ def day_reminders(p: Principal, params: dict[str, str]) -> dict[str, Any]:
             }
             for a in visits
         ],
+    }
+
+
+def _not_expanded(b: Business, visits: list[Appointment], found: dict[str, Message]) -> dict[str, Message]:
+    """The reminders of visits whose plan is still on the appointment (its expansion into
+    the outbox has not happened yet: a moment after the booking or its move, longer when
+    the outbox stream failed and the sweeper does it), as the outbox will hold them. Read
+    only for visits missing a reminder the outbox would hold (one BatchGetItem)."""
+    wanted = {a.id: {reminder_key(a, r.id, r.channel) for r in b.config.reminders} - set(found) for a in visits}
+    plans = store.waiting_plans(b.id, [i for i, keys in wanted.items() if keys])
+    now = clock.now()
+    return {
+        m.key: queued(m, now)
+        for appointment_id, plan in plans.items()
+        for m, _parked in planned_in(plan)
+        if m.key in wanted[appointment_id]
     }
 
 
