@@ -22,7 +22,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferStatus, RefillCount, Window
-from chalicelib.store import db, keys, outbox, search, webhooks
+from chalicelib.store import db, faults, keys, outbox, search, webhooks
 from chalicelib.store.models import (
     AggregateItem,
     MessageItem,
@@ -446,7 +446,8 @@ def unpaid_offer(offer: Offer, entry: Entry | None, today: date, now: datetime, 
     transaction conditioned on the offer still taken and the entry still booked. The entry
     stays closed when its days have passed, when she joined again for the service over its
     dates meanwhile (that entry stands) or when a contact of hers has `limit` open entries.
-    True when the entry was opened again."""
+    True when the entry was opened again. DatabaseBusy when her lists changed under every
+    try: nothing written, for its caller to try again later (the freed time's item)."""
     from dataclasses import replace
 
     db.configure()
@@ -469,7 +470,7 @@ def unpaid_offer(offer: Offer, entry: Entry | None, today: date, now: datetime, 
                 continue  # her list was written meanwhile: read it again
             raise
         return reopened is not None
-    return False
+    raise faults.DatabaseBusy("transaction", "contact")
 
 
 def _reopen(tx: Tx, entry: Entry, today: date, now: datetime, limit: int) -> Entry | None:

@@ -410,3 +410,26 @@ def test_the_pay_page_that_read_the_hold_just_before_it_ran_out_does_not_say_boo
     assert status == 200 and (done["status"], done["next"]) == ("cancelled", "refunded"), done
     assert done["refunded_cents"] == DEPOSIT
     assert status_of(pay_client, held)["payment"]["refunded_cents"] == DEPOSIT
+
+
+def test_her_entry_opens_again_when_her_lists_changed_under_every_try(pay_client, frozen_now, aws, monkeypatch):
+    """Before, three tries at the reopen that each found her contacts' lists changed since
+    read gave up for good: her entry closed, the offer still 'taken' (her link answering with
+    the cancelled booking), the freed time done with."""
+    from chalicelib.jobs.schedule import JOBS
+    from chalicelib.store import waitlist
+
+    link = _offered_highlights(pay_client, frozen_now)
+    stale = waitlist.read_contacts(aws.id, LIISA, "liisa@example.com")  # before the tap writes them
+    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
+    assert status == 201 and held["status"] == "pending_payment", held
+    frozen_now["now"] += timedelta(minutes=11)
+    monkeypatch.setattr(waitlist, "read_contacts", lambda *args, **kwargs: stale)  # written between read and write
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    monkeypatch.undo()
+    assert get(pay_client, f"/api/v1/offers/{link}")[1]["entry"]["status"] == "booked"  # not yet
+
+    frozen_now["now"] += timedelta(minutes=3)
+    JOBS["send_due"].run(frozen_now["now"])  # tried again
+    offer = get(pay_client, f"/api/v1/offers/{link}")[1]
+    assert offer["entry"]["status"] == "open" and offer["status"] == "unpaid", offer
