@@ -597,6 +597,19 @@ def test_on_a_small_phone_the_tabs_are_one_row_that_scrolls_sideways(browser, st
     context.close()
 
 
+def test_on_a_small_phone_the_previous_and_next_day_arrows_are_a_thumbs_width(dashboard):
+    # ‹ and › of the day (and of the key figures' period) were 32 x 44 px: a thumb meant
+    # for "Today" beside them went a day back.
+    page = dashboard(SMALL_PHONE)
+    for arrow in ("#cal-prev", "#cal-next"):
+        box = page.locator(arrow).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (arrow, box)
+    show(page, "kpis")
+    for arrow in ("#period-prev", "#period-next"):
+        box = page.locator(arrow).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (arrow, box)
+
+
 def test_language_switch_is_remembered(owner, stack):
     owner.get_by_role("banner").get_by_label("Kieli").select_option("sv")  # not the waitlist form's
     expect(owner.locator("html")).to_have_attribute("lang", "sv")
