@@ -515,3 +515,19 @@ def test_no_message_offers_a_change_past_its_deadline(kind, locale):
             "Change/cancel",
         ):
             assert offer not in part
+
+
+@pytest.mark.parametrize(
+    "locale, vat",
+    [("fi", "ALV 25,5\u00a0%"), ("sv", "Moms 25,5\u00a0%"), ("en", "VAT 25.5\u00a0%")],
+)
+def test_the_receipts_vat_line_shows_the_rate_in_the_email_too(make_context, locale, vat):
+    # The HTML receipt read "ALV {{ v.percent|replace('.', ',') }} %": the rate was written
+    # inside the label's string, where Jinja does not look.
+    ctx = make_context(business={"code": None})
+    ctx["receipt"] = RECEIPT | {
+        "vat": [{"percent": "25.5", "net_cents": 14263, "vat_cents": 3637, "gross_cents": 17900}]
+    }
+    r = render("receipt", locale, ctx)
+    assert vat in r.html and "{{" not in r.html
+    assert vat.replace("\u00a0", " ") in r.text
