@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.config import Loyalty, Perk
 from chalicelib.domain.digits import whole_number
+from chalicelib.domain.locales import normalize
 
 WELCOME = "welcome"
 
@@ -188,13 +189,17 @@ def price_after(price_cents: int, perk: Perk) -> tuple[int, int]:
 
 
 def describe(perk: Perk, locale: str, currency: str = "EUR") -> str:
-    """The perk in the client's words: the owner's description, else '-50 %' / '-10,00 €'."""
+    """The perk in the client's words: the owner's description, else fi/sv '-50 %' /
+    '-10,00 €', en '-50%' / '-€10.00' (English writes no space before % and € first)."""
     if perk.description:
         return perk.description.get(locale)
+    english = normalize(locale) == "en"
     if perk.percent_off is not None:
-        return f"-{perk.percent_off} %"
+        return f"-{perk.percent_off}{'' if english else ' '}%"
     amount = f"{(perk.amount_off_cents or 0) / 100:.2f}"
-    return f"-{amount.replace('.', ',') if locale in ('fi', 'sv') else amount} {'€' if currency == 'EUR' else currency}"
+    if currency != "EUR":
+        return f"-{amount if english else amount.replace('.', ',')} {currency}"
+    return f"-€{amount}" if english else f"-{amount.replace('.', ',')} €"
 
 
 def expires_on(issued_at: datetime, valid_days: int | None, tz: ZoneInfo) -> date | None:

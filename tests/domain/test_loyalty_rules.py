@@ -91,7 +91,10 @@ def test_visits_before_the_card_started_earn_nothing():
 def test_descriptions_default_to_the_discount_in_the_clients_words():
     assert rules.describe(Perk(percent_off=20), "fi") == "-20 %"
     assert rules.describe(Perk(amount_off_cents=1050), "fi") == "-10,50 €"
-    assert rules.describe(Perk(amount_off_cents=1050), "en") == "-10.50 €"
+    # English writes the per cent sign without a space and the euro sign first.
+    assert rules.describe(Perk(percent_off=20), "en") == "-20%"
+    assert rules.describe(Perk(amount_off_cents=1050), "en") == "-€10.50"
+    assert rules.describe(Perk(amount_off_cents=1050), "sv", "SEK") == "-10,50 SEK"
     assert rules.describe(Perk(percent_off=10, description={"fi": "Kymppi pois", "en": "Ten off"}), "en") == "Ten off"
 
 

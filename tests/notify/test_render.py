@@ -519,7 +519,7 @@ def test_no_message_offers_a_change_past_its_deadline(kind, locale):
 
 @pytest.mark.parametrize(
     "locale, vat",
-    [("fi", "ALV 25,5\u00a0%"), ("sv", "Moms 25,5\u00a0%"), ("en", "VAT 25.5\u00a0%")],
+    [("fi", "ALV 25,5\u00a0%"), ("sv", "Moms 25,5\u00a0%"), ("en", "VAT 25.5%")],
 )
 def test_the_receipts_vat_line_shows_the_rate_in_the_email_too(make_context, locale, vat):
     # The HTML receipt read "ALV {{ v.percent|replace('.', ',') }} %": the rate was written

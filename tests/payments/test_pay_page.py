@@ -24,9 +24,9 @@ FIELDS = {
 # does (services/payments/fees.py), one sentence per case.
 TERMS_EN = (
     "Free cancellation until Tue 24 Nov at 12:00. If you cancel later, the deposit of €47.70 is not refunded"
-    " and the salon may also charge €31.80 to your card: in all 50\u00a0% of the booked price, €159.00."
+    " and the salon may also charge €31.80 to your card: in all 50% of the booked price, €159.00."
     " If you do not come, the deposit of €47.70 is not refunded and €111.30 more is charged to your card:"
-    " in all 100\u00a0% of the booked price, €159.00."
+    " in all 100% of the booked price, €159.00."
 )
 TERMS_FI = (
     "Maksuton peruutus ti 24.11. klo 12.00 asti. Jos perut myöhemmin, ennakkomaksua 47,70\u00a0€ ei palauteta,"
