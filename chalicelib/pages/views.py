@@ -25,6 +25,7 @@ from chalicelib.domain.timeutil import iso_local, parse_instant, within_days_kep
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import (
+    NBSP,
     TEMPLATE_FILTERS,
     format_day,
     format_local,
@@ -53,6 +54,7 @@ def _env():
     env.filters["sentence"] = sentence
     env.filters["kept"] = kept
     env.filters["fill"] = fill
+    env.filters["unit"] = unit
     env.globals["locales"] = LOCALES
     return env
 
@@ -62,6 +64,12 @@ def kept(value: object) -> Markup:
     ("ma 7.12. klo 10.00", not "ma 7.12. klo" over "10.00"): a page's only (the layout's
     `.keep`, an inline block: wider than its column, it still wraps rather than overflow)."""
     return Markup('<span class="keep">{}</span>').format(value)
+
+
+def unit(number: object, word: str) -> str:
+    """A number and its unit with a no-break space between ('150 min'): never split across
+    lines on a narrow phone, as a price is not (notify/localtime.py NBSP)."""
+    return f"{number}{NBSP}{word}"
 
 
 def fill(text: str, **values: object) -> Markup:

@@ -387,6 +387,16 @@ def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
+def test_a_services_length_keeps_its_minutes_on_its_line(client):
+    # At 360 px "Foil highlights (150" sat over "min)": a number and its unit keep
+    # together (a no-break space), as a price's do.
+    assert "150\u00a0min · " in page(client, "/book/demo?lang=sv")[1]
+    assert "150\u00a0min · " in page(client, "/book/demo/waitlist?lang=en")[1]
+    start = "2026-11-25T11:00:00%2B02:00"
+    html = page(client, f"/book/demo?service=highlights&staff=sanna&start={start}&lang=en")[1]
+    assert "Foil highlights (150\u00a0min)" in html
+
+
 def test_favicon_and_robots_are_answered_not_refused(client):
     # Issue 17 (7): both answered 403 on the local stack, a console error on every page.
     assert client.http.get("/favicon.ico").status_code in (200, 204)

@@ -153,7 +153,7 @@ def released_says_only_what_she_booked(html: str) -> None:
     to book it anew, not the deposit she no longer pays nor the terms she no longer holds."""
     html = html.split("<main>", 1)[1]  # what she reads (the layout's style names a label too)
     assert (
-        "<dd>Raidat folioilla (150 min)</dd>" in html
+        "<dd>Raidat folioilla (150\u00a0min)</dd>" in html
         and '<dd><span class="keep">ke 25.11. klo 12.00</span></dd>' in html
     )
     assert "Varaa uusi aika</a>" in html
