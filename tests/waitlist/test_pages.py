@@ -268,12 +268,15 @@ def test_an_offer_open_until_another_day_names_the_day(client, aws, frozen_now):
         "Paikka Salon Aurora, Fredrikinkatu 20, 00120 Helsinki Palvelu Naisten hiustenleikkaus (60 min) "
         "Tekijä Aino Virtanen Aika ke 25.11. klo 13.00 Hinta 69,00 €"
     ), facts
-    # It runs out on another day than today (Mon 23 Nov): the day is named.
-    until = page.split("Tarjous on voimassa ", 1)[1].split(" asti.", 1)[0]
+    # It runs out on another day than today (Mon 23 Nov): the day is named, kept on one line
+    # (at 360 px "...voimassa ke 25.11. klo" sat over "11.00 asti.").
+    kept = re.search(r'Tarjous on voimassa <span class="keep">([^<]+)</span> asti\.', page)
+    assert kept, page.split("Tarjous on voimassa", 1)[1][:120]
+    until = kept.group(1)
     assert until.startswith("ke 25.11. klo "), until
     frozen_now["now"] += timedelta(days=2)  # read on its day: the time alone is enough
     page = open_link(client, f"/o/{liisa}?lang=fi").body.decode()
-    assert f"Tarjous on voimassa {until.removeprefix('ke 25.11. klo ')} asti." in page
+    assert f'Tarjous on voimassa <span class="keep">{until.removeprefix("ke 25.11. klo ")}</span> asti.' in page
 
 
 def test_days_the_staff_member_never_works_are_refused_on_the_start_date(client, aws):
