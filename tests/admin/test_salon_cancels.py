@@ -45,7 +45,7 @@ def test_her_own_cancellation_at_the_desk_reads_as_before(client, desk, booked):
     assert "jouduimme" not in mail and "Pahoittelemme" not in mail and "Valitse uusi aika" not in mail
     html = open_link(client, f"/m/{token_of(booked['booking']['manage_url'])}?lang=fi").body.decode()
     assert "<dd>Peruttu</dd>" in html and "Pahoittelemme" not in html
-    assert re.search(r'<a href="[^"]*staff=aino[^"]*">Varaa uusi aika</a>', html)  # her stylist, as before
+    assert re.search(r'<a class="go" href="[^"]*staff=aino[^"]*">Varaa uusi aika</a>', html)  # her stylist, as before
     status, body = desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "stylist"})
     assert status == 422, body
 

@@ -303,6 +303,39 @@ def test_the_chosen_day_is_in_view_in_the_strip_of_days_on_a_small_phone(browser
     context.close()
 
 
+def test_the_ways_out_of_a_step_are_thumb_sized_on_a_small_phone(browser, stack):
+    # Walk in Swedish at 360 px: "Nej, behåll bokningen" right under the red "Ja, avboka",
+    # "Välj en annan tid" under the move's "Ja", "Lägg till i kalendern", "Hantera bokningen"
+    # after booking and "Boka en ny tid" once cancelled were lines of text 19 px tall.
+    from tests.browser.conftest import SMALL_PHONE
+
+    def thumb_sized(link):
+        box = link.bounding_box()
+        assert box["height"] >= 44, (link.inner_text(), box)
+
+    context = new_context(browser, viewport=SMALL_PHONE, locale="sv-SE")
+    page = context.new_page()
+    page.goto(f"{stack.api}/book/demo?service=womens-cut")
+    pick_a_time(page, days_ahead=2, name_field="Namn")
+    name, email, phone = someone("ut")
+    page.get_by_label("Namn").fill(name)
+    page.get_by_label("Telefon").fill(phone)
+    page.get_by_label("E-post").fill(email)
+    page.get_by_role("button", name="Bekräfta bokningen").click()
+    page.get_by_role("heading", name="Bokningen är bekräftad!").wait_for()
+    thumb_sized(page.get_by_role("link", name="Hantera bokningen"))
+    [confirmation] = stack.emails_to(email)
+    page.goto(stack.link_in(confirmation, "/m/") + "?lang=sv")
+    thumb_sized(page.get_by_role("link", name="Lägg till i kalendern"))
+    page.locator(".slots a").first.click()
+    thumb_sized(page.get_by_role("link", name="Välj en annan tid"))
+    page.get_by_role("link", name="Avboka").click()
+    thumb_sized(page.get_by_role("link", name="Nej, behåll bokningen"))
+    page.get_by_role("button", name="Ja, avboka").click()
+    thumb_sized(page.get_by_role("link", name="Boka en ny tid"))
+    context.close()
+
+
 def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     """ "Notify me" from a phone: the entry's page at its own address (no secret in the
     address bar), then off the list, and a reload repeats nothing."""

@@ -238,7 +238,7 @@ def test_a_paid_booking_visited_says_it_was_paid_with_her_manage_link(pay_client
     ):
         _, html = page(pay_client, _pay_path(booking) + f"?lang={lang}")
         assert _said(html) == said
-        assert f'<a href="{booking["manage_url"]}">' in html
+        assert f'<a class="go" href="{booking["manage_url"]}">' in html
         for wrong in ("vapautettiin", "raukesi", "released", "ran out", "Varaa uusi aika", "Book again"):
             assert wrong not in html.split("<main>", 1)[1], (lang, wrong)
 
@@ -255,7 +255,7 @@ def test_a_paid_booking_cancelled_later_says_cancelled_and_what_was_refunded(pay
     assert heading == "Varaus peruttu"
     assert result.startswith("Varaus on peruttu. Ennakkomaksusi 47,70\u00a0€ palautetaan kortillesi"), result
     assert "palautettu 47,70\u00a0€" in html  # the facts: paid, and refunded
-    assert f'<a href="{booking["manage_url"]}">' in html
+    assert f'<a class="go" href="{booking["manage_url"]}">' in html
     assert "vapautettiin" not in html.split("<main>", 1)[1] and "raukesi" not in html
     _, html = page(pay_client, _pay_path(booking) + "?lang=sv")
     heading, result = _said(html)
