@@ -402,7 +402,7 @@ def unsubscribe_submit(token):
 def card_page(token, address):
     """The client's stamp card, rewards (each with a booking link) and referral link: the
     link's token moves to a cookie of the card's own address (chalicelib/api/link_pages.py)."""
-    return _html(views.card_page(token, pages.current_request.query_params or {}, _lang()))
+    return _html(views.card_page(token, pages.current_request.query_params or {}, _lang(), address=address))
 
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"

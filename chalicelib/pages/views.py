@@ -710,12 +710,21 @@ def unsubscribe_submit(token: str, form: dict, accept_language: str | None, one_
     )
 
 
-def card_page(token: str, params: dict, accept_language: str | None) -> str:
+def card_page(token: str, params: dict, accept_language: str | None, address: str | None = None) -> str:
+    """The stamp card; its language switch leads to `address` (the card's own, where the
+    page is opened: chalicelib/api/link_pages.py)."""
     from chalicelib.services import loyalty
 
     view = loyalty.client_card(token, lambda hers: negotiate(params.get("lang"), accept_language, hers))
     locale = view["locale"]
-    return render("card.html", t=words(locale), locale=locale, biz=view["business"], card=view["card"])
+    return render(
+        "card.html",
+        t=words(locale),
+        locale=locale,
+        biz=view["business"],
+        card=view["card"],
+        link=own_address_in(address or f"{links.root()}/l/{token}", params, ()),
+    )
 
 
 # --- the waitlist: "notify me", an entry's page, an offer's page -----------------------------

@@ -176,6 +176,22 @@ def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, fro
     assert get(client, f"/api/v1/cards/{token}x")[0] == 404
 
 
+def test_the_card_page_switches_language_at_its_own_address(client, desk, frozen_now):
+    # Walk in Swedish: the card opened in the phone's language (Finnish) with no FI/SV/EN
+    # switch, where every other page of hers has one; a Swedish speaker was stuck there.
+    from tests.api.test_pages import _lang_links
+
+    token = full_card(frozen_now)
+    link = client.http.get(f"/l/{token}", headers={"Accept-Language": "fi"})
+    address = link.headers["Location"]
+    page = follow(client, link.headers, {"Accept-Language": "fi"}).body.decode()
+    switch = _lang_links(page)
+    assert switch["SV"] == f"{address}?lang=sv" and all(token not in href for href in switch.values())
+    cookie = {"Cookie": link.headers["Set-Cookie"].split(";")[0]}
+    sv = client.http.get(switch["SV"], headers={**cookie, "Accept-Language": "fi"}).body.decode()
+    assert '<html lang="sv">' in sv and "Stämpelkort" in sv
+
+
 def test_the_booking_page_carries_the_reward_to_the_booking(client, desk, frozen_now):
     token = full_card(frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
