@@ -176,6 +176,25 @@ def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, fro
     assert get(client, f"/api/v1/cards/{token}x")[0] == 404
 
 
+@pytest.mark.parametrize(
+    "lang, said",
+    [
+        ("en", "2/3 stamps – 1 more visit to: 50% off your next visit"),
+        ("fi", "2/3 leimaa – vielä 1 käynti etuun: -50 % seuraavasta käynnistä"),
+        ("sv", "2/3 stämplar – 1 besök kvar till: -50 % på nästa besök"),
+    ],
+)
+def test_one_visit_from_the_reward_the_card_says_one_visit(client, desk, frozen_now, lang, said):
+    # "1 more visits" (en), "vielä 1 käyntiä" (fi): a number and its noun that do not agree.
+    from chalicelib import links
+
+    v = past_visits(THURSDAYS[:2], clock=frozen_now)
+    token = links.card_token(v.business_id, v.client_id, frozen_now["now"])
+    link = client.http.get(f"/l/{token}?lang={lang}")
+    page = follow(client, link.headers).body.decode()
+    assert said in page
+
+
 def test_the_card_page_switches_language_at_its_own_address(client, desk, frozen_now):
     # Walk in Swedish: the card opened in the phone's language (Finnish) with no FI/SV/EN
     # switch, where every other page of hers has one; a Swedish speaker was stuck there.
