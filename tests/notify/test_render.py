@@ -531,3 +531,11 @@ def test_the_receipts_vat_line_shows_the_rate_in_the_email_too(make_context, loc
     r = render("receipt", locale, ctx)
     assert vat in r.html and "{{" not in r.html
     assert vat.replace("\u00a0", " ") in r.text
+
+
+@pytest.mark.parametrize("kind", ["confirmation", "reminder", "rescheduled"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_emails_service_length_keeps_its_minutes_on_its_line(context, kind, locale):
+    # At 360 px the Swedish confirmation read "Slingor med folie (150" over "min)".
+    html = render(kind, locale, context).html
+    assert f"({context['service']['duration_minutes']}&nbsp;min)" in html
