@@ -484,6 +484,22 @@ def test_the_shop_window(page, stack):
     assert page.get_by_role("link", name="Näytä kartalla").get_attribute("href").startswith("https://")
 
 
+def test_the_shop_windows_contact_links_are_thumb_sized_on_a_small_phone(browser, stack):
+    # Walk in Swedish at 360 px: "Visa på kartan", the number and the website, each alone
+    # on its line at the foot of the page, were 19 px tall.
+    from tests.browser.conftest import SMALL_PHONE
+
+    context = new_context(browser, viewport=SMALL_PHONE, locale="sv-SE")
+    page = context.new_page()
+    page.goto(f"{stack.api}/book/demo")
+    contact = page.locator('section[aria-labelledby="contact-h"] a')
+    assert contact.count() == 3
+    for i in range(3):
+        box = contact.nth(i).bounding_box()
+        assert box["height"] >= 44, (contact.nth(i).inner_text(), box)
+    context.close()
+
+
 def test_the_salons_number_is_never_split_over_two_lines_on_a_small_phone(browser, stack):
     # 320 px (the smallest phones in use): the header once broke "+358 | 9 1234 5678".
     context = new_context(browser, viewport={"width": 320, "height": 640})
