@@ -69,3 +69,14 @@ def test_the_pages_keep_their_words_and_api():
         assert set(catalogue(locale)) == {"pages", "dashboard", "kpi"}
         assert set(STRINGS[locale]) == set(STRINGS["fi"])
         assert set(catalogue(locale)["dashboard"]) == set(catalogue("fi")["dashboard"])
+
+
+def test_english_writes_a_percent_against_its_number_and_finnish_and_swedish_with_a_space():
+    # "under 80% and 60%" in English; "alle 80 %" in Finnish and Swedish (their style guides).
+    import re
+
+    spaced = re.compile(r"(\d|\})[ \u00a0\u202f]%")
+    for section in ("pages", "dashboard", "kpi"):
+        english = catalogue("en")[section]
+        assert not [k for k, v in english.items() if isinstance(v, str) and spaced.search(v)], section
+    assert spaced.search(catalogue("fi")["dashboard"]["slipping_rule_regulars"])
