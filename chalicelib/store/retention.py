@@ -35,15 +35,21 @@ def ended_by_hour(since: datetime, until: datetime) -> Iterator[tuple[datetime, 
 
 def complete(appt: Appointment, now: datetime) -> bool:
     """A visit that ended unmarked took place: booked/arrived -> completed (with its
-    visit.completed webhook event in the same transaction)."""
+    visit.completed webhook event in the same transaction). Its `seq` moves as a desk's
+    mark moves it: a card checkout read before and refused by it (its charge given back)
+    is asked again under a new key, never answered with the charge given back."""
     tx = Tx(AppointmentItem)
     tx.update(
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
-        [AppointmentItem.status.set(Status.COMPLETED.value), AppointmentItem.updated_at.set(now)],
+        [
+            AppointmentItem.status.set(Status.COMPLETED.value),
+            AppointmentItem.updated_at.set(now),
+            AppointmentItem.seq.add(1),
+        ],
         "appointment",
         condition=AppointmentItem.status.is_in(*sorted(ACTIVE_STATUSES)),
     )
-    done = replace(appt, status=Status.COMPLETED.value, updated_at=now)
+    done = replace(appt, status=Status.COMPLETED.value, seq=appt.seq + 1, updated_at=now)
     webhooks.emit(tx, appt.business_id, [events.visit_marked(done, Status.COMPLETED.value, now)], now, appt.client_id)
     try:
         tx.commit()

@@ -223,3 +223,34 @@ def test_the_checkout_charges_refund_failing_later_leaves_the_deposit_alone_and_
         k: before[k] for k in ("mark", "refunded_cents", "refund_failed_cents")
     }
     assert [m["kind"] for m in failures_of(desk, booking)] == ["refund_owed"]
+
+
+def test_the_visit_completed_by_the_job_meanwhile_a_checkout_asked_again_charges_anew_and_keeps_it(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    """The hourly job completes the ended visit between a card checkout's read and its
+    write: that checkout's charge goes back (409). Asked again, the desk's checkout is a
+    new charge that stays charged, not the given-back one recorded as paid (its key asked
+    again, Stripe answers with the refunded charge: she would have paid nothing)."""
+    from chalicelib.store import bookings, payments, retention
+    from tests.payments.test_checkout_retries import stripe_keeping_charge_keys
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+
+    def the_job_completes_it(_other):
+        appt = bookings.get_appointment(aws.id, booking["id"])
+        assert appt is not None and retention.complete(appt, frozen_now["now"])
+
+    with stripe_keeping_charge_keys(monkeypatch, aws.id) as stripe:
+        with the_other_device_first(monkeypatch, aws, the_job_completes_it):
+            status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+        assert_not_checked_out(desk, aws, booking, status, body)
+        assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert status == 200, body
+    assert len(set(stripe.asked)) == 2 and len(stripe.made) == 2, stripe.asked  # a new charge, not the given-back one
+    recorded = payments.get_money(aws.id, booking["id"], "checkout")
+    assert recorded is not None and recorded.intent == stripe.made[1].id
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]  # only the first went back
