@@ -408,11 +408,13 @@ def transact_with_retry(fn: Callable[[], T], attempts: int = 4) -> T:
 def _unchanged(appt: Appointment) -> Condition:
     """Condition: the appointment is still booked and unchanged since it was read, and not
     checked out at the desk meanwhile (a checkout leaves `seq` alone; a visit paid at the
-    desk took place: never moved or cancelled)."""
+    desk took place: never moved or cancelled), nor being charged for it (a card-on-file
+    checkout charge asked of Stripe, its outcome unknown)."""
     unchanged: Condition = (
         (AppointmentItem.status == Status.BOOKED.value)
         & (AppointmentItem.seq == appt.seq)
         & AppointmentItem.checkout.does_not_exist()
+        & AppointmentItem.checkout_charging.does_not_exist()
     )
     return unchanged
 

@@ -47,8 +47,9 @@ def mark(
     condition = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq)
     if status in (Status.NO_SHOW.value, Status.BOOKED.value):
         # Not on a visit checked out at the desk meanwhile (a checkout leaves `seq` alone):
-        # she paid, so she came — a no-show would charge its fee on top (domain/visits.py).
-        condition &= AppointmentItem.checkout.does_not_exist()
+        # she paid, so she came — a no-show would charge its fee on top (domain/visits.py);
+        # nor while her card may be paying it (a checkout charge's outcome unknown).
+        condition &= AppointmentItem.checkout.does_not_exist() & AppointmentItem.checkout_charging.does_not_exist()
     if refund is not None:
         actions += payments.payment_set(refund[0])
         condition &= payments.payment_as_read(appt)

@@ -18,12 +18,16 @@ DUE = 15900 - DEPOSIT  # highlights 159,00 €, the 47,70 € deposit deducted
 
 
 @contextmanager
-def the_other_device_first(monkeypatch, aws, change):
-    """`change(other_device)` lands between the checkout's read (and Stripe charge) and its write."""
+def the_other_device_first(monkeypatch, aws, change, at="start_card_checkout"):
+    """`change(other_device)` lands between the checkout's read and its write: by default
+    before its Stripe charge is noted and asked (once it is, a no-show mark or a
+    cancellation waits for its outcome: test_a_change_while_the_card_is_charged_waits_for_it),
+    which the visit's own changes (the hourly job's completion) do not wait for: `at`
+    "record_checkout", after the charge."""
     from chalicelib.auth.principal import Principal
     from chalicelib.services.payments import checkout as co
 
-    real = co.store.record_checkout
+    real = getattr(co.store, at)
     other_device = Principal(user_id="u2", business_id=aws.id, role="owner")
 
     def meanwhile(*a, **kw):
@@ -31,7 +35,7 @@ def the_other_device_first(monkeypatch, aws, change):
         return real(*a, **kw)
 
     with monkeypatch.context() as m:
-        m.setattr(co.store, "record_checkout", meanwhile)
+        m.setattr(co.store, at, meanwhile)
         yield
 
 
@@ -100,6 +104,45 @@ def test_a_cancellation_meanwhile_stops_the_checkout_and_gives_its_charge_back(
     visit = assert_not_checked_out(desk, aws, booking, status, body)
     assert visit["status"] == "cancelled"
     assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
+
+
+def test_a_change_while_the_card_is_charged_waits_for_it(pay_client, stripe_env, aws, frozen_now, monkeypatch):
+    """A no-show mark or a cancellation read before the card checkout noted its charge and
+    written while Stripe is asked: refused (409), not a fee or a refund beside a charge
+    that then stays at Stripe; the checkout is recorded, nothing given back."""
+    from chalicelib.errors import Conflict
+    from chalicelib.services.admin import calendar
+    from chalicelib.store import bookings, payments, visits
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+    read_before = bookings.get_appointment(aws.id, booking["id"])
+    assert read_before is not None
+    refused: list[object] = []
+
+    def written_while_charged(other):
+        for change in (
+            lambda: visits.mark(read_before, "no_show", frozen_now["now"]),
+            lambda: bookings.cancel_booking(read_before, [], frozen_now["now"], None, []),
+        ):
+            try:
+                change()
+            except bookings.StaleAppointment:
+                refused.append(True)
+        try:  # and read now, the desk is told why
+            calendar.mark_visit(other, booking["id"], {"status": "no_show"})
+        except Conflict as e:
+            refused.append(e.code)
+
+    with the_other_device_first(monkeypatch, aws, written_while_charged, at="record_checkout"):
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert refused == [True, True, "checkout_charge_unknown"]
+    assert status == 200, body
+    visit = desk.get(f"/appointments/{booking['id']}")[1]
+    assert visit["status"] == "booked" and visit["checkout"]["method"] == "card_on_file"
+    assert payments.get_money(aws.id, booking["id"], "no_show") is None
+    assert checkout_refunds(stripe_env, aws, booking) == []
 
 
 def test_stripe_unreachable_for_the_refund_the_sweeper_gives_the_charge_back_once(
@@ -244,7 +287,7 @@ def test_the_visit_completed_by_the_job_meanwhile_a_checkout_asked_again_charges
         assert appt is not None and retention.complete(appt, frozen_now["now"])
 
     with stripe_keeping_charge_keys(monkeypatch, aws.id) as stripe:
-        with the_other_device_first(monkeypatch, aws, the_job_completes_it):
+        with the_other_device_first(monkeypatch, aws, the_job_completes_it, at="record_checkout"):
             status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
         assert_not_checked_out(desk, aws, booking, status, body)
         assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]

@@ -120,3 +120,33 @@ def test_a_declined_card_then_another_price_is_a_new_charge(pay_client, stripe_e
         assert status == 200, done
         assert len(set(at.asked)) == 2 and [i.amount for i in at.made] == [17900 - DEPOSIT]
     assert charged_at_checkout(aws.id, booking) == 17900 - DEPOSIT
+
+
+@pytest.mark.parametrize("change", ["no_show", "cancel"])
+def test_an_answer_lost_at_stripe_then_a_no_show_or_cancellation_is_refused_until_it_is_settled(
+    pay_client, stripe_env, desk, aws, frozen_now, monkeypatch, change
+):
+    """Her card may have paid the checkout (Stripe's answer lost): marking her a no-show
+    would charge its fee on top, a cancellation give her deposit back on top, and the
+    checkout's charge would stay at Stripe, never recorded nor given back. Both are
+    refused (409 checkout_charge_unknown) until a checkout at that price settles it."""
+    from chalicelib.store import payments
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    with stripe_keeping_charge_keys(monkeypatch, aws.id) as at:
+        at.fail_next, at.taken = stripe.APIConnectionError("the answer was lost (injected)"), True
+        assert checkout(desk, booking)[0] == 503  # Stripe charged 111,30 €; the desk never heard
+        if change == "no_show":
+            status, body = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
+        else:
+            status, body = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "notify": False})
+        assert status == 409, body
+        assert (body["error"]["code"], body["error"]["charge_cents"]) == ("checkout_charge_unknown", 15900 - DEPOSIT)
+        visit = desk.get(f"/appointments/{booking['id']}")[1]
+        assert visit["status"] == "booked" and visit["payment"]["refund_pending_cents"] == 0
+        assert payments.get_money(aws.id, booking["id"], "no_show") is None  # no fee on top
+        status, done = checkout(desk, booking)  # the same price settles it: recorded once
+        assert status == 200, done
+        assert len(at.made) == 1
+    assert charged_at_checkout(aws.id, booking) == 15900 - DEPOSIT

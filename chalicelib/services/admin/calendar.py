@@ -379,9 +379,13 @@ def reschedule(p: Principal, appointment_id: str, body: object) -> dict[str, Any
 
 def _not_paid_at_the_desk(a: Appointment) -> None:
     """A visit checked out at the desk took place and is paid: it is not moved or
-    cancelled (a cancellation would refund her deposit on top)."""
+    cancelled (a cancellation would refund her deposit on top); nor while her card may be
+    paying it (a checkout charge whose outcome is unknown: checkout.not_while_charging)."""
+    from chalicelib.services.payments import checkout
+
     if a.checkout is not None:
         raise Conflict("This visit is paid already.", code="checked_out")
+    checkout.not_while_charging(a)
 
 
 def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
@@ -402,7 +406,10 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
     if a.status != status:
         from chalicelib.domain.payments import FeeKind, FeeState
-        from chalicelib.services.payments import fees
+        from chalicelib.services.payments import checkout, fees
+
+        if req.status in (Status.NO_SHOW.value, Status.BOOKED.value):
+            checkout.not_while_charging(a)  # as a visit checked out is (mark_problem)
 
         # A no-show undone or corrected: the fee she paid for it goes back, owed from the
         # mark's own commit and refunded right after it (the sweeper's if Stripe cannot

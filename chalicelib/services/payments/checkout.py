@@ -121,9 +121,8 @@ def settle(
             fields={"price_cents": f"greater than or equal to {kept} (the deposit kept; refund the difference first)"},
         )
     co = rules.checkout(total, kept, vat_percent(b, appt))
-    if appt.checkout_charging is not None and req.method != CheckoutMethod.CARD_ON_FILE:
-        # Her card may have paid it already: another way now could take it twice.
-        raise _charge_unknown(store.charging_cents(appt.checkout_charging))
+    if req.method != CheckoutMethod.CARD_ON_FILE:
+        not_while_charging(appt)  # her card may have paid it already: another way could take it twice
     intent, key = (
         _charge_card_on_file(b, appt, co.due_cents) if req.method == CheckoutMethod.CARD_ON_FILE else (None, None)
     )
@@ -166,6 +165,16 @@ def settle(
 
 def _checked_out() -> Conflict:
     return Conflict("This visit was checked out already.", code="checked_out")
+
+
+def not_while_charging(appt: Appointment) -> None:
+    """Refused (409 `checkout_charge_unknown`) while a card-on-file checkout charge of the
+    visit has an unknown outcome (Stripe did not answer): another way to pay could take it
+    twice, a no-show mark would charge its fee on top, a cancellation give her deposit
+    back on top — and the charge would stay at Stripe, never recorded nor given back. A
+    checkout at that price settles it (_charge_card_on_file)."""
+    if appt.checkout_charging is not None:
+        raise _charge_unknown(store.charging_cents(appt.checkout_charging))
 
 
 def _charge_unknown(amount: int) -> Conflict:
