@@ -103,11 +103,21 @@ def first_name(full_name: str) -> str:
 
 
 def same_name(a: str | None, b: str | None) -> bool:
-    """Whether two names can be one person's: the first word of one is a word of the
-    other, case and accents aside ("Maija" and "Meikäläinen Maija" are Maija
-    Meikäläinen's; "Liisa Virtanen" is not Maija Virtanen's). An empty name says nothing."""
+    """Whether two names can be one person's: every word of one is a word of the other
+    (an initial, "M" or "M.", the start of one), case, accents and order aside ("Maija",
+    "Maija M" and "Meikäläinen Maija" are Maija Meikäläinen's; "Liisa Virtanen" and
+    "Virtanen Liisa", written surname first, are not Maija Virtanen's: a family shares its
+    surname). An empty name says nothing."""
     wa, wb = fold(a or "").split(), fold(b or "").split()
-    return not wa or not wb or wa[0] in wb or wb[0] in wa
+    return not wa or not wb or _words_in(wa, wb) or _words_in(wb, wa)
+
+
+def _words_in(words: list[str], other: list[str]) -> bool:
+    def found(word: str) -> bool:
+        initial = word.rstrip(".")
+        return word in other or (len(initial) == 1 and any(w.startswith(initial) for w in other))
+
+    return all(found(w) for w in words)
 
 
 def search_text(name: str | None, phone: str | None, email: str | None) -> str:

@@ -377,3 +377,22 @@ def test_export_and_erasure_leave_another_persons_entry_made_with_her_phone(clie
     ]
     assert set(waitlist.read_contacts(aws.id, "+358401234567", None).entries()) == {liisa["id"], kid["id"]}
     assert desk.get("/clients?q=liisa")[1]["waiting"] != []  # the desk still finds her daughter waiting
+
+
+def test_export_and_erasure_leave_her_daughters_entry_written_surname_first(client, desk, aws, booked, frozen_now):
+    """Her daughter joins with her mother's phone as "Meikäläinen Liisa" (the family name
+    first, as Finnish forms often ask): the name shares Maija's surname only, so it is
+    not hers — not in her export, and left open when she is erased."""
+    from chalicelib.store import waitlist
+    from tests.waitlist.helpers import join
+
+    status, kid = join(client, first="2026-12-02", last="2026-12-03", name="Meikäläinen Liisa", email=None)
+    assert status == 201, kid
+    status, data = desk.get(f"/clients/{booked['client']}/export")
+    assert status == 200, data
+    assert data["waitlist"] == [] and "Liisa" not in str(data)
+    frozen_now["now"] = at("2026-11-25T14:00:00+02:00")  # her visit is over
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 200 and body["items"]["waitlist"] == 0, body
+    kept = waitlist.get_entry(aws.id, kid["id"])
+    assert kept is not None and (kept.name, kept.status) == ("Meikäläinen Liisa", "open")

@@ -139,7 +139,12 @@ def test_first_name(full, first):
         ("Maija Meikäläinen", "", True),  # an empty name says nothing
         ("Liisa Virtanen", "Maija Virtanen", False),  # one family, two people
         ("Anna-Liisa Virtanen", "Liisa Virtanen", False),
+        ("Maija Virtanen", "Virtanen Liisa", False),  # her daughter, surname first
+        ("Virtanen Maija", "Virtanen Liisa", False),  # both surname first (a CSV import's order)
+        ("Maija Virtanen", "Maija Sofia Virtanen", True),
+        ("Maija Virtanen", "Maija V.", True),
+        ("Maija Virtanen", "Liisa V", False),
     ],
 )
-def test_two_names_are_one_persons_when_one_starts_with_a_word_of_the_other(a, b, same):
+def test_two_names_are_one_persons_when_the_words_of_one_are_words_of_the_other(a, b, same):
     assert same_name(a, b) is same and same_name(b, a) is same
