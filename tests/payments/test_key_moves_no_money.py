@@ -54,3 +54,19 @@ def test_a_keys_no_show_charges_no_fee_the_owner_charges_it(pay_client, stripe_e
     assert owners["fees"] == {} and "no_show" in owners["chargeable_cents"], owners
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
     assert status == 200 and fee["state"] == "succeeded", fee
+
+
+def test_a_keys_cancellation_gives_back_nothing_beyond_her_terms(pay_client, stripe_env, aws, desk):
+    """A write:bookings key may cancel, but `refund: true` (all she paid back, whatever her
+    terms keep) is the owner's, as the refund route is: 403, nothing cancelled or refunded."""
+    booking = paid_booking(pay_client, stripe_env)
+    status, body = call(
+        pay_client,
+        "POST",
+        f"/api/v1/admin/appointments/{booking['id']}/cancel",
+        bookings_key(desk),
+        {"by": "salon", "refund": True, "notify": False},
+    )
+    assert status == 403 and body["error"]["code"] == "not_for_api_keys", body
+    assert money_of(desk, booking)["refunded_cents"] == 0
+    assert desk.get(f"/appointments/{booking['id']}")[1]["status"] == "booked"

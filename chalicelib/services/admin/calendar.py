@@ -417,19 +417,9 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         undone = a.status == Status.NO_SHOW.value
         owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
         fee_open = undone and a.payment is not None and a.payment.fees.get(FeeKind.NO_SHOW.value) == FeeState.OPEN.value
-        if (owed is not None or fee_open) and not _moves_money(p):
-            # Neither an integration's key nor a staff member moves money (as on the money
-            # routes): the fee's refund or waiver is the owner's, from her desk.
-            if p.key_id is not None:
-                raise Forbidden(
-                    "Undoing this no-show gives its fee back; an API key cannot: the owner undoes it at her desk.",
-                    code="not_for_api_keys",
-                )
-            raise Forbidden(
-                "Undoing this no-show gives its fee back; only the business owner can.",
-                code="owner_only",
-                details={"reason": "no_show_fee"},
-            )
+        if owed is not None or fee_open:
+            # The fee's refund or waiver is the owner's, from her desk.
+            _money_is_the_owners(p, "Undoing this no-show gives its fee back", "no_show_fee")
         try:
             visits.mark(a, status, now, a.days(b.config.tz), refund=owed)
         except store.StaleAppointment:
@@ -454,9 +444,20 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
 
 
 def _moves_money(p: Principal) -> bool:
-    """May this caller's visit mark charge or give back a fee? The owner signed in: not an
-    integration's key, nor a staff member (a booking's money is the owner's, "money")."""
+    """May this caller's visit mark or cancellation charge or give back money? The owner
+    signed in: not an integration's key, nor a staff member (a booking's money is the
+    owner's, "money"; the money routes refuse keys)."""
     return p.key_id is None and p.can("money")
+
+
+def _money_is_the_owners(p: Principal, what: str, reason: str) -> None:
+    """`what` moves money, which only the owner signed in may (_moves_money): 403
+    `not_for_api_keys` for an integration's key, `owner_only` (`reason`) for staff."""
+    if _moves_money(p):
+        return
+    if p.key_id is not None:
+        raise Forbidden(f"{what}; an API key cannot: the owner does it at her desk.", code="not_for_api_keys")
+    raise Forbidden(f"{what}; only the business owner can.", code="owner_only", details={"reason": reason})
 
 
 def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:
@@ -484,8 +485,8 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     salon cancels). The salon's cancellation is not counted as hers."""
     b = business_of(p)
     req: DeskCancelIn = parse(DeskCancelIn, body if body is not None else {}, "cancellation")
-    if req.refund:  # giving money back is the owner's
-        p.require("money")
+    if req.refund:  # giving back all she paid, whatever her terms keep, is the owner's
+        _money_is_the_owners(p, "Cancelling with the deposit given back moves money", "refund")
     a = _appointment(b, appointment_id)
     if a.status == Status.CANCELLED.value:
         from chalicelib.services.payments import fees
