@@ -340,10 +340,12 @@ def record_checkout(
     dashboard asking "changed since?" reads it again; with her receipt (leased to the
     caller) and the payment.succeeded webhook event. Only on the appointment as `appt`
     read it — its status and `seq` unchanged: a no-show marked or a cancellation made
-    meanwhile (another device) moved them — else bookings.StaleAppointment, nothing written."""
+    meanwhile (another device) moved them — and its payment too (payment_as_read: a refund
+    of the deposit meanwhile would be deducted as kept), else bookings.StaleAppointment,
+    nothing written."""
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
-    as_read = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq)
+    as_read = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq) & payment_as_read(appt)
     _checked_out(tx, appt, money, now, days, condition=as_read)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # what it came to: her KPI counts
     sent = outbox.queue(tx, messages, now, lease)

@@ -145,6 +145,33 @@ def test_a_change_while_the_card_is_charged_waits_for_it(pay_client, stripe_env,
     assert checkout_refunds(stripe_env, aws, booking) == []
 
 
+def test_a_refund_of_the_deposit_meanwhile_is_not_deducted_again(pay_client, stripe_env, aws, frozen_now, monkeypatch):
+    """The owner gives 20,00 € of the deposit back while the desk's checkout, which read all
+    of it kept, is on its way: that checkout would deduct the whole deposit and take 20,00 €
+    too little. It is not recorded (409, its charge back); asked again, it deducts only
+    what is kept, so the visit's price is paid whole."""
+    from chalicelib.services.admin import money
+    from chalicelib.store import payments
+
+    part = 2000
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+
+    def the_owner_refunds(other):
+        money.refund(other, booking["id"], {"amount_cents": part, "reason": "late start"})
+
+    with the_other_device_first(monkeypatch, aws, the_owner_refunds):
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert_not_checked_out(desk, aws, booking, status, body)
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]
+    status, done = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert status == 200, done
+    assert (done["deposit_cents"], done["paid_cents"]) == (DEPOSIT - part, DUE + part)
+    recorded = payments.get_money(aws.id, booking["id"], "checkout")
+    assert recorded is not None and recorded.amount_cents == DUE + part
+
+
 def test_stripe_unreachable_for_the_refund_the_sweeper_gives_the_charge_back_once(
     pay_client, stripe_env, aws, frozen_now, monkeypatch
 ):

@@ -147,12 +147,13 @@ def settle(
             _give_back(b, appt, intent, key, co.due_cents, now)  # another checkout's is the one kept
         raise _checked_out() from None
     except bookings.StaleAppointment:
-        # Another device marked it a no-show (its fee charged) or cancelled it meanwhile:
-        # this checkout is not recorded, and what it charged goes back to her card at once.
+        # Another device marked it a no-show (its fee charged), cancelled it or refunded its
+        # deposit (no longer all kept) meanwhile: this checkout is not recorded, and what it
+        # charged goes back to her card at once.
         if intent is not None:
             _give_back(b, appt, intent, key, co.due_cents, now)
         raise Conflict(
-            "The visit was changed meanwhile (marked or cancelled on another device), so it was not checked out"
+            "The visit was changed meanwhile (marked, cancelled or refunded on another device), so it was not checked out"
             + ("; the card charge is being refunded" if intent else "")
             + ". Reload and look again.",
             code="appointment_changed",
