@@ -265,7 +265,7 @@ class Appointment:
     payment_rev: int = 0
     checkout: CheckedOut | None = None  # checked out at the desk: how, what was paid, when
     # A card-on-file checkout charge asked of Stripe whose outcome is not known yet: its key
-    # `s<seq>:<amount>` (store/payments.py start_card_checkout).
+    # `s<seq>p<payment_rev>:<amount>` (store/payments.py start_card_checkout).
     checkout_charging: str | None = None
     # The waitlist offer it was booked from (source `waitlist`): paid, it counts as the
     # offer's refill; its hold run out unpaid, the entry is open again (docs/waitlist.md).

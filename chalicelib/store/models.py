@@ -240,7 +240,7 @@ class AppointmentItem(Base):
     payment_rev = NumberAttribute(null=True)  # bumped by every write of `payment` (store/payments.py)
     checkout = JSONAttribute(null=True)  # domain.payments.CheckedOut: checked out at the desk (method, paid, when)
     # A card-on-file checkout's charge asked of Stripe, its outcome not known yet: its key
-    # `s<seq>:<amount>` (store/payments.py start_card_checkout).
+    # `s<seq>p<payment_rev>:<amount>` (store/payments.py start_card_checkout).
     checkout_charging = UnicodeAttribute(null=True)
     waitlist_offer = UnicodeAttribute(null=True)  # the waitlist offer it was booked from
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).

@@ -378,12 +378,12 @@ class ChargeUnsettled(Exception):
 
 
 def charging_cents(key: str) -> int:
-    """The amount of a card-on-file checkout charge's key (`s<seq>:<amount>`)."""
+    """The amount of a card-on-file checkout charge's key (`s<seq>p<payment_rev>:<amount>`)."""
     return int(key.rpartition(":")[2])
 
 
 def start_card_checkout(appt: Appointment, key: str) -> str:
-    """Before a card-on-file checkout asks Stripe to charge her: `key` (`s<seq>:<amount>`,
+    """Before a card-on-file checkout asks Stripe to charge her: `key` (`s<seq>p<payment_rev>:<amount>`,
     the charge's idempotency key) noted on the appointment, so an attempt whose answer is
     lost is not forgotten. An earlier attempt's key still there (its outcome unknown): at
     the same amount, that key — the same charge, which Stripe answers with; at another,

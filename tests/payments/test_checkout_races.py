@@ -172,6 +172,47 @@ def test_a_refund_of_the_deposit_meanwhile_is_not_deducted_again(pay_client, str
     assert recorded is not None and recorded.amount_cents == DUE + part
 
 
+def test_a_refused_refund_meanwhile_then_the_checkout_asked_again_charges_anew(
+    pay_client, stripe_env, aws, frozen_now, monkeypatch
+):
+    """The owner's refund that Stripe refuses at once lands while the desk's card checkout
+    is on its way: the booking's payment moved (the refusal counted), the deposit kept did
+    not. That checkout's charge goes back (409); asked again at the same price, it is a new
+    charge that stays, not the given-back one recorded as paid (the same key answered by
+    Stripe with the refunded charge: she would have paid nothing)."""
+    from chalicelib.errors import RebookError
+    from chalicelib.services.admin import money
+    from chalicelib.services.payments import stripe_account
+    from chalicelib.store import payments
+    from tests.payments.test_checkout_retries import stripe_keeping_charge_keys
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    desk = Desk(pay_client, aws.id)
+
+    def refused(*a, **kw):
+        raise stripe_account.RefundRefused("The charge is disputed (injected).")
+
+    def the_owners_refund_refused(other):
+        with monkeypatch.context() as m:
+            m.setattr(stripe_account.Account, "refund", refused)
+            try:
+                money.refund(other, booking["id"], {"amount_cents": 2000, "reason": "late start"})
+            except RebookError as e:
+                assert e.code == "refund_refused"
+
+    with stripe_keeping_charge_keys(monkeypatch, aws.id) as stripe:
+        with the_other_device_first(monkeypatch, aws, the_owners_refund_refused):
+            status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+        assert_not_checked_out(desk, aws, booking, status, body)
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+    assert status == 200, body
+    assert len(set(stripe.asked)) == 2 and len(stripe.made) == 2, stripe.asked  # a new charge
+    recorded = payments.get_money(aws.id, booking["id"], "checkout")
+    assert recorded is not None and recorded.intent == stripe.made[1].id
+    assert checkout_refunds(stripe_env, aws, booking) == [(DUE, DUE, "succeeded")]  # only the first went back
+
+
 def test_stripe_unreachable_for_the_refund_the_sweeper_gives_the_charge_back_once(
     pay_client, stripe_env, aws, frozen_now, monkeypatch
 ):

@@ -1,5 +1,5 @@
 """A card-on-file checkout asked again: at the same price it is the same charge (Stripe's
-idempotency key `<booking>:checkout:s<seq>:<amount>`), at another price a new one — but
+idempotency key `<booking>:checkout:s<seq>p<payment_rev>:<amount>`), at another price a new one — but
 never while an earlier attempt's outcome is unknown (its answer lost), which could charge
 her twice; and Stripe's `idempotency_error` is a 409 the desk can read, never a 500."""
 

@@ -197,7 +197,7 @@ def _give_back(b: Business, appt: Appointment, intent: str, key: str | None, amo
 
 def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> tuple[str | None, str | None]:
     """Charge her saved card `amount` off-session: Stripe's PaymentIntent id and the charge's
-    key (`s<seq>:<amount>`), or (None, None) with nothing to charge. Asked again at the
+    key (`s<seq>p<payment_rev>:<amount>`), or (None, None) with nothing to charge. Asked again at the
     same amount, the visit unchanged, it is the same charge (Stripe answers with it); at
     another amount a new one — unless an earlier attempt's outcome is unknown (Stripe did
     not answer it): then 409 `checkout_charge_unknown`, nothing asked, so she is never
@@ -208,10 +208,11 @@ def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> tuple[s
     if pay is None or not pay.card_saved:
         raise Conflict("There is no card on file for this booking.", code="no_card_on_file")
     assert pay.customer and pay.payment_method  # card_saved
-    # Keyed by the visit's `seq` as read, and the amount: after a change that sent a charge
-    # back (give_back_checkout) a new charge, never the one given back.
+    # Keyed by the visit's `seq` and payment's revision as read, and the amount: after a
+    # change that sent a charge back (give_back_checkout: record_checkout is conditioned on
+    # both) a new charge, never the one given back.
     try:
-        key = store.start_card_checkout(appt, f"s{appt.seq}:{amount}")
+        key = store.start_card_checkout(appt, f"s{appt.seq}p{appt.payment_rev}:{amount}")
     except store.ChargeUnsettled as e:
         raise _charge_unknown(e.amount_cents) from None
     try:
