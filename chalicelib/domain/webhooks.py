@@ -159,9 +159,10 @@ _TEREDO = ipaddress.IPv6Network("2001::/32")
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """The SSRF guard's rule: only globally routable unicast addresses. An IPv6 address
     that leads to an IPv4 one is judged by that one (IPv4-mapped, and 6to4:
-    2002:7f00:1:: is 127.0.0.1); a Teredo tunnel's (2001::/32) never is."""
+    2002:7f00:1:: is 127.0.0.1); a Teredo tunnel's (2001::/32) never is, nor a site-local
+    one (fec0::/10: deprecated, yet routed inside some networks, and never global)."""
     if isinstance(address, ipaddress.IPv6Address):
-        if address in _TEREDO:
+        if address in _TEREDO or address.is_site_local:
             return False
         address = address.ipv4_mapped or address.sixtofour or address
     return not (

@@ -79,6 +79,7 @@ def test_retry_after_as_seconds_or_a_date():
         "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
         "64:ff9b:1::5db8:d822",  # local-use NAT64
         "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "fec0::1",  # site-local (deprecated, still routed inside some networks)
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_not_public(address):
