@@ -333,6 +333,7 @@ def record_checkout(
     days: Sequence[date] = (),
     messages: Sequence[PlannedMessage] = (),
     lease: timedelta | None = None,
+    charging: str | None = None,
 ) -> list[Message]:
     """A visit checked out at the desk, once (MoneyExists otherwise): its money record and,
     on the appointment, that it was (`checkout`: how, what was paid, when), so whoever
@@ -341,11 +342,18 @@ def record_checkout(
     caller) and the payment.succeeded webhook event. Only on the appointment as `appt`
     read it — its status and `seq` unchanged: a no-show marked or a cancellation made
     meanwhile (another device) moved them — and its payment too (payment_as_read: a refund
-    of the deposit meanwhile would be deducted as kept), else bookings.StaleAppointment,
-    nothing written."""
+    of the deposit meanwhile would be deducted as kept), and its card charge noted as this
+    checkout's (`charging`, the key it charged under) or none: a card charge of another
+    device's, its outcome unknown, would otherwise stay at Stripe beside this record. Else
+    bookings.StaleAppointment, nothing written."""
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     as_read = (AppointmentItem.status == appt.status) & (AppointmentItem.seq == appt.seq) & payment_as_read(appt)
+    as_read &= (
+        AppointmentItem.checkout_charging == charging
+        if charging is not None
+        else AppointmentItem.checkout_charging.does_not_exist()
+    )
     _checked_out(tx, appt, money, now, days, condition=as_read)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # what it came to: her KPI counts
     sent = outbox.queue(tx, messages, now, lease)

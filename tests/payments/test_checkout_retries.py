@@ -150,3 +150,40 @@ def test_an_answer_lost_at_stripe_then_a_no_show_or_cancellation_is_refused_unti
         assert status == 200, done
         assert len(at.made) == 1
     assert charged_at_checkout(aws.id, booking) == 15900 - DEPOSIT
+
+
+def test_cash_recorded_while_a_card_charge_is_unknown_is_refused(
+    pay_client, stripe_env, desk, aws, frozen_now, monkeypatch
+):
+    """The tablet records cash (it read the visit before), while the phone's card checkout
+    charged her and lost Stripe's answer: recording the cash would leave that charge at
+    Stripe, never recorded nor given back (the visit checked out, the phone could not
+    settle it). The cash is refused (409); the card at that price settles it, once."""
+    from chalicelib.auth.principal import Principal
+    from chalicelib.errors import RebookError
+    from chalicelib.services.admin import money
+    from chalicelib.services.payments import checkout as co
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    phone = Principal(user_id="u2", business_id=aws.id, role="owner")
+    real = co.store.record_checkout
+    with stripe_keeping_charge_keys(monkeypatch, aws.id) as at:
+
+        def the_phone_charges_first(*a, **kw):
+            monkeypatch.setattr(co.store, "record_checkout", real)
+            at.fail_next, at.taken = stripe.APIConnectionError("the answer was lost (injected)"), True
+            try:
+                money.checkout(phone, booking["id"], {"method": "card_on_file"})
+            except RebookError as e:
+                assert e.status == 503
+            return real(*a, **kw)
+
+        monkeypatch.setattr(co.store, "record_checkout", the_phone_charges_first)
+        status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "cash"})
+        assert status == 409, body
+        assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] is None
+        status, done = checkout(desk, booking)
+        assert status == 200, done
+        assert len(at.made) == 1
+    assert charged_at_checkout(aws.id, booking) == 15900 - DEPOSIT

@@ -140,20 +140,23 @@ def settle(
     )
     told = receipt(b, appt, money, co, now) if req.receipt else []
     try:
-        sent = store.record_checkout(money, appt, now, appt.days(b.config.tz), messages=told, lease=IMMEDIATE_LEASE)
+        sent = store.record_checkout(
+            money, appt, now, appt.days(b.config.tz), messages=told, lease=IMMEDIATE_LEASE, charging=key
+        )
     except store.MoneyExists:
         found = store.get_money(b.id, appt.id, KIND)
         if intent is not None and (found is None or found.intent != intent):
             _give_back(b, appt, intent, key, co.due_cents, now)  # another checkout's is the one kept
         raise _checked_out() from None
     except bookings.StaleAppointment:
-        # Another device marked it a no-show (its fee charged), cancelled it or refunded its
-        # deposit (no longer all kept) meanwhile: this checkout is not recorded, and what it
-        # charged goes back to her card at once.
+        # Another device marked it a no-show (its fee charged), cancelled it, refunded its
+        # deposit (no longer all kept) or is charging her card for it meanwhile: this
+        # checkout is not recorded, and what it charged goes back to her card at once.
         if intent is not None:
             _give_back(b, appt, intent, key, co.due_cents, now)
         raise Conflict(
-            "The visit was changed meanwhile (marked, cancelled or refunded on another device), so it was not checked out"
+            "The visit was changed meanwhile (marked, cancelled, refunded or charged on another device), "
+            "so it was not checked out"
             + ("; the card charge is being refunded" if intent else "")
             + ". Reload and look again.",
             code="appointment_changed",
