@@ -171,11 +171,14 @@ def test_the_salons_give_back_in_swedish_and_english(back, earlier, says):
 
 
 def test_giving_back_on_cancelling_is_the_owners(pay_client, stripe_env, aws):
+    from tests.payments.test_checkout import desk_strings_say
+
     booking = paid_booking(pay_client, stripe_env)
     staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
     status, body = staff.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "refund": True})
-    assert status == 403 and body["error"]["code"] == "owner_only", body
+    assert status == 403 and (body["error"]["code"], body["error"]["reason"]) == ("owner_only", "refund"), body
     assert money_of(Desk(pay_client, aws.id), booking)["refunded_cents"] == 0
+    assert desk_strings_say("err_owner_only_refund")  # the dashboard says why, in her language
 
 
 def test_all_refunded_before_the_cancellation_is_not_called_kept(pay_client, stripe_env, aws):
