@@ -240,7 +240,8 @@ def fee_intents(booking):
 
     s = get_settings()
     sdk = stripe.StripeClient(s.stripe_secret_key or "", base_addresses={"api": s.stripe_api_base})
-    found = [i.to_dict() for i in sdk.v1.payment_intents.list({"limit": 100}).data]
+    # Every page: the session's Stripe holds more than one page of intents by now.
+    found = [i.to_dict() for i in sdk.v1.payment_intents.list({"limit": 100}).auto_paging_iter()]
     return [
         i
         for i in found
