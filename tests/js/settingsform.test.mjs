@@ -8,9 +8,12 @@ const sections = {
   closures: ["2026-12-24", "2026-12-25"],
   services: [
     { id: "womens-cut", name: { fi: "Naisten leikkaus", sv: "Damklippning", en: null }, category: null, description: null,
-      duration_minutes: 60, price_cents: 6950, price_max_cents: null, buffer_minutes: 10, return_interval_days: 42 },
+      duration_minutes: 60, price_cents: 6950, price_max_cents: null, buffer_minutes: 10, return_interval_days: 42,
+      payment: null, vat_percent: null },
     { id: "colour", name: { fi: "Värjäys", sv: null, en: null }, category: { fi: "Väri", sv: null, en: "Colour" }, description: null,
-      duration_minutes: 120, price_cents: 12900, price_max_cents: 16900, buffer_minutes: 15, return_interval_days: null },
+      duration_minutes: 120, price_cents: 12900, price_max_cents: 16900, buffer_minutes: 15, return_interval_days: null,
+      // Not on the form, set in the business file: a save keeps them (it once dropped the deposit).
+      payment: { kind: "deposit", deposit_cents: null, deposit_percent: 30 }, vat_percent: 14 },
   ],
   staff: [
     { id: "aino", name: "Aino", title: { fi: "Kampaaja", sv: null, en: null }, photo_url: null, photo: "demo-aino", services: ["womens-cut", "colour"],

@@ -144,6 +144,10 @@ export function toForm(name, value, all, decimal = ",") {
         buffer_minutes: str(s.buffer_minutes),
         price: centsToText(s.price_cents, decimal),
         price_max_cents: s.price_max_cents ?? null, // kept as it is (set in the business file)
+        // Kept as they are too: the deposit or prepayment and the VAT rate are set in the
+        // business file, and a section is saved whole (a save without them dropped them).
+        payment: s.payment ?? null,
+        vat_percent: s.vat_percent ?? null,
         return_interval_days: str(s.return_interval_days),
         staff: staff.filter((m) => (m.services || []).includes(s.id)).map((m) => m.id),
       }));
@@ -271,6 +275,8 @@ export function fromForm(name, form) {
           price_max_cents: s.price_max_cents ?? null,
           buffer_minutes: intOrRaw(s.buffer_minutes),
           return_interval_days: intOrRaw(s.return_interval_days, true),
+          payment: s.payment ?? null,
+          vat_percent: s.vat_percent ?? null,
         };
       });
       break;
