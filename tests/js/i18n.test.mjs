@@ -208,3 +208,18 @@ test("a limit the API names is said with its number: a price's in money, a text'
   assert.equal(i18n.reasonText({ status: 422, code: "validation_failed", fields: { q: "at most 100 characters" } }), "Enintään 100 merkkiä.");
   assert.equal(i18n.reasonText({ status: 409, code: "slot_taken", fields: {} }), load("fi").dashboard.err_slot_taken);
 });
+
+test("a text the salon wrote per language shows in the dashboard's language, else the first one written", () => {
+  const name = { fi: "Naisten hiustenleikkaus", sv: "Damklippning", en: "Women's haircut" };
+  try {
+    i18n.setLang("en");
+    assert.equal(i18n.localText(name), "Women's haircut");
+    i18n.setLang("sv");
+    assert.equal(i18n.localText(name), "Damklippning");
+    assert.equal(i18n.localText({ fi: "Värjäys", sv: "", en: null }), "Värjäys");
+    assert.equal(i18n.localText({ fi: "", sv: "", en: "Colour" }), "Colour");
+    assert.equal(i18n.localText(null), "");
+  } finally {
+    i18n.setLang("fi");
+  }
+});

@@ -39,6 +39,12 @@ export function has(key) {
   return words[key] !== undefined;
 }
 
+// A text the salon wrote per language ({fi, sv, en}; one left empty is null or ""): in the
+// dashboard's language, else the first one written (Finnish first).
+export function localText(text) {
+  return (text && (text[current] || text.fi || text.sv || text.en)) || "";
+}
+
 // A key figure's name and one-line definition.
 export function kpiWords(key) {
   const k = (catalogues[current] && catalogues[current].kpi) || {};

@@ -8,7 +8,7 @@
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
 import { ifMatch } from "./api.js";
-import { clock, lang, plural, t } from "./i18n.js";
+import { clock, lang, localText, plural, t } from "./i18n.js";
 import { api, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
@@ -237,7 +237,7 @@ const BUILD = {
   services(box, form, name) {
     const staff = (loaded.sections.staff || []);
     form.forEach((s, i) => {
-      const label = s.name.fi || s.name[lang()] || t("set_new_service");
+      const label = localText(s.name) || t("set_new_service");
       const item = itemBox(name, i, s.isNew, {});
       item.appendChild(el("summary", {}, el("span", { className: "who", text: label }),
         el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${s.price} €` })));
@@ -286,7 +286,7 @@ const BUILD = {
         cb.addEventListener("change", () => {
           m.services = cb.checked ? [...m.services, s.id] : m.services.filter((x) => x !== s.id);
         });
-        offers.appendChild(el("div", { className: "choice" }, cb, el("label", { for: id, text: s.name[lang()] || s.name.fi })));
+        offers.appendChild(el("div", { className: "choice" }, cb, el("label", { for: id, text: localText(s.name) })));
       });
       item.appendChild(offers);
       const hours = el("div", { className: "staff-hours" }, el("p", { className: "label", text: t("set_weekly_hours") }));

@@ -2,7 +2,7 @@
 // client and the status line. Nothing is kept but the token (sessionStorage) and the
 // chosen language (localStorage).
 import { $ } from "./dom.js";
-import { day, lang, t } from "./i18n.js";
+import { day, localText, t } from "./i18n.js";
 
 export const state = {
   config: null,
@@ -40,7 +40,7 @@ const IMPORTED = "import";
 export function serviceName(id, fallback) {
   if (id === IMPORTED) return t("imported_visit");
   const s = service(id);
-  return (s && (s.name[lang()] || s.name.fi || s.name.en)) || fallback || id || "";
+  return (s && localText(s.name)) || fallback || id || "";
 }
 export function staffName(id) {
   if (id === IMPORTED) return "";

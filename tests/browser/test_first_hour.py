@@ -1,0 +1,55 @@
+"""A new owner's first hour on a 360 px phone, in English and in Swedish: the settings,
+the waitlist and the key figures as she first sees them (the demo salon's configuration,
+its words in three languages). Each state is checked with axe-core and photographed into
+tests/browser/artifacts/first-hour/ (ignored by git)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SMALL_PHONE, check_as_it_is, open_dashboard, signed_in_context
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "first-hour"
+LOCALES = {"en": "en-GB", "sv": "sv-FI"}
+
+
+@pytest.fixture
+def owner_in(browser, stack):
+    """owner_in(lang, view): the owner's dashboard at 360 px in a browser whose language
+    is `lang` (the dashboard follows it), on the view."""
+    contexts = []
+
+    def open_(lang: str, view: str):
+        context = signed_in_context(browser, stack, viewport=SMALL_PHONE, locale=LOCALES[lang])
+        contexts.append(context)
+        page = open_dashboard(context, stack)
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        page.locator(f"#tabs a[data-view={view}]").click()
+        if view == "settings":
+            page.locator("#settings .card").first.wait_for(timeout=45000)
+        return page
+
+    yield open_
+    for c in contexts:
+        c.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("en", ["Women's haircut", "Men's haircut", "Hair colouring"]),
+        ("sv", ["Damklippning", "Herrklippning", "Hårfärgning"]),
+    ],
+)
+def test_the_services_are_listed_in_her_language(owner_in, lang, names):
+    page = owner_in(lang, "settings")
+    summaries = page.locator("#set-services summary .who")
+    expect(summaries.first).to_be_visible()
+    assert summaries.all_inner_texts()[:3] == names
+    # ...and so is who offers what on a staff member's card.
+    page.locator("#set-staff summary").first.click()
+    expect(page.locator("#set-staff .choices label").first).to_have_text(names[0])
+    check_as_it_is(page, ARTIFACTS, f"services-{lang}")
