@@ -53,3 +53,27 @@ def test_the_services_are_listed_in_her_language(owner_in, lang, names):
     page.locator("#set-staff summary").first.click()
     expect(page.locator("#set-staff .choices label").first).to_have_text(names[0])
     check_as_it_is(page, ARTIFACTS, f"services-{lang}")
+
+
+def too_small(page, selector: str) -> list[str]:
+    """What under `selector` (shown) a finger can hit in less than 44x44 px: its text,
+    width and height. A checkbox counts with the label it sits in."""
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter((n) => n.getClientRects().length)
+            .map((n) => [n, (n.closest('label') || n).getBoundingClientRect()])
+            .filter(([, r]) => r.width < 43.5 || r.height < 43.5)
+            .map(([n, r]) => `${n.tagName}#${n.id} ${(n.textContent || n.type).trim().slice(0, 30)} ${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_waitlist_button_is_a_button_a_finger_can_hit(owner_in, lang):
+    page = owner_in(lang, "waitlist")
+    add = page.locator("#waitlist-add")
+    expect(add).to_be_visible()
+    assert too_small(page, "#waitlist-add") == []
+    # The dashboard's own button, not the browser's grey one.
+    assert add.evaluate("(b) => getComputedStyle(b).backgroundColor") == "rgb(255, 255, 255)"
+    check_as_it_is(page, ARTIFACTS, f"waitlist-{lang}")
