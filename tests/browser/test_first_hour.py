@@ -77,3 +77,19 @@ def test_the_waitlist_button_is_a_button_a_finger_can_hit(owner_in, lang):
     # The dashboard's own button, not the browser's grey one.
     assert add.evaluate("(b) => getComputedStyle(b).backgroundColor") == "rgb(255, 255, 255)"
     check_as_it_is(page, ARTIFACTS, f"waitlist-{lang}")
+
+
+def test_a_webhook_address_and_an_api_keys_access_are_fields_a_finger_can_hit(owner_in):
+    page = owner_in("en", "settings")
+    url = page.locator("#wh-new-url")
+    url.scroll_into_view_if_needed()
+    assert too_small(page, "#wh-new-url, #set-keys input[type=checkbox]") == []
+    # Each access's box is beside its words, one row each: tapping the words ticks it.
+    read, write = page.locator("#set-keys-read"), page.locator("#set-keys-write-bookings")
+    box = write.bounding_box()
+    words = page.get_by_text("Make and change bookings", exact=True).bounding_box()
+    assert abs((box["y"] + box["height"] / 2) - (words["y"] + words["height"] / 2)) < 4, (box, words)
+    page.get_by_text("Make and change bookings", exact=True).click()
+    expect(write).to_be_checked()
+    expect(read).to_be_checked()
+    check_as_it_is(page, ARTIFACTS, "webhooks-keys-en")

@@ -20,11 +20,12 @@ export function apiKeysCard() {
   const name = el("input", { id: "set-keys-name", type: "text", maxlength: "80", required: true });
   const boxes = SCOPES.map(([scope, label]) => {
     const id = `set-keys-${scope.replace(/[^a-z]/g, "-")}`;
-    return { scope, input: el("input", { id, type: "checkbox", value: scope, checked: scope === "read" }), label: el("label", { for: id, text: t(label) }) };
+    const input = el("input", { id, type: "checkbox", value: scope, checked: scope === "read" });
+    return { scope, input, label: el("label", { className: "check", for: id }, input, ` ${t(label)}`) };
   });
   const form = el("form", { className: "keys-new" },
     el("label", { for: "set-keys-name", text: t("keys_name") }), name,
-    el("fieldset", {}, el("legend", { text: t("keys_scopes") }), ...boxes.map((b) => el("div", {}, b.input, b.label))),
+    el("fieldset", {}, el("legend", { text: t("keys_scopes") }), ...boxes.map((b) => b.label)),
     el("button", { type: "submit", text: t("keys_create") }), general);
 
   async function load() {
