@@ -93,3 +93,13 @@ def test_a_webhook_address_and_an_api_keys_access_are_fields_a_finger_can_hit(ow
     expect(write).to_be_checked()
     expect(read).to_be_checked()
     check_as_it_is(page, ARTIFACTS, "webhooks-keys-en")
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_steppers_and_the_figures_explanations_are_a_fingers_size(owner_in, lang):
+    page = owner_in(lang, "kpis")
+    page.locator("#kpis .tile details summary").first.wait_for()
+    assert too_small(page, "#period-prev, #period-next, #kpis .tile summary") == []
+    page.locator("#tabs a[data-view=calendar]").click()
+    assert too_small(page, "#cal-prev, #cal-next") == []
+    check_as_it_is(page, ARTIFACTS, f"kpis-{lang}")
