@@ -168,6 +168,12 @@ def book_url(slug: str, **prefill: str | None) -> str:
     return f"{get_settings().public_url}/book/{slug}" + (f"?{query}" if query else "")
 
 
+def widget_snippet(slug: str) -> str:
+    """The one line a business puts on its own website for the booking button
+    (docs/widget.md); the slug is [a-z0-9-], nothing to escape."""
+    return f'<script src="{get_settings().public_url}/widget.js" data-business="{slug}" async></script>'
+
+
 def shorter_book_urls(url: str) -> list[str]:
     """Shorter links to the booking page of `url`, longest first, for a text message with
     no room for it: without the token that fills in her details (she types them), then

@@ -380,3 +380,15 @@ def test_emails_go_out_under_the_sender_name(client, desk):
     assert status == 201
     sender = message_from_string(sent_emails()[-1].raw_data)["From"]
     assert str(make_header(decode_header(sender))).startswith("Aurora Hiukset <")
+
+
+def test_me_gives_the_booking_link_and_the_widget_line_she_puts_out(desk, staff_desk):
+    """What a new owner copies to her Instagram bio and her website (Settings' first card)."""
+    status, me = desk.get("/me")
+    assert status == 200, me
+    assert me["business"]["booking_url"] == "https://book.example.test/book/demo"
+    assert me["business"]["widget_snippet"] == (
+        '<script src="https://book.example.test/widget.js" data-business="demo" async></script>'
+    )
+    status, me = staff_desk.get("/me")
+    assert status == 200 and me["business"]["booking_url"] == "https://book.example.test/book/demo"

@@ -103,3 +103,23 @@ def test_the_steppers_and_the_figures_explanations_are_a_fingers_size(owner_in, 
     page.locator("#tabs a[data-view=calendar]").click()
     assert too_small(page, "#cal-prev, #cal-next") == []
     check_as_it_is(page, ARTIFACTS, f"kpis-{lang}")
+
+
+@pytest.mark.parametrize(
+    ("lang", "copy", "copied"),
+    [("en", "Copy link", "Link copied."), ("sv", "Kopiera länken", "Länken kopierad.")],
+)
+def test_her_booking_link_and_website_button_are_there_to_copy(owner_in, stack, lang, copy, copied):
+    page = owner_in(lang, "settings")
+    card = page.locator("#set-link")
+    expect(card).to_be_visible()
+    link = page.locator("#set-link-url")
+    expect(link).to_have_value(f"{stack.api.rstrip('/')}/book/demo")
+    code = page.locator("#set-link-widget")
+    expect(code).to_have_value(f'<script src="{stack.api.rstrip("/")}/widget.js" data-business="demo" async></script>')
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.api.rstrip("/"))
+    card.get_by_role("button", name=copy).click()
+    expect(page.locator("#set-link-note")).to_have_text(copied)
+    assert page.evaluate("navigator.clipboard.readText()") == link.input_value()
+    assert too_small(page, "#set-link button, #set-link a, #set-link-url") == []
+    check_as_it_is(page, ARTIFACTS, f"booking-link-{lang}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from chalicelib import clock
+from chalicelib import clock, links
 from chalicelib.auth.principal import OWNER_ONLY, Principal
 from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
@@ -23,7 +23,15 @@ def whoami(p: Principal) -> dict:
         "user": p.user_id,
         "role": p.role,
         "staff_id": p.staff_id,
-        "business": {"id": b.id, "slug": b.config.slug, "name": b.config.name, "timezone": b.config.timezone},
+        "business": {
+            "id": b.id,
+            "slug": b.config.slug,
+            "name": b.config.name,
+            "timezone": b.config.timezone,
+            # What she puts in her Instagram bio and on her website (Settings, first card).
+            "booking_url": links.book_url(b.config.slug),
+            "widget_snippet": links.widget_snippet(b.config.slug),
+        },
         # Every owner-only permission the caller has: a client (the dashboard) asks for
         # nothing its role cannot see.
         "permissions": sorted(x for x in OWNER_ONLY if p.can(x)),

@@ -9,7 +9,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, intl, money, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
+import { api, changed, copyActions, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
@@ -486,20 +486,8 @@ function moneySection(a) {
 function payLink(kind, url) {
   const id = `pay-link-${kind}`;
   const input = el("input", { id, type: "text", readonly: true, value: url, className: "pay-link" });
-  const copy = el("button", { type: "button", text: t("act_copy_link") });
-  copy.addEventListener("click", async () => {
-    input.select();
-    try { await navigator.clipboard.writeText(url); } catch { document.execCommand && document.execCommand("copy"); }
-    say(t("link_copied"));
-  });
-  const row = el("div", { className: "actions" }, copy);
-  if (typeof navigator.share === "function") {
-    const share = el("button", { type: "button", text: t("act_share_link") });
-    share.addEventListener("click", () => navigator.share({ url }).catch(() => {}));
-    row.appendChild(share);
-  }
   return el("div", { className: "pay-link-box" },
-    el("label", { for: id, text: t("money_pay_link", { fee: t(`fee_kind_${kind}`) }) }), input, row);
+    el("label", { for: id, text: t("money_pay_link", { fee: t(`fee_kind_${kind}`) }) }), input, copyActions(input));
 }
 
 function refundForm(refundable) {

@@ -9,7 +9,7 @@
 import { $, clear, el } from "./dom.js";
 import { ifMatch } from "./api.js";
 import { clock, lang, localText, plural, t } from "./i18n.js";
-import { api, say, state } from "./state.js";
+import { api, copyActions, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
 import { apiKeysCard } from "./apikeys.js";
@@ -74,9 +74,30 @@ export function renderSettings() {
   clear(box);
   if (!loaded.can_edit) { box.appendChild(ownHours()); return; }
   box.appendChild(el("p", { className: "muted", text: t("set_intro") }));
+  box.appendChild(bookingLinkCard());
   for (const name of F.SECTIONS) box.appendChild(sectionCard(name));
   box.appendChild(webhooksCard());
   box.appendChild(apiKeysCard());
+}
+
+// --- where clients book: the link for her Instagram bio, the line for her website -------
+function bookingLinkCard() {
+  const b = (state.me && state.me.business) || {};
+  const note = el("p", { className: "status-line", id: "set-link-note", role: "status" });
+  const tell = (words) => { note.textContent = words; };
+  const link = el("input", { id: "set-link-url", type: "url", readonly: true, value: b.booking_url || "" });
+  const code = el("textarea", { id: "set-link-widget", readonly: true, rows: "3", spellcheck: "false" });
+  code.value = b.widget_snippet || "";
+  return el("section", { className: "card settings", id: "set-link", "aria-labelledby": "set-link-h" },
+    el("h3", { id: "set-link-h", text: t("set_link_title") }),
+    el("p", { className: "muted", text: t("set_link_intro") }),
+    el("label", { for: "set-link-url", text: t("set_link_url") }), link,
+    copyActions(link, { tell }),
+    el("a", { className: "button-link", href: b.booking_url || "#", target: "_blank", rel: "noopener", text: t("set_link_open") }),
+    el("label", { for: "set-link-widget", text: t("set_link_widget") }), code,
+    el("p", { className: "muted hint", text: t("set_link_widget_hint") }),
+    copyActions(code, { copy: "set_link_copy_code", copied: "set_link_code_copied", share: false, tell }),
+    note);
 }
 
 // --- the staff member's own hours, read-only -------------------------------------------

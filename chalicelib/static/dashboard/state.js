@@ -1,7 +1,7 @@
 // What the modules share: the signed-in user, the business's public profile, the API
 // client and the status line. Nothing is kept but the token (sessionStorage) and the
 // chosen language (localStorage).
-import { $ } from "./dom.js";
+import { $, el } from "./dom.js";
 import { day, localText, t } from "./i18n.js";
 
 export const state = {
@@ -72,6 +72,23 @@ export function say(message, bad) {
   const s = $("status");
   s.textContent = message || "";
   s.className = bad ? "status bad" : "status";
+}
+
+// A link (or a line of code) in a read-only field: the buttons that copy it and, on a
+// phone that can, share it. `tell` says it was copied (the page's status line unless told).
+export function copyActions(input, { copy = "act_copy_link", copied = "link_copied", share = true, tell = say } = {}) {
+  const button = el("button", { type: "button", text: t(copy) });
+  button.addEventListener("click", async () => {
+    input.select();
+    try { await navigator.clipboard.writeText(input.value); } catch { document.execCommand && document.execCommand("copy"); }
+    tell(t(copied));
+  });
+  const row = el("div", { className: "actions" }, button);
+  if (share && typeof navigator.share === "function") {
+    const url = input.value;
+    row.appendChild(el("button", { type: "button", text: t("act_share_link"), onclick: () => navigator.share({ url }).catch(() => {}) }));
+  }
+  return row;
 }
 
 // Listeners of "the calendar changed" (a booking, a move, a mark): the calendar reloads.
