@@ -77,6 +77,12 @@ def test_the_waitlist_button_is_a_button_a_finger_can_hit(owner_in, lang):
     # The dashboard's own button, not the browser's grey one.
     assert add.evaluate("(b) => getComputedStyle(b).backgroundColor") == "rgb(255, 255, 255)"
     check_as_it_is(page, ARTIFACTS, f"waitlist-{lang}")
+    # Her first client on the waitlist: the times of day she can come, added and removed.
+    add.click()
+    page.locator("#wl-add-window").click()
+    expect(page.locator("#wl-windows fieldset")).to_have_count(1)
+    assert too_small(page, "#wl-add-window, #wl-windows button") == []
+    check_as_it_is(page, ARTIFACTS, f"waitlist-entry-{lang}")
 
 
 def test_a_webhook_address_and_an_api_keys_access_are_fields_a_finger_can_hit(owner_in):

@@ -422,7 +422,7 @@ function windowRow(w, i) {
   box.appendChild(el("div", { className: "pair" },
     el("div", {}, el("label", { for: start.id, text: t("wl_after") }), start),
     el("div", {}, el("label", { for: end.id, text: t("wl_before") }), end)));
-  const remove = el("button", { type: "button", text: t("wl_remove_window") });
+  const remove = el("button", { type: "button", className: "plain", text: t("wl_remove_window") });
   remove.addEventListener("click", () => { const rows = readWindows(); rows.splice(i, 1); drawWindows(rows); $("wl-add-window").focus(); });
   box.appendChild(remove);
   return box;
