@@ -129,3 +129,26 @@ def test_her_booking_link_and_website_button_are_there_to_copy(owner_in, stack, 
     assert page.evaluate("navigator.clipboard.readText()") == link.input_value()
     assert too_small(page, "#set-link button, #set-link a, #set-link-url") == []
     check_as_it_is(page, ARTIFACTS, f"booking-link-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_an_empty_week_scrolls_sideways_by_keyboard_too(owner_in, lang):
+    """Her first weeks have nothing booked: the week, wider than the phone, has nothing in
+    it to focus, so the week itself is a labelled region the keyboard reaches and scrolls
+    (in every browser, not only those that focus scrollers of their own accord)."""
+    page = owner_in(lang, "calendar")
+    page.locator("#cal-week").click()
+    expect(page.locator("#cal-week")).to_have_attribute("aria-pressed", "true")
+    for _ in range(3):  # weeks back, all past (no free time to tap) and nothing booked by any test
+        before = page.locator("#cal-range").inner_text()
+        page.locator("#cal-prev").click()
+        expect(page.locator("#cal-range")).not_to_have_text(before)
+    scroller = page.locator("#calendar .cal-scroll")
+    expect(scroller.locator(".appt")).to_have_count(0)
+    assert scroller.evaluate("(s) => s.scrollWidth > s.clientWidth")
+    scroller.evaluate("(s) => { s.scrollLeft = 0; }")
+    scroller.focus()
+    expect(scroller).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('#calendar .cal-scroll').scrollLeft > 0")
+    check_as_it_is(page, ARTIFACTS, f"empty-week-{lang}")

@@ -184,7 +184,11 @@ export function renderCalendar() {
     head.appendChild(el("div", { className: `col-head${active ? " active" : ""}${date === todayIso() && cal.view === "week" ? " today" : ""}`, text: title }));
     body.appendChild(renderColumn(member, date, windows[i], active));
   });
-  const scroller = el("div", { className: "cal-scroll" }, head, body); // a week scrolls sideways on a phone
+  // A week scrolls sideways on a phone: a region the keyboard reaches too, an empty week
+  // having nothing else in it to focus (axe's scrollable-region-focusable).
+  const week = cal.view === "week";
+  const scroller = el("div", { className: "cal-scroll", tabindex: week ? "0" : null, role: week ? "region" : null,
+    "aria-labelledby": week ? "cal-range" : null }, head, body);
   grid.appendChild(scroller);
   box.appendChild(grid);
   if (cal.view === "week") scrollWeek(scroller, head.querySelector(".col-head.today"), scrolled);
