@@ -152,3 +152,50 @@ def test_an_empty_week_scrolls_sideways_by_keyboard_too(owner_in, lang):
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('#calendar .cal-scroll').scrollLeft > 0")
     check_as_it_is(page, ARTIFACTS, f"empty-week-{lang}")
+
+
+@pytest.fixture
+def new_salon(stack):
+    """A salon of its own on the running stack, set up a moment ago (the demo salon's
+    configuration under a new slug, nothing booked, no visit ever) with an owner account:
+    a Stack whose dashboard tokens are its owner's."""
+    import json
+    import secrets
+
+    from chalicelib.store.businesses import save_config
+    from tests.browser.conftest import Stack
+    from tests.browser.seed import stack_env
+    from tests.conftest import demo_config
+
+    slug = f"uusi-{secrets.token_hex(3)}"
+    with stack_env(stack):
+        _, created = save_config(demo_config().model_copy(update={"slug": slug}))
+        assert created
+    path = stack.local.local_dir / "owners.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["accounts"].append(
+        {"email": f"omistaja@{slug}.example", "password": secrets.token_urlsafe(12), "business": slug, "role": "owner"}
+    )
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return Stack(stack.local, business=slug)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "No visits to count yet: the figures fill in from your first visits on."),
+        ("sv", "Inga besök att räkna ännu: siffrorna fylls i från dina första besök."),
+    ],
+)
+def test_a_new_salons_key_figures_say_there_is_nothing_to_count_yet(browser, new_salon, lang, words):
+    context = signed_in_context(browser, new_salon, viewport=SMALL_PHONE, locale=LOCALES[lang])
+    try:
+        page = open_dashboard(context, new_salon)
+        page.locator("#tabs a[data-view=kpis]").click()
+        expect(page.locator("#kpi-nothing-yet")).to_have_text(words)
+        for period in ("last7", "month", "year"):
+            page.locator("#period-kind").select_option(period)
+            expect(page.locator("#kpi-nothing-yet")).to_have_text(words)
+        check_as_it_is(page, ARTIFACTS, f"kpis-new-salon-{lang}")
+    finally:
+        context.close()

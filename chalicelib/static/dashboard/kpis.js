@@ -76,6 +76,13 @@ function rangeText(r) {
   return r.from === r.to ? day(r.from, opts) : `${day(r.from, opts)}–${day(r.to, opts)}`;
 }
 
+// No visit in the period, the one before or anywhere on the charts (a new salon): the
+// page says so once, above its tiles of dashes and zeros.
+export function nothingCounted(data) {
+  const visits = (k) => (k && k.visits && typeof k.visits === "object" ? k.visits.value : k && k.visits) || 0;
+  return !visits(data.kpis) && !visits(data.compared) && (data.trend || []).every((p) => !visits(p.kpis));
+}
+
 export function renderKpis(box, data, period) {
   const inPeriod = monthsOf(period);
   const rolling = isRolling(period);
@@ -84,6 +91,7 @@ export function renderKpis(box, data, period) {
       range: `${rangeText(data.range)}${data.range.from ? ` ${data.range.to.slice(0, 4)}` : ""}`,
       previous: rangeText(data.previous_range) }) }));
   }
+  if (nothingCounted(data)) box.appendChild(el("p", { className: "card muted", id: "kpi-nothing-yet", text: t("kpi_nothing_yet") }));
   for (const [group, keys] of GROUPS) {
     const section = el("section", { className: "kpi-group" }, el("h3", { text: t(group) }));
     const tiles = el("div", { className: "tiles" });
