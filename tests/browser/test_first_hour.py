@@ -5,6 +5,7 @@ tests/browser/artifacts/first-hour/ (ignored by git)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,12 @@ def test_the_services_are_listed_in_her_language(owner_in, lang, names):
     page.locator("#set-staff summary").first.click()
     expect(page.locator("#set-staff .choices label").first).to_have_text(names[0])
     check_as_it_is(page, ARTIFACTS, f"services-{lang}")
+
+
+@pytest.mark.parametrize(("lang", "price"), [("en", r"60 min · €69\.00"), ("sv", r"60 min · 69,00\s€")])
+def test_a_services_price_is_written_as_money_in_her_language(owner_in, lang, price):
+    page = owner_in(lang, "settings")
+    expect(page.locator("#set-services summary .muted").first).to_have_text(re.compile(price))
 
 
 def too_small(page, selector: str) -> list[str]:

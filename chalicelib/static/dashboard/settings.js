@@ -8,8 +8,8 @@
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
 import { ifMatch } from "./api.js";
-import { clock, lang, localText, plural, t } from "./i18n.js";
-import { api, copyActions, say, state } from "./state.js";
+import { clock, lang, localText, money, plural, t } from "./i18n.js";
+import { api, copyActions, currency, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
 import { apiKeysCard } from "./apikeys.js";
@@ -65,6 +65,13 @@ export async function showSettings() {
   } finally {
     if (mine === seq) box.removeAttribute("aria-busy");
   }
+}
+
+// A service's price as she typed it, written as the rest of the dashboard writes money
+// (€69.00 in English, 69,00 € in Finnish and Swedish); what cannot be read, as typed.
+function priceText(typed) {
+  const cents = F.textToCents(typed);
+  return cents === null ? String(typed || "") : money(cents, currency());
 }
 
 // Drawn again from the forms (a language switch keeps what she typed).
@@ -261,7 +268,7 @@ const BUILD = {
       const label = localText(s.name) || t("set_new_service");
       const item = itemBox(name, i, s.isNew, {});
       item.appendChild(el("summary", {}, el("span", { className: "who", text: label }),
-        el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${s.price} €` })));
+        el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${priceText(s.price)}` })));
       item.append(
         localizedFields(name, `${i}.name`, "set_service_name", s.name),
         localizedFields(name, `${i}.category`, "set_category", s.category),
