@@ -206,3 +206,20 @@ def test_a_new_salons_key_figures_say_there_is_nothing_to_count_yet(browser, new
         check_as_it_is(page, ARTIFACTS, f"kpis-new-salon-{lang}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "facts"),
+    [
+        ("en", ["Price up to €199.00", "A deposit is paid when booking: 30\u00a0% of the price"]),
+        ("sv", ["Pris högst 199,00\u00a0€", "En handpenning betalas vid bokningen: 30\u00a0% av priset"]),
+    ],
+)
+def test_a_services_price_range_and_deposit_are_shown_where_she_edits_it(owner_in, lang, facts):
+    """The foil highlights' range and deposit are set in the business file: the service's
+    card says them (a save keeps them), rather than only a price of 159."""
+    page = owner_in(lang, "settings")
+    page.locator("#set-services summary").nth(3).click()
+    expect(page.locator("#set-services-3-kept li")).to_have_text(facts)
+    expect(page.locator("#set-services-0-kept")).to_have_count(0)
+    check_as_it_is(page, ARTIFACTS, f"service-kept-{lang}")

@@ -239,3 +239,13 @@ test("a number she typed keeps its meaning in the unit she picks after it", () =
   assert.equal(back.n, "10");
   assert.equal(F.daysFromForm(back), 10);
 });
+
+test("what a service has that its form does not edit is listed for her to see", () => {
+  const [cut, colour] = sections.services;
+  assert.deepEqual(F.keptFacts(cut), []);
+  assert.deepEqual(F.keptFacts(colour), [
+    ["set_kept_price_max", { cents: 16900 }], ["set_kept_deposit_percent", { percent: 30 }], ["set_kept_vat", { percent: 14 }]]);
+  assert.deepEqual(F.keptFacts({ payment: { kind: "deposit", deposit_cents: 2000, deposit_percent: null } }), [["set_kept_deposit", { cents: 2000 }]]);
+  assert.deepEqual(F.keptFacts({ payment: { kind: "prepay" } }), [["set_kept_prepay", {}]]);
+  assert.deepEqual(F.keptFacts({ payment: { kind: "card_on_file" } }), [["set_kept_card", {}]]);
+});

@@ -279,6 +279,12 @@ const BUILD = {
         el("div", { className: "two" },
           field(name, `${i}.price_cents`, t("set_price"), s, "price", { type: "text", inputmode: "decimal" }),
           field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })));
+      const kept = F.keptFacts(s);
+      if (kept.length) {
+        item.appendChild(el("ul", { className: "muted kept", id: idOf(name, `${i}-kept`) },
+          kept.map(([key, v]) => el("li", { text: t(key, { ...v, amount: v.cents == null ? "" : money(v.cents, currency()) }) }))));
+        item.appendChild(hint("set_kept_hint"));
+      }
       const who = el("fieldset", { className: "choices" }, el("legend", { text: t("set_offered_by") }));
       staff.forEach((m, k) => {
         const id = idOf(name, `${i}-staff-${k}`);

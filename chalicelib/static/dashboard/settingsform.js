@@ -227,6 +227,22 @@ export function toForm(name, value, all, decimal = ",") {
   }
 }
 
+// What a service has that its form does not edit (set in the business's configuration,
+// kept by a save): the top of its price range, what booking it pays or secures, its VAT
+// rate. Each a catalogue key and its values; money in cents.
+export function keptFacts(s) {
+  const facts = [];
+  if (s.price_max_cents != null) facts.push(["set_kept_price_max", { cents: s.price_max_cents }]);
+  const p = s.payment;
+  if (p && p.kind === "deposit" && p.deposit_percent != null) facts.push(["set_kept_deposit_percent", { percent: p.deposit_percent }]);
+  else if (p && p.kind === "deposit") facts.push(["set_kept_deposit", { cents: p.deposit_cents }]);
+  else if (p && p.kind === "prepay") facts.push(["set_kept_prepay", {}]);
+  else if (p && p.kind === "card_on_file") facts.push(["set_kept_card", {}]);
+  else if (p && p.kind === "none") facts.push(["set_kept_no_payment", {}]);
+  if (s.vat_percent != null) facts.push(["set_kept_vat", { percent: s.vat_percent }]);
+  return facts;
+}
+
 // Something new in a list section, as its form.
 export function blank(name) {
   switch (name) {
