@@ -223,3 +223,21 @@ def test_a_services_price_range_and_deposit_are_shown_where_she_edits_it(owner_i
     expect(page.locator("#set-services-3-kept li")).to_have_text(facts)
     expect(page.locator("#set-services-0-kept")).to_have_count(0)
     check_as_it_is(page, ARTIFACTS, f"service-kept-{lang}")
+
+
+def test_a_key_without_a_name_is_refused_in_the_dashboards_language_not_the_phones(browser, stack):
+    """Her phone speaks Finnish, she reads the dashboard in English: the API key's missing
+    name is said in English beside the field, not in the browser's own Finnish bubble."""
+    context = signed_in_context(browser, stack, viewport=SMALL_PHONE, locale="fi-FI")
+    try:
+        page = open_dashboard(context, stack)
+        page.locator("#lang").select_option("en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.locator("#tabs a[data-view=settings]").click()
+        card = page.locator("#set-keys")
+        card.get_by_role("button", name="Create key").click()
+        expect(page.locator("#set-keys-name")).to_have_attribute("aria-invalid", "true")
+        expect(card.locator(".field-error")).to_have_text("Check the name.")
+        check_as_it_is(page, ARTIFACTS, "key-without-name-en")
+    finally:
+        context.close()

@@ -23,7 +23,7 @@ export function apiKeysCard() {
     const input = el("input", { id, type: "checkbox", value: scope, checked: scope === "read" });
     return { scope, input, label: el("label", { className: "check", for: id }, input, ` ${t(label)}`) };
   });
-  const form = el("form", { className: "keys-new" },
+  const form = el("form", { className: "keys-new", novalidate: true },
     el("label", { for: "set-keys-name", text: t("keys_name") }), name,
     el("fieldset", {}, el("legend", { text: t("keys_scopes") }), ...boxes.map((b) => b.label)),
     el("button", { type: "submit", text: t("keys_create") }), general);
