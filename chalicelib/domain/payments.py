@@ -420,14 +420,52 @@ class VatLine:
 
 
 @dataclass(frozen=True)
+class ProductLine:
+    """A product sold at the desk with the visit (a 24,90 € shampoo): its unit price
+    (VAT included, at the business's rate) and how many."""
+
+    name: str
+    amount_cents: int
+    quantity: int = 1
+
+    @property
+    def total_cents(self) -> int:
+        return self.amount_cents * self.quantity
+
+
+@dataclass(frozen=True)
+class Discount:
+    """Off the whole checkout (the visit and its product lines): a percentage or an amount."""
+
+    percent: int | None = None
+    amount_cents: int | None = None
+
+    def of(self, subtotal_cents: int) -> int:
+        """What it takes off `subtotal_cents`: never more than it (never below zero)."""
+        if self.percent is not None:
+            return percent_of(subtotal_cents, self.percent)
+        return min(subtotal_cents, self.amount_cents or 0)
+
+
+@dataclass(frozen=True)
 class Checkout:
-    """What a visit comes to at the desk: its price, the deposit paid before (deducted),
-    what is due now, and the VAT in the price."""
+    """What a visit comes to at the desk: its price and the products sold with it, the
+    discount off the two, the deposit paid before (deducted), what is due now, and the VAT
+    in the price."""
 
     total_cents: int
     deposit_cents: int
     due_cents: int
     vat: tuple[VatLine, ...]
+    price_cents: int = 0  # the visit's own price
+    lines: tuple[ProductLine, ...] = ()
+    discount_cents: int = 0
+    discount_percent: int | None = None  # a discount given as a percentage: which
+
+    @property
+    def subtotal_cents(self) -> int:
+        """The visit and its products before the discount."""
+        return self.total_cents + self.discount_cents
 
 
 def vat_in(gross_cents: int, percent: Decimal) -> VatLine:
@@ -436,14 +474,36 @@ def vat_in(gross_cents: int, percent: Decimal) -> VatLine:
     return VatLine(percent=percent, net_cents=gross_cents - vat, vat_cents=vat, gross_cents=gross_cents)
 
 
-def checkout(total_cents: int, deposit_cents: int, vat_percent: Decimal) -> Checkout:
-    """The rest of a visit to pay at the desk: the deposit she paid (and was not given
-    back) is deducted, never below zero; the VAT is that of the whole price (a deposit is
-    an advance on the same sale)."""
-    deposit = max(0, min(deposit_cents, total_cents))
+def checkout(
+    price_cents: int,
+    deposit_cents: int,
+    vat_percent: Decimal,
+    lines: tuple[ProductLine, ...] = (),
+    discount: Discount | None = None,
+    product_vat_percent: Decimal | None = None,
+) -> Checkout:
+    """The rest of a visit to pay at the desk: its price and the products sold with it,
+    less the discount (off the two together, never below zero); the deposit she paid (and
+    was not given back) is deducted, never below zero. The VAT is that of the whole sale
+    (a deposit is an advance on the same sale): the visit's at `vat_percent`, the products'
+    at `product_vat_percent`, the discount shared between them in proportion."""
+    products = sum(line.total_cents for line in lines)
+    subtotal = price_cents + products
+    off = discount.of(subtotal) if discount is not None else 0
+    total = subtotal - off
+    deposit = max(0, min(deposit_cents, total))
+    visit_part = price_cents - (off * price_cents // subtotal if subtotal else 0)
+    parts: dict[Decimal, int] = {vat_percent: visit_part}
+    if products:
+        rate = vat_percent if product_vat_percent is None else product_vat_percent
+        parts[rate] = parts.get(rate, 0) + total - visit_part
     return Checkout(
-        total_cents=total_cents,
+        total_cents=total,
         deposit_cents=deposit,
-        due_cents=total_cents - deposit,
-        vat=(vat_in(total_cents, vat_percent),),
+        due_cents=total - deposit,
+        vat=tuple(vat_in(gross, rate) for rate, gross in parts.items()),
+        price_cents=price_cents,
+        lines=lines,
+        discount_cents=off,
+        discount_percent=discount.percent if discount is not None else None,
     )

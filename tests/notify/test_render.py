@@ -367,6 +367,10 @@ TOKEN = "x.mvfdrius.qvaiqcqb4hqu.trblc0.KG1xB3cAsuy5qjwXN7_ouA"
 RECEIPT = {
     "paid_cents": 4770,
     "at": "2026-11-24T15:00:00+02:00",
+    "price_cents": 4770,
+    "lines": [],
+    "discount_cents": 0,
+    "discount_percent": None,
     "total_cents": 4770,
     "deposit_cents": 0,
     "method": "card",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import Appointment, Status
@@ -33,12 +33,38 @@ KIND = "checkout"
 CHECKABLE = (Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value)
 
 
+class LineIn(BaseModel):
+    """A product sold with the visit: its name as the receipt shows it, its unit price."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=60)
+    amount_cents: int = Field(ge=0, le=10_000_00)
+    quantity: int = Field(default=1, ge=1, le=99)
+
+
+class DiscountIn(BaseModel):
+    """Off the whole checkout (the visit and its products): a percentage or an amount."""
+
+    model_config = ConfigDict(extra="forbid")
+    percent: int | None = Field(default=None, ge=1, le=100)
+    amount_cents: int | None = Field(default=None, ge=1, le=10_000_00)
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.percent is None) == (self.amount_cents is None):
+            raise ValueError("give exactly one of percent or amount_cents")
+        return self
+
+
 class CheckoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     method: CheckoutMethod
     # The visit's final price when the desk set it (a price by hair length): the booked
     # price otherwise. The deposit is deducted from it, never from what she is told here.
     price_cents: int | None = Field(default=None, ge=0, le=10_000_00)
+    # Products sold with the visit, and a discount off the visit and the products together.
+    lines: list[LineIn] = Field(default_factory=list, max_length=20)
+    discount: DiscountIn | None = None
     receipt: bool = False  # email her a receipt
 
 
@@ -53,6 +79,24 @@ def deposit_kept(appt: Appointment) -> int:
     return max(0, pay.deposit_cents - pay.deposit_refunded_cents) if pay else 0
 
 
+def sale(b: Business, appt: Appointment, req: CheckoutIn, kept: int) -> rules.Checkout:
+    """What the checkout comes to: the visit's price (the booked one unless the desk set
+    it), its product lines (at the business's VAT rate), the discount off the two. An
+    amount off above what they come to is refused (422 on `discount.amount_cents`)."""
+    price = appt.price_cents if req.price_cents is None else req.price_cents
+    lines = tuple(rules.ProductLine(line.name, line.amount_cents, line.quantity) for line in req.lines)
+    subtotal = price + sum(line.total_cents for line in lines)
+    off = req.discount
+    if off is not None and off.amount_cents is not None and off.amount_cents > subtotal:
+        raise ValidationFailed(
+            f"The discount is at most what the checkout comes to, {subtotal} cents.",
+            fields={"discount.amount_cents": f"less than or equal to {subtotal} (the visit and its products)"},
+        )
+    discount = rules.Discount(off.percent, off.amount_cents) if off is not None else None
+    product_vat = b.config.payments.vat_percent
+    return rules.checkout(price, kept, vat_percent(b, appt), lines, discount, product_vat)
+
+
 def vat_lines(co: rules.Checkout) -> list[dict[str, Any]]:
     """The VAT in the price, per rate: as the desk's answer and her receipt both show it."""
     return [
@@ -61,10 +105,30 @@ def vat_lines(co: rules.Checkout) -> list[dict[str, Any]]:
     ]
 
 
+def sold(co: rules.Checkout) -> dict[str, Any]:
+    """The visit's price, its product lines and the discount: as the desk's answer and her
+    receipt both show them."""
+    return {
+        "price_cents": co.price_cents,
+        "lines": [
+            {
+                "name": line.name,
+                "amount_cents": line.amount_cents,
+                "quantity": line.quantity,
+                "total_cents": line.total_cents,
+            }
+            for line in co.lines
+        ],
+        "discount_cents": co.discount_cents,
+        "discount_percent": co.discount_percent,
+    }
+
+
 def view(b: Business, m: MoneyRecord, co: rules.Checkout) -> dict[str, Any]:
     return {
         "appointment_id": m.appointment_id,
         "method": m.method,
+        **sold(co),
         "total_cents": co.total_cents,
         "deposit_cents": co.deposit_cents,
         "paid_cents": m.amount_cents,
@@ -77,8 +141,9 @@ def staff_card_limit(b: Business, appt: Appointment) -> int:
     """The most a card-on-file checkout by staff may come to: the visit's price as booked,
     or for a price by hair length the top of the service's range (`price_max_cents`, less
     the reward's discount taken off the booked price) — what the checkout form offers and
-    the desk may set. Rebook sells no extras or products at the checkout: charging her
-    saved card more is the owner's (`money`), as charging a fee by hand is."""
+    the desk may set. Products sold with the visit are not on it either: staff take them
+    by terminal or cash; charging her saved card more, or for products, is the owner's
+    (`money`), as charging a fee by hand is."""
     service = b.config.service(appt.service_id)
     top = service.price_max_cents if service is not None and service.price_max_cents is not None else 0
     return max(appt.price_cents, top - appt.discount_cents)
@@ -91,8 +156,8 @@ def settle(
     how she pays). The record, what it came to, and whether a receipt was sent. A price
     below the deposit kept is refused (422 on `price_cents`): what she paid above it is
     refunded first (POST /appointments/{id}/refund), and then the checkout deducts the
-    deposit kept. `card_limit` (staff: staff_card_limit): a card-on-file checkout at a
-    price above it is refused, 403 owner_only, nothing charged."""
+    deposit kept. `card_limit` (staff: staff_card_limit): a card-on-file checkout coming
+    to more than it, or with product lines, is refused, 403 owner_only, nothing charged."""
     if appt.status not in CHECKABLE:
         raise Conflict(f"This booking is {appt.status.replace('_', ' ')}.", code="not_checkable")
     # She arrived early (the desk marks her from a while before her time): hers to pay.
@@ -104,23 +169,31 @@ def settle(
     if done is not None:  # checked out before appointments said so: from now on it does
         store.remember_checkout(appt, done, now, appt.days(b.config.tz))
         raise _checked_out()
-    total = appt.price_cents if req.price_cents is None else req.price_cents
-    if req.method == CheckoutMethod.CARD_ON_FILE and card_limit is not None and total > card_limit:
-        raise Forbidden(
-            f"Only the business owner can charge the card on file more than the visit's price ({card_limit} cents); "
-            "take the rest by card terminal or cash, or ask the owner.",
-            code="owner_only",
-            details={"reason": "card_above_price", "limit_cents": card_limit},
-        )
     kept = deposit_kept(appt)
-    if total < kept:
+    co = sale(b, appt, req, kept)
+    if req.method == CheckoutMethod.CARD_ON_FILE and card_limit is not None:
+        if co.total_cents > card_limit:
+            raise Forbidden(
+                "Only the business owner can charge the card on file more than the visit's price "
+                f"({card_limit} cents); take the rest by card terminal or cash, or ask the owner.",
+                code="owner_only",
+                details={"reason": "card_above_price", "limit_cents": card_limit},
+            )
+        if co.lines:
+            raise Forbidden(
+                "Only the business owner can charge products to the card on file; take them by card terminal "
+                "or cash, or ask the owner.",
+                code="owner_only",
+                details={"reason": "card_products"},
+            )
+    if co.total_cents < kept:
         # What she overpaid would vanish: the owner refunds it first, then checks out.
+        field = "discount" if req.discount is not None else "price_cents"
         raise ValidationFailed(
-            f"The price is at least the deposit kept, {kept} cents: refund the difference first "
+            f"The checkout comes to at least the deposit kept, {kept} cents: refund the difference first "
             "(POST /appointments/{id}/refund), then check out.",
-            fields={"price_cents": f"greater than or equal to {kept} (the deposit kept; refund the difference first)"},
+            fields={field: f"greater than or equal to {kept} (the deposit kept; refund the difference first)"},
         )
-    co = rules.checkout(total, kept, vat_percent(b, appt))
     if req.method != CheckoutMethod.CARD_ON_FILE:
         not_while_charging(appt)  # her card may have paid it already: another way could take it twice
     intent, key = (
@@ -136,7 +209,7 @@ def settle(
         created_at=now,
         intent=intent,
         method=req.method.value,
-        total_cents=total,
+        total_cents=co.total_cents,
     )
     told = receipt(b, appt, money, co, now) if req.receipt else []
     try:
@@ -252,6 +325,7 @@ def receipt(b: Business, appt: Appointment, m: MoneyRecord, co: rules.Checkout, 
         "number": f"{appt.id}-1",
         "at": iso_local(now, b.config.tz),
         "method": m.method,
+        **sold(co),
         "total_cents": co.total_cents,
         "deposit_cents": co.deposit_cents,
         "paid_cents": co.due_cents,
