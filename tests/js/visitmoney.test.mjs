@@ -112,12 +112,36 @@ test("checkoutRequest: a price that is not an amount is refused, never read as t
   for (const text of ["abc", "", "  ", "12,345", "-5", "1e3"]) {
     assert.deepEqual(M.checkoutRequest(text, p), { errors: { price_cents: "invalid" } }, text);
   }
-  assert.deepEqual(M.checkoutRequest("150,50", p), { price_cents: 15050, deposit: 4770, due: 10280 });
-  assert.deepEqual(M.checkoutRequest("59.9", null), { price_cents: 5990, deposit: 0, due: 5990 });
+  const plain = (price, deposit, due) => ({ price_cents: price, lines: [], discount: null, subtotal: price, off: 0, total: price, deposit, due });
+  assert.deepEqual(M.checkoutRequest("150,50", p), plain(15050, 4770, 10280));
+  assert.deepEqual(M.checkoutRequest("59.9", null), plain(5990, 0, 5990));
   // Below the deposit kept: refund the difference first (its least price said).
   assert.deepEqual(M.checkoutRequest("30,00", p), { errors: { price_cents: "below_deposit" }, least: 4770 });
   // Refunded the 17,70 € difference: 30,00 € is the deposit kept, nothing to pay.
-  assert.deepEqual(M.checkoutRequest("30,00", { ...p, refunded_cents: 1770 }), { price_cents: 3000, deposit: 3000, due: 0 });
+  assert.deepEqual(M.checkoutRequest("30,00", { ...p, refunded_cents: 1770 }), plain(3000, 3000, 0));
+});
+
+test("checkoutRequest: a shampoo sold with the visit and a discount off both, as the API counts them", () => {
+  const p = { kind: "deposit", paid_cents: 4770, refunded_cents: 0, fees: {}, fee_cents: {} };
+  const shampoo = { name: " Shampoo 250 ml ", amount: "24,90", quantity: "1" };
+  // 159,00 + 24,90 = 183,90 €; 10 % off (18,39 €, half up): 165,51 €, the deposit off it.
+  assert.deepEqual(M.checkoutRequest("159,00", p, { lines: [shampoo], discount: "10 %", unit: "percent" }), {
+    price_cents: 15900, lines: [{ name: "Shampoo 250 ml", amount_cents: 2490, quantity: 1 }], discount: { percent: 10 },
+    subtotal: 18390, off: 1839, total: 16551, deposit: 4770, due: 11781,
+  });
+  // 5 € off two of it, no deposit.
+  const two = M.checkoutRequest("42", null, { lines: [{ ...shampoo, quantity: "2" }], discount: "5", unit: "amount" });
+  assert.deepEqual([two.lines.length, two.off, two.total, two.due], [1, 500, 8680, 8680]);
+  // A row added and left wholly empty is no line; one with anything in it is.
+  assert.equal(M.blankLine({ name: " ", amount: "", quantity: "1" }), true);
+  assert.equal(M.blankLine({ name: "", amount: "2", quantity: "1" }), false);
+  // Each problem on the API's field path; more off than the total, or below the deposit kept.
+  assert.deepEqual(M.checkoutRequest("42", null, { lines: [{ name: "", amount: "x", quantity: "0" }] }).errors,
+    { "lines.0.name": "missing", "lines.0.amount_cents": "invalid", "lines.0.quantity": "range" });
+  assert.deepEqual(M.checkoutRequest("42", null, { lines: [{ name: "x".repeat(61), amount: "1" }] }).errors, { "lines.0.name": "too_long" });
+  assert.deepEqual(M.checkoutRequest("42", null, { discount: "101", unit: "percent" }).errors, { discount: "invalid" });
+  assert.deepEqual(M.checkoutRequest("42", null, { discount: "43", unit: "amount" }), { errors: { discount: "above" }, most: 4200 });
+  assert.deepEqual(M.checkoutRequest("159", p, { discount: "80", unit: "percent" }), { errors: { discount: "below_deposit" }, least: 4770 });
 });
 
 test("paid at the desk: what, how and when, as the appointment says; the time alone on the visit's day", () => {

@@ -7,13 +7,13 @@
 // (permission "money"): refund, charge the late-cancellation fee, an open fee's pay link
 // and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, intl, money, t } from "./i18n.js";
+import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { amountText, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
+import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
@@ -210,58 +210,151 @@ function cancelForm() {
 const METHODS = ["card", "cash", "card_on_file", "gift_card", "other"];
 
 // Only what can apply: her saved card when the booking saved one, a receipt when she has
-// an email address.
+// an email address. Products sold with the visit (a shampoo) are added row by row, and a
+// discount, a percentage or euros, comes off the visit and its products together.
 function checkoutForm(client) {
   const saved = !!(current.payment && current.payment.card_saved);
   const method = el("select", { id: "checkout-method" },
     ...METHODS.filter((m) => m !== "card_on_file" || saved).map((m) => el("option", { value: m, text: t(`method_${m}`) })));
   const email = !!(client && client.email);
+  const add = el("button", { type: "button", id: "checkout-add-line", className: "secondary", text: t("checkout_add_product") });
   const form = el("form", { id: "checkout-form", className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: "checkout-method", text: t("checkout_method") }), method,
     el("label", { for: "checkout-price", text: t("checkout_price") }),
     // Text, not a number input: "159,00" with the language's decimal comma, "159.00" read too.
     el("input", { id: "checkout-price", type: "text", inputmode: "decimal", autocomplete: "off",
       value: amountText(current.price_cents, intl()), "aria-describedby": "checkout-due" }),
+    el("div", { id: "checkout-lines" }),
+    add,
+    el("label", { for: "checkout-discount", text: t("checkout_discount") }),
+    el("div", { className: "checkout-discount" },
+      el("input", { id: "checkout-discount", type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "0" }),
+      el("select", { id: "checkout-discount-unit", "aria-label": t("checkout_discount_unit") },
+        el("option", { value: "percent", text: "%" }), el("option", { value: "amount", text: "€" }))),
     el("p", { id: "checkout-due", className: "muted", "aria-live": "polite" }),
     email ? el("label", { className: "check" },
       el("input", { id: "checkout-receipt", type: "checkbox", checked: true }),
       " ", el("span", { text: t("checkout_receipt") })) : null,
     el("button", { type: "submit", className: "accent", text: t("confirm_checkout") }));
   form.addEventListener("submit", (e) => { e.preventDefault(); checkout(form); });
-  form.querySelector("#checkout-price").addEventListener("input", () => showDue());
+  form.addEventListener("input", () => showDue());
+  form.addEventListener("change", () => showDue());
+  add.addEventListener("click", () => addLine(form));
   return form;
 }
 
-// Before she records it: the deposit already paid that comes off, and what is left to
-// pay (what she keys into the card terminal), as she edits the price.
-// A price that is not an amount, or below the deposit kept, says so there (never the
-// booked price's figures instead).
+let lineSeq = 0;
+
+// A product row: its name, unit price and how many (1 unless she says), and its removal.
+function addLine(form) {
+  const box = $("checkout-lines");
+  const n = ++lineSeq;
+  const id = `checkout-line-${n}`;
+  const row = el("fieldset", { className: "checkout-line", id },
+    el("legend", { text: t("checkout_product") }),
+    el("label", { for: `${id}-name`, text: t("checkout_product_name") }),
+    el("input", { id: `${id}-name`, type: "text", autocomplete: "off", maxlength: String(LINE_NAME_MAX), "data-f": "name" }),
+    el("div", { className: "line-figures" },
+      el("div", {}, el("label", { for: `${id}-amount`, text: t("checkout_product_price") }),
+        el("input", { id: `${id}-amount`, type: "text", inputmode: "decimal", autocomplete: "off", "data-f": "amount" })),
+      el("div", {}, el("label", { for: `${id}-quantity`, text: t("checkout_product_quantity") }),
+        el("input", { id: `${id}-quantity`, type: "text", inputmode: "numeric", autocomplete: "off", value: "1", "data-f": "quantity" }))));
+  const remove = el("button", { type: "button", className: "secondary", text: t("checkout_remove_product") });
+  remove.addEventListener("click", () => {
+    row.remove();
+    $("checkout-add-line").hidden = false;
+    showDue();
+    $("checkout-add-line").focus();
+  });
+  row.appendChild(remove);
+  box.appendChild(row);
+  $("checkout-add-line").hidden = box.children.length >= LINES_MAX;
+  $(`${id}-name`).focus();
+  showDue();
+}
+
+// The product rows she filled in (a row left wholly empty is none), in order: each
+// `lines.<i>` the API names is the i-th of these.
+function filledLines() {
+  return [...document.querySelectorAll("#checkout-lines .checkout-line")]
+    .map((row) => ({ row, name: row.querySelector("[data-f=name]").value, amount: row.querySelector("[data-f=amount]").value,
+      quantity: row.querySelector("[data-f=quantity]").value }))
+    .filter((line) => !blankLine(line));
+}
+
+function readCheckout() {
+  return checkoutRequest($("checkout-price").value, current.payment,
+    { lines: filledLines(), discount: $("checkout-discount").value, unit: $("checkout-discount-unit").value });
+}
+
+// Each field the API (or the form's own check) may name, to the input that says it.
+function checkoutInputs() {
+  const inputs = { method: $("checkout-method"), price_cents: $("checkout-price"), discount: $("checkout-discount"),
+    "discount.percent": $("checkout-discount"), "discount.amount_cents": $("checkout-discount") };
+  filledLines().forEach(({ row }, i) => {
+    for (const [f, path] of [["name", "name"], ["amount", "amount_cents"], ["quantity", "quantity"]]) {
+      inputs[`lines.${i}.${path}`] = row.querySelector(`[data-f=${f}]`);
+    }
+  });
+  return inputs;
+}
+
+// Before she records it: what the visit and its products come to after the discount, the
+// deposit already paid that comes off, and what is left to pay (what she keys into the
+// card terminal), as she edits them. A figure that is not an amount, or a total below
+// the deposit kept, says so there (never the booked price's figures instead).
 function showDue() {
   const line = $("checkout-due");
   if (!line) return;
-  const read = checkoutRequest($("checkout-price").value, current.payment);
-  priceErrorFollows(read);
-  if (read.errors) { line.textContent = checkoutPriceText(read); return; }
-  const { deposit, due } = read;
-  line.textContent = deposit ? t("checkout_deposit_due", { deposit: money(deposit, currency()), due: money(due, currency()) }) : "";
+  const read = readCheckout();
+  errorsFollow(read);
+  if (read.errors) { line.textContent = checkoutErrorText(Object.keys(read.errors)[0], read); return; }
+  const { deposit, due, off, total, lines, discount } = read;
+  const cur = currency();
+  const parts = [];
+  if (lines.length || discount) {
+    parts.push(off ? t("checkout_total_discount", { off: money(off, cur), total: money(total, cur) }) : t("checkout_total", { total: money(total, cur) }));
+  }
+  if (deposit) parts.push(t("checkout_deposit_due", { deposit: money(deposit, cur), due: money(due, cur) }));
+  line.textContent = parts.join(". ");
 }
 
-// The price's error said beside it ("Kirjaa maksu" refused it) follows what she types: a
-// price still wrong says its problem now, a valid one clears it (and what the card said of it).
-function priceErrorFollows(read) {
-  const note = $("checkout-price-error");
-  if (!note) return;
-  if (read.errors) { note.textContent = checkoutPriceText(read); return; }
-  note.remove();
-  const input = $("checkout-price");
-  input.removeAttribute("aria-invalid");
-  input.setAttribute("aria-describedby", "checkout-due");
-  $("card-error").textContent = "";
+// An error said beside its field ("Kirjaa maksu" refused it) follows what she types: a
+// field still wrong says its problem now, a valid one clears it (and what the card said).
+function errorsFollow(read) {
+  const form = $("checkout-form");
+  const notes = [...form.querySelectorAll(".field-error")];
+  if (!notes.length) return;
+  const inputs = checkoutInputs();
+  for (const note of notes) {
+    const input = note.previousElementSibling;
+    const path = Object.keys(inputs).find((k) => inputs[k] === input && read.errors && read.errors[k]);
+    if (path) { note.textContent = checkoutErrorText(path, read); continue; }
+    note.remove();
+    if (!input) continue;
+    input.removeAttribute("aria-invalid");
+    if (input.id === "checkout-price") input.setAttribute("aria-describedby", "checkout-due");
+    else input.removeAttribute("aria-describedby");
+  }
+  if (!form.querySelector(".field-error")) $("card-error").textContent = "";
 }
 
-// The checkout price's problem in words: not an amount, or below the deposit kept.
-function checkoutPriceText(read) {
-  if (read.errors.price_cents === "below_deposit") return t("checkout_price_below_deposit", { deposit: money(read.least, currency()) });
+// A checkout field's problem in words (checkoutRequest's): not an amount, a name missing
+// or too long, a quantity out of 1–99, a discount that is no percentage or amount, more off
+// than the total, or a total below the deposit kept.
+function checkoutErrorText(path, read) {
+  const problem = read.errors[path];
+  const cur = currency();
+  if (problem === "below_deposit") {
+    const key = path === "discount" ? "checkout_discount_below_deposit" : "checkout_price_below_deposit";
+    return t(key, { deposit: money(read.least, cur) });
+  }
+  if (path === "discount") {
+    if (problem === "above") return t("checkout_discount_above", { total: money(read.most, cur) });
+    return t($("checkout-discount-unit").value === "amount" ? "checkout_discount_amount_bad" : "checkout_discount_percent_bad");
+  }
+  if (/\.name$/.test(path)) return problem === "too_long" ? plural("err_too_long", LINE_NAME_MAX) : t("checkout_product_name_missing");
+  if (/\.quantity$/.test(path)) return t("checkout_product_quantity_bad");
   return t("checkout_price_bad");
 }
 
@@ -273,14 +366,18 @@ function showCheckout() {
 
 async function checkout(form) {
   const s = appointmentSummary(current);
-  const read = checkoutRequest($("checkout-price").value, current.payment);
-  const inputs = { method: $("checkout-method"), price_cents: $("checkout-price") };
-  // Not an amount, or below the deposit kept: said beside the price, nothing sent.
-  if (read.errors) return showFieldErrors(form, { fields: { price_cents: checkoutPriceText(read) } }, inputs, $("card-error"));
-  const price = read.price_cents;
+  const read = readCheckout();
+  const inputs = checkoutInputs();
+  // Not an amount, a line or discount wrong, or below the deposit kept: said beside its field, nothing sent.
+  if (read.errors) {
+    const fields = Object.fromEntries(Object.keys(read.errors).map((path) => [path, checkoutErrorText(path, read)]));
+    return showFieldErrors(form, { fields }, inputs, $("card-error"));
+  }
   const receipt = $("checkout-receipt");
   const body = { method: $("checkout-method").value, receipt: !!(receipt && receipt.checked) };
-  if (price !== current.price_cents) body.price_cents = price;
+  if (read.price_cents !== current.price_cents) body.price_cents = read.price_cents;
+  if (read.lines.length) body.lines = read.lines;
+  if (read.discount) body.discount = read.discount;
   const submit = form.querySelector("[type=submit]");
   submit.disabled = true;
   try {

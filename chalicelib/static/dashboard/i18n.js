@@ -150,9 +150,11 @@ export function fieldText(path, reason, currency) {
     if (most) return t("f_range_long", { n: most[1] });
   }
   const { key, vars } = explain(why);
-  // A checkout's price below the deposit kept (the API names the least price): refund first.
-  if (name === "price_cents" && key === "err_min" && /deposit kept/.test(why)) {
-    return t("checkout_price_below_deposit", { deposit: money(Number(vars.n), currency) });
+  // A checkout's price (or its discount) below the deposit kept (the API names the least
+  // total): refund first.
+  if ((name === "price_cents" || name === "discount") && key === "err_min" && /deposit kept/.test(why)) {
+    const below = name === "discount" ? "checkout_discount_below_deposit" : "checkout_price_below_deposit";
+    return t(below, { deposit: money(Number(vars.n), currency) });
   }
   if (LIMITS.has(key)) {
     const n = Number(vars.n);

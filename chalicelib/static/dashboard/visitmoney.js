@@ -138,15 +138,60 @@ export function checkoutDue(priceCents, p) {
   return { deposit, due: price - deposit, below: price < kept };
 }
 
-// The checkout form's price, read as the API takes it: {price_cents, deposit, due}, or
-// {errors: {price_cents: "invalid"}} when it is not an amount (never the booked price
-// instead), or {errors: {price_cents: "below_deposit"}, least} below the deposit kept.
-export function checkoutRequest(priceText, p) {
+// The checkout form read as the API takes it (services/payments/checkout.py `sale`): the
+// visit's price, the products sold with it (`lines`: name, unit price text, how many;
+// blankLine's rows left out first) and a discount off the two together (`discount` text, a
+// `unit` "percent" or "amount"; empty: none), the deposit kept taken off. Gives
+// {price_cents, lines, discount, subtotal, off, total, deposit, due}, or {errors} keyed by
+// the API's field paths (price_cents, lines.0.name, discount...): "invalid" (not an
+// amount, never the booked price instead), "missing", "too_long", "range", "above" (more
+// off than the total; `most`), "below_deposit" (below the deposit kept; `least`).
+export function checkoutRequest(priceText, p, sale = {}) {
+  const errors = {};
   const price = parseAmount(priceText);
-  if (!Number.isFinite(price)) return { errors: { price_cents: "invalid" } };
-  const { deposit, due, below } = checkoutDue(price, p);
-  if (below) return { errors: { price_cents: "below_deposit" }, least: depositKept(p) };
-  return { price_cents: price, deposit, due };
+  if (!Number.isFinite(price)) errors.price_cents = "invalid";
+  const lines = [];
+  for (const row of sale.lines || []) {
+    const name = String(row.name || "").trim();
+    const amountText = String(row.amount || "").trim();
+    const qtyText = String(row.quantity ?? "").trim() || "1";
+    const at = `lines.${lines.length}`;
+    const amount = parseAmount(amountText);
+    const quantity = /^\d{1,2}$/.test(qtyText) ? Number(qtyText) : 0;
+    if (!name) errors[`${at}.name`] = "missing";
+    else if (name.length > LINE_NAME_MAX) errors[`${at}.name`] = "too_long";
+    if (!Number.isFinite(amount)) errors[`${at}.amount_cents`] = "invalid";
+    if (quantity < 1) errors[`${at}.quantity`] = "range";
+    lines.push({ name, amount_cents: amount, quantity });
+  }
+  const discountText = String(sale.discount || "").replace(/[\s\u00a0\u202f%]/g, "");
+  let discount = null;
+  if (discountText && sale.unit === "amount") {
+    const cents = parseAmount(discountText);
+    if (cents >= 1) discount = { amount_cents: cents };
+    else errors.discount = "invalid";
+  } else if (discountText) {
+    const percent = /^\d{1,3}$/.test(discountText) ? Number(discountText) : 0;
+    if (percent >= 1 && percent <= 100) discount = { percent };
+    else errors.discount = "invalid";
+  }
+  if (Object.keys(errors).length) return { errors };
+  const subtotal = price + lines.reduce((sum, l) => sum + l.amount_cents * l.quantity, 0);
+  if (discount && discount.amount_cents > subtotal) return { errors: { discount: "above" }, most: subtotal };
+  // A percentage rounded half up to the cent, as the API's (domain/payments.py percent_of).
+  const off = !discount ? 0 : discount.percent ? Math.min(subtotal, Math.floor((subtotal * discount.percent + 50) / 100)) : discount.amount_cents;
+  const total = subtotal - off;
+  const { deposit, due, below } = checkoutDue(total, p);
+  if (below) return { errors: { [discount ? "discount" : "price_cents"]: "below_deposit" }, least: depositKept(p) };
+  return { price_cents: price, lines, discount, subtotal, off, total, deposit, due };
+}
+
+export const LINE_NAME_MAX = 60; // the API's (CheckoutIn.lines[].name)
+export const LINES_MAX = 20; // the API's (CheckoutIn.lines)
+
+// A product row added and left wholly empty: no line (neither sent nor refused).
+export function blankLine(row) {
+  return !String(row.name || "").trim() && !String(row.amount || "").trim() && ["", "1"].includes(String(row.quantity ?? "").trim());
 }
 
 // A fee collected that the owner may give back, in cents (0: none): charged and paid
