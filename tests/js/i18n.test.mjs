@@ -192,6 +192,13 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   const below = i18n.fieldText("price_cents", "greater than or equal to 4770 (the deposit kept; refund the difference first)", "EUR");
   assert.equal(below.replace(/\s/g, " "), fi.checkout_price_below_deposit.replace("{deposit}", "47,70 €"));
   assert.equal(i18n.fieldText("price_cents", "Input should be greater than or equal to 0", "EUR").replace(/\s/g, " "), "Vähintään 0,00 €.");
+  // Its discount below the deposit kept, the visit and its products above the most, more off than them.
+  const off = i18n.fieldText("discount", "greater than or equal to 4770 (the deposit kept; refund the difference first)", "EUR");
+  assert.equal(off.replace(/\s/g, " "), fi.checkout_discount_below_deposit.replace("{deposit}", "47,70 €"));
+  const all = i18n.fieldText("lines", "less than or equal to 1000000 in all (the visit's price and its products)", "EUR");
+  assert.equal(all.replace(/\s/g, " "), fi.checkout_total_too_big.replace("{most}", "10 000,00 €"));
+  const most = i18n.fieldText("discount.amount_cents", "less than or equal to 18390 (the visit and its products)", "EUR");
+  assert.equal(most.replace(/\s/g, " "), "Enintään 183,90 €.");
   // A waitlist entry's dates: each reason its own words, not one sentence of every rule.
   assert.equal(i18n.fieldText("from", "is in the past"), fi.f_date_past);
   assert.equal(i18n.fieldText("to", "must not be before 'from'"), fi.wl_to_before_from);

@@ -140,6 +140,8 @@ test("checkoutRequest: a shampoo sold with the visit and a discount off both, as
     { "lines.0.name": "missing", "lines.0.amount_cents": "invalid", "lines.0.quantity": "range" });
   assert.deepEqual(M.checkoutRequest("42", null, { lines: [{ name: "x".repeat(61), amount: "1" }] }).errors, { "lines.0.name": "too_long" });
   assert.deepEqual(M.checkoutRequest("42", null, { discount: "101", unit: "percent" }).errors, { discount: "invalid" });
+  assert.deepEqual(M.checkoutRequest("42", null, { lines: [{ name: "Kuivain", amount: "10000", quantity: "2" }] }),
+    { errors: { lines: "too_much" }, most: 1000000 });
   assert.deepEqual(M.checkoutRequest("42", null, { discount: "43", unit: "amount" }), { errors: { discount: "above" }, most: 4200 });
   assert.deepEqual(M.checkoutRequest("159", p, { discount: "80", unit: "percent" }), { errors: { discount: "below_deposit" }, least: 4770 });
 });

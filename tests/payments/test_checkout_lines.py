@@ -113,6 +113,8 @@ def test_bad_lines_and_discounts_are_refused_on_their_field_and_nothing_is_recor
         ({"lines": [{"name": "Shampoo", "amount_cents": -1}]}, "lines.0.amount_cents"),
         ({"lines": [{"name": "Shampoo", "amount_cents": 2490, "quantity": 0}]}, "lines.0.quantity"),
         ({"lines": [SHAMPOO] * 21}, "lines"),
+        # The visit and its products above 10 000,00 € together (Stripe's limit is far, but a limit).
+        ({"lines": [{"name": "Hiustenkuivain", "amount_cents": 1_000_000, "quantity": 2}]}, "lines"),
         ({"discount": {"percent": 101}}, "discount.percent"),
         ({"discount": {"percent": 10, "amount_cents": 500}}, "discount"),
         ({"discount": {}}, "discount"),

@@ -31,6 +31,7 @@ from chalicelib.store import payments as store
 
 KIND = "checkout"
 CHECKABLE = (Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value)
+CHECKOUT_MAX_CENTS = 10_000_00  # the visit's price and its products together, as a price alone
 
 
 class LineIn(BaseModel):
@@ -81,11 +82,17 @@ def deposit_kept(appt: Appointment) -> int:
 
 def sale(b: Business, appt: Appointment, req: CheckoutIn, kept: int) -> rules.Checkout:
     """What the checkout comes to: the visit's price (the booked one unless the desk set
-    it), its product lines (at the business's VAT rate), the discount off the two. An
-    amount off above what they come to is refused (422 on `discount.amount_cents`)."""
+    it), its product lines (at the business's VAT rate), the discount off the two. The two
+    above 10 000,00 € together are refused (422 on `lines`), and so is an amount off above
+    what they come to (422 on `discount.amount_cents`)."""
     price = appt.price_cents if req.price_cents is None else req.price_cents
     lines = tuple(rules.ProductLine(line.name, line.amount_cents, line.quantity) for line in req.lines)
     subtotal = price + sum(line.total_cents for line in lines)
+    if subtotal > CHECKOUT_MAX_CENTS:
+        raise ValidationFailed(
+            f"The visit and its products come to at most {CHECKOUT_MAX_CENTS} cents in all.",
+            fields={"lines": f"less than or equal to {CHECKOUT_MAX_CENTS} in all (the visit's price and its products)"},
+        )
     off = req.discount
     if off is not None and off.amount_cents is not None and off.amount_cents > subtotal:
         raise ValidationFailed(

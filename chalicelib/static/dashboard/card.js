@@ -291,7 +291,10 @@ function readCheckout() {
 function checkoutInputs() {
   const inputs = { method: $("checkout-method"), price_cents: $("checkout-price"), discount: $("checkout-discount"),
     "discount.percent": $("checkout-discount"), "discount.amount_cents": $("checkout-discount") };
-  filledLines().forEach(({ row }, i) => {
+  const filled = filledLines();
+  // Too much in all: said beside the last product's price.
+  if (filled.length) inputs.lines = filled[filled.length - 1].row.querySelector("[data-f=amount]");
+  filled.forEach(({ row }, i) => {
     for (const [f, path] of [["name", "name"], ["amount", "amount_cents"], ["quantity", "quantity"]]) {
       inputs[`lines.${i}.${path}`] = row.querySelector(`[data-f=${f}]`);
     }
@@ -340,7 +343,7 @@ function errorsFollow(read) {
 }
 
 // A checkout field's problem in words (checkoutRequest's): not an amount, a name missing
-// or too long, a quantity out of 1–99, a discount that is no percentage or amount, more off
+// or too long, a quantity out of 1–99, the visit and its products above the most, a discount that is no percentage or amount, more off
 // than the total, or a total below the deposit kept.
 function checkoutErrorText(path, read) {
   const problem = read.errors[path];
@@ -349,6 +352,7 @@ function checkoutErrorText(path, read) {
     const key = path === "discount" ? "checkout_discount_below_deposit" : "checkout_price_below_deposit";
     return t(key, { deposit: money(read.least, cur) });
   }
+  if (path === "lines") return t("checkout_total_too_big", { most: money(read.most, cur) });
   if (path === "discount") {
     if (problem === "above") return t("checkout_discount_above", { total: money(read.most, cur) });
     return t($("checkout-discount-unit").value === "amount" ? "checkout_discount_amount_bad" : "checkout_discount_percent_bad");

@@ -156,6 +156,10 @@ export function fieldText(path, reason, currency) {
     const below = name === "discount" ? "checkout_discount_below_deposit" : "checkout_price_below_deposit";
     return t(below, { deposit: money(Number(vars.n), currency) });
   }
+  // The visit and its products above the most a checkout takes (the API names it, in cents).
+  if (name === "lines" && key === "err_max" && /in all/.test(why)) {
+    return t("checkout_total_too_big", { most: money(Number(vars.n), currency) });
+  }
   if (LIMITS.has(key)) {
     const n = Number(vars.n);
     return /_cents$/.test(name) ? t(key, { n: money(n, currency) }) : plural(key, n);

@@ -144,8 +144,9 @@ export function checkoutDue(priceCents, p) {
 // `unit` "percent" or "amount"; empty: none), the deposit kept taken off. Gives
 // {price_cents, lines, discount, subtotal, off, total, deposit, due}, or {errors} keyed by
 // the API's field paths (price_cents, lines.0.name, discount...): "invalid" (not an
-// amount, never the booked price instead), "missing", "too_long", "range", "above" (more
-// off than the total; `most`), "below_deposit" (below the deposit kept; `least`).
+// amount, never the booked price instead), "missing", "too_long", "range", "too_much"
+// (`lines`: the visit and its products above the API's most, `most`), "above" (more off
+// than the total; `most`), "below_deposit" (below the deposit kept; `least`).
 export function checkoutRequest(priceText, p, sale = {}) {
   const errors = {};
   const price = parseAmount(priceText);
@@ -177,6 +178,7 @@ export function checkoutRequest(priceText, p, sale = {}) {
   }
   if (Object.keys(errors).length) return { errors };
   const subtotal = price + lines.reduce((sum, l) => sum + l.amount_cents * l.quantity, 0);
+  if (subtotal > CHECKOUT_MAX) return { errors: { lines: "too_much" }, most: CHECKOUT_MAX };
   if (discount && discount.amount_cents > subtotal) return { errors: { discount: "above" }, most: subtotal };
   // A percentage rounded half up to the cent, as the API's (domain/payments.py percent_of).
   const off = !discount ? 0 : discount.percent ? Math.min(subtotal, Math.floor((subtotal * discount.percent + 50) / 100)) : discount.amount_cents;
@@ -188,6 +190,7 @@ export function checkoutRequest(priceText, p, sale = {}) {
 
 export const LINE_NAME_MAX = 60; // the API's (CheckoutIn.lines[].name)
 export const LINES_MAX = 20; // the API's (CheckoutIn.lines)
+export const CHECKOUT_MAX = 1000000; // the API's: the visit and its products together, in cents
 
 // A product row added and left wholly empty: no line (neither sent nor refused).
 export function blankLine(row) {
