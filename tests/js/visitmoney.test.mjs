@@ -142,6 +142,7 @@ test("checkoutRequest: a shampoo sold with the visit and a discount off both, as
   assert.deepEqual(M.checkoutRequest("42", null, { discount: "101", unit: "percent" }).errors, { discount: "invalid" });
   assert.deepEqual(M.checkoutRequest("42", null, { lines: [{ name: "Kuivain", amount: "10000", quantity: "2" }] }),
     { errors: { lines: "too_much" }, most: 1000000 });
+  assert.equal(M.checkoutRequest("20000", null).errors, undefined); // the price alone: the API says its maximum on it
   assert.deepEqual(M.checkoutRequest("42", null, { discount: "43", unit: "amount" }), { errors: { discount: "above" }, most: 4200 });
   assert.deepEqual(M.checkoutRequest("159", p, { discount: "80", unit: "percent" }), { errors: { discount: "below_deposit" }, least: 4770 });
 });

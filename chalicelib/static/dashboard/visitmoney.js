@@ -178,7 +178,8 @@ export function checkoutRequest(priceText, p, sale = {}) {
   }
   if (Object.keys(errors).length) return { errors };
   const subtotal = price + lines.reduce((sum, l) => sum + l.amount_cents * l.quantity, 0);
-  if (subtotal > CHECKOUT_MAX) return { errors: { lines: "too_much" }, most: CHECKOUT_MAX };
+  // A price alone above it is the API's to refuse, on the price (its own maximum).
+  if (price <= CHECKOUT_MAX && subtotal > CHECKOUT_MAX) return { errors: { lines: "too_much" }, most: CHECKOUT_MAX };
   if (discount && discount.amount_cents > subtotal) return { errors: { discount: "above" }, most: subtotal };
   // A percentage rounded half up to the cent, as the API's (domain/payments.py percent_of).
   const off = !discount ? 0 : discount.percent ? Math.min(subtotal, Math.floor((subtotal * discount.percent + 50) / 100)) : discount.amount_cents;
