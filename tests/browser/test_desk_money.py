@@ -445,73 +445,6 @@ def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stac
         back_in_time(stack)
 
 
-def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent_off(browser, stack):
-    """At 360 px, her visit begun: the desk adds a 24,90 € shampoo and 10 % off the whole
-    (the visit and the shampoo), and is told the total after the discount, the deposit
-    that comes off and what is left to pay before it is recorded; 5 € off instead says its
-    own figures; a product with no name and a discount above the total are said beside their
-    fields, nothing sent; nothing sticks out of the card. Recorded, she paid 117,81 €."""
-    from chalicelib import clock
-
-    who, staff, start = paid_deposit_today(stack, "shampoo", days_ahead=1)
-    begun = start + timedelta(minutes=30)  # tomorrow: signed in then, the server's clock there too
-    with stack_env(stack):
-        assert clock.travel_to(begun)
-    context, page = signed_in_then(browser, stack, "owner", begun)
-    try:
-        card = open_card(page, stack, who, staff)
-        card.get_by_role("button", name="Kassa", exact=True).click()
-        due = card.locator("#checkout-due")
-        expect(due).to_have_text("Ennakkomaksu 47,70 € vähennetään — maksettavaa 111,30 €")
-        sent = []
-        page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and r.url.endswith("/checkout") else None)
-        card.get_by_role("button", name="+ Lisää tuote").click()
-        product = card.get_by_role("group", name="Tuote")
-        expect(product.get_by_label("Tuotteen nimi")).to_be_focused()
-        product.get_by_label("Kappalehinta (€)").fill("24,90")
-        record = card.get_by_role("button", name="Kirjaa maksu")
-        # A price with no product's name: said beside the name, nothing sent.
-        record.click()
-        name = product.get_by_label("Tuotteen nimi")
-        expect(name).to_have_attribute("aria-invalid", "true")
-        expect(card.locator(f"#{name.get_attribute('id')}-error")).to_have_text(
-            "Kirjoita tuotteen nimi (tai poista rivi)."
-        )
-        name.fill("Shampoo 250 ml")
-        expect(card.locator(".field-error")).to_have_count(0)  # the error goes as she types
-        expect(due).to_have_text("Yhteensä 183,90 €. Ennakkomaksu 47,70 € vähennetään — maksettavaa 136,20 €")
-        discount = card.get_by_label("Alennus (koko summasta)")
-        unit = card.get_by_label("Alennus prosentteina tai euroina")
-        expect(unit).to_have_value("percent")
-        discount.fill("10")
-        expect(due).to_have_text(
-            "Alennus −18,39 € — yhteensä 165,51 €. Ennakkomaksu 47,70 € vähennetään — maksettavaa 117,81 €"
-        )
-        unit.select_option(label="€")
-        discount.fill("5")
-        expect(due).to_have_text(
-            "Alennus −5,00 € — yhteensä 178,90 €. Ennakkomaksu 47,70 € vähennetään — maksettavaa 131,20 €"
-        )
-        discount.fill("200")
-        expect(due).to_have_text("Alennus on enintään koko summa, 183,90 €.")
-        record.click()
-        expect(card.locator("#checkout-discount-error")).to_have_text("Alennus on enintään koko summa, 183,90 €.")
-        assert sent == [], sent
-        unit.select_option(label="%")
-        discount.fill("10")
-        expect(card.locator("#checkout-discount-error")).to_have_count(0)
-        expect(due).to_contain_text("maksettavaa 117,81 €")
-        assert sticking_out(page, "#checkout-form") == []
-        check(page, "checkout-product-discount")
-        record.click()
-        expect(page.locator("#status")).to_contain_text(f"{who}: maksettu 117,81 €")
-        paid = re.compile(r"^Maksettu kassalla: 117,81\s€ \(maksupääte\), \d{1,2}\.\d{2}$")
-        expect(card.locator("#card-paid")).to_have_text(paid)
-    finally:
-        context.close()
-        back_in_time(stack)
-
-
 def test_checkout_offers_only_what_can_apply_and_opens_once_she_arrived(owner, stack):
     """The tester's walk-in with no card saved and no email, come early: before her time
     the card has no "Kassa"; once marked arrived it has, and its form offers neither her
@@ -652,6 +585,73 @@ def test_a_staff_members_no_show_leaves_its_fee_to_the_owner_and_its_undo_too(br
         expect(card.locator("#card-marks-hint")).to_have_text(
             "Saapumatta jättämisen maksu on veloitettu: vain omistaja voi kumota merkinnän (maksu palautetaan)."
         )
+    finally:
+        context.close()
+        back_in_time(stack)
+
+
+def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent_off(browser, stack):
+    """At 360 px, her visit begun: the desk adds a 24,90 € shampoo and 10 % off the whole
+    (the visit and the shampoo), and is told the total after the discount, the deposit
+    that comes off and what is left to pay before it is recorded; 5 € off instead says its
+    own figures; a product with no name and a discount above the total are said beside their
+    fields, nothing sent; nothing sticks out of the card. Recorded, she paid 117,81 €."""
+    from chalicelib import clock
+
+    who, staff, start = paid_deposit_today(stack, "shampoo", days_ahead=1)
+    begun = start + timedelta(minutes=30)  # tomorrow: signed in then, the server's clock there too
+    with stack_env(stack):
+        assert clock.travel_to(begun)
+    context, page = signed_in_then(browser, stack, "owner", begun)
+    try:
+        card = open_card(page, stack, who, staff)
+        card.get_by_role("button", name="Kassa", exact=True).click()
+        due = card.locator("#checkout-due")
+        expect(due).to_have_text("Ennakkomaksu 47,70 € vähennetään — maksettavaa 111,30 €")
+        sent = []
+        page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and r.url.endswith("/checkout") else None)
+        card.get_by_role("button", name="+ Lisää tuote").click()
+        product = card.get_by_role("group", name="Tuote")
+        expect(product.get_by_label("Tuotteen nimi")).to_be_focused()
+        product.get_by_label("Kappalehinta (€)").fill("24,90")
+        record = card.get_by_role("button", name="Kirjaa maksu")
+        # A price with no product's name: said beside the name, nothing sent.
+        record.click()
+        name = product.get_by_label("Tuotteen nimi")
+        expect(name).to_have_attribute("aria-invalid", "true")
+        expect(card.locator(f"#{name.get_attribute('id')}-error")).to_have_text(
+            "Kirjoita tuotteen nimi (tai poista rivi)."
+        )
+        name.fill("Shampoo 250 ml")
+        expect(card.locator(".field-error")).to_have_count(0)  # the error goes as she types
+        expect(due).to_have_text("Yhteensä 183,90 €. Ennakkomaksu 47,70 € vähennetään — maksettavaa 136,20 €")
+        discount = card.get_by_label("Alennus (koko summasta)")
+        unit = card.get_by_label("Alennus prosentteina tai euroina")
+        expect(unit).to_have_value("percent")
+        discount.fill("10")
+        expect(due).to_have_text(
+            "Alennus −18,39 € — yhteensä 165,51 €. Ennakkomaksu 47,70 € vähennetään — maksettavaa 117,81 €"
+        )
+        unit.select_option(label="€")
+        discount.fill("5")
+        expect(due).to_have_text(
+            "Alennus −5,00 € — yhteensä 178,90 €. Ennakkomaksu 47,70 € vähennetään — maksettavaa 131,20 €"
+        )
+        discount.fill("200")
+        expect(due).to_have_text("Alennus on enintään koko summa, 183,90 €.")
+        record.click()
+        expect(card.locator("#checkout-discount-error")).to_have_text("Alennus on enintään koko summa, 183,90 €.")
+        assert sent == [], sent
+        unit.select_option(label="%")
+        discount.fill("10")
+        expect(card.locator("#checkout-discount-error")).to_have_count(0)
+        expect(due).to_contain_text("maksettavaa 117,81 €")
+        assert sticking_out(page, "#checkout-form") == []
+        check(page, "checkout-product-discount")
+        record.click()
+        expect(page.locator("#status")).to_contain_text(f"{who}: maksettu 117,81 €")
+        paid = re.compile(r"^Maksettu kassalla: 117,81\s€ \(maksupääte\), \d{1,2}\.\d{2}$")
+        expect(card.locator("#card-paid")).to_have_text(paid)
     finally:
         context.close()
         back_in_time(stack)

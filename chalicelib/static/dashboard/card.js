@@ -239,14 +239,14 @@ function checkoutForm(client) {
   form.addEventListener("submit", (e) => { e.preventDefault(); checkout(form); });
   form.addEventListener("input", () => showDue());
   form.addEventListener("change", () => showDue());
-  add.addEventListener("click", () => addLine(form));
+  add.addEventListener("click", () => addLine());
   return form;
 }
 
 let lineSeq = 0;
 
 // A product row: its name, unit price and how many (1 unless she says), and its removal.
-function addLine(form) {
+function addLine() {
   const box = $("checkout-lines");
   const n = ++lineSeq;
   const id = `checkout-line-${n}`;
