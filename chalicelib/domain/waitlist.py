@@ -3,8 +3,10 @@
 An entry asks for a service (with one staff member or anyone) on local dates
 `first`..`last`, optionally only inside time-of-day windows ("Tue after 16:00"). When
 time frees up, the offered start is a free start time by the booking rules (hours,
-grid, minimum notice, horizon) that begins inside the freed stretch, whose whole
-occupancy (buffer included) is free, and that lies inside one of her windows.
+grid, minimum notice, horizon) whose whole occupancy (buffer included) is free on her
+sheet — so it may use the free time around the freed stretch, back to what is taken (or
+her time off, or her hours) before it and on to what is taken after it — whose visit
+overlaps the freed stretch, and that lies inside one of her windows (`offer_starts`).
 """
 
 from __future__ import annotations
@@ -291,21 +293,28 @@ def offer_starts(
     now: datetime,
     entry: Entry,
 ) -> list[datetime]:
-    """Every start the entry could be offered in the freed stretch: a free start by the
-    booking rules (its occupancy free on the sheet), starting inside `freed`, and inside
-    her dates and windows."""
+    """Every start the entry could be offered for the freed stretch, best first: a free
+    start by the booking rules (its whole occupancy free on the sheet, so it may use the
+    free time before and after the stretch: several cancellations side by side make room
+    for a longer service), on a day the stretch touches, whose visit overlaps `freed` (a
+    refill fills what was freed, not time that was free anyway), and inside her dates and
+    windows. Those starting inside `freed` come first, in time order (a freed 13:00 is
+    offered as 13:00); then those starting before it, latest first (the visit covering
+    the most of the freed time, the free time before it left in one piece)."""
     if entry.staff_id not in (None, staff.id) or service.id != entry.service_id:
         return []
     if service.id not in staff.services:
         return []
     busy = list(busy)
     duration = timedelta(minutes=service.duration_minutes)
-    out = []
+    inside: set[datetime] = set()
+    before: set[datetime] = set()
     for day in days_touched(freed[0], freed[1], cfg.tz):
         for t in avail.free_starts(cfg, service, staff, day, now, busy):
-            if freed[0] <= t < freed[1] and fits_windows(entry, t, t + duration, cfg.tz):
-                out.append(t)
-    return sorted(set(out))
+            if not (t < freed[1] and freed[0] < t + duration) or not fits_windows(entry, t, t + duration, cfg.tz):
+                continue
+            (inside if t >= freed[0] else before).add(t)
+    return sorted(inside) + sorted(before, reverse=True)
 
 
 def matches(
@@ -316,8 +325,8 @@ def matches(
     now: datetime,
     entries: Iterable[Entry],
 ) -> list[tuple[Entry, datetime]]:
-    """Each open entry with the first start it can be offered, in queue order (first to
-    join first)."""
+    """Each open entry with the best start it can be offered (`offer_starts`' first), in
+    queue order (first to join first)."""
     today = now.astimezone(cfg.tz).date()
     out = []
     for entry in sorted(entries, key=lambda e: (e.created_at, e.id)):

@@ -1,7 +1,8 @@
 """Which freed time fits whom (issue 21, point 8): property-based, every offered start
-fits the entry's service, staff, dates and windows, lies in the freed stretch, keeps to
-the booking rules and leaves the service's whole occupancy free; DST days; quiet hours
-of the offer SMS."""
+fits the entry's service, staff, dates and windows, overlaps the freed stretch (using
+the free time around it), keeps to the booking rules and leaves the service's whole
+occupancy free, the starts inside the stretch first; DST days; quiet hours of the offer
+SMS."""
 
 from __future__ import annotations
 
@@ -107,9 +108,12 @@ def test_every_offered_start_fits_the_entry_and_the_rules(
     assert service and staff
     offered = offer_starts(CFG, service, staff, freed, taken, NOW, e)
     event("offered" if offered else "none")  # both kinds of case occur (hypothesis' statistics)
+    inside, before = [t for t in offered if t >= freed[0]], [t for t in offered if t < freed[0]]
+    assert offered == sorted(inside) + sorted(before, reverse=True)  # best first
     for t in offered:
         occupied = t + timedelta(minutes=service.occupancy_minutes)
-        assert freed[0] <= t < freed[1]
+        assert t < freed[1] and freed[0] < t + timedelta(minutes=service.duration_minutes)  # the visit refills it
+        assert t.astimezone(HEL).date() in {freed[0].astimezone(HEL).date(), freed[1].astimezone(HEL).date()}
         assert e.service_id == service.id and e.staff_id in (None, staff.id)
         assert service.id in staff.services
         assert avail.is_allowed_start(CFG, service, staff, t, NOW)  # hours, grid, notice, horizon
@@ -124,6 +128,69 @@ def test_every_offered_start_fits_the_entry_and_the_rules(
                 and end.hour * 60 + end.minute <= w.end
                 for w in e.windows
             )
+
+
+def _sat(hhmm: str) -> datetime:
+    """Saturday 28 Nov 2026 in Helsinki (the salon and Sanna 10:00-16:00), in UTC."""
+    return datetime.fromisoformat(f"2026-11-28T{hhmm}:00+02:00").astimezone(UTC)
+
+
+def _local(starts: list[datetime]) -> list[str]:
+    return [t.astimezone(HEL).strftime("%H:%M") for t in starts]
+
+
+def test_a_freed_stretch_is_offered_with_the_free_time_around_it():
+    """12:30-13:40 just freed, 10:00-12:30 freed before, 13:45 booked: highlights (150 +
+    15 min) fits only with the time before the stretch. Its visit must reach into the
+    freed time (10:00 would end at 12:30: time that was free anyway); the latest start
+    first, covering the most of it."""
+    sanna, service = CFG.staff_member("sanna"), CFG.service("highlights")
+    assert sanna and service
+    e = entry("highlights", "sanna", date(2026, 11, 28), date(2026, 11, 28))
+    taken = [(_sat("13:45"), _sat("14:55"))]
+    starts = offer_starts(CFG, service, sanna, (_sat("12:30"), _sat("13:40")), taken, NOW, e)
+    assert _local(starts) == ["11:00", "10:45", "10:30", "10:15"]
+    # A women's cut starts inside the stretch: offered there first, in time order.
+    cut = CFG.service("womens-cut")
+    assert cut
+    e = entry("womens-cut", None, date(2026, 11, 28), date(2026, 11, 28))
+    starts = offer_starts(CFG, cut, sanna, (_sat("12:30"), _sat("13:40")), taken, NOW, e)
+    assert _local(starts) == ["12:30", "12:15", "12:00", "11:45"]  # 12:45 would run into 13:45
+    assert _local([t for _, t in matches(CFG, sanna, (_sat("12:30"), _sat("13:40")), taken, NOW, [e])]) == ["12:30"]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        pytest.param((_sat("10:00"), _sat("12:25")), id="booked"),
+        pytest.param((_sat("10:00"), _sat("12:30")), id="time-off"),  # on her sheet like a booking
+    ],
+)
+def test_taken_time_next_to_the_freed_stretch_is_not_offered(before):
+    sanna, service = CFG.staff_member("sanna"), CFG.service("highlights")
+    assert sanna and service
+    e = entry("highlights", "sanna", date(2026, 11, 28), date(2026, 11, 28))
+    taken = [before, (_sat("13:45"), _sat("14:55"))]
+    assert offer_starts(CFG, service, sanna, (_sat("12:30"), _sat("13:40")), taken, NOW, e) == []
+
+
+def test_hours_she_does_not_work_next_to_the_freed_stretch_are_not_offered():
+    # Wednesday: the salon opens at 9:00, Aino starts at 11:00.
+    aino, service = CFG.staff_member("aino"), CFG.service("highlights")
+    assert aino and service
+
+    def wed(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"2026-11-25T{hhmm}:00+02:00").astimezone(UTC)
+
+    e = entry("highlights", "aino", date(2026, 11, 25), date(2026, 11, 25))
+    taken = [(wed("13:30"), wed("14:40"))]
+    assert offer_starts(CFG, service, aino, (wed("11:00"), wed("13:25")), taken, NOW, e) == []
+    # Sanna works from 9:00 that day: the same gap is room for her.
+    sanna = CFG.staff_member("sanna")
+    assert sanna
+    anyone = entry("highlights", None, date(2026, 11, 25), date(2026, 11, 25))
+    starts = offer_starts(CFG, service, sanna, (wed("11:00"), wed("13:25")), taken, NOW, anyone)
+    assert _local(starts)[0] == "10:45" and _local(starts)[-1] == "09:00"
 
 
 def test_matches_come_in_queue_order_and_skip_closed_and_past_entries():

@@ -67,7 +67,9 @@ def test_only_entries_the_time_fits_are_offered(client, aws):
     from chalicelib.store import bookings
 
     status, booked = book(client, WED_13)
-    # Taken from 14:15: the freed gap is 13:00-14:15, too short for highlights (150 + 15 min).
+    # Taken until 12:55 and from 14:15: the freed gap is 12:55-14:15, too short for
+    # highlights (150 + 15 min), which the free time around it may be used for.
+    assert book(client, "2026-11-25T11:45:00+02:00", name="Before", phone="040 555 5556", email=None)[0] == 201
     assert book(client, "2026-11-25T14:15:00+02:00", name="Next", phone="040 555 5555", email=None)[0] == 201
     fits = join(client, first="2026-11-25", last="2026-11-25", **LIISA)[1]
     join(client, first="2026-11-26", last="2026-11-27", name="Wrong Day", phone="040 111 1111", email=None)

@@ -12,8 +12,10 @@ store/waitlist.py `freed_done`).
 
 One stretch (`time_freed`, `_time_freed`): it reads the staff member's day sheets as
 they are now (the time may be taken again already), the entries waiting for each of her
-services on those days (one Query each: chalicelib/store/waitlist.py), and offers each
-match the first start that fits her (chalicelib/domain/waitlist.py). Each offer is put
+services that fits the free gap around it on those days (one Query each:
+chalicelib/store/waitlist.py), and offers each match the best start that fits her, which
+may use that free gap as long as the visit overlaps the freed stretch
+(chalicelib/domain/waitlist.py offer_starts). Each offer is put
 once with its message in one transaction (the outbox stream sends it right away, the
 sweeper if it cannot).
 
