@@ -211,7 +211,7 @@ def test_a_new_salons_key_figures_say_there_is_nothing_to_count_yet(browser, new
 @pytest.mark.parametrize(
     ("lang", "facts"),
     [
-        ("en", ["Price up to €199.00", "A deposit is paid when booking: 30\u00a0% of the price"]),
+        ("en", ["Price up to €199.00", "A deposit is paid when booking: 30% of the price"]),
         ("sv", ["Pris högst 199,00\u00a0€", "En handpenning betalas vid bokningen: 30\u00a0% av priset"]),
     ],
 )
