@@ -338,18 +338,15 @@ def test_her_entry_opens_again_when_the_database_failed_right_after_the_hold_end
     assert sorted(e["name"] for e in listed["entries"]) == ["Kaisa Next", "Liisa Virtanen"]
 
 
-def test_a_payment_whose_webhook_read_the_hold_just_before_it_ran_out_is_refunded(
-    pay_client, stripe_env, frozen_now, aws, monkeypatch
-):
-    """Before, the webhook of a payment that went through as the hold_expiry job released the
-    hold (the webhook read it held, the job's release committed first) failed to confirm it
-    and stopped there: her 47,70 € taken, no booking, no refund — she was back on the list
-    instead, having paid for the time that went to the next."""
+def _paid_as_her_hold_ran_out(pay_client, stripe_env, frozen_now, aws, monkeypatch):
+    """Her offer's deposit asked with 3-D Secure; the hold_expiry job releases the hold
+    (Stripe: not paid yet), then her bank says yes. The next read of the hold (the
+    webhook's or the pay page's) answers as it was before the release, as if that read had
+    come just before it: (link, held, step)."""
     from chalicelib.jobs.schedule import JOBS
     from chalicelib.services.payments import holds
     from chalicelib.store import businesses
     from tests.payments.conftest import authenticate_payment
-    from tests.payments.test_webhooks import deliver, event, intent
 
     link = _offered_highlights(pay_client, frozen_now)
     status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
@@ -359,7 +356,7 @@ def test_a_payment_whose_webhook_read_the_hold_just_before_it_ran_out_is_refunde
     assert step["next"] == "authenticate", step
     b = businesses.get_by_id(aws.id)
     assert b is not None
-    as_read = holds.read(b, held["id"])  # the webhook's read, still held
+    as_read = holds.read(b, held["id"])  # still held
 
     frozen_now["now"] += timedelta(minutes=11)
     assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1  # Stripe said: not paid yet
@@ -367,6 +364,19 @@ def test_a_payment_whose_webhook_read_the_hold_just_before_it_ran_out_is_refunde
     reads = iter([as_read])
     real_read = holds.read
     monkeypatch.setattr(holds, "read", lambda b, appointment_id: next(reads, None) or real_read(b, appointment_id))
+    return link, held, step
+
+
+def test_a_payment_whose_webhook_read_the_hold_just_before_it_ran_out_is_refunded(
+    pay_client, stripe_env, frozen_now, aws, monkeypatch
+):
+    """Before, the webhook of a payment that went through as the hold_expiry job released the
+    hold (the webhook read it held, the job's release committed first) failed to confirm it
+    and stopped there: her 47,70 € taken, no booking, no refund — she was back on the list
+    instead, having paid for the time that went to the next."""
+    from tests.payments.test_webhooks import deliver, event, intent
+
+    link, held, step = _paid_as_her_hold_ran_out(pay_client, stripe_env, frozen_now, aws, monkeypatch)
     pi = intent(step["client_secret"].split("_secret_")[0])
     assert deliver(pay_client, event("evt_raced", "payment_intent.succeeded", pi))[0] == 200
     monkeypatch.undo()
@@ -384,27 +394,7 @@ def test_the_pay_page_that_read_the_hold_just_before_it_ran_out_does_not_say_boo
     """Before, the pay page whose charge went through as the hold_expiry job released the
     hold answered "done", status "booked": she left believing she had the time, which had
     gone to the next on the list."""
-    from chalicelib.jobs.schedule import JOBS
-    from chalicelib.services.payments import holds
-    from chalicelib.store import businesses
-    from tests.payments.conftest import authenticate_payment
-
-    link = _offered_highlights(pay_client, frozen_now)
-    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
-    assert status == 201 and held["status"] == "pending_payment", held
-    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184").ok  # 3-D Secure
-    _, step = finish(pay_client, held)
-    assert step["next"] == "authenticate", step
-    b = businesses.get_by_id(aws.id)
-    assert b is not None
-    as_read = holds.read(b, held["id"])  # the page's read, still held
-
-    frozen_now["now"] += timedelta(minutes=11)
-    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1  # Stripe said: not paid yet
-    authenticate_payment(stripe_env, step["client_secret"])  # and then it was
-    reads = iter([as_read])
-    real_read = holds.read
-    monkeypatch.setattr(holds, "read", lambda b, appointment_id: next(reads, None) or real_read(b, appointment_id))
+    _, held, _ = _paid_as_her_hold_ran_out(pay_client, stripe_env, frozen_now, aws, monkeypatch)
     status, done = finish(pay_client, held)
     monkeypatch.undo()
     assert status == 200 and (done["status"], done["next"]) == ("cancelled", "refunded"), done
