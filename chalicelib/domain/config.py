@@ -712,3 +712,15 @@ def payment_terms(config: BusinessConfig) -> dict[str, Any]:
         "terms": config.payments.terms.model_dump(mode="json"),
         "services": {s.id: s.payment.model_dump(mode="json") for s in config.services if s.payment is not None},
     }
+
+
+def with_terms_version(old: BusinessConfig, new: BusinessConfig) -> BusinessConfig:
+    """`new` as a settings save stores it: when the terms a client accepts changed, under a
+    `payments.version` above every one before (the owner need not know about versions; a
+    booking keeps the version and terms it accepted, a new one accepts the new version).
+    The version never goes down: a lower one would name again terms it named before."""
+    before = old.payments.version
+    floor = before + 1 if payment_terms(old) != payment_terms(new) else before
+    if new.payments.version >= floor:
+        return new
+    return new.model_copy(update={"payments": new.payments.model_copy(update={"version": floor})})

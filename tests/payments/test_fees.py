@@ -407,3 +407,48 @@ def test_a_kept_deposit_stays_kept_when_her_pay_page_is_called_again(pay_client,
     assert status == 200 and step["next"] != "refunded", step
     assert money_of(desk, booking)["refunded_cents"] == 0
     assert money_of(desk, booking)["mark"] == "paid"
+
+
+def test_payment_terms_changed_in_the_settings_raise_their_version(pay_client, stripe_env, desk, frozen_now):
+    """The owner raises the late-cancellation fee and the highlights' deposit in the
+    settings, not knowing about versions: the save raises `payments.version` by one, so
+    Maija, who booked before, keeps the terms she accepted (her late fee is 50 %), and
+    Liisa, booking after, accepts the new ones (50 % deposit, 100 % late fee). A save
+    that changes nothing about payments leaves the version; one that does raises it again."""
+    from tests.api.helpers import book, get
+
+    def version():
+        return get(pay_client, "/api/v1/businesses/demo")[1]["payments"]["version"]
+
+    before = paid_booking(pay_client, stripe_env)
+    config = desk.get("/business")[1]["config"]
+    config["payments"]["terms"]["late_cancel_fee_percent"] = 100
+    [highlights] = [s for s in config["services"] if s["id"] == "highlights"]
+    highlights["payment"] = {"kind": "deposit", "deposit_percent": 50}
+    status, saved = desk.put("/business", {"config": config})
+    assert status == 200, saved
+    assert saved["config"]["payments"]["version"] == 2 and version() == 2
+
+    later = "2026-11-25T16:00:00+02:00"
+    status, body = book(pay_client, later, service="highlights", staff="aino", accepted_payment_terms=1)
+    assert status == 422 and body["error"]["code"] == "payment_terms_not_accepted", body
+    status, after = book(pay_client, later, service="highlights", staff="aino", accepted_payment_terms=2)
+    assert status == 201 and after["payment"]["amount_cents"] == 7950, after  # 50 % of 159,00 €
+    set_up_card(stripe_env, after["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, after)[1]["next"] == "done"
+
+    services = desk.get("/settings")[1]["sections"]["services"]
+    services[0] = {**services[0], "price_cents": 7500}  # the women's cut: no payment terms
+    assert desk.put("/settings/services", services)[0] == 200
+    assert version() == 2
+    [highlights] = [s for s in services if s["id"] == "highlights"]
+    highlights["payment"] = {"kind": "prepay"}
+    status, body = desk.put("/settings/services", services)
+    assert status == 200, body
+    assert version() == 3
+
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: both cancelled late
+    for booking in (before, after):
+        assert desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    assert money_of(desk, before)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}  # her 50 %
+    assert money_of(desk, after)["chargeable_cents"] == {"late_cancel": PRICE - 7950}  # the new 100 %

@@ -8,7 +8,7 @@ from chalicelib import clock, links
 from chalicelib.auth.principal import OWNER_ONLY, Principal
 from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
-from chalicelib.domain.config import Business, parse_business_config
+from chalicelib.domain.config import Business, parse_business_config, with_terms_version
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited, business_of, expect_version
 from chalicelib.services.validation import fields_from
@@ -66,13 +66,15 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
 
 # --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
 def _save(b: Business, cfg, version: int) -> tuple:
-    """The config saved on the version read; 409 if someone saved since. Working time the
+    """The config saved on the version read (`payments.version` raised when the payment
+    terms changed); 409 if someone saved since. Working time the
     save opens (more hours, a closure or day off taken back, a new staff member) is freed
     time, from now to the booking horizon: written with the config as one freed-time
     outbox item and offered right after (by the sweeper if this request dies first)."""
     from chalicelib.services.waitlist import refill
 
     now = clock.now()
+    cfg = with_terms_version(b.config, cfg)
     after = Business(b.id, cfg)
     opened = added_working_time(b.config, cfg, now)
     freed = refill.freed(after, f"config#{version + 1}", opened, now, many=True)
