@@ -7,6 +7,7 @@ exactly the prime-time slot a waitlist refills."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from tests.admin.helpers import Desk
@@ -94,6 +95,28 @@ def test_the_offer_page_shows_the_deposit_and_terms_and_its_tap_leads_to_the_pay
     assert status == 200 and f'<script src="{stripe_env.js_url}"></script>' in pay
     token = headers["Location"].split("/pay/", 1)[1].split("?")[0]
     assert get(pay_client, f"/api/v1/bookings/{token}")[1]["status"] == "pending_payment"
+
+    # Back on the offer's page while she pays: held for her until the hold's end, confirmed by
+    # paying through the pay link (not "you booked a time from the waitlist": it is not booked yet).
+    offer = get(pay_client, f"/api/v1/offers/{link}")[1]
+    assert offer["booking"]["status"] == "pending_payment", offer
+    assert offer["booking"]["pay_url"].endswith(f"/pay/{token}")
+    pay_link = f'href="{offer["booking"]["pay_url"]}?lang='
+    until = {"fi": "ma 23.11. klo 10.21", "sv": "mån 23.11. kl. 10.21", "en": "Mon 23 Nov at 10:21"}
+    says = {
+        "fi": ("Aika on varattu sinulle {time} asti. Vahvistat sen maksamalla.", "Maksa ja vahvista", "Varasit ajan"),
+        "sv": (
+            "Tiden hålls åt dig till {time}. Du bekräftar den genom att betala.",
+            "Betala och bekräfta",
+            "Du bokade",
+        ),
+        "en": ("The time is held for you until {time}. You confirm it by paying.", "Pay and confirm", "You booked"),
+    }
+    for lang, (held, pay_words, booked) in says.items():
+        status, html = page(pay_client, f"/o/{link}?lang={lang}")
+        text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+        assert status == 200 and held.format(time=until[lang]) in text, text
+        assert f'{pay_link}{lang}">{pay_words}</a>' in html and booked not in text
 
 
 def test_an_unpaid_offer_hold_runs_out_and_frees_the_time_for_the_list(pay_client, frozen_now):

@@ -55,8 +55,35 @@ def offer_view(b: Business, offer: Offer, entry: Entry) -> dict[str, Any]:
 
 
 def get_offer(token: str) -> dict[str, Any]:
+    """The offer; while the booking her tap made waits for its payment, with `booking`:
+    until when the time is held for her and the pay page that confirms it."""
     b, offer, entry = _from_token(token)
-    return offer_view(b, offer, entry)
+    view = offer_view(b, offer, entry)
+    held = _held_for_payment(b, offer, entry)
+    if held is not None:
+        view["booking"] = held
+    return view
+
+
+def _held_for_payment(b: Business, offer: Offer, entry: Entry) -> dict[str, Any] | None:
+    """Her tap's booking while it is held for its payment (one more read, of a taken offer only)."""
+    if offer.status != OfferStatus.TAKEN.value or not entry.booked_appointment:
+        return None
+    from chalicelib.services.payments import holds as payment_holds
+    from chalicelib.store import bookings
+
+    appt = bookings.get_appointment(b.id, entry.booked_appointment)
+    if appt is None or appt.status != Status.PENDING_PAYMENT.value:
+        return None
+    shown = payment_holds.with_payment(b, appt, {}, for_stripe_js=False)
+    if "hold_until" not in shown:
+        return None
+    return {
+        "id": appt.id,
+        "status": appt.status,
+        "hold_until": shown["hold_until"],
+        "pay_url": shown["payment"]["pay_url"],
+    }
 
 
 def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
