@@ -824,13 +824,14 @@ def waitlist_page(
 ) -> str:
     """An entry's page; its language switch leads to `address` (the entry's own, where the
     page is opened: chalicelib/api/link_pages.py), its form posts to the token's."""
-    from chalicelib.services.waitlist import join
+    from chalicelib.services.waitlist import join, offers
 
     b, entry = join.business_of_token(token)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     member = b.config.staff_member(entry.staff_id) if entry.staff_id else None
     return render(
         "waitlist_entry.html",
+        held=offers.held_for_payment(b, entry),
         t=words(locale),
         locale=locale,
         entry=join.entry_view(b, entry, locale=locale),

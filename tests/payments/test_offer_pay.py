@@ -117,6 +117,19 @@ def test_the_offer_page_shows_the_deposit_and_terms_and_its_tap_leads_to_the_pay
         text = " ".join(re.sub(r"<[^>]+>", "", html).split())
         assert status == 200 and held.format(time=until[lang]) in text, text
         assert f'{pay_link}{lang}">{pay_words}</a>' in html and booked not in text
+    # Her waitlist entry's page says the same, not that she booked.
+    from chalicelib.services.waitlist.join import entry_token
+    from chalicelib.store import businesses
+    from chalicelib.store import waitlist as entries
+
+    demo = businesses.get_by_slug("demo")
+    assert demo is not None
+    entry = entries.get_entry(demo.id, offer["entry"]["id"])
+    assert entry is not None
+    status, html = page(pay_client, f"/w/{entry_token(entry)}?lang=fi")
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert status == 200 and says["fi"][0].format(time=until["fi"]) in text, text
+    assert f'{pay_link}fi">Maksa ja vahvista</a>' in html and "Varasit ajan" not in text
 
 
 def test_an_unpaid_offer_hold_runs_out_and_frees_the_time_for_the_list(pay_client, frozen_now):

@@ -59,15 +59,17 @@ def get_offer(token: str) -> dict[str, Any]:
     until when the time is held for her and the pay page that confirms it."""
     b, offer, entry = _from_token(token)
     view = offer_view(b, offer, entry)
-    held = _held_for_payment(b, offer, entry)
+    held = held_for_payment(b, entry) if offer.status == OfferStatus.TAKEN.value else None  # hers, not another
     if held is not None:
         view["booking"] = held
     return view
 
 
-def _held_for_payment(b: Business, offer: Offer, entry: Entry) -> dict[str, Any] | None:
-    """Her tap's booking while it is held for its payment (one more read, of a taken offer only)."""
-    if offer.status != OfferStatus.TAKEN.value or not entry.booked_appointment:
+def held_for_payment(b: Business, entry: Entry) -> dict[str, Any] | None:
+    """The booking her offer's tap made, while it is held for its payment: until when and
+    its pay page (the offer's page and her entry's say so). One more read, of a closed
+    entry with a booking only."""
+    if not entry.booked_appointment:
         return None
     from chalicelib.services.payments import holds as payment_holds
     from chalicelib.store import bookings
