@@ -353,6 +353,9 @@ class MoneyRecord:
     note: str | None = None
     method: str | None = None  # a checkout's: CheckoutMethod
     total_cents: int | None = None  # a checkout's: the visit's final price (deposit included)
+    lines: tuple[ProductLine, ...] = ()  # a checkout's: the products sold with the visit
+    discount_cents: int = 0  # a checkout's: taken off the visit and its products together
+    discount_percent: int | None = None  # a checkout's discount given as a percentage: which
 
 
 # --- checkout at the desk ---------------------------------------------------------------------
@@ -377,6 +380,11 @@ class CheckedOut:
     # What the visit came to (the desk may set the final price: a price by the hair's
     # length); None for a checkout remembered before it was kept.
     total_cents: int | None = None
+    # The products sold with the visit and the discount off the two (none in a checkout
+    # stored before they were kept).
+    lines: tuple[ProductLine, ...] = ()
+    discount_cents: int = 0
+    discount_percent: int | None = None
 
     @classmethod
     def of(cls, money: MoneyRecord) -> CheckedOut:
@@ -386,6 +394,9 @@ class CheckedOut:
             paid_cents=money.amount_cents,
             at=money.created_at,
             total_cents=money.total_cents,
+            lines=money.lines,
+            discount_cents=money.discount_cents,
+            discount_percent=money.discount_percent,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -396,16 +407,25 @@ class CheckedOut:
         }
         if self.total_cents is not None:
             out["total_cents"] = self.total_cents
+        if self.lines:
+            out["lines"] = [line.to_json() for line in self.lines]
+        if self.discount_cents:
+            out["discount_cents"] = self.discount_cents
+        if self.discount_percent is not None:
+            out["discount_percent"] = self.discount_percent
         return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckedOut:
-        total = data.get("total_cents")
+        total, percent = data.get("total_cents"), data.get("discount_percent")
         return cls(
             method=data["method"],
             paid_cents=int(data["paid_cents"]),
             at=datetime.fromisoformat(data["at"]),
             total_cents=None if total is None else int(total),
+            lines=ProductLine.all_from_json(data.get("lines")),
+            discount_cents=int(data.get("discount_cents") or 0),
+            discount_percent=None if percent is None else int(percent),
         )
 
 
@@ -431,6 +451,19 @@ class ProductLine:
     @property
     def total_cents(self) -> int:
         return self.amount_cents * self.quantity
+
+    def to_json(self) -> dict[str, Any]:
+        """As a checkout stores it (its money record, the appointment's `checkout`)."""
+        return {"name": self.name, "amount_cents": self.amount_cents, "quantity": self.quantity}
+
+    def view(self) -> dict[str, Any]:
+        """As the owner API and her receipt show it: with what the line comes to."""
+        return {**self.to_json(), "total_cents": self.total_cents}
+
+    @classmethod
+    def all_from_json(cls, data: list[dict[str, Any]] | None) -> tuple[ProductLine, ...]:
+        """The lines a checkout stored (none in one stored before they were kept)."""
+        return tuple(cls(str(d["name"]), int(d["amount_cents"]), int(d.get("quantity", 1))) for d in data or ())
 
 
 @dataclass(frozen=True)

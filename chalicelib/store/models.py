@@ -365,6 +365,11 @@ class MoneyItem(Base):
     note = UnicodeAttribute(null=True)  # a waiver's or refund's reason (the owner's words)
     method = UnicodeAttribute(null=True)  # a checkout's: card_on_file | card | cash | gift_card | other
     total_cents = NumberAttribute(null=True)  # a checkout's: the visit's final price
+    # A checkout's products sold with the visit ([{name, amount_cents, quantity}]) and the
+    # discount off the two; none in a checkout stored before they were kept.
+    lines = JSONAttribute(null=True)
+    discount_cents = NumberAttribute(null=True)
+    discount_percent = NumberAttribute(null=True)
     g2pk = UnicodeAttribute(null=True)
     g2sk = UnicodeAttribute(null=True)
     by_client: GlobalSecondaryIndex[MoneyItem] = _index("g2")

@@ -22,7 +22,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
-from chalicelib.domain.payments import BookingPayment, CheckedOut, MoneyRecord
+from chalicelib.domain.payments import BookingPayment, CheckedOut, MoneyRecord, ProductLine
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, webhooks
 from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, StripeEventItem
@@ -81,6 +81,9 @@ def money_item(m: MoneyRecord) -> MoneyItem:
         note=m.note,
         method=m.method,
         total_cents=m.total_cents,
+        lines=[line.to_json() for line in m.lines] or None,
+        discount_cents=m.discount_cents or None,
+        discount_percent=m.discount_percent,
     )
     entry = f"{keys.TIMELINE_MONEY}{iso_utc(m.created_at)}#{m.appointment_id}#{m.kind}"
     item.g2pk, item.g2sk = keys.timeline_keys(m.business_id, m.client_id, entry)
@@ -100,6 +103,9 @@ def _to_money(i: MoneyItem) -> MoneyRecord:
         note=i.note,
         method=i.method,
         total_cents=int(i.total_cents) if i.total_cents is not None else None,
+        lines=ProductLine.all_from_json(i.lines),
+        discount_cents=int(i.discount_cents or 0),
+        discount_percent=int(i.discount_percent) if i.discount_percent is not None else None,
     )
 
 

@@ -22,6 +22,10 @@ def desk(pay_client, aws):
     return Desk(pay_client, aws.id)
 
 
+# A checkout's products and discount (GET /appointments/{id}'s `checkout`): none sold.
+NOTHING_SOLD = {"lines": [], "discount_cents": 0, "discount_percent": None}
+
+
 def checkout(desk, booking, **body):
     return desk.post(f"/appointments/{booking['id']}/checkout", body)
 
@@ -134,7 +138,8 @@ def test_the_visit_says_it_was_checked_out_wherever_the_desk_reads_it(pay_client
 
     status, done = checkout(desk, booking, method="card")
     assert status == 200, done
-    paid = {"method": "card", "paid_cents": 15900 - DEPOSIT, "at": "2026-11-25T15:30:00+02:00"}
+    paid = {"method": "card", "paid_cents": 15900 - DEPOSIT, "at": "2026-11-25T15:30:00+02:00", "total_cents": 15900}
+    paid.update(NOTHING_SOLD)
     status, appt = desk.get(f"/appointments/{booking['id']}")
     assert status == 200 and appt["checkout"] == paid
     status, changes = desk.get(f"/calendar/changes?since={token}")
@@ -164,7 +169,9 @@ def test_a_visit_checked_out_before_appointments_said_so_says_so_after_the_secon
 
     status, again = checkout(desk, booking, method="card")
     assert status == 409 and again["error"]["code"] == "checked_out"
-    paid = {"method": "cash", "paid_cents": 6900, "at": "2026-11-25T15:30:00+02:00"}
+    # What the visit came to: the booked price (none in the record), nothing sold with it.
+    paid = {"method": "cash", "paid_cents": 6900, "at": "2026-11-25T15:30:00+02:00", "total_cents": 6900}
+    paid.update(NOTHING_SOLD)
     assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] == paid
     seen, _ = visit_on_calendar(desk, booking)
     assert seen["markers"]["paid"] is True

@@ -68,6 +68,56 @@ def test_five_euros_off_two_products_paid_in_cash_and_counted_as_the_visits_reve
     assert desk.get(f"/clients/{client_id}/stats")[1]["lifetime_spend_cents"] == 8680
 
 
+def test_the_products_and_discount_stay_with_the_visit_and_an_older_checkout_reads_as_before(
+    pay_client, stripe_env, desk, aws, frozen_now
+):
+    """Reloaded, the visit still says what she bought and what came off (not her receipt
+    alone); a checkout stored before they were kept reads as it did."""
+    from chalicelib.store import keys
+    from chalicelib.store import payments as money_store
+    from chalicelib.store.models import AppointmentItem
+    from tests.admin.test_csv_export import rows
+
+    booking = paid_booking(pay_client, stripe_env)  # highlights 159,00 €, a 47,70 € deposit paid
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, done = checkout(desk, booking, method="card", lines=[SHAMPOO], discount={"percent": 10})
+    assert status == 200, done
+    status, appt = desk.get(f"/appointments/{booking['id']}")
+    assert status == 200, appt
+    co = appt["checkout"]
+    assert co["lines"] == [{**SHAMPOO, "quantity": 1, "total_cents": 2490}], co
+    assert (co["discount_cents"], co["discount_percent"], co["total_cents"]) == (1839, 10, 16551), co
+    assert (co["method"], co["paid_cents"]) == ("card", 16551 - DEPOSIT), co
+    # The money record has them too (written in the same transaction).
+    record = money_store.get_money(aws.id, booking["id"], "checkout")
+    assert record is not None
+    assert (record.lines, record.discount_cents) == ((rules.ProductLine("Shampoo 250 ml", 2490),), 1839)
+    status, body = desk.get("/export/appointments.csv?from=2026-11-01&to=2026-11-30")
+    assert status == 200
+    [row] = [r for r in rows(body) if r["id"] == booking["id"]]
+    assert (row["checkout_products"], row["checkout_discount_cents"]) == ("1 × Shampoo 250 ml à 2490", "1839"), row
+    # As a checkout was stored before its products were kept: method, paid and when alone.
+    old = {"method": "cash", "paid_cents": 11130, "at": "2026-11-25T13:30:00+00:00"}
+    AppointmentItem(keys.biz(aws.id), keys.appt_sk(booking["id"])).update(actions=[AppointmentItem.checkout.set(old)])
+    status, appt = desk.get(f"/appointments/{booking['id']}")
+    assert status == 200, appt
+    assert appt["checkout"] == {
+        "method": "cash",
+        "paid_cents": 11130,
+        "at": "2026-11-25T15:30:00+02:00",
+        "total_cents": 15900,  # the booked price, as revenue counts it
+        "lines": [],
+        "discount_cents": 0,
+        "discount_percent": None,
+    }, appt
+    [row] = [
+        r
+        for r in rows(desk.get("/export/appointments.csv?from=2026-11-01&to=2026-11-30")[1])
+        if r["id"] == booking["id"]
+    ]
+    assert (row["checkout_total_cents"], row["checkout_products"], row["checkout_discount_cents"]) == ("15900", "", "0")
+
+
 def test_staff_take_products_by_terminal_or_cash_and_the_owner_charges_them_to_the_card(
     pay_client, stripe_env, aws, desk, frozen_now
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
@@ -36,6 +37,23 @@ from chalicelib.store import clients, daysheets, visits, waitlist
 from chalicelib.store import timeoff as timeoff_store
 
 
+def checkout_view(a: Appointment, tz: ZoneInfo) -> dict[str, Any]:
+    """A visit's checkout as the owner API shows it: how the rest was paid, what was paid at
+    the desk and when, what the visit came to (the booked price for a checkout stored before
+    that was kept), the products sold with it and the discount (none stored before them)."""
+    co = a.checkout
+    assert co is not None
+    return {
+        "method": co.method,
+        "paid_cents": co.paid_cents,
+        "at": iso_local(co.at, tz),
+        "total_cents": a.came_to_cents,
+        "lines": [line.view() for line in co.lines],
+        "discount_cents": co.discount_cents,
+        "discount_percent": co.discount_percent,
+    }
+
+
 def appointment_view(
     b: Business, a: Appointment, client: Client | None = None, *, money: bool = False
 ) -> dict[str, Any]:
@@ -62,12 +80,9 @@ def appointment_view(
         "client": {"id": a.client_id},
         # Held until the client confirms it by her link, or pays; freed after it if not.
         "hold_until": iso_local(a.hold_until, tz) if a.held and a.hold_until else None,
-        # Checked out at the desk (POST /appointments/{id}/checkout): how, what was paid then.
-        "checkout": (
-            {"method": a.checkout.method, "paid_cents": a.checkout.paid_cents, "at": iso_local(a.checkout.at, tz)}
-            if a.checkout
-            else None
-        ),
+        # Checked out at the desk (POST /appointments/{id}/checkout): how, what was paid then,
+        # what the visit came to with the products sold and the discount off them.
+        "checkout": checkout_view(a, tz) if a.checkout else None,
     }
     if a.payment is not None:  # paid, held, fee owed... (chalicelib/domain/payments.py)
         view["payment"] = payment_view(b, a, money)

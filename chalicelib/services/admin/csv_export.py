@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.payments import ProductLine
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.services.admin.common import audited, business_of, date_range, parse_date, today
 from chalicelib.store import bookings, clients
@@ -53,6 +55,11 @@ APPOINTMENT_COLUMNS = [
     "checkout_total_cents",
     "checkout_method",
     "checked_out_at",
+    # The products sold with it ("2 × Shampoo 250 ml à 2490", " | " between them) and the
+    # discount off the visit and its products, in cents (none and 0 for a checkout stored
+    # before they were kept).
+    "checkout_products",
+    "checkout_discount_cents",
 ]
 
 
@@ -60,6 +67,11 @@ APPOINTMENT_COLUMNS = [
 # one splits a line at — ';' (Excel in Finland and Sweden, docs/import.md), ',', a tab — or
 # a line break; spaces before a formula character do not stop it.
 _FORMULA_START = re.compile(r"(^|[;,\t\r\n])( *)(?=[=+\-@])")
+
+
+def _products(lines: Sequence[ProductLine]) -> str:
+    """A checkout's product lines in one cell: "2 × Shampoo 250 ml à 2490 | 1 × Wax à 1590"."""
+    return " | ".join(f"{line.quantity} × {line.name} à {line.amount_cents}" for line in lines)
 
 
 def _safe(value) -> str:
@@ -146,6 +158,8 @@ def appointments_csv(p: Principal, params: dict) -> tuple[str, str]:
             "checkout_total_cents": a.came_to_cents if a.checkout else None,
             "checkout_method": a.checkout.method if a.checkout else None,
             "checked_out_at": iso_local(a.checkout.at, tz) if a.checkout else None,
+            "checkout_products": _products(a.checkout.lines) if a.checkout else None,
+            "checkout_discount_cents": a.checkout.discount_cents if a.checkout else None,
         }
         for a in appts
     )

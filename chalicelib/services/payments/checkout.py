@@ -117,15 +117,7 @@ def sold(co: rules.Checkout) -> dict[str, Any]:
     receipt both show them."""
     return {
         "price_cents": co.price_cents,
-        "lines": [
-            {
-                "name": line.name,
-                "amount_cents": line.amount_cents,
-                "quantity": line.quantity,
-                "total_cents": line.total_cents,
-            }
-            for line in co.lines
-        ],
+        "lines": [line.view() for line in co.lines],
         "discount_cents": co.discount_cents,
         "discount_percent": co.discount_percent,
     }
@@ -217,6 +209,9 @@ def settle(
         intent=intent,
         method=req.method.value,
         total_cents=co.total_cents,
+        lines=co.lines,
+        discount_cents=co.discount_cents,
+        discount_percent=co.discount_percent,
     )
     told = receipt(b, appt, money, co, now) if req.receipt else []
     try:
