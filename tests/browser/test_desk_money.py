@@ -595,7 +595,8 @@ def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent
     (the visit and the shampoo), and is told the total after the discount, the deposit
     that comes off and what is left to pay before it is recorded; 5 € off instead says its
     own figures; a product with no name and a discount above the total are said beside their
-    fields, nothing sent; nothing sticks out of the card. Recorded, she paid 117,81 €."""
+    fields, nothing sent; nothing sticks out of the card. Recorded, she paid 117,81 €, and
+    the card lists the shampoo and the discount under it — after a reload too."""
     from chalicelib import clock
 
     who, staff, start = paid_deposit_today(stack, "shampoo", days_ahead=1)
@@ -652,6 +653,13 @@ def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent
         expect(page.locator("#status")).to_contain_text(f"{who}: maksettu 117,81 €")
         paid = re.compile(r"^Maksettu kassalla: 117,81\s€ \(maksupääte\), \d{1,2}\.\d{2}$")
         expect(card.locator("#card-paid")).to_have_text(paid)
+        sold = [re.compile(r"^Shampoo 250 ml × 1: 24,90\s€$"), re.compile(r"^Alennus 10 %: −18,39\s€$")]
+        expect(card.locator("#card-paid-sold li")).to_have_text(sold)
+        # Loaded afresh, the server still says what she bought and what came off.
+        card = open_card(page, stack, who, staff)
+        expect(card.locator("#card-paid")).to_have_text(paid)
+        expect(card.locator("#card-paid-sold li")).to_have_text(sold)
+        assert sticking_out(page, "#card-money") == []
     finally:
         context.close()
         back_in_time(stack)

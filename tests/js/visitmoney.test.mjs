@@ -156,6 +156,20 @@ test("paid at the desk: what, how and when, as the appointment says; the time al
   assert.equal(M.paidAtDesk({ start: a.start }), null);
 });
 
+test("sold at the desk: the card lists the products and the discount the checkout kept; none before they were kept", () => {
+  const checkout = { method: "card", paid_cents: 11781, at: "2026-11-25T15:30:00+02:00", total_cents: 16551,
+    lines: [{ name: "Shampoo 250 ml", amount_cents: 2490, quantity: 2, total_cents: 4980 }], discount_cents: 1839, discount_percent: 10 };
+  const a = { start: "2026-11-25T12:00:00+02:00", checkout };
+  assert.deepEqual(M.soldAtDesk(a), { lines: [{ name: "Shampoo 250 ml", quantity: 2, cents: 4980 }], discount: 1839, percent: 10 });
+  // An amount off (no percentage), and no products.
+  assert.deepEqual(M.soldAtDesk({ ...a, checkout: { ...checkout, lines: [], discount_cents: 500, discount_percent: null } }),
+    { lines: [], discount: 500, percent: null });
+  // A checkout stored before its products were kept, and one with neither: the paid line alone.
+  assert.equal(M.soldAtDesk({ ...a, checkout: { method: "cash", paid_cents: 11130, at: checkout.at } }), null);
+  assert.equal(M.soldAtDesk({ ...a, checkout: { ...checkout, lines: [], discount_cents: 0, discount_percent: null } }), null);
+  assert.equal(M.soldAtDesk({ ...a, checkout: null }), null);
+});
+
 test("a fee collected is the owner's to refund, whole, on its own: charged, or its refund failed", () => {
   const p = { kind: "card_on_file", paid_cents: 3180, refunded_cents: 0, fees: { late_cancel: "succeeded" },
     fee_cents: { late_cancel: 3180 } };

@@ -14,7 +14,7 @@ import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
 import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
-  noShowMarkFee, paidAtDesk, refundRequest, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
+  noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
 let current = null;
@@ -153,6 +153,23 @@ function paidLine(a) {
   const time = p.onVisitDay ? clock(p.at) : `${day(p.at, { day: "numeric", month: "numeric" })} ${clock(p.at)}`;
   return el("p", { id: "card-paid", className: "paid",
     text: t("checkout_paid", { amount: money(p.cents, currency()), method: t(`paid_by_${p.method}`), time }) });
+}
+
+// Under the paid line: the products sold with the visit ("Shampoo 250 ml × 1: 24,90 €") and
+// the discount ("Alennus 10 %: −18,39 €"), as the server keeps them, or null.
+function soldList(a) {
+  const sold = soldAtDesk(a);
+  if (!sold) return null;
+  const cur = currency();
+  const list = el("ul", { id: "card-paid-sold", className: "paid-sold" });
+  for (const line of sold.lines) {
+    list.appendChild(el("li", { text: t("checkout_paid_product", { name: line.name, quantity: line.quantity, amount: money(line.cents, cur) }) }));
+  }
+  if (sold.discount) {
+    const key = sold.percent !== null ? "checkout_paid_discount_percent" : "checkout_paid_discount";
+    list.appendChild(el("li", { text: t(key, { percent: sold.percent, amount: money(sold.discount, cur) }) }));
+  }
+  return list;
 }
 
 // When the marks not offered yet can be made, or "".
@@ -386,7 +403,8 @@ async function checkout(form) {
   submit.disabled = true;
   try {
     const done = await api("POST", `/appointments/${current.id}/checkout`, body);
-    current = { ...current, checkout: { method: done.method, paid_cents: done.paid_cents, at: done.at },
+    current = { ...current, checkout: { method: done.method, paid_cents: done.paid_cents, at: done.at,
+      total_cents: done.total_cents, lines: done.lines, discount_cents: done.discount_cents, discount_percent: done.discount_percent },
       markers: { ...current.markers, paid: true } };
     // The deposit deducted is said only when there was one; the method as the card's paid line says it.
     const text = t(done.deposit_cents ? "checked_out_done_deposit" : "checked_out_done", {
@@ -550,6 +568,8 @@ function moneySection(a) {
     }
   }
   if (paid) box.appendChild(paid);
+  const sold = soldList(a);
+  if (sold) box.appendChild(sold);
   const noShowFee = noShowFeeOffer(a);
   if (!owner) {
     // Marked by staff (or an integration), the no-show's fee is the owner's to charge.

@@ -122,6 +122,20 @@ export function paidAtDesk(a) {
   return { cents: c.paid_cents || 0, method: c.method, at: c.at, onVisitDay: String(c.at).slice(0, 10) === String(a.start).slice(0, 10) };
 }
 
+// What was sold at the desk with the visit, as the appointment's `checkout` keeps it: each
+// product line (its name, how many, what it came to) and the discount off the visit and its
+// products (in cents, and its percentage when given as one) — or null with neither (none
+// sold, or a checkout stored before they were kept).
+export function soldAtDesk(a) {
+  const c = a && a.checkout;
+  if (!c) return null;
+  const lines = (c.lines || []).map((l) => ({ name: l.name, quantity: l.quantity || 1,
+    cents: l.total_cents ?? (l.amount_cents || 0) * (l.quantity || 1) }));
+  const discount = c.discount_cents || 0;
+  if (!lines.length && !discount) return null;
+  return { lines, discount, percent: c.discount_percent ?? null };
+}
+
 // What the deposit or prepayment she paid still keeps (not given back nor on its way).
 export function depositKept(p) {
   return Math.max(0, depositCents(p) - givenBack(p));
