@@ -77,6 +77,14 @@ def _instant(v: object) -> datetime:
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
+def one_line(v: str) -> str:
+    """A name shown on a line of its own (her messages, a receipt): refused with a control
+    character in it (a line break would write a line of its own there)."""
+    if any(ord(c) < 32 for c in v):
+        raise ValueError("must not contain control characters")
+    return v
+
+
 # The validation context of a booking made at the front desk (`parse(..., context=DESK)`):
 # there a client may be booked by her name alone (ClientIn).
 DESK = {"desk": True}
@@ -97,9 +105,7 @@ class ClientIn(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if any(ord(c) < 32 for c in v):
-            raise ValueError("must not contain control characters")
-        return v
+        return one_line(v)
 
     @model_validator(mode="after")
     def _contact(self, info: ValidationInfo) -> Self:

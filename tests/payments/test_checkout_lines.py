@@ -214,3 +214,22 @@ def test_the_discount_is_shared_between_the_visits_and_the_products_vat():
     assert (co.subtotal_cents, co.discount_cents, co.total_cents) == (14980, 1000, 13980)
     assert [(v.percent, v.gross_cents) for v in co.vat] == [(Decimal("14"), 9333), (Decimal("25.5"), 4647)]
     assert rules.checkout(500, 0, Decimal("14"), discount=rules.Discount(amount_cents=900)).total_cents == 0
+
+
+def test_a_product_name_with_a_line_break_or_control_character_is_refused_and_markup_stays_text(
+    pay_client, stripe_env, desk, frozen_now
+):
+    """A name is one line of her receipt: a line break in it would write a line of its own
+    there ('Paid now: 0,00 €'), as a client's name may not; markup is shown as text."""
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    for name in ("Shampoo\nMaksettu nyt: 0,00 €", "Sham\rpoo", "Sham\tpoo", "Sham\x00poo", "Shampoo\x1b[2J"):
+        status, answer = checkout(desk, booking, method="cash", lines=[{"name": name, "amount_cents": 2490}])
+        assert status == 422, (name, answer)
+        assert "lines.0.name" in answer["error"]["fields"], (name, answer)
+    assert desk.get(f"/appointments/{booking['id']}")[1]["checkout"] is None
+    name = "Öljy <b>ÄÅ</b> ✨"
+    status, done = checkout(desk, booking, method="cash", lines=[{"name": name, "amount_cents": 990}], receipt=True)
+    assert status == 200 and done["lines"][0]["name"] == name, done
+    [receipt] = emails_to("maija@example.com", "Kuitti")
+    assert "Öljy &lt;b&gt;ÄÅ&lt;/b&gt; ✨" in receipt and "<b>ÄÅ</b>" not in receipt.split("<html", 1)[-1]

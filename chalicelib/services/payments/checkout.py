@@ -12,10 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain import payments as rules
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import Appointment, Status, one_line
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.payments import CheckoutMethod, MoneyRecord
@@ -41,6 +41,11 @@ class LineIn(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     amount_cents: int = Field(ge=0, le=10_000_00)
     quantity: int = Field(default=1, ge=1, le=99)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return one_line(v)  # one line of her receipt, as a client's name is
 
 
 class DiscountIn(BaseModel):
