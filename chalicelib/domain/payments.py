@@ -534,7 +534,9 @@ def checkout(
         total_cents=total,
         deposit_cents=deposit,
         due_cents=total - deposit,
-        vat=tuple(vat_in(gross, rate) for rate, gross in parts.items()),
+        # A rate the sale has nothing at (the visit given free, all of it off) is no line
+        # of her receipt; nothing at all is one line of nothing at the visit's rate.
+        vat=tuple(vat_in(gross, rate) for rate, gross in parts.items() if gross) or (vat_in(0, vat_percent),),
         price_cents=price_cents,
         lines=lines,
         discount_cents=off,

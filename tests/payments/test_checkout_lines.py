@@ -233,3 +233,17 @@ def test_a_product_name_with_a_line_break_or_control_character_is_refused_and_ma
     assert status == 200 and done["lines"][0]["name"] == name, done
     [receipt] = emails_to("maija@example.com", "Kuitti")
     assert "Öljy &lt;b&gt;ÄÅ&lt;/b&gt; ✨" in receipt and "<b>ÄÅ</b>" not in receipt.split("<html", 1)[-1]
+
+
+def test_a_rate_the_sale_has_nothing_at_is_no_vat_line_on_her_receipt():
+    # The visit given free (price 0,00 €) and a shampoo sold: only the products' rate.
+    free_visit = rules.checkout(0, 0, Decimal("14"), (rules.ProductLine("Shampoo", 2490),), None, Decimal("25.5"))
+    assert [(v.percent, v.gross_cents) for v in free_visit.vat] == [(Decimal("25.5"), 2490)]
+    # All of it off: one line of nothing at the visit's rate, not one per rate.
+    all_off = rules.checkout(
+        4200, 0, Decimal("14"), (rules.ProductLine("Shampoo", 2490),), rules.Discount(percent=100), Decimal("25.5")
+    )
+    assert all_off.total_cents == 0
+    assert [(v.percent, v.gross_cents) for v in all_off.vat] == [(Decimal("14"), 0)]
+    # Nothing sold but the visit: its one line, as before.
+    assert [v.gross_cents for v in rules.checkout(4200, 0, Decimal("14")).vat] == [4200]
