@@ -129,6 +129,10 @@ def test_staff_take_products_by_terminal_or_cash_and_the_owner_charges_them_to_t
     assert status == 403, body
     assert (body["error"]["code"], body["error"]["reason"]) == ("owner_only", "card_products"), body
     assert desk_strings_say("err_owner_only_card_products")
+    # Products bringing it above the visit's price: it is the products she is told of
+    # (the visit alone is hers to charge), not a price limit the visit is within.
+    status, body = checkout(staff, booking, method="card_on_file", lines=[{**SHAMPOO, "quantity": 40}])
+    assert status == 403 and body["error"]["reason"] == "card_products", body
     # Above the visit's price stays the owner's too, a discount or not.
     status, body = checkout(staff, booking, method="card_on_file", price_cents=25000, discount={"amount_cents": 500})
     assert status == 403 and body["error"]["reason"] == "card_above_price", body

@@ -176,19 +176,21 @@ def settle(
     kept = deposit_kept(appt)
     co = sale(b, appt, req, kept)
     if req.method == CheckoutMethod.CARD_ON_FILE and card_limit is not None:
-        if co.total_cents > card_limit:
-            raise Forbidden(
-                "Only the business owner can charge the card on file more than the visit's price "
-                f"({card_limit} cents); take the rest by card terminal or cash, or ask the owner.",
-                code="owner_only",
-                details={"reason": "card_above_price", "limit_cents": card_limit},
-            )
+        # Products first: with them above the visit's price, it is them she cannot charge
+        # (the visit alone may be within her limit).
         if co.lines:
             raise Forbidden(
                 "Only the business owner can charge products to the card on file; take them by card terminal "
                 "or cash, or ask the owner.",
                 code="owner_only",
                 details={"reason": "card_products"},
+            )
+        if co.total_cents > card_limit:
+            raise Forbidden(
+                "Only the business owner can charge the card on file more than the visit's price "
+                f"({card_limit} cents); take the rest by card terminal or cash, or ask the owner.",
+                code="owner_only",
+                details={"reason": "card_above_price", "limit_cents": card_limit},
             )
     if co.total_cents < kept:
         # What she overpaid would vanish: the owner refunds it first, then checks out.
