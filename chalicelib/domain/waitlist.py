@@ -284,6 +284,26 @@ def fits_windows(entry: Entry, start: datetime, end: datetime, tz: ZoneInfo) -> 
 Busy = tuple[datetime, datetime]
 
 
+def held(offer: Offer, now: datetime) -> bool:
+    """A queue-mode offer still holding its time for her alone (`hold_minutes`)."""
+    return offer.status == OfferStatus.OPEN.value and offer.mode == "queue" and offer.expires_at > now
+
+
+def held_busy(cfg: BusinessConfig, staff_id: str, offers: Iterable[Offer], now: datetime) -> list[Busy]:
+    """The time `staff_id`'s held queue offers keep for their clients (their service's
+    whole occupancy, buffer included): not free for another's offer while held, though not
+    on her sheet. The free time around a freed stretch (`offer_starts`) may reach into
+    time freed just before and held for the first in the queue."""
+    out: list[Busy] = []
+    for o in offers:
+        if o.staff_id != staff_id or not held(o, now):
+            continue
+        service = cfg.service(o.service_id)
+        occupancy = timedelta(minutes=service.occupancy_minutes) if service is not None else o.end - o.start
+        out.append((o.start, o.start + max(occupancy, o.end - o.start)))
+    return out
+
+
 def offer_starts(
     cfg: BusinessConfig,
     service: Service,

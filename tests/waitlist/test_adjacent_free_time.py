@@ -91,3 +91,26 @@ def test_hours_she_does_not_work_next_to_the_freed_time_are_not_offered(client, 
     for booked in cancelled:
         _cancel(client, booked)
     assert offer_links(LIISA_SMS) == []
+
+
+def test_in_queue_mode_time_held_for_another_is_not_offered_around_a_freed_stretch(client, aws):
+    """Queue mode holds a freed time for one client alone (`hold_minutes`): the 10:00 cut
+    offered to the first in the queue is hers for 15 minutes. The 11:15 and 12:30
+    cancellations after it freed the time next to hers: highlights at 11:00 would need
+    her held 10:00-11:10 (its buffer) and were offered to another meanwhile, so the one
+    who would book first took the time from the one the queue held it for."""
+    from tests.api.helpers import set_config
+
+    set_config(aws, waitlist__mode="queue", waitlist__hold_minutes=15)
+    *cancelled, _ = _booked(client, "sanna", SAT, "10:00", "11:15", "12:30", "13:45")
+    first = {"name": "Other Person", "phone": "040 888 8888", "email": None}
+    window = [{"days": ["sat"], "start": "10:00", "end": "11:10"}]  # only the 10:00 cut fits her
+    assert join(client, first=SAT, last=SAT, service="womens-cut", staff="sanna", windows=window, **first)[0] == 201
+    assert join(client, first=SAT, last=SAT, service="highlights", staff="sanna", **LIISA)[0] == 201
+    _cancel(client, cancelled[0])
+    [held] = offer_links("+358408888888")
+    assert get(client, f"/api/v1/offers/{held}")[1]["start"] == "2026-11-28T10:00:00+02:00"
+    _cancel(client, cancelled[1])
+    _cancel(client, cancelled[2])
+    # 11:10-13:45 is free of her hold: 155 minutes, too short for highlights' 165.
+    assert offer_links(LIISA_SMS) == []

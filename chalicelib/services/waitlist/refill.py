@@ -37,7 +37,7 @@ from chalicelib.domain.config import Business, Staff
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.daysheet import busy_by_staff, days_touched
 from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, queued
-from chalicelib.domain.timeutil import iso_local, iso_utc, parse_utc
+from chalicelib.domain.timeutil import iso_local, iso_utc, local_wall_to_utc, parse_utc
 from chalicelib.domain.waitlist import Entry, Offer
 from chalicelib.observability import logger
 from chalicelib.services import message_plans
@@ -234,6 +234,12 @@ def _time_freed(
     days = days_touched(start, end, cfg.tz)
     sheets = daysheets.read(b.id, [(staff.id, d) for d in days])
     busy = busy_by_staff(sheets.get(staff.id, d) for d in days).get(staff.id, [])
+    if cfg.waitlist.mode == "queue":
+        # Time held for the first in the queue of an earlier freeing is hers alone while
+        # held, though not on the sheet: one Query of the business's offers on those days.
+        since = local_wall_to_utc(days[0], 0, cfg.tz) - timedelta(days=1)
+        until = local_wall_to_utc(days[-1] + timedelta(days=1), 0, cfg.tz)
+        busy = busy + rules.held_busy(cfg, staff.id, store.offers_between(b.id, since, until), now)
     # Only services that fit the free gap around the freed stretch are looked up: a
     # freed haircut is not read against everyone waiting for a colour.
     gap = rules.free_gap((start, end), busy)
@@ -264,12 +270,7 @@ def _time_freed(
 
 def _still_held(b: Business, entry: Entry, staff: Staff, start: datetime, now: datetime) -> bool:
     existing = store.get_offer(b.id, rules.offer_id(entry.id, staff.id, start))
-    return bool(
-        existing
-        and existing.status == rules.OfferStatus.OPEN.value
-        and existing.mode == "queue"
-        and existing.expires_at > now
-    )
+    return existing is not None and rules.held(existing, now)
 
 
 def _offer(
