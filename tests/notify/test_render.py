@@ -537,6 +537,20 @@ def test_the_receipts_vat_line_shows_the_rate_in_the_email_too(make_context, loc
     assert vat.replace("\u00a0", " ") in r.text
 
 
+@pytest.mark.parametrize(
+    "locale, off",
+    [("fi", "Alennus 10\u00a0%"), ("sv", "Rabatt 10\u00a0%"), ("en", "Discount 10%")],
+)
+def test_the_receipts_discount_writes_its_per_cent_as_its_vat_line_does(make_context, locale, off):
+    # The English receipt read "Discount 10 %" above "VAT 25.5%"; in Finnish and Swedish the
+    # HTML's "%" could wrap onto a line of its own at 360 px.
+    ctx = make_context(business={"code": None})
+    ctx["receipt"] = RECEIPT | {"discount_cents": 530, "discount_percent": 10, "total_cents": 4770}
+    r = render("receipt", locale, ctx)
+    assert off in r.html
+    assert off.replace("\u00a0", " ") in r.text
+
+
 @pytest.mark.parametrize("kind", ["confirmation", "reminder", "rescheduled"])
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_emails_service_length_keeps_its_minutes_on_its_line(context, kind, locale):
