@@ -252,6 +252,9 @@ class Appointment:
     cancel_reason: str | None = None
     cancelled_by: str | None = None  # BY_SALON, BY_CLIENT; None: hers (stored before it was)
     reminders_off: bool = False
+    # A public booking whose SMS the number's or the IP's SMS of the day left out (its
+    # confirmation and reminders go by email only): the desk's reminder list says why.
+    sms_limited: bool = False
     reward_id: str | None = None  # a reward redeemed on this visit; price_cents is after it
     discount_cents: int = 0
     reminded: bool = False  # a reminder of it was sent (the KPIs compare no-shows)

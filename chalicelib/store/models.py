@@ -226,6 +226,7 @@ class AppointmentItem(Base):
     cancelled_by = UnicodeAttribute(null=True)  # "salon" or "client" (domain/booking.py BY_*)
     reschedules = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
+    sms_limited = BooleanAttribute(null=True)  # its SMS left out by the SMS of the day
     reward_id = UnicodeAttribute(null=True)  # a reward redeemed on this visit
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent

@@ -173,3 +173,23 @@ def test_a_visit_whose_plan_is_not_expanded_yet_shows_the_reminders_it_planned(c
     run_job("send_due", "2026-11-23T10:05:00+02:00")  # the sweeper expands it
     assert outbox.waiting_plan(desk.business_id, maija["id"]) is None
     assert seen() == expected  # the same, from the outbox
+
+
+def test_an_sms_reminder_dropped_by_the_sms_limit_says_so(client, desk, aws):
+    """Before, a public booking whose SMS were dropped by the number's SMS of the day
+    (services/booking/book.py) showed "the reminder settings changed after the booking":
+    untrue, the settings never changed; the SMS limit left her SMS reminder out."""
+    from tests.api.helpers import set_config
+
+    set_config(aws, sms__per_number_per_day=2)  # one booking asks for 2: confirmation and reminder
+    assert book(client, "2026-11-24T12:00:00+02:00")[0] == 201
+    assert book(client, "2026-11-24T15:00:00+02:00")[0] == 201  # the same phone: no SMS left today
+    drain_outbox()
+
+    status, answer = desk.get("/reminders?date=2026-11-24")
+    assert status == 200, answer
+    conforms(answer)
+    [first, second] = [{r["channel"]: r for r in v["reminders"]} for v in answer["visits"]]
+    assert (first["sms"]["status"], first["sms"]["reason"]) == ("pending", None)
+    assert (second["sms"]["status"], second["sms"]["reason"]) == ("none", "sms_limit")
+    assert second["email"]["status"] == "pending"

@@ -23,7 +23,7 @@ test("every reason the API documents, and every status, has words in every langu
   const doc = readFileSync(new URL("../../docs/openapi.yaml", import.meta.url), "utf8");
   const block = doc.slice(doc.indexOf("    DayRemindersOut:"), doc.indexOf("    CalendarChangesOut:"));
   for (const reason of ["reminders_off", "no_email", "no_phone", "sms_country", "no_client", "booked_inside_lead_time",
-    "quiet_hours", "quiet_hours_moved", "not_planned", "visit_started", "appointment_changed", "opted_out"]) {
+    "quiet_hours", "quiet_hours_moved", "not_planned", "sms_limit", "visit_started", "appointment_changed", "opted_out"]) {
     assert.ok(block.includes(reason), `${reason} in the document`);
     assert.ok(REASON_WORDS[reason], reason);
   }

@@ -105,6 +105,9 @@ def _reminders(b: Business, a: Appointment, c: Client | None, found: dict[str, M
             line["reason"] = "no_client"
         elif not contact[rule.channel]:
             line["reason"] = "no_email" if rule.channel == "email" else ("sms_country" if c.phone else "no_phone")
+        elif rule.channel == "sms" and a.sms_limited and not a.reschedules:
+            # The number's or the IP's SMS of the day left her SMS out (a move plans them again).
+            line["reason"] = "sms_limit"
         elif (plan := planned.get(rule.id)) is not None and plan.skipped:
             line.update(reason=plan.skipped, planned_for=iso_local(nominal, tz))
         else:

@@ -239,6 +239,8 @@ def _commit(
     # SMS only within the number's and the IP's SMS of the day (public requests); the
     # business's allowed countries apply to every SMS (services/message_plans.py).
     sms_ok = not public or guard.sms_allowed(b, read.meters, now)
+    if not sms_ok and req.client.phone:
+        appt = replace(appt, sms_limited=True)
     confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
     parked = confirmations if pay is not None else []  # sent once paid (services/payments/holds.py)
     if not notify or pay is not None:

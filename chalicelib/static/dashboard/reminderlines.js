@@ -23,6 +23,7 @@ export const REASON_WORDS = {
   quiet_hours: "why_quiet_hours",
   quiet_hours_moved: "why_quiet_hours_moved",
   not_planned: "why_not_planned",
+  sms_limit: "why_sms_limit",
   visit_started: "why_visit_started",
   appointment_changed: "why_appointment_changed",
   opted_out: "why_opted_out",
