@@ -237,7 +237,7 @@ def test_a_key_without_a_name_is_refused_in_the_dashboards_language_not_the_phon
         card = page.locator("#set-keys")
         card.get_by_role("button", name="Create key").click()
         expect(page.locator("#set-keys-name")).to_have_attribute("aria-invalid", "true")
-        expect(card.locator(".field-error")).to_have_text("Check the name.")
+        expect(card.locator(".field-error")).to_have_text("A name is needed.")
         check_as_it_is(page, ARTIFACTS, "key-without-name-en")
     finally:
         context.close()

@@ -230,3 +230,15 @@ test("a text the salon wrote per language shows in the dashboard's language, els
     i18n.setLang("fi");
   }
 });
+
+test("an empty name says a name is needed, in each language, not 'check the name'", () => {
+  const said = "String should have at least 1 character";
+  for (const [l, words] of [["fi", "Nimi tarvitaan."], ["sv", "Ett namn behövs."], ["en", "A name is needed."]]) {
+    i18n.setCatalogue(l, load(l));
+    i18n.setLang(l);
+    assert.equal(i18n.fieldText("name", said), words); // an API key's, a client's
+    assert.equal(i18n.fieldText("client.name", "Field required"), words);
+  }
+  i18n.setLang("en");
+  assert.equal(i18n.fieldText("name", "String should have at most 80 characters"), "At most 80 characters.");
+});

@@ -249,3 +249,11 @@ test("what a service has that its form does not edit is listed for her to see", 
   assert.deepEqual(F.keptFacts({ payment: { kind: "prepay" } }), [["set_kept_prepay", {}]]);
   assert.deepEqual(F.keptFacts({ payment: { kind: "card_on_file" } }), [["set_kept_card", {}]]);
 });
+
+test("an empty name of a staff member or a service is said as a name needed at its field", () => {
+  const said = "String should have at least 1 character";
+  assert.deepEqual(F.explainAt("staff", "0.name", said, []), { key: "f_name_needed", vars: {} });
+  assert.deepEqual(F.explainAt("services", "2.name.fi", said, []), { key: "f_name_needed", vars: {} });
+  // Another empty field keeps its own words.
+  assert.deepEqual(F.explainAt("messages", "sender_name", said, {}), { key: "err_required", vars: {} });
+});

@@ -150,6 +150,7 @@ export function fieldText(path, reason, currency) {
     if (most) return t("f_range_long", { n: most[1] });
   }
   const { key, vars } = explain(why);
+  if (nameMissing(path, key)) return t("f_name_needed");
   // A checkout's price (or its discount) below the deposit kept (the API names the least
   // total): refund first.
   if ((name === "price_cents" || name === "discount") && key === "err_min" && /deposit kept/.test(why)) {
@@ -165,6 +166,12 @@ export function fieldText(path, reason, currency) {
     return /_cents$/.test(name) ? t(key, { n: money(n, currency) }) : plural(key, n);
   }
   return has(`f_${name}`) ? t(`f_${name}`) : t("f_invalid");
+}
+
+// An empty name (a service's, its Finnish one, a staff member's, a client's, an API key's):
+// said as a name needed, not as "check the name" or a bare "required".
+export function nameMissing(path, key) {
+  return key === "err_required" && /(^|\.)name(\.fi)?$/.test(String(path));
 }
 
 // What the API said is wrong, when there is no input to mark (a search box): the

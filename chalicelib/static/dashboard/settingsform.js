@@ -4,7 +4,7 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
-import { explain } from "./i18n.js";
+import { explain, nameMissing } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
@@ -420,6 +420,7 @@ export { explain };
 export function explainAt(section, path, message, form) {
   const said = explain(message);
   const { key, vars } = said;
+  if (nameMissing(path, key)) return { key: "f_name_needed", vars: {} };
   if ((PERCENTS[section] || []).includes(path) && ["err_min", "err_max", "err_above", "err_below"].includes(key)) {
     return { key: "err_percent", vars: {} };
   }
