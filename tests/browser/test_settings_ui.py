@@ -108,6 +108,8 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     closures = page.locator("#set-closures")
     closures.get_by_role("button", name="Lisää suljettu päivä").click()
     closures.locator("input[type=date]").last.fill(f"2027-02-0{n}")
+    # Beside the bare date box, her weekday in the dashboard's language.
+    expect(closures.locator(".closed-day").last).to_have_text(f"{('maanantai', 'tiistai')[n - 1]} {n}.2.2027")
     save(page, "closures")
     assert f"2027-02-0{n}" in settings(stack)["closures"]
 

@@ -257,3 +257,15 @@ test("an empty name of a staff member or a service is said as a name needed at i
   // Another empty field keeps its own words.
   assert.deepEqual(F.explainAt("messages", "sender_name", said, {}), { key: "err_required", vars: {} });
 });
+
+test("a closed day is said with its weekday in the dashboard's language, not as a bare date", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const said = { fi: "torstai 24.12.2026", sv: "torsdag 24.12.2026", en: "Thursday 24/12/2026" };
+  for (const [l, words] of Object.entries(said)) {
+    i18n.setLang(l);
+    assert.equal(F.closedDayText("2026-12-24"), words);
+  }
+  i18n.setLang("fi");
+  assert.equal(F.closedDayText(""), ""); // a new closed day not chosen yet
+  assert.equal(F.closedDayText("2026-02-30"), "");
+});

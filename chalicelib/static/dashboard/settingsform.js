@@ -4,7 +4,7 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
-import { explain, nameMissing } from "./i18n.js";
+import { day, explain, nameMissing } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
@@ -101,6 +101,17 @@ function localizedToForm(v) {
 
 // Every language empty: null (optional); else {fi, sv, en} with empty ones null, as
 // GET shows them. A missing Finnish text goes as "" and the server names "x.fi".
+// A closed day as she reads it beside its date box: its weekday and date in the
+// dashboard's language ("torstai 24.12.2026"); "" while the box holds no real date.
+export function closedDayText(date) {
+  const d = str(date).trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
+  if (!m) return "";
+  const at = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (at.getUTCMonth() !== Number(m[2]) - 1 || at.getUTCDate() !== Number(m[3])) return "";
+  return `${day(d, { weekday: "long" })} ${day(d)}`;
+}
+
 export function localizedFromForm(f, optional) {
   const v = Object.fromEntries(TEXT_LANGS.map((l) => [l, str(f && f[l]).trim()]));
   if (optional && TEXT_LANGS.every((l) => !v[l])) return null;
