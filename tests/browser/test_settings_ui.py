@@ -139,6 +139,8 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     item = staff_item(page, "Mikko Laine")
     item.locator("summary").click()
     expect(item.get_by_label(f"Parranajo {n}")).to_be_checked()
+    # His Photo URL box is empty: under it, that his photo is of the salon's own images.
+    expect(item.locator(".hint", has_text="demo-mikko")).to_be_visible()
     item.get_by_label("Titteli (sv)").fill(f"Barberare {n}")
     if item.get_by_label("Maanantai päättyy").count() == 0:
         item.get_by_role("button", name="Lisää aika: Maanantai").click()
@@ -147,6 +149,7 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     mikko = next(m for m in settings(stack)["staff"] if m["id"] == "mikko")
     assert mikko["title"]["sv"] == f"Barberare {n}"
     assert mikko["hours"]["mon"] == [["09:00", f"1{2 + n}:00"]]
+    assert mikko["photo"] == "demo-mikko"  # kept
 
     # Booking rules.
     page.locator("#set-rules").get_by_label("Varaus viimeistään (min ennen)").fill(str(60 * n))

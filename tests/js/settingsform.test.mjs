@@ -269,3 +269,13 @@ test("a closed day is said with its weekday in the dashboard's language, not as 
   assert.equal(F.closedDayText(""), ""); // a new closed day not chosen yet
   assert.equal(F.closedDayText("2026-02-30"), "");
 });
+
+test("a staff member's photo from the salon's images is said under her empty Photo URL box, and kept on save", () => {
+  const form = F.toForm("staff", sections.staff);
+  assert.equal(form[0].photo_url, ""); // Aino's box is empty: her photo is an image of the salon's set
+  assert.deepEqual(F.photoSource(form[0]), { key: "set_photo_from_set", vars: { image: "demo-aino" } });
+  assert.equal(F.photoSource(form[1]), null); // Mikko's URL is in his box
+  const { value } = F.fromForm("staff", form);
+  assert.equal(value[0].photo, "demo-aino");
+  assert.equal(value[1].photo_url, "https://x.example/m.jpg");
+});

@@ -247,6 +247,20 @@ function localizedFields(section, path, labelKey, obj, maxlength = "120") {
   return group;
 }
 
+// A staff member's Photo URL, and under it where her photo comes from when it is not this
+// box (an image of the salon's set, kept on save: settingsform.js fromForm).
+function photoField(name, i, m) {
+  const cell = field(name, `${i}.photo_url`, t("set_photo_url"), m, "photo_url", { type: "url", inputmode: "url", placeholder: "https://" });
+  const from = F.photoSource(m);
+  if (from) {
+    const input = cell.querySelector("input");
+    const note = el("p", { className: "muted hint", id: `${input.id}-from`, text: t(from.key, from.vars) });
+    input.setAttribute("aria-describedby", note.id);
+    cell.appendChild(note);
+  }
+  return cell;
+}
+
 const BUILD = {
   hours(box, form, name) {
     weekEditor(box, name, form, "", () => { dirty[name] = true; redraw(name); });
@@ -319,7 +333,7 @@ const BUILD = {
       item.append(
         field(name, `${i}.name`, t("name"), m, "name", { type: "text", maxlength: "80" }),
         localizedFields(name, `${i}.title`, "set_title", m.title),
-        field(name, `${i}.photo_url`, t("set_photo_url"), m, "photo_url", { type: "url", inputmode: "url", placeholder: "https://" }));
+        photoField(name, i, m));
       const offers = el("fieldset", { className: "choices" }, el("legend", { text: t("set_services_offered") }));
       services.forEach((s, k) => {
         const id = idOf(name, `${i}-services-${k}`);

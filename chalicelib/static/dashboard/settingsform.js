@@ -101,6 +101,13 @@ function localizedToForm(v) {
 
 // Every language empty: null (optional); else {fi, sv, en} with empty ones null, as
 // GET shows them. A missing Finnish text goes as "" and the server names "x.fi".
+// Where a staff member's photo comes from, said under her Photo URL box: an image of the
+// salon's own set (`photo`, set in the business file) shows before any URL, so the empty
+// box must not read as "no photo". None when the box tells it all.
+export function photoSource(m) {
+  return m && m.photo ? { key: "set_photo_from_set", vars: { image: m.photo } } : null;
+}
+
 // A closed day as she reads it beside its date box: its weekday and date in the
 // dashboard's language ("torstai 24.12.2026"); "" while the box holds no real date.
 export function closedDayText(date) {
