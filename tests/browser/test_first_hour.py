@@ -158,7 +158,23 @@ def test_an_empty_week_scrolls_sideways_by_keyboard_too(owner_in, lang):
     expect(scroller).to_be_focused()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('#calendar .cal-scroll').scrollLeft > 0")
+    # Wherever it comes to rest, a day's header is in sight whole or not at all: never half
+    # under the sticky hours beside it (a step of the arrow, and the week's far end).
+    page.wait_for_function(WHOLE_HEADERS, timeout=3000)
+    scroller.evaluate("(s) => { s.scrollLeft = s.scrollWidth; }")  # swiped to Sunday
+    page.wait_for_function(
+        f"() => {{ const s = document.querySelector('#calendar .cal-scroll'); return s.scrollLeft >= s.scrollWidth - s.clientWidth - 1 && ({WHOLE_HEADERS})(); }}",
+        timeout=3000,
+    )
     check_as_it_is(page, ARTIFACTS, f"empty-week-{lang}")
+
+
+# No day's header in the week partly under the sticky column of hours.
+WHOLE_HEADERS = """() => {
+  const edge = document.querySelector('#calendar .cal.week .gutter-head').getBoundingClientRect().right;
+  return [...document.querySelectorAll('#calendar .cal.week .col-head')].map((h) => h.getBoundingClientRect())
+    .every((r) => r.right <= edge + 0.5 || r.left >= edge - 0.5);
+}"""
 
 
 @pytest.fixture

@@ -219,8 +219,10 @@ function scrollWeek(scroller, today, scrolled) {
   }
   cal.scrolledWeek = key;
   if (!today) return;
-  const over = today.getBoundingClientRect().right - scroller.getBoundingClientRect().right;
-  if (over > 0) scroller.scrollLeft += over;
+  // By whole days (the week snaps to them): today in sight, the first day shown whole.
+  const box = today.getBoundingClientRect();
+  const over = box.right - scroller.getBoundingClientRect().right;
+  if (over > 0) scroller.scrollLeft += Math.ceil(over / box.width - 0.01) * box.width;
 }
 
 function renderColumn(member, date, win, active) {
