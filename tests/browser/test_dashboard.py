@@ -459,7 +459,8 @@ def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     expect(listed.locator(".who")).to_have_text(recent)
     since = by_recent["clients"][0]["status_since"]
     day = f"{int(since[8:])}.{int(since[5:7])}.{since[:4]}"
-    expect(listed.first).to_contain_text(f"{day} alkaen")
+    # Since when she is what her tag says, in words: not a date alone ("20.11.2026 alkaen").
+    expect(listed.first.locator("p.muted").first).to_have_text(re.compile(rf"^Riskissä {re.escape(day)} alkaen · "))
     check_page(owner, "dashboard-clients-recent")
     show(owner, "calendar")
     with owner.expect_response(lambda r: "/retention?order=recent" in r.url):

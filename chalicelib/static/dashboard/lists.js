@@ -141,7 +141,7 @@ export const RENDER = {
         el("div", { className: "row" },
           el("a", { className: "who", href: `#client/${c.client.id}`, text: name }),
           el("span", { className: `tag ${c.status}`, text: t(c.status) })),
-        el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { date: day(c.status_since) })} · ` : "")
+        el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { status: t(c.status), date: day(c.status_since) })} · ` : "")
           + t("last_visit", { date: day(c.last_visit) })
           + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
           + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
