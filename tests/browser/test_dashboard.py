@@ -462,6 +462,11 @@ def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     # Since when she is what her tag says, in words: not a date alone ("20.11.2026 alkaen").
     expect(listed.first.locator("p.muted").first).to_have_text(re.compile(rf"^Riskissä {re.escape(day)} alkaen · "))
     check_page(owner, "dashboard-clients-recent")
+    # Her name opens her card: a thumb's target on a 360 px phone, not a 24 px line of text.
+    owner.set_viewport_size(SMALL_PHONE)
+    heights = listed.locator("a.who").evaluate_all("(ns) => ns.map((n) => n.getBoundingClientRect().height)")
+    owner.set_viewport_size(PHONE)
+    assert min(heights) >= 44, heights
     show(owner, "calendar")
     with owner.expect_response(lambda r: "/retention?order=recent" in r.url):
         show(owner, "clients")
