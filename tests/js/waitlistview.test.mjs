@@ -35,8 +35,14 @@ test("an offer she booked held for its deposit and never paid shows as not paid,
   const now = Date.parse("2026-11-23T12:00:00+02:00");
   const unpaid = offer("unpaid", "2026-11-23T11:00:00+02:00", "unpaid", "2026-11-23T13:00:00+02:00");
   assert.deepEqual(W.recentOffers([unpaid], now).map((o) => o.state), ["unpaid"]);
+  // What she did, as the other states say it ("Varasi", "Vanheni"): not "Ei maksettu", which
+  // reads as a bill still to chase, when the time already went back to the list.
+  i18n.setLang("fi");
+  assert.equal(i18n.t("offer_state_unpaid"), "Ei maksanut ajoissa");
+  i18n.setLang("sv");
+  assert.equal(i18n.t("offer_state_unpaid"), "Betalade inte i tid");
   i18n.setLang("en");
-  assert.equal(i18n.t("offer_state_unpaid"), "Not paid");
+  assert.equal(i18n.t("offer_state_unpaid"), "Didn't pay in time");
 });
 
 test("every offer state and waitlist figure has its words in each language", () => {
