@@ -132,9 +132,9 @@ def test_the_offer_page_shows_the_deposit_and_terms_and_its_tap_leads_to_the_pay
     assert f'{pay_link}fi">Maksa ja vahvista</a>' in html and "Varasit ajan" not in text
 
 
-def test_an_unpaid_offer_hold_runs_out_and_frees_the_time_for_the_list(pay_client, frozen_now):
-    from chalicelib.jobs.schedule import JOBS
-
+def _tapped_with_kaisa_waiting(pay_client, frozen_now):
+    """Liisa taps her offer of highlights (held for its deposit) with Kaisa Next waiting for
+    the same day after her: (link, held)."""
     link = _offered_highlights(pay_client, frozen_now)
     join(
         pay_client,
@@ -147,6 +147,13 @@ def test_an_unpaid_offer_hold_runs_out_and_frees_the_time_for_the_list(pay_clien
     )
     status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
     assert status == 201 and held["status"] == "pending_payment", held
+    return link, held
+
+
+def test_an_unpaid_offer_hold_runs_out_and_frees_the_time_for_the_list(pay_client, frozen_now):
+    from chalicelib.jobs.schedule import JOBS
+
+    link, held = _tapped_with_kaisa_waiting(pay_client, frozen_now)
     assert START not in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
     frozen_now["now"] += timedelta(minutes=11)
     assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
@@ -217,18 +224,7 @@ def test_her_entry_is_open_again_when_the_offer_hold_runs_out_unpaid(pay_client,
     from tests.api.helpers import book
 
     desk = Desk(pay_client, aws.id)
-    link = _offered_highlights(pay_client, frozen_now)
-    join(
-        pay_client,
-        service="highlights",
-        first="2026-11-25",
-        last="2026-11-25",
-        name="Kaisa Next",
-        phone="040 888 8888",
-        email=None,
-    )
-    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
-    assert status == 201 and held["status"] == "pending_payment", held
+    link, held = _tapped_with_kaisa_waiting(pay_client, frozen_now)
     assert get(pay_client, f"/api/v1/offers/{link}")[1]["entry"]["status"] == "booked"  # she took it
     frozen_now["now"] += timedelta(minutes=11)
     assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
@@ -326,18 +322,7 @@ def test_her_entry_opens_again_when_the_database_failed_right_after_the_hold_end
     from chalicelib.store import holds
     from tests.faults import UNREACHABLE, dynamodb_faults
 
-    link = _offered_highlights(pay_client, frozen_now)
-    join(
-        pay_client,
-        service="highlights",
-        first="2026-11-25",
-        last="2026-11-25",
-        name="Kaisa Next",
-        phone="040 888 8888",
-        email=None,
-    )
-    status, held = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": 1})
-    assert status == 201 and held["status"] == "pending_payment", held
+    link, held = _tapped_with_kaisa_waiting(pay_client, frozen_now)
     frozen_now["now"] += timedelta(minutes=11)
 
     down = {"now": False}
