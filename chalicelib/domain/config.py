@@ -191,6 +191,15 @@ class Service(BaseModel):
     # The VAT rate in its price (%); None: the business's (payments.vat_percent).
     vat_percent: VatPercent | None = None
 
+    @field_validator("payment")
+    @classmethod
+    def _deposit_in_price(cls, v: PaymentPolicy | None, info: ValidationInfo) -> PaymentPolicy | None:
+        # On the payment's own path: the service's card marks its deposit box.
+        price = info.data.get("price_cents")
+        if v is not None and v.deposit_cents is not None and price is not None and v.deposit_cents > price:
+            raise ValueError("the deposit may be at most the price")
+        return v
+
     @model_validator(mode="after")
     def _grid(self) -> Self:
         if self.price_max_cents is not None and self.price_max_cents < self.price_cents:

@@ -452,3 +452,36 @@ def test_payment_terms_changed_in_the_settings_raise_their_version(pay_client, s
         assert desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})[0] == 200
     assert money_of(desk, before)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}  # her 50 %
     assert money_of(desk, after)["chargeable_cents"] == {"late_cancel": PRICE - 7950}  # the new 100 %
+
+
+def test_a_deposit_set_on_the_services_card_is_asked_of_the_next_booking(pay_client, stripe_env, desk):
+    """The owner changes the highlights' 30 % deposit to a fixed 40,00 € on the settings'
+    Services card (PUT /settings/services, the section as GET shows it). A deposit above the
+    price (159,00 €) is refused at the service's payment, nothing saved; 40,00 € is saved,
+    the payment terms' version rises (she knows nothing of versions), and the next booking
+    of the highlights accepts the new version and pays 40,00 € to hold its time."""
+    from tests.api.helpers import book, get
+    from tests.payments.test_pay_flow import START
+
+    def version():
+        return get(pay_client, "/api/v1/businesses/demo")[1]["payments"]["version"]
+
+    before = version()
+    services = desk.get("/settings")[1]["sections"]["services"]
+    i = next(k for k, s in enumerate(services) if s["id"] == "highlights")
+    services[i]["payment"] = {"kind": "deposit", "deposit_cents": PRICE + 1, "deposit_percent": None}
+    status, body = desk.put("/settings/services", services)
+    assert status == 422, body
+    assert body["error"]["fields"] == {f"{i}.payment": "the deposit may be at most the price"}, body
+    assert version() == before
+
+    services[i]["payment"]["deposit_cents"] = 4000
+    status, body = desk.put("/settings/services", services)
+    assert status == 200, body
+    assert body["value"][i]["payment"] == {"kind": "deposit", "deposit_cents": 4000, "deposit_percent": None}
+    assert version() == before + 1
+
+    status, held = book(pay_client, START, service="highlights", staff="aino", accepted_payment_terms=before)
+    assert status == 422 and held["error"]["code"] == "payment_terms_not_accepted", held
+    status, held = book(pay_client, START, service="highlights", staff="aino", accepted_payment_terms=before + 1)
+    assert status == 201 and held["payment"]["amount_cents"] == 4000, held
