@@ -225,18 +225,22 @@ def test_a_new_salons_key_figures_say_there_is_nothing_to_count_yet(browser, new
 
 
 @pytest.mark.parametrize(
-    ("lang", "facts"),
+    ("lang", "facts", "payment", "percent"),
     [
-        ("en", ["Price up to €199.00", "A deposit is paid when booking: 30% of the price"]),
-        ("sv", ["Pris högst 199,00\u00a0€", "En handpenning betalas vid bokningen: 30\u00a0% av priset"]),
+        ("en", ["Price up to €199.00"], "Payment when booking", "Deposit (% of the price)"),
+        ("sv", ["Pris högst 199,00\u00a0€"], "Betalning vid bokningen", "Handpenning (% av priset)"),
     ],
 )
-def test_a_services_price_range_and_deposit_are_shown_where_she_edits_it(owner_in, lang, facts):
-    """The foil highlights' range and deposit are set in the business file: the service's
-    card says them (a save keeps them), rather than only a price of 159."""
+def test_a_services_price_range_and_deposit_are_shown_where_she_edits_it(owner_in, lang, facts, payment, percent):
+    """The foil highlights' range is set in the business file: the service's card says it
+    (a save keeps it), rather than only a price of 159. Its 30 % deposit is on the card's
+    own payment choice, hers to change."""
     page = owner_in(lang, "settings")
     page.locator("#set-services summary").nth(3).click()
     expect(page.locator("#set-services-3-kept li")).to_have_text(facts)
+    highlights = page.locator("#set-services details.item").nth(3)
+    expect(highlights.get_by_label(payment)).to_have_value("deposit_percent")
+    expect(highlights.get_by_label(percent)).to_have_value("30")
     expect(page.locator("#set-services-0-kept")).to_have_count(0)
     check_as_it_is(page, ARTIFACTS, f"service-kept-{lang}")
 

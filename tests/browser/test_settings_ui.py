@@ -120,6 +120,23 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     save(page, "services")
     mens = next(s for s in settings(stack)["services"] if s["id"] == "mens-cut")
     assert mens["price_cents"] == (44 + n) * 100 + 50
+    # ... and what its booking pays: a fixed deposit, said to keep the terms of bookings made
+    # before. Above the price it is refused at the deposit's box; then saved, under new terms.
+    terms = admin(stack, "GET", "/business")[1]["config"]["payments"]["version"]
+    item.get_by_label("Maksu varattaessa").select_option("deposit_amount")
+    expect(item.get_by_text("Ennen muutosta tehdyt varaukset pitävät ehdot")).to_be_visible()
+    deposit = item.get_by_label("Ennakkomaksu (€)")
+    deposit.fill("999")
+    page.locator("#set-services").get_by_role("button", name="Tallenna", exact=True).click()
+    expect(deposit).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{deposit.get_attribute('aria-describedby')}")).to_have_text(
+        "Ennakkomaksu voi olla enintään palvelun hinta."
+    )
+    deposit.fill(f"1{n},50")
+    save(page, "services")
+    mens = next(s for s in settings(stack)["services"] if s["id"] == "mens-cut")
+    assert mens["payment"] == {"kind": "deposit", "deposit_cents": (10 + n) * 100 + 50, "deposit_percent": None}
+    assert admin(stack, "GET", "/business")[1]["config"]["payments"]["version"] == terms + 1
     # ... and a new service, offered by Mikko (services and staff saved together).
     page.locator("#set-services").get_by_role("button", name="Lisää palvelu").click()
     new = page.locator("#set-services details.item[open]").last

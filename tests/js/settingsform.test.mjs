@@ -12,7 +12,8 @@ const sections = {
       payment: null, vat_percent: null },
     { id: "colour", name: { fi: "Värjäys", sv: null, en: null }, category: { fi: "Väri", sv: null, en: "Colour" }, description: null,
       duration_minutes: 120, price_cents: 12900, price_max_cents: 16900, buffer_minutes: 15, return_interval_days: null,
-      // Not on the form, set in the business file: a save keeps them (it once dropped the deposit).
+      // The VAT rate is not on the form, set in the business file: a save keeps it (it once
+      // dropped the deposit, now on the form).
       payment: { kind: "deposit", deposit_cents: null, deposit_percent: 30 }, vat_percent: 14 },
   ],
   staff: [
@@ -243,11 +244,42 @@ test("a number she typed keeps its meaning in the unit she picks after it", () =
 test("what a service has that its form does not edit is listed for her to see", () => {
   const [cut, colour] = sections.services;
   assert.deepEqual(F.keptFacts(cut), []);
-  assert.deepEqual(F.keptFacts(colour), [
-    ["set_kept_price_max", { cents: 16900 }], ["set_kept_deposit_percent", { percent: 30 }], ["set_kept_vat", { percent: 14 }]]);
-  assert.deepEqual(F.keptFacts({ payment: { kind: "deposit", deposit_cents: 2000, deposit_percent: null } }), [["set_kept_deposit", { cents: 2000 }]]);
-  assert.deepEqual(F.keptFacts({ payment: { kind: "prepay" } }), [["set_kept_prepay", {}]]);
-  assert.deepEqual(F.keptFacts({ payment: { kind: "card_on_file" } }), [["set_kept_card", {}]]);
+  // The deposit is edited on the card now: not among what the business file keeps.
+  assert.deepEqual(F.keptFacts(colour), [["set_kept_price_max", { cents: 16900 }], ["set_kept_vat", { percent: 14 }]]);
+});
+
+test("a service's payment is edited on its card: each choice round-trips, the deposit in euros or percent", () => {
+  const form = F.toForm("services", sections.services, sections, ",");
+  assert.deepEqual([form[0].pay, form[1].pay, form[1].deposit_percent], ["", "deposit_percent", "30"]);
+  const policy = (kind, cents = null, percent = null) => ({ kind, deposit_cents: cents, deposit_percent: percent });
+  for (const p of [null, policy("none"), policy("deposit", 2050), policy("deposit", null, 40), policy("prepay"), policy("card_on_file")]) {
+    const f = F.toForm("services", [{ ...sections.services[0], payment: p }], sections, ",");
+    const { value, errors } = F.fromForm("services", f);
+    assert.deepEqual(errors, {});
+    assert.deepEqual(value[0].payment, p);
+  }
+  assert.equal(F.toForm("services", [{ ...sections.services[0], payment: policy("deposit", 2050) }], sections, ".")[0].deposit, "20.50");
+  // She switches the women's cut to a fixed deposit and types euros; the colour to the whole price.
+  Object.assign(form[0], { pay: "deposit_amount", deposit: "15,50 €" });
+  form[1].pay = "prepay";
+  let { value, errors } = F.fromForm("services", form);
+  assert.deepEqual(errors, {});
+  assert.deepEqual(value[0].payment, policy("deposit", 1550));
+  assert.deepEqual(value[1].payment, policy("prepay")); // the 30 % she had no longer sent
+  // What cannot be read is hers to fix at the deposit's box, keyed like the API.
+  form[0].deposit = "paljon";
+  Object.assign(form[1], { pay: "deposit_percent", deposit_percent: "" });
+  ({ errors } = F.fromForm("services", form));
+  assert.deepEqual(errors, { "0.payment.deposit_cents": "amount", "1.payment.deposit_percent": "required" });
+  assert.equal(F.targetFor("0.payment.deposit_cents", ["0", "0.payment", "0.payment.kind"]), "0.payment");
+  // The server's words at that box: a deposit above the price, bounds of an amount as money.
+  assert.equal(F.explainAt("services", "0.payment", "Value error, the deposit may be at most the price", form).key, "err_deposit_above_price");
+  assert.deepEqual(F.explainAt("services", "0.payment.deposit_cents", "Input should be greater than or equal to 1", form),
+    { key: "err_min_amount", vars: { cents: 1 } });
+  assert.deepEqual(F.explainAt("services", "1.payment.deposit_percent", "Input should be less than or equal to 100", form),
+    { key: "err_max", vars: { n: "100" } });
+  assert.equal(F.explainAt("services", "0.payment.deposit_cents", "amount", form).key, "err_amount");
+  assert.equal(F.blank("services").pay, ""); // a new service: the business's policy
 });
 
 test("an empty name of a staff member or a service is said as a name needed at its field", () => {

@@ -186,6 +186,8 @@ export function reasonText(err, currency) {
 const EXPLAIN = [
   [/^(required|Field required)$/i, "err_required"],
   [/^price$/, "err_price"],
+  [/^amount$/, "err_amount"],
+  [/deposit may be at most the price/i, "err_deposit_above_price"],
   [/at least 1 character/i, "err_required"],
   [/greater than or equal to (-?\d+)/i, "err_min", "n"],
   [/less than or equal to (-?\d+)/i, "err_max", "n"],

@@ -261,6 +261,27 @@ function photoField(name, i, m) {
   return cell;
 }
 
+// What a booking of the service pays or secures: the choice, the deposit's percentage or
+// amount under it, and that bookings made before keep the terms they accepted (the save
+// raises payments.version: chalicelib/domain/config.py with_terms_version). The API's errors
+// about the payment as a whole ("0.payment") land on the deposit box.
+const PAY_WORDS = { "": "set_pay_default", none: "set_pay_none", deposit_percent: "set_pay_deposit_percent",
+  deposit_amount: "set_pay_deposit_amount", prepay: "set_pay_prepay", card_on_file: "set_pay_card" };
+
+function paymentFields(name, i, s) {
+  const box = el("div", { className: "set-payment" });
+  const choice = selectField(name, `${i}.payment.kind`, t("set_payment"), s, "pay", F.PAY_CHOICES.map((v) => [v, t(PAY_WORDS[v])]));
+  choice.querySelector("select").addEventListener("change", () => redraw(name));
+  box.appendChild(choice);
+  if (s.pay === "deposit_percent") {
+    box.appendChild(field(name, `${i}.payment`, t("set_deposit_percent"), s, "deposit_percent", { type: "number", inputmode: "numeric", min: "1", max: "100" }));
+  } else if (s.pay === "deposit_amount") {
+    box.appendChild(field(name, `${i}.payment`, t("set_deposit_amount"), s, "deposit", { type: "text", inputmode: "decimal" }));
+  }
+  box.appendChild(hint("set_pay_terms_hint"));
+  return box;
+}
+
 const BUILD = {
   hours(box, form, name) {
     weekEditor(box, name, form, "", () => { dirty[name] = true; redraw(name); });
@@ -299,7 +320,8 @@ const BUILD = {
           field(name, `${i}.buffer_minutes`, t("set_buffer"), s, "buffer_minutes", { type: "number", inputmode: "numeric", min: "0", step: "5" })),
         el("div", { className: "two" },
           field(name, `${i}.price_cents`, t("set_price"), s, "price", { type: "text", inputmode: "decimal" }),
-          field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })));
+          field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })),
+        paymentFields(name, i, s));
       const kept = F.keptFacts(s);
       if (kept.length) {
         item.appendChild(el("ul", { className: "muted kept", id: idOf(name, `${i}-kept`) },
@@ -464,6 +486,7 @@ function clearMarks(form) {
 
 function words(message, name, path) {
   const { key, vars } = F.explainAt(name, path, message, forms[name]);
+  if (vars.cents !== undefined) return t(key, { amount: money(vars.cents, currency()) });
   return vars.n === undefined ? t(key, vars) : plural(key, Number(vars.n)); // "At most 1 character."
 }
 

@@ -2,7 +2,7 @@
 // (docs/owner-api.md "Settings"). A form is plain data the inputs edit (strings as typed);
 // fromForm gives back the section's JSON exactly as GET shows it, so a form nobody
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
-// here are what must be parsed before sending (a price in euros). Errors are keyed by the
+// here are what must be parsed before sending (a price or a deposit in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
 import { day, explain, nameMissing } from "./i18n.js";
 
@@ -162,9 +162,9 @@ export function toForm(name, value, all, decimal = ",") {
         buffer_minutes: str(s.buffer_minutes),
         price: centsToText(s.price_cents, decimal),
         price_max_cents: s.price_max_cents ?? null, // kept as it is (set in the business file)
-        // Kept as they are too: the deposit or prepayment and the VAT rate are set in the
-        // business file, and a section is saved whole (a save without them dropped them).
-        payment: s.payment ?? null,
+        ...paymentToForm(s.payment, decimal),
+        // Kept as it is too: the VAT rate is set in the business file, and a section is
+        // saved whole (a save without it dropped it).
         vat_percent: s.vat_percent ?? null,
         return_interval_days: str(s.return_interval_days),
         staff: staff.filter((m) => (m.services || []).includes(s.id)).map((m) => m.id),
@@ -246,19 +246,44 @@ export function toForm(name, value, all, decimal = ",") {
 }
 
 // What a service has that its form does not edit (set in the business's configuration,
-// kept by a save): the top of its price range, what booking it pays or secures, its VAT
-// rate. Each a catalogue key and its values; money in cents.
+// kept by a save): the top of its price range, its VAT rate. Each a catalogue key and its
+// values; money in cents.
 export function keptFacts(s) {
   const facts = [];
   if (s.price_max_cents != null) facts.push(["set_kept_price_max", { cents: s.price_max_cents }]);
-  const p = s.payment;
-  if (p && p.kind === "deposit" && p.deposit_percent != null) facts.push(["set_kept_deposit_percent", { percent: p.deposit_percent }]);
-  else if (p && p.kind === "deposit") facts.push(["set_kept_deposit", { cents: p.deposit_cents }]);
-  else if (p && p.kind === "prepay") facts.push(["set_kept_prepay", {}]);
-  else if (p && p.kind === "card_on_file") facts.push(["set_kept_card", {}]);
-  else if (p && p.kind === "none") facts.push(["set_kept_no_payment", {}]);
   if (s.vat_percent != null) facts.push(["set_kept_vat", { percent: s.vat_percent }]);
   return facts;
+}
+
+// --- what a booking of a service pays or secures (its `payment`) ---------------------------
+// The choices on a service's card, in order: "" the business's own policy (payment null),
+// no payment, a deposit as a percentage of the price or as a fixed amount, the whole price,
+// a card on file (for the late-cancellation and no-show fees).
+export const PAY_CHOICES = ["", "none", "deposit_percent", "deposit_amount", "prepay", "card_on_file"];
+
+// {pay, deposit_percent, deposit}: the choice and the deposit as she types it (euros).
+export function paymentToForm(p, decimal = ",") {
+  const pay = !p ? "" : p.kind !== "deposit" ? p.kind : p.deposit_cents != null ? "deposit_amount" : "deposit_percent";
+  return { pay, deposit_percent: str(p && p.deposit_percent), deposit: centsToText(p && p.deposit_cents, decimal) };
+}
+
+// {payment, error}: the service's `payment` as GET shows it, and what could not be read
+// (keyed like the API: "deposit_percent" or "deposit_cents" under "payment"). The
+// server checks the rest (1-100 %, a deposit not above the price).
+export function paymentFromForm(f) {
+  const policy = (kind, cents = null, percent = null) => ({ kind, deposit_cents: cents, deposit_percent: percent });
+  switch (f.pay || "") {
+    case "": return { payment: null };
+    case "deposit_percent": {
+      const v = intOrRaw(f.deposit_percent);
+      return { payment: policy("deposit", null, v === "" ? null : v), error: v === "" ? ["deposit_percent", "required"] : null };
+    }
+    case "deposit_amount": {
+      const cents = textToCents(f.deposit);
+      return { payment: policy("deposit", cents ?? 0), error: cents === null ? ["deposit_cents", str(f.deposit).trim() ? "amount" : "required"] : null };
+    }
+    default: return { payment: policy(f.pay) };
+  }
 }
 
 // Something new in a list section, as its form.
@@ -267,7 +292,7 @@ export function blank(name) {
     case "closures": return { date: "" };
     case "services":
       return { id: null, isNew: true, name: localizedToForm(null), category: localizedToForm(null), description: localizedToForm(null),
-        duration_minutes: "60", buffer_minutes: "0", price: "", return_interval_days: "", staff: [] };
+        duration_minutes: "60", buffer_minutes: "0", price: "", return_interval_days: "", staff: [], ...paymentToForm(null) };
     case "staff":
       return { id: null, isNew: true, name: "", title: localizedToForm(null), photo_url: "", services: [], hours: weekToForm(null),
         days_off: [], exceptions: {} };
@@ -299,6 +324,8 @@ export function fromForm(name, form) {
       value = withIds(name, form).map((s, i) => {
         const cents = textToCents(s.price);
         if (cents === null) errors[`${i}.price_cents`] = str(s.price).trim() ? "price" : "required";
+        const { payment, error } = paymentFromForm(s);
+        if (error) errors[`${i}.payment.${error[0]}`] = error[1];
         return {
           id: s.id,
           name: localizedFromForm(s.name, false),
@@ -309,7 +336,7 @@ export function fromForm(name, form) {
           price_max_cents: s.price_max_cents ?? null,
           buffer_minutes: intOrRaw(s.buffer_minutes),
           return_interval_days: intOrRaw(s.return_interval_days, true),
-          payment: s.payment ?? null,
+          payment,
           vat_percent: s.vat_percent ?? null,
         };
       });
@@ -442,6 +469,8 @@ export function explainAt(section, path, message, form) {
   if ((PERCENTS[section] || []).includes(path) && ["err_min", "err_max", "err_above", "err_below"].includes(key)) {
     return { key: "err_percent", vars: {} };
   }
+  // An amount's bound is in cents in the API: said as money ("Vähintään 0,01 €").
+  if (/\.deposit_cents$/.test(path) && (key === "err_min" || key === "err_max")) return { key: `${key}_amount`, vars: { cents: Number(vars.n) } };
   if (!(DAY_SPANS[section] || []).includes(path) || (key !== "err_min" && key !== "err_max")) return said;
   const f = path.split(".").reduce((o, k) => (o ? o[k] : undefined), form);
   if (!f || f.unit !== "weeks") return { key: `${key}_days`, vars };
