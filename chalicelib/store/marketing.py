@@ -82,22 +82,29 @@ def send_winback(
     next_step: date | None,
 ) -> list[Message]:
     """Win-back message number `sent_before + 1` of the episode, recorded on the client
-    (the KPIs credit her next booking to it) with her next step (None: the last one) —
-    only if her episode and count are still what the job read."""
+    (the KPIs credit her next booking to it) with her next step (None: the last one) and
+    the last visit her absence began with — only if her episode, count and last visit are
+    still what the job read."""
     n = sent_before + 1
     step = keys.lapse_keys(c.business_id, c.id, next_step.isoformat()) if next_step else None
+    began = c.last_visit_at  # the absence's start: the same episode again if her return is undone
     actions = [
         ClientItem.winback_episode.set(episode),
+        ClientItem.winback_visit.set(began) if began else ClientItem.winback_visit.remove(),
         ClientItem.winback_sent.set(n),
         ClientItem.winback_log.set((ClientItem.winback_log | []).append([iso_utc(now)])),
         *clients.kpi_changed(c.business_id, c.id, now),
         ClientItem.g4pk.set(step[0]) if step else ClientItem.g4pk.remove(),
         ClientItem.g4sk.set(step[1]) if step else ClientItem.g4sk.remove(),
     ]
-    same_state = (ClientItem.lapsed_on == episode) & (
-        ClientItem.winback_sent.does_not_exist()
-        | (ClientItem.winback_episode != episode)
-        | (ClientItem.winback_sent == sent_before)
+    same_state = (
+        (ClientItem.lapsed_on == episode)
+        & ((ClientItem.last_visit_at == began) if began else ClientItem.last_visit_at.does_not_exist())
+        & (
+            ClientItem.winback_sent.does_not_exist()
+            | (ClientItem.winback_episode != episode)
+            | (ClientItem.winback_sent == sent_before)
+        )
     )
     return _send(c, planned, now, cap_since, lease, actions, same_state)
 

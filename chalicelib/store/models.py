@@ -143,10 +143,11 @@ class ClientItem(Base):
     last_activity = UTCDateTimeAttribute(null=True)  # latest booking, visit or profile change
     updated_at = UTCDateTimeAttribute(null=True)
     erased_at = UTCDateTimeAttribute(null=True)
-    # Marketing: the cap, the win-back episode (its lapse day) and messages sent in it,
-    # the year of the last birthday greeting.
+    # Marketing: the cap, the win-back episode (its lapse day), the last visit its absence
+    # began with and messages sent in it, the year of the last birthday greeting.
     last_marketing_at = UTCDateTimeAttribute(null=True)
     winback_episode = UnicodeAttribute(null=True)
+    winback_visit = UTCDateTimeAttribute(null=True)
     winback_sent = NumberAttribute(null=True)
     birthday_greeted = NumberAttribute(null=True)
     signals_dismissed = JSONAttribute(null=True)  # {code: key}: early warnings the owner dismissed

@@ -61,13 +61,27 @@ def complete(appt: Appointment, now: datetime) -> bool:
 def _winback_begun(last_visit: datetime) -> Condition:
     """Her win-back has begun since `last_visit`, her last visit still: a message of the
     episode went out (its episode is her lapse day, marketing.send_winback). Her lapse day
-    and the day of her next step (g4) are then the episode's own, until her next visit."""
+    and the day of her next step (g4) are then the episode's own, until her next visit.
+    (`winback_visit`, the last visit the episode's absence began with, is kept since 5 Dec
+    2026; an episode begun before it is known by her lapse day.)"""
     begun: Condition = (
         (ClientItem.last_visit_at == last_visit)
-        & (ClientItem.winback_episode == ClientItem.lapsed_on)
+        & ((ClientItem.winback_visit == last_visit) | (ClientItem.winback_episode == ClientItem.lapsed_on))
         & (ClientItem.winback_sent > 0)
     )
     return begun
+
+
+def _return_undone(last_visit: datetime) -> Condition:
+    """The visit after her win-back's absence was undone (its Valmis corrected to a
+    no-show, or marked back): `last_visit`, her last visit again, is the one the episode's
+    absence began with. It is the same absence: the same episode, not a new series."""
+    undone: Condition = (
+        (ClientItem.winback_visit == last_visit)
+        & (ClientItem.last_visit_at.does_not_exist() | (ClientItem.last_visit_at != last_visit))
+        & (ClientItem.winback_sent > 0)
+    )
+    return undone
 
 
 def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today: date) -> Client | None:
@@ -80,7 +94,11 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today:
     after those days: her thresholds were tightened, a refit moved her day back), so her
     win-back of the episode is not lost; her lapse day (the episode) is the day as it is.
     A step read already or ended (she lapsed long ago, had no consent, was keyed by an
-    import) stays behind: a tightening brings nobody back into the job twice."""
+    import) stays behind: a tightening brings nobody back into the job twice.
+
+    A client whose return after her win-back was undone is in that absence again: her lapse
+    day is the episode's again and her step is keyed on `today`, where the job sends the
+    episode's next message (when it is due) or ends it; never a new series."""
     db.configure()
     actions: list[Action] = [
         ClientItem.visits.set(f.visits),
@@ -119,7 +137,7 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today:
         ]
     item = ClientItem(keys.biz(business_id), keys.client_sk(client_id))
     if lapse and last_visit and lapsed_on:
-        free = clients.unerased() & ~_winback_begun(last_visit)
+        free = clients.unerased() & ~_winback_begun(last_visit) & ~_return_undone(last_visit)
         reach = winback_reach(today)
         if lapsed_on < reach:
             pending = ClientItem.g4pk >= keys.lapse_from(reach.isoformat())
@@ -132,6 +150,14 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today:
             lapse = [lapse[0], ClientItem.g4pk.set(g4[0]), ClientItem.g4sk.set(g4[1])]
         try:
             item.update(actions=actions + lapse, condition=free)
+            return clients.to_client(item)
+        except UpdateError:
+            pass  # her win-back has begun, her return after it was undone, or she was erased
+        today_key = keys.lapse_keys(business_id, client_id, today.isoformat())
+        episode: list[Action] = [ClientItem.lapsed_on.set(ClientItem.winback_episode)]
+        episode += [ClientItem.g4pk.set(today_key[0]), ClientItem.g4sk.set(today_key[1])]
+        try:
+            item.update(actions=actions + episode, condition=clients.unerased() & _return_undone(last_visit))
             return clients.to_client(item)
         except UpdateError:
             pass  # her win-back has begun (or she was erased): the rest of her figures

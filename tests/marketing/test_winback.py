@@ -410,3 +410,47 @@ def test_a_retried_winback_that_still_holds_is_sent_once(client, throttled_winba
     sweep_the_hour()
     assert len(winbacks()) == 1
     assert winback_item() == ("sent", None)
+
+
+# --- her return undone: still the absence she had her win-back for -------------------------
+RETURN = "2027-04-06T12:00:00+03:00"  # her visit after the win-back
+
+
+def _returned_and_undone(maija, frozen_now):
+    """Maija comes back on 6 Apr (Valmis); after the visit the desk corrects it to a
+    no-show (it was her sister): her last visit is 2 Feb again. Her client id."""
+    from chalicelib.store import bookings, clients
+
+    [cid] = [c.id for c in clients.all_clients(business().id)]
+    past_visits([RETURN], clock=frozen_now)
+    c = clients.get_client(business().id, cid)
+    assert c and c.last_visit_at == at(RETURN) and c.lapsed_on and c.lapsed_on > at(RETURN).date()
+    [back] = [a for a in bookings.client_history(business().id, cid) if a.start == at(RETURN)]
+    frozen_now["now"] = at("2027-04-06T16:00:00+03:00")
+    status, body = maija.post(f"/appointments/{back.id}/status", {"status": "no_show"})
+    assert status == 200 and body["status"] == "no_show", body
+    return cid
+
+
+def test_her_return_undone_brings_no_second_winback_for_the_same_absence(client, maija, frozen_now):
+    """Maija had both messages of her episode (1 and 22 Mar) and the owner relaxed her
+    thresholds on 25 Mar (the episode kept). She comes back on 6 Apr and the desk
+    corrects the visit to a no-show: her absence since 2 Feb is the one she had her
+    win-back for, so it is the same episode again (lapse day 1 Mar), and no step of a
+    new series waits for her anywhere (it waited for her new lapse day, 19 Dec)."""
+    from chalicelib.store import clients
+
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    assert run_job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 1
+    frozen_now["now"] = at("2027-03-25T12:00:00+02:00")
+    _own_thresholds(maija, 0.02, 0.01)
+    run_job("refit_returns", "2027-03-25T13:30:00+02:00")
+    cid = _returned_and_undone(maija, frozen_now)
+    c = clients.get_client(business().id, cid)
+    assert c and c.last_visit_at == at(TUESDAYS[-1]) and str(c.lapsed_on) == "2027-03-01", c
+    step = c.winback_step_on
+    for day in range(7, 14):
+        assert run_job("marketing", f"2027-04-{day:02d}T10:05:00+03:00")["winback_sent"] == 0
+    if step:  # wherever her step was keyed, nothing goes then either
+        assert run_job("marketing", f"{step.isoformat()}T10:05:00+02:00")["winback_sent"] == 0
+    assert len(winbacks()) == 2 and lapse_key(cid) is None
