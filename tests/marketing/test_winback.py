@@ -454,3 +454,21 @@ def test_her_return_undone_brings_no_second_winback_for_the_same_absence(client,
     if step:  # wherever her step was keyed, nothing goes then either
         assert run_job("marketing", f"{step.isoformat()}T10:05:00+02:00")["winback_sent"] == 0
     assert len(winbacks()) == 2 and lapse_key(cid) is None
+
+
+def test_her_return_undone_after_the_first_message_goes_on_with_its_series(client, maija, frozen_now):
+    """Maija had the first message (1 Mar) and came back on 6 Apr; the visit corrected to
+    a no-show, her absence since 2 Feb goes on, and so does its series: its second message
+    the next morning (more than 21 days after the first), never its first again."""
+    from chalicelib.store import clients
+    from tests.api.helpers import table_items
+
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    cid = _returned_and_undone(maija, frozen_now)
+    c = clients.get_client(business().id, cid)
+    assert c and str(c.lapsed_on) == "2027-03-01" and c.winback_sent == 1
+    assert run_job("marketing", "2027-04-07T10:05:00+03:00")["winback_sent"] == 1
+    for day in range(8, 31):
+        assert run_job("marketing", f"2027-04-{day:02d}T10:05:00+03:00")["winback_sent"] == 0
+    keys = sorted(i["sk"]["S"].split("#winback#")[1] for i in table_items() if "#winback#" in i["sk"]["S"])
+    assert keys == ["2027-03-01#1", "2027-03-01#2"] and len(winbacks()) == 2 and lapse_key(cid) is None
