@@ -472,3 +472,44 @@ def test_her_return_undone_after_the_first_message_goes_on_with_its_series(clien
         assert run_job("marketing", f"2027-04-{day:02d}T10:05:00+03:00")["winback_sent"] == 0
     keys = sorted(i["sk"]["S"].split("#winback#")[1] for i in table_items() if "#winback#" in i["sk"]["S"])
     assert keys == ["2027-03-01#1", "2027-03-01#2"] and len(winbacks()) == 2 and lapse_key(cid) is None
+
+
+# --- a no-show undone: the visit she made stops her win-back --------------------------------
+MISSED = "2027-02-23T12:00:00+02:00"  # marked a no-show by mistake: she was there
+
+
+@pytest.fixture
+def missed(client, maija, frozen_now):
+    """Maija's visit on 23 Feb marked a no-show: her last visit is 2 Feb, her lapse day
+    1 Mar. The id of that visit."""
+    visits = past_visits([MISSED], status="no_show", clock=frozen_now)
+    [appt] = visits.appointments
+    return appt.id
+
+
+def _no_show_undone(desk, appt_id, frozen_now, when):
+    frozen_now["now"] = at(when)
+    status, body = desk.post(f"/appointments/{appt_id}/status", {"status": "booked"})
+    assert status == 200 and body["status"] == "completed", body  # after its end: it took place
+
+
+def test_a_no_show_undone_before_her_lapse_morning_stops_her_winback(client, maija, missed, frozen_now):
+    from chalicelib.store import clients
+
+    [cid] = [c.id for c in clients.all_clients(business().id)]
+    assert lapse_key(cid), "her win-back is due on 1 Mar"
+    _no_show_undone(maija, missed, frozen_now, "2027-02-28T18:00:00+02:00")
+    c = clients.get_client(business().id, cid)
+    assert c and c.last_visit_at == at(MISSED) and c.lapsed_on and c.lapsed_on > date(2027, 3, 1)
+    for day in range(1, 8):
+        assert run_job("marketing", f"2027-03-{day:02d}T10:05:00+02:00")["winback_sent"] == 0
+    assert winbacks() == []
+
+
+def test_a_no_show_undone_after_her_winback_was_queued_stops_it(client, maija, missed, throttled_winback, frozen_now):
+    """Her win-back was written on the lapse morning, its send throttled; the desk puts
+    back her visit of 23 Feb before the sweeper's retry: it is not sent."""
+    _no_show_undone(maija, missed, frozen_now, "2027-03-01T10:12:00+02:00")
+    sweep_the_hour()
+    assert winbacks() == [], "the win-back went out after her visit was put back"
+    assert winback_item() == ("skipped", "visited")
