@@ -301,17 +301,7 @@ def _charge_card_on_file(b: Business, appt: Appointment, amount: int) -> tuple[s
     except store.ChargeUnsettled as e:
         raise _charge_unknown(e.amount_cents) from None
     try:
-        intent = Account(b.id).charge(
-            appt.id,
-            KIND,
-            amount,
-            b.config.currency,
-            pay.customer,
-            pay.payment_method,
-            appt.client_id,
-            off_session=True,
-            key=key,
-        )
+        intent = Account(b.id).charge_card_on_file(appt, pay, KIND, amount, b.config.currency, key=key)
     except PaymentDeclined:  # 402, nothing charged nor recorded
         store.card_checkout_settled(appt, key)
         raise

@@ -102,16 +102,7 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         return None
     state = "succeeded"
     try:
-        intent = Account(b.id).charge(
-            appt.id,
-            kind.value,
-            amount,
-            b.config.currency,
-            pay.customer,
-            pay.payment_method,
-            appt.client_id,
-            off_session=True,
-        )
+        intent = Account(b.id).charge_card_on_file(appt, pay, kind.value, amount, b.config.currency)
         intent_id = intent.id
         if intent.status != "succeeded":
             state = "open"  # the bank asks her to authenticate: a pay link

@@ -16,10 +16,14 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import RebookError, Unavailable
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.domain.booking import Appointment
+    from chalicelib.domain.payments import BookingPayment
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None], Any] = {}
@@ -207,6 +211,30 @@ class Account:
                 "nothing new was charged. Reload and try again in a moment.",
                 details={"stripe_code": e.code or "idempotency_error"},
             ) from e
+
+    def charge_card_on_file(
+        self,
+        appt: Appointment,
+        pay: BookingPayment,
+        kind: str,
+        amount_cents: int,
+        currency: str,
+        key: str | None = None,
+    ) -> Any:
+        """Off-session, on the card saved with her booking (a fee, the desk's checkout):
+        `charge` with the booking's own customer, card and client."""
+        assert pay.customer and pay.payment_method  # card_saved: the callers checked
+        return self.charge(
+            appt.id,
+            kind,
+            amount_cents,
+            currency,
+            pay.customer,
+            pay.payment_method,
+            appt.client_id,
+            off_session=True,
+            key=key,
+        )
 
     def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str, key: str | None = None) -> Any:
         """A refund on the deposit's or prepayment's PaymentIntent, once per booking and
