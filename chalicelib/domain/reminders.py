@@ -17,6 +17,10 @@ from chalicelib.domain.timeutil import local_wall_to_utc
 
 # A reminder moved out of quiet hours must still arrive this long before the visit.
 MIN_LEAD_AFTER_SHIFT = timedelta(minutes=30)
+# The news of a change the salon made (the desk books, moves or cancels her visit) is
+# held past the quiet hours only while it still reaches her this long before the visit:
+# time to read it before she sets off (the default SMS reminder's lead).
+CHANGE_NEWS_LEAD = timedelta(hours=2)
 _MINUTE = timedelta(minutes=1)
 
 
@@ -60,6 +64,16 @@ def quiet_hours_over(t: datetime, quiet: QuietHours, tz: ZoneInfo) -> datetime:
         if not in_quiet_hours(at, quiet, tz):
             return at
     return at
+
+
+def salon_change_sms_time(now: datetime, quiet: QuietHours, tz: ZoneInfo, visit_start: datetime) -> datetime:
+    """When the SMS telling her of a change the salon made at `now` may go: at the end of
+    the quiet hours (quiet_hours_over, the rule every held SMS waits by) — or now, when
+    that would leave her less than CHANGE_NEWS_LEAD before `visit_start` (the earlier of
+    her visit's times: a moved visit's old one too), so that she never misses the news.
+    A change she made herself answers her at once (services/message_plans.py)."""
+    later = quiet_hours_over(now, quiet, tz)
+    return later if later + CHANGE_NEWS_LEAD <= visit_start else now
 
 
 def allowed_sms_time(

@@ -182,14 +182,23 @@ def booking_event(
     previous_start: datetime | None = None,
     invite: bool | None = None,
     base: dict[str, Any] | None = None,
+    by_salon: bool = False,
 ) -> list[PlannedMessage]:
     """One message per channel the client gave: email and/or SMS. `invite` (a
     cancellation by the salon): True asks her to choose a new time with the booking link
     pre-filled (same service and staff member); False leaves the link out. `base`: the
-    booking's context, made once for all its messages."""
+    booking's context, made once for all its messages. `by_salon`: the desk made the
+    change, not she: its SMS waits for the end of the quiet hours unless her visit (or a
+    moved visit's old time) comes too soon after them (reminders.salon_change_sms_time);
+    her own change is answered at once, and email always goes at once."""
     recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
     if not recipients:
         return []
+    due = dict.fromkeys(recipients, now)
+    if by_salon and "sms" in recipients:
+        cfg = b.config
+        visit = min(appt.start, previous_start) if previous_start else appt.start
+        due["sms"] = reminder_rules.salon_change_sms_time(now, cfg.quiet_hours, cfg.tz, visit)
     context = dict(base) if base is not None else booking_context(b, appt, client_name, previous_start)
     if kind == "confirmation" and appt.awaiting_confirmation and appt.hold_until is not None:
         # Held until she confirms: the message carries the only confirmation link.
@@ -200,7 +209,7 @@ def booking_event(
         if not invite:
             context["book_url"] = None
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
-    return [about_visit(appt, keys[ch], kind, ch, to, context, now) for ch, to in recipients.items()]
+    return [about_visit(appt, keys[ch], kind, ch, to, context, due[ch]) for ch, to in recipients.items()]
 
 
 def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:

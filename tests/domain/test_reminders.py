@@ -728,3 +728,19 @@ def test_a_client_message_sms_waits_for_the_end_of_the_quiet_hours_across_the_sw
     assert wall(quiet_hours_over(z(2026, 10, 25, 0, 30), QUIET, HEL)) == "2026-10-25T08:00+02:00"  # autumn night
     day = datetime(2027, 2, 21, 10, 5, 17, tzinfo=UTC)
     assert quiet_hours_over(day, QUIET, HEL) == day  # 12:05 local: at once, to the second
+
+
+def test_the_sms_of_a_salons_change_at_night_waits_for_the_morning_unless_the_visit_is_too_soon():
+    # The desk cancels, moves or books at 23:10 local; quiet hours end at 08:00.
+    from chalicelib.domain.reminders import salon_change_sms_time
+
+    night = z(2026, 11, 23, 21, 10)  # Mon 23:10 local (+02:00)
+    assert wall(salon_change_sms_time(night, QUIET, HEL, z(2026, 11, 25, 10))) == "2026-11-24T08:00+02:00"
+    assert wall(salon_change_sms_time(night, QUIET, HEL, z(2026, 11, 24, 8))) == "2026-11-24T08:00+02:00"  # 10:00
+    assert salon_change_sms_time(night, QUIET, HEL, z(2026, 11, 24, 7, 55)) == night  # 09:55: under 2 h after 08:00
+    assert salon_change_sms_time(night, QUIET, HEL, z(2026, 11, 24, 5, 30)) == night  # 07:30: inside them
+    day = z(2026, 11, 24, 12, 5)  # 14:05 local: not quiet, goes at once whatever the visit
+    assert salon_change_sms_time(day, QUIET, HEL, z(2026, 11, 30, 10)) == day
+    # The spring night: the quiet hours end at 08:00 summer time.
+    spring = z(2027, 3, 27, 22, 30)  # 00:30 local, +02:00
+    assert wall(salon_change_sms_time(spring, QUIET, HEL, z(2027, 3, 29, 9))) == "2027-03-28T08:00+03:00"

@@ -515,6 +515,8 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
         _not_paid_at_the_desk(a)
         # What goes back of what she paid is owed from the cancellation on and refunded
         # right after it (or by the sweeper, if Stripe cannot be reached).
-        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund)
+        a = changes.cancel(
+            b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund, desk=True
+        )
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by, "refund": req.refund})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))

@@ -125,6 +125,7 @@ def book(
                 public,
                 pays or public,
                 waitlist_offer,
+                desk=desk,
             )
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
@@ -215,6 +216,7 @@ def _commit(
     public: bool = False,
     pays: bool = False,
     waitlist_offer: str | None = None,
+    desk: bool = False,
 ) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
@@ -241,7 +243,7 @@ def _commit(
     sms_ok = not public or guard.sms_allowed(b, read.meters, now)
     if not sms_ok and req.client.phone:
         appt = replace(appt, sms_limited=True)
-    confirmations, later = _messages(b, appt, req, now, sms=sms_ok)
+    confirmations, later = _messages(b, appt, req, now, sms=sms_ok, by_salon=desk)
     parked = confirmations if pay is not None else []  # sent once paid (services/payments/holds.py)
     if not notify or pay is not None:
         confirmations = []
@@ -330,14 +332,17 @@ def _client(
 
 
 def _messages(
-    b: Business, appt: Appointment, req: BookingIn, now: datetime, sms: bool = True
+    b: Business, appt: Appointment, req: BookingIn, now: datetime, sms: bool = True, by_salon: bool = False
 ) -> tuple[list[PlannedMessage], list[PlannedMessage]]:
-    """The confirmations, sent at once; the reminders and feedback request, later.
-    `sms` False: none by SMS (email still goes)."""
+    """The confirmations, sent at once (an SMS of the desk's booking, after the quiet
+    hours: `by_salon`); the reminders and feedback request, later. `sms` False: none by
+    SMS (email still goes)."""
     c = req.client
     phone = c.phone if sms else None
     base = message_plans.booking_context(b, appt, c.name)  # its links signed once for all
-    confirmations = message_plans.booking_event(b, appt, "confirmation", c.name, phone, c.email, now, base=base)
+    confirmations = message_plans.booking_event(
+        b, appt, "confirmation", c.name, phone, c.email, now, base=base, by_salon=by_salon
+    )
     later = message_plans.reminders(b, appt, c.name, phone, c.email, now, base=base)
     later += message_plans.feedback_request(b, appt, c.name, phone, c.email, base=base)
     return confirmations, later

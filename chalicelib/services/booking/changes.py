@@ -83,6 +83,7 @@ def cancel(
     invite: bool | None = None,
     by: str = BY_CLIENT,
     give_back: bool = False,
+    desk: bool = False,
 ) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
@@ -95,9 +96,10 @@ def cancel(
     right after it; if Stripe cannot be reached, the outbox sweeper refunds it later, so
     what the message promises is never lost. `give_back` (the desk, the salon cancelling):
     all she paid that is still held goes back with the cancellation, whatever the terms
-    keep, and the message says it comes back now (the owner's earlier refunds apart). The
-    booking as it then stands."""
-    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=False)
+    keep, and the message says it comes back now (the owner's earlier refunds apart).
+    `desk`: the desk cancels (whoever asked), so its SMS is the salon's and waits out the
+    quiet hours (message_plans.booking_event `by_salon`). The booking as it then stands."""
+    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, give_back=give_back, desk=desk, again=False)
 
 
 def _cancel(
@@ -109,6 +111,7 @@ def _cancel(
     invite: bool | None,
     by: str,
     give_back: bool,
+    desk: bool,
     again: bool,
 ) -> Appointment:
     """cancel, from `appt` as read; `again`: the second read, after her payment changed
@@ -137,7 +140,16 @@ def _cancel(
             base["by_salon"] = True
     messages = (
         message_plans.booking_event(
-            b, cancelled, "cancelled", client.name, client.phone, client.email, now, invite=invite, base=base
+            b,
+            cancelled,
+            "cancelled",
+            client.name,
+            client.phone,
+            client.email,
+            now,
+            invite=invite,
+            base=base,
+            by_salon=desk,
         )
         if client and notify
         else []
@@ -167,7 +179,9 @@ def _cancel(
             raise _changed_meanwhile() from None
         # Only her payment changed since the read (an owner's refund, say): what goes back,
         # and what the message says of it, from the payment as it now stands.
-        return _cancel(b, fresh, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=True)
+        return _cancel(
+            b, fresh, reason, notify=notify, invite=invite, by=by, give_back=give_back, desk=desk, again=True
+        )
     outbox.deliver(sent, now)
     refill.offer_freed(b, freed, now)
     if appt.reward_id:  # back on her card: kept only if her stamps still cover it
@@ -186,7 +200,8 @@ def move(
 ) -> Appointment:
     """Move a booked visit to `start_at` (and to `staff_id`): the new time is taken and
     the old one freed in one transaction, or nothing changes. Online the public rules
-    apply; at the desk the staff member's hours do (`desk`)."""
+    apply; at the desk the staff member's hours do (`desk`), and its SMS is the salon's:
+    it waits out the quiet hours (message_plans.booking_event `by_salon`)."""
     cfg, now = b.config, clock.now()
     service = cfg.service(appt.service_id)
     staff = cfg.staff_member(staff_id or appt.staff_id)
@@ -212,7 +227,15 @@ def move(
     if client:
         if notify:
             messages = message_plans.booking_event(
-                b, moved, "rescheduled", client.name, client.phone, client.email, now, previous_start=appt.start
+                b,
+                moved,
+                "rescheduled",
+                client.name,
+                client.phone,
+                client.email,
+                now,
+                previous_start=appt.start,
+                by_salon=desk,
             )
         reminders = message_plans.reminders(
             b, moved, client.name, client.phone, client.email, now

@@ -1,0 +1,111 @@
+"""No SMS from the salon in the middle of the night: when the desk books, moves or
+cancels a visit inside the quiet hours (21:00-08:00 in the demo salon), its SMS waits
+for their end (domain/reminders.py salon_change_sms_time) — unless her visit, or a
+moved visit's old time, comes less than two hours after them: then it goes at once, or
+she misses the news. Email goes at once. Her own change at night is answered at once:
+she is awake and waiting for it.
+
+The clock is set directly (the `frozen_now` fixture); Maija (the `booked` fixture) has
+booked Wed 25 Nov 2026 12:00 with Aino at Mon 23 Nov 10:00."""
+
+from __future__ import annotations
+
+from tests.api.helpers import booking_body, post, token_of
+from tests.conftest import emails_to, sent_sms
+from tests.history import at, business, run_on_schedule
+
+MAIJA = "+358401234567"
+NIGHT = "2026-11-23T23:10:00+02:00"  # Monday night, inside the quiet hours
+MORNING = "2026-11-24T08:00:00+02:00"  # when they end
+
+
+def texts_to(before: int, phone: str = MAIJA) -> list[str]:
+    return [text for to, text in sent_sms()[before:] if to == phone]
+
+
+def held_until_morning(before: int, phone: str = MAIJA) -> str:
+    """The SMS held through the night: nothing at 07:59, the one text at 08:00."""
+    run_on_schedule("send_due", "2026-11-24T07:59:00+02:00")
+    assert texts_to(before, phone) == [], "the salon's SMS went out inside the quiet hours"
+    run_on_schedule("send_due", MORNING)
+    [text] = texts_to(before, phone)
+    return text
+
+
+def test_the_owner_cancels_at_night_the_email_goes_now_the_sms_in_the_morning(desk, booked, frozen_now):
+    frozen_now["now"] = at(NIGHT)
+    mails, before = len(emails_to("maija@example.com", "peru")), len(sent_sms())
+    status, body = desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "salon"})
+    assert status == 200 and body["status"] == "cancelled", body
+    assert len(emails_to("maija@example.com", "peru")) == mails + 1  # the email at once
+    assert texts_to(before) == []  # not at 23:10
+    assert "Jouduimme perumaan varauksesi" in held_until_morning(before)
+
+
+def test_she_cancels_herself_at_night_and_gets_her_sms_at_once(client, booked, frozen_now):
+    frozen_now["now"] = at("2026-11-23T23:30:00+02:00")
+    before = len(sent_sms())
+    status, body = post(client, f"/api/v1/bookings/{token_of(booked['booking']['manage_url'])}/cancel")
+    assert status == 200, body
+    [text] = texts_to(before)
+    assert "peru" in text.lower()
+
+
+def early_hours(frozen_now):
+    """Aino works from 07:00 on Tuesdays (and the salon opens then)."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    data = business().config.model_dump(mode="json")
+    data["opening_hours"]["tue"] = ["07:00", "18:00"]
+    [aino] = [s for s in data["staff"] if s["id"] == "aino"]
+    aino["hours"]["tue"] = ["07:00", "17:00"]
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+
+
+def test_the_owner_moves_a_visit_to_early_tomorrow_at_night_and_the_sms_goes_now(desk, booked, frozen_now):
+    early_hours(frozen_now)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    start = "2026-11-24T07:30:00+02:00"  # before the quiet hours end: she must know tonight
+    status, body = desk.post(f"/appointments/{booked['appointment']}/reschedule", {"start": start})
+    assert status == 200, body
+    [text] = texts_to(before)
+    assert "7.30" in text, text
+
+
+def test_a_move_at_night_waits_for_the_morning_unless_her_old_time_is_early(client, desk, frozen_now):
+    # Booked online in the day: Tuesday 09:00, an hour after the quiet hours end.
+    status, early = desk.post("/bookings", booking_body("2026-11-24T09:00:00+02:00", email=None))
+    assert status == 201, early
+    status, late = desk.post(
+        "/bookings", booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
+    )
+    assert status == 201, late
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    # Her visit moved from early tomorrow to next week: she must not come in the morning.
+    status, body = desk.post(f"/appointments/{early['id']}/reschedule", {"start": "2026-11-30T10:00:00+02:00"})
+    assert status == 200, body
+    assert len(texts_to(before)) == 1
+    # Anna's from Thursday to Friday: nothing to miss, it waits for the morning.
+    anna = "+358401111111"
+    before = len(sent_sms())
+    status, body = desk.post(f"/appointments/{late['id']}/reschedule", {"start": "2026-11-27T10:00:00+02:00"})
+    assert status == 200, body
+    assert texts_to(before, anna) == []
+    held_until_morning(before, anna)
+
+
+def test_a_booking_made_at_the_desk_at_night_confirms_by_email_now_by_sms_in_the_morning(desk, frozen_now):
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, body = desk.post(
+        "/bookings",
+        booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email="anna@example.com"),
+    )
+    assert status == 201, body
+    assert emails_to("anna@example.com")
+    assert texts_to(before, "+358401111111") == []
+    held_until_morning(before, "+358401111111")
