@@ -165,9 +165,18 @@ class VisitAsPlanned:
     reminders_on: bool
 
 
+# A booking's own news held past the quiet hours (the desk's change at night: services/
+# message_plans.py booking_event) carries the start it tells of.
+HELD_NEWS_KINDS = frozenset({"confirmation", "rescheduled"})
+
+
 def visit_as_planned(m: Message) -> VisitAsPlanned | None:
     """A reminder: the visit is still booked at the planned time. A feedback request:
-    the visit at the planned time took place (not cancelled, not a no-show)."""
+    the visit at the planned time took place (not cancelled, not a no-show). A
+    confirmation or move held past the quiet hours: the visit is still booked at the
+    time it tells of (the desk did not move or cancel it again that night)."""
+    if m.kind in HELD_NEWS_KINDS and "visit_start_utc" in m.context:
+        return VisitAsPlanned(parse_utc(m.context["visit_start_utc"]), frozenset({Status.BOOKED.value}), False)
     if m.kind not in VISIT_KINDS:
         return None
     start = parse_utc(m.context["visit_start_utc"])

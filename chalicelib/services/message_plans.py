@@ -208,8 +208,13 @@ def booking_event(
         context["invite"] = invite
         if not invite:
             context["book_url"] = None
+    contexts = dict.fromkeys(recipients, context)
+    if due.get("sms", now) > now:
+        # Held for the morning: sent only if the visit still stands as it says (not moved
+        # again or cancelled that night: domain/messages.py visit_as_planned).
+        contexts["sms"] = {**context, "visit_start_utc": iso_utc(appt.start)}
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
-    return [about_visit(appt, keys[ch], kind, ch, to, context, due[ch]) for ch, to in recipients.items()]
+    return [about_visit(appt, keys[ch], kind, ch, to, contexts[ch], due[ch]) for ch, to in recipients.items()]
 
 
 def reminder_key(appt: Appointment, rule_id: str, channel: str) -> str:

@@ -109,3 +109,32 @@ def test_a_booking_made_at_the_desk_at_night_confirms_by_email_now_by_sms_in_the
     assert emails_to("anna@example.com")
     assert texts_to(before, "+358401111111") == []
     held_until_morning(before, "+358401111111")
+
+
+def test_a_held_sms_the_desk_changed_again_that_night_is_not_sent_in_the_morning(desk, frozen_now):
+    # Booked in the day: Anna on Thursday 15:00.
+    anna = "+358401111111"
+    status, visit = desk.post(
+        "/bookings", booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
+    )
+    assert status == 201, visit
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    # Moved to Friday 10:00 at 23:10, then to Friday 14:00 at 23:20: both texts held.
+    assert desk.post(f"/appointments/{visit['id']}/reschedule", {"start": "2026-11-27T10:00:00+02:00"})[0] == 200
+    frozen_now["now"] = at("2026-11-23T23:20:00+02:00")
+    assert desk.post(f"/appointments/{visit['id']}/reschedule", {"start": "2026-11-27T14:00:00+02:00"})[0] == 200
+    # In the morning she reads one text, with the time that holds — not the 10:00 of the first.
+    text = held_until_morning(before, anna)
+    assert "14.00" in text and "10.00" not in text, text
+    # A desk booking at night, cancelled that night: only the cancellation is sent.
+    frozen_now["now"] = at("2026-11-24T22:00:00+02:00")
+    status, late = desk.post(
+        "/bookings", booking_body("2026-11-30T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
+    )
+    assert status == 201, late
+    assert desk.post(f"/appointments/{late['id']}/cancel", {})[0] == 200
+    before = len(sent_sms())
+    run_on_schedule("send_due", "2026-11-25T08:00:00+02:00")
+    [text] = texts_to(before, anna)
+    assert "peru" in text.lower(), text

@@ -73,7 +73,13 @@ def test_a_reminder_needs_its_visit_still_booked_at_the_time_and_reminders_on():
     feedback = visit_as_planned(replace(reminder, kind="feedback_request"))
     assert feedback is not None
     assert feedback.statuses == frozenset({"booked", "arrived", "completed"}) and not feedback.reminders_on
-    assert visit_as_planned(replace(reminder, kind="confirmation")) is None
+    # A confirmation sent at once is not checked; one the desk held past the quiet hours
+    # carries the start it tells of, and goes only while she is booked then.
+    assert visit_as_planned(replace(reminder, kind="confirmation", context={})) is None
+    held = visit_as_planned(replace(reminder, kind="rescheduled"))
+    assert held is not None and not held.reminders_on
+    assert (held.start, held.statuses) == (datetime(2026, 11, 25, 12, tzinfo=UTC), frozenset({"booked"}))
+    assert visit_as_planned(replace(reminder, kind="cancelled")) is None
 
 
 def test_a_booking_plan_gives_back_every_message_it_carries_each_context_whole():
