@@ -124,17 +124,18 @@ def test_a_held_sms_the_desk_changed_again_that_night_is_not_sent_in_the_morning
     assert desk.post(f"/appointments/{visit['id']}/reschedule", {"start": "2026-11-27T10:00:00+02:00"})[0] == 200
     frozen_now["now"] = at("2026-11-23T23:20:00+02:00")
     assert desk.post(f"/appointments/{visit['id']}/reschedule", {"start": "2026-11-27T14:00:00+02:00"})[0] == 200
-    # In the morning she reads one text, with the time that holds — not the 10:00 of the first.
-    text = held_until_morning(before, anna)
-    assert "14.00" in text and "10.00" not in text, text
-    # A desk booking at night, cancelled that night: only the cancellation is sent.
-    frozen_now["now"] = at("2026-11-24T22:00:00+02:00")
+    # And a visit booked for her at 23:30, cancelled at 23:35.
+    frozen_now["now"] = at("2026-11-23T23:30:00+02:00")
     status, late = desk.post(
         "/bookings", booking_body("2026-11-30T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
     )
     assert status == 201, late
+    frozen_now["now"] = at("2026-11-23T23:35:00+02:00")
     assert desk.post(f"/appointments/{late['id']}/cancel", {})[0] == 200
-    before = len(sent_sms())
-    run_on_schedule("send_due", "2026-11-25T08:00:00+02:00")
-    [text] = texts_to(before, anna)
-    assert "peru" in text.lower(), text
+    assert texts_to(before, anna) == []
+    # In the morning she reads what still holds: Friday at 14:00 (not the 10:00 of the
+    # first move), and the cancellation (not the booking it cancelled).
+    run_on_schedule("send_due", MORNING)
+    moved, cancelled = sorted(texts_to(before, anna), key=lambda text: "peru" in text.lower())
+    assert "14.00" in moved and "10.00" not in moved, moved
+    assert "peru" in cancelled.lower() and "30.11." in cancelled, cancelled
