@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # A VAT rate in per cent, to one decimal (25.5).
 VatPercent = Annotated[Decimal, Field(ge=0, le=30, decimal_places=1)]
@@ -54,6 +54,14 @@ class CancellationTerms(BaseModel):
     free_until_hours: int = Field(default=24, ge=0, le=24 * 14)
     late_cancel_fee_percent: int = Field(default=0, ge=0, le=100)
     no_show_fee_percent: int = Field(default=0, ge=0, le=100)
+
+    @field_validator("free_until_hours", "late_cancel_fee_percent", "no_show_fee_percent", mode="before")
+    @classmethod
+    def _not_a_tick(cls, v: Any) -> Any:
+        # pydantic reads true as 1: a fee of "true" per cent is a mistake, not 1 %.
+        if isinstance(v, bool):
+            raise ValueError("Input should be a valid integer")
+        return v
 
 
 class Payments(BaseModel):

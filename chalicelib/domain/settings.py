@@ -38,6 +38,9 @@ SECTIONS: dict[str, str | tuple[str, ...]] = {
     "marketing": ("marketing", "quiet_hours"),
     # When the feedback request goes out after a visit, and what is a low score.
     "feedback": "feedback",
+    # The cancellation and no-show terms a client accepts (a save that changes them raises
+    # payments.version: config.with_terms_version). A dotted name is a field inside one.
+    "terms": "payments.terms",
 }
 # The key of an error about the section as a whole (a service no staff member offers,
 # a body of the wrong type) rather than one place in it.
@@ -51,7 +54,8 @@ def section_value(config: BusinessConfig, name: str) -> Any:
     field = SECTIONS[name]
     if isinstance(field, tuple):
         return {f: data.get(f) for f in field}
-    return data[field]
+    *outer, last = field.split(".")
+    return _inside(data, outer)[last]
 
 
 def all_sections(config: BusinessConfig) -> dict[str, Any]:
@@ -72,7 +76,15 @@ def replaced(config: BusinessConfig, name: str, value: Any) -> dict[str, Any]:
         for f in field:
             data[f] = value.get(f)
     else:
-        data[field] = value
+        *outer, last = field.split(".")
+        _inside(data, outer)[last] = value
+    return data
+
+
+def _inside(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """The object at `keys` in the configuration's JSON ("payments" of "payments.terms")."""
+    for key in keys:
+        data = data[key]
     return data
 
 
@@ -94,7 +106,8 @@ def errors_in_section(err: ValidationError, name: str) -> dict[str, str]:
     for e in err.errors():
         loc = [str(p) for p in e["loc"]]
         if isinstance(field, str):
-            inside = loc[1:] if loc[:1] == [field] else []
+            at = field.split(".")
+            inside = loc[len(at) :] if loc[: len(at)] == at else []
         else:
             inside = loc if loc[:1] and loc[0] in field else []
         fields.setdefault(".".join(inside) or WHOLE_SECTION, field_message(e))

@@ -21,7 +21,7 @@ def test_owner_sees_every_section_and_may_edit(desk):
     assert body["can_edit"] is True
     assert set(body["sections"]) == {
         *("hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"),
-        *("retention", "marketing", "feedback"),
+        *("retention", "marketing", "feedback", "terms"),
     }
     s = body["sections"]
     assert s["hours"]["mon"] == [["09:00", "18:00"]]
@@ -104,6 +104,69 @@ def test_the_shop_section_sets_the_booking_pages_introduction_and_rating(desk, c
     businesses.clear_cache()
     html = client.http.get("/book/demo?lang=fi").body.decode()
     assert "Uusi esittely." in html and 'class="cover"' in html  # the cover kept
+
+
+def test_the_terms_section_sets_the_fees_clients_accept_and_raises_their_version(desk, client):
+    """The owner sets her cancellation terms on the settings' Cancellation terms card
+    (PUT /settings/terms, `payments.terms`): the booking page offers the new terms under a
+    new `payments.version` (bookings made before keep theirs); saving them again unchanged
+    saves nothing and leaves the version."""
+    from tests.api.helpers import get
+
+    def offered():
+        body = get(client, "/api/v1/businesses/demo")[1]
+        [highlights] = [s for s in body["services"] if s["id"] == "highlights"]
+        terms = {
+            k: highlights["payment"][k] for k in ("free_until_hours", "late_cancel_fee_percent", "no_show_fee_percent")
+        }
+        return body["payments"]["version"], terms
+
+    body = _sections(desk)
+    assert body["sections"]["terms"] == {
+        "free_until_hours": 24,
+        "late_cancel_fee_percent": 50,
+        "no_show_fee_percent": 100,
+    }
+    version, _ = offered()
+    new = {"free_until_hours": 48, "late_cancel_fee_percent": 30, "no_show_fee_percent": 80}
+    status, saved = desk.put("/settings/terms", new, headers={"If-Match": str(body["version"])})
+    assert status == 200, saved
+    assert saved["value"] == new and saved["version"] == body["version"] + 1
+    assert saved["changed"] == ["terms.free_until_hours", "terms.late_cancel_fee_percent", "terms.no_show_fee_percent"]
+    from chalicelib.store import businesses
+
+    businesses.clear_cache()
+    assert offered() == (version + 1, new)
+    assert business().config.payments.terms.no_show_fee_percent == 80
+    status, again = desk.put("/settings/terms", new)
+    assert status == 200 and again["changed"] == [] and again["version"] == saved["version"]
+    assert offered()[0] == version + 1
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "says"),
+    [
+        ({"free_until_hours": 337}, "free_until_hours", "less than or equal to 336"),
+        ({"free_until_hours": -1}, "free_until_hours", "greater than or equal to 0"),
+        ({"late_cancel_fee_percent": 101}, "late_cancel_fee_percent", "less than or equal to 100"),
+        ({"no_show_fee_percent": -5}, "no_show_fee_percent", "greater than or equal to 0"),
+        ({"no_show_fee_percent": 12.5}, "no_show_fee_percent", "valid integer"),
+        ({"late_cancel_fee_percent": "paljon"}, "late_cancel_fee_percent", "valid integer"),
+        ({"late_cancel_fee_percent": True}, "late_cancel_fee_percent", "valid integer"),  # not 1 %
+        ({"free_until_hours": None}, "free_until_hours", "valid integer"),
+        ({"free_until_hours": 10**30}, "free_until_hours", "less than or equal to 336"),
+        ({"deposit_percent": 10}, "deposit_percent", "unknown field"),
+        (["not", "an", "object"], "_", "valid dictionary"),
+    ],
+)
+def test_bad_terms_are_a_422_on_their_field_and_nothing_is_saved(desk, value, path, says):
+    before = _sections(desk)
+    body = {**before["sections"]["terms"], **value} if isinstance(value, dict) else value
+    status, answer = desk.put("/settings/terms", body)
+    assert status == 422, answer
+    assert answer["error"]["code"] == "validation_failed" and answer["error"]["message"]
+    assert says in answer["error"]["fields"][path], answer
+    assert _sections(desk) == before  # nothing saved, the version neither
 
 
 # Every field of the retention, marketing and feedback sections the screen edits: a value

@@ -57,7 +57,9 @@ export async function showSettings() {
     loaded = data;
     forms = {};
     dirty = {};
-    for (const name of Object.keys(data.sections)) forms[name] = F.toForm(name, data.sections[name], data.sections, decimal());
+    // A section this page does not know (the API has one a page opened before a deploy
+    // lacks) is left alone: the rest of the settings still show.
+    for (const name of Object.keys(data.sections)) if (F.SECTIONS.includes(name)) forms[name] = F.toForm(name, data.sections[name], data.sections, decimal());
     renderSettings();
   } catch (err) {
     if (mine !== seq) return;
@@ -591,6 +593,7 @@ async function reload(name) {
   loaded.version = data.version;
   for (const [k, v] of Object.entries(data.sections)) {
     loaded.sections[k] = v;
+    if (!F.SECTIONS.includes(k)) continue;
     if (k === name || !dirty[k]) { forms[k] = F.toForm(k, v, data.sections, decimal()); dirty[k] = false; redraw(k); }
   }
 }
