@@ -258,10 +258,12 @@ def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):
 
 
 # --- who counts as slipping away, and the marketing messages -----------------------------
-def test_the_owner_sets_the_return_window_and_the_nudge_and_sees_them_after_reload(signed_in, stack):
-    """Asiakaspito and Markkinointiviestit at 360 px: the return window in weeks (a bound
-    the API refuses said in weeks on its field, nothing saved), the "time for your next
-    visit" nudge switched on with its lead time; after a reload both read back as saved."""
+def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_after_reload(signed_in, stack):
+    """Asiakaspito, Markkinointiviestit and Peruutusehdot at 360 px: the return window in
+    weeks (a bound the API refuses said in weeks on its field, nothing saved), the "time
+    for your next visit" nudge switched on with its lead time, her cancellation terms (a
+    no-show fee over 100 % refused at its box; each box saying what the client reads);
+    after a reload all read back as saved."""
     before = settings(stack)
     page = signed_in(PHONE)
     try:
@@ -314,6 +316,28 @@ def test_the_owner_sets_the_return_window_and_the_nudge_and_sees_them_after_relo
         save(page, "marketing")
         assert settings(stack)["marketing"]["marketing"]["min_days_between"] == 10
 
+        # Her cancellation terms, on their card after the services: a no-show fee of 120 %
+        # refused at its box in Finnish, nothing saved; 48 hours and 80 % saved, each box
+        # saying what the client reads, under a new version of the terms.
+        terms = page.locator("#set-terms")
+        expect(terms.get_by_role("heading", name="Peruutusehdot")).to_be_visible()
+        expect(terms).to_contain_text("Ennen muutosta tehdyt varaukset pitävät ehdot")
+        expect(terms).to_contain_text("Maksun voi veloittaa vain kortilta, jonka asiakas tallensi varatessaan")
+        version = admin(stack, "GET", "/business")[1]["config"]["payments"]["version"]
+        no_show = terms.get_by_label("Saapumatta jättämisen maksu (% hinnasta)")
+        expect(no_show).to_have_value("100")
+        no_show.fill("120")
+        terms.get_by_role("button", name="Tallenna", exact=True).click()
+        expect(no_show).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{no_show.get_attribute('aria-describedby')}")).to_have_text("Enintään 100.")
+        assert settings(stack)["terms"] == before["terms"]
+        no_show.fill("80")
+        terms.get_by_label("Maksuton peruutus (tuntia ennen aikaa)").fill("48")
+        expect(terms).to_contain_text("Maksuton peruutus 48 tuntia ennen aikaasi asti.")
+        save(page, "terms")
+        assert settings(stack)["terms"] == {**before["terms"], "free_until_hours": 48, "no_show_fee_percent": 80}
+        assert admin(stack, "GET", "/business")[1]["config"]["payments"]["version"] == version + 1
+
         page.reload()
         page.locator("#settings .card").first.wait_for(timeout=45000)
         retention = page.locator("#set-retention")
@@ -322,11 +346,17 @@ def test_the_owner_sets_the_return_window_and_the_nudge_and_sees_them_after_relo
         marketing = page.locator("#set-marketing")
         expect(marketing.get_by_label("Muistuta seuraavasta käynnistä")).to_be_checked()
         expect(marketing.get_by_label("Päivää ennen odotettua käyntiä")).to_have_value("5")
+        terms = page.locator("#set-terms")
+        expect(terms.get_by_label("Maksuton peruutus (tuntia ennen aikaa)")).to_have_value("48")
+        expect(terms.get_by_label("Saapumatta jättämisen maksu (% hinnasta)")).to_have_value("80")
+        expect(terms).to_contain_text(
+            re.compile("Jos et saavu paikalle, kortiltasi veloitetaan 80.% varauksen hinnasta")
+        )
         assert sticking_out(page, "#settings") == []
-        assert cut_short(page, "#set-marketing, #set-feedback") == []
+        assert cut_short(page, "#set-marketing, #set-feedback, #set-terms") == []
         check(page, "settings-retention-marketing-phone")
-    finally:  # the rest of the module's stack keeps the demo's retention and marketing
-        for name in ("retention", "marketing"):
+    finally:  # the rest of the module's stack keeps the demo's retention, marketing and terms
+        for name in ("retention", "marketing", "terms"):
             assert admin(stack, "PUT", f"/settings/{name}", before[name])[0] == 200
 
 

@@ -1,6 +1,7 @@
 // The settings screen's forms <-> the sections of GET/PUT /settings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as F from "../../chalicelib/static/dashboard/settingsform.js";
 
 const sections = {
@@ -35,6 +36,7 @@ const sections = {
     quiet_hours: { start: "21:00", end: "08:00" },
   },
   feedback: { delay_hours: 1.5, day_start: "09:00", day_end: "20:00", low_score: 3, min_days_between: 7 },
+  terms: { free_until_hours: 24, late_cancel_fee_percent: 50, no_show_fee_percent: 100 },
 };
 
 test("every section round-trips through its form unchanged", () => {
@@ -280,6 +282,37 @@ test("a service's payment is edited on its card: each choice round-trips, the de
     { key: "err_max", vars: { n: "100" } });
   assert.equal(F.explainAt("services", "0.payment.deposit_cents", "amount", form).key, "err_amount");
   assert.equal(F.blank("services").pay, ""); // a new service: the business's policy
+});
+
+test("cancellation terms: whole numbers as typed, and under each box what the client reads of it", () => {
+  const form = F.toForm("terms", sections.terms);
+  assert.deepEqual(form, { free_until_hours: "24", late_cancel_fee_percent: "50", no_show_fee_percent: "100" });
+  assert.equal(F.SECTIONS[F.SECTIONS.indexOf("services") + 1], "terms"); // the card right after the services' payments
+  assert.deepEqual(F.termsTold(form), {
+    free_until_hours: { key: "set_terms_told_free", vars: { n: 24 }, counted: true },
+    late_cancel_fee_percent: { key: "set_terms_told_late", vars: { percent: 50 } },
+    no_show_fee_percent: { key: "set_terms_told_no_show", vars: { percent: 100 } },
+  });
+  // No fee, free until the start: said so, not "0 %".
+  const none = { free_until_hours: "0", late_cancel_fee_percent: "0", no_show_fee_percent: " 0 " };
+  assert.deepEqual(Object.values(F.termsTold(none)).map((w) => w.key),
+    ["set_terms_told_free_start", "set_terms_told_late_none", "set_terms_told_no_show_none"]);
+  // What is no whole number in range is not read out as a term: the box's plain hint, and it
+  // goes to the server as typed, which names it at its field (a 422).
+  const bad = { free_until_hours: "400", late_cancel_fee_percent: "12,5", no_show_fee_percent: "" };
+  assert.deepEqual(Object.values(F.termsTold(bad)).map((w) => w.key),
+    ["set_terms_free_hint", "set_terms_percent_hint", "set_terms_percent_hint"]);
+  assert.deepEqual(F.fromForm("terms", bad), { value: { free_until_hours: 400, late_cancel_fee_percent: "12,5", no_show_fee_percent: "" }, errors: {} });
+  assert.deepEqual(F.explainAt("terms", "late_cancel_fee_percent", "Input should be a valid integer, unable to parse string as an integer", form),
+    { key: "err_number", vars: {} });
+  assert.deepEqual(F.explainAt("terms", "free_until_hours", "Input should be less than or equal to 336", form), { key: "err_max", vars: { n: "336" } });
+  // Every word it names is in every language (a count with its plural forms).
+  const keys = [...Object.values(F.termsTold(form)), ...Object.values(F.termsTold(none)), ...Object.values(F.termsTold(bad))]
+    .flatMap((w) => (w.counted ? [`${w.key}_one`, `${w.key}_other`] : [w.key]));
+  for (const l of ["fi", "sv", "en"]) {
+    const words = JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${l}.json`, import.meta.url), "utf8")).dashboard;
+    assert.deepEqual(keys.filter((k) => !words[k]), [], l);
+  }
 });
 
 test("an empty name of a staff member or a service is said as a name needed at its field", () => {

@@ -1,5 +1,5 @@
 // The settings screen (#settings): one page, a card per section (opening hours,
-// closures, services, staff, booking rules, reminders, messages, the booking page, who counts
+// closures, services, the cancellation terms, staff, booking rules, reminders, messages, the booking page, who counts
 // as slipping away, marketing messages, feedback requests), each saved on its own
 // with PUT /settings/{section} and If-Match: <version>. A 422's fields are marked on
 // their inputs (aria-invalid and the message next to it, in the owner's language); a 409
@@ -129,7 +129,7 @@ function ownHours() {
 // --- a section's card ------------------------------------------------------------------
 const TITLES = { hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
   rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop",
-  retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback" };
+  retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback", terms: "set_terms" };
 
 function sectionCard(name) {
   const hid = `set-${name}-h`;
@@ -376,6 +376,29 @@ const BUILD = {
       box.appendChild(item);
     });
     box.appendChild(button(t("set_add_staff"), () => { form.push(F.blank("staff")); dirty[name] = true; redraw(name); }));
+  },
+  // The cancellation terms (payments.terms): under each box what the client reads of it,
+  // following her typing; then when a fee can be charged at all, and that bookings made
+  // before keep the terms they accepted (the save raises payments.version).
+  terms(box, form, name) {
+    const labels = { free_until_hours: "set_terms_free_until", late_cancel_fee_percent: "set_terms_late_fee",
+      no_show_fee_percent: "set_terms_no_show_fee" };
+    const told = (k) => {
+      const w = F.termsTold(form)[k];
+      return w.counted ? plural(w.key, w.vars.n) : t(w.key, w.vars);
+    };
+    box.appendChild(hint("set_terms_intro"));
+    for (const k of F.TERMS) {
+      const max = k === "free_until_hours" ? "336" : "100";
+      const cell = field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0", max, step: "1" });
+      const input = cell.querySelector("input");
+      const note = el("p", { className: "muted hint", id: `${input.id}-told`, text: told(k) });
+      input.setAttribute("aria-describedby", note.id);
+      input.addEventListener("input", () => { note.textContent = told(k); });
+      cell.appendChild(note);
+      box.appendChild(cell);
+    }
+    box.append(hint("set_terms_card_hint"), hint("set_pay_terms_hint"));
   },
   rules(box, form, name) {
     const labels = { min_notice_minutes: "set_min_notice", max_horizon_days: "set_horizon", slot_step_minutes: "set_step",

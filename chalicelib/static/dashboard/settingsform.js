@@ -8,11 +8,17 @@ import { day, explain, nameMissing } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
-export const SECTIONS = ["hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
+// "terms" (payments.terms, the cancellation terms) comes right after the services, whose
+// cards say what each booking pays.
+export const SECTIONS = ["hours", "closures", "services", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
 // change_grace_minutes: how long a booking made inside the cancellation window may still be
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
 export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
+// The cancellation terms: free until this many hours before the time, then each fee a
+// percentage of the booked price (domain/payments.py CancellationTerms, its bounds here too).
+export const TERMS = ["free_until_hours", "late_cancel_fee_percent", "no_show_fee_percent"];
+const TERMS_MAX = { free_until_hours: 336, late_cancel_fee_percent: 100, no_show_fee_percent: 100 };
 export const MAX_REMINDERS = 4;
 // Spans of days the owner may write in weeks (a unit chosen beside the number; a span
 // that is not whole weeks is shown in days, so nothing is rounded on a save).
@@ -192,6 +198,7 @@ export function toForm(name, value, all, decimal = ",") {
         day_before_at: str(r.day_before_at),
       }));
     case "messages": return Object.fromEntries(MESSAGES.map((k) => [k, str(value && value[k])]));
+    case "terms": return Object.fromEntries(TERMS.map((k) => [k, str(value && value[k])]));
     case "shop": {
       const v = value || {};
       return {
@@ -253,6 +260,28 @@ export function keptFacts(s) {
   if (s.price_max_cents != null) facts.push(["set_kept_price_max", { cents: s.price_max_cents }]);
   if (s.vat_percent != null) facts.push(["set_kept_vat", { percent: s.vat_percent }]);
   return facts;
+}
+
+// --- the cancellation terms (the `terms` section) -------------------------------------------
+// What the client reads of each term, said under its box as the owner types (the booking
+// page's words: services/payments/pay.py terms_text): {key, vars, counted} — `counted`: a
+// count said in its plural form (plural(key, vars.n)). A box without a whole number in
+// range gets its plain hint instead (the server names the error on save).
+export function termsTold(form) {
+  const out = {};
+  for (const k of TERMS) {
+    const v = intOrRaw(form && form[k]);
+    const ok = typeof v === "number" && v >= 0 && v <= TERMS_MAX[k];
+    if (k === "free_until_hours") {
+      out[k] = !ok ? { key: "set_terms_free_hint", vars: {} }
+        : v === 0 ? { key: "set_terms_told_free_start", vars: {} }
+          : { key: "set_terms_told_free", vars: { n: v }, counted: true };
+    } else {
+      const told = k === "late_cancel_fee_percent" ? "set_terms_told_late" : "set_terms_told_no_show";
+      out[k] = !ok ? { key: "set_terms_percent_hint", vars: {} } : v === 0 ? { key: `${told}_none`, vars: {} } : { key: told, vars: { percent: v } };
+    }
+  }
+  return out;
 }
 
 // --- what a booking of a service pays or secures (its `payment`) ---------------------------
@@ -361,6 +390,7 @@ export function fromForm(name, form) {
         : { channel: r.channel, hours_before: intOrRaw(r.hours_before), day_before_at: null }));
       break;
     case "messages": value = Object.fromEntries(MESSAGES.map((k) => [k, str(form[k]).trim() || null])); break;
+    case "terms": value = Object.fromEntries(TERMS.map((k) => [k, intOrRaw(form[k])])); break;
     case "shop":
       value = {
         intro: localizedFromForm(form.intro, true),
