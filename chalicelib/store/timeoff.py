@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from chalicelib.domain.daysheet import DaySheet, Taken
@@ -84,11 +84,13 @@ def get(business_id: str, timeoff_id: str, *, ended_too: bool = False) -> TimeOf
     return to_time_off(item) if ended_too or not item.ended else None
 
 
-def get_many(business_id: str, timeoff_ids: Iterable[str]) -> dict[str, TimeOff]:
-    """Blocks by id: one BatchGetItem per 100."""
+def get_many(business_id: str, timeoff_ids: Iterable[str], *, ended_too: bool = True) -> dict[str, TimeOff]:
+    """Blocks by id: one BatchGetItem per 100 (with `ended_too=False`, a block replaced or
+    being removed is left out, as by `get`)."""
     db.configure()
     wanted = [(keys.biz(business_id), keys.timeoff_sk(t)) for t in sorted(set(timeoff_ids))]
-    return {i.timeoff_id: to_time_off(i) for i in TimeOffItem.batch_get(wanted)} if wanted else {}
+    found = TimeOffItem.batch_get(wanted) if wanted else []
+    return {i.timeoff_id: to_time_off(i) for i in found if ended_too or not i.ended}
 
 
 def ending_after(business_id: str, since: datetime) -> list[TimeOff]:
@@ -157,13 +159,17 @@ def create(
     last_end: datetime,
     replaces: TimeOff | None = None,
     freed: Message | None = None,
+    vet: Callable[[list[DaySheet]], None] | None = None,
 ) -> list[DaySheet]:
     """Write the block and its entries (chalicelib/domain/timeoff.sheet_entries).
     Returns the sheets as they were before the block was written on them (what it
     covers is read from those). An edit: the block `replaces` is marked ended and
     `freed` (the outbox item that frees its sheets and offers the time it no longer
     covers) written in the transaction of the last chunk, so the edit happens whole or
-    not at all (BlockGone: it was edited or removed meanwhile)."""
+    not at all (BlockGone: it was edited or removed meanwhile). `vet` sees each chunk's
+    sheets as read for its transaction (conditioned on their versions, so what it finds
+    there cannot change before the commit) and may refuse the block by raising: what
+    was written is taken back."""
     db.configure()
     grouped = _by_sheet(entries)
     pairs = sorted(grouped)
@@ -175,6 +181,8 @@ def create(
         for n, chunk in enumerate(chunks):
             for attempt in range(ATTEMPTS):
                 sheets = daysheets.read(t.business_id, chunk)
+                if vet is not None:
+                    vet([sheets.get(staff, day) for staff, day in chunk])
                 tx = Tx(TimeOffItem)
                 if n == 0:
                     tx.put(to_item(t, last_end), "timeoff", condition=TimeOffItem.pk.does_not_exist())

@@ -141,3 +141,53 @@ def test_desk_and_online_racing_for_one_time_book_it_once(real_stack, dynamodb_l
     items = _scan(os.environ["REBOOK_TABLE"], dynamodb_local.endpoint)
     assert sum(1 for i in items if i["sk"]["S"].startswith("APPT#")) == 1
     assert len(taken_on_sheets(items)) == 1
+
+
+def test_the_same_time_off_sent_twice_at_once_is_stored_once(real_stack, dynamodb_local, monkeypatch):
+    """Aino's dentist saved twice at the same moment (a double tap on two phones): both
+    requests read her day sheet before either writes (a barrier holds each at its first
+    read); one block is stored, the other request is the 409 that names it. Two threads
+    through the use case, on DynamoDB Local's own transactions."""
+    import os
+    import threading
+
+    from chalicelib import clock
+    from chalicelib.auth.principal import Principal
+    from chalicelib.errors import RebookError
+    from chalicelib.services.admin import time_off
+    from chalicelib.store import daysheets
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    barrier, first_read, read = threading.Barrier(2), threading.local(), daysheets.read
+
+    def read_together(*a, **kw):
+        sheets = read(*a, **kw)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            barrier.wait(timeout=30)
+        return sheets
+
+    monkeypatch.setattr(daysheets, "read", read_together)
+    owner = Principal(user_id="owner-1", business_id=real_stack.id, role="owner")
+    dentist = {"staff": "aino", "start": "2026-11-25T14:00", "end": "2026-11-25T16:00", "reason": "Dentist"}
+    outcomes: list[tuple[int, object]] = []
+
+    def save():
+        try:
+            outcomes.append((201, time_off.create(owner, dentist)["id"]))
+        except RebookError as e:
+            outcomes.append((e.status, e.code))
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(s for s, _ in outcomes) == [201, 409], outcomes
+    assert [c for s, c in outcomes if s == 409] == ["time_off_overlaps"], outcomes
+    items = _scan(os.environ["REBOOK_TABLE"], dynamodb_local.endpoint)
+    assert [i["timeoff_id"]["S"] for i in items if i["sk"]["S"].startswith("TOFF#")] == [
+        c for s, c in outcomes if s == 201
+    ]
+    [stored] = [c for s, c in outcomes if s == 201]
+    assert {ref for (_, ref) in taken_on_sheets(items)} == {f"o{stored}_0"}  # on her sheet once

@@ -91,7 +91,14 @@ def _written(
             "The time off touches too many days; split it up.", fields={"repeat.weekly_until": "too many days"}
         )
     try:
-        before = store.create(t, entries, rules.occurrences(t, tz)[-1].end, replaces, freed)
+        before = store.create(
+            t,
+            entries,
+            rules.occurrences(t, tz)[-1].end,
+            replaces,
+            freed,
+            vet=lambda sheets: _not_twice(b, t, replaces, sheets),
+        )
     except store.TimeOffNotWritten:
         raise Conflict("The calendar is busy right now; please try again.", code="calendar_busy") from None
     except store.BlockGone:
@@ -108,13 +115,18 @@ def _written(
     }
 
 
-def _not_twice(b: Business, t: rules.TimeOff, replaces: rules.TimeOff | None = None) -> None:
+def _not_twice(b: Business, t: rules.TimeOff, replaces: rules.TimeOff | None, sheets: list[DaySheet]) -> None:
     """409 time_off_overlaps: the staff member (or the whole salon) has a block over this
     time already (the same time off entered twice, by the owner and by the staff member):
-    the answer names it, so she can edit that one instead. One Query of the blocks ending
-    after the new one starts."""
+    the answer names it, so she can edit that one instead. Asked of the sheets the block
+    is about to be written on, as read for its transaction, which is conditioned on their
+    versions: a block already there is on them, and one written by a request racing this
+    one fails the transaction, whose retry reads it there. Two identical requests at once
+    store one block. One BatchGetItem of the blocks on those sheets, if any."""
     tz = b.config.tz
-    others = [x for x in store.ending_after(b.id, t.start) if replaces is None or x.id != replaces.id]
+    skip = {t.id, replaces.id if replaces else ""}
+    ids = {x.time_off_id for s in sheets for x in s.taken if x.time_off_id and x.time_off_id not in skip}
+    others = list(store.get_many(b.id, ids, ended_too=False).values()) if ids else []
     found = rules.same_time_off(t, others, tz)
     if found is None:
         return
@@ -139,7 +151,6 @@ def _not_twice(b: Business, t: rules.TimeOff, replaces: rules.TimeOff | None = N
 def create(p: Principal, body: object) -> dict[str, Any]:
     b = business_of(p)
     t = _block(b, body, clock.now())
-    _not_twice(b, t)
     return _written(p, b, t, "add_time_off")
 
 
@@ -155,7 +166,6 @@ def edit(p: Principal, time_off_id: str, body: object) -> dict[str, Any]:
         raise NotFound("No such time off.")
     now = clock.now()
     new = _block(b, body, now)
-    _not_twice(b, new, replaces=old)
     freed = refill.freed(
         b,
         f"timeoff#{old.id}",
