@@ -25,6 +25,7 @@ feeds = lazy("chalicelib.services.admin.feeds")
 floods = lazy("chalicelib.services.admin.floods")
 followups = lazy("chalicelib.services.admin.followups")
 gdpr = lazy("chalicelib.services.admin.gdpr")
+idempotency = lazy("chalicelib.services.idempotency")
 registry = lazy("chalicelib.services.admin.registry")
 reminder_list = lazy("chalicelib.services.admin.reminder_list")
 retention_list = lazy("chalicelib.services.admin.retention_list")
@@ -122,6 +123,15 @@ def _body():
     return json_body(admin.current_request)
 
 
+def _saved_once(p, save):
+    """A save that checks `If-Match`, once per `Idempotency-Key` (services/idempotency.py):
+    `save(body, if_match)`; the same key and request again answer as the first time."""
+    r = admin.current_request
+    body, if_match = _body(), r.headers.get("if-match")
+    asked = {"method": r.method, "path": r.path, "params": r.uri_params, "body": body, "if_match": if_match}
+    return idempotency.save_once(p.business_id, r.headers.get("idempotency-key"), asked, lambda: save(body, if_match))
+
+
 @owner_route("/me", scope=READ)
 def me(p):
     return settings.whoami(p)
@@ -134,7 +144,7 @@ def get_business(p):
 
 @owner_route("/business", methods=["PUT"], scope=None)
 def put_business(p):
-    return settings.put_config(p, _body(), admin.current_request.headers.get("if-match"))
+    return _saved_once(p, lambda body, if_match: settings.put_config(p, body, if_match))
 
 
 @owner_route("/settings", scope=None)
@@ -144,7 +154,7 @@ def get_settings(p):
 
 @owner_route("/settings/{section}", methods=["PUT"], scope=None)
 def put_settings_section(p, section):
-    return settings.put_section(p, section, _body(), admin.current_request.headers.get("if-match"))
+    return _saved_once(p, lambda body, if_match: settings.put_section(p, section, body, if_match))
 
 
 def _language():
@@ -342,7 +352,7 @@ def get_client(p, client_id):
 
 @owner_route("/clients/{client_id}", methods=["PATCH"], scope=WRITE_CLIENTS)
 def update_client(p, client_id):
-    return registry.update_profile(p, client_id, _body(), admin.current_request.headers.get("if-match"))
+    return _saved_once(p, lambda body, if_match: registry.update_profile(p, client_id, body, if_match))
 
 
 @owner_route("/clients/{client_id}", methods=["DELETE"], scope=None)
@@ -450,7 +460,7 @@ def add_followup(p, client_id):
 
 @owner_route("/clients/{client_id}/follow-ups/{followup_id}", methods=["PUT"], scope=WRITE_CLIENTS)
 def update_followup(p, client_id, followup_id):
-    return followups.update(p, client_id, followup_id, _body(), admin.current_request.headers.get("if-match"))
+    return _saved_once(p, lambda body, if_match: followups.update(p, client_id, followup_id, body, if_match))
 
 
 @owner_route("/follow-ups/due", scope=READ)

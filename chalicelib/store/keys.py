@@ -24,6 +24,7 @@ CONFIG_SK = "CONFIG"
 RETURNS_SK = "RETURNS"
 EVERY_BUSINESS = "BUSINESSES"
 IDEM_SK = "IDEM"
+SAVE_SK = "SAVE"  # an owner save's Idempotency-Key, under idem_pk
 JOB_SK = "STATE"
 CLIENT_PREFIX = "CLIENT#"
 

@@ -341,6 +341,17 @@ class IdempotencyItem(Base):
     appointment_id = UnicodeAttribute()
 
 
+class SaveKeyItem(Base):
+    """IDEM#<biz>#<key> / SAVE: the Idempotency-Key of an owner's save (PUT or PATCH,
+    store/saves.py; TTL 24 h): the request's hash, `running` until it is answered (its
+    lease: a retry meanwhile is told to wait), then `done` with the answer as sent."""
+
+    request_hash = UnicodeAttribute()
+    state = UnicodeAttribute()
+    lease_until = UTCDateTimeAttribute()
+    answer = UnicodeAttribute(null=True)
+
+
 class StripeEventItem(Base):
     """STRIPE#<event id> / EVENT: a Stripe webhook event applied (TTL 30 days)."""
 
@@ -714,6 +725,7 @@ ALL_MODELS = ALL_MODELS + (
     ImportChunkItem,
     ReturnModelItem,
     ApiKeyItem,
+    SaveKeyItem,
 )
 
 

@@ -409,3 +409,65 @@ def test_a_returning_client_can_opt_in_when_she_books_again(client, aws):
     assert len(listed) == 1 and listed[0]["marketing"]["granted"] is True
     log = desk.get(f"/clients/{listed[0]['id']}/consents")[1]["log"]
     assert [(e["granted"], e["source"]) for e in log] == [(True, "booking:web")]
+
+
+def test_a_save_retried_after_its_answer_was_lost_gets_the_first_answer_not_a_409(desk, booked):
+    """The phone saves "Ammonia" with If-Match and an Idempotency-Key; the answer is lost
+    on the way and the dashboard sends the same save again: it is answered as the first
+    time (200, the version it made), not 409 client_changed for her own save, and saves
+    nothing again. The same key with another body is a 422; a refused save frees its key."""
+    path = f"/clients/{booked['client']}"
+    _, seen = desk.get(path)
+    save = {"If-Match": str(seen["client"]["version"]), "Idempotency-Key": "save-1"}
+    status, first = desk.patch(path, {"allergies": "Ammonia"}, headers=save)
+    assert status == 200, first
+    status, again = desk.patch(path, {"allergies": "Ammonia"}, headers=save)
+    assert (status, again) == (200, first)
+    _, now = desk.get(path)
+    assert now["client"]["version"] == first["client"]["version"] and now["client"]["allergies"] == "Ammonia"
+    status, other = desk.patch(path, {"allergies": "Latex"}, headers=save)
+    assert status == 422 and other["error"]["code"] == "idempotency_key_reused", other
+    assert other["error"]["fields"] == {"Idempotency-Key": "reused with another body"}
+    # Without a key (an older client), the stale version is refused as before.
+    status, stale = desk.patch(path, {"allergies": "Ammonia"}, headers={"If-Match": save["If-Match"]})
+    assert status == 409 and stale["error"]["code"] == "client_changed", stale
+    # A save refused (stale) with a key leaves the key free: fixed, it goes through with it.
+    retry = {"If-Match": save["If-Match"], "Idempotency-Key": "save-2"}
+    status, refused = desk.patch(path, {"allergies": "Latex"}, headers=retry)
+    assert status == 409 and refused["error"]["code"] == "client_changed", refused
+    status, fixed = desk.patch(
+        path, {"allergies": "Latex"}, headers={**retry, "If-Match": str(now["client"]["version"])}
+    )
+    assert status == 200 and fixed["client"]["allergies"] == "Latex", fixed
+    status, bad = desk.patch(path, {"allergies": "Latex"}, headers={**retry, "Idempotency-Key": "no spaces"})
+    assert status == 400 and bad["error"]["fields"] == {"Idempotency-Key": "invalid"}, bad
+
+
+def test_a_save_sent_again_while_the_first_still_runs_is_told_to_wait(desk, booked, frozen_now):
+    """The first request holds its key while it saves: the same save meanwhile is 409
+    save_in_progress with Retry-After, never a second save; a first request that died
+    holding it is taken over once its lease has run out."""
+    from datetime import timedelta
+
+    from chalicelib.services.idempotency import request_hash
+    from chalicelib.store import saves
+
+    path = f"/clients/{booked['client']}"
+    _, seen = desk.get(path)
+    version = str(seen["client"]["version"])
+    asked = {
+        "method": "PATCH",
+        "path": "/api/v1/admin/clients/{client_id}",
+        "params": {"client_id": booked["client"]},
+        "body": {"allergies": "Ammonia"},
+        "if_match": version,
+    }
+    assert saves.claim(desk.business_id, "save-1", request_hash(asked), frozen_now["now"]) is None  # it runs
+    headers = {"If-Match": version, "Idempotency-Key": "save-1"}
+    status, wait = desk.patch(path, {"allergies": "Ammonia"}, headers=headers)
+    assert status == 409 and wait["error"]["code"] == "save_in_progress", wait
+    _, still = desk.get(path)
+    assert still["client"]["allergies"] is None
+    frozen_now["now"] += saves.LEASE + timedelta(seconds=1)  # it died
+    status, saved = desk.patch(path, {"allergies": "Ammonia"}, headers=headers)
+    assert status == 200 and saved["client"]["allergies"] == "Ammonia", saved

@@ -455,3 +455,22 @@ def test_me_gives_the_booking_link_and_the_widget_line_she_puts_out(desk, staff_
     )
     status, me = staff_desk.get("/me")
     assert status == 200 and me["business"]["booking_url"] == "https://book.example.test/book/demo"
+
+
+def test_a_settings_save_and_a_whole_config_save_retried_with_their_key_get_their_first_answer(desk):
+    """The answer to a section's save (and to PUT /business) was lost; the dashboard sends
+    it again with the same Idempotency-Key: the first answer, not 409 settings_changed."""
+    body = _sections(desk)
+    rules = {**body["sections"]["rules"], "max_horizon_days": 120}
+    save = {"If-Match": str(body["version"]), "Idempotency-Key": "rules-1"}
+    status, first = desk.put("/settings/rules", rules, headers=save)
+    assert status == 200, first
+    assert desk.put("/settings/rules", rules, headers=save) == (200, first)
+    config = desk.get("/business")[1]["config"]
+    whole = {"If-Match": str(_sections(desk)["version"]), "Idempotency-Key": "config-1"}
+    status, once = desk.put("/business", {"config": {**config, "name": "Salon Aurora & Co"}}, headers=whole)
+    assert status == 200, once
+    saved_version = _sections(desk)["version"]
+    again = desk.put("/business", {"config": {**config, "name": "Salon Aurora & Co"}}, headers=whole)
+    assert again == (200, once)
+    assert _sections(desk)["version"] == saved_version  # not saved a second time

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createApi, ifMatch, request, routeMissing, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
+import { createApi, ifMatch, request, routeMissing, saveHeaders, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
 
 function reply(status, body) {
   return { ok: status < 400, status, statusText: "x", text: async () => (body === undefined ? "" : JSON.stringify(body)) };
@@ -94,4 +94,41 @@ test("If-Match carries the version the screen showed; none when the server gave 
   assert.deepEqual(ifMatch(0), { "If-Match": "0" });
   assert.equal(ifMatch(undefined), undefined);
   assert.equal(ifMatch(null), undefined);
+});
+
+test("a save goes with its If-Match and a key of its own; each save attempt a new key", () => {
+  const one = saveHeaders(7), two = saveHeaders(7);
+  assert.equal(one["If-Match"], "7");
+  assert.match(one["Idempotency-Key"], /^[A-Za-z0-9._:-]{1,128}$/);
+  assert.notEqual(one["Idempotency-Key"], two["Idempotency-Key"]);
+  assert.deepEqual(Object.keys(saveHeaders(undefined)), ["Idempotency-Key"]);
+});
+
+test("a save whose answer was lost is sent again with the same key, and gets its answer", async () => {
+  const sent = [], paused = [];
+  const answers = [
+    () => { throw new TypeError("network dropped"); },
+    () => reply(409, { error: { code: "save_in_progress", message: "wait", fields: {} } }),
+    () => reply(200, { client: { version: 8 } }),
+  ];
+  const api = createApi({
+    base: "/", getToken: () => "tok", onSessionEnded: () => {}, pause: async (ms) => { paused.push(ms); },
+    fetchFn: async (url, init) => { sent.push(init.headers); return answers[sent.length - 1](); },
+  });
+  const headers = saveHeaders(7);
+  assert.deepEqual(await api("PATCH", "/clients/c1", { allergies: "Latex" }, headers), { client: { version: 8 } });
+  assert.equal(sent.length, 3);
+  assert.deepEqual(new Set(sent.map((h) => h["Idempotency-Key"] + "/" + h["If-Match"])), new Set([`${headers["Idempotency-Key"]}/7`]));
+  assert.deepEqual(paused, [1000, 2000]);
+  // A refusal is not sent again; nor is a save without a key, nor a POST.
+  for (const [method, h, answer] of [
+    ["PATCH", saveHeaders(7), () => reply(409, { error: { code: "client_changed", message: "x", fields: {} } })],
+    ["PATCH", ifMatch(7), () => { throw new TypeError("offline"); }],
+    ["POST", saveHeaders(7), () => { throw new TypeError("offline"); }],
+  ]) {
+    let calls = 0;
+    const once = createApi({ base: "/", getToken: () => "tok", onSessionEnded: () => {}, pause: async () => {}, fetchFn: async () => { calls++; return answer(); } });
+    await assert.rejects(once(method, "/clients/c1", {}, h));
+    assert.equal(calls, 1, method);
+  }
 });

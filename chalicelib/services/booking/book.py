@@ -10,10 +10,7 @@ again. Prices and perks follow chalicelib/domain/loyalty.py.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import random
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,8 +27,8 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import PlannedMessage
 from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.timeutil import iso_local
-from chalicelib.errors import BadRequest, Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
-from chalicelib.services import loyalty, message_plans
+from chalicelib.errors import Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
+from chalicelib.services import idempotency, loyalty, message_plans
 from chalicelib.services.booking import guard
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
@@ -40,7 +37,6 @@ from chalicelib.services.validation import parse
 from chalicelib.services.waitlist.join import booked_elsewhere
 from chalicelib.store import bookings, clients
 
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 # Reads of the sheets and the client before giving up: another booking of the same
 # staff member's day, or of the same new client, may commit between read and write.
 ATTEMPTS = 5
@@ -81,14 +77,16 @@ def book(
     terms ticked, the booking held while she pays) when `public`, or `pays` (a waitlist
     offer's tap: the link proves her contact, the salon's deposit still holds the time);
     `waitlist_offer`, that offer's id, kept on the appointment (paid, it is the offer's refill)."""
-    _check_idempotency_key(idempotency_key)
+    idempotency.check_key(idempotency_key)
     context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
     now = clock.now()
     service = _service(b.config, req)
     staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
     offer = _offer(b, req, source, now)
-    idem = (idempotency_key, _body_hash(body if as_sent is None else as_sent)) if idempotency_key else None
+    idem = (
+        (idempotency_key, idempotency.request_hash(body if as_sent is None else as_sent)) if idempotency_key else None
+    )
     end = req.start + timedelta(minutes=service.occupancy_minutes)
     days = days_touched(req.start, end, b.config.tz)
     subjects = guard.subjects(b, req.client.phone, req.client.email, client_ip) if public else []
@@ -143,18 +141,6 @@ def book(
 
 
 # --- the steps --------------------------------------------------------------------------------
-def _check_idempotency_key(key: str | None) -> None:
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise BadRequest(
-            "Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
-            fields={"Idempotency-Key": "invalid"},
-        )
-
-
-def _body_hash(body: object) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def _service(cfg: BusinessConfig, req: BookingIn) -> Service:
     service = cfg.service(req.service)
     if not service:
@@ -351,11 +337,7 @@ def _messages(
 def _replay(b: Business, replay: bookings.IdempotentReplay, idem: tuple[str, str] | None) -> dict[str, Any]:
     """The booking a repeated Idempotency-Key made, if the body is the same."""
     if idem is None or replay.body_hash != idem[1]:
-        raise ValidationFailed(
-            "This Idempotency-Key was already used for a different booking.",
-            code="idempotency_key_reused",
-            fields={"Idempotency-Key": "reused with another body"},
-        )
+        raise idempotency.reused()
     appt = bookings.get_appointment(b.id, replay.appointment_id)
     if appt is None:
         raise NotFound("This booking no longer exists.", key="booking_gone")

@@ -37,16 +37,37 @@ export async function request(method, url, { body, headers, fetchFn } = {}) {
 // 403 that is not "owner only" may be an expired token the gateway refused: /me tells.
 // Every request says the dashboard's language (getLang), not the browser's: what the API
 // words itself (an import's rejected rows) comes in the language she chose.
-export function createApi({ base, getToken, onSessionEnded, fetchFn, getLang }) {
+//
+// A save (PUT, PATCH) sent with an Idempotency-Key (saveHeaders) is sent again, with the same key, when
+// its answer was lost (the network dropped) or the server says the first is still running:
+// the server answers as it did the first time, never "changed elsewhere" by her own save.
+export const SAVE_TRIES = 3;
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createApi({ base, getToken, onSessionEnded, fetchFn, getLang, pause = wait }) {
+  async function send(method, path, body, headers) {
+    const keyed = (method === "PUT" || method === "PATCH") && !!(headers && headers["Idempotency-Key"]);
+    for (let attempt = 1; ; attempt++) {
+      const token = getToken();
+      const language = getLang ? { "Accept-Language": getLang() } : {};
+      try {
+        return await request(method, `${base}api/v1/admin${path}`, {
+          body,
+          headers: { Authorization: `Bearer ${token}`, ...language, ...(headers || {}) },
+          fetchFn,
+        });
+      } catch (err) {
+        const again = err.status === 0 || (err.status === 409 && err.code === "save_in_progress");
+        if (!keyed || !again || attempt >= SAVE_TRIES) throw err;
+        await pause(1000 * attempt);
+      }
+    }
+  }
+
   async function api(method, path, body, headers) {
     const token = getToken();
-    const language = getLang ? { "Accept-Language": getLang() } : {};
     try {
-      return await request(method, `${base}api/v1/admin${path}`, {
-        body,
-        headers: { Authorization: `Bearer ${token}`, ...language, ...(headers || {}) },
-        fetchFn,
-      });
+      return await send(method, path, body, headers);
     } catch (err) {
       if (token !== getToken()) throw err;
       if (err.status === 401) { onSessionEnded(); throw err; }
@@ -78,6 +99,12 @@ export function withoutDefaults(body, defaults) {
 // None when the server gave no version (an older one): the save goes as before.
 export function ifMatch(version) {
   return version === undefined || version === null ? undefined : { "If-Match": String(version) };
+}
+
+// The headers of one save attempt of a record the dashboard showed at `version`: its
+// If-Match, and a fresh Idempotency-Key that the save's retries keep (createApi).
+export function saveHeaders(version) {
+  return { ...(ifMatch(version) || {}), "Idempotency-Key": newIdempotencyKey() };
 }
 
 export function newIdempotencyKey() {

@@ -11,7 +11,7 @@ import { openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
 import { splitVisits } from "./cardvisits.js";
-import { ifMatch } from "./api.js";
+import { saveHeaders } from "./api.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
@@ -400,7 +400,7 @@ async function saveProfile(form, c) {
   button.disabled = true;
   try {
     // The version the card showed: a save another device made since is not overwritten.
-    const updated = await api("PATCH", `/clients/${c.id}`, body, ifMatch(c.version));
+    const updated = await api("PATCH", `/clients/${c.id}`, body, saveHeaders(c.version));
     shown.profile.client = updated.client;
     say(t("client_saved", { name: updated.client.name }));
     render();

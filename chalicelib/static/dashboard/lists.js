@@ -3,7 +3,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, days, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
-import { ifMatch } from "./api.js";
+import { saveHeaders } from "./api.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
@@ -382,7 +382,7 @@ async function markDone(f, button) {
     actions: (f.actions || []).map((a) => ({ text: a.text, due: a.due, staff: a.staff, done: true })) };
   try {
     // The version the list showed: a save another device made since is not overwritten.
-    await api("PUT", `/clients/${f.client.id}/follow-ups/${f.id}`, body, ifMatch(f.version));
+    await api("PUT", `/clients/${f.client.id}/follow-ups/${f.id}`, body, saveHeaders(f.version));
     say(t("followup_done", { name: f.client.name || "" }));
     await reload("followups");
     $("h-followups").focus();

@@ -7,7 +7,7 @@
 // saves a section whole or not at all). A staff member sees her own hours, read-only.
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
-import { ifMatch } from "./api.js";
+import { saveHeaders } from "./api.js";
 import { clock, lang, localText, money, plural, t } from "./i18n.js";
 import { api, copyActions, currency, say, state } from "./state.js";
 import * as F from "./settingsform.js";
@@ -560,7 +560,7 @@ async function saveSection(name, form) {
     if (name === "services" && F.offersChanged(loaded.sections.staff, F.withIds(name, forms[name]))) {
       saved = await saveServicesWithStaff(value);
     } else {
-      saved = await api("PUT", `/settings/${name}`, value, ifMatch(loaded.version));
+      saved = await api("PUT", `/settings/${name}`, value, saveHeaders(loaded.version));
     }
     loaded.version = saved.version;
     for (const [k, v] of Object.entries(saved.sections || { [name]: saved.value })) {
@@ -602,7 +602,7 @@ async function saveServicesWithStaff(services) {
   const staff = F.staffWithOffers(fresh.sections.staff, withIds);
   const { config } = await api("GET", "/business");
   try {
-    await api("PUT", "/business", { config: { ...config, services, staff } }, ifMatch(fresh.version));
+    await api("PUT", "/business", { config: { ...config, services, staff } }, saveHeaders(fresh.version));
   } catch (err) {
     err.fromConfig = true;
     throw err;

@@ -1,0 +1,74 @@
+"""The Idempotency-Key header, in one place: its form, the hash of what a request asked,
+and the owner's saves that honour it.
+
+A booking (POST) keeps its key on the appointment it made (services/booking/book.py).
+An owner's save (a PUT or PATCH that checks `If-Match`) keeps it in a record of its own
+(store/saves.py): a save retried after its answer was lost gets that first answer, not
+a 409 saying her own save changed the record "elsewhere".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.errors import BadRequest, Conflict, ValidationFailed
+from chalicelib.store import saves
+
+_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+IN_PROGRESS_RETRY_AFTER = 2  # seconds
+
+
+def check_key(key: str | None) -> None:
+    """400 unless the header is absent or 1-128 of letters, digits and . _ : -."""
+    if key is not None and not _KEY.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 1-128 characters of letters, digits and . _ : -",
+            fields={"Idempotency-Key": "invalid"},
+        )
+
+
+def request_hash(request: object) -> str:
+    """What a request asked (its body; for a save also its method and path), as a hash."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def reused() -> ValidationFailed:
+    return ValidationFailed(
+        "This Idempotency-Key was already used for a different request.",
+        code="idempotency_key_reused",
+        fields={"Idempotency-Key": "reused with another body"},
+    )
+
+
+def save_once(business_id: str, key: str | None, request: object, run: Callable[[], Any]) -> Any:
+    """`run()` (the save), once per key: the same key with the same request again gets the
+    first answer without saving again; with another request, 422 idempotency_key_reused;
+    while the first is still running, 409 save_in_progress (try again in a moment). A
+    refused or failed save frees its key. No key: just `run()`."""
+    check_key(key)
+    if key is None:
+        return run()
+    asked = request_hash(request)
+    there = saves.claim(business_id, key, asked, clock.now())
+    if there is not None:
+        if there.request_hash != asked:
+            raise reused()
+        if there.running:
+            raise Conflict(
+                "This save is still in progress; try again in a moment.",
+                code="save_in_progress",
+                retry_after=IN_PROGRESS_RETRY_AFTER,
+            )
+        return there.answer
+    try:
+        answer = run()
+    except BaseException:
+        saves.release(business_id, key, asked)
+        raise
+    saves.done(business_id, key, answer, clock.now())
+    return answer
