@@ -7,7 +7,7 @@ charged as a fee comes from these functions and the price the server itself comp
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
@@ -191,6 +191,26 @@ FEE_TAKEN = (
 )
 
 
+def fee_key(kind: str, given_back: int = 0) -> str:
+    """The key of one round of a booking's fee (FeeKind value): the round after its fee
+    was given back `given_back` times by an undo of its event (a no-show mark undone, then
+    marked again). Its state and amount on the booking's payment, its money record, its
+    Stripe idempotency key (`<booking>:<key>`), its refund's ref and its messages all go
+    by it: `no_show` the first time, `no_show.r1` after one undo, and so on."""
+    return kind if not given_back else f"{kind}.r{given_back}"
+
+
+def fee_kind_of(key: str) -> str:
+    """The fee kind (FeeKind value) of a fee's key (fee_key)."""
+    return key.split(".", maxsplit=1)[0]
+
+
+def fee_round_of(key: str) -> int:
+    """How many times the fee was given back before the round `key` names (fee_key)."""
+    _, _, n = key.partition(".r")
+    return int(n) if n.isdigit() else 0
+
+
 def fee_refund_ref(kind: str, attempt: int = 0) -> str:
     """The ref of the refund of a booking's fee (its record `refund-<ref>`, its Stripe
     idempotency key `<booking>:refund:<ref>`, its owed outbox item): once per booking and
@@ -200,7 +220,7 @@ def fee_refund_ref(kind: str, attempt: int = 0) -> str:
 
 
 def fee_of_refund(ref: str) -> str | None:
-    """The fee kind a refund's ref gives back (fee_refund_ref), or None: not a fee's."""
+    """The fee (its key: fee_key) a refund's ref gives back (fee_refund_ref), or None: not a fee's."""
     if not ref.startswith("fee-"):
         return None
     return ref.removeprefix("fee-").split("-")[0]
@@ -241,6 +261,43 @@ class BookingPayment:
     # key of her next refund on (fees.py _owner_refund_count), as a recorded refund does:
     # Stripe answers a key it refused with the saved refusal for 24 hours.
     refunds_refused: int = 0
+    # Fee kind -> how many times its fee was given back by an undo of its event: the round
+    # a new fee of that kind is charged in (fee_key). `fees` and `fee_cents` hold every
+    # round by its key, so the sums below count each round once.
+    fee_rounds: dict[str, int] = field(default_factory=dict)
+
+    def fee_key(self, kind: str) -> str:
+        """The key of the current round of the fee `kind` (fee_key)."""
+        return fee_key(kind, self.fee_rounds.get(kind, 0))
+
+    def fee_state(self, kind: str) -> str | None:
+        """The state of the current round of the fee `kind` (None: not charged in it)."""
+        return self.fees.get(self.fee_key(kind))
+
+    def next_fee_round(self, kind: str) -> BookingPayment:
+        """Its event undone: a fee of `kind` charged in the current round (whatever became of
+        it: given back, waived, refunded by the owner) leaves the next event a new round,
+        charged anew under a key of its own. Nothing charged in it: unchanged."""
+        if self.fee_key(kind) not in self.fees:
+            return self
+        return replace(self, fee_rounds={**self.fee_rounds, kind: self.fee_rounds.get(kind, 0) + 1})
+
+    def fees_view(self) -> tuple[dict[str, str], dict[str, int]]:
+        """Each round's state and amount as the owner's API shows them: the latest round
+        charged of a kind by its kind (`no_show`), an earlier one by the kind and its number
+        (`no_show.1` the first, given back by an undo; `no_show` then the second)."""
+        latest: dict[str, int] = {}
+        for k in self.fees:
+            latest[fee_kind_of(k)] = max(latest.get(fee_kind_of(k), 0), fee_round_of(k))
+
+        def shown(key: str) -> str:
+            kind, n = fee_kind_of(key), fee_round_of(key)
+            return kind if n == latest[kind] else f"{kind}.{n + 1}"
+
+        return (
+            {shown(k): state for k, state in self.fees.items()},
+            {shown(k): self.fee_cents.get(k, 0) for k in self.fees},
+        )
 
     def fees_in(self, *states: str) -> int:
         """The fees in these states (FeeState), in cents."""

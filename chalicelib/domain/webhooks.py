@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.payments import FeeKind, MoneyRecord, fee_of_refund
+from chalicelib.domain.payments import FeeKind, MoneyRecord, fee_kind_of, fee_of_refund
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer
 
@@ -404,8 +404,9 @@ def money_recorded(money: MoneyRecord, now: datetime) -> Event | None:
     kind = money.kind
     if kind.startswith("refund"):
         return Event("payment.refunded", now, _refund_data(money))
-    event = "fee.charged" if kind in FEE_KINDS else "payment.succeeded"
-    data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": kind}
+    event = "fee.charged" if fee_kind_of(kind) in FEE_KINDS else "payment.succeeded"
+    # A fee's kind, whichever round of it (fee_key: charged anew after an undo).
+    data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": fee_kind_of(kind)}
     data["amount_cents"] = money.amount_cents
     if money.total_cents is not None:
         data["total_cents"] = money.total_cents
@@ -424,7 +425,7 @@ def _refund_data(money: MoneyRecord) -> dict[str, Any]:
     data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": "refund"}
     data["amount_cents"] = money.amount_cents
     if fee := fee_of_refund(money.kind.removeprefix("refund-")):
-        data["fee"] = fee
+        data["fee"] = fee_kind_of(fee)
     return data
 
 

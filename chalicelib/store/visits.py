@@ -23,15 +23,16 @@ def mark(
     status: str,
     now: datetime,
     days: Sequence[date] = (),
-    refund: tuple[BookingPayment, Message] | None = None,
+    payment: tuple[BookingPayment, Message | None] | None = None,
 ) -> None:
     """Set the visit's status if it is unchanged since read; keep the client's no-show
     count and the visits-ended index (no feedback request for a no-show) in step, and
     move the versions of the day sheets that hold it (`days`), so a dashboard asking
-    "changed since?" sees the mark. `refund`: a no-show fee given back by the mark (its
-    undo), owed from this commit on — the booking's payment with it owed, written from
-    the payment as read, and the outbox item that makes the refund
-    (services/payments/fees.py owed_on_no_show_undone)."""
+    "changed since?" sees the mark. `payment`: the booking's payment as the mark (a
+    no-show's undo) changes it, written from the payment as read — its fee's round over
+    (BookingPayment.next_fee_round) and, when the fee is given back, owed from this commit
+    on with the outbox item that makes the refund (services/payments/fees.py
+    owed_on_no_show_undone)."""
     from chalicelib.store import outbox, payments
 
     actions: list[Action] = [
@@ -50,8 +51,8 @@ def mark(
         # she paid, so she came — a no-show would charge its fee on top (domain/visits.py);
         # nor while her card may be paying it (a checkout charge's outcome unknown).
         condition &= AppointmentItem.checkout.does_not_exist() & AppointmentItem.checkout_charging.does_not_exist()
-    if refund is not None:
-        actions += payments.payment_set(refund[0])
+    if payment is not None:
+        actions += payments.payment_set(payment[0])
         condition &= payments.payment_as_read(appt)
     tx = Tx(AppointmentItem)
     tx.update(
@@ -67,9 +68,9 @@ def mark(
         clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)
     marked = replace(appt, status=status, seq=appt.seq + 1, updated_at=now)
     webhooks.emit(tx, appt.business_id, [events.visit_marked(marked, status, now)], now, appt.client_id)
-    if refund is not None:
+    if payment is not None and payment[1] is not None:
         # (Her KPI counts follow the mark: services/admin/calendar.py refreshes her.)
-        outbox.put(tx, [refund[1]], role="refund")
+        outbox.put(tx, [payment[1]], role="refund")
     try:
         tx.commit()
     except TxFailed as err:

@@ -238,3 +238,17 @@ test("undoing a no-show asks first naming the refund when its fee was collected;
   assert.equal(M.undoRefundCents({ status: "no_show", payment: { ...taken, fees: { no_show: "refunded" } } }), 0);
   assert.equal(M.undoRefundCents({ status: "completed", payment: taken }), 0);
 });
+
+test("a no-show fee given back by an undo and charged anew shows both rounds, the earlier one only said", () => {
+  const p = {
+    mark: "paid", kind: "deposit", paid_cents: 4770 + 2 * 11130, refunded_cents: 11130, refund_pending_cents: 0,
+    fees: { "no_show.1": "refunded", no_show: "succeeded" }, fee_cents: { "no_show.1": 11130, no_show: 11130 },
+  };
+  assert.deepEqual(M.moneyLines(p), [
+    { key: "money_paid_deposit", cents: 4770 },
+    { key: "money_fee", kind: "no_show", state: "refunded", cents: 11130, earlier: "no_show.1" },
+    { key: "money_fee", kind: "no_show", state: "succeeded", cents: 11130 },
+  ]);
+  assert.equal(M.feeRefundable(p, "no_show"), 11130); // the current round's
+  assert.equal(M.undoRefundCents({ status: "no_show", payment: p }), 11130);
+});

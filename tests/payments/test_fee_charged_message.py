@@ -52,12 +52,17 @@ def test_a_no_show_fee_charged_tells_her_once_by_email(pay_client, stripe_env, d
     if aws.config.phone:
         assert aws.config.phone in mail
     assert not [m for m in sent_sms() if "Saapumatta" in m[1]]  # email, else SMS: not both
-    # Undone and marked again, charged again by hand: the fee is charged once, told once.
-    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
-    no_show(desk, booking)
+    # Charged again by hand: the same fee, told once.
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
-    assert status == 409 and fee["error"]["reason"] == "given_back"  # given back at the undo
+    assert status == 200 and fee["kind"] == "no_show", fee
     assert len(emails_to("maija@example.com", CHARGED_FI)) == 1
+    # Undone (given back) and marked again: a new no-show, its fee charged anew and told
+    # anew — once: charged again by hand, it is that round's fee.
+    assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
+    assert no_show(desk, booking)["payment"]["fees"] == {"no_show.1": "refunded", "no_show": "succeeded"}
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert status == 200 and fee["kind"] == "no_show.r1", fee
+    assert len(emails_to("maija@example.com", CHARGED_FI)) == 2
 
 
 def test_a_client_with_only_a_phone_gets_one_sms(pay_client, stripe_env, desk, frozen_now):

@@ -245,7 +245,8 @@ def fee_intents(booking):
     return [
         i
         for i in found
-        if i["metadata"].get("booking_id") == booking["id"] and i["metadata"].get("kind") in ("late_cancel", "no_show")
+        if i["metadata"].get("booking_id") == booking["id"]
+        and i["metadata"].get("kind", "").split(".")[0] in ("late_cancel", "no_show")  # each round (fee_key)
     ]
 
 

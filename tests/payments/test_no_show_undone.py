@@ -96,16 +96,14 @@ def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, des
         "fees": {"no_show": "refunded"},
         "fee_cents": {"no_show": FEE},
         "chargeable_cents": {},  # booked again: no fee's event has happened (and the no-show's is given back)
-        "no_show_fee_cents": 0,  # given back: marked again, it charges nothing (docs/payments.md)
+        "no_show_fee_cents": FEE,  # marked again, a new no-show: its fee is charged anew (docs/payments.md)
         "card_saved": True,
         "pay_urls": {},
     }
-    # Undone twice, marked completed, marked a no-show again: nothing more moves.
-    for again in ("booked", "completed", "no_show", "completed"):
+    # Undone twice, marked completed: nothing more moves (marked a no-show again, she would
+    # be charged anew: test_a_no_show_marked_again_after_its_undo_is_charged_anew).
+    for again in ("booked", "completed"):
         assert mark(desk, booking, again)[0] == 200
-        if again == "no_show":  # asked to charge it again: refused, not the old charge as if new
-            status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
-            assert status == 409 and body["error"]["reason"] == "given_back", body
     assert len(fee_refunds_at_stripe(stripe_env, aws, booking)) == 1
     assert money_of(desk, booking)["refunded_cents"] == FEE
     # The deposit is still the deposit: refundable up to it, and the checkout deducts it.
@@ -177,6 +175,69 @@ def test_an_undone_no_show_with_stripe_unreachable_is_refunded_by_the_sweeper(
     run_job("send_due", frozen_now["now"])
     assert mark(desk, booking, "booked")[0] == 200
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+
+
+def test_a_no_show_marked_again_after_its_undo_is_charged_anew(pay_client, stripe_env, aws, desk, frozen_now):
+    """Marked a no-show (fee charged), undone (fee given back), marked a no-show again: the
+    second no-show charges its fee anew — a round of its own (its record, its Stripe key
+    `<booking>:no_show.r1`), the first round still shown as given back. Asked again (the
+    desk's retry, POST /fees) it is that round's fee, never a third charge; undone again, it
+    goes back too."""
+    from chalicelib.store import payments
+    from tests.payments.test_fees import fee_intents
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    assert mark(desk, booking, "booked")[0] == 200
+    status, again = mark(desk, booking, "no_show")
+    assert status == 200, again
+    assert again["payment"]["fees"] == {"no_show.1": "refunded", "no_show": "succeeded"}
+    assert again["payment"]["fee_cents"] == {"no_show.1": FEE, "no_show": FEE}
+    assert again["payment"]["mark"] == "paid" and again["payment"]["no_show_fee_cents"] == 0
+    # Retried: the mark (no change) and the owner's charge by hand answer the same fee.
+    assert mark(desk, booking, "no_show")[0] == 200
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert status == 200 and (fee["kind"], fee["amount_cents"], fee["state"]) == ("no_show.r1", FEE, "succeeded")
+    intents = fee_intents(booking)
+    assert sorted((i["metadata"]["kind"], i["amount"], i["status"]) for i in intents) == [
+        ("no_show", FEE, "succeeded"),
+        ("no_show.r1", FEE, "succeeded"),
+    ]
+    first, second = (payments.get_money(aws.id, booking["id"], k) for k in ("no_show", "no_show.r1"))
+    assert first is not None and second is not None and first.intent != second.intent
+    owners = money_of(desk, booking)
+    assert (owners["paid_cents"], owners["refunded_cents"], owners["refund_pending_cents"]) == (PRICE + FEE, FEE, 0)
+    # Her pages list both: the first given back, the second charged.
+    from chalicelib.services.booking import manage
+    from chalicelib.store import bookings
+
+    appt = bookings.get_appointment(aws.id, booking["id"])
+    facts = manage.money_facts(aws, appt) if appt is not None else None
+    assert facts is not None
+    assert [(f["kind"], f["amount_cents"], f["state"]) for f in facts["fees"]] == [
+        ("no_show", FEE, "refunded"),
+        ("no_show", FEE, "charged"),
+    ]
+    # Undone again: the second fee goes back on its own payment, once; the first stays back.
+    status, undone = mark(desk, booking, "booked")
+    assert status == 200 and undone["payment"]["fees"] == {"no_show.1": "refunded", "no_show": "refunded"}
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking, "no_show.r1")] == [FEE]
+    owners = money_of(desk, booking)
+    assert (owners["paid_cents"], owners["refunded_cents"], owners["mark"]) == (PRICE + FEE, 2 * FEE, "paid")
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    _, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert sorted((m["kind"], m["amount_cents"]) for m in card["payments"]) == [
+        ("deposit", DEPOSIT),
+        ("no_show", FEE),
+        ("no_show.r1", FEE),
+        ("refund-fee-no_show", FEE),
+        ("refund-fee-no_show.r1", FEE),
+    ]
+    # The key figures: both fees given back, neither charged nor collected.
+    run_job("kpi_sync", frozen_now["now"] + timedelta(minutes=1))
+    _, kpis = desk.get("/kpis?period=2026-11")
+    f = {k: v["value"] for k, v in kpis["kpis"].items()}
+    assert (f["fees_charged_cents"], f["fees_collected_cents"], f["deposits_taken_cents"]) == (0, 0, DEPOSIT)
 
 
 def test_an_undone_no_show_waives_its_open_fee(pay_client, stripe_env, aws, desk, frozen_now):

@@ -110,10 +110,11 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
 
     pay = a.payment
     assert pay is not None
+    fees_shown, fee_cents_shown = pay.fees_view()
     chargeable: dict[str, int] = {}
     if pay.card_saved:
         for kind in money_rules.FeeKind:
-            if kind.value not in pay.fees and fees.fee_refusal(b, a, kind) is None:
+            if pay.fee_state(kind.value) is None and fees.fee_refusal(b, a, kind) is None:
                 cents = money_rules.fee_cents(pay.accepted_terms(), a.price_cents, kind, pay.kept_cents)
                 if cents > 0:
                     chargeable[kind.value] = cents
@@ -125,7 +126,7 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         pay.card_saved
         and a.checkout is None
         and a.status in (Status.BOOKED.value, Status.ARRIVED.value, Status.COMPLETED.value)
-        and money_rules.FeeKind.NO_SHOW.value not in pay.fees
+        and pay.fee_state(money_rules.FeeKind.NO_SHOW.value) is None
     ):
         no_show = money_rules.fee_cents(
             pay.accepted_terms(), a.price_cents, money_rules.FeeKind.NO_SHOW, pay.kept_cents
@@ -139,15 +140,19 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         # makes it), never money kept; failed: Stripe refused it, the owner settles it.
         "refund_pending_cents": pay.refund_owed_cents,
         "refund_failed_cents": pay.refund_failed_cents,
-        "fees": pay.fees,
-        "fee_cents": {k: pay.fee_cents.get(k, 0) for k in pay.fees},
+        # Each round of a fee: the current one by its kind, one given back by an undo of
+        # its event by the kind and its number (`no_show.1`): BookingPayment.fees_view.
+        "fees": fees_shown,
+        "fee_cents": fee_cents_shown,
         "chargeable_cents": chargeable,
         "no_show_fee_cents": max(0, no_show),
         # A card saved at booking: the checkout may charge it ("card_on_file").
         "card_saved": pay.card_saved,
     }
     if money:
-        view["pay_urls"] = {k: fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"}
+        view["pay_urls"] = {
+            money_rules.fee_kind_of(k): fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"
+        }
     return view
 
 
@@ -431,12 +436,18 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         # be reached); an open one is waived.
         undone = a.status == Status.NO_SHOW.value
         owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
-        fee_open = undone and a.payment is not None and a.payment.fees.get(FeeKind.NO_SHOW.value) == FeeState.OPEN.value
+        fee_open = (
+            undone and a.payment is not None and a.payment.fee_state(FeeKind.NO_SHOW.value) == FeeState.OPEN.value
+        )
         if owed is not None or fee_open:
             # The fee's refund or waiver is the owner's, from her desk.
             _money_is_the_owners(p, "Undoing this no-show gives its fee back", "no_show_fee")
+        # Undone, the no-show's fee round is over (given back above, waived below, or given
+        # back by the owner before): marked a no-show again, she is charged anew.
+        ended = a.payment.next_fee_round(FeeKind.NO_SHOW.value) if undone and a.payment and not fee_open else None
+        payment = owed or ((ended, None) if ended is not None and ended is not a.payment else None)
         try:
-            visits.mark(a, status, now, a.days(b.config.tz), refund=owed)
+            visits.mark(a, status, now, a.days(b.config.tz), payment=payment)
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"

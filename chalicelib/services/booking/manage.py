@@ -98,7 +98,7 @@ def _fees_charged(b: Business, appt: Appointment) -> list[dict[str, Any]]:
     still the salon's to settle: not back yet), `refunding` (given back, on its way) or
     `refunded` (the fee's record: one read per fee the booking says was charged, so none
     for almost every booking). Open or waived fees are not charged."""
-    from chalicelib.domain.payments import FEE_TAKEN, FeeState
+    from chalicelib.domain.payments import FEE_TAKEN, FeeState, fee_kind_of
     from chalicelib.store import payments as money_store
 
     pay = appt.payment
@@ -111,7 +111,7 @@ def _fees_charged(b: Business, appt: Appointment) -> list[dict[str, Any]]:
         if m is not None and m.state == "succeeded":
             charged.append(
                 {
-                    "kind": kind,
+                    "kind": fee_kind_of(kind),  # each round: one given back by an undo, then charged anew
                     "amount_cents": m.amount_cents,
                     "at": iso_local(m.created_at, b.config.tz),
                     "state": shown.get(pay.fees[kind], "charged"),

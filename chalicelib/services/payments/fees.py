@@ -1,8 +1,10 @@
 """Fees charged to the card on file, refunds, and the owner's say over both.
 
 A no-show marked by the owner, or a late cancellation the owner charges, becomes one
-off-session PaymentIntent (a merchant-initiated transaction) per booking and kind: the
-Stripe idempotency key is booking + kind, and the record of it a conditional put. If the
+off-session PaymentIntent (a merchant-initiated transaction) per booking and kind — and
+round: a no-show undone gives its fee back and ends its round, so marked again it is
+charged anew (domain/payments.py fee_key) —: the Stripe idempotency key is booking + the
+round's key, and the record of it a conditional put. If the
 bank asks the client to authenticate, the fee stays open and she gets a pay link; the
 owner may waive it (audited, with a reason). A fee charged at once is told to her in the
 record's own transaction, once (notices.fee_charged). Cancelled inside the free window, the
@@ -61,9 +63,10 @@ def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
     fee only for a booking she cancelled (by her link, or the desk for her: `by`
     client) at or after the free deadline of the terms she accepted — the deadline that
     decides what her cancellation gives back (rules.free_until, the grace after a late
-    booking included). A fee given back is not charged again (its record and Stripe key
-    are the first charge's: asked again, the answer would read as charged)."""
-    if appt.payment is not None and appt.payment.fees.get(kind.value) in (
+    booking included). A fee given back while its event stands (the owner's refund) is
+    not charged again; an undo of its event (a no-show mark undone) ends its round, and
+    the event happening again is charged in a round of its own (rules.fee_key)."""
+    if appt.payment is not None and appt.payment.fee_state(kind.value) in (
         FeeState.REFUNDING.value,
         FeeState.REFUNDED.value,
     ):
@@ -94,15 +97,16 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
     pay = appt.payment
     if pay is None or not pay.payment_method or not pay.customer:
         return None
-    found = store.get_money(b.id, appt.id, kind.value)
-    if found is not None:  # once per booking and kind
+    key = pay.fee_key(kind.value)  # the round: a fee given back by an undo is charged anew
+    found = store.get_money(b.id, appt.id, key)
+    if found is not None:  # once per booking and round of the kind
         return found
     amount = rules.fee_cents(pay.accepted_terms(), appt.price_cents, kind, pay.kept_cents)
     if amount <= 0:
         return None
     state = "succeeded"
     try:
-        intent = Account(b.id).charge_card_on_file(appt, pay, kind.value, amount, b.config.currency)
+        intent = Account(b.id).charge_card_on_file(appt, pay, key, amount, b.config.currency)
         intent_id = intent.id
         if intent.status != "succeeded":
             state = "open"  # the bank asks her to authenticate: a pay link
@@ -112,7 +116,7 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         business_id=b.id,
         appointment_id=appt.id,
         client_id=appt.client_id,
-        kind=kind.value,
+        kind=key,
         amount_cents=amount,
         state=state,
         created_at=now,
@@ -121,15 +125,15 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
     # Her bank wants her to confirm: she gets the pay link by email and SMS. Charged: she
     # is told so (email, else SMS), once: the message is written with the fee's record.
     told = (
-        notices.plan(b, appt, "fee_open", amount, now, kind.value, fee_pay_url(b, appt, kind.value))
+        notices.plan(b, appt, "fee_open", amount, now, key, fee_pay_url(b, appt, key))
         if state == "open"
-        else notices.fee_charged(b, appt, kind.value, amount, now)
+        else notices.fee_charged(b, appt, key, amount, now)
     )
 
     def charged(a: Appointment) -> list[Message]:
         p = a.payment or pay
-        fees = {**p.fees, kind.value: state}
-        fee_cents = {**p.fee_cents, kind.value: amount}
+        fees = {**p.fees, key: state}
+        fee_cents = {**p.fee_cents, key: amount}
         paid = p.paid_cents + (amount if state == "succeeded" else 0)
         payment = (a, replace(p, fees=fees, fee_cents=fee_cents, paid_cents=paid))
         return store.record_money(money, now, payment=payment, messages=told, lease=IMMEDIATE_LEASE)
@@ -137,9 +141,9 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
     try:
         sent = store.fresh_payment(appt, charged)
     except store.MoneyExists:
-        return store.get_money(b.id, appt.id, kind.value)
+        return store.get_money(b.id, appt.id, key)
     deliver(sent, now)
-    logger().info("fee charged", extra={"appointment_id": appt.id, "kind": kind.value, "state": state})
+    logger().info("fee charged", extra={"appointment_id": appt.id, "kind": key, "state": state})
     return money
 
 
@@ -157,7 +161,17 @@ def fee_pay_url(b: Business, appt: Appointment, kind: str) -> str:
     return links.pay_url(links.manage_token(b.id, appt.id, appt.end)) + f"?fee={kind}"
 
 
-def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datetime) -> MoneyRecord:
+def _current_key(appt: Appointment, kind: str) -> str:
+    """The key of the fee round the owner acts on when she names a kind: its current round."""
+    return appt.payment.fee_key(kind) if appt.payment is not None and "." not in kind else kind
+
+
+def waive_fee(
+    b: Business, appt: Appointment, kind: str, reason: str, now: datetime, *, round_over: bool = False
+) -> MoneyRecord:
+    """Let an open fee go (its current round). `round_over`: its event was undone, so the
+    next one is a round of its own (BookingPayment.next_fee_round), written with the waiver."""
+    base, kind = kind, _current_key(appt, kind)
     found = store.get_money(b.id, appt.id, kind)
     if found is None or found.state != "open":
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
@@ -167,7 +181,8 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
 
         def waived(a: Appointment) -> None:
             if a.payment is not None:
-                store.set_payment(a, replace(a.payment, fees={**a.payment.fees, kind: "waived"}), now)
+                p = replace(a.payment, fees={**a.payment.fees, kind: "waived"})
+                store.set_payment(a, p.next_fee_round(base) if round_over else p, now)
 
         store.fresh_payment(appt, waived)
     return replace(found, state="waived", note=reason)
@@ -242,6 +257,10 @@ def refund_fee(
     (`fee-<kind>-n<attempt>`, attempt 1 and up: never the failed refund's key). None: made
     already (its record exists)."""
     pay = appt.payment
+    # The latest round with the fee still collected (a round given back by an undo whose
+    # refund failed is settled here too).
+    rounds = [rules.fee_key(kind, n) for n in range(pay.fee_rounds.get(kind, 0), -1, -1)] if pay else [kind]
+    kind = next((k for k in rounds if pay is not None and pay.fee_refundable_cents(k)), rounds[0])
     most = pay.fee_refundable_cents(kind) if pay is not None else 0
     found = store.get_money(b.id, appt.id, kind)
     if pay is None or not most or found is None or not found.intent:
@@ -453,8 +472,11 @@ def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tup
     the fee's own PaymentIntent (ref `fee-no_show`: once per booking and fee), held by the
     caller (make_owed right after the commit; the sweeper if Stripe cannot be reached).
     None: no fee of it was collected (an open one is waived instead: waive_on_undo)."""
-    pay, kind = appt.payment, FeeKind.NO_SHOW.value
-    if pay is None or pay.fees.get(kind) != FeeState.SUCCEEDED.value:
+    pay = appt.payment
+    if pay is None:
+        return None
+    kind = pay.fee_key(FeeKind.NO_SHOW.value)
+    if pay.fees.get(kind) != FeeState.SUCCEEDED.value:
         return None
     found = store.get_money(b.id, appt.id, kind)
     if found is None or not found.intent or found.state != "succeeded":
@@ -464,17 +486,18 @@ def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tup
     owed = replace(
         pay, fees={**pay.fees, kind: FeeState.REFUNDING.value}, refund_owed_cents=pay.refund_owed_cents + amount
     )
-    return owed, queued(planned, now, OWED_LEASE)
+    # Its round is over: marked a no-show again, she is charged anew (rules.fee_key).
+    return owed.next_fee_round(FeeKind.NO_SHOW.value), queued(planned, now, OWED_LEASE)
 
 
 def waive_on_undo(b: Business, appt: Appointment, now: datetime) -> bool:
     """A no-show mark undone or corrected: its fee still open (her bank asked her to
     authenticate) is waived, so her pay link asks nothing more. True if one was."""
     pay = appt.payment
-    if pay is None or pay.fees.get(FeeKind.NO_SHOW.value) != FeeState.OPEN.value:
+    if pay is None or pay.fee_state(FeeKind.NO_SHOW.value) != FeeState.OPEN.value:
         return False
     try:
-        waive_fee(b, appt, FeeKind.NO_SHOW.value, NO_SHOW_UNDONE, now)
+        waive_fee(b, appt, FeeKind.NO_SHOW.value, NO_SHOW_UNDONE, now, round_over=True)
     except Conflict:  # paid or waived meanwhile
         return False
     return True

@@ -10,6 +10,7 @@ from datetime import datetime
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import PlannedMessage
+from chalicelib.domain.payments import fee_kind_of
 from chalicelib.services import message_plans
 from chalicelib.store import clients
 
@@ -27,7 +28,9 @@ def plan(
     if client is None or client.is_erased:
         return []
     context = message_plans.booking_context(b, appt, client.name)
-    context.update(notice=notice, amount_cents=amount_cents, fee_kind=fee_kind, pay_url=pay_url)
+    # `fee_kind` is a fee's round (fee_key): once per round in the key, its kind in the words.
+    shown = fee_kind_of(fee_kind) if fee_kind else fee_kind
+    context.update(notice=notice, amount_cents=amount_cents, fee_kind=shown, pay_url=pay_url)
     to = {ch: r for ch, r in (("email", client.email), ("sms", message_plans.sms_to(b, client.phone))) if r}
     return [
         message_plans.about_visit(
@@ -41,7 +44,7 @@ FEE_CHARGED = "fee_charged"
 
 
 def fee_charged_key(appointment_id: str, fee_kind: str) -> str:
-    """One "fee charged" message per booking and fee kind, whichever channel it went by."""
+    """One "fee charged" message per booking and fee round (fee_key), whichever channel it went by."""
     return f"{appointment_id}#{FEE_CHARGED}-{fee_kind}"
 
 
@@ -67,7 +70,7 @@ def _about_fee(
     if not recipient:
         return []
     context = message_plans.booking_context(b, appt, client.name)
-    context.update(amount_cents=amount_cents, fee_kind=fee_kind)
+    context.update(amount_cents=amount_cents, fee_kind=fee_kind_of(fee_kind))
     return [message_plans.about_visit(appt, key, kind, channel, recipient, context, now)]
 
 

@@ -36,9 +36,10 @@ def _open_fee(b: Any, appt: Any, kind: str | None) -> dict[str, Any] | None:
     from chalicelib.settings import get_settings
     from chalicelib.store import payments as store
 
-    if kind not in ("no_show", "late_cancel"):
+    fee = rules.fee_kind_of(kind or "")
+    if fee not in ("no_show", "late_cancel") or kind != rules.fee_key(fee, rules.fee_round_of(kind or "")):
         return None
-    money = store.get_money(b.id, appt.id, kind)
+    money = store.get_money(b.id, appt.id, kind)  # the fee's round (fee_key) named by her link
     if money is None or money.state != "open" or not money.intent:
         return {"kind": kind, "open": False}
     account = Account(b.id)

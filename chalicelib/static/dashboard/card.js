@@ -556,8 +556,9 @@ function moneySection(a) {
     el("h3", { id: "card-money-title", text: t("money_title") }));
   for (const line of lines) {
     if (line.key === "money_fee") {
-      box.appendChild(el("p", { className: `fee ${line.state}`, "data-fee": line.kind, text: t("money_fee", {
+      box.appendChild(el("p", { className: `fee ${line.state}`, "data-fee": line.earlier || line.kind, text: t("money_fee", {
         fee: t(`fee_kind_${line.kind}`), amount: money(line.cents, cur), state: t(`fee_state_${line.state}`) }) }));
+      if (line.earlier) continue; // an earlier round, given back by an undo: nothing to do on it
       const url = owner && line.state === "open" && (p.pay_urls || {})[line.kind];
       if (url) box.appendChild(payLink(line.kind, url));
       if (owner && line.state === "open") box.appendChild(waiveForm(line.kind));

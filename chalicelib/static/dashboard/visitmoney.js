@@ -73,8 +73,13 @@ export function moneyLines(p) {
     const left = refundableCents(p);
     if (left) lines.push({ key: "money_not_refunded", cents: left });
   }
-  for (const [kind, state] of Object.entries(p.fees || {})) {
-    lines.push({ key: "money_fee", kind, state, cents: (p.fee_cents || {})[kind] || 0 });
+  // Each round of a fee: a no-show undone (its fee given back) and marked again is charged
+  // anew; the earlier round comes as `no_show.1` (`earlier`: its line only says it).
+  for (const [shown, state] of Object.entries(p.fees || {})) {
+    const kind = shown.split(".")[0];
+    const line = { key: "money_fee", kind, state, cents: (p.fee_cents || {})[shown] || 0 };
+    if (shown !== kind) line.earlier = shown;
+    lines.push(line);
   }
   return lines;
 }
