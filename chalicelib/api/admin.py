@@ -123,13 +123,15 @@ def _body():
     return json_body(admin.current_request)
 
 
-def _saved_once(p, save):
+def _saved_once(p, save, replay=None):
     """A save that checks `If-Match`, once per `Idempotency-Key` (services/idempotency.py):
-    `save(body, if_match)`; the same key and request again answer as the first time."""
+    `save(body, if_match)`; the same key and request again answer as the first time, or
+    with `replay()` (what a client's save answers: kept nowhere, see save_once)."""
     r = admin.current_request
     body, if_match = _body(), r.headers.get("if-match")
     asked = {"method": r.method, "path": r.path, "params": r.uri_params, "body": body, "if_match": if_match}
-    return idempotency.save_once(p.business_id, r.headers.get("idempotency-key"), asked, lambda: save(body, if_match))
+    key = r.headers.get("idempotency-key")
+    return idempotency.save_once(p.business_id, key, asked, lambda: save(body, if_match), replay)
 
 
 @owner_route("/me", scope=READ)
@@ -352,7 +354,11 @@ def get_client(p, client_id):
 
 @owner_route("/clients/{client_id}", methods=["PATCH"], scope=WRITE_CLIENTS)
 def update_client(p, client_id):
-    return _saved_once(p, lambda body, if_match: registry.update_profile(p, client_id, body, if_match))
+    return _saved_once(
+        p,
+        lambda body, if_match: registry.update_profile(p, client_id, body, if_match),
+        lambda: registry.saved_profile(p, client_id),
+    )
 
 
 @owner_route("/clients/{client_id}", methods=["DELETE"], scope=None)
@@ -460,7 +466,11 @@ def add_followup(p, client_id):
 
 @owner_route("/clients/{client_id}/follow-ups/{followup_id}", methods=["PUT"], scope=WRITE_CLIENTS)
 def update_followup(p, client_id, followup_id):
-    return _saved_once(p, lambda body, if_match: followups.update(p, client_id, followup_id, body, if_match))
+    return _saved_once(
+        p,
+        lambda body, if_match: followups.update(p, client_id, followup_id, body, if_match),
+        lambda: followups.current(p, client_id, followup_id),
+    )
 
 
 @owner_route("/follow-ups/due", scope=READ)

@@ -45,11 +45,21 @@ def reused() -> ValidationFailed:
     )
 
 
-def save_once(business_id: str, key: str | None, request: object, run: Callable[[], Any]) -> Any:
+def save_once(
+    business_id: str,
+    key: str | None,
+    request: object,
+    run: Callable[[], Any],
+    replay: Callable[[], Any] | None = None,
+) -> Any:
     """`run()` (the save), once per key: the same key with the same request again gets the
     first answer without saving again; with another request, 422 idempotency_key_reused;
     while the first is still running, 409 save_in_progress (try again in a moment). A
-    refused or failed save frees its key. No key: just `run()`."""
+    refused or failed save frees its key. No key: just `run()`.
+
+    With `replay`, the answer is not kept: the save again gets `replay()` (the record as
+    it is now). A client's profile or follow-up must not outlive her erasure in a key's
+    record that nothing about her leads to."""
     check_key(key)
     if key is None:
         return run()
@@ -64,11 +74,11 @@ def save_once(business_id: str, key: str | None, request: object, run: Callable[
                 code="save_in_progress",
                 retry_after=IN_PROGRESS_RETRY_AFTER,
             )
-        return there.answer
+        return replay() if replay is not None else there.answer
     try:
         answer = run()
     except BaseException:
         saves.release(business_id, key, asked)
         raise
-    saves.done(business_id, key, answer, clock.now())
+    saves.done(business_id, key, None if replay is not None else answer, clock.now())
     return answer

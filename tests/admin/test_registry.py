@@ -423,6 +423,13 @@ def test_a_save_retried_after_its_answer_was_lost_gets_the_first_answer_not_a_40
     assert status == 200, first
     status, again = desk.patch(path, {"allergies": "Ammonia"}, headers=save)
     assert (status, again) == (200, first)
+    # Her profile is answered again from the registry, not kept in the key's record (an
+    # erasure finds nothing of her there).
+    from chalicelib.store.models import SaveKeyItem
+    from chalicelib.store.saves import _key
+
+    kept = SaveKeyItem.get(*_key(desk.business_id, "save-1"), consistent_read=True)
+    assert "Ammonia" not in (kept.answer or "") and booked["client"] not in (kept.answer or "")
     _, now = desk.get(path)
     assert now["client"]["version"] == first["client"]["version"] and now["client"]["allergies"] == "Ammonia"
     status, other = desk.patch(path, {"allergies": "Latex"}, headers=save)

@@ -123,6 +123,16 @@ def update(p: Principal, client_id: str, followup_id: str, body: object, if_matc
     return view(b, changed)
 
 
+def current(p: Principal, client_id: str, followup_id: str) -> dict[str, Any]:
+    """The follow-up as it stands now (what a save of it answers)."""
+    b = business_of(p)
+    c = client_or_404(b, client_id)
+    f = followups.get(b.id, c.id, valid_id(followup_id, "follow-up"))
+    if not f:
+        raise NotFound("No such follow-up.")
+    return view(b, f)
+
+
 def for_client(p: Principal, client_id: str) -> dict[str, Any]:
     b = business_of(p)
     c = client_or_404(b, client_id)

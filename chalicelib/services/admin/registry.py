@@ -265,6 +265,12 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
     return {"client": client_view(b, client_or_404(b, c.id))}
 
 
+def saved_profile(p: Principal, client_id: str) -> dict[str, Any]:
+    """What a save of her profile answers (update_profile): the profile as it stands now."""
+    b = business_of(p)
+    return {"client": client_view(b, client_or_404(b, client_id))}
+
+
 def _changed_fields(req: ClientUpdate, c: Client, phone: str | None, email: str | None) -> dict[str, Any]:
     """The profile fields the request changes: a contact only when it differs, the
     clearable fields cleared (None) when sent empty."""
