@@ -36,7 +36,7 @@ def staff_hours_on(staff: Staff, day: date) -> Sequence[Interval]:
 def business_closed(cfg: BusinessConfig, day: date) -> bool:
     """Is the business closed all of local date `day` (a closure, or a weekday with no
     opening hours that no staff member's exception opens)? Such a day is not offered."""
-    if day in cfg.closures:
+    if cfg.closure_on(day) is not None:
         return True
     return not cfg.opening_hours.for_weekday(day.weekday()) and not any(day in m.exceptions for m in cfg.staff)
 
@@ -44,7 +44,7 @@ def business_closed(cfg: BusinessConfig, day: date) -> bool:
 def working_wall(cfg: BusinessConfig, staff: Staff, day: date) -> list[tuple[int, int]]:
     """When `staff` can serve clients on local date `day` (opening hours x her hours, her
     days off and exceptions; not her time off), as local minutes [start, end)."""
-    if day in cfg.closures:
+    if cfg.closure_on(day) is not None:
         return []
     business = cfg.opening_hours.for_weekday(day.weekday())
     # A staff exception on a date the business is normally closed (e.g. a Sunday

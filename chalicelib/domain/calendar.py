@@ -24,7 +24,7 @@ Span = tuple[datetime, datetime]  # [start, end) in UTC
 
 def opening_intervals(cfg: BusinessConfig, day: date) -> list[Span]:
     """When the business is open on local date `day` (nothing on a closure)."""
-    if day in cfg.closures:
+    if cfg.closure_on(day) is not None:
         return []
     return [
         (local_wall_to_utc(day, i.start, cfg.tz), local_wall_to_utc(day, i.end, cfg.tz))

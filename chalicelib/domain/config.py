@@ -6,11 +6,12 @@ list of precise, human-readable errors before anything is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -555,6 +556,49 @@ class WaitlistRules(BaseModel):
     entries_per_contact: int = Field(default=3, ge=1, le=20)  # open entries per phone or email
 
 
+CLOSURE_NAME_MAX = 40
+# Line breaks, tabs and the other control characters (C0, DEL, C1) and the Unicode line
+# and paragraph separators: a closed day's name is one short line on the desk's calendar.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class Closure(BaseModel):
+    """A day the business is closed, with the owner's own short name for it ("Juhannus",
+    "Koulutuspäivä"), which the desk's calendar shows; never shown to clients. Read from a
+    bare date too (business files and configs stored before days had names)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    date: dt.date
+    name: str | None = Field(default=None, max_length=CLOSURE_NAME_MAX)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_date(cls, v: object) -> object:
+        return {"date": v} if isinstance(v, (str, dt.date)) else v
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: object) -> object:
+        if isinstance(v, str):
+            if _CONTROL.search(v):
+                raise ValueError("a closed day's name is one line without control characters")
+            return v.strip() or None  # an empty box: no name
+        return v
+
+
+def _one_per_day(closures: tuple[Closure, ...]) -> tuple[Closure, ...]:
+    """Sorted by date, each date once: a day listed again is the same closure (its name
+    from where it has one); with two different names it is a mistake."""
+    out: dict[dt.date, Closure] = {}
+    for c in closures:
+        seen = out.setdefault(c.date, c)
+        if seen.name and c.name and seen.name != c.name:
+            raise ValueError(f"{c.date.isoformat()} is listed twice with different names")
+        if c.name and not seen.name:
+            out[c.date] = c
+    return tuple(sorted(out.values(), key=lambda c: c.date))
+
+
 class BusinessConfig(BaseModel):
     """Everything an owner configures; stored as one item and cached by the API."""
 
@@ -574,7 +618,7 @@ class BusinessConfig(BaseModel):
     # Alphanumeric SMS sender ID: 1-11 characters, at least one letter.
     sms_sender: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,11}$")
     opening_hours: WeeklyHours
-    closures: tuple[date, ...] = ()
+    closures: tuple[Closure, ...] = ()  # sorted by date, each date once
     shop: ShopWindow = ShopWindow()
     rules: BookingRules = BookingRules()
     # At most 4: each is planned on each channel in the booking's own transaction.
@@ -592,6 +636,11 @@ class BusinessConfig(BaseModel):
     waitlist: WaitlistRules = WaitlistRules()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
+
+    @field_validator("closures")
+    @classmethod
+    def _closure_list(cls, v: tuple[Closure, ...]) -> tuple[Closure, ...]:
+        return _one_per_day(v)
 
     @field_validator("slug")
     @classmethod
@@ -666,6 +715,14 @@ class BusinessConfig(BaseModel):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def closure_on(self, day: date) -> Closure | None:
+        """The business's closure on local date `day`, if it is closed that day."""
+        return self._closures_by_date.get(day)
+
+    @cached_property
+    def _closures_by_date(self) -> dict[date, Closure]:
+        return {c.date: c for c in self.closures}
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)

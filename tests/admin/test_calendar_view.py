@@ -28,6 +28,7 @@ def test_a_day_has_opening_hours_working_hours_now_and_a_token(desk):
             "date": "2026-11-25",
             "open": [{"start": "2026-11-25T09:00:00+02:00", "end": "2026-11-25T20:00:00+02:00"}],
             "closed": False,
+            "closure": None,
             "waiting": {},
         }
     ]

@@ -3,6 +3,8 @@ the YAML loader, saved on the version read, audited with the paths it changed.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -25,7 +27,7 @@ def test_owner_sees_every_section_and_may_edit(desk):
     }
     s = body["sections"]
     assert s["hours"]["mon"] == [["09:00", "18:00"]]
-    assert "2026-12-24" in s["closures"]
+    assert {"date": "2026-12-24", "name": "Jouluaatto"} in s["closures"]
     cut = next(x for x in s["services"] if x["id"] == "womens-cut")
     assert cut["name"]["sv"] == "Damklippning" and cut["duration_minutes"] == 60 and cut["buffer_minutes"] == 10
     assert cut["price_cents"] == 6900 and cut["return_interval_days"] == 42
@@ -295,7 +297,13 @@ def test_errors_are_keyed_by_path_inside_the_section(desk):
     [
         ("hours", {"mon": ["18:00", "09:00"]}, "mon"),
         ("hours", {"funday": []}, "funday"),
-        ("closures", ["2026-02-30"], "0"),
+        ("closures", ["2026-02-30"], "0.date"),
+        ("closures", [{"date": "2026-12-24", "name": "x" * 41}], "0.name"),
+        ("closures", ["2026-12-23", {"date": "2026-12-24", "name": "Joulu\naatto"}], "1.name"),
+        ("closures", [{"date": "2026-12-24", "name": "Joulu\taatto"}], "0.name"),
+        ("closures", [{"date": "2026-12-24", "name": 24}], "0.name"),
+        ("closures", [{"date": "2026-12-24", "reason": "x"}], "0.reason"),
+        ("closures", [{"date": "2026-12-24", "name": "Jouluaatto"}, {"date": "2026-12-24", "name": "Remontti"}], "_"),
         ("rules", {"slot_step_minutes": 7}, "slot_step_minutes"),
         ("reminders", [{"channel": "fax", "hours_before": 2}], "0.channel"),
         ("reminders", [{"channel": "sms", "hours_before": 2}] * 5, "_"),
@@ -474,3 +482,57 @@ def test_a_settings_save_and_a_whole_config_save_retried_with_their_key_get_thei
     again = desk.put("/business", {"config": {**config, "name": "Salon Aurora & Co"}}, headers=whole)
     assert again == (200, once)
     assert _sections(desk)["version"] == saved_version  # not saved a second time
+
+
+# --- closed days with a name -------------------------------------------------------------
+
+
+def test_a_closed_day_keeps_its_name_and_the_desk_sees_it_but_clients_never_do(desk, client):
+    """The owner names a closed day ("Juhannus"); her settings and the desk's calendar show
+    it, a bare date still works beside it, and the public profile and booking page keep
+    showing dates only (a closed day is left out of the booking page's days)."""
+    named = [{"date": "2026-12-24", "name": "  Jouluaatto "}, "2026-12-31", {"date": "2026-12-28", "name": ""}]
+    status, body = desk.put("/settings/closures", named)
+    assert status == 200, body
+    saved = [
+        {"date": "2026-12-24", "name": "Jouluaatto"},
+        {"date": "2026-12-28", "name": None},
+        {"date": "2026-12-31", "name": None},
+    ]
+    assert body["value"] == saved and body["changed"] == ["closures"]
+    assert _sections(desk)["sections"]["closures"] == saved
+
+    status, cal = desk.get("/calendar?date=2026-12-21&view=week")
+    assert status == 200, cal
+    days = {d["date"]: d for d in cal["days"]}
+    assert days["2026-12-24"]["closed"] is True and days["2026-12-24"]["closure"] == {"name": "Jouluaatto"}
+    assert days["2026-12-23"]["closure"] is None and days["2026-12-27"]["closure"] is None  # a Sunday: no hours
+    status, cal = desk.get("/calendar?date=2026-12-28")
+    assert cal["days"][0]["closed"] is True and cal["days"][0]["closure"] == {"name": None}
+
+    profile = client.http.get("/api/v1/businesses/demo")
+    assert profile.status_code == 200
+    assert "Jouluaatto" not in profile.body.decode()
+    assert "2026-12-24" in json.loads(profile.body)["closures"]
+    page = client.http.get("/book/demo?service=womens-cut&lang=fi&date=2026-12-24")
+    assert page.status_code == 200 and "Jouluaatto" not in page.body.decode()
+    assert 'id="day-2026-12-24"' not in page.body.decode()
+
+
+def test_a_config_stored_with_bare_closed_dates_is_read_as_before(desk):
+    """Configs saved before closed days had names hold bare dates: read as days without a
+    name, the desk's calendar closed on them, and saved again unchanged."""
+    from chalicelib.store import businesses, keys
+    from chalicelib.store.models import BusinessItem
+
+    item = BusinessItem.get(keys.biz(business().id), keys.CONFIG_SK)
+    item.config = {**item.config, "closures": ["2026-12-24", "2026-12-06"]}
+    item.save()
+    businesses.clear_cache()
+    body = _sections(desk)
+    closures = body["sections"]["closures"]
+    assert closures == [{"date": "2026-12-06", "name": None}, {"date": "2026-12-24", "name": None}]
+    status, cal = desk.get("/calendar?date=2026-12-24")
+    assert status == 200 and cal["days"][0]["closed"] is True and cal["days"][0]["closure"] == {"name": None}
+    status, answer = desk.put("/settings/closures", ["2026-12-06", "2026-12-24"])  # bare dates still work
+    assert status == 200 and answer["changed"] == [] and answer["value"] == closures

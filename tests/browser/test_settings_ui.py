@@ -104,14 +104,16 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     save(page, "hours")
     assert settings(stack)["hours"]["sat"] == [["10:00", f"1{4 + n}:00"]]
 
-    # Closures: a new closed day.
+    # Closures: a new closed day, with her name for it.
     closures = page.locator("#set-closures")
     closures.get_by_role("button", name="Lisää suljettu päivä").click()
     closures.locator("input[type=date]").last.fill(f"2027-02-0{n}")
     # Beside the bare date box, her weekday in the dashboard's language.
     expect(closures.locator(".closed-day").last).to_have_text(f"{('maanantai', 'tiistai')[n - 1]} {n}.2.2027")
+    last = closures.locator("input[type=date]").count()
+    closures.get_by_label(f"Suljetun päivän {last} nimi (vapaaehtoinen)").fill("Koulutuspäivä")
     save(page, "closures")
-    assert f"2027-02-0{n}" in settings(stack)["closures"]
+    assert {"date": f"2027-02-0{n}", "name": "Koulutuspäivä"} in settings(stack)["closures"]
 
     # Services: a new price for the men's cut.
     item = service_item(page, "Miesten hiustenleikkaus")

@@ -584,7 +584,7 @@ def test_added_working_time_is_the_newly_open_time_per_staff_and_day_up_to_the_h
     # Every Wednesday within the 90-day horizon but Epiphany (closed): 12, none past it.
     assert len(added) == 12 and all(now < a and b <= now + timedelta(days=90) for _, a, b in added)
     # Christmas Eve (a Thursday) no longer closed: each staff member's Thursday hours.
-    closures = [d.isoformat() for d in old.closures if d != date(2026, 12, 24)]
+    closures = [c.date.isoformat() for c in old.closures if c.date != date(2026, 12, 24)]
     reopened = added_working_time(old, _changed(old, closures=closures), now)
     assert sorted((s, hhmm([a])[0], hhmm([b])[0]) for s, a, b in reopened) == [
         ("aino", "11:00", "20:00"),

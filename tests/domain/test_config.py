@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from chalicelib.domain.config import (
     MAX_OCCUPANCY_MINUTES,
     BusinessConfig,
+    Closure,
     Interval,
     format_validation_error,
     parse_business_config,
@@ -56,7 +57,8 @@ def test_demo_loads_with_everything_the_owner_wrote(demo_data):
     assert [s.id for s in cfg.staff] == ["aino", "mikko", "sanna"]
     assert cfg.opening_hours.sun == ()
     assert cfg.opening_hours.wed == (Interval(start=9 * 60, end=20 * 60),)
-    assert date(2026, 12, 24) in cfg.closures
+    assert cfg.closure_on(date(2026, 12, 24)) == Closure(date=date(2026, 12, 24), name="Jouluaatto")
+    assert cfg.closure_on(date(2026, 12, 23)) is None
     cut = cfg.service("womens-cut")
     assert cut is not None
     assert (cut.duration_minutes, cut.buffer_minutes, cut.occupancy_minutes) == (60, 10, 70)
@@ -118,6 +120,39 @@ def test_owner_email_is_normalized(data):
 
 
 # --- errors ----------------------------------------------------------------------
+
+
+def test_closed_days_are_bare_dates_or_dates_with_a_name_in_the_business_file(data):
+    """A business file of before (bare dates) loads as it did; a day may carry a short name
+    ("Juhannus"), written in YAML as a mapping. Sorted, a date listed again read once."""
+    data["closures"] = yaml.safe_load(
+        "- 2026-12-24\n- {date: 2026-06-19, name: Juhannus}\n- date: 2026-10-02\n  name: Koulutuspäivä\n- 2026-12-24\n"
+    )
+    cfg = parse_business_config(data)
+    assert [(c.date.isoformat(), c.name) for c in cfg.closures] == [
+        ("2026-06-19", "Juhannus"),
+        ("2026-10-02", "Koulutuspäivä"),
+        ("2026-12-24", None),
+    ]
+    assert cfg.closure_on(date(2026, 6, 19)) == Closure(date=date(2026, 6, 19), name="Juhannus")
+    assert parse_business_config(cfg.model_dump(mode="json")) == cfg
+
+
+@pytest.mark.parametrize(
+    ("closures", "message"),
+    [
+        ([{"date": "2026-06-19", "name": "x" * 41}], "closures[0].name: String should have at most 40 characters"),
+        ([{"date": "2026-06-19", "name": "Juhannus\n"}], "closures[0].name: a closed day's name is one line"),
+        ([{"date": "2026-06-19", "name": "Juhan\x00nus"}], "closures[0].name: a closed day's name is one line"),
+        (
+            ["2026-06-19", {"date": "2026-06-19", "name": "A"}, {"date": "2026-06-19", "name": "B"}],
+            "closures: 2026-06-19 is listed twice",
+        ),
+    ],
+)
+def test_a_closed_days_name_is_one_short_line(data, closures, message):
+    data["closures"] = closures
+    assert only_error(data).startswith(message)
 
 
 @pytest.mark.parametrize("tz", ["Europe/Helsink", "Mars/Olympus", "", "../etc/passwd", "europe/helsinki", "EET+2"])

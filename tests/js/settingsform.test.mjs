@@ -6,7 +6,7 @@ import * as F from "../../chalicelib/static/dashboard/settingsform.js";
 
 const sections = {
   hours: { mon: [["09:00", "18:00"]], tue: [["09:00", "12:00"], ["13:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] },
-  closures: ["2026-12-24", "2026-12-25"],
+  closures: [{ date: "2026-12-24", name: "Jouluaatto" }, { date: "2026-12-25", name: null }],
   services: [
     { id: "womens-cut", name: { fi: "Naisten leikkaus", sv: "Damklippning", en: null }, category: null, description: null,
       duration_minutes: 60, price_cents: 6950, price_max_cents: null, buffer_minutes: 10, return_interval_days: 42,
@@ -333,6 +333,36 @@ test("a closed day is said with its weekday in the dashboard's language, not as 
   i18n.setLang("fi");
   assert.equal(F.closedDayText(""), ""); // a new closed day not chosen yet
   assert.equal(F.closedDayText("2026-02-30"), "");
+});
+
+test("a closed day's name: typed beside its date, trimmed, an empty box none; a bare date of before reads as unnamed", () => {
+  const form = F.toForm("closures", [{ date: "2026-06-19", name: "Juhannus" }, "2026-12-24"]);
+  assert.deepEqual(form, [{ date: "2026-06-19", name: "Juhannus" }, { date: "2026-12-24", name: "" }]);
+  form.push({ ...F.blank("closures"), date: "2027-02-01", name: "  Koulutuspäivä " });
+  form[0].name = " ";
+  assert.deepEqual(F.fromForm("closures", form).value, [
+    { date: "2026-06-19", name: null }, { date: "2026-12-24", name: null }, { date: "2027-02-01", name: "Koulutuspäivä" }]);
+});
+
+test("a closed day's bad name is said in her language at its box", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const { readFileSync } = await import("node:fs");
+  const dir = new URL("../../chalicelib/strings/", import.meta.url);
+  const said = {
+    fi: ["Kirjoita yhdelle riville, ilman sarkaimia tai muita ohjausmerkkejä.", "24.12.2026 on listalla kahdesti eri nimillä."],
+    sv: ["Skriv på en rad, utan tabbar eller andra styrtecken.", "24.12.2026 finns två gånger med olika namn."],
+    en: ["Write it on one line, without tabs or other control characters.", "24/12/2026 is listed twice with different names."],
+  };
+  for (const [l, [oneLine, twice]] of Object.entries(said)) {
+    i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
+    i18n.setLang(l);
+    const line = F.explainAt("closures", "0.name", "a closed day's name is one line without control characters", []);
+    assert.equal(i18n.t(line.key, line.vars), oneLine);
+    const dup = F.explainAt("closures", "_", "2026-12-24 is listed twice with different names", []);
+    assert.equal(i18n.t(dup.key, dup.vars), twice);
+  }
+  assert.deepEqual(F.explainAt("closures", "0.name", "String should have at most 40 characters", []), { key: "err_too_long", vars: { n: "40" } });
+  i18n.setLang("fi");
 });
 
 test("a staff member's photo from the salon's images is said under her empty Photo URL box, and kept on save", () => {

@@ -13,7 +13,7 @@ from chalicelib.domain import calendar as rules
 from chalicelib.domain.availability import walk_in_start
 from chalicelib.domain.booking import Appointment, DeskCancelIn, DeskOptions, DeskRescheduleIn, Status
 from chalicelib.domain.clients import Client
-from chalicelib.domain.config import Business
+from chalicelib.domain.config import Business, Closure
 from chalicelib.domain.contacts import home_country, phone_display
 from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.registry import VisitMark
@@ -202,6 +202,8 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 "date": d.isoformat(),
                 "open": [span(lo, hi) for lo, hi in rules.opening_intervals(cfg, d)],
                 "closed": not rules.opening_intervals(cfg, d),
+                # A closed day the owner set, with her name for it ("Juhannus") if she gave one.
+                "closure": closure_view(cfg.closure_on(d)),
                 "waiting": {s: n for (day, s), n in sorted(waiting.items()) if day == d},
             }
             for d in days
@@ -224,6 +226,10 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
             for m in staff
         ],
     }
+
+
+def closure_view(c: Closure | None) -> dict[str, str | None] | None:
+    return {"name": c.name} if c is not None else None
 
 
 def calendar_view(b: Business, a: Appointment, client: Client | None, *, money: bool = False) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def public_profile(slug: str) -> dict[str, Any]:
         "website": c.website,
         "review_link": c.review_link,
         "opening_hours": c.opening_hours.model_dump(mode="json"),
-        "closures": [d.isoformat() for d in c.closures],
+        "closures": [d.date.isoformat() for d in c.closures],  # the dates only: their names are the owner's
         "rules": c.rules.model_dump(mode="json"),
         "services": [
             {

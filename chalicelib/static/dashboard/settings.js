@@ -292,14 +292,18 @@ const BUILD = {
     const list = el("ul", { className: "list compact closures" });
     form.forEach((c, i) => {
       // The date box shows a bare date: her weekday beside it, in the dashboard's language.
-      const cell = field(name, String(i), t("set_closed_day", { n: i + 1 }), c, "date", { type: "date" });
+      const cell = field(name, `${i}.date`, t("set_closed_day", { n: i + 1 }), c, "date", { type: "date" });
       const input = cell.querySelector("input");
       const weekday = el("p", { className: "muted closed-day", id: `${input.id}-day`, text: F.closedDayText(c.date) });
       input.setAttribute("aria-describedby", weekday.id);
       input.addEventListener("input", () => { weekday.textContent = F.closedDayText(input.value); });
       cell.appendChild(weekday);
+      // Her own short name for the day (Juhannus), shown on the desk's calendar only.
+      const named = field(name, `${i}.name`, t("set_closure_name", { n: i + 1 }), c, "name", { type: "text", maxlength: "40" });
+      named.classList.add("closure-name");
       list.appendChild(el("li", { className: "row" },
         cell,
+        named,
         button(t("set_remove"), () => { form.splice(i, 1); dirty[name] = true; redraw(name); }, { "aria-label": t("set_remove_closure", { n: i + 1 }) })));
     });
     if (!form.length) box.appendChild(el("p", { className: "muted", text: t("set_no_closures") }));

@@ -155,7 +155,8 @@ export function newId(name, taken, fallback = "item") {
 export function toForm(name, value, all, decimal = ",") {
   switch (name) {
     case "hours": return weekToForm(value);
-    case "closures": return (value || []).map((d) => ({ date: str(d) }));
+    // {date, name} as GET shows them (a bare date from an older server: no name).
+    case "closures": return (value || []).map((c) => (c && typeof c === "object" ? { date: str(c.date), name: str(c.name) } : { date: str(c), name: "" }));
     case "services": {
       const staff = (all && all.staff) || [];
       return (value || []).map((s) => ({
@@ -318,7 +319,7 @@ export function paymentFromForm(f) {
 // Something new in a list section, as its form.
 export function blank(name) {
   switch (name) {
-    case "closures": return { date: "" };
+    case "closures": return { date: "", name: "" };
     case "services":
       return { id: null, isNew: true, name: localizedToForm(null), category: localizedToForm(null), description: localizedToForm(null),
         duration_minutes: "60", buffer_minutes: "0", price: "", return_interval_days: "", staff: [], ...paymentToForm(null) };
@@ -348,7 +349,7 @@ export function fromForm(name, form) {
   let value;
   switch (name) {
     case "hours": value = weekFromForm(form); break;
-    case "closures": value = form.map((c) => str(c.date).trim()); break;
+    case "closures": value = form.map((c) => ({ date: str(c.date).trim(), name: str(c.name).trim() || null })); break;
     case "services":
       value = withIds(name, form).map((s, i) => {
         const cents = textToCents(s.price);
@@ -496,6 +497,7 @@ export function explainAt(section, path, message, form) {
   const said = explain(message);
   const { key, vars } = said;
   if (nameMissing(path, key)) return { key: "f_name_needed", vars: {} };
+  if (key === "err_closure_twice") return { key, vars: { date: day(vars.date) } }; // "24.12.2026"
   if ((PERCENTS[section] || []).includes(path) && ["err_min", "err_max", "err_above", "err_below"].includes(key)) {
     return { key: "err_percent", vars: {} };
   }
