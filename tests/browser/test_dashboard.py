@@ -212,6 +212,11 @@ def test_todays_and_this_weeks_appointments_per_staff_member(owner):
     owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
     expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
     check_page(owner, "dashboard-week")
+    # Next week's Sunday is a closed day the owner named: said above the grid, with its day.
+    owner.locator("#cal-next").click()
+    expect(owner.locator("#cal-closed")).to_have_text("su 6.12. Suljettu: Itsenäisyyspäivä")
+    owner.locator("#cal-today").click()
+    expect(owner.locator("#cal-closed")).to_be_hidden()
     owner.get_by_role("button", name="Päivä", exact=True).click()
     expect(owner.get_by_role("button", name="Päivä", exact=True)).to_have_attribute("aria-pressed", "true")
 

@@ -145,6 +145,36 @@ test("the contract's hours, breaks, time off and markers win", () => {
   assert.deepEqual(datesOf("2026-12-30", "2027-01-01"), ["2026-12-30", "2026-12-31", "2027-01-01"]);
 });
 
+test("a closed day the owner named is said above the desk's grid, in her language: Suljettu: Juhannus", async () => {
+  const { closedText, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const { readFileSync } = await import("node:fs");
+  const dir = new URL("../../chalicelib/strings/", import.meta.url);
+  const week = norm({
+    view: "week", from: "2027-06-21", to: "2027-06-27", timezone: TZ,
+    days: [
+      { date: "2027-06-23", open: [{ start: "2027-06-23T09:00:00+03:00", end: "2027-06-23T18:00:00+03:00" }], closed: false, closure: null },
+      { date: "2027-06-25", open: [], closed: true, closure: { name: "Juhannus" } },
+      { date: "2027-06-26", open: [], closed: true, closure: { name: null } }, // a closed day without a name
+      { date: "2027-06-27", open: [], closed: true, closure: null }, // a Sunday: no hours, not a closed day she set
+    ],
+    staff: [],
+  }, null, 0);
+  const said = {
+    fi: ["Suljettu: Juhannus", "pe 25.6. Suljettu: Juhannus · la 26.6. Suljettu"],
+    sv: ["Stängt: Juhannus", "fre 25.6 Stängt: Juhannus · lör 26.6 Stängt"],
+    en: ["Closed: Juhannus", "Fri 25/06 Closed: Juhannus · Sat 26/06 Closed"],
+  };
+  for (const [l, [one, all]] of Object.entries(said)) {
+    i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
+    i18n.setLang(l);
+    assert.equal(closedText(week.days.filter((d) => d.date === "2027-06-25"), false), one);
+    assert.equal(closedText(week.days, true), all);
+  }
+  assert.equal(closedText(week.days.filter((d) => d.date === "2027-06-23"), false), ""); // an open day: nothing
+  i18n.setLang("fi");
+});
+
 test("a visit checked out at the desk is marked paid: by the calendar's marker, else by its own checkout", () => {
   const checkout = { method: "card", paid_cents: 11130, at: "2026-11-25T14:05:00+02:00" };
   assert.equal(markersOf({ markers: { paid: true } }).paid, true);

@@ -6,7 +6,7 @@
 import { $, clear, el, openDialog } from "./dom.js";
 import { clock, day, errorText, fieldText, t } from "./i18n.js";
 import * as g from "./grid.js";
-import { findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
+import { closedText, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
 import { createPoller } from "./live.js";
 import { routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
@@ -129,6 +129,9 @@ export function renderCalendar() {
     ? `${day(data.from, { weekday: "short", day: "numeric", month: "numeric" })} – ${day(data.to)}`
     : day(data.from, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
   renderWaiting(data);
+  const closed = $("cal-closed");
+  closed.textContent = closedText(data.days, cal.view === "week");
+  closed.hidden = !closed.textContent;
   const staff = visibleStaff();
   renderStaffSwitch(data.staff);
   renderMoveBanner();

@@ -3,6 +3,7 @@
 // and appointments with their markers. The API's answer (GET /calendar) may not carry
 // hours yet; then the business's public opening hours stand in for both.
 import { addDays, ms, openingOn } from "./grid.js";
+import { day, t } from "./i18n.js";
 
 export function datesOf(from, to) {
   const out = [];
@@ -35,7 +36,8 @@ export function normalizeCalendar(data, profile, nowMs) {
     const open = d
       ? (d.closed ? [] : (d.open || []).map(span))
       : openingOn(date, tz, profile && profile.opening_hours, profile && profile.closures);
-    return { date, open, closed: open.length === 0, waiting: (d && d.waiting) || {} };
+    // A closed day the owner set ({name} or {name: null}); null on any other day.
+    return { date, open, closed: open.length === 0, closure: (d && d.closure) || null, waiting: (d && d.waiting) || {} };
   });
   const openOn = Object.fromEntries(days.map((d) => [d.date, d.open]));
   const staff = (data.staff || []).map((m) => {
@@ -67,6 +69,19 @@ export function normalizeCalendar(data, profile, nowMs) {
     token: data.token || null,
     now: data.now ? ms(data.now) : nowMs,
   };
+}
+
+// The closed days the owner set among the days shown, as the desk reads them above the
+// grid: "Suljettu: Juhannus" ("Suljettu" when she gave no name); in a week each with its
+// day ("pe 19.6. Suljettu: Juhannus"). "" when none of the days is one.
+export function closedText(days, week) {
+  return days
+    .filter((d) => d.closure)
+    .map((d) => {
+      const words = d.closure.name ? t("cal_closed_named", { name: d.closure.name }) : t("cal_closed");
+      return week ? `${day(d.date, { weekday: "short", day: "numeric", month: "numeric" })} ${words}` : words;
+    })
+    .join(" · ");
 }
 
 // What holds a staff member's time, as [start, end) instants: her kept bookings with their
