@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -717,12 +717,9 @@ class BusinessConfig(BaseModel):
         return ZoneInfo(self.timezone)
 
     def closure_on(self, day: date) -> Closure | None:
-        """The business's closure on local date `day`, if it is closed that day."""
-        return self._closures_by_date.get(day)
-
-    @cached_property
-    def _closures_by_date(self) -> dict[date, Closure]:
-        return {c.date: c for c in self.closures}
+        """The business's closure on local date `day`, if it is closed that day (a scan of a
+        short list, as `day in closures` was: always the model's own, even after a copy)."""
+        return next((c for c in self.closures if c.date == day), None)
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
