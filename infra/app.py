@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from infra.rebook_stack import RebookStack, StageSettings
+from infra.rebook_stack import RebookStack, StageSettings, account_conflicts
 
 
 def build(app: cdk.App) -> RebookStack:
@@ -26,13 +26,18 @@ def build(app: cdk.App) -> RebookStack:
     # `chalice package` resolves service principals for the region; no credentials needed.
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region)
-    return RebookStack(
+    stack = RebookStack(
         app,
         f"rebook-{stage}",
         settings=StageSettings.from_context(stage, values),
         env=env,
         description=f"Rebook booking and client retention ({stage})",
     )
+    # Stages in one account must not both own an account-wide thing (docs/deploy.md §8);
+    # in separate accounts they may, so this warns rather than fails.
+    for problem in account_conflicts(stages):
+        cdk.Annotations.of(stack).add_warning_v2("rebook:account-conflict", problem)
+    return stack
 
 
 INFRA = Path(__file__).resolve().parent

@@ -65,6 +65,11 @@ class StageSettings:
     # ... and that table's stream (the outbox stream reads it); without it, with a
     # restored table, new messages wait for the sweeper (up to a minute).
     table_stream_arn: str | None = None
+    # Two stages in one account (docs/deploy.md §8): the SES domain identity is made by
+    # one stage only (one identity per domain and region), and the account's SMS settings
+    # (DefaultSenderID: account-wide, the last writer wins) are set by one stage only.
+    ses_identity: bool = True
+    sms_settings: bool = True
 
     @property
     def is_prod(self) -> bool:
@@ -89,7 +94,34 @@ class StageSettings:
             key_requests_per_day=int(values.get("key_requests_per_day", 100_000)),
             table_name=values.get("table_name") or None,
             table_stream_arn=values.get("table_stream_arn") or None,
+            ses_identity=bool(values.get("ses_identity", True)),
+            sms_settings=bool(values.get("sms_settings", True)),
         )
+
+    @property
+    def api_name(self) -> str:
+        """The REST API's name: the `ApiName` of its CloudWatch metrics, one per stage."""
+        return f"rebook-{self.name}"
+
+
+def account_conflicts(stages: dict[str, dict]) -> list[str]:
+    """What two stages of infra/cdk.json would fight over in one account and region: the
+    same SES domain identity made by both, or the account's SMS settings set by both."""
+    problems = []
+    owners: dict[tuple, list[str]] = {}
+    for name, values in stages.items():
+        region = values.get("region")
+        if values.get("ses_identity", True):
+            owners.setdefault(("the SES identity of " + values["ses_domain"], region), []).append(name)
+        if values.get("sms_settings", True):
+            owners.setdefault(("the account's SMS settings", region), []).append(name)
+    for (what, region), names in owners.items():
+        if len(names) > 1:
+            problems.append(
+                f"stages {' and '.join(names)} both own {what} in {region}: set it on one of them only "
+                "(docs/deploy.md §8)"
+            )
+    return problems
 
 
 def chalice_stage_config(stage: str) -> dict:
@@ -156,8 +188,12 @@ class RebookStack(cdk.Stack):
         self.mail = ses.ConfigurationSet(
             self, "Mail", configuration_set_name=f"rebook-{s.name}", reputation_metrics=True, sending_enabled=True
         )
-        ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(s.ses_domain), configuration_set=self.mail)
-        self._sms_preferences(s)
+        if s.ses_identity:  # else another stage of the account made it (docs/deploy.md §8)
+            ses.EmailIdentity(
+                self, "MailDomain", identity=ses.Identity.domain(s.ses_domain), configuration_set=self.mail
+            )
+        if s.sms_settings:  # account-wide: one stage sets them (docs/deploy.md §8)
+            self._sms_preferences(s)
         self.key_usage_plan_name = f"rebook-{s.name}-api-keys"
         self.owner_usage_key = f"rebook-{s.name}-signed-in-owners"
         self.role = self._role(s)
@@ -195,6 +231,7 @@ class RebookStack(cdk.Stack):
         )
         self.app = lean_chalice()(self, "App", source_dir=str(ROOT), stage_config=stage_config)
         self._api_on_aliases()
+        self._api_name(s)
         self._api_edges(s, retain)
         self._usage_plans(s)
         self._outbox_stream()
@@ -274,6 +311,13 @@ class RebookStack(cdk.Stack):
             # The owner routes metered per key (usage plans: _usage_plans).
             metered = keys_from_authorizer(value) if prop == "DefinitionBody" else value
             self.app.get_resource(resource).add_property_override(prop, metered)
+
+    def _api_name(self, s: StageSettings) -> None:
+        """The REST API named per stage (Chalice names it after the app, `rebook`, in every
+        stage): its metrics' `ApiName`, which the Api5xx alarm watches, is this stage's own."""
+        api = self.app.get_resource("RestAPI")
+        api.add_property_override("Name", s.api_name)
+        api.add_property_override("DefinitionBody.info.title", s.api_name)
 
     def _outbox_stream(self) -> None:
         """The outbox stream's trigger on the table's stream, filtered to new pending
@@ -668,7 +712,7 @@ class RebookStack(cdk.Stack):
                     metric_name="5XXError",
                     statistic="Sum",
                     period=five,
-                    dimensions_map={"ApiName": "rebook", "Stage": API_STAGE},
+                    dimensions_map={"ApiName": s.api_name, "Stage": API_STAGE},
                 ),
             ),
             (

@@ -356,6 +356,45 @@ def test_mail_and_sms_settings(templates):
     assert "setSMSAttributes" in create and "Transactional" in create and "DefaultSenderID" in create
 
 
+def test_two_stages_in_one_account_own_nothing_twice_and_alarm_on_their_own_api(templates):
+    """dev and prod side by side in one account (docs/deploy.md §8): no SES identity made
+    twice, the account's SMS settings set by one stage, and each stage's Api5xx alarm on
+    its own API's metrics (API Gateway's `ApiName` is the API's name: one per stage)."""
+    identities, sms_owners, api_names = [], [], set()
+    for stage in ("dev", "prod"):
+        t = template(templates, stage)
+        identities += [i["Properties"]["EmailIdentity"] for i in t.find_resources("AWS::SES::EmailIdentity").values()]
+        if t.find_resources("Custom::AWS"):
+            sms_owners.append(stage)
+        api = t.to_json()["Resources"]["RestAPI"]["Properties"]
+        assert api["Name"] == api["DefinitionBody"]["info"]["title"] == f"rebook-{stage}"
+        [alarm] = [
+            a["Properties"]
+            for a in t.find_resources("AWS::CloudWatch::Alarm").values()
+            if a["Properties"]["MetricName"] == "5XXError"
+        ]
+        assert alarm["Dimensions"] == [{"Name": "ApiName", "Value": api["Name"]}, {"Name": "Stage", "Value": "api"}]
+        api_names.add(api["Name"])
+    assert len(identities) == len(set(identities)), identities
+    assert sms_owners == ["prod"] and len(api_names) == 2
+
+
+def test_the_stage_settings_say_when_two_stages_would_own_an_account_wide_thing():
+    from infra.rebook_stack import account_conflicts
+
+    stages = json.loads((Path(__file__).parents[2] / "infra" / "cdk.json").read_text())["context"]["stages"]
+    assert account_conflicts(stages) == []
+    shared = {name: {**values, "ses_domain": "example.com"} for name, values in stages.items()}
+    [identity] = account_conflicts(shared)
+    assert "dev and prod" in identity and "SES identity of example.com" in identity
+    both_sms = {name: {**values, "sms_settings": True} for name, values in stages.items()}
+    [sms] = account_conflicts(both_sms)
+    assert "SMS settings" in sms
+    # In different regions they do not meet.
+    apart = {**shared, "dev": {**shared["dev"], "region": "eu-west-1"}}
+    assert account_conflicts(apart) == []
+
+
 def test_api_throttling_gateway_errors_in_our_shape_and_waf_in_prod(templates):
     for stage in ("dev", "prod"):
         t = template(templates, stage)
