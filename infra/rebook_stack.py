@@ -28,6 +28,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from chalicelib.auth.usage_plan import STAGE_TAG
 from chalicelib.observability import SMS_BUDGET_METRIC
 from infra.api_edges import access_log_format, gateway_responses
 
@@ -515,22 +516,6 @@ class RebookStack(cdk.Stack):
                 sid="LinkSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
             )
         )
-        # Integrations' API keys on API Gateway (chalicelib/auth/usage_plan.py): find the
-        # stage's plan, make a key and put it in the plan, delete a revoked one.
-        gateway = f"arn:{self.partition}:apigateway:{self.region}::"
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="UsagePlanKeys",
-                actions=["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
-                resources=[
-                    f"{gateway}/usageplans",
-                    f"{gateway}/usageplans/*/keys",
-                    f"{gateway}/usageplans/*/keys/*",
-                    f"{gateway}/apikeys",
-                    f"{gateway}/apikeys/*",
-                ],
-            )
-        )
         # Read only, and only the salons' Stripe keys of this stage: never list, never write.
         role.add_to_policy(
             iam.PolicyStatement(
@@ -641,6 +626,44 @@ class RebookStack(cdk.Stack):
         )
         for plan in (keys, owners):  # the stage SAM creates from RestAPI
             plan.add_override("DependsOn", [f"RestAPI{API_STAGE}Stage"])
+        self._key_permissions(s, keys)
+
+    def _key_permissions(self, s: StageSettings, plan: apigateway.CfnUsagePlan) -> None:
+        """What the API handler does with integrations' keys (chalicelib/auth/usage_plan.py),
+        on this stage's own plan and keys only: find the plan by name (listing plans is
+        one resource: it cannot be narrowed), make a key tagged with this stage (the
+        tag is the condition, and tagging on create is authorized as a tag request too),
+        put it in this stage's plan and take it out, and delete only keys tagged with this
+        stage. The functions' role only: the outbox stream never makes keys."""
+        gateway = f"arn:{self.partition}:apigateway:{self.region}::"
+        tagged = {
+            "StringEquals": {f"aws:RequestTag/{STAGE_TAG}": s.name},
+            "ForAllValues:StringEquals": {"aws:TagKeys": [STAGE_TAG]},
+        }
+        for statement in (
+            iam.PolicyStatement(sid="UsagePlans", actions=["apigateway:GET"], resources=[f"{gateway}/usageplans"]),
+            iam.PolicyStatement(
+                sid="UsagePlanKeys",
+                actions=["apigateway:POST", "apigateway:DELETE"],
+                resources=[f"{gateway}/usageplans/{plan.ref}/keys", f"{gateway}/usageplans/{plan.ref}/keys/*"],
+            ),
+            iam.PolicyStatement(
+                sid="MakeStageKeys",
+                actions=["apigateway:POST"],
+                resources=[f"{gateway}/apikeys"],
+                conditions=tagged,
+            ),
+            iam.PolicyStatement(
+                sid="TagStageKeys", actions=["apigateway:PUT"], resources=[f"{gateway}/tags/*"], conditions=tagged
+            ),
+            iam.PolicyStatement(
+                sid="DeleteStageKeys",
+                actions=["apigateway:DELETE"],
+                resources=[f"{gateway}/apikeys/*"],
+                conditions={"StringEquals": {f"aws:ResourceTag/{STAGE_TAG}": s.name}},
+            ),
+        ):
+            self.role.add_to_policy(statement)
 
     def _api_logs(self, s: StageSettings, api: cdk.CfnResource, retain) -> None:
         """A record of every request: the access log (one JSON line a request, in a log

@@ -26,6 +26,9 @@ from chalicelib import aws
 from chalicelib.settings import get_settings
 
 VALUE_PREFIX = "rebook-key-"  # + the key id: 27 characters (API Gateway wants at least 20)
+# Every gateway key made here carries its stage in this tag: the functions' role may make
+# keys only with it and delete only keys that have it (infra/rebook_stack.py _key_permissions).
+STAGE_TAG = "rebook:stage"
 
 _lock = threading.Lock()
 _plan_ids: dict[str, str] = {}
@@ -70,6 +73,7 @@ def add_key(business_id: str, key_id: str) -> str:
         description=f"Rebook API key {key_id} of business {business_id}",
         enabled=True,
         value=identifier(key_id),
+        tags={STAGE_TAG: settings.stage},
     )
     try:
         api.create_usage_plan_key(usagePlanId=_plan_id(settings.key_usage_plan), keyId=made["id"], keyType="API_KEY")

@@ -179,6 +179,8 @@ def test_in_aws_each_key_is_metered_by_its_own_gateway_key_in_the_usage_plan(met
     made = make_key(desk, "Accounting")
     [member] = api.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
     assert member["value"] == f"rebook-key-{made['id']}" and member["type"] == "API_KEY"
+    # Tagged with its stage: the stage's role may delete only keys so tagged (infra/rebook_stack.py).
+    assert api.get_api_key(apiKey=member["id"])["tags"] == {"rebook:stage": get_settings().stage}
     answer = _authorize(made["key"])
     assert answer["usageIdentifierKey"] == member["value"] and answer["context"]["key_id"] == made["id"]
     assert _authorize(owner_token(desk.business_id, "owner"))["usageIdentifierKey"] == "rebook-test-signed-in-owners"

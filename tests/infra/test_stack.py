@@ -454,9 +454,38 @@ def test_each_api_key_is_metered_by_a_usage_plan_the_authorizer_names(templates)
             env = resources[name]["Properties"]["Environment"]["Variables"]
             assert env["REBOOK_KEY_USAGE_PLAN"] == f"rebook-{stage}-api-keys"
             assert env["REBOOK_OWNER_USAGE_KEY"] == key["Properties"]["Value"]
-        gateway = statements(t)["UsagePlanKeys"]
-        assert set(gateway["Action"]) == {"apigateway:GET", "apigateway:POST", "apigateway:DELETE"}
-        assert all("/usageplans" in json.dumps(r) or "/apikeys" in json.dumps(r) for r in gateway["Resource"])
+        # The functions' role reaches this stage's plan and keys only, not the account's.
+        s = statements(t)
+        assert s["UsagePlans"]["Action"] == "apigateway:GET"
+        usage_plans = json.dumps(s["UsagePlans"]["Resource"])
+        assert usage_plans.endswith('::/usageplans"]]}') and "*" not in usage_plans
+        plan_keys = json.dumps(s["UsagePlanKeys"]["Resource"])
+        assert sorted(s["UsagePlanKeys"]["Action"]) == ["apigateway:DELETE", "apigateway:POST"]
+        assert plan_keys.count('{"Ref": "ApiKeyPlan"}') == 2 and "usageplans/*" not in plan_keys
+        tag = {"aws:RequestTag/rebook:stage": stage}
+        for sid, action in (("MakeStageKeys", "apigateway:POST"), ("TagStageKeys", "apigateway:PUT")):
+            assert s[sid]["Action"] == action and s[sid]["Condition"]["StringEquals"] == tag, sid
+            assert s[sid]["Condition"]["ForAllValues:StringEquals"] == {"aws:TagKeys": ["rebook:stage"]}, sid
+        assert s["DeleteStageKeys"]["Action"] == "apigateway:DELETE"
+        assert s["DeleteStageKeys"]["Condition"] == {"StringEquals": {"aws:ResourceTag/rebook:stage": stage}}
+        gateway = [st for st in s.values() if "apigateway" in json.dumps(st["Action"])]
+        assert {st["Sid"] for st in gateway} == {
+            "UsagePlans",
+            "UsagePlanKeys",
+            "MakeStageKeys",
+            "TagStageKeys",
+            "DeleteStageKeys",
+        }
+        assert not any("/apikeys/*" in json.dumps(st["Resource"]) and "Condition" not in st for st in gateway)
+        # The outbox stream's role makes no keys.
+        stream_role = resources["SendFromOutbox"]["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert "apigateway" not in json.dumps(
+            [
+                r
+                for r in resources.values()
+                if r["Type"] == "AWS::IAM::Policy" and r["Properties"]["Roles"] == [{"Ref": stream_role}]
+            ]
+        )
 
 
 # Every response type API Gateway can answer a client with itself, and the status each
