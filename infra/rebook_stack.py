@@ -38,6 +38,10 @@ API_STAGE = "api"
 # `chalice package` names them.
 OUTBOX_STREAM_FUNCTION = "SendFromOutbox"
 OUTBOX_STREAM_EVENT = "SendFromOutboxDynamodbEventSource"
+# The account's SES reputation (AWS/SES, no dimension: all the account's mail in the
+# region) and where AWS itself warns: (metric, in words, the alarm's threshold as a
+# fraction, where AWS's review starts).
+SES_REPUTATION_ALARMS = (("BounceRate", "bounce", 0.05, "10 %"), ("ComplaintRate", "complaint", 0.001, "0.5 %"))
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,16 @@ class RebookStack(cdk.Stack):
         # Stripe, and the functions may read those secrets only (docs/payments.md).
         self.stripe_secret_prefix = f"rebook/{s.name}/stripe/"
         self.user_pool, self.user_pool_client = self._owners(s, retain)
+        # Bounces and complaints (docs/deploy.md §3): SES suppresses an address that hard
+        # bounced or complained (no mail of this stage is sent to it again), and the
+        # account's bounce and complaint rates have alarms (_alarms).
         self.mail = ses.ConfigurationSet(
-            self, "Mail", configuration_set_name=f"rebook-{s.name}", reputation_metrics=True, sending_enabled=True
+            self,
+            "Mail",
+            configuration_set_name=f"rebook-{s.name}",
+            reputation_metrics=True,
+            sending_enabled=True,
+            suppression_reasons=ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
         )
         if s.ses_identity:  # else another stage of the account made it (docs/deploy.md §8)
             ses.EmailIdentity(
@@ -726,61 +738,80 @@ class RebookStack(cdk.Stack):
         # its namespace, and the one dimension it adds to every metric (`service`).
         app_metrics = {"namespace": env["POWERTOOLS_METRICS_NAMESPACE"]}
         app_dimensions = {"service": env["POWERTOOLS_SERVICE_NAME"]}
-        alarms = [
-            (
-                "Api5xx",
-                "The API answered with 5xx errors",
-                cloudwatch.Metric(
-                    namespace="AWS/ApiGateway",
-                    metric_name="5XXError",
-                    statistic="Sum",
-                    period=five,
-                    dimensions_map={"ApiName": s.api_name, "Stage": API_STAGE},
+        alarms = (
+            [
+                (
+                    "Api5xx",
+                    "The API answered with 5xx errors",
+                    cloudwatch.Metric(
+                        namespace="AWS/ApiGateway",
+                        metric_name="5XXError",
+                        statistic="Sum",
+                        period=five,
+                        dimensions_map={"ApiName": s.api_name, "Stage": API_STAGE},
+                    ),
                 ),
-            ),
-            (
-                "MessagesFailed",
-                "Messages failed for good (see the owner's failed-messages list)",
-                cloudwatch.Metric(
-                    **app_metrics,
-                    metric_name="messages_failed_permanently",
-                    statistic="Sum",
-                    period=cdk.Duration.minutes(15),
-                    dimensions_map=app_dimensions,
+                (
+                    "MessagesFailed",
+                    "Messages failed for good (see the owner's failed-messages list)",
+                    cloudwatch.Metric(
+                        **app_metrics,
+                        metric_name="messages_failed_permanently",
+                        statistic="Sum",
+                        period=cdk.Duration.minutes(15),
+                        dimensions_map=app_dimensions,
+                    ),
                 ),
-            ),
-            (
-                "SmsBudgetExhausted",
-                "A business spent its daily SMS budget: its SMS stop until local midnight, email goes on "
-                "(the log line 'sms budget exhausted' names the business; docs/deploy.md)",
-                cloudwatch.Metric(
-                    **app_metrics,
-                    metric_name=SMS_BUDGET_METRIC,
-                    statistic="Sum",
-                    period=five,
-                    dimensions_map=app_dimensions,
+                (
+                    "SmsBudgetExhausted",
+                    "A business spent its daily SMS budget: its SMS stop until local midnight, email goes on "
+                    "(the log line 'sms budget exhausted' names the business; docs/deploy.md)",
+                    cloudwatch.Metric(
+                        **app_metrics,
+                        metric_name=SMS_BUDGET_METRIC,
+                        statistic="Sum",
+                        period=five,
+                        dimensions_map=app_dimensions,
+                    ),
                 ),
-            ),
-        ] + [
-            (
-                f"{name}Errors",
-                f"The scheduled job {name} failed",
-                cloudwatch.Metric(
-                    namespace="AWS/Lambda",
-                    metric_name="Errors",
-                    statistic="Sum",
-                    period=cdk.Duration.minutes(15),
-                    dimensions_map={"FunctionName": self.app.get_resource(name).ref},
-                ),
-            )
-            for name in scheduled_functions()
-        ]
+            ]
+            + [
+                (
+                    f"Ses{rate}",
+                    f"The account's SES {what} rate reached {threshold:.1%}, where AWS warns (its review "
+                    f"starts at {review}): find the addresses in the suppression list and the sender behind them "
+                    "(docs/deploy.md §3)",
+                    cloudwatch.Metric(
+                        namespace="AWS/SES",
+                        metric_name=f"Reputation.{rate}",
+                        statistic="Maximum",
+                        period=cdk.Duration.hours(1),
+                    ),
+                )
+                for rate, what, threshold, review in SES_REPUTATION_ALARMS
+            ]
+            + [
+                (
+                    f"{name}Errors",
+                    f"The scheduled job {name} failed",
+                    cloudwatch.Metric(
+                        namespace="AWS/Lambda",
+                        metric_name="Errors",
+                        statistic="Sum",
+                        period=cdk.Duration.minutes(15),
+                        dimensions_map={"FunctionName": self.app.get_resource(name).ref},
+                    ),
+                )
+                for name in scheduled_functions()
+            ]
+        )
+        thresholds = {f"Ses{rate}": threshold for rate, _, threshold, _ in SES_REPUTATION_ALARMS}
         for alarm_id, description, metric in alarms:
             alarm = cloudwatch.Alarm(
                 self,
                 alarm_id,
                 metric=metric,
-                threshold=1,
+                threshold=thresholds.get(alarm_id, 1),
                 evaluation_periods=1,
                 alarm_description=description,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

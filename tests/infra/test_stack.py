@@ -356,6 +356,29 @@ def test_mail_and_sms_settings(templates):
     assert "setSMSAttributes" in create and "Transactional" in create and "DefaultSenderID" in create
 
 
+def test_bounces_and_complaints_are_suppressed_and_the_accounts_rates_alarm_where_aws_warns(templates):
+    """docs/deploy.md §3 tells AWS they are watched: SES suppresses an address that hard
+    bounced or complained (this stage's mail never goes to it again), and the account's
+    reputation rates alarm at 5 % bounces and 0.1 % complaints, to the alarm topic."""
+    for stage in ("dev", "prod"):
+        t = template(templates, stage)
+        _, mail = only(t, "AWS::SES::ConfigurationSet", {"Name": f"rebook-{stage}"})
+        assert mail["Properties"]["SuppressionOptions"] == {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]}
+        assert mail["Properties"]["ReputationOptions"] == {"ReputationMetricsEnabled": True}
+        topic = next(iter(t.find_resources("AWS::SNS::Topic")))
+        rates = {
+            a["Properties"]["MetricName"]: a["Properties"]
+            for a in t.find_resources("AWS::CloudWatch::Alarm").values()
+            if a["Properties"].get("Namespace") == "AWS/SES"
+        }
+        assert set(rates) == {"Reputation.BounceRate", "Reputation.ComplaintRate"}
+        for name, threshold in (("Reputation.BounceRate", 0.05), ("Reputation.ComplaintRate", 0.001)):
+            alarm = rates[name]
+            assert alarm["Threshold"] == threshold and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+            assert "Dimensions" not in alarm  # the account's rate, as SES publishes it
+            assert alarm["AlarmActions"] == [{"Ref": topic}] and alarm["TreatMissingData"] == "notBreaching"
+
+
 def test_two_stages_in_one_account_own_nothing_twice_and_alarm_on_their_own_api(templates):
     """dev and prod side by side in one account (docs/deploy.md §8): no SES identity made
     twice, the account's SMS settings set by one stage, and each stage's Api5xx alarm on
