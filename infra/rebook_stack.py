@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
@@ -75,6 +76,10 @@ class StageSettings:
     # (DefaultSenderID: account-wide, the last writer wins) are set by one stage only.
     ses_identity: bool = True
     sms_settings: bool = True
+    # The custom domain (docs/deploy.md §2b): an ACM certificate in us-east-1 (the API is
+    # edge-optimized: CloudFront serves the domain) for the host of `public_url`, which
+    # then has no path: the domain maps to the stage at its root.
+    certificate_arn: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -101,12 +106,37 @@ class StageSettings:
             table_stream_arn=values.get("table_stream_arn") or None,
             ses_identity=bool(values.get("ses_identity", True)),
             sms_settings=bool(values.get("sms_settings", True)),
+            certificate_arn=_certificate(name, values),
         )
+
+    @property
+    def custom_domain(self) -> str | None:
+        """The API's own domain (the host of `public_url`), when the stage has a certificate."""
+        return urlsplit(self.public_url).hostname if self.certificate_arn else None
 
     @property
     def api_name(self) -> str:
         """The REST API's name: the `ApiName` of its CloudWatch metrics, one per stage."""
         return f"rebook-{self.name}"
+
+
+def _certificate(stage: str, values: dict) -> str | None:
+    """The stage's `certificate_arn`, checked against what API Gateway will take."""
+    arn = values.get("certificate_arn") or None
+    if arn is None:
+        return None
+    if not arn.startswith("arn:aws:acm:us-east-1:"):
+        raise SystemExit(
+            f"stage {stage}: certificate_arn must be an ACM certificate in us-east-1 (the API is "
+            "edge-optimized; docs/deploy.md §2b)"
+        )
+    parts = urlsplit(values["public_url"])
+    if parts.scheme != "https" or parts.path.strip("/"):
+        raise SystemExit(
+            f"stage {stage}: with certificate_arn, public_url is https://<the custom domain> with no path "
+            "(the domain maps to the API's root; docs/deploy.md §2b)"
+        )
+    return str(arn)
 
 
 def account_conflicts(stages: dict[str, dict]) -> list[str]:
@@ -247,6 +277,7 @@ class RebookStack(cdk.Stack):
         self._api_name(s)
         self._api_edges(s, retain)
         self._usage_plans(s)
+        self._custom_domain(s)
         self._outbox_stream()
         self.functions = ["APIHandler", "OwnerAuth", OUTBOX_STREAM_FUNCTION] + scheduled_functions()
         self._log_retention(s, retain)
@@ -676,6 +707,35 @@ class RebookStack(cdk.Stack):
             ),
         ):
             self.role.add_to_policy(statement)
+
+    def _custom_domain(self, s: StageSettings) -> None:
+        """The stage's custom domain (edge-optimized, TLS 1.2) mapped to the API's stage at
+        its root: `https://<domain>/webhooks/stripe`, `/book/<slug>`, `/api/v1/...`. DNS is
+        the operator's: a CNAME (or an alias) to the `CustomDomainTarget` output."""
+        if s.custom_domain is None:
+            return
+        domain = apigateway.CfnDomainName(
+            self,
+            "ApiDomain",
+            domain_name=s.custom_domain,
+            certificate_arn=s.certificate_arn,
+            endpoint_configuration={"types": ["EDGE"]},
+            security_policy="TLS_1_2",
+        )
+        mapping = apigateway.CfnBasePathMapping(
+            self,
+            "ApiDomainMapping",
+            domain_name=domain.ref,
+            rest_api_id=self.app.get_resource("RestAPI").ref,
+            stage=API_STAGE,  # no base path: the domain's root is the stage's root
+        )
+        mapping.add_override("DependsOn", [domain.logical_id, f"RestAPI{API_STAGE}Stage"])
+        cdk.CfnOutput(
+            self,
+            "CustomDomainTarget",
+            value=domain.attr_distribution_domain_name,
+            description=f"Point {s.custom_domain} here: a CNAME, or a Route 53 alias (docs/deploy.md §2b)",
+        )
 
     def _api_logs(self, s: StageSettings, api: cdk.CfnResource, retain) -> None:
         """A record of every request: the access log (one JSON line a request, in a log

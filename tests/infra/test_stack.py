@@ -356,6 +356,45 @@ def test_mail_and_sms_settings(templates):
     assert "setSMSAttributes" in create and "Transactional" in create and "DefaultSenderID" in create
 
 
+def test_a_stage_with_a_certificate_serves_the_api_at_the_root_of_its_custom_domain(templates):
+    """prod (a certificate in infra/cdk.json): its public_url's host is an edge-optimized
+    custom domain mapped to the API's stage with no base path, so `/webhooks/stripe` and
+    `/book/<slug>` are at the domain's root; the output names the DNS target. dev (no
+    certificate) has none: its address is the stage's own, under `/api`."""
+    stages = json.loads((Path(__file__).parents[2] / "infra" / "cdk.json").read_text())["context"]["stages"]
+    t = template(templates, "prod")
+    domain_id, domain = only(t, "AWS::ApiGateway::DomainName")
+    assert domain["Properties"] == {
+        "DomainName": "book.example.com",
+        "CertificateArn": stages["prod"]["certificate_arn"],
+        "EndpointConfiguration": {"Types": ["EDGE"]},
+        "SecurityPolicy": "TLS_1_2",
+    }
+    assert stages["prod"]["public_url"] == "https://book.example.com"
+    _, mapping = only(t, "AWS::ApiGateway::BasePathMapping")
+    assert mapping["Properties"] == {"DomainName": {"Ref": domain_id}, "RestApiId": {"Ref": "RestAPI"}, "Stage": "api"}
+    assert "RestAPIapiStage" in mapping["DependsOn"]  # the stage SAM makes from RestAPI
+    outputs = templates["prod"]["Outputs"]
+    assert outputs["CustomDomainTarget"]["Value"] == {"Fn::GetAtt": [domain_id, "DistributionDomainName"]}
+    assert not template(templates, "dev").find_resources("AWS::ApiGateway::DomainName")
+    assert "CustomDomainTarget" not in templates["dev"]["Outputs"]
+
+
+def test_a_certificate_needs_us_east_1_and_a_public_url_without_a_path():
+    from infra.rebook_stack import StageSettings
+
+    stage = json.loads((Path(__file__).parents[2] / "infra" / "cdk.json").read_text())["context"]["stages"]["prod"]
+    assert StageSettings.from_context("prod", stage).custom_domain == "book.example.com"
+    assert StageSettings.from_context("prod", {**stage, "certificate_arn": None}).custom_domain is None
+    elsewhere = {**stage, "certificate_arn": stage["certificate_arn"].replace("us-east-1", "eu-north-1")}
+    with pytest.raises(SystemExit, match="us-east-1"):
+        StageSettings.from_context("prod", elsewhere)
+    with pytest.raises(SystemExit, match="no path"):
+        StageSettings.from_context(
+            "prod", {**stage, "public_url": "https://abc.execute-api.eu-north-1.amazonaws.com/api"}
+        )
+
+
 def test_bounces_and_complaints_are_suppressed_and_the_accounts_rates_alarm_where_aws_warns(templates):
     """docs/deploy.md §3 tells AWS they are watched: SES suppresses an address that hard
     bounced or complained (this stage's mail never goes to it again), and the account's
