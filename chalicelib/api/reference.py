@@ -12,6 +12,7 @@ from typing import Any
 from chalice import Blueprint, CORSConfig, Response
 
 from chalicelib.api.http import handler
+from chalicelib.settings import get_settings
 
 # docs/openapi.yaml is the one source: the deployment package carries it at the same
 # place next to app.py (infra/lean_package.py adds it).
@@ -32,16 +33,24 @@ def document() -> dict[str, Any]:
     return loaded
 
 
-@lru_cache(maxsize=1)
-def _document_json() -> str:
-    return json.dumps(document(), ensure_ascii=False)
+def served_document(public_url: str) -> dict[str, Any]:
+    """The document as a deployment serves it: its server is the deployment's own base,
+    `public_url` (the domain's root with a custom domain, API Gateway's address with its
+    stage path `/api` without one: docs/deploy.md §2b), so that a client generated from
+    GET /api/v1/openapi.json calls `<public_url>/api/v1/...` wherever it is served."""
+    return {**document(), "servers": [{"url": public_url}]}
+
+
+@lru_cache(maxsize=4)
+def _document_json(public_url: str) -> str:
+    return json.dumps(served_document(public_url), ensure_ascii=False)
 
 
 @reference.route("/api/v1/openapi.json", methods=["GET"], cors=CORS)
 @handler
 def openapi_json():
     return Response(
-        body=_document_json(),
+        body=_document_json(get_settings().public_url),
         status_code=200,
         headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300"},
     )

@@ -15,7 +15,23 @@ def test_the_document_is_served_as_json(client):
     r = client.http.get("/api/v1/openapi.json")
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("application/json")
-    assert json.loads(r.body) == document()
+    served = json.loads(r.body)
+    assert {**served, "servers": document()["servers"]} == document()
+
+
+def test_the_served_document_names_the_deployments_own_base_so_a_generated_client_calls_it(client, monkeypatch):
+    """Under API Gateway's own address every route is below the stage path (/api): a client
+    generated from the served document must call there, and at a custom domain's root."""
+    from chalicelib.settings import reset_settings
+
+    for public_url in ("https://abc123.execute-api.eu-north-1.amazonaws.com/api", "https://book.salon.fi"):
+        monkeypatch.setenv("REBOOK_PUBLIC_URL", public_url)
+        reset_settings()
+        served = json.loads(client.http.get("/api/v1/openapi.json").body)
+        [server] = served["servers"]
+        # A generator joins the server and each path: the route's own address at that base.
+        assert server["url"] + "/api/v1/openapi.json" == f"{public_url}/api/v1/openapi.json"
+        assert server == {"url": public_url}
 
 
 def test_the_reference_page_shows_every_operation_and_schema_without_outside_resources(client):
