@@ -42,9 +42,17 @@ def synth_out(tmp_path_factory) -> Path:
     the same as the stage's `table_name` in infra/cdk.json), and cfn-lint's verdict: the
     cdk.out directory of each, with its templates and assets (the Lambda package)."""
     out = tmp_path_factory.mktemp("cdk.out")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REBOOK_"))}
+    # From the repository's root, without PYTHONPATH: the synth changes into infra/, and
+    # Chalice imports the project's `app` only when it puts the project first on sys.path
+    # itself (with PYTHONPATH=<repository> it does not, and infra/app.py is found instead).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REBOOK_")) and k != "PYTHONPATH"}
     run = subprocess.run(
-        [sys.executable, "-c", SYNTH, str(out), RESTORED], env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, "-c", SYNTH, str(out), RESTORED],
+        env=env,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     files = {
