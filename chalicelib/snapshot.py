@@ -30,8 +30,10 @@ import random
 def before_snapshot() -> None:
     """Nothing secret in the snapshot, and no open connection."""
     from chalicelib import aws, links
+    from chalicelib.services.payments import stripe_account
 
     links.forget_secret()
+    stripe_account.forget_keys()
     aws.close_connections()
 
 

@@ -172,6 +172,9 @@ def reset_caches():
     from chalicelib.services.admin import feeds
 
     feeds._built.clear()  # by (business, feed): every moto test's demo salon has one id
+    from chalicelib.services.payments import stripe_account
+
+    stripe_account.forget_keys()  # the keys read from (moto's) Secrets Manager, and failed reads
 
 
 def set_env(monkeypatch) -> None:

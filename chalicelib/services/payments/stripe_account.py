@@ -2,7 +2,7 @@
 
 Each salon's money goes to its own Stripe account (docs/payments.md): its secret key,
 publishable key and webhook signing secret are one Secrets Manager secret in AWS, read
-here and cached for five minutes; locally and in tests the environment's keys serve
+here and cached for five minutes (a failed read for one: keys_for); locally and in tests the environment's keys serve
 every business and the API is localstripe's. Nothing here logs a key or card data.
 
 Every call that moves money carries an idempotency key derived from what it is for
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,20 +68,97 @@ class Keys:
     webhook_secret: str | None
 
 
+# How long a business's keys read from Secrets Manager are kept, and how long a failed
+# read is: a flood of webhooks or bookings for a salon without a secret costs no
+# Secrets Manager call (nor its price) for a minute, and a secret stored just now is
+# read within that minute.
+KEYS_TTL_SECONDS = 300.0
+FAILED_READ_TTL_SECONDS = 60.0
+
+# Secrets Manager's answers that mean the business has no usable secret, so nothing can
+# sign or verify for it until someone stores one: none under that name (or no current
+# version), or one scheduled for deletion. The booking reads them as NotConfigured (503
+# payments_unavailable), the webhook as a bad signature (400: nothing can verify it).
+# Every other failure — throttling, Secrets Manager's own fault, a timeout, access
+# denied or a KMS key that will not decrypt (our deployment's fault, fixed without the
+# salon doing anything) — is a fault on our side that may pass: PaymentsUnavailable, a
+# 503 to the booking and to Stripe (which retries the event for days, so none is lost).
+NO_SECRET = ("ResourceNotFoundException", "InvalidRequestException")
+
+_keys: dict[str, tuple[float, Keys | type[PaymentsUnavailable]]] = {}
+
+
 def keys_for(business_id: str) -> Keys:
     s = get_settings()
     if s.stripe_secret_prefix:
-        from aws_lambda_powertools.utilities import parameters
-
-        raw = parameters.get_secret(f"{s.stripe_secret_prefix}{business_id}", max_age=300)
-        data = json.loads(raw if isinstance(raw, str) else raw.decode())
-        return Keys(data["secret_key"], data["publishable_key"], data.get("webhook_secret"))
+        if not business_id:
+            raise _not_configured()
+        return _keys_from_secrets_manager(f"{s.stripe_secret_prefix}{business_id}")
     if s.stripe_secret_key and s.stripe_publishable_key:
         return Keys(s.stripe_secret_key, s.stripe_publishable_key, s.stripe_webhook_secret)
-    raise NotConfigured(
+    raise _not_configured()
+
+
+def _not_configured() -> NotConfigured:
+    return NotConfigured(
         "Online payments are not available right now. Please try again later or call the business.",
         key="payments_unavailable",
     )
+
+
+def _keys_from_secrets_manager(secret_id: str) -> Keys:
+    """The keys in the secret, from the cache while fresh; a failed read is cached too
+    (FAILED_READ_TTL_SECONDS) and raised again as it was read: NotConfigured or
+    PaymentsUnavailable (NO_SECRET above)."""
+    now = time.monotonic()
+    found = _keys.get(secret_id)
+    if found is None or found[0] <= now:
+        found = _read_secret(secret_id, now)
+        _keys[secret_id] = found
+    kept = found[1]
+    if isinstance(kept, Keys):
+        return kept
+    raise _not_configured() if kept is NotConfigured else _unavailable()
+
+
+def _read_secret(secret_id: str, now: float) -> tuple[float, Keys | type[PaymentsUnavailable]]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.observability import logger
+
+    try:
+        raw = _secrets_client().get_secret_value(SecretId=secret_id)["SecretString"]
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "")
+        logger().warning("stripe secret not read", extra={"secret_id": secret_id, "error_code": code})
+        return now + FAILED_READ_TTL_SECONDS, NotConfigured if code in NO_SECRET else PaymentsUnavailable
+    except (BotoCoreError, KeyError) as e:  # unreachable, timed out; a binary secret
+        logger().warning("stripe secret not read", extra={"secret_id": secret_id, "error_code": type(e).__name__})
+        return now + FAILED_READ_TTL_SECONDS, NotConfigured if isinstance(e, KeyError) else PaymentsUnavailable
+    try:
+        data = json.loads(raw)
+        keys = Keys(data["secret_key"], data["publishable_key"], data.get("webhook_secret"))
+    except (ValueError, KeyError, TypeError):  # stored, but not the keys (docs/deploy.md's shape)
+        logger().error("stripe secret holds no keys", extra={"secret_id": secret_id})
+        return now + FAILED_READ_TTL_SECONDS, NotConfigured
+    return now + KEYS_TTL_SECONDS, keys
+
+
+def _secrets_client() -> Any:
+    from botocore.config import Config
+
+    from chalicelib import aws
+
+    s = get_settings()
+    # Short: a request is waiting (API Gateway gives up at 29 s), and a failure is a 503.
+    config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
+    return aws.client("secretsmanager", region=s.region, endpoint_url=s.aws_endpoint, config=config)
+
+
+def forget_keys() -> None:
+    """Drop every business's keys read and failed reads (tests; before a SnapStart
+    snapshot: chalicelib/snapshot.py, nothing secret in it)."""
+    _keys.clear()
 
 
 STRIPE_TIMEOUT_SECONDS = 10.0

@@ -41,7 +41,10 @@ def _bad_signature() -> BadRequest:
 
 def _secret(business_id: str) -> str | None:
     """The signing secret of the business's webhook endpoint (None: none configured, so
-    nothing can be verified)."""
+    nothing can be verified: a 400 bad_signature). Its secret could not be read for now
+    (Secrets Manager throttling or failing, access denied): PaymentsUnavailable goes up
+    as a 503, so Stripe sends the event again later instead of it being refused as
+    forged (stripe_account.NO_SECRET says which failure is which, and why)."""
     try:
         return keys_for(business_id).webhook_secret
     except NotConfigured:
