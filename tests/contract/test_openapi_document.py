@@ -140,6 +140,20 @@ def test_every_4xx_is_in_the_error_shape_and_the_usual_refusals_are_listed():
                 assert "422" in statuses, (method, path)
 
 
+def test_every_operation_lists_its_503_with_retry_after():
+    """Any route may answer 503 (the database throttling or failing; Stripe or a salon's
+    keys for the operations that pay: chalicelib/api/http.py, pages.py): in the error
+    shape, or the error page on a link's page, each with Retry-After."""
+    doc = document()
+    shared = doc["components"]["responses"]
+    for path, method, op in _operations(doc):
+        assert "503" in op["responses"], (method, path)
+        name = op["responses"]["503"]["$ref"].rsplit("/", 1)[1]
+        assert name == ("PageError" if path.startswith(LINK_PAGES) else "Unavailable"), (method, path)
+        assert "Retry-After" in shared[name]["headers"], name
+    assert shared["Unavailable"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
 def _resolve(doc: dict, schema: dict) -> dict:
     while "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[1]
