@@ -112,6 +112,40 @@ def test_a_revoked_key_still_cached_by_the_gateway_is_refused_by_the_view(client
         raise AssertionError("a revoked key was let through")
 
 
+def test_a_revoked_key_gets_the_answers_the_api_guide_names(client, desk):
+    """Deployed, once API Gateway's cached sign-in ran out, its authorizer refuses a
+    revoked key itself (ACCESS_DENIED: 403 `forbidden` in the error shape, played here by
+    the contract tests' stand-in with the stack's gateway responses); while it is cached,
+    the view answers 401 `key_revoked` (above). docs/api.md says both."""
+    import io
+    import json
+    from pathlib import Path
+
+    from infra.api_edges import GATEWAY_ERRORS
+    from tests.contract.gateway import ChaliceWSGI
+
+    made = make_key(desk)
+    assert desk.delete(f"/api-keys/{made['id']}")[0] == 200
+
+    def app():
+        from app import app as chalice_app
+
+        return chalice_app
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": ADMIN + "/me",
+        "HTTP_AUTHORIZATION": f"Bearer {made['key']}",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    status, _, body = ChaliceWSGI(app).handle(environ)
+    denied_status, denied_code = GATEWAY_ERRORS["ACCESS_DENIED"][:2]
+    assert (status, json.loads(body)["error"]["code"]) == (denied_status, denied_code) == (403, "forbidden")
+    guide = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    revoked = next(line for line in guide.split("\n- ") if line.startswith("**Revoked**"))
+    assert "**401** `key_revoked`" in revoked and f"**{denied_status}** `{denied_code}`" in revoked, revoked
+
+
 def test_each_key_is_limited_per_minute(client, desk, frozen_now, monkeypatch):
     from chalicelib.domain import api_keys
 
