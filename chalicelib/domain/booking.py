@@ -285,6 +285,13 @@ class Appointment:
         return self.status in ACTIVE_STATUSES
 
     @property
+    def reminders_go(self) -> bool:
+        """Will her reminders go: on (she can turn them off), and the visit still booked, or
+        being paid (they go once it is). A cancelled, completed or no-show visit gets none:
+        the sender reminds only a booked one (domain/messages.py visit_as_planned)."""
+        return not self.reminders_off and self.status in (Status.BOOKED.value, Status.PENDING_PAYMENT.value)
+
+    @property
     def came_to_cents(self) -> int:
         """What the visit came to: the total the desk checked out (it may set the final
         price), else its booked price — what revenue and her spend count."""

@@ -143,6 +143,15 @@ def test_cancel_frees_the_time_and_invites_to_book_again(client):
     assert len(sent_sms()) == before
 
 
+def test_a_cancelled_booking_says_no_reminders_will_go(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    assert booked["reminders"] is True
+    token = token_of(booked["manage_url"])
+    status, body = post(client, f"/api/v1/bookings/{token}/cancel", {"reason": "flu"})
+    assert (status, body["status"], body["reminders"]) == (200, "cancelled", False)
+    assert get(client, f"/api/v1/bookings/{token}")[1]["reminders"] is False  # and when looked at again
+
+
 def test_cancel_inside_the_window_is_409(client, frozen_now):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     frozen_now["now"] += timedelta(days=1, hours=3)  # Tue 13:00 local, 23 h before

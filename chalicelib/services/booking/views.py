@@ -49,7 +49,7 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
         "cancellable_until": iso_local(deadline, tz),
         "can_change": a.status == Status.BOOKED.value and clock.now() < deadline,
         "manage_url": links.manage_url(token),
-        "reminders": not a.reminders_off,
+        "reminders": a.reminders_go,
     }
     if a.held and a.hold_until is not None:
         # Held until she clicks the link sent to her email or phone; then freed.
