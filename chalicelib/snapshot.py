@@ -3,8 +3,8 @@ must make fresh.
 
 With SnapStart, Lambda runs the init (app.py's import) once per published version,
 snapshots the memory, and starts every later execution environment from that snapshot.
-So, before the snapshot: forget the link-signing secret (it would sit in the snapshot;
-it is read again, lazily, on first use after the restore). After each restore: re-seed
+So, before the snapshot: forget the link-signing secret and any salon's Stripe keys (they
+would sit in the snapshot; each is read again, lazily, on first use after the restore). After each restore: re-seed
 `random` (every copy would otherwise draw the same jitter and the same ids from the
 snapshot's state), and drop caches keyed on time.monotonic (the clock of the
 snapshotted process, meaningless in the restored one). The AWS clients are made during

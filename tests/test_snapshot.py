@@ -48,6 +48,21 @@ def test_the_link_secret_is_not_in_the_snapshot_and_is_read_again_after_it(env, 
     links.forget_secret()
 
 
+def test_no_salons_stripe_keys_are_in_the_snapshot(env, monkeypatch):
+    from chalicelib import snapshot
+    from chalicelib.services.payments import stripe_account
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("REBOOK_STRIPE_SECRET_PREFIX", "rebook/prod/stripe/")
+    monkeypatch.setattr(
+        stripe_account, "_read_secret", lambda name, now: (now + 300, stripe_account.Keys("rk", "pk", "wh"))
+    )
+    reset_caches()
+    assert stripe_account.keys_for("b1").secret_key == "rk"
+    snapshot.before_snapshot()
+    assert stripe_account._keys == {}  # read again, lazily, after the restore
+
+
 def test_the_snapshot_keeps_the_clients_but_no_open_connection(env):
     from chalicelib import aws, snapshot
 
