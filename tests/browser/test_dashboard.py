@@ -442,7 +442,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
 
 def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     """The list puts the most value at stake first, the long gone at the top; the owner
-    chooses "slipping most recently first": the list is read in that order (Riikka, at
+    chooses "most recent first" (Tuoreimmat ensin): the list is read in that order (Riikka, at
     risk for a week, before the clients lapsed weeks and months ago), each says since
     when, and the choice holds when the list is opened again, until she changes it."""
     from tests.browser.test_frontdesk import admin
@@ -450,13 +450,13 @@ def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     show(owner, "clients")
     listed = owner.locator("#retention > li")
     order = owner.get_by_role("group", name="Järjestys")
-    expect(order.get_by_role("button")).to_have_text(["Arvokkaimmat ensin", "Viimeksi lipsuneet ensin"])
+    expect(order.get_by_role("button")).to_have_text(["Arvokkaimmat ensin", "Tuoreimmat ensin"])
     expect(order.get_by_role("button", name="Arvokkaimmat ensin")).to_have_attribute("aria-pressed", "true")
     _, by_value = admin(stack, "GET", "/retention")
     expect(listed.locator(".who")).to_have_text([c["client"]["name"] for c in by_value["clients"]])
     with owner.expect_response(lambda r: "/retention?order=recent" in r.url):
-        order.get_by_role("button", name="Viimeksi lipsuneet ensin").click()
-    expect(order.get_by_role("button", name="Viimeksi lipsuneet ensin")).to_have_attribute("aria-pressed", "true")
+        order.get_by_role("button", name="Tuoreimmat ensin").click()
+    expect(order.get_by_role("button", name="Tuoreimmat ensin")).to_have_attribute("aria-pressed", "true")
     expect(order.get_by_role("button", name="Arvokkaimmat ensin")).to_have_attribute("aria-pressed", "false")
     _, by_recent = admin(stack, "GET", "/retention?order=recent")
     recent = [c["client"]["name"] for c in by_recent["clients"]]

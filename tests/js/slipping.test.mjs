@@ -29,3 +29,22 @@ test("a refused order is told in the dashboard's words, in each language", async
   }
   i18n.setLang("fi");
 });
+
+test("the two orders read as plain short words, the same on the buttons, the page and a refusal", async () => {
+  const { readFileSync } = await import("node:fs");
+  const dir = new URL("../../chalicelib/strings/", import.meta.url);
+  const labels = {
+    fi: ["Arvokkaimmat ensin", "Tuoreimmat ensin", /arvokkaimmat tai tuoreimmat ensin/],
+    sv: ["Mest värdefulla först", "Senaste först", /mest värdefulla eller senaste först/],
+    en: ["Most valuable first", "Most recent first", /most valuable or most recent first/],
+  };
+  for (const [l, [value, recent, refusal]] of Object.entries(labels)) {
+    const words = JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")).dashboard;
+    assert.deepEqual([words.slipping_order_value, words.slipping_order_recent], [value, recent], l);
+    // The refusal names the same two choices as the buttons do.
+    assert.match(words.err_bad_order, refusal, l);
+  }
+  // The page's own Finnish text (before the catalogue loads) is the catalogue's.
+  const html = readFileSync(new URL("../../chalicelib/pages/templates/dashboard.html", import.meta.url), "utf8");
+  assert.match(html, /data-t="slipping_order_recent">Tuoreimmat ensin</);
+});
