@@ -75,15 +75,19 @@ def format_day(iso: str | datetime, locale: str) -> str:
 def format_local(iso_local: str | datetime, locale: str) -> str:
     """Weekday, day, month and time without the year (messages are about the near future).
 
-    fi 'ti 24.11. klo 14.00', sv 'tis 24.11. kl. 14.00', en 'Tue 24 Nov at 14:00'.
+    fi 'ti 24.11. klo 14.00', sv 'tis 24.11. kl. 14.00', en 'Tue 24 Nov at 14:00'. The word
+    and the time are joined by a no-break space (NBSP): 'klo' never ends a line with '14.00'
+    on the next, on a phone or in an email. An SMS sends it as a plain space (GSM-7 kept).
     """
     loc = normalize(locale)
     d = _parse(iso_local)
     word = {"fi": "klo", "sv": "kl."}.get(loc, "at")
-    return f"{format_day(d, loc)} {word} {format_time(d, loc)}"
+    return f"{format_day(d, loc)} {word}{NBSP}{format_time(d, loc)}"
 
 
-NBSP = "\u00a0"  # between a number and its unit: '69,00 €' and '50 %' never break across lines
+# Between a number and its unit ('69,00 €', '50 %') and a word and the time it names
+# ('klo 14.00'): never broken across lines.
+NBSP = "\u00a0"
 
 
 def format_price(cents: int, locale: str) -> str:

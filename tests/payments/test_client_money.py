@@ -145,7 +145,7 @@ def test_the_desks_cancellation_says_what_happens_to_her_money(pay_client, strip
 # The pay page of the demo's highlights with Aino, Wed 25 Nov at 12:00, read in Finnish: the
 # deposit due and the first words of its terms.
 HELD_MONEY = 'Ennakkomaksu\u00a0nyt</dt><dd id="pay-amount">47,70\u00a0€</dd>'
-HELD_TERMS = "Maksuton peruutus ti 24.11. klo 12.00 asti."
+HELD_TERMS = "Maksuton peruutus ti 24.11. klo\u00a012.00 asti."
 
 
 def released_says_only_what_she_booked(html: str) -> None:
@@ -154,7 +154,7 @@ def released_says_only_what_she_booked(html: str) -> None:
     html = html.split("<main>", 1)[1]  # what she reads (the layout's style names a label too)
     assert (
         "<dd>Raidat folioilla (150\u00a0min)</dd>" in html
-        and '<dd><span class="keep">ke 25.11. klo 12.00</span></dd>' in html
+        and '<dd><span class="keep">ke 25.11. klo\u00a012.00</span></dd>' in html
     )
     assert "Varaa uusi aika</a>" in html
     for gone in ("Ennakkomaksu", "47,70", "Maksuton peruutus", "Jos perut", "Jos et saavu"):
