@@ -306,7 +306,7 @@ def test_the_offer_of_a_deposit_service_says_the_deposit_asked_not_one_tap(pay_c
     assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
     assert len(offer_links(LIISA)) == 1
     [sms] = [text for number, text, *_ in conftest.sent_sms() if number == LIISA and "/o/" in text]
-    assert "Ennakkomaksu 47,70 €" in sms, sms
+    assert "Ennakko 47,70 €" in sms, sms
     [email] = emails_to("kate@example.com", "A time came free")
     assert "A deposit of €47.70 is asked to confirm the booking" in email, email
     assert "one tap" not in email

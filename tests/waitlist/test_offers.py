@@ -186,8 +186,37 @@ def test_the_offer_sms_fits_one_segment_with_long_names(locale):
     assert "13" in sms
 
 
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+def test_a_typical_offer_with_a_deposit_is_one_sms_segment_with_every_fact(locale):
+    """A 20-character salon, a 15-character service, its day and time, a 40-character link
+    and a 25,00 € deposit: one 160-unit GSM-7 segment with all of it (the deposit's line
+    made the Finnish and the English too long, and the service's name was dropped)."""
+    from chalicelib.notify import gsm, render
+    from chalicelib.notify.localtime import format_local, format_price
+
+    url = "https://varaa.example.fi/o/" + "x" * 13
+    salon, service, start = "Kauneushoitola Aurin", "Raidat folioill", "2026-11-25T13:00:00+02:00"
+    assert (len(salon), len(service), len(url)) == (20, 15, 40)
+    context: dict[str, object] = {
+        "business": {"name": salon, "timezone": "Europe/Helsinki"},
+        "client": {"name": None},
+        "service": {"name": service},
+        "staff": {"name": None},
+        "start": start,
+        "end": "2026-11-25T14:00:00+02:00",
+        "offer_url": url,
+        "offer_expires": "2026-11-25T11:00:00+02:00",
+        "payment": {"kind": "deposit", "amount_cents": 2500},
+    }
+    sms = render.render("waitlist_offer", locale, context).sms
+    assert gsm.is_gsm7(sms) and gsm.gsm7_length(sms) <= gsm.SMS_UNITS, (gsm.gsm7_length(sms), sms)
+    for fact in (salon, service, format_local(start, locale), format_price(2500, locale)):
+        assert gsm.to_gsm7(fact) in sms, (fact, sms)
+    assert sms.endswith(url)
+
+
 OFFER_PAYMENT_WORDS = {
-    ("fi", "deposit"): ("Ajan vahvistamiseksi pyydetään ennakkomaksu 47,70\u00a0€.", "Ennakkomaksu 47,70 €."),
+    ("fi", "deposit"): ("Ajan vahvistamiseksi pyydetään ennakkomaksu 47,70\u00a0€.", "Ennakko 47,70 €."),
     ("fi", "prepay"): (
         "Ajan vahvistamiseksi pyydetään koko hinta, 47,70\u00a0€, etukäteen.",
         "Maksu etukäteen 47,70 €.",
