@@ -171,6 +171,28 @@ def about_visit(
     )
 
 
+def salon_sms_time(b: Business, appt: Appointment, now: datetime, previous_start: datetime | None = None) -> datetime:
+    """When the SMS of a change the desk made at `now` to `appt` (moved from
+    `previous_start`) goes: at the end of the quiet hours, or now when her visit (or its
+    old time) comes too soon after them (reminders.salon_change_sms_time)."""
+    cfg = b.config
+    visit = min(appt.start, previous_start) if previous_start else appt.start
+    return reminder_rules.salon_change_sms_time(now, cfg.quiet_hours, cfg.tz, visit)
+
+
+def held_salon_sms(
+    b: Business, appt: Appointment, phone: str | None, now: datetime, previous_start: datetime | None = None
+) -> datetime | None:
+    """When the desk's SMS of a change made at `now` goes, if it waits out the quiet
+    hours (booking_event `by_salon`); None when it goes at once or there is none (no
+    number, or one the business does not text). The desk's answer says it, so the owner
+    knows when her client hears of it."""
+    if not sms_to(b, phone):
+        return None
+    at = salon_sms_time(b, appt, now, previous_start)
+    return at if at > now else None
+
+
 def booking_event(
     b: Business,
     appt: Appointment,
@@ -196,9 +218,7 @@ def booking_event(
         return []
     due = dict.fromkeys(recipients, now)
     if by_salon and "sms" in recipients:
-        cfg = b.config
-        visit = min(appt.start, previous_start) if previous_start else appt.start
-        due["sms"] = reminder_rules.salon_change_sms_time(now, cfg.quiet_hours, cfg.tz, visit)
+        due["sms"] = salon_sms_time(b, appt, now, previous_start)
     context = dict(base) if base is not None else booking_context(b, appt, client_name, previous_start)
     if kind == "confirmation" and appt.awaiting_confirmation and appt.hold_until is not None:
         # Held until she confirms: the message carries the only confirmation link.

@@ -37,6 +37,7 @@ def test_the_owner_cancels_at_night_the_email_goes_now_the_sms_in_the_morning(de
     mails, before = len(emails_to("maija@example.com", "peru")), len(sent_sms())
     status, body = desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "salon"})
     assert status == 200 and body["status"] == "cancelled", body
+    assert body["sms_at"] == MORNING, body  # the owner can tell her when she hears of it
     assert len(emails_to("maija@example.com", "peru")) == mails + 1  # the email at once
     assert texts_to(before) == []  # not at 23:10
     assert "Jouduimme perumaan varauksesi" in held_until_morning(before)
@@ -70,7 +71,7 @@ def test_the_owner_moves_a_visit_to_early_tomorrow_at_night_and_the_sms_goes_now
     before = len(sent_sms())
     start = "2026-11-24T07:30:00+02:00"  # before the quiet hours end: she must know tonight
     status, body = desk.post(f"/appointments/{booked['appointment']}/reschedule", {"start": start})
-    assert status == 200, body
+    assert status == 200 and "sms_at" not in body, body  # nothing held to tell of
     [text] = texts_to(before)
     assert "7.30" in text, text
 
@@ -93,7 +94,7 @@ def test_a_move_at_night_waits_for_the_morning_unless_her_old_time_is_early(clie
     anna = "+358401111111"
     before = len(sent_sms())
     status, body = desk.post(f"/appointments/{late['id']}/reschedule", {"start": "2026-11-27T10:00:00+02:00"})
-    assert status == 200, body
+    assert status == 200 and body["sms_at"] == MORNING, body
     assert texts_to(before, anna) == []
     held_until_morning(before, anna)
 
@@ -105,7 +106,7 @@ def test_a_booking_made_at_the_desk_at_night_confirms_by_email_now_by_sms_in_the
         "/bookings",
         booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email="anna@example.com"),
     )
-    assert status == 201, body
+    assert status == 201 and body["sms_at"] == MORNING, body
     assert emails_to("anna@example.com")
     assert texts_to(before, "+358401111111") == []
     held_until_morning(before, "+358401111111")
@@ -143,3 +144,19 @@ def test_a_held_sms_the_desk_changed_again_that_night_is_not_sent_in_the_morning
     [cancelled] = [text for text in texts if "30.11." in text]
     assert "14.00" in moved and "10.00" not in moved, moved
     assert "peruttu" in cancelled.lower(), cancelled
+
+
+def test_the_desks_answer_names_no_sms_time_by_day_or_when_none_is_sent(desk, booked, frozen_now):
+    # In the day her SMS goes at once: nothing to tell the owner.
+    status, body = desk.post(
+        "/bookings", booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
+    )
+    assert status == 201 and "sms_at" not in body, body
+    frozen_now["now"] = at(NIGHT)
+    # At night, but she is not told (notify false), or has no number to text.
+    status, body = desk.post(f"/appointments/{body['id']}/cancel", {"notify": False})
+    assert status == 200 and "sms_at" not in body, body
+    status, body = desk.post(
+        "/bookings", booking_body("2026-11-26T15:00:00+02:00", name="Ella Email", phone=None, email="ella@example.com")
+    )
+    assert status == 201 and "sms_at" not in body, body

@@ -242,3 +242,27 @@ test("an empty name says a name is needed, in each language, not 'check the name
   i18n.setLang("en");
   assert.equal(i18n.fieldText("name", "String should have at most 80 characters"), "At most 80 characters.");
 });
+
+// A desk change in the quiet hours holds her SMS until they end; the API's answer says
+// when (sms_at) and the status line says it in the owner's language, as the personal
+// message's sheet does for its held SMS ("lähtee klo 8.00").
+test("the status line says when the client's held SMS goes, and nothing more by day", () => {
+  const night = { status: "cancelled", sms_at: "2026-11-24T08:00:00+02:00" };
+  const said = {
+    fi: "Varaus peruttu: Helena. Tekstiviesti asiakkaalle lähtee klo 8.00, kun hiljainen aika tekstiviesteiltä päättyy.",
+    sv: "Bokningen avbokad: Helena. Sms:et till kunden skickas kl. 8.00, när den tysta tiden för sms är slut.",
+    en: "Booking cancelled: Helena. The text message to the client will go at 08:00, when the quiet hours for text messages end.",
+  };
+  try {
+    for (const l of ["fi", "sv", "en"]) {
+      i18n.setCatalogue(l, load(l));
+      i18n.setLang(l);
+      const done = i18n.t("cancelled_done", { name: "Helena" });
+      assert.equal(i18n.withHeldSms(done, night), said[l]);
+      assert.equal(i18n.withHeldSms(done, { status: "cancelled" }), done); // by day: at once
+      assert.equal(i18n.withHeldSms(done, undefined), done);
+    }
+  } finally {
+    i18n.setLang("fi");
+  }
+});

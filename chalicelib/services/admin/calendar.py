@@ -21,7 +21,7 @@ from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
 from chalicelib.domain.visits import mark_problem, outcome, status_after_undo
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.observability import logger
-from chalicelib.services import retention
+from chalicelib.services import message_plans, retention
 from chalicelib.services.admin.common import (
     audited,
     business_of,
@@ -384,6 +384,8 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
     )
     appt = store.get_appointment(b.id, view["id"])
     audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
+    if appt and options.notify and message_plans.salon_sms_time(b, appt, appt.created_at) > appt.created_at:
+        view.update(held_sms(b, appt, clients.get_client(b.id, appt.client_id), appt.created_at))
     return status, view
 
 
@@ -398,9 +400,23 @@ def reschedule(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         raise Conflict(f"This visit is {a.status.replace('_', ' ')} and cannot be moved.", code=f"booking_{a.status}")
     _not_paid_at_the_desk(a)
     moved = changes.move(b, a, start, req.staff, desk=True, notify=req.notify)
+    client = clients.get_client(b.id, a.client_id)
+    view = appointment_view(b, moved, client)
     if moved is not a:
         audited(p, "reschedule_visit", a.client_id, {"appointment": a.id})
-    return appointment_view(b, moved, clients.get_client(b.id, a.client_id))
+        if req.notify:
+            view.update(held_sms(b, moved, client, moved.updated_at, a.start))
+    return view
+
+
+def held_sms(
+    b: Business, a: Appointment, client: Client | None, at: datetime, previous_start: datetime | None = None
+) -> dict[str, str]:
+    """The desk's answer to a booking, move or cancellation made at `at`: `sms_at`, when
+    its SMS to her waits out the quiet hours (message_plans.held_salon_sms), so the owner
+    can tell her when she hears of it; nothing when it goes at once or there is none."""
+    due = message_plans.held_salon_sms(b, a, client.phone if client else None, at, previous_start)
+    return {"sms_at": iso_local(due, b.config.tz)} if due else {}
 
 
 def _not_paid_at_the_desk(a: Appointment) -> None:
@@ -520,6 +536,7 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     if req.refund:  # giving back all she paid, whatever her terms keep, is the owner's
         _money_is_the_owners(p, "Cancelling with the deposit given back moves money", "refund")
     a = _appointment(b, appointment_id)
+    cancelled_now = False  # and the client told: her SMS may wait out the quiet hours
     if a.status == Status.CANCELLED.value:
         from chalicelib.services.payments import fees
 
@@ -536,4 +553,9 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
             b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund, desk=True
         )
         audited(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by, "refund": req.refund})
-    return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))
+        cancelled_now = req.notify
+    client = clients.get_client(b.id, a.client_id)
+    view = appointment_view(b, a, client, money=p.can("money"))
+    if cancelled_now and a.cancelled_at:
+        view.update(held_sms(b, a, client, a.cancelled_at))
+    return view

@@ -5,7 +5,7 @@
 // send a confirmation, confirm.
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, money, t } from "./i18n.js";
+import { clock, day, errorText, money, t, withHeldSms } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -422,7 +422,7 @@ async function submit(e) {
     const view = await api("POST", "/bookings", body, { "Idempotency-Key": sheet.key });
     closeDialog(dialog());
     const who = sheet.client ? sheet.client.name : name;
-    say(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}` }));
+    say(withHeldSms(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}` }), view));
     changed();
   } catch (err) {
     // Not a race: the calendar has a booking (or time off) there already, and the API says when.

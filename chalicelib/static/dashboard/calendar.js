@@ -4,7 +4,7 @@
 // block opens its card; tapping a free time opens the desk booking; a block is moved by
 // dragging it (mouse, pen) or with the card's "Move" and a tap on a free time.
 import { $, clear, el, openDialog } from "./dom.js";
-import { clock, day, errorText, fieldText, t } from "./i18n.js";
+import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
 import { closedText, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
 import { createPoller } from "./live.js";
@@ -534,8 +534,8 @@ export async function moveAppointment(a, staffId, start, { notify = true } = {})
   if (!notify) body.notify = false;
   const who = appointmentSummary(a).who;
   try {
-    await api("POST", `/appointments/${a.id}/reschedule`, body);
-    say(t(notify ? "moved_to" : "moved_to_untold", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }));
+    const done = await api("POST", `/appointments/${a.id}/reschedule`, body);
+    say(withHeldSms(t(notify ? "moved_to" : "moved_to_untold", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }), done));
   } catch (err) {
     if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);

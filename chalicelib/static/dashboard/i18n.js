@@ -105,6 +105,14 @@ export function clock(when, tz) {
   return f.format(new Date(at));
 }
 
+// What the desk did, and when her SMS of it goes: a booking, move or cancellation made
+// in the quiet hours holds her SMS until they end, and the API's answer says when
+// (`sms_at`, docs/owner-api.md "At night"); by day it goes at once and nothing is added.
+export function withHeldSms(text, answer) {
+  const at = answer && answer.sms_at;
+  return at ? `${text} ${t("sms_held", { time: clock(at) })}` : text;
+}
+
 // The owner API's errors are in English (docs/owner-api.md): the dashboard shows its own
 // words for each error `code`, and for a field the API names (error.fields) words of its
 // own for that field, never the API's English text.
