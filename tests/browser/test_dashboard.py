@@ -450,14 +450,14 @@ def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     show(owner, "clients")
     listed = owner.locator("#retention > li")
     order = owner.get_by_role("group", name="Järjestys")
-    expect(order.get_by_role("button")).to_have_text(["Arvokkaimmat ensin", "Tuoreimmat ensin"])
-    expect(order.get_by_role("button", name="Arvokkaimmat ensin")).to_have_attribute("aria-pressed", "true")
+    expect(order.get_by_role("button")).to_have_text(["Suurin menetys ensin", "Tuoreimmat ensin"])
+    expect(order.get_by_role("button", name="Suurin menetys ensin")).to_have_attribute("aria-pressed", "true")
     _, by_value = admin(stack, "GET", "/retention")
     expect(listed.locator(".who")).to_have_text([c["client"]["name"] for c in by_value["clients"]])
     with owner.expect_response(lambda r: "/retention?order=recent" in r.url):
         order.get_by_role("button", name="Tuoreimmat ensin").click()
     expect(order.get_by_role("button", name="Tuoreimmat ensin")).to_have_attribute("aria-pressed", "true")
-    expect(order.get_by_role("button", name="Arvokkaimmat ensin")).to_have_attribute("aria-pressed", "false")
+    expect(order.get_by_role("button", name="Suurin menetys ensin")).to_have_attribute("aria-pressed", "false")
     _, by_recent = admin(stack, "GET", "/retention?order=recent")
     recent = [c["client"]["name"] for c in by_recent["clients"]]
     # Newest slip first (other modules on this stack may have moved a client's day: the
@@ -481,7 +481,7 @@ def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
         show(owner, "clients")
     expect(listed.locator(".who")).to_have_text(recent)
     with owner.expect_response(lambda r: r.url.endswith("/api/v1/admin/retention")):
-        order.get_by_role("button", name="Arvokkaimmat ensin").click()
+        order.get_by_role("button", name="Suurin menetys ensin").click()
     expect(listed.locator(".who")).to_have_text([c["client"]["name"] for c in by_value["clients"]])
 
 

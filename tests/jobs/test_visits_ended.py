@@ -1,6 +1,6 @@
 """After the visit: the job completes visits nobody marked, keeps each client's visits,
 spend and rhythm, catches up on runs that were missed, and the owner sees who is
-slipping away — most valuable first.
+slipping away — the most value at stake first.
 
 The job runs when it would in AWS: every 5 minutes, so a run two hours after a visit
 looks back two hours (tests/history.py `visit`), not to the last visit weeks before."""

@@ -1,7 +1,9 @@
 // The at-risk list's order: the request the dashboard makes for each choice.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ORDERS, orderOf, retentionPath } from "../../chalicelib/static/dashboard/slipping.js";
+import { readFileSync } from "node:fs";
+import * as i18n from "../../chalicelib/static/dashboard/i18n.js";
+import { ORDERS, atStake, orderOf, retentionPath } from "../../chalicelib/static/dashboard/slipping.js";
 
 test("the most value first asks for the API's default, the most recent first asks for order=recent", () => {
   assert.deepEqual(ORDERS, ["value", "recent"]);
@@ -21,7 +23,7 @@ test("a refused order is told in the dashboard's words, in each language", async
   const { readFileSync } = await import("node:fs");
   const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
   const dir = new URL("../../chalicelib/strings/", import.meta.url);
-  const words = { fi: /arvokkaimmat/i, sv: /värdefulla/i, en: /most valuable/i };
+  const words = { fi: /suurin menetys/i, sv: /störst förlust/i, en: /most at stake/i };
   for (const l of ["fi", "sv", "en"]) {
     i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
     i18n.setLang(l);
@@ -34,9 +36,9 @@ test("the two orders read as plain short words, the same on the buttons, the pag
   const { readFileSync } = await import("node:fs");
   const dir = new URL("../../chalicelib/strings/", import.meta.url);
   const labels = {
-    fi: ["Arvokkaimmat ensin", "Tuoreimmat ensin", /arvokkaimmat tai tuoreimmat ensin/],
-    sv: ["Mest värdefulla först", "Senaste först", /mest värdefulla eller senaste först/],
-    en: ["Most valuable first", "Most recent first", /most valuable or most recent first/],
+    fi: ["Suurin menetys ensin", "Tuoreimmat ensin", /”Suurin menetys ensin” tai ”Tuoreimmat ensin”/],
+    sv: ["Störst förlust först", "Senaste först", /”Störst förlust först” eller ”Senaste först”/],
+    en: ["Most at stake first", "Most recent first", /“Most at stake first” or “Most recent first”/],
   };
   for (const [l, [value, recent, refusal]] of Object.entries(labels)) {
     const words = JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")).dashboard;
@@ -46,5 +48,26 @@ test("the two orders read as plain short words, the same on the buttons, the pag
   }
   // The page's own Finnish text (before the catalogue loads) is the catalogue's.
   const html = readFileSync(new URL("../../chalicelib/pages/templates/dashboard.html", import.meta.url), "utf8");
+  assert.match(html, /data-t="slipping_order_value">Suurin menetys ensin</);
   assert.match(html, /data-t="slipping_order_recent">Tuoreimmat ensin</);
+});
+
+// The default order is by value at risk (her typical spend × the chance she does not
+// come back), not by what she spent: her row says that value, so the order can be read.
+test("each row says her value at stake in whole money, the number the default order sorts by", () => {
+  const dir = new URL("../../chalicelib/strings/", import.meta.url);
+  const said = { fi: "Menetys n. 69 €", sv: "Förlust ca 69 €", en: "About €69 at stake" };
+  try {
+    for (const l of ["fi", "sv", "en"]) {
+      i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
+      i18n.setLang(l);
+      assert.equal(atStake({ value_at_risk_cents: 6873 }, "EUR").replace(/\s/g, " "), said[l], l);
+      assert.equal(atStake({}, "EUR"), "", l); // none given: nothing said
+    }
+    i18n.setLang("fi");
+    assert.equal(atStake({ value_at_risk_cents: 0 }, "EUR").replace(/\s/g, " "), "Menetys n. 0 €");
+    assert.equal(atStake({ value_at_risk_cents: 123450 }, "EUR").replace(/\s/g, " "), "Menetys n. 1 235 €");
+  } finally {
+    i18n.setLang("fi");
+  }
 });

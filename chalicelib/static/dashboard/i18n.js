@@ -51,8 +51,11 @@ export function kpiWords(key) {
   return k[key] || { name: key, help: "" };
 }
 
-export function money(cents, currency) {
-  return new Intl.NumberFormat(intl(), { style: "currency", currency: currency || "EUR" }).format(cents / 100);
+// `whole`: rounded to whole units, for an estimate ("n. 69 €", not "68,73 €").
+export function money(cents, currency, whole) {
+  const digits = whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {};
+  return new Intl.NumberFormat(intl(), { style: "currency", currency: currency || "EUR", ...digits })
+    .format(whole ? Math.round(cents / 100) : cents / 100);
 }
 export function number(v, digits) {
   return new Intl.NumberFormat(intl(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v);

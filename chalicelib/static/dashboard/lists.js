@@ -9,7 +9,7 @@ import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
 import { recentOffers } from "./waitlistview.js";
-import { ORDER_KEY, orderOf, retentionPath } from "./slipping.js";
+import { ORDER_KEY, atStake, orderOf, retentionPath } from "./slipping.js";
 
 let reload = () => Promise.resolve();
 export function setReload(fn) { reload = fn; }
@@ -145,7 +145,8 @@ export const RENDER = {
           + t("last_visit", { date: day(c.last_visit) })
           + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
           + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
-        el("p", { className: "muted", text: t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }) }));
+        el("p", { className: "muted", text: [t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }), atStake(c, currency())]
+          .filter(Boolean).join(" · ") }));
       // Why, beside her status: the warnings her card shows (dismissed there).
       if (c.signals && c.signals.length) {
         li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },

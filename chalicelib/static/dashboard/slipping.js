@@ -1,7 +1,10 @@
 // **Pure**: the at-risk list's order (GET /retention?order=…, docs/owner-api.md): the most
-// value at stake first (the API's default, issue 22), or who slipped most recently first
+// value at stake first (the API's default, issue 22: what losing her would cost, her
+// typical spend × the chance she does not come back), or who slipped most recently first
 // (the day she turned at risk or lapsed, newest first). The owner's choice is remembered
-// on the device (main.js keeps the language alike).
+// on the device (main.js keeps the language alike). Each row says her value at stake.
+import { money, t } from "./i18n.js";
+
 export const ORDERS = ["value", "recent"];
 export const ORDER_KEY = "rebook.dashboard.slippingOrder";
 
@@ -14,4 +17,11 @@ export function orderOf(value) {
 export function retentionPath(order) {
   const o = orderOf(order);
   return o === ORDERS[0] ? "/retention" : `/retention?order=${o}`;
+}
+
+// Her value at stake as her row says it, in whole money: "Menetys n. 69 €" (the API's
+// value_at_risk_cents, the list's default order); "" when the API gave none.
+export function atStake(client, currency) {
+  const cents = client && client.value_at_risk_cents;
+  return typeof cents === "number" ? t("slipping_at_stake", { amount: money(cents, currency, true) }) : "";
 }
