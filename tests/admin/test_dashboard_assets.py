@@ -80,3 +80,40 @@ def test_english_writes_a_percent_against_its_number_and_finnish_and_swedish_wit
         english = catalogue("en")[section]
         assert not [k for k, v in english.items() if isinstance(v, str) and spaced.search(v)], section
     assert spaced.search(catalogue("fi")["dashboard"]["slipping_rule_regulars"])
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two #rrggbb colours."""
+
+    def luminance(hex_colour: str) -> float:
+        rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_block_being_moved_shows_it_without_fading_its_text():
+    """In move mode the block being moved is marked by a dashed outline, not by fading it:
+    its time and name (ink) and its service (muted grey) stay at 4.5:1 on its background
+    (faded to .55 they fell to 2.08-3.33:1, axe color-contrast, serious)."""
+    import re
+    from pathlib import Path
+
+    import chalicelib
+
+    css = (Path(chalicelib.__file__).parent / "static" / "dashboard.css").read_text()
+    colours = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+    block = re.search(r"\.appt\.moving\s*\{([^}]*)\}", css)
+    assert block, "no .appt.moving rule"
+    rule = dict(re.findall(r"([\w-]+)\s*:\s*([^;]+);", block.group(1)))
+    assert float(rule.get("opacity", "1")) == 1, rule
+    assert "dashed" in rule.get("outline", ""), rule  # still plainly the one being moved
+    background = rule.get("background", "").strip()
+    background = colours.get(background.removeprefix("var(--").removesuffix(")"), background)
+    if re.fullmatch(r"#[0-9a-fA-F]{3}", background):  # #fff
+        background = "#" + "".join(c * 2 for c in background[1:])
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", background), f"not one solid colour under its text: {background}"
+    for text in ("ink", "muted"):
+        assert _contrast(colours[text], background) >= 4.5, (text, background)
