@@ -7,6 +7,7 @@ A small table instead of Babel keeps the Lambda package and cold start small.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -88,6 +89,18 @@ def format_local(iso_local: str | datetime, locale: str) -> str:
 # Between a number and its unit ('69,00 €', '50 %') and a word and the time it names
 # ('klo 14.00'): never broken across lines.
 NBSP = "\u00a0"
+
+
+def with_counts(text: str, **values: object) -> str:
+    """A sentence of the strings with its values filled in (str.format), each whole number
+    joined to the word after it by a no-break space: '(24 hours before)', 'alle 24
+    tunnin', '15 minuutin ajan', '24 timmar' never end a line with the number and put the
+    unit on the next. The one way the cancellation policy's sentences are filled in
+    (pages/views.py change_policy, services/payments/pay.py terms_text); an SMS sends the
+    space as a plain one (notify/gsm.py to_gsm7: GSM-7 kept)."""
+    counts = {k for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool)}
+    joined = re.sub(r"\{(\w+)\} (?=\w)", lambda m: m.group(0)[:-1] + NBSP if m.group(1) in counts else m.group(0), text)
+    return joined.format(**values)
 
 
 def format_price(cents: int, locale: str) -> str:

@@ -31,6 +31,7 @@ from chalicelib.notify.localtime import (
     format_local,
     format_price,
     format_time,
+    with_counts,
 )
 from chalicelib.pages import media
 from chalicelib.pages.errors import WAITLIST_FIELDS, shown
@@ -312,10 +313,10 @@ def change_policy(b: Business, start_iso: str, t: dict, locale: str) -> str | No
     hours, grace = rules.cancellation_window_hours, rules.change_grace_minutes
     deadline = change_deadline(start, now, hours, grace)
     if not offers_change(deadline, now):
-        return t["policy_none"].format(hours=hours)
+        return with_counts(t["policy_none"], hours=hours)
     if deadline > cancellation_deadline(start, hours):
-        return t["policy_grace"].format(hours=hours, minutes=grace)
-    return t["policy_until"].format(deadline=format_local(iso_local(deadline, b.config.tz), locale), hours=hours)
+        return with_counts(t["policy_grace"], hours=hours, minutes=grace)
+    return with_counts(t["policy_until"], deadline=format_local(iso_local(deadline, b.config.tz), locale), hours=hours)
 
 
 def new_form_key() -> str:

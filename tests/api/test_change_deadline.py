@@ -90,4 +90,19 @@ def test_the_booking_page_shows_the_policy_and_its_deadline_before_confirming(cl
     assert "Voit siirtää tai perua varauksen verkossa ti 24.11. klo\u00a012.00 asti" in html
     frozen_now["now"] = at("2026-11-23T19:03:00+02:00")
     html = client.http.get(q + "2026-11-24T09:30:00%2B02:00").body.decode()
-    assert "15 minuutin ajan" in html and "alle 24 tunnin" in html
+    assert "15\u00a0minuutin ajan" in html and "alle 24\u00a0tunnin" in html
+
+
+def test_the_policy_never_puts_a_number_and_its_unit_on_two_lines(client):
+    """On a 360 px phone "(24 / hours before)" broke across lines: a count and its unit
+    word are joined by a no-break space in every language (notify/localtime.py
+    with_counts), as a price and "klo 12.00" are."""
+    q = "/book/demo?service=womens-cut&staff=aino&start=2026-11-25T12:00:00%2B02:00&lang="
+    said = {
+        "en": "online until Tue 24 Nov at\u00a012:00 (24\u00a0hours before). After that",
+        "fi": "verkossa ti 24.11. klo\u00a012.00 asti (24\u00a0tuntia ennen aikaa).",
+        "sv": "till tis 24.11. kl.\u00a012.00 (24\u00a0timmar före tiden).",
+    }
+    for lang, words in said.items():
+        html = client.http.get(q + lang).body.decode()
+        assert words in html, (lang, html.split("policy", 1)[-1][:400])

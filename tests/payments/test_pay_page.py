@@ -79,8 +79,8 @@ def test_a_late_booking_is_told_the_free_cancellation_it_really_has_on_every_pag
     from tests.payments.conftest import set_up_card
 
     _, details = page(pay_client, f"/book/demo?service=highlights&staff=aino&start={LATE.replace('+', '%2B')}&lang=en")
-    assert "you can move or cancel online for 15 minutes after booking" in details
-    assert "Free cancellation for 15 minutes after booking. If you cancel later, the deposit of €47.70" in details
+    assert "you can move or cancel online for 15\u00a0minutes after booking" in details
+    assert "Free cancellation for 15\u00a0minutes after booking. If you cancel later, the deposit of €47.70" in details
     assert PAST_DEADLINE not in details
 
     status, _, headers = form_post(pay_client, "/book/demo", LATE_FIELDS)
@@ -107,13 +107,17 @@ def test_with_no_grace_a_late_booking_is_told_plainly_that_cancelling_is_not_fre
     save_config(cfg.model_copy(update={"rules": cfg.rules.model_copy(update={"change_grace_minutes": 0})}))
     _, details = page(pay_client, f"/book/demo?service=highlights&staff=aino&start={LATE.replace('+', '%2B')}&lang=fi")
     assert (
-        "Aika alkaa alle 24 tunnin päästä, joten peruutus ei ole maksuton. Jos perut, ennakkomaksua 47,70\u00a0€"
+        "Aika alkaa alle 24\u00a0tunnin päästä, joten peruutus ei ole maksuton. Jos perut, ennakkomaksua 47,70\u00a0€"
         in details
     )
     assert "Maksuton peruutus" not in details
     status, _, headers = form_post(pay_client, "/book/demo", {**LATE_FIELDS, "lang": "sv"})
     _, pay = page(pay_client, headers["Location"])
-    assert _terms(pay).startswith("Tiden börjar om mindre än 24 timmar, så avbokning är inte gratis. Om du avbokar")
+    # The number and its unit on one line ("24 timmar"), as the date's "kl." and its time.
+    assert _terms(pay).startswith(
+        "Tiden börjar om mindre än 24\u00a0timmar, så avbokning är inte gratis. Om du avbokar"
+    )
+    assert '<dt>Tid</dt><dd><span class="keep">mån 23.11. kl.\u00a013.00</span></dd>' in pay
 
 
 def test_after_paying_the_page_says_the_deposit_was_paid_not_deposit_now(pay_client, stripe_env):

@@ -74,16 +74,16 @@ def terms_text(
     sentence for a later cancellation and one for a no-show, saying what the code does
     (fee_words). `kind` is the booking's PaymentKind, `price_cents` its price (after any
     discount; a price range's lowest), `paid_cents` what it pays when booking."""
-    from chalicelib.notify.localtime import format_local
+    from chalicelib.notify.localtime import format_local, with_counts
 
     accepted = rules.CancellationTerms(**terms)
     made = booked_at or clock.now()
     deadline = rules.free_until(start, accepted, made, grace_minutes)
     cancel = t["terms_if_later"]
     if deadline <= made:
-        first, cancel = t["pay_terms_none"].format(hours=accepted.free_until_hours), t["terms_if_cancel"]
+        first, cancel = with_counts(t["pay_terms_none"], hours=accepted.free_until_hours), t["terms_if_cancel"]
     elif booked_at is None and deadline > rules.free_until(start, accepted):  # counted from when she books
-        first = t["pay_terms_grace"].format(minutes=grace_minutes)
+        first = with_counts(t["pay_terms_grace"], minutes=grace_minutes)
     else:
         first = t["pay_terms"].format(deadline=format_local(deadline.astimezone(tz).isoformat(), locale))
     late, no_show = (
