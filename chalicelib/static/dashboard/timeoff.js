@@ -3,7 +3,7 @@
 // with a proposed new time; each is kept, moved to the proposal or cancelled with an
 // invitation to book again.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, fieldText, t } from "./i18n.js";
+import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import { routeMissing } from "./api.js";
 import { api, changed, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -155,8 +155,8 @@ function coveredRow(a) {
       try {
         const body = { start: a.proposal.start };
         if (a.proposal.staff && a.proposal.staff !== (a.staff && a.staff.id)) body.staff = a.proposal.staff;
-        await api("POST", `/appointments/${a.id}/reschedule`, body);
-        note(() => t("moved_to", { name: who, time: `${when(a.proposal.start)} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }), true);
+        const done = await api("POST", `/appointments/${a.id}/reschedule`, body);
+        note(() => withHeldSms(t("moved_to", { name: who, time: `${when(a.proposal.start)} · ${staffName(a.proposal.staff || (a.staff && a.staff.id))}` }), done), true);
         changed();
       } catch (err) {
         b.disabled = false;
@@ -167,8 +167,8 @@ function coveredRow(a) {
   add(t("cancel_invite"), async (b) => {
     b.disabled = true;
     try {
-      await api("POST", `/appointments/${a.id}/cancel`, { reason: (saved && saved.reason) || t("time_off"), invite: true });
-      note(() => t("cancelled_invited", { name: who }), true);
+      const done = await api("POST", `/appointments/${a.id}/cancel`, { reason: (saved && saved.reason) || t("time_off"), invite: true });
+      note(() => withHeldSms(t("cancelled_invited", { name: who }), done), true);
       changed();
     } catch (err) { b.disabled = false; note(() => errorText(err), false); }
   });
