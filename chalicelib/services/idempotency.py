@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import BadRequest, Conflict, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, RebookError, ValidationFailed
 from chalicelib.store import saves
 
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -55,7 +55,8 @@ def save_once(
     """`run()` (the save), once per key: the same key with the same request again gets the
     first answer without saving again; with another request, 422 idempotency_key_reused;
     while the first is still running, 409 save_in_progress (try again in a moment). A
-    refused or failed save frees its key. No key: just `run()`.
+    refused save (a 4xx) frees its key; one that failed otherwise keeps it until its lease
+    runs out. No key: just `run()`.
 
     With `replay`, the answer is not kept: the save again gets `replay()` (the record as
     it is now). A client's profile or follow-up must not outlive her erasure in a key's
@@ -77,8 +78,12 @@ def save_once(
         return replay() if replay is not None else there.answer
     try:
         answer = run()
-    except BaseException:
-        saves.release(business_id, key, asked)
+    except RebookError as e:
+        if e.status < 500:  # refused: nothing was saved, she may fix it and send it again with the key
+            saves.release(business_id, key, asked)
         raise
+    # Any other failure keeps the claim, as a request that died would: whether it saved is
+    # not known, so the same key is 409 save_in_progress until the lease runs out, then
+    # runs again where If-Match decides (docs/api.md "Idempotency keys").
     saves.done(business_id, key, None if replay is not None else answer, clock.now())
     return answer

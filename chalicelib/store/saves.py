@@ -5,7 +5,7 @@ item per business and key, `IDEM#<biz>#<key>` / `SAVE` (TTL 24 h).
 requests with one key exactly one runs the save. The one that ran records the answer
 (`done`), or lets the key go if the save was refused (`release`: the caller may fix
 and try again with it). A request whose key is taken learns what was there: the first
-answer, or that it is still running. A request that died while running leaves its
+answer, or that it is still running. A request that died or failed (a 5xx) while running leaves its
 claim, which the next one with the key takes over once the lease has run out.
 """
 
@@ -80,7 +80,7 @@ def done(business_id: str, key: str, answer: Any, now: datetime) -> None:
 
 
 def release(business_id: str, key: str, request_hash: str) -> None:
-    """The save was refused or failed: nothing was saved, the key is free again."""
+    """The save was refused (a 4xx): nothing was saved, the key is free again."""
     db.configure()
     try:
         SaveKeyItem(*_key(business_id, key)).delete(

@@ -536,3 +536,53 @@ def test_a_config_stored_with_bare_closed_dates_is_read_as_before(desk):
     assert status == 200 and cal["days"][0]["closed"] is True and cal["days"][0]["closure"] == {"name": None}
     status, answer = desk.put("/settings/closures", ["2026-12-06", "2026-12-24"])  # bare dates still work
     assert status == 200 and answer["changed"] == [] and answer["value"] == closures
+
+
+def test_a_save_whose_audit_fails_after_the_commit_is_still_saved_and_its_key_answers_so(desk, monkeypatch):
+    """The rules are saved, then the audit entry cannot be written: she is told it saved
+    (200, not 500), and the dashboard's retry with the same key gets that answer, not
+    409 settings_changed for her own save."""
+    from chalicelib.store import audit
+
+    body = _sections(desk)
+    rules = {**body["sections"]["rules"], "max_horizon_days": 120}
+    save = {"If-Match": str(body["version"]), "Idempotency-Key": "rules-audit"}
+
+    def throttled(*a, **kw):
+        raise RuntimeError("audit table throttled")
+
+    monkeypatch.setattr(audit, "record", throttled)
+    status, first = desk.put("/settings/rules", rules, headers=save)
+    assert status == 200 and first["value"]["max_horizon_days"] == 120, first
+    monkeypatch.undo()
+    assert desk.put("/settings/rules", rules, headers=save) == (200, first)
+    assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 120
+
+
+def test_a_save_that_fails_with_a_fault_keeps_its_key_until_the_lease_runs_out(desk, monkeypatch, frozen_now):
+    """A fault in the save (not a refusal): whether it saved is not known, so the same key
+    is not run again blindly: 409 save_in_progress until its lease runs out, then the
+    save runs once more."""
+    from datetime import timedelta
+
+    from chalicelib.store import businesses, saves
+
+    body = _sections(desk)
+    rules = {**body["sections"]["rules"], "max_horizon_days": 120}
+    save = {"If-Match": str(body["version"]), "Idempotency-Key": "rules-fault"}
+
+    real, failing = businesses.replace_config, [True]
+
+    def throttled(*a, **kw):
+        if failing:
+            failing.pop()
+            raise RuntimeError("table throttled")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(businesses, "replace_config", throttled)
+    assert desk.put("/settings/rules", rules, headers=save)[0] == 500
+    status, wait = desk.put("/settings/rules", rules, headers=save)
+    assert status == 409 and wait["error"]["code"] == "save_in_progress", wait
+    frozen_now["now"] += saves.LEASE + timedelta(seconds=1)
+    status, saved = desk.put("/settings/rules", rules, headers=save)
+    assert status == 200 and saved["value"]["max_horizon_days"] == 120, saved

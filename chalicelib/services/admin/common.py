@@ -12,6 +12,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.timeutil import parse_local_or_instant
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.observability import logger
 from chalicelib.services.validation import (
     parse,  # noqa: F401 (the owner use cases import it from here)
     within_days_we_keep,
@@ -98,3 +99,13 @@ def today(b: Business) -> date:
 def audited(p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None) -> None:
     """Who read, changed, exported or erased client data (ids and field names only)."""
     audit.record(p.business_id, p.user_id, p.role, action, client_id, clock.now(), detail)
+
+
+def audited_after_save(p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None) -> None:
+    """`audited` for a save that has committed: its failure is logged (ids only), never
+    raised, so a saved change is never answered with a 5xx (and its Idempotency-Key keeps
+    the answer: services/idempotency.py)."""
+    try:
+        audited(p, action, client_id, detail)
+    except Exception:
+        logger().exception("audit after a save failed", extra={"business_id": p.business_id, "action": action})

@@ -17,7 +17,15 @@ from chalicelib.domain.versions import version_of
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
-from chalicelib.services.admin.common import audited, business_of, expect_version, page_limit, parse, valid_id
+from chalicelib.services.admin.common import (
+    audited,
+    audited_after_save,
+    business_of,
+    expect_version,
+    page_limit,
+    parse,
+    valid_id,
+)
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
@@ -261,7 +269,7 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
             ) from None
         except clients.ClientChanged:
             raise Conflict(CHANGED, code="client_changed") from None
-    audited(p, "update_client", c.id, {"fields": sorted(sent)})
+    audited_after_save(p, "update_client", c.id, {"fields": sorted(sent)})
     return {"client": client_view(b, client_or_404(b, c.id))}
 
 
