@@ -126,10 +126,19 @@ def _body():
 def _saved_once(p, save, replay=None):
     """A save that checks `If-Match`, once per `Idempotency-Key` (services/idempotency.py):
     `save(body, if_match)`; the same key and request again answer as the first time, or
-    with `replay()` (what a client's save answers: kept nowhere, see save_once)."""
+    with `replay()` (what a client's save answers: kept nowhere, see save_once). Who asks
+    is part of the request: another user's (or API key's) replay of the key is 422
+    idempotency_key_reused, never the first caller's answer past her own permission check."""
     r = admin.current_request
     body, if_match = _body(), r.headers.get("if-match")
-    asked = {"method": r.method, "path": r.path, "params": r.uri_params, "body": body, "if_match": if_match}
+    asked = {
+        "by": p.user_id,
+        "method": r.method,
+        "path": r.path,
+        "params": r.uri_params,
+        "body": body,
+        "if_match": if_match,
+    }
     key = r.headers.get("idempotency-key")
     return idempotency.save_once(p.business_id, key, asked, lambda: save(body, if_match), replay)
 

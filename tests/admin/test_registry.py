@@ -463,6 +463,7 @@ def test_a_save_sent_again_while_the_first_still_runs_is_told_to_wait(desk, book
     _, seen = desk.get(path)
     version = str(seen["client"]["version"])
     asked = {
+        "by": f"local-owner-{desk.business_id}",
         "method": "PATCH",
         "path": "/api/v1/admin/clients/{client_id}",
         "params": {"client_id": booked["client"]},

@@ -586,3 +586,16 @@ def test_a_save_that_fails_with_a_fault_keeps_its_key_until_the_lease_runs_out(d
     frozen_now["now"] += saves.LEASE + timedelta(seconds=1)
     status, saved = desk.put("/settings/rules", rules, headers=save)
     assert status == 200 and saved["value"]["max_horizon_days"] == 120, saved
+
+
+def test_a_staff_member_sending_the_owners_key_again_gets_no_answer_of_hers(desk, staff_desk):
+    """Staff may not save the terms (403). The owner saved them with a key; staff sending
+    the same save with that key is refused too (422 idempotency_key_reused), not handed
+    the owner's 200 past the permission check."""
+    body = _sections(desk)
+    terms = {"free_until_hours": 48, "late_cancel_fee_percent": 30, "no_show_fee_percent": 80}
+    save = {"If-Match": str(body["version"]), "Idempotency-Key": "terms-owner"}
+    assert staff_desk.put("/settings/terms", terms, headers={"If-Match": save["If-Match"]})[0] == 403
+    assert desk.put("/settings/terms", terms, headers=save)[0] == 200
+    status, refused = staff_desk.put("/settings/terms", terms, headers=save)
+    assert status == 422 and refused["error"]["code"] == "idempotency_key_reused", refused
