@@ -142,3 +142,38 @@ def test_a_failed_read_is_kept_a_minute_then_the_stored_secret_is_read(in_aws, p
         at["now"] += 2
         assert deliver(pay_client, paid_event(aws.id))[0] == 200
         assert len(calls) == 2
+
+
+@pytest.mark.parametrize("empty", [None, "", "  "])
+def test_a_secret_with_an_empty_key_is_a_503_like_no_secret(in_aws, pay_client, aws, empty):
+    """A half-filled secret ("secret_key": null or ""): the booking is 503
+    payments_unavailable with nothing held, not a 500."""
+    from chalicelib.services.payments.stripe_account import _secrets_client
+
+    _secrets_client().create_secret(
+        Name=PREFIX + aws.id, SecretString=json.dumps({"secret_key": empty, "publishable_key": "pk_test_x"})
+    )
+    before = len(table_items())
+    status, body = book_highlights(pay_client)
+    assert (status, body["error"]["code"]) == (503, "payments_unavailable"), body
+    assert len(table_items()) == before
+
+
+def test_a_key_stripe_refuses_is_a_503_and_the_rotated_secret_is_read_at_once(in_aws, pay_client, aws):
+    """The salon rotated her key; the old one, still cached, is refused by Stripe (401):
+    that booking is 503 payments_unavailable (not a 500), and the next one reads the
+    secret again and goes through, without waiting out the five-minute cache."""
+    from chalicelib.services.payments.stripe_account import _secrets_client
+    from scripts.localstripe_server import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
+
+    old = {"secret_key": "rk_revoked", "publishable_key": PUBLISHABLE_KEY, "webhook_secret": WEBHOOK_SECRET}
+    _secrets_client().create_secret(Name=PREFIX + aws.id, SecretString=json.dumps(old))
+    before = len(table_items())
+    status, body = book_highlights(pay_client)
+    assert (status, body["error"]["code"]) == (503, "payments_unavailable"), body
+    assert len(table_items()) == before and START in slots(pay_client, service="highlights")["aino"]
+    _secrets_client().put_secret_value(
+        SecretId=PREFIX + aws.id, SecretString=json.dumps({**old, "secret_key": SECRET_KEY})
+    )
+    status, body = book_highlights(pay_client)
+    assert status == 201 and body["status"] == "pending_payment", body

@@ -42,7 +42,8 @@ class PaymentDeclined(RebookError):
 
 class RefundRefused(RebookError):
     """Stripe answered a refund with a refusal that asking again will not change (the
-    payment refunded already, disputed, unknown; a key revoked): not Stripe being down."""
+    payment refunded already, disputed, unknown): not Stripe being down. A key Stripe refuses
+    (401) is PaymentsUnavailable: the keys are read again (Account._call)."""
 
     status = 409
     code = "refund_refused"
@@ -137,11 +138,19 @@ def _read_secret(secret_id: str, now: float) -> tuple[float, Keys | type[Payment
         return now + FAILED_READ_TTL_SECONDS, NotConfigured if isinstance(e, KeyError) else PaymentsUnavailable
     try:
         data = json.loads(raw)
-        keys = Keys(data["secret_key"], data["publishable_key"], data.get("webhook_secret"))
+        keys = Keys(data["secret_key"], data["publishable_key"], data.get("webhook_secret") or None)
+        if not all(_usable(k) for k in (keys.secret_key, keys.publishable_key)) or not (
+            keys.webhook_secret is None or _usable(keys.webhook_secret)
+        ):
+            raise ValueError("a key is not a non-empty string")
     except (ValueError, KeyError, TypeError):  # stored, but not the keys (docs/deploy.md's shape)
         logger().error("stripe secret holds no keys", extra={"secret_id": secret_id})
         return now + FAILED_READ_TTL_SECONDS, NotConfigured
     return now + KEYS_TTL_SECONDS, keys
+
+
+def _usable(key: object) -> bool:
+    return isinstance(key, str) and bool(key.strip())
 
 
 def _secrets_client() -> Any:
@@ -155,10 +164,16 @@ def _secrets_client() -> Any:
     return aws.client("secretsmanager", region=s.region, endpoint_url=s.aws_endpoint, config=config)
 
 
-def forget_keys() -> None:
+def forget_keys(business_id: str | None = None) -> None:
     """Drop every business's keys read and failed reads (tests; before a SnapStart
-    snapshot: chalicelib/snapshot.py, nothing secret in it)."""
-    _keys.clear()
+    snapshot: chalicelib/snapshot.py, nothing secret in it); with `business_id`, that
+    business's alone (Stripe refused its key: Account._call), read again when next asked."""
+    if business_id is None:
+        _keys.clear()
+        return
+    prefix = get_settings().stripe_secret_prefix
+    if prefix:
+        _keys.pop(f"{prefix}{business_id}", None)
 
 
 STRIPE_TIMEOUT_SECONDS = 10.0
@@ -188,29 +203,6 @@ def _client(secret_key: str) -> Any:
     return found
 
 
-def _call(fn: Any, params: dict[str, Any], idempotency_key: str | None = None, *args: str) -> Any:
-    """One Stripe request; its faults as the client should read them."""
-    import stripe
-
-    options = {"idempotency_key": idempotency_key} if idempotency_key else None
-    try:
-        return fn(*args, params=params, options=options) if options else fn(*args, params=params)
-    except stripe.CardError as e:
-        raise PaymentDeclined(
-            "The card was declined. Please use another card.", key="payment_declined", details={"decline": e.code}
-        ) from None
-    except (stripe.APIConnectionError, stripe.RateLimitError) as e:
-        raise _unavailable() from e
-    except stripe.StripeError as e:
-        if (e.http_status or 500) >= 500 or e.http_status == 402:
-            if e.http_status == 402:
-                raise PaymentDeclined(
-                    "The card was declined. Please use another card.", key="payment_declined"
-                ) from None
-            raise _unavailable() from e
-        raise
-
-
 def _unavailable() -> PaymentsUnavailable:
     return PaymentsUnavailable(
         "Online payments are not available right now. Please try again in a moment.", key="payments_unavailable"
@@ -225,14 +217,44 @@ class Account:
         self.keys = keys_for(business_id)
         self.client = _client(self.keys.secret_key)
 
+    def _call(self, fn: Any, params: dict[str, Any], idempotency_key: str | None = None, *args: str) -> Any:
+        """One Stripe request; its faults as the client should read them. Stripe refusing
+        the key (401: rotated or revoked, the old one still cached) is a 503 like any
+        unusable secret, and the business's keys are read again on the next request."""
+        import stripe
+
+        options = {"idempotency_key": idempotency_key} if idempotency_key else None
+        try:
+            return fn(*args, params=params, options=options) if options else fn(*args, params=params)
+        except stripe.CardError as e:
+            raise PaymentDeclined(
+                "The card was declined. Please use another card.", key="payment_declined", details={"decline": e.code}
+            ) from None
+        except (stripe.APIConnectionError, stripe.RateLimitError) as e:
+            raise _unavailable() from e
+        except stripe.AuthenticationError as e:
+            from chalicelib.observability import logger
+
+            logger().error("stripe refused the business's key", extra={"business_id": self.business_id})
+            forget_keys(self.business_id)
+            raise _unavailable() from e
+        except stripe.StripeError as e:
+            if (e.http_status or 500) >= 500 or e.http_status == 402:
+                if e.http_status == 402:
+                    raise PaymentDeclined(
+                        "The card was declined. Please use another card.", key="payment_declined"
+                    ) from None
+                raise _unavailable() from e
+            raise
+
     def start_card_setup(self, ref: str, booking_id: str, client_id: str) -> tuple[str, str, str]:
         """A customer and a SetupIntent for the booking (its card is authenticated once
         on the pay page, and kept for the fees): the customer id, the SetupIntent id and
         its client secret. `ref` keys the requests: a retry makes no second one."""
         v1 = self.client.v1
         meta = {"business_id": self.business_id, "booking_id": booking_id, "client_id": client_id}
-        customer = _call(v1.customers.create, {"metadata": meta}, f"{ref}:customer")
-        setup = _call(
+        customer = self._call(v1.customers.create, {"metadata": meta}, f"{ref}:customer")
+        setup = self._call(
             v1.setup_intents.create,
             {"customer": customer.id, "usage": "off_session", "metadata": meta},
             f"{ref}:setup",
@@ -240,10 +262,10 @@ class Account:
         return customer.id, setup.id, setup.client_secret
 
     def setup_intent(self, setup_id: str) -> Any:
-        return _call(self.client.v1.setup_intents.retrieve, {}, None, setup_id)
+        return self._call(self.client.v1.setup_intents.retrieve, {}, None, setup_id)
 
     def payment_intent(self, intent_id: str) -> Any:
-        return _call(self.client.v1.payment_intents.retrieve, {}, None, intent_id)
+        return self._call(self.client.v1.payment_intents.retrieve, {}, None, intent_id)
 
     def charge(
         self,
@@ -280,7 +302,7 @@ class Account:
         import stripe
 
         try:
-            return _call(
+            return self._call(
                 self.client.v1.payment_intents.create, params, f"{booking_id}:{kind}" + (f":{key}" if key else "")
             )
         except stripe.IdempotencyError as e:
@@ -323,7 +345,7 @@ class Account:
         import stripe
 
         try:
-            return _call(
+            return self._call(
                 self.client.v1.refunds.create,
                 {
                     "payment_intent": intent_id,
@@ -352,7 +374,7 @@ class Account:
 
         try:
             intent = self.payment_intent(intent_id)
-            listed = _call(self.client.v1.refunds.list, {"payment_intent": intent_id, "limit": 100})
+            listed = self._call(self.client.v1.refunds.list, {"payment_intent": intent_id, "limit": 100})
         except stripe.StripeError as e:
             raise RefundRefused(
                 "Stripe refused the refund.", details={"stripe_code": e.code or type(e).__name__}
