@@ -170,6 +170,17 @@ class VisitAsPlanned:
 HELD_NEWS_KINDS = frozenset({"confirmation", "rescheduled"})
 
 
+def held_news_before(m: Message) -> datetime | None:
+    """The desk's news of a booking (confirmation, move, cancellation) held past the quiet
+    hours: the visit time its lead is counted to (`news_before_utc`, the earlier of a
+    move's two times; an item held before it was stored: the start it tells of), so the
+    sweeper can apply the salon's quiet hours as they are at send time
+    (reminders.salon_change_sms_time). None for any other message."""
+    if m.kind not in HELD_NEWS_KINDS | {"cancelled"} or m.channel != "sms" or "visit_start_utc" not in m.context:
+        return None
+    return parse_utc(m.context.get("news_before_utc") or m.context["visit_start_utc"])
+
+
 def visit_as_planned(m: Message) -> VisitAsPlanned | None:
     """A reminder: the visit is still booked at the planned time. A feedback request:
     the visit at the planned time took place (not cancelled, not a no-show). A

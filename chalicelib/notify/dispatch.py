@@ -28,6 +28,7 @@ from chalicelib.domain.messages import (
     VISIT_KINDS,
     Message,
     MessageStatus,
+    held_news_before,
     marketing_dropped,
     visit_as_planned,
 )
@@ -129,6 +130,15 @@ def send_once(m: Message, now: datetime) -> Handled:
         rules = _send_rules(m) if channel == "sms" else None
         if rules and reminder_rules.in_quiet_hours(now, *rules):  # a retry waits for their end
             if store.defer(m, reminder_rules.quiet_hours_over(now, *rules)):
+                return Handled("deferred")
+            return Handled("held")
+    elif (news_before := held_news_before(m)) is not None:
+        # The desk's change at night, held past the quiet hours: by the quiet hours the
+        # salon has now (changed since, perhaps), still at once when her visit is near.
+        b = businesses.get_by_id(m.business_id)
+        at = reminder_rules.salon_change_sms_time(now, b.config.quiet_hours, b.config.tz, news_before) if b else now
+        if at > now:
+            if store.defer(m, at):
                 return Handled("deferred")
             return Handled("held")
     elif kind in VISIT_KINDS:

@@ -217,6 +217,7 @@ def booking_event(
     if not recipients:
         return []
     due = dict.fromkeys(recipients, now)
+    visit = min(appt.start, previous_start) if previous_start else appt.start
     if by_salon and "sms" in recipients:
         due["sms"] = salon_sms_time(b, appt, now, previous_start)
     context = dict(base) if base is not None else booking_context(b, appt, client_name, previous_start)
@@ -232,7 +233,10 @@ def booking_event(
     if due.get("sms", now) > now:
         # Held for the morning: sent only if the visit still stands as it says (not moved
         # again or cancelled that night: domain/messages.py visit_as_planned).
-        contexts["sms"] = {**context, "visit_start_utc": iso_utc(appt.start)}
+        # The quiet hours are applied again at send time, as the salon has them then
+        # (notify/dispatch.py, domain/messages.py held_news_before): `news_before_utc`
+        # is the visit time the rule's lead counts to.
+        contexts["sms"] = {**context, "visit_start_utc": iso_utc(appt.start), "news_before_utc": iso_utc(visit)}
     keys = booking_message_keys(appt.id, kind, appt.seq, list(recipients))
     return [about_visit(appt, keys[ch], kind, ch, to, contexts[ch], due[ch]) for ch, to in recipients.items()]
 

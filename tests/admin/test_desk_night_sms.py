@@ -160,3 +160,36 @@ def test_the_desks_answer_names_no_sms_time_by_day_or_when_none_is_sent(desk, bo
         "/bookings", booking_body("2026-11-26T15:00:00+02:00", name="Ella Email", phone=None, email="ella@example.com")
     )
     assert status == 201 and "sms_at" not in body, body
+
+
+def test_a_held_sms_obeys_the_quiet_hours_as_the_salon_has_them_in_the_morning(desk, booked, frozen_now):
+    """The desk cancels at 23:10 (the SMS held to 08:00); at 23:20 the owner moves the end
+    of her quiet hours to 10:00. The held SMS waits for 10:00, the quiet hours as now set
+    (her visit on Wednesday is far enough away)."""
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "salon"})[0] == 200
+    frozen_now["now"] = at("2026-11-23T23:20:00+02:00")
+    marketing = desk.get("/settings")[1]["sections"]["marketing"]
+    later = {**marketing, "quiet_hours": {"start": "21:00", "end": "10:00"}}
+    assert desk.put("/settings/marketing", later)[0] == 200
+    run_on_schedule("send_due", MORNING)
+    run_on_schedule("send_due", "2026-11-24T09:59:00+02:00")
+    assert texts_to(before) == [], "the salon's SMS went out inside its quiet hours as now set"
+    run_on_schedule("send_due", "2026-11-24T10:00:00+02:00")
+    [text] = texts_to(before)
+    assert "Jouduimme perumaan varauksesi" in text
+
+
+def test_a_held_sms_still_goes_in_the_morning_when_later_quiet_hours_would_leave_her_too_little_time(desk, frozen_now):
+    """Booked at the desk at 23:10 for Tuesday 10:30 (the SMS held to 08:00); then the
+    quiet hours are moved to end at 09:00. Waiting for 09:00 would leave her less than
+    two hours before the visit: the SMS goes at 08:00 as held."""
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    body = booking_body("2026-11-24T10:30:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
+    assert desk.post("/bookings", body)[0] == 201
+    frozen_now["now"] = at("2026-11-23T23:20:00+02:00")
+    marketing = desk.get("/settings")[1]["sections"]["marketing"]
+    assert desk.put("/settings/marketing", {**marketing, "quiet_hours": {"start": "21:00", "end": "09:00"}})[0] == 200
+    held_until_morning(before, "+358401111111")
