@@ -519,6 +519,27 @@ def test_a_closed_day_keeps_its_name_and_the_desk_sees_it_but_clients_never_do(d
     assert 'id="day-2026-12-24"' not in page.body.decode()
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["\u200b\u200b\u200b", "\ufeff", "\u200e", "\u200d", "\u202eattog\u202c Juhannus", "\u2066x", "Juhan\u200bnus"],
+)
+def test_a_closed_days_name_with_invisible_or_direction_characters_is_refused(desk, name):
+    """A name that shows as nothing on the calendar (zero-width spaces, a byte-order mark,
+    a direction mark) or as other words than typed (a right-to-left override, an isolate)
+    is a 422 on its box, and nothing is saved."""
+    before = _sections(desk)
+    status, body = desk.put("/settings/closures", [{"date": "2026-12-24", "name": name}])
+    assert status == 422 and list(body["error"]["fields"]) == ["0.name"], body
+    assert "invisible or text-direction characters" in body["error"]["fields"]["0.name"]
+    assert _sections(desk) == before
+
+
+def test_a_closed_days_name_may_hold_an_emoji_family(desk):
+    family = "Perhepäivä \U0001f469\u200d\U0001f467"
+    status, body = desk.put("/settings/closures", [{"date": "2026-12-24", "name": family}])
+    assert status == 200 and body["value"] == [{"date": "2026-12-24", "name": family}], body
+
+
 def test_a_config_stored_with_bare_closed_dates_is_read_as_before(desk):
     """Configs saved before closed days had names hold bare dates: read as days without a
     name, the desk's calendar closed on them, and saved again unchanged."""

@@ -349,15 +349,17 @@ test("a closed day's bad name is said in her language at its box", async () => {
   const { readFileSync } = await import("node:fs");
   const dir = new URL("../../chalicelib/strings/", import.meta.url);
   const said = {
-    fi: ["Kirjoita yhdelle riville, ilman sarkaimia tai muita ohjausmerkkejä.", "24.12.2026 on listalla kahdesti eri nimillä."],
-    sv: ["Skriv på en rad, utan tabbar eller andra styrtecken.", "24.12.2026 finns två gånger med olika namn."],
-    en: ["Write it on one line, without tabs or other control characters.", "24/12/2026 is listed twice with different names."],
+    fi: ["Kirjoita yhdelle riville, ilman sarkaimia tai muita ohjausmerkkejä.", "24.12.2026 on listalla kahdesti eri nimillä.", "Poista näkymättömät merkit ja tekstin suuntaa kääntävät merkit."],
+    sv: ["Skriv på en rad, utan tabbar eller andra styrtecken.", "24.12.2026 finns två gånger med olika namn.", "Ta bort osynliga tecken och tecken som vänder textens riktning."],
+    en: ["Write it on one line, without tabs or other control characters.", "24/12/2026 is listed twice with different names.", "Remove the invisible characters and those that turn the text's direction."],
   };
-  for (const [l, [oneLine, twice]] of Object.entries(said)) {
+  for (const [l, [oneLine, twice, invisible]] of Object.entries(said)) {
     i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
     i18n.setLang(l);
     const line = F.explainAt("closures", "0.name", "a closed day's name is one line without control characters", []);
     assert.equal(i18n.t(line.key, line.vars), oneLine);
+    const hidden = F.explainAt("closures", "0.name", "a closed day's name must not hold invisible or text-direction characters", []);
+    assert.equal(i18n.t(hidden.key, hidden.vars), invisible);
     const dup = F.explainAt("closures", "_", "2026-12-24 is listed twice with different names", []);
     assert.equal(i18n.t(dup.key, dup.vars), twice);
   }
