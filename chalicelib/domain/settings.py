@@ -64,7 +64,10 @@ def all_sections(config: BusinessConfig) -> dict[str, Any]:
 
 def replaced(config: BusinessConfig, name: str, value: Any) -> dict[str, Any]:
     """The whole configuration as JSON with section `name` replaced by `value` (not yet
-    validated). A grouped section must be an object; fields it leaves out are cleared."""
+    validated). A grouped section must be an object. A section that is an object is
+    replaced whole: every field GET /settings shows must be sent (null clears one that may
+    be empty), a field left out is "required" rather than quietly set to its default (the
+    terms' fees to 0 %)."""
     data = config.model_dump(mode="json")
     field = SECTIONS[name]
     if isinstance(field, tuple):
@@ -73,6 +76,12 @@ def replaced(config: BusinessConfig, name: str, value: Any) -> dict[str, Any]:
         unknown = sorted(set(value) - set(field))
         if unknown:
             raise SectionShapeError("unknown field", path=str(unknown[0]))
+    shown = section_value(config, name)
+    if isinstance(shown, Mapping) and isinstance(value, Mapping):
+        missing = sorted(set(shown) - set(value))
+        if missing:
+            raise SectionShapeError("required", fields=dict.fromkeys(missing, "required"))
+    if isinstance(field, tuple):
         for f in field:
             data[f] = value.get(f)
     else:
@@ -91,10 +100,10 @@ def _inside(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 class SectionShapeError(ValueError):
     """The section's body has the wrong shape before any field can be checked."""
 
-    def __init__(self, message: str, path: str = WHOLE_SECTION) -> None:
+    def __init__(self, message: str, path: str = WHOLE_SECTION, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.path = path
+        self.fields = fields or {path: message}
 
 
 def errors_in_section(err: ValidationError, name: str) -> dict[str, str]:

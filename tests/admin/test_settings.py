@@ -319,9 +319,28 @@ def test_errors_are_keyed_by_path_inside_the_section(desk):
     ],
 )
 def test_bad_sections_are_422_with_the_path(desk, section, value, path):
+    shown = _sections(desk)["sections"][section]
+    if isinstance(shown, dict) and isinstance(value, dict):
+        value = {**shown, **value}  # the section whole, with its one bad field
     status, body = desk.put(f"/settings/{section}", value)
     assert status == 422, body
     assert path in body["error"]["fields"], body
+
+
+@pytest.mark.parametrize(
+    "section", ["terms", "rules", "hours", "messages", "marketing", "shop", "retention", "feedback"]
+)
+def test_a_section_sent_with_fields_left_out_is_422_naming_them_and_saves_nothing(desk, section):
+    """A section is replaced whole: {} for the terms does not set both fees to 0 %, it is
+    a 422 naming every field left out ("required"); one left out names that one."""
+    before = _sections(desk)
+    shown = before["sections"][section]
+    status, body = desk.put(f"/settings/{section}", {})
+    assert status == 422 and body["error"]["fields"] == dict.fromkeys(shown, "required"), body
+    first, *rest = sorted(shown)
+    status, body = desk.put(f"/settings/{section}", {k: shown[k] for k in rest})
+    assert status == 422 and body["error"]["fields"] == {first: "required"}, body
+    assert _sections(desk) == before
 
 
 def test_a_whole_config_rule_is_checked_too(desk):
@@ -395,8 +414,9 @@ def test_a_concurrent_save_between_read_and_write_is_409(desk, aws, monkeypatch)
         businesses.replace_config(business_id, b.config.model_copy(update={"name": "Renamed"}), version)
         return found
 
+    rules = {**_sections(desk)["sections"]["rules"], "max_horizon_days": 60}
     monkeypatch.setattr(settings.businesses, "read_for_change", read_then_someone_saves)
-    status, body = desk.put("/settings/rules", {"max_horizon_days": 60})
+    status, body = desk.put("/settings/rules", rules)
     assert status == 409, body
     monkeypatch.setattr(settings.businesses, "read_for_change", real)
     assert _sections(desk)["sections"]["rules"]["max_horizon_days"] == 90
@@ -446,7 +466,8 @@ def test_emails_go_out_under_the_sender_name(client, desk):
     from tests.api.helpers import book
     from tests.conftest import sent_emails
 
-    assert desk.put("/settings/messages", {"sender_name": "Aurora Hiukset", "sms_sender": "Aurora"})[0] == 200
+    messages = {**_sections(desk)["sections"]["messages"], "sender_name": "Aurora Hiukset", "sms_sender": "Aurora"}
+    assert desk.put("/settings/messages", messages)[0] == 200
     status, _ = book(client, "2026-11-26T12:00:00+02:00")
     assert status == 201
     sender = message_from_string(sent_emails()[-1].raw_data)["From"]

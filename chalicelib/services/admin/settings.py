@@ -121,7 +121,7 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
     try:
         data = sections.replaced(b.config, name, body)
     except sections.SectionShapeError as e:
-        raise ValidationFailed(f"The '{name}' section has errors; see 'fields'.", fields={e.path: e.message}) from None
+        raise ValidationFailed(f"The '{name}' section has errors; see 'fields'.", fields=e.fields) from None
     try:
         cfg = parse_business_config(data)
     except ValidationError as e:
