@@ -24,6 +24,7 @@ from chalicelib.observability import logger
 from chalicelib.services import message_plans, retention
 from chalicelib.services.admin.common import (
     audited,
+    audited_after_commit,
     business_of,
     instant_of,
     parse,
@@ -383,7 +384,7 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
         client_id=client.id if client else None,
     )
     appt = store.get_appointment(b.id, view["id"])
-    audited(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
+    audited_after_commit(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})
     if appt and options.notify and message_plans.salon_sms_time(b, appt, appt.created_at) > appt.created_at:
         view.update(held_sms(b, appt, clients.get_client(b.id, appt.client_id), appt.created_at))
     return status, view
@@ -403,7 +404,7 @@ def reschedule(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     client = clients.get_client(b.id, a.client_id)
     view = appointment_view(b, moved, client)
     if moved is not a:
-        audited(p, "reschedule_visit", a.client_id, {"appointment": a.id})
+        audited_after_commit(p, "reschedule_visit", a.client_id, {"appointment": a.id})
         if req.notify:
             view.update(held_sms(b, moved, client, moved.updated_at, a.start))
     return view
@@ -487,7 +488,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
             # undo) now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, now)
-    audited(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
+    audited_after_commit(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))
 
 
@@ -552,7 +553,7 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
         a = changes.cancel(
             b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund, desk=True
         )
-        audited(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by, "refund": req.refund})
+        audited_after_commit(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by, "refund": req.refund})
         cancelled_now = req.notify
     client = clients.get_client(b.id, a.client_id)
     view = appointment_view(b, a, client, money=p.can("money"))

@@ -101,11 +101,15 @@ def audited(p: Principal, action: str, client_id: str | None, detail: dict[str, 
     audit.record(p.business_id, p.user_id, p.role, action, client_id, clock.now(), detail)
 
 
-def audited_after_save(p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None) -> None:
-    """`audited` for a save that has committed: its failure is logged (ids only), never
-    raised, so a saved change is never answered with a 5xx (and its Idempotency-Key keeps
-    the answer: services/idempotency.py)."""
+def audited_after_commit(
+    p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None
+) -> None:
+    """`audited` for a write that has committed (a save of the settings, a client or a
+    follow-up; the desk's booking, move, mark or cancellation; a fee, refund or checkout):
+    its failure is logged (ids only), never raised, so a change made is never answered
+    with a 5xx that would have her make it again (a save's Idempotency-Key keeps the
+    answer: services/idempotency.py)."""
     try:
         audited(p, action, client_id, detail)
     except Exception:
-        logger().exception("audit after a save failed", extra={"business_id": p.business_id, "action": action})
+        logger().exception("audit after a commit failed", extra={"business_id": p.business_id, "action": action})

@@ -16,7 +16,7 @@ from chalicelib.domain.versions import stamp_after, version_of
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import (
     audited,
-    audited_after_save,
+    audited_after_commit,
     business_of,
     expect_version,
     parse,
@@ -120,7 +120,7 @@ def update(p: Principal, client_id: str, followup_id: str, body: object, if_matc
         followups.save(changed, f.updated_at)
     except followups.FollowUpChanged:
         raise Conflict(CHANGED, code="followup_changed") from None
-    audited_after_save(p, "update_followup", c.id, {"followup": f.id})
+    audited_after_commit(p, "update_followup", c.id, {"followup": f.id})
     return view(b, changed)
 
 

@@ -11,7 +11,7 @@ from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.payments import FeeKind
 from chalicelib.errors import Conflict
-from chalicelib.services.admin.common import audited, business_of
+from chalicelib.services.admin.common import audited_after_commit, business_of
 from chalicelib.services.payments import fees
 from chalicelib.services.validation import parse
 
@@ -53,7 +53,9 @@ def charge_fee(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         raise Conflict(
             "No fee to charge: no card on file, no such fee in the terms, or the deposit covers it.", code="no_fee"
         )
-    audited(p, "charge_fee", a.client_id, {"appointment": a.id, "kind": req.kind.value, "state": money.state})
+    audited_after_commit(
+        p, "charge_fee", a.client_id, {"appointment": a.id, "kind": req.kind.value, "state": money.state}
+    )
     view = fees.money_view(money, b.config.tz)
     if money.state == "open":
         view["pay_url"] = fees.fee_pay_url(b, a, money.kind)
@@ -65,7 +67,7 @@ def waive_fee(p: Principal, appointment_id: str, kind: str, body: object) -> dic
     req: WaiveIn = parse(WaiveIn, body, "waiver")
     b, a = _booking(p, appointment_id)
     money = fees.waive_fee(b, a, kind, req.reason, clock.now())
-    audited(p, "waive_fee", a.client_id, {"appointment": a.id, "kind": kind})
+    audited_after_commit(p, "waive_fee", a.client_id, {"appointment": a.id, "kind": kind})
     return fees.money_view(money, b.config.tz)
 
 
@@ -77,7 +79,7 @@ def refund(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     if money is None:
         raise Conflict("This refund was made already.", code="refund_made")
     what = {"appointment": a.id, "amount_cents": money.amount_cents}
-    audited(p, "refund", a.client_id, {**what, "fee": req.fee.value} if req.fee else what)
+    audited_after_commit(p, "refund", a.client_id, {**what, "fee": req.fee.value} if req.fee else what)
     return fees.money_view(money, b.config.tz)
 
 
@@ -91,7 +93,7 @@ def checkout(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     b, a = _booking(p, appointment_id)
     limit = None if p.can("money") else desk.staff_card_limit(b, a)
     money, co, sent = desk.settle(b, a, req, clock.now(), card_limit=limit)
-    audited(
+    audited_after_commit(
         p, "checkout", a.client_id, {"appointment": a.id, "method": money.method, "amount_cents": money.amount_cents}
     )
     return {**desk.view(b, money, co), "receipt_sent": sent}

@@ -19,7 +19,7 @@ from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import (
     audited,
-    audited_after_save,
+    audited_after_commit,
     business_of,
     expect_version,
     page_limit,
@@ -269,7 +269,7 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
             ) from None
         except clients.ClientChanged:
             raise Conflict(CHANGED, code="client_changed") from None
-    audited_after_save(p, "update_client", c.id, {"fields": sorted(sent)})
+    audited_after_commit(p, "update_client", c.id, {"fields": sorted(sent)})
     return {"client": client_view(b, client_or_404(b, c.id))}
 
 

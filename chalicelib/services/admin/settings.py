@@ -10,7 +10,7 @@ from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
 from chalicelib.domain.config import Business, parse_business_config, with_terms_version
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from chalicelib.services.admin.common import audited_after_save, business_of, expect_version
+from chalicelib.services.admin.common import audited_after_commit, business_of, expect_version
 from chalicelib.services.validation import fields_from
 from chalicelib.store import businesses
 
@@ -60,7 +60,7 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
             "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
         )
     saved, _ = _save(b, cfg, version)
-    audited_after_save(p, "update_settings", None)
+    audited_after_commit(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}
 
 
@@ -132,7 +132,7 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
     if not changed:
         return {"section": name, "value": sections.section_value(b.config, name), "version": version, "changed": []}
     saved, new_version = _save(b, cfg, version)
-    audited_after_save(
+    audited_after_commit(
         p,
         "update_settings",
         None,
