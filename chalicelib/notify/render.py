@@ -66,6 +66,7 @@ _OPTIONAL = {
     "payment": None,  # what she paid when booking (services/message_plans.py paid_context)
     "refund_cents": None,  # a cancellation: what goes back of `payment` (0: it is kept; changes.money_if_cancelled)
     "refunded_before_cents": None,  # a cancellation: what the owner refunded of `payment` before it
+    "late_fee_cents": None,  # a late cancellation: what the salon may still charge her card (changes.money_if_cancelled)
 }
 
 

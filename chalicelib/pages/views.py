@@ -630,7 +630,8 @@ def own_address_in(address: str, params: dict, kept: tuple[str, ...]):
 def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool) -> str | None:
     """What happens to what she paid (manage.get_booking's money_on_cancel): asked to cancel, what
     cancelling now gives back or keeps; cancelled, what its cancellation refunded or kept. What the
-    owner refunded before (earlier_cents) is said apart: what comes back now is only the rest."""
+    owner refunded before (earlier_cents) is said apart: what comes back now is only the rest.
+    Cancelled late, it adds what the salon may still charge her card (fee_cents)."""
     if money is None:
         return None
     paid, back, earlier = money["paid_cents"], money["back_cents"], money.get("earlier_cents", 0)
@@ -639,12 +640,16 @@ def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: b
     else:
         case = f"back_{money['kind']}" if back >= paid else "back_part" if back else f"kept_{money['kind']}"
     key = ("money_" if cancelled else "cancel_now_") + case
-    return t[key].format(
+    words = t[key].format(
         paid=format_price(paid, locale),
         back=format_price(back, locale),
         earlier=format_price(earlier, locale),
         rest=format_price(max(0, paid - earlier - back), locale),
     )
+    # Cancelled late: what the salon may still charge her card (the owner decides).
+    if money.get("fee_cents"):
+        words += " " + t["late_fee_may_charge"].format(fee=format_price(money["fee_cents"], locale))
+    return words
 
 
 def salon_of(business_id: str) -> dict[str, Any] | None:

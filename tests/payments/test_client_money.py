@@ -235,3 +235,42 @@ def test_a_hold_that_ended_unpaid_is_not_counted_as_her_cancellation(pay_client,
     booked = paid_booking(pay_client, stripe_env)
     assert post(pay_client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel", {})[0] == 200
     assert _cancellations(aws.id, booked) == 1
+
+
+def test_a_late_cancellation_says_what_the_salon_may_still_charge_her_card(pay_client, stripe_env, aws, frozen_now):
+    """Cancelled after the free deadline (Tue 12:00, 24 h) but while online changes are
+    still open (12 h before): the confirm step, the page after and the email say the deposit
+    is kept AND the late-cancellation fee the salon may still charge her saved card: the
+    amount the owner's calendar then offers to charge."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+    from tests.admin.helpers import Desk
+    from tests.conftest import emails_to
+
+    data = aws.config.model_dump(mode="json")
+    data["rules"]["cancellation_window_hours"] = 12
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    held = paid_booking(pay_client, stripe_env)  # Wed 25 Nov 12:00, 47,70 € deposit
+    token = token_of(held["manage_url"])
+    frozen_now["now"] = datetime(2026, 11, 24, 18, tzinfo=UTC)  # Tue 20:00: 16 h before
+    _, html = page(pay_client, f"/m/{token}?lang=fi&cancel=1")
+    asked = re.search(r'<p id="money">([^<]*)</p>', html)
+    assert asked, html
+    assert "ennakkomaksuasi 47,70\u00a0€ ei palauteta" in asked[1]
+    fee = re.search(r"Salonki voi lisäksi veloittaa kortiltasi ([\d,]+)\u00a0€", asked[1])
+    assert fee, asked[1]
+
+    status, _, _ = form_post(pay_client, f"/m/{token}/cancel", {"reason": "", "lang": "fi"})
+    assert status == 303
+    desk = Desk(pay_client, aws.id)
+    chargeable = desk.get(f"/appointments/{held['id']}")[1]["payment"]["chargeable_cents"]["late_cancel"]
+    assert fee[1] == f"{chargeable // 100},{chargeable % 100:02d}"  # the owner's amount, to the cent
+
+    _, html = page(pay_client, f"/m/{token}?done=cancelled&lang=sv")
+    assert re.search(rf"Salongen kan dessutom debitera ditt kort {fee[1]}.€", html), html
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", mail)
+    assert re.search(rf"Salonki voi lisäksi veloittaa kortiltasi {fee[1]}.€", mail), mail

@@ -113,12 +113,10 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
     assert pay is not None
     fees_shown, fee_cents_shown = pay.fees_view()
     chargeable: dict[str, int] = {}
-    if pay.card_saved:
-        for kind in money_rules.FeeKind:
-            if pay.fee_state(kind.value) is None and fees.fee_refusal(b, a, kind) is None:
-                cents = money_rules.fee_cents(pay.accepted_terms(), a.price_cents, kind, pay.kept_cents)
-                if cents > 0:
-                    chargeable[kind.value] = cents
+    for kind in money_rules.FeeKind:
+        cents = fees.chargeable_cents(b, a, kind)
+        if cents > 0:
+            chargeable[kind.value] = cents
     # What marking her a no-show now would charge (the owner's mark: the desk asks first,
     # naming it); 0 when it charges nothing (no card, no fee in her terms, covered, charged
     # before, or a visit that cannot be marked no-show).

@@ -27,11 +27,14 @@ def _changed_meanwhile() -> Conflict:
     return Conflict("This booking was changed meanwhile; reload and try again.", code="booking_changed")
 
 
-def cancel_money(appt: Appointment, back_cents: int, earlier_cents: int = 0) -> dict[str, Any] | None:
+def cancel_money(
+    appt: Appointment, back_cents: int, earlier_cents: int = 0, fee_cents: int = 0
+) -> dict[str, Any] | None:
     """What she paid when booking (a deposit or the whole price), what her cancellation
     gives back of it (back_cents: what comes back now, not counting what was refunded
-    before) and what the owner refunded before it (earlier_cents); None when she paid
-    nothing (or paid by a card on file)."""
+    before), what the owner refunded before it (earlier_cents) and what the salon may
+    still charge her card for cancelling late (fee_cents: fees.late_fee_if_cancelled);
+    None when she paid nothing (or paid by a card on file)."""
     from chalicelib.domain import payments as rules
 
     pay = appt.payment
@@ -39,19 +42,30 @@ def cancel_money(appt: Appointment, back_cents: int, earlier_cents: int = 0) -> 
         return None
     if pay.paid_cents <= 0:
         return None
-    return {"kind": pay.kind, "paid_cents": pay.due_cents, "back_cents": back_cents, "earlier_cents": earlier_cents}
+    return {
+        "kind": pay.kind,
+        "paid_cents": pay.due_cents,
+        "back_cents": back_cents,
+        "earlier_cents": earlier_cents,
+        "fee_cents": fee_cents,
+    }
 
 
-def money_if_cancelled(b: Business, appt: Appointment, now: datetime, give_back: bool = False) -> dict[str, Any] | None:
+def money_if_cancelled(
+    b: Business, appt: Appointment, now: datetime, give_back: bool = False, by: str = BY_CLIENT
+) -> dict[str, Any] | None:
     """cancel_money of a visit cancelled at `now`, by her link or at the desk: what
     cancelling gives back now (fees.refund_on_cancel, which the cancellation then owes and
-    refunds; `give_back`, the desk's: all still held) and what was refunded already (the
-    owner's refund). The manage page and the cancellation message say both
-    (chalicelib/pages/views.py money_words)."""
+    refunds; `give_back`, the desk's: all still held), what was refunded already (the
+    owner's refund) and, cancelled late by her (`by`), the fee the salon may still charge
+    her card under the terms she accepted (none when the desk gives all back). The manage
+    page and the cancellation message say them (chalicelib/pages/views.py money_words)."""
     from chalicelib.services.payments import fees
 
     refunded = appt.payment.deposit_refunded_cents if appt.payment else 0  # not a fee's refund
-    return cancel_money(appt, fees.refund_on_cancel(b, appt, now, give_back), refunded)
+    back = fees.refund_on_cancel(b, appt, now, give_back)
+    fee = 0 if give_back or by == BY_SALON else fees.late_fee_if_cancelled(b, appt, now, back)
+    return cancel_money(appt, back, refunded, fee)
 
 
 def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
@@ -71,7 +85,7 @@ def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
     else:  # owed (Stripe unreachable) or refused: the cancellation's only refund
         back = pay.deposit_owed_cents + pay.deposit_failed_cents
         earlier = pay.deposit_refunded_cents
-    return cancel_money(appt, back, max(0, earlier))
+    return cancel_money(appt, back, max(0, earlier), fees.late_fee_if_cancelled(b, appt, clock.now()))
 
 
 def cancel(
@@ -130,12 +144,13 @@ def _cancel(
         updated_at=now,
     )
     base = None
-    money = money_if_cancelled(b, appt, now, give_back) if client and notify else None
+    money = money_if_cancelled(b, appt, now, give_back, by) if client and notify else None
     if client and notify:
         base = message_plans.booking_context(b, cancelled, client.name)
         if money is not None:
             base["refund_cents"] = money["back_cents"]  # what comes back now
             base["refunded_before_cents"] = money["earlier_cents"]  # the owner's refund before it
+            base["late_fee_cents"] = money["fee_cents"]  # what the salon may still charge her card
         if by == BY_SALON:
             base["by_salon"] = True
     messages = (

@@ -21,7 +21,7 @@ from typing import Any
 
 from chalicelib import links
 from chalicelib.domain import payments as rules
-from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.booking import BY_CLIENT, Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import Message, MessageStatus, Outcome, PlannedMessage, after_attempt, queued
 from chalicelib.domain.payments import BookingPayment, FeeKind, FeeState, MoneyRecord, fee_of_refund, fee_refund_ref
@@ -85,6 +85,35 @@ def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
     if appt.cancelled_at is None or appt.cancelled_at < deadline:
         return CANCELLED_IN_TIME
     return None
+
+
+def chargeable_cents(b: Business, appt: Appointment, kind: FeeKind, kept_cents: int | None = None) -> int:
+    """What charging the fee of `kind` to her saved card would take now (charge_fee's
+    amount): the fee of the terms she accepted less what the salon keeps of her money
+    (`kept_cents`, else the payment's); 0 when nothing can be charged — no card on file,
+    the fee charged (or waived) already, or its event did not happen (fee_refusal). The
+    owner's calendar shows it (admin/calendar.py chargeable_cents); her pages and the
+    cancellation message say it as what the salon may still charge (late_fee_if_cancelled)."""
+    pay = appt.payment
+    if pay is None or not pay.card_saved or pay.fee_state(kind.value) is not None:
+        return 0
+    if fee_refusal(b, appt, kind) is not None:
+        return 0
+    kept = pay.kept_cents if kept_cents is None else kept_cents
+    return rules.fee_cents(pay.accepted_terms(), appt.price_cents, kind, kept)
+
+
+def late_fee_if_cancelled(b: Business, appt: Appointment, now: datetime, back_cents: int = 0) -> int:
+    """What the salon may still charge her card for a late cancellation if she cancels
+    `appt` at `now` (by her link) and gets `back_cents` back: the amount its calendar then
+    offers to charge (chargeable_cents). A visit already cancelled: what it offers now."""
+    pay = appt.payment
+    if pay is None:
+        return 0
+    if appt.status == Status.CANCELLED.value:
+        return chargeable_cents(b, appt, FeeKind.LATE_CANCEL)
+    cancelled = replace(appt, status=Status.CANCELLED.value, cancelled_at=now, cancelled_by=BY_CLIENT)
+    return chargeable_cents(b, cancelled, FeeKind.LATE_CANCEL, pay.kept_cents - back_cents)
 
 
 def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> MoneyRecord | None:
