@@ -563,6 +563,10 @@ def manage_page(
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
         ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
     ctx["money_lines"] = money_lines(view.get("money_facts"), t, locale)
+    # Until when cancelling is free under her terms, or that it no longer is: apart from
+    # until when she may change it online (booking.cancellable_until).
+    free = view.get("free_until")
+    ctx["free_passed"] = free is not None and datetime.fromisoformat(free) <= clock.now()
     # Checked out at the desk, the visit took place and is paid: nothing left to change or
     # call about. A calendar entry only for a visit still to come.
     ctx["checked_out"] = view.get("checked_out", False)

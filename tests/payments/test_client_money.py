@@ -4,6 +4,7 @@ paid, what happens to it when she cancels, a declined card's way to book anew.""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from tests.api.helpers import token_of
 from tests.api.test_pages import form_post, page
@@ -237,25 +238,34 @@ def test_a_hold_that_ended_unpaid_is_not_counted_as_her_cancellation(pay_client,
     assert _cancellations(aws.id, booked) == 1
 
 
-def test_a_late_cancellation_says_what_the_salon_may_still_charge_her_card(pay_client, stripe_env, aws, frozen_now):
-    """Cancelled after the free deadline (Tue 12:00, 24 h) but while online changes are
-    still open (12 h before): the confirm step, the page after and the email say the deposit
-    is kept AND the late-cancellation fee the salon may still charge her saved card: the
-    amount the owner's calendar then offers to charge."""
-    from datetime import UTC, datetime
+TUESDAY_EVENING = datetime(2026, 11, 24, 18, tzinfo=UTC)  # 20:00 local: 16 h before Wed 12:00
 
+
+def paid_with_online_changes_until_midnight(pay_client, stripe_env, aws) -> dict:
+    """Maija's highlights, Wed 25 Nov 12:00 (47,70 € deposit paid, card saved): free to
+    cancel until Tue 12:00 (her terms: 24 h), online changes until Wed 00:00 (the booking
+    rules' window set to 12 h)."""
     from chalicelib.domain.config import parse_business_config
     from chalicelib.store import businesses
-    from tests.admin.helpers import Desk
-    from tests.conftest import emails_to
 
     data = aws.config.model_dump(mode="json")
     data["rules"]["cancellation_window_hours"] = 12
     businesses.save_config(parse_business_config(data))
     businesses.clear_cache()
-    held = paid_booking(pay_client, stripe_env)  # Wed 25 Nov 12:00, 47,70 € deposit
+    return paid_booking(pay_client, stripe_env)
+
+
+def test_a_late_cancellation_says_what_the_salon_may_still_charge_her_card(pay_client, stripe_env, aws, frozen_now):
+    """Cancelled after the free deadline (Tue 12:00, 24 h) but while online changes are
+    still open (12 h before): the confirm step, the page after and the email say the deposit
+    is kept AND the late-cancellation fee the salon may still charge her saved card: the
+    amount the owner's calendar then offers to charge."""
+    from tests.admin.helpers import Desk
+    from tests.conftest import emails_to
+
+    held = paid_with_online_changes_until_midnight(pay_client, stripe_env, aws)
     token = token_of(held["manage_url"])
-    frozen_now["now"] = datetime(2026, 11, 24, 18, tzinfo=UTC)  # Tue 20:00: 16 h before
+    frozen_now["now"] = TUESDAY_EVENING
     _, html = page(pay_client, f"/m/{token}?lang=fi&cancel=1")
     asked = re.search(r'<p id="money">([^<]*)</p>', html)
     assert asked, html
@@ -274,3 +284,25 @@ def test_a_late_cancellation_says_what_the_salon_may_still_charge_her_card(pay_c
     [mail] = emails_to("maija@example.com", "peruttu")
     assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", mail)
     assert re.search(rf"Salonki voi lisäksi veloittaa kortiltasi {fee[1]}.€", mail), mail
+
+
+def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_online_deadline(
+    pay_client, stripe_env, aws, frozen_now
+):
+    """Two deadlines, each said for what it is: free cancellation (her terms) until Tue
+    12:00, then that it has ended; online changes until Wed 00:00, then call the salon."""
+    held = paid_with_online_changes_until_midnight(pay_client, stripe_env, aws)
+    token = token_of(held["manage_url"])
+    _, html = page(pay_client, f"/m/{token}?lang=fi")  # Mon 10:00
+    assert '<p id="free-until">Maksuton peruutus <span class="keep">ti 24.11. klo\u00a012.00</span> asti.</p>' in html
+    assert re.search(
+        r'id="change-until">Muutokset verkossa \(peruminen tai siirto\) <span class="keep">ke 25\.11\. klo.00\.00</span> asti; sen jälkeen soita salongille\.',
+        html,
+    ), html
+    frozen_now["now"] = TUESDAY_EVENING
+    _, html = page(pay_client, f"/m/{token}?lang=en")
+    said = re.search(r'<p id="free-until">(.*?)</p>', html)
+    assert said and re.sub("<[^>]+>", "", said[1]) == (
+        "Free cancellation ended Tue 24 Nov at\u00a012:00; if you cancel now, the cancellation terms you accepted apply."
+    ), said
+    assert "Online changes (cancel or move) until" in html

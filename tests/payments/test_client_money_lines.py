@@ -159,8 +159,9 @@ def test_only_a_visit_still_to_come_offers_her_calendar(pay_client, stripe_env, 
     booking = paid_booking(pay_client, stripe_env)
     before = manage_page(pay_client, booking, "fi")
     assert "Lisää kalenteriin" in before
-    # Its free-cancellation deadline kept on one line where it fits ("ti / 8.12. klo 10.00" broke).
-    assert re.search(r'verkossa <span class="keep">[^<]+ klo\u00a0[^<]+</span> asti', before), before
+    # Its deadlines kept on one line where they fit ("ti / 8.12. klo 10.00" broke).
+    assert re.search(r'Maksuton peruutus <span class="keep">[^<]+ klo\u00a0[^<]+</span> asti', before), before
+    assert re.search(r'\(peruminen tai siirto\) <span class="keep">[^<]+ klo\u00a0[^<]+</span> asti', before), before
     frozen_now["now"] = AFTER_THE_VISIT + timedelta(hours=1)
     assert "Lisää kalenteriin" not in manage_page(pay_client, booking, "fi")
 

@@ -69,7 +69,23 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
         view["cancelled_by_salon"] = appt.cancelled_by_salon
         view["money_facts"] = money_facts(b, appt)
         view["checked_out"] = appt.checkout is not None
+        view["free_until"] = free_until_of(b, appt)
     return view
+
+
+def free_until_of(b: Business, appt: Appointment) -> str | None:
+    """Until when cancelling costs her nothing under the terms she accepted (local time;
+    rules.free_until, the grace after a late booking included: what her cancellation
+    gives back and whether the salon may charge a fee go by it); None for a booking that
+    took no payment nor card (no terms). Apart from the online deadline (the booking
+    rules' cancellation window: until when she may cancel or move it herself)."""
+    from chalicelib.domain import payments as rules
+
+    pay = appt.payment
+    if pay is None:
+        return None
+    grace = b.config.rules.change_grace_minutes
+    return iso_local(rules.free_until(appt.start, pay.accepted_terms(), appt.created_at, grace), b.config.tz)
 
 
 def money_facts(b: Business, appt: Appointment) -> dict[str, Any] | None:
