@@ -87,7 +87,10 @@ def test_the_reminder_sent_as_the_window_closes_offers_no_change(client):
 def test_the_booking_page_shows_the_policy_and_its_deadline_before_confirming(client, frozen_now):
     q = "/book/demo?service=womens-cut&staff=aino&lang=fi&start="
     html = client.http.get(q + "2026-11-25T12:00:00%2B02:00").body.decode()
-    assert "Voit siirtää tai perua varauksen verkossa ti 24.11. klo\u00a012.00 asti" in html
+    assert (
+        "Muutokset verkossa (peruminen tai siirto) ti 24.11. klo\u00a012.00 asti (24\u00a0tuntia ennen aikaa); sen jälkeen soita salongille."
+        in html
+    )
     frozen_now["now"] = at("2026-11-23T19:03:00+02:00")
     html = client.http.get(q + "2026-11-24T09:30:00%2B02:00").body.decode()
     assert "15\u00a0minuutin ajan" in html and "alle 24\u00a0tunnin" in html
@@ -99,9 +102,9 @@ def test_the_policy_never_puts_a_number_and_its_unit_on_two_lines(client):
     with_counts), as a price and "klo 12.00" are."""
     q = "/book/demo?service=womens-cut&staff=aino&start=2026-11-25T12:00:00%2B02:00&lang="
     said = {
-        "en": "online until Tue 24 Nov at\u00a012:00 (24\u00a0hours before). After that",
-        "fi": "verkossa ti 24.11. klo\u00a012.00 asti (24\u00a0tuntia ennen aikaa).",
-        "sv": "till tis 24.11. kl.\u00a012.00 (24\u00a0timmar före tiden).",
+        "en": "(cancel or move) until Tue 24 Nov at\u00a012:00 (24\u00a0hours before); after that",
+        "fi": "siirto) ti 24.11. klo\u00a012.00 asti (24\u00a0tuntia ennen aikaa);",
+        "sv": "till tis 24.11. kl.\u00a012.00 (24\u00a0timmar före tiden);",
     }
     for lang, words in said.items():
         html = client.http.get(q + lang).body.decode()

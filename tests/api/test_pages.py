@@ -652,3 +652,24 @@ def test_times_and_numbers_at_the_calendars_ends_are_bad_input_not_a_500(client)
         }
         status, html, _ = form_post(client, "/book/demo", {**fields, "accept_terms": ticked})
         assert status == 303, (status, html[:300])  # booked (a service without terms: the tick is no matter)
+
+
+def test_the_details_step_words_free_cancellation_and_online_changes_as_two_things(client, aws):
+    """Highlights (a deposit) on Wed 25 Nov at 12:00, the booking rules' window 12 h: the
+    terms say until when cancelling is free (24 h: Tue 12:00); the other box, titled for
+    what it is, until when she may change it online herself (Wed 00:00), then to call."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    data = aws.config.model_dump(mode="json")
+    data["rules"]["cancellation_window_hours"] = 12
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    _, html = page(client, "/book/demo?service=highlights&staff=aino&start=2026-11-25T12:00:00%2B02:00&lang=sv")
+    policy = re.search(r'<p class="card" id="policy">(.*?)</p>', html, re.S)
+    assert policy, html
+    assert policy[1] == (
+        "<strong>Ändringar på nätet</strong><br>Ändringar på nätet (avboka eller flytta) till ons 25.11. kl.\u00a000.00"
+        " (12\u00a0timmar före tiden); därefter ring salongen."
+    )
+    assert "Gratis avbokning till tis 24.11. kl.\u00a012.00." in html

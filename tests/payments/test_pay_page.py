@@ -79,7 +79,7 @@ def test_a_late_booking_is_told_the_free_cancellation_it_really_has_on_every_pag
     from tests.payments.conftest import set_up_card
 
     _, details = page(pay_client, f"/book/demo?service=highlights&staff=aino&start={LATE.replace('+', '%2B')}&lang=en")
-    assert "you can move or cancel online for 15\u00a0minutes after booking" in details
+    assert "online changes (cancel or move) for 15\u00a0minutes after booking" in details
     assert "Free cancellation for 15\u00a0minutes after booking. If you cancel later, the deposit of €47.70" in details
     assert PAST_DEADLINE not in details
 
