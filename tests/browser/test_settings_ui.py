@@ -334,9 +334,21 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         expect(page.locator(f"#{no_show.get_attribute('aria-describedby')}")).to_have_text("Enintään 100.")
         assert settings(stack)["terms"] == before["terms"]
         no_show.fill("80")
-        terms.get_by_label("Maksuton peruutus (tuntia ennen aikaa)").fill("48")
+        # The two deadlines said apart: free until 12 h, before the demo's online 24 h, is
+        # hinted (no late fee online); 48 h is not; each card names the other's value.
+        free = terms.get_by_label("Maksuton peruutus (tuntia ennen aikaa)")
+        free.fill("12")
+        expect(terms.locator("#set-terms-never-late-online")).to_contain_text(
+            "verkossa muutokset päättyvät jo 24 h ennen"
+        )
+        free.fill("48")
+        expect(terms.locator("#set-terms-never-late-online")).to_be_hidden()
+        expect(terms).to_contain_text(
+            "Eri asia kuin verkon määräaika: asiakas voi itse perua tai siirtää verkossa 24 h"
+        )
         expect(terms).to_contain_text("Maksuton peruutus 48 tuntia ennen aikaasi asti.")
         save(page, "terms")
+        expect(page.locator("#set-rules")).to_contain_text("maksuton peruutus (Peruutusehdot), joka päättyy 48 h ennen")
         assert settings(stack)["terms"] == {**before["terms"], "free_until_hours": 48, "no_show_fee_percent": 80}
         assert admin(stack, "GET", "/business")[1]["config"]["payments"]["version"] == version + 1
 

@@ -376,3 +376,37 @@ test("a staff member's photo from the salon's images is said under her empty Pho
   assert.equal(value[0].photo, "demo-aino");
   assert.equal(value[1].photo_url, "https://x.example/m.jpg");
 });
+
+test("the two cancellation deadlines: each card says the other's value; a free deadline later than the online one is hinted", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const file = (l) => JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${l}.json`, import.meta.url), "utf8"));
+  const catalogue = (l) => file(l).dashboard;
+  for (const l of ["fi", "sv", "en"]) i18n.setCatalogue(l, file(l));
+  // The tester's salon: free until 48 h (terms), online changes until 24 h (booking rules).
+  const told = F.deadlinesTold({ free_until_hours: "48" }, { cancellation_window_hours: "24" });
+  assert.deepEqual(told, {
+    terms: { key: "set_terms_online_is", vars: { n: 24 } },
+    rules: { key: "set_rules_free_is", vars: { n: 48 } },
+    hint: null,
+  });
+  i18n.setLang("en");
+  assert.equal(i18n.t(told.terms.key, told.terms.vars),
+    "Not the online deadline: clients can cancel or move online themselves until 24 h before (Booking rules → Cancellation window), after that they call you.");
+  assert.equal(i18n.t(told.rules.key, told.rules.vars),
+    "How long before the time clients can cancel or move online themselves. Not the fee deadline: free cancellation (Cancellation terms) ends 48 h before.");
+  // Free until 12 h, online until 24 h: every online cancellation is free.
+  const never = F.deadlinesTold({ free_until_hours: " 12 " }, { cancellation_window_hours: "24" }).hint;
+  assert.deepEqual(never, { key: "set_terms_never_late_online", vars: { free: 12, online: 24 } });
+  i18n.setLang("fi");
+  assert.match(i18n.t(never.key, never.vars), /^Maksuton peruutus kestää 12 h ennen aikaa asti, mutta verkossa muutokset päättyvät jo 24 h ennen/);
+  assert.equal(F.deadlinesTold({ free_until_hours: "24" }, { cancellation_window_hours: "24" }).hint, null); // the same: nothing to hint
+  // A box without a whole number says nothing of it (the server names it on save); no form, no line.
+  assert.deepEqual(F.deadlinesTold({ free_until_hours: "12,5" }, undefined), { terms: null, rules: null, hint: null });
+  // Every key in every language, with its values' places.
+  for (const l of ["fi", "sv", "en"]) {
+    const words = catalogue(l);
+    assert.match(words.set_terms_online_is, /\{n\}/, l);
+    assert.match(words.set_rules_free_is, /\{n\}/, l);
+    assert.match(words.set_terms_never_late_online, /\{free\}.*\{online\}/, l);
+  }
+});

@@ -392,6 +392,14 @@ const BUILD = {
       return w.counted ? plural(w.key, w.vars.n) : t(w.key, w.vars);
     };
     box.appendChild(hint("set_terms_intro"));
+    // The other deadline (the booking rules' online one) under the free box, and where the
+    // free one is later than it, that no late cancellation happens online (deadlinesTold).
+    const never = el("p", { className: "muted hint", id: idOf(name, "never-late-online") });
+    const showNever = () => {
+      const w = F.deadlinesTold(form, forms.rules).hint;
+      never.textContent = w ? t(w.key, w.vars) : "";
+      never.hidden = !w;
+    };
     for (const k of F.TERMS) {
       const max = k === "free_until_hours" ? "336" : "100";
       const cell = field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0", max, step: "1" });
@@ -400,7 +408,15 @@ const BUILD = {
       input.setAttribute("aria-describedby", note.id);
       input.addEventListener("input", () => { note.textContent = told(k); });
       cell.appendChild(note);
+      const other = k === "free_until_hours" && F.deadlinesTold(form, forms.rules).terms;
+      if (other) {
+        const line = el("p", { className: "muted hint", id: `${input.id}-other`, text: t(other.key, other.vars) });
+        input.setAttribute("aria-describedby", `${note.id} ${line.id}`);
+        input.addEventListener("input", showNever);
+        cell.appendChild(line);
+      }
       box.appendChild(cell);
+      if (k === "free_until_hours") { showNever(); box.appendChild(never); }
     }
     box.append(hint("set_terms_card_hint"), hint("set_pay_terms_hint"));
   },
@@ -408,7 +424,18 @@ const BUILD = {
     const labels = { min_notice_minutes: "set_min_notice", max_horizon_days: "set_horizon", slot_step_minutes: "set_step",
       cancellation_window_hours: "set_cancel_window", change_grace_minutes: "set_change_grace" };
     const grid = el("div", { className: "two" });
-    for (const k of F.RULES) grid.appendChild(field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0" }));
+    for (const k of F.RULES) {
+      const cell = field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0" });
+      // The window is the online deadline, not the fee's: the terms card's free one said here.
+      const other = k === "cancellation_window_hours" && F.deadlinesTold(forms.terms, form).rules;
+      if (other) {
+        const input = cell.querySelector("input");
+        const line = el("p", { className: "muted hint", id: `${input.id}-other`, text: t(other.key, other.vars) });
+        input.setAttribute("aria-describedby", line.id);
+        cell.appendChild(line);
+      }
+      grid.appendChild(cell);
+    }
     box.appendChild(grid);
   },
   reminders(box, form, name) {
@@ -575,6 +602,8 @@ async function saveSection(name, form) {
     notes[name] = { text: unchanged ? t("set_nothing_changed") : t("set_saved") };
     redraw(name);
     if (saved.sections) for (const k of Object.keys(saved.sections)) if (k !== name) redraw(k);
+    // Each of the two deadlines' cards says the other's value (F.deadlinesTold).
+    if (name === "rules" || name === "terms") redraw(name === "rules" ? "terms" : "rules");
     if (name === "staff" && !dirty.services) { forms.services = F.toForm("services", loaded.sections.services, loaded.sections, decimal()); redraw("services"); }
     // The status line says what the section says: saved, or nothing to save.
     say(unchanged ? t("set_nothing_changed") : t("set_saved_section", { section: t(TITLES[name]) }));

@@ -285,6 +285,26 @@ export function termsTold(form) {
   return out;
 }
 
+// --- the two cancellation deadlines, said apart ---------------------------------------------
+// The terms' free cancellation (payments.terms.free_until_hours: until when cancelling costs
+// nothing) and the booking rules' window (rules.cancellation_window_hours: until when she may
+// cancel or move online herself) are two deadlines set on two cards: each box says in one
+// line what the other is and its value (`terms`: under the free box, the online one;
+// `rules`: under the window box, the free one), and `hint`, at the terms card, that a free
+// deadline later than the online one (fewer hours before the visit) leaves no late
+// cancellation online, so no late-cancellation fee is ever taken from one. Each {key, vars},
+// or null where a box holds no whole number (the server names that on save).
+export function deadlinesTold(terms, rules) {
+  const hours = (v) => (typeof v === "number" && v >= 0 ? v : null);
+  const free = hours(intOrRaw(terms && terms.free_until_hours));
+  const online = hours(intOrRaw(rules && rules.cancellation_window_hours));
+  return {
+    terms: online === null ? null : { key: "set_terms_online_is", vars: { n: online } },
+    rules: free === null ? null : { key: "set_rules_free_is", vars: { n: free } },
+    hint: free !== null && online !== null && free < online ? { key: "set_terms_never_late_online", vars: { free, online } } : null,
+  };
+}
+
 // --- what a booking of a service pays or secures (its `payment`) ---------------------------
 // The choices on a service's card, in order: "" the business's own policy (payment null),
 // no payment, a deposit as a percentage of the price or as a fixed amount, the whole price,
