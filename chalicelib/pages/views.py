@@ -638,6 +638,9 @@ def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: b
     Cancelled late, it adds what the salon may still charge her card (fee_cents)."""
     if money is None:
         return None
+    if not money["paid_cents"]:  # a card on file: nothing paid, only the fee she may be charged
+        key = ("money_" if cancelled else "cancel_now_") + "card_fee"
+        return t[key].format(fee=format_price(money["fee_cents"], locale))
     paid, back, earlier = money["paid_cents"], money["back_cents"], money.get("earlier_cents", 0)
     if earlier:
         case = "back_earlier" if back else "refunded_earlier" if earlier >= paid else "kept_earlier"

@@ -306,3 +306,44 @@ def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_onlin
         "Free cancellation ended Tue 24 Nov at\u00a012:00; if you cancel now, the cancellation terms you accepted apply."
     ), said
     assert "Online changes (cancel or move) until" in html
+
+
+def test_a_late_cancellation_with_a_card_on_file_says_the_fee_she_may_be_charged(
+    pay_client, stripe_env, aws, frozen_now
+):
+    """Nothing paid when booking, her card saved (the colour, 129,00 €; terms 24 h / 50 %):
+    cancelled late online, the confirm step, the page after and the email say the salon may
+    charge 64,50 € to her card (they said nothing of money at all)."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+    from tests.api.helpers import book
+    from tests.conftest import emails_to
+    from tests.payments.conftest import set_up_card
+    from tests.payments.test_pay_flow import finish
+
+    data = aws.config.model_dump(mode="json")
+    data["rules"]["cancellation_window_hours"] = 12
+    for s in data["services"]:
+        if s["id"] == "colour":
+            s["payment"] = {"kind": "card_on_file"}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    status, held = book(
+        pay_client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1
+    )
+    assert status == 201, held
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    token = token_of(held["manage_url"])
+    frozen_now["now"] = TUESDAY_EVENING
+    _, html = page(pay_client, f"/m/{token}?lang=en&cancel=1")
+    assert (
+        '<p id="money">If you cancel now, the salon may charge €64.50 to your card: the late-cancellation fee of the'
+        " terms you accepted.</p>"
+    ) in html
+    status, _, _ = form_post(pay_client, f"/m/{token}/cancel", {"reason": "", "lang": "fi"})
+    assert status == 303
+    _, html = page(pay_client, f"/m/{token}?done=cancelled&lang=fi")
+    assert re.search(r"Salonki voi veloittaa kortiltasi 64,50.€: hyväksymiesi peruutusehtojen", html), html
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert re.search(r"Salonki voi veloittaa kortiltasi 64,50.€: hyväksymiesi peruutusehtojen", mail), mail

@@ -33,15 +33,17 @@ def cancel_money(
     """What she paid when booking (a deposit or the whole price), what her cancellation
     gives back of it (back_cents: what comes back now, not counting what was refunded
     before), what the owner refunded before it (earlier_cents) and what the salon may
-    still charge her card for cancelling late (fee_cents: fees.late_fee_if_cancelled);
-    None when she paid nothing (or paid by a card on file)."""
+    still charge her card for cancelling late (fee_cents: fees.late_fee_if_cancelled).
+    Nothing paid when booking (a card on file): only that fee (paid_cents 0), or None."""
     from chalicelib.domain import payments as rules
 
     pay = appt.payment
-    if pay is None or pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value):
+    if pay is None:
         return None
-    if pay.paid_cents <= 0:
-        return None
+    if pay.kind not in (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value) or pay.paid_cents <= 0:
+        if fee_cents <= 0:
+            return None
+        return {"kind": pay.kind, "paid_cents": 0, "back_cents": 0, "earlier_cents": 0, "fee_cents": fee_cents}
     return {
         "kind": pay.kind,
         "paid_cents": pay.due_cents,
@@ -76,8 +78,11 @@ def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
     from chalicelib.store import payments as money_store
 
     pay = appt.payment
-    if pay is None or cancel_money(appt, 0) is None:
+    if pay is None:
         return None
+    fee = fees.late_fee_if_cancelled(b, appt, clock.now())
+    if cancel_money(appt, 0) is None:  # nothing paid when booking: at most the fee to say
+        return cancel_money(appt, 0, 0, fee)
     made = money_store.get_money(b.id, appt.id, f"refund-{fees.CANCEL_REF}")
     if made is not None:
         back = made.amount_cents
@@ -85,7 +90,7 @@ def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
     else:  # owed (Stripe unreachable) or refused: the cancellation's only refund
         back = pay.deposit_owed_cents + pay.deposit_failed_cents
         earlier = pay.deposit_refunded_cents
-    return cancel_money(appt, back, max(0, earlier), fees.late_fee_if_cancelled(b, appt, clock.now()))
+    return cancel_money(appt, back, max(0, earlier), fee)
 
 
 def cancel(
