@@ -205,10 +205,33 @@ def fee_kind_of(key: str) -> str:
     return key.split(".", maxsplit=1)[0]
 
 
+# The most rounds a fee's key may name (a no-show undone and marked again this many times
+# is beyond any desk's mistakes): parse_fee_key refuses a larger number.
+MAX_FEE_ROUND = 999
+
+
+def parse_fee_key(key: str) -> tuple[str, int] | None:
+    """A fee's key (fee_key) read strictly — as it comes from outside: a pay link's `?fee=`,
+    the owner's waiver path or refund body: its kind (FeeKind value) and round, or None for
+    anything else (no such fee). The round is ASCII digits with no leading zero, 1 to
+    MAX_FEE_ROUND (`no_show.r1`; round 0 is the bare kind, `no_show`)."""
+    kind, dot, rest = key.partition(".")
+    if kind not in {k.value for k in FeeKind}:
+        return None
+    if not dot:
+        return kind, 0
+    digits = rest.removeprefix("r")
+    if digits == rest or not (digits.isascii() and digits.isdigit()) or digits.startswith("0"):
+        return None
+    n = int(digits)
+    return (kind, n) if n <= MAX_FEE_ROUND else None
+
+
 def fee_round_of(key: str) -> int:
-    """How many times the fee was given back before the round `key` names (fee_key)."""
-    _, _, n = key.partition(".r")
-    return int(n) if n.isdigit() else 0
+    """How many times the fee was given back before the round `key` names (fee_key; 0 for
+    a key that is not one: parse_fee_key)."""
+    parsed = parse_fee_key(key)
+    return parsed[1] if parsed is not None else 0
 
 
 def fee_refund_ref(kind: str, attempt: int = 0) -> str:

@@ -299,3 +299,13 @@ def test_a_declined_card_still_says_declined_on_reload(pay_client, stripe_env):
     assert "raukesi" not in html
     _, html = page(pay_client, _pay_path(held) + "?lang=en")
     assert _said(html)[1].startswith("The card was declined and the time was released.")
+
+
+def test_a_fee_link_with_an_odd_round_is_a_page_with_nothing_to_pay(pay_client, stripe_env):
+    """A fee's round read strictly (ASCII digits, a sane bound): '²' or '①' is no such
+    fee — the page says there is nothing to pay, never a 500."""
+    _, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1"})
+    token = headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    for fee in ("no_show.r%C2%B2", "no_show.r%E2%91%A0", "late_cancel.r%C2%B3", "no_show.r01", "no_show.r1000"):
+        r = pay_client.http.get(f"/pay/{token}?fee={fee}&lang=en")
+        assert r.status_code == 200, (fee, r.body[:200])

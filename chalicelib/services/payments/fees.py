@@ -200,6 +200,8 @@ def waive_fee(
 ) -> MoneyRecord:
     """Let an open fee go (its current round). `round_over`: its event was undone, so the
     next one is a round of its own (BookingPayment.next_fee_round), written with the waiver."""
+    if rules.parse_fee_key(kind) is None:  # no such fee (a kind or a round's key read strictly)
+        raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
     base, kind = kind, _current_key(appt, kind)
     found = store.get_money(b.id, appt.id, kind)
     if found is None or found.state != "open":

@@ -36,8 +36,7 @@ def _open_fee(b: Any, appt: Any, kind: str | None) -> dict[str, Any] | None:
     from chalicelib.settings import get_settings
     from chalicelib.store import payments as store
 
-    fee = rules.fee_kind_of(kind or "")
-    if fee not in ("no_show", "late_cancel") or kind != rules.fee_key(fee, rules.fee_round_of(kind or "")):
+    if kind is None or rules.parse_fee_key(kind) is None:  # no such fee: the page without one
         return None
     money = store.get_money(b.id, appt.id, kind)  # the fee's round (fee_key) named by her link
     if money is None or money.state != "open" or not money.intent:
