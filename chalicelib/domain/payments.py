@@ -305,23 +305,6 @@ class BookingPayment:
             return self
         return replace(self, fee_rounds={**self.fee_rounds, kind: self.fee_rounds.get(kind, 0) + 1})
 
-    def fees_view(self) -> tuple[dict[str, str], dict[str, int]]:
-        """Each round's state and amount as the owner's API shows them: the latest round
-        charged of a kind by its kind (`no_show`), an earlier one by the kind and its number
-        (`no_show.1` the first, given back by an undo; `no_show` then the second)."""
-        latest: dict[str, int] = {}
-        for k in self.fees:
-            latest[fee_kind_of(k)] = max(latest.get(fee_kind_of(k), 0), fee_round_of(k))
-
-        def shown(key: str) -> str:
-            kind, n = fee_kind_of(key), fee_round_of(key)
-            return kind if n == latest[kind] else f"{kind}.{n + 1}"
-
-        return (
-            {shown(k): state for k, state in self.fees.items()},
-            {shown(k): self.fee_cents.get(k, 0) for k in self.fees},
-        )
-
     def fees_in(self, *states: str) -> int:
         """The fees in these states (FeeState), in cents."""
         return sum(self.fee_cents.get(k, 0) for k, state in self.fees.items() if state in states)

@@ -404,9 +404,13 @@ def money_recorded(money: MoneyRecord, now: datetime) -> Event | None:
     kind = money.kind
     if kind.startswith("refund"):
         return Event("payment.refunded", now, _refund_data(money))
-    event = "fee.charged" if fee_kind_of(kind) in FEE_KINDS else "payment.succeeded"
-    # A fee's kind, whichever round of it (fee_key: charged anew after an undo).
+    fee = fee_kind_of(kind) in FEE_KINDS
+    event = "fee.charged" if fee else "payment.succeeded"
+    # A fee's kind, whichever round of it, and the round's own key (fee_key: `no_show`, then
+    # `no_show.r1` charged anew after an undo), as the owner's API and her records name it.
     data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": fee_kind_of(kind)}
+    if fee:
+        data["fee_key"] = kind
     data["amount_cents"] = money.amount_cents
     if money.total_cents is not None:
         data["total_cents"] = money.total_cents
@@ -420,12 +424,14 @@ def refund_failed(money: MoneyRecord, now: datetime) -> Event:
 
 
 def _refund_data(money: MoneyRecord) -> dict[str, Any]:
-    """A refund's payload: kind `refund`, and `fee` (late_cancel, no_show) when it gave
-    back a fee rather than the deposit or prepayment (its ref: fee_of_refund)."""
+    """A refund's payload: kind `refund`, and `fee` (late_cancel, no_show) with `fee_key`
+    (the round it gave back: `no_show`, `no_show.r1`, …) when it gave back a fee rather
+    than the deposit or prepayment (its ref: fee_of_refund)."""
     data: dict[str, Any] = {"booking_id": money.appointment_id, "client_id": money.client_id, "kind": "refund"}
     data["amount_cents"] = money.amount_cents
     if fee := fee_of_refund(money.kind.removeprefix("refund-")):
         data["fee"] = fee_kind_of(fee)
+        data["fee_key"] = fee
     return data
 
 

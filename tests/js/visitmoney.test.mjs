@@ -41,7 +41,7 @@ test("a fee collected is not the deposit: it is its own line and never refunded 
   const p = { ...deposit, paid_cents: 15900, fees: { no_show: "succeeded" }, fee_cents: { no_show: 11130 }, chargeable_cents: {} };
   assert.equal(M.depositCents(p), 4770);
   assert.equal(M.refundableCents(p), 4770);
-  assert.deepEqual(M.moneyLines(p)[1], { key: "money_fee", kind: "no_show", state: "succeeded", cents: 11130 });
+  assert.deepEqual(M.moneyLines(p)[1], { key: "money_fee", kind: "no_show", fee: "no_show", state: "succeeded", cents: 11130 });
   const open = { ...deposit, mark: "fee_owed", fees: { no_show: "open" }, fee_cents: { no_show: 11130 } };
   assert.equal(M.depositCents(open), 4770); // an open fee is not paid
 });
@@ -239,16 +239,25 @@ test("undoing a no-show asks first naming the refund when its fee was collected;
   assert.equal(M.undoRefundCents({ status: "completed", payment: taken }), 0);
 });
 
-test("a no-show fee given back by an undo and charged anew shows both rounds, the earlier one only said", () => {
+test("a no-show fee given back by an undo and charged anew shows both rounds, each by the key the API names it", () => {
   const p = {
     mark: "paid", kind: "deposit", paid_cents: 4770 + 2 * 11130, refunded_cents: 11130, refund_pending_cents: 0,
-    fees: { "no_show.1": "refunded", no_show: "succeeded" }, fee_cents: { "no_show.1": 11130, no_show: 11130 },
+    fees: { no_show: "refunded", "no_show.r1": "succeeded" }, fee_cents: { no_show: 11130, "no_show.r1": 11130 },
+    fee_keys: { no_show: "no_show.r1", late_cancel: "late_cancel" },
   };
   assert.deepEqual(M.moneyLines(p), [
     { key: "money_paid_deposit", cents: 4770 },
-    { key: "money_fee", kind: "no_show", state: "refunded", cents: 11130, earlier: "no_show.1" },
-    { key: "money_fee", kind: "no_show", state: "succeeded", cents: 11130 },
+    { key: "money_fee", kind: "no_show", fee: "no_show", state: "refunded", cents: 11130 },
+    { key: "money_fee", kind: "no_show", fee: "no_show.r1", state: "succeeded", cents: 11130 },
   ]);
-  assert.equal(M.feeRefundable(p, "no_show"), 11130); // the current round's
+  assert.equal(M.feeRefundable(p, "no_show"), 0); // given back
+  assert.equal(M.feeRefundable(p, "no_show.r1"), 11130); // the current round's
+  assert.deepEqual(M.feeRefundRequest("no_show.r1", " why "), { fee: "no_show.r1", reason: "why" });
   assert.equal(M.undoRefundCents({ status: "no_show", payment: p }), 11130);
+  assert.equal(M.undoMovesFee(p), true);
+  // Undone again: its round ended, so the next mark's fee is offered anew.
+  const ended = { ...p, fees: { ...p.fees, "no_show.r1": "refunding" }, fee_keys: { no_show: "no_show.r2" },
+    chargeable_cents: { no_show: 11130 } };
+  assert.equal(M.undoMovesFee(ended), false);
+  assert.equal(M.noShowFeeOffer({ status: "no_show", payment: ended }), 11130);
 });

@@ -59,7 +59,7 @@ def test_a_no_show_fee_charged_tells_her_once_by_email(pay_client, stripe_env, d
     # Undone (given back) and marked again: a new no-show, its fee charged anew and told
     # anew — once: charged again by hand, it is that round's fee.
     assert desk.post(f"/appointments/{booking['id']}/status", {"status": "booked"})[0] == 200
-    assert no_show(desk, booking)["payment"]["fees"] == {"no_show.1": "refunded", "no_show": "succeeded"}
+    assert no_show(desk, booking)["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}
     status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
     assert status == 200 and fee["kind"] == "no_show.r1", fee
     assert len(emails_to("maija@example.com", CHARGED_FI)) == 2

@@ -15,6 +15,8 @@ from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish, statu
 
 PRICE = 15900
 AFTER_THE_VISIT = datetime(2026, 11, 25, 13, 30, tzinfo=UTC)  # 15:30 in Helsinki
+# Each fee kind's current round (`payment.fee_keys`) before any undo gave a fee back.
+FIRST_ROUND = {"no_show": "no_show", "late_cancel": "late_cancel"}
 
 
 @pytest.fixture
@@ -89,6 +91,7 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
         "chargeable_cents": {},  # the 50 % late fee is less than the 159,00 € kept
         "no_show_fee_cents": 0,  # charged: marked again, nothing more
         "card_saved": True,
+        "fee_keys": FIRST_ROUND,
         "pay_urls": {},
     }
     # Marked again, or charged by hand: never a second charge (an undone mark gives it
@@ -192,6 +195,7 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "chargeable_cents": {},  # booked: neither cancelled late nor a no-show, nothing to charge
         "no_show_fee_cents": 12900,  # what her no-show would charge (the 100 % fee of 129,00 €: asked first)
         "card_saved": True,  # the checkout may charge it too
+        "fee_keys": FIRST_ROUND,
         "pay_urls": {},
     }
     for kind, reason in (("late_cancel", "not_cancelled"), ("no_show", "not_no_show")):

@@ -98,6 +98,7 @@ def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, des
         "chargeable_cents": {},  # booked again: no fee's event has happened (and the no-show's is given back)
         "no_show_fee_cents": FEE,  # marked again, a new no-show: its fee is charged anew (docs/payments.md)
         "card_saved": True,
+        "fee_keys": {"no_show": "no_show.r1", "late_cancel": "late_cancel"},  # undone: its round ended
         "pay_urls": {},
     }
     # Undone twice, marked completed: nothing more moves (marked a no-show again, she would
@@ -190,8 +191,8 @@ def test_a_no_show_marked_again_after_its_undo_is_charged_anew(pay_client, strip
     assert mark(desk, booking, "booked")[0] == 200
     status, again = mark(desk, booking, "no_show")
     assert status == 200, again
-    assert again["payment"]["fees"] == {"no_show.1": "refunded", "no_show": "succeeded"}
-    assert again["payment"]["fee_cents"] == {"no_show.1": FEE, "no_show": FEE}
+    assert again["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}
+    assert again["payment"]["fee_cents"] == {"no_show": FEE, "no_show.r1": FEE}
     assert again["payment"]["mark"] == "paid" and again["payment"]["no_show_fee_cents"] == 0
     # Retried: the mark (no change) and the owner's charge by hand answer the same fee.
     assert mark(desk, booking, "no_show")[0] == 200
@@ -219,7 +220,7 @@ def test_a_no_show_marked_again_after_its_undo_is_charged_anew(pay_client, strip
     ]
     # Undone again: the second fee goes back on its own payment, once; the first stays back.
     status, undone = mark(desk, booking, "booked")
-    assert status == 200 and undone["payment"]["fees"] == {"no_show.1": "refunded", "no_show": "refunded"}
+    assert status == 200 and undone["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "refunded"}
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking, "no_show.r1")] == [FEE]
     owners = money_of(desk, booking)
@@ -252,6 +253,31 @@ def test_an_undone_no_show_waives_its_open_fee(pay_client, stripe_env, aws, desk
     fee = payments.get_money(aws.id, booking["id"], "no_show")
     assert fee is not None and (fee.state, fee.note) == ("waived", "the no-show mark was undone")
     assert payments.refunds_of(aws.id, booking["id"]) == []
+
+
+def test_each_round_goes_by_one_name_in_the_view_its_pay_link_and_its_waiver(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """An open fee undone (waived) and the no-show marked again: the new round's fee is open
+    under its key — the owner's view, her pay link and the waiver all say `no_show.r1`, the
+    name its money record and its Stripe metadata carry — and waiving it by that name works."""
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now, card="4000002760003184")
+    assert mark(desk, booking, "booked")[0] == 200  # the undo waives the open fee: its round ends
+    status, again = mark(desk, booking, "no_show")
+    assert status == 200, again
+    pay = again["payment"]
+    assert pay["fees"] == {"no_show": "waived", "no_show.r1": "open"}
+    assert pay["fee_cents"] == {"no_show": FEE, "no_show.r1": FEE}
+    assert pay["fee_keys"] == {"no_show": "no_show.r1", "late_cancel": "late_cancel"}
+    assert list(pay["pay_urls"]) == ["no_show.r1"] and pay["pay_urls"]["no_show.r1"].endswith("?fee=no_show.r1")
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    _, card = desk.get(f"/clients/{visit['client']['id']}")
+    assert {m["kind"] for m in card["payments"]} >= set(pay["fees"])  # her records: the same names
+    status, nothing = desk.post(f"/appointments/{booking['id']}/fees/no_show.1/waive", {"reason": "x"})
+    assert status == 409 and nothing["error"]["code"] == "no_open_fee"
+    status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show.r1/waive", {"reason": "let it go"})
+    assert status == 200 and (waived["kind"], waived["state"]) == ("no_show.r1", "waived"), waived
+    assert money_of(desk, booking)["fees"] == {"no_show": "waived", "no_show.r1": "waived"}
 
 
 def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, aws, desk, frozen_now):

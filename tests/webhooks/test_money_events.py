@@ -49,7 +49,8 @@ def test_money_that_went_through_is_told_once_by_its_kind_and_open_or_waived_mon
         ("payment.refunded", "refund"),
         ("payment.succeeded", "deposit"),
     ]
-    assert all(set(e["data"]) == {"booking_id", "client_id", "kind", "amount_cents", "currency"} for e in told)
+    base = {"booking_id", "client_id", "kind", "amount_cents", "currency"}
+    assert [set(e["data"]) - base for e in told] == [{"fee_key"}, set(), set()]  # the fee's round: no_show
     assert {e["data"]["currency"] for e in told} == {aws.config.currency}  # the business's, as it is charged
 
 
@@ -104,5 +105,28 @@ def test_a_fee_refund_says_which_fee_and_a_deposit_refund_says_none(aws):
     told = webhook_events(aws.id)
     refunds = sorted((e["data"]["amount_cents"], e["data"].get("fee")) for e in told if e["type"] == "payment.refunded")
     assert refunds == [(2385, "late_cancel"), (4770, None), (11130, "no_show")]
+    for e in told:
+        jsonschema.validate(e["data"], money_event_schema())
+
+
+def test_each_round_of_a_fee_is_told_apart_by_its_key(aws):
+    """A no-show undone (its fee given back) and marked again is charged anew: fee.charged
+    and payment.refunded say which round (`fee_key`, as the owner's API, her records and
+    the pay link name it), with the fee's kind as before."""
+    import jsonschema
+
+    from chalicelib.store import payments
+
+    payments.record_money(_money(aws.id, "no_show", "succeeded", 11130), NOW)
+    payments.record_money(_money(aws.id, "refund-fee-no_show", "succeeded", 11130), NOW)
+    payments.record_money(_money(aws.id, "no_show.r1", "succeeded", 11130), NOW)
+    payments.record_money(_money(aws.id, "refund-fee-no_show.r1-n2", "succeeded", 11130), NOW)
+    told = webhook_events(aws.id)
+    assert sorted((e["type"], e["data"]["kind"], e["data"].get("fee"), e["data"]["fee_key"]) for e in told) == [
+        ("fee.charged", "no_show", None, "no_show"),
+        ("fee.charged", "no_show", None, "no_show.r1"),
+        ("payment.refunded", "refund", "no_show", "no_show"),
+        ("payment.refunded", "refund", "no_show", "no_show.r1"),
+    ]
     for e in told:
         jsonschema.validate(e["data"], money_event_schema())

@@ -111,7 +111,6 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
 
     pay = a.payment
     assert pay is not None
-    fees_shown, fee_cents_shown = pay.fees_view()
     chargeable: dict[str, int] = {}
     for kind in money_rules.FeeKind:
         cents = fees.chargeable_cents(b, a, kind)
@@ -139,19 +138,20 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         # makes it), never money kept; failed: Stripe refused it, the owner settles it.
         "refund_pending_cents": pay.refund_owed_cents,
         "refund_failed_cents": pay.refund_failed_cents,
-        # Each round of a fee: the current one by its kind, one given back by an undo of
-        # its event by the kind and its number (`no_show.1`): BookingPayment.fees_view.
-        "fees": fees_shown,
-        "fee_cents": fee_cents_shown,
+        # Each round of a fee by its key (domain/payments.py fee_key: `no_show`, then
+        # `no_show.r1` charged anew after an undo), the name its records, pay link,
+        # waiver, refund and webhooks use.
+        "fees": pay.fees,
+        "fee_cents": {k: pay.fee_cents.get(k, 0) for k in pay.fees},
+        # Each kind's current round, the one a charge, a no-show mark and its undo act on.
+        "fee_keys": {kind.value: pay.fee_key(kind.value) for kind in money_rules.FeeKind},
         "chargeable_cents": chargeable,
         "no_show_fee_cents": max(0, no_show),
         # A card saved at booking: the checkout may charge it ("card_on_file").
         "card_saved": pay.card_saved,
     }
     if money:
-        view["pay_urls"] = {
-            money_rules.fee_kind_of(k): fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"
-        }
+        view["pay_urls"] = {k: fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"}
     return view
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.payments import FeeKind
+from chalicelib.domain.payments import FeeKind, parse_fee_key
 from chalicelib.errors import Conflict
 from chalicelib.services.admin.common import audited_after_commit, business_of
 from chalicelib.services.payments import fees
@@ -30,9 +30,17 @@ class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     amount_cents: int | None = Field(default=None, ge=1, le=10_000_00)  # None: all that is kept
     reason: str = Field(min_length=1, max_length=500)
-    # A fee collected (late_cancel, no_show), refunded whole on its own payment; none: the
-    # deposit or prepayment.
-    fee: FeeKind | None = None
+    # A fee collected, refunded whole on its own payment: its key as the payment's `fees`
+    # names it (late_cancel, no_show, a later round no_show.r1, …); none: the deposit or
+    # prepayment.
+    fee: str | None = None
+
+    @field_validator("fee")
+    @classmethod
+    def _a_fee(cls, v: str | None) -> str | None:
+        if v is not None and parse_fee_key(v) is None:  # read strictly: no such fee
+            raise ValueError("Input should be 'late_cancel' or 'no_show', or a later round of one ('no_show.r1')")
+        return v
 
 
 def _booking(p: Principal, appointment_id: str) -> tuple[Any, Any]:
@@ -79,7 +87,7 @@ def refund(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     if money is None:
         raise Conflict("This refund was made already.", code="refund_made")
     what = {"appointment": a.id, "amount_cents": money.amount_cents}
-    audited_after_commit(p, "refund", a.client_id, {**what, "fee": req.fee.value} if req.fee else what)
+    audited_after_commit(p, "refund", a.client_id, {**what, "fee": req.fee} if req.fee else what)
     return fees.money_view(money, b.config.tz)
 
 

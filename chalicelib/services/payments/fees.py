@@ -190,19 +190,16 @@ def fee_pay_url(b: Business, appt: Appointment, kind: str) -> str:
     return links.pay_url(links.manage_token(b.id, appt.id, appt.end)) + f"?fee={kind}"
 
 
-def _current_key(appt: Appointment, kind: str) -> str:
-    """The key of the fee round the owner acts on when she names a kind: its current round."""
-    return appt.payment.fee_key(kind) if appt.payment is not None and "." not in kind else kind
-
-
 def waive_fee(
     b: Business, appt: Appointment, kind: str, reason: str, now: datetime, *, round_over: bool = False
 ) -> MoneyRecord:
-    """Let an open fee go (its current round). `round_over`: its event was undone, so the
-    next one is a round of its own (BookingPayment.next_fee_round), written with the waiver."""
-    if rules.parse_fee_key(kind) is None:  # no such fee (a kind or a round's key read strictly)
+    """Let an open fee go: the round its key names (`no_show`, `no_show.r1`: rules.fee_key,
+    as the owner's API shows it). `round_over`: its event was undone, so the next one is a
+    round of its own (BookingPayment.next_fee_round), written with the waiver."""
+    parsed = rules.parse_fee_key(kind)  # read strictly: anything else is no such fee
+    if parsed is None:
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
-    base, kind = kind, _current_key(appt, kind)
+    base = parsed[0]
     found = store.get_money(b.id, appt.id, kind)
     if found is None or found.state != "open":
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
@@ -242,12 +239,13 @@ def refund(
     amount_cents: int | None,
     now: datetime,
     reason: str | None = None,
-    fee: FeeKind | None = None,
+    fee: str | None = None,
 ) -> MoneyRecord | None:
     """Give back `amount_cents` (None: all not yet refunded) of the deposit or prepayment;
-    with `fee`, that fee collected, whole, on its own payment (refund_fee)."""
+    with `fee` (a fee's key: rules.fee_key), that fee collected, whole, on its own payment
+    (refund_fee)."""
     if fee is not None:
-        return refund_fee(b, appt, fee.value, amount_cents, now, reason)
+        return refund_fee(b, appt, fee, amount_cents, now, reason)
     pay = appt.payment
     if pay is None or not pay.intent or pay.refundable_cents <= 0:
         if amount_cents is None:
@@ -281,17 +279,14 @@ def refund(
 def refund_fee(
     b: Business, appt: Appointment, kind: str, amount_cents: int | None, now: datetime, reason: str | None
 ) -> MoneyRecord | None:
-    """The owner gives back a fee collected (a late-cancellation or no-show fee), whole, on
-    the fee's own PaymentIntent: made at once (Stripe unreachable: 503, nothing written),
-    recorded as `refund-fee-<kind>`, the fee `refunded` on the booking's payment. A refund
-    of it that failed at Stripe is settled the same way, with a ref of its own
-    (`fee-<kind>-n<attempt>`, attempt 1 and up: never the failed refund's key). None: made
-    already (its record exists)."""
+    """The owner gives back a fee collected (a late-cancellation or no-show fee: the round
+    its key names, `no_show`, `no_show.r1`, …: rules.fee_key), whole, on the fee's own
+    PaymentIntent: made at once (Stripe unreachable: 503, nothing written), recorded as
+    `refund-fee-<key>`, the fee `refunded` on the booking's payment. A refund of it that
+    failed at Stripe (the owner's, or an undo's: a round before the current one) is
+    settled the same way, with a ref of its own (`fee-<key>-n<attempt>`, attempt 1 and up:
+    never the failed refund's key). None: made already (its record exists)."""
     pay = appt.payment
-    # The latest round with the fee still collected (a round given back by an undo whose
-    # refund failed is settled here too).
-    rounds = [rules.fee_key(kind, n) for n in range(pay.fee_rounds.get(kind, 0), -1, -1)] if pay else [kind]
-    kind = next((k for k in rounds if pay is not None and pay.fee_refundable_cents(k)), rounds[0])
     most = pay.fee_refundable_cents(kind) if pay is not None else 0
     found = store.get_money(b.id, appt.id, kind)
     if pay is None or not most or found is None or not found.intent:
@@ -528,7 +523,7 @@ def waive_on_undo(b: Business, appt: Appointment, now: datetime) -> bool:
     if pay is None or pay.fee_state(FeeKind.NO_SHOW.value) != FeeState.OPEN.value:
         return False
     try:
-        waive_fee(b, appt, FeeKind.NO_SHOW.value, NO_SHOW_UNDONE, now, round_over=True)
+        waive_fee(b, appt, pay.fee_key(FeeKind.NO_SHOW.value), NO_SHOW_UNDONE, now, round_over=True)
     except Conflict:  # paid or waived meanwhile
         return False
     return True

@@ -13,7 +13,7 @@ import { api, changed, copyActions, currency, phoneText, say, state, staffName, 
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import * as g from "./grid.js";
-import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
+import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeKind, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
 
 const dialog = () => $("appointment-dialog");
@@ -556,14 +556,14 @@ function moneySection(a) {
     el("h3", { id: "card-money-title", text: t("money_title") }));
   for (const line of lines) {
     if (line.key === "money_fee") {
-      box.appendChild(el("p", { className: `fee ${line.state}`, "data-fee": line.earlier || line.kind, text: t("money_fee", {
+      // Each round by its key (`no_show`, `no_show.r1`): its pay link, waiver and refund too.
+      box.appendChild(el("p", { className: `fee ${line.state}`, "data-fee": line.fee, text: t("money_fee", {
         fee: t(`fee_kind_${line.kind}`), amount: money(line.cents, cur), state: t(`fee_state_${line.state}`) }) }));
-      if (line.earlier) continue; // an earlier round, given back by an undo: nothing to do on it
-      const url = owner && line.state === "open" && (p.pay_urls || {})[line.kind];
-      if (url) box.appendChild(payLink(line.kind, url));
-      if (owner && line.state === "open") box.appendChild(waiveForm(line.kind));
+      const url = owner && line.state === "open" && (p.pay_urls || {})[line.fee];
+      if (url) box.appendChild(payLink(line.fee, url));
+      if (owner && line.state === "open") box.appendChild(waiveForm(line.fee));
       // Collected: the owner gives it back whole, next to its own line (not the deposit's form).
-      if (owner && feeRefundable(p, line.kind)) box.appendChild(feeRefundForm(line.kind, feeRefundable(p, line.kind)));
+      if (owner && feeRefundable(p, line.fee)) box.appendChild(feeRefundForm(line.fee, feeRefundable(p, line.fee)));
     } else {
       box.appendChild(el("p", { "data-money": line.key, text: t(line.key, { amount: money(line.cents || 0, cur) }) }));
     }
@@ -604,12 +604,13 @@ function moneySection(a) {
   return box;
 }
 
-// An open fee's pay link: to copy (or share, on a phone) and send to the client again.
-function payLink(kind, url) {
-  const id = `pay-link-${kind}`;
+// An open fee's pay link (`fee`: its key, `no_show.r1` for a later round): to copy (or
+// share, on a phone) and send to the client again.
+function payLink(fee, url) {
+  const id = `pay-link-${fee}`;
   const input = el("input", { id, type: "text", readonly: true, value: url, className: "pay-link" });
   return el("div", { className: "pay-link-box" },
-    el("label", { for: id, text: t("money_pay_link", { fee: t(`fee_kind_${kind}`) }) }), input, copyActions(input));
+    el("label", { for: id, text: t("money_pay_link", { fee: t(`fee_kind_${feeKind(fee)}`) }) }), input, copyActions(input));
 }
 
 function refundForm(refundable) {
@@ -667,10 +668,11 @@ async function chargeFee(kind, button) {
   }
 }
 
-function waiveForm(kind) {
-  const id = `waive-reason-${kind}`;
+function waiveForm(fee) {
+  const kind = feeKind(fee); // its words; the request names the round (`fee`)
+  const id = `waive-reason-${fee}`;
   const open = el("button", { type: "button", text: t("act_waive") });
-  const form = el("form", { id: `waive-form-${kind}`, className: "cancel-form", hidden: true, novalidate: true },
+  const form = el("form", { id: `waive-form-${fee}`, className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: id, text: t("waive_reason") }),
     el("input", { id, type: "text", maxlength: "500", required: true }),
     el("button", { type: "submit", text: t("confirm_waive") }));
@@ -683,7 +685,7 @@ function waiveForm(kind) {
     const submit = form.querySelector("[type=submit]");
     submit.disabled = true;
     try {
-      await api("POST", `/appointments/${current.id}/fees/${kind}/waive`, { reason });
+      await api("POST", `/appointments/${current.id}/fees/${fee}/waive`, { reason });
       await moneyChanged(t("waived_done", { name: appointmentSummary(current).who, fee: t(`fee_kind_${kind}`) }));
     } catch (err) {
       submit.disabled = false;
@@ -695,11 +697,12 @@ function waiveForm(kind) {
 
 // A fee collected, given back whole on its own payment: a reason first (required, as the
 // API's), then the amount confirmed; the fee's line then says it was refunded.
-function feeRefundForm(kind, cents) {
-  const id = `fee-refund-reason-${kind}`;
+function feeRefundForm(fee, cents) {
+  const kind = feeKind(fee); // its words; the request names the round (`fee`)
+  const id = `fee-refund-reason-${fee}`;
   // Its amount on the button: not to be taken for the deposit's "refund" beside it.
-  const open = el("button", { type: "button", id: `fee-refund-${kind}`, text: t("act_refund_fee", { amount: money(cents, currency()) }) });
-  const form = el("form", { id: `fee-refund-form-${kind}`, className: "cancel-form", hidden: true, novalidate: true },
+  const open = el("button", { type: "button", id: `fee-refund-${fee}`, text: t("act_refund_fee", { amount: money(cents, currency()) }) });
+  const form = el("form", { id: `fee-refund-form-${fee}`, className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: id, text: t("fee_refund_reason") }),
     el("input", { id, type: "text", maxlength: "500", required: true }),
     el("button", { type: "submit", text: t("refund_submit") }));
@@ -707,7 +710,7 @@ function feeRefundForm(kind, cents) {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const inputs = { reason: $(id) };
-    const asked = feeRefundRequest(kind, $(id).value);
+    const asked = feeRefundRequest(fee, $(id).value);
     if (asked.errors) return showFieldErrors(form, { fields: { reason: t("money_reason_needed") } }, inputs, $("card-error"));
     clearFieldErrors(form);
     $("card-error").textContent = "";

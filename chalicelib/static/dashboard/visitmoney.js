@@ -73,15 +73,24 @@ export function moneyLines(p) {
     const left = refundableCents(p);
     if (left) lines.push({ key: "money_not_refunded", cents: left });
   }
-  // Each round of a fee: a no-show undone (its fee given back) and marked again is charged
-  // anew; the earlier round comes as `no_show.1` (`earlier`: its line only says it).
-  for (const [shown, state] of Object.entries(p.fees || {})) {
-    const kind = shown.split(".")[0];
-    const line = { key: "money_fee", kind, state, cents: (p.fee_cents || {})[shown] || 0 };
-    if (shown !== kind) line.earlier = shown;
-    lines.push(line);
+  // Each round of a fee by its key (`no_show`, then `no_show.r1` when a no-show undone and
+  // marked again was charged anew): the name its pay link, waiver and refund go by.
+  for (const [fee, state] of Object.entries(p.fees || {})) {
+    lines.push({ key: "money_fee", kind: feeKind(fee), fee, state, cents: (p.fee_cents || {})[fee] || 0 });
   }
   return lines;
+}
+
+// The kind of a fee's key ("no_show.r1" -> "no_show").
+export function feeKind(fee) {
+  return String(fee).split(".")[0];
+}
+
+// The state of the current round of a fee kind (the API's `fee_keys`; undefined: none
+// charged in it): a no-show's fee given back by an undo leaves the next mark a new round.
+function currentFee(p, kind) {
+  const key = ((p && p.fee_keys) || {})[kind] || kind;
+  return { key, state: ((p && p.fees) || {})[key] };
 }
 
 // The late-cancellation fee the owner may charge now, in cents (0: none is offered): a
@@ -90,7 +99,7 @@ export function moneyLines(p) {
 // back — a refund means she cancelled in time or the salon cancelled, and then no fee is due.
 export function lateFeeOffer(a) {
   const p = a && a.payment;
-  if (!p || a.status !== "cancelled" || (p.fees || {}).late_cancel || givenBack(p) || p.refund_failed_cents) return 0;
+  if (!p || a.status !== "cancelled" || currentFee(p, "late_cancel").state || givenBack(p) || p.refund_failed_cents) return 0;
   return ((p.chargeable_cents || {}).late_cancel) || 0;
 }
 
@@ -221,17 +230,17 @@ export function blankLine(row) {
 // (`succeeded`), or its refund failed at Stripe (`refund_failed`, settled by refunding it
 // again). Refunded whole, on the fee's own payment (POST /refund with `fee`), never from
 // the deposit's refund form.
-export function feeRefundable(p, kind) {
-  const state = ((p && p.fees) || {})[kind];
+export function feeRefundable(p, fee) {
+  const state = ((p && p.fees) || {})[fee];
   if (!["succeeded", "refund_failed"].includes(state)) return 0;
-  return ((p && p.fee_cents) || {})[kind] || 0;
+  return ((p && p.fee_cents) || {})[fee] || 0;
 }
 
 // The fee refund's own check, as the API's (a reason required; the fee whole, so no
 // amount): {fee, reason} or {errors: {reason: "missing"}}.
-export function feeRefundRequest(kind, reason) {
+export function feeRefundRequest(fee, reason) {
   const why = String(reason || "").trim();
-  return why ? { fee: kind, reason: why } : { errors: { reason: "missing" } };
+  return why ? { fee, reason: why } : { errors: { reason: "missing" } };
 }
 
 // What the card offers to refund of the deposit or prepayment, in cents (0: no "Refund"):
@@ -255,7 +264,7 @@ export function priceWithReward(cents, reward) {
 // the API's own figure (`chargeable_cents`). The owner is offered it; staff are told so.
 export function noShowFeeOffer(a) {
   const p = a && a.payment;
-  if (!p || a.status !== "no_show" || (p.fees || {}).no_show) return 0;
+  if (!p || a.status !== "no_show" || currentFee(p, "no_show").state) return 0;
   return ((p.chargeable_cents || {}).no_show) || 0;
 }
 
@@ -263,7 +272,7 @@ export function noShowFeeOffer(a) {
 // was collected (`succeeded`), waived when open. That is the owner's (permission "money"):
 // staff are not offered it (the API answers them 403 owner_only).
 export function undoMovesFee(p) {
-  return ["succeeded", "open"].includes(((p && p.fees) || {}).no_show);
+  return ["succeeded", "open"].includes(currentFee(p, "no_show").state);
 }
 
 // What the owner's "No-show" would charge now, in cents (0: nothing, so nothing to ask):
@@ -278,6 +287,7 @@ export function noShowMarkFee(a) {
 // (0: nothing moves): its fee collected. An open fee is waived instead (nothing was paid).
 export function undoRefundCents(a) {
   const p = a && a.payment;
-  if (!p || a.status !== "no_show" || (p.fees || {}).no_show !== "succeeded") return 0;
-  return (p.fee_cents || {}).no_show || 0;
+  const fee = currentFee(p, "no_show");
+  if (!p || a.status !== "no_show" || fee.state !== "succeeded") return 0;
+  return (p.fee_cents || {})[fee.key] || 0;
 }
