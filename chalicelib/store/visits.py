@@ -29,10 +29,9 @@ def mark(
     count and the visits-ended index (no feedback request for a no-show) in step, and
     move the versions of the day sheets that hold it (`days`), so a dashboard asking
     "changed since?" sees the mark. `payment`: the booking's payment as the mark (a
-    no-show's undo) changes it, written from the payment as read — its fee's round over
-    (BookingPayment.next_fee_round) and, when the fee is given back, owed from this commit
-    on with the outbox item that makes the refund (services/payments/fees.py
-    owed_on_no_show_undone)."""
+    no-show's undo) changes it, written from the payment as read — its fee given back, owed
+    from this commit on with the outbox item that makes the refund, and its round over
+    (services/payments/fees.py owed_on_no_show_undone)."""
     from chalicelib.store import outbox, payments
 
     actions: list[Action] = [

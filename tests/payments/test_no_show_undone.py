@@ -280,6 +280,38 @@ def test_each_round_goes_by_one_name_in_the_view_its_pay_link_and_its_waiver(
     assert money_of(desk, booking)["fees"] == {"no_show": "waived", "no_show.r1": "waived"}
 
 
+def test_the_owners_own_refund_survives_an_undo_and_a_new_mark(pay_client, stripe_env, aws, desk, frozen_now):
+    """The owner refunded the no-show's fee as goodwill; a staff member undoes the no-show
+    (nothing to give back) and the owner marks it again: her refund stands, nothing is
+    charged a second time, and charging by hand is still refused (given back)."""
+    from tests.payments.test_fees import fee_intents
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    status, _ = desk.post(f"/appointments/{booking['id']}/refund", {"fee": "no_show", "reason": "goodwill"})
+    assert status == 200
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    assert mark(staff, booking, "booked")[0] == 200
+    status, again = mark(desk, booking, "no_show")
+    assert status == 200 and again["payment"]["fees"] == {"no_show": "refunded"}, again["payment"]
+    assert again["payment"]["fee_keys"]["no_show"] == "no_show"
+    status, refused = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})
+    assert status == 409 and refused["error"]["reason"] == "given_back"
+    assert [(i["metadata"]["kind"], i["status"]) for i in fee_intents(booking)] == [("no_show", "succeeded")]
+
+
+def test_the_owners_own_waiver_survives_a_mis_click_and_a_new_mark(pay_client, stripe_env, aws, desk, frozen_now):
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now, card="4000002760003184")
+    status, _ = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "let it go"})
+    assert status == 200
+    assert mark(desk, booking, "completed")[0] == 200  # a mis-click
+    status, again = mark(desk, booking, "no_show")  # put right
+    assert status == 200, again
+    assert again["payment"]["fees"] == {"no_show": "waived"} and again["payment"]["pay_urls"] == {}
+    from tests.payments.test_fees import fee_intents
+
+    assert len(fee_intents(booking)) == 1  # no new charge asked of her bank
+
+
 def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, aws, desk, frozen_now):
     from tests.payments.test_fees import cancelled_late_with_card_on_file
 

@@ -463,12 +463,11 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         if owed is not None or fee_open:
             # The fee's refund or waiver is the owner's, from her desk.
             _money_is_the_owners(p, "Undoing this no-show gives its fee back", "no_show_fee")
-        # Undone, the no-show's fee round is over (given back above, waived below, or given
-        # back by the owner before): marked a no-show again, she is charged anew.
-        ended = a.payment.next_fee_round(FeeKind.NO_SHOW.value) if undone and a.payment and not fee_open else None
-        payment = owed or ((ended, None) if ended is not None and ended is not a.payment else None)
+        # The undo ends the fee's round only when it gives the fee back itself (owed above,
+        # waived below): marked a no-show again, she is charged anew. A fee the owner
+        # refunded or waived before keeps its round: marked again, her decision stands.
         try:
-            visits.mark(a, status, now, a.days(b.config.tz), payment=payment)
+            visits.mark(a, status, now, a.days(b.config.tz), payment=owed)
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
