@@ -349,8 +349,9 @@ class BookingPayment:
     @property
     def kept_cents(self) -> int:
         """What Rebook's salon holds of the client's money for this booking now (a refund
-        owed is hers already: on its way back)."""
-        return self.paid_cents - self.refunded_cents - self.refund_owed_cents
+        owed is hers already: on its way back; so is one that failed at Stripe, still owed
+        to her, the owner's to settle — a fee charged later never counts it as paid)."""
+        return self.paid_cents - self.refunded_cents - self.refund_owed_cents - self.refund_failed_cents
 
     @property
     def refundable_cents(self) -> int:

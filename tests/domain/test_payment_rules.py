@@ -177,6 +177,7 @@ def test_a_refund_owed_is_on_its_way_back_not_kept_and_a_refused_one_is_the_owne
     assert (made.mark("cancelled"), made.kept_cents, made.refundable_cents) == ("refunded", 0, 0)
     refused = replace(paid, refund_failed_cents=4770)  # Stripe said no: still hers to get back
     assert (refused.mark("cancelled"), refused.refundable_cents) == ("refund_failed", 4770)
+    assert refused.kept_cents == 0  # still owed to her: no fee counts it as paid
     assert replace(refused, fees={"no_show": "open"}).mark("cancelled") == "refund_failed"  # what needs her first
     # Stored before these fields existed: read as nothing owed.
     old = {k: v for k, v in paid.to_json().items() if not k.startswith("refund_")}

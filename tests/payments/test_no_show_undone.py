@@ -312,6 +312,36 @@ def test_the_owners_own_waiver_survives_a_mis_click_and_a_new_mark(pay_client, s
     assert len(fee_intents(booking)) == 1  # no new charge asked of her bank
 
 
+def test_a_no_show_marked_again_after_its_undos_refund_failed_is_charged_anew(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """The undo gave the fee back (owed, then Stripe failed the refund: still hers, the
+    owner's to settle): its round ended, so the no-show marked again is charged anew, the
+    first round's failed refund still shown — and settled by the owner naming its key."""
+    from tests.payments.test_fees import fee_intents
+    from tests.payments.test_refund_failures import failed_at_stripe
+    from tests.payments.test_webhooks import deliver, event
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    assert mark(desk, booking, "booked")[0] == 200
+    [refund] = fee_refunds_at_stripe(stripe_env, aws, booking)
+    assert deliver(pay_client, event("evt_undo_refund_failed", "refund.failed", failed_at_stripe(refund)))[0] == 200
+    status, again = mark(desk, booking, "no_show")  # she really did not come
+    assert status == 200, again
+    pay = again["payment"]
+    assert pay["fees"] == {"no_show": "refund_failed", "no_show.r1": "succeeded"}
+    assert (pay["fee_cents"], pay["refund_failed_cents"]) == ({"no_show": FEE, "no_show.r1": FEE}, FEE)
+    assert sorted((i["metadata"]["kind"], i["amount"]) for i in fee_intents(booking) if i["status"] == "succeeded") == [
+        ("no_show", FEE),
+        ("no_show.r1", FEE),
+    ]
+    status, settled = desk.post(f"/appointments/{booking['id']}/refund", {"fee": "no_show", "reason": "settle"})
+    assert status == 200 and settled["kind"].startswith("refund-fee-no_show-n"), settled
+    owners = money_of(desk, booking)
+    assert owners["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}
+    assert (owners["refund_failed_cents"], owners["paid_cents"] - owners["refunded_cents"]) == (0, DEPOSIT + FEE)
+
+
 def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, aws, desk, frozen_now):
     from tests.payments.test_fees import cancelled_late_with_card_on_file
 
