@@ -174,16 +174,25 @@ def record_money(
     event: tuple[str, str] | None = None,
     messages: Sequence[PlannedMessage] = (),
     lease: timedelta | None = None,
+    *,
+    as_read: bool = False,
+    owed: Message | None = None,
 ) -> list[Message]:
     """A charge, fee or refund, once per booking and kind (MoneyExists otherwise); with the
-    booking's payment as it now stands and what the client is told (leased to the caller)."""
+    booking's payment as it now stands and what the client is told (leased to the caller).
+    `as_read`: only while the visit's status is still the one `payment`'s appointment was
+    read with (PaymentChanged otherwise: a no-show fee's record is not written on a visit
+    undone meanwhile as if it stood). `owed`: the outbox item of a refund the record owes
+    at once (held by the caller: services/payments/fees.py make_owed)."""
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     if payment is not None:
         appt, pay = payment
-        _payment_update(tx, appt, pay, now)
+        _payment_update(tx, appt, pay, now, same_status=as_read)
         clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     put_event(tx, event, now)
+    if owed is not None:
+        outbox.put(tx, [owed], role="refund")
     sent = outbox.queue(tx, messages, now, lease)
     # payment.succeeded / payment.refunded / fee.charged, in the same transaction
     webhooks.emit(tx, money.business_id, [events.money_recorded(money, now)], now, money.client_id)
@@ -227,14 +236,19 @@ def fresh_payment(appt: Appointment, write: Callable[[Appointment], T]) -> T:
         return write(fresh)
 
 
-def _payment_update(tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime) -> None:
+def _payment_update(
+    tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime, *, same_status: bool = False
+) -> None:
     """The booking's payment as it now stands, from `appt`'s read of it (PaymentChanged
-    from commit when someone wrote it since)."""
+    from commit when someone wrote it since; `same_status`: or marked since)."""
+    condition = AppointmentItem.pk.exists() & payment_as_read(appt)
+    if same_status:
+        condition &= AppointmentItem.status == appt.status
     tx.update(
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)),
         [*payment_set(pay), AppointmentItem.updated_at.set(now)],
         "booking",
-        condition=AppointmentItem.pk.exists() & payment_as_read(appt),
+        condition=condition,
     )
 
 

@@ -342,6 +342,81 @@ def test_a_no_show_marked_again_after_its_undos_refund_failed_is_charged_anew(
     assert (owners["refund_failed_cents"], owners["paid_cents"] - owners["refunded_cents"]) == (0, DEPOSIT + FEE)
 
 
+def _undone_while_charging(monkeypatch, desk, booking) -> list:
+    """Stripe charges the fee asked next and, before its record is written, the desk undoes
+    the no-show (the owner's second tap). The undo's answer."""
+    from chalicelib.services.payments.stripe_account import Account
+
+    real = Account.charge_card_on_file
+    undone: list = []
+
+    def charge_then_undo(self, *a, **kw):
+        made = real(self, *a, **kw)
+        if not undone:
+            undone.append(mark(desk, booking, "booked"))
+        return made
+
+    monkeypatch.setattr(Account, "charge_card_on_file", charge_then_undo)
+    return undone
+
+
+@pytest.mark.parametrize("earlier_round", [False, True])
+def test_a_no_show_undone_while_its_fee_is_charged_gives_the_fee_back(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch, earlier_round
+):
+    """The no-show is undone while Stripe charges its fee (the first round's, or a round
+    after an undo): the charge Stripe made is recorded and owed back in the same write —
+    never a fee kept on a visit that is not a no-show — and its round is over."""
+    from tests.payments.test_fees import fee_intents
+
+    if earlier_round:
+        booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+        assert mark(desk, booking, "booked")[0] == 200  # the first round given back
+    else:
+        booking = paid_booking(pay_client, stripe_env)
+        frozen_now["now"] = AFTER_THE_VISIT
+    key = "no_show.r1" if earlier_round else "no_show"
+    undone = _undone_while_charging(monkeypatch, desk, booking)
+    assert mark(desk, booking, "no_show")[0] == 200
+    assert undone[0][0] == 200, undone
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    assert visit["status"] == "completed" and visit["payment"]["fees"][key] == "refunded", visit["payment"]
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking, key)] == [FEE]
+    owners = money_of(desk, booking)
+    assert owners["paid_cents"] - owners["refunded_cents"] == DEPOSIT  # no fee kept
+    assert owners["fee_keys"]["no_show"] == ("no_show.r2" if earlier_round else "no_show.r1")
+    charged = [i for i in fee_intents(booking) if i["status"] == "succeeded"]
+    assert len(charged) == (2 if earlier_round else 1)
+
+
+def test_an_undo_written_after_the_fee_it_did_not_see_is_refused_then_gives_it_back(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The undo read the visit before a fee was recorded (the owner's charge by hand, in
+    another tab): written, it would leave the fee kept on a visit that is not a no-show —
+    so it is refused (409 appointment_changed), and asked again it gives the fee back."""
+    from chalicelib.services.payments import fees
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = AFTER_THE_VISIT
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    assert mark(staff, booking, "no_show")[0] == 200  # staff: no fee charged
+    real = fees.owed_on_no_show_undone
+    charged: list = []
+
+    def charge_first(b, appt, now):
+        if not charged:
+            charged.append(desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"}))
+        return real(b, appt, now)
+
+    monkeypatch.setattr(fees, "owed_on_no_show_undone", charge_first)
+    status, refused = mark(desk, booking, "booked")
+    assert charged[0][0] == 200 and charged[0][1]["state"] == "succeeded"
+    assert status == 409 and refused["error"]["code"] == "appointment_changed"
+    status, undone = mark(desk, booking, "booked")
+    assert status == 200 and undone["payment"]["fees"] == {"no_show": "refunded"}, undone["payment"]
+
+
 def test_the_owner_refunds_a_collected_late_cancel_fee(pay_client, stripe_env, aws, desk, frozen_now):
     from tests.payments.test_fees import cancelled_late_with_card_on_file
 

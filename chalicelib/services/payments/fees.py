@@ -159,21 +159,55 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         else notices.fee_charged(b, appt, key, amount, now)
     )
 
+    # What was recorded: the charge, or — its no-show undone while Stripe charged it — the
+    # charge given back (owed, held here) or, open, waived.
+    recorded: list[MoneyRecord] = [money]
+    owed: list[Message] = []
+
     def charged(a: Appointment) -> list[Message]:
         p = a.payment or pay
         fees = {**p.fees, key: state}
         fee_cents = {**p.fee_cents, key: amount}
         paid = p.paid_cents + (amount if state == "succeeded" else 0)
-        payment = (a, replace(p, fees=fees, fee_cents=fee_cents, paid_cents=paid))
-        return store.record_money(money, now, payment=payment, messages=told, lease=IMMEDIATE_LEASE)
+        after = replace(p, fees=fees, fee_cents=fee_cents, paid_cents=paid)
+        if kind != FeeKind.NO_SHOW or a.status == Status.NO_SHOW.value:
+            # Written only while the visit is as read: a no-show undone meanwhile fails it,
+            # and the fresh read takes the branch below.
+            recorded[:], owed[:] = [money], []
+            payment = (a, after)
+            return store.record_money(money, now, payment=payment, messages=told, lease=IMMEDIATE_LEASE, as_read=True)
+        # The no-show was undone while Stripe charged its fee: never a fee kept on a visit
+        # that is not a no-show. Recorded (Stripe made it) and given back in the same
+        # transaction, as the undo gives back a fee it finds (owed_on_no_show_undone; open:
+        # waived, as waive_on_undo does) — the undo gave it back, so its round ends.
+        if state == "succeeded" and intent_id:
+            planned = _owed_message(b, a, fee_refund_ref(key), amount, intent_id, NO_SHOW_UNDONE, now)
+            held = queued(planned, now, OWED_LEASE)
+            back = replace(
+                after,
+                fees={**fees, key: FeeState.REFUNDING.value},
+                refund_owed_cents=after.refund_owed_cents + amount,
+            )
+            recorded[:], owed[:] = [money], [held]
+            payment = (a, back.next_fee_round(kind.value))
+            return store.record_money(money, now, payment=payment, owed=held, as_read=True)
+        waived = replace(money, state=FeeState.WAIVED.value, note=NO_SHOW_UNDONE)
+        let_go = replace(after, fees={**fees, key: FeeState.WAIVED.value}).next_fee_round(kind.value)
+        recorded[:], owed[:] = [waived], []
+        return store.record_money(waived, now, payment=(a, let_go), as_read=True)
 
     try:
         sent = store.fresh_payment(appt, charged)
     except store.MoneyExists:
         return store.get_money(b.id, appt.id, key)
     deliver(sent, now)
-    logger().info("fee charged", extra={"appointment_id": appt.id, "kind": key, "state": state})
-    return money
+    for m in owed:
+        make_owed(b, m, now)
+    done = recorded[0]
+    logger().info(
+        "fee charged", extra={"appointment_id": appt.id, "kind": key, "state": done.state, "owed": bool(owed)}
+    )
+    return done
 
 
 _REFUSALS = {
