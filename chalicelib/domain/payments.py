@@ -284,7 +284,7 @@ class BookingPayment:
     # key of her next refund on (fees.py _owner_refund_count), as a recorded refund does:
     # Stripe answers a key it refused with the saved refusal for 24 hours.
     refunds_refused: int = 0
-    # Fee kind -> how many times its fee was given back by an undo of its event: the round
+    # Fee kind -> how many times an undo of its event gave its fee back: the round
     # a new fee of that kind is charged in (fee_key). `fees` and `fee_cents` hold every
     # round by its key, so the sums below count each round once.
     fee_rounds: dict[str, int] = field(default_factory=dict)
@@ -298,9 +298,10 @@ class BookingPayment:
         return self.fees.get(self.fee_key(kind))
 
     def next_fee_round(self, kind: str) -> BookingPayment:
-        """Its event undone: a fee of `kind` charged in the current round (whatever became of
-        it: given back, waived, refunded by the owner) leaves the next event a new round,
-        charged anew under a key of its own. Nothing charged in it: unchanged."""
+        """Its event undone, and the undo gave the fee of `kind` charged in the current round
+        back (owed back, or an open one waived: services/payments/fees.py): the next event
+        is a new round, charged anew under a key of its own. Nothing charged in it:
+        unchanged. (A fee the owner refunded or waived herself keeps its round.)"""
         if self.fee_key(kind) not in self.fees:
             return self
         return replace(self, fee_rounds={**self.fee_rounds, kind: self.fee_rounds.get(kind, 0) + 1})
