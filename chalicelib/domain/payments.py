@@ -7,6 +7,7 @@ charged as a fee comes from these functions and the price the server itself comp
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -208,6 +209,9 @@ def fee_kind_of(key: str) -> str:
 # The most rounds a fee's key may name (a no-show undone and marked again this many times
 # is beyond any desk's mistakes): parse_fee_key refuses a larger number.
 MAX_FEE_ROUND = 999
+# A fee's key as a pattern (the refund body's `fee`, docs/openapi.yaml): a kind, then for a
+# later round `.r` and 1 to MAX_FEE_ROUND in ASCII digits, no leading zero.
+FEE_KEY_PATTERN = f"^({'|'.join(k.value for k in FeeKind)})(\\.r[1-9][0-9]{{0,{len(str(MAX_FEE_ROUND)) - 1}}})?$"
 
 
 def parse_fee_key(key: str) -> tuple[str, int] | None:
@@ -215,16 +219,10 @@ def parse_fee_key(key: str) -> tuple[str, int] | None:
     the owner's waiver path or refund body: its kind (FeeKind value) and round, or None for
     anything else (no such fee). The round is ASCII digits with no leading zero, 1 to
     MAX_FEE_ROUND (`no_show.r1`; round 0 is the bare kind, `no_show`)."""
-    kind, dot, rest = key.partition(".")
-    if kind not in {k.value for k in FeeKind}:
+    if not re.fullmatch(FEE_KEY_PATTERN, key, flags=re.ASCII):
         return None
-    if not dot:
-        return kind, 0
-    digits = rest.removeprefix("r")
-    if digits == rest or not (digits.isascii() and digits.isdigit()) or digits.startswith("0"):
-        return None
-    n = int(digits)
-    return (kind, n) if n <= MAX_FEE_ROUND else None
+    kind, _, rest = key.partition(".")
+    return kind, int(rest.removeprefix("r") or 0)
 
 
 def fee_round_of(key: str) -> int:

@@ -640,3 +640,14 @@ def test_the_integrations_hear_which_fee_an_undo_and_the_owners_refund_gave_back
         (booking["id"], 1000, None),
         (booking["id"], FEE, "no_show"),
     ]
+
+
+def test_a_crafted_fee_key_is_no_such_fee_for_the_waiver_and_the_refund(pay_client, stripe_env, aws, desk, frozen_now):
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    for fee in ("no_show.r\u00b2", "no_show.r01", "no_show.r1000", "bogus"):
+        status, refused = desk.post(f"/appointments/{booking['id']}/fees/{fee}/waive", {"reason": "x"})
+        assert status == 409 and refused["error"]["code"] == "no_open_fee", (fee, refused)
+        status, refused = desk.post(f"/appointments/{booking['id']}/refund", {"fee": fee, "reason": "x"})
+        assert status == 422 and "fee" in refused["error"]["fields"], (fee, refused)
+    status, nothing = desk.post(f"/appointments/{booking['id']}/refund", {"fee": "no_show.r1", "reason": "x"})
+    assert status == 409 and nothing["error"]["code"] == "nothing_to_refund"

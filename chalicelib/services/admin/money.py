@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.payments import FeeKind, parse_fee_key
+from chalicelib.domain.payments import FEE_KEY_PATTERN, FeeKind
 from chalicelib.errors import Conflict
 from chalicelib.services.admin.common import audited_after_commit, business_of
 from chalicelib.services.payments import fees
@@ -33,14 +33,7 @@ class RefundIn(BaseModel):
     # A fee collected, refunded whole on its own payment: its key as the payment's `fees`
     # names it (late_cancel, no_show, a later round no_show.r1, …); none: the deposit or
     # prepayment.
-    fee: str | None = None
-
-    @field_validator("fee")
-    @classmethod
-    def _a_fee(cls, v: str | None) -> str | None:
-        if v is not None and parse_fee_key(v) is None:  # read strictly: no such fee
-            raise ValueError("Input should be 'late_cancel' or 'no_show', or a later round of one ('no_show.r1')")
-        return v
+    fee: str | None = Field(default=None, pattern=FEE_KEY_PATTERN)  # read strictly: parse_fee_key
 
 
 def _booking(p: Principal, appointment_id: str) -> tuple[Any, Any]:
