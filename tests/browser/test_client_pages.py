@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api.helpers import BOOKING_VIEW
+from tests.browser.conftest import ALL_IMPACTS, axe_violations, new_context
 from tests.browser.conftest import check_client_page as check_page
-from tests.browser.conftest import new_context
 from tests.browser.seed import past_visit, someone
 
 
@@ -393,6 +393,20 @@ def test_inline_widget_and_iframe_only_embed(page, stack, host_site, host_page):
     frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).wait_for()
     shot = host_page.split(".")[0]
     check_page(page, f"embed-{shot}")
+
+
+def test_the_accessibility_check_finds_what_it_is_asked_for(page):
+    """axe-core as every check loads it (conftest.axe_violations, its script at an address
+    of the tests' own): a picture without its text is a critical violation; a page without
+    its heading a moderate one, named only when every impact is asked for."""
+    page.set_content(
+        "<!doctype html><html lang='fi'><head><title>Kuva</title></head>"
+        "<body><main><img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='></main></body></html>"
+    )
+    serious = axe_violations(page)
+    assert [v.split(" ")[0] for v in serious] == ["image-alt"], serious
+    every = [v.split(" ")[0] for v in axe_violations(page, ALL_IMPACTS)]
+    assert "image-alt" in every and "page-has-heading-one" in every, every
 
 
 def test_widget_is_small(stack):
