@@ -82,6 +82,13 @@ def save(page, section: str) -> None:
     expect(page.locator(f"#set-{section}-note")).to_have_text(re.compile("Tallennettu|Ei muutoksia"))
 
 
+def refused_at_box(page, section: str, box, said) -> None:
+    """Save the section: refused, and said at the box (`said`: its exact words or a pattern)."""
+    page.locator(f"#set-{section}").get_by_role("button", name="Tallenna", exact=True).click()
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{box.get_attribute('aria-describedby')}")).to_have_text(said)
+
+
 def service_item(page, name: str):
     return page.locator("#set-services details.item", has=page.locator("summary", has_text=name))
 
@@ -129,11 +136,7 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     expect(item.get_by_text("Ennen muutosta tehdyt varaukset pitävät ehdot")).to_be_visible()
     deposit = item.get_by_label("Ennakkomaksu (€)")
     deposit.fill("999")
-    page.locator("#set-services").get_by_role("button", name="Tallenna", exact=True).click()
-    expect(deposit).to_have_attribute("aria-invalid", "true")
-    expect(page.locator(f"#{deposit.get_attribute('aria-describedby')}")).to_have_text(
-        "Ennakkomaksu voi olla enintään palvelun hinta."
-    )
+    refused_at_box(page, "services", deposit, "Ennakkomaksu voi olla enintään palvelun hinta.")
     deposit.fill(f"1{n},50")
     save(page, "services")
     mens = next(s for s in settings(stack)["services"] if s["id"] == "mens-cut")
@@ -207,18 +210,12 @@ def test_a_validation_error_is_marked_on_its_field_and_nothing_is_saved(signed_i
     item.locator("summary").click()
     duration = item.get_by_label("Kesto (min)")
     duration.fill("3")
-    item.get_by_label("Hinta (€)").fill("paljon")  # read on the page: never sent
-    page.locator("#set-services").get_by_role("button", name="Tallenna", exact=True).click()
     price = item.get_by_label("Hinta (€)")
-    expect(price).to_have_attribute("aria-invalid", "true")
-    expect(page.locator(f"#{price.get_attribute('aria-describedby')}")).to_have_text(
-        re.compile("Kirjoita hinta euroina")
-    )
+    price.fill("paljon")  # read on the page: never sent
+    refused_at_box(page, "services", price, re.compile("Kirjoita hinta euroina"))
     # The price fixed, the server's rule on the duration comes back on the duration.
     price.fill("29")
-    page.locator("#set-services").get_by_role("button", name="Tallenna", exact=True).click()
-    expect(duration).to_have_attribute("aria-invalid", "true")
-    expect(page.locator(f"#{duration.get_attribute('aria-describedby')}")).to_have_text("Vähintään 5.")
+    refused_at_box(page, "services", duration, "Vähintään 5.")
     expect(price).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator("#set-services-error")).to_contain_text("Tätä ei tallennettu")
     # Opening hours that end before they start: marked on that day.
@@ -277,9 +274,7 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         expect(retention).to_contain_text("Palaako asiakas tämän ajan sisällä?")
         # Three weeks is under the API's 28 days: refused on the field, in weeks.
         window.fill("3")
-        retention.get_by_role("button", name="Tallenna", exact=True).click()
-        expect(window).to_have_attribute("aria-invalid", "true")
-        expect(page.locator(f"#{window.get_attribute('aria-describedby')}")).to_have_text("Vähintään 4 viikkoa.")
+        refused_at_box(page, "retention", window, "Vähintään 4 viikkoa.")
         assert settings(stack)["retention"] == before["retention"]
         check(page, "settings-retention-error-phone")
         window.fill("40")
@@ -329,9 +324,7 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         no_show = terms.get_by_label("Saapumatta jättämisen maksu (% hinnasta)")
         expect(no_show).to_have_value("100")
         no_show.fill("120")
-        terms.get_by_role("button", name="Tallenna", exact=True).click()
-        expect(no_show).to_have_attribute("aria-invalid", "true")
-        expect(page.locator(f"#{no_show.get_attribute('aria-describedby')}")).to_have_text("Enintään 100.")
+        refused_at_box(page, "terms", no_show, "Enintään 100.")
         assert settings(stack)["terms"] == before["terms"]
         no_show.fill("80")
         # The two deadlines said apart: free until 12 h, before the demo's online 24 h, is
