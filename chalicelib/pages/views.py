@@ -18,9 +18,10 @@ from markupsafe import Markup, escape
 
 from chalicelib import clock, links
 from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
-from chalicelib.domain.config import WEEKDAYS, Business
+from chalicelib.domain.config import WEEKDAYS, Business, Service
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
+from chalicelib.domain.payments import BookingPayment, payment_for, policy_of
 from chalicelib.domain.timeutil import iso_local, parse_instant, within_days_kept
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
@@ -199,6 +200,7 @@ def shop_window(b: Business, locale: str, t: dict) -> dict[str, Any]:
                 "duration_minutes": s.duration_minutes,
                 "price_cents": s.price_cents,
                 "price_max_cents": s.price_max_cents if (s.price_max_cents or 0) > s.price_cents else None,
+                "payment": payment_line(b, s, t, locale),
             }
         )
     return {
@@ -263,27 +265,40 @@ def returning_client(b: Business, token: str | None) -> dict[str, str] | None:
     return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": c.phone or "", "email": c.email or ""}
 
 
+def taken_when_booking(b: Business, service: Service) -> BookingPayment | None:
+    """What a booking of the service pays or secures now, as the booking itself will ask it
+    (domain/payments.py payment_for: its kind and due_cents), or None: confirmed at once.
+    The service list's line (payment_line) and the details step's terms (payment_terms)."""
+    p = b.config.payments
+    return payment_for(p, policy_of(p, service.payment), service.price_cents)
+
+
+def payment_line(b: Business, service: Service, t: dict, locale: str) -> str | None:
+    """The service list's one short line on what booking the service takes ("Ennakkomaksu
+    47,70 € varattaessa"), or None: a client choosing learns of it before the details step."""
+    taken = taken_when_booking(b, service)
+    if taken is None:
+        return None
+    return t[f"pay_short_{taken.kind}"].format(amount=format_price(taken.due_cents, locale))
+
+
 def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale: str) -> dict[str, Any] | None:
     """What the service pays or secures when booking, in euros, and the cancellation
     terms with their deadline in local time: shown before she books, ticked to accept."""
-    from chalicelib.domain import payments as rules
     from chalicelib.domain.timeutil import parse_instant
     from chalicelib.notify.localtime import format_price
     from chalicelib.services.payments.pay import terms_text
 
     service = b.config.service(service_id)
-    if service is None:
+    taken = taken_when_booking(b, service) if service is not None else None
+    if service is None or taken is None:
         return None
-    p = b.config.payments
-    policy = rules.policy_of(p, service.payment)
-    if not rules.needs_payment(policy, service.price_cents):
-        return None
+    p, due = b.config.payments, taken.due_cents
     try:
         start = parse_instant(start_iso)
     except ValueError:
         return None
-    due = rules.due_now_cents(policy, service.price_cents)
-    text = t[f"pay_policy_{policy.kind.value}"].format(amount=format_price(due, locale))
+    text = t[f"pay_policy_{taken.kind}"].format(amount=format_price(due, locale))
     grace = b.config.rules.change_grace_minutes
     return {
         "version": p.version,
@@ -295,7 +310,7 @@ def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale:
             b.config.tz,
             locale,
             grace,
-            kind=policy.kind.value,
+            kind=taken.kind,
             price_cents=service.price_cents,
             paid_cents=due,
         ),

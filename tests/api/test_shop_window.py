@@ -56,6 +56,43 @@ def test_opening_hours_and_categories_in_finnish_and_swedish(client):
     assert "<h3>Färg</h3>" in sv and "Färgspecialist" in sv and "Öppettider" in sv
 
 
+def _service_item(html: str, name: str) -> str:
+    """The service list's entry of a service, by its name as the page writes it."""
+    items = re.findall(r"<li><a [^>]*><strong>(.*?)</strong>(.*?)</a></li>", html, re.S)
+    return next(rest for strong, rest in items if strong == name)
+
+
+def test_the_service_list_says_what_booking_a_service_takes_before_a_time_is_picked(client, aws):
+    """Foil highlights take a 30 % deposit of 159,00 €: the list says 47,70 € under it, the
+    amount the details step asks for; a service without a payment says nothing of money.
+    The business's own policy speaks for the services without one of their own."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    _, fi = page(client, "/book/demo?lang=fi")
+    assert '<span class="pay">Ennakkomaksu 47,70\u00a0€ varattaessa</span>' in _service_item(fi, "Raidat folioilla")
+    assert 'class="pay"' not in _service_item(fi, "Naisten hiustenleikkaus")
+    _, details = page(client, "/book/demo?service=highlights&staff=aino&start=2026-11-25T12:00:00%2B02:00&lang=fi")
+    assert "Varattaessa maksetaan ennakkomaksu 47,70\u00a0€." in details
+    _, sv = page(client, "/book/demo?lang=sv")
+    assert "Handpenning 47,70\u00a0€ vid bokningen" in _service_item(sv, "Slingor med folie")
+
+    data = aws.config.model_dump(mode="json")
+    data["payments"]["policy"] = {"kind": "card_on_file"}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    _, en = page(client, "/book/demo?lang=en")
+    assert '<span class="pay">Card saved when booking, nothing charged now</span>' in _service_item(
+        en, "Men&#39;s haircut"
+    )
+    assert "Deposit €47.70 when booking" in _service_item(en, "Foil highlights")  # its own policy
+    data["payments"]["policy"] = {"kind": "prepay"}
+    businesses.save_config(parse_business_config(data))
+    businesses.clear_cache()
+    _, fi = page(client, "/book/demo?lang=fi")
+    assert "Koko hinta 42,00\u00a0€ maksetaan varattaessa" in _service_item(fi, "Miesten hiustenleikkaus")
+
+
 def test_the_images_are_served_with_a_years_cache_and_only_from_the_set(client):
     _, html = page(client, "/book/demo")
     found = re.search(r'<img class="cover" src="([^"]+)"', html)
