@@ -410,3 +410,35 @@ test("the two cancellation deadlines: each card says the other's value; a free d
     assert.match(words.set_terms_never_late_online, /\{free\}.*\{online\}/, l);
   }
 });
+
+test("a service's first payment choice names the business's own policy, in every language", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const { readFileSync } = await import("node:fs");
+  const dir = new URL("../../chalicelib/strings/", import.meta.url);
+  const policies = [
+    { kind: "none", deposit_cents: null, deposit_percent: null },
+    { kind: "deposit", deposit_cents: null, deposit_percent: 20 },
+    { kind: "deposit", deposit_cents: 1500, deposit_percent: null },
+    { kind: "prepay", deposit_cents: null, deposit_percent: null },
+    { kind: "card_on_file", deposit_cents: null, deposit_percent: null },
+  ];
+  const said = {
+    fi: ["Yrityksen yleinen käytäntö: ei maksua", "Yrityksen yleinen käytäntö: ennakkomaksu 20\u00a0%",
+      "Yrityksen yleinen käytäntö: ennakkomaksu 15,00\u00a0€", "Yrityksen yleinen käytäntö: koko hinta varattaessa",
+      "Yrityksen yleinen käytäntö: kortti talteen"],
+    sv: ["Företagets allmänna regel: ingen betalning", "Företagets allmänna regel: handpenning 20\u00a0%",
+      "Företagets allmänna regel: handpenning 15,00\u00a0€", "Företagets allmänna regel: hela priset vid bokningen",
+      "Företagets allmänna regel: kortet sparas"],
+    en: ["The business's general policy: no payment", "The business's general policy: a 20% deposit",
+      "The business's general policy: a deposit of €15.00", "The business's general policy: the full price when booking",
+      "The business's general policy: card saved"],
+  };
+  for (const [l, texts] of Object.entries(said)) {
+    i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
+    i18n.setLang(l);
+    assert.deepEqual(policies.map((p) => F.defaultPayText(p, "EUR")), texts, l);
+  }
+  // Not known (GET /business not answered): the plain words, no half sentence.
+  i18n.setLang("fi");
+  assert.equal(F.defaultPayText(null), "Yrityksen yleinen käytäntö");
+});

@@ -14,7 +14,7 @@ import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
 import { apiKeysCard } from "./apikeys.js";
 
-let loaded = null; // {sections, version, can_edit}
+let loaded = null; // {sections, version, can_edit, policy: payments.policy of GET /business or null}
 let forms = {}; // section -> form (what the inputs edit)
 let dirty = {}; // section -> edited since loaded or saved
 let notes = {}; // section -> {text, bad} shown under the section after a save
@@ -52,9 +52,16 @@ export async function showSettings() {
   if (!loaded) clear(box).appendChild(el("p", { className: "muted", text: t("loading") }));
   box.setAttribute("aria-busy", "true");
   try {
-    const data = await api("GET", "/settings");
+    // The business's own payment policy (payments.policy, not a section: GET /business, the
+    // owner's) is said in each service's first payment choice (F.defaultPayText); without it
+    // the choice keeps its plain words.
+    const owner = ((state.me && state.me.permissions) || []).includes("settings");
+    const [data, business] = await Promise.all([
+      api("GET", "/settings"),
+      owner ? api("GET", "/business").catch(() => null) : null,
+    ]);
     if (mine !== seq) return;
-    loaded = data;
+    loaded = { ...data, policy: (business && business.config && business.config.payments && business.config.payments.policy) || null };
     forms = {};
     dirty = {};
     // A section this page does not know (the API has one a page opened before a deploy
@@ -267,12 +274,13 @@ function photoField(name, i, m) {
 // amount under it, and that bookings made before keep the terms they accepted (the save
 // raises payments.version: chalicelib/domain/config.py with_terms_version). The API's errors
 // about the payment as a whole ("0.payment") land on the deposit box.
-const PAY_WORDS = { "": "set_pay_default", none: "set_pay_none", deposit_percent: "set_pay_deposit_percent",
+const PAY_WORDS = { none: "set_pay_none", deposit_percent: "set_pay_deposit_percent",
   deposit_amount: "set_pay_deposit_amount", prepay: "set_pay_prepay", card_on_file: "set_pay_card" };
 
 function paymentFields(name, i, s) {
   const box = el("div", { className: "set-payment" });
-  const choice = selectField(name, `${i}.payment.kind`, t("set_payment"), s, "pay", F.PAY_CHOICES.map((v) => [v, t(PAY_WORDS[v])]));
+  const own = F.defaultPayText(loaded.policy, currency());
+  const choice = selectField(name, `${i}.payment.kind`, t("set_payment"), s, "pay", F.PAY_CHOICES.map((v) => [v, v ? t(PAY_WORDS[v]) : own]));
   choice.querySelector("select").addEventListener("change", () => redraw(name));
   box.appendChild(choice);
   if (s.pay === "deposit_percent") {
@@ -280,6 +288,8 @@ function paymentFields(name, i, s) {
   } else if (s.pay === "deposit_amount") {
     box.appendChild(field(name, `${i}.payment`, t("set_deposit_amount"), s, "deposit", { type: "text", inputmode: "decimal" }));
   }
+  // Said under the box too: a 360 px phone's select cuts a long choice short.
+  if (!s.pay && loaded.policy) box.appendChild(el("p", { className: "muted hint", text: own }));
   box.appendChild(hint("set_pay_terms_hint"));
   return box;
 }

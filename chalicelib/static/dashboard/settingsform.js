@@ -4,7 +4,7 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price or a deposit in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
-import { day, explain, nameMissing } from "./i18n.js";
+import { day, explain, money, nameMissing, t } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
@@ -310,6 +310,17 @@ export function deadlinesTold(terms, rules) {
 // no payment, a deposit as a percentage of the price or as a fixed amount, the whole price,
 // a card on file (for the late-cancellation and no-show fees).
 export const PAY_CHOICES = ["", "none", "deposit_percent", "deposit_amount", "prepay", "card_on_file"];
+
+// The first choice, "" (the business's own policy: payments.policy of GET /business), said
+// with what that policy is ("Yrityksen yleinen käytäntö: ennakkomaksu 20 %"), so that the
+// owner choosing for a service knows what leaving it to the business means; the plain words
+// while the policy is not known (GET /business not answered).
+export function defaultPayText(policy, currency = "EUR") {
+  if (!policy) return t("set_pay_default");
+  if (policy.kind !== "deposit") return t(`set_pay_default_${policy.kind}`);
+  if (policy.deposit_cents != null) return t("set_pay_default_deposit_amount", { amount: money(policy.deposit_cents, currency) });
+  return t("set_pay_default_deposit_percent", { percent: policy.deposit_percent });
+}
 
 // {pay, deposit_percent, deposit}: the choice and the deposit as she types it (euros).
 export function paymentToForm(p, decimal = ",") {
