@@ -511,21 +511,26 @@ def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> No
     commit(tx)
 
 
-def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
-    """An open fee is paid or waived: only from `open` (False if it was not open); paid,
-    with its fee.charged webhook event in the same transaction."""
+def _settle(tx: Tx, money: MoneyRecord, state: str, now: datetime, note: str | None, was: str) -> None:
+    """The fee's record from state `was` to `state` (its condition), with its webhook event."""
     actions: list[Action] = [MoneyItem.state.set(state), MoneyItem.updated_at.set(now)]
     if note:
         actions.append(MoneyItem.note.set(note))
-    tx = Tx(MoneyItem)
     tx.update(
         MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)),
         actions,
         "money",
-        condition=MoneyItem.state == "open",
+        condition=MoneyItem.state == was,
     )
     settled = replace(money, state=state, created_at=now)
     webhooks.emit(tx, money.business_id, [events.money_recorded(settled, now)], now, money.client_id)
+
+
+def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
+    """An open fee is paid or waived: only from `open` (False if it was not open); paid,
+    with its fee.charged webhook event in the same transaction."""
+    tx = Tx(MoneyItem)
+    _settle(tx, money, state, now, note, "open")
     try:
         tx.commit()
     except TxFailed as err:
@@ -533,6 +538,28 @@ def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None
             return False
         raise
     return True
+
+
+def waived_fee_paid(
+    money: MoneyRecord,
+    appt: Appointment,
+    payment: BookingPayment,
+    owed: Message,
+    event: tuple[str, str],
+    now: datetime,
+) -> bool:
+    """A fee let go (`waived`) that she paid anyway (Stripe's event): its record paid, only
+    from `waived` (its waiver's reason kept); the booking's payment with the money in and
+    owed back; the outbox item that makes the refund (held by the caller:
+    services/payments/fees.py make_owed); and the event — in one transaction. False: this
+    event, or that payment, was applied before. PaymentChanged as any payment write."""
+    tx = Tx(MoneyItem)
+    _settle(tx, money, "succeeded", now, None, "waived")
+    _payment_update(tx, appt, payment, now)
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
+    put_event(tx, event, now)
+    outbox.put(tx, [owed], role="refund")
+    return commit(tx, done_if=frozenset({"event", "money", "refund"}))
 
 
 def claim_event(event_id: str, event_type: str, now: datetime) -> bool:

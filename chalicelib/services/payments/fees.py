@@ -242,7 +242,8 @@ def waive_fee(
     if appt.payment is not None:
 
         def waived(a: Appointment) -> None:
-            if a.payment is not None:
+            # Paid anyway meanwhile (give_back_waived_fee): its money and refund stand.
+            if a.payment is not None and a.payment.fees.get(kind) not in rules.FEE_TAKEN:
                 p = replace(a.payment, fees={**a.payment.fees, kind: "waived"})
                 store.set_payment(a, p.next_fee_round(base) if round_over else p, now)
 
@@ -794,6 +795,48 @@ def refund_failed(
         return False
     count_message("failed", CHANNEL, OWED_REFUND)  # the alarm on failures for good
     logger().warning("refund failed at stripe", extra={"appointment_id": appt.id, "amount_cents": amount, "error": why})
+    return True
+
+
+PAID_AFTER_WAIVED = "paid after it was let go: given back"
+
+
+def give_back_waived_fee(
+    b: Business, appt: Appointment, kind: str, intent_id: str, event: tuple[str, str], now: datetime
+) -> bool | None:
+    """A fee let go — waived by the owner, or its round ended by an undo of its no-show
+    (waive_on_undo) — that she paid anyway (her bank's step, or the pay page she still
+    had open: Stripe's webhook): the salon is not owed it, so it is given back, as the
+    undo gives back a fee she paid (owed_on_no_show_undone). Its record paid (the waiver's
+    reason kept), the booking's payment with the money in, the fee `refunding` and owed
+    back, the outbox item that makes the refund on the payment Stripe took (ref
+    `fee-<key>`) and the event, in one transaction; the refund made right after
+    (make_owed: her `fee_refunded` message with its record; the sweeper's if Stripe cannot
+    be reached). None: the fee is not one let go (open: settle_paid_fee); False: this
+    event or this payment was applied before."""
+    found = store.get_money(b.id, appt.id, kind)
+    pay = appt.payment
+    if found is None or pay is None or found.state != FeeState.WAIVED.value:
+        return None
+    amount = found.amount_cents
+    planned = _owed_message(b, appt, fee_refund_ref(kind), amount, intent_id, PAID_AFTER_WAIVED, now)
+    held = queued(planned, now, OWED_LEASE)
+
+    def owed(a: Appointment) -> bool:
+        p = a.payment or pay
+        back = replace(
+            p,
+            fees={**p.fees, kind: FeeState.REFUNDING.value},
+            fee_cents={**p.fee_cents, kind: amount},
+            paid_cents=p.paid_cents + amount,
+            refund_owed_cents=p.refund_owed_cents + amount,
+        )
+        return store.waived_fee_paid(found, a, back, held, event, now)
+
+    if not store.fresh_payment(appt, owed):
+        return False
+    logger().warning("waived fee paid: owed back", extra={"appointment_id": appt.id, "kind": kind})
+    make_owed(b, held, now)
     return True
 
 

@@ -98,6 +98,10 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     if event_type == "payment_intent.succeeded":
         kind = meta.get("kind")
         if kind not in holds.CHARGED_KINDS:  # a fee she confirmed through her pay link
+            # Let go meanwhile (waived, its no-show undone): recorded and given back.
+            back = fees.give_back_waived_fee(b, appt, kind, obj["id"], tag, now) if isinstance(kind, str) else None
+            if back is not None:  # False: applied before
+                return back
             if not store.claim_event(event_id, event_type, now):
                 return False
             if isinstance(kind, str):

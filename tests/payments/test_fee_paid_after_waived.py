@@ -1,0 +1,139 @@
+"""An open fee (her bank asked her to authenticate: a pay link) let go — waived by the
+owner, or its no-show mark undone — and paid by her anyway, through her bank or the pay
+page she still had open: Stripe took money the salon is not owed. The webhook records it
+and gives it back by itself (an owed refund, made at once, the sweeper's if Stripe cannot
+be reached), she is told it went back, and the owner's view shows it; the pay link of a
+fee let go asks nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.test_pages import page
+from tests.payments.conftest import authenticate_payment
+from tests.payments.test_fee_refunded_message import refunded_mails
+from tests.payments.test_fees import PRICE, money_of
+from tests.payments.test_no_show_undone import FEE, fee_refunds_at_stripe, mark, no_show_charged
+from tests.payments.test_pay_flow import DEPOSIT
+from tests.payments.test_webhooks import deliver, event, intent
+
+NOTHING_TO_PAY = "There is nothing to pay on this link any more."
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def open_fee(pay_client, stripe_env, aws, desk, frozen_now) -> tuple[dict, str, str]:
+    """A no-show whose fee her bank asked her to confirm: the booking, her pay link and
+    the fee's client secret (the pay page she opened before it was let go)."""
+    from chalicelib.store import payments
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now, card="4000002760003184")
+    view = money_of(desk, booking)
+    assert view["fees"] == {"no_show": "open"}, view
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and fee.intent
+    return booking, view["pay_urls"]["no_show"], intent(fee.intent)["client_secret"]
+
+
+def paid_anyway(pay_client, stripe_env, secret: str, event_id: str) -> dict:
+    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"  # her bank's step
+    paid = event(event_id, "payment_intent.succeeded", intent(secret.split("_secret_", maxsplit=1)[0]))
+    status, body = deliver(pay_client, paid)
+    assert status == 200, body
+    return paid
+
+
+def assert_given_back(pay_client, stripe_env, aws, desk, booking, paid: dict) -> None:
+    from chalicelib.store import payments
+
+    view = money_of(desk, booking)
+    assert view["fees"] == {"no_show": "refunded"}, view  # the owner's view: paid, and given back
+    assert (view["paid_cents"], view["refunded_cents"], view["refund_pending_cents"]) == (PRICE, FEE, 0), view
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]  # back at Stripe
+    [back] = payments.refunds_of(aws.id, booking["id"])
+    assert (back.kind, back.amount_cents) == ("refund-fee-no_show", FEE)
+    [mail] = refunded_mails()  # she is told it went back
+    assert "111,30\u00a0€" in mail
+    # Stripe sends the event again: nothing more is recorded, refunded or told.
+    assert deliver(pay_client, paid)[1]["applied"] is False
+    assert len(fee_refunds_at_stripe(stripe_env, aws, booking)) == 1 and len(refunded_mails()) == 1
+    assert money_of(desk, booking)["paid_cents"] - DEPOSIT == FEE
+
+
+def test_a_fee_the_owner_waived_and_she_paid_anyway_is_given_back(pay_client, stripe_env, aws, desk, frozen_now):
+    booking, link, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})
+    assert status == 200 and waived["state"] == "waived", waived
+    status, html = page(pay_client, link.removeprefix("https://book.example.test") + "&lang=en")
+    assert status == 200 and NOTHING_TO_PAY in html and "data-secret" not in html  # the link asks nothing
+    paid = paid_anyway(pay_client, stripe_env, secret, "evt_waived_paid")
+    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+
+
+def test_a_fee_whose_no_show_was_undone_and_she_paid_anyway_is_given_back(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    booking, link, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    status, undone = mark(desk, booking, "booked")  # its round ends: the open fee is waived
+    assert status == 200 and undone["payment"]["fees"] == {"no_show": "waived"}, undone
+    _, html = page(pay_client, link.removeprefix("https://book.example.test") + "&lang=en")
+    assert NOTHING_TO_PAY in html and "data-secret" not in html
+    paid = paid_anyway(pay_client, stripe_env, secret, "evt_undone_paid")
+    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+
+
+def test_a_waived_fee_paid_while_stripe_is_unreachable_is_given_back_by_the_sweeper(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    from chalicelib.store import jobs
+    from tests.history import run_job
+    from tests.payments.test_fees import AFTER_THE_VISIT
+    from tests.payments.test_owed_refunds import stripe_unreachable
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    assert desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})[0] == 200
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"
+    paid = event("evt_waived_paid_offline", "payment_intent.succeeded", intent(secret.split("_secret_", maxsplit=1)[0]))
+    with stripe_unreachable(monkeypatch):
+        status, body = deliver(pay_client, paid)
+    assert status == 200 and body["applied"] is True, body  # recorded: the money is hers, on its way back
+    view = money_of(desk, booking)
+    assert (view["mark"], view["fees"], view["refund_pending_cents"]) == (
+        "refund_pending",
+        {"no_show": "refunding"},
+        FEE,
+    )
+    assert fee_refunds_at_stripe(stripe_env, aws, booking) == [] and refunded_mails() == []
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=3)  # Stripe is back: the sweeper makes it, once
+    run_job("send_due", frozen_now["now"])
+    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+
+
+def test_paid_as_the_owner_waives_it_the_waiver_leaves_the_refund_standing(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """Her payment's event lands between the waiver's record and its write of the booking's
+    payment: the waiver's write, read again, does not turn the fee back to `waived`."""
+    from chalicelib.services.payments import fees
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"
+    paid = event("evt_paid_as_waived", "payment_intent.succeeded", intent(secret.split("_secret_", maxsplit=1)[0]))
+    real = fees.store.settle_money
+
+    def waived_then_paid(*args, **kw):
+        settled = real(*args, **kw)
+        assert deliver(pay_client, paid)[1]["applied"] is True
+        return settled
+
+    monkeypatch.setattr(fees.store, "settle_money", waived_then_paid)
+    assert desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})[0] == 200
+    monkeypatch.setattr(fees.store, "settle_money", real)
+    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
