@@ -64,10 +64,9 @@ def all_sections(config: BusinessConfig) -> dict[str, Any]:
 
 def replaced(config: BusinessConfig, name: str, value: Any) -> dict[str, Any]:
     """The whole configuration as JSON with section `name` replaced by `value` (not yet
-    validated). A grouped section must be an object. A section that is an object is
-    replaced whole: every field GET /settings shows must be sent (null clears one that may
-    be empty), a field left out is "required" rather than quietly set to its default (the
-    terms' fees to 0 %)."""
+    validated). A grouped section must be an object. The section is replaced whole: what
+    it leaves out is named by `left_out` once the configuration is validated (a grouped
+    field left out keeps its value until then, so it is "required", not "must be an object")."""
     data = config.model_dump(mode="json")
     field = SECTIONS[name]
     if isinstance(field, tuple):
@@ -76,18 +75,38 @@ def replaced(config: BusinessConfig, name: str, value: Any) -> dict[str, Any]:
         unknown = sorted(set(value) - set(field))
         if unknown:
             raise SectionShapeError("unknown field", path=str(unknown[0]))
-    shown = section_value(config, name)
-    if isinstance(shown, Mapping) and isinstance(value, Mapping):
-        missing = sorted(set(shown) - set(value))
-        if missing:
-            raise SectionShapeError("required", fields=dict.fromkeys(missing, "required"))
-    if isinstance(field, tuple):
         for f in field:
-            data[f] = value.get(f)
+            if f in value:
+                data[f] = value[f]
     else:
         *outer, last = field.split(".")
         _inside(data, outer)[last] = value
     return data
+
+
+def left_out(sent: Any, shown: Any, prefix: str = "") -> dict[str, str]:
+    """Each field that `shown` (what GET will show once saved) has and `sent` leaves out, at
+    any depth: in nested objects and in each item of a list of objects, by its path
+    ("0.payment", "payments.terms.no_show_fee_percent"), as "required". A settings save
+    replaces what it names whole, so a field left out would quietly become its default (a
+    no-show fee of 0 %, a service's deposit dropped); a field GET shows as null is sent as
+    null. Where `sent` is in another form than `shown` (a bare date for a closure, a name
+    as one string, an interval as "09:00-17:00") nothing inside it is asked for."""
+    if isinstance(sent, Mapping) and isinstance(shown, Mapping):
+        out: dict[str, str] = {}
+        for key in sorted(shown, key=str):
+            path = _join(prefix, str(key))
+            if key in sent:
+                out.update(left_out(sent[key], shown[key], path))
+            else:
+                out[path] = "required"
+        return out
+    if isinstance(sent, list) and isinstance(shown, list):
+        out = {}
+        for i, (item, seen) in enumerate(zip(sent, shown)):
+            out.update(left_out(item, seen, _join(prefix, str(i))))
+        return out
+    return {}
 
 
 def _inside(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
@@ -100,10 +119,10 @@ def _inside(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 class SectionShapeError(ValueError):
     """The section's body has the wrong shape before any field can be checked."""
 
-    def __init__(self, message: str, path: str = WHOLE_SECTION, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, path: str = WHOLE_SECTION) -> None:
         super().__init__(message)
         self.message = message
-        self.fields = fields or {path: message}
+        self.fields = {path: message}
 
 
 def errors_in_section(err: ValidationError, name: str) -> dict[str, str]:

@@ -343,6 +343,61 @@ def test_a_section_sent_with_fields_left_out_is_422_naming_them_and_saves_nothin
     assert _sections(desk) == before
 
 
+def test_a_nested_field_left_out_is_422_naming_its_path_and_saves_nothing(desk):
+    """Replaced whole at every depth: the marketing sent with only its send time keeps the
+    birthday perk (a 422 naming each field left out), a service sent without its payment
+    policy keeps its 30 % deposit; each item of a list is checked, each by its index."""
+    before = _sections(desk)
+    shown = before["sections"]
+    marketing = {"marketing": {"send_at": "09:00"}, "quiet_hours": {"start": "21:00"}}
+    status, body = desk.put("/settings/marketing", marketing)
+    assert status == 422, body
+    fields = body["error"]["fields"]
+    assert fields["marketing.birthday_perk"] == "required" and fields["quiet_hours.end"] == "required", body
+    assert "marketing.send_at" not in fields and "quiet_hours.start" not in fields, body
+    services = [{k: v for k, v in s.items() if k != "payment"} for s in shown["services"]]
+    status, body = desk.put("/settings/services", services)
+    assert status == 422, body
+    assert body["error"]["fields"] == {f"{i}.payment": "required" for i in range(len(services))}, body
+    highlights = next(i for i, s in enumerate(shown["services"]) if s["id"] == "highlights")
+    assert shown["services"][highlights]["payment"] == {"kind": "deposit", "deposit_cents": None, "deposit_percent": 30}
+    services = [*shown["services"]]
+    services[highlights] = _with(services[highlights], ["payment"], {"kind": "deposit", "deposit_percent": 30})
+    status, body = desk.put("/settings/services", services)
+    assert status == 422 and body["error"]["fields"] == {f"{highlights}.payment.deposit_cents": "required"}, body
+    assert _sections(desk) == before
+
+
+def test_the_whole_config_with_a_field_left_out_is_422_naming_its_path_and_saves_nothing(desk):
+    """PUT /business replaces the configuration whole too: the terms sent without the
+    no-show fee leave it at 100 % (not 0 %), a service without its payment policy keeps it."""
+    config = desk.get("/business")[1]["config"]
+    config = _with(config, ["payments", "terms", "no_show_fee_percent"], 100)
+    status, saved = desk.put("/business", {"config": config})
+    assert status == 200, saved
+    config = saved["config"]
+    terms = {k: v for k, v in config["payments"]["terms"].items() if k != "no_show_fee_percent"}
+    status, body = desk.put("/business", {"config": _with(config, ["payments", "terms"], terms)})
+    assert status == 422, body
+    assert body["error"]["fields"] == {"payments.terms.no_show_fee_percent": "required"}, body
+    services = [{k: v for k, v in s.items() if k != "payment"} if s["payment"] else s for s in config["services"]]
+    status, body = desk.put("/business", {"config": {**config, "services": services}})
+    paid = [i for i, s in enumerate(config["services"]) if s["payment"]]
+    assert status == 422 and body["error"]["fields"] == {f"services.{i}.payment": "required" for i in paid}, body
+    assert desk.get("/business")[1]["config"] == config
+
+
+def test_what_the_page_sends_in_other_forms_is_still_taken(desk):
+    """A closed day as a bare date, a service's name as one string and hours as
+    "09:00-17:00" are other forms of what GET shows, not fields left out."""
+    shown = _sections(desk)["sections"]
+    services = [{**shown["services"][0], "name": "Naisten leikkaus"}, *shown["services"][1:]]
+    assert desk.put("/settings/services", services)[0] == 200, services
+    hours = {**shown["hours"], "mon": ["09:00-17:00"]}
+    status, body = desk.put("/settings/hours", hours)
+    assert status == 200 and body["value"]["mon"] == [["09:00", "17:00"]], body
+
+
 def test_a_whole_config_rule_is_checked_too(desk):
     """Removing a service a staff member still offers is refused, like the YAML loader does."""
     services = [s for s in _sections(desk)["sections"]["services"] if s["id"] != "womens-cut"]

@@ -429,7 +429,7 @@ def test_payment_terms_changed_in_the_settings_raise_their_version(pay_client, s
     config = desk.get("/business")[1]["config"]
     config["payments"]["terms"]["late_cancel_fee_percent"] = 100
     [highlights] = [s for s in config["services"] if s["id"] == "highlights"]
-    highlights["payment"] = {"kind": "deposit", "deposit_percent": 50}
+    highlights["payment"] = {"kind": "deposit", "deposit_cents": None, "deposit_percent": 50}
     status, saved = desk.put("/business", {"config": config})
     assert status == 200, saved
     assert saved["config"]["payments"]["version"] == 2 and version() == 2
@@ -447,7 +447,7 @@ def test_payment_terms_changed_in_the_settings_raise_their_version(pay_client, s
     assert desk.put("/settings/services", services)[0] == 200
     assert version() == 2
     [highlights] = [s for s in services if s["id"] == "highlights"]
-    highlights["payment"] = {"kind": "prepay"}
+    highlights["payment"] = {"kind": "prepay", "deposit_cents": None, "deposit_percent": None}
     status, body = desk.put("/settings/services", services)
     assert status == 200, body
     assert version() == 3

@@ -55,6 +55,7 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
         cfg = parse_business_config(body["config"])
     except ValidationError as e:
         raise ValidationFailed("The configuration has errors; see 'fields'.", fields=fields_from(e)) from None
+    _sent_whole(body["config"], cfg.model_dump(mode="json"), "The configuration")
     if cfg.slug != b.config.slug:
         raise ValidationFailed(
             "The booking address (slug) cannot be changed here.", fields={"config.slug": f"must stay '{b.config.slug}'"}
@@ -62,6 +63,14 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
     saved, _ = _save(b, cfg, version)
     audited_after_commit(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}
+
+
+def _sent_whole(sent, shown, what: str) -> None:
+    """A save replaces what it names whole: a 422 naming each field left out at any depth
+    (domain/settings.py left_out), never its default quietly saved."""
+    missing = sections.left_out(sent, shown)
+    if missing:
+        raise ValidationFailed(f"{what} has fields left out; send each one GET shows (null to clear).", fields=missing)
 
 
 # --- the settings screen, section by section (docs/owner-api.md "Settings") ------------------
@@ -128,6 +137,7 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
         raise ValidationFailed(
             f"The '{name}' section has errors; see 'fields'.", fields=sections.errors_in_section(e, name)
         ) from None
+    _sent_whole(body, sections.section_value(cfg, name), f"The '{name}' section")
     changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
     if not changed:
         return {"section": name, "value": sections.section_value(b.config, name), "version": version, "changed": []}
