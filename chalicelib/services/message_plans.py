@@ -185,12 +185,24 @@ def held_salon_sms(
 ) -> datetime | None:
     """When the desk's SMS of a change made at `now` goes, if it waits out the quiet
     hours (booking_event `by_salon`); None when it goes at once or there is none (no
-    number, or one the business does not text). The desk's answer says it, so the owner
-    knows when her client hears of it."""
-    if not sms_to(b, phone):
+    number, or one the business does not text, or one that replied STOP: its send fails
+    `opted_out`, so no time is promised). The desk's answer says it, so the owner knows
+    when her client hears of it."""
+    number = sms_to(b, phone)
+    if not number:
         return None
     at = salon_sms_time(b, appt, now, previous_start)
-    return at if at > now else None
+    if at <= now:
+        return None
+    from chalicelib.notify import channels
+
+    try:
+        # The same check the outbox makes before it texts (notify/outbox.py).
+        if channels.is_opted_out(number):
+            return None
+    except channels.SendError:
+        pass  # SNS unreachable now: the booking is made, and the send asks again
+    return at
 
 
 def booking_event(

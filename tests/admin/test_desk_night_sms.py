@@ -162,6 +162,37 @@ def test_the_desks_answer_names_no_sms_time_by_day_or_when_none_is_sent(desk, bo
     assert status == 201 and "sms_at" not in body, body
 
 
+def test_the_desks_answer_names_no_sms_time_for_a_number_that_opted_out(desk, frozen_now):
+    """A number that replied STOP is never texted (the send fails `opted_out`): the desk
+    is not told her SMS goes at 08:00. (moto's SNS: a number ending in 99 opted out.)"""
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, body = desk.post(
+        "/bookings",
+        booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1199", email="anna@example.com"),
+    )
+    assert status == 201 and "sms_at" not in body, body
+    assert emails_to("anna@example.com")  # she hears of it by email, at once
+    run_on_schedule("send_due", MORNING)
+    assert texts_to(before, "+358401111199") == []
+
+
+def test_the_desk_booking_stands_when_the_opt_out_list_cannot_be_read(desk, frozen_now, monkeypatch):
+    """SNS not answering the opt-out question: the booking is made and the morning named
+    (the send asks again), not a 5xx for a booking already saved."""
+    from chalicelib.notify import channels
+
+    def unreachable(phone):
+        raise channels.SendError("sns:Throttling", throttled=True)
+
+    monkeypatch.setattr(channels, "is_opted_out", unreachable)
+    frozen_now["now"] = at(NIGHT)
+    status, body = desk.post(
+        "/bookings", booking_body("2026-11-26T15:00:00+02:00", name="Anna Aalto", phone="040 111 1111", email=None)
+    )
+    assert status == 201 and body["sms_at"] == MORNING, body
+
+
 def test_a_held_sms_obeys_the_quiet_hours_as_the_salon_has_them_in_the_morning(desk, booked, frozen_now):
     """The desk cancels at 23:10 (the SMS held to 08:00); at 23:20 the owner moves the end
     of her quiet hours to 10:00. The held SMS waits for 10:00, the quiet hours as now set
