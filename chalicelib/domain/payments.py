@@ -348,9 +348,26 @@ class BookingPayment:
     @property
     def kept_cents(self) -> int:
         """What Rebook's salon holds of the client's money for this booking now (a refund
-        owed is hers already: on its way back; so is one that failed at Stripe, still owed
-        to her, the owner's to settle — a fee charged later never counts it as paid)."""
-        return self.paid_cents - self.refunded_cents - self.refund_owed_cents - self.refund_failed_cents
+        owed is hers already: on its way back). A refund that failed at Stripe is still
+        held — until the owner settles it the money is with the salon — so a fee charged
+        meanwhile counts it as paid: what the salon holds and may still charge never
+        exceeds the fee her terms allow."""
+        return self.paid_cents - self.refunded_cents - self.refund_owed_cents
+
+    def refund_failed_due_cents(self, status: str) -> int:
+        """Of refund_failed_cents, what the owner still has to settle. A no-show fee's
+        refund that failed in an earlier round (a no-show undone, its refund failed, the
+        visit marked a no-show again) is kept as the new round's fee: the salon holds it
+        (kept_cents), charges nothing more for it, and need not retry it."""
+        if status != "no_show":
+            return self.refund_failed_cents
+        current = self.fee_key(FeeKind.NO_SHOW.value)
+        covered = sum(
+            self.fee_cents.get(key, 0)
+            for key, state in self.fees.items()
+            if state == FeeState.REFUND_FAILED.value and fee_kind_of(key) == FeeKind.NO_SHOW.value and key != current
+        )
+        return max(0, self.refund_failed_cents - covered)
 
     @property
     def refundable_cents(self) -> int:
@@ -372,7 +389,7 @@ class BookingPayment:
         refund_pending, paid, card_on_file, refunded."""
         if status == "pending_payment":
             return "held"
-        if self.refund_failed_cents:
+        if self.refund_failed_due_cents(status):
             return "refund_failed"  # hers, and Stripe would not give it back: the owner acts
         if "open" in self.fees.values():
             return "fee_owed"

@@ -177,8 +177,14 @@ def test_a_refund_owed_is_on_its_way_back_not_kept_and_a_refused_one_is_the_owne
     assert (made.mark("cancelled"), made.kept_cents, made.refundable_cents) == ("refunded", 0, 0)
     refused = replace(paid, refund_failed_cents=4770)  # Stripe said no: still hers to get back
     assert (refused.mark("cancelled"), refused.refundable_cents) == ("refund_failed", 4770)
-    assert refused.kept_cents == 0  # still owed to her: no fee counts it as paid
+    assert refused.kept_cents == 4770  # still with the salon until settled: a fee counts it as paid
     assert replace(refused, fees={"no_show": "open"}).mark("cancelled") == "refund_failed"  # what needs her first
+    # A no-show undone, its fee's refund failed, marked again: the failed refund is the new
+    # round's fee, nothing for the owner to settle; the visit not a no-show, it is hers.
+    again = replace(paid, paid_cents=15900, fees={"no_show": "refund_failed"}, fee_cents={"no_show": 11130})
+    again = replace(again, refund_failed_cents=11130, fee_rounds={"no_show": 1})
+    assert (again.mark("no_show"), again.refund_failed_due_cents("no_show"), again.kept_cents) == ("paid", 0, 15900)
+    assert (again.mark("completed"), again.refund_failed_due_cents("completed")) == ("refund_failed", 11130)
     # Stored before these fields existed: read as nothing owed.
     old = {k: v for k, v in paid.to_json().items() if not k.startswith("refund_")}
     assert BookingPayment.from_json(old) == paid

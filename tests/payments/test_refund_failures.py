@@ -189,3 +189,25 @@ def test_a_failure_told_before_the_refund_is_recorded_is_applied_when_stripe_sen
     assert deliver(pay_client, failed) == (200, {"received": True, "applied": True})
     owners = money_of(desk, booking)
     assert (owners["refunded_cents"], owners["refund_failed_cents"]) == (0, PART)
+
+
+def test_a_failed_goodwill_refund_after_her_late_cancel_is_still_held_against_the_fee(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Cancelled late (deposit 47,70 € kept, late fee 79,50 €: 31,80 € more), the owner's
+    goodwill refund of the deposit fails at Stripe: the salon still holds the 47,70 €, so the
+    fee still takes only 31,80 € — never more held than the fee of her terms."""
+    from datetime import UTC, datetime
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: late
+    assert desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
+    assert desk.post(f"/appointments/{booking['id']}/refund", {"reason": "goodwill"})[0] == 200
+    [refund] = refunds_at_stripe(stripe_env, aws, booking)
+    assert deliver(pay_client, event("evt_goodwill_failed", "refund.failed", failed_at_stripe(refund)))[0] == 200
+    assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
+    status, fee = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "late_cancel"})
+    assert (status, fee["amount_cents"]) == (200, 7950 - DEPOSIT), fee
+    pay = money_of(desk, booking)
+    assert pay["paid_cents"] - pay["refunded_cents"] == 7950

@@ -104,7 +104,7 @@ def money_facts(b: Business, appt: Appointment) -> dict[str, Any] | None:
         "fees": _fees_charged(b, appt),
         "paid_cents": pay.paid_cents,
         "refunded_cents": pay.refunded_cents,
-        "owed_cents": pay.refund_owed_cents + pay.refund_failed_cents,
+        "owed_cents": pay.refund_owed_cents + pay.refund_failed_due_cents(appt.status),
     }
 
 

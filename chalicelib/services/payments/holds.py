@@ -92,7 +92,7 @@ def with_payment(
         "paid_cents": pay.paid_cents,
         "refunded_cents": pay.refunded_cents,
         # Owed back to her and not refunded yet (Stripe could not be reached): on its way.
-        "refund_pending_cents": pay.refund_owed_cents + pay.refund_failed_cents,
+        "refund_pending_cents": pay.refund_owed_cents + pay.refund_failed_due_cents(appt.status),
         "policy_version": pay.policy_version,
         "terms": pay.terms,
     }
