@@ -251,6 +251,9 @@ class Appointment:
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     cancelled_by: str | None = None  # BY_SALON, BY_CLIENT; None: hers (stored before it was)
+    # Cancelled at the desk giving back all she paid (`refund: true`), whatever her terms
+    # keep: the salon let the cancellation's cost go, so no late fee is hers to pay.
+    cancel_gave_back: bool = False
     reminders_off: bool = False
     # A public booking whose SMS the number's or the IP's SMS of the day left out (its
     # confirmation and reminders go by email only): the desk's reminder list says why.

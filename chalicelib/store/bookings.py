@@ -145,6 +145,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         cancelled_at=i.cancelled_at,
         cancel_reason=i.cancel_reason,
         cancelled_by=i.cancelled_by,
+        cancel_gave_back=bool(i.gave_back),
         reminders_off=bool(i.reminders_off),
         sms_limited=bool(i.sms_limited),
         reward_id=i.reward_id,
@@ -437,6 +438,7 @@ def cancel_booking(
     freed: Message | None = None,
     refund: tuple[BookingPayment, Message] | None = None,
     by: str | None = None,
+    gave_back: bool = False,
 ) -> list[Message]:
     """Cancel and free the time, atomically, with the cancellation messages and `freed`,
     the outbox item of its freed time for the waitlist (services/waitlist/refill.py).
@@ -445,7 +447,8 @@ def cancel_booking(
     (services/payments/fees.py owed_on_cancel). `only_if_hold_ran_out`: only while its
     hold is unconfirmed and past (the hold expiry; a confirmation that got there first
     wins, StaleAppointment). `by`: who cancelled (BY_CLIENT, BY_SALON); the salon's
-    cancellation is not counted as hers."""
+    cancellation is not counted as hers. `gave_back`: the desk gave all she paid back with
+    it (Appointment.cancel_gave_back: no late fee)."""
     tx = Tx(AppointmentItem)
     actions: list[Action] = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -461,6 +464,8 @@ def cancel_booking(
         actions.append(AppointmentItem.cancel_reason.set(reason))
     if by:
         actions.append(AppointmentItem.cancelled_by.set(by))
+    if gave_back:
+        actions.append(AppointmentItem.gave_back.set(True))
     condition = _unchanged(appt)
     if refund is not None:
         from chalicelib.store import payments  # it builds on this module

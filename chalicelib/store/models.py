@@ -225,6 +225,7 @@ class AppointmentItem(Base):
     cancelled_at = UTCDateTimeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     cancelled_by = UnicodeAttribute(null=True)  # "salon" or "client" (domain/booking.py BY_*)
+    gave_back = BooleanAttribute(null=True)  # cancelled giving all she paid back: no late fee
     reschedules = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
     sms_limited = BooleanAttribute(null=True)  # its SMS left out by the SMS of the day

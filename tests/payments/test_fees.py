@@ -356,6 +356,29 @@ def _late_paid_booking(client, ls):
     return held
 
 
+def test_cancelled_late_at_the_desk_giving_all_back_has_no_late_fee(pay_client, stripe_env, desk, frozen_now):
+    """She phoned on the morning of the visit and the desk cancelled it for her giving her
+    deposit back (`refund: true`): the salon let the cancellation's cost go. Her email and
+    her page name no fee, the owner is offered none, and asked for, it is refused."""
+    from tests.api.test_pages import page
+    from tests.conftest import drain_outbox
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+    status, body = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "refund": True})
+    assert status == 200, body
+    drain_outbox()
+    [mail] = emails_to("maija@example.com", "peruttu")
+    assert "47,70" in mail and "veloittaa" not in mail, mail
+    assert money_of(desk, booking)["chargeable_cents"] == {}
+    assert calendar_money(desk, booking)["chargeable_cents"] == {}
+    _, html = page(pay_client, f"/m/{token_of(booking['manage_url'])}?lang=en")
+    assert "€47.70" in html and "charge" not in html, html
+    status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "late_cancel"})
+    assert status == 409 and (body["error"]["code"], body["error"]["reason"]) == ("no_fee", "refunded_on_cancel")
+    assert fee_intents(booking) == []
+
+
 def test_a_late_booking_cancelled_within_its_grace_gets_the_deposit_back(pay_client, stripe_env, frozen_now):
     from datetime import timedelta
 

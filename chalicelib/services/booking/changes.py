@@ -60,13 +60,14 @@ def money_if_cancelled(
     cancelling gives back now (fees.refund_on_cancel, which the cancellation then owes and
     refunds; `give_back`, the desk's: all still held), what was refunded already (the
     owner's refund) and, cancelled late by her (`by`), the fee the salon may still charge
-    her card under the terms she accepted (none when the desk gives all back). The manage
+    her card under the terms she accepted (none when the desk gives all back: fees.fee_refusal,
+    the same rule as the owner's calendar and POST /fees). The manage
     page and the cancellation message say them (chalicelib/pages/views.py money_words)."""
     from chalicelib.services.payments import fees
 
     refunded = appt.payment.deposit_refunded_cents if appt.payment else 0  # not a fee's refund
     back = fees.refund_on_cancel(b, appt, now, give_back)
-    fee = 0 if give_back or by == BY_SALON else fees.late_fee_if_cancelled(b, appt, now, back)
+    fee = 0 if by == BY_SALON else fees.late_fee_if_cancelled(b, appt, now, back, give_back)
     return cancel_money(appt, back, refunded, fee)
 
 
@@ -146,6 +147,7 @@ def _cancel(
         cancelled_at=now,
         cancel_reason=reason,
         cancelled_by=by,
+        cancel_gave_back=give_back,
         updated_at=now,
     )
     base = None
@@ -191,6 +193,7 @@ def _cancel(
                 freed=freed,
                 refund=owed,
                 by=by,
+                gave_back=give_back,
             )
         )
     except bookings.StaleAppointment:

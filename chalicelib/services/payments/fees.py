@@ -55,6 +55,7 @@ NEVER_BOOKED = "never_booked"  # its hold ended unconfirmed or unpaid: never a b
 SALON_CANCELLED = "salon_cancelled"  # the salon cancelled it: not hers to pay for
 CANCELLED_IN_TIME = "cancelled_in_time"  # she cancelled before the free deadline of her terms
 GIVEN_BACK = "given_back"  # charged once and given back (a no-show undone, the owner's refund)
+GAVE_BACK_ON_CANCEL = "refunded_on_cancel"  # the desk cancelled giving all she paid back
 
 
 def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
@@ -63,7 +64,8 @@ def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
     fee only for a booking she cancelled (by her link, or the desk for her: `by`
     client) at or after the free deadline of the terms she accepted — the deadline that
     decides what her cancellation gives back (rules.free_until, the grace after a late
-    booking included). A fee given back while its event stands (the owner's refund) is
+    booking included) — and not one the desk cancelled giving all she paid back
+    (`cancel_gave_back`: the salon let its cost go). A fee given back while its event stands (the owner's refund) is
     not charged again; an undo of its event (a no-show mark undone) ends its round, and
     the event happening again is charged in a round of its own (rules.fee_key)."""
     if appt.payment is not None and appt.payment.fee_state(kind.value) in (
@@ -79,6 +81,8 @@ def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
         return NEVER_BOOKED
     if appt.cancelled_by_salon:
         return SALON_CANCELLED
+    if appt.cancel_gave_back:
+        return GAVE_BACK_ON_CANCEL
     pay = appt.payment
     terms = pay.accepted_terms() if pay is not None else rules.CancellationTerms()
     deadline = rules.free_until(appt.start, terms, appt.created_at, b.config.rules.change_grace_minutes)
@@ -103,16 +107,21 @@ def chargeable_cents(b: Business, appt: Appointment, kind: FeeKind, kept_cents: 
     return rules.fee_cents(pay.accepted_terms(), appt.price_cents, kind, kept)
 
 
-def late_fee_if_cancelled(b: Business, appt: Appointment, now: datetime, back_cents: int = 0) -> int:
+def late_fee_if_cancelled(
+    b: Business, appt: Appointment, now: datetime, back_cents: int = 0, give_back: bool = False
+) -> int:
     """What the salon may still charge her card for a late cancellation if she cancels
-    `appt` at `now` (by her link) and gets `back_cents` back: the amount its calendar then
-    offers to charge (chargeable_cents). A visit already cancelled: what it offers now."""
+    `appt` at `now` (by her link, or the desk for her; `give_back`: the desk giving all
+    back) and gets `back_cents` back: the amount its calendar then offers to charge
+    (chargeable_cents). A visit already cancelled: what it offers now."""
     pay = appt.payment
     if pay is None:
         return 0
     if appt.status == Status.CANCELLED.value:
         return chargeable_cents(b, appt, FeeKind.LATE_CANCEL)
-    cancelled = replace(appt, status=Status.CANCELLED.value, cancelled_at=now, cancelled_by=BY_CLIENT)
+    cancelled = replace(
+        appt, status=Status.CANCELLED.value, cancelled_at=now, cancelled_by=BY_CLIENT, cancel_gave_back=give_back
+    )
     return chargeable_cents(b, cancelled, FeeKind.LATE_CANCEL, pay.kept_cents - back_cents)
 
 
@@ -217,6 +226,7 @@ _REFUSALS = {
     SALON_CANCELLED: "The salon cancelled this visit: there is no late-cancellation fee to charge.",
     CANCELLED_IN_TIME: "No fee to charge: the client cancelled in time, before the free deadline of her terms.",
     GIVEN_BACK: "No fee to charge: this fee was charged once and given back to her.",
+    GAVE_BACK_ON_CANCEL: "No fee to charge: the visit was cancelled with everything she paid given back.",
 }
 
 
