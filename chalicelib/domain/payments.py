@@ -354,20 +354,25 @@ class BookingPayment:
         exceeds the fee her terms allow."""
         return self.paid_cents - self.refunded_cents - self.refund_owed_cents
 
-    def refund_failed_due_cents(self, status: str) -> int:
-        """Of refund_failed_cents, what the owner still has to settle. A no-show fee's
-        refund that failed in an earlier round (a no-show undone, its refund failed, the
-        visit marked a no-show again) is kept as the new round's fee: the salon holds it
-        (kept_cents), charges nothing more for it, and need not retry it."""
+    def failed_refunds_kept(self, status: str) -> list[str]:
+        """The fees (their keys) whose refund failed and that the visit's `status` keeps: a
+        no-show fee's refund that failed in an earlier round (a no-show undone, its refund
+        failed, the visit marked a no-show again) is kept as the new round's fee — the
+        salon holds it (kept_cents), charges nothing more, and need not retry it."""
         if status != "no_show":
-            return self.refund_failed_cents
+            return []
         current = self.fee_key(FeeKind.NO_SHOW.value)
-        covered = sum(
-            self.fee_cents.get(key, 0)
+        return [
+            key
             for key, state in self.fees.items()
             if state == FeeState.REFUND_FAILED.value and fee_kind_of(key) == FeeKind.NO_SHOW.value and key != current
-        )
-        return max(0, self.refund_failed_cents - covered)
+        ]
+
+    def refund_failed_due_cents(self, status: str) -> int:
+        """Of refund_failed_cents, what the owner still has to settle (failed_refunds_kept
+        left out)."""
+        kept = sum(self.fee_cents.get(key, 0) for key in self.failed_refunds_kept(status))
+        return max(0, self.refund_failed_cents - kept)
 
     @property
     def refundable_cents(self) -> int:

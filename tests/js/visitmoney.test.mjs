@@ -61,6 +61,15 @@ test("a fee given back (a no-show undone) is said on its own line, and the depos
   assert.deepEqual(M.moneyLines(owed).map((l) => l.key), ["money_paid_deposit", "money_fee"]);
 });
 
+test("a fee whose refund failed, kept by the no-show marked again, is said kept: nothing to retry", () => {
+  const p = { ...deposit, paid_cents: 15900, refund_failed_cents: 0, fees: { no_show: "refund_failed" },
+    fee_cents: { no_show: 11130 }, fees_kept: ["no_show"], chargeable_cents: {} };
+  assert.deepEqual(M.moneyLines(p).map((l) => [l.key, l.state, l.cents]), [
+    ["money_paid_deposit", undefined, 4770],
+    ["money_fee", "kept", 11130],
+  ]);
+});
+
 test("a card on file: no deposit to refund, the card said as such", () => {
   const p = { mark: "card_on_file", kind: "card_on_file", paid_cents: 6450, refunded_cents: 0,
     fees: { late_cancel: "succeeded" }, fee_cents: { late_cancel: 6450 } };

@@ -86,6 +86,7 @@ def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, d
         "refunded_cents": 0,
         "refund_pending_cents": 0,
         "refund_failed_cents": 0,
+        "fees_kept": [],
         "fees": {"no_show": "succeeded"},
         "fee_cents": {"no_show": PRICE - DEPOSIT},
         "chargeable_cents": {},  # the 50 % late fee is less than the 159,00 € kept
@@ -190,6 +191,7 @@ def test_a_card_on_file_charges_nothing_until_a_late_cancellation(pay_client, st
         "refunded_cents": 0,
         "refund_pending_cents": 0,
         "refund_failed_cents": 0,
+        "fees_kept": [],
         "fees": {},
         "fee_cents": {},
         "chargeable_cents": {},  # booked: neither cancelled late nor a no-show, nothing to charge

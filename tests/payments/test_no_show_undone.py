@@ -93,6 +93,7 @@ def test_an_undone_no_show_refunds_its_fee_once(pay_client, stripe_env, aws, des
         "refunded_cents": FEE,
         "refund_pending_cents": 0,
         "refund_failed_cents": 0,
+        "fees_kept": [],
         "fees": {"no_show": "refunded"},
         "fee_cents": {"no_show": FEE},
         "chargeable_cents": {},  # booked again: no fee's event has happened (and the no-show's is given back)
@@ -332,12 +333,13 @@ def test_a_no_show_marked_again_after_its_undos_refund_failed_charges_nothing_mo
     assert status == 200, again
     pay = again["payment"]
     assert (pay["mark"], pay["refund_failed_cents"], pay["chargeable_cents"]) == ("paid", 0, {})
+    assert pay["fees_kept"] == ["no_show"]  # the card says the first round kept: nothing to retry
     assert pay["paid_cents"] - pay["refunded_cents"] == DEPOSIT + FEE  # the no-show fee of her terms, no more
     assert len([i for i in fee_intents(booking) if i["status"] == "succeeded"]) == 1  # no new charge
     status, settled = desk.post(f"/appointments/{booking['id']}/refund", {"fee": "no_show", "reason": "settle"})
     assert status == 200 and settled["kind"].startswith("refund-fee-no_show-n"), settled
     owners = money_of(desk, booking)
-    assert (owners["refund_failed_cents"], owners["chargeable_cents"]) == (0, {"no_show": FEE})
+    assert (owners["refund_failed_cents"], owners["chargeable_cents"], owners["fees_kept"]) == (0, {"no_show": FEE}, [])
 
 
 def _undone_while_charging(monkeypatch, desk, booking) -> list:

@@ -138,6 +138,9 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         # makes it), never money kept; failed: Stripe refused it, the owner settles it.
         "refund_pending_cents": pay.refund_owed_cents,
         "refund_failed_cents": pay.refund_failed_due_cents(a.status),
+        # Fees whose refund failed and that the no-show marked again keeps as its own fee:
+        # nothing to retry (domain/payments.py failed_refunds_kept).
+        "fees_kept": pay.failed_refunds_kept(a.status),
         # Each round of a fee by its key (domain/payments.py fee_key: `no_show`, then
         # `no_show.r1` charged anew after an undo), the name its records, pay link,
         # waiver, refund and webhooks use.

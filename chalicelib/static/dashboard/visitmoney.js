@@ -74,8 +74,12 @@ export function moneyLines(p) {
     if (left) lines.push({ key: "money_not_refunded", cents: left });
   }
   // Each round of a fee by its key (`no_show`, then `no_show.r1` when a no-show undone and
-  // marked again was charged anew): the name its pay link, waiver and refund go by.
-  for (const [fee, state] of Object.entries(p.fees || {})) {
+  // marked again was charged anew): the name its pay link, waiver and refund go by. A round
+  // whose refund failed and that the no-show marked again keeps as its fee (`fees_kept`)
+  // is said kept: nothing to refund again.
+  const kept = p.fees_kept || [];
+  for (const [fee, stored] of Object.entries(p.fees || {})) {
+    const state = kept.includes(fee) ? "kept" : stored;
     lines.push({ key: "money_fee", kind: feeKind(fee), fee, state, cents: (p.fee_cents || {})[fee] || 0 });
   }
   return lines;
