@@ -11,6 +11,7 @@ take today's times of no other module. One owner tab serves every owner test."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +87,25 @@ def back_in_time(stack):
 
     with stack_env(stack):
         clock.travel_to(None)
+
+
+@contextmanager
+def during_her_visit(browser, stack, slug: str, role: str = "owner", minutes: int = 20):
+    """Her deposit paid for a visit tomorrow, which began `minutes` ago: the stack's clock
+    moved there and a 360 px tab signed in then as `role`; (page, who, staff, begun). The
+    tab closed and the clock back afterwards."""
+    from chalicelib import clock
+
+    who, staff, start = paid_deposit_today(stack, slug, days_ahead=1)
+    begun = start + timedelta(minutes=minutes)  # tomorrow: signed in then, the server's clock there too
+    with stack_env(stack):
+        assert clock.travel_to(begun)
+    context, page = signed_in_then(browser, stack, role, begun)
+    try:
+        yield page, who, staff, begun
+    finally:
+        context.close()
+        back_in_time(stack)
 
 
 def test_the_owner_refunds_part_of_a_deposit(owner, stack):
@@ -479,14 +499,7 @@ def test_a_no_show_asks_before_charging_its_fee_and_its_undo_before_refunding_it
     """A reviewer's stray tap: "Ei saapunut" charged 111,30 € at once, "Kumoa merkintä"
     refunded it at once. Each asks first, naming the amount (as the late fee does), "Takaisin"
     moves nothing, and the status line says what was charged and what goes back."""
-    from chalicelib import clock
-
-    who, staff, start = paid_deposit_today(stack, "eisaapunut", days_ahead=1)
-    begun = start + timedelta(minutes=20)  # tomorrow: signed in then, the server's clock there too
-    with stack_env(stack):
-        assert clock.travel_to(begun)
-    context, page = signed_in_then(browser, stack, "owner", begun)
-    try:
+    with during_her_visit(browser, stack, "eisaapunut") as (page, who, staff, _):
         card = open_card(page, stack, who, staff)
         question = f"Merkitäänkö {who} saapumatta jääneeksi? Saapumatta jättämisen maksu 111,30 € veloitetaan kortilta, jonka hän tallensi varatessaan."
         card.get_by_role("button", name="Ei saapunut").click()
@@ -513,23 +526,13 @@ def test_a_no_show_asks_before_charging_its_fee_and_its_undo_before_refunding_it
             f"Merkintä korjattu: saapumatta jättämisen maksu 111,30 € palautetaan kortille, jolta {who} sen maksoi."
         )
         expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")
-    finally:
-        context.close()
-        back_in_time(stack)
 
 
 def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stack):
     """A reviewer's Valmis card offered "Ei saapunut" right beside "Kumoa merkintä": during
     the visit the mark is undone first (the API refuses the no-show: already_marked), then
     "Ei saapunut" is offered again."""
-    from chalicelib import clock
-
-    who, staff, start = paid_deposit_today(stack, "valmisjo", days_ahead=1)
-    begun = start + timedelta(minutes=20)  # tomorrow: signed in then, the server's clock there too
-    with stack_env(stack):
-        assert clock.travel_to(begun)
-    context, page = signed_in_then(browser, stack, "owner", begun)
-    try:
+    with during_her_visit(browser, stack, "valmisjo") as (page, who, staff, _):
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Valmis", exact=True).click()
         expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
@@ -538,23 +541,13 @@ def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stac
         card.get_by_role("button", name="Kumoa merkintä").click()
         expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")
         expect(card.get_by_role("button", name="Ei saapunut")).to_be_visible()
-    finally:
-        context.close()
-        back_in_time(stack)
 
 
 def test_a_staff_members_no_show_leaves_its_fee_to_the_owner_and_its_undo_too(browser, stack):
     """A reviewer signed in as staff: "Ei saapunut" charged 111,30 €, "Kumoa" refunded it.
     Staff move no money: her no-show charges nothing (the card says the owner can charge
     it), the owner charges it from the card, and then staff are offered no undo."""
-    from chalicelib import clock
-
-    who, staff, start = paid_deposit_today(stack, "henkilokunta", days_ahead=1)
-    begun = start + timedelta(minutes=20)  # tomorrow: signed in then, the server's clock there too
-    with stack_env(stack):
-        assert clock.travel_to(begun)
-    context, page = signed_in_then(browser, stack, "staff", begun)
-    try:
+    with during_her_visit(browser, stack, "henkilokunta", "staff") as (page, who, staff, begun):
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Ei saapunut").click()  # nothing to ask: it charges nothing
         expect(page.locator("#status")).to_have_text(
@@ -585,9 +578,6 @@ def test_a_staff_members_no_show_leaves_its_fee_to_the_owner_and_its_undo_too(br
         expect(card.locator("#card-marks-hint")).to_have_text(
             "Saapumatta jättämisen maksu on veloitettu: vain omistaja voi kumota merkinnän (maksu palautetaan)."
         )
-    finally:
-        context.close()
-        back_in_time(stack)
 
 
 def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent_off(browser, stack):
@@ -597,14 +587,7 @@ def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent
     own figures; a product with no name and a discount above the total are said beside their
     fields, nothing sent; nothing sticks out of the card. Recorded, she paid 117,81 €, and
     the card lists the shampoo and the discount under it — after a reload too."""
-    from chalicelib import clock
-
-    who, staff, start = paid_deposit_today(stack, "shampoo", days_ahead=1)
-    begun = start + timedelta(minutes=30)  # tomorrow: signed in then, the server's clock there too
-    with stack_env(stack):
-        assert clock.travel_to(begun)
-    context, page = signed_in_then(browser, stack, "owner", begun)
-    try:
+    with during_her_visit(browser, stack, "shampoo", minutes=30) as (page, who, staff, _):
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Kassa", exact=True).click()
         due = card.locator("#checkout-due")
@@ -660,6 +643,3 @@ def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent
         expect(card.locator("#card-paid")).to_have_text(paid)
         expect(card.locator("#card-paid-sold li")).to_have_text(sold)
         assert sticking_out(page, "#card-money") == []
-    finally:
-        context.close()
-        back_in_time(stack)
