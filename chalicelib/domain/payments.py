@@ -225,13 +225,6 @@ def parse_fee_key(key: str) -> tuple[str, int] | None:
     return kind, int(rest.removeprefix("r") or 0)
 
 
-def fee_round_of(key: str) -> int:
-    """How many times the fee was given back before the round `key` names (fee_key; 0 for
-    a key that is not one: parse_fee_key)."""
-    parsed = parse_fee_key(key)
-    return parsed[1] if parsed is not None else 0
-
-
 def fee_refund_ref(kind: str, attempt: int = 0) -> str:
     """The ref of the refund of a booking's fee (its record `refund-<ref>`, its Stripe
     idempotency key `<booking>:refund:<ref>`, its owed outbox item): once per booking and
