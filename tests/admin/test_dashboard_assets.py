@@ -82,6 +82,31 @@ def test_english_writes_a_percent_against_its_number_and_finnish_and_swedish_wit
     assert spaced.search(catalogue("fi")["dashboard"]["slipping_rule_regulars"])
 
 
+def _texts(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts(value, (*path, str(i)))
+    elif isinstance(node, str):
+        yield ".".join(path), node
+
+
+def test_klo_kl_and_at_stay_on_the_line_of_their_time():
+    """A no-break space joins klo, kl. and at to the time after them ("klo {time}"), as the
+    emails and the money lines have it, so that on a 360 px phone "klo" never ends one line
+    and "14.00" starts the next (the walk-in, the overlaps, a held SMS, a hold's deadline)."""
+    import re
+
+    broken = re.compile(r"(?<![\w.])(klo|kl\.|at)[ \t\u202f]+\{\w+\}")
+    for locale in LOCALES:
+        split = [key for key, text in _texts(catalogue(locale)) if broken.search(text)]
+        assert not split, (locale, split)
+    said = catalogue("fi")["dashboard"]["walk_in_busy_staff"].format(name="Aino", time="19.20")
+    assert said == "Aino on varattu nyt. Hän vapautuu klo\u00a019.20."
+
+
 def _contrast(a: str, b: str) -> float:
     """WCAG's contrast ratio of two #rrggbb colours."""
 

@@ -245,13 +245,13 @@ test("an empty name says a name is needed, in each language, not 'check the name
 
 // A desk change in the quiet hours holds her SMS until they end; the API's answer says
 // when (sms_at) and the status line says it in the owner's language, as the personal
-// message's sheet does for its held SMS ("lähtee klo 8.00").
+// message's sheet does for its held SMS ("lähtee klo 8.00", a no-break space after klo).
 test("the status line says when the client's held SMS goes, and nothing more by day", () => {
   const night = { status: "cancelled", sms_at: "2026-11-24T08:00:00+02:00" };
   const said = {
-    fi: "Varaus peruttu: Helena. Tekstiviesti asiakkaalle lähtee klo 8.00, kun hiljainen aika tekstiviesteiltä päättyy.",
-    sv: "Bokningen avbokad: Helena. Sms:et till kunden skickas kl. 8.00, när den tysta tiden för sms är slut.",
-    en: "Booking cancelled: Helena. The text message to the client will go at 08:00, when the quiet hours for text messages end.",
+    fi: "Varaus peruttu: Helena. Tekstiviesti asiakkaalle lähtee klo\u00a08.00, kun hiljainen aika tekstiviesteiltä päättyy.",
+    sv: "Bokningen avbokad: Helena. Sms:et till kunden skickas kl.\u00a08.00, när den tysta tiden för sms är slut.",
+    en: "Booking cancelled: Helena. The text message to the client will go at\u00a008:00, when the quiet hours for text messages end.",
   };
   try {
     for (const l of ["fi", "sv", "en"]) {
