@@ -41,6 +41,10 @@ SECTIONS: dict[str, str | tuple[str, ...]] = {
     # The cancellation and no-show terms a client accepts (a save that changes them raises
     # payments.version: config.with_terms_version). A dotted name is a field inside one.
     "terms": "payments.terms",
+    # What a booking pays or secures when a service has no payment of its own (a service's
+    # `payment` null): none, a deposit, the full price or a card on file. It is part of
+    # the terms a client accepts too (payments.version).
+    "policy": "payments.policy",
 }
 # The key of an error about the section as a whole (a service no staff member offers,
 # a body of the wrong type) rather than one place in it.

@@ -23,7 +23,7 @@ def test_owner_sees_every_section_and_may_edit(desk):
     assert body["can_edit"] is True
     assert set(body["sections"]) == {
         *("hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"),
-        *("retention", "marketing", "feedback", "terms"),
+        *("retention", "marketing", "feedback", "terms", "policy"),
     }
     s = body["sections"]
     assert s["hours"]["mon"] == [["09:00", "18:00"]]
@@ -143,6 +143,62 @@ def test_the_terms_section_sets_the_fees_clients_accept_and_raises_their_version
     status, again = desk.put("/settings/terms", new)
     assert status == 200 and again["changed"] == [] and again["version"] == saved["version"]
     assert offered()[0] == version + 1
+
+
+def test_the_policy_section_sets_what_a_service_without_its_own_payment_takes(desk, client):
+    """The business's own payment policy (`payments.policy`: what booking a service whose
+    `payment` is null takes) is saved from the settings (PUT /settings/policy), as the
+    terms are: the booking page's service list says the new deposit under such a service,
+    under a new `payments.version`; a service with its own payment keeps it."""
+    import re
+
+    from chalicelib.store import businesses
+
+    def line(name):
+        html = client.http.get("/book/demo?lang=fi").body.decode()
+        item = re.search(rf"<strong>{name}</strong>(.*?)</a></li>", html, re.S)
+        assert item, name
+        pay = re.search(r'<span class="pay">(.*?)</span>', item[1])
+        return pay[1] if pay else None
+
+    body = _sections(desk)
+    assert body["sections"]["policy"] == {"kind": "none", "deposit_cents": None, "deposit_percent": None}
+    assert line("Naisten hiustenleikkaus") is None
+    version = business().config.payments.version
+    new = {"kind": "deposit", "deposit_cents": None, "deposit_percent": 20}
+    status, saved = desk.put("/settings/policy", new, headers={"If-Match": str(body["version"])})
+    assert status == 200, saved
+    assert saved["value"] == new and saved["changed"] == ["policy.deposit_percent", "policy.kind"]
+    businesses.clear_cache()
+    assert business().config.payments.version == version + 1
+    assert line("Naisten hiustenleikkaus") == "Ennakkomaksu 13,80\u00a0€ varattaessa"  # 20 % of 69,00 €
+    assert line("Raidat folioilla") == "Ennakkomaksu 47,70\u00a0€ varattaessa"  # its own 30 %
+    status, again = desk.put("/settings/policy", new)
+    assert status == 200 and again["changed"] == [] and again["version"] == saved["version"]
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "says"),
+    [
+        ({"deposit_percent": 101}, "deposit_percent", "less than or equal to 100"),
+        ({"deposit_percent": 0}, "deposit_percent", "greater than or equal to 1"),
+        ({"deposit_percent": None, "deposit_cents": 10**7}, "deposit_cents", "less than or equal to 1000000"),
+        ({"kind": "everything"}, "kind", "Input should be"),
+        ({"deposit_percent": None}, "_", "exactly one of deposit_cents or deposit_percent"),
+        ({"deposit_cents": 500}, "_", "exactly one of deposit_cents or deposit_percent"),
+        ({"free_until_hours": 10}, "free_until_hours", "unknown field"),
+        ("deposit", "_", "valid dictionary"),
+    ],
+)
+def test_a_bad_policy_is_a_422_on_its_field_and_nothing_is_saved(desk, value, path, says):
+    before = _sections(desk)
+    deposit = {"kind": "deposit", "deposit_cents": None, "deposit_percent": 20}
+    body = {**deposit, **value} if isinstance(value, dict) else value
+    status, answer = desk.put("/settings/policy", body)
+    assert status == 422, answer
+    assert answer["error"]["code"] == "validation_failed"
+    assert says in answer["error"]["fields"][path], answer
+    assert _sections(desk) == before
 
 
 @pytest.mark.parametrize(
