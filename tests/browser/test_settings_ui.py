@@ -344,6 +344,17 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         expect(page.locator("#set-rules")).to_contain_text("maksuton peruutus (Peruutusehdot), joka päättyy 48 h ennen")
         assert settings(stack)["terms"] == {**before["terms"], "free_until_hours": 48, "no_show_fee_percent": 80}
         assert admin(stack, "GET", "/business")[1]["config"]["payments"]["version"] == version + 1
+        # The business's general payment policy, on its own card before the terms: a 120 %
+        # deposit refused at its box, 20 % saved and named in the services' first choice.
+        policy = page.locator("#set-policy")
+        policy.get_by_label("Maksu varattaessa").select_option("deposit_percent")
+        percent = policy.get_by_label("Ennakkomaksu (% hinnasta)")
+        percent.fill("120")
+        refused_at_box(page, "policy", percent, "Enintään 100.")
+        percent.fill("20")
+        save(page, "policy")
+        assert settings(stack)["policy"] == {"kind": "deposit", "deposit_cents": None, "deposit_percent": 20}
+        expect(page.locator("#set-services")).to_contain_text("Yrityksen yleinen käytäntö: ennakkomaksu 20\u00a0%")
 
         page.reload()
         page.locator("#settings .card").first.wait_for(timeout=45000)
@@ -362,8 +373,8 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         assert sticking_out(page, "#settings") == []
         assert cut_short(page, "#set-marketing, #set-feedback, #set-terms") == []
         check(page, "settings-retention-marketing-phone")
-    finally:  # the rest of the module's stack keeps the demo's retention, marketing and terms
-        for name in ("retention", "marketing", "terms"):
+    finally:  # the rest of the module's stack keeps the demo's retention, marketing, terms and policy
+        for name in ("retention", "marketing", "terms", "policy"):
             assert admin(stack, "PUT", f"/settings/{name}", before[name])[0] == 200
 
 

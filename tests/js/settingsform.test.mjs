@@ -37,6 +37,7 @@ const sections = {
   },
   feedback: { delay_hours: 1.5, day_start: "09:00", day_end: "20:00", low_score: 3, min_days_between: 7 },
   terms: { free_until_hours: 24, late_cancel_fee_percent: 50, no_show_fee_percent: 100 },
+  policy: { kind: "deposit", deposit_cents: null, deposit_percent: 20 },
 };
 
 test("every section round-trips through its form unchanged", () => {
@@ -284,10 +285,38 @@ test("a service's payment is edited on its card: each choice round-trips, the de
   assert.equal(F.blank("services").pay, ""); // a new service: the business's policy
 });
 
+// The business's own payment policy (the "policy" section, payments.policy): settings said
+// it in each service's first choice ("Yrityksen yleinen käytäntö: ennakkomaksu 20 %") but
+// had no box to change it. Its card offers the services' choices but the first.
+test("the business's payment policy is edited on its own card: each choice round-trips, errors at its box", () => {
+  const policy = (kind, cents = null, percent = null) => ({ kind, deposit_cents: cents, deposit_percent: percent });
+  assert.deepEqual(F.toForm("policy", sections.policy, sections, ","), { pay: "deposit_percent", deposit_percent: "20", deposit: "" });
+  for (const p of [policy("none"), policy("deposit", 2050), policy("deposit", null, 40), policy("prepay"), policy("card_on_file")]) {
+    const { value, errors } = F.fromForm("policy", F.toForm("policy", p, sections, ","));
+    assert.deepEqual(errors, {});
+    assert.deepEqual(value, p);
+  }
+  assert.deepEqual(F.POLICY_CHOICES, ["none", "deposit_percent", "deposit_amount", "prepay", "card_on_file"]);
+  // She changes 20 % to a fixed 15,50 €: the percentage she had is not sent with it.
+  const form = F.toForm("policy", sections.policy, sections, ",");
+  Object.assign(form, { pay: "deposit_amount", deposit: "15,50 €" });
+  assert.deepEqual(F.fromForm("policy", form), { value: policy("deposit", 1550), errors: {} });
+  // What cannot be read is an error at the deposit's box, keyed as the API keys it.
+  form.deposit = "paljon";
+  assert.deepEqual(F.fromForm("policy", form).errors, { deposit_cents: "amount" });
+  Object.assign(form, { pay: "deposit_percent", deposit_percent: "" });
+  assert.deepEqual(F.fromForm("policy", form).errors, { deposit_percent: "required" });
+  // The server's bounds in her words at that box: a percentage as a number, an amount as money.
+  assert.deepEqual(F.explainAt("policy", "deposit_percent", "Input should be less than or equal to 100", form), { key: "err_max", vars: { n: "100" } });
+  assert.deepEqual(F.explainAt("policy", "deposit_cents", "Input should be less than or equal to 1000000", form),
+    { key: "err_max_amount", vars: { cents: 1000000 } });
+});
+
 test("cancellation terms: whole numbers as typed, and under each box what the client reads of it", () => {
   const form = F.toForm("terms", sections.terms);
   assert.deepEqual(form, { free_until_hours: "24", late_cancel_fee_percent: "50", no_show_fee_percent: "100" });
-  assert.equal(F.SECTIONS[F.SECTIONS.indexOf("services") + 1], "terms"); // the card right after the services' payments
+  // The cards right after the services' payments: the business's own policy, then the terms.
+  assert.deepEqual(F.SECTIONS.slice(F.SECTIONS.indexOf("services") + 1, F.SECTIONS.indexOf("services") + 3), ["policy", "terms"]);
   assert.deepEqual(F.termsTold(form), {
     free_until_hours: { key: "set_terms_told_free", vars: { n: 24 }, counted: true },
     late_cancel_fee_percent: { key: "set_terms_told_late", vars: { percent: 50 } },

@@ -14,7 +14,7 @@ import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
 import { apiKeysCard } from "./apikeys.js";
 
-let loaded = null; // {sections, version, can_edit, policy: payments.policy of GET /business or null}
+let loaded = null; // {sections, version, can_edit} of GET /settings
 let forms = {}; // section -> form (what the inputs edit)
 let dirty = {}; // section -> edited since loaded or saved
 let notes = {}; // section -> {text, bad} shown under the section after a save
@@ -52,16 +52,9 @@ export async function showSettings() {
   if (!loaded) clear(box).appendChild(el("p", { className: "muted", text: t("loading") }));
   box.setAttribute("aria-busy", "true");
   try {
-    // The business's own payment policy (payments.policy, not a section: GET /business, the
-    // owner's) is said in each service's first payment choice (F.defaultPayText); without it
-    // the choice keeps its plain words.
-    const owner = ((state.me && state.me.permissions) || []).includes("settings");
-    const [data, business] = await Promise.all([
-      api("GET", "/settings"),
-      owner ? api("GET", "/business").catch(() => null) : null,
-    ]);
+    const data = await api("GET", "/settings");
     if (mine !== seq) return;
-    loaded = { ...data, policy: (business && business.config && business.config.payments && business.config.payments.policy) || null };
+    loaded = data;
     forms = {};
     dirty = {};
     // A section this page does not know (the API has one a page opened before a deploy
@@ -136,7 +129,7 @@ function ownHours() {
 // --- a section's card ------------------------------------------------------------------
 const TITLES = { hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
   rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop",
-  retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback", terms: "set_terms" };
+  retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback", terms: "set_terms", policy: "set_policy" };
 
 function sectionCard(name) {
   const hid = `set-${name}-h`;
@@ -277,9 +270,14 @@ function photoField(name, i, m) {
 const PAY_WORDS = { none: "set_pay_none", deposit_percent: "set_pay_deposit_percent",
   deposit_amount: "set_pay_deposit_amount", prepay: "set_pay_prepay", card_on_file: "set_pay_card" };
 
+// The business's own payment policy (the "policy" section, payments.policy), as saved: said
+// in each service's first payment choice (F.defaultPayText); without it (a page opened
+// before the API had the section) the choice keeps its plain words.
+const ownPolicy = () => (loaded && loaded.sections.policy) || null;
+
 function paymentFields(name, i, s) {
   const box = el("div", { className: "set-payment" });
-  const own = F.defaultPayText(loaded.policy, currency());
+  const own = F.defaultPayText(ownPolicy(), currency());
   const choice = selectField(name, `${i}.payment.kind`, t("set_payment"), s, "pay", F.PAY_CHOICES.map((v) => [v, v ? t(PAY_WORDS[v]) : own]));
   choice.querySelector("select").addEventListener("change", () => redraw(name));
   box.appendChild(choice);
@@ -289,7 +287,7 @@ function paymentFields(name, i, s) {
     box.appendChild(field(name, `${i}.payment`, t("set_deposit_amount"), s, "deposit", { type: "text", inputmode: "decimal" }));
   }
   // Said under the box too: a 360 px phone's select cuts a long choice short.
-  if (!s.pay && loaded.policy) box.appendChild(el("p", { className: "muted hint", text: own }));
+  if (!s.pay && ownPolicy()) box.appendChild(el("p", { className: "muted hint", text: own }));
   box.appendChild(hint("set_pay_terms_hint"));
   return box;
 }
@@ -390,6 +388,21 @@ const BUILD = {
       box.appendChild(item);
     });
     box.appendChild(button(t("set_add_staff"), () => { form.push(F.blank("staff")); dirty[name] = true; redraw(name); }));
+  },
+  // The business's own payment policy (payments.policy): what a service whose card says
+  // "the business's general policy" takes; the same choices and deposit boxes as a
+  // service's, each box at the path the API keys its errors by.
+  policy(box, form, name) {
+    box.appendChild(hint("set_policy_intro"));
+    const choice = selectField(name, "kind", t("set_payment"), form, "pay", F.POLICY_CHOICES.map((v) => [v, t(PAY_WORDS[v])]));
+    choice.querySelector("select").addEventListener("change", () => redraw(name));
+    box.appendChild(choice);
+    if (form.pay === "deposit_percent") {
+      box.appendChild(field(name, "deposit_percent", t("set_deposit_percent"), form, "deposit_percent", { type: "number", inputmode: "numeric", min: "1", max: "100" }));
+    } else if (form.pay === "deposit_amount") {
+      box.appendChild(field(name, "deposit_cents", t("set_deposit_amount"), form, "deposit", { type: "text", inputmode: "decimal" }));
+    }
+    box.appendChild(hint("set_pay_terms_hint"));
   },
   // The cancellation terms (payments.terms): under each box what the client reads of it,
   // following her typing; then when a fee can be charged at all, and that bookings made
@@ -614,6 +627,8 @@ async function saveSection(name, form) {
     if (saved.sections) for (const k of Object.keys(saved.sections)) if (k !== name) redraw(k);
     // Each of the two deadlines' cards says the other's value (F.deadlinesTold).
     if (name === "rules" || name === "terms") redraw(name === "rules" ? "terms" : "rules");
+    // The services' first payment choice names the business's policy (ownPolicy).
+    if (name === "policy") redraw("services");
     if (name === "staff" && !dirty.services) { forms.services = F.toForm("services", loaded.sections.services, loaded.sections, decimal()); redraw("services"); }
     // The status line says what the section says: saved, or nothing to save.
     say(unchanged ? t("set_nothing_changed") : t("set_saved_section", { section: t(TITLES[name]) }));

@@ -8,9 +8,10 @@ import { day, explain, money, nameMissing, t } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
-// "terms" (payments.terms, the cancellation terms) comes right after the services, whose
-// cards say what each booking pays.
-export const SECTIONS = ["hours", "closures", "services", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
+// "policy" (payments.policy, what a service without its own payment takes) and "terms"
+// (payments.terms, the cancellation terms) come right after the services, whose cards say
+// what each booking pays.
+export const SECTIONS = ["hours", "closures", "services", "policy", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
 // change_grace_minutes: how long a booking made inside the cancellation window may still be
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
@@ -200,6 +201,7 @@ export function toForm(name, value, all, decimal = ",") {
       }));
     case "messages": return Object.fromEntries(MESSAGES.map((k) => [k, str(value && value[k])]));
     case "terms": return Object.fromEntries(TERMS.map((k) => [k, str(value && value[k])]));
+    case "policy": return paymentToForm(value || { kind: "none" }, decimal);
     case "shop": {
       const v = value || {};
       return {
@@ -310,6 +312,9 @@ export function deadlinesTold(terms, rules) {
 // no payment, a deposit as a percentage of the price or as a fixed amount, the whole price,
 // a card on file (for the late-cancellation and no-show fees).
 export const PAY_CHOICES = ["", "none", "deposit_percent", "deposit_amount", "prepay", "card_on_file"];
+// The business's own policy (the "policy" section, payments.policy): the same choices but
+// the first, which is this policy itself.
+export const POLICY_CHOICES = PAY_CHOICES.filter(Boolean);
 
 // The first choice, "" (the business's own policy: payments.policy of GET /business), said
 // with what that policy is ("Yrityksen yleinen käytäntö: ennakkomaksu 20 %"), so that the
@@ -423,6 +428,13 @@ export function fromForm(name, form) {
       break;
     case "messages": value = Object.fromEntries(MESSAGES.map((k) => [k, str(form[k]).trim() || null])); break;
     case "terms": value = Object.fromEntries(TERMS.map((k) => [k, intOrRaw(form[k])])); break;
+    case "policy": {
+      // The business's own: never "" (that choice is a service's, "the business's policy").
+      const { payment, error } = paymentFromForm(form.pay ? form : { ...form, pay: "none" });
+      value = payment;
+      if (error) errors[error[0]] = error[1];
+      break;
+    }
     case "shop":
       value = {
         intro: localizedFromForm(form.intro, true),
@@ -533,7 +545,7 @@ export function explainAt(section, path, message, form) {
     return { key: "err_percent", vars: {} };
   }
   // An amount's bound is in cents in the API: said as money ("Vähintään 0,01 €").
-  if (/\.deposit_cents$/.test(path) && (key === "err_min" || key === "err_max")) return { key: `${key}_amount`, vars: { cents: Number(vars.n) } };
+  if (/(^|\.)deposit_cents$/.test(path) && (key === "err_min" || key === "err_max")) return { key: `${key}_amount`, vars: { cents: Number(vars.n) } };
   if (!(DAY_SPANS[section] || []).includes(path) || (key !== "err_min" && key !== "err_max")) return said;
   const f = path.split(".").reduce((o, k) => (o ? o[k] : undefined), form);
   if (!f || f.unit !== "weeks") return { key: `${key}_days`, vars };
