@@ -5,6 +5,7 @@ catalogue the server-rendered pages share (chalicelib/strings/*.json)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from chalice import Chalice
@@ -105,6 +106,15 @@ def test_klo_kl_and_at_stay_on_the_line_of_their_time():
         assert not split, (locale, split)
     said = catalogue("fi")["dashboard"]["walk_in_busy_staff"].format(name="Aino", time="19.20")
     assert said == "Aino on varattu nyt. Hän vapautuu klo\u00a019.20."
+    # The emails' own words too (an SMS and a subject keep a plain space: GSM-7, one line).
+    templates = Path(__file__).resolve().parents[2] / "chalicelib" / "notify" / "templates"
+    in_emails = re.compile(r"(?<![\w.])(klo|kl\.|at)[ \t\u202f]+\{\{")
+    split = [
+        str(f.relative_to(templates))
+        for f in sorted(templates.rglob("*"))
+        if f.is_file() and ".sms." not in f.name and ".subject." not in f.name and in_emails.search(f.read_text())
+    ]
+    assert not split, split
 
 
 def _contrast(a: str, b: str) -> float:

@@ -118,7 +118,7 @@ def test_a_paid_booking_is_confirmed_with_what_she_paid_and_until_when_it_comes_
 @pytest.mark.parametrize(
     "locale, said, held",
     [
-        ("fi", "Sitä ei ole vielä vahvistettu.", "Aika on varattu sinulle vain klo 10.30 asti."),
+        ("fi", "Sitä ei ole vielä vahvistettu.", "Aika on varattu sinulle vain klo\u00a010.30 asti."),
         ("sv", "Den är inte bekräftad än.", "Tiden hålls för dig bara till 10.30."),
         ("en", "It is not confirmed yet.", "Your time is held for you only until 10:30."),
     ],
