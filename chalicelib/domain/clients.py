@@ -5,7 +5,7 @@ reads and writes her; nothing here knows how."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -193,3 +193,21 @@ class ProfileUpdate:
 
     def __bool__(self) -> bool:
         return bool(self.fields) or self.marketing is not None
+
+    def applied_to(self, c: Client, now: datetime, updated_at: datetime) -> Client:
+        """`c` as this change writes her (store/clients.py update_profile), so a save can
+        answer with what it wrote without reading her again."""
+        values: dict[str, Any] = {}
+        for name, value in self.fields.items():
+            if name == "tags":
+                values[name] = tuple(value or ())
+            elif name == "preferences":
+                values[name] = dict(value or {})
+            else:
+                values[name] = value
+        if self.fields.get("relationship"):
+            values["relationship_at"] = now
+        if self.marketing is not None:
+            values["marketing"] = self.marketing
+            values["consent_log"] = (*c.consent_log, self.marketing)
+        return replace(c, **values, updated_at=updated_at)

@@ -400,20 +400,22 @@ def _profile_actions(c: Client, change: ProfileUpdate, now: datetime) -> list[Ac
     return actions
 
 
-def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: Collection[str] = ()) -> None:
+def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: Collection[str] = ()) -> Client:
     """Apply the owner's change to the profile read as `c` (only if unchanged since:
     its updated_at), moving phone and email keys, and the versions of the staff
-    `calendars` whose feeds show her name, in the same transaction. ContactInUse when
-    another client has the new contact; ClientChanged when the profile moved on."""
+    `calendars` whose feeds show her name, in the same transaction; the client as
+    written. ContactInUse when another client has the new contact; ClientChanged when
+    the profile moved on."""
     pk = keys.biz(c.business_id)
     tx = Tx(ClientItem)
+    updated_at = stamp_after(now, c.updated_at)
     unchanged = ClientItem.erased_at.does_not_exist() & (
         ClientItem.updated_at == c.updated_at if c.updated_at else ClientItem.updated_at.does_not_exist()
     )
     tx.update(
         item_key(c),
         # A new version even when the clock has not moved past the one read.
-        [*_profile_actions(c, change, now), ClientItem.updated_at.set(stamp_after(now, c.updated_at))],
+        [*_profile_actions(c, change, now), ClientItem.updated_at.set(updated_at)],
         "client",
         condition=ClientItem.pk.exists() & unchanged,
     )
@@ -451,6 +453,7 @@ def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: C
             if kind in err.failed:
                 raise ContactInUse(kind) from err
         raise ClientChanged() from err
+    return change.applied_to(c, now, updated_at)
 
 
 def adjust_stamps(business_id: str, client_id: str, delta: int, now: datetime) -> Client | None:

@@ -479,3 +479,33 @@ def test_a_save_sent_again_while_the_first_still_runs_is_told_to_wait(desk, book
     frozen_now["now"] += saves.LEASE + timedelta(seconds=1)  # it died
     status, saved = desk.patch(path, {"allergies": "Ammonia"}, headers=headers)
     assert status == 200 and saved["client"]["allergies"] == "Ammonia", saved
+
+
+def test_a_profile_save_whose_read_after_the_commit_fails_is_answered_from_what_it_wrote(desk, booked, monkeypatch):
+    """The save lands, then the table cannot be read: she is told it saved (200 with the
+    values and the version written), not a 500 that would have her make it again."""
+    from chalicelib.store import clients
+
+    path = f"/clients/{booked['client']}"
+    real_update = clients.update_profile
+
+    def update_then_reads_fail(*a, **kw):
+        written = real_update(*a, **kw)
+
+        def throttled(*a, **kw):
+            raise RuntimeError("table throttled")
+
+        monkeypatch.setattr(clients, "get_client", throttled)
+        return written
+
+    monkeypatch.setattr(clients, "update_profile", update_then_reads_fail)
+    change = {"allergies": "Ammonia", "tags": ["VIP"], "preferences": {"coffee": "oat"}, "relationship": "at_risk"}
+    status, saved = desk.patch(path, {**change, "marketing": False})
+    assert status == 200, saved
+    c = saved["client"]
+    assert (c["allergies"], c["tags"], c["preferences"]) == ("Ammonia", ["vip"], {"coffee": "oat"})
+    assert c["relationship"] == "at_risk"
+    assert c["marketing"]["granted"] is False and c["name"] == "Maija Meikäläinen"
+    monkeypatch.undo()
+    _, stored = desk.get(path)
+    assert stored["client"] == c  # what she was told is what is stored, version and all

@@ -258,9 +258,10 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
     calendars: set[str] = set()
     if change.fields.get("name", c.name) != c.name:  # the calendar feeds that show her name show the new one
         calendars = feeds.calendars_showing(bookings.client_starting_from(b.id, c.id, now - feeds.PAST), now)
+    written = c
     if change:
         try:
-            clients.update_profile(c, change, now, calendars)
+            written = clients.update_profile(c, change, now, calendars)
         except clients.ContactInUse as e:
             raise Conflict(
                 f"Another client already has this {e.kind}.",
@@ -270,7 +271,9 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
         except clients.ClientChanged:
             raise Conflict(CHANGED, code="client_changed") from None
     audited_after_commit(p, "update_client", c.id, {"fields": sorted(sent)})
-    return {"client": client_view(b, client_or_404(b, c.id))}
+    # Answered from what was written: a read of her again could fail after the commit and
+    # answer a save that landed with a 5xx (she would make it again).
+    return {"client": client_view(b, written)}
 
 
 def saved_profile(p: Principal, client_id: str) -> dict[str, Any]:
