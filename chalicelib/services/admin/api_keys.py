@@ -10,7 +10,7 @@ from chalicelib.domain import api_keys as rules
 from chalicelib.domain.api_keys import ApiKey, ApiKeyIn
 from chalicelib.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from chalicelib.observability import logger
-from chalicelib.services.admin.common import audited, parse, valid_id
+from chalicelib.services.admin.common import audited, audited_after_commit, parse, valid_id
 from chalicelib.store import api_keys as store
 
 MAX_KEYS = 20  # active keys per business
@@ -61,7 +61,7 @@ def create(p: Principal, body) -> dict:
         if gateway_key:
             usage_plan.remove_key(gateway_key)
         raise
-    audited(p, "api_key_create", None, {"key": key_id, "scopes": list(key.scopes)})
+    audited_after_commit(p, "api_key_create", None, {"key": key_id, "scopes": list(key.scopes)})
     # The only time the key is ever shown.
     return {**_view(key), "key": secret_key}
 
@@ -78,7 +78,7 @@ def revoke(p: Principal, key_id: str) -> dict:
             usage_plan.remove_key(key.gateway_key_id)
         except Exception:
             logger().exception("gateway key not removed", extra={"key": key.key_id})
-    audited(p, "api_key_revoke", None, {"key": key_id})
+    audited_after_commit(p, "api_key_revoke", None, {"key": key_id})
     return _view(key)
 
 

@@ -104,11 +104,13 @@ def audited(p: Principal, action: str, client_id: str | None, detail: dict[str, 
 def audited_after_commit(
     p: Principal, action: str, client_id: str | None, detail: dict[str, Any] | None = None
 ) -> None:
-    """`audited` for a write that has committed (a save of the settings, a client or a
-    follow-up; the desk's booking, move, mark or cancellation; a fee, refund or checkout):
-    its failure is logged (ids only), never raised, so a change made is never answered
-    with a 5xx that would have her make it again (a save's Idempotency-Key keeps the
-    answer: services/idempotency.py)."""
+    """`audited` for a write that has committed (every owner change: a save of the
+    settings, a client or a follow-up; a note, follow-up, stamp correction, API key,
+    calendar feed, webhook, waitlist entry, time off, import, erasure; the desk's booking,
+    move, mark or cancellation; a fee, refund or checkout): its failure is logged (ids
+    only), never raised, so a change made is never answered with a 5xx that would have
+    her make it again (a save's Idempotency-Key keeps the answer: services/idempotency.py).
+    A read's audit (`audited`) still refuses the read when it cannot be written."""
     try:
         audited(p, action, client_id, detail)
     except Exception:

@@ -15,7 +15,7 @@ from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.services.admin.common import audited, business_of
+from chalicelib.services.admin.common import audited_after_commit, business_of
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, businesses, clients, daysheets, feeds
 
@@ -66,7 +66,7 @@ def rotate(p: Principal, feed: str) -> dict:
         secret = feeds.rotate(b.id, feed)
     except feeds.FeedsChanged:
         raise Conflict("The feeds changed meanwhile; try again.", code="feeds_changed") from None
-    audited(p, "rotate_feed", None, {"feed": feed})
+    audited_after_commit(p, "rotate_feed", None, {"feed": feed})
     return _listing(b, {feed: secret})
 
 

@@ -15,7 +15,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.limits import Meter
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import NotFound, RebookError, ValidationFailed
-from chalicelib.services.admin.common import audited, business_of
+from chalicelib.services.admin.common import audited, audited_after_commit, business_of
 from chalicelib.services.booking import changes
 from chalicelib.store import bookings, clients
 from chalicelib.store import limits as meters
@@ -87,6 +87,6 @@ def release(p: Principal, flood_id: str) -> dict[str, Any]:
             kept.append({"id": a.id, "code": e.code})
             continue
         released.append(a.id)
-        audited(p, "release_flood", a.client_id, {"appointment": a.id, "flood": m.kind})
+        audited_after_commit(p, "release_flood", a.client_id, {"appointment": a.id, "flood": m.kind})
     meters.unflag(m)
     return {"id": _id(m), "released": released, "kept": kept}

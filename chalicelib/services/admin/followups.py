@@ -91,7 +91,7 @@ def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, A
         next_step=req.next_step,
     )
     followups.save(f, None)
-    audited(p, "add_followup", c.id, {"followup": f.id})
+    audited_after_commit(p, "add_followup", c.id, {"followup": f.id})
     return 201, view(b, f)
 
 

@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.jobs.budget import Budget
 from chalicelib.observability import logger
 from chalicelib.services.admin import feeds
-from chalicelib.services.admin.common import audited, business_of, valid_id
+from chalicelib.services.admin.common import audited, audited_after_commit, business_of, valid_id
 from chalicelib.services.admin.registry import client_or_404
 from chalicelib.store import audit, bookings, businesses, client_data, clients
 
@@ -68,7 +68,7 @@ def erase(p: Principal, client_id: str) -> dict[str, Any]:
             details={"appointments": [a.id for a in upcoming]},
         )
     counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
-    audited(p, "erase_client", c.id, counts)
+    audited_after_commit(p, "erase_client", c.id, counts)
     return {"erased": c.id, "items": counts}
 
 

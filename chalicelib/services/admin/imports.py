@@ -39,7 +39,7 @@ from chalicelib.domain.returns import ReturnModel
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.services import loyalty, retention, returns
-from chalicelib.services.admin.common import audited, business_of, parse, valid_id
+from chalicelib.services.admin.common import audited_after_commit, business_of, parse, valid_id
 from chalicelib.store import businesses, clients
 from chalicelib.store import imports as store
 
@@ -149,7 +149,7 @@ def preview(p: Principal, body: Any, accept_language: str | None = None) -> tupl
     import_id = new_id(12)
     rec, chunks = _plan(b, p, import_id, table, mapping, encoding, req.stamps, now)
     store.save_preview(rec, chunks, now)
-    audited(p, "import_preview", None, {"import": import_id, "rows": rec.total_rows})
+    audited_after_commit(p, "import_preview", None, {"import": import_id, "rows": rec.total_rows})
     logger().info("import previewed", extra={"import": import_id, "rows": rec.total_rows, "chunks": rec.chunks})
     return 201, view(rec, _locale(b, accept_language))
 
@@ -367,7 +367,7 @@ def run(p: Principal, import_id: str, accept_language: str | None = None) -> tup
     if rec.status == rules.Status.PREVIEWED:
         now = clock.now()
         if store.start(b.id, rec.id, now):
-            audited(p, "import_run", None, {"import": rec.id, "rows": rec.total_rows})
+            audited_after_commit(p, "import_run", None, {"import": rec.id, "rows": rec.total_rows})
     elif rec.status == rules.Status.DONE:
         return 200, view(rec, _locale(b, accept_language))  # asked again: nothing left to do
     elif rec.status != rules.Status.RUNNING:

@@ -15,7 +15,7 @@ from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.notify import gsm
 from chalicelib.notify.render import TWO_SEGMENT_UNITS
 from chalicelib.services import marketing
-from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
+from chalicelib.services.admin.common import audited, audited_after_commit, business_of, page_limit, parse, valid_id
 from chalicelib.store import clients
 from chalicelib.store import outbox as store
 
@@ -81,7 +81,7 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
         if e.reason == "capped" and (at := c.next_marketing_at(b.config.marketing.min_days_between, now)):
             details["next_at"] = iso_local(at, b.config.tz)  # the sheet says when it may go
         raise Conflict(_WHY[e.reason], code=e.reason, details=details or None) from None
-    audited(p, "send_personal_message", c.id, {"channel": message.channel})
+    audited_after_commit(p, "send_personal_message", c.id, {"channel": message.channel})
     out = {"key": message.key, "channel": message.channel, "status": message.status}
     if message.status == MessageStatus.PENDING.value and not message.attempts:
         out["due_at"] = iso_local(message.due_at, b.config.tz)  # an SMS held until the quiet hours end

@@ -308,7 +308,7 @@ def add_note(p: Principal, client_id: str, body: object) -> tuple[int, dict[str,
     req: NoteIn = parse(NoteIn, body, "note")
     c = client_or_404(b, client_id)
     n = notes.add_note(b.id, c.id, req.text, p.user_id, clock.now(), p.role, p.staff_id)
-    audited(p, "add_note", c.id, {"note": n.id})
+    audited_after_commit(p, "add_note", c.id, {"note": n.id})
     return 201, _note_view(b, n)
 
 

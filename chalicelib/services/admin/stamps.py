@@ -9,7 +9,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain.registry import StampAdjustIn
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import loyalty
-from chalicelib.services.admin.common import audited, business_of, parse
+from chalicelib.services.admin.common import audited_after_commit, business_of, parse
 from chalicelib.services.admin.registry import client_or_404
 from chalicelib.store import clients
 
@@ -32,6 +32,6 @@ def adjust(p: Principal, client_id: str, body: object) -> dict[str, Any]:
     if updated is None:
         raise NotFound("No such client.")
     # The reason is the owner's own words about the card, kept with who changed it.
-    audited(p, "adjust_stamps", c.id, {"stamps": req.stamps, "reason": req.reason})
+    audited_after_commit(p, "adjust_stamps", c.id, {"stamps": req.stamps, "reason": req.reason})
     loyalty.settle(b, updated, now)
     return loyalty.card_view(b, updated, now, for_client=False)

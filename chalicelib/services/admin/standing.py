@@ -21,7 +21,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services import returns
-from chalicelib.services.admin.common import audited, business_of, today
+from chalicelib.services.admin.common import audited_after_commit, business_of, today
 from chalicelib.store import bookings, clients, feedback, followups
 
 # Ratings read for "a falling rating": her latest few rated visits.
@@ -102,6 +102,6 @@ def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
         raise Conflict("The client was changed meanwhile; reload and try again.", code="client_changed") from None
     if not kept:
         raise NotFound("No such client.")
-    audited(p, "dismiss_signal", c.id, {"code": code})
+    audited_after_commit(p, "dismiss_signal", c.id, {"code": code})
     fresh = clients.get_client(b.id, c.id) or c
     return standing(b, fresh, history)

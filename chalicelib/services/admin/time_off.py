@@ -19,7 +19,7 @@ from chalicelib.domain.timeutil import iso_local, local_wall_to_utc, parse_insta
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import (
-    audited,
+    audited_after_commit,
     business_of,
     date_range,
     instant_of,
@@ -104,7 +104,7 @@ def _written(
     except store.BlockGone:
         raise NotFound("No such time off.") from None
     covered = _covered(b, before, entries)
-    audited(p, action, None, {"time_off": t.id, "covered": len(covered)})
+    audited_after_commit(p, action, None, {"time_off": t.id, "covered": len(covered)})
     people = clients.get_clients(b.id, {a.client_id for a in covered})
     used: set[tuple[str, str]] = set()
     return {
@@ -175,7 +175,7 @@ def edit(p: Principal, time_off_id: str, body: object) -> dict[str, Any]:
         remove_time_off=old.id,
     )
     answer = _written(p, b, new, "edit_time_off", replaces=old, freed=freed)
-    audited(p, "delete_time_off", None, {"time_off": old.id, "replaced_by": new.id})
+    audited_after_commit(p, "delete_time_off", None, {"time_off": old.id, "replaced_by": new.id})
     refill.offer_freed(b, freed, now)
     return answer
 
@@ -268,7 +268,7 @@ def delete(p: Principal, time_off_id: str) -> None:
         store.mark_removed(t, freed)
     except store.BlockGone:
         raise NotFound("No such time off.") from None
-    audited(p, "delete_time_off", None, {"time_off": t.id})
+    audited_after_commit(p, "delete_time_off", None, {"time_off": t.id})
     refill.offer_freed(b, freed, now)
 
 

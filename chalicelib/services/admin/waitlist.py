@@ -12,7 +12,15 @@ from chalicelib.domain.contacts import home_country, phone_display
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import EntryStatus
 from chalicelib.errors import NotFound
-from chalicelib.services.admin.common import audited, business_of, date_range, parse_date, today, valid_id
+from chalicelib.services.admin.common import (
+    audited,
+    audited_after_commit,
+    business_of,
+    date_range,
+    parse_date,
+    today,
+    valid_id,
+)
 from chalicelib.services.waitlist import join
 from chalicelib.store import waitlist as store
 
@@ -49,7 +57,7 @@ def entries(p: Principal, params: dict[str, str]) -> dict[str, Any]:
 def add(p: Principal, body: object) -> dict[str, Any]:
     b = business_of(p)
     e = join.save(b, body, source="desk")
-    audited(p, "add_waitlist_entry", None, {"entry": e.id})
+    audited_after_commit(p, "add_waitlist_entry", None, {"entry": e.id})
     return owner_view(b, e)
 
 
@@ -64,7 +72,7 @@ def edit(p: Principal, entry_id: str, body: object) -> dict[str, Any]:
     b = business_of(p)
     old = _entry(b, entry_id)
     e = join.save(b, body, source=old.source, entry_id=old.id)
-    audited(p, "edit_waitlist_entry", None, {"entry": e.id})
+    audited_after_commit(p, "edit_waitlist_entry", None, {"entry": e.id})
     return owner_view(b, e)
 
 
@@ -73,7 +81,7 @@ def remove(p: Principal, entry_id: str) -> None:
     e = _entry(b, entry_id)
     if e.status == EntryStatus.OPEN.value:
         join.leave_entry(e)
-    audited(p, "remove_waitlist_entry", None, {"entry": e.id})
+    audited_after_commit(p, "remove_waitlist_entry", None, {"entry": e.id})
 
 
 def offers(p: Principal, params: dict[str, str]) -> dict[str, Any]:

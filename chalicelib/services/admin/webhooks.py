@@ -14,7 +14,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import Message
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.services.admin.common import audited, business_of, page_limit, parse, valid_id
+from chalicelib.services.admin.common import audited_after_commit, business_of, page_limit, parse, valid_id
 from chalicelib.settings import get_settings
 from chalicelib.store import outbox, webhooks
 
@@ -82,7 +82,7 @@ def create(p: Principal, body: object) -> tuple[int, dict[str, Any]]:
         description=req.description,
     )
     saved = webhooks.save_endpoint(e, None)
-    audited(p, "create_webhook", None, {"endpoint": e.id})
+    audited_after_commit(p, "create_webhook", None, {"endpoint": e.id})
     return 201, _view(saved, reveal=True)
 
 
@@ -96,7 +96,7 @@ def _save(p: Principal, before: rules.Endpoint, after: rules.Endpoint, action: s
         saved = webhooks.save_endpoint(after, before.version)
     except webhooks.EndpointChanged:
         raise Conflict("The endpoint was changed meanwhile; reload and try again.", code="changed") from None
-    audited(p, action, None, {"endpoint": before.id})
+    audited_after_commit(p, action, None, {"endpoint": before.id})
     return saved
 
 
@@ -123,7 +123,7 @@ def delete(p: Principal, endpoint_id: str) -> None:
     p.require("settings")
     e = _endpoint(p, endpoint_id)
     webhooks.delete_endpoint(e.business_id, e.id)
-    audited(p, "delete_webhook", None, {"endpoint": e.id})
+    audited_after_commit(p, "delete_webhook", None, {"endpoint": e.id})
 
 
 def rotate_secret(p: Principal, endpoint_id: str) -> dict[str, Any]:
@@ -169,5 +169,5 @@ def replay(p: Principal, endpoint_id: str, delivery_id: str) -> tuple[int, dict[
     if not e.enabled:
         raise Conflict("Switch the endpoint on before replaying to it.", code="endpoint_disabled")
     again = webhooks.replay(d, clock.now())
-    audited(p, "replay_webhook", None, {"endpoint": e.id, "event": again.context["event"]["id"]})
+    audited_after_commit(p, "replay_webhook", None, {"endpoint": e.id, "event": again.context["event"]["id"]})
     return 202, _delivery_view(again)
