@@ -424,6 +424,38 @@ def test_a_nested_field_left_out_is_422_naming_its_path_and_saves_nothing(desk):
     assert _sections(desk) == before
 
 
+def test_a_section_both_invalid_and_with_fields_left_out_names_all_of_it_in_one_422(desk):
+    """A bad value and a field left out in one body: one 422 names both (each by its
+    path), not the bad value first and the field left out only on the next try."""
+    before = _sections(desk)
+    shown = before["sections"]
+    first, *rest = sorted(shown["rules"])
+    rules = {**{k: shown["rules"][k] for k in rest}, "max_horizon_days": -5}
+    status, body = desk.put("/settings/rules", rules)
+    assert status == 422, body
+    fields = body["error"]["fields"]
+    assert fields[first] == "required" and "max_horizon_days" in fields, body
+    services = [{k: v for k, v in s.items() if k != "payment"} for s in shown["services"]]
+    services[0] = {**services[0], "duration_minutes": 0}
+    status, body = desk.put("/settings/services", services)
+    assert status == 422, body
+    fields = body["error"]["fields"]
+    assert "0.duration_minutes" in fields and fields["0.payment"] == "required", body
+    assert {f"{i}.payment" for i in range(len(services))} <= set(fields), body
+    assert _sections(desk) == before
+
+
+def test_the_whole_config_both_invalid_and_with_a_field_left_out_names_all_of_it_in_one_422(desk):
+    config = desk.get("/business")[1]["config"]
+    terms = {k: v for k, v in config["payments"]["terms"].items() if k != "no_show_fee_percent"}
+    bad = {**_with(config, ["payments", "terms"], terms), "timezone": "Mars/Olympus"}
+    status, body = desk.put("/business", {"config": bad})
+    assert status == 422, body
+    fields = body["error"]["fields"]
+    assert "timezone" in fields and fields["payments.terms.no_show_fee_percent"] == "required", body
+    assert desk.get("/business")[1]["config"] == config
+
+
 def test_the_whole_config_with_a_field_left_out_is_422_naming_its_path_and_saves_nothing(desk):
     """PUT /business replaces the configuration whole too: the terms sent without the
     no-show fee leave it at 100 % (not 0 %), a service without its payment policy keeps it."""

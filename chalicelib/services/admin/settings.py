@@ -54,7 +54,10 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
     try:
         cfg = parse_business_config(body["config"])
     except ValidationError as e:
-        raise ValidationFailed("The configuration has errors; see 'fields'.", fields=fields_from(e)) from None
+        raise ValidationFailed(
+            "The configuration has errors; see 'fields'.",
+            fields=_with_left_out(fields_from(e), body["config"], b.config.model_dump(mode="json")),
+        ) from None
     _sent_whole(body["config"], cfg.model_dump(mode="json"), "The configuration")
     if cfg.slug != b.config.slug:
         raise ValidationFailed(
@@ -63,6 +66,13 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
     saved, _ = _save(b, cfg, version)
     audited_after_commit(p, "update_settings", None)
     return {"config": saved.config.model_dump(mode="json")}
+
+
+def _with_left_out(errors: dict[str, str], sent, shown) -> dict[str, str]:
+    """A body refused by validation: its errors and, at once, each field it leaves out of
+    what GET showed (`shown`: what is stored; no valid body to show yet), so a body with
+    both is not fixed in two round trips (the `required` ones coming only on the next)."""
+    return {**errors, **{k: v for k, v in sections.left_out(sent, shown).items() if k not in errors}}
 
 
 def _sent_whole(sent, shown, what: str) -> None:
@@ -135,7 +145,8 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
         cfg = parse_business_config(data)
     except ValidationError as e:
         raise ValidationFailed(
-            f"The '{name}' section has errors; see 'fields'.", fields=sections.errors_in_section(e, name)
+            f"The '{name}' section has errors; see 'fields'.",
+            fields=_with_left_out(sections.errors_in_section(e, name), body, sections.section_value(b.config, name)),
         ) from None
     _sent_whole(body, sections.section_value(cfg, name), f"The '{name}' section")
     changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
