@@ -471,3 +471,28 @@ test("a service's first payment choice names the business's own policy, in every
   i18n.setLang("fi");
   assert.equal(F.defaultPayText(null), "Yrityksen yleinen käytäntö");
 });
+
+test("a 422 naming a required field the page did not send says the page is out of date", () => {
+  // A deploy added rules.max_per_day and a service's deposit_refund after the page loaded:
+  // the page never had a box for them, so she cannot fix them here; a reload can.
+  const rules = F.fromForm("rules", F.toForm("rules", sections.rules, sections)).value;
+  const fields = { max_per_day: "required", max_horizon_days: "Input should be greater than 0" };
+  assert.deepEqual(F.unknownRequired(fields, rules), ["max_per_day"]);
+  const services = F.fromForm("services", F.toForm("services", sections.services, sections)).value;
+  assert.deepEqual(F.unknownRequired({ "1.payment.deposit_refund": "Field required", "0.name.fi": "required" }, services),
+    ["1.payment.deposit_refund"]);
+  // What the page sent and the server still asks for is hers to fix (a box shows it); an
+  // error about the section as a whole, or another error, is not about the page's age.
+  assert.deepEqual(F.unknownRequired({ min_notice_minutes: "required", _: "required" }, rules), []);
+  assert.deepEqual(F.unknownRequired({}, rules), []);
+  assert.deepEqual(F.unknownRequired({ "2.name": "required" }, services), ["2.name"]); // an item she did not send either
+});
+
+test("the page-out-of-date words and the reload button are in every language", () => {
+  for (const lang of ["fi", "sv", "en"]) {
+    const words = JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${lang}.json`, import.meta.url)));
+    assert.ok(words.dashboard.set_page_outdated && words.dashboard.set_reload_page, lang);
+  }
+  const page = readFileSync(new URL("../../chalicelib/static/dashboard/settings.js", import.meta.url), "utf8");
+  assert.match(page, /F\.unknownRequired\(fields, value\)/);
+});

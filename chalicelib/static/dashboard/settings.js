@@ -602,6 +602,22 @@ function markErrors(name, form, fields) {
   if (first) first.focus();
 }
 
+// A 422 naming a field this page does not have (a deploy added it since the page was
+// loaded): she cannot fix that here, so she is told the page is out of date, with a
+// button that reloads it; the body's other errors are marked as usual.
+function outOfDate(name, form, fields, unknown) {
+  const rest = Object.fromEntries(Object.entries(fields).filter(([path]) => !unknown.includes(path)));
+  if (Object.keys(rest).length) markErrors(name, form, rest);
+  else clearMarks(form);
+  const g = $(`set-${name}-error`);
+  const again = el("button", { type: "button", id: `set-${name}-reload`, text: t("set_reload_page") });
+  again.addEventListener("click", () => location.reload());
+  const marked = Object.keys(rest).length ? g.textContent : "";
+  clear(g).append(`${t("set_page_outdated")} ${marked}`.trim(), " ", again);
+  say(t("set_page_outdated"), true);
+  if (!Object.keys(rest).length) again.focus();
+}
+
 async function saveSection(name, form) {
   const submit = $(`set-${name}-save`);
   setNote(name, "");
@@ -635,7 +651,10 @@ async function saveSection(name, form) {
   } catch (err) {
     const f = $(`set-${name}`) || form;
     if (err.status === 422) {
-      markErrors(name, f, name === "services" && err.fromConfig ? F.servicesErrorsFromConfig(err.fields) : err.fields);
+      const fields = name === "services" && err.fromConfig ? F.servicesErrorsFromConfig(err.fields) : err.fields;
+      const unknown = F.unknownRequired(fields, value);
+      if (unknown.length) outOfDate(name, f, fields, unknown);
+      else markErrors(name, f, fields);
     } else if (err.status === 409 && err.code === "settings_changed") {
       await reload(name);
       setNote(name, t("set_changed_elsewhere"), true);

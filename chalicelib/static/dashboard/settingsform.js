@@ -518,6 +518,23 @@ export function servicesErrorsFromConfig(fields) {
 }
 
 // --- errors next to their inputs --------------------------------------------------------
+// The paths a save's 422 names `required` that the page did not send: fields the server
+// has and this page does not know (a deploy added them after it was loaded). The page
+// sends every field it has a box for (or keeps), so she cannot fill these in here: the
+// page is out of date and must be reloaded (settings.js says so, with a reload button).
+export function unknownRequired(fields, sent) {
+  const out = [];
+  for (const [path, msg] of Object.entries(fields || {})) {
+    if (path === WHOLE || !/^(field )?required$/i.test(String(msg))) continue;
+    let at = sent;
+    for (const k of String(path).split(".")) {
+      if (at === null || typeof at !== "object" || !Object.prototype.hasOwnProperty.call(at, k)) { out.push(path); break; }
+      at = at[k];
+    }
+  }
+  return out;
+}
+
 // The input an error belongs to: its own path if the form has it, else the nearest
 // enclosing one ("0.name" for "0.name.fi" when only the item has a place), else "_".
 export function targetFor(path, known) {
