@@ -484,9 +484,10 @@ def _rekey(c: Client, index: str, pair: tuple[str, str] | None) -> None:
 DISMISS_ATTEMPTS = 5
 
 
-def dismiss_signal(c: Client, code: str, key: str) -> bool:
-    """Keep the owner's dismissal of an early warning (the key it rested on); False if
-    she was erased meanwhile. The map of dismissals is written on the condition that it
+def dismiss_signal(c: Client, code: str, key: str) -> dict[str, str] | None:
+    """Keep the owner's dismissal of an early warning (the key it rested on): her
+    dismissals as written (what the answer shows, with no read after the commit that could
+    fail it), None if she was erased meanwhile. The map of dismissals is written on the condition that it
     is still as read: when another dismissal came in between (a second device, a second
     warning tapped), it is read again and this one added to it, so both hold."""
     db.configure()
@@ -495,21 +496,19 @@ def dismiss_signal(c: Client, code: str, key: str) -> bool:
         as_read = (
             ClientItem.signals_dismissed.does_not_exist() if seen is None else ClientItem.signals_dismissed == seen
         )
+        written = {**(seen or {}), code: key}
         try:
-            item_key(c).update(
-                actions=[ClientItem.signals_dismissed.set({**(seen or {}), code: key})],
-                condition=unerased() & as_read,
-            )
-            return True
+            item_key(c).update(actions=[ClientItem.signals_dismissed.set(written)], condition=unerased() & as_read)
+            return written
         except UpdateError as err:
             if err.cause_response_code != "ConditionalCheckFailedException":
                 raise
         try:
             fresh = ClientItem.get(keys.biz(c.business_id), keys.client_sk(c.id), consistent_read=True)
         except ClientItem.DoesNotExist:
-            return False
+            return None
         if fresh.erased_at is not None:
-            return False
+            return None
         seen = fresh.signals_dismissed
     raise ClientChanged()
 

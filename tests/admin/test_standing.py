@@ -177,3 +177,25 @@ def test_a_dismissal_that_keeps_meeting_another_says_reload(client, desk, aws, f
     after = clients.get_client(aws.id, v.client_id)
     assert after is not None and after.signals_dismissed == {"x": rounds[-1]}  # the other write stands
     assert [w["code"] for w in desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"]] == ["no_show"]
+
+
+def test_a_dismissal_whose_read_after_the_commit_fails_is_answered_as_made(client, desk, frozen_now, monkeypatch):
+    # The dismissal is kept; her card is answered from what was written, not read again (a
+    # read failing then was a 500 for a dismissal that had landed: she would tap again).
+    from chalicelib.store import clients
+
+    v = past_visits(MONTHLY, clock=frozen_now)
+    past_visits(["2026-09-01T12:00:00+03:00"], status="no_show")
+    frozen_now["now"] = at("2026-09-02T12:00:00+03:00")
+    kept, read = clients.dismiss_signal, clients.get_client
+
+    def then_reads_fail(*a, **kw):
+        written = kept(*a, **kw)
+        monkeypatch.setattr(clients, "get_client", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("throttled")))
+        return written
+
+    monkeypatch.setattr(clients, "dismiss_signal", then_reads_fail)
+    status, after = desk.post(f"/clients/{v.client_id}/signals/no_show/dismiss")
+    assert status == 200 and after["signals"] == []
+    monkeypatch.setattr(clients, "get_client", read)  # (not undo(): the frozen clock is a patch too)
+    assert desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"] == []

@@ -5,6 +5,7 @@ warnings (chalicelib/domain/signals.py) the owner has not dismissed; and the dis
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -100,8 +101,7 @@ def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
         kept = clients.dismiss_signal(c, code, current.key)
     except clients.ClientChanged:
         raise Conflict("The client was changed meanwhile; reload and try again.", code="client_changed") from None
-    if not kept:
+    if kept is None:
         raise NotFound("No such client.")
     audited_after_commit(p, "dismiss_signal", c.id, {"code": code})
-    fresh = clients.get_client(b.id, c.id) or c
-    return standing(b, fresh, history)
+    return standing(b, replace(c, signals_dismissed=kept), history)
