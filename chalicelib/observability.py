@@ -41,3 +41,18 @@ def count_sms_budget_exhausted(business_id: str, budget: int) -> None:
     )
     with single_metric(name=SMS_BUDGET_METRIC, unit=MetricUnit.Count, value=1, namespace="Rebook"):
         pass
+
+
+AUDIT_LOST_METRIC = "audit_lost"  # docs/deploy.md: the alarm the CDK app sets on it
+
+
+def count_audit_lost() -> None:
+    """An owner's change committed but its audit entry could not be written (the change is
+    kept and answered; services/admin/common.py audited_after_commit): one series
+    (Rebook/audit_lost, no dimension of ours, as the SMS budget's) that the CDK app's alarm
+    watches, so a gap in who-changed-what is seen by someone, not only logged (the log line
+    beside it names the business and the action)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=AUDIT_LOST_METRIC, unit=MetricUnit.Count, value=1, namespace="Rebook"):
+        pass

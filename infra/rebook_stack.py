@@ -30,7 +30,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from chalicelib.auth.usage_plan import STAGE_TAG
-from chalicelib.observability import SMS_BUDGET_METRIC
+from chalicelib.observability import AUDIT_LOST_METRIC, SMS_BUDGET_METRIC
 from infra.api_edges import access_log_format, gateway_responses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -829,6 +829,18 @@ class RebookStack(cdk.Stack):
                     cloudwatch.Metric(
                         **app_metrics,
                         metric_name=SMS_BUDGET_METRIC,
+                        statistic="Sum",
+                        period=five,
+                        dimensions_map=app_dimensions,
+                    ),
+                ),
+                (
+                    "AuditLost",
+                    "An owner's change was kept but its audit entry could not be written (the log line "
+                    "'audit after a commit failed' names the business and the action; docs/deploy.md)",
+                    cloudwatch.Metric(
+                        **app_metrics,
+                        metric_name=AUDIT_LOST_METRIC,
                         statistic="Sum",
                         period=five,
                         dimensions_map=app_dimensions,

@@ -84,8 +84,13 @@ def test_a_write_whose_audit_fails_after_the_commit_is_answered_as_made(
     def throttled(*a, **kw):
         raise RuntimeError("audit table throttled")
 
+    from chalicelib.services.admin import common
+
     monkeypatch.setattr(audit, "record", throttled)
+    lost: list[int] = []  # the AuditLost alarm's series (docs/deploy.md)
+    monkeypatch.setattr(common, "count_audit_lost", lambda: lost.append(1))
     status, answer = getattr(desk, method.lower())(path.format(client=booked["client"]), body)
     assert status == expected, answer
+    assert lost == [1], "the hole in the audit trail is counted for the alarm"
     monkeypatch.undo()
     assert landed(desk, booked, answer), answer

@@ -709,7 +709,7 @@ def test_alarms_reach_a_topic_and_logs_are_kept_for_a_while(templates):
         topic = next(iter(t.find_resources("AWS::SNS::Topic")))
         alarms = t.find_resources("AWS::CloudWatch::Alarm")
         metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
-        assert {"5XXError", "messages_failed_permanently", "sms_budget_exhausted", "Errors"} <= metrics
+        assert {"5XXError", "messages_failed_permanently", "sms_budget_exhausted", "audit_lost", "Errors"} <= metrics
         from chalicelib.jobs.schedule import JOBS
 
         assert len([a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]) == len(JOBS)
@@ -741,17 +741,27 @@ def _emitted(stage: str, capsys, monkeypatch, emit) -> tuple[str, list[dict]]:
     return spec["Namespace"], [{"Name": d, "Value": emf[d]} for d in spec["Dimensions"][0]]
 
 
-def test_the_sms_budget_alarm_watches_the_very_series_the_app_emits(templates, capsys, monkeypatch):
-    from chalicelib.observability import SMS_BUDGET_METRIC, count_sms_budget_exhausted
+@pytest.mark.parametrize("which", ["sms budget", "audit lost"])
+def test_the_sms_budget_and_audit_alarms_watch_the_very_series_the_app_emits(templates, capsys, monkeypatch, which):
+    from chalicelib.observability import (
+        AUDIT_LOST_METRIC,
+        SMS_BUDGET_METRIC,
+        count_audit_lost,
+        count_sms_budget_exhausted,
+    )
 
+    metric, emit = {
+        "sms budget": (SMS_BUDGET_METRIC, lambda: count_sms_budget_exhausted("b1", 300)),
+        "audit lost": (AUDIT_LOST_METRIC, count_audit_lost),
+    }[which]
     for stage in ("dev", "prod"):
-        namespace, dimensions = _emitted(stage, capsys, monkeypatch, lambda: count_sms_budget_exhausted("b1", 300))
+        namespace, dimensions = _emitted(stage, capsys, monkeypatch, emit)
         t = template(templates, stage)
         topic = next(iter(t.find_resources("AWS::SNS::Topic")))
         found = [
             a["Properties"]
             for a in t.find_resources("AWS::CloudWatch::Alarm").values()
-            if a["Properties"]["MetricName"] == SMS_BUDGET_METRIC
+            if a["Properties"]["MetricName"] == metric
         ]
         assert len(found) == 1, found
         alarm = found[0]

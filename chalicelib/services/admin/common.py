@@ -12,7 +12,7 @@ from chalicelib.domain.config import Business
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.timeutil import parse_local_or_instant
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from chalicelib.observability import logger
+from chalicelib.observability import count_audit_lost, logger
 from chalicelib.services.validation import (
     parse,  # noqa: F401 (the owner use cases import it from here)
     within_days_we_keep,
@@ -110,8 +110,11 @@ def audited_after_commit(
     move, mark or cancellation; a fee, refund or checkout): its failure is logged (ids
     only), never raised, so a change made is never answered with a 5xx that would have
     her make it again (a save's Idempotency-Key keeps the answer: services/idempotency.py).
-    A read's audit (`audited`) still refuses the read when it cannot be written."""
+    A read's audit (`audited`) still refuses the read when it cannot be written. The
+    failure is counted too (Rebook/audit_lost, which the deploy's AuditLost alarm watches):
+    an audit trail with a hole in it must reach a person."""
     try:
         audited(p, action, client_id, detail)
     except Exception:
         logger().exception("audit after a commit failed", extra={"business_id": p.business_id, "action": action})
+        count_audit_lost()
