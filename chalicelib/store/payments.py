@@ -511,8 +511,9 @@ def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> No
     commit(tx)
 
 
-def _settle(tx: Tx, money: MoneyRecord, state: str, now: datetime, note: str | None, was: str) -> None:
-    """The fee's record from state `was` to `state` (its condition), with its webhook event."""
+def settle_in(tx: Tx, money: MoneyRecord, state: str, now: datetime, note: str | None, was: str) -> None:
+    """The fee's record from state `was` to `state` (its condition, role `money`), with its
+    webhook event, inside `tx` (an undo's mark waives its open fee: store/visits.py mark)."""
     actions: list[Action] = [MoneyItem.state.set(state), MoneyItem.updated_at.set(now)]
     if note:
         actions.append(MoneyItem.note.set(note))
@@ -530,7 +531,7 @@ def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None
     """An open fee is paid or waived: only from `open` (False if it was not open); paid,
     with its fee.charged webhook event in the same transaction."""
     tx = Tx(MoneyItem)
-    _settle(tx, money, state, now, note, "open")
+    settle_in(tx, money, state, now, note, "open")
     try:
         tx.commit()
     except TxFailed as err:
@@ -554,7 +555,7 @@ def waived_fee_paid(
     services/payments/fees.py make_owed); and the event — in one transaction. False: this
     event, or that payment, was applied before. PaymentChanged as any payment write."""
     tx = Tx(MoneyItem)
-    _settle(tx, money, "succeeded", now, None, "waived")
+    settle_in(tx, money, "succeeded", now, None, "waived")
     _payment_update(tx, appt, payment, now)
     clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
     put_event(tx, event, now)

@@ -11,7 +11,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.messages import Message
-from chalicelib.domain.payments import BookingPayment
+from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.store import clients, daysheets, keys, webhooks
 from chalicelib.store.bookings import StaleAppointment
 from chalicelib.store.models import AppointmentItem
@@ -24,6 +24,7 @@ def mark(
     now: datetime,
     days: Sequence[date] = (),
     payment: tuple[BookingPayment, Message | None] | None = None,
+    waived: tuple[MoneyRecord, str] | None = None,
 ) -> None:
     """Set the visit's status if it is unchanged since read; keep the client's no-show
     count and the visits-ended index (no feedback request for a no-show) in step, and
@@ -31,7 +32,10 @@ def mark(
     "changed since?" sees the mark. `payment`: the booking's payment as the mark (a
     no-show's undo) changes it, written from the payment as read — its fee given back, owed
     from this commit on with the outbox item that makes the refund, and its round over
-    (services/payments/fees.py owed_on_no_show_undone)."""
+    (services/payments/fees.py owed_on_no_show_undone). `waived`: the no-show's fee still
+    open (its record as read, and the waiver's note), waived by the undo in the same
+    transaction — only from `open` (paid meanwhile: StaleAppointment) — while `payment`
+    says it waived and its round over (fees.waived_on_no_show_undone)."""
     from chalicelib.store import outbox, payments
 
     actions: list[Action] = [
@@ -71,6 +75,8 @@ def mark(
         clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)
     marked = replace(appt, status=status, seq=appt.seq + 1, updated_at=now)
     webhooks.emit(tx, appt.business_id, [events.visit_marked(marked, status, now)], now, appt.client_id)
+    if waived is not None:
+        payments.settle_in(tx, waived[0], "waived", now, waived[1], "open")
     if payment is not None and payment[1] is not None:
         # (Her KPI counts follow the mark: services/admin/calendar.py refreshes her.)
         outbox.put(tx, [payment[1]], role="refund")

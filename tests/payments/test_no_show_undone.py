@@ -256,6 +256,37 @@ def test_an_undone_no_show_waives_its_open_fee(pay_client, stripe_env, aws, desk
     assert payments.refunds_of(aws.id, booking["id"]) == []
 
 
+def test_an_undo_that_dies_after_its_commit_has_waived_the_open_fee_and_ended_its_round(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The undo's request dies right after the mark's transaction (a timeout, the
+    database gone): the open fee is waived and its round over in that same commit, so her
+    pay link asks nothing and the no-show marked again is charged in a round of its own —
+    never the old round's open fee left standing on a visit that is not a no-show."""
+    from chalicelib.store import bookings, payments, visits
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now, card="4000002760003184")
+    real = visits.mark
+
+    def mark_then_die(*args, **kw):
+        real(*args, **kw)
+        raise RuntimeError("the request died after the mark's commit")
+
+    monkeypatch.setattr(visits, "mark", mark_then_die)
+    status, _ = mark(desk, booking, "booked")
+    assert status == 500
+    monkeypatch.setattr(visits, "mark", real)
+    appt = bookings.get_appointment(aws.id, booking["id"])
+    assert appt is not None and appt.status == "completed" and appt.payment is not None
+    assert (appt.payment.fees, appt.payment.fee_rounds) == ({"no_show": "waived"}, {"no_show": 1})
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and (fee.state, fee.note) == ("waived", "the no-show mark was undone")
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["pay_urls"], owners["fee_keys"]["no_show"]) == ("paid", {}, "no_show.r1")
+    status, again = mark(desk, booking, "no_show")  # she really did not come: a round of its own
+    assert status == 200 and again["payment"]["fees"] == {"no_show": "waived", "no_show.r1": "open"}, again
+
+
 def test_each_round_goes_by_one_name_in_the_view_its_pay_link_and_its_waiver(
     pay_client, stripe_env, aws, desk, frozen_now
 ):

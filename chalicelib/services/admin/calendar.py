@@ -457,20 +457,22 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
 
         # A no-show undone or corrected: the fee she paid for it goes back, owed from the
         # mark's own commit and refunded right after it (the sweeper's if Stripe cannot
-        # be reached); an open one is waived.
+        # be reached); an open one is waived in the mark's own commit.
         undone = a.status == Status.NO_SHOW.value
         owed = fees.owed_on_no_show_undone(b, a, now) if undone else None
+        waived = fees.waived_on_no_show_undone(b, a, now) if undone and owed is None else None
         fee_open = (
             undone and a.payment is not None and a.payment.fee_state(FeeKind.NO_SHOW.value) == FeeState.OPEN.value
         )
         if owed is not None or fee_open:
             # The fee's refund or waiver is the owner's, from her desk.
             _money_is_the_owners(p, "Undoing this no-show gives its fee back", "no_show_fee")
-        # The undo ends the fee's round only when it gives the fee back itself (owed above,
-        # waived below): marked a no-show again, she is charged anew. A fee the owner
+        # The undo ends the fee's round only when it gives the fee back itself (owed or
+        # waived above): marked a no-show again, she is charged anew. A fee the owner
         # refunded or waived before keeps its round: marked again, her decision stands.
+        payment = owed if waived is None else waived[0]
         try:
-            visits.mark(a, status, now, a.days(b.config.tz), payment=owed)
+            visits.mark(a, status, now, a.days(b.config.tz), payment=payment, waived=waived[1] if waived else None)
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
@@ -478,8 +480,6 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         if owed is not None:
             fees.make_owed(b, owed[1], now)
         a = _appointment(b, a.id)
-        if undone and fees.waive_on_undo(b, a, now):
-            a = _appointment(b, a.id)
         # A key's or a staff member's no-show charges no fee: the owner charges it from
         # the visit's card (its `chargeable_cents`).
         if status == Status.NO_SHOW.value and _moves_money(p) and _no_show_fee(b, a, now):

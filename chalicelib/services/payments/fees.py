@@ -188,7 +188,7 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
         # The no-show was undone while Stripe charged its fee: never a fee kept on a visit
         # that is not a no-show. Recorded (Stripe made it) and given back in the same
         # transaction, as the undo gives back a fee it finds (owed_on_no_show_undone; open:
-        # waived, as waive_on_undo does) — the undo gave it back, so its round ends.
+        # waived, as waived_on_no_show_undone does) — the undo gave it back, so its round ends.
         if state == "succeeded" and intent_id:
             planned = _owed_message(b, a, fee_refund_ref(key), amount, intent_id, NO_SHOW_UNDONE, now)
             held = queued(planned, now, OWED_LEASE)
@@ -542,7 +542,7 @@ def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tup
     its amount owed (`refund_owed_cents`), and the outbox item that makes the refund on
     the fee's own PaymentIntent (ref `fee-no_show`: once per booking and fee), held by the
     caller (make_owed right after the commit; the sweeper if Stripe cannot be reached).
-    None: no fee of it was collected (an open one is waived instead: waive_on_undo)."""
+    None: no fee of it was collected (an open one is waived instead: waived_on_no_show_undone)."""
     pay = appt.payment
     if pay is None:
         return None
@@ -561,17 +561,27 @@ def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tup
     return owed.next_fee_round(FeeKind.NO_SHOW.value), queued(planned, now, OWED_LEASE)
 
 
-def waive_on_undo(b: Business, appt: Appointment, now: datetime) -> bool:
+def waived_on_no_show_undone(
+    b: Business, appt: Appointment, now: datetime
+) -> tuple[tuple[BookingPayment, Message | None], tuple[MoneyRecord, str]] | None:
     """A no-show mark undone or corrected: its fee still open (her bank asked her to
-    authenticate) is waived, so her pay link asks nothing more. True if one was."""
+    authenticate) is waived, so her pay link asks nothing more — as the correction's own
+    transaction writes it (store/visits.py mark): the booking's payment with the fee
+    `waived` and its round over (marked a no-show again, she is charged anew), and the
+    fee's record with the waiver's note, waived only from `open` (store/visits.py mark's
+    `payment` and `waived`). None: no open fee (one collected is given back instead:
+    owed_on_no_show_undone)."""
     pay = appt.payment
-    if pay is None or pay.fee_state(FeeKind.NO_SHOW.value) != FeeState.OPEN.value:
-        return False
-    try:
-        waive_fee(b, appt, pay.fee_key(FeeKind.NO_SHOW.value), NO_SHOW_UNDONE, now, round_over=True)
-    except Conflict:  # paid or waived meanwhile
-        return False
-    return True
+    if pay is None:
+        return None
+    kind = pay.fee_key(FeeKind.NO_SHOW.value)
+    if pay.fees.get(kind) != FeeState.OPEN.value:
+        return None
+    found = store.get_money(b.id, appt.id, kind)
+    if found is None or found.state != FeeState.OPEN.value:
+        return None
+    let_go = replace(pay, fees={**pay.fees, kind: FeeState.WAIVED.value})
+    return (let_go.next_fee_round(FeeKind.NO_SHOW.value), None), (found, NO_SHOW_UNDONE)
 
 
 def make_owed(b: Business, m: Message | None, now: datetime) -> str | None:
@@ -815,7 +825,7 @@ def give_back_waived_fee(
     b: Business, appt: Appointment, kind: str, intent_id: str, event: tuple[str, str], now: datetime
 ) -> bool | None:
     """A fee let go — waived by the owner, or its round ended by an undo of its no-show
-    (waive_on_undo) — that she paid anyway (her bank's step, or the pay page she still
+    (waived_on_no_show_undone) — that she paid anyway (her bank's step, or the pay page she still
     had open: Stripe's webhook): the salon is not owed it, so it is given back, as the
     undo gives back a fee she paid (owed_on_no_show_undone). Its record paid (the waiver's
     reason kept), the booking's payment with the money in, the fee `refunding` and owed
