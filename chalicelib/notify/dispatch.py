@@ -108,7 +108,7 @@ def send_once(m: Message, now: datetime) -> Handled:
         from chalicelib.services.waitlist import refill
 
         return Handled(refill.handle(m, now))
-    if channel == "stripe":  # a refund a cancellation owes (services/payments/fees.py), not a message
+    if channel == "stripe":  # a refund owed, a fee let go to cancel (services/payments/fees.py): not messages
         from chalicelib.services.payments import fees
 
         return Handled(fees.handle(m, now))

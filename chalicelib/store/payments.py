@@ -183,7 +183,8 @@ def record_money(
     `as_read`: only while the visit's status is still the one `payment`'s appointment was
     read with (PaymentChanged otherwise: a no-show fee's record is not written on a visit
     undone meanwhile as if it stood). `owed`: the outbox item of a refund the record owes
-    at once (held by the caller: services/payments/fees.py make_owed)."""
+    at once, or that cancels at Stripe an open fee's PaymentIntent let go (held by the
+    caller: services/payments/fees.py make_owed)."""
     tx = Tx(MoneyItem)
     tx.put(money_item(money), "money", condition=MoneyItem.pk.does_not_exist())
     if payment is not None:
@@ -527,10 +528,16 @@ def settle_in(tx: Tx, money: MoneyRecord, state: str, now: datetime, note: str |
     webhooks.emit(tx, money.business_id, [events.money_recorded(settled, now)], now, money.client_id)
 
 
-def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
+def settle_money(
+    money: MoneyRecord, state: str, now: datetime, note: str | None = None, owed: Message | None = None
+) -> bool:
     """An open fee is paid or waived: only from `open` (False if it was not open); paid,
-    with its fee.charged webhook event in the same transaction."""
+    with its fee.charged webhook event in the same transaction. `owed`: the outbox item
+    that cancels a waived fee's PaymentIntent at Stripe (held by the caller:
+    services/payments/fees.py cancel_let_go), put with the waiver."""
     tx = Tx(MoneyItem)
+    if owed is not None:
+        outbox.put(tx, [owed], role="refund")
     settle_in(tx, money, state, now, note, "open")
     try:
         tx.commit()

@@ -1,9 +1,11 @@
 """An open fee (her bank asked her to authenticate: a pay link) let go — waived by the
-owner, or its no-show mark undone — and paid by her anyway, through her bank or the pay
-page she still had open: Stripe took money the salon is not owed. The webhook records it
+owner, or its no-show mark undone — has its PaymentIntent cancelled at Stripe right after
+the waiver commits (the sweeper's if Stripe cannot be reached), so her bank app or a pay
+page she still had open cannot take it. Paid at her bank as it was let go (before the
+cancel reached Stripe): Stripe took money the salon is not owed. The webhook records it
 and gives it back by itself (an owed refund, made at once, the sweeper's if Stripe cannot
-be reached), she is told it went back, and the owner's view shows it; the pay link of a
-fee let go asks nothing."""
+be reached), once — the cancel gives nothing back —, she is told it went back, and the
+owner's view shows it; the pay link of a fee let go asks nothing."""
 
 from __future__ import annotations
 
@@ -41,12 +43,25 @@ def open_fee(pay_client, stripe_env, aws, desk, frozen_now) -> tuple[dict, str, 
     return booking, view["pay_urls"]["no_show"], intent(fee.intent)["client_secret"]
 
 
-def paid_anyway(pay_client, stripe_env, secret: str, event_id: str) -> dict:
-    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"  # her bank's step
+def paid_at_her_bank(stripe_env, secret: str) -> None:
+    """Her bank's step, done as the fee is let go: before its cancel reaches Stripe."""
+    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"
+
+
+def paid_anyway(pay_client, secret: str, event_id: str) -> dict:
+    """Stripe's word that she paid it (the webhook), after the fee was let go."""
     paid = event(event_id, "payment_intent.succeeded", intent(secret.split("_secret_", maxsplit=1)[0]))
     status, body = deliver(pay_client, paid)
     assert status == 200, body
     return paid
+
+
+def cancel_of(aws, booking, fee: str = "no_show"):
+    """The outbox item that cancels the fee's PaymentIntent at Stripe."""
+    from chalicelib.services.payments import fees
+    from chalicelib.store import outbox
+
+    return outbox.get_message(aws.id, fees.let_go_key(booking["id"], fee))
 
 
 def assert_given_back(pay_client, stripe_env, aws, desk, booking, paid: dict) -> None:
@@ -68,11 +83,15 @@ def assert_given_back(pay_client, stripe_env, aws, desk, booking, paid: dict) ->
 
 def test_a_fee_the_owner_waived_and_she_paid_anyway_is_given_back(pay_client, stripe_env, aws, desk, frozen_now):
     booking, link, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
     status, waived = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})
     assert status == 200 and waived["state"] == "waived", waived
+    # Paid already: nothing to cancel at Stripe, the webhook gives it back.
+    cancel = cancel_of(aws, booking)
+    assert cancel is not None and (cancel.status, cancel.last_error) == ("skipped", "paid_before_cancel"), cancel
     status, html = page(pay_client, link.removeprefix("https://book.example.test") + "&lang=en")
     assert status == 200 and NOTHING_TO_PAY in html and "data-secret" not in html  # the link asks nothing
-    paid = paid_anyway(pay_client, stripe_env, secret, "evt_waived_paid")
+    paid = paid_anyway(pay_client, secret, "evt_waived_paid")
     assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
 
 
@@ -80,11 +99,13 @@ def test_a_fee_whose_no_show_was_undone_and_she_paid_anyway_is_given_back(
     pay_client, stripe_env, aws, desk, frozen_now
 ):
     booking, link, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
     status, undone = mark(desk, booking, "booked")  # its round ends: the open fee is waived
     assert status == 200 and undone["payment"]["fees"] == {"no_show": "waived"}, undone
+    assert cancel_of(aws, booking).status == "skipped"
     _, html = page(pay_client, link.removeprefix("https://book.example.test") + "&lang=en")
     assert NOTHING_TO_PAY in html and "data-secret" not in html
-    paid = paid_anyway(pay_client, stripe_env, secret, "evt_undone_paid")
+    paid = paid_anyway(pay_client, secret, "evt_undone_paid")
     assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
 
 
@@ -97,9 +118,9 @@ def test_a_waived_fee_paid_while_stripe_is_unreachable_is_given_back_by_the_swee
     from tests.payments.test_owed_refunds import stripe_unreachable
 
     booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
     assert desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})[0] == 200
     jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
-    assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"
     paid = event("evt_waived_paid_offline", "payment_intent.succeeded", intent(secret.split("_secret_", maxsplit=1)[0]))
     with stripe_unreachable(monkeypatch):
         status, body = deliver(pay_client, paid)
@@ -137,3 +158,79 @@ def test_paid_as_the_owner_waives_it_the_waiver_leaves_the_refund_standing(
     assert desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})[0] == 200
     monkeypatch.setattr(fees.store, "settle_money", real)
     assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+
+
+def let_go(desk, booking, how: str) -> None:
+    if how == "waived":
+        status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})
+        assert status == 200 and body["state"] == "waived", body
+    else:
+        status, body = mark(desk, booking, "booked")
+        assert status == 200 and body["payment"]["fees"] == {"no_show": "waived"}, body
+
+
+@pytest.mark.parametrize("how", ["waived", "undone"])
+def test_a_fee_let_go_is_cancelled_at_stripe_so_her_bank_cannot_take_it(
+    pay_client, stripe_env, aws, desk, frozen_now, how
+):
+    from chalicelib.store import payments
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    let_go(desk, booking, how)
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and fee.intent
+    assert intent(fee.intent)["status"] == "canceled"
+    assert not authenticate_payment(stripe_env, secret).ok  # her bank's step now takes nothing
+    assert intent(fee.intent)["status"] == "canceled"
+    cancel = cancel_of(aws, booking)
+    assert cancel is not None and (cancel.status, cancel.provider_id) == ("sent", fee.intent), cancel
+    view = money_of(desk, booking)
+    assert (view["fees"], view["paid_cents"], view["refunded_cents"]) == ({"no_show": "waived"}, DEPOSIT, 0)
+    assert payments.refunds_of(aws.id, booking["id"]) == []  # nothing taken, nothing given back
+
+
+@pytest.mark.parametrize("how", ["waived", "undone"])
+def test_a_fee_let_go_while_stripe_is_unreachable_is_cancelled_by_the_sweeper(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch, how
+):
+    from chalicelib.store import jobs, payments
+    from tests.history import run_job
+    from tests.payments.test_fees import AFTER_THE_VISIT
+    from tests.payments.test_owed_refunds import stripe_unreachable
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    with stripe_unreachable(monkeypatch):
+        let_go(desk, booking, how)  # the waiver stands: a 200, the fee waived
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and fee.state == "waived" and fee.intent
+    assert intent(fee.intent)["status"] == "requires_action"
+    cancel = cancel_of(aws, booking)
+    assert cancel is not None and (cancel.status, cancel.last_error) == ("pending", "payments_unavailable"), cancel
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=3)  # Stripe is back: the sweeper cancels it
+    run_job("send_due", frozen_now["now"])
+    assert intent(fee.intent)["status"] == "canceled"
+    assert cancel_of(aws, booking).status == "sent"
+    assert not authenticate_payment(stripe_env, secret).ok
+    assert money_of(desk, booking)["fees"] == {"no_show": "waived"}
+
+
+def test_a_fee_left_open_by_an_undo_while_it_was_charged_is_cancelled_at_stripe(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The no-show is undone while Stripe charges its fee and her bank asks her to confirm
+    it: the fee is recorded waived (its round over) and its PaymentIntent cancelled."""
+    from chalicelib.store import payments
+    from tests.payments.test_fees import AFTER_THE_VISIT, paid_booking
+    from tests.payments.test_no_show_undone import _undone_while_charging
+
+    booking = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = AFTER_THE_VISIT
+    undone = _undone_while_charging(monkeypatch, desk, booking)
+    assert mark(desk, booking, "no_show")[0] == 200
+    assert undone[0][0] == 200, undone
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and fee.state == "waived" and fee.intent, fee
+    assert intent(fee.intent)["status"] == "canceled"
+    assert cancel_of(aws, booking).status == "sent"
+    assert money_of(desk, booking)["fees"] == {"no_show": "waived"}

@@ -477,8 +477,8 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
-        if owed is not None:
-            fees.make_owed(b, owed[1], now)
+        if payment is not None:  # the fee's refund made, or its PaymentIntent cancelled
+            fees.make_owed(b, payment[1], now)
         a = _appointment(b, a.id)
         # A key's or a staff member's no-show charges no fee: the owner charges it from
         # the visit's card (its `chargeable_cents`).

@@ -202,8 +202,9 @@ def charge_fee(b: Business, appt: Appointment, kind: FeeKind, now: datetime) -> 
             return store.record_money(money, now, payment=payment, owed=held, as_read=True)
         waived = replace(money, state=FeeState.WAIVED.value, note=NO_SHOW_UNDONE)
         let_go = replace(after, fees={**fees, key: FeeState.WAIVED.value}).next_fee_round(kind.value)
-        recorded[:], owed[:] = [waived], []
-        return store.record_money(waived, now, payment=(a, let_go), as_read=True)
+        cancel = cancel_let_go(b, a, money, now)
+        recorded[:], owed[:] = [waived], [cancel] if cancel is not None else []
+        return store.record_money(waived, now, payment=(a, let_go), as_read=True, owed=cancel)
 
     try:
         sent = store.fresh_payment(appt, charged)
@@ -238,8 +239,10 @@ def waive_fee(
     b: Business, appt: Appointment, kind: str, reason: str, now: datetime, *, round_over: bool = False
 ) -> MoneyRecord:
     """Let an open fee go: the round its key names (`no_show`, `no_show.r1`: rules.fee_key,
-    as the owner's API shows it). `round_over`: its event was undone, so the next one is a
-    round of its own (BookingPayment.next_fee_round), written with the waiver."""
+    as the owner's API shows it), and its PaymentIntent cancelled at Stripe right after
+    (cancel_let_go: owed from the waiver's commit, the sweeper's if Stripe cannot be
+    reached). `round_over`: its event was undone, so the next one is a round of its own
+    (BookingPayment.next_fee_round), written with the waiver."""
     parsed = rules.parse_fee_key(kind)  # read strictly: anything else is no such fee
     if parsed is None:
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
@@ -247,7 +250,8 @@ def waive_fee(
     found = store.get_money(b.id, appt.id, kind)
     if found is None or found.state != "open":
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
-    if not store.settle_money(found, "waived", now, reason):
+    cancel = cancel_let_go(b, appt, found, now)  # its PaymentIntent, cancelled at Stripe after the commit
+    if not store.settle_money(found, "waived", now, reason, owed=cancel):
         raise Conflict("The fee changed meanwhile; reload and try again.", code="fee_changed")
     if appt.payment is not None:
 
@@ -258,6 +262,7 @@ def waive_fee(
                 store.set_payment(a, p.next_fee_round(base) if round_over else p, now)
 
         store.fresh_payment(appt, waived)
+    make_owed(b, cancel, now)
     return replace(found, state="waived", note=reason)
 
 
@@ -568,9 +573,10 @@ def waived_on_no_show_undone(
     authenticate) is waived, so her pay link asks nothing more — as the correction's own
     transaction writes it (store/visits.py mark): the booking's payment with the fee
     `waived` and its round over (marked a no-show again, she is charged anew), and the
-    fee's record with the waiver's note, waived only from `open` (store/visits.py mark's
-    `payment` and `waived`). None: no open fee (one collected is given back instead:
-    owed_on_no_show_undone)."""
+    fee's record with the waiver's note, waived only from `open`, and the outbox item that
+    cancels its PaymentIntent at Stripe, held by the caller (make_owed right after the
+    commit: cancel_let_go) — store/visits.py mark's `payment` and `waived`. None: no open
+    fee (one collected is given back instead: owed_on_no_show_undone)."""
     pay = appt.payment
     if pay is None:
         return None
@@ -581,12 +587,13 @@ def waived_on_no_show_undone(
     if found is None or found.state != FeeState.OPEN.value:
         return None
     let_go = replace(pay, fees={**pay.fees, kind: FeeState.WAIVED.value})
-    return (let_go.next_fee_round(FeeKind.NO_SHOW.value), None), (found, NO_SHOW_UNDONE)
+    cancel = cancel_let_go(b, appt, found, now)
+    return (let_go.next_fee_round(FeeKind.NO_SHOW.value), cancel), (found, NO_SHOW_UNDONE)
 
 
 def make_owed(b: Business, m: Message | None, now: datetime) -> str | None:
     """Right after the cancellation's commit, by the request that holds `m`: make the
-    refund. Never raises (the cancellation happened): whatever fails is the sweeper's to
+    refund (or, an item of a fee let go, cancel its PaymentIntent: cancel_let_go). Never raises (the cancellation happened): whatever fails is the sweeper's to
     finish, after a backoff, or after the item's lease if even that could not be written.
     What came of it (sent, retry, failed), None if nothing was owed or it broke."""
     if m is None:
@@ -612,6 +619,8 @@ def handle(m: Message, now: datetime) -> str:
         return _make_owed(b, claimed, now)
     except Exception as e:  # the database, say: again after a backoff, as a failed send
         logger().exception("owed refund not made", extra={"appointment_id": m.appointment_id})
+        if claimed.kind == CANCEL_LET_GO:
+            return _cancel_tried(claimed, Outcome(MessageStatus.PENDING.value, error=type(e).__name__), now)
         appt = bookings.get_appointment(b.id, m.appointment_id or "")
         return _not_made(appt, claimed, Outcome(MessageStatus.PENDING.value, error=type(e).__name__), now)
 
@@ -630,7 +639,10 @@ def finish_owed(b: Business, appt: Appointment, now: datetime) -> Appointment:
 
 
 def _make_owed(b: Business, m: Message, now: datetime) -> str:
-    """Make the refund `m` owes (the caller holds it) and record what came of it."""
+    """Make the refund `m` owes (the caller holds it) and record what came of it; an item
+    of a fee let go: cancel its PaymentIntent (_cancel_let_go)."""
+    if m.kind == CANCEL_LET_GO:
+        return _cancel_let_go(b, m, now)
     appt = bookings.get_appointment(b.id, m.appointment_id or "")
     if appt is None or appt.payment is None:
         outbox_store.skip(m, "booking_gone", now)
@@ -683,6 +695,78 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
     count_message("sent", m.channel, m.kind)
     logger().info("owed refund made", extra={"appointment_id": appt.id, "amount_cents": back, "owed_cents": amount})
     return "sent"
+
+
+# --- a fee let go: its PaymentIntent cancelled at Stripe, never lost -----------------------------
+# An open fee (her bank asked her to authenticate: a pay link) waived by the owner, or let go
+# by an undo of its no-show, would otherwise stay payable at Stripe: her bank app or a pay
+# page she still had open could take the money (given back by itself then:
+# give_back_waived_fee — charged and refunded for nothing). The waiver's own transaction
+# puts an outbox item (kind `intent_cancel`, channel `stripe`, `<booking>#cancel#<fee key>`)
+# held by the request, which cancels the PaymentIntent right after the commit (make_owed);
+# Stripe unreachable, the sweeper does it after the outbox's backoff (handle), failed for
+# good after its attempts (on the owner's list of failures). Paid before the cancel reached
+# Stripe (`succeeded`, `processing`), the cancel ends (`skipped`, paid_before_cancel) and
+# the webhook's give_back_waived_fee gives it back — the cancel never refunds anything
+# itself, so the two never give it back twice.
+CANCEL_LET_GO = "intent_cancel"
+PAID_BEFORE_CANCEL = ("succeeded", "processing")  # Stripe's statuses of an intent she paid
+
+
+def let_go_key(appointment_id: str, fee: str) -> str:
+    return f"{appointment_id}#cancel#{fee}"
+
+
+def cancel_let_go(b: Business, appt: Appointment, money: MoneyRecord, now: datetime) -> Message | None:
+    """The outbox item that cancels at Stripe the PaymentIntent of the open fee `money` let
+    go, put by the waiver's own transaction and held by its request (make_owed right after
+    the commit). None: the fee has no PaymentIntent (declined at once)."""
+    if not money.intent:
+        return None
+    planned = PlannedMessage(
+        key=let_go_key(appt.id, money.kind),
+        kind=CANCEL_LET_GO,
+        channel=CHANNEL,
+        recipient=appt.id,
+        locale=b.config.locale,
+        context={"intent": money.intent, "fee": money.kind},  # not on her timeline, as an owed refund
+        due_at=now,
+        business_id=b.id,
+        appointment_id=appt.id,
+    )
+    return queued(planned, now, OWED_LEASE)
+
+
+def _cancel_let_go(b: Business, m: Message, now: datetime) -> str:
+    """Cancel the PaymentIntent of the fee let go that `m` names (the caller holds `m`) and
+    record what came of it, in the sweeper's words."""
+    intent, fee = str(m.context["intent"]), str(m.context["fee"])
+    try:
+        status = Account(b.id).cancel_intent(m.appointment_id or "", intent, fee)
+    except PaymentsUnavailable as e:  # Stripe down, throttling, the network: again later
+        return _cancel_tried(m, Outcome(MessageStatus.PENDING.value, error=e.code), now)
+    if status in PAID_BEFORE_CANCEL:  # the webhook gives it back (give_back_waived_fee)
+        if not outbox_store.skip(m, "paid_before_cancel", now):
+            return "taken"
+        count_message("skipped", m.channel, m.kind)
+        logger().warning("fee let go was paid before its cancel", extra={"appointment_id": m.appointment_id})
+        return "skipped"
+    if status == "canceled":
+        return _cancel_tried(m, Outcome(MessageStatus.SENT.value, provider_id=intent), now)
+    return _cancel_tried(m, Outcome(MessageStatus.PENDING.value, error=f"not_cancelled: {status}"), now)
+
+
+def _cancel_tried(m: Message, outcome: Outcome, now: datetime) -> str:
+    """What came of one attempt at a fee's cancel: done, due again after a backoff, or
+    failed for good (out of attempts: the owner's list of failures, the alarm)."""
+    [done] = outbox_store.record_outcomes([(m, outcome)], now, backoff)
+    name = {MessageStatus.SENT.value: "sent", MessageStatus.FAILED.value: "failed"}.get(done.status, "retry")
+    count_message(name, m.channel, m.kind)
+    logger().info(
+        "fee let go: its payment cancelled" if name == "sent" else "fee let go: its payment not cancelled",
+        extra={"appointment_id": m.appointment_id, "outcome": name, "error": outcome.error},
+    )
+    return name
 
 
 def _refund_what_is_left(b: Business, appt: Appointment, intent: str, amount: int, ref: str) -> Any | None:

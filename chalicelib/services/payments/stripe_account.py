@@ -364,6 +364,28 @@ class Account:
         except PaymentDeclined as e:
             raise RefundRefused("Stripe refused the refund.", details={"stripe_code": e.code}) from e
 
+    def cancel_intent(self, booking_id: str, intent_id: str, kind: str) -> str:
+        """Cancel the PaymentIntent of a fee let go (waived, its no-show undone), so her bank
+        app or a pay page she still has open can no longer take it: once per booking and fee
+        (the idempotency key `<booking>:<kind>:cancel`, `kind` the fee's key). Its status
+        afterwards: `canceled`; or, Stripe refusing the cancel (paid or being paid
+        meanwhile, cancelled before), the status Stripe then gives it (`unknown`: it would
+        not say). Stripe down, throttling or busy with the same key: PaymentsUnavailable."""
+        import stripe
+
+        try:
+            done = self._call(self.client.v1.payment_intents.cancel, {}, f"{booking_id}:{kind}:cancel", intent_id)
+            return str(done.status)
+        except stripe.StripeError as e:
+            if e.http_status == 409:  # the same key still in flight at Stripe: a moment later
+                raise _unavailable() from e
+        except PaymentDeclined:  # (a 402 to a cancel: read what Stripe holds instead)
+            pass
+        try:
+            return str(self.payment_intent(intent_id).status)
+        except stripe.StripeError:
+            return "unknown"
+
     def refund_room(self, intent_id: str, ref: str, gone: frozenset[str] = frozenset()) -> RefundRoom:
         """What Stripe holds of the refunds of the PaymentIntent `intent_id`: the one made
         under `ref` (its metadata), and how much it can still give back — the payment less
