@@ -261,7 +261,7 @@ def test_a_late_cancellation_says_what_the_salon_may_still_charge_her_card(pay_c
     is kept AND the late-cancellation fee the salon may still charge her saved card: the
     amount the owner's calendar then offers to charge."""
     from tests.admin.helpers import Desk
-    from tests.conftest import emails_to
+    from tests.conftest import emails_to, sent_sms
 
     held = paid_with_online_changes_until_midnight(pay_client, stripe_env, aws)
     token = token_of(held["manage_url"])
@@ -284,6 +284,8 @@ def test_a_late_cancellation_says_what_the_salon_may_still_charge_her_card(pay_c
     [mail] = emails_to("maija@example.com", "peruttu")
     assert re.search(r"Ennakkomaksua 47,70.€ ei palauteta peruutusehtojen mukaan\.", mail)
     assert re.search(rf"Salonki voi lisäksi veloittaa kortiltasi {fee[1]}.€", mail), mail
+    [sms] = [m[1] for m in sent_sms() if "peruttu" in m[1]]  # her SMS names both
+    assert re.search(rf"Ennakkomaksua 47,70.€ ei palauteta\. Salonki voi lisäksi veloittaa kortiltasi {fee[1]}.€", sms)
 
 
 def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_online_deadline(
@@ -317,7 +319,7 @@ def test_a_late_cancellation_with_a_card_on_file_says_the_fee_she_may_be_charged
     from chalicelib.domain.config import parse_business_config
     from chalicelib.store import businesses
     from tests.api.helpers import book
-    from tests.conftest import emails_to
+    from tests.conftest import emails_to, sent_sms
     from tests.payments.conftest import set_up_card
     from tests.payments.test_pay_flow import finish
 
@@ -347,3 +349,6 @@ def test_a_late_cancellation_with_a_card_on_file_says_the_fee_she_may_be_charged
     assert re.search(r"Salonki voi veloittaa kortiltasi 64,50.€: hyväksymiesi peruutusehtojen", html), html
     [mail] = emails_to("maija@example.com", "peruttu")
     assert re.search(r"Salonki voi veloittaa kortiltasi 64,50.€: hyväksymiesi peruutusehtojen", mail), mail
+    # Her SMS too (it said nothing of money: the fee is all there is to say).
+    [sms] = [m[1] for m in sent_sms() if "peruttu" in m[1]]
+    assert re.search(r"Salonki voi veloittaa kortiltasi 64,50.€ myöhäisestä perumisesta\.", sms), sms

@@ -242,3 +242,36 @@ def test_the_cancellation_sms_with_an_earlier_refund_keeps_to_one_segment():
             sms = render("cancelled", loc, {**context, "refund_cents": back, "refunded_before_cents": earlier}).sms
             assert gsm7_length(sms) <= 160, (loc, sms)
             assert re.search(r"90[,.]75|123[,.]45", sms), (loc, sms)  # the money sentence is kept whole
+
+
+def test_a_late_cancellation_sms_names_the_fee_the_salon_may_charge_in_one_segment():
+    """Cancelled late with her card saved: the SMS says the late-cancellation fee the salon
+    may charge (its amount, as the email does) — alone with a card on file, after the
+    deposit kept when she paid one — in one GSM-7 segment however long the names; a
+    deposit kept and no fee more: the deposit alone."""
+    from chalicelib.notify.gsm import gsm7_length
+    from chalicelib.notify.render import render
+
+    context = {
+        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar"},
+        "client": {"name": "Maija-Liisa Meikäläinen", "first_name": "Maija-Liisa"},
+        "service": {"name": "Raidat folioilla ja leikkaus"},
+        "staff": {"name": "Aino Virtanen"},
+        "start": "2026-11-25T12:00:00+02:00",
+        "book_url": "https://book.example.test/book/parturi?service=highlights&staff=aino&again=r.abcdefghijklmnop",
+    }
+    deposit_kept = {"payment": {"kind": "deposit", "paid_cents": 12345}, "refund_cents": 0}
+    says = {
+        "fi": (r"Salonki voi veloittaa kortiltasi 64,50 € myöhäisestä perumisesta\.", "Salonki voi lisäksi"),
+        "sv": (r"Salongen kan debitera ditt kort 64,50 € för sen avbokning\.", "Salongen kan dessutom"),
+        "en": (r"The salon may charge €64\.50 to your card for cancelling late\.", "The salon may also"),
+    }
+    for loc, (card_only, also) in says.items():
+        sms = render("cancelled", loc, {**context, "late_fee_cents": 6450}).sms
+        assert gsm7_length(sms) <= 160 and re.search(card_only, sms), (loc, sms)
+        sms = render("cancelled", loc, {**context, **deposit_kept, "late_fee_cents": 3180}).sms
+        assert gsm7_length(sms) <= 160, (loc, sms)
+        assert re.search(r"123[,.]45", sms) and re.search(rf"{also} [^.]*31[,.]80", sms), (loc, sms)
+        sms = render("cancelled", loc, {**context, **deposit_kept}).sms
+        assert gsm7_length(sms) <= 160 and re.search(r"123[,.]45", sms), (loc, sms)
+        assert also not in sms and "64" not in sms and "31" not in sms, (loc, sms)
