@@ -235,18 +235,15 @@ def fee_pay_url(b: Business, appt: Appointment, kind: str) -> str:
     return links.pay_url(links.manage_token(b.id, appt.id, appt.end)) + f"?fee={kind}"
 
 
-def waive_fee(
-    b: Business, appt: Appointment, kind: str, reason: str, now: datetime, *, round_over: bool = False
-) -> MoneyRecord:
+def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datetime) -> MoneyRecord:
     """Let an open fee go: the round its key names (`no_show`, `no_show.r1`: rules.fee_key,
     as the owner's API shows it), and its PaymentIntent cancelled at Stripe right after
     (cancel_let_go: owed from the waiver's commit, the sweeper's if Stripe cannot be
-    reached). `round_over`: its event was undone, so the next one is a round of its own
-    (BookingPayment.next_fee_round), written with the waiver."""
+    reached). The owner's waiver keeps the fee's round (an undo's waiver ends it, in the
+    undo's own transaction: waived_on_no_show_undone)."""
     parsed = rules.parse_fee_key(kind)  # read strictly: anything else is no such fee
     if parsed is None:
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
-    base = parsed[0]
     found = store.get_money(b.id, appt.id, kind)
     if found is None or found.state != "open":
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
@@ -258,8 +255,7 @@ def waive_fee(
         def waived(a: Appointment) -> None:
             # Paid anyway meanwhile (give_back_waived_fee): its money and refund stand.
             if a.payment is not None and a.payment.fees.get(kind) not in rules.FEE_TAKEN:
-                p = replace(a.payment, fees={**a.payment.fees, kind: "waived"})
-                store.set_payment(a, p.next_fee_round(base) if round_over else p, now)
+                store.set_payment(a, replace(a.payment, fees={**a.payment.fees, kind: "waived"}), now)
 
         store.fresh_payment(appt, waived)
     make_owed(b, cancel, now)
