@@ -3,7 +3,8 @@ cancels a visit inside the quiet hours (21:00-08:00 in the demo salon), its SMS 
 for their end (domain/reminders.py salon_change_sms_time) — unless her visit, or a
 moved visit's old time, comes less than two hours after them: then it goes at once, or
 she misses the news. Email goes at once. Her own change at night is answered at once:
-she is awake and waiting for it.
+she is awake and waiting for it — a cancellation she phoned in (the desk's `by: client`)
+too; only the salon's (`by: salon`) waits.
 
 The clock is set directly (the `frozen_now` fixture); Maija (the `booked` fixture) has
 booked Wed 25 Nov 2026 12:00 with Aino at Mon 23 Nov 10:00."""
@@ -50,6 +51,21 @@ def test_she_cancels_herself_at_night_and_gets_her_sms_at_once(client, booked, f
     assert status == 200, body
     [text] = texts_to(before)
     assert "peru" in text.lower()
+
+
+def test_she_phones_at_night_to_cancel_and_the_desks_cancellation_texts_her_at_once(desk, booked, frozen_now):
+    """The desk enters her own cancellation (`by: client`: she phoned and asked): the
+    SMS confirms what she just asked for, at once, and the desk is not told of a morning
+    SMS (no `sms_at`, so the dashboard's status line names no time)."""
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, body = desk.post(f"/appointments/{booked['appointment']}/cancel", {"by": "client"})
+    assert status == 200 and body["status"] == "cancelled", body
+    assert "sms_at" not in body, body
+    [text] = texts_to(before)
+    assert "peru" in text.lower() and "Jouduimme" not in text, text
+    run_on_schedule("send_due", MORNING)
+    assert len(texts_to(before)) == 1  # nothing more in the morning
 
 
 def early_hours(frozen_now):
@@ -132,7 +148,7 @@ def test_a_held_sms_the_desk_changed_again_that_night_is_not_sent_in_the_morning
     )
     assert status == 201, late
     frozen_now["now"] = at("2026-11-23T23:35:00+02:00")
-    assert desk.post(f"/appointments/{late['id']}/cancel", {})[0] == 200
+    assert desk.post(f"/appointments/{late['id']}/cancel", {"by": "salon"})[0] == 200
     assert texts_to(before, anna) == []
     # In the morning she reads what still holds: Friday at 14:00 (not the 10:00 of the
     # first move), and the cancellation (not the booking it cancelled).
@@ -143,7 +159,7 @@ def test_a_held_sms_the_desk_changed_again_that_night_is_not_sent_in_the_morning
     [moved] = [text for text in texts if "27.11." in text]
     [cancelled] = [text for text in texts if "30.11." in text]
     assert "14.00" in moved and "10.00" not in moved, moved
-    assert "peruttu" in cancelled.lower(), cancelled
+    assert "perumaan" in cancelled.lower(), cancelled
 
 
 def test_the_desks_answer_names_no_sms_time_by_day_or_when_none_is_sent(desk, booked, frozen_now):

@@ -531,13 +531,14 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     """The front desk cancels a booking (the client called, or the salon must: `by`): no
     cancellation window; the client is told unless `notify` is false, and `invite` asks
     her to choose a new time through a pre-filled booking link (by default when the
-    salon cancels). The salon's cancellation is not counted as hers."""
+    salon cancels). The salon's cancellation is not counted as hers, and its SMS may wait
+    out the quiet hours (`sms_at`); hers, phoned in, is answered at once."""
     b = business_of(p)
     req: DeskCancelIn = parse(DeskCancelIn, body if body is not None else {}, "cancellation")
     if req.refund:  # giving back all she paid, whatever her terms keep, is the owner's
         _money_is_the_owners(p, "Cancelling with the deposit given back moves money", "refund")
     a = _appointment(b, appointment_id)
-    cancelled_now = False  # and the client told: her SMS may wait out the quiet hours
+    cancelled_now = False  # by the salon, and the client told: her SMS may wait out the quiet hours
     if a.status == Status.CANCELLED.value:
         from chalicelib.services.payments import fees
 
@@ -550,11 +551,9 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
         _not_paid_at_the_desk(a)
         # What goes back of what she paid is owed from the cancellation on and refunded
         # right after it (or by the sweeper, if Stripe cannot be reached).
-        a = changes.cancel(
-            b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund, desk=True
-        )
+        a = changes.cancel(b, a, req.reason, notify=req.notify, invite=req.invites, by=req.by, give_back=req.refund)
         audited_after_commit(p, "cancel_visit", a.client_id, {"appointment": a.id, "by": req.by, "refund": req.refund})
-        cancelled_now = req.notify
+        cancelled_now = req.notify and a.cancelled_by_salon  # hers (she phoned): told at once
     client = clients.get_client(b.id, a.client_id)
     view = appointment_view(b, a, client, money=p.can("money"))
     if cancelled_now and a.cancelled_at:

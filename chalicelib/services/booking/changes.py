@@ -103,7 +103,6 @@ def cancel(
     invite: bool | None = None,
     by: str = BY_CLIENT,
     give_back: bool = False,
-    desk: bool = False,
 ) -> Appointment:
     """Cancel a booked visit, free its time and (unless the desk says not to) tell the
     client; `invite` (the desk) asks her to choose a new time, or leaves the booking link
@@ -117,9 +116,10 @@ def cancel(
     what the message promises is never lost. `give_back` (the desk, the salon cancelling):
     all she paid that is still held goes back with the cancellation, whatever the terms
     keep, and the message says it comes back now (the owner's earlier refunds apart).
-    `desk`: the desk cancels (whoever asked), so its SMS is the salon's and waits out the
-    quiet hours (message_plans.booking_event `by_salon`). The booking as it then stands."""
-    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, give_back=give_back, desk=desk, again=False)
+    The salon's cancellation (BY_SALON) is the salon's change: its SMS waits out the quiet
+    hours (message_plans.booking_event `by_salon`); hers — by her link, or at the desk when
+    she phoned and asked — answers her at once. The booking as it then stands."""
+    return _cancel(b, appt, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=False)
 
 
 def _cancel(
@@ -131,7 +131,6 @@ def _cancel(
     invite: bool | None,
     by: str,
     give_back: bool,
-    desk: bool,
     again: bool,
 ) -> Appointment:
     """cancel, from `appt` as read; `again`: the second read, after her payment changed
@@ -171,7 +170,7 @@ def _cancel(
             now,
             invite=invite,
             base=base,
-            by_salon=desk,
+            by_salon=by == BY_SALON,
         )
         if client and notify
         else []
@@ -202,9 +201,7 @@ def _cancel(
             raise _changed_meanwhile() from None
         # Only her payment changed since the read (an owner's refund, say): what goes back,
         # and what the message says of it, from the payment as it now stands.
-        return _cancel(
-            b, fresh, reason, notify=notify, invite=invite, by=by, give_back=give_back, desk=desk, again=True
-        )
+        return _cancel(b, fresh, reason, notify=notify, invite=invite, by=by, give_back=give_back, again=True)
     outbox.deliver(sent, now)
     refill.offer_freed(b, freed, now)
     if appt.reward_id:  # back on her card: kept only if her stamps still cover it
