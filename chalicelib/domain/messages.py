@@ -28,6 +28,13 @@ CLIENT_KINDS = frozenset({"winback", "nudge", "birthday", "personal", "reward"})
 MARKETING_KINDS = frozenset({"winback", "nudge", "birthday", "personal"})
 # Of those, the ones a booking or a visit answers (and maintenance ends).
 RETENTION_KINDS = frozenset({"winback", "nudge"})
+# Money news of the salon's doing (services/payments/notices.py): a fee charged to her
+# card or asked for by a pay link (`payment_notice` `fee_open`), a fee given back. As the
+# CLIENT_KINDS, by SMS it waits out the quiet hours, when planned and when sent
+# (salon_money_news); a notice answering what she did herself (`late_refund`: her
+# payment came after its hold ran out, and went back) goes at once.
+SALON_MONEY_KINDS = frozenset({"fee_charged", "fee_refunded"})
+SALON_MONEY_NOTICES = frozenset({"fee_open"})
 
 
 class MessageStatus(str, Enum):
@@ -168,6 +175,12 @@ class VisitAsPlanned:
 # A booking's own news held past the quiet hours (the desk's change at night: services/
 # message_plans.py booking_event) carries the start it tells of.
 HELD_NEWS_KINDS = frozenset({"confirmation", "rescheduled"})
+
+
+def salon_money_news(kind: str, context: dict[str, Any]) -> bool:
+    """Money news the salon's doing made (SALON_MONEY_KINDS, SALON_MONEY_NOTICES): by SMS
+    it waits out the quiet hours, as a message about the client does."""
+    return kind in SALON_MONEY_KINDS or (kind == "payment_notice" and context.get("notice") in SALON_MONEY_NOTICES)
 
 
 def held_news_before(m: Message) -> datetime | None:

@@ -30,6 +30,7 @@ from chalicelib.domain.messages import (
     MessageStatus,
     held_news_before,
     marketing_dropped,
+    salon_money_news,
     visit_as_planned,
 )
 from chalicelib.domain.timeutil import parse_utc
@@ -122,7 +123,7 @@ def send_once(m: Message, now: datetime) -> Handled:
             return _skipped(m, "too_late", now)
         days = int(m.context.get("feedback_every_days", 7))
         once_since = now - timedelta(days=days)
-    elif kind in CLIENT_KINDS:
+    elif kind in CLIENT_KINDS or salon_money_news(kind, m.context):
         if kind in MARKETING_KINDS:  # does it still hold of her? One read of her item.
             her = clients.get_client(m.business_id, m.client_id) if m.client_id else None
             if why := marketing_dropped(m, her):

@@ -124,6 +124,16 @@ def paid_context(b: Business, appt: Appointment) -> dict[str, Any] | None:
     }
 
 
+def past_quiet_hours(b: Business, context: dict[str, Any], now: datetime) -> tuple[datetime, dict[str, Any]]:
+    """An SMS that waits out the quiet hours (a message about the client, the salon's
+    money news): when it goes — now, or their end (reminders.quiet_hours_over) — and its
+    context with the quiet hours it was planned with, by which the sender holds it again
+    if it (a retry too) falls in them (notify/dispatch.py)."""
+    cfg = b.config
+    due_at = reminder_rules.quiet_hours_over(now, cfg.quiet_hours, cfg.tz)
+    return due_at, {**context, "quiet_hours": cfg.quiet_hours.model_dump()}
+
+
 def to_client(
     b: Business, c: Client, key: str, kind: str, context: dict[str, Any], now: datetime
 ) -> PlannedMessage | None:
@@ -135,9 +145,7 @@ def to_client(
         return None
     due_at = now
     if channel == "sms":
-        cfg = b.config
-        due_at = reminder_rules.quiet_hours_over(now, cfg.quiet_hours, cfg.tz)
-        context = {**context, "quiet_hours": cfg.quiet_hours.model_dump()}
+        due_at, context = past_quiet_hours(b, context, now)
     return PlannedMessage(
         key=key,
         kind=kind,

@@ -36,8 +36,9 @@ def paid_booking(client, ls, card="4242424242424242"):
     return held
 
 
-def book_colour_paid_by(client, aws, kind):
-    """The colour (129,00 €) paid by `kind` (card_on_file, prepay), booked for Wed 12:00."""
+def book_colour_paid_by(client, aws, kind, **kw):
+    """The colour (129,00 €) paid by `kind` (card_on_file, prepay), booked for Wed 12:00
+    (`kw`: her details, as booking_body takes them)."""
     from chalicelib.domain.config import parse_business_config
     from chalicelib.store import businesses
     from tests.api.helpers import book
@@ -48,7 +49,7 @@ def book_colour_paid_by(client, aws, kind):
             s["payment"] = {"kind": kind}
     businesses.save_config(parse_business_config(data))
     businesses.clear_cache()
-    return book(client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1)
+    return book(client, "2026-11-25T12:00:00+02:00", service="colour", staff="aino", accepted_payment_terms=1, **kw)
 
 
 def cancelled_late_with_card_on_file(client, ls, aws, desk, frozen_now):

@@ -6,10 +6,11 @@ each (keyed by booking and notice)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business
-from chalicelib.domain.messages import PlannedMessage
+from chalicelib.domain.messages import PlannedMessage, salon_money_news
 from chalicelib.domain.payments import fee_kind_of
 from chalicelib.services import message_plans
 from chalicelib.store import clients
@@ -33,11 +34,31 @@ def plan(
     context.update(notice=notice, amount_cents=amount_cents, fee_kind=shown, pay_url=pay_url)
     to = {ch: r for ch, r in (("email", client.email), ("sms", message_plans.sms_to(b, client.phone))) if r}
     return [
-        message_plans.about_visit(
-            appt, f"{appt.id}#payment-{notice}-{fee_kind or 'late'}#{ch}", "payment_notice", ch, recipient, context, now
+        _planned(
+            b, appt, f"{appt.id}#payment-{notice}-{fee_kind or 'late'}#{ch}", "payment_notice", ch, to[ch], context, now
         )
-        for ch, recipient in to.items()
+        for ch in to
     ]
+
+
+def _planned(
+    b: Business,
+    appt: Appointment,
+    key: str,
+    kind: str,
+    channel: str,
+    recipient: str,
+    context: dict[str, Any],
+    now: datetime,
+) -> PlannedMessage:
+    """One notice: at once — but by SMS, the salon's money news (a fee charged or asked
+    for, a fee given back: messages.salon_money_news) waits out the quiet hours, as every
+    SMS the salon's doing sends her does (message_plans.past_quiet_hours); email goes at
+    once. A notice answering what she did herself goes at once."""
+    due_at = now
+    if channel == "sms" and salon_money_news(kind, context):
+        due_at, context = message_plans.past_quiet_hours(b, context, now)
+    return message_plans.about_visit(appt, key, kind, channel, recipient, context, due_at)
 
 
 FEE_CHARGED = "fee_charged"
@@ -71,7 +92,7 @@ def _about_fee(
         return []
     context = message_plans.booking_context(b, appt, client.name)
     context.update(amount_cents=amount_cents, fee_kind=fee_kind_of(fee_kind))
-    return [message_plans.about_visit(appt, key, kind, channel, recipient, context, now)]
+    return [_planned(b, appt, key, kind, channel, recipient, context, now)]
 
 
 FEE_REFUNDED = "fee_refunded"

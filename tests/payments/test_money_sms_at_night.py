@@ -1,0 +1,150 @@
+"""No SMS about money from the salon in the middle of the night: a fee charged to her
+card (a no-show, a late cancellation), a fee her bank wants her to confirm (the pay
+link) or a fee given back by the owner at 23:30 texts her when the quiet hours end
+(21:00-08:00 in the demo salon), as the salon's other texts do; email goes at once.
+
+Maija's highlights are booked for Wed 25 Nov 2026 12:00 (tests/payments/test_pay_flow.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.conftest import emails_to, sent_sms
+from tests.history import at, run_on_schedule
+from tests.payments.conftest import set_up_card
+from tests.payments.test_fees import book_colour_paid_by, paid_booking
+from tests.payments.test_pay_flow import book_highlights, finish
+
+MAIJA = "+358401234567"
+NIGHT = "2026-11-25T23:30:00+02:00"  # the evening of her visit, inside the quiet hours
+MORNING = "2026-11-26T08:00:00+02:00"  # when they end
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def texts_to_her(before: int) -> list[str]:
+    return [text for to, text in sent_sms()[before:] if to == MAIJA]
+
+
+def held_until_morning(before: int) -> str:
+    """Nothing at 23:30 nor at 07:59; the one text at 08:00."""
+    assert texts_to_her(before) == [], "the salon's SMS went out inside the quiet hours"
+    run_on_schedule("send_due", "2026-11-26T07:59:00+02:00")
+    assert texts_to_her(before) == [], "the salon's SMS went out inside the quiet hours"
+    run_on_schedule("send_due", MORNING)
+    [text] = texts_to_her(before)
+    return text
+
+
+def her_card_saved(pay_client, stripe_env, card="4242424242424242", **kw):
+    _, held = book_highlights(pay_client, **kw)
+    set_up_card(stripe_env, held["payment"]["client_secret"], card)
+    assert finish(pay_client, held)[1]["next"] == "done"
+    return held
+
+
+def test_a_no_show_fee_charged_at_night_texts_her_in_the_morning(pay_client, stripe_env, desk, frozen_now):
+    held = her_card_saved(pay_client, stripe_env, email=None)  # a phone only: the fee is told by SMS
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "succeeded"}, marked
+    assert "Saapumatta jättämisen maksu 111,30 € veloitettu" in held_until_morning(before)
+
+
+def test_a_fee_sms_retried_into_the_quiet_hours_waits_for_their_end(
+    pay_client, stripe_env, desk, frozen_now, monkeypatch
+):
+    """Charged at 20:58, its SMS throttled: the retry, due inside the quiet hours, is held
+    again when it is sent — as every SMS of the salon is (notify/dispatch.py)."""
+    from chalicelib.notify import channels
+    from tests.history import run_job
+
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    real, failing = channels.send_sms, {"on": True}
+
+    def throttled(*a, **kw):
+        if failing["on"]:
+            raise channels.SendError("sns:Throttling", throttled=True)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(channels, "send_sms", throttled)
+    frozen_now["now"] = at("2026-11-25T20:58:00+02:00")  # two minutes before the quiet hours
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    failing["on"] = False
+
+    def fee_texts() -> list[str]:  # (her booking's confirmation, held up too, apart)
+        return [text for text in texts_to_her(before) if "111,30 € veloitettu" in text]
+
+    for moment in ("2026-11-25T21:05:00+02:00", "2026-11-26T02:00:00+02:00", "2026-11-26T07:59:00+02:00"):
+        run_job("send_due", moment)
+        assert fee_texts() == [], f"the retried SMS went out at {moment}, inside quiet hours"
+    run_job("send_due", MORNING)
+    assert len(fee_texts()) == 1
+
+
+def test_the_owners_refund_of_a_fee_at_night_texts_her_in_the_morning(pay_client, stripe_env, desk, frozen_now):
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at("2026-11-25T15:30:00+02:00")  # marked by day: told at once
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    assert len(texts_to_her(before)) == 1
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, refund = desk.post(f"/appointments/{held['id']}/refund", {"reason": "flu", "fee": "no_show"})
+    assert status == 200, refund
+    assert "111,30 € palautettu" in held_until_morning(before)
+
+
+def test_a_late_cancellation_fee_charged_at_night_texts_her_in_the_morning(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    status, held = book_colour_paid_by(pay_client, aws, "card_on_file", email=None)
+    assert status == 201, held
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242")
+    assert finish(pay_client, held)[1]["next"] == "done"
+    frozen_now["now"] = at("2026-11-25T08:00:00+02:00")  # she phoned on the day: late
+    assert desk.post(f"/appointments/{held['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
+    assert status == 200 and fee["state"] == "succeeded", fee
+    assert "Myöhäisen peruutuksen maksu 64,50 € veloitettu" in held_until_morning(before)
+
+
+def test_a_fee_her_bank_asks_her_to_confirm_at_night_emails_now_and_texts_in_the_morning(
+    pay_client, stripe_env, desk, frozen_now
+):
+    held = paid_booking(pay_client, stripe_env, card="4000002760003184")  # her bank wants her to confirm
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
+    assert len(emails_to("maija@example.com", "Vahvista maksu")) == 1  # the email at once
+    assert held_until_morning(before).startswith("Vahvista saapumatta jättämisen maksun 111,30 €")
+
+
+def test_her_own_payment_after_its_hold_ran_out_is_answered_at_once_at_night(pay_client, stripe_env, frozen_now):
+    """Not the salon's doing: she paid at 23:26, after her hold ran out; the SMS saying
+    it went back answers her at once."""
+    from datetime import timedelta
+
+    from chalicelib.jobs.schedule import JOBS
+    from tests.payments.conftest import authenticate_payment
+
+    frozen_now["now"] = at("2026-11-23T23:15:00+02:00")
+    _, held = book_highlights(pay_client)
+    set_up_card(stripe_env, held["payment"]["client_secret"], "4000002760003184")
+    _, step = finish(pay_client, held)  # the charge waits for her bank
+    frozen_now["now"] += timedelta(minutes=11)
+    assert JOBS["hold_expiry"].run(frozen_now["now"])["freed"] == 1
+    before = len(sent_sms())
+    authenticate_payment(stripe_env, step["client_secret"])  # she authenticates too late
+    assert finish(pay_client, held)[1]["next"] == "refunded"
+    [text] = texts_to_her(before)
+    assert "palautettiin kokonaan" in text, text
