@@ -78,7 +78,9 @@ def claim_work(m: Message, now: datetime, lease: timedelta) -> tuple[Business, M
 
 def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
     """Quiet hours and time zone the message was planned with; messages planned before
-    they were stored with it fall back to the business's current config."""
+    they were stored with it fall back to the business's current config — as the salon's
+    money news does on purpose (services/payments/notices.py: it stores none, so it obeys
+    the quiet hours as the salon has them when it is sent, as the desk's held news does)."""
     context = m.context
     quiet, tz = context.get("quiet_hours"), (context.get("business") or {}).get("timezone")
     if quiet is not None and tz:

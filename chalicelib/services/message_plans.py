@@ -124,14 +124,12 @@ def paid_context(b: Business, appt: Appointment) -> dict[str, Any] | None:
     }
 
 
-def past_quiet_hours(b: Business, context: dict[str, Any], now: datetime) -> tuple[datetime, dict[str, Any]]:
-    """An SMS that waits out the quiet hours (a message about the client, the salon's
-    money news): when it goes — now, or their end (reminders.quiet_hours_over) — and its
-    context with the quiet hours it was planned with, by which the sender holds it again
-    if it (a retry too) falls in them (notify/dispatch.py)."""
+def quiet_hours_end(b: Business, now: datetime) -> datetime:
+    """When an SMS that waits out the business's quiet hours (a message about the client,
+    the salon's money news) goes if planned at `now`: now, or their end
+    (reminders.quiet_hours_over)."""
     cfg = b.config
-    due_at = reminder_rules.quiet_hours_over(now, cfg.quiet_hours, cfg.tz)
-    return due_at, {**context, "quiet_hours": cfg.quiet_hours.model_dump()}
+    return reminder_rules.quiet_hours_over(now, cfg.quiet_hours, cfg.tz)
 
 
 def to_client(
@@ -145,7 +143,8 @@ def to_client(
         return None
     due_at = now
     if channel == "sms":
-        due_at, context = past_quiet_hours(b, context, now)
+        due_at = quiet_hours_end(b, now)
+        context = {**context, "quiet_hours": b.config.quiet_hours.model_dump()}
     return PlannedMessage(
         key=key,
         kind=kind,

@@ -56,6 +56,27 @@ def test_a_no_show_fee_charged_at_night_texts_her_in_the_morning(pay_client, str
     assert "Saapumatta jättämisen maksu 111,30 € veloitettu" in held_until_morning(before)
 
 
+def test_a_held_fee_sms_obeys_the_quiet_hours_as_the_salon_has_them_in_the_morning(
+    pay_client, stripe_env, desk, frozen_now
+):
+    """The no-show marked at 23:30 (its SMS held to 08:00); at 23:40 the owner moves the
+    end of her quiet hours to 10:00. The held SMS waits for 10:00, as the desk's held
+    news does (tests/admin/test_desk_night_sms.py)."""
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] = at("2026-11-25T23:40:00+02:00")
+    marketing = desk.get("/settings")[1]["sections"]["marketing"]
+    assert desk.put("/settings/marketing", {**marketing, "quiet_hours": {"start": "21:00", "end": "10:00"}})[0] == 200
+    run_on_schedule("send_due", MORNING)
+    run_on_schedule("send_due", "2026-11-26T09:59:00+02:00")
+    assert texts_to_her(before) == [], "the salon's SMS went out inside its quiet hours as now set"
+    run_on_schedule("send_due", "2026-11-26T10:00:00+02:00")
+    [text] = texts_to_her(before)
+    assert "Saapumatta jättämisen maksu 111,30 € veloitettu" in text
+
+
 def test_a_fee_sms_retried_into_the_quiet_hours_waits_for_their_end(
     pay_client, stripe_env, desk, frozen_now, monkeypatch
 ):

@@ -53,11 +53,13 @@ def _planned(
 ) -> PlannedMessage:
     """One notice: at once — but by SMS, the salon's money news (a fee charged or asked
     for, a fee given back: messages.salon_money_news) waits out the quiet hours, as every
-    SMS the salon's doing sends her does (message_plans.past_quiet_hours); email goes at
-    once. A notice answering what she did herself goes at once."""
+    SMS the salon's doing sends her does (message_plans.quiet_hours_end); email goes at
+    once. A notice answering what she did herself goes at once. No quiet hours are stored
+    with it: when sent, it obeys them as the salon has them then (notify/dispatch.py
+    _send_rules), as the desk's held news does."""
     due_at = now
     if channel == "sms" and salon_money_news(kind, context):
-        due_at, context = message_plans.past_quiet_hours(b, context, now)
+        due_at = message_plans.quiet_hours_end(b, now)
     return message_plans.about_visit(appt, key, kind, channel, recipient, context, due_at)
 
 
