@@ -7,6 +7,7 @@ import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import { routeMissing } from "./api.js";
 import { api, changed, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
+import { timeOffCancelBody } from "./timeoffcancel.js";
 import { staffOnScreen } from "./calendar.js";
 
 const dialog = () => $("timeoff-dialog");
@@ -167,7 +168,7 @@ function coveredRow(a) {
   add(t("cancel_invite"), async (b) => {
     b.disabled = true;
     try {
-      const done = await api("POST", `/appointments/${a.id}/cancel`, { reason: (saved && saved.reason) || t("time_off"), invite: true });
+      const done = await api("POST", `/appointments/${a.id}/cancel`, timeOffCancelBody((saved && saved.reason) || t("time_off")));
       note(() => withHeldSms(t("cancelled_invited", { name: who }), done), true);
       changed();
     } catch (err) { b.disabled = false; note(() => errorText(err), false); }
