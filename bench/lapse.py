@@ -33,7 +33,7 @@ Data sets:
   visit is a day on which anything of hers was recorded; days since each patient's own
   index date (the data carry no dates), her follow-up's end known (see clinic()).
 
-    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens|clinic] [--clients 10000] [--seed 7] [--cutoffs N]
+    .venv/bin/python bench/lapse.py [--data all|synthetic|movielens|clinic] [--clients 10000] [--seed 7] [--cutoffs N] [--first-cutoffs N]
     .venv/bin/python bench/lapse.py --data synthetic --order-salt 1   # other clients in the fit's capped samples
     .venv/bin/python bench/lapse.py --data young|cohort   # a business new to Rebook (reported only)
     .venv/bin/python bench/lapse.py --data cdnowlike      # BG/NBD's own ground, CDNOW's parameters (reported only)
@@ -637,6 +637,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10000, help="synthetic clients")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cutoffs", type=int, default=0, help="only the last N cutoffs of each data set")
+    parser.add_argument("--first-cutoffs", type=int, default=0, help="only the first N of those cutoffs")
     parser.add_argument("--file", help="your own visits: a CSV of (client, time) rows (from_file); only it is run")
     parser.add_argument("--client", default="0", help="--file's client column: a header's name or a position")
     parser.add_argument("--when", default="1", help="--file's visit time column: a name or a position")
@@ -660,6 +661,8 @@ def main() -> None:
     sets = [from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff)] if args.file else data_sets(args)
     for data in sets:
         data.cutoffs = data.cutoffs[-args.cutoffs :]
+        if args.first_cutoffs:
+            data.cutoffs = data.cutoffs[: args.first_cutoffs]
         if not data.cutoffs:
             raise SystemExit(f"{data.name}: no cutoff with a whole window of records after it (give --cutoff)")
     by_set = {}
