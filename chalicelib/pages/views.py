@@ -115,15 +115,25 @@ def _date_param(value: str | None) -> date | None:
     return day if day and within_days_kept(day) else None
 
 
-def book_page(slug: str, params: dict, accept_language: str | None, typed: dict | None = None) -> str:
+def book_page(
+    slug: str, params: dict, accept_language: str | None, typed: dict | None = None, error: str | None = None
+) -> str:
     """The booking page's step for `params` (service, staff, start: a GET link); `typed`,
-    the details she already typed (a time chosen after losing a race: book_submit)."""
+    the details she already typed (a time chosen after losing a race, or a form sent
+    with no time it could book: book_submit), and `error`, what to tell her of it."""
     profile = profiles.public_profile(slug)
     b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     t = words(locale)
     profile = {**profile, "city": city_of(profile["timezone"])}
-    ctx: dict[str, Any] = {"t": t, "locale": locale, "biz": profile, "params": params, "step": "service", "error": None}
+    ctx: dict[str, Any] = {
+        "t": t,
+        "locale": locale,
+        "biz": profile,
+        "params": params,
+        "step": "service",
+        "error": error,
+    }
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service:
@@ -403,11 +413,18 @@ def book_submit(
         )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
+        t = words(locale)
+        problem = shown(e, t, b.config.phone)
+        if not _instant_param(params["start"]):  # no time (missing, mangled): the details step has none to show
+            # The service's times again with what she typed kept (the services, if hers is not one).
+            typed = {k: form.get(k, "") for k in KEPT_FIELDS}
+            unknown = e.status == 422 and not b.config.service(params["service"])
+            message = t["err_service_unknown"] if unknown else problem.message
+            kept = typed if any(typed.values()) else None
+            return e.status, book_page(slug, {**params, "start": ""}, accept_language, kept, message), e.retry_after
         profile = profiles.public_profile(slug)
         profile = {**profile, "city": city_of(profile["timezone"])}
         member = b.config.staff_member(form.get("staff") or "")
-        t = words(locale)
-        problem = shown(e, t, b.config.phone)
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
         taken = (
             availability.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))

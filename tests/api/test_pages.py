@@ -294,6 +294,40 @@ def test_form_errors_are_in_her_language_next_to_the_field_and_keep_what_she_typ
     assert status == 422 and "does not offer" not in html and "Tämä tekijä ei tee valittua palvelua" in html
 
 
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("", "Välj en tjänst som erbjuds här."),
+        ("service=womens-cut", "Den här tiden kan inte bokas."),
+        ("service=womens-cut&staff=aino", "Den här tiden kan inte bokas."),
+        ("service=womens-cut&start=bogus", "Den här tiden kan inte bokas."),
+        ("service=nosuch&start=bogus", "Välj en tjänst som erbjuds här."),
+        (b"service=womens-cut&name=\xe4&start=\xff\xfe", "Den här tiden kan inte bokas."),  # not UTF-8
+    ],
+)
+def test_a_form_with_no_time_it_can_book_asks_for_one_in_her_language_not_a_500(client, body, words):
+    # Reviewer R1: the no-JavaScript form without a usable `start` answered 500 (the form
+    # again, formatting the time it did not have).
+    r = client.http.post("/book/demo", body=body, headers={**FORM, "Accept-Language": "sv"})
+    status, html = r.status_code, r.body.decode()
+    assert status == 422 and '<html lang="sv"' in html and words in html, (status, html[:300])
+    assert 'name="name"' not in html or 'type="hidden"' in _input(html, "name")  # no form for no time
+    if words.startswith("Den här tiden"):  # her service known: its times
+        assert "Damklippning" in html and re.search(r"date=2026-11-2\d", html)
+    assert count_by_prefix(table_items(), "APPT#") == 0
+
+
+def test_a_form_sent_with_a_mangled_time_keeps_what_she_typed_through_the_times(client):
+    typed = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "start": "2026-11-25T11:00:00 02:00"}  # '+' lost
+    status, html, _ = form_post(client, "/book/demo", typed)
+    assert status == 422 and "Tätä aikaa ei voi varata. Valitse toinen aika." in html
+    assert 'name="name" value="Eeva Esimerkki"' in html and 'name="phone" value="040 123 4567"' in html
+    assert 'name="note" value="Pitkät hiukset"' in html and 'name="marketing" value="yes"' in html
+    status, html, _ = form_post(client, "/book/demo", {**typed, "pick": "2026-11-25T12:15:00+02:00 aino"})
+    assert status == 200 and "ke 25.11. klo\u00a012.15" in html and 'value="Eeva Esimerkki"' in _input(html, "name")
+    assert count_by_prefix(table_items(), "APPT#") == 0
+
+
 def _pick_buttons(html: str) -> list[str]:
     return re.findall(r'<button type="submit" form="details" formnovalidate name="pick" value="([^"]+)"', html)
 
