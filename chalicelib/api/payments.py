@@ -4,6 +4,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import handler, json_body, raw_body
 from chalicelib.api.lazy import lazy
+from chalicelib.api.pages import html_view
 from chalicelib.api.public import CORS, PREFIX
 
 webhooks = lazy("chalicelib.services.payments.webhooks")
@@ -31,7 +32,9 @@ def finish_payment(token):
 
 
 @payments.route("/pay/{token}", methods=["GET"])
+@html_view
 def pay_page(token):
+    """A bad, expired or gone link: the error page of every link page, in her language."""
     from chalicelib.api.pages import _lang
 
     status, html, csp = pay.page(token, dict(payments.current_request.query_params or {}), _lang())

@@ -4,6 +4,9 @@ leads to Rebook's pay page, which loads Stripe.js from the configured base."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+
+import pytest
 
 from tests.api.test_pages import form_post, page
 
@@ -309,3 +312,24 @@ def test_a_fee_link_with_an_odd_round_is_a_page_with_nothing_to_pay(pay_client, 
     for fee in ("no_show.r%C2%B2", "no_show.r%E2%91%A0", "late_cancel.r%C2%B3", "no_show.r01", "no_show.r1000"):
         r = pay_client.http.get(f"/pay/{token}?fee={fee}&lang=en")
         assert r.status_code == 200, (fee, r.body[:200])
+
+
+@pytest.mark.parametrize(
+    ("lang", "invalid", "expired"),
+    [
+        ("fi", "Tämä linkki ei ole voimassa.", "Tämä linkki on vanhentunut."),
+        ("sv", "Den här länken är inte giltig.", "Den här länken har gått ut."),
+        ("en", "This link is not valid.", "This link has expired."),
+    ],
+)
+def test_a_bad_or_expired_pay_link_says_so_in_her_language_as_every_link_page(pay_client, lang, invalid, expired):
+    # Reviewer R1: the pay page's error was always <html lang="fi"> and "Something went wrong".
+    from chalicelib import links
+
+    old = links.manage_token("abc123", "def456", datetime(2026, 1, 1, tzinfo=UTC))
+    for token, words in (("not-a-token", invalid), (old, expired)):
+        status, html = page(pay_client, f"/pay/{token}", {"Accept-Language": lang})
+        assert status == 404 and f'<html lang="{lang}"' in html and words in html, (token, status, html[:400])
+        assert (status, html) == page(pay_client, f"/m/{token}", {"Accept-Language": lang})  # the same page
+    status, html = page(pay_client, "/pay/not-a-token?lang=sv", {"Accept-Language": "en"})  # ?lang= first
+    assert '<html lang="sv"' in html and "Den här länken är inte giltig." in html

@@ -9,7 +9,6 @@ from chalicelib import clock
 from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import Status
 from chalicelib.domain.locales import negotiate
-from chalicelib.errors import RebookError
 from chalicelib.services.booking import manage
 from chalicelib.services.booking.views import booking_view, named_in
 from chalicelib.services.payments import holds
@@ -180,22 +179,10 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
         f"default-src 'self'; script-src 'self' 'unsafe-inline' {origin}; connect-src 'self' {origin}; "
         f"frame-src {origin} https://hooks.stripe.com; style-src 'self' 'unsafe-inline'"
     )
-    try:
-        b, appt = manage._from_token(token)
-        view = holds.with_payment(b, appt, booking_view(b, appt))
-    except RebookError as e:
-        t = words(negotiate(params.get("lang"), accept_language, "fi"))
-        return (
-            e.status,
-            render(
-                "error.html",
-                t=t,
-                locale="fi",
-                message=t.get(f"err_{e.key}") or t["err_generic"],
-                biz={"name": "Rebook"},
-            ),
-            csp,
-        )
+    # A bad, expired or gone link raises its RebookError: the route's error page says it as
+    # every link page does (api/pages.py html_view), in the language asked for.
+    b, appt = manage._from_token(token)
+    view = holds.with_payment(b, appt, booking_view(b, appt))
     locale = negotiate(params.get("lang"), accept_language, appt.locale)
     t = words(locale)
     pay = view.get("payment") or {}
