@@ -550,9 +550,54 @@ def test_while_the_stack_starts_the_api_answers_503_with_retry_after_then_the_ap
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(request, timeout=5)
         assert e.value.code == 503
+        with pytest.raises(urllib.error.HTTPError) as e:  # any method (not http.server's 501)
+            urllib.request.urlopen(urllib.request.Request(url, method="TRACE"), timeout=5)
+        assert e.value.code == 503 and json.load(e.value)["error"]["code"] == "unavailable"
         starting.unlink()  # the table made, the salon loaded
         with urllib.request.urlopen(url, timeout=5) as r:
             assert (r.status, r.read()) == (200, b"ok")
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "PROPFIND"])
+def test_the_local_server_answers_a_method_no_route_takes_with_405_in_the_error_shape(client, method):
+    # Reviewer R1: TRACE and QUERY got http.server's own 501 HTML page from `make run`'s
+    # server: a 5xx outside the error shape for a request that is only not allowed.
+    import http.client
+    import threading
+
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    from app import app
+    from scripts import local_server
+
+    server = LocalDevServer(
+        app,
+        Config(chalice_stage="dev"),
+        "127.0.0.1",
+        0,
+        handler_cls=local_server.handler_class(),
+        server_cls=local_server.server_class(),
+    )
+    threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server.server_address[1], timeout=10)
+        conn.request(method, "/api/v1/businesses/demo", body=b'{"a": 1}' if method == "QUERY" else None)
+        r = conn.getresponse()
+        body = r.read()
+        assert r.status == 405 and r.getheader("Content-Type", "").startswith("application/json"), body[:200]
+        assert json.loads(body)["error"] == {
+            "code": "method_not_allowed",
+            "message": f"Unsupported method: {method}",
+            "fields": {},
+        }
+        conn.request("GET", "/api/v1/businesses/demo")  # and the same connection goes on
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["slug"] == "demo"
+        conn.close()
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
