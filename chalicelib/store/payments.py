@@ -224,17 +224,20 @@ def payment_as_read(appt: Appointment) -> Condition:
     return AppointmentItem.payment_rev.does_not_exist()
 
 
-def fresh_payment(appt: Appointment, write: Callable[[Appointment], T]) -> T:
+def fresh_payment(appt: Appointment, write: Callable[[Appointment], T], attempts: int = 2) -> T:
     """`write(appt)`, which writes the booking's payment as `appt` read it; if another
     writer changed it meanwhile (PaymentChanged), read the booking again and write once
-    more from that read. A second PaymentChanged is the caller's (a busy booking)."""
-    try:
-        return write(appt)
-    except PaymentChanged:
-        fresh = bookings.get_appointment(appt.business_id, appt.id)
-        if fresh is None:
-            raise
-        return write(fresh)
+    more from that read — up to `attempts` writes in all. The last PaymentChanged is the
+    caller's (a busy booking)."""
+    for _ in range(attempts - 1):
+        try:
+            return write(appt)
+        except PaymentChanged:
+            fresh = bookings.get_appointment(appt.business_id, appt.id)
+            if fresh is None:
+                raise
+            appt = fresh
+    return write(appt)
 
 
 def _payment_update(
@@ -388,12 +391,18 @@ def record_checkout(
     return sent
 
 
-def owe_refund(held: Message) -> bool:
+def owe_refund(
+    held: Message, payment: tuple[Appointment, BookingPayment] | None = None, now: datetime | None = None
+) -> bool:
     """The outbox item of a refund owed (held by the caller, who makes it right after:
     services/payments/fees.py make_owed; the sweeper if Stripe cannot be reached), put
-    once. False: it was put before (the same charge owed back already)."""
+    once; with `payment`, the booking's payment with it owed (`refund_owed_cents`), from
+    that read (PaymentChanged if written since): the owner's refund reserved before Stripe
+    is asked. False: it was put before (the same refund owed already)."""
     tx = Tx(MessageItem)
     outbox.put(tx, [held], role="refund")
+    if payment is not None and now is not None:
+        _payment_update(tx, payment[0], payment[1], now)
     return commit(tx, done_if=frozenset({"refund"}))
 
 

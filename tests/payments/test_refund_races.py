@@ -38,8 +38,8 @@ def test_a_cancellation_between_the_owners_refund_and_its_write_keeps_both(
     real = Account.refund
     meanwhile: list[str] = []
 
-    def refund_then_cancelled(self, booking_id, intent_id, amount_cents, ref):
-        made = real(self, booking_id, intent_id, amount_cents, ref)
+    def refund_then_cancelled(self, booking_id, intent_id, amount_cents, ref, **kw):
+        made = real(self, booking_id, intent_id, amount_cents, ref, **kw)
         if not meanwhile:  # the owner's refund is made; before it is written, the booking is cancelled
             meanwhile.append(ref)
             b = businesses.get_by_id(aws.id)
@@ -55,10 +55,11 @@ def test_a_cancellation_between_the_owners_refund_and_its_write_keeps_both(
     assert status == 200, refund
     assert meanwhile == [f"n0-{PART}"]
     owners = money_of(desk, booking)
-    # The owner's refund and what the cancellation owes are both on the payment.
-    assert (owners["refunded_cents"], owners["refund_pending_cents"]) == (PART, DEPOSIT)
+    # The owner's refund and what the cancellation owes are both on the payment: the
+    # cancellation read her refund reserved (owed), so it owes only the rest.
+    assert (owners["refunded_cents"], owners["refund_pending_cents"]) == (PART, DEPOSIT - PART)
     appt = bookings.get_appointment(aws.id, booking["id"])
-    assert appt is not None and appt.status == "cancelled" and appt.payment_rev == 3  # paid, owed, refunded
+    assert appt is not None and appt.status == "cancelled" and appt.payment_rev == 4  # paid, reserved, owed, refunded
 
 
 def test_an_owners_refund_between_the_cancellations_read_and_its_write_keeps_both(
@@ -207,7 +208,8 @@ def test_her_cancellation_committed_during_the_owners_whole_refund_asks_stripe_f
     with stripe_refuses_more_than_is_left(monkeypatch, stripe_env, aws.id) as refused:
         refund = cancelled_during_the_owners_refund(monkeypatch, aws, desk, booking, None, by_request=False)
         assert refund["amount_cents"] == DEPOSIT
-        assert money_of(desk, booking)["refund_pending_cents"] == DEPOSIT  # owed by the cancellation as it read
+        # The cancellation read the owner's refund reserved: nothing more is owed.
+        assert money_of(desk, booking)["refund_pending_cents"] == 0
         sweep(frozen_now, timedelta(minutes=3))
     assert refused == []  # not "already refunded": Stripe was read first
     assert [r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)] == [DEPOSIT]
@@ -227,14 +229,19 @@ def test_the_rest_asked_again_after_stripe_failed_is_the_same_request(
 ):
     """What is left to give back is its own Stripe request (the whole deposit's key would be
     refused with another amount), and every attempt at it carries the same key: a refund
-    made whose answer was lost is not made twice."""
+    made whose answer was lost is not made twice. (The owner's own refunds are reserved
+    before Stripe is asked, so a cancellation never owes what they give back: the part
+    taken here is a refund Rebook did not make — Stripe's dashboard, say.)"""
     from chalicelib.services.payments.stripe_account import Account
-    from tests.payments.test_owed_refunds import connection_error, stripe_answers_refunds_with
+    from chalicelib.store import bookings
+    from tests.payments.test_owed_refunds import cancel_by_her, connection_error, stripe_answers_refunds_with
 
     booking = paid_booking(pay_client, stripe_env)
-    cancelled_during_the_owners_refund(monkeypatch, aws, desk, booking, PART, by_request=False)
+    appt = bookings.get_appointment(aws.id, booking["id"])
+    assert appt is not None and appt.payment is not None and appt.payment.intent
+    Account(aws.id).refund(booking["id"], appt.payment.intent, PART, "dashboard")
     with stripe_answers_refunds_with(monkeypatch, aws.id, connection_error()) as failed:
-        sweep(frozen_now, timedelta(minutes=3))
+        assert cancel_by_her(pay_client, booking)[0] == 200
     assert money_of(desk, booking)["mark"] == "refund_pending"
     refunds = Account(aws.id).client.v1.refunds
     real, asked = refunds.create, []
@@ -251,4 +258,4 @@ def test_the_rest_asked_again_after_stripe_failed_is_the_same_request(
     rest = f"{booking['id']}:refund:cancel-{DEPOSIT - PART}"
     assert (first["options"]["idempotency_key"], first["params"]["amount"]) == (rest, DEPOSIT - PART)
     assert (second["options"]["idempotency_key"], second["params"]["amount"]) == (rest, DEPOSIT - PART)
-    assert money_of(desk, booking)["refunded_cents"] == DEPOSIT
+    assert money_of(desk, booking)["refunded_cents"] == DEPOSIT - PART  # what Rebook gave back

@@ -15,6 +15,7 @@ cancellation message promises is made even when Stripe cannot be reached at that
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -294,32 +295,63 @@ def refund(
         return refund_fee(b, appt, fee, amount_cents, now, reason)
     pay = appt.payment
     if pay is None or not pay.intent or pay.refundable_cents <= 0:
+        if amount_cents is None and pay is not None and pay.deposit_owed_cents:  # all of it, on its way back
+            raise _in_progress()
         if amount_cents is None:
             return None
         raise Conflict("Nothing was paid for this booking that could be refunded.", code="nothing_to_refund")
-    most = pay.refundable_cents
-    amount = most if amount_cents is None else amount_cents
-    if not 0 < amount <= most:
-        raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
+    amount = pay.refundable_cents if amount_cents is None else amount_cents
+    _refundable(pay, amount, amount_cents)
+    # Reserved first: owed on the booking's payment, with the outbox item that makes it,
+    # in one write conditioned on the payment as read — and what is refundable checked
+    # again on every attempt of it — so two refunds at the same moment never give back
+    # more than was paid, and a refund made at Stripe is never left unrecorded: made right
+    # after (make_owed), by the sweeper if Stripe cannot be reached or the request dies.
     ref = _new_refund_ref(b, appt, amount)
-    made = _owners_refund(b, appt, pay.intent, amount, ref, now)
-    money = _refund_record(appt, ref, amount, made.id, reason, now)
+    held = queued(_owed_message(b, appt, ref, amount, pay.intent, reason or "", now), now, OWED_LEASE)
 
-    def given(a: Appointment) -> None:
-        # A refund she was owed and Stripe refused is settled by the owner's own refund.
+    def reserved(a: Appointment) -> bool:
         p = a.payment or pay
-        settled = p.refund_failed_cents - min(amount, p.deposit_failed_cents)  # not a fee's
-        store.record_money(
-            money, now, payment=(a, replace(p, refunded_cents=p.refunded_cents + amount, refund_failed_cents=settled))
-        )
+        _refundable(p, amount, amount_cents)
+        return store.owe_refund(held, (a, replace(p, refund_owed_cents=p.refund_owed_cents + amount)), now)
 
     try:
-        store.fresh_payment(appt, given)
-    except store.MoneyExists:
-        return None
-    except store.PaymentChanged:  # written twice meanwhile: the same request again makes no second refund
+        owed = store.fresh_payment(appt, reserved, attempts=BUSY_ATTEMPTS)
+    except store.PaymentChanged:  # a busy booking: nothing was reserved, nothing asked of Stripe
         raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
-    return money
+    if not owed:  # the same refund asked twice (a double tap): one refund, already under way
+        if store.get_money(b.id, appt.id, f"refund-{ref}") is not None:
+            return None
+        raise _in_progress()
+    made = make_owed(b, held, now, owners=True)  # refused by Stripe at once: her 409, nothing owed
+    found = store.get_money(b.id, appt.id, f"refund-{ref}") if made == "sent" else None
+    if made == "sent" and found is None:
+        return None  # Stripe had nothing left to give back (another refund took it)
+    # Not made yet (Stripe unreachable, its write lost to a busy booking): owed, on its way.
+    return found or replace(_refund_record(appt, ref, amount, "", reason, now), state=PENDING, intent=None)
+
+
+def _in_progress() -> Conflict:
+    """The owner's refund asked again while it is reserved and being made (a double tap)."""
+    return Conflict("This refund is being made already; reload to see it.", code="refund_in_progress")
+
+
+BUSY_ATTEMPTS = 4  # writes of a busy booking's payment, each from a fresh read (fresh_payment)
+PENDING = "pending"  # the owner's refund owed and not made yet: what her answer's `state` says
+
+
+def _refundable(pay: BookingPayment, amount: int, asked: int | None) -> None:
+    """A refund of `amount` fits in what `pay` can still give back (refundable_cents:
+    neither refunded nor owed back), else a 422 naming what can (`asked`: the owner's
+    amount; None, all of it — then what is left changed under her: a 409)."""
+    most = pay.refundable_cents
+    if 0 < amount <= most:
+        return
+    if most <= 0:
+        raise Conflict("Nothing was paid for this booking that could be refunded.", code="nothing_to_refund")
+    if asked is None:
+        raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed")
+    raise ValidationFailed(f"A refund is 1 to {most} cents.", fields={"amount_cents": f"1..{most}"})
 
 
 def refund_fee(
@@ -382,16 +414,21 @@ def refund_fee(
 def _new_refund_ref(b: Business, appt: Appointment, amount: int) -> str:
     """The owner's refund's ref (its record `refund-<ref>` and its Stripe idempotency key):
     how many refunds the booking has had, and the amount. Asked twice before either is
-    recorded (a double tap; a retry after its write lost a race) it is the same refund, which
-    Stripe makes once; any refund recorded since, made or failed, or refused by Stripe at
-    once, moves it on, so a new refund is never answered with an old one (a booking's
+    recorded (a double tap; a retry while it is owed) it is the same refund, reserved once
+    (its owed item: refund) and made once; any refund recorded since, made or failed, or
+    refused by Stripe (at once, or for good without a record), moves it on, so a new refund is never answered with an old one (a booking's
     refunded figures recur once a refund fails at Stripe, so they cannot name one)."""
     return f"n{_owner_refund_count(b, appt)}-{amount}"
 
 
+def _of_owner(ref: str) -> bool:
+    """Is `ref` an owner's refund of the deposit's (_new_refund_ref)?"""
+    return re.fullmatch(r"n[0-9]+-[0-9]+", ref) is not None
+
+
 def _owner_refund_count(b: Business, appt: Appointment) -> int:
     """How many refunds the booking has had: recorded (made, or failed later at Stripe), and
-    the owner's that Stripe refused at once (`refunds_refused`: they leave no record, and
+    the owner's that Stripe refused at once or for good (`refunds_refused`: no record, and
     Stripe answers a refused key with its refusal for 24 hours, so each one moves the count
     on and her next attempt is asked anew)."""
     refused = appt.payment.refunds_refused if appt.payment is not None else 0
@@ -399,7 +436,7 @@ def _owner_refund_count(b: Business, appt: Appointment) -> int:
 
 
 def _owners_refund(b: Business, appt: Appointment, intent: str, amount: int, ref: str, now: datetime) -> Any:
-    """The owner's refund made at Stripe under `ref`. Refused at once (RefundRefused, her
+    """The owner's refund of a fee (refund_fee) made at Stripe under `ref`. Refused at once (RefundRefused, her
     409), the refusal is counted on the booking's payment (`refunds_refused`), so the
     next attempt has a key of its own and Stripe is asked again; counted once per attempt:
     a double tap's second refusal of the same key (the count moved since the read) adds
@@ -587,15 +624,19 @@ def waived_on_no_show_undone(
     return (let_go.next_fee_round(FeeKind.NO_SHOW.value), cancel), (found, NO_SHOW_UNDONE)
 
 
-def make_owed(b: Business, m: Message | None, now: datetime) -> str | None:
+def make_owed(b: Business, m: Message | None, now: datetime, *, owners: bool = False) -> str | None:
     """Right after the cancellation's commit, by the request that holds `m`: make the
     refund (or, an item of a fee let go, cancel its PaymentIntent: cancel_let_go). Never raises (the cancellation happened): whatever fails is the sweeper's to
     finish, after a backoff, or after the item's lease if even that could not be written.
-    What came of it (sent, retry, failed), None if nothing was owed or it broke."""
+    What came of it (sent, retry, failed), None if nothing was owed or it broke.
+    `owners`: the owner's own refund, reserved by her request (refund): refused by Stripe
+    at once, it is no longer owed and RefundRefused is hers (409), not a failure to settle."""
     if m is None:
         return None
     try:
-        return _make_owed(b, m, now)
+        return _make_owed(b, m, now, owners=owners)
+    except RefundRefused:  # the owner's refund only (_make_owed): released, her 409
+        raise
     except Exception:
         logger().exception("owed refund not made", extra={"appointment_id": m.appointment_id})
         return None
@@ -634,9 +675,9 @@ def finish_owed(b: Business, appt: Appointment, now: datetime) -> Appointment:
     return bookings.get_appointment(b.id, appt.id) or appt
 
 
-def _make_owed(b: Business, m: Message, now: datetime) -> str:
+def _make_owed(b: Business, m: Message, now: datetime, *, owners: bool = False) -> str:
     """Make the refund `m` owes (the caller holds it) and record what came of it; an item
-    of a fee let go: cancel its PaymentIntent (_cancel_let_go)."""
+    of a fee let go: cancel its PaymentIntent (_cancel_let_go). `owners`: make_owed's."""
     if m.kind == CANCEL_LET_GO:
         return _cancel_let_go(b, m, now)
     appt = bookings.get_appointment(b.id, m.appointment_id or "")
@@ -652,6 +693,9 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
         return _not_made(appt, m, Outcome(MessageStatus.PENDING.value, error=e.code), now)
     except RefundRefused as e:  # asking again changes nothing: the owner's to settle
         why = f"{e.code}: {e.details.get('stripe_code')}"
+        if owners:  # her own refund, refused as she asked it: not owed any more, her 409
+            _refused_at_once(appt, m, why, now)
+            raise
         return _not_made(appt, m, Outcome(MessageStatus.FAILED.value, error=why), now)
     # What went back now: all that was owed, or what Stripe still had of it (the rest went
     # back by another refund — the owner's at the same moment — which records itself).
@@ -685,7 +729,7 @@ def _make_owed(b: Business, m: Message, now: datetime) -> str:
         sent[:] = written or []
         return written is not None
 
-    if not store.fresh_payment(appt, made_):  # another holds the item, or recorded the refund first
+    if not store.fresh_payment(appt, made_, attempts=BUSY_ATTEMPTS):  # another holds the item, or recorded it first
         return "sent" if _made_before(b, appt, m, ref, now) else "taken"
     deliver(sent, now)
     count_message("sent", m.channel, m.kind)
@@ -795,6 +839,30 @@ def _refund_what_is_left(b: Business, appt: Appointment, intent: str, amount: in
     return room.made
 
 
+def _refused_at_once(appt: Appointment, m: Message, why: str, now: datetime) -> None:
+    """The owner's refund `m` reserved (refund), refused by Stripe as she asked it: no longer
+    owed, its item ended (skipped, Stripe's code) and the refusal counted on the booking's
+    payment (`refunds_refused`: her next attempt has a key of its own — Stripe answers a
+    refused key with its refusal for 24 hours), in one write conditioned on still holding
+    the item. A busy booking: the item is left to the sweeper, which fails it for good."""
+    amount = int(m.context["amount_cents"])
+    done = replace(
+        m, status=MessageStatus.SKIPPED.value, attempts=m.attempts + 1, lease_until=None, last_error=why, sent_at=now
+    )
+
+    def released(a: Appointment) -> bool:
+        p = a.payment
+        if p is None:
+            return store.owed_refund_not_made(done, m, now)
+        left = replace(p, refund_owed_cents=max(0, p.refund_owed_cents - amount), refunds_refused=p.refunds_refused + 1)
+        return store.owed_refund_not_made(done, m, now, (a, left))
+
+    try:
+        store.fresh_payment(appt, released, attempts=BUSY_ATTEMPTS)
+    except store.PaymentChanged:
+        logger().warning("refused refund not released", extra={"appointment_id": appt.id})
+
+
 def _made_before(b: Business, appt: Appointment, m: Message, ref: str, now: datetime) -> bool:
     """The refund `m` owes is recorded already (`refund-<ref>`): the same ref is the same
     Stripe key, so the same refund — the owner's refund of a fee made as the no-show was
@@ -823,6 +891,8 @@ def _not_made(appt: Appointment | None, m: Message, outcome: Outcome, now: datet
             p = replace(a.payment, refund_owed_cents=owed, refund_failed_cents=failed_cents)
             if fee := fee_of_refund(str(m.context.get("ref", ""))):
                 p = replace(p, fees={**p.fees, fee: FeeState.REFUND_FAILED.value})
+            if _of_owner(str(m.context.get("ref", ""))):  # no record: her next refund's key moves on
+                p = replace(p, refunds_refused=p.refunds_refused + 1)
             payment = (a, p)
         return store.owed_refund_not_made(done, m, now, payment)
 

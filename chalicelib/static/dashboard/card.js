@@ -649,7 +649,9 @@ async function refund(form, asked, button) {
   const s = appointmentSummary(current);
   try {
     const done = await api("POST", `/appointments/${current.id}/refund`, asked);
-    await moneyChanged(t("refunded_done", { name: s.who, amount: money(done.amount_cents, currency()) }));
+    // Stripe did not answer: the refund is owed and the sweeper makes it (state `pending`).
+    const words = done.state === "pending" ? "refund_pending_done" : "refunded_done";
+    await moneyChanged(t(words, { name: s.who, amount: money(done.amount_cents, currency()) }));
   } catch (err) {
     button.disabled = false;
     moneyFailed(form, err, refundInputs(), (fields) => refundWords(fields, refundableCents(current.payment)));

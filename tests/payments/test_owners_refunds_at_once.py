@@ -1,0 +1,135 @@
+"""The owner's refunds of one deposit at the same moment (two devices, a double submit
+with an edited amount): each is reserved on the booking's payment before Stripe is asked
+(services/payments/fees.py refund), so whatever Stripe gives back is what Rebook records,
+and never more than was paid. The other requests are injected at the worst moments: while
+a refund is being made at Stripe, and between a write that lost and its next attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.payments.test_fees import money_of, paid_booking
+from tests.payments.test_owed_refunds import refunds_at_stripe, sweep
+from tests.payments.test_pay_flow import DEPOSIT
+
+
+@pytest.fixture
+def desk(pay_client, aws):
+    return Desk(pay_client, aws.id)
+
+
+def refund_path(booking) -> str:
+    return f"/appointments/{booking['id']}/refund"
+
+
+def stripe_and_rebook_agree(stripe_env, aws, desk, booking) -> int:
+    """What Stripe gave back is what the owner's card says went back, refund for refund,
+    never more than was paid. The sum."""
+    at_stripe = refunds_at_stripe(stripe_env, aws, booking)
+    owners = money_of(desk, booking)
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    _, card = desk.get(f"/clients/{visit['client']['id']}")
+    recorded = sorted(m["amount_cents"] for m in card["payments"] if m["kind"].startswith("refund-"))
+    assert sorted(r["amount"] for r in at_stripe) == recorded, (at_stripe, card["payments"])
+    assert owners["refunded_cents"] == sum(recorded) <= DEPOSIT, owners
+    assert owners["refund_pending_cents"] == 0, owners
+    return sum(recorded)
+
+
+def test_refunds_at_the_same_moment_are_each_made_once_and_recorded(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """While the first refund is at Stripe a second is made, and between its write losing
+    and its next attempt a third: the first is still recorded — never made at Stripe and
+    forgotten (before 5 Dec 2026 it answered 409 booking_changed, and asked again it was
+    made at Stripe a second time under a new key)."""
+    from chalicelib.services.payments.stripe_account import Account
+    from chalicelib.store import bookings
+
+    booking = paid_booking(pay_client, stripe_env)
+    real_refund, real_read = Account.refund, bookings.get_appointment
+    answers: list[tuple[int, dict]] = []
+    at_stripe, next_read, armed = [1001], [1002], [False]
+
+    def another(amount: int) -> None:
+        answers.append(desk.post(refund_path(booking), {"amount_cents": amount, "reason": f"part {amount}"}))
+
+    def refund(self, *args, **kw):
+        made = real_refund(self, *args, **kw)
+        if at_stripe:  # the first refund is made at Stripe; another is made before it is written
+            another(at_stripe.pop())
+            armed[0] = True
+        return made
+
+    def get_appointment(*args, **kw):
+        read = real_read(*args, **kw)
+        if armed[0] and next_read:  # read again after losing: a third is written before its write
+            armed[0] = False
+            another(next_read.pop())
+        return read
+
+    with monkeypatch.context() as m:
+        m.setattr(Account, "refund", refund)
+        m.setattr(bookings, "get_appointment", get_appointment)
+        first = desk.post(refund_path(booking), {"amount_cents": 1000, "reason": "part 1000"})
+    assert [a[0] for a in answers] == [200, 200], answers
+    # The first is made and recorded although its write lost twice: every part went back
+    # once, at Stripe and on the card alike.
+    assert first[0] == 200 and first[1]["state"] == "succeeded", first
+    assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 3003
+
+
+def test_a_refund_made_while_another_is_at_stripe_never_gives_back_more_than_was_paid(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """3000 and 3001 of a 4770 deposit at the same moment: the second is checked against
+    what the first left, refused (422, nothing asked of Stripe), and the card and Stripe
+    agree on 3000."""
+    from chalicelib.services.payments.stripe_account import Account
+
+    booking = paid_booking(pay_client, stripe_env)
+    real = Account.refund
+    inner: list[tuple[int, dict]] = []
+    once = [True]
+
+    def refund(self, *args, **kw):
+        made = real(self, *args, **kw)
+        if once.pop() if once else False:  # the first refund is made at Stripe; the second is asked now
+            inner.append(desk.post(refund_path(booking), {"amount_cents": 3001, "reason": "double submit"}))
+        return made
+
+    with monkeypatch.context() as m:
+        m.setattr(Account, "refund", refund)
+        status, body = desk.post(refund_path(booking), {"amount_cents": 3000, "reason": "goodwill"})
+    [(inner_status, inner_body)] = inner
+    assert (status, inner_status) == (200, 422), (body, inner_body)
+    assert inner_body["error"]["fields"] == {"amount_cents": f"1..{DEPOSIT - 3000}"}, inner_body
+    assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 3000
+    assert money_of(desk, booking)["mark"] == "paid"
+
+
+def test_a_refund_stripe_did_not_answer_is_owed_and_asked_again_refunds_once(
+    pay_client, stripe_env, aws, desk, frozen_now, swept, monkeypatch
+):
+    """Stripe not answering (it may have made the refund): the refund stays owed — the
+    card says it is on its way — and the owner asking again is the same refund, not a
+    second one; the sweeper makes it once, under the same key."""
+    from tests.payments.test_owed_refunds import connection_error, stripe_answers_refunds_with
+
+    booking = paid_booking(pay_client, stripe_env)
+    body = {"amount_cents": 1000, "reason": "late start"}
+    with stripe_answers_refunds_with(monkeypatch, aws.id, connection_error()) as asked:
+        status, first = desk.post(refund_path(booking), body)
+        again = desk.post(refund_path(booking), body)
+    assert (status, first["state"], first["amount_cents"]) == (200, "pending", 1000), first
+    assert (again[0], again[1]["error"]["code"]) == (409, "refund_in_progress"), again
+    owners = money_of(desk, booking)
+    assert (owners["mark"], owners["refund_pending_cents"], owners["refunded_cents"]) == ("refund_pending", 1000, 0)
+    assert [a["options"]["idempotency_key"] for a in asked] == [f"{booking['id']}:refund:n0-1000"]
+    sweep(frozen_now, timedelta(minutes=3))
+    sweep(frozen_now, timedelta(minutes=10))
+    assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 1000
+    assert money_of(desk, booking)["mark"] == "paid"
