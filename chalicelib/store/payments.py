@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -300,12 +300,19 @@ def owed_refund_found(money: MoneyRecord, held: Message, now: datetime) -> bool:
     return commit(tx, done_if=frozenset({"held"}))
 
 
+def without_reason(context: dict[str, Any]) -> dict[str, Any]:
+    """An owed refund's item context without its `reason` (the owner's words)."""
+    return {k: v for k, v in context.items() if k != "reason"}
+
+
 def _owed_item_done(tx: Tx, held: Message, refund_id: str | None, now: datetime) -> None:
     """The outbox item of an owed refund, made (`refund_id`: Stripe's): sent, out of the
-    due index, kept a while."""
+    due index, kept a while — without its reason (the owner's words, for its record's
+    note: they stay only there, which erasing her removes)."""
     tx.update(
         MessageItem(keys.biz(held.business_id), keys.msg_sk(held.key)),
         [
+            MessageItem.context.set(without_reason(held.context)),
             MessageItem.status.set(MessageStatus.SENT.value),
             MessageItem.sent_at.set(now),
             MessageItem.attempts.add(1),

@@ -133,3 +133,20 @@ def test_a_refund_stripe_did_not_answer_is_owed_and_asked_again_refunds_once(
     sweep(frozen_now, timedelta(minutes=10))
     assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 1000
     assert money_of(desk, booking)["mark"] == "paid"
+
+
+def test_the_owners_words_on_a_refund_go_when_she_is_erased(pay_client, stripe_env, aws, desk, frozen_now):
+    """The owner's reason rides on the refund's reservation (its outbox item) only until the
+    refund is recorded: then it is on the record alone, which erasing her clears."""
+    from tests.api.helpers import table_items
+    from tests.payments.test_fees import AFTER_THE_VISIT
+
+    booking = paid_booking(pay_client, stripe_env)
+    words = "Maija hated the colour"
+    assert desk.post(refund_path(booking), {"amount_cents": 1000, "reason": words})[0] == 200
+    assert any(words in str(item) for item in table_items())  # on her card until then
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(days=1)
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    status, body = desk.delete(f"/clients/{visit['client']['id']}")
+    assert status == 200, body
+    assert [(i["pk"]["S"], i["sk"]["S"]) for i in table_items() if words in str(i)] == []

@@ -847,7 +847,13 @@ def _refused_at_once(appt: Appointment, m: Message, why: str, now: datetime) -> 
     the item. A busy booking: the item is left to the sweeper, which fails it for good."""
     amount = int(m.context["amount_cents"])
     done = replace(
-        m, status=MessageStatus.SKIPPED.value, attempts=m.attempts + 1, lease_until=None, last_error=why, sent_at=now
+        m,
+        context=store.without_reason(m.context),  # her words were for the record: there is none
+        status=MessageStatus.SKIPPED.value,
+        attempts=m.attempts + 1,
+        lease_until=None,
+        last_error=why,
+        sent_at=now,
     )
 
     def released(a: Appointment) -> bool:
