@@ -75,7 +75,8 @@ def secrets_manager(fault: str | None = None):
 
 
 def paid_event(business_id: str) -> dict:
-    obj = {"id": "pi_1", "object": "payment_intent", "metadata": {"business_id": business_id, "booking_id": "x"}}
+    meta = {"business_id": business_id, "booking_id": "x"}
+    obj = {"id": "pi_1", "object": "payment_intent", "amount": 4770, "currency": "eur", "metadata": meta}
     return event("evt_1", "payment_intent.succeeded", obj)
 
 

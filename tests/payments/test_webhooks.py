@@ -136,3 +136,49 @@ def test_a_payment_event_after_the_hold_expired_refunds(pay_client, stripe_env, 
     assert view["status"] == "cancelled" and view["payment"]["refunded_cents"] == DEPOSIT
     assert deliver(pay_client, event("evt_late_again", "payment_intent.succeeded", pi))[1]["applied"] is True
     assert status_of(pay_client, held)["payment"]["refunded_cents"] == DEPOSIT  # once
+
+
+def test_a_signed_event_rebook_cannot_read_is_400_and_changes_nothing(pay_client, stripe_env, aws):
+    _, held = book_highlights(pay_client)
+    booking = held["id"]
+    meta = {"business_id": aws.id, "booking_id": booking, "kind": "deposit"}
+    paid = {"id": "pi_x", "object": "payment_intent", "status": "succeeded", "metadata": meta}
+    unreadable = [
+        event("evt_no_amount", "payment_intent.succeeded", paid),
+        event("evt_text_amount", "payment_intent.succeeded", {**paid, "amount": "abc"}),
+        event("evt_true_amount", "payment_intent.succeeded", {**paid, "amount": True}),
+        event("evt_no_object_id", "payment_intent.succeeded", {**paid, "id": None, "amount": DEPOSIT}),
+        {k: v for k, v in event("", "payment_intent.succeeded", {**paid, "amount": DEPOSIT}).items() if k != "id"},
+    ]
+    for unread in unreadable:
+        status, body = deliver(pay_client, unread)
+        assert status == 400 and body["error"]["code"] == "malformed_event", (unread, body)
+    assert stripe_events() == []
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+
+
+def test_a_payment_that_is_not_the_bookings_does_not_confirm_it(pay_client, stripe_env, aws):
+    _, held = book_highlights(pay_client)
+    meta = {"business_id": aws.id, "booking_id": held["id"], "kind": "deposit"}
+    paid = {"object": "payment_intent", "status": "succeeded", "currency": "eur", "metadata": meta}
+    for n, obj in enumerate(
+        [
+            {**paid, "id": "pi_one_cent", "amount": 1},  # not what was asked
+            {**paid, "id": "pi_in_sek", "amount": DEPOSIT, "currency": "sek"},
+        ]
+    ):
+        assert deliver(pay_client, event(f"evt_not_ours_{n}", "payment_intent.succeeded", obj))[0] == 200
+        view = status_of(pay_client, held)
+        assert view["status"] == "pending_payment" and view["payment"]["paid_cents"] == 0
+
+
+def test_another_payment_intent_than_the_one_charged_does_not_confirm(pay_client, stripe_env):
+    # Charged by Rebook and waiting for the bank: another PaymentIntent of the same amount
+    # is not hers; her own then confirms.
+    held, pi = charged_awaiting_the_bank(pay_client, stripe_env)
+    other = {**pi, "id": "pi_someone_elses"}
+    assert deliver(pay_client, event("evt_other_intent", "payment_intent.succeeded", other))[0] == 200
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+    assert deliver(pay_client, event("evt_hers", "payment_intent.succeeded", pi))[1]["applied"] is True
+    view = status_of(pay_client, held)
+    assert view["status"] == "booked" and view["payment"]["paid_cents"] == DEPOSIT

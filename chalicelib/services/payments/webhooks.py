@@ -10,6 +10,14 @@ transaction as the change it makes (store/payments.py). Events may come in any o
 and more than once; every change is conditioned on the booking's state, so a late or
 repeated event changes nothing. Unknown types are acknowledged and ignored, and so is an
 event about a refund that is not one of ours (logged).
+
+A signed event Rebook cannot read (no event id, a handled object without its id, a
+payment without a whole-number amount) is a 400 `malformed_event`, nothing recorded.
+A payment_intent.succeeded for a held booking confirms it only if it is the
+booking's own payment: its PaymentIntent the one the hold recorded (when it recorded
+one), its amount and currency the ones asked. Any other is recorded (applied once),
+logged and does not confirm the booking: Rebook gives back only payments it asked for
+(docs/payments.md, "The webhook").
 """
 
 from __future__ import annotations
@@ -37,6 +45,25 @@ HANDLED = ("payment_intent.succeeded", "setup_intent.succeeded", "setup_intent.s
 
 def _bad_signature() -> BadRequest:
     return BadRequest("The Stripe signature is not valid.", code="bad_signature")
+
+
+def _malformed(what: str) -> BadRequest:
+    return BadRequest(f"The Stripe event cannot be read: {what}.", code="malformed_event", fields={"event": what})
+
+
+def _readable(event_type: str, unverified: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The event's id and object, checked before anything is applied (a 400 otherwise)."""
+    event_id = unverified.get("id")
+    if not isinstance(event_id, str) or not event_id:
+        raise _malformed("no event id")
+    obj = unverified["data"]["object"]
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]:
+        raise _malformed("no object id")
+    if event_type == "payment_intent.succeeded":
+        amount = obj.get("amount")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise _malformed("amount is not a whole number of cents")
+    return event_id, obj
 
 
 def _secret(business_id: str) -> str | None:
@@ -72,7 +99,8 @@ def receive(raw: bytes, signature: str | None) -> dict[str, Any]:
         if event.type in REFUND_EVENTS:  # a refund not made by Rebook (no business of ours on it)
             logger().warning("stripe refund event for no refund of ours", extra={"event_type": event.type})
         return {"received": True, "applied": False}
-    applied = _apply(b, event.id, event.type, unverified["data"]["object"])  # verified now
+    event_id, obj = _readable(event.type, unverified)  # verified now
+    applied = _apply(b, event_id, event.type, obj)
     logger().info("stripe event", extra={"event_type": event.type, "applied": applied})
     return {"received": True, "applied": applied}
 
@@ -107,14 +135,21 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
             if isinstance(kind, str):
                 fees.settle_paid_fee(b, appt, kind, now)
             return True
-        if held:
-            paid = replace(pay, intent=obj["id"], state=PayState.PAID.value, paid_cents=int(obj["amount"]))
-            return holds.confirm_from_event(b, appt, parked, paid, now, tag)
-        if appt.status == Status.CANCELLED.value and not pay.refunded_cents and pay.state != PayState.PAID.value:
-            # Paid after the hold ran out: refunded (once), and the event noted.
-            holds.refund_late_payment(
-                b, appt, SimpleNamespace(id=obj["id"], status=obj["status"], amount=obj["amount"]), now
+        late = appt.status == Status.CANCELLED.value and not pay.refunded_cents and pay.state != PayState.PAID.value
+        if (held or late) and not _the_bookings_payment(b, pay, obj):
+            # Not the payment Rebook asked for: neither confirms nor is given back.
+            logger().warning(
+                "stripe payment not the booking's: not applied",
+                extra={"appointment_id": appt.id, "intent": obj["id"], "recorded_intent": pay.intent},
             )
+            return store.claim_event(event_id, event_type, now)
+        if held:
+            paid = replace(pay, intent=obj["id"], state=PayState.PAID.value, paid_cents=obj["amount"])
+            return holds.confirm_from_event(b, appt, parked, paid, now, tag)
+        if late:
+            # Paid after the hold ran out: refunded (once), and the event noted.
+            paid_late = SimpleNamespace(id=obj["id"], status=obj.get("status", "succeeded"), amount=obj["amount"])
+            holds.refund_late_payment(b, appt, paid_late, now)
         return store.claim_event(event_id, event_type, now)
     if event_type == "setup_intent.succeeded" and held and pay.kind not in holds.CHARGED_KINDS:
         saved = replace(pay, payment_method=obj.get("payment_method"), state=PayState.CARD_SAVED.value)
@@ -124,3 +159,14 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
             b, appt, replace(pay, state=PayState.DECLINED.value), now, PAYMENT_DECLINED, tag, parked=parked
         )
     return store.claim_event(event_id, event_type, now)
+
+
+def _the_bookings_payment(b: Any, pay: Any, obj: dict[str, Any]) -> bool:
+    """The PaymentIntent the hold recorded (if it recorded one yet: the webhook may come
+    before the pay page's call has), for the amount and currency Rebook asked."""
+    if pay.intent and obj["id"] != pay.intent:
+        return False
+    currency = obj.get("currency")
+    if currency is not None and str(currency).lower() != str(b.config.currency).lower():
+        return False
+    return bool(obj["amount"] == pay.due_cents)
