@@ -1,7 +1,8 @@
 """The Idempotency-Key header, in one place: its form, the hash of what a request asked,
 and the owner's saves that honour it.
 
-A booking (POST) keeps its key on the appointment it made (services/booking/book.py).
+A booking (POST) keeps its key on the appointment it made (services/booking/book.py),
+with the hash of its body and caller (booking_hash).
 An owner's save (a PUT or PATCH that checks `If-Match`) keeps it in a record of its own
 (store/saves.py): a save retried after its answer was lost gets that first answer, not
 a 409 saying her own save changed the record "elsewhere".
@@ -35,6 +36,16 @@ def check_key(key: str | None) -> None:
 def request_hash(request: object) -> str:
     """What a request asked (its body; for a save also its method and path), as a hash."""
     return hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def booking_hash(body: object, caller: str | None) -> str:
+    """What a booking request asked, bound to who asked: the body alone for an anonymous
+    caller (the public API and booking page), the body and the signed-in user or API key
+    (`Principal.user_id`) at the desk. The booking's id derives from its key within the
+    business (store/bookings.appointment_id_for), so the same key from another caller
+    finds that booking and is 422 idempotency_key_reused, never its answer (its manage
+    link)."""
+    return request_hash(body if caller is None else {"by": caller, "body": body})
 
 
 def reused() -> ValidationFailed:

@@ -221,3 +221,33 @@ def test_availability_and_booking_across_the_spring_dst_switch(client, frozen_no
         email=None,
     )
     assert status == 201 and body["start"] == "2026-03-31T11:00:00+03:00"
+
+
+def test_a_bookings_idempotency_key_is_bound_to_its_caller(client, aws):
+    from tests.admin.helpers import Desk, call
+    from tests.api.helpers import booking_body
+
+    owner, staff = Desk(client, aws.id), Desk(client, aws.id, role="staff", staff_id="aino")
+    body = booking_body("2026-11-26T12:00:00+02:00", name="Pekka Puhelin", phone="050 987 6543", email=None)
+    key = {"Idempotency-Key": "desk-call-7"}
+    status, made = owner.post("/bookings", body, headers=key)
+    assert status == 201, made
+    # Anyone else with the desk's key and body gets no booking of hers (nor its manage link).
+    status, public = post(client, "/api/v1/businesses/demo/bookings", body, headers=key)
+    assert status == 422 and public["error"]["code"] == "idempotency_key_reused", public
+    assert "manage_url" not in public["error"] and "manage_url" not in public
+    assert public["error"]["fields"] == {"Idempotency-Key": "reused with another body"}
+    assert staff.post("/bookings", body, headers=key)[1]["error"]["code"] == "idempotency_key_reused"
+    status, made_key = owner.post("/api-keys", {"name": "Site", "scopes": ["read", "write:bookings"]})
+    assert status == 201, made_key
+    status, by_key = call(client, "POST", "/api/v1/admin/bookings", made_key["key"], body, headers=key)
+    assert status == 422 and by_key["error"]["code"] == "idempotency_key_reused", by_key
+    # Her own replay still gets her booking; a public key stays the public caller's.
+    status, again = owner.post("/bookings", body, headers=key)
+    assert status == 201 and again["id"] == made["id"]
+    public_key = {"Idempotency-Key": "web-9"}
+    first = book(client, "2026-11-25T12:00:00+02:00", headers=public_key)
+    assert book(client, "2026-11-25T12:00:00+02:00", headers=public_key)[1]["id"] == first[1]["id"]
+    web_body = booking_body("2026-11-25T12:00:00+02:00")
+    assert owner.post("/bookings", web_body, headers=public_key)[1]["error"]["code"] == "idempotency_key_reused"
+    assert count_by_prefix(table_items(), "APPT#") == 2

@@ -383,6 +383,7 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
         notify=options.notify,
         as_sent=as_sent,
         client_id=client.id if client else None,
+        caller=p.user_id,
     )
     appt = store.get_appointment(b.id, view["id"])
     audited_after_commit(p, "book_for_client", appt.client_id if appt else None, {"appointment": view["id"]})

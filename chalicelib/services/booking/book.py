@@ -64,6 +64,7 @@ def book(
     client_id: str | None = None,
     pays: bool = False,
     waitlist_offer: str | None = None,
+    caller: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start; a client may
@@ -76,7 +77,9 @@ def book(
     profile's name and contacts). A service's payment terms apply (`payment_needed`: the
     terms ticked, the booking held while she pays) when `public`, or `pays` (a waitlist
     offer's tap: the link proves her contact, the salon's deposit still holds the time);
-    `waitlist_offer`, that offer's id, kept on the appointment (paid, it is the offer's refill)."""
+    `waitlist_offer`, that offer's id, kept on the appointment (paid, it is the offer's refill).
+    `caller`: the desk's signed-in user or API key, bound to its Idempotency-Key
+    (idempotency.booking_hash); None, an anonymous caller."""
     idempotency.check_key(idempotency_key)
     context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
@@ -85,7 +88,9 @@ def book(
     staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
     offer = _offer(b, req, source, now)
     idem = (
-        (idempotency_key, idempotency.request_hash(body if as_sent is None else as_sent)) if idempotency_key else None
+        (idempotency_key, idempotency.booking_hash(body if as_sent is None else as_sent, caller))
+        if idempotency_key
+        else None
     )
     end = req.start + timedelta(minutes=service.occupancy_minutes)
     days = days_touched(req.start, end, b.config.tz)
