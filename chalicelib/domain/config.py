@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -181,10 +182,10 @@ class Service(BaseModel):
     category: LocalizedText | None = None
     description: LocalizedText | None = None
     duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
-    price_cents: int = Field(ge=0, le=10_000_00)
+    price_cents: StrictInt = Field(ge=0, le=10_000_00)
     # Where the price depends on the hair's length or the stylist: the page shows
     # "69–89 €"; the booking records price_cents (the "from") for the desk to adjust.
-    price_max_cents: int | None = Field(default=None, ge=0, le=10_000_00)
+    price_max_cents: StrictInt | None = Field(default=None, ge=0, le=10_000_00)
     buffer_minutes: int = Field(default=0, ge=0, le=120)
     # How often clients typically come back for this service (retention rhythm).
     return_interval_days: int | None = Field(default=None, ge=1, le=730)
@@ -443,8 +444,8 @@ class Perk(BaseModel):
     described to the client in her language."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    percent_off: int | None = Field(default=None, ge=1, le=100)
-    amount_off_cents: int | None = Field(default=None, ge=1, le=1_000_000)
+    percent_off: StrictInt | None = Field(default=None, ge=1, le=100)
+    amount_off_cents: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
     description: LocalizedText | None = None
 
     @model_validator(mode="after")
@@ -460,7 +461,7 @@ class Loyalty(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     enabled: bool = False
-    stamps_for_reward: int = Field(default=10, ge=2, le=50)
+    stamps_for_reward: StrictInt = Field(default=10, ge=2, le=50)
     reward: Perk = Perk(percent_off=50)
     reward_valid_days: int | None = Field(default=365, ge=7, le=3650)
     counts_from: date | None = None

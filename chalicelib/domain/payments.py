@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 # A VAT rate in per cent, to one decimal (25.5).
 VatPercent = Annotated[Decimal, Field(ge=0, le=30, decimal_places=1)]
@@ -33,8 +33,8 @@ class PaymentPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: PaymentKind = PaymentKind.NONE
     # A deposit is either a fixed amount or a percentage of the price, not both.
-    deposit_cents: int | None = Field(default=None, ge=1, le=10_000_00)
-    deposit_percent: int | None = Field(default=None, ge=1, le=100)
+    deposit_cents: StrictInt | None = Field(default=None, ge=1, le=10_000_00)
+    deposit_percent: StrictInt | None = Field(default=None, ge=1, le=100)
 
     @model_validator(mode="after")
     def _deposit(self) -> Self:
@@ -52,17 +52,10 @@ class CancellationTerms(BaseModel):
     and a no-show fee, each a percentage of the price."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    free_until_hours: int = Field(default=24, ge=0, le=24 * 14)
-    late_cancel_fee_percent: int = Field(default=0, ge=0, le=100)
-    no_show_fee_percent: int = Field(default=0, ge=0, le=100)
-
-    @field_validator("free_until_hours", "late_cancel_fee_percent", "no_show_fee_percent", mode="before")
-    @classmethod
-    def _not_a_tick(cls, v: Any) -> Any:
-        # pydantic reads true as 1: a fee of "true" per cent is a mistake, not 1 %.
-        if isinstance(v, bool):
-            raise ValueError("Input should be a valid integer")
-        return v
+    # Whole numbers as sent: true is no 1 %, nor "50" or 50.0 a fee (StrictInt).
+    free_until_hours: StrictInt = Field(default=24, ge=0, le=24 * 14)
+    late_cancel_fee_percent: StrictInt = Field(default=0, ge=0, le=100)
+    no_show_fee_percent: StrictInt = Field(default=0, ge=0, le=100)
 
 
 class Payments(BaseModel):
@@ -73,7 +66,7 @@ class Payments(BaseModel):
     policy: PaymentPolicy = PaymentPolicy()
     terms: CancellationTerms = CancellationTerms()
     version: int = Field(default=1, ge=1)
-    hold_minutes: int = Field(default=10, ge=2, le=60)
+    hold_minutes: StrictInt = Field(default=10, ge=2, le=60)
     # The VAT rate (%) in the business's prices, unless a service says otherwise
     # (Finland: 25.5 general, 14 and 10 reduced, 0 exempt).
     vat_percent: VatPercent = Decimal("25.5")

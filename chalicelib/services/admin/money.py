@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
@@ -28,7 +28,7 @@ class WaiveIn(BaseModel):
 
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    amount_cents: int | None = Field(default=None, ge=1, le=10_000_00)  # None: all that is kept
+    amount_cents: StrictInt | None = Field(default=None, ge=1, le=10_000_00)  # None: all that is kept
     reason: str = Field(min_length=1, max_length=500)
     # A fee collected, refunded whole on its own payment: its key as the payment's `fees`
     # names it (late_cancel, no_show, a later round no_show.r1, …); none: the deposit or

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import Appointment, Status, one_line
@@ -39,8 +39,8 @@ class LineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=60)
-    amount_cents: int = Field(ge=0, le=10_000_00)
-    quantity: int = Field(default=1, ge=1, le=99)
+    amount_cents: StrictInt = Field(ge=0, le=10_000_00)
+    quantity: StrictInt = Field(default=1, ge=1, le=99)
 
     @field_validator("name")
     @classmethod
@@ -52,8 +52,8 @@ class DiscountIn(BaseModel):
     """Off the whole checkout (the visit and its products): a percentage or an amount."""
 
     model_config = ConfigDict(extra="forbid")
-    percent: int | None = Field(default=None, ge=1, le=100)
-    amount_cents: int | None = Field(default=None, ge=1, le=10_000_00)
+    percent: StrictInt | None = Field(default=None, ge=1, le=100)
+    amount_cents: StrictInt | None = Field(default=None, ge=1, le=10_000_00)
 
     @model_validator(mode="after")
     def _one(self) -> Self:
@@ -67,7 +67,7 @@ class CheckoutIn(BaseModel):
     method: CheckoutMethod
     # The visit's final price when the desk set it (a price by hair length): the booked
     # price otherwise. The deposit is deducted from it, never from what she is told here.
-    price_cents: int | None = Field(default=None, ge=0, le=10_000_00)
+    price_cents: StrictInt | None = Field(default=None, ge=0, le=10_000_00)
     # Products sold with the visit, and a discount off the visit and the products together.
     lines: list[LineIn] = Field(default_factory=list, max_length=20)
     discount: DiscountIn | None = None
