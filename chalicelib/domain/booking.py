@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.domain import plaintext
 from chalicelib.domain.config import Service
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.daysheet import days_touched
@@ -77,12 +78,9 @@ def _instant(v: object) -> datetime:
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
-def one_line(v: str) -> str:
-    """A name shown on a line of its own (her messages, a receipt): refused with a control
-    character in it (a line break would write a line of its own there)."""
-    if any(ord(c) < 32 for c in v):
-        raise ValueError("must not contain control characters")
-    return v
+# A name shown on a line of its own (her messages, a receipt, the calendar, the CSV
+# export): domain/plaintext.py says what it may not hold.
+one_line = plaintext.one_line
 
 
 # The validation context of a booking made at the front desk (`parse(..., context=DESK)`):

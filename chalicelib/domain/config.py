@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.domain import plaintext
 from chalicelib.domain.locales import Locale
 from chalicelib.domain.payments import PaymentPolicy, Payments, VatPercent
 
@@ -559,19 +559,6 @@ class WaitlistRules(BaseModel):
 
 
 CLOSURE_NAME_MAX = 40
-# Line breaks, tabs and the other control characters (C0, DEL, C1) and the Unicode line
-# and paragraph separators: a closed day's name is one short line on the desk's calendar.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# The zero-width joiner, the one format character (Unicode category Cf) a name may hold:
-# it joins an emoji sequence (a family, a flag-like pair). The others are invisible
-# (zero-width space, byte-order mark, direction marks) or turn the text that follows
-# around (U+202E, the isolates U+2066-2069): on the calendar such a name shows as
-# nothing, or as other words than were typed.
-_JOINER = "\u200d"
-
-
-def _format_character(c: str) -> bool:
-    return unicodedata.category(c) == "Cf"
 
 
 class Closure(BaseModel):
@@ -592,10 +579,10 @@ class Closure(BaseModel):
     @classmethod
     def _name(cls, v: object) -> object:
         if isinstance(v, str):
-            if _CONTROL.search(v):
+            wrong = plaintext.problem(v)  # one line, nothing invisible (domain/plaintext.py)
+            if wrong == plaintext.ONE_LINE:
                 raise ValueError("a closed day's name is one line without control characters")
-            seen = "".join(c for c in v if not _format_character(c)).strip()
-            if any(_format_character(c) and c != _JOINER for c in v) or (v.strip() and not seen):
+            if wrong:
                 raise ValueError("a closed day's name must not hold invisible or text-direction characters")
             return v.strip() or None  # an empty box: no name
         return v

@@ -12,6 +12,7 @@ from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.isoday import IsoDay
 from chalicelib.domain.locales import Locale
+from chalicelib.domain.plaintext import notes, one_line
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
@@ -62,7 +63,12 @@ class ClientUpdate(BaseModel):
         # Sent as null (a blank input): with the body's other errors, not after them.
         if v is None:
             raise ValueError("required: a client needs a name")
-        return v
+        return one_line(v)  # as a booking takes it (domain/plaintext.py)
+
+    @field_validator("allergies", "important_notes")
+    @classmethod
+    def _notes(cls, v: str | None) -> str | None:
+        return notes(v) if v is not None else None
 
     @field_validator("birthday")
     @classmethod
@@ -79,6 +85,7 @@ class ClientUpdate(BaseModel):
         for k, val in v.items():
             if not k.strip() or len(k) > 60 or len(val) > 300:
                 raise ValueError("names up to 60 characters, values up to 300")
+            one_line(k), one_line(val)
         return {k.strip(): val.strip() for k, val in v.items()}
 
     @field_validator("tags")
@@ -89,6 +96,8 @@ class ClientUpdate(BaseModel):
         tags = [t.strip().lower() for t in v]
         if any(not t or len(t) > 30 for t in tags):
             raise ValueError("tags are 1-30 characters")
+        for t in tags:
+            one_line(t)
         return sorted(set(tags))
 
     @field_validator("relationship")

@@ -509,3 +509,35 @@ def test_a_profile_save_whose_read_after_the_commit_fails_is_answered_from_what_
     monkeypatch.undo()
     _, stored = desk.get(path)
     assert stored["client"] == c  # what she was told is what is stored, version and all
+
+
+def test_a_profile_edit_takes_text_by_the_bookings_rule_and_says_what_to_remove(desk, booked):
+    """Her name as a booking takes it (domain/plaintext.py): no control characters, line
+    separators, invisible or text-direction characters; nor in her tags, preferences and
+    notes (which keep their line breaks). Nothing of it reaches the CSV export."""
+    cid = booked["client"]
+    one_line, invisible = "must be one line without control characters", "invisible or text-direction"
+    for body, field, says in [
+        ({"name": "Eve\u0000\u202eevil\u2028line"}, "name", one_line),
+        ({"name": "Eve\u2028Line"}, "name", one_line),
+        ({"name": "Eve\u202eevil"}, "name", invisible),
+        ({"name": "\u200b\u200b"}, "name", invisible),
+        ({"tags": ["vip\u202e"]}, "tags", invisible),
+        ({"preferences": {"coffee": "black\u0007"}}, "preferences", one_line),
+        ({"allergies": "Latex\u0000"}, "allergies", "control characters"),
+        ({"important_notes": "Sensitive \u2066scalp"}, "important_notes", invisible),
+    ]:
+        status, resp = desk.patch(f"/clients/{cid}", body)
+        assert status == 422 and says in resp["error"]["fields"][field], (body, resp)
+    _, profile = desk.get(f"/clients/{cid}")
+    assert profile["client"]["name"] == "Maija Meikäläinen"
+    assert (
+        "\u202e"
+        not in desk.client.http.get(
+            "/api/v1/admin/export/clients.csv", headers={"Authorization": f"Bearer {desk.token}"}
+        ).body.decode()
+    )
+    # What a name may hold: letters of any script, an emoji family (its joiners), lines in notes.
+    ok = {"name": "Maija 👩\u200d👩\u200d👧 Meikäläinen", "allergies": "Latex\nAmmonia\tstrong"}
+    status, body = desk.patch(f"/clients/{cid}", ok)
+    assert status == 200 and body["client"]["name"] == ok["name"], body

@@ -227,6 +227,7 @@ const EXPLAIN = [
   [/letters, digits, spaces and simple punctuation/i, "err_sender_name"],
   [/one line without control characters/i, "err_one_line"],
   [/invisible or text-direction characters/i, "err_invisible"],
+  [/must not contain control characters/i, "err_control"],
   [/(\d{4}-\d{2}-\d{2}) is listed twice with different names/i, "err_closure_twice", "date"],
   [/valid date|date in the format|input should be a valid date/i, "err_date"],
   [/unknown field/i, "err_invalid"],
