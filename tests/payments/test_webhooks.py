@@ -149,6 +149,7 @@ def test_a_signed_event_rebook_cannot_read_is_400_and_changes_nothing(pay_client
         event("evt_true_amount", "payment_intent.succeeded", {**paid, "amount": True}),
         event("evt_no_object_id", "payment_intent.succeeded", {**paid, "id": None, "amount": DEPOSIT}),
         {k: v for k, v in event("", "payment_intent.succeeded", {**paid, "amount": DEPOSIT}).items() if k != "id"},
+        {k: v for k, v in event("evt_no_type", "", {**paid, "amount": DEPOSIT}).items() if k != "type"},
     ]
     for unread in unreadable:
         status, body = deliver(pay_client, unread)

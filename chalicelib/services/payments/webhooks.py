@@ -11,7 +11,7 @@ and more than once; every change is conditioned on the booking's state, so a lat
 repeated event changes nothing. Unknown types are acknowledged and ignored, and so is an
 event about a refund that is not one of ours (logged).
 
-A signed event Rebook cannot read (no event id, a handled object without its id, a
+A signed event Rebook cannot read (no event id or type, a handled object without its id, a
 payment without a whole-number amount) is a 400 `malformed_event`, nothing recorded.
 A payment_intent.succeeded for a held booking confirms it only if it is the
 booking's own payment: its PaymentIntent the one the hold recorded (when it recorded
@@ -92,16 +92,19 @@ def receive(raw: bytes, signature: str | None) -> dict[str, Any]:
     if not secret or not signature:
         raise _bad_signature()
     try:
-        event = stripe.Webhook.construct_event(raw, signature, secret)
+        stripe.Webhook.construct_event(raw, signature, secret)
     except (stripe.SignatureVerificationError, ValueError):
         raise _bad_signature() from None
-    if event.type not in HANDLED or b is None:
-        if event.type in REFUND_EVENTS:  # a refund not made by Rebook (no business of ours on it)
-            logger().warning("stripe refund event for no refund of ours", extra={"event_type": event.type})
+    event_type = unverified.get("type")  # verified now (as the SDK's event, which has no .type without one)
+    if not isinstance(event_type, str) or not event_type:
+        raise _malformed("no event type")
+    if event_type not in HANDLED or b is None:
+        if event_type in REFUND_EVENTS:  # a refund not made by Rebook (no business of ours on it)
+            logger().warning("stripe refund event for no refund of ours", extra={"event_type": event_type})
         return {"received": True, "applied": False}
-    event_id, obj = _readable(event.type, unverified)  # verified now
-    applied = _apply(b, event_id, event.type, obj)
-    logger().info("stripe event", extra={"event_type": event.type, "applied": applied})
+    event_id, obj = _readable(event_type, unverified)
+    applied = _apply(b, event_id, event_type, obj)
+    logger().info("stripe event", extra={"event_type": event_type, "applied": applied})
     return {"received": True, "applied": applied}
 
 
