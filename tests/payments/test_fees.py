@@ -321,7 +321,13 @@ def test_she_pays_an_open_fee_through_her_link(pay_client, stripe_env, desk, fro
     assert found, "the fee's pay page carries no client secret"
     secret = found.group(1)
     assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"  # confirmCardPayment
-    paid = event("evt_fee_paid", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    hers = intent(secret.split("_secret_")[0])
+    paid = event("evt_fee_paid", "payment_intent.succeeded", hers)
+    # Another PaymentIntent naming the fee, or hers for a cent: the fee stays open.
+    for n, obj in enumerate([{**hers, "id": "pi_someone_elses"}, {**hers, "amount": 1}]):
+        not_hers = event(f"evt_not_hers_{n}", "payment_intent.succeeded", obj)
+        assert deliver(pay_client, not_hers)[0] == 200
+        assert money_of(desk, booking)["fees"] == {"no_show": "open"}
     assert deliver(pay_client, paid)[1]["applied"] is True
     assert money_of(desk, booking)["fees"] == {"no_show": "succeeded"}
     assert money_of(desk, booking)["paid_cents"] == PRICE

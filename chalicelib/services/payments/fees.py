@@ -977,8 +977,26 @@ def refund_failed(
 PAID_AFTER_WAIVED = "paid after it was let go: given back"
 
 
+def its_payment(appt: Appointment, fee: MoneyRecord, intent_id: str, amount_paid: int) -> bool:
+    """Stripe's word on a fee's payment is about this fee only if it names the fee's own
+    PaymentIntent, for the fee's amount; another (logged, ids only) changes nothing."""
+    if fee.intent == intent_id and fee.amount_cents == amount_paid:
+        return True
+    logger().warning(
+        "stripe payment not the fee's: not applied",
+        extra={"appointment_id": appt.id, "kind": fee.kind, "intent": intent_id, "recorded_intent": fee.intent},
+    )
+    return False
+
+
 def give_back_waived_fee(
-    b: Business, appt: Appointment, kind: str, intent_id: str, event: tuple[str, str], now: datetime
+    b: Business,
+    appt: Appointment,
+    kind: str,
+    intent_id: str,
+    amount_paid: int,
+    event: tuple[str, str],
+    now: datetime,
 ) -> bool | None:
     """A fee let go — waived by the owner, or its round ended by an undo of its no-show
     (waived_on_no_show_undone) — that she paid anyway (her bank's step, or the pay page she still
@@ -994,6 +1012,8 @@ def give_back_waived_fee(
     pay = appt.payment
     if found is None or pay is None or found.state != FeeState.WAIVED.value:
         return None
+    if not its_payment(appt, found, intent_id, amount_paid):
+        return None  # not the fee's: settle_paid_fee leaves it too
     amount = found.amount_cents
     planned = _owed_message(b, appt, fee_refund_ref(kind), amount, intent_id, PAID_AFTER_WAIVED, now)
     held = queued(planned, now, OWED_LEASE)
@@ -1016,10 +1036,13 @@ def give_back_waived_fee(
     return True
 
 
-def settle_paid_fee(b: Business, appt: Appointment, kind: str, now: datetime) -> bool:
-    """An open fee she confirmed with her bank (Stripe's word, the webhook): paid, once."""
+def settle_paid_fee(b: Business, appt: Appointment, kind: str, intent_id: str, amount_paid: int, now: datetime) -> bool:
+    """An open fee she confirmed with her bank (Stripe's word, the webhook): paid, once —
+    if it is the fee's own PaymentIntent, for its amount (its_payment)."""
     found = store.get_money(b.id, appt.id, kind)
-    if found is None or appt.payment is None or not store.settle_money(found, "succeeded", now):
+    if found is None or appt.payment is None or not its_payment(appt, found, intent_id, amount_paid):
+        return False
+    if not store.settle_money(found, "succeeded", now):
         return False
     pay = appt.payment
 

@@ -17,7 +17,7 @@ A payment_intent.succeeded for a held booking confirms it only if it is the
 booking's own payment: its PaymentIntent the one the hold recorded (when it recorded
 one), its amount and currency the ones asked. Any other is recorded (applied once),
 logged and does not confirm the booking: Rebook gives back only payments it asked for
-(docs/payments.md, "The webhook").
+(docs/payments.md, "Each salon's own money"). A fee's payment the same (fees.its_payment).
 """
 
 from __future__ import annotations
@@ -130,13 +130,14 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
         kind = meta.get("kind")
         if kind not in holds.CHARGED_KINDS:  # a fee she confirmed through her pay link
             # Let go meanwhile (waived, its no-show undone): recorded and given back.
-            back = fees.give_back_waived_fee(b, appt, kind, obj["id"], tag, now) if isinstance(kind, str) else None
+            fee_paid = (obj["id"], obj["amount"])
+            back = fees.give_back_waived_fee(b, appt, kind, *fee_paid, tag, now) if isinstance(kind, str) else None
             if back is not None:  # False: applied before
                 return back
             if not store.claim_event(event_id, event_type, now):
                 return False
             if isinstance(kind, str):
-                fees.settle_paid_fee(b, appt, kind, now)
+                fees.settle_paid_fee(b, appt, kind, *fee_paid, now)
             return True
         late = appt.status == Status.CANCELLED.value and not pay.refunded_cents and pay.state != PayState.PAID.value
         if (held or late) and not _the_bookings_payment(b, pay, obj):
