@@ -181,14 +181,14 @@ class Service(BaseModel):
     # How the booking page and the dashboard group services ("Hair", "Colour"...).
     category: LocalizedText | None = None
     description: LocalizedText | None = None
-    duration_minutes: int = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
+    duration_minutes: StrictInt = Field(ge=GRANULE_MINUTES, le=MAX_OCCUPANCY_MINUTES)
     price_cents: StrictInt = Field(ge=0, le=10_000_00)
     # Where the price depends on the hair's length or the stylist: the page shows
     # "69–89 €"; the booking records price_cents (the "from") for the desk to adjust.
     price_max_cents: StrictInt | None = Field(default=None, ge=0, le=10_000_00)
-    buffer_minutes: int = Field(default=0, ge=0, le=120)
+    buffer_minutes: StrictInt = Field(default=0, ge=0, le=120)
     # How often clients typically come back for this service (retention rhythm).
-    return_interval_days: int | None = Field(default=None, ge=1, le=730)
+    return_interval_days: StrictInt | None = Field(default=None, ge=1, le=730)
     # What a booking of it pays or secures up front; None: the business's policy.
     payment: PaymentPolicy | None = None
     # The VAT rate in its price (%); None: the business's (payments.vat_percent).
@@ -259,7 +259,7 @@ class ShopWindow(BaseModel):
     map_url: str | None = Field(default=None, max_length=500)
     show_rating: bool = True
     # Below this many ratings an average means little (one unhappy client is "1.0").
-    rating_min_count: int = Field(default=5, ge=1, le=1000)
+    rating_min_count: StrictInt = Field(default=5, ge=1, le=1000)
 
     @field_validator("map_url")
     @classmethod
@@ -269,13 +269,13 @@ class ShopWindow(BaseModel):
 
 class BookingRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    min_notice_minutes: int = Field(default=120, ge=0, le=60 * 24 * 14)
-    max_horizon_days: int = Field(default=90, ge=1, le=366)
-    slot_step_minutes: int = Field(default=15, ge=GRANULE_MINUTES, le=240)
-    cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 14)
+    min_notice_minutes: StrictInt = Field(default=120, ge=0, le=60 * 24 * 14)
+    max_horizon_days: StrictInt = Field(default=90, ge=1, le=366)
+    slot_step_minutes: StrictInt = Field(default=15, ge=GRANULE_MINUTES, le=240)
+    cancellation_window_hours: StrictInt = Field(default=24, ge=0, le=24 * 14)
     # A booking made inside the window may be changed online this long after it was
     # made (0: not at all); chalicelib/domain/booking.py change_deadline.
-    change_grace_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    change_grace_minutes: StrictInt = Field(default=15, ge=0, le=24 * 60)
 
     @field_validator("slot_step_minutes")
     @classmethod
@@ -290,7 +290,7 @@ class ReminderRule(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     channel: str
-    hours_before: int | None = Field(default=None, ge=1, le=24 * 7)
+    hours_before: StrictInt | None = Field(default=None, ge=1, le=24 * 7)
     day_before_at: str | None = None
 
     @field_validator("channel")
@@ -364,8 +364,8 @@ class FeedbackSettings(BaseModel):
     delay_hours: float = Field(default=2, ge=0, le=72)  # after the visit ends
     day_start: str = "09:00"  # requests go out in these local hours only
     day_end: str = "20:00"
-    low_score: int = Field(default=3, ge=1, le=4)  # at or below: the owner is alerted
-    min_days_between: int = Field(default=7, ge=0, le=90)  # per client
+    low_score: StrictInt = Field(default=3, ge=1, le=4)  # at or below: the owner is alerted
+    min_days_between: StrictInt = Field(default=7, ge=0, le=90)  # per client
 
     @field_validator("day_start")
     @classmethod
@@ -399,10 +399,10 @@ class Retention(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     at_risk_after: float = Field(default=0.5, gt=0, le=5)
     lapsed_after: float = Field(default=1.5, gt=0, le=10)
-    default_return_days: int = Field(default=42, ge=1, le=730)
+    default_return_days: StrictInt = Field(default=42, ge=1, le=730)
     # "Will she be back?" is asked over this window, and a lapse is fitted as no visit in
     # it: half a year for a salon; a business whose clients come yearly sets a year or more.
-    return_window_days: int = Field(default=182, ge=28, le=730)
+    return_window_days: StrictInt = Field(default=182, ge=28, le=730)
     at_risk_below: float | None = Field(default=None, gt=0, lt=1)
     lapsed_below: float | None = Field(default=None, gt=0, lt=1)
 
@@ -421,16 +421,16 @@ class Marketing(BaseModel):
     """Win-back and birthday messages: when they go, how often, and the perk."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    min_days_between: int = Field(default=14, ge=0, le=180)  # any marketing to one client
+    min_days_between: StrictInt = Field(default=14, ge=0, le=180)  # any marketing to one client
     send_at: str = "10:00"  # local time of the daily marketing run
-    winback_messages: int = Field(default=2, ge=0, le=5)  # per lapse episode
-    winback_days_between: int = Field(default=21, ge=1, le=365)
+    winback_messages: StrictInt = Field(default=2, ge=0, le=5)  # per lapse episode
+    winback_days_between: StrictInt = Field(default=21, ge=1, le=365)
     birthday_greetings: bool = True
     birthday_perk: str | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
     # "Time for your next visit": to active clients, this many days before her next
     # visit is expected (her rhythm), when nothing is booked.
     next_visit_nudge: bool = False
-    nudge_lead_days: int = Field(default=3, ge=0, le=30)
+    nudge_lead_days: StrictInt = Field(default=3, ge=0, le=30)
 
     @field_validator("send_at")
     @classmethod
@@ -463,7 +463,7 @@ class Loyalty(BaseModel):
     enabled: bool = False
     stamps_for_reward: StrictInt = Field(default=10, ge=2, le=50)
     reward: Perk = Perk(percent_off=50)
-    reward_valid_days: int | None = Field(default=365, ge=7, le=3650)
+    reward_valid_days: StrictInt | None = Field(default=365, ge=7, le=3650)
     counts_from: date | None = None
 
 
@@ -475,14 +475,14 @@ class Referrals(BaseModel):
     enabled: bool = False
     referrer_reward: Perk = Perk(percent_off=20)
     welcome_perk: Perk = Perk(percent_off=10)
-    reward_valid_days: int | None = Field(default=365, ge=7, le=3650)
+    reward_valid_days: StrictInt | None = Field(default=365, ge=7, le=3650)
 
 
 class Privacy(BaseModel):
     """How long a client who no longer visits is kept before automatic erasure."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    erase_inactive_after_years: int = Field(default=3, ge=1, le=10)
+    erase_inactive_after_years: StrictInt = Field(default=3, ge=1, le=10)
 
 
 class HoldUnconfirmed(BaseModel):
@@ -492,9 +492,9 @@ class HoldUnconfirmed(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     enabled: bool = False
-    minutes: int = Field(default=30, ge=5, le=24 * 60)
-    far_ahead_days: int = Field(default=14, ge=1, le=730)  # a visit starting this many days ahead or more
-    bulk_bookings: int = Field(default=3, ge=2, le=100)  # this contact's n-th booking still to come, or more
+    minutes: StrictInt = Field(default=30, ge=5, le=24 * 60)
+    far_ahead_days: StrictInt = Field(default=14, ge=1, le=730)  # a visit starting this many days ahead or more
+    bulk_bookings: StrictInt = Field(default=3, ge=2, le=100)  # this contact's n-th booking still to come, or more
 
 
 class Limits(BaseModel):
@@ -503,10 +503,10 @@ class Limits(BaseModel):
     still to come per contact. Over a limit: 429 with Retry-After."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    window_hours: int = Field(default=24, ge=1, le=24 * 7)
-    bookings_per_contact: int = Field(default=5, ge=1, le=100)  # per phone, per email, in the window
-    bookings_per_ip: int = Field(default=20, ge=1, le=1000)  # per client IP, in the window
-    pending_per_contact: int = Field(default=8, ge=1, le=100)  # booked and still to come
+    window_hours: StrictInt = Field(default=24, ge=1, le=24 * 7)
+    bookings_per_contact: StrictInt = Field(default=5, ge=1, le=100)  # per phone, per email, in the window
+    bookings_per_ip: StrictInt = Field(default=20, ge=1, le=1000)  # per client IP, in the window
+    pending_per_contact: StrictInt = Field(default=8, ge=1, le=100)  # booked and still to come
     hold_unconfirmed: HoldUnconfirmed = HoldUnconfirmed()
 
 
@@ -521,9 +521,9 @@ class SmsRules(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     countries: tuple[str, ...] = Field(default=DEFAULT_SMS_COUNTRIES, max_length=50)
-    per_number_per_day: int = Field(default=4, ge=0, le=100)
-    per_ip_per_day: int = Field(default=10, ge=0, le=1000)
-    daily_budget: int = Field(default=300, ge=0, le=100_000)
+    per_number_per_day: StrictInt = Field(default=4, ge=0, le=100)
+    per_ip_per_day: StrictInt = Field(default=10, ge=0, le=1000)
+    daily_budget: StrictInt = Field(default=300, ge=0, le=100_000)
 
     @field_validator("countries", mode="before")
     @classmethod
@@ -553,9 +553,9 @@ class WaitlistRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     enabled: bool = True
     mode: Literal["all", "queue"] = "all"
-    hold_minutes: int = Field(default=15, ge=5, le=24 * 60)
-    offers_per_day: int = Field(default=3, ge=1, le=20)  # per client (her contact), local day
-    entries_per_contact: int = Field(default=3, ge=1, le=20)  # open entries per phone or email
+    hold_minutes: StrictInt = Field(default=15, ge=5, le=24 * 60)
+    offers_per_day: StrictInt = Field(default=3, ge=1, le=20)  # per client (her contact), local day
+    entries_per_contact: StrictInt = Field(default=3, ge=1, le=20)  # open entries per phone or email
 
 
 CLOSURE_NAME_MAX = 40

@@ -65,7 +65,7 @@ class Payments(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     policy: PaymentPolicy = PaymentPolicy()
     terms: CancellationTerms = CancellationTerms()
-    version: int = Field(default=1, ge=1)
+    version: StrictInt = Field(default=1, ge=1)
     hold_minutes: StrictInt = Field(default=10, ge=2, le=60)
     # The VAT rate (%) in the business's prices, unless a service says otherwise
     # (Finland: 25.5 general, 14 and 10 reduced, 0 exempt).

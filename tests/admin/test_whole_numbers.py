@@ -1,6 +1,7 @@
 """Money and counts are whole numbers as sent: a JSON true, "100" or 100.0 where the API
-takes integer cents (or a percentage, a quantity) is a 422 on that field, never read as
-1, 100 or 100 cents (pydantic's StrictInt; the dashboard says err_number for it)."""
+takes integer cents (or a percentage, a quantity, minutes, days, a limit of the settings)
+is a 422 on that field, never read as 1, 100 or 100 cents (pydantic's StrictInt; the
+dashboard says err_number for it)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ ROUTES = {
         "deposit_cents",
     ),
     "service price": (lambda d, v: _put_section(d, "services", lambda s: _first_service(s, v)), "price_cents"),
+    "service duration": (
+        lambda d, v: _put_section(d, "services", lambda s: [{**s[0], "duration_minutes": v}, *s[1:]]),
+        "duration_minutes",
+    ),
+    "booking rules": (
+        lambda d, v: _put_section(d, "rules", lambda r: {**r, "max_horizon_days": v}),
+        "max_horizon_days",
+    ),
 }
 
 
