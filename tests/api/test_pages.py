@@ -328,6 +328,19 @@ def test_a_form_sent_with_a_mangled_time_keeps_what_she_typed_through_the_times(
     assert count_by_prefix(table_items(), "APPT#") == 0
 
 
+def test_a_name_with_control_or_text_direction_characters_is_named_in_her_language(client):
+    for lang, name, says in [
+        ("fi", "Eeva\u2028Esimerkki", "Kirjoita nimesi yhdelle riville"),
+        ("sv", "Eeva \u202eikkremise", "Ta bort osynliga tecken"),
+        ("en", "Eeva\u0007", "Write your name on one line"),
+    ]:
+        typed = {**DETAILS, "lang": lang, "name": name, "phone": "040 123 4567"}
+        status, html, _ = form_post(client, "/book/demo", typed)
+        assert status == 422 and f'id="name-error">{says}' in html, html
+        assert 'aria-invalid="true"' in _input(html, "name")
+    assert count_by_prefix(table_items(), "APPT#") == 0
+
+
 def _pick_buttons(html: str) -> list[str]:
     return re.findall(r'<button type="submit" form="details" formnovalidate name="pick" value="([^"]+)"', html)
 
