@@ -496,3 +496,27 @@ test("the page-out-of-date words and the reload button are in every language", (
   const page = readFileSync(new URL("../../chalicelib/static/dashboard/settings.js", import.meta.url), "utf8");
   assert.match(page, /F\.unknownRequired\(fields, value\)/);
 });
+
+test("the status line after a save: a save that did not go through replaces the earlier 'Saved', in one short line", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const file = (l) => JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${l}.json`, import.meta.url), "utf8"));
+  for (const l of ["fi", "sv", "en"]) i18n.setCatalogue(l, file(l));
+  const line = (outcome, l) => {
+    i18n.setLang(l);
+    const w = F.saveLine(outcome, i18n.t("set_policy"));
+    return [i18n.t(w.key, w.vars), w.bad];
+  };
+  // The reviewer's walk: saved (15 €), then "abc" or 120 % refused.
+  assert.deepEqual(line("saved", "en"), ["Saved: The business's general payment policy", false]);
+  for (const outcome of ["invalid", "failed"]) {
+    assert.deepEqual(line(outcome, "en"), ["Not saved: The business's general payment policy", true]);
+    assert.deepEqual(line(outcome, "fi"), ["Ei tallennettu: Yrityksen yleinen maksukäytäntö", true]);
+    assert.deepEqual(line(outcome, "sv"), ["Inte sparat: Företagets allmänna betalningsregel", true]);
+  }
+  // Out of date: said briefly (the card says the whole of it, with its reload button).
+  const [outdated, bad] = line("outdated", "en");
+  assert.ok(bad && outdated.startsWith("Not saved: The business's general payment policy") && outdated.length < 100, outdated);
+  assert.equal(line("changed_elsewhere", "fi")[1], true);
+  assert.deepEqual(line("unchanged", "fi"), ["Ei muutoksia tallennettavaksi.", false]);
+  i18n.setLang("fi");
+});

@@ -614,8 +614,15 @@ function outOfDate(name, form, fields, unknown) {
   again.addEventListener("click", () => location.reload());
   const marked = Object.keys(rest).length ? g.textContent : "";
   clear(g).append(`${t("set_page_outdated")} ${marked}`.trim(), " ", again);
-  say(t("set_page_outdated"), true);
+  sayOutcome(name, "outdated");
   if (!Object.keys(rest).length) again.focus();
+}
+
+// The page's status line after a save of the section (F.saveLine): a save that did not go
+// through replaces the "Saved" a save before it left there.
+function sayOutcome(name, outcome) {
+  const { key, vars, bad } = F.saveLine(outcome, t(TITLES[name]));
+  say(t(key, vars), bad);
 }
 
 async function saveSection(name, form) {
@@ -623,7 +630,7 @@ async function saveSection(name, form) {
   setNote(name, "");
   clearMarks(form);
   const { value, errors } = F.fromForm(name, forms[name]);
-  if (Object.keys(errors).length) { markErrors(name, form, errors); return; }
+  if (Object.keys(errors).length) { markErrors(name, form, errors); sayOutcome(name, "invalid"); return; }
   submit.disabled = true;
   try {
     let saved;
@@ -647,21 +654,22 @@ async function saveSection(name, form) {
     if (name === "policy") redraw("services");
     if (name === "staff" && !dirty.services) { forms.services = F.toForm("services", loaded.sections.services, loaded.sections, decimal()); redraw("services"); }
     // The status line says what the section says: saved, or nothing to save.
-    say(unchanged ? t("set_nothing_changed") : t("set_saved_section", { section: t(TITLES[name]) }));
+    sayOutcome(name, unchanged ? "unchanged" : "saved");
   } catch (err) {
     const f = $(`set-${name}`) || form;
     if (err.status === 422) {
       const fields = name === "services" && err.fromConfig ? F.servicesErrorsFromConfig(err.fields) : err.fields;
       const unknown = F.unknownRequired(fields, value);
       if (unknown.length) outOfDate(name, f, fields, unknown);
-      else markErrors(name, f, fields);
+      else { markErrors(name, f, fields); sayOutcome(name, "invalid"); }
     } else if (err.status === 409 && err.code === "settings_changed") {
       await reload(name);
       setNote(name, t("set_changed_elsewhere"), true);
-      say(t("set_changed_elsewhere"), true);
+      sayOutcome(name, "changed_elsewhere");
     } else {
       const g = $(`set-${name}-error`);
       if (g) g.textContent = err.status === 403 ? t("set_owner_only") : `${t("set_save_failed")} ${err.status ? "" : t("set_offline")}`.trim();
+      sayOutcome(name, "failed");
     }
   } finally {
     const s = $(`set-${name}-save`);

@@ -517,6 +517,23 @@ export function servicesErrorsFromConfig(fields) {
   return out;
 }
 
+// --- after a save -----------------------------------------------------------------------
+// What the page's status line (at the top, kept in sight while she scrolls) says after she
+// saves a section: {key, vars, bad}. "saved", "unchanged", or why it did not go through:
+// "invalid" (her fields: marked in the card), "outdated" (the page must be reloaded),
+// "changed_elsewhere" (someone else saved first), "failed" (no answer, not allowed). One
+// short line each (the card says the rest), and a save that fails replaces the "Saved"
+// an earlier one left there.
+export function saveLine(outcome, section) {
+  switch (outcome) {
+    case "saved": return { key: "set_saved_section", vars: { section }, bad: false };
+    case "unchanged": return { key: "set_nothing_changed", vars: {}, bad: false };
+    case "outdated": return { key: "set_not_saved_outdated", vars: { section }, bad: true };
+    case "changed_elsewhere": return { key: "set_changed_elsewhere", vars: {}, bad: true };
+    default: return { key: "set_not_saved_section", vars: { section }, bad: true };
+  }
+}
+
 // --- errors next to their inputs --------------------------------------------------------
 // The paths a save's 422 names `required` that the page did not send: fields the server
 // has and this page does not know (a deploy added them after it was loaded). The page
