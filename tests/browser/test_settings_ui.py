@@ -351,6 +351,11 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         percent = policy.get_by_label("Ennakkomaksu (% hinnasta)")
         percent.fill("120")
         refused_at_box(page, "policy", percent, "Enintään 100.")
+        # A decimal comma is read as one (12.5, no whole number), not dropped (125); the
+        # status line says the save did not go through.
+        percent.fill("12,5")
+        refused_at_box(page, "policy", percent, "Kirjoita kokonaisluku.")
+        expect(page.locator("#status")).to_have_text("Ei tallennettu: Yrityksen yleinen maksukäytäntö")
         percent.fill("20")
         save(page, "policy")
         assert settings(stack)["policy"] == {"kind": "deposit", "deposit_cents": None, "deposit_percent": 20}

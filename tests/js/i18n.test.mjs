@@ -266,3 +266,22 @@ test("the status line says when the client's held SMS goes, and nothing more by 
     i18n.setLang("fi");
   }
 });
+
+test("a number or an amount as she types it: the decimal mark a comma or a point, never dropped", () => {
+  assert.equal(i18n.readNumber("12,5"), 12.5);
+  assert.equal(i18n.readNumber("12.5"), 12.5);
+  assert.equal(i18n.readNumber(" 12,5 % "), 12.5);
+  assert.equal(i18n.readNumber("1 234,5"), 1234.5);
+  assert.equal(i18n.readNumber("-3"), -3);
+  assert.equal(i18n.readNumber(""), null);
+  assert.ok(Number.isNaN(i18n.readNumber("abc")));
+  assert.ok(Number.isNaN(i18n.readNumber("12,5,0")));
+  assert.equal(i18n.readCents("15,50"), 1550);
+  assert.equal(i18n.readCents("15.5"), 1550);
+  assert.equal(i18n.readCents(" 27,70 € "), 2770);
+  assert.equal(i18n.readCents("1 234.50"), 123450);
+  assert.equal(i18n.readCents("45 eur"), 4500);
+  assert.equal(i18n.readCents(""), null);
+  assert.equal(i18n.readCents("2,555"), null);
+  assert.equal(i18n.readCents("-5"), null);
+});

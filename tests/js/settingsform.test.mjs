@@ -74,8 +74,6 @@ test("what cannot be read is an error at the API's path; other bad numbers go to
   const { value, errors } = F.fromForm("services", form);
   assert.deepEqual(errors, { "1.price_cents": "price", "0.price_cents": "required" });
   assert.equal(value[0].duration_minutes, "1h");
-  assert.equal(F.textToCents("45.5"), 4550);
-  assert.equal(F.textToCents("45,555"), null);
   assert.equal(F.centsToText(5, "."), "0.05");
 });
 
@@ -327,11 +325,11 @@ test("cancellation terms: whole numbers as typed, and under each box what the cl
   assert.deepEqual(Object.values(F.termsTold(none)).map((w) => w.key),
     ["set_terms_told_free_start", "set_terms_told_late_none", "set_terms_told_no_show_none"]);
   // What is no whole number in range is not read out as a term: the box's plain hint, and it
-  // goes to the server as typed, which names it at its field (a 422).
+  // goes to the server as read ("12,5" is 12.5), which names it at its field (a 422).
   const bad = { free_until_hours: "400", late_cancel_fee_percent: "12,5", no_show_fee_percent: "" };
   assert.deepEqual(Object.values(F.termsTold(bad)).map((w) => w.key),
     ["set_terms_free_hint", "set_terms_percent_hint", "set_terms_percent_hint"]);
-  assert.deepEqual(F.fromForm("terms", bad), { value: { free_until_hours: 400, late_cancel_fee_percent: "12,5", no_show_fee_percent: "" }, errors: {} });
+  assert.deepEqual(F.fromForm("terms", bad), { value: { free_until_hours: 400, late_cancel_fee_percent: 12.5, no_show_fee_percent: "" }, errors: {} });
   assert.deepEqual(F.explainAt("terms", "late_cancel_fee_percent", "Input should be a valid integer, unable to parse string as an integer", form),
     { key: "err_number", vars: {} });
   assert.deepEqual(F.explainAt("terms", "free_until_hours", "Input should be less than or equal to 336", form), { key: "err_max", vars: { n: "336" } });
@@ -519,4 +517,28 @@ test("the status line after a save: a save that did not go through replaces the 
   assert.equal(line("changed_elsewhere", "fi")[1], true);
   assert.deepEqual(line("unchanged", "fi"), ["Ei muutoksia tallennettavaksi.", false]);
   i18n.setLang("fi");
+});
+
+test("a percentage or an amount typed with a decimal comma is read as she meant it: 12,5 % is 12.5 (not a whole number), never 125", () => {
+  // The business's policy: a deposit of "12,5" % goes as 12.5, which the API refuses as not
+  // a whole number ("Write a whole number."), not as 125 ("At most 100.").
+  const percent = F.fromForm("policy", { ...F.toForm("policy", sections.policy), deposit_percent: "12,5" });
+  assert.deepEqual(percent, { value: { kind: "deposit", deposit_cents: null, deposit_percent: 12.5 }, errors: {} });
+  assert.deepEqual(F.explainAt("policy", "deposit_percent", "Input should be a valid integer, got a number with a fractional part", {}),
+    { key: "err_number", vars: {} });
+  assert.equal(F.fromForm("policy", { pay: "deposit_percent", deposit_percent: " 20 % ", deposit: "" }).value.deposit_percent, 20);
+  // A service's own deposit the same; its fixed deposit and its price in euros with a comma.
+  const form = F.toForm("services", sections.services, sections);
+  Object.assign(form[0], { pay: "deposit_percent", deposit_percent: "12,5", price: "69,50 €" });
+  Object.assign(form[1], { pay: "deposit_amount", deposit: "15,50" });
+  const { value, errors } = F.fromForm("services", form);
+  assert.deepEqual(errors, {});
+  assert.equal(value[0].payment.deposit_percent, 12.5);
+  assert.equal(value[0].price_cents, 6950);
+  assert.deepEqual(value[1].payment, { kind: "deposit", deposit_cents: 1550, deposit_percent: null });
+  assert.deepEqual(F.fromForm("policy", { pay: "deposit_amount", deposit: "15,555", deposit_percent: "" }).errors, { deposit_cents: "amount" });
+  // The other decimal boxes read the comma as before: a limit in %, the feedback's delay in hours.
+  assert.equal(F.percentFromForm("72,5 %"), 0.725);
+  assert.equal(F.decimalOrRaw("1,5"), 1.5);
+  assert.equal(F.intOrRaw("abc"), "abc");
 });

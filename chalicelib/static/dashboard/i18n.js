@@ -68,6 +68,28 @@ export function percentNumber(p) {
 export function percent(v) {
   return new Intl.NumberFormat(intl(), { style: "percent", maximumFractionDigits: 1 }).format(v);
 }
+
+// --- numbers as she types them ----------------------------------------------------------
+// The one reading of a number or an amount typed in a box of the dashboard, whatever its
+// language: the decimal mark is a comma or a point, whichever she types (a Finnish
+// keyboard's "12,5", an English "12.5"); spaces (thousands: "1 234,50") and the unit
+// after it ("12,5 %", "15,50 €") are left out.
+const bare = (text) => String(text ?? "").replace(/[\s\u00a0\u202f]/g, "").replace(/(?:%|€|eur)$/i, "");
+
+// "12,5", "12.5", "-3", "1 234,5", "12,5 %" -> the number; null when the box is empty;
+// NaN when it is not a number (the caller says so, or sends it as typed for the API to name).
+export function readNumber(text) {
+  const s = bare(text);
+  if (s === "") return null;
+  return /^-?\d+(?:[.,]\d+)?$/.test(s) ? Number(s.replace(",", ".")) : NaN;
+}
+
+// Money in euros: "15", "15,50", "15.5", "1 234,50 €" -> cents (1550); null when it is not
+// an amount (empty, negative, more than two decimals).
+export function readCents(text) {
+  const m = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(bare(text));
+  return m ? Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0")) : null;
+}
 // "2026-11-23" (a local date, or the date part of a local ISO) in words.
 export function day(iso, opts) {
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);

@@ -8,7 +8,7 @@
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
 import { saveHeaders } from "./api.js";
-import { clock, lang, localText, money, plural, t } from "./i18n.js";
+import { clock, lang, localText, money, plural, readCents, t } from "./i18n.js";
 import { api, copyActions, currency, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
@@ -72,7 +72,7 @@ export async function showSettings() {
 // A service's price as she typed it, written as the rest of the dashboard writes money
 // (€69.00 in English, 69,00 € in Finnish and Swedish); what cannot be read, as typed.
 function priceText(typed) {
-  const cents = F.textToCents(typed);
+  const cents = readCents(typed);
   return cents === null ? String(typed || "") : money(cents, currency());
 }
 
@@ -199,6 +199,10 @@ function checkField(section, path, labelText, obj, key) {
   return el("div", { className: "choice" }, box, el("label", { for: id, text: labelText }));
 }
 
+// A box for a percentage or an amount: text, not type=number, which drops a decimal comma
+// ("12,5" became 125); what she types is read by i18n.js readNumber / readCents.
+const DECIMAL_BOX = { type: "text", inputmode: "decimal" };
+
 // The one-line explanation under a field.
 const hint = (key, vars) => el("p", { className: "muted hint", text: t(key, vars) });
 
@@ -282,9 +286,9 @@ function paymentFields(name, i, s) {
   choice.querySelector("select").addEventListener("change", () => redraw(name));
   box.appendChild(choice);
   if (s.pay === "deposit_percent") {
-    box.appendChild(field(name, `${i}.payment`, t("set_deposit_percent"), s, "deposit_percent", { type: "number", inputmode: "numeric", min: "1", max: "100" }));
+    box.appendChild(field(name, `${i}.payment`, t("set_deposit_percent"), s, "deposit_percent", DECIMAL_BOX));
   } else if (s.pay === "deposit_amount") {
-    box.appendChild(field(name, `${i}.payment`, t("set_deposit_amount"), s, "deposit", { type: "text", inputmode: "decimal" }));
+    box.appendChild(field(name, `${i}.payment`, t("set_deposit_amount"), s, "deposit", DECIMAL_BOX));
   }
   // Said under the box too: a 360 px phone's select cuts a long choice short.
   if (!s.pay && ownPolicy()) box.appendChild(el("p", { className: "muted hint", text: own }));
@@ -333,7 +337,7 @@ const BUILD = {
           field(name, `${i}.duration_minutes`, t("set_duration"), s, "duration_minutes", { type: "number", inputmode: "numeric", min: "5", step: "5" }),
           field(name, `${i}.buffer_minutes`, t("set_buffer"), s, "buffer_minutes", { type: "number", inputmode: "numeric", min: "0", step: "5" })),
         el("div", { className: "two" },
-          field(name, `${i}.price_cents`, t("set_price"), s, "price", { type: "text", inputmode: "decimal" }),
+          field(name, `${i}.price_cents`, t("set_price"), s, "price", DECIMAL_BOX),
           field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })),
         paymentFields(name, i, s));
       const kept = F.keptFacts(s);
@@ -398,9 +402,9 @@ const BUILD = {
     choice.querySelector("select").addEventListener("change", () => redraw(name));
     box.appendChild(choice);
     if (form.pay === "deposit_percent") {
-      box.appendChild(field(name, "deposit_percent", t("set_deposit_percent"), form, "deposit_percent", { type: "number", inputmode: "numeric", min: "1", max: "100" }));
+      box.appendChild(field(name, "deposit_percent", t("set_deposit_percent"), form, "deposit_percent", DECIMAL_BOX));
     } else if (form.pay === "deposit_amount") {
-      box.appendChild(field(name, "deposit_cents", t("set_deposit_amount"), form, "deposit", { type: "text", inputmode: "decimal" }));
+      box.appendChild(field(name, "deposit_cents", t("set_deposit_amount"), form, "deposit", DECIMAL_BOX));
     }
     box.appendChild(hint("set_pay_terms_hint"));
   },
@@ -424,8 +428,8 @@ const BUILD = {
       never.hidden = !w;
     };
     for (const k of F.TERMS) {
-      const max = k === "free_until_hours" ? "336" : "100";
-      const cell = field(name, k, t(labels[k]), form, k, { type: "number", inputmode: "numeric", min: "0", max, step: "1" });
+      const hours = { type: "number", inputmode: "numeric", min: "0", max: "336", step: "1" };
+      const cell = field(name, k, t(labels[k]), form, k, k === "free_until_hours" ? hours : DECIMAL_BOX);
       const input = cell.querySelector("input");
       const note = el("p", { className: "muted hint", id: `${input.id}-told`, text: told(k) });
       input.setAttribute("aria-describedby", note.id);
@@ -497,15 +501,14 @@ const BUILD = {
   },
   // Who counts as slipping away (docs/retention.md).
   retention(box, form, name) {
-    const pct = { type: "text", inputmode: "decimal", maxlength: "6" };
     box.append(
       daysField(name, "return_window_days", t("set_return_window"), form, "return_window_days"),
       hint("set_return_window_hint"),
       daysField(name, "default_return_days", t("set_default_return"), form, "default_return_days"),
       hint("set_default_return_hint"),
       el("div", { className: "two" },
-        field(name, "at_risk_below", t("set_at_risk_below"), form, "at_risk_below", pct),
-        field(name, "lapsed_below", t("set_lapsed_below"), form, "lapsed_below", pct)),
+        field(name, "at_risk_below", t("set_at_risk_below"), form, "at_risk_below", { ...DECIMAL_BOX, maxlength: "6" }),
+        field(name, "lapsed_below", t("set_lapsed_below"), form, "lapsed_below", { ...DECIMAL_BOX, maxlength: "6" })),
       hint("set_limits_hint"));
   },
   // Win-back, "time for your next visit", birthdays, the cap and the quiet hours.
@@ -536,7 +539,7 @@ const BUILD = {
   },
   feedback(box, form, name) {
     box.append(
-      field(name, "delay_hours", t("set_feedback_delay"), form, "delay_hours", { type: "text", inputmode: "decimal", maxlength: "5" }),
+      field(name, "delay_hours", t("set_feedback_delay"), form, "delay_hours", { ...DECIMAL_BOX, maxlength: "5" }),
       hint("set_feedback_delay_hint"),
       el("div", { className: "two" },
         field(name, "day_start", t("set_feedback_from"), form, "day_start", { type: "time", step: "300" }),

@@ -4,7 +4,7 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price or a deposit in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
-import { day, explain, money, nameMissing, t } from "./i18n.js";
+import { day, explain, money, nameMissing, readCents, readNumber, t } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
@@ -33,12 +33,20 @@ const str = (v) => (v === null || v === undefined ? "" : String(v));
 
 // --- small conversions ------------------------------------------------------------------
 // A whole number as typed: a number when it is one, null when empty (optional fields),
-// else the text as it is, so that the server names the field ("not a valid integer").
+// else as read (i18n.js readNumber: "12,5" is 12.5, never 125) or, not a number at all, the
+// text as it is, so that the server names the field ("Write a whole number.").
 export function intOrRaw(text, optional) {
   const s = str(text).trim();
   if (s === "") return optional ? null : "";
-  return /^-?\d+$/.test(s) ? Number(s) : s;
+  const n = readNumber(s);
+  return Number.isNaN(n) ? s : n;
 }
+
+// A whole number as intOrRaw reads it, or null (a hint under a box waits for one).
+const wholeOrNull = (text) => {
+  const v = intOrRaw(text);
+  return Number.isInteger(v) ? v : null;
+};
 
 // Cents as the owner writes euros: "69,00" (fi, sv) or "69.00" (en).
 export function centsToText(cents, decimal = ",") {
@@ -46,14 +54,6 @@ export function centsToText(cents, decimal = ",") {
   const whole = Math.floor(cents / 100);
   const part = String(cents % 100).padStart(2, "0");
   return `${whole}${decimal}${part}`;
-}
-
-// "45", "45,50", "45.5", "45,50 €", "1 234,50" -> cents; null when it is not a price.
-export function textToCents(text) {
-  const s = str(text).replace(/[\s\u00a0\u202f€]/g, "").replace(/eur$/i, "");
-  const m = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(s);
-  if (!m) return null;
-  return Number(m[1]) * 100 + Number((m[2] || "0").padEnd(2, "0"));
 }
 
 // Days as the owner reads them: {n: "26", unit: "weeks"} for 182, {n: "10", unit: "days"} for 10.
@@ -88,15 +88,15 @@ export function percentToForm(p, decimal = ",") {
 
 // "80" or "72,5" -> 0.8, 0.725; empty -> null; anything else as typed (the server says so).
 export function percentFromForm(text) {
-  const s = str(text).replace(/[\s%]/g, "").replace(",", ".");
-  if (s === "") return null;
-  return /^-?\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * 100) / 10000 : s;
+  const n = readNumber(text);
+  if (n === null) return null;
+  return Number.isNaN(n) ? str(text).replace(/[\s%]/g, "") : Math.round(n * 100) / 10000;
 }
 
 // A decimal number as typed ("1,5" or "1.5"); else as typed.
 export function decimalOrRaw(text) {
-  const s = str(text).trim().replace(",", ".");
-  return /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : str(text).trim();
+  const n = readNumber(text);
+  return n === null || Number.isNaN(n) ? str(text).trim() : n;
 }
 
 function localizedToForm(v) {
@@ -273,8 +273,8 @@ export function keptFacts(s) {
 export function termsTold(form) {
   const out = {};
   for (const k of TERMS) {
-    const v = intOrRaw(form && form[k]);
-    const ok = typeof v === "number" && v >= 0 && v <= TERMS_MAX[k];
+    const v = wholeOrNull(form && form[k]);
+    const ok = v !== null && v >= 0 && v <= TERMS_MAX[k];
     if (k === "free_until_hours") {
       out[k] = !ok ? { key: "set_terms_free_hint", vars: {} }
         : v === 0 ? { key: "set_terms_told_free_start", vars: {} }
@@ -297,9 +297,9 @@ export function termsTold(form) {
 // cancellation online, so no late-cancellation fee is ever taken from one. Each {key, vars},
 // or null where a box holds no whole number (the server names that on save).
 export function deadlinesTold(terms, rules) {
-  const hours = (v) => (typeof v === "number" && v >= 0 ? v : null);
-  const free = hours(intOrRaw(terms && terms.free_until_hours));
-  const online = hours(intOrRaw(rules && rules.cancellation_window_hours));
+  const hours = (v) => (v !== null && v >= 0 ? v : null);
+  const free = hours(wholeOrNull(terms && terms.free_until_hours));
+  const online = hours(wholeOrNull(rules && rules.cancellation_window_hours));
   return {
     terms: online === null ? null : { key: "set_terms_online_is", vars: { n: online } },
     rules: free === null ? null : { key: "set_rules_free_is", vars: { n: free } },
@@ -345,7 +345,7 @@ export function paymentFromForm(f) {
       return { payment: policy("deposit", null, v === "" ? null : v), error: v === "" ? ["deposit_percent", "required"] : null };
     }
     case "deposit_amount": {
-      const cents = textToCents(f.deposit);
+      const cents = readCents(f.deposit);
       return { payment: policy("deposit", cents ?? 0), error: cents === null ? ["deposit_cents", str(f.deposit).trim() ? "amount" : "required"] : null };
     }
     default: return { payment: policy(f.pay) };
@@ -388,7 +388,7 @@ export function fromForm(name, form) {
     case "closures": value = form.map((c) => ({ date: str(c.date).trim(), name: str(c.name).trim() || null })); break;
     case "services":
       value = withIds(name, form).map((s, i) => {
-        const cents = textToCents(s.price);
+        const cents = readCents(s.price);
         if (cents === null) errors[`${i}.price_cents`] = str(s.price).trim() ? "price" : "required";
         const { payment, error } = paymentFromForm(s);
         if (error) errors[`${i}.payment.${error[0]}`] = error[1];

@@ -4,7 +4,9 @@
 // The amounts are the API's (GET /appointments/{id} `payment`, docs/owner-api.md); this
 // computes nothing the server decides, it only reads it — but for the price a reward
 // would leave, shown in the desk's booking sheet before the booking is made (the server's
-// rule, domain/loyalty.py price_after, prices the booking).
+// rule, domain/loyalty.py price_after, prices the booking). An amount she types is read as
+// every box of the dashboard reads one (i18n.js readCents, readNumber).
+import { readCents, readNumber } from "./i18n.js";
 
 // The fees in these states, in cents.
 function feesIn(p, states) {
@@ -107,13 +109,6 @@ export function lateFeeOffer(a) {
   return ((p.chargeable_cents || {}).late_cancel) || 0;
 }
 
-// "20", "20,5", "20.50", "1 234,50 €" -> cents; NaN when it is not an amount.
-export function parseAmount(text) {
-  const s = String(text || "").replace(/[\s\u00a0\u202f€]/g, "").replace(",", ".");
-  if (!/^\d+(\.\d{1,2})?$/.test(s)) return NaN;
-  return Math.round(parseFloat(s) * 100);
-}
-
 // Cents as the amount field shows them in the language ("27,70"; no currency, no grouping).
 export function amountText(cents, locale) {
   return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })
@@ -124,7 +119,7 @@ export function amountText(cents, locale) {
 // {amount_cents, reason} or {errors: {amount_cents: "range", reason: "missing"}}.
 export function refundRequest(amountText, reason, refundable) {
   const errors = {};
-  const cents = parseAmount(amountText);
+  const cents = readCents(amountText);
   if (!(cents >= 1 && cents <= refundable)) errors.amount_cents = "range";
   const why = String(reason || "").trim();
   if (!why) errors.reason = "missing";
@@ -181,7 +176,7 @@ export function checkoutDue(priceCents, p) {
 // than the total; `most`), "below_deposit" (below the deposit kept; `least`).
 export function checkoutRequest(priceText, p, sale = {}) {
   const errors = {};
-  const price = parseAmount(priceText);
+  const price = readCents(priceText);
   if (!Number.isFinite(price)) errors.price_cents = "invalid";
   const lines = [];
   for (const row of sale.lines || []) {
@@ -189,7 +184,7 @@ export function checkoutRequest(priceText, p, sale = {}) {
     const amountText = String(row.amount || "").trim();
     const qtyText = String(row.quantity ?? "").trim() || "1";
     const at = `lines.${lines.length}`;
-    const amount = parseAmount(amountText);
+    const amount = readCents(amountText);
     const quantity = /^\d{1,2}$/.test(qtyText) ? Number(qtyText) : 0;
     if (!name) errors[`${at}.name`] = "missing";
     else if (name.length > LINE_NAME_MAX) errors[`${at}.name`] = "too_long";
@@ -197,15 +192,15 @@ export function checkoutRequest(priceText, p, sale = {}) {
     if (quantity < 1) errors[`${at}.quantity`] = "range";
     lines.push({ name, amount_cents: amount, quantity });
   }
-  const discountText = String(sale.discount || "").replace(/[\s\u00a0\u202f%]/g, "");
+  const discountText = String(sale.discount || "").trim();
   let discount = null;
   if (discountText && sale.unit === "amount") {
-    const cents = parseAmount(discountText);
+    const cents = readCents(discountText);
     if (cents >= 1) discount = { amount_cents: cents };
     else errors.discount = "invalid";
   } else if (discountText) {
-    const percent = /^\d{1,3}$/.test(discountText) ? Number(discountText) : 0;
-    if (percent >= 1 && percent <= 100) discount = { percent };
+    const percent = readNumber(discountText); // "12,5" is 12.5 (not whole: invalid), never 125
+    if (Number.isInteger(percent) && percent >= 1 && percent <= 100) discount = { percent };
     else errors.discount = "invalid";
   }
   if (Object.keys(errors).length) return { errors };
