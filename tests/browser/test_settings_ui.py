@@ -356,6 +356,13 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         percent.fill("12,5")
         refused_at_box(page, "policy", percent, "Kirjoita kokonaisluku.")
         expect(page.locator("#status")).to_have_text("Ei tallennettu: Yrityksen yleinen maksukäytäntö")
+        # That line stays in sight at the top; a card brought into view stops below it.
+        covered = policy.evaluate(
+            "f => { f.closest('section').scrollIntoView();"
+            " return document.getElementById('status').getBoundingClientRect().bottom"
+            " - f.querySelector('h3').getBoundingClientRect().top; }"
+        )
+        assert covered <= 0, f"the card's heading is {covered}px under the status line"
         percent.fill("20")
         save(page, "policy")
         assert settings(stack)["policy"] == {"kind": "deposit", "deposit_cents": None, "deposit_percent": 20}

@@ -72,6 +72,11 @@ export function say(message, bad) {
   const s = $("status");
   s.textContent = message || "";
   s.className = bad ? "status bad" : "status";
+  // Kept in sight at the top while she scrolls only while it is at most two lines
+  // (dashboard.css --status-sticky): a longer one would cover a phone's screen.
+  const cs = getComputedStyle(s);
+  const lines = (s.getBoundingClientRect().height - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom)) / parseFloat(cs.lineHeight);
+  if (lines > 2.5) s.classList.add("long");
 }
 
 // A link (or a line of code) in a read-only field: the buttons that copy it and, on a
