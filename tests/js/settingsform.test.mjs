@@ -542,3 +542,16 @@ test("a percentage or an amount typed with a decimal comma is read as she meant 
   assert.equal(F.decimalOrRaw("1,5"), 1.5);
   assert.equal(F.intOrRaw("abc"), "abc");
 });
+
+test("the payment choices fit a 360 px select, and what each means is said in full under it", () => {
+  const file = (l) => JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${l}.json`, import.meta.url), "utf8"));
+  for (const l of ["fi", "sv", "en"]) {
+    const words = file(l).dashboard;
+    for (const v of F.POLICY_CHOICES) assert.ok(words[F.PAY_HINTS[v]], `${l}: ${v}`);
+    // About 30 characters show in the select at 360 px ("Deposit, a percentage of the pr").
+    for (const k of ["set_pay_none", "set_pay_deposit_percent", "set_pay_deposit_amount", "set_pay_prepay", "set_pay_card"]) {
+      assert.ok(words[k].length <= 28, `${l} ${k}: "${words[k]}" is cut in the select at 360 px`);
+    }
+  }
+});
+

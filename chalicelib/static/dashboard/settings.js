@@ -292,6 +292,7 @@ function paymentFields(name, i, s) {
   }
   // Said under the box too: a 360 px phone's select cuts a long choice short.
   if (!s.pay && ownPolicy()) box.appendChild(el("p", { className: "muted hint", text: own }));
+  else if (s.pay) box.appendChild(hint(F.PAY_HINTS[s.pay]));
   box.appendChild(hint("set_pay_terms_hint"));
   return box;
 }
@@ -401,6 +402,7 @@ const BUILD = {
     const choice = selectField(name, "kind", t("set_payment"), form, "pay", F.POLICY_CHOICES.map((v) => [v, t(PAY_WORDS[v])]));
     choice.querySelector("select").addEventListener("change", () => redraw(name));
     box.appendChild(choice);
+    box.appendChild(hint(F.PAY_HINTS[form.pay]));
     if (form.pay === "deposit_percent") {
       box.appendChild(field(name, "deposit_percent", t("set_deposit_percent"), form, "deposit_percent", DECIMAL_BOX));
     } else if (form.pay === "deposit_amount") {

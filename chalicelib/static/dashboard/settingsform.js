@@ -327,6 +327,11 @@ export function defaultPayText(policy, currency = "EUR") {
   return t("set_pay_default_deposit_percent", { percent: policy.deposit_percent });
 }
 
+// What each choice means, said under the choice on the policy's card and a service's (the
+// select's own words are short: a 360 px phone cuts a long one).
+export const PAY_HINTS = { none: "set_pay_hint_none", deposit_percent: "set_pay_hint_deposit_percent",
+  deposit_amount: "set_pay_hint_deposit_amount", prepay: "set_pay_hint_prepay", card_on_file: "set_pay_hint_card" };
+
 // {pay, deposit_percent, deposit}: the choice and the deposit as she types it (euros).
 export function paymentToForm(p, decimal = ",") {
   const pay = !p ? "" : p.kind !== "deposit" ? p.kind : p.deposit_cents != null ? "deposit_amount" : "deposit_percent";
