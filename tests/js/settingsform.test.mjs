@@ -555,3 +555,17 @@ test("the payment choices fit a 360 px select, and what each means is said in fu
   }
 });
 
+test("the policy's fixed deposit at or above a service's price is said: those services are paid in full when booked", async () => {
+  const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
+  const file = (l) => JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${l}.json`, import.meta.url), "utf8"));
+  for (const l of ["fi", "sv", "en"]) i18n.setCatalogue(l, file(l));
+  // Naisten leikkaus (69,50 €) follows the policy; Värjäys (129 €) has its own 30 % deposit.
+  assert.deepEqual(F.depositCoversPrice("500", sections.services), [sections.services[0].name]);
+  assert.deepEqual(F.depositCoversPrice("69,50", sections.services), [sections.services[0].name]);
+  assert.deepEqual(F.depositCoversPrice("69,49", sections.services), []);
+  assert.deepEqual(F.depositCoversPrice("15", sections.services), []);
+  assert.deepEqual(F.depositCoversPrice("abc", sections.services), []);
+  i18n.setLang("en");
+  assert.equal(i18n.t("set_deposit_whole_price", { services: "Women's cut" }), "At least the price of Women's cut: those are paid in full when booked.");
+  i18n.setLang("fi");
+});

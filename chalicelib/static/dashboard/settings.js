@@ -406,7 +406,21 @@ const BUILD = {
     if (form.pay === "deposit_percent") {
       box.appendChild(field(name, "deposit_percent", t("set_deposit_percent"), form, "deposit_percent", DECIMAL_BOX));
     } else if (form.pay === "deposit_amount") {
-      box.appendChild(field(name, "deposit_cents", t("set_deposit_amount"), form, "deposit", DECIMAL_BOX));
+      const cell = field(name, "deposit_cents", t("set_deposit_amount"), form, "deposit", DECIMAL_BOX);
+      // A fixed deposit that reaches a service's price takes the whole price of it: said
+      // under the box as she types (F.depositCoversPrice).
+      const input = cell.querySelector("input");
+      const whole = el("p", { className: "muted hint", id: `${input.id}-whole` });
+      const tell = () => {
+        const names = F.depositCoversPrice(input.value, loaded.sections.services).map(localText);
+        whole.textContent = names.length ? t("set_deposit_whole_price", { services: names.join(", ") }) : "";
+        whole.hidden = !names.length;
+      };
+      input.setAttribute("aria-describedby", whole.id);
+      input.addEventListener("input", tell);
+      tell();
+      cell.appendChild(whole);
+      box.appendChild(cell);
     }
     box.appendChild(hint("set_pay_terms_hint"));
   },

@@ -332,6 +332,16 @@ export function defaultPayText(policy, currency = "EUR") {
 export const PAY_HINTS = { none: "set_pay_hint_none", deposit_percent: "set_pay_hint_deposit_percent",
   deposit_amount: "set_pay_hint_deposit_amount", prepay: "set_pay_hint_prepay", card_on_file: "set_pay_hint_card" };
 
+// The business's fixed deposit (the policy card's box, as she types it) against the
+// services that follow the policy (`payment` null, as saved): the names of those whose price
+// it reaches, whose bookings then take the whole price (the server's rule: a deposit is at
+// most the price). [] while the box holds no amount.
+export function depositCoversPrice(deposit, services) {
+  const cents = readCents(deposit);
+  if (cents === null || cents < 1) return [];
+  return (services || []).filter((s) => !s.payment && s.price_cents <= cents).map((s) => s.name);
+}
+
 // {pay, deposit_percent, deposit}: the choice and the deposit as she types it (euros).
 export function paymentToForm(p, decimal = ",") {
   const pay = !p ? "" : p.kind !== "deposit" ? p.kind : p.deposit_cents != null ? "deposit_amount" : "deposit_percent";
