@@ -7,7 +7,8 @@ several kinds show alike is one per locale in templates/_<part>/ (the manage lin
 The SMS must fit one GSM-7 segment (160 units). When it does not, it is shortened
 step by step, always the same way: drop the service name, then the staff, then the
 previous time; then cut the business name (at a word break, not below 16 units);
-then drop the greeting name and cut the business name further (or drop it). What is
+then drop the greeting name and cut the business name further (or drop it). A name is
+cut only where a word ends, never inside one (_cut_name). What is
 left — what happened and when, and the link the message is for — is never cut: a
 "book again" link takes a shorter form, or (a cancellation's) goes altogether; a link
 the message is for takes a second segment instead. Only text longer than two segments
@@ -161,18 +162,18 @@ def _hard_cut(text: str, units: int) -> str:
 
 
 def _cut_name(name: str, units: int, floor: int) -> str:
-    """The longest prefix of `name` within `units`, ending at a word break where that
-    keeps at least `floor` units; '' when not even `floor` units are available."""
+    """The longest prefix of `name` within `units` that ends at a word break (a space or
+    a hyphen: "Parturi-Kampaamo Kaunotar" -> "Parturi-Kampaamo" or "Parturi"), never
+    inside a word ("Salon Auro"); '' when no such prefix keeps at least `floor` units."""
     if gsm.gsm7_length(name) <= units:
         return name
     if units < floor:
         return ""
     cut = gsm.truncate_gsm7(name, units)
     if name[len(cut)] not in " -":
-        boundary = max(cut.rfind(" "), cut.rfind("-"))
-        if boundary >= floor:
-            cut = cut[:boundary]
-    return cut.rstrip(" -,.&/")
+        cut = cut[: max(cut.rfind(" "), cut.rfind("-"), 0)]
+    cut = cut.rstrip(" -,.&/")
+    return cut if gsm.gsm7_length(cut) >= floor else ""
 
 
 def _shorten_business(kind: str, locale: str, ctx: dict, name: str, floor: int, units: int) -> str:

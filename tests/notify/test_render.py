@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from conftest import LONG_NAMES, build_context
 from hypothesis import HealthCheck, given, settings
@@ -7,7 +9,16 @@ from chalicelib.domain.locales import LOCALES
 from chalicelib.links import shorter_book_urls
 from chalicelib.notify.gsm import gsm7_length, is_gsm7, to_gsm7
 from chalicelib.notify.localtime import format_date, format_day, format_local, format_price, format_time
-from chalicelib.notify.render import TEMPLATES_DIR, TWO_SEGMENT_KINDS, TWO_SEGMENT_UNITS, Rendered, render
+from chalicelib.notify.render import (
+    MIN_BUSINESS_UNITS,
+    MIN_BUSINESS_UNITS_WITH_GREETING,
+    TEMPLATES_DIR,
+    TWO_SEGMENT_KINDS,
+    TWO_SEGMENT_UNITS,
+    Rendered,
+    _cut_name,
+    render,
+)
 
 KINDS = ["confirmation", "rescheduled", "cancelled"]
 
@@ -345,6 +356,20 @@ def test_any_names_give_one_gsm7_segment_with_the_link_whole(
     assert gsm7_length(sms) <= 160
     assert sms.endswith(url)
     assert to_gsm7(format_local(ctx["start"], locale)) in sms
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(alphabet="abcÄö -.&", min_size=1, max_size=40),
+    units=st.integers(min_value=0, max_value=45),
+    floor=st.sampled_from([MIN_BUSINESS_UNITS, MIN_BUSINESS_UNITS_WITH_GREETING]),
+)
+def test_a_business_name_is_whole_cut_where_a_word_ends_or_left_out(name, units, floor):
+    # The late-fee SMS read "Salon Auro" / "Salon Au": a name cut inside a word.
+    cut = _cut_name(name, units, floor)
+    assert gsm7_length(cut) <= units
+    rest = name[len(cut) :]
+    assert cut in (name, "") or (name.startswith(cut) and re.match(r"[,.&/]*[ -]", rest) and len(cut) >= floor)
 
 
 # A "book again" link as the product makes it (links.rebook_url): the local stack's host.
