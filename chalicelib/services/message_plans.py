@@ -198,8 +198,14 @@ def held_salon_sms(
     number = sms_to(b, phone)
     if not number:
         return None
-    at = salon_sms_time(b, appt, now, previous_start)
-    if at <= now:
+    return held_sms_at(number, salon_sms_time(b, appt, now, previous_start), now)
+
+
+def held_sms_at(number: str | None, at: datetime, now: datetime) -> datetime | None:
+    """`at`, when an SMS to `number` planned for `at` is held past `now`; None when it
+    goes at once or none goes (no number, or one that replied STOP: its send fails
+    `opted_out`, so no time is promised)."""
+    if not number or at <= now:
         return None
     from chalicelib.notify import channels
 

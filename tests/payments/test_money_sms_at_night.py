@@ -53,7 +53,25 @@ def test_a_no_show_fee_charged_at_night_texts_her_in_the_morning(pay_client, str
     before = len(sent_sms())
     status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
     assert status == 200 and marked["payment"]["fees"] == {"no_show": "succeeded"}, marked
+    assert marked["sms_at"] == MORNING, marked  # the owner can tell her when she hears of it
     assert "Saapumatta jättämisen maksu 111,30 € veloitettu" in held_until_morning(before)
+
+
+def test_a_fee_told_by_email_names_no_sms_time(pay_client, stripe_env, desk, frozen_now):
+    """Her fee is told by email when she gave one: no SMS to wait for, no time named."""
+    held = her_card_saved(pay_client, stripe_env)
+    frozen_now["now"] = at(NIGHT)
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "succeeded"}, marked
+    assert "sms_at" not in marked, marked
+
+
+def test_a_fee_charged_by_day_names_no_sms_time(pay_client, stripe_env, desk, frozen_now):
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at("2026-11-25T15:30:00+02:00")  # her SMS goes at once
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "succeeded"}, marked
+    assert "sms_at" not in marked, marked
 
 
 def test_a_held_fee_sms_obeys_the_quiet_hours_as_the_salon_has_them_in_the_morning(
@@ -134,7 +152,7 @@ def test_a_late_cancellation_fee_charged_at_night_texts_her_in_the_morning(
     frozen_now["now"] = at(NIGHT)
     before = len(sent_sms())
     status, fee = desk.post(f"/appointments/{held['id']}/fees", {"kind": "late_cancel"})
-    assert status == 200 and fee["state"] == "succeeded", fee
+    assert status == 200 and fee["state"] == "succeeded" and fee["sms_at"] == MORNING, fee
     assert "Myöhäisen peruutuksen maksu 64,50 € veloitettu" in held_until_morning(before)
 
 
@@ -146,6 +164,7 @@ def test_a_fee_her_bank_asks_her_to_confirm_at_night_emails_now_and_texts_in_the
     before = len(sent_sms())
     status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
     assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
+    assert marked["sms_at"] == MORNING, marked  # her pay link by SMS beside the email
     assert len(emails_to("maija@example.com", "Vahvista maksu")) == 1  # the email at once
     assert held_until_morning(before).startswith("Vahvista saapumatta jättämisen maksun 111,30 €")
 

@@ -4,7 +4,7 @@ marking visits arrived, completed or no-show."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock
@@ -36,6 +36,9 @@ from chalicelib.services.booking import book, changes
 from chalicelib.store import bookings as store
 from chalicelib.store import clients, daysheets, visits, waitlist
 from chalicelib.store import timeoff as timeoff_store
+
+if TYPE_CHECKING:
+    from chalicelib.domain.payments import MoneyRecord
 
 
 def checkout_view(a: Appointment, tz: ZoneInfo) -> dict[str, Any]:
@@ -422,6 +425,16 @@ def held_sms(
     return {"sms_at": iso_local(due, b.config.tz)} if due else {}
 
 
+def held_fee_sms(b: Business, client: Client | None, fee: MoneyRecord | None, now: datetime) -> dict[str, str]:
+    """The desk's answer to a fee it charged (a no-show's, or POST .../fees): `sms_at`,
+    when the SMS telling her of it waits out the quiet hours (notices.fee_sms_at), as
+    held_sms says of a booking; nothing when it goes at once or none goes (by email)."""
+    from chalicelib.services.payments import notices
+
+    due = notices.fee_sms_at(b, client, fee, now) if fee is not None else None
+    return {"sms_at": iso_local(due, b.config.tz)} if due else {}
+
+
 def _not_paid_at_the_desk(a: Appointment) -> None:
     """A visit checked out at the desk took place and is paid: it is not moved or
     cancelled (a cancellation would refund her deposit on top); nor while her card may be
@@ -449,6 +462,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             details={"reason": reason},
         )
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
+    fee: MoneyRecord | None = None  # a no-show's fee charged with the mark
     if a.status != status:
         from chalicelib.domain.payments import FeeKind, FeeState
         from chalicelib.services.payments import checkout, fees
@@ -483,14 +497,19 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         a = _appointment(b, a.id)
         # A key's or a staff member's no-show charges no fee: the owner charges it from
         # the visit's card (its `chargeable_cents`).
-        if status == Status.NO_SHOW.value and _moves_money(p) and _no_show_fee(b, a, now):
-            a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
+        if status == Status.NO_SHOW.value and _moves_money(p):
+            fee = _no_show_fee(b, a, now)
+            if fee is not None:
+                a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
         if status != Status.ARRIVED.value:
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
             # undo) now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, now)
     audited_after_commit(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
-    return appointment_view(b, a, clients.get_client(b.id, a.client_id), money=p.can("money"))
+    client = clients.get_client(b.id, a.client_id)
+    view = appointment_view(b, a, client, money=p.can("money"))
+    view.update(held_fee_sms(b, client, fee, now))  # the fee's SMS, at night: in the morning
+    return view
 
 
 def _moves_money(p: Principal) -> bool:
@@ -510,22 +529,21 @@ def _money_is_the_owners(p: Principal, what: str, reason: str) -> None:
     raise Forbidden(f"{what}; only the business owner can.", code="owner_only", details={"reason": reason})
 
 
-def _no_show_fee(b: Business, a: Appointment, now: datetime) -> bool:
+def _no_show_fee(b: Business, a: Appointment, now: datetime) -> MoneyRecord | None:
     """A no-show with a card on file: its fee, charged once (the owner sees it open if
     the bank asks the client to authenticate). Stripe down: the owner charges it later.
-    True when a fee was asked for."""
+    The fee's record when one was asked for."""
     from chalicelib.domain.payments import FeeKind
     from chalicelib.errors import RebookError
     from chalicelib.services.payments import fees
 
     if a.payment is None:
-        return False
+        return None
     try:
-        fees.charge_fee(b, a, FeeKind.NO_SHOW, now)
+        return fees.charge_fee(b, a, FeeKind.NO_SHOW, now)
     except RebookError:
         logger().warning("no-show fee not charged", extra={"appointment_id": a.id})
-        return False
-    return True
+        return None
 
 
 def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:

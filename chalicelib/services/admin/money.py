@@ -14,6 +14,7 @@ from chalicelib.errors import Conflict
 from chalicelib.services.admin.common import audited_after_commit, business_of
 from chalicelib.services.payments import fees
 from chalicelib.services.validation import parse
+from chalicelib.store import clients
 
 
 class FeeIn(BaseModel):
@@ -47,9 +48,12 @@ def charge_fee(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     p.require("money")
     req: FeeIn = parse(FeeIn, body, "fee")
     b, a = _booking(p, appointment_id)
+    from chalicelib.services.admin.calendar import held_fee_sms
+
     # A fee whose event did not happen (no no-show, no late cancellation of hers) is
     # refused there: 409 no_fee with its reason (salon_cancelled for the salon's own).
-    money = fees.charge_fee(b, a, req.kind, clock.now())
+    now = clock.now()
+    money = fees.charge_fee(b, a, req.kind, now)
     if money is None:
         raise Conflict(
             "No fee to charge: no card on file, no such fee in the terms, or the deposit covers it.", code="no_fee"
@@ -60,6 +64,8 @@ def charge_fee(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     view = fees.money_view(money, b.config.tz)
     if money.state == "open":
         view["pay_url"] = fees.fee_pay_url(b, a, money.kind)
+    # Charged at night: the SMS telling her waits for the morning, and the answer says when.
+    view.update(held_fee_sms(b, clients.get_client(b.id, a.client_id), money, now))
     return view
 
 

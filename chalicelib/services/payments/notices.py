@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.booking import Appointment
+from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.messages import PlannedMessage, salon_money_news
-from chalicelib.domain.payments import fee_kind_of
+from chalicelib.domain.payments import MoneyRecord, fee_kind_of
 from chalicelib.services import message_plans
 from chalicelib.store import clients
 
@@ -89,12 +90,32 @@ def _about_fee(
     client = clients.get_client(b.id, appt.client_id)
     if client is None or client.is_erased:
         return []
-    channel, recipient = ("email", client.email) if client.email else ("sms", message_plans.sms_to(b, client.phone))
+    channel, recipient = _fee_channel(b, client)
     if not recipient:
         return []
     context = message_plans.booking_context(b, appt, client.name)
     context.update(amount_cents=amount_cents, fee_kind=fee_kind_of(fee_kind))
     return [_planned(b, appt, key, kind, channel, recipient, context, now)]
+
+
+def _fee_channel(b: Business, client: Client) -> tuple[str, str | None]:
+    """How she is told of one of her fees: by email, else by SMS (one, not both)."""
+    return ("email", client.email) if client.email else ("sms", message_plans.sms_to(b, client.phone))
+
+
+def fee_sms_at(b: Business, client: Client | None, fee: MoneyRecord, now: datetime) -> datetime | None:
+    """When the SMS telling her of a fee the desk charged (`fee`, recorded at its
+    `created_at`) goes, if it waits out the quiet hours (_planned): the pay link of an
+    open fee goes by SMS beside email (plan), a fee charged by SMS only when she has no
+    email (fee_charged). None when it goes at once or none goes (no number, a country
+    the business does not text, a number that replied STOP). The desk's answer says it
+    (`sms_at`), so the owner knows when her client hears of it."""
+    if client is None or client.is_erased or fee.state not in ("open", "succeeded"):
+        return None
+    channel, number = ("sms", message_plans.sms_to(b, client.phone)) if fee.state == "open" else _fee_channel(b, client)
+    if channel != "sms":
+        return None
+    return message_plans.held_sms_at(number, message_plans.quiet_hours_end(b, fee.created_at), now)
 
 
 FEE_REFUNDED = "fee_refunded"

@@ -12,6 +12,7 @@ import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
+import { chargedText, markedText } from "./cardwords.js";
 import * as g from "./grid.js";
 import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeKind, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
@@ -460,23 +461,6 @@ function markOrAsk(status, button) {
   askFirst(question, t(fee ? "no_show_yes" : "undo_refund_yes", { amount }), button, (ok) => mark(status, ok), "mark-confirm");
 }
 
-// What the status line says of a mark: the fee it charged, or gave back, by name and amount.
-function markedText(status, who, before, after) {
-  const fee = (p) => ((p && p.fees) || {}).no_show;
-  const amount = money(((after && after.fee_cents) || {}).no_show || 0, currency());
-  if (status === "no_show" && fee(before) !== fee(after)) {
-    if (fee(after) === "succeeded") return t("marked_no_show_charged", { name: who, amount });
-    if (fee(after) === "open") return t("marked_no_show_open", { name: who, amount });
-  }
-  if (status === "no_show" && !mayMoney() && after && noShowFeeOffer({ status, payment: after })) {
-    return t("marked_no_show_owner_charges", { name: who, amount: money(after.chargeable_cents.no_show, currency()) });
-  }
-  if (status !== "no_show" && fee(before) === "succeeded" && ["refunding", "refunded"].includes(fee(after))) {
-    return t("marked_fee_refunded", { name: who, amount });
-  }
-  return t(`marked_${status}`, { name: who });
-}
-
 async function mark(status, button) {
   button.disabled = true;
   const s = appointmentSummary(current);
@@ -484,7 +468,7 @@ async function mark(status, button) {
     const view = await api("POST", `/appointments/${current.id}/status`, { status });
     const before = current.payment;
     current = { ...current, ...view, markers: current.markers };
-    say(markedText(status, s.who, before, view.payment));
+    say(markedText(status, s.who, before, view, { currency: currency(), mayMoney: mayMoney() }));
     render();
     $("appointment-title").focus();
     changed();
@@ -662,8 +646,7 @@ async function chargeFee(kind, button) {
   const s = appointmentSummary(current);
   try {
     const fee = await api("POST", `/appointments/${current.id}/fees`, { kind });
-    const name = { name: s.who, fee: t(`fee_kind_${kind}`), amount: money(fee.amount_cents, currency()) };
-    await moneyChanged(fee.state === "open" ? t("charge_open_done", name) : t("charged_done", name));
+    await moneyChanged(chargedText(s.who, kind, fee, currency()));
   } catch (err) {
     button.disabled = false;
     $("card-error").textContent = errorText(err);

@@ -1,0 +1,33 @@
+// What the appointment card's status line says once the desk has acted on a visit: the
+// mark (and the no-show fee it charged or gave back), a fee charged — and, when the API's
+// answer holds her SMS of it for the end of the quiet hours (`sms_at`, docs/owner-api.md
+// "At night"), when it goes (withHeldSms). Pure (words, no DOM): tests/js/cardwords.test.mjs.
+import { money, t, withHeldSms } from "./i18n.js";
+import { noShowFeeOffer } from "./visitmoney.js";
+
+// A mark (POST /appointments/{id}/status): the fee it charged, or gave back, by name and
+// amount. `before`: the visit's payment before it; `answer`: the API's answer (the visit).
+// `mayMoney`: the caller charges fees (the owner); staff are told the owner charges it.
+export function markedText(status, who, before, answer, { currency, mayMoney }) {
+  const after = answer && answer.payment;
+  const fee = (p) => ((p && p.fees) || {}).no_show;
+  const amount = money(((after && after.fee_cents) || {}).no_show || 0, currency);
+  if (status === "no_show" && fee(before) !== fee(after)) {
+    if (fee(after) === "succeeded") return withHeldSms(t("marked_no_show_charged", { name: who, amount }), answer);
+    if (fee(after) === "open") return withHeldSms(t("marked_no_show_open", { name: who, amount }), answer);
+  }
+  if (status === "no_show" && !mayMoney && after && noShowFeeOffer({ status, payment: after })) {
+    return t("marked_no_show_owner_charges", { name: who, amount: money(after.chargeable_cents.no_show, currency) });
+  }
+  if (status !== "no_show" && fee(before) === "succeeded" && ["refunding", "refunded"].includes(fee(after))) {
+    return t("marked_fee_refunded", { name: who, amount });
+  }
+  return t(`marked_${status}`, { name: who });
+}
+
+// A fee charged (POST /appointments/{id}/fees): charged to her card, or open (her bank
+// asks her to confirm: she got the pay link). `fee`: the API's answer.
+export function chargedText(who, kind, fee, currency) {
+  const name = { name: who, fee: t(`fee_kind_${kind}`), amount: money(fee.amount_cents, currency) };
+  return withHeldSms(fee.state === "open" ? t("charge_open_done", name) : t("charged_done", name), fee);
+}

@@ -1,0 +1,53 @@
+// The appointment card's status line after the desk acted (chalicelib/static/dashboard/cardwords.js).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as i18n from "../../chalicelib/static/dashboard/i18n.js";
+import * as W from "../../chalicelib/static/dashboard/cardwords.js";
+
+const dir = new URL("../../chalicelib/strings/", import.meta.url);
+const load = (l) => JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8"));
+const NB = "\u00a0";
+
+function inEach(fn) {
+  try {
+    for (const l of ["fi", "sv", "en"]) {
+      i18n.setCatalogue(l, load(l));
+      i18n.setLang(l);
+      fn(l);
+    }
+  } finally {
+    i18n.setLang("fi");
+  }
+}
+
+const MORNING = "2026-11-26T08:00:00+02:00";
+const held = {
+  fi: `Tekstiviesti asiakkaalle lähtee klo${NB}8.00, kun hiljainen aika tekstiviesteiltä päättyy.`,
+  sv: `Sms:et till kunden skickas kl.${NB}8.00, när den tysta tiden för sms är slut.`,
+  en: `The text message to the client will go at${NB}08:00, when the quiet hours for text messages end.`,
+};
+
+// A no-show fee or a late fee charged at night: her SMS of it waits for the morning, and
+// the owner is told when, as for the desk's cancellation at night.
+test("a fee charged at night says when her SMS goes; by day, or by email, nothing more", () => {
+  const before = { fees: {} };
+  const charged = { status: "no_show", payment: { fees: { no_show: "succeeded" }, fee_cents: { no_show: 11130 } } };
+  const opts = { currency: "EUR", mayMoney: true };
+  const late = { kind: "late_cancel", state: "succeeded", amount_cents: 1950 };
+  inEach((l) => {
+    const marked = W.markedText("no_show", "Maija", before, charged, opts);
+    assert.equal(W.markedText("no_show", "Maija", before, { ...charged, sms_at: MORNING }, opts), `${marked} ${held[l]}`);
+    assert.match(marked, /111[,.]30/);
+    const open = { ...charged, payment: { ...charged.payment, fees: { no_show: "open" } } };
+    assert.equal(W.markedText("no_show", "Maija", before, { ...open, sms_at: MORNING }, opts),
+      `${W.markedText("no_show", "Maija", before, open, opts)} ${held[l]}`);
+    const fee = W.chargedText("Liisa", "late_cancel", late, "EUR");
+    assert.match(fee, /19[,.]50/);
+    assert.ok(!fee.includes(held[l]), fee);
+    assert.equal(W.chargedText("Liisa", "late_cancel", { ...late, sms_at: MORNING }, "EUR"), `${fee} ${held[l]}`);
+  });
+  i18n.setLang("fi");
+  assert.equal(W.chargedText("Liisa", "late_cancel", { ...late, sms_at: MORNING }, "EUR"),
+    `Liisa: Myöhäisen peruutuksen maksu 19,50${NB}€ veloitettu kortilta. ${held.fi}`);
+});
