@@ -51,3 +51,30 @@ test("a fee charged at night says when her SMS goes; by day, or by email, nothin
   assert.equal(W.chargedText("Liisa", "late_cancel", { ...late, sms_at: MORNING }, "EUR"),
     `Liisa: Myöhäisen peruutuksen maksu 19,50${NB}€ veloitettu kortilta. ${held.fi}`);
 });
+
+// She phoned late and the desk cancelled for her (`by: client`): the status line said only
+// "Varaus peruttu: Liisa Puhelin." — not that her deposit is kept and the late fee may
+// still be charged. The cancel answer's own `payment` says both.
+test("a late cancellation of hers says the deposit kept and the late fee that may be charged", () => {
+  const payment = { mark: "paid", kind: "deposit", paid_cents: 1500, refunded_cents: 0, refund_pending_cents: 0,
+    refund_failed_cents: 0, fees: {}, fee_cents: {}, fee_keys: { late_cancel: "late_cancel" }, chargeable_cents: { late_cancel: 1950 } };
+  const late = { status: "cancelled", payment };
+  const said = {
+    fi: `Varaus peruttu: Liisa Puhelin. Ennakkomaksua 15,00${NB}€ ei palauteta. Myöhäisen peruutuksen maksun 19,50${NB}€ voi veloittaa kortilta.`,
+    sv: `Bokningen avbokad: Liisa Puhelin. Handpenningen 15,00${NB}€ återbetalas inte. Avgiften för sen avbokning, 19,50${NB}€, kan debiteras från kortet.`,
+    en: "Booking cancelled: Liisa Puhelin. The deposit of €15.00 is not refunded. The late-cancellation fee of €19.50 can be charged to the card.",
+  };
+  inEach((l) => {
+    assert.equal(W.cancelledText("Liisa Puhelin", late, 0, "EUR"), said[l]);
+    // In time: the deposit on its way back, no fee: the plain words.
+    const inTime = { status: "cancelled", payment: { ...payment, refund_pending_cents: 1500, chargeable_cents: {} } };
+    assert.equal(W.cancelledText("Liisa Puhelin", inTime, 0, "EUR"), i18n.t("cancelled_done", { name: "Liisa Puhelin" }));
+    // A card on file only: the fee alone; nothing paid at all: the plain words.
+    const card = { ...payment, kind: "card_on_file", paid_cents: 0, chargeable_cents: { late_cancel: 6450 } };
+    assert.match(W.cancelledText("Liisa Puhelin", { status: "cancelled", payment: card }, 0, "EUR"), /64[,.]50/);
+    assert.equal(W.cancelledText("Liisa", { status: "cancelled" }, 0, "EUR"), i18n.t("cancelled_done", { name: "Liisa" }));
+    // The salon's cancellation at night, its SMS held: said after the money.
+    const night = { ...late, sms_at: MORNING };
+    assert.equal(W.cancelledText("Liisa Puhelin", night, 0, "EUR"), `${said[l]} ${held[l]}`);
+  });
+});

@@ -288,8 +288,18 @@ def test_cancelled_late_for_her_at_the_desk_the_late_fee_is_charged_once(pay_cli
     late fee is chargeable, once; a no-show fee is not."""
     booking = paid_booking(pay_client, stripe_env)
     frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
-    status, _ = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})
+    status, view = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})
     assert status == 200
+    # The answer itself carries what the desk's status line says (dashboard cardwords.js
+    # cancelledText): the deposit kept, the late fee chargeable.
+    paid = view["payment"]
+    assert (paid["kind"], paid["paid_cents"], paid["refunded_cents"], paid["refund_pending_cents"]) == (
+        "deposit",
+        DEPOSIT,
+        0,
+        0,
+    )
+    assert paid["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
     assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
     assert calendar_money(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
     status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "no_show"})

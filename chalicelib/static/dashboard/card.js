@@ -7,12 +7,12 @@
 // (permission "money"): refund, charge the late-cancellation fee, an open fee's pay link
 // and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, intl, money, plural, t, withHeldSms } from "./i18n.js";
+import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
-import { chargedText, markedText } from "./cardwords.js";
+import { cancelledText, chargedText, markedText } from "./cardwords.js";
 import * as g from "./grid.js";
 import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeKind, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
@@ -507,7 +507,7 @@ async function cancel(form) {
     return;
   }
   changed();
-  const text = withHeldSms(back ? t("cancelled_refunded_done", { name: s.who, amount: money(back, currency()) }) : t("cancelled_done", { name: s.who }), view);
+  const text = cancelledText(s.who, view, back, currency());
   if (!(mayMoney() && view.payment)) {
     closeDialog(dialog());
     say(text);

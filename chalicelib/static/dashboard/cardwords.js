@@ -1,9 +1,10 @@
 // What the appointment card's status line says once the desk has acted on a visit: the
-// mark (and the no-show fee it charged or gave back), a fee charged — and, when the API's
+// mark (and the no-show fee it charged or gave back), a fee charged, a cancellation (and
+// what it left of her money) — and, when the API's
 // answer holds her SMS of it for the end of the quiet hours (`sms_at`, docs/owner-api.md
 // "At night"), when it goes (withHeldSms). Pure (words, no DOM): tests/js/cardwords.test.mjs.
 import { money, t, withHeldSms } from "./i18n.js";
-import { noShowFeeOffer } from "./visitmoney.js";
+import { depositKept, lateFeeOffer, noShowFeeOffer } from "./visitmoney.js";
 
 // A mark (POST /appointments/{id}/status): the fee it charged, or gave back, by name and
 // amount. `before`: the visit's payment before it; `answer`: the API's answer (the visit).
@@ -30,4 +31,19 @@ export function markedText(status, who, before, answer, { currency, mayMoney }) 
 export function chargedText(who, kind, fee, currency) {
   const name = { name: who, fee: t(`fee_kind_${kind}`), amount: money(fee.amount_cents, currency) };
   return withHeldSms(fee.state === "open" ? t("charge_open_done", name) : t("charged_done", name), fee);
+}
+
+// A cancellation at the desk (POST /appointments/{id}/cancel; `answer`: the visit as the
+// API answers it): what went back with it (`back`, the salon's refund), else what it left of
+// her money — the deposit or prepayment kept and the late-cancellation fee that may still be
+// charged to her card (the answer's own `payment`: visitmoney.js), briefly.
+export function cancelledText(who, answer, back, currency) {
+  if (back) return withHeldSms(t("cancelled_refunded_done", { name: who, amount: money(back, currency) }), answer);
+  const p = answer && answer.payment;
+  const words = [t("cancelled_done", { name: who })];
+  const kept = p && p.mark !== "held" ? depositKept(p) : 0;
+  if (kept) words.push(t(p.kind === "prepay" ? "cancelled_kept_prepay" : "cancelled_kept_deposit", { amount: money(kept, currency) }));
+  const fee = lateFeeOffer(answer);
+  if (fee) words.push(t("cancelled_late_fee", { amount: money(fee, currency) }));
+  return withHeldSms(words.join(" "), answer);
 }
