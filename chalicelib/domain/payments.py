@@ -375,9 +375,11 @@ class BookingPayment:
             return self.fee_cents.get(kind, 0)
         return 0
 
-    def mark(self, status: str) -> str:
+    def mark(self, status: str, salon_cancelled: bool = False) -> str:
         """What the owner's calendar shows: held, refund_failed, fee_owed,
-        refund_pending, paid, card_on_file, refunded."""
+        refund_pending, refund_due, paid, card_on_file, refunded. `refund_due`: the salon
+        cancelled (`salon_cancelled`) and still holds her deposit or prepayment — never
+        kept under her terms, which are about her cancellations: the owner refunds it."""
         if status == "pending_payment":
             return "held"
         if self.refund_failed_due_cents(status):
@@ -386,6 +388,8 @@ class BookingPayment:
             return "fee_owed"
         if self.refund_owed_cents:
             return "refund_pending"  # on its way back, not money kept
+        if salon_cancelled and self.refundable_cents:
+            return "refund_due"  # hers: the salon cancelled, the owner gives it back
         if self.refunded_cents and not self.kept_cents:
             return "refunded"
         if self.paid_cents:

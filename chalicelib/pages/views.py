@@ -593,7 +593,9 @@ def manage_page(
         ctx["book_again"] = manage.book_again_url(token)
         ctx["by_salon"] = view.get("cancelled_by_salon", False)
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
-        ctx["money"] = money_words(view["money_on_cancel"], t, locale, view["status"] == "cancelled")
+        ctx["money"] = money_words(
+            view["money_on_cancel"], t, locale, view["status"] == "cancelled", view.get("cancelled_by_salon", False)
+        )
     ctx["money_lines"] = money_lines(view.get("money_facts"), t, locale)
     # Until when cancelling is free under her terms, or that it no longer is: apart from
     # until when she may change it online (booking.cancellable_until).
@@ -663,11 +665,13 @@ def own_address_in(address: str, params: dict, kept: tuple[str, ...]):
     )
 
 
-def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool) -> str | None:
+def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: bool, salon: bool = False) -> str | None:
     """What happens to what she paid (manage.get_booking's money_on_cancel): asked to cancel, what
     cancelling now gives back or keeps; cancelled, what its cancellation refunded or kept. What the
     owner refunded before (earlier_cents) is said apart: what comes back now is only the rest.
-    Cancelled late, it adds what the salon may still charge her card (fee_cents)."""
+    Cancelled late, it adds what the salon may still charge her card (fee_cents). Cancelled by
+    the salon (`salon`), nothing is kept under her terms: what it did not give back the salon
+    holds for the owner to refund, and she reads that the salon will contact her about it."""
     if money is None:
         return None
     if not money["paid_cents"]:  # a card on file: nothing paid, only the fee she may be charged
@@ -678,13 +682,19 @@ def money_words(money: dict[str, Any] | None, t: dict, locale: str, cancelled: b
         case = "back_earlier" if back else "refunded_earlier" if earlier >= paid else "kept_earlier"
     else:
         case = f"back_{money['kind']}" if back >= paid else "back_part" if back else f"kept_{money['kind']}"
+    held = cancelled and salon  # her terms are about her cancellations, not the salon's
+    if held and case.startswith("kept_"):
+        case = case.replace("kept_", "salon_held_")
     key = ("money_" if cancelled else "cancel_now_") + case
-    words = t[key].format(
-        paid=format_price(paid, locale),
-        back=format_price(back, locale),
-        earlier=format_price(earlier, locale),
-        rest=format_price(max(0, paid - earlier - back), locale),
-    )
+    amounts = {
+        "paid": format_price(paid, locale),
+        "back": format_price(back, locale),
+        "earlier": format_price(earlier, locale),
+        "rest": format_price(max(0, paid - earlier - back), locale),
+    }
+    words = t[key].format(**amounts)
+    if held and case == "back_part":
+        words += " " + t["money_salon_held_rest"].format(**amounts)
     # Cancelled late: what the salon may still charge her card (the owner decides).
     if money.get("fee_cents"):
         words += " " + t["late_fee_may_charge"].format(fee=format_price(money["fee_cents"], locale))

@@ -133,7 +133,7 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
             pay.accepted_terms(), a.price_cents, money_rules.FeeKind.NO_SHOW, pay.kept_cents
         )
     view: dict[str, Any] = {
-        "mark": pay.mark(a.status),
+        "mark": pay.mark(a.status, a.cancelled_by_salon),
         "kind": pay.kind,
         "paid_cents": pay.paid_cents,
         "refunded_cents": pay.refunded_cents,

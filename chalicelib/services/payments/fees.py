@@ -461,7 +461,11 @@ def refund_on_cancel(b: Business, appt: Appointment, now: datetime, give_back: b
     """What her cancelling at `now` gives back of what she paid (the cancellation owes it:
     owed_on_cancel; the manage page and the cancellation message say it): everything until the free
     deadline, later what the accepted terms give back (rules.refund_on_cancel_cents);
-    `give_back` (the desk's, when the salon cancels): everything still held."""
+    `give_back` (the desk's, when the salon cancels): everything still held. The salon's
+    cancellation without it (a staff member's: money is the owner's) gives back by itself
+    only what her terms would, yet keeps nothing under them: the rest is held for the owner
+    to refund (the payment's mark `refund_due`), and her message says the salon will
+    contact her about it (templates/_refund)."""
     pay = appt.payment
     if pay is None or pay.refundable_cents <= 0:
         return 0

@@ -193,7 +193,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
         from chalicelib.pages.views import money_words
         from chalicelib.services.booking.changes import money_of_cancelled
 
-        money = money_words(money_of_cancelled(b, appt), t, locale, True)
+        money = money_words(money_of_cancelled(b, appt), t, locale, True, appt.cancelled_by_salon)
     grace = b.config.rules.change_grace_minutes
     return (
         200,

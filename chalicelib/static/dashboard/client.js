@@ -105,6 +105,7 @@ function visitRow(a) {
 const MONEY_TAGS = {
   fee_owed: "visit_money_fee_owed",
   refund_pending: "visit_money_refund_pending",
+  refund_due: "visit_money_refund_due", // the salon cancelled and holds her deposit: the owner refunds it
   refund_failed: "visit_money_refund_failed",
   refunded: "visit_money_refunded",
 };

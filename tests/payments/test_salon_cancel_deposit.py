@@ -1,0 +1,153 @@
+"""The salon cancels a paid booking late (the stylist is ill: the time-off sheet's "Peru ja
+kutsu uuteen aikaan", or the card's "Salonki perui") and does not give the deposit back in
+the same step — a staff member may not move money, or the owner unticked it: her
+late-cancellation terms are about HER cancellations, so nothing is "kept under the
+cancellation terms". The deposit stays with the salon for the owner to refund: her
+messages and page say the salon will contact her about refunding it, and the owner's view
+marks it `refund_due` until she does."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.admin.helpers import Desk
+from tests.api.helpers import token_of
+from tests.api.test_pages import page
+from tests.conftest import emails_to, sent_sms
+from tests.payments.test_fees import money_of, paid_booking
+
+PAST_THE_FREE_DEADLINE = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day of the visit (no quiet hours)
+TERMS = ("ei palauteta", "peruutusehtojen", "återbetalas inte", "avbokningsvillkoren", "not refunded", "terms say")
+
+
+def test_a_staff_members_salon_cancellation_keeps_nothing_under_her_terms(pay_client, stripe_env, aws, frozen_now):
+    booking = paid_booking(pay_client, stripe_env)  # highlights with Aino, 47,70 € deposit, Wed 25.11 12:00
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    body = {"by": "salon", "reason": "Sairas", "invite": True}  # the time-off sheet's, for staff: no refund
+    status, view = staff.post(f"/appointments/{booking['id']}/cancel", body)
+    assert status == 200 and view["status"] == "cancelled", view
+
+    [mail] = emails_to("maija@example.com", "Jouduimme")
+    assert not [w for w in TERMS if w in mail], mail
+    assert re.search(r"ennakkomaksuasi 47,70.€ ei pidätetä: salonki on yhteydessä sinuun sen palauttamisesta", mail)
+    [sms] = [m[1] for m in sent_sms() if "Jouduimme perumaan" in m[1]]
+    assert not [w for w in TERMS if w in sms], sms
+    assert re.search(r"Salonki on yhteydessä ennakkomaksusi 47,70.€ palauttamisesta\.", sms), sms
+    _, html = page(pay_client, f"/m/{token_of(booking['manage_url'])}?done=cancelled&lang=fi")
+    assert re.search(r"ennakkomaksuasi 47,70.€ ei pidätetä: salonki on yhteydessä sinuun", html), html
+
+    # The owner sees the deposit is hers to give back, and giving it back settles it.
+    owner = Desk(pay_client, aws.id)
+    money = money_of(owner, booking)
+    assert (money["mark"], money["refunded_cents"], money["refund_pending_cents"]) == ("refund_due", 0, 0), money
+    status, _ = owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Salonki perui"})
+    assert status == 200
+    assert money_of(owner, booking)["mark"] == "refunded"
+
+
+def test_the_owners_salon_cancellation_with_refund_gives_it_all_back(pay_client, stripe_env, aws, frozen_now):
+    """What the time-off sheet sends for the owner: the deposit back with the cancellation."""
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    owner = Desk(pay_client, aws.id)
+    body = {"by": "salon", "reason": "Sairas", "invite": True, "refund": True}
+    status, view = owner.post(f"/appointments/{booking['id']}/cancel", body)
+    assert status == 200 and view["status"] == "cancelled", view
+    money = money_of(owner, booking)
+    assert money["refunded_cents"] + money["refund_pending_cents"] == 4770 and money["mark"] != "refund_due", money
+    [mail] = emails_to("maija@example.com", "Jouduimme")
+    assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi", mail) and "ei palauteta" not in mail, mail
+
+
+@pytest.mark.parametrize(
+    ("payment", "back", "earlier", "says"),
+    [
+        (
+            {"kind": "deposit", "paid_cents": 4770},
+            0,
+            0,
+            {
+                "fi": ("ennakkomaksuasi 47,70 € ei pidätetä: salonki on yhteydessä", "ennakkomaksusi 47,70 €"),
+                "sv": ("behålls inte din handpenning på 47,70 €: salongen kontaktar dig", "handpenningen 47,70 €"),
+                "en": ("your deposit of €47.70 is not kept: the salon will contact you", "your deposit of €47.70"),
+            },
+        ),
+        (
+            {"kind": "deposit", "paid_cents": 4770},
+            0,
+            2000,
+            {
+                "fi": ("loppua 27,70 € ei pidätetä: salonki on yhteydessä", "27,70 €"),
+                "sv": ("behålls inte resten, 27,70 €: salongen kontaktar dig", "27,70 €"),
+                "en": ("the rest, €27.70, is not kept: the salon will contact you", "€27.70"),
+            },
+        ),
+        (
+            {"kind": "prepay", "paid_cents": 12900},
+            6450,
+            0,
+            {
+                "fi": ("Loppua 64,50 € ei pidätetä, koska salonki perui ajan: salonki on yhteydessä", "64,50 €"),
+                "sv": ("Resten, 64,50 €, behålls inte eftersom salongen avbokade: salongen kontaktar", "64,50 €"),
+                "en": ("The rest, €64.50, is not kept, as the salon cancelled: the salon will contact", "€64.50"),
+            },
+        ),
+    ],
+    ids=["deposit", "part_refunded_before", "prepay_part_back"],
+)
+def test_what_the_salon_holds_is_never_called_kept_under_the_terms(payment, back, earlier, says):
+    """Her email, SMS and page in fi, sv and en when the salon cancelled and holds money of hers."""
+    from chalicelib.notify.render import render
+    from chalicelib.pages.i18n import words
+    from chalicelib.pages.views import money_words
+
+    context = {
+        "business": {"name": "Salon Demo"},
+        "client": {"name": "Maija Meikäläinen", "first_name": "Maija"},
+        "start": "2026-11-25T12:00:00+02:00",
+        "payment": payment,
+        "refund_cents": back,
+        "refunded_before_cents": earlier,
+        "by_salon": True,
+    }
+    money = {"kind": payment["kind"], "paid_cents": payment["paid_cents"], "back_cents": back, "earlier_cents": earlier}
+    for loc, (said, in_sms) in says.items():
+        done = render("cancelled", loc, context)
+        page_says = money_words(money, words(loc), loc, True, salon=True) or ""
+        for part in (done.text, done.html, page_says):
+            flat = part.replace("\u00a0", " ")
+            assert said.lower() in flat.lower(), (loc, part)
+            assert not [w for w in TERMS if w in flat], (loc, part)
+        sms = done.sms.replace("\u00a0", " ")
+        assert in_sms in sms and not [w for w in TERMS if w in sms], (loc, sms)
+
+
+def test_what_the_salon_holds_fits_her_sms_with_long_names():
+    """The held deposit's words in one GSM-7 segment however long the names (the facts and
+    the money sentence kept whole, as every cancellation SMS keeps them)."""
+    from chalicelib.notify.gsm import gsm7_length
+    from chalicelib.notify.render import render
+
+    context = {
+        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar"},
+        "client": {"name": "Maija-Liisa Meikäläinen", "first_name": "Maija-Liisa"},
+        "service": {"name": "Raidat folioilla ja leikkaus"},
+        "staff": {"name": "Aino Virtanen"},
+        "start": "2026-11-25T12:00:00+02:00",
+        "book_url": "https://book.example.test/book/parturi?service=highlights&staff=aino&again=r.abcdefghijklmnop",
+        "by_salon": True,
+    }
+    cases = ((("deposit", 12345), 0, 0, "123"), (("deposit", 12345), 0, 9075, "32"), (("prepay", 12345), 6000, 0, "63"))
+    for loc in ("fi", "sv", "en"):
+        for (kind, paid), back, earlier, rest in cases:
+            money = {
+                "payment": {"kind": kind, "paid_cents": paid},
+                "refund_cents": back,
+                "refunded_before_cents": earlier,
+            }
+            sms = render("cancelled", loc, {**context, **money}).sms
+            assert gsm7_length(sms) <= 160 and re.search(rf"{rest}[,.]45|{rest}[,.]70", sms), (loc, sms)
