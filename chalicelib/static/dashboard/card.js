@@ -9,7 +9,7 @@
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
-import { api, changed, copyActions, currency, phoneText, say, state, staffName, todayIso, tz } from "./state.js";
+import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import { cancelledText, chargedText, markedText } from "./cardwords.js";
@@ -523,8 +523,6 @@ async function cancel(form) {
 }
 
 // --- the visit's money --------------------------------------------------------------------
-
-function mayMoney() { return ((state.me && state.me.permissions) || []).includes("money"); }
 
 // What she paid, what went back, each fee, what was paid at the desk; for the owner the pay
 // link of an open fee, and what can be done: refund, charge the late-cancellation fee, waive

@@ -24,6 +24,9 @@ export function tz() {
   return (state.profile && state.profile.timezone) || (state.me && state.me.business.timezone) || "Europe/Helsinki";
 }
 export function currency() { return (state.profile && state.profile.currency) || "EUR"; }
+// May the signed-in user move money (refund, charge a fee, give a deposit back when
+// cancelling)? The owner's "money" permission; a staff member's answer is 403 owner_only.
+export function mayMoney() { return ((state.me && state.me.permissions) || []).includes("money"); }
 
 export function todayIso() {
   return new Intl.DateTimeFormat("en-CA", { timeZone: tz(), year: "numeric", month: "2-digit", day: "2-digit" })

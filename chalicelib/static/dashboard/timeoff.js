@@ -3,11 +3,11 @@
 // with a proposed new time; each is kept, moved to the proposal or cancelled with an
 // invitation to book again.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
+import { clock, day, errorText, fieldText, money, t, withHeldSms } from "./i18n.js";
 import { routeMissing } from "./api.js";
-import { api, changed, say, serviceName, staffList, staffName, state, tz } from "./state.js";
+import { api, changed, currency, mayMoney, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
-import { timeOffCancelBody } from "./timeoffcancel.js";
+import { timeOffCancelBody, timeOffMoney } from "./timeoffcancel.js";
 import { staffOnScreen } from "./calendar.js";
 
 const dialog = () => $("timeoff-dialog");
@@ -137,12 +137,23 @@ function coveredRow(a) {
   const outcome = el("p", { className: "status-line", role: "status" });
   const actions = el("div", { className: "actions" });
   const said = saved.outcomes[a.id];
+  // Her deposit, before she is cancelled: given back with it (the owner), or left for the
+  // owner to refund (staff); after it, what the answer says happened (timeoffcancel.js).
+  const moneyText = (after) => {
+    const m = timeOffMoney(a.payment, mayMoney(), after);
+    return m ? t(m.key, { amount: money(m.cents, currency()) }) : "";
+  };
+  const deposit = moneyText() ? el("p", { className: "muted", text: moneyText() }) : null;
+  if (deposit && !(said && said.done)) li.appendChild(deposit);
   if (said) outcome.textContent = said.text();
   const note = (text, done) => {
     saved.outcomes[a.id] = { text, done };
     if (!li.isConnected) { showCovered(); return; } // drawn again (a language switch) while it was sent
     outcome.textContent = text();
-    if (done) actions.remove();
+    if (done) {
+      actions.remove();
+      if (deposit) deposit.remove();
+    }
   };
   const add = (label, fn) => {
     const b = el("button", { type: "button", "aria-label": `${label}: ${who}`, text: label });
@@ -168,8 +179,9 @@ function coveredRow(a) {
   add(t("cancel_invite"), async (b) => {
     b.disabled = true;
     try {
-      const done = await api("POST", `/appointments/${a.id}/cancel`, timeOffCancelBody((saved && saved.reason) || t("time_off")));
-      note(() => withHeldSms(t("cancelled_invited", { name: who }), done), true);
+      const body = timeOffCancelBody((saved && saved.reason) || t("time_off"), a.payment, mayMoney());
+      const done = await api("POST", `/appointments/${a.id}/cancel`, body);
+      note(() => [withHeldSms(t("cancelled_invited", { name: who }), done), moneyText(done.payment)].filter(Boolean).join(" "), true);
       changed();
     } catch (err) { b.disabled = false; note(() => errorText(err), false); }
   });
