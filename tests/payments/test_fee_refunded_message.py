@@ -92,8 +92,8 @@ def test_the_undo_and_the_owners_refund_racing_tell_her_once(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):
     """The owner's refund is made at Stripe; before it is written the desk undoes the
-    no-show (owed, the sweeper's to make): her write tells her, the owed item finds the
-    refund made (the same ref) and ends, telling nothing more."""
+    no-show, finding it reserved (the fee `refunding`): her write tells her, once, and the
+    sweeper tells nothing more."""
     from chalicelib.store import jobs
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
@@ -111,13 +111,13 @@ def test_the_undo_and_the_owners_refund_racing_tell_her_once(
 
 def test_the_undos_refund_written_first_tells_her_once(pay_client, stripe_env, aws, desk, frozen_now, monkeypatch):
     """The other order: the undo's refund (the same ref) is made and written, telling her,
-    while the owner's is on its way; hers finds it recorded (409) and tells nothing."""
+    before the owner's is reserved; hers finds it recorded (409) and tells nothing."""
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
-    calls, _ = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=False)
+    calls, _ = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=False, before_reserved=True)
     status, body = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
     assert status == 409 and body["error"]["code"] == "refund_made", body
-    assert calls == ["fee-no_show"]  # the undo found the owner's refund at Stripe: one refund
+    assert calls == ["fee-no_show"]  # the undo's: one refund
     assert len(refunded_mails()) == 1
 
 

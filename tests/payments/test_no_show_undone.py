@@ -48,30 +48,44 @@ def no_show_charged(pay_client, stripe_env, desk, frozen_now, card="424242424242
     return booking
 
 
-def undone_during_the_owners_refund(monkeypatch, desk, booking, *, owed: bool) -> tuple[list[str], list[dict]]:
-    """Stripe makes the first refund asked (the owner's refund of the fee) and, before it
-    is written, the desk undoes the no-show: its refund owed to the sweeper (`owed`) or
-    made and written at once. The refs Stripe was asked with, and the undo's answer."""
+def undone_during_the_owners_refund(
+    monkeypatch, desk, booking, *, owed: bool, before_reserved: bool = False
+) -> tuple[list[str], list[dict]]:
+    """Stripe makes the first refund asked (the owner's refund of the fee, reserved before:
+    the fee `refunding`) and, before it is written, the desk undoes the no-show — or
+    (`before_reserved`) the desk's undo commits between the owner's read and her
+    reservation: its refund owed to the sweeper (`owed`) or made and written at once. The
+    refs Stripe was asked with, and the undo's answer."""
     from chalicelib.services.payments import fees
     from chalicelib.services.payments.stripe_account import Account
 
-    real = Account.refund
+    real, real_owe = Account.refund, fees.store.owe_refund
     calls: list[str] = []
     undone: list[dict] = []
+
+    def undo() -> None:
+        with monkeypatch.context() as m:
+            if owed:
+                m.setattr(fees, "make_owed", lambda *a, **kw: None)  # owed: the sweeper's to make
+            status, body = mark(desk, booking, "booked")
+            assert status == 200, body
+            undone.append(body)
 
     def refund_then_undone(self, *args, **kw):
         calls.append(args[3])  # booking, intent, amount, ref
         made = real(self, *args, **kw)
-        if len(calls) == 1:
-            with monkeypatch.context() as m:
-                if owed:
-                    m.setattr(fees, "make_owed", lambda *a, **kw: None)  # owed: the sweeper's to make
-                status, body = mark(desk, booking, "booked")
-                assert status == 200, body
-                undone.append(body)
+        if len(calls) == 1 and not before_reserved:
+            undo()
         return made
 
+    def undone_then_reserved(*args, **kw):
+        if not undone:
+            undo()
+        return real_owe(*args, **kw)
+
     monkeypatch.setattr(Account, "refund", refund_then_undone)
+    if before_reserved:
+        monkeypatch.setattr(fees.store, "owe_refund", undone_then_reserved)
     return calls, undone
 
 
@@ -488,9 +502,8 @@ def test_the_owners_fee_refund_and_the_undo_at_the_same_moment_refund_it_once(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):
     """The owner refunds the fee; Stripe makes it, and before her write the desk undoes the
-    no-show (the fee `refunding`, owed, its outbox item): her write, from the new read,
-    settles what the undo owes, and the owed item finds the refund made (the same key) and
-    ends — no second count, no call to Stripe on every sweep."""
+    no-show: the undo reads the fee `refunding` (her refund reserved), owes nothing more,
+    and her refund is recorded once — no second count, no call to Stripe on every sweep."""
     from chalicelib.services.payments import fees
     from chalicelib.store import jobs, outbox
 
@@ -590,12 +603,15 @@ def test_the_owners_fee_refund_refused_at_once_is_asked_anew_when_she_tries_agai
         at.refusing = True
         status, undone = mark(desk, booking, "booked")
         assert status == 200 and undone["payment"]["fees"] == {"no_show": "refund_failed"}, undone
-        outer, inner = settled_after_a_refusal(desk, booking, {"reason": "settle", "fee": "no_show"}, at)
-    # The double tap: the inner tap made and recorded it, the outer found it made.
-    assert (inner["status"], inner.get("kind"), inner.get("amount_cents")) == (200, "refund-fee-no_show-n2", FEE), inner
-    assert (outer["status"], outer["error"]["code"]) == (409, "refund_made")
+        # The second tap of each attempt finds it reserved (the fee `refunding`): Stripe is
+        # asked once per attempt (fees.refund_fee, reserved first as a deposit's refund is).
+        outer, inner = settled_after_a_refusal(
+            desk, booking, {"reason": "settle", "fee": "no_show"}, at, "refund_in_progress"
+        )
+    assert (outer["status"], outer.get("kind"), outer.get("amount_cents")) == (200, "refund-fee-no_show-n2", FEE), outer
+    assert (inner["status"], inner["error"]["code"]) == (409, "refund_in_progress")
     key = f"{booking['id']}:refund:fee-no_show"
-    assert at.asked == [key, f"{key}-n1", f"{key}-n1", f"{key}-n2", f"{key}-n2"]
+    assert at.asked == [key, f"{key}-n1", f"{key}-n2"]
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
     owners = money_of(desk, booking)
     assert (owners["fees"], owners["refunded_cents"], owners["refund_failed_cents"]) == (
@@ -633,17 +649,17 @@ def test_the_undos_refund_written_first_leaves_the_owners_refund_made_already(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):
     """The other order: the undo's owed refund (the same ref, so the same Stripe key) is
-    made and written while the owner's is on its way; hers finds it recorded (409
-    refund_made) and nothing is counted twice."""
+    made and written between the owner's read and her reservation; hers finds its item and
+    its record (409 refund_made), asks Stripe nothing, and nothing is counted twice."""
     from chalicelib.services.payments import fees
     from chalicelib.store import outbox
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
-    calls, undone = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=False)
+    calls, undone = undone_during_the_owners_refund(monkeypatch, desk, booking, owed=False, before_reserved=True)
     status, body = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
     assert undone[0]["payment"]["fees"] == {"no_show": "refunded"}, undone
     assert status == 409 and body["error"]["code"] == "refund_made", body
-    # The undo read Stripe first and found the owner's refund made under its ref: not asked again.
+    # The undo's refund alone was asked of Stripe.
     assert calls == ["fee-no_show"]
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
     owners = money_of(desk, booking)

@@ -156,3 +156,104 @@ def test_the_owners_words_on_a_refund_go_when_she_is_erased(pay_client, stripe_e
     status, body = desk.delete(f"/clients/{visit['client']['id']}")
     assert status == 200, body
     assert [(i["pk"]["S"], i["sk"]["S"]) for i in table_items() if words in str(i)] == []
+
+
+def test_a_fee_refund_and_deposit_refunds_at_the_same_moment_all_land_once(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The owner gives back the no-show fee; while Stripe makes it a refund of the deposit is
+    made, and between its write losing and its next attempt another: the fee's refund is
+    still recorded, and each refund stays within what was paid for it — the deposit's
+    against the deposit, the fee's against the fee (before 5 Dec 2026 the fee's refund was
+    made at Stripe first and, its write lost twice, answered 409 booking_changed: money back
+    at Stripe, the desk still showing the fee kept)."""
+    from chalicelib.services.payments.stripe_account import Account
+    from chalicelib.store import bookings
+    from tests.payments.test_no_show_undone import FEE, fee_refunds_at_stripe, no_show_charged
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    real_refund, real_read = Account.refund, bookings.get_appointment
+    answers: list[tuple[int, dict]] = []
+    at_stripe, next_read, armed = [1001], [1002], [False]
+
+    def deposit_refund(amount: int) -> None:
+        answers.append(desk.post(refund_path(booking), {"amount_cents": amount, "reason": f"part {amount}"}))
+
+    def refund(self, *args, **kw):
+        made = real_refund(self, *args, **kw)
+        if at_stripe:  # the fee's refund is made at Stripe; a deposit refund before it is written
+            deposit_refund(at_stripe.pop())
+            armed[0] = True
+        return made
+
+    def get_appointment(*args, **kw):
+        read = real_read(*args, **kw)
+        if armed[0] and next_read:  # read again after losing: another is written before its write
+            armed[0] = False
+            deposit_refund(next_read.pop())
+        return read
+
+    with monkeypatch.context() as m:
+        m.setattr(Account, "refund", refund)
+        m.setattr(bookings, "get_appointment", get_appointment)
+        status, fee = desk.post(refund_path(booking), {"fee": "no_show", "reason": "she came after all"})
+    assert [a[0] for a in answers] == [200, 200], answers
+    assert (status, fee.get("kind"), fee.get("state"), fee.get("amount_cents")) == (
+        200,
+        "refund-fee-no_show",
+        "succeeded",
+        FEE,
+    ), fee
+    # The rest of the deposit is all a refund of it may still give back; the fee goes back once.
+    status, rest = desk.post(refund_path(booking), {"reason": "the rest"})
+    assert (status, rest.get("amount_cents")) == (200, DEPOSIT - 2003), rest
+    again = desk.post(refund_path(booking), {"fee": "no_show", "reason": "again"})
+    assert (again[0], again[1]["error"]["code"]) == (409, "nothing_to_refund"), again
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    assert sorted(r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)) == [1001, 1002, DEPOSIT - 2003]
+    owners = money_of(desk, booking)
+    assert owners["fees"] == {"no_show": "refunded"}, owners
+    assert (owners["refunded_cents"], owners["refund_pending_cents"]) == (DEPOSIT + FEE, 0), owners
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    _, card = desk.get(f"/clients/{visit['client']['id']}")
+    recorded = sorted(m["amount_cents"] for m in card["payments"] if m["kind"].startswith("refund-"))
+    assert recorded == sorted([1001, 1002, DEPOSIT - 2003, FEE]), card["payments"]
+
+
+def test_a_fee_refund_the_sweeper_failed_for_good_is_asked_anew_when_she_tries_again(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """Stripe not answering her refund of the fee, it is owed (200, state pending) and the
+    sweeper's; Stripe refusing it there, it fails for good (the fee `refund_failed`). Her
+    settling refund owed and failed for good the same way moves her next ref on too: asked
+    again, it is a new refund — never 409 refund_in_progress on the failed one's item."""
+    import stripe
+
+    from chalicelib.store import jobs
+    from tests.history import run_job
+    from tests.payments.test_fees import AFTER_THE_VISIT
+    from tests.payments.test_no_show_undone import FEE, fee_refunds_at_stripe, no_show_charged
+    from tests.payments.test_owed_refunds import connection_error, stripe_answers_refunds_with
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    body = {"fee": "no_show", "reason": "goodwill"}
+    refused = stripe.InvalidRequestError("refused", param=None, code="charge_disputed", http_status=400)
+    for minutes, ref in ((3, "fee-no_show"), (30, "fee-no_show-n1")):
+        with stripe_answers_refunds_with(monkeypatch, aws.id, connection_error()):
+            status, owed = desk.post(refund_path(booking), body)
+        assert (status, owed.get("kind"), owed.get("state")) == (200, f"refund-{ref}", "pending"), owed
+        assert money_of(desk, booking)["mark"] == "refund_pending"
+        with stripe_answers_refunds_with(monkeypatch, aws.id, refused):
+            frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=minutes)
+            run_job("send_due", frozen_now["now"])
+        assert money_of(desk, booking)["fees"] == {"no_show": "refund_failed"}
+    status, made = desk.post(refund_path(booking), body)
+    assert (status, made.get("kind"), made.get("state")) == (200, "refund-fee-no_show-n2", "succeeded"), made
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refund_failed_cents"], owners["refund_pending_cents"]) == (
+        {"no_show": "refunded"},
+        0,
+        0,
+    ), owners

@@ -16,6 +16,7 @@ cancellation message promises is made even when Stripe cannot be reached at that
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -302,24 +303,49 @@ def refund(
         raise Conflict("Nothing was paid for this booking that could be refunded.", code="nothing_to_refund")
     amount = pay.refundable_cents if amount_cents is None else amount_cents
     _refundable(pay, amount, amount_cents)
-    # Reserved first: owed on the booking's payment, with the outbox item that makes it,
-    # in one write conditioned on the payment as read — and what is refundable checked
-    # again on every attempt of it — so two refunds at the same moment never give back
-    # more than was paid, and a refund made at Stripe is never left unrecorded: made right
-    # after (make_owed), by the sweeper if Stripe cannot be reached or the request dies.
-    ref = _new_refund_ref(b, appt, amount)
-    held = queued(_owed_message(b, appt, ref, amount, pay.intent, reason or "", now), now, OWED_LEASE)
+
+    def owed(p: BookingPayment) -> BookingPayment:
+        _refundable(p, amount, amount_cents)
+        return replace(p, refund_owed_cents=p.refund_owed_cents + amount)
+
+    return _reserved_then_made(b, appt, _new_refund_ref(b, appt, amount), amount, pay.intent, reason, now, owed)
+
+
+def _reserved_then_made(
+    b: Business,
+    appt: Appointment,
+    ref: str,
+    amount: int,
+    intent: str,
+    reason: str | None,
+    now: datetime,
+    owed: Callable[[BookingPayment], BookingPayment],
+    context: dict[str, Any] | None = None,
+) -> MoneyRecord | None:
+    """The owner's refund under `ref` (of the deposit: refund; of a fee: refund_fee), reserved
+    first: owed on the booking's payment (`owed`: the payment as read with it owed, raising
+    her 4xx when it no longer fits — checked again on every attempt, each from a fresh
+    read), with the outbox item that makes it (`context`: more for that item), in one write
+    conditioned on the payment as read — so two refunds at the same moment never give back
+    more than was paid, and a refund made at Stripe is never left unrecorded: made right
+    after (make_owed), by the sweeper if Stripe cannot be reached or the request dies.
+    Its record; state `pending` while owed; None: made already (its record exists)."""
+    planned = _owed_message(b, appt, ref, amount, intent, reason or "", now)
+    if context:
+        planned = replace(planned, context={**planned.context, **context})
+    held = queued(planned, now, OWED_LEASE)
+    pay = appt.payment
 
     def reserved(a: Appointment) -> bool:
         p = a.payment or pay
-        _refundable(p, amount, amount_cents)
-        return store.owe_refund(held, (a, replace(p, refund_owed_cents=p.refund_owed_cents + amount)), now)
+        assert p is not None  # the caller read a payment
+        return store.owe_refund(held, (a, owed(p)), now)
 
     try:
-        owed = store.fresh_payment(appt, reserved, attempts=BUSY_ATTEMPTS)
+        written = store.fresh_payment(appt, reserved, attempts=BUSY_ATTEMPTS)
     except store.PaymentChanged:  # a busy booking: nothing was reserved, nothing asked of Stripe
         raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
-    if not owed:  # the same refund asked twice (a double tap): one refund, already under way
+    if not written:  # the same refund asked twice (a double tap): one refund, already under way
         if store.get_money(b.id, appt.id, f"refund-{ref}") is not None:
             return None
         raise _in_progress()
@@ -359,56 +385,58 @@ def refund_fee(
 ) -> MoneyRecord | None:
     """The owner gives back a fee collected (a late-cancellation or no-show fee: the round
     its key names, `no_show`, `no_show.r1`, …: rules.fee_key), whole, on the fee's own
-    PaymentIntent: made at once (Stripe unreachable: 503, nothing written), recorded as
-    `refund-fee-<key>`, the fee `refunded` on the booking's payment. A refund of it that
-    failed at Stripe (the owner's, or an undo's: a round before the current one) is
-    settled the same way, with a ref of its own (`fee-<key>-n<attempt>`, attempt 1 and up:
-    never the failed refund's key). None: made already (its record exists)."""
+    PaymentIntent. Reserved before Stripe is asked, as her refund of the deposit is
+    (_reserved_then_made: the fee `refunding` and owed, with its outbox item, in one write),
+    then made and recorded as `refund-fee-<key>`, the fee `refunded` on the booking's
+    payment (Stripe unreachable: owed, the sweeper's under the same key: state `pending`).
+    A refund of it that failed at Stripe (the owner's, or an undo's: a round before the
+    current one) is settled the same way, with a ref of its own (`fee-<key>-n<attempt>`,
+    attempt 1 and up: never the failed refund's key). None: made already (its record exists)."""
     pay = appt.payment
     most = pay.fee_refundable_cents(kind) if pay is not None else 0
     found = store.get_money(b.id, appt.id, kind)
     if pay is None or not most or found is None or not found.intent:
-        raise Conflict("No fee of this kind was collected that could be refunded.", code="nothing_to_refund")
+        raise _fee_not_refundable(pay, kind)
     if amount_cents is not None and amount_cents != most:
         raise ValidationFailed(
             f"A fee is refunded whole: {most} cents.", fields={"amount_cents": f"{most} (the fee) or none"}
         )
-    # Settling a refund of it that failed: a ref never used before, never the failed one's
-    # (refused for good it left no record; Stripe replays a refused key's answer for 24 h).
-    # Attempts count from 1, past every refund the booking has recorded or Stripe refused.
-    again = pay.fees.get(kind) == FeeState.REFUND_FAILED.value
+    # Settling a refund of it that failed, or after one Stripe refused at once: a ref never
+    # used before (refused for good it left no record, and Stripe replays a refused key's
+    # answer for 24 h; a refused one's outbox item stays). Attempts count from 1, past every
+    # refund the booking has recorded or Stripe refused.
+    was = pay.fees[kind]
+    again = was == FeeState.REFUND_FAILED.value or pay.refunds_refused > 0
     ref = fee_refund_ref(kind, _owner_refund_count(b, appt) + 1 if again else 0)
-    made = _owners_refund(b, appt, found.intent, most, ref, now)
-    money = _refund_record(appt, ref, most, made.id, reason, now)
-    # She is told it went back, once per refund: the message is written with its record.
-    told = notices.fee_refunded(b, appt, kind, ref, most, now)
 
-    def given(a: Appointment) -> list[Message]:
-        p = a.payment or pay
-        state = p.fees.get(kind)
-        failed = p.refund_failed_cents - (most if state == FeeState.REFUND_FAILED.value else 0)
-        # Undone meanwhile (a no-show mark): the fee is owed back by an outbox item with this
-        # same ref, so the same Stripe key — this refund. What it owes is settled here; the
-        # item, finding this record, ends (_make_owed).
-        owed = p.refund_owed_cents - (most if state == FeeState.REFUNDING.value else 0)
-        back = replace(
+    def owed(p: BookingPayment) -> BookingPayment:
+        # The fee `refunding`, its amount owed (a refund of it that failed: owed again, no
+        # longer failed), as an undo's refund of it is (owed_on_no_show_undone): a refund of
+        # the deposit at the same moment is checked against the deposit alone.
+        if p.fees.get(kind) != was or p.fee_refundable_cents(kind) != most:
+            raise _fee_not_refundable(p, kind)
+        failed = p.refund_failed_cents - (most if was == FeeState.REFUND_FAILED.value else 0)
+        return replace(
             p,
-            fees={**p.fees, kind: FeeState.REFUNDED.value},
-            refunded_cents=p.refunded_cents + most,
+            fees={**p.fees, kind: FeeState.REFUNDING.value},
+            refund_owed_cents=p.refund_owed_cents + most,
             refund_failed_cents=max(0, failed),
-            refund_owed_cents=max(0, owed),
         )
-        return store.record_money(money, now, payment=(a, back), messages=told, lease=IMMEDIATE_LEASE)
 
-    try:
-        sent = store.fresh_payment(appt, given)
-    except store.MoneyExists:
-        return None
-    except store.PaymentChanged:
-        raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
-    deliver(sent, now)
-    logger().info("fee refunded", extra={"appointment_id": appt.id, "kind": kind, "amount_cents": most})
-    return money
+    # Reserved first and made as an owed refund is, the way her refund of the deposit is:
+    # her `fee_refunded` message is written with the refund's record (make_owed).
+    return _reserved_then_made(b, appt, ref, most, found.intent, reason, now, owed, {FEE_WAS: was})
+
+
+def _fee_not_refundable(pay: BookingPayment | None, kind: str) -> Conflict:
+    """The fee `kind` is not there to refund: on its way back (her own refund of it reserved
+    — a double tap —, or an undo's): 409 refund_in_progress; else nothing_to_refund."""
+    if pay is not None and pay.fees.get(kind) == FeeState.REFUNDING.value:
+        return _in_progress()
+    return Conflict("No fee of this kind was collected that could be refunded.", code="nothing_to_refund")
+
+
+FEE_WAS = "fee_was"  # the owner's refund of a fee: its state before (refused at once, it is again)
 
 
 def _new_refund_ref(b: Business, appt: Appointment, amount: int) -> str:
@@ -422,8 +450,9 @@ def _new_refund_ref(b: Business, appt: Appointment, amount: int) -> str:
 
 
 def _of_owner(ref: str) -> bool:
-    """Is `ref` an owner's refund of the deposit's (_new_refund_ref)?"""
-    return re.fullmatch(r"n[0-9]+-[0-9]+", ref) is not None
+    """Is `ref` an owner's refund of the deposit's (_new_refund_ref), or of a fee's with a
+    ref of its own (refund_fee: `fee-<key>-n<attempt>`, only hers)?"""
+    return re.fullmatch(r"n[0-9]+-[0-9]+|fee-[a-z_.0-9]+-n[0-9]+", ref) is not None
 
 
 def _owner_refund_count(b: Business, appt: Appointment) -> int:
@@ -433,28 +462,6 @@ def _owner_refund_count(b: Business, appt: Appointment) -> int:
     on and her next attempt is asked anew)."""
     refused = appt.payment.refunds_refused if appt.payment is not None else 0
     return len(store.refunds_of(b.id, appt.id)) + refused
-
-
-def _owners_refund(b: Business, appt: Appointment, intent: str, amount: int, ref: str, now: datetime) -> Any:
-    """The owner's refund of a fee (refund_fee) made at Stripe under `ref`. Refused at once (RefundRefused, her
-    409), the refusal is counted on the booking's payment (`refunds_refused`), so the
-    next attempt has a key of its own and Stripe is asked again; counted once per attempt:
-    a double tap's second refusal of the same key (the count moved since the read) adds
-    nothing."""
-    try:
-        return Account(b.id).refund(appt.id, intent, amount, ref)
-    except RefundRefused:
-        seen = appt.payment.refunds_refused if appt.payment is not None else 0
-
-        def counted(a: Appointment) -> None:
-            if a.payment is not None and a.payment.refunds_refused == seen:
-                store.set_payment(a, replace(a.payment, refunds_refused=seen + 1), now)
-
-        try:
-            store.fresh_payment(appt, counted)
-        except store.PaymentChanged:  # a busy booking: the refusal stands, uncounted
-            logger().warning("refused refund not counted", extra={"appointment_id": appt.id})
-        raise
 
 
 def refund_on_cancel(b: Business, appt: Appointment, now: datetime, give_back: bool = False) -> int:
@@ -865,6 +872,10 @@ def _refused_at_once(appt: Appointment, m: Message, why: str, now: datetime) -> 
         if p is None:
             return store.owed_refund_not_made(done, m, now)
         left = replace(p, refund_owed_cents=max(0, p.refund_owed_cents - amount), refunds_refused=p.refunds_refused + 1)
+        fee, was = fee_of_refund(str(m.context.get("ref", ""))), m.context.get(FEE_WAS)
+        if fee and was:  # a fee's (refund_fee): as it was before she asked (its failed refund failed still)
+            failed = left.refund_failed_cents + (amount if was == FeeState.REFUND_FAILED.value else 0)
+            left = replace(left, fees={**p.fees, fee: str(was)}, refund_failed_cents=failed)
         return store.owed_refund_not_made(done, m, now, (a, left))
 
     try:
