@@ -544,16 +544,10 @@ def settle_in(tx: Tx, money: MoneyRecord, state: str, now: datetime, note: str |
     webhooks.emit(tx, money.business_id, [events.money_recorded(settled, now)], now, money.client_id)
 
 
-def settle_money(
-    money: MoneyRecord, state: str, now: datetime, note: str | None = None, owed: Message | None = None
-) -> bool:
+def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None = None) -> bool:
     """An open fee is paid or waived: only from `open` (False if it was not open); paid,
-    with its fee.charged webhook event in the same transaction. `owed`: the outbox item
-    that cancels a waived fee's PaymentIntent at Stripe (held by the caller:
-    services/payments/fees.py cancel_let_go), put with the waiver."""
+    with its fee.charged webhook event in the same transaction."""
     tx = Tx(MoneyItem)
-    if owed is not None:
-        outbox.put(tx, [owed], role="refund")
     settle_in(tx, money, state, now, note, "open")
     try:
         tx.commit()
@@ -562,6 +556,29 @@ def settle_money(
             return False
         raise
     return True
+
+
+def waive_open_fee(
+    money: MoneyRecord,
+    note: str,
+    payment: tuple[Appointment, BookingPayment] | None,
+    owed: Message | None,
+    now: datetime,
+) -> bool:
+    """The owner's waiver of an open fee, in one transaction: its record `waived` with her
+    reason (only from `open`) and its webhook event, the booking's payment saying so (from
+    that read: PaymentChanged if written since) and `owed`, the outbox item that cancels its
+    PaymentIntent at Stripe (held by the caller: services/payments/fees.py cancel_let_go) —
+    as an undo's mark waives it (store/visits.py mark). False: the fee is not open any more
+    (paid or waived meanwhile): nothing written."""
+    tx = Tx(MoneyItem)
+    if owed is not None:
+        outbox.put(tx, [owed], role="refund")
+    settle_in(tx, money, "waived", now, note, "open")
+    if payment is not None:
+        _payment_update(tx, payment[0], payment[1], now)
+        clients.on_change(tx, payment[0].business_id, payment[0].client_id, now)
+    return commit(tx, done_if=frozenset({"money", "refund"}))
 
 
 def waived_fee_paid(

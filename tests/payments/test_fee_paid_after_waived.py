@@ -137,27 +137,83 @@ def test_a_waived_fee_paid_while_stripe_is_unreachable_is_given_back_by_the_swee
     assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
 
 
-def test_paid_as_the_owner_waives_it_the_waiver_leaves_the_refund_standing(
-    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+@pytest.mark.parametrize("lands", ["after_the_waiver", "before_the_waiver"])
+def test_paid_as_the_owner_waives_it_the_money_goes_back_once_or_stays_the_fee(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch, lands
 ):
-    """Her payment's event lands between the waiver's record and its write of the booking's
-    payment: the waiver's write, read again, does not turn the fee back to `waived`."""
+    """Her payment's event lands as the owner waives the fee — the waiver is one write (the
+    fee's record, the booking's payment, the cancel's item): right after it, before its
+    cancel reaches Stripe, the money is given back once; between the waiver's read and its
+    write, the waiver finds the fee paid and changes nothing (409 fee_changed): the fee
+    stands paid, nothing lost, nothing given back."""
     from chalicelib.services.payments import fees
+    from chalicelib.store import payments
 
     booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
     assert authenticate_payment(stripe_env, secret).json()["status"] == "succeeded"
     paid = event("evt_paid_as_waived", "payment_intent.succeeded", intent(secret.split("_secret_", maxsplit=1)[0]))
-    real = fees.store.settle_money
+    real = fees.store.waive_open_fee
 
-    def waived_then_paid(*args, **kw):
-        settled = real(*args, **kw)
+    def paid_meanwhile(*args, **kw):
+        if lands == "before_the_waiver":
+            assert deliver(pay_client, paid)[1]["applied"] is True
+            return real(*args, **kw)
+        written = real(*args, **kw)
         assert deliver(pay_client, paid)[1]["applied"] is True
-        return settled
+        return written
 
-    monkeypatch.setattr(fees.store, "settle_money", waived_then_paid)
-    assert desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})[0] == 200
-    monkeypatch.setattr(fees.store, "settle_money", real)
-    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+    with monkeypatch.context() as m:
+        m.setattr(fees.store, "waive_open_fee", paid_meanwhile)
+        status, body = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})
+    if lands == "after_the_waiver":
+        assert status == 200, body
+        assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+        return
+    assert (status, body["error"]["code"]) == (409, "fee_changed"), body
+    view = money_of(desk, booking)
+    assert (view["fees"], view["paid_cents"], view["refunded_cents"], view["mark"]) == (
+        {"no_show": "succeeded"},
+        PRICE,
+        0,
+        "paid",
+    ), view
+    assert payments.refunds_of(aws.id, booking["id"]) == [] and cancel_of(aws, booking) is None
+
+
+def test_an_owners_waiver_whose_request_dies_after_its_write_leaves_nothing_owed(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The waiver's request dies right after its first write to the database (a timeout):
+    the fee is waived on the booking's payment too — the calendar shows no fee owed, no pay
+    link, her pay link asks nothing — and the sweeper cancels its PaymentIntent once the
+    request's hold on it ends (before 5 Dec 2026 the payment was a second write: the fee
+    stayed `open` there, `fee_owed` and a pay link for a fee waived)."""
+    from chalicelib.store import jobs, payments
+    from chalicelib.store.tx import Tx
+    from tests.history import run_job
+    from tests.payments.test_fees import AFTER_THE_VISIT
+
+    booking, link, _ = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    jobs.set_watermark("send_due", AFTER_THE_VISIT - timedelta(minutes=1), AFTER_THE_VISIT - timedelta(minutes=1))
+    real = Tx.commit
+
+    def commit_then_die(self):
+        real(self)
+        raise RuntimeError("the request died after its first write")
+
+    with monkeypatch.context() as m:
+        m.setattr(Tx, "commit", commit_then_die)
+        status, _ = desk.post(f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"})
+    assert status == 500
+    view = money_of(desk, booking)
+    assert (view["fees"], view["mark"], view["pay_urls"]) == ({"no_show": "waived"}, "paid", {}), view
+    _, html = page(pay_client, link.removeprefix("https://book.example.test") + "&lang=en")
+    assert NOTHING_TO_PAY in html and "data-secret" not in html
+    frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=3)  # the request's hold ended: the sweeper's
+    run_job("send_due", frozen_now["now"])
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    assert fee is not None and fee.state == "waived" and fee.intent
+    assert intent(fee.intent)["status"] == "canceled"
 
 
 def let_go(desk, booking, how: str) -> None:

@@ -241,8 +241,9 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
     """Let an open fee go: the round its key names (`no_show`, `no_show.r1`: rules.fee_key,
     as the owner's API shows it), and its PaymentIntent cancelled at Stripe right after
     (cancel_let_go: owed from the waiver's commit, the sweeper's if Stripe cannot be
-    reached). The owner's waiver keeps the fee's round (an undo's waiver ends it, in the
-    undo's own transaction: waived_on_no_show_undone)."""
+    reached) — the fee's record, the booking's payment and that item in one transaction
+    (store.waive_open_fee). The owner's waiver keeps the fee's round (an undo's waiver ends
+    it, in the undo's own transaction: waived_on_no_show_undone)."""
     parsed = rules.parse_fee_key(kind)  # read strictly: anything else is no such fee
     if parsed is None:
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
@@ -250,16 +251,21 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
     if found is None or found.state != "open":
         raise Conflict("There is no open fee of this kind to waive.", code="no_open_fee")
     cancel = cancel_let_go(b, appt, found, now)  # its PaymentIntent, cancelled at Stripe after the commit
-    if not store.settle_money(found, "waived", now, reason, owed=cancel):
+
+    def waived(a: Appointment) -> bool:
+        # One write: the fee's record (only from `open`: paid meanwhile, nothing is written
+        # and her payment stands), the booking's payment saying so, and the cancel's item —
+        # a request dying after it never leaves the payment `open` (fee_owed, a pay link).
+        p = a.payment
+        after = (a, replace(p, fees={**p.fees, kind: FeeState.WAIVED.value})) if p is not None else None
+        return store.waive_open_fee(found, reason, after, cancel, now)
+
+    try:
+        written = store.fresh_payment(appt, waived)
+    except store.PaymentChanged:  # a busy booking: nothing written
+        raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
+    if not written:
         raise Conflict("The fee changed meanwhile; reload and try again.", code="fee_changed")
-    if appt.payment is not None:
-
-        def waived(a: Appointment) -> None:
-            # Paid anyway meanwhile (give_back_waived_fee): its money and refund stand.
-            if a.payment is not None and a.payment.fees.get(kind) not in rules.FEE_TAKEN:
-                store.set_payment(a, replace(a.payment, fees={**a.payment.fees, kind: "waived"}), now)
-
-        store.fresh_payment(appt, waived)
     make_owed(b, cancel, now)
     return replace(found, state="waived", note=reason)
 
