@@ -12,6 +12,17 @@ import requests
 from scripts.dynamodb_local import free_port
 from scripts.localstripe_server import PUBLISHABLE_KEY, LocalStripe
 
+# A cancellation SMS's longest facts (a salon, client, service and stylist as long as real
+# ones get): its money sentences must still fit one GSM-7 segment with them.
+LONG_FACTS = {
+    "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar"},
+    "client": {"name": "Maija-Liisa Meikäläinen", "first_name": "Maija-Liisa"},
+    "service": {"name": "Raidat folioilla ja leikkaus"},
+    "staff": {"name": "Aino Virtanen"},
+    "start": "2026-11-25T12:00:00+02:00",
+    "book_url": "https://book.example.test/book/parturi?service=highlights&staff=aino&again=r.abcdefghijklmnop",
+}
+
 
 @pytest.fixture(scope="session")
 def localstripe():

@@ -14,6 +14,7 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import token_of
 from tests.api.test_pages import form_post, page
 from tests.conftest import emails_to, sent_sms
+from tests.payments.conftest import LONG_FACTS
 from tests.payments.test_fees import money_of, paid_booking
 from tests.payments.test_owed_refunds import cancel_by_her
 
@@ -228,13 +229,8 @@ def test_the_cancellation_sms_with_an_earlier_refund_keeps_to_one_segment():
     from chalicelib.notify.render import render
 
     context = {
-        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar"},
-        "client": {"name": "Maija-Liisa Meikäläinen", "first_name": "Maija-Liisa"},
-        "service": {"name": "Raidat folioilla ja leikkaus"},
-        "staff": {"name": "Aino Virtanen"},
-        "start": "2026-11-25T12:00:00+02:00",
+        **LONG_FACTS,
         "payment": {"kind": "deposit", "paid_cents": 12345},
-        "book_url": "https://book.example.test/book/parturi?service=highlights&staff=aino&again=r.abcdefghijklmnop",
         "by_salon": True,
     }
     for loc in ("fi", "sv", "en"):
@@ -253,12 +249,7 @@ def test_a_late_cancellation_sms_names_the_fee_the_salon_may_charge_in_one_segme
     from chalicelib.notify.render import render
 
     context = {
-        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar"},
-        "client": {"name": "Maija-Liisa Meikäläinen", "first_name": "Maija-Liisa"},
-        "service": {"name": "Raidat folioilla ja leikkaus"},
-        "staff": {"name": "Aino Virtanen"},
-        "start": "2026-11-25T12:00:00+02:00",
-        "book_url": "https://book.example.test/book/parturi?service=highlights&staff=aino&again=r.abcdefghijklmnop",
+        **LONG_FACTS,
     }
     deposit_kept = {"payment": {"kind": "deposit", "paid_cents": 12345}, "refund_cents": 0}
     says = {

@@ -17,6 +17,7 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import token_of
 from tests.api.test_pages import page
 from tests.conftest import emails_to, sent_sms
+from tests.payments.conftest import LONG_FACTS
 from tests.payments.test_fees import money_of, paid_booking
 
 PAST_THE_FREE_DEADLINE = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day of the visit (no quiet hours)
@@ -133,12 +134,7 @@ def test_what_the_salon_holds_fits_her_sms_with_long_names():
     from chalicelib.notify.render import render
 
     context = {
-        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar"},
-        "client": {"name": "Maija-Liisa Meikäläinen", "first_name": "Maija-Liisa"},
-        "service": {"name": "Raidat folioilla ja leikkaus"},
-        "staff": {"name": "Aino Virtanen"},
-        "start": "2026-11-25T12:00:00+02:00",
-        "book_url": "https://book.example.test/book/parturi?service=highlights&staff=aino&again=r.abcdefghijklmnop",
+        **LONG_FACTS,
         "by_salon": True,
     }
     cases = ((("deposit", 12345), 0, 0, "123"), (("deposit", 12345), 0, 9075, "32"), (("prepay", 12345), 6000, 0, "63"))
