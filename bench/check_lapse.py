@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 # The harness needs numpy and scipy (requirements-bench.txt): `make bench` installs them and
@@ -168,3 +169,35 @@ def test_your_own_file_reads_as_the_visits_it_holds(tmp_path):
         [datetime(2025, 12, 1, 10, tzinfo=UTC)],
     ]
     assert read.cutoffs == []  # not 13 weeks of records before a window before their end
+
+
+# bench/lapse.py --by-kind: the deciles that miss, by what the generator knows of each client
+# (her kind, and whether she had left by the cutoff).
+def test_the_synthetic_salon_knows_each_clients_kind_and_when_she_left():
+    data = lapse.synthetic(600, 7)
+    assert data.kinds is not None and data.leaves is not None
+    assert len(data.kinds) == len(data.histories) == len(data.leaves)
+    assert set(data.kinds) == {"regular", "irregular", "seasonal", "one-off", "tried once"}
+    for kind, visits, left in zip(data.kinds, data.histories, data.leaves, strict=True):
+        assert visits[-1] <= left  # no visit after she left
+        if kind == "tried once":
+            assert len(visits) == 1
+        if kind == "one-off":
+            assert len(visits) <= 2
+        if kind == "seasonal":  # after her first visit, only from April to September
+            assert all(4 <= v.month <= 9 for v in visits[1:])
+    # The same clients as without the bookkeeping: the young salon is the salon, cut early.
+    assert lapse.young(600, 7).kinds == data.kinds
+
+
+def test_a_decile_that_misses_is_broken_down_by_kind_and_state():
+    # Two "deciles" of ten: the lower predicted 0.2 and half came (off by 0.3), the upper
+    # predicted 0.9 and nine came (within 0.05: not shown).
+    p = np.array([0.2] * 10 + [0.9] * 10)
+    returned = np.array([True] * 5 + [False] * 5 + [True] * 9 + [False])
+    labels = ["regular, stays"] * 5 + ["one-off, gone"] * 4 + ["regular, gone"] + ["regular, stays"] * 10
+    (cell,) = lapse.by_kind(p, returned, labels, bins=2)
+    assert (cell["decile"], cell["clients"]) == (1, 10)
+    assert cell["predicted"] == pytest.approx(0.2) and cell["observed"] == 0.5
+    assert cell["kinds"] == [("regular", 6, pytest.approx(0.2), 5 / 6), ("one-off", 4, pytest.approx(0.2), 0.0)]
+    assert cell["states"][0] == ("regular, stays", 5, pytest.approx(0.2), 1.0)

@@ -35,6 +35,7 @@ Data sets:
 
     .venv/bin/python bench/lapse.py [--data all|synthetic|movielens|clinic] [--clients 10000] [--seed 7] [--cutoffs N] [--first-cutoffs N]
     .venv/bin/python bench/lapse.py --data synthetic --order-salt 1   # other clients in the fit's capped samples
+    .venv/bin/python bench/lapse.py --data synthetic --by-kind   # the deciles that miss, by the generator's kind of client
     .venv/bin/python bench/lapse.py --data young|cohort   # a business new to Rebook (reported only)
     .venv/bin/python bench/lapse.py --data cdnowlike      # BG/NBD's own ground, CDNOW's parameters (reported only)
     .venv/bin/python bench/lapse.py --data paretolike     # Pareto/NBD's, the same (reported only)
@@ -72,6 +73,7 @@ REGULAR_VISITS = returns.REGULAR_VISITS
 RECENT_DAYS = 365  # "recent": seen in the year before the cutoff (reported, not a target)
 FIXED_DAYS = 60
 RULES = ("model", "recency", "rhythm", "bgnbd")
+BY_KIND = False  # --by-kind: the synthetic salon's deciles that miss, by the generator's kind of client
 
 
 @dataclass
@@ -82,6 +84,10 @@ class DataSet:
     # Where a client's records end before the data's do (the clinic's follow-up), the
     # instant they end: she is scored only at cutoffs whose window ends before it.
     known_until: list[datetime] | None = None
+    # The synthetic salon's truth, for --by-kind: each client's kind (the generator that
+    # made her; "tried once" if she left right after her first visit) and when she left.
+    kinds: list[str] | None = None
+    leaves: list[datetime] | None = None
 
 
 # --- synthetic salon ------------------------------------------------------------------
@@ -158,7 +164,7 @@ def synthetic(clients: int, seed: int) -> DataSet:
         (_one_off, 0.20, (0.1, 0.1)),
     ]
     span = _days(SYN_END)
-    histories = []
+    histories, names, gone = [], [], []
     for _ in range(clients):
         maker, _, (lo, hi) = rng.choices(kinds, weights=[k[1] for k in kinds])[0]
         first = rng.uniform(-365, span - 30)  # some were clients before the records start
@@ -168,8 +174,10 @@ def synthetic(clients: int, seed: int) -> DataSet:
         days = [d for d in maker(rng, first, min(leaves, span)) if 0 <= d < span]
         if days:
             histories.append([_at(d) for d in days])
+            names.append("tried once" if leaves == first + 1 else maker.__name__.strip("_").replace("_", "-"))
+            gone.append(_at(min(max(leaves, days[-1]), 365 * 100.0)))  # a one-off's second visit may be later
     cutoffs = [SYN_START + timedelta(days=d) for d in (540, 720, 900, 1080, 1270)]
-    return DataSet("synthetic", histories, cutoffs)
+    return DataSet("synthetic", histories, cutoffs, kinds=names, leaves=gone)
 
 
 # What a business new to Rebook sees (reported, not in --data all, not the issue's
@@ -180,7 +188,8 @@ COHORT_WEEKS = (26, 39, 52, 78)  # a cohort's cutoffs, weeks after it began
 
 def young(clients: int, seed: int) -> DataSet:
     salon = synthetic(clients, seed)
-    return DataSet("young", salon.histories, [SYN_START + timedelta(weeks=w) for w in (13, 26, 39, 52)])
+    cutoffs = [SYN_START + timedelta(weeks=w) for w in (13, 26, 39, 52)]
+    return DataSet("young", salon.histories, cutoffs, kinds=salon.kinds, leaves=salon.leaves)
 
 
 def cohort(clients: int, seed: int) -> DataSet:
@@ -468,6 +477,50 @@ def reliability(p: np.ndarray, returned: np.ndarray, bins: int = 10) -> list[tup
     return [(float(p[i].mean()), float(returned[i].mean()), len(i)) for i in np.array_split(order, bins) if len(i)]
 
 
+def by_kind(p: np.ndarray, returned: np.ndarray, labels: list[str], bins: int = 10) -> list[dict]:
+    """The deciles of the predicted probability that miss by more than 0.05 (the worst
+    always), each broken down by the generator's kind of client and by her kind and
+    state at the cutoff: (label, clients, mean predicted, observed share), the most
+    numerous first."""
+    groups = np.array_split(np.argsort(p, kind="stable"), bins)
+    off = [abs(float(returned[g].mean() - p[g].mean())) if len(g) else 0.0 for g in groups]
+    worst = int(np.argmax(off))
+    out = []
+    for d, g in enumerate(groups):
+        if not len(g) or (off[d] <= 0.05 and d != worst):
+            continue
+        cells = []
+        for key in (lambda label: label.split(",")[0], lambda label: label):
+            members: dict[str, list[int]] = {}
+            for i in g:
+                members.setdefault(key(labels[i]), []).append(int(i))
+            ranked = sorted(members.items(), key=lambda kv: -len(kv[1]))
+            cells.append([(k, len(ix), float(p[ix].mean()), float(returned[ix].mean())) for k, ix in ranked])
+        out.append(
+            {
+                "decile": d + 1,
+                "predicted": float(p[g].mean()),
+                "observed": float(returned[g].mean()),
+                "clients": len(g),
+                "kinds": cells[0],
+                "states": cells[1],
+            }
+        )
+    return out
+
+
+def _truth(data: DataSet, ids: np.ndarray, cutoff: datetime, end: datetime) -> list[str] | None:
+    """Each client's kind and state at the cutoff, where the data know them."""
+    if data.kinds is None or data.leaves is None:
+        return None
+    states = []
+    for i in ids:
+        left = data.leaves[i]
+        state = "gone" if left < cutoff else "leaves in the window" if left < end else "stays"
+        states.append(f"{data.kinds[i]}, {state}")
+    return states
+
+
 def chance_gap(p: np.ndarray, bins: int = 10, draws: int = 400) -> float:
     """The worst decile's |observed - predicted| that chance alone reaches 5 % of the time
     if every client came back with exactly her predicted probability."""
@@ -496,6 +549,7 @@ def evaluate(data: DataSet) -> list[dict]:
         visits = np.array([len(h) for h in before])  # visits before the cutoff, as the rules see them
         scored = {name: fn(before, cutoff) for name, fn in RULE_FUNCS.items()}
         recent = np.array([(cutoff - h[-1]).days <= RECENT_DAYS for h in before])
+        truth = _truth(data, ids, cutoff, end) if BY_KIND else None
         subsets = (("all", known), ("regulars", known & (visits >= REGULAR_VISITS)), ("recent", known & recent))
         for subset, mask in subsets:
             positive = ~returned[mask]
@@ -510,6 +564,8 @@ def evaluate(data: DataSet) -> list[dict]:
                     row[name]["brier"] = float(np.mean((p - y) ** 2))
                     row[name]["reliability"] = reliability(p, y)
                     row[name]["chance_gap"] = chance_gap(p)
+                    if truth is not None and name == "model":
+                        row[name]["by_kind"] = by_kind(p, y, [t for t, m in zip(truth, mask, strict=True) if m])
                 if s.due is not None:
                     row[name]["not_due"] = float(np.mean(~s.due[mask][positive])) if positive.any() else 0.0
             row["auc_se"] = auc_se(row["model"]["auc"], positive)
@@ -590,6 +646,14 @@ def print_rows(rows: list[dict]) -> None:
             worst = max(abs(p - o) for p, o, _ in row[name]["reliability"])
             print(f"  reliability {name} (predicted/observed return by decile): {cells}")
             print(f"    worst decile off by {worst:.3f}; chance alone reaches {row[name]['chance_gap']:.3f} (95 %)")
+            for cell in row[name].get("by_kind", []):
+                print(
+                    f"    decile {cell['decile']} by the generator's kind ({cell['clients']} clients, predicted"
+                    f" {cell['predicted']:.2f}, observed {cell['observed']:.2f}; clients predicted/observed):"
+                )
+                for key in ("kinds", "states"):
+                    shown = [c for c in cell[key] if key == "kinds" or c[1] >= 10]
+                    print("      " + "; ".join(f"{k} {n} {p:.2f}/{o:.2f}" for k, n, p, o in shown))
 
 
 @dataclass
@@ -650,13 +714,19 @@ def main() -> None:
         help="days the outcome and the model's thresholds are judged over",
     )
     parser.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="the synthetic salon's deciles that miss, broken down by the generator's kind of client and state",
+    )
+    parser.add_argument(
         "--order-salt",
         default="",
         help="salt the fit's canonical order (returns.ORDER_SALT): other clients in its capped samples",
     )
     args = parser.parse_args()
-    global WINDOW_DAYS
+    global WINDOW_DAYS, BY_KIND
     WINDOW_DAYS = args.window
+    BY_KIND = args.by_kind
     returns.ORDER_SALT = args.order_salt.encode()
     sets = [from_file(args.file, args.client, args.when, args.dayfirst, args.cutoff)] if args.file else data_sets(args)
     for data in sets:
