@@ -154,7 +154,10 @@ def test_a_late_cancellation_by_phone_and_its_fee_charged_to_the_card_on_file(ow
         card.get_by_role("button", name="Vahvista peruutus").click()
         # The owner stays on the cancelled visit: the deposit kept, the rest of the 50 % fee to charge.
         expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
-        expect(owner.locator("#status")).to_have_text(f"Varaus peruttu: {who}.")
+        expect(owner.locator("#status")).to_have_text(
+            f"Varaus peruttu: {who}. Ennakkomaksua 47,70 € ei palauteta."
+            " Myöhäisen peruutuksen maksun 31,80 € voi veloittaa kortilta."
+        )
         card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu").click()
         expect(card.locator("#money-question")).to_have_text(
             f"Veloitetaanko myöhäisen peruutuksen maksu 31,80 € kortilta, jonka {who} tallensi varatessaan?"
