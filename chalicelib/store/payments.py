@@ -519,15 +519,6 @@ def _checked_out(
         daysheets.touch(tx, appt.business_id, appt.staff_id, day)
 
 
-def set_payment(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
-    """The booking's payment as it now stands (a fee paid or waived), her KPI counts
-    marked for the next sync."""
-    tx = Tx(AppointmentItem)
-    _payment_update(tx, appt, payment, now)
-    clients.on_change(tx, appt.business_id, appt.client_id, now)
-    commit(tx)
-
-
 def settle_in(tx: Tx, money: MoneyRecord, state: str, now: datetime, note: str | None, was: str) -> None:
     """The fee's record from state `was` to `state` (its condition, role `money`), with its
     webhook event, inside `tx` (an undo's mark waives its open fee: store/visits.py mark)."""
@@ -556,6 +547,22 @@ def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None
             return False
         raise
     return True
+
+
+def open_fee_paid(
+    money: MoneyRecord, appt: Appointment, payment: BookingPayment, event: tuple[str, str], now: datetime
+) -> bool:
+    """An open fee she paid (Stripe's event), in one transaction: its record `succeeded`
+    (only from `open`: MoneyExists otherwise — let go meanwhile, or paid through another
+    event) with its fee.charged webhook event, the booking's payment with it paid (from
+    that read: PaymentChanged if written since), her KPI counts and the event. False:
+    this event was applied before (nothing written)."""
+    tx = Tx(MoneyItem)
+    settle_in(tx, money, "succeeded", now, None, "open")
+    _payment_update(tx, appt, payment, now)
+    clients.on_change(tx, appt.business_id, appt.client_id, now)  # her KPI money counts
+    put_event(tx, event, now)
+    return commit(tx, done_if=frozenset({"event"}))
 
 
 def waive_open_fee(

@@ -290,3 +290,85 @@ def test_a_fee_left_open_by_an_undo_while_it_was_charged_is_cancelled_at_stripe(
     assert intent(fee.intent)["status"] == "canceled"
     assert cancel_of(aws, booking).status == "sent"
     assert money_of(desk, booking)["fees"] == {"no_show": "waived"}
+
+
+def _fee_state(aws, booking) -> str | None:
+    from chalicelib.store import payments
+
+    fee = payments.get_money(aws.id, booking["id"], "no_show")
+    return fee.state if fee is not None else None
+
+
+def _settled_for_good(pay_client, aws, desk, booking, paid, refunded: int = 0) -> None:
+    """Stripe sends the event again: the fee is paid, on its record and the booking's
+    payment alike — no fee owed, no pay link — and sent once more, nothing changes."""
+
+    again = deliver(pay_client, paid)
+    assert again == (200, {"received": True, "applied": True}), again
+    assert _fee_state(aws, booking) == "succeeded"
+    view = money_of(desk, booking)
+    assert (view["fees"], view["paid_cents"], view["refunded_cents"]) == ({"no_show": "succeeded"}, PRICE, refunded)
+    assert not view.get("pay_urls"), view
+    assert deliver(pay_client, paid)[1]["applied"] is False
+    assert money_of(desk, booking)["paid_cents"] == PRICE
+
+
+def test_her_fee_paid_while_the_booking_is_busy_is_settled_when_stripe_sends_it_again(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """Stripe's event for her fee finds the booking's payment written by others at every
+    try (the owner refunding parts of the deposit): a 503, nothing written, the event not
+    claimed — Stripe's retry settles it (before 5 Dec 2026 the fee's record was written
+    paid and the event claimed first: the payment owed the fee for good, a pay link
+    offered, a 500 and then `applied: false`)."""
+    from chalicelib.store import payments
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
+    real, refunds = payments.fresh_payment, []
+    inside: list[bool] = []
+
+    def busy(appt, write, *args, **kw):
+        if inside:  # the refund's own writes
+            return real(appt, write, *args, **kw)
+
+        def another_writer_first(a):
+            inside.append(True)
+            refunds.append(desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 100, "reason": "part"}))
+            inside.clear()
+            return write(a)
+
+        return real(appt, another_writer_first, *args, **kw)
+
+    paid = event("evt_paid_while_busy", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    with monkeypatch.context() as m:
+        m.setattr(payments, "fresh_payment", busy)
+        status, body = deliver(pay_client, paid)
+    assert refunds and all(s == 200 for s, _ in refunds), refunds
+    assert _fee_state(aws, booking) == "open"  # nothing written
+    assert (status, body["error"]["code"]) == (503, "booking_busy"), body
+    _settled_for_good(pay_client, aws, desk, booking, paid, refunded=100 * len(refunds))
+
+
+def test_her_fee_paid_as_the_request_dies_is_settled_when_stripe_sends_it_again(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The webhook's request dies as it writes her fee paid (a timeout, a database fault):
+    nothing is written, the event not claimed either — Stripe's retry settles it (before
+    5 Dec 2026 the event was claimed first: the fee stayed open for good though Stripe
+    took it)."""
+    from chalicelib.store import payments
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
+
+    def dies(*args, **kw):
+        raise RuntimeError("the request died as it wrote the fee")
+
+    paid = event("evt_paid_request_died", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    with monkeypatch.context() as m:
+        m.setattr(payments, "settle_in", dies)
+        status, _ = deliver(pay_client, paid)
+    assert status == 500
+    assert _fee_state(aws, booking) == "open"
+    _settled_for_good(pay_client, aws, desk, booking, paid)

@@ -1057,20 +1057,65 @@ def give_back_waived_fee(
     return True
 
 
-def settle_paid_fee(b: Business, appt: Appointment, kind: str, intent_id: str, amount_paid: int, now: datetime) -> bool:
-    """An open fee she confirmed with her bank (Stripe's word, the webhook): paid, once —
-    if it is the fee's own PaymentIntent, for its amount (its_payment)."""
+class FeeNotSettledYet(Unavailable):
+    """A fee's payment Stripe took that Rebook could not write yet (the booking's payment
+    written by others at every try): 503, nothing written and the event not claimed, so
+    Stripe sends it again and it applies then."""
+
+    retry_after = 60
+
+
+def settle_paid_fee(
+    b: Business,
+    appt: Appointment,
+    kind: str,
+    intent_id: str,
+    amount_paid: int,
+    event: tuple[str, str],
+    now: datetime,
+) -> bool:
+    """Stripe's word that she paid the fee `kind` (the webhook), applied once. A fee let go
+    is given back (give_back_waived_fee). An open one is paid, if it is the fee's own
+    PaymentIntent for its amount (its_payment): its record `succeeded` (only from `open`),
+    the booking's payment with it paid (from the payment as read) and the event, in one
+    transaction (store.open_fee_paid) — a request dying never leaves the record paid beside a payment that owes it, nor the event claimed with
+    nothing written. The booking's payment written by others at every try (BUSY_ATTEMPTS fresh reads):
+    FeeNotSettledYet (503), nothing written, so Stripe's retry applies it. False: this
+    event was applied before; any other payment is claimed and changes nothing."""
+    try:
+        return _settle_paid_fee(b, appt, kind, intent_id, amount_paid, event, now)
+    except (store.PaymentChanged, bookings.Contended):
+        logger().warning("fee payment not written: booking busy", extra={"appointment_id": appt.id, "kind": kind})
+        raise FeeNotSettledYet("The booking is busy; send the event again later.", code="booking_busy") from None
+
+
+def _settle_paid_fee(
+    b: Business,
+    appt: Appointment,
+    kind: str,
+    intent_id: str,
+    amount_paid: int,
+    event: tuple[str, str],
+    now: datetime,
+) -> bool:
+    back = give_back_waived_fee(b, appt, kind, intent_id, amount_paid, event, now)
+    if back is not None:  # False: applied before
+        return back
     found = store.get_money(b.id, appt.id, kind)
-    if found is None or appt.payment is None or not its_payment(appt, found, intent_id, amount_paid):
-        return False
-    if not store.settle_money(found, "succeeded", now):
-        return False
     pay = appt.payment
+    if found is None or pay is None or found.state != FeeState.OPEN.value:
+        return store.claim_event(*event, now)  # paid before (another event), or given back: as it is
+    if not its_payment(appt, found, intent_id, amount_paid):
+        return store.claim_event(*event, now)
 
-    def paid(a: Appointment) -> None:
+    def paid(a: Appointment) -> bool:
         p = a.payment or pay
-        settled = replace(p, fees={**p.fees, kind: "succeeded"}, paid_cents=p.paid_cents + found.amount_cents)
-        store.set_payment(a, settled, now)
+        settled = replace(
+            p, fees={**p.fees, kind: FeeState.SUCCEEDED.value}, paid_cents=p.paid_cents + found.amount_cents
+        )
+        return store.open_fee_paid(found, a, settled, event, now)
 
-    store.fresh_payment(appt, paid)
-    return True
+    try:
+        return store.fresh_payment(appt, paid, attempts=BUSY_ATTEMPTS)
+    except store.MoneyExists:  # not open any more: as it is
+        return store.claim_event(*event, now)

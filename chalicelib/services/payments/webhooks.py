@@ -129,16 +129,11 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     if event_type == "payment_intent.succeeded":
         kind = meta.get("kind")
         if kind not in holds.CHARGED_KINDS:  # a fee she confirmed through her pay link
-            # Let go meanwhile (waived, its no-show undone): recorded and given back.
-            fee_paid = (obj["id"], obj["amount"])
-            back = fees.give_back_waived_fee(b, appt, kind, *fee_paid, tag, now) if isinstance(kind, str) else None
-            if back is not None:  # False: applied before
-                return back
-            if not store.claim_event(event_id, event_type, now):
-                return False
-            if isinstance(kind, str):
-                fees.settle_paid_fee(b, appt, kind, *fee_paid, now)
-            return True
+            # Paid, in one write with the event; let go (waived, its no-show undone):
+            # recorded and given back.
+            if not isinstance(kind, str):
+                return store.claim_event(event_id, event_type, now)
+            return fees.settle_paid_fee(b, appt, kind, obj["id"], obj["amount"], tag, now)
         late = appt.status == Status.CANCELLED.value and not pay.refunded_cents and pay.state != PayState.PAID.value
         if (held or late) and not _the_bookings_payment(b, pay, obj):
             # Not the payment Rebook asked for: neither confirms nor is given back.
