@@ -292,6 +292,71 @@ def test_a_fee_left_open_by_an_undo_while_it_was_charged_is_cancelled_at_stripe(
     assert money_of(desk, booking)["fees"] == {"no_show": "waived"}
 
 
+@pytest.mark.parametrize("let_go", ["owner_waiver", "undo"])
+def test_a_fee_let_go_while_her_payments_event_applies_is_given_back(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch, let_go
+):
+    """The owner's waiver (or the no-show's undo) commits while Stripe's event for the fee
+    she paid is applied — after it found the fee open, before its write: the write finds
+    the fee let go and gives the money back, once (before 5 Dec 2026 the event was claimed
+    and nothing written: Stripe held her money, the owner's view said waived)."""
+    from chalicelib.services.payments import fees
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
+    real = fees.its_payment
+    let_go_answers: list[tuple[int, dict]] = []
+
+    def found_open_then_let_go(*args, **kw):
+        mine = real(*args, **kw)
+        if not let_go_answers:  # the event found the fee open: the waiver lands now
+            path, body = f"/appointments/{booking['id']}/fees/no_show/waive", {"reason": "first time"}
+            let_go_answers.append(mark(desk, booking, "booked") if let_go == "undo" else desk.post(path, body))
+        return mine
+
+    paid = event(f"evt_let_go_as_paid_{let_go}", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    with monkeypatch.context() as m:
+        m.setattr(fees, "its_payment", found_open_then_let_go)
+        status, body = deliver(pay_client, paid)
+    assert [s for s, _ in let_go_answers] == [200], let_go_answers
+    assert (status, body["applied"]) == (200, True), body
+    cancel = cancel_of(aws, booking)
+    assert (cancel.status, cancel.last_error) == ("skipped", "paid_before_cancel"), cancel
+    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+
+
+def test_a_no_show_undone_as_her_fees_payment_is_written_keeps_no_fee(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The no-show is undone as Stripe's event for its fee is written (before 5 Dec 2026 the
+    fee's record and the booking's payment were two writes: an undo between them changed
+    no money, and the fee stayed charged on a visit no longer a no-show). The fee is given
+    back, once."""
+    from chalicelib.store import payments
+
+    booking, _, secret = open_fee(pay_client, stripe_env, aws, desk, frozen_now)
+    paid_at_her_bank(stripe_env, secret)
+    real = payments.fresh_payment
+    undos: list[tuple[int, dict]] = []
+
+    def undone_meanwhile(*args, **kw):
+        if not undos:
+            for _ in range(2):  # a 409 (changed meanwhile): she taps again
+                undos.append(mark(desk, booking, "booked"))
+                if undos[-1][0] == 200:
+                    break
+        return real(*args, **kw)
+
+    paid = event("evt_undone_as_written", "payment_intent.succeeded", intent(secret.split("_secret_")[0]))
+    with monkeypatch.context() as m:
+        m.setattr(payments, "fresh_payment", undone_meanwhile)
+        status, body = deliver(pay_client, paid)
+    assert undos[-1][0] == 200 and status == 200, (undos, body)
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    assert visit["status"] != "no_show", visit  # undone: the visit is over, so completed
+    assert_given_back(pay_client, stripe_env, aws, desk, booking, paid)
+
+
 def _fee_state(aws, booking) -> str | None:
     from chalicelib.store import payments
 

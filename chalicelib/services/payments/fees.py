@@ -1078,8 +1078,10 @@ def settle_paid_fee(
     is given back (give_back_waived_fee). An open one is paid, if it is the fee's own
     PaymentIntent for its amount (its_payment): its record `succeeded` (only from `open`),
     the booking's payment with it paid (from the payment as read) and the event, in one
-    transaction (store.open_fee_paid) — a request dying never leaves the record paid beside a payment that owes it, nor the event claimed with
-    nothing written. The booking's payment written by others at every try (BUSY_ATTEMPTS fresh reads):
+    transaction (store.open_fee_paid) — a request dying, or a waiver or an undo landing,
+    never leaves the record paid beside a payment that owes it, nor the event claimed with
+    nothing written. Let go meanwhile (the record no longer `open`): read again and given
+    back. The booking's payment written by others at every try (BUSY_ATTEMPTS fresh reads):
     FeeNotSettledYet (503), nothing written, so Stripe's retry applies it. False: this
     event was applied before; any other payment is claimed and changes nothing."""
     try:
@@ -1097,6 +1099,8 @@ def _settle_paid_fee(
     amount_paid: int,
     event: tuple[str, str],
     now: datetime,
+    *,
+    again: bool = True,
 ) -> bool:
     back = give_back_waived_fee(b, appt, kind, intent_id, amount_paid, event, now)
     if back is not None:  # False: applied before
@@ -1117,5 +1121,10 @@ def _settle_paid_fee(
 
     try:
         return store.fresh_payment(appt, paid, attempts=BUSY_ATTEMPTS)
-    except store.MoneyExists:  # not open any more: as it is
-        return store.claim_event(*event, now)
+    except store.MoneyExists:
+        # Not open any more: let go meanwhile (the owner's waiver, its no-show undone) — given
+        # back from a fresh read — or paid through another event (claimed, as it is).
+        fresh = bookings.get_appointment(b.id, appt.id) if again else None
+        if fresh is None:
+            return store.claim_event(*event, now)
+        return _settle_paid_fee(b, fresh, kind, intent_id, amount_paid, event, now, again=False)

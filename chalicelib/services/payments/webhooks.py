@@ -129,8 +129,8 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     if event_type == "payment_intent.succeeded":
         kind = meta.get("kind")
         if kind not in holds.CHARGED_KINDS:  # a fee she confirmed through her pay link
-            # Paid, in one write with the event; let go (waived, its no-show undone):
-            # recorded and given back.
+            # Paid, in one write with the event; let go (waived, its no-show undone), even
+            # as this applies: recorded and given back.
             if not isinstance(kind, str):
                 return store.claim_event(event_id, event_type, now)
             return fees.settle_paid_fee(b, appt, kind, obj["id"], obj["amount"], tag, now)
