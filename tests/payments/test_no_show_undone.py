@@ -621,6 +621,38 @@ def test_the_owners_fee_refund_refused_at_once_is_asked_anew_when_she_tries_agai
     )
 
 
+def test_a_no_show_undone_after_the_owners_fee_refund_was_refused_gives_the_fee_back(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The owner's refund of the fee refused by Stripe at once (a dispute) leaves its item
+    under `fee-no_show`; the no-show undone later (a mistake) still goes through and gives
+    the fee back under a ref of its own — never 409 on every try."""
+    from tests.payments.test_owed_refunds import stripe_keeping_refund_keys
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    with stripe_keeping_refund_keys(monkeypatch, aws.id) as at:
+        at.refusing = True
+        status, refused = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "goodwill", "fee": "no_show"})
+        assert status == 409 and refused["error"]["code"] == "refund_refused", refused
+        at.refusing = False  # the dispute is over
+        status, undone = mark(desk, booking, "booked")
+        assert status == 200, undone
+    assert undone["payment"]["fees"] == {"no_show": "refunded"}, undone["payment"]
+    key = f"{booking['id']}:refund:fee-no_show"
+    assert at.asked == [key, f"{key}-n2"]  # the refusal counts: past it
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
+        {"no_show": "refunded"},
+        FEE,
+        0,
+        "paid",
+    )
+    # Marked a no-show again, her new round is charged anew.
+    status, again = mark(desk, booking, "no_show")
+    assert status == 200 and again["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}, again
+
+
 def test_the_owners_deposit_refund_refused_at_once_is_asked_anew_when_she_tries_again(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):

@@ -407,13 +407,8 @@ def refund_fee(
         raise ValidationFailed(
             f"A fee is refunded whole: {most} cents.", fields={"amount_cents": f"{most} (the fee) or none"}
         )
-    # Settling a refund of it that failed, or after one Stripe refused at once: a ref never
-    # used before (refused for good it left no record, and Stripe replays a refused key's
-    # answer for 24 h; a refused one's outbox item stays). Attempts count from 1, past every
-    # refund the booking has recorded or Stripe refused.
     was = pay.fees[kind]
-    again = was == FeeState.REFUND_FAILED.value or pay.refunds_refused > 0
-    ref = fee_refund_ref(kind, _owner_refund_count(b, appt) + 1 if again else 0)
+    ref = _fee_ref(b, appt, kind)
 
     def owed(p: BookingPayment) -> BookingPayment:
         # The fee `refunding`, its amount owed (a refund of it that failed: owed again, no
@@ -432,6 +427,20 @@ def refund_fee(
     # Reserved first and made as an owed refund is, the way her refund of the deposit is:
     # her `fee_refunded` message is written with the refund's record (make_owed).
     return _reserved_then_made(b, appt, ref, most, found.intent, reason, now, owed, {FEE_WAS: was})
+
+
+def _fee_ref(b: Business, appt: Appointment, kind: str) -> str:
+    """The ref of a refund of the fee `kind` asked now — the owner's (refund_fee) or an
+    undo's (owed_on_no_show_undone), the same for both from the same read, so the two asked
+    at the same moment are one refund at Stripe (_made_before). `fee-<key>` the first time;
+    settling a refund of it that failed, or after one of the booking's refunds Stripe
+    refused at once, a ref never used before (refused for good it left no record, Stripe
+    replays a refused key's answer for 24 h, and a refused refund's outbox item stays under
+    its ref): `fee-<key>-n<attempt>`, attempts counted from 1 past every refund the booking
+    has recorded or Stripe refused."""
+    pay = appt.payment
+    again = pay is not None and (pay.fees.get(kind) == FeeState.REFUND_FAILED.value or pay.refunds_refused > 0)
+    return fee_refund_ref(kind, _owner_refund_count(b, appt) + 1 if again else 0)
 
 
 def _fee_not_refundable(pay: BookingPayment | None, kind: str) -> Conflict:
@@ -457,7 +466,9 @@ def _new_refund_ref(b: Business, appt: Appointment, amount: int) -> str:
 
 def _of_owner(ref: str) -> bool:
     """Is `ref` an owner's refund of the deposit's (_new_refund_ref), or of a fee's with a
-    ref of its own (refund_fee: `fee-<key>-n<attempt>`, only hers)?"""
+    ref of its own (_fee_ref: `fee-<key>-n<attempt>`, hers or an undo's after a refusal)?
+    Failed for good it leaves no record: the refusal counts (refunds_refused), so the next
+    refund's ref moves on."""
     return re.fullmatch(r"n[0-9]+-[0-9]+|fee-[a-z_.0-9]+-n[0-9]+", ref) is not None
 
 
@@ -595,8 +606,9 @@ def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tup
     """A no-show mark undone or corrected (booked, arrived, completed): the no-show fee
     she paid goes back, as the correction's transaction writes it — the fee `refunding`,
     its amount owed (`refund_owed_cents`), and the outbox item that makes the refund on
-    the fee's own PaymentIntent (ref `fee-no_show`: once per booking and fee), held by the
-    caller (make_owed right after the commit; the sweeper if Stripe cannot be reached).
+    the fee's own PaymentIntent (ref `fee-<key>`, as the owner's refund at the same moment
+    has it: _fee_ref), held by the caller (make_owed right after the commit; the sweeper if
+    Stripe cannot be reached).
     None: no fee of it was collected (an open one is waived instead: waived_on_no_show_undone)."""
     pay = appt.payment
     if pay is None:
@@ -608,7 +620,9 @@ def owed_on_no_show_undone(b: Business, appt: Appointment, now: datetime) -> tup
     if found is None or not found.intent or found.state != "succeeded":
         return None
     amount = pay.fee_cents.get(kind, found.amount_cents)
-    planned = _owed_message(b, appt, fee_refund_ref(kind), amount, found.intent, NO_SHOW_UNDONE, now)
+    # A ref of its own after a refusal: the owner's refund of it that Stripe refused left
+    # its item under `fee-<key>` (_fee_ref).
+    planned = _owed_message(b, appt, _fee_ref(b, appt, kind), amount, found.intent, NO_SHOW_UNDONE, now)
     owed = replace(
         pay, fees={**pay.fees, kind: FeeState.REFUNDING.value}, refund_owed_cents=pay.refund_owed_cents + amount
     )
