@@ -488,17 +488,23 @@ def remember_checkout(appt: Appointment, money: MoneyRecord, now: datetime, days
 
 
 def owed_refund_not_made(
-    done: Message, held: Message, now: datetime, payment: tuple[Appointment, BookingPayment] | None = None
+    done: Message,
+    held: Message,
+    now: datetime,
+    payment: tuple[Appointment, BookingPayment] | None = None,
+    *,
+    same_status: bool = False,
 ) -> bool:
     """An owed refund not made this time: its outbox item as the attempt left it (due
     again after a backoff, or failed for good: then on the owner's list of failures) and,
     given `payment`, the booking's payment as it now stands (the amount no longer owed but
-    failed), in one transaction conditioned on the caller still holding the item. False:
-    another caller holds it now."""
+    failed), in one transaction conditioned on the caller still holding the item
+    (`same_status`: and on the visit's status as read, for a payment that follows it).
+    False: another caller holds it now."""
     tx = Tx(MessageItem)
     tx.put(outbox.to_item(done, failed_at=now), "held", condition=_still_held(held))
     if payment is not None:
-        _payment_update(tx, payment[0], payment[1], now)
+        _payment_update(tx, payment[0], payment[1], now, same_status=same_status)
     return commit(tx, done_if=frozenset({"held"}))
 
 

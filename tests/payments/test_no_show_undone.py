@@ -653,6 +653,53 @@ def test_a_no_show_undone_after_the_owners_fee_refund_was_refused_gives_the_fee_
     assert status == 200 and again["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}, again
 
 
+def test_a_no_show_undone_while_stripe_refuses_the_owners_fee_refund_leaves_the_fee_owed_back(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """The owner refunds the fee (the fee `refunding`); while Stripe is asked the desk
+    undoes the no-show (nothing more to give back: hers is on its way); Stripe refuses hers
+    at once. The fee is not kept on a visit that is no longer a no-show: it ends as an
+    undo's own refund refused does — `refund_failed`, on her list of failures, the alarm —
+    and she settles it with a refund of her own; marked a no-show again, a new round."""
+    from chalicelib.services.payments import fees
+    from tests.payments.test_owed_refunds import stripe_keeping_refund_keys
+    from tests.payments.test_refund_failures import failed_alarms, failures_of
+
+    booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
+    alarms: list[tuple] = []
+    undo: list = []
+    monkeypatch.setattr(fees, "count_message", lambda *a: alarms.append(a))
+    with stripe_keeping_refund_keys(monkeypatch, aws.id) as at:
+        at.refusing = True
+        at.meanwhile.append(lambda: undo.append(mark(desk, booking, "booked")))
+        status, refused = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "goodwill", "fee": "no_show"})
+        assert status == 409 and refused["error"]["code"] == "refund_refused", refused
+        at.refusing = False
+    [(status, undone)] = undo
+    assert status == 200 and undone["payment"]["fees"] == {"no_show": "refunding"}, undone
+    _, visit = desk.get(f"/appointments/{booking['id']}")
+    owners = visit["payment"]
+    assert (visit["status"], owners["fees"], owners["refund_failed_cents"], owners["refund_pending_cents"]) == (
+        "completed",
+        {"no_show": "refund_failed"},
+        FEE,
+        0,
+    )
+    assert owners["mark"] == "refund_failed"
+    [item] = failures_of(desk, booking)
+    assert item["kind"] == "refund_owed" and "charge_disputed" in item["error"], item
+    assert failed_alarms(alarms) == [("failed", "stripe", "refund_owed")]
+    # She settles it: a new refund at Stripe, given back once.
+    status, settled = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "settle", "fee": "no_show"})
+    assert status == 200 and settled["kind"].startswith("refund-fee-no_show-n"), settled
+    assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refund_failed_cents"], owners["mark"]) == ({"no_show": "refunded"}, 0, "paid")
+    # The undo's round is over: marked a no-show again, she is charged anew.
+    status, again = mark(desk, booking, "no_show")
+    assert status == 200 and again["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}, again
+
+
 def test_the_owners_deposit_refund_refused_at_once_is_asked_anew_when_she_tries_again(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
 ):

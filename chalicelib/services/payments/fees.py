@@ -875,33 +875,65 @@ def _refused_at_once(appt: Appointment, m: Message, why: str, now: datetime) -> 
     owed, its item ended (skipped, Stripe's code) and the refusal counted on the booking's
     payment (`refunds_refused`: her next attempt has a key of its own — Stripe answers a
     refused key with its refusal for 24 hours), in one write conditioned on still holding
-    the item. A busy booking: the item is left to the sweeper, which fails it for good."""
+    the item. A busy booking: the item is left to the sweeper, which fails it for good.
+    A no-show fee's refund whose no-show was undone while Stripe was asked (the undo found
+    the fee `refunding`: it gave nothing back itself and left the fee's round) is not put
+    back as kept on a visit that is no longer a no-show: it ends as an undo's own refund
+    refused does (_not_made) — the item failed (the owner's list of failures, the alarm),
+    the fee `refund_failed` and its round over — written only while the visit's status is
+    as read."""
     amount = int(m.context["amount_cents"])
+    words = store.without_reason(m.context)  # her words were for the record: there is none
     done = replace(
         m,
-        context=store.without_reason(m.context),  # her words were for the record: there is none
+        context=words,
         status=MessageStatus.SKIPPED.value,
         attempts=m.attempts + 1,
         lease_until=None,
         last_error=why,
         sent_at=now,
     )
+    failed_item = replace(after_attempt(m, Outcome(MessageStatus.FAILED.value, error=why), now, backoff), context=words)
+    ended = [done]
 
     def released(a: Appointment) -> bool:
         p = a.payment
+        ended[:] = [done]
         if p is None:
             return store.owed_refund_not_made(done, m, now)
         left = replace(p, refund_owed_cents=max(0, p.refund_owed_cents - amount), refunds_refused=p.refunds_refused + 1)
         fee, was = fee_of_refund(str(m.context.get("ref", ""))), m.context.get(FEE_WAS)
-        if fee and was:  # a fee's (refund_fee): as it was before she asked (its failed refund failed still)
+        if fee and was and _no_show_undone_meanwhile(a, fee, str(was)):
+            failed = left.refund_failed_cents + amount
+            left = replace(left, fees={**p.fees, fee: FeeState.REFUND_FAILED.value}, refund_failed_cents=failed)
+            ended[:] = [failed_item]
+            left = left.next_fee_round(FeeKind.NO_SHOW.value)
+        elif fee and was:  # a fee's (refund_fee): as it was before she asked (its failed refund failed still)
             failed = left.refund_failed_cents + (amount if was == FeeState.REFUND_FAILED.value else 0)
             left = replace(left, fees={**p.fees, fee: str(was)}, refund_failed_cents=failed)
-        return store.owed_refund_not_made(done, m, now, (a, left))
+        return store.owed_refund_not_made(ended[0], m, now, (a, left), same_status=True)
 
     try:
         store.fresh_payment(appt, released, attempts=BUSY_ATTEMPTS)
     except store.PaymentChanged:
         logger().warning("refused refund not released", extra={"appointment_id": appt.id})
+        return
+    if ended[0] is failed_item:
+        count_message("failed", m.channel, m.kind)  # the alarm on failures for good
+        logger().warning("refused fee refund of a no-show undone: failed", extra={"appointment_id": appt.id})
+
+
+def _no_show_undone_meanwhile(a: Appointment, fee: str, was: str) -> bool:
+    """Was the no-show whose fee (its key) the owner's refund gave back undone while Stripe
+    was asked: the current round's fee, collected before she asked, on a visit that is no
+    longer a no-show?"""
+    p = a.payment
+    return (
+        p is not None
+        and was == FeeState.SUCCEEDED.value
+        and fee == p.fee_key(FeeKind.NO_SHOW.value)
+        and a.status != Status.NO_SHOW.value
+    )
 
 
 def _made_before(b: Business, appt: Appointment, m: Message, ref: str, now: datetime) -> bool:
