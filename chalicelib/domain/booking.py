@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -123,6 +124,13 @@ class RewardUse(BaseModel):
     card: str | None = Field(default=None, max_length=200)
 
 
+# The version of the business's payment terms a client ticked (the profile's
+# `payments.version`): a whole JSON number as sent — `true`, "1" or 1.0 is no tick (a 422
+# on the field), as money inputs are (StrictInt). The booking page's form sends it as
+# text and converts it itself (pages/views.py book_submit: digits.whole_number).
+TermsVersion = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+
+
 class BookingIn(BaseModel):
     """Body of POST /businesses/{slug}/bookings."""
 
@@ -139,7 +147,7 @@ class BookingIn(BaseModel):
     referral: str | None = Field(default=None, max_length=200)
     # The version of the business's payment policy and terms the client saw and ticked
     # (the profile's `payments.version`): required when the service takes payment.
-    accepted_payment_terms: int | None = Field(default=None, ge=1, le=1_000_000)
+    accepted_payment_terms: TermsVersion | None = None
 
 
 class RescheduleIn(BaseModel):

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from chalicelib.domain import availability as avail
-from chalicelib.domain.booking import ClientIn, ConsentsIn
+from chalicelib.domain.booking import ClientIn, ConsentsIn, TermsVersion
 from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
 from chalicelib.domain.contacts import same_name
 from chalicelib.domain.daysheet import days_touched
@@ -130,7 +130,7 @@ class OfferBookIn(BaseModel):
     needs the version of the payment terms she saw ticked, as a booking from the page does."""
 
     model_config = ConfigDict(extra="forbid")
-    accepted_payment_terms: int | None = Field(default=None, ge=1, le=1_000_000)
+    accepted_payment_terms: TermsVersion | None = None
 
 
 def dates_context(cfg: BusinessConfig, now: datetime) -> dict[str, object]:

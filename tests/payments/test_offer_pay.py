@@ -52,6 +52,9 @@ def test_an_offer_of_a_deposit_service_is_held_until_paid_and_then_booked(pay_cl
     status, body = post(pay_client, f"/api/v1/offers/{link}/book", {})
     assert status == 422 and body["error"]["code"] == "payment_terms_not_accepted", body
     assert body["error"]["fields"] == {"accepted_payment_terms": "must be 1, the version shown"}
+    for sent in (True, "1", 1.0):  # no tick: a whole number as sent
+        status, body = post(pay_client, f"/api/v1/offers/{link}/book", {"accepted_payment_terms": sent})
+        assert status == 422 and set(body["error"]["fields"]) == {"accepted_payment_terms"}, (sent, body)
     assert get(pay_client, f"/api/v1/offers/{link}")[1]["status"] == "open"
     assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
 

@@ -50,6 +50,15 @@ def test_a_deposit_needs_the_terms_ticked(pay_client):
     assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
 
 
+def test_the_terms_ticked_are_a_whole_number_as_sent(pay_client):
+    """`true`, "1" or 1.0 is no tick of version 1 (the booking page converts its form's
+    text itself: test_pay_page): a 422 on the field, nothing held."""
+    for sent in (True, "1", 1.0):
+        status, body = book(pay_client, START, service="highlights", staff="aino", accepted_payment_terms=sent)
+        assert status == 422 and set(body["error"]["fields"]) == {"accepted_payment_terms"}, (sent, body)
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
+
+
 def test_paying_the_deposit_with_a_plain_card_confirms_the_booking(pay_client, stripe_env):
     status, held = book_highlights(pay_client)
     assert status == 201, held
