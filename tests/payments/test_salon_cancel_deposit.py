@@ -64,6 +64,32 @@ def test_the_owners_salon_cancellation_with_refund_gives_it_all_back(pay_client,
     assert re.search(r"Ennakkomaksusi 47,70.€ palautetaan kortillesi", mail) and "ei palauteta" not in mail, mail
 
 
+def test_the_owners_cancel_with_refund_of_a_booking_staff_cancelled_points_her_to_the_refund(
+    pay_client, stripe_env, aws, frozen_now
+):
+    """A staff member cancelled as the salon (the deposit `refund_due`); the owner's cancel
+    with refund on her stale card is no 200 that refunds nothing: 409 booking_cancelled
+    (reason `refund`), nothing moved, and her refund gives it back. A double tap of her own
+    cancellation with refund, all of it on its way back, is still 200."""
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    assert staff.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "reason": "Sairas"})[0] == 200
+    owner = Desk(pay_client, aws.id)
+    body = {"by": "salon", "reason": "Sairas", "refund": True}
+    status, refused = owner.post(f"/appointments/{booking['id']}/cancel", body)
+    assert status == 409 and refused["error"]["code"] == "booking_cancelled", refused
+    assert refused["error"]["reason"] == "refund", refused  # the dashboard: err_booking_cancelled_refund
+    money = money_of(owner, booking)
+    assert (money["mark"], money["refunded_cents"], money["refund_pending_cents"]) == ("refund_due", 0, 0), money
+    status, _ = owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Sairas"})
+    assert status == 200
+    assert (money_of(owner, booking)["mark"], money_of(owner, booking)["refunded_cents"]) == ("refunded", 4770)
+    # Nothing left to give back: the same cancel is the cancelled booking, as before.
+    status, view = owner.post(f"/appointments/{booking['id']}/cancel", body)
+    assert status == 200 and view["status"] == "cancelled", view
+
+
 @pytest.mark.parametrize(
     ("payment", "back", "earlier", "says"),
     [

@@ -561,6 +561,17 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     if a.status == Status.CANCELLED.value:
         from chalicelib.services.payments import fees
 
+        if req.refund and a.payment is not None and a.payment.refundable_cents > 0:
+            # Cancelled already (a staff member's salon cancellation, her own late one) and
+            # still holding her money: giving it back is the owner's refund, with its amount
+            # and reason — never a 200 that refunds nothing (a double tap of a cancellation
+            # that gave it all back finds nothing refundable: 200, as before).
+            raise Conflict(
+                "This booking is already cancelled; give back what she paid with the refund"
+                f" (POST /appointments/{a.id}/refund).",
+                code="booking_cancelled",
+                details={"reason": "refund"},
+            )
         a = fees.finish_owed(b, a, clock.now())  # a refund still owed, made now if it is due
     else:
         if a.status != Status.BOOKED.value:
