@@ -24,6 +24,19 @@ def desk(pay_client, aws):
     return Desk(pay_client, aws.id)
 
 
+def shows_the_fee_refunded(desk, booking) -> dict:
+    """The owner's view of her money (returned): the no-show fee refunded in full, nothing
+    still on its way back, the visit's mark `paid` (her deposit)."""
+    owners = money_of(desk, booking)
+    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
+        {"no_show": "refunded"},
+        FEE,
+        0,
+        "paid",
+    )
+    return owners
+
+
 def fee_refunds_at_stripe(ls, aws, booking, kind="no_show") -> list[dict]:
     """The refunds localstripe holds for the fee's own payment."""
     from chalicelib.store import payments
@@ -513,13 +526,7 @@ def test_the_owners_fee_refund_and_the_undo_at_the_same_moment_refund_it_once(
     status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "x", "fee": "no_show"})
     assert status == 200, refund
     assert (refund["kind"], refund["amount_cents"]) == ("refund-fee-no_show", FEE)
-    owners = money_of(desk, booking)
-    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
-        {"no_show": "refunded"},
-        FEE,
-        0,
-        "paid",
-    )
+    owners = shows_the_fee_refunded(desk, booking)
     # The sweeper, for a day: the owed item ends at once, and Stripe is not asked again.
     for minutes in (3, 30, *range(60, 25 * 60, 60)):
         frozen_now["now"] = AFTER_THE_VISIT + timedelta(minutes=minutes)
@@ -641,13 +648,7 @@ def test_a_no_show_undone_after_the_owners_fee_refund_was_refused_gives_the_fee_
     key = f"{booking['id']}:refund:fee-no_show"
     assert at.asked == [key, f"{key}-n2"]  # the refusal counts: past it
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
-    owners = money_of(desk, booking)
-    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
-        {"no_show": "refunded"},
-        FEE,
-        0,
-        "paid",
-    )
+    shows_the_fee_refunded(desk, booking)
     # Marked a no-show again, her new round is charged anew.
     status, again = mark(desk, booking, "no_show")
     assert status == 200 and again["payment"]["fees"] == {"no_show": "refunded", "no_show.r1": "succeeded"}, again
@@ -741,13 +742,7 @@ def test_the_undos_refund_written_first_leaves_the_owners_refund_made_already(
     # The undo's refund alone was asked of Stripe.
     assert calls == ["fee-no_show"]
     assert [r["amount"] for r in fee_refunds_at_stripe(stripe_env, aws, booking)] == [FEE]
-    owners = money_of(desk, booking)
-    assert (owners["fees"], owners["refunded_cents"], owners["refund_pending_cents"], owners["mark"]) == (
-        {"no_show": "refunded"},
-        FEE,
-        0,
-        "paid",
-    )
+    shows_the_fee_refunded(desk, booking)
     m = outbox.get_message(aws.id, fees.owed_refund_key(booking["id"], "fee-no_show"))
     assert m is not None and m.status == "sent", m
 
