@@ -6,6 +6,7 @@ a refund is being made at Stripe, and between a write that lost and its next att
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -39,6 +40,37 @@ def stripe_and_rebook_agree(stripe_env, aws, desk, booking) -> int:
     return sum(recorded)
 
 
+@contextmanager
+def two_at_the_worst_moments(monkeypatch, meanwhile):
+    """`meanwhile(1001)` while the request's refund is being made at Stripe (before it is
+    written), and `meanwhile(1002)` when its write has lost and it reads the booking again
+    (before its next attempt): the worst moments for a refund the request holds."""
+    from chalicelib.services.payments.stripe_account import Account
+    from chalicelib.store import bookings
+
+    real_refund, real_read = Account.refund, bookings.get_appointment
+    at_stripe, next_read, armed = [1001], [1002], [False]
+
+    def refund(self, *args, **kw):
+        made = real_refund(self, *args, **kw)
+        if at_stripe:
+            meanwhile(at_stripe.pop())
+            armed[0] = True
+        return made
+
+    def get_appointment(*args, **kw):
+        read = real_read(*args, **kw)
+        if armed[0] and next_read:
+            armed[0] = False
+            meanwhile(next_read.pop())
+        return read
+
+    with monkeypatch.context() as m:
+        m.setattr(Account, "refund", refund)
+        m.setattr(bookings, "get_appointment", get_appointment)
+        yield
+
+
 @pytest.mark.parametrize("third", ["refund", "desk_cancel"])
 def test_refunds_at_the_same_moment_are_each_made_once_and_recorded(
     pay_client, stripe_env, aws, desk, frozen_now, monkeypatch, third
@@ -48,13 +80,8 @@ def test_refunds_at_the_same_moment_are_each_made_once_and_recorded(
     given back: the first is still recorded — never made at Stripe and forgotten (before
     5 Dec 2026 it answered 409 booking_changed, and asked again it was made at Stripe a
     second time under a new key; the desk's cancel left part of the deposit "held")."""
-    from chalicelib.services.payments.stripe_account import Account
-    from chalicelib.store import bookings
-
     booking = paid_booking(pay_client, stripe_env)
-    real_refund, real_read = Account.refund, bookings.get_appointment
     answers: list[tuple[int, dict]] = []
-    at_stripe, next_read, armed = [1001], [1002], [False]
 
     def another(amount: int) -> None:
         if amount == 1002 and third == "desk_cancel":
@@ -63,23 +90,7 @@ def test_refunds_at_the_same_moment_are_each_made_once_and_recorded(
             return
         answers.append(desk.post(refund_path(booking), {"amount_cents": amount, "reason": f"part {amount}"}))
 
-    def refund(self, *args, **kw):
-        made = real_refund(self, *args, **kw)
-        if at_stripe:  # the first refund is made at Stripe; another is made before it is written
-            another(at_stripe.pop())
-            armed[0] = True
-        return made
-
-    def get_appointment(*args, **kw):
-        read = real_read(*args, **kw)
-        if armed[0] and next_read:  # read again after losing: a third is written before its write
-            armed[0] = False
-            another(next_read.pop())
-        return read
-
-    with monkeypatch.context() as m:
-        m.setattr(Account, "refund", refund)
-        m.setattr(bookings, "get_appointment", get_appointment)
+    with two_at_the_worst_moments(monkeypatch, another):
         first = desk.post(refund_path(booking), {"amount_cents": 1000, "reason": "part 1000"})
     assert [a[0] for a in answers] == [200, 200], answers
     # The first is made and recorded although its write lost twice: every part went back
@@ -167,35 +178,15 @@ def test_a_fee_refund_and_deposit_refunds_at_the_same_moment_all_land_once(
     against the deposit, the fee's against the fee (before 5 Dec 2026 the fee's refund was
     made at Stripe first and, its write lost twice, answered 409 booking_changed: money back
     at Stripe, the desk still showing the fee kept)."""
-    from chalicelib.services.payments.stripe_account import Account
-    from chalicelib.store import bookings
     from tests.payments.test_no_show_undone import FEE, fee_refunds_at_stripe, no_show_charged
 
     booking = no_show_charged(pay_client, stripe_env, desk, frozen_now)
-    real_refund, real_read = Account.refund, bookings.get_appointment
     answers: list[tuple[int, dict]] = []
-    at_stripe, next_read, armed = [1001], [1002], [False]
 
     def deposit_refund(amount: int) -> None:
         answers.append(desk.post(refund_path(booking), {"amount_cents": amount, "reason": f"part {amount}"}))
 
-    def refund(self, *args, **kw):
-        made = real_refund(self, *args, **kw)
-        if at_stripe:  # the fee's refund is made at Stripe; a deposit refund before it is written
-            deposit_refund(at_stripe.pop())
-            armed[0] = True
-        return made
-
-    def get_appointment(*args, **kw):
-        read = real_read(*args, **kw)
-        if armed[0] and next_read:  # read again after losing: another is written before its write
-            armed[0] = False
-            deposit_refund(next_read.pop())
-        return read
-
-    with monkeypatch.context() as m:
-        m.setattr(Account, "refund", refund)
-        m.setattr(bookings, "get_appointment", get_appointment)
+    with two_at_the_worst_moments(monkeypatch, deposit_refund):
         status, fee = desk.post(refund_path(booking), {"fee": "no_show", "reason": "she came after all"})
     assert [a[0] for a in answers] == [200, 200], answers
     assert (status, fee.get("kind"), fee.get("state"), fee.get("amount_cents")) == (
