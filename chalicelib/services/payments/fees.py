@@ -1059,7 +1059,7 @@ def its_payment(appt: Appointment, fee: MoneyRecord, intent_id: str, amount_paid
 def give_back_waived_fee(
     b: Business,
     appt: Appointment,
-    kind: str,
+    found: MoneyRecord | None,
     intent_id: str,
     amount_paid: int,
     event: tuple[str, str],
@@ -1073,12 +1073,12 @@ def give_back_waived_fee(
     back, the outbox item that makes the refund on the payment Stripe took (ref
     `fee-<key>`) and the event, in one transaction; the refund made right after
     (make_owed: her `fee_refunded` message with its record; the sweeper's if Stripe cannot
-    be reached). None: the fee is not one let go (open: settle_paid_fee); False: this
-    event or this payment was applied before."""
-    found = store.get_money(b.id, appt.id, kind)
+    be reached). `found`: the fee's record as the caller read it. None: the fee is not one
+    let go (open: settle_paid_fee); False: this event or this payment was applied before."""
     pay = appt.payment
     if found is None or pay is None or found.state != FeeState.WAIVED.value:
         return None
+    kind = found.kind
     if not its_payment(appt, found, intent_id, amount_paid):
         return None  # not the fee's: settle_paid_fee leaves it too
     amount = found.amount_cents
@@ -1148,10 +1148,10 @@ def _settle_paid_fee(
     *,
     again: bool = True,
 ) -> bool:
-    back = give_back_waived_fee(b, appt, kind, intent_id, amount_paid, event, now)
+    found = store.get_money(b.id, appt.id, kind)  # read once: let go, or open
+    back = give_back_waived_fee(b, appt, found, intent_id, amount_paid, event, now)
     if back is not None:  # False: applied before
         return back
-    found = store.get_money(b.id, appt.id, kind)
     pay = appt.payment
     if found is None or pay is None or found.state != FeeState.OPEN.value:
         return store.claim_event(*event, now)  # paid before (another event), or given back: as it is
