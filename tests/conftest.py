@@ -331,15 +331,21 @@ def drain_outbox() -> dict:
     """Hand the table's new stream records to the outbox stream's trigger, as Lambda
     would right after the request (moto keeps the stream; each test's table is new, so
     each has a reader of its own). What the trigger did with them."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
     from chalicelib.settings import get_settings
-    from chalicelib.store.db import dynamodb_client
     from scripts.outbox_stream import StreamReader, deliver, reader_for_settings
 
-    table = get_settings().table_name
-    arn = dynamodb_client().describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    settings = get_settings()
+    # The stream's ARN as DescribeTable gives it, read from moto's table itself: asked
+    # through botocore and moto at every drain, it was a request more each time.
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][settings.region].tables[settings.table_name]
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
     reader = _stream_readers.get(arn)
     if not isinstance(reader, StreamReader):
         reader = _stream_readers[arn] = reader_for_settings(start="TRIM_HORIZON")
+        reader.arn = arn
     return deliver(reader.read())
 
 

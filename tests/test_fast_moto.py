@@ -97,3 +97,37 @@ def test_a_transaction_that_holds_writes_every_item(table):
     written = records[len(before_records) :]
     assert {r[1]["sk"]["S"] for r in written} == {"new", "a", "b", "c", "new2"}
     assert ("REMOVE", {"pk": {"S": "BIZ"}, "sk": {"S": "c"}}) in written
+
+
+def test_an_item_past_dynamodbs_400_kb_is_still_refused_and_one_under_it_kept(table):
+    key = {"pk": {"S": "BIZ"}, "sk": {"S": "big"}}
+    # Three attributes of 140 000 bytes: each alone fits, together past the limit.
+    too_big = {**key, **{f"part{i}": {"S": "x" * 140_000} for i in range(3)}}
+    with pytest.raises(ClientError, match="Item size has exceeded the maximum allowed size"):
+        table.put_item(TableName="t", Item=too_big)
+    table.put_item(TableName="t", Item={**key, "part0": {"S": "x" * 390_000}})
+    assert len(table.get_item(TableName="t", Key=key)["Item"]["part0"]["S"]) == 390_000
+
+
+def test_values_are_read_and_updated_as_sent_binary_and_nested_ones_too(table):
+    key = {"pk": {"S": "BIZ"}, "sk": {"S": "mixed"}}
+    item = {
+        **key,
+        "blob": {"B": b"\x00\xffrebook"},
+        "blobs": {"BS": [b"\x01", b"\x02"]},
+        "card": {"M": {"stamps": {"N": "3"}, "tags": {"SS": ["a", "b"]}, "inner": {"M": {"raw": {"B": b"\x07"}}}}},
+        "visits": {"L": [{"S": "2026-12-01"}, {"NULL": True}, {"BOOL": False}]},
+    }
+    table.put_item(TableName="t", Item=item)
+    table.update_item(
+        TableName="t",
+        Key=key,
+        UpdateExpression="SET visits = list_append(visits, :more), card.stamps = card.stamps + :one, "
+        "fresh = if_not_exists(fresh, :zero) ADD seen :one REMOVE blobs",
+        ExpressionAttributeValues={":more": {"L": [{"S": "2026-12-05"}]}, ":one": {"N": "1"}, ":zero": {"N": "0"}},
+    )
+    got = table.get_item(TableName="t", Key=key)["Item"]
+    assert got["blob"] == {"B": b"\x00\xffrebook"} and "blobs" not in got
+    assert got["card"]["M"]["stamps"] == {"N": "4"} and got["card"]["M"]["inner"] == {"M": {"raw": {"B": b"\x07"}}}
+    assert got["visits"]["L"] == [{"S": "2026-12-01"}, {"NULL": True}, {"BOOL": False}, {"S": "2026-12-05"}]
+    assert (got["fresh"], got["seen"]) == ({"N": "0"}, {"N": "1"})

@@ -340,6 +340,22 @@ SERIOUS = ("serious", "critical")
 ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 
 
+# axe-core, without the rules that cannot report any of the impacts asked for: a failed
+# check reports its rule's impact if the rule has one, else the check's own (axe-core's
+# _finalizeRuleResult and _publishMetaData). Asked for serious and critical only, the
+# landmark, heading and region rules (all moderate or minor) would only be filtered out.
+AXE_RUN = """([wanted, selectors]) => {
+  const checks = axe._audit.data.checks || {};
+  const off = {};
+  for (const rule of axe._audit.rules) {
+    const ids = [...rule.any, ...rule.all, ...rule.none].map((c) => (typeof c === 'string' ? c : c.id));
+    const can = rule.impact ? [rule.impact] : ids.map((id) => (checks[id] || {}).impact);
+    if (!can.some((impact) => wanted.includes(impact))) off[rule.id] = { enabled: false };
+  }
+  return axe.run(document, { resultTypes: ['violations'], selectors, rules: off });
+}"""
+
+
 def axe_violations(page_or_frame, impacts: tuple[str, ...] = SERIOUS) -> list[str]:
     """axe-core's violations on the page of the given impacts (serious and critical unless
     told), one line each. The dashboard's and the front desk's tests ask for every impact."""
@@ -347,9 +363,9 @@ def axe_violations(page_or_frame, impacts: tuple[str, ...] = SERIOUS) -> list[st
         page_or_frame.add_script_tag(url=axe_url())  # the pages' CSP is bypassed (new_context)
     # Without a CSS selector for every node it reports (a tenth of axe's time on the
     # dashboard); asked again with them only to name the nodes of a violation.
-    result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations'], selectors: false})")
+    result = page_or_frame.evaluate(AXE_RUN, [list(impacts), False])
     if any(v["impact"] in impacts for v in result["violations"]):
-        result = page_or_frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        result = page_or_frame.evaluate(AXE_RUN, [list(impacts), True])
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
