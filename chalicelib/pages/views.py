@@ -168,6 +168,8 @@ def book_page(
                 ctx["form"], ctx["welcome"] = known, t["welcome_back"].format(name=known["first_name"])
         elif typed:  # her details carried on through the times (picked_again), never in a link
             ctx["kept"] = typed
+    elif typed:  # no service of hers (book_submit): the services, her details carried on with them
+        ctx["kept"] = typed
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -462,7 +464,7 @@ KEPT_FIELDS = ("name", "phone", "email", "note", "marketing")
 
 
 # What a `choose` button of the time step may set (its day, its page of days, who).
-CHOSEN = ("date", "from", "staff")
+CHOSEN = ("date", "from", "staff", "service")
 
 
 def picked_again(slug: str, form: dict, accept_language: str | None) -> str:

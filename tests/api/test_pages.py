@@ -328,6 +328,24 @@ def test_a_form_sent_with_a_mangled_time_keeps_what_she_typed_through_the_times(
     assert count_by_prefix(table_items(), "APPT#") == 0
 
 
+def test_a_form_sent_with_an_unknown_service_and_no_time_keeps_what_she_typed(client):
+    # H2: the services came back with the error, and her name, phone and email were gone.
+    typed = {**DETAILS, "lang": "fi", "service": "nosuch", "start": ""}
+    typed.update(phone="040 123 4567", email="eeva@example.com")
+    status, html, _ = form_post(client, "/book/demo", typed)
+    assert status == 422 and "Valitse palvelu, jota täällä tarjotaan." in html
+    assert 'name="name" value="Eeva Esimerkki"' in html and 'name="phone" value="040 123 4567"' in html
+    assert 'name="email" value="eeva@example.com"' in html and 'name="marketing" value="yes"' in html
+    addresses = " ".join(re.findall(r'(?:href|action)="([^"]*)"', html))
+    assert "Eeva" not in addresses and "040" not in addresses and "eeva@" not in addresses
+    # A service chosen is a button of her form: its times, her fields with them.
+    assert "service=womens-cut" in _choose_buttons(html)
+    status, html, _ = form_post(client, "/book/demo", {**typed, "choose": "service=womens-cut"})
+    assert status == 200 and "Valitse palvelu" not in html and _pick_buttons(html)
+    assert 'name="service" value="womens-cut"' in html and 'name="name" value="Eeva Esimerkki"' in html
+    assert count_by_prefix(table_items(), "APPT#") == 0
+
+
 def test_a_name_with_control_or_text_direction_characters_is_named_in_her_language(client):
     for lang, name, says in [
         ("fi", "Eeva\u2028Esimerkki", "Kirjoita nimesi yhdelle riville"),
