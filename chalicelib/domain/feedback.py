@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.domain.config import FeedbackSettings, _parse_hhmm
 from chalicelib.domain.timeutil import local_wall_to_utc
@@ -34,20 +34,13 @@ def is_low(rating: int, rules: FeedbackSettings) -> bool:
 
 
 class RatingIn(BaseModel):
-    """What the feedback page posts."""
+    """A rating of a visit: `rating` a whole JSON number as sent (`true`, "4" or 4.0 is a
+    422 on the field, as money inputs are: StrictInt). The feedback page's form sends it as
+    text and converts it itself (pages/views.py feedback_submit: digits.whole_number)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    rating: int = Field(ge=1, le=5)
+    rating: StrictInt = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("rating", mode="before")
-    @classmethod
-    def _rating(cls, v: object) -> object:
-        if isinstance(v, str) and v.strip().isdigit():
-            return int(v)
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ValueError("choose 1 to 5 stars")
-        return v
 
     @field_validator("comment")
     @classmethod

@@ -726,8 +726,10 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     from chalicelib.errors import ValidationFailed
     from chalicelib.services import feedback
 
+    # The form's text as the whole number the rating is (ASCII digits only: "٤" or "4.0" is none).
+    rating = whole_number(str(form.get("rating", "")).strip())
     try:
-        done = feedback.submit(token, form)
+        done = feedback.submit(token, {**form, "rating": rating})
     except ValidationFailed:
         locale = negotiate(form.get("lang"), accept_language, "fi")
         return 422, feedback_page(token, {"lang": locale}, accept_language, error=words(locale)["rate_choose"])

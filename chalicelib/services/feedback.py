@@ -68,13 +68,14 @@ def page(token: str, selected: str | None) -> dict[str, Any]:
     }
 
 
-def submit(token: str, form: dict[str, Any]) -> dict[str, Any]:
-    """Record the rating (POST from the page). Re-submitting updates it."""
+def submit(token: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Record the rating (POST from the page, its form's text converted: RatingIn).
+    Re-submitting updates it."""
     b, appt = _visit(token)
     from pydantic import ValidationError
 
     try:
-        req = RatingIn.model_validate(form)
+        req = RatingIn.model_validate(body)
     except ValidationError as e:
         raise ValidationFailed("Choose 1 to 5 stars.", fields=fields_from(e)) from None
     rules = b.config.feedback

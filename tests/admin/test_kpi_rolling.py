@@ -48,7 +48,7 @@ def rate(frozen_now, visits, stars: int) -> None:
     from chalicelib.services import feedback
 
     [appt] = visits.appointments
-    feedback.submit(links.feedback_token(appt.business_id, appt.id, appt.end), {"rating": str(stars)})
+    feedback.submit(links.feedback_token(appt.business_id, appt.id, appt.end), {"rating": stars})
 
 
 def staff(body, staff_id):

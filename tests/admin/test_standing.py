@@ -96,7 +96,7 @@ def test_the_at_risk_list_shows_the_warnings_her_card_shows(client, desk, frozen
 
     for start, stars in zip(MONTHLY + ["2026-09-01T12:00:00+03:00"], (5, 5, 5, 2), strict=True):
         [appt] = past_visits([start], clock=frozen_now).appointments
-        feedback.submit(links.feedback_token(appt.business_id, appt.id, appt.end), {"rating": str(stars)})
+        feedback.submit(links.feedback_token(appt.business_id, appt.id, appt.end), {"rating": stars})
     plan = {"goal": "Pitkät hiukset", "actions": [{"text": "Soita", "due": "2026-10-01"}]}
     assert desk.post(f"/clients/{appt.client_id}/follow-ups", plan)[0] == 201
     frozen_now["now"] = at("2026-12-15T12:00:00+02:00")

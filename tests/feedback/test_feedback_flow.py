@@ -216,7 +216,27 @@ def test_bad_rating_is_a_4xx_and_records_nothing(client, aws, visit, frozen_now)
     url = feedback_link(visit["id"])
     for bad in ({}, {"rating": "6"}, {"rating": "0"}, {"rating": "x"}, {"rating": "5", "comment": "x" * 2001}):
         assert submit(client, url, **bad)[0] == 422
+    # Digits that are not ASCII or a whole number's text were read as stars (H2): the page
+    # again, in her language, saying what to do.
+    for text in ("٤", "４", "4.0", "4e0"):
+        status, html = submit(client, url, rating=text, lang="en")
+        assert status == 422 and "Choose 1 to 5 stars." in html and 'role="alert"' in html, (text, status)
     assert feedback.get(aws.id, visit["id"]) is None
+
+
+def test_a_rating_is_a_whole_json_number_as_sent():
+    """`true`, "4" or 4.0 is no rating of 4 (as money inputs: StrictInt); the page converts
+    its form's text itself (test_bad_rating_is_a_4xx_and_records_nothing)."""
+    from pydantic import ValidationError
+
+    from chalicelib.domain.feedback import RatingIn
+    from chalicelib.services.validation import fields_from
+
+    assert RatingIn.model_validate({"rating": 4}).rating == 4
+    for sent in (True, "4", 4.0):
+        with pytest.raises(ValidationError) as e:
+            RatingIn.model_validate({"rating": sent})
+        assert set(fields_from(e.value)) == {"rating"}, sent
 
 
 @pytest.mark.parametrize(
