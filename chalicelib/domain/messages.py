@@ -183,6 +183,23 @@ def salon_money_news(kind: str, context: dict[str, Any]) -> bool:
     return kind in SALON_MONEY_KINDS or (kind == "payment_notice" and context.get("notice") in SALON_MONEY_NOTICES)
 
 
+# What a fee's text tells of it, by its kind (SALON_MONEY_KINDS, SALON_MONEY_NOTICES): the
+# state on the booking's payment (payments.FeeState) it must still have when it is sent.
+FEE_AS_TOLD = {"fee_charged": "succeeded", "fee_open": "open"}
+
+
+def fee_as_told(m: Message) -> tuple[str, str] | None:
+    """A text telling her of a fee (charged, or asked for by a pay link): the fee's key
+    (its round: payments.fee_key; `fee_key` in its context, else — planned before it was
+    stored — the fee's kind, its first round's key) and the state it tells of, which the
+    sender checks still holds when it sends it (notify/dispatch.py): a fee given back or
+    waived, or paid, while her SMS waited out the quiet hours is not told as it was.
+    None for any other message (a fee given back stays true: its refund is made)."""
+    told = FEE_AS_TOLD.get(str(m.context.get("notice")) if m.kind == "payment_notice" else m.kind)
+    key = m.context.get("fee_key") or m.context.get("fee_kind")
+    return (str(key), told) if told and key else None
+
+
 def held_news_before(m: Message) -> datetime | None:
     """The desk's news of a booking (confirmation, move, cancellation) held past the quiet
     hours: the visit time its lead is counted to (`news_before_utc`, the earlier of a

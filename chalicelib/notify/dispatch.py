@@ -28,6 +28,7 @@ from chalicelib.domain.messages import (
     VISIT_KINDS,
     Message,
     MessageStatus,
+    fee_as_told,
     held_news_before,
     marketing_dropped,
     salon_money_news,
@@ -89,6 +90,15 @@ def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
     return (business.config.quiet_hours, business.config.tz) if business else None
 
 
+def _fee_still_as_told(m: Message, fee_key: str, state: str) -> bool:
+    """Is the fee her text tells of still as it tells it (messages.fee_as_told), on the
+    booking's payment as it is now (one read)? A fee charged and given back (the owner's
+    refund, a no-show undone), or asked for and waived or paid, while her SMS waited out
+    the quiet hours: no — she hears what is true now (a refund's own text), not that."""
+    appt = bookings.get_appointment(m.business_id, m.appointment_id) if m.appointment_id else None
+    return appt is not None and appt.payment is not None and appt.payment.fees.get(fee_key) == state
+
+
 def _skipped(m: Message, reason: str, now: datetime) -> Handled:
     if store.skip(m, reason, now):
         count_message("skipped", m.channel, m.kind)
@@ -135,6 +145,8 @@ def send_once(m: Message, now: datetime) -> Handled:
             if store.defer(m, reminder_rules.quiet_hours_over(now, *rules)):
                 return Handled("deferred")
             return Handled("held")
+        if (told := fee_as_told(m)) is not None and not _fee_still_as_told(m, *told):
+            return _skipped(m, "fee_changed", now)
     elif (news_before := held_news_before(m)) is not None:
         # The desk's change at night, held past the quiet hours: by the quiet hours the
         # salon has now (changed since, perhaps), still at once when her visit is near.

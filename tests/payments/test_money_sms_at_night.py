@@ -188,3 +188,49 @@ def test_her_own_payment_after_its_hold_ran_out_is_answered_at_once_at_night(pay
     assert finish(pay_client, held)[1]["next"] == "refunded"
     [text] = texts_to_her(before)
     assert "palautettiin kokonaan" in text, text
+
+
+def the_fee_text(aws, held: dict, key: str):
+    """Her fee's text in the outbox (notices: fee_charged_key; the pay link's, by SMS)."""
+    from chalicelib.store import outbox
+
+    return outbox.get_message(aws.id, key.format(id=held["id"]))
+
+
+def test_a_fee_charged_at_night_and_refunded_before_morning_texts_her_only_the_refund(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Marked a no-show at 23:30 (her SMS held to 08:00), refunded by the owner at 23:45:
+    at 08:00 she hears the fee went back, never that it was charged; the charge's text is
+    skipped (`fee_changed`)."""
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["sms_at"] == MORNING, marked
+    frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
+    status, refund = desk.post(f"/appointments/{held['id']}/refund", {"reason": "flu", "fee": "no_show"})
+    assert status == 200 and refund["state"] == "succeeded", refund
+    text = held_until_morning(before)
+    assert "111,30 € palautettu" in text and "veloitettu" not in text, text
+    told = the_fee_text(aws, held, "{id}#fee_charged-no_show")
+    assert (told.status, told.last_error) == ("skipped", "fee_changed"), told
+
+
+def test_a_pay_link_texted_at_night_for_a_fee_waived_before_morning_is_not_sent(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Her bank wanted her to confirm the no-show fee at 23:30 (the pay link by email at
+    once, by SMS at 08:00); the owner waived it at 23:45: no SMS at 08:00 asks her to pay it."""
+    held = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
+    frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
+    status, waived = desk.post(f"/appointments/{held['id']}/fees/no_show/waive", {"reason": "flu"})
+    assert status == 200 and waived["state"] == "waived", waived
+    run_on_schedule("send_due", MORNING)
+    assert texts_to_her(before) == [], "the pay link of a fee waived went out"
+    told = the_fee_text(aws, held, "{id}#payment-fee_open-no_show#sms")
+    assert (told.status, told.last_error) == ("skipped", "fee_changed"), told

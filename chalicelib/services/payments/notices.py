@@ -32,7 +32,7 @@ def plan(
     context = message_plans.booking_context(b, appt, client.name)
     # `fee_kind` is a fee's round (fee_key): once per round in the key, its kind in the words.
     shown = fee_kind_of(fee_kind) if fee_kind else fee_kind
-    context.update(notice=notice, amount_cents=amount_cents, fee_kind=shown, pay_url=pay_url)
+    context.update(notice=notice, amount_cents=amount_cents, fee_kind=shown, fee_key=fee_kind, pay_url=pay_url)
     to = {ch: r for ch, r in (("email", client.email), ("sms", message_plans.sms_to(b, client.phone))) if r}
     return [
         _planned(
@@ -94,7 +94,8 @@ def _about_fee(
     if not recipient:
         return []
     context = message_plans.booking_context(b, appt, client.name)
-    context.update(amount_cents=amount_cents, fee_kind=fee_kind_of(fee_kind))
+    # Its round too (`fee_key`): the sender checks the fee is still as told (messages.fee_as_told).
+    context.update(amount_cents=amount_cents, fee_kind=fee_kind_of(fee_kind), fee_key=fee_kind)
     return [_planned(b, appt, key, kind, channel, recipient, context, now)]
 
 
