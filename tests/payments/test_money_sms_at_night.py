@@ -136,7 +136,7 @@ def test_the_owners_refund_of_a_fee_at_night_texts_her_in_the_morning(pay_client
     frozen_now["now"] = at(NIGHT)
     before = len(sent_sms())
     status, refund = desk.post(f"/appointments/{held['id']}/refund", {"reason": "flu", "fee": "no_show"})
-    assert status == 200, refund
+    assert status == 200 and refund["sms_at"] == MORNING, refund  # the owner knows when she hears of it
     assert "111,30 € palautettu" in held_until_morning(before)
 
 
@@ -202,7 +202,7 @@ def test_a_fee_charged_at_night_and_refunded_before_morning_texts_her_only_the_r
 ):
     """Marked a no-show at 23:30 (her SMS held to 08:00), refunded by the owner at 23:45:
     at 08:00 she hears the fee went back, never that it was charged; the charge's text is
-    skipped (`fee_changed`)."""
+    skipped (`fee_changed`). The refund's answer says when she hears of it (`sms_at`)."""
     held = her_card_saved(pay_client, stripe_env, email=None)
     frozen_now["now"] = at(NIGHT)
     before = len(sent_sms())
@@ -211,6 +211,7 @@ def test_a_fee_charged_at_night_and_refunded_before_morning_texts_her_only_the_r
     frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
     status, refund = desk.post(f"/appointments/{held['id']}/refund", {"reason": "flu", "fee": "no_show"})
     assert status == 200 and refund["state"] == "succeeded", refund
+    assert refund["sms_at"] == MORNING, refund  # the refund's SMS waits too, and the owner is told when
     text = held_until_morning(before)
     assert "111,30 € palautettu" in text and "veloitettu" not in text, text
     told = the_fee_text(aws, held, "{id}#fee_charged-no_show")

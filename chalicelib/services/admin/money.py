@@ -82,12 +82,18 @@ def refund(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
     p.require("money")
     req: RefundIn = parse(RefundIn, body, "refund")
     b, a = _booking(p, appointment_id)
-    money = fees.refund(b, a, req.amount_cents, clock.now(), req.reason, fee=req.fee)
+    now = clock.now()
+    money = fees.refund(b, a, req.amount_cents, now, req.reason, fee=req.fee)
     if money is None:
         raise Conflict("This refund was made already.", code="refund_made")
     what = {"appointment": a.id, "amount_cents": money.amount_cents}
     audited_after_commit(p, "refund", a.client_id, {**what, "fee": req.fee} if req.fee else what)
-    return fees.money_view(money, b.config.tz)
+    view = fees.money_view(money, b.config.tz)
+    if req.fee:  # a fee given back at night: the SMS telling her waits for the morning, and the answer says when
+        from chalicelib.services.admin.calendar import held_fee_sms
+
+        view.update(held_fee_sms(b, clients.get_client(b.id, a.client_id), money, now))
+    return view
 
 
 def checkout(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:

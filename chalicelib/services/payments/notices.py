@@ -105,10 +105,11 @@ def _fee_channel(b: Business, client: Client) -> tuple[str, str | None]:
 
 
 def fee_sms_at(b: Business, client: Client | None, fee: MoneyRecord, now: datetime) -> datetime | None:
-    """When the SMS telling her of a fee the desk charged (`fee`, recorded at its
-    `created_at`) goes, if it waits out the quiet hours (_planned): the pay link of an
-    open fee goes by SMS beside email (plan), a fee charged by SMS only when she has no
-    email (fee_charged). None when it goes at once or none goes (no number, a country
+    """When the SMS telling her of a fee the desk charged, or gave back (`fee`: the fee's
+    record, or its refund's, made at its `created_at`), goes, if it waits out the quiet
+    hours (_planned): the pay link of an open fee goes by SMS beside email (plan), a fee
+    charged or given back by SMS only when she has no email (fee_charged, fee_refunded;
+    a refund still `pending` has told her nothing yet). None when it goes at once or none goes (no number, a country
     the business does not text, a number that replied STOP). The desk's answer says it
     (`sms_at`), so the owner knows when her client hears of it."""
     if client is None or client.is_erased or fee.state not in ("open", "succeeded"):
