@@ -235,3 +235,21 @@ def test_a_pay_link_texted_at_night_for_a_fee_waived_before_morning_is_not_sent(
     assert texts_to_her(before) == [], "the pay link of a fee waived went out"
     told = the_fee_text(aws, held, "{id}#payment-fee_open-no_show#sms")
     assert (told.status, told.last_error) == ("skipped", "fee_changed"), told
+
+
+def test_a_no_show_undone_at_night_texts_her_the_fee_given_back_in_the_morning(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Marked a no-show at 23:30 by mistake and undone at 23:45: the fee goes back at
+    once, and at 08:00 she hears only that (the charge's text skipped); the undo's answer
+    says when (`sms_at`)."""
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
+    status, undone = desk.post(f"/appointments/{held['id']}/status", {"status": "booked"})
+    assert status == 200 and undone["payment"]["fees"] == {"no_show": "refunded"}, undone
+    assert undone["sms_at"] == MORNING, undone
+    text = held_until_morning(before)
+    assert "111,30 € palautettu" in text and "veloitettu" not in text, text

@@ -462,7 +462,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             details={"reason": reason},
         )
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
-    fee: MoneyRecord | None = None  # a no-show's fee charged with the mark
+    fee: MoneyRecord | None = None  # a no-show's fee charged with the mark, or its refund with the undo
     if a.status != status:
         from chalicelib.domain.payments import FeeKind, FeeState
         from chalicelib.services.payments import checkout, fees
@@ -492,8 +492,11 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
             ) from None
-        if payment is not None:  # the fee's refund made, or its PaymentIntent cancelled
-            fees.make_owed(b, payment[1], now)
+        # The fee's refund made (given back at night: her SMS of it in the morning), or its
+        # PaymentIntent cancelled.
+        made = fees.make_owed(b, payment[1], now) if payment is not None else None
+        if made == "sent" and owed is not None:
+            fee = fees.made_by(b, a.id, owed[1])
         a = _appointment(b, a.id)
         # A key's or a staff member's no-show charges no fee: the owner charges it from
         # the visit's card (its `chargeable_cents`).
@@ -508,7 +511,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     audited_after_commit(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     client = clients.get_client(b.id, a.client_id)
     view = appointment_view(b, a, client, money=p.can("money"))
-    view.update(held_fee_sms(b, client, fee, now))  # the fee's SMS, at night: in the morning
+    view.update(held_fee_sms(b, client, fee, now))  # the fee's (or its refund's) SMS, at night: in the morning
     return view
 
 

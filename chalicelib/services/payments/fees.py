@@ -673,6 +673,11 @@ def make_owed(b: Business, m: Message | None, now: datetime, *, owners: bool = F
         return None
 
 
+def made_by(b: Business, appointment_id: str, m: Message) -> MoneyRecord | None:
+    """The refund record the owed item `m` made (`refund-<ref>`); None while it is owed."""
+    return store.get_money(b.id, appointment_id, f"refund-{m.context['ref']}")
+
+
 def handle(m: Message, now: datetime) -> str:
     """The sweeper's (or a repeated cancel's) turn at an owed refund: claimed with the
     outbox's conditional write (of two callers one gets it), then made. What came of it,
