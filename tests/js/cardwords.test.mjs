@@ -52,6 +52,24 @@ test("a fee charged at night says when her SMS goes; by day, or by email, nothin
     `Liisa: Myöhäisen peruutuksen maksu 19,50${NB}€ veloitettu kortilta. ${held.fi}`);
 });
 
+// A fee given back at night (the owner's refund, a no-show undone): her SMS of it waits for
+// the morning too, and the owner is told when.
+test("a fee given back at night says when her SMS goes; by day nothing more", () => {
+  const before = { fees: { no_show: "succeeded" } };
+  const undone = { status: "booked", payment: { fees: { no_show: "refunded" }, fee_cents: { no_show: 11130 } } };
+  const opts = { currency: "EUR", mayMoney: true };
+  const words = { name: "Maija", fee: "x", amount: "111,30 €" };
+  inEach((l) => {
+    const marked = W.markedText("booked", "Maija", before, undone, opts);
+    assert.match(marked, /111[,.]30/);
+    assert.ok(!marked.includes(held[l]), marked);
+    assert.equal(W.markedText("booked", "Maija", before, { ...undone, sms_at: MORNING }, opts), `${marked} ${held[l]}`);
+    const back = W.feeRefundedText(words, { state: "succeeded" });
+    assert.ok(!back.includes(held[l]), back);
+    assert.equal(W.feeRefundedText(words, { state: "succeeded", sms_at: MORNING }), `${back} ${held[l]}`);
+  });
+});
+
 // She phoned late and the desk cancelled for her (`by: client`): the status line said only
 // "Varaus peruttu: Liisa Puhelin." — not that her deposit is kept and the late fee may
 // still be charged. The cancel answer's own `payment` says both.

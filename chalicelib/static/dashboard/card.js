@@ -12,7 +12,7 @@ import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
-import { cancelledText, chargedText, markedText } from "./cardwords.js";
+import { cancelledText, chargedText, feeRefundedText, markedText } from "./cardwords.js";
 import * as g from "./grid.js";
 import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeKind, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
@@ -706,8 +706,8 @@ function feeRefundForm(fee, cents) {
 
 async function refundFee(form, asked, inputs, words, button) {
   try {
-    await api("POST", `/appointments/${current.id}/refund`, asked);
-    await moneyChanged(t("fee_refunded_done", words));
+    const done = await api("POST", `/appointments/${current.id}/refund`, asked);
+    await moneyChanged(feeRefundedText(words, done));
   } catch (err) {
     button.disabled = false;
     // Refunded already (another tab, a no-show undone): this fee's own words, and the card

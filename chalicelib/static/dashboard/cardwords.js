@@ -1,5 +1,5 @@
 // What the appointment card's status line says once the desk has acted on a visit: the
-// mark (and the no-show fee it charged or gave back), a fee charged, a cancellation (and
+// mark (and the no-show fee it charged or gave back), a fee charged or given back, a cancellation (and
 // what it left of her money) — and, when the API's
 // answer holds her SMS of it for the end of the quiet hours (`sms_at`, docs/owner-api.md
 // "At night"), when it goes (withHeldSms). Pure (words, no DOM): tests/js/cardwords.test.mjs.
@@ -21,7 +21,7 @@ export function markedText(status, who, before, answer, { currency, mayMoney }) 
     return t("marked_no_show_owner_charges", { name: who, amount: money(after.chargeable_cents.no_show, currency) });
   }
   if (status !== "no_show" && fee(before) === "succeeded" && ["refunding", "refunded"].includes(fee(after))) {
-    return t("marked_fee_refunded", { name: who, amount });
+    return withHeldSms(t("marked_fee_refunded", { name: who, amount }), answer);
   }
   return t(`marked_${status}`, { name: who });
 }
@@ -31,6 +31,12 @@ export function markedText(status, who, before, answer, { currency, mayMoney }) 
 export function chargedText(who, kind, fee, currency) {
   const name = { name: who, fee: t(`fee_kind_${kind}`), amount: money(fee.amount_cents, currency) };
   return withHeldSms(fee.state === "open" ? t("charge_open_done", name) : t("charged_done", name), fee);
+}
+
+// A fee given back (POST /appointments/{id}/refund with `fee`): `words` name it, `answer`
+// is the API's (at night it holds her SMS of it for the morning: `sms_at`).
+export function feeRefundedText(words, answer) {
+  return withHeldSms(t("fee_refunded_done", words), answer);
 }
 
 // A cancellation at the desk (POST /appointments/{id}/cancel; `answer`: the visit as the
