@@ -190,13 +190,14 @@ FEE_AS_TOLD = {"fee_charged": "succeeded", "fee_open": "open"}
 
 def fee_as_told(m: Message) -> tuple[str, str] | None:
     """A text telling her of a fee (charged, or asked for by a pay link): the fee's key
-    (its round: payments.fee_key; `fee_key` in its context, else — planned before it was
-    stored — the fee's kind, its first round's key) and the state it tells of, which the
-    sender checks still holds when it sends it (notify/dispatch.py): a fee given back or
-    waived, or paid, while her SMS waited out the quiet hours is not told as it was.
-    None for any other message (a fee given back stays true: its refund is made)."""
+    (its round: payments.fee_key, `fee_key` in its context) and the state it tells of,
+    which the sender checks still holds when it sends it (notify/dispatch.py): a fee given
+    back or waived, or paid, while her SMS waited out the quiet hours is not told as it
+    was. None for any other message (a fee given back stays true: its refund is made),
+    and for one planned before its round was stored: sent as before (its `fee_kind` alone
+    could name another round's fee)."""
     told = FEE_AS_TOLD.get(str(m.context.get("notice")) if m.kind == "payment_notice" else m.kind)
-    key = m.context.get("fee_key") or m.context.get("fee_kind")
+    key = m.context.get("fee_key")
     return (str(key), told) if told and key else None
 
 

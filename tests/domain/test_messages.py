@@ -12,6 +12,7 @@ from chalicelib.domain.messages import (
     Outcome,
     PlannedMessage,
     after_attempt,
+    fee_as_told,
     plan_context,
     planned_in,
     queued,
@@ -129,3 +130,19 @@ def test_a_marketing_message_is_dropped_when_it_no_longer_holds_of_her_at_send_t
     assert marketing_dropped(message("birthday"), moved_on) is None
     # Queued before the sender kept what she was then: consent still counts.
     assert marketing_dropped(message("winback", then=None), replace(her, bookings=4)) is None
+
+
+def test_a_fee_text_is_checked_against_its_own_round_of_the_fee():
+    """A fee's text names the round it tells of (`fee_key`) and the state it tells: the
+    sender sends it only while the fee is still so (notify/dispatch.py). One planned before
+    the round was stored names only the fee's kind — maybe another round's — and is not
+    checked; a fee given back stays true."""
+    charged = replace(
+        queued(PLANNED, NOW), kind="fee_charged", context={"fee_kind": "no_show", "fee_key": "no_show.r1"}
+    )
+    assert fee_as_told(charged) == ("no_show.r1", "succeeded")
+    pay_link = replace(charged, kind="payment_notice", context={**charged.context, "notice": "fee_open"})
+    assert fee_as_told(pay_link) == ("no_show.r1", "open")
+    assert fee_as_told(replace(charged, context={"fee_kind": "no_show"})) is None
+    assert fee_as_told(replace(charged, kind="fee_refunded")) is None
+    assert fee_as_told(replace(pay_link, context={**pay_link.context, "notice": "late_refund"})) is None
