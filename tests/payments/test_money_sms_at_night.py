@@ -253,3 +253,31 @@ def test_a_no_show_undone_at_night_texts_her_the_fee_given_back_in_the_morning(
     assert undone["sms_at"] == MORNING, undone
     text = held_until_morning(before)
     assert "111,30 € palautettu" in text and "veloitettu" not in text, text
+
+
+def test_a_pay_link_texted_at_night_for_a_fee_she_paid_before_morning_is_not_sent(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Her bank wanted her to confirm the no-show fee at 23:30; she paid it from the
+    email's link at 23:50: no SMS at 08:00 asks her to pay it again."""
+    from chalicelib.store import payments
+    from tests.payments.test_fee_paid_after_waived import paid_anyway, paid_at_her_bank
+    from tests.payments.test_webhooks import intent
+
+    held = paid_booking(pay_client, stripe_env, card="4000002760003184")
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
+    assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
+    frozen_now["now"] = at("2026-11-25T23:50:00+02:00")
+    fee = payments.get_money(aws.id, held["id"], "no_show")
+    assert fee is not None and fee.intent
+    secret = intent(fee.intent)["client_secret"]
+    paid_at_her_bank(stripe_env, secret)
+    paid_anyway(pay_client, secret, "evt_fee_paid_at_night")
+    paid = payments.get_money(aws.id, held["id"], "no_show")
+    assert paid is not None and paid.state == "succeeded", paid
+    run_on_schedule("send_due", MORNING)
+    assert [t for t in texts_to_her(before) if t.startswith("Vahvista")] == [], "the pay link of a fee paid went out"
+    told = the_fee_text(aws, held, "{id}#payment-fee_open-no_show#sms")
+    assert (told.status, told.last_error) == ("skipped", "fee_changed"), told
