@@ -218,16 +218,23 @@ def test_a_fee_charged_at_night_and_refunded_before_morning_texts_her_only_the_r
     assert (told.status, told.last_error) == ("skipped", "fee_changed"), told
 
 
-def test_a_pay_link_texted_at_night_for_a_fee_waived_before_morning_is_not_sent(
-    pay_client, stripe_env, aws, desk, frozen_now
-):
-    """Her bank wanted her to confirm the no-show fee at 23:30 (the pay link by email at
-    once, by SMS at 08:00); the owner waived it at 23:45: no SMS at 08:00 asks her to pay it."""
+def fee_asked_for_at_night(pay_client, stripe_env, desk, frozen_now) -> tuple[dict, int]:
+    """A no-show marked at 23:30 whose fee her bank wants her to confirm (its pay link by
+    email at once, by SMS at 08:00): the booking, and how many SMS went before."""
     held = paid_booking(pay_client, stripe_env, card="4000002760003184")
     frozen_now["now"] = at(NIGHT)
     before = len(sent_sms())
     status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
     assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
+    return held, before
+
+
+def test_a_pay_link_texted_at_night_for_a_fee_waived_before_morning_is_not_sent(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Her bank wanted her to confirm the no-show fee at 23:30 (the pay link by email at
+    once, by SMS at 08:00); the owner waived it at 23:45: no SMS at 08:00 asks her to pay it."""
+    held, before = fee_asked_for_at_night(pay_client, stripe_env, desk, frozen_now)
     frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
     status, waived = desk.post(f"/appointments/{held['id']}/fees/no_show/waive", {"reason": "flu"})
     assert status == 200 and waived["state"] == "waived", waived
@@ -264,11 +271,7 @@ def test_a_pay_link_texted_at_night_for_a_fee_she_paid_before_morning_is_not_sen
     from tests.payments.test_fee_paid_after_waived import paid_anyway, paid_at_her_bank
     from tests.payments.test_webhooks import intent
 
-    held = paid_booking(pay_client, stripe_env, card="4000002760003184")
-    frozen_now["now"] = at(NIGHT)
-    before = len(sent_sms())
-    status, marked = desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})
-    assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
+    held, before = fee_asked_for_at_night(pay_client, stripe_env, desk, frozen_now)
     frozen_now["now"] = at("2026-11-25T23:50:00+02:00")
     fee = payments.get_money(aws.id, held["id"], "no_show")
     assert fee is not None and fee.intent
