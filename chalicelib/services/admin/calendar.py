@@ -496,7 +496,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         # PaymentIntent cancelled.
         made = fees.make_owed(b, payment[1], now) if payment is not None else None
         if made == "sent" and owed is not None:
-            fee = fees.made_by(b, a.id, owed[1])
+            fee = fees.refund_made(b, a.id, owed[1].context["ref"])
         a = _appointment(b, a.id)
         # A key's or a staff member's no-show charges no fee: the owner charges it from
         # the visit's card (its `chargeable_cents`).

@@ -76,7 +76,6 @@ def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
     refund's record `refund-cancel`; not made yet, what is owed or failed of it) and what
     the owner refunded apart from it."""
     from chalicelib.services.payments import fees
-    from chalicelib.store import payments as money_store
 
     pay = appt.payment
     if pay is None:
@@ -84,7 +83,7 @@ def money_of_cancelled(b: Business, appt: Appointment) -> dict[str, Any] | None:
     fee = fees.late_fee_if_cancelled(b, appt, clock.now())
     if cancel_money(appt, 0) is None:  # nothing paid when booking: at most the fee to say
         return cancel_money(appt, 0, 0, fee)
-    made = money_store.get_money(b.id, appt.id, f"refund-{fees.CANCEL_REF}")
+    made = fees.refund_made(b, appt.id, fees.CANCEL_REF)
     if made is not None:
         back = made.amount_cents
         earlier = pay.deposit_refunded_cents - (made.amount_cents if made.state == "succeeded" else 0)

@@ -270,6 +270,10 @@ def waive_fee(b: Business, appt: Appointment, kind: str, reason: str, now: datet
     return replace(found, state="waived", note=reason)
 
 
+def _refund_kind(ref: str) -> str:
+    return f"refund-{ref}"
+
+
 def _refund_record(
     appt: Appointment, ref: str, amount: int, stripe_id: str, note: str | None, now: datetime
 ) -> MoneyRecord:
@@ -278,7 +282,7 @@ def _refund_record(
         business_id=appt.business_id,
         appointment_id=appt.id,
         client_id=appt.client_id,
-        kind=f"refund-{ref}",
+        kind=_refund_kind(ref),
         amount_cents=amount,
         state="succeeded",
         created_at=now,
@@ -352,11 +356,11 @@ def _reserved_then_made(
     except store.PaymentChanged:  # a busy booking: nothing was reserved, nothing asked of Stripe
         raise Conflict("The booking was changed meanwhile; reload and try again.", code="booking_changed") from None
     if not written:  # the same refund asked twice (a double tap): one refund, already under way
-        if store.get_money(b.id, appt.id, f"refund-{ref}") is not None:
+        if refund_made(b, appt.id, ref) is not None:
             return None
         raise _in_progress()
     made = make_owed(b, held, now, owners=True)  # refused by Stripe at once: her 409, nothing owed
-    found = store.get_money(b.id, appt.id, f"refund-{ref}") if made == "sent" else None
+    found = refund_made(b, appt.id, ref) if made == "sent" else None
     if made == "sent" and found is None:
         return None  # Stripe had nothing left to give back (another refund took it)
     # Not made yet (Stripe unreachable, its write lost to a busy booking): owed, on its way.
@@ -673,9 +677,10 @@ def make_owed(b: Business, m: Message | None, now: datetime, *, owners: bool = F
         return None
 
 
-def made_by(b: Business, appointment_id: str, m: Message) -> MoneyRecord | None:
-    """The refund record the owed item `m` made (`refund-<ref>`); None while it is owed."""
-    return store.get_money(b.id, appointment_id, f"refund-{m.context['ref']}")
+def refund_made(b: Business, appointment_id: str, ref: str) -> MoneyRecord | None:
+    """The record of the booking's refund under `ref` (kind `refund-<ref>`: the same ref is
+    the same Stripe key); None while it is not made (owed, or never asked)."""
+    return store.get_money(b.id, appointment_id, _refund_kind(ref))
 
 
 def handle(m: Message, now: datetime) -> str:
@@ -946,7 +951,7 @@ def _made_before(b: Business, appt: Appointment, m: Message, ref: str, now: date
     Stripe key, so the same refund — the owner's refund of a fee made as the no-show was
     undone, say, whose write settled what was owed. Nothing is settled twice and Stripe
     is not asked again: the item ends (done). True if it did."""
-    found = store.get_money(b.id, appt.id, f"refund-{ref}")
+    found = refund_made(b, appt.id, ref)
     if found is None or not store.owed_refund_found(found, m, now):
         return False
     count_message("sent", m.channel, m.kind)
