@@ -18,6 +18,7 @@ import argparse
 import base64
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -171,6 +172,7 @@ def main() -> None:
         print(f"longest request: {api.longest[1]} {api.longest[0]:.2f} s")
     finally:
         stack.stop()
+        shutil.rmtree(local_dir, ignore_errors=True)
     print(f"bench: import_clients_s={total:.1f} max_request_s={api.longest[0]:.2f} rows={args.rows}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import shutil
 import statistics
 import tempfile
 import urllib.request
@@ -72,7 +73,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     api_port, ddb_port, aws_port = free_ports(3)
-    stack = LocalStack(api_port, ddb_port, aws_port, local_dir=Path(tempfile.mkdtemp(prefix="rebook-bench-")))
+    local_dir = Path(tempfile.mkdtemp(prefix="rebook-bench-"))
+    stack = LocalStack(api_port, ddb_port, aws_port, local_dir=local_dir)
     try:
         stack.start()
         stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 90, "the API")
@@ -87,6 +89,7 @@ def main() -> None:
             browser.close()
     finally:
         stack.stop()
+        shutil.rmtree(local_dir, ignore_errors=True)
     print(
         f"first render of /book/demo (FCP, median of {args.runs}): {statistics.median(renders):.0f} ms "
         f"(min {min(renders):.0f}, max {max(renders):.0f})"

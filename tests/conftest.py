@@ -137,11 +137,14 @@ AUTH_DIR = None
 def auth_dir() -> Path:
     global AUTH_DIR
     if AUTH_DIR is None:
+        import atexit
+        import shutil
         import tempfile
 
         from chalicelib.auth.local_keys import ensure_key
 
         AUTH_DIR = Path(tempfile.mkdtemp(prefix="rebook-auth-"))
+        atexit.register(shutil.rmtree, AUTH_DIR, ignore_errors=True)  # each worker's own
         ensure_key(AUTH_DIR)
     return AUTH_DIR
 

@@ -19,6 +19,7 @@ import base64
 import itertools
 import json
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -148,6 +149,7 @@ def running_stack(now: str):
         yield Stack(local)
     finally:
         local.stop()
+        shutil.rmtree(data, ignore_errors=True)  # its table, keys and logs: 3 MB a stack
 
 
 @pytest.fixture(scope="session")
@@ -334,6 +336,7 @@ def host_site(stack):
     server = serve_directory(root)
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 SERIOUS = ("serious", "critical")

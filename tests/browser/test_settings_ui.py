@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROW_PHONE, check_as_it_is, cut_short, sticking_out
@@ -60,11 +61,21 @@ def signed_in(dashboard):
 
     def open_(size, role="owner", view="settings", form=False):
         page = dashboard(size, role, form)
+        asked: list = []  # what the view asked for, and what came back: said if it never draws
+        page.on("request", lambda r: asked.extend([r.url] if "/admin/settings" in r.url else []))
+        page.on("response", lambda r: asked.extend([r.status] if "/admin/settings" in r.url else []))
         page.locator(f"#tabs a[data-view={view}]").click()
         if view == "settings":
             # A fresh stack's first settings read goes through a cold server (its imports,
             # the configuration): on a busy machine, two suites side by side, once over 15 s.
-            page.locator("#settings .card").first.wait_for(timeout=45000)
+            # Once (6 Dec 2026, an idle machine) it never drew in 45 s: why, if again.
+            try:
+                page.locator("#settings .card").first.wait_for(timeout=45000)
+            except PlaywrightTimeout:
+                pytest.fail(
+                    f"the settings view did not draw in 45 s: at {page.url}, GET /settings "
+                    f"asked and answered {asked}, the view says {page.locator('#settings').inner_text()[:200]!r}"
+                )
         return page
 
     return open_

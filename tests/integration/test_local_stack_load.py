@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -36,6 +37,7 @@ def stack():
         yield local
     finally:
         local.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def _post(port: int, i: int, barrier: threading.Barrier) -> tuple[int, dict] | BaseException:
