@@ -232,6 +232,7 @@ function signOut(note) {
   clearSearch();
   for (const d of document.querySelectorAll("dialog")) if (d.open) closeDialog(d);
   for (const id of ["kpis", "status", "who"]) clear($(id)).removeAttribute("aria-busy");
+  kpisDrawn = false;
   for (const v of TABS) setCount(v, null);
   showSignIn(note);
 }
