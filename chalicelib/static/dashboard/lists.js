@@ -98,10 +98,27 @@ function renderOffers(box, offers) {
   }
 }
 
+// The ratings the report counts low (at or under the business's threshold): the lowest
+// `low` ratings are exactly those, newest visit first.
+function lowRatings(data) {
+  return data.ratings.slice().sort((a, b) => a.rating - b.rating).slice(0, data.low || 0)
+    .sort((a, b) => (a.visit_start < b.visit_start ? 1 : -1));
+}
+
+// What each list's tab counts: set whenever the list is read, drawn or not (main.js draws
+// a list when its view is shown).
+export const COUNTS = {
+  waitlist: (data) => data.entries.length,
+  clients: (data) => data.clients.length,
+  followups: (data) => data.follow_ups.length,
+  feedback: (data) => lowRatings(data).length,
+  failed: (data) => data.messages.length,
+};
+
 export const RENDER = {
   // Who waits for what (issue 21): first to join first; the owner removes an entry here.
   waitlist(box, data) {
-    setCount("waitlist", data.entries.length);
+    setCount("waitlist", COUNTS.waitlist(data));
     renderOffers(clear($("waitlist-offers")), data.offers);
     if (!data.entries.length) { empty(box, "no_waitlist"); return; }
     for (const e of data.entries) {
@@ -119,7 +136,7 @@ export const RENDER = {
     }
   },
   clients(box, data) {
-    setCount("clients", data.clients.length);
+    setCount("clients", COUNTS.clients(data));
     $("retention-rule").textContent = slippingRule(data.thresholds);
     // At risk or lapsed or both: the few still to be won back are not lost among the many gone.
     for (const b of $("retention-filter").querySelectorAll("button")) {
@@ -161,7 +178,7 @@ export const RENDER = {
     }
   },
   followups(box, data) {
-    setCount("followups", data.follow_ups.length);
+    setCount("followups", COUNTS.followups(data));
     if (!data.follow_ups.length) { empty(box, "no_followups"); return; }
     const today = todayIso();
     for (const f of data.follow_ups) {
@@ -181,10 +198,7 @@ export const RENDER = {
     }
   },
   feedback(box, data) {
-    // The report counts the low ones (at or under the business's threshold): the lowest
-    // `low` ratings are exactly those.
-    const low = data.ratings.slice().sort((a, b) => a.rating - b.rating).slice(0, data.low || 0)
-      .sort((a, b) => (a.visit_start < b.visit_start ? 1 : -1));
+    const low = lowRatings(data);
     setCount("feedback", low.length);
     $("feedback-summary").textContent = data.count
       ? plural("feedback_summary", data.count, { avg: number(data.average, 2) }) : "";
@@ -202,7 +216,7 @@ export const RENDER = {
     }
   },
   failed(box, data) {
-    setCount("failed", data.messages.length);
+    setCount("failed", COUNTS.failed(data));
     if (!data.messages.length) { empty(box, "no_failed"); return; }
     for (const m of data.messages) {
       // Every kind the server sends has its words (tests/js/i18n.test.mjs); one newer than

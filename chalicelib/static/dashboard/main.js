@@ -15,7 +15,7 @@ import { initReminders, openReminders, relabelReminders } from "./reminders.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
-import { RENDER, clearLists, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
+import { COUNTS, RENDER, clearLists, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
@@ -98,18 +98,21 @@ function refresh(view) {
   else if (view === "calendar" && !state.denied.kpis) loadSummary();
 }
 
-// The key figures' 40 tiles and their charts (2 000 of the page's 2 900 elements) are drawn
-// when their view is shown, not into a hidden view at every load and language switch.
-let kpisDrawn = false;
+// A view is drawn when it is shown, not into a hidden view at every load and language
+// switch: the key figures' 40 tiles and charts were 2 000 of the page's 2 900 elements, and
+// a large salon's at-risk list is hundreds of rows. A hidden list's count on its tab is set
+// as it is read (COUNTS). The views drawn since their data was last read:
+const drawn = {};
 
 function render(view) {
   const entry = state.data[view];
   if (!entry) return;
-  if (view === "kpis") {
-    kpisDrawn = state.view === "kpis";
-    if (!kpisDrawn) { clear($(CONTAINERS.kpis)); return; }
-  }
   const box = clear($(CONTAINERS[view]));
+  drawn[view] = state.view === view;
+  if (!drawn[view]) {
+    if (COUNTS[view]) setCount(view, entry.ok ? COUNTS[view](entry.ok) : null);
+    return;
+  }
   if (entry.error) {
     if (view === "kpis" && entry.error.status === 404) { box.appendChild(el("p", { className: "muted", text: t("kpis_unavailable") })); return; }
     box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(entry.error)}` }));
@@ -170,7 +173,7 @@ function route() {
     if (v === wanted) showTab(tab);
   }
   if (wanted === "client" && before !== "client") routeClient();
-  if (wanted === "kpis" && !kpisDrawn) render("kpis");
+  if (CONTAINERS[wanted] && !drawn[wanted]) render(wanted);
   if (wanted === "settings" && before !== "settings") showSettings();
   if (wanted === "import" && before !== "import") showImport();
 }
@@ -232,7 +235,7 @@ function signOut(note) {
   clearSearch();
   for (const d of document.querySelectorAll("dialog")) if (d.open) closeDialog(d);
   for (const id of ["kpis", "status", "who"]) clear($(id)).removeAttribute("aria-busy");
-  kpisDrawn = false;
+  for (const v of Object.keys(drawn)) delete drawn[v];
   for (const v of TABS) setCount(v, null);
   showSignIn(note);
 }
