@@ -105,8 +105,8 @@ function lowRatings(data) {
     .sort((a, b) => (a.visit_start < b.visit_start ? 1 : -1));
 }
 
-// What each list's tab counts: set whenever the list is read, drawn or not (main.js draws
-// a list when its view is shown).
+// What each list's tab counts: main.js sets it whenever the list is read, drawn or not (a
+// list is drawn when its view is shown).
 export const COUNTS = {
   waitlist: (data) => data.entries.length,
   clients: (data) => data.clients.length,
@@ -118,7 +118,6 @@ export const COUNTS = {
 export const RENDER = {
   // Who waits for what (issue 21): first to join first; the owner removes an entry here.
   waitlist(box, data) {
-    setCount("waitlist", COUNTS.waitlist(data));
     renderOffers(clear($("waitlist-offers")), data.offers);
     if (!data.entries.length) { empty(box, "no_waitlist"); return; }
     for (const e of data.entries) {
@@ -136,7 +135,6 @@ export const RENDER = {
     }
   },
   clients(box, data) {
-    setCount("clients", COUNTS.clients(data));
     $("retention-rule").textContent = slippingRule(data.thresholds);
     // At risk or lapsed or both: the few still to be won back are not lost among the many gone.
     for (const b of $("retention-filter").querySelectorAll("button")) {
@@ -178,7 +176,6 @@ export const RENDER = {
     }
   },
   followups(box, data) {
-    setCount("followups", COUNTS.followups(data));
     if (!data.follow_ups.length) { empty(box, "no_followups"); return; }
     const today = todayIso();
     for (const f of data.follow_ups) {
@@ -199,7 +196,6 @@ export const RENDER = {
   },
   feedback(box, data) {
     const low = lowRatings(data);
-    setCount("feedback", low.length);
     $("feedback-summary").textContent = data.count
       ? plural("feedback_summary", data.count, { avg: number(data.average, 2) }) : "";
     if (!low.length) { empty(box, "no_low"); return; }
@@ -216,7 +212,6 @@ export const RENDER = {
     }
   },
   failed(box, data) {
-    setCount("failed", COUNTS.failed(data));
     if (!data.messages.length) { empty(box, "no_failed"); return; }
     for (const m of data.messages) {
       // Every kind the server sends has its words (tests/js/i18n.test.mjs); one newer than

@@ -100,26 +100,23 @@ function refresh(view) {
 
 // A view is drawn when it is shown, not into a hidden view at every load and language
 // switch: the key figures' 40 tiles and charts were 2 000 of the page's 2 900 elements, and
-// a large salon's at-risk list is hundreds of rows. A hidden list's count on its tab is set
-// as it is read (COUNTS). The views drawn since their data was last read:
-const drawn = {};
+// a large salon's at-risk list is hundreds of rows. A list's count on its tab is set as
+// it is read, drawn or not (COUNTS). The views drawn since their data was last read:
+let drawn = {};
 
 function render(view) {
   const entry = state.data[view];
   if (!entry) return;
   const box = clear($(CONTAINERS[view]));
+  if (COUNTS[view]) setCount(view, entry.ok ? COUNTS[view](entry.ok) : null);
   drawn[view] = state.view === view;
-  if (!drawn[view]) {
-    if (COUNTS[view]) setCount(view, entry.ok ? COUNTS[view](entry.ok) : null);
-    return;
-  }
+  if (!drawn[view]) return;
   if (entry.error) {
     if (view === "kpis" && entry.error.status === 404) { box.appendChild(el("p", { className: "muted", text: t("kpis_unavailable") })); return; }
     box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(entry.error)}` }));
     const retry = el("button", { type: "button", className: "plain", text: t("retry") });
     retry.addEventListener("click", () => load(view));
     box.appendChild(retry);
-    setCount(view, null);
     return;
   }
   if (view === "kpis") renderKpis(box, entry.ok, period);
@@ -235,7 +232,7 @@ function signOut(note) {
   clearSearch();
   for (const d of document.querySelectorAll("dialog")) if (d.open) closeDialog(d);
   for (const id of ["kpis", "status", "who"]) clear($(id)).removeAttribute("aria-busy");
-  for (const v of Object.keys(drawn)) delete drawn[v];
+  drawn = {};
   for (const v of TABS) setCount(v, null);
   showSignIn(note);
 }
