@@ -14,7 +14,9 @@ export function apiKeysCard() {
   const card = el("section", { className: "card", id: "set-keys", "aria-labelledby": "set-keys-h" },
     el("h3", { id: "set-keys-h", text: t("keys_title") }),
     el("p", { className: "muted", text: t("keys_intro") }));
-  const list = el("div", { "aria-live": "polite" });
+  // Busy and saying so until the keys are read: the form below does not jump when they land.
+  const list = el("div", { id: "set-keys-list", "aria-live": "polite", "aria-busy": "true" },
+    el("p", { className: "muted", text: t("loading") }));
   const shown = el("div", { role: "status" });
   const general = el("p", { className: "error", role: "alert" });
   const name = el("input", { id: "set-keys-name", type: "text", maxlength: "80", required: true });
@@ -31,7 +33,7 @@ export function apiKeysCard() {
   async function load() {
     try {
       const data = await api("GET", "/api-keys");
-      clear(list);
+      clear(list).removeAttribute("aria-busy");
       if (!data.keys.length) { list.appendChild(el("p", { className: "muted", text: t("keys_none") })); return; }
       const rows = data.keys.map((k) => el("tr", {},
         el("td", { text: k.name }),
@@ -43,7 +45,8 @@ export function apiKeysCard() {
         el("th", { text: t("keys_name") }), el("th", { text: t("keys_scopes") }), el("th", { text: t("keys_last_used") }), el("th", {}))),
         el("tbody", {}, rows)));
     } catch (err) {
-      clear(list).appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${err.message || ""}` }));
+      clear(list).removeAttribute("aria-busy");
+      list.appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${err.message || ""}` }));
     }
   }
 
