@@ -8,6 +8,7 @@ axe-core and photographed into tests/browser/artifacts/settings/ (ignored by git
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -247,6 +248,36 @@ def test_a_validation_error_is_marked_on_its_field_and_nothing_is_saved(signed_i
     expect(hours.locator("fieldset", has_text="Sunnuntai").locator(".closed")).to_have_text("Suljettu")
 
 
+def test_a_refusal_about_a_service_she_never_opened_lands_on_its_field(signed_in, stack):
+    """A service's editor is built when she opens it (a salon's closed services and staff
+    were hundreds of hidden fields built at every visit); the server's word on a service
+    she never opened still opens it and marks its box. The request is changed on its way
+    (the last service made five minutes short), the server's refusal is its own."""
+    page = signed_in(PHONE)
+    items = page.locator("#set-services details.item")
+    expect(items.last.locator("summary")).to_be_visible()
+    assert items.count() > 1
+    expect(items.locator("input")).to_have_count(0)  # nothing built before she opens one
+    before = settings(stack)
+
+    def too_short_last(route):
+        body = json.loads(route.request.post_data)
+        body[-1]["duration_minutes"] = 3
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/v1/admin/settings/services", too_short_last)
+    first = items.first
+    first.locator("summary").click()
+    expect(first.get_by_label("Kesto (min)")).to_be_visible()
+    first.get_by_label("Kesto (min)").dispatch_event("input")  # a change to send; nothing else differs
+    expect(items.last).not_to_have_attribute("open", "")
+    last_duration = items.last.get_by_label("Kesto (min)")
+    refused_at_box(page, "services", last_duration, "Vähintään 5.")
+    expect(items.last).to_have_attribute("open", "")
+    expect(last_duration).to_be_focused()
+    assert settings(stack) == before
+
+
 def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):
     page = signed_in(PHONE)
     # Another device saves the rules meanwhile.
@@ -377,7 +408,10 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         percent.fill("20")
         save(page, "policy")
         assert settings(stack)["policy"] == {"kind": "deposit", "deposit_cents": None, "deposit_percent": 20}
-        expect(page.locator("#set-services")).to_contain_text("Yrityksen yleinen käytäntö: ennakkomaksu 20\u00a0%")
+        # A service that follows the general policy says the new one when she opens it.
+        first = page.locator("#set-services details.item").first
+        first.locator("summary").click()
+        expect(first).to_contain_text("Yrityksen yleinen käytäntö: ennakkomaksu 20\u00a0%")
 
         page.reload()
         page.locator("#settings .card").first.wait_for(timeout=45000)

@@ -21,11 +21,17 @@ let notes = {}; // section -> {text, bad} shown under the section after a save
 let seq = 0;
 const opened = new Set(); // "services:2": items open, kept open when their section is drawn again
 
-// An item of a list section, open when it is new or was open before a redraw.
-function itemBox(name, i, isNew, attrs) {
+// An item of a list section (a service, a staff member), open when it is new or was open
+// before a redraw. Its editor (`fill`) is built when it first opens: a salon's closed
+// items were hundreds of hidden fields built at every visit to the settings.
+function itemBox(name, i, isNew, attrs, summary, fill) {
   const key = `${name}:${i}`;
-  const d = el("details", { className: "item", open: isNew || opened.has(key) || null, ...attrs });
-  d.addEventListener("toggle", () => { if (d.open) opened.add(key); else opened.delete(key); });
+  const d = el("details", { className: "item", open: isNew || opened.has(key) || null, ...attrs }, summary);
+  d.fill = () => { if (d.fill) { d.fill = null; fill(d); } };
+  d.addEventListener("toggle", () => {
+    if (d.open) { opened.add(key); if (d.fill) d.fill(); } else opened.delete(key);
+  });
+  if (d.open) d.fill();
   return d;
 }
 
@@ -327,70 +333,68 @@ const BUILD = {
     const staff = (loaded.sections.staff || []);
     form.forEach((s, i) => {
       const label = localText(s.name) || t("set_new_service");
-      const item = itemBox(name, i, s.isNew, {});
-      item.appendChild(el("summary", {}, el("span", { className: "who", text: label }),
-        el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${priceText(s.price)}` })));
-      item.append(
-        localizedFields(name, `${i}.name`, "set_service_name", s.name),
-        localizedFields(name, `${i}.category`, "set_category", s.category),
-        localizedFields(name, `${i}.description`, "set_description", s.description),
-        el("div", { className: "two" },
-          field(name, `${i}.duration_minutes`, t("set_duration"), s, "duration_minutes", { type: "number", inputmode: "numeric", min: "5", step: "5" }),
-          field(name, `${i}.buffer_minutes`, t("set_buffer"), s, "buffer_minutes", { type: "number", inputmode: "numeric", min: "0", step: "5" })),
-        el("div", { className: "two" },
-          field(name, `${i}.price_cents`, t("set_price"), s, "price", DECIMAL_BOX),
-          field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })),
-        paymentFields(name, i, s));
-      const kept = F.keptFacts(s);
-      if (kept.length) {
-        item.appendChild(el("ul", { className: "muted kept", id: idOf(name, `${i}-kept`) },
-          kept.map(([key, v]) => el("li", { text: t(key, { ...v, amount: v.cents == null ? "" : money(v.cents, currency()) }) }))));
-        item.appendChild(hint("set_kept_hint"));
-      }
-      const who = el("fieldset", { className: "choices" }, el("legend", { text: t("set_offered_by") }));
-      staff.forEach((m, k) => {
-        const id = idOf(name, `${i}-staff-${k}`);
-        const box2 = el("input", { type: "checkbox", id, checked: s.staff.includes(m.id) || null });
-        box2.addEventListener("change", () => {
-          s.staff = box2.checked ? [...s.staff, m.id] : s.staff.filter((x) => x !== m.id);
+      const summary = el("summary", {}, el("span", { className: "who", text: label }),
+        el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${priceText(s.price)}` }));
+      // An error about the service as a whole (its duration plus buffer) lands on the item.
+      box.appendChild(itemBox(name, i, s.isNew, { id: idOf(name, `${i}-item`), "data-path": String(i) }, summary, (item) => {
+        item.append(
+          localizedFields(name, `${i}.name`, "set_service_name", s.name),
+          localizedFields(name, `${i}.category`, "set_category", s.category),
+          localizedFields(name, `${i}.description`, "set_description", s.description),
+          el("div", { className: "two" },
+            field(name, `${i}.duration_minutes`, t("set_duration"), s, "duration_minutes", { type: "number", inputmode: "numeric", min: "5", step: "5" }),
+            field(name, `${i}.buffer_minutes`, t("set_buffer"), s, "buffer_minutes", { type: "number", inputmode: "numeric", min: "0", step: "5" })),
+          el("div", { className: "two" },
+            field(name, `${i}.price_cents`, t("set_price"), s, "price", DECIMAL_BOX),
+            field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })),
+          paymentFields(name, i, s));
+        const kept = F.keptFacts(s);
+        if (kept.length) {
+          item.appendChild(el("ul", { className: "muted kept", id: idOf(name, `${i}-kept`) },
+            kept.map(([key, v]) => el("li", { text: t(key, { ...v, amount: v.cents == null ? "" : money(v.cents, currency()) }) }))));
+          item.appendChild(hint("set_kept_hint"));
+        }
+        const who = el("fieldset", { className: "choices" }, el("legend", { text: t("set_offered_by") }));
+        staff.forEach((m, k) => {
+          const id = idOf(name, `${i}-staff-${k}`);
+          const box2 = el("input", { type: "checkbox", id, checked: s.staff.includes(m.id) || null });
+          box2.addEventListener("change", () => {
+            s.staff = box2.checked ? [...s.staff, m.id] : s.staff.filter((x) => x !== m.id);
+          });
+          who.appendChild(el("div", { className: "choice" }, box2, el("label", { for: id, text: m.name })));
         });
-        who.appendChild(el("div", { className: "choice" }, box2, el("label", { for: id, text: m.name })));
-      });
-      item.appendChild(who);
-      item.appendChild(button(t("set_remove_service"), () => removeItem(name, form, i),
-        { className: "plain danger-text", "aria-label": `${t("set_remove_service")}: ${label}` }));
-      // An error about the service as a whole (its duration plus buffer) lands here.
-      item.setAttribute("data-path", String(i));
-      item.id = idOf(name, `${i}-item`);
-      box.appendChild(item);
+        item.appendChild(who);
+        item.appendChild(button(t("set_remove_service"), () => removeItem(name, form, i),
+          { className: "plain danger-text", "aria-label": `${t("set_remove_service")}: ${label}` }));
+      }));
     });
     box.appendChild(button(t("set_add_service"), () => { form.push(F.blank("services")); dirty[name] = true; redraw(name); }));
   },
   staff(box, form, name) {
     const services = loaded.sections.services || [];
     form.forEach((m, i) => {
-      const item = itemBox(name, i, m.isNew, { id: idOf(name, `${i}-item`), "data-path": String(i) });
-      item.appendChild(el("summary", {}, el("span", { className: "who", text: m.name || t("set_new_staff") })));
-      item.append(
-        field(name, `${i}.name`, t("name"), m, "name", { type: "text", maxlength: "80" }),
-        localizedFields(name, `${i}.title`, "set_title", m.title),
-        photoField(name, i, m));
-      const offers = el("fieldset", { className: "choices" }, el("legend", { text: t("set_services_offered") }));
-      services.forEach((s, k) => {
-        const id = idOf(name, `${i}-services-${k}`);
-        const cb = el("input", { type: "checkbox", id, checked: m.services.includes(s.id) || null, "data-path": k === 0 ? `${i}.services` : null });
-        cb.addEventListener("change", () => {
-          m.services = cb.checked ? [...m.services, s.id] : m.services.filter((x) => x !== s.id);
+      const summary = el("summary", {}, el("span", { className: "who", text: m.name || t("set_new_staff") }));
+      box.appendChild(itemBox(name, i, m.isNew, { id: idOf(name, `${i}-item`), "data-path": String(i) }, summary, (item) => {
+        item.append(
+          field(name, `${i}.name`, t("name"), m, "name", { type: "text", maxlength: "80" }),
+          localizedFields(name, `${i}.title`, "set_title", m.title),
+          photoField(name, i, m));
+        const offers = el("fieldset", { className: "choices" }, el("legend", { text: t("set_services_offered") }));
+        services.forEach((s, k) => {
+          const id = idOf(name, `${i}-services-${k}`);
+          const cb = el("input", { type: "checkbox", id, checked: m.services.includes(s.id) || null, "data-path": k === 0 ? `${i}.services` : null });
+          cb.addEventListener("change", () => {
+            m.services = cb.checked ? [...m.services, s.id] : m.services.filter((x) => x !== s.id);
+          });
+          offers.appendChild(el("div", { className: "choice" }, cb, el("label", { for: id, text: localText(s.name) })));
         });
-        offers.appendChild(el("div", { className: "choice" }, cb, el("label", { for: id, text: localText(s.name) })));
-      });
-      item.appendChild(offers);
-      const hours = el("div", { className: "staff-hours" }, el("p", { className: "label", text: t("set_weekly_hours") }));
-      weekEditor(hours, name, m.hours, `${i}.hours`, () => { dirty[name] = true; redraw(name); });
-      item.appendChild(hours);
-      item.appendChild(button(t("set_remove_staff"), () => removeItem(name, form, i),
-        { className: "plain danger-text", "aria-label": `${t("set_remove_staff")}: ${m.name}` }));
-      box.appendChild(item);
+        item.appendChild(offers);
+        const hours = el("div", { className: "staff-hours" }, el("p", { className: "label", text: t("set_weekly_hours") }));
+        weekEditor(hours, name, m.hours, `${i}.hours`, () => { dirty[name] = true; redraw(name); });
+        item.appendChild(hours);
+        item.appendChild(button(t("set_remove_staff"), () => removeItem(name, form, i),
+          { className: "plain danger-text", "aria-label": `${t("set_remove_staff")}: ${m.name}` }));
+      }));
     });
     box.appendChild(button(t("set_add_staff"), () => { form.push(F.blank("staff")); dirty[name] = true; redraw(name); }));
   },
@@ -592,6 +596,7 @@ function words(message, name, path) {
 // no place goes under the section. The first one gets the focus.
 function markErrors(name, form, fields) {
   clearMarks(form);
+  for (const d of form.querySelectorAll("details.item")) if (d.fill) d.fill(); // every field, to mark
   const places = new Map();
   for (const n of form.querySelectorAll("[data-path]")) places.set(n.getAttribute("data-path"), n);
   const general = [];
