@@ -252,7 +252,8 @@ def test_a_refusal_about_a_service_she_never_opened_lands_on_its_field(signed_in
     """A service's editor is built when she opens it (a salon's closed services and staff
     were hundreds of hidden fields built at every visit); the server's word on a service
     she never opened still opens it and marks its box. The request is changed on its way
-    (the last service made five minutes short), the server's refusal is its own."""
+    (the last service's duration made 3 minutes, under the 5 allowed), the server's
+    refusal is its own."""
     page = signed_in(PHONE)
     items = page.locator("#set-services details.item")
     expect(items.last.locator("summary")).to_be_visible()
