@@ -18,17 +18,13 @@ import argparse
 import base64
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from datetime import date, timedelta
-from pathlib import Path
 
-from scripts.dynamodb_local import free_ports
-from scripts.local_stack import LocalStack, http_status
+from scripts.local_stack import scratch_stack
 
 HEADER = "Nimi;Puhelin;Sähköposti;Syntymäpäivä;Käyntipäivä;Palvelu;Hinta;Työntekijä;Lisätiedot"
 SERVICES = [
@@ -126,12 +122,7 @@ def main() -> None:
     upload = {"csv_base64": base64.b64encode(text.encode("cp1252")).decode(), "stamps": True}
     print(f"file: {args.rows} rows, {len(text.encode('cp1252')) / 1e6:.2f} MB (cp1252), {made}")
 
-    local_dir = Path(tempfile.mkdtemp(prefix="rebook-bench-import-"))
-    api_port, ddb_port, aws_port = free_ports(3)
-    stack = LocalStack(api_port, ddb_port, aws_port, local_dir=local_dir)
-    try:
-        stack.start()
-        stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 120, "the API")
+    with scratch_stack("rebook-bench-import-", timeout=120) as stack:
         import subprocess
 
         token = subprocess.run(
@@ -170,9 +161,6 @@ def main() -> None:
         )
         assert (state["created"], state["merged"], state["visits"]) == (dry["create"], dry["merge"], dry["visits"])
         print(f"longest request: {api.longest[1]} {api.longest[0]:.2f} s")
-    finally:
-        stack.stop()
-        shutil.rmtree(local_dir, ignore_errors=True)
     print(f"bench: import_clients_s={total:.1f} max_request_s={api.longest[0]:.2f} rows={args.rows}")
 
 

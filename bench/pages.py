@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import shutil
 import statistics
-import tempfile
 import urllib.request
 from pathlib import Path
 
-from scripts.dynamodb_local import free_ports
-from scripts.local_stack import LocalStack, http_status
+from scripts.local_stack import scratch_stack
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,12 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    api_port, ddb_port, aws_port = free_ports(3)
-    local_dir = Path(tempfile.mkdtemp(prefix="rebook-bench-"))
-    stack = LocalStack(api_port, ddb_port, aws_port, local_dir=local_dir)
-    try:
-        stack.start()
-        stack.wait_for(lambda: http_status(f"{stack.api}/api/v1/businesses/demo") == 200, 90, "the API")
+    with scratch_stack("rebook-bench-") as stack:
         with urllib.request.urlopen(f"{stack.api}/widget.js") as r:
             widget = r.read()
         widget_kb = len(gzip.compress(widget, 9)) / 1024
@@ -87,9 +79,6 @@ def main() -> None:
             renders = [first_render_ms(browser, f"{stack.api}/book/demo") for _ in range(args.runs)]
             requests, images = requests_in_one_booking(browser, stack.api)
             browser.close()
-    finally:
-        stack.stop()
-        shutil.rmtree(local_dir, ignore_errors=True)
     print(
         f"first render of /book/demo (FCP, median of {args.runs}): {statistics.median(renders):.0f} ms "
         f"(min {min(renders):.0f}, max {max(renders):.0f})"

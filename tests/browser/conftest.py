@@ -19,7 +19,6 @@ import base64
 import itertools
 import json
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -136,20 +135,10 @@ class Stack:
 @contextmanager
 def running_stack(now: str):
     """`make run`'s stack on free ports and its own data directory, its clock at `now`."""
-    from scripts.dynamodb_local import free_ports
-    from scripts.local_stack import LocalStack, http_status
+    from scripts.local_stack import scratch_stack
 
-    data = Path(tempfile.mkdtemp(prefix="rebook-browser-"))
-    api_port, ddb_port, aws_port = free_ports(3)
-    local = LocalStack(api_port, ddb_port, aws_port, local_dir=data, now=now)
-    try:
-        local.start()
-        url = f"{local.api}/api/v1/businesses/demo"
-        local.wait_for(lambda: http_status(url) == 200, 90, f"GET {url}")
+    with scratch_stack("rebook-browser-", now) as local:
         yield Stack(local)
-    finally:
-        local.stop()
-        shutil.rmtree(data, ignore_errors=True)  # its table, keys and logs: 3 MB a stack
 
 
 @pytest.fixture(scope="session")
@@ -316,27 +305,27 @@ def dashboard(browser, stack):
 def host_site(stack):
     """Somebody's own website (another origin) with the one-line widget snippet and CSS
     that would wreck any widget it could reach."""
-    root = Path(tempfile.mkdtemp(prefix="rebook-host-"))
     snippet = f'<script src="{stack.api}/widget.js" data-business="demo" async></script>'
     inline = f'<script src="{stack.api}/widget.js" data-business="demo" data-mode="inline" async></script>'
     hostile = "<style>* { color: #f0f !important; font-size: 40px !important; } button { display: none; }</style>"
-    (root / "index.html").write_text(
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title>{hostile}</head>"
-        f"<body><main><h1>Salon Aurora</h1><p>Welcome!</p>{snippet}</main></body></html>"
-    )
-    (root / "inline.html").write_text(
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
-        f"<body><main><h1>Book with us</h1>{inline}</main></body></html>"
-    )
-    (root / "iframe.html").write_text(
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
-        f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "
-        f"style='width:100%;height:700px;border:0'></iframe></main></body></html>"
-    )
-    server = serve_directory(root)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    shutil.rmtree(root, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="rebook-host-", ignore_cleanup_errors=True) as d:
+        root = Path(d)
+        (root / "index.html").write_text(
+            f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title>{hostile}</head>"
+            f"<body><main><h1>Salon Aurora</h1><p>Welcome!</p>{snippet}</main></body></html>"
+        )
+        (root / "inline.html").write_text(
+            f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
+            f"<body><main><h1>Book with us</h1>{inline}</main></body></html>"
+        )
+        (root / "iframe.html").write_text(
+            f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
+            f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "
+            f"style='width:100%;height:700px;border:0'></iframe></main></body></html>"
+        )
+        server = serve_directory(root)
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
 
 
 SERIOUS = ("serious", "critical")

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -24,20 +21,10 @@ SLOT = "2026-11-25T12:00:00+02:00"  # Wednesday noon: Aino works
 
 @pytest.fixture(scope="module")
 def stack():
-    from scripts.dynamodb_local import free_ports
-    from scripts.local_stack import LocalStack, http_status
+    from scripts.local_stack import scratch_stack
 
-    data = Path(tempfile.mkdtemp(prefix="rebook-load-"))
-    api_port, ddb_port, aws_port = free_ports(3)
-    local = LocalStack(api_port, ddb_port, aws_port, local_dir=data, now=PIN)
-    try:
-        local.start()
-        url = f"{local.api}/api/v1/businesses/demo"
-        local.wait_for(lambda: http_status(url) == 200, 120, f"GET {url}")
+    with scratch_stack("rebook-load-", PIN, timeout=120) as local:
         yield local
-    finally:
-        local.stop()
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def _post(port: int, i: int, barrier: threading.Barrier) -> tuple[int, dict] | BaseException:
