@@ -27,7 +27,7 @@ const opened = new Set(); // "services:2": items open, kept open when their sect
 function itemBox(name, i, isNew, attrs, summary, fill) {
   const key = `${name}:${i}`;
   const d = el("details", { className: "item", open: isNew || opened.has(key) || null, ...attrs }, summary);
-  d.fill = () => { if (d.fill) { d.fill = null; fill(d); } };
+  d.fill = () => { d.fill = null; fill(d); }; // once: null when built
   d.addEventListener("toggle", () => {
     if (d.open) { opened.add(key); if (d.fill) d.fill(); } else opened.delete(key);
   });
