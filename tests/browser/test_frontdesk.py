@@ -1079,6 +1079,108 @@ def test_undo_a_mark(owner_at, size, has, desk):
     expect(card.get_by_role("button", name="Ei saapunut", exact=True)).to_be_visible()
 
 
+# Where the status line is as she sees and hears it: shown, the topmost thing at its own
+# centre (not under a backdrop, no dialog over it), and not inert (a modal dialog makes the
+# page under it inert: a screen reader neither reads nor announces it), nor outside the
+# modal dialog open on top.
+STATUS_SEEN = """() => {
+  const s = document.getElementById('status');
+  s.scrollIntoView({ block: 'nearest' });
+  const r = s.getBoundingClientRect();
+  const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const modal = document.querySelector('dialog:modal');
+  return { text: s.textContent, topmost: !!at && s.contains(at), inert: !!s.closest('[inert]'),
+           outsideModal: !!modal && !modal.contains(s), inDialog: !!s.closest('dialog') };
+}"""
+
+
+def status_as_heard(page) -> dict:
+    """#status as Chromium's accessibility tree has it (what a screen reader is given): its
+    role, and whether it is left out (ignored: under an open modal dialog, inert)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        root = session.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = session.send("DOM.querySelector", {"nodeId": root, "selector": "#status"})["nodeId"]
+        ax = session.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"][0]
+    finally:
+        session.detach()
+    return {"role": ax.get("role", {}).get("value"), "ignored": ax.get("ignored")}
+
+
+def test_what_is_said_in_a_card_is_seen_on_top_of_it_and_heard(owner_at, has, stack, desk):
+    """A mark in the appointment card leaves the card open and says what was done: on a
+    360 px phone the status line is then in the card, readable on top of everything and in
+    the accessibility tree, not under the backdrop in the inert page. Closed, the line is in
+    the page again, where what is said next (Move's hint) is seen."""
+    needs(has, "reschedule")
+    who = "Sanni Statusrivi"
+    visit(
+        stack,
+        who,
+        "sanni@example.com",
+        datetime.fromisoformat(at(stack, "09:00")),
+        staff="sanna",
+        service="blowdry",
+        status="booked",
+    )
+    page = owner_at(PHONE)
+    show_staff(page, PHONE, "Sanna Korhonen")
+    column(page, "sanna").locator(".appt", has_text=who).click()
+    card = page.get_by_role("dialog", name=who)
+    card.get_by_role("button", name="Saapui", exact=True).click()
+    status = page.locator("#status")
+    expect(status).to_have_text(f"{who} on saapunut.")
+    expect(status).to_be_visible()
+    seen = page.evaluate(STATUS_SEEN)
+    assert seen == {
+        "text": f"{who} on saapunut.",
+        "topmost": True,
+        "inert": False,
+        "outsideModal": False,
+        "inDialog": True,
+    }, seen
+    assert status_as_heard(page) == {"role": "status", "ignored": False}
+    # Its dialog's buttons are not covered by it.
+    close = card.get_by_role("button", name="Sulje")
+    close.scroll_into_view_if_needed()
+    box = close.bounding_box()
+    assert (
+        page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).closest('button')?.textContent",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        == "Sulje"
+    )
+    status.evaluate("s => s.scrollIntoView({ block: 'nearest' })")
+    check(page, "status-in-card-phone")
+    page.screenshot(path=str(ARTIFACTS / "status-in-card-360.png"))  # the phone's screen as she sees it
+    close.click()
+    expect(card).to_be_hidden()
+    # Back in the page with what it said last; what is said next is seen there.
+    seen = page.evaluate(STATUS_SEEN)
+    assert seen == {
+        "text": f"{who} on saapunut.",
+        "topmost": True,
+        "inert": False,
+        "outsideModal": False,
+        "inDialog": False,
+    }, seen
+    # Another card: opened, it says nothing of before; its Move closes it and says, in the page, what to do.
+    show_staff(page, PHONE, "Aino Virtanen")
+    column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
+    other = page.get_by_role("dialog", name="Alli Allerginen")
+    expect(other).to_be_visible()
+    expect(status).to_have_text("")
+    other.get_by_role("button", name="Siirrä", exact=True).click()
+    expect(other).to_be_hidden()
+    expect(status).to_have_text("Siirrä: Alli Allerginen, Naisten hiustenleikkaus. Napauta vapaata aikaa.")
+    seen = page.evaluate(STATUS_SEEN)
+    assert seen["topmost"] and not seen["inert"] and not seen["inDialog"], seen
+    assert status_as_heard(page) == {"role": "status", "ignored": False}
+    page.locator("#move-banner").get_by_role("button", name="Älä siirrä").click()
+    expect(status).to_have_text("")
+
+
 # --- client search and the client card ----------------------------------------------------
 @SIZES
 def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk):

@@ -26,13 +26,47 @@ export function clear(node) {
 
 export function openDialog(d, focus) {
   if (!d.open) {
-    if (typeof d.showModal === "function") d.showModal(); else d.setAttribute("open", "");
+    if (typeof d.showModal !== "function") d.setAttribute("open", "");
+    else {
+      d.showModal();
+      modals.push(d);
+      d.addEventListener("close", () => {
+        const i = modals.indexOf(d);
+        if (i >= 0) modals.splice(i, 1);
+        placeStatus();
+      }, { once: true });
+      placeStatus();
+    }
   }
   if (focus) focus.focus();
 }
 
+// The page's status line (#status, written by state.js say) is where she sees it and a
+// screen reader hears it. A modal dialog is in the top layer and the page under its
+// backdrop is dimmed, covered and inert (not read out): while one is open the line is
+// the topmost one's first child, in its flow (it covers none of its buttons), and it goes
+// back to its place in the page when the last one closes, with what it said last. Moved
+// there as the dialog opens, so that it is in the dialog's accessibility tree before
+// anything is said in it, and emptied then: what it said was about the page.
+const modals = []; // the open modal dialogs, the topmost last
+let statusHome = null;
+export function placeStatus() {
+  const s = $("status");
+  if (!s) return null;
+  if (!statusHome) statusHome = { parent: s.parentNode, next: s.nextSibling };
+  const top = modals.filter((d) => d.open).pop();
+  if (top && s.parentNode !== top) {
+    if (s.parentNode === statusHome.parent) { s.textContent = ""; s.className = "status"; }
+    top.prepend(s);
+  } else if (!top && s.parentNode !== statusHome.parent) {
+    statusHome.parent.insertBefore(s, statusHome.next);
+  }
+  return s;
+}
+
 export function closeDialog(d) {
   if (typeof d.close === "function") d.close(); else d.removeAttribute("open");
+  placeStatus(); // at once: what is said next is said where she sees it (its close event comes later)
 }
 
 // An error shown next to the inputs it names (error.fields): `inputs` maps a field path

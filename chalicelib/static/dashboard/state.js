@@ -1,7 +1,7 @@
 // What the modules share: the signed-in user, the business's public profile, the API
 // client and the status line. Nothing is kept but the token (sessionStorage) and the
 // chosen language (localStorage).
-import { $, el } from "./dom.js";
+import { el, placeStatus } from "./dom.js";
 import { day, localText, t } from "./i18n.js";
 
 export const state = {
@@ -71,8 +71,9 @@ export function fillLanguageSelects() {
 export function businessLocale() { return (state.profile && state.profile.locale) || "fi"; }
 export function staffList() { return (state.profile && state.profile.staff) || []; }
 
+// The status line: in the page, or in the modal dialog open on top of it (dom.js placeStatus).
 export function say(message, bad) {
-  const s = $("status");
+  const s = placeStatus();
   s.textContent = message || "";
   s.className = bad ? "status bad" : "status";
   // Kept in sight at the top while she scrolls only while it is at most two lines
