@@ -1058,6 +1058,10 @@ def test_checkout_at_the_desk_with_a_receipt(owner_at, stack, desk):
     card.get_by_role("button", name="Kirjaa maksu").click()
     # No deposit was paid: none is said to be deducted; the method in lower case, as on her card.
     expect(page.locator("#status")).to_have_text("Kaisa Kassa: maksettu 69,00 € (käteinen)")
+    # Said once, by the status line at the card's top (it is in the card while it is open):
+    # no second note of it below, nor a second announcement.
+    expect(card.get_by_text("Kaisa Kassa: maksettu 69,00 € (käteinen)", exact=True)).to_have_count(1)
+    expect(card.get_by_role("status")).to_have_count(1)
     assert any(m["subject"].startswith("Kuitti") for m in stack.emails_to("kaisa@example.com", wait=20))
     expect(card.get_by_role("button", name="Kassa", exact=True)).to_have_count(0)  # once per visit
 

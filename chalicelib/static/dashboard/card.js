@@ -414,7 +414,6 @@ async function checkout(form) {
     });
     say(text);
     render(); // paid: no "Checkout" any more, the paid line instead
-    $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
     $("appointment-title").focus();
     changed(); // the calendar marks it paid
   } catch (err) {
@@ -514,10 +513,10 @@ async function cancel(form) {
     return;
   }
   // A paid visit: the owner stays on it, cancelled, its money as it is now (a deposit the
-  // terms gave back, the late-cancellation fee to charge).
+  // terms gave back, the late-cancellation fee to charge); the status line, at the card's
+  // top while it is open (dom.js placeStatus), says what happened.
   current = { ...current, ...view, markers: current.markers };
   render();
-  $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
   $("appointment-title").focus();
   say(text);
 }
@@ -744,7 +743,6 @@ async function moneyChanged(text) {
   if (current && current.id === id) {
     if (view) current = { ...current, ...view, markers: current.markers };
     render();
-    $("appointment-card").appendChild(el("p", { className: "muted", role: "status", text }));
     $("appointment-title").focus();
   }
   say(text);
