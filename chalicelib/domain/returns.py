@@ -23,7 +23,8 @@ P(she is still a client) weighs "still coming, this gap is just long" against ev
 of having left; P(a visit within w days) follows. Fitting is empirical Bayes, in stages
 by maximum a posteriori with Nelder-Mead: the rhythm prior from the completed gaps
 (their marginal likelihood), breaks and the tail by how well they predict each next gap
-(prequential score), the calendar by expectation-maximisation, kept only if it predicts
+(prequential score; the share of breaks again with each gap weighted for censoring, as
+the records end at the fit), the calendar by expectation-maximisation, kept only if it predicts
 held-out clients' gaps better, leaving from the silence since each last visit. A configurable
 prior pulls every stage, so that a business with little history gets the prior.
 
@@ -1038,7 +1039,8 @@ def _fit_rhythm(summaries: list[History], centre: Params, weight: float) -> Para
 def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: float) -> Params:
     """Breaks and the degrees-of-freedom cap: whatever best predicts each client's next
     gap from her earlier ones (the prequential log score, Dawid 1984), from the clients
-    first in the canonical order (a pseudo-random sample) until MAX_TAIL_GAPS gaps."""
+    first in the canonical order (a pseudo-random sample) until MAX_TAIL_GAPS gaps; then
+    the year's share of breaks again, its gaps weighted for censoring."""
     clients, total = [], 0
     for h in summaries:
         if h.log_gaps and total < MAX_TAIL_GAPS:
@@ -1058,6 +1060,7 @@ def _fit_tail(summaries: list[History], rhythm: Params, centre: Params, weight: 
     fitted = replace(fitted, max_df=best_cap)
     if best_cap != rhythm.max_df:
         fitted = _fit_breaks(sequences, fitted, centre, weight)
+    fitted = _fit_share_uncensored(sequences, _uncensored(summaries, clients), fitted, centre, weight)
     # The months from every client in the sample with a settled gap: a month's breaks are few.
     settled = [(h, w) for h, w in zip(summaries, _gap_weights(summaries), strict=True) if any(w)]
     return _fit_calendar(densities(best_cap, [h for h, _ in settled]), fitted, [w for _, w in settled])
@@ -1078,7 +1081,8 @@ class _Gaps:
 # A gap that began this long before the fit has had time to end even as a break; later
 # ones that have ended are mostly short, and would hide the breaks of their month.
 SEASON_SETTLED_DAYS = 365.0
-# A longer gap counts for the settled ones that began too late to show it, at most this often.
+# A longer gap counts for the gaps that began too late to show it ended, at most this often
+# (in its month's breaks, and in the year's share of them).
 SEASON_MAX_WEIGHT = 4.0
 # Each month's breaks are pulled towards the year's: their share with this many breaks'
 # worth, their lengths with this many.
@@ -1190,6 +1194,47 @@ def _tail_score(sequences: list[_Gaps], p: Params) -> float:
     return sum(_breaks(p, g.log_gaps, g.rhythm, g.places)[0] for g in sequences)
 
 
+def _uncensored(summaries: list[History], clients: list[History]) -> list[list[float]]:
+    """What each of `clients`' completed gaps counts for in the share of breaks: 1 / the
+    share of all gaps begun (the open ones too) that began at least as long before the
+    fit as it lasted, at most SEASON_MAX_WEIGHT (inverse probability of censoring
+    weighting: the records end at the fit, so a long gap is seen ended only if it began
+    early, and a share learnt from the ended ones alone holds too few breaks)."""
+    starts: list[float] = []
+    for h in summaries:
+        ago = h.days_since
+        starts.append(ago)
+        for y in reversed(h.log_gaps):
+            ago += math.exp(y)
+            starts.append(ago)
+    starts.sort()
+    n = len(starts)
+
+    def weight(days: float) -> float:
+        seen = n - bisect_left(starts, days)
+        return min(SEASON_MAX_WEIGHT, n / max(1, seen))
+
+    return [[weight(math.exp(y)) for y in h.log_gaps] for h in clients]
+
+
+def _fit_share_uncensored(
+    sequences: list[_Gaps], weights: list[list[float]], p: Params, centre: Params, weight: float
+) -> Params:
+    """The year's share of breaks alone, refitted by the prequential score with each gap
+    weighted for censoring (_uncensored); the breaks' length and the cap stay as fitted."""
+    start = logit(centre.break_share)
+
+    def loss(x: float) -> float:
+        q = replace(p, break_share=1.0 / (1.0 + math.exp(-x)))
+        score = sum(
+            _breaks(q, g.log_gaps, g.rhythm, g.places, weights=w)[0] for g, w in zip(sequences, weights, strict=True)
+        )
+        return -score + _penalty([x], [start], weight)
+
+    x = golden(loss, logit(p.break_share) - 3.0, logit(p.break_share) + 3.0)
+    return replace(p, break_share=1.0 / (1.0 + math.exp(-x)))
+
+
 def _fit_leaving(summaries: list[History], gaps: Params, centre: Params, weight: float) -> Params:
     """Leaving after a visit (a, b) and in between (hazard_shape, hazard_rate), given the
     gap model: each client stayed until her last visit and has not come back since."""
@@ -1281,12 +1326,13 @@ def _breaks(
     rhythm: Sequence[float],
     places: Sequence[tuple[int, int, float]],
     chances: list[float] | None = None,
+    weights: Sequence[float] | None = None,
 ) -> tuple[float, float]:
     """Through her gaps in order: the log score of each as her rhythm (its density given)
     or a break, her share of breaks learnt from the gaps before it and set to the time of
     year the gap began (`places`: _places of her months, the two months' blended); and
     her share after the last one (before its month). `chances`, if given, gets how likely
-    each gap was a break."""
+    each gap was a break; `weights`, if given, what each gap's log score counts for."""
     score, breaks, prior = 0.0, 0.0, p.break_share * p.break_weight
     norm, half_inv_var = normal_pdf(p.break_mu, p.break_mu, p.break_sigma), 0.5 / p.break_sigma**2
     season, lengths = p.season if any(p.season) else None, p.season_breaks
@@ -1301,7 +1347,7 @@ def _breaks(
         else:
             pause = share * norm * math.exp(-half_inv_var * (y - p.break_mu) ** 2)
         mix = (1.0 - share) * f + pause + 1e-300
-        score += math.log(mix)
+        score += math.log(mix) * (weights[j] if weights is not None else 1.0)
         breaks += pause / mix
         if chances is not None:
             chances.append(pause / mix)
