@@ -295,7 +295,7 @@ def test_the_share_of_breaks_counts_the_long_ones_the_records_could_not_yet_show
     it began five months before; a share learnt from the gaps that ended holds too few
     breaks, and a client on one reads as gone. Two years of records, one gap in about
     sixteen a break (0.06): the share is found within a third (the ended gaps alone gave
-    0.030-0.034)."""
+    0.034-0.035)."""
     true = replace(Prior(typical_gap_days=28.0).params(), break_share=0.06, break_mu=math.log(150), break_sigma=0.3)
     for seed in (1, 2):
         histories, end = generate(true, 3000, seed=seed, years=2.0)
