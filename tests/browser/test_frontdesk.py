@@ -1098,6 +1098,12 @@ STATUS_SEEN = """() => {
 }"""
 
 
+def assert_status_seen(page, text: str, in_dialog: bool) -> None:
+    seen = page.evaluate(STATUS_SEEN)
+    want = {"text": text, "topmost": True, "inert": False, "outsideModal": False, "inDialog": in_dialog}
+    assert seen == want, seen
+
+
 def status_as_heard(page) -> dict:
     """#status as Chromium's accessibility tree has it (what a screen reader is given): its
     role, and whether it is left out (ignored: under an open modal dialog, inert)."""
@@ -1135,14 +1141,7 @@ def test_what_is_said_in_a_card_is_seen_on_top_of_it_and_heard(owner_at, has, st
     status = page.locator("#status")
     expect(status).to_have_text(f"{who} on saapunut.")
     expect(status).to_be_visible()
-    seen = page.evaluate(STATUS_SEEN)
-    assert seen == {
-        "text": f"{who} on saapunut.",
-        "topmost": True,
-        "inert": False,
-        "outsideModal": False,
-        "inDialog": True,
-    }, seen
+    assert_status_seen(page, f"{who} on saapunut.", in_dialog=True)
     assert status_as_heard(page) == {"role": "status", "ignored": False}
     # Its dialog's buttons are not covered by it.
     close = card.get_by_role("button", name="Sulje")
@@ -1161,14 +1160,7 @@ def test_what_is_said_in_a_card_is_seen_on_top_of_it_and_heard(owner_at, has, st
     close.click()
     expect(card).to_be_hidden()
     # Back in the page with what it said last; what is said next is seen there.
-    seen = page.evaluate(STATUS_SEEN)
-    assert seen == {
-        "text": f"{who} on saapunut.",
-        "topmost": True,
-        "inert": False,
-        "outsideModal": False,
-        "inDialog": False,
-    }, seen
+    assert_status_seen(page, f"{who} on saapunut.", in_dialog=False)
     # Another card: opened, it says nothing of before; its Move closes it and says, in the page, what to do.
     show_staff(page, PHONE, "Aino Virtanen")
     column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
@@ -1177,9 +1169,9 @@ def test_what_is_said_in_a_card_is_seen_on_top_of_it_and_heard(owner_at, has, st
     expect(status).to_have_text("")
     other.get_by_role("button", name="Siirrä", exact=True).click()
     expect(other).to_be_hidden()
-    expect(status).to_have_text("Siirrä: Alli Allerginen, Naisten hiustenleikkaus. Napauta vapaata aikaa.")
-    seen = page.evaluate(STATUS_SEEN)
-    assert seen["topmost"] and not seen["inert"] and not seen["inDialog"], seen
+    hint = "Siirrä: Alli Allerginen, Naisten hiustenleikkaus. Napauta vapaata aikaa."
+    expect(status).to_have_text(hint)
+    assert_status_seen(page, hint, in_dialog=False)
     assert status_as_heard(page) == {"role": "status", "ignored": False}
     page.locator("#move-banner").get_by_role("button", name="Älä siirrä").click()
     expect(status).to_have_text("")
