@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as i18n from "../../chalicelib/static/dashboard/i18n.js";
-import { ORDERS, atStake, orderOf, retentionPath } from "../../chalicelib/static/dashboard/slipping.js";
+import { ORDERS, PAGE_SIZE, atStake, moreText, orderOf, pageOf, retentionPath } from "../../chalicelib/static/dashboard/slipping.js";
 
 test("the most value first asks for the API's default, the most recent first asks for order=recent", () => {
   assert.deepEqual(ORDERS, ["value", "recent"]);
@@ -67,6 +67,41 @@ test("each row says her value at stake in whole money, the number the default or
     i18n.setLang("fi");
     assert.equal(atStake({ value_at_risk_cents: 0 }, "EUR").replace(/\s/g, " "), "Menetys n. 0 €");
     assert.equal(atStake({ value_at_risk_cents: 123450 }, "EUR").replace(/\s/g, " "), "Menetys n. 1 235 €");
+  } finally {
+    i18n.setLang("fi");
+  }
+});
+
+// A salon with years of clients has hundreds slipping: the list draws 50 at a time.
+test("the list draws its first 50 rows, 50 more at each press, until all are drawn", () => {
+  assert.equal(PAGE_SIZE, 50);
+  assert.deepEqual(pageOf(115, PAGE_SIZE), { drawn: 50, left: 65, next: 50 });
+  assert.deepEqual(pageOf(115, 100), { drawn: 100, left: 15, next: 15 });
+  assert.deepEqual(pageOf(115, 150), { drawn: 115, left: 0, next: 0 });
+  // A short list is drawn whole; an empty one has nothing left.
+  assert.deepEqual(pageOf(12, PAGE_SIZE), { drawn: 12, left: 0, next: 0 });
+  assert.deepEqual(pageOf(0, PAGE_SIZE), { drawn: 0, left: 0, next: 0 });
+  // The rows she opened stay open when the list is drawn again one shorter (a row acted on).
+  assert.deepEqual(pageOf(114, 100), { drawn: 100, left: 14, next: 14 });
+  // Never fewer than a page, whatever was kept.
+  assert.deepEqual(pageOf(80, 0), { drawn: 50, left: 30, next: 30 });
+  assert.deepEqual(pageOf(80, undefined), { drawn: 50, left: 30, next: 30 });
+});
+
+test("the button says how many the press shows and how many are left, in each language", () => {
+  const dir = new URL("../../chalicelib/strings/", import.meta.url);
+  const said = {
+    fi: ["Näytä 50 lisää (120 jäljellä)", "Näytä 1 lisää (1 jäljellä)"],
+    sv: ["Visa 50 till (120 kvar)", "Visa 1 till (1 kvar)"],
+    en: ["Show 50 more (120 left)", "Show 1 more (1 left)"],
+  };
+  try {
+    for (const [l, [many, one]] of Object.entries(said)) {
+      i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
+      i18n.setLang(l);
+      assert.equal(moreText(pageOf(170, PAGE_SIZE)), many, l);
+      assert.equal(moreText(pageOf(101, 100)), one, l);
+    }
   } finally {
     i18n.setLang("fi");
   }

@@ -9,7 +9,7 @@ import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
 import { recentOffers } from "./waitlistview.js";
-import { ORDER_KEY, atStake, orderOf, retentionPath } from "./slipping.js";
+import { ORDER_KEY, PAGE_SIZE, atStake, moreText, orderOf, pageOf, retentionPath } from "./slipping.js";
 
 let reload = () => Promise.resolve();
 export function setReload(fn) { reload = fn; }
@@ -53,6 +53,14 @@ function currentOrder() {
 }
 // The list's request, in the chosen order (main.js loads it).
 export function slippingPath() { return retentionPath(currentOrder()); }
+// How many of its rows she has opened ("show more", slipping.js pageOf): another filter or
+// order starts again at the first page; the list drawn again as it is (read again after
+// an action on a row, after her card, in another language) keeps her place.
+let slippingOpen = PAGE_SIZE;
+// The clients a filter shows ("" all, "at_risk" or "lapsed"; the one chosen unless told).
+function slippingRows(data, status = slippingShown) {
+  return data.clients.filter((c) => !status || c.status === status);
+}
 
 // When a client is listed, in words: the thresholds of P(she is still a client) in
 // percent, regulars' own if they differ, and where they come from (docs/retention.md).
@@ -115,6 +123,56 @@ export const COUNTS = {
   failed: (data) => data.messages.length,
 };
 
+// One client's row: her name (a link to her card), her status and since when, why (her
+// warnings), her visits, spend and value at stake, and the three one-click actions.
+function slippingRow(c) {
+  const name = c.client.name;
+  const li = el("li", { "data-client": c.client.id },
+    el("div", { className: "row" },
+      el("a", { className: "who", href: `#client/${c.client.id}`, text: name }),
+      el("span", { className: `tag ${c.status}`, text: t(c.status) })),
+    el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { status: t(c.status), date: day(c.status_since) })} · ` : "")
+      + t("last_visit", { date: day(c.last_visit) })
+      + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
+      + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
+    el("p", { className: "muted", text: [t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }), atStake(c, currency())]
+      .filter(Boolean).join(" · ") }));
+  // Why, beside her status: the warnings her card shows (dismissed there).
+  if (c.signals && c.signals.length) {
+    li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },
+      ...c.signals.map((s) => el("li", { text: signalText(s) }))), li.children[1]);
+  }
+  const actions = el("div", { className: "actions" });
+  actions.appendChild(action(t("act_message"), name, () => openMessage(c.client)));
+  actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
+  actions.appendChild(action(t("act_followup"), name, () => openFollowUp(c.client)));
+  li.appendChild(actions);
+  return li;
+}
+
+// The button under the list for its next page, with how many are left (slipping.js
+// moreText); hidden once all are drawn (a page null: nothing drawn, an error instead).
+export function drawMore(page) {
+  const more = $("retention-more");
+  more.hidden = !page || !page.left;
+  more.textContent = more.hidden ? "" : moreText(page);
+}
+
+// The next page of rows, under those drawn; the keyboard goes on from the first of them.
+function showMore() {
+  const data = state.data.clients && state.data.clients.ok;
+  if (!data) return;
+  const shown = slippingRows(data);
+  const from = pageOf(shown.length, slippingOpen).drawn;
+  slippingOpen = from + PAGE_SIZE;
+  const page = pageOf(shown.length, slippingOpen);
+  const box = $("retention");
+  const rows = shown.slice(from, page.drawn).map(slippingRow);
+  for (const li of rows) box.appendChild(li);
+  drawMore(page);
+  if (rows.length) rows[0].querySelector("a.who").focus();
+}
+
 export const RENDER = {
   // Who waits for what (issue 21): first to join first; the owner removes an entry here.
   waitlist(box, data) {
@@ -140,7 +198,7 @@ export const RENDER = {
     for (const b of $("retention-filter").querySelectorAll("button")) {
       const status = b.dataset.status;
       b.setAttribute("aria-pressed", String(status === slippingShown));
-      const n = data.clients.filter((c) => !status || c.status === status).length;
+      const n = slippingRows(data, status).length; // all of them, drawn or not
       b.querySelector(".count").textContent = ` ${number(n, 0)}`;
     }
     $("retention-filter").hidden = !data.clients.length;
@@ -148,32 +206,11 @@ export const RENDER = {
       b.setAttribute("aria-pressed", String(b.dataset.order === currentOrder()));
     }
     $("retention-order").hidden = !data.clients.length;
-    const shown = data.clients.filter((c) => !slippingShown || c.status === slippingShown);
+    const shown = slippingRows(data);
+    const page = pageOf(shown.length, slippingOpen);
+    drawMore(page);
     if (!shown.length) { empty(box, slippingShown ? `no_slipping_${slippingShown}` : "no_slipping"); return; }
-    for (const c of shown) {
-      const name = c.client.name;
-      const li = el("li", { "data-client": c.client.id },
-        el("div", { className: "row" },
-          el("a", { className: "who", href: `#client/${c.client.id}`, text: name }),
-          el("span", { className: `tag ${c.status}`, text: t(c.status) })),
-        el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { status: t(c.status), date: day(c.status_since) })} · ` : "")
-          + t("last_visit", { date: day(c.last_visit) })
-          + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
-          + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
-        el("p", { className: "muted", text: [t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }), atStake(c, currency())]
-          .filter(Boolean).join(" · ") }));
-      // Why, beside her status: the warnings her card shows (dismissed there).
-      if (c.signals && c.signals.length) {
-        li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },
-          ...c.signals.map((s) => el("li", { text: signalText(s) }))), li.children[1]);
-      }
-      const actions = el("div", { className: "actions" });
-      actions.appendChild(action(t("act_message"), name, () => openMessage(c.client)));
-      actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
-      actions.appendChild(action(t("act_followup"), name, () => openFollowUp(c.client)));
-      li.appendChild(actions);
-      box.appendChild(li);
-    }
+    for (const c of shown.slice(0, page.drawn)) box.appendChild(slippingRow(c));
   },
   followups(box, data) {
     if (!data.follow_ups.length) { empty(box, "no_followups"); return; }
@@ -509,6 +546,7 @@ export function initLists() {
   for (const b of $("retention-filter").querySelectorAll("button")) {
     b.addEventListener("click", () => {
       slippingShown = b.dataset.status;
+      slippingOpen = PAGE_SIZE;
       if (state.data.clients && state.data.clients.ok) RENDER.clients(clear($("retention")), state.data.clients.ok);
     });
   }
@@ -516,6 +554,7 @@ export function initLists() {
   for (const b of $("retention-order").querySelectorAll("button")) {
     b.addEventListener("click", () => {
       slippingOrder = orderOf(b.dataset.order);
+      slippingOpen = PAGE_SIZE;
       try { localStorage.setItem(ORDER_KEY, slippingOrder); } catch (err) { /* not remembered */ }
       for (const o of $("retention-order").querySelectorAll("button")) {
         o.setAttribute("aria-pressed", String(o.dataset.order === slippingOrder));
@@ -523,6 +562,7 @@ export function initLists() {
       reload("clients");
     });
   }
+  $("retention-more").addEventListener("click", showMore);
   $("waitlist-add").addEventListener("click", () => openEntry(null));
   $("wl-add-window").addEventListener("click", () => {
     const rows = [...readWindows(), W.emptyWindow()];
@@ -536,5 +576,7 @@ export function initLists() {
 }
 
 export function clearLists() {
+  slippingOpen = PAGE_SIZE;
+  drawMore(null);
   for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "waitlist-offers", "feedback-summary", "retention-rule"]) clear($(id));
 }

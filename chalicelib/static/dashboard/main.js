@@ -15,7 +15,7 @@ import { initReminders, openReminders, relabelReminders } from "./reminders.js";
 import { clearSearch, initSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
-import { COUNTS, RENDER, clearLists, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
+import { COUNTS, RENDER, clearLists, drawMore, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
@@ -112,6 +112,7 @@ function render(view) {
   drawn[view] = state.view === view;
   if (!drawn[view]) return;
   if (entry.error) {
+    if (view === "clients") drawMore(null); // no "show more" under the error
     if (view === "kpis" && entry.error.status === 404) { box.appendChild(el("p", { className: "muted", text: t("kpis_unavailable") })); return; }
     box.appendChild(el("p", { className: "error", text: `${t("load_failed")} ${errorText(entry.error)}` }));
     const retry = el("button", { type: "button", className: "plain", text: t("retry") });
