@@ -125,7 +125,7 @@ def test_a_long_list_shows_50_rows_at_a_time(phone, salon):
 
 
 def test_an_action_on_a_row_keeps_the_rows_she_had_opened(phone, salon):
-    """Maintenance on the 60th row: the list is read and drawn again without her; the
+    """Maintenance on the 61st row: the list is read and drawn again without her; the
     rows she had opened stay (100 of the 114 left), not 50 with her place lost."""
     page = phone
     show_list(page)
