@@ -44,6 +44,9 @@ def now() -> datetime:
     moved = _travel(settings.clock_file) if settings.clock_file else None
     if moved is not None:
         moment, set_at = moved
+        # In UTC, as REBOOK_NOW and the real clock: moved with an offset (`--now
+        # 2026-11-25T12:00:00+02:00`), its instants would key hourly indexes by local hours.
+        moment = moment.astimezone(UTC)
         return moment if settings.pinned_now is not None else moment + (datetime.now(UTC) - set_at)
     pinned = settings.pinned_now
     return pinned if pinned is not None else datetime.now(UTC)

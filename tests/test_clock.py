@@ -70,3 +70,17 @@ def test_the_cli_reads_the_same_clock(stage):
     assert parse_moment("now") == datetime(2026, 12, 31, 21, 30, tzinfo=UTC)
     # "tomorrow" is the pinned day's tomorrow in Helsinki: 1 January.
     assert parse_moment("tomorrow 08:00") == datetime(2027, 1, 1, 6, 0, tzinfo=UTC)
+
+
+def test_a_clock_moved_with_an_offset_reads_in_utc(stage, tmp_path, monkeypatch):
+    """`rebook_cli run-job --now 2026-11-25T12:11:00+02:00` (or a test) moves the local
+    stack's clock with Helsinki's offset: it still reads in UTC, as REBOOK_NOW does, so
+    what is keyed by its hour (a hold running out, a message due) is keyed by the UTC
+    hour the jobs read. Before, a hold made on such a clock never ran out."""
+    monkeypatch.setenv("REBOOK_CLOCK_FILE", str(tmp_path / "clock.json"))
+    stage("local")
+    assert clock.travel_to(datetime.fromisoformat("2026-11-25T12:11:00+02:00"))
+    assert clock.now() == datetime(2026, 11, 25, 10, 11, tzinfo=UTC)
+    assert clock.now().tzinfo == UTC
+    stage("local", None)  # not stopped: it runs on from there, in UTC too
+    assert clock.now().tzinfo == UTC and clock.now() - datetime(2026, 11, 25, 10, 11, tzinfo=UTC) < timedelta(minutes=1)

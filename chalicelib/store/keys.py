@@ -233,7 +233,8 @@ def shard_of(text: str, shards: int = DUE_SHARDS) -> int:
 
 
 def hour_bucket(prefix: str, instant: datetime, shard: int) -> str:
-    return f"{prefix}#{instant.strftime('%Y-%m-%dT%H')}#{shard}"
+    """The partition of `instant`'s UTC hour (an instant with another offset is the same hour)."""
+    return f"{prefix}#{instant.astimezone(UTC).strftime('%Y-%m-%dT%H')}#{shard}"
 
 
 def hour_buckets(prefix: str, since: datetime, until: datetime, shards: int = DUE_SHARDS) -> Iterator[str]:
@@ -248,7 +249,7 @@ def hours_of_buckets(
 ) -> Iterator[tuple[datetime, list[str]]]:
     """The hours from the hour of `since` to `until`, each with its partitions (oldest
     hour first): a job that stops mid-way knows every hour before is done."""
-    hour = since.replace(minute=0, second=0, microsecond=0)
+    hour = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)  # UTC hours, as hour_bucket
     while hour <= until:
         yield hour, [hour_bucket(prefix, hour, shard) for shard in range(shards)]
         hour += timedelta(hours=1)

@@ -6,7 +6,7 @@ businesses in turn, so one business's import does not delay another's figures.""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -201,6 +201,25 @@ def test_due_messages_of_one_hour_spread_by_business_and_old_keys_are_still_read
     assert set(read) == every  # the sweeper reads them all with 16 Queries an hour
     old = {keys.hour_bucket("DUE", eight, shard) for shard in range(8)}  # before the change
     assert old <= set(read)
+
+
+def test_an_hour_bucket_is_the_utc_hour_whatever_offset_the_instant_has():
+    """A hold running out at 12:10 in Helsinki is keyed by 10 UTC, and a job asking from
+    12:00 to 12:11 Helsinki time reads the 10 UTC hour: the same instant, the same
+    partition, written and read with whatever offset (the local stack's clock moved with
+    one, a business's local time)."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.store import keys
+
+    local = datetime(2026, 11, 25, 12, 10, tzinfo=ZoneInfo("Europe/Helsinki"))
+    assert (
+        keys.hour_bucket("HOLD", local, 2)
+        == "HOLD#2026-11-25T10#2"
+        == keys.hour_bucket("HOLD", local.astimezone(UTC), 2)
+    )
+    hours = list(keys.hours_of_buckets("HOLD", local - timedelta(minutes=10), local + timedelta(minutes=1), shards=1))
+    assert hours == [(datetime(2026, 11, 25, 10, tzinfo=UTC), ["HOLD#2026-11-25T10#0"])]
 
 
 def test_a_catch_up_reads_hours_ahead_but_never_while_an_hour_that_had_something_is_handled(aws):
