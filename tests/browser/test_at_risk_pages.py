@@ -3,11 +3,8 @@ its first 50 rows and a button under them for the next 50, saying how many are l
 until all are shown; the filter's counts are of them all; the filter or the order
 chosen starts again at 50; a row's action that has the list read and drawn again keeps
 the rows she had opened. On a 360 px phone, on a business of its own (seed.pinned_day)
-on a stack of the module's own — pinning stops the whole stack's clock at PIN, and on the
-shared stack the later modules' jobs, whose last runs were later, would then not run (an
-unpaid hold never ran out in test_pay_deposit) — 5 clients at risk and 60 lapsed,
-written into the store as their visits would have left them (seed.visit), not by weeks
-of bookings and job runs."""
+on the shared stack: 5 clients at risk and 60 lapsed, written into the store as their
+visits would have left them (seed.visit), not by weeks of bookings and job runs."""
 
 from __future__ import annotations
 
@@ -49,11 +46,11 @@ def retention(stack) -> dict:
 
 
 @pytest.fixture(scope="module")
-def salon(own_stack):
+def salon(stack):
     """A salon of its own with 65 clients slipping away: at risk as seed() makes Riikka
     (six visits eight weeks apart, the last 60 days ago), lapsed as Leena (one visit 130
     days ago)."""
-    own = pinned_day(own_stack, PIN, "vuosien-asiakkaat")
+    own = pinned_day(stack, PIN, "vuosien-asiakkaat")
     for n in range(AT_RISK):
         visit(own, f"Riski {n:03d}", f"riski{n}@example.com", own.now - timedelta(days=60), every_days=56, visits=6)
     for n in range(LAPSED):
