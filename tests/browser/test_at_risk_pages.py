@@ -8,8 +8,6 @@ visits would have left them (seed.visit), not by weeks of bookings and job runs.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -20,8 +18,8 @@ from tests.browser.conftest import (
     ARTIFACTS,
     PIN,
     SMALL_PHONE,
+    admin,
     check_as_it_is,
-    dashboard_token,
     open_dashboard,
     signed_in_context,
 )
@@ -30,19 +28,10 @@ from tests.browser.seed import pinned_day, visit
 AT_RISK, LAPSED = 5, 60  # six visits each make one at risk: a second, one lapsed a fifth
 
 
-def admin(stack, method: str, path: str, body: dict | None = None) -> dict:
-    req = urllib.request.Request(
-        f"{stack.api}/api/v1/admin{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {dashboard_token(stack)}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
-
-
 def retention(stack) -> dict:
-    return admin(stack, "GET", "/retention")
+    status, body = admin(stack, "GET", "/retention")
+    assert status == 200, body
+    return body
 
 
 @pytest.fixture(scope="module")
@@ -139,4 +128,4 @@ def test_an_action_on_a_row_keeps_the_rows_she_had_opened(phone, salon):
         expect(rows).to_have_count(64)
         expect(page.locator("#retention-more")).to_be_hidden()
     finally:  # back on the list for the module's other tests
-        admin(salon, "PATCH", f"/clients/{client}", {"relationship": status})
+        assert admin(salon, "PATCH", f"/clients/{client}", {"relationship": status})[0] == 200

@@ -445,7 +445,7 @@ def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     chooses "most recent first" (Tuoreimmat ensin): the list is read in that order (Riikka, at
     risk for a week, before the clients lapsed weeks and months ago), each says since
     when, and the choice holds when the list is opened again, until she changes it."""
-    from tests.browser.test_frontdesk import admin
+    from tests.browser.conftest import admin
 
     show(owner, "clients")
     listed = owner.locator("#retention > li")
@@ -489,7 +489,7 @@ def test_mark_done_on_a_follow_up_another_device_changed_overwrites_nothing(owne
     """The list shows a follow-up; another device saves a next step on it; Mark done on the
     list as it was is refused: the list is read again and says so, the other device's
     next step stays, and Mark done then goes through."""
-    from tests.browser.test_frontdesk import admin
+    from tests.browser.conftest import admin
 
     status, found = admin(stack, "GET", "/clients?q=Leena")
     assert status == 200, found

@@ -30,9 +30,9 @@ from tests.browser.conftest import (
     ALL_IMPACTS,
     NARROW_PHONE,
     PIN,
+    admin,
     check_as_it_is,
     cut_short,
-    dashboard_token,
     open_dashboard,
     post_json,
     signed_in_context,
@@ -66,25 +66,6 @@ def stack(own_stack):
 
 
 # --- the API as the page calls it, and the routes the front desk needs ------------------
-
-
-def admin(stack, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        f"{stack.api}/api/v1/admin{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {dashboard_token(stack)}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else {}
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw) if raw else {}
-        except ValueError:
-            return e.code, {}
 
 
 def route_exists(stack, method: str, path: str, body: dict | None = None) -> bool:

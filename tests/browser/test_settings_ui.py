@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROW_PHONE, check_as_it_is, cut_short, sticking_out
-from tests.browser.test_frontdesk import PHONE, SIZES, admin
+from tests.browser.conftest import NARROW_PHONE, admin, check_as_it_is, cut_short, sticking_out
+from tests.browser.test_frontdesk import PHONE, SIZES
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "settings"
 
