@@ -1095,6 +1095,16 @@ SEASON_ROUNDS = 3  # from the year's breaks: within 0.01 of ten rounds' P(return
 SEASON_MIN_GAIN = 5.0
 
 
+def _begun(h: History) -> list[float]:
+    """How long before the moment each of her completed gaps began, oldest first (her open
+    one began h.days_since ago)."""
+    ago, agos = h.days_since, []
+    for y in reversed(h.log_gaps):
+        ago += math.exp(y)
+        agos.append(ago)
+    return agos[::-1]
+
+
 def _gap_weights(summaries: list[History]) -> list[list[float]]:
     """What each client's gaps count for in their months' breaks: nothing if begun less
     than SEASON_SETTLED_DAYS ago; a longer gap, for as many of its month's settled starts
@@ -1102,15 +1112,11 @@ def _gap_weights(summaries: list[History]) -> list[list[float]]:
     probability of censoring weighting: a year-and-a-half break seen only from the first
     autumn stands for the later autumns' too); others once."""
     starts: list[list[float]] = [[] for _ in range(12)]  # how long ago each gap began, by month
-    begun: list[list[float]] = []
-    for h in summaries:
-        ago, agos = h.days_since, []
-        starts[_calendar_month(h.next_month())].append(ago)  # the open gap
-        for y, month in zip(reversed(h.log_gaps), reversed(h.months), strict=True):
-            ago += math.exp(y)
-            agos.append(ago)
+    begun = [_begun(h) for h in summaries]
+    for h, agos in zip(summaries, begun, strict=True):
+        starts[_calendar_month(h.next_month())].append(h.days_since)  # the open gap
+        for month, ago in zip(h.months, agos, strict=True):
             starts[_calendar_month(month)].append(ago)
-        begun.append(agos[::-1])
     for row in starts:
         row.sort()
 
@@ -1200,14 +1206,7 @@ def _uncensored(summaries: list[History], clients: list[History]) -> list[list[f
     fit as it lasted, at most SEASON_MAX_WEIGHT (inverse probability of censoring
     weighting: the records end at the fit, so a long gap is seen ended only if it began
     early, and a share learnt from the ended ones alone holds too few breaks)."""
-    starts: list[float] = []
-    for h in summaries:
-        ago = h.days_since
-        starts.append(ago)
-        for y in reversed(h.log_gaps):
-            ago += math.exp(y)
-            starts.append(ago)
-    starts.sort()
+    starts = sorted(ago for h in summaries for ago in (h.days_since, *_begun(h)))  # the open gaps too
     n = len(starts)
 
     def weight(days: float) -> float:
