@@ -196,6 +196,19 @@ def cmd_index_staff_calendars(args) -> None:
     print(f"{n} appointments of {args.business} put on their staff member's calendar")
 
 
+def cmd_index_refunds_due(args) -> None:
+    """Put on the owner's list of refunds to make the visits the salon cancelled before the
+    list existed that still hold what the client paid (run once per business after the
+    release that added it; repeatable)."""
+    from chalicelib.store import businesses, payments
+
+    b = businesses.get_by_slug(args.business)
+    if b is None:
+        raise SystemExit(f"no business {args.business!r}")
+    n = payments.index_refunds_due(b.id)
+    print(f"{n} visits of {args.business} put on the owner's refunds to make")
+
+
 def cmd_index_client_search(args) -> None:
     """Write the search keys of a business's clients, and of its open waitlist entries,
     from before they existed (the owner's search finds them only through them), and mark
@@ -321,6 +334,9 @@ def main(argv=None) -> None:
     p = sub.add_parser("index-staff-calendars", help="put older appointments on their staff member's calendar (feeds)")
     p.add_argument("business", help="the business's slug, e.g. demo")
     p.set_defaults(fn=cmd_index_staff_calendars)
+    p = sub.add_parser("index-refunds-due", help="list the refunds to make of visits the salon cancelled before")
+    p.add_argument("business", help="the business's slug, e.g. demo")
+    p.set_defaults(fn=cmd_index_refunds_due)
     p = sub.add_parser("index-client-search", help="write the search keys of clients from before they existed")
     p.add_argument("business", help="the business's slug, e.g. demo")
     p.set_defaults(fn=cmd_index_client_search)

@@ -245,6 +245,14 @@ def refund(p, appointment_id):
     return money.refund(p, appointment_id, _body())
 
 
+@owner_route("/refunds/due", scope=None)
+def refunds_due(p):
+    """Visits the salon cancelled that still hold what the client paid: the owner's to refund."""
+    from chalicelib.services.admin import money
+
+    return money.refunds_due(p)
+
+
 @owner_route("/appointments/{appointment_id}/checkout", methods=["POST"], scope=None)
 def checkout(p, appointment_id):
     """The rest of a visit paid at the desk (the deposit deducted), once; a receipt by email."""

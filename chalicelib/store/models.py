@@ -389,6 +389,24 @@ class MoneyItem(Base):
     by_client: GlobalSecondaryIndex[MoneyItem] = _index("g2")
 
 
+class RefundDueItem(Base):
+    """BIZ#<id> / OWED#<appointment id>: the salon cancelled her visit (a staff member, a
+    time off, an integration: not the owner giving it back) and still holds what she paid,
+    the owner's to refund (the payment's mark `refund_due`). Put in the cancellation's own
+    transaction. A pointer, not the money's record: the owner's list reads the appointment
+    and shows it only while it still holds her money, and drops the pointer once it does
+    not (refunded); it carries no word of hers.
+
+    g1: OWED#<biz> / <cancelled at utc>#<appointment>  the owner's refunds to make
+    """
+
+    appointment_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    by_business: GlobalSecondaryIndex[RefundDueItem] = _index("g1")
+
+
 # --- outbox ------------------------------------------------------------------------
 class MessageItem(Base):
     """BIZ#<id> / MSG#<idempotency key>: one outgoing message on one channel.
@@ -727,6 +745,7 @@ ALL_MODELS = ALL_MODELS + (
     ReturnModelItem,
     ApiKeyItem,
     SaveKeyItem,
+    RefundDueItem,
 )
 
 

@@ -20,12 +20,12 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
-from chalicelib.domain.booking import Appointment
+from chalicelib.domain.booking import BY_SALON, Appointment
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.payments import BookingPayment, CheckedOut, MoneyRecord, ProductLine
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.store import bookings, clients, daysheets, db, keys, outbox, webhooks
-from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, StripeEventItem
+from chalicelib.store.models import AppointmentItem, MessageItem, MoneyItem, RefundDueItem, StripeEventItem
 from chalicelib.store.tx import Tx, TxFailed
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ T = TypeVar("T")
 EVENT_TTL = timedelta(days=30)
 REFUND_FAILED = "failed"  # a refund record's state once Stripe failed it (its webhook event)
 OWED_REFUND_KEPT = timedelta(days=30)  # the outbox item of an owed refund, once made
+REFUNDS_DUE_READ = 200  # the owner's refunds to make, read at once (oldest first)
 
 
 class EventSeen(Exception):
@@ -632,3 +633,55 @@ def claim_event(event_id: str, event_type: str, now: datetime) -> bool:
             raise
         return False
     return True
+
+
+# --- the owner's refunds to make ---------------------------------------------------------
+# A visit the salon cancelled without giving her money back (a staff member may not move
+# money) holds it for the owner to refund. A pointer to it is put with the cancellation;
+# the list reads the appointments it points to, and what no longer holds her money (the
+# owner refunded it) drops its pointer: no refund path has to remember to remove it.
+def put_refund_due(tx: Tx, appt: Appointment, now: datetime) -> None:
+    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, now)
+    item = RefundDueItem(
+        keys.biz(appt.business_id),
+        keys.refund_due_sk(appt.id),
+        appointment_id=appt.id,
+        created_at=now,
+        g1pk=g1pk,
+        g1sk=g1sk,
+    )
+    tx.put(item, "refund_due")
+
+
+def refunds_due(business_id: str, limit: int = REFUNDS_DUE_READ) -> list[tuple[str, Appointment | None]]:
+    """The appointments the business's pointers name, oldest cancellation first, each as
+    it is now (None: no longer there)."""
+    db.configure()
+    ids = [i.appointment_id for i in RefundDueItem.by_business.query(keys.refunds_due(business_id), limit=limit)]
+    found = {a.id: a for a in bookings.get_appointments(business_id, ids)} if ids else {}
+    return [(i, found.get(i)) for i in ids]
+
+
+def index_refunds_due(business_id: str) -> int:
+    """Put on the owner's list the visits the salon cancelled before the list existed that
+    still hold her money: one Query of the business calendar, one put per such visit not
+    listed yet. A one-off migration (`rebook_cli index-refunds-due`); repeatable."""
+    db.configure()
+    listed = {i.appointment_id for i in RefundDueItem.by_business.query(keys.refunds_due(business_id))}
+    done = 0
+    for item in AppointmentItem.by_business_time.query(keys.business_calendar(business_id)):
+        if item.appointment_id in listed or item.cancelled_by != BY_SALON or not item.payment:
+            continue
+        a = bookings.to_appointment(item)
+        if a.payment is None or not (a.payment.refundable_cents or a.payment.refund_owed_cents):
+            continue
+        tx = Tx(RefundDueItem)
+        put_refund_due(tx, a, a.cancelled_at or a.updated_at)
+        tx.commit()
+        done += 1
+    return done
+
+
+def drop_refund_due(business_id: str, appointment_id: str) -> None:
+    db.configure()
+    RefundDueItem(keys.biz(business_id), keys.refund_due_sk(appointment_id)).delete()

@@ -42,6 +42,7 @@ OWNER_ONLY_CHECKED = {
     "followups": "/follow-ups/due",
     "feedback": "/feedback",
     "failed": "/messages/failed",
+    "refunds": "/refunds/due",
     "calendar": "/calendar",
 }
 

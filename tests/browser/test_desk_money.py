@@ -346,6 +346,57 @@ def test_a_staff_member_sees_the_money_but_no_money_buttons(browser, stack):
         context.close()
 
 
+def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until_she_gives_it_back(
+    owner, browser, stack
+):
+    """A staff member cancels a paid visit as the salon (the stylist is ill), past the free
+    deadline: the deposit stays with the salon, and a cancelled visit is in no calendar. The
+    owner's "Palautettavat" tab counts it and lists it (her name, the visit, what is held);
+    its button opens the visit's card, where she refunds it; closed, the list is empty, the
+    count gone, and the keyboard back on the list's heading."""
+    who, staff, _ = paid_deposit_today(stack, "owed")
+    late(stack)
+    context = signed_in_context(browser, stack, "staff", viewport=SMALL_PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        card = open_card(page, stack, who, staff)
+        card.get_by_role("button", name="Peru varaus").click()
+        card.get_by_role("radio", name="Salonki perui").check()
+        card.get_by_label("Peruutuksen syy").fill("Kampaaja sairastui")
+        card.get_by_role("button", name="Vahvista peruutus").click()
+        expect(page.locator("#status")).to_contain_text(f"Varaus peruttu: {who}.")
+        # Money is the owner's: a staff member has no such tab.
+        expect(page.locator("#tabs a[data-view=refunds]")).to_be_hidden()
+    finally:
+        context.close()
+    try:
+        owner.goto(f"{stack.api}/admin#refunds")
+        tab = owner.locator("#tabs a[data-view=refunds]")
+        expect(tab.locator(".count")).to_have_text("1")
+        row = owner.locator("#refunds li", has_text=who)
+        expect(row).to_contain_text("Palautettava")
+        expect(row).to_contain_text("47,70 €")
+        expect(row).to_contain_text("Raidat")
+        expect(row).to_contain_text("Kampaaja sairastui")
+        check(owner, "refunds-to-make")
+        row.get_by_role("button", name=f"Avaa ja palauta: {who}").click()
+        card = owner.get_by_role("dialog", name=who)
+        expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
+        card.get_by_role("button", name="Palauta ennakkomaksua").click()
+        expect(card.get_by_label("Palautettava summa (€)")).to_have_value("47,70")
+        card.get_by_label("Palautuksen syy").fill("Salonki perui")
+        card.get_by_role("button", name="Jatka").click()
+        card.get_by_role("button", name="Kyllä, palauta 47,70 €").click()
+        expect(owner.locator("#status")).to_have_text(f"{who}: 47,70 € palautettu kortille.")
+        expect(owner.locator("#refunds")).to_have_text("Ei palautettavia maksuja.")  # read again behind the card
+        card.get_by_role("button", name="Sulje").click()
+        expect(tab.locator(".count")).to_be_hidden()
+        expect(owner.locator("#h-refunds")).to_be_focused()
+    finally:
+        back_in_time(stack)
+
+
 def test_checkout_says_the_deposit_comes_off_before_it_is_recorded(browser, stack):
     """At 360 px, her visit begun: the calendar's "€" badge has its word ("Ennakkomaksu",
     its text in the middle of its pill); at the checkout the price in Finnish ("159,00"),

@@ -90,6 +90,78 @@ def test_the_owners_cancel_with_refund_of_a_booking_staff_cancelled_points_her_t
     assert status == 200 and view["status"] == "cancelled", view
 
 
+def test_the_owners_list_of_refunds_to_make_holds_what_the_salon_cancelled_until_she_gives_it_back(
+    pay_client, stripe_env, aws, frozen_now
+):
+    """A staff member's salon cancellation leaves the deposit with the salon: it is on the
+    owner's list of refunds to make (GET /refunds/due, the dashboard's "To refund"), with
+    the client, the visit and what is held, until all of it is given back — a part refunded
+    leaves the rest listed. Staff do not see the list (money is the owner's)."""
+    booking = paid_booking(pay_client, stripe_env)  # highlights with Aino, 47,70 €, Wed 25.11 12:00
+    owner = Desk(pay_client, aws.id)
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    assert staff.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "reason": "Sairas"})[0] == 200
+
+    status, listed = owner.get("/refunds/due")
+    assert status == 200, listed
+    [row] = listed["refunds"]
+    assert row == {
+        "appointment_id": booking["id"],
+        "client_id": row["client_id"],
+        "client_name": "Maija Meikäläinen",
+        "service": "highlights",
+        "staff": "aino",
+        "start": "2026-11-25T12:00:00+02:00",
+        "cancelled_at": "2026-11-25T08:00:00+02:00",
+        "cancel_reason": "Sairas",
+        "held_cents": 4770,
+        "mark": "refund_due",
+    }, row
+    status, refused = staff.get("/refunds/due")
+    assert status == 403 and refused["error"]["code"] == "owner_only", refused
+
+    assert owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Osa", "amount_cents": 2000})[0] == 200
+    assert [r["held_cents"] for r in owner.get("/refunds/due")[1]["refunds"]] == [2770]
+    assert owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Loput"})[0] == 200
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+    # Its pointer went with it: the list reads nothing of it again.
+    from chalicelib.store import payments
+
+    assert payments.refunds_due(aws.id) == []
+
+
+def test_a_salon_cancellation_from_before_the_list_is_put_on_it_by_the_migration(pay_client, stripe_env, aws, frozen_now):
+    """A visit a staff member cancelled before the owner's list existed (no pointer) is
+    listed after `rebook_cli index-refunds-due`; run again, nothing more."""
+    from chalicelib.store import keys, payments
+    from chalicelib.store.models import RefundDueItem
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    assert staff.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "reason": "Sairas"})[0] == 200
+    RefundDueItem(keys.biz(aws.id), keys.refund_due_sk(booking["id"])).delete()  # as cancelled before
+    owner = Desk(pay_client, aws.id)
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+    assert payments.index_refunds_due(aws.id) == 1
+    assert [r["appointment_id"] for r in owner.get("/refunds/due")[1]["refunds"]] == [booking["id"]]
+    assert payments.index_refunds_due(aws.id) == 0  # repeatable
+
+
+def test_what_goes_back_by_itself_or_is_hers_to_keep_is_not_on_the_owners_list(pay_client, stripe_env, aws, frozen_now):
+    """The owner's salon cancellation that gives it all back, and a client's own late
+    cancellation (her terms keep the deposit), leave the owner nothing to refund."""
+    given_back = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    owner = Desk(pay_client, aws.id)
+    body = {"by": "salon", "reason": "Sairas", "refund": True}
+    assert owner.post(f"/appointments/{given_back['id']}/cancel", body)[0] == 200
+    assert owner.post(f"/appointments/{given_back['id']}/cancel", {"by": "client"})[0] == 200  # harmless again
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+
+
 @pytest.mark.parametrize(
     ("payment", "back", "earlier", "says"),
     [

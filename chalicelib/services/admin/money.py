@@ -1,5 +1,7 @@
 """The owner's say over a booking's money: charge a fee to the card on file, waive an
-open fee (with a reason), refund all or part of a deposit (with a reason). Audited."""
+open fee (with a reason), refund all or part of a deposit (with a reason), and the list of
+refunds she is to make (visits the salon cancelled that still hold what the client paid).
+Audited."""
 
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.payments import FEE_KEY_PATTERN, FeeKind
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.payments import FEE_KEY_PATTERN, BookingPayment, FeeKind
+from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict
-from chalicelib.services.admin.common import audited_after_commit, business_of
+from chalicelib.services.admin.common import audited, audited_after_commit, business_of
 from chalicelib.services.payments import fees
 from chalicelib.services.validation import parse
 from chalicelib.store import clients
+from chalicelib.store import payments as money_store
 
 
 class FeeIn(BaseModel):
@@ -110,3 +115,44 @@ def checkout(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
         p, "checkout", a.client_id, {"appointment": a.id, "method": money.method, "amount_cents": money.amount_cents}
     )
     return {**desk.view(b, money, co), "receipt_sent": sent}
+
+
+def refunds_due(p: Principal) -> dict[str, Any]:
+    """Visits the salon cancelled (a staff member, a time off, an integration) that still
+    hold what the client paid, oldest cancellation first: the owner refunds each from its
+    appointment card (`POST /appointments/{id}/refund`). Listed while anything of hers is
+    held (`held_cents`: all of it refundable; `mark` `refund_failed` when a refund of it
+    failed at Stripe, else `refund_due`); a visit whose money all went back leaves the list
+    and its pointer is dropped here. One on its way back (Stripe not answering yet) is not
+    listed until the sweeper's attempt settles it."""
+    p.require("money")
+    b = business_of(p)
+    rows: list[tuple[Appointment, BookingPayment]] = []
+    for appointment_id, a in money_store.refunds_due(b.id):
+        pay = a.payment if a is not None else None
+        if a is None or pay is None or (not pay.refundable_cents and not pay.refund_owed_cents):
+            money_store.drop_refund_due(b.id, appointment_id)  # given back: off her list
+            continue
+        if not pay.refundable_cents:
+            continue  # on its way back; listed again if that refund fails
+        rows.append((a, pay))
+    people = clients.get_clients(b.id, {a.client_id for a, _ in rows})
+    audited(p, "read_refunds_due", None, {"count": len(rows)})
+    tz = b.config.tz
+    return {
+        "refunds": [
+            {
+                "appointment_id": a.id,
+                "client_id": a.client_id,
+                "client_name": people[a.client_id].name if a.client_id in people else None,
+                "service": a.service_id,
+                "staff": a.staff_id,
+                "start": iso_local(a.start, tz),
+                "cancelled_at": iso_local(a.cancelled_at, tz) if a.cancelled_at else None,
+                "cancel_reason": a.cancel_reason,
+                "held_cents": pay.refundable_cents,
+                "mark": pay.mark(a.status, a.cancelled_by_salon),
+            }
+            for a, pay in rows
+        ]
+    }

@@ -1,5 +1,5 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
-// due, low scores and messages that failed for good.
+// due, low scores, messages that failed for good and the owner's refunds to make (refunds.js).
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, days, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
@@ -9,6 +9,7 @@ import { contactLinks } from "./card.js";
 import { SMS_UNITS, TEXT_MAX, cappedUntil, mayMessage, messageRoom } from "./messagelimit.js";
 import * as W from "./waitlistform.js";
 import { recentOffers } from "./waitlistview.js";
+import { drawRefunds } from "./refunds.js";
 import { ORDER_KEY, PAGE_SIZE, atStake, moreText, orderOf, pageOf, retentionPath } from "./slipping.js";
 
 let reload = () => Promise.resolve();
@@ -121,6 +122,7 @@ export const COUNTS = {
   followups: (data) => data.follow_ups.length,
   feedback: (data) => lowRatings(data).length,
   failed: (data) => data.messages.length,
+  refunds: (data) => data.refunds.length,
 };
 
 // One client's row: her name (a link to her card), her status and since when, why (her
@@ -248,6 +250,7 @@ export const RENDER = {
       box.appendChild(li);
     }
   },
+  refunds: drawRefunds,
   failed(box, data) {
     if (!data.messages.length) { empty(box, "no_failed"); return; }
     for (const m of data.messages) {
@@ -578,5 +581,5 @@ export function initLists() {
 export function clearLists() {
   slippingOpen = PAGE_SIZE;
   drawMore(null);
-  for (const id of ["retention", "followups", "feedback", "failed", "waitlist", "waitlist-offers", "feedback-summary", "retention-rule"]) clear($(id));
+  for (const id of ["retention", "followups", "feedback", "failed", "refunds", "waitlist", "waitlist-offers", "feedback-summary", "retention-rule"]) clear($(id));
 }

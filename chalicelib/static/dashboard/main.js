@@ -5,7 +5,7 @@ import { $, clear, closeDialog, el } from "./dom.js";
 import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
 import { createApi, request } from "./api.js";
 import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
-import { BASE, fillLanguageSelects, say, staffName, state, todayIso } from "./state.js";
+import { BASE, fillLanguageSelects, onChanged, say, staffName, state, todayIso } from "./state.js";
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
 import { initCard, openCard, relabelCard } from "./card.js";
@@ -17,12 +17,13 @@ import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
 import { COUNTS, RENDER, clearLists, drawMore, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
+import { initRefunds } from "./refunds.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
 
 const LANG_KEY = "rebook.dashboard.lang";
-const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "waitlist", "client", "settings", "import"];
-const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "waitlist", "settings", "import"];
+const VIEWS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "refunds", "waitlist", "client", "settings", "import"];
+const TABS = ["calendar", "kpis", "clients", "followups", "feedback", "failed", "refunds", "waitlist", "settings", "import"];
 
 let period = null;
 
@@ -58,11 +59,12 @@ const LOADERS = {
   followups: () => state.api("GET", "/follow-ups/due"),
   feedback: () => state.api("GET", "/feedback"),
   failed: () => state.api("GET", "/messages/failed"),
+  refunds: () => state.api("GET", "/refunds/due"), // the owner's: staff never ask (start)
   // Who waits, and the recent offers of freed time (who was offered it, who took it).
   waitlist: () => Promise.all([state.api("GET", "/waitlist"), state.api("GET", offersPath(todayIso()))])
     .then(([waiting, offered]) => ({ ...waiting, offers: offered.offers })),
 };
-const CONTAINERS = { kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed", waitlist: "waitlist" };
+const CONTAINERS = { kpis: "kpis", clients: "retention", followups: "followups", feedback: "feedback", failed: "failed", refunds: "refunds", waitlist: "waitlist" };
 const requests = {};
 
 function load(view) {
@@ -205,6 +207,7 @@ async function start() {
   const may = (permission) => (state.me.permissions || []).includes(permission);
   if (!may("kpis")) state.denied.kpis = true;
   if (!may("import")) state.denied.import = true;
+  if (!may("money")) state.denied.refunds = true; // refunds are the owner's
   $("booting").hidden = true;
   $("sign-in").hidden = true;
   $("app").hidden = false;
@@ -257,6 +260,9 @@ async function boot() {
   fillLanguageSelects();
   initLists();
   setReload(load);
+  // A refund made on a visit's card (or a salon's cancellation) changes the refunds to make.
+  onChanged(() => { if (state.me && !state.denied.refunds) load("refunds"); });
+  initRefunds();
   // Imported clients with past visits may be slipping away already.
   onImported(() => { load("clients"); loadSummary(); });
   initCalendar();
