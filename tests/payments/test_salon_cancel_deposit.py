@@ -132,7 +132,9 @@ def test_the_owners_list_of_refunds_to_make_holds_what_the_salon_cancelled_until
     assert payments.refunds_due(aws.id) == []
 
 
-def test_a_salon_cancellation_from_before_the_list_is_put_on_it_by_the_migration(pay_client, stripe_env, aws, frozen_now):
+def test_a_salon_cancellation_from_before_the_list_is_put_on_it_by_the_migration(
+    pay_client, stripe_env, aws, frozen_now
+):
     """A visit a staff member cancelled before the owner's list existed (no pointer) is
     listed after `rebook_cli index-refunds-due`; run again, nothing more."""
     from chalicelib.store import keys, payments
