@@ -393,9 +393,10 @@ class RefundDueItem(Base):
     """BIZ#<id> / OWED#<appointment id>: the salon cancelled her visit (a staff member, a
     time off, an integration: not the owner giving it back) and still holds what she paid,
     the owner's to refund (the payment's mark `refund_due`). Put in the cancellation's own
-    transaction. A pointer, not the money's record: the owner's list reads the appointment
-    and shows it only while it still holds her money, and drops the pointer once it does
-    not (refunded); it carries no word of hers.
+    transaction, kept in step by every later write of the booking's payment (store/
+    payments.py _payment_update): there while any of her money is held or on its way back,
+    deleted once all of it went back. A pointer, not the money's record: the owner's list
+    reads the appointment; it carries no word of hers.
 
     g1: OWED#<biz> / <cancelled at utc>#<appointment>  the owner's refunds to make
     """

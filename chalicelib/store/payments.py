@@ -255,6 +255,8 @@ def _payment_update(
         "booking",
         condition=condition,
     )
+    if appt.cancelled_by_salon:
+        _refund_due_with(tx, appt, pay, now)
 
 
 def _still_held(m: Message) -> Condition:
@@ -637,29 +639,37 @@ def claim_event(event_id: str, event_type: str, now: datetime) -> bool:
 
 # --- the owner's refunds to make ---------------------------------------------------------
 # A visit the salon cancelled without giving her money back (a staff member may not move
-# money) holds it for the owner to refund. A pointer to it is put with the cancellation;
-# the list reads the appointments it points to, and what no longer holds her money (the
-# owner refunded it) drops its pointer: no refund path has to remember to remove it.
-def put_refund_due(tx: Tx, appt: Appointment, now: datetime) -> None:
-    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, now)
+# money) holds it for the owner to refund. A pointer to it is put with the cancellation,
+# and every later write of its payment (_payment_update: the owner's refund reserved and
+# made, a refund failed) keeps it in step in the same transaction: there while any of her
+# money is held or on its way back (which may fail), gone once all of it went back.
+def _refund_due_with(tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime) -> None:
+    if pay.refundable_cents or pay.refund_owed_cents:
+        put_refund_due(tx, appt, appt.cancelled_at or now)
+    else:
+        tx.delete(RefundDueItem(keys.biz(appt.business_id), keys.refund_due_sk(appt.id)), "refund_due")
+
+
+def put_refund_due(tx: Tx, appt: Appointment, cancelled_at: datetime) -> None:
+    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, cancelled_at)
     item = RefundDueItem(
         keys.biz(appt.business_id),
         keys.refund_due_sk(appt.id),
         appointment_id=appt.id,
-        created_at=now,
+        created_at=cancelled_at,
         g1pk=g1pk,
         g1sk=g1sk,
     )
     tx.put(item, "refund_due")
 
 
-def refunds_due(business_id: str, limit: int = REFUNDS_DUE_READ) -> list[tuple[str, Appointment | None]]:
-    """The appointments the business's pointers name, oldest cancellation first, each as
-    it is now (None: no longer there)."""
+def refunds_due(business_id: str, limit: int = REFUNDS_DUE_READ) -> list[Appointment]:
+    """The appointments the business's pointers name, as they are now, oldest cancellation
+    first."""
     db.configure()
     ids = [i.appointment_id for i in RefundDueItem.by_business.query(keys.refunds_due(business_id), limit=limit)]
     found = {a.id: a for a in bookings.get_appointments(business_id, ids)} if ids else {}
-    return [(i, found.get(i)) for i in ids]
+    return [found[i] for i in ids if i in found]
 
 
 def index_refunds_due(business_id: str) -> int:
@@ -680,8 +690,3 @@ def index_refunds_due(business_id: str) -> int:
         tx.commit()
         done += 1
     return done
-
-
-def drop_refund_due(business_id: str, appointment_id: str) -> None:
-    db.configure()
-    RefundDueItem(keys.biz(business_id), keys.refund_due_sk(appointment_id)).delete()

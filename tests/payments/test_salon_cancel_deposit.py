@@ -125,11 +125,34 @@ def test_the_owners_list_of_refunds_to_make_holds_what_the_salon_cancelled_until
     assert owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Osa", "amount_cents": 2000})[0] == 200
     assert [r["held_cents"] for r in owner.get("/refunds/due")[1]["refunds"]] == [2770]
     assert owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Loput"})[0] == 200
-    assert owner.get("/refunds/due") == (200, {"refunds": []})
-    # Its pointer went with it: the list reads nothing of it again.
+    # Its pointer went with the refund that gave the rest back (a GET changes nothing).
     from chalicelib.store import payments
 
     assert payments.refunds_due(aws.id) == []
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+
+
+def test_the_owners_refund_that_fails_later_at_stripe_puts_it_back_on_her_list(pay_client, stripe_env, aws, frozen_now):
+    """Given back by the owner, off the list; Stripe then fails that refund (her card
+    expired): the money is with the salon again, and back on the list as "Refund failed"
+    until the owner's next refund goes through."""
+    from tests.payments.test_owed_refunds import refunds_at_stripe
+    from tests.payments.test_refund_failures import failed_at_stripe
+    from tests.payments.test_webhooks import deliver, event
+
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = PAST_THE_FREE_DEADLINE
+    staff = Desk(pay_client, aws.id, role="staff", staff_id="aino")
+    assert staff.post(f"/appointments/{booking['id']}/cancel", {"by": "salon", "reason": "Sairas"})[0] == 200
+    owner = Desk(pay_client, aws.id)
+    assert owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Salonki perui"})[0] == 200
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+    [refund] = refunds_at_stripe(stripe_env, aws, booking)
+    assert deliver(pay_client, event("evt_owed_refund_failed", "refund.failed", failed_at_stripe(refund)))[0] == 200
+    [row] = owner.get("/refunds/due")[1]["refunds"]
+    assert (row["appointment_id"], row["held_cents"], row["mark"]) == (booking["id"], 4770, "refund_failed"), row
+    assert owner.post(f"/appointments/{booking['id']}/refund", {"reason": "Uudelleen"})[0] == 200
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
 
 
 def test_a_salon_cancellation_from_before_the_list_is_put_on_it_by_the_migration(

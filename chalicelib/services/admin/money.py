@@ -122,20 +122,16 @@ def refunds_due(p: Principal) -> dict[str, Any]:
     hold what the client paid, oldest cancellation first: the owner refunds each from its
     appointment card (`POST /appointments/{id}/refund`). Listed while anything of hers is
     held (`held_cents`: all of it refundable; `mark` `refund_failed` when a refund of it
-    failed at Stripe, else `refund_due`); a visit whose money all went back leaves the list
-    and its pointer is dropped here. One on its way back (Stripe not answering yet) is not
-    listed until the sweeper's attempt settles it."""
+    failed at Stripe, else `refund_due`); a visit whose money all went back leaves the list.
+    One on its way back (Stripe not answering yet) is not
+    listed unless that refund fails. A read: it changes nothing (the payment's writes keep
+    the list, store/payments.py)."""
     p.require("money")
     b = business_of(p)
     rows: list[tuple[Appointment, BookingPayment]] = []
-    for appointment_id, a in money_store.refunds_due(b.id):
-        pay = a.payment if a is not None else None
-        if a is None or pay is None or (not pay.refundable_cents and not pay.refund_owed_cents):
-            money_store.drop_refund_due(b.id, appointment_id)  # given back: off her list
-            continue
-        if not pay.refundable_cents:
-            continue  # on its way back; listed again if that refund fails
-        rows.append((a, pay))
+    for a in money_store.refunds_due(b.id):
+        if a.payment is not None and a.payment.refundable_cents:
+            rows.append((a, a.payment))
     people = clients.get_clients(b.id, {a.client_id for a, _ in rows})
     audited(p, "read_refunds_due", None, {"count": len(rows)})
     tz = b.config.tz
