@@ -353,7 +353,8 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
     deadline: the deposit stays with the salon, and a cancelled visit is in no calendar. The
     owner's "Palautettavat" tab counts it and lists it (her name, the visit, what is held);
     its button opens the visit's card, where she refunds it; closed, the list is empty, the
-    count gone, and the keyboard back on the list's heading."""
+    count gone, and the keyboard back on the list's heading. Her first screen's summary says
+    so too while there is anything to refund."""
     who, staff, _ = paid_deposit_today(stack, "owed")
     late(stack)
     context = signed_in_context(browser, stack, "staff", viewport=SMALL_PHONE)
@@ -374,7 +375,15 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
         owner.goto(f"{stack.api}/admin")  # the page afresh (a hash alone would keep an earlier test's card open)
         tab = owner.locator("#tabs a[data-view=refunds]")
         expect(tab.locator(".count")).to_have_text("1")
-        tab.click()
+        # Her first screen says so too, with what is held, and leads to the list.
+        held = owner.locator("#summary [data-figure=sum_refunds]")
+        expect(held).to_contain_text("Palautettavat maksut")
+        expect(held.locator(".value")).to_have_text("1")
+        expect(held).to_contain_text("47,70 €")
+        held.scroll_into_view_if_needed()
+        check(owner, "first-screen-refunds")
+        held.get_by_role("link", name="Näytä palautettavat").click()
+        expect(owner.locator("#h-refunds")).to_be_visible()
         row = owner.locator("#refunds li", has_text=who)
         expect(row).to_contain_text("Palautettava")
         expect(row).to_contain_text("47,70 €")
@@ -394,6 +403,7 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
         card.get_by_role("button", name="Sulje").click()
         expect(tab.locator(".count")).to_be_hidden()
         expect(owner.locator("#h-refunds")).to_be_focused()
+        expect(owner.locator("#summary [data-figure=sum_refunds]")).to_have_count(0)
     finally:
         back_in_time(stack)
 

@@ -87,7 +87,8 @@ function load(view) {
     box.removeAttribute("aria-busy");
     if (!state.me) return;
     render(view);
-    if (view === "clients") renderSummary(); // its lapsed beside the at-risk come from the list
+    // The summary's lapsed beside the at-risk come from the list, its refunds to make too.
+    if (view === "clients" || view === "refunds") renderSummary();
     route();
   });
 }
