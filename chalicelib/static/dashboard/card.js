@@ -762,6 +762,36 @@ function moneyFailed(form, err, inputs, words) {
   }
 }
 
+// A button in a list (her client card's visits, the refunds to make) that opens a visit's
+// card, read afresh: a cancelled visit is in no calendar. The card closes back onto that
+// button, drawn anew meanwhile (a change on the card reads the list again), or onto
+// `fallback()` once the list has no such button; left alone if the keyboard went elsewhere.
+let opener = null; // { id, list, fallback } of the card a list opened
+export function cardOpener(id, list, attrs, text, fallback = () => null) {
+  const b = el("button", { type: "button", "data-opens": id, ...attrs }, text);
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    try {
+      openCard(await api("GET", `/appointments/${id}`));
+      opener = { id, list, fallback };
+    } catch (err) {
+      say(errorText(err), true);
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
 export function initCard() {
-  dialog().addEventListener("close", () => { current = null; });
+  dialog().addEventListener("close", () => {
+    current = null;
+    const back = opener;
+    opener = null;
+    const focus = document.activeElement;
+    if (!back || (focus && focus !== document.body && focus.isConnected && !dialog().contains(focus))) return;
+    const again = Array.from(back.list().querySelectorAll("button[data-opens]")).find((b) => b.dataset.opens === back.id);
+    const to = again || back.fallback();
+    if (to) to.focus();
+  });
 }

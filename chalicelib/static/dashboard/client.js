@@ -5,7 +5,7 @@
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
 import { LANGUAGES, api, businessLocale, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
-import { contactLinks, openCard } from "./card.js";
+import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
@@ -50,20 +50,9 @@ export function forgetClient() { shown = null; seq++; clear($("client-card")); }
 // A change made on a visit's card (a refund, a fee charged or waived, a mark, a
 // cancellation) or a booking: her card is read again, as the calendar is, so its visits
 // and figures are not stale. The card of a visit opened from her list closes onto that
-// visit's button, drawn anew meanwhile.
-let opened = null; // the visit whose card her list opened
+// visit's button, drawn anew meanwhile (card.js cardOpener).
 export function initClient() {
   onChanged(() => { if (shown && state.view === "client") showClient(shown.id); });
-  const dialog = $("appointment-dialog");
-  dialog.addEventListener("close", () => {
-    const id = opened;
-    opened = null;
-    // Left where it was (the card's own Close button), or on nothing: back to her list.
-    const focus = document.activeElement;
-    if (!id || (focus && focus !== document.body && focus.isConnected && !dialog.contains(focus))) return;
-    const again = Array.from($("client-card").querySelectorAll("button[data-visit]")).find((b) => b.dataset.visit === id);
-    if (again) again.focus();
-  });
 }
 
 function section(key, ...children) {
@@ -120,20 +109,8 @@ function moneyTag(a) {
 // cancelled one is in no calendar, and there the owner refunds or charges its fee.
 function moneyButton(a) {
   if (!a.payment || a.payment.mark === "held" || !a.id) return null;
-  const b = el("button", { type: "button", className: "plain", text: t("money_title"), "data-visit": a.id,
-    "aria-label": `${t("money_title")}: ${day(a.start)} ${clock(a.start)}` });
-  b.addEventListener("click", async () => {
-    b.disabled = true;
-    try {
-      openCard(await api("GET", `/appointments/${a.id}`));
-      opened = a.id;
-    } catch (err) {
-      say(errorText(err), true);
-    } finally {
-      b.disabled = false;
-    }
-  });
-  return b;
+  return cardOpener(a.id, () => $("client-card"), { className: "plain", "aria-label": `${t("money_title")}: ${day(a.start)} ${clock(a.start)}` },
+    t("money_title"));
 }
 
 function render() {

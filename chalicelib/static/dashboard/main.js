@@ -17,7 +17,6 @@ import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
 import { COUNTS, RENDER, clearLists, drawMore, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
-import { initRefunds } from "./refunds.js";
 import { forgetSettings, renderSettings, showSettings } from "./settings.js";
 import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
 
@@ -263,7 +262,6 @@ async function boot() {
   setReload(load);
   // A refund made on a visit's card (or a salon's cancellation) changes the refunds to make.
   onChanged(() => { if (state.me && !state.denied.refunds) load("refunds"); });
-  initRefunds();
   // Imported clients with past visits may be slipping away already.
   onImported(() => { load("clients"); loadSummary(); });
   initCalendar();

@@ -3,11 +3,9 @@
 // so this is where she finds them; each opens its appointment card, where she refunds it,
 // and the card closes back onto the row (or onto the heading, once the row is gone).
 import { $, el } from "./dom.js";
-import { clock, day, errorText, money, t } from "./i18n.js";
-import { api, currency, say, serviceName, staffName } from "./state.js";
-import { openCard } from "./card.js";
-
-let opened = null; // the visit whose card the list opened
+import { clock, day, money, t } from "./i18n.js";
+import { currency, serviceName, staffName } from "./state.js";
+import { cardOpener } from "./card.js";
 
 const TAGS = { refund_due: "visit_money_refund_due", refund_failed: "visit_money_refund_failed", refund_pending: "visit_money_refund_pending" };
 
@@ -17,18 +15,8 @@ export function drawRefunds(box, data) {
   if (!data.refunds.length) { box.appendChild(el("li", { className: "muted", text: t("no_refunds") })); return; }
   for (const r of data.refunds) {
     const name = r.client_name || "–";
-    const open = el("button", { type: "button", "data-refund": r.appointment_id, "aria-label": `${t("act_open_refund")}: ${name}` }, t("act_open_refund"));
-    open.addEventListener("click", async () => {
-      open.disabled = true;
-      try {
-        openCard(await api("GET", `/appointments/${r.appointment_id}`));
-        opened = r.appointment_id;
-      } catch (err) {
-        say(errorText(err), true);
-      } finally {
-        open.disabled = false;
-      }
-    });
+    const open = cardOpener(r.appointment_id, () => $("refunds"), { "aria-label": `${t("act_open_refund")}: ${name}` },
+      t("act_open_refund"), () => $("h-refunds"));
     const cancelled = r.cancelled_at ? t("refund_cancelled_on", { when: at(r.cancelled_at) }) : "";
     box.appendChild(el("li", { "data-refund-row": r.appointment_id },
       el("div", { className: "row" },
@@ -39,17 +27,4 @@ export function drawRefunds(box, data) {
       el("p", { className: "muted", text: [cancelled, r.cancel_reason || ""].filter(Boolean).join(" · ") }),
       el("div", { className: "actions" }, open)));
   }
-}
-
-export function initRefunds() {
-  const dialog = $("appointment-dialog");
-  dialog.addEventListener("close", () => {
-    const id = opened;
-    opened = null;
-    // Left where it was (the card's own Close button), or on nothing: back to the list.
-    const focus = document.activeElement;
-    if (!id || (focus && focus !== document.body && focus.isConnected && !dialog.contains(focus))) return;
-    const again = Array.from($("refunds").querySelectorAll("button[data-refund]")).find((b) => b.dataset.refund === id);
-    (again || $("h-refunds")).focus();
-  });
 }
