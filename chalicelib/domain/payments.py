@@ -375,6 +375,14 @@ class BookingPayment:
             return self.fee_cents.get(kind, 0)
         return 0
 
+    def owner_owes_cents(self, status: str, salon_cancelled: bool = False) -> int:
+        """What the owner is to give back herself (her list of refunds to make): of a visit
+        the salon cancelled, all it still holds of what she paid (`salon_cancelled`:
+        `refund_due`, a refund of it that failed included); of any other, a refund that
+        Stripe failed (`refund_failed_due_cents`). A refund on its way back is not: the
+        server makes it, and lists it if it fails."""
+        return self.refundable_cents if salon_cancelled else self.refund_failed_due_cents(status)
+
     def mark(self, status: str, salon_cancelled: bool = False) -> str:
         """What the owner's calendar shows: held, refund_failed, fee_owed,
         refund_pending, refund_due, paid, card_on_file, refunded. `refund_due`: the salon

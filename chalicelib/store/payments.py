@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
-from chalicelib.domain.booking import BY_SALON, Appointment
+from chalicelib.domain.booking import Appointment
 from chalicelib.domain.messages import Message, MessageStatus, PlannedMessage
 from chalicelib.domain.payments import BookingPayment, CheckedOut, MoneyRecord, ProductLine
 from chalicelib.domain.timeutil import iso_utc
@@ -255,8 +255,7 @@ def _payment_update(
         "booking",
         condition=condition,
     )
-    if appt.cancelled_by_salon:
-        _refund_due_with(tx, appt, pay, now)
+    _refund_due_with(tx, appt, pay, now)
 
 
 def _still_held(m: Message) -> Condition:
@@ -638,25 +637,28 @@ def claim_event(event_id: str, event_type: str, now: datetime) -> bool:
 
 
 # --- the owner's refunds to make ---------------------------------------------------------
-# A visit the salon cancelled without giving her money back (a staff member may not move
-# money) holds it for the owner to refund. A pointer to it is put with the cancellation,
-# and every later write of its payment (_payment_update: the owner's refund reserved and
-# made, a refund failed) keeps it in step in the same transaction: there while any of her
-# money is held or on its way back (which may fail), gone once all of it went back.
+# What the owner is to give back herself (BookingPayment.owner_owes_cents): a visit the
+# salon cancelled without giving her money back (a staff member may not move money), or a
+# refund Stripe failed. A pointer to the visit is put with the salon's cancellation, and
+# every later write of its payment (_payment_update: the owner's refund reserved and made,
+# a refund failed, a fee's) keeps it in step in the same transaction: there while the
+# owner owes anything, gone once she does not.
 def _refund_due_with(tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime) -> None:
-    if pay.refundable_cents or pay.refund_owed_cents:
-        put_refund_due(tx, appt, appt.cancelled_at or now)
-    else:
+    salon = appt.cancelled_by_salon
+    if pay.owner_owes_cents(appt.status, salon):
+        put_refund_due(tx, appt, appt.cancelled_at if salon and appt.cancelled_at else now)
+    elif appt.payment is not None and appt.payment.owner_owes_cents(appt.status, salon):
         tx.delete(RefundDueItem(keys.biz(appt.business_id), keys.refund_due_sk(appt.id)), "refund_due")
 
 
-def put_refund_due(tx: Tx, appt: Appointment, cancelled_at: datetime) -> None:
-    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, cancelled_at)
+def put_refund_due(tx: Tx, appt: Appointment, since: datetime) -> None:
+    """`since`: when the owner came to owe it (the salon's cancellation, a refund's failure)."""
+    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, since)
     item = RefundDueItem(
         keys.biz(appt.business_id),
         keys.refund_due_sk(appt.id),
         appointment_id=appt.id,
-        created_at=cancelled_at,
+        created_at=since,
         g1pk=g1pk,
         g1sk=g1sk,
     )
@@ -673,17 +675,18 @@ def refunds_due(business_id: str, limit: int = REFUNDS_DUE_READ) -> list[Appoint
 
 
 def index_refunds_due(business_id: str) -> int:
-    """Put on the owner's list the visits the salon cancelled before the list existed that
-    still hold her money: one Query of the business calendar, one put per such visit not
-    listed yet. A one-off migration (`rebook_cli index-refunds-due`); repeatable."""
+    """Put on the owner's list what she owed before the list existed (a salon's
+    cancellation holding her money, a refund Stripe failed): one Query of the business
+    calendar, one put per such visit not listed yet. A one-off migration (`rebook_cli
+    index-refunds-due`); repeatable."""
     db.configure()
     listed = {i.appointment_id for i in RefundDueItem.by_business.query(keys.refunds_due(business_id))}
     done = 0
     for item in AppointmentItem.by_business_time.query(keys.business_calendar(business_id)):
-        if item.appointment_id in listed or item.cancelled_by != BY_SALON or not item.payment:
+        if item.appointment_id in listed or not item.payment:
             continue
         a = bookings.to_appointment(item)
-        if a.payment is None or not (a.payment.refundable_cents or a.payment.refund_owed_cents):
+        if a.payment is None or not a.payment.owner_owes_cents(a.status, a.cancelled_by_salon):
             continue
         tx = Tx(RefundDueItem)
         put_refund_due(tx, a, a.cancelled_at or a.updated_at)

@@ -73,6 +73,13 @@ def money_of(desk, booking):
     return view["payment"]
 
 
+def refunds_to_make(desk) -> list[tuple[str, int, str]]:
+    """The owner's list of refunds to make (GET /refunds/due): visit, amount, mark."""
+    status, listed = desk.get("/refunds/due")
+    assert status == 200, listed
+    return [(r["appointment_id"], r["held_cents"], r["mark"]) for r in listed["refunds"]]
+
+
 def test_a_no_show_is_charged_once_to_the_card_on_file(pay_client, stripe_env, desk, frozen_now):
     booking = paid_booking(pay_client, stripe_env)
     frozen_now["now"] = AFTER_THE_VISIT

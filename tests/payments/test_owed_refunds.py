@@ -15,7 +15,7 @@ from tests.admin.helpers import Desk
 from tests.api.helpers import post, token_of
 from tests.conftest import FROZEN_NOW, emails_to
 from tests.history import run_job
-from tests.payments.test_fees import money_of, paid_booking
+from tests.payments.test_fees import money_of, paid_booking, refunds_to_make
 from tests.payments.test_pay_flow import DEPOSIT, status_of
 
 
@@ -246,11 +246,13 @@ def test_a_refund_stripe_refuses_for_good_is_the_owners_to_see_and_settle(
     assert status == 200
     [item] = [m for m in failed["messages"] if m["appointment_id"] == booking["id"]]
     assert item["kind"] == "refund_owed" and "charge_disputed" in item["error"]
+    assert refunds_to_make(desk) == [(booking["id"], DEPOSIT, "refund_failed")]  # hers to give back now
     # The owner gives it back herself (here Stripe takes it): the card no longer asks her to.
     status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "refused by Stripe, again"})
     assert status == 200 and refund["amount_cents"] == DEPOSIT
     owners = money_of(desk, booking)
     assert (owners["mark"], owners["refund_failed_cents"], owners["refunded_cents"]) == ("refunded", 0, DEPOSIT)
+    assert refunds_to_make(desk) == []
 
 
 def test_an_owed_refund_stripe_never_takes_fails_after_the_outboxs_attempts(

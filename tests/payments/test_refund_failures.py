@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.payments.test_fees import money_of, paid_booking
+from tests.payments.test_fees import money_of, paid_booking, refunds_to_make
 from tests.payments.test_owed_refunds import cancel_by_her, refunds_at_stripe
 from tests.payments.test_pay_flow import DEPOSIT
 from tests.payments.test_webhooks import deliver, event
@@ -65,6 +65,7 @@ def test_an_owners_refund_that_fails_later_is_hers_again_until_the_owner_refunds
     [item] = failures_of(desk, booking)
     assert item["kind"] == "refund_owed" and "expired_or_canceled_card" in item["error"]
     assert failed_alarms(alarms) == [("failed", "stripe", "refund_owed")]
+    assert refunds_to_make(desk) == [(booking["id"], PART, "refund_failed")]  # on the owner's list, with its amount
     # Her card says the refund failed; the KPIs no longer count it as given back.
     _, visit = desk.get(f"/appointments/{booking['id']}")
     _, card = desk.get(f"/clients/{visit['client']['id']}")
@@ -89,6 +90,7 @@ def test_an_owners_refund_that_fails_later_is_hers_again_until_the_owner_refunds
     owners = money_of(desk, booking)
     assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("paid", PART, 0)
     assert [r["amount"] for r in refunds_at_stripe(stripe_env, aws, booking)] == [PART, PART]
+    assert refunds_to_make(desk) == []
 
 
 def test_a_cancellations_refund_canceled_at_stripe_is_the_owners_to_settle(
@@ -106,11 +108,13 @@ def test_a_cancellations_refund_canceled_at_stripe_is_the_owners_to_settle(
     [item] = failures_of(desk, booking)
     assert item["key"] == f"{booking['id']}#refund#cancel" and item["kind"] == "refund_owed"
     assert ("failed", "stripe", "refund_owed") in alarms
+    assert refunds_to_make(desk) == [(booking["id"], DEPOSIT, "refund_failed")]
 
     status, refund_again = desk.post(f"/appointments/{booking['id']}/refund", {"reason": "canceled at Stripe"})
     assert status == 200 and refund_again["amount_cents"] == DEPOSIT
     owners = money_of(desk, booking)
     assert (owners["mark"], owners["refunded_cents"], owners["refund_failed_cents"]) == ("refunded", DEPOSIT, 0)
+    assert refunds_to_make(desk) == []
 
 
 def test_refund_events_that_change_nothing_are_acknowledged(pay_client, stripe_env, aws, desk, alarms):

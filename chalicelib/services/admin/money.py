@@ -1,6 +1,7 @@
 """The owner's say over a booking's money: charge a fee to the card on file, waive an
 open fee (with a reason), refund all or part of a deposit (with a reason), and the list of
-refunds she is to make (visits the salon cancelled that still hold what the client paid).
+refunds she is to make (visits the salon cancelled that still hold what the client paid,
+refunds Stripe failed).
 Audited."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.booking import Appointment
-from chalicelib.domain.payments import FEE_KEY_PATTERN, BookingPayment, FeeKind
+from chalicelib.domain.payments import FEE_KEY_PATTERN, FeeKind
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict
 from chalicelib.services.admin.common import audited, audited_after_commit, business_of
@@ -118,20 +119,22 @@ def checkout(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
 
 
 def refunds_due(p: Principal) -> dict[str, Any]:
-    """Visits the salon cancelled (a staff member, a time off, an integration) that still
-    hold what the client paid, oldest cancellation first: the owner refunds each from its
-    appointment card (`POST /appointments/{id}/refund`). Listed while anything of hers is
-    held (`held_cents`: all of it refundable; `mark` `refund_failed` when a refund of it
-    failed at Stripe, else `refund_due`); a visit whose money all went back leaves the list.
-    One on its way back (Stripe not answering yet) is not
-    listed unless that refund fails. A read: it changes nothing (the payment's writes keep
-    the list, store/payments.py)."""
+    """What the owner is to give back herself, oldest first: visits the salon cancelled (a
+    staff member, a time off, an integration) that still hold what the client paid, and
+    refunds Stripe failed (her card expired) of any visit; she refunds each from its
+    appointment card (`POST /appointments/{id}/refund`, which settles a failed one).
+    `held_cents`: what she owes (BookingPayment.owner_owes_cents); `mark`: `refund_failed`
+    once a refund of it failed at Stripe, else `refund_due` (`refund_pending` while part of
+    it is on its way back and the rest held). One all on its way back (Stripe not answering
+    yet) is not listed unless that refund fails. A read: it changes nothing (the payment's
+    writes keep the list, store/payments.py)."""
     p.require("money")
     b = business_of(p)
-    rows: list[tuple[Appointment, BookingPayment]] = []
+    rows: list[tuple[Appointment, int]] = []
     for a in money_store.refunds_due(b.id):
-        if a.payment is not None and a.payment.refundable_cents:
-            rows.append((a, a.payment))
+        owed = a.payment.owner_owes_cents(a.status, a.cancelled_by_salon) if a.payment is not None else 0
+        if owed:
+            rows.append((a, owed))
     people = clients.get_clients(b.id, {a.client_id for a, _ in rows})
     audited(p, "read_refunds_due", None, {"count": len(rows)})
     tz = b.config.tz
@@ -146,9 +149,9 @@ def refunds_due(p: Principal) -> dict[str, Any]:
                 "start": iso_local(a.start, tz),
                 "cancelled_at": iso_local(a.cancelled_at, tz) if a.cancelled_at else None,
                 "cancel_reason": a.cancel_reason,
-                "held_cents": pay.refundable_cents,
-                "mark": pay.mark(a.status, a.cancelled_by_salon),
+                "held_cents": owed,
+                "mark": a.payment.mark(a.status, a.cancelled_by_salon) if a.payment is not None else "refund_due",
             }
-            for a, pay in rows
+            for a, owed in rows
         ]
     }

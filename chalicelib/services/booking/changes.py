@@ -182,7 +182,7 @@ def _cancel(
     # The salon's cancellation that still holds what she paid (a staff member's: money is
     # the owner's): on the owner's list of refunds to make.
     held = owed[0] if owed is not None else appt.payment
-    refund_due = by == BY_SALON and held is not None and held.refundable_cents > 0
+    refund_due = by == BY_SALON and held is not None and held.owner_owes_cents(Status.CANCELLED.value, True) > 0
     try:
         sent = bookings.transact_with_retry(
             lambda: bookings.cancel_booking(

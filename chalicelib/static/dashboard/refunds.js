@@ -1,7 +1,8 @@
-// The owner's refunds to make: visits the salon cancelled (a staff member, a time off) that
-// still hold what the client paid (GET /refunds/due). A cancelled visit is in no calendar,
-// so this is where she finds them; each opens its appointment card, where she refunds it,
-// and the card closes back onto the row (or onto the heading, once the row is gone).
+// The owner's refunds to make (GET /refunds/due): visits the salon cancelled (a staff
+// member, a time off) that still hold what the client paid, and refunds Stripe failed. A
+// cancelled visit is in no calendar, so this is where she finds them; each opens its
+// appointment card, where she refunds it, and the card closes back onto the row (or onto
+// the heading, once the row is gone).
 import { $, el } from "./dom.js";
 import { clock, day, money, t } from "./i18n.js";
 import { currency, serviceName, staffName } from "./state.js";
