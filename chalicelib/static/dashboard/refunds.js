@@ -18,14 +18,14 @@ export function drawRefunds(box, data) {
     const name = r.client_name || "–";
     const open = cardOpener(r.appointment_id, () => $("refunds"), { "aria-label": `${t("act_open_refund")}: ${name}` },
       t("act_open_refund"), () => $("h-refunds"));
-    const cancelled = r.cancelled_at ? t("refund_cancelled_on", { when: at(r.cancelled_at) }) : "";
+    const why = [r.cancelled_at ? t("refund_cancelled_on", { when: at(r.cancelled_at) }) : "", r.cancel_reason || ""].filter(Boolean).join(" · ");
     box.appendChild(el("li", { "data-refund-row": r.appointment_id },
       el("div", { className: "row" },
         r.client_name ? el("a", { className: "who", href: `#client/${r.client_id}`, text: name }) : el("span", { className: "who", text: name }),
         el("span", { className: `tag money ${r.mark}`, text: t(TAGS[r.mark] || "visit_money_refund_due") }),
         el("span", { className: "amount", text: money(r.held_cents, currency()) })),
       el("p", { className: "muted", text: [at(r.start), serviceName(r.service), r.staff ? staffName(r.staff) : ""].filter(Boolean).join(" · ") }),
-      el("p", { className: "muted", text: [cancelled, r.cancel_reason || ""].filter(Boolean).join(" · ") }),
+      why ? el("p", { className: "muted", text: why }) : null, // a failed refund of a visit that took place: none
       el("div", { className: "actions" }, open)));
   }
 }
