@@ -439,7 +439,6 @@ def cancel_booking(
     refund: tuple[BookingPayment, Message] | None = None,
     by: str | None = None,
     gave_back: bool = False,
-    refund_due: bool = False,
 ) -> list[Message]:
     """Cancel and free the time, atomically, with the cancellation messages and `freed`,
     the outbox item of its freed time for the waitlist (services/waitlist/refill.py).
@@ -449,9 +448,9 @@ def cancel_booking(
     hold is unconfirmed and past (the hold expiry; a confirmation that got there first
     wins, StaleAppointment). `by`: who cancelled (BY_CLIENT, BY_SALON); the salon's
     cancellation is not counted as hers. `gave_back`: the desk gave all she paid back with
-    it (Appointment.cancel_gave_back: no late fee). `refund_due`: the salon cancelled and
-    still holds what she paid: on the owner's list of refunds to make (store/payments.py
-    put_refund_due)."""
+    it (Appointment.cancel_gave_back: no late fee). What the owner is then to give back
+    herself (the salon's cancellation holding her money) goes on her list of refunds to
+    make (store/payments.py keep_refund_due)."""
     tx = Tx(AppointmentItem)
     actions: list[Action] = [
         AppointmentItem.status.set(Status.CANCELLED.value),
@@ -493,10 +492,11 @@ def cancel_booking(
     webhooks.emit(tx, appt.business_id, [cancelled], now, appt.client_id)
     outbox.put(tx, [freed] if freed else [])
     outbox.put(tx, [refund[1]] if refund else [], role="refund")
-    if refund_due:
+    if appt.payment is not None:
         from chalicelib.store import payments
 
-        payments.put_refund_due(tx, appt, now)
+        paid = refund[0] if refund is not None else appt.payment
+        payments.keep_refund_due(tx, appt, paid, now, Status.CANCELLED.value, by == BY_SALON)
     _commit_change(tx)
     return sent
 

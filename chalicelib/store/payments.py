@@ -255,7 +255,7 @@ def _payment_update(
         "booking",
         condition=condition,
     )
-    _refund_due_with(tx, appt, pay, now)
+    keep_refund_due(tx, appt, pay, now)
 
 
 def _still_held(m: Message) -> Condition:
@@ -639,26 +639,36 @@ def claim_event(event_id: str, event_type: str, now: datetime) -> bool:
 # --- the owner's refunds to make ---------------------------------------------------------
 # What the owner is to give back herself (BookingPayment.owner_owes_cents): a visit the
 # salon cancelled without giving her money back (a staff member may not move money), or a
-# refund Stripe failed. A pointer to the visit is put with the salon's cancellation, and
-# every later write of its payment (_payment_update: the owner's refund reserved and made,
-# a refund failed, a fee's) keeps it in step in the same transaction: there while the
-# owner owes anything, gone once she does not.
-def _refund_due_with(tx: Tx, appt: Appointment, pay: BookingPayment, now: datetime) -> None:
-    salon = appt.cancelled_by_salon
-    if pay.owner_owes_cents(appt.status, salon):
-        put_refund_due(tx, appt, appt.cancelled_at if salon and appt.cancelled_at else now)
-    elif appt.payment is not None and appt.payment.owner_owes_cents(appt.status, salon):
+# refund Stripe failed. A pointer to the visit is kept in step by every write of its
+# payment or status that can change it (_payment_update: the owner's refund reserved and
+# made, a refund failed, a fee's; the cancellation; a mark), in the same transaction:
+# there while the owner owes anything, gone once she does not.
+def keep_refund_due(
+    tx: Tx,
+    appt: Appointment,
+    pay: BookingPayment,
+    now: datetime,
+    status: str | None = None,
+    salon: bool | None = None,
+) -> None:
+    """`appt` as read, `pay` its payment as this write leaves it (with `status`, and
+    `salon`: cancelled by the salon, when the write changes them)."""
+    after = pay.owner_owes_cents(status or appt.status, appt.cancelled_by_salon if salon is None else salon)
+    before = appt.payment.owner_owes_cents(appt.status, appt.cancelled_by_salon) if appt.payment is not None else 0
+    if after:
+        put_refund_due(tx, appt, now)  # again while owed: the pointer mends itself
+    elif before:
         tx.delete(RefundDueItem(keys.biz(appt.business_id), keys.refund_due_sk(appt.id)), "refund_due")
 
 
-def put_refund_due(tx: Tx, appt: Appointment, since: datetime) -> None:
-    """`since`: when the owner came to owe it (the salon's cancellation, a refund's failure)."""
-    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, since)
+def put_refund_due(tx: Tx, appt: Appointment, at: datetime) -> None:
+    """`at`: when what the owner owes last changed."""
+    g1pk, g1sk = keys.refund_due_keys(appt.business_id, appt.id, at)
     item = RefundDueItem(
         keys.biz(appt.business_id),
         keys.refund_due_sk(appt.id),
         appointment_id=appt.id,
-        created_at=since,
+        created_at=at,
         g1pk=g1pk,
         g1sk=g1sk,
     )
@@ -666,8 +676,7 @@ def put_refund_due(tx: Tx, appt: Appointment, since: datetime) -> None:
 
 
 def refunds_due(business_id: str, limit: int = REFUNDS_DUE_READ) -> list[Appointment]:
-    """The appointments the business's pointers name, as they are now, oldest cancellation
-    first."""
+    """The appointments the business's pointers name, as they are now."""
     db.configure()
     ids = [i.appointment_id for i in RefundDueItem.by_business.query(keys.refunds_due(business_id), limit=limit)]
     found = {a.id: a for a in bookings.get_appointments(business_id, ids)} if ids else {}

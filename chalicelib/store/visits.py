@@ -75,6 +75,8 @@ def mark(
         clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)
     marked = replace(appt, status=status, seq=appt.seq + 1, updated_at=now)
     webhooks.emit(tx, appt.business_id, [events.visit_marked(marked, status, now)], now, appt.client_id)
+    if appt.payment is not None:  # a mark may keep a fee whose refund failed: not the owner's to give back then
+        payments.keep_refund_due(tx, appt, payment[0] if payment is not None else appt.payment, now, status)
     if waived is not None:
         payments.settle_in(tx, waived[0], "waived", now, waived[1], "open")
     if payment is not None and payment[1] is not None:

@@ -12,7 +12,7 @@ import requests
 
 from tests.admin.helpers import Desk
 from tests.history import run_job
-from tests.payments.test_fees import AFTER_THE_VISIT, PRICE, money_of, paid_booking
+from tests.payments.test_fees import AFTER_THE_VISIT, PRICE, money_of, paid_booking, refunds_to_make
 from tests.payments.test_owed_refunds import refunds_at_stripe, stripe_unreachable
 from tests.payments.test_pay_flow import DEPOSIT
 
@@ -387,8 +387,13 @@ def test_a_no_show_marked_again_after_its_undos_refund_failed_charges_nothing_mo
     [refund] = fee_refunds_at_stripe(stripe_env, aws, booking)
     assert deliver(pay_client, event("evt_undo_refund_failed", "refund.failed", failed_at_stripe(refund)))[0] == 200
     assert money_of(desk, booking)["mark"] == "refund_failed"  # she came after all: hers to get back
+    [(listed, _, _)] = refunds_to_make(desk)  # on the owner's refunds to make
+    assert listed == booking["id"]
     status, again = mark(desk, booking, "no_show")  # she really did not come
     assert status == 200, again
+    from chalicelib.store import payments  # the fee is the salon's again: off the list, its pointer gone
+
+    assert refunds_to_make(desk) == [] and payments.refunds_due(aws.id) == []
     pay = again["payment"]
     assert (pay["mark"], pay["refund_failed_cents"], pay["chargeable_cents"]) == ("paid", 0, {})
     assert pay["fees_kept"] == ["no_show"]  # the card says the first round kept: nothing to retry

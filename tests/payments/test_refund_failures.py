@@ -166,10 +166,15 @@ def test_her_cancellation_after_a_failed_refund_gives_it_back_too(pay_client, st
     assert desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": PART, "reason": "late start"})[0] == 200
     [refund] = refunds_at_stripe(stripe_env, aws, booking)
     assert deliver(pay_client, event("evt_refund_failed_6", "refund.failed", failed_at_stripe(refund)))[1]["applied"]
+    assert refunds_to_make(desk) == [(booking["id"], PART, "refund_failed")]
     assert cancel_by_her(pay_client, booking)[0] == 200
     owners = money_of(desk, booking)
     assert (owners["refunded_cents"], owners["refund_failed_cents"]) == (DEPOSIT, 0), owners
     assert owners["mark"] != "refund_failed", owners
+    # Off the owner's refunds to make, its pointer gone with the cancellation that settled it.
+    from chalicelib.store import payments
+
+    assert payments.refunds_due(aws.id) == [] and refunds_to_make(desk) == []
 
 
 def test_a_failure_told_before_the_refund_is_recorded_is_applied_when_stripe_sends_it_again(

@@ -135,6 +135,7 @@ def refunds_due(p: Principal) -> dict[str, Any]:
         owed = a.payment.owner_owes_cents(a.status, a.cancelled_by_salon) if a.payment is not None else 0
         if owed:
             rows.append((a, owed))
+    rows.sort(key=lambda row: row[0].cancelled_at or row[0].start)  # the longest waiting first
     people = clients.get_clients(b.id, {a.client_id for a, _ in rows})
     audited(p, "read_refunds_due", None, {"count": len(rows)})
     tz = b.config.tz

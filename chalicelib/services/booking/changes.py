@@ -179,10 +179,6 @@ def _cancel(
     freed = refill.freed(b, f"{appt.id}#{appt.seq}", [(appt.staff_id, appt.start, appt.occupied_until)], now)
     # What goes back of what she paid: owed from the commit on, held by this request.
     owed = fees.owed_on_cancel(b, appt, now, give_back)
-    # The salon's cancellation that still holds what she paid (a staff member's: money is
-    # the owner's): on the owner's list of refunds to make.
-    held = owed[0] if owed is not None else appt.payment
-    refund_due = by == BY_SALON and held is not None and held.owner_owes_cents(Status.CANCELLED.value, True) > 0
     try:
         sent = bookings.transact_with_retry(
             lambda: bookings.cancel_booking(
@@ -196,7 +192,6 @@ def _cancel(
                 refund=owed,
                 by=by,
                 gave_back=give_back,
-                refund_due=refund_due,
             )
         )
     except bookings.StaleAppointment:
