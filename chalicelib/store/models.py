@@ -390,15 +390,15 @@ class MoneyItem(Base):
 
 
 class RefundDueItem(Base):
-    """BIZ#<id> / OWED#<appointment id>: the salon cancelled her visit (a staff member, a
-    time off, an integration: not the owner giving it back) and still holds what she paid,
-    the owner's to refund (the payment's mark `refund_due`). Put in the cancellation's own
-    transaction, kept in step by every later write of the booking's payment (store/
-    payments.py _payment_update): there while any of her money is held or on its way back,
-    deleted once all of it went back. A pointer, not the money's record: the owner's list
-    reads the appointment; it carries no word of hers.
+    """BIZ#<id> / OWED#<appointment id>: the owner is to give the client money back herself
+    (BookingPayment.owner_owes_cents): the salon cancelled her visit (a staff member, a time
+    off, an integration: not the owner giving it back) and still holds what she paid, or a
+    refund of it failed at Stripe. Kept in step in the same transaction as every write that
+    can change that (store/payments.py keep_refund_due): there while the owner owes anything,
+    deleted once she does not. A pointer, not the money's record: the owner's list reads the
+    appointment; it carries no word of hers.
 
-    g1: OWED#<biz> / <cancelled at utc>#<appointment>  the owner's refunds to make
+    g1: OWED#<biz> / <last changed utc>#<appointment>  the owner's refunds to make
     """
 
     appointment_id = UnicodeAttribute()
