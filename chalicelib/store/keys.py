@@ -417,9 +417,10 @@ def refunds_due(business_id: str) -> str:
     return f"OWED#{business_id}"
 
 
-def refund_due_keys(business_id: str, appointment_id: str, cancelled_at: datetime) -> IndexKeys:
-    """g1 keys of a refund the owner is to make: the business's, oldest cancellation first."""
-    return refunds_due(business_id), f"{sortable_time(cancelled_at)}#{appointment_id}"
+def refund_due_keys(business_id: str, appointment_id: str, at: datetime) -> IndexKeys:
+    """g1 keys of a refund the owner is to make: the business's, by when what she owes last
+    changed."""
+    return refunds_due(business_id), f"{sortable_time(at)}#{appointment_id}"
 
 
 def failed_messages(business_id: str) -> str:

@@ -33,7 +33,7 @@ T = TypeVar("T")
 EVENT_TTL = timedelta(days=30)
 REFUND_FAILED = "failed"  # a refund record's state once Stripe failed it (its webhook event)
 OWED_REFUND_KEPT = timedelta(days=30)  # the outbox item of an owed refund, once made
-REFUNDS_DUE_READ = 200  # the owner's refunds to make, read at once (oldest first)
+REFUNDS_DUE_READ = 200  # the owner's refunds to make, read at once
 
 
 class EventSeen(Exception):
