@@ -234,8 +234,8 @@ export function renderSummary() {
   box.appendChild(figure("sum_at_risk", number(s.at_risk || 0, 0),
     lapsed === null ? null : el("p", { className: "sub", text: t("sum_lapsed", { n: number(lapsed, 0) }) }),
     el("a", { href: "#clients", className: "sub more", text: t("see_list") })));  // .more: a thumb's target
-  // What the salon holds of clients whose visits it cancelled, while there is any: the
-  // owner's to give back (refunds.js), on her first screen.
+  // What the owner is to give back herself (a salon's cancellation holding her money, a
+  // refund Stripe failed), while there is any, on her first screen (refunds.js).
   const owed = state.data.refunds && state.data.refunds.ok;
   if (owed && owed.refunds.length) {
     const held = owed.refunds.reduce((sum, r) => sum + r.held_cents, 0);
