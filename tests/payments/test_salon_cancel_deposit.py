@@ -176,14 +176,17 @@ def test_a_salon_cancellation_from_before_the_list_is_put_on_it_by_the_migration
 
 
 def test_what_goes_back_by_itself_or_is_hers_to_keep_is_not_on_the_owners_list(pay_client, stripe_env, aws, frozen_now):
-    """The owner's salon cancellation that gives it all back, and a client's own late
-    cancellation (her terms keep the deposit), leave the owner nothing to refund."""
-    given_back = paid_booking(pay_client, stripe_env)
+    """A client's own late cancellation (she phoned: her terms keep the deposit), and the
+    owner's salon cancellation that gives it all back, leave the owner nothing to refund."""
+    kept = paid_booking(pay_client, stripe_env)
     frozen_now["now"] = PAST_THE_FREE_DEADLINE
     owner = Desk(pay_client, aws.id)
+    assert owner.post(f"/appointments/{kept['id']}/cancel", {"by": "client", "reason": "Flunssa"})[0] == 200
+    assert money_of(owner, kept)["mark"] == "paid"  # kept under her terms, not the owner's to give back
+    assert owner.get("/refunds/due") == (200, {"refunds": []})
+    given_back = paid_booking(pay_client, stripe_env)  # her freed time, booked again
     body = {"by": "salon", "reason": "Sairas", "refund": True}
     assert owner.post(f"/appointments/{given_back['id']}/cancel", body)[0] == 200
-    assert owner.post(f"/appointments/{given_back['id']}/cancel", {"by": "client"})[0] == 200  # harmless again
     assert owner.get("/refunds/due") == (200, {"refunds": []})
 
 
