@@ -468,10 +468,10 @@ def cancel_booking(
         actions.append(AppointmentItem.cancelled_by.set(by))
     if gave_back:
         actions.append(AppointmentItem.gave_back.set(True))
+    from chalicelib.store import payments  # it builds on this module
+
     condition = _unchanged(appt)
     if refund is not None:
-        from chalicelib.store import payments  # it builds on this module
-
         # Owed from the payment as read: an owner's refund committed since is not overwritten
         # (StaleAppointment; the caller reads again: services/booking/changes.py cancel).
         actions.extend(payments.payment_set(refund[0]))
@@ -493,8 +493,6 @@ def cancel_booking(
     outbox.put(tx, [freed] if freed else [])
     outbox.put(tx, [refund[1]] if refund else [], role="refund")
     if appt.payment is not None:
-        from chalicelib.store import payments
-
         paid = refund[0] if refund is not None else appt.payment
         payments.keep_refund_due(tx, appt, paid, now, Status.CANCELLED.value, by == BY_SALON)
     _commit_change(tx)

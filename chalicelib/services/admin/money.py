@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.booking import Appointment
-from chalicelib.domain.payments import FEE_KEY_PATTERN, FeeKind
+from chalicelib.domain.payments import FEE_KEY_PATTERN, BookingPayment, FeeKind
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict
 from chalicelib.services.admin.common import audited, audited_after_commit, business_of
@@ -130,13 +130,13 @@ def refunds_due(p: Principal) -> dict[str, Any]:
     writes keep the list, store/payments.py)."""
     p.require("money")
     b = business_of(p)
-    rows: list[tuple[Appointment, int]] = []
+    rows: list[tuple[Appointment, BookingPayment, int]] = []
     for a in money_store.refunds_due(b.id):
-        owed = a.payment.owner_owes_cents(a.status, a.cancelled_by_salon) if a.payment is not None else 0
-        if owed:
-            rows.append((a, owed))
+        pay = a.payment
+        if pay is not None and (owed := pay.owner_owes_cents(a.status, a.cancelled_by_salon)):
+            rows.append((a, pay, owed))
     rows.sort(key=lambda row: row[0].cancelled_at or row[0].start)  # the longest waiting first
-    people = clients.get_clients(b.id, {a.client_id for a, _ in rows})
+    people = clients.get_clients(b.id, {a.client_id for a, _, _ in rows})
     audited(p, "read_refunds_due", None, {"count": len(rows)})
     tz = b.config.tz
     return {
@@ -151,8 +151,8 @@ def refunds_due(p: Principal) -> dict[str, Any]:
                 "cancelled_at": iso_local(a.cancelled_at, tz) if a.cancelled_at else None,
                 "cancel_reason": a.cancel_reason,
                 "held_cents": owed,
-                "mark": a.payment.mark(a.status, a.cancelled_by_salon) if a.payment is not None else "refund_due",
+                "mark": pay.mark(a.status, a.cancelled_by_salon),
             }
-            for a, owed in rows
+            for a, pay, owed in rows
         ]
     }

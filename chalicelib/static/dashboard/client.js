@@ -12,6 +12,7 @@ import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
 import { splitVisits } from "./cardvisits.js";
 import { saveHeaders } from "./api.js";
+import { MONEY_TAGS } from "./visitmoney.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
@@ -89,15 +90,8 @@ function visitRow(a) {
       moneyButton(a)));
 }
 
-// Her money on a visit, where the owner would look again: a fee she still owes, a refund
-// on its way or one that failed, or all she paid given back (the appointment card has the amounts).
-const MONEY_TAGS = {
-  fee_owed: "visit_money_fee_owed",
-  refund_pending: "visit_money_refund_pending",
-  refund_due: "visit_money_refund_due", // the salon cancelled and holds her deposit: the owner refunds it
-  refund_failed: "visit_money_refund_failed",
-  refunded: "visit_money_refunded",
-};
+// Her money on a visit, where the owner would look again (visitmoney.js MONEY_TAGS; the
+// appointment card has the amounts).
 function moneyTag(a) {
   const key = a.payment && MONEY_TAGS[a.payment.mark];
   if (key) return el("span", { className: `tag money ${a.payment.mark}`, "data-money-mark": a.payment.mark, text: t(key) });

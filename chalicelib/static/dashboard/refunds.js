@@ -7,8 +7,7 @@ import { $, el } from "./dom.js";
 import { clock, day, money, t } from "./i18n.js";
 import { currency, serviceName, staffName } from "./state.js";
 import { cardOpener } from "./card.js";
-
-const TAGS = { refund_due: "visit_money_refund_due", refund_failed: "visit_money_refund_failed", refund_pending: "visit_money_refund_pending" };
+import { MONEY_TAGS } from "./visitmoney.js";
 
 function at(iso) { return `${day(iso)} ${clock(iso)}`; }
 
@@ -22,7 +21,7 @@ export function drawRefunds(box, data) {
     box.appendChild(el("li", { "data-refund-row": r.appointment_id },
       el("div", { className: "row" },
         r.client_name ? el("a", { className: "who", href: `#client/${r.client_id}`, text: name }) : el("span", { className: "who", text: name }),
-        el("span", { className: `tag money ${r.mark}`, text: t(TAGS[r.mark] || "visit_money_refund_due") }),
+        el("span", { className: `tag money ${r.mark}`, text: t(MONEY_TAGS[r.mark] || MONEY_TAGS.refund_due) }),
         el("span", { className: "amount", text: money(r.held_cents, currency()) })),
       el("p", { className: "muted", text: [at(r.start), serviceName(r.service), r.staff ? staffName(r.staff) : ""].filter(Boolean).join(" · ") }),
       why ? el("p", { className: "muted", text: why }) : null, // a failed refund of a visit that took place: none

@@ -8,6 +8,17 @@
 // every box of the dashboard reads one (i18n.js readCents, readNumber).
 import { readCents, readNumber } from "./i18n.js";
 
+// The catalogue's words of a visit's money mark (the payment's `mark`), where the owner
+// would look again: a fee she still owes, a refund on its way, due from the owner or
+// failed, or all she paid given back (her client card's visits, the refunds to make).
+export const MONEY_TAGS = {
+  fee_owed: "visit_money_fee_owed",
+  refund_pending: "visit_money_refund_pending",
+  refund_due: "visit_money_refund_due", // the salon cancelled and holds her deposit: the owner refunds it
+  refund_failed: "visit_money_refund_failed",
+  refunded: "visit_money_refunded",
+};
+
 // The fees in these states, in cents.
 function feesIn(p, states) {
   const fees = (p && p.fees) || {};
