@@ -25,6 +25,11 @@ test("minutes to pixels from the grid's top", () => {
   assert.equal(g.heightOf("2026-11-25T09:30:00+02:00", "2026-11-25T10:15:00+02:00"), 45 * g.PX_PER_MIN);
   assert.equal(g.timeAtY(100, top, { step: 15 }), top + 60 * g.MINUTE); // 66.7 min -> 60
   assert.equal(g.timeAtY(-3, top), top);
+  // A dragged block's top a pixel above the 12.00 line (4 h = 360 px) lands on 12.00,
+  // where a tap a pixel above it is in the slot before.
+  assert.equal(g.timeAtY(359, top, { step: 5, nearest: true }), top + 240 * g.MINUTE);
+  assert.equal(g.timeAtY(359, top, { step: 5 }), top + 235 * g.MINUTE);
+  assert.equal(g.timeAtY(354, top, { step: 5, nearest: true }), top + 235 * g.MINUTE);
   assert.ok(30 * g.PX_PER_MIN >= 44, "a free half hour is a 44 px touch target");
 });
 

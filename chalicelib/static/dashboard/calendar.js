@@ -581,7 +581,7 @@ function enableDrag(b, a) {
     if (!under) return;
     const top = Number(under.dataset.top);
     const y = e.clientY - start.offset - under.getBoundingClientRect().top;
-    const at = g.timeAtY(Math.max(0, y), top, { step: STEP_DRAG });
+    const at = g.timeAtY(Math.max(0, y), top, { step: STEP_DRAG, nearest: true });
     target = { staff: under.dataset.staff, start: at };
     if (ghost.parentNode !== under) under.appendChild(ghost);
     ghost.style.top = `${g.yOf(at, top)}px`;

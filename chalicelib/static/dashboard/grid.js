@@ -107,10 +107,12 @@ export function dayWindow(date, tz, intervals, { startHour = 8, endHour = 20 } =
 export function yOf(t, top, px = PX_PER_MIN) { return ((ms(t) - top) / MINUTE) * px; }
 export function heightOf(start, end, px = PX_PER_MIN) { return ((ms(end) - ms(start)) / MINUTE) * px; }
 
-// The time at a y offset in a column, snapped down to `step` minutes (the top is a whole
-// hour, so this is the wall clock's step too).
-export function timeAtY(y, top, { px = PX_PER_MIN, step = 15 } = {}) {
-  const minutes = Math.max(0, Math.floor(y / px / step) * step);
+// The time at a y offset in a column, snapped to `step` minutes (the top is a whole hour,
+// so this is the wall clock's step too): down for a tap (the slot she tapped in), to the
+// nearest mark for a dragged block's top edge (a hair above 13.00 is 13.00, not 12.55).
+export function timeAtY(y, top, { px = PX_PER_MIN, step = 15, nearest = false } = {}) {
+  const snap = nearest ? Math.round : Math.floor;
+  const minutes = Math.max(0, snap(y / px / step) * step);
   return top + minutes * MINUTE;
 }
 
