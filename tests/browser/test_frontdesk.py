@@ -922,6 +922,11 @@ def test_move_a_booking(owner_at, size, has, desk):
             # Let go with the block's top 2 px above the free time's: a hand is not exact,
             # and a hair above 13.00 is 13.00 (the nearest mark), not 12.55.
             page.mouse.move(to["x"] + 10, to["y"] + 3, steps=8)
+            # As she would, once the ghost says where it lands (the target looked up again:
+            # the page above the calendar may have grown meanwhile).
+            to = target.bounding_box()
+            page.mouse.move(to["x"] + 10, to["y"] + 3, steps=2)
+            expect(page.locator("#calendar .ghost .t")).to_have_text(re.compile(r"^13\.00–"))
             page.mouse.up()
             # Asked first, as a tap is: where to, and the client told (ticked).
             ask = page.get_by_role("dialog", name=re.compile(f"^Siirretäänkö {who} 17.00 → 13.00"))
