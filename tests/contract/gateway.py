@@ -31,13 +31,15 @@ def gateway_error(kind: str, request_id: str = "local") -> tuple[int, dict[str, 
 def _route_path(environ: dict[str, Any]) -> str:
     """The path for Chalice's router: API Gateway matches a route on the path as sent and
     hands the app each path parameter decoded. Chalice's local router splits the path on
-    "/" and cuts it at "?" and "#" whatever their encoding, so each segment is decoded
-    but for those (and "%"), which stay encoded, as in the segment sent."""
+    "/" and cuts it at "?" and "#" whatever their encoding, and urllib drops a tab or a
+    line break from it (a client id "%0D" would leave "/clients/" and match the list's
+    route), so each segment is decoded but for those (and "%"), which stay encoded, as in
+    the segment sent."""
     raw = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or quote(environ.get("PATH_INFO", "/"))).split("?")[0]
     segments = []
     for segment in raw.split("/"):
         text = unquote(segment, errors="replace")
-        for ch in "%/?#":
+        for ch in "%/?#\t\r\n":
             text = text.replace(ch, quote(ch, safe=""))
         segments.append(text)
     return "/".join(segments)

@@ -66,3 +66,32 @@ def test_the_owner_api_keeps_its_contract_whatever_it_is_sent(case, stage):
         headers={"Authorization": f"Bearer {desk.token}"},
         checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
     )
+
+
+def test_a_client_id_of_a_line_break_is_her_route_not_the_lists(stage):
+    """A client id the fuzz once sent, "%0D": urllib drops a line break from a URL, so the
+    stand-in for API Gateway answered PATCH /clients/ as the list's route (405, a code
+    the contract does not have). API Gateway matches the client's route; so does the
+    stand-in now, and the app answers it as any unknown client."""
+    import io
+    import json
+
+    from tests.contract.gateway import ChaliceWSGI
+
+    def app():
+        from app import app as chalice_app
+
+        return chalice_app
+
+    _, desk = stage
+    for path in ("%0D", "%09", "%0A", "a%0Db"):
+        environ = {
+            "REQUEST_METHOD": "PATCH",
+            "RAW_URI": f"/api/v1/admin/clients/{path}",
+            "HTTP_AUTHORIZATION": f"Bearer {desk.token}",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": "2",
+            "wsgi.input": io.BytesIO(b"{}"),
+        }
+        status, _, body = ChaliceWSGI(app).handle(environ)
+        assert (status, json.loads(body)["error"]["code"]) == (404, "not_found"), (path, body)
