@@ -247,7 +247,8 @@ def refund(p, appointment_id):
 
 @owner_route("/refunds/due", scope=None)
 def refunds_due(p):
-    """Visits the salon cancelled that still hold what the client paid: the owner's to refund."""
+    """What the owner is to give back herself: visits the salon cancelled that still hold
+    what the client paid, and refunds Stripe failed."""
     from chalicelib.services.admin import money
 
     return money.refunds_due(p)
