@@ -183,22 +183,47 @@ def salon_money_news(kind: str, context: dict[str, Any]) -> bool:
     return kind in SALON_MONEY_KINDS or (kind == "payment_notice" and context.get("notice") in SALON_MONEY_NOTICES)
 
 
-# What a fee's text tells of it, by its kind (SALON_MONEY_KINDS, SALON_MONEY_NOTICES): the
-# state on the booking's payment (payments.FeeState) it must still have when it is sent.
-FEE_AS_TOLD = {"fee_charged": "succeeded", "fee_open": "open"}
+@dataclass(frozen=True)
+class FeeAsTold:
+    """What a text about one of her fees tells: the fee's round (payments.fee_key) and the
+    states of it on the booking's payment (payments.FeeState) in which the text is still
+    true when sent (`true_in`), or not known yet (`settling`: the sender waits)."""
+
+    key: str
+    true_in: frozenset[str]
+    settling: frozenset[str] = frozenset()
 
 
-def fee_as_told(m: Message) -> tuple[str, str] | None:
-    """A text telling her of a fee (charged, or asked for by a pay link): the fee's key
-    (its round: payments.fee_key, `fee_key` in its context) and the state it tells of,
-    which the sender checks still holds when it sends it (notify/dispatch.py): a fee given
-    back or waived, or paid, while her SMS waited out the quiet hours is not told as it
-    was. None for any other message (a fee given back stays true: its refund is made),
-    and for one planned before its round was stored: sent as before (its `fee_kind` alone
+# By the text's kind (SALON_MONEY_KINDS, SALON_MONEY_NOTICES). A fee charged stays charged
+# when the refund of it failed — the money is still the salon's, and she must hear it was
+# taken; while the refund is under way (`refunding`: Stripe unreachable, tried again)
+# its outcome decides, so the text waits for it.
+FEE_AS_TOLD = {
+    "fee_charged": (frozenset({"succeeded", "refund_failed"}), frozenset({"refunding"})),
+    "fee_open": (frozenset({"open"}), frozenset()),
+}
+
+
+def fee_as_told(m: Message) -> FeeAsTold | None:
+    """A text telling her of a fee (charged, or asked for by a pay link): what it tells
+    (FeeAsTold), which the sender checks still holds when it sends it (notify/dispatch.py):
+    a fee given back or waived, or paid, while her SMS waited out the quiet hours is not
+    told as it was. None for any other message (a fee given back: refund_as_told), and
+    for one planned before its round was stored: sent as before (its `fee_kind` alone
     could name another round's fee)."""
     told = FEE_AS_TOLD.get(str(m.context.get("notice")) if m.kind == "payment_notice" else m.kind)
     key = m.context.get("fee_key")
-    return (str(key), told) if told and key else None
+    return FeeAsTold(str(key), *told) if told and key else None
+
+
+def refund_as_told(m: Message) -> str | None:
+    """A text telling her a fee was given back (`fee_refunded`): the kind of the refund's
+    money record (`refund-<ref>`), which the sender checks has not failed at Stripe since
+    (a refund.failed webhook while her SMS waited out the quiet hours: the money is not
+    coming back, and the fee's own text tells her it was charged). None for any other
+    message, and for one planned before its ref was stored: sent as before."""
+    ref = m.context.get("refund_ref") if m.kind == "fee_refunded" else None
+    return f"refund-{ref}" if ref else None
 
 
 def held_news_before(m: Message) -> datetime | None:

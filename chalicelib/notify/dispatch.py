@@ -31,6 +31,7 @@ from chalicelib.domain.messages import (
     fee_as_told,
     held_news_before,
     marketing_dropped,
+    refund_as_told,
     salon_money_news,
     visit_as_planned,
 )
@@ -38,12 +39,15 @@ from chalicelib.domain.timeutil import parse_utc
 from chalicelib.domain.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from chalicelib.notify import outbox
 from chalicelib.observability import count_message, logger
-from chalicelib.store import bookings, businesses, clients
+from chalicelib.store import bookings, businesses, clients, payments
 from chalicelib.store import outbox as store
 
 # How long a sender holds a claimed message; if it dies mid-send, the sweeper takes
 # the message again after this.
 SEND_LEASE = timedelta(minutes=5)
+# A text about a fee whose refund is still being made (messages.FEE_AS_TOLD `settling`)
+# looks again this much later; the refund's own retries end within hours (outbox backoff).
+FEE_SETTLING_RECHECK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -90,13 +94,18 @@ def _send_rules(m: Message) -> tuple[QuietHours, ZoneInfo] | None:
     return (business.config.quiet_hours, business.config.tz) if business else None
 
 
-def _fee_still_as_told(m: Message, fee_key: str, state: str) -> bool:
-    """Is the fee her text tells of still as it tells it (messages.fee_as_told), on the
-    booking's payment as it is now (one read)? A fee charged and given back (the owner's
-    refund, a no-show undone), or asked for and waived or paid, while her SMS waited out
-    the quiet hours: no — she hears what is true now (a refund's own text), not that."""
+def _fee_now(m: Message, fee_key: str) -> str | None:
+    """The state of the fee round a text tells of (messages.fee_as_told), on the booking's
+    payment as it is now (one read); None if the booking or the fee is gone."""
     appt = bookings.get_appointment(m.business_id, m.appointment_id) if m.appointment_id else None
-    return appt is not None and appt.payment is not None and appt.payment.fees.get(fee_key) == state
+    return appt.payment.fees.get(fee_key) if appt is not None and appt.payment is not None else None
+
+
+def _refund_failed_since(m: Message, record_kind: str) -> bool:
+    """Has the refund a `fee_refunded` text tells of failed at Stripe since it was made
+    (messages.refund_as_told; its money record, one read)?"""
+    refund = payments.get_money(m.business_id, m.appointment_id, record_kind) if m.appointment_id else None
+    return refund is not None and refund.state == payments.REFUND_FAILED
 
 
 def _skipped(m: Message, reason: str, now: datetime) -> Handled:
@@ -145,8 +154,17 @@ def send_once(m: Message, now: datetime) -> Handled:
             if store.defer(m, reminder_rules.quiet_hours_over(now, *rules)):
                 return Handled("deferred")
             return Handled("held")
-        if (told := fee_as_told(m)) is not None and not _fee_still_as_told(m, *told):
+        # A fee charged and given back, or asked for and waived or paid, while her SMS
+        # waited out the quiet hours: she hears what is true now (the refund's own text),
+        # not that; a refund still being made decides whether the charge's text is true.
+        if (told := fee_as_told(m)) is not None and (state := _fee_now(m, told.key)) not in told.true_in:
+            if state in told.settling:
+                if store.defer(m, now + FEE_SETTLING_RECHECK):
+                    return Handled("deferred")
+                return Handled("held")
             return _skipped(m, "fee_changed", now)
+        if (refund := refund_as_told(m)) is not None and _refund_failed_since(m, refund):
+            return _skipped(m, "refund_failed", now)
     elif (news_before := held_news_before(m)) is not None:
         # The desk's change at night, held past the quiet hours: by the quiet hours the
         # salon has now (changed since, perhaps), still at once when her visit is near.

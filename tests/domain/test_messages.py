@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.messages import (
     MAX_ATTEMPTS,
+    FeeAsTold,
     Message,
     Outcome,
     PlannedMessage,
@@ -16,6 +17,7 @@ from chalicelib.domain.messages import (
     plan_context,
     planned_in,
     queued,
+    refund_as_told,
     visit_as_planned,
 )
 
@@ -133,16 +135,31 @@ def test_a_marketing_message_is_dropped_when_it_no_longer_holds_of_her_at_send_t
 
 
 def test_a_fee_text_is_checked_against_its_own_round_of_the_fee():
-    """A fee's text names the round it tells of (`fee_key`) and the state it tells: the
-    sender sends it only while the fee is still so (notify/dispatch.py). One planned before
-    the round was stored names only the fee's kind — maybe another round's — and is not
-    checked; a fee given back stays true."""
+    """A fee's text names the round it tells of (`fee_key`) and the states in which what it
+    tells holds: the sender sends it only while the fee is so (notify/dispatch.py). A fee
+    charged whose refund failed is still charged (the money is the salon's: she must
+    hear it), one being given back waits for the refund's outcome. One planned before the
+    round was stored names only the fee's kind — maybe another round's — and is not
+    checked."""
     charged = replace(
         queued(PLANNED, NOW), kind="fee_charged", context={"fee_kind": "no_show", "fee_key": "no_show.r1"}
     )
-    assert fee_as_told(charged) == ("no_show.r1", "succeeded")
+    told = fee_as_told(charged)
+    assert told is not None and told.key == "no_show.r1"
+    assert (told.true_in, told.settling) == ({"succeeded", "refund_failed"}, {"refunding"})
     pay_link = replace(charged, kind="payment_notice", context={**charged.context, "notice": "fee_open"})
-    assert fee_as_told(pay_link) == ("no_show.r1", "open")
+    assert fee_as_told(pay_link) == FeeAsTold("no_show.r1", frozenset({"open"}))
     assert fee_as_told(replace(charged, context={"fee_kind": "no_show"})) is None
     assert fee_as_told(replace(charged, kind="fee_refunded")) is None
     assert fee_as_told(replace(pay_link, context={**pay_link.context, "notice": "late_refund"})) is None
+
+
+def test_a_fee_given_back_is_checked_against_its_refund():
+    """A fee's refund text names its refund (`refund_ref`): the sender skips it if Stripe
+    failed that refund since. One planned before the ref was stored is sent as before."""
+    given_back = replace(
+        queued(PLANNED, NOW), kind="fee_refunded", context={"fee_kind": "no_show", "refund_ref": "fee-no_show-n1"}
+    )
+    assert refund_as_told(given_back) == "refund-fee-no_show-n1"
+    assert refund_as_told(replace(given_back, context={"fee_kind": "no_show"})) is None
+    assert refund_as_told(replace(given_back, kind="fee_charged")) is None

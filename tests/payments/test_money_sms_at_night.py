@@ -284,3 +284,81 @@ def test_a_pay_link_texted_at_night_for_a_fee_she_paid_before_morning_is_not_sen
     assert [t for t in texts_to_her(before) if t.startswith("Vahvista")] == [], "the pay link of a fee paid went out"
     told = the_fee_text(aws, held, "{id}#payment-fee_open-no_show#sms")
     assert (told.status, told.last_error) == ("skipped", "fee_changed"), told
+
+
+def test_a_fee_charged_at_night_whose_refund_stripe_refuses_texts_her_the_charge_in_the_morning(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """Marked a no-show at 23:30 and undone at 23:45, but Stripe refuses to give the fee
+    back (the payment disputed): the money stays with the salon (the owner's to settle), so
+    at 08:00 she still hears it was charged — not nothing, and not that it went back."""
+    import stripe
+
+    from tests.payments.test_owed_refunds import stripe_answers_refunds_with
+
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
+    refused = stripe.InvalidRequestError("refused", param=None, code="charge_disputed", http_status=400)
+    with stripe_answers_refunds_with(monkeypatch, aws.id, refused):
+        status, undone = desk.post(f"/appointments/{held['id']}/status", {"status": "booked"})
+    assert status == 200 and undone["payment"]["fees"] == {"no_show": "refund_failed"}, undone
+    text = held_until_morning(before)
+    assert "Saapumatta jättämisen maksu 111,30 € veloitettu" in text and "palautettu" not in text, text
+    assert the_fee_text(aws, held, "{id}#fee_charged-no_show").status == "sent"
+
+
+def test_a_fee_refund_that_fails_at_stripe_before_morning_is_not_texted_as_made(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """Charged at 23:30, refunded by the owner at 23:45 (Stripe took the refund), failed
+    at Stripe at 01:00 (its webhook): at 08:00 she hears the fee was charged, and no text
+    tells her of a refund that is not coming."""
+    from tests.payments.test_no_show_undone import fee_refunds_at_stripe
+    from tests.payments.test_refund_failures import failed_at_stripe
+    from tests.payments.test_webhooks import deliver, event
+
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
+    status, refund = desk.post(f"/appointments/{held['id']}/refund", {"reason": "flu", "fee": "no_show"})
+    assert status == 200 and refund["state"] == "succeeded", refund
+    frozen_now["now"] = at("2026-11-26T01:00:00+02:00")
+    [made] = fee_refunds_at_stripe(stripe_env, aws, held)
+    failed = event("evt_fee_refund_failed_at_night", "refund.failed", failed_at_stripe(made))
+    assert deliver(pay_client, failed) == (200, {"received": True, "applied": True})
+    text = held_until_morning(before)
+    assert "Saapumatta jättämisen maksu 111,30 € veloitettu" in text and "palautettu" not in text, text
+    told = the_fee_text(aws, held, "{id}#fee_refunded-fee-no_show")
+    assert (told.status, told.last_error) == ("skipped", "refund_failed"), told
+
+
+def test_a_fee_charged_at_night_waits_while_its_refund_is_still_being_made(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """Charged at 23:30, undone at 23:45 while Stripe cannot be reached (the refund owed,
+    tried again later): at 08:00 Stripe is still away and nobody knows yet whether the fee
+    goes back, so no text says either; once the refund is made she hears only that."""
+    from tests.payments.test_owed_refunds import connection_error, stripe_answers_refunds_with
+
+    held = her_card_saved(pay_client, stripe_env, email=None)
+    frozen_now["now"] = at(NIGHT)
+    before = len(sent_sms())
+    assert desk.post(f"/appointments/{held['id']}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] = at("2026-11-25T23:45:00+02:00")
+    with stripe_answers_refunds_with(monkeypatch, aws.id, connection_error()):
+        status, undone = desk.post(f"/appointments/{held['id']}/status", {"status": "booked"})
+        assert status == 200 and undone["payment"]["fees"] == {"no_show": "refunding"}, undone
+        run_on_schedule("send_due", MORNING)  # the refund tried again, Stripe still away
+    assert texts_to_her(before) == [], "a text went out before the refund's outcome was known"
+    waiting = the_fee_text(aws, held, "{id}#fee_charged-no_show")
+    assert waiting.status == "pending" and waiting.due_at > at(MORNING), waiting
+    run_on_schedule("send_due", "2026-11-26T09:00:00+02:00")  # Stripe back: the refund made
+    [text] = texts_to_her(before)
+    assert "111,30 € palautettu" in text and "veloitettu" not in text, text
+    told = the_fee_text(aws, held, "{id}#fee_charged-no_show")
+    assert (told.status, told.last_error) == ("skipped", "fee_changed"), told

@@ -83,10 +83,18 @@ def fee_charged(
 
 
 def _about_fee(
-    b: Business, appt: Appointment, kind: str, key: str, fee_kind: str, amount_cents: int, now: datetime
+    b: Business,
+    appt: Appointment,
+    kind: str,
+    key: str,
+    fee_kind: str,
+    amount_cents: int,
+    now: datetime,
+    refund_ref: str | None = None,
 ) -> list[PlannedMessage]:
     """A message about one of her fees: by email, else by SMS (one, not both); none for an
-    erased client or one Rebook cannot reach."""
+    erased client or one Rebook cannot reach. `refund_ref`: the refund a fee given back
+    was given back by."""
     client = clients.get_client(b.id, appt.client_id)
     if client is None or client.is_erased:
         return []
@@ -96,6 +104,8 @@ def _about_fee(
     context = message_plans.booking_context(b, appt, client.name)
     # Its round too (`fee_key`): the sender checks the fee is still as told (messages.fee_as_told).
     context.update(amount_cents=amount_cents, fee_kind=fee_kind_of(fee_kind), fee_key=fee_kind)
+    if refund_ref:  # the sender checks it has not failed since (messages.refund_as_told)
+        context["refund_ref"] = refund_ref
     return [_planned(b, appt, key, kind, channel, recipient, context, now)]
 
 
@@ -138,4 +148,4 @@ def fee_refunded(
     days at her bank), and the salon's phone. By email, else by SMS, as fee_charged;
     transactional. Planned in the refund record's own transaction (fees.refund_fee,
     fees._make_owed). Not for a deposit (the cancellation message tells that)."""
-    return _about_fee(b, appt, FEE_REFUNDED, fee_refunded_key(appt.id, ref), fee_kind, amount_cents, now)
+    return _about_fee(b, appt, FEE_REFUNDED, fee_refunded_key(appt.id, ref), fee_kind, amount_cents, now, ref)
