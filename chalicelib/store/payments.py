@@ -557,6 +557,23 @@ def settle_money(money: MoneyRecord, state: str, now: datetime, note: str | None
     return True
 
 
+def give_fee_intent(money: MoneyRecord, intent_id: str, now: datetime) -> bool:
+    """An open fee her saved card could not pay gets the PaymentIntent of her pay link
+    (Account.fee_link_intent): only while open and without one. False: paid, let go or
+    given one meanwhile (nothing written)."""
+    db.configure()
+    try:
+        money_item(money).update(
+            actions=[MoneyItem.intent.set(intent_id), MoneyItem.updated_at.set(now)],
+            condition=(MoneyItem.state == "open") & MoneyItem.intent.does_not_exist(),
+        )
+    except UpdateError as e:
+        if _conditional(e):
+            return False
+        raise
+    return True
+
+
 def open_fee_paid(
     money: MoneyRecord, appt: Appointment, payment: BookingPayment, event: tuple[str, str], now: datetime
 ) -> bool:

@@ -38,15 +38,22 @@ def _open_fee(b: Any, appt: Any, kind: str | None) -> dict[str, Any] | None:
     if kind is None or rules.parse_fee_key(kind) is None:  # no such fee: the page without one
         return None
     money = store.get_money(b.id, appt.id, kind)  # the fee's round (fee_key) named by her link
-    if money is None or money.state != "open" or not money.intent:
+    if money is None or money.state != "open":
         return {"kind": kind, "open": False}
     account = Account(b.id)
-    intent = account.payment_intent(money.intent)
+    if money.intent:
+        intent = account.payment_intent(money.intent)
+    else:  # her saved card declined it (or is gone): a payment of its own, once
+        intent = account.fee_link_intent(appt, kind, money.amount_cents, b.config.currency)
+        if not store.give_fee_intent(money, intent.id, clock.now()):
+            return _open_fee(b, appt, kind)  # paid, let go or given one meanwhile: as it is now
     return {
         "kind": kind,
         "open": True,
         "amount_cents": money.amount_cents,
         "client_secret": intent.client_secret,
+        # No card on it yet (her saved one declined it, or is gone): she gives one here.
+        "needs_card": intent.status == "requires_payment_method",
         "publishable_key": account.keys.publishable_key,
         "js_url": get_settings().stripe_js_url,
     }

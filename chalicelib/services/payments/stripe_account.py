@@ -324,17 +324,48 @@ class Account:
         """Off-session, on the card saved with her booking (a fee, the desk's checkout):
         `charge` with the booking's own customer, card and client."""
         assert pay.customer and pay.payment_method  # card_saved: the callers checked
-        return self.charge(
-            appt.id,
-            kind,
-            amount_cents,
-            currency,
-            pay.customer,
-            pay.payment_method,
-            appt.client_id,
-            off_session=True,
-            key=key,
-        )
+        import stripe
+
+        try:
+            return self.charge(
+                appt.id,
+                kind,
+                amount_cents,
+                currency,
+                pay.customer,
+                pay.payment_method,
+                appt.client_id,
+                off_session=True,
+                key=key,
+            )
+        except stripe.InvalidRequestError as e:
+            # Her card or customer gone at Stripe (deleted or detached in the salon's Stripe
+            # dashboard): the saved card cannot pay, as if declined (a fee: her pay link).
+            if e.http_status == 404 or e.code == "resource_missing" or e.param in ("customer", "payment_method"):
+                raise PaymentDeclined(
+                    "The card saved with the booking can no longer be charged. Take the payment another way.",
+                    key="payment_declined",
+                    details={"decline": e.code or "card_on_file_gone"},
+                ) from None
+            raise
+
+    def fee_link_intent(self, appt: Appointment, kind: str, amount_cents: int, currency: str) -> Any:
+        """A PaymentIntent for a fee her saved card could not pay (declined, or gone at
+        Stripe), for her to pay with a card on her pay link: once per booking and fee
+        round (the idempotency key `<booking>:<kind>:link`), its metadata as a charge's,
+        so that its payment_intent.succeeded settles the fee (webhooks.py)."""
+        params: dict[str, Any] = {
+            "amount": amount_cents,
+            "currency": currency.lower(),
+            "payment_method_types": ["card"],
+            "metadata": {
+                "business_id": self.business_id,
+                "booking_id": appt.id,
+                "client_id": appt.client_id,
+                "kind": kind,
+            },
+        }
+        return self._call(self.client.v1.payment_intents.create, params, f"{appt.id}:{kind}:link")
 
     def refund(self, booking_id: str, intent_id: str, amount_cents: int, ref: str, key: str | None = None) -> Any:
         """A refund on the deposit's or prepayment's PaymentIntent, once per booking and
