@@ -1372,6 +1372,15 @@ def test_time_off_is_for_the_staff_member_on_screen_never_the_whole_salon_unaske
     _, listed = admin(stack, "GET", f"/time-off?from={d}&to={d}")
     assert [t for t in listed["time_off"] if t["start"].startswith(f"{d}T18:00")] == []
     dialog.get_by_role("button", name="Peruuta").click()
+    # Looking at tomorrow, her time off starts tomorrow (at its opening), not today: editing
+    # only the hours must not save it on the wrong day.
+    tomorrow = (today(stack) + timedelta(days=1)).isoformat()
+    page.get_by_role("button", name="Seuraava").click()
+    wait_calendar(page)
+    page.get_by_role("button", name="Poissaolo").click()
+    expect(dialog.get_by_label("Alkaa")).to_have_value(re.compile(rf"^{tomorrow}T"))
+    expect(dialog.get_by_label("Päättyy")).to_have_value(re.compile(rf"^{tomorrow}T"))
+    dialog.get_by_role("button", name="Peruuta").click()
 
 
 def test_time_off_follows_the_language_switch_and_keeps_what_was_chosen(owner_at, has, stack, desk):

@@ -8,7 +8,7 @@ import { routeMissing } from "./api.js";
 import { api, changed, currency, mayMoney, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
 import { timeOffCancelBody, timeOffMoney } from "./timeoffcancel.js";
-import { staffOnScreen } from "./calendar.js";
+import { cal, staffOnScreen } from "./calendar.js";
 
 const dialog = () => $("timeoff-dialog");
 let saved = null; // the block saved, with `outcomes`: what became of each booking it covers
@@ -35,7 +35,9 @@ export function openTimeOff(opts) {
   // the whole salon unasked.
   const own = state.me && state.me.role !== "owner" ? state.me.staff_id : null;
   staffChoices(o.staff || staffOnScreen() || own || "");
-  const start = o.start || g.floorTo(Date.now(), 60, tz()) + 60 * g.MINUTE;
+  const profile = state.profile || {};
+  const shown = state.view === "calendar" ? cal.date : null;
+  const start = o.start || g.timeOffStart(Date.now(), shown, tz(), profile.opening_hours, profile.closures);
   $("timeoff-start").value = localInput(start);
   $("timeoff-end").value = localInput(start + 60 * g.MINUTE);
   $("timeoff-until-box").hidden = true;
