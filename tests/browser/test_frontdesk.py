@@ -784,7 +784,16 @@ def test_a_known_client_with_no_contact_is_booked_by_the_desk(owner_at, stack, d
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
     expect(page.locator("#status")).to_contain_text("Varattu: Onni Osoitteeton")
-    expect(column(page, "sanna").locator(".appt", has_text="Onni Osoitteeton")).to_contain_text("13.30–")
+    booked = column(page, "sanna").locator(".appt", has_text="Onni Osoitteeton")
+    expect(booked).to_contain_text("13.30–")
+    # Cancelling it offers to tell him nothing he could be told: it says why instead.
+    booked.click()
+    card = page.get_by_role("dialog", name="Onni Osoitteeton")
+    card.get_by_role("button", name="Peru varaus").click()
+    card.get_by_role("radio", name="Salonki perui").check()
+    expect(card.get_by_text("Asiakkaalla ei ole puhelinta eikä sähköpostia")).to_be_visible()
+    expect(card.get_by_label("Ilmoita asiakkaalle")).to_be_hidden()
+    expect(card.get_by_label("Kutsu varaamaan uusi aika")).to_be_hidden()
 
 
 def test_no_walk_in_is_offered_when_nobody_works(browser, stack, desk):

@@ -131,7 +131,7 @@ function render(errorText) {
   }
   box.appendChild(actions);
   box.appendChild(el("div", { id: "mark-confirm", className: "cancel-form", hidden: true }));
-  box.appendChild(cancelForm());
+  box.appendChild(cancelForm(client));
   box.appendChild(checkoutForm(client));
   box.appendChild(el("p", { id: "card-error", className: "error", role: "alert", text: errorText || "" }));
   const foot = el("div", { className: "buttons" });
@@ -187,7 +187,9 @@ function moment(msv) {
   return date === todayIso() ? time : `${day(date, { weekday: "short", day: "numeric", month: "numeric" })} ${time}`;
 }
 
-function cancelForm() {
+function cancelForm(client) {
+  // No phone and no email: nobody can tell her, nor invite her back — said, not offered.
+  const unreachable = !client.phone && !client.email;
   // The salon cancels a paid visit: the owner may give the deposit or prepayment back
   // (a refund after the cancellation; what the terms give back by themselves goes first).
   const back = mayMoney() && current.status === "booked" ? refundableCents(current.payment) : 0;
@@ -205,8 +207,9 @@ function cancelForm() {
     el("fieldset", { className: "choices" }, el("legend", { text: t("cancel_by") }), by("client"), by("salon")),
     el("label", { for: "cancel-reason", text: t("cancel_reason") }),
     el("input", { id: "cancel-reason", type: "text", maxlength: "500" }),
-    el("label", { className: "check" }, el("input", { id: "cancel-notify", type: "checkbox", checked: true }), " ", el("span", { text: t("notify_client_cancel") })),
-    el("label", { className: "check" }, invite, " ", el("span", { text: t("invite_rebook") })),
+    el("label", { className: "check", hidden: unreachable }, el("input", { id: "cancel-notify", type: "checkbox", checked: !unreachable }), " ", el("span", { text: t("notify_client_cancel") })),
+    el("label", { className: "check", hidden: unreachable }, invite, " ", el("span", { text: t("invite_rebook") })),
+    unreachable ? el("p", { id: "cancel-no-contact", className: "muted hint", text: t("cancel_no_contact") }) : null,
     refund,
     el("button", { type: "submit", id: "cancel-confirm", className: "danger", disabled: true, text: t("cancel_choose_first") }));
   form.addEventListener("change", (e) => {
@@ -215,7 +218,7 @@ function cancelForm() {
     confirm.disabled = false;
     confirm.textContent = t("confirm_cancel");
     const salon = e.target.value === "salon";
-    invite.checked = salon;
+    invite.checked = salon && !unreachable;
     if (refund) { // the salon cancels: what she paid goes back unless the owner unticks it
       refund.hidden = !salon;
       refund.querySelector("input").checked = salon;
