@@ -18,6 +18,7 @@ GET /api/v1/businesses/demo answers 200, prints "ok" and stops (for tests and CI
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
@@ -45,6 +46,26 @@ from scripts.mock_aws import MockAws, verify_sender
 LOCAL_DIR = Path(os.environ.get("REBOOK_DATA_DIR") or REPO_ROOT / ".local")
 REGION = "eu-north-1"
 DEMO_CONFIG = "config/businesses/demo.yaml"
+
+
+# Beside DynamoDB Local's files (wiped together): the demo file's digest when it was last
+# loaded into them.
+DEMO_LOADED = "demo-config.sha256"
+
+
+def demo_to_load(db_dir: Path, config: Path) -> str | None:
+    """The digest of the demo salon's file if it must be loaded into the data in `db_dir`
+    — a new data dir, or the file changed since it was loaded (a developer's edit wins) —
+    else None: the owner's saves since (hours, settings) are kept across restarts."""
+    digest = hashlib.sha256(config.read_bytes()).hexdigest()
+    stamp = db_dir / DEMO_LOADED
+    loaded = stamp.read_text(encoding="utf-8").strip() if stamp.exists() else None
+    return None if loaded == digest else digest
+
+
+def remember_demo_loaded(db_dir: Path, digest: str) -> None:
+    db_dir.mkdir(parents=True, exist_ok=True)
+    (db_dir / DEMO_LOADED).write_text(digest + "\n", encoding="utf-8")
 
 
 class Stop(Exception):
@@ -279,7 +300,14 @@ class LocalStack:
         self.spawn("API server", self.api_command())  # it reaches the table only when asked
 
         self._starting(self.ddb.wait_ready)
-        self.run_step("load-business", "--create-table", DEMO_CONFIG)
+        db_dir = self.local_dir / "dynamodb"
+        digest = demo_to_load(db_dir, REPO_ROOT / DEMO_CONFIG)
+        if digest is None:
+            print(f"The demo salon as last saved ({DEMO_CONFIG} unchanged since it was loaded)")
+            self.run_step("create-table")
+        else:
+            self.run_step("load-business", "--create-table", DEMO_CONFIG)
+            remember_demo_loaded(db_dir, digest)
         self._starting(self.aws.wait_ready)
         sender = parseaddr(os.environ.get("REBOOK_EMAIL_FROM", "bookings@rebook.local"))[1]
         # The whole domain, so any @rebook.local sender (per business, per flow) works.

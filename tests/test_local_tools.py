@@ -601,3 +601,20 @@ def test_the_local_server_answers_a_method_no_route_takes_with_405_in_the_error_
     finally:
         server.server.shutdown()
         server.server.server_close()
+
+
+def test_make_run_keeps_the_owners_saves_until_the_demo_file_changes(tmp_path):
+    """`make run` loads the demo salon into a new data dir and again whenever its file is
+    edited; restarted with the file as it was, the owner's saved hours and settings stay."""
+    config, db = tmp_path / "demo.yaml", tmp_path / "dynamodb"
+    config.write_text("slug: demo\n", encoding="utf-8")
+    first = local_stack.demo_to_load(db, config)
+    assert first is not None  # a new data dir: loaded
+    local_stack.remember_demo_loaded(db, first)
+    assert local_stack.demo_to_load(db, config) is None  # a restart: her saves kept
+    config.write_text("slug: demo\nname: Edited\n", encoding="utf-8")
+    edited = local_stack.demo_to_load(db, config)
+    assert edited not in (None, first)  # the developer's edit wins
+    local_stack.remember_demo_loaded(db, edited)
+    assert local_stack.demo_to_load(db, config) is None
+    assert local_stack.demo_to_load(tmp_path / "wiped", config) is not None  # data wiped: loaded
