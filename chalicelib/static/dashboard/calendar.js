@@ -459,7 +459,9 @@ function renderMoveBanner() {
 export function startMove(a) {
   cal.moving = a;
   renderCalendar();
-  say(t("moving_hint", { name: appointmentSummary(a).who, service: appointmentSummary(a).what }));
+  // The banner says it (role=status), kept in sight with its "Don't move" (dashboard.css):
+  // the status line would say it twice, and a long one scrolls away.
+  say("");
   const first = document.querySelector("#calendar .col.active .slot, #calendar .slot");
   if (first) first.focus();
 }
