@@ -275,3 +275,16 @@ test("a new time off starts on the day she is looking at, not on today's", () =>
   assert.equal(g.timeOffStart(now, "2026-12-08", tz, hours, []), Date.parse("2026-12-08T09:00:00+02:00"));
   assert.equal(g.timeOffStart(now, "2026-12-10", tz, hours, ["2026-12-10"]), Date.parse("2026-12-10T09:00:00+02:00"));
 });
+
+test("a closed day has nothing of hers at now: the phone's first screen stays at the top", async () => {
+  const { dayHasTime } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const open = [{ start: 1, end: 2 }];
+  const member = (hours, appointments = []) => ({ hours, appointments });
+  const sunday = [{ date: "2026-12-06", open: [] }];
+  assert.equal(dayHasTime(sunday, member({}), "2026-12-06"), false); // closed, her day off
+  assert.equal(dayHasTime(sunday, member({ "2026-12-06": open }), "2026-12-06"), true); // she works anyway
+  const booked = { status: "booked", start: "2026-12-06T12:00:00+02:00" };
+  assert.equal(dayHasTime(sunday, member({}, [booked]), "2026-12-06"), true); // a booking to see
+  assert.equal(dayHasTime(sunday, member({}, [{ ...booked, status: "cancelled" }]), "2026-12-06"), false);
+  assert.equal(dayHasTime([{ date: "2026-12-07", open }], member({}), "2026-12-07"), true); // the salon open
+});

@@ -6,7 +6,7 @@
 import { $, clear, el, openDialog } from "./dom.js";
 import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
-import { closedText, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
+import { closedText, dayHasTime, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
 import { createPoller } from "./live.js";
 import { routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
@@ -196,7 +196,8 @@ export function renderCalendar() {
   box.appendChild(grid);
   if (cal.view === "week") scrollWeek(scroller, head.querySelector(".col-head.today"), scrolled);
   else cal.scrolledWeek = null;
-  if (cal.view === "day") scrollToNow(body.querySelector(".col.active .now-line"));
+  const shown = columns.find(({ member }) => member.id === cal.staff) || columns[0];
+  if (cal.view === "day" && dayHasTime(data.days, shown.member, shown.date)) scrollToNow(body.querySelector(".col.active .now-line"));
 }
 
 // Today's day on a phone opens at now, not at the first opening hour: drawn first with the

@@ -84,6 +84,15 @@ export function closedText(days, week) {
     .join(" · ");
 }
 
+// Is there anything of hers to see on that day: the salon open, her working hours or a
+// booking? A closed day (a Sunday, a holiday) has none: its first screen is the top — the
+// day and why it is closed — not an empty grid scrolled to now.
+export function dayHasTime(days, member, date) {
+  const d = days.find((x) => x.date === date);
+  return !!((d && d.open.length) || (member.hours[date] || []).length
+    || member.appointments.some((a) => a.status !== "cancelled" && a.start.slice(0, 10) === date));
+}
+
 // What holds a staff member's time, as [start, end) instants: her kept bookings with their
 // buffers (all but `exceptId`, the one being moved) and her time off.
 export function busyOf(member, exceptId) {
