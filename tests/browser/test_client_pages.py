@@ -261,12 +261,15 @@ def test_the_staff_to_book_with_are_thumb_sized_names_on_a_small_phone(browser, 
     expect(page.get_by_role("link", name="Sanna Korhonen")).to_have_attribute("aria-current", "true")
     check_page(page, "book-time-staff")
     # The time step's other links are thumb-sized too: the days (39 px), the languages
-    # (33 px), back (19 px) and the later days.
+    # (33 px), back (19 px), the later days, the salon's phone (16 px) and the waitlist's
+    # "Ilmoita, kun aika vapautuu" (19 px).
     for targets in (
         page.locator("nav.days a"),
         page.locator("nav.lang a"),
         page.locator("a.back"),
         page.locator(".pager a"),
+        page.locator("a.phone"),
+        page.locator("#notify-me a"),
     ):
         assert targets.count(), targets
         for i in range(targets.count()):
