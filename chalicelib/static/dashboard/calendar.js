@@ -625,6 +625,7 @@ function go(view, date) {
   cal.view = view;
   cal.date = date;
   cal.scrolledNow = false; // "Tänään" (or back to today) opens at now again
+  say(""); // what was said was about the day she leaves: not left pinned over the next one
   loadCalendar();
 }
 
