@@ -419,6 +419,13 @@ def test_names_in_the_week_are_not_cut_off_without_a_sign(owner_at, size, desk, 
         "bs => bs.map((b) => [b.getBoundingClientRect().width, b.getBoundingClientRect().height])"
     )
     assert min(w for w, _ in blocks) >= 44, blocks  # a thumb's width
+    # Each block's time is at its top, where its visit starts (a button centred it: a
+    # two-and-a-half-hour visit's time read an hour below its start).
+    below = page.locator("#calendar .appt").evaluate_all(
+        """bs => bs.filter((b) => b.getClientRects().length).map((b) =>
+            b.querySelector('.t').getBoundingClientRect().top - b.getBoundingClientRect().top)"""
+    )
+    assert below and max(below) < 8, below
     check(page, f"calendar-week-names-{size['width']}")
 
 
