@@ -121,6 +121,12 @@ bench: bench-install
 	$(PY) bench/pages.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/transaction_floor.py
+	$(PY) bench/payments.py
+	$(PY) bench/waitlist.py
+	$(PY) bench/import_clients.py
+	$(PY) bench/lighthouse.py
+	$(PY) bench/scale.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache
