@@ -101,24 +101,26 @@ def test_a_fee_her_saved_card_declines_is_paid_on_her_link(pay_client, stripe_en
     assert status == 200 and "There is nothing to pay on this link any more." in html
 
 
-def test_a_no_show_whose_saved_card_is_gone_at_stripe_is_marked_and_her_link_takes_the_fee(
-    pay_client, stripe_env, aws, desk, frozen_now
-):
+@pytest.fixture
+def card_gone(pay_client, stripe_env, aws, frozen_now) -> dict:
+    """Her booking paid with a saved card, her customer since deleted at Stripe; after the visit."""
     booking = paid_booking(pay_client, stripe_env)
     her_customer_deleted(stripe_env, aws, booking)
     frozen_now["now"] = AFTER_THE_VISIT
+    return booking
+
+
+def test_a_no_show_whose_saved_card_is_gone_at_stripe_is_marked_and_her_link_takes_the_fee(
+    pay_client, stripe_env, desk, card_gone
+):
+    booking = card_gone
     status, marked = desk.post(f"/appointments/{booking['id']}/status", {"status": "no_show"})
     assert status == 200 and marked["status"] == "no_show" and marked["payment"]["fees"] == {"no_show": "open"}, marked
     pays_on_her_link(pay_client, stripe_env, money_of(desk, booking)["pay_urls"]["no_show"])
     assert money_of(desk, booking)["fees"] == {"no_show": "succeeded"}
 
 
-def test_the_desk_checkout_on_a_card_gone_at_stripe_is_declined_not_a_fault(
-    pay_client, stripe_env, aws, desk, frozen_now
-):
-    booking = paid_booking(pay_client, stripe_env)
-    her_customer_deleted(stripe_env, aws, booking)
-    frozen_now["now"] = AFTER_THE_VISIT
-    status, body = desk.post(f"/appointments/{booking['id']}/checkout", {"method": "card_on_file"})
+def test_the_desk_checkout_on_a_card_gone_at_stripe_is_declined_not_a_fault(desk, card_gone):
+    status, body = desk.post(f"/appointments/{card_gone['id']}/checkout", {"method": "card_on_file"})
     assert status == 402 and body["error"]["code"] == "payment_declined", body
     assert "another way" in body["error"]["message"], body
