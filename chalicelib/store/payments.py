@@ -563,7 +563,7 @@ def give_fee_intent(money: MoneyRecord, intent_id: str, now: datetime) -> bool:
     given one meanwhile (nothing written)."""
     db.configure()
     try:
-        money_item(money).update(
+        MoneyItem(keys.biz(money.business_id), keys.money_sk(money.appointment_id, money.kind)).update(
             actions=[MoneyItem.intent.set(intent_id), MoneyItem.updated_at.set(now)],
             condition=(MoneyItem.state == "open") & MoneyItem.intent.does_not_exist(),
         )

@@ -265,15 +265,16 @@ test("a new time off starts on the day she is looking at, not on today's", () =>
   const tz = "Europe/Helsinki";
   const now = Date.parse("2026-12-06T15:20:00+02:00"); // a Sunday afternoon
   const hours = { thu: ["09:00", "18:00"], sat: ["10:00", "16:00"] };
+  const open = (date, closures = []) => g.openingOn(date, tz, hours, closures); // the calendar's days[].open
   // Today's screen (or none): the next whole hour.
-  assert.equal(g.timeOffStart(now, "2026-12-06", tz, hours, []), Date.parse("2026-12-06T16:00:00+02:00"));
-  assert.equal(g.timeOffStart(now, null, tz, hours, []), Date.parse("2026-12-06T16:00:00+02:00"));
+  assert.equal(g.timeOffStart(now, "2026-12-06", tz, open("2026-12-06")), Date.parse("2026-12-06T16:00:00+02:00"));
+  assert.equal(g.timeOffStart(now, null, tz), Date.parse("2026-12-06T16:00:00+02:00"));
   // Thursday's screen: Thursday's opening; Saturday's: Saturday's.
-  assert.equal(g.timeOffStart(now, "2026-12-10", tz, hours, []), Date.parse("2026-12-10T09:00:00+02:00"));
-  assert.equal(g.timeOffStart(now, "2026-12-12", tz, hours, []), Date.parse("2026-12-12T10:00:00+02:00"));
+  assert.equal(g.timeOffStart(now, "2026-12-10", tz, open("2026-12-10")), Date.parse("2026-12-10T09:00:00+02:00"));
+  assert.equal(g.timeOffStart(now, "2026-12-12", tz, open("2026-12-12")), Date.parse("2026-12-12T10:00:00+02:00"));
   // A day the salon is closed (no hours, or a closure): 9.00 that day.
-  assert.equal(g.timeOffStart(now, "2026-12-08", tz, hours, []), Date.parse("2026-12-08T09:00:00+02:00"));
-  assert.equal(g.timeOffStart(now, "2026-12-10", tz, hours, ["2026-12-10"]), Date.parse("2026-12-10T09:00:00+02:00"));
+  assert.equal(g.timeOffStart(now, "2026-12-08", tz, open("2026-12-08")), Date.parse("2026-12-08T09:00:00+02:00"));
+  assert.equal(g.timeOffStart(now, "2026-12-10", tz, open("2026-12-10", ["2026-12-10"])), Date.parse("2026-12-10T09:00:00+02:00"));
 });
 
 test("a closed day has nothing of hers at now: the phone's first screen stays at the top", async () => {

@@ -6,7 +6,7 @@
 import { $, clear, el, openDialog } from "./dom.js";
 import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
-import { closedText, dayHasTime, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
+import { closedText, dayHasTime, dayIntervals, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
 import { createPoller } from "./live.js";
 import { routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
@@ -149,11 +149,7 @@ export function renderCalendar() {
   let fromHour = 24;
   let toHour = 0;
   for (const { member, date } of columns) {
-    const dayInfo = data.days.find((d) => d.date === date);
-    const intervals = [...dayInfo.open, ...member.hours[date],
-      ...member.appointments.filter((a) => a.status !== "cancelled" && a.start.slice(0, 10) === date)
-        .map((a) => ({ start: a.startMs, end: a.endMs }))];
-    const w = g.dayWindow(date, tz, intervals);
+    const w = g.dayWindow(date, tz, dayIntervals(data.days, member, date));
     fromHour = Math.min(fromHour, g.zoned(w.top, tz).hour);
     const endZ = g.zoned(w.bottom, tz);
     toHour = Math.max(toHour, endZ.date > date ? 24 : endZ.hour);

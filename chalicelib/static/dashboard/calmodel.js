@@ -84,13 +84,20 @@ export function closedText(days, week) {
     .join(" · ");
 }
 
-// Is there anything of hers to see on that day: the salon open, her working hours or a
-// booking? A closed day (a Sunday, a holiday) has none: its first screen is the top — the
-// day and why it is closed — not an empty grid scrolled to now.
-export function dayHasTime(days, member, date) {
+// What a staff member's column holds on a day, as [start, end) instants: the salon's
+// opening, her working hours and her bookings (the calendar's window is drawn around them).
+export function dayIntervals(days, member, date) {
   const d = days.find((x) => x.date === date);
-  return !!((d && d.open.length) || (member.hours[date] || []).length
-    || member.appointments.some((a) => a.status !== "cancelled" && a.start.slice(0, 10) === date));
+  return [...(d ? d.open : []), ...(member.hours[date] || []),
+    ...member.appointments.filter((a) => a.status !== "cancelled" && a.start.slice(0, 10) === date)
+      .map((a) => ({ start: a.startMs, end: a.endMs }))];
+}
+
+// Is there anything of hers to see on that day? A closed day (a Sunday, a holiday) has
+// none: its first screen is the top — the day and why it is closed — not an empty grid
+// scrolled to now.
+export function dayHasTime(days, member, date) {
+  return dayIntervals(days, member, date).length > 0;
 }
 
 // What holds a staff member's time, as [start, end) instants: her kept bookings with their

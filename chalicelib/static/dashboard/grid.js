@@ -201,12 +201,12 @@ export function openingOn(date, tz, openingHours, closures) {
     });
 }
 
-// Where a new time off starts: on the day she is looking at (`shown`, a date), not on
-// today's — the next whole hour if that day is today, else its first opening hour (9.00 on
-// a day the salon is closed), so that editing only the times never lands on another day.
-export function timeOffStart(now, shown, tz, openingHours, closures) {
+// Where a new time off starts: on the day she is looking at (`shown`, a date; `open`, its
+// opening as the calendar has it), not on today's — the next whole hour if that day is
+// today, else its first opening hour (9.00 on a day the salon is closed), so that editing
+// only the times never lands on another day.
+export function timeOffStart(now, shown, tz, open = []) {
   const next = floorTo(now, 60, tz) + 60 * MINUTE;
   if (!shown || shown === zoned(now, tz).date) return next;
-  const open = openingOn(shown, tz, openingHours, closures);
-  return open.length ? open[0].start : wallToMs(shown, 9, 0, tz);
+  return open.length ? ms(open[0].start) : wallToMs(shown, 9, 0, tz);
 }

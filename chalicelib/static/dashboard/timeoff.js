@@ -35,9 +35,9 @@ export function openTimeOff(opts) {
   // the whole salon unasked.
   const own = state.me && state.me.role !== "owner" ? state.me.staff_id : null;
   staffChoices(o.staff || staffOnScreen() || own || "");
-  const profile = state.profile || {};
   const shown = state.view === "calendar" ? cal.date : null;
-  const start = o.start || g.timeOffStart(Date.now(), shown, tz(), profile.opening_hours, profile.closures);
+  const shownDay = shown && cal.data ? cal.data.days.find((d) => d.date === shown) : null; // its opening, as drawn
+  const start = o.start || g.timeOffStart(Date.now(), shown, tz(), shownDay ? shownDay.open : []);
   $("timeoff-start").value = localInput(start);
   $("timeoff-end").value = localInput(start + 60 * g.MINUTE);
   $("timeoff-until-box").hidden = true;
