@@ -43,7 +43,7 @@ from bisect import bisect_left
 from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from statistics import median
@@ -397,6 +397,20 @@ class NextGap:
         return (1.0 - self.break_share) * rhythm + self.break_share * pause
 
 
+@dataclass(frozen=True)
+class _RememberedGap(NextGap):
+    """A NextGap that keeps each P(longer than) it works out: a search along her silence
+    asks again and again at the same cell edges of _gap_grid."""
+
+    seen: dict[float, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def sf(self, days: float) -> float:
+        known = self.seen.get(days)
+        if known is None:
+            known = self.seen[days] = super().sf(days)
+        return known
+
+
 def next_gap(p: Params, h: History, chances: list[float] | None = None) -> NextGap:
     """Her next gap as her history tells it: her rhythm and her own share of breaks.
     `chances`, if given, gets how likely each of her gaps was a break."""
@@ -602,6 +616,8 @@ class ReturnModel:
 
     def _turn(self, h: History, severity: int) -> datetime | None:
         client = _client(self.params, h)  # all but the silence stays the same
+        g = client.gap
+        client = replace(client, gap=_RememberedGap(g.loc, g.scale, g.df, g.break_share, g.pause))
 
         def reached(days: float) -> bool:
             return self._client_severity(replace(client, days_since=days)) >= severity

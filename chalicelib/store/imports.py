@@ -351,8 +351,8 @@ def _create(batch: Sequence[NewClient], now: datetime) -> None:
         created = [events.client_created(c.business_id, c.client_id, "import", now) for c in batch]
         webhooks.emit(tx, batch[0].business_id, created, now, batch[0].client_id if len(batch) == 1 else None)
     tx.commit()
-    for c in batch:  # batched beside the transaction: its size is the contacts' to keep
-        search.put_now(c.business_id, c.client_id, search.tokens_of(c.name, c.phone, c.email))
+    if batch:  # written beside the transaction: its size is the contacts' to keep
+        search.put_now(batch[0].business_id, {c.client_id: search.tokens_of(c.name, c.phone, c.email) for c in batch})
 
 
 def create_clients(new: Sequence[NewClient], now: datetime) -> set[str]:
@@ -443,7 +443,7 @@ def merge(m: Merge, now: datetime) -> bool:
             add_email = None if "email" in err.failed else add_email
             continue
         if add_phone or add_email:  # found by the contacts she gained too
-            search.put_now(m.business_id, m.client_id, search.tokens_of(None, add_phone, add_email))
+            search.put_now(m.business_id, {m.client_id: search.tokens_of(None, add_phone, add_email)})
         return True
     return False
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -61,13 +61,15 @@ def move_keys(tx: Tx, business_id: str, client_id: str, old: frozenset[str], new
     put_keys(tx, business_id, client_id, new - old)
 
 
-def put_now(business_id: str, client_id: str, tokens: Iterable[str]) -> None:
-    """Search keys written on their own (an import's batch, the migration): a key says
-    only "look at this client", so one written before its client is harmless."""
+def put_now(business_id: str, tokens: Mapping[str, Iterable[str]]) -> None:
+    """Search keys written on their own (an import's batch, a merge, the migration),
+    each client id's tokens, 25 to a request: a key says only "look at this client", so
+    one written before its client is harmless."""
     db.configure()
     with SearchKeyItem.batch_write() as batch:
-        for token in tokens:
-            batch.save(_item(business_id, client_id, token))
+        for client_id, theirs in tokens.items():
+            for token in theirs:
+                batch.save(_item(business_id, client_id, token))
 
 
 def erase(client: Client) -> int:
@@ -131,16 +133,17 @@ def index_business(business_id: str) -> int:
     before the search keys existed): one Query of its clients, batched writes.
     Repeatable; returns how many clients it indexed."""
     db.configure()
-    n = 0
-    for item in ClientItem.query(
-        keys.biz(business_id),
-        ClientItem.sk.startswith(keys.CLIENT_PREFIX),
-        filter_condition=ClientItem.erased_at.does_not_exist(),
-        page_size=500,
-    ):
-        put_now(business_id, item.sk.removeprefix(keys.CLIENT_PREFIX), tokens_of(item.name, item.phone, item.email))
-        n += 1
-    return n
+    found = {
+        item.sk.removeprefix(keys.CLIENT_PREFIX): tokens_of(item.name, item.phone, item.email)
+        for item in ClientItem.query(
+            keys.biz(business_id),
+            ClientItem.sk.startswith(keys.CLIENT_PREFIX),
+            filter_condition=ClientItem.erased_at.does_not_exist(),
+            page_size=500,
+        )
+    }
+    put_now(business_id, found)
+    return len(found)
 
 
 # --- waitlist entries ------------------------------------------------------------------------
