@@ -1239,6 +1239,7 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     expect(card.locator("#cc-profile")).not_to_contain_text("--05")
     card.get_by_role("button", name="Muokkaa: Alli Allerginen").click()
     expect(card.get_by_label("Syntymäpäivä")).to_have_value("17.5.")
+    expect(card.get_by_label("Puhelin")).to_have_value(national)  # as the card reads it, not E.164
     expect(card.get_by_label("Kieli", exact=True)).to_have_value("sv" if size == PHONE else "en")
     card.get_by_role("button", name="Peruuta").click()
     # Where her consent came from in words, not the code it is stored as.

@@ -320,6 +320,13 @@ function profileView(c) {
 }
 
 const MAX_LENGTH = { name: "100", allergies: "2000", important_notes: "2000" };
+// A field as the form shows it, read as she reads it on the card (a phone nationally, a
+// birthday day first): what she leaves as it was is not sent.
+function formValue(c, key) {
+  if (key === "phone") return phoneText(c);
+  if (key === "birthday") return birthdayInput(c.birthday);
+  return c[key] || "";
+}
 
 function profileForm(c) {
   const field = (key, type, value) => {
@@ -333,11 +340,11 @@ function profileForm(c) {
   };
   const form = el("form", { id: "cc-profile", className: "edit-form", novalidate: true },
     ...field("name", "text", c.name),
-    ...field("phone", "tel", c.phone),
+    ...field("phone", "tel", formValue(c, "phone")),
     ...field("email", "email", c.email),
     el("label", { for: "cc-locale", text: t("language") }),
     el("select", { id: "cc-locale" }, ...LANGUAGES.map(([k, name]) => el("option", { value: k, text: name, selected: k === localeOf(c) }))),
-    ...field("birthday", "text", birthdayInput(c.birthday)),
+    ...field("birthday", "text", formValue(c, "birthday")),
     el("p", { className: "muted hint", text: t("birthday_hint") }),
     ...field("allergies", "textarea", c.allergies),
     ...field("important_notes", "textarea", c.important_notes),
@@ -363,7 +370,7 @@ async function saveProfile(form, c) {
       if (JSON.stringify(prefs) !== JSON.stringify(c.preferences || {})) body.preferences = Object.keys(prefs).length ? prefs : null;
     } else if (k === "locale") {
       if (raw !== localeOf(c)) body.locale = raw;
-    } else if (raw !== (k === "birthday" ? birthdayInput(c.birthday) : c[k] || "")) {
+    } else if (raw !== formValue(c, k)) {
       body[k] = raw || null;
     }
   }
