@@ -97,6 +97,10 @@ def test_a_webhook_address_and_an_api_keys_access_are_fields_a_finger_can_hit(ow
     url = page.locator("#wh-new-url")
     url.scroll_into_view_if_needed()
     assert too_small(page, "#wh-new-url, #set-keys input[type=checkbox]") == []
+    # The events she can choose in her words, each with the code her receiver reads.
+    no_show = page.locator("#wh-new label", has_text="Client did not come")
+    expect(no_show.locator("code")).to_have_text("visit.no_show")
+    expect(page.locator("#wh-new label", has_text="Booking made").locator("input")).to_be_checked()
     # Each access's box is beside its words, one row each: tapping the words ticks it.
     # Once her keys are read (the form no longer moves), both measured in one frame.
     page.locator("#set-keys-list:not([aria-busy])").wait_for()

@@ -3,7 +3,7 @@
 // off, rotate its secret (the old one keeps signing for a day), read its delivery log and
 // replay a delivery, remove it. The owner's only, like the other settings.
 import { $, clear, el, showFieldErrors } from "./dom.js";
-import { errorText, intl, t } from "./i18n.js";
+import { errorText, has, intl, t } from "./i18n.js";
 import { api } from "./state.js";
 
 let endpoints = [];
@@ -41,6 +41,12 @@ function draw() {
   box.appendChild(addForm());
 }
 
+// An event type in the owner's words; the code beside it is what her receiver reads.
+function eventName(type) {
+  const key = `wh_ev_${type.replace(".", "_")}`;
+  return has(key) ? t(key) : type;
+}
+
 function state(e) {
   if (e.enabled) return t("wh_on");
   return t({ gone: "wh_off_gone", failing: "wh_off_failing" }[e.disabled_reason] || "wh_off");
@@ -50,7 +56,7 @@ function endpointBox(e) {
   const item = el("div", { className: "item webhook", id: `wh-${e.id}` },
     el("p", { className: "who", text: e.url }),
     el("p", { className: e.enabled ? "status-line" : "status-line bad", text: state(e) }),
-    el("p", { className: "muted", text: e.events.join(", ") }));
+    el("p", { className: "muted", text: e.events.map(eventName).join(", ") }));
   if (shown && shown.id === e.id) {
     item.appendChild(el("p", {}, `${t("wh_secret")} `, el("code", { id: `wh-${e.id}-secret`, text: shown.secret })));
   }
@@ -102,7 +108,7 @@ function logList(e) {
   for (const d of logs[e.id]) {
     const when = new Intl.DateTimeFormat(intl(), { dateStyle: "short", timeStyle: "short" }).format(new Date(d.delivered_at || d.created_at));
     list.appendChild(el("li", {},
-      `${d.event_type} · ${t(`wh_status_${d.status}`)} · ${when} · ${d.response || d.error || ""} `,
+      `${eventName(d.event_type)} · ${t(`wh_status_${d.status}`)} · ${when} · ${d.response || d.error || ""} `,
       el("button", { type: "button", text: t("wh_replay"), onclick: async () => {
         try {
           await api("POST", `/webhooks/${e.id}/deliveries/${d.id}/replay`);
@@ -122,7 +128,8 @@ function alertIn(e, err) {
 function addForm() {
   const url = el("input", { type: "url", id: "wh-new-url", required: true, placeholder: "https://", autocomplete: "off" });
   const checks = types.map((type) => el("label", { className: "check" },
-    el("input", { type: "checkbox", name: "wh-event", value: type, checked: type.startsWith("booking.") || null }), ` ${type}`));
+    el("input", { type: "checkbox", name: "wh-event", value: type, checked: type.startsWith("booking.") || null }),
+    ` ${eventName(type)} `, el("code", { className: "muted", text: type })));
   const general = el("p", { className: "error", id: "wh-new-error", role: "alert" });
   const form = el("form", { className: "settings-form", id: "wh-new", novalidate: true },
     el("label", { for: "wh-new-url", text: t("wh_url") }), url,
