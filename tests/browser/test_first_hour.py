@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SMALL_PHONE, check_as_it_is, open_dashboard, signed_in_context
+from tests.browser.conftest import SMALL_PHONE, check_as_it_is, open_dashboard, signed_in_context, sticking_out
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "first-hour"
 LOCALES = {"en": "en-GB", "sv": "sv-FI"}
@@ -101,6 +101,7 @@ def test_a_webhook_address_and_an_api_keys_access_are_fields_a_finger_can_hit(ow
     no_show = page.locator("#wh-new label", has_text="Client did not come")
     expect(no_show.locator("code")).to_have_text("visit.no_show")
     expect(page.locator("#wh-new label", has_text="Booking made").locator("input")).to_be_checked()
+    assert too_small(page, "#wh-new input[type=checkbox]") == []
     # Each access's box is beside its words, one row each: tapping the words ticks it.
     # Once her keys are read (the form no longer moves), both measured in one frame.
     page.locator("#set-keys-list:not([aria-busy])").wait_for()
@@ -114,6 +115,16 @@ def test_a_webhook_address_and_an_api_keys_access_are_fields_a_finger_can_hit(ow
     expect(write).to_be_checked()
     expect(read).to_be_checked()
     check_as_it_is(page, ARTIFACTS, "webhooks-keys-en")
+
+
+def test_the_webhook_events_fit_a_phone_in_swedish(owner_in):
+    """Swedish names the events at length: each type sits under its words, inside the form."""
+    page = owner_in("sv", "settings")
+    refund_failed = page.locator("#wh-new label", has_text="Återbetalning misslyckades")
+    refund_failed.scroll_into_view_if_needed()
+    expect(refund_failed.locator("code")).to_have_text("payment.refund_failed")
+    assert sticking_out(page, "#wh-new") == []
+    check_as_it_is(page, ARTIFACTS, "webhook-events-sv")
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])

@@ -129,7 +129,7 @@ function addForm() {
   const url = el("input", { type: "url", id: "wh-new-url", required: true, placeholder: "https://", autocomplete: "off" });
   const checks = types.map((type) => el("label", { className: "check" },
     el("input", { type: "checkbox", name: "wh-event", value: type, checked: type.startsWith("booking.") || null }),
-    ` ${eventName(type)} `, el("code", { className: "muted", text: type })));
+    el("span", {}, eventName(type), el("code", { className: "muted event-type", text: type }))));
   const general = el("p", { className: "error", id: "wh-new-error", role: "alert" });
   const form = el("form", { className: "settings-form", id: "wh-new", novalidate: true },
     el("label", { for: "wh-new-url", text: t("wh_url") }), url,
