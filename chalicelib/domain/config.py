@@ -732,6 +732,10 @@ class BusinessConfig(BaseModel):
     def staff_for(self, service_id: str) -> list[Staff]:
         return [m for m in self.staff if service_id in m.services]
 
+    def does(self, staff_id: str, service_id: str) -> bool:
+        """Whether the staff member is still here and does the service."""
+        return any(m.id == staff_id for m in self.staff_for(service_id))
+
 
 @lru_cache(maxsize=1)
 def _time_zones() -> frozenset[str]:

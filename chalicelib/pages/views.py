@@ -136,6 +136,12 @@ def book_page(
     }
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
+    if service and staff_id and not b.config.does(staff_id, service.id):
+        # A link naming a stylist who no longer does it (left, or an imported visit's
+        # unknown one): anyone's times, not an error she cannot mend.
+        staff_id = ""
+        params = {**params, "staff": ""}
+        ctx["params"] = params
     if service:
         ctx["service"] = chosen_service(profile, b, service.id)
         ctx["step"] = "time"

@@ -41,16 +41,19 @@ def _morning_reached(b: Business, now: datetime) -> bool:
 def _last_visit(
     b: Business, c: Client, history: Sequence[Appointment], now: datetime
 ) -> tuple[Appointment | None, str]:
-    """Her last completed visit and a "book again" link: its service and staff chosen,
-    her details filled in (links.rebook_url)."""
+    """Her last completed visit and a "book again" link: its service and staff chosen
+    while the salon still offers them (an imported visit's may be unknown, a stylist may
+    have left or stopped doing it), her details filled in (links.rebook_url)."""
     last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
+    service = b.config.service(last.service_id) if last else None
+    staff = last.staff_id if last and service and b.config.does(last.staff_id, service.id) else None
     return last, links.rebook_url(
         b.config.slug,
         b.id,
         c.id,
         now + links.REBOOK_VALID,
-        service=last.service_id if last else None,
-        staff=last.staff_id if last else None,
+        service=service.id if service else None,
+        staff=staff,
     )
 
 

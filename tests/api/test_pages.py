@@ -236,6 +236,14 @@ def test_she_can_move_her_booking_into_time_overlapping_its_own(client):
     assert ">11.00<" in other and ">12.00<" not in other and ">13.30<" not in other
 
 
+@pytest.mark.parametrize("staff", ["import", "mikko"])  # an imported visit's unknown stylist; one who does not do it
+def test_a_link_naming_a_stylist_who_does_not_do_the_service_shows_anyones_times(client, staff):
+    status, html = page(client, f"/book/demo?service=womens-cut&date=2026-11-25&staff={staff}&lang=fi")
+    assert status == 200 and "Tämä tekijä ei tee" not in html
+    assert ">11.00<" in html  # a time of the day, anyone's
+    assert f"staff={staff}" not in html  # the day and time links leave the stylist open
+
+
 def test_the_manage_page_names_her_service_in_the_language_it_is_read_in(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")  # booked in Finnish
     token = token_of(booked["manage_url"])

@@ -62,6 +62,16 @@ def test_we_miss_you_at_local_morning_naming_the_last_service(client, maija, fro
     assert listed["marketing"]["next_at"].startswith("2027-03-15T10:0"), listed  # the demo salon's 14 days
 
 
+def test_an_imported_visit_links_to_her_service_with_anyone_not_an_unknown_stylist(client, aws, frozen_now):
+    """An imported visit's stylist is unknown (`import`): a link naming it opened the booking
+    page on an error; her service is named, the stylist left open."""
+    regular(frozen_now, staff="import")
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    [m] = winbacks()
+    text = decoded(m)
+    assert "/book/demo?service=womens-cut&again=" in text and "staff=" not in text
+
+
 def test_at_most_two_messages_21_days_apart(client, maija, frozen_now):
     run_job("marketing", LAPSE_MORNING)
     assert run_job("marketing", "2027-03-21T10:05:00+02:00")["winback_sent"] == 0  # day 20

@@ -55,7 +55,7 @@ def save(
     service = cfg.service(req.service)
     if not service:
         raise ValidationFailed("Choose a service offered here.", fields={"service": "unknown service"})
-    if req.staff and req.staff not in {m.id for m in cfg.staff_for(service.id)}:
+    if req.staff and not cfg.does(req.staff, service.id):
         raise ValidationFailed(
             "That staff member does not offer this service.",
             fields={"staff": "unknown staff or does not offer the service"},
