@@ -198,7 +198,7 @@ class DeskCancelIn(BaseModel):
 
 
 def cancellation_deadline(start: datetime, window_hours: int) -> datetime:
-    """When the cancellation window begins (the KPIs count cancellations after it late)."""
+    """When the cancellation window begins."""
     return start - timedelta(hours=window_hours)
 
 
@@ -373,6 +373,15 @@ class Appointment:
     def change_deadline(self, window_hours: int, grace_minutes: int) -> datetime:
         """Until when she may cancel or move it online (change_deadline)."""
         return change_deadline(self.start, self.created_at, window_hours, grace_minutes)
+
+    def cancelled_late(self, window_hours: int, grace_minutes: int) -> bool:
+        """Cancelled once she could no longer cancel free (change_deadline): one made in
+        the grace after booking inside the window was free, and is not late."""
+        return (
+            self.status == Status.CANCELLED.value
+            and self.cancelled_at is not None
+            and self.cancelled_at > self.change_deadline(window_hours, grace_minutes)
+        )
 
     def days(self, tz: ZoneInfo) -> list[date]:
         """The local days whose sheets hold its time (chalicelib/domain/daysheet.py)."""

@@ -199,6 +199,7 @@ def contribution(
     late_cancel_hours: int,
     days_from: date | None = None,
     nudges: Iterable[datetime] = (),
+    grace_minutes: int = 0,
 ) -> Counts:
     """Everything one client adds to the business's period counters, from her whole
     history: her appointments (any status) and the times win-back messages were sent
@@ -234,7 +235,7 @@ def contribution(
             add(a.start, "salon_cancelled")
         elif a.status == Status.CANCELLED.value:
             add(a.start, "cancelled")
-            if a.cancelled_at and a.cancelled_at > a.start - timedelta(hours=late_cancel_hours):
+            if a.cancelled_late(late_cancel_hours, grace_minutes):
                 add(a.start, "late_cancelled")
         elif a.status in (Status.COMPLETED.value, Status.NO_SHOW.value):
             group = "reminded" if a.reminded else "unreminded"

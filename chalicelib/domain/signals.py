@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from statistics import mean, median
 from typing import Any
 
@@ -56,14 +56,14 @@ def spacing_out(visits: Sequence[datetime]) -> Signal | None:
     return Signal("spacing_out", starts[-1].isoformat(), {"was_days": round(earlier), "now_days": round(recent)})
 
 
-def _changed(a: Appointment, late_hours: int) -> bool:
-    """Moved at least once, or cancelled within the cancellation window."""
+def _changed(a: Appointment, late_hours: int, grace_minutes: int) -> bool:
+    """Moved at least once, or cancelled late (not free: Appointment.cancelled_late)."""
     if a.status == Status.CANCELLED.value:
-        return a.cancelled_at is not None and a.start - a.cancelled_at < timedelta(hours=late_hours)
+        return a.cancelled_late(late_hours, grace_minutes)
     return a.reschedules > 0
 
 
-def changes_in_a_row(appointments: Iterable[Appointment], late_hours: int) -> Signal | None:
+def changes_in_a_row(appointments: Iterable[Appointment], late_hours: int, grace_minutes: int = 0) -> Signal | None:
     """Her latest bookings (by when they were made), each moved or cancelled late. A
     booking the salon cancelled says nothing of her: passed over, neither counted nor
     ending the row."""
@@ -71,7 +71,7 @@ def changes_in_a_row(appointments: Iterable[Appointment], late_hours: int) -> Si
     for a in sorted(appointments, key=lambda a: (a.created_at, a.start), reverse=True):
         if a.cancelled_by_salon:
             continue
-        if not _changed(a, late_hours):
+        if not _changed(a, late_hours, grace_minutes):
             break
         streak.append(a)
     if len(streak) < CHANGES_IN_A_ROW:
@@ -157,13 +157,14 @@ def warnings(
     today: date,
     late_cancel_hours: int,
     status: str | None = None,
+    grace_minutes: int = 0,
 ) -> list[Signal]:
     """Every rule's warning, in the order of CODES. `status` is hers by the return
     model (active, at_risk, lapsed; None: not known)."""
     visits = [a.start for a in appointments if outcome(a, now) == "completed"]
     found = (
         spacing_out(visits),
-        changes_in_a_row(appointments, late_cancel_hours),
+        changes_in_a_row(appointments, late_cancel_hours, grace_minutes),
         falling_rating(ratings),
         followup_overdue(followup_dues, today),
         no_contact(appointments, now),

@@ -41,6 +41,7 @@ def client_counts(b: Business, client: Client, first_day: date | None = None) ->
         b.config.rules.cancellation_window_hours,
         first_day,
         nudges=list(client.nudge_log),
+        grace_minutes=b.config.rules.change_grace_minutes,
     )
 
 

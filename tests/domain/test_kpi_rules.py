@@ -132,6 +132,19 @@ def test_the_salons_cancellation_is_counted_apart_not_as_a_clients():
     assert (f["salon_cancellation_rate"], f["cancellation_rate"], f["late_cancellation_rate"]) == (0.5, 0.5, 0.5)
 
 
+def test_a_cancellation_in_the_grace_after_a_late_booking_is_not_a_late_one():
+    """Booked at 11.00 for 14.00 (inside the 24 h window): free to cancel until 11.15, as
+    her pages said; after that it is late."""
+
+    def cancelled(at):
+        return visit("gia", "2026-11-25T14:00", status="cancelled", created="2026-11-25T11:00", cancelled_at=at)
+
+    free = kpis.contribution([cancelled("2026-11-25T11:10")], [], HEL, 24, grace_minutes=15)["2026-11"]
+    late = kpis.contribution([cancelled("2026-11-25T11:20")], [], HEL, 24, grace_minutes=15)["2026-11"]
+    assert (free["cancelled"], free.get("late_cancelled", 0)) == (1, 0)
+    assert (late["cancelled"], late["late_cancelled"]) == (1, 1)
+
+
 def test_a_quarter_counts_a_client_once_however_many_months_she_came():
     counts = worked_example()
     q4, nov = counts["2026-Q4"], counts["2026-11"]

@@ -70,6 +70,23 @@ def test_an_early_cancellation_or_a_kept_visit_breaks_the_row():
     assert signals.changes_in_a_row([moved, kept, moved_again], late_hours=24) is None
 
 
+def test_a_cancellation_in_the_grace_after_booking_late_was_free_and_is_not_late():
+    """Booked three hours ahead (inside the 24 h window), she may still cancel free for
+    15 minutes: she was told so, and the warning does not count it against her."""
+    start = days_ago(10)
+    moved = appt(days_ago(30), reschedules=1, made_days_before=5)
+
+    def cancelled(after_booking: timedelta) -> Appointment:
+        made = start - timedelta(hours=3)
+        return appt(start, "cancelled", made_days_before=3 / 24, cancelled_at=made + after_booking)
+
+    free = cancelled(timedelta(minutes=10))
+    assert signals.changes_in_a_row([moved, free], late_hours=24, grace_minutes=15) is None
+    late = cancelled(timedelta(minutes=20))
+    assert signals.changes_in_a_row([moved, late], late_hours=24, grace_minutes=15) is not None
+    assert signals.changes_in_a_row([moved, free], late_hours=24) is not None  # no grace: late
+
+
 def test_the_salons_late_cancellations_are_not_hers_and_neither_count_nor_break_the_row():
     def salon(n: float) -> Appointment:
         return appt(days_ago(n), "cancelled", made_days_before=5, cancelled_at=days_ago(n) - timedelta(hours=3),

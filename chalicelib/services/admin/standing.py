@@ -56,8 +56,11 @@ def warnings(
         dues = [f.due for f in followups.for_client(b.id, c.id)]
     if rated is None:
         rated = feedback.of_client(b.id, c.id)
-    late_hours = b.config.rules.cancellation_window_hours
-    return rules.warnings(history, _ratings(history, rated, now), dues, now, today(b), late_hours, status)
+    r = b.config.rules
+    ratings = _ratings(history, rated, now)
+    return rules.warnings(
+        history, ratings, dues, now, today(b), r.cancellation_window_hours, status, r.change_grace_minutes
+    )
 
 
 def shown(c: Client, found: Sequence[rules.Signal]) -> list[dict[str, Any]]:
