@@ -612,11 +612,20 @@ def test_the_owner_makes_an_api_key_sees_it_once_and_revokes_it(signed_in, stack
     shown = page.locator("#set-keys-new")
     expect(shown).to_have_value(re.compile(r"^rbk_"))
     key = shown.input_value()
-    expect(card.locator("tbody tr", has_text="Kotisivu")).to_contain_text("Ei käytetty")
+    expect(card.locator("li", has_text="Kotisivu")).to_contain_text("Ei käytetty")
+    # Each key's facts fit a phone, inside its card (a table's four columns did not), on
+    # the narrowest one too.
+    page.set_viewport_size(NARROW_PHONE)
+    past_card = card.evaluate(
+        "(c) => [...c.querySelectorAll('*')].filter((n) => n.getBoundingClientRect().right > "
+        "c.getBoundingClientRect().right - 1).map((n) => n.tagName + '.' + n.className)"
+    )
+    assert past_card == [] and sticking_out(page, "#set-keys") == [], past_card
+    page.set_viewport_size(PHONE)
     check(page, "api-keys")
     status, me = me_with(key)
     assert status == 200 and me["user"].startswith("api_key:"), me
     page.on("dialog", lambda d: d.accept())
     card.get_by_role("button", name="Peru: Kotisivu").click()
-    expect(card.locator("tbody tr", has_text="Kotisivu")).to_contain_text("Peruttu")
+    expect(card.locator("li", has_text="Kotisivu")).to_contain_text("Peruttu")
     assert me_with(key)[0] in (401, 403)

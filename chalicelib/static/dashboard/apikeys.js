@@ -7,7 +7,7 @@ import { newKeyBody, SCOPES } from "./settingsform.js";
 import { api } from "./state.js";
 
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString(intl(), { dateStyle: "medium", timeStyle: "short" }) : t("keys_never_used");
+  return new Date(iso).toLocaleString(intl(), { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function apiKeysCard() {
@@ -35,15 +35,15 @@ export function apiKeysCard() {
       const data = await api("GET", "/api-keys");
       clear(list).removeAttribute("aria-busy");
       if (!data.keys.length) { list.appendChild(el("p", { className: "muted", text: t("keys_none") })); return; }
-      const rows = data.keys.map((k) => el("tr", {},
-        el("td", { text: k.name }),
-        el("td", { text: k.scopes.map((s) => t((SCOPES.find(([x]) => x === s) || [s, s])[1])).join(", ") }),
-        el("td", { text: k.revoked_at ? t("keys_revoked_on", { when: when(k.revoked_at) }) : when(k.last_used_at) }),
-        el("td", {}, k.revoked_at ? null : el("button", { type: "button", className: "secondary", text: t("keys_revoke"),
-          "aria-label": `${t("keys_revoke")}: ${k.name}`, onclick: () => revoke(k) }))));
-      list.appendChild(el("table", {}, el("thead", {}, el("tr", {},
-        el("th", { text: t("keys_name") }), el("th", { text: t("keys_scopes") }), el("th", { text: t("keys_last_used") }), el("th", {}))),
-        el("tbody", {}, rows)));
+      // One box a key, its facts one under another: a table's four columns do not fit a phone.
+      const items = data.keys.map((k) => el("li", { className: "key-item" },
+        el("p", { className: "who", text: k.name }),
+        el("p", { text: `${t("keys_scopes")}: ${k.scopes.map((s) => t((SCOPES.find(([x]) => x === s) || [s, s])[1])).join(", ")}` }),
+        el("p", { className: "muted", text: k.revoked_at ? t("keys_revoked_on", { when: when(k.revoked_at) })
+          : k.last_used_at ? `${t("keys_last_used")}: ${when(k.last_used_at)}` : t("keys_never_used") }),
+        k.revoked_at ? null : el("button", { type: "button", className: "secondary", text: t("keys_revoke"),
+          "aria-label": `${t("keys_revoke")}: ${k.name}`, onclick: () => revoke(k) })));
+      list.appendChild(el("ul", { className: "list" }, items));
     } catch (err) {
       clear(list).removeAttribute("aria-busy");
       list.appendChild(el("p", { className: "error", role: "alert", text: `${t("load_failed")} ${err.message || ""}` }));
