@@ -4,7 +4,7 @@
 // replay a delivery, remove it. The owner's only, like the other settings.
 import { $, clear, el, showFieldErrors } from "./dom.js";
 import { errorText, has, intl, t } from "./i18n.js";
-import { api } from "./state.js";
+import { api, copyActions } from "./state.js";
 
 let endpoints = [];
 let types = [];
@@ -58,7 +58,12 @@ function endpointBox(e) {
     el("p", { className: e.enabled ? "status-line" : "status-line bad", text: state(e) }),
     el("p", { className: "muted", text: e.events.map(eventName).join(", ") }));
   if (shown && shown.id === e.id) {
-    item.appendChild(el("p", {}, `${t("wh_secret")} `, el("code", { id: `wh-${e.id}-secret`, text: shown.secret })));
+    // In a field that fits the screen, selected, with a button that copies it.
+    const id = `wh-${e.id}-secret`;
+    const secret = el("input", { id, type: "text", readonly: true, value: shown.secret, spellcheck: "false" });
+    const note = el("p", { className: "status-line", role: "status" });
+    item.append(el("label", { for: id, text: t("wh_secret") }), secret,
+      copyActions(secret, { copy: "wh_copy_secret", copied: "wh_secret_copied", share: false, tell: (w) => { note.textContent = w; } }), note);
   }
   const act = (key, fn) => el("button", { type: "button", id: `wh-${e.id}-${key}`, text: t(`wh_${key}`), onclick: fn });
   item.appendChild(el("div", { className: "set-actions" },
