@@ -918,6 +918,8 @@ def test_the_periods_follow_the_pinned_day(pinned):
         owner.get_by_role("button", name="Seuraava jakso").click()
     owner.get_by_label("Jakso", exact=True).select_option("year")
     expect(owner.locator("#period-label")).to_have_text(str(today.year))
+    # Compared with the year before, named: not "1.1.–31.12. 2026 · compared with 1.1.–31.12.".
+    expect(owner.locator("#kpis .range")).to_contain_text(f"1.1.–31.12. {today.year - 1}")
     with owner.expect_response(lambda r: f"/kpis?period={today.year - 1}" in r.url):
         owner.get_by_role("button", name="Edellinen jakso").click()
     owner.get_by_label("Jakso", exact=True).select_option("last30")

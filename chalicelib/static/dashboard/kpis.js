@@ -70,10 +70,14 @@ function chart(key, name, trend, highlight) {
   return box;
 }
 
+// A range with its year last ("1.12.–31.12. 2025"): the year compared with is not always
+// the period's own (January against December), and a year against a year reads the same
+// days without it.
 function rangeText(r) {
   if (!r || !r.from) return "";
   const opts = { day: "numeric", month: "numeric" };
-  return r.from === r.to ? day(r.from, opts) : `${day(r.from, opts)}–${day(r.to, opts)}`;
+  const days = r.from === r.to ? day(r.from, opts) : `${day(r.from, opts)}–${day(r.to, opts)}`;
+  return `${days} ${r.to.slice(0, 4)}`;
 }
 
 // No visit in the period, the one before or anywhere on the charts (a new salon): the
@@ -88,8 +92,7 @@ export function renderKpis(box, data, period) {
   const rolling = isRolling(period);
   if (data.range) {
     box.appendChild(el("p", { className: "muted range", text: t("kpi_range", {
-      range: `${rangeText(data.range)}${data.range.from ? ` ${data.range.to.slice(0, 4)}` : ""}`,
-      previous: rangeText(data.previous_range) }) }));
+      range: rangeText(data.range), previous: rangeText(data.previous_range) }) }));
   }
   if (nothingCounted(data)) box.appendChild(el("p", { className: "card muted", id: "kpi-nothing-yet", text: t("kpi_nothing_yet") }));
   for (const [group, keys] of GROUPS) {
