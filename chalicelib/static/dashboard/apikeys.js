@@ -4,10 +4,10 @@
 import { clear, el, showFieldErrors } from "./dom.js";
 import { intl, t } from "./i18n.js";
 import { newKeyBody, SCOPES } from "./settingsform.js";
-import { api } from "./state.js";
+import { api, tz } from "./state.js";
 
 function when(iso) {
-  return new Date(iso).toLocaleString(intl(), { dateStyle: "medium", timeStyle: "short" });
+  return new Date(iso).toLocaleString(intl(), { dateStyle: "medium", timeStyle: "short", timeZone: tz() });
 }
 
 export function apiKeysCard() {

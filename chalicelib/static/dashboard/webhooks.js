@@ -4,7 +4,8 @@
 // replay a delivery, remove it. The owner's only, like the other settings.
 import { $, clear, el, showFieldErrors } from "./dom.js";
 import { errorText, has, intl, t } from "./i18n.js";
-import { api, copyActions } from "./state.js";
+import { api, copyActions, tz } from "./state.js";
+import { deliveryAnswer } from "./webhookwords.js";
 
 let endpoints = [];
 let types = [];
@@ -45,6 +46,11 @@ function draw() {
 function eventName(type) {
   const key = `wh_ev_${type.replace(".", "_")}`;
   return has(key) ? t(key) : type;
+}
+
+function answerWords(d) {
+  const said = deliveryAnswer(d);
+  return said.key ? t(said.key, said.vars) : said.text;
 }
 
 function state(e) {
@@ -111,9 +117,11 @@ function logList(e) {
   const list = el("ul", { className: "list", id: `wh-${e.id}-log` });
   if (!logs[e.id].length) list.appendChild(el("li", { className: "muted", text: t("wh_log_empty") }));
   for (const d of logs[e.id]) {
-    const when = new Intl.DateTimeFormat(intl(), { dateStyle: "short", timeStyle: "short" }).format(new Date(d.delivered_at || d.created_at));
+    // On the salon's clock, as the calendar.
+    const when = new Intl.DateTimeFormat(intl(), { dateStyle: "short", timeStyle: "short", timeZone: tz() })
+      .format(new Date(d.delivered_at || d.created_at));
     list.appendChild(el("li", {},
-      `${eventName(d.event_type)} · ${t(`wh_status_${d.status}`)} · ${when} · ${d.response || d.error || ""} `,
+      `${eventName(d.event_type)} · ${t(`wh_status_${d.status}`)} · ${when} · ${answerWords(d)} `,
       el("button", { type: "button", text: t("wh_replay"), onclick: async () => {
         try {
           await api("POST", `/webhooks/${e.id}/deliveries/${d.id}/replay`);
