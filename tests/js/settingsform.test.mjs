@@ -569,3 +569,12 @@ test("the policy's fixed deposit at or above a service's price is said: those se
   assert.equal(i18n.t("set_deposit_whole_price", { services: "Women's cut" }), "At least the price of Women's cut: those are paid in full when booked.");
   i18n.setLang("fi");
 });
+
+test("a service nobody does is named by its name, a new one's too, not by its id", () => {
+  const form = [
+    { id: "womens-cut", name: { fi: "Naisten hiustenleikkaus", sv: "", en: "" } },
+    { id: null, name: { fi: "Pesu & hoito (pitkät hiukset)", sv: "", en: "" } },
+  ];
+  assert.deepEqual(F.explainAt("services", "_", "no staff member offers: womens-cut, pesu-hoito-pitkat-hiukset", form),
+    { key: "err_unserved", vars: { ids: "Naisten hiustenleikkaus, Pesu & hoito (pitkät hiukset)" } });
+});

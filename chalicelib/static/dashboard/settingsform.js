@@ -4,7 +4,7 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price or a deposit in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
-import { day, explain, money, nameMissing, readCents, readNumber, t } from "./i18n.js";
+import { day, explain, lang, money, nameMissing, readCents, readNumber, t } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
@@ -590,6 +590,8 @@ export function explainAt(section, path, message, form) {
   const { key, vars } = said;
   if (nameMissing(path, key)) return { key: "f_name_needed", vars: {} };
   if (key === "err_closure_twice") return { key, vars: { date: day(vars.date) } }; // "24.12.2026"
+  // Services named by the owner's names for them, not their ids ("pesu-hoito-pitkat-hiukset").
+  if (section === "services" && vars.ids && Array.isArray(form)) return { key, vars: { ids: serviceNames(vars.ids, form) } };
   if ((PERCENTS[section] || []).includes(path) && ["err_min", "err_max", "err_above", "err_below"].includes(key)) {
     return { key: "err_percent", vars: {} };
   }
@@ -600,6 +602,17 @@ export function explainAt(section, path, message, form) {
   if (!f || f.unit !== "weeks") return { key: `${key}_days`, vars };
   const days = Number(vars.n);
   return { key: `${key}_weeks`, vars: { n: String(key === "err_min" ? Math.ceil(days / 7) : Math.floor(days / 7)) } };
+}
+
+// "a, b" (service ids, as the API lists them) as the services' names in the dashboard's
+// language (else the first written); a new one's id is the one withIds gave it.
+function serviceNames(ids, form) {
+  const named = withIds("services", form);
+  return ids.split(", ").map((id) => {
+    const s = named.find((x) => x.id === id);
+    const n = s && s.name;
+    return (n && (n[lang()] || n.fi || n.sv || n.en)) || id;
+  }).join(", ");
 }
 
 // --- API keys (apikeys.js) ---------------------------------------------------------------
