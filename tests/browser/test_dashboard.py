@@ -348,7 +348,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     # past, said as one that did not come.
     listed.filter(has_text="Leena Lähtenyt").get_by_role("link", name="Leena Lähtenyt").click()
     card = owner.locator("#client-card")
-    expect(card.locator("dt", has_text="Käynti odotettiin")).to_have_count(1)
+    expect(card.locator("dt", has_text="Käyntiä odotettiin")).to_have_count(1)
     expect(
         card.locator("dt", has_text="Palaa 26 viikon sisällä").locator("xpath=following-sibling::dd[1]")
     ).to_have_text(re.compile(r"^\d+\s%$"))
