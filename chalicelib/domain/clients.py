@@ -205,7 +205,7 @@ class ProfileUpdate:
                 values[name] = dict(value or {})
             else:
                 values[name] = value
-        if self.fields.get("relationship"):
+        if "relationship" in self.fields:
             values["relationship_at"] = now
         if self.marketing is not None:
             values["marketing"] = self.marketing

@@ -393,7 +393,7 @@ def _profile_actions(c: Client, change: ProfileUpdate, now: datetime) -> list[Ac
             actions += [ClientItem.g5pk.set(g5pk), ClientItem.g5sk.set(g5sk)]
         else:
             actions += [ClientItem.g5pk.remove(), ClientItem.g5sk.remove()]
-    if fields.get("relationship"):
+    if "relationship" in fields:
         actions.append(ClientItem.relationship_at.set(now))
     if change.marketing is not None:
         actions += consent_actions(consent_map(change.marketing))

@@ -168,8 +168,14 @@ def test_maintenance_relationship_shows_in_the_profile(desk, booked):
     assert status == 200 and body["client"]["relationship"] == "maintenance"
     _, profile = desk.get(f"/clients/{cid}")
     assert profile["client"]["relationship"] == "maintenance"
+    assert profile["standing"]["status"] == "maintenance"
     _, listed = desk.get("/clients?q=maija")
     assert listed["clients"][0]["relationship"] == "maintenance"
+    # Undone from her card: cleared, the return model's word again.
+    status, body = desk.patch(f"/clients/{cid}", {"relationship": None})
+    assert status == 200 and body["client"]["relationship"] == "active"
+    _, profile = desk.get(f"/clients/{cid}")
+    assert profile["standing"]["status"] != "maintenance"
 
 
 def test_a_stale_device_does_not_overwrite_a_follow_up_another_device_saved(desk, booked):

@@ -440,6 +440,17 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(due).to_have_count(0)
     expect(owner.locator("#followups")).to_contain_text("Ei ajankohtaisia seurantoja.")
 
+    # Her own pace undone from her card: the return model's word again, and on the list.
+    owner.get_by_role("searchbox", name="Hae asiakasta").fill("Huoltonen")
+    owner.locator("#search-results").get_by_role("link", name=re.compile("Maija Huoltonen")).click()
+    standing = owner.locator("#client-card section", has_text="Asiakassuhde")
+    expect(standing).to_contain_text("Omaan tahtiin")
+    standing.get_by_role("button", name="Seuraa taas").click()
+    expect(status).to_contain_text("Maija Huoltonen on taas seurannassa")
+    expect(standing).not_to_contain_text("Omaan tahtiin")
+    show(owner, "clients")
+    expect(listed.filter(has_text="Maija Huoltonen")).to_have_count(1)
+
 
 def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):
     """The list puts the most value at stake first, the long gone at the top; the owner

@@ -298,8 +298,8 @@ def _changed_fields(req: ClientUpdate, c: Client, phone: str | None, email: str 
         if field in sent:
             value = getattr(req, field)
             fields[field] = value if value not in (None, "", [], {}) else None
-    if "relationship" in sent and req.relationship:
-        fields["relationship"] = req.relationship
+    if "relationship" in sent:  # null clears it: the return model's word again
+        fields["relationship"] = req.relationship or None
     return fields
 
 

@@ -278,7 +278,20 @@ function standingSection(c, st) {
     list.appendChild(item);
   }
   if (!list.childNodes.length) list.appendChild(el("li", { className: "muted", text: t("no_signals") }));
-  return section("cc_standing", facts, el("h4", { text: t("cc_signals") }), list);
+  // "Comes at her own pace" set from the at-risk list in one tap: undone here, back to the
+  // return model's word (relationship cleared).
+  const again = st.status === "maintenance" ? el("button", { type: "button", id: "cc-follow-again", text: t("cc_follow_again") }) : null;
+  if (again) {
+    again.addEventListener("click", async () => {
+      again.disabled = true;
+      try {
+        await api("PATCH", `/clients/${encodeURIComponent(c.id)}`, { relationship: null });
+        say(t("follow_again_done", { name: c.name }));
+        await showClient(c.id);
+      } catch (err) { again.disabled = false; say(errorText(err), true); }
+    });
+  }
+  return section("cc_standing", facts, again, el("h4", { text: t("cc_signals") }), list);
 }
 
 // --- the profile: shown, and edited in place -------------------------------------------
