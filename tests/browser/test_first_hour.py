@@ -240,8 +240,14 @@ def new_salon(stack):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", "No visits in this period or the one before. A longer period shows earlier ones; a new salon's figures fill in from its first visits."),
-        ("sv", "Inga besök under perioden eller den före. En längre period visar tidigare besök; en ny salongs siffror fylls i från de första besöken."),
+        (
+            "en",
+            "No visits in this period or the one before. A longer period shows earlier ones; a new salon's figures fill in from its first visits.",
+        ),
+        (
+            "sv",
+            "Inga besök under perioden eller den före. En längre period visar tidigare besök; en ny salongs siffror fylls i från de första besöken.",
+        ),
     ],
 )
 def test_a_new_salons_key_figures_say_there_is_nothing_to_count_yet(browser, new_salon, lang, words):
