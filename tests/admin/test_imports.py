@@ -130,6 +130,9 @@ def test_imported_visits_count_in_the_rhythm_the_kpis_and_no_message_goes_out(de
     # ...but an imported client has given no marketing consent: the list says so (the
     # dashboard offers her phone instead of a message), no win-back, nothing at all.
     assert slipping["clients"][0]["client"]["marketing"] == {"granted": False, "next_at": None}
+    # Her phone for the call the dashboard offers, as her card reads it and as tel: takes it.
+    assert slipping["clients"][0]["client"]["phone_display"] == "040 6666666"
+    assert slipping["clients"][0]["client"]["phone"] == "+358406666666"
     frozen_now["now"] += timedelta(minutes=1)  # the KPI sync leaves marks of the last seconds
     for job in ("send_due", "visits_ended", "kpi_sync", "marketing", "imports"):
         run_on_schedule(job, frozen_now["now"])

@@ -20,6 +20,11 @@ test("an entry round-trips through the form to the body the API takes", () => {
   });
 });
 
+test("her phone in the form as her card reads it, national for the salon's country", () => {
+  assert.equal(F.toForm({ ...entry, phone_display: "040 1234567" }).phone, "040 1234567");
+  assert.equal(F.toForm(entry).phone, "+358401234567"); // an API without the display form
+});
+
 test("anyone, no windows, email only: what is left empty is left out", () => {
   const form = { ...F.toForm(null, { service: "colour", from: "2026-11-30" }), name: " Liisa ", email: "l@example.com",
     windows: [F.emptyWindow()] };

@@ -13,6 +13,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain import rhythm
 from chalicelib.domain.clients import MAINTENANCE
 from chalicelib.domain.config import Business
+from chalicelib.domain.contacts import home_country, phone_display
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import BadRequest, ValidationFailed
@@ -89,6 +90,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     "id": c.id,
                     "name": c.name,
                     "phone": c.phone,
+                    "phone_display": phone_display(c.phone, home_country(b.config.phone)),  # as her card reads it
                     "email": c.email,
                     # A personal message needs her consent, and the cap's room (next_at: not yet).
                     "marketing": {

@@ -20,7 +20,7 @@ export function toForm(entry, defaults) {
     // A window on every day is shown with no day ticked: "any day" (the API's default).
     windows: entry.windows.map((w) => ({ days: w.days.length === 7 ? [] : [...w.days], start: w.start, end: w.end })),
     name: entry.name || "",
-    phone: entry.phone || "",
+    phone: entry.phone_display || entry.phone || "", // as her card reads it; the API takes either
     email: entry.email || "",
     locale: entry.locale || "fi",
   };
