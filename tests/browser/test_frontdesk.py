@@ -1560,7 +1560,7 @@ def test_the_owner_adds_and_edits_a_waitlist_entry(owner_at, stack):
     # Edited: the last day moves, the entry stays one.
     row.get_by_role("button", name="Muokkaa: Jonna Jonottaja").click()
     edit = page.get_by_role("dialog", name="Muokkaa jonopaikkaa")
-    expect(edit.get_by_label("Puhelin")).to_have_value("+358405551234")
+    expect(edit.get_by_label("Puhelin")).to_have_value("040 5551234")  # as her card reads it, not E.164
     edit.get_by_label("Viimeinen päivä").fill(first.isoformat())
     edit.get_by_role("button", name="Tallenna").click()
     expect(edit).to_be_hidden()
