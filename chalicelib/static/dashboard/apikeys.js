@@ -4,7 +4,7 @@
 import { clear, el, showFieldErrors } from "./dom.js";
 import { intl, t } from "./i18n.js";
 import { newKeyBody, SCOPES } from "./settingsform.js";
-import { api, tz } from "./state.js";
+import { api, say, tz } from "./state.js";
 
 function when(iso) {
   return new Date(iso).toLocaleString(intl(), { dateStyle: "medium", timeStyle: "short", timeZone: tz() });
@@ -60,6 +60,7 @@ export function apiKeysCard() {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     general.textContent = "";
+    say(""); // another section's "saved" is not about this
     const body = newKeyBody(name.value, boxes.filter((b) => b.input.checked).map((b) => b.scope));
     try {
       const made = await api("POST", "/api-keys", body);

@@ -139,7 +139,7 @@ function mappingCard() {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const p = M.problem(st.mapping);
-    if (p) { st.mappingError = t(p); renderImport(); return; }
+    if (p) { st.mappingError = t(p); say(""); renderImport(); return; } // not "checked" above the error
     preview(st.mapping);
   });
   return form;

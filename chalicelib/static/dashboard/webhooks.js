@@ -4,7 +4,7 @@
 // replay a delivery, remove it. The owner's only, like the other settings.
 import { $, clear, el, showFieldErrors } from "./dom.js";
 import { errorText, has, intl, t } from "./i18n.js";
-import { api, copyActions, tz } from "./state.js";
+import { api, copyActions, say, tz } from "./state.js";
 import { deliveryAnswer } from "./webhookwords.js";
 
 let endpoints = [];
@@ -82,6 +82,7 @@ function endpointBox(e) {
 }
 
 async function change(e, call, reveal) {
+  say(""); // another section's "saved" is not about this
   try {
     const saved = await call();
     endpoints = endpoints.map((x) => (x.id === e.id ? saved : x));
@@ -151,6 +152,7 @@ function addForm() {
     el("div", { className: "set-actions" }, el("button", { type: "submit", className: "accent", id: "wh-add", text: t("wh_add") })));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    say("");
     const events = [...form.querySelectorAll("input[name=wh-event]:checked")].map((c) => c.value);
     try {
       const saved = await api("POST", "/webhooks", { url: url.value.trim(), events });
