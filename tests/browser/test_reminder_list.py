@@ -93,3 +93,18 @@ def test_tomorrows_reminders_on_a_phone(stack, dashboard):
     expect(sheet.locator("#reminders-date-error")).to_have_text("Valitse päivä vuosilta 1900–2199.")
     expect(day).to_have_attribute("aria-invalid", "true")
     check_as_it_is(page, ARTIFACTS, "bad-day", ALL_IMPACTS)
+
+
+def test_the_back_gesture_closes_the_sheet_with_the_view_it_leaves(stack, dashboard):
+    """Key figures, then the calendar and its reminders sheet; the phone's back gesture
+    goes back to the key figures, and the sheet goes with the calendar."""
+    page = dashboard(SMALL_PHONE)
+    page.locator("#tabs a[data-view=kpis]").click()
+    expect(page.locator("#view-kpis")).to_be_visible()
+    page.locator("#tabs a[data-view=calendar]").click()
+    page.get_by_role("button", name="Muistutukset", exact=True).click()
+    sheet = page.locator("#reminders-dialog")
+    expect(sheet).to_be_visible()
+    page.go_back()
+    expect(page.locator("#view-kpis")).to_be_visible()
+    expect(sheet).to_be_hidden()

@@ -64,6 +64,11 @@ export function placeStatus() {
   return s;
 }
 
+// Every open dialog closed: the view under them changed (the phone's back gesture).
+export function closeDialogs() {
+  for (const d of document.querySelectorAll("dialog[open]")) closeDialog(d);
+}
+
 export function closeDialog(d) {
   if (typeof d.close === "function") d.close(); else d.removeAttribute("open");
   placeStatus(); // at once: what is said next is said where she sees it (its close event comes later)

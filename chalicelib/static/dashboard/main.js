@@ -1,7 +1,7 @@
 // The owner dashboard (/admin): signs in, then opens on today's calendar with the week's
 // summary; key figures, the to-do lists and the client card are a tap away. ES modules
 // loaded as they are (no build step); docs/dashboard.md says why.
-import { $, clear, closeDialog, el } from "./dom.js";
+import { $, clear, closeDialog, closeDialogs, el } from "./dom.js";
 import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
 import { createApi, request } from "./api.js";
 import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
@@ -285,6 +285,7 @@ async function boot() {
     route();
     if (state.view === "client" && before === "client") routeClient(); // another client
     if (state.view === before) return;
+    closeDialogs(); // a sheet of the view she left does not stay over the one she went to
     say(""); // a note about another view's action is stale here
     refresh(state.view);
   });
