@@ -248,6 +248,27 @@ def test_a_validation_error_is_marked_on_its_field_and_nothing_is_saved(signed_i
     expect(hours.locator("fieldset", has_text="Sunnuntai").locator(".closed")).to_have_text("Suljettu")
 
 
+def test_leaving_the_settings_with_an_edit_not_saved_asks_first(signed_in, stack):
+    """Friday's closing changed and not saved: the section says so, and another tab asks
+    before the change is lost; kept when she stays, gone only when she says leave."""
+    page = signed_in(PHONE)
+    hours = page.locator("#set-hours")
+    friday = hours.get_by_label("Perjantai päättyy").first
+    was = friday.input_value()
+    friday.fill("19:00")
+    expect(page.locator("#set-hours-note")).to_have_text("Tallentamattomia muutoksia.")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.locator("#tabs a[data-view=calendar]").click()
+    expect(page.locator("#view-settings")).to_be_visible()
+    assert asked and "Aukioloajat" in asked[0], asked
+    expect(friday).to_have_value("19:00")  # still hers to save
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#tabs a[data-view=calendar]").click()
+    expect(page.locator("#view-calendar")).to_be_visible()
+    assert settings(stack)["hours"]["fri"][0][1] == was  # left unsaved, as she chose
+
+
 def test_a_refusal_about_a_service_she_never_opened_lands_on_its_field(signed_in, stack):
     """A service's editor is built when she opens it (a salon's closed services and staff
     were hundreds of hidden fields built at every visit); the server's word on a service

@@ -17,7 +17,7 @@ import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
 import { COUNTS, RENDER, clearLists, drawMore, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
-import { forgetSettings, renderSettings, showSettings } from "./settings.js";
+import { forgetSettings, renderSettings, showSettings, unsavedSections } from "./settings.js";
 import { forgetImport, onImported, renderImport, rewordImport, showImport } from "./imports.js";
 
 const LANG_KEY = "rebook.dashboard.lang";
@@ -279,9 +279,17 @@ async function boot() {
   $("time-off").addEventListener("click", () => openTimeOff({}));
   $("cal-reminders").addEventListener("click", openReminders);
   $("sign-out").addEventListener("click", () => { signOut("signed_out"); $("email").focus(); });
+  // Closing or reloading the page with settings edited and not saved: the browser asks.
+  window.addEventListener("beforeunload", (e) => { if (unsavedSections().length) { e.preventDefault(); e.returnValue = ""; } });
   window.addEventListener("hashchange", () => {
     if (!state.me) return;
     const before = state.view;
+    // Leaving the settings with a section edited and not saved: asked first (they would be lost).
+    const unsaved = before === "settings" && !location.hash.endsWith("#settings") ? unsavedSections() : [];
+    if (unsaved.length && !window.confirm(t("set_leave_unsaved", { sections: unsaved.join(", ") }))) {
+      location.hash = "settings";
+      return;
+    }
     route();
     if (state.view === "client" && before === "client") routeClient(); // another client
     if (state.view === before) return;

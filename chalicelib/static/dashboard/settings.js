@@ -38,13 +38,27 @@ function itemBox(name, i, isNew, attrs, summary, fill) {
 function removeItem(name, form, i) {
   form.splice(i, 1);
   for (const k of [...opened]) if (k.startsWith(`${name}:`)) opened.delete(k);
-  dirty[name] = true;
+  edited(name);
   redraw(name);
 }
 
 const decimal = () => (lang() === "en" ? "." : ",");
 const DAY_KEYS = { mon: "d_mon", tue: "d_tue", wed: "d_wed", thu: "d_thu", fri: "d_fri", sat: "d_sat", sun: "d_sun" };
 const idOf = (section, path) => `set-${section}-${String(path).replace(/[^a-z0-9]+/gi, "-")}`;
+
+// Edited since loaded or saved: the section says so under its Save, and leaving the
+// settings asks first (unsavedSections); a save, or loading them again, forgets it.
+function edited(name) {
+  if (dirty[name] && notes[name] && notes[name].unsaved) return;
+  dirty[name] = true;
+  setNote(name, t("set_unsaved"));
+  notes[name].unsaved = true;
+}
+
+// The titles of the sections edited and not saved (none: nothing to lose by leaving).
+export function unsavedSections() {
+  return loaded && loaded.can_edit ? F.SECTIONS.filter((n) => dirty[n]).map((n) => t(TITLES[n])) : [];
+}
 
 export function forgetSettings() {
   loaded = null; forms = {}; dirty = {}; notes = {}; seq++; opened.clear();
@@ -148,8 +162,8 @@ function sectionCard(name) {
   const save = el("button", { type: "submit", className: "accent", id: `set-${name}-save`, text: t("save") });
   form.append(el("h3", { id: hid, text: t(TITLES[name]) }), body, general, el("div", { className: "set-actions" }, save, note));
   form.addEventListener("submit", (e) => { e.preventDefault(); saveSection(name, form); });
-  form.addEventListener("input", () => { dirty[name] = true; });
-  form.addEventListener("change", () => { dirty[name] = true; });
+  form.addEventListener("input", () => edited(name));
+  form.addEventListener("change", () => edited(name));
   return el("section", { className: "card settings" }, form);
 }
 
@@ -305,7 +319,7 @@ function paymentFields(name, i, s) {
 
 const BUILD = {
   hours(box, form, name) {
-    weekEditor(box, name, form, "", () => { dirty[name] = true; redraw(name); });
+    weekEditor(box, name, form, "", () => { edited(name); redraw(name); });
   },
   closures(box, form, name) {
     const list = el("ul", { className: "list compact closures" });
@@ -323,11 +337,11 @@ const BUILD = {
       list.appendChild(el("li", { className: "row" },
         cell,
         named,
-        button(t("set_remove"), () => { form.splice(i, 1); dirty[name] = true; redraw(name); }, { "aria-label": t("set_remove_closure", { n: i + 1 }) })));
+        button(t("set_remove"), () => { form.splice(i, 1); edited(name); redraw(name); }, { "aria-label": t("set_remove_closure", { n: i + 1 }) })));
     });
     if (!form.length) box.appendChild(el("p", { className: "muted", text: t("set_no_closures") }));
     box.appendChild(list);
-    box.appendChild(button(t("set_add_closure"), () => { form.push(F.blank("closures")); dirty[name] = true; redraw(name); }));
+    box.appendChild(button(t("set_add_closure"), () => { form.push(F.blank("closures")); edited(name); redraw(name); }));
   },
   services(box, form, name) {
     const staff = (loaded.sections.staff || []);
@@ -368,7 +382,7 @@ const BUILD = {
           { className: "plain danger-text", "aria-label": `${t("set_remove_service")}: ${label}` }));
       }));
     });
-    box.appendChild(button(t("set_add_service"), () => { form.push(F.blank("services")); dirty[name] = true; redraw(name); }));
+    box.appendChild(button(t("set_add_service"), () => { form.push(F.blank("services")); edited(name); redraw(name); }));
   },
   staff(box, form, name) {
     const services = loaded.sections.services || [];
@@ -390,13 +404,13 @@ const BUILD = {
         });
         item.appendChild(offers);
         const hours = el("div", { className: "staff-hours" }, el("p", { className: "label", text: t("set_weekly_hours") }));
-        weekEditor(hours, name, m.hours, `${i}.hours`, () => { dirty[name] = true; redraw(name); });
+        weekEditor(hours, name, m.hours, `${i}.hours`, () => { edited(name); redraw(name); });
         item.appendChild(hours);
         item.appendChild(button(t("set_remove_staff"), () => removeItem(name, form, i),
           { className: "plain danger-text", "aria-label": `${t("set_remove_staff")}: ${m.name}` }));
       }));
     });
-    box.appendChild(button(t("set_add_staff"), () => { form.push(F.blank("staff")); dirty[name] = true; redraw(name); }));
+    box.appendChild(button(t("set_add_staff"), () => { form.push(F.blank("staff")); edited(name); redraw(name); }));
   },
   // The business's own payment policy (payments.policy): what a service whose card says
   // "the business's general policy" takes; the same choices and deposit boxes as a
@@ -495,12 +509,12 @@ const BUILD = {
       li.append(selectField(name, `${i}.channel`, t("set_channel"), r, "channel", [["email", t("set_email")], ["sms", t("set_sms")]]), timing);
       if (r.timing === "day_before") li.appendChild(field(name, `${i}.day_before_at`, t("set_day_before_at"), r, "day_before_at", { type: "time", step: "300" }));
       else li.appendChild(field(name, `${i}.hours_before`, t("set_hours_before"), r, "hours_before", { type: "number", inputmode: "numeric", min: "1" }));
-      li.appendChild(button(t("set_remove"), () => { form.splice(i, 1); dirty[name] = true; redraw(name); }, { "aria-label": t("set_remove_reminder", { n: i + 1 }) }));
+      li.appendChild(button(t("set_remove"), () => { form.splice(i, 1); edited(name); redraw(name); }, { "aria-label": t("set_remove_reminder", { n: i + 1 }) }));
       list.appendChild(li);
     });
     if (!form.length) box.appendChild(el("p", { className: "muted", text: t("set_no_reminders") }));
     box.appendChild(list);
-    if (form.length < F.MAX_REMINDERS) box.appendChild(button(t("set_add_reminder"), () => { form.push(F.blank("reminders")); dirty[name] = true; redraw(name); }));
+    if (form.length < F.MAX_REMINDERS) box.appendChild(button(t("set_add_reminder"), () => { form.push(F.blank("reminders")); edited(name); redraw(name); }));
   },
   messages(box, form, name) {
     box.append(
