@@ -142,6 +142,26 @@ def test_the_webhook_events_fit_a_phone_in_swedish(owner_in):
     expect(page.locator("#set-webhooks .webhook")).to_have_count(0)
 
 
+def test_who_does_a_service_is_ticked_by_a_fingers_tap_beside_the_box(owner_in):
+    """The boxes of who does a service: the row beside each box, a finger's height, ticks it
+    (only the 19 px box and its line of text did)."""
+    page = owner_in("en", "settings")
+    item = page.locator("#set-services details.item").first
+    item.locator("summary").click()
+    labels = item.locator(".choice:has(input[type=checkbox]) label")
+    expect(labels.first).to_be_visible()
+    short = labels.evaluate_all(
+        "(ls) => ls.map((l) => l.getBoundingClientRect()).filter((r) => r.height < 43.5 || r.width < 43.5).length"
+    )
+    assert short == 0
+    box = item.locator(".choice input[type=checkbox]").first
+    was = box.is_checked()
+    labels.first.scroll_into_view_if_needed()
+    row = labels.first.bounding_box()
+    page.mouse.click(row["x"] + row["width"] - 10, row["y"] + row["height"] - 4)  # the row's far corner
+    expect(box).to_be_checked(checked=not was)
+
+
 @pytest.mark.parametrize("lang", ["en", "sv"])
 def test_the_steppers_and_the_figures_explanations_are_a_fingers_size(owner_in, lang):
     page = owner_in(lang, "kpis")
