@@ -348,7 +348,7 @@ const BUILD = {
     form.forEach((s, i) => {
       const label = localText(s.name) || t("set_new_service");
       const summary = el("summary", {}, el("span", { className: "who", text: label }),
-        el("span", { className: "muted", text: ` ${s.duration_minutes} min · ${priceText(s.price)}` }));
+        el("span", { className: "muted", text: ` ${[s.duration_minutes && `${s.duration_minutes} min`, priceText(s.price)].filter(Boolean).join(" · ")}` }));
       // An error about the service as a whole (its duration plus buffer) lands on the item.
       box.appendChild(itemBox(name, i, s.isNew, { id: idOf(name, `${i}-item`), "data-path": String(i) }, summary, (item) => {
         item.append(
