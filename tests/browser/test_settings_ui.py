@@ -257,9 +257,15 @@ def test_leaving_the_settings_with_an_edit_not_saved_asks_first(signed_in, stack
     was = friday.input_value()
     friday.fill("19:00")
     expect(page.locator("#set-hours-note")).to_have_text("Tallentamattomia muutoksia.")
-    asked = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
-    page.locator("#tabs a[data-view=calendar]").click()
+    asked: list[str] = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    with page.expect_event("dialog"):
+        page.locator("#tabs a[data-view=calendar]").click()
     expect(page.locator("#view-settings")).to_be_visible()
     assert asked and "Aukioloajat" in asked[0], asked
     expect(friday).to_have_value("19:00")  # still hers to save
