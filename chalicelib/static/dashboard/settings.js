@@ -8,7 +8,7 @@
 // Forms <-> JSON: settingsform.js (pure).
 import { $, clear, el } from "./dom.js";
 import { saveHeaders } from "./api.js";
-import { clock, lang, localText, money, plural, readCents, t } from "./i18n.js";
+import { clock, explain, lang, localText, money, plural, readCents, t } from "./i18n.js";
 import { api, copyActions, currency, say, state } from "./state.js";
 import * as F from "./settingsform.js";
 import { webhooksCard } from "./webhooks.js";
@@ -606,6 +606,18 @@ function words(message, name, path) {
   return vars.n === undefined ? t(key, vars) : plural(key, Number(vars.n)); // "At most 1 character."
 }
 
+// A day's hours that end before they start: the API names the day, the owner mends the end
+// she typed, so the end of the first such row is marked, not the day's first start.
+function endBeforeStart(node, message) {
+  const day = node.closest && node.closest("fieldset.day");
+  if (!day || explain(message).key !== "err_interval_order") return null;
+  const row = [...day.querySelectorAll(".interval")].find((r) => {
+    const [start, end] = r.querySelectorAll("input");
+    return start.value && end.value && end.value <= start.value;
+  });
+  return row ? row.querySelectorAll("input")[1] : null;
+}
+
 // Each error next to its input (the nearest place the form has for its path); what has
 // no place goes under the section. The first one gets the focus.
 function markErrors(name, form, fields) {
@@ -624,6 +636,7 @@ function markErrors(name, form, fields) {
       // The item as a whole: the message under its first input.
       node = node.querySelector("input, select") || node;
     }
+    node = endBeforeStart(node, message) || node;
     const id = `${node.id}-error`;
     if ($(id)) { $(id).textContent += ` ${words(message, name, path)}`; continue; }
     const note = el("p", { className: "field-error", id, text: words(message, name, path) });
