@@ -616,8 +616,7 @@ class ReturnModel:
 
     def _turn(self, h: History, severity: int) -> datetime | None:
         client = _client(self.params, h)  # all but the silence stays the same
-        g = client.gap
-        client = replace(client, gap=_RememberedGap(g.loc, g.scale, g.df, g.break_share, g.pause))
+        client = replace(client, gap=_RememberedGap(**vars(client.gap)))
 
         def reached(days: float) -> bool:
             return self._client_severity(replace(client, days_since=days)) >= severity

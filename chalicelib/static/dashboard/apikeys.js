@@ -2,12 +2,12 @@
 // scopes and when it was last used; a new key is shown once, right after it is made
 // (the server keeps only its hash); revoking stops it at once. docs/api.md.
 import { clear, el, showFieldErrors } from "./dom.js";
-import { intl, t } from "./i18n.js";
+import { dateTime, t } from "./i18n.js";
 import { newKeyBody, SCOPES } from "./settingsform.js";
 import { api, say, tz } from "./state.js";
 
 function when(iso) {
-  return new Date(iso).toLocaleString(intl(), { dateStyle: "medium", timeStyle: "short", timeZone: tz() });
+  return dateTime(iso, tz(), "medium");
 }
 
 export function apiKeysCard() {

@@ -96,6 +96,11 @@ export function day(iso, opts) {
   return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", ...(opts || { day: "numeric", month: "numeric", year: "numeric" }) })
     .format(new Date(Date.UTC(y, m - 1, d, 12)));
 }
+// An instant (ISO with its offset, or ms) as a date and a time on the wall clock of `tz`
+// (the salon's): "6.12.2026 klo 14.23", not the phone's zone.
+export function dateTime(when, tz, dateStyle = "short") {
+  return new Intl.DateTimeFormat(intl(), { dateStyle, timeStyle: "short", timeZone: tz }).format(new Date(when));
+}
 // From one day to another ("8.12.2026 – 10.12.2026"); one day is one date ("8.12.2026").
 export function days(from, to) {
   return !to || to.slice(0, 10) === from.slice(0, 10) ? day(from) : `${day(from)} – ${day(to)}`;

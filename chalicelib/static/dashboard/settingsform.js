@@ -4,7 +4,7 @@
 // touched saves nothing. The server validates (the YAML loader's model): the only checks
 // here are what must be parsed before sending (a price or a deposit in euros). Errors are keyed by the
 // path inside the section, as the API keys them ("0.duration_minutes", "mon", "_").
-import { day, explain, lang, money, nameMissing, readCents, readNumber, t } from "./i18n.js";
+import { day, explain, localText, money, nameMissing, readCents, readNumber, t } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const TEXT_LANGS = ["fi", "sv", "en"];
@@ -610,8 +610,7 @@ function serviceNames(ids, form) {
   const named = withIds("services", form);
   return ids.split(", ").map((id) => {
     const s = named.find((x) => x.id === id);
-    const n = s && s.name;
-    return (n && (n[lang()] || n.fi || n.sv || n.en)) || id;
+    return (s && localText(s.name)) || id;
   }).join(", ");
 }
 

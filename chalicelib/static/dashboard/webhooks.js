@@ -3,7 +3,7 @@
 // off, rotate its secret (the old one keeps signing for a day), read its delivery log and
 // replay a delivery, remove it. The owner's only, like the other settings.
 import { $, clear, el, showFieldErrors } from "./dom.js";
-import { errorText, has, intl, t } from "./i18n.js";
+import { dateTime, errorText, has, t } from "./i18n.js";
 import { api, copyActions, say, tz } from "./state.js";
 import { deliveryAnswer } from "./webhookwords.js";
 
@@ -118,9 +118,7 @@ function logList(e) {
   const list = el("ul", { className: "list", id: `wh-${e.id}-log` });
   if (!logs[e.id].length) list.appendChild(el("li", { className: "muted", text: t("wh_log_empty") }));
   for (const d of logs[e.id]) {
-    // On the salon's clock, as the calendar.
-    const when = new Intl.DateTimeFormat(intl(), { dateStyle: "short", timeStyle: "short", timeZone: tz() })
-      .format(new Date(d.delivered_at || d.created_at));
+    const when = dateTime(d.delivered_at || d.created_at, tz()); // on the salon's clock, as the calendar
     list.appendChild(el("li", {},
       `${eventName(d.event_type)} · ${t(`wh_status_${d.status}`)} · ${when} · ${answerWords(d)} `,
       el("button", { type: "button", text: t("wh_replay"), onclick: async () => {
