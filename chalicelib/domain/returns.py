@@ -538,11 +538,32 @@ class ReturnModel:
         # The window its thresholds were fitted for ("no visit in it" is a lapse): the one
         # the owner's P(return) is asked over.
         self.window_days = window_days
+        self._centred: dict[float, ReturnModel] = {}
+
+    def _with(self, params: Params, thresholds: Thresholds) -> ReturnModel:
+        return ReturnModel(
+            params, thresholds, self.clients, self.fitted_at, self.counts, self.counts_weight, self.window_days
+        )
 
     def with_thresholds(self, thresholds: Thresholds) -> ReturnModel:
-        return ReturnModel(
-            self.params, thresholds, self.clients, self.fitted_at, self.counts, self.counts_weight, self.window_days
-        )
+        return self._with(self.params, thresholds)
+
+    def centred_on(self, gap_days: float | None) -> ReturnModel:
+        """The model for a client whose usual gap is known beforehand (the return interval
+        the owner set for her service): her rhythm starts from it instead of the
+        population's centre, and her own gaps take over as they come, as from any centre.
+        None: the population's. The population's other parts, the thresholds and the
+        counting model stay."""
+        if gap_days is None:
+            return self
+        if not 0.0 < gap_days < math.inf:
+            raise ValueError("a usual gap is a positive number of days")
+        centred = self._centred.get(gap_days)
+        if centred is None:
+            centred = self._centred[gap_days] = self._with(
+                replace(self.params, mu0=math.log(gap_days)), self.thresholds
+            )
+        return centred
 
     def p_alive(self, visits: Sequence[datetime], as_of: datetime) -> float:
         """P(she is still a client): will come back some day if nothing changes."""

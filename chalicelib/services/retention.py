@@ -33,7 +33,7 @@ def figures_of(cfg: BusinessConfig, done: Sequence[Appointment], model: ReturnMo
     starts = [a.start for a in done]
     rhythm = rules.rhythm_days(starts, service.return_interval_days if service else None, r)
     # Just after her last visit: every visit counts, the silence is yet to come.
-    at_risk, lapsed = model.turns(starts, last.start + timedelta(seconds=1))
+    at_risk, lapsed = returns.for_service(model, service).turns(starts, last.start + timedelta(seconds=1))
     never = last.start + timedelta(days=TURN_LIMIT_DAYS)  # not within the model's horizon
     return rules.VisitFigures(
         visits=len(done),

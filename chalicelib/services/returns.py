@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.domain import returns as rules
 from chalicelib.domain.booking import Appointment
-from chalicelib.domain.config import Business, BusinessConfig
+from chalicelib.domain.config import Business, BusinessConfig, Service
 from chalicelib.domain.visits import outcome
 from chalicelib.store import bookings
 from chalicelib.store import retention as figures_store
@@ -53,6 +53,21 @@ def model_for(b: Business) -> rules.ReturnModel:
     return store.get(b.id, thresholds(b.config)) or prior_model(b.config)
 
 
+def for_service(model: rules.ReturnModel, service: Service | None) -> rules.ReturnModel:
+    """The model as it sees a client whose last visit was `service`: her rhythm starts
+    from the return interval the owner set for it (where the visit rhythm starts too),
+    else from the business's; a client's own gaps take over from either."""
+    return model.centred_on(service.return_interval_days if service else None)
+
+
+def for_client(
+    model: rules.ReturnModel, cfg: BusinessConfig, history: Sequence[Appointment], now: datetime
+) -> rules.ReturnModel:
+    """for_service of her last completed visit's service."""
+    last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
+    return for_service(model, cfg.service(last.service_id) if last else None)
+
+
 def thresholds_in_use(b: Business, model: rules.ReturnModel) -> dict[str, Any]:
     """What the owner is told about when a client counts as at risk or lapsed: the
     thresholds of `model` (model_for's) and where they come from: `own` (configured),
@@ -71,9 +86,11 @@ def thresholds_in_use(b: Business, model: rules.ReturnModel) -> dict[str, Any]:
 
 def settings_of(cfg: BusinessConfig) -> str:
     """The retention settings a stored fit and its clients' days are for: a change of any
-    of them (window, thresholds, default return days) is fitted for and re-keyed by the
-    next hourly run, not a week later."""
-    return json.dumps(cfg.retention.model_dump(mode="json"), sort_keys=True)
+    of them (window, thresholds, default return days, a service's return interval, where
+    its clients' rhythm starts) is fitted for and re-keyed by the next hourly run, not a
+    week later."""
+    intervals = {s.id: s.return_interval_days for s in cfg.services if s.return_interval_days}
+    return json.dumps({**cfg.retention.model_dump(mode="json"), "return_intervals": intervals}, sort_keys=True)
 
 
 def week_of(now: datetime) -> datetime:

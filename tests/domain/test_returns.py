@@ -154,6 +154,35 @@ def test_a_regular_overdue_by_weeks_lapses_where_an_irregular_client_does_not_ye
     )
 
 
+def test_a_client_of_a_service_with_its_own_interval_starts_from_it_until_her_own_gaps_speak():
+    # A colour client with one visit: the salon's clients come every six weeks, but the
+    # owner says colour comes back every eight. She is not at risk before she is due by
+    # it, nor lapsed sooner than the six weeks would have had her.
+    model = ReturnModel(Prior(typical_gap_days=42.0).params())
+    colour = model.centred_on(56.0)
+    one_visit = [T0]
+    at_risk, lapsed = colour.turns(one_visit, T0 + timedelta(hours=1))
+    plain_at_risk, plain_lapsed = model.turns(one_visit, T0 + timedelta(hours=1))
+    assert at_risk is not None and lapsed is not None and plain_at_risk is not None and plain_lapsed is not None
+    assert at_risk >= T0 + timedelta(days=56) > plain_at_risk
+    assert lapsed > plain_lapsed
+    assert colour.expected_next_visit(one_visit, T0 + timedelta(days=1)) == pytest.approx(
+        T0 + timedelta(days=56), abs=timedelta(minutes=1)
+    )
+    assert colour.status(one_visit, T0 + timedelta(days=50), False) == "active"
+    assert model.status(one_visit, T0 + timedelta(days=50), False) != "active"
+    # A regular's own gaps outweigh where she started from.
+    regular = visits_with([28.0] * 12)
+    assert colour.expected_next_visit(regular, regular[-1] + timedelta(days=1)) == pytest.approx(
+        regular[-1] + timedelta(days=28), abs=timedelta(days=3)
+    )
+    # No interval: the population's; the thresholds and the window stay.
+    assert model.centred_on(None) is model
+    assert colour.thresholds == model.thresholds and colour.window_days == model.window_days
+    with pytest.raises(ValueError):
+        model.centred_on(0.0)
+
+
 def test_thresholds_are_per_business_and_checked():
     params = Prior().params()
     visits = visits_with([28.0] * 12)

@@ -66,7 +66,10 @@ def test_the_weekly_fit_is_stored_moves_the_lapse_days_and_a_second_run_changes_
     after = _days(salon)
     assert after != before  # her days are the fitted model's now
     last = EVERY_3_WEEKS[-1]
-    _, lapsed = model.turns(EVERY_3_WEEKS, last + timedelta(seconds=1))
+    # As the product sees her: from her cut's return interval (past_visits' service).
+    seen = returns.for_service(model, salon.config.service("womens-cut"))
+    assert seen.params.mu0 != model.params.mu0
+    _, lapsed = seen.turns(EVERY_3_WEEKS, last + timedelta(seconds=1))
     assert lapsed is not None
     assert after["Maija"][1] in ((lapsed.astimezone(salon.config.tz) + timedelta(days=d)).date() for d in (0, 1))
 
@@ -192,8 +195,10 @@ def test_a_business_of_yearly_clients_has_its_own_window_and_a_change_is_fitted_
 
 def test_a_change_of_her_thresholds_or_default_return_days_is_re_keyed_within_the_hour(salon):
     """The owner's own thresholds change every client's status at once (the card, the
-    list): her lapse day, which the win-back job reads, follows at the next hourly run."""
+    list): her lapse day, which the win-back job reads, follows at the next hourly run;
+    so does a service's return interval."""
     from chalicelib.services import returns
+    from chalicelib.store.businesses import get_by_id, save_config
 
     assert run_job("refit_returns", MONDAY + timedelta(hours=1))["fitted"] == 1
     before = _days(salon)["Maija"][1]
@@ -204,7 +209,7 @@ def test_a_change_of_her_thresholds_or_default_return_days_is_re_keyed_within_th
         "rekeyed": 3,
         "left_for_next_run": False,
     }
-    model = returns.model_for(lenient)
+    model = returns.for_service(returns.model_for(lenient), lenient.config.service("womens-cut"))
     _, lapsed = model.turns(EVERY_3_WEEKS, EVERY_3_WEEKS[-1] + timedelta(seconds=1))
     after = _days(salon)["Maija"][1]
     assert before is not None and after is not None and after > before
@@ -214,6 +219,14 @@ def test_a_change_of_her_thresholds_or_default_return_days_is_re_keyed_within_th
     assert run_job("refit_returns", MONDAY + timedelta(hours=3))["fitted"] == 0  # then left alone
     _set_retention(lenient, default_return_days=60)  # the prior's typical gap and a new client's rhythm
     assert run_job("refit_returns", MONDAY + timedelta(hours=4))["fitted"] == 1
+    # A service's return interval is where its clients' rhythm starts: Kalle's one cut.
+    kalle = _days(salon)["Kalle"][1]
+    data = get_by_id(salon.id).config.model_dump(mode="json")  # type: ignore[union-attr]
+    cut = next(s for s in data["services"] if s["id"] == "womens-cut")
+    cut["return_interval_days"] *= 2
+    save_config(type(salon.config).model_validate(data))
+    assert run_job("refit_returns", MONDAY + timedelta(hours=5))["rekeyed"] == 3
+    assert kalle is not None and _days(salon)["Kalle"][1] > kalle
 
 
 @pytest.mark.parametrize("days", [0, 27, 731])

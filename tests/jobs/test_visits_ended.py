@@ -88,8 +88,11 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     # fit yet) has her at risk from 14 Mar 14:56 and lapsed from 20 Mar 13:18.
     assert slipping("2027-03-14T12:00:00+02:00") == []
     assert slipping("2027-03-15T12:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
-    # Kalle, one visit: lapsed once the typical six weeks have passed (2 Apr). Maija has
-    # more to lose (her cut costs more, and she is likelier gone): first.
+    # Kalle, one visit: lapsed once a men's cut's 28 days have passed (19 Mar; the salon's
+    # six weeks would have had him lapse on 2 Apr). Maija has more to lose (her cut costs
+    # more, and she is likelier gone): first.
+    assert slipping("2027-03-19T11:00:00+02:00") == [("Maija Meikäläinen", "at_risk")]
+    assert ("Kalle Kävijä", "lapsed") in slipping("2027-03-20T09:00:00+02:00")
     assert slipping("2027-04-03T12:00:00+02:00") == [("Maija Meikäläinen", "lapsed"), ("Kalle Kävijä", "lapsed")]
     _, body = desk.get("/retention?status=lapsed")
     assert body["thresholds"] == {  # told to the owner: the defaults until the first fit
@@ -111,6 +114,8 @@ def test_rhythm_and_the_slipping_list_by_the_return_model(client, desk, aws, fro
     # three weeks apart); Kalle's one visit gives no rhythm of his own: said so, with its day.
     assert maija["signals"] == [{"code": "no_contact", "params": {"days": 44, "longest_days": 18}}]
     assert [(s["code"], s["params"]["date"][:10]) for s in kalle_row["signals"]] == [("one_visit", "2027-02-19")]
+    # Lapsed no sooner than he was expected (the list says both).
+    assert kalle_row["expected_visit"].startswith("2027-03-19") and kalle_row["status_since"] == "2027-03-20"
     assert desk.get("/retention?status=gone")[0] == 422
 
     # A booking takes her off the list at once; "maintenance" takes Kalle off it.
@@ -126,7 +131,8 @@ def test_the_owner_may_list_who_slipped_most_recently_first(client, desk, frozen
     most recently first, each with the day she did (`status_since`); a bad order is a 400."""
     for day in ("2026-11-26", "2026-12-17", "2027-01-07", "2027-01-28", "2027-02-18"):
         visit(client, frozen_now, f"{day}T12:00:00+02:00")
-    visit(client, frozen_now, "2027-02-19T12:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
+    # A men's cut comes back in 28 days (the demo's return interval): lapsed 28 days on.
+    visit(client, frozen_now, "2027-03-05T12:00:00+02:00", staff="mikko", service="mens-cut", **KALLE)
     frozen_now["now"] = at("2027-04-03T12:00:00+02:00")
 
     def listed(query):

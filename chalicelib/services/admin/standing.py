@@ -37,7 +37,8 @@ def _ratings(history: Sequence[Appointment], rated: Sequence[Rating], now: datet
 def status_of(b: Business, c: Client, history: Sequence[Appointment], now: datetime, model: ReturnModel) -> str:
     """Her status by the business's return model: active, at_risk, lapsed or maintenance."""
     booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-    return model.status(returns.visit_starts(history, now), now, booked, maintenance=c.relationship == MAINTENANCE)
+    seen = returns.for_client(model, b.config, history, now)
+    return seen.status(returns.visit_starts(history, now), now, booked, maintenance=c.relationship == MAINTENANCE)
 
 
 def warnings(
@@ -73,6 +74,7 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
     visits = returns.visit_starts(history, now)
     model = returns.model_for(b)
     status = status_of(b, c, history, now, model)
+    model = returns.for_client(model, b.config, history, now)  # as status_of sees her
     expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
     return {
         "status": status,
