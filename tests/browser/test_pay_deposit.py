@@ -259,3 +259,46 @@ def test_a_no_show_fee_is_charged_off_session_from_the_front_desk(browser, stack
         check_page(page, "no-show-fee-charged")
     finally:
         context.close()
+
+
+def test_a_fee_her_bank_wants_confirmed_is_paid_on_the_page_her_link_opens(page, stack):
+    """The no-show fee charged off-session to a card whose bank asks for 3-D Secure stays
+    open, and she is sent a link: it opens the pay page naming the fee, she confirms with
+    her bank there, and the front desk sees the fee paid (Stripe's webhook). The link
+    opened again has nothing left to pay."""
+    from chalicelib import clock
+    from tests.browser.conftest import admin
+
+    who, _, start = paid_deposit_today(stack, "maksulinkki", card=THREE_D_SECURE)
+    with stack_env(stack):
+        assert clock.travel_to(start + timedelta(minutes=30))  # she never came
+    try:
+        _, cal = admin(stack, "GET", f"/calendar?date={start.date().isoformat()}")
+        appt = next(a["id"] for m in cal["staff"] for a in m["appointments"] if a["client"]["name"] == who)
+        assert admin(stack, "POST", f"/appointments/{appt}/status", {"status": "no_show"})[0] == 200
+        status, fee = admin(stack, "POST", f"/appointments/{appt}/fees", {"kind": "no_show"})
+        assert status == 200 and fee["state"] == "open", fee
+        page.goto(fee["pay_url"])
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vahvista maksu")
+        expect(page.locator("#fee-name")).to_have_text("Saapumatta jättämisen maksu")  # what it is for
+        expect(page.locator("#fee-form")).to_contain_text("111,30 €")
+        expect(page.locator("#card-element")).to_have_count(0)  # her card on file: only her bank's yes
+        check_client_page(page, "fee-pay")
+        page.get_by_role("button", name="Vahvista maksu").click()
+        page.get_by_role("button", name="Complete authentication").click()  # the bank's 3-D Secure
+        expect(page.locator("#pay-result")).to_have_text("Kiitos – maksu on maksettu.")
+        expect(page.locator("#fee-form")).to_be_hidden()
+
+        def paid() -> bool:
+            _, view = admin(stack, "GET", f"/appointments/{appt}")
+            return view["payment"]["fees"] == {"no_show": "succeeded"}
+
+        deadline = datetime.now() + timedelta(seconds=15)
+        while not paid():  # the webhook's way back from localstripe
+            assert datetime.now() < deadline, "the fee paid on the page never reached the desk"
+            page.wait_for_timeout(100)
+        page.goto(fee["pay_url"])
+        expect(page.locator("#pay-result")).to_have_text("Tällä linkillä ei ole enää maksettavaa.")
+    finally:
+        with stack_env(stack):
+            clock.travel_to(None)
