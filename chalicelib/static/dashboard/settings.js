@@ -361,6 +361,7 @@ const BUILD = {
           el("div", { className: "two" },
             field(name, `${i}.price_cents`, t("set_price"), s, "price", DECIMAL_BOX),
             field(name, `${i}.return_interval_days`, t("set_return_days"), s, "return_interval_days", { type: "number", inputmode: "numeric", min: "1" })),
+          hint("set_return_days_hint"),
           paymentFields(name, i, s));
         const kept = F.keptFacts(s);
         if (kept.length) {
