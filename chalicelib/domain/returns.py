@@ -548,6 +548,12 @@ class ReturnModel:
     def with_thresholds(self, thresholds: Thresholds) -> ReturnModel:
         return self._with(self.params, thresholds)
 
+    @property
+    def typical_gap_days(self) -> float:
+        """A typical client's median gap: where a client's rhythm starts before her own
+        gaps speak (the population's centre, or the one it was centred_on)."""
+        return round(math.exp(self.params.mu0), 6)
+
     def centred_on(self, gap_days: float | None) -> ReturnModel:
         """The model for a client whose usual gap is known beforehand (the return interval
         the owner set for her service): her rhythm starts from it instead of the

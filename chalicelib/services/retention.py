@@ -31,9 +31,14 @@ def figures_of(cfg: BusinessConfig, done: Sequence[Appointment], model: ReturnMo
     r, last = cfg.retention, done[-1]
     service = cfg.service(last.service_id)
     starts = [a.start for a in done]
-    rhythm = rules.rhythm_days(starts, service.return_interval_days if service else None, r)
+    # Until her own rhythm is known she is expected where the model starts her from: her
+    # service's return interval, else the business's typical gap (fitted to its clients;
+    # before the first fit, the owner's default_return_days): a first-timer's expected
+    # visit is then the day from which the model may call her at risk, not after it.
+    seen = returns.for_service(model, service)
+    rhythm = rules.rhythm_days(starts, seen.typical_gap_days, r)
     # Just after her last visit: every visit counts, the silence is yet to come.
-    at_risk, lapsed = returns.for_service(model, service).turns(starts, last.start + timedelta(seconds=1))
+    at_risk, lapsed = seen.turns(starts, last.start + timedelta(seconds=1))
     never = last.start + timedelta(days=TURN_LIMIT_DAYS)  # not within the model's horizon
     return rules.VisitFigures(
         visits=len(done),

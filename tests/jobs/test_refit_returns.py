@@ -237,3 +237,26 @@ def test_a_window_shorter_than_four_weeks_or_longer_than_two_years_is_refused(da
 
     with pytest.raises(ValidationError, match="return_window_days"):
         Retention(return_window_days=days)
+
+
+def test_a_first_timer_of_a_service_without_an_interval_is_expected_when_the_fitted_model_starts_her(salon):
+    """Before the first fit she is expected after the owner's assumed time between visits;
+    after it, after the business's typical gap as its clients show it: the day from which
+    the model may call her at risk (the list never says she lapsed before it expected her)."""
+    from chalicelib.services import returns
+    from chalicelib.store import clients
+
+    past_visits(ONCE, name="Liisa", phone="040 100 0004", email="liisa@example.com", service="blowdry")
+
+    def liisa():
+        return next(c for c in clients.all_clients(salon.id) if c.name == "Liisa")
+
+    assert liisa().rhythm_days == salon.config.retention.default_return_days == 42
+    run_job("refit_returns", MONDAY + timedelta(hours=1))
+    model = returns.model_for(salon)
+    assert model.typical_gap_days != 42
+    figures = liisa()
+    assert figures.rhythm_days == pytest.approx(model.typical_gap_days, abs=0.01)  # kept to 0.01 day
+    at_risk, _ = model.turns(ONCE, ONCE[0] + timedelta(seconds=1))
+    assert at_risk is not None and figures.last_visit_at is not None
+    assert figures.last_visit_at + timedelta(days=figures.rhythm_days) <= at_risk
