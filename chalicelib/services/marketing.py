@@ -108,8 +108,7 @@ def _lapsed_now(b: Business, c: Client, history: Sequence[Appointment], now: dat
     day was keyed, or a refit moved them) calls her lapsed. If not, she is re-keyed to it
     (figures_of, as the refit does) and her step waits for the lapse day it gives."""
     model = returns.model_for(b)
-    seen = returns.for_client(model, b.config, history, now)
-    if seen.status(returns.visit_starts(history, now), now, has_future_booking=False) == "lapsed":
+    if returns.seen(model, b.config, history, now).status(now, has_future_booking=False) == "lapsed":
         return True
     f = retention.figures_of(b.config, [a for a in history if outcome(a, now) == "completed"], model)
     today = now.astimezone(b.config.tz).date()
@@ -229,8 +228,7 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget:
             summary["nudge_booked"] += 1  # she has booked: no nudge
             continue
         model = model or returns.model_for(b)
-        seen = returns.for_client(model, b.config, history, now)
-        if seen.status(returns.visit_starts(history, now), now, has_future_booking=False) != "active":
+        if returns.seen(model, b.config, history, now).status(now, has_future_booking=False) != "active":
             continue  # not a nudge any more: the win-back's
         last, book_url = _last_visit(b, c, history, now)
         if last is None or c.last_visit_at is None:

@@ -28,24 +28,20 @@ def figures_of(cfg: BusinessConfig, done: Sequence[Appointment], model: ReturnMo
     stamps = loyalty_rules.counted_visits([a.start for a in done if a.earns_stamp], cfg.loyalty, cfg.tz)
     if not done:
         return rules.VisitFigures(visits=0, spend_cents=0, stamps=0)
-    r, last = cfg.retention, done[-1]
-    service = cfg.service(last.service_id)
-    starts = [a.start for a in done]
+    last = done[-1]
     # Until her own rhythm is known she is expected where the model starts her from: her
     # service's return interval, else the business's typical gap (fitted to its clients;
-    # before the first fit, the owner's default_return_days): a first-timer's expected
-    # visit is then the day from which the model may call her at risk, not after it.
-    seen = returns.for_service(model, service)
-    rhythm = rules.rhythm_days(starts, seen.typical_gap_days, r)
+    # before the first fit, the owner's default_return_days).
+    seen = returns.seen_from(model, cfg, done)
     # Just after her last visit: every visit counts, the silence is yet to come.
-    at_risk, lapsed = seen.turns(starts, last.start + timedelta(seconds=1))
+    at_risk, lapsed = seen.turns(last.start + timedelta(seconds=1))
     never = last.start + timedelta(days=TURN_LIMIT_DAYS)  # not within the model's horizon
     return rules.VisitFigures(
         visits=len(done),
         spend_cents=sum(a.came_to_cents for a in done),
         stamps=stamps,
         last_visit=last.start,
-        rhythm=rhythm,
+        rhythm=seen.rhythm_days,
         at_risk_on=_day_from(at_risk or never, cfg.tz),
         lapsed_on=_day_from(lapsed or never, cfg.tz),
     )

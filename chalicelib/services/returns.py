@@ -10,10 +10,12 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import returns as rules
+from chalicelib.domain import rhythm
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.config import Business, BusinessConfig, Service
 from chalicelib.domain.visits import outcome
@@ -55,17 +57,66 @@ def model_for(b: Business) -> rules.ReturnModel:
 
 def for_service(model: rules.ReturnModel, service: Service | None) -> rules.ReturnModel:
     """The model as it sees a client whose last visit was `service`: her rhythm starts
-    from the return interval the owner set for it (where the visit rhythm starts too),
-    else from the business's; a client's own gaps take over from either."""
+    from the return interval the owner set for it, else from the business's; a client's
+    own gaps take over from either."""
     return model.centred_on(service.return_interval_days if service else None)
 
 
-def for_client(
-    model: rules.ReturnModel, cfg: BusinessConfig, history: Sequence[Appointment], now: datetime
-) -> rules.ReturnModel:
-    """for_service of her last completed visit's service."""
-    last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
-    return for_service(model, cfg.service(last.service_id) if last else None)
+@dataclass(frozen=True)
+class Seen:
+    """A client as the owner's screens and the jobs judge her: the business's model
+    centred on her last service (for_service), her completed visits, and her rhythm
+    (domain/rhythm.py: when her next visit is expected; until she has three visits,
+    where the model starts her). Never at risk or lapsed before her rhythm expects her:
+    the list says both, and a client "lapsed" before the day it expected her is a
+    contradiction the owner cannot act on."""
+
+    model: rules.ReturnModel
+    visits: list[datetime]
+    rhythm_days: float | None
+
+    @property
+    def expected(self) -> datetime | None:
+        if not self.visits or self.rhythm_days is None:
+            return None
+        return rhythm.expected_next(self.visits[-1], self.rhythm_days)
+
+    def status(self, now: datetime, has_future_booking: bool, maintenance: bool = False) -> str:
+        state = self.model.status(self.visits, now, has_future_booking, maintenance)
+        expected = self.expected
+        if state in ("at_risk", "lapsed") and expected is not None and now <= expected:
+            return "active"
+        return state
+
+    def turns(self, as_of: datetime) -> tuple[datetime | None, datetime | None]:
+        """When she turns at risk and lapsed if nothing changes (ReturnModel.turns), not
+        before her expected visit."""
+        at_risk, lapsed = self.model.turns(self.visits, as_of)
+        expected = self.expected
+        if expected is None:
+            return at_risk, lapsed
+        return (max(at_risk, expected) if at_risk else None), (max(lapsed, expected) if lapsed else None)
+
+    def p_return(self, now: datetime, within_days: float) -> float:
+        return self.model.p_return(self.visits, now, within_days)
+
+    def p_still_client(self, now: datetime) -> float:
+        return self.model.p_still_client(self.visits, now)
+
+
+def seen_from(model: rules.ReturnModel, cfg: BusinessConfig, done: Sequence[Appointment]) -> Seen:
+    """Seen from her completed visits (any order)."""
+    done = sorted(done, key=lambda a: a.start)
+    if not done:
+        return Seen(model, [], None)
+    centred = for_service(model, cfg.service(done[-1].service_id))
+    starts = [a.start for a in done]
+    return Seen(centred, starts, rhythm.rhythm_days(starts, centred.typical_gap_days, cfg.retention))
+
+
+def seen(model: rules.ReturnModel, cfg: BusinessConfig, history: Sequence[Appointment], now: datetime) -> Seen:
+    """Seen from her history as of `now` (its completed visits)."""
+    return seen_from(model, cfg, [a for a in history if outcome(a, now) == "completed"])
 
 
 def thresholds_in_use(b: Business, model: rules.ReturnModel) -> dict[str, Any]:
@@ -153,8 +204,3 @@ def refit(b: Business, now: datetime, deadline: float | None = None, fit_reserve
         last = client_id
     store.rekeyed(b.id, as_of, store.ALL_REKEYED)
     return {"fitted": fitted, "clients": model.clients, "rekeyed": rekeyed, "left_for_next_run": False}
-
-
-def visit_starts(history: Sequence[Appointment], now: datetime) -> list[datetime]:
-    """Her completed visits' start instants, oldest first: what the model reads."""
-    return sorted(a.start for a in history if outcome(a, now) == "completed")

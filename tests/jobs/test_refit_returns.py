@@ -260,3 +260,26 @@ def test_a_first_timer_of_a_service_without_an_interval_is_expected_when_the_fit
     at_risk, _ = model.turns(ONCE, ONCE[0] + timedelta(seconds=1))
     assert at_risk is not None and figures.last_visit_at is not None
     assert figures.last_visit_at + timedelta(days=figures.rhythm_days) <= at_risk
+
+
+def test_a_client_is_never_at_risk_before_the_day_her_rhythm_expects_her(salon):
+    """Two cuts three weeks apart: her rhythm (two visits: not her own yet) expects her
+    on the cut's 42nd day; the model alone, reading her one short gap, would have her
+    lapse on the 30th. Her card, the list and the win-back day all wait for the 42nd."""
+    from chalicelib.services import returns
+    from chalicelib.store import bookings
+
+    two = [at("2026-09-01T10:00:00+03:00"), at("2026-09-22T10:00:00+03:00")]
+    sini = past_visits(two, name="Sini", phone="040 100 0005", email="sini@example.com")
+    model, cut = returns.model_for(salon), salon.config.service("womens-cut")
+    alone_at_risk, alone_lapsed = returns.for_service(model, cut).turns(two, two[-1] + timedelta(seconds=1))
+    expected = two[-1] + timedelta(days=42)
+    assert alone_at_risk is not None and alone_lapsed is not None and alone_lapsed < expected - timedelta(days=10)
+    figures = _days(salon)["Sini"]
+    assert figures == ((expected + timedelta(days=1)).date(),) * 2  # the first whole day past it, in Helsinki
+    history = bookings.client_history(salon.id, sini.client_id)
+    between = alone_lapsed + timedelta(days=5)
+    assert returns.for_service(model, cut).status(two, between, False) == "lapsed"  # the model alone
+    assert returns.seen(model, salon.config, history, between).status(between, False) == "active"
+    after = expected + timedelta(minutes=1)
+    assert returns.seen(model, salon.config, history, after).status(after, False) == "lapsed"

@@ -67,18 +67,17 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         listed = []
         for c, history in zip(candidates, histories, strict=True):
             booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-            visits = returns.visit_starts(history, now)
-            seen = returns.for_client(model, b.config, history, now)
-            state = seen.status(visits, now, booked)
+            seen = returns.seen(model, b.config, history, now)
+            state = seen.status(now, booked)
             if state in STATUSES and (not wanted or state == wanted):
-                listed.append((c, history, visits, state, seen))
+                listed.append((c, history, state, seen))
         ratings = list(pool.map(lambda row: feedback.of_client(b.id, row[0].id), listed))
     out: list[dict[str, Any]] = []
-    for (c, history, visits, state, seen), rated in zip(listed, ratings, strict=True):
+    for (c, history, state, seen), rated in zip(listed, ratings, strict=True):
         last_visit, rhythm_days = c.last_visit_at, c.rhythm_days
         if last_visit is None or rhythm_days is None:  # none among the candidates (for mypy)
             continue
-        p_return = seen.p_return(visits, now, model.window_days)
+        p_return = seen.p_return(now, model.window_days)
         typical = c.spend_cents / c.visits if c.visits else 0.0
         last = max((a for a in history if a.start == c.last_visit_at), key=lambda a: a.start, default=None)
         service = b.config.service(last.service_id) if last else None

@@ -37,8 +37,7 @@ def _ratings(history: Sequence[Appointment], rated: Sequence[Rating], now: datet
 def status_of(b: Business, c: Client, history: Sequence[Appointment], now: datetime, model: ReturnModel) -> str:
     """Her status by the business's return model: active, at_risk, lapsed or maintenance."""
     booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-    seen = returns.for_client(model, b.config, history, now)
-    return seen.status(returns.visit_starts(history, now), now, booked, maintenance=c.relationship == MAINTENANCE)
+    return returns.seen(model, b.config, history, now).status(now, booked, maintenance=c.relationship == MAINTENANCE)
 
 
 def warnings(
@@ -71,17 +70,16 @@ def shown(c: Client, found: Sequence[rules.Signal]) -> list[dict[str, Any]]:
 
 def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str, Any]:
     now, tz = clock.now(), b.config.tz
-    visits = returns.visit_starts(history, now)
     model = returns.model_for(b)
     status = status_of(b, c, history, now, model)
-    model = returns.for_client(model, b.config, history, now)  # as status_of sees her
+    seen = returns.seen(model, b.config, history, now)  # as status_of sees her
     expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
     return {
         "status": status,
         # The chance her status is judged by, beside the chance she comes within the window:
         # a slow regular is still hers (active) though unlikely back within 26 weeks.
-        "p_still_client": round(model.p_still_client(visits, now), 3) if visits else None,
-        "p_return": round(model.p_return(visits, now, model.window_days), 3) if visits else None,
+        "p_still_client": round(seen.p_still_client(now), 3) if seen.visits else None,
+        "p_return": round(seen.p_return(now, model.window_days), 3) if seen.visits else None,
         "window_days": model.window_days,
         "expected_visit": iso_local(expected, tz) if expected else None,
         "signals": shown(c, warnings(b, c, history, now, status=status)),
