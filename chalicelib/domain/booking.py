@@ -270,6 +270,9 @@ class Appointment:
     feedback_requested: bool = False
     # False for a past visit imported without stamps (POST /imports with "stamps": false).
     earns_stamp: bool = True
+    # False for a past visit imported from a file that gave only its day: placed at
+    # csv_import.VISIT_TIME_UNKNOWN, a time nobody should read as when she came.
+    time_known: bool = True
     # One hold at most: the booking's time is held only until `hold_until`, waiting for
     # `hold_for` (HoldFor): a new client's confirmation by the link sent to her
     # (Limits.hold_unconfirmed; booked, `hold_confirmed_at` once she did: a contact that

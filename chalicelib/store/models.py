@@ -234,6 +234,7 @@ class AppointmentItem(Base):
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent
     feedback_requested = BooleanAttribute(null=True)  # a feedback request was sent
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp
+    no_time = BooleanAttribute(null=True)  # an imported past visit whose file gave only its day
     import_id = UnicodeAttribute(null=True)  # the CSV import that wrote this past visit
     seq = NumberAttribute(default=0)  # bumps on every change; message keys use it
     hold_until = UTCDateTimeAttribute(null=True)  # held until then (or freed)

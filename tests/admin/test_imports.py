@@ -101,6 +101,7 @@ def test_run_imports_clients_visits_and_merges_like_the_dry_run(desk, booked):
     assert visits[0]["start"] == "2026-09-01T10:00:00+03:00"
     assert visits[2]["service"]["id"] == "import" and visits[2]["note"] == "Permanentti · Kalle"
     assert visits[2]["start"] == "2026-11-05T12:00:00+02:00"  # no time in the file: noon
+    assert [a["time_known"] for a in visits] == [True, True, False]  # said so: not read as when she came
     _, notes = desk.get(f"/clients/{c['id']}/notes")
     assert [(n["text"], n["author"], n["author_role"]) for n in notes["notes"]] == [
         ("Pitkät hiukset", "import", "import")

@@ -562,7 +562,9 @@ def test_csv_import_with_a_bad_row(signed_in, stack, size):
     page.locator("#search-results").get_by_role("link", name=re.compile(f"Åsa Östman{n}")).click()
     expect(page.get_by_role("heading", level=2, name=f"Åsa Östman{n}")).to_be_visible()
     card = page.locator("#client-card")
-    expect(card.locator("section", has_text="Aiemmat käynnit")).to_contain_text("Tuotu käynti: Permanentti")
+    past = card.locator("section", has_text="Aiemmat käynnit")
+    expect(past).to_contain_text("Tuotu käynti: Permanentti")
+    expect(past.locator(".time")).to_have_text("3.9.2026")  # the file gave its day, no time
     expect(card).not_to_contain_text("import")  # the placeholder id, as it read before
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]  # a long label wraps
     status, found = admin(stack, "GET", f"/clients?q={quote(f'Hylätty{n}')}")

@@ -71,6 +71,8 @@ def appointment_view(
         "outcome": outcome(a, clock.now()),
         "start": iso_local(a.start, tz),
         "end": iso_local(a.end, tz),
+        # False: an imported visit whose file gave only its day (its start is that day's noon).
+        "time_known": a.time_known,
         # The service's buffer after the end: nobody can be booked there (the sheets hold it).
         "occupied_until": iso_local(a.occupied_until, tz),
         "service": {"id": a.service_id, "name": service.name.get(cfg.locale) if service else a.service_id},

@@ -339,6 +339,7 @@ def _appointment(b: Business, names: rules.Names, client_id: str, v: rules.Visit
         note=" · ".join(unknown)[:500] or None,
         source="import",
         earns_stamp=stamps,
+        time_known=v.time_known,
     )
 
 

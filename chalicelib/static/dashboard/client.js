@@ -79,10 +79,13 @@ function visitWhat(a) {
   return id === "import" && a.note ? `${what}: ${a.note}` : what;
 }
 
+// When: its day and time, or only the day where an imported file gave no time.
+const visitWhen = (a) => (a.time_known === false ? day(a.start) : `${day(a.start)} ${clock(a.start)}`);
+
 function visitRow(a) {
   return el("li", { className: a.status === "cancelled" ? "cancelled" : null },
     el("div", { className: "row" },
-      el("span", { className: "time", text: `${day(a.start)} ${clock(a.start)}` }),
+      el("span", { className: "time", text: visitWhen(a) }),
       el("span", { className: "what", text: visitWhat(a) }),
       el("span", { className: "muted", text: staffName(a.staff && a.staff.id) }),
       el("span", { className: `tag ${a.outcome || a.status}`, text: t(statusKey(a)) }),
@@ -103,7 +106,7 @@ function moneyTag(a) {
 // cancelled one is in no calendar, and there the owner refunds or charges its fee.
 function moneyButton(a) {
   if (!a.payment || a.payment.mark === "held" || !a.id) return null;
-  return cardOpener(a.id, () => $("client-card"), { className: "plain", "aria-label": `${t("money_title")}: ${day(a.start)} ${clock(a.start)}` },
+  return cardOpener(a.id, () => $("client-card"), { className: "plain", "aria-label": `${t("money_title")}: ${visitWhen(a)}` },
     t("money_title"));
 }
 
