@@ -48,6 +48,7 @@ SHARED = {
     "tests/integration/test_no_double_booking.py": "dynamodb-local",
     "tests/integration/test_limits_dynamodb_local.py": "dynamodb-local",
     "tests/integration/test_waitlist_race.py": "dynamodb-local",
+    "tests/integration/test_keys_from_outside.py": "dynamodb-local",
     "tests/integration/test_overlapping_job_runs.py": "dynamodb-local",
     "tests/integration/test_local_stack_load.py": "stack-load",  # the module's one stack
     "tests/contract/test_owner_api_fuzz.py": "owner-fuzz",  # one stage for all its operations

@@ -1,11 +1,22 @@
 """Short random ids: lower-case alphanumerics, safe in URLs, keys and SMS links."""
 
 import hashlib
+import re
 import secrets
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Random bytes below this map evenly onto the alphabet (7 x 36); the rest are skipped.
 _EVEN = 256 - 256 % len(_ALPHABET)
+
+
+# What any id of ours can look like (new_id's and id_for_key's, up to the longest in use):
+# anything else names nothing, and is answered so before it reaches a key (DynamoDB
+# refuses a key over 2 KB with an error, not an empty answer).
+_ID = re.compile(r"[a-z0-9]{1,40}")
+
+
+def could_be_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
 def new_id(length: int = 12) -> str:

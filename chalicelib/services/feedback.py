@@ -82,18 +82,20 @@ def submit(token: str, body: dict[str, Any]) -> dict[str, Any]:
     now = clock.now()
     periods = kpi_rules.periods_of(appt.start.astimezone(b.config.tz).date())
     low = is_low(req.rating, rules)
+    alerted = False  # the owner's alert of this visit exists (another window's rating made it)
     for _ in range(4):
         previous = store.get(b.id, appt.id)
         previous_low = previous is not None and is_low(previous.rating, rules)
-        alert = _alert(b, appt, req, now) if low and not previous_low else None
+        alert = _alert(b, appt, req, now) if low and not previous_low and not alerted else None
         try:
             messages = store.record(
                 appt, req.rating, req.comment, now, periods, low, previous, previous_low, alert, outbox.IMMEDIATE_LEASE
             )
         except store.AlertExists:
-            messages = store.record(
-                appt, req.rating, req.comment, now, periods, low, previous, previous_low, None, None
-            )
+            # Two ratings at once (a double tap, two windows): the other one is saved and
+            # alerted; this one is saved over it as a change, read afresh.
+            alerted = True
+            continue
         except store.FeedbackChanged:
             continue
         outbox.deliver(messages, now)

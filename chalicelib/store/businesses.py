@@ -9,7 +9,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.domain.config import Business, BusinessConfig, parse_business_config
-from chalicelib.domain.ids import new_id
+from chalicelib.domain.ids import could_be_id, new_id
 from chalicelib.domain.messages import Message
 from chalicelib.settings import get_settings
 from chalicelib.store import db, keys, outbox
@@ -53,7 +53,10 @@ def get_by_slug(slug: str) -> Business | None:
 
 
 def get_by_id(business_id: str, fresh: bool = False) -> Business | None:
-    """The business by id, from the container's cache unless `fresh` (read now, and cached)."""
+    """The business by id, from the container's cache unless `fresh` (read now, and cached);
+    None for an id that cannot be one (from outside: a webhook's metadata, a feed's URL)."""
+    if not could_be_id(business_id):
+        return None
     db.configure()
     now = time.monotonic()
     hit = _cache.get(f"id:{business_id}")

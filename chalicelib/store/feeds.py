@@ -7,6 +7,7 @@ import secrets
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.domain.ids import could_be_id
 from chalicelib.store import db, keys
 from chalicelib.store.models import BusinessItem
 
@@ -18,6 +19,8 @@ class FeedsChanged(Exception):
 
 
 def _item(business_id: str) -> BusinessItem | None:
+    if not could_be_id(business_id):  # a feed URL's, from outside
+        return None
     db.configure()
     try:
         return BusinessItem.get(keys.biz(business_id), keys.CONFIG_SK, consistent_read=True)

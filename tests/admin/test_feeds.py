@@ -112,6 +112,7 @@ def test_wrong_secrets_and_rotation(client, desk, booked):
         aino.replace("/aino/", "/sanna/"),  # another feed's name with Aino's secret
         aino.replace("/aino/", "/nobody/"),
         aino.replace(f"/ics/{desk_business(urls)}/", "/ics/otherbiz/"),
+        aino.replace(f"/ics/{desk_business(urls)}/", f"/ics/{'x' * 2100}/"),  # longer than any key
     ):
         assert fetch(client, bad).status_code == 404, bad
 

@@ -127,6 +127,39 @@ def test_low_score_alerts_the_owner_once(client, aws, visit, frozen_now):
     assert report["low"] == 1 and report["months"][0]["low"] == 1 and report["months"][0]["count"] == 1
 
 
+def test_two_low_ratings_at_once_are_both_saved_and_alert_once(client, aws, visit, frozen_now, monkeypatch):
+    """A double tap on a low star (or two windows): the second request read the visit
+    unrated before the first saved its rating and the owner's alert. It is saved over
+    the first, not lost to an error page."""
+    from chalicelib.store import feedback as store
+
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    assert submit(client, url, rating="1", comment="race")[0] == 200
+    read, record = store.get, store.record
+    reads = iter(["stale"])  # what the second request read first: nothing yet
+
+    monkeypatch.setattr(store, "get", lambda *a: None if next(reads, "") == "stale" else read(*a))
+
+    def as_dynamodb_says(*args):
+        # DynamoDB names every failed condition (its rating and its alert, both there);
+        # moto only the first: AlertExists, as the real one answers.
+        try:
+            return record(*args)
+        except store.FeedbackChanged:
+            if args[8] is not None:
+                raise store.AlertExists() from None
+            raise
+
+    monkeypatch.setattr(store, "record", as_dynamodb_says)
+    status, html = submit(client, url, rating="2", comment="race", lang="en")
+    assert status == 200, html
+    monkeypatch.setattr(store, "get", read)
+    report = visit["desk"].get("/feedback")[1]
+    assert (report["count"], report["average"], report["low"]) == (1, 2.0, 1)  # the later one, counted once
+    assert len(owner_alerts(aws)) == 1
+
+
 def test_a_good_score_alerts_nobody(client, aws, visit, frozen_now):
     frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
     submit(client, feedback_link(visit["id"]), rating="4")

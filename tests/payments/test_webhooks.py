@@ -8,6 +8,8 @@ import hmac
 import json
 import time
 
+import pytest
+
 from chalicelib.settings import get_settings
 from tests.api.helpers import table_items
 from tests.conftest import sent_emails
@@ -108,6 +110,22 @@ def test_a_bad_signature_is_400_and_records_nothing(pay_client, stripe_env):
         assert status == 400 and body["error"]["code"] == "bad_signature"
     assert stripe_events() == []
     assert status_of(pay_client, held)["status"] == "pending_payment"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"data":{"object":' + b"[" * 3000 + b"]" * 3000 + b"}}",  # deeper than the decoder goes
+        json.dumps({"data": {"object": {"metadata": {"business_id": "x" * 2100}}}}).encode(),  # no key of ours
+        json.dumps({"data": {"object": {"metadata": {"business_id": "Demo\n"}}}}).encode(),
+    ],
+    ids=["deep", "long-business-id", "odd-business-id"],
+)
+def test_an_unsigned_body_of_any_shape_is_a_bad_signature_not_a_fault(pay_client, stripe_env, payload):
+    r = pay_client.http.post(
+        "/webhooks/stripe", body=payload, headers={"Content-Type": "application/json", "Stripe-Signature": "t=1,v1=a"}
+    )
+    assert r.status_code == 400 and json.loads(r.body)["error"]["code"] == "bad_signature"
 
 
 def test_unknown_events_are_acknowledged_and_ignored(pay_client, stripe_env):

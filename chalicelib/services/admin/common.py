@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.config import Business
 from chalicelib.domain.digits import whole_number
+from chalicelib.domain.ids import could_be_id
 from chalicelib.domain.timeutil import parse_local_or_instant
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.observability import count_audit_lost, logger
@@ -18,8 +18,6 @@ from chalicelib.services.validation import (
     within_days_we_keep,
 )
 from chalicelib.store import audit, businesses
-
-_ID = re.compile(r"^[a-z0-9]{1,40}$")
 
 
 def business_of(p: Principal) -> Business:
@@ -31,7 +29,7 @@ def business_of(p: Principal) -> Business:
 
 def valid_id(value: str, what: str) -> str:
     """Ids are ours: anything else cannot exist, so it is a plain 404."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not could_be_id(value):
         raise NotFound(f"No such {what}.")
     return value
 

@@ -84,7 +84,8 @@ def receive(raw: bytes, signature: str | None) -> dict[str, Any]:
     try:
         unverified = json.loads(raw)
         meta = unverified["data"]["object"].get("metadata") or {}
-    except (ValueError, KeyError, TypeError, AttributeError):
+    # RecursionError: nested deeper than the decoder goes (read before the signature is).
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
         raise _bad_signature() from None
     business_id = meta.get("business_id") if isinstance(meta, dict) else None
     b = businesses.get_by_id(business_id) if isinstance(business_id, str) and business_id else None
