@@ -92,7 +92,9 @@ def normalize_email(raw: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        info = validate_email(raw.strip(), check_deliverability=False)
+        # No SMTPUTF8: the sender (notify/mime.py) writes ASCII headers, so "müller@" could
+        # be taken and then never reached; a domain in any script is fine (IDNA).
+        info = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as e:
         raise ValueError(str(e)) from None
     return info.normalized.lower()

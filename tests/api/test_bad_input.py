@@ -49,6 +49,8 @@ def only_config_items():
         (booking_body("0001-01-01T00:30:00+02:00"), "start"),  # before its start
         (booking_body(GOOD, phone="12345"), "client.phone"),
         (booking_body(GOOD, email="not-an-email"), "client.email"),
+        # Taken, it could never be sent to (no SMTPUTF8): she would hear nothing, ever.
+        (booking_body(GOOD, email="müller@exämple.com"), "client.email"),
         (booking_body(GOOD, phone=None, email=None), "client"),
         (booking_body(GOOD, name="x" * 101), "client.name"),
         (booking_body(GOOD, note="x" * 501), "note"),
