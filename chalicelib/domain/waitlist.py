@@ -105,6 +105,13 @@ class WaitlistIn(BaseModel):
     client: ClientIn
     consents: ConsentsIn = ConsentsIn()
 
+    @field_validator("staff")
+    @classmethod
+    def _anyone(cls, v: str | None) -> str | None:
+        # "" (whitespace stripped) is the page's "anyone": stored as such, or the entry
+        # would wait for a staff member called "" and never be offered a time.
+        return v or None
+
     # The business's days (validation context `dates_context`): each date in them, told
     # apart from the other errors of the body and with them, each in its own words.
     @field_validator("first")

@@ -49,6 +49,14 @@ def test_a_cancellation_offers_the_freed_time_and_one_tap_books_it(client, aws):
     assert get(client, f"/api/v1/offers/{link}")[1]["status"] == "taken"
 
 
+@pytest.mark.parametrize("anyone", ["", "  "])
+def test_an_entry_sent_with_staff_blank_waits_for_anyone_and_is_offered_the_freed_time(client, aws, anyone):
+    booked, waiting = _booked_and_waited_for(client, staff=anyone)
+    assert waiting["staff"] is None  # anyone, as the page's choice
+    assert post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")[0] == 200
+    assert len(_offer_links()) == 1
+
+
 def test_the_freed_time_is_offered_once_however_often_it_is_freed_or_the_job_runs(client, aws):
     from chalicelib.services.waitlist.refill import time_freed
     from chalicelib.store import bookings
