@@ -61,6 +61,8 @@ def test_an_entry_is_found_by_business_service_and_day(client, aws):
         ({"phone": None, "email": None}, 422, "client"),
         ({"phone": "12"}, 422, "client.phone"),
         ({"email": "not-an-email"}, 422, "client.email"),
+        # A number the salon does not text (sms.countries), and no email: nothing could reach her.
+        ({"phone": "+1 202 555 0143", "email": None}, 422, "client.phone"),
         ({"locale": "de"}, 422, "client.locale"),
         ({"windows": [{"days": ["mon"], "start": "18:00", "end": "16:00"}]}, 422, "windows.0.end"),
         ({"windows": [{"days": ["someday"]}]}, 422, "windows.0.days"),

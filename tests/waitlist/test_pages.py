@@ -374,3 +374,12 @@ def test_the_waitlist_form_from_a_full_day_waits_for_that_day(client, aws):
     assert 'value="2026-11-25"' in _input(html, "from") and 'value="2026-11-25"' in _input(html, "to")
     html = client.http.get("/book/demo/waitlist?service=womens-cut&lang=fi").body.decode()
     assert 'value="2026-11-23"' in _input(html, "from") and 'value="2026-11-29"' in _input(html, "to")
+
+
+def test_a_number_the_salon_does_not_text_and_no_email_is_told_to_give_an_email(client, aws):
+    from tests.api.test_pages import _input
+
+    data = {"service": "womens-cut", "from": "2026-11-25", "to": "2026-11-26", "phone": "+1 202 555 0143", "email": ""}
+    html = _refused(client, **data)
+    assert 'id="phone-error">Emme voi lähettää tekstiviestiä tähän numeroon. Anna sähköpostiosoite' in html
+    assert 'aria-invalid="true"' in _input(html, "phone")

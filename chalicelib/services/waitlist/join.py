@@ -60,6 +60,13 @@ def save(
             "That staff member does not offer this service.",
             fields={"staff": "unknown staff or does not offer the service"},
         )
+    if not req.client.email and not message_plans.sms_to(b, req.client.phone):
+        # Her only contact a number the business does not text (sms.countries): no offer
+        # could ever reach her, and she would wait for nothing.
+        raise ValidationFailed(
+            "A free time could not be offered: this number cannot be texted from here; give an email address.",
+            fields={"client.phone": "cannot be texted from here: give an email address"},
+        )
     members = [m for m in cfg.staff_for(service.id) if not req.staff or m.id == req.staff]
     windows = [Window.of(w) for w in req.windows]
     if not rules.can_be_served(cfg, service, members, req.first, req.last, windows):
