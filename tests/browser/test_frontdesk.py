@@ -264,6 +264,18 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     slot = column(page, "aino").locator(".slot").first
     assert slot.bounding_box()["height"] >= 44
     check(page, f"calendar-day-{label(size)}")
+    # Every block shows its marks (an allergy, whether she has come) inside it: Niko's
+    # half-hour men's cut too (45 px), where they once began below its bottom edge.
+    show_staff(page, size, "Mikko Laine")
+    niko = column(page, "mikko").locator(".appt", has_text="Niko Noshow")
+    expect(niko).to_be_visible()
+    outside = page.locator("#calendar .appt").evaluate_all(
+        """blocks => blocks.filter((b) => b.offsetHeight).filter((b) => {
+             const marks = b.querySelector(".marks").getBoundingClientRect();
+             return marks.bottom > b.getBoundingClientRect().bottom + 1;
+           }).map((b) => b.textContent)"""
+    )
+    assert outside == []
     # The week of one staff member.
     page.get_by_role("button", name="Viikko", exact=True).click()
     expect(page.locator("#calendar .cal.week .col")).to_have_count(7)

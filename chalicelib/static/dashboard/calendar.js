@@ -391,11 +391,12 @@ function block(a, c, cols, win) {
   },
   // The accessible name is the visible text; a short marker says its full word to
   // screen readers (and in a tooltip). One box inside, at the block's top: a button
-  // centres its content, which put a long visit's time halfway down it.
+  // centres its content, which put a long visit's time halfway down it. The marks come
+  // before the service: a half-hour block (45 px) has room for two lines, and her
+  // allergy and whether she has come matter more at a glance than what was booked.
   el("span", { className: "in" },
   el("span", { className: "t", text: time }), " ",
   el("span", { className: "who", text: s.who }), " ",
-  el("span", { className: "what", text: s.what }), " ",
   el("span", { className: "marks" },
     a.markers.allergy ? el("span", { className: "mk allergy", text: t("m_allergy") }) : null,
     a.markers.note ? marker("note", "m_note_short", "m_note") : null,
@@ -404,7 +405,8 @@ function block(a, c, cols, win) {
     a.markers.deposit && !a.markers.paid ? marker("deposit", "m_deposit_short", "m_deposit") : null,
     a.markers.held ? marker("held", "m_held_short", "m_held") : null,
     a.markers.paid ? marker("paid", "m_paid_short", "m_paid") : null,
-    " ", el("span", { className: `mk status ${a.status}`, text: s.status }))));
+    " ", el("span", { className: `mk state ${a.status}`, text: s.status })), " ",
+  el("span", { className: "what", text: s.what })));
   const top = Math.max(a.startMs, win.top);
   b.style.top = `${g.yOf(top, win.top)}px`;
   b.style.height = `${Math.max(g.heightOf(top, Math.min(a.endMs, win.bottom)), 22)}px`;
