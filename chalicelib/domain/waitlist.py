@@ -221,6 +221,13 @@ class Entry:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
 
+    def waits_on(self, day: date) -> bool:
+        """Is `day` one she could be offered a time on: among her dates, and a weekday of
+        one of her windows if she gave any ("Wednesdays and Thursdays after four")."""
+        return self.first <= day <= self.last and (
+            not self.windows or any(day.weekday() in w.weekdays for w in self.windows)
+        )
+
     def overlaps(self, first: date, last: date) -> bool:
         return self.first <= last and first <= self.last
 

@@ -640,13 +640,16 @@ def entries_of(business_id: str) -> list[Entry]:
 
 
 def waiting_counts(business_id: str, first: date, last: date) -> dict[tuple[date, str], int]:
-    """How many wait for each (local day, service) from `first` to `last`: one Query on g1."""
+    """How many wait for each (local day, service) from `first` to `last`: one Query on g1;
+    an entry counts on the days of her windows only (each of her dates has an item)."""
     db.configure()
     lo, hi = first.isoformat(), f"{last.isoformat()}#~"
     counts: dict[tuple[date, str], int] = {}
     for item in WaitDayItem.by_day.query(keys.waiting_per_day(business_id), WaitDayItem.g1sk.between(lo, hi)):
         day, service, _ = (item.g1sk or "").split("#", 2)
-        counts[(date.fromisoformat(day), service)] = counts.get((date.fromisoformat(day), service), 0) + 1
+        on = date.fromisoformat(day)
+        if entry_from_dict(item.entry).waits_on(on):
+            counts[(on, service)] = counts.get((on, service), 0) + 1
     return counts
 
 

@@ -45,6 +45,18 @@ def test_an_entry_is_found_by_business_service_and_day(client, aws):
     assert counts == {(date(2026, 11, 25), "womens-cut"): 1, (date(2026, 11, 26), "womens-cut"): 1}
 
 
+def test_the_calendar_counts_an_entry_on_the_days_of_her_windows_only(client, aws):
+    from datetime import date
+
+    from chalicelib.store import waitlist
+
+    # Wednesdays and Thursdays after four, Wednesday 25th to Saturday 28th.
+    windows = [{"days": ["wed", "thu"], "start": "16:00", "end": "20:00"}]
+    assert join(client, first="2026-11-25", last="2026-11-28", windows=windows)[0] == 201
+    counts = waitlist.waiting_counts(aws.id, date(2026, 11, 23), date(2026, 11, 30))
+    assert counts == {(date(2026, 11, 25), "womens-cut"): 1, (date(2026, 11, 26), "womens-cut"): 1}
+
+
 @pytest.mark.parametrize(
     "changes, status, field",
     [
