@@ -96,3 +96,16 @@ test("a late cancellation of hers says the deposit kept and the late fee that ma
     assert.equal(W.cancelledText("Liisa Puhelin", night, 0, "EUR"), `${said[l]} ${held[l]}`);
   });
 });
+
+// Undoing a no-show after the visit ended leaves it completed (the after-visit rule): said
+// so, not "booked again" beside a "completed" tag.
+test("an undo the API answers with completed says completed, one answered booked says booked", () => {
+  const opts = { currency: "EUR", mayMoney: true };
+  inEach((l) => {
+    const done = W.markedText("booked", "Emma", { fees: {} }, { status: "completed", payment: null }, opts);
+    const back = W.markedText("booked", "Emma", { fees: {} }, { status: "booked", payment: null }, opts);
+    assert.notEqual(done, back);
+    assert.match(done, { fi: /valmiiksi/, sv: /klar/, en: /completed/ }[l]);
+    assert.match(back, { fi: /varattuna/, sv: /bokad/, en: /booked/ }[l]);
+  });
+});

@@ -23,6 +23,8 @@ export function markedText(status, who, before, answer, { currency, mayMoney }) 
   if (status !== "no_show" && fee(before) === "succeeded" && ["refunding", "refunded"].includes(fee(after))) {
     return withHeldSms(t("marked_fee_refunded", { name: who, amount }), answer);
   }
+  // An undo after the visit's end lands on completed (the after-visit rule), not booked.
+  if (status === "booked" && answer && answer.status === "completed") return t("marked_undone_completed", { name: who });
   return t(`marked_${status}`, { name: who });
 }
 
