@@ -1253,6 +1253,11 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     expect(card.get_by_label("Syntymäpäivä")).to_have_value("17.5.")
     expect(card.get_by_label("Puhelin")).to_have_value(national)  # as the card reads it, not E.164
     expect(card.get_by_label("Kieli", exact=True)).to_have_value("sv" if size == PHONE else "en")
+    # A save refused after one that worked: the earlier "saved" does not stay above the error.
+    card.get_by_label("Puhelin").fill("12345")
+    card.get_by_role("button", name="Tallenna", exact=True).click()
+    expect(card.locator("#cc-phone-error")).to_be_visible()
+    expect(page.locator("#status")).not_to_contain_text("Tallennettu")
     card.get_by_role("button", name="Peruuta").click()
     # Where her consent came from in words, not the code it is stored as.
     consents = card.locator("section", has_text="Markkinointiviestit")

@@ -391,6 +391,7 @@ async function saveProfile(form, c) {
     }
   }
   if (!Object.keys(body).length) { form.replaceWith(profileView(c)); $("cc-edit").focus(); return; }
+  say(""); // an earlier "saved" is not this save's outcome: its field errors may be
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
   try {
@@ -418,6 +419,7 @@ async function addNote(form) {
   const error = $("cc-note-error");
   error.textContent = "";
   if (!text) { error.textContent = t("note_empty"); $("cc-note-text").focus(); return; }
+  say("");
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
   try {
