@@ -143,6 +143,23 @@ def test_cancel_frees_the_time_and_invites_to_book_again(client):
     assert len(sent_sms()) == before
 
 
+def test_a_double_tap_on_cancel_answers_both_taps_with_the_cancellation(client, monkeypatch):
+    """The second tap read the booking still booked, before the first one's cancellation
+    landed: it is told the booking is cancelled (200), not "changed meanwhile, reload and
+    try again"; one message goes."""
+    from chalicelib.services.booking import manage
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    stale = manage._from_token(token)  # what the second tap read
+    assert post(client, f"/api/v1/bookings/{token}/cancel")[0] == 200
+    before = len(sent_sms())
+    monkeypatch.setattr(manage, "_from_token", lambda t: stale)
+    status, body = post(client, f"/api/v1/bookings/{token}/cancel")
+    assert (status, body.get("status")) == (200, "cancelled"), body
+    assert len(sent_sms()) == before
+
+
 def test_a_cancelled_booking_says_no_reminders_will_go(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     assert booked["reminders"] is True

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.helpers import book, get, post, set_config, token_of
+from tests.api.helpers import book, get, post, set_config, table_items, token_of
 from tests.conftest import FROZEN_NOW, drain_outbox, sent_sms
 from tests.waitlist.helpers import join, offer_links
 
@@ -55,6 +55,25 @@ def test_an_entry_sent_with_staff_blank_waits_for_anyone_and_is_offered_the_free
     assert waiting["staff"] is None  # anyone, as the page's choice
     assert post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")[0] == 200
     assert len(_offer_links()) == 1
+
+
+def test_a_double_tap_on_an_offer_books_once_and_both_taps_answer_with_her_booking(client, aws, monkeypatch):
+    """The second tap read the offer still open, before the first one's booking landed:
+    it gets her booking back (201), not "that time was just taken — you are still on the
+    list"; the refill is counted once."""
+    from chalicelib.services.waitlist import offers
+
+    booked, _ = _booked_and_waited_for(client)
+    assert post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")[0] == 200
+    [link] = _offer_links()
+    stale = offers._from_token(link)  # what the second tap read: the offer open
+    status, first = post(client, f"/api/v1/offers/{link}/book")
+    assert status == 201, first
+    monkeypatch.setattr(offers, "_from_token", lambda token: stale)
+    status, second = post(client, f"/api/v1/offers/{link}/book")
+    assert (status, second["id"]) == (201, first["id"]), second
+    refills = [int(i["waitlist_refills"]["N"]) for i in table_items() if "waitlist_refills" in i]
+    assert refills == [1]
 
 
 def test_the_freed_time_is_offered_once_however_often_it_is_freed_or_the_job_runs(client, aws):

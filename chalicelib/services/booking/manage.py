@@ -181,7 +181,13 @@ def cancel_booking(token: str, body: object) -> dict[str, Any]:
     _ensure_changeable(b, appt, "cancelled")
     # The message says what goes back of what she paid (changes.money_if_cancelled); the
     # cancellation owes it from its commit and refunds it (or the sweeper does, later).
-    cancelled = changes.cancel(b, appt, req.reason)
+    try:
+        cancelled = changes.cancel(b, appt, req.reason)
+    except Conflict as err:
+        now_is = bookings.get_appointment(b.id, appt.id) if err.code == "booking_changed" else None
+        if now_is is None or now_is.status != Status.CANCELLED.value:
+            raise
+        cancelled = now_is  # a double tap: the other tap cancelled it, as cancelling twice
     return holds.with_payment(b, cancelled, booking_view(b, cancelled), for_stripe_js=False)
 
 

@@ -128,7 +128,11 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
         # The link proves the contact: no hold for her confirmation, by the online rules
         # (notice, hours), in the booking's own transaction. The service's payment terms
         # hold as on a public booking: a deposit keeps the time while she pays.
-        status, answer = booking.book(b, booking_body, source="waitlist", pays=True, waitlist_offer=offer.id)
+        # Keyed by the offer: a double tap's second request, racing the first, gets the
+        # same booking back (the booking's idempotency), not "that time was just taken".
+        status, answer = booking.book(
+            b, booking_body, f"offer.{offer.id}", "waitlist", pays=True, waitlist_offer=offer.id, caller="offer"
+        )
     except ValidationFailed as err:
         if "start" not in err.fields:
             raise
@@ -137,9 +141,9 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
         if err.code != "slot_taken":
             raise
         raise _taken(b, offer, entry, now) from None
-    store.set_offer_status(offer, OfferStatus.TAKEN.value, now, answer["id"])
+    first = store.set_offer_status(offer, OfferStatus.TAKEN.value, now, answer["id"])
     store.close_entry(entry, EntryStatus.BOOKED.value, now, answer["id"])
-    if answer.get("status") != Status.PENDING_PAYMENT.value:
+    if first and answer.get("status") != Status.PENDING_PAYMENT.value:  # a double tap's other request counts it
         # Booked at once: refilled now. A booking held for its deposit is a refill only once
         # paid (services/payments/holds.py counts it in the paying transaction).
         price = int(answer.get("price_cents") or offer.price_cents)
