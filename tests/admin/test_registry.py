@@ -288,6 +288,28 @@ def test_a_phone_another_client_has_is_409_and_nothing_changes(client, desk, boo
     assert client_id_of(desk, again) == maija
 
 
+def test_a_save_without_if_match_that_loses_a_race_is_made_again_the_last_wins(desk, booked, monkeypatch):
+    """Another save of her lands between this save's read and its write (an API key's
+    script and the desk at once): without If-Match it is made again on her as she now is
+    (docs/api.md: the last write wins), not a 409 asking to reload."""
+    from chalicelib.store import clients
+
+    write, raced = clients.update_profile, []
+
+    def another_save_first(c, *args, **kw):
+        if not raced:
+            raced.append(True)
+            write(c, clients.ProfileUpdate(fields={"important_notes": "Sensitive scalp"}), *args[1:], **kw)
+        return write(c, *args, **kw)
+
+    monkeypatch.setattr(clients, "update_profile", another_save_first)
+    path = f"/clients/{booked['client']}"
+    status, body = desk.patch(path, {"tags": ["regular"]})
+    assert status == 200, body
+    _, now = desk.get(path)
+    assert now["client"]["tags"] == ["regular"] and now["client"]["important_notes"] == "Sensitive scalp"
+
+
 def test_a_stale_device_does_not_erase_an_allergy_another_device_added(desk, booked):
     """Both devices show her card with no allergies; the phone saves "Ammonia"; the tablet,
     on the card it showed, saves "Latex": refused with 409, and "Ammonia" stays. The clock

@@ -29,6 +29,8 @@ from chalicelib.services.admin.common import (
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
+# Tries of a save without If-Match that keeps losing races to other saves of her.
+SAVE_ATTEMPTS = 4
 
 
 def client_view(b: Business, c: Client) -> dict[str, Any]:
@@ -233,9 +235,29 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
         problems: dict[str, str] = {}
     except ValidationFailed as e:
         req, problems = None, dict(e.fields)
-    c = client_or_404(b, client_id)
-    expect_version(if_match, version_of(c.updated_at), "GET /clients/{id}", "client_changed", CHANGED)
     raw = body if isinstance(body, dict) else {}  # parse refused anything else with a 400
+    # Without If-Match the last save wins (docs/api.md): one that lost a race to another
+    # save of her is made again on her as she now is; with it, the race is the caller's 409.
+    for attempt in range(SAVE_ATTEMPTS):
+        c = client_or_404(b, client_id)
+        expect_version(if_match, version_of(c.updated_at), "GET /clients/{id}", "client_changed", CHANGED)
+        written, sent = _save_profile(p, b, c, req, raw, dict(problems))
+        if written is not None:
+            break
+        if if_match is not None or attempt == SAVE_ATTEMPTS - 1:
+            raise Conflict(CHANGED, code="client_changed")
+    assert written is not None  # the loop breaks only with it
+    audited_after_commit(p, "update_client", c.id, {"fields": sorted(sent)})
+    # Answered from what was written: a read of her again could fail after the commit and
+    # answer a save that landed with a 5xx (she would make it again).
+    return {"client": client_view(b, written)}
+
+
+def _save_profile(
+    p: Principal, b: Business, c: Client, req: ClientUpdate | None, raw: dict, problems: dict[str, str]
+) -> tuple[Client | None, set[str]]:
+    """update_profile's one try on `c` as read: what was written (None: someone saved her
+    since it was read) and the fields sent."""
     # A client who has a contact keeps one: clearing the last would lose the way to reach
     # her (and the key that finds her) by a slip of the form. One booked at the desk by
     # her name alone had none: her profile is edited as any other, a contact added later.
@@ -258,22 +280,18 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
     calendars: set[str] = set()
     if change.fields.get("name", c.name) != c.name:  # the calendar feeds that show her name show the new one
         calendars = feeds.calendars_showing(bookings.client_starting_from(b.id, c.id, now - feeds.PAST), now)
-    written = c
-    if change:
-        try:
-            written = clients.update_profile(c, change, now, calendars)
-        except clients.ContactInUse as e:
-            raise Conflict(
-                f"Another client already has this {e.kind}.",
-                code="contact_in_use",
-                fields={e.kind: "belongs to another client"},
-            ) from None
-        except clients.ClientChanged:
-            raise Conflict(CHANGED, code="client_changed") from None
-    audited_after_commit(p, "update_client", c.id, {"fields": sorted(sent)})
-    # Answered from what was written: a read of her again could fail after the commit and
-    # answer a save that landed with a 5xx (she would make it again).
-    return {"client": client_view(b, written)}
+    if not change:
+        return c, sent
+    try:
+        return clients.update_profile(c, change, now, calendars), sent
+    except clients.ContactInUse as e:
+        raise Conflict(
+            f"Another client already has this {e.kind}.",
+            code="contact_in_use",
+            fields={e.kind: "belongs to another client"},
+        ) from None
+    except clients.ClientChanged:
+        return None, sent
 
 
 def saved_profile(p: Principal, client_id: str) -> dict[str, Any]:
