@@ -208,3 +208,25 @@ def test_a_stale_device_does_not_overwrite_a_follow_up_another_device_saved(desk
     assert status == 200 and again["next_step"] == "Call in January", again
     assert desk.put(path, {"goal": "Another goal"})[0] == 200
     assert desk.put(path, {"goal": "x"}, headers={"If-Match": "yesterday"})[1]["error"]["code"] == "bad_version"
+
+
+def test_a_save_without_if_match_that_loses_a_race_is_made_again(desk, booked, monkeypatch):
+    """Another save of the follow-up lands between this one's read and its write: without
+    If-Match the last write wins (docs/api.md), not a 409."""
+    from chalicelib.store import followups
+
+    cid = booked["client"]
+    status, fup = desk.post(f"/clients/{cid}/follow-ups", {"goal": "Grow hair out"})
+    assert status == 201, fup
+    save, raced = followups.save, list[bool]()
+
+    def lost_once(f, *args):
+        if not raced:
+            raced.append(True)
+            raise followups.FollowUpChanged()
+        return save(f, *args)
+
+    monkeypatch.setattr(followups, "save", lost_once)
+    status, body = desk.put(f"/clients/{cid}/follow-ups/{fup['id']}", {"goal": "Keep the length"})
+    assert status == 200 and body["goal"] == "Keep the length", body
+    assert raced == [True]

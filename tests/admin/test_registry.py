@@ -292,14 +292,15 @@ def test_a_save_without_if_match_that_loses_a_race_is_made_again_the_last_wins(d
     """Another save of her lands between this save's read and its write (an API key's
     script and the desk at once): without If-Match it is made again on her as she now is
     (docs/api.md: the last write wins), not a 409 asking to reload."""
+    from chalicelib.domain.clients import ProfileUpdate
     from chalicelib.store import clients
 
-    write, raced = clients.update_profile, []
+    write, raced = clients.update_profile, list[bool]()
 
     def another_save_first(c, *args, **kw):
         if not raced:
             raced.append(True)
-            write(c, clients.ProfileUpdate(fields={"important_notes": "Sensitive scalp"}), *args[1:], **kw)
+            write(c, ProfileUpdate(fields={"important_notes": "Sensitive scalp"}), *args[1:], **kw)
         return write(c, *args, **kw)
 
     monkeypatch.setattr(clients, "update_profile", another_save_first)

@@ -95,6 +95,7 @@ def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, A
     return 201, view(b, f)
 
 
+SAVE_ATTEMPTS = 4  # tries of a save without If-Match that keeps losing races
 CHANGED = "The follow-up was changed meanwhile (on another device?). Reload it and make your change again."
 
 
@@ -104,22 +105,28 @@ def update(p: Principal, client_id: str, followup_id: str, body: object, if_matc
     b = business_of(p)
     req: FollowUpIn = parse(FollowUpIn, body, "follow-up")
     c = client_or_404(b, client_id)
-    f = followups.get(b.id, c.id, valid_id(followup_id, "follow-up"))
-    if not f:
-        raise NotFound("No such follow-up.")
-    expect_version(if_match, version_of(f.updated_at), "GET /clients/{id}/follow-ups", "followup_changed", CHANGED)
-    changed = replace(
-        f,
-        goal=req.goal,
-        actions=_actions(b, req, f.actions),
-        next_step=req.next_step,
-        status="closed" if req.closed else "open",
-        updated_at=stamp_after(clock.now(), f.updated_at),
-    )
-    try:
-        followups.save(changed, f.updated_at)
-    except followups.FollowUpChanged:
-        raise Conflict(CHANGED, code="followup_changed") from None
+    # Without If-Match the last save wins (docs/api.md): one that lost a race is made again
+    # on the follow-up as it now is; with it, the race is the caller's 409.
+    for attempt in range(SAVE_ATTEMPTS):
+        f = followups.get(b.id, c.id, valid_id(followup_id, "follow-up"))
+        if not f:
+            raise NotFound("No such follow-up.")
+        expect_version(if_match, version_of(f.updated_at), "GET /clients/{id}/follow-ups", "followup_changed", CHANGED)
+        changed = replace(
+            f,
+            goal=req.goal,
+            actions=_actions(b, req, f.actions),
+            next_step=req.next_step,
+            status="closed" if req.closed else "open",
+            updated_at=stamp_after(clock.now(), f.updated_at),
+        )
+        try:
+            followups.save(changed, f.updated_at)
+            break
+        except followups.FollowUpChanged:
+            if if_match is not None or attempt == SAVE_ATTEMPTS - 1:
+                raise Conflict(CHANGED, code="followup_changed") from None
+    assert f is not None  # the loop ends only with it saved
     audited_after_commit(p, "update_followup", c.id, {"followup": f.id})
     return view(b, changed)
 
