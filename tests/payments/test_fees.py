@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import post, token_of
+from tests.api.helpers import book, post, token_of
 from tests.conftest import emails_to
 from tests.payments.conftest import set_up_card
 from tests.payments.test_pay_flow import DEPOSIT, book_highlights, finish, status_of
@@ -157,6 +157,14 @@ def test_cancelled_inside_the_free_window_the_deposit_goes_back(pay_client, stri
     assert status == 200 and view["status"] == "cancelled"
     assert view["payment"]["refunded_cents"] == DEPOSIT
     assert status_of(pay_client, booking)["payment"]["refunded_cents"] == DEPOSIT
+
+
+def test_a_refund_of_a_booking_that_paid_nothing_says_nothing_was_paid(pay_client, stripe_env, desk):
+    status, booked = book(pay_client, "2026-11-25T12:00:00+02:00")  # a cut: nothing paid ahead
+    assert status == 201, booked
+    for body in ({"reason": "x"}, {"amount_cents": 100, "reason": "x"}):
+        status, answer = desk.post(f"/appointments/{booked['id']}/refund", body)
+        assert (status, answer["error"]["code"]) == (409, "nothing_to_refund"), answer
 
 
 def test_the_owner_refunds_part_of_a_deposit(pay_client, stripe_env, desk):

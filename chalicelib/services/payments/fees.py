@@ -308,8 +308,8 @@ def refund(
     if pay is None or not pay.intent or pay.refundable_cents <= 0:
         if amount_cents is None and pay is not None and pay.deposit_owed_cents:  # all of it, on its way back
             raise _in_progress()
-        if amount_cents is None:
-            return None
+        if amount_cents is None and pay is not None and pay.refunded_cents > 0:
+            return None  # all of it given back already (the caller's refund_made)
         raise Conflict("Nothing was paid for this booking that could be refunded.", code="nothing_to_refund")
     amount = pay.refundable_cents if amount_cents is None else amount_cents
     _refundable(pay, amount, amount_cents)
