@@ -149,6 +149,11 @@ class BookingIn(BaseModel):
     # (the profile's `payments.version`): required when the service takes payment.
     accepted_payment_terms: TermsVersion | None = None
 
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v: str | None) -> str | None:
+        return plaintext.notes(v) if v else v  # its lines kept, nothing invisible or control
+
 
 class RescheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -158,6 +163,11 @@ class RescheduleIn(BaseModel):
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _why(cls, v: str | None) -> str | None:
+        return plaintext.notes(v) if v else v  # as typed, shown to the desk: a note's rule
 
 
 class DeskOptions(BaseModel):
@@ -191,6 +201,11 @@ class DeskCancelIn(BaseModel):
     invite: StrictBool | None = None
     by: Literal["client", "salon"] = BY_CLIENT
     refund: StrictBool = False
+
+    @field_validator("reason")
+    @classmethod
+    def _why(cls, v: str | None) -> str | None:
+        return plaintext.notes(v) if v else v  # her cancellation message may say it
 
     @property
     def invites(self) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.helpers import JSON, book, booking_body, get, post, table_items
+from tests.api.helpers import JSON, book, booking_body, get, post, table_items, token_of
 
 BOOKINGS = "/api/v1/businesses/demo/bookings"
 GOOD = "2026-11-25T12:00:00+02:00"
@@ -54,6 +54,8 @@ def only_config_items():
         (booking_body(GOOD, phone=None, email=None), "client"),
         (booking_body(GOOD, name="x" * 101), "client.name"),
         (booking_body(GOOD, note="x" * 501), "note"),
+        (booking_body(GOOD, note="kiitos\u0000"), "note"),  # a NUL the messages and feeds would carry
+        (booking_body(GOOD, note="\u202ekiitos"), "note"),  # text turned around
         (booking_body(GOOD, consents={"marketing": "yes"}), "consents.marketing"),
         (booking_body(GOOD, extra_field=1), "extra_field"),
         ({"service": "womens-cut"}, "start"),
@@ -227,3 +229,12 @@ def test_generated_bodies_never_cause_a_5xx(client, body):
     payload = json.loads(r.body)
     if r.status_code >= 400:
         assert set(payload["error"]) >= {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize("reason", ["flu\u0000", "\u202eulf", "x" * 501])
+def test_a_cancellation_reason_with_control_or_turning_characters_is_422_and_cancels_nothing(client, reason):
+    _, booked = book(client, GOOD)
+    token = token_of(booked["manage_url"])
+    status, body = post(client, f"/api/v1/bookings/{token}/cancel", {"reason": reason})
+    assert_error(status, body, 422, "reason")
+    assert post(client, f"/api/v1/bookings/{token}/cancel", {"reason": "flu\nfever"})[0] == 200  # lines are fine
