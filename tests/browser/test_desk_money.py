@@ -116,6 +116,8 @@ def test_the_owner_refunds_part_of_a_deposit(owner, stack):
     card.get_by_role("button", name="Palauta ennakkomaksua").click()
     amount, reason = card.get_by_label("Palautettava summa (€)"), card.get_by_label("Palautuksen syy")
     expect(amount).to_have_value("47,70")  # all that is kept, editable
+    # No fee charged: the hint names no fee's button that is not there.
+    expect(card.locator("#refund-amount-hint")).to_have_text("Enintään 47,70\u00a0€, vain ennakkomaksusta.")
     amount.fill("20")
     card.get_by_role("button", name="Jatka").click()
     # The API requires a reason: refused on the field, in the page's words, nothing sent.

@@ -166,7 +166,7 @@ def test_a_fee_her_bank_asks_her_to_confirm_at_night_emails_now_and_texts_in_the
     assert status == 200 and marked["payment"]["fees"] == {"no_show": "open"}, marked
     assert marked["sms_at"] == MORNING, marked  # her pay link by SMS beside the email
     assert len(emails_to("maija@example.com", "Vahvista maksu")) == 1  # the email at once
-    assert held_until_morning(before).startswith("Vahvista saapumatta jättämisen maksun 111,30 €")
+    assert held_until_morning(before).startswith("Vahvista saapumatta jättämisen maksu 111,30 €")
 
 
 def test_her_own_payment_after_its_hold_ran_out_is_answered_at_once_at_night(pay_client, stripe_env, frozen_now):

@@ -583,7 +583,8 @@ function moneySection(a) {
     actions.appendChild(b);
   }
   if (actions.childNodes.length) box.appendChild(actions);
-  if (refundable) box.appendChild(refundForm(refundable));
+  // The fee's own refund button is named in the hint only where there is one.
+  if (refundable) box.appendChild(refundForm(refundable, !!box.querySelector("[id^=fee-refund-]")));
   box.appendChild(el("div", { id: "money-confirm", className: "cancel-form", hidden: true }));
   return box;
 }
@@ -597,13 +598,14 @@ function payLink(fee, url) {
     el("label", { for: id, text: t("money_pay_link", { fee: t(`fee_kind_${feeKind(fee)}`) }) }), input, copyActions(input));
 }
 
-function refundForm(refundable) {
+function refundForm(refundable, feeButton) {
   const cur = currency();
   const form = el("form", { id: "refund-form", className: "cancel-form", hidden: true, novalidate: true },
     el("label", { for: "refund-amount", text: `${t("refund_amount")} (${cur === "EUR" ? "€" : cur})` }),
     el("input", { id: "refund-amount", type: "text", inputmode: "decimal", autocomplete: "off",
       value: amountText(refundable, intl()), "aria-describedby": "refund-amount-hint" }),
-    el("p", { id: "refund-amount-hint", className: "muted", text: t("refund_amount_hint", { max: money(refundable, cur) }) }),
+    el("p", { id: "refund-amount-hint", className: "muted",
+      text: [t("refund_amount_hint", { max: money(refundable, cur) }), feeButton ? t("refund_fee_own_button") : ""].join(" ").trim() }),
     el("label", { for: "refund-reason", text: t("refund_reason") }),
     el("input", { id: "refund-reason", type: "text", maxlength: "500", required: true }),
     el("button", { type: "submit", text: t("refund_submit") }));
