@@ -719,7 +719,11 @@ def test_walk_in(owner_at, size, has, stack, desk):
     visit(stack, twin, f"veera.{label(size)}@example.com", last, every_days=30, visits=2)
     visit(stack, twin, f"veera.toinen.{label(size)}@example.com", last - timedelta(days=100))
     page = owner_at(size)
-    search_until_found(page, twin, re.escape(f"veera.{label(size)}@example.com"))
+    # Searched again until her card's figures have her second visit (each visit's are
+    # written a moment after it, as her search keys are).
+    search_until_found(
+        page, twin, re.escape(f"veera.{label(size)}@example.com · viimeksi {last.day}.{last.month}.{last.year}")
+    )
     results = page.locator("#search-results").get_by_role("link", name=re.compile(twin))
     expect(results).to_have_count(2)
     expect(results.filter(has_text=f"veera.{label(size)}@example.com")).to_contain_text(
@@ -759,9 +763,13 @@ def test_walk_in(owner_at, size, has, stack, desk):
     check(page, f"walk-in-{label(size)}")
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
-    expect(page.locator("#status")).to_contain_text(f"Varattu: {who}")
+    # "Anyone free": the line says whom she was given to, as her block's column does.
+    expect(page.locator("#status")).to_contain_text(re.compile(f"Varattu: {who}, .* 12.00, tekijänä [A-ZÅÄÖ]"))
     booked = page.locator("#calendar .appt", has_text=who)
     expect(booked).to_contain_text("12.00–")
+    given = page.locator("#status").inner_text().rsplit("tekijänä ", 1)[1].rstrip(".")
+    staff_id = booked.evaluate("b => b.closest('.col').dataset.staff")
+    assert given == {"aino": "Aino Virtanen", "mikko": "Mikko Laine", "sanna": "Sanna Korhonen"}[staff_id]
     if size == PHONE:
         # Her name alone: found by it, her card has nobody to call, text or email ...
         search_until_found(page, "Walter Walkin", who).click()

@@ -422,7 +422,10 @@ async function submit(e) {
     const view = await api("POST", "/bookings", body, { "Idempotency-Key": sheet.key });
     closeDialog(dialog());
     const who = sheet.client ? sheet.client.name : name;
-    say(withHeldSms(t("booked_done", { name: who, time: `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}` }), view));
+    const time = `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}`;
+    // "Anyone free" (a walk-in): whom the API gave her to is the news.
+    const done = staffId ? t("booked_done", { name: who, time }) : t("booked_done_with", { name: who, time, staff: staffName(view.staff && view.staff.id) });
+    say(withHeldSms(done, view));
     changed();
   } catch (err) {
     // Not a race: the calendar has a booking (or time off) there already, and the API says when.
