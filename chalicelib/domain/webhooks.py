@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import random
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,19 @@ def rotated(secrets_: Sequence[Secret], now: datetime) -> tuple[Secret, ...]:
     return (Secret(new_secret()), *kept)
 
 
+# A host name: dot-separated labels of letters, digits, hyphens (punycode too) and the
+# underscores some services' names have.
+_HOST = re.compile(r"(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def url_problem(url: str, allow_private: bool) -> str | None:
     """Why `url` cannot be an endpoint (None: it can). HTTPS only, unless private
     addresses are allowed (the local stack and the tests); no credentials in it; a
@@ -131,6 +145,10 @@ def url_problem(url: str, allow_private: bool) -> str | None:
     is checked when it is resolved, at each delivery)."""
     if not isinstance(url, str) or len(url) > 2000:
         return "expected an https URL of at most 2000 characters"
+    # No spaces or control characters anywhere (a line break in it would be a header of
+    # the request), no characters beyond ASCII (an IDN host is sent as its punycode).
+    if not url.isascii() or re.search(r"[\x00-\x20\x7f]", url):
+        return "no spaces, line breaks or characters beyond ASCII in the URL"
     parts = urlsplit(url)
     schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in schemes or not parts.hostname:
@@ -138,9 +156,13 @@ def url_problem(url: str, allow_private: bool) -> str | None:
     if parts.username or parts.password:
         return "no credentials in the URL"
     try:
-        parts.port  # noqa: B018 (raises on a bad port)
+        port = parts.port
     except ValueError:
         return "bad port"
+    if port == 0:
+        return "bad port"
+    if not _HOST.fullmatch(parts.hostname) and not _is_address(parts.hostname):
+        return "expected an https URL"
     if not allow_private:
         host = parts.hostname
         if host == "localhost" or host.endswith(".localhost"):

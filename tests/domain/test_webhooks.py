@@ -113,9 +113,27 @@ def test_urls_refused_in_aws(url):
     assert w.url_problem(url, allow_private=False)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://exa mple.com/x",
+        "https://ex\u0000ample.com/x",
+        "https://example.com/\r\nX-Injected: 1",  # a header of the delivery's request
+        "https://example.com:0/x",
+        "https://exa%20mple.com/x",
+        "https://-example.com/x",
+    ],
+)
+def test_urls_no_delivery_could_reach_are_refused_wherever_it_runs(url):
+    # Not the SSRF guard's (the local stack allows private addresses): a URL broken as such.
+    assert w.url_problem(url, allow_private=True) and w.url_problem(url, allow_private=False)
+
+
 def test_urls_allowed():
     assert w.url_problem("https://hooks.example.com/rebook?x=1", allow_private=False) is None
     assert w.url_problem("http://127.0.0.1:8123/hook", allow_private=True) is None
+    assert w.url_problem("https://[2606:4700::1111]/x", allow_private=False) is None
+    assert w.url_problem("https://my_hooks.example.com/x", allow_private=False) is None
 
 
 def test_a_rotation_keeps_the_old_secret_signing_for_a_day():
