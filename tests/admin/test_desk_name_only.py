@@ -111,6 +111,16 @@ def test_each_name_only_booking_is_a_new_client_unless_the_desk_picks_her(desk):
     assert status == 201, again
     assert desk.get(f"/appointments/{again['id']}")[1]["client"]["id"] == liisa
     assert len(named(desk, "liisa")) == 2
+    # Her id and someone's details at once, or an id that is no id: which client is meant is
+    # asked (422 on the field), not guessed.
+    body = {"service": "womens-cut", "staff": "sanna", "start": "2026-12-02T12:00:00+02:00"}
+    for wrong, field in (
+        ({"client_id": liisa, "client": {"name": "Pekka", "phone": "040 765 4321"}}, "client"),
+        ({"client_id": 5}, "client_id"),
+        ({"client_id": None}, "client_id"),
+    ):
+        status, refused = desk.post("/bookings", {**body, **wrong})
+        assert (status, list(refused["error"]["fields"])) == (422, [field]), refused
     _, history = desk.get(f"/clients/{liisa}/history")
     assert [a["start"] for a in history["appointments"]] == ["2026-12-02T10:00:00+02:00", "2026-11-25T12:00:00+02:00"]
     assert history["messages"] == []

@@ -360,6 +360,13 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
         body["start"] = iso_local(instant_of(body["start"], "start", b), b.config.tz)
     client: Client | None = None
     if "client_id" in body:
+        if "client" in body:  # which one: the booking would silently go to one of them
+            raise ValidationFailed(
+                "Give either 'client_id' (a client of hers) or 'client' (her details), not both.",
+                fields={"client": "not with client_id"},
+            )
+        if not isinstance(body["client_id"], str):
+            raise ValidationFailed("'client_id' is a client's id.", fields={"client_id": "expected a client id"})
         client = clients.get_client(b.id, valid_id(body.pop("client_id"), "client"))
         if not client or client.is_erased:
             raise NotFound("No such client.")
