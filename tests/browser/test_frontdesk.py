@@ -325,6 +325,13 @@ def test_today_on_a_phone_opens_with_the_day_on_the_first_screen(owner_at, role,
     )
     assert len(boxes) >= 7 and inside and apart and len({round(b["y"]) for b in boxes}) <= 2, boxes
     check(page, f"today-first-screen-{role}")
+    if role == "owner":
+        # Scrolled up to the staff switch, another staff member's day opens at now too.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
+        expect(page.locator("#calendar .col.active[data-staff=mikko]")).to_have_count(1)
+        line = page.locator("#calendar .col.active .now-line").bounding_box()
+        assert line and 0 <= line["y"] < PHONE["height"] - 60, line
 
 
 def choose_language(page, lang: str) -> None:

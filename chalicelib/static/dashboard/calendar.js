@@ -435,6 +435,9 @@ function renderStaffSwitch(all) {
 
 function pickStaff(id) {
   cal.staff = id;
+  // Her day opens at now, as the first one did (the switch is above the grid: she
+  // scrolled up to it, and the 8.00 she would land on is hours ago).
+  cal.scrolledNow = false;
   renderCalendar();
 }
 
