@@ -12,7 +12,7 @@ import { initCard, openCard, relabelCard } from "./card.js";
 import { initBooking, openBooking, relabelBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, relabelTimeOff, removeTimeOff } from "./timeoff.js";
 import { initReminders, openReminders, relabelReminders } from "./reminders.js";
-import { clearSearch, initSearch } from "./search.js";
+import { clearSearch, initSearch, relabelSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
 import { COUNTS, RENDER, clearLists, drawMore, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
@@ -149,6 +149,7 @@ function renderAll() {
   relabelMessage(); // and the message to a client
   relabelTimeOff(); // and time off with the bookings it covers
   relabelReminders(); // and who gets a reminder
+  relabelSearch(); // and the client search's results
   renderSettings();
   renderImport();
 }

@@ -74,6 +74,14 @@ export function initSearch() {
   document.addEventListener("click", (e) => { if (!$("search").contains(e.target)) close(); });
 }
 
+// The dashboard's language changed: results open are found again in it, and their count
+// (read by screen readers only) too; none open, no count is left in the former one.
+export function relabelSearch() {
+  const q = $("search-input").value.trim();
+  if (q.length >= 2 && !$("search-results").hidden) find(q);
+  else $("search-count").textContent = "";
+}
+
 export function clearSearch() {
   seq++;
   $("search-input").value = "";
