@@ -17,8 +17,11 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
     StrictInt,
     ValidationError,
     ValidationInfo,
@@ -44,6 +47,17 @@ _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 _HHMM = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)")  # fullmatch: "09:00\n" is not a time
 
 Id = Annotated[str, Field(pattern=_ID)]
+
+
+def _not_a_number(v: object) -> object:
+    # Pydantic reads a number as a timestamp (0 is 1970-01-01): a day is written as one.
+    if isinstance(v, (int, float)):
+        raise ValueError("expected a date, YYYY-MM-DD")
+    return v
+
+
+# A day of the settings (a closure, a day off, where stamps count from): an ISO date.
+Day = Annotated[date, BeforeValidator(_not_a_number)]
 
 
 def _parse_hhmm(value: str) -> int:
@@ -228,7 +242,7 @@ class Staff(BaseModel):
     photo: ImageName | None = None  # of the business's images; shown before photo_url
     services: tuple[Id, ...] = Field(min_length=1)
     hours: WeeklyHours
-    days_off: tuple[date, ...] = ()
+    days_off: tuple[Day, ...] = ()
     # A date's own hours, replacing the weekly ones; an empty list means not working.
     exceptions: dict[date, tuple[Interval, ...]] = Field(default_factory=dict)
 
@@ -257,7 +271,7 @@ class ShopWindow(BaseModel):
     logo: ImageName | None = None
     # A map of the address; by default an OpenStreetMap search for it (a plain link).
     map_url: str | None = Field(default=None, max_length=500)
-    show_rating: bool = True
+    show_rating: StrictBool = True
     # Below this many ratings an average means little (one unhappy client is "1.0").
     rating_min_count: StrictInt = Field(default=5, ge=1, le=1000)
 
@@ -361,7 +375,7 @@ class FeedbackSettings(BaseModel):
     """When the feedback request goes out, and what counts as a low score."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    delay_hours: float = Field(default=2, ge=0, le=72)  # after the visit ends
+    delay_hours: StrictFloat = Field(default=2, ge=0, le=72)  # after the visit ends
     day_start: str = "09:00"  # requests go out in these local hours only
     day_end: str = "20:00"
     low_score: StrictInt = Field(default=3, ge=1, le=4)  # at or below: the owner is alerted
@@ -397,14 +411,14 @@ class Retention(BaseModel):
     history; `return_window_days` the window "will she come back?" is asked over."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    at_risk_after: float = Field(default=0.5, gt=0, le=5)
-    lapsed_after: float = Field(default=1.5, gt=0, le=10)
+    at_risk_after: StrictFloat = Field(default=0.5, gt=0, le=5)
+    lapsed_after: StrictFloat = Field(default=1.5, gt=0, le=10)
     default_return_days: StrictInt = Field(default=42, ge=1, le=730)
     # "Will she be back?" is asked over this window, and a lapse is fitted as no visit in
     # it: half a year for a salon; a business whose clients come yearly sets a year or more.
     return_window_days: StrictInt = Field(default=182, ge=28, le=730)
-    at_risk_below: float | None = Field(default=None, gt=0, lt=1)
-    lapsed_below: float | None = Field(default=None, gt=0, lt=1)
+    at_risk_below: StrictFloat | None = Field(default=None, gt=0, lt=1)
+    lapsed_below: StrictFloat | None = Field(default=None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -425,11 +439,11 @@ class Marketing(BaseModel):
     send_at: str = "10:00"  # local time of the daily marketing run
     winback_messages: StrictInt = Field(default=2, ge=0, le=5)  # per lapse episode
     winback_days_between: StrictInt = Field(default=21, ge=1, le=365)
-    birthday_greetings: bool = True
+    birthday_greetings: StrictBool = True
     birthday_perk: str | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
     # "Time for your next visit": to active clients, this many days before her next
     # visit is expected (her rhythm), when nothing is booked.
-    next_visit_nudge: bool = False
+    next_visit_nudge: StrictBool = False
     nudge_lead_days: StrictInt = Field(default=3, ge=0, le=30)
 
     @field_validator("send_at")
@@ -460,11 +474,11 @@ class Loyalty(BaseModel):
     the reward. Visits before `counts_from` (the day the card started) earn nothing."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    enabled: bool = False
+    enabled: StrictBool = False
     stamps_for_reward: StrictInt = Field(default=10, ge=2, le=50)
     reward: Perk = Perk(percent_off=50)
     reward_valid_days: StrictInt | None = Field(default=365, ge=7, le=3650)
-    counts_from: date | None = None
+    counts_from: Day | None = None
 
 
 class Referrals(BaseModel):
@@ -472,7 +486,7 @@ class Referrals(BaseModel):
     on that booking; when her first visit is completed, the referrer gets her reward."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    enabled: bool = False
+    enabled: StrictBool = False
     referrer_reward: Perk = Perk(percent_off=20)
     welcome_perk: Perk = Perk(percent_off=10)
     reward_valid_days: StrictInt | None = Field(default=365, ge=7, le=3650)
@@ -491,7 +505,7 @@ class HoldUnconfirmed(BaseModel):
     `hold_until`); unconfirmed, the time is freed. Off by default."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    enabled: bool = False
+    enabled: StrictBool = False
     minutes: StrictInt = Field(default=30, ge=5, le=24 * 60)
     far_ahead_days: StrictInt = Field(default=14, ge=1, le=730)  # a visit starting this many days ahead or more
     bulk_bookings: StrictInt = Field(default=3, ge=2, le=100)  # this contact's n-th booking still to come, or more
@@ -551,7 +565,7 @@ class WaitlistRules(BaseModel):
     in the order they joined, each holding it `hold_minutes` before the next is offered."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    enabled: bool = True
+    enabled: StrictBool = True
     mode: Literal["all", "queue"] = "all"
     hold_minutes: StrictInt = Field(default=15, ge=5, le=24 * 60)
     offers_per_day: StrictInt = Field(default=3, ge=1, le=20)  # per client (her contact), local day
@@ -567,7 +581,7 @@ class Closure(BaseModel):
     bare date too (business files and configs stored before days had names)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    date: dt.date
+    date: Day
     name: str | None = Field(default=None, max_length=CLOSURE_NAME_MAX)
 
     @model_validator(mode="before")

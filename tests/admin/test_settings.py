@@ -304,6 +304,12 @@ def test_each_retention_and_marketing_field_is_saved(desk, section, path, new):
         ("feedback", ("delay_hours",), 73, "less than or equal to 72"),
         ("feedback", ("low_score",), 5, "less than or equal to 4"),
         ("feedback", ("min_days_between",), -1, "greater than or equal to 0"),
+        # A yes/no is true or false and a number a number, as written (docs/api.md):
+        # not 1 hour read from true, nor "no" read from 0.
+        ("feedback", ("delay_hours",), True, "valid number"),
+        ("feedback", ("delay_hours",), "2", "valid number"),
+        ("marketing", ("marketing", "birthday_greetings"), 0, "valid boolean"),
+        ("retention", ("at_risk_after",), "0.5", "valid number"),
     ],
 )
 def test_retention_and_marketing_bounds_are_refused_on_their_field(desk, section, path, bad, says):
@@ -784,3 +790,11 @@ def test_a_staff_member_sending_the_owners_key_again_gets_no_answer_of_hers(desk
     assert desk.put("/settings/terms", terms, headers=save)[0] == 200
     status, refused = staff_desk.put("/settings/terms", terms, headers=save)
     assert status == 422 and refused["error"]["code"] == "idempotency_key_reused", refused
+
+
+@pytest.mark.parametrize("day", [0, 20261224, True])
+def test_a_closed_day_given_as_a_number_is_refused_not_read_as_1970(desk, day):
+    before = _sections(desk)
+    status, body = desk.put("/settings/closures", [*before["sections"]["closures"], {"date": day}])
+    assert status == 422 and "expected a date" in str(body["error"]["fields"]), body
+    assert _sections(desk) == before
