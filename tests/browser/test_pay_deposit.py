@@ -269,7 +269,7 @@ def test_a_fee_her_bank_wants_confirmed_is_paid_on_the_page_her_link_opens(page,
     from chalicelib import clock
     from tests.browser.conftest import admin
 
-    who, _, start = paid_deposit_today(stack, "maksulinkki", card=THREE_D_SECURE)
+    who, _, start = paid_deposit_today(stack, "maksulinkki", card=THREE_D_SECURE, days_ahead=2)  # today fills up
     with stack_env(stack):
         assert clock.travel_to(start + timedelta(minutes=30))  # she never came
     try:
