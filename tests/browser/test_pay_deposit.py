@@ -267,11 +267,23 @@ def test_a_fee_her_bank_wants_confirmed_is_paid_on_the_page_her_link_opens(page,
     her bank there, and the front desk sees the fee paid (Stripe's webhook). The link
     opened again has nothing left to pay."""
     from chalicelib import clock
-    from tests.browser.conftest import admin
+    from tests.browser.conftest import token_of
 
     who, _, start = paid_deposit_today(stack, "maksulinkki", card=THREE_D_SECURE, days_ahead=2)  # today fills up
     with stack_env(stack):
         assert clock.travel_to(start + timedelta(minutes=30))  # she never came
+    token = token_of(stack, "owner")  # signed in then (the day's cached token ran out by then)
+
+    def admin(_, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        req = urllib.request.Request(
+            f"{stack.api}/api/v1/admin{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.load(r)
+
     try:
         _, cal = admin(stack, "GET", f"/calendar?date={start.date().isoformat()}")
         appt = next(a["id"] for m in cal["staff"] for a in m["appointments"] if a["client"]["name"] == who)
