@@ -239,13 +239,14 @@ def dashboard_token(stack, role: str = "owner") -> str:
     return _tokens[key]
 
 
-def admin(stack, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    """The owner API as the dashboard calls it: (status, the JSON answer or {})."""
+def admin(stack, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    """The owner API as the dashboard calls it: (status, the JSON answer or {}); `token`: one
+    signed in at another moment of the stack's clock than the day's (token_of then)."""
     req = urllib.request.Request(
         f"{stack.api}/api/v1/admin{path}",
         data=json.dumps(body).encode() if body is not None else None,
         method=method,
-        headers={"Authorization": f"Bearer {dashboard_token(stack)}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {token or dashboard_token(stack)}", "Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as r:

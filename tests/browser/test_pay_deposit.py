@@ -267,28 +267,17 @@ def test_a_fee_her_bank_wants_confirmed_is_paid_on_the_page_her_link_opens(page,
     her bank there, and the front desk sees the fee paid (Stripe's webhook). The link
     opened again has nothing left to pay."""
     from chalicelib import clock
-    from tests.browser.conftest import token_of
+    from tests.browser.conftest import admin, token_of
 
     who, _, start = paid_deposit_today(stack, "maksulinkki", card=THREE_D_SECURE, days_ahead=2)  # today fills up
     with stack_env(stack):
         assert clock.travel_to(start + timedelta(minutes=30))  # she never came
     token = token_of(stack, "owner")  # signed in then (the day's cached token ran out by then)
-
-    def admin(_, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        req = urllib.request.Request(
-            f"{stack.api}/api/v1/admin{path}",
-            data=json.dumps(body).encode() if body is not None else None,
-            method=method,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.load(r)
-
     try:
-        _, cal = admin(stack, "GET", f"/calendar?date={start.date().isoformat()}")
+        _, cal = admin(stack, "GET", f"/calendar?date={start.date().isoformat()}", token=token)
         appt = next(a["id"] for m in cal["staff"] for a in m["appointments"] if a["client"]["name"] == who)
-        assert admin(stack, "POST", f"/appointments/{appt}/status", {"status": "no_show"})[0] == 200
-        status, fee = admin(stack, "POST", f"/appointments/{appt}/fees", {"kind": "no_show"})
+        assert admin(stack, "POST", f"/appointments/{appt}/status", {"status": "no_show"}, token=token)[0] == 200
+        status, fee = admin(stack, "POST", f"/appointments/{appt}/fees", {"kind": "no_show"}, token=token)
         assert status == 200 and fee["state"] == "open", fee
         page.goto(fee["pay_url"])
         expect(page.get_by_role("heading", level=1)).to_have_text("Vahvista maksu")
@@ -302,7 +291,7 @@ def test_a_fee_her_bank_wants_confirmed_is_paid_on_the_page_her_link_opens(page,
         expect(page.locator("#fee-form")).to_be_hidden()
 
         def paid() -> bool:
-            _, view = admin(stack, "GET", f"/appointments/{appt}")
+            _, view = admin(stack, "GET", f"/appointments/{appt}", token=token)
             return view["payment"]["fees"] == {"no_show": "succeeded"}
 
         deadline = datetime.now() + timedelta(seconds=15)
