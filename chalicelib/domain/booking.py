@@ -152,7 +152,7 @@ class BookingIn(BaseModel):
     @field_validator("note")
     @classmethod
     def _note(cls, v: str | None) -> str | None:
-        return plaintext.notes(v) if v else v  # its lines kept, nothing invisible or control
+        return plaintext.notes_if_any(v)  # its lines kept, nothing invisible or control
 
 
 class RescheduleIn(BaseModel):
@@ -167,7 +167,7 @@ class CancelIn(BaseModel):
     @field_validator("reason")
     @classmethod
     def _why(cls, v: str | None) -> str | None:
-        return plaintext.notes(v) if v else v  # as typed, shown to the desk: a note's rule
+        return plaintext.notes_if_any(v)  # as typed, shown to the desk: a note's rule
 
 
 class DeskOptions(BaseModel):
@@ -205,7 +205,7 @@ class DeskCancelIn(BaseModel):
     @field_validator("reason")
     @classmethod
     def _why(cls, v: str | None) -> str | None:
-        return plaintext.notes(v) if v else v  # her cancellation message may say it
+        return plaintext.notes_if_any(v)  # her cancellation message may say it
 
     @property
     def invites(self) -> bool:

@@ -54,3 +54,8 @@ def notes(v: str) -> str:
     if wrong:
         raise ValueError(wrong)
     return v
+
+
+def notes_if_any(v: str | None) -> str | None:
+    """`notes` of an optional field (a booking's note, a cancellation's reason, her allergies)."""
+    return notes(v) if v is not None else None

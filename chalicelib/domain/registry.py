@@ -12,7 +12,7 @@ from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.isoday import IsoDay
 from chalicelib.domain.locales import Locale
-from chalicelib.domain.plaintext import notes, one_line
+from chalicelib.domain.plaintext import notes_if_any, one_line
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
@@ -68,7 +68,7 @@ class ClientUpdate(BaseModel):
     @field_validator("allergies", "important_notes")
     @classmethod
     def _notes(cls, v: str | None) -> str | None:
-        return notes(v) if v is not None else None
+        return notes_if_any(v)
 
     @field_validator("birthday")
     @classmethod

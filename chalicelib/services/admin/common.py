@@ -45,6 +45,11 @@ def parse_date(value: str | None, name: str, default: date | None = None) -> dat
         ) from None
 
 
+# Tries of a save without If-Match that keeps losing races to other saves (the last write
+# wins, docs/api.md): the client's profile, a follow-up.
+SAVE_ATTEMPTS = 4
+
+
 def expect_version(if_match: str | None, version: int, source: str, code: str, message: str) -> None:
     """`If-Match: <version>` (the `version` of `source`) on a change: refused with a 409
     `code` (and the version now) if the record moved on since the caller read it. No

@@ -15,6 +15,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.versions import stamp_after, version_of
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import (
+    SAVE_ATTEMPTS,
     audited,
     audited_after_commit,
     business_of,
@@ -95,7 +96,6 @@ def create(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, A
     return 201, view(b, f)
 
 
-SAVE_ATTEMPTS = 4  # tries of a save without If-Match that keeps losing races
 CHANGED = "The follow-up was changed meanwhile (on another device?). Reload it and make your change again."
 
 

@@ -18,6 +18,7 @@ from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import (
+    SAVE_ATTEMPTS,
     audited,
     audited_after_commit,
     business_of,
@@ -29,8 +30,6 @@ from chalicelib.services.admin.common import (
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
-# Tries of a save without If-Match that keeps losing races to other saves of her.
-SAVE_ATTEMPTS = 4
 
 
 def client_view(b: Business, c: Client) -> dict[str, Any]:
