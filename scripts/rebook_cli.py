@@ -43,7 +43,7 @@ def read_config_file(path: str):
     if not isinstance(data, dict):
         sys.exit(f"error: {path} must contain a mapping of business settings")
     try:
-        return parse_business_config(data)
+        return parse_business_config(data, typed=True)
     except ValidationError as e:
         problems = format_validation_error(e)
         lines = "\n".join(f"  - {line}" for line in problems)

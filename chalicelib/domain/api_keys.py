@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.plaintext import OneLine
 
 READ = "read"
 WRITE_BOOKINGS = "write:bookings"
@@ -34,7 +35,7 @@ class ApiKeyIn(BaseModel):
     """The owner names a new key and picks its scopes."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=80)
+    name: OneLine = Field(min_length=1, max_length=80)
     scopes: list[Literal["read", "write:bookings", "write:clients"]] = Field(min_length=1, max_length=3)
 
 

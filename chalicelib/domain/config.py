@@ -33,6 +33,7 @@ from pydantic import (
 from chalicelib.domain import plaintext
 from chalicelib.domain.locales import Locale
 from chalicelib.domain.payments import PaymentPolicy, Payments, VatPercent
+from chalicelib.domain.plaintext import TypedLine, TypedLines
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Every duration, buffer, step and opening time sits on a 5-minute grid: the calendar
@@ -162,9 +163,9 @@ class WeeklyHours(BaseModel):
 
 class LocalizedText(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    fi: str = Field(min_length=1, max_length=120)
-    sv: str | None = Field(default=None, max_length=120)
-    en: str | None = Field(default=None, max_length=120)
+    fi: TypedLine = Field(min_length=1, max_length=120)
+    sv: TypedLine | None = Field(default=None, max_length=120)
+    en: TypedLine | None = Field(default=None, max_length=120)
 
     def get(self, locale: str) -> str:
         return getattr(self, locale, None) or self.en or self.fi
@@ -178,9 +179,9 @@ class LocalizedText(BaseModel):
 class LocalizedParagraph(LocalizedText):
     """A few sentences in each language (the booking page's introduction)."""
 
-    fi: str = Field(min_length=1, max_length=600)
-    sv: str | None = Field(default=None, max_length=600)
-    en: str | None = Field(default=None, max_length=600)
+    fi: TypedLines = Field(min_length=1, max_length=600)
+    sv: TypedLines | None = Field(default=None, max_length=600)
+    en: TypedLines | None = Field(default=None, max_length=600)
 
 
 # An image of the business's own set (chalicelib/static/img/manifest.json locally, the
@@ -236,7 +237,7 @@ class Service(BaseModel):
 class Staff(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: Id
-    name: str = Field(min_length=1, max_length=80)
+    name: TypedLine = Field(min_length=1, max_length=80)
     title: LocalizedText | None = None
     photo_url: str | None = Field(default=None, max_length=500)
     photo: ImageName | None = None  # of the business's images; shown before photo_url
@@ -440,7 +441,7 @@ class Marketing(BaseModel):
     winback_messages: StrictInt = Field(default=2, ge=0, le=5)  # per lapse episode
     winback_days_between: StrictInt = Field(default=21, ge=1, le=365)
     birthday_greetings: StrictBool = True
-    birthday_perk: str | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
+    birthday_perk: TypedLine | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
     # "Time for your next visit": to active clients, this many days before her next
     # visit is expected (her rhythm), when nothing is booked.
     next_visit_nudge: StrictBool = False
@@ -620,13 +621,13 @@ class BusinessConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     slug: str
-    name: str = Field(min_length=1, max_length=100)
+    name: TypedLine = Field(min_length=1, max_length=100)
     timezone: str
     locale: Locale = "fi"
     currency: str = "EUR"
     owner_email: str
     phone: str | None = None
-    address: str = Field(min_length=1, max_length=200)
+    address: TypedLine = Field(min_length=1, max_length=200)
     review_link: str | None = None
     website: str | None = None
     # The name emails come from ("Salon Aurora <bookings@...>"); the business's name when unset.
@@ -782,9 +783,11 @@ class Business:
     config: BusinessConfig
 
 
-def parse_business_config(data: Mapping[str, Any]) -> BusinessConfig:
-    """Validate raw config data; raises pydantic.ValidationError."""
-    return BusinessConfig.model_validate(data)
+def parse_business_config(data: Mapping[str, Any], typed: bool = False) -> BusinessConfig:
+    """Validate raw config data; raises pydantic.ValidationError. `typed`: it comes from
+    the owner now (settings, a business file), and its names and texts must keep the rule
+    of typed text (domain/plaintext.py); a stored configuration is read as it was kept."""
+    return BusinessConfig.model_validate(data, context={plaintext.TYPED: True} if typed else None)
 
 
 def payment_terms(config: BusinessConfig) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.domain.config import FeedbackSettings, _parse_hhmm
+from chalicelib.domain.plaintext import Notes
 from chalicelib.domain.timeutil import local_wall_to_utc
 
 LINK_VALID = timedelta(days=30)
@@ -40,7 +41,7 @@ class RatingIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     rating: StrictInt = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Notes | None = Field(default=None, max_length=2000)
 
     @field_validator("comment")
     @classmethod

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import AfterValidator, ValidationInfo
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Notes keep their lines (and tabs): the rest of CONTROL still refused.
@@ -39,6 +43,13 @@ def problem(v: str, *, lines: bool = False) -> str | None:
     return None
 
 
+def without_refused(v: str, *, lines: bool = False) -> str:
+    """`v` with what the rule refuses taken out: shown back to someone whose text was
+    refused, to check and send again (she cannot see an invisible character to remove it)."""
+    v = (CONTROL_IN_NOTES if lines else CONTROL).sub("", v)
+    return "".join(c for c in v if not _format_character(c) or c in JOINERS)
+
+
 def one_line(v: str) -> str:
     """`v` as it was sent, or a ValueError saying what it may not hold (pydantic's 422 on
     its field: the dashboard's err_one_line / err_invisible)."""
@@ -59,3 +70,27 @@ def notes(v: str) -> str:
 def notes_if_any(v: str | None) -> str | None:
     """`notes` of an optional field (a booking's note, a cancellation's reason, her allergies)."""
     return notes(v) if v is not None else None
+
+
+# An input's field by the rule: a line of it (a name, a reason), or notes of several lines.
+OneLine = Annotated[str, AfterValidator(one_line)]
+Notes = Annotated[str, AfterValidator(notes)]
+
+# The validation context's key saying that the text comes from a person now (the owner's
+# settings, a business file loaded), not from storage: a configuration stored before a
+# rule was kept stays readable, and what is typed from now on keeps it.
+TYPED = "typed"
+
+
+def _when_typed(check: Callable[[str], str]) -> AfterValidator:
+    def checked(v: str, info: ValidationInfo) -> str:
+        return check(v) if (info.context or {}).get(TYPED) else v
+
+    return AfterValidator(checked)
+
+
+# A name or a short text of the owner's configuration (a service's, a staff member's, the
+# business's own): one line, nothing invisible, when typed.
+TypedLine = Annotated[str, _when_typed(one_line)]
+# A few sentences of it (the booking page's introduction): its lines kept.
+TypedLines = Annotated[str, _when_typed(notes)]

@@ -12,7 +12,7 @@ from chalicelib import clock
 from chalicelib.domain.contacts import Email, Phone
 from chalicelib.domain.isoday import IsoDay
 from chalicelib.domain.locales import Locale
-from chalicelib.domain.plaintext import notes_if_any, one_line
+from chalicelib.domain.plaintext import Notes, OneLine, notes_if_any, one_line
 
 RELATIONSHIPS = ("active", "at_risk", "lapsed", "maintenance")
 VISIT_MARKS = ("arrived", "completed", "no_show", "booked")  # booked: undo a wrong mark
@@ -122,19 +122,19 @@ class VisitMark(BaseModel):
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    text: str = Field(min_length=1, max_length=4000)
+    text: Notes = Field(min_length=1, max_length=4000)
 
 
 class PersonalMessageIn(BaseModel):
     """The owner's own words to a client (dashboard: "send a personal message")."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    text: str = Field(min_length=1, max_length=1000)
+    text: Notes = Field(min_length=1, max_length=1000)  # into her SMS or email
 
 
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    text: str = Field(min_length=1, max_length=500)
+    text: OneLine = Field(min_length=1, max_length=500)
     due: IsoDay | None = None
     staff: str | None = None  # the staff member responsible
     done: StrictBool = False
@@ -144,9 +144,9 @@ class FollowUpIn(BaseModel):
     """A follow-up: the client's goal, the actions agreed and the next step."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    goal: str | None = Field(default=None, max_length=1000)
+    goal: Notes | None = Field(default=None, max_length=1000)
     actions: list[ActionIn] = Field(default_factory=list, max_length=30)
-    next_step: str | None = Field(default=None, max_length=500)
+    next_step: Notes | None = Field(default=None, max_length=500)
     closed: StrictBool = False
 
 
@@ -156,7 +156,7 @@ class StampAdjustIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     stamps: StrictInt = Field(ge=-50, le=50)
-    reason: str = Field(min_length=3, max_length=300)
+    reason: OneLine = Field(min_length=3, max_length=300)
 
     @field_validator("stamps")
     @classmethod

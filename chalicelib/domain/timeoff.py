@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.availability import without
 from chalicelib.domain.daysheet import Taken, days_touched, time_off_ref
+from chalicelib.domain.plaintext import OneLine
 
 MAX_LENGTH = timedelta(days=31)  # one occurrence
 MAX_AHEAD = timedelta(days=366)
@@ -36,7 +37,7 @@ class TimeOffIn(BaseModel):
     staff: str | None = Field(default=None, min_length=1, max_length=40)
     start: str = Field(min_length=1, max_length=40)
     end: str = Field(min_length=1, max_length=40)
-    reason: str = Field(default="", max_length=200)
+    reason: OneLine = Field(default="", max_length=200)
     repeat: RepeatIn | None = None
 
 

@@ -30,6 +30,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.payments import FeeKind, MoneyRecord, fee_kind_of, fee_of_refund
+from chalicelib.domain.plaintext import OneLine
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer
 
@@ -465,7 +466,7 @@ class EndpointIn(BaseModel):
     url: str = Field(min_length=8, max_length=2000)
     events: list[Literal[EVENT_TYPES]] = Field(min_length=1)  # type: ignore[valid-type]
     enabled: StrictBool = True
-    description: str = Field(default="", max_length=200)
+    description: OneLine = Field(default="", max_length=200)
 
 
 class EndpointPatch(BaseModel):
@@ -475,4 +476,4 @@ class EndpointPatch(BaseModel):
     url: str | None = Field(default=None, min_length=8, max_length=2000)
     events: list[Literal[EVENT_TYPES]] | None = Field(default=None, min_length=1)  # type: ignore[valid-type]
     enabled: StrictBool | None = None
-    description: str | None = Field(default=None, max_length=200)
+    description: OneLine | None = Field(default=None, max_length=200)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from markupsafe import Markup, escape
 
 from chalicelib import clock, links
+from chalicelib.domain import plaintext
 from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
 from chalicelib.domain.config import WEEKDAYS, Business, Service
 from chalicelib.domain.digits import whole_number
@@ -718,10 +719,15 @@ def salon_of(business_id: str) -> dict[str, Any] | None:
     return _contact(b) if b else None
 
 
-def feedback_page(token: str, params: dict, accept_language: str | None, *, error: str | None = None) -> str:
+def feedback_page(
+    token: str, params: dict, accept_language: str | None, *, error: str | None = None, comment: str | None = None
+) -> str:
+    """The star link's page; `comment`: what she typed, shown again with an `error`."""
     from chalicelib.services import feedback
 
     view = feedback.page(token, params.get("r") or params.get("rating"))
+    if comment is not None:
+        view["comment"] = comment
     locale = negotiate(params.get("lang"), accept_language, view["visit"]["locale"])
     return render(
         "feedback.html", t=words(locale), locale=locale, token=token, error=error, biz=view["visit"]["business"], **view
@@ -736,9 +742,17 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     rating = whole_number(str(form.get("rating", "")).strip())
     try:
         done = feedback.submit(token, {**form, "rating": rating})
-    except ValidationFailed:
+    except ValidationFailed as e:
         locale = negotiate(form.get("lang"), accept_language, "fi")
-        return 422, feedback_page(token, {"lang": locale}, accept_language, error=words(locale)["rate_choose"])
+        # Her stars and words kept: only what is wrong is said (a comment with characters
+        # that cannot be kept, domain/plaintext.py, or no stars chosen).
+        wrong = e.fields.get("comment")
+        said = "rate_choose" if not wrong else "comment_too_long" if "at most" in wrong else "comment_unreadable"
+        error = words(locale)[said]
+        kept = {"lang": locale, "rating": str(rating) if rating is not None else None}
+        typed = form.get("comment")
+        comment = plaintext.without_refused(typed, lines=True) if isinstance(typed, str) else None
+        return 422, feedback_page(token, kept, accept_language, error=error, comment=comment)
     locale = negotiate(form.get("lang"), accept_language, done["visit"]["locale"])
     return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 

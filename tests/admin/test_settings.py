@@ -798,3 +798,92 @@ def test_a_closed_day_given_as_a_number_is_refused_not_read_as_1970(desk, day):
     status, body = desk.put("/settings/closures", [*before["sections"]["closures"], {"date": day}])
     assert status == 422 and "expected a date" in str(body["error"]["fields"]), body
     assert _sections(desk) == before
+
+
+@pytest.mark.parametrize(
+    ("section", "edit", "field", "says"),
+    [
+        (
+            "services",
+            lambda v: [{**v[0], "name": {**v[0]["name"], "fi": "Leikkaus\u0000"}}, *v[1:]],
+            "0.name.fi",
+            "one line",
+        ),
+        (
+            "services",
+            lambda v: [{**v[0], "description": {"fi": "Pesu\u202e", "sv": None, "en": None}}, *v[1:]],
+            "0.description.fi",
+            "invisible",
+        ),
+        ("staff", lambda v: [{**v[0], "name": "Aino\nKorhonen"}, *v[1:]], "0.name", "one line"),
+        (
+            "staff",
+            lambda v: [{**v[0], "title": {"fi": "\u200b", "sv": None, "en": None}}, *v[1:]],
+            "0.title.fi",
+            "invisible",
+        ),
+        (
+            "marketing",
+            lambda v: {**v, "marketing": {**v["marketing"], "birthday_perk": "-20 %\u0007"}},
+            "marketing.birthday_perk",
+            "one line",
+        ),
+        (
+            "shop",
+            lambda v: {**v, "intro": {"fi": "Tervetuloa\u0000", "sv": None, "en": None}},
+            "intro.fi",
+            "control characters",
+        ),
+    ],
+)
+def test_a_name_the_owner_types_with_control_or_invisible_characters_is_refused_on_its_field(
+    desk, client, section, edit, field, says
+):
+    """Her service's, staff member's and perk's names go into her clients' emails, SMS,
+    calendars and the booking page: by the rule a client's name keeps (domain/plaintext.py),
+    a NUL, a line break or a turning character is a 422 on its field and nothing is saved."""
+    before = _sections(desk)
+    status, body = desk.put(f"/settings/{section}", edit(before["sections"][section]))
+    assert status == 422 and list(body["error"]["fields"]) == [field], body
+    assert says in body["error"]["fields"][field]
+    assert _sections(desk) == before
+
+
+def test_the_booking_pages_introduction_keeps_its_lines_and_an_emoji_family(desk, client):
+    value = {
+        **_sections(desk)["sections"]["shop"],
+        "intro": {"fi": "Tervetuloa!\nAvoinna 👩\u200d👧 arkisin.", "sv": None, "en": None},
+    }
+    status, body = desk.put("/settings/shop", value)
+    assert status == 200 and body["value"]["intro"]["fi"] == "Tervetuloa!\nAvoinna 👩\u200d👧 arkisin.", body
+
+
+def test_a_name_stored_before_the_rule_is_read_and_blocks_no_other_section(desk, client):
+    """A configuration saved before names kept the rule (a soft hyphen pasted into a
+    service's name) is read as it was kept: the booking page shows it, the owner saves
+    her hours, and the name is refused only when she sends its own section again."""
+    from chalicelib.store import businesses, keys
+    from chalicelib.store.models import BusinessItem
+
+    item = BusinessItem.get(keys.biz(business().id), keys.CONFIG_SK)
+    services = [dict(s) for s in item.config["services"]]
+    services[0] = {**services[0], "name": {**services[0]["name"], "fi": "Hius\u00adleikkaus"}}
+    item.config = {**item.config, "services": services}
+    item.save()
+    businesses.clear_cache()
+    body = _sections(desk)
+    assert body["sections"]["services"][0]["name"]["fi"] == "Hius\u00adleikkaus"
+    hours = body["sections"]["hours"]
+    status, saved = desk.put("/settings/hours", {**hours, "sat": []}, headers={"If-Match": str(body["version"])})
+    assert status == 200 and saved["changed"], saved
+    status, refused = desk.put("/settings/services", body["sections"]["services"])
+    assert status == 422 and list(refused["error"]["fields"]) == ["0.name.fi"], refused
+
+
+def test_the_whole_configuration_put_refuses_a_business_name_with_a_line_break(desk):
+    status, body = desk.get("/business")
+    assert status == 200, body
+    config = {**body["config"], "name": "Salong\r\nBcc: x@example.com"}
+    status, refused = desk.put("/business", {"config": config})
+    assert status == 422 and list(refused["error"]["fields"]) == ["name"], refused
+    assert desk.get("/business")[1]["config"]["name"] == body["config"]["name"]

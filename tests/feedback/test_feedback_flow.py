@@ -284,3 +284,32 @@ def test_the_page_speaks_the_clients_language_and_needs_nothing_from_elsewhere(c
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/page.js" defer>']
     assert not re.search(r'(src|href)="https?://(?!book\.example\.test)', html)
     assert 'name="viewport"' in html  # phone-first
+
+
+@pytest.mark.parametrize(
+    ("comment", "kept", "says"),
+    [
+        ("Ihana\u0000 leikkaus\u202e", "Ihana leikkaus", "poistettiin merkkejä"),
+        ("Ihana\r\nleikkaus" + "!" * 2000, None, "liian pitkä"),
+    ],
+)
+def test_a_comment_that_cannot_be_kept_is_said_so_and_her_stars_and_words_stay(
+    client, aws, visit, frozen_now, comment, kept, says
+):
+    """A comment with a NUL or a turning character (pasted from somewhere) is a 422 page
+    saying what is wrong with the comment — not "choose 1 to 5 stars" — with her stars
+    still chosen and her words in the box, the characters that cannot be kept taken out;
+    nothing recorded until she sends it again."""
+    from chalicelib.store import feedback
+
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    status, html = submit(client, url, rating="4", comment=comment, lang="fi")
+    assert status == 422 and says in html and 'role="alert"' in html, html
+    assert 'value="4" checked' in html
+    if kept:
+        assert f">{kept}</textarea>" in html
+    assert feedback.get(aws.id, visit["id"]) is None
+    status, html = submit(client, url, rating="4", comment=kept or "Hyvä", lang="fi")
+    rated = feedback.get(aws.id, visit["id"])
+    assert status == 200 and rated is not None and rated.rating == 4

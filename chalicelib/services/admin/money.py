@@ -14,6 +14,7 @@ from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.payments import FEE_KEY_PATTERN, BookingPayment, FeeKind
+from chalicelib.domain.plaintext import Notes
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict
 from chalicelib.services.admin.common import audited, audited_after_commit, business_of
@@ -30,13 +31,13 @@ class FeeIn(BaseModel):
 
 class WaiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Notes = Field(min_length=1, max_length=500)
 
 
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     amount_cents: StrictInt | None = Field(default=None, ge=1, le=10_000_00)  # None: all that is kept
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Notes = Field(min_length=1, max_length=500)
     # A fee collected, refunded whole on its own payment: its key as the payment's `fees`
     # names it (late_cancel, no_show, a later round no_show.r1, …); none: the deposit or
     # prepayment.

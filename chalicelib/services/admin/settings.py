@@ -8,7 +8,7 @@ from chalicelib import clock, links
 from chalicelib.auth.principal import OWNER_ONLY, Principal
 from chalicelib.domain import settings as sections
 from chalicelib.domain.availability import added_working_time
-from chalicelib.domain.config import Business, parse_business_config, with_terms_version
+from chalicelib.domain.config import Business, BusinessConfig, parse_business_config, with_terms_version
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited_after_commit, business_of, expect_version
 from chalicelib.services.validation import fields_from
@@ -52,7 +52,7 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("config"), dict):
         raise BadRequest('Send {"config": {...}} with the whole business configuration.', code="invalid_json")
     try:
-        cfg = parse_business_config(body["config"])
+        cfg = parse_business_config(body["config"], typed=True)
     except ValidationError as e:
         raise ValidationFailed(
             "The configuration has errors; see 'fields'.",
@@ -121,6 +121,29 @@ def get_settings(p: Principal) -> dict:
     return {"sections": sections.all_sections(b.config), "can_edit": True, "version": version}
 
 
+def _section_config(b: Business, name: str, data: dict, body) -> BusinessConfig:
+    """The configuration with section `name` replaced (`data`), validated whole; the rule of
+    typed text (domain/plaintext.py) only on the section sent: a name stored before the
+    rule, in another section, stays as it was kept and never blocks this save."""
+
+    def refused(errors: dict[str, str]) -> ValidationFailed:
+        fields = _with_left_out(errors, body, sections.section_value(b.config, name))
+        return ValidationFailed(f"The '{name}' section has errors; see 'fields'.", fields=fields)
+
+    try:
+        cfg = parse_business_config(data)
+    except ValidationError as e:
+        raise refused(sections.errors_in_section(e, name)) from None
+    try:
+        parse_business_config(data, typed=True)
+    except ValidationError as e:
+        errors = sections.errors_in_section(e, name)
+        errors.pop(sections.WHOLE_SECTION, None)  # outside the section: as stored
+        if errors:
+            raise refused(errors) from None
+    return cfg
+
+
 def _expected_version(if_match: str | None, version: int) -> None:
     """An `If-Match: <version>` from GET /settings: refused if the config moved on since."""
     expect_version(if_match, version, "GET /settings", "settings_changed", CHANGED)
@@ -141,13 +164,7 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
         data = sections.replaced(b.config, name, body)
     except sections.SectionShapeError as e:
         raise ValidationFailed(f"The '{name}' section has errors; see 'fields'.", fields=e.fields) from None
-    try:
-        cfg = parse_business_config(data)
-    except ValidationError as e:
-        raise ValidationFailed(
-            f"The '{name}' section has errors; see 'fields'.",
-            fields=_with_left_out(sections.errors_in_section(e, name), body, sections.section_value(b.config, name)),
-        ) from None
+    cfg = _section_config(b, name, data, body)
     _sent_whole(body, sections.section_value(cfg, name), f"The '{name}' section")
     changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
     if not changed:
