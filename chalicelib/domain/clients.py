@@ -51,6 +51,8 @@ class Client:
     cancellations: int = 0
     no_shows: int = 0
     reminders_off: bool = False
+    # The number a send found had replied STOP (SNS's opt-out list): no SMS reaches it.
+    sms_stopped: str | None = None
     # What the owner knows about her.
     birthday: str | None = None  # YYYY-MM-DD or --MM-DD (year unknown)
     preferences: Mapping[str, str] = field(default_factory=dict)

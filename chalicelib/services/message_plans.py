@@ -218,6 +218,25 @@ def held_sms_at(number: str | None, at: datetime, now: datetime) -> datetime | N
     return at
 
 
+def stopped_number(c: Client | None) -> str | None:
+    """Her number that replied STOP, as a send found (store/clients.py mark_texts_stopped)
+    and SNS still says: one question to SNS, only for a client marked so; the mark goes
+    when the number is texted again (she sent START, or the salon opted it back in). SNS
+    not answering: as marked."""
+    if c is None or not c.sms_stopped or c.is_erased:
+        return None
+    from chalicelib.notify import channels
+    from chalicelib.store import clients
+
+    try:
+        if channels.is_opted_out(c.sms_stopped):
+            return c.sms_stopped
+    except channels.SendError:
+        return c.sms_stopped
+    clients.mark_texts_stopped(c.business_id, c.id, c.sms_stopped, stopped=False)
+    return None
+
+
 def booking_event(
     b: Business,
     appt: Appointment,

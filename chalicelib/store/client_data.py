@@ -252,6 +252,7 @@ def erase(client: Client, now: datetime, calendars: Collection[str] = ()) -> dic
         [
             ClientItem.name.set(ERASED_NAME),
             ClientItem.phone.remove(),
+            ClientItem.sms_stopped.remove(),
             ClientItem.email.remove(),
             ClientItem.birthday.remove(),
             ClientItem.preferences.remove(),

@@ -23,6 +23,7 @@ from chalicelib.domain.clients import PROFILE_FIELDS, BookedClient, Client, Clie
 from chalicelib.domain.contacts import search_text
 from chalicelib.domain.timeutil import parse_utc
 from chalicelib.domain.versions import stamp_after
+from chalicelib.observability import logger
 from chalicelib.store import daysheets, db, keys, search
 from chalicelib.store.models import ClientItem, ClientKeyItem, ConsentMap
 from chalicelib.store.tx import Tx, TxFailed
@@ -85,6 +86,7 @@ def to_client(i: ClientItem) -> Client:
         cancellations=_int(i.cancellations),
         no_shows=_int(i.no_shows),
         reminders_off=bool(i.reminders_off),
+        sms_stopped=i.sms_stopped,
         birthday=i.birthday,
         preferences=dict(i.preferences or {}),
         allergies=i.allergies,
@@ -145,6 +147,22 @@ def unerased() -> Condition:
 def consents_to_marketing() -> Condition:
     consents: Condition = unerased() & (ClientItem.marketing.granted == True)  # noqa: E712 (a DynamoDB condition)
     return consents
+
+
+def mark_texts_stopped(business_id: str, client_id: str, number: str, stopped: bool) -> None:
+    """A send found `number` had replied STOP (`stopped`), or SNS says it is texted again:
+    kept on her profile (the last number found so), so the desk knows before the next SMS
+    fails too. A profile erased meanwhile, or a mark already gone, is left as it is."""
+    db.configure()
+    item = _key(business_id, client_id)
+    try:
+        if stopped:
+            item.update(actions=[ClientItem.sms_stopped.set(number)], condition=unerased())
+        else:
+            item.update(actions=[ClientItem.sms_stopped.remove()], condition=ClientItem.sms_stopped == number)
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":  # else: not her number now
+            logger().warning("texts stopped not kept", extra={"client_id": client_id, "error": e.cause_response_code})
 
 
 def kpi_changed(business_id: str, client_id: str, now: datetime) -> list[Action]:

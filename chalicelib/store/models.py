@@ -127,6 +127,9 @@ class ClientItem(Base):
     cancellations = NumberAttribute(default=0)
     no_shows = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
+    # The number (E.164) a send found had replied STOP to SNS: the desk is told no SMS
+    # reaches it (message_plans.stopped_number); gone when SNS texts it again, or erased.
+    sms_stopped = UnicodeAttribute(null=True)
     # The registry: what the owner knows about the client.
     birthday = UnicodeAttribute(null=True)  # YYYY-MM-DD or --MM-DD (year unknown)
     preferences = JSONAttribute(null=True)  # {"favourite massage oil": "almond", ...}

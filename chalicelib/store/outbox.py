@@ -33,6 +33,7 @@ from chalicelib.domain.messages import (
 )
 from chalicelib.domain.timeutil import iso_utc, parse_utc
 from chalicelib.domain.webhooks import DELIVERY_LOG_KEPT, WEBHOOK_DELIVERY
+from chalicelib.observability import logger
 from chalicelib.store import clients, daysheets, db, keys, limits, search
 from chalicelib.store.models import AppointmentItem, ClientItem, MessageItem
 from chalicelib.store.tx import Tx, TxFailed
@@ -607,8 +608,21 @@ def record_outcomes(
     items = [to_item(m, failed_at=now) for m in done]
     if len(items) == 1:
         items[0].save()
-        return done
-    with MessageItem.batch_write() as batch:
-        for item in items:
-            batch.save(item)
+    else:
+        with MessageItem.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+    _texts_stopped(done)
     return done
+
+
+def _texts_stopped(done: Sequence[Message]) -> None:
+    """An SMS that failed because her number replied STOP: kept on her profile, so the
+    desk sees she is not texted before the next reminder fails too."""
+    for m in done:
+        stopped = m.channel == "sms" and m.status == MessageStatus.FAILED.value and m.last_error == "opted_out"
+        if stopped and m.client_id:
+            try:
+                clients.mark_texts_stopped(m.business_id, m.client_id, m.recipient, stopped=True)
+            except Exception as e:  # what the send did is recorded; this is the desk's hint
+                logger().warning("texts stopped not kept", extra={"message_key": m.key, "error": type(e).__name__})

@@ -193,3 +193,52 @@ def test_an_sms_reminder_dropped_by_the_sms_limit_says_so(client, desk, aws):
     assert (first["sms"]["status"], first["sms"]["reason"]) == ("pending", None)
     assert (second["sms"]["status"], second["sms"]["reason"]) == ("none", "sms_limit")
     assert second["email"]["status"] == "pending"
+
+
+def test_a_number_that_replied_stop_is_shown_as_not_texted_until_sns_texts_it_again(client, desk, monkeypatch):
+    """Olli's number replied STOP (moto's SNS: a number ending in 99 opted out). His
+    confirmation SMS fails `opted_out`, and from then on the desk sees it before the next
+    SMS fails too: his card says no text reaches him (his email does), tomorrow's list has
+    no SMS reminder for him and says why, his email reminder stands. Once SNS texts the
+    number again (he sent START), the card and the list are as for anyone."""
+    from chalicelib.notify import channels
+
+    status, booked = book(
+        client, "2026-11-24T12:00:00+02:00", name="Olli Optout", phone="040 123 4599", email="olli@example.com"
+    )
+    assert status == 201, booked
+    drain_outbox()
+    status, found = desk.get("/clients?q=Olli")
+    assert status == 200 and len(found["clients"]) == 1, found
+    olli = found["clients"][0]
+    assert olli["texts_stopped"] is True, olli
+
+    status, answer = desk.get("/reminders")
+    assert status == 200, answer
+    conforms(answer)
+    lines = by_client(answer)["Olli Optout"]
+    assert lines["sms"] == line("none", None, "opted_out", rule=lines["sms"]["rule"], channel="sms")
+    assert lines["email"]["status"] == "pending" and lines["email"]["reason"] is None
+
+    monkeypatch.setattr(channels, "is_opted_out", lambda phone: False)  # START: SNS texts it again
+    status, card = desk.get(f"/clients/{olli['id']}")
+    assert status == 200 and card["client"]["texts_stopped"] is False, card
+    lines = by_client(desk.get("/reminders")[1])["Olli Optout"]
+    assert lines["sms"]["status"] == "pending" and lines["sms"]["reason"] is None, lines
+
+
+def test_stop_is_kept_for_the_number_that_replied_it_not_for_her_next_one(client, desk):
+    """She gives another number: her card no longer says she is not texted; the reminder
+    planned for the old number at her booking still goes to it, so its line says it will
+    not reach her."""
+    status, booked = book(
+        client, "2026-11-24T12:00:00+02:00", name="Olli Optout", phone="040 123 4599", email="olli@example.com"
+    )
+    assert status == 201, booked
+    drain_outbox()
+    olli = desk.get("/clients?q=Olli")[1]["clients"][0]
+    assert olli["texts_stopped"] is True
+    status, changed = desk.patch(f"/clients/{olli['id']}", {"phone": "040 123 4567"})
+    assert status == 200 and changed["client"]["texts_stopped"] is False, changed
+    lines = by_client(desk.get("/reminders")[1])["Olli Optout"]
+    assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("none", "opted_out"), lines

@@ -7,6 +7,7 @@ visits of tomorrow are the ones booked here."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import (
     ALL_IMPACTS,
     SMALL_PHONE,
+    admin,
     check_as_it_is,
     cut_short,
     dashboard_token,
@@ -51,6 +53,20 @@ def test_tomorrows_reminders_on_a_phone(stack, dashboard):
         {"Authorization": f"Bearer {dashboard_token(stack)}"},
     )
     assert status == 201, data
+    # A number that replied STOP (the local stack's SNS, moto's: a number ending in 99): her
+    # confirmation SMS fails, and from then on her card knows it.
+    stopped, stopped_email, _ = someone("stop")
+    book(stack, "2026-11-26T15:00:00+02:00", {"name": stopped, "email": stopped_email, "phone": "040 798 7699"})
+    status, day = admin(stack, "GET", "/calendar?date=2026-11-26")
+    assert status == 200, day
+    [her] = [a["client"]["id"] for m in day["staff"] for a in m["appointments"] if a["client"]["name"] == stopped]
+    deadline = time.monotonic() + 15
+    while True:  # the outbox stream sends her confirmation right after the booking's transaction
+        status, card = admin(stack, "GET", f"/clients/{her}")
+        if status != 200 or card["client"]["texts_stopped"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert status == 200 and card["client"]["texts_stopped"] is True, card
 
     page = dashboard(SMALL_PHONE)
     page.get_by_role("button", name="Muistutukset", exact=True).click()
@@ -72,6 +88,12 @@ def test_tomorrows_reminders_on_a_phone(stack, dashboard):
     )
     expect(visit(mail_only).locator(".reminder-lines li")).to_have_text(
         ["Sähköposti: lähtee ke 25.11. 14.00", "Tekstiviesti: ei muistutusta – asiakkaalla ei ole puhelinnumeroa"]
+    )
+    expect(visit(stopped).locator(".reminder-lines li")).to_have_text(
+        [
+            "Sähköposti: lähtee ke 25.11. 15.00",
+            "Tekstiviesti: ei muistutusta – numero on kieltänyt tekstiviestit (STOP)",
+        ]
     )
     expect(visit("Liisa").locator(".reminder-lines li")).to_have_text(
         [

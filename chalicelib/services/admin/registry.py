@@ -27,6 +27,7 @@ from chalicelib.services.admin.common import (
     parse,
     valid_id,
 )
+from chalicelib.services.message_plans import stopped_number
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
@@ -60,6 +61,8 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
             else None,
         },
         "reminders_off": c.reminders_off,
+        # Her number replied STOP: no SMS reaches her (reminders go by email, if any).
+        "texts_stopped": bool(c.phone) and stopped_number(c) == c.phone,
         # Her last visit as the return figures keep it (None until they are known): with
         # her contact, what tells two clients of the same name apart at the desk.
         "last_visit_at": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,

@@ -4,6 +4,7 @@ where it holds nothing, the reminder rules (domain/reminders.py) say why."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus, pl
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.services.admin.calendar import appointments_on
 from chalicelib.services.admin.common import audited, business_of, parse_date, today
-from chalicelib.services.message_plans import reminder_key, sms_to
+from chalicelib.services.message_plans import reminder_key, sms_to, stopped_number
 from chalicelib.store import clients, daysheets
 from chalicelib.store import outbox as store
 
@@ -35,6 +36,8 @@ def day_reminders(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         b.id, [reminder_key(a, rule.id, rule.channel) for a in visits for rule in b.config.reminders]
     )
     found.update(_not_expanded(b, visits, found))
+    # Numbers that replied STOP: asked of SNS only for clients a send found so.
+    stopped = {n for c in people.values() if (n := stopped_number(c))}
     audited(p, "read_reminders", None, {"date": day.isoformat()})
     return {
         "date": day.isoformat(),
@@ -52,7 +55,7 @@ def day_reminders(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     "id": a.client_id,
                     "name": c.name if (c := people.get(a.client_id)) and not c.is_erased else None,
                 },
-                "reminders": _reminders(b, a, people.get(a.client_id), found),
+                "reminders": _reminders(b, a, people.get(a.client_id), found, stopped),
             }
             for a in visits
         ],
@@ -75,7 +78,11 @@ def _not_expanded(b: Business, visits: list[Appointment], found: dict[str, Messa
     }
 
 
-def _reminders(b: Business, a: Appointment, c: Client | None, found: dict[str, Message]) -> list[dict[str, Any]]:
+def _reminders(
+    b: Business, a: Appointment, c: Client | None, found: dict[str, Message], stopped: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """One line per rule; `stopped`: numbers that replied STOP (an SMS still planned for
+    one fails `opted_out` when its time comes: none reaches her, and the line says so now)."""
     cfg, tz = b.config, b.config.tz
     contact = {"email": c.email if c else None, "sms": sms_to(b, c.phone) if c else None}
     # Why a rule has no message: the booking's plan made again, at the moment it was made as
@@ -95,6 +102,12 @@ def _reminders(b: Business, a: Appointment, c: Client | None, found: dict[str, M
         if a.reminders_off and (m is None or m.status in OPEN_STATUSES):
             # Turned off after booking: the sender skips what was planned (store/outbox.py claim).
             line["reason"] = "reminders_off"
+        elif (
+            rule.channel == "sms"
+            and (m.recipient if m else contact["sms"]) in stopped
+            and (m is None or m.status in OPEN_STATUSES)
+        ):
+            line["reason"] = "opted_out"
         elif m is not None:
             at = m.sent_at if m.sent_at and m.status == MessageStatus.SENT.value else m.due_at
             line.update(status=m.status, at=iso_local(at, tz), reason=m.last_error)

@@ -216,6 +216,8 @@ function render() {
       [t("consent_source"), consentSource(m.source)],
       // No phone and no email: no reminder or other message reaches her, whatever is set.
       [t("reminders"), !c.phone && !c.email ? t("no_messages_no_contact") : consents.reminders_off ? t("off") : t("on")],
+      // Her number replied STOP: no SMS reaches her, whatever the reminders say.
+      [t("texts"), c.texts_stopped ? t(c.email ? "texts_stopped_email" : "texts_stopped") : null],
     ])));
   }
 }
