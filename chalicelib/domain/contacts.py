@@ -18,6 +18,10 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Return E.164 ('+358401234567'); raise ValueError for anything that is not a real number."""
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 40:
         raise ValueError("phone number is missing or too long")
+    if any(c.isalpha() for c in raw):
+        # phonenumbers reads letters as a keypad's ("CALL ME") or drops one ("040 123 456a"
+        # is +35840123456): another number than hers, texted. A typo is said instead.
+        raise ValueError("not a phone number")
     import phonenumbers
 
     try:

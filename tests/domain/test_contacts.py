@@ -31,6 +31,16 @@ def test_finnish_mobile_numbers_in_any_format_are_one_number(raw):
     assert normalize_phone(raw) == "+358401234567"
 
 
+@pytest.mark.parametrize(
+    "raw", ["040 123 456a", "+358 40 CALL ME", "040 123 4567 ext 2", "040 123 4567 x2", "O40 1234567"]
+)
+def test_a_number_with_letters_is_a_typo_not_another_number(raw):
+    """phonenumbers reads letters as a keypad's or drops one: "040 123 456a" would be
+    +35840123456, texted as hers. Refused, so she is asked to check it."""
+    with pytest.raises(ValueError, match="not a phone number"):
+        normalize_phone(raw)
+
+
 def test_finnish_landline_and_foreign_numbers():
     assert normalize_phone("09 1234 5678") == "+358912345678"
     assert normalize_phone("+46 70 123 45 67") == "+46701234567"
