@@ -59,6 +59,7 @@ _REASONS = (
     ("a range of at most", "too_long"),
     ("staff member chosen does not work", "staff_off"),
     ("no one who does the service works", "nobody_works"),
+    ("no confirmation can reach", "no_confirmation"),  # before: a booking's words hold both
     ("cannot be texted from here", "not_texted"),
     # Her name by the one rule of typed text (domain/plaintext.py).
     ("one line without control characters", "one_line"),

@@ -367,6 +367,23 @@ def test_a_name_with_control_or_text_direction_characters_is_named_in_her_langua
     assert count_by_prefix(table_items(), "APPT#") == 0
 
 
+def test_a_number_the_salon_does_not_text_and_no_email_asks_for_an_email_before_booking(client):
+    """Walk report (6 Dec, evening): a US number and no email was "Varaus vahvistettu!" and
+    then nothing reached her — no confirmation, no reminder, no link to change it. Asked
+    for an email on her phone's field, in her language, with what she typed kept; with an
+    email the booking goes (by email only), and so does the public API's, by the same rule."""
+    for lang, says in [("fi", "lähetämme vahvistuksen ja muistutuksen sinne"), ("en", "send the confirmation")]:
+        typed = {**DETAILS, "lang": lang, "phone": "+1 212 555 0100", "email": ""}
+        status, html, _ = form_post(client, "/book/demo", typed)
+        assert status == 422 and f'id="phone-error">' in html and says in html, html
+        assert 'aria-invalid="true"' in _input(html, "phone") and 'value="+1 212 555 0100"' in _input(html, "phone")
+    assert count_by_prefix(table_items(), "APPT#") == 0
+    status, answer = book(client, "2026-11-25T11:00:00+02:00", phone="+1 212 555 0100", email=None)
+    assert status == 422 and list(answer["error"]["fields"]) == ["client.phone"], answer
+    status, answer = book(client, "2026-11-25T11:00:00+02:00", phone="+1 212 555 0100", email="eeva@example.com")
+    assert status == 201, answer
+
+
 def _pick_buttons(html: str) -> list[str]:
     return re.findall(r'<button type="submit" form="details" formnovalidate name="pick" value="([^"]+)"', html)
 

@@ -83,6 +83,13 @@ def book(
     idempotency.check_key(idempotency_key)
     context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
+    if public and not req.client.email and not message_plans.sms_to(b, req.client.phone):
+        # Her only contact a number the business does not text (sms.countries): her
+        # confirmation, reminders and manage link could reach her by nothing.
+        raise ValidationFailed(
+            "No confirmation could reach you: this number cannot be texted from here; give an email address.",
+            fields={"client.phone": "no confirmation can reach it (cannot be texted from here): give an email address"},
+        )
     now = clock.now()
     service = _service(b.config, req)
     staff = _staff_by_the_rules(b.config, service, req, now, desk=desk)
