@@ -392,7 +392,7 @@ def book_submit(
 ) -> tuple[int, str | Booked, int | None]:
     """(201, where the booking is shown) or (4xx, the form again with what to fix), and
     the Retry-After of a 429 (a limit) or a 503 (the database busy)."""
-    if form.get("pick") or "choose" in form:  # after losing a race, her fields with it: not a booking yet
+    if form.get("pick") or "choose" in form or form.get("relang"):  # her fields with it: not a booking yet
         return 200, picked_again(slug, form, accept_language), None
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
@@ -481,9 +481,13 @@ def picked_again(slug: str, form: dict, accept_language: str | None) -> str:
     in (book_page: a time no longer offered shows the day's times instead). `choose`, when
     no time was near (date=…) and on the time step that opens then (another day, page of
     days, stylist: CHOSEN): the time step, its times and links buttons of a form carrying
-    her fields on."""
+    her fields on. `relang`, another language chosen on a step with her fields: the same
+    step in it, what she typed kept."""
     params = {k: form.get(k, "") for k in ("service", "lang", "card", "reward", "ref", "embed")}
-    if form.get("pick"):
+    if form.get("relang"):
+        start = form.get("start", "")
+        params.update(lang=form["relang"], start=start, staff=form.get("staff", ""), date=start[:10])
+    elif form.get("pick"):
         start, _, staff = form["pick"].partition(" ")
         params.update(start=start, staff=staff, date=start[:10])
     else:
@@ -870,6 +874,9 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
     """The form's POST: the entry (201, its page) or the form again with what is wrong."""
     from chalicelib.services.waitlist import join
 
+    if form.get("relang"):  # another language chosen: the form in it, what she typed kept
+        params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from")}
+        return 200, waitlist_form(slug, {**params, "lang": form["relang"]}, accept_language, form=form)
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     client = {k: form.get(k) or None for k in ("name", "phone", "email")}

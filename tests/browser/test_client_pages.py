@@ -170,6 +170,14 @@ def test_the_language_follows_the_browser_and_can_be_switched(browser, stack):
     page.get_by_role("link", name="Första lediga").wait_for()
     pick_a_time(page, name_field="Namn")
     assert page.get_by_role("button", name="Bekräfta bokningen").is_visible()
+    # On her details, another language keeps what she typed (a button of her form).
+    page.get_by_label("Namn").fill("Eva Exempel")
+    page.get_by_label("Telefon").fill("040 123 4567")
+    page.get_by_role("navigation", name="Language").get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="Confirm booking").wait_for()
+    expect(page.get_by_label("Name")).to_have_value("Eva Exempel")
+    expect(page.get_by_label("Phone")).to_have_value("040 123 4567")
+    assert "Eva" not in page.url and "040" not in page.url
     context.close()
 
 
@@ -275,6 +283,15 @@ def test_the_staff_to_book_with_are_thumb_sized_names_on_a_small_phone(browser, 
         for i in range(targets.count()):
             box = targets.nth(i).bounding_box()
             assert box["height"] >= 44, (targets.nth(i).inner_text(), box)
+    # Her details' ticks (a client's walk: 24 px rows, a 13 px box) and the languages there.
+    pick_a_time(page)
+    for targets in (page.locator("label.check"), page.locator("nav.lang button")):
+        assert targets.count(), targets
+        for i in range(targets.count()):
+            box = targets.nth(i).bounding_box()
+            assert box["height"] >= 44, (targets.nth(i).inner_text(), box)
+    tick = page.locator("label.check input").first.bounding_box()
+    assert tick["width"] >= 20 and tick["height"] >= 20, tick
     context.close()
 
 

@@ -293,16 +293,26 @@ def test_days_the_staff_member_never_works_are_refused_on_the_start_date(client,
     assert 'id="from-error">No one who does this service works on these days and times.' in bad.body.decode()
 
 
-def test_the_waitlist_form_switches_language_keeping_her_service_and_day(client, aws):
-    # Second walk report: only `?lang=sv` in the address changed its language.
-    from tests.api.test_pages import _lang_links
+def test_the_waitlist_form_switches_language_keeping_her_service_day_and_what_she_typed(client, aws):
+    # Second walk report: only `?lang=sv` in the address changed its language. Walk report
+    # (6 Dec, evening): a language chosen on a form lost what she had typed in it. The
+    # languages are buttons of the form: the form in the language chosen, her service,
+    # stylist, dates, times and details in it, nobody put on the list.
+    from tests.api.helpers import table_items
+    from tests.api.test_pages import _input, _lang_links
 
-    r = client.http.get("/book/demo/waitlist?service=womens-cut&staff=aino&date=2026-11-25&lang=fi")
-    links = _lang_links(r.body.decode())
-    assert links["SV"] == "/book/demo/waitlist?service=womens-cut&staff=aino&date=2026-11-25&lang=sv", links
-    html = client.http.get(links["SV"]).body.decode()
-    assert 'lang="sv"' in html and 'name="service" value="womens-cut"' in html and 'value="2026-11-25"' in html
-    # Without a service (she chooses it first) the switch is there too.
+    html = client.http.get("/book/demo/waitlist?service=womens-cut&staff=aino&date=2026-11-25&lang=fi").body.decode()
+    assert 'form="waitlist-form"' in html and 'name="relang" value="sv"' in html
+    typed = {**MAIJA_WAITS, "service": "womens-cut", "staff": "aino", "from": "2026-11-25", "to": "2026-11-27"}
+    r = _post_form(client, "/book/demo/waitlist", {**typed, "after": "16:00", "phone": "040 123 4567", "relang": "sv"})
+    html = r.body.decode()
+    assert r.status_code == 200 and '<html lang="sv"' in html and 'name="service" value="womens-cut"' in html
+    assert 'name="staff" value="aino"' in html
+    for name, value in (("from", "2026-11-25"), ("to", "2026-11-27"), ("after", "16:00"), ("phone", "040 123 4567")):
+        assert f'value="{value}"' in _input(html, name), name
+    assert 'value="Maija Meikäläinen"' in _input(html, "name")
+    assert not [i for i in table_items() if "Maija" in str(i)]  # on no list
+    # Without a service (she chooses it first, nothing typed yet) the switch is links.
     assert set(_lang_links(client.http.get("/book/demo/waitlist?lang=en").body.decode())) == {"FI", "SV", "EN"}
 
 
