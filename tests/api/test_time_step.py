@@ -24,8 +24,9 @@ def current_day(html: str) -> str:
 def day_chips(html: str) -> tuple[list[str], list[str]]:
     """(days with times, days marked as without) in the day strip."""
     strip = html.split('class="days"')[1].split("</nav>", maxsplit=1)[0]
-    free = re.findall(r"<a [^>]*>([^<]+)</a>", strip)
-    none = re.findall(r'<span class="none[^"]*"[^>]*>([^<]+)<', strip)
+    free = re.findall(r'<a (?![^>]*class="full")[^>]*>([^<]+)</a>', strip)
+    # Full (a link, struck through, to the day that says so) or nobody works (text).
+    none = re.findall(r'<(?:a [^>]*class="full"|span class="none)[^>]*>([^<]+)<', strip)
     return [d.strip() for d in free], [d.strip() for d in none]
 
 
@@ -80,7 +81,7 @@ def test_a_day_without_times_is_named_and_the_strip_lands_on_the_chosen_day(clie
     assert current_day(html) == "ma 23.11.2026"
     assert "Ei vapaita aikoja ma 23.11." in html and "tänä päivänä" not in html
     # Every day of the strip is an anchor its links land on (no JavaScript needed).
-    assert '<span class="none" id="day-2026-11-23" aria-current="date"' in html
+    assert re.search(r'<a id="day-2026-11-23" class="full" aria-current="date" href="[^"]*#day-2026-11-23"', html)
     assert re.search(r'<a id="day-2026-11-24" href="[^"]*date=2026-11-24[^"]*#day-2026-11-24"', html)
     assert 'id="notify-me"' in html  # fully booked: she may wait for a time
     html = html_of(client, "/book/demo?service=womens-cut&staff=aino&lang=sv&date=2026-11-23")

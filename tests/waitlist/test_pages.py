@@ -393,3 +393,34 @@ def test_a_number_the_salon_does_not_text_and_no_email_is_told_to_give_an_email(
     html = _refused(client, **data)
     assert 'id="phone-error">Emme voi lähettää tekstiviestiä tähän numeroon. Anna sähköpostiosoite' in html
     assert 'aria-invalid="true"' in _input(html, "phone")
+
+
+def test_a_full_day_opens_and_its_waitlist_is_for_that_day(client, aws):
+    """A client's walk (6 Dec, evening): a full Friday was struck through and could not be
+    tapped, and "notify me" opened the waitlist for the day she was looking at. A full day
+    is a link (struck through, "no free times" for a screen reader): it says the day is
+    full, and "notify me" there waits for that very day. A day nobody works stays text."""
+    from datetime import date
+
+    from chalicelib.domain.config import Interval
+    from chalicelib.store import businesses
+
+    cfg = aws.config
+    # Aino works one hour on Friday 27 Nov, and that hour is booked: her Friday is full.
+    staff = tuple(
+        s.model_copy(update={"exceptions": {date(2026, 11, 27): (Interval(start=600, end=660),)}})
+        if s.id == "aino"
+        else s
+        for s in cfg.staff
+    )
+    businesses.save_config(cfg.model_copy(update={"staff": staff}))
+    assert book(client, "2026-11-27T10:00:00+02:00", staff="aino")[0] == 201
+    html = client.http.get("/book/demo?service=womens-cut&staff=aino&date=2026-11-25&lang=fi").body.decode()
+    full = re.search(
+        r'<a id="day-2026-11-27" class="full"[^>]*href="([^"]+)">[^<]*<span class="sr-only"> – ([^<]+)', html
+    )
+    assert full and full[2] == "ei vapaita aikoja", html
+    day = client.http.get(full[1].replace("&amp;", "&").split("#")[0]).body.decode()
+    assert "Ei vapaita aikoja pe 27.11." in day, day
+    notify = re.search(r'<p id="notify-me">.*?href="([^"]+)"', day, re.S)
+    assert notify and "date=2026-11-27" in notify[1], notify
