@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
@@ -48,6 +48,34 @@ def messages(business_id: str, client_id: str) -> list[Message]:
     in: seconds)."""
     found = _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES)
     return [outbox.to_message(m) for m in found if m.kind not in (WEBHOOK_EVENT, BOOKING_PLAN)]
+
+
+def repoint_messages(business_id: str, client_id: str, channel: str, old: str, new: str | None, why: str) -> int:
+    """Her messages still to be sent by `channel` to `old` (her reminders, planned when she
+    booked) go to `new`, her contact now; with none (cleared, or a number not texted) they
+    are skipped with `why`. One that went meanwhile is left as it went. How many moved."""
+    moved = 0
+    for m in _timeline(MessageItem, business_id, client_id, keys.TIMELINE_MESSAGES):
+        # Pending only: one being sent this moment goes as it was claimed.
+        if m.channel != channel or m.recipient != old or m.status != MessageStatus.PENDING.value:
+            continue
+        actions: list[Action] = (
+            [MessageItem.recipient.set(new)]
+            if new
+            else [
+                MessageItem.status.set(MessageStatus.SKIPPED.value),
+                MessageItem.last_error.set(why),
+                MessageItem.g3pk.remove(),
+                MessageItem.g3sk.remove(),
+            ]
+        )
+        try:
+            m.update(actions=actions, condition=(MessageItem.status == m.status) & (MessageItem.recipient == old))
+            moved += 1
+        except UpdateError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return moved
 
 
 # --- export ---------------------------------------------------------------------------------

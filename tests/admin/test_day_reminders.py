@@ -227,10 +227,14 @@ def test_a_number_that_replied_stop_is_shown_as_not_texted_until_sns_texts_it_ag
     assert lines["sms"]["status"] == "pending" and lines["sms"]["reason"] is None, lines
 
 
-def test_stop_is_kept_for_the_number_that_replied_it_not_for_her_next_one(client, desk):
-    """She gives another number: her card no longer says she is not texted; the reminder
-    planned for the old number at her booking still goes to it, so its line says it will
-    not reach her."""
+def test_her_new_number_and_address_get_the_reminders_planned_for_the_old_ones(client, desk):
+    """Olli's number replied STOP; at the desk he gives another, and a new address: his
+    card no longer says he is not texted, and tomorrow's reminders planned when he booked
+    go to the new number and address (they went to the old ones: the SMS failed
+    `opted_out`, the email to an address he no longer reads)."""
+    from tests.conftest import sent_emails, sent_sms
+    from tests.history import run_on_schedule
+
     status, booked = book(
         client, "2026-11-24T12:00:00+02:00", name="Olli Optout", phone="040 123 4599", email="olli@example.com"
     )
@@ -238,7 +242,27 @@ def test_stop_is_kept_for_the_number_that_replied_it_not_for_her_next_one(client
     drain_outbox()
     olli = desk.get("/clients?q=Olli")[1]["clients"][0]
     assert olli["texts_stopped"] is True
-    status, changed = desk.patch(f"/clients/{olli['id']}", {"phone": "040 123 4567"})
+    status, changed = desk.patch(f"/clients/{olli['id']}", {"phone": "040 123 4567", "email": "olli@work.example"})
     assert status == 200 and changed["client"]["texts_stopped"] is False, changed
     lines = by_client(desk.get("/reminders")[1])["Olli Optout"]
-    assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("none", "opted_out"), lines
+    assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("pending", None), lines
+    run_on_schedule("send_due", at("2026-11-24T10:05:00+02:00"))  # both reminders are due
+    assert [t for n, t in sent_sms() if n == "+358401234567"], sent_sms()
+    assert not [t for n, t in sent_sms() if n == "+358401234599"]
+    to = [str(m.destinations) for m in sent_emails()]
+    assert sum("olli@work.example" in d for d in to) == 1 and sum("olli@example.com" in d for d in to) == 1, to
+    lines = by_client(desk.get("/reminders?date=2026-11-24")[1])["Olli Optout"]
+    assert lines["sms"]["status"] == lines["email"]["status"] == "sent", lines
+
+
+def test_a_number_cleared_at_the_desk_gets_no_reminder_and_the_list_says_why(client, desk):
+    status, booked = book(
+        client, "2026-11-24T12:00:00+02:00", name="Pekka Puu", phone="040 765 4321", email="pekka@example.com"
+    )
+    assert status == 201, booked
+    drain_outbox()
+    pekka = desk.get("/clients?q=Pekka")[1]["clients"][0]
+    assert desk.patch(f"/clients/{pekka['id']}", {"phone": None})[0] == 200
+    lines = by_client(desk.get("/reminders")[1])["Pekka Puu"]
+    assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("skipped", "no_phone"), lines
+    assert lines["email"]["status"] == "pending"

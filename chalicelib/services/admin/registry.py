@@ -15,6 +15,7 @@ from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.versions import version_of
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.observability import logger
 from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import (
@@ -27,7 +28,7 @@ from chalicelib.services.admin.common import (
     parse,
     valid_id,
 )
-from chalicelib.services.message_plans import stopped_number
+from chalicelib.services.message_plans import sms_to, stopped_number
 from chalicelib.store import bookings, client_data, clients, notes
 
 MAX_PAGE = 100
@@ -249,6 +250,7 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
         if if_match is not None or attempt == SAVE_ATTEMPTS - 1:
             raise Conflict(CHANGED, code="client_changed")
     assert written is not None  # the loop breaks only with it
+    _repoint(b, c, written)
     audited_after_commit(p, "update_client", c.id, {"fields": sorted(sent)})
     # Answered from what was written: a read of her again could fail after the commit and
     # answer a save that landed with a 5xx (she would make it again).
@@ -294,6 +296,22 @@ def _save_profile(
         ) from None
     except clients.ClientChanged:
         return None, sent
+
+
+def _repoint(b: Business, before: Client, after: Client) -> None:
+    """Her new number or address gets what was still to be sent to the old one (the
+    reminders planned when she booked); with none now, those are skipped. After the
+    commit: a failure is logged, the profile stays saved."""
+    changes = [
+        ("sms", sms_to(b, before.phone), sms_to(b, after.phone), "no_phone" if not after.phone else "sms_country"),
+        ("email", before.email, after.email, "no_email"),
+    ]
+    for channel, old, new, why in changes:
+        if old and old != new:
+            try:
+                client_data.repoint_messages(b.id, after.id, channel, old, new, why)
+            except Exception as e:  # the profile is saved; her messages keep their old contact
+                logger().warning("messages not repointed", extra={"client_id": after.id, "error": type(e).__name__})
 
 
 def saved_profile(p: Principal, client_id: str) -> dict[str, Any]:
