@@ -362,7 +362,7 @@ def offer_leave(token):
 def feedback_page(token, address):
     """Opens with the star from the link chosen; records nothing (scanners open links).
     At the visit's address, as the manage page."""
-    return _html(views.feedback_page(token, pages.current_request.query_params or {}, _lang()))
+    return _html(views.feedback_page(token, pages.current_request.query_params or {}, _lang(), address=address))
 
 
 @pages.route("/f/{token}", methods=["POST"], content_types=FORM)

@@ -724,9 +724,17 @@ def salon_of(business_id: str) -> dict[str, Any] | None:
 
 
 def feedback_page(
-    token: str, params: dict, accept_language: str | None, *, error: str | None = None, comment: str | None = None
+    token: str,
+    params: dict,
+    accept_language: str | None,
+    *,
+    error: str | None = None,
+    comment: str | None = None,
+    address: str | None = None,
 ) -> str:
-    """The star link's page; `comment`: what she typed, shown again with an `error`."""
+    """The star link's page; `comment`: what she typed, shown again (with an `error`, or
+    in another language). Its language switch: buttons of her form (her stars and words
+    come along in the POST), `address` the page's own (the visit's) where it is opened."""
     from chalicelib.services import feedback
 
     view = feedback.page(token, params.get("r") or params.get("rating"))
@@ -734,7 +742,14 @@ def feedback_page(
         view["comment"] = comment
     locale = negotiate(params.get("lang"), accept_language, view["visit"]["locale"])
     return render(
-        "feedback.html", t=words(locale), locale=locale, token=token, error=error, biz=view["visit"]["business"], **view
+        "feedback.html",
+        t=words(locale),
+        locale=locale,
+        token=token,
+        error=error,
+        biz=view["visit"]["business"],
+        link=own_address_in(address or f"{links.root()}/f/{token}", params, ("r",)),
+        **view,
     )
 
 
@@ -744,6 +759,10 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
 
     # The form's text as the whole number the rating is (ASCII digits only: "٤" or "4.0" is none).
     rating = whole_number(str(form.get("rating", "")).strip())
+    if form.get("relang"):  # another language chosen: the page in it, her stars and words kept
+        kept = {"lang": form["relang"], "rating": str(rating) if rating is not None else None}
+        typed = form.get("comment")
+        return 200, feedback_page(token, kept, accept_language, comment=typed if isinstance(typed, str) else None)
     try:
         done = feedback.submit(token, {**form, "rating": rating})
     except ValidationFailed as e:

@@ -313,3 +313,20 @@ def test_a_comment_that_cannot_be_kept_is_said_so_and_her_stars_and_words_stay(
     status, html = submit(client, url, rating="4", comment=kept or "Hyvä", lang="fi")
     rated = feedback.get(aws.id, visit["id"])
     assert status == 200 and rated is not None and rated.rating == 4
+
+
+def test_the_page_names_the_salon_and_another_language_keeps_her_stars_and_words(client, aws, visit, frozen_now):
+    """A client's walk (6 Dec, evening): the feedback page had no salon name and no FI/SV/EN
+    switch. It names the salon; its languages are buttons of her form, so the page comes
+    back in the language chosen with her stars and words — nothing recorded until she sends."""
+    from chalicelib.store import feedback
+
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    url = feedback_link(visit["id"])
+    status, html = page(client, url)
+    assert status == 200 and '<p class="muted" id="salon">Salon Aurora</p>' in html
+    assert 'form="feedback-form"' in html and 'name="relang" value="sv"' in html
+    status, html = submit(client, url, rating="4", comment="Ihana\nleikkaus", lang="fi", relang="sv")
+    assert status == 200 and '<html lang="sv"' in html and 'value="4" checked' in html, html
+    assert ">Ihana\nleikkaus</textarea>" in html and "Salon Aurora" in html
+    assert feedback.get(aws.id, visit["id"]) is None
