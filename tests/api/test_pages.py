@@ -295,6 +295,13 @@ def test_form_errors_are_in_her_language_next_to_the_field_and_keep_what_she_typ
         'id="phone-error">Kontrollera telefonnumret' in html and 'id="email-error">Kontrollera e-postadressen' in html
     )
     assert 'value="12"' in _input(html, "phone") and 'aria-invalid="true"' in _input(html, "email")
+    # A client's walk: the summary said only "check the marked fields"; each is now a link
+    # to its field, in the form's order.
+    summary = re.search(r'id="form-error">(.*?)</div>', html, re.S)
+    assert summary and re.findall(r'<a href="#(\w+)">([^<]+)</a>', summary[1]) == [
+        ("phone", "Telefon"),
+        ("email", "E-post"),
+    ], summary
 
     status, html, _ = form_post(
         client, "/book/demo", {**DETAILS, "lang": "fi", "staff": "mikko", "phone": "040 123 4567"}

@@ -111,6 +111,8 @@ def test_times_or_dates_out_of_order_mark_the_field_to_fix_in_her_language(clien
     before = _input(html, "before")
     assert 'aria-invalid="true"' in before and 'aria-describedby="before-error"' in before and 'value="12:00"' in before
     assert "aria-invalid" not in _input(html, "after") + _input(html, "name") + _input(html, "from")
+    summary = re.search(r'<div class="card error" role="alert">(.*?)</div>', html, re.S)
+    assert summary and re.findall(r'<a href="#(\w+)">', summary[1]) == ["before"], summary  # a link to it
 
     bad = _post_form(
         client,
