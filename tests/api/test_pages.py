@@ -424,6 +424,10 @@ def test_a_nearest_time_chosen_after_losing_a_race_keeps_what_she_typed(client):
     assert picks and 'id="details"' in html and 'href="/book/demo?' not in html.split("Lähimmät vapaat ajat")[1][:400]
     assert all("Eeva" not in p and "040" not in p for p in picks)  # nothing of hers in a value or address
     assert "2026-11-25T11:00:00+02:00 aino" not in picks and "2026-11-25T12:15:00+02:00 aino" in picks
+    # A client's walk: the summary still named the lost time and "Vahvista varaus" sent it
+    # again. It is struck and said taken, and only the times above book.
+    assert re.search(r"<s>ke 25\.11\. klo\u00a011\.00</s> – varattu juuri ennen sinua", html), html
+    assert '<button class="primary" type="submit">Vahvista varaus</button>' not in html
 
     status, html, _ = form_post(client, "/book/demo", {**typed, "pick": "2026-11-25T12:15:00+02:00 aino"})
     assert status == 200 and "Joku ehti" not in html
@@ -432,6 +436,7 @@ def test_a_nearest_time_chosen_after_losing_a_race_keeps_what_she_typed(client):
     assert 'value="eeva@example.com"' in _input(html, "email") and ">Pitkät hiukset</textarea>" in html
     assert re.search(r'name="marketing" value="yes"\s*checked', html)
     assert count_by_prefix(table_items(), "APPT#") == 1  # choosing a time books nothing yet
+    assert '<button class="primary" type="submit">Vahvista varaus</button>' in html  # this one she may book
 
     status, _, headers = form_post(client, "/book/demo", {**typed, "start": "2026-11-25T12:15:00+02:00"})
     assert status == 303 and "/booked" in headers["Location"]

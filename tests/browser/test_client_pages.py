@@ -201,6 +201,7 @@ def test_two_people_race_for_one_time_and_the_loser_gets_the_nearest_times(brows
     loser = lost[0]
     assert loser.get_by_text("Lähimmät vapaat ajat:").is_visible()
     check_page(loser, "book-just-taken")
+    expect(loser.get_by_role("button", name="Vahvista varaus")).to_have_count(0)  # only the times offered book
     typed = loser.get_by_label("Nimi").input_value()
     loser.locator("[role=alert] .slots button").first.click()
     loser.get_by_role("button", name="Vahvista varaus").wait_for()  # straight back to the details step
