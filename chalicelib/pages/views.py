@@ -159,6 +159,9 @@ def book_page(
             ctx["error"] = shown(e, t).message
             ctx["times"] = {"days": [], "slots": [], "day": None}
         if start and not offered(ctx["times"], start):  # past, off the grid, too far ahead, taken
+            # Taken by her a moment ago (a reload mid-booking, back after it): static/page.js
+            # names her booking if this device just made it (book.html "booked-here").
+            ctx["lost_start"] = start
             ctx["error"], start = ctx["error"] or t["start_not_offered"], None
         if start:
             ctx["step"] = "details"

@@ -106,3 +106,31 @@
     localStorage.setItem(key, JSON.stringify(details));
   });
 })();
+
+/* A booking this device just made: its confirmation page notes it (this tab's
+ * sessionStorage, its time and address only), and the booking page, opened again on that
+ * time (a reload while the booking was being sent, back after it), says she booked it and
+ * links her booking, instead of only "the time in the link cannot be booked". */
+(function () {
+  "use strict";
+  if (!window.sessionStorage) return;
+  var mark = document.getElementById("booked-mark"), here = document.getElementById("booked-here");
+  var key = function (el) { return "rebook:" + el.getAttribute("data-slug") + ":booked"; };
+  var read = function (el) {
+    try { return JSON.parse(sessionStorage.getItem(key(el)) || "[]"); } catch (e) { return []; }
+  };
+  if (mark) {
+    var at = Date.parse(mark.getAttribute("data-start"));
+    var kept = read(mark).filter(function (b) { return b.at !== at; }).slice(-4);
+    kept.push({ at: at, href: location.href });
+    sessionStorage.setItem(key(mark), JSON.stringify(kept));
+  }
+  if (here) {
+    var wanted = Date.parse(here.getAttribute("data-start"));
+    var mine = read(here).filter(function (b) { return b.at === wanted; })[0];
+    if (mine) {
+      here.querySelector("a").href = mine.href;
+      here.hidden = false;
+    }
+  }
+})();

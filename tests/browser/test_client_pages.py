@@ -211,6 +211,27 @@ def test_two_people_race_for_one_time_and_the_loser_gets_the_nearest_times(brows
         c.close()
 
 
+def test_back_after_booking_says_she_booked_that_time_and_links_her_booking(page, stack):
+    """A client's walk (6 Dec, evening): back (or a reload while the booking was being sent)
+    opened the form's time again, "the time in the link cannot be booked: choose a free
+    time below" — she would book a second one. The page now says this device just booked
+    it, with a link to her booking."""
+    page.goto(f"{stack.api}/book/demo?service=mens-cut")
+    pick_a_time(page, days_ahead=3)
+    name, email, phone = someone("back")
+    fill_details(page, name, email, phone, marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    booked = page.url
+    page.go_back()
+    note = page.locator("#booked-here")
+    expect(note).to_have_text("Varasit tämän ajan juuri tällä laitteella. Katso varauksesi")
+    check_page(page, "book-booked-here")
+    note.get_by_role("link", name="Katso varauksesi").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    assert page.url == booked
+
+
 def test_rate_a_visit(page, stack):
     name, email, _ = someone("rating")
     visit = past_visit(stack, name, email)
