@@ -168,7 +168,7 @@ test("a closed day the owner named is said above the desk's grid, in her languag
   const said = {
     fi: ["Suljettu: Juhannus", "pe 25.6. Suljettu: Juhannus · la 26.6. Suljettu"],
     sv: ["Stängt: Juhannus", "fre 25.6 Stängt: Juhannus · lör 26.6 Stängt"],
-    en: ["Closed: Juhannus", "Fri 25/06 Closed: Juhannus · Sat 26/06 Closed"],
+    en: ["Closed: Juhannus", "Fri 25 Jun Closed: Juhannus · Sat 26 Jun Closed"],
   };
   for (const [l, [one, all]] of Object.entries(said)) {
     i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));

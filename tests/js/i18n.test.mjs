@@ -141,7 +141,7 @@ test("a span of days reads as one date when it is one day", () => {
   assert.equal(i18n.days("2026-12-08", "2026-12-08"), "8.12.2026");
   assert.equal(i18n.days("2026-12-08", "2026-12-10"), "8.12.2026 – 10.12.2026");
   i18n.setLang("en");
-  assert.equal(i18n.days("2026-12-08", "2026-12-08"), "08/12/2026");
+  assert.equal(i18n.days("2026-12-08", "2026-12-08"), "8 Dec 2026");
 });
 
 test("times in text as the language writes them: one formatter, whatever the time comes as", () => {
@@ -284,4 +284,13 @@ test("a number or an amount as she types it: the decimal mark a comma or a point
   assert.equal(i18n.readCents(""), null);
   assert.equal(i18n.readCents("2,555"), null);
   assert.equal(i18n.readCents("-5"), null);
+});
+
+test("an English date says its month in words: 09/12 reads as 9 Dec or 12 Sep", () => {
+  i18n.setLang("en");
+  assert.equal(i18n.day("2026-12-09", { weekday: "short", day: "numeric", month: "numeric" }), "Wed 9 Dec");
+  i18n.setLang("fi");
+  assert.equal(i18n.day("2026-12-09", { weekday: "short", day: "numeric", month: "numeric" }), "ke 9.12.");
+  i18n.setLang("sv");
+  assert.equal(i18n.day("2026-12-09", { weekday: "short", day: "numeric", month: "numeric" }), "ons 9.12");
 });

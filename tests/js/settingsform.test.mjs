@@ -352,7 +352,7 @@ test("an empty name of a staff member or a service is said as a name needed at i
 
 test("a closed day is said with its weekday in the dashboard's language, not as a bare date", async () => {
   const i18n = await import("../../chalicelib/static/dashboard/i18n.js");
-  const said = { fi: "torstai 24.12.2026", sv: "torsdag 24.12.2026", en: "Thursday 24/12/2026" };
+  const said = { fi: "torstai 24.12.2026", sv: "torsdag 24.12.2026", en: "Thursday 24 Dec 2026" };
   for (const [l, words] of Object.entries(said)) {
     i18n.setLang(l);
     assert.equal(F.closedDayText("2026-12-24"), words);
@@ -378,7 +378,7 @@ test("a closed day's bad name is said in her language at its box", async () => {
   const said = {
     fi: ["Kirjoita yhdelle riville, ilman sarkaimia tai muita ohjausmerkkejä.", "24.12.2026 on listalla kahdesti eri nimillä.", "Poista näkymättömät merkit ja tekstin suuntaa kääntävät merkit."],
     sv: ["Skriv på en rad, utan tabbar eller andra styrtecken.", "24.12.2026 finns två gånger med olika namn.", "Ta bort osynliga tecken och tecken som vänder textens riktning."],
-    en: ["Write it on one line, without tabs or other control characters.", "24/12/2026 is listed twice with different names.", "Remove the invisible characters and those that turn the text's direction."],
+    en: ["Write it on one line, without tabs or other control characters.", "24 Dec 2026 is listed twice with different names.", "Remove the invisible characters and those that turn the text's direction."],
   };
   for (const [l, [oneLine, twice, invisible]] of Object.entries(said)) {
     i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));

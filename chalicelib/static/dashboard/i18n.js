@@ -93,8 +93,10 @@ export function readCents(text) {
 // "2026-11-23" (a local date, or the date part of a local ISO) in words.
 export function day(iso, opts) {
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
-  return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", ...(opts || { day: "numeric", month: "numeric", year: "numeric" }) })
-    .format(new Date(Date.UTC(y, m - 1, d, 12)));
+  const wanted = { ...(opts || { day: "numeric", month: "numeric", year: "numeric" }) };
+  // English numbers read either way round (09/12: 9 Dec or 12 Sep?): its month in words.
+  if (intl() === INTL.en && wanted.month === "numeric") wanted.month = "short";
+  return new Intl.DateTimeFormat(intl(), { timeZone: "UTC", ...wanted }).format(new Date(Date.UTC(y, m - 1, d, 12)));
 }
 // An instant (ISO with its offset, or ms) as a date and a time on the wall clock of `tz`
 // (the salon's): "6.12.2026 klo 14.23", not the phone's zone.
