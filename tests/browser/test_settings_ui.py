@@ -598,7 +598,9 @@ def test_csv_import_lists_the_visits_booked_ahead_and_the_names_that_match_nothi
     expect(box).not_to_contain_text("future_visit")
     check(page, "import-ahead-unknown-phone")
     page.get_by_role("banner").get_by_label("Kieli").select_option("en")
-    expect(box.locator("#imp-future li")).to_have_text(["Row 2: 24 Dec 2099 at\u00a010:00 · Naisten hiustenleikkaus · Aino"])
+    expect(box.locator("#imp-future li")).to_have_text(
+        ["Row 2: 24 Dec 2099 at\u00a010:00 · Naisten hiustenleikkaus · Aino"]
+    )
     expect(box.locator("#imp-unknown-staff li")).to_have_text(["Joku (1 row)"])
     box.get_by_role("button", name="Import 3 rows").click()
     expect(box.get_by_role("heading", name="Import done")).to_be_visible(timeout=60000)
