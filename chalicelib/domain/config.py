@@ -689,6 +689,23 @@ class BusinessConfig(BaseModel):
             raise ValueError("only EUR is supported")
         return v
 
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # Its country is the business's own (contacts.home_country): a client's number
+        # typed without a country code is read in it. Typed without one (or mistyped), a
+        # Stockholm salon's "08-123 456 78" would be read as Finland's, and every client's.
+        if v is None or not (info.context or {}).get(plaintext.TYPED):
+            return v
+        if not v.strip():
+            return None  # an empty box: none
+        from chalicelib.domain.contacts import normalize_phone
+
+        if not v.strip().startswith("+"):
+            raise ValueError("write it with its country code, e.g. +358 9 1234 5678")
+        normalize_phone(v)  # a ValueError says it is not a phone number
+        return v.strip()
+
     @field_validator("owner_email")
     @classmethod
     def _owner_email(cls, v: str) -> str:

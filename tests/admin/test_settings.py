@@ -887,3 +887,42 @@ def test_the_whole_configuration_put_refuses_a_business_name_with_a_line_break(d
     status, refused = desk.put("/business", {"config": config})
     assert status == 422 and list(refused["error"]["fields"]) == ["name"], refused
     assert desk.get("/business")[1]["config"]["name"] == body["config"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "says"),
+    [
+        ("08-123 456 78", "country code"),
+        ("09 1234 5678", "country code"),
+        ("+358 9 CALL ME", "not a phone number"),
+        ("+358 1", "not a"),
+    ],
+)
+def test_the_business_phone_is_written_with_its_country_code(desk, phone, says):
+    """The business's phone decides its country (a client's "070 123 45 67" is read in
+    it): without its country code a Stockholm salon's number would be read as Finland's,
+    and so would every client's. A 422 on `phone` saying how; nothing saved."""
+    status, body = desk.get("/business")
+    status, refused = desk.put("/business", {"config": {**body["config"], "phone": phone}})
+    assert status == 422 and list(refused["error"]["fields"]) == ["phone"], refused
+    assert says in refused["error"]["fields"]["phone"]
+    assert desk.get("/business")[1]["config"]["phone"] == body["config"]["phone"]
+
+
+def test_a_stockholm_salons_phone_makes_its_clients_numbers_swedish(desk, client):
+    status, body = desk.get("/business")
+    status, saved = desk.put("/business", {"config": {**body["config"], "phone": " +46 8 123 456 78 "}})
+    assert status == 200 and saved["config"]["phone"] == "+46 8 123 456 78", saved
+    status, booked = desk.post(
+        "/bookings",
+        {
+            "service": "mens-cut",
+            "staff": "aino",
+            "start": "2026-11-25T12:00:00+02:00",
+            "client": {"name": "Sven", "phone": "070 123 45 67"},
+        },
+    )
+    assert status == 201, booked
+    day = desk.get("/calendar?date=2026-11-25")[1]
+    [sven] = [a["client"]["id"] for m in day["staff"] for a in m["appointments"] if a["client"]["name"] == "Sven"]
+    assert desk.get(f"/clients/{sven}")[1]["client"]["phone"] == "+46701234567"
