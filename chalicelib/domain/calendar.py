@@ -60,11 +60,17 @@ class Markers:
         }
 
 
-def is_first_visit(completed_visits: int, last_visit_at: datetime | None, start: datetime) -> bool:
+def is_first_visit(
+    completed_visits: int, last_visit_at: datetime | None, start: datetime, first_visit_at: datetime | None = None
+) -> bool:
     """No completed visit before this one, as the client's figures count them: none at
-    all, or only this very visit."""
+    all, or her first is this very visit (kept when a second one that day is completed
+    after it). Figures kept before the first visit was (`first_visit_at` None): only
+    this very visit counted."""
     if completed_visits == 0:
         return True
+    if first_visit_at is not None:
+        return first_visit_at >= start
     return completed_visits == 1 and last_visit_at is not None and last_visit_at >= start
 
 

@@ -82,6 +82,7 @@ class Client:
     visits: int = 0
     spend_cents: int = 0
     last_visit_at: datetime | None = None
+    first_visit_at: datetime | None = None
     rhythm_days: float | None = None
     at_risk_on: date | None = None
     lapsed_on: date | None = None

@@ -38,6 +38,7 @@ class VisitFigures:
     spend_cents: int
     stamps: int  # visits that earn a stamp (chalicelib/domain/loyalty.py counted_visits)
     last_visit: datetime | None = None
+    first_visit: datetime | None = None  # the desk's "first visit" mark stays on it
     rhythm: float | None = None
     at_risk_on: date | None = None
     lapsed_on: date | None = None

@@ -41,6 +41,7 @@ def figures_of(cfg: BusinessConfig, done: Sequence[Appointment], model: ReturnMo
         spend_cents=sum(a.came_to_cents for a in done),
         stamps=stamps,
         last_visit=last.start,
+        first_visit=done[0].start,
         rhythm=seen.rhythm_days,
         at_risk_on=_day_from(at_risk or never, cfg.tz),
         lapsed_on=_day_from(lapsed or never, cfg.tz),

@@ -112,6 +112,7 @@ def to_client(i: ClientItem) -> Client:
         visits=_int(i.visits),
         spend_cents=_int(i.spend_cents),
         last_visit_at=i.last_visit_at,
+        first_visit_at=i.first_visit_at,
         rhythm_days=float(i.rhythm_days) if i.rhythm_days is not None else None,
         at_risk_on=_day(i.at_risk_on),
         lapsed_on=_day(i.lapsed_on),

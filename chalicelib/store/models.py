@@ -130,6 +130,8 @@ class ClientItem(Base):
     # The number (E.164) a send found had replied STOP to SNS: the desk is told no SMS
     # reaches it (message_plans.stopped_number); gone when SNS texts it again, or erased.
     sms_stopped = UnicodeAttribute(null=True)
+    # Her first completed visit (the desk marks it, whatever came after it that day).
+    first_visit_at = UTCDateTimeAttribute(null=True)
     # The registry: what the owner knows about the client.
     birthday = UnicodeAttribute(null=True)  # YYYY-MM-DD or --MM-DD (year unknown)
     preferences = JSONAttribute(null=True)  # {"favourite massage oil": "almond", ...}

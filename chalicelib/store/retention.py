@@ -112,6 +112,7 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today:
         g4 = keys.lapse_keys(business_id, client_id, lapsed_on.isoformat())
         actions += [
             ClientItem.last_visit_at.set(last_visit),
+            *([ClientItem.first_visit_at.set(f.first_visit)] if f.first_visit else []),
             ClientItem.rhythm_days.set(round(rhythm, 2)),
             ClientItem.at_risk_on.set(at_risk_on.isoformat()),
             ClientItem.g1pk.set(g1[0]),
@@ -127,6 +128,7 @@ def set_client_figures(business_id: str, client_id: str, f: VisitFigures, today:
         # show at the desk, no rhythm, on neither the at-risk nor the lapse index.
         actions += [
             ClientItem.last_visit_at.remove(),
+            ClientItem.first_visit_at.remove(),
             ClientItem.rhythm_days.remove(),
             ClientItem.at_risk_on.remove(),
             ClientItem.lapsed_on.remove(),

@@ -114,6 +114,23 @@ def test_markers_note_allergy_first_visit_and_no_deposit(client, desk, booked, f
     assert staff_of(cal, "aino")["appointments"][0]["markers"]["first_visit"] is False
 
 
+def test_the_first_visit_mark_stays_on_her_first_visit_when_a_second_that_day_is_done(client, desk, booked, frozen_now):
+    """A front-desk walk: Maija's cut at 12 and her blow-dry at 16 the same day; once the
+    second was completed too, the "first visit" mark left the first (her figures then
+    counted two visits). It stays on the 12 o'clock visit, and only there."""
+    status, later = book(client, "2026-11-25T16:00:00+02:00", service="blowdry")
+    assert status == 201, later
+    _, cal = desk.get("/calendar?date=2026-11-25")
+    ids = {a["start"]: a["id"] for m in cal["staff"] for a in m["appointments"]}
+    frozen_now["now"] = at("2026-11-25T17:00:00+02:00")
+    for start in ("2026-11-25T12:00:00+02:00", "2026-11-25T16:00:00+02:00"):
+        status, _ = desk.post(f"/appointments/{ids[start]}/status", {"status": "completed"})
+        assert status == 200
+    _, cal = desk.get("/calendar?date=2026-11-25")
+    marks = {a["start"]: a["markers"]["first_visit"] for m in cal["staff"] for a in m["appointments"]}
+    assert marks == {"2026-11-25T12:00:00+02:00": True, "2026-11-25T16:00:00+02:00": False}, marks
+
+
 def dst_config(aws):
     """The demo salon open on Sundays 01:00-06:00, through the night the clocks change."""
     from chalicelib.domain.config import parse_business_config

@@ -244,7 +244,9 @@ def calendar_view(b: Business, a: Appointment, client: Client | None, *, money: 
     view["markers"] = rules.Markers(
         note=bool(a.note),
         allergy=bool(client and client.allergies),
-        first_visit=bool(client and rules.is_first_visit(client.visits, client.last_visit_at, a.start)),
+        first_visit=bool(
+            client and rules.is_first_visit(client.visits, client.last_visit_at, a.start, client.first_visit_at)
+        ),
         deposit=bool(a.payment and a.payment.kept_cents > 0),
         held=a.awaiting_confirmation,
         paid=a.checkout is not None,
