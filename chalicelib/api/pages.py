@@ -11,10 +11,10 @@ from chalice import Blueprint, Response
 
 from chalicelib import links
 from chalicelib.api import link_pages
-from chalicelib.api.http import Headers, raw_body
+from chalicelib.api.http import Headers, error_response, raw_body
 from chalicelib.api.lazy import lazy
 from chalicelib.domain.locales import negotiate
-from chalicelib.errors import RebookError
+from chalicelib.errors import NotFound, RebookError
 from chalicelib.observability import logger
 from chalicelib.pages.errors import shown
 from chalicelib.pages.i18n import words
@@ -444,8 +444,8 @@ def business_image(name):
     so it is cached for a year; only the files of the image set are served."""
     from chalicelib.pages import media
 
-    if name not in media.files():
-        return Response(body="", status_code=404, headers={"Cache-Control": "no-store"})
+    if name not in media.files():  # in the documented shape (an empty body was not JSON)
+        return error_response(NotFound("No such image.", code="image_not_found"))
     return Response(
         body=_image_bytes(name),
         status_code=200,

@@ -3,6 +3,7 @@ fill in her details from a signed token (issue 17, 10)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -103,7 +104,9 @@ def test_the_images_are_served_with_a_years_cache_and_only_from_the_set(client):
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert r.body[:4] == b"RIFF" and r.body[8:12] == b"WEBP"
     for name in ("manifest.json", "..%2Fpage.js", "demo-cover.webp"):
-        assert client.http.get(f"/static/img/{name}").status_code == 404
+        missing = client.http.get(f"/static/img/{name}")
+        assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("application/json")
+        assert json.loads(missing.body)["error"]["code"] == "image_not_found", missing.body
 
 
 def rate(client, visit, stars: int):
