@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import Literal
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.api_keys import ApiKey, minute_of
 from chalicelib.store import db, keys
-from chalicelib.store.models import ApiKeyItem
+from chalicelib.store.models import ApiKeyCountItem, ApiKeyItem
+from chalicelib.store.tx import Tx, TxFailed
 
 Use = Literal["ok", "revoked", "limited"]
 
@@ -40,23 +42,50 @@ def _item(key_id: str) -> ApiKeyItem | None:
         return None
 
 
-def add(key: ApiKey) -> None:
+class TooManyKeys(Exception):
+    """The business has its cap of active keys (another creation may just have taken the last)."""
+
+
+def _count(business_id: str) -> ApiKeyCountItem:
+    return ApiKeyCountItem(keys.biz(business_id), keys.API_KEYS_COUNT_SK)
+
+
+def add(key: ApiKey, cap: int, active_now: int) -> None:
+    """The key, counted against the business's `cap` of active keys in the same
+    transaction: racing creations cannot pass it together. `active_now`: the active keys
+    as listed, the count's start where it is not kept yet. TooManyKeys at the cap."""
     db.configure()
     g1pk, g1sk = keys.api_key_keys(key.business_id, key.key_id, key.created_at)
-    ApiKeyItem(
-        keys.api_key_pk(key.key_id),
-        keys.API_KEY_SK,
-        business_id=key.business_id,
-        key_id=key.key_id,
-        name=key.name,
-        scopes=list(key.scopes),
-        secret_sha256=key.secret_sha256,
-        created_at=key.created_at,
-        created_by=key.created_by,
-        gateway_key=key.gateway_key_id,
-        g1pk=g1pk,
-        g1sk=g1sk,
-    ).save(condition=ApiKeyItem.pk.does_not_exist())
+    tx = Tx(ApiKeyItem)
+    tx.put(
+        ApiKeyItem(
+            keys.api_key_pk(key.key_id),
+            keys.API_KEY_SK,
+            business_id=key.business_id,
+            key_id=key.key_id,
+            name=key.name,
+            scopes=list(key.scopes),
+            secret_sha256=key.secret_sha256,
+            created_at=key.created_at,
+            created_by=key.created_by,
+            gateway_key=key.gateway_key_id,
+            g1pk=g1pk,
+            g1sk=g1sk,
+        ),
+        "key",
+        condition=ApiKeyItem.pk.does_not_exist(),
+    )
+    count = ApiKeyCountItem.active
+    below: Condition = count < cap
+    if active_now < cap:  # no count kept yet: the list's is where it starts
+        below = below | count.does_not_exist()
+    tx.update(_count(key.business_id), [count.set((count | active_now) + 1)], "count", condition=below)
+    try:
+        tx.commit()
+    except TxFailed as e:
+        if "count" in e.failed:
+            raise TooManyKeys from None
+        raise
 
 
 def get(key_id: str) -> ApiKey | None:
@@ -76,13 +105,22 @@ def revoke(business_id: str, key_id: str, now: datetime) -> ApiKey | None:
     if item is None or item.business_id != business_id:
         return None
     if item.revoked_at is None:
+        # Revoked, and taken off the business's count in the same transaction; a count not
+        # kept yet (no key made since it existed) is counted from the list when it is.
+        revoked, count = [ApiKeyItem.revoked_at.set(now)], ApiKeyCountItem.active
+        tx = Tx(ApiKeyItem)
+        tx.update(item, revoked, "key", condition=ApiKeyItem.revoked_at.does_not_exist())
+        tx.update(_count(business_id), [count.add(-1)], "count", condition=count > 0)
         try:
-            item.update(
-                actions=[ApiKeyItem.revoked_at.set(now)],
-                condition=ApiKeyItem.revoked_at.does_not_exist(),
-            )
-        except UpdateError:
-            item.refresh(consistent_read=True)
+            tx.commit()
+            item.revoked_at = now
+        except TxFailed as e:
+            if "key" not in e.failed:  # no count kept: the key alone
+                try:
+                    item.update(actions=revoked, condition=ApiKeyItem.revoked_at.does_not_exist())
+                except UpdateError:
+                    pass
+            item.refresh(consistent_read=True)  # revoked by another request meanwhile, or now
     return _to_key(item)
 
 

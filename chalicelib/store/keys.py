@@ -169,6 +169,7 @@ def running_import_keys(business_id: str, import_id: str, started: datetime) -> 
 
 
 API_KEY_SK = "APIKEY"
+API_KEYS_COUNT_SK = "APIKEYS"  # BIZ#<id> / APIKEYS: the business's active keys counted
 
 
 def api_key_pk(key_id: str) -> str:

@@ -736,8 +736,18 @@ class ApiKeyItem(Base):
     by_business: GlobalSecondaryIndex[ApiKeyItem] = _index("g1")
 
 
+class ApiKeyCountItem(Base):
+    """BIZ#<id> / APIKEYS: how many of the business's API keys are active, against its
+    cap: a conditional ADD in the transaction that makes a key (so racing creations
+    cannot pass the cap together), one taken off with a revocation. Missing until the
+    first key made after it existed: then counted from the business's list."""
+
+    active = NumberAttribute(null=True)
+
+
 ALL_MODELS = ALL_MODELS + (
     WebhookEndpointItem,
+    ApiKeyCountItem,
     MeterItem,
     SmsDayItem,
     JobStateItem,

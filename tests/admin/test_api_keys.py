@@ -239,3 +239,50 @@ def test_without_a_usage_plan_no_gateway_key_is_made_and_the_app_meters_alone(cl
     assert stored is not None and stored.gateway_key_id is None
     assert "usageIdentifierKey" not in _authorize(made["key"])
     assert aws.client("apigateway", region=get_settings().region).get_api_keys()["items"] == []
+
+
+def test_keys_made_at_once_never_pass_the_cap_and_a_revoked_one_frees_a_place(client, desk, monkeypatch):
+    """An attacker's probe (6 Dec): 25 creations at once made 24 keys where 20 is the cap
+    (each counted the list before any was written). Two creations that both read 19 active
+    keys: one is made, the other is a 403 `too_many_keys`; a revocation frees a place."""
+    import threading
+
+    from chalicelib.services.admin import api_keys as service
+
+    made = [desk.post("/api-keys", {"name": f"Key {i}", "scopes": ["read"]}) for i in range(19)]
+    assert all(status == 201 for status, _ in made), made
+    from chalicelib.store import keys
+    from chalicelib.store.models import ApiKeyCountItem
+
+    # As for a business whose keys were made before their count was kept: started from its list.
+    ApiKeyCountItem(keys.biz(desk.business_id), keys.API_KEYS_COUNT_SK).delete()
+    listed = service.store.of_business
+    barrier = threading.Barrier(2)
+
+    def read_together(business_id):  # both read the list before either writes
+        keys = listed(business_id)
+        barrier.wait(timeout=10)
+        return keys
+
+    monkeypatch.setattr(service.store, "of_business", read_together)
+    answers: list[tuple[int, dict]] = []
+    racers = [
+        threading.Thread(
+            target=lambda i=i: answers.append(desk.post("/api-keys", {"name": f"Racer {i}", "scopes": ["read"]}))
+        )
+        for i in range(2)
+    ]
+    for r in racers:
+        r.start()
+    for r in racers:
+        r.join(timeout=30)
+    monkeypatch.undo()
+    assert sorted(status for status, _ in answers) == [201, 403], answers
+    assert [a["error"]["code"] for s, a in answers if s == 403] == ["too_many_keys"]
+    active = [k for k in desk.get("/api-keys")[1]["keys"] if not k["revoked_at"]]
+    assert len(active) == 20
+    assert desk.post("/api-keys", {"name": "One more", "scopes": ["read"]})[0] == 403
+    assert desk.delete(f"/api-keys/{active[0]['id']}")[0] == 200
+    assert desk.delete(f"/api-keys/{active[0]['id']}")[0] == 200  # twice: counted off once
+    assert desk.post("/api-keys", {"name": "In its place", "scopes": ["read"]})[0] == 201
+    assert desk.post("/api-keys", {"name": "One more", "scopes": ["read"]})[0] == 403

@@ -40,8 +40,9 @@ def list_keys(p: Principal) -> dict:
 def create(p: Principal, body) -> dict:
     _owner(p)
     wanted = parse(ApiKeyIn, body, "API key")
-    if sum(1 for k in store.of_business(p.business_id) if k.active) >= MAX_KEYS:
-        raise Forbidden(f"At most {MAX_KEYS} active API keys; revoke one first.", code="too_many_keys")
+    active = sum(1 for k in store.of_business(p.business_id) if k.active)
+    if active >= MAX_KEYS:
+        raise _too_many()
     key_id, secret_key, digest = rules.new_key()
     # In AWS its gateway key first (the usage plan meters it), undone if the key is not kept.
     gateway_key = usage_plan.add_key(p.business_id, key_id) if usage_plan.enabled() else None
@@ -56,14 +57,21 @@ def create(p: Principal, body) -> dict:
         gateway_key_id=gateway_key,
     )
     try:
-        store.add(key)
-    except Exception:
+        # Counted in its own transaction: two made at once cannot pass the cap together.
+        store.add(key, MAX_KEYS, active)
+    except Exception as e:
         if gateway_key:
             usage_plan.remove_key(gateway_key)
+        if isinstance(e, store.TooManyKeys):
+            raise _too_many() from None
         raise
     audited_after_commit(p, "api_key_create", None, {"key": key_id, "scopes": list(key.scopes)})
     # The only time the key is ever shown.
     return {**_view(key), "key": secret_key}
+
+
+def _too_many() -> Forbidden:
+    return Forbidden(f"At most {MAX_KEYS} active API keys; revoke one first.", code="too_many_keys")
 
 
 def revoke(p: Principal, key_id: str) -> dict:
