@@ -43,6 +43,18 @@ def fill_details(frame_or_page, name, email, phone, marketing=True):
         frame_or_page.get_by_label("Saa lähettää minulle tarjouksia").check()
 
 
+def book_on_the_page(page, address: str, days_ahead: int, who: str) -> tuple[str, str, str]:
+    """Her booking on the booking page at `address` (a service chosen), the first free
+    time `days_ahead` on, to her confirmation: her (name, email, phone)."""
+    page.goto(address)
+    pick_a_time(page, days_ahead=days_ahead)
+    name, email, phone = someone(who)
+    fill_details(page, name, email, phone, marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    return name, email, phone
+
+
 def test_book_through_the_widget_then_manage_reschedule_and_cancel(page, stack, host_site):
     page.goto(f"{host_site}/index.html")
     button = page.locator("rebook-widget button.book")
@@ -216,12 +228,7 @@ def test_back_after_booking_says_she_booked_that_time_and_links_her_booking(page
     opened the form's time again, "the time in the link cannot be booked: choose a free
     time below" — she would book a second one. The page now says this device just booked
     it, with a link to her booking."""
-    page.goto(f"{stack.api}/book/demo?service=mens-cut")
-    pick_a_time(page, days_ahead=3)
-    name, email, phone = someone("back")
-    fill_details(page, name, email, phone, marketing=False)
-    page.get_by_role("button", name="Vahvista varaus").click()
-    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    book_on_the_page(page, f"{stack.api}/book/demo?service=mens-cut", 3, "back")
     booked = page.url
     page.go_back()
     note = page.locator("#booked-here")
@@ -325,12 +332,7 @@ def test_the_chosen_day_is_in_view_in_the_strip_of_days_on_a_small_phone(browser
 
     context = new_context(browser, viewport=SMALL_PHONE)
     page = context.new_page()
-    page.goto(f"{stack.api}/book/demo?service=womens-cut")
-    pick_a_time(page, days_ahead=9)
-    name, email, phone = someone("strip")
-    fill_details(page, name, email, phone, marketing=False)
-    page.get_by_role("button", name="Vahvista varaus").click()
-    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    _, email, _ = book_on_the_page(page, f"{stack.api}/book/demo?service=womens-cut", 9, "strip")
     [confirmation] = stack.emails_to(email)
     page.goto(stack.link_in(confirmation, "/m/"))
     strip = page.locator("nav.days")
