@@ -419,12 +419,18 @@ def _profile_actions(c: Client, change: ProfileUpdate, now: datetime) -> list[Ac
     return actions
 
 
-def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: Collection[str] = ()) -> Client:
+def update_profile(
+    c: Client,
+    change: ProfileUpdate,
+    now: datetime,
+    calendars: Collection[str] = (),
+    sheets: Collection[tuple[str, date]] = (),
+) -> Client:
     """Apply the owner's change to the profile read as `c` (only if unchanged since:
-    its updated_at), moving phone and email keys, and the versions of the staff
-    `calendars` whose feeds show her name, in the same transaction; the client as
-    written. ContactInUse when another client has the new contact; ClientChanged when
-    the profile moved on."""
+    its updated_at), moving phone and email keys, the versions of the staff `calendars`
+    whose feeds show her name, and of the day `sheets` (staff, day) of her visits the
+    desk's calendars show, in the same transaction; the client as written. ContactInUse
+    when another client has the new contact; ClientChanged when the profile moved on."""
     pk = keys.biz(c.business_id)
     tx = Tx(ClientItem)
     updated_at = stamp_after(now, c.updated_at)
@@ -463,6 +469,8 @@ def update_profile(c: Client, change: ProfileUpdate, now: datetime, calendars: C
 
     for staff_id in sorted(calendars):
         daysheets.calendar_moved(tx, c.business_id, staff_id)
+    for staff_id, day in sorted(sheets):
+        daysheets.touch(tx, c.business_id, staff_id, day)
     changed = [*change.fields, *(["marketing_consent"] if change.marketing is not None else [])]
     webhooks.emit(tx, c.business_id, [client_updated(c.id, changed, now)], now, c.id)
     try:

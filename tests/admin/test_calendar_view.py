@@ -194,6 +194,27 @@ def changed(desk, token):
     return body["changed"], body["token"]
 
 
+def test_an_allergy_or_a_name_given_on_her_card_changes_the_calendars_that_show_her_visits(client, desk, booked):
+    """A staff member's walk (6 Dec, evening): an allergy added on the client card never
+    reached the calendar open on another phone (nor on hers) until a full reload — its
+    look for changes read only the day sheets. What the calendar shows of her (her name,
+    the allergy and important-note marks) now moves the sheets of her visits; another
+    change of her profile (a tag) does not."""
+    _, cal = desk.get("/calendar?date=2026-11-23&view=week")
+    token = cal["token"]
+    _, other_week = desk.get("/calendar?date=2026-12-07&view=week")
+    assert desk.patch(f"/clients/{booked['client']}", {"tags": ["vip"]})[0] == 200
+    assert changed(desk, token) == (False, token)
+    assert desk.patch(f"/clients/{booked['client']}", {"allergies": "Ammoniakki"})[0] == 200
+    is_changed, token = changed(desk, token)
+    assert is_changed
+    _, cal = desk.get("/calendar?date=2026-11-25&staff=aino")
+    assert staff_of(cal, "aino")["appointments"][0]["markers"]["allergy"] is True
+    assert changed(desk, other_week["token"]) == (False, other_week["token"])  # no visit of hers there
+    assert desk.patch(f"/clients/{booked['client']}", {"name": "Maija Virtanen"})[0] == 200
+    assert changed(desk, token)[0]
+
+
 def test_changes_follow_bookings_marks_cancellations_and_moves(client, desk, booked, frozen_now):
     _, cal = desk.get("/calendar?date=2026-11-23&view=week")
     token = cal["token"]

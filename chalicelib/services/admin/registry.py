@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
@@ -282,12 +284,16 @@ def _save_profile(
         else None,
     )
     calendars: set[str] = set()
-    if change.fields.get("name", c.name) != c.name:  # the calendar feeds that show her name show the new one
-        calendars = feeds.calendars_showing(bookings.client_starting_from(b.id, c.id, now - feeds.PAST), now)
+    sheets: list[tuple[str, date]] = []
+    if set(change.fields) & SHOWN_ON_CALENDAR:
+        visits = bookings.client_starting_from(b.id, c.id, now - feeds.PAST)
+        if change.fields.get("name", c.name) != c.name:  # the calendar feeds that show her name show the new one
+            calendars = feeds.calendars_showing(visits, now)
+        sheets = calendar_days_of(visits, now, b.config.tz)
     if not change:
         return c, sent
     try:
-        return clients.update_profile(c, change, now, calendars), sent
+        return clients.update_profile(c, change, now, calendars, sheets), sent
     except clients.ContactInUse as e:
         raise Conflict(
             f"Another client already has this {e.kind}.",
@@ -312,6 +318,19 @@ def _repoint(b: Business, before: Client, after: Client) -> None:
                 client_data.repoint_messages(b.id, after.id, channel, old, new, why)
             except Exception as e:  # the profile is saved; her messages keep their old contact
                 logger().warning("messages not repointed", extra={"client_id": after.id, "error": type(e).__name__})
+
+
+# What the desk's calendar shows of her: her name, and the marks of an allergy or an
+# important note. A change of one moves the day sheets of her visits, so every calendar
+# open on them refreshes them (its 15-second look for changes reads the sheets' versions).
+SHOWN_ON_CALENDAR = {"name", "allergies", "important_notes"}
+CALENDAR_DAYS_TOUCHED = 30  # her nearest visits' days (from a week back): a transaction's budget
+
+
+def calendar_days_of(visits: list[Appointment], now: datetime, tz: ZoneInfo) -> list[tuple[str, date]]:
+    """The (staff, local day) sheets of her visits from a week back on, the nearest first."""
+    days = {(a.staff_id, a.start.astimezone(tz).date()) for a in visits if a.start >= now - timedelta(days=7)}
+    return sorted(days, key=lambda s: (s[1], s[0]))[:CALENDAR_DAYS_TOUCHED]
 
 
 def saved_profile(p: Principal, client_id: str) -> dict[str, Any]:
