@@ -352,7 +352,9 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
     owner, browser, stack
 ):
     """A staff member cancels a paid visit as the salon (the stylist is ill), past the free
-    deadline: the deposit stays with the salon, and a cancelled visit is in no calendar. The
+    deadline: the deposit is held until the owner gives it back — the cancel form and its
+    answer say so (a staff member's walk: "Ennakkomaksua 47,70 € ei palauteta", where her
+    client was told the salon gives it back) — and a cancelled visit is in no calendar. The
     owner's "Palautettavat" tab counts it and lists it (her name, the visit, what is held);
     its button opens the visit's card, where she refunds it; closed, the list is empty, the
     count gone, and the keyboard back on the list's heading. Her first screen's summary says
@@ -365,10 +367,13 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
         page.set_default_timeout(15000)
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Peru varaus").click()
+        expect(card.locator("#cancel-owed")).to_be_hidden()  # her own cancellation: the terms decide
         card.get_by_role("radio", name="Salonki perui").check()
+        owed = "Ennakkomaksu 47,70\u00a0€: ei jää salongille – omistaja palauttaa sen."
+        expect(card.locator("#cancel-owed")).to_have_text(owed)
         card.get_by_label("Peruutuksen syy").fill("Kampaaja sairastui")
         card.get_by_role("button", name="Vahvista peruutus").click()
-        expect(page.locator("#status")).to_contain_text(f"Varaus peruttu: {who}.")
+        expect(page.locator("#status")).to_have_text(f"Varaus peruttu: {who}. {owed}")
         # Money is the owner's: a staff member has no such tab.
         expect(page.locator("#tabs a[data-view=refunds]")).to_be_hidden()
     finally:

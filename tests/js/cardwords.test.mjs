@@ -97,6 +97,20 @@ test("a late cancellation of hers says the deposit kept and the late fee that ma
   });
 });
 
+test("a deposit the salon's cancellation owes back is said to be the owner's to refund, not kept", () => {
+  // A staff member's walk: "Ennakkomaksua 47,70 € ei palauteta" where her client was told
+  // the salon gives it back, and the owner's refunds to make listed it.
+  const owed = { status: "cancelled", payment: { kind: "deposit", paid_cents: 4770, refunded_cents: 0, mark: "refund_due", fees: {}, fee_cents: {}, chargeable_cents: {} } };
+  const said = {
+    fi: `Varaus peruttu: Iida Ilola. Ennakkomaksu 47,70${NB}€: ei jää salongille – omistaja palauttaa sen.`,
+    sv: `Bokningen avbokad: Iida Ilola. Handpenning 47,70${NB}€: behålls inte – ägaren återbetalar den.`,
+    en: "Booking cancelled: Iida Ilola. Deposit €47.70: not kept – the owner refunds it.",
+  };
+  inEach((l) => {
+    assert.equal(W.cancelledText("Iida Ilola", owed, 0, "EUR"), said[l]);
+  });
+});
+
 // Undoing a no-show after the visit ended leaves it completed (the after-visit rule): said
 // so, not "booked again" beside a "completed" tag.
 test("an undo the API answers with completed says completed, one answered booked says booked", () => {

@@ -196,6 +196,10 @@ function cancelForm(client) {
   // Only when the salon cancels (not when she phoned).
   const refund = back ? el("label", { className: "check", hidden: true }, el("input", { id: "cancel-refund", type: "checkbox" }), " ",
     el("span", { text: t(`cancel_refund_${current.payment.kind}`, { amount: money(back, currency()) }) })) : null;
+  // A staff member cannot give it back: the salon's cancellation says the owner will.
+  const owed = !mayMoney() && current.status === "booked" ? refundableCents(current.payment) : 0;
+  const owedHint = owed ? el("p", { id: "cancel-owed", className: "muted hint", hidden: true,
+    text: t(`timeoff_owner_refunds_${current.payment.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(owed, currency()) }) }) : null;
   // Who cancels: she phoned (her cancellation), or the salon must (the stylist is ill):
   // then the message says sorry, she is asked to book again (ticked for the owner) and it
   // is not counted as hers. Neither is chosen for the owner: the confirm button asks first.
@@ -211,6 +215,7 @@ function cancelForm(client) {
     el("label", { className: "check", hidden: unreachable }, invite, " ", el("span", { text: t("invite_rebook") })),
     unreachable ? el("p", { id: "cancel-no-contact", className: "muted hint", text: t("cancel_no_contact") }) : null,
     refund,
+    owedHint,
     el("button", { type: "submit", id: "cancel-confirm", className: "danger", disabled: true, text: t("cancel_choose_first") }));
   form.addEventListener("change", (e) => {
     if (e.target.name !== "cancel-by") return;
@@ -223,6 +228,7 @@ function cancelForm(client) {
       refund.hidden = !salon;
       refund.querySelector("input").checked = salon;
     }
+    if (owedHint) owedHint.hidden = !salon;
   });
   form.addEventListener("submit", (e) => { e.preventDefault(); cancel(form); });
   return form;

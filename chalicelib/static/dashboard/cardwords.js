@@ -50,7 +50,11 @@ export function cancelledText(who, answer, back, currency) {
   const p = answer && answer.payment;
   const words = [t("cancelled_done", { name: who })];
   const kept = p && p.mark !== "held" ? depositKept(p) : 0;
-  if (kept) words.push(t(p.kind === "prepay" ? "cancelled_kept_prepay" : "cancelled_kept_deposit", { amount: money(kept, currency) }));
+  // Cancelled by the salon, her money is not the salon's to keep: the owner refunds it
+  // (her message says so, the refunds to make list it). Else the terms keep it.
+  const owed = p && p.mark === "refund_due";
+  const keptWords = owed ? "timeoff_owner_refunds" : "cancelled_kept";
+  if (kept) words.push(t(`${keptWords}_${p.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(kept, currency) }));
   const fee = lateFeeOffer(answer);
   if (fee) words.push(t("cancelled_late_fee", { amount: money(fee, currency) }));
   return withHeldSms(words.join(" "), answer);
