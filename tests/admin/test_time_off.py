@@ -106,6 +106,20 @@ def test_the_answer_lists_the_bookings_covered_with_a_free_time_for_each(client,
     assert appt["status"] == "booked"
 
 
+def test_a_booking_whose_clean_up_alone_meets_the_time_off_is_not_listed(client, desk, booked):
+    """A staff member's walk: time off from 13:00 listed Maija's 12:00-13:00 cut (its 10
+    minutes of clean-up after it run to 13:10), offering to cancel or move a visit she is
+    gone from. Her visit is listed only once the block begins before she leaves."""
+    status, body = desk.post(
+        "/time-off", {"staff": "aino", "start": "2026-11-25T13:00:00+02:00", "end": "2026-11-25T14:00:00+02:00"}
+    )
+    assert status == 201 and body["covered"] == [], body
+    status, body = desk.post(
+        "/time-off", {"staff": "aino", "start": "2026-11-25T11:00:00+02:00", "end": "2026-11-25T12:05:00+02:00"}
+    )
+    assert status == 201 and [c["id"] for c in body["covered"]] == [booked["appointment"]], body
+
+
 def test_the_same_time_off_twice_is_refused_naming_the_one_there(desk, staff_desk):
     """Aino's dentist entered by the owner, then again by Aino: the second is a 409 that
     names the first (its time and reason), and only one block is written. Another staff

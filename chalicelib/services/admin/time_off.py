@@ -189,7 +189,10 @@ def remove_replaced(b: Business, time_off_id: str) -> None:
 
 
 def _covered(b: Business, before: list[DaySheet], entries: list[tuple[str, date, Any]]) -> list[Appointment]:
-    """The bookings the block was written over, as the sheets held them."""
+    """The bookings the block was written over, as the sheets held them, whose client is
+    there during it: one whose clean-up time alone (the service's buffer after it) meets
+    the block is not listed (a staff member's walk: a 15-16 visit listed under time off
+    from 16)."""
     sheets = {SheetKey(s.staff_id, s.day): s for s in before}
     ids = set()
     for staff, day, taken in entries:
@@ -197,6 +200,8 @@ def _covered(b: Business, before: list[DaySheet], entries: list[tuple[str, date,
         if sheet:
             ids |= {c.appointment_id for c in sheet.clashes(taken.start, taken.end) if c.appointment_id}
     found = [a for a in (bookings.get_appointment(b.id, i) for i in sorted(ids)) if a and a.is_active]
+    blocks = [(staff, taken.start, taken.end) for staff, _, taken in entries]
+    found = [a for a in found if any(s == a.staff_id and t0 < a.end and a.start < t1 for s, t0, t1 in blocks)]
     return sorted(found, key=lambda a: (a.start, a.id))
 
 
