@@ -652,6 +652,27 @@ def test_a_staff_members_no_show_leaves_its_fee_to_the_owner_and_its_undo_too(br
         )
 
 
+def test_a_mark_refused_for_a_change_on_another_phone_shows_the_card_as_it_is_now(browser, stack):
+    """A staff member's walk: the owner marked the visit "Valmis" on her phone; on Aino's
+    phone, still showing it under way, "Ei saapunut" was refused ("Käynnillä on jo toinen
+    merkintä") while the card kept "Käynnissä" and every button. The card is read again:
+    it says why, shows "Valmis", and offers no "Ei saapunut"."""
+    with during_her_visit(browser, stack, "toisaalla", "staff") as (page, who, staff, begun):
+        card = open_card(page, stack, who, staff)
+        expect(card.locator(".tag[data-status]")).to_have_text("Käynnissä")
+        owners, owner = signed_in_then(browser, stack, "owner", begun)
+        try:
+            mine = open_card(owner, stack, who, staff)
+            mine.get_by_role("button", name="Valmis", exact=True).click()
+            expect(mine.locator(".tag[data-status]")).to_have_text("Valmis")
+        finally:
+            owners.close()
+        card.get_by_role("button", name="Ei saapunut").click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
+        expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
+        expect(card.locator("#card-error")).to_contain_text("Käynnillä on jo toinen merkintä")
+
+
 def test_checkout_sells_a_shampoo_with_the_visit_and_gives_a_regular_ten_percent_off(browser, stack):
     """At 360 px, her visit begun: the desk adds a 24,90 € shampoo and 10 % off the whole
     (the visit and the shampoo), and is told the total after the discount, the deposit

@@ -552,7 +552,12 @@ export async function moveAppointment(a, staffId, start, { notify = true } = {})
       const why = Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason));
       const text = [t("action_failed", { message: errorText(err) }), ...why].join(" ");
       say("");
-      handlers.openCard(a, text);
+      // Changed on another device meanwhile (cancelled, marked): the card as it is now.
+      let shown = a;
+      if (err.status === 409) {
+        try { shown = await api("GET", `/appointments/${a.id}`); } catch { /* as the calendar had it */ }
+      }
+      handlers.openCard(shown, text);
     }
   }
   changed();

@@ -430,16 +430,17 @@ async function checkout(form) {
     // Paid already (another device, another staff member), or marked or cancelled there
     // meanwhile (any card charge of it going back): the card as the server has it now.
     if (err.code === "checked_out" || err.code === "appointment_changed") {
-      await paidElsewhere(errorText(err));
+      await asTheServerHasIt(errorText(err));
       return;
     }
     showFieldErrors(form, err, inputs, $("card-error"), currency());
   }
 }
 
-// The server said the visit was checked out already, or changed meanwhile (or a fee refunded already): the card
-// shows it as the server has it, and why below.
-async function paidElsewhere(text) {
+// The server said the visit was checked out already, or changed meanwhile — marked,
+// cancelled or moved on another device, a fee refunded already: the card shows it as the
+// server has it, and why below (never the stale card with its stale buttons).
+async function asTheServerHasIt(text) {
   const id = current.id;
   let view = null;
   try { view = await api("GET", `/appointments/${id}`); } catch { /* the message says it */ }
@@ -484,6 +485,7 @@ async function mark(status, button) {
     button.disabled = false;
     if ($("mark-confirm")) $("mark-confirm").hidden = true; // the question answered: why not, below
     const text = status === "booked" && (err.status === 422 || routeMissing(err)) ? t("undo_not_available") : errorText(err);
+    if (err.status === 409) { await asTheServerHasIt(text); return; } // marked or cancelled elsewhere
     $("card-error").textContent = text;
   }
 }
@@ -511,6 +513,7 @@ async function cancel(form) {
     view = await api("POST", `/appointments/${current.id}/cancel`, body);
   } catch (err) {
     submit.disabled = false;
+    if (err.status === 409) { await asTheServerHasIt(errorText(err)); return; } // changed elsewhere
     showFieldErrors(form, err, inputs, $("card-error"));
     return;
   }
@@ -723,7 +726,7 @@ async function refundFee(form, asked, inputs, words, button) {
     // Refunded already (another tab, a no-show undone): this fee's own words, and the card
     // as the API has it now.
     if (err && err.code === "nothing_to_refund") {
-      await paidElsewhere(t("err_fee_nothing_to_refund"));
+      await asTheServerHasIt(t("err_fee_nothing_to_refund"));
       return;
     }
     moneyFailed(form, err, inputs, (fields) => (fields.reason ? { reason: t("money_reason_needed") } : {}));
