@@ -276,6 +276,17 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
            }).map((b) => b.textContent)"""
     )
     assert outside == []
+    # Nor is any text cut through the middle of its line (a staff member's walk: a half-hour
+    # block's service, "Miesten hiustenleikkaus", sliced in half): the service line shows
+    # whole, or not at all where there is no room for it (it is on her card).
+    halved = page.locator("#calendar .appt").evaluate_all(
+        """blocks => blocks.filter((b) => b.offsetHeight).filter((b) => {
+             const what = b.querySelector(".what").getBoundingClientRect();
+             return what.height && what.bottom > b.getBoundingClientRect().bottom + 1;
+           }).map((b) => b.textContent)"""
+    )
+    assert halved == []
+    expect(niko.locator(".what")).to_be_hidden()
     # The week of one staff member.
     page.get_by_role("button", name="Viikko", exact=True).click()
     expect(page.locator("#calendar .cal.week .col")).to_have_count(7)

@@ -381,6 +381,8 @@ function marker(kind, short, long) {
   return el("span", { className: `mk ${kind}`, role: "img", "aria-label": ` ${t(long)} `, title: t(long), text: t(short) });
 }
 
+const SHORT_BLOCK_PX = 52; // under three lines of a block's text (.appt: .78rem, 1.25 line height) and its padding
+
 function block(a, c, cols, win) {
   const s = appointmentSummary(a);
   const time = `${clock(a.start)}–${clock(a.end)}`;
@@ -409,7 +411,11 @@ function block(a, c, cols, win) {
   el("span", { className: "what", text: s.what })));
   const top = Math.max(a.startMs, win.top);
   b.style.top = `${g.yOf(top, win.top)}px`;
-  b.style.height = `${Math.max(g.heightOf(top, Math.min(a.endMs, win.bottom)), 22)}px`;
+  const height = Math.max(g.heightOf(top, Math.min(a.endMs, win.bottom)), 22);
+  b.style.height = `${height}px`;
+  // Two lines' room (a half-hour): the service would be cut through its middle on a third
+  // (a staff member's walk); it is on her card, and in the block once there is room.
+  if (height < SHORT_BLOCK_PX) b.classList.add("short");
   b.style.left = `calc(${(c / cols) * 100}% + 2px)`;
   b.style.width = `calc(${100 / cols}% - 4px)`;
   b.addEventListener("click", (e) => {
