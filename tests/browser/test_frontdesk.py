@@ -19,7 +19,7 @@ import re
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -1394,6 +1394,17 @@ def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
     block = column(page, "aino").locator(".timeoff-block", has_text=reason)
     expect(block).to_be_visible()
     expect(block).to_have_accessible_name(f"Poissa: {reason} (14.30–16.30)")
+    # Its words at its top, where no visit covers them (a staff member's walk: drawn in the
+    # block's middle, under the visit there), and its removal asked about by name.
+    top = block.bounding_box()["y"]
+    assert block.locator("span").bounding_box()["y"] - top < 12
+    on = date.fromisoformat(d)
+    asked: list[str] = []
+    page.once("dialog", lambda q: (asked.append(q.message), q.dismiss()))
+    block.click(position={"x": 12, "y": 6})  # its top: Alli's kept visit covers its middle
+    expect(block).to_be_visible()  # dismissed: nothing removed
+    weekday = ["ma", "ti", "ke", "to", "pe", "la", "su"][on.weekday()]
+    assert asked == [f"Poistetaanko poissaolo: Aino Virtanen, {weekday} {on.day}.{on.month}. 14.30–16.30 ({reason})?"]
 
 
 def test_the_same_time_off_twice_is_refused_naming_the_one_there(owner_at, has, stack, desk):

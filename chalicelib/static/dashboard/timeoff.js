@@ -103,6 +103,17 @@ function complain(show) {
 
 const when = (iso) => `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
 
+// "Remove the time off: Aino Virtanen, Mon 7 Dec 09:00–13:00 (Training)?"
+export function removeQuestion(off, member) {
+  const start = g.localIso(off.startMs, tz());
+  const end = g.localIso(off.endMs, tz());
+  return t("remove_time_off_q", {
+    who: off.whole_salon || !member ? t("whole_salon") : member.name,
+    time: `${when(start)}–${start.slice(0, 10) === end.slice(0, 10) ? clock(end) : when(end)}`,
+    reason: off.reason ? ` (${off.reason})` : "",
+  });
+}
+
 // The same time off entered twice (409 time_off_overlaps): the one there already, named.
 function overlapText(o) {
   const sameDay = o.start.slice(0, 10) === o.end.slice(0, 10);
@@ -213,9 +224,10 @@ export function relabelTimeOff() {
   back.focus();
 }
 
-export async function removeTimeOff(off) {
-  // A native confirm: one question, read out by screen readers, nothing to build.
-  if (!window.confirm(t("remove_time_off_q"))) return;
+export async function removeTimeOff(off, member) {
+  // A native confirm: one question, read out by screen readers, nothing to build; it names
+  // the time off (whose, when, why), as the overlap's refusal does.
+  if (!window.confirm(removeQuestion(off, member))) return;
   try {
     await api("DELETE", `/time-off/${off.id}`);
     say(t("time_off_removed"));
