@@ -685,6 +685,12 @@ def test_staff_sees_no_owner_only_section_and_signs_out(browser, stack, seeded):
     assert page.evaluate("sessionStorage.getItem('rebook.dashboard.token')") is None
     assert page.locator("#calendar").inner_text() == ""  # nothing left behind
     assert page.locator("#client-card").inner_text() == ""
+    # Signing in again, mistyped: the refusal alone, not "signed out" above it (a staff walk).
+    page.locator("#email").fill("aino@example.com")
+    page.locator("#password").fill("not her password")
+    page.get_by_role("button", name="Kirjaudu", exact=True).click()
+    expect(page.locator("#sign-in-error")).to_have_text("Väärä sähköposti tai salasana.")
+    expect(page.locator("#sign-in-note")).to_have_text("")
     page.reload()
     expect(page.get_by_role("heading", name="Kirjaudu sisään")).to_be_visible()
     context.close()

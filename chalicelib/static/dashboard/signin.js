@@ -65,6 +65,7 @@ async function onSubmit(e) {
   const button = e.target.querySelector("button[type=submit]");
   const error = $("sign-in-error");
   error.textContent = "";
+  $("sign-in-note").textContent = ""; // "You have signed out." is past once she signs in again
   if (!challenge && (!email || !password)) { error.textContent = t("fill_both"); return; }
   button.disabled = true;
   button.textContent = t("signing_in");
