@@ -695,16 +695,15 @@ class BusinessConfig(BaseModel):
         # Its country is the business's own (contacts.home_country): a client's number
         # typed without a country code is read in it. Typed without one (or mistyped), a
         # Stockholm salon's "08-123 456 78" would be read as Finland's, and every client's.
+        v = (v.strip() or None) if v is not None else None  # an empty box: none
         if v is None or not (info.context or {}).get(plaintext.TYPED):
             return v
-        if not v.strip():
-            return None  # an empty box: none
         from chalicelib.domain.contacts import normalize_phone
 
-        if not v.strip().startswith("+"):
+        if not v.startswith("+"):
             raise ValueError("write it with its country code, e.g. +358 9 1234 5678")
         normalize_phone(v)  # a ValueError says it is not a phone number
-        return v.strip()
+        return v
 
     @field_validator("owner_email")
     @classmethod

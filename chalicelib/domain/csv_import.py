@@ -484,10 +484,16 @@ def _short(value: str) -> str:
     return value if len(value) <= 40 else value[:37] + "..."
 
 
+# "040 123 4567 (koti)": a note in words an export keeps with the number ("(040)" is its area code).
+_NOTE_ON_NUMBER = re.compile(r"\([^()]*[^\W\d_][^()]*\)")
+
+
 def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """A phone as the exports write it: any format normalize_phone takes (a national one
     in the business's country, `region`), or the digits with the country code but without
-    the '+' (a spreadsheet drops it)."""
+    the '+' (a spreadsheet drops it); a note in brackets beside it ("(koti)") left out.
+    Letters elsewhere are a typo, refused (normalize_phone)."""
+    raw = " ".join(_NOTE_ON_NUMBER.sub(" ", raw).split()) or raw
     try:
         return normalize_phone(raw, region)
     except ValueError:

@@ -134,7 +134,7 @@ class PersonalMessageIn(BaseModel):
 
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    text: OneLine = Field(min_length=1, max_length=500)
+    text: Notes = Field(min_length=1, max_length=500)  # its lines kept: the dashboard sends it back
     due: IsoDay | None = None
     staff: str | None = None  # the staff member responsible
     done: StrictBool = False

@@ -11,7 +11,7 @@ offering a service that was just removed, say).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -133,9 +133,14 @@ def errors_in_section(err: ValidationError, name: str) -> dict[str, str]:
     """pydantic's errors of the whole configuration, keyed by their path inside the
     section ("0.duration_minutes"); errors of the configuration as a whole (cross-field
     rules) under WHOLE_SECTION."""
+    return section_errors(err.errors(), name)
+
+
+def section_errors(errors: Sequence[ErrorDetails], name: str) -> dict[str, str]:
+    """errors_in_section of some of a ValidationError's errors."""
     field = SECTIONS[name]
     fields: dict[str, str] = {}
-    for e in err.errors():
+    for e in errors:
         loc = [str(p) for p in e["loc"]]
         if isinstance(field, str):
             at = field.split(".")

@@ -487,9 +487,10 @@ def picked_again(slug: str, form: dict, accept_language: str | None) -> str:
     her fields on. `relang`, another language chosen on a step with her fields: the same
     step in it, what she typed kept."""
     params = {k: form.get(k, "") for k in ("service", "lang", "card", "reward", "ref", "embed")}
-    if form.get("relang"):
+    if form.get("relang"):  # the same step: her time, else the day (and page of days) she was on
         start = form.get("start", "")
-        params.update(lang=form["relang"], start=start, staff=form.get("staff", ""), date=start[:10])
+        params.update(lang=form["relang"], start=start, staff=form.get("staff", ""))
+        params.update(date=start[:10] or form.get("date", ""), **{"from": form.get("from", "")})
     elif form.get("pick"):
         start, _, staff = form["pick"].partition(" ")
         params.update(start=start, staff=staff, date=start[:10])

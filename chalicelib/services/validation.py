@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from chalicelib.domain.settings import field_message
 from chalicelib.domain.timeutil import FIRST_DAY, LAST_DAY, within_days_kept
@@ -13,8 +15,13 @@ from chalicelib.errors import BadRequest, ValidationFailed
 
 
 def fields_from(err: ValidationError) -> dict[str, str]:
+    return fields_from_details(err.errors())
+
+
+def fields_from_details(errors: Sequence[ErrorDetails]) -> dict[str, str]:
+    """fields_from of some of a ValidationError's errors."""
     fields: dict[str, str] = {}
-    for e in err.errors():
+    for e in errors:
         fields.setdefault(".".join(str(p) for p in e["loc"]) or "body", field_message(e))
     return fields
 

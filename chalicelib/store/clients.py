@@ -406,6 +406,8 @@ def _profile_actions(c: Client, change: ProfileUpdate, now: datetime) -> list[Ac
         name = fields.get("name", c.name)
         phone, email = fields.get("phone", c.phone), fields.get("email", c.email)
         actions.append(ClientItem.search.set(search_text(name, phone, email)))
+    if "phone" in fields and c.sms_stopped and fields["phone"] != c.sms_stopped:
+        actions.append(ClientItem.sms_stopped.remove())  # the number that replied STOP is not hers now
     if "birthday" in fields:
         if fields["birthday"]:
             g5pk, g5sk = keys.birthday_keys(c.business_id, c.id, fields["birthday"][-5:])

@@ -244,6 +244,10 @@ def test_her_new_number_and_address_get_the_reminders_planned_for_the_old_ones(c
     assert olli["texts_stopped"] is True
     status, changed = desk.patch(f"/clients/{olli['id']}", {"phone": "040 123 4567", "email": "olli@work.example"})
     assert status == 200 and changed["client"]["texts_stopped"] is False, changed
+    from chalicelib.store import clients
+
+    him = clients.get_client(desk.business_id, olli["id"])
+    assert him is not None and him.sms_stopped is None  # the old number left with him
     lines = by_client(desk.get("/reminders")[1])["Olli Optout"]
     assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("pending", None), lines
     run_on_schedule("send_due", at("2026-11-24T10:05:00+02:00"))  # both reminders are due

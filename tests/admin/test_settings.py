@@ -858,10 +858,11 @@ def test_the_booking_pages_introduction_keeps_its_lines_and_an_emoji_family(desk
     assert status == 200 and body["value"]["intro"]["fi"] == "Tervetuloa!\nAvoinna 👩\u200d👧 arkisin.", body
 
 
-def test_a_name_stored_before_the_rule_is_read_and_blocks_no_other_section(desk, client):
+def test_a_name_stored_before_the_rule_is_read_and_blocks_no_other_save(desk, client):
     """A configuration saved before names kept the rule (a soft hyphen pasted into a
-    service's name) is read as it was kept: the booking page shows it, the owner saves
-    her hours, and the name is refused only when she sends its own section again."""
+    service's name) is read as it was kept: the owner saves her hours, her services as
+    they are, and the whole configuration (the dashboard sends it back to add a service);
+    the name is refused only when she types it anew."""
     from chalicelib.store import businesses, keys
     from chalicelib.store.models import BusinessItem
 
@@ -876,7 +877,15 @@ def test_a_name_stored_before_the_rule_is_read_and_blocks_no_other_section(desk,
     hours = body["sections"]["hours"]
     status, saved = desk.put("/settings/hours", {**hours, "sat": []}, headers={"If-Match": str(body["version"])})
     assert status == 200 and saved["changed"], saved
-    status, refused = desk.put("/settings/services", body["sections"]["services"])
+    status, kept = desk.put("/settings/services", body["sections"]["services"])
+    assert status == 200 and kept["changed"] == [], kept
+    status, whole = desk.get("/business")
+    rules = {**whole["config"]["rules"], "max_horizon_days": 120}
+    status, saved = desk.put("/business", {"config": {**whole["config"], "rules": rules}})
+    assert status == 200, saved
+    services = desk.get("/settings")[1]["sections"]["services"]
+    retyped = [{**services[0], "name": {**services[0]["name"], "fi": "Hius\u00adleikkaus\u200b"}}, *services[1:]]
+    status, refused = desk.put("/settings/services", retyped)
     assert status == 422 and list(refused["error"]["fields"]) == ["0.name.fi"], refused
 
 
@@ -907,6 +916,22 @@ def test_the_business_phone_is_written_with_its_country_code(desk, phone, says):
     assert status == 422 and list(refused["error"]["fields"]) == ["phone"], refused
     assert says in refused["error"]["fields"]["phone"]
     assert desk.get("/business")[1]["config"]["phone"] == body["config"]["phone"]
+
+
+def test_a_business_phone_stored_without_its_country_code_blocks_no_other_save(desk):
+    """A phone saved before the rule ("09 1234 5678") is kept as it was: the dashboard's
+    whole-configuration save of something else (a new service) goes through."""
+    from chalicelib.store import businesses, keys
+    from chalicelib.store.models import BusinessItem
+
+    item = BusinessItem.get(keys.biz(business().id), keys.CONFIG_SK)
+    item.config = {**item.config, "phone": "09 1234 5678"}
+    item.save()
+    businesses.clear_cache()
+    status, body = desk.get("/business")
+    config = {**body["config"], "rules": {**body["config"]["rules"], "max_horizon_days": 120}}
+    status, saved = desk.put("/business", {"config": config})
+    assert status == 200 and saved["config"]["phone"] == "09 1234 5678", saved
 
 
 def test_a_stockholm_salons_phone_makes_its_clients_numbers_swedish(desk, client):

@@ -14,7 +14,7 @@ CASES = [
     ("/clients/{client}/notes", {"text": BAD_NOTES}, "text", CONTROL),
     ("/clients/{client}/messages", {"text": BAD_NOTES}, "text", CONTROL),
     ("/clients/{client}/follow-ups", {"goal": "Terveemmät\u2066 hiukset"}, "goal", "invisible"),
-    ("/clients/{client}/follow-ups", {"actions": [{"text": BAD_LINE}]}, "actions.0.text", ONE_LINE),
+    ("/clients/{client}/follow-ups", {"actions": [{"text": BAD_LINE}]}, "actions.0.text", CONTROL),
     ("/clients/{client}/follow-ups", {"next_step": BAD_NOTES}, "next_step", CONTROL),
     ("/clients/{client}/loyalty/adjustments", {"stamps": 1, "reason": BAD_LINE}, "reason", ONE_LINE),
     ("/appointments/{appointment}/fees/no_show/waive", {"reason": BAD_NOTES}, "reason", CONTROL),

@@ -794,3 +794,24 @@ def test_the_details_step_words_free_cancellation_and_online_changes_as_two_thin
         " (12\u00a0timmar före tiden); därefter ring salongen."
     )
     assert "Gratis avbokning till tis 24.11. kl.\u00a012.00." in html
+
+
+def test_another_language_on_the_times_carrying_her_details_keeps_the_day_she_was_on(client):
+    """A reviewer's find: after losing a race she went to Friday's times (buttons of her
+    form); SV took her back to the first day. The language keeps her day, and her details."""
+
+    def current_day(html: str) -> str:  # the days are buttons of her form here
+        found = re.search(r'<button [^>]*aria-current="date"[^>]*>([^<]+)<', html)
+        assert found, "no day is current"
+        return found[1].strip()
+
+    typed = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@example.com", "start": ""}
+    status, html, _ = form_post(client, "/book/demo", {**typed, "choose": "date=2026-11-27"})
+    assert status == 200 and current_day(html) == "pe 27.11.2026", html
+    kept = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html.split('id="details" hidden>')[1])
+    )
+    assert kept["date"] == "2026-11-27" and kept["name"] == "Eeva Esimerkki", kept
+    status, html, _ = form_post(client, "/book/demo", {**kept, "relang": "sv"})
+    assert status == 200 and '<html lang="sv"' in html and current_day(html) == "fre 27.11.2026", html
+    assert 'name="name" value="Eeva Esimerkki"' in html

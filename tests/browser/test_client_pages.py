@@ -190,6 +190,9 @@ def test_the_language_follows_the_browser_and_can_be_switched(browser, stack):
     expect(page.get_by_label("Name")).to_have_value("Eva Exempel")
     expect(page.get_by_label("Phone")).to_have_value("040 123 4567")
     assert "Eva" not in page.url and "040" not in page.url
+    # Enter (a phone keyboard's "Go") books, in English: not the first language's button.
+    page.get_by_label("Phone").press("Enter")
+    page.get_by_role("heading", name="Your booking is confirmed").wait_for()
     context.close()
 
 

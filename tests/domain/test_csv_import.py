@@ -127,10 +127,18 @@ def test_a_mapping_is_checked():
         ("358401234567", "+358401234567"),  # a spreadsheet ate the '+'
         ("401234567", "+358401234567"),  # ...or the leading zero
         ("+46 70 123 45 67", "+46701234567"),
+        ("040 123 4567 (koti)", "+358401234567"),  # a note in words beside it
+        ("(040) 123 4567", "+358401234567"),  # the area code in brackets
     ],
 )
 def test_phones_as_exports_write_them(raw, expected):
     assert ci.parse_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["040 123 456a", "040 CALL ME", "koti"])
+def test_a_phone_with_letters_outside_a_note_is_refused_not_another_number(raw):
+    with pytest.raises(ValueError):
+        ci.parse_phone(raw)
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,9 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
             else None,
         },
         "reminders_off": c.reminders_off,
-        # Her number replied STOP: no SMS reaches her (reminders go by email, if any).
-        "texts_stopped": bool(c.phone) and stopped_number(c) == c.phone,
+        # Her number replied STOP, as a send found: no SMS reaches her (reminders go by email,
+        # if any). As kept here; her card asks SNS again (get_profile).
+        "texts_stopped": bool(c.phone) and c.sms_stopped == c.phone,
         # Her last visit as the return figures keep it (None until they are known): with
         # her contact, what tells two clients of the same name apart at the desk.
         "last_visit_at": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
@@ -157,8 +158,10 @@ def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     # Her deposits, fees and refunds, each with its state (open: a fee she still owes).
     money = [fees.money_view(m, b.config.tz) for m in payments.money_of_client(b.id, c.id)]
     history = bookings.client_history(b.id, c.id)
+    # SNS asked again for a number marked STOP (only such a one): she may have sent START.
+    still_stopped = bool(c.phone) and c.sms_stopped == c.phone and stopped_number(c) == c.phone
     return {
-        "client": client_view(b, c),
+        "client": {**client_view(b, c), "texts_stopped": still_stopped},
         "stats": _stats(b, c, history),
         "standing": standing.standing(b, c, history),
         "payments": money,

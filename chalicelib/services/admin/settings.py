@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from chalicelib import clock, links
 from chalicelib.auth.principal import OWNER_ONLY, Principal
@@ -11,7 +14,7 @@ from chalicelib.domain.availability import added_working_time
 from chalicelib.domain.config import Business, BusinessConfig, parse_business_config, with_terms_version
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.services.admin.common import audited_after_commit, business_of, expect_version
-from chalicelib.services.validation import fields_from
+from chalicelib.services.validation import fields_from, fields_from_details
 from chalicelib.store import businesses
 
 CHANGED = "The settings were changed meanwhile (on another device?). Reload them and make your change again."
@@ -51,13 +54,16 @@ def put_config(p: Principal, body, if_match: str | None = None) -> dict:
     _expected_version(if_match, version)
     if not isinstance(body, dict) or not isinstance(body.get("config"), dict):
         raise BadRequest('Send {"config": {...}} with the whole business configuration.', code="invalid_json")
+    stored = b.config.model_dump(mode="json")
     try:
-        cfg = parse_business_config(body["config"], typed=True)
+        cfg = parse_business_config(body["config"])
     except ValidationError as e:
         raise ValidationFailed(
             "The configuration has errors; see 'fields'.",
-            fields=_with_left_out(fields_from(e), body["config"], b.config.model_dump(mode="json")),
+            fields=_with_left_out(fields_from(e), body["config"], stored),
         ) from None
+    if typed := _typed_errors(body["config"], stored):
+        raise ValidationFailed("The configuration has errors; see 'fields'.", fields=fields_from_details(typed))
     _sent_whole(body["config"], cfg.model_dump(mode="json"), "The configuration")
     if cfg.slug != b.config.slug:
         raise ValidationFailed(
@@ -123,8 +129,7 @@ def get_settings(p: Principal) -> dict:
 
 def _section_config(b: Business, name: str, data: dict, body) -> BusinessConfig:
     """The configuration with section `name` replaced (`data`), validated whole; the rule of
-    typed text (domain/plaintext.py) only on the section sent: a name stored before the
-    rule, in another section, stays as it was kept and never blocks this save."""
+    typed text (domain/plaintext.py) only on what the save changes (_typed_errors)."""
 
     def refused(errors: dict[str, str]) -> ValidationFailed:
         fields = _with_left_out(errors, body, sections.section_value(b.config, name))
@@ -134,14 +139,34 @@ def _section_config(b: Business, name: str, data: dict, body) -> BusinessConfig:
         cfg = parse_business_config(data)
     except ValidationError as e:
         raise refused(sections.errors_in_section(e, name)) from None
-    try:
-        parse_business_config(data, typed=True)
-    except ValidationError as e:
-        errors = sections.errors_in_section(e, name)
-        errors.pop(sections.WHOLE_SECTION, None)  # outside the section: as stored
-        if errors:
-            raise refused(errors) from None
+    if typed := _typed_errors(data, b.config.model_dump(mode="json")):
+        raise refused(sections.section_errors(typed, name))
     return cfg
+
+
+def _typed_errors(sent: dict, stored: dict) -> list[ErrorDetails]:
+    """The rule of typed text (domain/plaintext.py) on what `sent` (a valid configuration)
+    changes: a value kept as it was stored (a name or a phone from before the rule) is read
+    as kept, never refused for a save of something else (the dashboard sends the whole
+    configuration back to add a service)."""
+    try:
+        parse_business_config(sent, typed=True)
+    except ValidationError as e:
+        return [d for d in e.errors() if _at(sent, d["loc"]) != _at(stored, d["loc"])]
+    return []
+
+
+def _at(data: Any, loc: tuple[int | str, ...]) -> Any:
+    """The value at a pydantic error's `loc` in raw JSON, or a marker none matches."""
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return data
+
+
+_MISSING = object()
 
 
 def _expected_version(if_match: str | None, version: int) -> None:

@@ -561,7 +561,7 @@ export async function moveAppointment(a, staffId, start, { notify = true } = {})
       // Changed on another device meanwhile (cancelled, marked): the card as it is now.
       let shown = a;
       if (err.status === 409) {
-        try { shown = await api("GET", `/appointments/${a.id}`); } catch { /* as the calendar had it */ }
+        try { shown = { ...a, ...(await api("GET", `/appointments/${a.id}`)) }; } catch { /* as the calendar had it */ }
       }
       handlers.openCard(shown, text);
     }
