@@ -1400,7 +1400,12 @@ def test_time_off_and_the_bookings_it_covers(owner_at, size, has, stack, desk):
     assert block.locator("span").bounding_box()["y"] - top < 12
     on = date.fromisoformat(d)
     asked: list[str] = []
-    page.once("dialog", lambda q: (asked.append(q.message), q.dismiss()))
+
+    def answer(question):
+        asked.append(question.message)
+        question.dismiss()
+
+    page.once("dialog", answer)
     block.click(position={"x": 12, "y": 6})  # its top: Alli's kept visit covers its middle
     expect(block).to_be_visible()  # dismissed: nothing removed
     weekday = ["ma", "ti", "ke", "to", "pe", "la", "su"][on.weekday()]
