@@ -404,7 +404,10 @@ def test_raw_email_without_headers_falls_back_to_envelope():
 def stack_dir(tmp_path, monkeypatch):
     """A stack "running" from tmp_path on ports nobody chose by hand (this process
     stands in for it), and no port variables exported."""
-    for name in ("REBOOK_PORT", "REBOOK_DDB_PORT", "REBOOK_AWS_PORT", "REBOOK_AWS_ENDPOINT", "REBOOK_STAGE"):
+    # Nothing exported, whatever an earlier test in this worker left in its environment (a
+    # fresh clone's run met REBOOK_DYNAMODB_ENDPOINT="" here once, after the tests moved).
+    exported = ("REBOOK_PORT", "REBOOK_DDB_PORT", "REBOOK_AWS_PORT", "REBOOK_STAGE")
+    for name in (*exported, "REBOOK_AWS_ENDPOINT", "REBOOK_DYNAMODB_ENDPOINT", "REBOOK_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(local_stack, "LOCAL_DIR", tmp_path)
     info = {"pid": __import__("os").getpid(), "port": 8100, "ddb_port": 8101, "aws_port": 5105}
