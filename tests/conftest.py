@@ -181,6 +181,18 @@ def reset_caches():
     stripe_account.forget_keys()  # the keys read from (moto's) Secrets Manager, and failed reads
 
 
+@pytest.fixture(autouse=True)
+def _one_environ():
+    """Chalice's test client swaps os.environ for a copy during each request and puts back
+    what it found: two requests in threads at once (the racers' tests) can leave a copy in
+    place, the test's environment then leaking into every later test of the worker (a fresh
+    clone's run met REBOOK_DYNAMODB_ENDPOINT="" and Powertools' `service` there). Put back."""
+    real = os.environ
+    yield
+    if os.environ is not real:
+        os.environ = real  # noqa: B003 (the real mapping back, as Chalice does)
+
+
 def set_env(monkeypatch) -> None:
     for k, v in TEST_ENV.items():
         monkeypatch.setenv(k, v)
