@@ -103,6 +103,12 @@ class Client:
         return self.erased_at is not None
 
     @property
+    def texts_stopped(self) -> bool:
+        """Her number, as it is now, replied STOP as a send found (SNS may have let it in
+        again since: services/message_plans.py stopped_number asks)."""
+        return bool(self.phone) and self.sms_stopped == self.phone
+
+    @property
     def wants_marketing(self) -> bool:
         """She consents to marketing messages and has not been erased."""
         return bool(self.marketing and self.marketing.granted) and not self.is_erased

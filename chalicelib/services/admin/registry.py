@@ -66,7 +66,7 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
         "reminders_off": c.reminders_off,
         # Her number replied STOP, as a send found: no SMS reaches her (reminders go by email,
         # if any). As kept here; her card asks SNS again (get_profile).
-        "texts_stopped": bool(c.phone) and c.sms_stopped == c.phone,
+        "texts_stopped": c.texts_stopped,
         # Her last visit as the return figures keep it (None until they are known): with
         # her contact, what tells two clients of the same name apart at the desk.
         "last_visit_at": iso_local(c.last_visit_at, tz) if c.last_visit_at else None,
@@ -159,7 +159,7 @@ def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     money = [fees.money_view(m, b.config.tz) for m in payments.money_of_client(b.id, c.id)]
     history = bookings.client_history(b.id, c.id)
     # SNS asked again for a number marked STOP (only such a one): she may have sent START.
-    still_stopped = bool(c.phone) and c.sms_stopped == c.phone and stopped_number(c) == c.phone
+    still_stopped = c.texts_stopped and stopped_number(c) == c.phone
     return {
         "client": {**client_view(b, c), "texts_stopped": still_stopped},
         "stats": _stats(b, c, history),

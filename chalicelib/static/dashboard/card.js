@@ -12,7 +12,7 @@ import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
-import { cancelledText, chargedText, feeRefundedText, markedText } from "./cardwords.js";
+import { cancelledText, chargedText, feeRefundedText, markedText, ownerRefundsText } from "./cardwords.js";
 import * as g from "./grid.js";
 import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeKind, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
@@ -199,7 +199,7 @@ function cancelForm(client) {
   // A staff member cannot give it back: the salon's cancellation says the owner will.
   const owed = !mayMoney() && current.status === "booked" ? refundableCents(current.payment) : 0;
   const owedHint = owed ? el("p", { id: "cancel-owed", className: "muted hint", hidden: true,
-    text: t(`timeoff_owner_refunds_${current.payment.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(owed, currency()) }) }) : null;
+    text: ownerRefundsText(current.payment, owed, currency()) }) : null;
   // Who cancels: she phoned (her cancellation), or the salon must (the stylist is ill):
   // then the message says sorry, she is asked to book again (ticked for the owner) and it
   // is not counted as hers. Neither is chosen for the owner: the confirm button asks first.

@@ -45,6 +45,12 @@ export function feeRefundedText(words, answer) {
 // API answers it): what went back with it (`back`, the salon's refund), else what it left of
 // her money — the deposit or prepayment kept and the late-cancellation fee that may still be
 // charged to her card (the answer's own `payment`: visitmoney.js), briefly.
+// Her deposit or prepayment, not the salon's to keep (the salon cancelled): "the owner
+// refunds it" — said to a staff member, who cannot.
+export function ownerRefundsText(p, cents, currency) {
+  return t(`timeoff_owner_refunds_${p.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(cents, currency) });
+}
+
 export function cancelledText(who, answer, back, currency) {
   if (back) return withHeldSms(t("cancelled_refunded_done", { name: who, amount: money(back, currency) }), answer);
   const p = answer && answer.payment;
@@ -52,9 +58,10 @@ export function cancelledText(who, answer, back, currency) {
   const kept = p && p.mark !== "held" ? depositKept(p) : 0;
   // Cancelled by the salon, her money is not the salon's to keep: the owner refunds it
   // (her message says so, the refunds to make list it). Else the terms keep it.
-  const owed = p && p.mark === "refund_due";
-  const keptWords = owed ? "timeoff_owner_refunds" : "cancelled_kept";
-  if (kept) words.push(t(`${keptWords}_${p.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(kept, currency) }));
+  if (kept) {
+    words.push(p.mark === "refund_due" ? ownerRefundsText(p, kept, currency)
+      : t(`cancelled_kept_${p.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(kept, currency) }));
+  }
   const fee = lateFeeOffer(answer);
   if (fee) words.push(t("cancelled_late_fee", { amount: money(fee, currency) }));
   return withHeldSms(words.join(" "), answer);
