@@ -741,10 +741,14 @@ def feedback_page(
     come along in the POST), `address` the page's own (the visit's) where it is opened."""
     from chalicelib.services import feedback
 
-    view = feedback.page(token, params.get("r") or params.get("rating"))
+    view = feedback.page(
+        token,
+        params.get("r") or params.get("rating"),
+        lambda booked: negotiate(params.get("lang"), accept_language, booked),
+    )
     if comment is not None:
         view["comment"] = comment
-    locale = negotiate(params.get("lang"), accept_language, view["visit"]["locale"])
+    locale = view["visit"]["locale"]
     return render(
         "feedback.html",
         t=words(locale),
@@ -768,7 +772,9 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
         typed = form.get("comment")
         return 200, feedback_page(token, kept, accept_language, comment=typed if isinstance(typed, str) else None)
     try:
-        done = feedback.submit(token, {**form, "rating": rating})
+        done = feedback.submit(
+            token, {**form, "rating": rating}, lambda booked: negotiate(form.get("lang"), accept_language, booked)
+        )
     except ValidationFailed as e:
         locale = negotiate(form.get("lang"), accept_language, "fi")
         # Her stars and words kept: only what is wrong is said (a comment with characters
@@ -780,7 +786,7 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
         typed = form.get("comment")
         comment = plaintext.without_refused(typed, lines=True) if isinstance(typed, str) else None
         return 422, feedback_page(token, kept, accept_language, error=error, comment=comment)
-    locale = negotiate(form.get("lang"), accept_language, done["visit"]["locale"])
+    locale = done["visit"]["locale"]
     return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 
 

@@ -3,6 +3,7 @@ submission (records, last one wins), and the owner's alert on a low score."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -38,19 +39,27 @@ def _visit(token: str) -> tuple[Business, Appointment]:
     return b, appt
 
 
-def _visit_view(b: Business, appt: Appointment) -> dict[str, Any]:
+def as_booked(locale: str) -> str:
+    """The page in the language she booked in."""
+    return locale
+
+
+def _visit_view(b: Business, appt: Appointment, locale: Callable[[str], str]) -> dict[str, Any]:
+    """The visit as the page shows it, in the language `locale` chooses given the one she
+    booked in (the page's switch: her service's name follows it)."""
     cfg = b.config
     service, staff = cfg.service(appt.service_id), cfg.staff_member(appt.staff_id)
+    shown = locale(appt.locale)
     return {
-        "service": service.name.get(appt.locale) if service else appt.service_id,
+        "service": service.name.get(shown) if service else appt.service_id,
         "staff": staff.name if staff else "",
         "start": iso_local(appt.start, cfg.tz),
         "business": {"name": cfg.name, "slug": cfg.slug, "timezone": cfg.timezone},
-        "locale": appt.locale,
+        "locale": shown,
     }
 
 
-def page(token: str, selected: str | None) -> dict[str, Any]:
+def page(token: str, selected: str | None, locale: Callable[[str], str] = as_booked) -> dict[str, Any]:
     """What the star link opens. Records nothing: link scanners open every link."""
     b, appt = _visit(token)
     previous = store.get(b.id, appt.id)
@@ -61,14 +70,14 @@ def page(token: str, selected: str | None) -> dict[str, Any]:
     if chosen is not None and not 1 <= chosen <= 5:
         chosen = None
     return {
-        "visit": _visit_view(b, appt),
+        "visit": _visit_view(b, appt, locale),
         "selected": chosen or (previous.rating if previous else None),
         "previous": previous.rating if previous else None,
         "comment": previous.comment if previous else "",
     }
 
 
-def submit(token: str, body: dict[str, Any]) -> dict[str, Any]:
+def submit(token: str, body: dict[str, Any], locale: Callable[[str], str] = as_booked) -> dict[str, Any]:
     """Record the rating (POST from the page, its form's text converted: RatingIn).
     Re-submitting updates it."""
     b, appt = _visit(token)
@@ -103,7 +112,7 @@ def submit(token: str, body: dict[str, Any]) -> dict[str, Any]:
     else:
         raise Conflict("Your rating is being saved from another window; please try again.", code="busy")
     return {
-        "visit": _visit_view(b, appt),
+        "visit": _visit_view(b, appt, locale),
         "rating": req.rating,
         "review_link": b.config.review_link,
         # Book again: the same service and stylist, her details filled in (a rebook token).

@@ -330,3 +330,7 @@ def test_the_page_names_the_salon_and_another_language_keeps_her_stars_and_words
     assert status == 200 and '<html lang="sv"' in html and 'value="4" checked' in html, html
     assert ">Ihana\nleikkaus</textarea>" in html and "Salon Aurora" in html
     assert feedback.get(aws.id, visit["id"]) is None
+    # Her service is named in the page's language, not only in the one she booked in.
+    assert "Damklippning" in html and "Naisten hiustenleikkaus" not in html
+    status, html = page(client, url + "?lang=en")
+    assert status == 200 and "Women&#39;s haircut" in html and "Naisten" not in html
