@@ -19,13 +19,17 @@ BENCH_STAMP   := $(VENV)/.bench-installed
 # alone goes 13-17 s -> 4-5 s a worker.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-js warm test-fast test-integration install system lint format bench bench-install synth clean
+.PHONY: run test test-js warm test-fast test-integration install system java lint format bench bench-install synth clean
 
-install: $(STAMP) $(NODE_STAMP) system
+install: $(STAMP) $(NODE_STAMP)
 
-# Java 17+ (DynamoDB Local) and Chromium (the browser tests) from Debian when missing.
+# Java 17+ (DynamoDB Local) and Chromium (the browser tests) from Debian when missing;
+# `make run` needs Java only, `make synth` neither.
 system:
 	@scripts/ensure-system.sh
+
+java:
+	@scripts/ensure-system.sh java
 
 # The project itself is installed editable (pyproject.toml), so scripts, benchmarks, the
 # CDK app and the tests import chalicelib & co. without touching sys.path.
@@ -49,7 +53,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-run: install
+run: install java
 	$(PY) -m scripts.local_stack
 
 # Lint, format and types first: CI fails on any of them before a test runs.
@@ -87,10 +91,10 @@ test-js:
 	@if command -v node >/dev/null 2>&1; then node --test tests/js/; \
 	else echo "test-js: node is not installed, the dashboard's JavaScript unit tests were SKIPPED"; fi
 
-test-fast: install
+test-fast: install system
 	$(PY) -m pytest -m "not integration"
 
-test-integration: install
+test-integration: install system
 	$(PY) -m pytest -m integration
 
 # The AWS CDK app (infra/) for dev and prod, no credentials needed; cfn-lint and checkov
@@ -107,7 +111,7 @@ $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 	$(PY) -m pip install -q -r requirements-bench.txt
 	@touch $@
 
-bench-install: install $(BENCH_STAMP)
+bench-install: install system $(BENCH_STAMP)
 
 # bench/check_lapse.py (the harness's claims on a reduced run; needs numpy) runs here, not in `make test`.
 bench: bench-install
