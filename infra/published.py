@@ -1,5 +1,5 @@
-"""Published versions and a `live` alias for every function, and SnapStart on them where
-the runtime has it: applied to the SAM template `chalice package` writes, before the
+"""Published versions and a `live` alias for every function, and SnapStart on the ones a
+person waits on (the API and its authorizer) where the runtime has it: applied to the SAM template `chalice package` writes, before the
 CDK app includes it (infra/rebook_stack.py), as plain data (no CDK import).
 
 SAM publishes a version on each deploy and points the alias at it (AutoPublishAlias);
@@ -11,6 +11,9 @@ overrides (the alias resources exist only after SAM's transform, so the template
 CDK includes cannot name them: CfnInclude checks every reference). SnapStart applies to published
 versions only, and to Python from 3.12 on: the functions run on python3.12 whatever
 Python synthesizes (infra/lambda_python.py); with an older runtime it would stay off.
+SnapStart bills each function's snapshot cache by the GB-second for as long as a version is
+active (a month of a 1 GB function: about $3.90): the scheduled jobs and the outbox stream,
+whose cold start nobody waits on, do without it.
 """
 
 from __future__ import annotations
@@ -50,12 +53,12 @@ def _to_aliases(value: Any) -> Any:
 
 def publish_versions(template: dict[str, Any]) -> dict[str, Any]:
     """The SAM template with versions, aliases and (where it applies) SnapStart."""
-    for resource in template["Resources"].values():
+    for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         props = resource["Properties"]
         props["AutoPublishAlias"] = ALIAS
-        if snapstart_applies(props.get("Runtime", "")):
+        if name in INVOKED_BY_API and snapstart_applies(props.get("Runtime", "")):
             props["SnapStart"] = {"ApplyOn": "PublishedVersions"}
     return template
 
