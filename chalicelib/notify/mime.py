@@ -93,6 +93,7 @@ def build_email(
     html: str,
     attachments: list[tuple[str, str, bytes]] | tuple = (),
     headers: dict[str, str] | None = None,
+    reply_to: str | None = None,
 ) -> bytes:
     """The whole message as bytes (CRLF line ends).
 
@@ -100,10 +101,12 @@ def build_email(
     or just multipart/alternative when there is nothing attached. `headers` are added
     verbatim (e.g. List-Unsubscribe, List-Unsubscribe-Post) and replace any default.
     """
-    if any("\r" in v or "\n" in v for v in (sender, to, subject)):
-        raise ValueError("line break in sender, recipient or subject")
+    if any("\r" in v or "\n" in v for v in (sender, to, subject, reply_to or "")):
+        raise ValueError("line break in sender, recipient, reply address or subject")
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = _address("From", sender)
+    if reply_to:
+        msg["Reply-To"] = _address("Reply-To", reply_to)
     msg["To"] = _address("To", to)
     msg["Subject"] = _header("Subject", subject)
     msg["Date"] = formatdate(usegmt=True)

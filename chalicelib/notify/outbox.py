@@ -65,6 +65,7 @@ def compose_and_send(
     sender = f"{business} <{get_settings().email_from}>"
     raw = mime.build_email(
         sender=sender,
+        reply_to=about.get("reply_to") or None,
         to=recipient,
         subject=rendered.subject,
         text=rendered.text,

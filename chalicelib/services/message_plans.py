@@ -34,6 +34,8 @@ def business_context(b: Business) -> dict[str, Any]:
         "timezone": cfg.timezone,
         "sms_sender": cfg.sms_sender,
         "sender_name": cfg.sender_name or cfg.name,
+        # Her reply ("I'm running late") reaches the salon: the sending address has no inbox.
+        "reply_to": cfg.owner_email,
         # The sender counts every SMS against it without reading the config (notify/outbox.py).
         "sms_daily_budget": cfg.sms.daily_budget,
     }

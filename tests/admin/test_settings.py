@@ -607,7 +607,7 @@ def test_unknown_section_is_404_and_bad_json_400(desk):
     assert r.status_code == 400
 
 
-def test_emails_go_out_under_the_sender_name(client, desk):
+def test_emails_go_out_under_the_sender_name_and_replies_reach_the_salon(client, desk):
     """The messages section's sender name is the display name of every email's From."""
     from email import message_from_string
     from email.header import decode_header, make_header
@@ -619,8 +619,10 @@ def test_emails_go_out_under_the_sender_name(client, desk):
     assert desk.put("/settings/messages", messages)[0] == 200
     status, _ = book(client, "2026-11-26T12:00:00+02:00")
     assert status == 201
-    sender = message_from_string(sent_emails()[-1].raw_data)["From"]
-    assert str(make_header(decode_header(sender))).startswith("Aurora Hiukset <")
+    sent = message_from_string(sent_emails()[-1].raw_data)
+    assert str(make_header(decode_header(sent["From"]))).startswith("Aurora Hiukset <")
+    # Her reply goes to the salon (the owner's address), not to the sending address, which has no inbox.
+    assert sent["Reply-To"] == "omistaja@salonaurora.example" != sent["From"]
 
 
 def test_me_gives_the_booking_link_and_the_widget_line_she_puts_out(desk, staff_desk):

@@ -124,6 +124,20 @@ def test_address_that_cannot_be_sent_is_refused():
         build_email(sender="a@rebook.local", to="not an address", subject="s", text="t", html="h")
 
 
+def test_a_reply_address_is_a_header_of_its_own_and_cannot_smuggle_another():
+    raw = build_email(
+        sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h", reply_to="o@hiusmäki.fi"
+    )
+    assert parse(raw)["Reply-To"].addresses[0].domain == "xn--hiusmki-9wa.fi"
+    assert "Reply-To" not in parse(
+        build_email(sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h")
+    )
+    with pytest.raises(ValueError):
+        build_email(
+            sender="a@rebook.local", to="b@example.com", subject="s", text="t", html="h", reply_to="o@x.fi\nBcc: c@x.fi"
+        )
+
+
 def test_extra_headers_are_added_verbatim():
     headers = {
         "List-Unsubscribe": "<https://rebook.example/u/tok>, <mailto:u@rebook.example>",
