@@ -533,8 +533,11 @@ class RebookStack(cdk.Stack):
             iam.PolicyStatement(
                 sid="Mail",
                 actions=["ses:SendEmail", "ses:SendRawEmail"],
+                # The account's identities, not only the domain's: in the SES sandbox a send
+                # is authorized against the verified recipient's identity too (a dev stage
+                # mailing a tester's verified address). Only `email_from` may send (below).
                 resources=[
-                    f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{s.ses_domain}",
+                    f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/*",
                     f"arn:{self.partition}:ses:{self.region}:{self.account}:configuration-set/"
                     f"{self.mail.configuration_set_name}",
                 ],
