@@ -15,6 +15,15 @@ from scripts.dynamodb_local import LocalServer
 SECRET_KEY = "sk_test_rebook_local"
 PUBLISHABLE_KEY = "pk_test_rebook_local"
 WEBHOOK_SECRET = "whsec_rebook_local"
+SERVE_ON_LOOPBACK = """
+import logging, sys
+from aiohttp import web
+from localstripe.server import app
+log = logging.getLogger("aiohttp.access")
+log.setLevel(logging.DEBUG)
+log.addHandler(logging.StreamHandler())
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=log)
+"""
 
 
 class LocalStripe(LocalServer):
@@ -40,7 +49,9 @@ class LocalStripe(LocalServer):
         }
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "localstripe", "--port", str(self.port), "--from-scratch"]
+        # Its own `start()` listens on every interface (`::`); this is what it runs (from
+        # scratch: no store loaded), on the loopback only: nothing on the network reaches it.
+        return [sys.executable, "-c", SERVE_ON_LOOPBACK, str(self.port)]
 
     def _answers(self) -> bool:
         try:
