@@ -279,6 +279,15 @@ def sms_room(kind: str, locale: str, context: dict[str, Any], now: datetime) -> 
     return TWO_SEGMENT_UNITS - around
 
 
+def personal_sms_room(b: Business, c: Client, history: Sequence[Appointment], now: datetime) -> int | None:
+    """The units her words may take in a personal message by SMS (her links as they would
+    be now: the dialog counts against it), or None where it would go by email or nowhere."""
+    if c.email or not c.phone:
+        return None
+    _, book_url = _last_visit(b, c, history, now)
+    return sms_room("personal", c.locale, _context(b, c, now, text="", book_url=book_url), now)
+
+
 def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     """The owner's own words to a client slipping away, with a one-tap rebook link. It is
     marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""

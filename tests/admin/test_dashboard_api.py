@@ -192,6 +192,9 @@ def test_a_personal_text_message_never_loses_its_links(client, desk):
     assert said, body
     room = int(said.group(1))
     assert 100 < room < 206
+    # Her card gives that room before she types (the sheet's counter counts against it).
+    _, card = desk.get(f"/clients/{client_id(desk)}")
+    assert card["client"]["marketing"]["sms_room"] == room
     before = len(sent_sms())
     words = ("Tervetuloa takaisin! " * 20)[:room]
     assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": words})[0] == 202

@@ -199,3 +199,23 @@ def test_a_dismissal_whose_read_after_the_commit_fails_is_answered_as_made(clien
     assert status == 200 and after["signals"] == []
     monkeypatch.setattr(clients, "get_client", read)  # (not undo(): the frozen clock is a patch too)
     assert desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"] == []
+
+
+def test_the_list_and_her_card_give_the_room_a_text_message_to_her_has(client, desk, frozen_now):
+    # A walkthrough: the sheet counted "205/206" for a client with only a phone, then the
+    # API refused anything over 99 (her rebook and unsubscribe links take the rest). The
+    # list and her card give her room as the API measures it; the sheet counts against it.
+    v = past_visits(["2026-06-01T12:00:00+03:00"], email=None, clock=frozen_now)
+    frozen_now["now"] = at("2026-06-01T12:00:00+03:00") + timedelta(days=300)
+    [listed] = desk.get("/retention")[1]["clients"]
+    room = listed["client"]["marketing"]["sms_room"]
+    assert isinstance(room, int) and 0 < room < 206, room
+    assert desk.get(f"/clients/{v.client_id}")[1]["client"]["marketing"]["sms_room"] == room
+    status, body = desk.post(f"/clients/{v.client_id}/messages", {"text": "a" * (room + 1)})
+    assert status == 422 and body["error"]["fields"] == {"text": f"at most {room} characters"}, body
+    assert desk.post(f"/clients/{v.client_id}/messages", {"text": "a" * room})[0] == 202
+    # With an email it goes by email: no SMS room to count against.
+    w = past_visits(
+        ["2026-06-02T12:00:00+03:00"], name="Liisa Virtanen", phone="040 765 4321", email="liisa@example.com"
+    )
+    assert desk.get(f"/clients/{w.client_id}")[1]["client"]["marketing"]["sms_room"] is None

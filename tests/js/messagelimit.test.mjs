@@ -15,6 +15,13 @@ test("a client with only a phone gets an SMS: the SMS limit, and € counts two"
   assert.equal(messageRoom(phoneOnly, "x".repeat(SMS_UNITS - 1) + "€").over, true);
 });
 
+test("by SMS her words get the room her links leave, as the API gave it with her", () => {
+  // A walkthrough: "205/206" on the counter, then the API's "at most 99 characters".
+  const phoneOnly = { phone: "+358401234567", email: null, marketing: { granted: true, sms_room: 99 } };
+  assert.deepEqual(messageRoom(phoneOnly, "x".repeat(99)), { channel: "sms", used: 99, max: 99, over: false });
+  assert.equal(messageRoom(phoneOnly, "x".repeat(100)).over, true);
+});
+
 test("a client with an email gets an email: up to 1000 characters", () => {
   const withEmail = { phone: "+358401234567", email: "a@example.com" };
   assert.deepEqual(messageRoom(withEmail, "x".repeat(300)), { channel: "email", used: 300, max: TEXT_MAX, over: false });

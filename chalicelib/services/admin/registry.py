@@ -18,6 +18,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.versions import version_of
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger
+from chalicelib.services import marketing
 from chalicelib.services.admin import feeds, standing
 from chalicelib.services.admin.calendar import appointment_view
 from chalicelib.services.admin.common import (
@@ -160,8 +161,11 @@ def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     history = bookings.client_history(b.id, c.id)
     # SNS asked again for a number marked STOP (only such a one): she may have sent START.
     still_stopped = c.texts_stopped and stopped_number(c) == c.phone
+    view = client_view(b, c)
+    # By SMS, her words' room beside her links: the message dialog counts against it.
+    view["marketing"]["sms_room"] = marketing.personal_sms_room(b, c, history, clock.now())
     return {
-        "client": {**client_view(b, c), "texts_stopped": still_stopped},
+        "client": {**view, "texts_stopped": still_stopped},
         "stats": _stats(b, c, history),
         "standing": standing.standing(b, c, history),
         "payments": money,

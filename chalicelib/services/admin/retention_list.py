@@ -17,7 +17,7 @@ from chalicelib.domain.contacts import home_country, phone_display
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import BadRequest, ValidationFailed
-from chalicelib.services import returns
+from chalicelib.services import marketing, returns
 from chalicelib.services.admin.common import audited, business_of, today
 from chalicelib.services.admin.standing import shown, warnings
 from chalicelib.store import bookings, feedback, followups
@@ -98,6 +98,8 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                         "next_at": iso_local(nxt, tz)
                         if (nxt := c.next_marketing_at(b.config.marketing.min_days_between, now))
                         else None,
+                        # By SMS, her words' room beside her links: the dialog counts against it.
+                        "sms_room": marketing.personal_sms_room(b, c, history, now),
                     },
                 },
                 "status": state,

@@ -1,6 +1,8 @@
 // What the API takes in a personal message (chalicelib/services/admin/messages.py): a
 // client with an email gets it by email, up to TEXT_MAX characters; one with only a phone
-// by SMS, where the text must fit SMS_UNITS GSM-7 units (SMS_TEXT_UNITS there). The units
+// by SMS, where the text must fit beside her rebook and unsubscribe links: the room the
+// API gives with her (marketing.sms_room), else SMS_UNITS GSM-7 units (SMS_TEXT_UNITS
+// there, before her links are known). The units
 // are counted as the API counts them (chalicelib/notify/gsm.py): a character of the
 // extension table costs two, a look-alike what it is replaced with, any other one.
 export const TEXT_MAX = 1000;
@@ -22,7 +24,8 @@ export function messageRoom(client, text) {
   const c = client || {};
   const channel = c.email ? "email" : c.phone ? "sms" : null;
   const used = channel === "sms" ? smsUnits(text) : [...String(text).trim()].length;
-  const max = channel === "sms" ? SMS_UNITS : TEXT_MAX;
+  const room = c.marketing && c.marketing.sms_room;
+  const max = channel === "sms" ? (Number.isInteger(room) ? room : SMS_UNITS) : TEXT_MAX;
   return { channel, used, max, over: used > max };
 }
 
