@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, has, money, number, percent, plural, t } from "./i18n.js";
+import { clock, day, errorText, has, intl, money, number, percent, plural, t } from "./i18n.js";
 import { LANGUAGES, api, businessLocale, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -319,7 +319,15 @@ function parsePrefs(text) {
 
 // The language her messages go in: her own, else the business's.
 function localeOf(c) { return c.locale || businessLocale(); }
-function languageName(code) { return (LANGUAGES.find(([k]) => k === code) || [code, code])[1]; }
+// Named in the dashboard's language ("Finnish" in English); the edit form's choices keep
+// each language's own name, as language pickers do.
+function languageName(code) {
+  try {
+    return new Intl.DisplayNames([intl()], { type: "language" }).of(code);
+  } catch {
+    return (LANGUAGES.find(([k]) => k === code) || [code, code])[1];
+  }
+}
 
 function profileView(c) {
   const wrap = el("div", { id: "cc-profile" });
