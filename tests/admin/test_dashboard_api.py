@@ -157,6 +157,9 @@ def test_a_personal_message_goes_out_with_a_rebook_and_an_unsubscribe_link(clien
     assert body["error"]["next_at"].startswith("2026-12-0"), body
     _, card = desk.get(f"/clients/{client_id(desk)}")
     assert card["client"]["marketing"]["next_at"] == body["error"]["next_at"] == sent_next_at
+    # ... and when she last got one (the list's row and her card say it before anyone calls).
+    last_at = datetime.fromisoformat(card["client"]["marketing"]["last_at"])
+    assert datetime.fromisoformat(sent_next_at) - last_at == timedelta(days=14)
     assert len(emails_to("maija@example.com")) == before + 1
 
 

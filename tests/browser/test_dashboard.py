@@ -376,6 +376,10 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(status).to_have_text("Viesti asiakkaalle Riikka Riskinen on matkalla.")
     sent = stack.emails_to("riikka@example.com", wait=20)
     assert any("Meillä olisi ensi viikolla aikoja" in m["text"] for m in sent), [m["subject"] for m in sent]
+    # Her row says it went, today, before anyone calls her (drawn again, the keyboard kept).
+    riikka = owner.locator("#retention > li", has=owner.get_by_role("link", name="Riikka Riskinen"))
+    expect(riikka).to_contain_text(re.compile(r"Viesti lähetetty \d{1,2}\.\d{1,2}\."))
+    expect(owner.get_by_role("button", name="Lähetä viesti: Riikka Riskinen")).to_be_focused()
     # The note is in sight, scrolled down the list as she is (it was drawn off-screen above).
     owner.set_viewport_size({"width": 360, "height": 400})
     listed.last.scroll_into_view_if_needed()
@@ -388,7 +392,8 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     owner.get_by_role("button", name="Lähetä viesti: Riikka Riskinen").click()
     expect(dialog).to_contain_text(
         re.compile(
-            r"Riikka Riskinen sai markkinointiviestin äskettäin: seuraavan voi lähettää "
+            r"Riikka Riskinen sai salongilta viestin äskettäin \(oma viestisi tai automaattinen, kuten paluuviesti\): "
+            r"seuraavan voi lähettää "
             r"\d{1,2}\.\d{1,2}\.\d{4} alkaen \(viestiraja\)\."
         )
     )
@@ -450,6 +455,12 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(standing).not_to_contain_text("Omaan tahtiin")
     show(owner, "clients")
     expect(listed.filter(has_text="Maija Huoltonen")).to_have_count(1)
+
+    # Riikka's card lists what was sent to her: the owner's own message of today.
+    owner.get_by_role("searchbox", name="Hae asiakasta").fill("Riskinen")
+    owner.locator("#search-results").get_by_role("link", name=re.compile("Riikka Riskinen")).click()
+    messages = owner.locator("#client-card section", has_text="Viestit hänelle")
+    expect(messages.locator("li").first).to_contain_text(re.compile(r"Henkilökohtainen viesti.*Sähköposti · lähetetty"))
 
 
 def test_the_owner_may_list_who_slipped_most_recently_first(owner, stack):

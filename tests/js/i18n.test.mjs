@@ -51,6 +51,19 @@ test("every kind of message the server sends has its label in every language", (
   }
 });
 
+// Her card lists the messages sent to her with their status (client.js msg_st_<status>):
+// each status a message can have (chalicelib/domain/messages.py) is in words.
+test("every status of a message has its words in every language", () => {
+  const source = readFileSync(new URL("../../chalicelib/domain/messages.py", import.meta.url), "utf8");
+  const block = source.split("class MessageStatus")[1].split("\n\n\n")[0];
+  const statuses = [...block.matchAll(/^\s+[A-Z_]+ = "([a-z_]+)"/gm)].map((m) => m[1]);
+  assert.ok(statuses.includes("sent") && statuses.includes("parked"), statuses.join(", "));
+  for (const l of ["fi", "sv", "en"]) {
+    const words = load(l).dashboard;
+    assert.deepEqual(statuses.filter((s) => !words[`msg_st_${s}`]), [], `${l}: statuses without words`);
+  }
+});
+
 test("placeholders are the same in every language", () => {
   const [fi, sv, en] = ["fi", "sv", "en"].map(load);
   const names = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(",");

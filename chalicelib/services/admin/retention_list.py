@@ -98,6 +98,8 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                         "next_at": iso_local(nxt, tz)
                         if (nxt := c.next_marketing_at(b.config.marketing.min_days_between, now))
                         else None,
+                        # The last marketing message she got (win-back, nudge, the owner's own...).
+                        "last_at": iso_local(c.last_marketing_at, tz) if c.last_marketing_at else None,
                         # By SMS, her words' room beside her links: the dialog counts against it.
                         "sms_room": marketing.personal_sms_room(b, c, history, now),
                     },

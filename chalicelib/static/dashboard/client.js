@@ -17,6 +17,8 @@ import { MONEY_TAGS } from "./visitmoney.js";
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
 
+const MESSAGES_SHOWN = 10; // the card's latest messages to her; the API has them all
+
 async function optional(promise) {
   try { return await promise; } catch (err) { return null; }
 }
@@ -127,7 +129,7 @@ function render() {
   again.addEventListener("click", () => bookAgain(false));
   top.appendChild(again);
   const message = el("button", { type: "button", text: t("act_message") });
-  message.addEventListener("click", () => openMessage(c));
+  message.addEventListener("click", () => openMessage(c, () => showClient(c.id)));
   top.appendChild(message);
   box.appendChild(top);
 
@@ -206,6 +208,22 @@ function render() {
     }
     if (rewards.childNodes.length) parts.push(rewards);
     box.appendChild(section("cc_loyalty", ...parts));
+  }
+
+  // What was sent to her, newest first: before the owner calls or writes, she sees that
+  // Rebook wrote this morning (a win-back, a reminder, her own message).
+  const sent = (history && history.messages) || [];
+  if (sent.length) {
+    const list = el("ul", { className: "list compact", id: "cc-message-list" });
+    for (const m of sent.slice(0, MESSAGES_SHOWN)) {
+      const at = m.sent_at || m.created_at;
+      const kind = has(`k_${m.kind}`) ? t(`k_${m.kind}`) : t("message");
+      const how = [`${day(at)} ${clock(at)}`, m.channel === "sms" ? t("ch_sms") : t("ch_email"), t(`msg_st_${m.status}`)];
+      list.appendChild(el("li", {}, el("p", { text: kind }), el("p", { className: "muted", text: how.join(" · ") })));
+    }
+    const parts = [list];
+    if (sent.length > MESSAGES_SHOWN) parts.push(el("p", { className: "muted", text: t("cc_messages_more", { n: sent.length - MESSAGES_SHOWN }) }));
+    box.appendChild(section("cc_messages", ...parts));
   }
 
   // Consents.

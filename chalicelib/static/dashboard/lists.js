@@ -136,7 +136,9 @@ function slippingRow(c) {
     el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { status: t(c.status), date: day(c.status_since) })} · ` : "")
       + t("last_visit", { date: day(c.last_visit) })
       + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
-      + ` · ${t("expected", { date: day(c.expected_visit) })}` }),
+      + ` · ${t("expected", { date: day(c.expected_visit) })}`
+      // The last marketing message she got (a win-back, a nudge, the owner's own): before she calls.
+      + (c.client.marketing && c.client.marketing.last_at ? ` · ${t("last_message_sent", { date: day(c.client.marketing.last_at) })}` : "") }),
     el("p", { className: "muted", text: [t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }), atStake(c, currency())]
       .filter(Boolean).join(" · ") }));
   // Why, beside her status: the warnings her card shows (dismissed there).
@@ -145,11 +147,21 @@ function slippingRow(c) {
       ...c.signals.map((s) => el("li", { text: signalText(s) }))), li.children[1]);
   }
   const actions = el("div", { className: "actions" });
-  actions.appendChild(action(t("act_message"), name, () => openMessage(c.client)));
+  actions.appendChild(action(t("act_message"), name, () => openMessage(c.client, () => redrawRow(li, c))));
   actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
   actions.appendChild(action(t("act_followup"), name, () => openFollowUp(c.client)));
   li.appendChild(actions);
   return li;
+}
+
+// Her row drawn again in place (a message sent: its day on the row), the keyboard kept on
+// its message button.
+function redrawRow(li, c) {
+  if (!li.isConnected) return;
+  const again = slippingRow(c);
+  const had = li.contains(document.activeElement);
+  li.replaceWith(again);
+  if (had) again.querySelector(".actions button").focus();
 }
 
 // The button under the list for its next page, with how many are left (slipping.js
@@ -271,10 +283,12 @@ export const RENDER = {
 let dialogClient = null;
 let messageProblem = null; // why the message did not go, in the language of the moment (a function)
 let afterFollowUp = null;
+let afterMessage = null; // what is drawn again once it went (her row, her card)
 function failed(err) { say(t("action_failed", { message: errorText(err) }), true); }
 
-export function openMessage(client) {
+export function openMessage(client, then) {
   dialogClient = client;
+  afterMessage = then || null;
   messageProblem = null;
   $("message-text").value = "";
   const allowed = drawMessage();
@@ -342,7 +356,9 @@ async function sendMessage(e) {
   try {
     const done = await api("POST", `/clients/${client.id}/messages`, { text });
     capFrom(client, done && done.marketing && done.marketing.next_at);
+    client.marketing = { ...(client.marketing || {}), last_at: new Date().toISOString() };
     closeDialog($("message-dialog"));
+    if (afterMessage) afterMessage();
     // An SMS in the quiet hours waits for their end: the API says when it goes.
     const at = done && done.message && done.message.due_at;
     say(at ? t("sent_at", { name: client.name, time: clock(at) }) : t("sent", { name: client.name }));
