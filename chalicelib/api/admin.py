@@ -384,9 +384,10 @@ def erase_client(p, client_id):
     return gdpr.erase(p, client_id)
 
 
-@owner_route("/clients/{client_id}/signals/{code}/dismiss", methods=["POST"], scope=WRITE_CLIENTS)
+@owner_route("/clients/{client_id}/signals/{code}/dismiss", methods=["POST", "DELETE"], scope=WRITE_CLIENTS)
 def dismiss_signal(p, client_id, code):
-    return standing.dismiss(p, client_id, code)
+    # DELETE: the dismissal undone, the warning shown again.
+    return standing.dismiss(p, client_id, code, undo=admin.current_request.method == "DELETE")
 
 
 @owner_route("/clients/{client_id}/history", scope=READ)

@@ -513,8 +513,9 @@ def _rekey(c: Client, index: str, pair: tuple[str, str] | None) -> None:
 DISMISS_ATTEMPTS = 5
 
 
-def dismiss_signal(c: Client, code: str, key: str) -> dict[str, str] | None:
-    """Keep the owner's dismissal of an early warning (the key it rested on): her
+def dismiss_signal(c: Client, code: str, key: str | None) -> dict[str, str] | None:
+    """Keep the owner's dismissal of an early warning (the key it rested on; None: her
+    dismissal undone): her
     dismissals as written (what the answer shows, with no read after the commit that could
     fail it), None if she was erased meanwhile. The map of dismissals is written on the condition that it
     is still as read: when another dismissal came in between (a second device, a second
@@ -525,9 +526,10 @@ def dismiss_signal(c: Client, code: str, key: str) -> dict[str, str] | None:
         as_read = (
             ClientItem.signals_dismissed.does_not_exist() if seen is None else ClientItem.signals_dismissed == seen
         )
-        written = {**(seen or {}), code: key}
+        written = {k: v for k, v in {**(seen or {}), code: key}.items() if v is not None}
+        change = ClientItem.signals_dismissed.set(written) if written else ClientItem.signals_dismissed.remove()
         try:
-            item_key(c).update(actions=[ClientItem.signals_dismissed.set(written)], condition=unerased() & as_read)
+            item_key(c).update(actions=[change], condition=unerased() & as_read)
             return written
         except UpdateError as err:
             if err.cause_response_code != "ConditionalCheckFailedException":

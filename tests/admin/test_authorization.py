@@ -48,6 +48,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("DELETE", "/clients/{client}", None),
     ("GET", "/clients/{client}/history", None),
     ("POST", "/clients/{client}/signals/no_show/dismiss", None),
+    ("DELETE", "/clients/{client}/signals/no_show/dismiss", None),
     ("GET", "/clients/{client}/stats", None),
     ("GET", "/clients/{client}/consents", None),
     ("GET", "/clients/{client}/loyalty", None),
@@ -104,6 +105,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
 OWNER_ONLY = {
     ("GET", "/business"),
     ("POST", "/clients/{client}/signals/no_show/dismiss"),
+    ("DELETE", "/clients/{client}/signals/no_show/dismiss"),
     ("PUT", "/business"),
     ("PUT", "/settings/rules"),
     ("DELETE", "/clients/{client}"),

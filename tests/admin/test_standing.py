@@ -34,6 +34,15 @@ def test_the_card_shows_her_standing_and_the_owner_dismisses_a_warning(client, d
     assert [(e.action, e.detail) for e in entries if e.action == "dismiss_signal"] == [
         ("dismiss_signal", {"code": "no_show"})
     ]
+    # Not lost: her card lists it as dismissed, and the owner may show it again (audited).
+    assert [w["code"] for w in after["dismissed"]] == ["no_show"]
+    status, shown = desk.delete(f"/clients/{v.client_id}/signals/no_show/dismiss")
+    assert status == 200 and [w["code"] for w in shown["signals"]] == ["no_show"] and shown["dismissed"] == []
+    assert [w["code"] for w in desk.get(f"/clients/{v.client_id}")[1]["standing"]["signals"]] == ["no_show"]
+    assert desk.delete(f"/clients/{v.client_id}/signals/no_show/dismiss")[0] == 200  # twice: as it is
+    entries = audit.month(aws.id, "2026-09", v.client_id)
+    assert [e.detail for e in entries if e.action == "restore_signal"] == [{"code": "no_show"}]
+    assert desk.post(f"/clients/{v.client_id}/signals/no_show/dismiss")[0] == 200  # dismissed again
 
     # Another no-show is new evidence: the warning is back.
     past_visits(["2026-09-15T12:00:00+03:00"], status="no_show")

@@ -352,6 +352,19 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(
         card.locator("dt", has_text="Palaa 26 viikon sisällä").locator("xpath=following-sibling::dd[1]")
     ).to_have_text(re.compile(r"^\d+\s%$"))
+    # A warning dismissed is not lost: listed as dismissed, shown again in one tap (the
+    # keyboard on the button that undoes what was just done).
+    standing = card.locator("section", has_text="Asiakassuhde")
+    standing.get_by_role("button", name=re.compile("^Ohita: Vain yksi käynti")).click()
+    expect(owner.locator("#status")).to_contain_text("Varoitus ohitettu")
+    dismissed = card.locator("#cc-dismissed")
+    expect(dismissed).to_contain_text("Ohitetut varoitukset")
+    expect(dismissed.get_by_role("button", name=re.compile("^Näytä taas: Vain yksi käynti"))).to_be_focused()
+    expect(standing.locator("ul.signals").first).to_contain_text("Ei varoitusmerkkejä.")
+    dismissed.get_by_role("button", name=re.compile("^Näytä taas")).click()
+    expect(owner.locator("#status")).to_contain_text("Varoitus näytetään taas.")
+    expect(card.locator("#cc-dismissed")).to_have_count(0)
+    expect(standing.get_by_role("button", name=re.compile("^Ohita: Vain yksi käynti"))).to_be_focused()
     # Back on the list, which is read and drawn again: its buttons are used once the new
     # ones are there (a click on the old drawing, replaced under it, opened nothing).
     owner.evaluate("() => document.querySelectorAll('#retention > li').forEach((li) => (li.dataset.old = '1'))")

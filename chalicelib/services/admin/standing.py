@@ -74,6 +74,7 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
     status = status_of(b, c, history, now, model)
     seen = returns.seen(model, b.config, history, now)  # as status_of sees her
     expected = rhythm.expected_next(c.last_visit_at, c.rhythm_days) if c.last_visit_at and c.rhythm_days else None
+    found = warnings(b, c, history, now, status=status)
     return {
         "status": status,
         # The chance her status is judged by, beside the chance she comes within the window:
@@ -82,12 +83,19 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
         "p_return": round(seen.p_return(now, model.window_days), 3) if seen.visits else None,
         "window_days": model.window_days,
         "expected_visit": iso_local(expected, tz) if expected else None,
-        "signals": shown(c, warnings(b, c, history, now, status=status)),
+        "signals": shown(c, found),
+        # What she dismissed that still holds (the card offers to show it again).
+        "dismissed": [
+            {"code": s.code, "params": dict(s.params)}
+            for s in found
+            if s not in rules.shown(found, c.signals_dismissed)
+        ],
     }
 
 
-def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
-    """The owner dismisses one warning she has seen; it returns when its evidence changes."""
+def dismiss(p: Principal, client_id: str, code: str, undo: bool = False) -> dict[str, Any]:
+    """The owner dismisses one warning she has seen; it returns when its evidence changes,
+    or when she undoes the dismissal (`undo`: shown again at once)."""
     from chalicelib.services.admin.registry import client_or_404
 
     p.require("warnings")
@@ -96,15 +104,17 @@ def dismiss(p: Principal, client_id: str, code: str) -> dict[str, Any]:
         raise ValidationFailed("No such warning.", fields={"code": f"expected one of {', '.join(rules.CODES)}"})
     c = client_or_404(b, client_id)
     history, now = bookings.client_history(b.id, c.id), clock.now()
+    if undo and code not in c.signals_dismissed:
+        return standing(b, c, history)  # nothing dismissed: already shown (a second tap)
     status = status_of(b, c, history, now, returns.model_for(b))
     current = next((s for s in warnings(b, c, history, now, status=status) if s.code == code), None)
-    if current is None:
+    if current is None and not undo:
         raise NotFound("She has no such warning now.")
     try:
-        kept = clients.dismiss_signal(c, code, current.key)
+        kept = clients.dismiss_signal(c, code, None if undo or current is None else current.key)
     except clients.ClientChanged:
         raise Conflict("The client was changed meanwhile; reload and try again.", code="client_changed") from None
     if kept is None:
         raise NotFound("No such client.")
-    audited_after_commit(p, "dismiss_signal", c.id, {"code": code})
+    audited_after_commit(p, "restore_signal" if undo else "dismiss_signal", c.id, {"code": code})
     return standing(b, replace(c, signals_dismissed=kept), history)

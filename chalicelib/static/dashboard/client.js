@@ -285,22 +285,34 @@ function standingSection(c, st) {
   ]);
   const list = el("ul", { className: "list compact signals" });
   const owner = state.me && state.me.role === "owner";
+  // Dismissed (audited) and shown again (the same, undone): her card drawn again, the
+  // keyboard on the button that undoes what was just done.
+  const toggle = (s, undo) => async () => {
+    try {
+      await api(undo ? "DELETE" : "POST", `/clients/${encodeURIComponent(c.id)}/signals/${encodeURIComponent(s.code)}/dismiss`);
+      say(t(undo ? "sig_restored" : "sig_dismissed"));
+      await showClient(c.id);
+      const back = document.querySelector(`#client-card [data-signal="${s.code}"][data-undo="${undo ? "" : "1"}"]`);
+      if (back) back.focus();
+    } catch (err) { say(errorText(err), true); }
+  };
+  const button = (s, undo) => {
+    const key = undo ? "sig_restore" : "sig_dismiss";
+    const b = el("button", { type: "button", className: "link", text: t(key), "aria-label": `${t(key)}: ${signalText(s)}`,
+      "data-signal": s.code, "data-undo": undo ? "1" : "" });
+    b.addEventListener("click", toggle(s, undo));
+    return b;
+  };
   for (const s of st.signals || []) {
-    const item = el("li", {}, el("span", { text: signalText(s) }));
-    if (owner) {
-      const dismiss = el("button", { type: "button", className: "link", text: t("sig_dismiss"), "aria-label": `${t("sig_dismiss")}: ${signalText(s)}` });
-      dismiss.addEventListener("click", async () => {
-        try {
-          await api("POST", `/clients/${encodeURIComponent(c.id)}/signals/${encodeURIComponent(s.code)}/dismiss`);
-          say(t("sig_dismissed"));
-          showClient(c.id);
-        } catch (err) { say(errorText(err), true); }
-      });
-      item.appendChild(dismiss);
-    }
-    list.appendChild(item);
+    list.appendChild(el("li", {}, el("span", { text: signalText(s) }), owner ? button(s, false) : null));
   }
   if (!list.childNodes.length) list.appendChild(el("li", { className: "muted", text: t("no_signals") }));
+  // What she dismissed, still true: not lost, and shown again in one tap.
+  const dismissed = (st.dismissed || []).length
+    ? el("div", { id: "cc-dismissed" }, el("h4", { text: t("sig_dismissed_list") }),
+      el("ul", { className: "list compact signals" },
+        ...st.dismissed.map((s) => el("li", {}, el("span", { className: "muted", text: signalText(s) }), owner ? button(s, true) : null))))
+    : null;
   // "Comes at her own pace" set from the at-risk list in one tap: undone here, back to the
   // return model's word (relationship cleared).
   const again = st.status === "maintenance" ? el("button", { type: "button", id: "cc-follow-again", text: t("cc_follow_again") }) : null;
@@ -314,7 +326,7 @@ function standingSection(c, st) {
       } catch (err) { again.disabled = false; say(errorText(err), true); }
     });
   }
-  return section("cc_standing", facts, again, el("h4", { text: t("cc_signals") }), list);
+  return section("cc_standing", facts, again, el("h4", { text: t("cc_signals") }), list, dismissed);
 }
 
 // --- the profile: shown, and edited in place -------------------------------------------
