@@ -374,6 +374,30 @@ def _count(n: int) -> Figure:
     return {"value": n, "numerator": n, "denominator": None}
 
 
+# Figures counted over a window after each event of the period (a rebooking within 60 days
+# of a visit, a booking within 30 days of a win-back message), and the retention rate (her
+# visit any day of the period counts): they can still grow until that many days after the
+# period's last day. A period read before then shows a lower bound, said so.
+OPEN_DAYS = {
+    **{f"rebooking_rate_{n}": n for n in REBOOK_WINDOWS},
+    "rebooked_before_leaving_rate": 1,
+    "retention_rate": 0,
+    **dict.fromkeys(("winback_conversions", "winback_conversion_rate", "winback_revenue_cents"), WINBACK_WINDOW.days),
+    **dict.fromkeys(("nudge_bookings", "nudge_revenue_cents"), NUDGE_WINDOW.days),
+}
+
+
+def counting_until(last: date, today: date) -> dict[str, str]:
+    """The figures of a period ending on `last` that can still grow on `today`, each with
+    the last day its windows are open."""
+    out = {}
+    for key, days in OPEN_DAYS.items():
+        closes = last + timedelta(days=days)
+        if closes >= today:
+            out[key] = closes.isoformat()
+    return out
+
+
 # A figure the period cannot give (distinct clients over a rolling period).
 UNKNOWN: Figure = {"value": None, "numerator": None, "denominator": None}
 # Figures made of counts of distinct clients, which days cannot add up.

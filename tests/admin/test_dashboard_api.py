@@ -47,6 +47,13 @@ def test_the_kpis_follow_bookings_visits_and_cancellations(client, desk, frozen_
     assert body["period"] == "2026-11" and body["previous"] == "2026-10" and body["currency"] == "EUR"
     assert [m["month"] for m in body["trend"]][-2:] == ["2026-10", "2026-11"] and len(body["trend"]) == 12
     assert body["trend"][-1]["kpis"]["visits"] == 1 and body["trend"][0]["kpis"]["visits"] == 0
+    # November read in November: its visits' 60 days to rebook (to 29 January) and the month
+    # itself (its retention) are still open, so those figures are lower bounds, said so;
+    # October's 90 days are open too, its month is over.
+    open_now = body["counting_until"]
+    assert open_now["kpis"]["rebooking_rate_60"] == "2027-01-29" and open_now["kpis"]["retention_rate"] == "2026-11-30"
+    assert open_now["compared"]["rebooking_rate_90"] == "2027-01-29" and "retention_rate" not in open_now["compared"]
+    assert kpis(desk, "2026-06")["counting_until"] == {"kpis": {}, "compared": {}}  # long closed
 
 
 def test_a_quarter_and_a_year_count_the_same_visit_and_the_period_is_checked(client, desk, frozen_now):

@@ -323,3 +323,17 @@ def test_a_hold_that_ran_out_or_a_declined_card_never_was_a_booking():
     cancelled = replace(visit("h", "2026-11-13T10:00", status="cancelled"), cancel_reason="illness")
     c = kpis.contribution([*freed, cancelled], [], HEL, 24)["2026-11"]
     assert (c["appointments"], c["cancelled"]) == (1, 1)
+
+
+def test_a_figure_whose_window_after_the_period_is_open_is_counting_until_it_closes():
+    # A young month's "rebooked within 60 days: 0 %" read as a collapse (an owner's walk).
+    last = datetime(2026, 12, 31).date()
+    on = kpis.counting_until(last, datetime(2026, 12, 7).date())
+    assert on["rebooking_rate_30"] == "2027-01-30" and on["rebooking_rate_90"] == "2027-03-31"
+    assert on["retention_rate"] == "2026-12-31" and on["winback_conversion_rate"] == "2027-01-30"
+    assert on["nudge_bookings"] == "2027-01-14" and "visits" not in on and "no_show_rate" not in on
+    # Each closes on its own day: the 30 days' is open on its last day and gone the next.
+    assert "rebooking_rate_30" in kpis.counting_until(last, datetime(2027, 1, 30).date())
+    later = kpis.counting_until(last, datetime(2027, 1, 31).date())
+    assert "rebooking_rate_30" not in later and "rebooking_rate_60" in later and "retention_rate" not in later
+    assert kpis.counting_until(last, datetime(2027, 4, 1).date()) == {}

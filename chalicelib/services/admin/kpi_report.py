@@ -93,6 +93,11 @@ def _calendar(b: Business, period: str) -> dict[str, Any]:
         "currency": b.config.currency,
         "kpis": rules.figures(counts.get(period, empty), counts.get(previous, empty)),
         "compared": rules.figures(counts.get(previous, empty), counts.get(before, empty)),
+        # Figures that can still grow (their windows after the period are open): lower bounds.
+        "counting_until": {
+            "kpis": rules.counting_until(last, today(b)),
+            "compared": rules.counting_until(rules.calendar_range(previous)[1], today(b)),
+        },
         "staff": occupancy.per_staff(b.config, first, last, store.staff_of(b.id, period), time_off(b, first, last)),
         "trend": [
             {
@@ -128,6 +133,8 @@ def _rolling(b: Business, period: str) -> dict[str, Any]:
         "currency": b.config.currency,
         "kpis": rules.figures(now, {}, distinct=False),
         "compared": rules.figures(before, {}, distinct=False),
+        # Figures that can still grow (their windows after the period are open): lower bounds.
+        "counting_until": {"kpis": rules.counting_until(last, d), "compared": rules.counting_until(prev_last, d)},
         "staff": staff,
         "trend": [
             {

@@ -87,8 +87,17 @@ export function nothingCounted(data) {
   return !visits(data.kpis) && !visits(data.compared) && (data.trend || []).every((p) => !visits(p.kpis));
 }
 
+// A figure that can still grow (the API's counting_until: its window after the period is
+// open) is a lower bound: "at least", so a young month's 0 % does not read as a collapse.
+function shownValue(key, value, openUntil) {
+  const text = kpiValue(key, value);
+  return openUntil && value !== null && value !== undefined ? t("kpi_at_least", { value: text }) : text;
+}
+
 export function renderKpis(box, data, period) {
   const inPeriod = monthsOf(period);
+  const open = (data.counting_until && data.counting_until.kpis) || {};
+  const openBefore = (data.counting_until && data.counting_until.compared) || {};
   const rolling = isRolling(period);
   if (data.range) {
     box.appendChild(el("p", { className: "muted range", text: t("kpi_range", {
@@ -103,7 +112,7 @@ export function renderKpis(box, data, period) {
       const before = ((data.compared || {})[key] || {}).value;
       const words = kpiWords(key);
       const tile = el("article", { className: "tile", "data-kpi": key },
-        el("h4", { text: words.name }), el("p", { className: "value", text: kpiValue(key, figure.value) }));
+        el("h4", { text: words.name }), el("p", { className: "value", text: shownValue(key, figure.value, open[key]) }));
       if (/rate/.test(key) && figure.denominator) {
         tile.appendChild(el("p", { className: "fraction", text: `${number(figure.numerator, 0)} / ${number(figure.denominator, 0)}` }));
       }
@@ -113,8 +122,9 @@ export function renderKpis(box, data, period) {
         tile.appendChild(el("p", { className: "muted note", text: t("kpi_not_rolling") }));
         tile.appendChild(el("button", { type: "button", className: "plain see-month", text: t("kpi_see_month"), onclick: toMonth }));
       } else if (data.compared) {
-        tile.appendChild(el("p", { className: "compared", text: t("compared_with", { value: kpiValue(key, before) }) }));
+        tile.appendChild(el("p", { className: "compared", text: t("compared_with", { value: shownValue(key, before, openBefore[key]) }) }));
       }
+      if (open[key] && !notRolling) tile.appendChild(el("p", { className: "muted counting", text: t("kpi_counting_until", { date: day(open[key]) }) }));
       if (!notRolling) tile.appendChild(chart(key, words.name, data.trend || [], inPeriod));
       tile.appendChild(el("details", {}, el("summary", { text: t("what_is") }), el("p", { text: words.help })));
       tiles.appendChild(tile);
