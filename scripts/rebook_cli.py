@@ -161,6 +161,20 @@ def cmd_run_job(args) -> None:
         )
 
 
+def cmd_seed_demo_history(args) -> None:
+    """A year of clients for the demo salon (scripts/demo_history.py), then the jobs that
+    would have followed: the return model fitted to them and the key figures counted."""
+    from chalicelib import clock
+    from chalicelib.jobs.schedule import JOBS
+    from scripts import demo_history
+
+    made = demo_history.seed(args.business)
+    if made["clients"]:
+        for job in ("refit_returns", "kpi_sync"):
+            JOBS[job].run(clock.now())
+    print(f"demo history: {made['clients']} clients, {made['visits']} visits")
+
+
 def cmd_clock(args) -> None:
     """Show the clock the local stack runs on, or put it back to real time."""
     from chalicelib import clock
@@ -340,6 +354,9 @@ def main(argv=None) -> None:
     p = sub.add_parser("index-client-search", help="write the search keys of clients from before they existed")
     p.add_argument("business", help="the business's slug, e.g. demo")
     p.set_defaults(fn=cmd_index_client_search)
+    p = sub.add_parser("seed-demo-history", help="a year of clients for a new demo salon (what make run starts with)")
+    p.add_argument("business", nargs="?", default="demo", help="the business's slug (default demo)")
+    p.set_defaults(fn=cmd_seed_demo_history)
     p = sub.add_parser("clock", help="the local stack's clock (moved by run-job --now); --reset: real time")
     p.add_argument("--reset", action="store_true")
     p.set_defaults(fn=cmd_clock)

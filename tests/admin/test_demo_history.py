@@ -1,0 +1,37 @@
+"""The lived-in demo salon `make run` starts with (scripts/demo_history.py): the owner's
+side has something to show — regulars, clients slipping away with their reasons, key
+figures — and a second run writes nothing."""
+
+from __future__ import annotations
+
+from tests.history import at, run_job
+
+
+def test_the_demo_salon_starts_with_a_year_of_clients_some_slipping_away(desk, frozen_now):
+    from scripts import demo_history
+
+    frozen_now["now"] = at("2026-12-07T10:00:00+02:00")
+    made = demo_history.seed("demo")
+    assert made["clients"] == 25 and made["visits"] > 100, made
+    assert demo_history.seed("demo") == {"clients": 0, "visits": 0}  # it has clients: nothing more
+
+    run_job("refit_returns", frozen_now["now"])
+    listed = desk.get("/retention")[1]["clients"]
+    by_name = {c["client"]["name"]: c for c in listed}
+    statuses = {c["status"] for c in listed}
+    assert statuses == {"at_risk", "lapsed"} and 8 <= len(listed) <= 14, sorted(by_name)
+    # The regulars on their rhythm are not on it; those silent long past theirs are.
+    assert "Anna Virtanen" not in by_name and "Jari Nieminen" not in by_name
+    assert by_name["Harri Miettinen"]["status"] == "lapsed" and by_name["Laura Lindholm"]["status"] == "lapsed"
+    # Each listed with why, in the owner's words' codes.
+    codes = {s["code"] for c in listed for s in c["signals"]}
+    assert {"spacing_out", "one_visit"} <= codes, codes
+    # Her card's warnings: a no-show last time, a falling rating.
+    clients = {c["name"]: c["id"] for c in desk.get("/clients?limit=100")[1]["clients"]}
+    for name, code in (("Noora Rantanen", "no_show"), ("Tiina Karjalainen", "falling_rating")):
+        signals = desk.get(f"/clients/{clients[name]}")[1]["standing"]["signals"]
+        assert code in {s["code"] for s in signals}, (name, signals)
+    # Key figures with months behind them.
+    run_job("kpi_sync", frozen_now["now"])
+    trend = desk.get("/kpis?period=2026-11")[1]["trend"]
+    assert sum(1 for m in trend if m["kpis"]["visits"]) >= 10, trend
