@@ -356,7 +356,7 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
 
         marketing = page.locator("#set-marketing")
         expect(marketing.get_by_role("heading", name="Markkinointiviestit")).to_be_visible()
-        nudge = marketing.get_by_label("Muistuta seuraavasta käynnistä")
+        nudge = marketing.get_by_label("Kutsu seuraavalle käynnille")
         expect(nudge).not_to_be_checked()
         nudge.check()
         marketing.get_by_label("Päivää ennen odotettua käyntiä").fill("5")
@@ -450,7 +450,7 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         expect(retention.get_by_label("Paluuaika", exact=True)).to_have_value("40")
         expect(retention.get_by_label("Paluuaika: yksikkö")).to_have_value("weeks")
         marketing = page.locator("#set-marketing")
-        expect(marketing.get_by_label("Muistuta seuraavasta käynnistä")).to_be_checked()
+        expect(marketing.get_by_label("Kutsu seuraavalle käynnille")).to_be_checked()
         expect(marketing.get_by_label("Päivää ennen odotettua käyntiä")).to_have_value("5")
         terms = page.locator("#set-terms")
         expect(terms.get_by_label("Maksuton peruutus (tuntia ennen aikaa)")).to_have_value("48")

@@ -73,7 +73,9 @@ function slippingRule(th) {
       && (pct(th.regular_lapsed_below) !== pct(th.lapsed_below) || pct(th.regular_at_risk_below) !== pct(th.at_risk_below))) {
     text += " " + t("slipping_rule_regulars", { at_risk: pct(th.regular_at_risk_below), lapsed: pct(th.regular_lapsed_below) });
   }
-  return `${text} ${t(`slipping_rule_${th.source}`)}`;
+  // What the money on each row is (it moves as the model is fitted again: a chance, not a bill).
+  const weeks = Math.round((th.window_days || 182) / 7);
+  return `${text} ${t(`slipping_rule_${th.source}`)} ${t("slipping_rule_value", { weeks })}`;
 }
 
 // The days and times a waitlist entry wishes, in words: its dates, the staff member asked
