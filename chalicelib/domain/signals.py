@@ -174,6 +174,11 @@ def warnings(
     return [s for s in found if s is not None]
 
 
+def is_dismissed(s: Signal, dismissed: Mapping[str, str]) -> bool:
+    """A dismissal holds for the same key only: new evidence brings the warning back."""
+    return dismissed.get(s.code) == s.key
+
+
 def shown(signals: Iterable[Signal], dismissed: Mapping[str, str]) -> list[Signal]:
-    """The warnings the owner has not dismissed (a dismissal holds for the same key only)."""
-    return [s for s in signals if dismissed.get(s.code) != s.key]
+    """The warnings the owner has not dismissed."""
+    return [s for s in signals if not is_dismissed(s, dismissed)]

@@ -86,9 +86,7 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
         "signals": shown(c, found),
         # What she dismissed that still holds (the card offers to show it again).
         "dismissed": [
-            {"code": s.code, "params": dict(s.params)}
-            for s in found
-            if s not in rules.shown(found, c.signals_dismissed)
+            {"code": s.code, "params": dict(s.params)} for s in found if rules.is_dismissed(s, c.signals_dismissed)
         ],
     }
 
