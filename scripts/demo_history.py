@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from scripts.past_visits import past_visits
@@ -114,27 +115,13 @@ def seed(slug: str = "demo") -> dict[str, int]:
         starts = [at(d, p.staff) for d in reversed(back)]
         phone = f"040 52{n:02d} {rng.randint(100, 999)}"
         email = f"{p.name.split()[0].lower()}.{n}@example.com".replace("ä", "a").replace("ö", "o")
-        v = past_visits(
-            starts[:-1] if p.no_show_last else starts,
-            slug=slug,
-            name=p.name,
-            phone=phone,
-            email=email,
-            service=p.service,
-            staff=p.staff,
+        hers = partial(
+            past_visits, slug=slug, name=p.name, phone=phone, email=email, service=p.service, staff=p.staff,
             marketing=p.marketing,
-        )
+        )  # fmt: skip
+        v = hers(starts[:-1] if p.no_show_last else starts)
         if p.no_show_last:
-            past_visits(
-                starts[-1:],
-                slug=slug,
-                name=p.name,
-                phone=phone,
-                email=email,
-                service=p.service,
-                staff=p.staff,
-                status="no_show",
-            )
+            hers(starts[-1:], status="no_show")
         for appt, stars in zip(v.appointments[-len(p.ratings) :] if p.ratings else (), p.ratings, strict=True):
             feedback.submit(links.feedback_token(b.id, appt.id, appt.end), {"rating": stars})
         made["clients"] += 1
