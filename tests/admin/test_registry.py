@@ -203,6 +203,7 @@ def test_marketing_consent_changes_are_logged_with_time_and_who(client, aws, fro
         "at": "2026-11-24T15:30:00+02:00",
         "source": "owner:hanna",
         "next_at": None,
+        "last_at": None,
     }
     assert consents["log"] == [
         {"granted": True, "at": "2026-11-23T10:00:00+02:00", "source": "owner:hanna"},

@@ -151,6 +151,16 @@ def _on_the_waitlist(
     return [owner_view(b, e) for e in apart[:WAITING_SHOWN]]
 
 
+def card_view(b: Business, c: Client, history: list[Appointment] | None = None) -> dict[str, Any]:
+    """Her card's view of her (a read, or the answer to a save): as in the list, and by SMS
+    her words' room beside her links, which the message dialog counts against."""
+    view = client_view(b, c)
+    if c.phone and not c.email and history is None:  # only then are her links measured
+        history = bookings.client_history(b.id, c.id)
+    view["marketing"]["sms_room"] = marketing.personal_sms_room(b, c, history or [], clock.now())
+    return view
+
+
 def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     b = business_of(p)
     c = client_or_404(b, client_id)
@@ -163,11 +173,8 @@ def get_profile(p: Principal, client_id: str) -> dict[str, Any]:
     history = bookings.client_history(b.id, c.id)
     # SNS asked again for a number marked STOP (only such a one): she may have sent START.
     still_stopped = c.texts_stopped and stopped_number(c) == c.phone
-    view = client_view(b, c)
-    # By SMS, her words' room beside her links: the message dialog counts against it.
-    view["marketing"]["sms_room"] = marketing.personal_sms_room(b, c, history, clock.now())
     return {
-        "client": {**view, "texts_stopped": still_stopped},
+        "client": {**card_view(b, c, history), "texts_stopped": still_stopped},
         "stats": _stats(b, c, history),
         "standing": standing.standing(b, c, history),
         "payments": money,
@@ -265,7 +272,7 @@ def update_profile(p: Principal, client_id: str, body: object, if_match: str | N
     audited_after_commit(p, "update_client", c.id, {"fields": sorted(sent)})
     # Answered from what was written: a read of her again could fail after the commit and
     # answer a save that landed with a 5xx (she would make it again).
-    return {"client": client_view(b, written)}
+    return {"client": card_view(b, written)}
 
 
 def _save_profile(
@@ -345,7 +352,7 @@ def calendar_days_of(visits: list[Appointment], now: datetime, tz: ZoneInfo) -> 
 def saved_profile(p: Principal, client_id: str) -> dict[str, Any]:
     """What a save of her profile answers (update_profile): the profile as it stands now."""
     b = business_of(p)
-    return {"client": client_view(b, client_or_404(b, client_id))}
+    return {"client": card_view(b, client_or_404(b, client_id))}
 
 
 def _changed_fields(req: ClientUpdate, c: Client, phone: str | None, email: str | None) -> dict[str, Any]:
