@@ -284,6 +284,10 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     retention = owner.locator(".tile[data-kpi=retention_rate]")
     expect(retention.get_by_role("heading")).to_have_text("Asiakaspysyvyys")  # soft hyphen ignored
     expect(retention.locator(".note")).to_have_count(0)
+    # This month is not over: its retention can still grow until its last day, said so.
+    expect(retention.locator(".counting")).to_have_text(
+        re.compile(r"^Jakso on vielä kesken \(\d{1,2}\.\d{1,2}\.\d{4} asti\): luku voi vielä kasvaa\.$")
+    )
     chart = retention.get_by_role("img")
     assert chart.get_attribute("aria-labelledby")
     expect(chart.locator("title").first).to_contain_text("kuukausittain")
@@ -327,7 +331,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     # three days ahead: 53 days from a visit to the next booking).
     expect(listed.filter(has_text="Riikka Riskinen").get_by_role("list", name="Varoitusmerkit")).to_have_text(
         re.compile(
-            r"^Ei käyntiä eikä varausta 60 päivään, pidempään kuin koskaan \(pisin tauko tähän asti 53 päivää\)\.$"
+            r"^Ei käyntiä eikä varausta 60 päivään, pidempään kuin koskaan \(pisin tauko hänen käyntiensä ja varaustensa välillä tähän asti 53 päivää\)\.$"
         )
     )
     # One visit: no rhythm of her own to judge her by, and the owner is told so.
@@ -349,8 +353,8 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     # what each row's money is (it moved as the model was fitted again, unexplained).
     expect(owner.locator("#retention-rule")).to_have_text(
         re.compile(
-            r"^Riskissä: käynti on myöhässä.*\(alle \d+\s%.*Poisjäänyt: todennäköisesti lähtenyt \(alle \d+\s%\)\. .*(Rajat|Oletusrajat)"
-            r".* Menetys: hänen tavallinen käyntinsä kerrottuna todennäköisyydellä, ettei hän palaa 26 viikon sisällä\.$"
+            r"^Riskissä: käynti on myöhässä.*\(alle \d+\s%.*Poisjäänyt: hän voi jo olla lähtenyt \(alle \d+\s%\)\. .*(Rajat|Oletusrajat)"
+            r".* Menetysriski: hänen tavallinen käyntinsä kerrottuna todennäköisyydellä, ettei hän palaa 26 viikon sisällä\.$"
         )
     )
     check_page(owner, "dashboard-clients")
@@ -370,7 +374,10 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dismissed = card.locator("#cc-dismissed")
     expect(dismissed).to_contain_text("Ohitetut varoitukset")
     expect(dismissed.get_by_role("button", name=re.compile("^Näytä taas: Vain yksi käynti"))).to_be_focused()
-    expect(standing.locator("ul.signals").first).to_contain_text("Ei varoitusmerkkejä.")
+    # Still lapsed, and why all the same (it read "no warning signs" beside "lapsed").
+    expect(standing.locator("ul.signals").first).to_have_text(
+        re.compile(r"^Ei muita varoitusmerkkejä: hänen käyntinsä on myöhässä \(odotettiin \d{1,2}\.\d{1,2}\.\d{4}\)\.$")
+    )
     dismissed.get_by_role("button", name=re.compile("^Näytä taas")).click()
     expect(owner.locator("#status")).to_contain_text("Varoitus näytetään taas.")
     expect(card.locator("#cc-dismissed")).to_have_count(0)
@@ -401,7 +408,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     assert any("Meillä olisi ensi viikolla aikoja" in m["text"] for m in sent), [m["subject"] for m in sent]
     # Her row says it went, today, before anyone calls her (drawn again, the keyboard kept).
     riikka = owner.locator("#retention > li", has=owner.get_by_role("link", name="Riikka Riskinen"))
-    expect(riikka).to_contain_text(re.compile(r"Viesti lähetetty \d{1,2}\.\d{1,2}\."))
+    expect(riikka).to_contain_text(re.compile(r"Viimeisin viesti \d{1,2}\.\d{1,2}\."))
     expect(owner.get_by_role("button", name="Lähetä viesti: Riikka Riskinen")).to_be_focused()
     # The note is in sight, scrolled down the list as she is (it was drawn off-screen above).
     owner.set_viewport_size({"width": 360, "height": 400})

@@ -56,7 +56,7 @@ test("the two orders read as plain short words, the same on the buttons, the pag
 // come back), not by what she spent: her row says that value, so the order can be read.
 test("each row says her value at stake in whole money, the number the default order sorts by", () => {
   const dir = new URL("../../chalicelib/strings/", import.meta.url);
-  const said = { fi: "Menetys n. 69 €", sv: "Förlust ca 69 €", en: "About €69 at stake" };
+  const said = { fi: "Menetysriski n. 69 €", sv: "På spel ca 69 €", en: "About €69 at stake" };
   try {
     for (const l of ["fi", "sv", "en"]) {
       i18n.setCatalogue(l, JSON.parse(readFileSync(new URL(`${l}.json`, dir), "utf8")));
@@ -65,8 +65,8 @@ test("each row says her value at stake in whole money, the number the default or
       assert.equal(atStake({}, "EUR"), "", l); // none given: nothing said
     }
     i18n.setLang("fi");
-    assert.equal(atStake({ value_at_risk_cents: 0 }, "EUR").replace(/\s/g, " "), "Menetys n. 0 €");
-    assert.equal(atStake({ value_at_risk_cents: 123450 }, "EUR").replace(/\s/g, " "), "Menetys n. 1 235 €");
+    assert.equal(atStake({ value_at_risk_cents: 0 }, "EUR").replace(/\s/g, " "), "Menetysriski n. 0 €");
+    assert.equal(atStake({ value_at_risk_cents: 123450 }, "EUR").replace(/\s/g, " "), "Menetysriski n. 1 235 €");
   } finally {
     i18n.setLang("fi");
   }

@@ -306,7 +306,11 @@ function standingSection(c, st) {
   for (const s of st.signals || []) {
     list.appendChild(el("li", {}, el("span", { text: signalText(s) }), owner ? button(s, false) : null));
   }
-  if (!list.childNodes.length) list.appendChild(el("li", { className: "muted", text: t("no_signals") }));
+  if (!list.childNodes.length) {
+    // At risk or lapsed with no warning shown (none, or dismissed): why she is, all the same.
+    const overdue = (st.status === "at_risk" || st.status === "lapsed") && st.expected_visit;
+    list.appendChild(el("li", { className: "muted", text: overdue ? t("no_signals_overdue", { date: day(st.expected_visit) }) : t("no_signals") }));
+  }
   // What she dismissed, still true: not lost, and shown again in one tap.
   const dismissed = (st.dismissed || []).length
     ? el("div", { id: "cc-dismissed" }, el("h4", { text: t("sig_dismissed_list") }),

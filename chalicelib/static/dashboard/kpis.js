@@ -91,7 +91,8 @@ export function nothingCounted(data) {
 // open) is a lower bound: "at least", so a young month's 0 % does not read as a collapse.
 function shownValue(key, value, openUntil) {
   const text = kpiValue(key, value);
-  return openUntil && value !== null && value !== undefined ? t("kpi_at_least", { value: text }) : text;
+  const full = /rate/.test(key) && value >= 1; // 100 % can grow no more
+  return openUntil && value !== null && value !== undefined && !full ? t("kpi_at_least", { value: text }) : text;
 }
 
 export function renderKpis(box, data, period) {
@@ -124,7 +125,11 @@ export function renderKpis(box, data, period) {
       } else if (data.compared) {
         tile.appendChild(el("p", { className: "compared", text: t("compared_with", { value: shownValue(key, before, openBefore[key]) }) }));
       }
-      if (open[key] && !notRolling) tile.appendChild(el("p", { className: "muted counting", text: t("kpi_counting_until", { date: day(open[key]) }) }));
+      if (open[key] && !notRolling) {
+        // Open until the period's own end (the retention rate), or a window after it.
+        const words = data.range && open[key] === data.range.to ? "kpi_counting_period" : "kpi_counting_until";
+        tile.appendChild(el("p", { className: "muted counting", text: t(words, { date: day(open[key]) }) }));
+      }
       if (!notRolling) tile.appendChild(chart(key, words.name, data.trend || [], inPeriod));
       tile.appendChild(el("details", {}, el("summary", { text: t("what_is") }), el("p", { text: words.help })));
       tiles.appendChild(tile);
