@@ -57,7 +57,7 @@ def add_documents(zip_path: Path, root: Path) -> None:
 def package(project_dir: Path, output_dir: Path, stage: str, chalice_config: dict[str, Any] | None = None) -> None:
     """`chalice package` into output_dir (deployment.zip, sam.json) for Lambda's Python
     3.12, lean, with the documents, every function published behind the `live` alias
-    with SnapStart (infra/published.py)."""
+    (SnapStart on the API and its authorizer: infra/published.py)."""
     from chalice import api
 
     from infra.published import publish_versions

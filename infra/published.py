@@ -12,7 +12,7 @@ CDK includes cannot name them: CfnInclude checks every reference). SnapStart app
 versions only, and to Python from 3.12 on: the functions run on python3.12 whatever
 Python synthesizes (infra/lambda_python.py); with an older runtime it would stay off.
 SnapStart bills each function's snapshot cache by the GB-second for as long as a version is
-active (a month of a 1 GB function: about $3.90): the scheduled jobs and the outbox stream,
+active (a month of a 1 GB function: about $3.96): the scheduled jobs and the outbox stream,
 whose cold start nobody waits on, do without it.
 """
 

@@ -170,7 +170,7 @@ def chalice_stage_config(stage: str) -> dict:
 def lean_chalice():
     """Chalice's construct, packaging for Lambda's Python 3.12 (whatever Python runs the
     synth), with the runtime's own libraries left out of the package and every function
-    published behind an alias with SnapStart (infra/lean_package.py)."""
+    published behind an alias, with SnapStart where a person waits (infra/lean_package.py)."""
     from chalice.cdk import Chalice
 
     from infra.lean_package import package

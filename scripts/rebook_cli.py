@@ -166,8 +166,11 @@ def cmd_seed_demo_history(args) -> None:
     would have followed: the return model fitted to them and the key figures counted."""
     from chalicelib import clock
     from chalicelib.jobs.schedule import JOBS
+    from chalicelib.settings import get_settings
     from scripts import demo_history
 
+    if not get_settings().is_local:  # 25 made-up clients who consented to marketing: never in AWS
+        raise SystemExit(f"seed-demo-history writes made-up clients: local stages only, not {get_settings().stage!r}")
     made = demo_history.seed(args.business)
     if made["clients"]:
         for job in ("refit_returns", "kpi_sync"):

@@ -376,14 +376,16 @@ def _count(n: int) -> Figure:
 
 # Figures counted over a window after each event of the period (a rebooking within 60 days
 # of a visit, a booking within 30 days of a win-back message), and the retention rate (her
-# visit any day of the period counts): they can still grow until that many days after the
-# period's last day. A period read before then shows a lower bound, said so.
+# visit any day of the period counts): until that many days after the period's last day
+# they are counted so far, and mostly grow — said so, not read as a fall. (A booking
+# cancelled later leaves them too; the revenue of a win-back or a nudge waits for its visits,
+# which have no such end, so it is not listed.)
 OPEN_DAYS = {
     **{f"rebooking_rate_{n}": n for n in REBOOK_WINDOWS},
     "rebooked_before_leaving_rate": 1,
     "retention_rate": 0,
-    **dict.fromkeys(("winback_conversions", "winback_conversion_rate", "winback_revenue_cents"), WINBACK_WINDOW.days),
-    **dict.fromkeys(("nudge_bookings", "nudge_revenue_cents"), NUDGE_WINDOW.days),
+    **dict.fromkeys(("winback_conversions", "winback_conversion_rate"), WINBACK_WINDOW.days),
+    "nudge_bookings": NUDGE_WINDOW.days,
 }
 
 

@@ -284,8 +284,12 @@ def personal_sms_room(b: Business, c: Client, history: Sequence[Appointment], no
     be now: the dialog counts against it), or None where it would go by email or nowhere."""
     if c.email or not c.phone:
         return None
-    _, book_url = _last_visit(b, c, history, now)
-    return sms_room("personal", c.locale, _context(b, c, now, text="", book_url=book_url), now)
+    try:
+        _, book_url = _last_visit(b, c, history, now)
+        return sms_room("personal", c.locale, _context(b, c, now, text="", book_url=book_url), now)
+    except Exception:  # a hint for the counter: it must not fail a save that landed, nor the list
+        logger().exception("sms room not measured", extra={"business_id": b.id, "client_id": c.id})
+        return None  # the dialog counts against the usual room; the send measures again
 
 
 def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:

@@ -154,6 +154,7 @@ def test_a_personal_message_goes_out_with_a_rebook_and_an_unsubscribe_link(clien
     status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": text})
     assert status == 202 and body["message"]["channel"] == "email"
     sent_next_at = body["marketing"]["next_at"]  # the dialog opened again says it before she types
+    sent_at = body["marketing"]["last_at"]  # her row's "last message" day, in the salon's time
     [mail] = emails_to("maija@example.com")[before:]
     assert "Meillä on uusia iltA-aikoja." in mail and "&lt;takaisin&gt;" in mail  # her words, escaped in HTML
     assert "/book/demo" in mail and "/u/" in mail and "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in mail
@@ -165,7 +166,8 @@ def test_a_personal_message_goes_out_with_a_rebook_and_an_unsubscribe_link(clien
     _, card = desk.get(f"/clients/{client_id(desk)}")
     assert card["client"]["marketing"]["next_at"] == body["error"]["next_at"] == sent_next_at
     # ... and when she last got one (the list's row and her card say it before anyone calls).
-    last_at = datetime.fromisoformat(card["client"]["marketing"]["last_at"])
+    assert card["client"]["marketing"]["last_at"] == sent_at
+    last_at = datetime.fromisoformat(sent_at)
     assert datetime.fromisoformat(sent_next_at) - last_at == timedelta(days=14)
     assert len(emails_to("maija@example.com")) == before + 1
 

@@ -35,3 +35,26 @@ def test_the_demo_salon_starts_with_a_year_of_clients_some_slipping_away(desk, f
     run_job("kpi_sync", frozen_now["now"])
     trend = desk.get("/kpis?period=2026-11")[1]["trend"]
     assert sum(1 for m in trend if m["kpis"]["visits"]) >= 10, trend
+
+
+def test_the_demo_history_is_never_written_outside_a_local_stack(desk, monkeypatch):
+    # 25 made-up clients who agreed to marketing, in a real salon's table: refused.
+    import os
+    from argparse import Namespace
+
+    import pytest
+
+    from scripts import rebook_cli
+    from tests.conftest import reset_caches
+
+    stage = os.environ["REBOOK_STAGE"]
+    monkeypatch.setenv("REBOOK_STAGE", "prod")
+    reset_caches()
+    with pytest.raises(SystemExit, match="local stages only, not 'prod'"):
+        rebook_cli.cmd_seed_demo_history(Namespace(business="demo"))
+    monkeypatch.setenv("REBOOK_STAGE", stage)
+    reset_caches()
+    from chalicelib.store import clients
+    from tests.history import business
+
+    assert list(clients.all_clients(business("demo").id)) == []

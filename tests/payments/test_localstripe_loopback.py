@@ -11,8 +11,10 @@ LISTEN = "0A"  # /proc/net/tcp's state of a listening socket
 def listening_addresses(port: int) -> set[str]:
     """The local addresses (hex, as the kernel writes them) listening on `port`."""
     found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():  # a host without IPv6
+            continue
+        for line in table.read_text().splitlines()[1:]:
             local, state = line.split()[1], line.split()[3]
             address, _, hex_port = local.rpartition(":")
             if state == LISTEN and int(hex_port, 16) == port:

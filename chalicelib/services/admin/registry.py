@@ -209,7 +209,8 @@ def get_history(p: Principal, client_id: str) -> dict[str, Any]:
     b = business_of(p)
     c = client_or_404(b, client_id)
     appts = sorted(bookings.client_history(b.id, c.id), key=lambda a: a.start, reverse=True)
-    msgs = sorted(client_data.messages(b.id, c.id), key=lambda m: m.created_at, reverse=True)
+    # Newest first by when each went (or is due to): a reminder planned weeks ago went today.
+    msgs = sorted(client_data.messages(b.id, c.id), key=lambda m: m.sent_at or m.due_at, reverse=True)
     tz = b.config.tz
     audited(p, "read_client_history", c.id)
     return {

@@ -18,6 +18,7 @@ let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
 
 const MESSAGES_SHOWN = 10; // the card's latest messages to her; the API has them all
+const TO_OWNER = ["feedback_alert"]; // messages about her that went to the owner
 
 async function optional(promise) {
   try { return await promise; } catch (err) { return null; }
@@ -128,8 +129,13 @@ function render() {
   const bookAgain = (reward) => openBooking({ client: c, staff: last && last.staff && last.staff.id, service: last && last.service && last.service.id, reward });
   again.addEventListener("click", () => bookAgain(false));
   top.appendChild(again);
-  const message = el("button", { type: "button", text: t("act_message") });
-  message.addEventListener("click", () => openMessage(c, () => showClient(c.id)));
+  const message = el("button", { type: "button", id: "cc-message", text: t("act_message") });
+  // Her card drawn again (her messages), the keyboard back on this button.
+  message.addEventListener("click", () => openMessage(c, async () => {
+    await showClient(c.id);
+    const again = $("cc-message");
+    if (again) again.focus();
+  }));
   top.appendChild(message);
   box.appendChild(top);
 
@@ -212,7 +218,8 @@ function render() {
 
   // What was sent to her, newest first: before the owner calls or writes, she sees that
   // Rebook wrote this morning (a win-back, a reminder, her own message).
-  const sent = (history && history.messages) || [];
+  // (Not the owner's own alert about her low rating: it is on her timeline for erasure.)
+  const sent = ((history && history.messages) || []).filter((m) => !TO_OWNER.includes(m.kind));
   if (sent.length) {
     const list = el("ul", { className: "list compact", id: "cc-message-list" });
     for (const m of sent.slice(0, MESSAGES_SHOWN)) {

@@ -125,7 +125,7 @@ export function renderKpis(box, data, period) {
       } else if (data.compared) {
         tile.appendChild(el("p", { className: "compared", text: t("compared_with", { value: shownValue(key, before, openBefore[key]) }) }));
       }
-      if (open[key] && !notRolling) {
+      if (open[key] && !notRolling && figure.value !== null && figure.value !== undefined) {
         // Open until the period's own end (the retention rate), or a window after it.
         const words = data.range && open[key] === data.range.to ? "kpi_counting_period" : "kpi_counting_until";
         tile.appendChild(el("p", { className: "muted counting", text: t(words, { date: day(open[key]) }) }));

@@ -358,7 +358,8 @@ async function sendMessage(e) {
   try {
     const done = await api("POST", `/clients/${client.id}/messages`, { text });
     capFrom(client, done && done.marketing && done.marketing.next_at);
-    client.marketing = { ...(client.marketing || {}), last_at: new Date().toISOString() };
+    // The day it went, as the server's clock and the salon's time zone have it.
+    client.marketing = { ...(client.marketing || {}), last_at: (done && done.marketing && done.marketing.last_at) || null };
     closeDialog($("message-dialog"));
     if (afterMessage) afterMessage();
     // An SMS in the quiet hours waits for their end: the API says when it goes.
