@@ -465,7 +465,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="restart the API when a file changes (for editing code; polls the whole project)",
     )
     parser.add_argument(
-        "--check", action="store_true", help="start, wait until the demo business is served, print ok, stop"
+        "--check",
+        action="store_true",
+        help="start, wait until the demo business is served, print ok, stop (without the demo's history)",
     )
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for the API")
     parser.add_argument(
@@ -480,8 +482,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # The demo's year of clients for a real run; --check (start, serve, stop) needs none.
     stack = LocalStack(
-        args.port, args.ddb_port, args.aws_port, args.data_dir.resolve(), reload=args.reload, lived_in=True
+        args.port, args.ddb_port, args.aws_port, args.data_dir.resolve(), reload=args.reload, lived_in=not args.check
     )
 
     def on_signal(signum, _frame):
