@@ -104,12 +104,14 @@ export async function rewordImport() {
   if (!st || !st.view || !st.view.id || st.busy) return;
   const mine = seq;
   const id = st.view.id;
+  const box = $("import");
+  box.setAttribute("aria-busy", "true"); // its cards are drawn again when the words come
   try {
     const view = await api("GET", `/imports/${encodeURIComponent(id)}`);
     if (mine !== seq || !st || !st.view || st.view.id !== id || st.busy) return;
     st.view = view;
     renderImport();
-  } catch (err) { /* the words it had stay */ }
+  } catch (err) { /* the words it had stay */ } finally { box.removeAttribute("aria-busy"); }
 }
 
 // --- step 2: the columns ----------------------------------------------------------------
