@@ -19,7 +19,7 @@ from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business, _parse_hhmm
 from chalicelib.domain.contacts import first_name
 from chalicelib.domain.messages import Message, client_as_queued
-from chalicelib.domain.timeutil import sortable_utc
+from chalicelib.domain.timeutil import iso_local, sortable_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
 from chalicelib.notify import gsm, outbox
@@ -68,6 +68,18 @@ def _context(b: Business, c: Client, now: datetime, **extra: Any) -> dict[str, A
         # Whether she booked or came since, when it is sent (notify/dispatch.py).
         "client_as_queued": client_as_queued(c),
         **extra,
+    }
+
+
+def cap_view(b: Business, c: Client, now: datetime) -> dict[str, str | None]:
+    """Her marketing cap as the dashboard shows it (her row, her card, a send's answer):
+    when the next marketing message may go (the owner's own words too; None: now), and
+    when she last got one (a win-back, a nudge, the owner's own...)."""
+    tz = b.config.tz
+    nxt = c.next_marketing_at(b.config.marketing.min_days_between, now)
+    return {
+        "next_at": iso_local(nxt, tz) if nxt else None,
+        "last_at": iso_local(c.last_marketing_at, tz) if c.last_marketing_at else None,
     }
 
 

@@ -86,8 +86,4 @@ def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict
     if message.status == MessageStatus.PENDING.value and not message.attempts:
         out["due_at"] = iso_local(message.due_at, b.config.tz)  # an SMS held until the quiet hours end
     # Her cap from this message on, as her card says it: the dialog opened again knows it.
-    nxt = replace(c, last_marketing_at=now).next_marketing_at(b.config.marketing.min_days_between, now)
-    return 202, {
-        "message": out,
-        "marketing": {"next_at": iso_local(nxt, b.config.tz) if nxt else None, "last_at": iso_local(now, b.config.tz)},
-    }
+    return 202, {"message": out, "marketing": marketing.cap_view(b, replace(c, last_marketing_at=now), now)}

@@ -59,12 +59,7 @@ def client_view(b: Business, c: Client) -> dict[str, Any]:
                 if consent
                 else {"granted": False, "at": None, "source": None}
             ),
-            # The cap: when the next marketing message (the owner's own words too) may go.
-            "next_at": iso_local(nxt, tz)
-            if (nxt := c.next_marketing_at(b.config.marketing.min_days_between, clock.now()))
-            else None,
-            # The last marketing message she got (win-back, nudge, the owner's own...).
-            "last_at": iso_local(c.last_marketing_at, tz) if c.last_marketing_at else None,
+            **marketing.cap_view(b, c, clock.now()),
         },
         "reminders_off": c.reminders_off,
         # Her number replied STOP, as a send found: no SMS reaches her (reminders go by email,

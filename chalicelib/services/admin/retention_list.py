@@ -95,11 +95,7 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     # A personal message needs her consent, and the cap's room (next_at: not yet).
                     "marketing": {
                         "granted": c.wants_marketing,
-                        "next_at": iso_local(nxt, tz)
-                        if (nxt := c.next_marketing_at(b.config.marketing.min_days_between, now))
-                        else None,
-                        # The last marketing message she got (win-back, nudge, the owner's own...).
-                        "last_at": iso_local(c.last_marketing_at, tz) if c.last_marketing_at else None,
+                        **marketing.cap_view(b, c, now),
                         # By SMS, her words' room beside her links: the dialog counts against it.
                         "sms_room": marketing.personal_sms_room(b, c, history, now),
                     },
