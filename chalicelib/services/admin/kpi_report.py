@@ -85,6 +85,7 @@ def _calendar(b: Business, period: str) -> dict[str, Any]:
         counts.update(store.periods(b.id, missing))
     empty: dict = {}
     first, last = rules.calendar_range(period)
+    day = today(b)  # what is still counting on it
     return {
         "period": period,
         "previous": previous,
@@ -95,8 +96,8 @@ def _calendar(b: Business, period: str) -> dict[str, Any]:
         "compared": rules.figures(counts.get(previous, empty), counts.get(before, empty)),
         # Figures that can still grow (their windows after the period are open): lower bounds.
         "counting_until": {
-            "kpis": rules.counting_until(last, today(b)),
-            "compared": rules.counting_until(rules.calendar_range(previous)[1], today(b)),
+            "kpis": rules.counting_until(last, day),
+            "compared": rules.counting_until(rules.calendar_range(previous)[1], day),
         },
         "staff": occupancy.per_staff(b.config, first, last, store.staff_of(b.id, period), time_off(b, first, last)),
         "trend": [
