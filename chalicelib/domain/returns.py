@@ -497,6 +497,14 @@ def spacing_out(h: History, chances: Sequence[float], spread: float) -> float:
     return min(SPACING_MOST_SPREADS, max(0.0, longer / spread))
 
 
+def _due(c: _Client) -> bool:
+    """Her visit is due: her silence is past her rhythm's median gap. Before it she is
+    never at risk or lapsed, whatever her P(alive): right after a visit that is the chance
+    she stays ((b + m) / (a + b + m)), which would call a newcomer at risk on her first
+    evening (docs/retention-log.md, 7 Dec 2026)."""
+    return c.days_since > math.exp(c.gap.loc)
+
+
 def _leaving_rate(rate: float, strength: float, spacing: float) -> float:
     """The Gamma rate of her leaving in between: lower (sooner gone) as she spaces out."""
     return rate * math.exp(-strength * spacing) if strength and spacing else rate
@@ -635,7 +643,7 @@ class ReturnModel:
 
     def _client_severity(self, c: _Client) -> int:
         """0 active, 1 at risk, 2 lapsed: by P(alive), once her visit is due."""
-        if c.days_since <= math.exp(c.gap.loc):  # her rhythm's median gap
+        if not _due(c):
             return 0
         alive = c.alive()
         at_risk_below, lapsed_below = self.thresholds.for_client(c.regular)
@@ -816,7 +824,7 @@ def validate(
         stacked = _fit_stacking(judged_now, spacing)
     for o in outcomes:
         c = o.spaced(spacing)
-        rows.append(_Case(c.days_since > math.exp(c.gap.loc), c.alive(), not o.came, c.regular))
+        rows.append(_Case(_due(c), c.alive(), not o.came, c.regular))
     # The expected best from fewer still (its curve is smooth): each client costs her
     # P(return) over the window, 0.35 ms; 5 000 of them were a quarter of the weekly fit.
     sample = _evenly(seen, MAX_EXPECTED_CLIENTS)
@@ -937,9 +945,7 @@ def expected_f1_threshold(clients: Sequence[_Client], window_days: float, least:
     total = sum(gone)
     if total < least or len(clients) - total < least:
         return None
-    return _best_cut(
-        [(c.alive(), q) for c, q in zip(clients, gone, strict=True) if c.days_since > math.exp(c.gap.loc)], total
-    )
+    return _best_cut([(c.alive(), q) for c, q in zip(clients, gone, strict=True) if _due(c)], total)
 
 
 def _shrunk(fitted: float, towards: float, cases: int) -> float:
