@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-LOCALES = ("fi", "sv", "en")
+from chalicelib.domain.locales import LOCALES
+
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "strings"
 
 
