@@ -5,19 +5,31 @@
     GET /dev/messages.json   the same as JSON
     POST /dev/sign-in        {email, password} of a local account -> {"token": ...}: the owner
                              dashboard's sign-in on the local stack (Cognito's in AWS)
+    POST /dev/forgot-password {email, lang}: a six-digit code by email to a local account
+                             (Cognito's ForgotPassword in AWS); the same answer for any address
+    POST /dev/reset-password {email, code, password}: a new password with that code
+                             (Cognito's ConfirmForgotPassword)
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import html
 import json
+import os
+import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib import clock
 from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent, render_page, render_unavailable
 from chalicelib.api.http import Headers, handler, json_body
-from chalicelib.errors import Unauthorized, ValidationFailed
+from chalicelib.domain.locales import LOCALES
+from chalicelib.errors import BadRequest, Unauthorized, ValidationFailed
 from chalicelib.settings import get_settings
 
 dev = Blueprint(__name__)
@@ -105,3 +117,114 @@ def sign_in():
         audience=s.auth_audience,
     )
     return {"token": token, "role": found["role"]}
+
+
+# --- a forgotten password, as Cognito's ForgotPassword and ConfirmForgotPassword do it ------
+RESET_MINUTES = 60  # Cognito's codes are good for an hour too
+RESET_TRIES = 5  # wrong codes before the code is spent and a new one must be asked for
+MIN_PASSWORD = 12  # the user pool's policy (infra/rebook_stack.py)
+
+
+def _resets_file() -> Path | None:
+    path = accounts_file()
+    return path.with_name("password-resets.json") if path else None
+
+
+def _read(path: Path | None, key: str, empty: Any) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))[key] if path else empty
+    except (OSError, ValueError, KeyError, TypeError):
+        return empty
+
+
+def _write(path: Path, data: dict) -> None:
+    """Whole or not at all, readable by its owner only (the passwords are in it)."""
+    part = path.with_name(path.name + ".part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, indent=2) + "\n")
+    os.replace(part, path)
+
+
+def _digest(email: str, code: str) -> str:
+    return hashlib.sha256(f"{email}\n{code}".encode()).hexdigest()
+
+
+def _email_of(body: object) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("email"), str) or not body["email"].strip():
+        raise ValidationFailed("Send your email.", fields={"email": "required"})
+    return body["email"].strip().lower()
+
+
+@dev.route("/dev/forgot-password", methods=["POST"], content_types=["application/json"])
+@handler
+def forgot_password():
+    """A code by email to the local account with that address, good for an hour; the
+    answer is the same whether or not there is one (the user pool's
+    prevent_user_existence_errors), so the form tells nobody who has an account."""
+    from chalicelib.notify.channels import send_email
+    from chalicelib.notify.mime import build_email
+    from chalicelib.pages.i18n import catalogue
+
+    body = json_body(dev.current_request)
+    email = _email_of(body)
+    lang = str(body["lang"]) if isinstance(body, dict) and body.get("lang") in LOCALES else "fi"
+    account = next((a for a in _accounts() if str(a.get("email", "")).lower() == email), None)
+    path = _resets_file()
+    if account and path:
+        code = f"{secrets.randbelow(10**6):06d}"
+        resets = dict(_read(path, "resets", {}))
+        until = clock.now() + timedelta(minutes=RESET_MINUTES)
+        resets[email] = {"code": _digest(email, code), "until": until.isoformat(), "tries": RESET_TRIES}
+        _write(path, {"resets": resets})
+        words = catalogue(lang)["dashboard"]
+        text = words["reset_mail_text"].format(code=code, minutes=RESET_MINUTES)
+        sender = get_settings().email_from
+        raw = build_email(
+            sender=sender,
+            to=account["email"],
+            subject=words["reset_mail_subject"],
+            text=text + "\n",
+            html="".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line),
+        )
+        send_email(raw, source=sender, to=account["email"])
+    return {"sent": True}
+
+
+@dev.route("/dev/reset-password", methods=["POST"], content_types=["application/json"])
+@handler
+def reset_password():
+    """The emailed code and a new password: the account's password is the new one."""
+    body = json_body(dev.current_request)
+    email = _email_of(body)
+    assert isinstance(body, dict)  # _email_of refused anything else
+    code, password = body.get("code"), body.get("password")
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationFailed("Send the code from the email.", fields={"code": "required"})
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            f"The password must be at least {MIN_PASSWORD} characters.",
+            code="password_rules",
+            fields={"password": "too_short"},
+        )
+    path = _resets_file()
+    resets = dict(_read(path, "resets", {}))
+    wanted = resets.get(email)
+    if not path or not isinstance(wanted, dict) or datetime.fromisoformat(wanted["until"]) < clock.now():
+        raise BadRequest("That code has expired. Ask for a new one.", code="expired_code")
+    if not _same(_digest(email, code.strip()), str(wanted["code"])):
+        wanted["tries"] = int(wanted["tries"]) - 1
+        if wanted["tries"] <= 0:
+            del resets[email]
+        _write(path, {"resets": resets})
+        raise BadRequest("That code is not valid.", code="bad_code")
+    accounts = list(_read(accounts_file(), "accounts", []))
+    for account in accounts:
+        if str(account.get("email", "")).lower() == email:
+            account["password"] = password
+    accounts_path = accounts_file()
+    assert accounts_path is not None  # a reset was stored beside it
+    _write(accounts_path, {"accounts": accounts})
+    del resets[email]
+    _write(path, {"resets": resets})
+    return {"reset": True}

@@ -890,6 +890,125 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
     }
 
 
+def test_a_forgotten_password_is_changed_from_the_sign_in_form(page, stack):
+    """A staff member who forgot her password asks for a code on the sign-in form, finds it
+    in her email (the stack's mock SES), chooses a new password and signs in with it."""
+    account = accounts(stack)["staff"]
+    page.set_viewport_size(SMALL_PHONE)
+    page.goto(f"{stack.api}/admin")
+    form, reset = page.locator("#sign-in-form"), page.locator("#reset-form")
+    form.get_by_label("Sähköposti").fill(account["email"])
+    page.get_by_role("button", name="Unohtuiko salasana?").click()
+    expect(form).to_be_hidden()
+    expect(reset.get_by_label("Sähköposti", exact=True)).to_have_value(account["email"])  # as she typed it
+    expect(reset.get_by_label("Sähköposti", exact=True)).to_be_focused()
+    earlier = len(stack.emails_to(account["email"], wait=0, at_least=0))
+    reset.get_by_role("button", name="Lähetä koodi").click()
+    expect(reset.get_by_role("status")).to_have_text(
+        "Jos osoitteella on tili, sinne lähti koodi. Anna se ja uusi salasana."
+    )
+    expect(reset.get_by_label("Koodi sähköpostista")).to_be_focused()
+    check_any(page, "password-reset", ALL_IMPACTS)
+    mails = stack.emails_to(account["email"], at_least=earlier + 1)
+    assert len(mails) == earlier + 1, mails
+    found = re.search(r"\b\d{6}\b", mails[0]["text"])  # the newest first
+    assert found, mails[0]["text"]
+    code = found.group(0)
+    reset.get_by_label("Koodi sähköpostista").fill("000000" if code != "000000" else "111111")
+    reset.get_by_label("Uusi salasana").fill("lyhyt")
+    reset.get_by_role("button", name="Vaihda salasana").click()
+    expect(reset.get_by_role("alert")).to_have_text("Salasanassa on oltava vähintään 12 merkkiä.")
+    reset.get_by_label("Uusi salasana").fill("uusi-salasana-2026")
+    reset.get_by_role("button", name="Vaihda salasana").click()
+    expect(reset.get_by_role("alert")).to_have_text("Koodi ei kelpaa. Yritä uudelleen.")
+    reset.get_by_label("Koodi sähköpostista").fill(code)
+    reset.get_by_role("button", name="Vaihda salasana").click()
+    expect(page.locator("#sign-in-note")).to_have_text("Salasana on vaihdettu. Kirjaudu uudella salasanalla.")
+    expect(form.get_by_label("Sähköposti")).to_have_value(account["email"])
+    expect(form.get_by_label("Salasana", exact=True)).to_be_focused()
+    form.get_by_label("Salasana", exact=True).fill(account["password"])  # the old one no longer
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    expect(page.locator("#sign-in-error")).to_have_text("Väärä sähköposti tai salasana.")
+    form.get_by_label("Salasana", exact=True).fill("uusi-salasana-2026")
+    form.get_by_role("button", name="Kirjaudu", exact=True).click()
+    page.locator("#calendar .cal").wait_for()
+    assert accounts(stack)["staff"]["password"] == "uusi-salasana-2026"  # what the other tests sign in with
+
+
+def test_a_forgotten_password_through_cognito(page, stack):
+    """In AWS the form asks Cognito itself (ForgotPassword, then ConfirmForgotPassword);
+    only Cognito's endpoint and the page's config are stubbed. Back to the sign-in form
+    in one tap, with what she typed."""
+    calls = []
+    cors = {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Headers": "content-type,x-amz-target",
+        "Access-Control-Allow-Methods": "POST",
+    }
+
+    def cognito(route):
+        request = route.request
+        if request.method == "OPTIONS":
+            return route.fulfill(status=204, headers=cors)
+        target, body = request.headers["x-amz-target"].split(".")[-1], request.post_data_json
+        calls.append((target, body))
+        answer: dict = {}
+        if target == "ForgotPassword":
+            answer = {"CodeDeliveryDetails": {"Destination": "o***@s***", "DeliveryMedium": "EMAIL"}}
+        elif body["ConfirmationCode"] != "123456":
+            answer = {"__type": "CodeMismatchException", "message": "Invalid verification code provided."}
+        route.fulfill(
+            status=400 if "__type" in answer else 200,
+            headers=cors,
+            content_type="application/x-amz-json-1.1",
+            body=json.dumps(answer),
+        )
+
+    page.route(
+        "**/admin/config.json",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"auth": "cognito", "region": "eu-north-1", "client_id": "client-1"}),
+        ),
+    )
+    page.route("https://cognito-idp.eu-north-1.amazonaws.com/", cognito)
+    page.goto(f"{stack.api}/admin")
+    page.get_by_role("button", name="Unohtuiko salasana?").click()
+    reset = page.locator("#reset-form")
+    reset.get_by_role("button", name="Lähetä koodi").click()
+    expect(reset.get_by_role("alert")).to_have_text("Anna sähköpostiosoitteesi.")
+    reset.get_by_label("Sähköposti", exact=True).fill("omistaja@salonaurora.example")
+    reset.get_by_role("button", name="Lähetä koodi").click()
+    reset.get_by_label("Koodi sähköpostista").fill("654321")
+    reset.get_by_label("Uusi salasana").fill("my-new-Passw0rd!")
+    reset.get_by_role("button", name="Vaihda salasana").click()
+    expect(reset.get_by_role("alert")).to_have_text("Koodi ei kelpaa. Yritä uudelleen.")
+    reset.get_by_label("Koodi sähköpostista").fill("123456")
+    reset.get_by_role("button", name="Vaihda salasana").click()
+    expect(page.locator("#sign-in-note")).to_have_text("Salasana on vaihdettu. Kirjaudu uudella salasanalla.")
+    assert calls == [
+        ("ForgotPassword", {"ClientId": "client-1", "Username": "omistaja@salonaurora.example"}),
+        *[
+            (
+                "ConfirmForgotPassword",
+                {
+                    "ClientId": "client-1",
+                    "Username": "omistaja@salonaurora.example",
+                    "ConfirmationCode": code,
+                    "Password": "my-new-Passw0rd!",
+                },
+            )
+            for code in ("654321", "123456")
+        ],
+    ]
+    # Asked by mistake: back in one tap, the address kept.
+    page.get_by_role("button", name="Unohtuiko salasana?").click()
+    page.get_by_role("button", name="Takaisin kirjautumiseen").click()
+    expect(page.locator("#sign-in-form").get_by_label("Sähköposti")).to_have_value("omistaja@salonaurora.example")
+    expect(page.locator("#sign-in-form").get_by_label("Sähköposti")).to_be_focused()
+
+
 # --- where periods turn ------------------------------------------------------------------
 # The same seed, with both clocks pinned at noon on the last and the first day of a month
 # and of a year, and on the Sundays when Helsinki's clocks go forward and back. The pins

@@ -1,7 +1,7 @@
 // Signing in: the local stack's /dev/sign-in, or Cognito's USER_PASSWORD_AUTH straight
 // from the browser with its NEW_PASSWORD_REQUIRED and SOFTWARE_TOKEN_MFA challenges.
 import { $ } from "./dom.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { request } from "./api.js";
 import { BASE, state } from "./state.js";
 
@@ -106,6 +106,99 @@ function resetChallenge() {
   $("mfa-box").hidden = true;
 }
 
+// --- a forgotten password: a code by email, then the code and a new password ------------
+// Cognito's ForgotPassword and ConfirmForgotPassword (the pool sends the code), or the
+// local stack's /dev/forgot-password and /dev/reset-password (its mock SES carries it).
+let codeSent = false;
+
+function resetCall(body) {
+  const mode = state.config && state.config.auth;
+  if (mode === "local") {
+    const path = codeSent ? "dev/reset-password" : "dev/forgot-password";
+    return request("POST", `${BASE}${path}`, { body: codeSent ? body : { email: body.email, lang: lang() } });
+  }
+  if (mode !== "cognito") return Promise.reject({ code: "no_sign_in" });
+  const ClientId = state.config.client_id;
+  if (!codeSent) return cognito("ForgotPassword", { ClientId, Username: body.email });
+  return cognito("ConfirmForgotPassword", {
+    ClientId, Username: body.email, ConfirmationCode: body.code, Password: body.password,
+  });
+}
+
+function resetMessage(err) {
+  const code = err && err.code;
+  if (code === "CodeMismatchException" || code === "bad_code") return t("bad_code");
+  if (code === "ExpiredCodeException" || code === "expired_code") return t("expired_code");
+  if (code === "password_rules") return t("password_min", { n: 12 });
+  if (code === "InvalidPasswordException") return t("password_rules", { message: err.message });
+  if (code === "LimitExceededException" || code === "TooManyRequestsException") return t("too_many_tries");
+  if (code === "no_sign_in") return t("no_sign_in");
+  return t("sign_in_failed");
+}
+
+function showReset(open, focus = true) {
+  $("sign-in-form").hidden = open;
+  $("reset-form").hidden = !open;
+  $("reset-error").textContent = "";
+  $("sign-in-error").textContent = "";
+  codeSent = false;
+  $("reset-code-box").hidden = true;
+  $("reset-email").disabled = false;
+  setResetButton("send_code");
+  if (open) {
+    $("reset-email").value = $("email").value.trim();
+    $("reset-code").value = "";
+    $("reset-password").value = "";
+    if (focus) $("reset-email").focus();
+  } else if (focus) {
+    $("email").focus();
+  }
+}
+
+function setResetButton(key) {
+  const button = $("reset-submit");
+  button.setAttribute("data-t", key); // a language switch rewords it as it stands
+  button.textContent = t(key);
+}
+
+async function onReset(e) {
+  e.preventDefault();
+  const email = $("reset-email").value.trim();
+  const code = $("reset-code").value.trim();
+  const password = $("reset-password").value;
+  const error = $("reset-error");
+  const button = $("reset-submit");
+  error.textContent = "";
+  if (!email) { error.textContent = t("fill_email"); $("reset-email").focus(); return; }
+  if (codeSent && (!code || !password)) {
+    error.textContent = t("fill_code_and_password");
+    $(code ? "reset-password" : "reset-code").focus();
+    return;
+  }
+  button.disabled = true;
+  button.textContent = t("sending_code");
+  try {
+    await resetCall({ email, code, password });
+    if (!codeSent) {
+      codeSent = true;
+      $("reset-email").disabled = true; // the code is for this address
+      $("reset-code-box").hidden = false;
+      $("reset-code").focus();
+    } else {
+      showReset(false);
+      $("email").value = email;
+      $("password").value = "";
+      $("sign-in-note").textContent = t("password_changed");
+      $("password").focus();
+    }
+  } catch (err) {
+    error.textContent = resetMessage(err);
+  } finally {
+    button.disabled = false;
+    setResetButton(codeSent ? "set_password" : "send_code");
+  }
+}
+
 export function setToken(token) {
   state.token = token;
   try {
@@ -124,6 +217,7 @@ export function showSignIn(note) {
   $("search").hidden = true;
   $("sign-in").hidden = false;
   resetChallenge();
+  showReset(false, false);
   $("sign-in-note").textContent = note ? t(note) : "";
   document.title = "Rebook";
 }
@@ -131,4 +225,7 @@ export function showSignIn(note) {
 export function initSignIn(signedIn) {
   onSignedIn = signedIn;
   $("sign-in-form").addEventListener("submit", onSubmit);
+  $("reset-form").addEventListener("submit", onReset);
+  $("forgot").addEventListener("click", () => showReset(true));
+  $("reset-back").addEventListener("click", () => showReset(false));
 }
