@@ -150,6 +150,26 @@ def auth_dir() -> Path:
     return AUTH_DIR
 
 
+@cache
+def dev_app():
+    """An app of the local-only dev blueprint alone, one per process. Its module is
+    loaded afresh for it: Chalice registers a blueprint's routes with their methods only
+    once (a second app gets every route as GET), and app.py on a local stage may have
+    registered `dev` already; a blueprint also reads its request through the app it was
+    registered with last."""
+    import importlib.util
+
+    from chalice import Chalice
+
+    spec = importlib.util.find_spec("chalicelib.api.dev")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = Chalice(app_name="dev-test")
+    app.register_blueprint(module.dev)
+    return app
+
+
 def owner_token(business_id: str, role: str = "owner", **kw) -> str:
     from chalicelib.auth.local_keys import issue_token
 

@@ -10,7 +10,6 @@ from email.message import EmailMessage
 
 import boto3
 import pytest
-from chalice import Chalice
 from chalice.test import Client
 
 from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent, html_to_text, linkify, parse_email, render_page
@@ -18,6 +17,7 @@ from chalicelib.settings import reset_settings
 from scripts import dynamodb_local, local_stack, outbox_stream, sent_messages
 from scripts.dynamodb_local import DynamoDBLocal, find_jar, free_port, port_is_free, stop_process_group
 from scripts.mock_aws import MockAws, verify_sender
+from tests.conftest import dev_app
 
 REGION = "eu-north-1"
 CREDS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -193,16 +193,12 @@ def test_sent_messages_cli(mock_aws, capsys):
 
 
 def dev_client(monkeypatch, endpoint: str | None) -> Client:
-    from chalicelib.api.dev import dev
-
     if endpoint:
         monkeypatch.setenv("REBOOK_AWS_ENDPOINT", endpoint)
     else:
         monkeypatch.delenv("REBOOK_AWS_ENDPOINT", raising=False)
     reset_settings()
-    app = Chalice(app_name="dev-test")
-    app.register_blueprint(dev)
-    return Client(app)
+    return Client(dev_app())
 
 
 def test_dev_pages(mock_aws, monkeypatch):

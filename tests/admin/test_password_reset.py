@@ -9,25 +9,12 @@ import json
 import re
 import stat
 from datetime import timedelta
-from functools import cache
 
 import pytest
 
-from tests.conftest import reset_caches
+from tests.conftest import dev_app, reset_caches
 
 OWNER = "omistaja@salonaurora.example"
-
-
-@cache
-def dev_app():
-    """An app of the dev blueprint alone (a blueprint is registered with one app only)."""
-    from chalice import Chalice
-
-    from chalicelib.api.dev import dev
-
-    app = Chalice(app_name="dev-test")
-    app.register_blueprint(dev)
-    return app
 
 
 @pytest.fixture
