@@ -6,7 +6,9 @@ them — instead of empty lists. Relative to the stack's clock (today), the same
 (a fixed seed). Never in the tests' stacks, which seed exactly what each test needs.
 
 `rebook_cli seed-demo-history demo` (what local_stack runs); it writes nothing to a
-business that has clients already."""
+business that has clients of its own, and a seed stopped half-way (`make run` interrupted
+on its first start) is finished on the next: the demo's people already there are passed
+over (one stopped in the middle of her visits keeps those she has)."""
 
 from __future__ import annotations
 
@@ -83,8 +85,14 @@ def _people(rng: random.Random) -> list[Person]:
     return people
 
 
+def _contact(n: int, p: Person, rng: random.Random) -> tuple[str, str]:
+    phone = f"040 52{n:02d} {rng.randint(100, 999)}"
+    return phone, f"{p.name.split()[0].lower()}.{n}@example.com".replace("ä", "a").replace("ö", "o")
+
+
 def seed(slug: str = "demo") -> dict[str, int]:
-    """The demo salon's year of clients, unless it has clients already."""
+    """The demo salon's year of clients, unless it has clients of its own; the rest of
+    them when a seed stopped half-way."""
     from chalicelib import clock, links
     from chalicelib.services import feedback
     from chalicelib.store import businesses, clients
@@ -92,9 +100,11 @@ def seed(slug: str = "demo") -> dict[str, int]:
     b = businesses.get_by_slug(slug)
     if b is None:
         raise SystemExit(f"no business {slug!r}: load it first")
-    if next(iter(clients.all_clients(b.id)), None) is not None:
-        return {"clients": 0, "visits": 0}
     rng, tz, now = random.Random(SEED), ZoneInfo(b.config.timezone), clock.now()
+    people = [(n, p, *_contact(n, p, rng)) for n, p in enumerate(_people(rng))]
+    there = {c.email for c in clients.all_clients(b.id)}
+    if there - {email for *_, email in people}:  # a salon's own clients: not the demo's
+        return {"clients": 0, "visits": 0}
     taken: set[tuple[str, datetime]] = set()  # (staff, start): one visit at a time each
 
     def at(day_back: int, staff: str) -> datetime:
@@ -108,13 +118,13 @@ def seed(slug: str = "demo") -> dict[str, int]:
         return start
 
     made = {"clients": 0, "visits": 0}
-    for n, p in enumerate(_people(rng)):
+    for _, p, phone, email in people:
         back = [p.silent]
         for gap in reversed(p.gaps):
             back.append(back[-1] + gap)
-        starts = [at(d, p.staff) for d in reversed(back)]
-        phone = f"040 52{n:02d} {rng.randint(100, 999)}"
-        email = f"{p.name.split()[0].lower()}.{n}@example.com".replace("ä", "a").replace("ö", "o")
+        starts = [at(d, p.staff) for d in reversed(back)]  # hers taken even if she is there
+        if email in there:
+            continue
         hers = partial(
             past_visits, slug=slug, name=p.name, phone=phone, email=email, service=p.service, staff=p.staff,
             marketing=p.marketing,

@@ -1,19 +1,37 @@
 """The lived-in demo salon `make run` starts with (scripts/demo_history.py): the owner's
 side has something to show — regulars, clients slipping away with their reasons, key
-figures — and a second run writes nothing."""
+figures — a run stopped half-way is finished by the next, and a salon's own clients keep
+it away."""
 
 from __future__ import annotations
 
+import pytest
+
+from scripts.past_visits import past_visits
 from tests.history import at, run_job
 
 
-def test_the_demo_salon_starts_with_a_year_of_clients_some_slipping_away(desk, frozen_now):
+def test_the_demo_salon_starts_with_a_year_of_clients_some_slipping_away(desk, frozen_now, monkeypatch):
     from scripts import demo_history
 
     frozen_now["now"] = at("2026-12-07T10:00:00+02:00")
+    # `make run` stopped on its first start, ten clients in: the next start finishes it.
+    written: list[str] = []
+
+    def stopped(*args, **kw):
+        if len(written) == 10:
+            raise KeyboardInterrupt
+        written.append(kw["name"])
+        return past_visits(*args, **kw)
+
+    monkeypatch.setattr(demo_history, "past_visits", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        demo_history.seed("demo")
+    monkeypatch.setattr(demo_history, "past_visits", past_visits)
     made = demo_history.seed("demo")
-    assert made["clients"] == 25 and made["visits"] > 100, made
-    assert demo_history.seed("demo") == {"clients": 0, "visits": 0}  # it has clients: nothing more
+    assert made["clients"] == 25 - len(set(written)) and made["visits"] > 80, made
+    assert demo_history.seed("demo") == {"clients": 0, "visits": 0}  # all there: nothing more
+    assert len(desk.get("/clients?limit=100")[1]["clients"]) == 25
 
     run_job("refit_returns", frozen_now["now"])
     listed = desk.get("/retention")[1]["clients"]
@@ -42,8 +60,6 @@ def test_the_demo_history_is_never_written_outside_a_local_stack(desk, monkeypat
     import os
     from argparse import Namespace
 
-    import pytest
-
     from scripts import rebook_cli
     from tests.conftest import reset_caches
 
@@ -58,3 +74,11 @@ def test_the_demo_history_is_never_written_outside_a_local_stack(desk, monkeypat
     from tests.history import business
 
     assert list(clients.all_clients(business("demo").id)) == []
+
+
+def test_a_salon_with_clients_of_its_own_gets_no_demo_clients(desk, frozen_now):
+    from scripts import demo_history
+
+    past_visits(["2026-11-02T10:00:00+02:00"], name="Oma Asiakas", phone="040 765 4321", email="oma@example.com")
+    assert demo_history.seed("demo") == {"clients": 0, "visits": 0}
+    assert [c["name"] for c in desk.get("/clients?limit=100")[1]["clients"]] == ["Oma Asiakas"]
