@@ -813,11 +813,11 @@ def test_sign_in_config_and_cognito_mode(monkeypatch):
         reset_settings()
 
 
-def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
-    """The AWS sign-in path: the page talks to Cognito's API itself. Only Cognito's
-    endpoint (and the page's config saying to use it) is stubbed here; the ID token it
-    hands back is a real one of the stack, so the owner API behind it is the real one."""
-    calls = []
+def stub_cognito(page, answer) -> list[tuple[str, dict]]:
+    """The page's config says Cognito, and Cognito's endpoint answers `answer(operation,
+    body)` (an error when it has a `__type`), as its JSON API does, CORS and all; returns
+    the calls the page made, (operation, body)."""
+    calls: list[tuple[str, dict]] = []
     cors = {
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Headers": "content-type,x-amz-target",
@@ -828,29 +828,18 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
         request = route.request
         if request.method == "OPTIONS":
             return route.fulfill(status=204, headers=cors)
-        body = request.post_data_json
-        target = request.headers["x-amz-target"]
-        calls.append((target, request.headers["content-type"], body))
-        if target.endswith(".InitiateAuth") and body["AuthParameters"]["PASSWORD"] != "first-Passw0rd":
-            return route.fulfill(
-                status=400,
-                headers=cors,
-                content_type="application/x-amz-json-1.1",
-                body=json.dumps({"__type": "NotAuthorizedException", "message": "Incorrect username or password."}),
-            )
-        if target.endswith(".InitiateAuth"):
-            answer = {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "session-1", "ChallengeParameters": {}}
-        else:
-            answer = {
-                "AuthenticationResult": {
-                    "IdToken": token_of(stack, "owner"),
-                    "AccessToken": "a",
-                    "ExpiresIn": 3600,
-                    "TokenType": "Bearer",
-                },
-                "ChallengeParameters": {},
-            }
-        route.fulfill(status=200, headers=cors, content_type="application/x-amz-json-1.1", body=json.dumps(answer))
+        service, _, target = request.headers["x-amz-target"].partition(".")
+        sent_as = (service, request.headers["content-type"])
+        # Anything but Cognito's JSON API is listed whole, so the caller's list of calls fails.
+        ours = sent_as == ("AWSCognitoIdentityProviderService", "application/x-amz-json-1.1")
+        calls.append((target if ours else f"{target} {sent_as}", request.post_data_json))
+        body = answer(target, request.post_data_json)
+        route.fulfill(
+            status=400 if "__type" in body else 200,
+            headers=cors,
+            content_type="application/x-amz-json-1.1",
+            body=json.dumps(body),
+        )
 
     page.route(
         "**/admin/config.json",
@@ -861,6 +850,30 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
         ),
     )
     page.route("https://cognito-idp.eu-north-1.amazonaws.com/", cognito)
+    return calls
+
+
+def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
+    """The AWS sign-in path: the page talks to Cognito's API itself. Only Cognito's
+    endpoint (and the page's config saying to use it) is stubbed here; the ID token it
+    hands back is a real one of the stack, so the owner API behind it is the real one."""
+
+    def answer(target: str, body: dict) -> dict:
+        if target == "InitiateAuth" and body["AuthParameters"]["PASSWORD"] != "first-Passw0rd":
+            return {"__type": "NotAuthorizedException", "message": "Incorrect username or password."}
+        if target == "InitiateAuth":
+            return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "session-1", "ChallengeParameters": {}}
+        return {
+            "AuthenticationResult": {
+                "IdToken": token_of(stack, "owner"),
+                "AccessToken": "a",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            },
+            "ChallengeParameters": {},
+        }
+
+    calls = stub_cognito(page, answer)
     page.goto(f"{stack.api}/admin")
     form = page.locator("#sign-in-form")
     form.get_by_label("Sähköposti").fill("omistaja@salonaurora.example")
@@ -873,21 +886,25 @@ def test_cognito_sign_in_with_the_new_password_challenge(page, stack, seeded):
     form.get_by_role("button", name="Kirjaudu", exact=True).click()
     page.locator("#calendar .cal").wait_for()
     expect(page.locator("#who")).to_have_text("Omistaja")
-    assert [c[0] for c in calls] == ["AWSCognitoIdentityProviderService.InitiateAuth"] * 2 + [
-        "AWSCognitoIdentityProviderService.RespondToAuthChallenge"
-    ]
-    assert all(c[1] == "application/x-amz-json-1.1" for c in calls)
-    assert calls[1][2] == {
+    assert [c[0] for c in calls] == ["InitiateAuth"] * 2 + ["RespondToAuthChallenge"]
+    assert calls[1][1] == {
         "AuthFlow": "USER_PASSWORD_AUTH",
         "ClientId": "client-1",
         "AuthParameters": {"USERNAME": "omistaja@salonaurora.example", "PASSWORD": "first-Passw0rd"},
     }
-    assert calls[2][2] == {
+    assert calls[2][1] == {
         "ChallengeName": "NEW_PASSWORD_REQUIRED",
         "ClientId": "client-1",
         "Session": "session-1",
         "ChallengeResponses": {"USERNAME": "omistaja@salonaurora.example", "NEW_PASSWORD": "my-new-Passw0rd"},
     }
+
+
+def new_password(reset, code: str, password: str) -> None:
+    """The reset form's second step, as she fills it in."""
+    reset.get_by_label("Koodi sähköpostista").fill(code)
+    reset.get_by_label("Uusi salasana").fill(password)
+    reset.get_by_role("button", name="Vaihda salasana").click()
 
 
 def test_a_forgotten_password_is_changed_from_the_sign_in_form(page, stack):
@@ -914,15 +931,12 @@ def test_a_forgotten_password_is_changed_from_the_sign_in_form(page, stack):
     found = re.search(r"\b\d{6}\b", mails[0]["text"])  # the newest first
     assert found, mails[0]["text"]
     code = found.group(0)
-    reset.get_by_label("Koodi sähköpostista").fill("000000" if code != "000000" else "111111")
-    reset.get_by_label("Uusi salasana").fill("lyhyt")
-    reset.get_by_role("button", name="Vaihda salasana").click()
+    wrong = "000000" if code != "000000" else "111111"
+    new_password(reset, wrong, "lyhyt")
     expect(reset.get_by_role("alert")).to_have_text("Salasanassa on oltava vähintään 12 merkkiä.")
-    reset.get_by_label("Uusi salasana").fill("uusi-salasana-2026")
-    reset.get_by_role("button", name="Vaihda salasana").click()
+    new_password(reset, wrong, "uusi-salasana-2026")
     expect(reset.get_by_role("alert")).to_have_text("Koodi ei kelpaa. Yritä uudelleen.")
-    reset.get_by_label("Koodi sähköpostista").fill(code)
-    reset.get_by_role("button", name="Vaihda salasana").click()
+    new_password(reset, code, "uusi-salasana-2026")
     expect(page.locator("#sign-in-note")).to_have_text("Salasana on vaihdettu. Kirjaudu uudella salasanalla.")
     expect(form.get_by_label("Sähköposti")).to_have_value(account["email"])
     expect(form.get_by_label("Salasana", exact=True)).to_be_focused()
@@ -939,40 +953,15 @@ def test_a_forgotten_password_through_cognito(page, stack):
     """In AWS the form asks Cognito itself (ForgotPassword, then ConfirmForgotPassword);
     only Cognito's endpoint and the page's config are stubbed. Back to the sign-in form
     in one tap, with what she typed."""
-    calls = []
-    cors = {
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Allow-Headers": "content-type,x-amz-target",
-        "Access-Control-Allow-Methods": "POST",
-    }
 
-    def cognito(route):
-        request = route.request
-        if request.method == "OPTIONS":
-            return route.fulfill(status=204, headers=cors)
-        target, body = request.headers["x-amz-target"].split(".")[-1], request.post_data_json
-        calls.append((target, body))
-        answer: dict = {}
+    def answer(target: str, body: dict) -> dict:
         if target == "ForgotPassword":
-            answer = {"CodeDeliveryDetails": {"Destination": "o***@s***", "DeliveryMedium": "EMAIL"}}
-        elif body["ConfirmationCode"] != "123456":
-            answer = {"__type": "CodeMismatchException", "message": "Invalid verification code provided."}
-        route.fulfill(
-            status=400 if "__type" in answer else 200,
-            headers=cors,
-            content_type="application/x-amz-json-1.1",
-            body=json.dumps(answer),
-        )
+            return {"CodeDeliveryDetails": {"Destination": "o***@s***", "DeliveryMedium": "EMAIL"}}
+        if body["ConfirmationCode"] != "123456":
+            return {"__type": "CodeMismatchException", "message": "Invalid verification code provided."}
+        return {}
 
-    page.route(
-        "**/admin/config.json",
-        lambda route: route.fulfill(
-            status=200,
-            content_type="application/json",
-            body=json.dumps({"auth": "cognito", "region": "eu-north-1", "client_id": "client-1"}),
-        ),
-    )
-    page.route("https://cognito-idp.eu-north-1.amazonaws.com/", cognito)
+    calls = stub_cognito(page, answer)
     page.goto(f"{stack.api}/admin")
     page.get_by_role("button", name="Unohtuiko salasana?").click()
     reset = page.locator("#reset-form")
@@ -980,12 +969,9 @@ def test_a_forgotten_password_through_cognito(page, stack):
     expect(reset.get_by_role("alert")).to_have_text("Anna sähköpostiosoitteesi.")
     reset.get_by_label("Sähköposti", exact=True).fill("omistaja@salonaurora.example")
     reset.get_by_role("button", name="Lähetä koodi").click()
-    reset.get_by_label("Koodi sähköpostista").fill("654321")
-    reset.get_by_label("Uusi salasana").fill("my-new-Passw0rd!")
-    reset.get_by_role("button", name="Vaihda salasana").click()
+    new_password(reset, "654321", "my-new-Passw0rd!")
     expect(reset.get_by_role("alert")).to_have_text("Koodi ei kelpaa. Yritä uudelleen.")
-    reset.get_by_label("Koodi sähköpostista").fill("123456")
-    reset.get_by_role("button", name="Vaihda salasana").click()
+    new_password(reset, "123456", "my-new-Passw0rd!")
     expect(page.locator("#sign-in-note")).to_have_text("Salasana on vaihdettu. Kirjaudu uudella salasanalla.")
     assert calls == [
         ("ForgotPassword", {"ClientId": "client-1", "Username": "omistaja@salonaurora.example"}),
