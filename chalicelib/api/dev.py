@@ -19,6 +19,8 @@ import html
 import json
 import os
 import secrets
+import tempfile
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,7 +124,8 @@ def sign_in():
 # --- a forgotten password, as Cognito's ForgotPassword and ConfirmForgotPassword do it ------
 RESET_MINUTES = 60  # Cognito's codes are good for an hour too
 RESET_TRIES = 5  # wrong codes before the code is spent and a new one must be asked for
-MIN_PASSWORD = 12  # the user pool's policy (infra/rebook_stack.py)
+# The user pool's policy (infra/rebook_stack.py): a length, no mix of character kinds.
+MIN_PASSWORD = 12
 
 
 def _resets_file() -> Path | None:
@@ -139,11 +142,15 @@ def _read(path: Path | None, key: str, empty: Any) -> Any:
 
 def _write(path: Path, data: dict) -> None:
     """Whole or not at all, readable by its owner only (the passwords are in it)."""
-    part = path.with_name(path.name + ".part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    fd, part = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:  # mkstemp's file: 0600
         f.write(json.dumps(data, indent=2) + "\n")
     os.replace(part, path)
+
+
+# The local server answers in threads: a code's tries and the accounts file are read,
+# changed and written under one lock, so parallel guesses each spend a try.
+_FILES = threading.Lock()
 
 
 def _digest(email: str, code: str) -> str:
@@ -171,12 +178,17 @@ def forgot_password():
     lang = str(body["lang"]) if isinstance(body, dict) and body.get("lang") in LOCALES else "fi"
     account = next((a for a in _accounts() if str(a.get("email", "")).lower() == email), None)
     path = _resets_file()
-    if account and path:
-        code = f"{secrets.randbelow(10**6):06d}"
+    if not path:
+        return {"sent": True}
+    # An address with no account gets a code too, one nobody is sent: a wrong guess is
+    # then "not valid" for any address, as Cognito answers (prevent_user_existence_errors).
+    code = f"{secrets.randbelow(10**6):06d}"
+    until = clock.now() + timedelta(minutes=RESET_MINUTES)
+    with _FILES:
         resets = dict(_read(path, "resets", {}))
-        until = clock.now() + timedelta(minutes=RESET_MINUTES)
         resets[email] = {"code": _digest(email, code), "until": until.isoformat(), "tries": RESET_TRIES}
         _write(path, {"resets": resets})
+    if account:
         words = catalogue(lang)["dashboard"]
         text = words["reset_mail_text"].format(code=code, minutes=RESET_MINUTES)
         sender = get_settings().email_from
@@ -207,24 +219,25 @@ def reset_password():
             code="password_rules",
             fields={"password": "too_short"},
         )
-    path = _resets_file()
-    resets = dict(_read(path, "resets", {}))
-    wanted = resets.get(email)
-    if not path or not isinstance(wanted, dict) or datetime.fromisoformat(wanted["until"]) < clock.now():
+    path, accounts_path = _resets_file(), accounts_file()
+    if not path or not accounts_path:
         raise BadRequest("That code has expired. Ask for a new one.", code="expired_code")
-    if not _same(_digest(email, code.strip()), str(wanted["code"])):
-        wanted["tries"] = int(wanted["tries"]) - 1
-        if wanted["tries"] <= 0:
-            del resets[email]
-        _write(path, {"resets": resets})
-        raise BadRequest("That code is not valid.", code="bad_code")
-    accounts = list(_read(accounts_file(), "accounts", []))
-    for account in accounts:
-        if str(account.get("email", "")).lower() == email:
+    with _FILES:
+        resets = dict(_read(path, "resets", {}))
+        wanted = resets.get(email)
+        if not isinstance(wanted, dict) or datetime.fromisoformat(wanted["until"]) < clock.now():
+            raise BadRequest("That code has expired. Ask for a new one.", code="expired_code")
+        accounts = list(_read(accounts_path, "accounts", []))
+        mine = [a for a in accounts if str(a.get("email", "")).lower() == email]
+        if not mine or not _same(_digest(email, code.strip()), str(wanted["code"])):
+            wanted["tries"] = int(wanted["tries"]) - 1  # no account: no code matches hers
+            if wanted["tries"] <= 0:
+                del resets[email]
+            _write(path, {"resets": resets})
+            raise BadRequest("That code is not valid.", code="bad_code")
+        for account in mine:
             account["password"] = password
-    accounts_path = accounts_file()
-    assert accounts_path is not None  # a reset was stored beside it
-    _write(accounts_path, {"accounts": accounts})
-    del resets[email]
-    _write(path, {"resets": resets})
+        _write(accounts_path, {"accounts": accounts})
+        del resets[email]
+        _write(path, {"resets": resets})
     return {"reset": True}

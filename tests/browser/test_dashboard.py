@@ -922,7 +922,7 @@ def test_a_forgotten_password_is_changed_from_the_sign_in_form(page, stack):
     earlier = len(stack.emails_to(account["email"], wait=0, at_least=0))
     reset.get_by_role("button", name="Lähetä koodi").click()
     expect(reset.get_by_role("status")).to_have_text(
-        "Jos osoitteella on tili, sinne lähti koodi. Anna se ja uusi salasana."
+        "Jos osoitteella on tili, lähetimme siihen koodin. Anna koodi ja uusi salasana."
     )
     expect(reset.get_by_label("Koodi sähköpostista")).to_be_focused()
     check_any(page, "password-reset", ALL_IMPACTS)
@@ -951,12 +951,21 @@ def test_a_forgotten_password_is_changed_from_the_sign_in_form(page, stack):
 
 def test_a_forgotten_password_through_cognito(page, stack):
     """In AWS the form asks Cognito itself (ForgotPassword, then ConfirmForgotPassword);
-    only Cognito's endpoint and the page's config are stubbed. Back to the sign-in form
-    in one tap, with what she typed."""
+    only Cognito's endpoint and the page's config are stubbed. A code that expired takes
+    her back to sending a new one, her address kept; an invited user who never signed in
+    is told whom to ask; back to the sign-in form in one tap."""
+    invited = "kutsuttu@salonaurora.example"
 
     def answer(target: str, body: dict) -> dict:
+        if target == "ForgotPassword" and body["Username"] == invited:
+            return {
+                "__type": "NotAuthorizedException",
+                "message": "User password cannot be reset in the current state.",
+            }
         if target == "ForgotPassword":
             return {"CodeDeliveryDetails": {"Destination": "o***@s***", "DeliveryMedium": "EMAIL"}}
+        if body["ConfirmationCode"] == "999999":
+            return {"__type": "ExpiredCodeException", "message": "Invalid code provided, please request a code again."}
         if body["ConfirmationCode"] != "123456":
             return {"__type": "CodeMismatchException", "message": "Invalid verification code provided."}
         return {}
@@ -964,34 +973,48 @@ def test_a_forgotten_password_through_cognito(page, stack):
     calls = stub_cognito(page, answer)
     page.goto(f"{stack.api}/admin")
     page.get_by_role("button", name="Unohtuiko salasana?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uusi salasana")
     reset = page.locator("#reset-form")
+    email = reset.get_by_label("Sähköposti", exact=True)
     reset.get_by_role("button", name="Lähetä koodi").click()
     expect(reset.get_by_role("alert")).to_have_text("Anna sähköpostiosoitteesi.")
-    reset.get_by_label("Sähköposti", exact=True).fill("omistaja@salonaurora.example")
+    email.fill(invited)
     reset.get_by_role("button", name="Lähetä koodi").click()
-    new_password(reset, "654321", "my-new-Passw0rd!")
+    expect(reset.get_by_role("alert")).to_contain_text("Pyydä salongin ylläpitäjää lähettämään uusi kutsu.")
+    email.fill("omistaja@salonaurora.example")
+    reset.get_by_role("button", name="Lähetä koodi").click()
+    expect(reset.get_by_label("Uusi salasana")).to_have_accessible_description(
+        "Salasanassa on oltava vähintään 12 merkkiä."
+    )
+    new_password(reset, "999999", "my new password")
+    expect(reset.get_by_role("alert")).to_have_text("Koodi on vanhentunut. Pyydä uusi koodi.")
+    expect(reset.get_by_label("Koodi sähköpostista")).to_be_hidden()
+    expect(email).to_be_focused()
+    expect(email).to_have_value("omistaja@salonaurora.example")
+    reset.get_by_role("button", name="Lähetä koodi").click()
+    new_password(reset, "654321", "my new password")
     expect(reset.get_by_role("alert")).to_have_text("Koodi ei kelpaa. Yritä uudelleen.")
-    new_password(reset, "123456", "my-new-Passw0rd!")
+    new_password(reset, "123456", "my new password")
     expect(page.locator("#sign-in-note")).to_have_text("Salasana on vaihdettu. Kirjaudu uudella salasanalla.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kirjaudu sisään")
+
+    def sent(code: str) -> tuple[str, dict]:
+        body = {"ConfirmationCode": code, "Password": "my new password"}
+        return "ConfirmForgotPassword", {"ClientId": "client-1", "Username": "omistaja@salonaurora.example", **body}
+
+    asked = ("ForgotPassword", {"ClientId": "client-1", "Username": "omistaja@salonaurora.example"})
     assert calls == [
-        ("ForgotPassword", {"ClientId": "client-1", "Username": "omistaja@salonaurora.example"}),
-        *[
-            (
-                "ConfirmForgotPassword",
-                {
-                    "ClientId": "client-1",
-                    "Username": "omistaja@salonaurora.example",
-                    "ConfirmationCode": code,
-                    "Password": "my-new-Passw0rd!",
-                },
-            )
-            for code in ("654321", "123456")
-        ],
+        ("ForgotPassword", {"ClientId": "client-1", "Username": invited}),
+        asked,
+        sent("999999"),
+        asked,
+        sent("654321"),
+        sent("123456"),
     ]
-    # Asked by mistake: back in one tap, the address kept.
+    # Asked by mistake: back in one tap, to the sign-in form.
     page.get_by_role("button", name="Unohtuiko salasana?").click()
     page.get_by_role("button", name="Takaisin kirjautumiseen").click()
-    expect(page.locator("#sign-in-form").get_by_label("Sähköposti")).to_have_value("omistaja@salonaurora.example")
+    expect(reset).to_be_hidden()
     expect(page.locator("#sign-in-form").get_by_label("Sähköposti")).to_be_focused()
 
 

@@ -352,6 +352,17 @@ def test_owners_sign_in_through_cognito_and_cannot_change_their_business(templat
     t = template(templates, "prod")
     _, pool = only(t, "AWS::Cognito::UserPool")
     assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    # Twelve characters of any kind, as the dashboard's new-password fields say.
+    assert pool["Properties"]["Policies"]["PasswordPolicy"] == {
+        "MinimumLength": 12,
+        "RequireNumbers": False,
+        "RequireLowercase": False,
+        "RequireSymbols": False,
+        "RequireUppercase": False,
+    }
+    assert pool["Properties"]["AccountRecoverySetting"] == {
+        "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+    }
     attrs = {a["Name"] for a in pool["Properties"]["Schema"]}
     assert {"business_id", "role", "staff_id"} <= attrs
     _, client = only(t, "AWS::Cognito::UserPoolClient")

@@ -129,11 +129,13 @@ function resetMessage(err) {
   const code = err && err.code;
   if (code === "CodeMismatchException" || code === "bad_code") return t("bad_code");
   if (code === "ExpiredCodeException" || code === "expired_code") return t("expired_code");
-  if (code === "password_rules") return t("password_min", { n: 12 });
+  if (code === "password_rules") return t("password_rule");
   if (code === "InvalidPasswordException") return t("password_rules", { message: err.message });
   if (code === "LimitExceededException" || code === "TooManyRequestsException") return t("too_many_tries");
+  // Cognito's for an invited user who never signed in, or an address never verified.
+  if (code === "NotAuthorizedException" || code === "InvalidParameterException") return t("reset_not_possible");
   if (code === "no_sign_in") return t("no_sign_in");
-  return t("sign_in_failed");
+  return t("reset_failed");
 }
 
 function showReset(open, focus = true) {
@@ -141,18 +143,25 @@ function showReset(open, focus = true) {
   $("reset-form").hidden = !open;
   $("reset-error").textContent = "";
   $("sign-in-error").textContent = "";
-  codeSent = false;
-  $("reset-code-box").hidden = true;
-  $("reset-email").disabled = false;
-  setResetButton("send_code");
+  $("sign-in-title").setAttribute("data-t", open ? "new_password" : "sign_in_title");
+  $("sign-in-title").textContent = t(open ? "new_password" : "sign_in_title");
   if (open) {
     $("reset-email").value = $("email").value.trim();
     $("reset-code").value = "";
     $("reset-password").value = "";
-    if (focus) $("reset-email").focus();
-  } else if (focus) {
-    $("email").focus();
   }
+  askForCode(open && focus);
+  if (!open && focus) $("email").focus();
+}
+
+// The first step: her address, and a button that sends a code to it (again, after a code
+// that expired or was spent: what she typed stays).
+function askForCode(focus) {
+  codeSent = false;
+  $("reset-code-box").hidden = true;
+  $("reset-email").readOnly = false;
+  setResetButton("send_code");
+  if (focus) $("reset-email").focus();
 }
 
 function setResetButton(key) {
@@ -181,7 +190,7 @@ async function onReset(e) {
     await resetCall({ email, code, password });
     if (!codeSent) {
       codeSent = true;
-      $("reset-email").disabled = true; // the code is for this address
+      $("reset-email").readOnly = true; // the code is for this address
       $("reset-code-box").hidden = false;
       $("reset-code").focus();
     } else {
@@ -192,6 +201,8 @@ async function onReset(e) {
       $("password").focus();
     }
   } catch (err) {
+    const code = err && err.code;
+    if (codeSent && (code === "expired_code" || code === "ExpiredCodeException")) askForCode(true);
     error.textContent = resetMessage(err);
   } finally {
     button.disabled = false;
