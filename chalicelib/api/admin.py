@@ -415,6 +415,11 @@ def send_personal_message(p, client_id):
     return messages.send_personal(p, client_id, _body())
 
 
+@owner_route("/clients/{client_id}/messages/preview", methods=["POST"], scope=READ)
+def preview_personal_message(p, client_id):
+    return messages.preview_personal(p, client_id, _body())
+
+
 @owner_route("/messages/failed", scope=READ)
 def failed_messages(p):
     return messages.failed(p, _query())

@@ -325,6 +325,22 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     return outbox.deliver(messages, now)  # as sent (or due for a retry): the owner sees which
 
 
+def personal_preview(b: Business, c: Client, text: str, now: datetime) -> dict[str, Any]:
+    """What personal() would send her now, as the sender renders it: the email's subject
+    and text, or the SMS (cut as the sender cuts it); her links as they would be. It sends
+    nothing, and asks no consent or cap: the send does."""
+    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
+    planned = message_plans.to_client(
+        b, c, f"{c.id}#preview", "personal", _context(b, c, now, text=text, book_url=book_url), now
+    )
+    if planned is None:
+        raise PersonalNotSent("no_contact")
+    shown = render("personal", planned.locale, planned.context, now)
+    if planned.channel == "sms":
+        return {"channel": "sms", "subject": None, "text": shown.sms}
+    return {"channel": "email", "subject": shown.subject, "text": shown.text}
+
+
 # --- birthdays -------------------------------------------------------------------------
 def _greet_on(birthday: str, year: int) -> date:
     """This year's greeting day; 29 February is greeted on 28 February in common years."""

@@ -73,6 +73,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/time-off", None),
     ("PUT", "/time-off/{timeoff}", {"staff": "sanna", "start": "2026-12-03T10:00", "end": "2026-12-03T11:00"}),
     ("DELETE", "/time-off/{timeoff}", None),
+    ("POST", "/clients/{client}/messages/preview", {"text": "We have new evening times, welcome back!"}),
     ("POST", "/clients/{client}/messages", {"text": "We have new evening times, welcome back!"}),
     ("GET", "/messages/failed", None),
     ("GET", "/kpis?period=2026-11", None),

@@ -172,6 +172,33 @@ def test_a_personal_message_goes_out_with_a_rebook_and_an_unsubscribe_link(clien
     assert len(emails_to("maija@example.com")) == before + 1
 
 
+def test_a_personal_message_is_previewed_as_she_would_get_it_and_nothing_goes(client, desk):
+    assert book(client, VISIT, consents={"marketing": True})[0] == 201
+    text = "Hei Maija! Meillä on uusia iltA-aikoja."
+    before = len(emails_to("maija@example.com"))
+    status, body = desk.post(f"/clients/{client_id(desk)}/messages/preview", {"text": text})
+    assert status == 200 and body["preview"]["channel"] == "email", body
+    shown = body["preview"]
+    assert "Salon Aurora" in shown["subject"] and text in shown["text"]
+    assert "/book/demo" in shown["text"] and "/u/" in shown["text"]  # her links, as they will be
+    assert len(emails_to("maija@example.com")) == before  # nothing went, and no cap is spent:
+    assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": text})[0] == 202
+    [mail] = emails_to("maija@example.com")[before:]
+    assert text in mail
+    # Bad input as for sending; no one to preview for.
+    assert desk.post(f"/clients/{client_id(desk)}/messages/preview", {"text": "  "})[0] == 422
+    assert desk.post("/clients/nosuchclient/messages/preview", {"text": "Hei"})[0] == 404
+
+
+def test_a_personal_text_message_is_previewed_as_the_sender_cuts_it(client, desk):
+    assert book(client, VISIT, email=None, consents={"marketing": True})[0] == 201
+    before = len(sent_sms())
+    status, body = desk.post(f"/clients/{client_id(desk)}/messages/preview", {"text": "Hei! Uusia aikoja."})
+    assert status == 200 and body["preview"]["channel"] == "sms" and body["preview"]["subject"] is None, body
+    assert body["preview"]["text"].startswith("Hei! Uusia aikoja.") and "/u/" in body["preview"]["text"]
+    assert len(sent_sms()) == before
+
+
 def test_no_personal_message_without_marketing_consent_or_with_bad_input(client, desk):
     assert book(client, VISIT)[0] == 201  # no marketing consent
     status, body = desk.post(f"/clients/{client_id(desk)}/messages", {"text": "Tule käymään"})

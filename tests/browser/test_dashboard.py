@@ -408,6 +408,17 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(dialog.get_by_role("alert")).to_have_text("Kirjoita viesti ensin.")
     expect(dialog.get_by_label("Viesti")).to_be_focused()
     dialog.get_by_label("Viesti").fill("Hei Riikka! Meillä olisi ensi viikolla aikoja – tervetuloa!")
+    # As she would get it, her links in it, before it goes; a word changed takes it away.
+    dialog.get_by_role("button", name="Esikatsele").click()
+    preview = dialog.get_by_role("region", name="Näin Riikka Riskinen saa sähköpostin:")
+    expect(preview).to_contain_text("Meillä olisi ensi viikolla aikoja – tervetuloa!")
+    expect(preview).to_contain_text("Aihe: ")
+    expect(preview).to_contain_text(re.compile(r"/book/demo\S*"))
+    check_page(owner, "dashboard-message-preview")
+    assert not [m for m in stack.emails_to("riikka@example.com", wait=0, at_least=0) if "ensi viikolla" in m["text"]]
+    dialog.get_by_label("Viesti").press("End")
+    dialog.get_by_label("Viesti").press_sequentially(" :)")
+    expect(preview).to_be_hidden()
     dialog.get_by_role("button", name="Lähetä").click()
     expect(status).to_have_text("Viesti asiakkaalle Riikka Riskinen on matkalla.")
     sent = stack.emails_to("riikka@example.com", wait=20)

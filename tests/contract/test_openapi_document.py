@@ -228,6 +228,7 @@ ADMIN = "/api/v1/admin"
         ("patch", ADMIN + "/clients/{client_id}", "chalicelib.domain.registry:ClientUpdate"),
         ("post", ADMIN + "/clients/{client_id}/notes", "chalicelib.domain.registry:NoteIn"),
         ("post", ADMIN + "/clients/{client_id}/messages", "chalicelib.domain.registry:PersonalMessageIn"),
+        ("post", ADMIN + "/clients/{client_id}/messages/preview", "chalicelib.domain.registry:PersonalMessageIn"),
         ("post", ADMIN + "/clients/{client_id}/follow-ups", "chalicelib.domain.registry:FollowUpIn"),
         ("put", ADMIN + "/clients/{client_id}/follow-ups/{followup_id}", "chalicelib.domain.registry:FollowUpIn"),
         ("post", ADMIN + "/clients/{client_id}/loyalty/adjustments", "chalicelib.domain.registry:StampAdjustIn"),

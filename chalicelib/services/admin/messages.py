@@ -8,6 +8,8 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.clients import Client
+from chalicelib.domain.config import Business
 from chalicelib.domain.messages import MessageStatus
 from chalicelib.domain.registry import PersonalMessageIn
 from chalicelib.domain.timeutil import iso_local
@@ -57,12 +59,26 @@ def failed(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, Any]]:
+def _addressee(p: Principal, client_id: str, body: object) -> tuple[Business, Client, PersonalMessageIn]:
     b = business_of(p)
     req: PersonalMessageIn = parse(PersonalMessageIn, body, "message")
     c = clients.get_client(b.id, valid_id(client_id, "client"))
     if not c or c.is_erased:
         raise NotFound("No such client.")
+    return b, c, req
+
+
+def preview_personal(p: Principal, client_id: str, body: object) -> dict[str, Any]:
+    """The personal message as she would get it (the sheet's preview); nothing is sent."""
+    b, c, req = _addressee(p, client_id, body)
+    try:
+        return {"preview": marketing.personal_preview(b, c, req.text, clock.now())}
+    except marketing.PersonalNotSent as e:
+        raise Conflict(_WHY[e.reason], code=e.reason) from None
+
+
+def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, Any]]:
+    b, c, req = _addressee(p, client_id, body)
     if not c.email and c.phone and gsm.gsm7_length(gsm.to_gsm7(req.text)) > SMS_TEXT_UNITS:
         # By SMS it must fit two messages together with the rebook and unsubscribe links.
         raise ValidationFailed(

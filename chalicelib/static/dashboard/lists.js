@@ -292,6 +292,7 @@ export function openMessage(client, then) {
   dialogClient = client;
   afterMessage = then || null;
   messageProblem = null;
+  shownPreview = null;
   $("message-text").value = "";
   const allowed = drawMessage();
   openDialog($("message-dialog"), allowed ? $("message-text") : $("message-title"));
@@ -311,6 +312,8 @@ function drawMessage() {
   const allowed = consent && !capped;
   $("message-compose").hidden = !allowed;
   $("message-send").hidden = !allowed;
+  $("message-preview-button").hidden = !allowed;
+  drawPreview();
   const refused = clear($("message-no-consent"));
   refused.hidden = allowed;
   if (!allowed) {
@@ -340,6 +343,46 @@ function countMessage() {
   count.className = room.over ? "error" : "muted";
   $("message-hint").textContent = t(room.channel === "sms" ? "message_hint_sms" : "message_hint");
   return room;
+}
+
+// The message as she would get it (POST .../messages/preview: the sender's own rendering,
+// her links in it); gone as soon as the words change.
+let shownPreview = null;
+
+function drawPreview() {
+  const box = $("message-preview");
+  box.hidden = !shownPreview;
+  if (!shownPreview) return;
+  const p = shownPreview;
+  $("message-preview-title").textContent = t(p.channel === "sms" ? "preview_sms" : "preview_email", { name: dialogClient.name });
+  $("message-preview-subject").hidden = !p.subject;
+  $("message-preview-subject").textContent = p.subject ? t("preview_subject", { subject: p.subject }) : "";
+  $("message-preview-text").textContent = p.text;
+}
+
+async function previewMessage() {
+  const client = dialogClient;
+  const text = $("message-text").value.trim();
+  const error = $("message-error");
+  const button = $("message-preview-button");
+  const refuse = (why) => { messageProblem = why; error.textContent = why(); $("message-text").focus(); };
+  if (!text) { refuse(() => t("message_empty")); return; }
+  const room = countMessage();
+  if (room.over) { refuse(() => t("message_too_long_sms", { max: number(room.max, 0) })); return; }
+  messageProblem = null;
+  error.textContent = "";
+  button.disabled = true;
+  try {
+    const done = await api("POST", `/clients/${client.id}/messages/preview`, { text });
+    if (client !== dialogClient || $("message-text").value.trim() !== text) return; // typed on meanwhile
+    shownPreview = done.preview;
+    drawPreview();
+    $("message-preview-text").focus();
+  } catch (err) {
+    refuse(() => messageRefusal(err, client));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 async function sendMessage(e) {
@@ -593,7 +636,13 @@ export function initLists() {
   });
   $("waitlist-form").addEventListener("submit", saveEntry);
   $("message-form").addEventListener("submit", sendMessage);
-  $("message-text").addEventListener("input", () => { countMessage(); messageProblem = null; $("message-error").textContent = ""; });
+  $("message-text").addEventListener("input", () => {
+    countMessage();
+    messageProblem = null;
+    $("message-error").textContent = "";
+    if (shownPreview) { shownPreview = null; drawPreview(); } // no longer what she would get
+  });
+  $("message-preview-button").addEventListener("click", previewMessage);
   $("followup-form").addEventListener("submit", addFollowUp);
 }
 
