@@ -95,17 +95,19 @@ def seed(slug: str = "demo") -> dict[str, int]:
     them when a seed stopped half-way."""
     from chalicelib import clock, links
     from chalicelib.services import feedback
-    from chalicelib.store import businesses, clients
+    from chalicelib.store import bookings, businesses, clients
 
     b = businesses.get_by_slug(slug)
     if b is None:
         raise SystemExit(f"no business {slug!r}: load it first")
     rng, tz, now = random.Random(SEED), ZoneInfo(b.config.timezone), clock.now()
     people = [(n, p, *_contact(n, p, rng)) for n, p in enumerate(_people(rng))]
-    there = {c.email for c in clients.all_clients(b.id)}
-    if there - {email for *_, email in people}:  # a salon's own clients: not the demo's
+    there = {c.email: c.id for c in clients.all_clients(b.id)}
+    if set(there) - {email for *_, email in people}:  # a salon's own clients: not the demo's
         return {"clients": 0, "visits": 0}
-    taken: set[tuple[str, datetime]] = set()  # (staff, start): one visit at a time each
+    # (staff, start): one visit at a time each — those written by a seed stopped on an
+    # earlier day too, whose days back from today are not the same.
+    taken = {(a.staff_id, a.start) for id_ in there.values() for a in bookings.client_history(b.id, id_)}
 
     def at(day_back: int, staff: str) -> datetime:
         day = (now - timedelta(days=day_back)).astimezone(tz).date()
@@ -122,9 +124,9 @@ def seed(slug: str = "demo") -> dict[str, int]:
         back = [p.silent]
         for gap in reversed(p.gaps):
             back.append(back[-1] + gap)
-        starts = [at(d, p.staff) for d in reversed(back)]  # hers taken even if she is there
         if email in there:
             continue
+        starts = [at(d, p.staff) for d in reversed(back)]
         hers = partial(
             past_visits, slug=slug, name=p.name, phone=phone, email=email, service=p.service, staff=p.staff,
             marketing=p.marketing,
