@@ -213,6 +213,10 @@ def reset_password():
     code, password = body.get("code"), body.get("password")
     if not isinstance(code, str) or not code.strip():
         raise ValidationFailed("Send the code from the email.", fields={"code": "required"})
+    if isinstance(password, str) and password != password.strip():  # as Cognito refuses it
+        raise ValidationFailed(
+            "The password cannot begin or end with a space.", code="password_spaces", fields={"password": "spaces"}
+        )
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationFailed(
             f"The password must be at least {MIN_PASSWORD} characters.",

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from chalicelib import links
 from chalicelib.domain import rhythm
@@ -327,18 +328,27 @@ def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
 
 def personal_preview(b: Business, c: Client, text: str, now: datetime) -> dict[str, Any]:
     """What personal() would send her now, as the sender renders it: the email's subject
-    and text, or the SMS (cut as the sender cuts it); her links as they would be. It sends
-    nothing, and asks no consent or cap: the send does."""
+    and text, or the SMS. Her links are shown with their keys left out: a working
+    unsubscribe link (or a rebook link with her details) must reach no one but her. It
+    sends nothing, and asks no consent or cap: the send does (and refuses an SMS too long
+    for her links, where a preview shows what would go)."""
     _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
-    planned = message_plans.to_client(
-        b, c, f"{c.id}#preview", "personal", _context(b, c, now, text=text, book_url=book_url), now
-    )
+    context = _context(b, c, now, text=text, book_url=book_url)
+    planned = message_plans.to_client(b, c, f"{c.id}#preview", "personal", context, now)
     if planned is None:
         raise PersonalNotSent("no_contact")
     shown = render("personal", planned.locale, planned.context, now)
+    keys = [context["unsubscribe_url"].rstrip("/").rpartition("/")[2]]
+    keys += parse_qs(urlsplit(book_url).query).get("again", []) if book_url else []
+
+    def hidden(words: str) -> str:
+        for key in filter(None, keys):
+            words = words.replace(key, "…")
+        return words
+
     if planned.channel == "sms":
-        return {"channel": "sms", "subject": None, "text": shown.sms}
-    return {"channel": "email", "subject": shown.subject, "text": shown.text}
+        return {"channel": "sms", "subject": None, "text": hidden(shown.sms)}
+    return {"channel": "email", "subject": hidden(shown.subject), "text": hidden(shown.text)}
 
 
 # --- birthdays -------------------------------------------------------------------------

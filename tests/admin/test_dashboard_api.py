@@ -180,22 +180,27 @@ def test_a_personal_message_is_previewed_as_she_would_get_it_and_nothing_goes(cl
     assert status == 200 and body["preview"]["channel"] == "email", body
     shown = body["preview"]
     assert "Salon Aurora" in shown["subject"] and text in shown["text"]
-    assert "/book/demo" in shown["text"] and "/u/" in shown["text"]  # her links, as they will be
+    # Her links, their keys left out: a working unsubscribe or rebook link reaches only her.
+    assert "/u/…" in shown["text"] and re.search(r"/book/demo\?\S*again=…", shown["text"]), shown["text"]
     assert len(emails_to("maija@example.com")) == before  # nothing went, and no cap is spent:
     assert desk.post(f"/clients/{client_id(desk)}/messages", {"text": text})[0] == 202
     [mail] = emails_to("maija@example.com")[before:]
     assert text in mail
+    keys = set(re.findall(r"/u/([A-Za-z0-9._\-]{20,})", mail)) | set(re.findall(r"again=([A-Za-z0-9._\-]{20,})", mail))
+    assert len(keys) == 2 and not any(k in shown["text"] for k in keys), keys
+    _, trail = desk.get("/audit")
+    assert "preview_personal_message" in {e["action"] for e in trail["entries"]}
     # Bad input as for sending; no one to preview for.
     assert desk.post(f"/clients/{client_id(desk)}/messages/preview", {"text": "  "})[0] == 422
     assert desk.post("/clients/nosuchclient/messages/preview", {"text": "Hei"})[0] == 404
 
 
-def test_a_personal_text_message_is_previewed_as_the_sender_cuts_it(client, desk):
+def test_a_personal_text_message_is_previewed_with_its_links(client, desk):
     assert book(client, VISIT, email=None, consents={"marketing": True})[0] == 201
     before = len(sent_sms())
     status, body = desk.post(f"/clients/{client_id(desk)}/messages/preview", {"text": "Hei! Uusia aikoja."})
     assert status == 200 and body["preview"]["channel"] == "sms" and body["preview"]["subject"] is None, body
-    assert body["preview"]["text"].startswith("Hei! Uusia aikoja.") and "/u/" in body["preview"]["text"]
+    assert body["preview"]["text"].startswith("Hei! Uusia aikoja.") and "/u/…" in body["preview"]["text"]
     assert len(sent_sms()) == before
 
 

@@ -121,6 +121,7 @@ def test_five_wrong_codes_spend_it_and_an_hour_ends_it(local, frozen_now):
         ("/dev/forgot-password", {"email": 5}, "email"),
         ("/dev/reset-password", {"email": OWNER, "password": "x" * 12}, "code"),
         ("/dev/reset-password", {"email": OWNER, "code": "123456", "password": "short"}, "password"),
+        ("/dev/reset-password", {"email": OWNER, "code": "123456", "password": " a space at its start"}, "password"),
         ("/dev/reset-password", {"code": "123456", "password": "x" * 12}, "email"),
     ],
 )

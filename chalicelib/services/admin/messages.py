@@ -72,9 +72,11 @@ def preview_personal(p: Principal, client_id: str, body: object) -> dict[str, An
     """The personal message as she would get it (the sheet's preview); nothing is sent."""
     b, c, req = _addressee(p, client_id, body)
     try:
-        return {"preview": marketing.personal_preview(b, c, req.text, clock.now())}
+        shown = marketing.personal_preview(b, c, req.text, clock.now())
     except marketing.PersonalNotSent as e:
         raise Conflict(_WHY[e.reason], code=e.reason) from None
+    audited(p, "preview_personal_message", c.id, {"channel": shown["channel"]})
+    return {"preview": shown}
 
 
 def send_personal(p: Principal, client_id: str, body: object) -> tuple[int, dict[str, Any]]:

@@ -352,7 +352,10 @@ let shownPreview = null;
 function drawPreview() {
   const box = $("message-preview");
   box.hidden = !shownPreview;
-  if (!shownPreview) return;
+  if (!shownPreview) { // nothing of an earlier one left in the sheet
+    for (const id of ["message-preview-title", "message-preview-subject", "message-preview-text"]) $(id).textContent = "";
+    return;
+  }
   const p = shownPreview;
   $("message-preview-title").textContent = t(p.channel === "sms" ? "preview_sms" : "preview_email", { name: dialogClient.name });
   $("message-preview-subject").hidden = !p.subject;
@@ -379,6 +382,7 @@ async function previewMessage() {
     drawPreview();
     $("message-preview-text").focus();
   } catch (err) {
+    if (client !== dialogClient || !$("message-dialog").open) return; // another sheet by now
     refuse(() => messageRefusal(err, client));
   } finally {
     button.disabled = false;

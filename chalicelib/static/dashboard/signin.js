@@ -130,10 +130,15 @@ function resetMessage(err) {
   if (code === "CodeMismatchException" || code === "bad_code") return t("bad_code");
   if (code === "ExpiredCodeException" || code === "expired_code") return t("expired_code");
   if (code === "password_rules") return t("password_rule");
+  if (code === "password_spaces") return t("password_spaces");
   if (code === "InvalidPasswordException") return t("password_rules", { message: err.message });
   if (code === "LimitExceededException" || code === "TooManyRequestsException") return t("too_many_tries");
-  // Cognito's for an invited user who never signed in, or an address never verified.
-  if (code === "NotAuthorizedException" || code === "InvalidParameterException") return t("reset_not_possible");
+  // Cognito's, asked for a code, for an invited user who never signed in or an address
+  // never verified; with the code, InvalidParameterException is the password's form.
+  if (!codeSent && (code === "NotAuthorizedException" || code === "InvalidParameterException")) {
+    return t("reset_not_possible");
+  }
+  if (code === "InvalidParameterException") return t("password_spaces");
   if (code === "no_sign_in") return t("no_sign_in");
   return t("reset_failed");
 }
@@ -158,6 +163,7 @@ function showReset(open, focus = true) {
 // that expired or was spent: what she typed stays).
 function askForCode(focus) {
   codeSent = false;
+  $("reset-code").value = ""; // the spent code out of the way of the next one
   $("reset-code-box").hidden = true;
   $("reset-email").readOnly = false;
   setResetButton("send_code");
@@ -182,6 +188,11 @@ async function onReset(e) {
   if (codeSent && (!code || !password)) {
     error.textContent = t("fill_code_and_password");
     $(code ? "reset-password" : "reset-code").focus();
+    return;
+  }
+  if (codeSent && password !== password.trim()) { // Cognito refuses it; said before asking
+    error.textContent = t("password_spaces");
+    $("reset-password").focus();
     return;
   }
   button.disabled = true;
