@@ -157,6 +157,13 @@ def _digest(email: str, code: str) -> str:
     return hashlib.sha256(f"{email}\n{code}".encode()).hexdigest()
 
 
+def _still_good(reset: object) -> bool:
+    try:
+        return isinstance(reset, dict) and datetime.fromisoformat(reset["until"]) >= clock.now()
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
 def _email_of(body: object) -> str:
     if not isinstance(body, dict) or not isinstance(body.get("email"), str) or not body["email"].strip():
         raise ValidationFailed("Send your email.", fields={"email": "required"})
@@ -185,7 +192,7 @@ def forgot_password():
     code = f"{secrets.randbelow(10**6):06d}"
     until = clock.now() + timedelta(minutes=RESET_MINUTES)
     with _FILES:
-        resets = dict(_read(path, "resets", {}))
+        resets = {k: v for k, v in dict(_read(path, "resets", {})).items() if _still_good(v)}  # no pile-up
         resets[email] = {"code": _digest(email, code), "until": until.isoformat(), "tries": RESET_TRIES}
         _write(path, {"resets": resets})
     if account:
@@ -229,7 +236,7 @@ def reset_password():
     with _FILES:
         resets = dict(_read(path, "resets", {}))
         wanted = resets.get(email)
-        if not isinstance(wanted, dict) or datetime.fromisoformat(wanted["until"]) < clock.now():
+        if not isinstance(wanted, dict) or not _still_good(wanted):
             raise BadRequest("That code has expired. Ask for a new one.", code="expired_code")
         accounts = list(_read(accounts_path, "accounts", []))
         mine = [a for a in accounts if str(a.get("email", "")).lower() == email]
