@@ -11,7 +11,7 @@ import functools
 
 from chalice import AuthResponse, Blueprint, Response
 
-from chalicelib.api.http import handler, json_body
+from chalicelib.api.http import handler, json_body, query_params
 from chalicelib.api.lazy import lazy
 from chalicelib.auth import jwt_verify
 from chalicelib.auth.principal import Principal
@@ -116,7 +116,7 @@ def owner_route(path: str, methods=("GET",), *, scope: str | None):
 
 
 def _query() -> dict[str, str]:
-    return dict(admin.current_request.query_params or {})
+    return query_params(admin.current_request)
 
 
 def _body():

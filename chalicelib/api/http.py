@@ -88,6 +88,22 @@ def json_body(request, limit: int = MAX_BODY_BYTES):
     return parse_json(raw)
 
 
+def query_params(request) -> dict[str, str]:
+    """The request's query parameters, each given once: a repeated one (`?period=2026-11&
+    period=2026-12`) is a 400 naming it, not its last value taken unsaid."""
+    params = request.query_params
+    if not params:
+        return {}
+    repeated = sorted(k for k in params if len(params.getlist(k)) > 1)
+    if repeated:
+        raise BadRequest(
+            f"Give each query parameter once: {', '.join(repeated)}.",
+            code="repeated_parameter",
+            fields=dict.fromkeys(repeated, "given more than once"),
+        )
+    return dict(params)
+
+
 def in_error_shape(response: Response) -> Response:
     """Chalice answers some requests itself before any view runs (415 for another
     Content-Type, 405 for another method, its own 500): those get the documented

@@ -2,7 +2,7 @@
 
 from chalice import Blueprint, CORSConfig
 
-from chalicelib.api.http import handler, json_body
+from chalicelib.api.http import handler, json_body, query_params
 from chalicelib.api.lazy import lazy
 
 profile = lazy("chalicelib.services.booking.profile")
@@ -28,7 +28,7 @@ def business_profile(slug):
 @public.route(PREFIX + "/businesses/{slug}/availability", methods=["GET"], cors=CORS)
 @handler
 def availability(slug):
-    return free_times.get_availability(slug, public.current_request.query_params or {})
+    return free_times.get_availability(slug, query_params(public.current_request))
 
 
 def client_ip(request) -> str | None:

@@ -142,6 +142,13 @@ def test_a_visit_that_took_place_cannot_be_cancelled(client, desk, frozen_now):
     assert desk.post(f"/appointments/{booked['id']}/cancel", {"reason": "x" * 501})[0] == 422
 
 
+def test_an_owner_query_parameter_given_twice_is_400_naming_it(desk):
+    status, body = desk.get("/kpis?period=2026-11&period=2026-12")
+    assert status == 400 and body["error"]["code"] == "repeated_parameter", body
+    assert body["error"]["fields"] == {"period": "given more than once"}
+    assert desk.get("/kpis?period=2026-11")[0] == 200
+
+
 # --- personal messages -----------------------------------------------------------------
 def client_id(desk, name="Maija Meikäläinen"):
     return next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == name)

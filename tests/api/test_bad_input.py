@@ -146,6 +146,15 @@ def test_invalid_availability_query_is_422(client, query, field):
     assert_error(status, body, 422, field)
 
 
+def test_a_query_parameter_given_twice_is_400_naming_it(client):
+    # Before, the last one was taken unsaid: ?service=mens-cut&service=womens-cut gave the
+    # second service's times to a widget that asked for both.
+    query = "service=mens-cut&service=womens-cut&from=2026-11-24&to=2026-11-25"
+    status, body = get(client, f"/api/v1/businesses/demo/availability?{query}")
+    assert status == 400 and body["error"]["code"] == "repeated_parameter", body
+    assert body["error"]["fields"] == {"service": "given more than once"}
+
+
 def test_31_days_is_allowed(client):
     status, _ = get(client, "/api/v1/businesses/demo/availability?service=mens-cut&from=2026-11-24&to=2026-12-24")
     assert status == 200
