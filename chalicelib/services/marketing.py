@@ -19,7 +19,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business, _parse_hhmm
 from chalicelib.domain.contacts import first_name
-from chalicelib.domain.messages import Message, client_as_queued
+from chalicelib.domain.messages import Message, PlannedMessage, client_as_queued
 from chalicelib.domain.timeutil import iso_local, sortable_utc
 from chalicelib.domain.visits import outcome
 from chalicelib.jobs.budget import BUDGET_SECONDS, Budget
@@ -305,16 +305,25 @@ def personal_sms_room(b: Business, c: Client, history: Sequence[Appointment], no
         return None  # the dialog counts against the usual room; the send measures again
 
 
+def _personal_plan(
+    b: Business, c: Client, text: str, now: datetime, key: str
+) -> tuple[PlannedMessage, dict[str, Any], str | None]:
+    """Her personal message planned (the send's and the preview's): the plan, its context
+    and her rebook link as they are now; PersonalNotSent("no_contact") with no address."""
+    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
+    context = _context(b, c, now, text=text, book_url=book_url)
+    planned = message_plans.to_client(b, c, key, "personal", context, now)
+    if planned is None:
+        raise PersonalNotSent("no_contact")
+    return planned, context, book_url
+
+
 def personal(b: Business, c: Client, text: str, now: datetime) -> list[Message]:
     """The owner's own words to a client slipping away, with a one-tap rebook link. It is
     marketing: only with consent, under the same cap as win-back, with an unsubscribe link."""
     if not c.wants_marketing:
         raise PersonalNotSent("no_consent")
-    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
-    context = _context(b, c, now, text=text, book_url=book_url)
-    planned = message_plans.to_client(b, c, f"{c.id}#personal#{sortable_utc(now)}", "personal", context, now)
-    if planned is None:
-        raise PersonalNotSent("no_contact")
+    planned, context, _ = _personal_plan(b, c, text, now, f"{c.id}#personal#{sortable_utc(now)}")
     if planned.channel == "sms":
         room = sms_room("personal", c.locale, context, now)
         if gsm.gsm7_length(gsm.to_gsm7(text)) > room:
@@ -332,11 +341,7 @@ def personal_preview(b: Business, c: Client, text: str, now: datetime) -> dict[s
     unsubscribe link (or a rebook link with her details) must reach no one but her. It
     sends nothing, and asks no consent or cap: the send does (and refuses an SMS too long
     for her links, where a preview shows what would go)."""
-    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
-    context = _context(b, c, now, text=text, book_url=book_url)
-    planned = message_plans.to_client(b, c, f"{c.id}#preview", "personal", context, now)
-    if planned is None:
-        raise PersonalNotSent("no_contact")
+    planned, context, book_url = _personal_plan(b, c, text, now, f"{c.id}#preview")
     shown = render("personal", planned.locale, planned.context, now)
     keys = [context["unsubscribe_url"].rstrip("/").rpartition("/")[2]]
     keys += parse_qs(urlsplit(book_url).query).get("again", []) if book_url else []
