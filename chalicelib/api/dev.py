@@ -74,12 +74,15 @@ def accounts_file() -> Path | None:
     return Path(jwks).resolve().parent.parent / "owners.json" if jwks else None
 
 
-def _accounts() -> list[dict]:
-    path = accounts_file()
+def _read(path: Path | None, key: str, empty: Any) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["accounts"] if path else []
+        return json.loads(path.read_text(encoding="utf-8"))[key] if path else empty
     except (OSError, ValueError, KeyError, TypeError):
-        return []
+        return empty
+
+
+def _accounts() -> list[dict]:
+    return list(_read(accounts_file(), "accounts", []))
 
 
 def _same(a: str, b: str) -> bool:
@@ -131,13 +134,6 @@ MIN_PASSWORD = 12
 def _resets_file() -> Path | None:
     path = accounts_file()
     return path.with_name("password-resets.json") if path else None
-
-
-def _read(path: Path | None, key: str, empty: Any) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))[key] if path else empty
-    except (OSError, ValueError, KeyError, TypeError):
-        return empty
 
 
 def _write(path: Path, data: dict) -> None:
@@ -238,7 +234,7 @@ def reset_password():
         wanted = resets.get(email)
         if not isinstance(wanted, dict) or not _still_good(wanted):
             raise BadRequest("That code has expired. Ask for a new one.", code="expired_code")
-        accounts = list(_read(accounts_path, "accounts", []))
+        accounts = _accounts()
         mine = [a for a in accounts if str(a.get("email", "")).lower() == email]
         if not mine or not _same(_digest(email, code.strip()), str(wanted["code"])):
             wanted["tries"] = int(wanted["tries"]) - 1  # no account: no code matches hers
