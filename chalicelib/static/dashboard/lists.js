@@ -363,17 +363,29 @@ function drawPreview() {
   $("message-preview-text").textContent = p.text;
 }
 
+// Why the sheet cannot take her words, said where she types (again in a new language).
+function refuseMessage(why) {
+  messageProblem = why;
+  $("message-error").textContent = why();
+  $("message-text").focus();
+}
+
+// Her words, once they are something the API takes (else null, and the sheet says why).
+function messageToGo() {
+  const text = $("message-text").value.trim();
+  if (!text) { refuseMessage(() => t("message_empty")); return null; }
+  const room = countMessage();
+  if (room.over) { refuseMessage(() => t("message_too_long_sms", { max: number(room.max, 0) })); return null; }
+  messageProblem = null;
+  $("message-error").textContent = "";
+  return text;
+}
+
 async function previewMessage() {
   const client = dialogClient;
-  const text = $("message-text").value.trim();
-  const error = $("message-error");
   const button = $("message-preview-button");
-  const refuse = (why) => { messageProblem = why; error.textContent = why(); $("message-text").focus(); };
-  if (!text) { refuse(() => t("message_empty")); return; }
-  const room = countMessage();
-  if (room.over) { refuse(() => t("message_too_long_sms", { max: number(room.max, 0) })); return; }
-  messageProblem = null;
-  error.textContent = "";
+  const text = messageToGo();
+  if (text === null) return;
   button.disabled = true;
   try {
     const done = await api("POST", `/clients/${client.id}/messages/preview`, { text });
@@ -383,7 +395,7 @@ async function previewMessage() {
     $("message-preview-text").focus();
   } catch (err) {
     if (client !== dialogClient || !$("message-dialog").open) return; // another sheet by now
-    refuse(() => messageRefusal(err, client));
+    refuseMessage(() => messageRefusal(err, client));
   } finally {
     button.disabled = false;
   }
@@ -392,15 +404,9 @@ async function previewMessage() {
 async function sendMessage(e) {
   e.preventDefault();
   const client = dialogClient;
-  const text = $("message-text").value.trim();
   const button = $("message-send");
-  const error = $("message-error");
-  if (!text) { error.textContent = t("message_empty"); $("message-text").focus(); return; }
-  const room = countMessage();
-  const refuse = (why) => { messageProblem = why; error.textContent = why(); $("message-text").focus(); };
-  if (room.over) { refuse(() => t("message_too_long_sms", { max: number(room.max, 0) })); return; }
-  messageProblem = null;
-  error.textContent = "";
+  const text = messageToGo();
+  if (text === null) return;
   button.disabled = true;
   try {
     const done = await api("POST", `/clients/${client.id}/messages`, { text });
@@ -416,7 +422,7 @@ async function sendMessage(e) {
   } catch (err) {
     // Refused: the sheet stays open with her words, and says why.
     if (err.code === "capped") capFrom(client, err.details && err.details.next_at);
-    refuse(() => messageRefusal(err, client));
+    refuseMessage(() => messageRefusal(err, client));
   } finally {
     button.disabled = false;
   }
