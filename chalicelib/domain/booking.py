@@ -279,6 +279,10 @@ class Appointment:
     # A public booking whose SMS the number's or the IP's SMS of the day left out (its
     # confirmation and reminders go by email only): the desk's reminder list says why.
     sms_limited: bool = False
+    # Booked on the web under a known client's phone or email alongside a contact she is not
+    # known by (clients.foreign_contact): anyone may type her number, so its messages, its
+    # manage page and its feedback page carry no link to her card or to her details.
+    foreign_contact: bool = False
     reward_id: str | None = None  # a reward redeemed on this visit; price_cents is after it
     discount_cents: int = 0
     reminded: bool = False  # a reminder of it was sent (the KPIs compare no-shows)

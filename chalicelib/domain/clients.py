@@ -170,10 +170,15 @@ def booked_client(
     active_until: datetime,
     erase_on: date,
     referred_by: str | None,
+    vouched: bool = True,
 ) -> BookedClient:
-    """A known client gains a phone no one has, or an email no one has when her phone
-    did not find her either; a new client gets both."""
+    """A new client gets both contacts. A known client gains a phone no one has, or an
+    email no one has when her phone did not find her either, only where the business
+    typed them (`vouched`: the desk, its API keys): a booking on the web proves no one's
+    identity, and a stranger who typed her email and his own number would otherwise
+    take her messages (foreign_contact)."""
     known = match.client_id is not None
+    linked = known and vouched
     return BookedClient(
         business_id=business_id,
         client_id=client_id,
@@ -184,12 +189,21 @@ def booked_client(
         locale=locale,
         marketing_granted=marketing,
         consent_source=f"booking:{source}",
-        link_phone=bool(phone) and match.by_phone is None and known,
-        link_email=bool(email) and match.by_email is None and match.by_phone is None and known,
+        link_phone=bool(phone) and match.by_phone is None and linked,
+        link_email=bool(email) and match.by_email is None and match.by_phone is None and linked,
         active_until=active_until,
         erase_on=erase_on,
         referred_by=referred_by,
     )
+
+
+def foreign_contact(match: ClientMatch, phone: str | None, email: str | None) -> bool:
+    """A web booking found to be a known client's by one contact, given with another she
+    is not known by (a new number, someone else's): who typed it may not be she."""
+    her = match.client_id
+    if her is None or match.chosen is not None:
+        return False
+    return bool(phone and match.by_phone != her) or bool(email and match.by_email != her)
 
 
 @dataclass(frozen=True)

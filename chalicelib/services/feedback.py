@@ -116,8 +116,8 @@ def submit(token: str, body: dict[str, Any], locale: Callable[[str], str] = as_b
         "rating": req.rating,
         "review_link": b.config.review_link,
         # Book again: the same service and stylist, her details filled in (a rebook token).
-        "book_next": links.rebook_url(
-            b.config.slug, b.id, appt.client_id, now + links.REBOOK_VALID, service=appt.service_id, staff=appt.staff_id
+        "book_next": message_plans.rebook_link(
+            b, appt, now + links.REBOOK_VALID, service=appt.service_id, staff=appt.staff_id
         ),
     }
 

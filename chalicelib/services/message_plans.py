@@ -66,13 +66,8 @@ def booking_context(
         "manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end)),
         # "Book again": the same service and stylist (not one the salon cancelled for:
         # Appointment.rebook_staff), her details filled in from the token.
-        "book_url": links.rebook_url(
-            cfg.slug,
-            b.id,
-            appt.client_id,
-            appt.end + links.REBOOK_VALID,
-            service=appt.service_id,
-            staff=appt.rebook_staff,
+        "book_url": rebook_link(
+            b, appt, appt.end + links.REBOOK_VALID, service=appt.service_id, staff=appt.rebook_staff
         ),
         "appointment_id": appt.id,
         "sequence": appt.seq,
@@ -85,9 +80,18 @@ def booking_context(
         "payment": paid_context(b, appt),
         # Her stamp card, rewards and referral link, where the business runs them.
         "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))
-        if cfg.loyalty.enabled or cfg.referrals.enabled
+        if (cfg.loyalty.enabled or cfg.referrals.enabled) and not appt.foreign_contact
         else None,
     }
+
+
+def rebook_link(b: Business, appt: Appointment, expires: datetime, **prefill: str | None) -> str:
+    """ "Book again" from one of her visits: the booking page with `prefill` chosen and her
+    details filled in (a rebook token), or without them for a visit booked with a contact
+    she is not known by (Appointment.foreign_contact: her details are not its booker's to see)."""
+    if appt.foreign_contact:
+        return links.book_url(b.config.slug, **prefill)
+    return links.rebook_url(b.config.slug, b.id, appt.client_id, expires, **prefill)
 
 
 def paid_context(b: Business, appt: Appointment) -> dict[str, Any] | None:

@@ -234,6 +234,7 @@ class AppointmentItem(Base):
     reschedules = NumberAttribute(default=0)
     reminders_off = BooleanAttribute(default=False)
     sms_limited = BooleanAttribute(null=True)  # its SMS left out by the SMS of the day
+    foreign_contact = BooleanAttribute(null=True)  # domain/booking.py Appointment.foreign_contact
     reward_id = UnicodeAttribute(null=True)  # a reward redeemed on this visit
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent

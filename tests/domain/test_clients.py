@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from chalicelib.domain.clients import ClientMatch, booked_client
+from chalicelib.domain.clients import ClientMatch, booked_client, foreign_contact
 from chalicelib.domain.registry import FollowUp, FollowUpAction
 
 END = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
@@ -26,6 +26,22 @@ def test_a_new_client_gets_both_contacts():
 def test_a_known_client_gains_a_phone_no_one_has():
     c = booked(ClientMatch(None, "known"))
     assert not c.is_new and c.link_phone and not c.link_email
+
+
+def test_a_booking_on_the_web_links_no_new_contact_to_a_known_client():
+    """Anyone may type her email: his number must not become hers (the desk's may)."""
+    c = booked_client(
+        "b", "known", ClientMatch(None, "known"), "Joku", "+358449876543", "maija@example.com", "fi", False, "web",
+        active_until=END, erase_on=date(2029, 11, 25), referred_by=None, vouched=False,
+    )  # fmt: skip
+    assert not c.is_new and not c.link_phone and not c.link_email
+    assert foreign_contact(ClientMatch(None, "known"), "+358449876543", "maija@example.com")
+    assert foreign_contact(ClientMatch("known", None), "+358401234567", "stranger@example.com")
+    assert foreign_contact(ClientMatch("known", "other"), "+358401234567", "other@example.com")
+    assert not foreign_contact(ClientMatch("known", "known"), "+358401234567", "maija@example.com")
+    assert not foreign_contact(ClientMatch("known", None), "+358401234567", None)
+    assert not foreign_contact(ClientMatch(None, None), "+358449876543", "new@example.com")  # a new client
+    assert not foreign_contact(ClientMatch(None, None, chosen="liisa"), "+358449876543", None)  # the desk's pick
 
 
 def test_an_email_is_linked_only_when_her_phone_did_not_find_her_either():

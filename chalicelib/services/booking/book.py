@@ -19,7 +19,7 @@ from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain import loyalty as perks
 from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, Status
-from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client
+from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client, foreign_contact
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
 from chalicelib.domain.contacts import phone_context
 from chalicelib.domain.daysheet import Taken, days_touched
@@ -222,7 +222,11 @@ def _commit(
     it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
-    appt = replace(_appointment(b, req, service, member, match, use, source, now, idem), waitlist_offer=waitlist_offer)
+    appt = replace(
+        _appointment(b, req, service, member, match, use, source, now, idem),
+        waitlist_offer=waitlist_offer,
+        foreign_contact=not desk and foreign_contact(match, req.client.phone, req.client.email),
+    )
     pay = payment_holds.payment_needed(b, service, appt, req) if pays else None
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
@@ -230,7 +234,7 @@ def _commit(
     elif public:  # a new client's booking far ahead or in bulk: held until she confirms
         until = guard.hold_until(b, match, read.meters, appt.start, now)
         appt = replace(appt, hold_until=until, hold_for=HoldFor.CONFIRMATION.value if until else None)
-    client = _client(b, req, appt, match, use, source)
+    client = _client(b, req, appt, match, use, source, vouched=desk)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
         if use and use.referred_by and offer.referral
@@ -311,7 +315,13 @@ def _appointment(
 
 
 def _client(
-    b: Business, req: BookingIn, appt: Appointment, match: ClientMatch, use: perks.PerkUse | None, source: str
+    b: Business,
+    req: BookingIn,
+    appt: Appointment,
+    match: ClientMatch,
+    use: perks.PerkUse | None,
+    source: str,
+    vouched: bool,
 ) -> BookedClient:
     return booked_client(
         b.id,
@@ -326,6 +336,7 @@ def _client(
         active_until=appt.end,
         erase_on=erase_due(appt.end, b.config.privacy.erase_inactive_after_years),
         referred_by=use.referred_by if use else None,
+        vouched=vouched,
     )
 
 

@@ -35,10 +35,9 @@ def book_again_url(token: str, *, same_day: bool = False, lang: str | None = Non
     links.rebook_url); `same_day` opens it on the booking's day (a hold the card did not
     pay: she books the same visit anew)."""
     b, appt = _from_token(token)
-    return links.rebook_url(
-        b.config.slug,
-        b.id,
-        appt.client_id,
+    return message_plans.rebook_link(
+        b,
+        appt,
         clock.now() + links.REBOOK_VALID,
         service=appt.service_id,
         staff=appt.rebook_staff,
