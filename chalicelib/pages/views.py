@@ -931,6 +931,9 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
         return e.status, waitlist_form(
             slug, params, accept_language, error=problem.message, invalid=problem.fields, form=form
         )
+    if "manage_url" not in view:  # her entry updated: its link goes to her contact, not to this page
+        params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
+        return 200, waitlist_form(slug, params, accept_language, updated=view.get("link_sent") or "unsent")
     return 201, view["manage_url"]
 
 

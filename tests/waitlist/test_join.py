@@ -110,7 +110,11 @@ def test_a_second_entry_for_the_same_service_over_overlapping_dates_updates_the_
     _, first = join(client, first="2026-11-25", last="2026-11-27")
     _, again = join(client, first="2026-11-26", last="2026-11-30", phone=None)  # by her email alone
     assert again["id"] == first["id"]
-    assert [(e.first, e.last) for e in waitlist.entries_of(aws.id)] == [(date(2026, 11, 26), date(2026, 11, 30))]
+    # Its link went to her by email, not in the answer (anyone may type her address).
+    assert "manage_url" not in again and again["link_sent"] == "email"
+    [entry] = waitlist.entries_of(aws.id)
+    assert (entry.first, entry.last) == (date(2026, 11, 26), date(2026, 11, 30))
+    assert (entry.phone, entry.email) == ("+358401234567", "maija@example.com")  # her number kept
     assert waitlist.waiting_on(aws.id, "womens-cut", date(2026, 11, 25)) == []  # the day it no longer covers
     assert len(waitlist.waiting_on(aws.id, "womens-cut", date(2026, 11, 30))) == 1
     _, other = join(client, service="colour")
@@ -164,12 +168,15 @@ def test_a_contacts_joining_confirmations_are_capped_a_day_and_she_joins_all_the
     from tests.api.helpers import open_link
     from tests.conftest import sent_sms
 
-    for _ in range(3):
-        assert join(client, name="Liisa", phone="040 765 4321", email=None)[0] == 201  # the same entry, updated
+    status, first = join(client, name="Liisa", phone="040 765 4321", email=None)
+    assert status == 201 and first["manage_url"]
+    for _ in range(2):
+        status, body = join(client, name="Liisa", phone="040 765 4321", email=None)  # the same entry, updated
+        assert status == 201 and body["id"] == first["id"] and body["link_sent"] == "sms", body
     status, body = join(client, name="Liisa", phone="040 765 4321", email=None)
-    assert status == 201 and body["status"] == "open"
+    assert status == 201 and body["status"] == "open" and body["link_sent"] is None  # no fourth message
     assert len(sent_sms()) == 3
-    page = open_link(client, f"/w/{token_of(body['manage_url'])}").body.decode()
+    page = open_link(client, f"/w/{token_of(first['manage_url'])}").body.decode()
     assert "Tallenna tämä sivu kirjanmerkiksi" in page and "Lähetimme" not in page
 
 
@@ -189,3 +196,31 @@ def test_an_entry_a_time_could_be_offered_to_is_taken_on_any_working_day(client)
     # Anyone: Aino works on Tuesdays.
     status, body = join(client, first="2026-11-24", last="2026-11-24", phone="040 765 4321", email=None)
     assert status == 201, body
+
+
+def test_a_stranger_with_her_number_gets_an_entry_of_his_own_and_not_hers(client, aws):
+    """Anyone may type her number: beside his own address it neither rewrites her entry
+    (her name, address, dates and times stay) nor hands him its link."""
+    from datetime import date
+
+    from chalicelib.store import waitlist
+
+    windows = [{"days": ["mon", "tue"], "start": "09:00", "end": "12:00"}]
+    _, hers = join(client, first="2026-11-23", last="2026-11-28", windows=windows)
+    status, theirs = join(
+        client, first="2026-11-27", last="2026-11-29", name="Joku Muu", phone="040 123 4567", email="x@example.com"
+    )
+    assert status == 201 and theirs["id"] != hers["id"], theirs
+    assert token_of(theirs["manage_url"]) != token_of(hers["manage_url"])
+    entries = {e.id: e for e in waitlist.entries_of(aws.id)}
+    mine = entries[hers["id"]]
+    assert (mine.name, mine.email, mine.first, mine.last) == (
+        "Maija Meikäläinen",
+        "maija@example.com",
+        date(2026, 11, 23),
+        date(2026, 11, 28),
+    )
+    assert [w.to_dict() for w in mine.windows] == windows
+    assert entries[theirs["id"]].email == "x@example.com"
+    # Her own link still shows her entry as she made it.
+    assert get(client, f"/api/v1/waitlist/{token_of(hers['manage_url'])}")[1]["windows"] == windows

@@ -426,3 +426,18 @@ def test_a_full_day_opens_and_its_waitlist_is_for_that_day(client, aws):
     assert "Ei vapaita aikoja pe 27.11." in day, day
     notify = re.search(r'<p id="notify-me">.*?href="([^"]+)"', day, re.S)
     assert notify and "date=2026-11-27" in notify[1], notify
+
+
+def test_joining_again_from_the_form_updates_her_entry_and_sends_its_link_to_her_not_to_the_page(client, aws):
+    """Anyone may type her number: the form that finds her entry says it was updated and
+    where its link went; the page itself holds no link to it, and no cookie."""
+    data = {"service": "womens-cut", "from": "2026-11-25", "to": "2026-11-27", "name": "Liisa", "lang": "fi"}
+    first = _post_form(client, "/book/demo/waitlist", {**data, "phone": "040 765 4321"})
+    assert first.status_code == 303
+    again = _post_form(client, "/book/demo/waitlist", {**data, "to": "2026-11-28", "phone": "040 765 4321"})
+    html = again.body.decode()
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers and "/w/" not in html
+    assert "Jonotuksesi on päivitetty" in html and "Lähetimme sen linkin tekstiviestinä" in html
+    assert 'id="waitlist-form"' not in html
+    sv = _post_form(client, "/book/demo/waitlist", {**data, "phone": "040 765 4321", "lang": "sv"}).body.decode()
+    assert "Din anmälan är uppdaterad" in sv and "per sms" in sv

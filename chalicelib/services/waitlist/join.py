@@ -3,7 +3,9 @@ the owner's add, edit and remove.
 
 Bad input gets the booking's answers (the same codes and fields); a contact's second
 entry for the same service over overlapping dates updates the first (same place in the
-queue); more open entries per contact than `waitlist.entries_per_contact` is a 429.
+queue) — from the public join only when it gives the entry's very phone and email, and its
+answer then holds no link: anyone may type her number, and the link goes to her contact;
+more open entries per contact than `waitlist.entries_per_contact` is a 429.
 """
 
 from __future__ import annotations
@@ -35,18 +37,33 @@ ATTEMPTS = 5
 
 def join(slug: str, body: object, source: str = "web") -> tuple[int, dict[str, Any]]:
     """POST /businesses/{slug}/waitlist: 201 with the entry and its manage link, which
-    a message sends her too (`confirmation`)."""
+    a message sends her too (`confirmation`); her entry updated: the link only by that
+    message (`link_sent`: its channel, None when her confirmations of the day ran out)."""
     b = business(slug)
-    entry = save(b, body, source=source, confirm=True)
-    return 201, entry_view(b, entry, with_link=True)
+    entry, made = _save(b, body, source=source, confirm=True, public=True)
+    if made:
+        return 201, entry_view(b, entry, with_link=True)
+    return 201, {**entry_view(b, entry), "link_sent": entry.confirmed_by}
 
 
-def save(
-    b: Business, body: object, *, source: str = "web", entry_id: str | None = None, confirm: bool = False
-) -> Entry:
+def save(b: Business, body: object, *, source: str = "web", entry_id: str | None = None) -> Entry:
+    """The owner's add or edit (`entry_id`): the entry written (_save)."""
+    return _save(b, body, source=source, entry_id=entry_id)[0]
+
+
+def _save(
+    b: Business,
+    body: object,
+    *,
+    source: str = "web",
+    entry_id: str | None = None,
+    confirm: bool = False,
+    public: bool = False,
+) -> tuple[Entry, bool]:
     """Validate and write an entry: new, the update of her overlapping one, or (the
-    owner's edit) the entry `entry_id`. `confirm`: with the message that tells her she is
-    on the list (her own joining; the owner tells her himself)."""
+    owner's edit) the entry `entry_id`; and whether it is new. `confirm`: with the message
+    that tells her she is on the list (her own joining; the owner tells her himself).
+    `public`: her overlapping entry is updated only by its own phone and email."""
     cfg, now = b.config, clock.now()
     context = {**rules.dates_context(cfg, now), **phone_context(cfg.phone)}
     req: rules.WaitlistIn = parse(rules.WaitlistIn, body, "waitlist entry", context)
@@ -85,6 +102,7 @@ def save(
         closes, closes_contacts = None, store.Contacts()
         confirmed_by = None  # an owner's edit of her entry keeps how her link was sent
         old = None
+        who: Entry | None = None  # her entry, whose name and contacts a public join keeps
         if entry_id is not None:
             old = store.get_entry(b.id, entry_id)
             if old is None or old.status != EntryStatus.OPEN.value:
@@ -107,6 +125,13 @@ def save(
                 ),
                 None,
             )
+            if same is not None and public:
+                kept = _hers(b, same, req.client.phone, req.client.email)
+                if kept is None:
+                    same = None  # hers by one contact, with another she did not give: an entry of its own
+                else:  # her name and contacts stay; both her contacts' lists get the new dates
+                    who = kept
+                    contacts = store.read_contacts(b.id, kept.phone, kept.email)
             if same is None and len(open_) >= cfg.waitlist.entries_per_contact:
                 field = "client.phone" if req.client.phone else "client.email"
                 raise TooManyRequests(
@@ -123,9 +148,9 @@ def save(
             first=req.first,
             last=req.last,
             windows=tuple(windows),
-            name=req.client.name,
-            phone=req.client.phone,
-            email=req.client.email,
+            name=who.name if who else req.client.name,
+            phone=who.phone if who else req.client.phone,
+            email=who.email if who else req.client.email,
             locale=req.client.locale or cfg.locale,
             created_at=same.created_at if same else now,
             updated_at=now,
@@ -150,8 +175,18 @@ def save(
 
             pause_before_retry(attempt)
             continue
-        return entry
+        return entry, same is None and old is None
     raise Conflict("Another change to this contact's waitlist is being made; please try again.", code="client_busy")
+
+
+def _hers(b: Business, same: store.ContactEntry, phone: str | None, email: str | None) -> Entry | None:
+    """The entry `same`, if every contact given is its own (she may leave one out): a
+    public join that may update it. A stranger who typed her number beside his own
+    address may not (anyone may type her number): nor take her entry's link or contacts."""
+    e = store.get_entry(b.id, same.entry_id)
+    if e is None or (phone and phone != e.phone) or (email and email != e.email):
+        return None
+    return e
 
 
 JOINED = "waitlist_joined"
