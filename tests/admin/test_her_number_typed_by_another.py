@@ -38,13 +38,13 @@ def test_her_number_and_a_strangers_email_get_no_link_to_her_card_or_her_details
 
     # Cancelled from its link, the page's "book again" does not fill in her details (her
     # own cancelled booking's does).
-    for booking, hers in ((mine, True), (theirs, False)):
+    for booking, is_hers in ((mine, True), (theirs, False)):
         token = token_of(booking["manage_url"])
         assert post(client, f"/api/v1/bookings/{token}/cancel", {})[0] == 200
         page = open_link(client, f"/m/{token}")
         html = page.body.decode()
         assert page.status_code == 200 and "/book/demo?service=womens-cut" in html
-        assert ("again=" in html) is hers, html
+        assert ("again=" in html) is is_hers, html
 
     # Her profile kept her own contacts.
     profile = client_of(desk, mine)
