@@ -70,11 +70,20 @@ class Occurrence:
 
 
 def _shift_weeks(instant: datetime, weeks: int, tz: ZoneInfo) -> datetime:
-    """The same local wall-clock time `weeks` weeks later (DST-proof)."""
+    """The same local wall-clock time `weeks` weeks later (DST-proof); a time the clocks
+    skip that day (03:30 when they go from 03:00 to 04:00) is the moment they skip to."""
     local = instant.astimezone(tz)
     wall = datetime(local.year, local.month, local.day, local.hour, local.minute, tzinfo=tz) + timedelta(weeks=weeks)
     wall = datetime(wall.year, wall.month, wall.day, wall.hour, wall.minute, tzinfo=tz)
+    for minutes in range(MAX_GAP_MINUTES + 1):
+        later = wall + timedelta(minutes=minutes)
+        utc = later.astimezone(UTC)
+        if utc.astimezone(tz).replace(tzinfo=None) == later.replace(tzinfo=None):  # a time that exists
+            return utc
     return wall.astimezone(UTC)
+
+
+MAX_GAP_MINUTES = 180  # the longest a zone's clocks have jumped ahead at once (hours, never days)
 
 
 def occurrences(t: TimeOff, tz: ZoneInfo) -> list[Occurrence]:
@@ -86,7 +95,9 @@ def occurrences(t: TimeOff, tz: ZoneInfo) -> list[Occurrence]:
         start = _shift_weeks(t.start, n, tz)
         if start.astimezone(tz).date() > t.weekly_until:
             break
-        out.append(Occurrence(n, start, _shift_weeks(t.end, n, tz)))
+        end = _shift_weeks(t.end, n, tz)
+        if end > start:  # else wholly in the hour the clocks skip that day: nothing to block
+            out.append(Occurrence(n, start, end))
     return out
 
 
