@@ -75,9 +75,10 @@ def parse_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH):
         raise BadRequest(f"The body nests deeper than {max_depth} levels.", code="invalid_json")
     try:
         return json.loads(text)
-    # ValueError beyond JSONDecodeError: an integer of over 4 300 digits (CPython's limit).
-    except (ValueError, RecursionError) as e:
+    except (json.JSONDecodeError, RecursionError) as e:
         raise BadRequest(f"The body is not valid JSON: {e}", code="invalid_json") from None
+    except ValueError:  # an integer of over 4 300 digits (CPython's limit): no one's number
+        raise BadRequest("The body holds a number too long to be one.", code="invalid_json") from None
 
 
 def json_body(request, limit: int = MAX_BODY_BYTES):

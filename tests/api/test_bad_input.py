@@ -92,6 +92,7 @@ def test_a_number_of_thousands_of_digits_is_400_not_500(client):
     status, body = post(client, BOOKINGS, raw='{"service": ' + "9" * 5000 + "}")
     assert_error(status, body, 400)
     assert body["error"]["code"] == "invalid_json"
+    assert "sys." not in body["error"]["message"] and "number" in body["error"]["message"], body  # not Python's words
     assert only_config_items() == []
 
 
