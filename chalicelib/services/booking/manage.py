@@ -60,8 +60,7 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
     """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same
     read, `cancelled_by_salon` (the page says so, and is sorry) and `money_facts`."""
     b, appt = _from_token(token)
-    client = clients.get_client(b.id, appt.client_id)
-    view = booking_view(b, appt, client_name=client.name if client else None)
+    view = booking_view(b, appt)
     view = holds.with_payment(b, appt, view, for_stripe_js=False)
     if money:
         view["money_on_cancel"] = _money_on_cancel(b, appt)

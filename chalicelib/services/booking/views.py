@@ -28,7 +28,9 @@ def named_in(view: dict[str, Any], b: Business, locale: str) -> dict[str, Any]:
     return named
 
 
-def booking_view(b: Business, a: Appointment, *, client_name: str | None = None) -> dict[str, Any]:
+def booking_view(b: Business, a: Appointment) -> dict[str, Any]:
+    """The visit as its booker and its link's holder see it: nothing of the client's own
+    (a link goes to whoever booked, and anyone may type her number)."""
     cfg, tz = b.config, b.config.tz
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
     token = links.manage_token(b.id, a.id, a.end)
@@ -54,6 +56,4 @@ def booking_view(b: Business, a: Appointment, *, client_name: str | None = None)
     if a.held and a.hold_until is not None:
         # Held until she clicks the link sent to her email or phone; then freed.
         view["hold_until"] = iso_local(a.hold_until, tz)
-    if client_name is not None:
-        view["client"] = {"name": client_name}
     return view
