@@ -368,3 +368,21 @@ def test_time_off_comes_out_of_the_working_minutes(aws, desk, frozen_now, monkey
     assert mikko is not None
     plain = occupancy.working_minutes(cfg, mikko, date(2026, 12, 1), date(2026, 12, 31))
     assert staff(get(desk, "/kpis?period=2026-12"), "mikko")["working_minutes"] == plain - 60
+
+
+def test_the_summarys_at_risk_and_the_lists_agree_when_the_thresholds_moved_since_she_was_keyed(aws, desk, frozen_now):
+    # Keyed at risk by the prior's thresholds (at risk from 17 Nov, lapsed from 29 Nov);
+    # then the owner sets her own, under which the same client has lapsed already: both
+    # the list and the summary's count judge her by the thresholds in use.
+    from tests.api.helpers import set_config
+
+    eight_weekly = ("2026-02-12", "2026-04-09", "2026-06-04", "2026-07-30", "2026-09-24")
+    past_visits(
+        ["2025-12-18T10:00:00+02:00", *(f"{d}T10:00:00+03:00" for d in eight_weekly)], **person(6), staff="aino"
+    )
+    frozen_now["now"] = at("2026-11-25T18:00:00+02:00")
+    assert get(desk, "/kpis/summary")["at_risk"] == 1
+    set_config(aws, retention__at_risk_below=0.95, retention__lapsed_below=0.9)
+    listed = get(desk, "/retention")["clients"]
+    assert [c["status"] for c in listed] == ["lapsed"]
+    assert get(desk, "/kpis/summary")["at_risk"] == 0

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import rhythm
-from chalicelib.domain.clients import MAINTENANCE
+from chalicelib.domain.booking import Appointment
+from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.contacts import home_country, phone_display
+from chalicelib.domain.returns import ReturnModel
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import BadRequest, ValidationFailed
@@ -55,22 +57,8 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     day = today(b)
     for f in followups.due_until(b.id, day, limit=FOLLOWUPS_READ):
         dues[f.client_id].append(f.due)
-    candidates = [
-        c
-        for c in store.at_risk_since(b.id, day)
-        if not c.is_erased and c.relationship != MAINTENANCE and c.last_visit_at and c.rhythm_days is not None
-    ]
-    # Each one's history, then the listed ones' ratings, read a few clients at a time: one
-    # after another, 500 clients' reads took seconds (bench/retention_list.py).
+    listed = [row for row in judged(b, model, now, day) if not wanted or row[2] == wanted]
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        histories = list(pool.map(lambda c: bookings.client_history(b.id, c.id), candidates))
-        listed = []
-        for c, history in zip(candidates, histories, strict=True):
-            booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
-            seen = returns.seen(model, b.config, history, now)
-            state = seen.status(now, booked)
-            if state in STATUSES and (not wanted or state == wanted):
-                listed.append((c, history, state, seen))
         ratings = list(pool.map(lambda row: feedback.of_client(b.id, row[0].id), listed))
     out: list[dict[str, Any]] = []
     for (c, history, state, seen), rated in zip(listed, ratings, strict=True):
@@ -126,23 +114,32 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
     return {"clients": out, "thresholds": returns.thresholds_in_use(b, model)}
 
 
-# A visit still in progress counts as booked; none lasts longer than this.
-LONGEST_VISIT = timedelta(days=1)
+def judged(
+    b: Business, model: ReturnModel, now: datetime, day: date
+) -> list[tuple[Client, list[Appointment], str, returns.Seen]]:
+    """Each client at risk or lapsed now, with her history, her status and how the model
+    sees her: of those past their keyed at-risk day, judged again by the model in use (its
+    thresholds may have changed since she was keyed). The list and its count alike."""
+    candidates = [
+        c
+        for c in store.at_risk_since(b.id, day)
+        if not c.is_erased and c.relationship != MAINTENANCE and c.last_visit_at and c.rhythm_days is not None
+    ]
+    # Each one's history read a few clients at a time: one after another, 500 clients'
+    # reads took seconds (bench/retention_list.py).
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        histories = list(pool.map(lambda c: bookings.client_history(b.id, c.id), candidates))
+    out = []
+    for c, history in zip(candidates, histories, strict=True):
+        booked = any(outcome(a, now) in ("upcoming", "in_progress") for a in history)
+        seen = returns.seen(model, b.config, history, now)
+        state = seen.status(now, booked)
+        if state in STATUSES:
+            out.append((c, history, state, seen))
+    return out
 
 
 def at_risk_count(b: Business, now: datetime, day: date) -> int:
-    """How many clients the owner's list shows as at risk (not lapsed), reading less
-    than the list does: one Query for the clients past their at-risk day (the return
-    model's, kept on her profile), of those the ones not yet past their lapse day, then
-    one small Query each for the appointments she has from yesterday on (a future
-    booking makes her active)."""
-    count = 0
-    for c in store.at_risk_since(b.id, day):
-        if c.is_erased or c.relationship == MAINTENANCE or not c.last_visit_at or c.rhythm_days is None:
-            continue
-        if c.lapsed_on is not None and c.lapsed_on <= day:
-            continue
-        ahead = bookings.client_starting_from(b.id, c.id, now - LONGEST_VISIT)
-        if not any(outcome(a, now) in ("upcoming", "in_progress") for a in ahead):
-            count += 1
-    return count
+    """How many clients the owner's list shows as at risk (not lapsed): the same judgement
+    (the figures strip's at-risk and lapsed add up to the list's count)."""
+    return sum(1 for row in judged(b, returns.model_for(b), now, day) if row[2] == "at_risk")
