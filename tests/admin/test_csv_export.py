@@ -37,6 +37,7 @@ def test_no_cell_is_a_formula_however_a_spreadsheet_splits_the_lines(client, des
         ("2026-11-25T12:00:00+02:00", evil, "040 111 2222"),
         ("2026-11-25T14:00:00+02:00", "Anna-Liisa Virtanen-Korhonen", "040 333 4444"),
         ("2026-11-25T16:00:00+02:00", "Tiina, -2+3", "040 555 6666"),
+        ("2026-11-26T12:00:00+02:00", 'b;"=1+1;', "040 777 8888"),  # a quoted cell of its own
     ):
         assert book(client, at, name=name, phone=phone, email=None)[0] == 201
     for path in ("/export/clients.csv", "/export/appointments.csv?from=2026-11-01&to=2026-11-30"):
@@ -45,13 +46,14 @@ def test_no_cell_is_a_formula_however_a_spreadsheet_splits_the_lines(client, des
         text = body.decode("utf-8")[1:]
         for delimiter in (";", ",", "\t"):
             cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
-            formulas = [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@")]
+            formulas = [c for c in cells if c.lstrip(' "')[:1] in ("=", "+", "-", "@")]
             assert not formulas, f"read split at {delimiter!r}, these cells are formulas: {formulas}"
         names = {r.get("name") or r["client_name"] for r in rows(body)}
         assert names == {
             'Maija;\'=HYPERLINK("https://evil.example/login")',
             "Anna-Liisa Virtanen-Korhonen",
             "Tiina, '-2+3",
+            "b;\"'=1+1;",
         }
 
 

@@ -66,7 +66,8 @@ APPOINTMENT_COLUMNS = [
 # Where a spreadsheet may start a cell inside ours: at its start, and after any character
 # one splits a line at — ';' (Excel in Finland and Sweden, docs/import.md), ',', a tab — or
 # a line break; spaces before a formula character do not stop it.
-_FORMULA_START = re.compile(r"(^|[;,\t\r\n])( *)(?=[=+\-@])")
+# A quote may open the part too: 'b;"=1+1' split at ';' is a quoted cell "=1+1".
+_FORMULA_START = re.compile(r"(^|[;,\t\r\n])([ \"]*)(?=[=+\-@])")
 
 
 def _products(lines: Sequence[ProductLine]) -> str:
