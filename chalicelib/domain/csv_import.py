@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import plaintext
 from chalicelib.domain.config import BusinessConfig
 from chalicelib.domain.contacts import DEFAULT_REGION, fold, normalize_email, normalize_phone
 from chalicelib.domain.privacy import erase_due
@@ -612,8 +613,11 @@ def parse_row(
         pos = columns.get(fld)
         return cells[pos].strip() if pos is not None and pos < len(cells) else ""
 
+    # Text by the rule every other way in keeps (domain/plaintext.py), made so rather than
+    # refused: an old system's export may hold a stray control or text-direction character,
+    # and the row is worth more than it (a name that reads backwards is a spoof, though).
     name = " ".join(get("name").split()) or " ".join(f"{get('first_name')} {get('last_name')}".split())
-    name = "".join(ch for ch in name if ord(ch) >= 32)
+    name = " ".join(plaintext.without_refused(name).split())
     if not name:
         return Rejected(number, "no_name")
     if len(name) > 100:
@@ -659,7 +663,7 @@ def parse_row(
                     except ValueError:
                         return Rejected(number, "bad_price", {"value": _short(get("price"))})
                 visit = Visit(start, get("service") or None, get("staff") or None, price, time_known)
-    notes = get("notes")[:MAX_CELL] or None
+    notes = plaintext.without_refused(get("notes"), lines=True)[:MAX_CELL].strip() or None
     return Row(number, name, phone, email, birthday, notes, visit, skipped, future)
 
 

@@ -214,6 +214,20 @@ def test_a_row_is_read_or_rejected_with_its_reason():
     assert cancelled.visit is None and cancelled.visit_skipped
 
 
+def test_a_name_and_notes_keep_the_text_rule_every_other_way_in_keeps():
+    # A name that reads backwards (U+202E) is a spoof in every list, message and export;
+    # an old system's stray control characters are no part of anyone's name.
+    assert _row(2, "Imp\u202eRLO", "040 123 4567", "", "", "").name == "ImpRLO"
+    assert _row(3, "Nel\u0085Name\u2028LS\u007fdel\u200b", "040 123 4567", "", "", "").name == "Nel Name LSdel"
+    assert _row(4, "\u202e\u200b", "040 123 4567", "", "", "") == ci.Rejected(4, "no_name")  # nothing to see
+    assert _row(5, "Zoë 👩\u200d🎤", "040 123 4567", "", "", "").name == "Zoë 👩\u200d🎤"  # a joiner is kept
+    columns = ci.columns_of(
+        ("Nimi", "Puhelin", "Muistiinpanot"), {"Nimi": "name", "Puhelin": "phone", "Muistiinpanot": "notes"}
+    )
+    row = ci.parse_row(6, ("Liisa", "0401234567", "bell\u0007 rlo\u202eX\nline two"), columns, HKI, TODAY)
+    assert row.notes == "bell rloX\nline two"
+
+
 def test_a_visit_booked_ahead_is_listed_with_its_day_time_and_names_not_imported():
     headers = ("Nimi", "Puhelin", "Käyntipäivä", "Palvelu", "Tekijä", "Hinta")
     columns = ci.columns_of(headers, ci.suggest_mapping(headers))
