@@ -20,7 +20,7 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import Headers
+from chalicelib.api.http import HSTS, Headers
 from chalicelib.domain.locales import negotiate
 from chalicelib.pages.i18n import LOCALES, catalogue
 from chalicelib.settings import get_settings
@@ -101,6 +101,7 @@ def page():
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
+        "Strict-Transport-Security": HSTS,
     }
     return Response(
         body=render_page(dashboard.current_request.headers.get("accept-language")), status_code=200, headers=headers

@@ -16,6 +16,9 @@ MAX_JSON_DEPTH = 16  # our deepest body nests 4 levels; a parser must never recu
 # Chalice types headers as dict[str, str | list[str]] (invariant): annotate ours so.
 Headers = dict[str, str | list[str]]
 JSON_HEADERS: Headers = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+# The HTML pages ask the browser for HTTPS only for a year (the deployed stages are HTTPS
+# only; a browser ignores it over the local stack's plain HTTP).
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def json_response(body, status: int = 200, headers: Headers | None = None) -> Response:

@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import links
 from chalicelib.api import link_pages
-from chalicelib.api.http import Headers, error_response, raw_body
+from chalicelib.api.http import HSTS, Headers, error_response, raw_body
 from chalicelib.api.lazy import lazy
 from chalicelib.domain.locales import negotiate
 from chalicelib.errors import NotFound, RebookError
@@ -30,6 +30,8 @@ HTML: Headers = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors *",
     "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": HSTS,
 }
 
 

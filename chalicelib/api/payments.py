@@ -2,7 +2,7 @@
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import handler, json_body, raw_body
+from chalicelib.api.http import HSTS, handler, json_body, raw_body
 from chalicelib.api.lazy import lazy
 from chalicelib.api.pages import html_view
 from chalicelib.api.public import CORS, PREFIX
@@ -46,5 +46,7 @@ def pay_page(token):
             "Cache-Control": "no-store",
             "Content-Security-Policy": csp,
             "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Strict-Transport-Security": HSTS,
         },
     )

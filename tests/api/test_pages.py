@@ -28,6 +28,14 @@ def followed(client, headers):
     return r.status_code, r.body.decode()
 
 
+def test_the_client_pages_ask_for_https_and_no_sniffing(client):
+    for path in ("/book/demo", "/book/demo/waitlist?service=womens-cut"):
+        r = client.http.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["X-Content-Type-Options"] == "nosniff", path
+        assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000"), path
+
+
 def test_booking_page_walks_service_time_details(client):
     status, html = page(client, "/book/demo", {"Accept-Language": "en-GB,en;q=0.8"})
     assert status == 200 and "Choose a service" in html and "Women&#39;s haircut" in html

@@ -45,6 +45,12 @@ def test_the_reference_page_shows_every_operation_and_schema_without_outside_res
     for name in doc["components"]["schemas"]:
         assert f'id="schema-{name}"' in page
     assert 'href="#schema-Booking"' in page  # answers link to their schema
+    # Nothing to run or frame it by, over HTTPS only.
+    assert (
+        "default-src 'none'" in r.headers["Content-Security-Policy"]
+        and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    )
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and "max-age" in r.headers["Strict-Transport-Security"]
     assert "write:bookings" in page  # the scope an API key needs
     # Nothing loaded from elsewhere: no script, no stylesheet or image from another host.
     assert "<script" not in page

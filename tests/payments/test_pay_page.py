@@ -196,6 +196,7 @@ def test_the_pay_page_switches_language_and_she_still_pays_there(pay_client, str
     assert "Betala och bekräfta</button>" in sv and "Pay to confirm" not in sv
     # Still hers alone: never stored, and its address (the token) sent on to nobody.
     assert r.headers["Cache-Control"] == "no-store" and r.headers["Referrer-Policy"] == "no-referrer"
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and "max-age" in r.headers["Strict-Transport-Security"]
     # The same hold and the same card setup: paying on the Swedish page books her.
     secret = sv.split('data-secret="', 1)[1].split('"', 1)[0]
     assert secret == en.split('data-secret="', 1)[1].split('"', 1)[0]
