@@ -1310,6 +1310,13 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     sheet = page.get_by_role("dialog", name="Uusi varaus")
     expect(sheet.locator("#booking-client-chosen")).to_contain_text("Alli Allerginen")
     sheet.get_by_role("button", name="Peruuta").click()
+    # The calendar read again after her save, not at its next check (15 s): her visit's
+    # card calls her new number at once.
+    page.locator("nav").get_by_role("link", name="Kalenteri").click()
+    show_staff(page, size, "Aino Virtanen")
+    column(page, "aino").locator(".appt", has_text="Alli Allerginen").click()
+    visit_card = page.get_by_role("dialog", name="Alli Allerginen")
+    expect(visit_card.get_by_role("link", name=f"Soita {national}", exact=True)).to_be_visible(timeout=4000)
 
 
 def test_a_long_email_does_not_widen_the_client_card(owner_at, stack, desk):

@@ -4,7 +4,7 @@
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, intl, money, number, percent, plural, t } from "./i18n.js";
-import { LANGUAGES, api, businessLocale, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
+import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
 import { openFollowUp, openMessage } from "./lists.js";
@@ -56,7 +56,7 @@ export function forgetClient() { shown = null; seq++; clear($("client-card")); }
 // and figures are not stale. The card of a visit opened from her list closes onto that
 // visit's button, drawn anew meanwhile (card.js cardOpener).
 export function initClient() {
-  onChanged(() => { if (shown && state.view === "client") showClient(shown.id); });
+  onChanged((origin) => { if (origin !== "client" && shown && state.view === "client") showClient(shown.id); });
 }
 
 function section(key, ...children) {
@@ -452,6 +452,7 @@ async function saveProfile(form, c) {
     say(t("client_saved", { name: updated.client.name }));
     render();
     $("cc-edit").focus();
+    changed("client"); // her name, allergies and notes on the calendar's blocks and cards: read now
   } catch (err) {
     button.disabled = false;
     if (err.status === 409 && err.code === "client_changed") {

@@ -103,4 +103,6 @@ export function copyActions(input, { copy = "act_copy_link", copied = "link_copi
 // Listeners of "the calendar changed" (a booking, a move, a mark): the calendar reloads.
 const listeners = [];
 export function onChanged(fn) { listeners.push(fn); }
-export function changed() { for (const fn of listeners) fn(); }
+// `origin`: the view that made the change ("client": her card's save), which need not be
+// read again itself.
+export function changed(origin) { for (const fn of listeners) fn(origin); }
