@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.timeutil import iso_utc, parse_utc
 
@@ -170,6 +170,16 @@ class VisitAsPlanned:
     start: datetime
     statuses: frozenset[str]
     reminders_on: bool
+
+    def holds_for(self, appt: Appointment | None) -> bool:
+        """The visit as it is now still lets the message go (the claim's own condition,
+        store/outbox.py): what the owner is told of a message still waiting."""
+        return (
+            appt is not None
+            and appt.start == self.start
+            and appt.status in self.statuses
+            and not (self.reminders_on and appt.reminders_off)
+        )
 
 
 # A booking's own news held past the quiet hours (the desk's change at night: services/

@@ -352,6 +352,17 @@ def test_history_lists_visits_newest_first_with_outcomes_and_messages(client, de
     assert sum(1 for m in history["messages"] if m["kind"] == "confirmation") == 4  # two bookings x two channels
 
 
+def test_a_cancelled_visits_reminder_and_feedback_request_are_shown_as_not_going(client, desk, booked):
+    """Before the sender comes to them, her card says what it will do: they will not go."""
+    path = f"/clients/{booked['client']}/history"
+    waiting = {(m["kind"], m["status"]) for m in desk.get(path)[1]["messages"]}
+    assert ("reminder", "pending") in waiting and ("feedback_request", "pending") in waiting
+    status, _ = post(client, f"/api/v1/bookings/{token_of(booked['booking']['manage_url'])}/cancel", {})
+    assert status == 200
+    shown = [m for m in desk.get(path)[1]["messages"] if m["kind"] in ("reminder", "feedback_request")]
+    assert shown and all((m["status"], m["error"]) == ("skipped", "appointment_changed") for m in shown), shown
+
+
 def test_stats_after_a_season_of_visits(client, aws, desk, frozen_now):
     # Six visits booked online at one go: more than the default limit of bookings per
     # contact in 24 h (issue 18); a salon that sells such series raises it.

@@ -13,6 +13,7 @@ from chalicelib.domain.client_stats import client_stats
 from chalicelib.domain.clients import Client, Consent, ProfileUpdate
 from chalicelib.domain.config import Business
 from chalicelib.domain.contacts import home_country, phone_context, phone_display, search_needle
+from chalicelib.domain.messages import Message, visit_as_planned
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.versions import version_of
@@ -208,19 +209,27 @@ def get_history(p: Principal, client_id: str) -> dict[str, Any]:
     msgs = sorted(client_data.messages(b.id, c.id), key=lambda m: m.sent_at or m.due_at, reverse=True)
     tz = b.config.tz
     audited(p, "read_client_history", c.id)
+    visits = {a.id: a for a in appts}
     return {
         "appointments": [appointment_view(b, a) for a in appts],
-        "messages": [
-            {
-                "kind": m.kind,
-                "channel": m.channel,
-                "status": m.status,
-                "created_at": iso_local(m.created_at, tz),
-                "sent_at": iso_local(m.sent_at, tz) if m.sent_at else None,
-                "error": m.last_error if m.status in ("failed", "skipped") else None,
-            }
-            for m in msgs
-        ],
+        "messages": [_message_view(m, visits, tz) for m in msgs],
+    }
+
+
+def _message_view(m: Message, visits: dict[str, Appointment], tz: ZoneInfo) -> dict[str, Any]:
+    """A message as her card lists it. One still waiting for a visit that no longer is as
+    it told (cancelled, moved, missed) is shown as the sender will leave it: not sent."""
+    status, error = m.status, m.last_error if m.status in ("failed", "skipped") else None
+    plan = visit_as_planned(m) if m.status == "pending" and m.appointment_id else None
+    if plan is not None and not plan.holds_for(visits.get(m.appointment_id or "")):
+        status, error = "skipped", "appointment_changed"
+    return {
+        "kind": m.kind,
+        "channel": m.channel,
+        "status": status,
+        "created_at": iso_local(m.created_at, tz),
+        "sent_at": iso_local(m.sent_at, tz) if m.sent_at else None,
+        "error": error,
     }
 
 
