@@ -381,9 +381,14 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(dismissed).to_contain_text("Ohitetut varoitukset")
     expect(dismissed.get_by_role("button", name=re.compile("^Näytä taas: Vain yksi käynti"))).to_be_focused()
     # Still lapsed, and why all the same (it read "no warning signs" beside "lapsed").
-    expect(standing.locator("ul.signals").first).to_have_text(
-        re.compile(r"^Ei muita varoitusmerkkejä: hänen käyntinsä on myöhässä \(odotettiin \d{1,2}\.\d{1,2}\.\d{4}\)\.$")
+    late = re.compile(
+        r"^Ei muita varoitusmerkkejä: hänen käyntinsä on myöhässä \(odotettiin \d{1,2}\.\d{1,2}\.\d{4}\)\.$"
     )
+    expect(standing.locator("ul.signals").first).to_have_text(late)
+    # ...and her row on the list says the same (it showed her status with no reason).
+    owner.go_back()
+    expect(listed.filter(has_text="Leena Lähtenyt").get_by_role("list", name="Varoitusmerkit")).to_have_text(late)
+    owner.go_forward()
     dismissed.get_by_role("button", name=re.compile("^Näytä taas")).click()
     expect(owner.locator("#status")).to_contain_text("Varoitus näytetään taas.")
     expect(card.locator("#cc-dismissed")).to_have_count(0)

@@ -143,11 +143,12 @@ function slippingRow(c) {
       + (c.client.marketing && c.client.marketing.last_at ? ` · ${t("last_message_sent", { date: day(c.client.marketing.last_at) })}` : "") }),
     el("p", { className: "muted", text: [t("visits_spend", { visits: c.visits, spend: money(c.spend_cents, currency()) }), atStake(c, currency())]
       .filter(Boolean).join(" · ") }));
-  // Why, beside her status: the warnings her card shows (dismissed there).
-  if (c.signals && c.signals.length) {
-    li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },
-      ...c.signals.map((s) => el("li", { text: signalText(s) }))), li.children[1]);
-  }
+  // Why, beside her status: the warnings her card shows (dismissed there); with none, what
+  // her card says then (everyone listed is past her expected visit): never a bare status.
+  const reasons = c.signals && c.signals.length ? c.signals.map(signalText)
+    : [t("no_signals_overdue", { date: day(c.expected_visit) })];
+  li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },
+    ...reasons.map((text) => el("li", { text }))), li.children[1]);
   const actions = el("div", { className: "actions" });
   actions.appendChild(action(t("act_message"), name, () => openMessage(c.client, () => redrawRow(li, c))));
   actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
