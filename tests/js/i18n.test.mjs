@@ -196,6 +196,10 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   assert.equal(i18n.fieldText("client.phone", "not a valid phone number"), fi.f_phone);
   assert.equal(i18n.fieldText("start", "is in the past"), fi.f_start_past);
   assert.equal(i18n.fieldText("actions.0.due", "is in the past"), fi.f_date_past); // a follow-up's action
+  // A birthday written right but on no such day (31.2.), or a year not lived in: said so.
+  assert.equal(i18n.fieldText("birthday", "not a real date"), fi.f_birthday_no_day);
+  assert.equal(i18n.fieldText("birthday", "year out of range"), fi.f_birthday_year);
+  assert.equal(i18n.fieldText("birthday", "use 14.3.1985 or 1985-03-14, or 14.3. when the year is not known"), fi.f_birthday);
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours"), fi.f_start);
   // The API's whole reason: "past closing" is about the hours, not a time gone by.
   assert.equal(i18n.fieldText("start", "is outside the staff member's working hours, or the service would run past closing"), fi.f_start);

@@ -179,6 +179,11 @@ export function fieldText(path, reason, currency) {
     if (/no longer free|taken/.test(why)) return t("f_start_free");
   }
   if (name === "due" && /in the past/.test(why)) return t("f_date_past"); // a follow-up's action
+  if (name === "birthday") {
+    // Written right but no such day (31.2.), or a year not lived in (chalicelib/domain/registry.py).
+    if (/not a real date/.test(why)) return t("f_birthday_no_day");
+    if (/year out of range/.test(why)) return t("f_birthday_year");
+  }
   if (name === "from" || name === "to") {
     // A waitlist entry's dates (chalicelib/domain/waitlist.py), each reason its own words.
     if (/staff member chosen does not work/.test(why)) return t("f_from_staff_off");
