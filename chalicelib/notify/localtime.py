@@ -27,21 +27,24 @@ def _parse(value: str | datetime) -> datetime:
 
 
 def format_time(iso: str | datetime, locale: str) -> str:
-    """fi/sv '14.00', en '14:00'."""
+    """fi/sv '9.00', '14.00', en '09:00', '14:00'."""
     t = _parse(iso)
-    return _clock(t.hour, t.minute, locale)
+    return clock_text(t.hour, t.minute, locale)
 
 
-def _clock(hour: int, minute: int, locale: str) -> str:
-    sep = ":" if normalize(locale) == "en" else "."
-    return f"{hour:02d}{sep}{minute:02d}"
+def clock_text(hour: int, minute: int, locale: str) -> str:
+    """A time of day as each language writes it, as the dashboard shows it too (Intl's
+    short time): fi/sv '9.00' (no leading zero, Kielitoimisto's rule), en '09:00'."""
+    if normalize(locale) == "en":
+        return f"{hour:02d}:{minute:02d}"
+    return f"{hour}.{minute:02d}"
 
 
 def format_window(window: Mapping[str, Any], locale: str) -> str:
     """A time-of-day window ({"start": "HH:MM", "end": "HH:MM"}, "24:00" the day's end: a
-    waitlist entry's) as format_time writes times: fi/sv '16.00–24.00', en '16:00–24:00'."""
+    waitlist entry's) as format_time writes times: fi/sv '9.00–24.00', en '09:00–24:00'."""
     start, end = (str(window[k]).split(":") for k in ("start", "end"))
-    return f"{_clock(int(start[0]), int(start[1]), locale)}–{_clock(int(end[0]), int(end[1]), locale)}"
+    return f"{clock_text(int(start[0]), int(start[1]), locale)}–{clock_text(int(end[0]), int(end[1]), locale)}"
 
 
 def format_date_span(span: tuple[str, str], locale: str, short: bool = False) -> str:

@@ -29,6 +29,7 @@ from chalicelib.errors import NotFound, RebookError, SlotTaken
 from chalicelib.notify.localtime import (
     NBSP,
     TEMPLATE_FILTERS,
+    clock_text,
     format_day,
     format_local,
     format_price,
@@ -262,9 +263,8 @@ def opening_hours(b: Business, locale: str, t: dict) -> list[tuple[str, str]]:
 
 
 def _clock(minutes: int, locale: str) -> str:
-    """fi/sv '9.00', en '09:00' (how each writes an opening time)."""
-    h, m = divmod(minutes, 60)
-    return f"{h:02d}:{m:02d}" if locale == "en" else f"{h}.{m:02d}"
+    """An opening time, minutes from midnight, as every other time is written (clock_text)."""
+    return clock_text(*divmod(minutes, 60), locale)
 
 
 def returning_client(b: Business, token: str | None) -> dict[str, str] | None:

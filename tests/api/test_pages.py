@@ -798,7 +798,7 @@ def test_the_details_step_words_free_cancellation_and_online_changes_as_two_thin
     policy = re.search(r'<p class="card" id="policy">(.*?)</p>', html, re.S)
     assert policy, html
     assert policy[1] == (
-        "<strong>Ändringar på nätet</strong><br>Avboka eller flytta till ons 25.11. kl.\u00a000.00"
+        "<strong>Ändringar på nätet</strong><br>Avboka eller flytta till ons 25.11. kl.\u00a00.00"
         " (12\u00a0timmar före tiden); därefter ring salongen."
     )
     assert "Gratis avbokning till tis 24.11. kl.\u00a012.00." in html

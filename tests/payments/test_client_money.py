@@ -298,7 +298,7 @@ def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_onlin
     _, html = page(pay_client, f"/m/{token}?lang=fi")  # Mon 10:00
     assert '<p id="free-until">Maksuton peruutus <span class="keep">ti 24.11. klo\u00a012.00</span> asti.</p>' in html
     assert re.search(
-        r'id="change-until">Muutokset verkossa \(peruminen tai siirto\) <span class="keep">ke 25\.11\. klo.00\.00</span> asti; sen jälkeen soita salongille\.',
+        r'id="change-until">Muutokset verkossa \(peruminen tai siirto\) <span class="keep">ke 25\.11\. klo.0\.00</span> asti; sen jälkeen soita salongille\.',
         html,
     ), html
     frozen_now["now"] = TUESDAY_EVENING
