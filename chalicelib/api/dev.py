@@ -31,7 +31,7 @@ from chalicelib import clock
 from chalicelib.api.dev_messages import MessagesUnavailable, fetch_sent, render_page, render_unavailable
 from chalicelib.api.http import Headers, handler, json_body
 from chalicelib.domain.locales import LOCALES
-from chalicelib.errors import BadRequest, Unauthorized, ValidationFailed
+from chalicelib.errors import BadRequest, TooManyRequests, Unauthorized, ValidationFailed
 from chalicelib.settings import get_settings
 
 dev = Blueprint(__name__)
@@ -127,6 +127,10 @@ def sign_in():
 # --- a forgotten password, as Cognito's ForgotPassword and ConfirmForgotPassword do it ------
 RESET_MINUTES = 60  # Cognito's codes are good for an hour too
 RESET_TRIES = 5  # wrong codes before the code is spent and a new one must be asked for
+# Codes one address may be sent in an hour (Cognito limits it too): with the tries, at most
+# 25 guesses at a six-digit code an hour, and no flood of mail to her.
+RESET_CODES_PER_HOUR = 5
+RESETS_KEPT = 1000  # addresses with a code at once (asked for any address, known or not)
 # The user pool's policy (infra/rebook_stack.py): a length, no mix of character kinds.
 MIN_PASSWORD = 12
 
@@ -186,10 +190,21 @@ def forgot_password():
     # An address with no account gets a code too, one nobody is sent: a wrong guess is
     # then "not valid" for any address, as Cognito answers (prevent_user_existence_errors).
     code = f"{secrets.randbelow(10**6):06d}"
-    until = clock.now() + timedelta(minutes=RESET_MINUTES)
+    now = clock.now()
+    until = now + timedelta(minutes=RESET_MINUTES)
     with _FILES:
         resets = {k: v for k, v in dict(_read(path, "resets", {})).items() if _still_good(v)}  # no pile-up
-        resets[email] = {"code": _digest(email, code), "until": until.isoformat(), "tries": RESET_TRIES}
+        asked = [at for at in (resets.get(email) or {}).get("asked", []) if at > (now - timedelta(hours=1)).isoformat()]
+        if len(asked) >= RESET_CODES_PER_HOUR or (email not in resets and len(resets) >= RESETS_KEPT):
+            raise TooManyRequests(
+                "Too many codes asked for; try again in an hour.", code="too_many_codes", retry_after=3600
+            )
+        resets[email] = {
+            "code": _digest(email, code),
+            "until": until.isoformat(),
+            "tries": RESET_TRIES,
+            "asked": [*asked, now.isoformat()],  # kept while it is: a spent code's too
+        }
         _write(path, {"resets": resets})
     if account:
         words = catalogue(lang)["dashboard"]
@@ -232,14 +247,14 @@ def reset_password():
     with _FILES:
         resets = dict(_read(path, "resets", {}))
         wanted = resets.get(email)
-        if not isinstance(wanted, dict) or not _still_good(wanted):
+        if not isinstance(wanted, dict) or not _still_good(wanted) or not wanted.get("code"):
             raise BadRequest("That code has expired. Ask for a new one.", code="expired_code")
         accounts = _accounts()
         mine = [a for a in accounts if str(a.get("email", "")).lower() == email]
         if not mine or not _same(_digest(email, code.strip()), str(wanted["code"])):
             wanted["tries"] = int(wanted["tries"]) - 1  # no account: no code matches hers
             if wanted["tries"] <= 0:
-                del resets[email]
+                wanted["code"] = None  # spent; the codes asked this hour still count
             _write(path, {"resets": resets})
             raise BadRequest("That code is not valid.", code="bad_code")
         for account in mine:

@@ -114,6 +114,26 @@ def test_five_wrong_codes_spend_it_and_an_hour_ends_it(local, frozen_now):
     assert post(client, "/dev/sign-in", {"email": OWNER, "password": "the-old-password"})[0] == 200
 
 
+def test_an_address_gets_five_codes_an_hour_and_a_spent_code_counts(local, frozen_now):
+    """Five tries a code and five codes an hour: at most 25 guesses an hour at a
+    six-digit code (asking again used to give five more tries at once), and no flood of
+    mail to her."""
+    client, _ = local
+    for n in range(5):
+        assert post(client, "/dev/forgot-password", {"email": OWNER}) == (200, {"sent": True}), n
+        if n == 0:  # the first code spent on wrong guesses still counts as asked
+            for _ in range(5):
+                post(client, "/dev/reset-password", {"email": OWNER, "code": "0000000", "password": "x" * 12})
+    status, body = post(client, "/dev/forgot-password", {"email": OWNER})
+    assert status == 429 and body["error"]["code"] == "too_many_codes", body
+    assert len(emails_to(OWNER)) == 5
+    # The last code still works; an hour on, she may ask again.
+    code = code_in(emails_to(OWNER)[-1])
+    assert post(client, "/dev/reset-password", {"email": OWNER, "code": code, "password": "y" * 12})[0] == 200
+    frozen_now["now"] += timedelta(minutes=61)
+    assert post(client, "/dev/forgot-password", {"email": OWNER})[0] == 200
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [

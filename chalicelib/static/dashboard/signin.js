@@ -132,7 +132,7 @@ function resetMessage(err) {
   if (code === "password_rules") return t("password_rule");
   if (code === "password_spaces") return t("password_spaces");
   if (code === "InvalidPasswordException") return t("password_rules", { message: err.message });
-  if (code === "LimitExceededException" || code === "TooManyRequestsException") return t("too_many_tries");
+  if (code === "LimitExceededException" || code === "TooManyRequestsException" || code === "too_many_codes") return t("too_many_tries");
   // Cognito's, asked for a code, for an invited user who never signed in or an address
   // never verified; with the code, InvalidParameterException is the password's form.
   if (!codeSent && (code === "NotAuthorizedException" || code === "InvalidParameterException")) {
