@@ -18,6 +18,7 @@ import ipaddress
 import random
 import re
 import secrets
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -165,14 +166,27 @@ def url_problem(url: str, allow_private: bool) -> str | None:
     if not _HOST.fullmatch(parts.hostname) and not _is_address(parts.hostname):
         return "expected an https URL"
     if not allow_private:
-        host = parts.hostname
+        host = parts.hostname.rstrip(".")  # "localhost." and "169.254.169.254." are the same hosts
         if host == "localhost" or host.endswith(".localhost"):
             return "not a public address"
+        address = _literal_address(host)
+        if address is not None and not is_public(address):
+            return "not a public address"
+    return None
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host written as one means, in any form a resolver takes: dotted,
+    shortened ("127.1") or one number ("2130706433"), as inet_aton reads them; None: a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if re.fullmatch(r"(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}", host, re.IGNORECASE):
         try:
-            if not is_public(ipaddress.ip_address(host)):
-                return "not a public address"
-        except ValueError:
-            pass  # a name
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
     return None
 
 

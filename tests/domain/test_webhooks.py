@@ -107,6 +107,12 @@ def test_public_addresses_are(address):
         "ftp://hooks.example.com/",
         "https:///nohost",
         "https://hooks.example.com:99999/",
+        # The same addresses as a resolver reads other ways of writing them.
+        "https://169.254.169.254./latest/meta-data",
+        "https://localhost./x",
+        "https://127.1/x",
+        "https://2130706433/x",
+        "https://0x7f.0.0.1/x",
     ],
 )
 def test_urls_refused_in_aws(url):
@@ -133,6 +139,7 @@ def test_urls_allowed():
     assert w.url_problem("https://hooks.example.com/rebook?x=1", allow_private=False) is None
     assert w.url_problem("http://127.0.0.1:8123/hook", allow_private=True) is None
     assert w.url_problem("https://[2606:4700::1111]/x", allow_private=False) is None
+    assert w.url_problem("https://hooks.example.com./x", allow_private=False) is None  # a name, fully qualified
     assert w.url_problem("https://my_hooks.example.com/x", allow_private=False) is None
 
 
