@@ -35,19 +35,24 @@ HTML: Headers = {
 }
 
 
-def _csp() -> str:
-    """The pages' policy; images also from the media CDN where they are served from there."""
+def _csp(framed: bool = True) -> str:
+    """The pages' policy; images also from the media CDN where they are served from there.
+    `framed`: a page the booking widget may show in a salon's own site (the booking, its
+    waitlist, a booking made and paid); one only a message's link opens (feedback,
+    unsubscribe, her card, an offer, a hold) is framed by no one (clickjacking)."""
     from chalicelib.settings import get_settings
 
     media = get_settings().media_url
     origin = "/".join(media.split("/")[:3]) if media.startswith("https://") else ""
     policy = str(HTML["Content-Security-Policy"])
+    if not framed:
+        policy = policy.replace("frame-ancestors *", "frame-ancestors 'none'")
     return policy + (f"; img-src 'self' {origin}" if origin else "")
 
 
-def _html(body: str, status: int = 200, retry_after: int | None = None) -> Response:
+def _html(body: str, status: int = 200, retry_after: int | None = None, *, framed: bool = True) -> Response:
     extra: Headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    return Response(body=body, status_code=status, headers={**HTML, "Content-Security-Policy": _csp(), **extra})
+    return Response(body=body, status_code=status, headers={**HTML, "Content-Security-Policy": _csp(framed), **extra})
 
 
 def _form() -> dict:
@@ -260,7 +265,7 @@ def hold_page(token, address):
     """A held booking's confirmation link: a page with a button (a GET never confirms:
     link scanners open links too), at the booking's own address with the link's token in
     a cookie (chalicelib/api/link_pages.py); the button posts to the token's address."""
-    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()))
+    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()), framed=False)
 
 
 @pages.route("/h/{token}", methods=["POST"], content_types=FORM)
@@ -321,7 +326,7 @@ def offer(token, address):
 
     params: dict[str, str] = dict(pages.current_request.query_params or {})
     taken = offers.next_after_taken(token) if params.get("taken") == "1" else None
-    return _html(views.offer_page(token, params, _lang(), taken=taken, address=address))
+    return _html(views.offer_page(token, params, _lang(), taken=taken, address=address), framed=False)
 
 
 @pages.route("/o/{token}/book", methods=["POST"], content_types=FORM)
@@ -342,7 +347,7 @@ def offer_book(token):
     except RebookError as e:
         if e.status != 422:  # the terms not ticked: the offer again, saying so
             raise
-        return _html(views.offer_page(token, form, _lang(), failure=e), e.status)
+        return _html(views.offer_page(token, form, _lang(), failure=e), e.status, framed=False)
     # As a booking made on the booking page: on to the pay page while it is held for her
     # payment, else her confirmation (the token in its cookie).
     return _to_booked(views.after_booking(booked, negotiate(form.get("lang"), _lang(), "fi"), embed=False))
@@ -364,14 +369,16 @@ def offer_leave(token):
 def feedback_page(token, address):
     """Opens with the star from the link chosen; records nothing (scanners open links).
     At the visit's address, as the manage page."""
-    return _html(views.feedback_page(token, pages.current_request.query_params or {}, _lang(), address=address))
+    return _html(
+        views.feedback_page(token, pages.current_request.query_params or {}, _lang(), address=address), framed=False
+    )
 
 
 @pages.route("/f/{token}", methods=["POST"], content_types=FORM)
 @html_view
 def feedback_submit(token):
     status, body = views.feedback_submit(token, _form(), _lang())
-    return _html(body, status)
+    return _html(body, status, framed=False)
 
 
 @pages.route("/u/{token}", methods=["GET"])
@@ -380,7 +387,7 @@ def feedback_submit(token):
 def unsubscribe_page(token, address):
     """Opens the page; withdraws nothing (scanners open links). At the link's own address,
     its token in a cookie (chalicelib/api/link_pages.py); the button posts to the token's."""
-    return _html(views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang()))
+    return _html(views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang()), framed=False)
 
 
 @pages.route("/u/{token}", methods=["POST"], content_types=FORM + ["multipart/form-data"])
@@ -390,7 +397,7 @@ def unsubscribe_submit(token):
     form = _form()
     one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in raw_body(pages.current_request)
     if one_click:  # the mail client's: the answer is the page itself
-        return _html(views.unsubscribe_submit(token, form, _lang(), one_click))
+        return _html(views.unsubscribe_submit(token, form, _lang(), one_click), framed=False)
     from chalicelib.services import unsubscribe
 
     unsubscribe.unsubscribe(token, one_click=False)
@@ -404,7 +411,9 @@ def unsubscribe_submit(token):
 def card_page(token, address):
     """The client's stamp card, rewards (each with a booking link) and referral link: the
     link's token moves to a cookie of the card's own address (chalicelib/api/link_pages.py)."""
-    return _html(views.card_page(token, pages.current_request.query_params or {}, _lang(), address=address))
+    return _html(
+        views.card_page(token, pages.current_request.query_params or {}, _lang(), address=address), framed=False
+    )
 
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"

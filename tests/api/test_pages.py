@@ -28,12 +28,22 @@ def followed(client, headers):
     return r.status_code, r.body.decode()
 
 
-def test_the_client_pages_ask_for_https_and_no_sniffing(client):
+def test_the_client_pages_ask_for_https_and_no_sniffing_and_only_the_widgets_are_framed(client):
+    import re
+
+    from tests.conftest import emails_to
+
     for path in ("/book/demo", "/book/demo/waitlist?service=womens-cut"):
         r = client.http.get(path)
         assert r.status_code == 200, path
         assert r.headers["X-Content-Type-Options"] == "nosniff", path
         assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000"), path
+        assert "frame-ancestors *" in r.headers["Content-Security-Policy"], path  # in a salon's own site
+    # Her stamp card opens from a message only: no site may frame it (a tap under a decoy).
+    assert book(client, "2026-11-25T12:00:00+02:00")[0] == 201
+    [card] = re.findall(r"https?://[^/\s]+(/l/[A-Za-z0-9._-]+)", emails_to("maija@example.com")[0])[:1]
+    r = open_link(client, card)
+    assert r.status_code == 200 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
 
 
 def test_booking_page_walks_service_time_details(client):
