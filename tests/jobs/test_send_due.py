@@ -157,6 +157,24 @@ def test_reminders_off_from_the_manage_link(client):
     assert s.sent == 0 and s.skipped == 2
 
 
+def test_reminders_are_turned_off_from_the_manage_page_after_online_changes_closed(client, frozen_now):
+    """The day-before reminder's "turn reminders off" link comes after the 24 h in which
+    she may still change the booking online: its page keeps the switch all the same."""
+    from tests.api.helpers import open_link
+
+    _, booked = book(client, VISIT)
+    token = token_of(booked["manage_url"])
+    frozen_now["now"] = at("2026-11-24T13:00:00+02:00")  # 23 h before: no more changes online
+    html = open_link(client, f"/m/{token}?lang=en").body.decode()
+    assert "can no longer be changed online" in html and 'id="reminders"' in html
+    assert 'name="reminders" value="off"' in html
+    r = client.http.post(
+        f"/m/{token}/reminders", body="reminders=off", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 303
+    assert run("2026-11-25T10:30:00+02:00").sent == 0  # the 2-hour reminders stay unsent
+
+
 def test_opted_out_number_gets_no_sms_and_the_failure_is_recorded(client, aws):
     # moto treats numbers ending in 99 as opted out.
     _, booked = book(client, VISIT, phone="+358401234599", email=None)
