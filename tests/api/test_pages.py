@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.api.helpers import BOOKING_VIEW, book, count_by_prefix, follow, get, open_link, table_items, token_of
+from tests.api.helpers import BOOKING_VIEW, book, count_by_prefix, follow, get, open_link, post, table_items, token_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -44,6 +44,17 @@ def test_the_client_pages_ask_for_https_and_no_sniffing_and_only_the_widgets_are
     [card] = re.findall(r"https?://[^/\s]+(/l/[A-Za-z0-9._-]+)", emails_to("maija@example.com")[0])[:1]
     r = open_link(client, card)
     assert r.status_code == 200 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
+
+def test_the_booked_page_opened_again_after_a_cancellation_says_cancelled_not_confirmed(client):
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    before = client.http.get(f"/m/{token}/booked?lang=fi").body.decode()
+    assert "Varaus vahvistettu" in before and "calendar.ics" in before
+    assert post(client, f"/api/v1/bookings/{token}/cancel", {})[0] == 200
+    after = client.http.get(f"/m/{token}/booked?lang=fi").body.decode()
+    assert "Varaus vahvistettu" not in after and "calendar.ics" not in after and 'id="booked-mark"' not in after
+    assert "Tila: Peruttu" in after and f"/m/{token}" in after  # what it is now, and its page
 
 
 def test_booking_page_walks_service_time_details(client):
