@@ -170,6 +170,8 @@ def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, fro
     assert "Open this page from the link in your message" in elsewhere.body.decode()
     assert business().config.name in elsewhere.body.decode()  # whom to call
     assert "1/3 stamps" in page and "50% off your next visit" in page
+    # Until when, as the page's other dates are written ("Wed 23 Dec 2026"), not 2026-12-23.
+    assert re.search(r"valid until [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}", page), page
     assert re.search(r'href="https://book.example.test/book/demo\?card=k\.[^"&]+&amp;reward=loy-1"', page)
     assert "Refer a friend" in page and "ref=" in page
     assert client.http.get(f"/l/{token[:-3]}abc").status_code == 404
