@@ -202,13 +202,15 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
 
         money = money_words(money_of_cancelled(b, appt), t, locale, True, appt.cancelled_by_salon)
     grace = b.config.rules.change_grace_minutes
+    from chalicelib.pages.views import city_of
+
     return (
         200,
         render(
             "pay.html",
             t=t,
             locale=locale,
-            biz={"name": b.config.name},
+            biz={"name": b.config.name, "city": city_of(b.config.timezone)},  # whose clock its times are
             booking=named_in(view, b, locale),
             pay=pay,
             token=token,
