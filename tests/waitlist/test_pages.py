@@ -157,6 +157,11 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     assert "A time came free" in page and "Book this time" in page and "Leave the waitlist" in page
     r = _post_form(client, f"/o/{other}/book", {"lang": "en"})
     assert r.status_code == 303 and "/booked" in r.headers["Location"]
+    # Opened again from its message, the offer's page leads to the booking it made.
+    again = open_link(client, f"/o/{other}?lang=en").body.decode()
+    assert "You booked a time from the waitlist." in again
+    [manage] = re.findall(r'<a class="go" href="([^"]*/m/m\.[^"]+)">', again)
+    assert open_link(client, manage.replace("https://book.example.test", "")).status_code == 200
     lost = _post_form(client, f"/o/{liisa}/book", {"lang": "en"})
     assert lost.status_code == 303 and "taken=1" in lost.headers["Location"] and liisa not in lost.headers["Location"]
     text = follow(client, lost.headers).body.decode()

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
-from chalicelib.domain.booking import Status
+from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business
 from chalicelib.domain.daysheet import busy_by_staff
 from chalicelib.domain.timeutil import iso_local
@@ -56,25 +56,38 @@ def offer_view(b: Business, offer: Offer, entry: Entry) -> dict[str, Any]:
 
 def get_offer(token: str) -> dict[str, Any]:
     """The offer; while the booking her tap made waits for its payment, with `booking`:
-    until when the time is held for her and the pay page that confirms it."""
+    until when the time is held for her and the pay page that confirms it; once it is
+    booked, with `booked`: its own page (opened again from the offer's message, she finds
+    her booking)."""
     b, offer, entry = _from_token(token)
     view = offer_view(b, offer, entry)
-    held = held_for_payment(b, entry) if offer.status == OfferStatus.TAKEN.value else None  # hers, not another
+    appt = _her_booking(b, entry) if offer.status == OfferStatus.TAKEN.value else None  # hers, not another
+    held = _held(b, appt)
     if held is not None:
         view["booking"] = held
+    elif appt is not None and appt.status != Status.CANCELLED.value:
+        view["booked"] = {"manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end))}
     return view
+
+
+def _her_booking(b: Business, entry: Entry) -> Appointment | None:
+    """The booking her entry was closed by (one more read, of a closed entry's only)."""
+    if not entry.booked_appointment:
+        return None
+    from chalicelib.store import bookings
+
+    return bookings.get_appointment(b.id, entry.booked_appointment)
 
 
 def held_for_payment(b: Business, entry: Entry) -> dict[str, Any] | None:
     """The booking her offer's tap made, while it is held for its payment: until when and
-    its pay page (the offer's page and her entry's say so). One more read, of a closed
-    entry with a booking only."""
-    if not entry.booked_appointment:
-        return None
-    from chalicelib.services.payments import holds as payment_holds
-    from chalicelib.store import bookings
+    its pay page (the offer's page and her entry's say so)."""
+    return _held(b, _her_booking(b, entry))
 
-    appt = bookings.get_appointment(b.id, entry.booked_appointment)
+
+def _held(b: Business, appt: Appointment | None) -> dict[str, Any] | None:
+    from chalicelib.services.payments import holds as payment_holds
+
     if appt is None or appt.status != Status.PENDING_PAYMENT.value:
         return None
     shown = payment_holds.with_payment(b, appt, {}, for_stripe_js=False)
