@@ -128,6 +128,9 @@ def _alert(b: Business, appt: Appointment, req: RatingIn, now: datetime) -> Plan
     client = clients.get_client(b.id, appt.client_id)
     name = client.name if client else ""
     context = message_plans.booking_context(b, appt, name)
+    service = b.config.service(appt.service_id)
+    if service is not None:  # in the owner's language, the alert's, not the client's
+        context["service"] = {**context["service"], "name": service.name.get(b.config.locale)}
     context.update(
         rating=req.rating,
         comment=req.comment,

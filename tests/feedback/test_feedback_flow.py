@@ -11,7 +11,7 @@ import pytest
 
 from tests.admin.helpers import Desk
 from tests.api.helpers import book, open_link, post, token_of
-from tests.conftest import sent_emails, sent_sms
+from tests.conftest import drain_outbox, sent_emails, sent_sms
 from tests.history import at, business, run_on_schedule
 
 VISIT = "2026-11-25T12:00:00+02:00"  # 60 min: ends 13:00, asked at 15:00 Helsinki
@@ -125,6 +125,22 @@ def test_low_score_alerts_the_owner_once(client, aws, visit, frozen_now):
     assert len(owner_alerts(aws)) == 1  # once per visit
     report = visit["desk"].get("/feedback")[1]
     assert report["low"] == 1 and report["months"][0]["low"] == 1 and report["months"][0]["count"] == 1
+
+
+def test_the_owners_alert_names_the_service_in_her_own_language_not_the_clients(client, aws, frozen_now):
+    from tests.api.helpers import booking_body
+
+    body = booking_body(VISIT, name="Emma Smith", phone="040 222 3344", email="emma@example.com")
+    body["client"]["locale"] = "en"
+    status, booked = post(client, "/api/v1/businesses/demo/bookings", body)
+    assert status == 201, booked
+    drain_outbox()  # its plan made into messages, the feedback request among them
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    status, html = submit(client, feedback_link(booked["id"]), rating="1", comment="Too short")
+    assert status == 200, html
+    [alert] = owner_alerts(aws)
+    text = quopri.decodestring(alert.raw_data.encode()).decode("utf-8", "replace")
+    assert "Naisten hiustenleikkaus" in text and "Women's haircut" not in text  # the salon writes in Finnish
 
 
 def test_two_low_ratings_at_once_are_both_saved_and_alert_once(client, aws, visit, frozen_now, monkeypatch):
