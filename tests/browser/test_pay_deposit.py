@@ -85,6 +85,29 @@ def test_pay_a_deposit_with_a_plain_card(page, stack):
     assert len(stack.emails_to(email)) == 1  # the confirmation, once paid
 
 
+def test_back_from_the_pay_page_the_form_says_she_booked_that_time_already(page, stack):
+    """Anyone's time held for her deposit, then back on its form (another stylist may be
+    free then too): it says she booked it on this device and leads to her pay page, where
+    a second tap of "confirm" would hold a second time."""
+    page.goto(f"{stack.api}/book/demo?service=highlights")
+    page.locator("nav.days a:not(.full)").nth(3).click()
+    page.locator(".slots a").first.click()
+    page.get_by_text("Varattaessa maksetaan ennakkomaksu 47,70 €.").wait_for()
+    name, email, phone = someone("twice")
+    fill_details(page, name, email, phone, marketing=False)
+    page.get_by_label("Hyväksyn maksu- ja peruutusehdot").check()
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Maksa vahvistaaksesi varauksen").wait_for()
+    pay_url = page.url
+    page.go_back()
+    note = page.locator("#booked-here")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Varasit tämän ajan juuri tällä laitteella.")
+    note.get_by_role("link", name="Katso varauksesi").click()
+    page.get_by_role("heading", name="Maksa vahvistaaksesi varauksen").wait_for()
+    assert page.url == pay_url
+
+
 def test_she_reads_the_pay_page_in_swedish_and_pays_there(page, stack):
     email, _, _ = hold_a_time(page, stack, "svenska")  # booked in Finnish
     with page.expect_request(lambda r: "/pay/" in r.url and "lang=sv" in r.url) as switched:

@@ -210,7 +210,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             "pay.html",
             t=t,
             locale=locale,
-            biz={"name": b.config.name, "city": city_of(b.config.timezone)},  # whose clock its times are
+            biz={"name": b.config.name, "slug": b.config.slug, "city": city_of(b.config.timezone)},
             booking=named_in(view, b, locale),
             pay=pay,
             token=token,
