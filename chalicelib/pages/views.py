@@ -172,6 +172,7 @@ def book_page(
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
+            ctx["perk"] = perk_shown(b, service, params, locale)
             known = None if typed else returning_client(b, params.get("again"))
             if typed:
                 ctx["form"] = typed
@@ -189,6 +190,45 @@ def book_page(
     ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
     ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
     return render("book.html", **ctx)
+
+
+def perk_shown(b: Business, service: Service, params: dict, locale: str) -> dict[str, Any] | None:
+    """What her card's reward (`card` and `reward`) or a referral link (`ref`) takes off
+    the price, said on the details step before she books (the booking prices it the same
+    way, services/booking/book.py). None: no perk, or a link that no longer gives one (the
+    booking then says why); a welcome perk is a new client's only, and says so."""
+    from chalicelib.domain import loyalty as perks
+    from chalicelib.domain.booking import RewardUse
+    from chalicelib.services import loyalty
+    from chalicelib.store import rewards
+
+    now = clock.now()
+    try:
+        if params.get("reward") and params.get("card"):
+            use = RewardUse(id=params["reward"], card=params["card"])
+            owner = loyalty.reward_owner(b, use, "web", now)
+            reward = rewards.get(b.id, owner, use.id) if owner else None
+            today = now.astimezone(b.config.tz).date()
+            if reward is None or reward.status_on(today) != perks.RewardStatus.AVAILABLE.value:
+                return None
+            perk, new_only = reward.perk, False
+        elif params.get("ref"):
+            referral = loyalty.referral_of(b, params["ref"], now)
+            if referral is None:
+                return None
+            perk, new_only = referral.welcome, True
+        else:
+            return None
+    except (RebookError, ValueError):  # a link mangled or not hers: the booking will say so
+        return None
+    shown: dict[str, Any] = {
+        "description": perk.description.get(locale) if perk.description else "",
+        "new_only": new_only,
+    }
+    if not service.price_max_cents:  # a price range's perk is counted at the desk
+        price, discount = perks.booking_price(service.price_cents, perks.PerkUse(perk, "shown"))
+        shown.update(price_cents=price, discount_cents=discount)
+    return shown
 
 
 def offered(times: dict[str, Any], start: str) -> bool:

@@ -62,6 +62,15 @@ def test_a_friend_gets_the_welcome_perk_and_maija_her_reward_after_the_first_vis
     assert len(rewards(desk, "Maija Meikäläinen")) == 1 and len(emails_to(MAIJA, "Kiitos suosittelusta")) == 1
 
 
+def test_the_booking_form_says_the_welcome_perk_is_a_new_clients(client, referral):
+    from urllib.parse import urlencode
+
+    link = {"service": "womens-cut", "staff": "aino", "start": THURSDAYS[4], "lang": "fi", "ref": referral}
+    html = client.http.get("/book/demo?" + urlencode(link)).body.decode()
+    assert re.search(r"62,10\s€.{0,80}\(etu −6,90\s€\)", html)  # 10 % off 69,00 €
+    assert re.search(r'id="perk">-10 % ensimmäisestä käynnistä \(uudelle asiakkaalle\)', html)
+
+
 def test_self_referral_earns_nothing(client, desk, referral, frozen_now):
     body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral)
     assert body["price_cents"] == 6900 and body["reward"] is None

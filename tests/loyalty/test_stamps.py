@@ -123,6 +123,23 @@ def test_a_reward_the_stamps_no_longer_cover_is_withdrawn_when_its_booking_is_ca
     assert [(r["id"], r["status"]) for r in card["rewards"]] == [("loy-1", "revoked"), ("loy-2", "available")]
 
 
+def test_the_booking_form_says_the_rewards_price_before_she_books(client, desk, frozen_now):
+    """From her card's "book with the reward" link, the details step shows what she will
+    pay (the service's 69,00 € halved), not the full price the confirmation then undercuts."""
+    from urllib.parse import urlencode
+
+    token = full_card(frozen_now)
+    link = {"service": "womens-cut", "staff": "aino", "start": THURSDAYS[4], "lang": "fi"}
+    html = client.http.get("/book/demo?" + urlencode({**link, "card": token, "reward": "loy-1"})).body.decode()
+    assert 'name="name"' in html  # the details step
+    assert re.search(r"34,50\s€.{0,80}\(etu −34,50\s€\)", html), html[html.find('id="summary"') :][:900]
+    assert "-50 % seuraavasta käynnistä" in html
+    # Without the reward, or with a link that gives none, the price is the service's.
+    for extra in ({}, {"card": token, "reward": "loy-9"}, {"card": token[:-2] + "xx", "reward": "loy-1"}):
+        plain = client.http.get("/book/demo?" + urlencode({**link, **extra})).body.decode()
+        assert 'id="perk"' not in plain and "69,00" in plain, extra
+
+
 def test_a_reward_is_only_hers(client, desk, frozen_now):
     token = full_card(frozen_now)
     frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
