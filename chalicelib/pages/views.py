@@ -173,7 +173,12 @@ def book_page(
             ctx["policy"] = change_policy(b, start, t, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
             ctx["perk"] = perk_shown(b, service, params, locale)
-            known = None if typed else returning_client(b, params.get("again"))
+            # "Book again" and her stamp card's reward link both prove who she is.
+            known = (
+                None
+                if typed
+                else returning_client(b, params.get("again")) or returning_client(b, params.get("card"), "card")
+            )
             if typed:
                 ctx["form"] = typed
             elif known:
@@ -307,10 +312,10 @@ def _clock(minutes: int, locale: str) -> str:
     return clock_text(*divmod(minutes, 60), locale)
 
 
-def returning_client(b: Business, token: str | None) -> dict[str, str] | None:
-    """Her name and contact for the details form, from a "book again" link's token
-    (signed, for this purpose and this business, unexpired); None for anything else, and
-    the page is then the ordinary one (a bad link costs her only the typing)."""
+def returning_client(b: Business, token: str | None, purpose: str = "rebook") -> dict[str, str] | None:
+    """Her name and contact for the details form, from a "book again" link's token or her
+    stamp card's (`purpose`; signed, for this business, unexpired); None for anything
+    else, and the page is then the ordinary one (a bad link costs her only the typing)."""
     from chalicelib.domain import tokens
     from chalicelib.domain.contacts import first_name
     from chalicelib.store import clients
@@ -318,7 +323,7 @@ def returning_client(b: Business, token: str | None) -> dict[str, str] | None:
     if not token:
         return None
     try:
-        claims = links.read(token, "rebook", clock.now())
+        claims = links.read(token, purpose, clock.now())
     except tokens.TokenError:
         return None
     c = clients.get_client(b.id, claims.subject) if claims.business_id == b.id else None

@@ -134,6 +134,8 @@ def test_the_booking_form_says_the_rewards_price_before_she_books(client, desk, 
     assert 'name="name"' in html  # the details step
     assert re.search(r"34,50\s€.{0,80}\(etu −34,50\s€\)", html), html[html.find('id="summary"') :][:900]
     assert "-50 % seuraavasta käynnistä" in html
+    # Her card's link proves who she is: her details are filled in, as "book again" does.
+    assert 'value="Maija Meikäläinen"' in html and 'value="maija@example.com"' in html
     # Without the reward, or with a link that gives none, the price is the service's.
     for extra in ({}, {"card": token, "reward": "loy-9"}, {"card": token[:-2] + "xx", "reward": "loy-1"}):
         plain = client.http.get("/book/demo?" + urlencode({**link, **extra})).body.decode()
