@@ -163,8 +163,9 @@ def _to_booked(booked: Booked) -> Response:
 def booked(token):
     """At the visit's own address with her cookie (the redirect of the booking page or of
     a waitlist offer's page), or at the token's (the widget's frame, a payment)."""
+    address = f"{links.root()}/m/{token}/booked"  # as asked for: the visit's own, or the token's
     token = link_pages.token_at(pages.current_request, token, "manage")
-    return _html(views.booked_page(token, pages.current_request.query_params or {}, _lang()))
+    return _html(views.booked_page(token, pages.current_request.query_params or {}, _lang(), address))
 
 
 @pages.route("/m/{token}", methods=["GET"])
@@ -265,7 +266,7 @@ def hold_page(token, address):
     """A held booking's confirmation link: a page with a button (a GET never confirms:
     link scanners open links too), at the booking's own address with the link's token in
     a cookie (chalicelib/api/link_pages.py); the button posts to the token's address."""
-    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang()), framed=False)
+    return _html(views.hold_page(token, pages.current_request.query_params or {}, _lang(), address), framed=False)
 
 
 @pages.route("/h/{token}", methods=["POST"], content_types=FORM)
@@ -387,7 +388,9 @@ def feedback_submit(token):
 def unsubscribe_page(token, address):
     """Opens the page; withdraws nothing (scanners open links). At the link's own address,
     its token in a cookie (chalicelib/api/link_pages.py); the button posts to the token's."""
-    return _html(views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang()), framed=False)
+    return _html(
+        views.unsubscribe_page(token, pages.current_request.query_params or {}, _lang(), address), framed=False
+    )
 
 
 @pages.route("/u/{token}", methods=["POST"], content_types=FORM + ["multipart/form-data"])

@@ -560,22 +560,25 @@ def _contact(b: Business) -> dict[str, Any]:
     return {"name": b.config.name, "slug": b.config.slug, "phone": b.config.phone, "address": b.config.address}
 
 
-def booked_page(token: str, params: dict, accept_language: str | None) -> str:
+def booked_page(token: str, params: dict, accept_language: str | None, address: str) -> str:
     """The confirmation after booking from the page: reading it changes nothing. A held
     booking says first, in words she cannot miss, that she must click the link sent to
     her within N minutes."""
-    return _booking_page("booked.html", manage.get_booking(token), token, params, accept_language)
+    return _booking_page("booked.html", manage.get_booking(token), token, params, accept_language, address)
 
 
-def hold_page(token: str, params: dict, accept_language: str | None) -> str:
+def hold_page(token: str, params: dict, accept_language: str | None, address: str) -> str:
     """The confirmation link's page: the booking and one button that POSTs."""
     from chalicelib.services.booking import holds
 
-    return _booking_page("hold.html", holds.booking(token), token, params, accept_language)
+    return _booking_page("hold.html", holds.booking(token), token, params, accept_language, address)
 
 
-def _booking_page(template: str, view: dict[str, Any], token: str, params: dict, accept_language: str | None) -> str:
-    """A page about her new booking, in her language, with how to reach the salon."""
+def _booking_page(
+    template: str, view: dict[str, Any], token: str, params: dict, accept_language: str | None, address: str
+) -> str:
+    """A page about her new booking, in her language, with how to reach the salon; its
+    language switch leads to `address` (the page's own, the widget's frame kept)."""
     locale = negotiate(params.get("lang"), accept_language, view["locale"])
     b = profiles.business(view["business"]["slug"])
     return render(
@@ -587,6 +590,7 @@ def _booking_page(template: str, view: dict[str, Any], token: str, params: dict,
         biz=_contact(b),
         embed=bool(params.get("embed")),
         hold_minutes=hold_minutes(view),
+        link=own_address_in(address, params, ("embed",)),
     )
 
 
@@ -835,7 +839,8 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 
 
-def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> str:
+def unsubscribe_page(token: str, params: dict, accept_language: str | None, address: str) -> str:
+    """Its language switch leads to `address`, the link's own (its token in her cookie)."""
     from chalicelib.services import unsubscribe
 
     view = unsubscribe.page(token)
@@ -848,6 +853,7 @@ def unsubscribe_page(token: str, params: dict, accept_language: str | None) -> s
         biz=view["business"],
         subscribed=view["subscribed"],
         done=False,
+        link=own_address_in(address, params, ()),
     )
 
 

@@ -55,6 +55,11 @@ def test_the_booked_page_opened_again_after_a_cancellation_says_cancelled_not_co
     after = client.http.get(f"/m/{token}/booked?lang=fi").body.decode()
     assert "Varaus vahvistettu" not in after and "calendar.ics" not in after and 'id="booked-mark"' not in after
     assert "Tila: Peruttu" in after and f"/m/{token}" in after  # what it is now, and its page
+    # In any of her languages, at the same address (the frame of a salon's site kept).
+    switch = re.findall(
+        r'<nav class="lang"[^>]*>(.*?)</nav>', client.http.get(f"/m/{token}/booked?embed=1").body.decode(), re.S
+    )
+    assert switch and f'/m/{token}/booked?embed=1&amp;lang=sv"' in switch[0], switch
 
 
 def test_booking_page_walks_service_time_details(client):

@@ -130,6 +130,9 @@ def test_unsubscribe_page_get_changes_nothing_post_unsubscribes(client, maija, f
     assert opened.status_code == 303 and opened.headers["Location"] == f"{address}?lang=en"
     r = follow(client, opened.headers)
     assert r.status_code == 200 and b"Unsubscribe" in r.body and f'action="{link}"'.encode() in r.body
+    # In her other languages at the same address (its token stays in the cookie).
+    switch = re.findall(r'<nav class="lang"[^>]*>(.*?)</nav>', r.body.decode(), re.S)
+    assert switch and f'{address}?lang=fi"' in switch[0], switch
     assert client.http.get(address).status_code == 403  # another device
     assert maija.get(f"/clients/{cid}/consents")[1]["marketing"]["granted"] is True
     r = client.http.post(link, body="lang=en", headers=FORM)  # the button: back to the page, done
