@@ -369,16 +369,21 @@ def offer_leave(token):
 @link_page("feedback")
 def feedback_page(token, address):
     """Opens with the star from the link chosen; records nothing (scanners open links).
-    At the visit's address, as the manage page."""
-    return _html(
-        views.feedback_page(token, pages.current_request.query_params or {}, _lang(), address=address), framed=False
-    )
+    At the visit's address, as the manage page; `sent`: her rating sent, the thanks."""
+    params = dict(pages.current_request.query_params or {})
+    thanked = views.feedback_thanks(token, params, _lang()) if params.get("sent") else None
+    if thanked is not None:
+        return _html(thanked, framed=False)
+    return _html(views.feedback_page(token, params, _lang(), address=address), framed=False)
 
 
 @pages.route("/f/{token}", methods=["POST"], content_types=FORM)
 @html_view
 def feedback_submit(token):
-    status, body = views.feedback_submit(token, _form(), _lang())
+    form = _form()
+    status, body = views.feedback_submit(token, form, _lang())
+    if status == 303:  # saved: to the visit's own page, which thanks her in her language (`body`)
+        return link_pages.back_to_page(token, "feedback", {"lang": body, "sent": "1"})
     return _html(body, status, framed=False)
 
 

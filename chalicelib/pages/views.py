@@ -835,8 +835,20 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
         typed = form.get("comment")
         comment = plaintext.without_refused(typed, lines=True) if isinstance(typed, str) else None
         return 422, feedback_page(token, kept, accept_language, error=error, comment=comment)
+    return 303, done["visit"]["locale"]  # back to the visit's own page, which thanks her (feedback_thanks)
+
+
+def feedback_thanks(token: str, params: dict, accept_language: str | None) -> str | None:
+    """The thanks her sent rating is answered with, at the visit's own address (redirect
+    after POST: a reload repeats nothing, the token stays out of the address bar); None
+    when this visit has no rating (the page then asks for one)."""
+    from chalicelib.services import feedback
+
+    done = feedback.thanks(token, lambda booked: negotiate(params.get("lang"), accept_language, booked))
+    if done is None:
+        return None
     locale = done["visit"]["locale"]
-    return 200, render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
+    return render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
 
 
 def unsubscribe_page(token: str, params: dict, accept_language: str | None, address: str) -> str:

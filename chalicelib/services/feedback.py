@@ -111,9 +111,21 @@ def submit(token: str, body: dict[str, Any], locale: Callable[[str], str] = as_b
         break
     else:
         raise Conflict("Your rating is being saved from another window; please try again.", code="busy")
+    return _thanks(b, appt, req.rating, locale, now)
+
+
+def thanks(token: str, locale: Callable[[str], str] = as_booked) -> dict[str, Any] | None:
+    """The thanks for the rating she sent (the page her form's POST leads back to, at the
+    visit's own address); None: no rating of this visit yet."""
+    b, appt = _visit(token)
+    previous = store.get(b.id, appt.id)
+    return _thanks(b, appt, previous.rating, locale, clock.now()) if previous else None
+
+
+def _thanks(b: Business, appt: Appointment, rating: int, locale: Callable[[str], str], now: datetime) -> dict[str, Any]:
     return {
         "visit": _visit_view(b, appt, locale),
-        "rating": req.rating,
+        "rating": rating,
         "review_link": b.config.review_link,
         # Book again: the same service and stylist, her details filled in (a rebook token).
         "book_next": message_plans.rebook_link(

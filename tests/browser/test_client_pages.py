@@ -251,6 +251,11 @@ def test_rate_a_visit(page, stack):
     page.get_by_role("button", name="Lähetä arvio").click()
     page.get_by_text("Kiitos palautteestasi!").wait_for()
     check_page(page, "feedback-thanks")
+    # Thanked at the visit's own address (redirect after POST): no token in the address
+    # bar, and a reload shows the thanks again without sending anything twice.
+    assert visit["feedback"].split("/f/")[1].split("?")[0] not in page.url and "sent=1" in page.url
+    page.reload()
+    page.get_by_text("Kiitos palautteestasi!").wait_for()
 
 
 def test_unsubscribe_is_a_button_not_a_link(page, stack):

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import book, open_link, post, token_of
+from tests.api.helpers import book, follow, open_link, post, token_of
 from tests.conftest import drain_outbox, sent_emails, sent_sms
 from tests.history import at, business, run_on_schedule
 
@@ -53,6 +53,9 @@ def submit(client, url, **form):
     from urllib.parse import urlencode
 
     r = client.http.post(path_of(url).split("?")[0], body=urlencode(form), headers=FORM)
+    if r.status_code == 303:  # saved: on to the visit's own page, as a browser goes (redirect after POST)
+        assert "sent=1" in r.headers["Location"] and url.split("/f/")[1].split("?")[0] not in r.headers["Location"]
+        r = follow(client, r.headers)
     return r.status_code, r.body.decode()
 
 
