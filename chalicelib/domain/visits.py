@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from chalicelib.domain.availability import walk_in_start
 from chalicelib.domain.booking import Appointment, Status
 
 # "Arrived" may be marked a little before the start (an early client).
@@ -55,3 +56,28 @@ def status_after_undo(a: Appointment, now: datetime) -> str:
     """What undoing a mark leaves: booked again before the visit's end; after it, a
     visit nobody marked took place (the after-visit job's rule), so completed."""
     return Status.BOOKED.value if now < a.end else Status.COMPLETED.value
+
+
+def chair_free_from(a: Appointment, mark: str, now: datetime) -> datetime | None:
+    """Marked done or a no-show while its time still runs: from when its staff member is
+    free for someone else — from the 5-minute mark just passed, where a walk-in booked now
+    starts (availability.walk_in_start), and for a visit done, after the service's buffer.
+    None: its time stays as booked (not begun, already marked, or nothing left to give)."""
+    if mark not in (Status.COMPLETED.value, Status.NO_SHOW.value):
+        return None
+    if a.status not in (Status.BOOKED.value, Status.ARRIVED.value) or now < a.start:
+        return None
+    free = max(a.start, walk_in_start(now))
+    if mark == Status.COMPLETED.value:
+        free += a.occupied_until - a.end  # her buffer: the chair cleaned, the next one prepared
+    return free if free < a.occupied_until else None
+
+
+def takes_time_back(a: Appointment, mark: str, now: datetime) -> bool:
+    """Does this mark's undo give the visit back its booked time? Only a done or no-show
+    mark undone while the time runs (after it there is nothing to hold)."""
+    return (
+        mark == Status.BOOKED.value
+        and a.status in (Status.COMPLETED.value, Status.NO_SHOW.value)
+        and now < a.occupied_until
+    )

@@ -160,6 +160,22 @@ def touch(tx: Tx, business_id: str, staff_id: str, day: date) -> None:
     )
 
 
+def retime(tx: Tx, business_id: str, staff_id: str, day: date, taken: Taken, version: int | None = None) -> None:
+    """Change how long `taken` (already on the sheet) holds its time: shorter, for a visit
+    done early (freeing never clashes: no condition but that it is still there), or back
+    to what was booked, for that mark's undo (`version`: the sheet as read, so nothing
+    written on it since is overlapped; the transaction fails, role "sheet", otherwise)."""
+    pk, sk = key_of(business_id, staff_id, day)
+    calendar_moved(tx, business_id, staff_id)
+    held = DaySheetItem.taken[taken.ref].exists()
+    tx.update(
+        DaySheetItem(pk, sk),
+        [DaySheetItem.taken[taken.ref].set(encode(taken.start, taken.end)), DaySheetItem.v.add(1)],
+        SHEET,
+        condition=held if version is None else held & (DaySheetItem.v == version),
+    )
+
+
 def release(tx: Tx, business_id: str, staff_id: str, day: date, ref: str, *more: str, in_feed: bool = True) -> None:
     """Free what `ref` (and `more`) took on the sheet. A sheet is never missing under a
     booking it holds; the condition only keeps a stray release from writing a sheet of

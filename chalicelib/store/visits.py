@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -10,6 +10,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment, Status
+from chalicelib.domain.daysheet import Taken
 from chalicelib.domain.messages import Message
 from chalicelib.domain.payments import BookingPayment, MoneyRecord
 from chalicelib.store import clients, daysheets, keys, webhooks
@@ -25,6 +26,7 @@ def mark(
     days: Sequence[date] = (),
     payment: tuple[BookingPayment, Message | None] | None = None,
     waived: tuple[MoneyRecord, str] | None = None,
+    held: tuple[Taken, Mapping[date, int] | None] | None = None,
 ) -> None:
     """Set the visit's status if it is unchanged since read; keep the client's no-show
     count and the visits-ended index (no feedback request for a no-show) in step, and
@@ -32,7 +34,9 @@ def mark(
     "changed since?" sees the mark. `payment`: the booking's payment as the mark (a
     no-show's undo) changes it, written from the payment as read — its fee given back, owed
     from this commit on with the outbox item that makes the refund, and its round over
-    (services/payments/fees.py owed_on_no_show_undone). `waived`: the no-show's fee still
+    (services/payments/fees.py owed_on_no_show_undone). `held`: its time on the sheets
+    as the mark leaves it — shorter for a visit done early, back to as booked for that
+    mark's undo (then conditioned on the sheets' versions as read). `waived`: the no-show's fee still
     open (its record as read, and the waiver's note), waived by the undo in the same
     transaction — only from `open` (paid meanwhile: StaleAppointment) — while `payment`
     says it waived and its round over (fees.waived_on_no_show_undone)."""
@@ -69,7 +73,12 @@ def mark(
         condition=condition,
     )
     for day in days:
-        daysheets.touch(tx, appt.business_id, appt.staff_id, day)
+        if held is None:
+            daysheets.touch(tx, appt.business_id, appt.staff_id, day)
+        else:
+            versions = held[1]
+            version = None if versions is None else versions[day]
+            daysheets.retime(tx, appt.business_id, appt.staff_id, day, held[0], version)
     delta = int(status == Status.NO_SHOW.value) - int(appt.status == Status.NO_SHOW.value)
     if delta:
         clients.on_no_show_change(tx, appt.business_id, appt.client_id, delta)

@@ -117,6 +117,70 @@ def test_a_walk_in_starts_now_with_anyone_free(client, desk, frozen_now):
     assert status == 422 and body["error"]["fields"] == {"start": "not allowed with walk_in"}
 
 
+def _both_busy_at_ten(desk, frozen_now):
+    """Aino and Sanna both cutting from 10:00 (an hour, then ten minutes' clearing up)."""
+    frozen_now["now"] = at("2026-11-23T09:55:00+02:00")
+    ids = []
+    for staff, phone in (("aino", "040 444 4444"), ("sanna", "040 444 4445")):
+        status, body = desk.post("/bookings", booking_body("2026-11-23T10:00:00+02:00", staff=staff, phone=phone))
+        assert status == 201, body
+        ids.append(body["id"])
+    return ids
+
+
+WALK_IN = {"service": "womens-cut", "walk_in": True, "notify": False, "client": {"name": "Walk In"}}
+
+
+def test_a_visit_done_early_frees_its_stylist_for_a_walk_in_after_her_clearing_up(desk, frozen_now):
+    aino_s, sanna_s = _both_busy_at_ten(desk, frozen_now)
+    frozen_now["now"] = at("2026-11-23T10:32:00+02:00")
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "completed"})[0] == 200
+    # The desk's calendar says how long the visit still holds Aino (its grid offers the rest).
+    _, cal = desk.get("/calendar?date=2026-11-23")
+    held = {a["id"]: a.get("held_until") for m in cal["staff"] for a in m["appointments"]}
+    assert held[aino_s] == "2026-11-23T10:40:00+02:00" and held[sanna_s] is None, held
+    # Her ten minutes' clearing up after the 10:30 mark: nobody free for a walk-in yet.
+    frozen_now["now"] = at("2026-11-23T10:38:00+02:00")
+    status, body = desk.post("/bookings", WALK_IN)
+    assert status == 409 and body["error"]["code"] == "slot_taken", body
+    frozen_now["now"] = at("2026-11-23T10:41:00+02:00")
+    status, body = desk.post("/bookings", WALK_IN)
+    assert status == 201, body
+    assert body["staff"]["id"] == "aino" and body["start"] == "2026-11-23T10:40:00+02:00"
+    # The calendar still shows the visit as it was booked, done.
+    _, done = desk.get(f"/appointments/{aino_s}")
+    assert done["status"] == "completed" and done["end"] == "2026-11-23T11:00:00+02:00"
+
+
+def test_a_done_mark_undone_takes_the_time_back(desk, frozen_now):
+    aino_s, _ = _both_busy_at_ten(desk, frozen_now)
+    frozen_now["now"] = at("2026-11-23T10:32:00+02:00")
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "completed"})[0] == 200
+    status, body = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})  # a wrong tap
+    assert status == 200 and body["status"] == "booked", body
+    frozen_now["now"] = at("2026-11-23T10:41:00+02:00")
+    status, body = desk.post("/bookings", WALK_IN)
+    assert status == 409 and body["error"]["code"] == "slot_taken", body
+
+
+def test_a_no_show_frees_the_chair_and_its_undo_stops_short_of_the_walk_in(desk, frozen_now):
+    aino_s, _ = _both_busy_at_ten(desk, frozen_now)
+    frozen_now["now"] = at("2026-11-23T10:12:00+02:00")
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "no_show"})[0] == 200
+    frozen_now["now"] = at("2026-11-23T10:13:00+02:00")
+    status, walk_in = desk.post("/bookings", WALK_IN)
+    assert status == 201 and walk_in["staff"]["id"] == "aino", walk_in
+    assert walk_in["start"] == "2026-11-23T10:10:00+02:00"
+    # She comes in late after all: the no-show is undone, and her time ends where the
+    # walk-in's begins (the two are not booked over each other).
+    status, body = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})
+    assert status == 200 and body["status"] == "booked", body
+    later = booking_body("2026-11-23T11:25:00+02:00", staff="aino", name="Kolmas", phone="040 444 4446")
+    assert desk.post("/bookings", later)[0] == 201  # the walk-in holds Aino until 11:20
+    status, err = desk.post("/bookings", booking_body("2026-11-23T10:05:00+02:00", name="Neljäs", phone="040 444 4447"))
+    assert status == 409 and err["error"]["overlaps"]["end"] == "2026-11-23T10:10:00+02:00", err
+
+
 def serialized_transactions(monkeypatch):
     """DynamoDB runs each TransactWriteItems atomically; moto does not under threads (it
     checks, writes, and restores a copy of the whole table on failure, unlocked). One

@@ -189,6 +189,27 @@ test("a visit checked out at the desk is marked paid: by the calendar's marker, 
   assert.equal(markersOf({}).paid, false);
 });
 
+test("a visit done early holds the chair only until its held_until: a walk-in fits after it", async () => {
+  const { fitsAt, walkInNext, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const day = (hhmm) => `2026-11-23T${hhmm}:00+02:00`;
+  const cal = norm({
+    from: "2026-11-23", to: "2026-11-23", timezone: "Europe/Helsinki", now: day("10:41"),
+    days: [{ date: "2026-11-23", closed: false, open: [{ start: day("09:00"), end: day("20:00") }] }],
+    staff: [{ id: "aino", name: "Aino", hours: [{ date: "2026-11-23", intervals: [{ start: day("09:00"), end: day("18:00") }] }],
+      time_off: [],
+      appointments: [
+        { id: "done", status: "completed", start: day("10:00"), end: day("11:00"), occupied_until: day("11:10"), held_until: day("10:40") },
+      ] }],
+  }, null, 0);
+  const m = cal.staff[0];
+  const at = (hhmm) => Date.parse(day(hhmm));
+  assert.equal(m.appointments[0].heldMs, at("10:40"));
+  const hour = { length: 60 * 60000, held: 70 * 60000, nowMs: cal.now };
+  assert.equal(fitsAt(m, "2026-11-23", at("10:40"), hour), true);
+  assert.equal(fitsAt(m, "2026-11-23", at("10:35"), hour), false); // her clearing up
+  assert.deepEqual(walkInNext([m], "2026-11-23", at("10:40"), { length: 60 * 60000 }), { free: true, next: null });
+});
+
 test("a booking's buffer holds the chair: free times and moves leave it out, past times are not offered", async () => {
   const { fitsAt, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
   const cal = norm({

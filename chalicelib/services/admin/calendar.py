@@ -18,7 +18,7 @@ from chalicelib.domain.contacts import home_country, phone_display
 from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.registry import VisitMark
 from chalicelib.domain.timeutil import iso_local, local_wall_to_utc
-from chalicelib.domain.visits import mark_problem, outcome, status_after_undo
+from chalicelib.domain.visits import chair_free_from, mark_problem, outcome, status_after_undo, takes_time_back
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.services import message_plans, retention
@@ -188,6 +188,8 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
         a for a in appointments_on(b, [s for s in sheets if s.staff_id in wanted], first, last) if a.staff_id in wanted
     ]
     people = clients.get_clients(b.id, {a.client_id for a in appts})
+    # How long each still holds its staff member's time: less than booked once done early.
+    held = {t.appointment_id: t.end for sheet in sheets for t in sheet.taken if t.appointment_id}
     blocks = _time_off_by_staff(b, sheets, wanted)
     waiting = waitlist.waiting_counts(b.id, days[0], days[-1])  # one Query: "3 waiting for Tuesday"
     now = clock.now()
@@ -225,7 +227,7 @@ def calendar(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                 ],
                 "time_off": blocks.get(m.id, []),
                 "appointments": [
-                    calendar_view(b, a, people.get(a.client_id), money=p.can("money"))
+                    calendar_view(b, a, people.get(a.client_id), money=p.can("money"), held_until=held.get(a.id))
                     for a in appts
                     if a.staff_id == m.id
                 ],
@@ -239,8 +241,14 @@ def closure_view(c: Closure | None) -> dict[str, str | None] | None:
     return {"name": c.name} if c is not None else None
 
 
-def calendar_view(b: Business, a: Appointment, client: Client | None, *, money: bool = False) -> dict[str, Any]:
+def calendar_view(
+    b: Business, a: Appointment, client: Client | None, *, money: bool = False, held_until: datetime | None = None
+) -> dict[str, Any]:
+    """The appointment in the calendar; `held_until`, the end of its time on the day sheet:
+    given when a visit done early or a no-show gave the rest back (a walk-in may take it)."""
     view = appointment_view(b, a, client, money=money)
+    if held_until is not None and held_until < a.occupied_until:
+        view["held_until"] = iso_local(held_until, b.config.tz)
     view["markers"] = rules.Markers(
         note=bool(a.note),
         allergy=bool(client and client.allergies),
@@ -498,7 +506,16 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         # refunded or waived before keeps its round: marked again, her decision stands.
         payment = owed if waived is None else waived[0]
         try:
-            visits.mark(a, status, now, a.days(b.config.tz), payment=payment, waived=waived[1] if waived else None)
+            days = a.days(b.config.tz)
+            visits.mark(
+                a,
+                status,
+                now,
+                days,
+                payment=payment,
+                waived=waived[1] if waived else None,
+                held=_time_held_after(b, a, status, now, days),
+            )
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
@@ -524,6 +541,27 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     view = appointment_view(b, a, client, money=p.can("money"))
     view.update(held_fee_sms(b, client, fee, now))  # the fee's (or its refund's) SMS, at night: in the morning
     return view
+
+
+def _time_held_after(
+    b: Business, a: Appointment, status: str, now: datetime, days: list[date]
+) -> tuple[Taken, dict[date, int] | None] | None:
+    """Its time on the day sheets after this mark: done or a no-show while it runs, the
+    rest is free for a walk-in (domain/visits.chair_free_from); that mark undone, back as
+    booked, short of anything booked into the freed time meanwhile. None: unchanged."""
+    free, back = chair_free_from(a, status, now), takes_time_back(a, status, now)
+    if free is None and not back:
+        return None
+    ref = appointment_ref(a.id)
+    read = daysheets.read(b.id, [(a.staff_id, d) for d in days])
+    sheets = [read.get(a.staff_id, d) for d in days]
+    on = [t for s in sheets for t in s.taken if t.ref == ref]
+    if len(on) != len(days):
+        return None  # not on its sheets (written before them): nothing to give or take back
+    if free is not None:
+        return (Taken(ref, a.start, free), None) if free < on[0].end else None
+    until = min(s.room_until(ref, a.start, a.occupied_until) for s in sheets)
+    return (Taken(ref, a.start, until), {s.day: s.version for s in sheets}) if until > on[0].end else None
 
 
 def _moves_money(p: Principal) -> bool:

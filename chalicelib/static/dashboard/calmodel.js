@@ -52,8 +52,9 @@ export function normalizeCalendar(data, profile, nowMs) {
         ...a,
         startMs: ms(a.start),
         endMs: ms(a.end),
-        // The service's buffer after the end is held too (nobody can be booked there).
-        heldMs: Math.max(ms(a.occupied_until || a.end), ms(a.end)),
+        // The service's buffer after the end is held too (nobody can be booked there); a
+        // visit done early or a no-show holds only until `held_until` (the rest is free).
+        heldMs: a.held_until ? ms(a.held_until) : Math.max(ms(a.occupied_until || a.end), ms(a.end)),
         markers: markersOf(a),
       })),
     };
