@@ -401,16 +401,21 @@ def unsubscribe_page(token, address):
 @pages.route("/u/{token}", methods=["POST"], content_types=FORM + ["multipart/form-data"])
 @html_view
 def unsubscribe_submit(token):
-    """From the page, or RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click."""
+    """From the page, or RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click;
+    from the page too, `subscribe=again`: she changed her mind."""
     form = _form()
     one_click = form.get("List-Unsubscribe") == "One-Click" or b"One-Click" in raw_body(pages.current_request)
     if one_click:  # the mail client's: the answer is the page itself
         return _html(views.unsubscribe_submit(token, form, _lang(), one_click), framed=False)
     from chalicelib.services import unsubscribe
 
-    unsubscribe.unsubscribe(token, one_click=False)
+    again = form.get("subscribe") == "again"  # she changed her mind: consent given again
+    if again:
+        unsubscribe.resubscribe(token)
+    else:
+        unsubscribe.unsubscribe(token, one_click=False)
     # From the page: back to the link's own address (redirect after POST), which says it is done.
-    return link_pages.back_to_page(token, "unsubscribe", {"lang": form.get("lang", "")})
+    return link_pages.back_to_page(token, "unsubscribe", {"lang": form.get("lang", ""), "again": "1" if again else ""})
 
 
 @pages.route("/l/{token}", methods=["GET"])

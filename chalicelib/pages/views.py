@@ -865,7 +865,8 @@ def unsubscribe_page(token: str, params: dict, accept_language: str | None, addr
         biz=view["business"],
         subscribed=view["subscribed"],
         done=False,
-        link=own_address_in(address, params, ()),
+        again=view["subscribed"] and params.get("again") == "1",
+        link=own_address_in(address, params, ("again",)),
     )
 
 

@@ -1,6 +1,7 @@
 """Unsubscribing from marketing: the page a message's link opens (reads only) and the
 POST that withdraws consent — from that page, or straight from the mail client
-(RFC 8058 one-click)."""
+(RFC 8058 one-click) — and, from the same page, consent given again by her who changed
+her mind."""
 
 from __future__ import annotations
 
@@ -36,3 +37,9 @@ def unsubscribe(token: str, one_click: bool) -> dict[str, Any]:
     b, client = _target(token)
     store.unsubscribe(b.id, client.id, clock.now(), "one_click" if one_click else "unsubscribe_page")
     return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale, "subscribed": False}
+
+
+def resubscribe(token: str) -> dict[str, Any]:
+    b, client = _target(token)
+    store.resubscribe(b.id, client.id, clock.now(), "resubscribe_page")
+    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale, "subscribed": True}

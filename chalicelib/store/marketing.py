@@ -165,3 +165,25 @@ def unsubscribe(business_id: str, client_id: str, now: datetime, source: str) ->
         tx.commit()
     except TxFailed:
         pass  # already unsubscribed, never consented, or erased: nothing to withdraw
+
+
+def resubscribe(business_id: str, client_id: str, now: datetime, source: str) -> None:
+    """Give marketing consent again (she changed her mind on the unsubscribe page),
+    recorded with time and source as any consent. Once: consenting already, or erased,
+    changes nothing."""
+    from chalicelib.domain.webhooks import client_updated
+    from chalicelib.store import webhooks
+
+    consent = clients.consent_map(Consent(granted=True, at=now, source=source))
+    tx = Tx(ClientItem)  # with its client.updated webhook event
+    tx.update(
+        ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
+        clients.consent_actions(consent),
+        "client",
+        condition=clients.unerased() & ~clients.consents_to_marketing(),
+    )
+    webhooks.emit(tx, business_id, [client_updated(client_id, ["marketing_consent"], now)], now, client_id)
+    try:
+        tx.commit()
+    except TxFailed:
+        pass  # consenting already, or erased: nothing to give

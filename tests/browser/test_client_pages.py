@@ -268,6 +268,11 @@ def test_unsubscribe_is_a_button_not_a_link(page, stack):
     assert visit["unsubscribe"].rsplit("/", 1)[1] not in page.url  # the secret is not in the address bar
     page.goto(visit["unsubscribe"])  # opening the link again shows it is done
     assert page.get_by_role("button", name="Peru markkinointiviestit").count() == 0
+    # She changed her mind: one button gives consent again, and the page says so.
+    check_page(page, "unsubscribed")
+    page.get_by_role("button", name="Haluan taas tarjouksia").click()
+    page.get_by_text("Saat taas tarjouksia").wait_for()
+    assert page.get_by_role("button", name="Peru markkinointiviestit").is_visible()
 
 
 def test_stamp_card_and_referral_page(page, stack):

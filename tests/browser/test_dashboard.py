@@ -1109,6 +1109,8 @@ def test_the_periods_follow_the_pinned_day(pinned):
     owner.locator("#staff-switch").get_by_role("button", name="Mikko Laine").click()
     expect(owner.locator("#calendar .cal.week .appt", has_text="Tuula Tänään")).to_be_visible()
     owner.get_by_role("button", name="Päivä", exact=True).click()
+    # The day drawn before the next click: a page redrawn under a click takes another tab.
+    expect(owner.locator("#calendar .cal.day")).to_be_visible()
 
     # The KPIs open on the last 30 days, today included: never blank on the 1st.
     show(owner, "kpis")

@@ -146,6 +146,26 @@ def test_unsubscribe_page_get_changes_nothing_post_unsubscribes(client, maija, f
     assert run_job("marketing", "2027-03-22T10:05:00+02:00")["winback_sent"] == 0
 
 
+def test_she_changes_her_mind_on_the_unsubscribe_page_and_gets_offers_again(client, maija, frozen_now):
+    import re
+
+    run_job("marketing", LAPSE_MORNING)
+    link = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0])).group(1)
+    address = "/u/" + ".".join(link.rsplit("/", 1)[1].split(".")[:3])
+    cid = maija.get("/clients")[1]["clients"][0]["id"]
+    r = client.http.post(link, body="lang=fi", headers=FORM)
+    page = follow(client, r.headers).body.decode()
+    assert "Haluan taas tarjouksia" in page and 'name="subscribe" value="again"' in page
+    r = client.http.post(link, body="lang=fi&subscribe=again", headers=FORM)
+    assert r.status_code == 303 and r.headers["Location"] == f"{address}?lang=fi&again=1"
+    page = follow(client, r.headers).body.decode()
+    assert "Saat taas tarjouksia" in page and "Peru markkinointiviestit" in page, page  # and may leave again
+    log = maija.get(f"/clients/{cid}/consents")[1]["log"]
+    assert [(e["granted"], e["source"]) for e in log[-2:]] == [(False, "unsubscribe_page"), (True, "resubscribe_page")]
+    client.http.post(link, body="lang=fi&subscribe=again", headers=FORM)  # twice: one consent
+    assert len(maija.get(f"/clients/{cid}/consents")[1]["log"]) == len(log)
+
+
 def test_one_click_unsubscribe_from_the_mail_client(client, maija, frozen_now):
     import re
 
