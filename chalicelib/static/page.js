@@ -134,3 +134,31 @@
     }
   }
 })();
+
+/* The stamp card's referral link: copied with one tap (and handed to the phone's own
+ * share sheet where it has one), instead of a long press on a read-only field. Without
+ * script the field stays, to select by hand. */
+(function () {
+  "use strict";
+  var box = document.getElementById("referral-link"), done = document.getElementById("referral-copied");
+  if (!box || !done) return;
+  var copy = document.getElementById("referral-copy"), share = document.getElementById("referral-share");
+  var said = function () { done.textContent = done.getAttribute("data-text"); };
+  var byHand = function () { // an older browser, or the clipboard refused: select and copy
+    box.focus();
+    box.select();
+    try { if (document.execCommand("copy")) said(); } catch (e) { /* selected: she copies it */ }
+  };
+  copy.hidden = false;
+  copy.addEventListener("click", function () {
+    done.textContent = "";
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(box.value).then(said, byHand);
+    else byHand();
+  });
+  if (navigator.share) {
+    share.hidden = false;
+    share.addEventListener("click", function () {
+      navigator.share({ title: share.getAttribute("data-title"), url: box.value }).catch(function () { /* closed */ });
+    });
+  }
+})();

@@ -285,6 +285,11 @@ def test_stamp_card_and_referral_page(page, stack):
     assert page.get_by_text("Suosittele ystävälle").is_visible()
     check_page(page, "card")
     referral = page.get_by_label("Jaa tämä linkki").input_value()
+    # One tap copies it (no long press on a read-only field), and the page says so.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Kopioi linkki").click()
+    page.get_by_role("status").filter(has_text="Linkki on kopioitu").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == referral
     page.goto(referral)
     assert "ref=" in page.url and page.get_by_role("heading", name="Salon Aurora").is_visible()
 
