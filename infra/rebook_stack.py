@@ -31,6 +31,7 @@ from constructs import Construct
 
 from chalicelib.auth.usage_plan import STAGE_TAG
 from chalicelib.observability import AUDIT_LOST_METRIC, SMS_BUDGET_METRIC
+from infra import owner_mail
 from infra.api_edges import access_log_format, gateway_responses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -405,6 +406,7 @@ class RebookStack(cdk.Stack):
     def _owners(self, s: StageSettings, retain):
         """Cognito: owners and staff are created by an administrator (docs/deploy.md);
         their business and role are custom attributes they cannot change themselves."""
+        invite, reset = owner_mail.invitation(f"{s.public_url}/admin"), owner_mail.code()
         pool = cognito.UserPool(
             self,
             "Owners",
@@ -429,6 +431,12 @@ class RebookStack(cdk.Stack):
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Her invitation and her forgotten password's code in Finnish, Swedish and
+            # English, the invitation with where to sign in (infra/owner_mail.py).
+            user_invitation=cognito.UserInvitationConfig(email_subject=invite[0], email_body=invite[1]),
+            user_verification=cognito.UserVerificationConfig(
+                email_subject=reset[0], email_body=reset[1], email_style=cognito.VerificationEmailStyle.CODE
+            ),
             removal_policy=retain,
         )
         client = pool.add_client(

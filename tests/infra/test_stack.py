@@ -365,6 +365,18 @@ def test_owners_sign_in_through_cognito_and_cannot_change_their_business(templat
     }
     attrs = {a["Name"] for a in pool["Properties"]["Schema"]}
     assert {"business_id", "role", "staff_id"} <= attrs
+    # Her invitation says where to sign in, and it and her code speak fi, sv and en.
+    invite = pool["Properties"]["AdminCreateUserConfig"]["InviteMessageTemplate"]
+    assert invite["EmailMessage"].count("{username}") == 1 and invite["EmailMessage"].count("{####}") == 1
+    assert 'href="https://book.example.com/admin"' in invite["EmailMessage"]
+    code = pool["Properties"]["VerificationMessageTemplate"]
+    assert code["DefaultEmailOption"] == "CONFIRM_WITH_CODE" and code["EmailMessage"].count("{####}") == 1
+    for words in ("Kirjaudu", "Logga in", "Sign in"):
+        assert words in invite["EmailMessage"], words
+    for words in ("uusi salasana", "nytt lösenord", "new password"):
+        assert words in code["EmailMessage"], words
+    for subject in (invite["EmailSubject"], code["EmailSubject"]):
+        assert len(subject) <= 140 and "Rebook" in subject
     _, client = only(t, "AWS::Cognito::UserPoolClient")
     assert not any(a.startswith("custom:") for a in client["Properties"]["WriteAttributes"])
     assert {"custom:business_id", "custom:role"} <= set(client["Properties"]["ReadAttributes"])
