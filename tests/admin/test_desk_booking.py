@@ -163,22 +163,31 @@ def test_a_done_mark_undone_takes_the_time_back(desk, frozen_now):
     assert status == 409 and body["error"]["code"] == "slot_taken", body
 
 
-def test_a_no_show_frees_the_chair_and_its_undo_stops_short_of_the_walk_in(desk, frozen_now):
+def test_a_no_show_frees_the_chair_and_its_undo_waits_until_the_walk_in_is_moved(desk, frozen_now):
     aino_s, _ = _both_busy_at_ten(desk, frozen_now)
     frozen_now["now"] = at("2026-11-23T10:12:00+02:00")
-    assert desk.post(f"/appointments/{aino_s}/status", {"status": "no_show"})[0] == 200
+    status, marked = desk.post(f"/appointments/{aino_s}/status", {"status": "no_show"})
+    assert status == 200 and marked["held_until"] == "2026-11-23T10:10:00+02:00", marked
     frozen_now["now"] = at("2026-11-23T10:13:00+02:00")
     status, walk_in = desk.post("/bookings", WALK_IN)
     assert status == 201 and walk_in["staff"]["id"] == "aino", walk_in
     assert walk_in["start"] == "2026-11-23T10:10:00+02:00"
-    # She comes in late after all: the no-show is undone, and her time ends where the
-    # walk-in's begins (the two are not booked over each other).
+    # She comes in late after all: Aino cannot have both, so the undo says whose the time
+    # is now (and nothing changes) until the walk-in is moved or cancelled.
+    status, err = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})
+    assert status == 409 and err["error"]["reason"] == "time_taken", err
+    assert err["error"]["overlaps"] == {
+        "start": "2026-11-23T10:10:00+02:00",
+        "end": "2026-11-23T11:20:00+02:00",
+    }
+    assert desk.get(f"/appointments/{aino_s}")[1]["status"] == "no_show"
+    assert desk.post(f"/appointments/{walk_in['id']}/cancel", {"notify": False})[0] == 200
     status, body = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})
-    assert status == 200 and body["status"] == "booked", body
-    later = booking_body("2026-11-23T11:25:00+02:00", staff="aino", name="Kolmas", phone="040 444 4446")
-    assert desk.post("/bookings", later)[0] == 201  # the walk-in holds Aino until 11:20
-    status, err = desk.post("/bookings", booking_body("2026-11-23T10:05:00+02:00", name="Neljäs", phone="040 444 4447"))
-    assert status == 409 and err["error"]["overlaps"]["end"] == "2026-11-23T10:10:00+02:00", err
+    assert status == 200 and body["status"] == "booked" and "held_until" not in body, body
+    # Her whole time is hers again: nobody else is booked into it, the cancelled walk-in's
+    # time included.
+    status, err = desk.post("/bookings", WALK_IN)
+    assert status == 409 and err["error"]["code"] == "slot_taken", err
 
 
 def serialized_transactions(monkeypatch):

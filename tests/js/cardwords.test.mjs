@@ -123,3 +123,17 @@ test("an undo the API answers with completed says completed, one answered booked
     assert.match(back, { fi: /varattuna/, sv: /bokad/, en: /booked/ }[l]);
   });
 });
+
+// Done early or a no-show: the API's answer says until when the visit still holds its
+// staff member, and the line says from when she is free (a walk-in may take her).
+test("a visit done early says from when its staff member is free", () => {
+  const answer = { status: "completed", staff: { id: "aino", name: "Aino" }, held_until: "2026-11-23T10:40:00+02:00" };
+  const words = { fi: `Maija: käynti valmis. Aino on vapaa klo${NB}10.40 alkaen.`, sv: `Aino är ledig från kl.${NB}10.40.`, en: `Aino is free from${NB}10:40.` };
+  inEach((l) => {
+    const text = W.markedText("completed", "Maija", null, answer, { currency: "EUR", mayMoney: true });
+    assert.ok(text.endsWith(words[l].replace(/^Maija: käynti valmis\. /, "")), text);
+    if (l === "fi") assert.equal(text, words.fi);
+    // Nothing freed (her time was booked to its end): no word of it.
+    assert.ok(!W.markedText("completed", "Maija", null, { ...answer, held_until: undefined }, { currency: "EUR" }).includes("Aino"));
+  });
+});

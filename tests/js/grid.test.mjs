@@ -75,6 +75,15 @@ test("overlapping blocks side by side, the rest full width", () => {
   assert.deepEqual(g.layoutBlocks([]), []);
 });
 
+test("a visit done early is laid out as far as it is drawn: the walk-in after it gets the full width", () => {
+  const at = (s, e, id) => ({ id, start: `2026-11-25T${s}:00+02:00`, end: `2026-11-25T${e}:00+02:00` });
+  const done = { ...at("10:00", "11:00", "done"), drawnEndMs: Date.parse("2026-11-25T10:40:00+02:00") };
+  const walkIn = at("10:40", "11:40", "walk-in");
+  const byEnd = (x) => x.drawnEndMs || Date.parse(x.end);
+  assert.deepEqual(g.layoutBlocks([done, walkIn], byEnd).map((o) => [o.col, o.cols]), [[0, 1], [0, 1]]);
+  assert.deepEqual(g.layoutBlocks([done, walkIn]).map((o) => [o.col, o.cols]), [[0, 2], [1, 2]]); // by booked ends
+});
+
 test("closed hours and breaks are the gaps between the working intervals", () => {
   const top = Date.parse("2026-11-25T08:00:00+02:00");
   const bottom = Date.parse("2026-11-25T20:00:00+02:00");
@@ -204,6 +213,7 @@ test("a visit done early holds the chair only until its held_until: a walk-in fi
   const m = cal.staff[0];
   const at = (hhmm) => Date.parse(day(hhmm));
   assert.equal(m.appointments[0].heldMs, at("10:40"));
+  assert.equal(m.appointments[0].drawnEndMs, at("10:40")); // drawn as long as it holds her
   const hour = { length: 60 * 60000, held: 70 * 60000, nowMs: cal.now };
   assert.equal(fitsAt(m, "2026-11-23", at("10:40"), hour), true);
   assert.equal(fitsAt(m, "2026-11-23", at("10:35"), hour), false); // her clearing up

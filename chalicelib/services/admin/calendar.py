@@ -482,6 +482,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         )
     status = status_after_undo(a, now) if req.status == Status.BOOKED.value else req.status
     fee: MoneyRecord | None = None  # a no-show's fee charged with the mark, or its refund with the undo
+    held: tuple[Taken, dict[date, int] | None] | None = None  # its time as the mark leaves it
     if a.status != status:
         from chalicelib.domain.payments import FeeKind, FeeState
         from chalicelib.services.payments import checkout, fees
@@ -507,15 +508,8 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         payment = owed if waived is None else waived[0]
         try:
             days = a.days(b.config.tz)
-            visits.mark(
-                a,
-                status,
-                now,
-                days,
-                payment=payment,
-                waived=waived[1] if waived else None,
-                held=_time_held_after(b, a, status, now, days),
-            )
+            held = _time_held_after(b, a, status, now, days)
+            visits.mark(a, status, now, days, payment=payment, waived=waived[1] if waived else None, held=held)
         except store.StaleAppointment:
             raise Conflict(
                 "The appointment changed meanwhile; reload and try again.", code="appointment_changed"
@@ -540,6 +534,8 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
     client = clients.get_client(b.id, a.client_id)
     view = appointment_view(b, a, client, money=p.can("money"))
     view.update(held_fee_sms(b, client, fee, now))  # the fee's (or its refund's) SMS, at night: in the morning
+    if held is not None and held[1] is None:  # the rest of its time given back: from when
+        view["held_until"] = iso_local(held[0].end, b.config.tz)
     return view
 
 
@@ -561,6 +557,20 @@ def _time_held_after(
     if free is not None:
         return (Taken(ref, a.start, free), None) if free < on[0].end else None
     until = min(s.room_until(ref, a.start, a.occupied_until) for s in sheets)
+    if until < a.occupied_until:
+        # Booked into meanwhile (a walk-in): both cannot have her. Held back only in part,
+        # the visit would lose the rest for good once that booking went.
+        taken = min(
+            (t for s in sheets for t in s.clashes(a.start, a.occupied_until, ignore=ref)), key=lambda t: t.start
+        )
+        raise Conflict(
+            "Cannot undo this mark: its time was booked meanwhile; move or cancel that booking first.",
+            code="invalid_mark",
+            details={
+                "reason": "time_taken",
+                "overlaps": {"start": iso_local(taken.start, b.config.tz), "end": iso_local(taken.end, b.config.tz)},
+            },
+        )
     return (Taken(ref, a.start, until), {s.day: s.version for s in sheets}) if until > on[0].end else None
 
 

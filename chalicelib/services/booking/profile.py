@@ -45,6 +45,8 @@ def public_profile(slug: str) -> dict[str, Any]:
                 "name": s.name.model_dump(exclude_none=True),
                 "description": s.description.model_dump(exclude_none=True) if s.description else None,
                 "duration_minutes": s.duration_minutes,
+                # Her clearing up after it: the desk's walk-in sheet asks for the two together.
+                "buffer_minutes": s.buffer_minutes,
                 "price_cents": s.price_cents,
                 "staff": [m.id for m in c.staff_for(s.id)],
                 "payment": payment_of(c.payments, s),

@@ -117,7 +117,8 @@ function walkInBlocked(s, start) {
   // and when (for the service picked, else the shortest one), and a booking at that time.
   const shortest = Math.min(...servicesFor(staffId).map((x) => x.duration_minutes));
   const length = (s ? s.duration_minutes : Number.isFinite(shortest) ? shortest : 5) * g.MINUTE;
-  const free = walkInNext(members, date, start, { length, held: length });
+  // Her clearing up after it must fit too, before her next client (the API refuses else).
+  const free = walkInNext(members, date, start, { length, held: length + ((s && s.buffer_minutes) || 0) * g.MINUTE });
   if (free.free) return "";
   sheet.next = free.next;
   if (!free.next) return t(`walk_in_busy_all_day_${who}`, { name: staffName(staffId) });

@@ -303,10 +303,10 @@ function renderColumn(member, date, win, active) {
   }
   // Appointments, overlapping ones side by side.
   const onDay = appts.filter((a) => a.endMs > win.top && a.startMs < win.bottom);
-  for (const { item: a, col: c, cols } of g.layoutBlocks(onDay)) {
+  for (const { item: a, col: c, cols } of g.layoutBlocks(onDay, (x) => x.drawnEndMs || x.endMs)) {
     col.appendChild(block(a, c, cols, win));
     // Its buffer (cleaning up, nobody bookable) as a faint tail under the block.
-    const tailStart = Math.max(a.endMs, win.top);
+    const tailStart = Math.max(a.drawnEndMs || a.endMs, win.top);
     const tailEnd = Math.min(a.heldMs || a.endMs, win.bottom);
     if (tailEnd > tailStart) {
       const tail = el("div", { className: "buffer", "aria-hidden": "true" });
@@ -411,7 +411,7 @@ function block(a, c, cols, win) {
   el("span", { className: "what", text: s.what })));
   const top = Math.max(a.startMs, win.top);
   b.style.top = `${g.yOf(top, win.top)}px`;
-  const height = Math.max(g.heightOf(top, Math.min(a.endMs, win.bottom)), 22);
+  const height = Math.max(g.heightOf(top, Math.min(a.drawnEndMs || a.endMs, win.bottom)), 22);
   b.style.height = `${height}px`;
   // Two lines' room (a half-hour): the service would be cut through its middle on a third
   // (a staff member's walk); it is on her card, and in the block once there is room.

@@ -55,6 +55,9 @@ export function normalizeCalendar(data, profile, nowMs) {
         // The service's buffer after the end is held too (nobody can be booked there); a
         // visit done early or a no-show holds only until `held_until` (the rest is free).
         heldMs: a.held_until ? ms(a.held_until) : Math.max(ms(a.occupied_until || a.end), ms(a.end)),
+        // Drawn as long as it holds her (at least a quarter hour, to tap): the time it gave
+        // back shows free, and the desk can tap it.
+        drawnEndMs: a.held_until ? Math.min(ms(a.end), Math.max(ms(a.held_until), ms(a.start) + 15 * 60000)) : ms(a.end),
         markers: markersOf(a),
       })),
     };

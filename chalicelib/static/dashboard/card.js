@@ -799,11 +799,19 @@ export function cardOpener(id, list, attrs, text, fallback = () => null) {
 
 export function initCard() {
   dialog().addEventListener("close", () => {
+    const was = current;
     current = null;
     const back = opener;
     opener = null;
     const focus = document.activeElement;
-    if (!back || (focus && focus !== document.body && focus.isConnected && !dialog().contains(focus))) return;
+    if (focus && focus !== document.body && focus.isConnected && !dialog().contains(focus)) return;
+    if (!back) {
+      // Opened from the calendar, whose grid a mark or a move drew anew meanwhile: back to
+      // the visit's block as drawn now (the browser's own return goes to the page's top).
+      const block = was && document.querySelector(`#calendar .appt[data-id="${CSS.escape(String(was.id))}"]`);
+      if (block) block.focus();
+      return;
+    }
     const again = Array.from(back.list().querySelectorAll("button[data-opens]")).find((b) => b.dataset.opens === back.id);
     const to = again || back.fallback();
     if (to) to.focus();

@@ -3,13 +3,20 @@
 // what it left of her money) — and, when the API's
 // answer holds her SMS of it for the end of the quiet hours (`sms_at`, docs/owner-api.md
 // "At night"), when it goes (withHeldSms). Pure (words, no DOM): tests/js/cardwords.test.mjs.
-import { money, t, withHeldSms } from "./i18n.js";
+import { clock, money, t, withHeldSms } from "./i18n.js";
 import { depositKept, lateFeeOffer, noShowFeeOffer } from "./visitmoney.js";
 
 // A mark (POST /appointments/{id}/status): the fee it charged, or gave back, by name and
 // amount. `before`: the visit's payment before it; `answer`: the API's answer (the visit).
 // `mayMoney`: the caller charges fees (the owner); staff are told the owner charges it.
-export function markedText(status, who, before, answer, { currency, mayMoney }) {
+export function markedText(status, who, before, answer, opts) {
+  const text = feeMarkedText(status, who, before, answer, opts);
+  // Done early, or a no-show: the rest of her time is free for a walk-in from then.
+  const freed = answer && answer.held_until && answer.staff;
+  return freed ? `${text} ${t("marked_time_freed", { name: answer.staff.name, time: clock(answer.held_until) })}` : text;
+}
+
+function feeMarkedText(status, who, before, answer, { currency, mayMoney }) {
   const after = answer && answer.payment;
   const fee = (p) => ((p && p.fees) || {}).no_show;
   const amount = money(((after && after.fee_cents) || {}).no_show || 0, currency);

@@ -130,10 +130,11 @@ export function hourMarks(top, bottom, tz, px = PX_PER_MIN) {
 export function overlaps(a, b) { return ms(a.start) < ms(b.end) && ms(b.start) < ms(a.end); }
 
 // Overlapping blocks side by side: each block gets a column within its cluster of
-// overlapping blocks, and the cluster's width in columns. Input order is kept.
-export function layoutBlocks(items) {
+// overlapping blocks, and the cluster's width in columns. Input order is kept. `endOf`:
+// where a block is drawn to (a visit done early: as long as it still holds the chair).
+export function layoutBlocks(items, endOf = (item) => ms(item.end)) {
   const order = items
-    .map((item, i) => ({ item, i, s: ms(item.start), e: ms(item.end) }))
+    .map((item, i) => ({ item, i, s: ms(item.start), e: endOf(item) }))
     .sort((a, b) => a.s - b.s || b.e - a.e || a.i - b.i);
   const out = new Array(items.length);
   let cluster = [];
