@@ -150,7 +150,9 @@ def test_she_changes_her_mind_on_the_unsubscribe_page_and_gets_offers_again(clie
     import re
 
     run_job("marketing", LAPSE_MORNING)
-    link = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0])).group(1)
+    found = re.search(r"https://book\.example\.test(/u/[\w.\-]+)", decoded(winbacks()[0]))
+    assert found, "no unsubscribe link in the win-back"
+    link = found.group(1)
     address = "/u/" + ".".join(link.rsplit("/", 1)[1].split(".")[:3])
     cid = maija.get("/clients")[1]["clients"][0]["id"]
     r = client.http.post(link, body="lang=fi", headers=FORM)
