@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import email
 import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalice import Blueprint, Response
+from chalice.app import Request
 
 from chalicelib import links
 from chalicelib.api import link_pages
@@ -56,8 +58,43 @@ def _html(body: str, status: int = 200, retry_after: int | None = None, *, frame
 
 
 def _form() -> dict:
-    raw = raw_body(pages.current_request).decode("utf-8", "replace")
-    return dict(parse_qsl(raw, keep_blank_values=True))
+    """The form's fields, URL-encoded as the pages post them, or multipart (a mail client's
+    one-click unsubscribe may send that): its text fields."""
+    request = pages.current_request
+    raw = raw_body(request)
+    kind = request.headers.get("content-type", "")
+    if kind.lower().startswith("multipart/form-data"):
+        return _multipart_fields(kind, raw)
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _multipart_fields(kind: str, raw: bytes) -> dict:
+    message = email.message_from_bytes(f"Content-Type: {kind}\r\n\r\n".encode("latin-1", "replace") + raw)
+    fields: dict[str, str] = {}
+    for part in message.walk() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str) and not part.get_filename() and not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            fields.setdefault(name, payload.decode("utf-8", "replace") if isinstance(payload, bytes) else "")
+    return fields
+
+
+def _from_another_site(request: Request) -> bool:
+    """Was this POST sent by a page of another site? A browser says so (fetch metadata,
+    else its Origin); a program that sends neither is taken at its word (it holds the link).
+    What a link's POST may grant (consent) is granted only from our own pages: a form
+    elsewhere that got hold of a link (forwarded mail, a mail provider's copy of the
+    List-Unsubscribe header) cannot."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    from chalicelib.settings import get_settings
+
+    ours = {urlsplit(get_settings().public_url).netloc, request.headers.get("host", "")}
+    return urlsplit(origin).netloc not in ours
 
 
 def _lang() -> str | None:
@@ -410,6 +447,9 @@ def unsubscribe_submit(token):
     from chalicelib.services import unsubscribe
 
     again = form.get("subscribe") == "again"  # she changed her mind: consent given again
+    if again and _from_another_site(pages.current_request):
+        # Not from her page: to her page, where the button is hers to press.
+        return link_pages.back_to_page(token, "unsubscribe", {"lang": form.get("lang", "")})
     if again:
         unsubscribe.resubscribe(token)
     else:

@@ -158,7 +158,12 @@ def test_she_changes_her_mind_on_the_unsubscribe_page_and_gets_offers_again(clie
     r = client.http.post(link, body="lang=fi", headers=FORM)
     page = follow(client, r.headers).body.decode()
     assert "Haluan taas tarjouksia" in page and 'name="subscribe" value="again"' in page
-    r = client.http.post(link, body="lang=fi&subscribe=again", headers=FORM)
+    # Not from another site's page, whatever link it got hold of: to her page, nothing granted.
+    for elsewhere in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        r = client.http.post(link, body="lang=fi&subscribe=again", headers={**FORM, **elsewhere})
+        assert r.status_code == 303 and r.headers["Location"] == f"{address}?lang=fi", elsewhere
+        assert maija.get(f"/clients/{cid}/consents")[1]["marketing"]["granted"] is False
+    r = client.http.post(link, body="lang=fi&subscribe=again", headers={**FORM, "Sec-Fetch-Site": "same-origin"})
     assert r.status_code == 303 and r.headers["Location"] == f"{address}?lang=fi&again=1"
     page = follow(client, r.headers).body.decode()
     assert "Saat taas tarjouksia" in page and "Peru markkinointiviestit" in page, page  # and may leave again
@@ -166,6 +171,14 @@ def test_she_changes_her_mind_on_the_unsubscribe_page_and_gets_offers_again(clie
     assert [(e["granted"], e["source"]) for e in log[-2:]] == [(False, "unsubscribe_page"), (True, "resubscribe_page")]
     client.http.post(link, body="lang=fi&subscribe=again", headers=FORM)  # twice: one consent
     assert len(maija.get(f"/clients/{cid}/consents")[1]["log"]) == len(log)
+    # Sent as multipart (a program's way): read as such, not taken for an unsubscribe.
+    multipart = (
+        b'--b\r\nContent-Disposition: form-data; name="subscribe"\r\n\r\nagain\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="lang"\r\n\r\nsv\r\n--b--\r\n'
+    )
+    r = client.http.post(link, body=multipart, headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 303 and r.headers["Location"] == f"{address}?lang=sv&again=1"
+    assert maija.get(f"/clients/{cid}/consents")[1]["marketing"]["granted"] is True
 
 
 def test_one_click_unsubscribe_from_the_mail_client(client, maija, frozen_now):

@@ -325,9 +325,10 @@ export function openBooking(opts) {
   $("booking-new-fields").hidden = true;
   $("booking-locale").value = businessLocale(); // her messages' language, the salon's unless told
   sameNameHint();
-  notifyWanted = true;
+  // A walk-in is standing at the desk, her visit starting now: no confirmation unless asked.
+  notifyWanted = !sheet.walkIn;
   $("booking-notify").disabled = false;
-  $("booking-notify").checked = true;
+  $("booking-notify").checked = notifyWanted;
   updateNotify();
   updateEnd();
   const first = document.querySelector("input[name=booking-service]:checked") || document.querySelector("input[name=booking-service]");
