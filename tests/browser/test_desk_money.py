@@ -157,7 +157,7 @@ def test_a_late_cancellation_by_phone_and_its_fee_charged_to_the_card_on_file(ow
         # The owner stays on the cancelled visit: the deposit kept, the rest of the 50 % fee to charge.
         expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
         expect(owner.locator("#status")).to_have_text(
-            f"Varaus peruttu: {who}. Ennakkomaksua 47,70 € ei palauteta."
+            f"Varaus peruttu: {who}. Asiakkaalle ilmoitetaan peruutuksesta. Ennakkomaksua 47,70 € ei palauteta."
             " Myöhäisen peruutuksen maksun 31,80 € voi veloittaa kortilta."
         )
         card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu").click()
@@ -373,7 +373,9 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
         expect(card.locator("#cancel-owed")).to_have_text(owed)
         card.get_by_label("Peruutuksen syy").fill("Kampaaja sairastui")
         card.get_by_role("button", name="Vahvista peruutus").click()
-        expect(page.locator("#status")).to_have_text(f"Varaus peruttu: {who}. {owed}")
+        expect(page.locator("#status")).to_have_text(
+            f"Varaus peruttu: {who}. Asiakkaalle ilmoitetaan peruutuksesta. {owed}"
+        )
         # Money is the owner's: a staff member has no such tab.
         expect(page.locator("#tabs a[data-view=refunds]")).to_be_hidden()
     finally:

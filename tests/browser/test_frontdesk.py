@@ -1052,7 +1052,7 @@ def test_cancel_a_booking(owner_at, size, stack, desk):
     check(page, f"cancel-{label(size)}")
     card.get_by_role("button", name="Vahvista peruutus").click()
     expect(card).to_be_hidden()
-    expect(page.locator("#status")).to_contain_text(f"Varaus peruttu: {who}")
+    expect(page.locator("#status")).to_contain_text(f"Varaus peruttu: {who}. Asiakkaalle ilmoitetaan peruutuksesta.")
     expect(column(page, "mikko").locator(".appt", has_text=who)).to_have_count(0)
     email = "peppi@example.com" if size == PHONE else "pertti@example.com"
     assert any("peru" in m["subject"].lower() for m in stack.emails_to(email, wait=20))

@@ -137,3 +137,15 @@ test("a visit done early says from when its staff member is free", () => {
     assert.ok(!W.markedText("completed", "Maija", null, { ...answer, held_until: undefined }, { currency: "EUR" }).includes("Aino"));
   });
 });
+
+// Asked to tell her, with a contact to tell her by: the line says she hears of it; with
+// no contact, or not asked, it does not.
+test("a cancellation says the client is told when she is", () => {
+  inEach(() => {
+    const answer = { status: "cancelled", client: { name: "Sanna", phone: "+358401234567", email: null } };
+    const done = i18n.t("cancelled_done", { name: "Sanna" });
+    assert.equal(W.cancelledText("Sanna", answer, 0, "EUR", true), `${done} ${i18n.t("cancelled_told")}`);
+    assert.equal(W.cancelledText("Sanna", answer, 0, "EUR", false), done);
+    assert.equal(W.cancelledText("Sanna", { ...answer, client: { name: "Sanna" } }, 0, "EUR", true), done);
+  });
+});

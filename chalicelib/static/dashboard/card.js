@@ -518,7 +518,7 @@ async function cancel(form) {
     return;
   }
   changed();
-  const text = cancelledText(s.who, view, back, currency());
+  const text = cancelledText(s.who, view, back, currency(), body.notify !== false);
   if (!(mayMoney() && view.payment)) {
     closeDialog(dialog());
     say(text);

@@ -58,10 +58,13 @@ export function ownerRefundsText(p, cents, currency) {
   return t(`timeoff_owner_refunds_${p.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(cents, currency) });
 }
 
-export function cancelledText(who, answer, back, currency) {
+export function cancelledText(who, answer, back, currency, told = false) {
   if (back) return withHeldSms(t("cancelled_refunded_done", { name: who, amount: money(back, currency) }), answer);
   const p = answer && answer.payment;
   const words = [t("cancelled_done", { name: who })];
+  // Asked to tell her, and she has a contact to tell her by: the line says she hears of it.
+  const contact = answer && answer.client && (answer.client.phone || answer.client.email);
+  if (told && contact) words.push(t("cancelled_told"));
   const kept = p && p.mark !== "held" ? depositKept(p) : 0;
   // Cancelled by the salon, her money is not the salon's to keep: the owner refunds it
   // (her message says so, the refunds to make list it). Else the terms keep it.
