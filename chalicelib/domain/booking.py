@@ -310,6 +310,9 @@ class Appointment:
     # The waitlist offer it was booked from (source `waitlist`): paid, it counts as the
     # offer's refill; its hold run out unpaid, the entry is open again (docs/waitlist.md).
     waitlist_offer: str | None = None
+    # When the desk marked her arrived: kept through a done or no-show mark, so that mark's
+    # undo during the visit leaves her arrived (she is in the chair), not merely booked.
+    arrived_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:

@@ -53,9 +53,15 @@ def mark_problem(a: Appointment, mark: str, now: datetime) -> tuple[str, str] | 
 
 
 def status_after_undo(a: Appointment, now: datetime) -> str:
-    """What undoing a mark leaves: booked again before the visit's end; after it, a
-    visit nobody marked took place (the after-visit job's rule), so completed."""
-    return Status.BOOKED.value if now < a.end else Status.COMPLETED.value
+    """What undoing a mark leaves: before the visit's end, booked again — or arrived, a
+    done or no-show mark undone on a client the desk had marked arrived (she is in the
+    chair); after it, a visit nobody marked took place (the after-visit job's rule), so
+    completed."""
+    if now >= a.end:
+        return Status.COMPLETED.value
+    if a.arrived_at is not None and a.status in (Status.COMPLETED.value, Status.NO_SHOW.value):
+        return Status.ARRIVED.value
+    return Status.BOOKED.value
 
 
 def chair_free_from(a: Appointment, mark: str, now: datetime) -> datetime | None:
@@ -77,7 +83,7 @@ def takes_time_back(a: Appointment, mark: str, now: datetime) -> bool:
     """Does this mark's undo give the visit back its booked time? Only a done or no-show
     mark undone while the time runs (after it there is nothing to hold)."""
     return (
-        mark == Status.BOOKED.value
+        mark in (Status.BOOKED.value, Status.ARRIVED.value)
         and a.status in (Status.COMPLETED.value, Status.NO_SHOW.value)
         and now < a.occupied_until
     )

@@ -165,6 +165,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         checkout=CheckedOut.from_json(i.checkout) if i.checkout else None,
         checkout_charging=i.checkout_charging,
         waitlist_offer=i.waitlist_offer,
+        arrived_at=i.arrived_at,
     )
 
 

@@ -253,6 +253,7 @@ class AppointmentItem(Base):
     # `s<seq>p<payment_rev>:<amount>` (store/payments.py start_card_checkout).
     checkout_charging = UnicodeAttribute(null=True)
     waitlist_offer = UnicodeAttribute(null=True)  # the waitlist offer it was booked from
+    arrived_at = UTCDateTimeAttribute(null=True)  # marked arrived (domain/booking.py Appointment.arrived_at)
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)
     # Its plan (the messages it makes, store/outbox.py put_plan) until expanded, and the

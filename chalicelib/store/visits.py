@@ -47,6 +47,10 @@ def mark(
         AppointmentItem.updated_at.set(now),
         AppointmentItem.seq.add(1),
     ]
+    if status == Status.ARRIVED.value and appt.arrived_at is None:
+        actions.append(AppointmentItem.arrived_at.set(now))
+    elif status == Status.BOOKED.value and appt.arrived_at is not None:
+        actions.append(AppointmentItem.arrived_at.remove())  # her arrival undone
     if status == Status.NO_SHOW.value:
         actions += [AppointmentItem.g3pk.remove(), AppointmentItem.g3sk.remove()]
     else:

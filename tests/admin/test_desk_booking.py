@@ -163,6 +163,25 @@ def test_a_done_mark_undone_takes_the_time_back(desk, frozen_now):
     assert status == 409 and body["error"]["code"] == "slot_taken", body
 
 
+def test_a_wrong_done_mark_undone_leaves_her_arrived_and_her_arrival_undone_leaves_her_booked(desk, frozen_now):
+    aino_s, _ = _both_busy_at_ten(desk, frozen_now)
+    frozen_now["now"] = at("2026-11-23T10:02:00+02:00")
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "arrived"})[1]["status"] == "arrived"
+    frozen_now["now"] = at("2026-11-23T10:20:00+02:00")
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "completed"})[1]["status"] == "completed"
+    # A wrong tap: she is in the chair, as the desk marked her.
+    status, body = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})
+    assert status == 200 and body["status"] == "arrived" and body["outcome"] == "in_progress", body
+    _, stats = desk.get(f"/clients/{body['client']['id']}/stats")
+    assert stats["visits"] == 0  # not a visit done any more
+    # Her arrival itself undone: booked.
+    status, body = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})
+    assert status == 200 and body["status"] == "booked", body
+    # Done again and undone: booked, as she was last marked.
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "completed"})[0] == 200
+    assert desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})[1]["status"] == "booked"
+
+
 def test_a_no_show_frees_the_chair_and_its_undo_waits_until_the_walk_in_is_moved(desk, frozen_now):
     aino_s, _ = _both_busy_at_ten(desk, frozen_now)
     frozen_now["now"] = at("2026-11-23T10:12:00+02:00")

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
-from chalicelib.domain.visits import chair_free_from, takes_time_back
+from chalicelib.domain.visits import chair_free_from, status_after_undo, takes_time_back
 
 TEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 10:00 in Helsinki
 
 
-def visit(status: str = "booked", buffer_minutes: int = 10) -> Appointment:
+def visit(status: str = "booked", buffer_minutes: int = 10, arrived: bool = False) -> Appointment:
     return Appointment(
         id="v",
         business_id="b",
@@ -27,6 +27,7 @@ def visit(status: str = "booked", buffer_minutes: int = 10) -> Appointment:
         locale="fi",
         created_at=TEN - timedelta(days=3),
         updated_at=TEN - timedelta(days=3),
+        arrived_at=TEN if arrived else None,
     )
 
 
@@ -76,3 +77,12 @@ def test_the_undo_stops_where_a_booking_made_meanwhile_begins():
     # Time off after the booked end is no reason to stop short.
     later = Taken("o1_0", at(70), at(130))
     assert sheet(later).room_until(ref, at(0), at(70)) == at(70)
+
+
+def test_an_undo_leaves_her_arrived_only_if_the_desk_marked_her_so_and_the_visit_runs():
+    assert status_after_undo(visit("completed", arrived=True), at(30)) == "arrived"
+    assert status_after_undo(visit("no_show", arrived=True), at(30)) == "arrived"
+    assert status_after_undo(visit("completed"), at(30)) == "booked"
+    assert status_after_undo(visit("arrived", arrived=True), at(30)) == "booked"  # the arrival undone
+    assert status_after_undo(visit("completed", arrived=True), at(61)) == "completed"  # after its end
+    assert takes_time_back(visit("completed", arrived=True), "arrived", at(30))

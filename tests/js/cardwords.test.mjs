@@ -149,3 +149,11 @@ test("a cancellation says the client is told when she is", () => {
     assert.equal(W.cancelledText("Sanna", { ...answer, client: { name: "Sanna" } }, 0, "EUR", true), done);
   });
 });
+
+test("an undo on one marked arrived says she is arrived again", () => {
+  inEach(() => {
+    const text = W.markedText("booked", "Liisa", null, { status: "arrived" }, { currency: "EUR" });
+    assert.equal(text, i18n.t("marked_undone_arrived", { name: "Liisa" }));
+    assert.equal(W.markedText("booked", "Liisa", null, { status: "booked" }, { currency: "EUR" }), i18n.t("marked_booked", { name: "Liisa" }));
+  });
+});

@@ -507,7 +507,7 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
         # refunded or waived before keeps its round: marked again, her decision stands.
         payment = owed if waived is None else waived[0]
         try:
-            days = a.days(b.config.tz)
+            days, was = a.days(b.config.tz), a.status
             held = _time_held_after(b, a, status, now, days)
             visits.mark(a, status, now, days, payment=payment, waived=waived[1] if waived else None, held=held)
         except store.StaleAppointment:
@@ -526,9 +526,9 @@ def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any
             fee = _no_show_fee(b, a, now)
             if fee is not None:
                 a = _appointment(b, a.id)  # the answer shows the fee charged (or open)
-        if status != Status.ARRIVED.value:
+        if status != Status.ARRIVED.value or was in (Status.COMPLETED.value, Status.NO_SHOW.value):
             # Visits, rhythm, the stamp card and the KPI counts follow the mark (or its
-            # undo) now, not at the next job run.
+            # undo, arrived again included) now, not at the next job run.
             retention.refresh_client(b.id, a.client_id, now)
     audited_after_commit(p, "mark_visit", a.client_id, {"appointment": a.id, "status": req.status})
     client = clients.get_client(b.id, a.client_id)

@@ -32,6 +32,8 @@ function feeMarkedText(status, who, before, answer, { currency, mayMoney }) {
   }
   // An undo after the visit's end lands on completed (the after-visit rule), not booked.
   if (status === "booked" && answer && answer.status === "completed") return t("marked_undone_completed", { name: who });
+  // An undo during the visit of one the desk had marked arrived: she is in the chair still.
+  if (status === "booked" && answer && answer.status === "arrived") return t("marked_undone_arrived", { name: who });
   return t(`marked_${status}`, { name: who });
 }
 
