@@ -655,7 +655,7 @@ def manage_page(
         # The time she tapped, asked about before anything moves (only one still free).
         wanted = params.get("start")
         ctx["move_to"] = wanted if any(s["start"] == wanted for s in ctx["times"].get("slots", [])) else None
-    if view["status"] == "cancelled":
+    if view["status"] in ("cancelled", "completed", "no_show"):  # over: the way to her next visit
         ctx["book_again"] = manage.book_again_url(token)
         ctx["by_salon"] = view.get("cancelled_by_salon", False)
     if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):

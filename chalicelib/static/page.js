@@ -1,3 +1,16 @@
+/* The browser's storage of that name if this page may use it, else null: a widget in
+ * another site's page may be denied it (third-party storage blocked), where even asking
+ * for it throws; then what needs it does nothing, and the rest of this file still runs. */
+function usable(name) {
+  try {
+    var storage = window[name];
+    storage.getItem("rebook:probe");
+    return storage;
+  } catch (e) {
+    return null;
+  }
+}
+
 /* Client pages: times are the business's; say so when the visitor's device differs. */
 (function () {
   "use strict";
@@ -77,7 +90,9 @@
 (function () {
   "use strict";
   var box = document.getElementById("remember");
-  if (!box || !window.localStorage) return;
+  var localStorage = usable("localStorage");
+  if (!box || !localStorage) return; // the box stays hidden: nothing could be kept
+  box.parentNode.hidden = false;
   var key = "rebook:" + box.getAttribute("data-remember") + ":details";
   var form = box.form, fields = ["name", "phone", "email"];
   var saved = null;
@@ -113,7 +128,8 @@
  * links her booking, instead of only "the time in the link cannot be booked". */
 (function () {
   "use strict";
-  if (!window.sessionStorage) return;
+  var sessionStorage = usable("sessionStorage");
+  if (!sessionStorage) return;
   var mark = document.getElementById("booked-mark"), here = document.getElementById("booked-here");
   var key = function (el) { return "rebook:" + el.getAttribute("data-slug") + ":booked"; };
   var read = function (el) {
@@ -131,6 +147,9 @@
     if (mine) {
       here.querySelector("a").href = mine.href;
       here.hidden = false;
+      // Her own booking took the time: not "the time cannot be booked" beside it.
+      var lost = document.getElementById("form-error");
+      if (lost && lost.getAttribute("data-lost") !== null) lost.hidden = true;
     }
   }
 })();
@@ -143,7 +162,14 @@
   var box = document.getElementById("referral-link"), done = document.getElementById("referral-copied");
   if (!box || !done) return;
   var copy = document.getElementById("referral-copy"), share = document.getElementById("referral-share");
-  var said = function () { done.textContent = done.getAttribute("data-text"); };
+  // Said at the button itself (the line under it may be below a phone's screen), and to a
+  // screen reader by the status line.
+  var label = copy.textContent;
+  var said = function () {
+    done.textContent = done.getAttribute("data-text");
+    copy.textContent = copy.getAttribute("data-done");
+    setTimeout(function () { copy.textContent = label; }, 4000);
+  };
   var byHand = function () { // an older browser, or the clipboard refused: select and copy
     box.focus();
     box.select();

@@ -230,6 +230,18 @@ def test_manage_page_get_changes_nothing_then_cancel_by_post(client):
     assert "Varaus on peruttu" in html and "/book/demo?service=womens-cut" in html
 
 
+def test_the_manage_page_after_the_visit_leads_on_to_her_next(client, frozen_now):
+    from tests.history import at, run_on_schedule
+
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    run_on_schedule("visits_ended", "2026-11-25T13:15:00+02:00")
+    frozen_now["now"] = at("2026-11-25T13:20:00+02:00")
+    status, html = page(client, f"/m/{token}")
+    assert status == 200 and "Käynti toteutui" in html, html
+    assert "Varaa seuraava aikasi" in html and "/book/demo?service=womens-cut" in html
+
+
 def test_manage_page_reschedule_by_post(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     token = token_of(booked["manage_url"])
@@ -824,7 +836,7 @@ def test_the_details_step_words_free_cancellation_and_online_changes_as_two_thin
     policy = re.search(r'<p class="card" id="policy">(.*?)</p>', html, re.S)
     assert policy, html
     assert policy[1] == (
-        "<strong>Ändringar på nätet</strong><br>Avboka eller flytta till ons 25.11. kl.\u00a00.00"
+        "<strong>Ändringar på nätet</strong><br>Avboka eller flytta senast ons 25.11. kl.\u00a00.00"
         " (12\u00a0timmar före tiden); därefter ring salongen."
     )
     assert "Gratis avbokning till tis 24.11. kl.\u00a012.00." in html

@@ -236,10 +236,32 @@ def test_back_after_booking_says_she_booked_that_time_and_links_her_booking(page
     page.go_back()
     note = page.locator("#booked-here")
     expect(note).to_have_text("Varasit tämän ajan juuri tällä laitteella. Katso varauksesi")
+    # ... and only that: not "the time cannot be booked" beside it (a client's walk, 7 Dec).
+    expect(page.get_by_role("alert")).to_have_count(0)
     check_page(page, "book-booked-here")
     note.get_by_role("link", name="Katso varauksesi").click()
     page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
     assert page.url == booked
+
+
+def test_a_page_denied_the_browsers_storage_still_works(page, stack):
+    """A client's walk (7 Dec): in the widget on another site, where third-party storage is
+    blocked, merely asking for localStorage threw, and the rest of page.js never ran. With
+    storage denied, "remember me" is not offered (it could keep nothing) and the rest runs:
+    the stamp card's copy button is there."""
+    page.add_init_script(
+        """for (const name of ["localStorage", "sessionStorage"]) {
+             Object.defineProperty(window, name, { get() { throw new DOMException("denied", "SecurityError"); } });
+           }"""
+    )
+    name, email, _ = someone("nostorage")
+    visit = past_visit(stack, name, email)
+    page.goto(visit["card"])
+    expect(page.get_by_role("button", name="Kopioi linkki")).to_be_visible()
+    page.goto(f"{stack.api}/book/demo?service=mens-cut")
+    page.locator(".slots a, .slots button").first.click()
+    page.get_by_label("Nimi").wait_for()
+    expect(page.get_by_label("Muista tietoni tällä laitteella")).to_be_hidden()
 
 
 def test_rate_a_visit(page, stack):
