@@ -66,12 +66,6 @@ class DaySheet:
         """What on the sheet overlaps [start, end), apart from `ignore` (the booking being moved)."""
         return [t for t in self.taken if t.ref != ignore and t.start < end and start < t.end]
 
-    def room_until(self, ref: str, start: datetime, wanted: datetime) -> datetime:
-        """How far `ref`, held from `start`, may reach back towards `wanted` without
-        overlapping anything written on the sheet since it held less (a walk-in booked
-        into the time a visit done early gave up)."""
-        return min([wanted, *(max(t.start, start) for t in self.clashes(start, wanted, ignore=ref))])
-
 
 @dataclass(frozen=True)
 class SheetKey:

@@ -1,12 +1,12 @@
-"""A visit done early or a no-show gives the rest of its time back, and its undo takes
-back only what nobody booked meanwhile (chalicelib/domain/visits.py, daysheet.py)."""
+"""A visit done early or a no-show gives the rest of its time back, and its undo during the
+visit takes it back (chalicelib/domain/visits.py; refused while a walk-in has it:
+tests/admin/test_desk_booking.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.booking import Appointment
-from chalicelib.domain.daysheet import DaySheet, Taken, appointment_ref
 from chalicelib.domain.visits import chair_free_from, status_after_undo, takes_time_back
 
 TEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 10:00 in Helsinki
@@ -60,23 +60,6 @@ def test_only_an_undo_while_the_time_runs_takes_it_back():
     assert not takes_time_back(visit("arrived"), "booked", at(20))
     assert not takes_time_back(visit("completed"), "booked", at(75))
     assert not takes_time_back(visit("completed"), "no_show", at(33))
-
-
-def test_the_undo_stops_where_a_booking_made_meanwhile_begins():
-    ref = appointment_ref("v")
-
-    def sheet(*taken: Taken) -> DaySheet:
-        return DaySheet("b", "aino", date(2026, 11, 23), (Taken(ref, at(0), at(40)), *taken), 7)
-
-    assert sheet().room_until(ref, at(0), at(70)) == at(70)
-    walk_in = Taken(appointment_ref("w"), at(40), at(110))
-    assert sheet(walk_in).room_until(ref, at(0), at(70)) == at(40)
-    # A walk-in who took the chair from the visit's own start: nothing comes back.
-    from_start = Taken(appointment_ref("w"), at(0), at(70))
-    assert sheet(from_start).room_until(ref, at(0), at(70)) == at(0)
-    # Time off after the booked end is no reason to stop short.
-    later = Taken("o1_0", at(70), at(130))
-    assert sheet(later).room_until(ref, at(0), at(70)) == at(70)
 
 
 def test_an_undo_leaves_her_arrived_only_if_the_desk_marked_her_so_and_the_visit_runs():

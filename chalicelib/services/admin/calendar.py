@@ -543,8 +543,9 @@ def _time_held_after(
     b: Business, a: Appointment, status: str, now: datetime, days: list[date]
 ) -> tuple[Taken, dict[date, int] | None] | None:
     """Its time on the day sheets after this mark: done or a no-show while it runs, the
-    rest is free for a walk-in (domain/visits.chair_free_from); that mark undone, back as
-    booked, short of anything booked into the freed time meanwhile. None: unchanged."""
+    rest is free for a walk-in (domain/visits.chair_free_from); that mark undone, all of it
+    back as booked — refused (409) while anything was booked into the freed time. None:
+    unchanged."""
     free, back = chair_free_from(a, status, now), takes_time_back(a, status, now)
     if free is None and not back:
         return None
@@ -556,13 +557,13 @@ def _time_held_after(
         return None  # not on its sheets (written before them): nothing to give or take back
     if free is not None:
         return (Taken(ref, a.start, free), None) if free < on[0].end else None
-    until = min(s.room_until(ref, a.start, a.occupied_until) for s in sheets)
-    if until < a.occupied_until:
+    clashes = sorted(
+        (t for s in sheets for t in s.clashes(a.start, a.occupied_until, ignore=ref)), key=lambda t: t.start
+    )
+    if clashes:
         # Booked into meanwhile (a walk-in): both cannot have her. Held back only in part,
         # the visit would lose the rest for good once that booking went.
-        taken = min(
-            (t for s in sheets for t in s.clashes(a.start, a.occupied_until, ignore=ref)), key=lambda t: t.start
-        )
+        taken = clashes[0]
         raise Conflict(
             "Cannot undo this mark: its time was booked meanwhile; move or cancel that booking first.",
             code="invalid_mark",
@@ -571,7 +572,8 @@ def _time_held_after(
                 "overlaps": {"start": iso_local(taken.start, b.config.tz), "end": iso_local(taken.end, b.config.tz)},
             },
         )
-    return (Taken(ref, a.start, until), {s.day: s.version for s in sheets}) if until > on[0].end else None
+    whole = Taken(ref, a.start, a.occupied_until)
+    return (whole, {s.day: s.version for s in sheets}) if on[0].end < a.occupied_until else None
 
 
 def _moves_money(p: Principal) -> bool:
