@@ -104,7 +104,7 @@ def test_the_policy_never_puts_a_number_and_its_unit_on_two_lines(client):
     said = {
         "en": "Cancel or move it until Tue 24 Nov at\u00a012:00 (24\u00a0hours before); after that",
         "fi": "siirto ti 24.11. klo\u00a012.00 asti (24\u00a0tuntia ennen aikaa);",
-        "sv": "till tis 24.11. kl.\u00a012.00 (24\u00a0timmar före tiden);",
+        "sv": "senast tis 24.11. kl.\u00a012.00 (24\u00a0timmar före tiden);",
     }
     for lang, words in said.items():
         html = client.http.get(q + lang).body.decode()
