@@ -69,9 +69,7 @@ def sign_in(page, stack, role: str = "owner") -> None:
 
 
 def show(page, view: str) -> None:
-    # The tab's own click, not a pointer at where it was: the tabs' counts arrive after the
-    # calendar and move the tabs after them (a pointer could land on the one before).
-    page.locator(f"#tabs a[data-view={view}]").dispatch_event("click")
+    page.locator(f"#tabs a[data-view={view}]").click()
     page.locator(f"#view-{view}").wait_for()
     page.wait_for_function(f"() => !document.getElementById('{view_box(view)}').hasAttribute('aria-busy')")
 
@@ -692,6 +690,20 @@ def test_on_a_small_phone_the_tabs_are_one_row_that_scrolls_sideways(browser, st
     row, box = tabs.bounding_box(), last.bounding_box()
     assert row["x"] <= box["x"] and box["x"] + box["width"] <= row["x"] + row["width"] + 1, (row, box)
     context.close()
+
+
+def test_the_tabs_stay_where_they_are_when_their_counts_arrive(dashboard):
+    """Two flakes of this stop (7 Dec): a tab tapped as the lists' counts arrived, after the
+    calendar, had moved under the pointer (the tabs before it grew), and the tap opened the
+    tab before it. A count takes room kept for it: every tab's box is the same without it."""
+    page = dashboard(SMALL_PHONE)
+    boxes = "() => [...document.querySelectorAll('#tabs a')].map((a) => { const r = a.getBoundingClientRect(); return [r.x, r.width]; })"
+    page.wait_for_function("() => [...document.querySelectorAll('#tabs .count')].some((c) => !c.hidden)")
+    shown = page.evaluate(boxes)
+    page.evaluate(
+        "() => document.querySelectorAll('#tabs .count').forEach((c) => { c.hidden = true; c.textContent = ''; })"
+    )
+    assert page.evaluate(boxes) == shown
 
 
 def test_on_a_small_phone_the_previous_and_next_day_arrows_are_a_thumbs_width(dashboard):

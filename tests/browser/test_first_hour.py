@@ -28,9 +28,7 @@ def owner_in(browser, stack):
         contexts.append(context)
         page = open_dashboard(context, stack)
         expect(page.locator("html")).to_have_attribute("lang", lang)
-        # The tab's own click, not a pointer at where it was: the tabs' counts arrive after the
-        # calendar and move the tabs after them (a pointer could land on the one before).
-        page.locator(f"#tabs a[data-view={view}]").dispatch_event("click")
+        page.locator(f"#tabs a[data-view={view}]").click()
         if view == "settings":
             page.locator("#settings .card").first.wait_for(timeout=45000)
         return page
