@@ -89,8 +89,9 @@ def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(cli
     left = _post_form(client, f"/w/{token}", {"lang": "en"})
     assert left.status_code == 303 and left.headers["Location"].endswith(address + "?lang=en")  # after POST, back
     assert "You have left the waitlist." in follow(client, left.headers).body.decode()
-    # The link from her message opens the same page.
-    assert "You have left the waitlist." in open_link(client, f"/w/{token}?lang=en").body.decode()
+    # The link from her message opens the same page, which leads on to the booking page.
+    page = open_link(client, f"/w/{token}?lang=en").body.decode()
+    assert "You have left the waitlist." in page and 'href="/book/demo"' in page
 
 
 def test_times_or_dates_out_of_order_mark_the_field_to_fix_in_her_language(client, aws):
