@@ -26,20 +26,24 @@ def _target(token: str) -> tuple[Business, Client]:
 
 def page(token: str) -> dict[str, Any]:
     b, client = _target(token)
+    return _view(b, client, subscribed=client.wants_marketing)
+
+
+def _view(b: Business, client: Client, subscribed: bool) -> dict[str, Any]:
     return {
         "business": {"name": b.config.name, "slug": b.config.slug},
         "locale": client.locale,
-        "subscribed": client.wants_marketing,
+        "subscribed": subscribed,
     }
 
 
 def unsubscribe(token: str, one_click: bool) -> dict[str, Any]:
     b, client = _target(token)
     store.unsubscribe(b.id, client.id, clock.now(), "one_click" if one_click else "unsubscribe_page")
-    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale, "subscribed": False}
+    return _view(b, client, subscribed=False)
 
 
 def resubscribe(token: str) -> dict[str, Any]:
     b, client = _target(token)
     store.resubscribe(b.id, client.id, clock.now(), "resubscribe_page")
-    return {"business": {"name": b.config.name, "slug": b.config.slug}, "locale": client.locale, "subscribed": True}
+    return _view(b, client, subscribed=True)

@@ -148,42 +148,47 @@ def send_personal(
 
 def unsubscribe(business_id: str, client_id: str, now: datetime, source: str) -> None:
     """Withdraw marketing consent, recorded with time and source. Once: a second
-    unsubscribe (a scanner, a double click) changes nothing."""
-    from chalicelib.domain.webhooks import client_updated
-    from chalicelib.store import webhooks
-
-    consent = clients.consent_map(Consent(granted=False, at=now, source=source))
-    tx = Tx(ClientItem)  # with its client.updated webhook event
-    tx.update(
-        ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
-        [*clients.consent_actions(consent), ClientItem.g4pk.remove(), ClientItem.g4sk.remove()],
-        "client",
-        condition=clients.consents_to_marketing(),
+    unsubscribe (a scanner, a double click) changes nothing (nor one never consented, or erased)."""
+    _consent_changed(
+        business_id,
+        client_id,
+        Consent(granted=False, at=now, source=source),
+        [ClientItem.g4pk.remove(), ClientItem.g4sk.remove()],  # no win-back step due any more
+        clients.consents_to_marketing(),
     )
-    webhooks.emit(tx, business_id, [client_updated(client_id, ["marketing_consent"], now)], now, client_id)
-    try:
-        tx.commit()
-    except TxFailed:
-        pass  # already unsubscribed, never consented, or erased: nothing to withdraw
 
 
 def resubscribe(business_id: str, client_id: str, now: datetime, source: str) -> None:
     """Give marketing consent again (she changed her mind on the unsubscribe page),
     recorded with time and source as any consent. Once: consenting already, or erased,
     changes nothing."""
+    _consent_changed(
+        business_id,
+        client_id,
+        Consent(granted=True, at=now, source=source),
+        [],
+        clients.unerased() & ~clients.consents_to_marketing(),
+    )
+
+
+def _consent_changed(
+    business_id: str, client_id: str, consent: Consent, more: list[Action], condition: Condition
+) -> None:
+    """Her consent as `consent` (and appended to her log) with its client.updated webhook
+    event, if `condition` holds; else nothing is written."""
     from chalicelib.domain.webhooks import client_updated
     from chalicelib.store import webhooks
 
-    consent = clients.consent_map(Consent(granted=True, at=now, source=source))
-    tx = Tx(ClientItem)  # with its client.updated webhook event
+    tx = Tx(ClientItem)
     tx.update(
         ClientItem(keys.biz(business_id), keys.client_sk(client_id)),
-        clients.consent_actions(consent),
+        [*clients.consent_actions(clients.consent_map(consent)), *more],
         "client",
-        condition=clients.unerased() & ~clients.consents_to_marketing(),
+        condition=condition,
     )
+    now = consent.at
     webhooks.emit(tx, business_id, [client_updated(client_id, ["marketing_consent"], now)], now, client_id)
     try:
         tx.commit()
     except TxFailed:
-        pass  # consenting already, or erased: nothing to give
+        pass  # the consent was already so, or she is erased: nothing to change
