@@ -220,6 +220,34 @@ test("a visit done early holds the chair only until its held_until: a walk-in fi
   assert.deepEqual(walkInNext([m], "2026-11-23", at("10:40"), { length: 60 * 60000 }), { free: true, next: null });
 });
 
+test("a visit done early: its label ends when it ended, and the time it freed off the quarter hour can be tapped", async () => {
+  const { slotStarts, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const day = (hhmm) => `2026-11-23T${hhmm}:00+02:00`;
+  const at = (hhmm) => Date.parse(day(hhmm));
+  const cal = norm({
+    from: "2026-11-23", to: "2026-11-23", timezone: "Europe/Helsinki", now: day("09:27"),
+    days: [{ date: "2026-11-23", closed: false, open: [{ start: day("09:00"), end: day("20:00") }] }],
+    staff: [{ id: "aino", name: "Aino", hours: [{ date: "2026-11-23", intervals: [{ start: day("09:00"), end: day("18:00") }] }],
+      time_off: [],
+      appointments: [
+        // Done at 9.25 with a 10-minute buffer: free from 9.35.
+        { id: "done", status: "completed", start: day("09:00"), end: day("10:00"), occupied_until: day("10:10"), held_until: day("09:35") },
+        { id: "gone", status: "no_show", start: day("11:00"), end: day("12:00"), occupied_until: day("12:10"), held_until: day("11:20") },
+        { id: "plain", status: "booked", start: day("13:00"), end: day("13:45"), occupied_until: day("13:50") },
+      ] }],
+  }, null, 0);
+  const m = cal.staff[0];
+  const [done, gone, plain] = m.appointments;
+  assert.equal(done.shownEndMs, at("09:25")); // "9.00–9.25", not "9.00–10.00" above the walk-in at 9.35
+  assert.equal(gone.shownEndMs, at("11:20")); // a no-show has no buffer: waited for until marked
+  assert.equal(plain.shownEndMs, at("13:45"));
+  const quarter = { length: 15 * 60000, held: 15 * 60000, nowMs: cal.now };
+  const starts = (hhmm) => slotStarts(m, "2026-11-23", at(hhmm), 30 * 60000, 15 * 60000, quarter);
+  assert.deepEqual(starts("09:30"), [at("09:35"), at("09:45")]); // 9.35 first, not 9.45
+  assert.deepEqual(starts("13:30"), [at("13:50")]); // a buffer ending off the quarter too
+  assert.deepEqual(starts("10:00"), [at("10:00"), at("10:15")]);
+});
+
 test("a booking's buffer holds the chair: free times and moves leave it out, past times are not offered", async () => {
   const { fitsAt, normalizeCalendar: norm } = await import("../../chalicelib/static/dashboard/calmodel.js");
   const cal = norm({

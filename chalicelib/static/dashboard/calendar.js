@@ -6,7 +6,7 @@
 import { $, clear, el, openDialog } from "./dom.js";
 import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
-import { closedText, dayHasTime, dayIntervals, findAppointment, fitsAt, normalizeCalendar } from "./calmodel.js";
+import { closedText, dayHasTime, dayIntervals, findAppointment, normalizeCalendar, slotStarts } from "./calmodel.js";
 import { createPoller } from "./live.js";
 import { routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
@@ -264,7 +264,7 @@ function renderColumn(member, date, win, active) {
     ? { length: m.endMs - m.startMs, held: (m.heldMs || m.endMs) - m.startMs, exceptId: m.id }
     : { length: STEP_TAP * g.MINUTE, held: STEP_TAP * g.MINUTE, exceptId: null };
   for (let s = win.top; s < win.bottom; s += SLOT * g.MINUTE) {
-    const quarters = [s, s + STEP_TAP * g.MINUTE].filter((q) => fitsAt(member, date, q, { ...fit, nowMs: data.now }));
+    const quarters = slotStarts(member, date, s, SLOT * g.MINUTE, STEP_TAP * g.MINUTE, { ...fit, nowMs: data.now });
     if (!quarters.length) continue;
     const first = quarters[0];
     const label = cal.moving
@@ -385,7 +385,7 @@ const SHORT_BLOCK_PX = 52; // under three lines of a block's text (.appt: .78rem
 
 function block(a, c, cols, win) {
   const s = appointmentSummary(a);
-  const time = `${clock(a.start)}–${clock(a.end)}`;
+  const time = `${clock(a.start)}–${clock(a.shownEndMs || a.endMs)}`;
   const b = el("button", {
     type: "button",
     className: `appt st-${a.status} oc-${a.outcome || ""}${a.markers.allergy ? " has-allergy" : ""}${a.markers.held ? " held" : ""}${cal.moving && cal.moving.id === a.id ? " moving" : ""}`,

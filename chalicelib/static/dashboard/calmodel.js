@@ -58,6 +58,9 @@ export function normalizeCalendar(data, profile, nowMs) {
         // Drawn as long as it holds her (at least a quarter hour, to tap): the time it gave
         // back shows free, and the desk can tap it.
         drawnEndMs: a.held_until ? Math.min(ms(a.end), Math.max(ms(a.held_until), ms(a.start) + 15 * 60000)) : ms(a.end),
+        // Its label's end: when the visit ended (done: its buffer before held_until), not
+        // the booked end, which would read as a double booking above a walk-in after it.
+        shownEndMs: shownEnd(a),
         markers: markersOf(a),
       })),
     };
@@ -78,6 +81,12 @@ export function normalizeCalendar(data, profile, nowMs) {
 // The closed days the owner set among the days shown, as the desk reads them above the
 // grid: "Suljettu: Juhannus" ("Suljettu" when she gave no name); in a week each with its
 // day ("pe 19.6. Suljettu: Juhannus"). "" when none of the days is one.
+function shownEnd(a) {
+  if (!a.held_until) return ms(a.end);
+  const buffer = a.status === "completed" ? Math.max(ms(a.occupied_until || a.end) - ms(a.end), 0) : 0;
+  return Math.min(ms(a.end), Math.max(ms(a.held_until) - buffer, ms(a.start)));
+}
+
 export function closedText(days, week) {
   return days
     .filter((d) => d.closure)
@@ -124,6 +133,19 @@ export function fitsAt(member, date, at, { length, held, nowMs, exceptId }) {
   const work = member.hours[date] || [];
   if (!work.some((iv) => iv.start <= at && at + length <= iv.end)) return false;
   return busyOf(member, exceptId).every((b) => !(b.start < at + held && at < b.end));
+}
+
+// The starts a free-time button from `s` (`slot` ms long) offers, earliest first: its
+// quarter hours (`step`), and where a visit's held time ends off them inside it — one done
+// early frees her at 9.35, and the desk books on any 5-minute mark — those that fit.
+export function slotStarts(member, date, s, slot, step, fit) {
+  const starts = new Set();
+  for (let q = s; q < s + slot; q += step) starts.add(q);
+  for (const a of member.appointments) {
+    const h = a.heldMs;
+    if (a.status !== "cancelled" && h > s && h < s + slot && h % (5 * 60000) === 0) starts.add(h);
+  }
+  return [...starts].sort((x, y) => x - y).filter((q) => fitsAt(member, date, q, fit));
 }
 
 // Why nobody can take a walk-in that starts at `at` and lasts `length` ms, as far as the
