@@ -112,9 +112,15 @@ def test_a_walk_in_starts_now_with_anyone_free(client, desk, frozen_now):
     # Nobody left who does the service now.
     status, body = desk.post("/bookings", {**walk_in, "client": {"name": "Late", "phone": "040 777 7778"}})
     assert status == 409 and body["error"]["code"] == "slot_taken", body
-    # A walk-in has no start of its own.
-    status, body = desk.post("/bookings", {**walk_in, "start": "2026-11-23T11:00:00+02:00"})
-    assert status == 422 and body["error"]["fields"] == {"start": "not allowed with walk_in"}
+    # She waits for the next free time today: still a walk-in, at that time.
+    status, body = desk.post("/bookings", {**walk_in, "start": "2026-11-23T11:15:00+02:00"})
+    assert status == 201 and body["start"] == "2026-11-23T11:15:00+02:00", body
+    _, appt = desk.get(f"/appointments/{body['id']}")
+    assert appt["source"] == "walk_in"
+    # Not another day, nor before now.
+    for start in ("2026-11-24T11:00:00+02:00", "2026-11-23T09:30:00+02:00"):
+        status, body = desk.post("/bookings", {**walk_in, "client": {"name": "Later"}, "start": start})
+        assert status == 422 and body["error"]["fields"] == {"start": "a walk-in is later today"}, (start, body)
 
 
 def _both_busy_at_ten(desk, frozen_now):

@@ -866,7 +866,8 @@ def test_no_walk_in_is_offered_when_nobody_works(browser, stack, desk):
 def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time(browser, stack, desk):
     """At 19.05 only Aino works, and she is away until 19.20: the walk-in sheet says so
     as it opens (nobody free now, Aino next at 19.20), before anything is filled in, and
-    cannot be sent; "Varaa klo 19.20" makes it a booking at that time with her."""
+    cannot be sent; "Varaa klo 19.20" makes it a booking at that time with her, still a
+    walk-in."""
     status, block = admin(
         stack, "POST", "/time-off", {"staff": "aino", "start": at(stack, "19:00")[:16], "end": at(stack, "19:20")[:16]}
     )
@@ -899,6 +900,8 @@ def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time
         expect(sheet).to_be_hidden()
         expect(page.locator("#status")).to_contain_text("Varattu: Ville Vuoro")
         expect(column(page, "aino").locator(".appt", has_text="Ville Vuoro")).to_contain_text("19.20–")
+        # She waited at the desk for it: a walk-in in the KPIs' sources, not a phone booking.
+        assert admin(stack, "GET", f"/appointments/{booked['id']}")[1]["source"] == "walk_in"
     finally:
         context.close()
         # Aino's evening as the other tests need it (a move lands at 18.30–19.30).

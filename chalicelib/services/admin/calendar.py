@@ -354,17 +354,24 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
     found by nothing but her id: no message can go to her, `notify` is moot) or as an
     existing `client_id` (with or without a contact); the desk's start rules (any
     5-minute mark inside the staff member's working hours); `notify` false sends no
-    confirmation; `walk_in` starts now (rounded down to 5 minutes) with anyone free."""
+    confirmation; `walk_in` starts now (rounded down to 5 minutes), or at a `start` later today, with
+    anyone free."""
     b = business_of(p)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object describing the booking.", code="invalid_json")
     as_sent, body = body, dict(body)
     options: DeskOptions = parse(DeskOptions, {k: body.pop(k) for k in ("notify", "walk_in") if k in body}, "booking")
-    if options.walk_in:
-        if "start" in body:
+    if options.walk_in and "start" in body:
+        # She waits at the desk for the next free time today: still a walk-in (the KPIs'
+        # source), at that time.
+        start, now = instant_of(body["start"], "start", b), clock.now()
+        if start < walk_in_start(now) or start.astimezone(b.config.tz).date() != today(b):
             raise ValidationFailed(
-                "A walk-in starts now: leave 'start' out.", fields={"start": "not allowed with walk_in"}
+                "A walk-in starts now or later today: leave 'start' out, or give a time later today.",
+                fields={"start": "a walk-in is later today"},
             )
+        body["start"] = iso_local(start, b.config.tz)
+    elif options.walk_in:
         body["start"] = iso_local(walk_in_start(clock.now()), b.config.tz)
     elif isinstance(body.get("start"), str):
         body["start"] = iso_local(instant_of(body["start"], "start", b), b.config.tz)

@@ -139,6 +139,7 @@ function bookNext() {
   if (!next) return;
   const s = chosenService();
   sheet.walkIn = false;
+  sheet.waits = true; // she waits at the desk for it: still a walk-in, if it stays today
   sheet.next = null;
   sheet.problem = null;
   $("booking-error").textContent = "";
@@ -413,6 +414,7 @@ async function submit(e) {
   const staffId = $("booking-staff").value;
   if (staffId) body.staff = staffId;
   if (sheet.walkIn) body.walk_in = true; else body.start = g.localIso(start, tz());
+  if (sheet.waits && g.zoned(start, tz()).date === todayIso()) body.walk_in = true;
   if (sheet.client) body.client_id = sheet.client.id;
   else body.client = Object.fromEntries(Object.entries({ name, phone, email, locale: $("booking-locale").value }).filter(([, v]) => v));
   const reward = chosenReward();
