@@ -910,6 +910,31 @@ def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time
         assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
 
 
+def test_a_walk_in_with_a_stylist_idle_but_too_soon_before_her_next_client_says_so(browser, stack, desk):
+    """At 19.10 Aino is idle (her 18.00 client and its clearing up done), away 19.15-19.20:
+    a cut does not fit before it. The sheet says she is free now but has no time before
+    her next booking, not that she is "busy" — the owner sees her standing there."""
+    status, block = admin(
+        stack, "POST", "/time-off", {"staff": "aino", "start": at(stack, "19:15")[:16], "end": at(stack, "19:20")[:16]}
+    )
+    assert status == 201, block
+    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "19:10"))
+    try:
+        page = open_dashboard(context, stack)
+        page.get_by_role("button", name="Walk-in").click()
+        sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
+        sheet.get_by_label("Miesten hiustenleikkaus").check()
+        sheet.get_by_label("Tekijä").select_option("aino")
+        expect(sheet.locator("#booking-when")).to_have_text(
+            "Aino Virtanen on vapaana nyt, mutta ei ehdi ennen seuraavaa varaustaan."
+            " Seuraavan kerran hän ehtii klo\u00a019.20."
+        )
+        expect(sheet.get_by_role("button", name="Varaa klo 19.20: Aino Virtanen")).to_be_visible()
+    finally:
+        context.close()
+        assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
+
+
 def test_an_error_about_a_field_not_shown_is_shown_where_she_sees_it(owner_at, desk):
     """A walk-in's start is the server's to set, and its time fields are hidden: when the
     server refuses the start (her hours were changed in the settings meanwhile, say), its

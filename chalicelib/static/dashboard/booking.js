@@ -10,7 +10,7 @@ import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
 import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
-import { walkInNext, walkInProblem } from "./calmodel.js";
+import { busyOf, walkInNext, walkInProblem } from "./calmodel.js";
 import { priceWithReward } from "./visitmoney.js";
 
 const dialog = () => $("booking-dialog");
@@ -121,7 +121,10 @@ function walkInBlocked(s, start) {
   const free = walkInNext(members, date, start, { length, held: length + ((s && s.buffer_minutes) || 0) * g.MINUTE });
   if (free.free) return "";
   sheet.next = free.next;
-  if (!free.next) return t(`walk_in_busy_all_day_${who}`, { name: staffName(staffId) });
+  // Idle now, her next client too soon for the service: not "busy" — she is standing there.
+  const idle = staffId && members.length === 1 && busyOf(members[0]).every((b) => !(b.start <= start && start < b.end));
+  if (!free.next) return t(`walk_in_${idle ? "gap" : "busy"}_all_day_${who}`, { name: staffName(staffId) });
+  if (idle) return t("walk_in_gap_staff", { name: staffName(staffId), time: clock(free.next.start, tz()) });
   return t(`walk_in_busy_${who}`, { name: staffName(staffId), next: staffName(free.next.id), time: clock(free.next.start, tz()) });
 }
 
