@@ -628,6 +628,32 @@ def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stac
         expect(card.get_by_role("button", name="Ei saapunut")).to_be_visible()
 
 
+def test_after_the_visit_a_client_the_desk_saw_arrive_is_not_offered_as_a_no_show(browser, stack):
+    """An owner's walk: after its end a visit whose client was marked arrived offered only
+    "Ei saapunut". She came: the card says when, and offers no no-show."""
+    with during_her_visit(browser, stack, "saapuijo") as (page, who, staff, begun):
+        card = open_card(page, stack, who, staff)
+        card.get_by_role("button", name="Saapui", exact=True).click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Saapunut")
+        card.get_by_role("button", name="Valmis", exact=True).click()
+        expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
+        arrived = card.locator("p.muted", has_text="Saapui klo")
+        expect(arrived).to_have_text(re.compile(r"Saapui klo\s\d{1,2}\.\d\d"))
+        later = begun + timedelta(hours=3)  # the visit long over
+        from chalicelib import clock
+
+        with stack_env(stack):
+            assert clock.travel_to(later)
+        context, after = signed_in_then(browser, stack, "owner", later)
+        try:
+            card = open_card(after, stack, who, staff)
+            expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
+            expect(card.locator("p.muted", has_text="Saapui klo")).to_be_visible()
+            expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
+        finally:
+            context.close()
+
+
 def test_a_staff_members_no_show_leaves_its_fee_to_the_owner_and_its_undo_too(browser, stack):
     """A reviewer signed in as staff: "Ei saapunut" charged 111,30 €, "Kumoa" refunded it.
     Staff move no money: her no-show charges nothing (the card says the owner can charge

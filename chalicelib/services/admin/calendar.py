@@ -75,6 +75,8 @@ def appointment_view(
         "time_known": a.time_known,
         # The service's buffer after the end: nobody can be booked there (the sheets hold it).
         "occupied_until": iso_local(a.occupied_until, tz),
+        # When the desk marked her arrived (kept through a done mark): she came.
+        "arrived_at": iso_local(a.arrived_at, tz) if a.arrived_at else None,
         "service": {"id": a.service_id, "name": service.name.get(cfg.locale) if service else a.service_id},
         "staff": {"id": a.staff_id, "name": staff.name if staff else a.staff_id},
         "price_cents": a.price_cents,

@@ -78,6 +78,7 @@ function render(errorText) {
   if (a.markers.first_visit) flags.push(t("m_first_visit"));
   if (a.markers.deposit) flags.push(t("m_deposit"));
   if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
+  if (a.arrived_at && a.status !== "arrived") flags.push(t("m_arrived_at", { time: clock(a.arrived_at) }));
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
   // A reward from her card used on this visit: the price is after it.
   if (a.reward) box.appendChild(el("p", { className: "reward-used", text: t("reward_price", { price: money(a.price_cents, currency()), discount: money(a.discount_cents || 0, currency()) }) }));
@@ -111,9 +112,9 @@ function render(errorText) {
     // A mark may be corrected — not a visit paid at the desk: it took place. During the
     // visit, undo first (back to booked; the API refuses a no-show: already_marked); after
     // its end an undo would leave it completed (the after-visit rule), so only the no-show
-    // corrects it, asked first when it charges a fee.
+    // corrects it, asked first when it charges a fee — not for her the desk saw arrive.
     const over = new Date(a.end) <= new Date(now);
-    if (!paid && over) add("act_no_show", (b) => markOrAsk("no_show", b));
+    if (!paid && over && !a.arrived_at) add("act_no_show", (b) => markOrAsk("no_show", b));
     if (!paid && !over) add("act_undo", (b) => mark("booked", b));
   }
   // Checkout once the visit began, or once she arrived (early, too): the API's rule.
