@@ -176,6 +176,12 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     left = _post_form(client, f"/o/{liisa}/leave", {"lang": "fi"})
     assert left.status_code == 303 and liisa not in left.headers["Location"]
     assert "Olet poistunut jonosta." in follow(client, left.headers).body.decode()
+    lost_later = _post_form(client, f"{manage.replace('https://book.example.test', '')}/cancel", {"lang": "en"})
+    assert lost_later.status_code in (200, 303), lost_later.body
+    # Cancelled since: the offer's page no longer says she has it, and leads to booking anew.
+    again = open_link(client, f"/o/{other}?lang=en").body.decode()
+    assert "since been cancelled" in again and "You booked a time from the waitlist." not in again
+    assert re.search(r'href="/book/demo\?service=[\w-]+&amp;lang=en">Book a new time</a>', again), again
 
 
 def test_the_waitlist_without_a_service_asks_her_to_choose_one_first_in_her_language(client, aws):

@@ -58,7 +58,7 @@ def get_offer(token: str) -> dict[str, Any]:
     """The offer; while the booking her tap made waits for its payment, with `booking`:
     until when the time is held for her and the pay page that confirms it; once it is
     booked, with `booked`: its own page (opened again from the offer's message, she finds
-    her booking)."""
+    her booking); that booking since cancelled, `booked_cancelled`."""
     b, offer, entry = _from_token(token)
     view = offer_view(b, offer, entry)
     appt = _her_booking(b, entry) if offer.status == OfferStatus.TAKEN.value else None  # hers, not another
@@ -67,6 +67,8 @@ def get_offer(token: str) -> dict[str, Any]:
         view["booking"] = held
     elif appt is not None and appt.status != Status.CANCELLED.value:
         view["booked"] = {"manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end))}
+    elif appt is not None:
+        view["booked_cancelled"] = True  # not "you booked" alone: the time is no longer hers
     return view
 
 
