@@ -408,7 +408,7 @@ def feedback_page(token, address):
     """Opens with the star from the link chosen; records nothing (scanners open links).
     At the visit's address, as the manage page; `sent`: her rating sent, the thanks."""
     params = dict(pages.current_request.query_params or {})
-    thanked = views.feedback_thanks(token, params, _lang()) if params.get("sent") else None
+    thanked = views.feedback_thanks(token, params, _lang(), address) if params.get("sent") else None
     if thanked is not None:
         return _html(thanked, framed=False)
     return _html(views.feedback_page(token, params, _lang(), address=address), framed=False)

@@ -838,17 +838,25 @@ def feedback_submit(token: str, form: dict, accept_language: str | None) -> tupl
     return 303, done["visit"]["locale"]  # back to the visit's own page, which thanks her (feedback_thanks)
 
 
-def feedback_thanks(token: str, params: dict, accept_language: str | None) -> str | None:
+def feedback_thanks(token: str, params: dict, accept_language: str | None, address: str | None = None) -> str | None:
     """The thanks her sent rating is answered with, at the visit's own address (redirect
     after POST: a reload repeats nothing, the token stays out of the address bar); None
-    when this visit has no rating (the page then asks for one)."""
+    when this visit has no rating (the page then asks for one). Its language switch stays
+    on the thanks (`address`: the page's own)."""
     from chalicelib.services import feedback
 
     done = feedback.thanks(token, lambda booked: negotiate(params.get("lang"), accept_language, booked))
     if done is None:
         return None
     locale = done["visit"]["locale"]
-    return render("feedback_thanks.html", t=words(locale), locale=locale, biz=done["visit"]["business"], **done)
+    return render(
+        "feedback_thanks.html",
+        t=words(locale),
+        locale=locale,
+        biz=done["visit"]["business"],
+        link=own_address_in(address or f"{links.root()}/f/{token}", {**params, "sent": "1"}, ("sent",)),
+        **done,
+    )
 
 
 def unsubscribe_page(token: str, params: dict, accept_language: str | None, address: str) -> str:

@@ -126,6 +126,8 @@ def _thanks(b: Business, appt: Appointment, rating: int, locale: Callable[[str],
     return {
         "visit": _visit_view(b, appt, locale),
         "rating": rating,
+        # A low score went to the owner (the alert): she reads that it did.
+        "told": is_low(rating, b.config.feedback),
         "review_link": b.config.review_link,
         # Book again: the same service and stylist, her details filled in (a rebook token).
         "book_next": message_plans.rebook_link(
