@@ -313,6 +313,14 @@ class Appointment:
     # When the desk marked her arrived: kept through a done or no-show mark, so that mark's
     # undo during the visit leaves her arrived (she is in the chair), not merely booked.
     arrived_at: datetime | None = None
+    # Marked done or a no-show while its time ran: its staff member's time held only until
+    # then (the day sheets say the same), the rest free; None: held as booked.
+    held_until: datetime | None = None
+
+    @property
+    def time_held_until(self) -> datetime:
+        """The end of the time it holds her: its buffer's end, or earlier when done early."""
+        return min(self.occupied_until, self.held_until) if self.held_until else self.occupied_until
 
     @property
     def is_active(self) -> bool:

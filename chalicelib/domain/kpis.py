@@ -228,9 +228,10 @@ def contribution(
     for a in appts:
         add(a.start, "appointments")
         if a.status != Status.CANCELLED.value:
-            # The time the booking holds (its buffer included), whatever its outcome.
+            # The time the booking holds (its buffer included), whatever its outcome — one
+            # done early only until it freed her (a walk-in may fill the rest).
             add_staff(a, "booked")
-            add_staff(a, "booked_minutes", int((a.occupied_until - a.start).total_seconds() // 60))
+            add_staff(a, "booked_minutes", int((a.time_held_until - a.start).total_seconds() // 60))
         if a.cancelled_by_salon:  # not her cancellation: counted apart
             add(a.start, "salon_cancelled")
         elif a.status == Status.CANCELLED.value:

@@ -166,6 +166,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         checkout_charging=i.checkout_charging,
         waitlist_offer=i.waitlist_offer,
         arrived_at=i.arrived_at,
+        held_until=i.held_until,
     )
 
 

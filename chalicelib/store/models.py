@@ -254,6 +254,7 @@ class AppointmentItem(Base):
     checkout_charging = UnicodeAttribute(null=True)
     waitlist_offer = UnicodeAttribute(null=True)  # the waitlist offer it was booked from
     arrived_at = UTCDateTimeAttribute(null=True)  # marked arrived (domain/booking.py Appointment.arrived_at)
+    held_until = UTCDateTimeAttribute(null=True)  # done early: its time held only so long (Appointment.held_until)
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)
     # Its plan (the messages it makes, store/outbox.py put_plan) until expanded, and the

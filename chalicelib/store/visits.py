@@ -51,6 +51,9 @@ def mark(
         actions.append(AppointmentItem.arrived_at.set(now))
     elif status == Status.BOOKED.value and appt.arrived_at is not None:
         actions.append(AppointmentItem.arrived_at.remove())  # her arrival undone
+    if held is not None:  # its time on the sheets, on the visit too (the occupancy counts it)
+        shorter = held[0].end < appt.occupied_until
+        actions.append(AppointmentItem.held_until.set(held[0].end) if shorter else AppointmentItem.held_until.remove())
     if status == Status.NO_SHOW.value:
         actions += [AppointmentItem.g3pk.remove(), AppointmentItem.g3sk.remove()]
     else:

@@ -156,14 +156,27 @@ def test_a_visit_done_early_frees_its_stylist_for_a_walk_in_after_her_clearing_u
     # The calendar still shows the visit as it was booked, done.
     _, done = desk.get(f"/appointments/{aino_s}")
     assert done["status"] == "completed" and done["end"] == "2026-11-23T11:00:00+02:00"
+    # Aino's occupancy counts the visit until it freed her (10.00-10.40) and the walk-in
+    # (an hour and its ten minutes): not both over the same 20 minutes.
+    from tests.admin.test_kpi_rolling import sync
+
+    sync(frozen_now)
+    _, kpis = desk.get("/kpis?period=2026-11")
+    aino = next(s for s in kpis["staff"] if s["staff"] == "aino")
+    assert aino["booked_minutes"] == 40 + 70, aino
 
 
 def test_a_done_mark_undone_takes_the_time_back(desk, frozen_now):
+    from chalicelib.store.bookings import get_appointment
+
     aino_s, _ = _both_busy_at_ten(desk, frozen_now)
     frozen_now["now"] = at("2026-11-23T10:32:00+02:00")
     assert desk.post(f"/appointments/{aino_s}/status", {"status": "completed"})[0] == 200
+    held = get_appointment(desk.business_id, aino_s).held_until  # the occupancy counts it so long
+    assert held == at("2026-11-23T10:40:00+02:00"), held
     status, body = desk.post(f"/appointments/{aino_s}/status", {"status": "booked"})  # a wrong tap
     assert status == 200 and body["status"] == "booked", body
+    assert get_appointment(desk.business_id, aino_s).held_until is None  # held as booked again
     frozen_now["now"] = at("2026-11-23T10:41:00+02:00")
     status, body = desk.post("/bookings", WALK_IN)
     assert status == 409 and body["error"]["code"] == "slot_taken", body
