@@ -863,6 +863,25 @@ def test_no_walk_in_is_offered_when_nobody_works(browser, stack, desk):
         context.close()
 
 
+def test_the_walk_in_sheet_lists_no_one_away_all_day(browser, stack, desk):
+    """An owner's walk: Sanna on holiday today was offered for a walk-in, and the sheet
+    then said she was not working. Once today's calendar is read she is not listed."""
+    status, block = admin(
+        stack, "POST", "/time-off", {"staff": "sanna", "start": at(stack, "00:00")[:16], "end": at(stack, "23:55")[:16]}
+    )
+    assert status == 201, block
+    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "12:05"))
+    try:
+        page = open_dashboard(context, stack)
+        page.get_by_role("button", name="Walk-in").click()
+        sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
+        staff = sheet.get_by_label("Tekijä").locator("option")
+        expect(staff).to_have_text(["Kuka tahansa vapaa", "Aino Virtanen", "Mikko Laine"])
+    finally:
+        context.close()
+        assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
+
+
 def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time(browser, stack, desk):
     """At 19.05 only Aino works, and she is away until 19.20: the walk-in sheet says so
     as it opens (nobody free now, Aino next at 19.20), before anything is filled in, and

@@ -33,7 +33,17 @@ function updateNotify() {
 function staffOptions(walkIn, selected) {
   const select = clear($("booking-staff"));
   if (walkIn) select.appendChild(el("option", { value: "", text: t("anyone_free") }));
-  for (const m of staffList()) {
+  // A walk-in is for today: once today's calendar is read, not those off all day (no
+  // hours, or time off over all of them: her holiday).
+  const today = walkIn && sheet && sheet.today ? sheet.today : null;
+  const date = today ? g.zoned(Date.now(), tz()).date : null;
+  const works = (m) => {
+    const mine = today && today.staff.find((x) => x.id === m.id);
+    if (!mine || m.id === selected) return true;
+    const away = (iv) => mine.timeOff.some((o) => o.startMs <= iv.start && iv.end <= o.endMs);
+    return (mine.hours[date] || []).some((iv) => !away(iv));
+  };
+  for (const m of staffList().filter(works)) {
     select.appendChild(el("option", { value: m.id, text: m.name, selected: m.id === selected }));
   }
   if (selected) select.value = selected;
@@ -161,6 +171,7 @@ async function readToday(forSheet, fresh) {
     const today = await todayCalendar(fresh);
     if (sheet !== forSheet) return;
     sheet.today = today;
+    if (sheet.walkIn) staffOptions(true, $("booking-staff").value);
     updateEnd();
   } catch (err) { /* not known: the server alone decides */ }
 }
