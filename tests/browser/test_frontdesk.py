@@ -287,6 +287,12 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     )
     assert halved == []
     expect(niko.locator(".what")).to_be_hidden()
+    # Tab walks each column's day as it runs (an owner's walk: every free time came before
+    # the first visit): its free times, time off and visits in the order they are drawn.
+    tops = page.locator("#calendar .col").evaluate_all(
+        """cols => cols.map((c) => [...c.querySelectorAll("button")].map((b) => b.offsetTop))"""
+    )
+    assert all(t == sorted(t) for t in tops) and any(len(t) > 2 for t in tops), tops
     # The week of one staff member.
     page.get_by_role("button", name="Viikko", exact=True).click()
     expect(page.locator("#calendar .cal.week .col")).to_have_count(7)

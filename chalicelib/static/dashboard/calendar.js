@@ -263,6 +263,9 @@ function renderColumn(member, date, win, active) {
   const fit = m
     ? { length: m.endMs - m.startMs, held: (m.heldMs || m.endMs) - m.startMs, exceptId: m.id }
     : { length: STEP_TAP * g.MINUTE, held: STEP_TAP * g.MINUTE, exceptId: null };
+  // Free times, time off and visits go into the column in the order of their times: Tab
+  // (and a screen reader) walks the day as it runs, not every free time first.
+  const timed = [];
   for (let s = win.top; s < win.bottom; s += SLOT * g.MINUTE) {
     const quarters = slotStarts(member, date, s, SLOT * g.MINUTE, STEP_TAP * g.MINUTE, { ...fit, nowMs: data.now });
     if (!quarters.length) continue;
@@ -281,7 +284,7 @@ function renderColumn(member, date, win, active) {
       }
       freeTimeTapped(member, at);
     });
-    col.appendChild(slot);
+    timed.push([s, slot]);
   }
   // Time off; blocks that overlap (two people at the desk, the whole salon's and her own)
   // side by side, each visible and removable on its own.
@@ -299,12 +302,12 @@ function renderColumn(member, date, win, active) {
       block.style.width = `${100 / cols}%`;
     }
     block.addEventListener("click", () => handlers.removeTimeOff(off, member));
-    col.appendChild(block);
+    timed.push([s, block]);
   }
   // Appointments, overlapping ones side by side.
   const onDay = appts.filter((a) => a.endMs > win.top && a.startMs < win.bottom);
   for (const { item: a, col: c, cols } of g.layoutBlocks(onDay, (x) => x.drawnEndMs || x.endMs)) {
-    col.appendChild(block(a, c, cols, win));
+    timed.push([Math.max(a.startMs, win.top), block(a, c, cols, win)]);
     // Its buffer (cleaning up, nobody bookable) as a faint tail under the block.
     const tailStart = Math.max(a.drawnEndMs || a.endMs, win.top);
     const tailEnd = Math.min(a.heldMs || a.endMs, win.bottom);
@@ -317,6 +320,8 @@ function renderColumn(member, date, win, active) {
       col.appendChild(tail);
     }
   }
+  timed.sort((x, y) => x[0] - y[0]); // stable: side by side as laid out
+  for (const [, node] of timed) col.appendChild(node);
   // The booking being made, its end drawn.
   if (cal.preview && cal.preview.staff === member.id && cal.preview.start >= win.top && cal.preview.start < win.bottom) {
     const p = el("div", { className: "preview", "aria-hidden": "true", text: `${clock(cal.preview.start, tz)}–${clock(cal.preview.end, tz)}` });
