@@ -361,7 +361,13 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     shown.get_by_role("button", name="Kaikki").click()
     expect(listed).to_have_count(4)
     # Why they are listed, in words: the limits in percent and where they come from; and
-    # what each row's money is (it moved as the model was fitted again, unexplained).
+    # what each row's money is (it moved as the model was fitted again, unexplained). After
+    # the clients, folded (an owner's walk: on a phone the first screen was its words).
+    rule = owner.locator("#retention-rule-box")
+    expect(rule).not_to_have_attribute("open", "")
+    assert rule.bounding_box()["y"] > listed.last.bounding_box()["y"]
+    rule.get_by_text("Miten lista on koottu").click()
+    expect(owner.locator("#retention-rule")).to_be_visible()
     expect(owner.locator("#retention-rule")).to_have_text(
         re.compile(
             r"^Riskissä: käynti on myöhässä.*\(alle \d+\s%.*Poisjäänyt: hän voi jo olla lähtenyt \(alle \d+\s%\)\. .*(Rajat|Oletusrajat)"
