@@ -154,6 +154,33 @@ function usable(name) {
   }
 })();
 
+/* An entry this device put on a waitlist: its page notes it (this tab's sessionStorage, the
+ * service and the entry's address; gone once she leaves the list), and the waitlist form of
+ * that service, opened again (back after joining), says so and links her entry, instead
+ * of an empty form to join twice. */
+(function () {
+  "use strict";
+  var sessionStorage = usable("sessionStorage");
+  if (!sessionStorage) return;
+  var mark = document.getElementById("waitlist-mark"), here = document.getElementById("waitlisted-here");
+  var key = function (el) { return "rebook:" + el.getAttribute("data-slug") + ":waitlisted"; };
+  var read = function (el) {
+    try { return JSON.parse(sessionStorage.getItem(key(el)) || "{}"); } catch (e) { return {}; }
+  };
+  if (mark) {
+    var entries = read(mark), service = mark.getAttribute("data-service");
+    if (mark.getAttribute("data-open") === "1") entries[service] = location.href; else delete entries[service];
+    sessionStorage.setItem(key(mark), JSON.stringify(entries));
+  }
+  if (here) {
+    var href = read(here)[here.getAttribute("data-service")];
+    if (href) {
+      here.querySelector("a").href = href;
+      here.hidden = false;
+    }
+  }
+})();
+
 /* The stamp card's referral link: copied with one tap (and handed to the phone's own
  * share sheet where it has one), instead of a long press on a read-only field. Without
  * script the field stays, to select by hand. */

@@ -447,6 +447,15 @@ def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     expect(page.get_by_role("heading", level=1)).to_have_text("Jono · Salon Aurora")  # whose list it is
     expect(page.locator("#entry-link")).to_contain_text("Lähetimme tämän sivun linkin tekstiviestinä")
     check_page(page, "waitlist-entry")
+    # The form again (a client's walk: back after joining showed an empty form, to join
+    # twice; here opened anew, as back leads to it after a form sent without errors).
+    entry = page.url
+    page.goto(f"{stack.api}/book/demo/waitlist?service=womens-cut")
+    here = page.locator("#waitlisted-here")
+    expect(here).to_have_text("Liityit jo tämän palvelun jonoon tällä laitteella. Katso ilmoittautumisesi")
+    here.get_by_role("link", name="Katso ilmoittautumisesi").click()
+    page.get_by_text("Olet jonossa.").wait_for()
+    assert page.url == entry
     # The link in her text message opens her entry on another device (no cookie there).
     number, deadline = "+358" + phone.replace(" ", "")[1:], time.monotonic() + 10
     while True:  # the outbox stream sends it right after the entry's transaction
@@ -468,6 +477,10 @@ def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     page.reload()
     assert page.get_by_text("Olet poistunut jonosta.").is_visible()
     check_page(page, "waitlist-left")
+    # Off the list, the form is hers to join again.
+    page.goto(f"{stack.api}/book/demo/waitlist?service=womens-cut")
+    page.get_by_role("button", name="Liity jonoon").wait_for()
+    expect(page.locator("#waitlisted-here")).to_be_hidden()
 
 
 @pytest.mark.parametrize("host_page", ["inline.html", "iframe.html"])
