@@ -853,11 +853,11 @@ def test_another_language_on_the_times_carrying_her_details_keeps_the_day_she_wa
 
     typed = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@example.com", "start": ""}
     status, html, _ = form_post(client, "/book/demo", {**typed, "choose": "date=2026-11-27"})
-    assert status == 200 and current_day(html) == "pe 27.11.2026", html
+    assert status == 200 and current_day(html) == "pe 27.11.", html
     kept = dict(
         re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html.split('id="details" hidden>')[1])
     )
     assert kept["date"] == "2026-11-27" and kept["name"] == "Eeva Esimerkki", kept
     status, html, _ = form_post(client, "/book/demo", {**kept, "relang": "sv"})
-    assert status == 200 and '<html lang="sv"' in html and current_day(html) == "fre 27.11.2026", html
+    assert status == 200 and '<html lang="sv"' in html and current_day(html) == "fre 27.11.", html
     assert 'name="name" value="Eeva Esimerkki"' in html

@@ -384,6 +384,13 @@ def test_the_chosen_day_is_in_view_in_the_strip_of_days_on_a_small_phone(browser
         page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
     )  # the strip scrolled, not the page
     assert page.evaluate("window.scrollY") == 0  # and the page is where it opens
+    # A client's walk: with their years the days were so wide that 2½ fitted on the screen
+    # (whole ones: one, the chosen day scrolled into view between two cut).
+    whole = strip.locator("a, span.none").evaluate_all(
+        """(days) => { const s = days[0].parentNode.getBoundingClientRect();
+             return days.filter((d) => { const b = d.getBoundingClientRect(); return b.left >= s.left && b.right <= s.right; }).length; }"""
+    )
+    assert whole >= 3, whole
     context.close()
 
 

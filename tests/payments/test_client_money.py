@@ -17,10 +17,10 @@ def test_the_manage_page_shows_the_deposit_paid_and_opens_the_move_on_the_bookin
     status, html = page(pay_client, f"/m/{token}?lang=fi")
     assert status == 200
     assert "<dt>Ennakkomaksu maksettu</dt><dd>47,70" in html
-    assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.2026<', html), "the move opens on the booking's day"
+    assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.<', html), "the move opens on the booking's day"
     # Another day she chose, or a page of days, is still hers to choose.
     _, html = page(pay_client, f"/m/{token}?lang=fi&date=2026-11-26")
-    assert re.search(r'aria-current="date"[^>]*>to 26\.11\.2026<', html)
+    assert re.search(r'aria-current="date"[^>]*>to 26\.11\.<', html)
 
 
 def test_cancelling_inside_the_free_window_says_the_deposit_comes_back_where_she_reads_it(pay_client, stripe_env):
@@ -183,7 +183,7 @@ def test_a_declined_card_leads_to_the_same_visit_anew_not_to_pay(pay_client, str
         assert part in again, again
     # The link fills in her details on the same service, stylist and day.
     _, form = page(pay_client, again.removeprefix("https://book.example.test"))
-    assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.2026<', form)
+    assert re.search(r'aria-current="date"[^>]*>ke 25\.11\.<', form)
 
 
 def test_a_hold_that_ran_out_shows_what_she_booked_and_the_way_anew_not_its_terms(pay_client, stripe_env, frozen_now):
