@@ -19,6 +19,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -869,23 +870,30 @@ def test_no_walk_in_is_offered_when_nobody_works(browser, stack, desk):
         context.close()
 
 
-def test_the_walk_in_sheet_lists_no_one_away_all_day(browser, stack, desk):
-    """An owner's walk: Sanna on holiday today was offered for a walk-in, and the sheet
-    then said she was not working. Once today's calendar is read she is not listed."""
+@contextmanager
+def walk_in_sheet(browser, stack, staff: str, away: tuple[str, str], now: str):
+    """The walk-in sheet on a phone at `now`, `staff` away over `away` (local times today):
+    (page, sheet); her time off removed afterwards."""
     status, block = admin(
-        stack, "POST", "/time-off", {"staff": "sanna", "start": at(stack, "00:00")[:16], "end": at(stack, "23:55")[:16]}
+        stack, "POST", "/time-off", {"staff": staff, "start": at(stack, away[0])[:16], "end": at(stack, away[1])[:16]}
     )
     assert status == 201, block
-    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "12:05"))
+    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, now))
     try:
         page = open_dashboard(context, stack)
         page.get_by_role("button", name="Walk-in").click()
-        sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
-        staff = sheet.get_by_label("Tekijä").locator("option")
-        expect(staff).to_have_text(["Kuka tahansa vapaa", "Aino Virtanen", "Mikko Laine"])
+        yield page, page.get_by_role("dialog", name="Walk-in-asiakas nyt")
     finally:
         context.close()
         assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
+
+
+def test_the_walk_in_sheet_lists_no_one_away_all_day(browser, stack, desk):
+    """An owner's walk: Sanna on holiday today was offered for a walk-in, and the sheet
+    then said she was not working. Once today's calendar is read she is not listed."""
+    with walk_in_sheet(browser, stack, "sanna", ("00:00", "23:55"), "12:05") as (_, sheet):
+        staff = sheet.get_by_label("Tekijä").locator("option")
+        expect(staff).to_have_text(["Kuka tahansa vapaa", "Aino Virtanen", "Mikko Laine"])
 
 
 def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time(browser, stack, desk):
@@ -893,61 +901,44 @@ def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time
     as it opens (nobody free now, Aino next at 19.20), before anything is filled in, and
     cannot be sent; "Varaa klo 19.20" makes it a booking at that time with her, still a
     walk-in."""
-    status, block = admin(
-        stack, "POST", "/time-off", {"staff": "aino", "start": at(stack, "19:00")[:16], "end": at(stack, "19:20")[:16]}
-    )
-    assert status == 201, block
     booked = None
-    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "19:05"))
     try:
-        page = open_dashboard(context, stack)
-        page.get_by_role("button", name="Walk-in").click()
-        sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
-        when = sheet.locator("#booking-when")
-        busy = "Kukaan ei ole vapaana nyt. Seuraavaksi vapautuu Aino Virtanen klo 19.20."
-        expect(when).to_have_text(busy)
-        expect(sheet.get_by_role("button", name="Vahvista varaus")).to_be_disabled()
-        sheet.get_by_label("Miesten hiustenleikkaus").check()
-        expect(when).to_have_text(busy)
-        sheet.get_by_label("Tekijä").select_option("aino")
-        expect(when).to_have_text("Aino Virtanen on varattu nyt. Hän vapautuu klo 19.20.")
-        check(page, "walk-in-nobody-free")
-        sheet.get_by_role("button", name="Varaa klo 19.20: Aino Virtanen").click()
-        sheet = page.get_by_role("dialog", name="Uusi varaus")
-        expect(sheet.get_by_label("Kellonaika")).to_have_value("19:20")
-        expect(sheet.get_by_label("Tekijä")).to_have_value("aino")
-        expect(sheet.get_by_label("Miesten hiustenleikkaus")).to_be_checked()
-        sheet.get_by_role("button", name="Uusi asiakas").click()
-        sheet.get_by_label("Nimi", exact=True).fill("Ville Vuoro")
-        with page.expect_response(lambda r: r.url.endswith("/admin/bookings")) as answer:
-            sheet.get_by_role("button", name="Vahvista varaus").click()
-        booked = answer.value.json()
-        expect(sheet).to_be_hidden()
-        expect(page.locator("#status")).to_contain_text("Varattu: Ville Vuoro")
-        expect(column(page, "aino").locator(".appt", has_text="Ville Vuoro")).to_contain_text("19.20–")
-        # She waited at the desk for it: a walk-in in the KPIs' sources, not a phone booking.
-        assert admin(stack, "GET", f"/appointments/{booked['id']}")[1]["source"] == "walk_in"
+        with walk_in_sheet(browser, stack, "aino", ("19:00", "19:20"), "19:05") as (page, sheet):
+            when = sheet.locator("#booking-when")
+            busy = "Kukaan ei ole vapaana nyt. Seuraavaksi vapautuu Aino Virtanen klo 19.20."
+            expect(when).to_have_text(busy)
+            expect(sheet.get_by_role("button", name="Vahvista varaus")).to_be_disabled()
+            sheet.get_by_label("Miesten hiustenleikkaus").check()
+            expect(when).to_have_text(busy)
+            sheet.get_by_label("Tekijä").select_option("aino")
+            expect(when).to_have_text("Aino Virtanen on varattu nyt. Hän vapautuu klo 19.20.")
+            check(page, "walk-in-nobody-free")
+            sheet.get_by_role("button", name="Varaa klo 19.20: Aino Virtanen").click()
+            sheet = page.get_by_role("dialog", name="Uusi varaus")
+            expect(sheet.get_by_label("Kellonaika")).to_have_value("19:20")
+            expect(sheet.get_by_label("Tekijä")).to_have_value("aino")
+            expect(sheet.get_by_label("Miesten hiustenleikkaus")).to_be_checked()
+            sheet.get_by_role("button", name="Uusi asiakas").click()
+            sheet.get_by_label("Nimi", exact=True).fill("Ville Vuoro")
+            with page.expect_response(lambda r: r.url.endswith("/admin/bookings")) as answer:
+                sheet.get_by_role("button", name="Vahvista varaus").click()
+            booked = answer.value.json()
+            expect(sheet).to_be_hidden()
+            expect(page.locator("#status")).to_contain_text("Varattu: Ville Vuoro")
+            expect(column(page, "aino").locator(".appt", has_text="Ville Vuoro")).to_contain_text("19.20–")
+            # She waited at the desk for it: a walk-in in the KPIs' sources, not a phone booking.
+            assert admin(stack, "GET", f"/appointments/{booked['id']}")[1]["source"] == "walk_in"
     finally:
-        context.close()
         # Aino's evening as the other tests need it (a move lands at 18.30–19.30).
         if booked:
             assert admin(stack, "POST", f"/appointments/{booked['id']}/cancel", {"notify": False})[0] == 200
-        assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
 
 
 def test_a_walk_in_with_a_stylist_idle_but_too_soon_before_her_next_client_says_so(browser, stack, desk):
     """At 19.10 Aino is idle (her 18.00 client and its clearing up done), away 19.15-19.20:
     a cut does not fit before it. The sheet says she is free now but has no time before
     her next booking, not that she is "busy" — the owner sees her standing there."""
-    status, block = admin(
-        stack, "POST", "/time-off", {"staff": "aino", "start": at(stack, "19:15")[:16], "end": at(stack, "19:20")[:16]}
-    )
-    assert status == 201, block
-    context = signed_in_context(browser, stack, viewport=PHONE, now=at(stack, "19:10"))
-    try:
-        page = open_dashboard(context, stack)
-        page.get_by_role("button", name="Walk-in").click()
-        sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
+    with walk_in_sheet(browser, stack, "aino", ("19:15", "19:20"), "19:10") as (_, sheet):
         sheet.get_by_label("Miesten hiustenleikkaus").check()
         sheet.get_by_label("Tekijä").select_option("aino")
         expect(sheet.locator("#booking-when")).to_have_text(
@@ -955,9 +946,6 @@ def test_a_walk_in_with_a_stylist_idle_but_too_soon_before_her_next_client_says_
             " Seuraavan kerran hän ehtii klo\u00a019.20."
         )
         expect(sheet.get_by_role("button", name="Varaa klo 19.20: Aino Virtanen")).to_be_visible()
-    finally:
-        context.close()
-        assert admin(stack, "DELETE", f"/time-off/{block['id']}")[0] == 204
 
 
 def test_an_error_about_a_field_not_shown_is_shown_where_she_sees_it(owner_at, desk):
