@@ -122,64 +122,58 @@ function usable(name) {
   });
 })();
 
-/* A booking this device just made: its confirmation page notes it (this tab's
- * sessionStorage, its time and address only), and the booking page, opened again on that
- * time (a reload while the booking was being sent, back after it), says she booked it and
- * links her booking, instead of only "the time in the link cannot be booked". */
+/* What this device just did, noted in this tab's sessionStorage (never a secret: an
+ * address and when or what), so a page opened again (back, a reload while a form was being
+ * sent) says so and links it, instead of offering to do it twice. The page that did it has
+ * `markId` (`note(kept, mark)` gives what is kept then); the page that asks has `hereId`
+ * (`find(kept, here)` gives the link, or nothing). True when `here` was shown. */
+function deviceNote(kind, markId, hereId, note, find) {
+  "use strict";
+  var store = usable("sessionStorage");
+  if (!store) return false;
+  var mark = document.getElementById(markId), here = document.getElementById(hereId);
+  var key = function (el) { return "rebook:" + el.getAttribute("data-slug") + ":" + kind; };
+  var read = function (el) {
+    try { return JSON.parse(store.getItem(key(el)) || "null"); } catch (e) { return null; }
+  };
+  if (mark) store.setItem(key(mark), JSON.stringify(note(read(mark), mark)));
+  var href = here ? find(read(here), here) : null;
+  if (!href) return false;
+  here.querySelector("a").href = href;
+  here.hidden = false;
+  return true;
+}
+
+/* A booking this device just made (its confirmation page notes its time and address): the
+ * booking page, opened again on that time, says she booked it and links her booking,
+ * instead of only "the time in the link cannot be booked". */
 (function () {
   "use strict";
-  var sessionStorage = usable("sessionStorage");
-  if (!sessionStorage) return;
-  var mark = document.getElementById("booked-mark"), here = document.getElementById("booked-here");
-  var key = function (el) { return "rebook:" + el.getAttribute("data-slug") + ":booked"; };
-  var read = function (el) {
-    try { return JSON.parse(sessionStorage.getItem(key(el)) || "[]"); } catch (e) { return []; }
-  };
-  if (mark) {
-    var at = Date.parse(mark.getAttribute("data-start"));
-    var kept = read(mark).filter(function (b) { return b.at !== at; }).slice(-4);
-    kept.push({ at: at, href: location.href });
-    sessionStorage.setItem(key(mark), JSON.stringify(kept));
-  }
-  if (here) {
-    var wanted = Date.parse(here.getAttribute("data-start"));
-    var mine = read(here).filter(function (b) { return b.at === wanted; })[0];
-    if (mine) {
-      here.querySelector("a").href = mine.href;
-      here.hidden = false;
-      // Her own booking took the time: not "the time cannot be booked" beside it.
-      var lost = document.getElementById("form-error");
-      if (lost && lost.getAttribute("data-lost") !== null) lost.hidden = true;
-    }
-  }
+  var when = function (el) { return Date.parse(el.getAttribute("data-start")); };
+  var shown = deviceNote("booked", "booked-mark", "booked-here", function (kept, mark) {
+    var at = when(mark);
+    return (kept || []).filter(function (b) { return b.at !== at; }).slice(-4).concat([{ at: at, href: location.href }]);
+  }, function (kept, here) {
+    var mine = (kept || []).filter(function (b) { return b.at === when(here); })[0];
+    return mine && mine.href;
+  });
+  // Her own booking took the time: not "the time cannot be booked" beside it.
+  var lost = document.getElementById("form-error");
+  if (shown && lost && lost.getAttribute("data-lost") !== null) lost.hidden = true;
 })();
 
-/* An entry this device put on a waitlist: its page notes it (this tab's sessionStorage, the
- * service and the entry's address; gone once she leaves the list), and the waitlist form of
- * that service, opened again (back after joining), says so and links her entry, instead
- * of an empty form to join twice. */
-(function () {
+/* An entry this device put on a waitlist (its page notes the service and its address; gone
+ * once she leaves the list): the waitlist form of that service, opened again (back after
+ * joining), says so and links her entry, instead of an empty form to join twice. */
+deviceNote("waitlisted", "waitlist-mark", "waitlisted-here", function (kept, mark) {
   "use strict";
-  var sessionStorage = usable("sessionStorage");
-  if (!sessionStorage) return;
-  var mark = document.getElementById("waitlist-mark"), here = document.getElementById("waitlisted-here");
-  var key = function (el) { return "rebook:" + el.getAttribute("data-slug") + ":waitlisted"; };
-  var read = function (el) {
-    try { return JSON.parse(sessionStorage.getItem(key(el)) || "{}"); } catch (e) { return {}; }
-  };
-  if (mark) {
-    var entries = read(mark), service = mark.getAttribute("data-service");
-    if (mark.getAttribute("data-open") === "1") entries[service] = location.href; else delete entries[service];
-    sessionStorage.setItem(key(mark), JSON.stringify(entries));
-  }
-  if (here) {
-    var href = read(here)[here.getAttribute("data-service")];
-    if (href) {
-      here.querySelector("a").href = href;
-      here.hidden = false;
-    }
-  }
-})();
+  var entries = kept || {}, service = mark.getAttribute("data-service");
+  if (mark.getAttribute("data-open") === "1") entries[service] = location.href; else delete entries[service];
+  return entries;
+}, function (kept, here) {
+  "use strict";
+  return (kept || {})[here.getAttribute("data-service")];
+});
 
 /* The stamp card's referral link: copied with one tap (and handed to the phone's own
  * share sheet where it has one), instead of a long press on a read-only field. Without
