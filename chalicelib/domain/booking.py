@@ -316,6 +316,9 @@ class Appointment:
     # Marked done or a no-show while its time ran: its staff member's time held only until
     # then (the day sheets say the same), the rest free; None: held as booked.
     held_until: datetime | None = None
+    # Booked with "anyone will do" (no stylist chosen): moved online, it goes to whoever is
+    # free at the new time (her own stylist first), not only to the one she was given.
+    any_staff: bool = False
 
     @property
     def time_held_until(self) -> datetime:

@@ -632,14 +632,15 @@ def manage_page(
     }
     if view["can_change"]:
         # The booking page's time step for her stylist and service (issue 17, 6), opened
-        # on the booking's own day: she moves it most often within the same days.
+        # on the booking's own day: she moves it most often within the same days. Booked
+        # with "anyone", anyone's times (changes.move gives her to whoever is free then).
         slug = view["business"]["slug"]
         own_day = None if params.get("from") else _date_param(view["start"][:10])
         try:
             ctx["times"] = availability.time_step(
                 slug,
                 view["service"]["id"],
-                view["staff"]["id"],
+                None if view.get("any_staff") else view["staff"]["id"],
                 _date_param(params.get("date")) or own_day,
                 _date_param(params.get("from")),
                 moving=(view["id"], view["start"]),

@@ -112,6 +112,7 @@ def to_item(a: Appointment) -> AppointmentItem:
         payment_rev=a.payment_rev or None,
         checkout=a.checkout.to_json() if a.checkout else None,
         waitlist_offer=a.waitlist_offer,
+        any_staff=a.any_staff or None,
     )
     item.g1pk, item.g1sk = keys.calendar_keys(a.business_id, a.id, a.start)
     item.g5pk, item.g5sk = keys.staff_calendar_keys(a.business_id, a.staff_id, a.id, a.start)
@@ -167,6 +168,7 @@ def to_appointment(i: AppointmentItem) -> Appointment:
         waitlist_offer=i.waitlist_offer,
         arrived_at=i.arrived_at,
         held_until=i.held_until,
+        any_staff=bool(i.any_staff),
     )
 
 

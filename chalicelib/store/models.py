@@ -255,6 +255,7 @@ class AppointmentItem(Base):
     waitlist_offer = UnicodeAttribute(null=True)  # the waitlist offer it was booked from
     arrived_at = UTCDateTimeAttribute(null=True)  # marked arrived (domain/booking.py Appointment.arrived_at)
     held_until = UTCDateTimeAttribute(null=True)  # done early: its time held only so long (Appointment.held_until)
+    any_staff = BooleanAttribute(null=True)  # booked with "anyone" (Appointment.any_staff)
     # The body hash of the Idempotency-Key request that made it (its id comes from the key).
     idem_hash = UnicodeAttribute(null=True)
     # Its plan (the messages it makes, store/outbox.py put_plan) until expanded, and the

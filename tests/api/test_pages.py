@@ -282,6 +282,31 @@ def test_she_can_move_her_booking_into_time_overlapping_its_own(client):
     assert ">11.00<" in other and ">12.00<" not in other and ">13.30<" not in other
 
 
+def test_a_booking_made_with_anyone_moves_to_whoever_is_free_then(client):
+    """A client's walk: booked with "anyone" she was given Aino, and her move offered only
+    Aino's times. Her move offers anyone's (Sanna's 9.00, before Aino's day begins) and
+    goes to whoever is free then; a booking with a chosen stylist keeps to her."""
+    _, anyone = book(client, "2026-11-25T12:00:00+02:00", staff=None)
+    token = token_of(anyone["manage_url"])
+    given = get(client, f"/api/v1/bookings/{token}")[1]["staff"]["id"]
+    other = {"aino": "sanna", "sanna": "aino"}[given]
+    _, html = page(client, f"/m/{token}?date=2026-11-25")
+    assert ">9.00<" in html or ">09.00<" in html, html  # Sanna works from 9, Aino from 11
+    # Her stylist taken at 15.00: the move goes to the other one, free then.
+    assert book(client, "2026-11-25T15:00:00+02:00", staff=given, name="B", phone="040 111 2222", email=None)[0] == 201
+    status, _, _ = form_post(client, f"/m/{token}/reschedule", {"start": "2026-11-25T15:00:00+02:00"})
+    assert status == 303
+    moved = get(client, f"/api/v1/bookings/{token}")[1]
+    assert (moved["start"], moved["staff"]["id"]) == ("2026-11-25T15:00:00+02:00", other), moved
+    # Free at the new time, her own stylist is kept.
+    status, _, _ = form_post(client, f"/m/{token}/reschedule", {"start": "2026-11-25T13:30:00+02:00"})
+    assert status == 303 and get(client, f"/api/v1/bookings/{token}")[1]["staff"]["id"] == other
+    # A stylist she chose: only hers.
+    _, chosen = book(client, "2026-11-26T14:00:00+02:00", staff="aino", name="C", phone="040 111 3333", email=None)
+    _, html = page(client, f"/m/{token_of(chosen['manage_url'])}?date=2026-11-25")
+    assert ">9.00<" not in html and ">09.00<" not in html
+
+
 @pytest.mark.parametrize("staff", ["import", "mikko"])  # an imported visit's unknown stylist; one who does not do it
 def test_a_link_naming_a_stylist_who_does_not_do_the_service_shows_anyones_times(client, staff):
     status, html = page(client, f"/book/demo?service=womens-cut&date=2026-11-25&staff={staff}&lang=fi")

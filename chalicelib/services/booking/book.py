@@ -311,6 +311,7 @@ def _appointment(
         updated_at=now,
         reward_id=use.reward_id if use else None,
         discount_cents=discount,
+        any_staff=not req.staff,
     )
 
 

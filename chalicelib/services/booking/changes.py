@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain.booking import BY_CLIENT, BY_SALON, Appointment, Status
-from chalicelib.domain.config import Business
-from chalicelib.domain.daysheet import appointment_ref
+from chalicelib.domain.config import Business, Service, Staff
+from chalicelib.domain.daysheet import appointment_ref, days_touched
 from chalicelib.errors import Conflict, SlotTaken, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
@@ -214,6 +214,22 @@ def _cancel(
     return cancelled
 
 
+def _anyone_free(b: Business, appt: Appointment, service: Service, start: datetime, now: datetime) -> Staff | None:
+    """She booked "anyone": who of those doing the service can take the visit at `start` by
+    the public rules and their day sheets (her own stylist first; the move's transaction
+    checks again), or None."""
+    cfg = b.config
+    members = sorted(cfg.staff_for(service.id), key=lambda m: m.id != appt.staff_id)
+    members = [m for m in members if avail.is_allowed_start(cfg, service, m, start, now)]
+    if not members:
+        return None
+    end = start + timedelta(minutes=service.occupancy_minutes)
+    days = days_touched(start, end, cfg.tz)
+    sheets = daysheets.read(b.id, [(m.id, d) for m in members for d in days])
+    ref = appointment_ref(appt.id)
+    return next((m for m in members if not sheets.clashes(m.id, days, start, end, ignore=ref)), None)
+
+
 def move(
     b: Business, appt: Appointment, start_at: datetime, staff_id: str | None = None, *, desk: bool, notify: bool = True
 ) -> Appointment:
@@ -234,6 +250,8 @@ def move(
             "This booking's service is no longer offered online; please contact the business.",
             code="service_unavailable",
         )
+    if staff_id is None and appt.any_staff and not desk:
+        staff = _anyone_free(b, appt, service, start_at, now) or staff
     if start_at == appt.start and staff.id == appt.staff_id:
         return appt
     allowed = avail.is_allowed_desk_start if desk else avail.is_allowed_start

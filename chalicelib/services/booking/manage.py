@@ -58,7 +58,8 @@ def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
 
 def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
     """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same
-    read, `cancelled_by_salon` (the page says so, and is sorry) and `money_facts`."""
+    read, `cancelled_by_salon` (the page says so, and is sorry), `money_facts` and
+    `any_staff` (booked with "anyone": her move's times are everyone's)."""
     b, appt = _from_token(token)
     view = booking_view(b, appt)
     view = holds.with_payment(b, appt, view, for_stripe_js=False)
@@ -68,6 +69,7 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
         view["money_facts"] = money_facts(b, appt)
         view["checked_out"] = appt.checkout is not None
         view["free_until"] = free_until_of(b, appt)
+        view["any_staff"] = appt.any_staff  # booked with "anyone": moved to anyone free
     return view
 
 
