@@ -150,11 +150,12 @@ def html_view(fn):
             locale = _page_locale()
             t = words(locale)
             message = shown(e, t).message
-            biz = {"name": "Rebook"}
+            biz, heading = {"name": "Rebook"}, None
             if isinstance(e, link_pages.NotOnThisDevice):
-                biz = views.salon_of(e.business_id) or biz
+                # Not an error of hers: the page's own address opened without its link.
+                biz, heading = views.salon_of(e.business_id) or biz, t["link_again_title"]
             return _html(
-                views.render("error.html", t=t, locale=locale, message=message, biz=biz),
+                views.render("error.html", t=t, locale=locale, message=message, biz=biz, heading=heading),
                 e.status,
                 e.retry_after,
             )
@@ -163,7 +164,10 @@ def html_view(fn):
             locale = _page_locale()
             t = words(locale)
             return _html(
-                views.render("error.html", t=t, locale=locale, biz={"name": "Rebook"}, message=t["err_generic"]), 500
+                views.render(
+                    "error.html", t=t, locale=locale, biz={"name": "Rebook"}, message=t["err_generic"], heading=None
+                ),
+                500,
             )
 
     return wrapper

@@ -626,6 +626,7 @@ def test_a_message_link_opens_the_page_at_the_visits_own_address(client):
         status, html = page(client, address + "?lang=fi", headers)
         assert status == 403 and "Avaa tämä sivu viestisi" in html and "Aino Virtanen" not in html
         assert 'href="tel:+358912345678"' in html  # whom to call, from another device
+        assert "<h1>Avaa linkki viestistäsi</h1>" in html  # what to do, not "Virhe" (a client's walk)
     # Hers found among other cookies of the domain, even malformed ones before it.
     mixed = f'consent={{"ads":false}}; {theirs}; _ga=GA1.2.3; link={token}'
     assert client.http.get(address, headers={"Cookie": mixed}).status_code == 200
