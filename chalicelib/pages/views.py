@@ -194,6 +194,8 @@ def book_page(
     )
     ctx["day_href"] = lambda d: link(date=d, start="", **{"from": ""})
     ctx["page_href"] = lambda f: link(date="", start="", **{"from": f})
+    if typed is not None or error is not None:  # the answer to her form's POST
+        ctx["here"] = link()
     return render("book.html", **ctx)
 
 
@@ -488,12 +490,14 @@ def book_submit(
             if isinstance(e, SlotTaken)
             else None
         )
+        own = f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in params.items() if v})
         page = render(
             "book.html",
             t=t,
             locale=locale,
             biz=profile,
             params=params,
+            here=own,
             step="details",
             service=chosen_service(profile, b, form.get("service", "")),
             start=form.get("start"),
@@ -968,6 +972,7 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
         staff_name=member.name if member else None,
         first=first.isoformat(),
         last=(first if day else first + timedelta(days=6)).isoformat(),
+        here=link(lang=locale) if extra.get("form") else None,  # the answer to her form's POST
         **extra,
     )
 

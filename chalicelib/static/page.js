@@ -11,6 +11,17 @@ function usable(name) {
   }
 }
 
+/* A page that answers a form's POST (an error to mend, another language) names its GET
+ * address: the history keeps that, so back to it after the booking (or a reload) opens the
+ * page again instead of the browser's "Confirm form resubmission", a dead end on a phone. */
+(function () {
+  "use strict";
+  var here = document.querySelector('meta[name="rebook-here"]');
+  if (here && window.history && history.replaceState) {
+    try { history.replaceState(null, "", here.getAttribute("content")); } catch (e) { /* another origin: leave it */ }
+  }
+})();
+
 /* Client pages: times are the business's; say so when the visitor's device differs. */
 (function () {
   "use strict";
@@ -141,6 +152,11 @@ function deviceNote(kind, markId, hereId, note, find) {
   if (!href) return false;
   here.querySelector("a").href = href;
   here.hidden = false;
+  // Back restores where she had scrolled (the times, the form below): the note is what
+  // she needs to see, so it is brought into view, after the browser's own restoring too.
+  var show = function () { here.scrollIntoView({ block: "center" }); };
+  show();
+  window.addEventListener("load", function () { setTimeout(show, 0); });
   return true;
 }
 

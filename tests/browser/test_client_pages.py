@@ -226,6 +226,25 @@ def test_two_people_race_for_one_time_and_the_loser_gets_the_nearest_times(brows
         c.close()
 
 
+def test_back_after_mending_her_form_opens_the_page_not_a_resubmission(page, stack):
+    """A client's walk: her form refused once (no phone nor email), mended and booked, then
+    back showed the browser's "Confirm form resubmission" (ERR_CACHE_MISS), a dead end on
+    a phone. Back opens the booking page on that time, which says she booked it, in view."""
+    page.goto(f"{stack.api}/book/demo?service=mens-cut")
+    pick_a_time(page, days_ahead=4)
+    name, email, _ = someone("mended")
+    page.get_by_label("Nimi").fill(name)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    expect(page.locator("#form-error")).to_be_visible()  # a phone or an email, please
+    page.get_by_label("Sähköposti").fill(email)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    page.go_back()
+    note = page.locator("#booked-here")
+    expect(note).to_have_text("Varasit tämän ajan juuri tällä laitteella. Katso varauksesi")
+    expect(note).to_be_in_viewport()
+
+
 def test_back_after_booking_says_she_booked_that_time_and_links_her_booking(page, stack):
     """A client's walk (6 Dec, evening): back (or a reload while the booking was being sent)
     opened the form's time again, "the time in the link cannot be booked: choose a free
@@ -454,12 +473,13 @@ def test_join_the_waitlist_and_leave_it_on_a_phone(page, stack):
     expect(page.get_by_role("heading", level=1)).to_have_text("Jono · Salon Aurora")  # whose list it is
     expect(page.locator("#entry-link")).to_contain_text("Lähetimme tämän sivun linkin tekstiviestinä")
     check_page(page, "waitlist-entry")
-    # The form again (a client's walk: back after joining showed an empty form, to join
-    # twice; here opened anew, as back leads to it after a form sent without errors).
+    # Back to the form (a client's walk: an empty form, to join twice; and after the form
+    # refused once, the browser's "Confirm form resubmission"): it says she joined, in view.
     entry = page.url
-    page.goto(f"{stack.api}/book/demo/waitlist?service=womens-cut")
+    page.go_back()
     here = page.locator("#waitlisted-here")
     expect(here).to_have_text("Liityit jo tämän palvelun jonoon tällä laitteella. Katso ilmoittautumisesi")
+    expect(here).to_be_in_viewport()
     here.get_by_role("link", name="Katso ilmoittautumisesi").click()
     page.get_by_text("Olet jonossa.").wait_for()
     assert page.url == entry
