@@ -1058,6 +1058,8 @@ def offer_page(
     from chalicelib.services.waitlist import offers
 
     view = offers.get_offer(token)
+    if taken is None and view.get("taken_meanwhile"):  # not "book this time" for a time gone
+        taken = offers.next_after_taken(token)
     b = profiles.business(view["business"]["slug"])
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     service = b.config.service(view["service"]["id"])

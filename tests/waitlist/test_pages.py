@@ -163,6 +163,11 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     assert "You booked a time from the waitlist." in again
     [manage] = re.findall(r'<a class="go" href="([^"]*/m/m\.[^"]+)">', again)
     assert open_link(client, manage.replace("https://book.example.test", "")).status_code == 200
+    # The other one opening her link now reads at once that the time went (a client's walk:
+    # "book this time", and "taken" only after her tap), with the next time that suits her.
+    gone = open_link(client, f"/o/{liisa}?lang=en").body.decode()
+    assert "<h1>The time was taken</h1>" in gone and "Book this time" not in gone
+    assert "That time was just taken — you are still on the list." in gone and "Leave the waitlist" in gone
     lost = _post_form(client, f"/o/{liisa}/book", {"lang": "en"})
     assert lost.status_code == 303 and "taken=1" in lost.headers["Location"] and liisa not in lost.headers["Location"]
     text = follow(client, lost.headers).body.decode()

@@ -18,7 +18,7 @@ from chalicelib import clock, links
 from chalicelib.domain import waitlist as rules
 from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business
-from chalicelib.domain.daysheet import busy_by_staff
+from chalicelib.domain.daysheet import busy_by_staff, days_touched
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.waitlist import Entry, EntryStatus, Offer, OfferBookIn, OfferStatus
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -58,7 +58,8 @@ def get_offer(token: str) -> dict[str, Any]:
     """The offer; while the booking her tap made waits for its payment, with `booking`:
     until when the time is held for her and the pay page that confirms it; once it is
     booked, with `booked`: its own page (opened again from the offer's message, she finds
-    her booking); that booking since cancelled, `booked_cancelled`."""
+    her booking); that booking since cancelled, `booked_cancelled`; still open but its time
+    taken by another, `taken_meanwhile`."""
     b, offer, entry = _from_token(token)
     view = offer_view(b, offer, entry)
     appt = _her_booking(b, entry) if offer.status == OfferStatus.TAKEN.value else None  # hers, not another
@@ -69,7 +70,21 @@ def get_offer(token: str) -> dict[str, Any]:
         view["booked"] = {"manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end))}
     elif appt is not None:
         view["booked_cancelled"] = True  # not "you booked" alone: the time is no longer hers
+    elif (
+        offer.status == OfferStatus.OPEN.value and entry.status == EntryStatus.OPEN.value and _taken_meanwhile(b, offer)
+    ):
+        view["taken_meanwhile"] = True  # another on the list (or online) was first: said at once
     return view
+
+
+def _taken_meanwhile(b: Business, offer: Offer) -> bool:
+    """Is the offered time no longer free on its stylist's day sheets (one read)?"""
+    cfg = b.config
+    service = cfg.service(offer.service_id)
+    end = offer.start + timedelta(minutes=service.occupancy_minutes) if service else offer.end
+    days = days_touched(offer.start, end, cfg.tz)
+    sheets = daysheets.read(b.id, [(offer.staff_id, d) for d in days])
+    return bool(sheets.clashes(offer.staff_id, days, offer.start, end))
 
 
 def _her_booking(b: Business, entry: Entry) -> Appointment | None:
