@@ -12,6 +12,9 @@ class RebookError(Exception):
     code = "bad_request"
     # Seconds the caller should wait before trying again (429, 503): the Retry-After header.
     retry_after: int | None = None
+    # A bad link's business, as its token names it (unverified): the error page names that
+    # salon and its phone (links.claims_or_4xx); never in an API answer.
+    salon_hint: str | None = None
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalicelib.domain import tokens
+from chalicelib.domain.ids import could_be_id
 from chalicelib.settings import get_settings
 
 MANAGE_VALID_AFTER_VISIT = timedelta(days=30)
@@ -193,11 +194,18 @@ def read(token: str, purpose: str, now: datetime) -> tokens.LinkClaims:
 def claims_or_4xx(token: str, purpose: str, now: datetime, expired=None) -> tokens.LinkClaims:
     """The link's claims, or the 4xx every page and API answers a bad link with: 404 for
     forged, malformed and other-purpose tokens; `expired` (default 404) for an old one."""
-    from chalicelib.errors import NotFound
+    from chalicelib.errors import NotFound, RebookError
 
     try:
         return read(token, purpose, now)
     except tokens.TokenError as e:
+        err: RebookError
         if e.reason == "expired":
-            raise (expired or NotFound)("This link has expired.", code="token_expired") from None
-        raise NotFound("This link is not valid.", code=f"token_{e.reason}") from None
+            err = (expired or NotFound)("This link has expired.", code="token_expired")
+        else:
+            err = NotFound("This link is not valid.", code=f"token_{e.reason}")
+        # Whose link it looks like (cut short by an SMS, mistyped): the error page names that
+        # salon and its phone, nothing of the visit. Unverified, so only ever public facts.
+        parts = token.split(".") if isinstance(token, str) else []
+        err.salon_hint = parts[1] if len(parts) > 1 and could_be_id(parts[1]) else None
+        raise err from None

@@ -154,6 +154,8 @@ def html_view(fn):
             if isinstance(e, link_pages.NotOnThisDevice):
                 # Not an error of hers: the page's own address opened without its link.
                 biz, heading = views.salon_of(e.business_id) or biz, t["link_again_title"]
+            elif e.salon_hint:  # a link cut short or mistyped: whose it looks like
+                biz = views.salon_of(e.salon_hint) or biz
             return _html(
                 views.render("error.html", t=t, locale=locale, message=message, biz=biz, heading=heading),
                 e.status,

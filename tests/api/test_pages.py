@@ -558,6 +558,21 @@ def test_error_pages_are_in_her_language(client):
     assert status == 404 and "No business called" not in html and "Företaget hittades inte" in html
     status, html = page(client, "/m/not-a-token?lang=fi")
     assert status == 404 and "not valid" not in html and "Tämä linkki ei ole voimassa." in html
+    assert "tel:" not in html and "/book/" not in html  # nobody's link: no salon to name
+
+
+def test_a_link_cut_short_names_its_salon_and_leads_to_its_booking_page(client):
+    """A client's walk: a link cut where an SMS wrapped it (or mistyped) was a dead end,
+    "Error / This link is not valid". The salon whose link it looks like is named, with
+    its phone and its booking page (public facts only: the token is not trusted)."""
+    _, booked = book(client, "2026-11-25T12:00:00+02:00")
+    token = token_of(booked["manage_url"])
+    for cut in (token[:-6], token.rsplit(".", 1)[0]):
+        status, html = page(client, f"/m/{cut}?lang=fi")
+        assert status == 404 and "Tämä linkki ei ole voimassa." in html, cut
+        assert 'href="tel:+358912345678"' in html and "Salon Aurora" in html
+        assert 'href="/book/demo?lang=fi">Varaa uusi aika</a>' in html
+        assert "Aino Virtanen" not in html and "12.00" not in html  # nothing of the visit
     status, html = page(client, "/book/demo?service=nosuch&date=2026-11-25&lang=en")
     assert "Choose a service" in html  # an unknown service: back to the list, nothing English-only broken
 
