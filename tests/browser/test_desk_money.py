@@ -629,12 +629,16 @@ def test_a_completed_visit_offers_its_undo_not_a_no_show_beside_it(browser, stac
 
 
 def test_after_the_visit_a_client_the_desk_saw_arrive_is_not_offered_as_a_no_show(browser, stack):
-    """An owner's walk: after its end a visit whose client was marked arrived offered only
-    "Ei saapunut". She came: the card says when, and offers no no-show."""
+    """Owners' walks: after its end a visit whose client was marked arrived offered only
+    "Ei saapunut", and while she was in the chair "Ei saapunut" sat beside "Valmis", one
+    tap, unasked. She came: the card says when, and offers no no-show."""
     with during_her_visit(browser, stack, "saapuijo") as (page, who, staff, begun):
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Saapui", exact=True).click()
         expect(card.locator(".tag[data-status]")).to_have_text("Saapunut")
+        # Arrived: when (how long she has waited), and no "no-show" one slip from "done".
+        expect(card.locator("p.muted", has_text="Saapui klo")).to_be_visible()
+        expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
         card.get_by_role("button", name="Valmis", exact=True).click()
         expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
         arrived = card.locator("p.muted", has_text="Saapui klo")

@@ -78,7 +78,7 @@ function render(errorText) {
   if (a.markers.first_visit) flags.push(t("m_first_visit"));
   if (a.markers.deposit) flags.push(t("m_deposit"));
   if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
-  if (a.arrived_at && a.status !== "arrived") flags.push(t("m_arrived_at", { time: clock(a.arrived_at) }));
+  if (a.arrived_at) flags.push(t("m_arrived_at", { time: clock(a.arrived_at) })); // how long she has waited, too
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
   // A reward from her card used on this visit: the price is after it.
   if (a.reward) box.appendChild(el("p", { className: "reward-used", text: t("reward_price", { price: money(a.price_cents, currency()), discount: money(a.discount_cents || 0, currency()) }) }));
@@ -106,7 +106,9 @@ function render(errorText) {
     if (!paid) add("act_move", () => { closeDialog(dialog()); startMove(current); });
     if (!paid) add("act_cancel", () => showCancel(), "danger");
   } else if (a.status === "arrived") {
-    if (canMark("completed")) ended();
+    // She came: done, or the arrival undone — not "no-show" one slip from "done" (an owner's
+    // walk). One who left before her service: undo the arrival, then mark her.
+    if (canMark("completed")) add("act_completed", (b) => mark("completed", b));
     if (!paid) add("act_undo", (b) => mark("booked", b));
   } else if (a.status === "completed") {
     // A mark may be corrected — not a visit paid at the desk: it took place. During the
