@@ -84,7 +84,9 @@ export function normalizeCalendar(data, profile, nowMs) {
 function shownEnd(a) {
   if (!a.held_until) return ms(a.end);
   const buffer = a.status === "completed" ? Math.max(ms(a.occupied_until || a.end) - ms(a.end), 0) : 0;
-  return Math.min(ms(a.end), Math.max(ms(a.held_until) - buffer, ms(a.start)));
+  // Freed from the 5-minute mark before the tap: never shown ending before she arrived.
+  const came = a.arrived_at ? ms(a.arrived_at) : ms(a.start);
+  return Math.min(ms(a.end), Math.max(ms(a.held_until) - buffer, ms(a.start), came));
 }
 
 export function closedText(days, week) {
