@@ -939,13 +939,17 @@ def test_a_walk_in_with_a_stylist_idle_but_too_soon_before_her_next_client_says_
     a cut does not fit before it. The sheet says she is free now but has no time before
     her next booking, not that she is "busy" — the owner sees her standing there."""
     with walk_in_sheet(browser, stack, "aino", ("19:15", "19:20"), "19:10") as (_, sheet):
-        sheet.get_by_label("Miesten hiustenleikkaus").check()
+        cut = sheet.get_by_label("Miesten hiustenleikkaus")
+        cut.check()
+        where = cut.bounding_box()["y"]
         sheet.get_by_label("Tekijä").select_option("aino")
         expect(sheet.locator("#booking-when")).to_have_text(
             "Aino Virtanen on vapaana nyt, mutta ei ehdi ennen seuraavaa varaustaan."
             " Seuraavan kerran hän ehtii klo\u00a019.20."
         )
         expect(sheet.get_by_role("button", name="Varaa klo 19.20: Aino Virtanen")).to_be_visible()
+        # Said under the choices: the services did not move under her finger (an owner's walk).
+        assert cut.bounding_box()["y"] == where
 
 
 def test_an_error_about_a_field_not_shown_is_shown_where_she_sees_it(owner_at, desk):

@@ -153,6 +153,7 @@ function bookNext() {
   const s = chosenService();
   sheet.walkIn = false;
   sheet.waits = true; // she waits at the desk for it: still a walk-in, if it stays today
+  placeWhen();
   sheet.next = null;
   sheet.problem = null;
   $("booking-error").textContent = "";
@@ -323,6 +324,7 @@ export function openBooking(opts) {
   $("booking-error").textContent = "";
   drawTitle();
   $("booking-time-fields").hidden = sheet.walkIn;
+  placeWhen();
   const start = o.start || null;
   if (start !== null) {
     const z = g.zoned(start, tz());
@@ -349,6 +351,15 @@ export function openBooking(opts) {
   const first = document.querySelector("input[name=booking-service]:checked") || document.querySelector("input[name=booking-service]");
   openDialog(dialog(), sheet.walkIn || start !== null ? first : $("booking-time"));
   if (sheet.walkIn) readToday(sheet);
+}
+
+// A walk-in's "when" says whether the stylist and service picked fit now, one to three
+// lines that come and go as she picks: under the choices, so they do not move under her
+// finger (an owner's walk: the services jumped 94 px). A booking's "when" heads the sheet.
+function placeWhen() {
+  const when = $("booking-when"), next = $("booking-next");
+  if (sheet.walkIn) $("booking-services").after(when, next);
+  else $("booking-time-fields").before(when, next);
 }
 
 function drawTitle() {
