@@ -105,7 +105,7 @@ def test_klo_kl_and_at_stay_on_the_line_of_their_time():
         split = [key for key, text in _texts(catalogue(locale)) if broken.search(text)]
         assert not split, (locale, split)
     said = catalogue("fi")["dashboard"]["walk_in_busy_staff"].format(name="Aino", time="19.20")
-    assert said == "Aino on varattu nyt. Hän vapautuu klo\u00a019.20."
+    assert said == "Aino on varattu nyt. Hän ehtii tehdä palvelun seuraavan kerran klo\u00a019.20."
     # The emails' own words too (an SMS and a subject keep a plain space: GSM-7, one line).
     templates = Path(__file__).resolve().parents[2] / "chalicelib" / "notify" / "templates"
     in_emails = re.compile(r"(?<![\w.])(klo|kl\.|at)[ \t\u202f]+\{\{")
