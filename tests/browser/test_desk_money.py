@@ -654,6 +654,13 @@ def test_after_the_visit_a_client_the_desk_saw_arrive_is_not_offered_as_a_no_sho
             expect(card.locator(".tag[data-status]")).to_have_text("Valmis")
             expect(card.locator("p.muted", has_text="Saapui klo")).to_be_visible()
             expect(card.get_by_role("button", name="Ei saapunut")).to_have_count(0)
+            # Her next visit booked while she is at the desk (an owner's walk: only on her
+            # client card): the same stylist and service, her chosen, the time to pick.
+            card.get_by_role("button", name="Varaa seuraava käynti").click()
+            sheet = after.get_by_role("dialog", name="Uusi varaus")
+            expect(sheet.get_by_label("Tekijä")).to_have_value(staff)
+            expect(sheet.locator("#booking-client-chosen")).to_contain_text(who)
+            expect(sheet.locator("input[name=booking-service]:checked")).to_have_count(1)
         finally:
             context.close()
 

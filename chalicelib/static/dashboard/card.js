@@ -11,6 +11,7 @@ import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
+import { openBooking } from "./booking.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
 import { cancelledText, chargedText, feeRefundedText, markedText, ownerRefundsText } from "./cardwords.js";
 import * as g from "./grid.js";
@@ -126,6 +127,14 @@ function render(errorText) {
     // Its fee taken, the undo gives it back: the owner's (staff are told below).
     add("act_completed", (b) => markOrAsk("completed", b));
     add("act_undo", (b) => markOrAsk("booked", b));
+  }
+  // Done (or paid at the desk): her next visit booked while she is still at the desk, the
+  // same service and stylist, the sheet's time hers to pick.
+  if ((a.status === "completed" || paid) && client.id) {
+    add("act_book_next", () => {
+      closeDialog(dialog());
+      openBooking({ client, service: a.service && a.service.id, staff: a.staff && a.staff.id });
+    }, "accent");
   }
   const hint = a.status === "no_show" && !mayMoney() && undoMovesFee(a.payment) ? t("marks_owner_undoes") : marksHint(a, canMark);
   if (hint) {
