@@ -52,7 +52,7 @@ def test_the_waitlist_form_says_whom_she_waits_for(client, aws):
     # so only once she had joined.
     html = client.http.get("/book/demo/waitlist?service=highlights&staff=sanna&date=2026-11-25&lang=fi").body.decode()
     said = html.split('<p id="waitlist-staff">', 1)[1].split("</p>", 1)[0]
-    assert said.startswith("Liityt jonoon tekijälle Sanna Korhonen.") and "Kuka tahansa käy" in said
+    assert said.startswith("Jonotat aikaa tekijälle Sanna Korhonen.") and "Kuka tahansa käy" in said
     anyone = said.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     assert anyone == "/book/demo/waitlist?service=highlights&date=2026-11-25&lang=fi", anyone
     html = client.http.get(anyone).body.decode()
@@ -216,7 +216,7 @@ def test_the_entry_and_its_message_name_the_stylist_she_chose(client, aws):
     status, body = join(client, staff="aino", name="Liisa", phone="040 765 4321", email=None)
     assert status == 201
     page = open_link(client, f"/w/{token_of(body['manage_url'])}?lang=fi").body.decode()
-    assert "Olet jonossa tekijälle Aino Virtanen." in page
+    assert "Jonotat nyt aikaa tekijälle Aino Virtanen." in page
     assert "<dt>Tekijä</dt><dd>Aino Virtanen</dd>" in page
     [(_, sms, *_)] = sent_sms()
     assert "25.11." in sms  # the stylist too where the SMS has room: the test below
