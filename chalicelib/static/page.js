@@ -11,6 +11,22 @@ function usable(name) {
   }
 }
 
+/* The waitlist form fills in the details she asked the booking page to remember on this
+ * device (only into empty fields: what she typed stays). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-remembered]");
+  var localStorage = usable("localStorage");
+  if (!form || !localStorage) return;
+  var saved = null;
+  try { saved = JSON.parse(localStorage.getItem("rebook:" + form.getAttribute("data-remembered") + ":details") || "null"); } catch (e) { saved = null; }
+  if (!saved) return;
+  ["name", "phone", "email"].forEach(function (f) {
+    var input = form.elements[f];
+    if (input && !input.value && saved[f]) input.value = saved[f];
+  });
+})();
+
 /* A page that answers a form's POST (an error to mend, another language) names its GET
  * address: the history keeps that, so back to it after the booking (or a reload) opens the
  * page again instead of the browser's "Confirm form resubmission", a dead end on a phone. */

@@ -694,6 +694,12 @@ def test_her_details_are_remembered_on_the_device_only_when_she_asks(browser, st
     pick_a_time(page, days_ahead=5)
     expect(page.get_by_label("Nimi")).to_have_value(name)
     expect(page.get_by_label("Puhelin")).to_have_value(phone)
+    # The waitlist's form too (a client's walk: remembered, then typed again there).
+    page.goto(f"{stack.api}/book/demo/waitlist?service=kids-cut")
+    expect(page.get_by_label("Nimi")).to_have_value(name)
+    expect(page.get_by_label("Sähköposti")).to_have_value(email)
+    page.goto(details)
+    pick_a_time(page, days_ahead=5)
     page.get_by_role("button", name="Unohda tietoni tältä laitteelta").click()
     page.get_by_text("Tietosi poistettiin tältä laitteelta.").wait_for()
     assert page.evaluate(stored) == []
