@@ -120,6 +120,7 @@ def visit(
     marketing: bool = True,
     every_days: int = 0,
     visits: int = 1,
+    phone: str | None = None,
 ) -> dict:
     """An appointment at `start` (today's, or one long ago) and `visits` - 1 more before
     it, `every_days` apart: completed ones leave her profile as the visits_ended job
@@ -129,7 +130,7 @@ def visit(
             [start - timedelta(days=every_days * n) for n in range(visits - 1, -1, -1)],
             slug=stack.business,
             name=name,
-            phone=None,
+            phone=phone,
             email=email,
             staff=staff,
             service=service,

@@ -104,7 +104,9 @@ def seed(stack) -> dict:
             stack, "Nelli Nolupa", "nelli@example.com", now - timedelta(days=75), staff="mikko", marketing=False
         ),
         "maintenance": visit(stack, "Maija Huoltonen", "maija@example.com", now - timedelta(days=72), staff="sanna"),
-        "lapsed": visit(stack, "Leena Lähtenyt", "leena@example.com", now - timedelta(days=130), staff="sanna"),
+        "lapsed": visit(
+            stack, "Leena Lähtenyt", "leena@example.com", now - timedelta(days=130), staff="sanna", phone="040 130 1301"
+        ),
     }
     rated = past_visit(stack, "Heikki Heikkonen", "heikki@example.com")  # earlier today
     form = urllib.parse.urlencode({"rating": "2", "comment": "Odotin liian kauan.", "lang": "fi"}).encode()
@@ -338,6 +340,10 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
         expect(listed.filter(has_text=name)).to_have_count(1)
     expect(listed.filter(has_text="Leena Lähtenyt").locator(".tag")).to_have_text("Poisjäänyt")
     expect(listed.filter(has_text="Riikka Riskinen").locator(".tag")).to_have_text("Riskissä")
+    # A call from the list, at the desk (an owner's walk: no number on it); none without one.
+    call = listed.filter(has_text="Leena Lähtenyt").get_by_role("link", name="Soita 040 1301301")
+    expect(call).to_have_attribute("href", "tel:+358401301301")
+    expect(listed.filter(has_text="Riikka Riskinen").get_by_role("link", name=re.compile(r"^Soita "))).to_have_count(0)
     # Why, beside her status: silent longer than ever (visits eight weeks apart, each booked
     # three days ahead: 53 days from a visit to the next booking).
     expect(listed.filter(has_text="Riikka Riskinen").get_by_role("list", name="Varoitusmerkit")).to_have_text(

@@ -150,6 +150,10 @@ function slippingRow(c) {
   li.insertBefore(el("ul", { className: "reasons", "aria-label": t("cc_signals") },
     ...reasons.map((text) => el("li", { text }))), li.children[1]);
   const actions = el("div", { className: "actions" });
+  // At the desk the first way back is a call (an owner's walk: no number on the list).
+  if (c.client.phone) {
+    actions.appendChild(el("a", { href: `tel:${c.client.phone}`, className: "contact", text: t("call", { phone: phoneText(c.client) }) }));
+  }
   actions.appendChild(action(t("act_message"), name, () => openMessage(c.client, () => redrawRow(li, c))));
   actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
   actions.appendChild(action(t("act_followup"), name, () => openFollowUp(c.client)));
