@@ -691,10 +691,13 @@ def test_desk_booking_from_a_free_time(owner_at, size, stack, desk):
     expect(sheet.get_by_label("Kieli", exact=True)).to_have_value("fi")
     if size == DESKTOP:
         sheet.get_by_label("Kieli", exact=True).select_option(label="svenska")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the page under the sheet scrolled away
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet).to_be_hidden()
     expect(page.locator("#status")).to_contain_text(f"Varattu: {client}")
-    expect(column(page, staff).locator(".appt", has_text=client)).to_contain_text(f"{shown}–")
+    booked = column(page, staff).locator(".appt", has_text=client)
+    expect(booked).to_contain_text(f"{shown}–")
+    expect(booked).to_be_in_viewport()  # brought into view (an owner's walk: off the screen)
     sent = stack.emails_to(email, wait=20)
     assert sent, "a confirmation was sent"
     expected = "Bokningen är bekräftad" if size == DESKTOP else "Varaus vahvistettu"

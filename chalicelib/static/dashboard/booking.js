@@ -9,7 +9,7 @@ import { clock, day, errorText, money, t, withHeldSms } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
-import { clearPreview, showPreview, todayCalendar } from "./calendar.js";
+import { clearPreview, showPreview, showWhenDrawn, todayCalendar } from "./calendar.js";
 import { busyOf, walkInNext, walkInProblem } from "./calmodel.js";
 import { priceWithReward } from "./visitmoney.js";
 
@@ -455,6 +455,7 @@ async function submit(e) {
     // "Anyone free" (a walk-in): whom the API gave her to is the news.
     const done = staffId ? t("booked_done", { name: who, time }) : t("booked_done_with", { name: who, time, staff: staffName(view.staff && view.staff.id) });
     say(withHeldSms(done, view));
+    showWhenDrawn(view.id);
     changed();
   } catch (err) {
     // Not a race: the calendar has a booking (or time off) there already, and the API says when.

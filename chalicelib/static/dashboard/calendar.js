@@ -21,6 +21,7 @@ export const cal = {
   staff: null, // the staff member chosen: her column of the day on a phone, and her week
   scrolledWeek: null, // the week whose sideways scroll is hers (renderCalendar)
   scrolledNow: false, // today's day on a phone was scrolled to the now-line once (scrollToNow)
+  showId: null, // a booking just made, to bring into view once drawn (showWhenDrawn)
   data: null,
   moving: null,
   preview: null,
@@ -194,6 +195,18 @@ export function renderCalendar() {
   else cal.scrolledWeek = null;
   const shown = columns.find(({ member }) => member.id === cal.staff) || columns[0];
   if (cal.view === "day" && dayHasTime(data.days, shown.member, shown.date)) scrollToNow(body.querySelector(".col.active .now-line"));
+  showBooked(body);
+}
+
+// A booking the desk just made, brought into view once the calendar holds it (an owner's
+// walk: the page stayed where the long sheet had been, the new visit off the screen).
+export function showWhenDrawn(id) { cal.showId = id; }
+function showBooked(body) {
+  if (!cal.showId) return;
+  const block = body.querySelector(`.appt[data-id="${CSS.escape(cal.showId)}"]`);
+  if (!block) return; // not in this range (another day): nothing to show
+  cal.showId = null;
+  if (block.offsetParent) block.scrollIntoView({ block: "center" });
 }
 
 // Today's day on a phone opens at now, not at the first opening hour: drawn first with the
