@@ -914,7 +914,9 @@ def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time
             sheet.get_by_label("Miesten hiustenleikkaus").check()
             expect(when).to_have_text(busy)
             sheet.get_by_label("Tekijä").select_option("aino")
-            expect(when).to_have_text("Aino Virtanen on varattu nyt. Hän ehtii tehdä palvelun seuraavan kerran klo 19.20.")
+            expect(when).to_have_text(
+                "Aino Virtanen on varattu nyt. Hän ehtii tehdä palvelun seuraavan kerran klo 19.20."
+            )
             check(page, "walk-in-nobody-free")
             sheet.get_by_role("button", name="Varaa klo 19.20: Aino Virtanen").click()
             sheet = page.get_by_role("dialog", name="Uusi varaus")
