@@ -193,6 +193,9 @@ test("the API's English errors are shown in the dashboard's own words, by code a
   const notYet = { status: 409, code: "invalid_mark", message: "Cannot mark this visit arrived: the visit has not begun yet.", details: { reason: "not_started" } };
   assert.equal(i18n.errorText(notYet), fi.err_invalid_mark_not_started);
   assert.equal(i18n.errorText({ ...notYet, details: { reason: "something_new" } }), fi.err_invalid_mark);
+  // The booking in the way named by its start (an owner's walk: which one to move?).
+  const inTheWay = { status: 409, code: "invalid_mark", details: { reason: "time_taken", overlaps: { start: "2026-11-25T10:15:00+02:00", end: "2026-11-25T11:25:00+02:00" } } };
+  assert.equal(i18n.errorText(inTheWay), "Merkintää ei voi kumota: vapautunut aika on jo varattu toiselle klo\u00a010.15 alkaen. Siirrä tai peru se varaus ensin.");
   assert.equal(i18n.fieldText("client.phone", "not a valid phone number"), fi.f_phone);
   assert.equal(i18n.fieldText("start", "is in the past"), fi.f_start_past);
   assert.equal(i18n.fieldText("actions.0.due", "is in the past"), fi.f_date_past); // a follow-up's action

@@ -153,7 +153,9 @@ export function errorText(err) {
   const code = String(e.code || "");
   // A code the API refines with a reason (`invalid_mark`'s not_started) has words for each.
   const reason = e.details && e.details.reason;
-  if (code && reason && has(`err_${code}_${reason}`)) return t(`err_${code}_${reason}`);
+  // The booking in the way, by its start (a mark's undo refused: which walk-in to move).
+  const o = e.details && e.details.overlaps;
+  if (code && reason && has(`err_${code}_${reason}`)) return t(`err_${code}_${reason}`, o && o.start ? { time: clock(o.start) } : {});
   if (code && has(`err_${code}`)) return t(`err_${code}`);
   if (/^booking_/.test(code)) return t("err_conflict");
   if (e.status === 0) return t("err_network");
