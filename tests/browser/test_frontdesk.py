@@ -721,7 +721,8 @@ def test_desk_booking_for_a_known_client_and_a_time_taken_meanwhile(owner_at, st
     sheet.get_by_role("button", name="Vahvista varaus").click()
     expect(sheet.locator("#booking-time-error")).to_have_text(
         re.compile(
-            r"^Aika menee päällekkäin olemassa olevan varauksen kanssa: tekijä on varattu klo\u00a014\.00–1\d\.\d\d\. "
+            r"^Aika menee päällekkäin olemassa olevan varauksen kanssa: Aino Virtanen on varattu"
+            r" klo\u00a014\.00–1\d\.\d\d \(siivous mukaan lukien\)\. "
         )
     )
     expect(sheet.locator("#booking-client-chosen")).to_contain_text("Alli Allerginen")  # nothing lost

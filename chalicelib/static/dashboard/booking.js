@@ -469,7 +469,7 @@ async function submit(e) {
       readToday(sheet, true);
     } else if (o) {
       complain(() => showFieldErrors(form, { fields: { start: t(o.time_off ? "booking_overlaps_time_off" : "booking_overlaps",
-        { time: `${clock(o.start)}–${clock(o.end)}` }) } }, inputsOf(), error));
+        { time: `${clock(o.start)}–${clock(o.end)}`, name: staffName($("booking-staff").value) || t("staff_member") }) } }, inputsOf(), error));
       sheet.key = newIdempotencyKey();
       changed(); // what it overlaps shows in the calendar
     } else if (err.status === 409 && (err.code === "slot_taken" || err.code === "time_taken")) {
