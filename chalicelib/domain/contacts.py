@@ -44,6 +44,17 @@ def home_country(business_phone: str | None) -> str:
     return phone_country(business_phone) or DEFAULT_REGION
 
 
+def example_number(home: str = DEFAULT_REGION) -> str:
+    """A mobile number of `home` as its people write it (a form's example: "040 1234567"
+    for Finland, "070 123 45 67" for Sweden), from phonenumbers' own examples."""
+    import phonenumbers
+
+    number = phonenumbers.example_number_for_type(home, phonenumbers.PhoneNumberType.MOBILE)
+    if number is None:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def phone_display(e164: str | None, home: str = DEFAULT_REGION) -> str | None:
     """A stored number as people read it: national for one of `home` ("040 1234567"),
     international otherwise ("+46 70 123 45 67"); as stored if it does not parse."""

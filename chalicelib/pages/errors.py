@@ -112,6 +112,11 @@ def shown(
     if key == "too_late":
         text = t["err_too_late_call"].format(phone=phone) if phone else t["err_too_late"]
     inputs: dict[str, str] = {}
+    # A number typed wrong: an example of the salon's own country (a number without its
+    # country code is read in it), and how one from abroad is written.
+    from chalicelib.domain.contacts import example_number, home_country
+
+    params.setdefault("example", example_number(home_country(phone)))
     for name in e.fields:
         if name in form:
             key = f"field_{form[name]}"

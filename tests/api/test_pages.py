@@ -366,6 +366,9 @@ def test_form_errors_are_in_her_language_next_to_the_field_and_keep_what_she_typ
         'id="phone-error">Kontrollera telefonnumret' in html and 'id="email-error">Kontrollera e-postadressen' in html
     )
     assert 'value="12"' in _input(html, "phone") and 'aria-invalid="true"' in _input(html, "email")
+    # An example of the salon's own country, and how a number from abroad is written (a
+    # client's walk: a British number refused with only a Finnish example).
+    assert "t.ex. 041 2345678 (ett utländskt nummer med landsnummer, +44 …)." in html
     # A client's walk: the summary said only "check the marked fields"; each is now a link
     # to its field, in the form's order.
     summary = re.search(r'id="form-error">(.*?)</div>', html, re.S)
