@@ -356,8 +356,8 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
     found by nothing but her id: no message can go to her, `notify` is moot) or as an
     existing `client_id` (with or without a contact); the desk's start rules (any
     5-minute mark inside the staff member's working hours); `notify` false sends no
-    confirmation; `walk_in` starts now (rounded down to 5 minutes), or at a `start` later today, with
-    anyone free."""
+    confirmation; `walk_in` starts now (rounded down to 5 minutes), or at a `start` later
+    today, with anyone free."""
     b = business_of(p)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object describing the booking.", code="invalid_json")
