@@ -66,6 +66,15 @@ function usable(name) {
 (function () {
   "use strict";
   Array.prototype.forEach.call(document.querySelectorAll("nav.days"), function (strip) {
+    // More days to either side fade out at that edge (a client's walk: three days fitted
+    // exactly, nothing said the row scrolls, and "later days" skipped the rest).
+    var edges = function () {
+      strip.toggleAttribute("data-more-right", strip.scrollLeft + strip.clientWidth < strip.scrollWidth - 1);
+      strip.toggleAttribute("data-more-left", strip.scrollLeft > 1);
+    };
+    strip.addEventListener("scroll", edges, { passive: true });
+    window.addEventListener("resize", edges);
+    setTimeout(edges, 0); // after the chosen day is scrolled into view, below
     var day = strip.querySelector("[aria-current=date]");
     if (!day) return;
     var left = day.offsetLeft - strip.clientLeft, right = left + day.offsetWidth;

@@ -410,6 +410,11 @@ def test_the_chosen_day_is_in_view_in_the_strip_of_days_on_a_small_phone(browser
              return days.filter((d) => { const b = d.getBoundingClientRect(); return b.left >= s.left && b.right <= s.right; }).length; }"""
     )
     assert whole >= 3, whole
+    # More days beyond an edge fade out there: the row says it scrolls (the same walk).
+    expect(strip).to_have_attribute("data-more-right", "")
+    strip.evaluate("s => { s.scrollLeft = s.scrollWidth; }")
+    expect(strip).not_to_have_attribute("data-more-right", "")
+    expect(strip).to_have_attribute("data-more-left", "")
     context.close()
 
 
