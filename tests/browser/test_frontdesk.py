@@ -290,10 +290,10 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     expect(niko.locator(".what")).to_be_hidden()
     # Tab walks each column's day as it runs (an owner's walk: every free time came before
     # the first visit): its free times, time off and visits in the order they are drawn.
-    tops = page.locator("#calendar .col").evaluate_all(
-        """cols => cols.map((c) => [...c.querySelectorAll("button")].map((b) => b.offsetTop))"""
+    times = page.locator("#calendar .col").evaluate_all(
+        """cols => cols.map((c) => [...c.querySelectorAll("button")].map((b) => Number(b.dataset.start)))"""
     )
-    assert all(t == sorted(t) for t in tops) and any(len(t) > 2 for t in tops), tops
+    assert all(t == sorted(t) and all(t) for t in times) and any(len(t) > 2 for t in times), times
     # The week of one staff member.
     page.get_by_role("button", name="Viikko", exact=True).click()
     expect(page.locator("#calendar .cal.week .col")).to_have_count(7)
@@ -308,6 +308,18 @@ def test_the_day_grid_has_a_column_per_staff_member_and_a_now_line(owner_at, siz
     check(page, f"calendar-week-{label(size)}")
     page.get_by_role("button", name="Päivä", exact=True).click()
     expect(page.locator("#calendar .cal.day")).to_be_visible()
+
+
+def test_the_calendar_reads_the_salons_time_on_a_device_set_elsewhere(browser, stack, desk):
+    """A re-check walk: on a phone set to Stockholm (or UTC) a block read "10.55-10.40", its
+    start in the salon's time and its end in the phone's. Both ends are the salon's."""
+    context = signed_in_context(browser, stack, viewport=PHONE, timezone_id="UTC")
+    try:
+        page = open_dashboard(context, stack)
+        show_staff(page, PHONE, "Aino Virtanen")
+        expect(column(page, "aino").locator(".appt", has_text="Alli Allerginen")).to_contain_text("15.00–16.00")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("role", ["owner", "staff"])
@@ -702,6 +714,38 @@ def test_desk_booking_from_a_free_time(owner_at, size, stack, desk):
     assert sent, "a confirmation was sent"
     expected = "Bokningen är bekräftad" if size == DESKTOP else "Varaus vahvistettu"
     assert sent[0]["subject"].startswith(expected), sent[0]["subject"]
+
+
+def test_a_booking_for_a_stylist_not_on_the_phones_screen_is_shown_in_her_column(browser, stack, desk):
+    """A re-check walk: a visit booked at the desk for a stylist whose column the phone did
+    not show (a walk-in to "anyone free") left the phone on the other column, at 8.00. The
+    phone turns to her column, the new visit in view."""
+    context = signed_in_context(browser, stack, viewport=PHONE)
+    booked = None
+    try:
+        page = open_dashboard(context, stack)
+        show_staff(page, PHONE, "Sanna Korhonen")
+        free = column(page, "sanna").locator(".slot").first
+        at_ms = int(free.get_attribute("data-start"))
+        show_staff(page, PHONE, "Aino Virtanen")
+        column(page, "aino").locator(".slot").first.click()
+        sheet = page.get_by_role("dialog", name="Uusi varaus")
+        sheet.get_by_label("Tekijä").select_option("sanna")
+        sheet.get_by_label("Föönaus ja muotoilu").check()
+        when = datetime.fromtimestamp(at_ms / 1000, HELSINKI)
+        sheet.get_by_label("Kellonaika").fill(when.strftime("%H:%M"))
+        sheet.get_by_role("button", name="Uusi asiakas").click()
+        sheet.get_by_label("Nimi", exact=True).fill("Toisen Sarakkeen")
+        with page.expect_response(lambda r: r.url.endswith("/admin/bookings")) as answer:
+            sheet.get_by_role("button", name="Vahvista varaus").click()
+        booked = answer.value.json()
+        block = column(page, "sanna").locator(".appt", has_text="Toisen Sarakkeen")
+        expect(block).to_be_visible()
+        expect(block).to_be_in_viewport()
+    finally:
+        context.close()
+        if booked and "id" in booked:
+            assert admin(stack, "POST", f"/appointments/{booked['id']}/cancel", {"notify": False})[0] == 200
 
 
 def test_desk_booking_for_a_known_client_and_a_time_taken_meanwhile(owner_at, stack, desk):

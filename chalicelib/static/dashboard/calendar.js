@@ -205,6 +205,11 @@ function showBooked(body) {
   if (!cal.showId) return;
   const block = body.querySelector(`.appt[data-id="${CSS.escape(cal.showId)}"]`);
   if (!block) return; // not in this range (another day): nothing to show
+  const staff = block.closest(".col") && block.closest(".col").dataset.staff;
+  if (!block.offsetParent && cal.view === "day" && staff && staff !== cal.staff) {
+    pickStaff(staff); // a phone shows one column: hers whom the visit went to ("anyone free")
+    return;
+  }
   cal.showId = null;
   if (block.offsetParent) block.scrollIntoView({ block: "center" });
 }
@@ -297,7 +302,7 @@ function renderColumn(member, date, win, active) {
       }
       freeTimeTapped(member, at);
     });
-    timed.push([s, slot]);
+    timed.push([first, slot]); // by the time it offers: 10.55 after a visit done at 10.52
   }
   // Time off; blocks that overlap (two people at the desk, the whole salon's and her own)
   // side by side, each visible and removable on its own.
@@ -315,12 +320,15 @@ function renderColumn(member, date, win, active) {
       block.style.width = `${100 / cols}%`;
     }
     block.addEventListener("click", () => handlers.removeTimeOff(off, member));
+    block.dataset.start = String(s);
     timed.push([s, block]);
   }
   // Appointments, overlapping ones side by side.
   const onDay = appts.filter((a) => a.endMs > win.top && a.startMs < win.bottom);
   for (const { item: a, col: c, cols } of g.layoutBlocks(onDay, (x) => x.drawnEndMs || x.endMs)) {
-    timed.push([Math.max(a.startMs, win.top), block(a, c, cols, win)]);
+    const b = block(a, c, cols, win);
+    b.dataset.start = String(Math.max(a.startMs, win.top));
+    timed.push([Number(b.dataset.start), b]);
     // Its buffer (cleaning up, nobody bookable) as a faint tail under the block.
     const tailStart = Math.max(a.drawnEndMs || a.endMs, win.top);
     const tailEnd = Math.min(a.heldMs || a.endMs, win.bottom);
@@ -403,7 +411,9 @@ const SHORT_BLOCK_PX = 52; // under three lines of a block's text (.appt: .78rem
 
 function block(a, c, cols, win) {
   const s = appointmentSummary(a);
-  const time = `${clock(a.start)}–${clock(a.shownEndMs || a.endMs)}`;
+  // Both ends in the salon's zone: an instant (ms) has none of its own (a re-check walk: a
+  // phone set to Stockholm read "10.55–10.40").
+  const time = `${clock(a.start)}–${clock(a.shownEndMs || a.endMs, cal.data.tz)}`;
   const b = el("button", {
     type: "button",
     className: `appt st-${a.status} oc-${a.outcome || ""}${a.markers.allergy ? " has-allergy" : ""}${a.markers.held ? " held" : ""}${cal.moving && cal.moving.id === a.id ? " moving" : ""}`,
