@@ -976,8 +976,13 @@ def test_a_walk_in_when_nobody_is_free_says_who_is_free_next_and_books_that_time
             expect(sheet).to_be_hidden()
             expect(page.locator("#status")).to_contain_text("Varattu: Ville Vuoro")
             expect(column(page, "aino").locator(".appt", has_text="Ville Vuoro")).to_contain_text("19.20–")
-            # She waited at the desk for it: a walk-in in the KPIs' sources, not a phone booking.
+            # She waited at the desk for it: a walk-in in the KPIs' sources, not a phone booking,
+            # and her card says so (a re-check walk: shown nowhere).
             assert admin(stack, "GET", f"/appointments/{booked['id']}")[1]["source"] == "walk_in"
+            column(page, "aino").locator(".appt", has_text="Ville Vuoro").click()
+            card = page.get_by_role("dialog", name="Ville Vuoro")
+            expect(card.locator("p.muted", has_text="Walk-in")).to_be_visible()
+            card.get_by_role("button", name="Sulje").click()
     finally:
         # Aino's evening as the other tests need it (a move lands at 18.30–19.30).
         if booked:

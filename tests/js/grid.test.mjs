@@ -236,11 +236,13 @@ test("a visit done early: its label ends when it ended, and the time it freed of
         { id: "plain", status: "booked", start: day("13:00"), end: day("13:45"), occupied_until: day("13:50") },
         // Arrived 15.08, done at 15.09: freed from 15.05 (+ buffer), shown ending when she came.
         { id: "late", status: "completed", start: day("15:00"), end: day("16:00"), occupied_until: day("16:10"), held_until: day("15:15"), arrived_at: day("15:08") },
+        { id: "quick", status: "completed", start: day("16:30"), end: day("17:30"), occupied_until: day("17:40"), held_until: day("16:40"), arrived_at: day("16:30") },
       ] }],
   }, null, 0);
   const m = cal.staff[0];
   const [done, gone, plain, late] = m.appointments;
   assert.equal(late.shownEndMs, at("15:08")); // not "15.00–15.05" for a client who came at 15.08
+  assert.equal(m.appointments[4].shownEndMs, at("16:35")); // done the minute she came: five minutes, not "16.30–16.30"
   assert.equal(done.shownEndMs, at("09:25")); // "9.00–9.25", not "9.00–10.00" above the walk-in at 9.35
   assert.equal(gone.shownEndMs, at("11:20")); // a no-show has no buffer: waited for until marked
   assert.equal(plain.shownEndMs, at("13:45"));

@@ -86,7 +86,8 @@ function shownEnd(a) {
   const buffer = a.status === "completed" ? Math.max(ms(a.occupied_until || a.end) - ms(a.end), 0) : 0;
   // Freed from the 5-minute mark before the tap: never shown ending before she arrived.
   const came = a.arrived_at ? ms(a.arrived_at) : ms(a.start);
-  return Math.min(ms(a.end), Math.max(ms(a.held_until) - buffer, ms(a.start), came));
+  // At least five minutes: "10.45–10.45" for one done the minute she came reads as nothing.
+  return Math.min(ms(a.end), Math.max(ms(a.held_until) - buffer, ms(a.start) + 5 * 60000, came));
 }
 
 export function closedText(days, week) {

@@ -80,6 +80,7 @@ function render(errorText) {
   if (a.markers.deposit) flags.push(t("m_deposit"));
   if (a.markers.held) flags.push(a.hold_until ? t("m_held_until", { time: clock(a.hold_until) }) : t("m_held"));
   if (a.arrived_at) flags.push(t("m_arrived_at", { time: clock(a.arrived_at) })); // how long she has waited, too
+  if (a.source === "walk_in") flags.push(t("walk_in")); // she came in without a booking
   if (flags.length) box.appendChild(el("p", { className: "muted", text: flags.join(" · ") }));
   // A reward from her card used on this visit: the price is after it.
   if (a.reward) box.appendChild(el("p", { className: "reward-used", text: t("reward_price", { price: money(a.price_cents, currency()), discount: money(a.discount_cents || 0, currency()) }) }));
@@ -189,7 +190,8 @@ function soldList(a) {
 function marksHint(a, canMark) {
   if (!["booked", "arrived"].includes(a.status) || canMark("completed")) return "";
   if (a.status === "booked" && !canMark("arrived")) return t("marks_from", { time: moment(markOpensAt(a, "arrived")) });
-  return t("marks_after_start", { time: moment(markOpensAt(a, "completed")) });
+  // Arrived: no "no-show" is offered her (undo the arrival first), so none is promised.
+  return t(a.status === "arrived" ? "marks_after_start_arrived" : "marks_after_start", { time: moment(markOpensAt(a, "completed")) });
 }
 
 // A moment of today as its time; of another day with its date.
