@@ -292,6 +292,9 @@ def test_a_booking_made_with_anyone_moves_to_whoever_is_free_then(client):
     other = {"aino": "sanna", "sanna": "aino"}[given]
     _, html = page(client, f"/m/{token}?date=2026-11-25")
     assert ">9.00<" in html or ">09.00<" in html, html  # Sanna works from 9, Aino from 11
+    # Asked about a time, she reads that the stylist may change with it (a re-check walk).
+    _, asked = page(client, f"/m/{token}?date=2026-11-25&start=2026-11-25T14:00:00%2B02:00")
+    assert "uusi aika menee sille, joka on silloin vapaana" in asked, asked
     # Her stylist taken at 15.00: the move goes to the other one, free then.
     assert book(client, "2026-11-25T15:00:00+02:00", staff=given, name="B", phone="040 111 2222", email=None)[0] == 201
     status, _, _ = form_post(client, f"/m/{token}/reschedule", {"start": "2026-11-25T15:00:00+02:00"})
@@ -305,6 +308,8 @@ def test_a_booking_made_with_anyone_moves_to_whoever_is_free_then(client):
     _, chosen = book(client, "2026-11-26T14:00:00+02:00", staff="aino", name="C", phone="040 111 3333", email=None)
     _, html = page(client, f"/m/{token_of(chosen['manage_url'])}?date=2026-11-25")
     assert ">9.00<" not in html and ">09.00<" not in html
+    _, asked = page(client, f"/m/{token_of(chosen['manage_url'])}?date=2026-11-25&start=2026-11-25T16:30:00%2B02:00")
+    assert "Siirretäänkö varaus?" in asked and "uusi aika menee sille" not in asked
 
 
 @pytest.mark.parametrize("staff", ["import", "mikko"])  # an imported visit's unknown stylist; one who does not do it
