@@ -718,6 +718,19 @@ def test_the_tabs_stay_where_they_are_when_their_counts_arrive(dashboard):
     assert page.evaluate(boxes) == shown
 
 
+def test_the_tab_row_stays_where_she_scrolled_it_when_a_views_data_arrives(dashboard):
+    """A flake of this stop's last full run: on a phone the row of tabs scrolls sideways; a
+    view's data arriving routed again and scrolled the row back to the current tab, moving
+    the tab she was about to tap. Only a change of view brings its tab into sight."""
+    page = dashboard(SMALL_PHONE)
+    show(page, "failed")  # a tab far along the row: the row scrolled to it
+    row = page.locator("#tabs")
+    assert row.evaluate("r => r.scrollLeft") > 0
+    row.evaluate("r => { r.scrollLeft = 0; }")  # she scrolls back to tap "Calendar"
+    page.evaluate("() => window.dispatchEvent(new HashChangeEvent('hashchange'))")  # as a load's route
+    assert row.evaluate("r => r.scrollLeft") == 0
+
+
 def test_on_a_small_phone_the_previous_and_next_day_arrows_are_a_thumbs_width(dashboard):
     # ‹ and › of the day (and of the key figures' period) were 32 x 44 px: a thumb meant
     # for "Today" beside them went a day back.

@@ -171,7 +171,9 @@ function route() {
     const tab = document.querySelector(`#tabs a[data-view=${v}]`);
     tab.hidden = !!state.denied[v];
     if (v === wanted) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
-    if (v === wanted) showTab(tab);
+    // Only when the view changes: a view's data arriving routes again, and the row she
+    // scrolled (to tap another tab) must not jump back under her finger.
+    if (v === wanted && before !== wanted) showTab(tab);
   }
   if (wanted === "client" && before !== "client") routeClient();
   if (CONTAINERS[wanted] && !drawn[wanted]) render(wanted);
