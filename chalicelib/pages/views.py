@@ -490,14 +490,17 @@ def book_submit(
             if isinstance(e, SlotTaken)
             else None
         )
-        own = f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in params.items() if v})
+
+        def link(**kw: str) -> str:  # this step's own address, `kw` changed
+            return f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+
         page = render(
             "book.html",
             t=t,
             locale=locale,
             biz=profile,
             params=params,
-            here=own,
+            here=link(),
             step="details",
             service=chosen_service(profile, b, form.get("service", "")),
             start=form.get("start"),
@@ -509,9 +512,7 @@ def book_submit(
             payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
             policy=change_policy(b, form.get("start", ""), t, locale),  # as on the first showing
             idempotency_key=new_form_key(),
-            link=lambda **kw: (
-                f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
-            ),
+            link=link,
         )
         return e.status, page, e.retry_after
     return 201, after_booking(result, locale, bool(form.get("embed"))), None

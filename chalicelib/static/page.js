@@ -11,20 +11,28 @@ function usable(name) {
   }
 }
 
-/* The waitlist form fills in the details she asked the booking page to remember on this
- * device (only into empty fields: what she typed stays). */
+/* "Remember my details": the details kept for a business on this device (its key), and
+ * filling them into a form's empty fields (what she typed stays). */
+var REMEMBERED = ["name", "phone", "email"];
+function rememberedKey(slug) { return "rebook:" + slug + ":details"; }
+function remembered(storage, slug) {
+  try { return JSON.parse(storage.getItem(rememberedKey(slug)) || "null"); } catch (e) { return null; }
+}
+function fillRemembered(form, saved) {
+  REMEMBERED.forEach(function (f) {
+    var input = form.elements[f];
+    if (input && !input.value && saved[f]) input.value = saved[f];
+  });
+}
+
+/* The waitlist form fills in the details she asked the booking page to remember. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-remembered]");
   var localStorage = usable("localStorage");
   if (!form || !localStorage) return;
-  var saved = null;
-  try { saved = JSON.parse(localStorage.getItem("rebook:" + form.getAttribute("data-remembered") + ":details") || "null"); } catch (e) { saved = null; }
-  if (!saved) return;
-  ["name", "phone", "email"].forEach(function (f) {
-    var input = form.elements[f];
-    if (input && !input.value && saved[f]) input.value = saved[f];
-  });
+  var saved = remembered(localStorage, form.getAttribute("data-remembered"));
+  if (saved) fillRemembered(form, saved);
 })();
 
 /* A page that answers a form's POST (an error to mend, another language) names its GET
@@ -129,16 +137,12 @@ function usable(name) {
   var localStorage = usable("localStorage");
   if (!box || !localStorage) return; // the box stays hidden: nothing could be kept
   box.parentNode.hidden = false;
-  var key = "rebook:" + box.getAttribute("data-remember") + ":details";
-  var form = box.form, fields = ["name", "phone", "email"];
-  var saved = null;
-  try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+  var slug = box.getAttribute("data-remember"), key = rememberedKey(slug);
+  var form = box.form, fields = REMEMBERED;
+  var saved = remembered(localStorage, slug);
   var forgetRow = document.getElementById("forget-row");
   if (saved) {
-    fields.forEach(function (f) {
-      var input = form.elements[f];
-      if (input && !input.value && saved[f]) input.value = saved[f];
-    });
+    fillRemembered(form, saved);
     box.checked = true;
     forgetRow.hidden = false;
   }
