@@ -1052,8 +1052,8 @@ def offer_page(
 ) -> str:
     """An offer's page: the time with the facts of the booking it would be (salon and its
     address, service and its length, stylist, time, price: `_booking_facts.html`, as on
-    her confirmation), in the page's language, and a service's payment terms to tick as
-    on the booking page; its language switch leads to `address` (the offer's own:
+    her confirmation), in the page's language, and, as on the booking page, until when
+    she may change it online and a service's payment terms to tick; its language switch leads to `address` (the offer's own:
     chalicelib/api/link_pages.py), its forms post to the token's. `failure`: why her tap
     did not book (shown above the button)."""
     from chalicelib.services.waitlist import offers
@@ -1072,6 +1072,7 @@ def offer_page(
         t=t,
         locale=locale,
         payment_terms=payment_terms(b, view["service"]["id"], view["start"], t, locale),
+        policy=change_policy(b, view["start"], t, locale),  # a freed time is often inside the window
         error=shown(failure, t, b.config.phone).message if failure else None,
         offer=named_in(view, b, locale),
         until=until_words(view["expires_at"], b, locale),

@@ -383,6 +383,28 @@ def test_an_offers_page_says_where_how_long_and_how_much_in_the_pages_language(c
     assert "Men&#39;s haircut (30\u00a0min)" in en and "€42.00" in en and "Book this time" in en
 
 
+def test_an_offers_page_says_until_when_she_may_change_the_time_online_as_the_booking_page_does(
+    client, aws, frozen_now
+):
+    # Walk report: a freed time is most often within the salon's change window, and the
+    # booking page said how long she could still change it online; the offer's one tap did not.
+    # Mon 23 Nov at 10.00, the time freed at 15.00 the same day (the demo's window: 24 h).
+    from tests.api.test_pages import _text
+
+    _, booked = book(client, "2026-11-23T15:00:00+02:00", service="mens-cut")
+    join(client, service="mens-cut", first="2026-11-23", last="2026-11-23", name="Liisa", phone="040 765 4321")
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa] = offer_links("+358407654321")
+    page = follow(client, client.http.get(f"/o/{liisa}?lang=fi").headers).body.decode()
+    policy = re.search(r'<p class="card" id="policy">(.*?)</p>', page, re.S)
+    assert policy, page
+    assert _text(policy[1]) == _text(
+        "Muutokset verkossa Aika alkaa alle 24 tunnin päästä: muutokset verkossa (peruminen tai siirto)"
+        " 15 minuutin ajan varaamisesta; sen jälkeen soita salongille."
+    ), policy[1]
+    assert page.index('id="policy"') < page.index("Varaa tämä aika"), "said before the tap that books"
+
+
 def test_an_entrys_page_names_the_service_in_the_pages_language(client, aws):
     # Walk report (360 px): joined in Finnish, her entry's page in English still said
     # "Miesten hiustenleikkaus".
