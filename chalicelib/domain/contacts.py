@@ -66,6 +66,18 @@ def phone_display(e164: str | None, home: str = DEFAULT_REGION) -> str | None:
     return facts.national if facts.country == home else facts.international
 
 
+def email_hint(email: str) -> str:
+    """Her address as a page may show it to whoever holds its link: its first letter and
+    its domain ("m•••@example.com"), where a typo is most often seen."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}\u2022\u2022\u2022@{domain}"
+
+
+def phone_ending(e164: str) -> str:
+    """The last two digits of a number: enough for her to know it is hers."""
+    return e164[-2:]
+
+
 class _PhoneFacts(NamedTuple):
     country: str | None  # ISO 3166, None if it does not parse or belongs to no country
     digits: str  # the digits of its national form

@@ -568,8 +568,9 @@ def _contact(b: Business) -> dict[str, Any]:
 def booked_page(token: str, params: dict, accept_language: str | None, address: str) -> str:
     """The confirmation after booking from the page: reading it changes nothing. A held
     booking says first, in words she cannot miss, that she must click the link sent to
-    her within N minutes."""
-    return _booking_page("booked.html", manage.get_booking(token), token, params, accept_language, address)
+    her within N minutes. Both say where the message went (half hidden), so a mistyped
+    address shows before she waits for it."""
+    return _booking_page("booked.html", manage.get_booking(token, sent=True), token, params, accept_language, address)
 
 
 def hold_page(token: str, params: dict, accept_language: str | None, address: str) -> str:

@@ -70,6 +70,10 @@ def test_a_new_clients_far_booking_is_held_until_she_clicks_the_link(client, aws
     # The booking page tells her plainly what she must do, and by when.
     page = client.http.get(f"/m/{token_of(body['manage_url'])}/booked?lang=en").body.decode()
     assert "Click the confirmation link we sent to your email or phone" in page and "30 minutes" in page
+    assert (  # and where it went, half hidden (a mistyped address shows now)
+        '<p id="sent-to">We sent the confirmation link to m\u2022\u2022\u2022@example.com'
+        " and by text message to the number ending in 67.</p>"
+    ) in page
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "awaiting_confirmation"
     # The link's page changes nothing; its button POSTs. It is served at the booking's own
     # address, the link's token in a cookie (out of the address bar).

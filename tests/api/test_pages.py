@@ -46,6 +46,36 @@ def test_the_client_pages_ask_for_https_and_no_sniffing_and_only_the_widgets_are
     assert r.status_code == 200 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
 
 
+def test_the_page_after_booking_says_where_the_confirmation_went_half_hidden(client, aws):
+    """A client's walk: "Varaus vahvistettu!" and nothing of where its message went, so a
+    mistyped address showed only as a confirmation that never came. The page says where,
+    half hidden (whoever holds the link may read it), in her language; an SMS the salon
+    does not send (a number of a country it does not text) is not claimed."""
+    from tests.conftest import drain_outbox
+
+    details = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@exmaple.com"}
+    status, _, headers = form_post(client, "/book/demo", details)
+    assert status == 303, headers
+    html = followed(client, headers)[1]
+    sent = re.search(r'<p id="sent-to">(.*?)</p>', html, re.S)
+    assert sent, html
+    assert sent[1] == (
+        "Vahvistus lähti sähköpostiin e\u2022\u2022\u2022@exmaple.com ja tekstiviestinä numeroon, joka päättyy 67."
+    )
+    assert "eeva@" not in html and "4567" not in html
+    # Once its plan is expanded into the outbox (conftest drain_outbox): the same, from the
+    # messages themselves, in the language she switches to.
+    drain_outbox()
+    sv = follow(client, {**headers, "Location": headers["Location"].split("?")[0] + "?lang=sv"}).body.decode()
+    assert "Bekräftelsen skickades till e-postadressen e\u2022\u2022\u2022@exmaple.com och som sms" in sv, sv
+
+    abroad = {**details, "start": "2026-11-25T13:00:00+02:00", "phone": "+1 202 555 0143", "lang": "en"}
+    abroad["email"] = "eeva@example.com"
+    status, _, headers = form_post(client, "/book/demo", abroad)
+    html = followed(client, headers)[1]
+    assert re.search(r'<p id="sent-to">We sent the confirmation to e\u2022\u2022\u2022@example\.com\.</p>', html), html
+
+
 def test_the_booked_page_opened_again_after_a_cancellation_says_cancelled_not_confirmed(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     token = token_of(booked["manage_url"])

@@ -9,6 +9,8 @@ from typing import Any
 from chalicelib import clock, links
 from chalicelib.domain.booking import Appointment, CancelIn, RescheduleIn, Status
 from chalicelib.domain.config import Business
+from chalicelib.domain.contacts import email_hint, phone_ending
+from chalicelib.domain.messages import MessageStatus, booking_message_keys, planned_in, queued
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import message_plans
@@ -17,7 +19,7 @@ from chalicelib.services.booking.changes import money_if_cancelled, money_of_can
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.payments import holds
 from chalicelib.services.validation import parse
-from chalicelib.store import bookings, businesses, clients
+from chalicelib.store import bookings, businesses, clients, outbox
 
 
 def _from_token(token: str) -> tuple[Business, Appointment]:
@@ -56,13 +58,16 @@ def _money_on_cancel(b: Business, appt: Appointment) -> dict[str, Any] | None:
     return money_if_cancelled(b, appt, clock.now())
 
 
-def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
+def get_booking(token: str, *, money: bool = False, sent: bool = False) -> dict[str, Any]:
     """The booking's view; `money` (the manage page) adds `money_on_cancel`, from the same
     read, `cancelled_by_salon` (the page says so, and is sorry), `money_facts` and
-    `any_staff` (booked with "anyone": her move's times are everyone's)."""
+    `any_staff` (booked with "anyone": her move's times are everyone's); `sent` (the page
+    after booking) `sent_to`, where its confirmation went (confirmation_went_to)."""
     b, appt = _from_token(token)
     view = booking_view(b, appt)
     view = holds.with_payment(b, appt, view, for_stripe_js=False)
+    if sent:
+        view["sent_to"] = confirmation_went_to(b, appt)
     if money:
         view["money_on_cancel"] = _money_on_cancel(b, appt)
         view["cancelled_by_salon"] = appt.cancelled_by_salon
@@ -71,6 +76,20 @@ def get_booking(token: str, *, money: bool = False) -> dict[str, Any]:
         view["free_until"] = free_until_of(b, appt)
         view["any_staff"] = appt.any_staff  # booked with "anyone": moved to anyone free
     return view
+
+
+def confirmation_went_to(b: Business, appt: Appointment) -> dict[str, str]:
+    """Where the booking's confirmation went ({"email": "m•••@example.com", "sms": "67"}),
+    for the page after booking to say, half hidden (whoever holds the link may read it):
+    the outbox's messages, or before its plan is expanded (a moment after booking) the plan's.
+    A message the sender skipped or gave up on went nowhere."""
+    wanted = booking_message_keys(appt.id, "confirmation", appt.seq, ["email", "sms"])
+    found = outbox.get_messages(b.id, list(wanted.values()))
+    if not found and (plan := outbox.waiting_plan(b.id, appt.id)) is not None:
+        found = {m.key: queued(m, clock.now()) for m, _parked in planned_in(plan)}
+    gone = (MessageStatus.FAILED.value, MessageStatus.SKIPPED.value)
+    to = {ch: m.recipient for ch, key in wanted.items() if (m := found.get(key)) and m.status not in gone}
+    return {ch: email_hint(r) if ch == "email" else phone_ending(r) for ch, r in to.items()}
 
 
 def free_until_of(b: Business, appt: Appointment) -> str | None:
