@@ -273,10 +273,13 @@ def is_persons(entry: Entry, name: str | None, phone: str | None, email: str | N
     return email_hers and (phone_hers or not (phone and entry.phone))
 
 
-def offer_id(entry_id: str, staff_id: str, start: datetime) -> str:
-    """The same entry offered the same time twice is the same offer (the key of its item,
-    so a job running twice offers it once); short enough for an SMS link."""
-    raw = f"{entry_id}|{staff_id}|{start.timestamp():.0f}".encode()
+def offer_id(entry_id: str, staff_id: str, start: datetime, freed_at: datetime) -> str:
+    """The same entry offered the same time from the same freeing is the same offer (the
+    key of its item, so a job running twice offers it once); freed again later, the time
+    was taken in between (an offered start's visit overlaps what its freeing freed, and was
+    free when offered: `offer_starts`), and she hears of it again. Short enough for an SMS
+    link."""
+    raw = f"{entry_id}|{staff_id}|{start.timestamp():.0f}|{freed_at.timestamp():.0f}".encode()
     return hashlib.sha256(raw).hexdigest()[:20]
 
 

@@ -205,10 +205,12 @@ def test_matches_come_in_queue_order_and_skip_closed_and_past_entries():
     assert {t for _, t in found} == {freed[0]}
 
 
-def test_an_offer_is_the_same_offer_however_often_it_is_made():
-    t = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
-    assert offer_id("e1", "aino", t) == offer_id("e1", "aino", t.astimezone(HEL))
-    assert len({offer_id("e1", "aino", t), offer_id("e2", "aino", t), offer_id("e1", "sanna", t)}) == 3
+def test_an_offer_is_the_same_offer_however_often_it_is_made_from_one_freeing():
+    t, freed = datetime(2026, 11, 25, 11, 0, tzinfo=UTC), NOW
+    assert offer_id("e1", "aino", t, freed) == offer_id("e1", "aino", t.astimezone(HEL), freed.astimezone(HEL))
+    others = {offer_id("e2", "aino", t, freed), offer_id("e1", "sanna", t, freed)}
+    later = offer_id("e1", "aino", t, freed + timedelta(minutes=5))  # freed again: taken in between
+    assert len({offer_id("e1", "aino", t, freed), later, *others}) == 4
 
 
 def test_windows_on_the_spring_dst_day_are_wall_clock_times():

@@ -89,6 +89,25 @@ def test_the_freed_time_is_offered_once_however_often_it_is_freed_or_the_job_run
     assert len(_offer_links()) == 1
 
 
+def test_a_time_taken_and_freed_again_is_offered_again(client, aws, frozen_now):
+    """A re-check's find: the offer's id was the entry, stylist and start alone, so once
+    someone else had booked the freed time and cancelled it in turn, Liisa (still waiting)
+    heard nothing, and the time went unfilled. Each freeing is offered (one freeing once:
+    test_the_freed_time_is_offered_once_however_often_it_is_freed_or_the_job_runs)."""
+    booked, _ = _booked_and_waited_for(client)
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [first] = _offer_links()
+    frozen_now["now"] += timedelta(minutes=20)
+    status, other = book(client, WED_13, name="Other Person", phone="040 888 8888", email="other@example.com")
+    assert status == 201, other  # taken from the booking page, not from her offer
+    frozen_now["now"] += timedelta(minutes=20)
+    post(client, f"/api/v1/bookings/{token_of(other['manage_url'])}/cancel")
+    drain_outbox()
+    links = _offer_links()
+    assert len(links) == 2 and links[0] == first, links
+    assert post(client, f"/api/v1/offers/{links[1]}/book")[0] == 201
+
+
 def test_only_entries_the_time_fits_are_offered(client, aws):
     from chalicelib.services.waitlist.refill import time_freed
     from chalicelib.store import bookings

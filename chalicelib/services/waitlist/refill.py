@@ -192,18 +192,23 @@ def _run_freed(b: Business, m: Message, now: datetime) -> Refill:
     tried again: offers are made once by their ids, the minutes counted once)."""
     done = Refill()
     unpaid = m.context.get("unpaid_offer")
+    earlier = m.context.get("freed_at")
+    freed_at, tz = parse_utc(earlier) if earlier else m.created_at, b.config.tz
+    as_of = freed_at  # the freeing the offers' ids are of (rules.offer_id)
     if unpaid:  # first: her entry open again, the offer marked so the time goes to the next
         from chalicelib.services.waitlist.offers import unpaid as reopen
 
         reopen(b, str(unpaid[0]), str(unpaid[1]), now)
+        # Offered as of the freeing she took it from: its id keeps the time from going back
+        # to her (nor again to those it was offered to then).
+        taken = store.get_offer(b.id, str(unpaid[0]))
+        as_of = _freed_at(taken) if taken is not None else as_of
     block = m.context.get("remove_time_off")
     if block:
         from chalicelib.services.admin.time_off import remove_replaced
 
         remove_replaced(b, str(block))
     stretches = _stretches(m) if b.config.waitlist.enabled else []
-    earlier = m.context.get("freed_at")
-    freed_at, tz = parse_utc(earlier) if earlier else m.created_at, b.config.tz
     if stretches and m.context.get("many"):
         first = min(s for _, s, _ in stretches).astimezone(tz).date()
         last = max(e for _, _, e in stretches).astimezone(tz).date()
@@ -214,7 +219,7 @@ def _run_freed(b: Business, m: Message, now: datetime) -> Refill:
         if end > freed_at and not earlier:  # minutes still ahead when freed, on the day it starts
             day = start.astimezone(tz).date()
             minutes[day] = minutes.get(day, 0) + int((end - max(start, freed_at)).total_seconds() // 60)
-        one = _time_freed(b, staff_id, start, end, now, freed_at)
+        one = _time_freed(b, staff_id, start, end, now, freed_at, as_of)
         done.matched, done.offered = done.matched + one.matched, done.offered + one.offered
         done.offers += one.offers
         for reason, n in one.skipped.items():
@@ -224,8 +229,18 @@ def _run_freed(b: Business, m: Message, now: datetime) -> Refill:
 
 
 def _time_freed(
-    b: Business, staff_id: str, start: datetime, end: datetime, now: datetime, freed_at: datetime
+    b: Business,
+    staff_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    freed_at: datetime,
+    as_of: datetime | None = None,
 ) -> Refill:
+    """`freed_at`: when the time was freed (the time to refill counts from then); `as_of`:
+    the freeing whose offers these are (their ids: rules.offer_id), `freed_at` unless an
+    unpaid booking from an offer gave it back."""
+    as_of = as_of or freed_at
     cfg = b.config
     done = Refill()
     staff = cfg.staff_member(staff_id)
@@ -256,10 +271,10 @@ def _time_freed(
     done.matched = len(found)
     queue = cfg.waitlist.mode == "queue"
     for entry, offered_start in found:
-        result = _offer(b, staff, entry, offered_start, (start, end), now, done, freed_at)
+        result = _offer(b, staff, entry, offered_start, (start, end), now, done, freed_at, as_of)
         if queue and result == store.OfferResult.MADE:
             break  # one at a time; the job passes it on when her hold runs out
-        if queue and result == store.OfferResult.EXISTS and _still_held(b, entry, staff, offered_start, now):
+        if queue and result == store.OfferResult.EXISTS and _still_held(b, entry, staff, offered_start, as_of, now):
             break  # the one holding it still may take it
     logger().info(
         "waitlist refill",
@@ -268,8 +283,13 @@ def _time_freed(
     return done
 
 
-def _still_held(b: Business, entry: Entry, staff: Staff, start: datetime, now: datetime) -> bool:
-    existing = store.get_offer(b.id, rules.offer_id(entry.id, staff.id, start))
+def _freed_at(offer: Offer) -> datetime:
+    """When the time an offer offers was freed."""
+    return parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+
+
+def _still_held(b: Business, entry: Entry, staff: Staff, start: datetime, as_of: datetime, now: datetime) -> bool:
+    existing = store.get_offer(b.id, rules.offer_id(entry.id, staff.id, start, as_of))
     return existing is not None and rules.held(existing, now)
 
 
@@ -282,6 +302,7 @@ def _offer(
     now: datetime,
     done: Refill,
     freed_at: datetime,
+    as_of: datetime,
 ) -> str:
     cfg = b.config
     service = cfg.service(entry.service_id)
@@ -296,7 +317,7 @@ def _offer(
     if mode == "queue":
         expires = min(deadline, send_at + timedelta(minutes=cfg.waitlist.hold_minutes))
     offer = Offer(
-        id=rules.offer_id(entry.id, staff.id, start),
+        id=rules.offer_id(entry.id, staff.id, start, as_of),
         business_id=b.id,
         entry_id=entry.id,
         service_id=service.id,
@@ -402,7 +423,7 @@ def run(now: datetime, simulated: bool = False) -> dict[str, int]:
         if offer.expires_at > now or offer.status != rules.OfferStatus.OPEN.value:
             continue
         b = businesses.get_by_id(offer.business_id)
-        freed_at = parse_utc(str(offer.extra["freed_at"])) if offer.extra.get("freed_at") else offer.created_at
+        freed_at = _freed_at(offer)
         stretch = [(offer.staff_id, offer.freed_start, offer.freed_end)]
         # The pass and the item that offers the time to the next are one transaction: a
         # run that dies between them leaves the item to the sweeper.
