@@ -635,6 +635,14 @@ def test_a_list_opened_again_is_read_again_and_the_summary_adds_up_to_it(owner, 
     expect(figure.locator(".value")).to_have_text(str(at_risk))
     expect(figure).to_contain_text(f"Poisjääneitä: {lapsed}")
     assert at_risk + lapsed == every
+    # Its link shows the clients it counts (an owner's walk: it opened on all of them, the
+    # long gone first and the three still to be won back at the bottom).
+    assert at_risk > 0
+    figure.get_by_role("link", name="Näytä lista").click()
+    expect(owner.locator("#retention-filter button[aria-pressed=true]")).to_contain_text("Riskissä")
+    expect(listed).to_have_count(at_risk)
+    owner.locator("#retention-filter button").first.click()  # all again, as the next tests read it
+    expect(listed).to_have_count(every)
 
 
 def test_recent_low_scores(owner):

@@ -5,6 +5,7 @@ import { day, kpiWords, money, monthName, number, percent, plural, t } from "./i
 import { isRolling, monthsOf } from "./periods.js";
 import { api, currency, state } from "./state.js";
 import { WAITLIST_KPIS, waitlistValue } from "./waitlistview.js";
+import { showSlipping } from "./lists.js";
 
 export const GROUPS = [
   ["g_clients", ["retention_rate", "new_clients", "returning_clients", "visit_frequency", "average_spend_cents"]],
@@ -251,7 +252,8 @@ export function renderSummary() {
   const lapsed = listed ? listed.clients.filter((c) => c.status === "lapsed").length : null;
   box.appendChild(figure("sum_at_risk", number(s.at_risk || 0, 0),
     lapsed === null ? null : el("p", { className: "sub", text: t("sum_lapsed", { n: number(lapsed, 0) }) }),
-    el("a", { href: "#clients", className: "sub more", text: t("see_list") })));  // .more: a thumb's target
+    el("a", { href: "#clients", className: "sub more", text: t("see_list"),  // .more: a thumb's target
+      onclick: () => showSlipping(s.at_risk ? "at_risk" : "") })));
   // What the owner is to give back herself (a salon's cancellation holding her money, a
   // refund Stripe failed), while there is any, on her first screen (refunds.js).
   const owed = state.data.refunds && state.data.refunds.ok;

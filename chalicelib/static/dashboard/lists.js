@@ -622,13 +622,17 @@ async function saveEntry(e) {
   }
 }
 
+// The list opened on one filter ("at_risk" from the first screen's "at risk now"): the
+// figure's link shows the clients it counts, not all of them with the long gone first.
+export function showSlipping(status) {
+  slippingShown = status;
+  slippingOpen = PAGE_SIZE;
+  if (state.data.clients && state.data.clients.ok) RENDER.clients(clear($("retention")), state.data.clients.ok);
+}
+
 export function initLists() {
   for (const b of $("retention-filter").querySelectorAll("button")) {
-    b.addEventListener("click", () => {
-      slippingShown = b.dataset.status;
-      slippingOpen = PAGE_SIZE;
-      if (state.data.clients && state.data.clients.ok) RENDER.clients(clear($("retention")), state.data.clients.ok);
-    });
+    b.addEventListener("click", () => showSlipping(b.dataset.status));
   }
   // The order is the API's (GET /retention?order=…): the list is read again in it.
   for (const b of $("retention-order").querySelectorAll("button")) {
