@@ -19,6 +19,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business, _parse_hhmm
 from chalicelib.domain.contacts import first_name
+from chalicelib.domain.feedback import is_low
 from chalicelib.domain.messages import Message, PlannedMessage, client_as_queued
 from chalicelib.domain.timeutil import iso_local, sortable_utc
 from chalicelib.domain.visits import outcome
@@ -28,6 +29,7 @@ from chalicelib.notify.render import TWO_SEGMENT_UNITS, render
 from chalicelib.observability import logger
 from chalicelib.services import message_plans, retention, returns
 from chalicelib.store import bookings, businesses, clients, jobs
+from chalicelib.store import feedback as feedback_store
 from chalicelib.store import marketing as store
 from chalicelib.store import retention as retention_store
 
@@ -229,6 +231,12 @@ def _nudge_due(b: Business, c: Client, local_today: date) -> bool:
     return expected - lead <= local_today <= expected + timedelta(days=NUDGE_GRACE_DAYS)
 
 
+def _rated_low(b: Business, visit: Appointment) -> bool:
+    """Did she rate this visit at or below the business's low score?"""
+    rated = feedback_store.get(b.id, visit.id)
+    return rated is not None and is_low(rated.rating, b.config.feedback)
+
+
 def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget: Budget) -> None:
     local_today = now.astimezone(b.config.tz).date()
     model = None
@@ -245,6 +253,11 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget:
             continue  # not a nudge any more: the win-back's
         last, book_url = _last_visit(b, c, history, now)
         if last is None or c.last_visit_at is None:
+            continue
+        if _rated_low(b, last):
+            # Unhappy with that visit (the owner was alerted): hers to reach out to, not a
+            # cheerful "time for your next visit" with the same stylist pre-selected.
+            summary["nudge_rated_low"] += 1
             continue
         service = b.config.service(last.service_id)
         staff = b.config.staff_member(last.staff_id)
@@ -437,6 +450,7 @@ def run(now: datetime, simulated: bool = False, budget_seconds: float = BUDGET_S
             "nudge_sent",
             "nudge_not_allowed",
             "nudge_booked",
+            "nudge_rated_low",
             "birthday_sent",
             "birthday_not_allowed",
             "units",

@@ -71,6 +71,24 @@ def test_off_unless_the_business_turns_it_on_and_its_lead_time(aws, maija, froze
     assert run_job("marketing", "2026-11-23T10:05:00+02:00")["nudge_sent"] == 1
 
 
+def test_no_nudge_after_a_visit_she_rated_low(aws, maija, frozen_now):
+    """An owner's walk: a client who gave her last visit 2/5 (the owner was alerted) got
+    "time for your next visit" five days later, the same stylist pre-selected. Hers to
+    call; a good rating of it keeps the nudge."""
+    from chalicelib import links
+    from chalicelib.services import feedback
+
+    nudging()
+    last = maija.appointments[-1]
+    token = links.feedback_token(aws.id, last.id, last.end)
+    feedback.submit(token, {"rating": 2, "comment": "Odotin liian kauan."})
+    summary = run_job("marketing", NUDGE_MORNING)
+    assert (summary["nudge_sent"], summary["nudge_rated_low"]) == (0, 1)
+    assert nudges() == []
+    feedback.submit(token, {"rating": 5})  # she changed her mind (the last submission counts)
+    assert run_job("marketing", "2026-11-22T10:05:00+02:00")["nudge_sent"] == 1
+
+
 def test_no_consent_no_nudge(aws, frozen_now):
     past_visits(FOUR_WEEKLY, marketing=False, clock=frozen_now)
     nudging()
