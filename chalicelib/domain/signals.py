@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from statistics import mean, median
 from typing import Any
 
@@ -99,8 +99,9 @@ def followup_overdue(due_dates: Iterable[date | None], today: date) -> Signal | 
     return Signal("followup_overdue", late[0].isoformat(), {"days": (today - late[0]).days})
 
 
-def no_contact(appointments: Iterable[Appointment], now: datetime) -> Signal | None:
-    """Contact: she booked, or came. Silent for longer than ever before between contacts."""
+def no_contact(appointments: Iterable[Appointment], now: datetime, tz: tzinfo = UTC) -> Signal | None:
+    """Contact: she booked, or came. Silent for longer than ever before between contacts;
+    the silence told in the business's (`tz`) calendar days."""
     moments: set[datetime] = set()
     for a in appointments:
         if a.created_at <= now:
@@ -116,8 +117,11 @@ def no_contact(appointments: Iterable[Appointment], now: datetime) -> Signal | N
         return None
     # In whole days, as the owner reads it: a silence of hours against gaps of minutes (a
     # walk-in booked and seen within the hour, a clock moved forward) is no warning, and
-    # "0 days, longer than ever (longest so far 0 days)" is no sentence.
-    days, longest_days = int(silence), round(longest)
+    # "0 days, longer than ever (longest so far 0 days)" is no sentence. Calendar days (an
+    # owner's walk: a visit on 21 March at 14.00 read "260 days" on the morning of 7 Dec,
+    # the 261st day after it).
+    days = (now.astimezone(tz).date() - contacts[-1].astimezone(tz).date()).days
+    longest_days = round(longest)
     if longest_days < 1 or days <= longest_days:
         return None
     # The longest gap so far is the rule's own yardstick, and the owner's: a median would
@@ -158,6 +162,7 @@ def warnings(
     late_cancel_hours: int,
     status: str | None = None,
     grace_minutes: int = 0,
+    tz: tzinfo = UTC,
 ) -> list[Signal]:
     """Every rule's warning, in the order of CODES. `status` is hers by the return
     model (active, at_risk, lapsed; None: not known)."""
@@ -167,7 +172,7 @@ def warnings(
         changes_in_a_row(appointments, late_cancel_hours, grace_minutes),
         falling_rating(ratings),
         followup_overdue(followup_dues, today),
-        no_contact(appointments, now),
+        no_contact(appointments, now, tz),
         no_show(appointments, now),
         one_visit(visits, status),
     )

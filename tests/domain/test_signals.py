@@ -130,6 +130,29 @@ def test_silence_longer_than_ever_between_her_contacts():
     assert s.params == {"days": 140, "longest_days": 27}
 
 
+def test_the_silence_is_told_in_the_salons_calendar_days():
+    """An owner's walk: last seen on 21 March at 14.00, the card said "260 days" on the
+    morning of 7 December, the 261st day after it (whole 24 hours counted)."""
+    from zoneinfo import ZoneInfo
+
+    helsinki = ZoneInfo("Europe/Helsinki")
+    now = datetime(2026, 12, 7, 7, 30, tzinfo=UTC)  # 9.30 in Helsinki
+    last = datetime(2026, 3, 21, 12, 0, tzinfo=UTC)  # 14.00 in Helsinki
+    history = [appt(last - timedelta(days=d), made_days_before=2, id=f"v{d}") for d in (60, 30, 0)]
+    s = signals.no_contact(history, now, helsinki)
+    assert s is not None and s.params["days"] == 261, s
+    # Near midnight the day is the salon's: 23.30 on 7 Dec in Helsinki is 7 Dec there.
+    late = datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
+
+    def days(at: datetime, *tz: ZoneInfo) -> int:
+        found = signals.no_contact(history, at, *tz)
+        assert found is not None
+        return found.params["days"]
+
+    assert days(late, helsinki) == 261 and days(late) == 261  # UTC: 21.30 on the 7th too
+    assert days(late + timedelta(hours=1), helsinki) == 262
+
+
 def test_a_recent_booking_is_contact():
     history = [appt(days_ago(d), made_days_before=3) for d in (200, 170, 140)]
     booked = appt(NOW + timedelta(days=10), "booked", made_days_before=12)  # made 2 days ago

@@ -59,7 +59,7 @@ def warnings(
     r = b.config.rules
     ratings = _ratings(history, rated, now)
     return rules.warnings(
-        history, ratings, dues, now, today(b), r.cancellation_window_hours, status, r.change_grace_minutes
+        history, ratings, dues, now, today(b), r.cancellation_window_hours, status, r.change_grace_minutes, b.config.tz
     )
 
 
