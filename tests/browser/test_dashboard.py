@@ -482,9 +482,15 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dialog.get_by_role("button", name="Peruuta").click()
     assert not stack.emails_to("nelli@example.com", wait=0)
 
-    # Maintenance: off the list at once.
+    # Maintenance: off the list at once, and back in one tap on the line that says so (an
+    # owner's walk: tapped by mistake, she had to search for the client to undo it).
     owner.get_by_role("button", name="Käy omaan tahtiinsa – älä seuraa: Maija Huoltonen").click()
     expect(status).to_contain_text("Maija Huoltonen käy omaan tahtiinsa")
+    expect(listed.filter(has_text="Maija Huoltonen")).to_have_count(0)
+    status.get_by_role("button", name="Peru").click()
+    expect(status).to_contain_text("Maija Huoltonen on taas seurannassa")
+    expect(listed.filter(has_text="Maija Huoltonen")).to_have_count(1)
+    owner.get_by_role("button", name="Käy omaan tahtiinsa – älä seuraa: Maija Huoltonen").click()
     expect(listed.filter(has_text="Maija Huoltonen")).to_have_count(0)
 
     # A follow-up due today: it shows under the follow-ups due, and can be marked done.

@@ -456,10 +456,20 @@ async function setMaintenance(client, button) {
   button.disabled = true;
   try {
     await api("PATCH", `/clients/${client.id}`, { relationship: "maintenance" });
-    say(t("maintenance_done", { name: client.name }));
+    say(t("maintenance_done", { name: client.name }), false, { label: t("act_undo_maintenance"), run: () => followAgain(client) });
     await reload("clients");
     $("h-clients").focus(); // the button is gone
   } catch (err) { failed(err); } finally { button.disabled = false; }
+}
+
+// Her own pace taken back from the status line: the return model's word again, as her
+// card's "follow again" does (client.js).
+async function followAgain(client) {
+  try {
+    await api("PATCH", `/clients/${client.id}`, { relationship: null });
+    say(t("follow_again_done", { name: client.name }));
+    await reload("clients");
+  } catch (err) { failed(err); }
 }
 
 export function openFollowUp(client, then) {

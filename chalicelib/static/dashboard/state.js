@@ -72,10 +72,18 @@ export function businessLocale() { return (state.profile && state.profile.locale
 export function staffList() { return (state.profile && state.profile.staff) || []; }
 
 // The status line: in the page, or in the modal dialog open on top of it (dom.js placeStatus).
-export function say(message, bad) {
+// `undo`: a button after the words that takes back what they tell ({label, run}), for a
+// one-tap action with nothing to confirm it (an owner's walk: "comes at her own pace"
+// tapped by mistake took the client off the list, to be found again by search).
+export function say(message, bad, undo) {
   const s = placeStatus();
   s.textContent = message || "";
   s.className = bad ? "status bad" : "status";
+  if (undo) {
+    const b = el("button", { type: "button", className: "link undo", text: undo.label });
+    b.addEventListener("click", () => { b.disabled = true; undo.run(); }, { once: true });
+    s.append(" ", b);
+  }
   // Kept in sight at the top while she scrolls only while it is at most two lines
   // (dashboard.css --status-sticky): a longer one would cover a phone's screen.
   const cs = getComputedStyle(s);
