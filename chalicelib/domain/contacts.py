@@ -83,6 +83,7 @@ class _PhoneFacts(NamedTuple):
     digits: str  # the digits of its national form
     national: str  # "040 1234567"
     international: str  # "+358 40 1234567"
+    mobile: bool = False  # a mobile's number (or one that may be: the US, Canada): a text reaches it
 
 
 # A booking asks about its one number several times (each message's SMS, the search
@@ -97,6 +98,7 @@ def _phone_facts(phone: str) -> _PhoneFacts:
     except phonenumbers.NumberParseException:
         return _PhoneFacts(None, "", "", "")
     region = phonenumbers.region_code_for_number(parsed)
+    kind = phonenumbers.number_type(parsed)
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     international = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return _PhoneFacts(
@@ -104,12 +106,27 @@ def _phone_facts(phone: str) -> _PhoneFacts:
         "".join(ch for ch in national if ch.isdigit()),
         national,
         international,
+        kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE),
     )
 
 
+def sms_refusal(e164: str | None, countries: tuple[str, ...] | list[str]) -> str | None:
+    """Why no SMS may go to this number (`sms_allowed`): no_phone, not_mobile (a landline's,
+    a service number) or sms_country (outside the business's `countries`); None: it may."""
+    if not e164:
+        return "no_phone"
+    facts = _phone_facts(e164)
+    if facts.country not in set(countries):
+        return "sms_country"
+    return None if facts.mobile else "not_mobile"
+
+
 def sms_allowed(e164: str | None, countries: tuple[str, ...] | list[str]) -> bool:
-    """May an SMS go to this number: is it of one of the countries the business allows?"""
-    return phone_country(e164) in set(countries)
+    """May an SMS go to this number: a mobile's, of one of the countries the business
+    allows? Not a landline's nor a company's service number (a client's walk: a Swedish
+    "070-123 45 67" typed on a Finnish salon's page is a valid Finnish service number,
+    +358 70…, and its texts, the booking's link in them, went there)."""
+    return sms_refusal(e164, countries) is None
 
 
 def normalize_email(raw: str) -> str:

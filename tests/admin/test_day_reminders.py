@@ -270,3 +270,18 @@ def test_a_number_cleared_at_the_desk_gets_no_reminder_and_the_list_says_why(cli
     lines = by_client(desk.get("/reminders")[1])["Pekka Puu"]
     assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("skipped", "no_phone"), lines
     assert lines["email"]["status"] == "pending"
+
+
+def test_a_landline_given_at_the_desk_gets_no_text_and_the_list_says_why(client, desk):
+    """A text to a landline (or a service number) reaches nobody, or someone else: her SMS
+    reminder is skipped and the list says the number is not a mobile's, not its country."""
+    status, booked = book(
+        client, "2026-11-24T12:00:00+02:00", name="Pekka Puu", phone="040 765 4321", email="pekka@example.com"
+    )
+    assert status == 201, booked
+    drain_outbox()
+    pekka = desk.get("/clients?q=Pekka")[1]["clients"][0]
+    assert desk.patch(f"/clients/{pekka['id']}", {"phone": "09 1234 5678"})[0] == 200
+    lines = by_client(desk.get("/reminders")[1])["Pekka Puu"]
+    assert (lines["sms"]["status"], lines["sms"]["reason"]) == ("skipped", "not_mobile"), lines
+    assert lines["email"]["status"] == "pending"

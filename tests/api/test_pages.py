@@ -76,6 +76,28 @@ def test_the_page_after_booking_says_where_the_confirmation_went_half_hidden(cli
     assert re.search(r'<p id="sent-to">We sent the confirmation to e\u2022\u2022\u2022@example\.com\.</p>', html), html
 
 
+def test_a_swedish_number_typed_without_its_country_code_is_not_texted(client, aws):
+    """A client's walk: "070-123 45 67" on a Finnish salon's page in Swedish is a valid
+    Finnish service number (+358 70…, no mobile's), and her confirmation, its link to move
+    or cancel the booking in it, was texted there. Only a mobile's number is texted: with
+    an email she is booked and told by email alone; with the number alone she is asked
+    for an email, on the field."""
+    from tests.conftest import drain_outbox, sent_sms
+
+    details = {**DETAILS, "lang": "sv", "phone": "070-123 45 67", "email": "anna@example.com"}
+    status, _, headers = form_post(client, "/book/demo", details)
+    assert status == 303, headers
+    html = followed(client, headers)[1]
+    assert '<p id="sent-to">Bekräftelsen skickades till e-postadressen a\u2022\u2022\u2022@example.com.</p>' in html
+    drain_outbox()
+    assert not [n for n, *_ in sent_sms() if n == "+358701234567"]
+
+    alone = {**details, "start": "2026-11-25T13:00:00+02:00", "email": ""}
+    status, html, _ = form_post(client, "/book/demo", alone)
+    assert status == 422 and 'aria-invalid="true"' in _input(html, "phone"), html[:300]
+    assert "Vi kan inte skicka sms till det här numret" in html
+
+
 def test_the_booked_page_opened_again_after_a_cancellation_says_cancelled_not_confirmed(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     token = token_of(booked["manage_url"])

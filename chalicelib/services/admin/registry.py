@@ -12,7 +12,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.client_stats import client_stats
 from chalicelib.domain.clients import Client, Consent, ProfileUpdate
 from chalicelib.domain.config import Business
-from chalicelib.domain.contacts import home_country, phone_context, phone_display, search_needle
+from chalicelib.domain.contacts import home_country, phone_context, phone_display, search_needle, sms_refusal
 from chalicelib.domain.messages import Message, visit_as_planned
 from chalicelib.domain.registry import ClientUpdate, Note, NoteIn
 from chalicelib.domain.timeutil import iso_local
@@ -330,7 +330,12 @@ def _repoint(b: Business, before: Client, after: Client) -> None:
     reminders planned when she booked); with none now, those are skipped. After the
     commit: a failure is logged, the profile stays saved."""
     changes = [
-        ("sms", sms_to(b, before.phone), sms_to(b, after.phone), "no_phone" if not after.phone else "sms_country"),
+        (
+            "sms",
+            sms_to(b, before.phone),
+            sms_to(b, after.phone),
+            sms_refusal(after.phone, b.config.sms.countries) or "",
+        ),
         ("email", before.email, after.email, "no_email"),
     ]
     for channel, old, new, why in changes:

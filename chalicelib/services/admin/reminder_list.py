@@ -14,6 +14,7 @@ from chalicelib.domain import reminders as reminder_rules
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business
+from chalicelib.domain.contacts import sms_refusal
 from chalicelib.domain.messages import OPEN_STATUSES, Message, MessageStatus, planned_in, queued
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.services.admin.calendar import appointments_on
@@ -117,7 +118,7 @@ def _reminders(
         elif c is None or c.is_erased:
             line["reason"] = "no_client"
         elif not contact[rule.channel]:
-            line["reason"] = "no_email" if rule.channel == "email" else ("sms_country" if c.phone else "no_phone")
+            line["reason"] = "no_email" if rule.channel == "email" else sms_refusal(c.phone, cfg.sms.countries)
         elif rule.channel == "sms" and a.sms_limited and not a.reschedules:
             # The number's or the IP's SMS of the day left her SMS out (a move plans them again).
             line["reason"] = "sms_limit"

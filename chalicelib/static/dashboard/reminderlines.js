@@ -18,6 +18,7 @@ export const REASON_WORDS = {
   no_email: "why_no_email",
   no_phone: "why_no_phone",
   sms_country: "why_sms_country",
+  not_mobile: "why_not_mobile",
   no_client: "why_no_client",
   booked_inside_lead_time: "why_booked_inside_lead_time",
   quiet_hours: "why_quiet_hours",
