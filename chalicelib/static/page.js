@@ -191,16 +191,29 @@ function deviceNote(kind, markId, hereId, note, find) {
 
 /* A booking this device just made (its confirmation page notes its time and address): the
  * booking page, opened again on that time, says she booked it and links her booking,
- * instead of only "the time in the link cannot be booked". */
+ * instead of only "the time in the link cannot be booked". One held while she pays (its
+ * pay page notes until when) is said held, not booked, and leads back to paying (a
+ * client's walk: back from the pay page, "you just booked this time" of a booking never
+ * paid); once its hold has run out the time is free again, and nothing is said. */
 (function () {
   "use strict";
   var when = function (el) { return Date.parse(el.getAttribute("data-start")); };
   var shown = deviceNote("booked", "booked-mark", "booked-here", function (kept, mark) {
-    var at = when(mark);
-    return (kept || []).filter(function (b) { return b.at !== at; }).slice(-4).concat([{ at: at, href: location.href }]);
+    var at = when(mark), made = { at: at, href: location.href };
+    if (mark.getAttribute("data-held-until")) {
+      made.held = mark.getAttribute("data-held-until");
+      made.heldTime = mark.getAttribute("data-held-time");
+    }
+    return (kept || []).filter(function (b) { return b.at !== at; }).slice(-4).concat([made]);
   }, function (kept, here) {
     var mine = (kept || []).filter(function (b) { return b.at === when(here); })[0];
-    return mine && mine.href;
+    if (!mine) return null;
+    if (mine.held) {
+      if (Date.parse(mine.held) <= Date.now()) return null;
+      here.querySelector("span").textContent = here.getAttribute("data-held").replace("{time}", mine.heldTime);
+      here.querySelector("a").textContent = here.getAttribute("data-held-link");
+    }
+    return mine.href;
   });
   // Her own booking took the time: not "the time cannot be booked" beside it.
   var lost = document.getElementById("form-error");

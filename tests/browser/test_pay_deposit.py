@@ -6,13 +6,14 @@ to run out, and a no-show fee charged off-session to the card on file."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
 from tests.api.helpers import token_of
-from tests.browser.conftest import DESKTOP, check_client_page, check_page, new_context
+from tests.browser.conftest import DESKTOP, PIN, check_client_page, check_page, new_context
 from tests.browser.seed import someone, stack_env
 from tests.browser.test_client_pages import fill_details
 from tests.browser.test_dashboard import accounts, post_json
@@ -87,8 +88,10 @@ def test_pay_a_deposit_with_a_plain_card(page, stack):
 
 def test_back_from_the_pay_page_the_form_says_she_booked_that_time_already(page, stack):
     """Anyone's time held for her deposit, then back on its form (another stylist may be
-    free then too): it says she booked it on this device and leads to her pay page, where
-    a second tap of "confirm" would hold a second time."""
+    free then too): it says she started booking it on this device, held until when while
+    she pays, not yet booked (a client's walk: "you just booked this time" of a booking
+    never paid), and leads to her pay page, where a second tap of "confirm" would hold a
+    second time. Once the hold has run out, the time is free again: nothing is said."""
     page.goto(f"{stack.api}/book/demo?service=highlights")
     page.locator("nav.days a:not(.full)").nth(3).click()
     page.locator(".slots a").first.click()
@@ -102,10 +105,20 @@ def test_back_from_the_pay_page_the_form_says_she_booked_that_time_already(page,
     page.go_back()
     note = page.locator("#booked-here")
     expect(note).to_be_visible()
-    expect(note).to_contain_text("Varasit tämän ajan juuri tällä laitteella.")
-    note.get_by_role("link", name="Katso varauksesi").click()
+    expect(note).to_contain_text(
+        re.compile(r"Aloitit tämän ajan varaamisen tällä laitteella: se on pidossa sinulle klo\u00a0\d{1,2}\.\d\d asti")
+    )
+    expect(note).to_contain_text("Varausta ei ole vielä vahvistettu.")
+    expect(note).not_to_contain_text("Varasit")
+    note.get_by_role("link", name="Jatka maksamaan").click()
     page.get_by_role("heading", name="Maksa vahvistaaksesi varauksen").wait_for()
     assert page.url == pay_url
+    page.go_back()
+    expect(note).to_be_visible()
+    page.clock.set_fixed_time(datetime.fromisoformat(PIN) + timedelta(hours=2))  # her hold has run out
+    page.reload()  # waits for its load: page.js (deferred) has run
+    expect(page.locator("#form-error")).to_be_visible()  # "the time cannot be booked": held still, on the server
+    expect(note).to_be_hidden()
 
 
 def test_she_reads_the_pay_page_in_swedish_and_pays_there(page, stack):
