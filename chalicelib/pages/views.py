@@ -7,6 +7,7 @@ cases as the JSON API, so the rules are the same.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -67,7 +68,7 @@ def kept(value: object) -> Markup:
     """A date-time or a price (range) kept on one line where the line has room for it
     ("ma 7.12. klo 10.00", not "ma 7.12. klo" over "10.00"): a page's only (the layout's
     `.keep`, an inline block: wider than its column, it still wraps rather than overflow)."""
-    return Markup('<span class="keep">{}</span>').format(value)
+    return Markup(KEEP_OPEN + "{}" + KEEP_CLOSE).format(value)
 
 
 def unit(number: object, word: str) -> str:
@@ -76,9 +77,26 @@ def unit(number: object, word: str) -> str:
     return f"{number}{NBSP}{word}"
 
 
+KEEP_OPEN, KEEP_CLOSE = '<span class="keep">', "</span>"
+# The punctuation right after a placeholder ("until {time}."), moved into a kept value's
+# span: an inline block may end a line, and a client's walk found "kl. 13.27" on one line
+# and its full stop alone on the next (a word joiner does not hold it in Chromium).
+_PUNCTUATION_AFTER = re.compile(r"\{(\w+)\}([.,:;!?)]+)")
+
+
 def fill(text: str, **values: object) -> Markup:
-    """A sentence from the strings with its values filled in, escaped, a `kept` value kept."""
-    return Markup(escape(text)).format(**values)
+    """A sentence from the strings with its values filled in, escaped, a `kept` value kept
+    (with the punctuation that follows it)."""
+
+    def keep_with(m: re.Match[str]) -> str:
+        name, punctuation = m.group(1), m.group(2)
+        v = values.get(name)
+        if not (isinstance(v, Markup) and v.startswith(KEEP_OPEN) and v.endswith(KEEP_CLOSE)):
+            return m.group(0)
+        values[name] = Markup(str(v)[: -len(KEEP_CLOSE)] + str(escape(punctuation)) + KEEP_CLOSE)
+        return "{" + name + "}"
+
+    return Markup(escape(_PUNCTUATION_AFTER.sub(keep_with, text))).format(**values)
 
 
 def render(template: str, **ctx) -> str:

@@ -62,7 +62,8 @@ def test_booking_without_the_tick_is_refused_and_with_it_leads_to_the_pay_page(p
     assert status == 200
     assert f'<script src="{stripe_env.js_url}"></script>' in pay
     assert "€47.70" in pay
-    assert 'The time is held for you until <span class="keep">Mon 23 Nov at\u00a010:10</span>.' in pay  # on one line
+    # On one line, its full stop with it (a client's walk: "kl. 13.27" over a lone ".").
+    assert 'The time is held for you until <span class="keep">Mon 23 Nov at\u00a010:10.</span>' in pay
     assert "Times are local time (Helsinki)." in pay  # whose clock, for a phone in another zone
     assert 'data-secret="seti_' in pay and 'data-key="pk_test_' in pay
 
