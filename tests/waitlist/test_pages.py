@@ -189,6 +189,24 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     assert re.search(r'href="/book/demo\?service=[\w-]+&amp;lang=en">Book a new time</a>', again), again
 
 
+def test_an_offer_taken_with_no_other_time_that_suits_her_leads_to_the_services_times(client, aws, monkeypatch):
+    """A client's walk: the time taken and no other that fits her entry, the page left her
+    only "Leave the waitlist". It leads to the service's times too."""
+    from chalicelib.services.waitlist import offers
+
+    monkeypatch.setattr(offers, "next_free_time", lambda *a, **k: None)  # her days full otherwise
+    _, booked = book(client, "2026-11-25T13:00:00+02:00")
+    join(client, first="2026-11-25", last="2026-11-25", name="Liisa", phone="040 765 4321", email=None)
+    join(client, first="2026-11-25", last="2026-11-25", name="Other", phone="040 888 8888", email=None)
+    post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    [liisa], [other] = offer_links("+358407654321"), offer_links("+358408888888")
+    assert _post_form(client, f"/o/{other}/book", {"lang": "en"}).status_code == 303
+    gone = open_link(client, f"/o/{liisa}?lang=en").body.decode()
+    assert "That time was just taken — you are still on the list." in gone
+    assert "The next free time that suits you" not in gone
+    assert re.search(r'href="/book/demo\?service=womens-cut&amp;lang=en">Choose another time</a>', gone), gone
+
+
 def test_the_waitlist_without_a_service_asks_her_to_choose_one_first_in_her_language(client, aws):
     """A shared link or the back button once led to a 404 page: the waitlist's link
     without its service. She gets the waitlist page, which asks for the service first."""
