@@ -60,6 +60,7 @@ def _env():
     env.filters["kept"] = kept
     env.filters["fill"] = fill
     env.filters["unit"] = unit
+    env.filters["city"] = city_of
     env.globals["locales"] = LOCALES
     return env
 

@@ -57,6 +57,9 @@ def test_the_waitlist_form_says_whom_she_waits_for(client, aws):
     assert anyone == "/book/demo/waitlist?service=highlights&date=2026-11-25&lang=fi", anyone
     html = client.http.get(anyone).body.decode()
     assert 'id="waitlist-staff"' not in html and 'name="staff" value=""' in html
+    # Whose list, and in which time her hours are (a client's walk in English: neither).
+    en = client.http.get(anyone.replace("lang=fi", "lang=en")).body.decode()
+    assert '<p class="muted" id="waitlist-salon">Salon Aurora · Times are local time (Helsinki).</p>' in en
 
 
 def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(client, aws):
