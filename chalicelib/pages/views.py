@@ -19,7 +19,14 @@ from markupsafe import Markup, escape
 
 from chalicelib import clock, links
 from chalicelib.domain import plaintext
-from chalicelib.domain.booking import AWAITING_CONFIRMATION, cancellation_deadline, change_deadline, offers_change
+from chalicelib.domain.booking import (
+    AWAITING_CONFIRMATION,
+    Status,
+    cancellation_deadline,
+    change_deadline,
+    offers_change,
+)
+from chalicelib.domain.clients import Client
 from chalicelib.domain.config import WEEKDAYS, Business, Service
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
@@ -206,6 +213,8 @@ def book_page(
             ctx["kept"] = typed
     elif typed:  # no service of hers (book_submit): the services, her details carried on with them
         ctx["kept"] = typed
+    if params.get("again") or params.get("card"):
+        ctx["ahead"] = booked_ahead(b, params, locale)
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -333,12 +342,11 @@ def _clock(minutes: int, locale: str) -> str:
     return clock_text(*divmod(minutes, 60), locale)
 
 
-def returning_client(b: Business, token: str | None, purpose: str = "rebook") -> dict[str, str] | None:
-    """Her name and contact for the details form, from a "book again" link's token or her
-    stamp card's (`purpose`; signed, for this business, unexpired); None for anything
-    else, and the page is then the ordinary one (a bad link costs her only the typing)."""
+def _client_of_link(b: Business, token: str | None, purpose: str = "rebook") -> Client | None:
+    """The client a "book again" link's token or her stamp card's (`purpose`; signed, for
+    this business, unexpired) is of; None for anything else, and the page is then the
+    ordinary one (a bad link costs her only the typing)."""
     from chalicelib.domain import tokens
-    from chalicelib.domain.contacts import first_name
     from chalicelib.store import clients
 
     if not token:
@@ -348,9 +356,46 @@ def returning_client(b: Business, token: str | None, purpose: str = "rebook") ->
     except tokens.TokenError:
         return None
     c = clients.get_client(b.id, claims.subject) if claims.business_id == b.id else None
-    if c is None or c.erased_at is not None:
+    return None if c is None or c.erased_at is not None else c
+
+
+def returning_client(b: Business, token: str | None, purpose: str = "rebook") -> dict[str, str] | None:
+    """Her name and contact for the details form, from her link (_client_of_link)."""
+    from chalicelib.domain.contacts import first_name
+
+    c = _client_of_link(b, token, purpose)
+    if c is None:
         return None
     return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": c.phone or "", "email": c.email or ""}
+
+
+def booked_ahead(b: Business, params: dict, locale: str) -> dict[str, str] | None:
+    """Her next booked visit, when the page is opened from her own link (book again, a
+    nudge, a win-back, her stamp card): an owner's walk found a nudge's link, opened again,
+    book the same visit twice without a word of the first. Its time and service only (no
+    link to change it: that is her confirmation's)."""
+    from chalicelib.domain.contacts import first_name
+    from chalicelib.domain.visits import outcome
+    from chalicelib.store import bookings
+
+    c = _client_of_link(b, params.get("again")) or _client_of_link(b, params.get("card"), "card")
+    if c is None:
+        return None
+    now = clock.now()
+    ahead = [
+        a
+        for a in bookings.client_history(b.id, c.id)
+        if a.status == Status.BOOKED.value and outcome(a, now) == "upcoming"
+    ]
+    if not ahead:
+        return None
+    first = min(ahead, key=lambda a: a.start)
+    service = b.config.service(first.service_id)
+    return {
+        "name": first_name(c.name) or c.name,
+        "start": iso_local(first.start, b.config.tz),
+        "service": service.name.get(locale) if service else first.service_id,
+    }
 
 
 def taken_when_booking(b: Business, service: Service) -> BookingPayment | None:

@@ -64,6 +64,32 @@ def test_the_nudge_names_her_service_and_staff_once_and_its_booking_counts(clien
     assert (kpis["kpis"]["nudges_sent"]["value"], kpis["kpis"]["nudge_bookings"]["value"]) == (1, 1)
 
 
+def test_her_nudge_opened_again_after_booking_says_she_has_booked(client, aws, maija, frozen_now):
+    """An owner's walk: Tiina booked from her nudge, opened it again and booked the same
+    visit a second time, nothing said of the first. The page from her own link names her
+    next visit (its time and service; changing it is her confirmation's link's)."""
+    import html
+    import re
+
+    nudging()
+    assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 1
+    [text] = nudges()
+    [link] = re.findall(r"https?://[^/\s]+(/book/demo\?[^\s\"<>]+)", text.replace("=\n", ""))[:1]
+    link = html.unescape(link)
+    page = client.http.get(link).body.decode()
+    assert 'id="booked-ahead"' not in page  # nothing booked yet
+    assert book(client, "2026-12-01T12:00:00+02:00")[0] == 201
+    page = client.http.get(link).body.decode()
+    ahead = re.search(r'<p class="card" id="booked-ahead" role="status">(.*?)</p>', page, re.S)
+    assert ahead, page
+    words = re.sub(r"<[^>]+>", "", ahead[1])
+    assert words == (
+        "Maija, sinulla on jo varaus: Naisten hiustenleikkaus ti 1.12. klo\u00a012.00."
+        " Voit siirtää tai perua sen vahvistusviestisi linkistä."
+    ), words
+    assert "/m/" not in ahead[1]  # no way to change it from a link that only fills her details in
+
+
 def test_off_unless_the_business_turns_it_on_and_its_lead_time(aws, maija, frozen_now):
     assert run_job("marketing", NUDGE_MORNING)["nudge_sent"] == 0
     nudging(lead=1)
