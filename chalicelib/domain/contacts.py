@@ -144,6 +144,64 @@ def normalize_email(raw: str) -> str:
     return info.normalized.lower()
 
 
+# The mail domains most clients of a Nordic salon use: a domain one slip from one of them
+# is most likely it, mistyped ("gmial.com"), and her confirmation would never reach her.
+COMMON_MAIL_DOMAINS = (
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.fi",
+    "hotmail.se",
+    "hotmail.co.uk",
+    "outlook.com",
+    "outlook.fi",
+    "live.com",
+    "live.fi",
+    "live.se",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.se",
+    "icloud.com",
+    "me.com",
+    "luukku.com",
+    "suomi24.fi",
+    "kolumbus.fi",
+    "elisanet.fi",
+    "saunalahti.fi",
+    "welho.com",
+    "telia.com",
+    "gmx.com",
+    "protonmail.com",
+    "proton.me",
+)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Are `a` and `b` one slip of a finger apart: a letter missing, added or changed, or
+    two neighbours swapped (Damerau's distance 1)?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def meant_address(email: str) -> str | None:
+    """The address she most likely meant, when its domain is one slip from exactly one
+    common mail domain and is not one itself ("anna@gmial.com" -> "anna@gmail.com");
+    None otherwise (her own company's domain is hers to know)."""
+    local, _, domain = email.rpartition("@")
+    d = domain.lower()
+    if not local or d in COMMON_MAIL_DOMAINS:
+        return None
+    near = [c for c in COMMON_MAIL_DOMAINS if _one_slip(d, c)]
+    return f"{local}@{near[0]}" if len(near) == 1 else None
+
+
 def first_name(full_name: str) -> str:
     return (full_name or "").strip().split(" ")[0]
 

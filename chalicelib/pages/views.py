@@ -28,6 +28,7 @@ from chalicelib.domain.booking import (
 )
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import WEEKDAYS, Business, Service
+from chalicelib.domain.contacts import meant_address
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.payments import BookingPayment, payment_for, policy_of
@@ -510,6 +511,14 @@ def book_submit(
         return 200, picked_again(slug, form, accept_language), None
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
+    if form.get("email_use"):  # the address the page thought she meant, taken: she checked it
+        form = {**form, "email": form["email_use"], "email_checked": form["email_use"]}
+    email = form.get("email", "").strip()
+    meant = meant_address(email) if email and form.get("email_checked", "").strip() != email else None
+    if meant and _instant_param(form.get("start", "")):
+        # One slip from a common mail domain ("gmial.com"): asked before booking, since her
+        # confirmation and its link would reach nobody (a client's walk). One tap either way.
+        return 200, details_again(slug, b, form, locale, email_meant=meant), None
     body = {
         "service": form.get("service", ""),
         "start": form.get("start", ""),
@@ -545,41 +554,61 @@ def book_submit(
             message = t["err_service_unknown"] if unknown else problem.message
             kept = typed if any(typed.values()) else None
             return e.status, book_page(slug, {**params, "start": ""}, accept_language, kept, message), e.retry_after
-        profile = profiles.public_profile(slug)
-        profile = {**profile, "city": city_of(profile["timezone"])}
-        member = b.config.staff_member(form.get("staff") or "")
         # Lost a race for the time: a friendly note and the nearest free times, not an error.
         taken = (
             availability.nearest_free(slug, form.get("service", ""), form.get("staff") or None, form.get("start", ""))
             if isinstance(e, SlotTaken)
             else None
         )
-
-        def link(**kw: str) -> str:  # this step's own address, `kw` changed
-            return f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
-
-        page = render(
-            "book.html",
-            t=t,
-            locale=locale,
-            biz=profile,
-            params=params,
-            here=link(),
-            step="details",
-            service=chosen_service(profile, b, form.get("service", "")),
-            start=form.get("start"),
-            error=problem.message,
-            invalid=problem.fields,
-            staff_name=member.name if member else None,
-            form=form,
-            taken=taken,
-            payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
-            policy=change_policy(b, form.get("start", ""), t, locale),  # as on the first showing
-            idempotency_key=new_form_key(),
-            link=link,
-        )
+        page = details_again(slug, b, form, locale, error=problem.message, invalid=problem.fields, taken=taken)
         return e.status, page, e.retry_after
     return 201, after_booking(result, locale, bool(form.get("embed"))), None
+
+
+def details_again(
+    slug: str,
+    b: Business,
+    form: dict,
+    locale: str,
+    *,
+    error: str | None = None,
+    invalid: dict | None = None,
+    taken: list | None = None,
+    email_meant: str | None = None,
+) -> str:
+    """The details step again with what she sent: what is wrong (`error`, the `invalid`
+    fields), the nearest free times of a time just `taken`, or the address she may have
+    meant (`email_meant`)."""
+    params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
+    t = words(locale)
+    profile = profiles.public_profile(slug)
+    profile = {**profile, "city": city_of(profile["timezone"])}
+    member = b.config.staff_member(form.get("staff") or "")
+
+    def link(**kw: str) -> str:  # this step's own address, `kw` changed
+        return f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
+
+    return render(
+        "book.html",
+        t=t,
+        locale=locale,
+        biz=profile,
+        params=params,
+        here=link(),
+        step="details",
+        service=chosen_service(profile, b, form.get("service", "")),
+        start=form.get("start"),
+        error=error,
+        invalid=invalid,
+        staff_name=member.name if member else None,
+        form=form,
+        taken=taken,
+        email_meant=email_meant,
+        payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
+        policy=change_policy(b, form.get("start", ""), t, locale),  # as on the first showing
+        idempotency_key=new_form_key(),
+        link=link,
+    )
 
 
 # What she typed that a time chosen anew keeps; the payment terms' tick is asked again

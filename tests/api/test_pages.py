@@ -98,6 +98,37 @@ def test_a_swedish_number_typed_without_its_country_code_is_not_texted(client, a
     assert "Vi kan inte skicka sms till det här numret" in html
 
 
+def test_an_address_one_slip_from_a_common_mail_domain_is_asked_about_before_booking(client, aws):
+    """A client's walk: "anna.karin@gmial.com" was booked as typed, and her confirmation and
+    its link went nowhere. The details step asks, one tap either way, booking nothing first."""
+    typed = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@gmial.com"}
+    status, html, _ = form_post(client, "/book/demo", typed)
+    assert status == 200 and count_by_prefix(table_items(), "APPT#") == 0
+    check = re.search(r'<div class="card" id="email-check" role="alert">(.*?)</div>', html, re.S)
+    assert check, html
+    assert "Tarkoititko eeva@gmail.com?" in check[1]
+    assert 'name="email_use" value="eeva@gmail.com">Kyllä, käytä osoitetta eeva@gmail.com</button>' in check[1]
+    assert 'name="email_checked" value="eeva@gmial.com">Ei, eeva@gmial.com on oikein</button>' in check[1]
+    assert 'value="Eeva Esimerkki"' in _input(html, "name")  # what she typed, kept
+
+    # "Yes": booked to the address she meant.
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html)[1]
+    status, _, headers = form_post(
+        client, "/book/demo", {**typed, "idempotency_key": key, "email_use": "eeva@gmail.com"}
+    )
+    assert status == 303, headers
+    booked = followed(client, headers)[1]
+    assert "Vahvistus lähti sähköpostiin e\u2022\u2022\u2022@gmail.com" in booked
+
+    # "No, it is right": booked as typed; a right address is never asked about.
+    other = {**typed, "start": "2026-11-25T13:00:00+02:00", "phone": "040 765 4321", "email": "liisa@gmial.com"}
+    status, _, headers = form_post(client, "/book/demo", {**other, "email_checked": "liisa@gmial.com"})
+    assert status == 303
+    assert "Vahvistus lähti sähköpostiin l\u2022\u2022\u2022@gmial.com" in followed(client, headers)[1]
+    right = {**typed, "start": "2026-11-25T16:00:00+02:00", "phone": "040 888 8888", "email": "maija@gmail.com"}
+    assert form_post(client, "/book/demo", right)[0] == 303
+
+
 def test_the_booked_page_opened_again_after_a_cancellation_says_cancelled_not_confirmed(client):
     _, booked = book(client, "2026-11-25T12:00:00+02:00")
     token = token_of(booked["manage_url"])

@@ -263,6 +263,26 @@ def test_back_after_booking_says_she_booked_that_time_and_links_her_booking(page
     assert page.url == booked
 
 
+def test_a_mistyped_mail_domain_is_asked_about_and_the_confirmation_says_where_it_went(page, stack):
+    """Two client walks: "…@gmial.com" booked as typed (her confirmation went nowhere), and
+    the confirmation page said nothing of where it went. On a 360 px phone: the question,
+    one tap to the address she meant, and the page after booking naming it, half hidden."""
+    page.goto(f"{stack.api}/book/demo?service=mens-cut")
+    pick_a_time(page, days_ahead=4)
+    name, email, phone = someone("slip")
+    fill_details(page, name, email.replace("@example.com", "@gmial.com"), phone, marketing=False)
+    page.get_by_role("button", name="Vahvista varaus").click()
+    check = page.locator("#email-check")
+    expect(check).to_contain_text(f"Tarkoititko {email.split('@')[0]}@gmail.com?")
+    check_page(page, "book-email-check")
+    check.get_by_role("button", name=re.compile("^Kyllä, käytä osoitetta")).click()
+    page.get_by_role("heading", name="Varaus vahvistettu!").wait_for()
+    expect(page.locator("#sent-to")).to_have_text(
+        f"Vahvistus lähti sähköpostiin {email[0]}\u2022\u2022\u2022@gmail.com"
+        f" ja tekstiviestinä numeroon, joka päättyy {phone[-2:]}."
+    )
+
+
 def test_a_page_denied_the_browsers_storage_still_works(page, stack):
     """A client's walk (7 Dec): in the widget on another site, where third-party storage is
     blocked, merely asking for localStorage threw, and the rest of page.js never ran. With
