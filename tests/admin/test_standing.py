@@ -71,6 +71,8 @@ def test_the_card_shows_the_chance_her_status_is_judged_by(client, desk, frozen_
         frozen_now["now"] = at("2026-08-03T12:00:00+03:00") + timedelta(days=days)
         s = desk.get(f"/clients/{v.client_id}")[1]["standing"]
         assert 0 <= s["p_still_client"] <= 1
+        # The limits it is judged by come with it (the card says them in words).
+        assert s["limits"] == {"at_risk_below": limits.at_risk_below, "lapsed_below": limits.lapsed_below}
         overdue = s["expected_visit"] < frozen_now["now"].isoformat()
         if s["status"] == "active" and overdue:
             assert s["p_still_client"] >= limits.at_risk_below

@@ -389,6 +389,13 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     expect(
         card.locator("dt", has_text="Palaa 26 viikon sisällä").locator("xpath=following-sibling::dd[1]")
     ).to_have_text(re.compile(r"^\d+\s%$"))
+    # The two chances and the limits her status is judged by, in words (an owner's walk: unexplained).
+    expect(card.locator("#cc-limits")).to_have_text(
+        re.compile(
+            r"^Riskissä, kun käynti on myöhässä ja todennäköisyys, että hän on yhä asiakkaasi, on alle [\d,]+ %;"
+            r" poisjäänyt alle [\d,]+ %\. Paluu 26 viikon sisällä on eri asia"
+        )
+    )
     # A warning dismissed is not lost: listed as dismissed, shown again in one tap (the
     # keyboard on the button that undoes what was just done).
     standing = card.locator("section", has_text="Asiakassuhde")

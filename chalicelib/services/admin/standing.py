@@ -17,7 +17,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.feedback import Rating
-from chalicelib.domain.returns import ReturnModel
+from chalicelib.domain.returns import REGULAR_VISITS, ReturnModel
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
@@ -82,6 +82,9 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
         "p_still_client": round(seen.p_still_client(now), 3) if seen.visits else None,
         "p_return": round(seen.p_return(now, model.window_days), 3) if seen.visits else None,
         "window_days": model.window_days,
+        # The limits her status is judged by (a regular's own where the model has them): the
+        # card says them beside her chances (an owner's walk: "65 %, at risk" unexplained).
+        "limits": limits_for(model, seen),
         "expected_visit": iso_local(expected, tz) if expected else None,
         "signals": shown(c, found),
         # What she dismissed that still holds (the card offers to show it again).
@@ -89,6 +92,15 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
             {"code": s.code, "params": dict(s.params)} for s in found if rules.is_dismissed(s, c.signals_dismissed)
         ],
     }
+
+
+def limits_for(model: ReturnModel, seen: returns.Seen) -> dict[str, float]:
+    """The at-risk and lapsed thresholds of P(still a client) that apply to her."""
+    t = model.thresholds
+    regular = len(seen.visits) >= REGULAR_VISITS and t.regular_at_risk_below is not None
+    at_risk = t.regular_at_risk_below if regular and t.regular_at_risk_below is not None else t.at_risk_below
+    lapsed = t.regular_lapsed_below if regular and t.regular_lapsed_below is not None else t.lapsed_below
+    return {"at_risk_below": round(at_risk, 3), "lapsed_below": round(lapsed, 3)}
 
 
 def dismiss(p: Principal, client_id: str, code: str, undo: bool = False) -> dict[str, Any]:

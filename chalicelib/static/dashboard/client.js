@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, has, intl, money, number, percent, plural, t } from "./i18n.js";
+import { clock, day, errorText, has, intl, money, number, percent, percentNumber, plural, t } from "./i18n.js";
 import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -290,6 +290,13 @@ function standingSection(c, st) {
     // Past, her expected visit is one that did not come: said so, not as still to come.
     [t(st.expected_visit && st.expected_visit.slice(0, 10) < todayIso() ? "cc_expected_past" : "cc_expected"), st.expected_visit ? day(st.expected_visit) : null],
   ]);
+  // What the two chances are, and the limits her status is judged by (an owner's walk:
+  // "65 %, at risk" and "63 %" beside it, unexplained).
+  const limits = st.limits && st.p_still_client != null && st.status !== "maintenance"
+    ? el("p", { className: "muted", id: "cc-limits", text: t("cc_limits", {
+      at_risk: percentNumber(st.limits.at_risk_below), lapsed: percentNumber(st.limits.lapsed_below),
+      weeks: Math.round((st.window_days || 182) / 7) }) })
+    : null;
   const list = el("ul", { className: "list compact signals" });
   const owner = state.me && state.me.role === "owner";
   // Dismissed (audited) and shown again (the same, undone): her card drawn again, the
@@ -337,7 +344,7 @@ function standingSection(c, st) {
       } catch (err) { again.disabled = false; say(errorText(err), true); }
     });
   }
-  return section("cc_standing", facts, again, el("h4", { text: t("cc_signals") }), list, dismissed);
+  return section("cc_standing", facts, limits, again, el("h4", { text: t("cc_signals") }), list, dismissed);
 }
 
 // --- the profile: shown, and edited in place -------------------------------------------
