@@ -252,6 +252,10 @@ def test_key_figures_with_a_chart_per_month(owner, stack):
     expect(value).to_have_text(re.compile(r"^(tähän mennessä \d+(,\d+)?\s%|–)$"))
     if value.text_content() != "–":  # a dash needs no word on when it closes
         expect(rebooked.locator(".counting")).to_have_text(re.compile(r"^Lasketaan vielä \d{1,2}\.\d{1,2}\.\d{4} asti"))
+        # "So far" small beside the figure: in the figure's type it took three lines of a
+        # phone's tile (an owner's walk); at most two now.
+        expect(value.locator(".so-far")).to_have_text("tähän mennessä")
+        assert value.bounding_box()["height"] < 2.5 * 1.2 * 16 * 1.4, value.bounding_box()
     expect(owner.locator(".tile[data-kpi=visits] .counting")).to_have_count(0)  # counted as it is
     # The waitlist's figures of the same days (GET /waitlist/kpis), each with its definition
     # (walk report: the KPI page had no waitlist section).
