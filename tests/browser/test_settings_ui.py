@@ -358,8 +358,11 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         expect(marketing.get_by_role("heading", name="Markkinointiviestit")).to_be_visible()
         nudge = marketing.get_by_label("Kutsu seuraavalle käynnille")
         expect(nudge).not_to_be_checked()
+        lead = marketing.get_by_label("Päivää ennen odotettua käyntiä")
+        expect(lead).to_be_disabled()  # counts only with the nudge on (an owner's walk: editable, off)
         nudge.check()
-        marketing.get_by_label("Päivää ennen odotettua käyntiä").fill("5")
+        expect(lead).to_be_enabled()
+        lead.fill("5")
         save(page, "marketing")
         saved = settings(stack)["marketing"]["marketing"]
         assert saved["next_visit_nudge"] is True and saved["nudge_lead_days"] == 5

@@ -219,6 +219,18 @@ function checkField(section, path, labelText, obj, key) {
   return el("div", { className: "choice" }, box, el("label", { for: id, text: labelText }));
 }
 
+// A switch and the field that only counts while it is on (the nudge's lead time, the
+// birthday's perk): the field is disabled while the switch is off, its value kept (an
+// owner's walk: the lead time stayed editable with the nudge off).
+function onlyWhenOn(choice, dependent) {
+  const box = choice.querySelector("input[type=checkbox]");
+  const input = dependent.querySelector("input");
+  const sync = () => { input.disabled = !box.checked; };
+  box.addEventListener("change", sync);
+  sync();
+  return [choice, dependent];
+}
+
 // A box for a percentage or an amount: text, not type=number, which drops a decimal comma
 // ("12,5" became 125); what she types is read by i18n.js readNumber / readCents.
 const DECIMAL_BOX = { type: "text", inputmode: "decimal" };
@@ -557,11 +569,13 @@ const BUILD = {
       hint("set_winback_messages_hint"),
       daysField(name, "marketing.winback_days_between", t("set_winback_between"), m, "winback_days_between"),
       hint("set_winback_between_hint"),
-      checkField(name, "marketing.next_visit_nudge", t("set_nudge"), m, "next_visit_nudge"),
-      field(name, "marketing.nudge_lead_days", t("set_nudge_lead"), m, "nudge_lead_days", { ...num("0"), max: "30" }),
+      ...onlyWhenOn(
+        checkField(name, "marketing.next_visit_nudge", t("set_nudge"), m, "next_visit_nudge"),
+        field(name, "marketing.nudge_lead_days", t("set_nudge_lead"), m, "nudge_lead_days", { ...num("0"), max: "30" })),
       hint("set_nudge_hint"),
-      checkField(name, "marketing.birthday_greetings", t("set_birthday"), m, "birthday_greetings"),
-      field(name, "marketing.birthday_perk", t("set_birthday_perk"), m, "birthday_perk", { type: "text", maxlength: "200" }),
+      ...onlyWhenOn(
+        checkField(name, "marketing.birthday_greetings", t("set_birthday"), m, "birthday_greetings"),
+        field(name, "marketing.birthday_perk", t("set_birthday_perk"), m, "birthday_perk", { type: "text", maxlength: "200" })),
       hint("set_birthday_hint"),
       daysField(name, "marketing.min_days_between", t("set_marketing_cap"), m, "min_days_between"),
       hint("set_marketing_cap_hint"),
