@@ -483,7 +483,7 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     owner.set_viewport_size(PHONE)
 
     # No marketing consent: said before she types, with her contacts instead of a text box.
-    owner.get_by_role("button", name="Lähetä viesti: Nelli Nolupa").click()
+    owner.get_by_role("button", name="Yhteystiedot (ei viestilupaa): Nelli Nolupa").click()
     dialog = owner.get_by_role("dialog", name="Viesti: Nelli Nolupa")
     expect(dialog).to_contain_text("Nelli Nolupa ei ole antanut lupaa viesteihin")
     expect(dialog.get_by_label("Viesti", exact=True)).to_be_hidden()

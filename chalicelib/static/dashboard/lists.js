@@ -154,7 +154,10 @@ function slippingRow(c) {
   if (c.client.phone) {
     actions.appendChild(el("a", { href: `tel:${c.client.phone}`, className: "contact", text: t("call", { phone: phoneText(c.client) }) }));
   }
-  actions.appendChild(action(t("act_message"), name, () => openMessage(c.client, () => redrawRow(li, c))));
+  // No consent to messages: said on the button, not only once tapped (an owner's walk);
+  // the dialog then offers her own phone and email instead.
+  const message = mayMessage(c.client) ? t("act_message") : t("act_message_no_consent");
+  actions.appendChild(action(message, name, () => openMessage(c.client, () => redrawRow(li, c))));
   actions.appendChild(action(t("act_maintenance"), name, (b) => setMaintenance(c.client, b)));
   actions.appendChild(action(t("act_followup"), name, () => openFollowUp(c.client)));
   li.appendChild(actions);
