@@ -114,16 +114,21 @@ def test_first_name_is_taken_from_full_name_when_missing(make_context):
         ("en", "Deposit paid", "Free cancellation until Mon 23 Nov at\u00a010:15", "The deposit is not refunded"),
     ],
 )
+@pytest.mark.parametrize("kind", ["confirmation", "rescheduled"])
 def test_a_paid_booking_is_confirmed_with_what_she_paid_and_until_when_it_comes_back(
-    make_context, locale, paid, free, never
+    make_context, locale, paid, free, never, kind
 ):
+    # Moved, too (a client's walk: the moved booking's email dropped the deposit she paid
+    # and the new free-cancellation deadline, which moves with the visit).
     deposit = {"kind": "deposit", "paid_cents": 4770, "free_until": "2026-11-23T10:15:00+02:00"}
-    r = render("confirmation", locale, make_context(payment=deposit))
+    r = render(kind, locale, make_context(payment=deposit))
     for part in (r.text, r.html):
         assert paid in part and format_price(4770, locale) in part and free in part
-    r = render("confirmation", locale, make_context(payment={**deposit, "free_until": None}))
+    r = render(kind, locale, make_context(payment={**deposit, "free_until": None}))
     assert never in r.text and never in r.html and free not in r.text
-    assert paid not in render("confirmation", locale, make_context()).text
+    assert paid not in render(kind, locale, make_context()).text
+    paragraphs = render(kind, locale, make_context(payment=deposit)).text.split("\n\n")
+    assert any(p.startswith(free) for p in paragraphs), paragraphs  # the terms a paragraph of their own
 
 
 @pytest.mark.parametrize(
