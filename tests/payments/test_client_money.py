@@ -308,6 +308,13 @@ def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_onlin
         "Free cancellation ended Tue 24 Nov at\u00a012:00; if you cancel now, the cancellation terms you accepted apply."
     ), said
     assert "Online changes (cancel or move) until" in html
+    # Past the online deadline too (Wed 01:00): "call the salon", and what cancelling costs
+    # her now, still said (a client's walk: "call us" alone, when deciding whether to call).
+    frozen_now["now"] = datetime(2026, 11, 24, 23, tzinfo=UTC)
+    _, html = page(pay_client, f"/m/{token}?lang=en")
+    assert "Online changes (cancel or move) until" not in html and 'class="phone"' in html
+    said = re.search(r'<p id="free-until">(.*?)</p>', html)
+    assert said and re.sub("<[^>]+>", "", said[1]).startswith("Free cancellation ended Tue 24 Nov at\u00a012:00;"), html
 
 
 def test_a_late_cancellation_with_a_card_on_file_says_the_fee_she_may_be_charged(
