@@ -97,7 +97,7 @@ def standing(b: Business, c: Client, history: Sequence[Appointment]) -> dict[str
 def limits_for(model: ReturnModel, seen: returns.Seen) -> dict[str, float]:
     """The at-risk and lapsed thresholds of P(still a client) that apply to her."""
     t = model.thresholds
-    regular = len(seen.visits) >= REGULAR_VISITS and t.regular_at_risk_below is not None
+    regular = len(seen.visits) >= REGULAR_VISITS
     at_risk = t.regular_at_risk_below if regular and t.regular_at_risk_below is not None else t.at_risk_below
     lapsed = t.regular_lapsed_below if regular and t.regular_lapsed_below is not None else t.lapsed_below
     return {"at_risk_below": round(at_risk, 3), "lapsed_below": round(lapsed, 3)}
