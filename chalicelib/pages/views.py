@@ -163,6 +163,9 @@ def book_page(
         "step": "service",
         "error": error,
     }
+    # "Book again" (a nudge, a win-back) and her stamp card's reward link prove who she is:
+    # read once, for her details and her next booked visit.
+    linked = _client_of_link(b, params.get("again")) or _client_of_link(b, params.get("card"), "card")
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service and staff_id and not b.config.does(staff_id, service.id):
@@ -200,12 +203,7 @@ def book_page(
             ctx["policy"] = change_policy(b, start, t, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
             ctx["perk"] = perk_shown(b, service, params, locale)
-            # "Book again" and her stamp card's reward link both prove who she is.
-            known = (
-                None
-                if typed
-                else returning_client(b, params.get("again")) or returning_client(b, params.get("card"), "card")
-            )
+            known = None if typed else _details_of(linked)
             if typed:
                 ctx["form"] = typed
             elif known:
@@ -214,8 +212,7 @@ def book_page(
             ctx["kept"] = typed
     elif typed:  # no service of hers (book_submit): the services, her details carried on with them
         ctx["kept"] = typed
-    if params.get("again") or params.get("card"):
-        ctx["ahead"] = booked_ahead(b, params, locale)
+    ctx["ahead"] = booked_ahead(b, linked, locale)
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -360,17 +357,16 @@ def _client_of_link(b: Business, token: str | None, purpose: str = "rebook") -> 
     return None if c is None or c.erased_at is not None else c
 
 
-def returning_client(b: Business, token: str | None, purpose: str = "rebook") -> dict[str, str] | None:
+def _details_of(c: Client | None) -> dict[str, str] | None:
     """Her name and contact for the details form, from her link (_client_of_link)."""
     from chalicelib.domain.contacts import first_name
 
-    c = _client_of_link(b, token, purpose)
     if c is None:
         return None
     return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": c.phone or "", "email": c.email or ""}
 
 
-def booked_ahead(b: Business, params: dict, locale: str) -> dict[str, str] | None:
+def booked_ahead(b: Business, c: Client | None, locale: str) -> dict[str, str] | None:
     """Her next booked visit, when the page is opened from her own link (book again, a
     nudge, a win-back, her stamp card): an owner's walk found a nudge's link, opened again,
     book the same visit twice without a word of the first. Its time and service only (no
@@ -379,7 +375,6 @@ def booked_ahead(b: Business, params: dict, locale: str) -> dict[str, str] | Non
     from chalicelib.domain.visits import outcome
     from chalicelib.store import bookings
 
-    c = _client_of_link(b, params.get("again")) or _client_of_link(b, params.get("card"), "card")
     if c is None:
         return None
     now = clock.now()
