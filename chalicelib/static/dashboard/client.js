@@ -7,7 +7,7 @@ import { clock, day, errorText, has, intl, money, number, percent, percentNumber
 import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
-import { openFollowUp, openMessage } from "./lists.js";
+import { followAgain, openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
 import { splitVisits } from "./cardvisits.js";
@@ -338,8 +338,7 @@ function standingSection(c, st) {
     again.addEventListener("click", async () => {
       again.disabled = true;
       try {
-        await api("PATCH", `/clients/${encodeURIComponent(c.id)}`, { relationship: null });
-        say(t("follow_again_done", { name: c.name }));
+        await followAgain(c);
         await showClient(c.id);
       } catch (err) { again.disabled = false; say(errorText(err), true); }
     });

@@ -459,20 +459,18 @@ async function setMaintenance(client, button) {
   button.disabled = true;
   try {
     await api("PATCH", `/clients/${client.id}`, { relationship: "maintenance" });
-    say(t("maintenance_done", { name: client.name }), false, { label: t("act_undo_maintenance"), run: () => followAgain(client) });
+    const undo = () => followAgain(client).then(() => reload("clients"), failed);
+    say(t("maintenance_done", { name: client.name }), false, { label: t("act_undo_maintenance"), run: undo });
     await reload("clients");
     $("h-clients").focus(); // the button is gone
   } catch (err) { failed(err); } finally { button.disabled = false; }
 }
 
-// Her own pace taken back from the status line: the return model's word again, as her
-// card's "follow again" does (client.js).
-async function followAgain(client) {
-  try {
-    await api("PATCH", `/clients/${client.id}`, { relationship: null });
-    say(t("follow_again_done", { name: client.name }));
-    await reload("clients");
-  } catch (err) { failed(err); }
+// Her own pace taken back (the status line's undo here, her card's "follow again" in
+// client.js): the return model's word again, said.
+export async function followAgain(client) {
+  await api("PATCH", `/clients/${encodeURIComponent(client.id)}`, { relationship: null });
+  say(t("follow_again_done", { name: client.name }));
 }
 
 export function openFollowUp(client, then) {
