@@ -272,6 +272,9 @@ class BookingPayment:
     # a new fee of that kind is charged in (fee_key). `fees` and `fee_cents` hold every
     # round by its key, so the sums below count each round once.
     fee_rounds: dict[str, int] = field(default_factory=dict)
+    # Cards declined while the booking was held (each hers to replace with another until
+    # the last of CARD_TRIES: holds.py).
+    declines: int = 0
 
     def fee_key(self, kind: str) -> str:
         """The key of the current round of the fee `kind` (fee_key)."""

@@ -204,6 +204,22 @@ def note_intent(appt: Appointment, payment: BookingPayment, now: datetime) -> No
         raise HoldGone() from err
 
 
+def another_card(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
+    """The held booking's card was declined: its payment starts again with another
+    SetupIntent, if it is still held and its payment still as `appt` read it (two calls
+    on one decline replace it once). HoldGone otherwise."""
+    db.configure()
+    try:
+        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
+            actions=[*payments.payment_set(payment), AppointmentItem.updated_at.set(now)],
+            condition=_unpaid() & payments.payment_as_read(appt),
+        )
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise HoldGone() from err
+
+
 def release(
     appt: Appointment,
     payment: BookingPayment,

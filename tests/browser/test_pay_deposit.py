@@ -1,6 +1,6 @@
 """Deposits paid on Rebook's pay page through the Card Element (localstripe's stand-in
 for Stripe.js), against the stack's own localstripe (issue 20, 8): a plain card, a card
-whose bank asks for 3-D Secure at setup and at the charge, a declined card, a hold left
+whose bank asks for 3-D Secure at setup and at the charge, a declined card and another, a hold left
 to run out, and a no-show fee charged off-session to the card on file."""
 
 from __future__ import annotations
@@ -183,14 +183,37 @@ def test_a_lost_connection_while_paying_lets_her_try_again(page, stack):
     assert lost and len(stack.emails_to(email)) == 1  # booked once, one confirmation
 
 
-def test_a_declined_card_frees_the_time_at_once(page, stack):
+def test_a_declined_card_keeps_the_time_and_another_card_pays(page, stack):
+    """A client's walk: her card declined, the time was gone at once, offered to the
+    waitlist before she could try another. Now it stays hers while the hold lasts."""
+    email, _, _ = hold_a_time(page, stack, "another")
+    enter_card(page, DECLINED)
+    expect(page.locator("#pay-error")).to_have_text(
+        "Kortti hylättiin. Kokeile toista korttia: aika on yhä varattu sinulle."
+    )
+    expect(page.locator("#pay-hold")).to_be_visible()  # still "held for you until ..."
+    terms_shown(page, True)
+    check_page(page, "deposit-declined-try-another")
+    enter_card(page, PLAIN)
+    page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Varaus vahvistettu!")
+    assert len(stack.emails_to(email)) == 1
+
+
+def test_the_last_declined_card_frees_the_time(page, stack):
+    from chalicelib.services.payments.holds import CARD_TRIES
+
     email, day_url, href = hold_a_time(page, stack, "declined")
     expect(page.locator(f'.slots a[href="{href}"]')).to_have_count(0)
     terms_shown(page, True)
+    error = page.locator("#pay-error")
+    for _ in range(CARD_TRIES - 1):
+        enter_card(page, DECLINED)
+        expect(error).to_contain_text("Kokeile toista korttia")
+        expect(page.get_by_role("button", name="Maksa ja vahvista")).to_be_enabled()
+        page.evaluate("document.getElementById('pay-error').textContent = ''")  # the next answer's own words
     enter_card(page, DECLINED)
-    expect(page.locator("#pay-error")).to_have_text(
-        "Kortti hylättiin ja aika vapautettiin. Varaa uudelleen toisella kortilla."
-    )
+    expect(error).to_have_text("Kortti hylättiin ja aika vapautettiin. Varaa uudelleen toisella kortilla.")
     # Nothing left to pay on (the button gone, not a dead one), and a way to book anew.
     expect(page.get_by_role("button", name="Maksa ja vahvista")).to_be_hidden()
     expect(page.get_by_text("Kortti", exact=True)).to_be_hidden()

@@ -1,5 +1,6 @@
 """A booking that takes a deposit, paid (or not) against localstripe: held while she
-pays, booked once paid, freed when declined or left unpaid."""
+pays, booked once paid, another card after a decline, freed after the third declined card
+or left unpaid."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ def book_highlights(client, **kw):
 
 def finish(client, booking):
     return post(client, f"/api/v1/bookings/{token_of(booking['manage_url'])}/payment", {})
+
+
+def decline_every_card(client, ls, booking) -> tuple[int, dict]:
+    """Her every card declined (holds.CARD_TRIES of them, each on the SetupIntent the one
+    before left her): the last finish's answer, the time released."""
+    secret = booking["payment"]["client_secret"]
+    while True:
+        assert set_up_card(ls, secret, "4000000000000002").status_code == 402
+        status, body = finish(client, booking)
+        if body["error"]["code"] != "card_declined_try_another":
+            return status, body
+        secret = body["error"]["client_secret"]
 
 
 def status_of(client, booking):
@@ -106,15 +119,64 @@ def test_a_3d_secure_card_authenticates_and_pays(pay_client, stripe_env):
     assert status_of(pay_client, held)["status"] == "booked"
 
 
-def test_a_declined_card_frees_the_time_at_once(pay_client, stripe_env):
+def test_a_declined_card_keeps_the_time_for_another_card(pay_client, stripe_env, aws):
+    """A decline is not the end of her booking: the time stays hers until the hold runs
+    out, a new SetupIntent for another card (the same customer), and that card pays."""
+    from chalicelib.services.payments.stripe_account import Account
+
     _, held = book_highlights(pay_client)
-    r = set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002")
-    assert r.status_code == 402
+    first = held["payment"]["client_secret"]
+    assert set_up_card(stripe_env, first, "4000000000000002").status_code == 402
+    status, body = finish(pay_client, held)
+    assert status == 402 and body["error"]["code"] == "card_declined_try_another", body
+    assert body["error"]["hold_until"] == "2026-11-23T10:10:00+02:00" and body["error"]["tries_left"] == 2
+    again = body["error"]["client_secret"]
+    assert again.startswith("seti_") and again != first
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+    assert START not in slots(pay_client, service="highlights", day="2026-11-25")["aino"]  # still hers
+    # Asked again on the same decline: the same new card's setup, nothing more counted.
+    status, body = finish(pay_client, held)
+    assert status == 409 and body["error"]["code"] == "payment_pending", body
+
+    assert set_up_card(stripe_env, again, "4242424242424242").ok
+    status, done = finish(pay_client, held)
+    assert (status, done["next"], done["status"]) == (200, "done", "booked")
+    assert len(sent_emails()) == 1
+    from chalicelib.store import bookings
+
+    appt = bookings.get_appointment(aws.id, held["id"])
+    setup = Account(aws.id).setup_intent(again.split("_secret_")[0])
+    assert appt is not None and appt.payment is not None and appt.payment.customer == setup.customer
+    assert appt.payment.declines == 1 and appt.payment.setup_intent == again.split("_secret_")[0]
+
+
+def test_the_third_declined_card_frees_the_time(pay_client, stripe_env):
+    from chalicelib.services.payments.holds import CARD_TRIES
+
+    _, held = book_highlights(pay_client)
+    secret, left = held["payment"]["client_secret"], []
+    for _ in range(CARD_TRIES - 1):
+        assert set_up_card(stripe_env, secret, "4000000000000002").status_code == 402
+        status, body = finish(pay_client, held)
+        assert (status, body["error"]["code"]) == (402, "card_declined_try_another")
+        secret = body["error"]["client_secret"]
+        left.append(body["error"]["tries_left"])
+    assert CARD_TRIES == 3 and left == [2, 1]
+    assert set_up_card(stripe_env, secret, "4000000000000002").status_code == 402
     status, body = finish(pay_client, held)
     assert status == 402 and body["error"]["code"] == "payment_declined"
     assert status_of(pay_client, held)["status"] == "cancelled"
     assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
     assert sent_emails() == []
+
+
+def test_a_card_declined_as_the_hold_runs_out_frees_the_time(pay_client, stripe_env, frozen_now):
+    _, held = book_highlights(pay_client)
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002").status_code == 402
+    frozen_now["now"] += timedelta(minutes=10)  # the hold's end: no time left to try another card
+    status, body = finish(pay_client, held)
+    assert status == 402 and body["error"]["code"] == "payment_declined"
+    assert START in slots(pay_client, service="highlights", day="2026-11-25")["aino"]
 
 
 def test_an_unpaid_hold_expires_and_frees_the_time(pay_client, aws, frozen_now):

@@ -290,13 +290,22 @@ def test_only_a_hold_that_ran_out_unpaid_says_the_time_was_released(pay_client, 
     assert _said(html) == ("The time was released", "The hold ran out and the time was released.")
 
 
-def test_a_declined_card_still_says_declined_on_reload(pay_client, stripe_env):
+def test_a_declined_card_asks_for_another_on_reload_and_the_last_says_declined(pay_client, stripe_env):
     from tests.payments.conftest import set_up_card
-    from tests.payments.test_pay_flow import book_highlights, finish
+    from tests.payments.test_pay_flow import book_highlights, decline_every_card, finish
 
     _, held = book_highlights(pay_client)
     set_up_card(stripe_env, held["payment"]["client_secret"], "4000000000000002")
-    assert finish(pay_client, held)[0] == 402
+    status, body = finish(pay_client, held)
+    assert status == 402
+    # Reloaded after a decline: still hers, the form on the new card's setup, and why.
+    _, html = page(pay_client, _pay_path(held) + "?lang=fi")
+    assert f'data-secret="{body["error"]["client_secret"]}"' in html
+    error = re.search(r'<p id="pay-error" class="error" role="alert">([^<]*)</p>', html)
+    assert error and error[1] == "Kortti hylättiin. Kokeile toista korttia: aika on yhä varattu sinulle.", html
+    assert 'id="pay-hold"' in html and '<h1 id="pay-heading">Aika vapautettiin' not in html
+    held["payment"]["client_secret"] = body["error"]["client_secret"]
+    assert decline_every_card(pay_client, stripe_env, held)[1]["error"]["code"] == "payment_declined"
     _, html = page(pay_client, _pay_path(held) + "?lang=fi")
     assert _said(html) == (
         "Aika vapautettiin",

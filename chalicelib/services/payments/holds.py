@@ -8,8 +8,9 @@ a retry makes no second one); Stripe down gives a 503 and nothing is written.
 On the pay page the client authenticates her card once (confirmCardSetup, 3-D Secure
 when her bank asks); the page then asks Rebook to finish, and Rebook asks Stripe itself:
 a deposit or prepayment is charged with the card just saved (the amount is the
-server's), a card on file is only kept. Paying confirms the booking; a decline frees the
-time at once; an unpaid hold runs out by itself (the hold_expiry job, which asks Stripe
+server's), a card on file is only kept. Paying confirms the booking; a decline leaves the
+time hers for another card (a new SetupIntent) until the third, which frees it at once;
+an unpaid hold runs out by itself (the hold_expiry job, which asks Stripe
 first: `expire`). The webhook (services/payments/webhooks.py) confirms too, whichever
 comes first, once: every ending is one transaction conditioned on the booking still
 being held (store/holds.py). The confirmations wait parked in the outbox and are
@@ -249,15 +250,56 @@ def confirm_from_event(
     return _confirm(b, appt, pay, money, now, parked, event)
 
 
+# A declined card leaves the time hers to try another card, while the hold lasts, until
+# this many have been declined: the last frees it at once (a stolen cards' tester gets a
+# few tries per hold, not a free run of them).
+CARD_TRIES = 3
+
+
 def _declined(
     b: Business, appt: Appointment, pay: BookingPayment, now: datetime, parked: list[Message]
 ) -> dict[str, Any]:
-    """The card was declined: no booking, and the time is free again at once."""
-    release(b, appt, replace(pay, state=PayState.DECLINED.value), now, PAYMENT_DECLINED, parked=parked)
+    """The card was declined: the time stays hers for another card (a 402 with the new
+    card's client secret), or, the last try or the hold over, no booking and the time free
+    again at once."""
+    tries = pay.declines + 1
+    if tries < CARD_TRIES and appt.hold_until is not None and now < appt.hold_until:
+        secret = _another_card(b, appt, replace(pay, declines=tries), now)
+        if secret is not None:
+            raise PaymentDeclined(
+                "The card was declined. The time is still held: pay with another card (client_secret).",
+                code="card_declined_try_another",
+                details={
+                    "client_secret": secret,
+                    "hold_until": iso_local(appt.hold_until, b.config.tz),
+                    "tries_left": CARD_TRIES - tries,
+                },
+                key="card_declined_try_another",
+            )
+    release(b, appt, replace(pay, state=PayState.DECLINED.value, declines=tries), now, PAYMENT_DECLINED, parked=parked)
     raise PaymentDeclined(
         "The card was declined and the time was released. Please book again with another card.",
         key="payment_declined",
     )
+
+
+def _another_card(b: Business, appt: Appointment, pay: BookingPayment, now: datetime) -> str | None:
+    """A new SetupIntent for the held booking (its customer's; keyed by the try, so a
+    repeated call makes no second one), written in place of the declined one: its client
+    secret. If another call on the same decline wrote first, that one's; None if the hold
+    ended meanwhile."""
+    account = Account(b.id)
+    _, setup, secret = account.start_card_setup(f"{appt.id}:card{pay.declines}", appt.id, appt.client_id, pay.customer)
+    try:
+        store.another_card(appt, replace(pay, setup_intent=setup, payment_method=None, intent=None), now)
+    except store.HoldGone:
+        fresh, _ = read(b, appt.id)
+        now_pay = fresh.payment if fresh is not None else None
+        if fresh is None or fresh.status != Status.PENDING_PAYMENT.value or now_pay is None or not now_pay.setup_intent:
+            return None
+        return str(account.setup_intent(now_pay.setup_intent).client_secret)
+    logger().info("card declined, another asked for", extra={"appointment_id": appt.id, "declines": pay.declines})
+    return str(secret)
 
 
 def release(

@@ -220,6 +220,8 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
                 + urlencode({k: v for k, v in {**params, **kw}.items() if k in ("fee", "lang") and v})
             ),
             held=appt.status == Status.PENDING_PAYMENT.value,
+            # Cards declined on this hold so far: the page asks for another (holds.CARD_TRIES).
+            declines=appt.payment.declines if appt.payment and state == "held" else 0,
             state=state,
             # Checked out at the desk: the visit took place and is paid (her manage page says so too).
             checked_out=appt.checkout is not None,

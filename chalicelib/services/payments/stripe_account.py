@@ -247,19 +247,23 @@ class Account:
                 raise _unavailable() from e
             raise
 
-    def start_card_setup(self, ref: str, booking_id: str, client_id: str) -> tuple[str, str, str]:
-        """A customer and a SetupIntent for the booking (its card is authenticated once
-        on the pay page, and kept for the fees): the customer id, the SetupIntent id and
-        its client secret. `ref` keys the requests: a retry makes no second one."""
+    def start_card_setup(
+        self, ref: str, booking_id: str, client_id: str, customer: str | None = None
+    ) -> tuple[str, str, str]:
+        """A customer (or `customer`: the booking's, for another card after a decline) and
+        a SetupIntent for the booking (its card is authenticated once on the pay page, and
+        kept for the fees): the customer id, the SetupIntent id and its client secret.
+        `ref` keys the requests: a retry makes no second one."""
         v1 = self.client.v1
         meta = {"business_id": self.business_id, "booking_id": booking_id, "client_id": client_id}
-        customer = self._call(v1.customers.create, {"metadata": meta}, f"{ref}:customer")
+        if customer is None:
+            customer = self._call(v1.customers.create, {"metadata": meta}, f"{ref}:customer").id
         setup = self._call(
             v1.setup_intents.create,
-            {"customer": customer.id, "usage": "off_session", "metadata": meta},
+            {"customer": customer, "usage": "off_session", "metadata": meta},
             f"{ref}:setup",
         )
-        return customer.id, setup.id, setup.client_secret
+        return customer, setup.id, setup.client_secret
 
     def setup_intent(self, setup_id: str) -> Any:
         return self._call(self.client.v1.setup_intents.retrieve, {}, None, setup_id)

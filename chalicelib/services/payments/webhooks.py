@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.domain.booking import PAYMENT_DECLINED, Status
+from chalicelib.domain.booking import Status
 from chalicelib.domain.payments import PayState
 from chalicelib.errors import BadRequest
 from chalicelib.observability import logger
@@ -40,7 +40,10 @@ from chalicelib.store import payments as store
 # A refund that failed after Stripe took it: refund.failed (newer API versions), or
 # refund.updated / charge.refund.updated with its status failed or canceled (fees.refund_failed).
 REFUND_EVENTS = ("refund.failed", "refund.updated", "charge.refund.updated")
-HANDLED = ("payment_intent.succeeded", "setup_intent.succeeded", "setup_intent.setup_failed", *REFUND_EVENTS)
+# A card declined at setup ("setup_intent.setup_failed") is not one: it frees nothing, as
+# the pay page offers her another card while the hold lasts (holds.CARD_TRIES), and a hold
+# she leaves runs out by itself (the hold_expiry job).
+HANDLED = ("payment_intent.succeeded", "setup_intent.succeeded", *REFUND_EVENTS)
 
 
 def _bad_signature() -> BadRequest:
@@ -154,10 +157,6 @@ def _apply(b: Any, event_id: str, event_type: str, obj: dict[str, Any]) -> bool:
     if event_type == "setup_intent.succeeded" and held and pay.kind not in holds.CHARGED_KINDS:
         saved = replace(pay, payment_method=obj.get("payment_method"), state=PayState.CARD_SAVED.value)
         return holds.confirm_from_event(b, appt, parked, saved, now, tag)
-    if event_type == "setup_intent.setup_failed" and held:
-        return holds.release(
-            b, appt, replace(pay, state=PayState.DECLINED.value), now, PAYMENT_DECLINED, tag, parked=parked
-        )
     return store.claim_event(event_id, event_type, now)
 
 
