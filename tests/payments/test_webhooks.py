@@ -137,6 +137,23 @@ def test_unknown_events_are_acknowledged_and_ignored(pay_client, stripe_env):
     assert status_of(pay_client, held)["status"] == "pending_payment"
 
 
+def test_a_card_declined_at_setup_frees_nothing_by_webhook(pay_client, stripe_env, aws):
+    """Stripe's word that her card failed at setup is not the end of her booking: the pay
+    page offers her another card while the hold lasts (before 7 Dec 2026 this event freed
+    the time at once, and the page's next card met a released booking)."""
+    _, held = book_highlights(pay_client)
+    setup = held["payment"]["client_secret"].split("_secret_")[0]
+    meta = {"business_id": aws.id, "booking_id": held["id"]}
+    obj = {"id": setup, "object": "setup_intent", "status": "requires_payment_method", "metadata": meta}
+    assert deliver(pay_client, event("evt_setup_failed", "setup_intent.setup_failed", obj)) == (
+        200,
+        {"received": True, "applied": False},
+    )
+    assert status_of(pay_client, held)["status"] == "pending_payment"
+    assert set_up_card(stripe_env, held["payment"]["client_secret"], "4242424242424242").ok
+    assert finish(pay_client, held)[1]["next"] == "done"
+
+
 def test_a_payment_event_after_the_hold_expired_refunds(pay_client, stripe_env, frozen_now):
     from datetime import timedelta
 
