@@ -440,7 +440,24 @@ def test_slipping_clients_and_the_one_click_actions(owner, stack, seeded):
     dialog.get_by_role("button", name="Lähetä").click()
     expect(dialog.get_by_role("alert")).to_have_text("Kirjoita viesti ensin.")
     expect(dialog.get_by_label("Viesti", exact=True)).to_be_focused()
-    dialog.get_by_label("Viesti", exact=True).fill("Hei Riikka! Meillä olisi ensi viikolla aikoja – tervetuloa!")
+    typed = "Hei Riikka! Meillä olisi ensi viikolla aikoja – tervetuloa!"
+    dialog.get_by_label("Viesti", exact=True).fill(typed)
+    # The phone's back gesture over the sheet asks before what she typed is lost; kept, the
+    # sheet and the list under it stay (it left the list, and the message with it).
+    with owner.expect_event("dialog") as asked:
+        owner.go_back()
+    assert asked.value.message == "Suljetaanko tämä? Kirjoittamasi katoaa."
+    asked.value.dismiss()
+    expect(dialog.get_by_label("Viesti", exact=True)).to_have_value(typed)
+    expect(owner).to_have_url(re.compile(r"#clients$"))
+    expect(owner.locator("#view-clients")).to_be_visible()
+    with owner.expect_event("dialog") as asked:  # let go: the sheet closes, the list stays
+        owner.go_back()
+    asked.value.accept()
+    expect(dialog).to_be_hidden()
+    expect(owner.locator("#view-clients")).to_be_visible()
+    owner.get_by_role("button", name="Lähetä viesti: Riikka Riskinen").click()
+    dialog.get_by_label("Viesti", exact=True).fill(typed)
     # As she would get it, her links in it, before it goes; a word changed takes it away.
     dialog.get_by_role("button", name="Esikatsele").click()
     preview = dialog.get_by_role("region", name=re.compile(r"^Näin Riikka Riskinen saa sähköpostin: Aihe: \S"))

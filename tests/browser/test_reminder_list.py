@@ -117,9 +117,10 @@ def test_tomorrows_reminders_on_a_phone(stack, dashboard):
     check_as_it_is(page, ARTIFACTS, "bad-day", ALL_IMPACTS)
 
 
-def test_the_back_gesture_closes_the_sheet_with_the_view_it_leaves(stack, dashboard):
+def test_the_back_gesture_closes_the_sheet_then_leaves_the_view(stack, dashboard):
     """Key figures, then the calendar and its reminders sheet; the phone's back gesture
-    goes back to the key figures, and the sheet goes with the calendar."""
+    closes the sheet (nothing typed in it: nothing asked), the calendar staying; once more,
+    it goes back to the key figures."""
     page = dashboard(SMALL_PHONE)
     page.locator("#tabs a[data-view=kpis]").click()
     expect(page.locator("#view-kpis")).to_be_visible()
@@ -127,6 +128,12 @@ def test_the_back_gesture_closes_the_sheet_with_the_view_it_leaves(stack, dashbo
     page.get_by_role("button", name="Muistutukset", exact=True).click()
     sheet = page.locator("#reminders-dialog")
     expect(sheet).to_be_visible()
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.go_back()
+    expect(sheet).to_be_hidden()
+    expect(page.locator("#view-calendar")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"#calendar$"))
     page.go_back()
     expect(page.locator("#view-kpis")).to_be_visible()
-    expect(sheet).to_be_hidden()
+    assert asked == []

@@ -26,6 +26,12 @@ export function clear(node) {
 
 export function openDialog(d, focus) {
   if (!d.open) {
+    // Anything she types or picks in it from now on marks it (the back gesture asks first: main.js).
+    d.dataset.typed = "";
+    if (!d.dataset.watched) {
+      d.dataset.watched = "1";
+      d.addEventListener("input", () => { d.dataset.typed = "1"; });
+    }
     if (typeof d.showModal !== "function") d.setAttribute("open", "");
     else {
       d.showModal();
@@ -64,7 +70,12 @@ export function placeStatus() {
   return s;
 }
 
-// Every open dialog closed: the view under them changed (the phone's back gesture).
+// The topmost open dialog, or null.
+export function topDialog() {
+  return modals.filter((d) => d.open).pop() || document.querySelector("dialog[open]");
+}
+
+// Every open dialog closed: the view under them changed.
 export function closeDialogs() {
   for (const d of document.querySelectorAll("dialog[open]")) closeDialog(d);
 }

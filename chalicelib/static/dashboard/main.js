@@ -1,7 +1,7 @@
 // The owner dashboard (/admin): signs in, then opens on today's calendar with the week's
 // summary; key figures, the to-do lists and the client card are a tap away. ES modules
 // loaded as they are (no build step); docs/dashboard.md says why.
-import { $, clear, closeDialog, closeDialogs, el } from "./dom.js";
+import { $, clear, closeDialog, closeDialogs, el, topDialog } from "./dom.js";
 import { LANGS, errorText, hasCatalogue, lang, monthName, setCatalogue, setLang, t } from "./i18n.js";
 import { createApi, request } from "./api.js";
 import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
@@ -162,10 +162,14 @@ function wantedView() {
   return VIEWS.includes(hash) && hash !== "client" && !state.denied[hash] ? hash : "calendar";
 }
 
+// The address of the view shown: the back gesture over an open sheet puts it back.
+let shownHash = "";
+
 function route() {
   const wanted = wantedView();
   const before = state.view;
   state.view = wanted;
+  shownHash = location.hash;
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== wanted || !!state.denied[v];
   for (const v of TABS) {
     const tab = document.querySelector(`#tabs a[data-view=${v}]`);
@@ -284,8 +288,22 @@ async function boot() {
   $("sign-out").addEventListener("click", () => { signOut("signed_out"); $("email").focus(); });
   // Closing or reloading the page with settings edited and not saved: the browser asks.
   window.addEventListener("beforeunload", (e) => { if (unsavedSections().length) { e.preventDefault(); e.returnValue = ""; } });
+  // A link tapped goes where it leads, from a sheet too (the appointment's "client card").
+  let linkTapped = false;
+  document.addEventListener("click", (e) => { if (e.target.closest && e.target.closest("a[href*='#']")) linkTapped = true; }, true);
   window.addEventListener("hashchange", () => {
     if (!state.me) return;
+    const byLink = linkTapped;
+    linkTapped = false;
+    const sheet = topDialog();
+    if (sheet && !byLink) {
+      // The phone's back gesture over an open sheet closes the sheet, not the view under it
+      // (it left the view, and a message typed in the sheet with it: an owner's walk); what
+      // she typed or picked in it is asked about first. The address goes back to the view's.
+      history.pushState(null, "", shownHash || `${location.pathname}${location.search}`);
+      if (!sheet.dataset.typed || window.confirm(t("sheet_discard"))) closeDialog(sheet);
+      return;
+    }
     const before = state.view;
     // Leaving the settings with a section edited and not saved: asked first (they would be lost).
     const unsaved = before === "settings" && !location.hash.endsWith("#settings") ? unsavedSections() : [];
