@@ -168,6 +168,19 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     shave = next(s for s in sections["services"] if s["name"]["fi"] == f"Parranajo {n}")
     assert shave["price_cents"] == 2500 and shave["name"]["en"] == f"Shave {n}"
     assert shave["id"] in next(m for m in sections["staff"] if m["id"] == "mikko")["services"]
+    # Drawn again from what was saved, Mikko still ticked on it, and the next change saves
+    # (drawn from the staff before the save, nobody was ticked, and the next save was
+    # refused for it: "nobody offers the service").
+    shaving = service_item(page, f"Parranajo {n}")
+    if shaving.get_attribute("open") is None:
+        shaving.locator("summary").click()
+    expect(shaving.get_by_label("Mikko Laine")).to_be_checked()
+    item = service_item(page, "Miesten hiustenleikkaus")
+    if item.get_attribute("open") is None:
+        item.locator("summary").click()
+    item.get_by_label("Hinta (€)").fill(f"4{5 + n},50")
+    save(page, "services")
+    assert next(s for s in settings(stack)["services"] if s["id"] == "mens-cut")["price_cents"] == (45 + n) * 100 + 50
 
     # Staff: Mikko's title in Swedish, a Monday for him, and the new service shown on his list.
     item = staff_item(page, "Mikko Laine")

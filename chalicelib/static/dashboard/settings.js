@@ -706,8 +706,12 @@ async function saveSection(name, form) {
       saved = await api("PUT", `/settings/${name}`, value, saveHeaders(loaded.version));
     }
     loaded.version = saved.version;
-    for (const [k, v] of Object.entries(saved.sections || { [name]: saved.value })) {
-      loaded.sections[k] = v;
+    const sections = Object.entries(saved.sections || { [name]: saved.value });
+    // All of them first: a service's form reads who offers it from the staff saved with it
+    // (drawn from the staff before, a service just added showed nobody ticked, and the next
+    // save was refused for it: an owner's walk).
+    for (const [k, v] of sections) loaded.sections[k] = v;
+    for (const [k, v] of sections) {
       if (k === name || !dirty[k]) { forms[k] = F.toForm(k, v, loaded.sections, decimal()); dirty[k] = false; }
     }
     const unchanged = saved.changed && !saved.changed.length;
