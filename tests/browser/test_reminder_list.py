@@ -137,3 +137,19 @@ def test_the_back_gesture_closes_the_sheet_then_leaves_the_view(stack, dashboard
     page.go_back()
     expect(page.locator("#view-kpis")).to_be_visible()
     assert asked == []
+
+
+def test_the_back_gesture_on_the_first_view_asks_before_what_was_typed_in_a_sheet_is_lost(stack, dashboard):
+    """The first view after signing in has nothing of the dashboard behind it: the back
+    gesture leaves the page. With a name typed in the walk-in sheet, the browser asks first
+    (an owner's walk: it left at once, and the name with it); staying keeps it all."""
+    page = dashboard(SMALL_PHONE)
+    page.get_by_role("button", name="Walk-in", exact=True).click()
+    sheet = page.get_by_role("dialog", name="Walk-in-asiakas nyt")
+    sheet.get_by_label("Hae asiakas nimellä").fill("Uusi Asiakas")
+    with page.expect_event("dialog") as asked:
+        page.evaluate("() => { history.back(); }")
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    expect(sheet).to_be_visible()
+    expect(sheet.get_by_label("Hae asiakas nimellä")).to_have_value("Uusi Asiakas")

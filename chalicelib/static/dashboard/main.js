@@ -286,8 +286,11 @@ async function boot() {
   $("time-off").addEventListener("click", () => openTimeOff({}));
   $("cal-reminders").addEventListener("click", openReminders);
   $("sign-out").addEventListener("click", () => { signOut("signed_out"); $("email").focus(); });
-  // Closing or reloading the page with settings edited and not saved: the browser asks.
-  window.addEventListener("beforeunload", (e) => { if (unsavedSections().length) { e.preventDefault(); e.returnValue = ""; } });
+  // Closing or reloading the page with settings edited and not saved, or something typed in
+  // an open sheet (the back gesture on the first view she opened leaves the page): the
+  // browser asks.
+  const typedSheet = () => [...document.querySelectorAll("dialog[open]")].some((d) => d.dataset.typed);
+  window.addEventListener("beforeunload", (e) => { if (unsavedSections().length || typedSheet()) { e.preventDefault(); e.returnValue = ""; } });
   // A link tapped goes where it leads, from a sheet too (the appointment's "client card").
   let linkTapped = false;
   document.addEventListener("click", (e) => { if (e.target.closest && e.target.closest("a[href*='#']")) linkTapped = true; }, true);
