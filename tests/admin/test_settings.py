@@ -22,7 +22,7 @@ def test_owner_sees_every_section_and_may_edit(desk):
     body = _sections(desk)
     assert body["can_edit"] is True
     assert set(body["sections"]) == {
-        *("hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"),
+        *("salon", "hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"),
         *("retention", "marketing", "feedback", "terms", "policy"),
     }
     s = body["sections"]
@@ -91,6 +91,43 @@ def test_messages_section_sets_the_sender_name_and_review_link(desk):
 
     b = business()
     assert message_plans.business_context(b)["sender_name"] == "Salon Aurora Helsinki"
+
+
+def test_the_salon_section_sets_what_her_clients_see_of_the_salon(desk, client):
+    """A new owner's salon in Tampere (an owner's walk: the name, address and phone could be
+    changed only through the whole configuration, and the booking page, its confirmation and
+    every message named the demo's Helsinki address)."""
+    salon = _sections(desk)["sections"]["salon"]
+    assert salon == {
+        "name": "Salon Aurora",
+        "address": "Fredrikinkatu 20, 00120 Helsinki",
+        "phone": salon["phone"],
+        "website": salon["website"],
+        "owner_email": salon["owner_email"],
+    }
+    new = {
+        "name": "Parturi-Kampaamo Maria",
+        "address": "Hämeenkatu 5, 33100 Tampere",
+        "phone": "+358 3 123 4567",
+        "website": "https://maria.example.fi",
+        "owner_email": "maria@example.fi",
+    }
+    status, body = desk.put("/settings/salon", new)
+    assert status == 200, body
+    assert sorted(body["changed"]) == [f"salon.{k}" for k in sorted(new)]
+    assert body["value"]["phone"] == "+358 3 123 4567"
+    from chalicelib.store import businesses
+
+    businesses.clear_cache()
+    html = client.http.get("/book/demo?lang=fi").body.decode()
+    assert "Parturi-Kampaamo Maria" in html and "Hämeenkatu 5, 33100 Tampere" in html
+    assert "Fredrikinkatu" not in html
+    # Bad values: each on its field, nothing saved.
+    status, body = desk.put("/settings/salon", {**new, "name": "", "owner_email": "maria@"})
+    assert status == 422 and set(body["error"]["fields"]) == {"name", "owner_email"}, body
+    status, body = desk.put("/settings/salon", {**new, "phone": "12"})
+    assert status == 422 and set(body["error"]["fields"]) == {"phone"}, body
+    assert _sections(desk)["sections"]["salon"]["name"] == "Parturi-Kampaamo Maria"
 
 
 def test_the_shop_section_sets_the_booking_pages_introduction_and_rating(desk, client):

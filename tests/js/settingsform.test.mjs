@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import * as F from "../../chalicelib/static/dashboard/settingsform.js";
 
 const sections = {
+  salon: { name: "Salon Aurora", address: "Fredrikinkatu 20, 00120 Helsinki", phone: "+358 9 123 4567", website: null,
+    owner_email: "owner@example.com" },
   hours: { mon: [["09:00", "18:00"]], tue: [["09:00", "12:00"], ["13:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] },
   closures: [{ date: "2026-12-24", name: "Jouluaatto" }, { date: "2026-12-25", name: null }],
   services: [
@@ -46,6 +48,15 @@ test("every section round-trips through its form unchanged", () => {
     assert.deepEqual(errors, {}, name);
     assert.deepEqual(value, sections[name], name);
   }
+});
+
+test("salon: an empty phone or website is none, an empty name goes as empty (refused at its field)", () => {
+  const form = F.toForm("salon", sections.salon, sections);
+  assert.equal(form.website, "");
+  Object.assign(form, { name: "  Parturi Maria ", phone: " ", address: "" });
+  const { value, errors } = F.fromForm("salon", form);
+  assert.deepEqual(errors, {});
+  assert.deepEqual(value, { name: "Parturi Maria", address: "", phone: null, website: null, owner_email: "owner@example.com" });
 });
 
 test("services: prices in euros, empty optional texts are null, a new one gets an id from its name", () => {

@@ -147,7 +147,7 @@ function ownHours() {
 }
 
 // --- a section's card ------------------------------------------------------------------
-const TITLES = { hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
+const TITLES = { salon: "set_salon", hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
   rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop",
   retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback", terms: "set_terms", policy: "set_policy" };
 
@@ -528,6 +528,17 @@ const BUILD = {
     if (!form.length) box.appendChild(el("p", { className: "muted", text: t("set_no_reminders") }));
     box.appendChild(list);
     if (form.length < F.MAX_REMINDERS) box.appendChild(button(t("set_add_reminder"), () => { form.push(F.blank("reminders")); edited(name); redraw(name); }));
+  },
+  // The salon as her clients see it (the booking page, every message).
+  salon(box, form, name) {
+    box.append(
+      field(name, "name", t("set_salon_name"), form, "name", { type: "text", maxlength: "100", autocomplete: "organization" }),
+      field(name, "address", t("set_salon_address"), form, "address", { type: "text", maxlength: "200", autocomplete: "street-address" }),
+      field(name, "phone", t("set_salon_phone"), form, "phone", { type: "tel", inputmode: "tel", autocomplete: "tel" }),
+      hint("set_salon_phone_hint"),
+      field(name, "website", t("set_salon_website"), form, "website", { type: "url", inputmode: "url", placeholder: "https://" }),
+      field(name, "owner_email", t("set_owner_email"), form, "owner_email", { type: "email", inputmode: "email", autocomplete: "email" }),
+      hint("set_owner_email_hint"));
   },
   messages(box, form, name) {
     box.append(

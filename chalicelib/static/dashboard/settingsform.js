@@ -11,11 +11,15 @@ export const TEXT_LANGS = ["fi", "sv", "en"];
 // "policy" (payments.policy, what a service without its own payment takes) and "terms"
 // (payments.terms, the cancellation terms) come right after the services, whose cards say
 // what each booking pays.
-export const SECTIONS = ["hours", "closures", "services", "policy", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
+export const SECTIONS = ["salon", "hours", "closures", "services", "policy", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
 // change_grace_minutes: how long a booking made inside the cancellation window may still be
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
 export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
+// The salon as her clients see it, and where its alerts go; name, address and owner_email
+// are required (an empty box goes as "", refused at its field), phone and website may be empty.
+export const SALON = ["name", "address", "phone", "website", "owner_email"];
+const SALON_OPTIONAL = ["phone", "website"];
 // The cancellation terms: free until this many hours before the time, then each fee a
 // percentage of the booked price (domain/payments.py CancellationTerms, its bounds here too).
 export const TERMS = ["free_until_hours", "late_cancel_fee_percent", "no_show_fee_percent"];
@@ -200,6 +204,7 @@ export function toForm(name, value, all, decimal = ",") {
         day_before_at: str(r.day_before_at),
       }));
     case "messages": return Object.fromEntries(MESSAGES.map((k) => [k, str(value && value[k])]));
+    case "salon": return Object.fromEntries(SALON.map((k) => [k, str(value && value[k])]));
     case "terms": return Object.fromEntries(TERMS.map((k) => [k, str(value && value[k])]));
     case "policy": return paymentToForm(value || { kind: "none" }, decimal);
     case "shop": {
@@ -442,6 +447,7 @@ export function fromForm(name, form) {
         : { channel: r.channel, hours_before: intOrRaw(r.hours_before), day_before_at: null }));
       break;
     case "messages": value = Object.fromEntries(MESSAGES.map((k) => [k, str(form[k]).trim() || null])); break;
+    case "salon": value = Object.fromEntries(SALON.map((k) => [k, str(form[k]).trim() || (SALON_OPTIONAL.includes(k) ? null : "")])); break;
     case "terms": value = Object.fromEntries(TERMS.map((k) => [k, intOrRaw(form[k])])); break;
     case "policy": {
       // The business's own: never "" (that choice is a service's, "the business's policy").
