@@ -299,6 +299,11 @@ def shop_window(b: Business, locale: str, t: dict) -> dict[str, Any]:
                 "payment": payment_line(b, s, t, locale),
             }
         )
+    # Services with no category of their own come last, under a heading of their own where
+    # others have one (headless after "Styling", a new service read as styling: an owner's walk).
+    uncategorized = categories.pop("", None)
+    if uncategorized:
+        categories[t["services_other"] if categories else ""] = uncategorized
     return {
         "cover": media.image(shop.cover, 576),
         "logo": media.image(shop.logo, 72),

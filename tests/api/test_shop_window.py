@@ -57,6 +57,37 @@ def test_opening_hours_and_categories_in_finnish_and_swedish(client):
     assert "<h3>Färg</h3>" in sv and "Färgspecialist" in sv and "Öppettider" in sv
 
 
+def test_services_with_no_category_come_last_under_a_heading_of_their_own(client):
+    """An owner's walk: a new service saved without a category was listed, headless, under
+    the category before it ("Styling"). Where others have categories it comes last, under
+    "Other services"; where none has one, no heading at all."""
+    from chalicelib.store import businesses
+
+    cfg = business().config
+    colour = cfg.services[2]
+    businesses.save_config(
+        cfg.model_copy(
+            update={
+                "services": tuple(s.model_copy(update={"category": None}) if s is colour else s for s in cfg.services)
+            }
+        )
+    )
+    businesses.clear_cache()
+    for lang, other in (("fi", "Muut palvelut"), ("sv", "Övriga tjänster"), ("en", "Other services")):
+        _, html = page(client, f"/book/demo?lang={lang}")
+        headings = re.findall(r"<h3>([^<]*)</h3>", html)
+        assert other in headings and headings.index(other) > max(
+            headings.index(h) for h in headings if h in ("Leikkaukset", "Värit", "Muotoilu", "Klippning", "Cuts")
+        ), headings
+        assert html.index(f"<h3>{other}</h3>") < html.index(colour.name.get(lang).replace("'", "&#39;"))
+    businesses.save_config(
+        cfg.model_copy(update={"services": tuple(s.model_copy(update={"category": None}) for s in cfg.services)})
+    )
+    businesses.clear_cache()
+    _, html = page(client, "/book/demo?lang=fi")
+    assert "Muut palvelut" not in html and "<h3>Leikkaukset</h3>" not in html
+
+
 def _service_item(html: str, name: str) -> str:
     """The service list's entry of a service, by its name as the page writes it."""
     items = re.findall(r"<li><a [^>]*><strong>(.*?)</strong>(.*?)</a></li>", html, re.S)
