@@ -304,6 +304,12 @@ def test_a_declined_card_asks_for_another_on_reload_and_the_last_says_declined(p
     error = re.search(r'<p id="pay-error" class="error" role="alert">([^<]*)</p>', html)
     assert error and error[1] == "Kortti hylättiin. Kokeile toista korttia: aika on yhä varattu sinulle.", html
     assert 'id="pay-hold"' in html and '<h1 id="pay-heading">Aika vapautettiin' not in html
+    # The second declined: the page says the next card is the last she may try.
+    set_up_card(stripe_env, body["error"]["client_secret"], "4000000000000002")
+    status, body = finish(pay_client, held)
+    _, html = page(pay_client, _pay_path(held) + "?lang=fi")
+    error = re.search(r'<p id="pay-error" class="error" role="alert">([^<]*)</p>', html)
+    assert error and error[1] == "Kortti hylättiin. Kokeile vielä yhtä korttia: jos sekin hylätään, aika vapautetaan."
     held["payment"]["client_secret"] = body["error"]["client_secret"]
     assert decline_every_card(pay_client, stripe_env, held)[1]["error"]["code"] == "payment_declined"
     _, html = page(pay_client, _pay_path(held) + "?lang=fi")

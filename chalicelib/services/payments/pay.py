@@ -222,6 +222,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             held=appt.status == Status.PENDING_PAYMENT.value,
             # Cards declined on this hold so far: the page asks for another (holds.CARD_TRIES).
             declines=appt.payment.declines if appt.payment and state == "held" else 0,
+            card_tries=holds.CARD_TRIES,
             state=state,
             # Checked out at the desk: the visit took place and is paid (her manage page says so too).
             checked_out=appt.checkout is not None,
