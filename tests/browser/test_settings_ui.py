@@ -175,6 +175,9 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     # ... and a new service, offered by Mikko (services and staff saved together).
     page.locator("#set-services").get_by_role("button", name="Lisää palvelu").click()
     new = page.locator("#set-services details.item[open]").last
+    # What an empty language or category does on the booking page, said where she leaves it empty.
+    expect(new.get_by_text("Tyhjäksi jätetyn kielen sivulla näkyy englanninkielinen teksti")).to_be_visible()
+    expect(new.get_by_text("kategoriaton tulee viimeisenä otsikolla ”Muut palvelut”")).to_be_visible()
     new.get_by_label("Nimi (fi)").fill(f"Parranajo {n}")
     new.get_by_label("Nimi (en)").fill(f"Shave {n}")
     new.get_by_label("Kesto (min)").fill("30")

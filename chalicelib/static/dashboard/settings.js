@@ -365,7 +365,9 @@ const BUILD = {
       box.appendChild(itemBox(name, i, s.isNew, { id: idOf(name, `${i}-item`), "data-path": String(i) }, summary, (item) => {
         item.append(
           localizedFields(name, `${i}.name`, "set_service_name", s.name),
+          hint("set_langs_hint"),
           localizedFields(name, `${i}.category`, "set_category", s.category),
+          hint("set_category_hint"),
           localizedFields(name, `${i}.description`, "set_description", s.description),
           el("div", { className: "two" },
             field(name, `${i}.duration_minutes`, t("set_duration"), s, "duration_minutes", { type: "number", inputmode: "numeric", min: "5", step: "5" }),
