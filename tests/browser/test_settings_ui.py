@@ -385,8 +385,21 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         assert settings(stack)["retention"] == before["retention"]
         check(page, "settings-retention-error-phone")
         window.fill("40")
+        # Limits the wrong way round: a rule across two boxes, marked at the first it names
+        # (it was said only above the Save button, no box marked).
+        at_risk, lapsed = (
+            retention.get_by_label("Riskiasiakas, kun alle (%)"),
+            retention.get_by_label("Poisjäänyt, kun alle (%)"),
+        )
+        at_risk.fill("60")
+        lapsed.fill("70")
+        refused_at_box(page, "retention", lapsed, "Poisjääneen raja voi olla enintään riskiasiakkaan raja.")
+        expect(lapsed).to_be_focused()
+        at_risk.fill("")
+        lapsed.fill("")
         save(page, "retention")
         assert settings(stack)["retention"]["return_window_days"] == 280
+        assert settings(stack)["retention"]["lapsed_below"] is None
 
         marketing = page.locator("#set-marketing")
         expect(marketing.get_by_role("heading", name="Markkinointiviestit")).to_be_visible()

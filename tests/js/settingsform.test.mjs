@@ -50,6 +50,14 @@ test("every section round-trips through its form unchanged", () => {
   }
 });
 
+test("a rule across fields is marked at the first field of the section it names", () => {
+  const known = new Set(["at_risk_below", "lapsed_below", "return_window_days"]);
+  assert.equal(F.namedField("lapsed_below must be at most at_risk_below", known), "lapsed_below");
+  assert.equal(F.namedField("set both at_risk_below and lapsed_below, or neither (fitted to your own past)", known), "at_risk_below");
+  assert.equal(F.namedField("no staff member offers the service 'x'", known), null);
+  assert.equal(F.namedField("day_start must be before day_end", new Set(["day_start", "day_end"])), "day_start");
+});
+
 test("salon: an empty phone or website is none, an empty name goes as empty (refused at its field)", () => {
   const form = F.toForm("salon", sections.salon, sections);
   assert.equal(form.website, "");

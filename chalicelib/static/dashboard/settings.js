@@ -656,7 +656,8 @@ function markErrors(name, form, fields) {
   const general = [];
   let first = null;
   for (const [path, message] of Object.entries(fields || {})) {
-    const at = F.targetFor(path, new Set(places.keys()));
+    let at = F.targetFor(path, new Set(places.keys()));
+    if (at === F.WHOLE) at = F.namedField(message, places.keys()) || at;
     if (at === F.WHOLE) { general.push(words(message, name, path)); continue; }
     let node = places.get(at);
     for (let d = node.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) d.open = true;

@@ -586,6 +586,14 @@ export function targetFor(path, known) {
   return WHOLE;
 }
 
+// A rule across fields comes back about the section as a whole ("lapsed_below must be at
+// most at_risk_below"): the first field of the section it names is where it is marked, so
+// she is taken to a box to fix, not only told above the Save button (an owner's walk).
+export function namedField(message, known) {
+  const words = String(message).match(/[a-z][a-z0-9_]*/g) || [];
+  return words.find((w) => w.includes("_") && [...known].includes(w)) || null;
+}
+
 // The API's English field messages in the catalogue's words: one list, in i18n.js.
 export { explain };
 
