@@ -129,7 +129,12 @@ def test_the_back_gesture_closes_the_sheet_then_leaves_the_view(stack, dashboard
     sheet = page.locator("#reminders-dialog")
     expect(sheet).to_be_visible()
     asked: list[str] = []
-    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+
+    def answer(d) -> None:
+        asked.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", answer)
     page.go_back()
     expect(sheet).to_be_hidden()
     expect(page.locator("#view-calendar")).to_be_visible()
