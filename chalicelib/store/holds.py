@@ -192,27 +192,23 @@ def paid(
 
 def note_intent(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
     """The held booking's charge waits for the client's authentication: note its intent."""
-    db.configure()
-    try:
-        AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
-            actions=[*payments.payment_set(payment), AppointmentItem.updated_at.set(now)],
-            condition=_unpaid(),
-        )
-    except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        raise HoldGone() from err
+    _held_payment(appt, payment, now, _unpaid())
 
 
 def another_card(appt: Appointment, payment: BookingPayment, now: datetime) -> None:
     """The held booking's card was declined: its payment starts again with another
     SetupIntent, if it is still held and its payment still as `appt` read it (two calls
     on one decline replace it once). HoldGone otherwise."""
+    _held_payment(appt, payment, now, _unpaid() & payments.payment_as_read(appt))
+
+
+def _held_payment(appt: Appointment, payment: BookingPayment, now: datetime, condition: Condition) -> None:
+    """The held booking's payment written on `condition`; HoldGone if it fails."""
     db.configure()
     try:
         AppointmentItem(keys.biz(appt.business_id), keys.appt_sk(appt.id)).update(
             actions=[*payments.payment_set(payment), AppointmentItem.updated_at.set(now)],
-            condition=_unpaid() & payments.payment_as_read(appt),
+            condition=condition,
         )
     except UpdateError as err:
         if err.cause_response_code != "ConditionalCheckFailedException":
