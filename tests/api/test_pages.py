@@ -76,6 +76,38 @@ def test_the_page_after_booking_says_where_the_confirmation_went_half_hidden(cli
     assert re.search(r'<p id="sent-to">We sent the confirmation to e\u2022\u2022\u2022@example\.com\.</p>', html), html
 
 
+def test_the_plan_expanded_between_the_pages_two_reads_still_says_where_it_went(client, aws, monkeypatch):
+    """The page read the outbox (nothing yet), then the plan (expanded meanwhile by the
+    sender: gone) and said nothing of where the confirmation went (a fresh make test's
+    browser run caught it). A plan gone means its messages are there: read again."""
+
+    from chalicelib.store import outbox
+    from tests.conftest import drain_outbox
+
+    details = {**DETAILS, "lang": "fi", "phone": "040 123 4567", "email": "eeva@example.com"}
+    status, _, headers = form_post(client, "/book/demo", details)
+    assert status == 303, headers
+    read_plan = outbox.waiting_plan
+
+    def expanded_meanwhile(business_id, appointment_id):
+        drain_outbox()  # the sender expands it between the page's two reads
+        return read_plan(business_id, appointment_id)
+
+    real_get = outbox.get_messages
+    calls = []
+
+    def get_messages(business_id, wanted):
+        calls.append(wanted)
+        return {} if len(calls) == 1 else real_get(business_id, wanted)  # the first read: before it
+
+    monkeypatch.setattr(outbox, "waiting_plan", expanded_meanwhile)
+    monkeypatch.setattr(outbox, "get_messages", get_messages)
+    html = followed(client, headers)[1]
+    sent = re.search(r'<p id="sent-to">(.*?)</p>', html, re.S)
+    assert sent and sent[1].startswith("Vahvistus lähti sähköpostiin e•••@example.com"), html
+    assert len(calls) == 2  # read again, once
+
+
 def test_a_swedish_number_typed_without_its_country_code_is_not_texted(client, aws):
     """A client's walk: "070-123 45 67" on a Finnish salon's page in Swedish is a valid
     Finnish service number (+358 70…, no mobile's), and her confirmation, its link to move

@@ -85,8 +85,12 @@ def confirmation_went_to(b: Business, appt: Appointment) -> dict[str, str]:
     A message the sender skipped or gave up on went nowhere."""
     wanted = booking_message_keys(appt.id, "confirmation", appt.seq, ["email", "sms"])
     found = outbox.get_messages(b.id, list(wanted.values()))
-    if not found and (plan := outbox.waiting_plan(b.id, appt.id)) is not None:
-        found = {m.key: queued(m, clock.now()) for m, _parked in planned_in(plan)}
+    if not found:
+        plan = outbox.waiting_plan(b.id, appt.id)
+        if plan is not None:
+            found = {m.key: queued(m, clock.now()) for m, _parked in planned_in(plan)}
+        else:  # expanded between the two reads (one transaction: its messages are there now)
+            found = outbox.get_messages(b.id, list(wanted.values()))
     gone = (MessageStatus.FAILED.value, MessageStatus.SKIPPED.value)
     to = {ch: m.recipient for ch, key in wanted.items() if (m := found.get(key)) and m.status not in gone}
     return {ch: email_hint(r) if ch == "email" else phone_ending(r) for ch, r in to.items()}
