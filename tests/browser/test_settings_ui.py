@@ -273,6 +273,11 @@ def test_a_validation_error_is_marked_on_its_field_and_nothing_is_saved(signed_i
     expect(hours.get_by_label("Maanantai päättyy")).to_have_attribute("aria-invalid", "true")
     expect(hours.get_by_label("Maanantai alkaa")).not_to_have_attribute("aria-invalid", "true")
     expect(hours.locator(".field-error")).to_have_text("Loppu on ennen alkua.")
+    # A sender name pasted longer than SMS allows is refused at its box, not cut short.
+    sender = page.locator("#set-messages").get_by_label("Tekstiviestin lähettäjä")
+    sender.fill("Parturi Aurora Helsinki")
+    expect(sender).to_have_value("Parturi Aurora Helsinki")
+    refused_at_box(page, "messages", sender, "1–11 kirjainta tai numeroa, vähintään yksi kirjain.")
     check(page, f"settings-errors-{label(size)}")
     assert settings(stack) == before  # nothing half-saved
     # Put back as it was: the section and the status line both say nothing was saved.

@@ -547,7 +547,9 @@ const BUILD = {
       field(name, "review_link", t("set_review_link"), form, "review_link", { type: "url", inputmode: "url", placeholder: "https://" }),
       field(name, "sender_name", t("set_sender_name"), form, "sender_name", { type: "text", maxlength: "60" }),
       el("p", { className: "muted hint", text: t("set_sender_name_hint") }),
-      field(name, "sms_sender", t("set_sms_sender"), form, "sms_sender", { type: "text", maxlength: "11" }),
+      // No maxlength: a pasted "Parturi Aurora Helsinki" cut silently to "Parturi Aur" would be
+      // saved as her sender; the save's refusal says the rule at the box instead.
+      field(name, "sms_sender", t("set_sms_sender"), form, "sms_sender", { type: "text", autocomplete: "off" }),
       el("p", { className: "muted hint", text: t("set_sms_sender_hint") }));
   },
   shop(box, form, name) {
