@@ -184,6 +184,15 @@ class LocalizedParagraph(LocalizedText):
     en: TypedLines | None = Field(default=None, max_length=600)
 
 
+class LocalizedPerk(LocalizedText):
+    """A perk told in a marketing message, in each client's language (a plain string, as
+    configurations before 7 Dec 2026 had it, is the Finnish one)."""
+
+    fi: TypedLine = Field(min_length=1, max_length=200)
+    sv: TypedLine | None = Field(default=None, max_length=200)
+    en: TypedLine | None = Field(default=None, max_length=200)
+
+
 # An image of the business's own set (chalicelib/static/img/manifest.json locally, the
 # media bucket in AWS): a name, never a URL, so each is served sized and cached.
 ImageName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")]
@@ -441,7 +450,7 @@ class Marketing(BaseModel):
     winback_messages: StrictInt = Field(default=2, ge=0, le=5)  # per lapse episode
     winback_days_between: StrictInt = Field(default=21, ge=1, le=365)
     birthday_greetings: StrictBool = True
-    birthday_perk: TypedLine | None = Field(default=None, max_length=200)  # e.g. "-20 % with code SYNTTARIT"
+    birthday_perk: LocalizedPerk | None = None  # e.g. {"fi": "-20 % koodilla SYNTTARIT", "sv": ...}
     # "Time for your next visit": to active clients, this many days before her next
     # visit is expected (her rhythm), when nothing is booked.
     next_visit_nudge: StrictBool = False

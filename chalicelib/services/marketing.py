@@ -403,7 +403,8 @@ def _birthday(c: Client, now: datetime, summary: dict[str, int]) -> None:
         return
     if not c.wants_marketing:
         return
-    context = _context(b, c, now, perk=b.config.marketing.birthday_perk, book_url=links.book_url(b.config.slug))
+    perk = b.config.marketing.birthday_perk
+    context = _context(b, c, now, perk=perk.get(c.locale) if perk else None, book_url=links.book_url(b.config.slug))
     planned = message_plans.to_client(b, c, f"{c.id}#birthday#{local_day.year}", "birthday", context, now)
     if planned is None:
         return

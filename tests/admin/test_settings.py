@@ -276,7 +276,7 @@ RETENTION_FIELDS = [
     ("marketing", ("marketing", "winback_messages"), 0),
     ("marketing", ("marketing", "winback_days_between"), 35),
     ("marketing", ("marketing", "birthday_greetings"), False),
-    ("marketing", ("marketing", "birthday_perk"), "Kahvi talon puolesta"),
+    ("marketing", ("marketing", "birthday_perk"), {"fi": "Kahvi talon puolesta", "sv": "Kaffe på huset", "en": None}),
     ("marketing", ("marketing", "next_visit_nudge"), True),
     ("marketing", ("marketing", "nudge_lead_days"), 7),
     ("marketing", ("quiet_hours", "start"), "20:00"),
@@ -314,7 +314,8 @@ def test_each_retention_and_marketing_field_is_saved(desk, section, path, new):
         value = _with(value, ("at_risk_below",), 0.9)
     status, body = desk.put(f"/settings/{section}", _with(value, path, new))
     assert status == 200, body
-    assert f"{section}.{'.'.join(path)}" in body["changed"]
+    named = f"{section}.{'.'.join(path)}"  # a text in each language: its languages' paths
+    assert any(c == named or c.startswith(f"{named}.") for c in body["changed"]), body
     assert _at(_sections(desk)["sections"][section], path) == new
     # The business runs on it: the grouped section's paths start at the configuration.
     in_config = path if section == "marketing" else (section, *path)
@@ -863,8 +864,11 @@ def test_a_closed_day_given_as_a_number_is_refused_not_read_as_1970(desk, day):
         ),
         (
             "marketing",
-            lambda v: {**v, "marketing": {**v["marketing"], "birthday_perk": "-20 %\u0007"}},
-            "marketing.birthday_perk",
+            lambda v: {
+                **v,
+                "marketing": {**v["marketing"], "birthday_perk": {"fi": "-20 %", "sv": "-20 %\u0007", "en": None}},
+            },
+            "marketing.birthday_perk.sv",
             "one line",
         ),
         (

@@ -418,6 +418,16 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
         save(page, "marketing")
         saved = settings(stack)["marketing"]["marketing"]
         assert saved["next_visit_nudge"] is True and saved["nudge_lead_days"] == 5
+        # The birthday perk in each language her clients read (one box sent the Finnish
+        # perk to Swedish clients); off with the greetings, all three are.
+        marketing.get_by_label("Syntymäpäiväetu (sv)").fill("-20 % med koden SYNTTARIT")
+        save(page, "marketing")
+        perk = settings(stack)["marketing"]["marketing"]["birthday_perk"]
+        assert perk["fi"].startswith("-20 %") and perk["sv"] == "-20 % med koden SYNTTARIT", perk
+        marketing.get_by_label("Syntymäpäivätervehdys").uncheck()
+        for lang in ("fi", "sv", "en"):
+            expect(marketing.get_by_label(f"Syntymäpäiväetu ({lang})")).to_be_disabled()
+        marketing.get_by_label("Syntymäpäivätervehdys").check()
         # The spacing cap, "10 päivää": she types 3, then picks weeks: 3 weeks (it read
         # "0 viikkoa" and saved no cap at all); 10 typed in weeks, then days: 10 days (it
         # saved 70). The saved span switched untouched stays the same span.

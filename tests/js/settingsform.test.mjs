@@ -204,13 +204,20 @@ test("marketing and feedback: switches, times, the perk empty as null, hours wit
   form.marketing.next_visit_nudge = true;
   form.marketing.nudge_lead_days = "5";
   form.marketing.birthday_greetings = false;
-  form.marketing.birthday_perk = "  ";
+  assert.deepEqual(form.marketing.birthday_perk, { fi: "", sv: "", en: "" });
+  form.marketing.birthday_perk = { fi: "  ", sv: " ", en: "" };
   form.quiet_hours.start = "20:00";
   const { value } = F.fromForm("marketing", form);
   assert.equal(value.marketing.next_visit_nudge, true);
   assert.equal(value.marketing.nudge_lead_days, 5);
   assert.equal(value.marketing.birthday_greetings, false);
   assert.equal(value.marketing.birthday_perk, null);
+  // A perk in each client's language; one written before there were three is the Finnish one.
+  form.marketing.birthday_perk = { fi: "-20 % koodilla SYNTTARIT ", sv: "-20 % med koden SYNTTARIT", en: "" };
+  assert.deepEqual(F.fromForm("marketing", form).value.marketing.birthday_perk,
+    { fi: "-20 % koodilla SYNTTARIT", sv: "-20 % med koden SYNTTARIT", en: null });
+  const old = { ...sections.marketing, marketing: { ...sections.marketing.marketing, birthday_perk: "Kahvi" } };
+  assert.deepEqual(F.toForm("marketing", old, sections).marketing.birthday_perk, { fi: "Kahvi", sv: "", en: "" });
   assert.equal(value.quiet_hours.start, "20:00");
   const fb = F.toForm("feedback", sections.feedback, sections, ",");
   assert.equal(fb.delay_hours, "1,5");

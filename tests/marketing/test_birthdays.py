@@ -57,22 +57,46 @@ def test_no_consent_no_greeting(maija):
     assert run("2026-12-03T10:05:00+02:00") == 0 and greetings() == []
 
 
-def test_the_perk_is_in_the_greeting(client, aws, maija, monkeypatch):
+@pytest.mark.parametrize(
+    "locale, perk, greeting",
+    [
+        ("fi", "-20 % koodilla SYNTTARIT", "lämpimät onnittelut"),
+        ("sv", "-20 % med koden SYNTTARIT", "varma gratulationer"),
+        ("en", "20% off with the code SYNTTARIT", "Warm wishes"),
+    ],
+)
+def test_the_perk_is_in_the_greeting_in_her_language(client, aws, maija, locale, perk, greeting):
+    """The owner writes the perk in each language; a Swedish client's greeting is Swedish
+    through and through (it carried the Finnish perk: one box for all)."""
     import quopri
 
+    from chalicelib.domain.config import LocalizedPerk
     from chalicelib.store import businesses
 
     demo = business()
-    config = demo.config.model_copy(
-        update={
-            "marketing": demo.config.marketing.model_copy(update={"birthday_perk": "-20 % with the code SYNTTARIT"})
-        }
+    perks = LocalizedPerk(
+        fi="-20 % koodilla SYNTTARIT", sv="-20 % med koden SYNTTARIT", en="20% off with the code SYNTTARIT"
     )
-    businesses.save_config(config)
-    maija("1988-12-03")
+    marketing = demo.config.marketing.model_copy(update={"birthday_perk": perks})
+    businesses.save_config(demo.config.model_copy(update={"marketing": marketing}))
+    desk = maija("1988-12-03")
+    cid = desk.get("/clients")[1]["clients"][0]["id"]
+    assert desk.patch(f"/clients/{cid}", {"locale": locale})[0] == 200
     run("2026-12-03T10:05:00+02:00")
     text = quopri.decodestring(greetings()[0].raw_data.encode()).decode("utf-8", "replace")
-    assert "SYNTTARIT" in text and "Hyvää syntymäpäivää" in text
+    assert perk in text and greeting in text, text
+    others = [p for p in (perks.fi, perks.sv, perks.en) if p and p != perk]
+    assert not any(p in text for p in others), text
+
+
+def test_a_perk_saved_as_one_text_before_is_the_finnish_one(client, aws, maija):
+    from chalicelib.store import businesses
+
+    demo = business()
+    raw = demo.config.model_dump(mode="json")
+    raw["marketing"]["birthday_perk"] = "Kahvi talon puolesta"
+    assert businesses.save_config(type(demo.config).model_validate(raw))[0]
+    assert business().config.marketing.birthday_perk.get("fi") == "Kahvi talon puolesta"
 
 
 def move_business(zone):

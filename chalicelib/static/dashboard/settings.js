@@ -224,8 +224,8 @@ function checkField(section, path, labelText, obj, key) {
 // owner's walk: the lead time stayed editable with the nudge off).
 function onlyWhenOn(choice, dependent) {
   const box = choice.querySelector("input[type=checkbox]");
-  const input = dependent.querySelector("input");
-  const sync = () => { input.disabled = !box.checked; };
+  const inputs = dependent.querySelectorAll("input"); // a text in each language too
+  const sync = () => { for (const input of inputs) input.disabled = !box.checked; };
   box.addEventListener("change", sync);
   sync();
   return [choice, dependent];
@@ -590,7 +590,7 @@ const BUILD = {
       hint("set_nudge_hint"),
       ...onlyWhenOn(
         checkField(name, "marketing.birthday_greetings", t("set_birthday"), m, "birthday_greetings"),
-        field(name, "marketing.birthday_perk", t("set_birthday_perk"), m, "birthday_perk", { type: "text", maxlength: "200" })),
+        localizedFields(name, "marketing.birthday_perk", "set_birthday_perk", m.birthday_perk, "200")),
       hint("set_birthday_hint"),
       daysField(name, "marketing.min_days_between", t("set_marketing_cap"), m, "min_days_between"),
       hint("set_marketing_cap_hint"),
