@@ -154,6 +154,9 @@ class BookedClient:
     active_until: datetime | None = None  # the booked visit's end: the client's latest activity
     erase_on: date | None = None  # due for automatic erasure if nothing happens before
     referred_by: str | None = None  # a new client who came through another client's referral link
+    # She booked on a page in a language she chose: her messages follow it from now on
+    # (an imported client is Finnish until she books in Swedish).
+    locale_chosen: bool = False
 
 
 def booked_client(
@@ -171,6 +174,7 @@ def booked_client(
     erase_on: date,
     referred_by: str | None,
     vouched: bool = True,
+    locale_chosen: bool = False,
 ) -> BookedClient:
     """A new client gets both contacts. A known client gains a phone no one has, or an
     email no one has when her phone did not find her either, only where the business
@@ -194,6 +198,7 @@ def booked_client(
         active_until=active_until,
         erase_on=erase_on,
         referred_by=referred_by,
+        locale_chosen=locale_chosen,
     )
 
 

@@ -339,6 +339,8 @@ def on_booking(
                 ClientItem.g3pk.set(erase[0]),
                 ClientItem.g3sk.set(erase[1]),
             ]
+        if c.locale_chosen:
+            actions.append(ClientItem.locale.set(c.locale))
         if c.link_phone or c.link_email:
             # The search text gains the new contact; the profile's name stays the owner's.
             actions.append(ClientItem.search.set(search_text(c.name, c.phone, c.email)))

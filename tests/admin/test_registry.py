@@ -12,7 +12,7 @@ import json
 from urllib.parse import quote
 
 from tests.admin.helpers import Desk
-from tests.api.helpers import book, post, set_config, token_of
+from tests.api.helpers import book, booking_body, post, set_config, token_of
 from tests.history import at
 
 
@@ -576,3 +576,32 @@ def test_a_profile_edit_takes_text_by_the_bookings_rule_and_says_what_to_remove(
     ok = {"name": "Maija 👩\u200d👩\u200d👧 Meikäläinen", "allergies": "Latex\nAmmonia\tstrong"}
     status, body = desk.patch(f"/clients/{cid}", ok)
     assert status == 200 and body["client"]["name"] == ok["name"], body
+
+
+# --- her language ----------------------------------------------------------------------
+def locale_of(desk, cid) -> str:
+    return desk.get(f"/clients/{cid}")[1]["client"]["locale"]
+
+
+def test_her_language_follows_the_page_she_books_on_herself_not_the_desk(client, desk):
+    """Known in Finnish (imported clients all are), she books on the Swedish page: her
+    win-back, nudges and greetings go in Swedish from then on. The desk booking her by
+    her details, or someone booking with her email and a number she is not known by,
+    changes nothing of it."""
+    cid = client_id_of(desk, book_ok(client, "2026-11-25T12:00:00+02:00"))
+    assert locale_of(desk, cid) == "fi"
+    swedish = booking_body("2026-11-26T12:00:00+02:00")
+    swedish["client"]["locale"] = "sv"
+    status, body = post(client, "/api/v1/businesses/demo/bookings", swedish)
+    assert status == 201, body
+    assert locale_of(desk, cid) == "sv"
+
+    status, body = desk.post("/bookings", booking_body("2026-11-27T12:00:00+02:00", email=None))
+    assert status == 201, body
+    assert client_id_of(desk, body) == cid and locale_of(desk, cid) == "sv"
+
+    stranger = booking_body("2026-11-30T12:00:00+02:00", phone="045 999 8888")
+    stranger["client"]["locale"] = "en"
+    status, body = post(client, "/api/v1/businesses/demo/bookings", stranger)
+    assert status == 201, body
+    assert locale_of(desk, cid) == "sv"

@@ -234,7 +234,7 @@ def _commit(
     elif public:  # a new client's booking far ahead or in bulk: held until she confirms
         until = guard.hold_until(b, match, read.meters, appt.start, now)
         appt = replace(appt, hold_until=until, hold_for=HoldFor.CONFIRMATION.value if until else None)
-    client = _client(b, req, appt, match, use, source, vouched=desk)
+    client = _client(b, req, appt, match, use, source, vouched=desk, own_page=not desk and not appt.foreign_contact)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
         if use and use.referred_by and offer.referral
@@ -323,6 +323,7 @@ def _client(
     use: perks.PerkUse | None,
     source: str,
     vouched: bool,
+    own_page: bool,
 ) -> BookedClient:
     return booked_client(
         b.id,
@@ -338,6 +339,9 @@ def _client(
         erase_on=erase_due(appt.end, b.config.privacy.erase_inactive_after_years),
         referred_by=use.referred_by if use else None,
         vouched=vouched,
+        # Her own booking on a page in the language she reads (not the desk's, nor one
+        # made with a contact she is not known by: who typed it may not be she).
+        locale_chosen=own_page and req.client.locale is not None,
     )
 
 
