@@ -7,7 +7,9 @@ several kinds show alike is one per locale in templates/_<part>/ (the manage lin
 The SMS must fit one GSM-7 segment (160 units). When it does not, it is shortened
 step by step, always the same way: drop the service name, then the staff, then the
 previous time; then cut the business name (at a word break, not below 16 units);
-then drop the greeting name and cut the business name further (or drop it). A name is
+then drop the greeting name and cut the business name further (or drop it, when the SMS
+goes from the salon's own sender name: without one, her phone shows a number, and the
+name takes a second segment instead). A name is
 cut only where a word ends, never inside one (_cut_name). What is
 left — what happened and when, and the link the message is for — is never cut: a
 "book again" link takes a shorter form, or (a cancellation's) goes altogether; a link
@@ -228,6 +230,9 @@ def _shortened(kind: str, locale: str, ctx: dict, units: int) -> str:
         return text
     ctx["client"]["first_name"] = None
     text = _shorten_business(kind, locale, ctx, name, MIN_BUSINESS_UNITS, units)
+    if name and not ctx["business"]["name"] and not ctx["business"].get("sms_sender"):
+        ctx["business"]["name"] = name  # from a bare number, who it is from stays: a second segment instead
+        return _render_sms(kind, locale, ctx)
     if _fits(text, units):
         return text
     ctx["business"]["name"] = None

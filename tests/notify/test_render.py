@@ -307,6 +307,22 @@ def test_shortening_drops_the_service_name_first(make_context):
     assert "Aino" in sms and "Salon Aurora" in sms and "Hei Maija!" in sms
 
 
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+def test_from_a_bare_number_the_salons_name_stays_and_takes_a_second_segment(make_context, locale):
+    """A waitlist offer with a link as long as a deployed one's: from the salon's sender
+    name it fits one segment without naming the salon (her phone shows who it is from);
+    without a sender name her phone shows a number, so the salon's name stays."""
+    url = "https://varaa.rebook.fi/o/o.qaoow4d2.94946aa4342dd459cb65.ur8hla.O1XFdPBndCFGhnxigeQ" + "Kx3" * 4
+    assert len(url) == 96
+    offer = {"offer_url": url, "offer_expires": "2026-11-24T12:00:00+02:00"}
+    named = render("waitlist_offer", locale, make_context(**offer)).sms
+    assert gsm7_length(named) <= 160 and named.endswith(url)
+    bare_number = render("waitlist_offer", locale, make_context(business={"sms_sender": None}, **offer)).sms
+    assert "Salon Aurora" in bare_number and bare_number.endswith(url), bare_number
+    assert 160 < gsm7_length(bare_number) <= TWO_SEGMENT_UNITS
+    assert to_gsm7(format_local(make_context()["start"], locale)) in bare_number
+
+
 def test_greeting_survives_a_moderately_long_link(make_context):
     ctx = make_context(**{**LONG_NAMES, "manage_url": "https://varaa.rebook.fi/m/" + "x" * 34})
     sms = render("confirmation", "fi", ctx).sms
