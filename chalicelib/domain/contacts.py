@@ -247,10 +247,15 @@ NAME, PHONE, EMAIL = "n:", "p:", "e:"
 
 def search_tokens(name: str | None, phone: str | None, email: str | None) -> frozenset[str]:
     """What the owner's search finds a client by, each matched from its start: her folded
-    name from each of its first words on ("maija meikalainen", "meikalainen"), her
+    name from each of its first words on ("maija meikalainen", "meikalainen"; a
+    hyphenated name's parts count as words too), her
     phone's digits in international and national form, her lower-cased email."""
-    words = fold(name or "").replace("#", " ").split()
-    tokens = {NAME + " ".join(words[i:]) for i in range(min(len(words), NAME_TOKENS))}
+    folded = fold(name or "").replace("#", " ")
+    tokens: set[str] = set()
+    # "Anna-Lena Söderström" is found from "anna-lena" as typed and from "lena" too: each
+    # part of a hyphenated name starts a token of its own.
+    for words in {tuple(folded.split()), tuple(folded.replace("-", " ").split())}:
+        tokens.update(NAME + " ".join(words[i:]) for i in range(min(len(words), NAME_TOKENS)))
     if phone:
         tokens.update(PHONE + p for p in search_text(None, phone, None).split() if p)
     if email:

@@ -41,6 +41,17 @@ def test_found_by_the_start_of_a_name_a_number_or_an_email_without_reading_the_p
     assert found(desk, "ija") == []  # a prefix search: not inside a word
 
 
+def test_a_hyphenated_name_is_found_from_each_of_its_parts(client, desk):
+    """'Lena' finds Anna-Lena Söderström (an owner's walk found her only by 'anna-lena'),
+    as typed with the hyphen or a space too; still from the start of a word only."""
+    book_ok(
+        client, "2026-11-25T12:00:00+02:00", name="Anna-Lena Söderström", phone="040 111 2222", email="al@example.com"
+    )
+    for q in ("lena", "Lena S", "anna-lena", "anna lena", "söderström"):
+        assert found(desk, q) == ["Anna-Lena Söderström"], q
+    assert found(desk, "ena") == []
+
+
 def test_a_page_of_search_results_goes_on_with_its_cursor(client, desk):
     three_clients(client, desk)
     status, first = desk.get("/clients?q=ma&limit=1")
