@@ -1,7 +1,8 @@
 // The client card (#client/<id>): call / text / email links, upcoming and past visits,
 // no-shows, notes, allergies, the stamp card and rewards, ratings, consents and
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
-// place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking.
+// place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking; at its
+// end, for the owner, her data exported and her erasure (privacy.js).
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, has, intl, money, number, percent, percentNumber, plural, t } from "./i18n.js";
 import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
@@ -13,9 +14,11 @@ import { signalText } from "./signals.js";
 import { splitVisits } from "./cardvisits.js";
 import { saveHeaders } from "./api.js";
 import { MONEY_TAGS } from "./visitmoney.js";
+import { dataActions } from "./privacy.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
 let seq = 0;
+let erased = () => {}; // what the dashboard does once she is erased (main.js)
 
 const MESSAGES_SHOWN = 10; // the card's latest messages to her; the API has them all
 const TO_OWNER = ["feedback_alert"]; // messages about her that went to the owner
@@ -55,7 +58,9 @@ export function forgetClient() { shown = null; seq++; clear($("client-card")); }
 // cancellation) or a booking: her card is read again, as the calendar is, so its visits
 // and figures are not stale. The card of a visit opened from her list closes onto that
 // visit's button, drawn anew meanwhile (card.js cardOpener).
-export function initClient() {
+// `onErased(text)`: she was erased from her card; `text` says so.
+export function initClient(onErased) {
+  erased = onErased;
   onChanged((origin) => { if (origin !== "client" && shown && state.view === "client") showClient(shown.id); });
 }
 
@@ -245,6 +250,10 @@ function render() {
       [t("texts"), c.texts_stopped ? t(c.email ? "texts_stopped_email" : "texts_stopped") : null],
     ])));
   }
+
+  // Her data (GDPR): exported, or erased; the owner's only (null for staff).
+  const data = dataActions(c, (text) => erased(text));
+  if (data) box.appendChild(section("cc_data", ...data));
 }
 
 // Who wrote a note, in words: "you", a staff member by name, the owner or an import (notes

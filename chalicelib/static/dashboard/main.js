@@ -14,6 +14,7 @@ import { initTimeOff, openTimeOff, relabelTimeOff, removeTimeOff } from "./timeo
 import { initReminders, openReminders, relabelReminders } from "./reminders.js";
 import { clearSearch, initSearch, relabelSearch } from "./search.js";
 import { forgetClient, initClient, showClient } from "./client.js";
+import { initErase, relabelErase } from "./privacy.js";
 import { forgetSummary, loadSummary, renderKpis, renderSummary, withWaitlist } from "./kpis.js";
 import { COUNTS, RENDER, clearLists, drawMore, initLists, relabelMessage, setCount, setReload, slippingPath } from "./lists.js";
 import { offersPath } from "./waitlistview.js";
@@ -150,6 +151,7 @@ function renderAll() {
   relabelTimeOff(); // and time off with the bookings it covers
   relabelReminders(); // and who gets a reminder
   relabelSearch(); // and the client search's results
+  relabelErase(); // and a client's erasure being asked
   renderSettings();
   renderImport();
 }
@@ -196,6 +198,21 @@ function showTab(tab) {
 function routeClient() {
   const id = decodeURIComponent((location.hash || "").slice("#client/".length));
   if (id) showClient(id).then(() => { const h = $("client-name"); if (h && state.view === "client") h.focus(); });
+}
+
+// She was erased from her card: her card's address gives way to the list of clients (the
+// back gesture does not bring back a card of someone who is gone), read again without her,
+// and the status line says so.
+function clientErased(text) {
+  forgetClient();
+  const to = state.denied.clients ? "calendar" : "clients";
+  history.replaceState(null, "", `${location.pathname}${location.search}#${to}`);
+  route();
+  refresh(to);
+  if (to === "clients" && !state.denied.kpis) loadSummary(); // her in the at-risk count
+  say(text);
+  const heading = $(`h-${to}`);
+  if (heading) heading.focus();
 }
 
 // --- starting and signing out ---------------------------------------------------------
@@ -273,7 +290,8 @@ async function boot() {
   onImported(() => { load("clients"); loadSummary(); });
   initCalendar();
   initCard();
-  initClient();
+  initClient(clientErased);
+  initErase();
   initBooking();
   initTimeOff();
   initReminders();
