@@ -3,7 +3,8 @@
 a column per staff member and the now-line, the week per staff member, a desk booking
 (its end drawn in the grid, a client found or created, a time taken meanwhile), a
 walk-in, moving a booking (drag on a desktop, "Move" and a tap on a phone), cancelling,
-no-show and undo, the header's client search and the client card edited in place, time
+no-show and undo, the header's client search and the client card edited in place, her
+data exported and her erasure (a booking ahead cancelled with it; staff see neither), time
 off, the summary strip and live updates. Each state is checked with axe-core and
 photographed into tests/browser/artifacts/frontdesk/ (ignored by git).
 
@@ -34,6 +35,7 @@ from tests.browser.conftest import (
     admin,
     check_as_it_is,
     cut_short,
+    dashboard_token,
     open_dashboard,
     post_json,
     signed_in_context,
@@ -1462,6 +1464,102 @@ def test_a_profile_save_on_a_card_another_device_changed_overwrites_nothing(owne
     card.get_by_role("button", name="Tallenna", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Tallennettu: Outi Ohje")
     expect(card.locator(".allergy-box")).to_contain_text("Ammoniakki, lateksi")
+
+
+# --- her data: exported and erased from her card (GDPR) ------------------------------------
+def test_the_owner_exports_a_clients_data_and_erases_her_with_a_booking_ahead(owner_at, stack, desk):
+    """A 360 px phone: her card's last section downloads everything kept about her as a
+    JSON file named after her and the day, and erases her. A booking ahead keeps her from
+    being erased (the API's 409): the dialog lists it, and only on her yes cancels it and
+    erases her. She is gone (the API's 404), her booking cancelled, and the card's address
+    gave way to the list of clients."""
+    friday = today(stack) + timedelta(days=9)  # a day no other test books
+    start = datetime(friday.year, friday.month, friday.day, 11, 0, tzinfo=HELSINKI).isoformat()
+    booked = public_booking(stack, "sanna", start, "Elli Poistettava", "elli.poistettava@example.com", "womens-cut")
+    client_id = client_of(stack, booked)
+    status, _ = admin(stack, "POST", f"/clients/{client_id}/notes", {"text": "Haluaa tietonsa ja poiston"})
+    assert status == 201
+    page = owner_at(PHONE)
+    search_until_found(page, "Elli Poist", "Elli Poistettava").click()
+    card = page.locator("#client-card")
+    expect(card.get_by_role("heading", level=2, name="Elli Poistettava")).to_be_visible()
+    data = card.get_by_role("region", name="Tietosuoja")
+    export = data.get_by_role("button", name="Lataa hänen tietonsa: Elli Poistettava")
+    export.scroll_into_view_if_needed()
+    expect(data).to_contain_text("JSON-tiedosto kaikesta, mitä hänestä on tallessa")
+    check(page, "client-data-phone")
+    assert sticking_out(page, "#client-card") == []
+
+    # The export: fetched with her token, saved as a file named after her and the day.
+    with page.expect_download() as downloaded:
+        export.click()
+    file = downloaded.value
+    assert file.suggested_filename == f"Elli-Poistettava-{today(stack).isoformat()}.json"
+    exported = json.loads(Path(file.path()).read_text(encoding="utf-8"))
+    assert exported["format"] == "rebook-client-export/1"
+    assert exported["profile"]["name"] == "Elli Poistettava"
+    assert exported["profile"]["email"] == "elli.poistettava@example.com"
+    assert [n["text"] for n in exported["notes"]] == ["Haluaa tietonsa ja poiston"]
+    assert booked["id"] in [a["appointment_id"] for a in exported["appointments"]]
+    expect(page.locator("#status")).to_have_text(
+        f"Hänen tietonsa ladattiin tiedostoon Elli-Poistettava-{today(stack).isoformat()}.json."
+    )
+
+    # Erasure is asked first, saying what goes and what stays.
+    data.get_by_role("button", name="Poista asiakas: Elli Poistettava").click()
+    ask = page.get_by_role("dialog", name="Poistetaanko Elli Poistettava?")
+    expect(ask).to_be_visible()
+    expect(ask).to_contain_text("poistetaan pysyvästi")
+    expect(ask).to_contain_text("Hänen käyntinsä jäävät lukuihin ilman nimeä")
+    expect(ask).to_contain_text("Poistoa ei voi perua.")
+    check(page, "erase-ask-phone")
+    assert sticking_out(page, "#erase-dialog") == []
+    ask.get_by_role("button", name="Poista pysyvästi").click()
+    # The API answers 409: her booking ahead is listed, with its day, time and service.
+    lead = ask.get_by_text("Hänellä on tuleva varaus, joka on peruttava ennen poistoa:")
+    expect(lead).to_be_focused()
+    listed = ask.get_by_role("list", name="Hänellä on tuleva varaus, joka on peruttava ennen poistoa:")
+    expect(listed.get_by_role("listitem")).to_have_text(["pe 4.12. 11.00 · Naisten hiustenleikkaus · Sanna Korhonen"])
+    expect(ask).to_contain_text("Peruutus kirjataan hänen omakseen, eikä hänelle lähetetä siitä viestiä.")
+    check(page, "erase-upcoming-phone")
+    assert sticking_out(page, "#erase-dialog") == []
+    # Nothing is erased or cancelled before her yes.
+    status, still = admin(stack, "GET", f"/clients/{client_id}")
+    assert status == 200 and still["client"]["name"] == "Elli Poistettava"
+    assert admin(stack, "GET", f"/appointments/{booked['id']}")[1]["status"] == "booked"
+
+    ask.get_by_role("button", name="Peru varaus ja poista").click()
+    expect(ask).to_be_hidden()
+    expect(page.locator("#status")).to_have_text("Varaus peruttiin ja Elli Poistettava poistettiin pysyvästi.")
+    # Back on the list of clients, read again; her card's address is gone from the history.
+    expect(page.get_by_role("heading", level=2, name="Riskissä olevat ja poisjääneet asiakkaat")).to_be_focused()
+    assert page.evaluate("location.hash") == "#clients"
+    expect(card.get_by_role("heading", name="Elli Poistettava")).to_have_count(0)
+    check(page, "erased-phone")
+    # Gone in the API, her booking cancelled, and nowhere in the search.
+    assert admin(stack, "GET", f"/clients/{client_id}")[0] == 404
+    assert admin(stack, "GET", f"/appointments/{booked['id']}")[1]["status"] == "cancelled"
+    assert admin(stack, "GET", "/clients?q=Elli%20Poistettava")[1]["clients"] == []
+    # Her card's old address shows no stale card: the API's "not found".
+    page.evaluate("id => { location.hash = `client/${id}`; }", client_id)
+    expect(card.get_by_role("alert")).to_contain_text("Tietoa ei löytynyt")
+    expect(card.get_by_role("heading", name="Elli Poistettava")).to_have_count(0)
+
+
+def test_staff_see_no_export_nor_erasure_on_a_client_card(dashboard, stack, desk):
+    """Export and erasure are the owner's (the API answers a staff member 403): her card
+    shows a staff member neither."""
+    staff = dashboard_token(stack, "staff")
+    alli = client_of(stack, desk["alli"])
+    assert admin(stack, "GET", f"/clients/{alli}/export", token=staff)[0] == 403
+    page = dashboard(PHONE, role="staff")
+    page.evaluate("id => { location.hash = `client/${id}`; }", alli)
+    card = page.locator("#client-card")
+    expect(card.get_by_role("heading", level=2, name="Alli Allerginen")).to_be_visible()
+    expect(card.get_by_role("region", name="Luvut")).to_be_visible()
+    expect(card.get_by_role("region", name="Tietosuoja")).to_have_count(0)
+    expect(card.get_by_role("button", name=re.compile("Lataa hänen tietonsa|Poista asiakas"))).to_have_count(0)
+    check(page, "client-card-staff-phone")
 
 
 # --- time off, the summary strip, live updates -------------------------------------------
