@@ -1363,6 +1363,13 @@ def test_client_search_and_the_client_card_edited_in_place(owner_at, size, desk)
     standing = card.locator("section", has_text="Asiakassuhde")
     expect(standing).to_contain_text("Aktiivinen")
     expect(standing).to_contain_text("Varoitusmerkit")
+    # Booked, her booking says she is coming: no chance from her past visits beside it
+    # ("Yhä asiakkaasi 7 %" the day before her visit read as gone, an owner's walk).
+    expect(standing.locator("dt", has_text="Seuraava varaus").locator("xpath=following-sibling::dd[1]")).to_have_text(
+        re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}\.\d{2}$")
+    )
+    expect(standing).not_to_contain_text("Yhä asiakkaasi")
+    expect(standing.locator("#cc-limits")).to_have_count(0)
     check(page, f"client-card-{label(size)}")
     # Edit in place; a bad email is shown next to its field.
     card.get_by_role("button", name="Muokkaa: Alli Allerginen").click()

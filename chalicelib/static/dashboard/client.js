@@ -155,7 +155,7 @@ function render() {
   ])));
 
   // Where she stands: the return model's status, and the warning signs with their reasons.
-  if (profile.standing) box.appendChild(standingSection(c, profile.standing));
+  if (profile.standing) box.appendChild(standingSection(c, profile.standing, stats.next_booking));
 
   // The profile, edited in place.
   box.appendChild(section("cc_profile", profileView(c)));
@@ -290,8 +290,14 @@ function birthdayInput(b) {
 // --- where she stands -------------------------------------------------------------------
 const STATUS_KEYS = { active: "st_active", maintenance: "st_maintenance", at_risk: "at_risk", lapsed: "lapsed" };
 
-function standingSection(c, st) {
-  const facts = dl([
+function standingSection(c, st, nextBooking) {
+  // Booked, she is coming: her chances from her past visits alone ("still your client
+  // 7 %" the day before her booking, an owner's walk) and a visit "expected" long ago
+  // say nothing then; her booking does.
+  const facts = nextBooking ? dl([
+    [t("cc_status"), t(STATUS_KEYS[st.status] || st.status)],
+    [t("cc_booked"), `${day(nextBooking)} ${clock(nextBooking)}`],
+  ]) : dl([
     [t("cc_status"), t(STATUS_KEYS[st.status] || st.status)],
     [t("cc_still_client"), st.p_still_client === null || st.p_still_client === undefined ? null : percent(Math.round(st.p_still_client * 100) / 100)],
     // A chance in whole percent (84 %, not 84,1 %): a decimal claims more than the model knows.
@@ -301,7 +307,7 @@ function standingSection(c, st) {
   ]);
   // What the two chances are, and the limits her status is judged by (an owner's walk:
   // "65 %, at risk" and "63 %" beside it, unexplained).
-  const limits = st.limits && st.p_still_client != null && st.status !== "maintenance"
+  const limits = !nextBooking && st.limits && st.p_still_client != null && st.status !== "maintenance"
     ? el("p", { className: "muted", id: "cc-limits", text: t("cc_limits", {
       at_risk: percentNumber(st.limits.at_risk_below), lapsed: percentNumber(st.limits.lapsed_below),
       weeks: Math.round((st.window_days || 182) / 7) }) })
