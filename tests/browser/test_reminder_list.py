@@ -60,6 +60,9 @@ def test_tomorrows_reminders_on_a_phone(stack, dashboard):
     status, day = admin(stack, "GET", "/calendar?date=2026-11-26")
     assert status == 200, day
     [her] = [a["client"]["id"] for m in day["staff"] for a in m["appointments"] if a["client"]["name"] == stopped]
+    [mail_client] = [
+        a["client"]["id"] for m in day["staff"] for a in m["appointments"] if a["client"]["name"] == mail_only
+    ]
     deadline = time.monotonic() + 15
     while True:  # the outbox stream sends her confirmation right after the booking's transaction
         status, card = admin(stack, "GET", f"/clients/{her}")
@@ -115,6 +118,13 @@ def test_tomorrows_reminders_on_a_phone(stack, dashboard):
     expect(sheet.locator("#reminders-date-error")).to_have_text("Valitse päivä vuosilta 1900–2199.")
     expect(day).to_have_attribute("aria-invalid", "true")
     check_as_it_is(page, ARTIFACTS, "bad-day", ALL_IMPACTS)
+
+    # Her card lists the email still to go by when it goes, as the sheet does (it showed
+    # when it was planned, beside "waiting": it read as stuck, an owner's walk).
+    sheet.get_by_role("button", name="Sulje").click()
+    page.goto(f"{stack.api}/admin#client/{mail_client}")
+    reminder = page.locator("#cc-message-list li", has_text="Muistutus")
+    expect(reminder).to_have_text(re.compile(r"^Muistutus\s*Sähköposti · lähtee ke 25\.11\. 14\.00$"))
 
 
 def test_the_back_gesture_closes_the_sheet_then_leaves_the_view(stack, dashboard):

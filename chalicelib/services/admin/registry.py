@@ -229,6 +229,9 @@ def _message_view(m: Message, visits: dict[str, Appointment], tz: ZoneInfo) -> d
         "status": status,
         "created_at": iso_local(m.created_at, tz),
         "sent_at": iso_local(m.sent_at, tz) if m.sent_at else None,
+        # When one still waiting goes (a reminder the day before, an SMS after the quiet
+        # hours): her card says that, not when it was planned.
+        "due_at": iso_local(m.due_at, tz) if status == "pending" else None,
         "error": error,
     }
 

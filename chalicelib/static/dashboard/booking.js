@@ -5,7 +5,7 @@
 // send a confirmation, confirm.
 // POST /bookings; a 409 says the time was taken meanwhile and reloads the calendar.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, money, t, withHeldSms } from "./i18n.js";
+import { clock, day, dayTime, errorText, money, t, withHeldSms } from "./i18n.js";
 import { newIdempotencyKey, routeMissing, withoutDefaults } from "./api.js";
 import { api, businessLocale, changed, clientApart, currency, phoneText, say, service, serviceName, staffList, staffName, state, todayIso, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -451,7 +451,7 @@ async function submit(e) {
     const view = await api("POST", "/bookings", body, { "Idempotency-Key": sheet.key });
     closeDialog(dialog());
     const who = sheet.client ? sheet.client.name : name;
-    const time = `${day(view.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(view.start)}`;
+    const time = dayTime(view.start);
     // "Anyone free" (a walk-in): whom the API gave her to is the news.
     const done = staffId ? t("booked_done", { name: who, time }) : t("booked_done_with", { name: who, time, staff: staffName(view.staff && view.staff.id) });
     say(withHeldSms(done, view));

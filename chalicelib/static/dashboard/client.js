@@ -4,7 +4,7 @@
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking; at its
 // end, for the owner, her data exported and her erasure (privacy.js).
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, has, intl, money, number, percent, percentNumber, plural, t } from "./i18n.js";
+import { clock, day, dayTime, errorText, has, intl, money, number, percent, percentNumber, plural, t } from "./i18n.js";
 import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
@@ -230,7 +230,12 @@ function render() {
     for (const m of sent.slice(0, MESSAGES_SHOWN)) {
       const at = m.sent_at || m.created_at;
       const kind = has(`k_${m.kind}`) ? t(`k_${m.kind}`) : t("message");
-      const how = [`${day(at)} ${clock(at)}`, m.channel === "sms" ? t("ch_sms") : t("ch_email"), t(`msg_st_${m.status}`)];
+      const channel = m.channel === "sms" ? t("ch_sms") : t("ch_email");
+      // One still waiting is said by when it goes ("goes 8.12. 10.00"); its planning time
+      // beside "waiting" read as stuck (an owner's walk).
+      const how = m.status === "pending" && m.due_at
+        ? [channel, t("reminder_pending", { when: dayTime(m.due_at) })]
+        : [`${day(at)} ${clock(at)}`, channel, t(`msg_st_${m.status}`)];
       list.appendChild(el("li", {}, el("p", { text: kind }), el("p", { className: "muted", text: how.join(" · ") })));
     }
     const parts = [list];

@@ -104,6 +104,10 @@ export function dateTime(when, tz, dateStyle = "short") {
   return new Intl.DateTimeFormat(intl(), { dateStyle, timeStyle: "short", timeZone: tz }).format(new Date(when));
 }
 // From one day to another ("8.12.2026 – 10.12.2026"); one day is one date ("8.12.2026").
+// A moment in the coming days as the desk says it: "ti 24.11. 12.00" (a local ISO time).
+export function dayTime(iso) {
+  return `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
+}
 export function days(from, to) {
   return !to || to.slice(0, 10) === from.slice(0, 10) ? day(from) : `${day(from)} – ${day(to)}`;
 }

@@ -1,7 +1,7 @@
 // The to-do lists: clients at risk and lapsed (message, maintenance, follow-up), follow-ups
 // due, low scores, messages that failed for good and the owner's refunds to make (refunds.js).
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, days, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
+import { clock, day, days, dayTime, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
 import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
 import { saveHeaders } from "./api.js";
 import { signalText } from "./signals.js";
@@ -98,7 +98,7 @@ export function entryWished(e) {
 function renderOffers(box, offers) {
   const rows = recentOffers(offers, Date.now());
   if (!rows.length) { empty(box, "no_recent_offers"); return; }
-  const at = (iso) => `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
+  const at = dayTime;
   for (const o of rows) {
     box.appendChild(el("li", { "data-offer": o.id, "data-state": o.state },
       el("div", { className: "row" },

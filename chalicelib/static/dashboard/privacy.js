@@ -7,7 +7,7 @@
 // nothing is cancelled or erased before it. Each action is shown only to a role the API
 // lets do it (/me's `export` and `erase`: a staff member has neither).
 import { $, clear, closeDialog, el, openDialog } from "./dom.js";
-import { clock, day, errorText, plural, t } from "./i18n.js";
+import { dayTime, errorText, plural, t } from "./i18n.js";
 import { api, changed, say, serviceName, staffName, state, todayIso } from "./state.js";
 import { eraseCancelBody, exportFileName, upcomingInTheWay } from "./clientdata.js";
 
@@ -74,7 +74,7 @@ export function relabelErase() {
 
 // A booking as the appointment card's first line says it: "ke 2.12. 15.00 · Naisten hiustenleikkaus · Aino Virtanen".
 function bookingLine(a) {
-  return [`${day(a.start, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(a.start)}`,
+  return [dayTime(a.start),
     serviceName(a.service && a.service.id, a.service && a.service.name),
     staffName(a.staff && a.staff.id) || (a.staff && a.staff.name)].filter(Boolean).join(" · ");
 }

@@ -2,7 +2,7 @@
 // each rule of the reminder plan, when it goes and by which channel — or why she gets
 // none (GET /reminders; the words: reminderlines.js).
 import { $, clear, clearFieldErrors, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, t } from "./i18n.js";
+import { clock, day, dayTime, errorText, t } from "./i18n.js";
 import { routeMissing } from "./api.js";
 import { api, todayIso } from "./state.js";
 import { addDays } from "./grid.js";
@@ -12,8 +12,7 @@ const dialog = () => $("reminders-dialog");
 let shown = null; // the answer on screen ({ok} or {error}), drawn again in another language
 let seq = 0;
 
-const when = (iso) => `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
-const words = (part) => t(part.key, part.when ? { when: when(part.when) } : undefined);
+const words = (part) => t(part.key, part.when ? { when: dayTime(part.when) } : undefined);
 
 export function openReminders() {
   $("reminders-date").value = addDays(todayIso(), 1);

@@ -3,7 +3,7 @@
 // with a proposed new time; each is kept, moved to the proposal or cancelled with an
 // invitation to book again.
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
-import { clock, day, errorText, fieldText, money, t, withHeldSms } from "./i18n.js";
+import { clock, day, dayTime, errorText, fieldText, money, t, withHeldSms } from "./i18n.js";
 import { routeMissing } from "./api.js";
 import { api, changed, currency, mayMoney, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
@@ -101,7 +101,7 @@ function complain(show) {
   show();
 }
 
-const when = (iso) => `${day(iso, { weekday: "short", day: "numeric", month: "numeric" })} ${clock(iso)}`;
+const when = dayTime;
 
 // "Remove the time off: Aino Virtanen, Mon 7 Dec 09:00–13:00 (Training)?"
 export function removeQuestion(off, member) {
