@@ -767,6 +767,21 @@ def note_id_for(client_id: str, text: str) -> str:
     return stable_id("import-note", client_id, text)
 
 
+def note_key(text: str) -> str:
+    """A note as an import compares it with the notes on her card: its words, spaces and
+    letter case aside. A note of the file whose key her card has already (whoever wrote
+    it, this import or an earlier one) is not added again."""
+    return " ".join(text.split()).casefold()
+
+
+def distinct_notes(texts: Iterable[str]) -> list[str]:
+    """Each note once (note_key), as first written, in order."""
+    out: dict[str, str] = {}
+    for text in texts:
+        out.setdefault(note_key(text), text)
+    return list(out.values())
+
+
 def inactive_too_long(group: Group | ImportedClient, years: int, today: date) -> date | None:
     """The local day of her last visit, when it is so long ago that a new client would be
     due for automatic erasure already; never for one booked ahead (a visit of hers in the
@@ -838,7 +853,7 @@ def group_to_json(group: Group, client_id: str) -> dict[str, Any]:
         "phone": group.phone,
         "email": group.email,
         "birthday": next((r.birthday for r in group.rows if r.birthday), None),
-        "notes": list(dict.fromkeys(r.notes for r in group.rows if r.notes)),
+        "notes": distinct_notes(r.notes for r in group.rows if r.notes),
         "visits": [
             {
                 "start": v.start.isoformat(),
@@ -983,6 +998,7 @@ class ImportRecord:
     merged: int = 0
     visits: int = 0
     contactless: int = 0  # of those created, clients with no contact (a name alone)
+    notes: int = 0  # notes added to cards (none that a card had already: note_key)
     rejected: tuple[Mapping[str, Any], ...] = ()  # Rejected.as_dict(), the first MAX_REJECTED_KEPT
     rejected_total: int = 0
     started_at: datetime | None = None
@@ -1001,6 +1017,7 @@ class ChunkResult:
     merged: int = 0
     visits: int = 0
     contactless: int = 0  # of those created, clients with no contact
+    notes: int = 0  # notes added to cards
     rows: int = 0  # rows of the chunk, rejected ones included
     rejected: tuple[Rejected, ...] = ()
 

@@ -60,6 +60,7 @@ def _record(i: ImportItem) -> ImportRecord:
         contactless=int(i.contactless or 0),
         merged=int(i.merged or 0),
         visits=int(i.visits or 0),
+        notes=int(i.notes or 0),
         rejected=tuple(i.rejected or ()),
         rejected_total=int(i.rejected_total or 0),
         started_at=i.started_at,
@@ -187,6 +188,7 @@ def record_chunk(rec: ImportRecord, n: int, result: ChunkResult, now: datetime) 
         ImportItem.contactless.add(result.contactless),
         ImportItem.merged.add(result.merged),
         ImportItem.visits.add(result.visits),
+        ImportItem.notes.add(result.notes),
         ImportItem.rejected.set(rejected),
         ImportItem.rejected_total.add(len(result.rejected)),
         ImportItem.updated_at.set(now),
@@ -297,6 +299,25 @@ def _all_contact_keys(business_id: str, limit: int) -> dict[tuple[str, str], str
         if len(out) > limit:
             return None
     return out
+
+
+def notes_of(business_id: str, client_ids: Iterable[str]) -> dict[str, list[tuple[str, str, datetime]]]:
+    """The notes on these clients' cards, whoever wrote them: client id -> [(note id,
+    text, written at)], read consistently (a Query of each card's notes, a few at a time),
+    so that an import adds no note a card has already."""
+    db.configure()
+    pk = keys.biz(business_id)
+
+    def read(client_id: str) -> tuple[str, list[tuple[str, str, datetime]]]:
+        found = NoteItem.query(
+            pk,
+            NoteItem.sk.startswith(keys.notes_of(client_id)),
+            consistent_read=True,
+            attributes_to_get=["note_id", "text", "created_at"],
+        )
+        return client_id, [(i.note_id, i.text, i.created_at) for i in found]
+
+    return dict(_in_parallel(read, sorted(set(client_ids))))
 
 
 def existing_appointments(business_id: str, appointment_ids: Iterable[str]) -> dict[str, str | None]:

@@ -680,6 +680,7 @@ class ImportItem(Base):
     contactless = NumberAttribute(null=True)  # of those created, clients with no contact
     merged = NumberAttribute(default=0)
     visits = NumberAttribute(default=0)
+    notes = NumberAttribute(null=True)  # notes added to cards (none before 7 Dec 2026)
     rejected = JSONAttribute(null=True)  # [{row, code, params}], the first few hundred
     rejected_total = NumberAttribute(default=0)
     failures = NumberAttribute(null=True)  # chunk attempts that raised

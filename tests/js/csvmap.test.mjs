@@ -27,12 +27,20 @@ test("a field belongs to one column; a mapping needs a name and a phone or email
 test("figures: the dry run before the run, the run's own after", () => {
   const view = { status: "previewed", total_rows: 4, done_rows: 0, created: 0, merged: 0, visits: 0, rejected: [], rejected_total: 0,
     dry_run: { create: 2, contactless: 1, merge: 1, visits: 3, rejected: [{ row: 4, code: "bad_phone", reason: "bad" }], rejected_total: 1 } };
-  assert.deepEqual(M.figures(view), { create: 2, contactless: 1, merge: 1, visits: 3, rejected: view.dry_run.rejected, rejectedTotal: 1 });
+  assert.deepEqual(M.figures(view), { create: 2, contactless: 1, merge: 1, visits: 3, notes: null, rejected: view.dry_run.rejected, rejectedTotal: 1 });
   const done = { ...view, status: "done", done_rows: 4, created: 1, merged: 2, visits: 3, rejected: [], rejected_total: 1 };
   assert.equal(M.figures(done).create, 1);
   assert.equal(M.figures(done).contactless, 0);  // an import from before the count: none said
+  assert.equal(M.figures(done).notes, null);  // nor notes: a dry run from before they were counted shows no figure
   assert.deepEqual(M.progress(done), { done: 4, total: 4, finished: true, failed: false, percent: 100 });
   assert.equal(M.progress({ status: "running", total_rows: 3, done_rows: 1 }).percent, 33);
+});
+
+test("notes: the dry run's promise, then what the run added (a note a card has already: none)", () => {
+  const view = { status: "previewed", total_rows: 14, dry_run: { create: 1, merge: 13, visits: 1, notes: 0, rejected: [], rejected_total: 0 } };
+  assert.equal(M.figures(view).notes, 0);
+  assert.equal(M.figures({ ...view, status: "done", notes: 1 }).notes, 1);
+  assert.equal(M.figures({ ...view, status: "done" }).notes, 0);
 });
 
 test("upload errors in the owner's words", () => {

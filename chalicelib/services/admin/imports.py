@@ -107,6 +107,7 @@ def view(rec: rules.ImportRecord, locale: str) -> dict[str, Any]:
         "contactless": rec.contactless,  # of those created, clients with no contact
         "merged": rec.merged,
         "visits": rec.visits,
+        "notes": rec.notes,  # added to cards (0 for imports before 7 Dec 2026, which did not count them)
         "rejected": _rejected_view(rec.rejected, locale),
         "rejected_total": rec.rejected_total,
         "dry_run": dry,
@@ -185,7 +186,8 @@ def _plan(
     names = rules.Names(cfg)
     create = merge = contactless = 0
     merge_visits: dict[str, Appointment] = {}
-    new_visits = 0
+    new_visits = new_notes = 0
+    merge_notes: list[tuple[str, list[str]]] = []  # (the client who exists, the file's notes for her)
     future: list[rules.FutureVisit] = []  # of the rows that go in: visits booked ahead, to book at the desk
     kept_visits: list[rules.Visit] = []  # of the rows that go in, a visit a row
     chunks: list[list[dict[str, Any]]] = [[]]
@@ -218,8 +220,10 @@ def _plan(
             contactless += g.contactless
             merge += len(g.rows) - 1
             new_visits += len(g.visits)
+            new_notes += len(entry["notes"])
         else:
             merge += len(g.rows)
+            merge_notes.append((target, entry["notes"]))
             for v in g.visits:
                 a = _appointment(b, names, target, v, stamps)
                 merge_visits[a.id] = a
@@ -231,6 +235,14 @@ def _plan(
         chunks[-1].append(entry)
         size += entry_size + 2  # the chunk is their list: ", " between entries
     existing = store.existing_appointments(b.id, merge_visits) if merge_visits else {}
+    targets = {t for t, texts in merge_notes if texts}
+    had = store.notes_of(b.id, targets) if targets else {}
+    seen = {t: {rules.note_key(text) for _, text, _ in had.get(t, ())} for t in targets}
+    for target, texts in merge_notes:
+        for text in texts:
+            if rules.note_key(text) not in seen[target]:
+                seen[target].add(rules.note_key(text))
+                new_notes += 1
     rejected.sort(key=lambda r: r.row)
     chunks = [c for c in chunks if c]
     listed = rules.kept_rejected((), rejected)
@@ -243,6 +255,7 @@ def _plan(
         "merge": merge,
         "visits": new_visits + len(set(merge_visits) - set(existing)),
         "visits_skipped": skipped_visits,
+        "notes": new_notes,
         "future_visits": rules.kept_future(future),
         "future_visits_total": len(future),
         "unknown_services": rules.kept_unmatched(unknown_services),
@@ -536,6 +549,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     existing_profiles = clients.get_clients(b.id, {t for _, t in merges})
     visits: dict[str, Appointment] = {}
     notes: list[tuple[str, str, str, str, datetime]] = []
+    notes_added = 0
     refresh: set[str] = set()
     merged_ok: list[rules.ImportedClient] = []
     for c in created:
@@ -543,6 +557,20 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             a = _appointment(b, names, c.client_id, v, rec.stamps)
             visits[a.id] = a
         notes += [(b.id, c.client_id, rules.note_id_for(c.client_id, t), t, rec.created_at) for t in c.notes]
+        notes_added += len(c.notes)
+    # A note of the file is added to a card that has none of its words yet (rules.note_key):
+    # importing the file again, or a fixed one, adds none twice. One an earlier attempt at
+    # this chunk wrote (its id and this import's time) is counted, not written again.
+    had = store.notes_of(b.id, {t for c, t in merges if c.notes})
+    seen = {t: {rules.note_key(text) for _, text, _ in found} for t, found in had.items()}
+    ours = {
+        t: {
+            rules.note_key(text)
+            for nid, text, at in found
+            if nid == rules.note_id_for(t, text) and at == rec.created_at
+        }
+        for t, found in had.items()
+    }
     for c, target in merges:
         p = existing_profiles.get(target)
         if p is None or p.is_erased:
@@ -570,14 +598,22 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         for a in appts:
             visits[a.id] = a
             refresh.add(target)
-        notes += [(b.id, target, rules.note_id_for(target, t), t, rec.created_at) for t in c.notes]
+        for text in c.notes:
+            key = rules.note_key(text)
+            if key in ours.get(target, ()):
+                ours[target].discard(key)
+                notes_added += 1
+            elif key not in seen.get(target, ()):
+                notes.append((b.id, target, rules.note_id_for(target, text), text, rec.created_at))
+                notes_added += 1
+            seen.setdefault(target, set()).add(key)
     # Visits this import writes, counted the same when a chunk is done again: those not
     # there yet and those an earlier attempt of this same import wrote.
     # A client created just now has no visits yet: only the others' are looked up.
     just_created = {c.client_id for c in new}
     existing = store.existing_appointments(b.id, [i for i, a in visits.items() if a.client_id not in just_created])
     fresh = set(visits) - set(existing)
-    ours = fresh | {a for a, by in existing.items() if by == rec.id}
+    ours_visits = fresh | {a for a, by in existing.items() if by == rec.id}
     store.put_visits([visits[i] for i in sorted(fresh)], rec.id)
     if notes:
         store.put_notes(notes)
@@ -594,7 +630,8 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         created=len(created),
         contactless=sum(1 for c in new if c.contactless),
         merged=ok_rows - len(created),
-        visits=len(ours),
+        visits=len(ours_visits),
+        notes=notes_added,
         rows=rows,
         rejected=tuple(sorted(rejected, key=lambda r: r.row)),
     )

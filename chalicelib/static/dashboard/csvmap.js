@@ -50,15 +50,16 @@ export function body(base64, mapping, stamps) {
 }
 
 // The figures of an import's view: the dry run's before the run, the run's after
-// (`contactless`: of the new clients, those with a name alone, who are sent nothing).
+// (`contactless`: of the new clients, those with a name alone, who are sent nothing;
+// `notes`: added to cards, none a card has already; null from a dry run before the count).
 export function figures(view) {
   const ran = view.status === "running" || view.status === "done";
   const d = view.dry_run || {};
   return ran
     ? { create: view.created || 0, contactless: view.contactless || 0, merge: view.merged || 0, visits: view.visits || 0,
-      rejected: view.rejected || [], rejectedTotal: view.rejected_total || 0 }
+      notes: d.notes == null ? null : view.notes || 0, rejected: view.rejected || [], rejectedTotal: view.rejected_total || 0 }
     : { create: d.create || 0, contactless: d.contactless || 0, merge: d.merge || 0, visits: d.visits || 0,
-      rejected: d.rejected || [], rejectedTotal: d.rejected_total || 0 };
+      notes: d.notes == null ? null : d.notes, rejected: d.rejected || [], rejectedTotal: d.rejected_total || 0 };
 }
 
 // What the dry run tells beyond its figures (none in one from before 5 Dec 2026): the

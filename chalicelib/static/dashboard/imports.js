@@ -150,7 +150,8 @@ function mappingCard() {
 // --- step 3: the dry run, the stamps, and Import --------------------------------------------
 function figuresList(f) {
   const dl = el("dl", { className: "facts", id: "imp-figures" });
-  const rows = [["imp_create", f.create], ["imp_merge", f.merge], ["imp_visits", f.visits], ["imp_rejected", f.rejectedTotal]];
+  const rows = [["imp_create", f.create], ["imp_merge", f.merge], ["imp_visits", f.visits], ["imp_notes", f.notes], ["imp_rejected", f.rejectedTotal]]
+    .filter(([, v]) => v != null);  // notes: not counted by a dry run before 7 Dec 2026
   if (f.contactless) rows.splice(1, 0, ["imp_contactless", f.contactless]);  // a name alone: sent nothing
   for (const [k, v] of rows) {
     dl.append(el("dt", { text: t(k) }), el("dd", { text: number(v, 0) }));

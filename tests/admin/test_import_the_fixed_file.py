@@ -1,0 +1,122 @@
+"""A new salon owner imports her client list, fixes the rows the import refused and imports
+the fixed file, as the dry run told her (a walk with the Swedish dashboard on a phone).
+Every client merged the second time had each note of the file twice: the note's key held
+the import's time. A note of the file is added once to a card: not when her card has a
+note of the same text already, whoever wrote it (spaces and letter case aside)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.admin.test_imports import clients_of, preview
+
+HEADER = "Förnamn;Efternamn;Mobil;E-post;Födelsedag;Senaste besök;Tjänst;Frisör;Pris;Anteckningar"
+EXPORT = [
+    "Anna-Lena;Söderström;040 123 4567;anna-lena.soderstrom@gmail.com;14.03.1985;12.10.2026;Damklippning;Sanna;69,00 €;Allergisk mot ammoniak",
+    "Märta;Öhman;0452345678;marta.ohman@gmail.com;30.06.1990;21.08.2026;Slingor;Aino;145,00 €;Vill ha tid på förmiddagen",
+    "Ulla;Häggblom;;;;10.07.2026;Föning;;45,00 €;Betalar kontant",
+    "Kristina;Ström;040 12;;12.12.1995;02.10.2026;Damklippning;Sanna;69,00 €;Ny kund",
+]
+# Kristina's phone fixed; Märta's note written again with other spaces and capitals.
+FIXED = [
+    EXPORT[0],
+    "Märta;Öhman;0452345678;marta.ohman@gmail.com;30.06.1990;21.08.2026;Slingor;Aino;145,00 €;vill ha tid  på FÖRMIDDAGEN ",
+    EXPORT[2],
+    "Kristina;Ström;040 123 4560;;12.12.1995;02.10.2026;Damklippning;Sanna;69,00 €;Ny kund",
+]
+
+
+def _csv(rows: list[str]) -> dict:
+    return {"csv": "\n".join([HEADER, *rows]), "stamps": False}
+
+
+def _notes(desk, client_id: str) -> list[str]:
+    status, body = desk.get(f"/clients/{client_id}/notes")
+    assert status == 200, body
+    return sorted(n["text"] for n in body["notes"])
+
+
+def test_importing_the_fixed_file_adds_no_note_twice_and_the_dry_run_says_so(desk, frozen_now):
+    first = preview(desk, _csv(EXPORT))
+    assert first["dry_run"]["notes"] == 3  # Kristina's row is refused (her phone)
+    assert desk.post(f"/imports/{first['id']}/run")[0] == 202
+    _, done = desk.get(f"/imports/{first['id']}")
+    assert done["notes"] == 3
+    everyone = clients_of(desk)
+    anna = everyone["Anna-Lena Söderström"]["id"]
+    # She writes the same words on Ulla's card herself before the second import.
+    assert desk.post(f"/clients/{everyone['Ulla Häggblom']['id']}/notes", {"text": "Betalar kontant"})[0] == 201
+
+    frozen_now["now"] += timedelta(hours=1)  # the fixed file, an hour later
+    again = preview(desk, _csv(FIXED))
+    dry = again["dry_run"]
+    assert (dry["create"], dry["merge"], dry["visits"], dry["notes"]) == (1, 3, 1, 1)  # Kristina's note only
+    assert desk.post(f"/imports/{again['id']}/run")[0] == 202
+    _, done = desk.get(f"/imports/{again['id']}")
+    assert (done["created"], done["merged"], done["visits"], done["notes"]) == (1, 3, 1, 1)
+
+    everyone = clients_of(desk)
+    assert _notes(desk, anna) == ["Allergisk mot ammoniak"]
+    assert _notes(desk, everyone["Märta Öhman"]["id"]) == ["Vill ha tid på förmiddagen"]
+    assert _notes(desk, everyone["Ulla Häggblom"]["id"]) == ["Betalar kontant"] * 2  # hers and the first import's
+    assert _notes(desk, everyone["Kristina Ström"]["id"]) == ["Ny kund"]
+
+    # The same file a third time: nothing to add, and the dry run promises nothing.
+    frozen_now["now"] += timedelta(hours=1)
+    third = preview(desk, _csv(FIXED))
+    assert (third["dry_run"]["create"], third["dry_run"]["visits"], third["dry_run"]["notes"]) == (0, 0, 0)
+    desk.post(f"/imports/{third['id']}/run")
+    assert _notes(desk, anna) == ["Allergisk mot ammoniak"]
+
+
+def test_a_note_of_two_rows_that_merge_into_one_card_is_added_once(desk, frozen_now):
+    """Two rows of hers that the file does not tie together (one has her phone, the other
+    her email, each with the note) both merge into her card: the note goes in once, and
+    rows of one client (a row per visit) that repeat it give it once, as before."""
+    first = preview(desk, _csv(["Anna-Lena;Söderström;040 123 4567;anna@example.com;;;;;;"]))
+    desk.post(f"/imports/{first['id']}/run")
+    anna = clients_of(desk)["Anna-Lena Söderström"]["id"]
+    frozen_now["now"] += timedelta(days=1)
+    rows = [
+        "Anna-Lena;Söderström;040 123 4567;;;12.10.2026;;;;Allergisk mot ammoniak",
+        "Anna-Lena;Söderström;040 123 4567;;;12.09.2026;;;;Allergisk mot ammoniak",
+        "Anna L;S;;anna@example.com;;;;;;ALLERGISK mot ammoniak",
+    ]
+    body = preview(desk, _csv(rows))
+    assert (body["dry_run"]["merge"], body["dry_run"]["notes"]) == (3, 1)
+    desk.post(f"/imports/{body['id']}/run")
+    _, done = desk.get(f"/imports/{body['id']}")
+    assert done["notes"] == 1
+    assert _notes(desk, anna) == ["Allergisk mot ammoniak"]
+
+
+def test_a_chunk_of_merges_done_again_counts_its_notes_once_and_writes_none_twice(desk, frozen_now, monkeypatch):
+    """The run crashed after writing a chunk's notes, before counting it: done again, the
+    notes it wrote are its own (their id and the import's time), counted, not doubled."""
+    from chalicelib.services.admin import imports
+    from chalicelib.store import imports as store
+    from tests.history import run_job
+
+    first = preview(desk, _csv(["Anna-Lena;Söderström;040 123 4567;;;;;;;"]))
+    desk.post(f"/imports/{first['id']}/run")
+    anna = clients_of(desk)["Anna-Lena Söderström"]["id"]
+    frozen_now["now"] += timedelta(hours=1)
+    real = store.record_chunk
+    crashed: list[int] = []
+
+    def crash_once(rec, n, result, now):
+        if not crashed:
+            crashed.append(n)
+            raise RuntimeError("the Lambda ran out of time")
+        return real(rec, n, result, now)
+
+    monkeypatch.setattr(store, "record_chunk", crash_once)
+    body = preview(desk, _csv([EXPORT[0]]))
+    assert body["dry_run"]["notes"] == 1
+    desk.post(f"/imports/{body['id']}/run")
+    assert crashed and _notes(desk, anna) == ["Allergisk mot ammoniak"]
+    frozen_now["now"] += imports.LEASE
+    run_job("imports", frozen_now["now"])
+    _, done = desk.get(f"/imports/{body['id']}")
+    assert (done["status"], done["merged"], done["notes"]) == ("done", 1, 1)
+    assert _notes(desk, anna) == ["Allergisk mot ammoniak"]
