@@ -455,10 +455,12 @@ class FutureVisit:
     at: time | None  # None: the file gives no time of day
     service: str | None = None
     staff: str | None = None
+    name: str | None = None  # the client's, as the row writes it (the list says who to book)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "row": self.row,
+            "name": _short(self.name) if self.name else None,
             "date": self.day.isoformat(),
             "time": self.at.strftime("%H:%M") if self.at else None,
             "service": _short(self.service) if self.service else None,
@@ -471,9 +473,15 @@ class Rejected:
     row: int
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None  # the client's, as the row writes it (none when it has no name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "code": self.code, "params": dict(self.params)}
+        return {
+            "row": self.row,
+            "name": _short(self.name) if self.name else None,
+            "code": self.code,
+            "params": dict(self.params),
+        }
 
 
 def columns_of(headers: Sequence[str], mapping: Mapping[str, str]) -> dict[str, int]:
@@ -621,7 +629,7 @@ def parse_row(
     if not name:
         return Rejected(number, "no_name")
     if len(name) > 100:
-        return Rejected(number, "too_long")
+        return Rejected(number, "too_long", name=name)
     # A name alone is a client with no contact, as the front desk books one (ClientIn in
     # the context DESK): she is sent nothing and found by her name.
     raw_phone, raw_email = get("phone"), get("email")
@@ -630,18 +638,18 @@ def parse_row(
         try:
             phone = _phone(raw_phone, region)
         except ValueError:
-            return Rejected(number, "bad_phone", {"value": _short(raw_phone)})
+            return Rejected(number, "bad_phone", {"value": _short(raw_phone)}, name)
     if raw_email:
         try:
             email = _email(raw_email)
         except ValueError:
-            return Rejected(number, "bad_email", {"value": _short(raw_email)})
+            return Rejected(number, "bad_email", {"value": _short(raw_email)}, name)
     birthday = None
     if get("birthday"):
         try:
             birthday = parse_birthday_cell(get("birthday"))
         except ValueError:
-            return Rejected(number, "bad_birthday", {"value": _short(get("birthday"))})
+            return Rejected(number, "bad_birthday", {"value": _short(get("birthday"))}, name)
     visit, skipped, future = None, False, None
     if get("visit_date"):
         if fold(get("status")) in NOT_VISITED:
@@ -650,18 +658,18 @@ def parse_row(
             try:
                 start, time_known = _visit_start(get("visit_date"), tz)
             except ValueError:
-                return Rejected(number, "bad_date", {"value": _short(get("visit_date"))})
+                return Rejected(number, "bad_date", {"value": _short(get("visit_date"))}, name)
             local = start.astimezone(tz)
             if local.date() >= today:  # booked ahead: she is imported, the visit listed to book
                 at = local.time().replace(second=0, microsecond=0) if time_known else None
-                future = FutureVisit(number, local.date(), at, get("service") or None, get("staff") or None)
+                future = FutureVisit(number, local.date(), at, get("service") or None, get("staff") or None, name)
             else:
                 price = None
                 if get("price"):
                     try:
                         price = parse_price(get("price"))
                     except ValueError:
-                        return Rejected(number, "bad_price", {"value": _short(get("price"))})
+                        return Rejected(number, "bad_price", {"value": _short(get("price"))}, name)
                 visit = Visit(start, get("service") or None, get("staff") or None, price, time_known)
     notes = plaintext.without_refused(get("notes"), lines=True)[:MAX_CELL].strip() or None
     return Row(number, name, phone, email, birthday, notes, visit, skipped, future)

@@ -120,3 +120,27 @@ def test_a_chunk_of_merges_done_again_counts_its_notes_once_and_writes_none_twic
     _, done = desk.get(f"/imports/{body['id']}")
     assert (done["status"], done["merged"], done["notes"]) == ("done", 1, 1)
     assert _notes(desk, anna) == ["Allergisk mot ammoniak"]
+
+
+def test_the_rows_listed_say_whose_they_are(desk):
+    """'Rad 12: 15.12.2026 · Herrklippning · Mikko' (Mikko is the hairdresser) and 'Rad 10:
+    Telefonnumret är ogiltigt: 040 12' said no client: each listed row names her as the
+    file does, in the dry run and the result."""
+    rows = [
+        "Kristina;Ström;040 12;;12.12.1995;02.10.2026;Damklippning;Sanna;69,00 €;",
+        "Matti;Virtanen;+358 (0)40 765 4321;;08.08.1968;15.12.2026;Herrklippning;Mikko;39,00 €;Bokad",
+        "Eeva;Heikkilä;0401234568;;01.01.1960;01.03.2020;Damklippning;Sanna;55,00 €;",
+        ";;0401234569;;;;;;;",
+    ]
+    body = preview(desk, _csv(rows), headers={"Accept-Language": "sv-FI"})
+    dry = body["dry_run"]
+    assert [(r["row"], r["name"], r["code"]) for r in dry["rejected"]] == [
+        (2, "Kristina Ström", "bad_phone"),
+        (4, "Eeva Heikkilä", "inactive_too_long"),
+        (5, None, "no_name"),
+    ]
+    assert [(v["row"], v["name"], v["staff"]) for v in dry["future_visits"]] == [(3, "Matti Virtanen", "Mikko")]
+    status, done = desk.post(f"/imports/{body['id']}/run")
+    assert status == 202 and done["status"] == "done"
+    assert [(r["row"], r["name"]) for r in done["rejected"]] == [(2, "Kristina Ström"), (4, "Eeva Heikkilä"), (5, None)]
+    assert [v["name"] for v in done["dry_run"]["future_visits"]] == ["Matti Virtanen"]

@@ -68,7 +68,9 @@ def test_the_dry_run_counts_and_changes_nothing(desk, booked):
     ]
     assert dry["rejected"][0]["reason"] == "Telefonnumret är ogiltigt: 12"  # the owner's language
     # Tuleva's visit is booked ahead: she goes in, the visit is listed to book at the desk.
-    assert dry["future_visits"] == [{"row": 9, "date": "2026-12-01", "time": None, "service": None, "staff": None}]
+    assert dry["future_visits"] == [
+        {"row": 9, "name": "Tuleva", "date": "2026-12-01", "time": None, "service": None, "staff": None}
+    ]
     assert dry["future_visits_total"] == 1
     assert body["total_rows"] == 9 and body["done_rows"] == 3
     assert clients_of(desk) == before
@@ -417,8 +419,22 @@ def test_a_client_booked_ahead_is_imported_and_her_visits_ahead_listed_to_book_a
     dry = body["dry_run"]
     assert (dry["create"], dry["merge"], dry["visits"], dry["rejected_total"]) == (2, 1, 1, 0)
     assert dry["future_visits"] == [
-        {"row": 2, "date": "2026-12-24", "time": None, "service": "Naisten hiustenleikkaus", "staff": "Aino"},
-        {"row": 4, "date": "2026-11-23", "time": "15:30", "service": "Föönaus ja muotoilu", "staff": "Kalle"},
+        {
+            "row": 2,
+            "name": "Tuleva Käynti",
+            "date": "2026-12-24",
+            "time": None,
+            "service": "Naisten hiustenleikkaus",
+            "staff": "Aino",
+        },
+        {
+            "row": 4,
+            "name": "Riikka Rinne",
+            "date": "2026-11-23",
+            "time": "15:30",
+            "service": "Föönaus ja muotoilu",
+            "staff": "Kalle",
+        },
     ]
     assert dry["future_visits_total"] == 2
     status, done = desk.post(f"/imports/{body['id']}/run")
@@ -471,7 +487,14 @@ def test_a_client_gone_for_years_but_booked_ahead_is_imported_in_the_dry_run_and
     assert [(r["row"], r["code"]) for r in dry["rejected"]] == [(4, "inactive_too_long")]
     assert (dry["create"], dry["merge"], dry["visits"]) == (1, 1, 1)
     assert dry["future_visits"] == [
-        {"row": 3, "date": "2026-12-10", "time": "14:00", "service": "Naisten hiustenleikkaus", "staff": "Aino"}
+        {
+            "row": 3,
+            "name": "Palaava",
+            "date": "2026-12-10",
+            "time": "14:00",
+            "service": "Naisten hiustenleikkaus",
+            "staff": "Aino",
+        }
     ]
     status, done = desk.post(f"/imports/{body['id']}/run")
     assert status == 202 and done["status"] == "done"

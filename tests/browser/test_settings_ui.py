@@ -594,9 +594,9 @@ def test_csv_import_with_a_bad_row(signed_in, stack, size):
     # The dashboard in English (the browser in Finnish): the reason too, read again at once
     # (it stayed in the browser's language: "Row 3: Puhelinnumero ...").
     page.get_by_role("banner").get_by_label("Kieli").select_option("en")
-    expect(box.locator("#imp-rejected li")).to_have_text("Row 3: The phone number is not valid: 12")
+    expect(box.locator("#imp-rejected li")).to_have_text(f"Row 3: Hanna Hylätty{n} · The phone number is not valid: 12")
     page.get_by_role("banner").get_by_label("Language").select_option("fi")
-    expect(box.locator("#imp-rejected li")).to_have_text(re.compile(r"^Rivi 3: Puhelinnumero"))
+    expect(box.locator("#imp-rejected li")).to_have_text(re.compile(rf"^Rivi 3: Hanna Hylätty{n} · Puhelinnumero"))
     expect(box).not_to_have_attribute("aria-busy", "true")  # drawn again with the server's words
     # A column changed: the dry run must be checked again before the import.
     box.get_by_label("Hinta").select_option("-")
@@ -657,7 +657,7 @@ def test_csv_import_lists_the_visits_booked_ahead_and_the_names_that_match_nothi
     expect(box.locator("#imp-figures")).to_contain_text("Hylättyjä rivejä0")
     expect(box.get_by_role("heading", name="Tulevat käynnit: varaa ne kalenterista")).to_be_visible()
     expect(box.locator("#imp-future li")).to_have_text(
-        ["Rivi 2: 24.12.2099 klo 10.00 · Naisten hiustenleikkaus · Aino"]
+        ["Rivi 2: Tuula Tuleva · 24.12.2099 klo 10.00 · Naisten hiustenleikkaus · Aino"]
     )
     expect(box.locator("#imp-unknown-services li")).to_have_text(["Tuntematon palvelu (2 riviä)"])
     expect(box.locator("#imp-unknown-staff li")).to_have_text(["Joku (1 rivi)"])
@@ -665,7 +665,7 @@ def test_csv_import_lists_the_visits_booked_ahead_and_the_names_that_match_nothi
     check(page, "import-ahead-unknown-phone")
     page.get_by_role("banner").get_by_label("Kieli").select_option("en")
     expect(box.locator("#imp-future li")).to_have_text(
-        ["Row 2: 24 Dec 2099 at\u00a010:00 · Naisten hiustenleikkaus · Aino"]
+        ["Row 2: Tuula Tuleva · 24 Dec 2099 at\u00a010:00 · Naisten hiustenleikkaus · Aino"]
     )
     expect(box.locator("#imp-unknown-staff li")).to_have_text(["Joku (1 row)"])
     # The rows' words read again in English are drawn: a click on the card drawn before them,
@@ -673,7 +673,7 @@ def test_csv_import_lists_the_visits_booked_ahead_and_the_names_that_match_nothi
     expect(box).not_to_have_attribute("aria-busy", "true")
     box.get_by_role("button", name="Import 3 rows").click()
     expect(box.get_by_role("heading", name="Import done")).to_be_visible(timeout=60000)
-    expect(box.locator("#imp-future li")).to_have_text([re.compile(r"Row 2: 24 Dec 2099")])
+    expect(box.locator("#imp-future li")).to_have_text([re.compile(r"Row 2: Tuula Tuleva · 24 Dec 2099")])
     status, found = admin(stack, "GET", f"/clients?q={quote('Tuula Tuleva')}")
     assert status == 200 and [c["name"] for c in found["clients"]] == ["Tuula Tuleva"], found
 

@@ -209,7 +209,7 @@ def test_a_row_is_read_or_rejected_with_its_reason():
     assert _row(7, "Liisa", "0401234567", "", "31.2.2026", "").code == "bad_date"
     booked_ahead = _row(8, "Liisa", "0401234567", "", "23.11.2026", "")  # today or later: she goes in, not the visit
     assert booked_ahead.phone == "+358401234567" and booked_ahead.visit is None
-    assert booked_ahead.future == ci.FutureVisit(8, date(2026, 11, 23), None)
+    assert booked_ahead.future == ci.FutureVisit(8, date(2026, 11, 23), None, name="Liisa")
     cancelled = _row(9, "Liisa", "0401234567", "", "1.11.2026", "Peruttu")
     assert cancelled.visit is None and cancelled.visit_skipped
 
@@ -237,6 +237,7 @@ def test_a_visit_booked_ahead_is_listed_with_its_day_time_and_names_not_imported
     assert isinstance(row, ci.Row) and row.visit is None  # its price is not read: the visit is not imported
     assert row.future is not None and row.future.as_dict() == {
         "row": 7,
+        "name": "Tuleva",
         "date": "2026-12-24",
         "time": "09:30",
         "service": "Leikkaus",

@@ -43,6 +43,13 @@ test("notes: the dry run's promise, then what the run added (a note a card has a
   assert.equal(M.figures({ ...view, status: "done" }).notes, 0);
 });
 
+test("a listed row says whose it is: her name as the file writes it, then the rest", () => {
+  assert.equal(M.rowWords("Kristina Ström", "Telefonnumret är ogiltigt: 040 12"), "Kristina Ström · Telefonnumret är ogiltigt: 040 12");
+  assert.equal(M.rowWords("Matti Virtanen", "15.12.2026", "Herrklippning", "Mikko"), "Matti Virtanen · 15.12.2026 · Herrklippning · Mikko");
+  assert.equal(M.rowWords(null, "Namn saknas."), "Namn saknas.");  // a row with no name, or a list from before names
+  assert.equal(M.rowWords(undefined, "15.12.2026", null, "Mikko"), "15.12.2026 · Mikko");
+});
+
 test("upload errors in the owner's words", () => {
   assert.equal(M.uploadError({ status: 413, code: "http_413" }), "imp_too_big");
   assert.equal(M.uploadError({ status: 422, code: "too_many_rows" }), "imp_too_many_rows");

@@ -80,7 +80,12 @@ def _today(b: Business, now: datetime) -> date:
 
 def _rejected_view(entries: Sequence[Mapping[str, Any]], locale: str) -> list[dict[str, Any]]:
     return [
-        {"row": e["row"], "code": e["code"], "reason": rules.reason_text(e["code"], locale, e.get("params"))}
+        {
+            "row": e["row"],
+            "name": e.get("name"),  # the row's client as the file names her (none before 7 Dec 2026)
+            "code": e["code"],
+            "reason": rules.reason_text(e["code"], locale, e.get("params")),
+        }
         for e in entries
     ]
 
@@ -198,14 +203,14 @@ def _plan(
         target = _target(owners, g.phone, g.email)
         if g.contactless and cid in named:  # a name alone imported before: hers
             if named[cid].is_erased:
-                rejected += [rules.Rejected(r.number, "erased_no_contact") for r in g.rows]
+                rejected += [rules.Rejected(r.number, "erased_no_contact", name=r.name) for r in g.rows]
                 continue
             target = cid
         if target is None:
             last = rules.inactive_too_long(g, years, today)
             if last:
                 rejected += [
-                    rules.Rejected(r.number, "inactive_too_long", {"value": last.isoformat(), "years": years})
+                    rules.Rejected(r.number, "inactive_too_long", {"value": last.isoformat(), "years": years}, r.name)
                     for r in g.rows
                 ]
                 continue
@@ -213,7 +218,7 @@ def _plan(
         entry_size = rules.stored_size(entry)
         too_big = _too_big(entry, entry_size)
         if too_big:
-            rejected += [rules.Rejected(r.number, *too_big) for r in g.rows]
+            rejected += [rules.Rejected(r.number, *too_big, r.name) for r in g.rows]
             continue
         if target is None:
             create += 1
@@ -515,7 +520,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
         target = _target(owners, c.phone, c.email)
         if c.contactless and c.client_id in named:  # a name alone imported before (or by an earlier attempt)
             if named[c.client_id].is_erased:
-                rejected += [rules.Rejected(r, "erased_no_contact") for r in c.rows]
+                rejected += [rules.Rejected(r, "erased_no_contact", name=c.name) for r in c.rows]
             else:
                 merges.append((c, c.client_id))
         elif target == c.client_id:
@@ -526,7 +531,8 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             last = rules.inactive_too_long(c, years, today)
             if last:
                 rejected += [
-                    rules.Rejected(r, "inactive_too_long", {"value": last.isoformat(), "years": years}) for r in c.rows
+                    rules.Rejected(r, "inactive_too_long", {"value": last.isoformat(), "years": years}, c.name)
+                    for r in c.rows
                 ]
             else:
                 new.append(c)
@@ -542,7 +548,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             if target and target != cid:
                 merges.append((c, target))
             else:
-                rejected += [rules.Rejected(r, "contact_in_use") for r in c.rows]
+                rejected += [rules.Rejected(r, "contact_in_use", name=c.name) for r in c.rows]
             profiles.pop(cid)
             new.remove(c)
     created = [*new, *earlier]
@@ -574,7 +580,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     for c, target in merges:
         p = existing_profiles.get(target)
         if p is None or p.is_erased:
-            rejected += [rules.Rejected(r, "contact_in_use") for r in c.rows]
+            rejected += [rules.Rejected(r, "contact_in_use", name=c.name) for r in c.rows]
             continue
         appts = [_appointment(b, names, target, v, rec.stamps) for v in c.visits]
         last_end = max((a.end for a in appts), default=None)
@@ -592,7 +598,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             erase_on=erase_due(last_end, years) if later and last_end else None,
         )
         if not store.merge(merge, now):
-            rejected += [rules.Rejected(r, "contact_in_use") for r in c.rows]
+            rejected += [rules.Rejected(r, "contact_in_use", name=c.name) for r in c.rows]
             continue
         merged_ok.append(c)
         for a in appts:

@@ -75,6 +75,13 @@ export function dryFacts(view) {
   return { future: list("future_visits"), services: list("unknown_services"), staff: list("unknown_staff") };
 }
 
+// A listed row's words after its number: the client as the file names her, then what is
+// said of the row ("Kristina Ström · Telefonnumret är ogiltigt: 040 12"); a row of no
+// name (or a list from before 7 Dec 2026, which named no one) without her.
+export function rowWords(name, ...parts) {
+  return [name, ...parts].filter(Boolean).join(" · ");
+}
+
 export function progress(view) {
   const total = view.total_rows || 0;
   const done = Math.min(view.done_rows || 0, total);

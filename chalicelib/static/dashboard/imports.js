@@ -163,7 +163,7 @@ function rejectedList(f) {
   if (!f.rejectedTotal) return el("p", { className: "muted", text: t("imp_no_rejected") });
   const wrap = el("div", {}, el("h4", { id: "imp-rej-h", text: t("imp_rejected_rows") }));
   const list = el("ul", { className: "list compact", id: "imp-rejected", "aria-labelledby": "imp-rej-h" });
-  for (const r of f.rejected) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: r.row }) }), ` ${r.reason}`));
+  for (const r of f.rejected) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: r.row }) }), ` ${M.rowWords(r.name, r.reason)}`));
   wrap.appendChild(list);
   if (f.rejectedTotal > f.rejected.length) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", f.rejectedTotal - f.rejected.length) }));
   return wrap;
@@ -180,7 +180,7 @@ function futureList(v) {
   const list = el("ul", { className: "list compact", id: "imp-future", "aria-labelledby": "imp-future-h" });
   for (const a of items) {
     const when = a.time ? t("imp_future_when", { date: day(a.date), time: clock(a.time) }) : day(a.date);
-    list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: a.row }) }), ` ${[when, a.service, a.staff].filter(Boolean).join(" · ")}`));
+    list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: a.row }) }), ` ${M.rowWords(a.name, when, a.service, a.staff)}`));
   }
   wrap.appendChild(list);
   if (more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", more) }));
