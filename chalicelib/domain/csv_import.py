@@ -264,6 +264,23 @@ REASONS: dict[str, dict[str, str]] = {
         "sv": "Senaste besöket {value} är över {years} år sedan: uppgifterna skulle raderas direkt (dataskydd).",
         "en": "The last visit {value} is over {years} years ago: the client would be erased at once (privacy setting).",
     },
+    # A row that goes in without one of its fields (LeftOut): the value is not valid, the
+    # client is imported all the same (she has a phone or an email that works).
+    "birthday_left_out": {
+        "fi": "Tuotu ilman syntymäpäivää: {value} ei ole päivämäärä (esim. 14.3.1985 tai 1985-03-14).",
+        "sv": "Importerad utan födelsedag: {value} är inget datum (t.ex. 14.3.1985 eller 1985-03-14).",
+        "en": "Imported without the birthday: {value} is not a date (e.g. 14.3.1985 or 1985-03-14).",
+    },
+    "email_left_out": {
+        "fi": "Tuotu ilman sähköpostiosoitetta: {value} ei ole kelvollinen sähköpostiosoite.",
+        "sv": "Importerad utan e-postadress: {value} är ingen giltig e-postadress.",
+        "en": "Imported without the email address: {value} is not a valid email address.",
+    },
+    "phone_left_out": {
+        "fi": "Tuotu ilman puhelinnumeroa: {value} ei ole kelvollinen numero.",
+        "sv": "Importerad utan telefonnummer: {value} är inget giltigt nummer.",
+        "en": "Imported without the phone number: {value} is not a valid number.",
+    },
     # Rows of one client (same phone, email, or name with neither) too many for one import.
     "too_many_visits": {
         "fi": "Tällä asiakkaalla on tiedostossa {count} käyntiä; yksi tuonti ottaa enintään {max} käyntiä asiakasta kohden: jaa hänen rivinsä useaan tiedostoon ja tuo ne peräkkäin.",
@@ -442,6 +459,33 @@ class Row:
     visit: Visit | None = None
     visit_skipped: bool = False  # its status says the visit did not take place
     future: FutureVisit | None = None  # a visit today or later: not imported, listed
+    left_out: tuple[LeftOut, ...] = ()  # fields not valid, the row imported without them
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A field of a row that goes in without it, its value not valid: a birthday that is
+    not a date, or a phone or an email when the row has the other one that works. The
+    client is imported; the dry run and the result list the row apart from the rejected
+    ones, naming the field and the value."""
+
+    row: int
+    field: str  # birthday | email | phone
+    value: str  # as the file writes it (_short)
+    name: str | None = None  # the client's, as the row writes it
+
+    @property
+    def code(self) -> str:
+        return f"{self.field}_left_out"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "name": _short(self.name) if self.name else None,
+            "field": self.field,
+            "code": self.code,
+            "params": {"value": self.value},
+        }
 
 
 @dataclass(frozen=True)
@@ -632,24 +676,32 @@ def parse_row(
         return Rejected(number, "too_long", name=name)
     # A name alone is a client with no contact, as the front desk books one (ClientIn in
     # the context DESK): she is sent nothing and found by her name.
+    # A phone or an email that is not valid is left out when the other one works (the row
+    # goes in, the owner is told: LeftOut); with neither that works the row is refused.
     raw_phone, raw_email = get("phone"), get("email")
     phone = email = None
+    left_out: list[LeftOut] = []
+    bad: list[Rejected] = []
     if raw_phone:
         try:
             phone = _phone(raw_phone, region)
         except ValueError:
-            return Rejected(number, "bad_phone", {"value": _short(raw_phone)}, name)
+            bad.append(Rejected(number, "bad_phone", {"value": _short(raw_phone)}, name))
+            left_out.append(LeftOut(number, "phone", _short(raw_phone), name))
     if raw_email:
         try:
             email = _email(raw_email)
         except ValueError:
-            return Rejected(number, "bad_email", {"value": _short(raw_email)}, name)
+            bad.append(Rejected(number, "bad_email", {"value": _short(raw_email)}, name))
+            left_out.append(LeftOut(number, "email", _short(raw_email), name))
+    if bad and phone is None and email is None:
+        return bad[0]
     birthday = None
     if get("birthday"):
         try:
             birthday = parse_birthday_cell(get("birthday"))
         except ValueError:
-            return Rejected(number, "bad_birthday", {"value": _short(get("birthday"))}, name)
+            left_out.append(LeftOut(number, "birthday", _short(get("birthday")), name))
     visit, skipped, future = None, False, None
     if get("visit_date"):
         if fold(get("status")) in NOT_VISITED:
@@ -672,7 +724,7 @@ def parse_row(
                         return Rejected(number, "bad_price", {"value": _short(get("price"))}, name)
                 visit = Visit(start, get("service") or None, get("staff") or None, price, time_known)
     notes = plaintext.without_refused(get("notes"), lines=True)[:MAX_CELL].strip() or None
-    return Row(number, name, phone, email, birthday, notes, visit, skipped, future)
+    return Row(number, name, phone, email, birthday, notes, visit, skipped, future, tuple(left_out))
 
 
 # --- rows of one person, grouped ----------------------------------------------------------------
@@ -947,6 +999,9 @@ MAX_FUTURE_BYTES = 40_000
 # Service and staff names of the file that match none of the business's, each list.
 MAX_UNMATCHED_KEPT = 100
 MAX_UNMATCHED_BYTES = 15_000
+# Rows that go in without a field (LeftOut), listed in the dry run: the record holds it once.
+MAX_LEFT_OUT_KEPT = 500
+MAX_LEFT_OUT_BYTES = 30_000
 
 
 def stored_size(value: Any) -> int:
@@ -978,6 +1033,13 @@ def kept_rejected(kept: Iterable[Mapping[str, Any]], more: Iterable[Rejected]) -
     """The rejected rows the record lists: those kept so far, then more of them while
     they number at most MAX_REJECTED_KEPT and take at most MAX_REJECTED_BYTES as stored."""
     return kept_within(kept, (r.as_dict() for r in more), MAX_REJECTED_KEPT, MAX_REJECTED_BYTES)
+
+
+def kept_left_out(fields: Iterable[LeftOut]) -> list[dict[str, Any]]:
+    """The rows that go in without a field the dry run lists (LeftOut.as_dict), by row, as
+    far as MAX_LEFT_OUT_KEPT and MAX_LEFT_OUT_BYTES as stored; it counts them all."""
+    entries = (f.as_dict() for f in sorted(fields, key=lambda f: f.row))
+    return kept_within((), entries, MAX_LEFT_OUT_KEPT, MAX_LEFT_OUT_BYTES)
 
 
 def kept_future(visits: Iterable[FutureVisit]) -> list[dict[str, Any]]:

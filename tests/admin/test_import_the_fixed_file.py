@@ -144,3 +144,65 @@ def test_the_rows_listed_say_whose_they_are(desk):
     assert status == 202 and done["status"] == "done"
     assert [(r["row"], r["name"]) for r in done["rejected"]] == [(2, "Kristina Ström"), (4, "Eeva Heikkilä"), (5, None)]
     assert [v["name"] for v in done["dry_run"]["future_visits"]] == ["Matti Virtanen"]
+
+
+WARNED = [
+    "Jörgen;Sjöholm;09 123 4567 (hem);;31.02.1988;20.09.2026;Herrklippning;Mikko;39,00 €;",
+    "Päivi;Mäkinen;044 987 6543;paivi.makinen@gmailcom;05.05.1972;28.11.2026;Damklippning;Sanna;69,00 €;",
+    "Kristina;Ström;040 12;kristina.strom@gmail.com;12.12.1995;02.10.2026;Damklippning;Sanna;69,00 €;",
+    "Ulla;Häggblom;040 12;;;10.07.2026;Föning;;45,00 €;",  # no contact that works: refused as before
+    "Kaj;Mörk;;kaj.mork@gmailcom;;;;;;",
+]
+
+
+def test_a_bad_birthday_email_or_phone_leaves_out_that_field_not_the_client(desk):
+    """Jörgen's birthday 31.02 and Päivi's email typo refused each client whole, though
+    each had a phone that works. Now the client goes in without that one field, and the
+    row is listed apart from the rejected ones, naming the field and the value, in the
+    owner's language; a row with no phone nor email that works is still refused."""
+    body = preview(desk, _csv(WARNED), headers={"Accept-Language": "sv-FI"})
+    dry = body["dry_run"]
+    assert (dry["create"], dry["rejected_total"], dry["warnings_total"]) == (3, 2, 3)
+    assert [(r["row"], r["name"], r["code"]) for r in dry["rejected"]] == [
+        (5, "Ulla Häggblom", "bad_phone"),
+        (6, "Kaj Mörk", "bad_email"),
+    ]
+    assert [(w["row"], w["name"], w["field"], w["code"], w["reason"]) for w in dry["warnings"]] == [
+        (
+            2,
+            "Jörgen Sjöholm",
+            "birthday",
+            "birthday_left_out",
+            "Importerad utan födelsedag: 31.02.1988 är inget datum (t.ex. 14.3.1985 eller 1985-03-14).",
+        ),
+        (
+            3,
+            "Päivi Mäkinen",
+            "email",
+            "email_left_out",
+            "Importerad utan e-postadress: paivi.makinen@gmailcom är ingen giltig e-postadress.",
+        ),
+        (
+            4,
+            "Kristina Ström",
+            "phone",
+            "phone_left_out",
+            "Importerad utan telefonnummer: 040 12 är inget giltigt nummer.",
+        ),
+    ]
+    status, done = desk.post(f"/imports/{body['id']}/run", headers={"Accept-Language": "en"})
+    assert status == 202 and done["status"] == "done"
+    assert (done["created"], done["rejected_total"]) == (3, 2)
+    assert done["dry_run"]["warnings"][0]["reason"] == (
+        "Imported without the birthday: 31.02.1988 is not a date (e.g. 14.3.1985 or 1985-03-14)."
+    )
+    _, fi = desk.get(f"/imports/{body['id']}", headers={"Accept-Language": "fi"})
+    assert fi["dry_run"]["warnings"][1]["reason"] == (
+        "Tuotu ilman sähköpostiosoitetta: paivi.makinen@gmailcom ei ole kelvollinen sähköpostiosoite."
+    )
+    everyone = clients_of(desk)
+    jorgen, paivi, kristina = everyone["Jörgen Sjöholm"], everyone["Päivi Mäkinen"], everyone["Kristina Ström"]
+    assert (jorgen["phone"], jorgen.get("birthday")) == ("+35891234567", None)
+    assert (paivi["phone"], paivi["email"]) == ("+358449876543", None)
+    assert (kristina["phone"], kristina["email"]) == (None, "kristina.strom@gmail.com")
+    assert "Ulla Häggblom" not in everyone and "Kaj Mörk" not in everyone

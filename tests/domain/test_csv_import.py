@@ -214,6 +214,38 @@ def test_a_row_is_read_or_rejected_with_its_reason():
     assert cancelled.visit is None and cancelled.visit_skipped
 
 
+def test_a_bad_phone_email_or_birthday_is_left_out_when_the_row_has_a_contact_that_works():
+    headers = ("Nimi", "Puhelin", "Sähköposti", "Syntymäpäivä")
+    columns = ci.columns_of(headers, ci.suggest_mapping(headers))
+
+    def row(*cells):
+        return ci.parse_row(2, cells, columns, HKI, TODAY)
+
+    paivi = row("Päivi", "044 987 6543", "paivi@gmailcom", "31.02.1988")
+    assert isinstance(paivi, ci.Row) and (paivi.phone, paivi.email, paivi.birthday) == ("+358449876543", None, None)
+    assert paivi.left_out == (
+        ci.LeftOut(2, "email", "paivi@gmailcom", "Päivi"),
+        ci.LeftOut(2, "birthday", "31.02.1988", "Päivi"),
+    )
+    assert paivi.left_out[1].as_dict() == {
+        "row": 2,
+        "name": "Päivi",
+        "field": "birthday",
+        "code": "birthday_left_out",
+        "params": {"value": "31.02.1988"},
+    }
+    kristina = row("Kristina", "040 12", "k@example.com", "")
+    assert isinstance(kristina, ci.Row) and (kristina.phone, kristina.email) == (None, "k@example.com")
+    assert [f.code for f in kristina.left_out] == ["phone_left_out"]
+    alone = row("Kaj", "", "", "31.02.")  # a name alone goes in; her birthday is no date
+    assert isinstance(alone, ci.Row) and [f.field for f in alone.left_out] == ["birthday"]
+    # No phone nor email that works: the row is refused, as before.
+    assert row("Ulla", "040 12", "", "") == ci.Rejected(2, "bad_phone", {"value": "040 12"}, "Ulla")
+    assert row("Ulla", "040 12", "u@gmailcom", "").code == "bad_phone"
+    assert row("Ulla", "", "u@gmailcom", "1.1.1970").code == "bad_email"
+    assert "31.02.1988 är inget datum" in ci.reason_text("birthday_left_out", "sv", {"value": "31.02.1988"})
+
+
 def test_a_name_and_notes_keep_the_text_rule_every_other_way_in_keeps():
     # A name that reads backwards (U+202E) is a spoof in every list, message and export;
     # an old system's stray control characters are no part of anyone's name.

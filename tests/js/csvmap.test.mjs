@@ -63,7 +63,16 @@ test("dry-run facts: visits booked ahead and names that match nothing, none in a
   const view = { status: "done", dry_run: { future_visits: future, future_visits_total: 3,
     unknown_services: [{ name: "Tuntematon palvelu", rows: 2 }], unknown_services_total: 1, unknown_staff: [], unknown_staff_total: 0 } };
   assert.deepEqual(M.dryFacts(view), { future: { items: future, more: 2 },
-    services: { items: [{ name: "Tuntematon palvelu", rows: 2 }], more: 0 }, staff: { items: [], more: 0 } });
+    services: { items: [{ name: "Tuntematon palvelu", rows: 2 }], more: 0 }, staff: { items: [], more: 0 },
+    leftOut: { items: [], more: 0 } });
   const old = M.dryFacts({ status: "previewed", dry_run: { create: 1, rejected: [], rejected_total: 0 } });
-  assert.deepEqual(old, { future: { items: [], more: 0 }, services: { items: [], more: 0 }, staff: { items: [], more: 0 } });
+  assert.deepEqual(old, { future: { items: [], more: 0 }, services: { items: [], more: 0 }, staff: { items: [], more: 0 },
+    leftOut: { items: [], more: 0 } });
+});
+
+test("rows imported without a detail are listed apart from the rejected ones", () => {
+  const warnings = [{ row: 11, name: "Jörgen Sjöholm", field: "birthday", code: "birthday_left_out", reason: "Importerad utan födelsedag: 31.02.1988 …" }];
+  const view = { status: "previewed", dry_run: { rejected: [], rejected_total: 0, warnings, warnings_total: 4 } };
+  assert.deepEqual(M.dryFacts(view).leftOut, { items: warnings, more: 3 });
+  assert.deepEqual(M.figures(view).rejected, []);  // not among the rejected
 });

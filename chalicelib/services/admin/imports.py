@@ -79,10 +79,13 @@ def _today(b: Business, now: datetime) -> date:
 
 
 def _rejected_view(entries: Sequence[Mapping[str, Any]], locale: str) -> list[dict[str, Any]]:
+    """Rows listed (rejected, or imported without a field: then with its `field`), each
+    with the reason in the owner's language."""
     return [
         {
             "row": e["row"],
             "name": e.get("name"),  # the row's client as the file names her (none before 7 Dec 2026)
+            **({"field": e["field"]} if "field" in e else {}),
             "code": e["code"],
             "reason": rules.reason_text(e["code"], locale, e.get("params")),
         }
@@ -91,10 +94,11 @@ def _rejected_view(entries: Sequence[Mapping[str, Any]], locale: str) -> list[di
 
 
 def view(rec: rules.ImportRecord, locale: str) -> dict[str, Any]:
-    # Listed since 5 Dec 2026: an older dry run has none of them.
-    since = ("future_visits", "unknown_services", "unknown_staff")
+    # Listed since 5 Dec 2026 (warnings: 7 Dec): an older dry run has none of them.
+    since = ("future_visits", "unknown_services", "unknown_staff", "warnings")
     dry = {**{k: [] for k in since}, **{f"{k}_total": 0 for k in since}, **rec.dry_run}
     dry["rejected"] = _rejected_view(dry.get("rejected") or [], locale)
+    dry["warnings"] = _rejected_view(dry.get("warnings") or [], locale)
     return {
         "id": rec.id,
         "status": rec.status,
@@ -194,6 +198,7 @@ def _plan(
     new_visits = new_notes = 0
     merge_notes: list[tuple[str, list[str]]] = []  # (the client who exists, the file's notes for her)
     future: list[rules.FutureVisit] = []  # of the rows that go in: visits booked ahead, to book at the desk
+    left_out: list[rules.LeftOut] = []  # of the rows that go in: fields not valid, left out
     kept_visits: list[rules.Visit] = []  # of the rows that go in, a visit a row
     chunks: list[list[dict[str, Any]]] = [[]]
     size = 0
@@ -233,6 +238,7 @@ def _plan(
                 a = _appointment(b, names, target, v, stamps)
                 merge_visits[a.id] = a
         future += [r.future for r in g.rows if r.future]
+        left_out += [f for r in g.rows for f in r.left_out]
         kept_visits += [r.visit for r in g.rows if r.visit]
         if chunks[-1] and (len(chunks[-1]) >= CHUNK_CLIENTS or size + entry_size > CHUNK_BYTES):
             chunks.append([])
@@ -269,6 +275,9 @@ def _plan(
         "unknown_staff_total": len(unknown_staff),
         "rejected": listed,
         "rejected_total": len(rejected),
+        # Rows that go in without a field (not valid), apart from the rejected ones.
+        "warnings": rules.kept_left_out(left_out),
+        "warnings_total": len(left_out),
     }
     rec = rules.ImportRecord(
         business_id=b.id,

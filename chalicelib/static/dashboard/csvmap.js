@@ -63,8 +63,10 @@ export function figures(view) {
 }
 
 // What the dry run tells beyond its figures (none in one from before 5 Dec 2026): the
-// visits booked ahead, which are not imported and the owner books at the desk, and the
-// service and staff names that match nothing. Each: the entries listed and how many
+// visits booked ahead, which are not imported and the owner books at the desk, the
+// service and staff names that match nothing, and (since 7 Dec 2026) the rows imported
+// without a detail that is not valid (`warnings`: a birthday, or a phone or an email
+// beside one that works). Each: the entries listed and how many
 // more the server counted than it listed.
 export function dryFacts(view) {
   const d = (view && view.dry_run) || {};
@@ -72,7 +74,8 @@ export function dryFacts(view) {
     const items = d[key] || [];
     return { items, more: Math.max((d[`${key}_total`] || 0) - items.length, 0) };
   };
-  return { future: list("future_visits"), services: list("unknown_services"), staff: list("unknown_staff") };
+  return { future: list("future_visits"), services: list("unknown_services"), staff: list("unknown_staff"),
+    leftOut: list("warnings") };
 }
 
 // A listed row's words after its number: the client as the file names her, then what is

@@ -187,6 +187,21 @@ function futureList(v) {
   return wrap;
 }
 
+// The rows imported without a detail that is not valid (a birthday that is no date, an
+// email typo beside a phone that works): apart from the rejected rows, each with the
+// client's name, the detail and its value in the server's words.
+function leftOutList(v) {
+  const { items, more } = M.dryFacts(v).leftOut;
+  if (!items.length) return null;
+  const wrap = el("div", {}, el("h4", { id: "imp-left-out-h", text: t("imp_left_out_h") }),
+    el("p", { className: "muted", text: t("imp_left_out_hint") }));
+  const list = el("ul", { className: "list compact", id: "imp-left-out", "aria-labelledby": "imp-left-out-h" });
+  for (const w of items) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: w.row }) }), ` ${M.rowWords(w.name, w.reason)}`));
+  wrap.appendChild(list);
+  if (more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", more) }));
+  return wrap;
+}
+
 // The service and staff names of the file that match nothing in the settings: each once,
 // with its rows; their visits go in without a service or staff member unless she fixes them.
 function unknownNames(v) {
@@ -212,7 +227,7 @@ function dryRunCard() {
     el("h3", { id: "imp-dry-h", text: t("imp_step_dry_run") }),
     el("p", { className: "muted", text: plural("imp_dry_run_hint", v.total_rows) }),
     figuresList(f), rejectedList(f));
-  card.append(...[futureList(v), unknownNames(v)].filter(Boolean));
+  card.append(...[leftOutList(v), futureList(v), unknownNames(v)].filter(Boolean));
   const stamps = el("input", { type: "checkbox", id: "imp-stamps", checked: st.stamps || null });
   stamps.addEventListener("change", () => { st.stamps = stamps.checked; preview(st.mapping); });
   card.appendChild(el("label", { className: "check", for: "imp-stamps" }, stamps, el("span", { text: t("imp_stamps") })));
@@ -236,8 +251,9 @@ function runCard() {
   card.append(bar, el("p", { id: "imp-progress-text", text: plural("imp_progress", p.total, { done: number(p.done, 0), percent: p.percent }) }));
   if (p.finished || p.failed) {
     card.append(figuresList(f), rejectedList(f));
-    const ahead = futureList(v);  // still to book at the desk after the import
-    if (ahead) card.appendChild(ahead);
+    // The rows that went in without a detail (to add on her card), and the visits still
+    // to book at the desk after the import.
+    card.append(...[leftOutList(v), futureList(v)].filter(Boolean));
     const again = el("button", { type: "button", className: "plain", text: t("imp_another") });
     again.addEventListener("click", () => { st = null; showImport(); const i = $("imp-file"); if (i) i.focus(); });
     card.appendChild(again);
