@@ -295,11 +295,32 @@ REASONS: dict[str, dict[str, str]] = {
 }
 
 
+# Reasons whose {value} is a day, stored ISO: written as the owner's file and dashboard
+# write a day when shown ("1.3.2020"; "1 Mar 2020" in English), not "2020-03-01".
+DAY_VALUES = ("inactive_too_long", "future_visit")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_text(value: str, locale: str) -> str:
+    """An ISO day as the dashboard writes it in `locale` (i18n.js day()); anything else as it is."""
+    try:
+        d = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+    except ValueError:
+        d = None
+    if d is None:
+        return value
+    return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}" if locale == "en" else f"{d.day}.{d.month}.{d.year}"
+
+
 def reason_text(code: str, locale: str, params: Mapping[str, Any] | None = None) -> str:
     texts = REASONS.get(code) or {"en": code}
-    template = texts.get(locale) or texts.get("en") or code
+    lang = locale if locale in texts else "en"
+    template = texts.get(lang) or code
+    values = dict(params or {})
+    if code in DAY_VALUES and isinstance(values.get("value"), str):
+        values["value"] = day_text(values["value"], lang)
     try:
-        return template.format(**(params or {}))
+        return template.format(**values)
     except (KeyError, IndexError):
         return template
 

@@ -206,3 +206,14 @@ def test_a_bad_birthday_email_or_phone_leaves_out_that_field_not_the_client(desk
     assert (paivi["phone"], paivi["email"]) == ("+358449876543", None)
     assert (kristina["phone"], kristina["email"]) == (None, "kristina.strom@gmail.com")
     assert "Ulla Häggblom" not in everyone and "Kaj Mörk" not in everyone
+
+
+def test_a_date_in_a_reason_is_written_as_the_file_and_the_screen_write_it(desk):
+    """'Senaste besöket 2020-03-01 …' on a screen and from a file that write 1.3.2020."""
+    rows = ["Eeva;Heikkilä;0401234568;;01.01.1960;01.03.2020;Damklippning;Sanna;55,00 €;"]
+    body = preview(desk, _csv(rows), headers={"Accept-Language": "sv-FI"})
+    assert body["dry_run"]["rejected"][0]["reason"].startswith("Senaste besöket 1.3.2020 är över 3 år sedan")
+    _, fi = desk.get(f"/imports/{body['id']}", headers={"Accept-Language": "fi"})
+    assert fi["dry_run"]["rejected"][0]["reason"].startswith("Viimeisin käynti 1.3.2020 on yli 3 vuoden takaa")
+    _, en = desk.get(f"/imports/{body['id']}", headers={"Accept-Language": "en"})
+    assert en["dry_run"]["rejected"][0]["reason"].startswith("The last visit 1 Mar 2020 is over 3 years ago")

@@ -301,6 +301,13 @@ def test_reasons_speak_the_owners_language():
     assert ci.reason_text("no_contact", "fi").startswith("Ei puhelinnumeroa")  # older imports' summaries
     assert ci.reason_text("erased_no_contact", "fi").startswith("Tämänniminen asiakas")
     assert ci.reason_text("no_name", "de") == "The name is missing."
+    # A day in the owner's words as the dashboard writes it, not ISO (stored ISO, written when shown).
+    old = {"value": "2020-03-01", "years": 3}
+    assert ci.reason_text("inactive_too_long", "sv", old).startswith("Senaste besöket 1.3.2020 är")
+    assert ci.reason_text("inactive_too_long", "en", old).startswith("The last visit 1 Mar 2020 is")
+    assert ci.reason_text("future_visit", "fi", {"value": "2026-12-24"}).startswith(
+        "Käynti on tänään tai myöhemmin (24.12.2026)"
+    )
 
 
 def test_rows_sharing_a_phone_or_an_email_are_one_client():
