@@ -31,7 +31,6 @@ from chalicelib.domain.config import WEEKDAYS, Business, Service
 from chalicelib.domain.contacts import meant_address
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
-from chalicelib.domain.payments import BookingPayment, payment_for, policy_of
 from chalicelib.domain.timeutil import iso_local, parse_instant, within_days_kept
 from chalicelib.domain.waitlist import MAX_DAYS
 from chalicelib.errors import NotFound, RebookError, SlotTaken
@@ -48,8 +47,9 @@ from chalicelib.notify.localtime import (
 from chalicelib.pages import media
 from chalicelib.pages.errors import WAITLIST_FIELDS, shown
 from chalicelib.pages.i18n import words
-from chalicelib.services.booking import availability, book, manage
+from chalicelib.services.booking import availability, book, manage, pricing
 from chalicelib.services.booking import profile as profiles
+from chalicelib.services.booking.pricing import Quote
 from chalicelib.services.booking.views import named_in
 
 
@@ -201,8 +201,9 @@ def book_page(
             ctx["staff_name"] = member.name if member else None
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
-            ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale)
-            ctx["perk"] = perk_shown(b, service, params, locale)
+            # The price, the perk and the terms she ticks: as the booking computes them.
+            ctx["perk"], priced = perk_shown(b, service, params, locale)
+            ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale, priced)
             known = None if typed else _details_of(linked)
             if typed:
                 ctx["form"] = typed
@@ -225,17 +226,20 @@ def book_page(
     return render("book.html", **ctx)
 
 
-def perk_shown(b: Business, service: Service, params: dict, locale: str) -> dict[str, Any] | None:
+def perk_shown(b: Business, service: Service, params: dict, locale: str) -> tuple[dict[str, Any] | None, Quote]:
     """What her card's reward (`card` and `reward`) or a referral link (`ref`) takes off
-    the price, said on the details step before she books (the booking prices it the same
-    way, services/booking/book.py). None: no perk, or a link that no longer gives one (the
-    booking then says why); a welcome perk is a new client's only, and says so."""
+    the price, said on the details step before she books, and the booking's Quote with it:
+    its price and what it pays when booking, computed as the booking computes them
+    (services/booking/pricing.py quote), so the terms she ticks are the terms applied. No
+    perk (None): no link, or one that no longer gives one (the booking then says why); a
+    welcome perk is a new client's only, and says so."""
     from chalicelib.domain import loyalty as perks
     from chalicelib.domain.booking import RewardUse
     from chalicelib.services import loyalty
     from chalicelib.store import rewards
 
     now = clock.now()
+    plain = pricing.quote(b, service, None)
     try:
         if params.get("reward") and params.get("card"):
             use = RewardUse(id=params["reward"], card=params["card"])
@@ -243,25 +247,27 @@ def perk_shown(b: Business, service: Service, params: dict, locale: str) -> dict
             reward = rewards.get(b.id, owner, use.id) if owner else None
             today = now.astimezone(b.config.tz).date()
             if reward is None or reward.status_on(today) != perks.RewardStatus.AVAILABLE.value:
-                return None
+                return None, plain
             perk, new_only = reward.perk, False
         elif params.get("ref"):
             referral = loyalty.referral_of(b, params["ref"], now)
             if referral is None:
-                return None
+                return None, plain
             perk, new_only = referral.welcome, True
         else:
-            return None
+            return None, plain
     except (RebookError, ValueError):  # a link mangled or not hers: the booking will say so
-        return None
+        return None, plain
+    priced = pricing.quote(b, service, perks.PerkUse(perk, "shown"))
     shown: dict[str, Any] = {
         "description": perk.description.get(locale) if perk.description else "",
         "new_only": new_only,
+        # As the pay page and her confirmation write it: a price range's reads "from 79,50 €".
+        "price_cents": priced.price_cents,
+        "price_max_cents": service.price_max_cents,
+        "discount_cents": priced.discount_cents,
     }
-    if not service.price_max_cents:  # a price range's perk is counted at the desk
-        price, discount = perks.booking_price(service.price_cents, perks.PerkUse(perk, "shown"))
-        shown.update(price_cents=price, discount_cents=discount)
-    return shown
+    return shown, priced
 
 
 def offered(times: dict[str, Any], start: str) -> bool:
@@ -399,33 +405,32 @@ def booked_ahead(b: Business, c: Client | None, locale: str) -> dict[str, str] |
     }
 
 
-def taken_when_booking(b: Business, service: Service) -> BookingPayment | None:
-    """What a booking of the service pays or secures now, as the booking itself will ask it
-    (domain/payments.py payment_for: its kind and due_cents), or None: confirmed at once.
-    The service list's line (payment_line) and the details step's terms (payment_terms)."""
-    p = b.config.payments
-    return payment_for(p, policy_of(p, service.payment), service.price_cents)
-
-
 def payment_line(b: Business, service: Service, t: dict, locale: str) -> str | None:
     """The service list's one short line on what booking the service takes ("Ennakkomaksu
     47,70 € varattaessa"), or None: a client choosing learns of it before the details step."""
-    taken = taken_when_booking(b, service)
+    taken = pricing.quote(b, service, None).payment  # with no perk: the list is every client's
     if taken is None:
         return None
     return t[f"pay_short_{taken.kind}"].format(amount=format_price(taken.due_cents, locale))
 
 
-def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale: str) -> dict[str, Any] | None:
+def payment_terms(
+    b: Business, service_id: str, start_iso: str, t: dict, locale: str, priced: Quote | None = None
+) -> dict[str, Any] | None:
     """What the service pays or secures when booking, in euros, and the cancellation
-    terms with their deadline in local time: shown before she books, ticked to accept."""
+    terms with their deadline in local time: shown before she books, ticked to accept.
+    `priced`, the booking's Quote with her perk (perk_shown; None: the service's price): the
+    amounts are the ones the pay page states and the booking charges."""
     from chalicelib.domain.timeutil import parse_instant
     from chalicelib.notify.localtime import format_price
     from chalicelib.services.payments.pay import terms_text
 
     service = b.config.service(service_id)
-    taken = taken_when_booking(b, service) if service is not None else None
-    if service is None or taken is None:
+    if service is None:
+        return None
+    priced = priced or pricing.quote(b, service, None)
+    taken = priced.payment
+    if taken is None:
         return None
     p, due = b.config.payments, taken.due_cents
     try:
@@ -445,7 +450,7 @@ def payment_terms(b: Business, service_id: str, start_iso: str, t: dict, locale:
             locale,
             grace,
             kind=taken.kind,
-            price_cents=service.price_cents,
+            price_cents=priced.price_cents,
             paid_cents=due,
         ),
     }
@@ -584,6 +589,9 @@ def details_again(
     profile = profiles.public_profile(slug)
     profile = {**profile, "city": city_of(profile["timezone"])}
     member = b.config.staff_member(form.get("staff") or "")
+    service = b.config.service(form.get("service", ""))
+    # Her perk's price and the terms with it, as on the first showing (book_page).
+    perk, priced = perk_shown(b, service, params, locale) if service else (None, None)
 
     def link(**kw: str) -> str:  # this step's own address, `kw` changed
         return f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
@@ -604,7 +612,8 @@ def details_again(
         form=form,
         taken=taken,
         email_meant=email_meant,
-        payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale),
+        perk=perk,
+        payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale, priced),
         policy=change_policy(b, form.get("start", ""), t, locale),  # as on the first showing
         idempotency_key=new_form_key(),
         link=link,

@@ -162,6 +162,39 @@ def test_the_deposit_terms_say_one_thing_per_case_on_the_details_step_and_the_pa
         assert two_rules not in pay
 
 
+def test_a_reward_on_a_deposit_service_is_in_the_terms_she_ticks_as_on_the_pay_page_and_the_charge(
+    pay_client, stripe_env, frozen_now
+):
+    """A client's walk: her stamp card's -50 % on foil highlights (159–199 €, a 30 % deposit).
+    The details step's terms said a deposit of 47,70 € and fees of 159,00 € (the price
+    without the reward) while the pay page and the charge took 23,85 € of 79,50 €: the
+    terms she ticks are now the ones applied, computed in one place."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from chalicelib import links
+    from tests.history import at, past_visits
+    from tests.loyalty.helpers import THURSDAYS, set_programme
+
+    set_programme(loyalty={"stamps_for_reward": 3})
+    v = past_visits(THURSDAYS[:3], clock=frozen_now)  # a full card: loy-1 is hers
+    frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
+    card = links.card_token(v.business_id, v.client_id, frozen_now["now"])
+    link = {"service": "highlights", "staff": "aino", "start": THURSDAYS[4], "lang": "fi"}
+    _, details = page(pay_client, "/book/demo?" + urlencode({**link, "card": card, "reward": "loy-1"}))
+    summary = details.split('id="summary"', 1)[1].split("</dl>", 1)[0]
+    assert re.search(r"alkaen\s79,50\s€.{0,80}\(etu −79,50\s€\)", summary), summary
+    ticked = details.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
+    assert "ennakkomaksu 23,85\u00a0€" in ticked and "79,50\u00a0€" in ticked, ticked
+    assert "47,70" not in ticked and "159,00" not in ticked
+    form = {**link, "card": card, "reward": "loy-1", "name": "Maija Meikäläinen", "email": "maija@example.com"}
+    status, _, headers = form_post(pay_client, "/book/demo", {**form, "accept_terms": "1"})
+    assert status == 303 and headers["Location"].startswith("/pay/"), _
+    _, pay = page(pay_client, headers["Location"])
+    assert 'id="pay-amount">23,85\u00a0€</dd>' in pay  # what the card is charged
+    assert _terms(pay) in ticked  # word for word the terms she ticked
+
+
 def test_a_form_error_keeps_every_box_she_ticked(pay_client):
     # A bad phone re-renders the form: her ticks stay ("remember me" is never sent: page.js
     # ticks it again from what the submit saved on this device).

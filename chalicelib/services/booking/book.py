@@ -30,6 +30,7 @@ from chalicelib.domain.timeutil import iso_local
 from chalicelib.errors import Conflict, NotFound, RebookError, SlotTaken, ValidationFailed
 from chalicelib.services import idempotency, loyalty, message_plans
 from chalicelib.services.booking import guard
+from chalicelib.services.booking.pricing import Quote, quote
 from chalicelib.services.booking.profile import business
 from chalicelib.services.booking.views import booking_view
 from chalicelib.services.payments import holds as payment_holds
@@ -222,12 +223,13 @@ def _commit(
     it is held while the client pays, the client secret Stripe.js needs."""
     match = read.client
     use = _perk(b, req, offer, match)
+    priced = quote(b, service, use)
     appt = replace(
-        _appointment(b, req, service, member, match, use, source, now, idem),
+        _appointment(b, req, service, member, match, use, priced, source, now, idem),
         waitlist_offer=waitlist_offer,
         foreign_contact=not desk and foreign_contact(match, req.client.phone, req.client.email),
     )
-    pay = payment_holds.payment_needed(b, service, appt, req) if pays else None
+    pay = payment_holds.payment_needed(b, priced.payment, req) if pays else None
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
         appt, secret = payment_holds.hold(b, appt, pay, idem[0] if idem else None, now)
@@ -287,11 +289,11 @@ def _appointment(
     member: Staff,
     match: ClientMatch,
     use: perks.PerkUse | None,
+    priced: Quote,
     source: str,
     now: datetime,
     idem: tuple[str, str] | None = None,
 ) -> Appointment:
-    price, discount = perks.booking_price(service.price_cents, use)
     return Appointment(
         # A keyed request's id comes from its key: the appointment is the key's record.
         id=bookings.appointment_id_for(b.id, idem[0]) if idem else new_id(),
@@ -303,14 +305,14 @@ def _appointment(
         end=req.start + timedelta(minutes=service.duration_minutes),
         occupied_until=req.start + timedelta(minutes=service.occupancy_minutes),
         status=Status.BOOKED.value,
-        price_cents=price,
+        price_cents=priced.price_cents,
         locale=req.client.locale or b.config.locale,
         note=req.note,
         source=source,
         created_at=now,
         updated_at=now,
         reward_id=use.reward_id if use else None,
-        discount_cents=discount,
+        discount_cents=priced.discount_cents,
         any_staff=not req.staff,
     )
 

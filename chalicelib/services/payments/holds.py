@@ -27,7 +27,7 @@ from typing import Any
 from chalicelib import clock, links
 from chalicelib.domain import payments as rules
 from chalicelib.domain.booking import PAYMENT_DECLINED, PAYMENT_EXPIRED, Appointment, BookingIn, HoldFor, Status
-from chalicelib.domain.config import Business, Service
+from chalicelib.domain.config import Business
 from chalicelib.domain.messages import Message, booking_message_keys
 from chalicelib.domain.payments import BookingPayment, MoneyRecord, PayState
 from chalicelib.domain.timeutil import iso_local
@@ -43,11 +43,11 @@ from chalicelib.store import payments
 CHARGED_KINDS = (rules.PaymentKind.DEPOSIT.value, rules.PaymentKind.PREPAY.value)
 
 
-def payment_needed(b: Business, service: Service, appt: Appointment, req: BookingIn) -> BookingPayment | None:
-    """What the new booking must pay or secure (computed here, from the server's price),
-    after checking the client ticked the terms of the current version."""
+def payment_needed(b: Business, pay: BookingPayment | None, req: BookingIn) -> BookingPayment | None:
+    """What the new booking must pay or secure (`pay`, its Quote's: services/booking/pricing.py,
+    from the server's price after any perk), after checking the client ticked the terms of
+    the current version."""
     cfg = b.config
-    pay = rules.payment_for(cfg.payments, rules.policy_of(cfg.payments, service.payment), appt.price_cents)
     if pay is None:
         return None
     if req.accepted_payment_terms != cfg.payments.version:

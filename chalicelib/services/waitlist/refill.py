@@ -397,13 +397,12 @@ def offer_context(b: Business, entry: Entry, offer: Offer) -> dict[str, Any]:
 def _payment(b: Business, offer: Offer) -> dict[str, Any] | None:
     """What booking the offer asks of her before it is hers (a deposit, the whole price,
     a card saved), as its pay page will: None when it books at once."""
-    from chalicelib.domain import payments
+    from chalicelib.services.booking.pricing import payment_of
 
-    cfg = b.config
-    service = cfg.service(offer.service_id)
+    service = b.config.service(offer.service_id)
     if service is None:
         return None
-    pay = payments.payment_for(cfg.payments, payments.policy_of(cfg.payments, service.payment), offer.price_cents)
+    pay = payment_of(b, service, offer.price_cents)
     return {"kind": pay.kind, "amount_cents": pay.due_cents} if pay else None
 
 
