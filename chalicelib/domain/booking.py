@@ -42,6 +42,15 @@ class Status(str, Enum):
 ACTIVE_STATUSES = {Status.BOOKED.value, Status.ARRIVED.value}
 
 
+class PerkNotApplied(str, Enum):
+    """Why the perk a booking came with (a referral link's welcome perk, her stamp card's
+    reward) was not applied: it was booked at the service's price, and says why."""
+
+    NOT_NEW = "not_new"  # a referral's welcome perk, and she is already the salon's client
+    LINK = "link"  # the link could not be read (cut short by an SMS or a copy, mangled)
+    GONE = "gone"  # the link's perk is no longer valid (used, expired, referrals ended)
+
+
 class HoldFor(str, Enum):
     """What a held booking waits for before its time is hers for good (else it is freed
     when the hold runs out: the hold_expiry job)."""
@@ -285,6 +294,9 @@ class Appointment:
     foreign_contact: bool = False
     reward_id: str | None = None  # a reward redeemed on this visit; price_cents is after it
     discount_cents: int = 0
+    # Why a perk her booking came with was not applied (PerkNotApplied): said on the page
+    # after booking, her confirmation and her booking's pages, never silently full price.
+    perk_not_applied: str | None = None
     reminded: bool = False  # a reminder of it was sent (the KPIs compare no-shows)
     feedback_requested: bool = False
     # False for a past visit imported without stamps (POST /imports with "stamps": false).

@@ -54,6 +54,7 @@ _OPTIONAL = {
         "discount_cents": 0,
     },
     "staff": {"name": None},
+    "perk_not_applied": None,  # why her link's perk is not in the price (domain/booking.py PerkNotApplied)
     "end": None,
     "previous_start": None,
     "cancellation_deadline": None,

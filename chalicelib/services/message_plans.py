@@ -60,6 +60,8 @@ def booking_context(
             "discount_cents": appt.discount_cents,
         },
         "staff": {"id": appt.staff_id, "name": staff.name if staff else ""},
+        # Why the perk of her link is not in the price (domain/booking.py PerkNotApplied).
+        "perk_not_applied": appt.perk_not_applied,
         "start": iso_local(appt.start, tz),
         "end": iso_local(appt.end, tz),
         "previous_start": iso_local(previous_start, tz) if previous_start else None,

@@ -237,6 +237,7 @@ class AppointmentItem(Base):
     foreign_contact = BooleanAttribute(null=True)  # domain/booking.py Appointment.foreign_contact
     reward_id = UnicodeAttribute(null=True)  # a reward redeemed on this visit
     discount_cents = NumberAttribute(null=True)  # price_cents is what the client pays
+    perk_not_applied = UnicodeAttribute(null=True)  # domain/booking.py Appointment.perk_not_applied
     reminded = BooleanAttribute(null=True)  # a reminder of this visit was sent
     feedback_requested = BooleanAttribute(null=True)  # a feedback request was sent
     no_stamp = BooleanAttribute(null=True)  # an imported past visit that earns no stamp

@@ -123,3 +123,41 @@ def test_her_rewards_are_in_her_export(client, desk, referral, frozen_now):
     assert [(r["reward_id"], r["status"], r["perk"]["percent_off"]) for r in data["rewards"]] == [
         ("welcome", "redeemed", 10)
     ]
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _book_on_the_page(client, link: dict, details: dict):
+    """The details step of `link` (a GET), then its form posted with her `details`: the step's
+    html, and the page after booking (or the form again, with its status)."""
+    from urllib.parse import urlencode
+
+    from tests.api.helpers import follow
+
+    step = client.http.get("/book/demo?" + urlencode(link)).body.decode()
+    form = {**{k: v for k, v in link.items() if k != "date"}, **details}
+    r = client.http.post("/book/demo", body=urlencode(form), headers=FORM)
+    after = follow(client, r.headers).body.decode() if r.status_code == 303 else r.body.decode()
+    return step, r.status_code, after
+
+
+def test_a_returning_client_is_told_the_welcome_perk_is_a_new_clients_and_why_it_was_not_applied(
+    client, desk, referral, frozen_now
+):
+    """Helena's walk: a friend's link promised her -10 %, she is already a client; the page
+    after booking and her confirmation said "Price 39,00 €" with no word why."""
+    visit(client, frozen_now, THURSDAYS[1], **LIISA)  # Liisa is already a client
+    frozen_now["now"] = at(THURSDAYS[2]) - timedelta(days=3)
+    link = {"service": "womens-cut", "staff": "aino", "start": THURSDAYS[2], "lang": "fi", "ref": referral}
+    step, status, booked = _book_on_the_page(client, link, LIISA)
+    assert 'id="perk-new-only">Tervetuloetu on vain uudelle asiakkaalle: jos olet asioinut salongissa ennenkin' in step
+    assert status == 303, booked
+    facts = booked.split('id="perk-not-applied">', 1)[1].split("</dd>", 1)[0]
+    assert facts.startswith("Tervetuloetua ei käytetty: se on vain uusille asiakkaille, ja olet jo salongin asiakas.")
+    assert re.search(r"<dt>Hinta</dt><dd>(<span[^>]*>)?69,00\s€", booked)
+    confirmation = emails_to(LIISA["email"], "Hinta")[-1]  # this booking's (her visit's came first)
+    assert "to 10.12. klo" in confirmation
+    assert "Tervetuloetua ei käytetty: se on vain uusille asiakkaille, ja olet jo asiakkaamme." in confirmation
+    # A new client's booking says nothing of it.
+    assert all("Tervetuloetua ei" not in m for m in emails_to(MAIJA))

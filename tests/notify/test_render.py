@@ -46,6 +46,40 @@ def test_finnish_confirmation_says_what_when_who_where_and_how_to_change(context
     assert "Hei Maija" in r.text
 
 
+@pytest.mark.parametrize(
+    "locale, why, cut",
+    [
+        (
+            "fi",
+            "Tervetuloetua ei käytetty: se on vain uusille asiakkaille, ja olet jo asiakkaamme.",
+            "Etua ei käytetty: linkkiä ei voitu lukea",
+        ),
+        (
+            "sv",
+            "Välkomstförmånen användes inte: den gäller bara nya kunder, och du är redan kund hos oss.",
+            "Förmånen användes inte: länken kunde inte läsas",
+        ),
+        (
+            "en",
+            "Welcome perk not applied: it is for new clients only, and you are already a client of ours.",
+            "Perk not applied: the link could not be read",
+        ),
+    ],
+)
+def test_a_confirmation_at_the_services_price_says_why_her_links_perk_is_not_in_it(make_context, locale, why, cut):
+    # A returning client through a friend's referral link: "Price 39,00 €" and no word why.
+    r = render("confirmation", locale, make_context(perk_not_applied="not_new"))
+    for part in (r.text, r.html):
+        assert why in part, part
+    assert re.search(r"\n\S+: 69,00\s€\n" + re.escape(why) + "\n", r.text.replace("€69.00", "69,00 €")), (
+        r.text
+    )  # under the price
+    link = render("confirmation", locale, make_context(perk_not_applied="link"))
+    assert cut in link.text and cut in link.html and why not in link.text
+    plain = all_parts(render("confirmation", locale, make_context()))
+    assert why not in plain and cut not in plain
+
+
 def test_swedish_confirmation(context):
     r = render("confirmation", "sv", context)
     assert "bekräftad" in r.subject

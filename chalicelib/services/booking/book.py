@@ -18,7 +18,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.domain import availability as avail
 from chalicelib.domain import loyalty as perks
-from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, Status
+from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, PerkNotApplied, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client, foreign_contact
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
 from chalicelib.domain.contacts import phone_context
@@ -44,11 +44,19 @@ ATTEMPTS = 5
 
 
 def create_booking(
-    slug: str, body: object, idempotency_key: str | None = None, source: str = "web", client_ip: str | None = None
+    slug: str,
+    body: object,
+    idempotency_key: str | None = None,
+    source: str = "web",
+    client_ip: str | None = None,
+    perk_dropped: PerkNotApplied | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the public API or the booking page: within the business's limits
-    per contact and per client IP (chalicelib/services/booking/guard.py)."""
-    return book(business(slug), body, idempotency_key, source, public=True, client_ip=client_ip)
+    per contact and per client IP (chalicelib/services/booking/guard.py). `perk_dropped`:
+    the booking page left out her link's perk, for this reason (pages/views.py book_submit)."""
+    return book(
+        business(slug), body, idempotency_key, source, public=True, client_ip=client_ip, perk_dropped=perk_dropped
+    )
 
 
 def book(
@@ -66,6 +74,7 @@ def book(
     pays: bool = False,
     waitlist_offer: str | None = None,
     caller: str | None = None,
+    perk_dropped: PerkNotApplied | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start; a client may
@@ -80,7 +89,9 @@ def book(
     offer's tap: the link proves her contact, the salon's deposit still holds the time);
     `waitlist_offer`, that offer's id, kept on the appointment (paid, it is the offer's refill).
     `caller`: the desk's signed-in user or API key, bound to its Idempotency-Key
-    (idempotency.booking_hash); None, an anonymous caller."""
+    (idempotency.booking_hash); None, an anonymous caller. `perk_dropped`: why the caller
+    left out the perk of her link (the booking page: a link it could not read), said on
+    the booking as a perk it did not apply (_not_applied)."""
     idempotency.check_key(idempotency_key)
     context = {**(DESK if desk else {}), **phone_context(b.config.phone)}
     req: BookingIn = parse(BookingIn, body, "booking", context=context)
@@ -137,6 +148,7 @@ def book(
                 pays or public,
                 waitlist_offer,
                 desk=desk,
+                perk_dropped=perk_dropped,
             )
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
@@ -216,6 +228,7 @@ def _commit(
     pays: bool = False,
     waitlist_offer: str | None = None,
     desk: bool = False,
+    perk_dropped: PerkNotApplied | None = None,
 ) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
@@ -228,6 +241,7 @@ def _commit(
         _appointment(b, req, service, member, match, use, priced, source, now, idem),
         waitlist_offer=waitlist_offer,
         foreign_contact=not desk and foreign_contact(match, req.client.phone, req.client.email),
+        perk_not_applied=_not_applied(req, offer, use, perk_dropped),
     )
     pay = payment_holds.payment_needed(b, priced.payment, req) if pays else None
     secret = None
@@ -280,6 +294,22 @@ def _commit(
 def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
     reward = loyalty.reward_to_redeem(b, req.reward, offer.reward_owner, match.client_id) if req.reward else None
     return perks.perk_for_booking(reward, offer.referral, is_new_client=match.client_id is None)
+
+
+def _not_applied(
+    req: BookingIn, offer: _Offer, use: perks.PerkUse | None, dropped: PerkNotApplied | None
+) -> str | None:
+    """Why the perk the booking came with is not on it (None: it is, or it came with none):
+    a referral's welcome perk and a client the salon knows (by phone or email), a referral
+    link that no longer gives one (expired, the referrer gone, referrals ended), or what
+    the caller dropped (`dropped`)."""
+    if use is not None:
+        return None
+    if offer.referral is not None:
+        return PerkNotApplied.NOT_NEW.value
+    if dropped is not None:
+        return dropped.value
+    return PerkNotApplied.GONE.value if req.referral else None
 
 
 def _appointment(

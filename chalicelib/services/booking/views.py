@@ -53,6 +53,8 @@ def booking_view(b: Business, a: Appointment) -> dict[str, Any]:
         "manage_url": links.manage_url(token),
         "reminders": a.reminders_go,
     }
+    if a.perk_not_applied:  # booked at the service's price: why her link's perk is not on it
+        view["perk_not_applied"] = a.perk_not_applied
     if a.held and a.hold_until is not None:
         # Held until she clicks the link sent to her email or phone; then freed.
         view["hold_until"] = iso_local(a.hold_until, tz)
