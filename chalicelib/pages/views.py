@@ -21,6 +21,7 @@ from chalicelib import clock, links
 from chalicelib.domain import plaintext
 from chalicelib.domain.booking import (
     AWAITING_CONFIRMATION,
+    PerkNotApplied,
     Status,
     cancellation_deadline,
     change_deadline,
@@ -214,6 +215,8 @@ def book_page(
     elif typed:  # no service of hers (book_submit): the services, her details carried on with them
         ctx["kept"] = typed
     ctx["ahead"] = booked_ahead(b, linked, locale)
+    trouble = link_trouble(b, params)  # said on arrival, on every step: she can still book
+    ctx["perk_trouble"] = trouble.words(t) if trouble else None
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -268,6 +271,53 @@ def perk_shown(b: Business, service: Service, params: dict, locale: str) -> tupl
         "discount_cents": priced.discount_cents,
     }
     return shown, priced
+
+
+@dataclass(frozen=True)
+class LinkTrouble:
+    """Why the perk of her link (`card` and `reward`, or `ref`) cannot be given: the page
+    says so on arrival, and books at the service's price without it (book_submit), never
+    refusing the booking for it."""
+
+    reason: PerkNotApplied  # LINK: cut short or mangled; GONE: used, expired, referrals ended
+    param: str  # the link's part the booking leaves out: "reward" or "ref"
+
+    def words(self, t: dict) -> str:
+        if self.reason is PerkNotApplied.GONE:
+            return t["perk_link_gone"]
+        return t["perk_link_card" if self.param == "reward" else "perk_link_ref"]
+
+
+def link_trouble(b: Business, params: dict) -> LinkTrouble | None:
+    """What is wrong with the perk of the page's link (None: nothing, or no perk link):
+    a referral or stamp-card link cut short by an SMS or a copy once refused every booking
+    with 422 "The referral link is not valid.", its `ref` kept in the form (a dead end)."""
+    from chalicelib.domain import loyalty as perks
+    from chalicelib.domain.booking import RewardUse
+    from chalicelib.services import loyalty
+    from chalicelib.store import rewards
+
+    now = clock.now()
+    if params.get("reward") or params.get("card"):
+        if not params.get("reward"):  # her card alone (it fills in her details): cut short only if unreadable
+            return None if _client_of_link(b, params["card"], "card") else LinkTrouble(PerkNotApplied.LINK, "reward")
+        try:
+            owner = loyalty.reward_owner(b, RewardUse(id=params["reward"], card=params.get("card") or None), "web", now)
+        except (RebookError, ValueError):
+            return LinkTrouble(PerkNotApplied.LINK, "reward")
+        reward = rewards.get(b.id, owner, params["reward"]) if owner else None
+        if reward is None:  # no such reward on her card: its id cut short
+            return LinkTrouble(PerkNotApplied.LINK, "reward")
+        if reward.status_on(now.astimezone(b.config.tz).date()) != perks.RewardStatus.AVAILABLE.value:
+            return LinkTrouble(PerkNotApplied.GONE, "reward")
+        return None
+    if params.get("ref"):
+        try:
+            referral = loyalty.referral_of(b, params["ref"], now)
+        except (RebookError, ValueError):
+            return LinkTrouble(PerkNotApplied.LINK, "ref")
+        return None if referral else LinkTrouble(PerkNotApplied.GONE, "ref")
+    return None
 
 
 def offered(times: dict[str, Any], start: str) -> bool:
@@ -537,16 +587,24 @@ def book_submit(
             body["client"][field] = form[field]
     if form.get("note", "").strip():
         body["note"] = form["note"]
-    if form.get("reward"):  # from the stamp card's booking link
+    # A link whose perk cannot be given (cut short, used, expired) books without it, at the
+    # service's price, and the booking says why (never a 422 she cannot get past).
+    trouble = link_trouble(b, form)
+    if form.get("reward") and not (trouble and trouble.param == "reward"):  # from the stamp card's booking link
         body["reward"] = {"id": form["reward"], "card": form.get("card") or None}
-    if form.get("ref"):  # from a referral link
+    if form.get("ref") and not (trouble and trouble.param == "ref"):  # from a referral link
         body["referral"] = form["ref"]
     ticked = whole_number(form.get("accept_terms"))  # the payment terms' version she ticked
     if ticked is not None:
         body["accepted_payment_terms"] = ticked
     try:
         _, result = book.create_booking(
-            slug, body, form.get("idempotency_key") or None, source="page", client_ip=client_ip
+            slug,
+            body,
+            form.get("idempotency_key") or None,
+            source="page",
+            client_ip=client_ip,
+            perk_dropped=trouble.reason if trouble else None,
         )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
@@ -592,6 +650,7 @@ def details_again(
     service = b.config.service(form.get("service", ""))
     # Her perk's price and the terms with it, as on the first showing (book_page).
     perk, priced = perk_shown(b, service, params, locale) if service else (None, None)
+    trouble = link_trouble(b, params)
 
     def link(**kw: str) -> str:  # this step's own address, `kw` changed
         return f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
@@ -613,6 +672,7 @@ def details_again(
         taken=taken,
         email_meant=email_meant,
         perk=perk,
+        perk_trouble=trouble.words(t) if trouble else None,
         payment_terms=payment_terms(b, form.get("service", ""), form.get("start", ""), t, locale, priced),
         policy=change_policy(b, form.get("start", ""), t, locale),  # as on the first showing
         idempotency_key=new_form_key(),

@@ -161,3 +161,42 @@ def test_a_returning_client_is_told_the_welcome_perk_is_a_new_clients_and_why_it
     assert "Tervetuloetua ei käytetty: se on vain uusille asiakkaille, ja olet jo asiakkaamme." in confirmation
     # A new client's booking says nothing of it.
     assert all("Tervetuloetua ei" not in m for m in emails_to(MAIJA))
+
+
+@pytest.mark.parametrize(
+    "lang, said, after",
+    [
+        (
+            "en",
+            "This invitation link could not be read: it may have been cut short",
+            "Perk not applied: the link could not be read",
+        ),
+        ("fi", "Kutsulinkkiä ei voitu lukea: se on voinut katketa", "Etua ei käytetty: linkkiä ei voitu lukea"),
+        (
+            "sv",
+            "Inbjudningslänken kunde inte läsas: den kan ha klippts av",
+            "Förmånen användes inte: länken kunde inte läsas",
+        ),
+    ],
+)
+def test_a_referral_link_cut_short_is_said_on_arrival_and_books_at_the_services_price(
+    client, desk, referral, frozen_now, lang, said, after
+):
+    """A client's walk: a referral link cut short by an SMS refused every booking with 422
+    "The referral link is not valid.", its `ref` kept in the form and in "← Back": no way
+    to book at all. Now she is told on arrival and books at the service's price."""
+    from urllib.parse import urlencode
+
+    frozen_now["now"] = at(THURSDAYS[1]) - timedelta(days=3)
+    cut = referral[: len(referral) - 6]
+    times = client.http.get(
+        "/book/demo?"
+        + urlencode({"ref": cut, "service": "womens-cut", "staff": "aino", "date": THURSDAYS[1][:10], "lang": lang})
+    ).body.decode()
+    assert f'id="perk-trouble" role="status">{said}' in times
+    link = {"ref": cut, "service": "womens-cut", "staff": "aino", "start": THURSDAYS[1], "lang": lang}
+    step, status, booked = _book_on_the_page(client, link, LIISA)
+    assert said in step and 'id="perk"' not in step
+    assert status == 303, booked
+    assert f'id="perk-not-applied">{after}' in booked and re.search(r"69[,.]00", booked)
+    assert [(r["id"], r["status"]) for r in rewards(desk, "Liisa Laine")] == []  # no perk, and nobody referred

@@ -286,3 +286,42 @@ def test_no_card_when_the_business_has_none(client, aws, frozen_now):
     assert emails_to(MAIJA, "Aikasi on vahvistettu") and emails_to(MAIJA, "/l/") == []  # no card link in it
     status, body = desk.post(f"/clients/{client_id(desk)}/loyalty/adjustments", {"stamps": 1, "reason": "Kind"})
     assert status == 409 and body["error"]["code"] == "loyalty_off"
+
+
+@pytest.mark.parametrize(
+    "spoilt, said, after",
+    [
+        ("card", "This reward link could not be read", "Perk not applied: the link could not be read"),
+        ("reward", "This reward link could not be read", "Perk not applied: the link could not be read"),
+        (
+            "used",
+            "perk is no longer valid (used or expired)",
+            "Perk not applied: the link&#39;s perk is no longer valid",
+        ),
+    ],
+)
+def test_a_reward_link_cut_short_or_used_is_said_on_arrival_and_books_at_the_services_price(
+    client, desk, frozen_now, spoilt, said, after
+):
+    """Her stamp card's reward link cut short (its card token, or the reward's id), or its
+    reward used already: the booking was refused (422, 409) again and again with the link
+    kept in the form. Now the page says so on arrival and books at the service's price."""
+    from urllib.parse import urlencode
+
+    token = full_card(frozen_now)
+    frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
+    perk = {"card": token[:-5], "reward": "loy-1"} if spoilt == "card" else {"card": token, "reward": "loy-1"}
+    if spoilt == "reward":
+        perk["reward"] = "loy-"
+    if spoilt == "used":
+        assert book(client, THURSDAYS[5], reward={"id": "loy-1", "card": token})[0] == 201
+    link = {**perk, "service": "womens-cut", "staff": "aino", "start": THURSDAYS[4], "lang": "en"}
+    step = client.http.get("/book/demo?" + urlencode(link)).body.decode()
+    assert said in step.split('id="perk-trouble" role="status">', 1)[1][:120] and 'id="perk"' not in step
+    form = {**link, "name": "Maija Meikäläinen", "phone": "040 123 4567"}
+    r = client.http.post(
+        "/book/demo", body=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 303, r.body.decode()
+    booked = follow(client, r.headers).body.decode()
+    assert f'id="perk-not-applied">{after}' in booked and "€69.00" in booked
