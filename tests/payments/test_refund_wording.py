@@ -230,6 +230,8 @@ def test_the_cancellation_sms_with_an_earlier_refund_keeps_to_one_segment():
 
     context = {
         **LONG_FACTS,
+        # From its sender name (from a bare number the name stays, two segments: tests/notify/test_render.py).
+        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar", "sms_sender": "Kaunotar"},
         "payment": {"kind": "deposit", "paid_cents": 12345},
         "by_salon": True,
     }

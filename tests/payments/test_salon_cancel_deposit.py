@@ -261,6 +261,8 @@ def test_what_the_salon_holds_fits_her_sms_with_long_names():
 
     context = {
         **LONG_FACTS,
+        # From its sender name (from a bare number the name stays, two segments: tests/notify/test_render.py).
+        "business": {"name": "Parturi-Kampaamo Hiusateljee Kaunotar", "sms_sender": "Kaunotar"},
         "by_salon": True,
     }
     cases = ((("deposit", 12345), 0, 0, "123"), (("deposit", 12345), 0, 9075, "32"), (("prepay", 12345), 6000, 0, "63"))

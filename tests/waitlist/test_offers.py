@@ -217,6 +217,8 @@ def test_the_offer_sms_fits_one_segment_with_long_names(locale):
         "business": {
             "name": "Kauneushoitola ja Parturi-Kampaamo Aurinkoinen Iltapäivä Oy",
             "timezone": "Europe/Helsinki",
+            # From its sender name (from a bare number the name stays, two segments: tests/notify/test_render.py).
+            "sms_sender": "Aurinkoinen",
         },
         "client": {"name": "Maria-Kristiina Johanna Vähä-Kangasniemi"},
         "service": {"name": "Hiusten värjäys ja raidat pitkiin hiuksiin, sis. leikkauksen"},
