@@ -827,7 +827,10 @@ def manage_page(
     if view["status"] in ("cancelled", "completed", "no_show"):  # over: the way to her next visit
         ctx["book_again"] = manage.book_again_url(token)
         ctx["by_salon"] = view.get("cancelled_by_salon", False)
-    if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]):
+    # Past the online deadline she decides whether to call: what cancelling costs her now
+    # is said beside "call us" (a client's walk: only "the terms you accepted apply").
+    too_late = view["status"] == "booked" and not view["can_change"] and not view.get("checked_out", False)
+    if view["status"] == "cancelled" or (ctx["confirm_cancel"] and view["can_change"]) or too_late:
         ctx["money"] = money_words(
             view["money_on_cancel"], t, locale, view["status"] == "cancelled", view.get("cancelled_by_salon", False)
         )

@@ -311,6 +311,11 @@ def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_onlin
     assert "Online changes (cancel or move) until" not in html and 'class="phone"' in html
     said = re.search(r'<p id="free-until">(.*?)</p>', html)
     assert said and re.sub("<[^>]+>", "", said[1]).startswith("Free cancellation ended Tue 24 Nov at\u00a012:00;"), html
+    # ...in money, not only "the terms you accepted": the deposit kept and the fee she may
+    # be charged, as the confirm step says it online (a client's walk).
+    costs = re.search(r'<p id="money">(.*?)</p>', html)
+    assert costs and costs[1].startswith("If you cancel now, your deposit of"), html
+    assert "is not refunded" in costs[1] and "The salon may also charge" in costs[1], costs[1]
 
 
 def test_a_late_cancellation_with_a_card_on_file_says_the_fee_she_may_be_charged(
