@@ -39,6 +39,11 @@ SECTIONS: dict[str, str | tuple[str, ...]] = {
     # Win-back, "time for your next visit" and birthday messages, the marketing cap and
     # the hours no SMS goes out (reminders and waitlist offers wait for them too).
     "marketing": ("marketing", "quiet_hours"),
+    # The stamp card and referrals: what completed visits earn, what a friend who books by
+    # a client's link gets and what the client gets for her (docs/retention.md). One
+    # section, as "marketing" is: the owner's card shows and saves them together, so a
+    # save is both or nothing.
+    "loyalty": ("loyalty", "referrals"),
     # When the feedback request goes out after a visit, and what is a low score.
     "feedback": "feedback",
     # The cancellation and no-show terms a client accepts (a save that changes them raises

@@ -23,7 +23,7 @@ def test_owner_sees_every_section_and_may_edit(desk):
     assert body["can_edit"] is True
     assert set(body["sections"]) == {
         *("salon", "hours", "closures", "services", "staff", "rules", "reminders", "messages", "shop"),
-        *("retention", "marketing", "feedback", "terms", "policy"),
+        *("retention", "marketing", "loyalty", "feedback", "terms", "policy"),
     }
     s = body["sections"]
     assert s["hours"]["mon"] == [["09:00", "18:00"]]
@@ -361,6 +361,137 @@ def test_retention_and_marketing_bounds_are_refused_on_their_field(desk, section
     assert _sections(desk) == before  # nothing saved
 
 
+# The stamp card and referrals (the `loyalty` section: `loyalty` and `referrals`, as the
+# owner's card has them together): every field, a value other than the demo's.
+LOYALTY_FIELDS = [
+    (("loyalty", "enabled"), False),
+    (("loyalty", "stamps_for_reward"), 8),
+    (("loyalty", "reward"), {"percent_off": 30, "amount_off_cents": None, "description": None}),
+    (("loyalty", "reward"), {"percent_off": None, "amount_off_cents": 1550, "description": None}),
+    (("loyalty", "reward_valid_days"), 90),
+    (("loyalty", "reward_valid_days"), None),  # never runs out
+    (("loyalty", "counts_from"), "2027-01-01"),
+    (("referrals", "enabled"), False),
+    (("referrals", "referrer_reward"), {"percent_off": None, "amount_off_cents": 1000, "description": None}),
+    (
+        ("referrals", "welcome_perk"),
+        {
+            "percent_off": 15,
+            "amount_off_cents": None,
+            "description": {"fi": "-15 % ensikäynnistä", "sv": None, "en": None},
+        },
+    ),
+    (("referrals", "reward_valid_days"), 60),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "new"), LOYALTY_FIELDS, ids=[f"{'.'.join(f[0])}-{i}" for i, f in enumerate(LOYALTY_FIELDS)]
+)
+def test_each_stamp_card_and_referral_field_is_saved_and_read_back(desk, path, new):
+    before = _sections(desk)
+    value = before["sections"]["loyalty"]
+    assert set(value) == {"loyalty", "referrals"}
+    assert _at(value, path) != new
+    status, body = desk.put("/settings/loyalty", _with(value, path, new), headers={"If-Match": str(before["version"])})
+    assert status == 200, body
+    named = f"loyalty.{'.'.join(path)}"
+    assert body["changed"] and all(c == named or c.startswith(f"{named}.") for c in body["changed"]), body
+    assert body["version"] == before["version"] + 1
+    assert _at(_sections(desk)["sections"]["loyalty"], path) == new
+    # The business runs on it.
+    assert _at(business().config.model_dump(mode="json"), path) == new
+
+
+@pytest.mark.parametrize(
+    ("path", "bad", "where", "says"),
+    [
+        (("loyalty", "stamps_for_reward"), 1, "loyalty.stamps_for_reward", "greater than or equal to 2"),
+        (("loyalty", "stamps_for_reward"), 51, "loyalty.stamps_for_reward", "less than or equal to 50"),
+        (("loyalty", "stamps_for_reward"), "8", "loyalty.stamps_for_reward", "valid integer"),
+        (("loyalty", "enabled"), 1, "loyalty.enabled", "valid boolean"),
+        (("loyalty", "reward", "percent_off"), 0, "loyalty.reward.percent_off", "greater than or equal to 1"),
+        (("loyalty", "reward", "percent_off"), 101, "loyalty.reward.percent_off", "less than or equal to 100"),
+        (("loyalty", "reward", "percent_off"), 12.5, "loyalty.reward.percent_off", "valid integer"),
+        (("loyalty", "reward", "amount_off_cents"), 500, "loyalty.reward", "exactly one of"),  # both
+        (("loyalty", "reward", "percent_off"), None, "loyalty.reward", "exactly one of"),  # neither
+        (
+            ("loyalty", "reward", "description"),
+            {"fi": "", "sv": None, "en": None},
+            "loyalty.reward.description.fi",
+            "at least 1",
+        ),
+        (("loyalty", "reward_valid_days"), 6, "loyalty.reward_valid_days", "greater than or equal to 7"),
+        (("loyalty", "reward_valid_days"), 3651, "loyalty.reward_valid_days", "less than or equal to 3650"),
+        (("loyalty", "counts_from"), 20270101, "loyalty.counts_from", "expected a date"),
+        (("loyalty", "counts_from"), "2027-02-30", "loyalty.counts_from", "date"),
+        (
+            ("referrals", "welcome_perk", "percent_off"),
+            0,
+            "referrals.welcome_perk.percent_off",
+            "greater than or equal to 1",
+        ),
+        (
+            ("referrals", "referrer_reward"),
+            {"percent_off": None, "amount_off_cents": 0, "description": None},
+            "referrals.referrer_reward.amount_off_cents",
+            "greater than or equal to 1",
+        ),
+        (("referrals", "reward_valid_days"), 0, "referrals.reward_valid_days", "greater than or equal to 7"),
+        (("referrals", "points"), 5, "referrals.points", "unknown field"),
+    ],
+)
+def test_a_bad_stamp_card_or_referral_value_is_a_422_at_its_path_and_nothing_is_saved(desk, path, bad, where, says):
+    before = _sections(desk)
+    status, body = desk.put("/settings/loyalty", _with(before["sections"]["loyalty"], path, bad))
+    assert status == 422, body
+    assert body["error"]["code"] == "validation_failed"
+    assert says in body["error"]["fields"][where], body
+    assert _sections(desk) == before  # nothing saved, the version neither
+
+
+def test_the_stamp_card_and_referrals_are_saved_together_or_not_at_all(desk, frozen_now):
+    """One section: a save with a good stamp card and a bad referral perk saves neither; a
+    stale version is 409; the save is audited by its paths, never its values."""
+    before = _sections(desk)
+    value = _with(before["sections"]["loyalty"], ("loyalty", "stamps_for_reward"), 8)
+    bad = _with(value, ("referrals", "welcome_perk", "percent_off"), 120)
+    status, body = desk.put("/settings/loyalty", bad)
+    assert status == 422 and set(body["error"]["fields"]) == {"referrals.welcome_perk.percent_off"}, body
+    assert _sections(desk) == before
+    status, body = desk.put("/settings/loyalty", value, headers={"If-Match": str(before["version"])})
+    assert status == 200 and body["changed"] == ["loyalty.loyalty.stamps_for_reward"], body
+    status, body = desk.put(
+        "/settings/loyalty",
+        _with(value, ("loyalty", "stamps_for_reward"), 6),
+        headers={"If-Match": str(before["version"])},
+    )
+    assert status == 409 and body["error"]["code"] == "settings_changed", body
+    assert _sections(desk)["sections"]["loyalty"]["loyalty"]["stamps_for_reward"] == 8
+    trail = desk.get("/audit?month=2026-11")[1]["entries"]
+    entry = next(e for e in trail if e["action"] == "update_settings")
+    assert entry["detail"]["section"] == "loyalty"
+    assert entry["detail"]["changed"] == ["loyalty.loyalty.stamps_for_reward"]
+
+
+def test_a_stamp_card_set_in_the_settings_is_what_her_visits_earn(client, desk, frozen_now):
+    """The business runs on the section: two stamps for 15,50 euros off, saved from the
+    settings, and Maija's second completed visit earns exactly that reward."""
+    from tests.history import past_visits, visit
+    from tests.loyalty.helpers import THURSDAYS
+
+    value = _sections(desk)["sections"]["loyalty"]
+    value = _with(value, ("loyalty", "stamps_for_reward"), 2)
+    value = _with(value, ("loyalty", "reward"), {"percent_off": None, "amount_off_cents": 1550, "description": None})
+    assert desk.put("/settings/loyalty", value)[0] == 200
+    past_visits(THURSDAYS[:1], clock=frozen_now)
+    visit(client, frozen_now, THURSDAYS[1])
+    maija = next(c["id"] for c in desk.get("/clients")[1]["clients"] if c["name"] == "Maija Meikäläinen")
+    card = desk.get(f"/clients/{maija}/loyalty")[1]
+    [reward] = card["rewards"]
+    assert (reward["id"], reward["amount_off_cents"], reward["description"]) == ("loy-1", 1550, "-15,50 €"), reward
+
+
 @pytest.mark.parametrize(
     ("section", "change", "says", "where"),
     [
@@ -428,7 +559,7 @@ def test_bad_sections_are_422_with_the_path(desk, section, value, path):
 
 
 @pytest.mark.parametrize(
-    "section", ["terms", "rules", "hours", "messages", "marketing", "shop", "retention", "feedback"]
+    "section", ["terms", "rules", "hours", "messages", "marketing", "loyalty", "shop", "retention", "feedback"]
 )
 def test_a_section_sent_with_fields_left_out_is_422_naming_them_and_saves_nothing(desk, section):
     """A section is replaced whole: {} for the terms does not set both fees to 0 %, it is
