@@ -369,7 +369,7 @@ def test_a_save_over_someone_elses_change_says_so_and_reloads(signed_in, stack):
 
 # --- who counts as slipping away, and the marketing messages -----------------------------
 def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_after_reload(signed_in, stack):
-    """Asiakaspito, Markkinointiviestit and Peruutusehdot at 360 px: the return window in
+    """Asiakkaan paluu, Markkinointiviestit and Peruutusehdot at 360 px: the return window in
     weeks (a bound the API refuses said in weeks on its field, nothing saved), the "time
     for your next visit" nudge switched on with its lead time, her cancellation terms (a
     no-show fee over 100 % refused at its box; each box saying what the client reads);
@@ -378,7 +378,9 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
     page = signed_in(PHONE)
     try:
         retention = page.locator("#set-retention")
-        expect(retention.get_by_role("heading", name="Asiakaspito")).to_be_visible()
+        # Named for what it holds, the return window and the at-risk limits: "loyalty" (sv
+        # "Kundlojalitet") sent a new owner there looking for the stamp card.
+        expect(retention.get_by_role("heading", name="Asiakkaan paluu")).to_be_visible()
         window = retention.get_by_label("Paluuaika", exact=True)
         expect(window).to_have_value("26")  # 182 days, in weeks
         expect(retention.get_by_label("Paluuaika: yksikkö")).to_have_value("weeks")
@@ -529,6 +531,98 @@ def test_the_owner_sets_the_return_window_the_nudge_and_her_terms_and_sees_them_
     finally:  # the rest of the module's stack keeps the demo's retention, marketing, terms and policy
         for name in ("retention", "marketing", "terms", "policy"):
             assert admin(stack, "PUT", f"/settings/{name}", before[name])[0] == 200
+
+
+def test_the_owner_turns_the_stamp_card_on_with_8_stamps_and_30_percent_and_sees_it_after_reload(signed_in, stack):
+    """Leimakortti ja suosittelu at 360 px (an owner's walk: the stamp card and referrals were
+    only in the configuration file): the card's fields disabled until she turns it on, one
+    stamp refused at its box (nothing saved), 8 stamps and -30 % saved with what the client
+    reads said under the box (her old words naming -50 % pointed out), the friend's perk in
+    euros typed with a decimal comma; after a reload all read back as saved."""
+    before = settings(stack)["loyalty"]
+    off = {**before, "loyalty": {**before["loyalty"], "enabled": False}}
+    assert admin(stack, "PUT", "/settings/loyalty", off)[0] == 200
+    page = signed_in(PHONE)
+    try:
+        card = page.locator("#set-loyalty")
+        expect(card.get_by_role("heading", name="Leimakortti ja suosittelu")).to_be_visible()
+        on = card.get_by_label("Leimakortti käytössä")
+        stamps = card.get_by_label("Leimoja etuun")
+        reward = card.get_by_label("Etu täydestä kortista", exact=True)
+        expect(on).not_to_be_checked()
+        expect(stamps).to_be_disabled()  # counts only with the card on, as the birthday perk
+        expect(reward).to_be_disabled()
+        card.scroll_into_view_if_needed()
+        check(page, "settings-loyalty-off-phone")
+        on.check()
+        expect(stamps).to_be_enabled()
+        expect(stamps).to_have_value("10")
+        stamps.fill("1")
+        refused_at_box(page, "loyalty", stamps, "Vähintään 2.")
+        assert settings(stack)["loyalty"] == off  # nothing saved
+        check(page, "settings-loyalty-error-phone")
+        stamps.fill("8")
+        expect(reward).to_have_value("50")
+        reward.fill("30")
+        # Her words for the reward still say -50 %: the client would read them.
+        told = card.locator("#set-loyalty-loyalty-reward-told")
+        differs = card.locator("#set-loyalty-loyalty-reward-differs")
+        expect(told).to_have_text("Asiakas näkee: ”-50 % seuraavasta käynnistä”")
+        expect(differs).to_contain_text("Oma teksti (fi, sv, en) kertoo eri alennuksen")
+        words = card.locator(".set-perk").first.locator("details.perk-words")
+        words.locator("summary").click()
+        words.get_by_label("Teksti (fi)").fill("-30 % seuraavasta käynnistä")
+        words.get_by_label("Teksti (sv)").fill("")
+        words.get_by_label("Teksti (en)").fill("")
+        expect(told).to_have_text("Asiakas näkee: ”-30 % seuraavasta käynnistä”")
+        expect(differs).to_be_hidden()
+        # The friend's welcome perk in euros, with a decimal comma.
+        card.get_by_label("Etu ystävälle: prosenttia vai euroa").select_option("amount")
+        welcome = card.get_by_label("Etu ystävälle", exact=True)
+        welcome.fill("12,50")
+        # Her words for it ("-10 % ensimmäisestä käynnistä") no longer fit: pointed out, emptied.
+        welcome_told = card.locator("#set-loyalty-referrals-welcome-perk-told")
+        expect(card.locator("#set-loyalty-referrals-welcome-perk-differs")).to_contain_text("Oma teksti (fi, sv, en)")
+        welcome_words = card.locator(".set-perk", has=page.locator("#set-loyalty-referrals-welcome-perk")).locator(
+            "details.perk-words"
+        )
+        welcome_words.locator("summary").click()
+        for lang in ("fi", "sv", "en"):
+            welcome_words.get_by_label(f"Teksti ({lang})").fill("")
+        expect(welcome_told).to_have_text("Asiakas näkee: ”-12,50\u00a0€”")
+        expect(card.locator("#set-loyalty-referrals-welcome-perk-differs")).to_be_hidden()
+        card.scroll_into_view_if_needed()
+        card.screenshot(path=str(ARTIFACTS / "settings-loyalty-card-phone.png"))
+        save(page, "loyalty")
+        saved = settings(stack)["loyalty"]
+        assert saved["loyalty"]["enabled"] is True and saved["loyalty"]["stamps_for_reward"] == 8, saved
+        assert saved["loyalty"]["reward"] == {
+            "percent_off": 30,
+            "amount_off_cents": None,
+            "description": {"fi": "-30 % seuraavasta käynnistä", "sv": None, "en": None},
+        }, saved
+        assert saved["referrals"]["welcome_perk"] == {
+            "percent_off": None,
+            "amount_off_cents": 1250,
+            "description": None,
+        }
+
+        page.reload()
+        page.locator("#settings .card").first.wait_for(timeout=45000)
+        card = page.locator("#set-loyalty")
+        expect(card.get_by_label("Leimakortti käytössä")).to_be_checked()
+        expect(card.get_by_label("Leimoja etuun")).to_have_value("8")
+        expect(card.get_by_label("Etu täydestä kortista", exact=True)).to_have_value("30")
+        expect(card.get_by_label("Etu ystävälle", exact=True)).to_have_value("12,50")
+        expect(card.locator("#set-loyalty-loyalty-reward-told")).to_have_text(
+            "Asiakas näkee: ”-30 % seuraavasta käynnistä”"
+        )
+        assert sticking_out(page, "#settings") == []
+        assert cut_short(page, "#set-loyalty") == []
+        card.scroll_into_view_if_needed()
+        check(page, "settings-loyalty-saved-phone")
+    finally:  # the rest of the module's stack keeps the demo's stamp card and referrals
+        assert admin(stack, "PUT", "/settings/loyalty", before)[0] == 200
 
 
 # --- staff --------------------------------------------------------------------------------------

@@ -37,6 +37,13 @@ const sections = {
       birthday_perk: null, next_visit_nudge: false, nudge_lead_days: 3 },
     quiet_hours: { start: "21:00", end: "08:00" },
   },
+  loyalty: {
+    loyalty: { enabled: true, stamps_for_reward: 10, reward_valid_days: 365, counts_from: "2026-12-01",
+      reward: { percent_off: 50, amount_off_cents: null, description: { fi: "-50 % seuraavasta käynnistä", sv: null, en: "50% off your next visit" } } },
+    referrals: { enabled: false, reward_valid_days: null,
+      referrer_reward: { percent_off: null, amount_off_cents: 1550, description: null },
+      welcome_perk: { percent_off: 10, amount_off_cents: null, description: null } },
+  },
   feedback: { delay_hours: 1.5, day_start: "09:00", day_end: "20:00", low_score: 3, min_days_between: 7 },
   terms: { free_until_hours: 24, late_cancel_fee_percent: 50, no_show_fee_percent: 100 },
   policy: { kind: "deposit", deposit_cents: null, deposit_percent: 20 },
@@ -603,4 +610,78 @@ test("a service nobody does is named by its name, a new one's too, not by its id
   ];
   assert.deepEqual(F.explainAt("services", "_", "no staff member offers: womens-cut, pesu-hoito-pitkat-hiukset", form),
     { key: "err_unserved", vars: { ids: "Naisten hiustenleikkaus, Pesu & hoito (pitkät hiukset)" } });
+});
+
+test("the stamp card and referrals: on/off, stamps, a perk in percent or euros with a decimal comma, validity or none", () => {
+  const form = F.toForm("loyalty", sections.loyalty, sections);
+  assert.equal(form.loyalty.enabled, true);
+  assert.equal(form.loyalty.stamps_for_reward, "10");
+  assert.deepEqual(form.loyalty.reward_valid_days, { n: "365", unit: "days" });
+  assert.deepEqual(form.referrals.reward_valid_days, { n: "", unit: "days" }); // never runs out
+  assert.deepEqual(form.referrals.referrer_reward, { kind: "amount", percent: "", amount: "15,50", description: { fi: "", sv: "", en: "" } });
+  assert.equal(F.toForm("loyalty", sections.loyalty, sections, ".").referrals.referrer_reward.amount, "15.50");
+  // The owner's card: 8 stamps, -30 %, valid 12 weeks; referrals on, the friend 12,5 € off.
+  form.loyalty.stamps_for_reward = "8";
+  form.loyalty.reward.percent = "30";
+  form.loyalty.reward.description = { fi: "", sv: "", en: "" };
+  form.loyalty.reward_valid_days = { n: "12", unit: "weeks" };
+  form.loyalty.counts_from = " ";
+  form.referrals.enabled = true;
+  form.referrals.welcome_perk.kind = "amount";
+  form.referrals.welcome_perk.amount = "12,5 €";
+  form.referrals.reward_valid_days = { n: "90", unit: "days" };
+  const { value, errors } = F.fromForm("loyalty", form);
+  assert.deepEqual(errors, {});
+  assert.deepEqual(value.loyalty, { enabled: true, stamps_for_reward: 8, reward_valid_days: 84, counts_from: null,
+    reward: { percent_off: 30, amount_off_cents: null, description: null } });
+  assert.deepEqual(value.referrals, { enabled: true, reward_valid_days: 90,
+    referrer_reward: { percent_off: null, amount_off_cents: 1550, description: null },
+    welcome_perk: { percent_off: null, amount_off_cents: 1250, description: null } });
+  // Emptied, the validity is none: the reward never runs out.
+  form.loyalty.reward_valid_days = { n: "", unit: "weeks" };
+  assert.equal(F.fromForm("loyalty", form).value.loyalty.reward_valid_days, null);
+});
+
+test("a perk that cannot be read is refused at its box before anything is sent; the server's bounds said in euros", () => {
+  const form = F.toForm("loyalty", sections.loyalty, sections);
+  form.loyalty.reward.percent = "";
+  form.referrals.referrer_reward.amount = "15,505";
+  form.referrals.welcome_perk.kind = "amount"; // switched, no amount typed yet
+  const { errors } = F.fromForm("loyalty", form);
+  assert.deepEqual(errors, { "loyalty.reward.percent_off": "required", "referrals.referrer_reward.amount_off_cents": "amount",
+    "referrals.welcome_perk.amount_off_cents": "required" });
+  // "12,5" % is a number the server names (a whole number), never 125.
+  form.loyalty.reward.percent = "12,5";
+  assert.equal(F.fromForm("loyalty", form).value.loyalty.reward.percent_off, 12.5);
+  // Each error lands on the perk's one box (its path), the API's bound in cents said as money.
+  assert.equal(F.targetFor("loyalty.reward.percent_off", new Set(["loyalty.reward", "loyalty.enabled"])), "loyalty.reward");
+  assert.deepEqual(F.explainAt("loyalty", "referrals.welcome_perk.amount_off_cents", "Input should be greater than or equal to 1", form),
+    { key: "err_min_amount", vars: { cents: 1 } });
+  assert.equal(F.explain("Value error, give exactly one of percent_off or amount_off_cents").key, "err_perk_one");
+  // A validity typed in weeks has its bound said in weeks.
+  form.loyalty.reward_valid_days = { n: "0", unit: "weeks" };
+  assert.deepEqual(F.explainAt("loyalty", "loyalty.reward_valid_days", "Input should be greater than or equal to 7", form),
+    { key: "err_min_weeks", vars: { n: "1" } });
+});
+
+test("what the client reads of a perk follows the owner's typing, and her own words naming another amount are told", () => {
+  const form = F.toForm("loyalty", sections.loyalty, sections);
+  const reward = form.loyalty.reward;
+  assert.deepEqual(F.perkTold(reward, "fi"), { key: "set_perk_told", vars: { perk: "-50 % seuraavasta käynnistä" } });
+  assert.deepEqual(F.perkTold(reward, "sv"), { key: "set_perk_told", vars: { perk: "50% off your next visit" } }); // no Swedish: the English
+  assert.deepEqual(F.perkWordsDiffer(reward), []);
+  reward.percent = "30";
+  assert.deepEqual(F.perkWordsDiffer(reward), ["fi", "en"]);
+  reward.description = { fi: "", sv: "", en: "" };
+  assert.deepEqual(F.perkTold(reward, "fi"), { key: "set_perk_told", vars: { perk: "-30 %" } });
+  assert.deepEqual(F.perkTold(reward, "en"), { key: "set_perk_told", vars: { perk: "-30%" } });
+  reward.percent = "130";
+  assert.equal(F.perkTold(reward, "fi").key, "set_perk_percent_hint");
+  const friend = { kind: "amount", percent: "", amount: "15,5", description: { fi: "-15,50 € ensikäynnistä", sv: "", en: "" } };
+  assert.deepEqual(F.perkWordsDiffer(friend), []);
+  friend.amount = "10";
+  assert.deepEqual(F.perkWordsDiffer(friend), ["fi"]);
+  friend.description.fi = "";
+  assert.equal(F.perkTold(friend, "fi").key, "set_perk_told");
+  assert.match(F.perkTold(friend, "fi").vars.perk, /^-10,00\s€$/);
 });

@@ -244,6 +244,7 @@ const EXPLAIN = [
   [/less than or equal to (-?\d+)/i, "err_max", "n"],
   [/greater than (-?\d+)/i, "err_above", "n"],
   [/less than (-?\d+)/i, "err_below", "n"],
+  [/exactly one of percent_off or amount_off_cents/i, "err_perk_one"],
   [/set both at_risk_below and lapsed_below/i, "err_limits_both"],
   [/lapsed_below must be at most at_risk_below/i, "err_limits_order"],
   [/day_start must be before day_end/i, "err_day_window"],

@@ -1,6 +1,6 @@
 // The settings screen (#settings): one page, a card per section (opening hours,
 // closures, services, the cancellation terms, staff, booking rules, reminders, messages, the booking page, who counts
-// as slipping away, marketing messages, feedback requests), each saved on its own
+// as slipping away, marketing messages, the stamp card and referrals, feedback requests), each saved on its own
 // with PUT /settings/{section} and If-Match: <version>. A 422's fields are marked on
 // their inputs (aria-invalid and the message next to it, in the owner's language); a 409
 // says someone else saved and reloads the section; nothing is half-saved (the server
@@ -149,7 +149,8 @@ function ownHours() {
 // --- a section's card ------------------------------------------------------------------
 const TITLES = { salon: "set_salon", hours: "set_hours", closures: "set_closures", services: "set_services", staff: "set_staff",
   rules: "set_rules", reminders: "set_reminders", messages: "set_messages", shop: "set_shop",
-  retention: "set_retention", marketing: "set_marketing", feedback: "set_feedback", terms: "set_terms", policy: "set_policy" };
+  retention: "set_retention", marketing: "set_marketing", loyalty: "set_loyalty", feedback: "set_feedback", terms: "set_terms",
+  policy: "set_policy" };
 
 function sectionCard(name) {
   const hid = `set-${name}-h`;
@@ -224,7 +225,7 @@ function checkField(section, path, labelText, obj, key) {
 // owner's walk: the lead time stayed editable with the nudge off).
 function onlyWhenOn(choice, dependent) {
   const box = choice.querySelector("input[type=checkbox]");
-  const inputs = dependent.querySelectorAll("input"); // a text in each language too
+  const inputs = dependent.querySelectorAll("input, select"); // a text in each language, a unit too
   const sync = () => { for (const input of inputs) input.disabled = !box.checked; };
   box.addEventListener("change", sync);
   sync();
@@ -242,6 +243,41 @@ function button(text, onClick, attrs = {}) {
   const b = el("button", { type: "button", className: "plain", ...attrs, text });
   b.addEventListener("click", onClick);
   return b;
+}
+
+// A perk of the stamp card or referrals (config.py Perk) at `path` ("loyalty.reward"): a
+// percentage off or an amount off in euros (the box takes a decimal comma), what the client
+// reads of it following her typing, and her own words for it in each language, folded away
+// (empty: the amount itself). Errors about the perk as a whole land on its box.
+function perkFields(section, path, labelKey, perk) {
+  const id = idOf(section, path);
+  const kind = el("select", { id: `${id}-kind`, "aria-label": `${t(labelKey)}: ${t("set_perk_kind")}` });
+  for (const k of F.PERK_KINDS) kind.appendChild(el("option", { value: k, text: t(`set_perk_${k}`) }));
+  kind.value = perk.kind;
+  const box = el("input", { id, "data-path": path, ...DECIMAL_BOX, maxlength: "9" });
+  const unit = el("span", { className: "unit", "aria-hidden": "true" });
+  const told = el("p", { className: "muted hint", id: `${id}-told` });
+  const differs = el("p", { className: "hint warn", id: `${id}-differs` });
+  const show = () => {
+    box.value = perk.kind === "amount" ? perk.amount : perk.percent;
+    unit.textContent = perk.kind === "amount" ? "€" : "%";
+    const w = F.perkTold(perk, lang(), currency());
+    told.textContent = t(w.key, w.vars);
+    const langs = F.perkWordsDiffer(perk);
+    differs.textContent = langs.length ? t("set_perk_words_differ", { langs: langs.join(", ") }) : "";
+    differs.hidden = !langs.length;
+  };
+  box.setAttribute("aria-describedby", `${told.id} ${differs.id}`);
+  box.addEventListener("input", () => { perk[perk.kind === "amount" ? "amount" : "percent"] = box.value; show(); });
+  kind.addEventListener("change", () => { perk.kind = kind.value; show(); });
+  const words = el("details", { className: "perk-words" }, el("summary", { text: t("set_perk_words") }),
+    localizedFields(section, `${path}.description`, "set_perk_words_lang", perk.description),
+    hint("set_perk_words_hint"));
+  words.addEventListener("input", show);
+  show();
+  return el("div", { className: "set-perk" },
+    el("div", { className: "set-field" }, el("label", { for: id, text: t(labelKey) }), el("div", { className: "with-unit" }, kind, box, unit)),
+    told, differs, words);
 }
 
 // The week as rows of time inputs: a day's intervals, add and remove.
@@ -600,6 +636,34 @@ const BUILD = {
         field(name, "quiet_hours.start", t("set_quiet_start"), q, "start", { type: "time", step: "300" }),
         field(name, "quiet_hours.end", t("set_quiet_end"), q, "end", { type: "time", step: "300" })),
       hint("set_quiet_hint"));
+  },
+  // The stamp card and referrals (docs/retention.md): each switched on or off, its fields
+  // disabled while it is off (their values kept).
+  loyalty(box, form, name) {
+    const l = form.loyalty;
+    const r = form.referrals;
+    const num = (min, max) => ({ type: "number", inputmode: "numeric", min, max });
+    const card = el("div", { className: "set-group" },
+      field(name, "loyalty.stamps_for_reward", t("set_stamps_for_reward"), l, "stamps_for_reward", num("2", "50")),
+      hint("set_stamps_hint"),
+      perkFields(name, "loyalty.reward", "set_loyalty_reward", l.reward),
+      daysField(name, "loyalty.reward_valid_days", t("set_reward_valid"), l, "reward_valid_days"),
+      hint("set_reward_valid_hint"),
+      field(name, "loyalty.counts_from", t("set_counts_from"), l, "counts_from", { type: "date" }),
+      hint("set_counts_from_hint"));
+    const friends = el("div", { className: "set-group" },
+      perkFields(name, "referrals.welcome_perk", "set_welcome_perk", r.welcome_perk),
+      hint("set_welcome_perk_hint"),
+      perkFields(name, "referrals.referrer_reward", "set_referrer_reward", r.referrer_reward),
+      hint("set_referrer_reward_hint"),
+      daysField(name, "referrals.reward_valid_days", t("set_referral_valid"), r, "reward_valid_days"),
+      hint("set_reward_valid_hint"));
+    box.append(
+      hint("set_loyalty_intro"),
+      el("h4", { text: t("set_stamp_card") }),
+      ...onlyWhenOn(checkField(name, "loyalty.enabled", t("set_loyalty_on"), l, "enabled"), card),
+      el("h4", { text: t("set_referrals") }),
+      ...onlyWhenOn(checkField(name, "referrals.enabled", t("set_referrals_on"), r, "enabled"), friends));
   },
   feedback(box, form, name) {
     box.append(

@@ -11,7 +11,9 @@ export const TEXT_LANGS = ["fi", "sv", "en"];
 // "policy" (payments.policy, what a service without its own payment takes) and "terms"
 // (payments.terms, the cancellation terms) come right after the services, whose cards say
 // what each booking pays.
-export const SECTIONS = ["salon", "hours", "closures", "services", "policy", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "feedback"];
+// "loyalty" (the stamp card and referrals) comes after the marketing messages, the other
+// card about bringing clients back.
+export const SECTIONS = ["salon", "hours", "closures", "services", "policy", "terms", "staff", "rules", "reminders", "messages", "shop", "retention", "marketing", "loyalty", "feedback"];
 // change_grace_minutes: how long a booking made inside the cancellation window may still be
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
@@ -28,7 +30,12 @@ export const MAX_REMINDERS = 4;
 // Spans of days the owner may write in weeks (a unit chosen beside the number; a span
 // that is not whole weeks is shown in days, so nothing is rounded on a save).
 export const DAY_SPANS = { retention: ["return_window_days", "default_return_days"],
-  marketing: ["marketing.min_days_between", "marketing.winback_days_between"] };
+  marketing: ["marketing.min_days_between", "marketing.winback_days_between"],
+  loyalty: ["loyalty.reward_valid_days", "referrals.reward_valid_days"] };
+// The perks of the stamp card and referrals (config.py Perk): a percentage off the visit or
+// an amount off, in euros; where each is in the `loyalty` section.
+export const PERK_KINDS = ["percent", "amount"];
+export const PERKS = ["loyalty.reward", "referrals.referrer_reward", "referrals.welcome_perk"];
 // The at-risk and lapsed limits: a chance (0-1) in the API, a percentage on the screen.
 export const PERCENTS = { retention: ["at_risk_below", "lapsed_below"] };
 export const WHOLE = "_";
@@ -246,6 +253,25 @@ export function toForm(name, value, all, decimal = ",") {
         quiet_hours: { start: str(q.start), end: str(q.end) },
       };
     }
+    case "loyalty": {
+      const l = (value && value.loyalty) || {};
+      const r = (value && value.referrals) || {};
+      return {
+        loyalty: {
+          enabled: l.enabled === true,
+          stamps_for_reward: str(l.stamps_for_reward),
+          reward: perkToForm(l.reward, decimal),
+          reward_valid_days: daysToForm(l.reward_valid_days),
+          counts_from: str(l.counts_from),
+        },
+        referrals: {
+          enabled: r.enabled === true,
+          referrer_reward: perkToForm(r.referrer_reward, decimal),
+          welcome_perk: perkToForm(r.welcome_perk, decimal),
+          reward_valid_days: daysToForm(r.reward_valid_days),
+        },
+      };
+    }
     case "feedback": {
       const v = value || {};
       return {
@@ -372,6 +398,75 @@ export function paymentFromForm(f) {
   }
 }
 
+// --- the stamp card's and referrals' perks (config.py Perk) -------------------------------
+// {kind, percent, amount, description}: a percentage off or an amount off in euros as she
+// types it ("15,50"), and the words the client reads of it in each language (empty: the
+// amount itself, "-30 %").
+export function perkToForm(p, decimal = ",") {
+  const v = p || {};
+  return {
+    kind: v.amount_off_cents != null ? "amount" : "percent",
+    percent: str(v.percent_off),
+    amount: centsToText(v.amount_off_cents, decimal),
+    description: localizedToForm(v.description),
+  };
+}
+
+// The perk as GET shows it: exactly one of percent_off and amount_off_cents. What cannot be
+// read goes into `errors` at its path ("loyalty.reward.amount_off_cents"); the server checks
+// the rest (1-100 %, at least 0,01 €).
+export function perkFromForm(f, path, errors) {
+  const perk = { percent_off: null, amount_off_cents: null, description: localizedFromForm(f.description, true) };
+  if (f.kind === "amount") {
+    const cents = readCents(f.amount);
+    if (cents === null) errors[`${path}.amount_off_cents`] = str(f.amount).trim() ? "amount" : "required";
+    perk.amount_off_cents = cents ?? 0;
+  } else {
+    const v = intOrRaw(f.percent);
+    if (v === "") errors[`${path}.percent_off`] = "required";
+    perk.percent_off = v === "" ? null : v;
+  }
+  return perk;
+}
+
+// A reward's validity in days: an empty box is none (null: it never runs out).
+export function validDaysFromForm(f) {
+  return str(f && f.n).trim() === "" ? null : daysFromForm(f);
+}
+
+// What the client reads of a perk as the owner types it, in the dashboard's language `lang`:
+// {key, vars} — her own words for it in that language (else the English, else the Finnish:
+// config.py LocalizedText.get), else the amount as the messages write it (loyalty.py
+// describe: "-30 %", "-15,50 €"); a box that holds no amount yet: its plain hint.
+export function perkTold(f, lang = "fi", currency = "EUR") {
+  const d = (f && f.description) || {};
+  const own = str(d[lang]).trim() || str(d.en).trim() || str(d.fi).trim();
+  if (own) return { key: "set_perk_told", vars: { perk: own } };
+  if (f && f.kind === "amount") {
+    const cents = readCents(f.amount);
+    return cents === null || cents < 1 ? { key: "set_perk_amount_hint", vars: {} } : { key: "set_perk_told", vars: { perk: `-${money(cents, currency)}` } };
+  }
+  const v = wholeOrNull(f && f.percent);
+  if (v === null || v < 1 || v > 100) return { key: "set_perk_percent_hint", vars: {} };
+  return { key: "set_perk_told", vars: { perk: lang === "en" ? `-${v}%` : `-${v} %` } };
+}
+
+// Her own words for a perk that name another amount than the one in its box ("-50 % seuraavasta
+// käynnistä" after she typed 30): the client would read the old one. The languages whose words
+// do, so the card can say so under the box.
+export function perkWordsDiffer(f) {
+  if (!f || !f.description) return [];
+  const percent = f.kind === "percent" ? wholeOrNull(f.percent) : null;
+  const cents = f.kind === "amount" ? readCents(f.amount) : null;
+  return TEXT_LANGS.filter((l) => {
+    const words = str(f.description[l]);
+    const percents = [...words.matchAll(/(\d+)\s*%/g)].map((m) => Number(m[1]));
+    const euros = [...words.matchAll(/(\d+(?:[.,]\d{1,2})?)\s*€|€\s*(\d+(?:[.,]\d{1,2})?)/g)].map((m) => readCents(m[1] || m[2]));
+    if (f.kind === "percent") return euros.length > 0 || (percent !== null && percents.some((p) => p !== percent));
+    return percents.length > 0 || (cents !== null && euros.some((c) => c !== cents));
+  });
+}
+
 // Something new in a list section, as its form.
 export function blank(name) {
   switch (name) {
@@ -493,6 +588,26 @@ export function fromForm(name, form) {
       };
       break;
     }
+    case "loyalty": {
+      const l = form.loyalty;
+      const r = form.referrals;
+      value = {
+        loyalty: {
+          enabled: !!l.enabled,
+          stamps_for_reward: intOrRaw(l.stamps_for_reward),
+          reward: perkFromForm(l.reward, "loyalty.reward", errors),
+          reward_valid_days: validDaysFromForm(l.reward_valid_days),
+          counts_from: str(l.counts_from).trim() || null,
+        },
+        referrals: {
+          enabled: !!r.enabled,
+          referrer_reward: perkFromForm(r.referrer_reward, "referrals.referrer_reward", errors),
+          welcome_perk: perkFromForm(r.welcome_perk, "referrals.welcome_perk", errors),
+          reward_valid_days: validDaysFromForm(r.reward_valid_days),
+        },
+      };
+      break;
+    }
     case "feedback":
       value = {
         delay_hours: decimalOrRaw(form.delay_hours),
@@ -610,7 +725,7 @@ export function explainAt(section, path, message, form) {
     return { key: "err_percent", vars: {} };
   }
   // An amount's bound is in cents in the API: said as money ("Vähintään 0,01 €").
-  if (/(^|\.)deposit_cents$/.test(path) && (key === "err_min" || key === "err_max")) return { key: `${key}_amount`, vars: { cents: Number(vars.n) } };
+  if (/(^|\.)(deposit|amount_off)_cents$/.test(path) && (key === "err_min" || key === "err_max")) return { key: `${key}_amount`, vars: { cents: Number(vars.n) } };
   if (!(DAY_SPANS[section] || []).includes(path) || (key !== "err_min" && key !== "err_max")) return said;
   const f = path.split(".").reduce((o, k) => (o ? o[k] : undefined), form);
   if (!f || f.unit !== "weeks") return { key: `${key}_days`, vars };
