@@ -42,9 +42,17 @@ def clock_text(hour: int, minute: int, locale: str) -> str:
 
 def format_window(window: Mapping[str, Any], locale: str) -> str:
     """A time-of-day window ({"start": "HH:MM", "end": "HH:MM"}, "24:00" the day's end: a
-    waitlist entry's) as format_time writes times: fi/sv '9.00–24.00', en '09:00–24:00'."""
-    start, end = (str(window[k]).split(":") for k in ("start", "end"))
-    return f"{clock_text(int(start[0]), int(start[1]), locale)}–{clock_text(int(end[0]), int(end[1]), locale)}"
+    waitlist entry's) as format_time writes times, whole: fi 'klo 9.00–15.00', sv 'kl.
+    9.00–15.00', en '09:00–15:00'; open at one end, said so ('klo 12.00 alkaen', 'från kl.
+    12.00', 'from 12:00'; 'until 15:00'), not '12.00–24.00' of a salon that closes at 20."""
+    (sh, sm), (eh, em) = ((int(p) for p in str(window[k]).split(":")) for k in ("start", "end"))
+    start, end, loc = clock_text(sh, sm, locale), clock_text(eh, em, locale), normalize(locale)
+    if (eh, em) == (24, 0) and (sh, sm) != (0, 0):
+        return {"fi": f"klo{NBSP}{start} alkaen", "sv": f"från kl.{NBSP}{start}"}.get(loc, f"from {start}")
+    if (sh, sm) == (0, 0) and (eh, em) != (24, 0):
+        return {"fi": f"klo{NBSP}{end} asti", "sv": f"till kl.{NBSP}{end}"}.get(loc, f"until {end}")
+    word = {"fi": "klo", "sv": "kl."}.get(loc)
+    return f"{word}{NBSP}{start}–{end}" if word else f"{start}–{end}"
 
 
 def format_date_span(span: tuple[str, str], locale: str, short: bool = False) -> str:

@@ -117,3 +117,19 @@ def test_a_price_or_a_range_never_breaks_inside_a_price_but_an_sms_keeps_gsm7():
     assert " " not in format_service_price(125000, "sv") and " " not in format_service_price(14310, "fi", 19900, 1590)
     # An SMS sends them as plain spaces: GSM-7, one segment's 160 units.
     assert gsm.to_gsm7(shown) == "159,00 €-199,00 €" and gsm.gsm7_length(gsm.to_gsm7(shown)) == 19
+
+
+@pytest.mark.parametrize(
+    "start, end, fi, sv, en",
+    [
+        ("16:00", "20:00", "klo 16.00–20.00", "kl. 16.00–20.00", "16:00–20:00"),
+        # Open at one end (a salon that closes at 20 read "12.00–24.00": a client's walk).
+        ("12:00", "24:00", "klo 12.00 alkaen", "från kl. 12.00", "from 12:00"),
+        ("00:00", "15:30", "klo 15.30 asti", "till kl. 15.30", "until 15:30"),
+    ],
+)
+def test_a_waitlist_window_is_said_whole_and_an_open_end_as_open(start, end, fi, sv, en):
+    from chalicelib.notify.localtime import format_window
+
+    said = {loc: format_window({"start": start, "end": end}, loc).replace("\u00a0", " ") for loc in ("fi", "sv", "en")}
+    assert said == {"fi": fi, "sv": sv, "en": en}
