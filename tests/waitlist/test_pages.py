@@ -183,7 +183,10 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     assert '<html lang="en"' in details and 'name="name"' in details and "Your details" in details
     left = _post_form(client, f"/o/{liisa}/leave", {"lang": "fi"})
     assert left.status_code == 303 and liisa not in left.headers["Location"]
-    assert "Olet poistunut jonosta." in follow(client, left.headers).body.decode()
+    gone = follow(client, left.headers).body.decode()
+    assert "Olet poistunut jonosta." in gone
+    # Off the list, the service's times are a tap away (a client's walk: a dead end).
+    assert re.search(r'id="book-instead" href="/book/demo\?service=[\w-]+&amp;lang=fi">Varaa aika</a>', gone), gone
     lost_later = _post_form(client, f"{manage.replace('https://book.example.test', '')}/cancel", {"lang": "en"})
     assert lost_later.status_code in (200, 303), lost_later.body
     # Cancelled since: the offer's page no longer says she has it, and leads to booking anew.
