@@ -200,9 +200,9 @@ def test_the_card_page_shows_stamps_rewards_and_a_booking_link(client, desk, fro
 @pytest.mark.parametrize(
     "lang, said",
     [
-        ("en", "2/3 stamps – 1 more visit to: 50% off your next visit"),
-        ("fi", "2/3 leimaa – vielä 1 käynti etuun: -50 % seuraavasta käynnistä"),
-        ("sv", "2/3 stämplar – 1 besök kvar till: -50 % på nästa besök"),
+        ("en", "2/3 stamps. 1 more visit and you get: 50% off your next visit"),
+        ("fi", "2/3 leimaa. Vielä 1 käynti, niin saat: -50 % seuraavasta käynnistä"),
+        ("sv", "2/3 stämplar. 1 besök till, så får du: -50 % på nästa besök"),
     ],
 )
 def test_one_visit_from_the_reward_the_card_says_one_visit(client, desk, frozen_now, lang, said):
