@@ -80,11 +80,17 @@ def booking_context(
         ),
         "note": appt.note,
         "payment": paid_context(b, appt),
-        # Her stamp card, rewards and referral link, where the business runs them.
-        "card_url": links.card_url(links.card_token(b.id, appt.client_id, appt.end))
-        if (cfg.loyalty.enabled or cfg.referrals.enabled) and not appt.foreign_contact
-        else None,
+        "card_url": card_link(b, appt),
     }
+
+
+def card_link(b: Business, appt: Appointment) -> str | None:
+    """Her stamp card, rewards and referral link, where the business runs them (not for a
+    booking made with a contact she is not known by: its booker is not hers to show)."""
+    cfg = b.config
+    if not (cfg.loyalty.enabled or cfg.referrals.enabled) or appt.foreign_contact:
+        return None
+    return links.card_url(links.card_token(b.id, appt.client_id, appt.end))
 
 
 def rebook_link(b: Business, appt: Appointment, expires: datetime, **prefill: str | None) -> str:

@@ -325,3 +325,26 @@ def test_a_reward_link_cut_short_or_used_is_said_on_arrival_and_books_at_the_ser
     assert r.status_code == 303, r.body.decode()
     booked = follow(client, r.headers).body.decode()
     assert f'id="perk-not-applied">{after}' in booked and "€69.00" in booked
+
+
+def test_her_bookings_page_leads_to_her_stamp_card(client, desk):
+    """Her stamps are where she looks after booking: her booking's own page links to her
+    card (only the confirmation's small link did); the link opens the card she earns on.
+    A booking made with a contact she is not known by shows none."""
+    status, booked = book(client, "2026-11-25T12:00:00+02:00")
+    assert status == 201, booked
+    page = get_page(client, booked["manage_url"])
+    found = re.search(r'<a class="go" id="card-link" href="[^"]*(/l/[^"]+)">Leimakorttisi, etusi', page)
+    assert found, page
+    card = client.http.get(found.group(1).replace("&amp;", "&"))
+    assert card.status_code in (200, 303), card.body
+    assert card_token() in found.group(1)  # the confirmation's card, the same one
+    status, stranger = book(client, "2026-11-26T12:00:00+02:00", phone="045 999 8888")  # her email, another number
+    assert status == 201, stranger
+    assert 'id="card-link"' not in get_page(client, stranger["manage_url"])
+
+
+def get_page(client, manage_url: str) -> str:
+    from tests.api.helpers import open_link
+
+    return open_link(client, manage_url.replace("https://book.example.test", "") + "?lang=fi").body.decode()

@@ -75,6 +75,9 @@ def get_booking(token: str, *, money: bool = False, sent: bool = False) -> dict[
         view["checked_out"] = appt.checkout is not None
         view["free_until"] = free_until_of(b, appt)
         view["any_staff"] = appt.any_staff  # booked with "anyone": moved to anyone free
+        # Where she looks for her stamps after booking (a client's walk: only the
+        # confirmation's small link led there).
+        view["card_url"] = message_plans.card_link(b, appt)
     return view
 
 
