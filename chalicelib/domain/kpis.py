@@ -271,7 +271,10 @@ def contribution(
         counts[p]["visitors"] += 1
         if previous_period(p) in visited:
             counts[p]["retained"] += 1
-    if done:
+    # A client whose first known visit came from her old system (an import's visits) was
+    # the salon's before Rebook: a returning client, never a new one (an owner's walk:
+    # November's "new clients" were three regulars of years imported with a last visit).
+    if done and done[0].source != "import":
         add(done[0].start, "new_clients")
     _winbacks(sorted(winbacks), kept, add)
     _nudges(sorted(nudges), kept, add)

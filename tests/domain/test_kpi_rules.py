@@ -29,6 +29,7 @@ def visit(
     cancelled_at=None,
     minutes=60,
     cancelled_by=None,
+    source="web",
 ):
     s = datetime.fromisoformat(start).replace(tzinfo=HEL).astimezone(UTC)
     made = datetime.fromisoformat(created).replace(tzinfo=HEL).astimezone(UTC) if created else s - timedelta(days=7)
@@ -50,6 +51,7 @@ def visit(
         feedback_requested=feedback,
         cancelled_at=datetime.fromisoformat(cancelled_at).replace(tzinfo=HEL).astimezone(UTC) if cancelled_at else None,
         cancelled_by=cancelled_by,
+        source=source,
     )
 
 
@@ -88,6 +90,20 @@ def worked_example():
     for period in ("2026-11", "2026-Q4", "2026"):  # the feedback transaction adds the ratings
         counts.setdefault(period, Counter()).update({"ratings_sum": 8, "ratings_count": 2})
     return counts
+
+
+def test_a_client_imported_from_her_old_system_is_never_new():
+    """Imported with her last visit in November, then a visit booked in December: a
+    visitor (returning) both months, new in neither; a client whose first visit is her
+    own booking is new as before."""
+    veteran = [
+        visit("veera", "2026-11-12T10:00", source="import"),
+        visit("veera", "2026-12-10T10:00", created="2026-11-20T09:00"),
+    ]
+    c = kpis.contribution(veteran, [], HEL, 24)
+    assert (c["2026-11"]["visitors"], c["2026-12"]["visitors"]) == (1, 1)
+    assert "new_clients" not in c["2026-11"] and "new_clients" not in c["2026-12"] and "new_clients" not in c["2026"]
+    assert kpis.contribution([visit("uusi", "2026-11-12T10:00")], [], HEL, 24)["2026-11"]["new_clients"] == 1
 
 
 def test_the_worked_example_in_the_docs():
