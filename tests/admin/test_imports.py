@@ -452,6 +452,18 @@ def test_a_client_booked_ahead_is_imported_and_her_visits_ahead_listed_to_book_a
     assert [a["start"] for a in history["appointments"]] == ["2026-10-01T10:00:00+03:00"]  # her past visit
 
 
+def test_the_at_risk_list_names_an_imported_visits_service_in_the_files_words(desk):
+    """Her last visit imported under a service the salon does not have ("Slingor"): the
+    at-risk list says what she had, as her card does (it said only "Imported visit")."""
+    rows = [f"Kristina;0407777777;;;{d}.{m}.2026;Slingor;;;" for d, m in ((5, 6), (3, 7), (31, 7))]
+    body = preview(desk, {"csv": "\n".join([HEADER, *rows]), "stamps": False})
+    assert desk.post(f"/imports/{body['id']}/run")[0] == 202
+    status, slipping = desk.get("/retention")
+    assert status == 200, slipping
+    [her] = [c for c in slipping["clients"] if c["client"]["name"] == "Kristina"]
+    assert her["last_service"]["id"] == "import" and "Slingor" in her["last_service"]["note"], her["last_service"]
+
+
 def test_the_dry_run_names_the_services_and_staff_that_match_nothing_once_with_their_rows(desk, booked):
     """A service or staff name the settings do not know ("Tuntematon palvelu", "Joku")
     was kept under a placeholder without a word: the dry run lists each name once, as

@@ -15,6 +15,7 @@ from chalicelib.domain.booking import Appointment
 from chalicelib.domain.clients import MAINTENANCE, Client
 from chalicelib.domain.config import Business
 from chalicelib.domain.contacts import home_country, phone_display
+from chalicelib.domain.csv_import import UNKNOWN as IMPORTED_SERVICE
 from chalicelib.domain.returns import ReturnModel
 from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.visits import outcome
@@ -102,6 +103,8 @@ def slipping(p: Principal, params: dict[str, str]) -> dict[str, Any]:
                     "id": last.service_id,
                     "name": service.name.get(b.config.locale) if service else None,
                     "staff": last.staff_id,
+                    # An imported visit of no service of the salon's: the file's words.
+                    "note": last.note if last.service_id == IMPORTED_SERVICE else None,
                 }
                 if last
                 else None,

@@ -5,7 +5,7 @@
 // end, for the owner, her data exported and her erasure (privacy.js).
 import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
 import { clock, day, dayTime, errorText, has, intl, money, number, percent, percentNumber, plural, t } from "./i18n.js";
-import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, serviceName, staffName, state, todayIso } from "./state.js";
+import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, staffName, state, todayIso, visitService } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
 import { openBooking } from "./booking.js";
 import { followAgain, openFollowUp, openMessage } from "./lists.js";
@@ -82,9 +82,7 @@ function dl(pairs) {
 // What she had: the service, or for an imported visit with no service of the salon's
 // the file's own words (the visit's note, "Permanentti · Kalle").
 function visitWhat(a) {
-  const id = a.service && a.service.id;
-  const what = serviceName(id, a.service && a.service.name);
-  return id === "import" && a.note ? `${what}: ${a.note}` : what;
+  return visitService(a.service && a.service.id, a.service && a.service.name, a.note);
 }
 
 // When: its day and time, or only the day where an imported file gave no time.

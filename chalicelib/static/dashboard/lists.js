@@ -2,7 +2,7 @@
 // due, low scores, messages that failed for good and the owner's refunds to make (refunds.js).
 import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, days, dayTime, errorText, has, intl, lang, money, number, percentNumber, plural, t } from "./i18n.js";
-import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso } from "./state.js";
+import { api, currency, phoneText, say, serviceName, staffList, staffName, state, todayIso, visitService } from "./state.js";
 import { saveHeaders } from "./api.js";
 import { signalText } from "./signals.js";
 import { contactLinks } from "./card.js";
@@ -137,7 +137,7 @@ function slippingRow(c) {
       el("span", { className: `tag ${c.status}`, text: t(c.status) })),
     el("p", { className: "muted", text: (c.status_since ? `${t("slipping_since", { status: t(c.status), date: day(c.status_since) })} · ` : "")
       + t("last_visit", { date: day(c.last_visit) })
-      + (c.last_service && c.last_service.id ? ` · ${serviceName(c.last_service.id, c.last_service.name)}` : "")
+      + (c.last_service && c.last_service.id ? ` · ${visitService(c.last_service.id, c.last_service.name, c.last_service.note)}` : "")
       + ` · ${t("expected", { date: day(c.expected_visit) })}`
       // The last marketing message she got (a win-back, a nudge, the owner's own): before she calls.
       + (c.client.marketing && c.client.marketing.last_at ? ` · ${t("last_message_sent", { date: day(c.client.marketing.last_at) })}` : "") }),

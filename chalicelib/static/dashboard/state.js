@@ -45,6 +45,12 @@ export function serviceName(id, fallback) {
   const s = service(id);
   return (s && localText(s.name)) || fallback || id || "";
 }
+// What she had on a visit: the service, or for an imported one of no service of the
+// salon's the file's own words, kept as the visit's note ("Importerat besök: Slingor").
+export function visitService(id, name, note) {
+  const what = serviceName(id, name);
+  return id === IMPORTED && note ? `${what}: ${note}` : what;
+}
 export function staffName(id) {
   if (id === IMPORTED) return "";
   const s = state.profile && state.profile.staff.find((x) => x.id === id);
