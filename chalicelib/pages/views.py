@@ -605,6 +605,8 @@ def book_submit(
             source="page",
             client_ip=client_ip,
             perk_dropped=trouble.reason if trouble else None,
+            # The terms she ticked were worked out with her link's perk (details step).
+            terms_with_perk=ticked is not None and bool(body.get("referral")),
         )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
@@ -623,6 +625,8 @@ def book_submit(
             if isinstance(e, SlotTaken)
             else None
         )
+        if e.key == "perk_not_new_terms":  # known to the salon: the full price's terms, to tick again
+            form = {k: v for k, v in form.items() if k not in ("ref", "accept_terms")}
         page = details_again(slug, b, form, locale, error=problem.message, invalid=problem.fields, taken=taken)
         return e.status, page, e.retry_after
     return 201, after_booking(result, locale, bool(form.get("embed"))), None

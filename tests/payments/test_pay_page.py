@@ -195,6 +195,45 @@ def test_a_reward_on_a_deposit_service_is_in_the_terms_she_ticks_as_on_the_pay_p
     assert _terms(pay) in ticked  # word for word the terms she ticked
 
 
+def test_a_client_the_salon_knows_ticks_the_full_prices_terms_before_a_deposit_not_the_perks(
+    pay_client, stripe_env, frozen_now
+):
+    """A client's walk: a friend's link on foil highlights, the details step's terms worked
+    out with the welcome perk (-10 %); she is a client already, so the perk is not hers.
+    She was charged the full price's deposit under the terms she ticked for the perk's: now
+    nothing is held, the step comes back with the full price's terms to tick, and what she
+    ticks then is what she pays."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from chalicelib import links
+    from tests.history import at, past_visits
+    from tests.loyalty.helpers import THURSDAYS, set_programme
+
+    set_programme(referrals={"enabled": True})
+    friend = past_visits(THURSDAYS[:1], clock=frozen_now, name="Sanna Ystävä", email="sanna@example.com", phone=None)
+    past_visits(THURSDAYS[1:2], clock=frozen_now)  # Maija, known to the salon
+    frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
+    ref = links.referral_token(friend.business_id, friend.client_id, frozen_now["now"])
+    link = {"service": "highlights", "staff": "aino", "start": THURSDAYS[4], "lang": "fi"}
+    _, details = page(pay_client, "/book/demo?" + urlencode({**link, "ref": ref}))
+    ticked = details.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
+    assert "ennakkomaksu 42,93\u00a0€" in ticked, ticked  # 30 % of 143,10 €: the perk's
+    form = {**link, "ref": ref, "name": "Maija Meikäläinen", "email": "maija@example.com", "accept_terms": "1"}
+    status, again, _ = form_post(pay_client, "/book/demo", form)
+    assert status == 409, again
+    assert "Ystävän suosittelema etu on uusille asiakkaille" in again
+    terms = again.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
+    assert "ennakkomaksu 47,70\u00a0€" in terms and "42,93" not in terms, terms
+    assert 'name="ref"' not in again and "checked" not in terms  # the full price's terms, to tick anew
+    form = {k: v for k, v in form.items() if k != "ref"}
+    status, _, headers = form_post(pay_client, "/book/demo", form)
+    assert status == 303 and headers["Location"].startswith("/pay/"), _
+    _, pay = page(pay_client, headers["Location"])
+    assert 'id="pay-amount">47,70\u00a0€</dd>' in pay
+    assert _terms(pay) in terms
+
+
 def test_a_form_error_keeps_every_box_she_ticked(pay_client):
     # A bad phone re-renders the form: her ticks stay ("remember me" is never sent: page.js
     # ticks it again from what the submit saved on this device).

@@ -50,12 +50,22 @@ def create_booking(
     source: str = "web",
     client_ip: str | None = None,
     perk_dropped: PerkNotApplied | None = None,
+    terms_with_perk: bool = False,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the public API or the booking page: within the business's limits
     per contact and per client IP (chalicelib/services/booking/guard.py). `perk_dropped`:
-    the booking page left out her link's perk, for this reason (pages/views.py book_submit)."""
+    the booking page left out her link's perk, for this reason (pages/views.py book_submit);
+    `terms_with_perk`: the payment terms she ticked there were worked out with her link's
+    perk (book: refused, never charged more, when the perk is not hers)."""
     return book(
-        business(slug), body, idempotency_key, source, public=True, client_ip=client_ip, perk_dropped=perk_dropped
+        business(slug),
+        body,
+        idempotency_key,
+        source,
+        public=True,
+        client_ip=client_ip,
+        perk_dropped=perk_dropped,
+        terms_with_perk=terms_with_perk,
     )
 
 
@@ -75,6 +85,7 @@ def book(
     waitlist_offer: str | None = None,
     caller: str | None = None,
     perk_dropped: PerkNotApplied | None = None,
+    terms_with_perk: bool = False,
 ) -> tuple[int, dict[str, Any]]:
     """A booking from the web (the public rules) or the front desk (`desk`: the staff
     member's hours, chalicelib/domain/availability.is_allowed_desk_start; a client may
@@ -149,6 +160,7 @@ def book(
                 waitlist_offer,
                 desk=desk,
                 perk_dropped=perk_dropped,
+                terms_with_perk=terms_with_perk,
             )
         except (clients.ClientRace, bookings.SheetChanged) as e:
             last_error = e
@@ -229,6 +241,7 @@ def _commit(
     waitlist_offer: str | None = None,
     desk: bool = False,
     perk_dropped: PerkNotApplied | None = None,
+    terms_with_perk: bool = False,
 ) -> tuple[Appointment, str | None]:
     """One try at one staff member's time as it was read: who the client is, what she
     pays, and the booking's one transaction (counted on the limits' meters when
@@ -244,6 +257,13 @@ def _commit(
         perk_not_applied=_not_applied(req, offer, use, perk_dropped),
     )
     pay = payment_holds.payment_needed(b, priced.payment, req) if pays else None
+    if pay is not None and terms_with_perk and use is None and offer.referral is not None:
+        # The terms she ticked were the welcome perk's; a client the salon knows gets none:
+        # she accepts the full price's terms first, never charged more than she ticked.
+        raise Conflict(
+            "The welcome perk is for new clients: accept the payment terms at the full price first.",
+            key="perk_not_new_terms",
+        )
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
         appt, secret = payment_holds.hold(b, appt, pay, idem[0] if idem else None, now)
