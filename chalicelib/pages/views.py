@@ -217,6 +217,8 @@ def book_page(
     ctx["ahead"] = booked_ahead(b, linked, locale)
     trouble = link_trouble(b, params)  # said on arrival, on every step: she can still book
     ctx["perk_trouble"] = trouble.words(t) if trouble else None
+    if not trouble and ctx["step"] != "details":  # the details step says it beside the price
+        ctx["perk_arrival"] = perk_on_arrival(b, params, locale, t)
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -229,6 +231,45 @@ def book_page(
     return render("book.html", **ctx)
 
 
+def link_perk(b: Business, params: dict) -> tuple[Any, bool] | None:
+    """The perk her link gives (`card` and `reward`: her card's reward; `ref`: a referral's
+    welcome perk) and whether it is a new client's only; None: no link, or one that gives
+    none (mangled, used, expired, not hers: the booking says why)."""
+    from chalicelib.domain import loyalty as perks
+    from chalicelib.domain.booking import RewardUse
+    from chalicelib.services import loyalty
+    from chalicelib.store import rewards
+
+    now = clock.now()
+    try:
+        if params.get("reward") and params.get("card"):
+            use = RewardUse(id=params["reward"], card=params["card"])
+            owner = loyalty.reward_owner(b, use, "web", now)
+            reward = rewards.get(b.id, owner, use.id) if owner else None
+            today = now.astimezone(b.config.tz).date()
+            if reward is None or reward.status_on(today) != perks.RewardStatus.AVAILABLE.value:
+                return None
+            return reward.perk, False
+        if params.get("ref"):
+            referral = loyalty.referral_of(b, params["ref"], now)
+            return (referral.welcome, True) if referral is not None else None
+    except (RebookError, ValueError):
+        return None
+    return None
+
+
+def perk_on_arrival(b: Business, params: dict, locale: str, t: dict) -> str | None:
+    """Her link's perk said from the first step on (a client's walk: a friend's invitation
+    said nothing of its -10 % until the details step)."""
+    found = link_perk(b, params)
+    if found is None:
+        return None
+    from chalicelib.domain.loyalty import describe
+
+    perk, new_only = found
+    return t["perk_invited" if new_only else "perk_yours"].format(perk=describe(perk, locale, b.config.currency))
+
+
 def perk_shown(b: Business, service: Service, params: dict, locale: str) -> tuple[dict[str, Any] | None, Quote]:
     """What her card's reward (`card` and `reward`) or a referral link (`ref`) takes off
     the price, said on the details step before she books, and the booking's Quote with it:
@@ -237,33 +278,15 @@ def perk_shown(b: Business, service: Service, params: dict, locale: str) -> tupl
     perk (None): no link, or one that no longer gives one (the booking then says why); a
     welcome perk is a new client's only, and says so."""
     from chalicelib.domain import loyalty as perks
-    from chalicelib.domain.booking import RewardUse
-    from chalicelib.services import loyalty
-    from chalicelib.store import rewards
 
-    now = clock.now()
     plain = pricing.quote(b, service, None)
-    try:
-        if params.get("reward") and params.get("card"):
-            use = RewardUse(id=params["reward"], card=params["card"])
-            owner = loyalty.reward_owner(b, use, "web", now)
-            reward = rewards.get(b.id, owner, use.id) if owner else None
-            today = now.astimezone(b.config.tz).date()
-            if reward is None or reward.status_on(today) != perks.RewardStatus.AVAILABLE.value:
-                return None, plain
-            perk, new_only = reward.perk, False
-        elif params.get("ref"):
-            referral = loyalty.referral_of(b, params["ref"], now)
-            if referral is None:
-                return None, plain
-            perk, new_only = referral.welcome, True
-        else:
-            return None, plain
-    except (RebookError, ValueError):  # a link mangled or not hers: the booking will say so
+    found = link_perk(b, params)
+    if found is None:
         return None, plain
+    perk, new_only = found
     priced = pricing.quote(b, service, perks.PerkUse(perk, "shown"))
     shown: dict[str, Any] = {
-        "description": perk.description.get(locale) if perk.description else "",
+        "description": perks.describe(perk, locale, b.config.currency),
         "new_only": new_only,
         # As the pay page and her confirmation write it: a price range's reads "from 79,50 €".
         "price_cents": priced.price_cents,

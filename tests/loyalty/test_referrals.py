@@ -200,3 +200,23 @@ def test_a_referral_link_cut_short_is_said_on_arrival_and_books_at_the_services_
     assert status == 303, booked
     assert f'id="perk-not-applied">{after}' in booked and re.search(r"69[,.]00", booked)
     assert [(r["id"], r["status"]) for r in rewards(desk, "Liisa Laine")] == []  # no perk, and nobody referred
+
+
+@pytest.mark.parametrize(
+    "lang, said",
+    [
+        ("en", "A friend invited you: 10% off the first visit (for a new client)."),
+        ("fi", "Ystäväsi kutsui sinut: -10 % ensimmäisestä käynnistä (uudelle asiakkaalle)."),
+    ],
+)
+def test_a_friends_invitation_says_its_perk_from_the_first_step(client, referral, lang, said):
+    """A client's walk: the page a referral link opens said nothing of the invitation or
+    its -10 % until the details step; now the services and the times say it, and a link
+    cut short says instead that it could not be read."""
+    from urllib.parse import urlencode
+
+    for step in ({}, {"service": "womens-cut"}):
+        html = client.http.get("/book/demo?" + urlencode({**step, "ref": referral, "lang": lang})).body.decode()
+        assert f'<p class="card" id="perk-arrival">{said}</p>' in html, html
+    cut = client.http.get("/book/demo?" + urlencode({"ref": referral[:-6], "lang": lang})).body.decode()
+    assert 'id="perk-arrival"' not in cut and 'id="perk-trouble"' in cut
