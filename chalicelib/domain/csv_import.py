@@ -52,6 +52,8 @@ DEFAULT_VISIT_MINUTES = 60
 # The service and staff id of an imported visit whose service or staff member the
 # configuration does not know (the file's name for it is kept in the visit's note).
 UNKNOWN = "import"
+# A number as Excel writes a long one it read as a number: "3,58401E+11", "4.0123E+9".
+EXCEL_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?[eE]\+?\d+$")
 MAX_PRICE_CENTS = 10_000_00
 # Visits of one client in one import. A client's rows travel to the run as one entry of
 # a chunk item (a DynamoDB item holds 400 KB); a visit takes some 110-200 bytes there, so
@@ -221,6 +223,16 @@ REASONS: dict[str, dict[str, str]] = {
         "fi": "Puhelinnumero ei kelpaa: {value}",
         "sv": "Telefonnumret är ogiltigt: {value}",
         "en": "The phone number is not valid: {value}",
+    },
+    # Excel opened the file and wrote the number as a number ("3,58401E+11"): its last
+    # digits are gone, and only a new export with the column as text brings them back.
+    "excel_phone": {
+        "fi": "Puhelinnumero ei kelpaa: {value}. Excel on muuttanut sen luvuksi, ja numeron loppu on kadonnut: "
+        "muotoile sarake tekstiksi ja vie tiedosto uudelleen.",
+        "sv": "Telefonnumret är ogiltigt: {value}. Excel har gjort om det till ett tal och slutet av numret har "
+        "gått förlorat: formatera kolumnen som text och exportera filen igen.",
+        "en": "The phone number is not valid: {value}. Excel turned it into a number and its last digits are lost: "
+        "format the column as text and export the file again.",
     },
     "bad_email": {
         "fi": "Sähköpostiosoite ei kelpaa: {value}",
@@ -707,7 +719,8 @@ def parse_row(
         try:
             phone = _phone(raw_phone, region)
         except ValueError:
-            bad.append(Rejected(number, "bad_phone", {"value": _short(raw_phone)}, name))
+            code = "excel_phone" if EXCEL_NUMBER.match(raw_phone.strip()) else "bad_phone"
+            bad.append(Rejected(number, code, {"value": _short(raw_phone)}, name))
             left_out.append(LeftOut(number, "phone", _short(raw_phone), name))
     if raw_email:
         try:

@@ -244,6 +244,12 @@ def test_a_bad_phone_email_or_birthday_is_left_out_when_the_row_has_a_contact_th
     assert row("Ulla", "040 12", "u@gmailcom", "").code == "bad_phone"
     assert row("Ulla", "", "u@gmailcom", "1.1.1970").code == "bad_email"
     assert "31.02.1988 är inget datum" in ci.reason_text("birthday_left_out", "sv", {"value": "31.02.1988"})
+    # A number Excel wrote as a number: said so, and how to get it back (an owner's walk).
+    for excel in ("3,58401E+11", "4.0123e+9"):
+        refused = row("Greta", excel, "", "")
+        assert refused == ci.Rejected(2, "excel_phone", {"value": excel}, "Greta"), refused
+        said = ci.reason_text(refused.code, "sv", refused.params)
+        assert said.startswith(f"Telefonnumret är ogiltigt: {excel}. Excel har gjort om det till ett tal"), said
 
 
 def test_a_name_and_notes_keep_the_text_rule_every_other_way_in_keeps():
