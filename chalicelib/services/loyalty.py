@@ -10,15 +10,16 @@ from typing import Any
 
 from chalicelib import clock, links
 from chalicelib.domain import loyalty as rules
-from chalicelib.domain.booking import Appointment, RewardUse
+from chalicelib.domain.booking import Appointment, RewardUse, Status
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import Business, Perk
 from chalicelib.domain.contacts import first_name
+from chalicelib.domain.timeutil import iso_local
 from chalicelib.domain.tokens import TokenError
 from chalicelib.errors import Conflict, Gone, NotFound, ValidationFailed
 from chalicelib.notify import outbox
 from chalicelib.services import message_plans
-from chalicelib.store import businesses, clients, rewards
+from chalicelib.store import bookings, businesses, clients, rewards
 
 
 # --- settling the card ---------------------------------------------------------------------
@@ -209,7 +210,22 @@ def card_view(b: Business, c: Client, now: datetime, *, for_client: bool, locale
             view.update(visits_counted=c.stamps, adjustment=c.stamp_adjust)
     card_token = links.card_token(b.id, c.id, now) if for_client else None
     view["rewards"] = []
-    for r in rewards.of_client(b.id, c.id):
+    mine = rewards.of_client(b.id, c.id)
+    # A reward used on a booking still ahead is on it, not "used" yet (a client's walk: her
+    # welcome perk read "Used" before the visit): the booking's time, for her card.
+    ahead = (
+        {
+            a.id: a.start
+            for a in bookings.get_appointments(
+                b.id,
+                [r.appointment_id for r in mine if r.appointment_id and r.status == rules.RewardStatus.REDEEMED.value],
+            )
+            if a.status in (Status.BOOKED.value, Status.PENDING_PAYMENT.value) and a.start > now
+        }
+        if for_client
+        else {}
+    )
+    for r in mine:
         status = r.status_on(today)
         if status == rules.RewardStatus.REVOKED.value and for_client:
             continue
@@ -227,6 +243,8 @@ def card_view(b: Business, c: Client, now: datetime, *, for_client: bool, locale
         }
         if for_client and status == rules.RewardStatus.AVAILABLE.value:
             entry["book_url"] = links.book_url(b.config.slug, card=card_token, reward=r.id)
+        if r.appointment_id in ahead:
+            entry["on_booking"] = iso_local(ahead[r.appointment_id], tz)
         view["rewards"].append(entry)
     if refs.enabled and for_client:
         view["referral"] = {

@@ -220,3 +220,24 @@ def test_a_friends_invitation_says_its_perk_from_the_first_step(client, referral
         assert f'<p class="card" id="perk-arrival">{said}</p>' in html, html
     cut = client.http.get("/book/demo?" + urlencode({"ref": referral[:-6], "lang": lang})).body.decode()
     assert 'id="perk-arrival"' not in cut and 'id="perk-trouble"' in cut
+
+
+def test_her_welcome_perk_is_on_her_booking_until_the_visit_then_used(client, desk, referral, frozen_now):
+    """A client's walk: the friend's card read "-10 % ... Used" the moment she booked,
+    before her visit; it says the booking it is on until then."""
+    booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **LIISA)
+    [confirmation] = [m for m in emails_to(LIISA["email"], "/l/")]
+    found = re.search(r"/l/([A-Za-z0-9._\-]+)", confirmation)
+    assert found, "no card link"
+    card = client.http.get(f"/l/{found.group(1)}?lang=en")
+    if card.status_code == 303:  # the card's own address, the token in a cookie
+        from tests.api.helpers import follow
+
+        card = follow(client, card.headers)
+    html = card.body.decode()
+    assert "10% off the first visit" in html, html
+    assert re.search(r'On your booking, <span class="keep">Thu \d{1,2} Dec at.12:00</span>', html), html
+    assert ">Used<" not in html
+    after(frozen_now, THURSDAYS[1])
+    html = get(client, f"/api/v1/cards/{found.group(1)}")[1]["card"]["rewards"]
+    assert [(r["status"], r.get("on_booking")) for r in html] == [("redeemed", None)]
