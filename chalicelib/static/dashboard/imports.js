@@ -159,14 +159,23 @@ function figuresList(f) {
   return dl;
 }
 
+// A list of the file's rows, each with its number and its words (M.rowWords), under a
+// heading (and a hint), and how many more there are: the rejected rows, the visits booked
+// ahead, the rows imported without a detail.
+function rowList(id, headKey, hintKey, rows, more) {
+  const wrap = el("div", {}, el("h4", { id: `${id}-h`, text: t(headKey) }),
+    hintKey ? el("p", { className: "muted", text: t(hintKey) }) : null);
+  const list = el("ul", { className: "list compact", id, "aria-labelledby": `${id}-h` });
+  for (const [n, words] of rows) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n }) }), ` ${words}`));
+  wrap.appendChild(list);
+  if (more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", more) }));
+  return wrap;
+}
+
 function rejectedList(f) {
   if (!f.rejectedTotal) return el("p", { className: "muted", text: t("imp_no_rejected") });
-  const wrap = el("div", {}, el("h4", { id: "imp-rej-h", text: t("imp_rejected_rows") }));
-  const list = el("ul", { className: "list compact", id: "imp-rejected", "aria-labelledby": "imp-rej-h" });
-  for (const r of f.rejected) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: r.row }) }), ` ${M.rowWords(r.name, r.reason)}`));
-  wrap.appendChild(list);
-  if (f.rejectedTotal > f.rejected.length) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", f.rejectedTotal - f.rejected.length) }));
-  return wrap;
+  return rowList("imp-rejected", "imp_rejected_rows", null, f.rejected.map((r) => [r.row, M.rowWords(r.name, r.reason)]),
+    f.rejectedTotal - f.rejected.length);
 }
 
 // --- what the dry run tells beyond its figures (M.dryFacts) -----------------------------------
@@ -175,16 +184,8 @@ function rejectedList(f) {
 function futureList(v) {
   const { items, more } = M.dryFacts(v).future;
   if (!items.length) return null;
-  const wrap = el("div", {}, el("h4", { id: "imp-future-h", text: t("imp_future_h") }),
-    el("p", { className: "muted", text: t("imp_future_hint") }));
-  const list = el("ul", { className: "list compact", id: "imp-future", "aria-labelledby": "imp-future-h" });
-  for (const a of items) {
-    const when = a.time ? t("imp_future_when", { date: day(a.date), time: clock(a.time) }) : day(a.date);
-    list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: a.row }) }), ` ${M.rowWords(a.name, when, a.service, a.staff)}`));
-  }
-  wrap.appendChild(list);
-  if (more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", more) }));
-  return wrap;
+  const when = (a) => (a.time ? t("imp_future_when", { date: day(a.date), time: clock(a.time) }) : day(a.date));
+  return rowList("imp-future", "imp_future_h", "imp_future_hint", items.map((a) => [a.row, M.rowWords(a.name, when(a), a.service, a.staff)]), more);
 }
 
 // The rows imported without a detail that is not valid (a birthday that is no date, an
@@ -193,13 +194,7 @@ function futureList(v) {
 function leftOutList(v) {
   const { items, more } = M.dryFacts(v).leftOut;
   if (!items.length) return null;
-  const wrap = el("div", {}, el("h4", { id: "imp-left-out-h", text: t("imp_left_out_h") }),
-    el("p", { className: "muted", text: t("imp_left_out_hint") }));
-  const list = el("ul", { className: "list compact", id: "imp-left-out", "aria-labelledby": "imp-left-out-h" });
-  for (const w of items) list.appendChild(el("li", {}, el("strong", { text: t("imp_row", { n: w.row }) }), ` ${M.rowWords(w.name, w.reason)}`));
-  wrap.appendChild(list);
-  if (more) wrap.appendChild(el("p", { className: "muted", text: plural("imp_more_rejected", more) }));
-  return wrap;
+  return rowList("imp-left-out", "imp_left_out_h", "imp_left_out_hint", items.map((w) => [w.row, M.rowWords(w.name, w.reason)]), more);
 }
 
 // The service and staff names of the file that match nothing in the settings: each once,
