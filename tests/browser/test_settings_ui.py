@@ -570,6 +570,8 @@ def test_the_owner_turns_the_stamp_card_on_with_8_stamps_and_30_percent_and_sees
         expect(told).to_have_text("Asiakas näkee: ”-50 % seuraavasta käynnistä”")
         expect(differs).to_contain_text("Oma teksti (fi, sv, en) kertoo eri alennuksen")
         words = card.locator(".set-perk").first.locator("details.perk-words")
+        # Folded, it shows it opens (a marker: the settings' flex summaries have none).
+        assert words.locator("summary").evaluate("s => getComputedStyle(s).display") == "list-item"
         words.locator("summary").click()
         words.get_by_label("Teksti (fi)").fill("-30 % seuraavasta käynnistä")
         words.get_by_label("Teksti (sv)").fill("")
