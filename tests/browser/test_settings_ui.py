@@ -101,6 +101,12 @@ def refused_at_box(page, section: str, box, said) -> None:
     expect(page.locator(f"#{box.get_attribute('aria-describedby')}")).to_have_text(said)
 
 
+def check_file(box, name: str, data: bytes, label: str = "CSV-tiedosto", check: str = "Tarkista tiedosto") -> None:
+    """The import's file chosen (`data`, its bytes as saved) and checked: its dry run asked."""
+    box.get_by_label(label).set_input_files(files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
+    box.get_by_role("button", name=check).click()
+
+
 def service_item(page, name: str):
     return page.locator("#set-services details.item", has=page.locator("summary", has_text=name))
 
@@ -672,10 +678,7 @@ def test_csv_import_with_a_bad_row(signed_in, stack, size):
     box = page.locator("#import")
     expect(page.get_by_role("heading", level=2, name="Asiakkaiden tuonti CSV-tiedostosta")).to_be_visible()
     check(page, f"import-start-{label(size)}")
-    box.get_by_label("CSV-tiedosto").set_input_files(
-        files=[{"name": "asiakkaat.csv", "mimeType": "text/csv", "buffer": csv_bytes(n)}]
-    )
-    box.get_by_role("button", name="Tarkista tiedosto").click()
+    check_file(box, "asiakkaat.csv", csv_bytes(n))
     # The mapping step: each column a select, the server's suggestion chosen (ä read right).
     expect(box.get_by_label("Sähköposti", exact=True)).to_have_value("email")
     expect(box.get_by_label("Puhelin", exact=True)).to_have_value("phone")
@@ -749,10 +752,7 @@ def test_csv_import_names_each_row_and_lists_those_imported_without_a_detail(sig
         "Kristina;Ström;040 12;;12.12.1995;02.10.2026;Damklippning;Sanna;69,00 €;\r\n"
         "Matti;Virtanen;040 555 0934;;08.08.1968;15.12.2099;Herrklippning;Mikko;39,00 €;Bokad\r\n"
     )
-    box.get_by_label("CSV-fil").set_input_files(
-        files=[{"name": "kundlista_export.csv", "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")}]
-    )
-    box.get_by_role("button", name="Kontrollera filen").click()
+    check_file(box, "kundlista_export.csv", text.encode("utf-8-sig"), label="CSV-fil", check="Kontrollera filen")
     expect(box.locator("#imp-figures")).to_contain_text("Nya kunder3")
     expect(box.locator("#imp-figures")).to_contain_text("Nya anteckningar på kundkort1")
     expect(box.locator("#imp-rejected li")).to_have_text(["Rad 4: Kristina Ström · Telefonnumret är ogiltigt: 040 12"])
@@ -789,10 +789,7 @@ def test_csv_import_lists_the_visits_booked_ahead_and_the_names_that_match_nothi
         "Outi Outo;040 555 0902;1.10.2026;Tuntematon palvelu;Joku\r\n"
         "Outi Outo;040 555 0902;2.10.2026 14:00;tuntematon PALVELU;Aino\r\n"
     )
-    box.get_by_label("CSV-tiedosto").set_input_files(
-        files=[{"name": "tulevat.csv", "mimeType": "text/csv", "buffer": text.encode("cp1252")}]
-    )
-    box.get_by_role("button", name="Tarkista tiedosto").click()
+    check_file(box, "tulevat.csv", text.encode("cp1252"))
     expect(box.locator("#imp-figures")).to_contain_text("Uusia asiakkaita2")
     expect(box.locator("#imp-figures")).to_contain_text("Hylättyjä rivejä0")
     expect(box.get_by_role("heading", name="Tulevat käynnit: varaa ne kalenterista")).to_be_visible()
@@ -823,10 +820,7 @@ def test_a_file_too_big_is_refused_before_it_is_sent(signed_in):
     box = page.locator("#import")
     sent = []
     page.on("request", lambda r: sent.append(r.url) if "/imports" in r.url else None)
-    box.get_by_label("CSV-tiedosto").set_input_files(
-        files=[{"name": "iso.csv", "mimeType": "text/csv", "buffer": b"Nimi;Puhelin\r\n" + b"x;1\r\n" * 800_000}]
-    )
-    box.get_by_role("button", name="Tarkista tiedosto").click()
+    check_file(box, "iso.csv", b"Nimi;Puhelin\r\n" + b"x;1\r\n" * 800_000)
     expect(box.locator("#imp-error")).to_contain_text("Tiedosto on liian suuri")
     assert sent == []
     check(page, "import-too-big-phone")
