@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from chalicelib.domain import availability as avail
 from chalicelib.domain.booking import ClientIn, ConsentsIn, TermsVersion
-from chalicelib.domain.config import BusinessConfig, QuietHours, Service, Staff
+from chalicelib.domain.config import WEEKDAYS, BusinessConfig, QuietHours, Service, Staff
 from chalicelib.domain.contacts import same_name
 from chalicelib.domain.daysheet import days_touched
 from chalicelib.domain.isoday import IsoDay
@@ -33,7 +33,6 @@ from chalicelib.domain.timeutil import daterange, parse_utc
 # index items are written in one transaction with it (chalicelib/store/waitlist.py).
 MAX_DAYS = 31
 MAX_WINDOWS = 7
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class EntryStatus(str, Enum):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.config import WEEKDAYS
 from chalicelib.domain.locales import normalize
 
 _WEEKDAYS = {
@@ -47,12 +48,19 @@ def format_window(window: Mapping[str, Any], locale: str) -> str:
     12.00', 'from 12:00'; 'until 15:00'), not '12.00–24.00' of a salon that closes at 20."""
     (sh, sm), (eh, em) = ((int(p) for p in str(window[k]).split(":")) for k in ("start", "end"))
     start, end, loc = clock_text(sh, sm, locale), clock_text(eh, em, locale), normalize(locale)
+    # Her weekdays, when she chose some ("ke, to klo 16.00–20.00"): not every day.
+    days = [d for d in WEEKDAYS if d in (window.get("days") or ())]
+    on = (
+        ", ".join(_WEEKDAYS.get(loc, _WEEKDAYS["en"])[WEEKDAYS.index(d)] for d in days) + " "
+        if 0 < len(days) < 7
+        else ""
+    )
     if (eh, em) == (24, 0) and (sh, sm) != (0, 0):
-        return {"fi": f"klo{NBSP}{start} alkaen", "sv": f"från kl.{NBSP}{start}"}.get(loc, f"from {start}")
+        return on + {"fi": f"klo{NBSP}{start} alkaen", "sv": f"från kl.{NBSP}{start}"}.get(loc, f"from {start}")
     if (sh, sm) == (0, 0) and (eh, em) != (24, 0):
-        return {"fi": f"klo{NBSP}{end} asti", "sv": f"till kl.{NBSP}{end}"}.get(loc, f"until {end}")
+        return on + {"fi": f"klo{NBSP}{end} asti", "sv": f"till kl.{NBSP}{end}"}.get(loc, f"until {end}")
     word = {"fi": "klo", "sv": "kl."}.get(loc)
-    return f"{word}{NBSP}{start}–{end}" if word else f"{start}–{end}"
+    return on + (f"{word}{NBSP}{start}–{end}" if word else f"{start}–{end}")
 
 
 def format_date_span(span: tuple[str, str], locale: str, short: bool = False) -> str:

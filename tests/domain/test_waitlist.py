@@ -15,9 +15,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain import availability as avail
-from chalicelib.domain.config import QuietHours
+from chalicelib.domain.config import WEEKDAYS, QuietHours
 from chalicelib.domain.waitlist import (
-    WEEKDAYS,
     Entry,
     Window,
     WindowIn,

@@ -133,3 +133,9 @@ def test_a_waitlist_window_is_said_whole_and_an_open_end_as_open(start, end, fi,
 
     said = {loc: format_window({"start": start, "end": end}, loc).replace("\u00a0", " ") for loc in ("fi", "sv", "en")}
     assert said == {"fi": fi, "sv": sv, "en": en}
+    # Her weekdays with it, in the week's order, when she chose some (not every day).
+    days = {"days": ["thu", "wed"], "start": start, "end": end}
+    on = {loc: format_window(days, loc).replace("\u00a0", " ") for loc in ("fi", "sv", "en")}
+    assert on == {"fi": f"ke, to {fi}", "sv": f"ons, tors {sv}", "en": f"Wed, Thu {en}"}
+    every = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert format_window({"days": every, "start": start, "end": end}, "en") == en
