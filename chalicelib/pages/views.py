@@ -28,7 +28,7 @@ from chalicelib.domain.booking import (
     offers_change,
 )
 from chalicelib.domain.clients import Client
-from chalicelib.domain.config import WEEKDAYS, Business, Service
+from chalicelib.domain.config import WEEKDAYS, Business, Perk, Service
 from chalicelib.domain.contacts import meant_address
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
@@ -167,6 +167,7 @@ def book_page(
     # "Book again" (a nudge, a win-back) and her stamp card's reward link prove who she is:
     # read once, for her details and her next booked visit.
     linked = _client_of_link(b, params.get("again")) or _client_of_link(b, params.get("card"), "card")
+    found, trouble = read_link(b, params)  # her link's perk, or why it gives none: said on every step
     service_id, staff_id, start = params.get("service"), params.get("staff") or "", params.get("start")
     service = b.config.service(service_id or "")
     if service and staff_id and not b.config.does(staff_id, service.id):
@@ -203,7 +204,7 @@ def book_page(
             ctx["idempotency_key"] = new_form_key()
             ctx["policy"] = change_policy(b, start, t, locale)
             # The price, the perk and the terms she ticks: as the booking computes them.
-            ctx["perk"], priced = perk_shown(b, service, params, locale)
+            ctx["perk"], priced = perk_shown(b, service, found, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale, priced)
             known = None if typed else _details_of(linked)
             if typed:
@@ -215,10 +216,9 @@ def book_page(
     elif typed:  # no service of hers (book_submit): the services, her details carried on with them
         ctx["kept"] = typed
     ctx["ahead"] = booked_ahead(b, linked, locale)
-    trouble = link_trouble(b, params)  # said on arrival, on every step: she can still book
-    ctx["perk_trouble"] = trouble.words(t) if trouble else None
-    if not trouble and ctx["step"] != "details":  # the details step says it beside the price
-        ctx["perk_arrival"] = perk_on_arrival(b, params, locale, t)
+    ctx["perk_trouble"] = trouble.words(t) if trouble else None  # on every step: she can still book
+    if ctx["step"] != "details":  # the details step says it beside the price
+        ctx["perk_arrival"] = perk_on_arrival(b, found, locale, t)
     if ctx["step"] == "service":  # the shop window opens the page; the later steps stay lean
         ctx["shop"] = shop_window(b, locale, t)
     link = ctx["link"] = lambda **kw: (
@@ -231,37 +231,9 @@ def book_page(
     return render("book.html", **ctx)
 
 
-def link_perk(b: Business, params: dict) -> tuple[Any, bool] | None:
-    """The perk her link gives (`card` and `reward`: her card's reward; `ref`: a referral's
-    welcome perk) and whether it is a new client's only; None: no link, or one that gives
-    none (mangled, used, expired, not hers: the booking says why)."""
-    from chalicelib.domain import loyalty as perks
-    from chalicelib.domain.booking import RewardUse
-    from chalicelib.services import loyalty
-    from chalicelib.store import rewards
-
-    now = clock.now()
-    try:
-        if params.get("reward") and params.get("card"):
-            use = RewardUse(id=params["reward"], card=params["card"])
-            owner = loyalty.reward_owner(b, use, "web", now)
-            reward = rewards.get(b.id, owner, use.id) if owner else None
-            today = now.astimezone(b.config.tz).date()
-            if reward is None or reward.status_on(today) != perks.RewardStatus.AVAILABLE.value:
-                return None
-            return reward.perk, False
-        if params.get("ref"):
-            referral = loyalty.referral_of(b, params["ref"], now)
-            return (referral.welcome, True) if referral is not None else None
-    except (RebookError, ValueError):
-        return None
-    return None
-
-
-def perk_on_arrival(b: Business, params: dict, locale: str, t: dict) -> str | None:
-    """Her link's perk said from the first step on (a client's walk: a friend's invitation
-    said nothing of its -10 % until the details step)."""
-    found = link_perk(b, params)
+def perk_on_arrival(b: Business, found: LinkPerk | None, locale: str, t: dict) -> str | None:
+    """Her link's perk (read_link) said from the first step on (a client's walk: a friend's
+    invitation said nothing of its -10 % until the details step)."""
     if found is None:
         return None
     from chalicelib.domain.loyalty import describe
@@ -270,19 +242,19 @@ def perk_on_arrival(b: Business, params: dict, locale: str, t: dict) -> str | No
     return t["perk_invited" if new_only else "perk_yours"].format(perk=describe(perk, locale, b.config.currency))
 
 
-def perk_shown(b: Business, service: Service, params: dict, locale: str) -> tuple[dict[str, Any] | None, Quote]:
-    """What her card's reward (`card` and `reward`) or a referral link (`ref`) takes off
-    the price, said on the details step before she books, and the booking's Quote with it:
-    its price and what it pays when booking, computed as the booking computes them
-    (services/booking/pricing.py quote), so the terms she ticks are the terms applied. No
-    perk (None): no link, or one that no longer gives one (the booking then says why); a
-    welcome perk is a new client's only, and says so."""
+def perk_shown(
+    b: Business, service: Service, found: LinkPerk | None, locale: str
+) -> tuple[dict[str, Any] | None, Quote]:
+    """What her link's perk (read_link: her card's reward, or a referral's welcome perk)
+    takes off the price, said on the details step before she books, and the booking's
+    Quote with it: its price and what it pays when booking, computed as the booking
+    computes them (services/booking/pricing.py quote), so the terms she ticks are the terms
+    applied. No perk (None): no link, or one that no longer gives one (the booking then
+    says why); a welcome perk is a new client's only, and says so."""
     from chalicelib.domain import loyalty as perks
 
-    plain = pricing.quote(b, service, None)
-    found = link_perk(b, params)
     if found is None:
-        return None, plain
+        return None, pricing.quote(b, service, None)
     perk, new_only = found
     priced = pricing.quote(b, service, perks.PerkUse(perk, "shown"))
     shown: dict[str, Any] = {
@@ -311,10 +283,15 @@ class LinkTrouble:
         return t["perk_link_card" if self.param == "reward" else "perk_link_ref"]
 
 
-def link_trouble(b: Business, params: dict) -> LinkTrouble | None:
-    """What is wrong with the perk of the page's link (None: nothing, or no perk link):
-    a referral or stamp-card link cut short by an SMS or a copy once refused every booking
-    with 422 "The referral link is not valid.", its `ref` kept in the form (a dead end)."""
+# The perk her link gives and whether it is a new client's only (a referral's welcome perk).
+LinkPerk = tuple[Perk, bool]
+
+
+def read_link(b: Business, params: dict) -> tuple[LinkPerk | None, LinkTrouble | None]:
+    """The perk of the page's link (`card` and `reward`: her card's reward; `ref`: a
+    referral's welcome perk), or what is wrong with it (None, None: no perk link), read
+    once a request: a link cut short by an SMS or a copy once refused every booking with
+    422 "The referral link is not valid.", its `ref` kept in the form (a dead end)."""
     from chalicelib.domain import loyalty as perks
     from chalicelib.domain.booking import RewardUse
     from chalicelib.services import loyalty
@@ -323,24 +300,25 @@ def link_trouble(b: Business, params: dict) -> LinkTrouble | None:
     now = clock.now()
     if params.get("reward") or params.get("card"):
         if not params.get("reward"):  # her card alone (it fills in her details): cut short only if unreadable
-            return None if _client_of_link(b, params["card"], "card") else LinkTrouble(PerkNotApplied.LINK, "reward")
+            readable = _client_of_link(b, params["card"], "card") is not None
+            return None, (None if readable else LinkTrouble(PerkNotApplied.LINK, "reward"))
         try:
             owner = loyalty.reward_owner(b, RewardUse(id=params["reward"], card=params.get("card") or None), "web", now)
         except (RebookError, ValueError):
-            return LinkTrouble(PerkNotApplied.LINK, "reward")
+            return None, LinkTrouble(PerkNotApplied.LINK, "reward")
         reward = rewards.get(b.id, owner, params["reward"]) if owner else None
         if reward is None:  # no such reward on her card: its id cut short
-            return LinkTrouble(PerkNotApplied.LINK, "reward")
+            return None, LinkTrouble(PerkNotApplied.LINK, "reward")
         if reward.status_on(now.astimezone(b.config.tz).date()) != perks.RewardStatus.AVAILABLE.value:
-            return LinkTrouble(PerkNotApplied.GONE, "reward")
-        return None
+            return None, LinkTrouble(PerkNotApplied.GONE, "reward")
+        return (reward.perk, False), None
     if params.get("ref"):
         try:
             referral = loyalty.referral_of(b, params["ref"], now)
         except (RebookError, ValueError):
-            return LinkTrouble(PerkNotApplied.LINK, "ref")
-        return None if referral else LinkTrouble(PerkNotApplied.GONE, "ref")
-    return None
+            return None, LinkTrouble(PerkNotApplied.LINK, "ref")
+        return ((referral.welcome, True), None) if referral else (None, LinkTrouble(PerkNotApplied.GONE, "ref"))
+    return None, None
 
 
 def offered(times: dict[str, Any], start: str) -> bool:
@@ -612,7 +590,7 @@ def book_submit(
         body["note"] = form["note"]
     # A link whose perk cannot be given (cut short, used, expired) books without it, at the
     # service's price, and the booking says why (never a 422 she cannot get past).
-    trouble = link_trouble(b, form)
+    _, trouble = read_link(b, form)
     if form.get("reward") and not (trouble and trouble.param == "reward"):  # from the stamp card's booking link
         body["reward"] = {"id": form["reward"], "card": form.get("card") or None}
     if form.get("ref") and not (trouble and trouble.param == "ref"):  # from a referral link
@@ -676,8 +654,8 @@ def details_again(
     member = b.config.staff_member(form.get("staff") or "")
     service = b.config.service(form.get("service", ""))
     # Her perk's price and the terms with it, as on the first showing (book_page).
-    perk, priced = perk_shown(b, service, params, locale) if service else (None, None)
-    trouble = link_trouble(b, params)
+    found, trouble = read_link(b, params)
+    perk, priced = perk_shown(b, service, found, locale) if service else (None, None)
 
     def link(**kw: str) -> str:  # this step's own address, `kw` changed
         return f"{links.root()}/book/{slug}?" + urlencode({k: v for k, v in {**params, **kw}.items() if v})
