@@ -270,7 +270,7 @@ def _commit(
     elif public:  # a new client's booking far ahead or in bulk: held until she confirms
         until = guard.hold_until(b, match, read.meters, appt.start, now)
         appt = replace(appt, hold_until=until, hold_for=HoldFor.CONFIRMATION.value if until else None)
-    client = _client(b, req, appt, match, use, source, vouched=desk, own_page=not desk and not appt.foreign_contact)
+    client = _client(b, req, appt, match, use, source, vouched=desk)
     welcome = (
         perks.welcome_reward(b.id, appt.client_id, appt.id, offer.referral, now, b.config.tz)
         if use and use.referred_by and offer.referral
@@ -375,7 +375,6 @@ def _client(
     use: perks.PerkUse | None,
     source: str,
     vouched: bool,
-    own_page: bool,
 ) -> BookedClient:
     return booked_client(
         b.id,
@@ -393,7 +392,7 @@ def _client(
         vouched=vouched,
         # Her own booking on a page in the language she reads (not the desk's, nor one
         # made with a contact she is not known by: who typed it may not be she).
-        locale_chosen=own_page and req.client.locale is not None,
+        locale_chosen=not vouched and not appt.foreign_contact and req.client.locale is not None,
     )
 
 
