@@ -192,6 +192,20 @@ def client_card(token: str, choose_locale: Callable[[str], str] = lambda default
     }
 
 
+def _booked_ahead(b: Business, mine: list[rules.Reward], now: datetime) -> dict[str, datetime]:
+    """The starts of the bookings still ahead her rewards were used on, by booking: such a
+    reward is on that booking, not "used" yet (a client's walk: her welcome perk read
+    "Used" before the visit)."""
+    used_on = [r.appointment_id for r in mine if r.appointment_id and r.status == rules.RewardStatus.REDEEMED.value]
+    if not used_on:  # no read for a card with none
+        return {}
+    return {
+        a.id: a.start
+        for a in bookings.get_appointments(b.id, used_on)
+        if a.status in (Status.BOOKED.value, Status.PENDING_PAYMENT.value) and a.start > now
+    }
+
+
 def card_view(b: Business, c: Client, now: datetime, *, for_client: bool, locale: str | None = None) -> dict[str, Any]:
     """Stamps, rewards and (for the client) her referral link and booking links."""
     cfg, refs, tz = b.config.loyalty, b.config.referrals, b.config.tz
@@ -211,20 +225,7 @@ def card_view(b: Business, c: Client, now: datetime, *, for_client: bool, locale
     card_token = links.card_token(b.id, c.id, now) if for_client else None
     view["rewards"] = []
     mine = rewards.of_client(b.id, c.id)
-    # A reward used on a booking still ahead is on it, not "used" yet (a client's walk: her
-    # welcome perk read "Used" before the visit): the booking's time, for her card.
-    ahead = (
-        {
-            a.id: a.start
-            for a in bookings.get_appointments(
-                b.id,
-                [r.appointment_id for r in mine if r.appointment_id and r.status == rules.RewardStatus.REDEEMED.value],
-            )
-            if a.status in (Status.BOOKED.value, Status.PENDING_PAYMENT.value) and a.start > now
-        }
-        if for_client
-        else {}
-    )
+    ahead = _booked_ahead(b, mine, now) if for_client else {}
     for r in mine:
         status = r.status_on(today)
         if status == rules.RewardStatus.REVOKED.value and for_client:
