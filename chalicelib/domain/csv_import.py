@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain import plaintext
 from chalicelib.domain.config import BusinessConfig
 from chalicelib.domain.contacts import DEFAULT_REGION, fold, normalize_email, normalize_phone
+from chalicelib.domain.locales import MONTHS_EN
 from chalicelib.domain.privacy import erase_due
 from chalicelib.domain.registry import parse_birthday
 
@@ -310,7 +311,6 @@ REASONS: dict[str, dict[str, str]] = {
 # Reasons whose {value} is a day, stored ISO: written as the owner's file and dashboard
 # write a day when shown ("1.3.2020"; "1 Mar 2020" in English), not "2020-03-01".
 DAY_VALUES = ("inactive_too_long", "future_visit")
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def day_text(value: str, locale: str) -> str:
@@ -321,7 +321,7 @@ def day_text(value: str, locale: str) -> str:
         d = None
     if d is None:
         return value
-    return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}" if locale == "en" else f"{d.day}.{d.month}.{d.year}"
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}" if locale == "en" else f"{d.day}.{d.month}.{d.year}"
 
 
 def reason_text(code: str, locale: str, params: Mapping[str, Any] | None = None) -> str:

@@ -9,6 +9,8 @@ from pydantic import AfterValidator
 
 LOCALES: tuple[str, ...] = ("fi", "sv", "en")
 DEFAULT_LOCALE = "fi"  # the first market is Finland
+# English writes a month in words ("1 Mar 2020"): 1.3. reads either way round there.
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def checked(tag: str) -> str:

@@ -13,14 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.config import WEEKDAYS
-from chalicelib.domain.locales import normalize
+from chalicelib.domain.locales import MONTHS_EN, normalize
 
 _WEEKDAYS = {
     "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
     "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _parse(value: str | datetime) -> datetime:
@@ -88,7 +87,7 @@ def format_day(iso: str | datetime, locale: str) -> str:
     d = _parse(iso)
     wd = _WEEKDAYS[loc][d.weekday()]
     if loc == "en":
-        return f"{wd} {d.day} {_MONTHS_EN[d.month - 1]}"
+        return f"{wd} {d.day} {MONTHS_EN[d.month - 1]}"
     return f"{wd} {d.day}.{d.month}."
 
 
