@@ -1797,6 +1797,25 @@ def test_live_updates_reload_the_calendar(owner_at, has, stack, desk):
     expect(appt).to_be_visible(timeout=10000)
 
 
+def test_a_slipping_client_booking_online_leaves_the_at_risk_count_with_the_next_poll(owner_at, has, stack, desk):
+    """An owner's walk: the tab's at-risk count stayed as it was after a slipping client
+    booked online, until the list was opened. The live poll that brings the booking onto
+    the calendar reads the list's count again too (the list itself is not redrawn)."""
+    needs(has, "changes")
+    visit(stack, "Silja Slipping", "silja@example.com", stack.now - timedelta(days=140), staff="sanna")
+    page = owner_at(DESKTOP)
+    count = page.locator("#count-clients")
+    expect(count).to_have_text(re.compile(r"^\d+$"))
+    before = int(count.inner_text())
+    day = today(stack).isoformat()
+    with urllib.request.urlopen(f"{stack.api}/api/v1/businesses/demo/availability?service=blowdry&from={day}&to={day}") as r:
+        free = next(m for m in json.load(r)["staff"] if m["slots"])
+    public_booking(stack, free["id"], free["slots"][-1], "Silja Slipping", "silja@example.com", "blowdry")
+    page.clock.fast_forward(LIVE_INTERVAL_MS)
+    expect(column(page, free["id"]).locator(".appt", has_text="Silja Slipping")).to_be_visible(timeout=10000)
+    expect(count).to_have_text(str(before - 1) if before > 1 else "")
+
+
 def test_a_booking_seen_before_today_is_not_lost_when_the_day_changes(owner_at, stack, desk):
     """‹ › and Today step through days; the data of the day shown is the day asked for."""
     page = owner_at(DESKTOP)

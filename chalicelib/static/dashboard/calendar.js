@@ -32,9 +32,13 @@ export const cal = {
 let handlers = { openCard: () => {}, openBooking: () => {}, removeTimeOff: () => {} };
 export function setHandlers(h) { handlers = { ...handlers, ...h }; }
 
+// What else reads itself again when the live poll sees a change (main.js: a list's count).
+const liveListeners = [];
+export function onLiveChange(fn) { liveListeners.push(fn); }
+
 const poller = createPoller({
   check: (since) => api("GET", `/calendar/changes?since=${encodeURIComponent(since)}`),
-  onChange: () => loadCalendar({ quiet: true }),
+  onChange: () => { for (const fn of liveListeners) fn(); return loadCalendar({ quiet: true }); },
   isVisible: () => document.visibilityState === "visible" && !!state.me,
 });
 

@@ -7,7 +7,7 @@ import { createApi, request } from "./api.js";
 import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, withKind } from "./periods.js";
 import { BASE, fillLanguageSelects, onChanged, say, staffName, state, todayIso } from "./state.js";
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
-import { forgetCalendar, initCalendar, loadCalendar, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
+import { forgetCalendar, initCalendar, loadCalendar, onLiveChange, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
 import { initCard, openCard, relabelCard } from "./card.js";
 import { initBooking, openBooking, relabelBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, relabelTimeOff, removeTimeOff } from "./timeoff.js";
@@ -99,6 +99,12 @@ function load(view) {
 function refresh(view) {
   if (LOADERS[view]) load(view);
   else if (view === "calendar" && !state.denied.kpis) loadSummary();
+}
+
+// A list not on screen read again after a change elsewhere: its count on the tab follows; the
+// list she is reading is left as it is (it is read again when she opens it).
+function readUnseen(view) {
+  if (state.me && !state.denied[view] && state.view !== view) load(view);
 }
 
 // A view is drawn when it is shown, not into a hidden view at every load and language
@@ -285,7 +291,10 @@ async function boot() {
   initLists();
   setReload(load);
   // A refund made on a visit's card (or a salon's cancellation) changes the refunds to make.
-  onChanged(() => { if (state.me && !state.denied.refunds) load("refunds"); });
+  onChanged(() => { if (state.me && !state.denied.refunds) load("refunds"); readUnseen("clients"); });
+  // A slipping client who books online (or on another device) leaves the at-risk count on
+  // the tab and the summary at once, not when the list is opened next.
+  onLiveChange(() => readUnseen("clients"));
   // Imported clients with past visits may be slipping away already.
   onImported(() => { load("clients"); loadSummary(); });
   initCalendar();
