@@ -6,7 +6,7 @@
 // each fee, what was paid at the desk); the owner's money actions
 // (permission "money"): refund, charge the late-cancellation fee, an open fee's pay link
 // and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
-import { $, clear, clearFieldErrors, closeDialog, el, openDialog, showFieldErrors } from "./dom.js";
+import { $, clear, clearFieldErrors, closeDialog, el, emailText, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
 import { routeMissing, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
@@ -28,7 +28,8 @@ export function contactLinks(client) {
     links.appendChild(el("a", { href: `sms:${client.phone}`, className: "contact", text: t("text_message") }));
   }
   if (client && client.email) {
-    links.appendChild(el("a", { href: `mailto:${client.email}`, className: "contact", text: client.email }));
+    // Named by the address itself: a screen reader reads each <wbr> as a space.
+    links.appendChild(el("a", { href: `mailto:${client.email}`, className: "contact", "aria-label": client.email }, emailText(client.email)));
   }
   return links.childNodes.length ? links : null;
 }

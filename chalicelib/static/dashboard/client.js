@@ -3,7 +3,7 @@
 // follow-ups; contacts, birthday, preferences, allergies and important notes edited in
 // place (PATCH /clients/{id}); a note added; "Book again" opens the desk booking; at its
 // end, for the owner, her data exported and her erasure (privacy.js).
-import { $, clear, clearFieldErrors, el, showFieldErrors } from "./dom.js";
+import { $, clear, clearFieldErrors, el, emailText, showFieldErrors } from "./dom.js";
 import { clock, day, dayTime, errorText, has, intl, money, number, percent, percentNumber, plural, t } from "./i18n.js";
 import { LANGUAGES, api, businessLocale, changed, currency, onChanged, phoneText, say, staffName, state, todayIso, visitService } from "./state.js";
 import { cardOpener, contactLinks } from "./card.js";
@@ -74,7 +74,7 @@ function dl(pairs) {
   for (const [k, v] of pairs) {
     if (v === null || v === undefined || v === "") continue;
     list.appendChild(el("dt", { text: k }));
-    list.appendChild(el("dd", { text: String(v) }));
+    list.appendChild(typeof v === "object" ? el("dd", {}, v) : el("dd", { text: String(v) }));
   }
   return list;
 }
@@ -398,7 +398,7 @@ function profileView(c) {
   const wrap = el("div", { id: "cc-profile" });
   wrap.appendChild(dl([
     [t("phone"), phoneText(c)],
-    [t("email"), c.email],
+    [t("email"), c.email && emailText(c.email)],
     [t("language"), languageName(localeOf(c))],
     [t("birthday"), birthdayText(c.birthday)],
     [t("important_notes"), c.important_notes],

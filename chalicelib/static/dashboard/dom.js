@@ -19,6 +19,22 @@ export function el(tag, attrs, ...children) {
   return e;
 }
 
+// An email address in the pieces it may wrap between: after its "@" and before each dot.
+// A long address on a phone's card broke mid-word ("maija.meikalai|nen@…"); with these
+// breaks `overflow-wrap:anywhere` cuts a piece only when the piece alone is too wide.
+export function emailParts(address) {
+  return String(address).split(/(?<=@)|(?=\.)/);
+}
+
+export function emailText(address) {
+  const text = document.createDocumentFragment();
+  emailParts(address).forEach((part, i) => {
+    if (i) text.appendChild(document.createElement("wbr"));
+    text.appendChild(document.createTextNode(part));
+  });
+  return text;
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
   return node;
