@@ -339,7 +339,12 @@ def reason_text(code: str, locale: str, params: Mapping[str, Any] | None = None)
 
 # --- the file ----------------------------------------------------------------------------
 class FileError(ValueError):
-    """The file as a whole cannot be read (the message says why)."""
+    """The file as a whole cannot be read (the message says why; `code` for the owner
+    API's error, `line` where in the file, when one line is to blame)."""
+
+    def __init__(self, message: str, code: str = "bad_file", line: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.line = code, line
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -387,8 +392,10 @@ def read_table(text: str, delimiter: str | None = None, max_rows: int = MAX_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
     headers: tuple[str, ...] | None = None
     rows: list[tuple[int, tuple[str, ...]]] = []
+    last_line = 0
     try:
         for record in reader:
+            first_line, last_line = last_line + 1, reader.line_num
             cells = tuple(c.strip() for c in record)
             if not any(cells):
                 continue
@@ -397,9 +404,19 @@ def read_table(text: str, delimiter: str | None = None, max_rows: int = MAX_ROWS
                 if stored_size(headers) > MAX_HEADER_BYTES:
                     raise FileError("The first row is too long for column names; is it the header row?")
                 continue
+            if last_line > first_line and _holds_rows(record, delim, len(headers)):
+                raise FileError(
+                    f'A quotation mark (") opened on line {first_line} is never closed, so the lines after it'
+                    f" up to line {last_line} would be read into one cell. Remove the stray quotation mark"
+                    " or close it, and upload the file again.",
+                    code="unclosed_quote",
+                    line=first_line,
+                )
             rows.append((reader.line_num, cells))
             if len(rows) > max_rows:
-                raise FileError(f"The file has more than {max_rows} rows; split it into smaller files.")
+                raise FileError(
+                    f"The file has more than {max_rows} rows; split it into smaller files.", code="too_many_rows"
+                )
     except csv.Error as e:
         raise FileError(f"Line {reader.line_num} cannot be read: {e}.") from None
     if headers is None:
@@ -407,6 +424,19 @@ def read_table(text: str, delimiter: str | None = None, max_rows: int = MAX_ROWS
     if not rows:
         raise FileError("The file has a header row but no clients under it.")
     return Table(headers, tuple(rows), delim)
+
+
+def _holds_rows(record: Sequence[str], delimiter: str, columns: int) -> bool:
+    """A cell that spans lines of which one splits into a whole row of its own: a quote
+    opened in a note ("Toivoo lyhyempää) and never closed reads the rows after it into
+    that cell, where a note written on several lines holds lines of words."""
+    if columns < 2:
+        return False
+    for cell in record:
+        for line in cell.splitlines()[1:]:
+            if len(next(csv.reader([line], delimiter=delimiter), [])) == columns:
+                return True
+    return False
 
 
 def _unique_headers(cells: Sequence[str]) -> tuple[str, ...]:

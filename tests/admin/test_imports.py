@@ -308,6 +308,7 @@ def test_run_and_get_are_the_owners_and_her_business_only(client, desk, staff_de
         ({"csv": "Nimi;Puhelin\nA;1\n", "mapping": {"Nimi": "nick"}}, 422, "bad_mapping", "mapping.Nimi"),
         ({"csv": "Color;Size\nred;XL\n"}, 422, "bad_mapping", "mapping"),
         ({"csv": 'Nimi;Puhelin\n"A;1\n'}, 201, None, None),  # an unclosed quote reads to the end: rows, not a 500
+        ({"csv": 'Nimi;Puhelin\n"A;1\nB;2\n'}, 422, "unclosed_quote", "csv"),  # ...over rows of their own: said
         ([1, 2], 400, "invalid_json", None),
     ],
 )

@@ -1834,7 +1834,9 @@ def test_a_slipping_client_booking_online_leaves_the_at_risk_count_with_the_next
     expect(count).to_have_text(re.compile(r"^\d+$"))
     before = int(count.inner_text())
     day = today(stack).isoformat()
-    with urllib.request.urlopen(f"{stack.api}/api/v1/businesses/demo/availability?service=blowdry&from={day}&to={day}") as r:
+    with urllib.request.urlopen(
+        f"{stack.api}/api/v1/businesses/demo/availability?service=blowdry&from={day}&to={day}"
+    ) as r:
         free = next(m for m in json.load(r)["staff"] if m["slots"])
     public_booking(stack, free["id"], free["slots"][-1], "Silja Slipping", "silja@example.com", "blowdry")
     page.clock.fast_forward(LIVE_INTERVAL_MS)

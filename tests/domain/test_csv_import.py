@@ -16,6 +16,29 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # A note that opens a quote and never closes it: the rows after it, to the end.
+        'Nimi;Puhelin;Lisätiedot\nAnna;0401231701;Lyhyt\nBeata;0401231702;"Toivoo lyhyempää\n'
+        "Cecilia;0401231703;Värjäys\nDoris;0401231704;\n",
+        # ...or up to another stray quote, in a name: the rows between.
+        'Nimi;Puhelin;Lisätiedot\nAnna;0401231701;Lyhyt\n"Beata;0401231702;\nCecilia;0401231703;V"\nD;0401231704;\n',
+    ],
+)
+def test_a_quote_never_closed_is_refused_saying_its_line_not_read_over_the_rows_after_it(text):
+    """An attacker's probe (and any salon's old system): the rows after a stray quote went
+    into one client's note, the dry run said nothing, and their clients were never made."""
+    with pytest.raises(ci.FileError, match='quotation mark \\("\\) opened on line 3') as refused:
+        ci.read_table(text)
+    assert (refused.value.code, refused.value.line) == ("unclosed_quote", 3)
+
+
+def test_a_note_on_several_lines_is_one_cell():
+    table = ci.read_table('Nimi;Puhelin;Lisätiedot\nAnna;0401231701;"Lyhyt tukka.\nEi värejä; ei kiharoita."\n')
+    assert table.rows == ((3, ("Anna", "0401231701", "Lyhyt tukka.\nEi värejä; ei kiharoita.")),)
+
+
+@pytest.mark.parametrize(
     ("data", "encoding"),
     [
         ("Nimi;Sähköposti\nÄijä;a@b.fi\n".encode(), "utf-8"),

@@ -54,6 +54,7 @@ test("upload errors in the owner's words", () => {
   assert.equal(M.uploadError({ status: 413, code: "http_413" }), "imp_too_big");
   assert.equal(M.uploadError({ status: 422, code: "too_many_rows" }), "imp_too_many_rows");
   assert.equal(M.uploadError({ status: 422, code: "bad_file" }), "imp_bad_file");
+  assert.equal(M.uploadError({ status: 422, code: "unclosed_quote", details: { line: 3 } }), "imp_unclosed_quote");
   assert.equal(M.uploadError({ status: 403, code: "owner_only" }), "imp_owner_only");
   assert.equal(M.uploadError({ status: 0, code: "network" }), "imp_failed");
 });

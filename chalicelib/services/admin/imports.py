@@ -143,8 +143,8 @@ def preview(p: Principal, body: Any, accept_language: str | None = None) -> tupl
     try:
         table = rules.read_table(text, max_rows=rules.MAX_ROWS)
     except rules.FileError as e:
-        code = "too_many_rows" if str(e).startswith("The file has more than") else "bad_file"
-        raise ValidationFailed(str(e), code=code, fields={field: str(e)}) from None
+        details = {"line": e.line} if e.line is not None else None
+        raise ValidationFailed(str(e), code=e.code, fields={field: str(e)}, details=details) from None
     mapping = req.mapping if req.mapping is not None else rules.suggest_mapping(table.headers)
     problems = rules.mapping_errors(mapping, table.headers)
     if problems:

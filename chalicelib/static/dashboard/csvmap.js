@@ -98,6 +98,7 @@ export function uploadError(err) {
   if (err.status === 413 || err.code === "payload_too_large") return "imp_too_big";
   if (err.code === "too_many_rows") return "imp_too_many_rows";
   if (err.code === "bad_file") return "imp_bad_file";
+  if (err.code === "unclosed_quote") return "imp_unclosed_quote"; // says its line (details.line)
   if (err.code === "bad_mapping") return "imp_need_columns";
   if (err.status === 403) return "imp_owner_only";
   return "imp_failed";

@@ -88,7 +88,7 @@ async function preview(mapping) {
       st.mapping = M.rows(err.details.columns, err.details.mapping || mapping).reduce((m, r) => ({ ...m, [r.column]: r.field }), {});
       st.mappingError = t(M.problem(st.mapping) || "imp_need_columns");
     } else {
-      st.error = plural(M.uploadError(err), M.MAX_ROWS);
+      st.error = plural(M.uploadError(err), M.MAX_ROWS, err.details);
       st.columns = null;
     }
     say("");
