@@ -492,6 +492,9 @@ def payment_terms(
     grace = b.config.rules.change_grace_minutes
     return {
         "version": p.version,
+        # Worked out with her link's perk: a perk gone by the time she books is not charged
+        # at the full price under these (book_submit: terms_perk).
+        "with_perk": priced.discount_cents > 0,
         "text": text,
         "terms": terms_text(
             t,
@@ -607,7 +610,7 @@ def book_submit(
             client_ip=client_ip,
             perk_dropped=trouble.reason if trouble else None,
             # The terms she ticked were worked out with her link's perk (details step).
-            terms_with_perk=ticked is not None and bool(body.get("referral")),
+            terms_with_perk=ticked is not None and form.get("terms_perk") == "1",
         )
     except RebookError as e:
         params = {k: form.get(k, "") for k in ("service", "staff", "start", "lang", "card", "reward", "ref", "embed")}
@@ -628,6 +631,8 @@ def book_submit(
         )
         if e.key == "perk_not_new_terms":  # known to the salon: the full price's terms, to tick again
             form = {k: v for k, v in form.items() if k not in ("ref", "accept_terms")}
+        elif e.key == "perk_gone_terms":  # her link says why; the full price's terms, to tick again
+            form = {k: v for k, v in form.items() if k != "accept_terms"}
         page = details_again(slug, b, form, locale, error=problem.message, invalid=problem.fields, taken=taken)
         return e.status, page, e.retry_after
     return 201, after_booking(result, locale, bool(form.get("embed"))), None

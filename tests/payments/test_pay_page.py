@@ -219,15 +219,62 @@ def test_a_client_the_salon_knows_ticks_the_full_prices_terms_before_a_deposit_n
     _, details = page(pay_client, "/book/demo?" + urlencode({**link, "ref": ref}))
     ticked = details.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
     assert "ennakkomaksu 42,93\u00a0€" in ticked, ticked  # 30 % of 143,10 €: the perk's
+    assert '<input type="hidden" name="terms_perk" value="1">' in ticked  # ...and says so when sent
     form = {**link, "ref": ref, "name": "Maija Meikäläinen", "email": "maija@example.com", "accept_terms": "1"}
+    form["terms_perk"] = "1"
     status, again, _ = form_post(pay_client, "/book/demo", form)
     assert status == 409, again
     assert "Ystävän suosittelema etu on uusille asiakkaille" in again
     terms = again.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
     assert "ennakkomaksu 47,70\u00a0€" in terms and "42,93" not in terms, terms
     assert 'name="ref"' not in again and "checked" not in terms  # the full price's terms, to tick anew
-    form = {k: v for k, v in form.items() if k != "ref"}
+    assert "terms_perk" not in terms
+    form = {k: v for k, v in form.items() if k not in ("ref", "terms_perk")}
     status, _, headers = form_post(pay_client, "/book/demo", form)
+    assert status == 303 and headers["Location"].startswith("/pay/"), _
+    _, pay = page(pay_client, headers["Location"])
+    assert 'id="pay-amount">47,70\u00a0€</dd>' in pay
+    assert _terms(pay) in terms
+
+
+def test_a_reward_used_up_after_she_saw_its_terms_holds_nothing_until_she_ticks_the_full_prices(
+    pay_client, stripe_env, frozen_now
+):
+    """An attacker's probe: the stamp card's reward on foil highlights, its terms ticked
+    (a 23,85 € deposit of 79,50 €), the reward used on another booking meanwhile; the
+    submit held the full price's 47,70 € and its fees of up to 159 € under the terms she
+    ticked. Now nothing is held: the step comes back saying her reward is gone, with the
+    full price's terms to tick, and what she ticks then is what she pays."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from chalicelib import links
+    from tests.history import at, past_visits
+    from tests.loyalty.helpers import THURSDAYS, set_programme
+
+    set_programme(loyalty={"stamps_for_reward": 3})
+    v = past_visits(THURSDAYS[:3], clock=frozen_now)  # a full card: loy-1 is hers
+    frozen_now["now"] = at(THURSDAYS[4]) - timedelta(days=3)
+    card = links.card_token(v.business_id, v.client_id, frozen_now["now"])
+    link = {"service": "highlights", "staff": "aino", "start": THURSDAYS[4], "lang": "fi", "card": card}
+    _, details = page(pay_client, "/book/demo?" + urlencode({**link, "reward": "loy-1"}))
+    ticked = details.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
+    assert "ennakkomaksu 23,85\u00a0€" in ticked and 'name="terms_perk" value="1"' in ticked, ticked
+    # Meanwhile the reward goes on another booking of hers (another tab, the desk).
+    other = {**link, "reward": "loy-1", "start": THURSDAYS[5], "name": "Maija Meikäläinen"}
+    status, _, headers = form_post(
+        pay_client, "/book/demo", {**other, "email": "maija@example.com", "accept_terms": "1"}
+    )
+    assert status == 303, _
+    form = {**link, "reward": "loy-1", "name": "Maija Meikäläinen", "email": "maija@example.com"}
+    form |= {"accept_terms": "1", "terms_perk": "1"}
+    status, again, _ = form_post(pay_client, "/book/demo", form)
+    assert status == 409, again
+    assert "Linkkisi etua ei voi enää antaa" in again
+    terms = again.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
+    assert "ennakkomaksu 47,70\u00a0€" in terms and "23,85" not in terms, terms
+    assert "checked" not in terms and "terms_perk" not in terms  # the full price's terms, to tick anew
+    status, _, headers = form_post(pay_client, "/book/demo", {k: v for k, v in form.items() if k != "terms_perk"})
     assert status == 303 and headers["Location"].startswith("/pay/"), _
     _, pay = page(pay_client, headers["Location"])
     assert 'id="pay-amount">47,70\u00a0€</dd>' in pay

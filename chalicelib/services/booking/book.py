@@ -257,12 +257,18 @@ def _commit(
         perk_not_applied=_not_applied(req, offer, use, perk_dropped),
     )
     pay = payment_holds.payment_needed(b, priced.payment, req) if pays else None
-    if pay is not None and terms_with_perk and use is None and offer.referral is not None:
-        # The terms she ticked were the welcome perk's; a client the salon knows gets none:
-        # she accepts the full price's terms first, never charged more than she ticked.
+    if pay is not None and terms_with_perk and use is None:
+        # The terms she ticked were her perk's, and she gets none: a client the salon knows
+        # gets no welcome perk, and a reward used or a link gone meanwhile gives nothing. She
+        # accepts the full price's terms first, never charged more than she ticked.
+        if offer.referral is not None:
+            raise Conflict(
+                "The welcome perk is for new clients: accept the payment terms at the full price first.",
+                key="perk_not_new_terms",
+            )
         raise Conflict(
-            "The welcome perk is for new clients: accept the payment terms at the full price first.",
-            key="perk_not_new_terms",
+            "The perk of the link can no longer be given: accept the payment terms at the full price first.",
+            key="perk_gone_terms",
         )
     secret = None
     if pay is not None:  # held while she pays: no confirmation until it is paid
