@@ -223,6 +223,24 @@ def _waitlist_entries(client: Client) -> list[Entry]:
     return [e for e in _listed(client).values() if e is not None and _is_hers(e, client)]
 
 
+def claim_erasure(client: Client, now: datetime) -> bool:
+    """Mark an erasure under way, unless she was booked since `client` was read (her
+    `bookings` count moved on): from here no booking lands on her (clients.bookable), so
+    none is made between the caller's check for upcoming visits and the erasure. False:
+    read her and check again."""
+    db.configure()
+    made = ClientItem.bookings == client.bookings
+    if not client.bookings:
+        made = made | ClientItem.bookings.does_not_exist()
+    try:
+        clients.item_key(client).update(actions=[ClientItem.erasing_at.set(now)], condition=clients.unerased() & made)
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def erase(client: Client, now: datetime, calendars: Collection[str] = ()) -> dict[str, int]:
     """Remove the client's personal data from every item that holds it; keep what the
     counts need (appointments' times, services, prices, statuses) under the bare id.

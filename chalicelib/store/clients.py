@@ -12,7 +12,7 @@ import base64
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
@@ -143,6 +143,19 @@ def exists() -> Condition:
 def unerased() -> Condition:
     live: Condition = ClientItem.pk.exists() & ClientItem.erased_at.does_not_exist()
     return live
+
+
+# How long a started erasure keeps bookings off her: a few seconds' work, so one this old
+# died unfinished (the owner runs it again) and she may book meanwhile.
+ERASING_HOLDS = timedelta(minutes=15)
+
+
+def bookable(now: datetime) -> Condition:
+    """A live profile no erasure is under way on (a booking checked for before it began)."""
+    free: Condition = unerased() & (
+        ClientItem.erasing_at.does_not_exist() | (ClientItem.erasing_at < now - ERASING_HOLDS)
+    )
+    return free
 
 
 def consents_to_marketing() -> Condition:
@@ -353,7 +366,7 @@ def on_booking(
         if consent:
             # Booking can grant marketing consent; only an unsubscribe withdraws it.
             actions += consent_actions(consent)
-        tx.update(_key(c.business_id, c.client_id), actions, "client", condition=exists())
+        tx.update(_key(c.business_id, c.client_id), actions, "client", condition=bookable(now))
     put = keys_put_on_booking(c)
     for kind, value in (("phone", c.phone), ("email", c.email)):
         if value and kind in put:

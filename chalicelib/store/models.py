@@ -148,6 +148,9 @@ class ClientItem(Base):
     last_activity = UTCDateTimeAttribute(null=True)  # latest booking, visit or profile change
     updated_at = UTCDateTimeAttribute(null=True)
     erased_at = UTCDateTimeAttribute(null=True)
+    # An erasure under way since then (store/client_data.py claim_erasure): no booking lands
+    # on her meanwhile; one left by an erasure that died lapses after ERASING_HOLDS.
+    erasing_at = UTCDateTimeAttribute(null=True)
     # Marketing: the cap, the win-back episode (its lapse day), the last visit its absence
     # began with and messages sent in it, the year of the last birthday greeting.
     last_marketing_at = UTCDateTimeAttribute(null=True)

@@ -83,6 +83,52 @@ def test_erase_leaves_no_trace_anywhere_in_the_table(client, desk, booked, froze
     assert len(listed) == 1 and listed[0]["id"] != booked["client"]
 
 
+def test_a_booking_made_while_her_erasure_is_checked_is_not_left_on_an_erased_client(
+    client, desk, booked, frozen_now, monkeypatch
+):
+    """An attacker's probe: six bookings with her phone raced against her erasure; the
+    erasure had found nothing ahead, three bookings landed, and she was erased with them
+    (a visit booked on "(erased)", its reminders never sent). A booking made after the
+    check is seen by the claim: the erasure is refused with it listed, as before any."""
+    from chalicelib.services.admin import gdpr
+
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")  # her visit is over: nothing ahead
+    read = gdpr.bookings.client_history
+    made: list[str] = []
+
+    def booked_meanwhile(business_id, client_id):
+        history = read(business_id, client_id)
+        if not made:  # her booking commits just after the check read her visits
+            status, body = book(client, "2026-11-27T12:00:00+02:00")
+            assert status == 201, body
+            made.append(body["id"])
+        return history
+
+    monkeypatch.setattr(gdpr.bookings, "client_history", booked_meanwhile)
+    status, body = desk.delete(f"/clients/{booked['client']}")
+    assert status == 409 and body["error"]["appointments"] == made, body
+    monkeypatch.setattr(gdpr.bookings, "client_history", read)
+    status, seen = desk.get(f"/appointments/{made[0]}")
+    assert status == 200 and seen["client"]["id"] == booked["client"] and seen["client"]["name"] == "Maija Meikäläinen"
+
+
+def test_no_booking_lands_on_a_client_while_she_is_being_erased(client, desk, booked, frozen_now):
+    """Her erasure claimed (store/client_data.py claim_erasure), not yet finished: a
+    booking with her phone does not go on her; once she is erased it makes a new client."""
+    from chalicelib.domain import clients as domain
+    from chalicelib.store import client_data, clients
+
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")
+    her = clients.get_client(desk.business_id, booked["client"])
+    assert isinstance(her, domain.Client) and client_data.claim_erasure(her, frozen_now["now"])
+    status, body = book(client, "2026-11-27T12:00:00+02:00")
+    assert status == 409 and body["error"]["code"] == "client_busy", body
+    assert desk.delete(f"/clients/{booked['client']}")[0] == 200
+    status, body = book(client, "2026-11-27T12:00:00+02:00")
+    assert status == 201, body
+    assert desk.get(f"/appointments/{body['id']}")[1]["client"]["id"] != booked["client"]
+
+
 def test_erasure_cancels_messages_that_were_still_to_be_sent(client, aws, desk, booked, frozen_now):
     from chalicelib.store import client_data
 

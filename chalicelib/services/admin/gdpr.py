@@ -52,21 +52,31 @@ def export(p: Principal, client_id: str) -> dict[str, Any]:
     return data
 
 
+ERASE_TRIES = 3
+
+
 def erase(p: Principal, client_id: str) -> dict[str, Any]:
     """Right to erasure (Art. 17). Upcoming visits must be cancelled first: erasing
     would otherwise leave a booked time nobody can be told about."""
     p.require("erase")
     b = business_of(p)
-    c = client_or_404(b, client_id)
     now = clock.now()
-    history = bookings.client_history(b.id, c.id)
-    upcoming = [a for a in history if outcome(a, now) in ("upcoming", "in_progress")]
-    if upcoming:
-        raise Conflict(
-            "The client has upcoming bookings; cancel them before erasing the client.",
-            code="has_upcoming_bookings",
-            details={"appointments": [a.id for a in upcoming]},
-        )
+    # Checked, then claimed unless she was booked meanwhile (then checked again): a booking
+    # made while she is erased would be a visit nobody can be told about.
+    for _ in range(ERASE_TRIES):
+        c = client_or_404(b, client_id)
+        history = bookings.client_history(b.id, c.id)
+        upcoming = [a for a in history if outcome(a, now) in ("upcoming", "in_progress")]
+        if upcoming:
+            raise Conflict(
+                "The client has upcoming bookings; cancel them before erasing the client.",
+                code="has_upcoming_bookings",
+                details={"appointments": [a.id for a in upcoming]},
+            )
+        if client_data.claim_erasure(c, now):
+            break
+    else:
+        raise Conflict("The client is being booked right now; try again.", code="client_busy")
     counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
     audited_after_commit(p, "erase_client", c.id, counts)
     return {"erased": c.id, "items": counts}
@@ -116,6 +126,9 @@ def erase_inactive(day: date, now: datetime, budget: Budget | None = None) -> di
         due = erase_due(last, b.config.privacy.erase_inactive_after_years)
         if due > day:  # she was active since (an upcoming visit's end counts too): later
             clients.schedule_erasure(c, due)
+            summary["postponed"] += 1
+            continue
+        if not client_data.claim_erasure(c, now):  # booked since she was read: her new date is set
             summary["postponed"] += 1
             continue
         counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
