@@ -43,21 +43,28 @@ def _morning_reached(b: Business, now: datetime) -> bool:
 
 def _last_visit(
     b: Business, c: Client, history: Sequence[Appointment], now: datetime
-) -> tuple[Appointment | None, str]:
-    """Her last completed visit and a "book again" link: its service and staff chosen
-    while the salon still offers them (an imported visit's may be unknown, a stylist may
-    have left or stopped doing it), her details filled in (links.rebook_url)."""
+) -> tuple[Appointment | None, str, str | None]:
+    """Her last completed visit, a "book again" link and the stylist it chooses: its
+    service and staff chosen while the salon still offers them (an imported visit's may be
+    unknown, a stylist may have left or stopped doing it) — the stylist not when she rated
+    that visit low (a client's walk: "we miss you" with the stylist she had just given two
+    stars) — her details filled in (links.rebook_url), the page in her language (a phone in
+    another language would book her into it, and every message after)."""
     last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
     service = b.config.service(last.service_id) if last else None
     staff = last.staff_id if last and service and b.config.does(last.staff_id, service.id) else None
-    return last, links.rebook_url(
+    if staff and last and _rated_low(b, last):
+        staff = None
+    url = links.rebook_url(
         b.config.slug,
         b.id,
         c.id,
         now + links.REBOOK_VALID,
         service=service.id if service else None,
         staff=staff,
+        lang=c.locale,
     )
+    return last, url, staff
 
 
 def _context(b: Business, c: Client, now: datetime, **extra: Any) -> dict[str, Any]:
@@ -164,9 +171,9 @@ def _winback_step(c: Client, now: datetime, summary: dict[str, int]) -> None:
         # Never closer together than winback_days_between, whatever moved the step.
         clients.schedule_winback(c, (c.last_marketing_at + timedelta(days=cfg.winback_days_between)).date())
         return
-    last, book_url = _last_visit(b, c, history, now)
+    last, book_url, chosen = _last_visit(b, c, history, now)
     service = b.config.service(last.service_id) if last else None
-    staff = b.config.staff_member(last.staff_id) if last else None
+    staff = b.config.staff_member(chosen) if chosen else None
     n = sent + 1
     context = _context(
         b,
@@ -251,7 +258,7 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget:
         model = model or returns.model_for(b)
         if returns.seen(model, b.config, history, now).status(now, has_future_booking=False) != "active":
             continue  # not a nudge any more: the win-back's
-        last, book_url = _last_visit(b, c, history, now)
+        last, book_url, _ = _last_visit(b, c, history, now)
         if last is None or c.last_visit_at is None:
             continue
         if _rated_low(b, last):
@@ -311,7 +318,7 @@ def personal_sms_room(b: Business, c: Client, history: Sequence[Appointment], no
     if c.email or not c.phone:
         return None
     try:
-        _, book_url = _last_visit(b, c, history, now)
+        _, book_url, _ = _last_visit(b, c, history, now)
         return sms_room("personal", c.locale, _context(b, c, now, text="", book_url=book_url), now)
     except Exception:  # a hint for the counter: it must not fail a save that landed, nor the list
         logger().exception("sms room not measured", extra={"business_id": b.id, "client_id": c.id})
@@ -323,7 +330,7 @@ def _personal_plan(
 ) -> tuple[PlannedMessage, dict[str, Any], str | None]:
     """Her personal message planned (the send's and the preview's): the plan, its context
     and her rebook link as they are now; PersonalNotSent("no_contact") with no address."""
-    _, book_url = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
+    _, book_url, _ = _last_visit(b, c, bookings.client_history(b.id, c.id), now)
     context = _context(b, c, now, text=text, book_url=book_url)
     planned = message_plans.to_client(b, c, key, "personal", context, now)
     if planned is None:

@@ -25,7 +25,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 def regular(frozen_now, marketing=True, **kw):
     """Maija's three visits, her rhythm and lapse day as visits_ended left them; the
     clock just after the last one."""
-    past_visits(TUESDAYS, marketing=marketing, clock=frozen_now, **kw)
+    return past_visits(TUESDAYS, marketing=marketing, clock=frozen_now, **kw)
 
 
 def winbacks(email="maija@example.com"):
@@ -69,7 +69,23 @@ def test_an_imported_visit_links_to_her_service_with_anyone_not_an_unknown_styli
     assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
     [m] = winbacks()
     text = decoded(m)
-    assert "/book/demo?service=womens-cut&again=" in text and "staff=" not in text
+    assert "/book/demo?service=womens-cut&lang=fi&again=" in text and "staff=" not in text
+
+
+def test_after_a_visit_she_rated_low_we_miss_you_leaves_the_stylist_to_her(client, aws, frozen_now):
+    """A client's walk: she gave her last visit 2/5 (the owner was alerted), and "we miss
+    you" named that stylist as chosen for her, its link too. Her service is named, the
+    stylist left to her; the link opens in her language, whatever her phone's is."""
+    from chalicelib import links
+    from chalicelib.services import feedback
+
+    last = regular(frozen_now).appointments[-1]
+    feedback.submit(links.feedback_token(aws.id, last.id, last.end), {"rating": 2, "comment": "Odotin liian kauan."})
+    assert run_job("marketing", LAPSE_MORNING)["winback_sent"] == 1
+    [m] = winbacks()
+    text = decoded(m)
+    assert "Naisten hiustenleikkaus on valmiiksi valittuna" in text and "Aino" not in text, text
+    assert "/book/demo?service=womens-cut&lang=fi&again=" in text and "staff=" not in text
 
 
 def test_at_most_two_messages_21_days_apart(client, maija, frozen_now):

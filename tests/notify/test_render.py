@@ -660,3 +660,11 @@ def test_the_emails_service_length_keeps_its_minutes_on_its_line(context, kind, 
     # At 360 px the Swedish confirmation read "Slingor med folie (150" over "min)".
     html = render(kind, locale, context).html
     assert f"({context['service']['duration_minutes']}&nbsp;min)" in html
+
+
+@pytest.mark.parametrize(("locale", "greeting"), [("fi", "Hei,"), ("sv", "Hej,"), ("en", "Hi,")])
+@pytest.mark.parametrize("kind", ["winback", "nudge"])
+def test_a_client_without_a_first_name_is_greeted_in_her_own_language(context, kind, locale, greeting):
+    # A client's walk read the English and Swedish "we miss you" open with the Finnish "Hei".
+    context = {**context, "client": {"name": "", "first_name": ""}, "unsubscribe_url": "https://x/u/t"}
+    assert render(kind, locale, context).text.startswith(greeting + "\n")
