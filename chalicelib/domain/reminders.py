@@ -97,6 +97,21 @@ def allowed_sms_time(
     return None
 
 
+# A reminder due as her time to change the booking online runs out (the default plan: an
+# email 24 h before, changes until 24 h before) goes this long before it instead, so that it
+# can still offer the change ("can no longer be changed online" was all it ever said).
+BEFORE_CHANGES_CLOSE = timedelta(hours=2)
+
+
+def send_time(rule: ReminderRule, tz: ZoneInfo, visit_start: datetime, change_deadline: datetime | None) -> datetime:
+    """When the rule's reminder is due: its nominal time, or BEFORE_CHANGES_CLOSE before the
+    change deadline when it would fall within that much of it either way."""
+    at = nominal_time(rule, visit_start, tz)
+    if change_deadline is not None and abs(at - change_deadline) < BEFORE_CHANGES_CLOSE:
+        return change_deadline - BEFORE_CHANGES_CLOSE
+    return at
+
+
 def plan(
     rules: Iterable[ReminderRule],
     quiet: QuietHours,
@@ -104,8 +119,10 @@ def plan(
     visit_start: datetime,
     booked_at: datetime,
     channels: set[str],
+    change_deadline: datetime | None = None,
 ) -> list[PlannedReminder]:
-    """The reminders of one visit on the channels the client has."""
+    """The reminders of one visit on the channels the client has (`change_deadline`: until
+    when she may change it online, send_time)."""
     out = []
     for rule in rules:
         if rule.channel not in channels:
@@ -115,6 +132,8 @@ def plan(
             # Booked inside this reminder's lead time: no "see you tomorrow" an hour before.
             out.append(PlannedReminder(rule.id, rule.channel, None, "booked_inside_lead_time"))
             continue
+        if (early := send_time(rule, tz, visit_start, change_deadline)) >= booked_at + BEFORE_CHANGES_CLOSE:
+            at = early  # else booked only hours before it: at its own time, not beside the confirmation
         if rule.channel == "sms":
             allowed = allowed_sms_time(at, quiet, tz, booked_at, visit_start)
             if allowed is None:

@@ -318,7 +318,8 @@ def reminders(
         return []
     cfg = b.config
     recipients = {ch: to for ch, to in (("email", email), ("sms", sms_to(b, phone))) if to}
-    planned = reminder_rules.plan(cfg.reminders, cfg.quiet_hours, cfg.tz, appt.start, now, set(recipients))
+    deadline = appt.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes)
+    planned = reminder_rules.plan(cfg.reminders, cfg.quiet_hours, cfg.tz, appt.start, now, set(recipients), deadline)
     if not any(p.send_at for p in planned):
         return []
     context = dict(base) if base is not None else booking_context(b, appt, client_name)

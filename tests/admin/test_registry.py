@@ -357,9 +357,10 @@ def test_a_cancelled_visits_reminder_and_feedback_request_are_shown_as_not_going
     path = f"/clients/{booked['client']}/history"
     waiting = {(m["kind"], m["status"]) for m in desk.get(path)[1]["messages"]}
     assert ("reminder", "pending") in waiting and ("feedback_request", "pending") in waiting
-    # Each one waiting says when it goes: the reminders a day and two hours before her visit.
+    # Each one waiting says when it goes: the reminders a day (two hours before her changes
+    # close, 24 h before) and two hours before her visit.
     reminders = {(m["channel"], m["due_at"]) for m in desk.get(path)[1]["messages"] if m["kind"] == "reminder"}
-    assert reminders == {("email", "2026-11-24T12:00:00+02:00"), ("sms", "2026-11-25T10:00:00+02:00")}, reminders
+    assert reminders == {("email", "2026-11-24T10:00:00+02:00"), ("sms", "2026-11-25T10:00:00+02:00")}, reminders
     assert all(m["due_at"] is None for m in desk.get(path)[1]["messages"] if m["status"] == "sent")
     status, _ = post(client, f"/api/v1/bookings/{token_of(booked['booking']['manage_url'])}/cancel", {})
     assert status == 200

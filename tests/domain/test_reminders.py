@@ -213,6 +213,30 @@ def test_default_plan_on_spring_switch_day():
     }
 
 
+@pytest.mark.parametrize(
+    ("window_hours", "booked_hours_before", "email_hours_before"),
+    [
+        (24, 72, 26),  # the default plan: two hours before her changes close, so it offers them
+        (25, 72, 27),  # a deadline an hour before it: the same two hours before that
+        (23, 72, 25),  # ...or an hour after it
+        (26, 72, 24),  # two hours or more away: at its own time
+        (48, 72, 24),
+        (24, 27, 24),  # booked only hours before it: at its own time, not beside the confirmation
+    ],
+)
+def test_an_email_due_as_changes_close_goes_while_she_can_still_change(
+    window_hours, booked_hours_before, email_hours_before
+):
+    """Two walks read every 24 h reminder say "can no longer be changed online": the
+    default email went the moment the default 24 h window closed."""
+    visit = z(2026, 11, 25, 10)
+    deadline = visit - timedelta(hours=window_hours)
+    booked = visit - timedelta(hours=booked_hours_before)
+    got = by_rule(plan(DEFAULT_REMINDERS, QUIET, HEL, visit, booked, BOTH, deadline))
+    assert got["email-24h"].send_at == visit - timedelta(hours=email_hours_before)
+    assert got["sms-2h"].send_at == visit - timedelta(hours=2)  # far from the deadline: as it was
+
+
 def test_nominal_time_day_before_for_a_visit_just_after_midnight():
     # 00:15 on 30 March (EEST) -> "the day before" is 29 March, the switch day, at 18:00 EEST.
     visit = z(2026, 3, 29, 21, 15)

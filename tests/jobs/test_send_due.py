@@ -3,6 +3,7 @@ or moved visit, quiet hours respected, catch-up after an outage, retries after f
 
 from __future__ import annotations
 
+import quopri
 import random
 from datetime import datetime, timedelta
 
@@ -35,10 +36,14 @@ def reminder_emails():
 def test_reminders_go_out_on_time_and_once(client):
     assert book(client, VISIT)[0] == 201  # email + SMS confirmation
     base_email, base_sms = len(sent_emails()), len(sent_sms())
-    run("2026-11-24T11:59:00+02:00")  # a minute before the 24 h reminder
+    # The 24 h email goes two hours before her changes close (24 h before, the demo's
+    # window): two walks read "can no longer be changed online" in every one of them.
+    run("2026-11-24T09:59:00+02:00")  # a minute before it
     assert len(sent_emails()) == base_email
-    s = run("2026-11-24T12:00:30+02:00")
+    s = run("2026-11-24T10:00:30+02:00")
     assert s.sent == 1 and len(sent_emails()) == base_email + 1
+    text = quopri.decodestring(sent_emails()[-1].raw_data.encode()).decode("utf-8", "replace")
+    assert "voit siirtää tai perua varauksesi ti 24.11. klo\u00a012.00 asti" in text, text
     run("2026-11-24T12:05:00+02:00")  # ran again: nothing new
     assert len(sent_emails()) == base_email + 1
     run("2026-11-25T09:59:00+02:00")

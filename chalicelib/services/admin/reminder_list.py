@@ -92,7 +92,13 @@ def _reminders(
     planned = {
         r.rule_id: r
         for r in reminder_rules.plan(
-            cfg.reminders, cfg.quiet_hours, tz, a.start, booked_at, {ch for ch, to in contact.items() if to}
+            cfg.reminders,
+            cfg.quiet_hours,
+            tz,
+            a.start,
+            booked_at,
+            {ch for ch, to in contact.items() if to},
+            a.change_deadline(cfg.rules.cancellation_window_hours, cfg.rules.change_grace_minutes),
         )
     }
     out = []
