@@ -45,7 +45,7 @@ MAX_OCCUPANCY_MINUTES = 12 * 60
 MAX_REMINDER_RULES = 4
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
-_HHMM = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)")  # fullmatch: "09:00\n" is not a time
+_HHMM = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)", re.ASCII)  # fullmatch: "09:00\n" is not a time, "١٦:٠٠" neither
 
 Id = Annotated[str, Field(pattern=_ID)]
 

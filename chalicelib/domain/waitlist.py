@@ -51,7 +51,8 @@ class OfferStatus(str, Enum):
 
 
 def _hhmm(v: str) -> int:
-    if len(v) != 5 or v[2] != ":" or not (v[:2] + v[3:]).isdigit():
+    digits = v[:2] + v[3:]
+    if len(v) != 5 or v[2] != ":" or not (digits.isascii() and digits.isdigit()):  # not "²2" nor "١٦"
         raise ValueError("expected HH:MM")
     h, m = int(v[:2]), int(v[3:])
     if h > 24 or m > 59 or (h == 24 and m):

@@ -392,3 +392,11 @@ def test_lapse_thresholds_come_both_or_neither(data):
     assert "lapsed_below must be at most at_risk_below" in only_error(data)
     data["retention"]["at_risk_below"] = 0.7
     assert parse_business_config(data).retention.at_risk_below == 0.7
+
+
+def test_opening_hours_in_digits_other_than_0_to_9_are_not_times():
+    from chalicelib.domain.config import _parse_hhmm
+
+    assert _parse_hhmm("09:30") == 570
+    with pytest.raises(ValueError, match="is not a time"):
+        _parse_hhmm("٠٩:٣٠")  # Arabic-Indic digits, which int() reads

@@ -285,3 +285,14 @@ def test_an_entry_with_an_email_she_never_gave_is_hers_by_phone_and_name():
     e = replace(entry(), name="Maija M", email="maija.work@example.com")
     assert is_persons(e, "Maija Meikäläinen", "+358401234567", None)
     assert not is_persons(replace(e, name="Liisa M"), "Maija Meikäläinen", "+358401234567", None)
+
+
+@pytest.mark.parametrize("start", ["²2:00", "١٦:٠٠", "1６:00"])
+def test_a_window_with_digits_other_than_0_to_9_is_refused_as_not_a_time(start):
+    # An attacker's probe: "²2:00" was answered with Python's own "invalid literal for
+    # int() with base 10", and Arabic-Indic "١٦:٠٠" read as 16:00.
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="expected HH:MM") as refused:
+        WindowIn(start=start, end="20:00")
+    assert "int()" not in str(refused.value)
