@@ -610,6 +610,7 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     the '+' (a spreadsheet drops it); a note in brackets beside it ("(koti)") left out.
     Letters elsewhere are a typo, refused (normalize_phone)."""
     raw = " ".join(_NOTE_ON_NUMBER.sub(" ", raw).split()) or raw
+    raw = _whole_excel_number(raw) or raw
     try:
         return normalize_phone(raw, region)
     except ValueError:
@@ -617,6 +618,18 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         if raw.strip().startswith("00") or len(digits) < 10:
             raise
         return normalize_phone("+" + digits)
+
+
+def _whole_excel_number(raw: str) -> str | None:
+    """The digits of a number Excel wrote in its own notation, when every one of them is
+    there ("3,58401231102E+11": 358401231102); None when it dropped some ("3,58401E+11",
+    the owner is told to format the column as text: excel_phone) or it is no such number."""
+    if not EXCEL_NUMBER.match(raw.strip()):
+        return None
+    mantissa, exponent = re.split(r"[eE]\+?", raw.strip())
+    whole, _, fraction = mantissa.replace(",", ".").partition(".")
+    digits = whole + fraction
+    return digits if len(digits) == int(exponent) + 1 else None
 
 
 # A file has the same phone or email on many rows (one row per visit): read each once.

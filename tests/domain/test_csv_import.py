@@ -273,6 +273,12 @@ def test_a_bad_phone_email_or_birthday_is_left_out_when_the_row_has_a_contact_th
         assert refused == ci.Rejected(2, "excel_phone", {"value": excel}, "Greta"), refused
         said = ci.reason_text(refused.code, "sv", refused.params)
         assert said.startswith(f"Telefonnumret är ogiltigt: {excel}. Excel har gjort om det till ett tal"), said
+    # ...but one whose every digit is still there goes in (an attacker's probe: refused
+    # as "its last digits are lost" with all twelve of them in it).
+    for whole in ("3,58401231102E+11", "3.58401231102e11"):
+        assert ci.parse_phone(whole) == "+358401231102"
+        greta = row("Greta", whole, "", "")
+        assert isinstance(greta, ci.Row) and greta.phone == "+358401231102", greta
 
 
 def test_a_name_and_notes_keep_the_text_rule_every_other_way_in_keeps():
