@@ -18,7 +18,7 @@ from chalicelib.domain.messages import BOOKING_PLAN, OPEN_STATUSES, Message, Mes
 from chalicelib.domain.timeutil import iso_utc
 from chalicelib.domain.waitlist import Entry, EntryStatus, is_persons
 from chalicelib.domain.webhooks import WEBHOOK_EVENT, client_erased
-from chalicelib.store import clients, daysheets, db, keys, outbox, search, waitlist, webhooks
+from chalicelib.store import clients, daysheets, db, imports, keys, outbox, search, waitlist, webhooks
 from chalicelib.store.models import (
     AppointmentItem,
     ClientItem,
@@ -278,6 +278,7 @@ def erase(client: Client, now: datetime, calendars: Collection[str] = ()) -> dic
         _erase_message(m)
         counts["messages"] += 1
     counts["waitlist"] = _erase_waitlist(client, now)
+    counts["imports"] = imports.forget_client(b, client.name, (client.phone, client.email), ERASED_NAME)
     for f in _timeline(FeedbackItem, b, c, keys.TIMELINE_FEEDBACK):
         if f.comment:  # the rating stays in the counts; her words go
             f.update(actions=[FeedbackItem.comment.remove()])

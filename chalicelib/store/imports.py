@@ -20,7 +20,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
-from chalicelib.domain.contacts import search_text
+from chalicelib.domain.contacts import fold, search_text
 from chalicelib.domain.csv_import import ChunkResult, ImportRecord, Merge, NewClient, Status, kept_rejected
 from chalicelib.domain.webhooks import EVENTS_PER_ITEM
 from chalicelib.settings import get_settings
@@ -506,3 +506,53 @@ def put_notes(notes: Sequence[tuple[str, str, str, str, datetime]]) -> None:
             entry = f"{keys.TIMELINE_NOTES}{keys.sortable_time(at)}#{note_id}"
             item.g2pk, item.g2sk = keys.timeline_keys(business_id, client_id, entry)
             batch.save(item)
+
+
+# --- an erased client ---------------------------------------------------------------------
+def forget_client(business_id: str, name: str, contacts: Iterable[str | None], erased_name: str) -> int:
+    """Her erasure reaches the imports: the rows of the dry runs and results that name her
+    (as the file wrote her name: every row of that name) lose the name and the values they
+    quote, and a chunk not yet run no longer holds her, by her phone or email or, with
+    neither, her name (a run after the erasure would make her again: her contacts are no
+    one's by then). Returns how many items changed."""
+    db.configure()
+    changed = 0
+    named, hers = fold(name), {c for c in contacts if c}
+
+    def is_hers(entry: Mapping[str, Any]) -> bool:
+        given = {entry.get("phone"), entry.get("email")} - {None}
+        return bool(given & hers) if given else fold(entry.get("name") or "") == named
+
+    for item in ImportItem.query(keys.biz(business_id), ImportItem.sk.startswith(keys.import_sk(""))):
+        if item.sk.count("#") != 1:
+            continue  # a chunk: read below, by its import's count
+        dry_run, rejected = _unnamed(item.dry_run, named, erased_name), _unnamed(item.rejected, named, erased_name)
+        if (dry_run, rejected) != (item.dry_run, item.rejected):
+            item.update(actions=[ImportItem.dry_run.set(dry_run), ImportItem.rejected.set(rejected)])
+            changed += 1
+        for n in range(int(item.chunks or 0)):
+            found = chunk(business_id, item.import_id, n)
+            kept = [c for c in found if not is_hers(c)]
+            if len(kept) != len(found):
+                ImportChunkItem(keys.biz(business_id), keys.import_chunk_sk(item.import_id, n)).update(
+                    actions=[ImportChunkItem.clients.set(kept)], condition=ImportChunkItem.pk.exists()
+                )
+                changed += 1
+    return changed
+
+
+def _unnamed(value: Any, named: str, erased_name: str) -> Any:
+    """`value` (a record's JSON) with each entry naming `named` left with the row alone."""
+    if isinstance(value, list):
+        return [_unnamed(v, named, erased_name) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("name"), str) and fold(value["name"]) == named:
+        return {**value, "name": erased_name, "params": _quoted_out(value.get("params") or {})}
+    return {k: _unnamed(v, named, erased_name) for k, v in value.items()}
+
+
+def _quoted_out(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's reason's values with what it quoted of the file left out (its numbers kept):
+    "… is not a valid email address"."""
+    return {k: "…" if isinstance(v, str) else v for k, v in params.items()}

@@ -391,6 +391,33 @@ def test_a_name_alone_whose_client_was_erased_is_not_brought_back_without_a_cont
     assert "Kaisa Käteinen" not in clients_of(desk)
 
 
+def test_an_erased_client_leaves_the_imports_too_and_one_not_yet_run_does_not_bring_her_back(desk):
+    """An attacker's probe: after her erasure the import's record still listed her name
+    and the address it left out (kept 30 days), and a file previewed before it, run after
+    it, made her again with her allergy note."""
+    from tests.api.helpers import table_items
+
+    zed = "Zed Zetterberg;040 999 1234;zed@gmailcom;;1.9.2026 10:00;Naisten hiustenleikkaus;69,00;Aino;"
+    first = preview(desk, {"csv": "\n".join([HEADER, zed, ROWS[0]]), "stamps": False})
+    assert [w["name"] for w in first["dry_run"]["warnings"]] == ["Zed Zetterberg"]
+    desk.post(f"/imports/{first['id']}/run")
+    later = zed.replace("zed@gmailcom", "") + "Allergia: lateksi"
+    pending = preview(desk, {"csv": "\n".join([HEADER, later]), "stamps": False})
+    assert pending["dry_run"]["merge"] == 1
+    status, body = desk.delete(f"/clients/{clients_of(desk)['Zed Zetterberg']['id']}")
+    assert status == 200 and body["items"]["imports"] == 2, body
+    for item in table_items():
+        for trace in ("Zetterberg", "zed@gmailcom", "lateksi"):
+            assert trace not in str(item), f"{trace!r} survived in {item['pk']} / {item['sk']}"
+    _, record = desk.get(f"/imports/{first['id']}")
+    [warned] = record["dry_run"]["warnings"]
+    assert (warned["row"], warned["name"]) == (2, "(erased)")
+    assert warned["reason"] == "Tuotu ilman sähköpostiosoitetta: … ei ole kelvollinen sähköpostiosoite.", warned
+    status, done = desk.post(f"/imports/{pending['id']}/run")
+    assert status in (200, 202) and done["created"] == 0 and done["merged"] == 0, done
+    assert "Zed Zetterberg" not in clients_of(desk) and "Liisa Laine" in clients_of(desk)
+
+
 def test_a_file_whose_every_row_is_rejected_runs_to_done(desk):
     """No row goes in, so the dry run stores no chunk: the run finishes at once (it stayed
     `running` for ever, and on the job's list) and reports the rejected rows."""
