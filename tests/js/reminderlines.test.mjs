@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { REASON_WORDS, STATUS_WORDS, reminderLine } from "../../chalicelib/static/dashboard/reminderlines.js";
+import { REASON_WORDS, STATUS_WORDS, reminderLine, skippedWhy } from "../../chalicelib/static/dashboard/reminderlines.js";
 
 const load = (l) => JSON.parse(readFileSync(new URL(`../../chalicelib/strings/${l}.json`, import.meta.url), "utf8")).dashboard;
 
@@ -31,4 +31,13 @@ test("every reason the API documents, and every status, has words in every langu
     const words = load(l);
     for (const key of [...Object.values(REASON_WORDS), ...Object.values(STATUS_WORDS)]) assert.ok(words[key], `${l} ${key}`);
   }
+});
+
+test("her card says why a message did not go, where the desk has words for it", () => {
+  // A staff member's walk: the reminders of a visit she moved read "not sent", nothing more.
+  assert.equal(skippedWhy({ status: "skipped", error: "appointment_changed" }), "why_appointment_changed");
+  assert.equal(skippedWhy({ status: "skipped", error: "visit_started" }), "why_visit_started");
+  assert.equal(skippedWhy({ status: "skipped", error: "something new" }), null);
+  assert.equal(skippedWhy({ status: "sent", error: "appointment_changed" }), null);
+  for (const l of ["fi", "sv", "en"]) assert.ok(load(l).why_appointment_changed, l);
 });

@@ -14,6 +14,7 @@ import { signalText } from "./signals.js";
 import { splitVisits } from "./cardvisits.js";
 import { saveHeaders } from "./api.js";
 import { MONEY_TAGS } from "./visitmoney.js";
+import { skippedWhy } from "./reminderlines.js";
 import { dataActions } from "./privacy.js";
 
 let shown = null; // {id, profile, history, notes, followUps, loyalty, consents}
@@ -234,6 +235,8 @@ function render() {
       const how = m.status === "pending" && m.due_at
         ? [channel, t("reminder_pending", { when: dayTime(m.due_at) })]
         : [`${day(at)} ${clock(at)}`, channel, t(`msg_st_${m.status}`)];
+      const why = skippedWhy(m); // a staff member's walk read "not sent" alone as a fault
+      if (why) how.push(t(why));
       list.appendChild(el("li", {}, el("p", { text: kind }), el("p", { className: "muted", text: how.join(" · ") })));
     }
     const parts = [list];

@@ -38,3 +38,9 @@ export function reminderLine(r) {
     reason: why ? { key: why, when: r.planned_for || null } : null,
   };
 }
+
+// Why a message on her card did not go, as a catalogue key (the reminder list's words), or
+// null: "not sent" alone read as a fault after the desk moved the visit it was for.
+export function skippedWhy(m) {
+  return (m && m.status === "skipped" && REASON_WORDS[m.error]) || null;
+}
