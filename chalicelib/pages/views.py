@@ -29,7 +29,7 @@ from chalicelib.domain.booking import (
 )
 from chalicelib.domain.clients import Client
 from chalicelib.domain.config import WEEKDAYS, Business, Perk, Service
-from chalicelib.domain.contacts import meant_address
+from chalicelib.domain.contacts import home_country, meant_address
 from chalicelib.domain.digits import whole_number
 from chalicelib.domain.locales import LOCALES, negotiate
 from chalicelib.domain.timeutil import iso_local, parse_instant, within_days_kept
@@ -206,7 +206,7 @@ def book_page(
             # The price, the perk and the terms she ticks: as the booking computes them.
             ctx["perk"], priced = perk_shown(b, service, found, locale)
             ctx["payment_terms"] = payment_terms(b, service.id, start, t, locale, priced)
-            known = None if typed else _details_of(linked)
+            known = None if typed else _details_of(linked, home_country(b.config.phone))
             if typed:
                 ctx["form"] = typed
             elif known:
@@ -419,13 +419,15 @@ def _client_of_link(b: Business, token: str | None, purpose: str = "rebook") -> 
     return None if c is None or c.erased_at is not None else c
 
 
-def _details_of(c: Client | None) -> dict[str, str] | None:
-    """Her name and contact for the details form, from her link (_client_of_link)."""
-    from chalicelib.domain.contacts import first_name
+def _details_of(c: Client | None, home: str) -> dict[str, str] | None:
+    """Her name and contact for the details form, from her link (_client_of_link): her
+    phone as she writes it ("040 7654321" in the salon's country, not "+358407654321")."""
+    from chalicelib.domain.contacts import first_name, phone_display
 
     if c is None:
         return None
-    return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": c.phone or "", "email": c.email or ""}
+    phone = phone_display(c.phone, home) or ""
+    return {"name": c.name, "first_name": first_name(c.name) or c.name, "phone": phone, "email": c.email or ""}
 
 
 def booked_ahead(b: Business, c: Client | None, locale: str) -> dict[str, str] | None:

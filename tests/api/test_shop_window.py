@@ -212,8 +212,20 @@ def test_the_book_again_page_fills_in_her_details(client, frozen_now):
     again = links.rebook_token(v.business_id, v.client_id, frozen_now["now"] + timedelta(days=30))
     details = "/book/demo?service=womens-cut&staff=aino&start=2026-11-27T10:00:00%2B02:00&lang=fi&again=" + again
     _, html = page(client, details)
-    assert 'value="Anna Asiakas"' in html and 'value="+358401234567"' in html and 'value="anna@example.com"' in html
+    # Her phone as she writes it, not as it is stored ("+358401234567": a client's walk).
+    assert 'value="Anna Asiakas"' in html and 'value="040 1234567"' in html and 'value="anna@example.com"' in html
     assert "Tervetuloa takaisin, Anna!" in html
+    # Sent as it came, it is her number: the booking is hers.
+    from tests.api.test_pages import form_post
+
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    fields |= {"name": "Anna Asiakas", "phone": "040 1234567", "email": "anna@example.com"}
+    status, _, headers = form_post(client, "/book/demo", fields)
+    assert status == 303, _
+    from chalicelib.store import bookings
+
+    [ahead] = [a for a in bookings.client_history(v.business_id, v.client_id) if a.id != v.appointments[0].id]
+    assert ahead.start.isoformat() == "2026-11-27T08:00:00+00:00"
     # Another purpose's token, a forged one, an expired one, or one of another business: the plain form.
     manage = links.manage_token(v.business_id, v.appointments[0].id, v.appointments[0].end)
     expired = links.rebook_token(v.business_id, v.client_id, frozen_now["now"] - timedelta(minutes=1))
