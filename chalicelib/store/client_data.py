@@ -30,7 +30,7 @@ from chalicelib.store.models import (
     NoteItem,
     RewardItem,
 )
-from chalicelib.store.tx import Tx
+from chalicelib.store.tx import Tx, TxFailed
 
 ERASED_NAME = "(erased)"
 _M = TypeVar("_M", AppointmentItem, MessageItem, NoteItem, FollowUpItem, FeedbackItem, MoneyItem)
@@ -321,12 +321,24 @@ def erase(client: Client, now: datetime, calendars: Collection[str] = ()) -> dic
             ClientItem.g5sk.remove(),
         ],
         "client",
+        # Erased once: another erasure running beside this one (two taps, two devices)
+        # finished first, and told the webhooks; this one adds no second event.
+        condition=ClientItem.erased_at.does_not_exist(),
     )
     for staff_id in sorted(calendars):
         daysheets.calendar_moved(tx, b, staff_id)
     webhooks.emit(tx, b, [client_erased(c, now)], now)
-    tx.commit()
+    try:
+        tx.commit()
+    except TxFailed as e:
+        if "client" not in e.failed:
+            raise
+        raise AlreadyErased(c) from None
     return counts
+
+
+class AlreadyErased(Exception):
+    """Another erasure of her finished first (erase)."""
 
 
 def due_for_erasure(day: str) -> Iterator[Client]:

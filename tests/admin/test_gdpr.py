@@ -129,6 +129,23 @@ def test_no_booking_lands_on_a_client_while_she_is_being_erased(client, desk, bo
     assert desk.get(f"/appointments/{body['id']}")[1]["client"]["id"] != booked["client"]
 
 
+def test_two_erasures_at_once_tell_the_webhooks_once(client, desk, booked, frozen_now):
+    """An attacker's probe: three DELETEs at once all erased her, each with its audit entry
+    and its client.erased event. The one that finishes second adds neither."""
+    import pytest
+
+    from chalicelib.store import client_data, clients
+
+    frozen_now["now"] = at("2026-11-26T10:00:00+02:00")
+    her = clients.get_client(desk.business_id, booked["client"])  # read by both before either finished
+    assert her is not None and client_data.claim_erasure(her, frozen_now["now"])
+    client_data.erase(her, frozen_now["now"])
+    with pytest.raises(client_data.AlreadyErased):
+        client_data.erase(her, frozen_now["now"])
+    events = [i for i in table_items() if "client.erased" in str(i)]
+    assert len(events) == 1, events
+
+
 def test_erasure_cancels_messages_that_were_still_to_be_sent(client, aws, desk, booked, frozen_now):
     from chalicelib.store import client_data
 

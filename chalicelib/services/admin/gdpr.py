@@ -77,7 +77,10 @@ def erase(p: Principal, client_id: str) -> dict[str, Any]:
             break
     else:
         raise Conflict("The client is being booked right now; try again.", code="client_busy")
-    counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
+    try:
+        counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
+    except client_data.AlreadyErased:  # a second tap's erasure: hers did it, and is audited
+        return {"erased": c.id, "items": {}}
     audited_after_commit(p, "erase_client", c.id, counts)
     return {"erased": c.id, "items": counts}
 
@@ -131,7 +134,10 @@ def erase_inactive(day: date, now: datetime, budget: Budget | None = None) -> di
         if not client_data.claim_erasure(c, now):  # booked since she was read: her new date is set
             summary["postponed"] += 1
             continue
-        counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
+        try:
+            counts = client_data.erase(c, now, feeds.calendars_showing(history, now))
+        except client_data.AlreadyErased:  # the owner erased her meanwhile
+            continue
         audit.record(
             b.id, "system:erase_inactive", "system", "erase_client", c.id, now, {"reason": "inactive", **counts}
         )
