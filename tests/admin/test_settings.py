@@ -314,11 +314,12 @@ def test_each_retention_and_marketing_field_is_saved(desk, section, path, new):
         value = _with(value, ("at_risk_below",), 0.9)
     status, body = desk.put(f"/settings/{section}", _with(value, path, new))
     assert status == 200, body
-    named = f"{section}.{'.'.join(path)}"  # a text in each language: its languages' paths
+    # The business runs on it: the grouped section's paths start at the configuration, and
+    # so does what the save names ("marketing.send_at", not "marketing.marketing.send_at").
+    in_config = path if section == "marketing" else (section, *path)
+    named = ".".join(in_config)  # a text in each language: its languages' paths
     assert any(c == named or c.startswith(f"{named}.") for c in body["changed"]), body
     assert _at(_sections(desk)["sections"][section], path) == new
-    # The business runs on it: the grouped section's paths start at the configuration.
-    in_config = path if section == "marketing" else (section, *path)
     assert _at(business().config.model_dump(mode="json"), in_config) == new
 
 
@@ -395,7 +396,7 @@ def test_each_stamp_card_and_referral_field_is_saved_and_read_back(desk, path, n
     assert _at(value, path) != new
     status, body = desk.put("/settings/loyalty", _with(value, path, new), headers={"If-Match": str(before["version"])})
     assert status == 200, body
-    named = f"loyalty.{'.'.join(path)}"
+    named = ".".join(path)
     assert body["changed"] and all(c == named or c.startswith(f"{named}.") for c in body["changed"]), body
     assert body["version"] == before["version"] + 1
     assert _at(_sections(desk)["sections"]["loyalty"], path) == new
@@ -460,7 +461,7 @@ def test_the_stamp_card_and_referrals_are_saved_together_or_not_at_all(desk, fro
     assert status == 422 and set(body["error"]["fields"]) == {"referrals.welcome_perk.percent_off"}, body
     assert _sections(desk) == before
     status, body = desk.put("/settings/loyalty", value, headers={"If-Match": str(before["version"])})
-    assert status == 200 and body["changed"] == ["loyalty.loyalty.stamps_for_reward"], body
+    assert status == 200 and body["changed"] == ["loyalty.stamps_for_reward"], body  # not "loyalty.loyalty..."
     status, body = desk.put(
         "/settings/loyalty",
         _with(value, ("loyalty", "stamps_for_reward"), 6),
@@ -471,7 +472,7 @@ def test_the_stamp_card_and_referrals_are_saved_together_or_not_at_all(desk, fro
     trail = desk.get("/audit?month=2026-11")[1]["entries"]
     entry = next(e for e in trail if e["action"] == "update_settings")
     assert entry["detail"]["section"] == "loyalty"
-    assert entry["detail"]["changed"] == ["loyalty.loyalty.stamps_for_reward"]
+    assert entry["detail"]["changed"] == ["loyalty.stamps_for_reward"]
 
 
 def test_a_stamp_card_set_in_the_settings_is_what_her_visits_earn(client, desk, frozen_now):

@@ -191,7 +191,11 @@ def put_section(p: Principal, name: str, body, if_match: str | None = None) -> d
         raise ValidationFailed(f"The '{name}' section has errors; see 'fields'.", fields=e.fields) from None
     cfg = _section_config(b, name, data, body)
     _sent_whole(body, sections.section_value(cfg, name), f"The '{name}' section")
-    changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), name)
+    # A section of several fields, one of them its namesake, is named by the configuration's
+    # own paths ("loyalty.stamps_for_reward", not "loyalty.loyalty.stamps_for_reward").
+    fields = sections.SECTIONS[name]
+    prefix = "" if isinstance(fields, tuple) and name in fields else name
+    changed = sections.changed_paths(sections.section_value(b.config, name), sections.section_value(cfg, name), prefix)
     if not changed:
         return {"section": name, "value": sections.section_value(b.config, name), "version": version, "changed": []}
     saved, new_version = _save(b, cfg, version)
