@@ -911,6 +911,15 @@ def note_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def note_claim_for(client_id: str, text: str) -> str:
+    """Where an import's note claims its place on her card: of her id and the note's
+    words (note_key), not of the import nor its time, so two imports of one file running
+    at the same moment, or a chunk done again, put the note on her card once, whichever
+    comes first (store/imports.py put_notes). Longer than an id: a claim that two
+    different notes shared would keep the second off her card."""
+    return stable_id("import-note-claim", client_id, note_key(text), length=24)
+
+
 def distinct_notes(texts: Iterable[str]) -> list[str]:
     """Each note once (note_key), as first written, in order."""
     out: dict[str, str] = {}

@@ -289,6 +289,7 @@ def erase(client: Client, now: datetime, calendars: Collection[str] = ()) -> dic
     for n in _timeline(NoteItem, b, c, keys.TIMELINE_NOTES):
         n.delete()
         counts["notes"] += 1
+    counts["imports"] += imports.forget_note_claims(b, c)  # what her imported notes' words were hashed into
     for fu in _timeline(FollowUpItem, b, c, keys.TIMELINE_FOLLOWUPS):
         fu.delete()
         counts["followups"] += 1

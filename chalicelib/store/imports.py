@@ -4,8 +4,10 @@ merge adds to an existing client, the imported past visits and notes).
 
 Every write is repeatable: ids are derived from the import and the row
 (chalicelib/domain/csv_import.py), a new client and her contact keys are one
-conditional transaction, and a chunk counts once because recording it is conditioned on
-the number of chunks done. A job that crashed mid-chunk simply does the chunk again.
+conditional transaction, a note goes in one with its claim on her card (her id and its
+words, whatever import writes it), and a chunk counts once because recording it is
+conditioned on the number of chunks done. A job that crashed mid-chunk simply does the
+chunk again; two imports of one file running at once write each note once.
 """
 
 from __future__ import annotations
@@ -21,11 +23,27 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import webhooks as events
 from chalicelib.domain.booking import Appointment
 from chalicelib.domain.contacts import fold, search_text
-from chalicelib.domain.csv_import import ChunkResult, ImportRecord, Merge, NewClient, Status, kept_rejected
+from chalicelib.domain.csv_import import (
+    ChunkResult,
+    ImportRecord,
+    Merge,
+    NewClient,
+    Status,
+    kept_rejected,
+    note_claim_for,
+)
 from chalicelib.domain.webhooks import EVENTS_PER_ITEM
 from chalicelib.settings import get_settings
 from chalicelib.store import bookings, clients, db, keys, search, webhooks
-from chalicelib.store.models import AppointmentItem, ClientItem, ClientKeyItem, ImportChunkItem, ImportItem, NoteItem
+from chalicelib.store.models import (
+    AppointmentItem,
+    ClientItem,
+    ClientKeyItem,
+    ImportChunkItem,
+    ImportItem,
+    NoteClaimItem,
+    NoteItem,
+)
 from chalicelib.store.tx import Tx, TxFailed
 
 T = TypeVar("T")
@@ -486,26 +504,75 @@ def put_visits(visits: Sequence[Appointment], import_id: str) -> None:
     _in_parallel(write, [visits[i : i + size] for i in range(0, len(visits), size)])
 
 
-def put_notes(notes: Sequence[tuple[str, str, str, str, datetime]]) -> None:
-    """(business id, client id, note id, text, at) as notes by "import" (ids derived
-    from client and text, so a note imported again is the same note)."""
+Note = tuple[str, str, str, str, datetime]  # business id, client id, note id, text, at
+NOTES_PER_TX = TX_ITEMS // 2  # a note and its claim
+
+
+def put_notes(notes: Sequence[Note], import_id: str) -> int:
+    """(business id, client id, note id, text, at) as notes by "import" (ids derived from
+    client and text), each in one transaction with its claim on her card (her id and the
+    note's words: csv_import.note_claim_for), put only if no import has claimed those
+    words for her: two imports of one file running at the same moment, or a chunk done
+    again, put a note on her card once, whoever comes first. Returns how many of them
+    are this import's on her card: put now, or by an earlier attempt at its chunk (the
+    claim names the import); one another import claimed is neither put nor counted."""
     db.configure()
-    with NoteItem.batch_write() as batch:
-        for business_id, client_id, note_id, text, at in notes:
-            item = NoteItem(
-                keys.biz(business_id),
-                keys.note_sk(client_id, at, note_id),
-                business_id=business_id,
-                client_id=client_id,
-                note_id=note_id,
-                text=text,
-                author="import",
-                author_role="import",
-                created_at=at,
-            )
-            entry = f"{keys.TIMELINE_NOTES}{keys.sortable_time(at)}#{note_id}"
-            item.g2pk, item.g2sk = keys.timeline_keys(business_id, client_id, entry)
-            batch.save(item)
+    wanted: dict[tuple[str, str, str], Note] = {}
+    for n in notes:  # one claim once (two items on one key would fail the transaction)
+        wanted.setdefault((n[0], n[1], note_claim_for(n[1], n[3])), n)
+    work = list(wanted.items())
+    parts = [work[i : i + NOTES_PER_TX] for i in range(0, len(work), NOTES_PER_TX)]
+    return sum(_in_parallel(lambda part: _put_claimed(part, import_id), parts))
+
+
+def _put_claimed(notes: Sequence[tuple[tuple[str, str, str], Note]], import_id: str, rounds: int = 3) -> int:
+    """The notes with their claims in one transaction; when some were claimed already,
+    those are read (whose: this import's count) and the rest put again."""
+    tx = Tx(NoteItem)
+    for (business_id, client_id, claim), (_, _, note_id, text, at) in notes:
+        pk = keys.biz(business_id)
+        claimed = NoteClaimItem(
+            pk, keys.note_claim_sk(client_id, claim), client_id=client_id, note_id=note_id, import_id=import_id
+        )
+        tx.put(claimed, "claim", condition=NoteClaimItem.pk.does_not_exist())
+        item = NoteItem(
+            pk,
+            keys.note_sk(client_id, at, note_id),
+            business_id=business_id,
+            client_id=client_id,
+            note_id=note_id,
+            text=text,
+            author="import",
+            author_role="import",
+            created_at=at,
+        )
+        entry = f"{keys.TIMELINE_NOTES}{keys.sortable_time(at)}#{note_id}"
+        item.g2pk, item.g2sk = keys.timeline_keys(business_id, client_id, entry)
+        tx.put(item, "note")
+    try:
+        tx.commit()
+        return len(notes)
+    except TxFailed as err:
+        if "claim" not in err.failed or rounds <= 1:
+            raise
+    pairs = [(keys.biz(b), keys.note_claim_sk(c, claim)) for (b, c, claim), _ in notes]
+    found = db.batch_get(pairs, consistent=True)
+    by = {k: NoteClaimItem.from_raw_data(raw).import_id for k, raw in found.items()}
+    ours = sum(1 for k in pairs if by.get(k) == import_id)
+    rest = [n for k, n in zip(pairs, notes, strict=True) if k not in by]
+    return ours + (_put_claimed(rest, import_id, rounds - 1) if rest else 0)
+
+
+def forget_note_claims(business_id: str, client_id: str) -> int:
+    """Her erasure takes her imported notes' claims too (what her notes' words were
+    hashed into): how many."""
+    db.configure()
+    found = NoteClaimItem.query(keys.biz(business_id), NoteClaimItem.sk.startswith(keys.note_claims_of(client_id)))
+    gone = 0
+    for item in found:
+        item.delete()
+        gone += 1
+    return gone
 
 
 # --- an erased client ---------------------------------------------------------------------

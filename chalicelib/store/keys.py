@@ -132,6 +132,16 @@ def notes_of(client_id: str) -> str:
     return f"NOTE#{client_id}#"
 
 
+def note_claim_sk(client_id: str, claim: str) -> str:
+    """An imported note's claim on her card (csv_import.note_claim_for); `INOTE#`, not
+    `NOTE#`: never read as one of her notes."""
+    return f"INOTE#{client_id}#{claim}"
+
+
+def note_claims_of(client_id: str) -> str:
+    return f"INOTE#{client_id}#"
+
+
 def followup_sk(client_id: str, followup_id: str) -> str:
     return f"FUP#{client_id}#{followup_id}"
 

@@ -510,6 +510,18 @@ class NoteItem(Base):
     by_client: GlobalSecondaryIndex[NoteItem] = _index("g2")
 
 
+class NoteClaimItem(Base):
+    """BIZ#<id> / INOTE#<client>#<claim>: a note of a CSV import on the client's card, by
+    her id and the note's words (csv_import.note_claim_for). Put with attribute_not_exists
+    in the transaction that puts the note: two imports running at once, or a chunk done
+    again, put it once. `import_id`: the import that put it (its chunk done again counts
+    it as its own). Deleted with her notes by her erasure."""
+
+    client_id = UnicodeAttribute()
+    note_id = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+
+
 class FollowUpItem(Base):
     """BIZ#<id> / FUP#<client>#<id>: what the client wants to achieve and what was agreed.
 
@@ -761,6 +773,7 @@ ALL_MODELS = ALL_MODELS + (
     SmsDayItem,
     JobStateItem,
     NoteItem,
+    NoteClaimItem,
     FollowUpItem,
     AuditItem,
     FeedbackItem,

@@ -389,3 +389,13 @@ def test_a_chunk_round_trips_through_json():
     g = ci.group_rows([_row(2, "Maija", "0401234567", "m@example.com", "14.3.2026 10:00", "")])[0]
     back = ci.client_from_json(ci.group_to_json(g, "abc"))
     assert back.client_id == "abc" and back.rows == (2,) and back.visits == tuple(g.visits)
+
+
+def test_a_notes_claim_on_her_card_is_of_her_and_its_words_not_of_the_import():
+    """Two imports of one file (and a file fixed with other spaces or capitals) claim the
+    same place on her card; another client's card, or other words, another place."""
+    claim = ci.note_claim_for("c1", "Allergia: ammoniakki")
+    assert ci.note_claim_for("c1", " allergia:  AMMONIAKKI ") == claim
+    assert ci.note_claim_for("c2", "Allergia: ammoniakki") != claim
+    assert ci.note_claim_for("c1", "Allergia: lateksi") != claim
+    assert len(claim) == 24 and claim.isalnum()

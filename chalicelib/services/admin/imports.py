@@ -563,8 +563,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     created = [*new, *earlier]
     existing_profiles = clients.get_clients(b.id, {t for _, t in merges})
     visits: dict[str, Appointment] = {}
-    notes: list[tuple[str, str, str, str, datetime]] = []
-    notes_added = 0
+    notes: list[store.Note] = []
     refresh: set[str] = set()
     merged_ok: list[rules.ImportedClient] = []
     for c in created:
@@ -572,17 +571,17 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             a = _appointment(b, names, c.client_id, v, rec.stamps)
             visits[a.id] = a
         notes += [(b.id, c.client_id, rules.note_id_for(c.client_id, t), t, rec.created_at) for t in c.notes]
-        notes_added += len(c.notes)
     # A note of the file is added to a card that has none of its words yet (rules.note_key):
     # importing the file again, or a fixed one, adds none twice. One an earlier attempt at
-    # this chunk wrote (its id and this import's time) is counted, not written again.
+    # this chunk wrote (its id and this import's time) is not another's: it is put again,
+    # found claimed by this import and counted. Two imports running at once both find
+    # none on her card: the claim each note is put with lets the first one in alone.
     had = store.notes_of(b.id, {t for c, t in merges if c.notes})
-    seen = {t: {rules.note_key(text) for _, text, _ in found} for t, found in had.items()}
-    ours = {
+    seen = {
         t: {
             rules.note_key(text)
             for nid, text, at in found
-            if nid == rules.note_id_for(t, text) and at == rec.created_at
+            if not (nid == rules.note_id_for(t, text) and at == rec.created_at)
         }
         for t, found in had.items()
     }
@@ -615,13 +614,9 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             refresh.add(target)
         for text in c.notes:
             key = rules.note_key(text)
-            if key in ours.get(target, ()):
-                ours[target].discard(key)
-                notes_added += 1
-            elif key not in seen.get(target, ()):
+            if key not in seen.setdefault(target, set()):
+                seen[target].add(key)
                 notes.append((b.id, target, rules.note_id_for(target, text), text, rec.created_at))
-                notes_added += 1
-            seen.setdefault(target, set()).add(key)
     # Visits this import writes, counted the same when a chunk is done again: those not
     # there yet and those an earlier attempt of this same import wrote.
     # A client created just now has no visits yet: only the others' are looked up.
@@ -630,8 +625,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     fresh = set(visits) - set(existing)
     ours_visits = fresh | {a for a, by in existing.items() if by == rec.id}
     store.put_visits([visits[i] for i in sorted(fresh)], rec.id)
-    if notes:
-        store.put_notes(notes)
+    notes_added = store.put_notes(notes, rec.id) if notes else 0
     # Her figures from her whole history (the visits she had and the imported ones); no messages.
     for client_id in sorted(refresh):
         retention.refresh_client(b.id, client_id, now, announce=False)
