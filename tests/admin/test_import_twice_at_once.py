@@ -1,12 +1,16 @@
 """The owner uploads the same client file twice (two dry runs) and starts both: the two
 runs work at the same moment (two requests, or the `imports` job and a request). A
-security tester's probe found each note of the file twice on the card ("Allergia:
+security tester's probe found (1) each note of the file twice on the card ("Allergia:
 ammoniakki" twice; the second run counted `notes: 2`): the runs read her notes before
-either wrote them, and a note's key held its import's time, so each wrote its own.
+either wrote them, and a note's key held its import's time, so each wrote its own;
+(2) a client with a name alone in both files refused by one run as `contact_in_use`
+("the phone number or email belongs to another client") though she has neither: the
+other run had made her between this run's look and its write.
 
 A note of an import now claims its place on her card by her id and its words
 (csv_import.note_claim_for) in the transaction that writes it: whichever run comes
-second finds it there and neither writes nor counts it.
+second finds it there and neither writes nor counts it. A client of a name alone made
+meanwhile by another run is hers: the rows merge into her.
 
 Each test runs import A directly (the job's `work`) and import B at a chosen moment
 inside A's chunk, so the interleaving is the same every time."""
@@ -99,6 +103,59 @@ def test_two_runs_of_one_file_at_once_put_each_note_on_her_card_once(desk, froze
     desk.post(f"/imports/{third['id']}/run")
     assert _done(desk, third["id"])["notes"] == 0
     assert _cards(desk) == {"Rerun Yksi": ["Allergia: ammoniakki"], "Rerun Kaksi": ["Maksaa käteisellä"]}
+
+
+def test_a_client_of_a_name_alone_made_by_the_other_run_meanwhile_is_merged_not_refused(desk, frozen_now, monkeypatch):
+    """B runs from start to end after A looked for a client of the name (none yet) and
+    before A makes her: A's write finds her made, by B. She has no contact to be
+    another client's: her rows merge into her."""
+    from chalicelib.store import imports as store
+
+    a, b = _two_previews(desk, frozen_now)
+    real = store.create_clients
+    interleaved: list[str] = []
+
+    def b_first(new, now):
+        if not interleaved:
+            interleaved.append(b)
+            _work(desk, b)
+        return real(new, now)
+
+    monkeypatch.setattr(store, "create_clients", b_first)
+    _work(desk, a)
+    assert interleaved
+    first, second = _done(desk, b), _done(desk, a)  # B made them, A came second
+    assert (first["created"], first["contactless"], first["notes"], first["rejected_total"]) == (2, 1, 2, 0)
+    assert first["visits"] == 2
+    assert [r["code"] for r in second["rejected"]] == []
+    assert (second["created"], second["merged"], second["notes"], second["rejected_total"]) == (0, 2, 0, 0)
+    assert _cards(desk) == {"Rerun Yksi": ["Allergia: ammoniakki"], "Rerun Kaksi": ["Maksaa käteisellä"]}
+
+
+def test_a_client_of_a_name_alone_made_and_erased_meanwhile_is_refused_as_erased(desk, frozen_now, monkeypatch):
+    """Made by B and erased by the owner between A's look and A's write: A's rows of her
+    are refused for what happened (a client of this name with no contact was erased), not
+    as a contact of another client's."""
+    from chalicelib.store import imports as store
+
+    a, b = _two_previews(desk, frozen_now)
+    real = store.create_clients
+    interleaved: list[str] = []
+
+    def b_first_then_erased(new, now):
+        if not interleaved:
+            interleaved.append(b)
+            _work(desk, b)
+            status, body = desk.delete(f"/clients/{clients_of(desk)['Rerun Kaksi']['id']}")
+            assert status == 200, body
+        return real(new, now)
+
+    monkeypatch.setattr(store, "create_clients", b_first_then_erased)
+    _work(desk, a)
+    assert interleaved
+    done = _done(desk, a)
+    assert [(r["row"], r["name"], r["code"]) for r in done["rejected"]] == [(3, "Rerun Kaksi", "erased_no_contact")]
+    assert "Rerun Kaksi" not in clients_of(desk)
 
 
 def test_a_chunk_done_again_after_the_other_run_counts_the_notes_it_put_once(desk, frozen_now, monkeypatch):

@@ -512,6 +512,13 @@ def _as_client(n: rules.NewClient) -> Client:
     )
 
 
+def _not_merged(c: rules.ImportedClient) -> str:
+    """Why a client's rows are refused when the client they merge into was erased: a
+    name alone merges only into the client of her name with no contact (she was erased,
+    say so); rows with a contact, into whoever has it."""
+    return "erased_no_contact" if c.contactless else "contact_in_use"
+
+
 def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -> rules.ChunkResult:
     """Import chunk `n`: who is new and who exists is decided now (a client may have
     booked since the preview); every write is repeatable."""
@@ -556,6 +563,11 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             target = _target(again, c.phone, c.email)
             if target and target != cid:
                 merges.append((c, target))
+            elif c.contactless:
+                # A name alone has the same id in every import (rules.client_id_for): another
+                # import of her running at the same moment made her since this chunk looked.
+                # She is hers, as she would be had she been there: merged into.
+                merges.append((c, cid))
             else:
                 rejected += [rules.Rejected(r, "contact_in_use", name=c.name) for r in c.rows]
             profiles.pop(cid)
@@ -588,7 +600,7 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
     for c, target in merges:
         p = existing_profiles.get(target)
         if p is None or p.is_erased:
-            rejected += [rules.Rejected(r, "contact_in_use", name=c.name) for r in c.rows]
+            rejected += [rules.Rejected(r, _not_merged(c), name=c.name) for r in c.rows]
             continue
         appts = [_appointment(b, names, target, v, rec.stamps) for v in c.visits]
         last_end = max((a.end for a in appts), default=None)
@@ -605,8 +617,8 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             last_activity=last_end if later else None,
             erase_on=erase_due(last_end, years) if later and last_end else None,
         )
-        if not store.merge(merge, now):
-            rejected += [rules.Rejected(r, "contact_in_use", name=c.name) for r in c.rows]
+        if not store.merge(merge, now):  # erased (or gone) since she was read
+            rejected += [rules.Rejected(r, _not_merged(c), name=c.name) for r in c.rows]
             continue
         merged_ok.append(c)
         for a in appts:
