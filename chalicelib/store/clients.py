@@ -210,11 +210,13 @@ def get_client(business_id: str, client_id: str) -> Client | None:
         return None
 
 
-def get_clients(business_id: str, client_ids: set[str]) -> dict[str, Client]:
-    """Profiles by id, one BatchGetItem per 100."""
+def get_clients(business_id: str, client_ids: set[str], consistent: bool = False) -> dict[str, Client]:
+    """Profiles by id, one BatchGetItem per 100 (`consistent`: with every write before it,
+    as a write that depends on who exists needs)."""
     db.configure()
     wanted = [(keys.biz(business_id), keys.client_sk(c)) for c in sorted(client_ids)]
-    return {item.client_id: to_client(item) for item in ClientItem.batch_get(wanted)} if wanted else {}
+    found = ClientItem.batch_get(wanted, consistent_read=consistent) if wanted else ()
+    return {item.client_id: to_client(item) for item in found}
 
 
 _CURSOR_SK = re.compile(r"^CLIENT#[a-z0-9]{1,40}$")

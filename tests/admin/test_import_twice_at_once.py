@@ -201,3 +201,23 @@ def test_her_erasure_takes_the_claims_of_her_imported_notes_too(desk):
     assert status == 200 and erased["items"]["notes"] == 1 and erased["items"]["imports"] == 1, erased
     left = [i for i in table_items() if i["sk"]["S"].startswith("INOTE#")]
     assert len(left) == 1 and yksi not in str(left)  # Rerun Kaksi's stays hers
+
+
+def test_the_run_reads_the_clients_it_merges_into_consistently(desk, frozen_now, monkeypatch):
+    """DynamoDB's plain read may miss a client made a moment ago by the other run (moto
+    never does): the run asks for the profiles it decides by with every write before it."""
+    from chalicelib.store.models import ClientItem
+
+    a, b = _two_previews(desk, frozen_now)
+    _work(desk, a)
+    real = ClientItem.batch_get.__func__  # type: ignore[attr-defined]
+    asked: list[bool | None] = []
+
+    def recorded(cls, items, consistent_read=None, attributes_to_get=None):
+        asked.append(consistent_read)
+        return real(cls, items, consistent_read=consistent_read, attributes_to_get=attributes_to_get)
+
+    monkeypatch.setattr(ClientItem, "batch_get", classmethod(recorded))
+    _work(desk, b)
+    assert _done(desk, b)["merged"] == 2
+    assert asked and all(asked), asked  # her of a name alone, and the profiles merged into

@@ -330,8 +330,9 @@ def _contacts(groups: Sequence[Any]) -> list[tuple[str, str]]:
 
 def _named_clients(b: Business, client_ids: Sequence[str]) -> dict[str, Client]:
     """The clients with no contact an import made before under these ids (a name alone
-    gets the same id in every import): one BatchGetItem per 100."""
-    return clients.get_clients(b.id, set(client_ids)) if client_ids else {}
+    gets the same id in every import): one BatchGetItem per 100, read consistently (one
+    made a moment ago by another import running at the same time is found)."""
+    return clients.get_clients(b.id, set(client_ids), consistent=True) if client_ids else {}
 
 
 def _target(owners: Mapping[tuple[str, str], str], phone: str | None, email: str | None) -> str | None:
@@ -573,7 +574,8 @@ def process_chunk(b: Business, rec: rules.ImportRecord, n: int, now: datetime) -
             profiles.pop(cid)
             new.remove(c)
     created = [*new, *earlier]
-    existing_profiles = clients.get_clients(b.id, {t for _, t in merges})
+    # Consistently: a client made a moment ago (by a booking, or another import) is read.
+    existing_profiles = clients.get_clients(b.id, {t for _, t in merges}, consistent=True)
     visits: dict[str, Appointment] = {}
     notes: list[store.Note] = []
     refresh: set[str] = set()
