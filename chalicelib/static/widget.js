@@ -34,13 +34,18 @@
     "padding:.8rem 1.4rem;cursor:pointer}button.book:focus-visible,button.close:focus-visible{outline:3px solid #1d2330;outline-offset:2px}" +
     "iframe{display:block;width:100%;border:0;background:#f7f8fa}" +
     ".inline iframe{height:760px;border-radius:.75rem}" +
-    ".overlay{position:fixed;inset:0;z-index:2147483647;background:rgba(20,24,32,.55);display:flex;align-items:center;justify-content:center}" +
-    ".dialog{display:flex;flex-direction:column;width:min(100vw,32rem);height:min(100vh,48rem);background:#f7f8fa;border-radius:.75rem;overflow:hidden}" +
-    "@media (max-width:32rem){.dialog{border-radius:0}}" +
+    // The pop-up is a modal <dialog>: in the browser's top layer, above every stacking
+    // context and clip of the host page (a sticky header with a z-index, an ancestor with a
+    // transform and overflow:hidden covered or cut it), and the page behind it inert.
+    "dialog.overlay{padding:0;border:0;margin:auto;flex-direction:column;width:min(100vw,32rem);max-width:100vw;" +
+    "height:min(100vh,48rem);height:min(100dvh,48rem);max-height:100vh;max-height:100dvh;background:#f7f8fa;" +
+    "border-radius:.75rem;overflow:hidden;color:#1d2330}" +
+    "dialog.overlay[open]{display:flex}dialog.overlay::backdrop{background:rgba(20,24,32,.55)}" +
+    "@media (max-width:32rem){dialog.overlay{border-radius:0}}" +
     // The close button has a bar of its own above the page: it covers nothing in it
     // (it once sat on the page's language switch).
     ".bar{display:flex;justify-content:flex-end;padding:.35rem .4rem;background:#fff;border-bottom:1px solid #d9dee6}" +
-    ".dialog iframe{flex:1;min-height:0;height:auto}" +
+    "dialog.overlay iframe{flex:1;min-height:0;height:auto}" +
     "button.close{font:inherit;background:#fff;color:#1d2330;border:1px solid #d9dee6;border-radius:.5rem;padding:.3rem .7rem;cursor:pointer}";
   var style = document.createElement("style");
   style.textContent = css;
@@ -67,27 +72,28 @@
     button.setAttribute("aria-haspopup", "dialog");
     root.appendChild(button);
     var overlay = null;
+    var scrolled = "";
     var close = function () {
       if (!overlay) return;
-      overlay.remove();
+      var was = overlay;
       overlay = null;
-      document.removeEventListener("keydown", onKey, true);
+      if (was.open && typeof was.close === "function") was.close();
+      was.remove();
+      document.documentElement.style.overflow = scrolled; // the host page scrolls again
       button.focus();
     };
-    var onKey = function (e) { if (e.key === "Escape") close(); };
     // Escape inside the booking frame is reported by the frame (chalicelib/static/page.js).
     window.addEventListener("message", function (e) {
       if (e.origin === origin && e.data && e.data.rebook === "close") close();
     });
     button.addEventListener("click", function () {
-      overlay = document.createElement("div");
+      if (overlay) return; // one at a time
+      overlay = document.createElement("dialog");
       overlay.className = "overlay";
+      overlay.setAttribute("aria-label", words[0]);
+      // Escape with the focus on the host page's side, and a tap on the backdrop.
+      overlay.addEventListener("cancel", function (e) { e.preventDefault(); close(); });
       overlay.addEventListener("click", function (e) { if (e.target === overlay) close(); });
-      var dialog = document.createElement("div");
-      dialog.className = "dialog";
-      dialog.setAttribute("role", "dialog");
-      dialog.setAttribute("aria-modal", "true");
-      dialog.setAttribute("aria-label", words[0]);
       var shut = document.createElement("button");
       shut.type = "button";
       shut.className = "close";
@@ -97,11 +103,14 @@
       var bar = document.createElement("div");
       bar.className = "bar";
       bar.appendChild(shut);
-      dialog.appendChild(bar);
-      dialog.appendChild(f);
-      overlay.appendChild(dialog);
+      overlay.appendChild(bar);
+      overlay.appendChild(f);
       root.appendChild(overlay);
-      document.addEventListener("keydown", onKey, true);
+      if (typeof overlay.showModal === "function") overlay.showModal();
+      else overlay.setAttribute("open", ""); // no top layer: at least on top of the page's own
+      // The booking scrolls, not the host page behind it (it ran 2 000 px down meanwhile).
+      scrolled = document.documentElement.style.overflow;
+      document.documentElement.style.overflow = "hidden";
       f.focus();
     });
   }

@@ -339,6 +339,18 @@ def host_site(stack):
             f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
             f"<body><main><h1>Book with us</h1>{inline}</main></body></html>"
         )
+        # A site whose own layout would trap a pop-up that is part of it: a sticky header
+        # above everything, the snippet inside a section left transformed and clipped by a
+        # scroll-animation library, and a long page to scroll behind the booking.
+        (root / "layered.html").write_text(
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Salon Aurora</title>"
+            "<style>header { position: sticky; top: 0; z-index: 99999; height: 90px; background: #222; }"
+            " section { transform: translateY(0); overflow: hidden; position: relative; z-index: 1; }"
+            " .long { height: 3000px; }</style></head>"
+            f"<body><header>Salon Aurora</header><section><h1>Book with us</h1>{snippet}</section>"
+            "<div class='long'></div><a href='#top'>Back to top</a></body></html>"
+        )
         (root / "iframe.html").write_text(
             f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
             f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api.helpers import BOOKING_VIEW
-from tests.browser.conftest import ALL_IMPACTS, axe_violations, new_context
+from tests.browser.conftest import ALL_IMPACTS, PHONE, axe_violations, new_context
 from tests.browser.conftest import check_client_page as check_page
 from tests.browser.seed import past_visit, someone
 
@@ -593,6 +593,48 @@ def test_the_widget_close_button_leaves_the_language_switch_free(page, stack, ho
     frame.get_by_role("heading", name="Välj tjänst").wait_for()
     page.locator("rebook-widget button.close").click()
     expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+
+
+def test_the_widget_pops_up_above_the_host_pages_own_layers_and_keeps_the_focus(browser, stack, host_site):
+    """A walk through a salon's own site: its sticky header covered the pop-up's Close
+    button (on a phone nothing else closes it), a transformed section clipped the pop-up to
+    a sliver, Tab walked out of it onto the page behind and opened a second one nobody
+    could close, and the page scrolled away behind it."""
+    context = new_context(browser, viewport=PHONE, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{host_site}/layered.html")
+        page.locator("rebook-widget button.book").click()
+        frame = page.frame_locator("rebook-widget iframe")
+        frame.get_by_role("heading", name="Valitse palvelu").wait_for()
+        # All of the booking on the screen, as tall as the screen lets it be (the pop-up is
+        # 48 rem at most, its close bar above the page), not cut to the section.
+        shown = page.locator("rebook-widget iframe").bounding_box()
+        assert shown and shown["y"] >= 0 and shown["y"] + shown["height"] <= PHONE["height"], shown
+        assert shown["height"] >= min(PHONE["height"], 48 * 16) - 60 and shown["width"] == PHONE["width"], shown
+        close = page.locator("rebook-widget button.close").bounding_box()
+        assert close
+        on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).tagName", [close["x"] + 5, close["y"] + 5])
+        assert on_top == "REBOOK-WIDGET", on_top  # not the header
+        # Tab stays in the pop-up: the page behind is inert, its button to open a second
+        # pop-up never reached.
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            where = page.evaluate(
+                "() => [document.activeElement.tagName, document.activeElement.shadowRoot?.activeElement?.className]"
+            )
+            # (between rounds the focus leaves for the browser's own controls: BODY)
+            assert where[0] in ("REBOOK-WIDGET", "BODY") and where[1] != "book", where
+        expect(page.locator("rebook-widget .overlay")).to_have_count(1)
+        frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).click()
+        page.mouse.wheel(0, 3000)  # her scrolling moves the booking, not the page behind
+        assert page.evaluate("() => window.scrollY") == 0
+        page.locator("rebook-widget button.close").tap()
+        expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+        assert page.evaluate("() => document.documentElement.style.overflow") == ""
+        expect(page.locator("rebook-widget button.book")).to_be_focused()
+    finally:
+        context.close()
 
 
 def test_a_double_click_books_once_and_the_confirmation_survives_a_reload(page, stack):
