@@ -559,7 +559,9 @@ def after_booking(view: dict, locale: str, embed: bool) -> Booked:
     on to the pay page while the time is held for her payment, else where it is shown."""
     if view.get("status") == "pending_payment":
         token = view["manage_url"].rsplit("/", 1)[1]
-        return Booked(f"{links.root()}/pay/{token}?" + urlencode({"lang": locale}))
+        # In the widget's frame still: its links open outside it, or stay in it knowing so.
+        query = {"lang": locale, "embed": "1"} if embed else {"lang": locale}
+        return Booked(f"{links.root()}/pay/{token}?" + urlencode(query))
     return booked_location(view, locale, embed)
 
 

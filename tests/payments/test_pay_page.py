@@ -470,3 +470,26 @@ def test_a_bad_or_expired_pay_link_says_so_in_her_language_as_every_link_page(pa
         assert (status, html) == page(pay_client, f"/m/{token}", {"Accept-Language": lang})  # the same page
     status, html = page(pay_client, "/pay/not-a-token?lang=sv", {"Accept-Language": "en"})  # ?lang= first
     assert '<html lang="sv"' in html and "Den här länken är inte giltig." in html
+
+
+def test_booked_in_the_widgets_frame_the_pay_page_knows_it_and_its_links_leave_or_stay_so(pay_client, stripe_env):
+    """A walk through the widget: a deposit paid in its frame, "Manage booking" opened in
+    the frame and hit the page for a link without its cookie (a third party's there); after
+    three declined cards, "Book a new time" booked in the frame and then said the same."""
+    from urllib.parse import parse_qs, urlsplit
+
+    status, _, headers = form_post(pay_client, "/book/demo", {**FIELDS, "accept_terms": "1", "embed": "1"})
+    assert status == 303 and parse_qs(urlsplit(headers["Location"]).query)["embed"] == ["1"], headers
+    _, pay = page(pay_client, headers["Location"])
+    manage = re.findall(r'<a class="go" href="[^"]*/m/[^"]*"([^>]*)>', pay)
+    assert manage and all('target="_blank"' in extra for extra in manage), manage  # a tab of its own
+    again = re.search(r'id="pay-again"[^>]*><a class="button" href="([^"]+)"', pay)
+    assert again and "embed=1" in again[1].replace("&amp;", "&"), again  # the frame's booking page
+    switch = re.findall(r'<a href="(/pay/[^"]+)"[^>]*>(?:FI|SV)</a>', pay)
+    assert switch and all("embed=1" in href for href in switch), switch  # so in another language too
+    # Outside the frame, as before: her booking's page in the same tab.
+    _, _, headers = form_post(
+        pay_client, "/book/demo", {**FIELDS, "start": "2026-11-25T15:00:00+02:00", "accept_terms": "1"}
+    )
+    _, pay = page(pay_client, headers["Location"])
+    assert "embed" not in headers["Location"] and 'target="_blank"' not in pay

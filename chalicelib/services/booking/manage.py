@@ -31,7 +31,7 @@ def _from_token(token: str) -> tuple[Business, Appointment]:
     return b, appt
 
 
-def book_again_url(token: str, *, same_day: bool = False, lang: str | None = None) -> str:
+def book_again_url(token: str, *, same_day: bool = False, lang: str | None = None, embed: bool = False) -> str:
     """After a cancellation: the booking page on the same service and stylist (not when the
     salon cancelled: Appointment.rebook_staff), her details filled in (a rebook token,
     links.rebook_url); `same_day` opens it on the booking's day (a hold the card did not
@@ -45,6 +45,7 @@ def book_again_url(token: str, *, same_day: bool = False, lang: str | None = Non
         staff=appt.rebook_staff,
         date=appt.start.astimezone(b.config.tz).date().isoformat() if same_day else None,
         lang=lang,
+        embed="1" if embed else None,  # booked again in the widget's frame: shown in it
     )
 
 

@@ -192,6 +192,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
     view = holds.with_payment(b, appt, booking_view(b, appt))
     locale = negotiate(params.get("lang"), accept_language, appt.locale)
     t = words(locale)
+    embed = params.get("embed") == "1"
     pay = view.get("payment") or {}
     fee = _open_fee(b, appt, params.get("fee"))
     state = page_state(appt, clock.now())
@@ -217,7 +218,7 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             # The language switch: this address in another language, a fee's link still the fee's.
             link=lambda **kw: (
                 f"{links.root()}/pay/{token}?"
-                + urlencode({k: v for k, v in {**params, **kw}.items() if k in ("fee", "lang") and v})
+                + urlencode({k: v for k, v in {**params, **kw}.items() if k in ("fee", "lang", "embed") and v})
             ),
             held=appt.status == Status.PENDING_PAYMENT.value,
             # Cards declined on this hold so far: the page asks for another (holds.CARD_TRIES).
@@ -231,7 +232,10 @@ def page(token: str, params: dict, accept_language: str | None) -> tuple[int, st
             # back, each fee charged and its state, what she paid in all and got back.
             money_lines=money_lines(manage.money_facts(b, appt), t, locale),
             # Freed (declined, or the hold ran out): the same visit anew, her details filled in.
-            again=manage.book_again_url(token, same_day=True, lang=locale),
+            again=manage.book_again_url(token, same_day=True, lang=locale, embed=embed),
+            # Opened in the widget's frame (after_booking): her booking's page opens in a tab
+            # of its own (its cookie is a third party's in the frame).
+            embed=embed,
             fee=fee,
             terms=terms_text(
                 t,
