@@ -335,6 +335,11 @@ def waitlist_form(slug):
 def waitlist_join(slug):
     form = _form()
     status, body = views.waitlist_submit(slug, form, _lang())
+    if status == 201 and form.get("embed") == "1":
+        # In the widget's frame a cookie is a third party's: her entry's page at once, from
+        # the token itself (as the frame's booking is shown: views.booked_location).
+        token = body.rsplit("/", 1)[1]
+        return _html(views.waitlist_page(token, {"lang": form.get("lang", ""), "embed": "1"}, _lang()))
     if status == 201:  # on the list: its own page (redirect after POST), the link's token in its cookie
         return link_pages.back_to_page(body.rsplit("/", 1)[1], "waitlist", {"lang": form.get("lang", "")})
     return _html(body, status)

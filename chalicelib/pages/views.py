@@ -1109,7 +1109,8 @@ def waitlist_form(slug: str, params: dict, accept_language: str | None, **extra:
     b = profiles.business(slug)
     locale = negotiate(params.get("lang"), accept_language, b.config.locale)
     # The language switch: this form's address in each language, her service and day kept.
-    link = own_address_in(f"{links.root()}/book/{slug}/waitlist", params, ("service", "staff", "date"))
+    link = own_address_in(f"{links.root()}/book/{slug}/waitlist", params, ("service", "staff", "date", "embed"))
+    extra.setdefault("embed", params.get("embed") == "1")  # in the widget's frame (book.html's link)
     if not params.get("service"):
         return render(
             "waitlist.html",
@@ -1163,7 +1164,12 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
     from chalicelib.services.waitlist import join
 
     if form.get("relang"):  # another language chosen: the form in it, what she typed kept
-        params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from")}
+        params = {
+            "service": form.get("service"),
+            "staff": form.get("staff"),
+            "date": form.get("from"),
+            "embed": form.get("embed"),
+        }
         return 200, waitlist_form(slug, {**params, "lang": form["relang"]}, accept_language, form=form)
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
@@ -1187,6 +1193,7 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
             e, words(locale), b.config.phone, WAITLIST_FIELDS, days=MAX_DAYS, horizon=b.config.rules.max_horizon_days
         )
         params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
+        params["embed"] = form.get("embed")
         return e.status, waitlist_form(
             slug, params, accept_language, error=problem.message, invalid=problem.fields, form=form
         )
@@ -1218,6 +1225,7 @@ def waitlist_page(
         done=done,
         sent=entry.confirmed_by,
         link=own_address_in(address or f"{links.root()}/w/{token}", params, ()),
+        embed=params.get("embed") == "1",
     )
 
 

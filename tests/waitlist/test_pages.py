@@ -97,6 +97,23 @@ def test_notify_me_from_the_booking_page_to_the_entrys_page_and_off_the_list(cli
     assert "You have left the waitlist." in page and 'href="/book/demo"' in page
 
 
+def test_in_the_widgets_frame_notify_me_ends_on_her_entry_not_on_a_page_for_a_link_without_its_cookie(client, aws):
+    """A walk through the widget: joining the waitlist in its frame ended on "Open the link
+    in your message" (its cookie a third party's in the frame), the entry made and its
+    email sent. The frame keeps embed=1 from the booking page to the entry's page."""
+    page = client.http.get("/book/demo?service=womens-cut&lang=en&embed=1").body.decode()
+    link = re.search(r'href="(/book/demo/waitlist\?[^"]+)">Notify me', page)
+    assert link and "embed=1" in link[1], link
+    form = client.http.get(link[1].replace("&amp;", "&")).body.decode()
+    assert '<input type="hidden" name="embed" value="1">' in form
+    data = {"service": "womens-cut", "from": "2026-11-25", "to": "2026-11-27", "name": "Liisa Virtanen"}
+    data |= {"phone": "040 765 4321", "lang": "en", "embed": "1"}
+    r = _post_form(client, "/book/demo/waitlist", data)
+    entry = r.body.decode()
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers, r.headers
+    assert "You are on the waitlist" in entry and 'target="_blank"' in entry  # leaving opens its own tab
+
+
 def test_times_or_dates_out_of_order_mark_the_field_to_fix_in_her_language(client, aws):
     # The tester's form: "not before 16:00, done by 12:00" said "check the marked fields"
     # and marked none.
