@@ -55,7 +55,7 @@
     var f = document.createElement("iframe");
     f.src = src;
     f.title = words[0];
-    f.setAttribute("allow", "clipboard-write");
+    f.setAttribute("allow", "clipboard-write; payment"); // wallets in the pay page's card form
     return f;
   }
 
@@ -86,7 +86,19 @@
     window.addEventListener("message", function (e) {
       if (e.origin === origin && e.data && e.data.rebook === "close") close();
     });
+    // A phone on a site with no viewport meta tag lays the page out 980 px wide and zooms
+    // it out: a pop-up in it would be a third of its size. There the booking page opens
+    // itself, as the salon's Instagram link does (the back button returns to the site).
+    var zoomedOut = function () {
+      return !!window.screen && screen.width > 0 && window.innerWidth > screen.width * 1.5;
+    };
     button.addEventListener("click", function () {
+      if (zoomedOut()) {
+        var whole = new URLSearchParams(query);
+        whole.delete("embed");
+        location.assign(app + "/book/" + encodeURIComponent(d.business) + "?" + whole.toString());
+        return;
+      }
       if (overlay) return; // one at a time
       overlay = document.createElement("dialog");
       overlay.className = "overlay";

@@ -351,6 +351,10 @@ def host_site(stack):
             f"<body><header>Salon Aurora</header><section><h1>Book with us</h1>{snippet}</section>"
             "<div class='long'></div><a href='#top'>Back to top</a></body></html>"
         )
+        (root / "noviewport.html").write_text(  # an old salon site: no viewport meta tag
+            f"<!doctype html><html lang='fi'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
+            f"<body><main><h1>Salon Aurora</h1>{snippet}</main></body></html>"
+        )
         (root / "iframe.html").write_text(
             f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
             f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "

@@ -637,6 +637,23 @@ def test_the_widget_pops_up_above_the_host_pages_own_layers_and_keeps_the_focus(
         context.close()
 
 
+def test_on_a_phone_a_site_without_a_viewport_tag_opens_the_booking_page_itself(browser, stack, host_site):
+    """A walk: on such a site a phone zooms the page out to fit 980 px, and the pop-up in
+    it was a third of its size, its text and buttons too small to use."""
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{host_site}/noviewport.html")
+        page.locator("rebook-widget button.book").tap()
+        page.wait_for_url(re.compile(r"/book/demo\?"))
+        assert "embed" not in page.url
+        page.get_by_role("heading", name="Valitse palvelu").wait_for()
+        page.go_back()  # back on the salon's site
+        expect(page.locator("rebook-widget button.book")).to_be_visible()
+    finally:
+        context.close()
+
+
 def test_a_double_click_books_once_and_the_confirmation_survives_a_reload(page, stack):
     # Issue 17 (1): the second click (or a reload of the POST's answer) said the time was taken.
     page.goto(f"{stack.api}/book/demo?service=blowdry&staff=mikko")
