@@ -195,6 +195,19 @@ def test_a_reward_on_a_deposit_service_is_in_the_terms_she_ticks_as_on_the_pay_p
     assert _terms(pay) in ticked  # word for word the terms she ticked
 
 
+def _full_prices_terms_asked(pay_client, form: dict, said: str, perks_deposit: str) -> tuple[str, str]:
+    """Her submit with her perk's terms ticked, refused before anything is held: the step
+    again saying why, with the full price's terms (a 47,70 € deposit) to tick anew. The
+    page and its terms."""
+    status, again, _ = form_post(pay_client, "/book/demo", form)
+    assert status == 409, again
+    assert said in again
+    terms = again.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
+    assert "ennakkomaksu 47,70\u00a0€" in terms and perks_deposit not in terms, terms
+    assert "checked" not in terms and "terms_perk" not in terms
+    return again, terms
+
+
 def test_a_client_the_salon_knows_ticks_the_full_prices_terms_before_a_deposit_not_the_perks(
     pay_client, stripe_env, frozen_now
 ):
@@ -222,13 +235,10 @@ def test_a_client_the_salon_knows_ticks_the_full_prices_terms_before_a_deposit_n
     assert '<input type="hidden" name="terms_perk" value="1">' in ticked  # ...and says so when sent
     form = {**link, "ref": ref, "name": "Maija Meikäläinen", "email": "maija@example.com", "accept_terms": "1"}
     form["terms_perk"] = "1"
-    status, again, _ = form_post(pay_client, "/book/demo", form)
-    assert status == 409, again
-    assert "Ystävän suosittelema etu on uusille asiakkaille" in again
-    terms = again.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
-    assert "ennakkomaksu 47,70\u00a0€" in terms and "42,93" not in terms, terms
-    assert 'name="ref"' not in again and "checked" not in terms  # the full price's terms, to tick anew
-    assert "terms_perk" not in terms
+    again, terms = _full_prices_terms_asked(
+        pay_client, form, "Ystävän suosittelema etu on uusille asiakkaille", "42,93"
+    )
+    assert 'name="ref"' not in again
     form = {k: v for k, v in form.items() if k not in ("ref", "terms_perk")}
     status, _, headers = form_post(pay_client, "/book/demo", form)
     assert status == 303 and headers["Location"].startswith("/pay/"), _
@@ -268,12 +278,7 @@ def test_a_reward_used_up_after_she_saw_its_terms_holds_nothing_until_she_ticks_
     assert status == 303, _
     form = {**link, "reward": "loy-1", "name": "Maija Meikäläinen", "email": "maija@example.com"}
     form |= {"accept_terms": "1", "terms_perk": "1"}
-    status, again, _ = form_post(pay_client, "/book/demo", form)
-    assert status == 409, again
-    assert "Linkkisi etua ei voi enää antaa" in again
-    terms = again.split('id="payment-terms">', 1)[1].split("</div>", 1)[0]
-    assert "ennakkomaksu 47,70\u00a0€" in terms and "23,85" not in terms, terms
-    assert "checked" not in terms and "terms_perk" not in terms  # the full price's terms, to tick anew
+    _, terms = _full_prices_terms_asked(pay_client, form, "Linkkisi etua ei voi enää antaa", "23,85")
     status, _, headers = form_post(pay_client, "/book/demo", {k: v for k, v in form.items() if k != "terms_perk"})
     assert status == 303 and headers["Location"].startswith("/pay/"), _
     _, pay = page(pay_client, headers["Location"])
