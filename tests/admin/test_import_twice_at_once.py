@@ -51,6 +51,27 @@ def _work(desk, import_id: str) -> None:
     imports.work(b, import_id, 5.0)
 
 
+def _a_with_b_inside(desk, monkeypatch, a: str, b: str, at: str, then=None) -> None:
+    """Import A worked, import B worked from start to end (then `then`) at A's first call
+    of the store's `at`: the interleaving each test names."""
+    from chalicelib.store import imports as store
+
+    real = getattr(store, at)
+    interleaved: list[str] = []
+
+    def b_first(*args):
+        if not interleaved:
+            interleaved.append(b)
+            _work(desk, b)
+            if then:
+                then()
+        return real(*args)
+
+    monkeypatch.setattr(store, at, b_first)
+    _work(desk, a)
+    assert interleaved
+
+
 def _notes(desk, client_id: str) -> list[str]:
     status, body = desk.get(f"/clients/{client_id}/notes")
     assert status == 200, body
@@ -72,21 +93,8 @@ def _done(desk, import_id: str) -> dict:
 def test_two_runs_of_one_file_at_once_put_each_note_on_her_card_once(desk, frozen_now, monkeypatch):
     """B runs from start to end while A has made the clients and read their cards but
     not written the notes yet: both found no note on the cards."""
-    from chalicelib.store import imports as store
-
     a, b = _two_previews(desk, frozen_now)
-    real = store.put_visits
-    interleaved: list[str] = []
-
-    def b_meanwhile(visits, import_id):
-        if import_id == a and not interleaved:
-            interleaved.append(b)
-            _work(desk, b)
-        return real(visits, import_id)
-
-    monkeypatch.setattr(store, "put_visits", b_meanwhile)
-    _work(desk, a)
-    assert interleaved
+    _a_with_b_inside(desk, monkeypatch, a, b, "put_visits")
     assert _cards(desk) == {"Rerun Yksi": ["Allergia: ammoniakki"], "Rerun Kaksi": ["Maksaa käteisellä"]}
     first, second = _done(desk, a), _done(desk, b)
     # Each note counted once, by the run that put it on her card.
@@ -109,21 +117,8 @@ def test_a_client_of_a_name_alone_made_by_the_other_run_meanwhile_is_merged_not_
     """B runs from start to end after A looked for a client of the name (none yet) and
     before A makes her: A's write finds her made, by B. She has no contact to be
     another client's: her rows merge into her."""
-    from chalicelib.store import imports as store
-
     a, b = _two_previews(desk, frozen_now)
-    real = store.create_clients
-    interleaved: list[str] = []
-
-    def b_first(new, now):
-        if not interleaved:
-            interleaved.append(b)
-            _work(desk, b)
-        return real(new, now)
-
-    monkeypatch.setattr(store, "create_clients", b_first)
-    _work(desk, a)
-    assert interleaved
+    _a_with_b_inside(desk, monkeypatch, a, b, "create_clients")
     first, second = _done(desk, b), _done(desk, a)  # B made them, A came second
     assert (first["created"], first["contactless"], first["notes"], first["rejected_total"]) == (2, 1, 2, 0)
     assert first["visits"] == 2
@@ -136,23 +131,13 @@ def test_a_client_of_a_name_alone_made_and_erased_meanwhile_is_refused_as_erased
     """Made by B and erased by the owner between A's look and A's write: A's rows of her
     are refused for what happened (a client of this name with no contact was erased), not
     as a contact of another client's."""
-    from chalicelib.store import imports as store
-
     a, b = _two_previews(desk, frozen_now)
-    real = store.create_clients
-    interleaved: list[str] = []
 
-    def b_first_then_erased(new, now):
-        if not interleaved:
-            interleaved.append(b)
-            _work(desk, b)
-            status, body = desk.delete(f"/clients/{clients_of(desk)['Rerun Kaksi']['id']}")
-            assert status == 200, body
-        return real(new, now)
+    def erased() -> None:
+        status, body = desk.delete(f"/clients/{clients_of(desk)['Rerun Kaksi']['id']}")
+        assert status == 200, body
 
-    monkeypatch.setattr(store, "create_clients", b_first_then_erased)
-    _work(desk, a)
-    assert interleaved
+    _a_with_b_inside(desk, monkeypatch, a, b, "create_clients", then=erased)
     done = _done(desk, a)
     assert [(r["row"], r["name"], r["code"]) for r in done["rejected"]] == [(3, "Rerun Kaksi", "erased_no_contact")]
     assert "Rerun Kaksi" not in clients_of(desk)
