@@ -82,6 +82,7 @@ class Referral:
     referrer_id: str
     welcome: Perk
     valid_days: int | None
+    referrer_name: str = ""  # her own link under new contacts is no friend's (services/booking/book.py)
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ def referral_of(b: Business, token: str | None, now: datetime) -> rules.Referral
     referrer = clients.get_client(b.id, claims.subject)
     if not referrer or referrer.is_erased:
         return None
-    return rules.Referral(referrer.id, refs.welcome_perk, refs.reward_valid_days)
+    return rules.Referral(referrer.id, refs.welcome_perk, refs.reward_valid_days, referrer.name)
 
 
 # --- the card as people see it -----------------------------------------------------------

@@ -78,6 +78,16 @@ def test_self_referral_earns_nothing(client, desk, referral, frozen_now):
     assert rewards(desk, "Maija Meikäläinen") == []
 
 
+def test_her_own_link_under_a_new_phone_and_email_earns_nothing(client, desk, referral, frozen_now):
+    """An attacker's probe: Maija's own referral link, her own name, a new phone and email:
+    the friend's 10 % on it, then her own 20 % for having referred herself."""
+    herself = {"name": "maija  MEIKÄLÄINEN", "phone": "040 777 0101", "email": "toinen.maija@example.com"}
+    body = booked_ahead(client, frozen_now, THURSDAYS[1], referral=referral, **herself)
+    assert body["price_cents"] == 6900 and body["reward"] is None, body
+    after(frozen_now, THURSDAYS[1])
+    assert rewards(desk, "Maija Meikäläinen") == []
+
+
 @pytest.mark.parametrize("same", ["phone", "email"])
 def test_a_returning_client_posing_as_new_earns_nothing(client, desk, referral, frozen_now, same):
     visit(client, frozen_now, THURSDAYS[1], **LIISA)  # Liisa is already a client

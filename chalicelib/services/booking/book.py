@@ -21,7 +21,7 @@ from chalicelib.domain import loyalty as perks
 from chalicelib.domain.booking import DESK, Appointment, BookingIn, HoldFor, PerkNotApplied, Status
 from chalicelib.domain.clients import BookedClient, ClientMatch, booked_client, foreign_contact
 from chalicelib.domain.config import Business, BusinessConfig, Service, Staff
-from chalicelib.domain.contacts import phone_context
+from chalicelib.domain.contacts import fold, phone_context
 from chalicelib.domain.daysheet import Taken, days_touched
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.messages import PlannedMessage
@@ -319,7 +319,10 @@ def _commit(
 
 def _perk(b: Business, req: BookingIn, offer: _Offer, match: ClientMatch) -> perks.PerkUse | None:
     reward = loyalty.reward_to_redeem(b, req.reward, offer.reward_owner, match.client_id) if req.reward else None
-    return perks.perk_for_booking(reward, offer.referral, is_new_client=match.client_id is None)
+    # Her own referral link with a new phone and email is still her (an attacker's probe:
+    # the welcome perk, then the referrer's reward for herself): a friend has another name.
+    herself = offer.referral is not None and fold(offer.referral.referrer_name) == fold(req.client.name)
+    return perks.perk_for_booking(reward, offer.referral, is_new_client=match.client_id is None and not herself)
 
 
 def _not_applied(
