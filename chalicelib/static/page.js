@@ -91,10 +91,18 @@ function fillRemembered(form, saved) {
   });
 })();
 
-/* Inside the widget's dialog: Escape closes it (the key never reaches the host page). */
+/* Inside the widget's dialog: Escape closes it (the key never reaches the host page), and
+ * the widget hears whether this page has her typing in it, so that closing asks first. */
 (function () {
   "use strict";
   if (window.parent === window) return;
+  window.parent.postMessage({ rebook: "page" }, "*"); // a new page: nothing typed in it yet
+  var typed = false;
+  document.addEventListener("input", function () {
+    if (typed) return;
+    typed = true;
+    window.parent.postMessage({ rebook: "typed" }, "*");
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") window.parent.postMessage({ rebook: "close" }, "*");
   });

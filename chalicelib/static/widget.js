@@ -16,7 +16,11 @@
   var origin = from.origin;
   var app = origin + from.pathname.replace(/\/widget\.js$/, "");
   var lang = d.lang || (navigator.language || "fi").slice(0, 2).toLowerCase();
-  var labels = { fi: ["Varaa aika", "Sulje"], sv: ["Boka tid", "Stäng"], en: ["Book now", "Close"] };
+  var labels = {
+    fi: ["Varaa aika", "Sulje", "Suljetaanko varaus? Kirjoittamasi tiedot katoavat."],
+    sv: ["Boka tid", "Stäng", "Stänga bokningen? Det du har skrivit försvinner."],
+    en: ["Book now", "Close", "Close the booking? What you typed will be lost."]
+  };
   var words = labels[lang] || labels.fi;
   var query = new URLSearchParams({ embed: "1" });
   if (labels[lang]) query.set("lang", lang);
@@ -73,8 +77,11 @@
     root.appendChild(button);
     var overlay = null;
     var scrolled = "";
+    var typed = false; // her details typed on the frame's page (page.js tells): closing asks first
     var close = function () {
       if (!overlay) return;
+      if (typed && !window.confirm(words[2])) return;
+      typed = false;
       var was = overlay;
       overlay = null;
       if (was.open && typeof was.close === "function") was.close();
@@ -84,7 +91,10 @@
     };
     // Escape inside the booking frame is reported by the frame (chalicelib/static/page.js).
     window.addEventListener("message", function (e) {
-      if (e.origin === origin && e.data && e.data.rebook === "close") close();
+      if (e.origin !== origin || !e.data) return;
+      if (e.data.rebook === "close") close();
+      else if (e.data.rebook === "page") typed = false;
+      else if (e.data.rebook === "typed") typed = true;
     });
     // A phone on a site with no viewport meta tag lays the page out 980 px wide and zooms
     // it out: a pop-up in it would be a third of its size. There the booking page opens

@@ -637,6 +637,36 @@ def test_the_widget_pops_up_above_the_host_pages_own_layers_and_keeps_the_focus(
         context.close()
 
 
+def test_closing_the_widget_with_her_details_typed_asks_first(page, stack, host_site):
+    """A walk: Close, Escape or a tap beside the pop-up threw away what she had typed
+    without a word. Typed in, it asks; before she types, and after, it closes at once."""
+    page.goto(f"{host_site}/index.html")
+    page.locator("rebook-widget button.book").click()
+    frame = page.frame_locator("rebook-widget iframe")
+    frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).click()
+    pick_a_time(frame, days_ahead=4)
+    frame.get_by_label("Nimi").fill("Kirsi Kesken")
+    asked: list[str] = []
+
+    def answer(dialog, yes: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if yes else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.locator("rebook-widget button.close").click()
+    assert asked == ["Suljetaanko varaus? Kirjoittamasi tiedot katoavat."], asked
+    expect(frame.get_by_label("Nimi")).to_have_value("Kirsi Kesken")  # she stays, her name too
+    page.once("dialog", lambda d: answer(d, True))
+    frame.get_by_label("Nimi").press("Escape")  # from the frame: asked the same
+    expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+    assert len(asked) == 2
+    page.locator("rebook-widget button.book").click()  # nothing typed yet: closes at once
+    frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).wait_for()
+    page.locator("rebook-widget button.close").click()
+    expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+    assert len(asked) == 2
+
+
 def test_on_a_phone_a_site_without_a_viewport_tag_opens_the_booking_page_itself(browser, stack, host_site):
     """A walk: on such a site a phone zooms the page out to fit 980 px, and the pop-up in
     it was a third of its size, its text and buttons too small to use."""
