@@ -66,8 +66,16 @@
   if (d.mode === "inline") {
     var box = document.createElement("div");
     box.className = "inline";
-    box.appendChild(frame());
+    var inline = frame();
+    box.appendChild(inline);
     root.appendChild(box);
+    // Each new page of the booking starts at the frame's top: scrolled past it (the form's
+    // button was far down on a phone), she would not see "Booking confirmed!" come.
+    var pages = 0;
+    window.addEventListener("message", function (e) {
+      if (e.origin !== origin || !e.data || e.data.rebook !== "page" || e.source !== inline.contentWindow) return;
+      if (pages++ && inline.getBoundingClientRect().top < 0) inline.scrollIntoView({ block: "start" });
+    });
   } else {
     var button = document.createElement("button");
     button.type = "button";

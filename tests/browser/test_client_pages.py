@@ -544,6 +544,36 @@ def test_inline_widget_and_iframe_only_embed(page, stack, host_site, host_page):
     check_page(page, f"embed-{shot}")
 
 
+def test_the_inline_widget_brings_each_new_page_into_sight(browser, stack, host_site):
+    """A walk at 320 px: the host page scrolled down to the form's button, "Booking
+    confirmed!" came at the top of the frame, out of sight above."""
+    from tests.browser.conftest import NARROW_PHONE
+
+    context = new_context(browser, viewport=NARROW_PHONE, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{host_site}/inline.html")
+        frame = page.frame_locator("rebook-widget iframe")
+        frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).click()
+        pick_a_time(frame, days_ahead=5)
+        name, email, phone = someone("inline")
+        fill_details(frame, name, email, phone, marketing=False)
+        button = frame.get_by_role("button", name="Vahvista varaus")
+        button.scroll_into_view_if_needed()
+        page.evaluate("() => window.scrollBy(0, 400)")  # down where a thumb reaches the button
+        assert page.locator("rebook-widget iframe").bounding_box()["y"] < 0
+        button.click()
+        heading = frame.get_by_role("heading", name="Varaus vahvistettu!")
+        heading.wait_for()
+        page.wait_for_function(
+            "() => document.querySelector('rebook-widget').shadowRoot.querySelector('iframe').getBoundingClientRect().top >= -1"
+        )
+        seen = heading.bounding_box()
+        assert seen and 0 <= seen["y"] < NARROW_PHONE["height"], seen
+    finally:
+        context.close()
+
+
 def test_the_accessibility_check_finds_what_it_is_asked_for(page):
     """axe-core as every check loads it (conftest.axe_violations, its script at an address
     of the tests' own): a picture without its text is a critical violation; a page without
