@@ -258,6 +258,28 @@ def test_an_unpaid_hold_runs_out_and_frees_the_time(page, stack):
             clock.travel_to(None)
 
 
+def test_a_pay_page_left_open_past_its_hold_says_the_time_went_before_she_types_her_card(page, stack):
+    """A walk: the page still said "held until …" with its card form after the hold ran
+    out; she learned it only after typing her card."""
+    from chalicelib import clock
+    from chalicelib.jobs.schedule import JOBS
+
+    hold_a_time(page, stack, "left-open")
+    expect(page.locator("#pay-hold")).to_be_visible()
+    with stack_env(stack):
+        moment = stack.now + timedelta(minutes=11)  # the hold is 10 minutes
+        assert clock.travel_to(moment)
+        try:
+            JOBS["hold_expiry"].run(moment)
+            page.clock.fast_forward("11:00")  # the page's own clock reaches the hold's end
+            expect(page.locator("#pay-result")).to_have_text("Varaus raukesi ja aika vapautettiin.")
+            expect(page.locator("#pay-button")).to_be_hidden()
+            expect(page.locator("#pay-hold")).to_be_hidden()
+            expect(page.get_by_role("link", name="Varaa uusi aika")).to_be_visible()
+        finally:
+            clock.travel_to(None)
+
+
 def paid_deposit_today(
     stack, who: str, card: str = PLAIN, phone: str | None = None, days_ahead: int = 0
 ) -> tuple[str, str, datetime]:
