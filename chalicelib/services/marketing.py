@@ -41,19 +41,24 @@ def _morning_reached(b: Business, now: datetime) -> bool:
     return local.hour * 60 + local.minute >= _parse_hhmm(b.config.marketing.send_at)
 
 
+def _last_completed(history: Sequence[Appointment], now: datetime) -> Appointment | None:
+    return max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
+
+
 def _last_visit(
-    b: Business, c: Client, history: Sequence[Appointment], now: datetime
+    b: Business, c: Client, history: Sequence[Appointment], now: datetime, rated_low: bool | None = None
 ) -> tuple[Appointment | None, str, str | None]:
     """Her last completed visit, a "book again" link and the stylist it chooses: its
     service and staff chosen while the salon still offers them (an imported visit's may be
     unknown, a stylist may have left or stopped doing it) — the stylist not when she rated
     that visit low (a client's walk: "we miss you" with the stylist she had just given two
     stars) — her details filled in (links.rebook_url), the page in her language (a phone in
-    another language would book her into it, and every message after)."""
-    last = max((a for a in history if outcome(a, now) == "completed"), key=lambda a: a.start, default=None)
+    another language would book her into it, and every message after). `rated_low`: known
+    already (None: read here)."""
+    last = _last_completed(history, now)
     service = b.config.service(last.service_id) if last else None
     staff = last.staff_id if last and service and b.config.does(last.staff_id, service.id) else None
-    if staff and last and _rated_low(b, last):
+    if staff and last and (_rated_low(b, last) if rated_low is None else rated_low):
         staff = None
     url = links.rebook_url(
         b.config.slug,
@@ -258,7 +263,7 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget:
         model = model or returns.model_for(b)
         if returns.seen(model, b.config, history, now).status(now, has_future_booking=False) != "active":
             continue  # not a nudge any more: the win-back's
-        last, book_url, _ = _last_visit(b, c, history, now)
+        last = _last_completed(history, now)
         if last is None or c.last_visit_at is None:
             continue
         if _rated_low(b, last):
@@ -266,6 +271,7 @@ def _nudge_business(b: Business, now: datetime, summary: dict[str, int], budget:
             # cheerful "time for your next visit" with the same stylist pre-selected.
             summary["nudge_rated_low"] += 1
             continue
+        _, book_url, _ = _last_visit(b, c, history, now, rated_low=False)  # her rating read above
         service = b.config.service(last.service_id)
         staff = b.config.staff_member(last.staff_id)
         context = _context(
