@@ -103,13 +103,12 @@ def allowed_sms_time(
 BEFORE_CHANGES_CLOSE = timedelta(hours=2)
 
 
-def send_time(rule: ReminderRule, tz: ZoneInfo, visit_start: datetime, change_deadline: datetime | None) -> datetime:
-    """When the rule's reminder is due: its nominal time, or BEFORE_CHANGES_CLOSE before the
+def send_time(nominal: datetime, change_deadline: datetime | None) -> datetime:
+    """When a reminder due at `nominal` goes: then, or BEFORE_CHANGES_CLOSE before the
     change deadline when it would fall within that much of it either way."""
-    at = nominal_time(rule, visit_start, tz)
-    if change_deadline is not None and abs(at - change_deadline) < BEFORE_CHANGES_CLOSE:
+    if change_deadline is not None and abs(nominal - change_deadline) < BEFORE_CHANGES_CLOSE:
         return change_deadline - BEFORE_CHANGES_CLOSE
-    return at
+    return nominal
 
 
 def plan(
@@ -132,7 +131,7 @@ def plan(
             # Booked inside this reminder's lead time: no "see you tomorrow" an hour before.
             out.append(PlannedReminder(rule.id, rule.channel, None, "booked_inside_lead_time"))
             continue
-        if (early := send_time(rule, tz, visit_start, change_deadline)) >= booked_at + BEFORE_CHANGES_CLOSE:
+        if (early := send_time(at, change_deadline)) >= booked_at + BEFORE_CHANGES_CLOSE:
             at = early  # else booked only hours before it: at its own time, not beside the confirmation
         if rule.channel == "sms":
             allowed = allowed_sms_time(at, quiet, tz, booked_at, visit_start)
