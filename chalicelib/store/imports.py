@@ -590,9 +590,12 @@ def forget_client(business_id: str, name: str, contacts: Iterable[str | None], e
         given = {entry.get("phone"), entry.get("email")} - {None}
         return bool(given & hers) if given else fold(entry.get("name") or "") == named
 
-    for item in ImportItem.query(keys.biz(business_id), ImportItem.sk.startswith(keys.import_sk(""))):
-        if item.sk.count("#") != 1:
-            continue  # a chunk: read below, by its import's count
+    # The imports' records only (a chunk has no status): its chunks, up to 400 KB each, are
+    # read below by their import's count, not sent twice.
+    records = ImportItem.query(
+        keys.biz(business_id), ImportItem.sk.startswith(keys.import_sk("")), filter_condition=ImportItem.status.exists()
+    )
+    for item in records:
         dry_run, rejected = _unnamed(item.dry_run, named, erased_name), _unnamed(item.rejected, named, erased_name)
         if (dry_run, rejected) != (item.dry_run, item.rejected):
             item.update(actions=[ImportItem.dry_run.set(dry_run), ImportItem.rejected.set(rejected)])
