@@ -1163,14 +1163,16 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
     """The form's POST: the entry (201, its page) or the form again with what is wrong."""
     from chalicelib.services.waitlist import join
 
+    # The form's own address again (the language switch, a mistake, an entry updated): her
+    # service, stylist and day, and the widget's frame.
+    came = {
+        "service": form.get("service"),
+        "staff": form.get("staff"),
+        "date": form.get("from"),
+        "embed": form.get("embed"),
+    }
     if form.get("relang"):  # another language chosen: the form in it, what she typed kept
-        params = {
-            "service": form.get("service"),
-            "staff": form.get("staff"),
-            "date": form.get("from"),
-            "embed": form.get("embed"),
-        }
-        return 200, waitlist_form(slug, {**params, "lang": form["relang"]}, accept_language, form=form)
+        return 200, waitlist_form(slug, {**came, "lang": form["relang"]}, accept_language, form=form)
     b = profiles.business(slug)
     locale = negotiate(form.get("lang"), accept_language, b.config.locale)
     client = {k: form.get(k) or None for k in ("name", "phone", "email")}
@@ -1192,14 +1194,13 @@ def waitlist_submit(slug: str, form: dict, accept_language: str | None) -> tuple
         problem = shown(
             e, words(locale), b.config.phone, WAITLIST_FIELDS, days=MAX_DAYS, horizon=b.config.rules.max_horizon_days
         )
-        params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
-        params["embed"] = form.get("embed")
         return e.status, waitlist_form(
-            slug, params, accept_language, error=problem.message, invalid=problem.fields, form=form
+            slug, {**came, "lang": locale}, accept_language, error=problem.message, invalid=problem.fields, form=form
         )
     if "manage_url" not in view:  # her entry updated: its link goes to her contact, not to this page
-        params = {"service": form.get("service"), "staff": form.get("staff"), "date": form.get("from"), "lang": locale}
-        return 200, waitlist_form(slug, params, accept_language, updated=view.get("link_sent") or "unsent")
+        return 200, waitlist_form(
+            slug, {**came, "lang": locale}, accept_language, updated=view.get("link_sent") or "unsent"
+        )
     return 201, view["manage_url"]
 
 
