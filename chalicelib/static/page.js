@@ -96,7 +96,11 @@ function fillRemembered(form, saved) {
 (function () {
   "use strict";
   if (window.parent === window) return;
-  window.parent.postMessage({ rebook: "page" }, "*"); // a new page: nothing typed in it yet
+  // A new page: nothing typed in it yet. `at`: where it stands in the frame's own history
+  // (the Navigation API's; without it the widget steps back over none of the frame's pages).
+  var entry = window.navigation && window.navigation.currentEntry;
+  var at = entry && entry.index >= 0 ? entry.index : 0;
+  window.parent.postMessage({ rebook: "page", at: at }, "*");
   var typed = false;
   document.addEventListener("input", function () {
     if (typed) return;

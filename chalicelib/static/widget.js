@@ -86,23 +86,58 @@
     var overlay = null;
     var scrolled = "";
     var typed = false; // her details typed on the frame's page (page.js tells): closing asks first
+    // The tab's history: the pop-up has an entry of its own (Back on a phone closes it, as
+    // it would any full-screen sheet), and the frame's pages add theirs after it, which the
+    // browser keeps after the frame is gone: closing steps back over them all, so that
+    // the next Back leaves the page as she came to it (it did nothing visible that many
+    // times). `at` is the frame's page in its own history (page.js tells, 0 = the first).
+    var MARK = "rebook-widget";
+    var at = 0;
+    var opened = 0; // the pop-up's entry: at most the entries after it are stepped back over
+    var mark = function () {
+      var state = {};
+      state[MARK] = true;
+      return state;
+    };
+    var ours = function () { return !!history.state && history.state[MARK] === true; };
+    var shut = function (was) {
+      if (was.open && typeof was.close === "function") was.close();
+      document.documentElement.style.overflow = scrolled; // the host page scrolls again
+      button.focus();
+    };
     var close = function () {
       if (!overlay) return;
       if (typed && !window.confirm(words[2])) return;
       typed = false;
       var was = overlay;
       overlay = null;
-      if (was.open && typeof was.close === "function") was.close();
-      was.remove();
-      document.documentElement.style.overflow = scrolled; // the host page scrolls again
-      button.focus();
+      shut(was);
+      if (!ours()) return was.remove();
+      // Out of sight at once; the frame goes when the history is back before the pop-up.
+      var gone = function () { window.removeEventListener("popstate", gone); was.remove(); };
+      window.addEventListener("popstate", gone);
+      setTimeout(gone, 2000);
+      history.go(-(Math.min(at, history.length - 1 - opened) + 1));
     };
+    // Back past the pop-up's own entry, once Back has walked the frame's pages to its first
+    // (where nothing is typed): closed.
+    window.addEventListener("popstate", function () {
+      if (!overlay || ours()) return;
+      typed = false;
+      var was = overlay;
+      overlay = null;
+      shut(was);
+      was.remove();
+    });
     // Escape inside the booking frame is reported by the frame (chalicelib/static/page.js).
     window.addEventListener("message", function (e) {
       if (e.origin !== origin || !e.data) return;
+      var inside = overlay && overlay.querySelector("iframe");
       if (e.data.rebook === "close") close();
-      else if (e.data.rebook === "page") typed = false;
-      else if (e.data.rebook === "typed") typed = true;
+      else if (e.data.rebook === "page") {
+        typed = false;
+        if (inside && e.source === inside.contentWindow && typeof e.data.at === "number") at = Math.max(0, e.data.at);
+      } else if (e.data.rebook === "typed") typed = true;
     });
     // A phone on a site with no viewport meta tag lays the page out 980 px wide and zooms
     // it out: a pop-up in it would be a third of its size. There the booking page opens
@@ -118,6 +153,9 @@
         return;
       }
       if (overlay) return; // one at a time
+      at = 0;
+      history.pushState(mark(), "");
+      opened = history.length - 1; // a new entry drops those ahead of it: it is the last
       overlay = document.createElement("dialog");
       overlay.className = "overlay";
       overlay.setAttribute("aria-label", words[0]);

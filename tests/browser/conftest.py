@@ -355,6 +355,10 @@ def host_site(stack):
             f"<!doctype html><html lang='fi'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
             f"<body><main><h1>Salon Aurora</h1>{snippet}</main></body></html>"
         )
+        (root / "about.html").write_text(  # a page of the site without the widget
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>About us</title></head>"
+            "<body><main><h1>About us</h1><a href='index.html'>Home</a></main></body></html>"
+        )
         (root / "iframe.html").write_text(
             f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Salon Aurora</title></head>"
             f"<body><main><h1>Book</h1><iframe title='Book' src='{stack.api}/book/demo?embed=1' "

@@ -697,6 +697,46 @@ def test_closing_the_widget_with_her_details_typed_asks_first(page, stack, host_
     assert len(asked) == 2
 
 
+def back(page) -> None:
+    """The phone's Back (the page may be gone before an evaluate's answer comes)."""
+    page.evaluate("setTimeout(() => history.back())")
+
+
+def test_back_closes_the_widget_and_after_closing_it_leaves_the_page(browser, stack, host_site):
+    """A walk: after a booking's steps in the pop-up and its Close, the phone's Back did
+    nothing visible once per step (the tab's history kept the gone frame's pages) before it
+    left the salon's page. Back while it is open goes back a step, then closes it."""
+    context = new_context(browser, viewport=PHONE, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{host_site}/about.html")
+        page.goto(f"{host_site}/index.html")
+        page.locator("rebook-widget button.book").tap()
+        frame = page.frame_locator("rebook-widget iframe")
+        frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).click()
+        pick_a_time(frame, days_ahead=4)
+        frame.get_by_label("Nimi").wait_for()
+        page.locator("rebook-widget button.close").tap()
+        expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+        back(page)  # one Back: the page before
+        page.get_by_role("heading", name="About us").wait_for()
+        page.evaluate("setTimeout(() => history.forward())")
+        page.locator("rebook-widget button.book").tap()
+        frame.get_by_role("link", name=re.compile("Naisten hiustenleikkaus")).click()
+        frame.locator("nav.days a").first.wait_for()  # the time step
+        back(page)  # a step back in the booking, still open
+        frame.get_by_role("heading", name="Valitse palvelu").wait_for()
+        expect(page.locator("rebook-widget .overlay")).to_have_count(1)
+        back(page)  # closed, on the same page
+        expect(page.locator("rebook-widget .overlay")).to_have_count(0)
+        assert page.url == f"{host_site}/index.html"
+        assert page.evaluate("() => document.documentElement.style.overflow") == ""
+        back(page)
+        page.get_by_role("heading", name="About us").wait_for()
+    finally:
+        context.close()
+
+
 def test_on_a_phone_a_site_without_a_viewport_tag_opens_the_booking_page_itself(browser, stack, host_site):
     """A walk: on such a site a phone zooms the page out to fit 980 px, and the pop-up in
     it was a third of its size, its text and buttons too small to use."""
