@@ -380,6 +380,26 @@ def test_the_calendar_marks_held_and_paid_bookings(pay_client, stripe_env, desk)
     assert marks[held["id"]] == ("pending_payment", "held", False)
 
 
+def test_the_owners_refund_after_a_late_cancellation_is_not_charged_back_as_a_bigger_fee(
+    pay_client, stripe_env, desk, frozen_now
+):
+    """A walk: her late cancellation's message named a 31,80 € fee; the owner gave 20 € of
+    the kept deposit back, and the fee then offered and charged was 51,80 € (it counts
+    what the salon keeps). Her refund is goodwill: no fee is offered or charged after it,
+    as the desk's card already showed none."""
+    booking = paid_booking(pay_client, stripe_env)
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+    assert desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})[0] == 200
+    assert money_of(desk, booking)["chargeable_cents"] == {"late_cancel": 7950 - DEPOSIT}
+    status, refund = desk.post(f"/appointments/{booking['id']}/refund", {"amount_cents": 2000, "reason": "goodwill"})
+    assert status == 200 and refund["amount_cents"] == 2000, refund
+    assert money_of(desk, booking)["chargeable_cents"] == {}
+    assert calendar_money(desk, booking)["chargeable_cents"] == {}
+    status, body = desk.post(f"/appointments/{booking['id']}/fees", {"kind": "late_cancel"})
+    assert status == 409 and (body["error"]["code"], body["error"]["reason"]) == ("no_fee", "deposit_given_back")
+    assert fee_intents(booking) == []
+
+
 def _late_paid_booking(client, ls):
     # Booked Mon 10:00 for 13:00 the same day: free to cancel until 10:15, as the pages say.
     from tests.api.helpers import book

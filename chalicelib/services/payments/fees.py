@@ -58,6 +58,7 @@ SALON_CANCELLED = "salon_cancelled"  # the salon cancelled it: not hers to pay f
 CANCELLED_IN_TIME = "cancelled_in_time"  # she cancelled before the free deadline of her terms
 GIVEN_BACK = "given_back"  # charged once and given back (a no-show undone, the owner's refund)
 GAVE_BACK_ON_CANCEL = "refunded_on_cancel"  # the desk cancelled giving all she paid back
+DEPOSIT_GIVEN_BACK = "deposit_given_back"  # the owner gave back of the deposit her late cancellation kept
 
 
 def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
@@ -90,6 +91,13 @@ def fee_refusal(b: Business, appt: Appointment, kind: FeeKind) -> str | None:
     deadline = rules.free_until(appt.start, terms, appt.created_at, b.config.rules.change_grace_minutes)
     if appt.cancelled_at is None or appt.cancelled_at < deadline:
         return CANCELLED_IN_TIME
+    # The owner's refund of what her late cancellation kept is goodwill: the fee counts
+    # what the salon keeps, so charged after it, the fee would take the refund back and
+    # more than her message named (a walk: 31,80 € named, 51,80 € asked of her).
+    if pay is not None and pay.deposit_refunded_cents + pay.deposit_owed_cents > rules.late_cancel_refund_cents(
+        terms, pay.deposit_cents, appt.price_cents, pay.kind
+    ):
+        return DEPOSIT_GIVEN_BACK
     return None
 
 
@@ -230,6 +238,7 @@ _REFUSALS = {
     CANCELLED_IN_TIME: "No fee to charge: the client cancelled in time, before the free deadline of her terms.",
     GIVEN_BACK: "No fee to charge: this fee was charged once and given back to her.",
     GAVE_BACK_ON_CANCEL: "No fee to charge: the visit was cancelled with everything she paid given back.",
+    DEPOSIT_GIVEN_BACK: "No fee to charge: the salon gave back of the deposit her late cancellation kept.",
 }
 
 
