@@ -353,3 +353,16 @@ test("a closed day has nothing of hers at now: the phone's first screen stays at
   assert.equal(dayHasTime(sunday, member({}, [{ ...booked, status: "cancelled" }]), "2026-12-06"), false);
   assert.equal(dayHasTime([{ date: "2026-12-07", open }], member({}), "2026-12-07"), true); // the salon open
 });
+
+test("a phone's day opens on the signed-in staff member, else on someone at work that day", async () => {
+  const { defaultStaffId } = await import("../../chalicelib/static/dashboard/calmodel.js");
+  const hours = (ivs) => ({ "2026-12-12": ivs });
+  const aino = { id: "aino", hours: hours([]), appointments: [] }; // off on Saturday
+  const mikko = { id: "mikko", hours: hours([{ start: 1, end: 2 }]), appointments: [] };
+  const sanna = { id: "sanna", hours: hours([]), appointments: [{ status: "booked" }] }; // a visit outside her hours
+  assert.equal(defaultStaffId([aino, mikko, sanna], null), "mikko");
+  assert.equal(defaultStaffId([aino, sanna, mikko], null), "sanna");
+  assert.equal(defaultStaffId([aino, { ...sanna, appointments: [{ status: "cancelled" }] }], null), "aino"); // nobody: the first
+  assert.equal(defaultStaffId([aino, mikko], "aino"), "aino"); // her own column, even on her day off
+  assert.equal(defaultStaffId([], null), null);
+});

@@ -6,7 +6,7 @@
 import { $, clear, el, openDialog } from "./dom.js";
 import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
-import { closedText, dayHasTime, dayIntervals, findAppointment, normalizeCalendar, slotStarts } from "./calmodel.js";
+import { closedText, dayHasTime, dayIntervals, defaultStaffId, findAppointment, normalizeCalendar, slotStarts } from "./calmodel.js";
 import { createPoller } from "./live.js";
 import { routeMissing } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
@@ -104,7 +104,7 @@ export function forgetCalendar() {
 // --- rendering ------------------------------------------------------------------------
 function visibleStaff() {
   const all = cal.data.staff;
-  if (!cal.staff || !all.some((m) => m.id === cal.staff)) cal.staff = defaultStaff(all);
+  if (!cal.staff || !all.some((m) => m.id === cal.staff)) cal.staff = defaultStaffId(all, state.me && state.me.staff_id);
   return cal.view === "week" ? all.filter((m) => m.id === cal.staff) : all;
 }
 
@@ -116,10 +116,6 @@ export function staffOnScreen() {
   return $("staff-switch").getClientRects().length ? cal.staff : null;
 }
 
-function defaultStaff(all) {
-  const mine = state.me && state.me.staff_id;
-  return (all.find((m) => m.id === mine) || all[0] || {}).id || null;
-}
 
 export function renderCalendar() {
   const data = cal.data;

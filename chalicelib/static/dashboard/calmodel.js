@@ -11,6 +11,16 @@ export function datesOf(from, to) {
   return out;
 }
 
+// Whose column a phone's day (and whose week) opens on: the signed-in staff member's own,
+// else the first who works in the range or has a visit in it (a walk: on Saturday the
+// owner's phone opened on the stylist off that day, an empty grey column), else the first.
+export function defaultStaffId(staff, mine) {
+  const own = staff.find((m) => m.id === mine);
+  const busy = (m) =>
+    Object.values(m.hours || {}).some((ivs) => ivs.length) || (m.appointments || []).some((a) => a.status !== "cancelled");
+  return (own || staff.find(busy) || staff[0] || {}).id || null;
+}
+
 export function markersOf(a) {
   const m = a.markers || {};
   return {
