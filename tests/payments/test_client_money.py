@@ -316,6 +316,8 @@ def test_the_manage_page_says_until_when_cancelling_is_free_apart_from_the_onlin
     costs = re.search(r'<p id="money">(.*?)</p>', html)
     assert costs and costs[1].startswith("If you cancel now, your deposit of"), html
     assert "is not refunded" in costs[1] and "The salon may also charge" in costs[1], costs[1]
+    # After "call us", not before it: there it read as though she could cancel on the page.
+    assert html.index('id="too-late"') < html.index('id="money"'), html
 
 
 def test_a_late_cancellation_with_a_card_on_file_says_the_fee_she_may_be_charged(
