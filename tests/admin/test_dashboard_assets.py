@@ -83,6 +83,20 @@ def test_english_writes_a_percent_against_its_number_and_finnish_and_swedish_wit
     assert spaced.search(catalogue("fi")["dashboard"]["slipping_rule_regulars"])
 
 
+def test_the_client_cards_headings_name_no_gender():
+    # A walk: a man's card read "Meddelanden till henne", "Hennes uppgifter" (Finnish
+    # "hän" is neither).
+    import re
+
+    gendered = {"en": re.compile(r"\b(her|she|hers)\b", re.I), "sv": re.compile(r"\b(hon|henne|hennes)\b", re.I)}
+    for locale, pronouns in gendered.items():
+        dashboard = catalogue(locale)["dashboard"]
+        keys = [k for k in dashboard if k in ("cc_messages", "cc_data", "cc_export", "cc_exported", "cc_erase_hint")]
+        keys += [k for k in dashboard if k.startswith("erase_upcoming") or k == "erase_cancel_note"]
+        assert len(keys) == 8, keys
+        assert not [k for k in keys if pronouns.search(dashboard[k])], locale
+
+
 def _texts(node, path=()):
     if isinstance(node, dict):
         for key, value in node.items():
