@@ -224,6 +224,13 @@ def test_the_owner_refunds_a_late_cancellation_fee_from_its_own_line(owner, stac
         card = open_card(owner, stack, who, staff)
         card.get_by_role("button", name="Peru varaus").click()
         card.get_by_role("radio", name="Asiakas perui").check()
+        # What her cancelling does with her money, before it is confirmed (a walk: only after).
+        expect(card.locator("#cancel-outcome")).to_have_text(
+            re.compile(r"^Ennakkomaksua 47,70\s€ ei palauteta\. Myöhäisen peruutuksen maksun 31,80\s€ voi veloittaa")
+        )
+        card.get_by_role("radio", name="Salonki perui").check()  # the salon's: not her terms
+        expect(card.locator("#cancel-outcome")).to_be_hidden()
+        card.get_by_role("radio", name="Asiakas perui").check()
         card.get_by_role("button", name="Vahvista peruutus").click()
         expect(card.locator(".tag[data-status]")).to_have_text("Peruttu")
         card.get_by_role("button", name="Veloita myöhäisen peruutuksen maksu").click()

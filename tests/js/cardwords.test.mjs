@@ -157,3 +157,23 @@ test("an undo on one marked arrived says she is arrived again", () => {
     assert.equal(W.markedText("booked", "Liisa", null, { status: "booked" }, { currency: "EUR" }), i18n.t("marked_booked", { name: "Liisa" }));
   });
 });
+
+// A walk: the desk's cancel form said what her cancellation did with her money only after
+// the owner confirmed it. "She cancelled" chosen, it says it first (the API's preview).
+test("before the desk confirms her cancellation, it says what comes back, what is kept and the fee", () => {
+  const late = { if_client_cancels: { kind: "deposit", paid_cents: 4770, back_cents: 0, earlier_cents: 0, fee_cents: 3180 } };
+  const said = {
+    fi: `Ennakkomaksua 47,70${NB}€ ei palauteta. Myöhäisen peruutuksen maksun 31,80${NB}€ voi veloittaa kortilta.`,
+    sv: `Handpenningen 47,70${NB}€ återbetalas inte. Avgiften för sen avbokning, 31,80${NB}€, kan debiteras från kortet.`,
+    en: "The deposit of €47.70 is not refunded. The late-cancellation fee of €31.80 can be charged to the card.",
+  };
+  inEach((l) => {
+    assert.equal(W.clientCancelText(late, "EUR"), said[l]);
+    const inTime = { if_client_cancels: { ...late.if_client_cancels, back_cents: 4770, fee_cents: 0 } };
+    assert.match(W.clientCancelText(inTime, "EUR"), /47[,.]70/);
+    assert.ok(!W.clientCancelText(inTime, "EUR").includes(said[l].split(".")[0]), l); // not "kept"
+    const card = { if_client_cancels: { kind: "card_on_file", paid_cents: 0, back_cents: 0, earlier_cents: 0, fee_cents: 6450 } };
+    assert.equal(W.clientCancelText(card, "EUR"), i18n.t("cancelled_late_fee", { amount: l === "en" ? "€64.50" : `64,50${NB}€` }));
+    assert.equal(W.clientCancelText({ if_client_cancels: null }, "EUR"), "");
+  });
+});

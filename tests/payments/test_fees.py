@@ -380,6 +380,22 @@ def test_the_calendar_marks_held_and_paid_bookings(pay_client, stripe_env, desk)
     assert marks[held["id"]] == ("pending_payment", "held", False)
 
 
+def test_the_desk_is_told_what_her_cancelling_now_would_do_with_her_money(pay_client, stripe_env, desk, frozen_now):
+    """A walk: the desk's "she cancelled" said the deposit kept and the fee only after the
+    owner confirmed. The booked visit's payment carries it first: in time all comes back;
+    late the deposit is kept and the rest of the 50 % fee may be charged."""
+    booking = paid_booking(pay_client, stripe_env)
+    in_time = {"kind": "deposit", "paid_cents": DEPOSIT, "back_cents": DEPOSIT, "earlier_cents": 0, "fee_cents": 0}
+    assert money_of(desk, booking)["if_client_cancels"] == in_time
+    frozen_now["now"] = datetime(2026, 11, 25, 6, tzinfo=UTC)  # 8:00 on the day: past the free deadline
+    late = {**in_time, "back_cents": 0, "fee_cents": 7950 - DEPOSIT}
+    assert money_of(desk, booking)["if_client_cancels"] == late
+    assert calendar_money(desk, booking)["if_client_cancels"] == late
+    status, view = desk.post(f"/appointments/{booking['id']}/cancel", {"by": "client", "notify": False})
+    assert status == 200 and "if_client_cancels" not in view["payment"]  # cancelled: what it did
+    assert view["payment"]["chargeable_cents"] == {"late_cancel": late["fee_cents"]}  # as said before
+
+
 def test_the_owners_refund_after_a_late_cancellation_is_not_charged_back_as_a_bigger_fee(
     pay_client, stripe_env, desk, frozen_now
 ):

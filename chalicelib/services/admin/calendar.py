@@ -160,6 +160,12 @@ def payment_view(b: Business, a: Appointment, money: bool = False) -> dict[str, 
         # A card saved at booking: the checkout may charge it ("card_on_file").
         "card_saved": pay.card_saved,
     }
+    if a.status == Status.BOOKED.value:
+        # What her cancelling now would give back, keep and let the salon charge (the
+        # desk's "she cancelled" says it before the owner confirms; a walk: only after).
+        preview = changes.money_if_cancelled(b, a, clock.now())
+        if preview is not None:  # nothing paid and no fee: nothing to say
+            view["if_client_cancels"] = preview
     if money:
         view["pay_urls"] = {k: fees.fee_pay_url(b, a, k) for k, state in pay.fees.items() if state == "open"}
     return view

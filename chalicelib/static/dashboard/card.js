@@ -13,7 +13,7 @@ import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffNam
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { openBooking } from "./booking.js";
 import { markOpensAt, markersOf } from "./calmodel.js";
-import { cancelledText, chargedText, feeRefundedText, markedText, ownerRefundsText } from "./cardwords.js";
+import { cancelledText, chargedText, clientCancelText, feeRefundedText, markedText, ownerRefundsText } from "./cardwords.js";
 import * as g from "./grid.js";
 import { LINES_MAX, LINE_NAME_MAX, amountText, blankLine, checkoutRequest, depositRefundOffer, feeKind, feeRefundRequest, feeRefundable, lateFeeOffer, moneyLines, noShowFeeOffer,
   noShowMarkFee, paidAtDesk, refundRequest, soldAtDesk, refundableCents, undoMovesFee, undoRefundCents } from "./visitmoney.js";
@@ -215,6 +215,9 @@ function cancelForm(client) {
   const owed = !mayMoney() && current.status === "booked" ? refundableCents(current.payment) : 0;
   const owedHint = owed ? el("p", { id: "cancel-owed", className: "muted hint", hidden: true,
     text: ownerRefundsText(current.payment, owed, currency()) }) : null;
+  // She cancelled: what that does with her money, before the owner confirms.
+  const outcomeText = clientCancelText(current.payment, currency());
+  const outcome = outcomeText ? el("p", { id: "cancel-outcome", className: "hint", hidden: true, text: outcomeText }) : null;
   // Who cancels: she phoned (her cancellation), or the salon must (the stylist is ill):
   // then the message says sorry, she is asked to book again (ticked for the owner) and it
   // is not counted as hers. Neither is chosen for the owner: the confirm button asks first.
@@ -229,6 +232,7 @@ function cancelForm(client) {
     el("label", { className: "check", hidden: unreachable }, el("input", { id: "cancel-notify", type: "checkbox", checked: !unreachable }), " ", el("span", { text: t("notify_client_cancel") })),
     el("label", { className: "check", hidden: unreachable }, invite, " ", el("span", { text: t("invite_rebook") })),
     unreachable ? el("p", { id: "cancel-no-contact", className: "muted hint", text: t("cancel_no_contact") }) : null,
+    outcome,
     refund,
     owedHint,
     el("button", { type: "submit", id: "cancel-confirm", className: "danger", disabled: true, text: t("cancel_choose_first") }));
@@ -244,6 +248,7 @@ function cancelForm(client) {
       refund.querySelector("input").checked = salon;
     }
     if (owedHint) owedHint.hidden = !salon;
+    if (outcome) outcome.hidden = salon;
   });
   form.addEventListener("submit", (e) => { e.preventDefault(); cancel(form); });
   return form;

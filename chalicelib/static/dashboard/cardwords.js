@@ -60,6 +60,22 @@ export function ownerRefundsText(p, cents, currency) {
   return t(`timeoff_owner_refunds_${p.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(cents, currency) });
 }
 
+// What her cancelling now does with her money (the API's `if_client_cancels`: what comes
+// back, what is kept, the fee the salon may charge), said in the desk's cancel form when
+// "she cancelled" is chosen — before the owner confirms, not only after (a walk).
+export function clientCancelText(p, currency) {
+  const m = p && p.if_client_cancels;
+  if (!m) return "";
+  const words = [];
+  const kept = m.paid_cents - (m.earlier_cents || 0) - m.back_cents;
+  if (m.paid_cents && m.back_cents) words.push(t("cancel_outcome_back", { amount: money(m.back_cents, currency) }));
+  if (m.paid_cents && kept > 0) {
+    words.push(t(`cancelled_kept_${m.kind === "prepay" ? "prepay" : "deposit"}`, { amount: money(kept, currency) }));
+  }
+  if (m.fee_cents) words.push(t("cancelled_late_fee", { amount: money(m.fee_cents, currency) }));
+  return words.join(" ");
+}
+
 export function cancelledText(who, answer, back, currency, told = false) {
   if (back) return withHeldSms(t("cancelled_refunded_done", { name: who, amount: money(back, currency) }), answer);
   const p = answer && answer.payment;
