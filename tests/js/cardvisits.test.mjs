@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { splitVisits } from "../../chalicelib/static/dashboard/cardvisits.js";
+import * as V from "../../chalicelib/static/dashboard/cardvisits.js";
 
 const now = Date.parse("2026-12-05T10:00:00+02:00");
 // As the history gives them: latest first.
@@ -27,4 +28,20 @@ test("a future time she cancelled is listed apart, not as upcoming nor as past",
 test("nothing ahead: no upcoming, no cancelled", () => {
   const { upcoming, cancelled } = splitVisits(history.slice(3), now);
   assert.deepEqual([upcoming, cancelled], [[], []]);
+});
+
+// A walk: a client who paid a 47,70 € deposit and a 111,30 € no-show fee read "Total spend
+// 0,00 €" on her card; what was kept from the visits she missed is said beside it.
+test("what was kept of her money for the visits she did not come to", () => {
+  const pay = (paid, refunded = 0, pending = 0) => ({ paid_cents: paid, refunded_cents: refunded, refund_pending_cents: pending });
+  const appts = [
+    { status: "no_show", payment: pay(15900) }, // deposit and the no-show fee
+    { status: "cancelled", payment: pay(7950, 2000) }, // a late cancellation, 20 € given back
+    { status: "cancelled", payment: pay(4770, 0, 4770) }, // in time: on its way back
+    { status: "completed", payment: pay(4770) }, // she came: her spend, not this
+    { status: "booked", payment: pay(4770) }, // still coming
+    { status: "cancelled" }, // nothing paid
+  ];
+  assert.equal(V.keptFromMissed(appts), 15900 + 5950);
+  assert.equal(V.keptFromMissed([]), 0);
 });

@@ -11,7 +11,7 @@ import { openBooking } from "./booking.js";
 import { followAgain, openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
-import { splitVisits } from "./cardvisits.js";
+import { keptFromMissed, splitVisits } from "./cardvisits.js";
 import { saveHeaders } from "./api.js";
 import { MONEY_TAGS } from "./visitmoney.js";
 import { skippedWhy } from "./reminderlines.js";
@@ -144,11 +144,13 @@ function render() {
   box.appendChild(top);
 
   // Figures.
+  const kept = keptFromMissed((history && history.appointments) || []);
   box.appendChild(section("cc_figures", dl([
     [t("cc_visits"), number(stats.visits || 0, 0)],
     [t("cc_no_shows"), number(stats.no_shows || 0, 0)],
     [t("cc_cancellations"), number(stats.cancellations || 0, 0)],
     [t("cc_spend"), money(stats.lifetime_spend_cents || 0, currency())],
+    [t("cc_kept"), kept ? money(kept, currency()) : null],
     [t("cc_interval"), stats.average_interval_days ? plural("days_n", stats.average_interval_days) : null],
     [t("cc_rating"), stats.average_rating ? plural("rating_of", stats.ratings || 0, { avg: number(stats.average_rating, 1) }) : t("no_ratings")],
   ])));
