@@ -192,6 +192,12 @@ def test_an_offers_page_books_in_one_tap_and_the_loser_hears_she_is_still_on_the
     assert lost.status_code == 303 and "taken=1" in lost.headers["Location"] and liisa not in lost.headers["Location"]
     text = follow(client, lost.headers).body.decode()
     assert "That time was just taken — you are still on the list." in text
+    # The owner's recent offers say she lost it to another, not that she let it run out
+    # (a walk: "expired" once its hour had passed).
+    from tests.admin.helpers import Desk
+
+    _, listed = Desk(client, aws.id).get("/waitlist/offers?from=2026-11-23&to=2026-11-30")
+    assert sorted((o["name"], o["status"]) for o in listed["offers"]) == [("Liisa", "lost"), ("Other", "taken")]
     assert "The next free time that suits you" in text and "Book this time" not in text
     # Its link opens that time's details in her language (walk at 360 px: in the browser's).
     [nxt] = re.findall(r'<a class="button" id="offer-instead" href="(/book/demo\?[^"]*)">Confirm booking</a>', text)

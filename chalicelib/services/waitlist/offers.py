@@ -70,8 +70,9 @@ def get_offer(token: str) -> dict[str, Any]:
         view["booked"] = {"manage_url": links.manage_url(links.manage_token(b.id, appt.id, appt.end))}
     elif appt is not None:
         view["booked_cancelled"] = True  # not "you booked" alone: the time is no longer hers
-    elif (
-        offer.status == OfferStatus.OPEN.value and entry.status == EntryStatus.OPEN.value and _taken_meanwhile(b, offer)
+    elif entry.status == EntryStatus.OPEN.value and (
+        offer.status == OfferStatus.LOST.value
+        or (offer.status == OfferStatus.OPEN.value and _taken_meanwhile(b, offer))
     ):
         view["taken_meanwhile"] = True  # another on the list (or online) was first: said at once
     return view
@@ -166,11 +167,11 @@ def book(token: str, body: object = None) -> tuple[int, dict[str, Any]]:
     except ValidationFailed as err:
         if "start" not in err.fields:
             raise
-        raise _taken(b, offer, entry, now) from None
+        raise _lost(b, offer, entry, now) from None
     except Conflict as err:
         if err.code != "slot_taken":
             raise
-        raise _taken(b, offer, entry, now) from None
+        raise _lost(b, offer, entry, now) from None
     first = store.set_offer_status(offer, OfferStatus.TAKEN.value, now, answer["id"])
     store.close_entry(entry, EntryStatus.BOOKED.value, now, answer["id"])
     if first and answer.get("status") != Status.PENDING_PAYMENT.value:  # a double tap's other request counts it
@@ -210,7 +211,11 @@ def next_after_taken(token: str) -> dict[str, Any]:
     return {"next": next_free_time(b, entry, clock.now())}
 
 
-def _taken(b: Business, offer: Offer, entry: Entry, now: datetime) -> Conflict:
+def _lost(b: Business, offer: Offer, entry: Entry, now: datetime) -> Conflict:
+    """Her tap came after someone else booked the time: the offer is `lost` (the owner's
+    list said "expired" once it ran out, as though she had let it go), and she hears so."""
+    if offer.status == OfferStatus.OPEN.value:
+        store.set_offer_status(offer, OfferStatus.LOST.value, now)
     return Conflict(
         "That time was just taken — you are still on the list.",
         code="offer_taken",
