@@ -197,11 +197,16 @@ def test_a_declined_card_keeps_the_time_and_another_card_pays(page, stack):
     # While the next card is checked (her bank's 3-D Secure too), the decline no longer
     # shows (a walk: "Kortti hylättiin" stayed above the bank's check of the new card).
     held: list = []
-    page.route("**/api/v1/bookings/*/payment", lambda route: held.append(route))  # Rebook's answer waits
+    holding = [True]
+
+    def hold(route) -> None:  # Rebook's answer waits while the page is looked at
+        held.append(route) if holding[0] else route.continue_()
+
+    page.route("**/api/v1/bookings/*/payment", hold)
     enter_card(page, PLAIN)
     page.wait_for_function("() => document.getElementById('pay-button').disabled")
     expect(page.locator("#pay-error")).to_be_hidden()
-    page.unroute("**/api/v1/bookings/*/payment")
+    holding[0] = False
     for route in held:
         route.continue_()
     page.get_by_text("Maksettu – varauksesi on vahvistettu.").wait_for()
