@@ -100,7 +100,7 @@
       return state;
     };
     var ours = function () { return !!history.state && history.state[MARK] === true; };
-    var shut = function (was) {
+    var hide = function (was) {
       if (was.open && typeof was.close === "function") was.close();
       document.documentElement.style.overflow = scrolled; // the host page scrolls again
       button.focus();
@@ -111,7 +111,7 @@
       typed = false;
       var was = overlay;
       overlay = null;
-      shut(was);
+      hide(was);
       if (!ours()) return was.remove();
       // Out of sight at once; the frame goes when the history is back before the pop-up.
       var gone = function () { window.removeEventListener("popstate", gone); was.remove(); };
@@ -126,7 +126,7 @@
       typed = false;
       var was = overlay;
       overlay = null;
-      shut(was);
+      hide(was);
       was.remove();
     });
     // Escape inside the booking frame is reported by the frame (chalicelib/static/page.js).
