@@ -85,6 +85,12 @@ def changed_of(business_id: str, until: datetime, limit: int) -> list[Client]:
     return [clients.to_client(i) for i in found]
 
 
+def catching_up(business_id: str, until: datetime) -> bool:
+    """Has the business a client whose change the figures have not counted yet (marked
+    before `until`, the sync not past her)? One Query of one item."""
+    return bool(changed_of(business_id, until, 1))
+
+
 def move_legacy_marks(limit: int) -> int:
     """Marks of the old scheme (`KPI#<0-7>`, time first) moved to their business's keys,
     keeping the time, each only if unchanged meanwhile: existing data needs no other

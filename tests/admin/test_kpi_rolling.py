@@ -386,3 +386,17 @@ def test_the_summarys_at_risk_and_the_lists_agree_when_the_thresholds_moved_sinc
     listed = get(desk, "/retention")["clients"]
     assert [c["status"] for c in listed] == ["lapsed"]
     assert get(desk, "/kpis/summary")["at_risk"] == 0
+
+
+def test_the_figures_say_they_are_catching_up_until_the_sync_has_counted_every_change(aws, desk, frozen_now):
+    """A walk at closing time: the week showed 2 visits, then 6 after the next sync, with
+    nothing on the screen saying the day's last visits were still being counted."""
+    visit = past_visits(["2026-11-30T10:00:00+02:00"], **person(1), staff="aino")
+    frozen_now["now"] = at("2026-11-30T15:00:00+02:00")
+    rate(frozen_now, visit, 5)  # a change the figures have not counted yet
+    body = get(desk, "/kpis?period=last7")
+    assert body["catching_up"] is True
+    sync(frozen_now)
+    body = get(desk, "/kpis?period=last7")
+    assert body["catching_up"] is False and body["kpis"]["visits"]["value"] == 1
+    assert get(desk, "/kpis?period=2026-11")["catching_up"] is False

@@ -49,6 +49,9 @@ def report(p: Principal, params: dict) -> dict:
             " (last7, last30).",
             fields={"period": PERIOD_HELP},
         )
+    # A visit ended, a booking changed: counted by the next sync (every 5 minutes). Said,
+    # so that the day's figures read as catching up, not as wrong (a walk at closing time).
+    out["catching_up"] = store.catching_up(b.id, clock.now())
     audited(p, "read_kpis", None, {"period": period})
     return out
 

@@ -117,6 +117,8 @@ export function renderKpis(box, data, period) {
       range: rangeText(data.range), previous: rangeText(data.previous_range) }) }));
   }
   if (nothingCounted(data)) box.appendChild(el("p", { className: "card muted", id: "kpi-nothing-yet", text: t("kpi_nothing_yet") }));
+  // Changes the sync (every 5 minutes) has not counted yet: the figures are catching up.
+  if (data.catching_up) box.appendChild(el("p", { className: "muted", id: "kpi-catching-up", role: "status", text: t("kpi_catching_up") }));
   for (const [group, keys] of GROUPS) {
     const section = el("section", { className: "kpi-group" }, el("h3", { text: t(group) }));
     const tiles = el("div", { className: "tiles" });
