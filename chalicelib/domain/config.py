@@ -635,6 +635,10 @@ class BusinessConfig(BaseModel):
     locale: Locale = "fi"
     currency: str = "EUR"
     owner_email: str
+    # The language of what goes to owner_email (a low rating, a webhook turned off): hers,
+    # which may not be her clients' (a Swedish-speaking owner of a Finnish salon). None:
+    # the salon's own, `locale`.
+    owner_locale: Locale | None = None
     phone: str | None = None
     address: TypedLine = Field(min_length=1, max_length=200)
     review_link: str | None = None
@@ -662,6 +666,11 @@ class BusinessConfig(BaseModel):
     waitlist: WaitlistRules = WaitlistRules()
     services: tuple[Service, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)
+
+    @property
+    def owner_language(self) -> str:
+        """The language of the salon's own alerts to owner_email."""
+        return self.owner_locale or self.locale
 
     @field_validator("closures")
     @classmethod

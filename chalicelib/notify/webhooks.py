@@ -221,7 +221,7 @@ def _owner_alert(e: rules.Endpoint, reason: str, now: datetime) -> PlannedMessag
         kind="webhook_disabled",
         channel="email",
         recipient=b.config.owner_email,
-        locale=b.config.locale,
+        locale=b.config.owner_language,
         context={
             "business": business_context(b),
             "endpoint": {"id": e.id, "url": e.url},

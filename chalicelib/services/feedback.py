@@ -144,7 +144,7 @@ def _alert(b: Business, appt: Appointment, req: RatingIn, now: datetime) -> Plan
     context = message_plans.booking_context(b, appt, name)
     service = b.config.service(appt.service_id)
     if service is not None:  # in the owner's language, the alert's, not the client's
-        context["service"] = {**context["service"], "name": service.name.get(b.config.locale)}
+        context["service"] = {**context["service"], "name": service.name.get(b.config.owner_language)}
     context.update(
         rating=req.rating,
         comment=req.comment,
@@ -155,7 +155,7 @@ def _alert(b: Business, appt: Appointment, req: RatingIn, now: datetime) -> Plan
         kind="feedback_alert",
         channel="email",
         recipient=b.config.owner_email,
-        locale=b.config.locale,
+        locale=b.config.owner_language,
         context=context,
         due_at=now,
         business_id=b.id,

@@ -104,6 +104,7 @@ def test_the_salon_section_sets_what_her_clients_see_of_the_salon(desk, client):
         "phone": salon["phone"],
         "website": salon["website"],
         "owner_email": salon["owner_email"],
+        "owner_locale": None,
     }
     new = {
         "name": "Parturi-Kampaamo Maria",
@@ -111,6 +112,7 @@ def test_the_salon_section_sets_what_her_clients_see_of_the_salon(desk, client):
         "phone": "+358 3 123 4567",
         "website": "https://maria.example.fi",
         "owner_email": "maria@example.fi",
+        "owner_locale": "sv",
     }
     status, body = desk.put("/settings/salon", new)
     assert status == 200, body

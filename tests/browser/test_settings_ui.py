@@ -131,13 +131,18 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     refused_at_box(page, "salon", salon.get_by_label("Nimi", exact=True), re.compile(r"\S"))
     salon.get_by_label("Nimi", exact=True).fill(f"Parturi Maria {n}")
     salon.get_by_label("Osoite").fill("Hämeenkatu 5, 33100 Tampere")
+    # Her alerts in her own language (she reads Swedish; her clients get Finnish).
+    expect(salon.get_by_label("Hälytysten kieli")).to_have_value("")
+    salon.get_by_label("Hälytysten kieli").select_option("Svenska")
     save(page, "salon")
     salon.screenshot(path=str(ARTIFACTS / f"settings-salon-{label(size)}.png"))
     saved = settings(stack)["salon"]
     assert (saved["name"], saved["address"]) == (f"Parturi Maria {n}", "Hämeenkatu 5, 33100 Tampere")
     assert saved["phone"] == before["phone"] and saved["owner_email"] == before["owner_email"]
+    assert saved["owner_locale"] == "sv"
     salon.get_by_label("Nimi", exact=True).fill(before["name"])
     salon.get_by_label("Osoite").fill(before["address"])
+    salon.get_by_label("Hälytysten kieli").select_option("Salongin kieli")
     save(page, "salon")
     assert settings(stack)["salon"] == before
 

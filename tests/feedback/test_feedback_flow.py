@@ -159,6 +159,25 @@ def test_the_owners_alert_names_the_service_in_her_own_language_not_the_clients(
     assert "Naisten hiustenleikkaus" in text and "Women's haircut" not in text  # the salon writes in Finnish
 
 
+def test_an_owner_who_reads_swedish_gets_the_alert_in_swedish_from_her_finnish_salon(client, aws, visit, frozen_now):
+    """The salon speaks Finnish to its clients; she set her alerts' language to Swedish in
+    the Salon settings (a walk: the alert came in the salon's language, not hers)."""
+    salon = visit["desk"].get("/settings")[1]["sections"]["salon"]
+    assert salon["owner_locale"] is None  # unset: the salon's own language
+    status, saved = visit["desk"].put("/settings/salon", {**salon, "owner_locale": "sv"})
+    assert status == 200 and saved["changed"] == ["salon.owner_locale"], saved
+    frozen_now["now"] = at("2026-11-25T15:05:00+02:00")
+    submit(client, feedback_link(visit["id"]), rating="2", comment="Odotin puoli tuntia")
+    [alert] = owner_alerts(aws)
+    text = quopri.decodestring(alert.raw_data.encode()).decode("utf-8", "replace")
+    assert "En kund gav ett lågt betyg" in text and "Besök: Damklippning" in text, text
+    assert "Naisten hiustenleikkaus" not in text
+    # Her clients' messages stay the salon's: the feedback request went in Finnish.
+    assert "Naisten hiustenleikkaus" in quopri.decodestring(feedback_emails()[0].raw_data.encode()).decode()
+    status, body = visit["desk"].put("/settings/salon", {**salon, "owner_locale": "de"})
+    assert status == 422 and set(body["error"]["fields"]) == {"owner_locale"}, body
+
+
 def test_two_low_ratings_at_once_are_both_saved_and_alert_once(client, aws, visit, frozen_now, monkeypatch):
     """A double tap on a low star (or two windows): the second request read the visit
     unrated before the first saved its rating and the owner's alert. It is saved over

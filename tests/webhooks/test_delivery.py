@@ -346,6 +346,23 @@ def test_an_endpoint_failing_for_five_days_is_disabled(client, hook, frozen_now)
     _, ep = hook["desk"].get(f"/webhooks/{hook['endpoint']}")
     assert ep["enabled"] is False and ep["disabled_reason"] == "failing"
     assert len(emails_to(OWNER, "5")) == 1
+    assert len(emails_to(OWNER, "Webhook-osoite kytkettiin pois")) == 1  # the salon's language
+
+
+def test_the_owners_email_of_an_endpoint_switched_off_is_in_her_language(client, hook, frozen_now):
+    from dataclasses import replace
+
+    from chalicelib.store import webhooks
+
+    salon = hook["desk"].get("/settings")[1]["sections"]["salon"]
+    assert hook["desk"].put("/settings/salon", {**salon, "owner_locale": "en"})[0] == 200
+    e = webhooks.get_endpoint(hook["business"], hook["endpoint"])
+    assert e is not None
+    webhooks.save_endpoint(replace(e, failing_since=frozen_now["now"] - timedelta(days=5)), e.version)
+    hook["receiver"].answer = 500
+    _book(client)
+    assert len(emails_to(OWNER, "A webhook endpoint was switched off")) == 1
+    assert emails_to(OWNER, "Webhook-osoite") == []
 
 
 def test_after_a_rotation_both_signatures_are_sent_for_a_day(client, hook, frozen_now):

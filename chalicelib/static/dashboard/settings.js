@@ -576,7 +576,10 @@ const BUILD = {
       hint("set_salon_phone_hint"),
       field(name, "website", t("set_salon_website"), form, "website", { type: "url", inputmode: "url", placeholder: "https://" }),
       field(name, "owner_email", t("set_owner_email"), form, "owner_email", { type: "email", inputmode: "email", autocomplete: "email" }),
-      hint("set_owner_email_hint"));
+      hint("set_owner_email_hint"),
+      // Hers, which may not be her clients' (the booking page's); each language in itself.
+      selectField(name, "owner_locale", t("set_owner_locale"), form, "owner_locale",
+        [["", t("set_owner_locale_salon")], ["fi", "Suomi"], ["sv", "Svenska"], ["en", "English"]]));
   },
   messages(box, form, name) {
     box.append(

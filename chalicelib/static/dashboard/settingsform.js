@@ -18,10 +18,11 @@ export const SECTIONS = ["salon", "hours", "closures", "services", "policy", "te
 // changed online (0: not at all).
 export const RULES = ["min_notice_minutes", "max_horizon_days", "slot_step_minutes", "cancellation_window_hours", "change_grace_minutes"];
 export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
-// The salon as her clients see it, and where its alerts go; name, address and owner_email
-// are required (an empty box goes as "", refused at its field), phone and website may be empty.
-export const SALON = ["name", "address", "phone", "website", "owner_email"];
-const SALON_OPTIONAL = ["phone", "website"];
+// The salon as her clients see it, and where its alerts go in which language; name, address
+// and owner_email are required (an empty box goes as "", refused at its field), phone and
+// website may be empty, and the alerts' language ("": the salon's own) unset.
+export const SALON = ["name", "address", "phone", "website", "owner_email", "owner_locale"];
+const SALON_OPTIONAL = ["phone", "website", "owner_locale"];
 // The cancellation terms: free until this many hours before the time, then each fee a
 // percentage of the booked price (domain/payments.py CancellationTerms, its bounds here too).
 export const TERMS = ["free_until_hours", "late_cancel_fee_percent", "no_show_fee_percent"];
