@@ -207,6 +207,18 @@ def book_for_client(p):
     return calendar.book_for_client(p, _body(), admin.current_request.headers.get("idempotency-key"))
 
 
+def _visit_action(p, appointment_id, act):
+    """A desk action on a visit (a move, a cancellation, a mark): refused if If-Match is
+    not its version now (moved, cancelled or marked on another device), once per
+    Idempotency-Key — her second tap after a lost answer gets the visit as it is now, not
+    a 409 of her own first tap. The answer is not kept with the key (it names the client)."""
+    return _saved_once(
+        p,
+        lambda body, if_match: act(p, appointment_id, body, if_match),
+        lambda: calendar.get_appointment(p, appointment_id),
+    )
+
+
 @owner_route("/appointments/{appointment_id}", scope=READ)
 def get_appointment(p, appointment_id):
     return calendar.get_appointment(p, appointment_id)
@@ -214,12 +226,12 @@ def get_appointment(p, appointment_id):
 
 @owner_route("/appointments/{appointment_id}/status", methods=["POST"], scope=WRITE_BOOKINGS)
 def mark_visit(p, appointment_id):
-    return calendar.mark_visit(p, appointment_id, _body())
+    return _visit_action(p, appointment_id, calendar.mark_visit)
 
 
 @owner_route("/appointments/{appointment_id}/cancel", methods=["POST"], scope=WRITE_BOOKINGS)
 def cancel_visit(p, appointment_id):
-    return calendar.cancel_visit(p, appointment_id, _body())
+    return _visit_action(p, appointment_id, calendar.cancel_visit)
 
 
 # Money: the owner's (or staff's) own hand only, never an integration's key.
@@ -242,7 +254,8 @@ def waive_fee(p, appointment_id, kind):
 def refund(p, appointment_id):
     from chalicelib.services.admin import money
 
-    return money.refund(p, appointment_id, _body())
+    # Once per Idempotency-Key: her second tap after a lost answer is the same refund, not another.
+    return _saved_once(p, lambda body, _if_match: money.refund(p, appointment_id, body))
 
 
 @owner_route("/refunds/due", scope=None)
@@ -264,7 +277,7 @@ def checkout(p, appointment_id):
 
 @owner_route("/appointments/{appointment_id}/reschedule", methods=["POST"], scope=WRITE_BOOKINGS)
 def reschedule_visit(p, appointment_id):
-    return calendar.reschedule(p, appointment_id, _body())
+    return _visit_action(p, appointment_id, calendar.reschedule)
 
 
 @owner_route("/waitlist", scope=READ)
@@ -476,7 +489,11 @@ def list_notes(p, client_id):
 
 @owner_route("/clients/{client_id}/notes", methods=["POST"], scope=WRITE_CLIENTS)
 def add_note(p, client_id):
-    return registry.add_note(p, client_id, _body())
+    return _saved_once(
+        p,
+        lambda body, _if_match: registry.add_note(p, client_id, body),
+        lambda: registry.note_added(p, client_id, _body()),
+    )
 
 
 @owner_route("/clients/{client_id}/follow-ups", scope=READ)

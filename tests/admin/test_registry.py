@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from urllib.parse import quote
 
 from tests.admin.helpers import Desk
@@ -437,6 +438,29 @@ def test_notes_written_in_the_same_second_keep_their_order(client, aws, booked, 
         assert desk.post(f"/clients/{cid}/notes", {"text": f"note {i}"})[0] == 201
     _, listed = desk.get(f"/clients/{cid}/notes")
     assert [n["text"] for n in listed["notes"]] == [f"note {i}" for i in reversed(range(5))]
+
+
+def test_a_note_sent_again_with_its_key_after_the_answer_was_lost_is_on_her_card_once(client, aws, booked, frozen_now):
+    """A walk on a poor connection: the note was saved, its answer lost, she tapped Save
+    again — and the card held it twice. With the same Idempotency-Key the second answer is
+    the first note; another user's replay of that key is refused, and after her erasure
+    the key tells nothing of her words."""
+    desk = Desk(client, aws.id, user="hanna")
+    cid = booked["client"]
+    key = {"Idempotency-Key": "note-tap-1"}
+    first = desk.post(f"/clients/{cid}/notes", {"text": "Allergic to ammonia"}, headers=key)
+    frozen_now["now"] += timedelta(seconds=20)
+    again = desk.post(f"/clients/{cid}/notes", {"text": "Allergic to ammonia"}, headers=key)
+    assert first[0] == again[0] == 201 and again[1] == first[1], (first, again)
+    _, listed = desk.get(f"/clients/{cid}/notes")
+    assert [n["text"] for n in listed["notes"]] == ["Allergic to ammonia"]
+    other = Desk(client, aws.id, user="aino", role="staff", staff_id="aino")
+    status, body = other.post(f"/clients/{cid}/notes", {"text": "Allergic to ammonia"}, headers=key)
+    assert status == 422 and body["error"]["code"] == "idempotency_key_reused", body
+    frozen_now["now"] = at("2026-11-25T14:00:00+02:00")  # her visit is over: she may be erased
+    assert desk.delete(f"/clients/{cid}")[0] == 200
+    status, body = desk.post(f"/clients/{cid}/notes", {"text": "Allergic to ammonia"}, headers=key)
+    assert status == 404 and "ammonia" not in json.dumps(body), body
 
 
 def test_a_returning_client_can_opt_in_when_she_books_again(client, aws):

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createApi, ifMatch, request, routeMissing, saveHeaders, toError, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
+import { createApi, forgetKey, ifMatch, onceKey, outcomeUnknown, request, routeMissing, saveHeaders, toError, visitHeaders, withoutDefaults } from "../../chalicelib/static/dashboard/api.js";
 
 function reply(status, body) {
   return { ok: status < 400, status, statusText: "x", text: async () => (body === undefined ? "" : JSON.stringify(body)) };
@@ -131,4 +131,29 @@ test("a save whose answer was lost is sent again with the same key, and gets its
     await assert.rejects(once(method, "/clients/c1", {}, h));
     assert.equal(calls, 1, method);
   }
+});
+
+test("the same request tapped again goes with the same key; a changed one or one answered gets a new key", () => {
+  const form = {};
+  const first = onceKey(form, { amount_cents: 500, reason: "Goodwill" });
+  // The answer was lost: her second tap is the same refund, not another one.
+  assert.equal(onceKey(form, { amount_cents: 500, reason: "Goodwill" }), first);
+  const changed = onceKey(form, { amount_cents: 700, reason: "Goodwill" });
+  assert.notEqual(changed, first);
+  forgetKey(form); // refunded (or refused): the next refund is a new one
+  assert.notEqual(onceKey(form, { amount_cents: 700, reason: "Goodwill" }), changed);
+  assert.equal(outcomeUnknown(toError(0, null, "offline")), true);
+  assert.equal(outcomeUnknown({ status: 502 }), true);
+  assert.equal(outcomeUnknown({ status: 409, code: "slot_taken" }), false);
+});
+
+test("a desk action on a visit says the version it acted on and keeps its key for the same tap again", () => {
+  const asked = {};
+  const path = "/appointments/a1/cancel";
+  const first = visitHeaders(asked, path, { by: "salon" }, "0.booked");
+  assert.equal(first["If-Match"], "0.booked");
+  assert.equal(visitHeaders(asked, path, { by: "salon" }, "0.booked")["Idempotency-Key"], first["Idempotency-Key"]);
+  // The card reloaded (another device moved it): a new version is a new action.
+  assert.notEqual(visitHeaders(asked, path, { by: "salon" }, "1.booked")["Idempotency-Key"], first["Idempotency-Key"]);
+  assert.equal("If-Match" in visitHeaders({}, path, {}, undefined), false); // an older server's view: no check
 });

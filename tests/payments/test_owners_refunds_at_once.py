@@ -248,3 +248,24 @@ def test_a_fee_refund_the_sweeper_failed_for_good_is_asked_anew_when_she_tries_a
         0,
         0,
     ), owners
+
+
+def test_a_refund_asked_again_with_its_key_after_the_answer_was_lost_is_made_once(
+    pay_client, stripe_env, aws, desk, frozen_now
+):
+    """A walk on a poor connection: the refund reached the server, its answer was lost, she
+    tapped again — and two refunds were made at Stripe. The dashboard sends the same
+    Idempotency-Key with the same refund: the second answer is the first's, nothing more
+    goes back; another amount with that key is refused, and a new key is a new refund."""
+    booking = paid_booking(pay_client, stripe_env)
+    asked = {"amount_cents": 500, "reason": "Goodwill"}
+    key = {"Idempotency-Key": "refund-tap-1"}
+    first = desk.post(refund_path(booking), asked, headers=key)
+    again = desk.post(refund_path(booking), asked, headers=key)
+    assert first[0] == again[0] == 200, (first, again)
+    assert again[1] == first[1]
+    assert money_of(desk, booking)["refunded_cents"] == 500
+    status, body = desk.post(refund_path(booking), {**asked, "amount_cents": 700}, headers=key)
+    assert status == 422 and body["error"]["code"] == "idempotency_key_reused", body
+    assert desk.post(refund_path(booking), asked, headers={"Idempotency-Key": "refund-tap-2"})[0] == 200
+    assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 1000

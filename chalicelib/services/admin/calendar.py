@@ -58,6 +58,35 @@ def checkout_view(a: Appointment, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def visit_version(a: Appointment) -> str:
+    """The visit as the desk acts on it: its time and staff member (`seq`, up with each
+    move) and its status (cancelled, arrived, done, a no-show)."""
+    return f"{a.seq}.{a.status}"
+
+
+def expect_visit(b: Business, a: Appointment, if_match: str | None) -> None:
+    """`If-Match: <version>` on a desk action (a move, a cancellation, a mark): 409
+    `visit_changed` with the visit as it is now if another device moved, cancelled or
+    marked it since the caller read it (a phone's open card, a tablet's move: the phone's
+    move had silently undone the tablet's, its cancellation said done of the client's
+    own). No If-Match, no check: API keys and older clients act as before."""
+    if if_match in (None, ""):
+        return
+    if str(if_match).strip().removeprefix("W/").strip('"') != visit_version(a):
+        raise Conflict(
+            "This visit was changed on another device meanwhile; here it is as it is now.",
+            code="visit_changed",
+            details={
+                "visit": {
+                    "version": visit_version(a),
+                    "status": a.status,
+                    "start": iso_local(a.start, b.config.tz),
+                    "staff": a.staff_id,
+                }
+            },
+        )
+
+
 def appointment_view(
     b: Business, a: Appointment, client: Client | None = None, *, money: bool = False
 ) -> dict[str, Any]:
@@ -67,6 +96,9 @@ def appointment_view(
     service, staff = cfg.service(a.service_id), cfg.staff_member(a.staff_id)
     view: dict[str, Any] = {
         "id": a.id,
+        # What a desk action sends back as If-Match (visit_version): moved, cancelled or
+        # marked on another device since, the action is refused, never done over it.
+        "version": visit_version(a),
         "status": a.status,
         "outcome": outcome(a, clock.now()),
         "start": iso_local(a.start, tz),
@@ -429,13 +461,15 @@ def book_for_client(p: Principal, body: object, idempotency_key: str | None) -> 
     return status, view
 
 
-def reschedule(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+def reschedule(p: Principal, appointment_id: str, body: object, if_match: str | None = None) -> dict[str, Any]:
     """The desk moves a booking (to another time and/or staff member) by the desk's
-    rules; the old time is freed only if the new one was taken. 409 slot_taken."""
+    rules; the old time is freed only if the new one was taken. 409 slot_taken; 409
+    visit_changed if If-Match is not the visit's version now (expect_visit)."""
     b = business_of(p)
     req: DeskRescheduleIn = parse(DeskRescheduleIn, body, "reschedule")
     start = instant_of(req.start, "start", b)
     a = _appointment(b, appointment_id)
+    expect_visit(b, a, if_match)
     if a.status != Status.BOOKED.value:
         raise Conflict(f"This visit is {a.status.replace('_', ' ')} and cannot be moved.", code=f"booking_{a.status}")
     _not_paid_at_the_desk(a)
@@ -480,12 +514,13 @@ def _not_paid_at_the_desk(a: Appointment) -> None:
     checkout.not_while_charging(a)
 
 
-def mark_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+def mark_visit(p: Principal, appointment_id: str, body: object, if_match: str | None = None) -> dict[str, Any]:
     """Arrived, completed, no-show, or booked: the undo of a wrong mark (after the
     visit's end an unmarked visit took place, so the undo leaves it completed)."""
     b = business_of(p)
     req: VisitMark = parse(VisitMark, body, "visit mark")
     a = _appointment(b, appointment_id)
+    expect_visit(b, a, if_match)
     now = clock.now()
     problem = mark_problem(a, req.status, now)
     if problem:
@@ -625,7 +660,7 @@ def _no_show_fee(b: Business, a: Appointment, now: datetime) -> MoneyRecord | No
         return None
 
 
-def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, Any]:
+def cancel_visit(p: Principal, appointment_id: str, body: object, if_match: str | None = None) -> dict[str, Any]:
     """The front desk cancels a booking (the client called, or the salon must: `by`): no
     cancellation window; the client is told unless `notify` is false, and `invite` asks
     her to choose a new time through a pre-filled booking link (by default when the
@@ -636,6 +671,7 @@ def cancel_visit(p: Principal, appointment_id: str, body: object) -> dict[str, A
     if req.refund:  # giving back all she paid, whatever her terms keep, is the owner's
         _money_is_the_owners(p, "Cancelling with the deposit given back moves money", "refund")
     a = _appointment(b, appointment_id)
+    expect_visit(b, a, if_match)  # cancelled (or moved) on another device: not "cancelled" again
     cancelled_now = False  # by the salon, and the client told: her SMS may wait out the quiet hours
     if a.status == Status.CANCELLED.value:
         from chalicelib.services.payments import fees

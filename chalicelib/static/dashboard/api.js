@@ -107,6 +107,35 @@ export function saveHeaders(version) {
   return { ...(ifMatch(version) || {}), "Idempotency-Key": newIdempotencyKey() };
 }
 
+// One Idempotency-Key per thing she asks for (`holder` keeps it: {key, asked}): the same
+// request sent again — her second tap after the answer was lost on a poor connection —
+// goes with the same key, and the server answers as it did the first time instead of
+// booking, refunding or noting it twice; a changed request gets a new key. After a definite
+// answer (done, or refused) forgetKey(holder): the next request is a new one.
+export function onceKey(holder, body) {
+  const asked = JSON.stringify(body === undefined ? null : body);
+  if (!holder.key || holder.asked !== asked) Object.assign(holder, { key: newIdempotencyKey(), asked });
+  return holder.key;
+}
+
+// The headers of a desk action on a visit shown at `version` (a move, a cancellation, a
+// mark): If-Match, so that what another device changed since is refused (409
+// visit_changed) rather than done over, and the action's key (onceKey), so that her
+// second tap after a lost answer is not refused as changed by her own first.
+export function visitHeaders(holder, path, body, version) {
+  return { ...(ifMatch(version) || {}), "Idempotency-Key": onceKey(holder, [path, body, version]) };
+}
+
+export function forgetKey(holder) {
+  Object.assign(holder, { key: null, asked: null });
+}
+
+// Whether an error leaves it unknown if the request was done: the answer was lost (no
+// connection, 0) or the server failed (5xx). Its key is kept for the same request again.
+export function outcomeUnknown(err) {
+  return !err || !err.status || err.status >= 500;
+}
+
 export function newIdempotencyKey() {
   if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
   return `k${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;

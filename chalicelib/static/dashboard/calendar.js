@@ -8,7 +8,7 @@ import { clock, day, errorText, fieldText, t, withHeldSms } from "./i18n.js";
 import * as g from "./grid.js";
 import { closedText, dayHasTime, dayIntervals, defaultStaffId, findAppointment, normalizeCalendar, slotStarts } from "./calmodel.js";
 import { createPoller } from "./live.js";
-import { routeMissing } from "./api.js";
+import { forgetKey, outcomeUnknown, routeMissing, visitHeaders } from "./api.js";
 import { api, changed, onChanged, say, serviceName, staffList, state, todayIso } from "./state.js";
 
 const STEP_TAP = 15; // minutes: a tap picks a quarter hour
@@ -567,16 +567,22 @@ function askMove(a, staffId, start, { dragged = false } = {}) {
   openDialog(d, yes);
 }
 
+// The move asked last and its key (api.js visitHeaders).
+const moveAsked = {};
+
 export async function moveAppointment(a, staffId, start, { notify = true } = {}) {
   const tz = cal.data.tz;
   const body = { start: g.localIso(start, tz) };
   if (staffId !== a.staff.id) body.staff = staffId;
   if (!notify) body.notify = false;
   const who = appointmentSummary(a).who;
+  const path = `/appointments/${a.id}/reschedule`;
   try {
-    const done = await api("POST", `/appointments/${a.id}/reschedule`, body);
+    const done = await api("POST", path, body, visitHeaders(moveAsked, path, body, a.version));
+    forgetKey(moveAsked);
     say(withHeldSms(t(notify ? "moved_to" : "moved_to_untold", { name: who, time: `${day(g.localIso(start, tz), { weekday: "short", day: "numeric", month: "numeric" })} ${clock(start, tz)}` }), done));
   } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(moveAsked);
     if (err.code === "slot_taken") say(t("slot_taken_reloaded"), true);
     else if (routeMissing(err)) say(t("not_available_yet"), true);
     else {

@@ -8,7 +8,7 @@
 // and its waiver, and the deposit back when the salon cancels. Staff see the amounts only.
 import { $, clear, clearFieldErrors, closeDialog, el, emailText, openDialog, showFieldErrors } from "./dom.js";
 import { clock, day, errorText, intl, money, plural, t } from "./i18n.js";
-import { routeMissing, withoutDefaults } from "./api.js";
+import { forgetKey, onceKey, outcomeUnknown, routeMissing, visitHeaders, withoutDefaults } from "./api.js";
 import { api, changed, copyActions, currency, mayMoney, phoneText, say, staffName, todayIso, tz } from "./state.js";
 import { appointmentSummary, startMove, statusKey } from "./calendar.js";
 import { openBooking } from "./booking.js";
@@ -490,11 +490,16 @@ function markOrAsk(status, button) {
   askFirst(question, t(fee ? "no_show_yes" : "undo_refund_yes", { amount }), button, (ok) => mark(status, ok), "mark-confirm");
 }
 
+// The visit action asked last (a mark, a cancellation) and its key (api.js visitHeaders).
+const visitAsked = {};
+
 async function mark(status, button) {
   button.disabled = true;
   const s = appointmentSummary(current);
+  const path = `/appointments/${current.id}/status`;
   try {
-    const view = await api("POST", `/appointments/${current.id}/status`, { status });
+    const view = await api("POST", path, { status }, visitHeaders(visitAsked, path, { status }, current.version));
+    forgetKey(visitAsked);
     const before = current.payment;
     current = { ...current, ...view, markers: current.markers };
     say(markedText(status, s.who, before, view, { currency: currency(), mayMoney: mayMoney() }));
@@ -502,6 +507,7 @@ async function mark(status, button) {
     $("appointment-title").focus();
     changed();
   } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(visitAsked);
     button.disabled = false;
     if ($("mark-confirm")) $("mark-confirm").hidden = true; // the question answered: why not, below
     const text = status === "booked" && (err.status === 422 || routeMissing(err)) ? t("undo_not_available") : errorText(err);
@@ -529,9 +535,12 @@ async function cancel(form) {
   submit.disabled = true;
   const inputs = { reason: $("cancel-reason"), notify: $("cancel-notify"), invite: $("cancel-invite") };
   let view;
+  const path = `/appointments/${current.id}/cancel`;
   try {
-    view = await api("POST", `/appointments/${current.id}/cancel`, body);
+    view = await api("POST", path, body, visitHeaders(visitAsked, path, body, current.version));
+    forgetKey(visitAsked);
   } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(visitAsked);
     submit.disabled = false;
     if (err.status === 409) { await asTheServerHasIt(errorText(err)); return; } // changed elsewhere
     showFieldErrors(form, err, inputs, $("card-error"));
@@ -660,14 +669,21 @@ function refundWords(errors, refundable) {
   return words;
 }
 
+// The refund asked last and its Idempotency-Key: asked again after its answer was lost, it
+// is the same refund (the server answers as the first time), never a second one.
+const refundAsked = {};
+
 async function refund(form, asked, button) {
   const s = appointmentSummary(current);
+  const path = `/appointments/${current.id}/refund`;
   try {
-    const done = await api("POST", `/appointments/${current.id}/refund`, asked);
+    const done = await api("POST", path, asked, { "Idempotency-Key": onceKey(refundAsked, [path, asked]) });
+    forgetKey(refundAsked);
     // Stripe did not answer: the refund is owed and the sweeper makes it (state `pending`).
     const words = done.state === "pending" ? "refund_pending_done" : "refunded_done";
     await moneyChanged(t(words, { name: s.who, amount: money(done.amount_cents, currency()) }));
   } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(refundAsked);
     button.disabled = false;
     moneyFailed(form, err, refundInputs(), (fields) => refundWords(fields, refundableCents(current.payment)));
   }
@@ -738,10 +754,13 @@ function feeRefundForm(fee, cents) {
 }
 
 async function refundFee(form, asked, inputs, words, button) {
+  const path = `/appointments/${current.id}/refund`;
   try {
-    const done = await api("POST", `/appointments/${current.id}/refund`, asked);
+    const done = await api("POST", path, asked, { "Idempotency-Key": onceKey(refundAsked, [path, asked]) });
+    forgetKey(refundAsked);
     await moneyChanged(feeRefundedText(words, done));
   } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(refundAsked);
     button.disabled = false;
     // Refunded already (another tab, a no-show undone): this fee's own words, and the card
     // as the API has it now.

@@ -12,7 +12,7 @@ import { followAgain, openFollowUp, openMessage } from "./lists.js";
 import { statusKey } from "./calendar.js";
 import { signalText } from "./signals.js";
 import { keptFromMissed, splitVisits } from "./cardvisits.js";
-import { saveHeaders } from "./api.js";
+import { forgetKey, onceKey, outcomeUnknown, saveHeaders } from "./api.js";
 import { MONEY_TAGS } from "./visitmoney.js";
 import { skippedWhy } from "./reminderlines.js";
 import { dataActions } from "./privacy.js";
@@ -495,6 +495,10 @@ async function saveProfile(form, c) {
   }
 }
 
+// The note sent last and its Idempotency-Key: sent again after its answer was lost, it is
+// the same note (the server answers as the first time), never a second copy on her card.
+const noteSent = {};
+
 async function addNote(form) {
   const text = $("cc-note-text").value.trim();
   const error = $("cc-note-error");
@@ -503,12 +507,15 @@ async function addNote(form) {
   say("");
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
+  const path = `/clients/${shown.id}/notes`;
   try {
-    await api("POST", `/clients/${shown.id}/notes`, { text });
+    await api("POST", path, { text }, { "Idempotency-Key": onceKey(noteSent, [path, text]) });
+    forgetKey(noteSent);
     say(t("note_saved"));
     await showClient(shown.id);
     $("cc-note-text").focus();
   } catch (err) {
+    if (!outcomeUnknown(err)) forgetKey(noteSent);
     button.disabled = false;
     showFieldErrors(form, err, { text: $("cc-note-text") }, error);
   }
