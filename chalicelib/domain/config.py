@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, available_timezones
@@ -32,7 +33,7 @@ from pydantic import (
 
 from chalicelib.domain import plaintext
 from chalicelib.domain.locales import Locale
-from chalicelib.domain.payments import PaymentPolicy, Payments, VatPercent
+from chalicelib.domain.payments import FINNISH_VAT_PERCENT, PaymentPolicy, Payments, VatPercent
 from chalicelib.domain.plaintext import TypedLine, TypedLines
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -48,6 +49,22 @@ _ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 _HHMM = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)", re.ASCII)  # fullmatch: "09:00\n" is not a time, "١٦:٠٠" neither
 
 Id = Annotated[str, Field(pattern=_ID)]
+
+# Finland's time zones (Åland keeps Finland's VAT rates too).
+FINNISH_TIME_ZONES = frozenset({"Europe/Helsinki", "Europe/Mariehamn"})
+
+
+def in_finland(timezone: str | None, phone: str | None) -> bool:
+    """Is the business in Finland: its time zone Finland's, or its own phone's country
+    Finland (contacts.phone_country)? A business with neither is not: DEFAULT_REGION, the
+    region a number typed without its country code is read in, is no proof of where it is."""
+    if timezone in FINNISH_TIME_ZONES:
+        return True
+    if not phone:
+        return False
+    from chalicelib.domain.contacts import phone_country
+
+    return phone_country(phone) == "FI"
 
 
 def _not_a_number(v: object) -> object:
@@ -215,7 +232,7 @@ class Service(BaseModel):
     return_interval_days: StrictInt | None = Field(default=None, ge=1, le=730)
     # What a booking of it pays or secures up front; None: the business's policy.
     payment: PaymentPolicy | None = None
-    # The VAT rate in its price (%); None: the business's (payments.vat_percent).
+    # The VAT rate in its price (%); None: the business's (BusinessConfig.vat_percent).
     vat_percent: VatPercent | None = None
 
     @field_validator("payment")
@@ -723,6 +740,24 @@ class BusinessConfig(BaseModel):
         normalize_phone(v)  # a ValueError says it is not a phone number
         return v
 
+    @field_validator("payments")
+    @classmethod
+    def _vat(cls, v: Payments, info: ValidationInfo) -> Payments:
+        # Finland's 25.5 % at a business outside Finland can only be the old default every
+        # stored configuration was written with (no other country has that rate): read as
+        # none chosen, so her receipts state no tax the business never chose. Typed now (a
+        # business file, a settings save), it is refused rather than quietly dropped.
+        if v.vat_percent != FINNISH_VAT_PERCENT or "timezone" not in info.data:
+            return v
+        if in_finland(info.data["timezone"], info.data.get("phone")):
+            return v
+        if (info.context or {}).get(plaintext.TYPED):
+            raise ValueError(
+                "vat_percent 25.5 is Finland's general VAT rate and this business is not in Finland "
+                "(its time zone and phone): give its own country's rate, or none for no VAT on its receipts"
+            )
+        return v.model_copy(update={"vat_percent": None})
+
     @field_validator("owner_email")
     @classmethod
     def _owner_email(cls, v: str) -> str:
@@ -766,6 +801,15 @@ class BusinessConfig(BaseModel):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def vat_percent(self) -> Decimal | None:
+        """The VAT rate (%) in the business's prices (a service may have its own): the one
+        it set (payments.vat_percent), else Finland's general rate for a business in
+        Finland (in_finland); None for any other, whose receipts then state no VAT."""
+        if self.payments.vat_percent is not None:
+            return self.payments.vat_percent
+        return FINNISH_VAT_PERCENT if in_finland(self.timezone, self.phone) else None
 
     def closure_on(self, day: date) -> Closure | None:
         """The business's closure on local date `day`, if it is closed that day (a scan of a

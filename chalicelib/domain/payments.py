@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 # A VAT rate in per cent, to one decimal (25.5).
 VatPercent = Annotated[Decimal, Field(ge=0, le=30, decimal_places=1)]
+# Finland's general VAT rate: the rate of a business in Finland that sets none
+# (BusinessConfig.vat_percent), never of one elsewhere. No other country has it.
+FINNISH_VAT_PERCENT = Decimal("25.5")
 
 
 class PaymentKind(str, Enum):
@@ -68,8 +71,10 @@ class Payments(BaseModel):
     version: StrictInt = Field(default=1, ge=1)
     hold_minutes: StrictInt = Field(default=10, ge=2, le=60)
     # The VAT rate (%) in the business's prices, unless a service says otherwise
-    # (Finland: 25.5 general, 14 and 10 reduced, 0 exempt).
-    vat_percent: VatPercent = Decimal("25.5")
+    # (Finland: 25.5 general, 14 and 10 reduced, 0 exempt). None: the one it chose none
+    # of. A business in Finland is then at Finland's general rate, any other states no VAT
+    # on its receipts (BusinessConfig.vat_percent): a rate it did not choose is never printed.
+    vat_percent: VatPercent | None = None
     # The business ID (Y-tunnus) its receipts show.
     business_code: str | None = Field(default=None, max_length=20)
 
@@ -604,7 +609,7 @@ def vat_in(gross_cents: int, percent: Decimal) -> VatLine:
 def checkout(
     price_cents: int,
     deposit_cents: int,
-    vat_percent: Decimal,
+    vat_percent: Decimal | None,
     lines: tuple[ProductLine, ...] = (),
     discount: Discount | None = None,
     product_vat_percent: Decimal | None = None,
@@ -613,24 +618,27 @@ def checkout(
     less the discount (off the two together, never below zero); the deposit she paid (and
     was not given back) is deducted, never below zero. The VAT is that of the whole sale
     (a deposit is an advance on the same sale): the visit's at `vat_percent`, the products'
-    at `product_vat_percent`, the discount shared between them in proportion."""
+    at `product_vat_percent`, the discount shared between them in proportion. A part without
+    a rate (None: a business outside Finland that set none) has no VAT line: her receipt
+    states no tax nobody chose."""
     products = sum(line.total_cents for line in lines)
     subtotal = price_cents + products
     off = discount.of(subtotal) if discount is not None else 0
     total = subtotal - off
     deposit = max(0, min(deposit_cents, total))
     visit_part = price_cents - (off * price_cents // subtotal if subtotal else 0)
-    parts: dict[Decimal, int] = {vat_percent: visit_part}
+    parts: dict[Decimal | None, int] = {vat_percent: visit_part}
     if products:
-        rate = vat_percent if product_vat_percent is None else product_vat_percent
-        parts[rate] = parts.get(rate, 0) + total - visit_part
+        parts[product_vat_percent] = parts.get(product_vat_percent, 0) + total - visit_part
+    stated = tuple(vat_in(gross, rate) for rate, gross in parts.items() if gross and rate is not None)
     return Checkout(
         total_cents=total,
         deposit_cents=deposit,
         due_cents=total - deposit,
         # A rate the sale has nothing at (the visit given free, all of it off) is no line
-        # of her receipt; nothing at all is one line of nothing at the visit's rate.
-        vat=tuple(vat_in(gross, rate) for rate, gross in parts.items() if gross) or (vat_in(0, vat_percent),),
+        # of her receipt; nothing at all is one line of nothing at the visit's rate (none
+        # without one).
+        vat=stated or ((vat_in(0, vat_percent),) if vat_percent is not None and not total else ()),
         price_cents=price_cents,
         lines=lines,
         discount_cents=off,

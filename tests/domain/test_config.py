@@ -400,3 +400,49 @@ def test_opening_hours_in_digits_other_than_0_to_9_are_not_times():
     assert _parse_hhmm("09:30") == 570
     with pytest.raises(ValueError, match="is not a time"):
         _parse_hhmm("1٥:00")  # an Arabic-Indic 5, which int() reads
+
+
+def irish(data: dict, **payments) -> dict:
+    """The demo salon moved to Dublin: an Irish physiotherapist's file."""
+    return {
+        **data,
+        "timezone": "Europe/Dublin",
+        "locale": "en",
+        "phone": "+353 1 234 5678",
+        "payments": {**data.get("payments", {}), **payments},
+    }
+
+
+def test_the_finnish_vat_rate_is_the_default_of_a_business_in_finland_only(data):
+    from decimal import Decimal
+
+    # The demo salon (Helsinki, a Finnish phone) sets none: Finland's general rate.
+    assert parse_business_config(data, typed=True).vat_percent == Decimal("25.5")
+    # In Finland by its phone alone (a time zone of its own choosing), or by Åland's zone.
+    assert parse_business_config({**data, "timezone": "UTC"}).vat_percent == Decimal("25.5")
+    assert parse_business_config({**data, "timezone": "Europe/Mariehamn", "phone": None}).vat_percent == Decimal("25.5")
+    # An Irish business that set none has no rate: its receipts state no VAT.
+    cfg = parse_business_config(irish(data), typed=True)
+    assert cfg.payments.vat_percent is None and cfg.vat_percent is None
+    # Nor one without a phone outside Finland (DEFAULT_REGION is no proof it is in Finland).
+    assert parse_business_config({**irish(data), "phone": None}).vat_percent is None
+    # A rate it set is its rate, anywhere (Ireland's 23 %, exempt 0 %, a Finnish 14 %).
+    assert parse_business_config(irish(data, vat_percent="23"), typed=True).vat_percent == Decimal("23")
+    assert parse_business_config(irish(data, vat_percent=0), typed=True).vat_percent == Decimal("0")
+    assert parse_business_config({**data, "payments": {"vat_percent": "14"}}).vat_percent == Decimal("14")
+
+
+def test_the_old_default_finnish_rate_stored_for_a_business_outside_finland_is_read_as_none_chosen(data):
+    """Every configuration stored before was written with 25.5 (the old default): outside
+    Finland that was never the business's choice (no other country has the rate)."""
+    stored = irish(data, vat_percent="25.5")
+    cfg = parse_business_config(stored)
+    assert cfg.payments.vat_percent is None and cfg.vat_percent is None
+    assert cfg.model_dump(mode="json")["payments"]["vat_percent"] is None  # saved so from then on
+    # In Finland it stays what it was.
+    assert parse_business_config({**data, "payments": {"vat_percent": "25.5"}}).payments.vat_percent == 25.5
+    # Typed now (a business file, a settings save), it is refused, not quietly dropped.
+    with pytest.raises(ValidationError) as exc:
+        parse_business_config(stored, typed=True)
+    [line] = format_validation_error(exc.value)
+    assert line.startswith("payments: vat_percent 25.5 is Finland's general VAT rate"), line

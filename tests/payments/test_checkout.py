@@ -102,6 +102,52 @@ def test_without_a_deposit_at_the_services_vat_and_only_once_the_visit_began(pay
     assert done["vat"] == [{"percent": "14", "net_cents": 6053, "vat_cents": 847, "gross_cents": 6900}]
 
 
+def moved_to_dublin(business, **payments):
+    """The demo business as an Irish physiotherapist's: Dublin's time zone, English, an Irish
+    phone, and no VAT rate in its file unless `payments` gives one."""
+    from chalicelib.domain.config import parse_business_config
+    from chalicelib.store import businesses
+
+    data = business.config.model_dump(mode="json")
+    data.update(timezone="Europe/Dublin", locale="en", phone="+353 1 234 5678")
+    data["payments"] = {**data["payments"], "vat_percent": None, **payments}
+    businesses.save_config(parse_business_config(data, typed=True))
+    businesses.clear_cache()
+
+
+def test_a_business_outside_finland_without_a_vat_rate_prints_none_on_her_receipt(pay_client, aws, desk, frozen_now):
+    """An Irish clinic's receipts once said "VAT 25.5%: €16.25 (net €63.75, gross €80.00)":
+    Finland's rate, which the clinic never chose. Without a rate of its own, none is stated."""
+    moved_to_dublin(aws)
+    status, booking = book(
+        pay_client, "2026-11-25T12:00:00+00:00", service="womens-cut", staff="aino", phone="087 123 4567"
+    )
+    assert status == 201, booking
+    frozen_now["now"] = AFTER_THE_VISIT
+    shampoo = [{"name": "Shampoo", "amount_cents": 1100}]
+    status, done = checkout(desk, booking, method="card", price_cents=8000, lines=shampoo, receipt=True)
+    assert status == 200 and done["total_cents"] == 9100, done
+    assert done["vat"] == []
+    [receipt] = emails_to("maija@example.com", "Receipt")
+    assert "Paid now:" in receipt and "Shampoo" in receipt
+    assert "VAT" not in receipt and "25.5" not in receipt and "net " not in receipt, receipt
+
+
+def test_a_vat_rate_the_business_set_is_on_its_receipt_wherever_it_is(pay_client, aws, desk, frozen_now):
+    moved_to_dublin(aws, vat_percent="23")
+    status, booking = book(
+        pay_client, "2026-11-25T12:00:00+00:00", service="womens-cut", staff="aino", phone="087 123 4567"
+    )
+    assert status == 201, booking
+    frozen_now["now"] = AFTER_THE_VISIT
+    status, done = checkout(desk, booking, method="cash", price_cents=8000, receipt=True)
+    assert status == 200, done
+    # 23 % of 80,00 € VAT included: 14,96 € (half up), 65,04 € net.
+    assert done["vat"] == [{"percent": "23", "net_cents": 6504, "vat_cents": 1496, "gross_cents": 8000}]
+    [receipt] = emails_to("maija@example.com", "Receipt")
+    assert "VAT 23%" in receipt and "25.5" not in receipt
+
+
 def test_she_arrived_early_and_is_checked_out_before_her_time(pay_client, desk, frozen_now):
     # The tester's visit: marked arrived, no "Kassa" until its start time.
     status, booking = book(pay_client, "2026-11-25T12:00:00+02:00", service="womens-cut", staff="aino")

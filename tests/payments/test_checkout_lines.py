@@ -251,3 +251,13 @@ def test_a_rate_the_sale_has_nothing_at_is_no_vat_line_on_her_receipt():
     assert [(v.percent, v.gross_cents) for v in all_off.vat] == [(Decimal("14"), 0)]
     # Nothing sold but the visit: its one line, as before.
     assert [v.gross_cents for v in rules.checkout(4200, 0, Decimal("14")).vat] == [4200]
+
+
+def test_a_sale_without_a_vat_rate_states_no_vat():
+    """A business outside Finland that set no rate (BusinessConfig.vat_percent None): no
+    VAT line, not even one of nothing; a service's own rate is still stated for the visit."""
+    shampoo = (rules.ProductLine("Shampoo", 2490),)
+    assert rules.checkout(8000, 0, None, shampoo).vat == ()
+    assert rules.checkout(0, 0, None).vat == ()
+    visit_only = rules.checkout(8000, 0, Decimal("23"), shampoo, None, None)
+    assert [(v.percent, v.gross_cents) for v in visit_only.vat] == [(Decimal("23"), 8000)]

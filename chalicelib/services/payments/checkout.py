@@ -74,9 +74,11 @@ class CheckoutIn(BaseModel):
     receipt: bool = False  # email her a receipt
 
 
-def vat_percent(b: Business, appt: Appointment) -> Decimal:
+def vat_percent(b: Business, appt: Appointment) -> Decimal | None:
+    """The visit's VAT rate: its service's, else the business's (BusinessConfig.vat_percent:
+    None for a business outside Finland that set none, whose receipts state no VAT)."""
     service = b.config.service(appt.service_id)
-    return service.vat_percent if service and service.vat_percent is not None else b.config.payments.vat_percent
+    return service.vat_percent if service and service.vat_percent is not None else b.config.vat_percent
 
 
 def deposit_kept(appt: Appointment) -> int:
@@ -87,7 +89,7 @@ def deposit_kept(appt: Appointment) -> int:
 
 def sale(b: Business, appt: Appointment, req: CheckoutIn, kept: int) -> rules.Checkout:
     """What the checkout comes to: the visit's price (the booked one unless the desk set
-    it), its product lines (at the business's VAT rate), the discount off the two. The two
+    it), its product lines (at the business's VAT rate, if it has one), the discount off the two. The two
     above 10 000,00 € together are refused (422 on `lines`), and so is an amount off above
     what they come to (422 on `discount.amount_cents`)."""
     price = appt.price_cents if req.price_cents is None else req.price_cents
@@ -105,12 +107,12 @@ def sale(b: Business, appt: Appointment, req: CheckoutIn, kept: int) -> rules.Ch
             fields={"discount.amount_cents": f"less than or equal to {subtotal} (the visit and its products)"},
         )
     discount = rules.Discount(off.percent, off.amount_cents) if off is not None else None
-    product_vat = b.config.payments.vat_percent
-    return rules.checkout(price, kept, vat_percent(b, appt), lines, discount, product_vat)
+    return rules.checkout(price, kept, vat_percent(b, appt), lines, discount, b.config.vat_percent)
 
 
 def vat_lines(co: rules.Checkout) -> list[dict[str, Any]]:
-    """The VAT in the price, per rate: as the desk's answer and her receipt both show it."""
+    """The VAT in the price, per rate: as the desk's answer and her receipt both show it
+    (none for a part of the sale without a rate: BusinessConfig.vat_percent)."""
     return [
         {"percent": str(v.percent), "net_cents": v.net_cents, "vat_cents": v.vat_cents, "gross_cents": v.gross_cents}
         for v in co.vat
