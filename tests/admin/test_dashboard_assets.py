@@ -97,6 +97,30 @@ def test_the_client_cards_headings_name_no_gender():
         assert not [k for k in keys if pronouns.search(dashboard[k])], locale
 
 
+def test_what_the_owner_reads_about_a_client_names_no_gender():
+    """The owner's dashboard and figures, in English and Swedish: no "her" or "she" (nor
+    "hon", "henne", "hennes") about anyone. A physiotherapist's at-risk list read "the
+    longest gap between her visits" for John and Seán; a new string saying so fails here.
+    A warning's reason speaks of the owner's own business, not of "the salon's" interval
+    (Finnish "hän" and "hänen" are neither: not checked)."""
+    import re
+
+    gendered = {
+        "en": re.compile(r"\b(her|hers|herself|she)\b", re.I),
+        "sv": re.compile(r"\b(hon|henne|hennes|henns)\b", re.I),
+    }
+    for locale, pronouns in gendered.items():
+        said = [
+            (f"{section}.{key}", text)
+            for section in ("dashboard", "kpi")
+            for key, text in _texts(catalogue(locale)[section])
+        ]
+        assert len(said) > 500, locale
+        assert not [(key, text) for key, text in said if pronouns.search(text)], locale
+        reasons = {k: v for k, v in catalogue(locale)["dashboard"].items() if k.startswith(("sig_", "no_signals"))}
+        assert reasons and not [k for k, v in reasons.items() if re.search(r"\bsalon", v, re.I)], locale
+
+
 def _texts(node, path=()):
     if isinstance(node, dict):
         for key, value in node.items():

@@ -109,7 +109,7 @@ test("counts take the language's plural form: 1 booking, 0 and 2 bookings", () =
   // A phrase with two counts: the second as a phrase of its own.
   i18n.setLang("en");
   assert.equal(i18n.plural("sig_no_contact", 40, { longest: i18n.plural("days_n", 1) }),
-    "No visit or booking for 40 days, longer than ever before (the longest gap between her visits and bookings so far 1 day).");
+    "No visit or booking for 40 days, longer than ever before (the longest gap between their visits and bookings so far 1 day).");
   assert.equal(i18n.plural("err_min", 5), "At least 5."); // a key without forms: the plain one
 });
 
