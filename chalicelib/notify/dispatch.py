@@ -14,12 +14,13 @@ conditional claim succeeds sends, so nothing is sent twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import feedback as feedback_rules
 from chalicelib.domain import reminders as reminder_rules
+from chalicelib.domain.booking import Appointment, Status
 from chalicelib.domain.config import Business, QuietHours
 from chalicelib.domain.messages import (
     BOOKING_PLAN,
@@ -198,8 +199,49 @@ def send_once(m: Message, now: datetime) -> Handled:
     return _send_claimed(claimed, now)
 
 
-def _send_claimed(claimed: Message, now: datetime) -> Handled:
-    """Send a message this caller holds the lease on, and record what came of it."""
+def _told_of_changed_visit(m: Message) -> bool:
+    """A confirmation tied to its visit as booked (its sequence number): the sender checks
+    the visit has not changed since (_as_booked_now)."""
+    return m.kind == "confirmation" and m.appointment_seq is not None and bool(m.appointment_id)
+
+
+def _as_booked_now(m: Message, appt: Appointment | None) -> Message | str:
+    """A confirmation as it is to be sent now, or why it is not sent.
+
+    Its booking may have changed since it was planned: moved a second after it was made,
+    before the outbox stream sent the confirmation (the move's own news leaves at once,
+    with the move), or its hold confirmed before a retry. A client expects the last word
+    she gets of her booking to be true, and every booking to get its confirmation: so it
+    tells the booking as it is now (its time, its calendar version, whether it still waits
+    for her confirmation) rather than being dropped for the move's news, which lacks what
+    only a confirmation carries (a held booking's confirmation link, the price, her card).
+    Cancelled or over meanwhile, it is not sent: the cancellation is her last word."""
+    if appt is None or appt.seq == m.appointment_seq:
+        return m
+    if appt.status != Status.BOOKED.value:
+        return "appointment_changed"
+    b = businesses.get_by_id(m.business_id)
+    if b is None:
+        return "business_gone"
+    from chalicelib.services.message_plans import confirmation_as_booked_now
+
+    return replace(m, context=confirmation_as_booked_now(b, appt, m.context), appointment_seq=appt.seq)
+
+
+_UNREAD = object()
+
+
+def _send_claimed(claimed: Message, now: datetime, appt: object = _UNREAD) -> Handled:
+    """Send a message this caller holds the lease on, and record what came of it; a
+    confirmation as its booking is now (`appt`, if the caller read it already)."""
+    if _told_of_changed_visit(claimed):
+        current = (
+            bookings.get_appointment(claimed.business_id, claimed.appointment_id or "") if appt is _UNREAD else appt
+        )
+        told = _as_booked_now(claimed, current if isinstance(current, Appointment) else None)
+        if isinstance(told, str):
+            return _skipped(claimed, told, now)
+        claimed = told
     kind, channel, m = claimed.kind, claimed.channel, claimed
     attempt = outbox.attempt(claimed, now)
     [done] = store.record_outcomes([(claimed, attempt)], now, outbox.backoff)
@@ -223,11 +265,15 @@ def _expand(plan: Message, now: datetime) -> Handled:
     if messages is None:
         return Handled("taken")
     then = []
-    for m in messages:
-        if m.status != MessageStatus.SENDING.value:
-            continue
+    sending = [m for m in messages if m.status == MessageStatus.SENDING.value]
+    # The booking as it is now, read once for its confirmations (moved a second after it
+    # was made, before this expansion: _as_booked_now).
+    appt: object = _UNREAD
+    if any(_told_of_changed_visit(m) for m in sending):
+        appt = bookings.get_appointment(plan.business_id, plan.appointment_id or "")
+    for m in sending:
         try:
-            then.append(_send_claimed(m, now))
+            then.append(_send_claimed(m, now, appt))
         except Exception:
             logger().exception("message failed after its plan was expanded", extra={"message_key": m.key})
             then.append(Handled("errors"))

@@ -251,6 +251,28 @@ def stopped_number(c: Client | None) -> str | None:
     return None
 
 
+def hold_context(b: Business, appt: Appointment) -> dict[str, Any]:
+    """What a confirmation adds of a booking held until she confirms it: the only
+    confirmation link, and until when; nothing for any other booking."""
+    if not (appt.awaiting_confirmation and appt.hold_until is not None):
+        return {}
+    return {
+        "confirm_url": links.hold_url(links.hold_token(b.id, appt.id, appt.end)),
+        "hold_until": iso_local(appt.hold_until, b.config.tz),
+    }
+
+
+def confirmation_as_booked_now(b: Business, appt: Appointment, planned: dict[str, Any]) -> dict[str, Any]:
+    """The context of a confirmation planned as `planned`, told of the booking as it is
+    now (moved, or its hold confirmed, since it was planned: notify/dispatch.py): her name
+    as she booked, the rest from `appt`; what the sender was told when it was planned (the
+    quiet hours, the held SMS's visit time) kept."""
+    context = booking_context(b, appt, (planned.get("client") or {}).get("name") or "")
+    context.update(hold_context(b, appt))
+    kept = ("quiet_hours", "visit_start_utc", "news_before_utc")
+    return {**context, **{k: planned[k] for k in kept if k in planned}}
+
+
 def booking_event(
     b: Business,
     appt: Appointment,
@@ -279,10 +301,8 @@ def booking_event(
     if by_salon and "sms" in recipients:
         due["sms"] = salon_sms_time(b, appt, now, previous_start)
     context = dict(base) if base is not None else booking_context(b, appt, client_name, previous_start)
-    if kind == "confirmation" and appt.awaiting_confirmation and appt.hold_until is not None:
-        # Held until she confirms: the message carries the only confirmation link.
-        context["confirm_url"] = links.hold_url(links.hold_token(b.id, appt.id, appt.end))
-        context["hold_until"] = iso_local(appt.hold_until, b.config.tz)
+    if kind == "confirmation":
+        context.update(hold_context(b, appt))
     if invite is not None:
         context["invite"] = invite
         if not invite:

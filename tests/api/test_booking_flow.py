@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, timedelta
 
-from tests.api.helpers import book, count_by_prefix, get, post, slots, table_items, taken_on_sheets, token_of
+from tests.api.helpers import (
+    book,
+    booking_body,
+    count_by_prefix,
+    get,
+    post,
+    slots,
+    table_items,
+    taken_on_sheets,
+    token_of,
+)
 from tests.conftest import sent_emails, sent_sms
 
 
@@ -271,3 +281,55 @@ def test_a_bookings_idempotency_key_is_bound_to_its_caller(client, aws):
     web_body = booking_body("2026-11-25T12:00:00+02:00")
     assert owner.post("/bookings", web_body, headers=public_key)[1]["error"]["code"] == "idempotency_key_reused"
     assert count_by_prefix(table_items(), "APPT#") == 2
+
+
+def _text_of(message) -> str:
+    import email
+    from email import policy
+
+    parsed = email.message_from_string(message.raw_data, policy=policy.default)
+    plain = parsed.get_body(preferencelist=("plain",))
+    assert plain is not None, "no text part"
+    return plain.get_content()
+
+
+def _calendar_of(message) -> str:
+    import email
+    from email import policy
+
+    parsed = email.message_from_string(message.raw_data, policy=policy.default)
+    [ics] = [p for p in parsed.iter_attachments() if p.get_filename() == "booking.ics"]
+    return str(ics.get_content())
+
+
+def test_moved_a_second_after_booking_her_last_messages_tell_the_new_time(client):
+    """She books, and moves it before the outbox stream has sent the confirmation (its
+    plan still waits on the booking): the moved news leaves at once with the move, the
+    confirmation after it; neither may tell her the old time last."""
+    status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body("2026-11-25T12:00:00+02:00"))
+    assert status == 201, booked
+    token = token_of(booked["manage_url"])
+    status, moved = post(client, f"/api/v1/bookings/{token}/reschedule", {"start": "2026-11-25T15:00:00+02:00"})
+    assert status == 200, moved
+    emails, sms = sent_emails(), sent_sms()  # drains the outbox: the booking's plan now
+    last_email, last_sms = _text_of(emails[-1]), sms[-1][1]
+    assert "klo\u00a015.00" in last_email and "klo\u00a012.00" not in last_email, last_email
+    assert "klo 15.00" in last_sms and "klo 12.00" not in last_sms, last_sms
+    # The confirmation went, as the booking is now: with its manage link and a calendar
+    # invitation of the visit's current version (a calendar that took the move keeps it).
+    assert len(emails) == 2 and len(sms) == 2
+    now_token = token_of(moved["manage_url"])  # signed with the visit's new end
+    assert now_token in last_email and now_token in last_sms
+    assert "SEQUENCE:1\r\n" in _calendar_of(emails[-1]) and "DTSTART:20261125T130000Z" in _calendar_of(emails[-1])
+
+
+def test_cancelled_a_second_after_booking_no_confirmation_follows(client):
+    """Cancelled before its confirmation left: the cancellation is her last word, not a
+    confirmation of a booking that no longer stands."""
+    status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body("2026-11-25T12:00:00+02:00"))
+    assert status == 201, booked
+    status, body = post(client, f"/api/v1/bookings/{token_of(booked['manage_url'])}/cancel")
+    assert status == 200, body
+    emails, sms = sent_emails(), sent_sms()
+    assert len(emails) == 1 and len(sms) == 1  # the cancellation's only
+    assert "peru" in sms[-1][1].lower() or "cancel" in sms[-1][1].lower(), sms[-1][1]

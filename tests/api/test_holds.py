@@ -101,6 +101,24 @@ def test_a_new_clients_far_booking_is_held_until_she_clicks_the_link(client, aws
     assert get(client, "/api/v1/bookings/" + token_of(body["manage_url"]))[1]["status"] == "booked"
 
 
+def test_a_held_booking_moved_before_its_confirmation_left_still_gets_the_link(client, aws):
+    """Moved a second after booking, before the outbox stream sent its confirmation: the
+    confirmation still carries the only link that keeps her booking, and tells the new time."""
+    from tests.api.helpers import booking_body
+
+    _hold(aws)
+    status, body = post(client, "/api/v1/businesses/demo/bookings", booking_body(FAR))
+    assert status == 201 and body["status"] == "awaiting_confirmation", body
+    status, moved = post(
+        client, f"/api/v1/bookings/{token_of(body['manage_url'])}/reschedule", {"start": "2026-11-25T15:00:00+02:00"}
+    )
+    assert status == 200, moved
+    last = sent_sms()[-1][1]
+    assert "/h/" in last and "klo 15.00" in last and "klo 13.00" not in last, last
+    status, confirmed = post(client, f"/api/v1/bookings/{_confirm_token()}/confirm")
+    assert status == 200 and confirmed["status"] == "booked" and confirmed["start"] == "2026-11-25T15:00:00+02:00"
+
+
 def test_the_owner_sees_a_held_booking_marked_on_the_calendar_and_tentative_in_the_feed(client, aws, desk):
     from icalendar import Calendar
 
