@@ -98,12 +98,18 @@ def test_the_answer_lists_the_bookings_covered_with_a_free_time_for_each(client,
     assert set(covered) == {booked["appointment"], anna["id"]}
     maija = covered[booked["appointment"]]
     assert maija["client"]["name"] == "Maija Meikäläinen" and maija["start"] == "2026-11-25T12:00:00+02:00"
-    # Aino is off the rest of Wednesday: her first free start is Thursday 11:00, then 11:15.
+    # Aino is off the rest of Wednesday: her first free start is Thursday 11:00; the next
+    # proposal avoids that whole visit and its clean-up (11:00-12:10), not just its start:
+    # 11:15 would overlap it, and the second move would find its time taken.
     assert maija["proposal"] == {"start": "2026-11-26T11:00:00+02:00", "staff": "aino"}
-    assert covered[anna["id"]]["proposal"] == {"start": "2026-11-26T11:15:00+02:00", "staff": "aino"}
+    assert covered[anna["id"]]["proposal"] == {"start": "2026-11-26T12:15:00+02:00", "staff": "aino"}
     # The bookings stay where they were: the desk decides.
     _, appt = desk.get(f"/appointments/{booked['appointment']}")
     assert appt["status"] == "booked"
+    # Accepting both proposals, one after the other, moves both.
+    for c in covered.values():
+        status, moved = desk.post(f"/appointments/{c['id']}/reschedule", {"start": c["proposal"]["start"]})
+        assert status == 200, moved
 
 
 def test_a_booking_whose_clean_up_alone_meets_the_time_off_is_not_listed(client, desk, booked):

@@ -106,7 +106,7 @@ def _written(
     covered = _covered(b, before, entries)
     audited_after_commit(p, action, None, {"time_off": t.id, "covered": len(covered)})
     people = clients.get_clients(b.id, {a.client_id for a in covered})
-    used: set[tuple[str, str]] = set()
+    used: list[tuple[str, datetime, datetime]] = []
     return {
         **block_view(b, t),
         "covered": [
@@ -205,10 +205,14 @@ def _covered(b: Business, before: list[DaySheet], entries: list[tuple[str, date,
     return sorted(found, key=lambda a: (a.start, a.id))
 
 
-def _proposal(b: Business, a: Appointment, used: set[tuple[str, str]]) -> dict[str, str] | None:
+def _proposal(b: Business, a: Appointment, used: list[tuple[str, datetime, datetime]]) -> dict[str, str] | None:
     """The first free start for the same service, with the same staff member, else with
     anyone, within PROPOSAL_DAYS (by the online availability, which already leaves the
-    time off out); not one proposed to another covered booking already."""
+    time off out); not one whose time (clean-up included) overlaps one proposed to another
+    covered booking already (`used`: staff, start, end): the desk may accept every proposal,
+    one after the other, and each move must find its time free."""
+    service = b.config.service(a.service_id)
+    occupies = timedelta(minutes=service.occupancy_minutes) if service else a.occupied_until - a.start
     first = max(a.start.astimezone(b.config.tz).date(), today(b))
     query = {
         "service": a.service_id,
@@ -221,9 +225,10 @@ def _proposal(b: Business, a: Appointment, used: set[tuple[str, str]]) -> dict[s
         except ValidationFailed:
             continue  # the staff member no longer offers the service
         options = sorted((parse_instant(s), s, m["id"]) for m in free["staff"] for s in m["slots"])
-        for _, start, staff_id in options:
-            if (staff_id, start) not in used:
-                used.add((staff_id, start))
+        for at, start, staff_id in options:
+            until = at + occupies
+            if not any(s == staff_id and at < t1 and t0 < until for s, t0, t1 in used):
+                used.append((staff_id, at, until))
                 return {"start": start, "staff": staff_id}
     return None
 
