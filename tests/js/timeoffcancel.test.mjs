@@ -1,7 +1,7 @@
 // A booking time off covers, cancelled from the time-off sheet, is the salon's doing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { timeOffCancelBody, timeOffMoney } from "../../chalicelib/static/dashboard/timeoffcancel.js";
+import { timeOffCancelBody, timeOffMoney, timeOffMoveFailed, undecidedCovered } from "../../chalicelib/static/dashboard/timeoffcancel.js";
 
 // Elin's booking: a 47,70 € deposit paid, nothing refunded (the owner API's `payment`).
 const PAID = { mark: "paid", kind: "deposit", paid_cents: 4770, refunded_cents: 0, refund_pending_cents: 0, fees: {}, fee_cents: {} };
@@ -34,4 +34,24 @@ test("a staff member's cancel leaves the deposit for the owner to refund, and th
   assert.deepEqual(timeOffMoney(PAID, false, { ...PAID, mark: "refund_due" }), { key: "timeoff_refund_due_deposit", cents: 4770 });
   const prepay = { ...PAID, kind: "prepay", paid_cents: 12900 };
   assert.deepEqual(timeOffMoney(prepay, false), { key: "timeoff_owner_refunds_prepay", cents: 12900 });
+});
+
+test("a proposed move whose time was taken is one sentence that says what to do", () => {
+  // It once read "That time was just taken. That time is no longer free." in the success
+  // colour: the error's words and the field's, saying the same twice, and no way on.
+  const taken = { status: 409, code: "slot_taken", message: "That time was just taken.", fields: { start: "no longer free" } };
+  assert.deepEqual(timeOffMoveFailed(taken), { key: "timeoff_move_taken" });
+  assert.deepEqual(timeOffMoveFailed({ status: 409, fields: { start: "no longer free" } }), { key: "timeoff_move_taken" });
+  // Any other refusal keeps its own words.
+  assert.equal(timeOffMoveFailed({ status: 422, code: "validation_failed", fields: { start: "in the past" } }), null);
+  assert.equal(timeOffMoveFailed(null), null);
+});
+
+test("Done with covered bookings undecided names those still inside the time off", () => {
+  const covered = [{ id: "a1" }, { id: "a2" }, { id: "a3" }];
+  // a1 kept, a2's move refused (not done), a3 untouched.
+  const outcomes = { a1: { done: true }, a2: { done: false, bad: true } };
+  assert.deepEqual(undecidedCovered(covered, outcomes).map((a) => a.id), ["a2", "a3"]);
+  assert.deepEqual(undecidedCovered(covered, { a1: { done: true }, a2: { done: true }, a3: { done: true } }), []);
+  assert.deepEqual(undecidedCovered([], {}), []);
 });

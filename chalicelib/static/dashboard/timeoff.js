@@ -7,7 +7,7 @@ import { clock, day, dayTime, errorText, fieldText, money, t, withHeldSms } from
 import { routeMissing } from "./api.js";
 import { api, changed, currency, mayMoney, say, serviceName, staffList, staffName, state, tz } from "./state.js";
 import * as g from "./grid.js";
-import { timeOffCancelBody, timeOffMoney } from "./timeoffcancel.js";
+import { timeOffCancelBody, timeOffMoney, timeOffMoveFailed, undecidedCovered } from "./timeoffcancel.js";
 import { cal, staffOnScreen } from "./calendar.js";
 
 const dialog = () => $("timeoff-dialog");
@@ -133,8 +133,22 @@ function showCovered() {
   const list = el("ul", { className: "list covered" });
   for (const a of covered) list.appendChild(coveredRow(a));
   box.appendChild(list);
+  // Done with bookings left undecided: they stay inside the time off, their clients told
+  // nothing; said once (it may be meant: tapped again, it closes).
+  const left = el("p", { className: "status-line bad", id: "covered-left", role: "alert" });
+  const open = undecidedCovered(covered, saved.outcomes);
+  if (saved.warned && open.length) left.textContent = t("covered_left", { n: open.length }); // drawn again
   const done = el("button", { type: "button", className: "primary", id: "covered-done", text: t("done") });
-  done.addEventListener("click", () => closeDialog(dialog()));
+  done.addEventListener("click", () => {
+    const undecided = undecidedCovered(saved.covered, saved.outcomes);
+    if (undecided.length && !saved.warned) {
+      saved.warned = true;
+      left.textContent = t("covered_left", { n: undecided.length });
+      return;
+    }
+    closeDialog(dialog());
+  });
+  box.appendChild(left);
   box.appendChild(done);
 }
 
@@ -158,11 +172,15 @@ function coveredRow(a) {
   };
   const deposit = moneyText() ? el("p", { className: "muted", text: moneyText() }) : null;
   if (deposit && !(said && said.done)) li.appendChild(deposit);
-  if (said) outcome.textContent = said.text();
-  const note = (text, done) => {
-    saved.outcomes[a.id] = { text, done };
+  const show = (o) => {
+    outcome.textContent = o.text();
+    outcome.classList.toggle("bad", !!o.bad); // a refusal in the error's colour, not success's
+  };
+  if (said) show(said);
+  const note = (text, done, bad) => {
+    saved.outcomes[a.id] = { text, done, bad };
     if (!li.isConnected) { showCovered(); return; } // drawn again (a language switch) while it was sent
-    outcome.textContent = text();
+    show(saved.outcomes[a.id]);
     if (done) {
       actions.remove();
       if (deposit) deposit.remove();
@@ -185,7 +203,9 @@ function coveredRow(a) {
         changed();
       } catch (err) {
         b.disabled = false;
-        note(() => [errorText(err), ...Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason))].join(" "), false);
+        const failed = timeOffMoveFailed(err);
+        note(() => (failed ? t(failed.key)
+          : [errorText(err), ...Object.entries(err.fields || {}).map(([path, reason]) => fieldText(path, reason))].join(" ")), false, true);
       }
     });
   }
@@ -196,7 +216,7 @@ function coveredRow(a) {
       const done = await api("POST", `/appointments/${a.id}/cancel`, body);
       note(() => [withHeldSms(t("cancelled_invited", { name: who }), done), moneyText(done.payment)].filter(Boolean).join(" "), true);
       changed();
-    } catch (err) { b.disabled = false; note(() => errorText(err), false); }
+    } catch (err) { b.disabled = false; note(() => errorText(err), false, true); }
   });
   if (!(said && said.done)) li.appendChild(actions);
   li.appendChild(outcome);
