@@ -837,6 +837,15 @@ export function cardOpener(id, list, attrs, text, fallback = () => null) {
 }
 
 export function initCard() {
+  // The second tap of a double tap on one of the card's buttons does nothing (a walk on a
+  // phone: "Jatka" tapped twice showed its question, which moved the card, and the second
+  // tap landed on "Siirrä" under the finger — it could as well land on a "yes").
+  dialog().addEventListener("click", (e) => {
+    if (e.detail > 1 && e.target instanceof Element && e.target.closest("button")) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }, true);
   dialog().addEventListener("close", () => {
     const was = current;
     current = null;
