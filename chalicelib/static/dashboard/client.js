@@ -485,10 +485,25 @@ async function saveProfile(form, c) {
   } catch (err) {
     button.disabled = false;
     if (err.status === 409 && err.code === "client_changed") {
-      // As the settings screen does: her card as it is now, and she makes her change again.
+      // Her card as it is now, edited again with what she typed kept and, beside it, what
+      // the other device saved in those fields (a walk: her typing was thrown away and the
+      // reason said at the page's top, out of view). Saving again is her choice.
+      const typed = Object.fromEntries(Object.keys(body).map((k) => [k, inputs[k].value]));
       await showClient(c.id);
-      say(t("client_changed_elsewhere", { name: c.name }), true);
-      if ($("cc-edit")) $("cc-edit").focus();
+      if (!$("cc-edit")) { say(t("client_changed_elsewhere", { name: c.name }), true); return; }
+      $("cc-edit").click();
+      const theirs = [];
+      let first = null;
+      for (const [k, v] of Object.entries(typed)) {
+        const input = $(`cc-${k.replace("_", "-")}`);
+        if (!input) continue;
+        const label = document.querySelector(`label[for="${input.id}"]`);
+        theirs.push(`${label ? label.textContent : k}: ${input.value.trim() || "–"}`); // the form holds theirs
+        input.value = v;
+        first = first || input;
+      }
+      $("cc-profile-error").textContent = t("client_changed_kept", { name: c.name, theirs: theirs.join("; ") });
+      if (first) first.focus();
       return;
     }
     showFieldErrors(form, err, inputs, $("cc-profile-error"));
