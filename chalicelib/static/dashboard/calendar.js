@@ -29,7 +29,7 @@ export const cal = {
   lastRenderMs: null,
 };
 
-let handlers = { openCard: () => {}, openBooking: () => {}, removeTimeOff: () => {} };
+let handlers = { openCard: () => {}, openBooking: () => {}, removeTimeOff: () => {}, freshCard: () => {} };
 export function setHandlers(h) { handlers = { ...handlers, ...h }; }
 
 // What else reads itself again when the live poll sees a change (main.js: a list's count).
@@ -38,7 +38,12 @@ export function onLiveChange(fn) { liveListeners.push(fn); }
 
 const poller = createPoller({
   check: (since) => api("GET", `/calendar/changes?since=${encodeURIComponent(since)}`),
-  onChange: () => { for (const fn of liveListeners) fn(); return loadCalendar({ quiet: true }); },
+  onChange: async () => {
+    for (const fn of liveListeners) fn();
+    await loadCalendar({ quiet: true });
+    // An open card on a visit changed elsewhere: drawn as it is now (card.js freshCard).
+    if (cal.data) handlers.freshCard(cal.data.staff.flatMap((m) => m.appointments));
+  },
   isVisible: () => document.visibilityState === "visible" && !!state.me,
 });
 

@@ -41,6 +41,22 @@ export function openCard(a, error) {
   openDialog(dialog(), $("appointment-title"));
 }
 
+// The live poll read the calendar again (calendar.js): an open card whose visit another
+// device moved, cancelled or marked is drawn as it is now, saying so (a walk: the card kept
+// the old time for 45 s while the grid behind it moved) — unless she is in the middle of
+// something on it (a form open, a question asked): her action then goes with the version
+// she saw, is refused (visit_changed), and the card is read again.
+export function freshCard(appointments) {
+  if (!current || !dialog().open) return;
+  const fresh = appointments.find((a) => a.id === current.id);
+  if (!fresh || fresh.version === undefined || fresh.version === current.version) return;
+  const box = $("appointment-card");
+  const asking = ["money-confirm", "mark-confirm"].some((id) => $(id) && !$(id).hidden);
+  if (asking || [...box.querySelectorAll("form")].some((f) => !f.hidden)) return;
+  current = { ...current, ...fresh, markers: fresh.markers || markersOf(fresh) };
+  render(t("visit_changed_live"));
+}
+
 // The dashboard's language changed with the card open: drawn again in it, with what the
 // owner had opened and typed in its forms as it was (a choice made, the change it made).
 export function relabelCard() {

@@ -8,7 +8,7 @@ import { DEFAULT_KIND, currentPeriod, isFuture, isRolling, periodKey, shifted, w
 import { BASE, fillLanguageSelects, onChanged, say, staffName, state, todayIso } from "./state.js";
 import { initSignIn, setToken, showSignIn, storedToken } from "./signin.js";
 import { forgetCalendar, initCalendar, loadCalendar, onLiveChange, renderCalendar, setHandlers, startLive, stopLive } from "./calendar.js";
-import { initCard, openCard, relabelCard } from "./card.js";
+import { freshCard, initCard, openCard, relabelCard } from "./card.js";
 import { initBooking, openBooking, relabelBooking } from "./booking.js";
 import { initTimeOff, openTimeOff, relabelTimeOff, removeTimeOff } from "./timeoff.js";
 import { initReminders, openReminders, relabelReminders } from "./reminders.js";
@@ -305,7 +305,7 @@ async function boot() {
   initTimeOff();
   initReminders();
   initSearch();
-  setHandlers({ openCard, openBooking, removeTimeOff });
+  setHandlers({ openCard, openBooking, removeTimeOff, freshCard });
   // The tabs' links name this page with their view ("/admin#kpis", not "#kpis"): on a phone
   // the row scrolls, and a bare "#kpis" out of its sight reads as a skip link to nowhere.
   for (const tab of document.querySelectorAll("#tabs a[data-view]")) tab.setAttribute("href", `${location.pathname}#${tab.dataset.view}`);
