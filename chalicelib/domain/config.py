@@ -685,6 +685,17 @@ class BusinessConfig(BaseModel):
     staff: tuple[Staff, ...] = Field(min_length=1)
 
     @property
+    def sms_countries(self) -> tuple[str, ...]:
+        """The countries whose numbers the business texts: `sms.countries` (SMS pumping:
+        the Nordic countries and Estonia by default) and always its own phone's country
+        (a walk: a Dublin clinic's Irish clients got no SMS until an operator added IE)."""
+        from chalicelib.domain.contacts import phone_country
+
+        own = phone_country(self.phone)
+        countries = self.sms.countries
+        return countries if own is None or own in countries else (*countries, own)
+
+    @property
     def owner_language(self) -> str:
         """The language of the salon's own alerts to owner_email."""
         return self.owner_locale or self.locale

@@ -119,6 +119,21 @@ def test_owner_email_is_normalized(data):
     assert parse_business_config(data).owner_email == "omistaja@salonaurora.example"
 
 
+def test_a_business_texts_its_own_countrys_numbers_whatever_its_list(data):
+    """A walk: a Dublin clinic's Irish clients got no SMS (the default list is the Nordic
+    countries and Estonia) until an operator added IE; its own phone says where it is."""
+    from chalicelib.domain.contacts import sms_allowed
+
+    data.update(timezone="Europe/Dublin", phone="+353 1 234 5678")
+    cfg = parse_business_config(data)
+    assert cfg.sms.countries == ("FI", "SE", "NO", "DK", "EE")
+    assert cfg.sms_countries == ("FI", "SE", "NO", "DK", "EE", "IE")
+    assert sms_allowed("+353861234567", cfg.sms_countries)
+    assert not sms_allowed("+447700900123", cfg.sms_countries)  # still not any country's
+    data.update(phone="+358 9 1234 5678")
+    assert parse_business_config(data).sms_countries == ("FI", "SE", "NO", "DK", "EE")
+
+
 # --- errors ----------------------------------------------------------------------
 
 
