@@ -60,6 +60,18 @@ def open_card(page, stack, who: str, staff: str):
     return card
 
 
+@contextmanager
+def another_phone(browser, stack, role: str):
+    """A 360 px tab of a profile of its own signed in as `role`: another device at the desk."""
+    context = signed_in_context(browser, stack, role, viewport=SMALL_PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+    finally:
+        context.close()
+
+
 def signed_in_then(browser, stack, role: str, at):
     """A 360 px tab signed in through the form at `at` (the stack's clock moved there: a
     later day's visit, so the day's cached token would be expired there), its own profile."""
@@ -170,17 +182,12 @@ def test_a_card_left_open_on_the_phone_does_not_cancel_over_the_tablets_cancella
     it is: cancelled by her."""
     who, staff, _ = paid_deposit_today(stack, "stale")
     card = open_card(owner, stack, who, staff)
-    tablet_context = signed_in_context(browser, stack, "owner", viewport=SMALL_PHONE)
-    try:
-        tablet = tablet_context.new_page()
-        tablet.set_default_timeout(15000)
+    with another_phone(browser, stack, "owner") as tablet:
         other = open_card(tablet, stack, who, staff)
         other.get_by_role("button", name="Peru varaus").click()
         other.get_by_role("radio", name="Asiakas perui").check()
         other.get_by_role("button", name="Vahvista peruutus").click()
         expect(tablet.locator("#status")).to_contain_text(f"Varaus peruttu: {who}.")
-    finally:
-        tablet_context.close()
     card.get_by_role("button", name="Peru varaus").click()
     card.get_by_role("radio", name="Salonki perui").check()
     card.get_by_role("button", name="Vahvista peruutus").click()
@@ -392,10 +399,7 @@ def test_an_open_fees_pay_link_is_copied_and_shared_and_the_fee_waived_from_her_
 
 def test_a_staff_member_sees_the_money_but_no_money_buttons(browser, stack):
     who, staff, _ = paid_deposit_today(stack, "staff")
-    context = signed_in_context(browser, stack, "staff", viewport=SMALL_PHONE)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15000)
+    with another_phone(browser, stack, "staff") as page:
         card = open_card(page, stack, who, staff)
         expect(card.locator("#card-money")).to_contain_text("Ennakkomaksu maksettu: 47,70 €")
         for owners in ("Palauta ennakkomaksua", "Veloita myöhäisen peruutuksen maksu"):
@@ -403,8 +407,6 @@ def test_a_staff_member_sees_the_money_but_no_money_buttons(browser, stack):
         card.get_by_role("button", name="Peru varaus").click()
         expect(card.locator("#cancel-refund")).to_have_count(0)
         check(page, "staff-card")
-    finally:
-        context.close()
 
 
 def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until_she_gives_it_back(
@@ -420,10 +422,7 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
     so too while there is anything to refund."""
     who, staff, _ = paid_deposit_today(stack, "owed")
     late(stack)
-    context = signed_in_context(browser, stack, "staff", viewport=SMALL_PHONE)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15000)
+    with another_phone(browser, stack, "staff") as page:
         card = open_card(page, stack, who, staff)
         card.get_by_role("button", name="Peru varaus").click()
         expect(card.locator("#cancel-owed")).to_be_hidden()  # her own cancellation: the terms decide
@@ -437,8 +436,6 @@ def test_a_deposit_the_salon_cancelled_waits_on_the_owners_list_of_refunds_until
         )
         # Money is the owner's: a staff member has no such tab.
         expect(page.locator("#tabs a[data-view=refunds]")).to_be_hidden()
-    finally:
-        context.close()
     try:
         owner.goto(f"{stack.api}/admin")  # the page afresh (a hash alone would keep an earlier test's card open)
         tab = owner.locator("#tabs a[data-view=refunds]")
