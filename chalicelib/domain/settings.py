@@ -22,9 +22,10 @@ from chalicelib.domain.config import BusinessConfig
 # Section name -> the BusinessConfig field it is, or the fields it gathers (an object).
 SECTIONS: dict[str, str | tuple[str, ...]] = {
     # The salon itself as her clients see it (the booking page, every message): its name,
-    # address, phone and website; and where the salon's own alerts go (owner_email), in
-    # which language (owner_locale).
-    "salon": ("name", "address", "phone", "website", "owner_email", "owner_locale"),
+    # address, phone and website, the language it speaks to a client who chose none
+    # (locale); and where the salon's own alerts go (owner_email), in which language
+    # (owner_locale).
+    "salon": ("name", "address", "phone", "website", "locale", "owner_email", "owner_locale"),
     "hours": "opening_hours",
     "closures": "closures",
     "services": "services",

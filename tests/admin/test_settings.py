@@ -103,6 +103,7 @@ def test_the_salon_section_sets_what_her_clients_see_of_the_salon(desk, client):
         "address": "Fredrikinkatu 20, 00120 Helsinki",
         "phone": salon["phone"],
         "website": salon["website"],
+        "locale": "fi",
         "owner_email": salon["owner_email"],
         "owner_locale": None,
     }
@@ -111,6 +112,7 @@ def test_the_salon_section_sets_what_her_clients_see_of_the_salon(desk, client):
         "address": "Hämeenkatu 5, 33100 Tampere",
         "phone": "+358 3 123 4567",
         "website": "https://maria.example.fi",
+        "locale": "sv",
         "owner_email": "maria@example.fi",
         "owner_locale": "sv",
     }
@@ -124,11 +126,17 @@ def test_the_salon_section_sets_what_her_clients_see_of_the_salon(desk, client):
     html = client.http.get("/book/demo?lang=fi").body.decode()
     assert "Parturi-Kampaamo Maria" in html and "Hämeenkatu 5, 33100 Tampere" in html
     assert "Fredrikinkatu" not in html
+    # A Swedish-speaking salon (a walk: only an operator could set its language): its page
+    # speaks Swedish to a browser that asks for no language of ours.
+    html = client.http.get("/book/demo", headers={"Accept-Language": "de-DE"}).body.decode()
+    assert '<html lang="sv"' in html, html[:300]
     # Bad values: each on its field, nothing saved.
     status, body = desk.put("/settings/salon", {**new, "name": "", "owner_email": "maria@"})
     assert status == 422 and set(body["error"]["fields"]) == {"name", "owner_email"}, body
     status, body = desk.put("/settings/salon", {**new, "phone": "12"})
     assert status == 422 and set(body["error"]["fields"]) == {"phone"}, body
+    status, body = desk.put("/settings/salon", {**new, "locale": "de"})
+    assert status == 422 and set(body["error"]["fields"]) == {"locale"}, body
     assert _sections(desk)["sections"]["salon"]["name"] == "Parturi-Kampaamo Maria"
 
 

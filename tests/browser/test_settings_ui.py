@@ -131,7 +131,9 @@ def test_each_settings_section_is_edited_and_saved(signed_in, stack, size):
     refused_at_box(page, "salon", salon.get_by_label("Nimi", exact=True), re.compile(r"\S"))
     salon.get_by_label("Nimi", exact=True).fill(f"Parturi Maria {n}")
     salon.get_by_label("Osoite").fill("Hämeenkatu 5, 33100 Tampere")
-    # Her alerts in her own language (she reads Swedish; her clients get Finnish).
+    # The salon's language, hers to set (a walk: only an operator could), and her alerts in
+    # her own (she reads Swedish; her clients get Finnish).
+    expect(salon.get_by_label("Kieli", exact=True)).to_have_value("fi")
     expect(salon.get_by_label("Hälytysten kieli")).to_have_value("")
     salon.get_by_label("Hälytysten kieli").select_option("Svenska")
     save(page, "salon")

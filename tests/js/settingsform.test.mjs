@@ -6,7 +6,7 @@ import * as F from "../../chalicelib/static/dashboard/settingsform.js";
 
 const sections = {
   salon: { name: "Salon Aurora", address: "Fredrikinkatu 20, 00120 Helsinki", phone: "+358 9 123 4567", website: null,
-    owner_email: "owner@example.com", owner_locale: null },
+    locale: "fi", owner_email: "owner@example.com", owner_locale: null },
   hours: { mon: [["09:00", "18:00"]], tue: [["09:00", "12:00"], ["13:00", "18:00"]], wed: [], thu: [], fri: [], sat: [], sun: [] },
   closures: [{ date: "2026-12-24", name: "Jouluaatto" }, { date: "2026-12-25", name: null }],
   services: [
@@ -71,8 +71,8 @@ test("salon: an empty phone or website is none, an empty name goes as empty (ref
   Object.assign(form, { name: "  Parturi Maria ", phone: " ", address: "" });
   const { value, errors } = F.fromForm("salon", form);
   assert.deepEqual(errors, {});
-  assert.deepEqual(value, { name: "Parturi Maria", address: "", phone: null, website: null, owner_email: "owner@example.com",
-    owner_locale: null });
+  assert.deepEqual(value, { name: "Parturi Maria", address: "", phone: null, website: null, locale: "fi",
+    owner_email: "owner@example.com", owner_locale: null });
 });
 
 test("salon: the alerts' language is hers when chosen, the salon's (null) when not", () => {

@@ -575,6 +575,9 @@ const BUILD = {
       field(name, "phone", t("set_salon_phone"), form, "phone", { type: "tel", inputmode: "tel", autocomplete: "tel" }),
       hint("set_salon_phone_hint"),
       field(name, "website", t("set_salon_website"), form, "website", { type: "url", inputmode: "url", placeholder: "https://" }),
+      // Each language in itself, as the booking page's own switch names them.
+      selectField(name, "locale", t("set_salon_locale"), form, "locale", [["fi", "Suomi"], ["sv", "Svenska"], ["en", "English"]]),
+      hint("set_salon_locale_hint"),
       field(name, "owner_email", t("set_owner_email"), form, "owner_email", { type: "email", inputmode: "email", autocomplete: "email" }),
       hint("set_owner_email_hint"),
       // Hers, which may not be her clients' (the booking page's); each language in itself.

@@ -21,7 +21,7 @@ export const MESSAGES = ["review_link", "sender_name", "sms_sender"];
 // The salon as her clients see it, and where its alerts go in which language; name, address
 // and owner_email are required (an empty box goes as "", refused at its field), phone and
 // website may be empty, and the alerts' language ("": the salon's own) unset.
-export const SALON = ["name", "address", "phone", "website", "owner_email", "owner_locale"];
+export const SALON = ["name", "address", "phone", "website", "locale", "owner_email", "owner_locale"];
 const SALON_OPTIONAL = ["phone", "website", "owner_locale"];
 // The cancellation terms: free until this many hours before the time, then each fee a
 // percentage of the booked price (domain/payments.py CancellationTerms, its bounds here too).
