@@ -123,7 +123,7 @@ def _body():
     return json_body(admin.current_request)
 
 
-def _saved_once(p, save, replay=None):
+def _saved_once(p, save, replay=None, money=False):
     """A save that checks `If-Match`, once per `Idempotency-Key` (services/idempotency.py):
     `save(body, if_match)`; the same key and request again answer as the first time, or
     with `replay()` (what a client's save answers: kept nowhere, see save_once). Who asks
@@ -140,7 +140,7 @@ def _saved_once(p, save, replay=None):
         "if_match": if_match,
     }
     key = r.headers.get("idempotency-key")
-    return idempotency.save_once(p.business_id, key, asked, lambda: save(body, if_match), replay)
+    return idempotency.save_once(p.business_id, key, asked, lambda: save(body, if_match), replay, money=money)
 
 
 @owner_route("/me", scope=READ)
@@ -254,8 +254,9 @@ def waive_fee(p, appointment_id, kind):
 def refund(p, appointment_id):
     from chalicelib.services.admin import money
 
-    # Once per Idempotency-Key: her second tap after a lost answer is the same refund, not another.
-    return _saved_once(p, lambda body, _if_match: money.refund(p, appointment_id, body))
+    # Once per Idempotency-Key: her second tap after a lost answer is the same refund, not
+    # another — nor after a failure whose outcome is not known (outcome_unknown).
+    return _saved_once(p, lambda body, _if_match: money.refund(p, appointment_id, body), money=True)
 
 
 @owner_route("/refunds/due", scope=None)

@@ -62,6 +62,8 @@ def save_once(
     request: object,
     run: Callable[[], Any],
     replay: Callable[[], Any] | None = None,
+    *,
+    money: bool = False,
 ) -> Any:
     """`run()` (the save), once per key: the same key with the same request again gets the
     first answer without saving again; with another request, 422 idempotency_key_reused;
@@ -71,15 +73,27 @@ def save_once(
 
     With `replay`, the answer is not kept: the save again gets `replay()` (the record as
     it is now). A client's profile or follow-up must not outlive her erasure in a key's
-    record that nothing about her leads to."""
+    record that nothing about her leads to.
+
+    `money` (a refund): never run twice under one key, not even after a failure whose
+    outcome is not known (a 5xx, a request that died: the refund may have been made at
+    Stripe) — the key then answers 409 `outcome_unknown` (look at the visit first); and the
+    answer is kept without its `note` (the owner's reason may name the client, and erasing
+    her clears it from the refund's record)."""
     check_key(key)
     if key is None:
         return run()
     asked = request_hash(request)
-    there = saves.claim(business_id, key, asked, clock.now())
+    there = saves.claim(business_id, key, asked, clock.now(), take_over=not money)
     if there is not None:
         if there.request_hash != asked:
             raise reused()
+        if there.answer == saves.UNKNOWN:
+            raise Conflict(
+                "This request failed part way and whether it was done is not known: look at the"
+                " visit as it is now before asking again (with a new key).",
+                code="outcome_unknown",
+            )
         if there.running:
             raise Conflict(
                 "This save is still in progress; try again in a moment.",
@@ -92,9 +106,16 @@ def save_once(
     except RebookError as e:
         if e.status < 500:  # refused: nothing was saved, she may fix it and send it again with the key
             saves.release(business_id, key, asked)
+        elif money:
+            saves.done(business_id, key, saves.UNKNOWN, clock.now())
+        raise
+    except Exception:
+        if money:  # made at Stripe or not: never again under this key
+            saves.done(business_id, key, saves.UNKNOWN, clock.now())
         raise
     # Any other failure keeps the claim, as a request that died would: whether it saved is
     # not known, so the same key is 409 save_in_progress until the lease runs out, then
     # runs again where If-Match decides (docs/api.md "Idempotency keys").
-    saves.done(business_id, key, None if replay is not None else answer, clock.now())
+    kept = None if replay is not None else ({**answer, "note": None} if money and isinstance(answer, dict) else answer)
+    saves.done(business_id, key, kept, clock.now())
     return answer

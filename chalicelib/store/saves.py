@@ -39,16 +39,23 @@ def _key(business_id: str, key: str) -> tuple[str, str]:
     return keys.idem_pk(business_id, key), keys.SAVE_SK
 
 
-def claim(business_id: str, key: str, request_hash: str, now: datetime) -> Claimed | None:
-    """Take the key for this request (None), or what holds it (Claimed)."""
+# What a key gives when its first request's outcome is not known (it failed or died part
+# way) and the request may not run twice (a refund): never run again under that key.
+UNKNOWN = {"outcome_unknown": True}
+
+
+def claim(business_id: str, key: str, request_hash: str, now: datetime, take_over: bool = True) -> Claimed | None:
+    """Take the key for this request (None), or what holds it (Claimed). A claim whose
+    request died (its lease ran out) is taken over, unless not `take_over`: then it is
+    answered UNKNOWN (a refund must not be made again on a guess)."""
     db.configure()
     pk, sk = _key(business_id, key)
     item = SaveKeyItem(pk, sk, request_hash=request_hash, state=RUNNING, lease_until=now + LEASE, expires_at=now + KEPT)
+    free = SaveKeyItem.pk.does_not_exist()
     for _ in range(2):
         try:
             item.save(
-                condition=SaveKeyItem.pk.does_not_exist()
-                | ((SaveKeyItem.state == RUNNING) & (SaveKeyItem.lease_until < now))
+                condition=free | ((SaveKeyItem.state == RUNNING) & (SaveKeyItem.lease_until < now)) if take_over else free
             )
             return None
         except PutError as err:
@@ -58,7 +65,10 @@ def claim(business_id: str, key: str, request_hash: str, now: datetime) -> Claim
             there = SaveKeyItem.get(pk, sk, consistent_read=True)
         except SaveKeyItem.DoesNotExist:
             continue  # let go meanwhile: claim it again
-        return Claimed(there.request_hash, json.loads(there.answer) if there.answer else None, there.state == RUNNING)
+        running = there.state == RUNNING
+        if running and not take_over and there.lease_until < now:
+            return Claimed(there.request_hash, UNKNOWN, False)
+        return Claimed(there.request_hash, json.loads(there.answer) if there.answer else None, running)
     raise RuntimeError("save key neither free nor held")  # pragma: no cover - a release raced twice
 
 

@@ -145,6 +145,8 @@ test("the same request tapped again goes with the same key; a changed one or one
   assert.equal(outcomeUnknown(toError(0, null, "offline")), true);
   assert.equal(outcomeUnknown({ status: 502 }), true);
   assert.equal(outcomeUnknown({ status: 409, code: "slot_taken" }), false);
+  // The first is still running at the server: her next tap waits on it with the same key.
+  assert.equal(outcomeUnknown({ status: 409, code: "save_in_progress" }), true);
 });
 
 test("a desk action on a visit says the version it acted on and keeps its key for the same tap again", () => {

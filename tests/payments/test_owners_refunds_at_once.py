@@ -263,9 +263,74 @@ def test_a_refund_asked_again_with_its_key_after_the_answer_was_lost_is_made_onc
     first = desk.post(refund_path(booking), asked, headers=key)
     again = desk.post(refund_path(booking), asked, headers=key)
     assert first[0] == again[0] == 200, (first, again)
-    assert again[1] == first[1]
+    assert again[1] == {**first[1], "note": None}  # the same refund; the key keeps no reason
     assert money_of(desk, booking)["refunded_cents"] == 500
     status, body = desk.post(refund_path(booking), {**asked, "amount_cents": 700}, headers=key)
     assert status == 422 and body["error"]["code"] == "idempotency_key_reused", body
     assert desk.post(refund_path(booking), asked, headers={"Idempotency-Key": "refund-tap-2"})[0] == 200
+    assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 1000
+
+
+def test_a_refund_that_failed_part_way_is_never_made_again_under_its_key(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """A probe: the refund was made and recorded, its answer failed (a 500: a timeout, a
+    throttled write); the same key a minute later — the lease of a save that failed —
+    made it again, and again with a new key after the dashboard forgot its key on 409
+    save_in_progress. Now a refund under a key runs once: after a failure whose outcome is
+    not known the key answers 409 outcome_unknown, for good; and the key keeps no reason."""
+    from chalicelib.services.payments import fees
+
+    booking = paid_booking(pay_client, stripe_env)
+    real, failed = fees.money_view, [True]
+
+    def fails_once(*args, **kw):
+        if failed and failed.pop():
+            raise RuntimeError("the answer's write timed out")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(fees, "money_view", fails_once)
+    asked = {"amount_cents": 1000, "reason": "Maija reacted to the dye, 040 123 4567"}
+    key = {"Idempotency-Key": "refund-fails"}
+    assert desk.post(refund_path(booking), asked, headers=key)[0] == 500
+    assert money_of(desk, booking)["refunded_cents"] == 1000  # made before the answer failed
+    for later in (timedelta(seconds=5), timedelta(seconds=61), timedelta(hours=2)):
+        frozen_now["now"] += later
+        status, body = desk.post(refund_path(booking), asked, headers=key)
+        assert status == 409 and body["error"]["code"] == "outcome_unknown", body
+    assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 1000
+    # A refund answered keeps its answer under its key without the owner's reason.
+    status, made = desk.post(refund_path(booking), {**asked, "amount_cents": 500}, headers={"Idempotency-Key": "r2"})
+    assert status == 200 and made["note"] == asked["reason"]
+    status, again = desk.post(refund_path(booking), {**asked, "amount_cents": 500}, headers={"Idempotency-Key": "r2"})
+    assert status == 200 and again["kind"] == made["kind"] and again["note"] is None
+
+
+def test_a_refund_whose_request_died_is_not_made_again_when_its_lease_runs_out(
+    pay_client, stripe_env, aws, desk, frozen_now, monkeypatch
+):
+    """A request that died holding its key (the Lambda timed out after Stripe refunded:
+    nothing recorded on the key): after its lease the key is not taken over for a refund,
+    as it is for a settings save."""
+    from chalicelib.services.payments import fees
+    from chalicelib.store import saves
+
+    booking = paid_booking(pay_client, stripe_env)
+    real_view, real_done = fees.money_view, saves.done
+
+    def dies(*args, **kw):
+        monkeypatch.setattr(saves, "done", lambda *a, **k: None)  # it dies: nothing more is written
+        raise RuntimeError("the Lambda timed out")
+
+    monkeypatch.setattr(fees, "money_view", dies)
+    asked = {"amount_cents": 1000, "reason": "Goodwill"}
+    key = {"Idempotency-Key": "refund-died"}
+    assert desk.post(refund_path(booking), asked, headers=key)[0] == 500
+    monkeypatch.setattr(fees, "money_view", real_view)
+    monkeypatch.setattr(saves, "done", real_done)
+    status, body = desk.post(refund_path(booking), asked, headers=key)
+    assert status == 409 and body["error"]["code"] == "save_in_progress", body  # its lease still runs
+    frozen_now["now"] += timedelta(seconds=61)
+    status, body = desk.post(refund_path(booking), asked, headers=key)
+    assert status == 409 and body["error"]["code"] == "outcome_unknown", body
     assert stripe_and_rebook_agree(stripe_env, aws, desk, booking) == 1000

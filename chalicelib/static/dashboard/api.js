@@ -131,9 +131,10 @@ export function forgetKey(holder) {
 }
 
 // Whether an error leaves it unknown if the request was done: the answer was lost (no
-// connection, 0) or the server failed (5xx). Its key is kept for the same request again.
+// connection, 0), the server failed (5xx) or is still at it (save_in_progress). Its key
+// is kept for the same request again.
 export function outcomeUnknown(err) {
-  return !err || !err.status || err.status >= 500;
+  return !err || !err.status || err.status >= 500 || (err.status === 409 && err.code === "save_in_progress");
 }
 
 export function newIdempotencyKey() {

@@ -701,6 +701,9 @@ async function refund(form, asked, button) {
   } catch (err) {
     if (!outcomeUnknown(err)) forgetKey(refundAsked);
     button.disabled = false;
+    // Whether it was made is not known (it failed part way): the card as it is now, to look
+    // at before refunding again.
+    if (err.code === "outcome_unknown") { await asTheServerHasIt(errorText(err)); return; }
     moneyFailed(form, err, refundInputs(), (fields) => refundWords(fields, refundableCents(current.payment)));
   }
 }
@@ -778,8 +781,9 @@ async function refundFee(form, asked, inputs, words, button) {
   } catch (err) {
     if (!outcomeUnknown(err)) forgetKey(refundAsked);
     button.disabled = false;
-    // Refunded already (another tab, a no-show undone): this fee's own words, and the card
-    // as the API has it now.
+    // Refunded already (another tab, a no-show undone), or not known whether (it failed
+    // part way): this fee's own words, and the card as the API has it now.
+    if (err && err.code === "outcome_unknown") { await asTheServerHasIt(errorText(err)); return; }
     if (err && err.code === "nothing_to_refund") {
       await asTheServerHasIt(t("err_fee_nothing_to_refund"));
       return;
