@@ -55,7 +55,9 @@ def claim(business_id: str, key: str, request_hash: str, now: datetime, take_ove
     for _ in range(2):
         try:
             item.save(
-                condition=free | ((SaveKeyItem.state == RUNNING) & (SaveKeyItem.lease_until < now)) if take_over else free
+                condition=free | ((SaveKeyItem.state == RUNNING) & (SaveKeyItem.lease_until < now))
+                if take_over
+                else free
             )
             return None
         except PutError as err:
