@@ -228,17 +228,12 @@ def _as_booked_now(m: Message, appt: Appointment | None) -> Message | str:
     return replace(m, context=confirmation_as_booked_now(b, appt, m.context), appointment_seq=appt.seq)
 
 
-_UNREAD = object()
-
-
-def _send_claimed(claimed: Message, now: datetime, appt: object = _UNREAD) -> Handled:
+def _send_claimed(claimed: Message, now: datetime) -> Handled:
     """Send a message this caller holds the lease on, and record what came of it; a
-    confirmation as its booking is now (`appt`, if the caller read it already)."""
+    confirmation as its booking is right before it leaves."""
     if _told_of_changed_visit(claimed):
-        current = (
-            bookings.get_appointment(claimed.business_id, claimed.appointment_id or "") if appt is _UNREAD else appt
-        )
-        told = _as_booked_now(claimed, current if isinstance(current, Appointment) else None)
+        current = bookings.get_appointment(claimed.business_id, claimed.appointment_id or "")
+        told = _as_booked_now(claimed, current)
         if isinstance(told, str):
             return _skipped(claimed, told, now)
         claimed = told
@@ -266,14 +261,12 @@ def _expand(plan: Message, now: datetime) -> Handled:
         return Handled("taken")
     then = []
     sending = [m for m in messages if m.status == MessageStatus.SENDING.value]
-    # The booking as it is now, read once for its confirmations (moved a second after it
-    # was made, before this expansion: _as_booked_now).
-    appt: object = _UNREAD
-    if any(_told_of_changed_visit(m) for m in sending):
-        appt = bookings.get_appointment(plan.business_id, plan.appointment_id or "")
     for m in sending:
         try:
-            then.append(_send_claimed(m, now, appt))
+            # Each confirmation reads its booking as it is right before it leaves
+            # (_as_booked_now): read once for the plan, a move or a cancellation made while
+            # the email went out left the SMS telling the old time, after the cancellation.
+            then.append(_send_claimed(m, now))
         except Exception:
             logger().exception("message failed after its plan was expanded", extra={"message_key": m.key})
             then.append(Handled("errors"))

@@ -333,3 +333,28 @@ def test_cancelled_a_second_after_booking_no_confirmation_follows(client):
     emails, sms = sent_emails(), sent_sms()
     assert len(emails) == 1 and len(sms) == 1  # the cancellation's only
     assert "peru" in sms[-1][1].lower() or "cancel" in sms[-1][1].lower(), sms[-1][1]
+
+
+def test_cancelled_while_her_confirmation_email_leaves_no_sms_tells_her_it_is_booked(client, monkeypatch):
+    """A probe on the real stack: booked, moved twice and cancelled a moment apart; the
+    confirmation's email and SMS were checked against one read of the booking, taken while
+    it was still at its first move, so the SMS said "confirmed, 10.00" after the
+    cancellation. Each confirmation reads the booking right before it leaves."""
+    from chalicelib.notify import channels
+
+    status, booked = post(client, "/api/v1/businesses/demo/bookings", booking_body("2026-11-25T12:00:00+02:00"))
+    assert status == 201, booked
+    token = token_of(booked["manage_url"])
+    real, cancelled, armed = channels.send_email, [], [True]
+
+    def email_then_she_cancels(raw, **kw):
+        sent = real(raw, **kw)
+        if armed and armed.pop():  # while the confirmation's email leaves, she cancels
+            cancelled.append(post(client, f"/api/v1/bookings/{token}/cancel", {})[0])
+        return sent
+
+    monkeypatch.setattr(channels, "send_email", email_then_she_cancels)
+    texts = [text for _, text in sent_sms()]  # drains the outbox: the booking's plan now
+    assert cancelled == [200]
+    assert texts and "peru" in texts[-1].lower(), texts  # her last SMS: the cancellation
+    assert not any("vahvistettu" in t.lower() for t in texts), texts
