@@ -685,17 +685,6 @@ class BusinessConfig(BaseModel):
     staff: tuple[Staff, ...] = Field(min_length=1)
 
     @property
-    def sms_countries(self) -> tuple[str, ...]:
-        """The countries whose numbers the business texts: `sms.countries` (SMS pumping:
-        the Nordic countries and Estonia by default) and always its own phone's country
-        (a walk: a Dublin clinic's Irish clients got no SMS until an operator added IE)."""
-        from chalicelib.domain.contacts import phone_country
-
-        own = phone_country(self.phone)
-        countries = self.sms.countries
-        return countries if own is None or own in countries else (*countries, own)
-
-    @property
     def owner_language(self) -> str:
         """The language of the salon's own alerts to owner_email."""
         return self.owner_locale or self.locale
@@ -788,6 +777,29 @@ class BusinessConfig(BaseModel):
         if v is not None and (not v.strip() or re.search(r'[\x00-\x1f"<>\\]', v)):
             raise ValueError("use letters, digits, spaces and simple punctuation")
         return v.strip() if v is not None else None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _texts_its_own_country(cls, data: Any) -> Any:
+        # A business file that lists no SMS countries texts the default ones and its own
+        # phone's country (a walk: a Dublin clinic's Irish clients got no SMS until an
+        # operator added IE). Only then: a configuration once saved names its list, so the
+        # owner's phone field (the Salon card) cannot widen the operator's guard against
+        # SMS pumping (a probe: a phone in Nigeria opened +234 to texts).
+        if not isinstance(data, dict):
+            return data
+        sms = data.get("sms")
+        if sms is not None and (not isinstance(sms, dict) or "countries" in sms):
+            return data
+        from chalicelib.domain.contacts import normalize_phone, phone_country
+
+        try:
+            own = phone_country(normalize_phone(data["phone"])) if isinstance(data.get("phone"), str) else None
+        except ValueError:
+            return data  # refused at its own field
+        if own is None or own in DEFAULT_SMS_COUNTRIES:
+            return data
+        return {**data, "sms": {**(sms or {}), "countries": [*DEFAULT_SMS_COUNTRIES, own]}}
 
     @model_validator(mode="after")
     def _references(self) -> Self:

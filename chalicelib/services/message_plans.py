@@ -18,10 +18,9 @@ from chalicelib.domain.timeutil import iso_local, iso_utc
 
 def sms_to(b: Business, phone: str | None) -> str | None:
     """The number to text, if the business texts numbers of its country (SMS pumping:
-    `sms.countries`, default the Nordic countries and Estonia, and its own phone's:
-    BusinessConfig.sms_countries); otherwise None, and the message goes by email where
-    there is one."""
-    return phone if phone and sms_allowed(phone, b.config.sms_countries) else None
+    `sms.countries`, default the Nordic countries and Estonia, and the business file's
+    own phone's country); otherwise None, and the message goes by email where there is one."""
+    return phone if phone and sms_allowed(phone, b.config.sms.countries) else None
 
 
 def business_context(b: Business) -> dict[str, Any]:

@@ -119,19 +119,26 @@ def test_owner_email_is_normalized(data):
     assert parse_business_config(data).owner_email == "omistaja@salonaurora.example"
 
 
-def test_a_business_texts_its_own_countrys_numbers_whatever_its_list(data):
+def test_a_business_file_without_sms_countries_texts_its_own_countrys_numbers_too(data):
     """A walk: a Dublin clinic's Irish clients got no SMS (the default list is the Nordic
-    countries and Estonia) until an operator added IE; its own phone says where it is."""
+    countries and Estonia) until an operator added IE: a business file naming no list
+    gets its own phone's country beside the defaults. A list it names is its own; and a
+    configuration once saved names one, so a later phone (the owner's Salon card: a probe
+    set one in Nigeria) does not widen the guard against SMS pumping."""
     from chalicelib.domain.contacts import sms_allowed
 
+    data.pop("sms", None)
     data.update(timezone="Europe/Dublin", phone="+353 1 234 5678")
     cfg = parse_business_config(data)
-    assert cfg.sms.countries == ("FI", "SE", "NO", "DK", "EE")
-    assert cfg.sms_countries == ("FI", "SE", "NO", "DK", "EE", "IE")
-    assert sms_allowed("+353861234567", cfg.sms_countries)
-    assert not sms_allowed("+447700900123", cfg.sms_countries)  # still not any country's
+    assert cfg.sms.countries == ("FI", "SE", "NO", "DK", "EE", "IE")
+    assert sms_allowed("+353861234567", cfg.sms.countries)
+    assert not sms_allowed("+447700900123", cfg.sms.countries)
+    saved = cfg.model_dump(mode="json")
+    saved["phone"] = "+234 20 3312 3456"  # the Salon card's phone, later
+    assert parse_business_config(saved).sms.countries == ("FI", "SE", "NO", "DK", "EE", "IE")
+    assert parse_business_config({**data, "sms": {"countries": ["FI"]}}).sms.countries == ("FI",)
     data.update(phone="+358 9 1234 5678")
-    assert parse_business_config(data).sms_countries == ("FI", "SE", "NO", "DK", "EE")
+    assert parse_business_config(data).sms.countries == ("FI", "SE", "NO", "DK", "EE")
 
 
 # --- errors ----------------------------------------------------------------------

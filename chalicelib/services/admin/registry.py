@@ -337,7 +337,7 @@ def _repoint(b: Business, before: Client, after: Client) -> None:
             "sms",
             sms_to(b, before.phone),
             sms_to(b, after.phone),
-            sms_refusal(after.phone, b.config.sms_countries) or "",
+            sms_refusal(after.phone, b.config.sms.countries) or "",
         ),
         ("email", before.email, after.email, "no_email"),
     ]

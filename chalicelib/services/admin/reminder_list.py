@@ -124,7 +124,7 @@ def _reminders(
         elif c is None or c.is_erased:
             line["reason"] = "no_client"
         elif not contact[rule.channel]:
-            line["reason"] = "no_email" if rule.channel == "email" else sms_refusal(c.phone, cfg.sms_countries)
+            line["reason"] = "no_email" if rule.channel == "email" else sms_refusal(c.phone, cfg.sms.countries)
         elif rule.channel == "sms" and a.sms_limited and not a.reschedules:
             # The number's or the IP's SMS of the day left her SMS out (a move plans them again).
             line["reason"] = "sms_limit"
